@@ -1,0 +1,49 @@
+"""glmstat: generalized linear models with R-exact numbers, an R-style formula interface, and honest
+diagnostics.
+
+>>> import glmstat as gs
+>>> fit = gs.glm("passed ~ hours", gs.load_dataset("students"), family=gs.Binomial())  # doctest: +SKIP
+>>> print(fit.summary())                                                               # doctest: +SKIP
+"""
+
+from . import links
+from .api import glm
+from .datasets import list_datasets, load_dataset
+from .errors import (
+    AliasingWarning,
+    BoundaryWarning,
+    ConvergenceWarning,
+    DataError,
+    DroppedRowsWarning,
+    FamilyError,
+    FitError,
+    FormulaError,
+    GLMStatError,
+    GLMStatWarning,
+    SeparationWarning,
+)
+from .families import (
+    Binomial,
+    Family,
+    Gamma,
+    Gaussian,
+    InverseGaussian,
+    NegativeBinomial,
+    Poisson,
+    Quasi,
+    QuasiBinomial,
+    QuasiPoisson,
+    Tweedie,
+)
+from .results import GLMResults
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "glm", "GLMResults", "links", "load_dataset", "list_datasets",
+    "Family", "Gaussian", "Binomial", "Poisson", "Gamma", "InverseGaussian", "NegativeBinomial", "Tweedie",
+    "QuasiPoisson", "QuasiBinomial", "Quasi",
+    "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError",
+    "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
+    "BoundaryWarning",
+]

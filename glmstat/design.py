@@ -1,0 +1,74 @@
+"""Design sources: where the IRLS engine gets its rows from.
+
+The engine only ever iterates ``source.blocks()`` and reduces what it needs (X'WX, X'Wz, deviance) block by
+block, so a source can hold arrays in memory, stream row groups from disk or map over dask partitions
+without the engine knowing which.  A :class:`Block` carries the rows of one chunk: the design ``X``, the
+response ``y`` (proportions for binomial), the total prior weights ``weights`` (prior weights times binomial
+trials, as R's ``glm.fit`` uses them), the binomial ``trials`` and the ``offset``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+import numpy as np
+
+__all__ = ["Block", "DesignSource", "InMemorySource"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A contiguous chunk of rows: ``X`` (m x p), ``y``, ``weights``, ``trials``, ``offset`` (length m)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+    trials: np.ndarray
+    offset: np.ndarray
+
+
+class DesignSource(Protocol):
+    """What the engine needs from a data source."""
+
+    n_rows: int
+    n_cols: int
+
+    def blocks(self) -> Iterator[Block]:
+        """Yield the rows in a fixed order, one block at a time."""
+        ...
+
+
+@dataclass(frozen=True)
+class InMemorySource:
+    """All rows held as arrays; ``block_rows`` bounds the rows per block so temporaries stay small.
+
+    Blocks are views (slices), never copies, of the arrays given.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+    trials: np.ndarray
+    offset: np.ndarray
+    block_rows: int = 65536
+
+    @property
+    def n_rows(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def n_cols(self) -> int:
+        return self.X.shape[1]
+
+    def blocks(self) -> Iterator[Block]:
+        n, step = self.n_rows, max(1, int(self.block_rows))
+        for start in range(0, max(n, 1), step):
+            s = slice(start, min(n, start + step))
+            yield Block(self.X[s], self.y[s], self.weights[s], self.trials[s], self.offset[s])
+
+    def with_columns(self, cols: np.ndarray) -> "InMemorySource":
+        """The same rows with only the design columns ``cols`` (used for the null model)."""
+        return InMemorySource(
+            np.ascontiguousarray(self.X[:, cols]), self.y, self.weights, self.trials, self.offset, self.block_rows
+        )

@@ -1,0 +1,183 @@
+"""Explaining degenerate fits: which column is aliased with what, and which predictors separate.
+
+R says "not defined because of singularities" and "fitted probabilities numerically 0 or 1 occurred";
+glmstat names the culprits.
+
+* Aliasing: an aliased column x_j is an exact linear combination of earlier kept columns; the combination
+  is the least-squares solution c of X_K c = x_j, reported as ``score = 50 + 5 * hours``.
+* Separation (binomial): the maximum-likelihood estimate does not exist when some direction d satisfies
+  x_i'd >= 0 for every success, x_i'd <= 0 for every failure and x_i'd = 0 for rows with both, with at
+  least one strict inequality (Albert & Anderson 1984).  Such a d is found with a linear program
+  (maximise sum_i s_i x_i'd over the box |d_j| <= 1, s_i = +1 for successes, -1 for failures); the
+  coefficients with d_j != 0 diverge to +/- infinity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+__all__ = ["AliasInfo", "SeparationInfo", "explain_aliasing", "detect_separation"]
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+@dataclass(frozen=True)
+class AliasInfo:
+    """Column ``column`` equals ``constant + sum(coef * term)`` over earlier columns ``terms``."""
+
+    column: str
+    terms: tuple[str, ...]
+    coefficients: tuple[float, ...]
+    constant: float
+    all_zero: bool = False
+
+    @property
+    def relation(self) -> str:
+        """The relation as text, e.g. ``score = 50 + 5 * hours``."""
+        if self.all_zero:
+            return f"{self.column} is zero in every row used (an empty cell or an unused level)"
+        parts = [] if self.constant == 0 else [_num(self.constant)]
+        for t, c in zip(self.terms, self.coefficients):
+            sign = "-" if c < 0 else "+"
+            mag = "" if abs(c) == 1 else f"{_num(abs(c))} * "
+            parts.append(f"{sign} {mag}{t}")
+        if not parts:
+            return f"{self.column} = 0"
+        text = " ".join(parts)
+        if text.startswith("+ "):
+            text = text[2:]
+        elif text.startswith("- "):
+            text = "-" + text[2:]
+        return f"{self.column} = {text}"
+
+    def __str__(self) -> str:
+        return self.relation
+
+
+def _tidy(c: float, scale: float) -> float:
+    """Round away floating-point noise: 4.9999999999 -> 5, 1e-15 -> 0."""
+    if abs(c) * scale < 1e-9:
+        return 0.0
+    r = float(f"{c:.10g}")
+    return r if r != 0 else 0.0
+
+
+def explain_aliasing(X: np.ndarray, names: list[str], kept: np.ndarray, intercept: str | None) -> list[AliasInfo]:
+    """The linear relation of each aliased column with the earlier kept columns."""
+    out = []
+    idx_kept = np.flatnonzero(kept)
+    for j in np.flatnonzero(~kept):
+        x = X[:, j]
+        earlier = idx_kept[idx_kept < j]
+        if not np.any(x != 0):
+            out.append(AliasInfo(names[j], (), (), 0.0, all_zero=True))
+            continue
+        c, *_ = np.linalg.lstsq(X[:, earlier], x, rcond=None)
+        scale = np.abs(X[:, earlier]).max(axis=0) / max(np.abs(x).max(), 1e-300)
+        const, terms, coefs = 0.0, [], []
+        for k, cj, sk in zip(earlier, c, scale):
+            v = _tidy(cj, sk)
+            if v == 0:
+                continue
+            if names[k] == intercept:
+                const = v
+            else:
+                terms.append(names[k])
+                coefs.append(v)
+        out.append(AliasInfo(names[j], tuple(terms), tuple(coefs), const))
+    return out
+
+
+@dataclass(frozen=True)
+class SeparationInfo:
+    """A separating direction and what it means for the data."""
+
+    complete: bool
+    columns: tuple[str, ...]  # coefficients whose estimates diverge
+    directions: tuple[float, ...]  # sign and relative size of the divergence
+    explanation: str
+
+    @property
+    def kind(self) -> str:
+        return "complete" if self.complete else "quasi-complete"
+
+    def message(self, response: str) -> str:
+        cols = ", ".join(self.columns)
+        return (
+            f"{self.kind} separation: {self.explanation}. The maximum-likelihood estimates of {cols} are "
+            f"infinite, so their estimates, standard errors and p-values are meaningless. "
+            f"Use method=\"firth\" for finite bias-reduced estimates, or drop or merge the separating predictor."
+        )
+
+
+def _describe(X, names, d, y, response, intercept):
+    """Plain-language description of the separating direction d."""
+    nz = [k for k in np.flatnonzero(np.abs(d) > 1e-9) if names[k] != intercept]
+    succ, fail = y == 1, y == 0
+    if len(nz) == 1:
+        k = nz[0]
+        x, name = X[:, k], names[k]
+        sgn = np.sign(d[k])
+        hi_group, lo_group = (succ, fail) if sgn > 0 else (fail, succ)
+        hi_val = "1" if sgn > 0 else "0"
+        lo_val = "0" if sgn > 0 else "1"
+        if np.all(np.isin(x, (0.0, 1.0))):
+            return f"every row with {name} = 1 has {response} = {hi_val}"
+        t_hi = x[hi_group].min() if hi_group.any() else np.nan
+        t_lo = x[lo_group].max() if lo_group.any() else np.nan
+        return (
+            f"{name} separates {response}: every row with {name} >= {_num(t_hi)} has {response} = {hi_val} "
+            f"and every row with {name} <= {_num(t_lo)} has {response} = {lo_val}"
+        )
+    combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{names[k]}" for k in np.flatnonzero(np.abs(d) > 1e-9))
+    return f"the combination {combo.lstrip('+ ')} is >= 0 for every {response} = 1 and <= 0 for every {response} = 0"
+
+
+def _strictly_separable(SZ: np.ndarray) -> bool:
+    """Complete separation: some d with s_i z_i'd >= t > 0 for every row (maximise t, |d_j| <= 1)."""
+    n, p = SZ.shape
+    c = np.zeros(p + 1)
+    c[-1] = -1.0
+    A = np.hstack([-SZ, np.ones((n, 1))])  # t - s_i z_i'd <= 0
+    res = linprog(c, A_ub=A, b_ub=np.zeros(n), bounds=[(-1, 1)] * p + [(None, 1)], method="highs")
+    return res.status == 0 and -res.fun > 1e-9
+
+
+def detect_separation(
+    X: np.ndarray, y: np.ndarray, weights: np.ndarray, kept: np.ndarray, names: list[str],
+    response: str, intercept: str | None,
+) -> SeparationInfo | None:
+    """Find (quasi-)complete separation of a binomial response by linear programming; None if none."""
+    rows = weights > 0
+    Xk = X[rows][:, kept]
+    yk = y[rows]
+    names_k = [n for n, k in zip(names, kept) if k]
+    scale = np.abs(Xk).max(axis=0)
+    scale[scale == 0] = 1.0
+    Z = Xk / scale
+    succ, fail = yk >= 1, yk <= 0
+    mid = ~(succ | fail)
+    s = np.where(succ, 1.0, -1.0)
+    sided = ~mid
+    A_ub = -(s[sided, None] * Z[sided])  # s_i z_i'd >= 0
+    c = -(s[sided, None] * Z[sided]).sum(axis=0)
+    A_eq = Z[mid] if mid.any() else None
+    b_eq = np.zeros(int(mid.sum())) if mid.any() else None
+    res = linprog(c, A_ub=A_ub, b_ub=np.zeros(A_ub.shape[0]), A_eq=A_eq, b_eq=b_eq,
+                  bounds=[(-1, 1)] * Z.shape[1], method="highs")
+    if res.status != 0 or -res.fun <= 1e-7 * max(1, sided.sum()) ** 0.5:
+        return None
+    d = res.x
+    d[np.abs(d) < 1e-7] = 0.0
+    complete = not mid.any() and _strictly_separable(s[sided, None] * Z[sided])
+    d_unscaled = d / scale
+    big = np.abs(d_unscaled).max()
+    d_rel = d_unscaled / big
+    cols = tuple(nm for nm, v in zip(names_k, d) if v != 0)
+    text = _describe(Xk, names_k, d_rel, np.where(succ, 1.0, np.where(fail, 0.0, 0.5)), response, intercept)
+    return SeparationInfo(complete, cols, tuple(float(v) for v in d_rel if v != 0), text)

@@ -1,0 +1,251 @@
+"""The IRLS engine: a pure function (source, family, control) -> FitState with R's ``glm.fit`` semantics.
+
+One *pass* over the row blocks at coefficients beta computes, for every block,
+
+    eta = X beta + offset,   mu = g^{-1}(eta),   deviance = sum_i w_i d(y_i, mu_i),
+    W_i = w_i (d mu/d eta)^2 / V(mu_i),   r_i = (y_i - mu_i) / (d mu/d eta)   (the working residual),
+
+and reduces X'WX and X'Wr (see :mod:`glmstat.linalg`).  The next estimate is beta + (X'WX)^{-1} X'Wr.
+As in R:
+  * the first pass starts from the family's ``start_mu`` (or from ``start=`` coefficients);
+  * a step whose deviance is not finite, or whose eta/mu leave the family's domain, is halved towards the
+    previous estimate;
+  * the deviance test |dev - dev_old| / (|dev| + 0.1) < tol decides convergence.
+Unlike R, the engine then keeps taking Fisher-scoring steps while they still shrink, until the coefficient
+change is negligible next to the coefficients and their standard errors (R stops ~1e-6 away from the
+optimum for non-canonical links), and every returned quantity is evaluated at the final estimate (R
+evaluates the covariance with the weights of the step before).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .design import DesignSource
+from .errors import FitError
+from .families import Family
+from .linalg import GramReducer, QRReducer, StepFactor, factor_gram, factor_qr
+
+__all__ = ["Control", "FitState", "irls"]
+
+#: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
+POLISH_TOL = 1e-11
+MAX_POLISH = 30
+
+
+@dataclass(frozen=True)
+class Control:
+    """IRLS settings: the relative-deviance tolerance and the iteration limit (R's ``glm.control``)."""
+
+    tol: float = 1e-8
+    max_iter: int = 25
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """What one pass over the data at a given estimate yields."""
+
+    deviance: float
+    valid: bool
+    pearson: float
+    n_ok: int
+    sum_weights: float
+    n_boundary: int
+    reducer: GramReducer | QRReducer = field(repr=False)
+
+
+@dataclass(frozen=True)
+class FitState:
+    """The engine's result: estimate, factorisation at the estimate, and the iteration record."""
+
+    coef: np.ndarray  # NaN where aliased
+    kept: np.ndarray
+    cov_unscaled: np.ndarray  # (X'WX)^{-1}, NaN rows/columns where aliased
+    gram: np.ndarray  # X'WX at the estimate, every column
+    deviance: float
+    pearson_chi2: float
+    n_ok: int
+    sum_weights: float
+    converged: bool
+    iterations: int
+    boundary: bool
+    n_boundary: int
+    last_rel_change: float
+    deviance_history: tuple[float, ...]
+
+
+def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool) -> PassResult:
+    """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu)."""
+    link = family.link
+    p = source.n_cols
+    reducer: GramReducer | QRReducer = QRReducer(p) if use_qr else GramReducer(p)
+    dev = pearson = sw = 0.0
+    n_ok = n_boundary = 0
+    valid = True
+    lo, hi = family.mu_domain.low, family.mu_domain.high
+    edge = 10 * np.finfo(float).eps
+    for b in source.blocks():
+        if beta is None:
+            with np.errstate(all="ignore"):
+                eta = link.link(family.start_mu(b.y, b.weights))
+        else:
+            eta = b.X @ beta + b.offset
+        with np.errstate(all="ignore"):
+            mu = link.inverse(eta)
+            dev += float(np.sum(b.weights * family.unit_deviance(b.y, mu)))
+            valid = valid and link.valid_eta(eta) and family.valid_mu(mu)
+            mu_eta = link.mu_eta(eta)
+            var = family.variance(mu)
+            good = (b.weights > 0) & (mu_eta != 0)
+            r = (b.y - mu) / mu_eta
+            ww = np.where(good, b.weights * mu_eta * mu_eta / var, 0.0)
+            r = np.where(good, r if beta is not None else eta - b.offset + r, 0.0)
+            pearson += float(np.sum(np.where(good, b.weights * (b.y - mu) ** 2 / var, 0.0)))
+        if np.any(good & ~(np.isfinite(var) & (var > 0))):
+            valid = False
+        n_ok += int(np.count_nonzero(b.weights > 0))
+        sw += float(np.sum(b.weights))
+        n_boundary += int(np.count_nonzero((mu - lo < edge) | (hi - mu < edge)))
+        if valid:
+            reducer.add(b.X, ww, r)
+    return PassResult(dev, valid and np.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer)
+
+
+def _factor(res: PassResult, kept: np.ndarray | None) -> StepFactor | None:
+    if isinstance(res.reducer, QRReducer):
+        return factor_qr(res.reducer.R)
+    return factor_gram(res.reducer.gram, res.reducer.score, kept)
+
+
+def _evaluate(source, family, beta, use_qr, kept):
+    """A pass plus its factorisation, falling back to the QR reducer when the Gram matrix is unsafe."""
+    res = _pass(source, family, beta, use_qr)
+    if not res.valid:
+        return res, None, use_qr
+    fac = _factor(res, kept)
+    if fac is None:  # ill-conditioned or newly aliased: redo this pass with the QR reducer
+        use_qr = True
+        res = _pass(source, family, beta, use_qr)
+        fac = _factor(res, kept)
+    return res, fac, use_qr
+
+
+def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
+    """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion)."""
+    k = fac.kept
+    se = np.sqrt(np.maximum(np.diag(fac.inv), 0.0))
+    scale = np.maximum(np.abs(beta[k]), se)
+    scale = np.where(scale > 0, scale, 1.0)
+    return float(np.max(np.abs(step[k]) / scale, initial=0.0))
+
+
+def irls(
+    source: DesignSource, family: Family, control: Control = Control(), start: np.ndarray | None = None
+) -> FitState:
+    """Fit a GLM by iteratively reweighted least squares.
+
+    Parameters
+    ----------
+    source : DesignSource
+        The rows (design, response, weights, trials, offset), in blocks.
+    family : Family
+        Error distribution and link.
+    control : Control
+        ``tol`` for the relative deviance change and ``max_iter``.
+    start : ndarray, optional
+        Starting coefficients; by default R's starting values for the family.
+
+    Returns
+    -------
+    FitState
+    """
+    p = source.n_cols
+    if start is not None:
+        beta = np.asarray(start, dtype=float)
+        if beta.shape != (p,) or not np.all(np.isfinite(beta)):
+            raise FitError(f"start= needs {p} finite coefficients, one per model column; got {np.shape(start)}")
+    else:
+        beta = None
+    kept = np.ones(p, dtype=bool)
+    use_qr = True  # the first factorisation finds aliased columns the way R's QR does
+    res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept)
+    if not res.valid or fac is None:
+        raise FitError(
+            "cannot find valid starting values: the family's starting mu gives an invalid linear predictor "
+            "or mean; pass start= coefficients"
+        )
+    if beta is None:
+        beta = np.zeros(p)
+    history = [res.deviance]
+    dev_old = res.deviance
+    converged = boundary = False
+    iterations = 0
+    rel = np.inf
+    polishing = 0
+    last_step = np.inf
+    while True:
+        if not converged and iterations >= control.max_iter:
+            break
+        step = fac.step
+        if converged:
+            size = _small(step, beta, fac)
+            if size <= POLISH_TOL or size > 0.5 * last_step or polishing >= MAX_POLISH:
+                break
+            last_step = size
+            polishing += 1
+        kept = fac.kept
+        new = beta + step
+        iterations += 1
+        new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept)
+        halvings = 0
+        while not new_res.valid or new_fac is None:
+            if converged:
+                break  # a polishing step left the domain: keep the converged estimate
+            if iterations == 1 and start is None:  # as R: nothing to halve towards
+                raise FitError(
+                    "no valid set of coefficients has been found: the first step gives a non-finite "
+                    "deviance or leaves the family's domain; pass start= coefficients"
+                )
+            halvings += 1
+            if halvings > control.max_iter:
+                raise FitError(
+                    f"step-halving exhausted after {halvings - 1} halvings at iteration {iterations}: "
+                    "the deviance stays non-finite or mu leaves the family's domain; pass start= coefficients"
+                )
+            boundary = True
+            new = (new + beta) / 2
+            new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept)
+        if not new_res.valid or new_fac is None:
+            break
+        beta, res, fac = new, new_res, new_fac
+        history.append(res.deviance)
+        if not converged:
+            rel = abs(res.deviance - dev_old) / (abs(res.deviance) + 0.1)
+            if rel < control.tol:
+                converged = True
+            dev_old = res.deviance
+        # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices.
+        if use_qr and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
+            use_qr = False
+    coef = np.where(fac.kept, beta, np.nan)
+    k = np.flatnonzero(fac.kept)
+    cov = np.full((p, p), np.nan)
+    cov[np.ix_(k, k)] = fac.inv
+    return FitState(
+        coef=coef,
+        kept=fac.kept,
+        cov_unscaled=cov,
+        gram=fac.gram,
+        deviance=res.deviance,
+        pearson_chi2=res.pearson,
+        n_ok=res.n_ok,
+        sum_weights=res.sum_weights,
+        converged=converged,
+        iterations=iterations,
+        boundary=boundary,
+        n_boundary=res.n_boundary,
+        last_rel_change=float(rel),
+        deviance_history=tuple(history),
+    )

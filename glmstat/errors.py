@@ -1,0 +1,65 @@
+"""The error and warning taxonomy: every user-facing problem is one of these.
+
+Errors derive from :class:`GLMStatError` (a ``ValueError``) and name the column, the value and what to do;
+warnings derive from :class:`GLMStatWarning`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GLMStatError",
+    "FormulaError",
+    "DataError",
+    "FamilyError",
+    "FitError",
+    "GLMStatWarning",
+    "SeparationWarning",
+    "ConvergenceWarning",
+    "DroppedRowsWarning",
+    "AliasingWarning",
+    "BoundaryWarning",
+]
+
+
+class GLMStatError(ValueError):
+    """Base class of every error glmstat raises on bad input or an impossible fit."""
+
+
+class FormulaError(GLMStatError):
+    """The formula cannot be parsed, names something that does not exist, or is not allowed."""
+
+
+class DataError(GLMStatError):
+    """The data cannot be used: wrong type, missing column, values outside the family's support."""
+
+
+class FamilyError(GLMStatError):
+    """An unknown family or link, an invalid family/link pair, or an invalid family parameter."""
+
+
+class FitError(GLMStatError):
+    """The fit cannot proceed (no valid starting values, step-halving exhausted, invalid control)."""
+
+
+class GLMStatWarning(UserWarning):
+    """Base class of every warning glmstat emits."""
+
+
+class SeparationWarning(GLMStatWarning):
+    """The outcome is (quasi-)completely separated: some maximum-likelihood estimates are infinite."""
+
+
+class ConvergenceWarning(GLMStatWarning):
+    """The fitting algorithm stopped before it converged."""
+
+
+class DroppedRowsWarning(GLMStatWarning):
+    """Rows were dropped because a variable the model uses is missing."""
+
+
+class AliasingWarning(GLMStatWarning):
+    """A column of the design is an exact linear combination of earlier columns."""
+
+
+class BoundaryWarning(GLMStatWarning):
+    """Fitted values are on the boundary of the family's support."""

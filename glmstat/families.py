@@ -1,0 +1,520 @@
+"""Exponential-dispersion families, each a small bundle of pure functions as in R's ``family`` objects.
+
+A family provides
+  * ``variance(mu)`` -- V(mu);
+  * ``unit_deviance(y, mu)`` -- d(y, mu), so the deviance is sum_i w_i d(y_i, mu_i);
+  * ``start_mu(y, weights)`` -- R's starting values (``initialize``);
+  * ``valid_mu(mu)`` and the response domain ``y_domain`` (data, not code);
+  * ``loglik_terms(y, mu, weights, trials, scale)`` -- per-row log-likelihood, exactly as R's ``family$aic``
+    (``None`` for quasi families, which have no likelihood);
+  * ``fixed_dispersion`` -- dispersion 1 and z tests (binomial, Poisson, negative binomial) or estimated
+    dispersion and t tests; ``extra_params`` -- parameters beyond the coefficients that R's ``logLik``
+    counts (the ML dispersion of Gaussian, Gamma and inverse Gaussian).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from scipy import special
+
+from .errors import FamilyError
+from .links import Link, Power, get_link
+
+__all__ = [
+    "Family",
+    "Domain",
+    "Gaussian",
+    "Binomial",
+    "Poisson",
+    "Gamma",
+    "InverseGaussian",
+    "NegativeBinomial",
+    "Tweedie",
+    "QuasiPoisson",
+    "QuasiBinomial",
+    "Quasi",
+    "get_family",
+]
+
+Array = np.ndarray
+_BINOMIAL_LINKS = ("logit", "probit", "cloglog", "cauchit", "log")
+
+
+@dataclass(frozen=True)
+class Domain:
+    """An interval of the real line: the support of the response or the valid range of mu."""
+
+    low: float = -np.inf
+    high: float = np.inf
+    low_open: bool = True
+    high_open: bool = True
+    integer: bool = False
+
+    def contains(self, x: Array) -> Array:
+        """Elementwise membership test."""
+        lo = (x > self.low) if self.low_open else (x >= self.low)
+        hi = (x < self.high) if self.high_open else (x <= self.high)
+        return lo & hi
+
+    def __str__(self) -> str:
+        lo = "(" if self.low_open else "["
+        hi = ")" if self.high_open else "]"
+        return f"{lo}{self.low:g}, {self.high:g}{hi}"
+
+
+REALS = Domain()
+NONNEGATIVE = Domain(0.0, np.inf, low_open=False)
+POSITIVE = Domain(0.0, np.inf)
+UNIT = Domain(0.0, 1.0, low_open=False, high_open=False)
+OPEN_UNIT = Domain(0.0, 1.0)
+
+
+def _ylogy(y: Array, mu: Array) -> Array:
+    """y * log(y / mu), taken as 0 where y == 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
+
+
+def _log_ratio(y: Array, mu: Array) -> Array:
+    """log(y / mu), taken as log(1 / mu) * 0 = 0 where y == 0 (R's ``ifelse(y == 0, 1, y/mu)``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(np.where(y == 0, 1.0, y / mu))
+
+
+@dataclass(frozen=True)
+class Family:
+    """Base class of the families; subclasses define the pieces listed in the module docstring."""
+
+    link: Link | str | None = None
+
+    name: ClassVar[str] = ""
+    default_link: ClassVar[str] = "identity"
+    allowed_links: ClassVar[tuple[str, ...]] = ()
+    fixed_dispersion: ClassVar[bool] = False
+    extra_params: ClassVar[int] = 0
+    y_domain: ClassVar[Domain] = REALS
+    mu_domain: ClassVar[Domain] = REALS
+    has_likelihood: ClassVar[bool] = True
+    binomial_response: ClassVar[bool] = False  # accepts cbind(), two-level factors and booleans
+
+    def __post_init__(self) -> None:
+        link = self.default_link if self.link is None else self.link
+        if isinstance(link, str) and link not in self.allowed_links:
+            raise FamilyError(
+                f"link {link!r} is not available for the {self.name} family; "
+                f"use one of {', '.join(self.allowed_links)} (or glmstat.links.Power(p))"
+            )
+        object.__setattr__(self, "link", get_link(link))
+
+    # -- the family's pure functions -------------------------------------------------------------
+    def variance(self, mu: Array) -> Array:
+        raise NotImplementedError
+
+    def unit_deviance(self, y: Array, mu: Array) -> Array:
+        raise NotImplementedError
+
+    def start_mu(self, y: Array, weights: Array) -> Array:
+        """R's ``mustart``."""
+        return np.asarray(y, dtype=float).copy()
+
+    def valid_mu(self, mu: Array) -> bool:
+        return bool(np.all(np.isfinite(mu)) and np.all(self.mu_domain.contains(mu)))
+
+    def ml_scale(self, deviance: float, nobs: int, sum_weights: float) -> float:
+        """The dispersion R's ``aic`` plugs into the likelihood (Gaussian, Gamma, inverse Gaussian)."""
+        return 1.0
+
+    def loglik_terms(self, y: Array, mu: Array, weights: Array, trials: Array, scale: float) -> Array:
+        """Per-row log-likelihood contributions (zero-weight rows contribute 0)."""
+        raise NotImplementedError
+
+    # -- derived ---------------------------------------------------------------------------------
+    def deviance_residuals(self, y: Array, mu: Array, weights: Array) -> Array:
+        """sign(y - mu) * sqrt(w d(y, mu))."""
+        d = np.maximum(weights * self.unit_deviance(y, mu), 0.0)
+        return np.sign(y - mu) * np.sqrt(d)
+
+    @property
+    def label(self) -> str:
+        """How R prints the family in ``summary``: ``"binomial"``, ``"Negative Binomial(1.2)"``..."""
+        return self.name
+
+    def __str__(self) -> str:
+        return f"{self.label} family, {self.link.name} link"
+
+
+@dataclass(frozen=True)
+class Gaussian(Family):
+    """Normal errors: V(mu) = 1, d(y, mu) = (y - mu)^2."""
+
+    name: ClassVar[str] = "gaussian"
+    allowed_links: ClassVar[tuple[str, ...]] = ("identity", "log", "inverse")
+    extra_params: ClassVar[int] = 1
+
+    def variance(self, mu: Array) -> Array:
+        return np.ones_like(mu)
+
+    def unit_deviance(self, y: Array, mu: Array) -> Array:
+        return (y - mu) ** 2
+
+    def ml_scale(self, deviance: float, nobs: int, sum_weights: float) -> float:
+        return deviance / nobs
+
+    def loglik_terms(self, y, mu, weights, trials, scale):
+        # R: -2 logLik = n (log(2 pi dev / n) + 1) - sum(log w)
+        with np.errstate(divide="ignore"):
+            t = -0.5 * (np.log(2 * np.pi * scale) + 1.0 - np.log(weights))
+        return np.where(weights > 0, t, 0.0)
+
+
+@dataclass(frozen=True)
+class Binomial(Family):
+    """Binomial proportions y = successes / trials with prior weight = trials: V(mu) = mu (1 - mu)."""
+
+    name: ClassVar[str] = "binomial"
+    default_link: ClassVar[str] = "logit"
+    allowed_links: ClassVar[tuple[str, ...]] = _BINOMIAL_LINKS
+    fixed_dispersion: ClassVar[bool] = True
+    y_domain: ClassVar[Domain] = UNIT
+    mu_domain: ClassVar[Domain] = OPEN_UNIT
+    binomial_response: ClassVar[bool] = True
+
+    def variance(self, mu):
+        return mu * (1.0 - mu)
+
+    def unit_deviance(self, y, mu):
+        return 2.0 * (_ylogy(y, mu) + _ylogy(1.0 - y, 1.0 - mu))
+
+    def start_mu(self, y, weights):
+        return (weights * y + 0.5) / (weights + 1.0)
+
+    def loglik_terms(self, y, mu, weights, trials, scale):
+        # R: m = trials if any trial > 1 else the prior weights; (w / m) * dbinom(round(m y), round(m), mu)
+        m = trials if np.any(trials > 1) else weights
+        k, size = np.round(m * y), np.round(m)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logpmf = (
+                special.gammaln(size + 1) - special.gammaln(k + 1) - special.gammaln(size - k + 1)
+                + special.xlogy(k, mu) + special.xlog1py(size - k, -mu)
+            )
+            return np.where(m > 0, (weights / np.where(m > 0, m, 1.0)) * logpmf, 0.0)
+
+
+@dataclass(frozen=True)
+class QuasiBinomial(Binomial):
+    """Binomial variance with an estimated dispersion; no likelihood."""
+
+    name: ClassVar[str] = "quasibinomial"
+    fixed_dispersion: ClassVar[bool] = False
+    has_likelihood: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class Poisson(Family):
+    """Counts: V(mu) = mu, d(y, mu) = 2 (y log(y / mu) - (y - mu))."""
+
+    name: ClassVar[str] = "poisson"
+    default_link: ClassVar[str] = "log"
+    allowed_links: ClassVar[tuple[str, ...]] = ("log", "identity", "sqrt")
+    fixed_dispersion: ClassVar[bool] = True
+    y_domain: ClassVar[Domain] = NONNEGATIVE
+    mu_domain: ClassVar[Domain] = POSITIVE
+
+    def variance(self, mu):
+        return mu
+
+    def unit_deviance(self, y, mu):
+        return 2.0 * (_ylogy(y, mu) - (y - mu))
+
+    def start_mu(self, y, weights):
+        return y + 0.1
+
+    def loglik_terms(self, y, mu, weights, trials, scale):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return weights * (special.xlogy(y, mu) - mu - special.gammaln(y + 1.0))
+
+
+@dataclass(frozen=True)
+class QuasiPoisson(Poisson):
+    """Poisson variance with an estimated dispersion; no likelihood."""
+
+    name: ClassVar[str] = "quasipoisson"
+    fixed_dispersion: ClassVar[bool] = False
+    has_likelihood: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class Gamma(Family):
+    """Positive continuous responses: V(mu) = mu^2, d(y, mu) = -2 (log(y / mu) - (y - mu) / mu)."""
+
+    name: ClassVar[str] = "Gamma"
+    default_link: ClassVar[str] = "inverse"
+    allowed_links: ClassVar[tuple[str, ...]] = ("inverse", "identity", "log")
+    extra_params: ClassVar[int] = 1
+    y_domain: ClassVar[Domain] = POSITIVE
+    mu_domain: ClassVar[Domain] = POSITIVE
+
+    def variance(self, mu):
+        return mu * mu
+
+    def unit_deviance(self, y, mu):
+        return -2.0 * (_log_ratio(y, mu) - (y - mu) / mu)
+
+    def ml_scale(self, deviance, nobs, sum_weights):
+        return deviance / sum_weights
+
+    def loglik_terms(self, y, mu, weights, trials, scale):
+        # R: w * dgamma(y, shape = 1 / disp, scale = mu * disp, log = TRUE) with disp = dev / sum(w)
+        shape = 1.0 / scale
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (shape - 1.0) * np.log(y) - y / (mu * scale) - special.gammaln(shape) - shape * np.log(mu * scale)
+        return np.where(weights > 0, weights * t, 0.0)
+
+
+@dataclass(frozen=True)
+class InverseGaussian(Family):
+    """Positive continuous responses: V(mu) = mu^3, d(y, mu) = (y - mu)^2 / (y mu^2)."""
+
+    name: ClassVar[str] = "inverse.gaussian"
+    default_link: ClassVar[str] = "1/mu^2"
+    allowed_links: ClassVar[tuple[str, ...]] = ("1/mu^2", "inverse", "identity", "log")
+    extra_params: ClassVar[int] = 1
+    y_domain: ClassVar[Domain] = POSITIVE
+    mu_domain: ClassVar[Domain] = POSITIVE
+
+    def variance(self, mu):
+        return mu**3
+
+    def unit_deviance(self, y, mu):
+        return (y - mu) ** 2 / (y * mu * mu)
+
+    def valid_mu(self, mu):
+        return True  # as R: inverse.gaussian()$validmu is TRUE
+
+    def ml_scale(self, deviance, nobs, sum_weights):
+        return deviance / sum_weights
+
+    def loglik_terms(self, y, mu, weights, trials, scale):
+        # R: -2 logLik = sum(w) (1 + log(2 pi disp)) + 3 sum(w log y), disp = dev / sum(w)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = -0.5 * (weights * (1.0 + np.log(2 * np.pi * scale)) + 3.0 * weights * np.log(y))
+        return np.where(weights > 0, t, 0.0)
+
+
+@dataclass(frozen=True)
+class NegativeBinomial(Family):
+    """Negative binomial counts with shape theta: V(mu) = mu + mu^2 / theta.
+
+    ``theta=None`` estimates theta by maximum likelihood alternating with IRLS (``MASS::glm.nb``);
+    a number fixes it (``MASS::negative.binomial(theta)``), with dispersion 1 as ``glm.nb`` uses.
+    """
+
+    theta: float | None = None
+
+    name: ClassVar[str] = "negative.binomial"
+    default_link: ClassVar[str] = "log"
+    allowed_links: ClassVar[tuple[str, ...]] = ("log", "identity", "sqrt")
+    fixed_dispersion: ClassVar[bool] = True
+    y_domain: ClassVar[Domain] = NONNEGATIVE
+    mu_domain: ClassVar[Domain] = POSITIVE
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.theta is not None:
+            try:
+                theta = float(self.theta)
+            except (TypeError, ValueError):
+                raise FamilyError(f"theta must be a positive number, got {self.theta!r}") from None
+            if not (np.isfinite(theta) and theta > 0):
+                raise FamilyError(f"theta must be a positive finite number, got {self.theta!r}")
+            object.__setattr__(self, "theta", theta)
+
+    @property
+    def estimate_theta(self) -> bool:
+        return self.theta is None
+
+    def with_theta(self, theta: float) -> "NegativeBinomial":
+        """The same family with theta fixed at ``theta``."""
+        return NegativeBinomial(link=self.link, theta=theta)
+
+    def _theta(self) -> float:
+        if self.theta is None:
+            raise FamilyError("NegativeBinomial(theta=None) has no theta until it is fitted")
+        return self.theta
+
+    def variance(self, mu):
+        return mu + mu * mu / self._theta()
+
+    def unit_deviance(self, y, mu):
+        th = self._theta()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 2.0 * (special.xlogy(y, np.maximum(1.0, y) / mu) - (y + th) * np.log((y + th) / (mu + th)))
+
+    def start_mu(self, y, weights):
+        return y + (y == 0) / 6.0
+
+    def valid_mu(self, mu):
+        return True  # as MASS: negative.binomial()$validmu is TRUE
+
+    def loglik_terms(self, y, mu, weights, trials, scale):
+        th = self._theta()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (
+                special.gammaln(th + y) - special.gammaln(th) - special.gammaln(y + 1.0)
+                + th * np.log(th) + special.xlogy(y, mu) - (th + y) * np.log(th + mu)
+            )
+        return weights * t
+
+    @property
+    def label(self) -> str:
+        return "Negative Binomial" if self.theta is None else f"Negative Binomial({self.theta:.4g})"
+
+
+@dataclass(frozen=True)
+class Tweedie(Family):
+    """Tweedie family (statmod's ``tweedie``): V(mu) = mu^var_power, link eta = mu^link_power.
+
+    ``link_power`` defaults to ``1 - var_power`` as in statmod; ``0`` is the log link.  The dispersion
+    is estimated and, as in statmod, there is no AIC.
+    """
+
+    var_power: float = 0.0
+    link_power: float | None = None
+
+    name: ClassVar[str] = "Tweedie"
+    has_likelihood: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        try:
+            p = float(self.var_power)
+        except (TypeError, ValueError):
+            raise FamilyError(f"var_power must be a number, got {self.var_power!r}") from None
+        if not np.isfinite(p) or 0 < p < 1:
+            raise FamilyError(
+                f"var_power={self.var_power!r}: no Tweedie distribution exists for 0 < var_power < 1 "
+                "(use 0 for normal, 1 for Poisson, 1 < p < 2 for compound Poisson, 2 for gamma)"
+            )
+        object.__setattr__(self, "var_power", p)
+        lp = 1.0 - p if self.link_power is None else self.link_power
+        if self.link is not None:
+            raise FamilyError("Tweedie takes link_power=, not link= (0 is the log link, 1 identity)")
+        object.__setattr__(self, "link_power", float(lp))
+        object.__setattr__(self, "link", Power(lp))
+
+    @property
+    def y_domain(self) -> Domain:  # type: ignore[override]
+        p = self.var_power
+        return REALS if p == 0 else NONNEGATIVE if p < 2 else POSITIVE
+
+    @property
+    def mu_domain(self) -> Domain:  # type: ignore[override]
+        return REALS if self.var_power == 0 else NONNEGATIVE
+
+    def variance(self, mu):
+        return mu**self.var_power
+
+    def unit_deviance(self, y, mu):
+        # statmod's tweedie()$dev.resids, including its y + 0.1 (y == 0) device
+        p = self.var_power
+        y1 = y + 0.1 * (y == 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            theta = np.log(y1 / mu) if p == 1 else (y1 ** (1 - p) - mu ** (1 - p)) / (1 - p)
+            kappa = np.log(y1 / mu) if p == 2 else (y ** (2 - p) - mu ** (2 - p)) / (2 - p)
+        return 2.0 * (y * theta - kappa)
+
+    def start_mu(self, y, weights):
+        return y + 0.1 * (y == 0)
+
+    @property
+    def label(self) -> str:
+        return f"Tweedie(var.power = {self.var_power:g}, link.power = {self.link_power:g})"
+
+
+_QUASI_VARIANCES = ("constant", "mu(1-mu)", "mu", "mu^2", "mu^3")
+
+
+@dataclass(frozen=True)
+class Quasi(Family):
+    """Quasi-likelihood with a chosen variance function; estimated dispersion, no likelihood."""
+
+    variance_name: str = "constant"
+
+    name: ClassVar[str] = "quasi"
+    allowed_links: ClassVar[tuple[str, ...]] = (
+        "logit", "probit", "cloglog", "identity", "inverse", "log", "1/mu^2", "sqrt",
+    )
+    has_likelihood: ClassVar[bool] = False
+
+    def __init__(self, link: Link | str | None = None, variance: str = "constant") -> None:
+        if variance not in _QUASI_VARIANCES:
+            raise FamilyError(f"unknown quasi variance {variance!r}; use one of {', '.join(_QUASI_VARIANCES)}")
+        object.__setattr__(self, "variance_name", variance)
+        object.__setattr__(self, "link", link)
+        self.__post_init__()
+
+    @property
+    def y_domain(self) -> Domain:  # type: ignore[override]
+        return {"constant": REALS, "mu(1-mu)": UNIT, "mu": NONNEGATIVE}.get(self.variance_name, POSITIVE)
+
+    @property
+    def mu_domain(self) -> Domain:  # type: ignore[override]
+        return {"constant": REALS, "mu(1-mu)": OPEN_UNIT}.get(self.variance_name, POSITIVE)
+
+    def valid_mu(self, mu):
+        return True  # as R: quasi()$validmu is TRUE
+
+    def variance(self, mu):
+        v = self.variance_name
+        if v == "constant":
+            return np.ones_like(mu)
+        if v == "mu(1-mu)":
+            return mu * (1.0 - mu)
+        return mu ** {"mu": 1, "mu^2": 2, "mu^3": 3}[v]
+
+    def unit_deviance(self, y, mu):
+        v = self.variance_name
+        if v == "constant":
+            return (y - mu) ** 2
+        if v == "mu(1-mu)":
+            return 2.0 * (_ylogy(y, mu) + _ylogy(1.0 - y, 1.0 - mu))
+        if v == "mu":
+            return 2.0 * (y * _log_ratio(y, mu) - (y - mu))
+        if v == "mu^2":
+            return 2.0 * (y / mu - _log_ratio(y, mu) - 1.0)
+        return (y - mu) ** 2 / (y * mu * mu)
+
+    def start_mu(self, y, weights):
+        v = self.variance_name
+        if v == "constant":
+            return np.asarray(y, dtype=float).copy()
+        if v == "mu(1-mu)":
+            return np.clip(y, 0.001, 0.999)
+        return y + 0.1 * (y == 0)
+
+    @property
+    def label(self) -> str:
+        return "quasi"
+
+
+_BY_NAME = {
+    "gaussian": Gaussian, "normal": Gaussian, "binomial": Binomial, "logistic": Binomial,
+    "poisson": Poisson, "gamma": Gamma, "inverse.gaussian": InverseGaussian,
+    "inverse_gaussian": InverseGaussian, "inversegaussian": InverseGaussian,
+    "negative.binomial": NegativeBinomial, "negative_binomial": NegativeBinomial,
+    "negativebinomial": NegativeBinomial, "negbin": NegativeBinomial, "nb": NegativeBinomial,
+    "quasipoisson": QuasiPoisson, "quasibinomial": QuasiBinomial, "quasi": Quasi,
+}
+
+
+def get_family(name: str, link: str | None = None) -> Family:
+    """A family by (case-insensitive) name, as the command line names it: ``binomial``, ``Gamma``..."""
+    cls = _BY_NAME.get(str(name).lower())
+    if cls is None:
+        raise FamilyError(
+            f"unknown family {name!r}; families are gaussian, binomial, poisson, gamma, inverse.gaussian, "
+            "negative.binomial, quasipoisson, quasibinomial, quasi (Tweedie from Python: glmstat.Tweedie)"
+        )
+    return cls(link=link)

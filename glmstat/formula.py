@@ -1,0 +1,326 @@
+"""R formula syntax: splitting, translation to formulaic/Python, and the safety check.
+
+Formulas are code.  formulaic evaluates terms with Python's ``eval``; glmstat therefore parses every
+Python expression a formula contains (left side, ``cbind()``, ``offset()``, ``I()`` and every other term)
+and refuses anything outside a small safe subset before anything is evaluated:
+
+* names must be data columns, glmstat's functions (``log``, ``exp``, ``sqrt``, ``abs``, ``factor``, ...),
+  formulaic's transforms (``C``, ``poly``, ``scale``, ...) or keys of the caller's ``context=``;
+* attribute access only on the ``np`` namespace (a whitelist of numpy math functions) and formulaic's
+  ``contr`` registry, never to ``_``-prefixed names;
+* no lambdas, comprehensions, assignment expressions, or calls of builtins such as ``eval``, ``exec``,
+  ``open``, ``__import__``, ``getattr``.
+
+R syntax translated: ``^`` inside a function call is a power (``I(x^2)``), ``as.factor(x)`` is
+``factor(x)``; ``offset(...)`` terms are taken out of the right-hand side; ``cbind(a, b)`` on the left is a
+two-column binomial response.  Backtick-quoted names (`` `Solar.R` ``) are kept for formulaic and mapped to
+plain identifiers for glmstat's own evaluator.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+import types
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+from formulaic import Formula
+from formulaic.errors import FormulaicError
+from formulaic.parser.types import Factor
+from formulaic.transforms import TRANSFORMS, C
+
+from .errors import FormulaError
+
+__all__ = ["ParsedFormula", "parse_formula", "namespace", "check_expression", "safe_eval", "clean_message"]
+
+_NP_FUNCTIONS = (
+    "log log2 log10 log1p exp exp2 expm1 sqrt cbrt abs absolute square power sign floor ceil round "
+    "trunc sin cos tan arcsin arccos arctan sinh cosh tanh minimum maximum clip where isnan isfinite pi e"
+).split()
+
+#: numpy, reduced to elementwise math: ``np.load`` and friends are out of reach of a formula.
+SAFE_NP = types.MappingProxyType({name: getattr(np, name) for name in _NP_FUNCTIONS})
+
+_FUNCTIONS: dict[str, Any] = {
+    "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "exp": np.exp,
+    "expm1": np.expm1, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin, "cos": np.cos, "tan": np.tan,
+    "floor": np.floor, "ceiling": np.ceil, "pmin": np.minimum, "pmax": np.maximum,
+    "factor": C, "C": C,
+}
+
+_BLOCKED = {
+    "eval", "exec", "open", "compile", "getattr", "setattr", "delattr", "globals", "locals", "vars",
+    "input", "breakpoint", "help", "exit", "quit", "memoryview", "type", "object", "super", "dir",
+    "__import__", "__builtins__", "classmethod", "staticmethod", "property", "print",
+}
+_FORBIDDEN_NODES = (
+    ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr, ast.Await,
+    ast.Yield, ast.YieldFrom, ast.JoinedStr, ast.FormattedValue, ast.Starred,
+)
+_ATTRIBUTE_ROOTS = {"np", "contr"}
+_HINT = (
+    "formulas may use data columns, math functions (log, exp, sqrt, abs, np.<ufunc>, ...), factor()/C(), "
+    "I(), offset(), cbind() and names passed with context= (e.g. context={'myfun': myfun})"
+)
+
+
+class _SafeNamespace(types.SimpleNamespace):
+    """``np`` as seen by a formula: attribute access limited to the whitelist."""
+
+
+def namespace(context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The names a formula may use beyond the data columns: glmstat's functions, then ``context``."""
+    ns: dict[str, Any] = {k: v for k, v in TRANSFORMS.items() if k != "np"}
+    ns.update(_FUNCTIONS)
+    ns["np"] = _SafeNamespace(**SAFE_NP)
+    if context is not None:
+        if not isinstance(context, Mapping):
+            raise FormulaError(f"context= must be a mapping of names to values, got {type(context).__name__}")
+        for key in context:
+            if not isinstance(key, str) or not key.isidentifier() or key.startswith("__"):
+                raise FormulaError(f"context= key {key!r} is not a usable name")
+        ns.update(context)
+    return ns
+
+
+def clean_message(exc: BaseException) -> str:
+    """formulaic's message without its terminal colour codes and markers."""
+    msg = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    return re.sub(r"[⧛⧚]", "", msg).strip()
+
+
+# -- splitting and translating -------------------------------------------------------------------
+
+def _scan(s: str):
+    """Yield (index, char, depth, in_call) outside backticks and string literals."""
+    depth, stack, quote = 0, [], None
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        if quote:
+            if ch == quote:
+                quote = None
+            i += 1
+            continue
+        if ch in "`'\"":
+            quote = ch
+            i += 1
+            continue
+        if ch == "(":
+            j = i - 1
+            while j >= 0 and s[j] == " ":
+                j -= 1
+            stack.append(j >= 0 and (s[j].isalnum() or s[j] in "_."))
+            depth += 1
+            yield i, ch, depth - 1, any(stack[:-1])
+            i += 1
+            continue
+        if ch == ")":
+            if stack:
+                stack.pop()
+            depth -= 1
+            yield i, ch, depth, any(stack)
+            i += 1
+            continue
+        yield i, ch, depth, any(stack)
+        i += 1
+
+
+def _matching_paren(s: str, open_at: int) -> int:
+    depth = 0
+    for i, ch, d, _ in _scan(s):
+        if i < open_at:
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise FormulaError(f"unbalanced parentheses in formula term {s[open_at - 10 if open_at > 10 else 0:]!r}")
+
+
+def translate(expr: str) -> str:
+    """R expression syntax to Python: ``^`` inside calls becomes ``**``; ``as.factor(`` becomes ``factor(``."""
+    out = list(expr)
+    for i, ch, depth, in_call in _scan(expr):
+        if ch == "^" and in_call:
+            out[i] = "**"
+    s = "".join(out)
+    return re.sub(r"(?<![\w.])as\.factor\s*\(", "factor(", s)
+
+
+@dataclass(frozen=True)
+class ParsedFormula:
+    """A formula taken apart: response expressions, formulaic right-hand side, offset expressions."""
+
+    text: str
+    lhs: str
+    response: tuple[str, ...]  # one expression, or two for cbind(successes, failures)
+    rhs: str  # for formulaic, offsets removed
+    offsets: tuple[str, ...]
+
+
+def _split_top(s: str, sep: str) -> list[str]:
+    parts, last = [], 0
+    for i, ch, depth, _ in _scan(s):
+        if ch == sep and depth == 0:
+            parts.append(s[last:i])
+            last = i + 1
+    parts.append(s[last:])
+    return parts
+
+
+def _remove_offsets(rhs: str) -> tuple[str, list[str]]:
+    offsets = []
+    while True:
+        m = None
+        for i, ch, depth, _ in _scan(rhs):
+            if depth == 0 and rhs.startswith("offset", i) and (i == 0 or not (rhs[i - 1].isalnum() or rhs[i - 1] in "_.")):
+                rest = rhs[i + 6:].lstrip()
+                if rest.startswith("("):
+                    m = i
+                    break
+        if m is None:
+            break
+        open_at = rhs.index("(", m)
+        close = _matching_paren(rhs, open_at)
+        offsets.append(rhs[open_at + 1: close].strip())
+        before, after = rhs[:m].rstrip(), rhs[close + 1:]
+        if before.endswith("+"):
+            before = before[:-1]
+        elif before.endswith("-"):
+            raise FormulaError("'- offset(...)' is not supported; write offset(-(...)) instead")
+        elif not before.strip() and after.lstrip().startswith("+"):
+            after = after.lstrip()[1:]
+        rhs = before + after
+    rhs = rhs.strip()
+    if not rhs or rhs.startswith("-"):
+        rhs = "1 " + rhs  # R: y ~ offset(x) keeps the intercept; y ~ offset(x) - 1 has no columns
+    return rhs, offsets
+
+
+def parse_formula(formula: str) -> ParsedFormula:
+    """Split ``formula`` into response, right-hand side and offsets (R syntax accepted)."""
+    if not isinstance(formula, str):
+        raise FormulaError(f"formula must be a string such as 'y ~ x1 + x2', got {type(formula).__name__}")
+    sides = _split_top(formula, "~")
+    if len(sides) != 2 or not sides[0].strip() or not sides[1].strip():
+        raise FormulaError(f"formula {formula!r} must have one '~' with a response on the left, e.g. 'y ~ x'")
+    lhs, rhs = sides[0].strip(), sides[1].strip()
+    rhs, offsets = _remove_offsets(rhs)
+    lhs_t = translate(lhs)
+    response: tuple[str, ...] = (lhs_t,)
+    try:
+        tree = ast.parse(_mask_backticks(lhs_t)[0], mode="eval").body
+    except SyntaxError as e:
+        raise FormulaError(f"cannot parse the response {lhs!r}: {e.msg}") from e
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "cbind":
+        args = _split_top(lhs_t[lhs_t.index("(") + 1: lhs_t.rindex(")")], ",")
+        if len(args) != 2 or tree.keywords:
+            raise FormulaError(f"cbind() on the left needs exactly two columns (successes, failures), got {lhs!r}")
+        response = tuple(a.strip() for a in args)
+    rhs_t = translate(rhs)
+    return ParsedFormula(formula, lhs, response, rhs_t, tuple(translate(o) for o in offsets))
+
+
+# -- safety -------------------------------------------------------------------------------------
+
+def _mask_backticks(expr: str) -> tuple[str, dict[str, str]]:
+    """Replace `quoted names` by identifiers; returns the new text and identifier -> column name."""
+    aliases: dict[str, str] = {}
+
+    def repl(m: re.Match) -> str:
+        name = m.group(1)
+        key = f"_bt{len(aliases)}_"
+        aliases[key] = name
+        return key
+
+    return re.sub(r"`([^`]*)`", repl, expr), aliases
+
+
+def _names_error(name: str, known: list[str]) -> FormulaError:
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return FormulaError(f"the formula uses {name!r}, which is not a column of the data{hint} ({_HINT})")
+
+
+def check_expression(expr: str, columns: set[str], ns: Mapping[str, Any]) -> set[str]:
+    """Refuse anything outside the safe subset; return the data columns ``expr`` uses."""
+    text, aliases = _mask_backticks(expr)
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        raise FormulaError(f"cannot parse formula term {expr!r}: {e.msg}") from e
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, _FORBIDDEN_NODES):
+            raise FormulaError(f"formula term {expr!r} uses {type(node).__name__}, which glmstat does not run; {_HINT}")
+        if isinstance(node, ast.Attribute):
+            if node.attr.startswith("_") or not (isinstance(node.value, ast.Name) and node.value.id in _ATTRIBUTE_ROOTS):
+                raise FormulaError(
+                    f"formula term {expr!r} accesses attribute {node.attr!r}; only np.<function> is allowed ({_HINT})"
+                )
+            if node.value.id == "np" and node.attr not in SAFE_NP:
+                raise FormulaError(f"formula term {expr!r} uses np.{node.attr}, which is not a math function glmstat allows")
+        if isinstance(node, ast.Name):
+            name = aliases.get(node.id, node.id)
+            if name in columns:
+                used.add(name)
+                continue
+            if name.startswith("__") or name in _BLOCKED:
+                raise FormulaError(f"formula term {expr!r} uses {name!r}, which glmstat refuses to run; {_HINT}")
+            if name not in ns:
+                raise _names_error(name, sorted(columns))
+    return used
+
+
+def rhs_factors(rhs: str) -> list[tuple[str, bool]]:
+    """(expression, is_plain_lookup) for every factor formulaic would evaluate on the right-hand side."""
+    try:
+        parsed = Formula(rhs)
+    except FormulaicError as e:
+        raise FormulaError(f"cannot parse the right-hand side {rhs!r}: {clean_message(e)}") from e
+    except (SyntaxError, ValueError) as e:
+        raise FormulaError(f"cannot parse the right-hand side {rhs!r}: {e}") from e
+    exprs = []
+    for term in parsed:
+        for factor in term.factors:
+            if factor.eval_method != Factor.EvalMethod.LITERAL:
+                exprs.append((factor.expr, factor.eval_method == Factor.EvalMethod.LOOKUP))
+    return exprs
+
+
+class _Env(Mapping):
+    """Data columns first, then backtick aliases, then the namespace (R's lookup order)."""
+
+    def __init__(self, data, aliases, ns):
+        self.data, self.aliases, self.ns = data, aliases, ns
+
+    def __getitem__(self, key):
+        key = self.aliases.get(key, key)
+        if key in self.data.columns:
+            return self.data[key]
+        return self.ns[key]
+
+    def __iter__(self):
+        return iter(set(self.data.columns) | set(self.ns) | set(self.aliases))
+
+    def __len__(self):
+        return len(set(self))
+
+
+def safe_eval(expr: str, data, ns: Mapping[str, Any]) -> Any:
+    """Evaluate a checked expression with the data columns and ``ns`` and no builtins."""
+    text, aliases = _mask_backticks(expr)
+    code = compile(ast.parse(text, mode="eval"), "<formula>", "eval")
+    try:
+        with np.errstate(all="ignore"):
+            return eval(code, {"__builtins__": {}}, _Env(data, aliases, ns))  # noqa: S307 -- checked above
+    except FormulaError:
+        raise
+    except Exception as e:  # any failure of user code is a formula problem
+        raise FormulaError(f"cannot evaluate {expr!r}: {type(e).__name__}: {e}") from e

@@ -1,0 +1,143 @@
+"""Weighted least-squares pieces of the IRLS step, reduced over row blocks.
+
+Every IRLS step solves the normal equations (X'WX) delta = X'W r for the *change* in the coefficients, where
+r is the working residual at the current estimate.  Solving for the change (not the coefficients) makes
+each iteration an iterative refinement: the final estimate is as accurate as the score X'W r can be
+computed, even when X'WX is ill conditioned.
+
+Two reducers build the equations block by block, in float64:
+
+* :class:`GramReducer` accumulates X'WX and X'Wr (BLAS ``syrk``/``gemv``); it is used when the
+  column-equilibrated Gram matrix is well conditioned and no column is aliased.
+* :class:`QRReducer` accumulates the triangular factor of sqrt(W) [X | r] (a tall-skinny QR: each block is
+  stacked under the running factor and re-triangularised).  It is used on the first iteration, whenever
+  the Gram matrix is poorly conditioned, and to find aliased columns.
+
+Aliasing follows R's ``dqrdc2`` (limited column pivoting): column j is aliased when the part of it that the
+earlier *kept* columns do not explain has norm below ``ALIAS_TOL`` times its own norm.  The triangular
+factor R has the same column geometry as sqrt(W) X, so the test runs on the small p x p matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg as sla
+
+__all__ = ["ALIAS_TOL", "GramReducer", "QRReducer", "StepFactor", "factor_gram", "factor_qr"]
+
+#: R's glm.fit tolerance for aliasing in its QR (``min(1e-7, epsilon / 1000)`` at the default epsilon).
+ALIAS_TOL = 1e-11
+#: Largest condition number of the equilibrated X'WX the Cholesky path accepts.
+GRAM_MAX_COND = 1e10
+
+
+class GramReducer:
+    """Accumulates G = X'WX and u = X'W r over blocks."""
+
+    def __init__(self, p: int) -> None:
+        self.gram = np.zeros((p, p))
+        self.score = np.zeros(p)
+
+    def add(self, X: np.ndarray, w: np.ndarray, r: np.ndarray) -> None:
+        A = X * np.sqrt(w)[:, None]  # block-sized temporary; A.T @ A dispatches to syrk
+        self.gram += A.T @ A
+        self.score += X.T @ (w * r)
+
+
+class QRReducer:
+    """Accumulates the R factor of sqrt(W) [X | r] by a tall-skinny QR over blocks."""
+
+    def __init__(self, p: int) -> None:
+        self.p = p
+        self.R = np.zeros((0, p + 1))
+
+    def add(self, X: np.ndarray, w: np.ndarray, r: np.ndarray) -> None:
+        sw = np.sqrt(w)
+        A = np.empty((X.shape[0], self.p + 1))
+        np.multiply(X, sw[:, None], out=A[:, : self.p])
+        np.multiply(r, sw, out=A[:, self.p])
+        stacked = np.vstack([self.R, A])
+        self.R = np.linalg.qr(stacked, mode="r")
+
+
+@dataclass(frozen=True)
+class StepFactor:
+    """A factorisation of X'WX restricted to the kept columns.
+
+    ``kept`` is the boolean mask of non-aliased columns, ``inv`` is (X_K' W X_K)^{-1} and ``step`` the
+    solution of the normal equations for the coefficient change (zero for aliased columns).
+    ``gram`` is the full p x p X'WX (aliased columns included), used to explain aliasing.
+    """
+
+    kept: np.ndarray
+    step: np.ndarray
+    inv: np.ndarray
+    gram: np.ndarray
+    method: str
+
+
+def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
+    """Boolean mask of the columns of ``R`` that R's ``dqrdc2`` would flag as aliased.
+
+    Column j is kept when ||(I - P_K) r_j|| > tol * ||r_j||, P_K projecting on the kept earlier columns.
+    """
+    p = R.shape[1]
+    kept = np.zeros(p, dtype=bool)
+    basis = np.zeros((R.shape[0], 0))
+    norms = np.linalg.norm(R, axis=0)
+    for j in range(p):
+        v = R[:, j].copy()
+        for _ in range(2):  # Gram-Schmidt twice: orthogonal to working precision
+            v -= basis @ (basis.T @ v)
+        nv = np.linalg.norm(v)
+        if norms[j] > 0 and nv > tol * norms[j]:
+            kept[j] = True
+            basis = np.column_stack([basis, v / nv])
+    return ~kept
+
+
+def factor_qr(R_aug: np.ndarray) -> StepFactor:
+    """Solve the step from the triangular factor of sqrt(W) [X | r], finding aliased columns."""
+    p = R_aug.shape[1] - 1
+    R = np.zeros((p + 1, p + 1))
+    R[: R_aug.shape[0]] = R_aug[: p + 1]
+    Rx, c = R[:, :p], R[:, p]
+    aliased = aliased_in_order(Rx)
+    kept = ~aliased
+    # Re-triangularise the kept columns only; the last entries of Q'c carry the residual.
+    q, rk = np.linalg.qr(Rx[:, kept], mode="reduced")
+    ck = q.T @ c
+    step = np.zeros(p)
+    step[kept] = sla.solve_triangular(rk, ck)
+    rinv = sla.solve_triangular(rk, np.eye(rk.shape[0]))
+    gram = Rx.T @ Rx
+    return StepFactor(kept, step, rinv @ rinv.T, gram, "qr")
+
+
+def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFactor | None:
+    """Cholesky solve of the equilibrated normal equations on the kept columns.
+
+    Returns ``None`` when the factorisation fails or the equilibrated matrix has a condition number above
+    ``GRAM_MAX_COND``: the caller then falls back to the QR reducer.
+    """
+    idx = np.flatnonzero(kept)
+    g = gram[np.ix_(idx, idx)]
+    d = np.sqrt(np.diag(g))
+    if not np.all(d > 0) or not np.all(np.isfinite(g)):
+        return None
+    gs = g / d[:, None] / d[None, :]
+    try:
+        c, low = sla.cho_factor(gs, lower=False, check_finite=False)
+    except np.linalg.LinAlgError:
+        return None
+    anorm = np.abs(gs).sum(axis=0).max()
+    rcond, info = sla.lapack.dpocon(c, anorm)
+    if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:
+        return None
+    p = gram.shape[0]
+    step = np.zeros(p)
+    step[idx] = sla.cho_solve((c, low), score[idx] / d, check_finite=False) / d
+    inv = sla.cho_solve((c, low), np.eye(len(idx)), check_finite=False) / d[:, None] / d[None, :]
+    return StepFactor(kept.copy(), step, inv, gram, "cholesky")
