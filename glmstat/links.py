@@ -133,7 +133,7 @@ LINK_NAMES: tuple[str, ...] = tuple(_LINKS)
 
 
 def Power(p: float) -> Link:
-    """The power link eta = mu^p (R's ``power(p)``); ``Power(0)`` is the log link.
+    """The power link eta = mu^p (R's ``power(p)`` for p > 0, statmod's for p < 0); ``Power(0)`` is log.
 
     Parameters
     ----------
@@ -157,11 +157,16 @@ def Power(p: float) -> Link:
     if p == -2:
         return _LINKS["1/mu^2"]
     inv = 1.0 / p
+    if p < 0:
+        # R's power() turns any negative power into the log link; statmod's tweedie() uses the plain power
+        # link (no clamps), which is what a negative power means.
+        return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0), _positive)
     return Link(
         f"mu^{p:g}",
         lambda mu: mu**p,
         lambda eta: np.maximum(eta**inv, _EPS),
         lambda eta: np.maximum(inv * eta ** (inv - 1.0), _EPS),
+        _positive,
     )
 
 

@@ -64,12 +64,15 @@ def format_pval(pv: Sequence[float], digits: int = 3, eps: float = np.finfo(floa
     ok = [i for i, p in enumerate(pv) if not math.isnan(p)]
     tiny = [i for i in ok if pv[i] < eps]
     rest = [i for i in ok if pv[i] >= eps]
-    fixp = [i for i in rest if pv[i] == 0 or math.floor(math.log10(pv[i])) >= -3]
+    def expo(p: float) -> int:
+        return math.floor(math.log10(p if p > 0 else 1e-50))
+
+    fixp = [i for i in rest if expo(pv[i]) >= -3 or (expo(pv[i]) == -4 and digits > 1)]
     sci = [i for i in rest if i not in fixp]
     for group in (fixp, sci):
         if group:
             for i, s in zip(group, format_r([pv[i] for i in group], digits)):
-                out[i] = s.strip()
+                out[i] = s
     if tiny:
         d = max(1, digits - 2)
         if rest:
@@ -93,7 +96,8 @@ def zapsmall(x: np.ndarray, digits: int) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     fin = np.abs(x[np.isfinite(x)])
     mx = fin.max() if fin.size else 0.0
-    d = max(0, digits - int(math.ceil(math.log10(mx)))) if mx > 0 else digits
+    # R 4.2: round(x, digits - log10(mx)), and round() takes floor(digits + 0.5) decimals
+    d = max(0, int(math.floor(digits - math.log10(mx) + 0.5))) if mx > 0 else digits
     return np.round(x, d)
 
 

@@ -19,10 +19,45 @@ from .rformat import format_pval, format_r, signif_stars, zapsmall
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["Summary"]
+__all__ = ["Summary", "format_coef_table"]
 
 _DIGITS = 4  # R: max(3, getOption("digits") - 3)
 _LEGEND = "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1"
+
+
+def format_coef_table(table: pd.DataFrame, kind: str) -> tuple[list[str], list[list[str]]]:
+    """R's ``printCoefmat`` cells: estimates and std. errors share one format rounded to the decimal that
+    keeps 4 significant digits of the smallest, statistics round to 3 decimals, p-values as
+    ``format.pval``, then significance stars (only when some p < 0.1).
+
+    ``table`` has columns estimate, std_error, statistic, p_value; ``kind`` is "z" or "t".
+    Returns the header and one list of cells per row.
+    """
+    est, se = table["estimate"].to_numpy(dtype=float), table["std_error"].to_numpy(dtype=float)
+    stat, p = table["statistic"].to_numpy(dtype=float), table["p_value"].to_numpy(dtype=float)
+    both = np.concatenate([est, se])
+    acs = np.abs(both[np.isfinite(both) & (both != 0)])
+    if acs.size:
+        digmin = 1 + math.floor(math.log10(acs.min()))
+        rounded = np.round(both, max(1, _DIGITS - digmin))
+    else:
+        rounded = both
+    cs = format_r(rounded, _DIGITS)
+    for i, (orig, txt) in enumerate(zip(both, cs)):  # keep non-zero values from printing as 0
+        if math.isfinite(orig) and orig != 0 and float(txt) == 0:
+            cs[i] = format_r([orig], _DIGITS - 1)[0]
+    n = len(est)
+    st = format_r(np.round(stat, 3), _DIGITS)
+    pv = format_pval(p, 3)
+    show_stars = bool(np.any(p[np.isfinite(p)] < 0.1))
+    header = ["Estimate", "Std. Error", f"{kind} value", f"Pr(>|{kind}|)"] + ([""] if show_stars else [])
+    rows = []
+    for i in range(n):
+        cells = [cs[i], cs[n + i], st[i], pv[i]] if math.isfinite(est[i]) else ["NA"] * 4
+        if show_stars:
+            cells.append(signif_stars(p[i]).ljust(3))
+        rows.append(cells)
+    return header, rows
 
 
 @dataclass(frozen=True)
@@ -99,38 +134,7 @@ class Summary:
 
     # -- text --------------------------------------------------------------------------------------
     def _coef_cells(self) -> tuple[list[str], list[list[str]]]:
-        """printCoefmat's formatting: estimates and std. errors share one format, statistics round to
-        3 decimals, p-values as format.pval, then significance stars."""
-        t = self.table
-        est, se = t["estimate"].to_numpy(), t["std_error"].to_numpy()
-        stat, p = t["statistic"].to_numpy(), t["p_value"].to_numpy()
-        both = np.concatenate([est, se])
-        acs = np.abs(both[np.isfinite(both) & (both != 0)])
-        if acs.size:
-            digmin = 1 + math.floor(math.log10(acs.min()))
-            rounded = np.round(both, max(1, _DIGITS - digmin))
-        else:
-            rounded = both
-        cs = format_r(rounded, _DIGITS)
-        for i, (orig, txt) in enumerate(zip(both, cs)):  # keep non-zero values from printing as 0
-            if math.isfinite(orig) and orig != 0 and float(txt) == 0:
-                cs[i] = format_r([orig], _DIGITS - 1)[0]
-        n = len(est)
-        st = format_r(np.round(stat, 3), _DIGITS)
-        pv = format_pval(p, 3)
-        stars = [signif_stars(v) for v in p]
-        show_stars = bool(np.any(p[np.isfinite(p)] < 0.1))
-        k = self.statistic_kind
-        header = ["Estimate", "Std. Error", f"{k} value", f"Pr(>|{k}|)"] + ([""] if show_stars else [])
-        rows = []
-        for i in range(n):
-            cells = [cs[i], cs[n + i], st[i], pv[i]]
-            if not math.isfinite(est[i]):
-                cells = ["NA"] * 4
-            if show_stars:
-                cells.append(stars[i].ljust(3))
-            rows.append(cells)
-        return header, rows
+        return format_coef_table(self.table, self.statistic_kind)
 
     def _table_text(self) -> str:
         header, rows = self._coef_cells()
