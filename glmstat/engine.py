@@ -162,6 +162,11 @@ def irls(
     FitState
     """
     p = source.n_cols
+    if p == 0:  # an empty model (y ~ 0 + offset(...)): mu is fixed by the offset
+        res = _pass(source, family, np.zeros(0), use_qr=False)
+        return FitState(np.zeros(0), np.zeros(0, dtype=bool), np.zeros((0, 0)), np.zeros((0, 0)), res.deviance,
+                        res.pearson, res.n_ok, res.sum_weights, True, 0, False, res.n_boundary, 0.0,
+                        (res.deviance,))
     if start is not None:
         beta = np.asarray(start, dtype=float)
         if beta.shape != (p,) or not np.all(np.isfinite(beta)):

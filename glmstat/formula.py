@@ -44,8 +44,13 @@ _NP_FUNCTIONS = (
 #: numpy, reduced to elementwise math: ``np.load`` and friends are out of reach of a formula.
 SAFE_NP = types.MappingProxyType({name: getattr(np, name) for name in _NP_FUNCTIONS})
 
+def _r_log(x: Any, base: float | None = None) -> Any:
+    """R's ``log(x, base)``: natural logarithm unless a base is given."""
+    return np.log(x) if base is None else np.log(x) / np.log(base)
+
+
 _FUNCTIONS: dict[str, Any] = {
-    "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "exp": np.exp,
+    "log": _r_log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "exp": np.exp,
     "expm1": np.expm1, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin, "cos": np.cos, "tan": np.tan,
     "floor": np.floor, "ceiling": np.ceil, "pmin": np.minimum, "pmax": np.maximum,
     "factor": C, "C": C,
@@ -203,14 +208,35 @@ def _remove_offsets(rhs: str) -> tuple[str, list[str]]:
     return rhs, offsets
 
 
-def parse_formula(formula: str) -> ParsedFormula:
-    """Split ``formula`` into response, right-hand side and offsets (R syntax accepted)."""
+def _expand_dot(rhs: str, columns: list[str], lhs: str) -> str:
+    """R's ``.``: every data column not used in the response, joined with ``+``."""
+    dots = [i for i, ch, _, in_call in _scan(rhs) if ch == "." and not in_call
+            and (i == 0 or not (rhs[i - 1].isalnum() or rhs[i - 1] in "_."))
+            and (i + 1 == len(rhs) or not (rhs[i + 1].isalnum() or rhs[i + 1] in "_."))]
+    if not dots:
+        return rhs
+    lhs_names = set(re.findall(r"`([^`]*)`|([A-Za-z_.][\w.]*)", lhs))
+    lhs_names = {a or b for a, b in lhs_names}
+    cols = [c if c.isidentifier() else f"`{c}`" for c in columns if c not in lhs_names]
+    expansion = "(" + " + ".join(cols) + ")" if cols else "1"
+    for i in reversed(dots):
+        rhs = rhs[:i] + expansion + rhs[i + 1:]
+    return rhs
+
+
+def parse_formula(formula: str, columns: list[str] | None = None) -> ParsedFormula:
+    """Split ``formula`` into response, right-hand side and offsets (R syntax accepted).
+
+    ``columns`` (the data's column names) lets ``.`` expand to every column not in the response.
+    """
     if not isinstance(formula, str):
         raise FormulaError(f"formula must be a string such as 'y ~ x1 + x2', got {type(formula).__name__}")
     sides = _split_top(formula, "~")
     if len(sides) != 2 or not sides[0].strip() or not sides[1].strip():
         raise FormulaError(f"formula {formula!r} must have one '~' with a response on the left, e.g. 'y ~ x'")
     lhs, rhs = sides[0].strip(), sides[1].strip()
+    if columns is not None:
+        rhs = _expand_dot(rhs, columns, lhs)
     rhs, offsets = _remove_offsets(rhs)
     lhs_t = translate(lhs)
     response: tuple[str, ...] = (lhs_t,)

@@ -179,7 +179,7 @@ def build_model_frame(
         raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
     df = as_frame(data)
     n = len(df)
-    pf = parse_formula(formula)
+    pf = parse_formula(formula, [str(c) for c in df.columns])
     ns = namespace(context)
     columns = {str(c) for c in df.columns}
 

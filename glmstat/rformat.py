@@ -27,6 +27,8 @@ def _sig(x: float, digits: int) -> tuple[int, int]:
 def format_r(values: Sequence[float], digits: int = 7, na: str = "NA") -> list[str]:
     """R's ``format(x, digits=digits)`` for a numeric vector (common width, right-justified)."""
     vals = [float(v) + 0.0 for v in values]  # + 0.0 turns -0.0 into 0.0, as R prints it
+    if not vals:
+        return []
     finite = [v for v in vals if math.isfinite(v)]
     if not finite:
         out = [na if math.isnan(v) else ("Inf" if v > 0 else "-Inf") for v in vals]

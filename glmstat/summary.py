@@ -169,7 +169,7 @@ class Summary:
         head = "Coefficients:"
         if self.n_aliased:
             head += f" ({self.n_aliased} not defined because of singularities)"
-        lines += [head, self._table_text()]
+        lines += [head, self._table_text()] if len(self.table) else ["No Coefficients"]
         if self.aliasing:
             lines += ["", "Aliased (exact linear functions of earlier columns):"]
             lines += [f"  {a}" for a in self.aliasing]
