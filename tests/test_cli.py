@@ -270,3 +270,16 @@ def test_python_m_glmstat_bad_column_is_one_line():
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.splitlines()) == 1 and "'nope'" in proc.stderr
+
+
+def test_internal_error_is_one_line_unless_traceback_asked(monkeypatch, capsys):
+    import glmstat.cli as cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "glm", broken)
+    line = assert_one_line_error(*run(SEED, capsys))
+    assert "internal error" in line and "RuntimeError: boom second line" in line and "--traceback" in line
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["--traceback", *SEED])
