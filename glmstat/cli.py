@@ -1,0 +1,307 @@
+"""The ``glmstat`` command line: fit a model from a CSV/Parquet file or a bundled data set, list data sets.
+
+::
+
+    glmstat fit "passed ~ hours + score" students --family binomial
+    glmstat fit "count ~ spray" sprays.csv --family poisson --link sqrt
+    glmstat fit "y ~ x" data.parquet --family tweedie --var-power 1.5 --link-power 0
+    glmstat datasets
+
+The summary goes to stdout; each glmstat warning goes to stderr as one line ``warning: ...``.  Bad input
+(an unknown family, a missing column or file, an unreadable CSV) ends with one line ``glmstat: error: ...``
+on stderr and exit status 1; a malformed command line with exit status 2, as argparse does.  Nothing
+statistical happens here: the command line only maps its arguments onto :func:`glmstat.glm`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+from typing import Sequence, TextIO
+
+import pandas as pd
+
+from . import __version__
+from .api import glm
+from .datasets import dataset_path, list_datasets, load_dataset
+from .errors import DataError, FamilyError, GLMStatError
+from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
+
+__all__ = ["main", "build_parser", "read_data", "make_family", "FAMILY_NAMES"]
+
+_PROG = "glmstat"
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_FORMATS = ("text", "markdown", "latex", "html")
+FAMILY_NAMES = ("binomial", "poisson", "gaussian", "gamma", "inverse.gaussian", "negative.binomial",
+                "quasipoisson", "quasibinomial", "quasi", "tweedie")
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class _UsageError(Exception):
+    """A malformed command line (argparse's ``error()``), reported in one line with exit status 2."""
+
+    def __init__(self, prog: str, message: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse without the multi-line usage dump on error: the caller prints one line."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise _UsageError(self.prog, message)
+
+
+def _one_line(text: str) -> str:
+    """Collapse a (possibly multi-line) message into one line."""
+    return " ".join(str(text).split())
+
+
+# -- data -----------------------------------------------------------------------------------------------
+def read_data(spec: str) -> pd.DataFrame:
+    """The data named on the command line: a CSV or Parquet file, or a bundled data set.
+
+    A path that exists is read as Parquet if it ends in ``.parquet``/``.pq`` (needs pyarrow), else as CSV.
+    A name that is not a file is looked up among the bundled data sets (:func:`glmstat.load_dataset`).
+
+    Raises
+    ------
+    DataError
+        The file is missing, unreadable or empty, pyarrow is missing, or no data set has that name.
+    """
+    path = Path(spec)
+    if path.is_dir():
+        raise DataError(f"{spec!r} is a directory; give a CSV or Parquet file or a bundled data set name")
+    if path.is_file():
+        return _read_file(path)
+    if path.suffix.lower() in (".csv", ".txt", *_PARQUET_SUFFIXES) or len(path.parts) > 1:
+        raise DataError(f"no such file: {spec!r}")
+    if spec in list_datasets():
+        return load_dataset(spec)
+    raise DataError(
+        f"{spec!r} is neither a file nor a bundled data set; bundled data sets: {', '.join(list_datasets())}"
+    )
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        try:
+            import pyarrow  # noqa: F401  (pandas' Parquet engine; optional extra)
+        except ImportError:
+            raise DataError(
+                f"reading the Parquet file {str(path)!r} needs pyarrow: pip install 'glmstat[parquet]' "
+                "(or save the data as CSV)"
+            ) from None
+        try:
+            return pd.read_parquet(path, engine="pyarrow")
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise DataError(f"cannot read {str(path)!r} as Parquet: {_one_line(exc)}") from None
+    try:
+        data = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{str(path)!r} is empty: expected a CSV file with a header row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {str(path)!r} as CSV: {_one_line(exc)}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or _one_line(exc)}") from None
+    if data.shape[1] < 2:
+        raise DataError(
+            f"{str(path)!r} has {data.shape[1]} column ({', '.join(map(str, data.columns))}); a model needs a "
+            "response and predictors: is it comma-separated with a header row?"
+        )
+    return data
+
+
+# -- family ---------------------------------------------------------------------------------------------
+def make_family(
+    name: str,
+    link: str | None = None,
+    *,
+    theta: float | None = None,
+    var_power: float | None = None,
+    link_power: float | None = None,
+    variance: str | None = None,
+) -> Family:
+    """The family named on the command line, with the options that belong to it.
+
+    ``theta`` fixes the negative binomial shape (estimated by maximum likelihood when omitted);
+    ``var_power``/``link_power`` define a Tweedie family; ``variance`` is the quasi variance function.
+    An option given to a family that does not take it is an error rather than silently ignored.
+    """
+    is_tweedie = name.lower() == "tweedie"
+    family = None if is_tweedie else _get_family(name, link)
+    for given, flag, owner, ok in (
+        (theta, "--theta", "negative.binomial", isinstance(family, NegativeBinomial)),
+        (var_power, "--var-power", "tweedie", is_tweedie),
+        (link_power, "--link-power", "tweedie", is_tweedie),
+        (variance, "--variance", "quasi", isinstance(family, Quasi)),
+    ):
+        if given is not None and not ok:
+            raise FamilyError(f"{flag} applies to the {owner} family only, not to {name!r}")
+    if is_tweedie:
+        if var_power is None:
+            raise FamilyError("the tweedie family needs --var-power (e.g. 1.5; 0 normal, 1 Poisson, 2 gamma)")
+        if link is not None:
+            raise FamilyError("the tweedie family takes --link-power (0 is the log link, 1 identity), not --link")
+        return Tweedie(var_power=var_power, link_power=link_power)
+    if theta is not None:
+        return NegativeBinomial(link=link, theta=theta)
+    if variance is not None:
+        return Quasi(link=link, variance=variance)
+    return family
+
+
+def _get_family(name: str, link: str | None) -> Family:
+    try:
+        return get_family(name, link)
+    except FamilyError as exc:
+        if not str(exc).startswith("unknown family"):
+            raise  # e.g. a link the family does not take
+        raise FamilyError(f"unknown family {name!r}; families are {', '.join(FAMILY_NAMES)}") from None
+
+
+# -- commands ---------------------------------------------------------------------------------------------
+def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    family = make_family(args.family, args.link, theta=args.theta, var_power=args.var_power,
+                         link_power=args.link_power, variance=args.variance)
+    data = read_data(args.data)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit = glm(args.formula, data, family=family, weights=args.weights, offset=args.offset,
+                      method=args.method, tol=args.tol, max_iter=args.max_iter)
+        except ModuleNotFoundError as exc:
+            if args.method != "irls" and exc.name and exc.name.startswith("glmstat"):
+                raise GLMStatError(f"method {args.method!r} is not available in this glmstat version") from None
+            raise
+        summary = fit.summary()
+        text = {"text": str, "markdown": lambda s: s.to_markdown(), "latex": lambda s: s.to_latex(),
+                "html": lambda s: s._repr_html_()}[args.format](summary)
+    out.write(text.rstrip("\n") + "\n")
+    out.flush()  # the summary first, then the warnings, as R prints them
+    _report_warnings(caught, err)
+    return EXIT_OK
+
+
+def _report_warnings(caught: list[warnings.WarningMessage], err: TextIO) -> None:
+    """One line per distinct warning, in the order they were raised."""
+    seen = set()
+    for w in caught:
+        line = _one_line(w.message)
+        if line in seen:
+            continue
+        seen.add(line)
+        err.write(f"warning: {line}\n")
+
+
+def _cmd_datasets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rows = []
+    for name in list_datasets():
+        d = pd.read_csv(dataset_path(name))
+        rows.append((name, str(d.shape[0]), str(d.shape[1]), ", ".join(map(str, d.columns))))
+    header = ("name", "rows", "columns", "variables")
+    widths = [max(len(h), *(len(r[j]) for r in rows)) if rows else len(h) for j, h in enumerate(header)]
+    align = (str.ljust, str.rjust, str.rjust, str.ljust)
+    for r in [header, *rows]:
+        out.write("  ".join(a(c, w) for a, c, w in zip(align, r, widths)).rstrip() + "\n")
+    return EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return v
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``glmstat`` command."""
+    parser = _Parser(prog=_PROG, description="Generalized linear models with R-exact numbers.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an unexpected internal error, show the Python traceback")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    fit = sub.add_parser("fit", help="fit a GLM and print its summary",
+                         description="Fit a generalized linear model and print its R-like summary.")
+    fit.add_argument("formula", metavar="FORMULA", help='R formula, e.g. "y ~ x + factor(g)"')
+    fit.add_argument("data", metavar="DATA",
+                     help="a CSV file, a Parquet file (.parquet/.pq, needs pyarrow) or a bundled data set name")
+    fit.add_argument("--family", "-f", required=True, metavar="NAME",
+                     help=", ".join(FAMILY_NAMES))
+    fit.add_argument("--link", "-l", metavar="L", help="link name (default: the family's canonical link)")
+    fit.add_argument("--weights", metavar="COL", help="column of prior weights (binomial: number of trials)")
+    fit.add_argument("--offset", metavar="COL", help="column added to the linear predictor")
+    fit.add_argument("--method", choices=("irls", "firth"), default="irls",
+                     help="maximum likelihood (irls, default) or Firth's bias-reduced logistic regression")
+    fit.add_argument("--max-iter", type=_positive_int, default=25, metavar="N", help="at most N iterations (25)")
+    fit.add_argument("--tol", type=_positive_float, default=1e-8, metavar="T",
+                     help="relative deviance convergence tolerance (1e-8)")
+    fit.add_argument("--theta", type=_positive_float, metavar="TH",
+                     help="negative.binomial: fixed theta (default: estimated by maximum likelihood)")
+    fit.add_argument("--var-power", type=_float, metavar="P", help="tweedie: variance power, V(mu) = mu^P")
+    fit.add_argument("--link-power", type=_float, metavar="Q",
+                     help="tweedie: link power, eta = mu^Q, 0 for log (default 1 - P)")
+    fit.add_argument("--variance", metavar="V", help="quasi: variance function (constant, mu(1-mu), mu, mu^2, mu^3)")
+    fit.add_argument("--format", choices=_FORMATS, default="text", help="summary format (text)")
+    fit.set_defaults(run=_cmd_fit)
+
+    ds = sub.add_parser("datasets", help="list the bundled data sets",
+                        description="List the bundled data sets: name, rows, columns.")
+    ds.set_defaults(run=_cmd_datasets)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``glmstat`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    out, err = sys.stdout, sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        err.write(f"{exc.prog}: error: {_one_line(exc)} (see '{exc.prog} --help')\n")
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    try:
+        return args.run(args, out, err)
+    except GLMStatError as exc:
+        err.write(f"{_PROG}: error: {_one_line(exc)}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        err.write(f"{_PROG}: interrupted\n")
+        return 130
+    except Exception as exc:  # a bug, not bad input: say so in one line unless asked for the traceback
+        if args.traceback:
+            raise
+        err.write(f"{_PROG}: internal error: {type(exc).__name__}: {_one_line(exc)} "
+                  f"(rerun with --traceback and please report it)\n")
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

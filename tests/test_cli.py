@@ -1,0 +1,285 @@
+"""The command line: ``glmstat fit`` and ``glmstat datasets`` through ``main([...])`` and ``python -m glmstat``.
+
+The CLI computes nothing itself, so a fit through it must print exactly the summary of the same fit made
+in Python; the numbers in that summary are checked against R in the parity tests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glmstat as gs
+from glmstat.cli import main
+
+from conftest import FIXTURES, all_case_ids, family_of, load_data, load_ref
+
+SEED = ["fit", "passed ~ hours + score", "students", "--family", "binomial"]
+REPO = Path(__file__).resolve().parent.parent
+
+
+def quiet_summary(formula, data, family, **kw) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        return str(gs.glm(formula, data, family=family, **kw).summary()).rstrip("\n")
+
+
+def run(argv, capsys):
+    code = main(argv)
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def assert_one_line_error(code, out, err, expected_code=1):
+    assert code == expected_code
+    assert out == ""
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert "error:" in lines[0]
+    return lines[0]
+
+
+# -- the seed example ------------------------------------------------------------------------------------
+def test_seed_example_prints_summary_with_explanations(capsys):
+    code, out, err = run(SEED, capsys)
+    assert code == 0
+    assert out.rstrip("\n") == quiet_summary("passed ~ hours + score", gs.load_dataset("students"), gs.Binomial())
+    assert "score = 50 + 5 * hours" in out  # the aliasing explanation
+    assert "complete separation" in out and "hours >= 4" in out  # the separation explanation
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("warning: ") for line in lines)
+    assert "score = 50 + 5 * hours" in lines[0]
+    assert "separation" in lines[1] and "hours" in lines[1]
+    assert "Traceback" not in err and "SeparationWarning" not in err
+
+
+def test_nonconvergence_warning_is_one_line(capsys):
+    code, out, err = run(["fit", "passed ~ hours", "students", "-f", "binomial", "--max-iter", "3"], capsys)
+    assert code == 0
+    assert "Coefficients:" in out
+    lines = err.splitlines()
+    assert all(line.startswith("warning: ") for line in lines)
+    assert any("did not converge in 3 iterations" in line for line in lines)
+
+
+# -- every reference case through the CLI equals the same fit in Python -------------------------------------
+def cli_family_args(spec: dict) -> list[str]:
+    name = spec["name"]
+    if name == "tweedie":
+        return ["--family", "tweedie", "--var-power", str(spec["var_power"]), "--link-power", str(spec["link_power"])]
+    args = ["--family", {"negative.binomial.estimated": "negative.binomial"}.get(name, name.lower())]
+    if spec.get("link"):
+        args += ["--link", spec["link"]]
+    if name == "negative.binomial":
+        args += ["--theta", str(spec["theta"])]
+    if name == "quasi":
+        args += ["--variance", spec["variance"]]
+    return args
+
+
+@pytest.mark.parametrize("case_id", all_case_ids())
+def test_reference_case_through_cli(case_id, capsys):
+    ref = load_ref(case_id)
+    csv = FIXTURES / "data" / f"{ref['data']}.csv"
+    argv = ["fit", ref["formula"], str(csv), *cli_family_args(ref["family"])]
+    kw = {}
+    if ref.get("weights"):
+        argv += ["--weights", ref["weights"]]
+        kw["weights"] = ref["weights"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert out.rstrip("\n") == quiet_summary(ref["formula"], load_data(ref["data"]), family_of(ref["family"]), **kw)
+    assert all(line.startswith("warning: ") for line in err.splitlines())
+
+
+# -- options ---------------------------------------------------------------------------------------------
+def test_offset_weights_and_control_options(tmp_path, capsys):
+    ships = load_data("ships").assign(log_service=lambda d: np.log(d["service"].where(d["service"] > 0)))
+    ships = ships[ships["service"] > 0]
+    path = tmp_path / "ships.csv"
+    ships.to_csv(path, index=False)
+    argv = ["fit", "incidents ~ type + year", str(path), "-f", "poisson", "--offset", "log_service",
+            "--tol", "1e-10", "--max-iter", "50"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert out.rstrip("\n") == quiet_summary("incidents ~ type + year", ships, gs.Poisson(), offset="log_service",
+                                             tol=1e-10, max_iter=50)
+
+
+@pytest.mark.parametrize("argv, family", [
+    (["-f", "negative.binomial", "--theta", "1.5"], gs.NegativeBinomial(theta=1.5)),
+    (["-f", "quasi", "--variance", "mu", "--link", "log"], gs.Quasi(link="log", variance="mu")),
+    (["-f", "tweedie", "--var-power", "1.5"], gs.Tweedie(var_power=1.5)),
+])
+def test_family_parameters(argv, family, capsys):
+    quine = load_data("quine")
+    code, out, err = run(["fit", "Days ~ Eth + Sex", str(FIXTURES / "data" / "quine.csv"), *argv], capsys)
+    assert code == 0, err
+    assert out.rstrip("\n") == quiet_summary("Days ~ Eth + Sex", quine, family)
+
+
+@pytest.mark.parametrize("fmt, method", [("markdown", "to_markdown"), ("latex", "to_latex"), ("html", "_repr_html_")])
+def test_output_formats(fmt, method, capsys):
+    code, out, _ = run([*SEED, "--format", fmt], capsys)
+    assert code == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        expected = getattr(gs.glm("passed ~ hours + score", gs.load_dataset("students"), family=gs.Binomial())
+                           .summary(), method)()
+    assert out.rstrip("\n") == expected.rstrip("\n")
+
+
+# -- bad input: one line on stderr, no traceback, non-zero exit -----------------------------------------------
+@pytest.mark.parametrize("argv, needle", [
+    (["fit", "passed ~ nope", "students", "-f", "binomial"], "'nope'"),
+    (["fit", "passed ~ hours +", "students", "-f", "binomial"], "cannot parse"),
+    (["fit", "score ~ hours", "students", "-f", "binomial"], "must lie in"),
+    (["fit", "passed ~ hours", "students", "-f", "binomal"], "unknown family 'binomal'"),
+    (["fit", "passed ~ hours", "students", "-f", "binomial", "--link", "log2"], "link 'log2'"),
+    (["fit", "passed ~ hours", "students", "-f", "binomial", "--weights", "w"], "weights='w'"),
+    (["fit", "passed ~ hours", "students", "-f", "binomial", "--offset", "o"], "offset='o'"),
+    (["fit", "passed ~ hours", "students", "-f", "poisson", "--theta", "2"], "--theta applies"),
+    (["fit", "passed ~ hours", "students", "-f", "tweedie"], "--var-power"),
+    (["fit", "passed ~ hours", "students", "-f", "tweedie", "--var-power", "0.5"], "var_power"),
+    (["fit", "passed ~ hours", "no_such_file.csv", "-f", "binomial"], "no such file"),
+    (["fit", "passed ~ hours", "no_such_dataset", "-f", "binomial"], "students"),
+])
+def test_bad_input_is_one_line(argv, needle, capsys):
+    line = assert_one_line_error(*run(argv, capsys))
+    assert line.startswith("glmstat: error: ")
+    assert needle in line
+
+
+@pytest.mark.parametrize("content, needle", [
+    ('a,b\n1,2\n"3,4\n', "cannot read"),
+    ("", "is empty"),
+    ("a;b\n1;2\n3;4\n", "1 column"),
+    (b"a,b\n\xff\xfe,1\n", "cannot read"),
+])
+def test_unreadable_csv(tmp_path, content, needle, capsys):
+    path = tmp_path / "bad.csv"
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    line = assert_one_line_error(*run(["fit", "a ~ b", str(path), "-f", "gaussian"], capsys))
+    assert needle in line
+
+
+def test_directory_is_not_data(tmp_path, capsys):
+    line = assert_one_line_error(*run(["fit", "a ~ b", str(tmp_path), "-f", "gaussian"], capsys))
+    assert "directory" in line
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["fit", "passed ~ hours", "students"], "--family"),
+    (["fit", "passed ~ hours", "students", "-f", "binomial", "--max-iter", "0"], "--max-iter"),
+    (["fit", "passed ~ hours", "students", "-f", "binomial", "--tol", "abc"], "--tol"),
+    (["fit", "passed ~ hours", "students", "-f", "binomial", "--method", "newton"], "--method"),
+    (["fit", "passed ~ hours", "students", "-f", "binomial", "--bogus"], "--bogus"),
+    (["frobnicate"], "frobnicate"),
+    ([], "COMMAND"),
+])
+def test_usage_errors_exit_2(argv, needle, capsys):
+    line = assert_one_line_error(*run(argv, capsys), expected_code=2)
+    assert needle in line
+
+
+def test_help_exits_0(capsys):
+    code, out, _ = run(["fit", "--help"], capsys)
+    assert code == 0
+    assert "--family" in out and "--var-power" in out
+
+
+# -- data sources -----------------------------------------------------------------------------------------
+def test_csv_file_equals_bundled_name(tmp_path, capsys):
+    path = tmp_path / "s.csv"
+    gs.load_dataset("students").to_csv(path, index=False)
+    _, from_name, _ = run(SEED, capsys)
+    code, from_file, _ = run(["fit", SEED[1], str(path), "--family", "binomial"], capsys)
+    assert code == 0
+    assert from_file == from_name
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".pq"])
+def test_parquet_round_trip(tmp_path, suffix, capsys):
+    pytest.importorskip("pyarrow")
+    quine = load_data("quine")
+    path = tmp_path / f"quine{suffix}"
+    quine.to_parquet(path, engine="pyarrow", index=False)
+    code, out, err = run(["fit", "Days ~ Eth + Sex + Age", str(path), "-f", "poisson"], capsys)
+    assert code == 0, err
+    assert out.rstrip("\n") == quiet_summary("Days ~ Eth + Sex + Age", quine, gs.Poisson())
+
+
+def test_parquet_without_pyarrow(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "d.parquet"
+    path.write_bytes(b"PAR1")  # never read: the missing engine is reported first
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # makes `import pyarrow` raise ImportError
+    line = assert_one_line_error(*run(["fit", "y ~ x", str(path), "-f", "gaussian"], capsys))
+    assert "pyarrow" in line and "glmstat[parquet]" in line
+
+
+def test_corrupt_parquet(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "d.parquet"
+    path.write_bytes(b"not a parquet file")
+    line = assert_one_line_error(*run(["fit", "y ~ x", str(path), "-f", "gaussian"], capsys))
+    assert "cannot read" in line and "Parquet" in line
+
+
+def test_datasets_lists_every_bundled_csv(capsys):
+    code, out, err = run(["datasets"], capsys)
+    assert code == 0 and err == ""
+    header, *rows = out.splitlines()
+    assert header.split() == ["name", "rows", "columns", "variables"]
+    listed = {r.split()[0]: r.split(None, 3) for r in rows}
+    assert set(listed) == set(gs.list_datasets()) and "students" in listed
+    for name, (_, n_rows, n_cols, variables) in listed.items():
+        d = gs.load_dataset(name)
+        assert (int(n_rows), int(n_cols)) == d.shape
+        assert variables == ", ".join(d.columns)
+    assert listed["students"][1:3] == ["7", "3"]
+
+
+# -- the installed entry point --------------------------------------------------------------------------------
+def _python_m_glmstat(*args: str) -> subprocess.CompletedProcess:
+    # run the same glmstat this test imported (a source tree or an installed wheel)
+    root = str(Path(gs.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    return subprocess.run([sys.executable, "-m", "glmstat", *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_python_m_glmstat_seed_example():
+    proc = _python_m_glmstat(*SEED)
+    assert proc.returncode == 0, proc.stderr
+    assert "score = 50 + 5 * hours" in proc.stdout and "complete separation" in proc.stdout
+    lines = proc.stderr.splitlines()
+    assert lines and all(line.startswith("warning: ") for line in lines)
+
+
+def test_python_m_glmstat_bad_column_is_one_line():
+    proc = _python_m_glmstat("fit", "passed ~ nope", "students", "--family", "binomial")
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and "'nope'" in proc.stderr
+
+
+def test_internal_error_is_one_line_unless_traceback_asked(monkeypatch, capsys):
+    import glmstat.cli as cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "glm", broken)
+    line = assert_one_line_error(*run(SEED, capsys))
+    assert "internal error" in line and "RuntimeError: boom second line" in line and "--traceback" in line
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["--traceback", *SEED])
