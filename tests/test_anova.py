@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import glmstat as gs
 from glmstat.anova import drop_scope
@@ -259,3 +260,21 @@ def test_lrtest_refuses_equal_sizes():
     m = _ships("incidents ~ type + offset(log(service))")
     with pytest.raises(gs.GLMStatError, match="same number"):
         gs.lrtest(m, m)
+
+
+# -- invariances ------------------------------------------------------------------------------------------------
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(20, 60))
+def test_sequential_table_partitions_the_null_deviance(seed, n):
+    """The term rows add up: sum(df) = df_null - df_residual, sum(deviance) = null - residual deviance, and
+    each row equals the nested comparison of the two models it separates."""
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], size=n)})
+    d["y"] = rng.poisson(np.exp(0.3 + 0.5 * d["x"] + (d["g"] == "b")))
+    fit = gs.glm("y ~ x + g", d, family=gs.Poisson(), tol=1e-12)
+    t = fit.anova()
+    assert t["df"].iloc[1:].sum() == fit.df_null - fit.df_residual
+    assert_close([t["deviance"].iloc[1:].sum()], [fit.null_deviance - fit.deviance], rtol=1e-8)
+    small = gs.glm("y ~ x", d, family=gs.Poisson(), tol=1e-12)
+    pair = gs.anova(small, fit)
+    assert_close(pair[["df", "deviance", "p_value"]].iloc[1], t[["df", "deviance", "p_value"]].loc["g"], rtol=1e-8)
