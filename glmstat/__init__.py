@@ -7,7 +7,9 @@ diagnostics.
 """
 
 from . import links
+from .anova import anova, lrtest
 from .api import glm
+from .compare import compare
 from .datasets import list_datasets, load_dataset
 from .errors import (
     AliasingWarning,
@@ -40,7 +42,7 @@ from .results import GLMResults
 __version__ = "0.1.0"
 
 __all__ = [
-    "glm", "GLMResults", "links", "load_dataset", "list_datasets",
+    "glm", "GLMResults", "anova", "lrtest", "compare", "links", "load_dataset", "list_datasets",
     "Family", "Gaussian", "Binomial", "Poisson", "Gamma", "InverseGaussian", "NegativeBinomial", "Tweedie",
     "QuasiPoisson", "QuasiBinomial", "Quasi",
     "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError",

@@ -206,19 +206,23 @@ class GLMResults:
         return pd.Series(p, index=self.column_names, name="p_value")
 
     def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
-        """Confidence intervals: estimate +/- q * std_error with q the normal (or t) quantile.
+        """Confidence intervals: Wald (estimate +/- q * std_error, q the normal quantile) or profile likelihood.
 
         Parameters
         ----------
         level : float
             Coverage, in (0, 1).
-        method : {"wald"}
-            Wald intervals (profile-likelihood intervals: see :mod:`glmstat.inference`).
+        method : {"wald", "profile"}
+            Wald intervals, or profile-likelihood intervals (see :mod:`glmstat.profile`).
         """
         from .errors import GLMStatError
 
         if not (0 < level < 1):
             raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
+        if method == "profile":
+            from .profile import profile_conf_int
+
+            return profile_conf_int(self, level)
         if method != "wald":
             raise GLMStatError(f"unknown interval method {method!r}; use 'wald' or 'profile'")
         # R's confint.default uses the normal quantile whatever the family.
@@ -226,6 +230,22 @@ class GLMResults:
         se = self.std_errors.to_numpy()
         b = self.coef.to_numpy()
         return pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=self.column_names)
+
+    # -- analysis of deviance --------------------------------------------------------------------
+    def anova(self, test: str | None = None) -> pd.DataFrame:
+        """Sequential analysis of deviance as R's ``anova.glm`` (see :func:`glmstat.anova.sequential_anova`).
+
+        ``test``: None (Chisq for fixed-dispersion families, F otherwise), "Chisq"/"LRT", "F", "Rao", "none".
+        """
+        from .anova import sequential_anova
+
+        return sequential_anova(self, test)
+
+    def drop1(self, test: str = "none", k: float = 2.0) -> pd.DataFrame:
+        """Single-term deletions as R's ``drop1.glm`` (see :func:`glmstat.anova.drop1`)."""
+        from .anova import drop1
+
+        return drop1(self, test, k)
 
     # -- likelihood ------------------------------------------------------------------------------
     @property

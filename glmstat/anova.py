@@ -1,0 +1,516 @@
+"""Analysis of deviance: sequential tables, nested-model comparisons, single-term deletions and
+likelihood-ratio tests, as R's ``anova.glm``, ``anova.glmlist``, ``MASS::anova.negbin``, ``drop1.glm`` and
+``lmtest::lrtest`` compute them.
+
+Every submodel is refitted with the IRLS engine on a subset of the design columns (same rows, weights and
+offset).  With phi the dispersion (1 for binomial, Poisson and negative binomial; the full or biggest
+model's Pearson estimate otherwise) and a term adding ``df`` columns and reducing the deviance by ``dev``:
+
+* ``"Chisq"`` (alias ``"LRT"``):  p = P(chi2_df > dev / phi);
+* ``"F"``:  F = dev / df / phi,  p = P(F_{df, df_phi} > F) with df_phi the residual df of the model phi
+  came from (a chi-square / df reference when phi is fixed, with a warning as R gives);
+* ``"Rao"``:  the score statistic S = r'WX (X'WX)^- X'Wr of the smaller model's working residuals r and
+  weights W on the bigger model's columns X (R's weighted regression: null minus residual sum of squares);
+  p = P(chi2_df > S / phi).
+
+``test=None`` picks ``"Chisq"`` for fixed-dispersion families and ``"F"`` otherwise; ``"none"`` gives the
+table without a test.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .engine import Control, irls
+from .errors import GLMStatError, GLMStatWarning
+from .families import Gaussian
+
+__all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope"]
+
+_TESTS = {"chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao", "none": None}
+
+
+# -- small pieces --------------------------------------------------------------------------------------------
+def _resolve_test(test: str | None, fit) -> str | None:
+    if test is None:
+        return "Chisq" if fit.family.fixed_dispersion else "F"
+    key = str(test).lower()
+    if key not in _TESTS:
+        raise GLMStatError(f"unknown test {test!r}; use 'Chisq' (or 'LRT'), 'F', 'Rao' or 'none'")
+    return _TESTS[key]
+
+
+def _check_fit(fit, what: str) -> None:
+    from .results import GLMResults
+
+    if not isinstance(fit, GLMResults):
+        raise GLMStatError(f"{what} needs fitted models from glmstat.glm(), got {type(fit).__name__}")
+    if fit.method != "irls":
+        raise GLMStatError(f"{what} needs maximum-likelihood fits; this model was fitted with method={fit.method!r}")
+
+
+@dataclass(frozen=True)
+class _Sub:
+    """A submodel refitted on some design columns: its deviance, rank, linear predictor and nobs."""
+
+    deviance: float
+    rank: int
+    eta: np.ndarray
+    n_ok: int
+
+    @property
+    def df_residual(self) -> int:
+        return self.n_ok - self.rank
+
+
+def _refit(fit, cols) -> _Sub:
+    """Refit ``fit``'s model on the design columns ``cols`` (possibly none: eta = offset)."""
+    src = fit._source
+    cols = np.asarray(cols, dtype=np.intp)
+    n_ok = int(np.count_nonzero(src.weights > 0))
+    if cols.size == 0:
+        eta = src.offset.copy()
+        mu = fit.family.link.inverse(eta)
+        return _Sub(float(np.sum(src.weights * fit.family.unit_deviance(src.y, mu))), 0, eta, n_ok)
+    sub = src.with_columns(cols)
+    state = irls(sub, fit.family, Control(fit._info.tol, fit._info.max_iter))
+    eta = sub.X @ np.where(state.kept, state.coef, 0.0) + sub.offset
+    return _Sub(state.deviance, int(state.kept.sum()), eta, state.n_ok)
+
+
+def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Working residuals (y - mu) / mu'(eta) and working weights w mu'(eta)^2 / V(mu) at ``eta``."""
+    src, fam = fit._source, fit.family
+    with np.errstate(all="ignore"):
+        mu = fam.link.inverse(eta)
+        mu_eta = fam.link.mu_eta(eta)
+        r = (src.y - mu) / mu_eta
+        good = (src.weights > 0) & (mu_eta != 0)
+        w = np.where(good, src.weights * mu_eta ** 2 / fam.variance(mu), 0.0)
+    return np.where(good, r, 0.0), w
+
+
+def _score(r: np.ndarray, w: np.ndarray, X: np.ndarray, intercept: bool) -> float:
+    """Null minus residual weighted sum of squares of r regressed on X (R's score statistic via glm.fit)."""
+    pos = w > 0
+    sw = np.sqrt(w[pos])
+    A, b = X[pos] * sw[:, None], r[pos] * sw
+    coef, *_ = np.linalg.lstsq(A, b, rcond=None)
+    rss = float(np.sum((b - A @ coef) ** 2))
+    centre = np.sum(w * r) / np.sum(w) if intercept else 0.0
+    return float(np.sum(w * (r - centre) ** 2)) - rss
+
+
+def _f_sf(F: np.ndarray, df1: np.ndarray, df2: float) -> np.ndarray:
+    if np.isinf(df2):
+        return stats.chi2.sf(F * df1, df1)
+    return stats.f.sf(F, df1, df2)
+
+
+def _add_test(table: pd.DataFrame, test: str | None, dev_col: str, scale: float, df_scale: float,
+              score: np.ndarray | None = None) -> pd.DataFrame:
+    """R's ``stat.anova``: append the statistic and p-value columns for the chosen test."""
+    if test is None:
+        return table
+    out = table.copy()
+    dfs = out["df"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if test == "F":
+            F = out[dev_col].to_numpy(dtype=float) / dfs / scale
+            F[(dfs == 0) | (F < 0)] = np.nan
+            out["statistic"] = F
+            out["p_value"] = _f_sf(F, np.abs(dfs), df_scale)
+        else:
+            vals = (score if test == "Rao" else out[dev_col].to_numpy(dtype=float)) / scale * np.sign(dfs)
+            vals[(dfs == 0) | (vals < 0)] = np.nan
+            if test == "Rao":
+                out["rao"] = score
+            out["p_value"] = stats.chi2.sf(vals, np.abs(dfs))
+    return out
+
+
+def _warn_f_fixed(fit) -> None:
+    warnings.warn(f"an F test with a fixed-dispersion family ({fit.family.label}) is inappropriate: the "
+                  f"dispersion is not estimated, so this is a chi-square test divided by its df",
+                  GLMStatWarning, stacklevel=4)
+
+
+def _term_map(fit) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Term labels (intercept excluded), each column's term number (0 = intercept) and intercept columns."""
+    frame = fit._frame
+    labels, assign = [], np.zeros(len(frame.column_names), dtype=int)
+    for label, cols in zip(frame.term_labels, frame.term_columns):
+        if label == "(Intercept)":
+            continue
+        labels.append(label)
+        assign[list(cols)] = len(labels)
+    return labels, assign, np.flatnonzero(assign == 0)
+
+
+def _heading(fit) -> str:
+    return f"Model: {fit.family.label}, link: {fit.family.link.name}\nResponse: {fit._frame.response_name}"
+
+
+# -- the sequential table -------------------------------------------------------------------------------------
+def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
+    """Sequential analysis of deviance (terms added first to last), as R's ``anova.glm``.
+
+    Parameters
+    ----------
+    fit : GLMResults
+    test : {None, "Chisq", "LRT", "F", "Rao", "none"}
+        None: "Chisq" for fixed-dispersion families, "F" otherwise.
+
+    Returns
+    -------
+    DataFrame
+        Index ``"NULL"`` then the term labels; columns ``df``, ``deviance`` (the drop in deviance when the
+        term is added, floored at 0), ``resid_df``, ``resid_dev``, then ``rao`` (Rao only), ``statistic``
+        (F only) and ``p_value``.  The dispersion used is the full model's.
+    """
+    _check_fit(fit, "anova")
+    test = _resolve_test(test, fit)
+    if fit.theta_se is not None:
+        warnings.warn(f"tests made without re-estimating theta (held at {fit.theta:.6g}, as MASS's anova.negbin "
+                      f"does); compare refitted models with glmstat.anova(m1, m2) or lrtest", GLMStatWarning,
+                      stacklevel=3)
+    labels, assign, icpt_cols = _term_map(fit)
+    nvars = len(labels)
+    has_icpt = fit._frame.has_intercept
+    resdf = [fit.df_null]
+    resdev = [fit.null_deviance]
+    score = np.full(nvars + 1, np.nan)
+    prev = _refit(fit, icpt_cols) if test == "Rao" else None
+    for i in range(1, nvars + 1):
+        cols = np.flatnonzero(assign <= i)
+        sub = _refit(fit, cols) if i < nvars else None
+        if test == "Rao":
+            r, w = _working(fit, prev.eta)
+            score[i] = _score(r, w, fit._source.X[:, cols], has_icpt)
+            prev = sub
+        resdf.append(sub.df_residual if sub is not None else fit.df_residual)
+        resdev.append(sub.deviance if sub is not None else fit.deviance)
+    resdf, resdev = np.asarray(resdf, dtype=float), np.asarray(resdev, dtype=float)
+    table = pd.DataFrame({
+        "df": np.concatenate([[np.nan], -np.diff(resdf)]),
+        "deviance": np.concatenate([[np.nan], np.maximum(0.0, -np.diff(resdev))]),
+        "resid_df": resdf,
+        "resid_dev": resdev,
+    }, index=pd.Index(["NULL"] + labels, name="term"))
+    disp = fit.dispersion
+    df_disp = np.inf if fit.family.fixed_dispersion else float(fit.df_residual)
+    if test == "F" and np.isinf(df_disp):
+        _warn_f_fixed(fit)
+    table = _add_test(table, test, "deviance", disp, df_disp, score)
+    table.attrs["heading"] = "Analysis of Deviance Table\n" + _heading(fit) + "\nTerms added sequentially (first to last)"
+    table.attrs["test"] = test
+    return table
+
+
+# -- nested models --------------------------------------------------------------------------------------------
+def _same_data(fits) -> None:
+    a = fits[0]
+    for k, b in enumerate(fits[1:], start=2):
+        if not a.rows_used.equals(b.rows_used):
+            hint = "; a variable only one model uses has missing values" if a.n_dropped != b.n_dropped else ""
+            raise GLMStatError(
+                f"models 1 and {k} were fitted to different rows ({len(a.rows_used)} vs {len(b.rows_used)} rows "
+                f"used{hint}); refit every model on the same rows (e.g. data.dropna(subset=[...all variables...]))"
+            )
+        fa, fb = a._frame, b._frame
+        if not (np.array_equal(fa.y, fb.y) and np.array_equal(a._source.weights, b._source.weights)):
+            raise GLMStatError(f"models 1 and {k} have different responses or weights "
+                               f"({fa.response_name!r} vs {fb.response_name!r}); they cannot be compared")
+
+
+def _family_key(fit):
+    fam = fit.family
+    if fit.theta_se is not None:  # negative binomial with theta estimated: each model has its own theta
+        return (type(fam).__name__, fam.link.name, "theta estimated")
+    return fam
+
+
+def _same_family(fits) -> None:
+    keys = [_family_key(f) for f in fits]
+    for k, key in enumerate(keys[1:], start=2):
+        if key != keys[0]:
+            raise GLMStatError(f"models 1 and {k} have different families ({fits[0].family} vs {fits[k - 1].family}); "
+                               f"analysis of deviance compares models of one family")
+
+
+def _nested_in(small, big, i: int, j: int) -> None:
+    """Raise unless model i's mean space {offset_i + X_i b} lies within model j's."""
+    pos = small._source.weights > 0
+    Xs = small._source.X[:, small._state.kept][pos]
+    Xb = big._source.X[:, big._state.kept][pos]
+    extra = (small._source.offset - big._source.offset)[pos]
+    M = np.column_stack([Xs, extra])
+    if Xb.shape[1]:
+        coef, *_ = np.linalg.lstsq(Xb, M, rcond=None)
+        resid = M - Xb @ coef
+    else:
+        resid = M
+    size = np.linalg.norm(M, axis=0)
+    bad = np.flatnonzero(np.linalg.norm(resid, axis=0) > 1e-8 * np.maximum(size, 1e-300))
+    if bad.size:
+        names = [n for n, k in zip(small.column_names, small._state.kept) if k] + ["(offset)"]
+        what = names[bad[0]]
+        detail = ("its offset differs from model {j}'s by more than a combination of model {j}'s columns"
+                  if what == "(offset)" else f"its column {what!r} is not a linear combination of model {{j}}'s columns")
+        raise GLMStatError(f"model {i} ({small.formula}) is not nested in model {j} ({big.formula}): "
+                           + detail.format(j=j) + "; analysis of deviance needs nested models")
+
+
+def _check_nested(fits) -> None:
+    for k in range(len(fits) - 1):
+        a, b = fits[k], fits[k + 1]
+        if a.df_residual >= b.df_residual:
+            _nested_in(a, b, k + 1, k + 2)
+        else:
+            _nested_in(b, a, k + 2, k + 1)
+
+
+def anova(*fits, test: str | None = None) -> pd.DataFrame:
+    """Analysis of deviance for one model (sequential) or for nested models (as R's ``anova``).
+
+    Parameters
+    ----------
+    *fits : GLMResults
+        One model, or two or more nested models of one family fitted to the same rows, in any order.
+    test : {None, "Chisq", "LRT", "F", "Rao", "none"}
+        None: "Chisq" for fixed-dispersion families, "F" otherwise.
+
+    Returns
+    -------
+    DataFrame
+        One row per model (index 1, 2, ...): ``resid_df``, ``resid_dev``, ``df`` and ``deviance`` (the
+        change from the previous model), then ``rao``, ``statistic`` and ``p_value`` as the test gives them.
+        The dispersion is the biggest model's (the smallest residual df).  For negative binomial models
+        with theta estimated the table is MASS's likelihood-ratio table: ``theta``, ``resid_df``,
+        ``twice_loglik``, ``df``, ``statistic`` (the LR statistic) and ``p_value``, models ordered by
+        decreasing residual df.
+
+    Raises
+    ------
+    GLMStatError
+        When the models are not nested, use different rows, responses, weights or families.
+    """
+    if not fits:
+        raise GLMStatError("anova() needs at least one fitted model")
+    for f in fits:
+        _check_fit(f, "anova")
+    if len(fits) == 1:
+        return sequential_anova(fits[0], test)
+    _same_data(fits)
+    _same_family(fits)
+    _check_nested(fits)
+    if fits[0].theta_se is not None:
+        return _negbin_table(fits, test)
+    test = _resolve_test(test, fits[0])
+    resdf = np.array([f.df_residual for f in fits], dtype=float)
+    resdev = np.array([f.deviance for f in fits])
+    table = pd.DataFrame({
+        "resid_df": resdf, "resid_dev": resdev,
+        "df": np.concatenate([[np.nan], -np.diff(resdf)]),
+        "deviance": np.concatenate([[np.nan], -np.diff(resdev)]),
+    }, index=pd.RangeIndex(1, len(fits) + 1, name="model"))
+    score = None
+    if test == "Rao":
+        score = np.full(len(fits), np.nan)
+        for k in range(len(fits) - 1):
+            grows = resdf[k] > resdf[k + 1]
+            small, big = (fits[k], fits[k + 1]) if grows else (fits[k + 1], fits[k])
+            r, w = _working(small, small._eta_mu[0])
+            s = _score(r, w, big._source.X, small._frame.has_intercept)
+            score[k + 1] = s if grows else -s
+    big = fits[int(np.argmin(resdf))]
+    df_disp = np.inf if big.family.fixed_dispersion else float(resdf.min())
+    if test == "F" and np.isinf(df_disp):
+        _warn_f_fixed(big)
+    table = _add_test(table, test, "deviance", big.dispersion, df_disp, score)
+    table.attrs["heading"] = "Analysis of Deviance Table\n" + "\n".join(
+        f"Model {k}: {f.formula}" for k, f in enumerate(fits, start=1))
+    table.attrs["test"] = test
+    return table
+
+
+def _negbin_table(fits, test) -> pd.DataFrame:
+    """MASS's ``anova.negbin``: likelihood-ratio tests of negative binomial fits, theta re-estimated."""
+    if test is not None and _resolve_test(test, fits[0]) != "Chisq":
+        warnings.warn("only chi-square likelihood-ratio tests are available for negative binomial models "
+                      "with theta estimated", GLMStatWarning, stacklevel=3)
+    order = sorted(range(len(fits)), key=lambda k: -fits[k].df_residual)
+    fs = [fits[k] for k in order]
+    dfs = np.array([f.df_residual for f in fs], dtype=float)
+    ll2 = np.array([2 * f.loglik for f in fs])
+    df = np.concatenate([[np.nan], -np.diff(dfs)])
+    lr = np.concatenate([[np.nan], np.diff(ll2)])
+    with np.errstate(invalid="ignore"):
+        p = stats.chi2.sf(lr, df)
+    table = pd.DataFrame({"theta": [f.theta for f in fs], "resid_df": dfs, "twice_loglik": ll2, "df": df,
+                          "statistic": lr, "p_value": p},
+                         index=pd.Index([f.formula for f in fs], name="model"))
+    table.attrs["heading"] = "Likelihood ratio tests of negative binomial models"
+    table.attrs["test"] = "Chisq"
+    return table
+
+
+# -- single-term deletions ------------------------------------------------------------------------------------
+def _factors(label: str) -> frozenset[str]:
+    """The variables of an interaction label ``a:b:c``, splitting at ``:`` outside brackets and backticks."""
+    parts, depth, tick, cur = [], 0, False, []
+    for ch in label:
+        if ch == "`":
+            tick = not tick
+        elif not tick and ch in "([{":
+            depth += 1
+        elif not tick and ch in ")]}":
+            depth -= 1
+        if ch == ":" and depth == 0 and not tick:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur).strip())
+    return frozenset(parts)
+
+
+def drop_scope(labels: list[str]) -> list[str]:
+    """The terms that can be dropped while respecting marginality (R's ``drop.scope``): those whose
+    variables are not all contained in another term (``a`` and ``b`` stay while ``a:b`` is in the model)."""
+    facs = [_factors(t) for t in labels]
+    return [t for i, t in enumerate(labels) if not any(j != i and facs[i] <= facs[j] for j in range(len(labels)))]
+
+
+def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
+    """Single-term deletions, as R's ``drop1.glm``: each droppable term (``drop_scope``) removed in turn.
+
+    Parameters
+    ----------
+    fit : GLMResults
+    test : {"none", "Chisq", "LRT", "F", "Rao"}
+    k : float
+        Penalty per parameter in the AIC column (2: AIC; log(n): BIC).
+
+    Returns
+    -------
+    DataFrame
+        Index ``"<none>"`` then the terms; columns ``df`` (columns dropped), ``deviance`` (of the reduced
+        model), ``aic`` (when the family has a likelihood), then ``statistic`` and ``p_value``.
+        With L = n log(D / n) for the Gaussian family and D / phi otherwise (phi the full model's
+        dispersion, n the number of rows): AIC = L + k rank, shifted so the full model's equals R's
+        ``extractAIC`` (for a negative binomial with theta estimated MASS's, which leaves theta out); Chisq: statistic max(0, L_i - L_full); Rao: the score statistic over phi; F:
+        ((D_i - D_full) / df) / (D_full / df_residual) on (df, df_residual) -- all as R.
+    """
+    _check_fit(fit, "drop1")
+    key = str(test).lower()
+    if key not in _TESTS:
+        raise GLMStatError(f"unknown test {test!r}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
+    test = _TESTS[key]
+    labels, assign, _ = _term_map(fit)
+    scope = drop_scope(labels)
+    X = fit._source.X
+    n = X.shape[0]
+    devs, ranks, score = [fit.deviance], [fit.rank], [np.nan]
+    for t in scope:
+        cols = np.flatnonzero(assign != labels.index(t) + 1)
+        sub = _refit(fit, cols)
+        devs.append(sub.deviance)
+        ranks.append(sub.rank)
+        if test == "Rao":
+            r, w = _working(fit, sub.eta)
+            score.append(_score(r, w, X, True))
+    devs, ranks, score = np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score)
+    disp = fit.dispersion
+    with np.errstate(divide="ignore"):
+        loglik = n * np.log(devs / n) if isinstance(fit.family, Gaussian) else devs / disp
+    aic = loglik + k * ranks
+    edf = n - fit.df_residual
+    # R's extractAIC: the fit's AIC + (k - 2) edf; MASS's for glm.nb leaves theta out: -2 loglik + k edf
+    base = -2 * fit.loglik + k * edf if fit.theta_se is not None else fit.aic + (k - 2) * edf
+    aic = aic + (base - aic[0])
+    dfs = ranks[0] - ranks
+    dfs[0] = np.nan
+    table = pd.DataFrame({"df": dfs, "deviance": devs}, index=pd.Index(["<none>"] + scope, name="term"))
+    if not np.all(np.isnan(aic)):
+        table["aic"] = aic
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if test == "Chisq" or test == "Rao":
+            stat = np.maximum(0.0, loglik - loglik[0]) if test == "Chisq" else np.maximum(0.0, score) / disp
+            stat[0] = np.nan
+            table["statistic"] = stat
+            table["p_value"] = stats.chi2.sf(stat, dfs)
+        elif test == "F":
+            if fit.family.name in ("binomial", "poisson"):
+                warnings.warn(f"the F test assumes the quasi{fit.family.name} family (an estimated dispersion)",
+                              GLMStatWarning, stacklevel=3)
+            rdf = fit.df_residual
+            F = (np.maximum(0.0, devs - devs[0]) / dfs) / (devs[0] / rdf)
+            F[~(dfs >= 1e-4)] = np.nan
+            table["statistic"] = F
+            table["p_value"] = stats.f.sf(F, dfs, rdf)
+    table.attrs["heading"] = f"Single term deletions\nModel: {fit.formula}"
+    table.attrs["test"] = test
+    return table
+
+
+# -- likelihood-ratio test ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LRTest:
+    """Likelihood-ratio test of two nested models: statistic = 2 |loglik_2 - loglik_1| on
+    |k_2 - k_1| degrees of freedom (k: parameters counted by the log-likelihood, as ``lmtest::lrtest``)."""
+
+    statistic: float
+    df: int
+    p_value: float
+    loglik: tuple[float, float]
+    df_loglik: tuple[int, int]
+    formulas: tuple[str, str]
+
+    def to_frame(self) -> pd.DataFrame:
+        """lmtest's table: one row per model with df_loglik, loglik, then df, statistic, p_value."""
+        return pd.DataFrame({
+            "df_loglik": list(self.df_loglik), "loglik": list(self.loglik),
+            "df": [np.nan, self.df_loglik[1] - self.df_loglik[0]],
+            "statistic": [np.nan, self.statistic], "p_value": [np.nan, self.p_value],
+        }, index=pd.Index(list(self.formulas), name="model"))
+
+    def __str__(self) -> str:
+        return (f"Likelihood ratio test\n  Model 1: {self.formulas[0]}\n  Model 2: {self.formulas[1]}\n"
+                f"  loglik {self.loglik[0]:.6g} ({self.df_loglik[0]} df) vs {self.loglik[1]:.6g} "
+                f"({self.df_loglik[1]} df)\n  Chisq = {self.statistic:.6g} on {self.df} df, p = {self.p_value:.4g}")
+
+
+def lrtest(fit1, fit2) -> LRTest:
+    """Likelihood-ratio test of two nested models of one family fitted to the same rows.
+
+    statistic = 2 |loglik_2 - loglik_1|, df = |k_2 - k_1| with k the parameters the log-likelihood
+    counts (coefficients plus the family's scale or theta), p = P(chi2_df > statistic).
+
+    Raises
+    ------
+    GLMStatError
+        For quasi families (no likelihood), non-nested models, different rows, or equal parameter counts.
+    """
+    fits = (fit1, fit2)
+    for f in fits:
+        _check_fit(f, "lrtest")
+        if not np.isfinite(f.loglik):
+            raise GLMStatError(f"lrtest needs a likelihood; the {f.family.label} family has none "
+                               f"(use anova(m1, m2, test='F') for quasi families)")
+    _same_data(fits)
+    _same_family(fits)
+    _check_nested(fits)
+    ks = (fit1.df_loglik, fit2.df_loglik)
+    if ks[0] == ks[1]:
+        raise GLMStatError("the two models have the same number of parameters; a likelihood-ratio test "
+                           "compares a model with a bigger one that contains it")
+    stat = 2.0 * abs(fit2.loglik - fit1.loglik)
+    df = abs(ks[1] - ks[0])
+    return LRTest(float(stat), int(df), float(stats.chi2.sf(stat, df)), (fit1.loglik, fit2.loglik), ks,
+                  (fit1.formula, fit2.formula))

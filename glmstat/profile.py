@@ -1,0 +1,255 @@
+"""Profile-likelihood confidence intervals for GLM coefficients (as ``MASS::confint.glm`` defines them).
+
+For coefficient j with estimate b_j, the profile deviance D(b) is the deviance of the model refitted with
+beta_j held at b (column j moved into the offset: offset + b x_j), and the signed root is
+
+    z(b) = sign(b - b_j) sqrt((D(b) - D_hat) / phi),
+
+with phi the fit's dispersion (1 for binomial, Poisson and negative binomial; the Pearson estimate
+otherwise, held fixed while profiling).  The level-L interval is {b : |z(b)| <= q}, q = Phi^{-1}((1 + L)/2).
+Each limit is found exactly (to 1e-12 standard errors): starting at the Wald limit b_j +/- q se_j, Newton
+steps on z(b) - (+/-q) are taken inside a bracket that is widened (doubling the distance from the estimate)
+until it holds the root, and bisected whenever a Newton step would leave it; Brent's method finishes the
+job if Newton stalls.  The derivative is free: at the refit the other coefficients are optimal, so
+dD/db = -2 sum_i w_i (y_i - mu_i) mu'(eta_i) / V(mu_i) x_ij (the envelope theorem) and
+dz/db = (dD/db) / (2 phi z).  Each refit is warm-started from the previous one, moved along the slope
+dc/db = -(X_c' W X_c)^{-1} X_c' W x_j of the other coefficients.  MASS instead interpolates a spline
+through a coarse grid of z values, which is accurate to a few digits only.
+
+A limit that cannot be bracketed is reported as +/-inf when the deviance stays within the threshold however
+far b goes (the likelihood is flat on that side, as under separation), and as NaN when the refits fail
+(no valid fit for the family); both with a :class:`ProfileWarning`.  Aliased coefficients get NaN.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from .design import InMemorySource
+from .engine import Control, irls
+from .errors import FitError, GLMStatError, GLMStatWarning
+
+__all__ = ["profile_conf_int", "ProfileWarning"]
+
+#: The refits are solved to this relative deviance change (the engine then polishes to the exact optimum).
+_REFIT = Control(tol=1e-12, max_iter=100)
+#: Give up stepping outwards once the candidate limit is this many standard errors from the estimate.
+_MAX_SE = 2.0 ** 40
+_MAX_STEPS = 100
+#: A limit is accepted once the Newton step is below this fraction of the standard error.
+_STEP_TOL = 1e-12
+
+
+class ProfileWarning(GLMStatWarning):
+    """A profile-likelihood limit could not be found (unbounded likelihood or failed refits)."""
+
+
+@dataclass(frozen=True)
+class _Point:
+    """The refit at b = ``b``: signed root z, dz/db, the other coefficients and their slope dc/db."""
+
+    b: float
+    z: float
+    dz: float
+    coef: np.ndarray
+    dcoef: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """The model refitted with every kept column except ``x_j``, whose coefficient is held at b."""
+
+    source: InMemorySource  # the other kept columns, with the fit's offset
+    x_j: np.ndarray
+    family: object
+    b_hat: float
+    deviance_hat: float
+    dispersion: float
+
+    def _refit(self, offset: np.ndarray, start: np.ndarray | None):
+        """The engine's fit at this offset, warm-started; cold-started too when the warm run looks wrong.
+
+        Fisher scoring has no line search (as R's ``glm.fit``): from a poor start it can cycle between
+        clamped fitted values.  A warm run that did not converge or whose deviance ever rose is checked
+        against a run from the family's starting values, and the lower deviance wins (any valid fit's
+        deviance bounds the profile deviance from above).
+        """
+        src = self.source
+        moved = InMemorySource(src.X, src.y, src.weights, src.trials, offset, src.block_rows)
+        best = None
+        for s in (start, None):
+            try:
+                state = irls(moved, self.family, _REFIT, s)
+            except FitError:
+                continue
+            if best is None or state.deviance < best.deviance:
+                best = state
+            hist = np.asarray(state.deviance_history)
+            monotone = np.all(np.diff(hist) <= 1e-10 * (np.abs(hist[1:]) + 1.0))
+            if state.converged and monotone:
+                break
+        return best
+
+    def at(self, b: float, start: np.ndarray | None) -> _Point | None:
+        """The refit at ``b`` (None when no valid fit exists there)."""
+        src, fam = self.source, self.family
+        offset = src.offset + b * self.x_j
+        if src.n_cols == 0:  # nothing left to refit: eta = offset
+            coef = np.zeros(0)
+            cov = np.zeros((0, 0))
+            kept = np.zeros(0, dtype=bool)
+        else:
+            state = self._refit(offset, start)
+            if state is None:
+                return None
+            kept = state.kept
+            coef = np.where(kept, state.coef, 0.0)
+            cov = state.cov_unscaled[np.ix_(kept, kept)]
+        eta = src.X @ coef + offset
+        with np.errstate(all="ignore"):
+            mu = fam.link.inverse(eta)
+            dev = float(np.sum(src.weights * fam.unit_deviance(src.y, mu)))
+            mu_eta = fam.link.mu_eta(eta)
+            var = fam.variance(mu)
+            pos = src.weights > 0
+            # dD/db at the refit (envelope theorem: the other coefficients are at their optimum)
+            ddev = -2.0 * float(np.sum(np.where(pos, src.weights * (src.y - mu) * mu_eta / var * self.x_j, 0.0)))
+            wt = np.where(pos, src.weights * mu_eta * mu_eta / var, 0.0)
+        if not (np.isfinite(dev) and fam.link.valid_eta(eta) and fam.valid_mu(mu)):
+            return None
+        # slope of the other coefficients along the profile: -(X'WX)^{-1} X'W x_j, for the next warm start
+        dcoef = np.zeros_like(coef)
+        if kept.any():
+            dcoef[kept] = -cov @ (src.X[:, kept].T @ (wt * self.x_j))
+        diff = max(dev - self.deviance_hat, 0.0) / self.dispersion
+        z = float(np.sign(b - self.b_hat) * np.sqrt(diff))
+        dz = ddev / (2.0 * self.dispersion * z) if z != 0 else np.nan
+        return _Point(b, z, dz, coef, dcoef)
+
+
+def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, slope: np.ndarray) -> tuple[float, str]:
+    """One limit (side -1: lower, +1: upper) and, when it cannot be found, the reason.
+
+    Solves f(b) = side * z(b) - q = 0.  ``inside`` is the farthest point known to have f < 0, ``outside``
+    the nearest known with f >= 0, ``failed`` the nearest known where no valid fit exists.  Each step is a
+    Newton step on f (z is nearly linear in b, so a handful of refits suffice) when it stays inside the
+    bracket; otherwise the bracket is widened (doubling the distance from the estimate) or bisected.
+    """
+    b_hat = prof.b_hat
+    inside, outside, failed = b_hat, None, None
+    last = _Point(b_hat, 0.0, np.nan, start, slope)  # warm start: extrapolate the last refit along its slope
+    x = b_hat + side * q * se  # the Wald limit
+    for _ in range(_MAX_STEPS):
+        pt = prof.at(x, last.coef + last.dcoef * (x - last.b))
+        newton = np.nan
+        if pt is None:
+            failed = x
+        else:
+            last = pt
+            f = side * pt.z - q
+            if f >= 0:
+                outside = x
+            else:
+                inside = x
+            if np.isfinite(pt.dz) and pt.dz > 0:
+                newton = x - f / (side * pt.dz)
+                if abs(newton - x) <= _STEP_TOL * se:
+                    return float(newton), ""
+        far = outside if outside is not None else failed
+        if far is None:  # nothing known beyond the limit yet: step out, at most doubling the distance
+            reach = 2.0 * abs(x - b_hat)
+            if np.isfinite(newton) and side * (newton - inside) > 0:
+                reach = min(abs(newton - b_hat), reach)
+            nxt = b_hat + side * reach
+            if reach > _MAX_SE * se:
+                return side * np.inf, "the deviance stays below the threshold however far the coefficient goes"
+        else:
+            lo, hi = sorted((inside, far))
+            nxt = newton if lo < newton < hi else 0.5 * (inside + far)
+            if abs(far - inside) <= _STEP_TOL * se:
+                if outside is not None:
+                    return float(0.5 * (inside + outside)), ""
+                break  # pinned against the region where the model cannot be fitted
+        x = nxt
+    if outside is not None:  # Newton stalled: finish with Brent's method on the bracket
+        try:
+            root = optimize.brentq(lambda b: _signed(prof, b, start, slope) - side * q, *sorted((inside, outside)),
+                                   xtol=_STEP_TOL * se, rtol=1e-13, maxiter=200)
+        except (ValueError, RuntimeError) as e:
+            return np.nan, f"the root finder failed ({e})"
+        return float(root), ""
+    return np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside)
+
+
+def _signed(prof: _Profile, b: float, start: np.ndarray, slope: np.ndarray) -> float:
+    pt = prof.at(b, start + slope * (b - prof.b_hat))
+    if pt is None:
+        raise ValueError(f"no valid fit at {b:.6g}")
+    return pt.z
+
+
+def profile_conf_int(fit, level: float = 0.95) -> pd.DataFrame:
+    """Profile-likelihood confidence intervals, one row per coefficient (see the module docstring).
+
+    Parameters
+    ----------
+    fit : GLMResults
+    level : float
+        Coverage, in (0, 1).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``lower``, ``upper``; index the coefficient names; NaN where aliased.
+    """
+    if not (0 < level < 1):
+        raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
+    if fit.method != "irls":
+        raise GLMStatError(f"profile-likelihood intervals need a maximum-likelihood fit; this fit used "
+                           f"method={fit.method!r} (use conf_int(method='wald'))")
+    disp = float(fit.dispersion)
+    if not (np.isfinite(disp) and disp > 0):
+        raise GLMStatError(f"profile-likelihood intervals need a positive finite dispersion, got {disp:g} "
+                           f"(no residual degrees of freedom?)")
+    names = fit.column_names
+    if fit.separation is not None:
+        return _separated(fit, names)
+    src = fit._source
+    kept = np.flatnonzero(fit._state.kept)
+    coef = fit.coef.to_numpy()
+    se = fit.std_errors.to_numpy()
+    q = stats.norm.ppf(0.5 + level / 2)
+    out = np.full((len(names), 2), np.nan)
+    cov = fit._state.cov_unscaled
+    for j in kept:
+        others = kept[kept != j]
+        prof = _Profile(src.with_columns(others), src.X[:, j], fit.family, coef[j], float(fit.deviance), disp)
+        # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
+        slope = cov[others, j] / cov[j, j]
+        for k, side in enumerate((-1, 1)):
+            val, why = _limit(prof, se[j], q, side, coef[others], slope)
+            out[j, k] = val
+            if why:
+                warnings.warn(f"{'lower' if side < 0 else 'upper'} profile limit of {names[j]!r} not found: "
+                              f"{why}; reported as {val}", ProfileWarning, stacklevel=3)
+    return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
+
+
+def _separated(fit, names: list[str]) -> pd.DataFrame:
+    """Separation: no maximum exists, so each diverging coefficient's interval is unbounded in the
+    direction it diverges and every other limit is NaN (the refits near an infinite estimate are numerically
+    meaningless)."""
+    sep = fit.separation
+    out = np.full((len(names), 2), np.nan)
+    for col, d in zip(sep.columns, sep.directions):
+        if col in names and d != 0:
+            out[names.index(col), int(d > 0)] = np.sign(d) * np.inf
+    warnings.warn(f"{sep.kind} separation: the maximum-likelihood estimates of {', '.join(sep.columns)} are "
+                  f"infinite, so their profile intervals are unbounded in that direction and the other limits "
+                  f"are not computed (NaN); use method='firth' for finite estimates", ProfileWarning, stacklevel=3)
+    return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)

@@ -1,0 +1,280 @@
+"""Analysis of deviance against R: anova.glm (every reference case), anova.glmlist / anova.negbin,
+drop1.glm and lmtest::lrtest (fixtures/inference.json, made by fixtures/scripts/make_inference.R)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import glmstat as gs
+from glmstat.anova import drop_scope
+from conftest import FIXTURES, all_case_ids, assert_close, family_of, fit_ref, load_data, load_ref
+
+INFERENCE = json.loads((FIXTURES / "inference.json").read_text())["entries"]
+ANOVA_CASES = [c for c in all_case_ids() if load_ref(c).get("anova")]
+
+# R's column names -> glmstat's
+COLUMNS = {
+    "Df": "df", "Deviance": "deviance", "Resid. Df": "resid_df", "Resid. Dev": "resid_dev", "F": "statistic",
+    "Pr(>F)": "p_value", "Pr(>Chi)": "p_value", "Rao": "rao", "AIC": "aic", "LRT": "statistic",
+    "scaled dev.": "statistic", "Rao score": "statistic", "scaled Rao sc.": "statistic", "F value": "statistic",
+    "theta": "theta", "Resid. df": "resid_df", "   2 x log-lik.": "twice_loglik", "   df": "df",
+    "LR stat.": "statistic", "Pr(Chi)": "p_value",
+}
+
+_fits: dict = {}
+
+
+def fitted(case_id):
+    if case_id not in _fits:
+        _fits[case_id] = fit_ref(load_ref(case_id))
+    return _fits[case_id]
+
+
+def fit_entry(entry, formula):
+    key = (entry["data"], formula, json.dumps(entry["family"]), entry.get("weights"))
+    if key not in _fits:
+        kw = {"family": family_of(entry["family"]), "tol": 1e-12, "max_iter": 100}
+        if entry.get("weights"):
+            kw["weights"] = entry["weights"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gs.GLMStatWarning)
+            _fits[key] = gs.glm(formula, load_data(entry["data"]), **kw)
+    return _fits[key]
+
+
+def entries(kind):
+    return [pytest.param(e, id=e["id"]) for e in INFERENCE if e["kind"] == kind]
+
+
+def compare_table(got: pd.DataFrame, table: dict):
+    """Every column of R's table, p-values to 1e-5 relative (log scale below 1e-8), the rest to 1e-6."""
+    assert list(map(str, got.index)) == table["rows"] or len(got) == len(table["rows"])
+    want_cols = [COLUMNS[c] for c in table["columns"]]
+    assert list(got.columns) == want_cols
+    for name, values in zip(want_cols, table["values"]):
+        want = np.array([np.nan if v is None else v for v in values], dtype=float)
+        g = got[name].to_numpy(dtype=float)
+        if name == "p_value":
+            zero = want <= 1e-300  # R's pchisq returns subnormals (9e-313) where scipy's underflows to 0
+            tiny = (want < 1e-8) & ~zero
+            rest = ~zero & ~tiny
+            assert_close(g[rest], want[rest], rtol=1e-5)
+            np.testing.assert_allclose(np.log(g[tiny]), np.log(want[tiny]), rtol=1e-3)
+            assert np.all(g[zero] <= 1e-300)
+        else:
+            assert_close(g, want, rtol=1e-6)
+
+
+# -- sequential tables: every reference case -------------------------------------------------------------------
+@pytest.mark.parametrize("case_id", ANOVA_CASES)
+def test_sequential_anova_matches_r_reference(case_id):
+    a = load_ref(case_id)["anova"]
+    t = fitted(case_id).anova()
+    assert list(t.index) == a["terms"]
+    assert t.attrs["test"] == a["test"]
+    for col in ("df", "deviance", "resid_df"):
+        assert_close(t[col], a[col], rtol=1e-6)
+    assert_close(t["resid_dev"], a["resid_dev"], rtol=1e-6)
+    if a.get("statistic"):
+        assert_close(t["statistic"], a["statistic"], rtol=1e-6)
+    compare_table(t[["p_value"]], {"rows": a["terms"], "columns": ["Pr(>Chi)"], "values": [a["p_value"]]})
+
+
+@pytest.mark.parametrize("entry", entries("anova"))
+def test_sequential_anova_tests_match_r(entry):
+    fit = fit_entry(entry, entry["formulas"][0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t = fit.anova(test=entry["test"])
+    compare_table(t, entry["table"])
+    assert bool(entry["warnings"]) == any(issubclass(w.category, gs.GLMStatWarning) for w in caught)
+
+
+def test_lrt_is_an_alias_of_chisq():
+    fit = fitted("ships_offset")
+    pd.testing.assert_frame_equal(fit.anova("LRT"), fit.anova("Chisq"))
+
+
+def test_test_none_gives_the_bare_table():
+    t = fitted("warpbreaks_quasipoisson").anova("none")
+    assert list(t.columns) == ["df", "deviance", "resid_df", "resid_dev"]
+
+
+def test_unknown_test_is_refused():
+    with pytest.raises(gs.GLMStatError, match="unknown test"):
+        fitted("ships_offset").anova("Wald")
+
+
+def test_intercept_only_model_has_only_the_null_row():
+    d = load_data("clotting")
+    fit = gs.glm("lot1 ~ 1", d, family=gs.Gamma(), tol=1e-12)
+    t = fit.anova()
+    assert list(t.index) == ["NULL"]
+    assert_close([t["resid_dev"].iloc[0]], [fit.deviance])
+
+
+# -- nested models ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("entry", entries("anova_models"))
+def test_nested_models_match_r(entry):
+    fits = [fit_entry(entry, f) for f in entry["formulas"]]
+    t = gs.anova(*fits, test=entry["test"])
+    if "theta" in t.columns:  # MASS's table orders the models by decreasing residual df
+        assert list(t.index) == sorted(entry["formulas"], key=lambda f: -fit_entry(entry, f).df_residual)
+    compare_table(t, entry["table"])
+
+
+def test_one_model_gives_the_sequential_table():
+    fit = fitted("ships_offset")
+    pd.testing.assert_frame_equal(gs.anova(fit), fit.anova())
+
+
+def _ships(formula):
+    d = load_data("ships")
+    return gs.glm(formula, d, family=gs.Poisson(), tol=1e-12)
+
+
+def test_non_nested_models_are_refused():
+    m1 = _ships("incidents ~ type + offset(log(service))")
+    m2 = _ships("incidents ~ year + period + offset(log(service))")
+    with pytest.raises(gs.GLMStatError, match="not nested"):
+        gs.anova(m1, m2)
+    with pytest.raises(gs.GLMStatError, match="not nested"):
+        gs.lrtest(m1, m2)
+
+
+def test_different_offsets_are_not_nested_unless_the_bigger_model_spans_them():
+    m1 = _ships("incidents ~ type + offset(log(service))")
+    m2 = _ships("incidents ~ type + year")
+    with pytest.raises(gs.GLMStatError, match="offset"):
+        gs.anova(m1, m2)
+    m3 = _ships("incidents ~ type + log(service)")  # the offset's coefficient set free: nested
+    t = gs.anova(m1, m3)
+    assert t["df"].iloc[1] == 1
+
+
+def test_reparametrised_columns_count_as_nested():
+    d = load_data("clotting")
+    m1 = gs.glm("lot1 ~ I(2 * log(u))", d, family=gs.Gamma(), tol=1e-12)
+    m2 = gs.glm("lot1 ~ log(u) + u", d, family=gs.Gamma(), tol=1e-12)
+    assert gs.anova(m1, m2)["df"].iloc[1] == 1
+
+
+def test_models_on_different_rows_are_refused():
+    d = load_data("airquality")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        m1 = gs.glm("Ozone ~ Wind", d, family=gs.Gamma(link="log"), tol=1e-12)
+        m2 = gs.glm("Ozone ~ Wind + `Solar.R`", d, family=gs.Gamma(link="log"), tol=1e-12)
+    with pytest.raises(gs.GLMStatError, match="different rows"):
+        gs.anova(m1, m2)
+    with pytest.raises(gs.GLMStatError, match="different rows"):
+        gs.lrtest(m1, m2)
+
+
+def test_models_of_different_families_are_refused():
+    d = load_data("warpbreaks")
+    m1 = gs.glm("breaks ~ wool", d, family=gs.Poisson(), tol=1e-12)
+    m2 = gs.glm("breaks ~ wool + tension", d, family=gs.QuasiPoisson(), tol=1e-12)
+    with pytest.raises(gs.GLMStatError, match="different families"):
+        gs.anova(m1, m2)
+
+
+def test_models_with_different_responses_are_refused():
+    d = load_data("clotting")
+    m1 = gs.glm("lot1 ~ log(u)", d, family=gs.Gamma(), tol=1e-12)
+    m2 = gs.glm("lot2 ~ log(u)", d, family=gs.Gamma(), tol=1e-12)
+    with pytest.raises(gs.GLMStatError, match="different responses"):
+        gs.anova(m1, m2)
+
+
+def test_anova_refuses_non_results():
+    with pytest.raises(gs.GLMStatError, match="fitted models"):
+        gs.anova(fitted("ships_offset"), "y ~ x")
+
+
+# -- single-term deletions -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("entry", entries("drop1"))
+def test_drop1_matches_r(entry):
+    fit = fit_entry(entry, entry["formulas"][0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t = fit.drop1(test=entry["test"])
+    compare_table(t, entry["table"])
+    assert bool(entry["warnings"]) == any(issubclass(w.category, gs.GLMStatWarning) for w in caught)
+
+
+def test_drop_scope_respects_marginality():
+    assert drop_scope(["a", "b", "a:b"]) == ["a:b"]
+    assert drop_scope(["a", "b", "c", "a:b"]) == ["c", "a:b"]
+    assert drop_scope(["a", "b", "c", "a:b", "a:c", "b:c", "a:b:c"]) == ["a:b:c"]
+    assert drop_scope(["log(u)", "I(x:y)"]) == ["log(u)", "I(x:y)"]
+    assert drop_scope(["x", "I(x^2)"]) == ["x", "I(x^2)"]
+
+
+def test_drop1_bic_penalty():
+    fit = fitted("birthwt_logit")
+    aic, bic = fit.drop1()["aic"], fit.drop1(k=np.log(fit.nobs))["aic"]
+    assert_close([aic.iloc[0], bic.iloc[0]], [fit.aic, fit.bic])
+    # dropping a term with d columns lowers the penalty by d (k - 2) more under BIC than under AIC
+    dfs = fit.drop1()["df"].to_numpy()[1:]
+    assert_close((bic - aic).to_numpy()[1:] - (bic - aic).iloc[0], -dfs * (np.log(fit.nobs) - 2))
+
+
+# -- likelihood-ratio tests ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("entry", entries("lrtest"))
+def test_lrtest_matches_lmtest(entry):
+    m1, m2 = (fit_entry(entry, f) for f in entry["formulas"])
+    res = gs.lrtest(m1, m2)
+    assert_close([res.statistic], [entry["statistic"]])
+    assert res.df == entry["df"]
+    assert_close([res.p_value], [entry["p_value"]], rtol=1e-5)
+    assert_close(list(res.loglik), entry["loglik"])
+    assert list(res.df_loglik) == entry["df_loglik"]
+    assert "Chisq" in str(res) and res.to_frame().shape == (2, 5)
+
+
+def test_lrtest_is_symmetric_in_the_order_of_the_models():
+    m1 = _ships("incidents ~ type + offset(log(service))")
+    m2 = _ships("incidents ~ type + year + offset(log(service))")
+    a, b = gs.lrtest(m1, m2), gs.lrtest(m2, m1)
+    assert (a.statistic, a.df, a.p_value) == (b.statistic, b.df, b.p_value)
+    # for Poisson the LR statistic is the deviance difference
+    assert_close([a.statistic], [m1.deviance - m2.deviance])
+
+
+def test_lrtest_refuses_quasi_families():
+    d = load_data("warpbreaks")
+    m1 = gs.glm("breaks ~ wool", d, family=gs.QuasiPoisson(), tol=1e-12)
+    m2 = gs.glm("breaks ~ wool + tension", d, family=gs.QuasiPoisson(), tol=1e-12)
+    with pytest.raises(gs.GLMStatError, match="likelihood"):
+        gs.lrtest(m1, m2)
+
+
+def test_lrtest_refuses_equal_sizes():
+    m = _ships("incidents ~ type + offset(log(service))")
+    with pytest.raises(gs.GLMStatError, match="same number"):
+        gs.lrtest(m, m)
+
+
+# -- invariances ------------------------------------------------------------------------------------------------
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(20, 60))
+def test_sequential_table_partitions_the_null_deviance(seed, n):
+    """The term rows add up: sum(df) = df_null - df_residual, sum(deviance) = null - residual deviance, and
+    each row equals the nested comparison of the two models it separates."""
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], size=n)})
+    d["y"] = rng.poisson(np.exp(0.3 + 0.5 * d["x"] + (d["g"] == "b")))
+    fit = gs.glm("y ~ x + g", d, family=gs.Poisson(), tol=1e-12)
+    t = fit.anova()
+    assert t["df"].iloc[1:].sum() == fit.df_null - fit.df_residual
+    assert_close([t["deviance"].iloc[1:].sum()], [fit.null_deviance - fit.deviance], rtol=1e-8)
+    small = gs.glm("y ~ x", d, family=gs.Poisson(), tol=1e-12)
+    pair = gs.anova(small, fit)
+    assert_close(pair[["df", "deviance", "p_value"]].iloc[1], t[["df", "deviance", "p_value"]].loc["g"], rtol=1e-8)

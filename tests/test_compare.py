@@ -1,0 +1,113 @@
+"""Side-by-side model tables (gs.compare): cell contents against R's numbers, and the four renderings."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import fit_ref, load_data, load_ref, r_array
+
+CASES = ("mtcars_logit", "birthwt_logit")
+
+
+@pytest.fixture(scope="module")
+def table():
+    fits = [fit_ref(load_ref(c)) for c in CASES]
+    return gs.compare(*fits, names=["Cars", "Births"])
+
+
+def r_stars(p):
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+def test_cells_hold_r_estimates_standard_errors_and_stars(table):
+    cells = table.to_frame().set_index("")
+    for name, case in zip(table.names, CASES):
+        ref = load_ref(case)
+        fit_names = fit_ref(ref).column_names
+        for term, b, se, p in zip(fit_names, ref["coefficients"], ref["std_errors"], ref["p_values"]):
+            rows = cells.index.get_loc(term)
+            assert cells.iloc[rows][name] == f"{b:.3f}{r_stars(p)}"
+            assert cells.iloc[rows + 1][name] == f"({se:.3f})"
+
+
+def test_terms_are_the_union_in_order_of_first_appearance_with_blanks(table):
+    terms = list(table.estimates.index)
+    assert terms[:3] == ["Intercept", "hp", "wt"] and "smoke" in terms
+    cells = table.to_frame().set_index("")
+    assert cells.loc["smoke", "Cars"] == "" and cells.loc["hp", "Births"] == ""
+
+
+def test_statistic_rows_match_r(table):
+    cells = table.to_frame().set_index("")
+    for name, case in zip(table.names, CASES):
+        ref = load_ref(case)
+        assert cells.loc["Observations", name] == str(ref["nobs"])
+        for label, key in (("Deviance", "deviance"), ("AIC", "aic"), ("BIC", "bic")):
+            assert cells.loc[label, name] == f"{ref[key]:.2f}"
+
+
+def test_confidence_intervals_instead_of_standard_errors():
+    ref = load_ref("clotting_gamma")
+    c = gs.compare(fit_ref(ref), ci=True, digits=4)
+    cells = c.to_frame()
+    want = r_array(ref["confint_wald"])
+    assert list(cells.iloc[[1, 3], 1]) == [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in want]
+    assert "95% confidence intervals" in str(c)
+
+
+def test_quasi_family_has_blank_likelihood_rows_and_aliased_shows_na():
+    d = load_data("mtcars")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        alias = gs.glm("mpg ~ cyl + disp + I(cyl + disp)", d, tol=1e-12)
+    quasi = fit_ref(load_ref("warpbreaks_quasipoisson"))
+    cells = gs.compare(alias, quasi).to_frame().set_index("")
+    assert cells.loc["AIC", "(2)"] == "" and cells.loc["BIC", "(2)"] == ""
+    row = cells.index.get_loc("I(cyl + disp)")
+    assert list(cells.iloc[row : row + 2]["(1)"]) == ["NA", "(aliased)"]
+
+
+def test_no_stars():
+    c = gs.compare(fit_ref(load_ref("birthwt_logit")), stars=False)
+    assert "*" not in str(c).split("\n-")[0] and "p <" not in c.note
+
+
+def test_renderings(table):
+    text = str(table)
+    assert text.splitlines()[0].split() == ["Cars", "Births"]
+    assert text.endswith("p < 0.001.")
+    md = table.to_markdown().splitlines()
+    assert md[0].replace(" ", "") == "||Cars|Births|" and set(md[1]) <= set("|:-")
+    n_terms = len(table.estimates)
+    assert sum(1 for ln in md if ln.startswith("|")) == 2 + 2 * n_terms + 4
+    tex = table.to_latex()
+    assert tex.count(r"\midrule") == 2 and r"\toprule" in tex and r"\bottomrule" in tex
+    assert r"\multicolumn{3}{l}" in tex
+    html = table._repr_html_()
+    assert html.startswith("<table") and html.count("<tr") == 1 + 2 * n_terms + 4 + 1
+
+
+def test_special_characters_are_escaped():
+    d = pd.DataFrame({"y": [1.0, 2.1, 2.9, 4.2, 5.1, 5.8], "x_1": [1, 2, 3, 4, 5, 6]})
+    c = gs.compare(gs.glm("y ~ x_1", d), names=["a<b & c"])
+    assert r"x\_1" in c.to_latex() and r"a\ensuremath{<}b \& c" in c.to_latex()
+    assert "a&lt;b &amp; c" in c._repr_html_()
+
+
+def test_bad_arguments_are_refused():
+    fit = fit_ref(load_ref("clotting_gamma"))
+    with pytest.raises(gs.GLMStatError, match="at least one"):
+        gs.compare()
+    with pytest.raises(gs.GLMStatError, match="names"):
+        gs.compare(fit, fit, names=["one"])
+    with pytest.raises(gs.GLMStatError, match="distinct"):
+        gs.compare(fit, fit, names=["a", "a"])
+    with pytest.raises(gs.GLMStatError, match="fitted models"):
+        gs.compare(fit, "lot1 ~ u")
+    with pytest.raises(gs.GLMStatError, match="digits"):
+        gs.compare(fit, digits=-1)
