@@ -58,6 +58,10 @@ class ModelFrame:
     dropped_by: Mapping[str, int]
     response_name: str
     spec: ModelSpec = field(repr=False)
+    # The caller's data (a reference, never copied) and the positions of the rows used in it, so that
+    # other columns of it (e.g. a cluster variable) can be looked up after fitting.
+    data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    row_positions: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def as_frame(data: Any) -> pd.DataFrame:
@@ -315,6 +319,8 @@ def build_model_frame(
         dropped_by=dropped_by,
         response_name=pf.lhs,
         spec=spec,
+        data=df,
+        row_positions=used,
     )
 
 

@@ -13,7 +13,7 @@ Formulas (R's ``summary.glm``, ``logLik.glm``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
 
@@ -49,6 +49,8 @@ class FitInfo:
     theta: float | None = None
     theta_se: float | None = None
     covariance_type: str = "model"
+    # The sandwich covariance of a robust() result (p x p, NaN where aliased); None for the model's.
+    sandwich_vcov: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class GLMResults:
@@ -179,8 +181,11 @@ class GLMResults:
 
     @cached_property
     def vcov(self) -> pd.DataFrame:
-        """Covariance of the estimates, dispersion * (X'WX)^{-1}; NaN rows/columns where aliased."""
-        v = self.dispersion * self._state.cov_unscaled
+        """Covariance of the estimates, dispersion * (X'WX)^{-1} (or the sandwich matrix of a
+        :meth:`robust` result); NaN rows/columns where aliased."""
+        v = self._info.sandwich_vcov
+        if v is None:
+            v = self.dispersion * self._state.cov_unscaled
         return pd.DataFrame(v, index=self.column_names, columns=self.column_names)
 
     @cached_property
@@ -350,6 +355,92 @@ class GLMResults:
             else:
                 r = y - mu
         return pd.Series(r, index=self.rows_used, name=f"resid_{kind}")
+
+    # -- influence, prediction, robust covariance (glmstat.influence, .prediction, .robust) --------
+    @cached_property
+    def _influence(self):
+        from .influence import fit_summary, influence
+
+        return influence(self._source.blocks(), fit_summary(self))
+
+    def augment(self) -> pd.DataFrame:
+        """One row per row used: fitted, linear_predictor, resid_deviance, resid_pearson, resid_working,
+        resid_response, hat, cooks_d, std_resid, student_resid (see :mod:`glmstat.influence`; the
+        influence columns are NaN for rows with zero weight)."""
+        from .influence import augment
+
+        return augment(self)
+
+    def std_residuals(self, kind: str = "deviance") -> pd.Series:
+        """Standardized residuals (R's ``rstandard``): residual / sqrt(dispersion (1 - hat)), of the
+        deviance or the Pearson kind."""
+        from .errors import GLMStatError
+
+        if kind not in ("deviance", "pearson"):
+            raise GLMStatError(f"unknown standardized residual kind {kind!r}; use 'deviance' or 'pearson'")
+        inf = self._influence
+        r = inf.std_resid_deviance if kind == "deviance" else inf.std_resid_pearson
+        return pd.Series(r, index=self.rows_used, name=f"std_resid_{kind}")
+
+    def influence_summary(self) -> pd.DataFrame:
+        """Rows above a rule of thumb (Cook's D > 4/n, leverage > 2p/n, |studentized residual| > 2):
+        columns cooks_d, hat, student_resid and ``rules`` (the rules each row breaks)."""
+        from .influence import influence_summary
+
+        return influence_summary(self)
+
+    def dfbeta(self) -> pd.DataFrame:
+        """Change in each coefficient when a row is dropped (R's ``dfbeta``); rows used x coefficients."""
+        from .influence import coef_changes
+
+        return coef_changes(self, scaled=False)
+
+    def dfbetas(self) -> pd.DataFrame:
+        """dfbeta scaled by the leave-one-out sigma and sqrt(diag((X'WX)^{-1})) (R's ``dfbetas``)."""
+        from .influence import coef_changes
+
+        return coef_changes(self, scaled=True)
+
+    def predict(self, newdata: Any = None, type: str = "response", se_fit: bool = False,
+                interval: str | None = None, level: float = 0.95) -> pd.Series | pd.DataFrame:
+        """Predictions (see :mod:`glmstat.prediction`).
+
+        Parameters
+        ----------
+        newdata : DataFrame or dict of columns, optional
+            Rows to predict, encoded like the training data; None predicts the rows used in the fit.
+        type : {"response", "link"}
+            The mean mu = g^{-1}(eta), or the linear predictor eta.
+        se_fit : bool
+            Also return delta-method standard errors (uses :attr:`vcov`, robust if this result is).
+        interval : {None, "confidence"}
+            Confidence limits g^{-1}(eta -/+ z se_eta).
+        level : float
+            Coverage of the interval.
+
+        Returns
+        -------
+        Series ``fit``, or DataFrame with columns fit, se (and lower, upper), indexed like ``newdata``.
+        """
+        from .prediction import predict
+
+        return predict(self, newdata, type=type, se_fit=se_fit, interval=interval, level=level)
+
+    def robust(self, type: str | None = None, cluster: Any = None) -> "GLMResults":
+        """The same fit with a sandwich covariance (R's ``sandwich::vcovHC``, or ``vcovCL`` with
+        ``cluster``); std_errors, statistic, p_values, conf_int, summary and predict use it.
+
+        Parameters
+        ----------
+        type : {"HC0", "HC1", "HC2", "HC3"}, optional
+            Default as R: "HC3" unclustered (``vcovHC``), "HC0" clustered (``vcovCL`` for a glm, with the
+            cluster adjustment G/(G-1)).
+        cluster : str, Series or array, optional
+            A column of the fitted data, or one value per row used (a Series aligns on the index).
+        """
+        from .robust import robust_results
+
+        return robust_results(self, type, cluster)
 
     # -- tables ----------------------------------------------------------------------------------
     def tidy(self, conf_level: float = 0.95, exponentiate: bool = False) -> pd.DataFrame:

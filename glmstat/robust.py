@@ -1,0 +1,293 @@
+"""Sandwich (heteroskedasticity- and cluster-robust) covariances, as R's ``sandwich::vcovHC``/``vcovCL``.
+
+For a GLM the estimating function of row i is u_i = e_i x_i with e_i = w_i (y_i - mu_i) / (d mu_i / d eta_i)
+(working residual times working weight, w_i = a_i mu_eta_i^2 / V(mu_i), a_i the prior weights), over the
+kept columns.  With C = (X'WX)^{-1}, n the rows used (zero-weight rows included, as R counts them),
+n_ok the rows with non-zero weight, k the rank, h_i = w_i x_i' C x_i the leverages:
+
+    V = (n_ok / n)^2  C  M  C          (R: sandwich = bread meat bread / n with bread = n_ok C; the
+                                        dispersion cancels, and the factor is 1 without zero weights)
+
+* HC0:  M = sum_i e_i^2 x_i x_i'
+* HC1:  M = n / (n - k) sum_i e_i^2 x_i x_i'
+* HC2:  M = sum_i e_i^2 / (1 - h_i) x_i x_i'
+* HC3:  M = sum_i e_i^2 / (1 - h_i)^2 x_i x_i'
+
+Clustered (``vcovCL``, one-way, G clusters, the cluster adjustment G/(G-1) as ``cadjust = TRUE``):
+
+* HC0:  M = G/(G-1) sum_g s_g s_g',  s_g = sum_{i in g} u_i
+* HC1:  M = G/(G-1) (n-1)/(n-k) sum_g s_g s_g'
+* HC2, HC3 (bias-reduced, Bell-McCaffrey / Pustejovsky-Tipton): s_g = X_g' A_g e_g with
+  A_g = (I - H_g)^{-1/2} or (I - H_g)^{-1}, H_g = X_g C X_g' W_g (the cluster's block of the hat matrix);
+  the factor (G-1)/G that R applies to these cancels the cluster adjustment.
+
+``vcovCL``'s default for a glm is HC0 (HC1 only for ``lm`` objects); ``vcovHC``'s default is HC3.
+
+HC0 and HC1 (clustered or not) and unclustered HC2/HC3 are one pass over the row blocks with O(p^2) state
+per block (plus a G x p matrix of cluster sums).  Clustered HC2/HC3 need the rows of each cluster together;
+A_g comes from a thin SVD of W_g^(1/2) X_g L (C = L L'), O(m_g p^2) for a cluster of m_g rows, never an
+m_g x m_g matrix (except for a cluster holding zero-weight rows, where W_g^(1/2) is not invertible).
+
+Where HC2/HC3 are undefined (a leverage of 1, or I - H_g singular because the cluster is a level of a factor
+in the model) R returns Inf/NaN or an arbitrary solution of a singular system; glmstat raises an error.
+With zero prior weights R's unclustered HC2/HC3 recycle hat values of the wrong length; here a zero-weight
+row simply contributes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .design import Block
+from .errors import DataError, GLMStatError
+from .influence import FitSummary, fit_summary
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["HC_TYPES", "sandwich_vcov", "cluster_codes", "robust_results"]
+
+HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
+
+
+def _block_scores(block: Block, fit: FitSummary) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Kept design columns, working weights, e_i = working residual x working weight, and leverages."""
+    fam, link = fit.family, fit.family.link
+    Xk = block.X[:, fit.kept]
+    a = block.weights
+    pos = a > 0
+    with np.errstate(all="ignore"):
+        eta = Xk @ fit.coef + block.offset
+        mu = link.inverse(eta)
+        mu_eta = link.mu_eta(eta)
+        var = fam.variance(mu)
+        w = np.where(pos, a * mu_eta * mu_eta / var, 0.0)
+        e = np.where(pos & (mu_eta != 0), a * (block.y - mu) * mu_eta / var, 0.0)
+        A = Xk * np.sqrt(w)[:, None]
+        h = np.einsum("ij,ij->i", A @ fit.cov_unscaled, A)
+    return Xk, w, e, h
+
+
+#: I - H_g counts as singular (HC2/HC3 undefined) when an eigenvalue is below this (sandwich's
+#: ``matrixpower`` sets such eigenvalues to zero).
+SINGULAR_TOL = np.finfo(float).eps ** (1 / 1.3)
+
+
+def _undefined(type: str, where: str) -> GLMStatError:
+    return GLMStatError(f"the {type} sandwich is undefined: {where}, so I - H is singular; use HC0 or HC1")
+
+
+def _matrix_power(M: np.ndarray, p: float) -> np.ndarray:
+    """M^p through the eigen decomposition, eigenvalues below eps^(1/1.3) set to 0 (sandwich's
+    ``matrixpower``)."""
+    tol = np.finfo(float).eps ** (1 / 1.3)
+    with np.errstate(all="ignore"):
+        if np.allclose(M, M.T, rtol=0, atol=100 * np.finfo(float).eps * max(np.abs(M).max(), 1.0)):
+            vals, vecs = np.linalg.eigh((M + M.T) / 2)
+            vals = np.where(vals < tol, 0.0, vals)
+            return (vecs * vals**p) @ vecs.T
+        vals, vecs = np.linalg.eig(M)
+        vals, vecs = vals.real, vecs.real
+        vals = np.where(vals < tol, 0.0, vals)
+        return (vecs * vals**p) @ np.linalg.inv(vecs)
+
+
+def sandwich_vcov(
+    blocks: Iterable[Block],
+    fit: FitSummary,
+    n_rows: int,
+    type: str,
+    cluster: np.ndarray | None = None,
+    n_clusters: int | None = None,
+    cluster_labels: Sequence | None = None,
+) -> np.ndarray:
+    """The sandwich covariance (kept x kept) of the module docstring.
+
+    Parameters
+    ----------
+    blocks : iterable of Block
+        The rows the model was fitted to, in order.
+    fit : FitSummary
+        Final coefficients and C = (X'WX)^{-1} over the kept columns.
+    n_rows : int
+        Rows used, zero-weight rows included (R's n).
+    type : {"HC0", "HC1", "HC2", "HC3"}
+    cluster : array of int, optional
+        Cluster codes 0..G-1, one per row (in block order); None for the unclustered estimators.
+    n_clusters : int, optional
+        G (required with ``cluster``).
+    cluster_labels : sequence, optional
+        The cluster values by code, for error messages.
+    """
+    if type not in HC_TYPES:
+        raise GLMStatError(f"unknown sandwich type {type!r}; use one of {', '.join(HC_TYPES)}")
+    k = fit.rank
+    n = n_rows
+    C = fit.cov_unscaled
+    meat = np.zeros((k, k))
+    if cluster is None:
+        start = 0
+        for b in blocks:
+            Xk, _, e, h = _block_scores(b, fit)
+            if type in ("HC2", "HC3") and np.any(1 - h < SINGULAR_TOL):
+                pos = start + int(np.flatnonzero(1 - h < SINGULAR_TOL)[0])
+                raise _undefined(type, f"row number {pos + 1} of the rows used has leverage 1")
+            start += Xk.shape[0]
+            f = e * e
+            with np.errstate(all="ignore"):
+                if type == "HC2":
+                    f = f / (1 - h)
+                elif type == "HC3":
+                    f = f / (1 - h) ** 2
+            meat += (Xk * f[:, None]).T @ Xk
+        if type == "HC1":
+            meat *= n / (n - k)
+    else:
+        G = int(n_clusters)
+        labels = list(range(1, G + 1)) if cluster_labels is None else list(cluster_labels)
+        if type in ("HC0", "HC1"):
+            sums = np.zeros((G, k))
+            start = 0
+            for b in blocks:
+                Xk, _, e, _ = _block_scores(b, fit)
+                m = Xk.shape[0]
+                np.add.at(sums, cluster[start:start + m], Xk * e[:, None])
+                start += m
+            meat = sums.T @ sums * (G / (G - 1))
+            if type == "HC1":
+                meat *= (n - 1) / (n - k)
+        else:
+            meat = _clustered_bias_reduced(blocks, fit, cluster, G, type, labels)
+    V = C @ meat @ C
+    return (fit.n_ok / n) ** 2 * V
+
+
+def _clustered_bias_reduced(blocks, fit: FitSummary, cluster: np.ndarray, G: int, type: str,
+                            labels) -> np.ndarray:
+    """Meat of the clustered HC2/HC3 estimators: sum_g s_g s_g', s_g = X_g' A_g e_g."""
+    parts = [_block_scores(b, fit) for b in blocks]
+    X = np.concatenate([p[0] for p in parts])
+    w = np.concatenate([p[1] for p in parts])
+    e = np.concatenate([p[2] for p in parts])
+    h = np.concatenate([p[3] for p in parts])
+    C = fit.cov_unscaled
+    order = np.argsort(cluster, kind="stable")
+    bounds = np.searchsorted(cluster[order], np.arange(G + 1))
+    k = X.shape[1]
+    L = np.linalg.cholesky(C)
+    power = -0.5 if type == "HC2" else -1.0
+    scores = np.zeros((G, k))
+    with np.errstate(all="ignore"):
+        for g in range(G):
+            idx = order[bounds[g]:bounds[g + 1]]
+            if idx.size == 1:  # a 1 x 1 block: A_g is (1 - h_i)^(-1/2) or (1 - h_i)^(-1)
+                i = idx[0]
+                if 1 - h[i] < SINGULAR_TOL:
+                    raise _undefined(type, f"the one-row cluster {labels[g]!r} has leverage 1")
+                scale = (1 - h[i]) ** power
+                scores[g] = X[i] * (e[i] * scale)
+                continue
+            Xg, wg, eg = X[idx], w[idx], e[idx]
+            # S_g = W_g^(1/2) X_g C X_g' W_g^(1/2) = B B' is symmetric and similar to H_g = X_g C X_g' W_g;
+            # from the thin SVD B = U diag(s) V', f(I - S_g) = I + U diag(f(1 - s^2) - 1) U', in O(m k^2).
+            U, sv, _ = np.linalg.svd((Xg * np.sqrt(wg)[:, None]) @ L, full_matrices=False)
+            lam = sv * sv
+            if lam.size and lam.max() > 1 - SINGULAR_TOL:
+                raise _undefined(type, f"the block of the hat matrix of cluster {labels[g]!r} has an eigenvalue 1 "
+                                        f"(is the cluster variable a factor of the model?)")
+            if np.all(wg > 0):  # A_g = W_g^(-1/2) f(I - S_g) W_g^(1/2)
+                dg = np.sqrt(wg)
+                v = dg * eg
+                adj = (v + U @ (((1 - lam) ** power - 1) * (U.T @ v))) / dg
+            else:  # zero-weight rows: W_g is singular, use I - H_g itself (m x m), as sandwich does
+                IH = np.eye(idx.size) - (Xg @ C @ Xg.T) * wg[None, :]
+                adj = _matrix_power(IH, -0.5) @ eg if type == "HC2" else np.linalg.solve(IH, eg)
+            scores[g] = Xg.T @ adj
+    return scores.T @ scores
+
+
+def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, str]:
+    """Cluster codes 0..G-1 for the rows used, the G cluster values (by code), and a name for the summary.
+
+    ``cluster`` is a column name of the data the model was fitted to, a pandas Series (aligned on the
+    data's index), or an array with one value per row used (or per row of the data).
+    """
+    frame = fit.model_frame
+    n_used = len(fit.rows_used)
+    name = "cluster"
+    if isinstance(cluster, str):
+        name = cluster
+        data = frame.data
+        if data is None or frame.row_positions is None:
+            raise DataError(f"cluster={cluster!r}: the fitted data is not available; pass the cluster values")
+        if cluster not in data.columns:
+            raise DataError(
+                f"cluster={cluster!r} names no column of the data; columns are {', '.join(map(str, data.columns))}"
+            )
+        values = data[cluster].iloc[frame.row_positions]
+    elif isinstance(cluster, pd.Series):
+        name = str(cluster.name) if cluster.name is not None else name
+        if cluster.index.is_unique and fit.rows_used.isin(cluster.index).all():
+            values = cluster.reindex(fit.rows_used)
+        elif len(cluster) == n_used:
+            values = cluster
+        else:
+            raise DataError(
+                f"the cluster Series has {len(cluster)} values and its index does not cover the "
+                f"{n_used} rows used in the fit"
+            )
+    else:
+        arr = np.asarray(cluster)
+        if arr.ndim != 1:
+            raise DataError(f"cluster must be one value per row, got an array of shape {arr.shape}")
+        if len(arr) == n_used:
+            values = pd.Series(arr)
+        elif frame.data is not None and frame.row_positions is not None and len(arr) == len(frame.data):
+            values = pd.Series(arr[frame.row_positions])
+        else:
+            raise DataError(f"cluster has {len(arr)} values; it needs one per row used ({n_used}) or per row "
+                            f"of the data")
+    values = pd.Series(values.to_numpy())
+    missing = values.isna().to_numpy()
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise DataError(f"cluster {name!r} is missing for {int(missing.sum())} of the rows used (first: row "
+                        f"{fit.rows_used[i]!r}); drop or impute those rows and refit")
+    codes, uniques = pd.factorize(values, sort=True)
+    G = len(uniques)
+    if G < 2:
+        raise DataError(f"cluster {name!r} has {G} distinct value(s) among the rows used; it needs at least 2")
+    return codes.astype(np.intp), list(uniques), name
+
+
+def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = None) -> "GLMResults":
+    """A new results object, the same fit, whose covariance is the sandwich estimator."""
+    from .results import GLMResults
+
+    if type is None:
+        type = "HC3" if cluster is None else "HC0"  # R's defaults: vcovHC, and vcovCL for a glm
+    if not isinstance(type, str) or type.upper() not in HC_TYPES:
+        raise GLMStatError(f"unknown sandwich type {type!r}; use one of {', '.join(HC_TYPES)}")
+    type = type.upper()
+    summ = fit_summary(fit)
+    n = len(fit.rows_used)
+    if type == "HC1" and n - summ.rank <= 0:
+        raise GLMStatError(f"HC1 needs more rows ({n}) than coefficients ({summ.rank})")
+    if cluster is None:
+        Vk = sandwich_vcov(fit._source.blocks(), summ, n, type)
+        label = type
+    else:
+        codes, values, name = cluster_codes(cluster, fit)
+        G = len(values)
+        Vk = sandwich_vcov(fit._source.blocks(), summ, n, type, codes, G, values)
+        label = f"{type}, clustered by {name}, {G} clusters"
+    p = len(fit.column_names)
+    kept = np.flatnonzero(summ.kept)
+    V = np.full((p, p), np.nan)
+    V[np.ix_(kept, kept)] = Vk
+    info = replace(fit._info, covariance_type=label, sandwich_vcov=V)
+    return GLMResults(fit._frame, fit._state, info, fit._source)

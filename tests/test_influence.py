@@ -1,0 +1,167 @@
+"""Influence and residual diagnostics (leverage, Cook's distance, standardized and studentized residuals,
+dfbeta, dfbetas) against R's influence.glm / cooks.distance.glm / rstandard / rstudent / dfbeta(s)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import assert_close, load_data, load_ref, r_array
+from glmstat.design import InMemorySource
+from glmstat.influence import fit_summary, influence
+from inference_refs import (
+    REF_CASES, extra_fit, extra_ids, extra_weights, load_extra, positive_weight_rows, ref_fit,
+)
+
+AUGMENT_COLUMNS = ["fitted", "linear_predictor", "resid_deviance", "resid_pearson", "resid_working",
+                   "resid_response", "hat", "cooks_d", "std_resid", "student_resid"]
+MEASURES = {  # reference field -> (augment column, rtol as the parity checker)
+    "hat": ("hat", 1e-6),
+    "cooks": ("cooks_d", 1e-6),
+    "rstandard": ("std_resid", 1e-6),
+    "rstudent": ("student_resid", 1e-5),
+}
+
+
+@pytest.mark.parametrize("case_id", REF_CASES)
+@pytest.mark.parametrize("field", list(MEASURES))
+def test_influence_matches_r(case_id, field):
+    ref = load_ref(case_id)
+    fit = ref_fit(case_id)
+    col, rtol = MEASURES[field]
+    pos = positive_weight_rows(ref, load_data(ref["data"]))
+    assert_close(fit.augment()[col].to_numpy()[pos], ref[field], rtol=rtol)
+
+
+@pytest.mark.parametrize("case_id", extra_ids())
+@pytest.mark.parametrize("field", list(MEASURES) + ["rstandard_pearson", "dfbeta", "dfbetas"])
+def test_influence_matches_r_extra_cases(case_id, field):
+    """Including zero prior weights: R leaves those rows out, glmstat gives them NaN."""
+    ref = load_extra(case_id)
+    fit = extra_fit(case_id)
+    d = load_data(ref["data"])
+    pos = positive_weight_rows(ref, d, extra_weights(ref, d))
+    if field in MEASURES:
+        col, rtol = MEASURES[field]
+        got = fit.augment()[col]
+    else:
+        rtol = 1e-6
+        got = {"rstandard_pearson": lambda: fit.std_residuals("pearson"),
+               "dfbeta": fit.dfbeta, "dfbetas": fit.dfbetas}[field]()
+    got = got.to_numpy()
+    assert_close(got[pos], ref[field], rtol=rtol)
+    assert np.all(np.isnan(got[~pos]))
+
+
+def test_zero_weight_rows_are_nan_but_kept():
+    fit = extra_fit("budworm_prop_zero_weights")
+    aug = fit.augment()
+    zero = np.array([1, 7])  # rows 2 and 8 of the data (0-based 1 and 7)
+    assert list(aug.index) == list(fit.rows_used)
+    assert aug.iloc[zero][["hat", "cooks_d", "std_resid", "student_resid"]].isna().all().all()
+    assert aug.iloc[zero]["fitted"].notna().all()
+    assert fit.dfbeta().iloc[zero].isna().all().all()
+
+
+@pytest.mark.parametrize("case_id", REF_CASES)
+def test_augment_columns_and_index(case_id):
+    ref = load_ref(case_id)
+    fit = ref_fit(case_id)
+    aug = fit.augment()
+    assert list(aug.columns) == AUGMENT_COLUMNS
+    assert aug.index.equals(fit.rows_used)
+    assert list(aug.index) == [i - 1 for i in ref["rows_used"]]  # the CSV's default RangeIndex labels
+    assert_close(aug["fitted"], ref["fitted"])
+    assert_close(aug["linear_predictor"], ref["linear_predictor"])
+    for kind in ("deviance", "pearson", "working", "response"):
+        assert_close(aug[f"resid_{kind}"], ref[f"resid_{kind}"])
+
+
+def test_leverages_sum_to_rank():
+    """trace(H) = rank for the weighted projection (every reference case without zero weights)."""
+    for case_id in REF_CASES:
+        fit = ref_fit(case_id)
+        assert fit.augment()["hat"].sum() == pytest.approx(fit.rank, rel=1e-9)
+
+
+@pytest.mark.parametrize("case_id", REF_CASES)
+def test_influence_summary_flags_r_rules_of_thumb(case_id):
+    """The flagged rows and rules follow from R's numbers: Cook's D > 4/n, hat > 2p/n, |rstudent| > 2."""
+    ref = load_ref(case_id)
+    fit = ref_fit(case_id)
+    n, p = ref["nobs"], ref["rank"]
+    cooks, hat, rstud = r_array(ref["cooks"]), r_array(ref["hat"]), r_array(ref["rstudent"])
+    with np.errstate(invalid="ignore"):
+        rules = {"cooks_d > 4/n": cooks > 4 / n, "hat > 2p/n": hat > 2 * p / n,
+                 "|student_resid| > 2": np.abs(rstud) > 2}
+    labels = np.asarray(ref["rows_used"]) - 1
+    # Leave out rows within 1e-6 of a threshold, where rounding may decide.
+    near = (np.isclose(cooks, 4 / n, rtol=1e-6) | np.isclose(hat, 2 * p / n, rtol=1e-6)
+            | np.isclose(np.abs(rstud), 2, rtol=1e-5))
+    summary = fit.influence_summary()
+    assert list(summary.columns) == ["cooks_d", "hat", "student_resid", "rules"]
+    flagged = np.logical_or.reduce(list(rules.values()))
+    want = {int(lab) for lab, f, x in zip(labels, flagged, near) if f and not x}
+    got = {int(lab) for lab in summary.index}
+    assert want <= got and got - want <= {int(lab) for lab in labels[near]}
+    for lab in want:
+        i = int(np.flatnonzero(labels == lab)[0])
+        assert summary.loc[lab, "rules"] == "; ".join(r for r, f in rules.items() if f[i])
+
+
+def test_influence_summary_empty_when_nothing_flagged():
+    d = pd.DataFrame({"x": np.arange(10.0), "y": 2 * np.arange(10.0) + np.tile([0.1, -0.1], 5)})
+    s = gs.glm("y ~ x", d).influence_summary()
+    assert s.empty and list(s.columns) == ["cooks_d", "hat", "student_resid", "rules"]
+
+
+def test_influence_is_cached_on_the_results():
+    fit = ref_fit("dobson_poisson")
+    assert fit._influence is fit._influence
+
+
+@pytest.mark.parametrize("case_id", ["esoph_cbind", "quine_negbin", "airquality_gamma_na"])
+def test_blockwise_computation_is_independent_of_block_size(case_id):
+    """One pass over row blocks of any size gives the same per-row measures."""
+    fit = ref_fit(case_id)
+    whole = fit._influence
+    src = fit._source
+    small = InMemorySource(src.X, src.y, src.weights, src.trials, src.offset, block_rows=7)
+    blocks = influence(small.blocks(), fit_summary(fit), coef_changes=True)
+    for name in ("hat", "cooks_d", "std_resid_deviance", "student_resid", "sigma"):
+        np.testing.assert_allclose(getattr(blocks, name), getattr(whole, name), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(blocks.dfbeta, fit.dfbeta().to_numpy()[:, fit._state.kept], rtol=1e-12)
+
+
+def test_std_residuals_kind_is_checked():
+    with pytest.raises(gs.GLMStatError, match="kind"):
+        ref_fit("dobson_poisson").std_residuals("working")
+
+
+def test_gaussian_identity_closed_forms():
+    """For a Gaussian linear model the measures have textbook closed forms: h = diag(X (X'X)^-1 X'),
+    Cook's D = e^2 h / (p s^2 (1-h)^2) and the externally studentized residual e / (s_(i) sqrt(1-h))."""
+    rng = np.random.default_rng(3)
+    n = 30
+    d = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    d["y"] = 1 + d.x - 2 * d.z + rng.normal(size=n)
+    fit = gs.glm("y ~ x + z", d)
+    X = np.column_stack([np.ones(n), d.x, d.z])
+    H = X @ np.linalg.inv(X.T @ X) @ X.T
+    h = np.diag(H)
+    e = d.y.to_numpy() - H @ d.y.to_numpy()
+    p = 3
+    s2 = e @ e / (n - p)
+    s_i = np.sqrt((e @ e - e**2 / (1 - h)) / (n - p - 1))
+    aug = fit.augment()
+    np.testing.assert_allclose(aug.hat, h, rtol=1e-10)
+    np.testing.assert_allclose(aug.cooks_d, e**2 * h / (p * s2 * (1 - h) ** 2), rtol=1e-10)
+    np.testing.assert_allclose(aug.std_resid, e / np.sqrt(s2 * (1 - h)), rtol=1e-10)
+    np.testing.assert_allclose(aug.student_resid, e / (s_i * np.sqrt(1 - h)), rtol=1e-10)
+    # dfbeta: exact leave-one-out change for a linear model
+    loo = np.array([np.linalg.lstsq(np.delete(X, i, 0), np.delete(d.y.to_numpy(), i), rcond=None)[0]
+                    for i in range(n)])
+    b = np.linalg.lstsq(X, d.y.to_numpy(), rcond=None)[0]
+    np.testing.assert_allclose(fit.dfbeta().to_numpy(), b - loo, rtol=1e-8, atol=1e-12)

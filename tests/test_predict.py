@@ -1,0 +1,177 @@
+"""Predictions: fit and delta-method se against R's predict.glm, Wald intervals on the link scale, new-data
+encoding (missing columns, unseen levels, missing values, offsets) and aliased coefficients."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import glmstat as gs
+from conftest import assert_close, load_data, load_ref
+from inference_refs import REF_CASES, extra_fit, extra_ids, load_extra, ref_fit
+
+PREDICTIONS = {  # reference field -> (type, column)
+    "predict_link": ("link", "fit"),
+    "predict_link_se": ("link", "se"),
+    "predict_response": ("response", "fit"),
+    "predict_response_se": ("response", "se"),
+}
+
+
+def _newdata(ref):
+    return load_data(ref["data"]).iloc[[i - 1 for i in ref["predict_rows"]]]
+
+
+@pytest.mark.parametrize("case_id", REF_CASES)
+@pytest.mark.parametrize("field", list(PREDICTIONS))
+def test_predict_matches_r(case_id, field):
+    ref = load_ref(case_id)
+    kind, col = PREDICTIONS[field]
+    p = ref_fit(case_id).predict(_newdata(ref), type=kind, se_fit=True)
+    assert list(p.columns) == ["fit", "se"]
+    assert_close(p[col], ref[field])
+
+
+@pytest.mark.parametrize("case_id", extra_ids())
+def test_confidence_intervals_match_r(case_id):
+    """R: link-scale fit -/+ z se, through the inverse link for the response scale."""
+    ref = load_extra(case_id)
+    fit = extra_fit(case_id)
+    nd = _newdata(ref)
+    p = fit.predict(nd, type="link", interval="confidence")
+    assert list(p.columns) == ["fit", "se", "lower", "upper"]
+    assert_close(p["fit"], ref["predict_link"])
+    assert_close(p["lower"], ref["ci_link_lower"])
+    assert_close(p["upper"], ref["ci_link_upper"])
+    q = fit.predict(nd, interval="confidence", level=0.90)
+    assert_close(q["fit"], ref["predict_response"])
+    assert_close(q["se"], ref["predict_response_se"])
+    assert_close(q["lower"], ref["ci90_response_lower"])
+    assert_close(q["upper"], ref["ci90_response_upper"])
+
+
+@pytest.mark.parametrize("case_id", extra_ids())
+def test_predict_se_uses_the_robust_covariance(case_id):
+    ref = load_extra(case_id)
+    robust = extra_fit(case_id).robust(cluster=ref["clusters"][0]["column"])
+    assert_close(robust.predict(_newdata(ref), type="link", se_fit=True)["se"], ref["predict_link_se_cluster"])
+
+
+@pytest.mark.parametrize("case_id", REF_CASES + ["students_seed"])
+def test_predict_without_newdata_gives_the_fitted_values(case_id):
+    fit = ref_fit(case_id)
+    resp, link = fit.predict(), fit.predict(type="link")
+    assert isinstance(resp, pd.Series) and resp.index.equals(fit.rows_used)
+    assert_close(resp, fit.fitted_values, rtol=1e-12)
+    assert_close(link, fit.linear_predictor, rtol=1e-12)
+    assert_close(fit.predict(type="link", se_fit=True)["fit"], fit.linear_predictor, rtol=1e-12)
+
+
+@pytest.mark.parametrize("case_id", REF_CASES)
+def test_predict_training_rows_as_newdata_gives_the_fitted_values(case_id):
+    ref = load_ref(case_id)
+    fit = ref_fit(case_id)
+    d = load_data(ref["data"]).iloc[[i - 1 for i in ref["rows_used"]]]
+    assert_close(fit.predict(d, type="link"), ref["linear_predictor"])
+
+
+def test_unseen_level_is_a_data_error_naming_it():
+    fit = ref_fit("warpbreaks_poisson")
+    nd = pd.DataFrame({"wool": ["A", "C"], "tension": ["L", "M"]})
+    with pytest.raises(gs.DataError, match=r"'wool'.*\bC\b"):
+        fit.predict(nd)
+    with pytest.raises(gs.DataError, match=r"'tension'.*\bXL\b"):
+        fit.predict(nd.assign(wool=["A", "B"], tension=["L", "XL"]), se_fit=True)
+
+
+def test_missing_column_is_a_data_error_naming_it():
+    fit = ref_fit("warpbreaks_poisson")
+    with pytest.raises(gs.DataError, match="tension"):
+        fit.predict(pd.DataFrame({"wool": ["A", "B"]}))
+    # offset variables are needed too
+    with pytest.raises(gs.DataError, match="service"):
+        ref_fit("ships_offset").predict(load_data("ships").drop(columns="service"))
+
+
+def test_rows_with_missing_values_give_nan_and_keep_their_index():
+    fit = ref_fit("warpbreaks_poisson")
+    nd = pd.DataFrame({"wool": ["A", None, "B", "B"], "tension": ["L", "M", np.nan, "H"]},
+                      index=["r1", "r2", "r3", "r4"])
+    p = fit.predict(nd, se_fit=True, interval="confidence")
+    assert list(p.index) == ["r1", "r2", "r3", "r4"]
+    assert p.loc[["r2", "r3"]].isna().all().all()
+    assert p.loc[["r1", "r4"]].notna().all().all()
+    full = fit.predict(nd.loc[["r1", "r4"]], se_fit=True, interval="confidence")
+    pd.testing.assert_frame_equal(p.loc[["r1", "r4"]], full)
+    s = fit.predict(nd)
+    assert list(s.index) == ["r1", "r2", "r3", "r4"] and s.isna().tolist() == [False, True, True, False]
+
+
+def test_offsets_are_evaluated_on_the_new_data():
+    """offset(log(service)): doubling the exposure adds log(2) to eta and doubles the mean."""
+    ref = load_ref("ships_offset")
+    fit = ref_fit("ships_offset")
+    nd = load_data("ships").iloc[[i - 1 for i in ref["rows_used"][:6]]]
+    base = fit.predict(nd, type="link")
+    doubled = fit.predict(nd.assign(service=2 * nd.service), type="link")
+    np.testing.assert_allclose(doubled - base, np.log(2), rtol=1e-12)
+    np.testing.assert_allclose(fit.predict(nd.assign(service=2 * nd.service)), 2 * fit.predict(nd), rtol=1e-12)
+
+
+def test_offset_argument_column_is_evaluated_on_the_new_data():
+    d = load_data("ships")
+    d = d[d.service > 0].assign(logs=lambda x: np.log(x.service))
+    fit = gs.glm("incidents ~ type + period", d, family=gs.Poisson(), offset="logs")
+    nd = d.head(4)
+    np.testing.assert_allclose(fit.predict(nd.assign(logs=nd.logs + 1.0), type="link") - fit.predict(nd, type="link"),
+                               1.0, rtol=1e-12)
+
+
+def test_aliased_coefficients_count_as_zero_and_are_left_out_of_the_se():
+    """A fit with an aliased column predicts (fit and se) exactly as the fit without that column."""
+    rng = np.random.default_rng(7)
+    d = pd.DataFrame({"x1": rng.normal(size=40), "x2": rng.normal(size=40)})
+    d["x3"] = d.x1 + d.x2
+    d["y"] = rng.poisson(np.exp(0.3 + 0.2 * d.x1 - 0.1 * d.x2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        aliased = gs.glm("y ~ x1 + x2 + x3", d, family=gs.Poisson(), tol=1e-12)
+    assert aliased.aliased == ["x3"]
+    plain = gs.glm("y ~ x1 + x2", d, family=gs.Poisson(), tol=1e-12)
+    nd = pd.DataFrame({"x1": [0.5, -1.0], "x2": [2.0, 0.1], "x3": [99.0, -3.0]})  # x3 breaks the relation
+    for kind in ("link", "response"):
+        a = aliased.predict(nd, type=kind, se_fit=True, interval="confidence")
+        b = plain.predict(nd, type=kind, se_fit=True, interval="confidence")
+        pd.testing.assert_frame_equal(a, b, rtol=1e-9)
+
+
+def test_decreasing_inverse_link_keeps_lower_below_upper():
+    fit = ref_fit("clotting_gamma")  # inverse link: mu decreases in eta
+    p = fit.predict(interval="confidence")
+    assert (p["lower"] < p["fit"]).all() and (p["fit"] < p["upper"]).all()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"type": "terms"}, "prediction type"),
+    ({"interval": "prediction"}, "interval"),
+    ({"interval": "confidence", "level": 1.5}, "level"),
+    ({"interval": "confidence", "level": 0}, "level"),
+])
+def test_bad_arguments_are_refused(kwargs, match):
+    with pytest.raises(gs.GLMStatError, match=match):
+        ref_fit("dobson_poisson").predict(**kwargs)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(list(range(12))))
+def test_predictions_follow_the_rows_of_newdata(perm):
+    """Predicting reordered rows gives the same predictions, reordered, with their index."""
+    fit = ref_fit("budworm_cbind")
+    nd = load_data("budworm")
+    base = fit.predict(nd, se_fit=True)
+    pd.testing.assert_frame_equal(fit.predict(nd.iloc[perm], se_fit=True), base.iloc[perm], rtol=1e-12)

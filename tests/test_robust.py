@@ -1,0 +1,189 @@
+"""Sandwich covariances against R's sandwich::vcovHC and vcovCL, and their use downstream (std_errors,
+statistic, p_values, Wald intervals, summary, predict)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import glmstat as gs
+from conftest import assert_close, load_data, load_ref
+from glmstat.design import InMemorySource
+from glmstat.influence import fit_summary
+from glmstat.robust import sandwich_vcov
+from inference_refs import REF_CASES, extra_fit, extra_ids, load_extra, ref_fit
+
+TYPES = ("HC0", "HC1", "HC2", "HC3")
+
+
+@pytest.mark.parametrize("case_id", REF_CASES)
+@pytest.mark.parametrize("hc", ["hc0", "hc1", "hc3"])
+def test_vcovhc_matches_r(case_id, hc):
+    assert_close(ref_fit(case_id).robust(hc.upper()).vcov, load_ref(case_id)[f"vcov_{hc}"])
+
+
+@pytest.mark.parametrize("case_id", extra_ids())
+def test_vcovhc_matches_r_extra_cases(case_id):
+    """HC0-HC3, and HC0/HC1 with zero prior weights (R counts those rows in n)."""
+    ref = load_extra(case_id)
+    fit = extra_fit(case_id)
+    assert set(ref["vcov_hc"]) == ({"HC0", "HC1"} if ref.get("zero_rows") else set(TYPES))
+    for t, want in ref["vcov_hc"].items():
+        assert_close(fit.robust(t).vcov, want)
+
+
+CLUSTERED = [(c, cl["column"]) for c in extra_ids() for cl in load_extra(c)["clusters"]]
+
+
+@pytest.mark.parametrize("case_id, column", CLUSTERED)
+def test_vcovcl_matches_r(case_id, column):
+    """vcovCL: the default (HC0 for a glm, with G/(G-1)) and each type; where R's HC2/HC3 are undefined
+    (the cluster is a factor of the model, so I - H_g is singular) glmstat refuses them."""
+    ref = load_extra(case_id)
+    spec = next(c for c in ref["clusters"] if c["column"] == column)
+    fit = extra_fit(case_id)
+    robust = fit.robust(cluster=column)
+    assert_close(robust.vcov, spec["default"])
+    assert robust.covariance_type.startswith("HC0, clustered by " + column)
+    for t in TYPES:
+        if t in spec["types"]:
+            assert_close(fit.robust(t, cluster=column).vcov, spec["types"][t])
+        else:
+            with pytest.raises(gs.GLMStatError, match=f"{t} sandwich is undefined"):
+                fit.robust(t, cluster=column)
+
+
+def test_default_types_are_r_defaults():
+    fit = ref_fit("warpbreaks_poisson")
+    pd.testing.assert_frame_equal(fit.robust().vcov, fit.robust("HC3").vcov)
+    pd.testing.assert_frame_equal(fit.robust(cluster="tension").vcov, fit.robust("HC0", cluster="tension").vcov)
+    assert fit.robust("hc1").covariance_type == "HC1"
+
+
+def test_robust_results_feed_every_downstream_quantity():
+    ref = load_ref("warpbreaks_quasipoisson")
+    fit = ref_fit("warpbreaks_quasipoisson")
+    rob = fit.robust("HC1")
+    V = np.array(ref["vcov_hc1"])
+    se = np.sqrt(np.diag(V))
+    b = np.array(ref["coefficients"])
+    assert_close(rob.coef, ref["coefficients"])
+    assert_close(rob.std_errors, se)
+    assert_close(rob.statistic, b / se)
+    assert_close(rob.p_values, 2 * stats.t(ref["df_residual"]).sf(np.abs(b / se)))  # the model's t test
+    ci = rob.conf_int()
+    z = stats.norm.ppf(0.975)
+    assert_close(ci["lower"], b - z * se)
+    assert_close(ci["upper"], b + z * se)
+    tidy = rob.tidy()
+    assert_close(tidy["std_error"], se)
+    # predictions: se = sqrt(x' V x) with the sandwich V
+    d = load_data("warpbreaks").head(3)
+    X = fit.model_frame.X[:3]  # the design rows of d
+    assert_close(rob.predict(d, type="link", se_fit=True)["se"], np.sqrt(np.einsum("ij,jk,ik->i", X, V, X)))
+    # the summary says so, and shows the robust standard errors
+    summary = rob.summary()
+    assert "sandwich (HC1)" in str(summary)
+    assert "sandwich" not in str(fit.summary())
+    assert_close(summary.table["std_error"], se)
+    assert_close(summary.table["p_value"], rob.p_values)
+    assert "0.16429" in str(summary)  # wool[T.B]'s robust se, as printed
+
+
+def test_robust_leaves_the_original_results_unchanged():
+    fit = ref_fit("dobson_poisson")
+    before = fit.vcov.copy()
+    rob = fit.robust("HC0", cluster="treatment")
+    assert rob is not fit and fit.covariance_type == "model"
+    pd.testing.assert_frame_equal(fit.vcov, before)
+    assert_close(fit.vcov, load_ref("dobson_poisson")["vcov"])
+    assert rob.deviance == fit.deviance and rob.coef.equals(fit.coef)
+    with pytest.raises(AttributeError):
+        rob.covariance_type = "model"
+
+
+def test_aliased_columns_are_nan_in_the_sandwich():
+    d = pd.DataFrame({"x": np.arange(20.0), "g": np.repeat(["a", "b"], 10)})
+    d["z"] = 2 * d.x
+    d["y"] = np.sin(d.x) + d.x
+    with pytest.warns(gs.AliasingWarning):
+        fit = gs.glm("y ~ x + z", d)
+    V = fit.robust("HC0", cluster="g").vcov
+    assert V.loc["z"].isna().all() and V["z"].isna().all()
+    assert np.isfinite(V.loc[["Intercept", "x"], ["Intercept", "x"]].to_numpy()).all()
+
+
+def test_cluster_given_as_column_series_or_array_agree():
+    """airquality drops rows with missing values: the cluster is aligned on the rows used."""
+    fit = ref_fit("airquality_gamma_na")
+    d = load_data("airquality")
+    want = fit.robust("HC1", cluster="Month").vcov
+    used = fit.rows_used
+    for cl in (d["Month"], d["Month"].sample(frac=1, random_state=1), d["Month"].to_numpy(),
+               d["Month"].loc[used].to_numpy(), list(d["Month"].loc[used])):
+        pd.testing.assert_frame_equal(fit.robust("HC1", cluster=cl).vcov, want)
+    assert fit.robust("HC1", cluster=d["Month"]).covariance_type == "HC1, clustered by Month, 5 clusters"
+
+
+@pytest.mark.parametrize("cluster, match", [
+    ("nope", "'nope' names no column"),
+    (np.arange(5), "5 values"),
+    (np.ones(111), "at least 2"),
+])
+def test_bad_clusters_are_data_errors(cluster, match):
+    with pytest.raises(gs.DataError, match=match):
+        ref_fit("airquality_gamma_na").robust(cluster=cluster)
+
+
+def test_missing_cluster_values_are_a_data_error():
+    d = load_data("warpbreaks")
+    g = d["tension"].where(d.index != 4)
+    with pytest.raises(gs.DataError, match="missing for 1 of the rows used"):
+        ref_fit("warpbreaks_poisson").robust(cluster=g)
+
+
+def test_unknown_type_is_refused():
+    with pytest.raises(gs.GLMStatError, match="HC4"):
+        ref_fit("dobson_poisson").robust("HC4")
+
+
+def test_leverage_one_makes_hc3_undefined():
+    """A row fitted exactly (its own indicator column) has h = 1: HC2/HC3 divide by zero."""
+    d = pd.DataFrame({"x": np.arange(8.0), "y": [1.0, 3, 2, 5, 4, 6, 8, 7]})
+    d["only_last"] = (d.index == 7).astype(float)
+    fit = gs.glm("y ~ x + only_last", d)
+    assert fit.augment()["hat"].iloc[7] == 1.0
+    for t in ("HC2", "HC3"):
+        with pytest.raises(gs.GLMStatError, match="leverage 1"):
+            fit.robust(t)
+    assert np.isfinite(fit.robust("HC0").vcov.to_numpy()).all()
+
+
+@pytest.mark.parametrize("case_id, column", [("cars_invgauss", "speed"), ("budworm_cbind", "ldose"),
+                                             ("airquality_gamma_na", "Month")])
+@pytest.mark.parametrize("t", TYPES)
+def test_sandwich_is_independent_of_block_size(case_id, column, t):
+    fit = extra_fit(case_id)
+    src = fit._source
+    small = InMemorySource(src.X, src.y, src.weights, src.trials, src.offset, block_rows=5)
+    from glmstat.robust import cluster_codes
+
+    n = len(fit.rows_used)
+    for cl in (None, column):
+        codes, values = (None, None) if cl is None else cluster_codes(cl, fit)[:2]
+        G = None if cl is None else len(values)
+        a = sandwich_vcov(src.blocks(), fit_summary(fit), n, t, codes, G)
+        b = sandwich_vcov(small.blocks(), fit_summary(fit), n, t, codes, G)
+        np.testing.assert_allclose(b, a, rtol=1e-11, atol=1e-300)
+
+
+def test_each_row_its_own_cluster_is_the_hc_sandwich_times_n_over_n_minus_1():
+    """vcovCL with singleton clusters: HC0 gets G/(G-1) = n/(n-1); HC2/HC3 are exactly vcovHC's."""
+    ref = load_ref("dobson_poisson")
+    fit = ref_fit("dobson_poisson")
+    n = ref["nobs"]
+    ids = np.arange(n)
+    assert_close(fit.robust("HC0", cluster=ids).vcov, np.array(ref["vcov_hc0"]) * n / (n - 1))
+    assert_close(fit.robust("HC3", cluster=ids).vcov, ref["vcov_hc3"])
