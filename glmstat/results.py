@@ -171,8 +171,9 @@ class GLMResults:
 
     @property
     def statistic_kind(self) -> str:
-        """``"z"`` for fixed-dispersion families, ``"t"`` otherwise."""
-        return "z" if self.family.fixed_dispersion else "t"
+        """``"z"`` for fixed-dispersion families and sandwich covariances (as ``lmtest::coeftest`` on a
+        glm), ``"t"`` on df_residual otherwise."""
+        return "z" if self.family.fixed_dispersion or self.covariance_type != "model" else "t"
 
     @property
     def covariance_type(self) -> str:
