@@ -286,6 +286,8 @@ def build_model_frame(
     y = y_all[used]
     trials = trials_all[used]
     prior = np.ones(used.size) if w_arg is None else w_arg[used]
+    if binomial and len(raw_response) == 1:
+        y = np.where(prior == 0, 0.0, y)  # as R's binomial()$initialize: y[weights == 0] <- 0
     off = off_all[used]
     _check_finite(X, names, "the design column")
     _check_finite(y, (pf.lhs,), "the response")

@@ -73,10 +73,6 @@ KNOWN = {
     ("biopsy_logit_na", None): "a column named 'class' (a Python keyword) cannot be used in a formula",
     ("cars93_gamma_log_dotted_name", None):
         "an unquoted dotted R name inside a call, log(MPG.city), is read as attribute access",
-    ("cats_logit_zero_weights", "resid_working"):
-        "R's binomial() sets y = 0 where the prior weight is 0; glmstat keeps the observed y",
-    ("cats_logit_zero_weights", "resid_response"):
-        "R's binomial() sets y = 0 where the prior weight is 0; glmstat keeps the observed y",
     ("cats_logit_zero_weights", "bic"):
         "R's BIC uses log(rows used, zero weights included); glmstat uses log(nobs)",
 }
