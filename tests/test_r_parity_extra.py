@@ -73,8 +73,6 @@ KNOWN = {
     ("biopsy_logit_na", None): "a column named 'class' (a Python keyword) cannot be used in a formula",
     ("cars93_gamma_log_dotted_name", None):
         "an unquoted dotted R name inside a call, log(MPG.city), is read as attribute access",
-    ("cats_logit_zero_weights", "bic"):
-        "R's BIC uses log(rows used, zero weights included); glmstat uses log(nobs)",
 }
 
 
