@@ -14,13 +14,16 @@ and refuses anything outside a small safe subset before anything is evaluated:
 R syntax translated: ``^`` inside a function call is a power (``I(x^2)``), ``as.factor(x)`` is
 ``factor(x)``; ``offset(...)`` terms are taken out of the right-hand side; ``cbind(a, b)`` on the left is a
 two-column binomial response.  Backtick-quoted names (`` `Solar.R` ``) are kept for formulaic and mapped to
-plain identifiers for glmstat's own evaluator.
+plain identifiers for glmstat's own evaluator; R names that Python would misread -- dotted names such as
+``MPG.city`` inside a call, on the left or in ``offset()``, and Python keywords such as a response called
+``class`` -- are backtick-quoted first (:func:`quote_r_names`).
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import keyword
 import re
 import types
 from dataclasses import dataclass
@@ -153,6 +156,36 @@ def translate(expr: str) -> str:
     return re.sub(r"(?<![\w.])as\.factor\s*\(", "factor(", s)
 
 
+_PY_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
+_R_NAME = re.compile(r"[A-Za-z.][\w.]*")
+
+
+def quote_r_names(expr: str, inside_calls_only: bool = False) -> str:
+    """Backtick the R names Python cannot read as names: dotted names (``MPG.city``, not ``np.log``) and
+    Python keywords (a column called ``class``); names of called functions are left alone.
+
+    With ``inside_calls_only`` only dotted names inside a call (``log(MPG.city)``) are quoted: formulaic
+    reads plain right-hand-side names itself and names their columns without backticks.
+    """
+    live = {i: in_call for i, _, _, in_call in _scan(expr)}  # positions outside backticks and strings
+    out, i = [], 0
+    while i < len(expr):
+        m = None
+        if i in live and (i == 0 or not (expr[i - 1].isalnum() or expr[i - 1] in "_.")):
+            m = _R_NAME.match(expr, i)
+        if m is None:
+            out.append(expr[i])
+            i += 1
+            continue
+        tok = m.group()
+        called = expr[m.end():].lstrip().startswith("(")
+        dotted = "." in tok and not re.fullmatch(r"\.\d.*", tok) and tok.split(".")[0] not in _ATTRIBUTE_ROOTS
+        quote = not called and (dotted if inside_calls_only else dotted or tok in _PY_KEYWORDS)
+        out.append(f"`{tok}`" if quote and (live[i] or not inside_calls_only) else tok)
+        i = m.end()
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class ParsedFormula:
     """A formula taken apart: response expressions, formulaic right-hand side, offset expressions."""
@@ -212,7 +245,7 @@ def parse_formula(formula: str) -> ParsedFormula:
         raise FormulaError(f"formula {formula!r} must have one '~' with a response on the left, e.g. 'y ~ x'")
     lhs, rhs = sides[0].strip(), sides[1].strip()
     rhs, offsets = _remove_offsets(rhs)
-    lhs_t = translate(lhs)
+    lhs_t = quote_r_names(translate(lhs))
     response: tuple[str, ...] = (lhs_t,)
     try:
         tree = ast.parse(_mask_backticks(lhs_t)[0], mode="eval").body
@@ -223,8 +256,8 @@ def parse_formula(formula: str) -> ParsedFormula:
         if len(args) != 2 or tree.keywords:
             raise FormulaError(f"cbind() on the left needs exactly two columns (successes, failures), got {lhs!r}")
         response = tuple(a.strip() for a in args)
-    rhs_t = translate(rhs)
-    return ParsedFormula(formula, lhs, response, rhs_t, tuple(translate(o) for o in offsets))
+    rhs_t = quote_r_names(translate(rhs), inside_calls_only=True)
+    return ParsedFormula(formula, lhs, response, rhs_t, tuple(quote_r_names(translate(o)) for o in offsets))
 
 
 # -- safety -------------------------------------------------------------------------------------

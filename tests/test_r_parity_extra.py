@@ -70,9 +70,6 @@ IDS = sorted(CASES)
 
 #: Known differences from R: (case, quantity or None for every quantity) -> reason.
 KNOWN = {
-    ("biopsy_logit_na", None): "a column named 'class' (a Python keyword) cannot be used in a formula",
-    ("cars93_gamma_log_dotted_name", None):
-        "an unquoted dotted R name inside a call, log(MPG.city), is read as attribute access",
 }
 
 
