@@ -358,6 +358,13 @@ class GLMResults:
             "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
         }])
 
+    def overdispersion(self, level: float = 0.05):
+        """Overdispersion check of a Poisson fit: Pearson's ratio and score tests against
+        Var = mu + alpha mu^2 (see :mod:`glmstat.overdispersion`); ``print()`` it for the verdict."""
+        from .overdispersion import check_fit
+
+        return check_fit(self, level)
+
     # -- presentation ----------------------------------------------------------------------------
     def summary(self):
         """R-like summary (printable; also ``to_markdown()``, ``to_latex()``, ``_repr_html_``)."""
