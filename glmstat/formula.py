@@ -32,12 +32,15 @@ from typing import Any, Mapping
 import numpy as np
 from formulaic import Formula
 from formulaic.errors import FormulaicError
-from formulaic.parser.types import Factor
+from formulaic.parser.types import Factor, Term
 from formulaic.transforms import TRANSFORMS, C
 
 from .errors import FormulaError
 
-__all__ = ["ParsedFormula", "parse_formula", "namespace", "check_expression", "safe_eval", "clean_message"]
+__all__ = [
+    "ParsedFormula", "parse_formula", "namespace", "check_expression", "safe_eval", "clean_message", "quote_r_names",
+    "r_term_order",
+]
 
 _NP_FUNCTIONS = (
     "log log2 log10 log1p exp exp2 expm1 sqrt cbrt abs absolute square power sign floor ceil round "
@@ -184,6 +187,31 @@ def quote_r_names(expr: str, inside_calls_only: bool = False) -> str:
         out.append(f"`{tok}`" if quote and (live[i] or not inside_calls_only) else tok)
         i = m.end()
     return "".join(out)
+
+
+def r_term_order(rhs: str) -> Any:
+    """The right-hand side as formulaic terms with the factors of each interaction in R's order.
+
+    R's ``terms()`` writes every interaction with its variables in the order they first appear in the
+    formula (``y ~ a + b + b:a`` has the term ``a:b``), and the first varies fastest in the columns;
+    formulaic keeps the written order.  Terms are then ordered by degree, as both do.
+    """
+    # the variables' order counts terms that are later removed (``a*b - a`` keeps ``a:b``): read it from
+    # the formula with every '-' outside function calls made a '+'
+    outside_calls = {i for i, _, _, in_call in _scan(rhs) if not in_call}  # also outside quotes
+    added = "".join("+" if ch == "-" and i in outside_calls else ch for i, ch in enumerate(rhs))
+    first: dict[str, int] = {}
+    for source in (added, rhs):
+        try:
+            terms = Formula(source, _ordering="none")
+        except (FormulaicError, SyntaxError, ValueError):
+            continue
+        for term in terms:
+            for factor in term.factors:
+                first.setdefault(factor.expr, len(first))
+    written = Formula(rhs, _ordering="none")
+    terms = [Term(sorted(t.factors, key=lambda f: first[f.expr])) for t in written]
+    return Formula(terms, _ordering="degree")
 
 
 @dataclass(frozen=True)
