@@ -68,9 +68,10 @@ def fitted(case_id: str, method: str = "irls") -> gs.GLMResults:
 
 IDS = sorted(CASES)
 
-#: Known differences from R: (case, quantity or None for every quantity) -> reason.
-KNOWN = {
-}
+#: Known differences from R: (case, quantity or None for every quantity) -> reason.  None left: the
+#: differences these cases found (zero-weight binomial y, BIC's n, dotted names, a 'class' response, the
+#: order of variables in interactions) were fixed in the core.
+KNOWN: dict[tuple[str, str | None], str] = {}
 
 
 def cases(ids, quantity=None):
@@ -175,10 +176,15 @@ def test_profile_intervals_match_r(case_id):
     assert_close(ci, ref["confint_profile"], rtol=1e-5)
 
 
-@pytest.mark.parametrize("case_id, kind", params([c for c in IDS if not load(c).get("weights")],
-                                                 ["hc0", "hc1", "hc3"]))
+def _has_zero_weights(case_id):
+    ref = load(case_id)
+    return bool(ref.get("weights")) and bool((data(ref["data"])[ref["weights"]] == 0).any())
+
+
+@pytest.mark.parametrize("case_id, kind",
+                         params([c for c in IDS if not _has_zero_weights(c)], ["hc0", "hc1", "hc3"]))
 def test_sandwich_matches_r(case_id, kind):
-    # (cases with prior weights are left out: with zero weights sandwich's HC3 recycles a shorter vector)
+    # (zero-weight cases are left out: there sandwich's HC3 recycles a vector of the wrong length)
     ref = load(case_id)
     fit = fitted(case_id)
     _needs(fit, "robust")
