@@ -14,13 +14,16 @@ and refuses anything outside a small safe subset before anything is evaluated:
 R syntax translated: ``^`` inside a function call is a power (``I(x^2)``), ``as.factor(x)`` is
 ``factor(x)``; ``offset(...)`` terms are taken out of the right-hand side; ``cbind(a, b)`` on the left is a
 two-column binomial response.  Backtick-quoted names (`` `Solar.R` ``) are kept for formulaic and mapped to
-plain identifiers for glmstat's own evaluator.
+plain identifiers for glmstat's own evaluator; R names that Python would misread -- dotted names such as
+``MPG.city`` inside a call, on the left or in ``offset()``, and Python keywords such as a response called
+``class`` -- are backtick-quoted first (:func:`quote_r_names`).
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import keyword
 import re
 import types
 from dataclasses import dataclass
@@ -29,12 +32,15 @@ from typing import Any, Mapping
 import numpy as np
 from formulaic import Formula
 from formulaic.errors import FormulaicError
-from formulaic.parser.types import Factor
+from formulaic.parser.types import Factor, Term
 from formulaic.transforms import TRANSFORMS, C
 
 from .errors import FormulaError
 
-__all__ = ["ParsedFormula", "parse_formula", "namespace", "check_expression", "safe_eval", "clean_message"]
+__all__ = [
+    "ParsedFormula", "parse_formula", "namespace", "check_expression", "safe_eval", "clean_message", "quote_r_names",
+    "r_term_order",
+]
 
 _NP_FUNCTIONS = (
     "log log2 log10 log1p exp exp2 expm1 sqrt cbrt abs absolute square power sign floor ceil round "
@@ -158,6 +164,61 @@ def translate(expr: str) -> str:
     return re.sub(r"(?<![\w.])as\.factor\s*\(", "factor(", s)
 
 
+_PY_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
+_R_NAME = re.compile(r"[A-Za-z.][\w.]*")
+
+
+def quote_r_names(expr: str, inside_calls_only: bool = False) -> str:
+    """Backtick the R names Python cannot read as names: dotted names (``MPG.city``, not ``np.log``) and
+    Python keywords (a column called ``class``); names of called functions are left alone.
+
+    With ``inside_calls_only`` only dotted names inside a call (``log(MPG.city)``) are quoted: formulaic
+    reads plain right-hand-side names itself and names their columns without backticks.
+    """
+    live = {i: in_call for i, _, _, in_call in _scan(expr)}  # positions outside backticks and strings
+    out, i = [], 0
+    while i < len(expr):
+        m = None
+        if i in live and (i == 0 or not (expr[i - 1].isalnum() or expr[i - 1] in "_.")):
+            m = _R_NAME.match(expr, i)
+        if m is None:
+            out.append(expr[i])
+            i += 1
+            continue
+        tok = m.group()
+        called = expr[m.end():].lstrip().startswith("(")
+        dotted = "." in tok and not re.fullmatch(r"\.\d.*", tok) and tok.split(".")[0] not in _ATTRIBUTE_ROOTS
+        quote = not called and (dotted if inside_calls_only else dotted or tok in _PY_KEYWORDS)
+        out.append(f"`{tok}`" if quote and (live[i] or not inside_calls_only) else tok)
+        i = m.end()
+    return "".join(out)
+
+
+def r_term_order(rhs: str) -> Any:
+    """The right-hand side as formulaic terms with the factors of each interaction in R's order.
+
+    R's ``terms()`` writes every interaction with its variables in the order they first appear in the
+    formula (``y ~ a + b + b:a`` has the term ``a:b``), and the first varies fastest in the columns;
+    formulaic keeps the written order.  Terms are then ordered by degree, as both do.
+    """
+    # the variables' order counts terms that are later removed (``a*b - a`` keeps ``a:b``): read it from
+    # the formula with every '-' outside function calls made a '+'
+    outside_calls = {i for i, _, _, in_call in _scan(rhs) if not in_call}  # also outside quotes
+    added = "".join("+" if ch == "-" and i in outside_calls else ch for i, ch in enumerate(rhs))
+    first: dict[str, int] = {}
+    for source in (added, rhs):
+        try:
+            terms = Formula(source, _ordering="none")
+        except (FormulaicError, SyntaxError, ValueError):
+            continue
+        for term in terms:
+            for factor in term.factors:
+                first.setdefault(factor.expr, len(first))
+    written = Formula(rhs, _ordering="none")
+    terms = [Term(sorted(t.factors, key=lambda f: first[f.expr])) for t in written]
+    return Formula(terms, _ordering="degree")
+
+
 @dataclass(frozen=True)
 class ParsedFormula:
     """A formula taken apart: response expressions, formulaic right-hand side, offset expressions."""
@@ -238,7 +299,7 @@ def parse_formula(formula: str, columns: list[str] | None = None) -> ParsedFormu
     if columns is not None:
         rhs = _expand_dot(rhs, columns, lhs)
     rhs, offsets = _remove_offsets(rhs)
-    lhs_t = translate(lhs)
+    lhs_t = quote_r_names(translate(lhs))
     response: tuple[str, ...] = (lhs_t,)
     try:
         tree = ast.parse(_mask_backticks(lhs_t)[0], mode="eval").body
@@ -249,8 +310,8 @@ def parse_formula(formula: str, columns: list[str] | None = None) -> ParsedFormu
         if len(args) != 2 or tree.keywords:
             raise FormulaError(f"cbind() on the left needs exactly two columns (successes, failures), got {lhs!r}")
         response = tuple(a.strip() for a in args)
-    rhs_t = translate(rhs)
-    return ParsedFormula(formula, lhs, response, rhs_t, tuple(translate(o) for o in offsets))
+    rhs_t = quote_r_names(translate(rhs), inside_calls_only=True)
+    return ParsedFormula(formula, lhs, response, rhs_t, tuple(quote_r_names(translate(o)) for o in offsets))
 
 
 # -- safety -------------------------------------------------------------------------------------

@@ -21,7 +21,9 @@ from formulaic.errors import FormulaicError
 
 from .errors import DataError, FormulaError
 from .families import Family
-from .formula import ParsedFormula, check_expression, clean_message, namespace, parse_formula, rhs_factors, safe_eval
+from .formula import (
+    ParsedFormula, check_expression, clean_message, namespace, parse_formula, r_term_order, rhs_factors, safe_eval,
+)
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data"]
 
@@ -262,7 +264,7 @@ def build_model_frame(
     # 4. the design, from the complete rows
     frame = _formulaic_frame(df.iloc[keep_pos], sorted(rhs_cols))
     try:
-        mm = model_matrix(pf.rhs, frame, context=ns, na_action="drop")
+        mm = model_matrix(r_term_order(pf.rhs), frame, context=ns, na_action="drop")
     except FormulaicError as e:
         raise FormulaError(f"cannot build the design for {pf.rhs!r}: {clean_message(e)}") from e
     pos_in_frame = np.asarray(mm.index, dtype=np.intp)
@@ -290,6 +292,8 @@ def build_model_frame(
     y = y_all[used]
     trials = trials_all[used]
     prior = np.ones(used.size) if w_arg is None else w_arg[used]
+    if binomial and len(raw_response) == 1:
+        y = np.where(prior == 0, 0.0, y)  # as R's binomial()$initialize: y[weights == 0] <- 0
     off = off_all[used]
     _check_finite(X, names, "the design column")
     _check_finite(y, (pf.lhs,), "the response")

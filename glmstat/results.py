@@ -8,7 +8,8 @@ Formulas (R's ``summary.glm``, ``logLik.glm``):
   * dispersion phi = sum_i w_i (y_i - mu_i)^2 / V(mu_i) / df_residual, or 1 for binomial/Poisson/NB;
   * vcov = phi (X'WX)^{-1};  statistic = beta / se;  p = 2 sf(|statistic|) (normal, or t on df_residual);
   * loglik from the family's likelihood, AIC = -2 loglik + 2 k, BIC = -2 loglik + log(n) k with
-    k = rank + the family's extra parameters (R's ``logLik`` df).
+    k = rank + the family's extra parameters (R's ``logLik`` df) and n the rows used, zero-weight rows
+    included (R's ``logLik`` nobs, unlike ``nobs()``).
 """
 
 from __future__ import annotations
@@ -280,8 +281,8 @@ class GLMResults:
 
     @property
     def bic(self) -> float:
-        """-2 loglik + log(nobs) k."""
-        return -2 * self.loglik + np.log(self.nobs) * self.df_loglik
+        """-2 loglik + log(n) k, n the rows used, zero-weight rows included (R's ``logLik`` nobs)."""
+        return -2 * self.loglik + np.log(len(self.rows_used)) * self.df_loglik
 
     # -- iteration record ------------------------------------------------------------------------
     @property
@@ -468,6 +469,13 @@ class GLMResults:
             "null_deviance": self.null_deviance, "deviance": self.deviance, "dispersion": self.dispersion,
             "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
         }])
+
+    def overdispersion(self, level: float = 0.05):
+        """Overdispersion check of a Poisson fit: Pearson's ratio and score tests against
+        Var = mu + alpha mu^2 (see :mod:`glmstat.overdispersion`); ``print()`` it for the verdict."""
+        from .overdispersion import check_fit
+
+        return check_fit(self, level)
 
     # -- presentation ----------------------------------------------------------------------------
     def summary(self):

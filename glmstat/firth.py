@@ -1,0 +1,301 @@
+"""Firth's bias-reduced binomial regression: brglm2's ``brglmFit`` with ``type = "AS_mean"``.
+
+The estimate solves the mean-bias-reducing adjusted score equations (Firth 1993; Kosmidis & Firth 2009)
+
+    U*(b) = sum_i x_i [ w_i mu'_i (y_i - mu_i) / V(mu_i)  +  h_i mu''_i / (2 mu'_i) ] = 0,
+
+with mu'_i = d mu / d eta and mu''_i = d^2 mu / d eta^2 at eta_i = x_i'b + offset_i, w_i the prior weights
+(binomial trials folded in), V(mu) = mu (1 - mu), and h_i the leverages of the weighted fit, the diagonal of
+W^{1/2} X (X'WX)^{-1} X' W^{1/2} with W_i = w_i mu'_i^2 / V(mu_i).  For the logit link mu''/mu' = 1 - 2 mu
+and U*(b) = X'(w (y - mu) + h (1/2 - mu)), the gradient of the Jeffreys-penalised log-likelihood
+l(b) + log|X'WX| / 2.  The equations are solved by quasi-Fisher scoring,
+
+    b <- b + (X'WX)^{-1} U*(b),
+
+from the maximum-likelihood fit to the responses shifted towards 1/2 (brglm2's start: w + p/n trials with
+p/(2n) added successes), halving a step whose successor would be much longer (brglm2 halves when it is
+longer at all, which can stall an iteration that oscillates on its way in).  Standard errors are
+sqrt(diag((X'WX)^{-1})) at the estimate.  Iteration stops when every coefficient moves less than
+min(tol, 1e-10) times max(|b_j|, se_j), after at most max(max_iter, 100) steps (the convergence is linear,
+not quadratic as in IRLS).
+
+The deviance, AIC and residuals are the ordinary ones evaluated at the bias-reduced estimate, and the null
+deviance is that of the bias-reduced intercept-only model (with the offset), as R reports them for
+``glm(..., method = "brglmFit")``.  Aliased columns are found, as brglm2 does, from the QR decomposition of
+the unweighted design (R's tolerance 1e-7); their coefficients are NA.  No separation warning is given:
+the bias-reduced estimates are finite under separation.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy import linalg as sla
+from scipy import stats
+
+from .design import InMemorySource
+from .diagnostics import explain_aliasing
+from .engine import Control, FitState, irls
+from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, FamilyError, FitError
+from .families import Binomial, Family
+from .linalg import QRReducer, aliased_in_order
+from .links import get_link
+from .results import FitInfo, GLMResults
+
+__all__ = ["d2mu_deta", "adjusted_score", "fit_firth"]
+
+_EPS = np.finfo(float).eps
+#: R's ``qr()`` tolerance, which brglm2 uses to find aliased columns of the unweighted design.
+QR_TOL = 1e-7
+#: Iterations stop once every coefficient moves less than this fraction of max(|b_j|, se_j) (or ``tol``).
+STEP_TOL = 1e-10
+#: A step is halved when the next one would be more than GROWTH times longer (the iteration may oscillate
+#: on its way in, so a merely longer next step is no reason to halve) or X'WX is singular at its end.
+GROWTH = 2.0
+#: At most this many halvings of one step (brglm2's ``max_step_factor``).
+MAX_HALVINGS = 12
+#: The quasi-Fisher iteration converges only linearly: allow at least this many iterations (brglm2's
+#: default ``maxit``) whatever ``max_iter`` says.
+MIN_ITER = 100
+
+
+def _d2_logit(eta):
+    logit = get_link("logit")  # R's clamped inverse and mu.eta, as enrichwith uses them
+    return logit.mu_eta(eta) * (1.0 - 2.0 * logit.inverse(eta))
+
+
+def _d2_probit(eta):
+    return -eta * np.maximum(stats.norm.pdf(eta), _EPS)
+
+
+def _d2_cauchit(eta):
+    return -2.0 * np.pi * eta * np.maximum(stats.cauchy.pdf(eta) ** 2, _EPS)
+
+
+def _d2_cloglog(eta):
+    with np.errstate(over="ignore"):
+        e = np.exp(np.minimum(eta, 700.0))
+        return (1.0 - e) * np.maximum(e * np.exp(-e), _EPS)
+
+
+def _d2_log(eta):
+    return np.maximum(np.exp(np.minimum(eta, 709.0)), _EPS)
+
+
+_D2MU = {"logit": _d2_logit, "probit": _d2_probit, "cauchit": _d2_cauchit, "cloglog": _d2_cloglog, "log": _d2_log}
+
+
+def d2mu_deta(link_name: str, eta: np.ndarray) -> np.ndarray:
+    """Second derivative d^2 mu / d eta^2 of a binomial link's inverse (with enrichwith's clamps).
+
+    logit: mu (1 - mu)(1 - 2 mu); probit: -eta phi(eta); cauchit: -2 eta / (pi (1 + eta^2)^2);
+    cloglog: (1 - e^eta) e^eta exp(-e^eta); log: e^eta.
+    """
+    try:
+        return _D2MU[link_name](eta)
+    except KeyError:
+        raise FamilyError(f"no second derivative for the {link_name!r} link") from None
+
+
+def _check_family(family: Family) -> None:
+    if type(family) is not Binomial:
+        raise FamilyError(
+            f"method='firth' is bias-reduced binomial regression; it needs family=glmstat.Binomial(), "
+            f"not the {family.name} family"
+        )
+    if family.link.name not in _D2MU:
+        raise FamilyError(f"method='firth' does not support the {family.link.name!r} link; "
+                          f"use one of {', '.join(_D2MU)}")
+
+
+def _info_and_score(source: InMemorySource, family: Family, beta: np.ndarray, cols: np.ndarray):
+    """X'WX over ``cols`` and the ordinary score X' w mu' (y - mu) / V(mu), one pass over the blocks;
+    None when some mean leaves (0, 1) (the log link at eta >= 0)."""
+    k = cols.size
+    info, score = np.zeros((k, k)), np.zeros(k)
+    link = family.link
+    for b in source.blocks():
+        X = b.X[:, cols]
+        eta = X @ beta + b.offset
+        mu, d1 = link.inverse(eta), link.mu_eta(eta)
+        if not (np.all(np.isfinite(eta)) and family.valid_mu(mu)):
+            return None
+        var = family.variance(mu)
+        ww = b.weights * d1 * d1 / var
+        A = X * np.sqrt(ww)[:, None]
+        info += A.T @ A
+        score += X.T @ (b.weights * d1 * (b.y - mu) / var)
+    return info, score
+
+
+def _factor(info: np.ndarray):
+    """Inverse of X'WX by a Cholesky factorisation of its equilibrated form; None if not positive definite."""
+    d = np.sqrt(np.diag(info))
+    if not (np.all(np.isfinite(info)) and np.all(d > 0)):
+        return None
+    try:
+        c = sla.cho_factor(info / d[:, None] / d[None, :], lower=False, check_finite=False)
+    except np.linalg.LinAlgError:
+        return None
+    return sla.cho_solve(c, np.eye(d.size), check_finite=False) / d[:, None] / d[None, :]
+
+
+def adjusted_score(source: InMemorySource, family: Family, beta: np.ndarray, cols: np.ndarray):
+    """U*(b) of the module docstring, (X'WX)^{-1}, and the adjustment alone, at ``beta`` (columns ``cols``).
+
+    Returns ``(u_star, inv_info, adjustment)``, or ``None`` when X'WX is singular or a mean is invalid
+    at ``beta``.
+    """
+    res = _info_and_score(source, family, beta, cols)
+    inv = None if res is None else _factor(res[0])
+    if inv is None:
+        return None
+    adj = np.zeros(cols.size)
+    link = family.link
+    for b in source.blocks():  # second pass: leverages need (X'WX)^{-1}
+        X = b.X[:, cols]
+        eta = X @ beta + b.offset
+        mu, d1 = link.inverse(eta), link.mu_eta(eta)
+        ww = b.weights * d1 * d1 / family.variance(mu)
+        h = ww * np.sum((X @ inv) * X, axis=1)
+        adj += X.T @ (0.5 * h * d2mu_deta(link.name, eta) / d1)
+    return res[1] + adj, inv, adj
+
+
+def _aliased(source: InMemorySource) -> np.ndarray:
+    """brglm2's aliasing: R's ``qr(x)`` of the unweighted design (zero-weight rows included)."""
+    red = QRReducer(source.n_cols)
+    for b in source.blocks():
+        red.add(b.X, np.ones(b.X.shape[0]), np.zeros(b.X.shape[0]))
+    R = np.zeros((source.n_cols, source.n_cols))
+    R[: red.R.shape[0]] = red.R[: source.n_cols, : source.n_cols]
+    return aliased_in_order(R, QR_TOL)
+
+
+def _start(source: InMemorySource, family: Family, cols: np.ndarray, control: Control) -> np.ndarray:
+    """brglm2's start: ML fit with p/n extra trials, half of them successes (p kept columns, n rows)."""
+    adj = cols.size / source.n_rows
+    w = source.weights + adj
+    y = (source.weights * source.y + 0.5 * adj) / w
+    shifted = InMemorySource(np.ascontiguousarray(source.X[:, cols]), y, w, source.trials, source.offset,
+                             source.block_rows)
+    try:
+        state = irls(shifted, family, Control(control.tol, max(control.max_iter, 100)))
+    except FitError:
+        return np.zeros(cols.size)
+    return np.where(np.isfinite(state.coef), state.coef, 0.0)
+
+
+def _solve(source, family, cols, beta, control):
+    """Quasi-Fisher scoring for U*(b) = 0; returns (beta, inv_info, converged, iterations, last size)."""
+    tol = min(control.tol, STEP_TOL)
+    ev = adjusted_score(source, family, beta, cols)
+    if ev is None:
+        raise FitError("X'WX is singular at the starting values of the bias-reduced fit; pass start= coefficients")
+    u, inv, _ = ev
+    step = inv @ u
+    size = np.inf
+    it = 0
+    for it in range(1, max(control.max_iter, MIN_ITER) + 1):
+        norm = np.sum(np.abs(step))
+        for _ in range(MAX_HALVINGS + 1):
+            new = beta + step
+            ev = adjusted_score(source, family, new, cols)
+            if ev is not None and np.sum(np.abs(ev[1] @ ev[0])) <= GROWTH * norm:
+                break
+            step = step / 2
+        if ev is None:
+            raise FitError("the bias-reduced fit cannot continue: every shortened step makes X'WX singular or a "
+                           "fitted probability leave (0, 1); pass start= coefficients")
+        se = np.sqrt(np.maximum(np.diag(ev[1]), 0.0))
+        size = float(np.max(np.abs(new - beta) / np.maximum(np.maximum(np.abs(new), se), 1e-300)))
+        beta, (u, inv, _) = new, ev
+        step = inv @ u
+        if size <= tol:
+            return beta, inv, True, it, size
+    return beta, inv, False, it, size
+
+
+def _deviance_terms(source, family, beta_full):
+    dev = pearson = 0.0
+    n_boundary = 0
+    for b in source.blocks():
+        mu = family.link.inverse(b.X @ beta_full + b.offset)
+        dev += float(np.sum(b.weights * family.unit_deviance(b.y, mu)))
+        pearson += float(np.sum(np.where(b.weights > 0, b.weights * (b.y - mu) ** 2 / family.variance(mu), 0.0)))
+        n_boundary += int(np.count_nonzero((mu < 10 * _EPS) | (mu > 1 - 10 * _EPS)))
+    return dev, pearson, n_boundary
+
+
+def fit_firth(formula, frame, source: InMemorySource, family: Family, control: Control, start) -> GLMResults:
+    """Bias-reduced binomial regression (see the module docstring); called by ``glm(method="firth")``."""
+    _check_family(family)
+    p = source.n_cols
+    kept = ~_aliased(source)
+    cols = np.flatnonzero(kept)
+    if start is not None:
+        s = np.asarray(start, dtype=float)
+        if s.shape != (p,) or not np.all(np.isfinite(s[kept])):
+            raise FitError(f"start= needs {p} finite coefficients, one per model column; got {np.shape(start)}")
+        beta0 = s[kept]
+    else:
+        beta0 = _start(source, family, cols, control)
+    beta, inv, converged, iterations, size = _solve(source, family, cols, beta0, control)
+    full = np.zeros(p)
+    full[cols] = beta
+    dev, pearson, n_boundary = _deviance_terms(source, family, full)
+    info_all = _info_and_score(source, family, full, np.arange(p))[0]
+    cov = np.full((p, p), np.nan)
+    cov[np.ix_(cols, cols)] = inv
+    w = source.weights
+    state = FitState(
+        coef=np.where(kept, full, np.nan), kept=kept, cov_unscaled=cov, gram=info_all, deviance=dev,
+        pearson_chi2=pearson, n_ok=int(np.count_nonzero(w > 0)), sum_weights=float(np.sum(w)),
+        converged=converged, iterations=iterations, boundary=False, n_boundary=n_boundary,
+        last_rel_change=size, deviance_history=(dev,),
+    )
+    return _results(formula, frame, source, family, control, state)
+
+
+def _null_deviance(frame, source, family, control) -> float:
+    """Deviance of the bias-reduced intercept-only model (with the offset), or at mu = g^{-1}(offset)."""
+    if not frame.has_intercept:
+        mu = family.link.inverse(source.offset)
+        return float(np.sum(source.weights * family.unit_deviance(source.y, mu)))
+    icol = np.array([frame.term_columns[frame.term_labels.index("(Intercept)")][0]])
+    null_source = source.with_columns(icol)
+    col = np.array([0])
+    b, *_ = _solve(null_source, family, col, _start(null_source, family, col, control), control)
+    mu = family.link.inverse(null_source.X[:, 0] * b[0] + source.offset)
+    return float(np.sum(source.weights * family.unit_deviance(source.y, mu)))
+
+
+def _results(formula, frame, source, family, control, state) -> GLMResults:
+    """Notes and warnings as ``api.finish`` gives them (never a separation warning), then the results."""
+    names = list(frame.column_names)
+    intercept = (names[frame.term_columns[frame.term_labels.index("(Intercept)")][0]]
+                 if frame.has_intercept else None)
+    notes = []
+    aliasing = ()
+    if not state.kept.all():
+        aliasing = tuple(explain_aliasing(frame.X, names, state.kept, intercept))
+        msg = "; ".join(a.relation for a in aliasing)
+        notes.append(f"aliased column(s), coefficient set to NA: {msg}")
+        warnings.warn(f"{len(aliasing)} aliased column(s), coefficient(s) NA: {msg}", AliasingWarning,
+                      stacklevel=4)
+    if state.n_boundary > 0:
+        msg = f"fitted probabilities numerically 0 or 1 in {state.n_boundary} rows of the bias-reduced fit"
+        notes.append(msg)
+        warnings.warn(msg, BoundaryWarning, stacklevel=4)
+    if not state.converged:
+        msg = (f"the bias-reduced (Firth) fit did not converge in {state.iterations} iterations (last relative "
+               f"step {state.last_rel_change:.3g}); the estimates are not reliable; raise max_iter")
+        notes.append(msg)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=4)
+    if frame.n_dropped:
+        notes.append(f"{frame.n_dropped} rows dropped for missing values")
+    info = FitInfo(formula=formula, family=family, method="firth", tol=control.tol, max_iter=control.max_iter,
+                   null_deviance=_null_deviance(frame, source, family, control), aliasing=aliasing,
+                   notes=tuple(notes))
+    return GLMResults(frame, state, info, source)

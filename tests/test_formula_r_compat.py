@@ -1,0 +1,68 @@
+"""R formula syntax that Python or formulaic read differently: dotted names and Python keywords used as
+column names, and the order of the variables in interactions (column names as R's model.matrix gives them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from glmstat.formula import quote_r_names
+
+
+@pytest.mark.parametrize("expr, everywhere, in_calls", [
+    ("class", "`class`", "class"),
+    ("log(MPG.city)", "log(`MPG.city`)", "log(`MPG.city`)"),
+    ("np.log(x.y)", "np.log(`x.y`)", "np.log(`x.y`)"),
+    ("np.pi * a.b", "np.pi * `a.b`", "np.pi * a.b"),
+    ("`Solar.R` + 1.5 * .5", "`Solar.R` + 1.5 * .5", "`Solar.R` + 1.5 * .5"),
+    ("as.numeric(x)", "as.numeric(x)", "as.numeric(x)"),
+    ("x.1 + .x", "`x.1` + `.x`", "x.1 + .x"),
+])
+def test_quote_r_names(expr, everywhere, in_calls):
+    assert quote_r_names(expr) == everywhere
+    assert quote_r_names(expr, inside_calls_only=True) == in_calls
+
+
+def _data():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(1, 5, 40)
+    return pd.DataFrame({"class": np.where(x + rng.normal(0, 1, 40) > 3, "b", "a"), "x.val": x,
+                         "t.off": rng.uniform(1, 2, 40)})
+
+
+def test_keyword_and_dotted_names_fit_like_their_backticked_forms():
+    d = _data()
+    plain = gs.glm("class ~ log(x.val) + offset(log(t.off))", d, family=gs.Binomial())
+    quoted = gs.glm("`class` ~ log(`x.val`) + offset(log(`t.off`))", d, family=gs.Binomial())
+    np.testing.assert_array_equal(plain.coef.to_numpy(), quoted.coef.to_numpy())
+    assert plain.deviance == quoted.deviance
+
+
+HOUSING = pd.DataFrame({
+    "Sat": ["Low", "Medium", "High"] * 6, "Infl": ["Low"] * 6 + ["Medium"] * 6 + ["High"] * 6,
+    "Freq": np.arange(1.0, 19.0),
+})
+
+
+def _r_names(columns):
+    """formulaic's 'Sat[T.Low]:Infl[High]' written as R writes it, 'SatLow:InflHigh'."""
+    return [c.replace("[T.", "").replace("[", "").replace("]", "").replace("Intercept", "(Intercept)")
+            for c in columns]
+
+
+# column names from R 4.2's model.matrix on MASS's housing data, whose Sat and Infl have these levels
+@pytest.mark.parametrize("rhs, r_columns", [
+    ("Infl + Sat + Sat:Infl", ["(Intercept)", "InflLow", "InflMedium", "SatLow", "SatMedium", "InflLow:SatLow",
+                               "InflMedium:SatLow", "InflLow:SatMedium", "InflMedium:SatMedium"]),
+    ("Sat:Infl - 1 + Infl", ["InflHigh", "InflLow", "InflMedium", "SatLow:InflHigh", "SatMedium:InflHigh",
+                             "SatLow:InflLow", "SatMedium:InflLow", "SatLow:InflMedium", "SatMedium:InflMedium"]),
+    ("Sat*Infl - Sat", ["(Intercept)", "InflLow", "InflMedium", "SatLow:InflHigh", "SatMedium:InflHigh",
+                        "SatLow:InflLow", "SatMedium:InflLow", "SatLow:InflMedium", "SatMedium:InflMedium"]),
+    ("Sat + Infl %in% Sat", ["(Intercept)", "SatLow", "SatMedium", "SatHigh:InflLow", "SatLow:InflLow",
+                             "SatMedium:InflLow", "SatHigh:InflMedium", "SatLow:InflMedium", "SatMedium:InflMedium"]),
+])
+def test_interaction_variables_in_r_order(rhs, r_columns):
+    fit = gs.glm(f"Freq ~ {rhs}", HOUSING, family=gs.Poisson())
+    assert _r_names(fit.column_names) == r_columns
