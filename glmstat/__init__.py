@@ -14,12 +14,14 @@ from .errors import (
     BoundaryWarning,
     ConvergenceWarning,
     DataError,
+    DataWarning,
     DroppedRowsWarning,
     FamilyError,
     FitError,
     FormulaError,
     GLMStatError,
     GLMStatWarning,
+    PerfectFitWarning,
     SeparationWarning,
 )
 from .families import (
@@ -45,5 +47,5 @@ __all__ = [
     "QuasiPoisson", "QuasiBinomial", "Quasi",
     "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError",
     "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
-    "BoundaryWarning",
+    "BoundaryWarning", "PerfectFitWarning", "DataWarning",
 ]

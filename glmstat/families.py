@@ -84,6 +84,47 @@ def _log_ratio(y: Array, mu: Array) -> Array:
         return np.log(np.where(y == 0, 1.0, y / mu))
 
 
+# Near y = mu the deviances are differences of nearly equal numbers (y log(y/mu) and y - mu agree to
+# O(r^2), r = (y - mu) / mu), so the textbook formulas lose all accuracy for near-perfect fits (tiny Gamma
+# dispersion) and huge counts or trials.  Where |r| < _NEAR they are summed as Taylor series instead:
+#   (1 + r) log1p(r) - r = sum_{k>=2} (-1)^k r^k / (k (k - 1)),   r - log1p(r) = sum_{k>=2} (-1)^k r^k / k,
+# truncated after r^11 (relative error < 1e-17 at |r| = _NEAR).
+_NEAR = 0.01
+_PHI_COEF = tuple((-1.0) ** k / (k * (k - 1)) for k in range(2, 12))
+_PSI_COEF = tuple((-1.0) ** k / k for k in range(2, 12))
+
+
+def _series(r: Array, coef: tuple[float, ...]) -> Array:
+    """r^2 (c_2 + c_3 r + ... ) by Horner's rule."""
+    acc = np.zeros_like(r)
+    for c in reversed(coef):
+        acc = acc * r + c
+    return acc * r * r
+
+
+def _near_ratio(y: Array, mu: Array) -> tuple[Array, Array]:
+    """(mask of |y - mu| < _NEAR |mu|, r = (y - mu) / mu there and 0 elsewhere)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        near = np.abs(y - mu) < _NEAR * np.abs(mu)
+        return near, np.where(near, (y - mu) / np.where(near, mu, 1.0), 0.0)
+
+
+def _ylogy_excess(y: Array, mu: Array) -> Array:
+    """y log(y / mu) - (y - mu) (>= 0 for y, mu >= 0), accurate also when y is close to mu."""
+    near, r = _near_ratio(y, mu)
+    with np.errstate(invalid="ignore", over="ignore"):
+        direct = _ylogy(y, mu) - (y - mu)
+        return np.where(near, mu * _series(r, _PHI_COEF), direct)
+
+
+def _gamma_excess(y: Array, mu: Array) -> Array:
+    """(y - mu) / mu - log(y / mu) (>= 0), accurate also when y is close to mu."""
+    near, r = _near_ratio(y, mu)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        direct = (y - mu) / mu - _log_ratio(y, mu)
+        return np.where(near, _series(r, _PSI_COEF), direct)
+
+
 @dataclass(frozen=True)
 class Family:
     """Base class of the families; subclasses define the pieces listed in the module docstring."""
@@ -186,7 +227,8 @@ class Binomial(Family):
         return mu * (1.0 - mu)
 
     def unit_deviance(self, y, mu):
-        return 2.0 * (_ylogy(y, mu) + _ylogy(1.0 - y, 1.0 - mu))
+        # 2 (y log(y/mu) + (1-y) log((1-y)/(1-mu))); the linear terms added by _ylogy_excess cancel
+        return 2.0 * (_ylogy_excess(y, mu) + _ylogy_excess(1.0 - y, 1.0 - mu))
 
     def start_mu(self, y, weights):
         return (weights * y + 0.5) / (weights + 1.0)
@@ -227,7 +269,7 @@ class Poisson(Family):
         return mu
 
     def unit_deviance(self, y, mu):
-        return 2.0 * (_ylogy(y, mu) - (y - mu))
+        return 2.0 * _ylogy_excess(y, mu)
 
     def start_mu(self, y, weights):
         return y + 0.1
@@ -261,13 +303,15 @@ class Gamma(Family):
         return mu * mu
 
     def unit_deviance(self, y, mu):
-        return -2.0 * (_log_ratio(y, mu) - (y - mu) / mu)
+        return 2.0 * _gamma_excess(y, mu)
 
     def ml_scale(self, deviance, nobs, sum_weights):
         return deviance / sum_weights
 
     def loglik_terms(self, y, mu, weights, trials, scale):
         # R: w * dgamma(y, shape = 1 / disp, scale = mu * disp, log = TRUE) with disp = dev / sum(w)
+        if not scale > 0:  # an exact fit: the ML dispersion is 0 and the density degenerate
+            return np.full(np.shape(y), np.nan)
         shape = 1.0 / scale
         with np.errstate(divide="ignore", invalid="ignore"):
             t = (shape - 1.0) * np.log(y) - y / (mu * scale) - special.gammaln(shape) - shape * np.log(mu * scale)
@@ -323,6 +367,8 @@ class NegativeBinomial(Family):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if isinstance(self.theta, bool):
+            raise FamilyError(f"theta must be a positive number, got {self.theta!r}")
         if self.theta is not None:
             try:
                 theta = float(self.theta)
@@ -387,12 +433,21 @@ class Tweedie(Family):
     name: ClassVar[str] = "Tweedie"
     has_likelihood: ClassVar[bool] = False
 
+    def __init__(self, var_power: float = 0.0, link_power: float | None = None, link: None = None) -> None:
+        # explicit so that Tweedie(1.5) sets var_power, as documented (``link`` is inherited, unused)
+        object.__setattr__(self, "link", link)
+        object.__setattr__(self, "var_power", var_power)
+        object.__setattr__(self, "link_power", link_power)
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         try:
             p = float(self.var_power)
         except (TypeError, ValueError):
             raise FamilyError(f"var_power must be a number, got {self.var_power!r}") from None
-        if not np.isfinite(p) or 0 < p < 1:
+        if isinstance(self.var_power, bool) or not np.isfinite(p):
+            raise FamilyError(f"var_power must be a finite number, got {self.var_power!r}")
+        if 0 < p < 1:
             raise FamilyError(
                 f"var_power={self.var_power!r}: no Tweedie distribution exists for 0 < var_power < 1 "
                 "(use 0 for normal, 1 for Poisson, 1 < p < 2 for compound Poisson, 2 for gamma)"
@@ -479,11 +534,11 @@ class Quasi(Family):
         if v == "constant":
             return (y - mu) ** 2
         if v == "mu(1-mu)":
-            return 2.0 * (_ylogy(y, mu) + _ylogy(1.0 - y, 1.0 - mu))
+            return 2.0 * (_ylogy_excess(y, mu) + _ylogy_excess(1.0 - y, 1.0 - mu))
         if v == "mu":
-            return 2.0 * (y * _log_ratio(y, mu) - (y - mu))
+            return 2.0 * _ylogy_excess(y, mu)
         if v == "mu^2":
-            return 2.0 * (y / mu - _log_ratio(y, mu) - 1.0)
+            return 2.0 * _gamma_excess(y, mu)
         return (y - mu) ** 2 / (y * mu * mu)
 
     def start_mu(self, y, weights):
