@@ -18,6 +18,7 @@ from .errors import (
 from .families import Family, Gaussian
 from .frontend import ModelFrame, build_model_frame
 from .results import FitInfo, GLMResults
+from .validation import check_family, check_model_frame
 
 __all__ = ["glm"]
 
@@ -30,29 +31,6 @@ def _check_control(tol: Any, max_iter: Any) -> Control:
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise FitError(f"max_iter must be a positive integer, got {max_iter!r}")
     return Control(float(tol), int(max_iter))
-
-
-def _check_response(frame: ModelFrame, family: Family) -> None:
-    """The response must lie in the family's support (rows with zero weight are ignored, as R)."""
-    w = frame.prior_weights * frame.trials
-    y = frame.y
-    bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
-    if bad.size:
-        i = bad[0]
-        raise DataError(
-            f"the response {frame.response_name!r} must lie in {family.y_domain} for the {family.name} family; "
-            f"row {frame.rows_used[i]!r} has {y[i]:g} ({bad.size} rows outside)"
-        )
-    if family.binomial_response:
-        m = w * y
-        frac = np.abs(m - np.round(m)) > 1e-3
-        if frac.any() and family.fixed_dispersion:
-            i = int(np.flatnonzero(frac)[0])
-            warnings.warn(
-                f"non-integer number of successes (weights x response = {m[i]:g} in row "
-                f"{frame.rows_used[i]!r}): a binomial response with weights= needs the trials as weights",
-                GLMStatWarning, stacklevel=3,
-            )
 
 
 def null_deviance(source: InMemorySource, family: Family, intercept_col: int | None, has_offset: bool,
@@ -111,9 +89,7 @@ def glm(
     -------
     GLMResults
     """
-    family = Gaussian() if family is None else family
-    if not isinstance(family, Family):
-        raise GLMStatError(f"family must be a glmstat family such as glmstat.Binomial(), got {family!r}")
+    family = Gaussian() if family is None else check_family(family)
     if method not in _METHODS:
         raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
     control = _check_control(tol, max_iter)
@@ -125,7 +101,7 @@ def glm(
             f"{frame.n_dropped} of {frame.n_dropped + len(frame.rows_used)} rows dropped for missing values ({detail})",
             DroppedRowsWarning, stacklevel=2,
         )
-    _check_response(frame, family)
+    check_model_frame(frame, family)
     source = InMemorySource(frame.X, frame.y, frame.prior_weights * frame.trials, frame.trials, frame.offset)
     if method == "firth":
         from .firth import fit_firth

@@ -129,6 +129,9 @@ def _binomial_response(values: Any, name: str) -> np.ndarray:
 
 def _vector(values: Any, n: int, what: str) -> np.ndarray:
     v = _to_float(values, what)
+    if v.ndim > 1 and v.shape[1:] != (1,) * (v.ndim - 1):
+        raise DataError(f"{what} must be one value per row, but it has shape {v.shape}")
+    v = v.reshape(-1) if v.ndim > 1 else v
     if v.ndim == 0:
         v = np.full(n, float(v))
     if v.shape != (n,):
@@ -258,7 +261,8 @@ def build_model_frame(
     # 4. the design, from the complete rows
     frame = _formulaic_frame(df.iloc[keep_pos], sorted(rhs_cols))
     try:
-        mm = model_matrix(pf.rhs, frame, context=ns, na_action="drop")
+        with np.errstate(all="ignore"):  # log(-1) etc. give NaN rows, dropped below as R's na.omit does
+            mm = model_matrix(pf.rhs, frame, context=ns, na_action="drop")
     except FormulaicError as e:
         raise FormulaError(f"cannot build the design for {pf.rhs!r}: {clean_message(e)}") from e
     pos_in_frame = np.asarray(mm.index, dtype=np.intp)
