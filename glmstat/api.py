@@ -9,7 +9,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .design import InMemorySource
-from .diagnostics import detect_separation, explain_aliasing
+from .degenerate import find_separation, fit_findings
+from .diagnostics import explain_aliasing
 from .engine import Control, irls
 from .errors import (
     AliasingWarning, ConvergenceWarning, DataError, FitError, GLMStatError, BoundaryWarning,
@@ -43,7 +44,8 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
         return irls(source.with_columns(np.array([intercept_col])), family, control).deviance
     else:
         mu = np.full_like(y, np.sum(w * y) / np.sum(w))
-    return float(np.sum(w * family.unit_deviance(y, mu)))
+    with np.errstate(all="ignore"):  # mu outside the family's domain (no intercept): NaN, as R
+        return float(np.sum(w * family.unit_deviance(y, mu)))
 
 
 def glm(
@@ -127,14 +129,11 @@ def finish(formula, frame, source, family, control, state, *, method="irls", ext
         msg = "; ".join(a.relation for a in aliasing)
         notes.append(f"aliased column(s), coefficient set to NA: {msg}")
         warnings.warn(f"{len(aliasing)} aliased column(s), coefficient(s) NA: {msg}", AliasingWarning, stacklevel=3)
-    separation = None
-    if family.binomial_response and method == "irls" and (state.n_boundary > 0 or not state.converged):
-        separation = detect_separation(frame.X, frame.y, source.weights, state.kept, names,
-                                       frame.response_name, intercept)
-        if separation is not None:
-            msg = separation.message(frame.response_name)
-            notes.append(msg)
-            warnings.warn(msg, SeparationWarning, stacklevel=3)
+    separation = find_separation(frame, source, family, state, intercept) if method == "irls" else None
+    if separation is not None:
+        msg = separation.message(frame.response_name)
+        notes.append(msg)
+        warnings.warn(msg, SeparationWarning, stacklevel=3)
     if separation is None and state.n_boundary > 0:
         what = "probabilities numerically 0 or 1" if family.binomial_response else "means numerically at the boundary"
         msg = f"fitted {what} in {state.n_boundary} rows"
@@ -146,6 +145,9 @@ def finish(formula, frame, source, family, control, state, *, method="irls", ext
                f"raise max_iter or check the model")
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    for category, msg in fit_findings(frame, source, family, state):
+        notes.append(msg)
+        warnings.warn(msg, category, stacklevel=3)
     if frame.n_dropped:
         notes.append(f"{frame.n_dropped} rows dropped for missing values")
     intercept_col = names.index(intercept) if intercept is not None else None

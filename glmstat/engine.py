@@ -103,11 +103,12 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
             ww = np.where(good, b.weights * mu_eta * mu_eta / var, 0.0)
             r = np.where(good, r if beta is not None else eta - b.offset + r, 0.0)
             pearson += float(np.sum(np.where(good, b.weights * (b.y - mu) ** 2 / var, 0.0)))
-        if np.any(good & ~(np.isfinite(var) & (var > 0))):
-            valid = False
+        if np.any(good & ~(np.isfinite(var) & (var > 0) & np.isfinite(r) & np.isfinite(ww))):
+            valid = False  # e.g. eta = log(0) = -inf from the starting mu: nothing to solve with
         n_ok += int(np.count_nonzero(b.weights > 0))
         sw += float(np.sum(b.weights))
-        n_boundary += int(np.count_nonzero((mu - lo < edge) | (hi - mu < edge)))
+        with np.errstate(invalid="ignore"):  # mu = inf on an invalid step
+            n_boundary += int(np.count_nonzero((mu - lo < edge) | (hi - mu < edge)))
         if valid:
             reducer.add(b.X, ww, r)
     return PassResult(dev, valid and np.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer)
@@ -173,8 +174,10 @@ def irls(
     res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept)
     if not res.valid or fac is None:
         raise FitError(
-            "cannot find valid starting values: the family's starting mu gives an invalid linear predictor "
-            "or mean; pass start= coefficients"
+            "cannot find valid starting values: " + (
+                "the start= coefficients give" if start is not None else "the family's starting mu gives")
+            + " a non-finite deviance, an invalid linear predictor or mean outside the family's domain; pass "
+            + ("other " if start is not None else "") + "start= coefficients"
         )
     if beta is None:
         beta = np.zeros(p)

@@ -478,7 +478,7 @@ class Tweedie(Family):
         with np.errstate(divide="ignore", invalid="ignore"):
             theta = np.log(y1 / mu) if p == 1 else (y1 ** (1 - p) - mu ** (1 - p)) / (1 - p)
             kappa = np.log(y1 / mu) if p == 2 else (y ** (2 - p) - mu ** (2 - p)) / (2 - p)
-        return 2.0 * (y * theta - kappa)
+            return 2.0 * (y * theta - kappa)
 
     def start_mu(self, y, weights):
         return y + 0.1 * (y == 0)

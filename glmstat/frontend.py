@@ -265,6 +265,11 @@ def build_model_frame(
             mm = model_matrix(pf.rhs, frame, context=ns, na_action="drop")
     except FormulaicError as e:
         raise FormulaError(f"cannot build the design for {pf.rhs!r}: {clean_message(e)}") from e
+    except Exception as e:  # a term's own code failed (e.g. arithmetic on dates): still the formula's problem
+        raise FormulaError(
+            f"cannot build the design for {pf.rhs!r}: {type(e).__name__}: {clean_message(e)}; check the types of "
+            f"the columns it uses ({', '.join(sorted(rhs_cols)) or 'none'})"
+        ) from e
     pos_in_frame = np.asarray(mm.index, dtype=np.intp)
     if pos_in_frame.size < keep_pos.size:  # a term evaluated to NaN (e.g. log of a negative number)
         extra = np.ones(keep_pos.size, dtype=bool)

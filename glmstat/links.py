@@ -46,8 +46,25 @@ class Link:
     mu_eta: Callable[[Array], Array] = field(repr=False, compare=False)
     valid_eta: Callable[[Array], bool] = field(repr=False, compare=False, default=lambda eta: True)
 
+    def __post_init__(self) -> None:
+        # Outside the valid domain (eta <= 0 for inverse links, negative powers...) the functions return
+        # inf/NaN, which callers test for; they must not also spray numpy RuntimeWarnings at the user.
+        for attr in ("link", "inverse", "mu_eta"):
+            fn = getattr(self, attr)
+            if not getattr(fn, "_quiet", False):
+                object.__setattr__(self, attr, _quiet(fn))
+
     def __str__(self) -> str:
         return self.name
+
+
+def _quiet(fn: Callable[[Array], Array]) -> Callable[[Array], Array]:
+    def wrapped(x: Array) -> Array:
+        with np.errstate(all="ignore"):
+            return fn(x)
+
+    wrapped._quiet = True  # type: ignore[attr-defined]
+    return wrapped
 
 
 def _logit_inverse(eta: Array) -> Array:

@@ -28,8 +28,8 @@ from .frontend import ModelFrame
 __all__ = ["check_family", "check_model_frame", "MAX_MAGNITUDE"]
 
 #: Largest |value| accepted in the design, response, weights and offset: its square (as X'WX needs)
-#: must stay finite in double precision (max ~1.8e308), with room for sums over many rows.
-MAX_MAGNITUDE = 1e150
+#: must stay finite in double precision (max ~1.8e308), and so must the inverse of X'WX, with room to spare.
+MAX_MAGNITUDE = 1e100
 
 
 def check_family(family: Any) -> Family:
@@ -146,5 +146,10 @@ def check_model_frame(frame: ModelFrame, family: Family) -> None:
     if not np.any(w > 0):
         what = "binomial trials (successes + failures)" if np.any(frame.prior_weights > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
+    if not np.any(frame.X[w > 0] != 0):
+        raise DataError(
+            f"every column of the design ({', '.join(frame.column_names)}) is zero in the rows used, so no "
+            "coefficient can be estimated; add the intercept or a non-zero predictor"
+        )
     _magnitudes(frame)
     _support(frame, family)

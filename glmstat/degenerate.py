@@ -1,0 +1,250 @@
+"""Degenerate fits, found after IRLS and reported instead of printed as normal numbers.
+
+R reports most of these silently (a Poisson model with an all-zero factor level gets an intercept of -19
+and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  glmstat checks:
+
+* **Separation** -- some maximum-likelihood estimates are infinite.
+  - Binomial: :func:`glmstat.diagnostics.detect_separation` (a direction d with x_i'd >= 0 for successes,
+    <= 0 for failures).
+  - Counts with a log link (Poisson, quasi-Poisson, negative binomial, Tweedie with zeros): a direction d
+    with x_i'd <= 0 for every row with y = 0, x_i'd = 0 for every row with y > 0 and x_i'd < 0 somewhere.
+    Moving beta along d keeps the fit on the rows with y > 0 and sends the means of the other rows to 0,
+    which always lowers the deviance: the coefficients with d_j != 0 diverge (to -infinity along d).
+    d lies in the null space of the rows with y > 0, so it is found by a small linear program over that
+    null space (maximise -sum_{y_i = 0} x_i'd, |c| <= 1, d = N c); a full-rank design on the positive
+    rows rules it out at once.
+  Both linear programs run only when the fit looks divergent: it did not converge, fitted values reached
+  the boundary, or one more Newton step from the estimate would still move some row's linear predictor by
+  more than ``DRIFT_TOL`` (at a finite optimum the step is ~0; along a separating direction every step moves
+  the separated rows' linear predictor by about 1, however small their fitted means already are).
+* **Perfect fit** (families with an estimated dispersion) -- the model reproduces the response to machine
+  precision, or leaves no residual degrees of freedom: the dispersion estimate is rounding noise (or NaN)
+  and so are the standard errors.
+* **More columns than rows** -- at most as many coefficients as rows with a positive weight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.optimize import linprog
+
+from .diagnostics import SeparationInfo, detect_separation
+from .errors import AliasingWarning, GLMStatWarning, PerfectFitWarning
+
+if TYPE_CHECKING:
+    from .design import InMemorySource
+    from .engine import FitState
+    from .families import Family
+    from .frontend import ModelFrame
+
+__all__ = ["ZeroCountSeparation", "ConstantResponse", "find_separation", "detect_zero_separation", "newton_drift", "fit_findings",
+           "DRIFT_TOL"]
+
+#: A Newton step from a converged estimate that still moves some eta_i by more than this means divergence.
+DRIFT_TOL = 1e-3
+#: |y - mu| below this fraction of (|y| + mean |y|) in every row is a fit exact to rounding.
+EXACT_FIT_TOL = 1e-10
+
+
+@dataclass(frozen=True)
+class ZeroCountSeparation(SeparationInfo):
+    """Separation of a count response: rows with y = 0 fitted by means tending to 0."""
+
+    def message(self, response: str) -> str:
+        cols = ", ".join(self.columns)
+        return (
+            f"{self.kind} separation (zero counts): {self.explanation}. The maximum-likelihood estimates of "
+            f"{cols} are infinite (the fitted means of those rows tend to 0), so their estimates, standard "
+            f"errors and p-values are meaningless. Drop or merge the all-zero group, or report the effect as "
+            f"infinite with a likelihood-ratio test."
+        )
+
+
+@dataclass(frozen=True)
+class ConstantResponse(SeparationInfo):
+    """A binomial or count response at the boundary (all 0, or all 1) in every row."""
+
+    def message(self, response: str) -> str:
+        return (
+            f"{self.explanation}: the maximum-likelihood estimate does not exist (the intercept diverges) and "
+            f"no other coefficient is identified, so every estimate, standard error and p-value is meaningless; "
+            f"there is nothing to model"
+        )
+
+
+def _row_labels(frame: "ModelFrame", rows: np.ndarray, limit: int = 5) -> str:
+    labels = [repr(v) for v in frame.rows_used[rows[:limit]]]
+    return ", ".join(labels) + (", ..." if rows.size > limit else "")
+
+
+def _describe_rows(frame: "ModelFrame", used: np.ndarray, S: np.ndarray, value: str) -> str:
+    """Plain words for the set S (a mask over the rows ``used``) of rows whose fitted means diverge."""
+    resp = frame.response_name
+    if S.all():
+        return f"{resp} is {value} in every row"
+    X = frame.X[used]
+    names = frame.column_names
+    for label, cols in zip(frame.term_labels, frame.term_columns):
+        if label == "(Intercept)" or not cols:
+            continue
+        B = X[:, list(cols)]
+        if not np.all((B == 0) | (B == 1)):
+            continue
+        for j in cols:  # one level of a factor (or a 0/1 column)
+            if np.array_equal(X[:, j] == 1, S):
+                return f"every row with {names[j]} = 1 has {resp} = {value}"
+        if np.array_equal(~B.any(axis=1), S):
+            return f"every row at the reference level of {label} has {resp} = {value}"
+    idx = np.flatnonzero(used)[S]
+    return f"{S.sum()} rows with {resp} = {value} (rows {_row_labels(frame, idx)}) can be fitted exactly"
+
+
+def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray,
+                           intercept: str | None) -> ZeroCountSeparation | None:
+    """Find a direction sending the means of some zero-count rows to 0; None if there is none."""
+    used = weights > 0
+    y = frame.y[used]
+    Xk = frame.X[used][:, kept]
+    names_k = [n for n, k in zip(frame.column_names, kept) if k]
+    zero, pos = y == 0, y > 0
+    if not zero.any():
+        return None
+    scale = np.abs(Xk).max(axis=0)
+    scale[scale == 0] = 1.0
+    Z = Xk / scale
+    p = Z.shape[1]
+    if pos.any():
+        R = np.linalg.qr(Z[pos], mode="r")
+        _, s, vt = np.linalg.svd(R)
+        rank = int(np.sum(s > 1e-9 * s.max())) if s.size else 0
+        N = vt[rank:].T  # orthonormal basis of {d : z_i'd = 0 for every y_i > 0}
+    else:
+        N = np.eye(p)
+    if N.shape[1] == 0:
+        return None
+    A = Z[zero] @ N
+    res = linprog(A.sum(axis=0), A_ub=A, b_ub=np.zeros(A.shape[0]), bounds=[(-1, 1)] * N.shape[1], method="highs")
+    if res.status != 0 or -res.fun <= 1e-7 * max(1, int(zero.sum())) ** 0.5:
+        return None
+    d = N @ res.x
+    d[np.abs(d) < 1e-7] = 0.0
+    S = np.zeros(y.size, dtype=bool)
+    S[np.flatnonzero(zero)] = (Z[zero] @ d) < -1e-7
+    d_unscaled = d / scale
+    d_rel = d_unscaled / np.abs(d_unscaled).max()
+    cols = tuple(nm for nm, v in zip(names_k, d) if v != 0)
+    complete = bool(S[zero].all()) and not pos.any()
+    text = _describe_rows(frame, used, S, "0")
+    return ZeroCountSeparation(complete, cols, tuple(float(v) for v in d_rel if v != 0), text)
+
+
+def newton_drift(source: "InMemorySource", family: "Family", state: "FitState") -> float:
+    """max_i |x_i' delta| for one more Fisher-scoring step delta = (X'WX)^{-1} X'W r from the estimate."""
+    k = state.kept
+    b = np.where(k, state.coef, 0.0)
+    cov = state.cov_unscaled[np.ix_(k, k)]
+    if not np.all(np.isfinite(cov)):
+        return np.inf
+    score = np.zeros(int(k.sum()))
+    link = family.link
+    with np.errstate(all="ignore"):
+        for blk in source.blocks():
+            eta = blk.X @ b + blk.offset
+            mu = link.inverse(eta)
+            u = np.where(blk.weights > 0, blk.weights * link.mu_eta(eta) * (blk.y - mu) / family.variance(mu), 0.0)
+            score += blk.X[:, k].T @ u
+        step = cov @ score
+        drift = 0.0
+        for blk in source.blocks():
+            drift = max(drift, float(np.max(np.abs(blk.X[:, k] @ step), initial=0.0)))
+    return drift if np.isfinite(drift) else np.inf
+
+
+def _zero_separation_possible(family: "Family") -> bool:
+    """Counts (a response that can be 0) with a link whose inverse tends to 0 as eta -> -infinity (log) or
+    +infinity (negative powers such as Tweedie's default mu^(1 - p))."""
+    dom = family.y_domain
+    if family.binomial_response or dom.low != 0 or dom.low_open:
+        return False
+    with np.errstate(all="ignore"):
+        ends = family.link.inverse(np.array([-1e8, 1e8]))
+    return bool(np.any((ends >= 0) & (ends < 1e-6)))
+
+
+def _all_same(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray,
+              values: tuple[float, ...]) -> ConstantResponse | None:
+    """A response that is 0 (or 1) in every row: every estimate is meaningless."""
+    y = frame.y[weights > 0]
+    for value in values:
+        if np.all(y == value):
+            cols = tuple(n for n, k in zip(frame.column_names, kept) if k)
+            text = f"the response {frame.response_name!r} is {value:g} in every row"
+            return ConstantResponse(True, cols, tuple(1.0 for _ in cols), text)
+    return None
+
+
+def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                    intercept: str | None) -> SeparationInfo | None:
+    """Separation of a binomial or count response, when the fit looks divergent; None otherwise."""
+    counts = _zero_separation_possible(family)
+    if not (family.binomial_response or counts):
+        return None
+    w = source.weights
+    same = _all_same(frame, w, state.kept, (0.0, 1.0) if family.binomial_response else (0.0,))
+    if same is not None:
+        return same
+    divergent = state.n_boundary > 0 or not state.converged or newton_drift(source, family, state) > DRIFT_TOL
+    if not divergent:
+        return None
+    if family.binomial_response:
+        return detect_separation(frame.X, frame.y, w, state.kept, list(frame.column_names),
+                                 frame.response_name, intercept)
+    return detect_zero_separation(frame, w, state.kept, intercept)
+
+
+def _exact_fit(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState") -> float | None:
+    """The largest relative residual when every |y - mu| is rounding noise, else None."""
+    pos = source.weights > 0
+    b = np.where(state.kept, state.coef, 0.0)
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(frame.X[pos] @ b + frame.offset[pos])
+    y = frame.y[pos]
+    scale = np.abs(y) + np.mean(np.abs(y))
+    rel = np.abs(y - mu) / np.where(scale > 0, scale, 1.0)
+    worst = float(np.max(rel, initial=0.0))
+    return worst if worst <= EXACT_FIT_TOL else None
+
+
+def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family",
+                 state: "FitState") -> list[tuple[type[GLMStatWarning], str]]:
+    """Warnings (category, message) about a degenerate fit beyond aliasing, separation and convergence."""
+    out: list[tuple[type[GLMStatWarning], str]] = []
+    n_pos = state.n_ok
+    p = frame.X.shape[1]
+    if p > n_pos:
+        out.append((AliasingWarning,
+                    f"the design has {p} columns but only {n_pos} rows with a positive weight: at most {n_pos} "
+                    f"coefficients can be estimated and the other {p - n_pos} are set to NA"))
+    if family.fixed_dispersion:
+        return out
+    rank = int(state.kept.sum())
+    y = frame.y[source.weights > 0]
+    constant = y.size > 0 and bool(np.all(y == y[0]))
+    what = f"the response {frame.response_name!r} is constant ({y[0]:g} in every row)" if constant else ""
+    if n_pos - rank <= 0:
+        out.append((PerfectFitWarning,
+                    f"no residual degrees of freedom ({n_pos} rows, {rank} coefficients): the dispersion cannot "
+                    "be estimated, so standard errors, test statistics and p-values are NaN"
+                    + (f"; {what}" if what else "")))
+        return out
+    worst = _exact_fit(frame, source, family, state)
+    if worst is not None:
+        lead = what or "the model reproduces the response exactly"
+        out.append((PerfectFitWarning,
+                    f"essentially perfect fit: {lead} (largest relative residual {worst:.2g}), so the estimated "
+                    "dispersion is rounding noise and the standard errors, test statistics and p-values are "
+                    "meaningless"))
+    return out
