@@ -20,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
+from .densities import bd0, gamma_excess, log_dbinom, log_dgamma, log_dpois
 from .errors import FamilyError
 from .links import Link, Power, get_link
 
@@ -72,57 +73,8 @@ UNIT = Domain(0.0, 1.0, low_open=False, high_open=False)
 OPEN_UNIT = Domain(0.0, 1.0)
 
 
-def _ylogy(y: Array, mu: Array) -> Array:
-    """y * log(y / mu), taken as 0 where y == 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
-
-
-def _log_ratio(y: Array, mu: Array) -> Array:
-    """log(y / mu), taken as log(1 / mu) * 0 = 0 where y == 0 (R's ``ifelse(y == 0, 1, y/mu)``)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(np.where(y == 0, 1.0, y / mu))
-
-
-# Near y = mu the deviances are differences of nearly equal numbers (y log(y/mu) and y - mu agree to
-# O(r^2), r = (y - mu) / mu), so the textbook formulas lose all accuracy for near-perfect fits (tiny Gamma
-# dispersion) and huge counts or trials.  Where |r| < _NEAR they are summed as Taylor series instead:
-#   (1 + r) log1p(r) - r = sum_{k>=2} (-1)^k r^k / (k (k - 1)),   r - log1p(r) = sum_{k>=2} (-1)^k r^k / k,
-# truncated after r^11 (relative error < 1e-17 at |r| = _NEAR).
-_NEAR = 0.01
-_PHI_COEF = tuple((-1.0) ** k / (k * (k - 1)) for k in range(2, 12))
-_PSI_COEF = tuple((-1.0) ** k / k for k in range(2, 12))
-
-
-def _series(r: Array, coef: tuple[float, ...]) -> Array:
-    """r^2 (c_2 + c_3 r + ... ) by Horner's rule."""
-    acc = np.zeros_like(r)
-    for c in reversed(coef):
-        acc = acc * r + c
-    return acc * r * r
-
-
-def _near_ratio(y: Array, mu: Array) -> tuple[Array, Array]:
-    """(mask of |y - mu| < _NEAR |mu|, r = (y - mu) / mu there and 0 elsewhere)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        near = np.abs(y - mu) < _NEAR * np.abs(mu)
-        return near, np.where(near, (y - mu) / np.where(near, mu, 1.0), 0.0)
-
-
-def _ylogy_excess(y: Array, mu: Array) -> Array:
-    """y log(y / mu) - (y - mu) (>= 0 for y, mu >= 0), accurate also when y is close to mu."""
-    near, r = _near_ratio(y, mu)
-    with np.errstate(invalid="ignore", over="ignore"):
-        direct = _ylogy(y, mu) - (y - mu)
-        return np.where(near, mu * _series(r, _PHI_COEF), direct)
-
-
-def _gamma_excess(y: Array, mu: Array) -> Array:
-    """(y - mu) / mu - log(y / mu) (>= 0), accurate also when y is close to mu."""
-    near, r = _near_ratio(y, mu)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        direct = (y - mu) / mu - _log_ratio(y, mu)
-        return np.where(near, _series(r, _PSI_COEF), direct)
+# Near y = mu the deviances are differences of nearly equal numbers; bd0 and gamma_excess (see
+# glmstat.densities) sum them as series there, so near-perfect fits and huge counts keep full accuracy.
 
 
 @dataclass(frozen=True)
@@ -227,8 +179,8 @@ class Binomial(Family):
         return mu * (1.0 - mu)
 
     def unit_deviance(self, y, mu):
-        # 2 (y log(y/mu) + (1-y) log((1-y)/(1-mu))); the linear terms added by _ylogy_excess cancel
-        return 2.0 * (_ylogy_excess(y, mu) + _ylogy_excess(1.0 - y, 1.0 - mu))
+        # 2 (y log(y/mu) + (1-y) log((1-y)/(1-mu))); the linear terms bd0 adds cancel
+        return 2.0 * (bd0(y, mu) + bd0(1.0 - y, 1.0 - mu))
 
     def start_mu(self, y, weights):
         return (weights * y + 0.5) / (weights + 1.0)
@@ -237,11 +189,8 @@ class Binomial(Family):
         # R: m = trials if any trial > 1 else the prior weights; (w / m) * dbinom(round(m y), round(m), mu)
         m = trials if np.any(trials > 1) else weights
         k, size = np.round(m * y), np.round(m)
+        logpmf = log_dbinom(k, size, mu)  # Loader's form, as R's dbinom: accurate for huge trials
         with np.errstate(divide="ignore", invalid="ignore"):
-            logpmf = (
-                special.gammaln(size + 1) - special.gammaln(k + 1) - special.gammaln(size - k + 1)
-                + special.xlogy(k, mu) + special.xlog1py(size - k, -mu)
-            )
             return np.where(m > 0, (weights / np.where(m > 0, m, 1.0)) * logpmf, 0.0)
 
 
@@ -269,14 +218,13 @@ class Poisson(Family):
         return mu
 
     def unit_deviance(self, y, mu):
-        return 2.0 * _ylogy_excess(y, mu)
+        return 2.0 * bd0(y, mu)
 
     def start_mu(self, y, weights):
         return y + 0.1
 
     def loglik_terms(self, y, mu, weights, trials, scale):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return weights * (special.xlogy(y, mu) - mu - special.gammaln(y + 1.0))
+        return weights * log_dpois(y, mu)  # Loader's form, as R's dpois: accurate for huge counts
 
 
 @dataclass(frozen=True)
@@ -303,7 +251,7 @@ class Gamma(Family):
         return mu * mu
 
     def unit_deviance(self, y, mu):
-        return 2.0 * _gamma_excess(y, mu)
+        return 2.0 * gamma_excess(y, mu)
 
     def ml_scale(self, deviance, nobs, sum_weights):
         return deviance / sum_weights
@@ -312,9 +260,7 @@ class Gamma(Family):
         # R: w * dgamma(y, shape = 1 / disp, scale = mu * disp, log = TRUE) with disp = dev / sum(w)
         if not scale > 0:  # an exact fit: the ML dispersion is 0 and the density degenerate
             return np.full(np.shape(y), np.nan)
-        shape = 1.0 / scale
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (shape - 1.0) * np.log(y) - y / (mu * scale) - special.gammaln(shape) - shape * np.log(mu * scale)
+        t = log_dgamma(y, 1.0 / scale, mu * scale)  # as R's dgamma: accurate for the huge shapes of tiny dispersions
         return np.where(weights > 0, weights * t, 0.0)
 
 
@@ -534,11 +480,11 @@ class Quasi(Family):
         if v == "constant":
             return (y - mu) ** 2
         if v == "mu(1-mu)":
-            return 2.0 * (_ylogy_excess(y, mu) + _ylogy_excess(1.0 - y, 1.0 - mu))
+            return 2.0 * (bd0(y, mu) + bd0(1.0 - y, 1.0 - mu))
         if v == "mu":
-            return 2.0 * _ylogy_excess(y, mu)
+            return 2.0 * bd0(y, mu)
         if v == "mu^2":
-            return 2.0 * _gamma_excess(y, mu)
+            return 2.0 * gamma_excess(y, mu)
         return (y - mu) ** 2 / (y * mu * mu)
 
     def start_mu(self, y, weights):
