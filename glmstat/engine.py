@@ -100,7 +100,7 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
             var = family.variance(mu)
             good = (b.weights > 0) & (mu_eta != 0)
             r = (b.y - mu) / mu_eta
-            ww = np.where(good, b.weights * mu_eta * mu_eta / var, 0.0)
+            ww = np.where(good, b.weights * mu_eta * (mu_eta / var), 0.0)  # no overflow of mu_eta^2
             r = np.where(good, r if beta is not None else eta - b.offset + r, 0.0)
             pearson += float(np.sum(np.where(good, b.weights * (b.y - mu) ** 2 / var, 0.0)))
         if np.any(good & ~(np.isfinite(var) & (var > 0) & np.isfinite(r) & np.isfinite(ww))):

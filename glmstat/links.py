@@ -2,8 +2,10 @@
 
 A link is a small immutable bundle of pure functions: ``link`` (mu -> eta), ``inverse`` (eta -> mu),
 ``mu_eta`` (d mu / d eta) and ``valid_eta``.  The clamps follow R's ``make.link`` exactly (for example the
-logit inverse saturates at |eta| > 30 and the log inverse never returns less than machine epsilon), so that
-fitted values, working weights and residuals agree with R's to the last digit.
+logit inverse saturates at |eta| > 30; the log inverse never returns less than machine epsilon and, as in
+R, has no upper clamp: exp(eta) = inf makes a step invalid, and the engine halves it), so that fitted
+values, working weights and residuals agree with R's to the last digit.  The functions never emit numpy
+floating-point warnings: callers test their results for inf/NaN instead.
 """
 
 from __future__ import annotations
@@ -104,11 +106,11 @@ def _identity(x: Array) -> Array:
 
 _LINKS: dict[str, Link] = {
     "identity": Link("identity", _identity, _identity, lambda eta: np.ones_like(eta)),
-    "log": Link(
+    "log": Link(  # as R: no upper clamp; exp(eta) = inf makes the step invalid and it is halved
         "log",
         np.log,
-        lambda eta: np.maximum(np.exp(np.minimum(eta, 709.0)), _EPS),
-        lambda eta: np.maximum(np.exp(np.minimum(eta, 709.0)), _EPS),
+        lambda eta: np.maximum(np.exp(eta), _EPS),
+        lambda eta: np.maximum(np.exp(eta), _EPS),
     ),
     "logit": Link("logit", special.logit, _logit_inverse, _logit_mu_eta),
     "probit": Link(
