@@ -318,8 +318,8 @@ class NegativeBinomial(Family):
         if self.theta is not None:
             try:
                 theta = float(self.theta)
-            except (TypeError, ValueError):
-                raise FamilyError(f"theta must be a positive number, got {self.theta!r}") from None
+            except (TypeError, ValueError) as e:
+                raise FamilyError(f"theta must be a positive number, got {self.theta!r}") from e
             if not (np.isfinite(theta) and theta > 0):
                 raise FamilyError(f"theta must be a positive finite number, got {self.theta!r}")
             object.__setattr__(self, "theta", theta)
@@ -389,8 +389,8 @@ class Tweedie(Family):
     def __post_init__(self) -> None:
         try:
             p = float(self.var_power)
-        except (TypeError, ValueError):
-            raise FamilyError(f"var_power must be a number, got {self.var_power!r}") from None
+        except (TypeError, ValueError) as e:
+            raise FamilyError(f"var_power must be a number, got {self.var_power!r}") from e
         if isinstance(self.var_power, bool) or not np.isfinite(p):
             raise FamilyError(f"var_power must be a finite number, got {self.var_power!r}")
         if 0 < p < 1:

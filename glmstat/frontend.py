@@ -21,6 +21,7 @@ from formulaic.errors import FormulaicError
 
 from .errors import DataError, FormulaError
 from .families import Family
+from .validation import check_column_types
 from .formula import ParsedFormula, check_expression, clean_message, namespace, parse_formula, rhs_factors, safe_eval
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data"]
@@ -106,8 +107,8 @@ def _to_float(values: Any, what: str) -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.number):
         try:
             return arr.astype(float)
-        except (TypeError, ValueError):
-            raise DataError(f"{what} must be numeric, got values of type {arr.dtype}") from None
+        except (TypeError, ValueError) as e:
+            raise DataError(f"{what} must be numeric, got values of type {arr.dtype}") from e
     return arr.astype(float)
 
 
@@ -146,8 +147,18 @@ def _arg_vector(arg: Any, df: pd.DataFrame, what: str) -> tuple[np.ndarray | Non
     if isinstance(arg, str):
         if arg not in df.columns:
             raise DataError(f"{what}={arg!r} names no column of the data; columns are {', '.join(map(str, df.columns))}")
+        check_column_types(df, [arg])
         return _vector(df[arg], len(df), f"{what} column {arg!r}"), arg
-    values = arg.reindex(df.index) if isinstance(arg, pd.Series) and arg.index.equals(df.index) else arg
+    values = arg
+    if isinstance(arg, pd.Series) and not arg.index.equals(df.index):
+        # a Series is aligned by its labels, as pandas does; labels that do not match would pair values with
+        # the wrong rows silently
+        if not (arg.index.is_unique and len(arg) == len(df) and arg.index.isin(df.index).all()):
+            raise DataError(
+                f"{what} is a Series whose index does not match the data's index; align it first "
+                f"(e.g. {what}=s.reindex(data.index)) or pass its values (s.to_numpy()) to use them by position"
+            )
+        values = arg.reindex(df.index)
     return _vector(values, len(df), what), None
 
 
@@ -202,6 +213,8 @@ def build_model_frame(
                 check_expression(e if e.isidentifier() else f"`{e}`", columns, ns)
         else:
             rhs_cols |= check_expression(e, columns, ns)
+
+    check_column_types(df, lhs_cols | off_cols | rhs_cols)
 
     # 2. evaluate response, offsets, weights on all rows
     binomial = family.binomial_response

@@ -161,8 +161,8 @@ def Power(p: float) -> Link:
     """
     try:
         p = float(p)
-    except (TypeError, ValueError):
-        raise FamilyError(f"Power link needs a number, got {p!r}") from None
+    except (TypeError, ValueError) as e:
+        raise FamilyError(f"Power link needs a number, got {p!r}") from e
     if not np.isfinite(p):
         raise FamilyError(f"Power link needs a finite power, got {p}")
     if p == 0:

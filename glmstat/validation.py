@@ -7,6 +7,8 @@ non-numeric responses, infinite values, negative weights, wrong lengths); the ch
 frame and the family:
 
 * ``check_family``      -- a glmstat family object (not a name, not a class);
+* ``check_column_types`` -- no dates, time spans, intervals or complex numbers among the columns used
+  (called by the front end before it evaluates anything);
 * ``check_model_frame`` -- every formula term has columns (no single-level factor), there is at least one
   coefficient, some row has a positive weight, no variable is so large (or so tiny) that its square
   overflows (or underflows) double precision, and the response lies in the family's support: binomial
@@ -17,15 +19,18 @@ frame and the family:
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from .errors import DataError, DataWarning, FamilyError, FormulaError
 from .families import Family
-from .frontend import ModelFrame
 
-__all__ = ["check_family", "check_model_frame", "MAX_MAGNITUDE"]
+if TYPE_CHECKING:
+    from .frontend import ModelFrame
+
+__all__ = ["check_family", "check_column_types", "check_model_frame", "MAX_MAGNITUDE"]
 
 #: Largest |value| accepted in the design, response, weights and offset: its square (as X'WX needs)
 #: must stay finite in double precision (max ~1.8e308), and so must the inverse of X'WX, with room to spare.
@@ -50,7 +55,25 @@ def check_family(family: Any) -> Family:
     )
 
 
-def _empty_terms(frame: ModelFrame) -> None:
+def check_column_types(df: pd.DataFrame, columns: Any) -> None:
+    """Refuse columns whose values have no faithful reading as numbers or factor levels: dates and time
+    spans (which unit?), complex numbers (casting drops the imaginary part)."""
+    for c in sorted(columns):
+        dtype = df[c].dtype
+        kind = getattr(dtype, "kind", "O")
+        if kind in "mM" or isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)):
+            what = "time spans" if kind == "m" else "dates"
+            raise DataError(
+                f"column {c!r} holds {what} ({dtype}); convert them to numbers in a unit you choose (e.g. "
+                f"days since a reference date) or to strings for a factor"
+            )
+        if kind == "c":
+            raise DataError(f"column {c!r} holds complex numbers ({dtype}); a GLM needs real numbers")
+        if isinstance(dtype, pd.IntervalDtype):
+            raise DataError(f"column {c!r} holds intervals ({dtype}); convert them to numbers or to strings")
+
+
+def _empty_terms(frame: "ModelFrame") -> None:
     """A term with no design columns vanished silently: in practice a factor with a single level."""
     levels = frame.spec.levels
     for label, cols in zip(frame.term_labels, frame.term_columns):
@@ -65,7 +88,7 @@ def _empty_terms(frame: ModelFrame) -> None:
         )
 
 
-def _magnitudes(frame: ModelFrame) -> None:
+def _magnitudes(frame: "ModelFrame") -> None:
     """Values whose squares overflow (or whose column is all but zero) cannot be fitted in float64."""
     X = frame.X
     if X.size:
@@ -88,7 +111,7 @@ def _magnitudes(frame: ModelFrame) -> None:
             raise DataError(f"{what} has values as large as {m:.3g}; rescale it so its square stays finite")
 
 
-def _support(frame: ModelFrame, family: Family) -> None:
+def _support(frame: "ModelFrame", family: Family) -> None:
     """The response must lie in the family's support (rows with zero weight are ignored, as R)."""
     w = frame.prior_weights * frame.trials
     y = frame.y
@@ -134,7 +157,7 @@ def _support(frame: ModelFrame, family: Family) -> None:
             )
 
 
-def check_model_frame(frame: ModelFrame, family: Family) -> None:
+def check_model_frame(frame: "ModelFrame", family: Family) -> None:
     """Refuse a model frame that cannot be fitted honestly with ``family``; see the module docstring."""
     if frame.X.shape[1] == 0:
         raise FormulaError(
