@@ -164,7 +164,8 @@ def _arg_vector(arg: Any, df: pd.DataFrame, what: str) -> tuple[np.ndarray | Non
 
 def _formulaic_frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The columns formulaic encodes, positionally indexed: booleans as two-level factors (as R codes
-    logicals) and categoricals without unused levels (R's ``drop.unused.levels``)."""
+    logicals), strings as factors with sorted levels, and categoricals without unused levels (R's
+    ``drop.unused.levels``)."""
     out = {}
     for c in columns:
         s = df[c]
@@ -172,6 +173,8 @@ def _formulaic_frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             s = pd.Categorical(s, categories=[False, True])
         elif isinstance(s.dtype, pd.CategoricalDtype):
             s = s.cat.remove_unused_categories()
+        elif isinstance(s.dtype, pd.StringDtype):  # formulaic passes some string dtypes through as numbers
+            s = pd.Categorical(s, categories=sorted(s.dropna().unique()))
         out[c] = np.asarray(s) if not isinstance(s, (pd.Series, pd.Categorical)) else s
     frame = pd.DataFrame(out)
     frame.index = pd.RangeIndex(len(df))
