@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .design import InMemorySource
-from .degenerate import find_separation, fit_findings
+from .degenerate import diagnose
 from .diagnostics import explain_aliasing
 from .engine import Control, irls
 from .errors import (
@@ -129,7 +129,7 @@ def finish(formula, frame, source, family, control, state, *, method="irls", ext
         msg = "; ".join(a.relation for a in aliasing)
         notes.append(f"aliased column(s), coefficient set to NA: {msg}")
         warnings.warn(f"{len(aliasing)} aliased column(s), coefficient(s) NA: {msg}", AliasingWarning, stacklevel=3)
-    separation = find_separation(frame, source, family, state, intercept) if method == "irls" else None
+    separation, findings = diagnose(frame, source, family, state, intercept, method)
     if separation is not None:
         msg = separation.message(frame.response_name)
         notes.append(msg)
@@ -145,7 +145,7 @@ def finish(formula, frame, source, family, control, state, *, method="irls", ext
                f"raise max_iter or check the model")
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
-    for category, msg in fit_findings(frame, source, family, state):
+    for category, msg in findings:
         notes.append(msg)
         warnings.warn(msg, category, stacklevel=3)
     if frame.n_dropped:

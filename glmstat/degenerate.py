@@ -21,6 +21,9 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
   precision, or leaves no residual degrees of freedom: the dispersion estimate is rounding noise (or NaN)
   and so are the standard errors.
 * **More columns than rows** -- at most as many coefficients as rows with a positive weight.
+* **Converged but still moving** -- the relative-deviance test can stop Fisher scoring far from the optimum
+  when it converges only linearly (non-canonical links with large residuals); if one more step would still
+  change a coefficient by more than ``STEP_TOL`` of max(|beta_j|, se_j), a ConvergenceWarning says so.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from .diagnostics import SeparationInfo, detect_separation
-from .errors import AliasingWarning, GLMStatWarning, PerfectFitWarning
+from .errors import AliasingWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
 if TYPE_CHECKING:
     from .design import InMemorySource
@@ -40,11 +43,13 @@ if TYPE_CHECKING:
     from .families import Family
     from .frontend import ModelFrame
 
-__all__ = ["ZeroCountSeparation", "ConstantResponse", "find_separation", "detect_zero_separation", "newton_drift", "fit_findings",
-           "DRIFT_TOL"]
+__all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation",
+           "detect_zero_separation", "newton_check", "fit_findings", "DRIFT_TOL", "STEP_TOL"]
 
 #: A Newton step from a converged estimate that still moves some eta_i by more than this means divergence.
 DRIFT_TOL = 1e-3
+#: A converged estimate whose next Newton step exceeds this fraction of max(|beta_j|, se_j) is not at the MLE.
+STEP_TOL = 1e-6
 #: |y - mu| below this fraction of (|y| + mean |y|) in every row is a fit exact to rounding.
 EXACT_FIT_TOL = 1e-10
 
@@ -141,13 +146,23 @@ def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.nd
     return ZeroCountSeparation(complete, cols, tuple(float(v) for v in d_rel if v != 0), text)
 
 
-def newton_drift(source: "InMemorySource", family: "Family", state: "FitState") -> float:
-    """max_i |x_i' delta| for one more Fisher-scoring step delta = (X'WX)^{-1} X'W r from the estimate."""
+@dataclass(frozen=True)
+class NewtonCheck:
+    """One more Fisher-scoring step delta = (X'WX)^{-1} X'W r from the estimate, measured two ways."""
+
+    coef_step: float  # max_j |delta_j| / max(|beta_j|, se_j) (se at unit dispersion)
+    column: str  # where that maximum is reached
+    eta_drift: float  # max_i |x_i' delta|: how far the step would still move a linear predictor
+
+
+def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                 with_drift: bool) -> NewtonCheck:
+    """The size of the next Fisher-scoring step (two passes over the rows; one if not ``with_drift``)."""
     k = state.kept
     b = np.where(k, state.coef, 0.0)
     cov = state.cov_unscaled[np.ix_(k, k)]
-    if not np.all(np.isfinite(cov)):
-        return np.inf
+    if not np.all(np.isfinite(cov)) or not np.any(k):
+        return NewtonCheck(np.inf, "", np.inf)
     score = np.zeros(int(k.sum()))
     link = family.link
     with np.errstate(all="ignore"):
@@ -157,10 +172,15 @@ def newton_drift(source: "InMemorySource", family: "Family", state: "FitState") 
             u = np.where(blk.weights > 0, blk.weights * link.mu_eta(eta) * (blk.y - mu) / family.variance(mu), 0.0)
             score += blk.X[:, k].T @ u
         step = cov @ score
+        rel = np.abs(step) / np.maximum(np.maximum(np.abs(b[k]), np.sqrt(np.maximum(np.diag(cov), 0.0))), 1e-300)
         drift = 0.0
-        for blk in source.blocks():
-            drift = max(drift, float(np.max(np.abs(blk.X[:, k] @ step), initial=0.0)))
-    return drift if np.isfinite(drift) else np.inf
+        if with_drift:
+            for blk in source.blocks():
+                drift = max(drift, float(np.max(np.abs(blk.X[:, k] @ step), initial=0.0)))
+    j = int(np.argmax(rel)) if rel.size else 0
+    names = [n for n, kk in zip(frame.column_names, k) if kk]
+    coef_step = float(rel[j]) if rel.size and np.isfinite(rel[j]) else np.inf
+    return NewtonCheck(coef_step, names[j] if names else "", drift if np.isfinite(drift) else np.inf)
 
 
 def _zero_separation_possible(family: "Family") -> bool:
@@ -186,23 +206,44 @@ def _all_same(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray,
     return None
 
 
+def separation_possible(family: "Family") -> bool:
+    """Can some estimates of this family be infinite (a binomial, or counts with a suitable link)?"""
+    return family.binomial_response or _zero_separation_possible(family)
+
+
 def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                    intercept: str | None) -> SeparationInfo | None:
+                    intercept: str | None, check: NewtonCheck) -> SeparationInfo | None:
     """Separation of a binomial or count response, when the fit looks divergent; None otherwise."""
-    counts = _zero_separation_possible(family)
-    if not (family.binomial_response or counts):
+    if not separation_possible(family):
         return None
     w = source.weights
     same = _all_same(frame, w, state.kept, (0.0, 1.0) if family.binomial_response else (0.0,))
     if same is not None:
         return same
-    divergent = state.n_boundary > 0 or not state.converged or newton_drift(source, family, state) > DRIFT_TOL
+    divergent = state.n_boundary > 0 or not state.converged or check.eta_drift > DRIFT_TOL
     if not divergent:
         return None
     if family.binomial_response:
         return detect_separation(frame.X, frame.y, w, state.kept, list(frame.column_names),
                                  frame.response_name, intercept)
     return detect_zero_separation(frame, w, state.kept, intercept)
+
+
+def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+             intercept: str | None, method: str) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]]]:
+    """Everything this module checks: (separation or None, [(warning category, message), ...])."""
+    findings = fit_findings(frame, source, family, state)
+    if method != "irls":  # a penalised fit (Firth) has its own score equations
+        return None, findings
+    check = newton_check(frame, source, family, state, with_drift=separation_possible(family))
+    separation = find_separation(frame, source, family, state, intercept, check)
+    if separation is None and state.converged and check.coef_step > STEP_TOL:
+        findings.insert(0, (ConvergenceWarning,
+                            f"IRLS met the deviance criterion, but the estimates are still moving: one more Fisher "
+                            f"scoring step would change {check.column} by {check.coef_step:.2g} of its size (or "
+                            f"standard error), so the estimates are accurate only to about that; convergence is "
+                            f"slow (a non-canonical link with large residuals?); raise max_iter"))
+    return separation, findings
 
 
 def _exact_fit(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState") -> float | None:

@@ -32,7 +32,10 @@ __all__ = ["Control", "FitState", "irls"]
 
 #: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
 POLISH_TOL = 1e-11
-MAX_POLISH = 30
+MAX_POLISH = 50
+#: ... while each step is at most this fraction of the one before (Fisher scoring for a non-canonical link
+#: with large residuals converges only linearly, at rates up to ~0.9 in practice).
+POLISH_RATE = 0.9
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,7 @@ def irls(
         step = fac.step
         if converged:
             size = _small(step, beta, fac)
-            if size <= POLISH_TOL or size > 0.5 * last_step or polishing >= MAX_POLISH:
+            if size <= POLISH_TOL or size > POLISH_RATE * last_step or polishing >= MAX_POLISH:
                 break
             last_step = size
             polishing += 1

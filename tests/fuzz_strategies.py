@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import glmstat as gs
 
-NAMES = ["y", "x", "z", "g", "w", "t"]
+NAMES = ["y", "x", "z", "g", "w", "t", "Solar.R", "a b"]
 
 _FAMILIES = [
     lambda link: gs.Gaussian(link=link or "identity"),
@@ -98,15 +98,28 @@ RESPONSE_KINDS = ["normal", "positive", "count", "binary", "prop", "count", "bin
                   "const", "inf", "huge", "string", "bool", "int"]
 
 
+_SUITED = {"gaussian": "normal", "binomial": "binary", "quasibinomial": "prop", "poisson": "count",
+           "quasipoisson": "count", "negative.binomial": "count", "Gamma": "positive", "inverse.gaussian": "positive",
+           "Tweedie": "count", "quasi": "count"}
+
+
+PLAUSIBLE_KINDS = ["normal", "positive", "count", "binary", "string", "category", "bool", "normal", "int", "nan",
+                   "const"]
+
+
 @st.composite
-def frames(draw):
-    """A DataFrame with a response 'y' and 1-5 other columns of random kinds."""
+def frames(draw, family: gs.Family | None = None, kinds: list[str] = KINDS):
+    """A DataFrame with a response 'y' and 1-7 other columns of random kinds; half the time the response
+    suits ``family``, so that many examples reach the fit."""
     n = draw(st.integers(min_value=0, max_value=40))
     seed = draw(st.integers(min_value=0, max_value=2**32 - 1))
     rng = np.random.default_rng(seed)
-    cols = {"y": _column(draw(st.sampled_from(RESPONSE_KINDS)), n, rng)}
-    for name in NAMES[1: 1 + draw(st.integers(min_value=1, max_value=5))]:
-        cols[name] = _column(draw(st.sampled_from(KINDS)), n, rng)
+    kind = draw(st.sampled_from(RESPONSE_KINDS))
+    if family is not None and draw(st.booleans()):
+        kind = _SUITED.get(family.name, kind)
+    cols = {"y": _column(kind, n, rng)}
+    for name in NAMES[1: 1 + draw(st.integers(min_value=1, max_value=len(NAMES) - 1))]:
+        cols[name] = _column(draw(st.sampled_from(kinds)), n, rng)
     df = pd.DataFrame(cols)
     if draw(st.booleans()) and n:
         df.index = pd.Index(rng.permutation(n) * 3 + 7)  # a non-default index
@@ -120,7 +133,7 @@ _TERMS = ["{c}", "{c}", "log({c})", "I({c}^2)", "factor({c})", "{c}:{d}", "{c}*{
 @st.composite
 def formulas(draw, df: pd.DataFrame, family: gs.Family):
     """A formula over the columns of ``df`` (sometimes naming a missing column or broken syntax)."""
-    others = [c for c in df.columns if c != "y"] or ["x"]
+    others = [c if c.isidentifier() else f"`{c}`" for c in df.columns if c != "y"] or ["x"]
     k = draw(st.integers(min_value=0, max_value=3))
     terms = []
     for _ in range(k):
@@ -165,3 +178,19 @@ def weights_for(draw, df: pd.DataFrame):
     if kind == "short":
         return np.ones(max(n - 1, 0))
     return rng.integers(1, 4, size=n)
+
+
+@st.composite
+def offsets_for(draw, df: pd.DataFrame):
+    """None (mostly), a column name, or an array (sometimes with NaN or inf, or of the wrong length)."""
+    choice = draw(st.integers(0, 9))
+    n = len(df)
+    if choice <= 6:
+        return None
+    if choice == 7:
+        return draw(st.sampled_from(list(df.columns) + ["nope"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    v = rng.normal(size=n + draw(st.sampled_from([0, 0, 0, 1])))
+    if n and draw(st.booleans()):
+        v[0] = draw(st.sampled_from([np.nan, np.inf, 1e300]))
+    return v
