@@ -176,6 +176,10 @@ def Power(p: float) -> Link:
     if p == -2:
         return _LINKS["1/mu^2"]
     inv = 1.0 / p
+    if p < 0:
+        # R's power() has no negative powers (it returns log); statmod's tweedie() uses them unclamped.  R's
+        # clamp pmax(., eps) would turn the negative d mu / d eta into +eps and wreck the fit.
+        return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0))
     return Link(
         f"mu^{p:g}",
         lambda mu: mu**p,
