@@ -44,28 +44,36 @@ def _series(r: Array, coef: tuple[float, ...]) -> Array:
     return acc * r * r
 
 
-def _near_ratio(y: Array, mu: Array) -> tuple[Array, Array]:
-    """(mask of |y - mu| < NEAR |mu|, r = (y - mu) / mu there and 0 elsewhere)."""
+def _patch_near(direct: Array, x: Array, lam: Array, coef: tuple[float, ...], times_lam: bool) -> Array:
+    """``direct`` with the rows where |x - lam| < NEAR |lam| replaced by the series (times lam if asked).
+
+    Only those rows are evaluated: with small counts they are few, so the guard costs little."""
     with np.errstate(invalid="ignore", over="ignore"):
-        near = np.abs(y - mu) < NEAR * np.abs(mu)
-        return near, np.where(near, (y - mu) / np.where(near, mu, 1.0), 0.0)
+        x, lam = np.broadcast_arrays(x, lam)
+        near = np.abs(x - lam) < NEAR * np.abs(lam)
+        if not near.any():
+            return direct
+        out = np.array(direct, dtype=float, copy=True)
+        xs, ls = x[near], lam[near]
+        series = _series((xs - ls) / ls, coef)
+        out[near] = ls * series if times_lam else series
+        return out
 
 
 def bd0(x: Array, lam: Array) -> Array:
     """x log(x / lam) + lam - x, taken as lam at x = 0; accurate also when x is close to lam."""
     x, lam = np.asarray(x, dtype=float), np.asarray(lam, dtype=float)
-    near, r = _near_ratio(x, lam)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         direct = np.where(x > 0, x * np.log(np.where(x > 0, x, 1.0) / lam), 0.0) - (x - lam)
-        return np.where(near, lam * _series(r, _PHI_COEF), direct)
+    return _patch_near(direct, x, lam, _PHI_COEF, times_lam=True)
 
 
 def gamma_excess(y: Array, mu: Array) -> Array:
     """(y - mu) / mu - log(y / mu) (log(y/mu) read as 0 at y = 0, as R); accurate also when y is close to mu."""
-    near, r = _near_ratio(y, mu)
+    y, mu = np.asarray(y, dtype=float), np.asarray(mu, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         direct = (y - mu) / mu - np.log(np.where(y == 0, 1.0, y / mu))
-        return np.where(near, _series(r, _PSI_COEF), direct)
+    return _patch_near(direct, y, mu, _PSI_COEF, times_lam=False)
 
 
 def stirlerr(n: Array) -> Array:

@@ -88,11 +88,16 @@ def _empty_terms(frame: "ModelFrame") -> None:
         )
 
 
-def _magnitudes(frame: "ModelFrame") -> None:
+def _column_max(X: np.ndarray) -> np.ndarray:
+    """max_i |x_ij| per column, without an n x p temporary."""
+    if not X.size:
+        return np.zeros(X.shape[1])
+    return np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
+
+
+def _magnitudes(frame: "ModelFrame", big: np.ndarray) -> None:
     """Values whose squares overflow (or whose column is all but zero) cannot be fitted in float64."""
-    X = frame.X
-    if X.size:
-        big = np.abs(X).max(axis=0)
+    if big.size:
         for j in np.flatnonzero(big > MAX_MAGNITUDE):
             raise DataError(
                 f"the design column {frame.column_names[j]!r} has values as large as {big[j]:.3g}; squares of "
@@ -169,10 +174,11 @@ def check_model_frame(frame: "ModelFrame", family: Family) -> None:
     if not np.any(w > 0):
         what = "binomial trials (successes + failures)" if np.any(frame.prior_weights > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
-    if not np.any(frame.X[w > 0] != 0):
+    big = _column_max(frame.X)
+    if not np.any(big > 0 if np.all(w > 0) else frame.X[w > 0] != 0):
         raise DataError(
             f"every column of the design ({', '.join(frame.column_names)}) is zero in the rows used, so no "
             "coefficient can be estimated; add the intercept or a non-zero predictor"
         )
-    _magnitudes(frame)
+    _magnitudes(frame, big)
     _support(frame, family)
