@@ -13,11 +13,11 @@ from .degenerate import diagnose
 from .diagnostics import explain_aliasing
 from .engine import Control, irls
 from .errors import (
-    AliasingWarning, ConvergenceWarning, DataError, FitError, GLMStatError, BoundaryWarning,
-    DroppedRowsWarning, GLMStatWarning, SeparationWarning,
+    AliasingWarning, ConvergenceWarning, FitError, GLMStatError, BoundaryWarning, DroppedRowsWarning,
+    SeparationWarning,
 )
 from .families import Family, Gaussian
-from .frontend import ModelFrame, build_model_frame
+from .frontend import build_model_frame
 from .results import FitInfo, GLMResults
 from .validation import check_family, check_model_frame
 

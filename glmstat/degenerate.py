@@ -24,6 +24,10 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
 * **Converged but still moving** -- the relative-deviance test can stop Fisher scoring far from the optimum
   when it converges only linearly (non-canonical links with large residuals); if one more step would still
   change a coefficient by more than ``STEP_TOL`` of max(|beta_j|, se_j), a ConvergenceWarning says so.
+* **Boundary optimum** -- with a link that lets the mean reach the edge of its domain (identity or sqrt for
+  counts), IRLS can converge to a point where some fitted means are 0 and the score equations
+  X' diag(w mu'(eta) / V(mu)) (y - mu) = 0 do not hold (relative size above ``SCORE_TOL``): a
+  BoundaryWarning says so, since the standard errors assume an interior maximum.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from .diagnostics import SeparationInfo, detect_separation
-from .errors import AliasingWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
+from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
 if TYPE_CHECKING:
     from .design import InMemorySource
@@ -44,12 +48,15 @@ if TYPE_CHECKING:
     from .frontend import ModelFrame
 
 __all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation",
-           "detect_zero_separation", "newton_check", "fit_findings", "DRIFT_TOL", "STEP_TOL"]
+           "detect_zero_separation", "newton_check", "fit_findings", "DRIFT_TOL", "STEP_TOL", "SCORE_TOL"]
 
 #: A Newton step from a converged estimate that still moves some eta_i by more than this means divergence.
 DRIFT_TOL = 1e-3
 #: A converged estimate whose next Newton step exceeds this fraction of max(|beta_j|, se_j) is not at the MLE.
 STEP_TOL = 1e-6
+#: ... nor is one whose score sum_i s_ij exceeds this fraction of sum_i |s_ij| (a boundary optimum; at an
+#: interior optimum the ratio is ~1e-10, at a boundary one it is of order 1).
+SCORE_TOL = 1e-3
 #: |y - mu| below this fraction of (|y| + mean |y|) in every row is a fit exact to rounding.
 EXACT_FIT_TOL = 1e-10
 
@@ -153,6 +160,8 @@ class NewtonCheck:
     coef_step: float  # max_j |delta_j| / max(|beta_j|, se_j) (se at unit dispersion)
     column: str  # where that maximum is reached
     eta_drift: float  # max_i |x_i' delta|: how far the step would still move a linear predictor
+    score_rel: float  # max_j |sum_i s_ij| / sum_i |s_ij|, s_ij = x_ij w_i mu'(eta_i) (y_i - mu_i) / V(mu_i)
+    #                   (|y_i - mu_i| floored at 1e-6 (|y_i| + |mu_i|) in the denominator)
 
 
 def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
@@ -162,16 +171,24 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     b = np.where(k, state.coef, 0.0)
     cov = state.cov_unscaled[np.ix_(k, k)]
     if not np.all(np.isfinite(cov)) or not np.any(k):
-        return NewtonCheck(np.inf, "", np.inf)
+        return NewtonCheck(np.inf, "", np.inf, np.inf)
     score = np.zeros(int(k.sum()))
+    size = np.zeros(int(k.sum()))
     link = family.link
     with np.errstate(all="ignore"):
         for blk in source.blocks():
             eta = blk.X @ b + blk.offset
             mu = link.inverse(eta)
-            u = np.where(blk.weights > 0, blk.weights * link.mu_eta(eta) * (blk.y - mu) / family.variance(mu), 0.0)
+            d, v = link.mu_eta(eta), family.variance(mu)
+            u = np.where(blk.weights > 0, blk.weights * d * (blk.y - mu) / v, 0.0)
+            # the size of the score's terms, floored at 1e-6 of the data's own scale so that an exact fit
+            # (every residual at the noise level of the estimate) does not look like a failed score equation
+            mag = np.where(blk.weights > 0, np.abs(u) + 1e-6 * blk.weights * np.abs(d) * (np.abs(blk.y) + np.abs(mu))
+                           / np.abs(v), 0.0)
             score += blk.X[:, k].T @ u
+            size += np.abs(blk.X[:, k]).T @ mag
         step = cov @ score
+        score_rel = float(np.max(np.abs(score) / np.where(size > 0, size, 1.0), initial=0.0))
         rel = np.abs(step) / np.maximum(np.maximum(np.abs(b[k]), np.sqrt(np.maximum(np.diag(cov), 0.0))), 1e-300)
         drift = 0.0
         if with_drift:
@@ -180,7 +197,8 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     j = int(np.argmax(rel)) if rel.size else 0
     names = [n for n, kk in zip(frame.column_names, k) if kk]
     coef_step = float(rel[j]) if rel.size and np.isfinite(rel[j]) else np.inf
-    return NewtonCheck(coef_step, names[j] if names else "", drift if np.isfinite(drift) else np.inf)
+    return NewtonCheck(coef_step, names[j] if names else "", drift if np.isfinite(drift) else np.inf,
+                       score_rel if np.isfinite(score_rel) else np.inf)
 
 
 def _zero_separation_possible(family: "Family") -> bool:
@@ -243,7 +261,28 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
                             f"scoring step would change {check.column} by {check.coef_step:.2g} of its size (or "
                             f"standard error), so the estimates are accurate only to about that; convergence is "
                             f"slow (a non-canonical link with large residuals?); raise max_iter"))
+    elif separation is None and state.converged and state.n_boundary == 0 and check.score_rel > SCORE_TOL:
+        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check)))
     return separation, findings
+
+
+def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                      check: NewtonCheck) -> str:
+    """Converged, yet the score equations fail: the optimum lies on the edge of the family's mean domain."""
+    pos = source.weights > 0
+    b = np.where(state.kept, state.coef, 0.0)
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(frame.X @ b + frame.offset)
+    lo, hi = family.mu_domain.low, family.mu_domain.high
+    typical = float(np.mean(np.abs(frame.y[pos]))) or 1.0
+    edge = pos & ((np.abs(mu - lo) < 1e-6 * typical) | (np.abs(hi - mu) < 1e-6 * typical))
+    rows = np.flatnonzero(edge)
+    where = (f"the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
+             f"{family.name} family's domain {family.mu_domain}" if rows.size else
+             "the fit sits on the edge of the region where the means are valid")
+    return (f"the estimate is on the boundary of the parameter space: {where}, and the score equations do not "
+            f"hold there (relative score {check.score_rel:.2g}); the standard errors, tests and intervals assume an "
+            f"interior maximum and are not valid; a link that keeps the means inside the domain (e.g. log) avoids this")
 
 
 def _exact_fit(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState") -> float | None:

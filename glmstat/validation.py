@@ -170,6 +170,12 @@ def check_model_frame(frame: "ModelFrame", family: Family) -> None:
             "intercept ('+ 1')"
         )
     _empty_terms(frame)
+    bad = np.flatnonzero(~np.isfinite(frame.trials))
+    if bad.size:
+        raise DataError(
+            f"the successes or failures of {frame.response_name!r} have infinite values (row "
+            f"{frame.rows_used[bad[0]]!r}; {bad.size} rows); remove or correct them"
+        )
     w = frame.prior_weights * frame.trials
     if not np.any(w > 0):
         what = "binomial trials (successes + failures)" if np.any(frame.prior_weights > 0) else "weights"

@@ -246,6 +246,20 @@ def test_step_halving_exhausted():
     np.testing.assert_allclose(fit.coef, [5.650762, -0.805843], rtol=1e-6)
 
 
+def test_identity_link_reaching_the_edge_of_the_domain():
+    """R (maxit = 25): intercept 3.859291e-05, 'algorithm did not converge' -- as glmstat.  Given more iterations
+    the intercept goes to 0, a boundary optimum where the score equations fail: flagged, not printed as normal."""
+    d = pd.DataFrame({"y": [0, 5, 6, 7, 8.0], "x": [0, 1, 2, 3, 4.0]})
+    with pytest.warns(gs.ConvergenceWarning, match="did not converge in 25 iterations"):
+        fit25 = gs.glm("y ~ x", d, family=gs.Poisson(link="identity"))
+    np.testing.assert_allclose(fit25.coef, [3.859291e-05, 2.599981], rtol=1e-6)
+    fit, _ = fit_warns(gs.BoundaryWarning, r"the estimate is on the boundary of the parameter space: the fitted means "
+                       r"of 1 rows \(rows 0\) are at the edge of the poisson family's domain", "y ~ x", d,
+                       family=gs.Poisson(link="identity"), max_iter=200)
+    assert fit.converged and fit.fitted_values.iloc[0] < 1e-10
+    assert_flagged(fit, "standard errors, tests and intervals assume an interior maximum")
+
+
 def test_negative_binomial_without_overdispersion_information():
     d = pd.DataFrame({"y": np.zeros(20), "x": np.linspace(0, 1, 20)})
     with pytest.raises(gs.FitError, match="theta cannot be estimated"):
