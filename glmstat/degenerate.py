@@ -81,8 +81,8 @@ class ConstantResponse(SeparationInfo):
 
     def message(self, response: str) -> str:
         return (
-            f"{self.explanation}: the maximum-likelihood estimate does not exist (the intercept diverges) and "
-            f"no other coefficient is identified, so every estimate, standard error and p-value is meaningless; "
+            f"{self.explanation}: the maximum-likelihood estimate does not exist (the linear predictor diverges) "
+            f"and no coefficient is identified, so every estimate, standard error and p-value is meaningless; "
             f"there is nothing to model"
         )
 
@@ -114,8 +114,7 @@ def _describe_rows(frame: "ModelFrame", used: np.ndarray, S: np.ndarray, value: 
     return f"{S.sum()} rows with {resp} = {value} (rows {_row_labels(frame, idx)}) can be fitted exactly"
 
 
-def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray,
-                           intercept: str | None) -> ZeroCountSeparation | None:
+def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray) -> ZeroCountSeparation | None:
     """Find a direction sending the means of some zero-count rows to 0; None if there is none."""
     used = weights > 0
     y = frame.y[used]
@@ -244,7 +243,7 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
     if family.binomial_response:
         return detect_separation(frame.X, frame.y, w, state.kept, list(frame.column_names),
                                  frame.response_name, intercept)
-    return detect_zero_separation(frame, w, state.kept, intercept)
+    return detect_zero_separation(frame, w, state.kept)
 
 
 def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
