@@ -16,12 +16,14 @@ from .errors import (
     BoundaryWarning,
     ConvergenceWarning,
     DataError,
+    DataWarning,
     DroppedRowsWarning,
     FamilyError,
     FitError,
     FormulaError,
     GLMStatError,
     GLMStatWarning,
+    PerfectFitWarning,
     SeparationWarning,
 )
 from .families import (
@@ -47,5 +49,5 @@ __all__ = [
     "QuasiPoisson", "QuasiBinomial", "Quasi",
     "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError",
     "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
-    "BoundaryWarning",
+    "BoundaryWarning", "PerfectFitWarning", "DataWarning",
 ]

@@ -9,15 +9,17 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .design import InMemorySource
-from .diagnostics import detect_separation, explain_aliasing
+from .degenerate import diagnose
+from .diagnostics import explain_aliasing
 from .engine import Control, irls
 from .errors import (
-    AliasingWarning, ConvergenceWarning, DataError, FitError, GLMStatError, BoundaryWarning,
-    DroppedRowsWarning, GLMStatWarning, SeparationWarning,
+    AliasingWarning, ConvergenceWarning, FitError, GLMStatError, BoundaryWarning, DroppedRowsWarning,
+    SeparationWarning,
 )
 from .families import Family, Gaussian
-from .frontend import ModelFrame, build_model_frame
+from .frontend import build_model_frame
 from .results import FitInfo, GLMResults
+from .validation import check_family, check_model_frame
 
 __all__ = ["glm"]
 
@@ -32,29 +34,6 @@ def _check_control(tol: Any, max_iter: Any) -> Control:
     return Control(float(tol), int(max_iter))
 
 
-def _check_response(frame: ModelFrame, family: Family) -> None:
-    """The response must lie in the family's support (rows with zero weight are ignored, as R)."""
-    w = frame.prior_weights * frame.trials
-    y = frame.y
-    bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
-    if bad.size:
-        i = bad[0]
-        raise DataError(
-            f"the response {frame.response_name!r} must lie in {family.y_domain} for the {family.name} family; "
-            f"row {frame.rows_used[i]!r} has {y[i]:g} ({bad.size} rows outside)"
-        )
-    if family.binomial_response:
-        m = w * y
-        frac = np.abs(m - np.round(m)) > 1e-3
-        if frac.any() and family.fixed_dispersion:
-            i = int(np.flatnonzero(frac)[0])
-            warnings.warn(
-                f"non-integer number of successes (weights x response = {m[i]:g} in row "
-                f"{frame.rows_used[i]!r}): a binomial response with weights= needs the trials as weights",
-                GLMStatWarning, stacklevel=3,
-            )
-
-
 def null_deviance(source: InMemorySource, family: Family, intercept_col: int | None, has_offset: bool,
                   control: Control) -> float:
     """Deviance of the intercept-only model (R: refitted with the offset when there is one)."""
@@ -65,7 +44,8 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
         return irls(source.with_columns(np.array([intercept_col])), family, control).deviance
     else:
         mu = np.full_like(y, np.sum(w * y) / np.sum(w))
-    return float(np.sum(w * family.unit_deviance(y, mu)))
+    with np.errstate(all="ignore"):  # mu outside the family's domain (no intercept): NaN, as R
+        return float(np.sum(w * family.unit_deviance(y, mu)))
 
 
 def glm(
@@ -111,9 +91,7 @@ def glm(
     -------
     GLMResults
     """
-    family = Gaussian() if family is None else family
-    if not isinstance(family, Family):
-        raise GLMStatError(f"family must be a glmstat family such as glmstat.Binomial(), got {family!r}")
+    family = Gaussian() if family is None else check_family(family)
     if method not in _METHODS:
         raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
     control = _check_control(tol, max_iter)
@@ -125,7 +103,7 @@ def glm(
             f"{frame.n_dropped} of {frame.n_dropped + len(frame.rows_used)} rows dropped for missing values ({detail})",
             DroppedRowsWarning, stacklevel=2,
         )
-    _check_response(frame, family)
+    check_model_frame(frame, family)
     source = InMemorySource(frame.X, frame.y, frame.prior_weights * frame.trials, frame.trials, frame.offset)
     if method == "firth":
         from .firth import fit_firth
@@ -151,14 +129,11 @@ def finish(formula, frame, source, family, control, state, *, method="irls", ext
         msg = "; ".join(a.relation for a in aliasing)
         notes.append(f"aliased column(s), coefficient set to NA: {msg}")
         warnings.warn(f"{len(aliasing)} aliased column(s), coefficient(s) NA: {msg}", AliasingWarning, stacklevel=3)
-    separation = None
-    if family.binomial_response and method == "irls" and (state.n_boundary > 0 or not state.converged):
-        separation = detect_separation(frame.X, frame.y, source.weights, state.kept, names,
-                                       frame.response_name, intercept)
-        if separation is not None:
-            msg = separation.message(frame.response_name)
-            notes.append(msg)
-            warnings.warn(msg, SeparationWarning, stacklevel=3)
+    separation, findings = diagnose(frame, source, family, state, intercept, method)
+    if separation is not None:
+        msg = separation.message(frame.response_name)
+        notes.append(msg)
+        warnings.warn(msg, SeparationWarning, stacklevel=3)
     if separation is None and state.n_boundary > 0:
         what = "probabilities numerically 0 or 1" if family.binomial_response else "means numerically at the boundary"
         msg = f"fitted {what} in {state.n_boundary} rows"
@@ -170,6 +145,9 @@ def finish(formula, frame, source, family, control, state, *, method="irls", ext
                f"raise max_iter or check the model")
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    for category, msg in findings:
+        notes.append(msg)
+        warnings.warn(msg, category, stacklevel=3)
     if frame.n_dropped:
         notes.append(f"{frame.n_dropped} rows dropped for missing values")
     intercept_col = names.index(intercept) if intercept is not None else None

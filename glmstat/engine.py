@@ -32,7 +32,10 @@ __all__ = ["Control", "FitState", "irls"]
 
 #: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
 POLISH_TOL = 1e-11
-MAX_POLISH = 30
+MAX_POLISH = 50
+#: ... while each step is at most this fraction of the one before (Fisher scoring for a non-canonical link
+#: with large residuals converges only linearly, at rates up to ~0.9 in practice).
+POLISH_RATE = 0.9
 
 
 @dataclass(frozen=True)
@@ -100,14 +103,15 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
             var = family.variance(mu)
             good = (b.weights > 0) & (mu_eta != 0)
             r = (b.y - mu) / mu_eta
-            ww = np.where(good, b.weights * mu_eta * mu_eta / var, 0.0)
+            ww = np.where(good, b.weights * mu_eta * (mu_eta / var), 0.0)  # no overflow of mu_eta^2
             r = np.where(good, r if beta is not None else eta - b.offset + r, 0.0)
             pearson += float(np.sum(np.where(good, b.weights * (b.y - mu) ** 2 / var, 0.0)))
-        if np.any(good & ~(np.isfinite(var) & (var > 0))):
-            valid = False
+        if np.any(good & ~(np.isfinite(var) & (var > 0) & np.isfinite(r) & np.isfinite(ww))):
+            valid = False  # e.g. eta = log(0) = -inf from the starting mu: nothing to solve with
         n_ok += int(np.count_nonzero(b.weights > 0))
         sw += float(np.sum(b.weights))
-        n_boundary += int(np.count_nonzero((mu - lo < edge) | (hi - mu < edge)))
+        with np.errstate(invalid="ignore"):  # mu = inf on an invalid step
+            n_boundary += int(np.count_nonzero((mu - lo < edge) | (hi - mu < edge)))
         if valid:
             reducer.add(b.X, ww, r)
     return PassResult(dev, valid and np.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer)
@@ -178,8 +182,10 @@ def irls(
     res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept)
     if not res.valid or fac is None:
         raise FitError(
-            "cannot find valid starting values: the family's starting mu gives an invalid linear predictor "
-            "or mean; pass start= coefficients"
+            "cannot find valid starting values: " + (
+                "the start= coefficients give" if start is not None else "the family's starting mu gives")
+            + " a non-finite deviance, an invalid linear predictor or mean outside the family's domain; pass "
+            + ("other " if start is not None else "") + "start= coefficients"
         )
     if beta is None:
         beta = np.zeros(p)
@@ -195,8 +201,10 @@ def irls(
             break
         step = fac.step
         if converged:
+            if res.n_boundary > 0:
+                break  # fitted means on the domain's edge (separation): the optimum is at infinity
             size = _small(step, beta, fac)
-            if size <= POLISH_TOL or size > 0.5 * last_step or polishing >= MAX_POLISH:
+            if size <= POLISH_TOL or size > POLISH_RATE * last_step or polishing >= MAX_POLISH:
                 break
             last_step = size
             polishing += 1

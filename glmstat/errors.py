@@ -18,6 +18,8 @@ __all__ = [
     "DroppedRowsWarning",
     "AliasingWarning",
     "BoundaryWarning",
+    "PerfectFitWarning",
+    "DataWarning",
 ]
 
 
@@ -63,3 +65,12 @@ class AliasingWarning(GLMStatWarning):
 
 class BoundaryWarning(GLMStatWarning):
     """Fitted values are on the boundary of the family's support."""
+
+
+class PerfectFitWarning(GLMStatWarning):
+    """The model reproduces the response exactly (zero residual deviance or no residual degrees of
+    freedom), so an estimated dispersion is 0 or undefined and standard errors are meaningless."""
+
+
+class DataWarning(GLMStatWarning):
+    """The data can be fitted but are suspicious for the family (e.g. non-integer counts)."""

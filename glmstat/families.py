@@ -20,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
+from .densities import bd0, gamma_excess, log_dbinom, log_dgamma, log_dpois
 from .errors import FamilyError
 from .links import Link, Power, get_link
 
@@ -72,16 +73,8 @@ UNIT = Domain(0.0, 1.0, low_open=False, high_open=False)
 OPEN_UNIT = Domain(0.0, 1.0)
 
 
-def _ylogy(y: Array, mu: Array) -> Array:
-    """y * log(y / mu), taken as 0 where y == 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
-
-
-def _log_ratio(y: Array, mu: Array) -> Array:
-    """log(y / mu), taken as log(1 / mu) * 0 = 0 where y == 0 (R's ``ifelse(y == 0, 1, y/mu)``)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(np.where(y == 0, 1.0, y / mu))
+# Near y = mu the deviances are differences of nearly equal numbers; bd0 and gamma_excess (see
+# glmstat.densities) sum them as series there, so near-perfect fits and huge counts keep full accuracy.
 
 
 @dataclass(frozen=True)
@@ -186,7 +179,8 @@ class Binomial(Family):
         return mu * (1.0 - mu)
 
     def unit_deviance(self, y, mu):
-        return 2.0 * (_ylogy(y, mu) + _ylogy(1.0 - y, 1.0 - mu))
+        # 2 (y log(y/mu) + (1-y) log((1-y)/(1-mu))); the linear terms bd0 adds cancel
+        return 2.0 * (bd0(y, mu) + bd0(1.0 - y, 1.0 - mu))
 
     def start_mu(self, y, weights):
         return (weights * y + 0.5) / (weights + 1.0)
@@ -195,11 +189,8 @@ class Binomial(Family):
         # R: m = trials if any trial > 1 else the prior weights; (w / m) * dbinom(round(m y), round(m), mu)
         m = trials if np.any(trials > 1) else weights
         k, size = np.round(m * y), np.round(m)
+        logpmf = log_dbinom(k, size, mu)  # Loader's form, as R's dbinom: accurate for huge trials
         with np.errstate(divide="ignore", invalid="ignore"):
-            logpmf = (
-                special.gammaln(size + 1) - special.gammaln(k + 1) - special.gammaln(size - k + 1)
-                + special.xlogy(k, mu) + special.xlog1py(size - k, -mu)
-            )
             return np.where(m > 0, (weights / np.where(m > 0, m, 1.0)) * logpmf, 0.0)
 
 
@@ -227,14 +218,13 @@ class Poisson(Family):
         return mu
 
     def unit_deviance(self, y, mu):
-        return 2.0 * (_ylogy(y, mu) - (y - mu))
+        return 2.0 * bd0(y, mu)
 
     def start_mu(self, y, weights):
         return y + 0.1
 
     def loglik_terms(self, y, mu, weights, trials, scale):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return weights * (special.xlogy(y, mu) - mu - special.gammaln(y + 1.0))
+        return weights * log_dpois(y, mu)  # Loader's form, as R's dpois: accurate for huge counts
 
 
 @dataclass(frozen=True)
@@ -261,16 +251,16 @@ class Gamma(Family):
         return mu * mu
 
     def unit_deviance(self, y, mu):
-        return -2.0 * (_log_ratio(y, mu) - (y - mu) / mu)
+        return 2.0 * gamma_excess(y, mu)
 
     def ml_scale(self, deviance, nobs, sum_weights):
         return deviance / sum_weights
 
     def loglik_terms(self, y, mu, weights, trials, scale):
         # R: w * dgamma(y, shape = 1 / disp, scale = mu * disp, log = TRUE) with disp = dev / sum(w)
-        shape = 1.0 / scale
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (shape - 1.0) * np.log(y) - y / (mu * scale) - special.gammaln(shape) - shape * np.log(mu * scale)
+        if not scale > 0:  # an exact fit: the ML dispersion is 0 and the density degenerate
+            return np.full(np.shape(y), np.nan)
+        t = log_dgamma(y, 1.0 / scale, mu * scale)  # as R's dgamma: accurate for the huge shapes of tiny dispersions
         return np.where(weights > 0, weights * t, 0.0)
 
 
@@ -323,11 +313,13 @@ class NegativeBinomial(Family):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if isinstance(self.theta, bool):
+            raise FamilyError(f"theta must be a positive number, got {self.theta!r}")
         if self.theta is not None:
             try:
                 theta = float(self.theta)
-            except (TypeError, ValueError):
-                raise FamilyError(f"theta must be a positive number, got {self.theta!r}") from None
+            except (TypeError, ValueError) as e:
+                raise FamilyError(f"theta must be a positive number, got {self.theta!r}") from e
             if not (np.isfinite(theta) and theta > 0):
                 raise FamilyError(f"theta must be a positive finite number, got {self.theta!r}")
             object.__setattr__(self, "theta", theta)
@@ -387,12 +379,21 @@ class Tweedie(Family):
     name: ClassVar[str] = "Tweedie"
     has_likelihood: ClassVar[bool] = False
 
+    def __init__(self, var_power: float = 0.0, link_power: float | None = None, link: None = None) -> None:
+        # explicit so that Tweedie(1.5) sets var_power, as documented (``link`` is inherited, unused)
+        object.__setattr__(self, "link", link)
+        object.__setattr__(self, "var_power", var_power)
+        object.__setattr__(self, "link_power", link_power)
+        self.__post_init__()
+
     def __post_init__(self) -> None:
         try:
             p = float(self.var_power)
-        except (TypeError, ValueError):
-            raise FamilyError(f"var_power must be a number, got {self.var_power!r}") from None
-        if not np.isfinite(p) or 0 < p < 1:
+        except (TypeError, ValueError) as e:
+            raise FamilyError(f"var_power must be a number, got {self.var_power!r}") from e
+        if isinstance(self.var_power, bool) or not np.isfinite(p):
+            raise FamilyError(f"var_power must be a finite number, got {self.var_power!r}")
+        if 0 < p < 1:
             raise FamilyError(
                 f"var_power={self.var_power!r}: no Tweedie distribution exists for 0 < var_power < 1 "
                 "(use 0 for normal, 1 for Poisson, 1 < p < 2 for compound Poisson, 2 for gamma)"
@@ -423,7 +424,7 @@ class Tweedie(Family):
         with np.errstate(divide="ignore", invalid="ignore"):
             theta = np.log(y1 / mu) if p == 1 else (y1 ** (1 - p) - mu ** (1 - p)) / (1 - p)
             kappa = np.log(y1 / mu) if p == 2 else (y ** (2 - p) - mu ** (2 - p)) / (2 - p)
-        return 2.0 * (y * theta - kappa)
+            return 2.0 * (y * theta - kappa)
 
     def start_mu(self, y, weights):
         return y + 0.1 * (y == 0)
@@ -479,11 +480,11 @@ class Quasi(Family):
         if v == "constant":
             return (y - mu) ** 2
         if v == "mu(1-mu)":
-            return 2.0 * (_ylogy(y, mu) + _ylogy(1.0 - y, 1.0 - mu))
+            return 2.0 * (bd0(y, mu) + bd0(1.0 - y, 1.0 - mu))
         if v == "mu":
-            return 2.0 * (y * _log_ratio(y, mu) - (y - mu))
+            return 2.0 * bd0(y, mu)
         if v == "mu^2":
-            return 2.0 * (y / mu - _log_ratio(y, mu) - 1.0)
+            return 2.0 * gamma_excess(y, mu)
         return (y - mu) ** 2 / (y * mu * mu)
 
     def start_mu(self, y, weights):

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
-from formulaic import Formula
+from formulaic import Formula, SimpleFormula
 from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor, Term
 from formulaic.transforms import TRANSFORMS, C
 
 from .errors import FormulaError
+from .safety import check_literal_sizes
 
 __all__ = [
     "ParsedFormula", "parse_formula", "namespace", "check_expression", "safe_eval", "clean_message", "quote_r_names",
@@ -342,6 +343,7 @@ def check_expression(expr: str, columns: set[str], ns: Mapping[str, Any]) -> set
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
         raise FormulaError(f"cannot parse formula term {expr!r}: {e.msg}") from e
+    check_literal_sizes(tree, expr)
     used: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, _FORBIDDEN_NODES):
@@ -358,7 +360,7 @@ def check_expression(expr: str, columns: set[str], ns: Mapping[str, Any]) -> set
             if name in columns:
                 used.add(name)
                 continue
-            if name.startswith("__") or name in _BLOCKED:
+            if "__" in name or name in _BLOCKED:
                 raise FormulaError(f"formula term {expr!r} uses {name!r}, which glmstat refuses to run; {_HINT}")
             if name not in ns:
                 raise _names_error(name, sorted(columns))
@@ -373,6 +375,9 @@ def rhs_factors(rhs: str) -> list[tuple[str, bool]]:
         raise FormulaError(f"cannot parse the right-hand side {rhs!r}: {clean_message(e)}") from e
     except (SyntaxError, ValueError) as e:
         raise FormulaError(f"cannot parse the right-hand side {rhs!r}: {e}") from e
+    if not isinstance(parsed, SimpleFormula):  # "a | b": formulaic's multi-part formulas are not R's
+        raise FormulaError(f"the right-hand side {rhs!r} has '|' or '~' at the top level; a glm formula has one "
+                           "right-hand side (use I(a | b) for a logical 'or')")
     exprs = []
     for term in parsed:
         for factor in term.factors:

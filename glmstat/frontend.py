@@ -24,6 +24,7 @@ from .families import Family
 from .formula import (
     ParsedFormula, check_expression, clean_message, namespace, parse_formula, r_term_order, rhs_factors, safe_eval,
 )
+from .validation import check_column_types
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data"]
 
@@ -112,8 +113,8 @@ def _to_float(values: Any, what: str) -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.number):
         try:
             return arr.astype(float)
-        except (TypeError, ValueError):
-            raise DataError(f"{what} must be numeric, got values of type {arr.dtype}") from None
+        except (TypeError, ValueError) as e:
+            raise DataError(f"{what} must be numeric, got values of type {arr.dtype}") from e
     return arr.astype(float)
 
 
@@ -135,6 +136,9 @@ def _binomial_response(values: Any, name: str) -> np.ndarray:
 
 def _vector(values: Any, n: int, what: str) -> np.ndarray:
     v = _to_float(values, what)
+    if v.ndim > 1 and v.shape[1:] != (1,) * (v.ndim - 1):
+        raise DataError(f"{what} must be one value per row, but it has shape {v.shape}")
+    v = v.reshape(-1) if v.ndim > 1 else v
     if v.ndim == 0:
         v = np.full(n, float(v))
     if v.shape != (n,):
@@ -149,14 +153,25 @@ def _arg_vector(arg: Any, df: pd.DataFrame, what: str) -> tuple[np.ndarray | Non
     if isinstance(arg, str):
         if arg not in df.columns:
             raise DataError(f"{what}={arg!r} names no column of the data; columns are {', '.join(map(str, df.columns))}")
+        check_column_types(df, [arg])
         return _vector(df[arg], len(df), f"{what} column {arg!r}"), arg
-    values = arg.reindex(df.index) if isinstance(arg, pd.Series) and arg.index.equals(df.index) else arg
+    values = arg
+    if isinstance(arg, pd.Series) and not arg.index.equals(df.index):
+        # a Series is aligned by its labels, as pandas does; labels that do not match would pair values with
+        # the wrong rows silently
+        if not (arg.index.is_unique and len(arg) == len(df) and arg.index.isin(df.index).all()):
+            raise DataError(
+                f"{what} is a Series whose index does not match the data's index; align it first "
+                f"(e.g. {what}=s.reindex(data.index)) or pass its values (s.to_numpy()) to use them by position"
+            )
+        values = arg.reindex(df.index)
     return _vector(values, len(df), what), None
 
 
 def _formulaic_frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The columns formulaic encodes, positionally indexed: booleans as two-level factors (as R codes
-    logicals) and categoricals without unused levels (R's ``drop.unused.levels``)."""
+    logicals), strings as factors with sorted levels, and categoricals without unused levels (R's
+    ``drop.unused.levels``)."""
     out = {}
     for c in columns:
         s = df[c]
@@ -164,6 +179,8 @@ def _formulaic_frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             s = pd.Categorical(s, categories=[False, True])
         elif isinstance(s.dtype, pd.CategoricalDtype):
             s = s.cat.remove_unused_categories()
+        elif isinstance(s.dtype, pd.StringDtype):  # formulaic passes some string dtypes through as numbers
+            s = pd.Categorical(s, categories=sorted(s.dropna().unique()))
         out[c] = np.asarray(s) if not isinstance(s, (pd.Series, pd.Categorical)) else s
     frame = pd.DataFrame(out)
     frame.index = pd.RangeIndex(len(df))
@@ -205,6 +222,8 @@ def build_model_frame(
                 check_expression(e if e.isidentifier() else f"`{e}`", columns, ns)
         else:
             rhs_cols |= check_expression(e, columns, ns)
+
+    check_column_types(df, lhs_cols | off_cols | rhs_cols)
 
     # 2. evaluate response, offsets, weights on all rows
     binomial = family.binomial_response
@@ -264,9 +283,15 @@ def build_model_frame(
     # 4. the design, from the complete rows
     frame = _formulaic_frame(df.iloc[keep_pos], sorted(rhs_cols))
     try:
-        mm = model_matrix(r_term_order(pf.rhs), frame, context=ns, na_action="drop")
+        with np.errstate(all="ignore"):  # log(-1) etc. give NaN rows, dropped below as R's na.omit does
+            mm = model_matrix(r_term_order(pf.rhs), frame, context=ns, na_action="drop")
     except FormulaicError as e:
         raise FormulaError(f"cannot build the design for {pf.rhs!r}: {clean_message(e)}") from e
+    except Exception as e:  # a term's own code failed (e.g. arithmetic on dates): still the formula's problem
+        raise FormulaError(
+            f"cannot build the design for {pf.rhs!r}: {type(e).__name__}: {clean_message(e)}; check the types of "
+            f"the columns it uses ({', '.join(sorted(rhs_cols)) or 'none'})"
+        ) from e
     pos_in_frame = np.asarray(mm.index, dtype=np.intp)
     if pos_in_frame.size < keep_pos.size:  # a term evaluated to NaN (e.g. log of a negative number)
         extra = np.ones(keep_pos.size, dtype=bool)

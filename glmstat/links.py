@@ -2,8 +2,10 @@
 
 A link is a small immutable bundle of pure functions: ``link`` (mu -> eta), ``inverse`` (eta -> mu),
 ``mu_eta`` (d mu / d eta) and ``valid_eta``.  The clamps follow R's ``make.link`` exactly (for example the
-logit inverse saturates at |eta| > 30 and the log inverse never returns less than machine epsilon), so that
-fitted values, working weights and residuals agree with R's to the last digit.
+logit inverse saturates at |eta| > 30; the log inverse never returns less than machine epsilon and, as in
+R, has no upper clamp: exp(eta) = inf makes a step invalid, and the engine halves it), so that fitted
+values, working weights and residuals agree with R's to the last digit.  The functions never emit numpy
+floating-point warnings: callers test their results for inf/NaN instead.
 """
 
 from __future__ import annotations
@@ -46,8 +48,25 @@ class Link:
     mu_eta: Callable[[Array], Array] = field(repr=False, compare=False)
     valid_eta: Callable[[Array], bool] = field(repr=False, compare=False, default=lambda eta: True)
 
+    def __post_init__(self) -> None:
+        # Outside the valid domain (eta <= 0 for inverse links, negative powers...) the functions return
+        # inf/NaN, which callers test for; they must not also spray numpy RuntimeWarnings at the user.
+        for attr in ("link", "inverse", "mu_eta"):
+            fn = getattr(self, attr)
+            if not getattr(fn, "_quiet", False):
+                object.__setattr__(self, attr, _quiet(fn))
+
     def __str__(self) -> str:
         return self.name
+
+
+def _quiet(fn: Callable[[Array], Array]) -> Callable[[Array], Array]:
+    def wrapped(x: Array) -> Array:
+        with np.errstate(all="ignore"):
+            return fn(x)
+
+    wrapped._quiet = True  # type: ignore[attr-defined]
+    return wrapped
 
 
 def _logit_inverse(eta: Array) -> Array:
@@ -87,11 +106,11 @@ def _identity(x: Array) -> Array:
 
 _LINKS: dict[str, Link] = {
     "identity": Link("identity", _identity, _identity, lambda eta: np.ones_like(eta)),
-    "log": Link(
+    "log": Link(  # as R: no upper clamp; exp(eta) = inf makes the step invalid and it is halved
         "log",
         np.log,
-        lambda eta: np.maximum(np.exp(np.minimum(eta, 709.0)), _EPS),
-        lambda eta: np.maximum(np.exp(np.minimum(eta, 709.0)), _EPS),
+        lambda eta: np.maximum(np.exp(eta), _EPS),
+        lambda eta: np.maximum(np.exp(eta), _EPS),
     ),
     "logit": Link("logit", special.logit, _logit_inverse, _logit_mu_eta),
     "probit": Link(
@@ -142,8 +161,8 @@ def Power(p: float) -> Link:
     """
     try:
         p = float(p)
-    except (TypeError, ValueError):
-        raise FamilyError(f"Power link needs a number, got {p!r}") from None
+    except (TypeError, ValueError) as e:
+        raise FamilyError(f"Power link needs a number, got {p!r}") from e
     if not np.isfinite(p):
         raise FamilyError(f"Power link needs a finite power, got {p}")
     if p == 0:

@@ -36,10 +36,18 @@ def theta_ml(y: np.ndarray, mu: np.ndarray, w: np.ndarray, max_iter: int = 100) 
     """Maximum-likelihood theta for fixed means, and its standard error (MASS's ``theta.ml``)."""
     pos = w > 0
     y, mu, w = y[pos], mu[pos], w[pos]
-    th = np.sum(w) / np.sum(w * (y / mu - 1.0) ** 2)  # MASS's moment start
+    flat = ("theta cannot be estimated: the negative binomial likelihood is flat in theta (is the response "
+            "0 in (nearly) every row, or the variance no larger than the mean?); try Poisson")
+    with np.errstate(all="ignore"):
+        th = np.sum(w) / np.sum(w * (y / mu - 1.0) ** 2)  # MASS's moment start
+    if not (np.isfinite(th) and th > 0):
+        raise FitError(flat)
     for _ in range(max_iter):
         th = abs(th)
-        score, info = _score_info(th, y, mu, w)
+        with np.errstate(all="ignore"):
+            score, info = _score_info(th, y, mu, w)
+        if not (np.isfinite(score) and np.isfinite(info)) or info == 0:
+            raise FitError(flat + f" (at theta {th:.6g})")
         step = score / info
         th_new = th + step
         if th_new <= 0:  # Newton overshoot: halve towards zero instead

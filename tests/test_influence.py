@@ -131,8 +131,10 @@ def test_blockwise_computation_is_independent_of_block_size(case_id):
     small = InMemorySource(src.X, src.y, src.weights, src.trials, src.offset, block_rows=7)
     blocks = influence(small.blocks(), fit_summary(fit), coef_changes=True)
     for name in ("hat", "cooks_d", "std_resid_deviance", "student_resid", "sigma"):
-        np.testing.assert_allclose(getattr(blocks, name), getattr(whole, name), rtol=1e-12, equal_nan=True)
-    np.testing.assert_allclose(blocks.dfbeta, fit.dfbeta().to_numpy()[:, fit._state.kept], rtol=1e-12)
+        # rounding differs with the block size (X @ beta summed in another order): a few ulps, amplified
+        # where y is close to mu
+        np.testing.assert_allclose(getattr(blocks, name), getattr(whole, name), rtol=1e-10, atol=1e-14, equal_nan=True)
+    np.testing.assert_allclose(blocks.dfbeta, fit.dfbeta().to_numpy()[:, fit._state.kept], rtol=1e-10, atol=1e-14)
 
 
 def test_std_residuals_kind_is_checked():

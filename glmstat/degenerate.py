@@ -1,0 +1,329 @@
+"""Degenerate fits, found after IRLS and reported instead of printed as normal numbers.
+
+R reports most of these silently (a Poisson model with an all-zero factor level gets an intercept of -19
+and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  glmstat checks:
+
+* **Separation** -- some maximum-likelihood estimates are infinite.
+  - Binomial: :func:`glmstat.diagnostics.detect_separation` (a direction d with x_i'd >= 0 for successes,
+    <= 0 for failures).
+  - Counts with a log link (Poisson, quasi-Poisson, negative binomial, Tweedie with zeros): a direction d
+    with x_i'd <= 0 for every row with y = 0, x_i'd = 0 for every row with y > 0 and x_i'd < 0 somewhere.
+    Moving beta along d keeps the fit on the rows with y > 0 and sends the means of the other rows to 0,
+    which always lowers the deviance: the coefficients with d_j != 0 diverge (to -infinity along d).
+    d lies in the null space of the rows with y > 0, so it is found by a small linear program over that
+    null space (maximise -sum_{y_i = 0} x_i'd, |c| <= 1, d = N c); a full-rank design on the positive
+    rows rules it out at once.
+  Both linear programs run only when the fit looks divergent: it did not converge, fitted values reached
+  the boundary, or one more Newton step from the estimate would still move some row's linear predictor by
+  more than ``DRIFT_TOL`` (at a finite optimum the step is ~0; along a separating direction every step moves
+  the separated rows' linear predictor by about 1, however small their fitted means already are).
+* **Perfect fit** (families with an estimated dispersion) -- the model reproduces the response to machine
+  precision, or leaves no residual degrees of freedom: the dispersion estimate is rounding noise (or NaN)
+  and so are the standard errors.
+* **More columns than rows** -- at most as many coefficients as rows with a positive weight.
+* **Converged but still moving** -- the relative-deviance test can stop Fisher scoring far from the optimum
+  when it converges only linearly (non-canonical links with large residuals); if one more step would still
+  change a coefficient by more than ``STEP_TOL`` of max(|beta_j|, se_j), a ConvergenceWarning says so.
+* **Boundary optimum** -- with a link that lets the mean reach the edge of its domain (identity or sqrt for
+  counts), IRLS can converge to a point where some fitted means are 0 and the score equations
+  X' diag(w mu'(eta) / V(mu)) (y - mu) = 0 do not hold (relative size above ``SCORE_TOL``): a
+  BoundaryWarning says so, since the standard errors assume an interior maximum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.optimize import linprog
+
+from .diagnostics import SeparationInfo, detect_separation
+from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
+
+if TYPE_CHECKING:
+    from .design import InMemorySource
+    from .engine import FitState
+    from .families import Family
+    from .frontend import ModelFrame
+
+__all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation",
+           "detect_zero_separation", "newton_check", "fit_findings", "DRIFT_TOL", "STEP_TOL", "SCORE_TOL"]
+
+#: A Newton step from a converged estimate that still moves some eta_i by more than this means divergence.
+DRIFT_TOL = 1e-3
+#: A converged estimate whose next Newton step exceeds this fraction of max(|beta_j|, se_j) is not at the MLE.
+STEP_TOL = 1e-6
+#: ... nor is one whose score sum_i s_ij exceeds this fraction of sum_i |s_ij| (a boundary optimum; at an
+#: interior optimum the ratio is ~1e-10, at a boundary one it is of order 1).
+SCORE_TOL = 1e-3
+#: |y - mu| below this fraction of (|y| + mean |y|) in every row is a fit exact to rounding.
+EXACT_FIT_TOL = 1e-10
+
+
+@dataclass(frozen=True)
+class ZeroCountSeparation(SeparationInfo):
+    """Separation of a count response: rows with y = 0 fitted by means tending to 0."""
+
+    def message(self, response: str) -> str:
+        cols = ", ".join(self.columns)
+        return (
+            f"{self.kind} separation (zero counts): {self.explanation}. The maximum-likelihood estimates of "
+            f"{cols} are infinite (the fitted means of those rows tend to 0), so their estimates, standard "
+            f"errors and p-values are meaningless. Drop or merge the all-zero group, or report the effect as "
+            f"infinite with a likelihood-ratio test."
+        )
+
+
+@dataclass(frozen=True)
+class ConstantResponse(SeparationInfo):
+    """A binomial or count response at the boundary (all 0, or all 1) in every row."""
+
+    def message(self, response: str) -> str:
+        return (
+            f"{self.explanation}: the maximum-likelihood estimate does not exist (the linear predictor diverges) "
+            f"and no coefficient is identified, so every estimate, standard error and p-value is meaningless; "
+            f"there is nothing to model"
+        )
+
+
+def _row_labels(frame: "ModelFrame", rows: np.ndarray, limit: int = 5) -> str:
+    labels = [repr(v) for v in frame.rows_used[rows[:limit]]]
+    return ", ".join(labels) + (", ..." if rows.size > limit else "")
+
+
+def _describe_rows(frame: "ModelFrame", used: np.ndarray, S: np.ndarray, value: str) -> str:
+    """Plain words for the set S (a mask over the rows ``used``) of rows whose fitted means diverge."""
+    resp = frame.response_name
+    if S.all():
+        return f"{resp} is {value} in every row"
+    X = frame.X[used]
+    names = frame.column_names
+    for label, cols in zip(frame.term_labels, frame.term_columns):
+        if label == "(Intercept)" or not cols:
+            continue
+        B = X[:, list(cols)]
+        if not np.all((B == 0) | (B == 1)):
+            continue
+        for j in cols:  # one level of a factor (or a 0/1 column)
+            if np.array_equal(X[:, j] == 1, S):
+                return f"every row with {names[j]} = 1 has {resp} = {value}"
+        if np.array_equal(~B.any(axis=1), S):
+            return f"every row at the reference level of {label} has {resp} = {value}"
+    idx = np.flatnonzero(used)[S]
+    return f"{S.sum()} rows with {resp} = {value} (rows {_row_labels(frame, idx)}) can be fitted exactly"
+
+
+def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray) -> ZeroCountSeparation | None:
+    """Find a direction sending the means of some zero-count rows to 0; None if there is none."""
+    used = weights > 0
+    y = frame.y[used]
+    Xk = frame.X[used][:, kept]
+    names_k = [n for n, k in zip(frame.column_names, kept) if k]
+    zero, pos = y == 0, y > 0
+    if not zero.any():
+        return None
+    scale = np.abs(Xk).max(axis=0)
+    scale[scale == 0] = 1.0
+    Z = Xk / scale
+    p = Z.shape[1]
+    if pos.any():
+        R = np.linalg.qr(Z[pos], mode="r")
+        _, s, vt = np.linalg.svd(R)
+        rank = int(np.sum(s > 1e-9 * s.max())) if s.size else 0
+        N = vt[rank:].T  # orthonormal basis of {d : z_i'd = 0 for every y_i > 0}
+    else:
+        N = np.eye(p)
+    if N.shape[1] == 0:
+        return None
+    A = Z[zero] @ N
+    res = linprog(A.sum(axis=0), A_ub=A, b_ub=np.zeros(A.shape[0]), bounds=[(-1, 1)] * N.shape[1], method="highs")
+    if res.status != 0 or -res.fun <= 1e-7 * max(1, int(zero.sum())) ** 0.5:
+        return None
+    d = N @ res.x
+    d[np.abs(d) < 1e-7] = 0.0
+    S = np.zeros(y.size, dtype=bool)
+    S[np.flatnonzero(zero)] = (Z[zero] @ d) < -1e-7
+    d_unscaled = d / scale
+    d_rel = d_unscaled / np.abs(d_unscaled).max()
+    cols = tuple(nm for nm, v in zip(names_k, d) if v != 0)
+    complete = bool(S[zero].all()) and not pos.any()
+    text = _describe_rows(frame, used, S, "0")
+    return ZeroCountSeparation(complete, cols, tuple(float(v) for v in d_rel if v != 0), text)
+
+
+@dataclass(frozen=True)
+class NewtonCheck:
+    """One more Fisher-scoring step delta = (X'WX)^{-1} X'W r from the estimate, measured two ways."""
+
+    coef_step: float  # max_j |delta_j| / max(|beta_j|, se_j) (se at unit dispersion)
+    column: str  # where that maximum is reached
+    eta_drift: float  # max_i |x_i' delta|: how far the step would still move a linear predictor
+    score_rel: float  # max_j |sum_i s_ij| / sum_i |s_ij|, s_ij = x_ij w_i mu'(eta_i) (y_i - mu_i) / V(mu_i)
+    #                   (|y_i - mu_i| floored at 1e-6 (|y_i| + |mu_i|) in the denominator)
+
+
+def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                 with_drift: bool) -> NewtonCheck:
+    """The size of the next Fisher-scoring step (two passes over the rows; one if not ``with_drift``)."""
+    k = state.kept
+    b = np.where(k, state.coef, 0.0)
+    cov = state.cov_unscaled[np.ix_(k, k)]
+    if not np.all(np.isfinite(cov)) or not np.any(k):
+        return NewtonCheck(np.inf, "", np.inf, np.inf)
+    score = np.zeros(int(k.sum()))
+    size = np.zeros(int(k.sum()))
+    link = family.link
+    with np.errstate(all="ignore"):
+        for blk in source.blocks():
+            eta = blk.X @ b + blk.offset
+            mu = link.inverse(eta)
+            d, v = link.mu_eta(eta), family.variance(mu)
+            u = np.where(blk.weights > 0, blk.weights * d * (blk.y - mu) / v, 0.0)
+            # the size of the score's terms, floored at 1e-6 of the data's own scale so that an exact fit
+            # (every residual at the noise level of the estimate) does not look like a failed score equation
+            mag = np.where(blk.weights > 0, np.abs(u) + 1e-6 * blk.weights * np.abs(d) * (np.abs(blk.y) + np.abs(mu))
+                           / np.abs(v), 0.0)
+            score += blk.X[:, k].T @ u
+            size += np.abs(blk.X[:, k]).T @ mag
+        step = cov @ score
+        score_rel = float(np.max(np.abs(score) / np.where(size > 0, size, 1.0), initial=0.0))
+        rel = np.abs(step) / np.maximum(np.maximum(np.abs(b[k]), np.sqrt(np.maximum(np.diag(cov), 0.0))), 1e-300)
+        drift = 0.0
+        if with_drift:
+            for blk in source.blocks():
+                drift = max(drift, float(np.max(np.abs(blk.X[:, k] @ step), initial=0.0)))
+    j = int(np.argmax(rel)) if rel.size else 0
+    names = [n for n, kk in zip(frame.column_names, k) if kk]
+    coef_step = float(rel[j]) if rel.size and np.isfinite(rel[j]) else np.inf
+    return NewtonCheck(coef_step, names[j] if names else "", drift if np.isfinite(drift) else np.inf,
+                       score_rel if np.isfinite(score_rel) else np.inf)
+
+
+def _zero_separation_possible(family: "Family") -> bool:
+    """Counts (a response that can be 0) with a link whose inverse tends to 0 as eta -> -infinity (log) or
+    +infinity (negative powers such as Tweedie's default mu^(1 - p))."""
+    dom = family.y_domain
+    if family.binomial_response or dom.low != 0 or dom.low_open:
+        return False
+    with np.errstate(all="ignore"):
+        ends = family.link.inverse(np.array([-1e8, 1e8]))
+    return bool(np.any((ends >= 0) & (ends < 1e-6)))
+
+
+def _all_same(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray,
+              values: tuple[float, ...]) -> ConstantResponse | None:
+    """A response that is 0 (or 1) in every row: every estimate is meaningless."""
+    y = frame.y[weights > 0]
+    for value in values:
+        if np.all(y == value):
+            cols = tuple(n for n, k in zip(frame.column_names, kept) if k)
+            text = f"the response {frame.response_name!r} is {value:g} in every row"
+            return ConstantResponse(True, cols, tuple(1.0 for _ in cols), text)
+    return None
+
+
+def separation_possible(family: "Family") -> bool:
+    """Can some estimates of this family be infinite (a binomial, or counts with a suitable link)?"""
+    return family.binomial_response or _zero_separation_possible(family)
+
+
+def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                    intercept: str | None, check: NewtonCheck) -> SeparationInfo | None:
+    """Separation of a binomial or count response, when the fit looks divergent; None otherwise."""
+    if not separation_possible(family):
+        return None
+    w = source.weights
+    same = _all_same(frame, w, state.kept, (0.0, 1.0) if family.binomial_response else (0.0,))
+    if same is not None:
+        return same
+    divergent = state.n_boundary > 0 or not state.converged or check.eta_drift > DRIFT_TOL
+    if not divergent:
+        return None
+    if family.binomial_response:
+        return detect_separation(frame.X, frame.y, w, state.kept, list(frame.column_names),
+                                 frame.response_name, intercept)
+    return detect_zero_separation(frame, w, state.kept)
+
+
+def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+             intercept: str | None, method: str) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]]]:
+    """Everything this module checks: (separation or None, [(warning category, message), ...])."""
+    findings = fit_findings(frame, source, family, state)
+    if method != "irls" or not state.kept.any():  # Firth has its own score equations; an empty model has none
+        return None, findings
+    check = newton_check(frame, source, family, state, with_drift=separation_possible(family))
+    separation = find_separation(frame, source, family, state, intercept, check)
+    if separation is None and state.converged and check.coef_step > STEP_TOL:
+        findings.insert(0, (ConvergenceWarning,
+                            f"IRLS met the deviance criterion, but the estimates are still moving: one more Fisher "
+                            f"scoring step would change {check.column} by {check.coef_step:.2g} of its size (or "
+                            f"standard error), so the estimates are accurate only to about that; convergence is "
+                            f"slow (a non-canonical link with large residuals?); raise max_iter"))
+    elif separation is None and state.converged and state.n_boundary == 0 and check.score_rel > SCORE_TOL:
+        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check)))
+    return separation, findings
+
+
+def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                      check: NewtonCheck) -> str:
+    """Converged, yet the score equations fail: the optimum lies on the edge of the family's mean domain."""
+    pos = source.weights > 0
+    b = np.where(state.kept, state.coef, 0.0)
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(frame.X @ b + frame.offset)
+    lo, hi = family.mu_domain.low, family.mu_domain.high
+    typical = float(np.mean(np.abs(frame.y[pos]))) or 1.0
+    edge = pos & ((np.abs(mu - lo) < 1e-6 * typical) | (np.abs(hi - mu) < 1e-6 * typical))
+    rows = np.flatnonzero(edge)
+    where = (f"the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
+             f"{family.name} family's domain {family.mu_domain}" if rows.size else
+             "the fit sits on the edge of the region where the means are valid")
+    return (f"the estimate is on the boundary of the parameter space: {where}, and the score equations do not "
+            f"hold there (relative score {check.score_rel:.2g}); the standard errors, tests and intervals assume an "
+            f"interior maximum and are not valid; a link that keeps the means inside the domain (e.g. log) avoids this")
+
+
+def _exact_fit(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState") -> float | None:
+    """The largest relative residual when every |y - mu| is rounding noise, else None."""
+    pos = source.weights > 0
+    b = np.where(state.kept, state.coef, 0.0)
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(frame.X[pos] @ b + frame.offset[pos])
+    y = frame.y[pos]
+    scale = np.abs(y) + np.mean(np.abs(y))
+    rel = np.abs(y - mu) / np.where(scale > 0, scale, 1.0)
+    worst = float(np.max(rel, initial=0.0))
+    return worst if worst <= EXACT_FIT_TOL else None
+
+
+def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family",
+                 state: "FitState") -> list[tuple[type[GLMStatWarning], str]]:
+    """Warnings (category, message) about a degenerate fit beyond aliasing, separation and convergence."""
+    out: list[tuple[type[GLMStatWarning], str]] = []
+    n_pos = state.n_ok
+    p = frame.X.shape[1]
+    if p > n_pos:
+        out.append((AliasingWarning,
+                    f"the design has {p} columns but only {n_pos} rows with a positive weight: at most {n_pos} "
+                    f"coefficients can be estimated and the other {p - n_pos} are set to NA"))
+    if family.fixed_dispersion:
+        return out
+    rank = int(state.kept.sum())
+    y = frame.y[source.weights > 0]
+    constant = y.size > 0 and bool(np.all(y == y[0]))
+    what = f"the response {frame.response_name!r} is constant ({y[0]:g} in every row)" if constant else ""
+    if n_pos - rank <= 0:
+        out.append((PerfectFitWarning,
+                    f"no residual degrees of freedom ({n_pos} rows, {rank} coefficients): the dispersion cannot "
+                    "be estimated, so standard errors, test statistics and p-values are NaN"
+                    + (f"; {what}" if what else "")))
+        return out
+    worst = _exact_fit(frame, source, family, state)
+    if worst is not None:
+        lead = what or "the model reproduces the response exactly"
+        out.append((PerfectFitWarning,
+                    f"essentially perfect fit: {lead} (largest relative residual {worst:.2g}), so the estimated "
+                    "dispersion is rounding noise and the standard errors, test statistics and p-values are "
+                    "meaningless"))
+    return out

@@ -1,0 +1,185 @@
+"""Checks of glm()'s arguments and of the model frame, run before anything is fitted.
+
+Each check raises a :mod:`glmstat.errors` class whose message names the argument, column or term, the
+offending value (or how many rows are affected) and what to do.  The front end (:mod:`glmstat.frontend`)
+already refuses what it meets while building the frame (unknown columns, unparseable formulas, missing or
+non-numeric responses, infinite values, negative weights, wrong lengths); the checks here need the whole
+frame and the family:
+
+* ``check_family``      -- a glmstat family object (not a name, not a class);
+* ``check_column_types`` -- no dates, time spans, intervals or complex numbers among the columns used
+  (called by the front end before it evaluates anything);
+* ``check_model_frame`` -- every formula term has columns (no single-level factor), there is at least one
+  coefficient, some row has a positive weight, no variable is so large (or so tiny) that its square
+  overflows (or underflows) double precision, and the response lies in the family's support: binomial
+  successes and failures given with ``cbind()`` are whole numbers; counts are non-negative (a
+  :class:`DataWarning` for non-integer counts, whose likelihood and AIC are not defined).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, DataWarning, FamilyError, FormulaError
+from .families import Family
+
+if TYPE_CHECKING:
+    from .frontend import ModelFrame
+
+__all__ = ["check_family", "check_column_types", "check_model_frame", "MAX_MAGNITUDE"]
+
+#: Largest |value| accepted in the design, response, weights and offset: its square (as X'WX needs)
+#: must stay finite in double precision (max ~1.8e308), and so must the inverse of X'WX, with room to spare.
+MAX_MAGNITUDE = 1e100
+
+
+def check_family(family: Any) -> Family:
+    """``family`` itself, when it is a glmstat family instance; otherwise a :class:`FamilyError`."""
+    if isinstance(family, Family):
+        return family
+    if isinstance(family, type) and issubclass(family, Family):
+        raise FamilyError(
+            f"family={family.__name__} is the class; pass an instance: family=glmstat.{family.__name__}()"
+        )
+    if isinstance(family, str):
+        raise FamilyError(
+            f"family={family!r} is a name; pass a family object such as glmstat.Binomial(), "
+            "glmstat.Poisson(link='sqrt') or glmstat.Gamma(link='log')"
+        )
+    raise FamilyError(
+        f"family must be a glmstat family such as glmstat.Binomial(), got {type(family).__name__} {family!r}"
+    )
+
+
+def check_column_types(df: pd.DataFrame, columns: Any) -> None:
+    """Refuse columns whose values have no faithful reading as numbers or factor levels: dates and time
+    spans (which unit?), complex numbers (casting drops the imaginary part)."""
+    for c in sorted(columns):
+        dtype = df[c].dtype
+        kind = getattr(dtype, "kind", "O")
+        if kind in "mM" or isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)):
+            what = "time spans" if kind == "m" else "dates"
+            raise DataError(
+                f"column {c!r} holds {what} ({dtype}); convert them to numbers in a unit you choose (e.g. "
+                f"days since a reference date) or to strings for a factor"
+            )
+        if kind == "c":
+            raise DataError(f"column {c!r} holds complex numbers ({dtype}); a GLM needs real numbers")
+        if isinstance(dtype, pd.IntervalDtype):
+            raise DataError(f"column {c!r} holds intervals ({dtype}); convert them to numbers or to strings")
+
+
+def _empty_terms(frame: "ModelFrame") -> None:
+    """A term with no design columns vanished silently: in practice a factor with a single level."""
+    levels = frame.spec.levels
+    for label, cols in zip(frame.term_labels, frame.term_columns):
+        if cols or label == "(Intercept)":
+            continue
+        single = [(c, lv[0]) for c in label.split(":") if c in levels and len(levels[c]) == 1 for lv in [levels[c]]]
+        why = "; ".join(f"factor {c!r} has the single level {v!r}" for c, v in single)
+        raise DataError(
+            f"the term {label!r} gives no columns in the {len(frame.rows_used)} rows used"
+            f"{': ' + why if why else ' (a factor with a single level?)'}; a factor needs at least two levels "
+            "to have an effect -- remove the term, or check the rows dropped for missing values"
+        )
+
+
+def _column_max(X: np.ndarray) -> np.ndarray:
+    """max_i |x_ij| per column, without an n x p temporary."""
+    if not X.size:
+        return np.zeros(X.shape[1])
+    return np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
+
+
+def _magnitudes(frame: "ModelFrame", big: np.ndarray) -> None:
+    """Values whose squares overflow (or whose column is all but zero) cannot be fitted in float64."""
+    if big.size:
+        for j in np.flatnonzero(big > MAX_MAGNITUDE):
+            raise DataError(
+                f"the design column {frame.column_names[j]!r} has values as large as {big[j]:.3g}; squares of "
+                f"such numbers overflow double precision -- rescale it (e.g. divide by 1e{int(np.log10(big[j]))})"
+            )
+        for j in np.flatnonzero((big > 0) & (big < 1.0 / MAX_MAGNITUDE)):
+            raise DataError(
+                f"the design column {frame.column_names[j]!r} has no value larger than {big[j]:.3g}; squares of "
+                "such numbers underflow double precision -- rescale it (e.g. multiply by "
+                f"1e{-int(np.log10(big[j]))})"
+            )
+    for what, v in ((f"the response {frame.response_name!r}", frame.y),
+                    ("the weights", frame.prior_weights * frame.trials), ("the offset", frame.offset)):
+        m = float(np.abs(v).max(initial=0.0))
+        if m > MAX_MAGNITUDE:
+            raise DataError(f"{what} has values as large as {m:.3g}; rescale it so its square stays finite")
+
+
+def _support(frame: "ModelFrame", family: Family) -> None:
+    """The response must lie in the family's support (rows with zero weight are ignored, as R)."""
+    w = frame.prior_weights * frame.trials
+    y = frame.y
+    bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
+    if bad.size:
+        i = bad[0]
+        raise DataError(
+            f"the response {frame.response_name!r} must lie in {family.y_domain} for the {family.name} family; "
+            f"row {frame.rows_used[i]!r} has {y[i]:g} ({bad.size} rows outside)"
+        )
+    if family.binomial_response and len(frame.spec.formula.response) == 2 and family.fixed_dispersion:
+        succ = frame.trials * y
+        frac = (w > 0) & (np.abs(succ - np.round(succ)) > 1e-3)  # R's tolerance for "non-integer"
+        if frac.any():
+            i = int(np.flatnonzero(frac)[0])
+            raise DataError(
+                f"cbind() needs whole numbers of successes and failures for the binomial family; row "
+                f"{frame.rows_used[i]!r} has {succ[i]:g} successes of {frame.trials[i]:g} ({int(frac.sum())} rows); "
+                "round the counts, or use glmstat.QuasiBinomial() for non-integer data"
+            )
+    if family.binomial_response and len(frame.spec.formula.response) == 1 and family.fixed_dispersion:
+        m = w * y
+        frac = (w > 0) & (np.abs(m - np.round(m)) > 1e-3)
+        if frac.any():  # R warns too: weights may be sampling weights rather than trials
+            i = int(np.flatnonzero(frac)[0])
+            warnings.warn(
+                f"non-integer number of successes (weights x response = {m[i]:g} in row {frame.rows_used[i]!r}; "
+                f"{int(frac.sum())} rows): a binomial response with weights= needs the numbers of trials as "
+                "weights; with other weights the estimates are quasi-likelihood estimates and the AIC is not "
+                "defined",
+                DataWarning, stacklevel=4,
+            )
+    if family.name in ("poisson", "negative.binomial") and family.has_likelihood:
+        frac = (w > 0) & (np.abs(y - np.round(y)) > 1e-3)
+        if frac.any():
+            i = int(np.flatnonzero(frac)[0])
+            warnings.warn(
+                f"the {family.name} response {frame.response_name!r} has non-integer values (row "
+                f"{frame.rows_used[i]!r} has {y[i]:g}; {int(frac.sum())} rows): the estimates are quasi-likelihood "
+                f"estimates and the log-likelihood and AIC are not defined; use glmstat.QuasiPoisson() for "
+                "non-integer data",
+                DataWarning, stacklevel=4,
+            )
+
+
+def check_model_frame(frame: "ModelFrame", family: Family) -> None:
+    """Refuse a model frame that cannot be fitted honestly with ``family``; see the module docstring."""
+    _empty_terms(frame)
+    bad = np.flatnonzero(~np.isfinite(frame.trials))
+    if bad.size:
+        raise DataError(
+            f"the successes or failures of {frame.response_name!r} have infinite values (row "
+            f"{frame.rows_used[bad[0]]!r}; {bad.size} rows); remove or correct them"
+        )
+    w = frame.prior_weights * frame.trials
+    if not np.any(w > 0):
+        what = "binomial trials (successes + failures)" if np.any(frame.prior_weights > 0) else "weights"
+        raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
+    big = _column_max(frame.X)
+    if frame.X.shape[1] and not np.any(big > 0 if np.all(w > 0) else frame.X[w > 0] != 0):
+        raise DataError(
+            f"every column of the design ({', '.join(frame.column_names)}) is zero in the rows used, so no "
+            "coefficient can be estimated; add the intercept or a non-zero predictor"
+        )
+    _magnitudes(frame, big)
+    _support(frame, family)

@@ -1,0 +1,289 @@
+"""Degenerate data, honestly reported: each case checks the message and that the numbers are flagged (in
+``fit.notes``, ``fit.separation`` and the printed summary), never silently printed as normal.
+
+Where R prints confident numbers (a Poisson model with an all-zero level, a constant response), the test
+says what R does.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import all_case_ids, family_of, load_data, load_ref
+from glmstat.degenerate import ConstantResponse, ZeroCountSeparation
+
+
+def fit_warns(category, match, formula, data, **kw):
+    """Fit, requiring a warning of ``category`` whose message matches ``match``; returns (fit, messages)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm(formula, data, **kw)
+    msgs = [str(w.message) for w in caught if issubclass(w.category, category)]
+    assert any(pd.Series(msgs, dtype=object).str.contains(match, regex=True)), (match, [str(w.message) for w in caught])
+    return fit, msgs
+
+
+def assert_flagged(fit, text):
+    """The message is in the notes and printed with the summary (text, Markdown and HTML)."""
+    assert any(text in n for n in fit.notes), fit.notes
+    s = fit.summary()
+    assert text in str(s)
+    assert text in s.to_markdown()
+
+
+# -- separation -----------------------------------------------------------------------------------------
+
+def test_complete_separation_binomial():
+    d = pd.DataFrame({"y": [0, 0, 0, 0, 1, 1, 1, 1.0], "x": [1, 2, 3, 3.5, 4.5, 5, 6, 7.0]})
+    fit, msgs = fit_warns(gs.SeparationWarning, "^complete separation: x separates y", "y ~ x", d,
+                          family=gs.Binomial())
+    assert fit.separation is not None and fit.separation.complete
+    assert "x" in fit.separation.columns
+    assert "x !" in str(fit.summary())  # the diverging estimate is marked in the table
+    assert_flagged(fit, "complete separation")
+
+
+def test_quasi_complete_separation_binomial():
+    d = pd.DataFrame({"y": [0, 0, 0, 0, 1, 1, 1, 1.0], "x": [1, 2, 3, 4, 4, 5, 6, 7.0]})
+    fit, _ = fit_warns(gs.SeparationWarning, "quasi-complete separation: x separates y: every row with x >= 4 "
+                       "has y = 1 and every row with x <= 4 has y = 0", "y ~ x", d, family=gs.Binomial())
+    assert not fit.separation.complete
+    assert_flagged(fit, "quasi-complete separation")
+
+
+def test_separation_in_the_reference_students_case():
+    ref = load_ref("students_seed")
+    with pytest.warns(gs.SeparationWarning, match="hours"), pytest.warns(gs.AliasingWarning, match="score = 50 \\+ 5 \\* hours"):
+        fit = gs.glm(ref["formula"], load_data(ref["data"]), family=gs.Binomial())
+    assert "hours" in fit.separation.columns
+    assert fit.aliased == ["score"]
+
+
+def _zero_cell_data(seed=5, n_per=20):
+    rng = np.random.default_rng(seed)
+    g = np.repeat(list("abcde"), n_per)
+    mu = np.exp(1 + rng.normal(size=g.size))
+    y = rng.negative_binomial(2, 2 / (2 + mu)).astype(float)
+    y[g == "c"] = 0
+    return pd.DataFrame({"y": y, "g": g})
+
+
+@pytest.mark.parametrize("family", [gs.Poisson(), gs.QuasiPoisson(), gs.NegativeBinomial(),
+                                    gs.NegativeBinomial(theta=2.0)], ids=lambda f: f.label)
+def test_zero_count_level_is_separation(family):
+    """R: glm(y ~ g, poisson) gives g[T.c] about -20 with p = 0.999 and no warning."""
+    fit, _ = fit_warns(gs.SeparationWarning, r"quasi-complete separation \(zero counts\): every row with "
+                       r"g\[T.c\] = 1 has y = 0", "y ~ g", _zero_cell_data(), family=family)
+    assert isinstance(fit.separation, ZeroCountSeparation)
+    assert fit.separation.columns == ("g[T.c]",)
+    assert fit.coef["g[T.c]"] < -15  # the estimate ran off towards -infinity...
+    assert "g[T.c] !" in str(fit.summary())  # ...and is marked as such
+    assert_flagged(fit, "zero counts")
+
+
+def test_zero_count_reference_level_names_the_term():
+    d = _zero_cell_data()
+    d["g"] = d["g"].replace({"a": "f", "c": "a"})  # the all-zero level is now the reference
+    fit, _ = fit_warns(gs.SeparationWarning, "every row at the reference level of g has y = 0", "y ~ g", d,
+                       family=gs.Poisson())
+    assert "Intercept" in fit.separation.columns
+
+
+def test_zero_cell_in_an_interaction():
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"g": np.repeat(["a", "b"], 40), "h": np.tile(["u", "v"], 40)})
+    d["y"] = rng.poisson(4, size=80).astype(float)
+    d.loc[(d.g == "b") & (d.h == "v"), "y"] = 0
+    fit, _ = fit_warns(gs.SeparationWarning, "zero counts", "y ~ g * h", d, family=gs.Poisson())
+    assert fit.separation.columns == ("g[T.b]:h[T.v]",)
+
+
+def test_no_separation_claimed_for_regular_count_fits():
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"g": np.repeat(list("abc"), 30)})
+    d["y"] = rng.poisson(np.where(d.g == "a", 0.3, 2.0))  # many zeros, but no all-zero cell
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.GLMStatWarning)
+        fit = gs.glm("y ~ g", d, family=gs.Poisson())
+    assert fit.separation is None
+
+
+@pytest.mark.parametrize("family,value", [(gs.Binomial(), 0.0), (gs.Binomial(), 1.0), (gs.Poisson(), 0.0),
+                                          (gs.QuasiBinomial(), 1.0)], ids=["binomial0", "binomial1", "poisson0", "quasibinomial1"])
+def test_constant_boundary_response(family, value):
+    """R returns an intercept near +/-25 with a huge standard error and no warning at all."""
+    d = pd.DataFrame({"y": np.full(30, value), "x": np.linspace(-1, 1, 30)})
+    fit, _ = fit_warns(gs.SeparationWarning, f"the response 'y' is {value:g} in every row: the maximum-likelihood "
+                       "estimate does not exist", "y ~ x", d, family=family)
+    assert isinstance(fit.separation, ConstantResponse)
+    assert set(fit.separation.columns) == {"Intercept", "x"}
+    assert "Intercept !" in str(fit.summary()) and "x !" in str(fit.summary())
+    assert_flagged(fit, "nothing to model")
+
+
+def test_saturated_binomial_with_more_columns_than_rows():
+    d = pd.DataFrame({"y": [0, 1, 0.0], "a": [0.3, 1.2, 2.2], "b": [1.0, 0.5, 2.5], "c": [0.1, 0.2, 0.4]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm("y ~ a + b + c", d, family=gs.Binomial())
+    cats = {w.category for w in caught}
+    assert gs.SeparationWarning in cats and gs.AliasingWarning in cats
+    assert fit.separation is not None
+    assert_flagged(fit, "separation")
+
+
+# -- constant response, perfect fit, zero residual df ---------------------------------------------------
+
+@pytest.mark.parametrize("family", [gs.Gaussian(), gs.Gamma(), gs.InverseGaussian(), gs.Gamma(link="log")],
+                         ids=lambda f: str(f))
+def test_constant_response_is_a_perfect_fit(family):
+    """R: t values of 1e16 and p-values of 1e-126 for y = 2 in every row (summary.glm warns about nothing)."""
+    d = pd.DataFrame({"y": np.full(12, 2.0), "x": np.linspace(0, 1, 12)})
+    fit, _ = fit_warns(gs.PerfectFitWarning, r"essentially perfect fit: the response 'y' is constant \(2 in every row\)",
+                       "y ~ x", d, family=family)
+    assert fit.dispersion < 1e-20
+    assert_flagged(fit, "essentially perfect fit")
+
+
+def test_exact_linear_response_is_a_perfect_fit():
+    d = pd.DataFrame({"x": np.linspace(0, 1, 12)})
+    d["y"] = 1 + 2 * d["x"]
+    fit, _ = fit_warns(gs.PerfectFitWarning, "the model reproduces the response exactly", "y ~ x", d)
+    assert_flagged(fit, "standard errors, test statistics and p-values are meaningless")
+
+
+def test_perfect_poisson_fit_is_not_flagged():
+    """With a fixed dispersion an exact fit is fine: the standard errors do not depend on the residuals."""
+    d = pd.DataFrame({"y": [1.0, 2.0, 4.0, 8.0], "x": [0, 1, 2, 3.0]})
+    d["y"] = np.exp(0.1 + 0.6 * d["x"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.GLMStatWarning)
+        warnings.simplefilter("ignore", gs.DataWarning)  # non-integer counts
+        fit = gs.glm("y ~ x", d, family=gs.Poisson())
+    assert fit.deviance < 1e-20 and np.all(np.isfinite(fit.std_errors))
+
+
+def test_no_residual_degrees_of_freedom():
+    d = pd.DataFrame({"y": [1.0, 2.5], "x": [2.0, 3.0]})
+    fit, _ = fit_warns(gs.PerfectFitWarning, r"no residual degrees of freedom \(2 rows, 2 coefficients\)", "y ~ x", d)
+    assert np.isnan(fit.dispersion) and fit.std_errors.isna().all()
+    assert_flagged(fit, "no residual degrees of freedom")
+
+
+def test_more_columns_than_rows():
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame(rng.normal(size=(3, 5)), columns=list("yabcd"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm("y ~ a + b + c + d", d)
+    msgs = [str(w.message) for w in caught]
+    assert any("the design has 5 columns but only 3 rows with a positive weight" in m for m in msgs), msgs
+    assert any(issubclass(w.category, gs.PerfectFitWarning) for w in caught)
+    assert fit.coef.isna().sum() == 2 and fit.aliased == ["c", "d"]
+    assert_flagged(fit, "the design has 5 columns but only 3 rows")
+    assert "(2 not defined because of singularities)" in str(fit.summary())
+
+
+# -- aliasing from the design ------------------------------------------------------------------------------
+
+def test_empty_cell_aliases_its_interaction_column():
+    rng = np.random.default_rng(2)
+    d = pd.DataFrame({"g": np.repeat(list("abc"), 20), "h": np.tile(list("uv"), 30)})
+    d["y"] = rng.normal(size=60)
+    d = d[~((d.g == "b") & (d.h == "v"))]
+    fit, _ = fit_warns(gs.AliasingWarning, r"g\[T.b\]:h\[T.v\] is zero in every row used \(an empty cell", "y ~ g * h", d)
+    assert np.isnan(fit.coef["g[T.b]:h[T.v]"]) and np.isnan(fit.std_errors["g[T.b]:h[T.v]"])
+    assert "NA" in str(fit.summary()) and "not defined because of singularities" in str(fit.summary())
+
+
+def test_constant_predictor_is_aliased_with_the_intercept():
+    d = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1.0], "x": [1, 2, 3, 4, 5, 6, 7.0], "k": 3.0})
+    fit, _ = fit_warns(gs.AliasingWarning, "k = 3", "y ~ x + k", d, family=gs.Binomial())
+    assert fit.aliased == ["k"]
+
+
+@pytest.mark.parametrize("column", [["a"] * 8, pd.Categorical(["a"] * 8, categories=["a", "b"])],
+                         ids=["string", "categorical-with-unused-level"])
+def test_factor_with_one_level_in_the_data(column):
+    """R stops: 'contrasts can be applied only to factors with 2 or more levels'; glmstat names the factor."""
+    d = pd.DataFrame({"y": np.arange(8.0), "x": np.linspace(0, 1, 8), "g": column})
+    with pytest.raises(gs.DataError, match="the term 'g' gives no columns in the 8 rows used: factor 'g' has the "
+                       "single level 'a'"):
+        gs.glm("y ~ x + g", d)
+
+
+def test_factor_with_one_level_after_dropping_missing_rows():
+    d = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "x": [1.0, 2, 3, np.nan, np.nan, np.nan], "g": list("aaabbb")})
+    with pytest.warns(gs.DroppedRowsWarning), pytest.raises(gs.DataError, match="check the rows dropped"):
+        gs.glm("y ~ x + g", d)
+
+
+# -- the iterations -------------------------------------------------------------------------------------------
+
+def test_non_convergence_reports_iterations_and_last_change():
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"x": rng.normal(size=50)})
+    d["y"] = rng.poisson(np.exp(1 + 0.3 * d["x"]))
+    fit, msgs = fit_warns(gs.ConvergenceWarning, r"IRLS did not converge in 2 iterations \(last relative deviance "
+                          r"change [0-9.e-]+, tol 1e-08\)", "y ~ x", d, family=gs.Poisson(), max_iter=2)
+    assert not fit.converged and fit.iterations == 2
+    assert_flagged(fit, "did not converge in 2 iterations")
+    assert "NOT converged" in repr(fit)
+
+
+def test_step_halving_exhausted():
+    """R: 'inner loop 1; cannot correct step size' for the same data, start and maxit = 1."""
+    d = pd.DataFrame({"y": [10, 8, 6, 4, 2, 0.01, 0.01, 0.01], "x": np.arange(8.0)})
+    with pytest.raises(gs.FitError, match="step-halving exhausted after 1 halvings at iteration 1"):
+        gs.glm("y ~ x", d, family=gs.Gamma(link="identity"), start=[0.01, 0.0], max_iter=1)
+    fit = gs.glm("y ~ x", d, family=gs.Gamma(link="identity"), start=[0.01, 0.0])
+    assert fit.boundary and fit.converged  # with room to halve, the same start reaches R's estimate
+    np.testing.assert_allclose(fit.coef, [5.650762, -0.805843], rtol=1e-6)
+
+
+def test_identity_link_reaching_the_edge_of_the_domain():
+    """R (maxit = 25): intercept 3.859291e-05, 'algorithm did not converge' -- as glmstat.  Given more iterations
+    the intercept goes to 0, a boundary optimum where the score equations fail: flagged, not printed as normal."""
+    d = pd.DataFrame({"y": [0, 5, 6, 7, 8.0], "x": [0, 1, 2, 3, 4.0]})
+    with pytest.warns(gs.ConvergenceWarning, match="did not converge in 25 iterations"):
+        fit25 = gs.glm("y ~ x", d, family=gs.Poisson(link="identity"))
+    np.testing.assert_allclose(fit25.coef, [3.859291e-05, 2.599981], rtol=1e-6)
+    fit, _ = fit_warns(gs.BoundaryWarning, r"the estimate is on the boundary of the parameter space: the fitted means "
+                       r"of 1 rows \(rows 0\) are at the edge of the poisson family's domain", "y ~ x", d,
+                       family=gs.Poisson(link="identity"), max_iter=200)
+    assert fit.converged and fit.fitted_values.iloc[0] < 1e-10
+    assert_flagged(fit, "standard errors, tests and intervals assume an interior maximum")
+
+
+def test_negative_binomial_without_overdispersion_information():
+    d = pd.DataFrame({"y": np.zeros(20), "x": np.linspace(0, 1, 20)})
+    with pytest.raises(gs.FitError, match="theta cannot be estimated"):
+        gs.glm("y ~ x", d, family=gs.NegativeBinomial())
+
+
+# -- no false alarms ---------------------------------------------------------------------------------------
+
+_NOISY = (gs.SeparationWarning, gs.PerfectFitWarning, gs.ConvergenceWarning)
+
+
+@pytest.mark.parametrize("case_id", [c for c in all_case_ids() if not load_ref(c).get("degenerate")])
+def test_reference_cases_raise_no_degeneracy_warning(case_id):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_ref_unsilenced(load_ref(case_id))
+    bad = [str(w.message) for w in caught if issubclass(w.category, _NOISY)]
+    assert not bad, bad
+
+
+def fit_ref_unsilenced(ref):
+    """A reference case fitted with default settings, its warnings left on."""
+    kw = {"family": family_of(ref["family"])}
+    if ref.get("weights"):
+        kw["weights"] = ref["weights"]
+    return gs.glm(ref["formula"], load_data(ref["data"]), **kw)
+

@@ -1,0 +1,93 @@
+"""One error and warning taxonomy: every user-facing error is a gs.GLMStatError (a ValueError), every warning a
+gs.GLMStatWarning; library exceptions (formulaic, pandas, numpy, user functions in context=) are wrapped with
+the original chained; the taxonomy is documented in docs/errors.md."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from formulaic.errors import FormulaicError
+
+import glmstat as gs
+from glmstat import errors
+
+ERRORS = [getattr(errors, n) for n in errors.__all__ if not issubclass(getattr(errors, n), Warning)]
+WARNINGS = [getattr(errors, n) for n in errors.__all__ if issubclass(getattr(errors, n), Warning)]
+DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+
+
+def test_taxonomy_shape():
+    assert {c.__name__ for c in ERRORS} >= {"GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError"}
+    assert {c.__name__ for c in WARNINGS} >= {"GLMStatWarning", "SeparationWarning", "ConvergenceWarning",
+                                              "DroppedRowsWarning", "AliasingWarning", "BoundaryWarning",
+                                              "PerfectFitWarning", "DataWarning"}
+    for cls in ERRORS:
+        assert issubclass(cls, gs.GLMStatError) and issubclass(cls, ValueError)
+    for cls in WARNINGS:
+        assert issubclass(cls, gs.GLMStatWarning) and issubclass(cls, UserWarning)
+
+
+@pytest.mark.parametrize("cls", ERRORS + WARNINGS, ids=lambda c: c.__name__)
+def test_every_class_is_exported_and_documented(cls):
+    assert getattr(gs, cls.__name__) is cls and cls.__name__ in gs.__all__
+    assert inspect.getdoc(cls)
+    assert f"`{cls.__name__}`" in DOC.read_text(), f"{cls.__name__} missing from docs/errors.md"
+
+
+def _bad_function(x):
+    raise ZeroDivisionError("inside the user's function")
+
+
+D = pd.DataFrame({"y": [0, 1, 0, 1, 1.0], "x": [1.0, 2, 3, 4, 5], "g": list("aabbc")})
+
+
+@pytest.mark.parametrize("call,cls,cause", [
+    (lambda: gs.glm("y ~ x +", D), gs.FormulaError, FormulaicError),
+    (lambda: gs.glm("y ~ f(x)", D, context={"f": _bad_function}), gs.FormulaError, ZeroDivisionError),
+    (lambda: gs.glm("f(y) ~ x", D, context={"f": _bad_function}), gs.FormulaError, ZeroDivisionError),
+    (lambda: gs.glm("y ~ x", {"y": [1.0, 2.0], "x": [1.0]}), gs.DataError, ValueError),
+    (lambda: gs.glm("y ~ I(x if x else 1)", D), gs.FormulaError, Exception),
+    (lambda: gs.links.Power("two"), gs.FamilyError, ValueError),
+    (lambda: gs.NegativeBinomial(theta="two"), gs.FamilyError, ValueError),
+    (lambda: gs.Tweedie(var_power="two"), gs.FamilyError, ValueError),
+], ids=["formula-syntax", "context-function", "context-function-lhs", "dict-lengths", "term-evaluation",
+        "power-link", "theta", "var-power"])
+def test_library_exceptions_are_wrapped_and_chained(call, cls, cause):
+    with pytest.raises(cls) as info:
+        call()
+    chain, e = [], info.value.__cause__
+    while e is not None:  # formulaic wraps the user's exception in its own, chained the same way
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    assert chain, "the original exception is not chained"
+    assert any(isinstance(e, cause) for e in chain), chain
+
+
+@pytest.mark.parametrize("call", [
+    lambda: gs.glm("y ~ nope", D),                                  # KeyError in a raw lookup
+    lambda: gs.glm("y ~ x", D, weights="nope"),                     # KeyError
+    lambda: gs.glm("y ~ 0 + z", D.assign(z=0.0)),                   # singular / empty design: LinAlgError
+    lambda: gs.glm("y ~ x", D.assign(x=np.inf)),                    # non-finite: LinAlgError / ValueError
+    lambda: gs.glm("y ~ g", D.assign(g=pd.date_range("2020", periods=5))),  # numpy ufunc type error
+    lambda: gs.glm("y ~ x", D, family=gs.Binomial(), weights=np.zeros(5)),   # empty reductions
+    lambda: gs.glm("y ~ x", D, family=gs.NegativeBinomial(), start=[0.0]),   # shape mismatch
+    lambda: gs.glm("y ~ x", D.iloc[:0]),                            # empty frame
+    lambda: gs.glm("y ~ x", D, family=gs.Binomial(), offset=np.ones((5, 2))),  # shape
+], ids=["missing-column", "missing-weights-column", "all-zero-design", "inf", "dates", "zero-weights",
+        "start-shape", "empty", "offset-shape"])
+def test_no_raw_library_exception_reaches_the_user(call):
+    with pytest.raises(gs.GLMStatError) as info:
+        call()
+    assert str(info.value)  # and it says what happened
+
+
+def test_results_argument_errors_are_in_the_taxonomy():
+    fit = gs.glm("y ~ x", D, family=gs.Binomial())
+    with pytest.raises(gs.GLMStatError, match="unknown residual kind 'raw'"):
+        fit.residuals("raw")
+    with pytest.raises(gs.GLMStatError, match="level must be between 0 and 1, got 95"):
+        fit.conf_int(level=95)

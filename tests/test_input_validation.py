@@ -1,0 +1,345 @@
+"""Input validation before any fitting: every bad input is refused with the right gs.GLMStatError subclass and
+a message that names the column / value / row count and what to do."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+
+
+@pytest.fixture()
+def d() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 30
+    return pd.DataFrame({
+        "y": rng.integers(0, 2, n).astype(float), "x": rng.normal(size=n), "count": rng.poisson(3, n).astype(float),
+        "g": rng.choice(list("abc"), n), "pos": rng.gamma(2, 1, n), "expo": rng.uniform(1, 3, n),
+        "Solar.R": rng.normal(size=n),
+    })
+
+
+def refuse(cls, match, formula, data, **kw):
+    with pytest.raises(cls, match=match) as info:
+        gs.glm(formula, data, **kw)
+    assert isinstance(info.value, gs.GLMStatError) and isinstance(info.value, ValueError)
+    return info.value
+
+
+# -- names and formulas ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("formula,name,hint", [
+    ("y ~ xx", "xx", "'x'"),
+    ("y ~ x + cuont", "cuont", "'count'"),
+    ("yy ~ x", "yy", "'y'"),
+    ("y ~ log(poss)", "poss", "'pos'"),
+    ("y ~ I(xx^2)", "xx", "'x'"),
+    ("count ~ x + offset(log(expos))", "expos", "'expo'"),
+    ("cbind(count, faill) ~ x", "faill", None),
+    ("y ~ Solar_R", "Solar_R", "'Solar.R'"),
+])
+def test_unknown_column_is_named_with_suggestions(d, formula, name, hint):
+    fam = gs.Binomial() if formula.startswith("cbind") else gs.Gaussian()
+    e = refuse(gs.FormulaError, f"the formula uses '{name}', which is not a column of the data", formula, d, family=fam)
+    if hint:
+        assert f"did you mean {hint}" in str(e)
+
+
+@pytest.mark.parametrize("formula,match", [
+    ("y ~ x +", "cannot parse the right-hand side 'x \\+'"),
+    ("y ~ (x", "cannot parse the right-hand side"),
+    ("y ~ x ++* g", "cannot parse the right-hand side"),
+    ("y ~ I(x", "cannot parse|unbalanced"),
+    ("y x", "must have one '~'"),
+    ("~ x", "must have one '~' with a response on the left"),
+    ("y ~ x ~ g", "must have one '~'"),
+    ("y ~ ", "must have one '~'"),
+    ("log(y ~ x", "cannot parse|must have one"),
+    ("y ~ x | g", "has '\\|' or '~' at the top level"),
+    ("y ~ x - offset(expo)", "'- offset\\(...\\)' is not supported"),
+])
+def test_formula_syntax_errors(d, formula, match):
+    refuse(gs.FormulaError, match, formula, d)
+
+
+@pytest.mark.parametrize("formula", [None, 3, ["y ~ x"], b"y ~ x"])
+def test_formula_must_be_a_string(d, formula):
+    refuse(gs.FormulaError, "formula must be a string such as 'y ~ x1 \\+ x2'", formula, d)
+
+
+def test_formula_leaving_no_coefficient_is_an_empty_model_as_in_r(d):
+    fit = gs.glm("y ~ 0", d)  # R: no coefficients, mu = 0 (the inverse link of a zero offset)
+    assert fit.rank == 0 and fit.deviance == pytest.approx(float(np.sum(np.asarray(d["y"], float) ** 2)))
+
+
+def test_formula_term_that_fails_to_evaluate_is_chained(d):
+    e = refuse(gs.FormulaError, "cannot build the design for 'I\\(x if x else 0\\)'", "y ~ I(x if x else 0)", d)
+    assert e.__cause__ is not None
+
+
+# -- the data object ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data,name", [([1, 2, 3], "list"), (np.ones((3, 2)), "ndarray"), (None, "NoneType"),
+                                       ("y,x\n1,2", "str"), (pd.Series([1.0, 2.0]), "Series")])
+def test_data_must_be_a_dataframe_or_dict(data, name):
+    refuse(gs.DataError, f"data must be a pandas DataFrame or a dict of columns, got {name}", "y ~ x", data)
+
+
+def test_dict_of_arrays_is_accepted_and_equals_the_dataframe(d):
+    as_dict = {c: d[c].to_numpy() for c in ["y", "x"]}
+    a = gs.glm("y ~ x", as_dict, family=gs.Binomial())
+    b = gs.glm("y ~ x", d, family=gs.Binomial())
+    np.testing.assert_array_equal(a.coef.to_numpy(), b.coef.to_numpy())
+
+
+def test_dict_with_unequal_lengths():
+    e = refuse(gs.DataError, "data columns must all have the same length", "y ~ x", {"y": [0, 1, 0.0], "x": [1, 2.0]})
+    assert isinstance(e.__cause__, ValueError)
+
+
+def test_duplicate_column_names(d):
+    dd = d[["y", "x", "pos"]].copy()
+    dd.columns = ["y", "x", "x"]
+    refuse(gs.DataError, "data has duplicate column names: x; rename them", "y ~ x", dd)
+
+
+def test_empty_data(d):
+    refuse(gs.DataError, "data has no rows", "y ~ x", d.iloc[:0])
+
+
+def test_no_complete_rows(d):
+    refuse(gs.DataError, "no complete rows: every row has a missing value in a model variable \\(x\\)", "y ~ x",
+           d.assign(x=np.nan))
+
+
+def test_missing_values_with_na_action_raise(d):
+    dd = d.copy()
+    dd.loc[[0, 4, 9], "x"] = np.nan
+    refuse(gs.DataError, "3 rows have missing values \\(x: 3\\) and na_action='raise'", "y ~ x", dd, na_action="raise")
+
+
+def test_unknown_na_action(d):
+    refuse(gs.DataError, "na_action must be 'drop' or 'raise', got 'omit'", "y ~ x", d, na_action="omit")
+
+
+@pytest.mark.parametrize("column,what", [
+    (pd.date_range("2020-01-01", periods=30), "dates"),
+    (pd.to_timedelta(np.arange(30), "D"), "time spans"),
+    (np.arange(30) + 1j, "complex numbers"),
+])
+def test_column_types_without_a_numeric_reading(d, column, what):
+    refuse(gs.DataError, f"column 't' holds {what}", "y ~ x + t", d.assign(t=column))
+
+
+# -- the response and the family's support ------------------------------------------------------------------
+
+@pytest.mark.parametrize("family,values,domain", [
+    (gs.Binomial(), [0.0, 1.5], r"\[0, 1\]"),
+    (gs.Binomial(), [0.0, -0.2], r"\[0, 1\]"),
+    (gs.QuasiBinomial(), [0.0, 2.0], r"\[0, 1\]"),
+    (gs.Poisson(), [3.0, -1.0], r"\[0, inf\)"),
+    (gs.QuasiPoisson(), [3.0, -1.0], r"\[0, inf\)"),
+    (gs.NegativeBinomial(), [3.0, -2.0], r"\[0, inf\)"),
+    (gs.NegativeBinomial(theta=2), [3.0, -2.0], r"\[0, inf\)"),
+    (gs.Gamma(), [1.0, 0.0], r"\(0, inf\)"),
+    (gs.Gamma(), [1.0, -3.0], r"\(0, inf\)"),
+    (gs.InverseGaussian(), [1.0, 0.0], r"\(0, inf\)"),
+    (gs.Tweedie(var_power=1.5), [1.0, -1.0], r"\[0, inf\)"),
+    (gs.Tweedie(var_power=3), [1.0, 0.0], r"\(0, inf\)"),
+])
+def test_response_outside_the_support(d, family, values, domain):
+    dd = d.assign(r=np.resize(np.array(values[:1] * 3 + values[1:]), len(d)))
+    n_bad = int(np.sum(dd["r"] == values[1]))
+    refuse(gs.DataError, f"the response 'r' must lie in {domain} for the {family.name} family; row 3 has "
+           f"{values[1]:g} \\({n_bad} rows outside\\)", "r ~ x", dd, family=family)
+
+
+def test_non_integer_successes_in_cbind(d):
+    dd = d.assign(s=np.resize([1.0, 2.5, 3.0], len(d)), f=2.0)
+    refuse(gs.DataError, "cbind\\(\\) needs whole numbers of successes and failures .* row 1 has 2.5 successes of "
+           "4.5 \\(10 rows\\); round the counts, or use glmstat.QuasiBinomial\\(\\)", "cbind(s, f) ~ x", dd,
+           family=gs.Binomial())
+    gs.glm("cbind(s, f) ~ x", dd, family=gs.QuasiBinomial())  # no error: quasi-likelihood takes them
+
+
+def test_negative_counts_in_cbind(d):
+    refuse(gs.DataError, "'f' must be non-negative counts; row 0 has -1", "cbind(s, f) ~ x",
+           d.assign(s=1.0, f=np.r_[-1.0, np.ones(len(d) - 1)]), family=gs.Binomial())
+
+
+def test_non_integer_successes_from_weights_warn_as_r(d):
+    with pytest.warns(gs.DataWarning, match="non-integer number of successes \\(weights x response = 0.66"):
+        gs.glm("p ~ x", d.assign(p=0.33), family=gs.Binomial(), weights=np.full(len(d), 2.0))
+
+
+@pytest.mark.parametrize("family", [gs.Poisson(), gs.NegativeBinomial(theta=3)], ids=lambda f: f.name)
+def test_non_integer_counts_warn(d, family):
+    with pytest.warns(gs.DataWarning, match="has non-integer values \\(row 0 has 1.5; 30 rows\\).*AIC"):
+        gs.glm("c ~ x", d.assign(c=1.5), family=family)
+
+
+@pytest.mark.parametrize("family", [gs.Poisson(), gs.NegativeBinomial(), gs.Gaussian(), gs.Gamma()],
+                         ids=lambda f: f.name)
+def test_non_numeric_response(d, family):
+    refuse(gs.DataError, "the response 'g' must be numeric, but it holds '[abc]'", "g ~ x", d, family=family)
+
+
+def test_binomial_factor_response_with_three_levels(d):
+    refuse(gs.DataError, "the binomial response 'g' has 3 levels \\(a, b, c\\); it needs two", "g ~ x", d,
+           family=gs.Binomial())
+
+
+# -- infinite values --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("formula,column,match", [
+    ("y ~ x", "x", "the design column 'x' has infinite values"),
+    ("pos ~ x", "pos", "the response 'pos' has infinite values"),
+    ("y ~ I(1/(x - x))", None, "the design column 'I\\(1 / \\(x - x\\)\\)' has infinite values"),
+    ("count ~ x + offset(log(expo))", "expo", "the offset has infinite values"),
+])
+def test_infinite_values(d, formula, column, match):
+    dd = d.copy()
+    if column:
+        dd.loc[3, column] = np.inf
+    fam = gs.Poisson() if formula.startswith("count") else gs.Gamma() if formula.startswith("pos") else gs.Gaussian()
+    refuse(gs.DataError, match, formula, dd, family=fam)
+
+
+def test_infinite_weights(d):
+    refuse(gs.DataError, "weights must be finite and non-negative; row 2 has inf", "y ~ x", d,
+           weights=np.r_[1.0, 1.0, np.inf, np.ones(len(d) - 3)])
+
+
+@pytest.mark.parametrize("column,match", [("x", "the design column 'x' has values as large as 1e\\+120"),
+                                          ("y", "the response 'y' has values as large as 1e\\+120")])
+def test_values_whose_squares_overflow(d, column, match):
+    dd = d.copy()
+    dd.loc[0, column] = 1e120
+    refuse(gs.DataError, match + ".*rescale", "y ~ x", dd)
+
+
+def test_column_too_tiny_for_double_precision(d):
+    refuse(gs.DataError, "the design column 'x' has no value larger than .*underflow", "y ~ x", d.assign(x=d.x * 1e-200))
+
+
+# -- weights and offsets -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("weights,match", [
+    (-np.ones(30), "weights must be finite and non-negative; row 0 has -1"),
+    (np.ones(29), "weights has 29 values but the data has 30 rows"),
+    (np.ones(31), "weights has 31 values but the data has 30 rows"),
+    ("ww", "weights='ww' names no column of the data; columns are y, x, count"),
+    ("g", "weights column 'g' must be numeric, but it holds '[abc]'"),
+    (np.ones((30, 2)), "weights must be one value per row, but it has shape \\(30, 2\\)"),
+    (np.zeros(30), "every row used has zero weights"),
+    (pd.Series(np.ones(30), index=np.arange(100, 130)), "weights is a Series whose index does not match"),
+])
+def test_bad_weights(d, weights, match):
+    refuse(gs.DataError, match, "y ~ x", d, family=gs.Binomial(), weights=weights)
+
+
+def test_missing_weights_drop_rows_and_are_counted(d):
+    w = np.ones(len(d))
+    w[[1, 2]] = np.nan
+    with pytest.warns(gs.DroppedRowsWarning, match="2 of 30 rows dropped for missing values \\(weights: 2\\)"):
+        fit = gs.glm("y ~ x", d, family=gs.Binomial(), weights=w)
+    assert fit.n_dropped == 2 and 1 not in fit.rows_used and 2 not in fit.rows_used
+
+
+def test_series_weights_are_aligned_by_label(d):
+    w = pd.Series(np.arange(1.0, 31.0), index=d.index)[::-1]  # same labels, reversed order
+    a = gs.glm("x ~ 1", d, weights=w)
+    b = gs.glm("x ~ 1", d, weights=np.arange(1.0, 31.0))
+    assert a.coef.iloc[0] == pytest.approx(b.coef.iloc[0], rel=1e-14)
+
+
+@pytest.mark.parametrize("offset,match", [
+    (np.ones(32), "offset has 32 values but the data has 30 rows"),
+    ("nope", "offset='nope' names no column of the data"),
+    ("g", "offset column 'g' must be numeric"),
+    (np.ones((30, 2)), "offset must be one value per row, but it has shape \\(30, 2\\)"),
+    (np.r_[np.inf, np.ones(29)], "the offset has infinite values"),
+])
+def test_bad_offsets(d, offset, match):
+    refuse(gs.DataError, match, "count ~ x", d, family=gs.Poisson(), offset=offset)
+
+
+# -- family, link and control ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: gs.Binomial(link="inverse"), "link 'inverse' is not available for the binomial family; use one of logit"),
+    (lambda: gs.Poisson(link="logit"), "link 'logit' is not available for the poisson family"),
+    (lambda: gs.Gamma(link="probit"), "link 'probit' is not available for the Gamma family"),
+    (lambda: gs.Gaussian(link="foo"), "link 'foo' is not available for the gaussian family"),
+    (lambda: gs.Gamma(link=3), "unknown link 3; links are identity, log"),
+    (lambda: gs.links.Power("x"), "Power link needs a number, got 'x'"),
+    (lambda: gs.links.Power(np.inf), "Power link needs a finite power"),
+    (lambda: gs.Quasi(variance="mu^4"), "unknown quasi variance 'mu\\^4'"),
+])
+def test_invalid_family_or_link(make, match):
+    with pytest.raises(gs.FamilyError, match=match):
+        make()
+
+
+@pytest.mark.parametrize("theta", [0, -1, np.nan, np.inf, "a", True, [1]])
+def test_invalid_theta(theta):
+    with pytest.raises(gs.FamilyError, match="theta must be a positive"):
+        gs.NegativeBinomial(theta=theta)
+
+
+@pytest.mark.parametrize("p,match", [(0.5, "no Tweedie distribution exists for 0 < var_power < 1"),
+                                     (0.999, "no Tweedie distribution exists"),
+                                     (np.nan, "var_power must be a finite number"),
+                                     (True, "var_power must be a finite number"),
+                                     ("x", "var_power must be a number"), (None, "var_power must be a number")])
+def test_invalid_var_power(p, match):
+    with pytest.raises(gs.FamilyError, match=match):
+        gs.Tweedie(var_power=p)
+
+
+def test_tweedie_positional_var_power():
+    assert gs.Tweedie(1.5).var_power == 1.5 and gs.Tweedie(1.5).link_power == -0.5
+    assert gs.Tweedie(2, 0).link.name == "log"
+    with pytest.raises(gs.FamilyError, match="Tweedie takes link_power=, not link="):
+        gs.Tweedie(1.5, link="log")
+
+
+@pytest.mark.parametrize("family,match", [
+    ("binomial", "family='binomial' is a name; pass a family object such as glmstat.Binomial\\(\\)"),
+    (gs.Binomial, "family=Binomial is the class; pass an instance: family=glmstat.Binomial\\(\\)"),
+    (3, "family must be a glmstat family such as glmstat.Binomial\\(\\), got int 3"),
+])
+def test_family_must_be_an_instance(d, family, match):
+    refuse(gs.FamilyError, match, "y ~ x", d, family=family)
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"tol": 0}, "tol must be a positive number, got 0"), ({"tol": -1e-8}, "tol must be a positive number"),
+    ({"tol": np.nan}, "tol must be a positive number"), ({"tol": "small"}, "tol must be a positive number"),
+    ({"tol": True}, "tol must be a positive number"),
+    ({"max_iter": 0}, "max_iter must be a positive integer, got 0"), ({"max_iter": 2.5}, "max_iter must be a positive integer"),
+    ({"max_iter": True}, "max_iter must be a positive integer"),
+    ({"start": [1.0]}, "start= needs 2 finite coefficients, one per model column; got \\(1,\\)"),
+    ({"start": [np.nan, 1.0]}, "start= needs 2 finite coefficients"),
+])
+def test_invalid_control(d, kw, match):
+    refuse(gs.FitError, match, "y ~ x", d, family=gs.Binomial(), **kw)
+
+
+def test_unknown_method(d):
+    refuse(gs.GLMStatError, "unknown method 'ml'; use one of irls, firth", "y ~ x", d, method="ml")
+
+
+def test_context_must_be_a_mapping(d):
+    refuse(gs.FormulaError, "context= must be a mapping of names to values, got list", "y ~ x", d, context=[1])
+
+
+def test_valid_input_passes_every_check(d):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = gs.glm("count ~ x + g + offset(log(expo))", d, family=gs.Poisson(), weights=np.ones(len(d)))
+    assert fit.converged and fit.nobs == 30
