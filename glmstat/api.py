@@ -18,6 +18,7 @@ from .errors import (
 from .families import Family, Gaussian
 from .frontend import ModelFrame, build_model_frame
 from .results import FitInfo, GLMResults
+from .structured import design_of
 
 __all__ = ["glm"]
 
@@ -126,7 +127,8 @@ def glm(
             DroppedRowsWarning, stacklevel=2,
         )
     _check_response(frame, family)
-    source = InMemorySource(frame.X, frame.y, frame.prior_weights * frame.trials, frame.trials, frame.offset)
+    source = InMemorySource(design_of(frame), frame.y, frame.prior_weights * frame.trials, frame.trials,
+                            frame.offset)
     if method == "firth":
         from .firth import fit_firth
 

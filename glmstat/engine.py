@@ -27,6 +27,7 @@ from .design import DesignSource
 from .errors import FitError
 from .families import Family
 from .linalg import GramReducer, QRReducer, StepFactor, factor_gram, factor_qr
+from .working import generic, kernel_for
 
 __all__ = ["Control", "FitState", "irls"]
 
@@ -76,7 +77,8 @@ class FitState:
     deviance_history: tuple[float, ...]
 
 
-def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool) -> PassResult:
+def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool,
+          kernel=None) -> PassResult:
     """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu)."""
     link = family.link
     p = source.n_cols
@@ -84,32 +86,25 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
     dev = pearson = sw = 0.0
     n_ok = n_boundary = 0
     valid = True
-    lo, hi = family.mu_domain.low, family.mu_domain.high
-    edge = 10 * np.finfo(float).eps
+    if kernel is None:
+        kernel = kernel_for(family)
     for b in source.blocks():
         if beta is None:
             with np.errstate(all="ignore"):
                 eta = link.link(family.start_mu(b.y, b.weights))
+            wk = generic(family, b.y, b.weights, eta, start_offset=b.offset)
         else:
-            eta = b.X @ beta + b.offset
-        with np.errstate(all="ignore"):
-            mu = link.inverse(eta)
-            dev += float(np.sum(b.weights * family.unit_deviance(b.y, mu)))
-            valid = valid and link.valid_eta(eta) and family.valid_mu(mu)
-            mu_eta = link.mu_eta(eta)
-            var = family.variance(mu)
-            good = (b.weights > 0) & (mu_eta != 0)
-            r = (b.y - mu) / mu_eta
-            ww = np.where(good, b.weights * mu_eta * mu_eta / var, 0.0)
-            r = np.where(good, r if beta is not None else eta - b.offset + r, 0.0)
-            pearson += float(np.sum(np.where(good, b.weights * (b.y - mu) ** 2 / var, 0.0)))
-        if np.any(good & ~(np.isfinite(var) & (var > 0))):
-            valid = False
+            eta = b.X @ beta
+            eta += b.offset
+            wk = kernel(b.y, b.weights, eta)
+        dev += wk.deviance
+        pearson += wk.pearson
+        valid = valid and wk.valid
         n_ok += int(np.count_nonzero(b.weights > 0))
         sw += float(np.sum(b.weights))
-        n_boundary += int(np.count_nonzero((mu - lo < edge) | (hi - mu < edge)))
+        n_boundary += wk.n_boundary
         if valid:
-            reducer.add(b.X, ww, r)
+            reducer.add(b.X, wk.W, wk.r)
     return PassResult(dev, valid and np.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer)
 
 
@@ -169,7 +164,9 @@ def irls(
     else:
         beta = None
     kept = np.ones(p, dtype=bool)
-    use_qr = True  # the first factorisation finds aliased columns the way R's QR does
+    # The Gram path first: when the equilibrated X'WX is well conditioned no column can be aliased at R's
+    # QR tolerance, so R's aliasing is only looked for (with the QR reducer) when the Cholesky path refuses.
+    use_qr = False
     res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept)
     if not res.valid or fac is None:
         raise FitError(

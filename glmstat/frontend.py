@@ -22,6 +22,7 @@ from formulaic.errors import FormulaicError
 from .errors import DataError, FormulaError
 from .families import Family
 from .formula import ParsedFormula, check_expression, clean_message, namespace, parse_formula, rhs_factors, safe_eval
+from .structured import LazyDense
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data"]
 
@@ -41,9 +42,13 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class ModelFrame:
-    """The model's arrays for the rows used, plus the record of what was dropped."""
+    """The model's arrays for the rows used, plus the record of what was dropped.
 
-    X: np.ndarray
+    ``X`` reads as the dense design; the fast front end stores a structured one (factor codes, not dummy
+    columns), densified only when ``X`` is read -- fitting uses ``structured.design_of(frame)``.
+    """
+
+    X: np.ndarray = LazyDense()
     column_names: tuple[str, ...]
     term_labels: tuple[str, ...]
     term_columns: tuple[tuple[int, ...], ...]
@@ -177,6 +182,12 @@ def build_model_frame(
     """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring."""
     if na_action not in ("drop", "raise"):
         raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
+    from .fastframe import fast_model_frame  # simple formulas: no formulaic, factors as codes
+
+    fast = fast_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
+                            context=context)
+    if fast is not None:
+        return fast
     df = as_frame(data)
     n = len(df)
     pf = parse_formula(formula)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg as sla
 
+from .structured import StructuredGram
+
 __all__ = ["ALIAS_TOL", "GramReducer", "QRReducer", "StepFactor", "factor_gram", "factor_qr"]
 
 #: R's glm.fit tolerance for aliasing in its QR (``min(1e-7, epsilon / 1000)`` at the default epsilon).
@@ -34,16 +36,36 @@ GRAM_MAX_COND = 1e10
 
 
 class GramReducer:
-    """Accumulates G = X'WX and u = X'W r over blocks."""
+    """Accumulates G = X'WX and u = X'W r over blocks.
+
+    A block's design is a dense ndarray or a :class:`~glmstat.structured.StructuredDesign` (numeric columns
+    plus factor codes), whose products are formed without expanding the factors.
+    """
 
     def __init__(self, p: int) -> None:
-        self.gram = np.zeros((p, p))
-        self.score = np.zeros(p)
+        self._gram = np.zeros((p, p))
+        self._score = np.zeros(p)
+        self._structured: StructuredGram | None = None
 
-    def add(self, X: np.ndarray, w: np.ndarray, r: np.ndarray) -> None:
+    def add(self, X, w: np.ndarray, r: np.ndarray) -> None:
+        if not isinstance(X, np.ndarray):
+            if self._structured is None:
+                self._structured = StructuredGram(X)
+            self._structured.add(X, w, r)
+            return
         A = X * np.sqrt(w)[:, None]  # block-sized temporary; A.T @ A dispatches to syrk
-        self.gram += A.T @ A
-        self.score += X.T @ (w * r)
+        self._gram += A.T @ A
+        self._score += X.T @ (w * r)
+
+    @property
+    def gram(self) -> np.ndarray:
+        """X'WX."""
+        return self._gram if self._structured is None else self._gram + self._structured.gram
+
+    @property
+    def score(self) -> np.ndarray:
+        """X'W r."""
+        return self._score if self._structured is None else self._score + self._structured.score
 
 
 class QRReducer:
@@ -53,7 +75,9 @@ class QRReducer:
         self.p = p
         self.R = np.zeros((0, p + 1))
 
-    def add(self, X: np.ndarray, w: np.ndarray, r: np.ndarray) -> None:
+    def add(self, X, w: np.ndarray, r: np.ndarray) -> None:
+        if not isinstance(X, np.ndarray):
+            X = X.toarray()  # a structured block: the QR needs its dense rows
         sw = np.sqrt(w)
         A = np.empty((X.shape[0], self.p + 1))
         np.multiply(X, sw[:, None], out=A[:, : self.p])

@@ -26,6 +26,7 @@ from .diagnostics import AliasInfo, SeparationInfo
 from .engine import FitState
 from .families import Family
 from .frontend import ModelFrame
+from .structured import design_of
 
 __all__ = ["GLMResults"]
 
@@ -293,7 +294,7 @@ class GLMResults:
     def _eta_mu(self) -> tuple[np.ndarray, np.ndarray]:
         f = self._frame
         b = np.where(self._state.kept, self._state.coef, 0.0)
-        eta = f.X @ b + f.offset
+        eta = design_of(f) @ b + f.offset
         return eta, self.family.link.inverse(eta)
 
     @property
