@@ -19,6 +19,7 @@ from .families import Family, Gaussian
 from .frontend import ModelFrame, build_model_frame
 from .results import FitInfo, GLMResults
 from .structured import design_of
+from .working import null_eta
 
 __all__ = ["glm"]
 
@@ -46,7 +47,7 @@ def _check_response(frame: ModelFrame, family: Family) -> None:
         )
     if family.binomial_response:
         m = w * y
-        frac = np.abs(m - np.round(m)) > 1e-3
+        frac = np.abs(m - np.rint(m)) > 1e-3
         if frac.any() and family.fixed_dispersion:
             i = int(np.flatnonzero(frac)[0])
             warnings.warn(
@@ -60,8 +61,11 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
                   control: Control) -> float:
     """Deviance of the intercept-only model (R: refitted with the offset when there is one)."""
     y, w, off = source.y, source.weights, source.offset
+    closed = null_eta(family, y, w, off) if intercept_col is not None and has_offset else None
     if intercept_col is None:
         mu = family.link.inverse(off)
+    elif closed is not None:
+        mu = family.link.inverse(closed)
     elif has_offset:
         return irls(source.with_columns(np.array([intercept_col])), family, control).deviance
     else:

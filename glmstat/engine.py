@@ -19,6 +19,7 @@ evaluates the covariance with the weights of the step before).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +28,8 @@ from .design import DesignSource
 from .errors import FitError
 from .families import Family
 from .linalg import GramReducer, QRReducer, StepFactor, factor_gram, factor_qr
-from .working import generic, kernel_for
+from ._threads import single_threaded_blas
+from .working import kernel_for
 
 __all__ = ["Control", "FitState", "irls"]
 
@@ -92,7 +94,9 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
         if beta is None:
             with np.errstate(all="ignore"):
                 eta = link.link(family.start_mu(b.y, b.weights))
-            wk = generic(family, b.y, b.weights, eta, start_offset=b.offset)
+            wk = kernel(b.y, b.weights, eta)
+            # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
+            wk = dataclasses.replace(wk, r=np.where(wk.W > 0, wk.r + (eta - b.offset), 0.0))
         else:
             eta = b.X @ beta
             eta += b.offset
@@ -156,6 +160,11 @@ def irls(
     -------
     FitState
     """
+    with single_threaded_blas():
+        return _irls(source, family, control, start)
+
+
+def _irls(source: DesignSource, family: Family, control: Control, start: np.ndarray | None) -> FitState:
     p = source.n_cols
     if start is not None:
         beta = np.asarray(start, dtype=float)

@@ -134,10 +134,13 @@ class StructuredDesign:
     def _cell_codes(self, g: _Group) -> np.ndarray:
         if len(g.members) == 1:
             return self.factors[g.members[0]].codes
-        dtype = np.int32 if g.n_cells < 2**31 else np.int64
-        cell = np.zeros(self.n_rows, dtype=dtype)
+        cell = None
         for f, st in zip(g.members, g.strides):
-            cell += self.factors[f].codes.astype(dtype) * st
+            c = self.factors[f].codes
+            if cell is None:
+                cell = c.astype(np.intp) * st  # a new array: the codes themselves are never modified
+            else:
+                cell += c * st if st != 1 else c
         return cell
 
     # -- ndarray-like --------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from scipy import special
 
 from .families import Binomial, Family, Gamma, Gaussian, Poisson
 
-__all__ = ["Working", "generic", "kernel_for"]
+__all__ = ["Working", "generic", "kernel_for", "null_eta"]
 
 _EPS = np.finfo(float).eps
 _EDGE = 10 * _EPS
@@ -167,3 +167,26 @@ def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray],
         return generic(family, y, w, eta) if out is None else out
 
     return kernel
+
+
+def null_eta(family: Family, y: np.ndarray, w: np.ndarray, offset: np.ndarray) -> np.ndarray | None:
+    """The linear predictor b0 + offset of the intercept-only model where b0 has a closed form, else None.
+
+    The score equation of the intercept, sum w (y - mu) g'(mu)^{-1} / V(mu) = 0, solves in closed form for
+    Poisson/log (b0 = log(sum w y / sum w e^offset)), Gamma/log (b0 = log(sum w y e^-offset / sum w)) and
+    Gaussian/identity (b0 = sum w (y - offset) / sum w).
+    """
+    link = family.link.name
+    sw = float(np.sum(w))
+    if sw <= 0:
+        return None
+    with np.errstate(all="ignore"):
+        if isinstance(family, Poisson) and link == "log":
+            b0 = np.log(float(w @ y) / float(w @ np.exp(offset)))
+        elif isinstance(family, Gamma) and link == "log":
+            b0 = np.log(float(w @ (y * np.exp(-offset))) / sw)
+        elif isinstance(family, Gaussian) and link == "identity":
+            b0 = float(w @ (y - offset)) / sw
+        else:
+            return None
+    return b0 + offset if np.isfinite(b0) else None
