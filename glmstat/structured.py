@@ -255,6 +255,63 @@ class StructuredDesign:
             out[f.columns[ok]] = s[ok]
         return out
 
+    def quadratic_diag(self, C: np.ndarray, block_rows: int = 65536) -> np.ndarray:
+        """q_i = x_i' C x_i for every row (C: p x p, symmetric), without forming X.
+
+        With the blocks of C by column kind (intercept 0, numeric d, factor levels), a row with numeric
+        values x_d and cell c has q = C_00 + x_d' (C_dd x_d + 2 (C_0d + v_c)) + k_c, where per cell
+        v_c = sum_f C_{d, f(c)} and k_c = sum_f (C_{f(c) f(c)} + 2 C_{0 f(c)}) + 2 sum_{f<g} C_{f(c) g(c)}
+        over the group's factors, plus 2 C_{f(c) g(c)} for pairs of factors in different groups.
+        """
+        p = self.n_cols
+        Cz = np.zeros((p + 1, p + 1))  # index -1 (a reference level, or no intercept) reads a zero
+        Cz[:p, :p] = np.nan_to_num(C)
+        i0 = p if self.intercept is None else self.intercept
+        dc = self.dense_cols
+        cdd = Cz[np.ix_(dc, dc)]
+        c0d = Cz[i0, dc]
+        consts, vecs = [], []
+        for g in self._groups:
+            const = np.zeros(g.n_cells)
+            vec = np.zeros((g.n_cells, dc.size))
+            cols = [self.factors[f].columns[lev] for f, lev in zip(g.members, g.level_of_cell)]
+            for a, ca in enumerate(cols):
+                const += Cz[ca, ca] + 2 * Cz[i0, ca]
+                if dc.size:
+                    vec += Cz[np.ix_(ca, dc)]
+                for cb in cols[a + 1:]:
+                    const += 2 * Cz[ca, cb]
+            consts.append(const)
+            vecs.append(vec)
+        gid = {f: gi for gi, g in enumerate(self._groups) for f in g.members}
+        cross = []
+        nf = len(self.factors)
+        for a in range(nf):
+            for b in range(a + 1, nf):
+                if gid[a] != gid[b]:
+                    fa, fb = self.factors[a], self.factors[b]
+                    cross.append((a, b, 2 * Cz[np.ix_(fa.columns, fb.columns)]))
+        out = np.empty(self.n_rows)
+        for start in range(0, self.n_rows, block_rows):
+            blk = self.rows(start, min(self.n_rows, start + block_rows))
+            q = np.full(blk.n_rows, Cz[i0, i0])
+            lin = None
+            for const, vec, cell in zip(consts, vecs, blk._cells):
+                q += const[cell]
+                if dc.size:
+                    lin = vec[cell] if lin is None else lin + vec[cell]
+            if dc.size:
+                D = blk.dense
+                M = D @ cdd
+                M += 2 * c0d
+                if lin is not None:
+                    M += 2 * lin
+                q += np.einsum("ij,ij->i", D, M)
+            for a, b, M2 in cross:
+                q += M2[blk.factors[a].codes, blk.factors[b].codes]
+            out[start:start + blk.n_rows] = q
+        return out
+
     def weighted_gram(self, w: np.ndarray, r: np.ndarray | None = None):
         """X'WX (and X'W r when ``r`` is given) in one pass."""
         acc = StructuredGram(self)

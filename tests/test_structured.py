@@ -92,3 +92,18 @@ def test_tiny_designs(n):
     X = _design(rng, max(n, 3), True, 1, [3])
     D = X.toarray()
     np.testing.assert_allclose(X @ np.ones(X.shape[1]), D.sum(axis=1))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), intercept=st.booleans(), k=st.integers(0, 3),
+       levels=st.lists(st.sampled_from([2, 3, 70, 80]), max_size=3))
+def test_quadratic_diag_matches_dense(seed, intercept, k, levels):
+    rng = np.random.default_rng(seed)
+    if not intercept and k == 0 and not levels:
+        k = 1
+    X = _design(rng, 300, intercept, k, levels)
+    D = X.toarray()
+    A = rng.normal(size=(X.shape[1], X.shape[1]))
+    C = A @ A.T
+    want = np.einsum("ij,ij->i", D @ C, D)
+    np.testing.assert_allclose(X.quadratic_diag(C, block_rows=77), want, rtol=1e-10, atol=1e-9)
