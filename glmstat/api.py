@@ -18,7 +18,7 @@ from .errors import (
 from .families import Family, Gaussian
 from .frontend import ModelFrame, build_model_frame
 from .results import FitInfo, GLMResults
-from .structured import design_of
+from .structured import engine_design
 from .working import null_eta
 
 __all__ = ["glm"]
@@ -131,7 +131,7 @@ def glm(
             DroppedRowsWarning, stacklevel=2,
         )
     _check_response(frame, family)
-    source = InMemorySource(design_of(frame), frame.y, frame.prior_weights * frame.trials, frame.trials,
+    source = InMemorySource(engine_design(frame), frame.y, frame.prior_weights * frame.trials, frame.trials,
                             frame.offset)
     if method == "firth":
         from .firth import fit_firth

@@ -19,7 +19,6 @@ evaluates the covariance with the weights of the step before).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,11 +95,12 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
                 eta = link.link(family.start_mu(b.y, b.weights))
             wk = kernel(b.y, b.weights, eta)
             # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
-            wk = dataclasses.replace(wk, r=np.where(wk.W > 0, wk.r + (eta - b.offset), 0.0))
+            r = np.where(wk.W > 0, wk.r + (eta - b.offset), 0.0)
         else:
             eta = b.X @ beta
             eta += b.offset
             wk = kernel(b.y, b.weights, eta)
+            r = wk.r
         dev += wk.deviance
         pearson += wk.pearson
         valid = valid and wk.valid
@@ -108,7 +108,7 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
         sw += float(np.sum(b.weights))
         n_boundary += wk.n_boundary
         if valid:
-            reducer.add(b.X, wk.W, wk.r)
+            reducer.add(b.X, wk.W, r)
     return PassResult(dev, valid and np.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer)
 
 
@@ -118,15 +118,15 @@ def _factor(res: PassResult, kept: np.ndarray | None) -> StepFactor | None:
     return factor_gram(res.reducer.gram, res.reducer.score, kept)
 
 
-def _evaluate(source, family, beta, use_qr, kept):
+def _evaluate(source, family, beta, use_qr, kept, kernel=None):
     """A pass plus its factorisation, falling back to the QR reducer when the Gram matrix is unsafe."""
-    res = _pass(source, family, beta, use_qr)
+    res = _pass(source, family, beta, use_qr, kernel)
     if not res.valid:
         return res, None, use_qr
     fac = _factor(res, kept)
     if fac is None:  # ill-conditioned or newly aliased: redo this pass with the QR reducer
         use_qr = True
-        res = _pass(source, family, beta, use_qr)
+        res = _pass(source, family, beta, use_qr, kernel)
         fac = _factor(res, kept)
     return res, fac, use_qr
 
@@ -176,7 +176,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     # The Gram path first: when the equilibrated X'WX is well conditioned no column can be aliased at R's
     # QR tolerance, so R's aliasing is only looked for (with the QR reducer) when the Cholesky path refuses.
     use_qr = False
-    res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept)
+    kernel = kernel_for(family)
+    res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept, kernel)
     if not res.valid or fac is None:
         raise FitError(
             "cannot find valid starting values: the family's starting mu gives an invalid linear predictor "
@@ -204,7 +205,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         kept = fac.kept
         new = beta + step
         iterations += 1
-        new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept)
+        new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel)
         halvings = 0
         while not new_res.valid or new_fac is None:
             if converged:
@@ -222,7 +223,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 )
             boundary = True
             new = (new + beta) / 2
-            new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept)
+            new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel)
         if not new_res.valid or new_fac is None:
             break
         beta, res, fac = new, new_res, new_fac

@@ -55,6 +55,7 @@ class _Plan:
     intercept: bool
     terms: tuple[str, ...]  # main-effect column names, in formulaic's order
     codes: tuple[Any, ...]  # compiled offset expressions
+    positions: Mapping[str, int]  # column -> position in the data
 
 
 def _plain_name(expr: str, columns: frozenset) -> str | None:
@@ -64,8 +65,11 @@ def _plain_name(expr: str, columns: frozenset) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def _plan(formula: str, columns: frozenset) -> _Plan | None:
-    """The plan for ``formula`` on data with ``columns``, or None when the formula is not simple."""
+def _plan(formula: str, column_tuple: tuple) -> _Plan | None:
+    """The plan for ``formula`` on data with these columns, or None when the formula is not simple."""
+    if not all(isinstance(c, str) for c in column_tuple) or len(set(column_tuple)) != len(column_tuple):
+        return None
+    columns = frozenset(column_tuple)
     try:
         pf = parse_formula(formula)
     except FormulaError:
@@ -97,27 +101,51 @@ def _plan(formula: str, columns: frozenset) -> _Plan | None:
             return None
         terms.append(f.expr)
     codes = tuple(compile(ast.parse(e, mode="eval"), "<formula>", "eval") for e in pf.offsets)
-    return _Plan(pf, response_cols, frozenset(off_cols), intercept, tuple(terms), codes)
+    positions = {c: i for i, c in enumerate(column_tuple)}
+    return _Plan(pf, response_cols, frozenset(off_cols), intercept, tuple(terms), codes, positions)
 
 
-def _column_kind(s: pd.Series) -> str | None:
-    dt = s.dtype
-    if isinstance(dt, pd.CategoricalDtype):
+def _column(df: pd.DataFrame, pos: int):
+    """The stored values of column ``pos`` (ndarray or extension array), without making a Series."""
+    try:
+        return df._get_column_array(pos)
+    except AttributeError:  # pandas without this accessor
+        return df.iloc[:, pos].array
+
+
+class _Columns:
+    """Data columns as arrays, for :func:`glmstat.formula.safe_eval` (offset expressions)."""
+
+    def __init__(self, df: pd.DataFrame, plan: _Plan) -> None:
+        self.df, self.plan = df, plan
+        self.columns = plan.positions
+
+    def __getitem__(self, key):
+        return np.asarray(_column(self.df, self.plan.positions[key]))
+
+
+def _column_kind(a) -> str | None:
+    if isinstance(a, pd.Categorical):
         return "categorical"
-    if pd.api.types.is_bool_dtype(dt):
-        return "bool" if dt == np.dtype(bool) else None
-    if pd.api.types.is_float_dtype(dt) or pd.api.types.is_integer_dtype(dt):
-        return "numeric" if isinstance(dt, np.dtype) else None
-    if pd.api.types.is_string_dtype(dt) or dt == object:
+    if isinstance(a, np.ndarray):
+        k = a.dtype.kind
+        if k in "fiu":
+            return "numeric"
+        if k == "b":
+            return "bool"
+        if k in "OU":
+            return "string"
+        return None
+    if isinstance(getattr(a, "dtype", None), pd.StringDtype):
         return "string"
     return None
 
 
-def _factor_codes(s: pd.Series, kind: str, rows: np.ndarray | None):
-    """(codes on the used rows, levels) as formulaic would encode the column, or None to fall back."""
+def _factor_codes(a, kind: str, rows: np.ndarray | None):
+    """(codes on the used rows, levels, levels present) as formulaic encodes the column, or None."""
     if kind == "categorical":
-        codes = s.cat.codes.to_numpy()
-        cats = s.cat.categories
+        codes = a.codes
+        cats = a.categories
         if rows is not None:
             codes = codes[rows]
         used = np.bincount(codes, minlength=len(cats)) > 0  # R's drop.unused.levels
@@ -128,15 +156,13 @@ def _factor_codes(s: pd.Series, kind: str, rows: np.ndarray | None):
         levels = list(cats)
         if any(isinstance(v, (float, np.floating)) and not np.isfinite(v) for v in levels):
             return None
-        return codes.astype(np.intp, copy=False), levels, levels
+        return codes.astype(np.intp), levels, levels
     if kind == "bool":
-        v = s.to_numpy()
-        if rows is not None:
-            v = v[rows]
+        v = a if rows is None else a[rows]
         codes = v.astype(np.intp)
         present = [lv for lv, k in ((False, 0), (True, 1)) if np.any(codes == k)]
         return codes, [False, True], present
-    v = s.to_numpy()
+    v = np.asarray(a, dtype=object)
     if rows is not None:
         v = v[rows]
     if pd.api.types.infer_dtype(v, skipna=False) != "string":
@@ -149,35 +175,43 @@ def _factor_codes(s: pd.Series, kind: str, rows: np.ndarray | None):
     return codes.astype(np.intp, copy=False), levels, levels
 
 
-def _na_mask(s: pd.Series, kind: str) -> np.ndarray | None:
+def _na_mask(a, kind: str | None) -> np.ndarray | None:
     if kind == "numeric":
-        a = s.to_numpy()
         if a.dtype.kind == "f":
             m = np.isnan(a)
             return m if m.any() else None
         return None
     if kind == "categorical":
-        m = s.cat.codes.to_numpy() < 0
+        m = a.codes < 0
         return m if m.any() else None
     if kind == "bool":
         return None
-    m = s.isna().to_numpy()
+    m = np.asarray(pd.isna(a))
     return m if m.any() else None
+
+
+def _response_values(a, name: str, n: int, binomial: bool) -> np.ndarray:
+    from .frontend import _binomial_response, _vector
+
+    if isinstance(a, np.ndarray) and a.dtype.kind in "fiub":
+        return a.astype(float)
+    s = pd.Series(a)
+    return _binomial_response(s, name) if binomial else _vector(s, n, f"the response {name!r}")
 
 
 class _LazyFormulaicSpec:
     """formulaic's model spec for the training design, built on first use (for ``predict``) from a few
     rows that carry every training level."""
 
-    def __init__(self, rhs: str, df: pd.DataFrame, numeric: tuple[str, ...], levels: Mapping[str, list],
+    def __init__(self, rhs: str, numeric: tuple[str, ...], levels: Mapping[str, list],
                  bools: tuple[str, ...], ns: Mapping[str, Any]) -> None:
-        self._args = (rhs, df, numeric, levels, bools, ns)
+        self._args = (rhs, numeric, levels, bools, ns)
         self._spec = None
 
     def _build(self):
         from formulaic import model_matrix
 
-        rhs, df, numeric, levels, bools, ns = self._args
+        rhs, numeric, levels, bools, ns = self._args
         m = max([len(v) for v in levels.values()] + [1])
         cols: dict[str, Any] = {c: np.zeros(m) for c in numeric}
         for c, lv in levels.items():
@@ -199,24 +233,23 @@ class _LazyFormulaicSpec:
 def fast_model_frame(formula: str, data: Any, family: Family, *, weights: Any = None, offset: Any = None,
                      na_action: str = "drop", context: Mapping[str, Any] | None = None):
     """The model frame of a simple formula, or ``None`` when the general front end must build it."""
-    from .frontend import ModelFrame, ModelSpec, _arg_vector, _binomial_response, _vector
+    from .frontend import ModelFrame, ModelSpec, _arg_vector, _vector
 
     if context is not None or not isinstance(data, pd.DataFrame) or na_action not in ("drop", "raise"):
         return None
     df = data
-    if len(df) == 0 or not df.columns.is_unique:
+    n = len(df)
+    if n == 0:
         return None
-    cols = frozenset(str(c) for c in df.columns)
-    if len(cols) != len(df.columns) or not all(isinstance(c, str) for c in df.columns):
-        return None
-    plan = _plan(formula, cols)
+    plan = _plan(formula, tuple(df.columns.tolist()))
     if plan is None:
         return None
     pf = plan.pf
-    n = len(df)
+    pos = plan.positions
+    arrays = {c: _column(df, pos[c]) for c in set(plan.terms) | set(plan.response_cols)}
     kinds = {}
     for c in plan.terms:
-        k = _column_kind(df[c])
+        k = _column_kind(arrays[c])
         if k is None:
             return None
         kinds[c] = k
@@ -227,8 +260,8 @@ def fast_model_frame(formula: str, data: Any, family: Family, *, weights: Any = 
     if len(pf.response) == 2:
         if not binomial:
             return None
-        succ = _vector(df[plan.response_cols[0]], n, f"successes {pf.response[0]!r}")
-        fail = _vector(df[plan.response_cols[1]], n, f"failures {pf.response[1]!r}")
+        succ = _vector(np.asarray(arrays[plan.response_cols[0]]), n, f"successes {pf.response[0]!r}")
+        fail = _vector(np.asarray(arrays[plan.response_cols[1]]), n, f"failures {pf.response[1]!r}")
         if np.any(succ < 0) or np.any(fail < 0):
             return None  # let the general front end word the error
         trials_all = succ + fail
@@ -236,24 +269,24 @@ def fast_model_frame(formula: str, data: Any, family: Family, *, weights: Any = 
             y_all = np.where(trials_all == 0, 0.0, succ / trials_all)
         y_all[np.isnan(trials_all)] = np.nan
     else:
-        col = df[plan.response_cols[0]]
-        y_all = _binomial_response(col, pf.lhs) if binomial else _vector(col, n, f"the response {pf.lhs!r}")
+        y_all = _response_values(arrays[plan.response_cols[0]], pf.lhs, n, binomial)
         trials_all = None
     off_all = None
-    for e in pf.offsets:
-        v = _vector(safe_eval(e, df, ns), n, f"offset({e})")
-        off_all = v if off_all is None else off_all + v
-    w_arg, w_col = _arg_vector(weights, df, "weights")
-    o_arg, o_col = _arg_vector(offset, df, "offset")
+    if pf.offsets:
+        env = _Columns(df, plan)
+        for e in pf.offsets:
+            v = _vector(safe_eval(e, env, ns), n, f"offset({e})")
+            off_all = v if off_all is None else off_all + v
+    w_arg, w_col = _arg_vector(weights, df, "weights") if weights is not None else (None, None)
+    o_arg, o_col = _arg_vector(offset, df, "offset") if offset is not None else (None, None)
     if o_arg is not None:
         off_all = o_arg if off_all is None else off_all + o_arg
 
     # missing values, recorded as the general front end records them
     missing: dict[str, np.ndarray] = {}
     for c in sorted(set(plan.response_cols) | plan.offset_cols | set(plan.terms)):
-        s = df[c]
-        k = kinds.get(c) or _column_kind(s) or "string"
-        m = _na_mask(s, k)
+        a = arrays[c] if c in arrays else _column(df, pos[c])
+        m = _na_mask(a, kinds.get(c) or _column_kind(a))
         if m is not None:
             missing[c] = m
     explained = None
@@ -298,7 +331,7 @@ def fast_model_frame(formula: str, data: Any, family: Family, *, weights: Any = 
     numeric = [c for c in plan.terms if kinds[c] == "numeric"]
     dense = np.empty((n_used, len(numeric)), order="F")
     for j, c in enumerate(numeric):
-        a = df[c].to_numpy()
+        a = arrays[c]
         dense[:, j] = a if rows is None else a[rows]
     if numeric and not np.all(np.isfinite(dense)):
         return None
@@ -323,7 +356,7 @@ def fast_model_frame(formula: str, data: Any, family: Family, *, weights: Any = 
             dense_cols.append(start)
             names.append(c)
         else:
-            enc = _factor_codes(df[c], kinds[c], rows)
+            enc = _factor_codes(arrays[c], kinds[c], rows)
             if enc is None:
                 return None
             codes, levels, present = enc
@@ -343,7 +376,7 @@ def fast_model_frame(formula: str, data: Any, family: Family, *, weights: Any = 
         term_cols.append(tuple(range(start, len(names))))
     design = StructuredDesign(len(names), intercept, dense if numeric else None, dense_cols, factors,
                               n_rows=n_used)
-    rhs_spec = _LazyFormulaicSpec(pf.rhs, df.iloc[:0], tuple(numeric), level_lists, tuple(bools), ns)
+    rhs_spec = _LazyFormulaicSpec(pf.rhs, tuple(numeric), level_lists, tuple(bools), ns)
     spec = ModelSpec(pf, rhs_spec, ns, tuple(sorted(plan.terms)), tuple(sorted(plan.offset_cols)), o_col,
                      {c: spec_levels[c] for c in sorted(spec_levels)})
     dropped_by = {c: int(m.sum()) for c, m in missing.items() if m.any()}

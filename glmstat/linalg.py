@@ -34,6 +34,8 @@ ALIAS_TOL = 1e-11
 #: Largest condition number of the equilibrated X'WX the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
 
+_potrf, _pocon, _potrs = sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs"), dtype=float)
+
 
 class GramReducer:
     """Accumulates G = X'WX and u = X'W r over blocks.
@@ -146,22 +148,31 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
     Returns ``None`` when the factorisation fails or the equilibrated matrix has a condition number above
     ``GRAM_MAX_COND``: the caller then falls back to the QR reducer.
     """
+    all_kept = bool(kept.all())
     idx = np.flatnonzero(kept)
-    g = gram[np.ix_(idx, idx)]
-    d = np.sqrt(np.diag(g))
-    if not np.all(d > 0) or not np.all(np.isfinite(g)):
+    g = gram if all_kept else gram[np.ix_(idx, idx)]
+    dg = np.diag(g)
+    if not np.all(dg > 0) or not np.all(np.isfinite(g)):
         return None
-    gs = g / d[:, None] / d[None, :]
-    try:
-        c, low = sla.cho_factor(gs, lower=False, check_finite=False)
-    except np.linalg.LinAlgError:
+    d = np.sqrt(dg)
+    gs = g / np.multiply.outer(d, d)
+    # raw LAPACK (potrf / pocon / potrs): the scipy wrappers' checks cost more than a small solve
+    c, info = _potrf(gs, lower=0, clean=1, overwrite_a=0)
+    if info != 0:
         return None
     anorm = np.abs(gs).sum(axis=0).max()
-    rcond, info = sla.lapack.dpocon(c, anorm)
+    rcond, info = _pocon(c, anorm)
     if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:
         return None
     p = gram.shape[0]
+    x, info = _potrs(c, score[idx] / d, lower=0)
+    if info != 0:
+        return None
     step = np.zeros(p)
-    step[idx] = sla.cho_solve((c, low), score[idx] / d, check_finite=False) / d
-    inv = sla.cho_solve((c, low), np.eye(len(idx)), check_finite=False) / d[:, None] / d[None, :]
+    step[idx] = x / d
+    ci, info = _potrs(c, np.eye(idx.size), lower=0)
+    if info != 0:
+        return None
+    ci = (ci + ci.T) * 0.5  # exactly symmetric
+    inv = ci / np.multiply.outer(d, d)
     return StepFactor(kept.copy(), step, inv, gram, "cholesky")

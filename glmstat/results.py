@@ -14,7 +14,7 @@ Formulas (R's ``summary.glm``, ``logLik.glm``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -29,6 +29,12 @@ from .frontend import ModelFrame
 from .structured import design_of
 
 __all__ = ["GLMResults"]
+
+
+@lru_cache(maxsize=512)
+def _column_index(names: tuple[str, ...]) -> pd.Index:
+    """The coefficient index for these column names (immutable, so shared by fits of the same model)."""
+    return pd.Index(list(names))
 
 _RESIDUAL_KINDS = ("deviance", "pearson", "working", "response")
 
@@ -107,9 +113,13 @@ class GLMResults:
 
     # -- coefficients and inference --------------------------------------------------------------
     @cached_property
+    def _names(self) -> pd.Index:
+        return _column_index(self._frame.column_names)
+
+    @cached_property
     def coef(self) -> pd.Series:
         """Estimated coefficients; NaN where aliased."""
-        return pd.Series(self._state.coef, index=self.column_names, name="estimate")
+        return pd.Series(self._state.coef, index=self._names, name="estimate")
 
     @property
     def aliased(self) -> list[str]:
@@ -182,12 +192,13 @@ class GLMResults:
     def vcov(self) -> pd.DataFrame:
         """Covariance of the estimates, dispersion * (X'WX)^{-1}; NaN rows/columns where aliased."""
         v = self.dispersion * self._state.cov_unscaled
-        return pd.DataFrame(v, index=self.column_names, columns=self.column_names)
+        return pd.DataFrame(v, index=self._names, columns=self._names)
 
     @cached_property
     def std_errors(self) -> pd.Series:
         """sqrt(diag(vcov))."""
-        return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.column_names, name="std_error")
+        se = np.sqrt(self.dispersion * np.diag(self._state.cov_unscaled))
+        return pd.Series(se, index=self._names, name="std_error")
 
     @cached_property
     def statistic(self) -> pd.Series:

@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["Factor", "StructuredDesign", "StructuredGram", "CELL_LIMIT", "LazyDense", "design_of"]
+__all__ = ["Factor", "StructuredDesign", "StructuredGram", "CELL_LIMIT", "LazyDense", "design_of", "engine_design"]
 
 #: Largest number of combined cells for which factors share one grouped-sum table.
 CELL_LIMIT = 4096
@@ -480,6 +480,24 @@ class LazyDense:
 
 
 def design_of(frame) -> "np.ndarray | StructuredDesign":
-    """The design a model frame stores (structured or dense), without densifying it."""
-    stored = frame.__dict__.get("_X_design")
-    return frame.X if stored is None else stored
+    """The design a model frame stores (structured or dense), without densifying it (the dense copy
+    when it was already made)."""
+    d = frame.__dict__
+    stored = d.get("_X_design")
+    if stored is None:
+        return frame.X
+    dense = d.get("_X_dense")
+    return stored if dense is None else dense
+
+
+#: Structured designs with at most this many cells (rows x columns) go to the engine dense: for small fits
+#: the bookkeeping of the structured products costs more than the products themselves.
+DENSE_BELOW = 2**16
+
+
+def engine_design(frame) -> "np.ndarray | StructuredDesign":
+    """The design to fit with: structured for large data, dense (made once, cached) for small."""
+    X = design_of(frame)
+    if not isinstance(X, np.ndarray) and X.n_rows * X.n_cols <= DENSE_BELOW:
+        return frame.X
+    return X
