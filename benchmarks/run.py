@@ -12,7 +12,7 @@ Problems (fixed seeds, :mod:`benchmarks.problems`):
 
 Each measurement is one fresh process per contender (warm-up fit, then the timed part), run in rounds
 that alternate the contenders (A B C A B C ...), so a drifting machine affects all alike; the table shows
-medians over rounds, each contender's extra peak memory during the timed part (median), and glmstat's time
+medians over rounds (R and statsmodels, minutes per run at a million rows, run --slow-reps rounds there), each contender's extra peak memory during the timed part (median), and glmstat's time
 as a ratio of each peer's.  A contender whose run would not fit in memory, or that failed or timed out,
 shows why instead of a time.  Peers that are not installed (``pip install glmstat[bench]``) or an absent
 ``Rscript`` are skipped.  Results are this script's output, not test assertions.
@@ -121,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tools", default=",".join(TOOLS), help="contenders (default glmstat,glum,statsmodels,R)")
     ap.add_argument("--reps", type=int, default=3, help="rounds of alternating runs (default 3)")
     ap.add_argument("--calls", type=int, default=200, help="glm() calls per timed loop for (d) (default 200)")
-    ap.add_argument("--timeout", type=float, default=900, help="seconds allowed per run (default 900)")
+    ap.add_argument("--timeout", type=float, default=300,
+                    help="seconds allowed per run; a peer whose smaller run extrapolates beyond it is skipped "
+                         "(default 300)")
+    ap.add_argument("--slow-n", type=float, default=1e6,
+                    help="from this many rows on, R and statsmodels run only --slow-reps rounds (default 1e6)")
+    ap.add_argument("--slow-reps", type=int, default=1, help="rounds for R and statsmodels at --slow-n (default 1)")
     ap.add_argument("--json", help="also write every raw measurement to this file")
     args = ap.parse_args(argv)
 
@@ -131,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     raw: list[dict] = []
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="glmstat-bench-"))
-    measured_mem: dict[tuple[str, str], tuple[int, float]] = {}  # (tool, letter) -> (n, peak MB)
+    measured: dict[tuple[str, str], tuple[int, float, float]] = {}  # (tool, letter) -> (n, seconds, peak MB)
+    failed: dict[tuple[str, str], str] = {}  # (tool, letter) -> why its smaller run failed
     try:
         for letter in letters:
             problem = PROBLEM_OF[letter]
@@ -147,15 +153,24 @@ def main(argv: list[str] | None = None) -> int:
                 calls = args.calls if letter == "d" else 1
                 results: dict[str, list[dict]] = {t: [] for t in tools}
                 skip: dict[str, str] = {}
-                for t in tools:  # would this run fit in memory? extrapolate a smaller size's peak
-                    prev = measured_mem.get((t, letter))
+                for t in tools:  # would this run fit in memory and time? extrapolate a smaller size linearly
+                    if (t, letter) in failed:
+                        skip[t] = f"skipped ({failed[(t, letter)]} at smaller n)"
+                        continue
+                    prev = measured.get((t, letter))
                     if prev and n > prev[0]:
-                        need = prev[1] * n / prev[0] + 3 * data_mb
+                        need = prev[2] * n / prev[0] + 3 * data_mb
+                        secs = prev[1] * n / prev[0]
                         if need > 0.8 * mem_available_mb():
                             skip[t] = f"needs ~{need / 1024:.0f} GB"
-                for _ in range(args.reps):
+                        elif secs > args.timeout:
+                            skip[t] = f"est. > {args.timeout:g} s"
+                for rnd in range(args.reps):
                     for t in tools:
                         if t in skip:
+                            continue
+                        slow = t not in ("glmstat", "glum") and n >= args.slow_n
+                        if slow and rnd >= args.slow_reps:
                             continue
                         r = run_one(t, problem, n, datadir, task, calls, args.timeout)
                         r.update(letter=letter, n=n)
@@ -163,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                         results[t].append(r)
                         if "error" in r:
                             skip[t] = r["error"].split("\n")[0][:40]
+                            failed[(t, letter)] = "timeout" if r["error"].startswith("timeout") else "failed"
                 row = {"letter": letter, "problem": problem, "n": n, "task": task}
                 for t in tools:
                     ok = [r for r in results[t] if "seconds" in r]
@@ -173,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                             "check": ok[0].get("check"),
                             "runs": len(ok),
                         }
-                        measured_mem[(t, letter)] = (n, row[t]["peak_mb"])
+                        measured[(t, letter)] = (n, row[t]["seconds"], row[t]["peak_mb"])
                         if "iterations" in ok[0]:
                             row[t]["iterations"] = ok[0]["iterations"]
                     else:

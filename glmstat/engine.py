@@ -19,6 +19,7 @@ evaluates the covariance with the weights of the step before).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 from .design import DesignSource
 from .errors import FitError
 from .families import Family
-from .linalg import GramReducer, QRReducer, StepFactor, factor_gram, factor_qr
+from .linalg import GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram, factor_qr
 from ._threads import single_threaded_blas
 from .working import kernel_for
 
@@ -55,7 +56,8 @@ class PassResult:
     n_ok: int
     sum_weights: float
     n_boundary: int
-    reducer: GramReducer | QRReducer = field(repr=False)
+    reducer: GramReducer | QRReducer | ScoreReducer = field(repr=False)
+    fixed_weights: bool = False  # the working weights were the prior weights: X'WX is the same next pass
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,21 @@ class FitState:
 
 
 def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool,
-          kernel=None) -> PassResult:
-    """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu)."""
+          kernel=None, fixed_gram: np.ndarray | None = None) -> PassResult:
+    """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu).
+
+    With ``fixed_gram`` (X'WX of a previous pass whose working weights were the prior weights themselves)
+    only the score is reduced; should a block's weights turn out not to be fixed, the pass is redone in full.
+    """
     link = family.link
     p = source.n_cols
-    reducer: GramReducer | QRReducer = QRReducer(p) if use_qr else GramReducer(p)
+    if use_qr:
+        reducer: GramReducer | QRReducer | ScoreReducer = QRReducer(p)
+    elif fixed_gram is not None:
+        reducer = ScoreReducer(p, fixed_gram)
+    else:
+        reducer = GramReducer(p)
+    fixed = True
     dev = pearson = sw = 0.0
     n_ok = n_boundary = 0
     valid = True
@@ -104,12 +116,16 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
         dev += wk.deviance
         pearson += wk.pearson
         valid = valid and wk.valid
-        n_ok += int(np.count_nonzero(b.weights > 0))
-        sw += float(np.sum(b.weights))
+        n_ok += int(np.count_nonzero(b.weights))  # weights are non-negative: non-zero means > 0
+        sw += float(b.weights.sum())
         n_boundary += wk.n_boundary
+        fixed = fixed and wk.fixed_weights
+        if fixed_gram is not None and not fixed:
+            return _pass(source, family, beta, use_qr, kernel)
         if valid:
             reducer.add(b.X, wk.W, r)
-    return PassResult(dev, valid and np.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer)
+    return PassResult(dev, valid and math.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer,
+                      fixed and not use_qr)
 
 
 def _factor(res: PassResult, kept: np.ndarray | None) -> StepFactor | None:
@@ -118,9 +134,9 @@ def _factor(res: PassResult, kept: np.ndarray | None) -> StepFactor | None:
     return factor_gram(res.reducer.gram, res.reducer.score, kept)
 
 
-def _evaluate(source, family, beta, use_qr, kept, kernel=None):
+def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None):
     """A pass plus its factorisation, falling back to the QR reducer when the Gram matrix is unsafe."""
-    res = _pass(source, family, beta, use_qr, kernel)
+    res = _pass(source, family, beta, use_qr, kernel, fixed_gram)
     if not res.valid:
         return res, None, use_qr
     fac = _factor(res, kept)
@@ -160,6 +176,8 @@ def irls(
     -------
     FitState
     """
+    if source.n_rows * source.n_cols < 2**16:  # small products: BLAS runs them on one thread anyway
+        return _irls(source, family, control, start)
     with single_threaded_blas():
         return _irls(source, family, control, start)
 
@@ -185,6 +203,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         )
     if beta is None:
         beta = np.zeros(p)
+    # fixed working weights (Gamma/log, Gaussian/identity): X'WX is formed once, then only X'W r per pass
+    fixed_gram = fac.gram if res.fixed_weights else None
     history = [res.deviance]
     dev_old = res.deviance
     converged = boundary = False
@@ -205,7 +225,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         kept = fac.kept
         new = beta + step
         iterations += 1
-        new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel)
+        new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
         halvings = 0
         while not new_res.valid or new_fac is None:
             if converged:
@@ -223,10 +243,11 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 )
             boundary = True
             new = (new + beta) / 2
-            new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel)
+            new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
         if not new_res.valid or new_fac is None:
             break
         beta, res, fac = new, new_res, new_fac
+        fixed_gram = fac.gram if res.fixed_weights else None
         history.append(res.deviance)
         if not converged:
             rel = abs(res.deviance - dev_old) / (abs(res.deviance) + 0.1)

@@ -27,7 +27,7 @@ from scipy import linalg as sla
 
 from .structured import StructuredGram
 
-__all__ = ["ALIAS_TOL", "GramReducer", "QRReducer", "StepFactor", "factor_gram", "factor_qr"]
+__all__ = ["ALIAS_TOL", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
 
 #: R's glm.fit tolerance for aliasing in its QR (``min(1e-7, epsilon / 1000)`` at the default epsilon).
 ALIAS_TOL = 1e-11
@@ -68,6 +68,18 @@ class GramReducer:
     def score(self) -> np.ndarray:
         """X'W r."""
         return self._score if self._structured is None else self._score + self._structured.score
+
+
+class ScoreReducer:
+    """Accumulates only u = X'W r, for a pass whose X'WX is already known (``gram``)."""
+
+    def __init__(self, p: int, gram: np.ndarray) -> None:
+        self.gram = gram
+        self.score = np.zeros(p)
+
+    def add(self, X, w: np.ndarray, r: np.ndarray) -> None:
+        wr = w * r
+        self.score += X.T @ wr if isinstance(X, np.ndarray) else X.rmatvec(wr)
 
 
 class QRReducer:
@@ -151,28 +163,28 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
     all_kept = bool(kept.all())
     idx = np.flatnonzero(kept)
     g = gram if all_kept else gram[np.ix_(idx, idx)]
-    dg = np.diag(g)
-    if not np.all(dg > 0) or not np.all(np.isfinite(g)):
+    dg = g.diagonal()
+    if not dg.min() > 0:  # NaN and infinities are refused below, by the condition estimate
         return None
     d = np.sqrt(dg)
-    gs = g / np.multiply.outer(d, d)
+    dd = np.multiply.outer(d, d)
+    gs = g / dd
     # raw LAPACK (potrf / pocon / potrs): the scipy wrappers' checks cost more than a small solve
     c, info = _potrf(gs, lower=0, clean=1, overwrite_a=0)
     if info != 0:
         return None
-    anorm = np.abs(gs).sum(axis=0).max()
-    rcond, info = _pocon(c, anorm)
+    rcond, info = _pocon(c, np.abs(gs).sum(axis=0).max())
     if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:
         return None
-    p = gram.shape[0]
-    x, info = _potrs(c, score[idx] / d, lower=0)
+    rhs = np.empty((idx.size, idx.size + 1))  # [score | I]: the step and the inverse in one solve
+    rhs[:, 0] = score[idx] / d
+    rhs[:, 1:] = np.eye(idx.size)
+    x, info = _potrs(c, rhs, lower=0, overwrite_b=1)
     if info != 0:
         return None
-    step = np.zeros(p)
-    step[idx] = x / d
-    ci, info = _potrs(c, np.eye(idx.size), lower=0)
-    if info != 0:
-        return None
+    step = np.zeros(gram.shape[0])
+    step[idx] = x[:, 0] / d
+    ci = x[:, 1:]
     ci = (ci + ci.T) * 0.5  # exactly symmetric
-    inv = ci / np.multiply.outer(d, d)
+    inv = ci / dd
     return StepFactor(kept.copy(), step, inv, gram, "cholesky")

@@ -17,11 +17,15 @@ R's clamps are inactive (checked once per block from min/max eta; otherwise the 
 * Gamma, log:       mu = d mu/d eta = exp(eta), V = mu^2, W = w, r = y/mu - 1;
 * Gaussian, identity: W = w, r = y - eta.
 
+The last two have working weights that do not depend on eta (``fixed_weights``): X'WX is the same in
+every pass, so the engine forms it once and afterwards only reduces the score X'W r.
+
 Quasi families share their base family's kernel (the dispersion is estimated later, not here).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -46,6 +50,7 @@ class Working:
     W: np.ndarray  # working weights
     r: np.ndarray  # working residuals (response scale of the step)
     n_boundary: int
+    fixed_weights: bool = False  # W is the prior weights themselves, whatever eta (so X'WX never changes)
 
 
 def generic(family: Family, y: np.ndarray, w: np.ndarray, eta: np.ndarray, start_offset: np.ndarray | None = None
@@ -76,25 +81,24 @@ def generic(family: Family, y: np.ndarray, w: np.ndarray, eta: np.ndarray, start
 
 
 def _finite(dev: float, pearson: float) -> bool:
-    return bool(np.isfinite(dev) and np.isfinite(pearson))
+    return math.isfinite(dev) and math.isfinite(pearson)
 
 
 def _logit(y, w, eta):
-    lo, hi = float(eta.min()), float(eta.max())
-    if not (-30.0 <= lo and hi <= 30.0):  # R's clamps at |eta| > 30 (and NaN) take the generic path
+    if not (-30.0 <= eta.min() and eta.max() <= 30.0):  # R's clamps at |eta| > 30 (and NaN): generic path
         return None
     e = np.exp(eta)
-    d = 1.0 + e
+    d = e + 1.0
     mu = e / d
     q = mu / d  # mu (1 - mu) = d mu/d eta = V(mu)
     W = w * q
-    res = y - mu
-    r = res / q
+    r = y - mu
+    r /= q
     # y log(y/mu) + (1-y) log((1-y)/(1-mu)) = ent(y) + log(1+e) - y eta
     t = np.log(d)
     t -= y * eta
     dev = 2.0 * float(w @ t)
-    if np.any(y * (1.0 - y)):  # proportions: add the entropy term of the non-0/1 responses
+    if (y * (1.0 - y)).any():  # proportions: add the entropy term of the non-0/1 responses
         with np.errstate(invalid="ignore"):
             ent = np.where(w > 0, special.xlogy(y, y) + special.xlogy(1.0 - y, 1.0 - y), 0.0)
         dev += 2.0 * float(w @ ent)
@@ -105,8 +109,7 @@ def _logit(y, w, eta):
 
 def _log_mean(eta):
     """exp(eta) when R's log-link clamps are inactive (and mu stays off the boundary), else None."""
-    lo, hi = float(eta.min()), float(eta.max())
-    if not (-33.0 <= lo and hi <= 700.0):
+    if not (-33.0 <= eta.min() and eta.max() <= 700.0):
         return None
     return np.exp(eta)
 
@@ -138,13 +141,13 @@ def _gamma_log(y, w, eta):
     t -= r
     dev = -2.0 * float(w @ t)
     pearson = float(w @ (r * r))
-    return Working(dev, pearson, _finite(dev, pearson), w, r, 0)
+    return Working(dev, pearson, _finite(dev, pearson), w, r, 0, True)
 
 
 def _gaussian_identity(y, w, eta):
     r = y - eta
     dev = float(w @ (r * r))
-    return Working(dev, dev, _finite(dev, dev), w, r, 0)
+    return Working(dev, dev, _finite(dev, dev), w, r, 0, True)
 
 
 def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray], Working]:
