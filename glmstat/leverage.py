@@ -17,7 +17,7 @@ from .structured import design_of
 __all__ = ["hat_values", "cooks_distance", "quadratic_diag"]
 
 
-def quadratic_diag(X, C: np.ndarray, block_rows: int = 65536) -> np.ndarray:
+def quadratic_diag(X, C: np.ndarray, block_rows: int = 4096) -> np.ndarray:
     """x_i' C x_i for every row of a dense or structured design."""
     if not isinstance(X, np.ndarray):
         return X.quadratic_diag(C, block_rows)

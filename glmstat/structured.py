@@ -255,7 +255,7 @@ class StructuredDesign:
             out[f.columns[ok]] = s[ok]
         return out
 
-    def quadratic_diag(self, C: np.ndarray, block_rows: int = 65536) -> np.ndarray:
+    def quadratic_diag(self, C: np.ndarray, block_rows: int = 4096) -> np.ndarray:
         """q_i = x_i' C x_i for every row (C: p x p, symmetric), without forming X.
 
         With the blocks of C by column kind (intercept 0, numeric d, factor levels), a row with numeric
@@ -282,7 +282,7 @@ class StructuredDesign:
                 for cb in cols[a + 1:]:
                     const += 2 * Cz[ca, cb]
             consts.append(const)
-            vecs.append(vec)
+            vecs.append(2 * vec)
         gid = {f: gi for gi, g in enumerate(self._groups) for f in g.members}
         cross = []
         nf = len(self.factors)
@@ -295,17 +295,16 @@ class StructuredDesign:
         for start in range(0, self.n_rows, block_rows):
             blk = self.rows(start, min(self.n_rows, start + block_rows))
             q = np.full(blk.n_rows, Cz[i0, i0])
-            lin = None
-            for const, vec, cell in zip(consts, vecs, blk._cells):
-                q += const[cell]
-                if dc.size:
-                    lin = vec[cell] if lin is None else lin + vec[cell]
+            M = None
             if dc.size:
                 D = blk.dense
                 M = D @ cdd
                 M += 2 * c0d
-                if lin is not None:
-                    M += 2 * lin
+            for const, vec2, cell in zip(consts, vecs, blk._cells):
+                q += np.take(const, cell)
+                if M is not None:
+                    M += np.take(vec2, cell, axis=0)
+            if M is not None:
                 q += np.einsum("ij,ij->i", D, M)
             for a, b, M2 in cross:
                 q += M2[blk.factors[a].codes, blk.factors[b].codes]
