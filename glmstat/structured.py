@@ -210,6 +210,41 @@ class StructuredDesign:
         a = self.toarray()
         return a if dtype is None else a.astype(dtype)
 
+    # Anything else an ndarray offers (``X.T``, ``X * w[:, None]``, ``X.sum(0)``...) works on the dense
+    # design, made on demand: code written for dense designs keeps working, only slower on huge data.
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.toarray(), name)
+
+    def __mul__(self, other):
+        return self.toarray() * other
+
+    def __rmul__(self, other):
+        return other * self.toarray()
+
+    def __truediv__(self, other):
+        return self.toarray() / other
+
+    def __add__(self, other):
+        return self.toarray() + other
+
+    def __radd__(self, other):
+        return other + self.toarray()
+
+    def __sub__(self, other):
+        return self.toarray() - other
+
+    def __rsub__(self, other):
+        return other - self.toarray()
+
+    def __rmatmul__(self, other):
+        return np.asarray(other) @ self.toarray()
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = tuple(x.toarray() if isinstance(x, StructuredDesign) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
     # -- products ------------------------------------------------------------------------------
     def _cell_lookup(self, beta: np.ndarray) -> list[np.ndarray]:
         """Per group: the sum of the members' coefficients for each cell."""

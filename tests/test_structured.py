@@ -107,3 +107,17 @@ def test_quadratic_diag_matches_dense(seed, intercept, k, levels):
     C = A @ A.T
     want = np.einsum("ij,ij->i", D @ C, D)
     np.testing.assert_allclose(X.quadratic_diag(C, block_rows=77), want, rtol=1e-10, atol=1e-9)
+
+
+def test_dense_code_keeps_working_on_a_structured_design():
+    rng = np.random.default_rng(5)
+    X = _design(rng, 60, True, 2, [3, 4])
+    D = X.toarray()
+    w = rng.uniform(size=60)
+    np.testing.assert_array_equal(X.T, D.T)
+    np.testing.assert_array_equal(X * w[:, None], D * w[:, None])
+    np.testing.assert_array_equal(w[:, None] * X, w[:, None] * D)
+    np.testing.assert_array_equal(np.sqrt(w)[:, None] * X, np.sqrt(w)[:, None] * D)
+    np.testing.assert_array_equal(X.sum(axis=0), D.sum(axis=0))
+    np.testing.assert_allclose(w @ X, w @ D)
+    np.testing.assert_array_equal(np.abs(X), np.abs(D))
