@@ -19,7 +19,7 @@ from .families import Family, Gaussian
 from .frontend import ModelFrame, build_model_frame
 from .results import FitInfo, GLMResults
 from .structured import engine_design
-from .working import null_eta
+from .working import constant_mean_deviance, null_eta
 
 __all__ = ["glm"]
 
@@ -69,7 +69,7 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
     elif has_offset:
         return irls(source.with_columns(np.array([intercept_col])), family, control).deviance
     else:
-        mu = np.full_like(y, np.sum(w * y) / np.sum(w))
+        return constant_mean_deviance(family, y, w, float(np.sum(w * y) / np.sum(w)))
     return float(np.sum(w * family.unit_deviance(y, mu)))
 
 

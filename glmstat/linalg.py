@@ -161,8 +161,11 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
     ``GRAM_MAX_COND``: the caller then falls back to the QR reducer.
     """
     all_kept = bool(kept.all())
-    idx = np.flatnonzero(kept)
-    g = gram if all_kept else gram[np.ix_(idx, idx)]
+    if all_kept:
+        g, u = gram, score
+    else:
+        idx = np.flatnonzero(kept)
+        g, u = gram[np.ix_(idx, idx)], score[idx]
     dg = g.diagonal()
     if not dg.min() > 0:  # NaN and infinities are refused below, by the condition estimate
         return None
@@ -176,15 +179,17 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
     rcond, info = _pocon(c, np.abs(gs).sum(axis=0).max())
     if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:
         return None
-    rhs = np.empty((idx.size, idx.size + 1))  # [score | I]: the step and the inverse in one solve
-    rhs[:, 0] = score[idx] / d
-    rhs[:, 1:] = np.eye(idx.size)
+    m = d.size
+    rhs = np.eye(m, m + 1, 1)  # [u / d | I]: the step and the inverse in one solve
+    rhs[:, 0] = u / d
     x, info = _potrs(c, rhs, lower=0, overwrite_b=1)
     if info != 0:
         return None
-    step = np.zeros(gram.shape[0])
-    step[idx] = x[:, 0] / d
+    if all_kept:
+        step = x[:, 0] / d
+    else:
+        step = np.zeros(gram.shape[0])
+        step[idx] = x[:, 0] / d
     ci = x[:, 1:]
-    ci = (ci + ci.T) * 0.5  # exactly symmetric
-    inv = ci / dd
+    inv = (ci + ci.T) / (2.0 * dd)  # exactly symmetric
     return StepFactor(kept.copy(), step, inv, gram, "cholesky")

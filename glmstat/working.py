@@ -34,7 +34,7 @@ from scipy import special
 
 from .families import Binomial, Family, Gamma, Gaussian, Poisson
 
-__all__ = ["Working", "generic", "kernel_for", "null_eta"]
+__all__ = ["Working", "generic", "kernel_for", "null_eta", "constant_mean_deviance"]
 
 _EPS = np.finfo(float).eps
 _EDGE = 10 * _EPS
@@ -193,3 +193,26 @@ def null_eta(family: Family, y: np.ndarray, w: np.ndarray, offset: np.ndarray) -
         else:
             return None
     return b0 + offset if np.isfinite(b0) else None
+
+
+def constant_mean_deviance(family: Family, y: np.ndarray, w: np.ndarray, mu: float) -> float:
+    """sum_i w_i d(y_i, mu) for one mean mu (the null model without offset), from a few sums.
+
+    Binomial: 2 [sum w ent(y) - log(mu) sum w y - log(1-mu) sum w (1-y)], ent(y) = y log y + (1-y) log(1-y)
+    (zero for 0/1 responses); Poisson: 2 [sum w y log y - log(mu) sum w y - sum w y + mu sum w].
+    Other families sum the unit deviances row by row.
+    """
+    mu_arr = None
+    if 0.0 < mu < 1.0 and isinstance(family, Binomial):
+        swy = float(w @ y)
+        dev = -2.0 * (math.log(mu) * swy + math.log1p(-mu) * (float(w.sum()) - swy))
+        if (y * (1.0 - y)).any():
+            with np.errstate(invalid="ignore"):
+                ent = np.where(w > 0, special.xlogy(y, y) + special.xlogy(1.0 - y, 1.0 - y), 0.0)
+            dev += 2.0 * float(w @ ent)
+        return dev
+    if mu > 0.0 and isinstance(family, Poisson):
+        swy = float(w @ y)
+        return 2.0 * (float(w @ special.xlogy(y, y)) - math.log(mu) * swy - swy + mu * float(w.sum()))
+    mu_arr = np.full_like(y, mu)
+    return float(np.sum(w * family.unit_deviance(y, mu_arr)))

@@ -115,3 +115,13 @@ def test_fixed_weights_reuse_the_gram_exactly():
         engine.kernel_for = saved
     np.testing.assert_allclose(fast.coef, plain.coef, rtol=1e-10)
     np.testing.assert_allclose(fast.cov_unscaled, plain.cov_unscaled, rtol=1e-9)
+
+
+@pytest.mark.parametrize("family, draw", FUSED[:5] + [(gs.Gamma(), lambda rng, n: rng.gamma(2.0, 1.0, n))],
+                         ids=lambda v: str(v) if isinstance(v, gs.Family) else "")
+def test_constant_mean_deviance_equals_row_sum(family, draw):
+    rng = np.random.default_rng(4)
+    y, w = draw(rng, 300), rng.uniform(0, 2, 300)
+    mu = float(w @ y / w.sum())
+    want = float(np.sum(w * family.unit_deviance(y, np.full_like(y, mu))))
+    assert working.constant_mean_deviance(family, y, w, mu) == pytest.approx(want, rel=1e-12)
