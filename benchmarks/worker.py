@@ -89,9 +89,9 @@ def _glmstat(df, meta):
         if hasattr(res, "augment"):
             aug = res.augment()
             return aug["hat"].to_numpy(), aug["cooks_d"].to_numpy()
-        from glmstat.leverage import cooks_distance, hat_values
+        from glmstat.leverage import hat_and_cooks
 
-        return hat_values(res), cooks_distance(res)
+        return hat_and_cooks(res)
 
     def check(res):
         return float(res.coef[meta["numeric"][0]])

@@ -14,7 +14,7 @@ import numpy as np
 
 from .structured import design_of
 
-__all__ = ["hat_values", "cooks_distance", "quadratic_diag"]
+__all__ = ["hat_values", "cooks_distance", "hat_and_cooks", "quadratic_diag"]
 
 
 def quadratic_diag(X, C: np.ndarray, block_rows: int = 4096) -> np.ndarray:
@@ -52,3 +52,21 @@ def cooks_distance(fit, hat: np.ndarray | None = None) -> np.ndarray:
     r = fit.residuals("pearson").to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         return (r / (1.0 - h)) ** 2 * h / (fit.dispersion * fit.rank)
+
+
+def hat_and_cooks(fit) -> tuple[np.ndarray, np.ndarray]:
+    """Leverage and Cook's distance together, sharing mu, V(mu) and d mu/d eta."""
+    f = fit._frame
+    eta, mu = fit._eta_mu
+    fam = fit.family
+    w = f.prior_weights * f.trials
+    with np.errstate(all="ignore"):
+        var = fam.variance(mu)
+        me = fam.link.mu_eta(eta)
+        wv = w / var
+        W = np.where(w > 0, wv * me * me, 0.0)
+        h = W * quadratic_diag(design_of(f), fit._state.cov_unscaled)
+        r = (f.y - mu) * np.sqrt(wv)
+        r /= 1.0 - h
+        cooks = r * r * h / (fit.dispersion * fit.rank)
+    return h, cooks

@@ -28,3 +28,15 @@ def test_hat_and_cooks_match_r(case_id):
     h = hat_values(fit)
     assert_close(h[keep], ref["hat"], rtol=1e-6)
     assert_close(cooks_distance(fit, h)[keep], ref["cooks"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_hat_and_cooks_together_match_r(case_id):
+    from glmstat.leverage import hat_and_cooks
+
+    ref = load_ref(case_id)
+    fit = fit_ref(ref)
+    keep = _positive_weight_rows(ref, fit)
+    h, c = hat_and_cooks(fit)
+    assert_close(h[keep], ref["hat"], rtol=1e-6)
+    assert_close(c[keep], ref["cooks"], rtol=1e-6)
