@@ -15,6 +15,13 @@ Unlike R, the engine then keeps taking Fisher-scoring steps while they still shr
 change is negligible next to the coefficients and their standard errors (R stops ~1e-6 away from the
 optimum for non-canonical links), and every returned quantity is evaluated at the final estimate (R
 evaluates the covariance with the weights of the step before).
+
+Cost: every pass starts on the Cholesky (Gram) path.  If the column-equilibrated X'WX is well conditioned
+(condition number below ``linalg.GRAM_MAX_COND``) no column can be aliased at R's QR tolerance, so the
+tall-skinny QR that finds R's aliasing runs only when the Cholesky path refuses.  The per-row work of a
+block is a fused kernel for the common family/link pairs (:mod:`glmstat.working`); when the working
+weights are the prior weights themselves (Gamma/log, Gaussian/identity) X'WX is formed once and later
+passes reduce only X'W r.  BLAS runs single-threaded inside the loop (:mod:`glmstat._threads`).
 """
 
 from __future__ import annotations

@@ -235,7 +235,13 @@ def fast_model_frame(formula: str, data: Any, family: Family, *, weights: Any = 
     """The model frame of a simple formula, or ``None`` when the general front end must build it."""
     from .frontend import ModelFrame, ModelSpec, _arg_vector, _vector
 
-    if context is not None or not isinstance(data, pd.DataFrame) or na_action not in ("drop", "raise"):
+    if context is not None or na_action not in ("drop", "raise"):
+        return None
+    if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame):
+        from .frontend import as_frame
+
+        data = as_frame(data)
+    if not isinstance(data, pd.DataFrame):
         return None
     df = data
     n = len(df)

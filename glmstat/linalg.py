@@ -7,11 +7,13 @@ computed, even when X'WX is ill conditioned.
 
 Two reducers build the equations block by block, in float64:
 
-* :class:`GramReducer` accumulates X'WX and X'Wr (BLAS ``syrk``/``gemv``); it is used when the
-  column-equilibrated Gram matrix is well conditioned and no column is aliased.
+* :class:`GramReducer` accumulates X'WX and X'Wr (BLAS ``syrk``/``gemv`` on dense blocks; weighted
+  bincounts for the factors of a :class:`~glmstat.structured.StructuredDesign`); it is used whenever the
+  column-equilibrated Gram matrix is well conditioned (which rules out aliasing at R's tolerance).
+* :class:`ScoreReducer` accumulates only X'Wr, for passes whose X'WX is known (fixed working weights).
 * :class:`QRReducer` accumulates the triangular factor of sqrt(W) [X | r] (a tall-skinny QR: each block is
-  stacked under the running factor and re-triangularised).  It is used on the first iteration, whenever
-  the Gram matrix is poorly conditioned, and to find aliased columns.
+  stacked under the running factor and re-triangularised).  It is used whenever the Gram matrix is
+  refused (poorly conditioned or singular), and finds the aliased columns.
 
 Aliasing follows R's ``dqrdc2`` (limited column pivoting): column j is aliased when the part of it that the
 earlier *kept* columns do not explain has norm below ``ALIAS_TOL`` times its own norm.  The triangular
