@@ -156,7 +156,7 @@ def _factor_codes(a, kind: str, rows: np.ndarray | None):
         levels = list(cats)
         if any(isinstance(v, (float, np.floating)) and not np.isfinite(v) for v in levels):
             return None
-        return codes.astype(np.intp), levels, levels
+        return codes, levels, levels  # compact integer codes; the design makes the intp cell codes
     if kind == "bool":
         v = a if rows is None else a[rows]
         codes = v.astype(np.intp)
@@ -323,8 +323,9 @@ def fast_model_frame(formula: str, data: Any, family: Family, *, weights: Any = 
 
     n_used = n if rows is None else rows.size
     y = take(y_all)
-    trials = np.ones(n_used) if trials_all is None else take(trials_all)
-    prior = np.ones(n_used) if w_arg is None else take(w_arg)
+    ones = np.ones(n_used) if trials_all is None or w_arg is None else None  # shared: never written
+    trials = ones if trials_all is None else take(trials_all)
+    prior = ones if w_arg is None else take(w_arg)
     off = np.zeros(n_used) if off_all is None else take(off_all)
     if not np.all(np.isfinite(y)):
         return None

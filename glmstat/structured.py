@@ -133,14 +133,14 @@ class StructuredDesign:
 
     def _cell_codes(self, g: _Group) -> np.ndarray:
         if len(g.members) == 1:
-            return self.factors[g.members[0]].codes
+            return self.factors[g.members[0]].codes.astype(np.intp, copy=False)
         cell = None
         for f, st in zip(g.members, g.strides):
             c = self.factors[f].codes
             if cell is None:
                 cell = c.astype(np.intp) * st  # a new array: the codes themselves are never modified
             else:
-                cell += c * st if st != 1 else c
+                cell += c.astype(np.intp) * st if st != 1 else c
         return cell
 
     # -- ndarray-like --------------------------------------------------------------------------

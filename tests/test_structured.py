@@ -121,3 +121,19 @@ def test_dense_code_keeps_working_on_a_structured_design():
     np.testing.assert_array_equal(X.sum(axis=0), D.sum(axis=0))
     np.testing.assert_allclose(w @ X, w @ D)
     np.testing.assert_array_equal(np.abs(X), np.abs(D))
+
+
+def test_compact_integer_codes_do_not_overflow_in_cell_codes():
+    rng = np.random.default_rng(8)
+    n = 2000
+    c1 = rng.integers(0, 100, n).astype(np.int8)  # 100 x 40 = 4000 cells: one group, stride 40
+    c2 = rng.integers(0, 40, n).astype(np.int8)
+    c1[:100], c2[:40] = np.arange(100), np.arange(40)
+    X = StructuredDesign(1 + 99 + 39, 0, None, [],
+                         [Factor(c1, np.r_[-1, np.arange(1, 100)]), Factor(c2, np.r_[-1, np.arange(100, 139)])])
+    assert len(X._groups) == 1
+    D = X.toarray()
+    w = rng.uniform(size=n)
+    np.testing.assert_allclose(X.weighted_gram(w), D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-12)
+    beta = rng.normal(size=139)
+    np.testing.assert_allclose(X @ beta, D @ beta, rtol=1e-12)
