@@ -12,8 +12,9 @@ Problems (fixed seeds, :mod:`benchmarks.problems`):
 
 Each measurement is one fresh process per contender (warm-up fit, then the timed part), run in rounds
 that alternate the contenders (A B C A B C ...), so a drifting machine affects all alike; the table shows
-medians over rounds (R and statsmodels, minutes per run at a million rows, run --slow-reps rounds there), each contender's extra peak memory during the timed part (median), and glmstat's time
-as a ratio of each peer's.  A contender whose run would not fit in memory, or that failed or timed out,
+medians over rounds (R and statsmodels, minutes per run at a million rows, run --slow-reps rounds
+there), each contender's extra peak memory during the timed part (median), and glmstat's time as a
+ratio of each peer's.  A contender whose run would not fit in memory, or that failed or timed out,
 shows why instead of a time.  Peers that are not installed (``pip install glmstat[bench]``) or an absent
 ``Rscript`` are skipped.  Results are this script's output, not test assertions.
 """
