@@ -102,6 +102,25 @@ class QRReducer:
         self.R = np.linalg.qr(stacked, mode="r")
 
 
+class _OnDemand:
+    """Descriptor for a field given either as an array or as a function that computes it: read, it is
+    always the array (computed on first read, then kept)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name, self.slot = name, f"_{name}_value"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.name)  # no class default: the dataclass field stays required
+        v = obj.__dict__[self.slot]
+        if callable(v):
+            v = obj.__dict__[self.slot] = v()
+        return v
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class StepFactor:
     """A factorisation of X'WX restricted to the kept columns.
@@ -109,11 +128,13 @@ class StepFactor:
     ``kept`` is the boolean mask of non-aliased columns, ``inv`` is (X_K' W X_K)^{-1} and ``step`` the
     solution of the normal equations for the coefficient change (zero for aliased columns).
     ``gram`` is the full p x p X'WX (aliased columns included), used to explain aliasing.
+    ``inv`` may be given as a function: it is then computed when first read (most iterations never read
+    it, and for a wide design it costs more than the step).
     """
 
     kept: np.ndarray
     step: np.ndarray
-    inv: np.ndarray
+    inv: np.ndarray = _OnDemand()  # no class default: still a required field
     gram: np.ndarray
     method: str
 
@@ -181,17 +202,18 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
     rcond, info = _pocon(c, np.abs(gs).sum(axis=0).max())
     if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:
         return None
-    m = d.size
-    rhs = np.eye(m, m + 1, 1)  # [u / d | I]: the step and the inverse in one solve
-    rhs[:, 0] = u / d
-    x, info = _potrs(c, rhs, lower=0, overwrite_b=1)
+    x, info = _potrs(c, u / d, lower=0)
     if info != 0:
         return None
     if all_kept:
-        step = x[:, 0] / d
+        step = x / d
     else:
         step = np.zeros(gram.shape[0])
-        step[idx] = x[:, 0] / d
-    ci = x[:, 1:]
-    inv = (ci + ci.T) / (2.0 * dd)  # exactly symmetric
+        step[idx] = x / d
+
+    def inverse() -> np.ndarray:
+        ci, _ = _potrs(c, np.eye(d.size), lower=0, overwrite_b=1)
+        return (ci + ci.T) / (2.0 * dd)  # exactly symmetric
+
+    inv = inverse
     return StepFactor(kept.copy(), step, inv, gram, "cholesky")

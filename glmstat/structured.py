@@ -426,6 +426,10 @@ class StructuredGram:
     def _compute_marginals(self):
         lw, lwr, ld, pair = {}, {}, {}, {}
         for gi, g in enumerate(self.groups):
+            if len(g.members) == 1:  # the cells are the levels
+                f = g.members[0]
+                lw[f], lwr[f], ld[f] = self.cell_w[gi], self.cell_wr[gi], self.cell_d[gi]
+                continue
             for f, lev in zip(g.members, g.level_of_cell):
                 L = self.levels[f]
                 lw[f] = np.bincount(lev, self.cell_w[gi], minlength=L)
