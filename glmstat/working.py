@@ -114,32 +114,62 @@ def _log_mean(eta):
     return np.exp(eta)
 
 
-def _poisson_log(y, w, eta):
+class _BlockSums:
+    """Sums over a block that no pass changes (sum w y log y, sum w log y), kept for one fit.
+
+    A block of an in-memory source is a view into the source's arrays; it is recognised by those arrays
+    (held here, so their memory cannot be reused while the fit runs) and the view's position.  Blocks
+    that are not such views (streamed row groups) are summed afresh each pass.
+    """
+
+    def __init__(self) -> None:
+        self._sums: dict = {}
+
+    def get(self, key_name: str, y: np.ndarray, w: np.ndarray, compute) -> float:
+        yb, wb = y.base, w.base
+        if not (isinstance(yb, np.ndarray) and isinstance(wb, np.ndarray)) or len(self._sums) > 4096:
+            return compute(y, w)
+        key = (key_name, id(yb), id(wb), y.__array_interface__["data"][0], w.__array_interface__["data"][0],
+               y.shape[0])
+        hit = self._sums.get(key)
+        if hit is not None and hit[0] is yb and hit[1] is wb:
+            return hit[2]
+        v = compute(y, w)
+        self._sums[key] = (yb, wb, v)
+        return v
+
+
+def _sum_w_ylogy(y, w):
+    return float(w @ special.xlogy(y, y))
+
+
+def _sum_w_logy(y, w):
+    return float(w @ np.log(y))
+
+
+def _poisson_log(y, w, eta, sums: _BlockSums):
     mu = _log_mean(eta)
     if mu is None or y.min() < 0:
         return None
     W = w * mu
     res = y - mu
     r = res / mu
-    t = special.xlogy(y, y)
-    t -= y * eta
-    t -= res
-    dev = 2.0 * float(w @ t)
+    # sum w (y log(y/mu) - (y - mu)) = sum w y log y - sum w y (eta + 1) + sum w mu, as eta = log mu
+    t = eta + 1.0
+    t *= y
+    dev = 2.0 * (sums.get("ylogy", y, w, _sum_w_ylogy) - float(w @ t) + float(w @ mu))
     pearson = float(W @ (r * r))
     return Working(dev, pearson, _finite(dev, pearson), W, r, 0)
 
 
-def _gamma_log(y, w, eta):
+def _gamma_log(y, w, eta, sums: _BlockSums):
     mu = _log_mean(eta)
     if mu is None or y.min() <= 0:
         return None
     r = y / mu
     r -= 1.0
-    # -2 (log(y/mu) - (y - mu)/mu) = -2 (log y - eta - r)
-    t = np.log(y)
-    t -= eta
-    t -= r
-    dev = -2.0 * float(w @ t)
+    # -2 sum w (log(y/mu) - (y - mu)/mu) = -2 (sum w log y - sum w eta - sum w r)
+    dev = -2.0 * (sums.get("logy", y, w, _sum_w_logy) - float(w @ eta) - float(w @ r))
     pearson = float(w @ (r * r))
     return Working(dev, pearson, _finite(dev, pearson), w, r, 0, True)
 
@@ -164,6 +194,14 @@ def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray],
         fused = _gaussian_identity
     if fused is None:
         return lambda y, w, eta: generic(family, y, w, eta)
+    if fused in (_poisson_log, _gamma_log):
+        sums = _BlockSums()
+
+        def kernel(y, w, eta):
+            out = fused(y, w, eta, sums)
+            return generic(family, y, w, eta) if out is None else out
+
+        return kernel
 
     def kernel(y, w, eta):
         out = fused(y, w, eta)

@@ -125,3 +125,17 @@ def test_constant_mean_deviance_equals_row_sum(family, draw):
     mu = float(w @ y / w.sum())
     want = float(np.sum(w * family.unit_deviance(y, np.full_like(y, mu))))
     assert working.constant_mean_deviance(family, y, w, mu) == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("family, draw", [FUSED[3], FUSED[5]], ids=["poisson", "gamma"])
+def test_block_sums_kept_between_passes_give_the_uncached_values(family, draw):
+    rng = np.random.default_rng(9)
+    n = 1000
+    y, w = draw(rng, n), rng.uniform(0.5, 2, n)
+    kernel = working.kernel_for(family)
+    for _ in range(2):  # the second pass reads the kept sums
+        for a in range(0, n, 300):
+            eta = rng.uniform(-1, 1, min(n, a + 300) - a)
+            got = kernel(y[a:a + 300], w[a:a + 300], eta)
+            want = working.generic(family, y[a:a + 300], w[a:a + 300], eta)
+            assert got.deviance == pytest.approx(want.deviance, rel=1e-12)
