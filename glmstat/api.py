@@ -19,7 +19,7 @@ from .families import Family, Gaussian
 from .frontend import ModelFrame, build_model_frame
 from .results import FitInfo, GLMResults
 from .structured import engine_design
-from .working import constant_mean_deviance, null_eta
+from .working import constant_mean_deviance, null_deviance_with_offset
 
 __all__ = ["glm"]
 
@@ -61,11 +61,11 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
                   control: Control) -> float:
     """Deviance of the intercept-only model (R: refitted with the offset when there is one)."""
     y, w, off = source.y, source.weights, source.offset
-    closed = null_eta(family, y, w, off) if intercept_col is not None and has_offset else None
+    closed = null_deviance_with_offset(family, y, w, off) if intercept_col is not None and has_offset else None
     if intercept_col is None:
         mu = family.link.inverse(off)
     elif closed is not None:
-        mu = family.link.inverse(closed)
+        return closed
     elif has_offset:
         return irls(source.with_columns(np.array([intercept_col])), family, control).deviance
     else:

@@ -340,8 +340,8 @@ def fast_model_frame(formula: str, data: Any, family: Family, *, weights: Any = 
     for j, c in enumerate(numeric):
         a = arrays[c]
         dense[:, j] = a if rows is None else a[rows]
-    if numeric and not np.all(np.isfinite(dense)):
-        return None
+        if not np.isfinite(dense[:, j]).all():  # column by column: no design-sized temporary
+            return None
     names: list[str] = []
     labels: list[str] = []
     term_cols: list[tuple[int, ...]] = []

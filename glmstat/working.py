@@ -34,7 +34,7 @@ from scipy import special
 
 from .families import Binomial, Family, Gamma, Gaussian, Poisson
 
-__all__ = ["Working", "generic", "kernel_for", "null_eta", "constant_mean_deviance"]
+__all__ = ["Working", "generic", "kernel_for", "null_deviance_with_offset", "constant_mean_deviance"]
 
 _EPS = np.finfo(float).eps
 _EDGE = 10 * _EPS
@@ -210,12 +210,14 @@ def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray],
     return kernel
 
 
-def null_eta(family: Family, y: np.ndarray, w: np.ndarray, offset: np.ndarray) -> np.ndarray | None:
-    """The linear predictor b0 + offset of the intercept-only model where b0 has a closed form, else None.
+def null_deviance_with_offset(family: Family, y: np.ndarray, w: np.ndarray, offset: np.ndarray) -> float | None:
+    """Deviance of the intercept-only model with an offset where the intercept has a closed form, else None.
 
-    The score equation of the intercept, sum w (y - mu) g'(mu)^{-1} / V(mu) = 0, solves in closed form for
-    Poisson/log (b0 = log(sum w y / sum w e^offset)), Gamma/log (b0 = log(sum w y e^-offset / sum w)) and
-    Gaussian/identity (b0 = sum w (y - offset) / sum w).
+    The intercept's score equation sum w (y - mu) g'(mu)^{-1} / V(mu) = 0 solves in closed form for
+    Poisson/log, b0 = log(sum w y / sum w e^offset), which gives the deviance from sums,
+    2 [sum w y log y - b0 sum w y - sum w y offset]  (as sum w mu = sum w y at b0);
+    for Gamma/log, b0 = log(sum w y e^-offset / sum w), and Gaussian/identity, b0 = sum w (y - offset) / sum w,
+    the deviance is summed row by row at mu = g^{-1}(b0 + offset).
     """
     link = family.link.name
     sw = float(np.sum(w))
@@ -223,21 +225,29 @@ def null_eta(family: Family, y: np.ndarray, w: np.ndarray, offset: np.ndarray) -
         return None
     with np.errstate(all="ignore"):
         if isinstance(family, Poisson) and link == "log":
-            b0 = np.log(float(w @ y) / float(w @ np.exp(offset)))
-        elif isinstance(family, Gamma) and link == "log":
-            b0 = np.log(float(w @ (y * np.exp(-offset))) / sw)
+            swy = float(w @ y)
+            b0 = math.log(swy / float(w @ np.exp(offset))) if swy > 0 else -math.inf
+            if not math.isfinite(b0):
+                return None
+            return 2.0 * (_sum_w_ylogy(y, w) - b0 * swy - float(y @ (w * offset)))
+        if isinstance(family, Gamma) and link == "log":
+            b0 = math.log(float(w @ (y * np.exp(-offset))) / sw)
         elif isinstance(family, Gaussian) and link == "identity":
             b0 = float(w @ (y - offset)) / sw
         else:
             return None
-    return b0 + offset if np.isfinite(b0) else None
+    if not math.isfinite(b0):
+        return None
+    mu = family.link.inverse(b0 + offset)
+    return float(np.sum(w * family.unit_deviance(y, mu)))
 
 
 def constant_mean_deviance(family: Family, y: np.ndarray, w: np.ndarray, mu: float) -> float:
     """sum_i w_i d(y_i, mu) for one mean mu (the null model without offset), from a few sums.
 
     Binomial: 2 [sum w ent(y) - log(mu) sum w y - log(1-mu) sum w (1-y)], ent(y) = y log y + (1-y) log(1-y)
-    (zero for 0/1 responses); Poisson: 2 [sum w y log y - log(mu) sum w y - sum w y + mu sum w].
+    (zero for 0/1 responses); Poisson: 2 [sum w y log y - log(mu) sum w y - sum w y + mu sum w];
+    Gamma: -2 [sum w log y - log(mu) sum w - sum w y / mu + sum w].
     Other families sum the unit deviances row by row.
     """
     mu_arr = None
@@ -252,5 +262,9 @@ def constant_mean_deviance(family: Family, y: np.ndarray, w: np.ndarray, mu: flo
     if mu > 0.0 and isinstance(family, Poisson):
         swy = float(w @ y)
         return 2.0 * (float(w @ special.xlogy(y, y)) - math.log(mu) * swy - swy + mu * float(w.sum()))
+    if mu > 0.0 and isinstance(family, Gamma) and not (y <= 0).any():
+        # -2 sum w (log(y/mu) - (y - mu)/mu) = -2 [sum w log y - log(mu) sum w - sum w y / mu + sum w]
+        sw, swy = float(w.sum()), float(w @ y)
+        return -2.0 * (float(w @ np.log(y)) - math.log(mu) * sw - swy / mu + sw)
     mu_arr = np.full_like(y, mu)
     return float(np.sum(w * family.unit_deviance(y, mu_arr)))

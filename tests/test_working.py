@@ -117,7 +117,7 @@ def test_fixed_weights_reuse_the_gram_exactly():
     np.testing.assert_allclose(fast.cov_unscaled, plain.cov_unscaled, rtol=1e-9)
 
 
-@pytest.mark.parametrize("family, draw", FUSED[:5] + [(gs.Gamma(), lambda rng, n: rng.gamma(2.0, 1.0, n))],
+@pytest.mark.parametrize("family, draw", FUSED[:6] + [(gs.Gamma(), lambda rng, n: rng.gamma(2.0, 1.0, n))],
                          ids=lambda v: str(v) if isinstance(v, gs.Family) else "")
 def test_constant_mean_deviance_equals_row_sum(family, draw):
     rng = np.random.default_rng(4)
@@ -139,3 +139,16 @@ def test_block_sums_kept_between_passes_give_the_uncached_values(family, draw):
             got = kernel(y[a:a + 300], w[a:a + 300], eta)
             want = working.generic(family, y[a:a + 300], w[a:a + 300], eta)
             assert got.deviance == pytest.approx(want.deviance, rel=1e-12)
+
+
+@pytest.mark.parametrize("family", [gs.Poisson(), gs.Gamma(link="log"), gs.Gaussian()], ids=str)
+def test_null_deviance_with_offset_equals_intercept_only_fit(family):
+    rng = np.random.default_rng(12)
+    n = 400
+    off = rng.uniform(-0.5, 0.5, n)
+    y = rng.poisson(np.exp(0.3 + off)).astype(float) if isinstance(family, gs.Poisson) else \
+        rng.gamma(2.0, np.exp(0.3 + off) / 2.0)
+    w = rng.uniform(0.5, 2, n)
+    src = InMemorySource(np.ones((n, 1)), y, w, np.ones(n), off)
+    want = irls(src, family, Control(tol=1e-12)).deviance
+    assert working.null_deviance_with_offset(family, y, w, off) == pytest.approx(want, rel=1e-10)
