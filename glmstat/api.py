@@ -47,7 +47,9 @@ def _check_response(frame: ModelFrame, family: Family) -> None:
         )
     if family.binomial_response:
         m = w * y
-        frac = np.abs(m - np.rint(m)) > 1e-3
+        d = np.rint(m)
+        np.subtract(m, d, out=d)  # in place: no more row-sized temporaries than needed
+        frac = np.abs(d, out=d) > 1e-3
         if frac.any() and family.fixed_dispersion:
             i = int(np.flatnonzero(frac)[0])
             warnings.warn(
