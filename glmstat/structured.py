@@ -291,7 +291,17 @@ class StructuredDesign:
         return out
 
     def quadratic_diag(self, C: np.ndarray, block_rows: int = 4096) -> np.ndarray:
-        """q_i = x_i' C x_i for every row (C: p x p, symmetric), without forming X.
+        """q_i = x_i' C x_i for every row (C: p x p, symmetric), without forming X; see
+        :meth:`quadratic_form`."""
+        q_of = self.quadratic_form(C)
+        out = np.empty(self.n_rows)
+        for start in range(0, self.n_rows, block_rows):
+            stop = min(self.n_rows, start + block_rows)
+            out[start:stop] = q_of(self.rows(start, stop))
+        return out
+
+    def quadratic_form(self, C: np.ndarray):
+        """A function of a row block of this design giving q_i = x_i' C x_i for its rows.
 
         With the blocks of C by column kind (intercept 0, numeric d, factor levels), a row with numeric
         values x_d and cell c has q = C_00 + x_d' (C_dd x_d + 2 (C_0d + v_c)) + k_c, where per cell
@@ -326,10 +336,10 @@ class StructuredDesign:
                 if gid[a] != gid[b]:
                     fa, fb = self.factors[a], self.factors[b]
                     cross.append((a, b, 2 * Cz[np.ix_(fa.columns, fb.columns)]))
-        out = np.empty(self.n_rows)
-        for start in range(0, self.n_rows, block_rows):
-            blk = self.rows(start, min(self.n_rows, start + block_rows))
-            q = np.full(blk.n_rows, Cz[i0, i0])
+        c00 = Cz[i0, i0]
+
+        def q_of(blk: "StructuredDesign") -> np.ndarray:
+            q = np.full(blk.n_rows, c00)
             M = None
             if dc.size:
                 D = blk.dense
@@ -343,8 +353,9 @@ class StructuredDesign:
                 q += np.einsum("ij,ij->i", D, M)
             for a, b, M2 in cross:
                 q += M2[blk.factors[a].codes, blk.factors[b].codes]
-            out[start:start + blk.n_rows] = q
-        return out
+            return q
+
+        return q_of
 
     def weighted_gram(self, w: np.ndarray, r: np.ndarray | None = None):
         """X'WX (and X'W r when ``r`` is given) in one pass."""
