@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                 skip: dict[str, str] = {}
                 for t in tools:  # would this run fit in memory and time? extrapolate a smaller size linearly
                     if (t, letter) in failed:
-                        skip[t] = f"skipped ({failed[(t, letter)]} at smaller n)"
+                        why = failed[(t, letter)]
+                        skip[t] = why if why == "not available" else f"skipped ({why} at smaller n)"
                         continue
                     prev = measured.get((t, letter))
                     if prev and n > prev[0]:
@@ -179,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                         results[t].append(r)
                         if "error" in r:
                             skip[t] = r["error"].split("\n")[0][:40]
-                            failed[(t, letter)] = "timeout" if r["error"].startswith("timeout") else "failed"
+                            failed[(t, letter)] = ("timeout" if r["error"].startswith("timeout") else
+                                                   "not available" if r["error"] == "not available" else "failed")
                 row = {"letter": letter, "problem": problem, "n": n, "task": task}
                 for t in tools:
                     ok = [r for r in results[t] if "seconds" in r]
