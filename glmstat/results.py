@@ -114,7 +114,7 @@ class GLMResults:
     # -- coefficients and inference --------------------------------------------------------------
     @cached_property
     def _names(self) -> pd.Index:
-        return _column_index(self._frame.column_names)
+        return _column_index(self._frame.column_names).view()  # own object (its .name), shared values
 
     @cached_property
     def coef(self) -> pd.Series:
