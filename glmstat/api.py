@@ -20,6 +20,8 @@ from .families import Family, Gaussian
 from .frontend import build_model_frame
 from .results import FitInfo, GLMResults
 from .validation import check_family, check_model_frame
+from .structured import engine_design
+from .working import constant_mean_deviance, null_deviance_with_offset
 
 __all__ = ["glm"]
 
@@ -38,12 +40,16 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
                   control: Control) -> float:
     """Deviance of the intercept-only model (R: refitted with the offset when there is one)."""
     y, w, off = source.y, source.weights, source.offset
+    closed = null_deviance_with_offset(family, y, w, off) if intercept_col is not None and has_offset else None
     if intercept_col is None:
         mu = family.link.inverse(off)
+    elif closed is not None:
+        return closed
     elif has_offset:
         return irls(source.with_columns(np.array([intercept_col])), family, control).deviance
     else:
-        mu = np.full_like(y, np.sum(w * y) / np.sum(w))
+        with np.errstate(all="ignore"):
+            return constant_mean_deviance(family, y, w, float(np.sum(w * y) / np.sum(w)))
     with np.errstate(all="ignore"):  # mu outside the family's domain (no intercept): NaN, as R
         return float(np.sum(w * family.unit_deviance(y, mu)))
 
@@ -104,7 +110,8 @@ def glm(
             DroppedRowsWarning, stacklevel=2,
         )
     check_model_frame(frame, family)
-    source = InMemorySource(frame.X, frame.y, frame.prior_weights * frame.trials, frame.trials, frame.offset)
+    source = InMemorySource(engine_design(frame), frame.y, frame.prior_weights * frame.trials, frame.trials,
+                            frame.offset)
     if method == "firth":
         from .firth import fit_firth
 

@@ -15,10 +15,18 @@ Unlike R, the engine then keeps taking Fisher-scoring steps while they still shr
 change is negligible next to the coefficients and their standard errors (R stops ~1e-6 away from the
 optimum for non-canonical links), and every returned quantity is evaluated at the final estimate (R
 evaluates the covariance with the weights of the step before).
+
+Cost: every pass starts on the Cholesky (Gram) path.  If the column-equilibrated X'WX is well conditioned
+(condition number below ``linalg.GRAM_MAX_COND``) no column can be aliased at R's QR tolerance, so the
+tall-skinny QR that finds R's aliasing runs only when the Cholesky path refuses.  The per-row work of a
+block is a fused kernel for the common family/link pairs (:mod:`glmstat.working`); when the working
+weights are the prior weights themselves (Gamma/log, Gaussian/identity) X'WX is formed once and later
+passes reduce only X'W r.  BLAS runs single-threaded inside the loop (:mod:`glmstat._threads`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +34,9 @@ import numpy as np
 from .design import DesignSource
 from .errors import FitError
 from .families import Family
-from .linalg import GramReducer, QRReducer, StepFactor, factor_gram, factor_qr
+from .linalg import GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram, factor_qr
+from ._threads import single_threaded_blas
+from .working import kernel_for
 
 __all__ = ["Control", "FitState", "irls"]
 
@@ -56,7 +66,8 @@ class PassResult:
     n_ok: int
     sum_weights: float
     n_boundary: int
-    reducer: GramReducer | QRReducer = field(repr=False)
+    reducer: GramReducer | QRReducer | ScoreReducer = field(repr=False)
+    fixed_weights: bool = False  # the working weights were the prior weights: X'WX is the same next pass
 
 
 @dataclass(frozen=True)
@@ -79,42 +90,52 @@ class FitState:
     deviance_history: tuple[float, ...]
 
 
-def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool) -> PassResult:
-    """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu)."""
+def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool,
+          kernel=None, fixed_gram: np.ndarray | None = None) -> PassResult:
+    """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu).
+
+    With ``fixed_gram`` (X'WX of a previous pass whose working weights were the prior weights themselves)
+    only the score is reduced; should a block's weights turn out not to be fixed, the pass is redone in full.
+    """
     link = family.link
     p = source.n_cols
-    reducer: GramReducer | QRReducer = QRReducer(p) if use_qr else GramReducer(p)
+    if use_qr:
+        reducer: GramReducer | QRReducer | ScoreReducer = QRReducer(p)
+    elif fixed_gram is not None:
+        reducer = ScoreReducer(p, fixed_gram)
+    else:
+        reducer = GramReducer(p)
+    fixed = True
     dev = pearson = sw = 0.0
     n_ok = n_boundary = 0
     valid = True
-    lo, hi = family.mu_domain.low, family.mu_domain.high
-    edge = 10 * np.finfo(float).eps
+    if kernel is None:
+        kernel = kernel_for(family)
     for b in source.blocks():
         if beta is None:
             with np.errstate(all="ignore"):
                 eta = link.link(family.start_mu(b.y, b.weights))
+            wk = kernel(b.y, b.weights, eta)
+            # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
+            r = np.where(wk.W > 0, wk.r + (eta - b.offset), 0.0)
         else:
-            eta = b.X @ beta + b.offset
-        with np.errstate(all="ignore"):
-            mu = link.inverse(eta)
-            dev += float(np.sum(b.weights * family.unit_deviance(b.y, mu)))
-            valid = valid and link.valid_eta(eta) and family.valid_mu(mu)
-            mu_eta = link.mu_eta(eta)
-            var = family.variance(mu)
-            good = (b.weights > 0) & (mu_eta != 0)
-            r = (b.y - mu) / mu_eta
-            ww = np.where(good, b.weights * mu_eta * (mu_eta / var), 0.0)  # no overflow of mu_eta^2
-            r = np.where(good, r if beta is not None else eta - b.offset + r, 0.0)
-            pearson += float(np.sum(np.where(good, b.weights * (b.y - mu) ** 2 / var, 0.0)))
-        if np.any(good & ~(np.isfinite(var) & (var > 0) & np.isfinite(r) & np.isfinite(ww))):
-            valid = False  # e.g. eta = log(0) = -inf from the starting mu: nothing to solve with
-        n_ok += int(np.count_nonzero(b.weights > 0))
-        sw += float(np.sum(b.weights))
-        with np.errstate(invalid="ignore"):  # mu = inf on an invalid step
-            n_boundary += int(np.count_nonzero((mu - lo < edge) | (hi - mu < edge)))
+            eta = b.X @ beta
+            eta += b.offset
+            wk = kernel(b.y, b.weights, eta)
+            r = wk.r
+        dev += wk.deviance
+        pearson += wk.pearson
+        valid = valid and wk.valid
+        n_ok += int(np.count_nonzero(b.weights))  # weights are non-negative: non-zero means > 0
+        sw += float(b.weights.sum())
+        n_boundary += wk.n_boundary
+        fixed = fixed and wk.fixed_weights
+        if fixed_gram is not None and not fixed:
+            return _pass(source, family, beta, use_qr, kernel)
         if valid:
-            reducer.add(b.X, ww, r)
-    return PassResult(dev, valid and np.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer)
+            reducer.add(b.X, wk.W, r)
+    return PassResult(dev, valid and math.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer,
+                      fixed and not use_qr)
 
 
 def _factor(res: PassResult, kept: np.ndarray | None) -> StepFactor | None:
@@ -123,15 +144,15 @@ def _factor(res: PassResult, kept: np.ndarray | None) -> StepFactor | None:
     return factor_gram(res.reducer.gram, res.reducer.score, kept)
 
 
-def _evaluate(source, family, beta, use_qr, kept):
+def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None):
     """A pass plus its factorisation, falling back to the QR reducer when the Gram matrix is unsafe."""
-    res = _pass(source, family, beta, use_qr)
+    res = _pass(source, family, beta, use_qr, kernel, fixed_gram)
     if not res.valid:
         return res, None, use_qr
     fac = _factor(res, kept)
     if fac is None:  # ill-conditioned or newly aliased: redo this pass with the QR reducer
         use_qr = True
-        res = _pass(source, family, beta, use_qr)
+        res = _pass(source, family, beta, use_qr, kernel)
         fac = _factor(res, kept)
     return res, fac, use_qr
 
@@ -165,6 +186,13 @@ def irls(
     -------
     FitState
     """
+    if source.n_rows * source.n_cols < 2**16:  # small products: BLAS runs them on one thread anyway
+        return _irls(source, family, control, start)
+    with single_threaded_blas():
+        return _irls(source, family, control, start)
+
+
+def _irls(source: DesignSource, family: Family, control: Control, start: np.ndarray | None) -> FitState:
     p = source.n_cols
     if p == 0:  # an empty model (y ~ 0 + offset(...)): mu is fixed by the offset
         res = _pass(source, family, np.zeros(0), use_qr=False)
@@ -178,8 +206,11 @@ def irls(
     else:
         beta = None
     kept = np.ones(p, dtype=bool)
-    use_qr = True  # the first factorisation finds aliased columns the way R's QR does
-    res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept)
+    # The Gram path first: when the equilibrated X'WX is well conditioned no column can be aliased at R's
+    # QR tolerance, so R's aliasing is only looked for (with the QR reducer) when the Cholesky path refuses.
+    use_qr = False
+    kernel = kernel_for(family)
+    res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept, kernel)
     if not res.valid or fac is None:
         raise FitError(
             "cannot find valid starting values: " + (
@@ -189,6 +220,8 @@ def irls(
         )
     if beta is None:
         beta = np.zeros(p)
+    # fixed working weights (Gamma/log, Gaussian/identity): X'WX is formed once, then only X'W r per pass
+    fixed_gram = fac.gram if res.fixed_weights else None
     history = [res.deviance]
     dev_old = res.deviance
     converged = boundary = False
@@ -211,7 +244,7 @@ def irls(
         kept = fac.kept
         new = beta + step
         iterations += 1
-        new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept)
+        new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
         halvings = 0
         while not new_res.valid or new_fac is None:
             if converged:
@@ -229,10 +262,11 @@ def irls(
                 )
             boundary = True
             new = (new + beta) / 2
-            new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept)
+            new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
         if not new_res.valid or new_fac is None:
             break
         beta, res, fac = new, new_res, new_fac
+        fixed_gram = fac.gram if res.fixed_weights else None
         history.append(res.deviance)
         if not converged:
             rel = abs(res.deviance - dev_old) / (abs(res.deviance) + 0.1)

@@ -5,13 +5,16 @@ This is the only layer that knows about formulas and DataFrames.  It
   2. evaluates the response (``cbind``, two-level factors, booleans for binomial), offsets and weights;
   3. drops rows with a missing value in any variable the model uses, as R's ``na.omit`` does, and records
      how many rows were dropped and because of which columns;
-  4. builds the design with formulaic (treatment coding, first level as reference, R's column order).
+  4. builds the design: for simple formulas (plain columns and factors) a structured design that keeps
+     factors as integer codes (:mod:`glmstat.fastframe`), otherwise formulaic's dense design (treatment
+     coding, first level as reference, R's column order).
 The caller's data is never modified; the design spec is kept so that new data can be encoded the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -24,6 +27,8 @@ from .families import Family
 from .formula import (
     ParsedFormula, check_expression, clean_message, namespace, parse_formula, r_term_order, rhs_factors, safe_eval,
 )
+from .fastframe import DesignPart, simple_terms, structured_part
+from .structured import LazyDense
 from .validation import check_column_types
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data"]
@@ -44,9 +49,13 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class ModelFrame:
-    """The model's arrays for the rows used, plus the record of what was dropped."""
+    """The model's arrays for the rows used, plus the record of what was dropped.
 
-    X: np.ndarray
+    ``X`` reads as the dense design; the fast front end stores a structured one (factor codes, not dummy
+    columns), densified only when ``X`` is read -- fitting uses ``structured.design_of(frame)``.
+    """
+
+    X: np.ndarray = LazyDense()
     column_names: tuple[str, ...]
     term_labels: tuple[str, ...]
     term_columns: tuple[tuple[int, ...], ...]
@@ -187,26 +196,24 @@ def _formulaic_frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def build_model_frame(
-    formula: str,
-    data: Any,
-    family: Family,
-    *,
-    weights: Any = None,
-    offset: Any = None,
-    na_action: str = "drop",
-    context: Mapping[str, Any] | None = None,
-) -> ModelFrame:
-    """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring."""
-    if na_action not in ("drop", "raise"):
-        raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
-    df = as_frame(data)
-    n = len(df)
-    pf = parse_formula(formula, [str(c) for c in df.columns])
-    ns = namespace(context)
-    columns = {str(c) for c in df.columns}
+@dataclass(frozen=True)
+class _Plan:
+    """What a formula needs that does not depend on the data values: parsed, checked, and (for simple
+    right-hand sides) the terms of a structured design.  Cached per (formula, columns) without context."""
 
-    # 1. check every expression before evaluating anything
+    pf: ParsedFormula
+    ns: Mapping[str, Any] = field(repr=False)
+    lhs_cols: frozenset
+    off_cols: frozenset
+    rhs_cols: frozenset
+    rhs: str  # for formulaic, with R's variable order in interactions
+    simple: tuple[bool, tuple[str, ...]] | None  # (intercept, main-effect columns) of a simple formula
+
+
+def _make_plan(formula: str, column_tuple: tuple[str, ...], ns: Mapping[str, Any]) -> _Plan:
+    """Parse ``formula`` and check every expression in it before anything is evaluated."""
+    pf = parse_formula(formula, list(column_tuple))
+    columns = set(column_tuple)
     lhs_cols: set[str] = set()
     for e in pf.response:
         lhs_cols |= check_expression(e, columns, ns)
@@ -222,8 +229,73 @@ def build_model_frame(
                 check_expression(e if e.isidentifier() else f"`{e}`", columns, ns)
         else:
             rhs_cols |= check_expression(e, columns, ns)
+    rhs = r_term_order(pf.rhs)
+    return _Plan(pf, ns, frozenset(lhs_cols), frozenset(off_cols), frozenset(rhs_cols), rhs,
+                 simple_terms(rhs, frozenset(columns)))
 
-    check_column_types(df, lhs_cols | off_cols | rhs_cols)
+
+@lru_cache(maxsize=1)
+def _default_namespace() -> Mapping[str, Any]:
+    return namespace(None)
+
+
+@lru_cache(maxsize=256)
+def _cached_plan(formula: str, column_tuple: tuple[str, ...]) -> _Plan:
+    return _make_plan(formula, column_tuple, _default_namespace())
+
+
+def _plan(formula: Any, df: pd.DataFrame, context: Mapping[str, Any] | None) -> _Plan:
+    column_tuple = tuple(str(c) for c in df.columns)
+    if context is None and isinstance(formula, str):
+        return _cached_plan(formula, column_tuple)  # a loop of small fits parses the formula once
+    return _make_plan(formula, column_tuple, namespace(context))
+
+
+def _formulaic_part(df: pd.DataFrame, plan: _Plan, keep: np.ndarray) -> DesignPart:
+    """The design of the rows ``keep`` built by formulaic; rows where a term is NaN are left out."""
+    frame = _formulaic_frame(df.iloc[keep], sorted(plan.rhs_cols))
+    try:
+        with np.errstate(all="ignore"):  # log(-1) etc. give NaN rows, dropped as R's na.omit does
+            mm = model_matrix(plan.rhs, frame, context=plan.ns, na_action="drop")
+    except FormulaicError as e:
+        raise FormulaError(f"cannot build the design for {plan.pf.rhs!r}: {clean_message(e)}") from e
+    except Exception as e:  # a term's own code failed (e.g. arithmetic on dates): still the formula's problem
+        raise FormulaError(
+            f"cannot build the design for {plan.pf.rhs!r}: {type(e).__name__}: {clean_message(e)}; check the "
+            f"types of the columns it uses ({', '.join(sorted(plan.rhs_cols)) or 'none'})"
+        ) from e
+    X = np.ascontiguousarray(mm.to_numpy(dtype=float))
+    names = tuple(str(c) for c in mm.columns)
+    labels, term_cols, col = [], [], 0
+    for t in mm.model_spec.structure:
+        k = len(t.columns)
+        labels.append("(Intercept)" if str(t.term) == "1" else str(t.term))
+        term_cols.append(tuple(range(col, col + k)))
+        col += k
+    _check_finite(X, names, "the design column")
+    levels = {c: tuple(_levels(frame[c])) for c in frame.columns if not _is_numeric(frame[c])}
+    used = keep[np.asarray(mm.index, dtype=np.intp)]
+    return DesignPart(X, names, tuple(labels), tuple(term_cols), used, levels, mm.model_spec)
+
+
+def build_model_frame(
+    formula: str,
+    data: Any,
+    family: Family,
+    *,
+    weights: Any = None,
+    offset: Any = None,
+    na_action: str = "drop",
+    context: Mapping[str, Any] | None = None,
+) -> ModelFrame:
+    """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring."""
+    if na_action not in ("drop", "raise"):
+        raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
+    df = as_frame(data)
+    n = len(df)
+    plan = _plan(formula, df, context)  # 1. every expression is checked before anything is evaluated
+    pf, ns = plan.pf, plan.ns
+    check_column_types(df, plan.lhs_cols | plan.off_cols | plan.rhs_cols)
 
     # 2. evaluate response, offsets, weights on all rows
     binomial = family.binomial_response
@@ -246,18 +318,19 @@ def build_model_frame(
                  else _vector(raw_response[0], n, f"the response {pf.lhs!r}"))
         if y_all.shape != (n,):
             raise DataError(f"the response {pf.lhs!r} must be one value per row")
-        trials_all = np.ones(n)
-    off_all = np.zeros(n)
+        trials_all = None
+    off_all = None
     for e in pf.offsets:
-        off_all = off_all + _vector(safe_eval(e, df, ns), n, f"offset({e})")
+        v = _vector(safe_eval(e, df, ns), n, f"offset({e})")
+        off_all = v if off_all is None else off_all + v
     w_arg, w_col = _arg_vector(weights, df, "weights")
     o_arg, o_col = _arg_vector(offset, df, "offset")
     if o_arg is not None:
-        off_all = off_all + o_arg
+        off_all = o_arg if off_all is None else off_all + o_arg
 
     # 3. missing values, as na.omit: any variable of the model
     missing: dict[str, np.ndarray] = {}
-    for c in sorted(lhs_cols | off_cols | rhs_cols):
+    for c in sorted(plan.lhs_cols | plan.off_cols | plan.rhs_cols):
         m = df[c].isna().to_numpy()
         if m.any():
             missing[c] = m
@@ -270,82 +343,64 @@ def build_model_frame(
             if m.any():
                 missing[label] = missing[label] | m if label in missing else m
                 explained |= m
-    drop = np.zeros(n, dtype=bool)
-    for m in missing.values():
-        drop |= m
-    if drop.any() and na_action == "raise":
+    if explained.any() and na_action == "raise":
         detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in missing.items())
-        raise DataError(f"{int(drop.sum())} rows have missing values ({detail}) and na_action='raise'")
-    keep_pos = np.flatnonzero(~drop)
-    if keep_pos.size == 0:
+        raise DataError(f"{int(explained.sum())} rows have missing values ({detail}) and na_action='raise'")
+    keep = np.flatnonzero(~explained)
+    if keep.size == 0:
         raise DataError(f"no complete rows: every row has a missing value in a model variable ({', '.join(missing)})")
 
-    # 4. the design, from the complete rows
-    frame = _formulaic_frame(df.iloc[keep_pos], sorted(rhs_cols))
-    try:
-        with np.errstate(all="ignore"):  # log(-1) etc. give NaN rows, dropped below as R's na.omit does
-            mm = model_matrix(r_term_order(pf.rhs), frame, context=ns, na_action="drop")
-    except FormulaicError as e:
-        raise FormulaError(f"cannot build the design for {pf.rhs!r}: {clean_message(e)}") from e
-    except Exception as e:  # a term's own code failed (e.g. arithmetic on dates): still the formula's problem
-        raise FormulaError(
-            f"cannot build the design for {pf.rhs!r}: {type(e).__name__}: {clean_message(e)}; check the types of "
-            f"the columns it uses ({', '.join(sorted(rhs_cols)) or 'none'})"
-        ) from e
-    pos_in_frame = np.asarray(mm.index, dtype=np.intp)
-    if pos_in_frame.size < keep_pos.size:  # a term evaluated to NaN (e.g. log of a negative number)
-        extra = np.ones(keep_pos.size, dtype=bool)
-        extra[pos_in_frame] = False
-        missing["terms evaluating to NaN"] = np.zeros(n, dtype=bool)
-        missing["terms evaluating to NaN"][keep_pos[extra]] = True
-        drop[keep_pos[extra]] = True
+    # 4. the design of the complete rows: structured (factor codes) for simple formulas, else formulaic
+    part = None
+    if plan.simple is not None:
+        part = structured_part(df, plan.simple[0], plan.simple[1], keep, plan.rhs, ns)
+    if part is None:
+        part = _formulaic_part(df, plan, keep)
+    used = part.used
+    if used.size < keep.size:  # a term evaluated to NaN (e.g. log of a negative number)
+        nan_rows = np.zeros(n, dtype=bool)
+        nan_rows[keep] = True
+        nan_rows[used] = False
+        missing["terms evaluating to NaN"] = nan_rows
         if na_action == "raise":
-            raise DataError(f"{int(extra.sum())} rows give NaN in a formula term and na_action='raise'")
-    used = keep_pos[pos_in_frame]
+            raise DataError(f"{int(nan_rows.sum())} rows give NaN in a formula term and na_action='raise'")
     if used.size == 0:
         raise DataError("no complete rows: every row has a missing or NaN value in a model variable")
-    X = np.ascontiguousarray(mm.to_numpy(dtype=float))
-    names = tuple(str(c) for c in mm.columns)
-    structure = mm.model_spec.structure
-    labels, term_cols, col = [], [], 0
-    for t in structure:
-        k = len(t.columns)
-        labels.append("(Intercept)" if str(t.term) == "1" else str(t.term))
-        term_cols.append(tuple(range(col, col + k)))
-        col += k
 
-    y = y_all[used]
-    trials = trials_all[used]
-    prior = np.ones(used.size) if w_arg is None else w_arg[used]
-    if binomial and len(raw_response) == 1:
+    every = used.size == n
+    y = y_all if every else y_all[used]
+    ones = None
+    if trials_all is None or w_arg is None:
+        ones = np.ones(used.size)  # shared by trials and weights: never written
+    trials = ones if trials_all is None else (trials_all if every else trials_all[used])
+    prior = ones if w_arg is None else (w_arg if every else w_arg[used])
+    if binomial and len(raw_response) == 1 and w_arg is not None:
         y = np.where(prior == 0, 0.0, y)  # as R's binomial()$initialize: y[weights == 0] <- 0
-    off = off_all[used]
-    _check_finite(X, names, "the design column")
+    off = np.zeros(used.size) if off_all is None else (off_all if every else off_all[used])
     _check_finite(y, (pf.lhs,), "the response")
     if w_arg is not None:
         bad = np.flatnonzero(~np.isfinite(prior) | (prior < 0))
         if bad.size:
             raise DataError(f"weights must be finite and non-negative; row {df.index[used[bad[0]]]!r} has {prior[bad[0]]:g}")
-    if not np.all(np.isfinite(off)):
+    if off_all is not None and not np.all(np.isfinite(off)):
         raise DataError("the offset has infinite values (log of zero exposure?)")
 
-    levels = {c: tuple(_levels(frame[c])) for c in frame.columns if not _is_numeric(frame[c])}
-    spec = ModelSpec(pf, mm.model_spec, ns, tuple(sorted(rhs_cols)), tuple(sorted(off_cols)), o_col, levels)
-    dropped_by = {c: int(m.sum()) for c, m in missing.items() if m.any()}
+    spec = ModelSpec(pf, part.rhs_spec, ns, tuple(sorted(plan.rhs_cols)), tuple(sorted(plan.off_cols)), o_col,
+                     part.levels)
     return ModelFrame(
-        X=X,
-        column_names=names,
-        term_labels=tuple(labels),
-        term_columns=tuple(term_cols),
+        X=part.X,
+        column_names=part.names,
+        term_labels=part.labels,
+        term_columns=part.term_columns,
         y=y,
         prior_weights=prior,
         trials=trials,
         offset=off,
         has_offset=bool(pf.offsets) or o_arg is not None,
-        has_intercept="(Intercept)" in labels,
-        rows_used=df.index[used],
+        has_intercept="(Intercept)" in part.labels,
+        rows_used=df.index if every else df.index[used],
         n_dropped=int(n - used.size),
-        dropped_by=dropped_by,
+        dropped_by={c: int(m.sum()) for c, m in missing.items() if m.any()},
         response_name=pf.lhs,
         spec=spec,
         data=df,

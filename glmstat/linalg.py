@@ -7,11 +7,13 @@ computed, even when X'WX is ill conditioned.
 
 Two reducers build the equations block by block, in float64:
 
-* :class:`GramReducer` accumulates X'WX and X'Wr (BLAS ``syrk``/``gemv``); it is used when the
-  column-equilibrated Gram matrix is well conditioned and no column is aliased.
+* :class:`GramReducer` accumulates X'WX and X'Wr (BLAS ``syrk``/``gemv`` on dense blocks; weighted
+  bincounts for the factors of a :class:`~glmstat.structured.StructuredDesign`); it is used whenever the
+  column-equilibrated Gram matrix is well conditioned (which rules out aliasing at R's tolerance).
+* :class:`ScoreReducer` accumulates only X'Wr, for passes whose X'WX is known (fixed working weights).
 * :class:`QRReducer` accumulates the triangular factor of sqrt(W) [X | r] (a tall-skinny QR: each block is
-  stacked under the running factor and re-triangularised).  It is used on the first iteration, whenever
-  the Gram matrix is poorly conditioned, and to find aliased columns.
+  stacked under the running factor and re-triangularised).  It is used whenever the Gram matrix is
+  refused (poorly conditioned or singular), and finds the aliased columns.
 
 Aliasing follows R's ``dqrdc2`` (limited column pivoting): column j is aliased when the part of it that the
 earlier *kept* columns do not explain has norm below ``ALIAS_TOL`` times its own norm.  The triangular
@@ -25,25 +27,61 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg as sla
 
-__all__ = ["ALIAS_TOL", "GramReducer", "QRReducer", "StepFactor", "factor_gram", "factor_qr"]
+from .structured import StructuredGram
+
+__all__ = ["ALIAS_TOL", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
 
 #: R's glm.fit tolerance for aliasing in its QR (``min(1e-7, epsilon / 1000)`` at the default epsilon).
 ALIAS_TOL = 1e-11
 #: Largest condition number of the equilibrated X'WX the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
 
+_potrf, _pocon, _potrs = sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs"), dtype=float)
+
 
 class GramReducer:
-    """Accumulates G = X'WX and u = X'W r over blocks."""
+    """Accumulates G = X'WX and u = X'W r over blocks.
+
+    A block's design is a dense ndarray or a :class:`~glmstat.structured.StructuredDesign` (numeric columns
+    plus factor codes), whose products are formed without expanding the factors.
+    """
 
     def __init__(self, p: int) -> None:
-        self.gram = np.zeros((p, p))
+        self._gram = np.zeros((p, p))
+        self._score = np.zeros(p)
+        self._structured: StructuredGram | None = None
+
+    def add(self, X, w: np.ndarray, r: np.ndarray) -> None:
+        if not isinstance(X, np.ndarray):
+            if self._structured is None:
+                self._structured = StructuredGram(X)
+            self._structured.add(X, w, r)
+            return
+        A = X * np.sqrt(w)[:, None]  # block-sized temporary; A.T @ A dispatches to syrk
+        self._gram += A.T @ A
+        self._score += X.T @ (w * r)
+
+    @property
+    def gram(self) -> np.ndarray:
+        """X'WX."""
+        return self._gram if self._structured is None else self._gram + self._structured.gram
+
+    @property
+    def score(self) -> np.ndarray:
+        """X'W r."""
+        return self._score if self._structured is None else self._score + self._structured.score
+
+
+class ScoreReducer:
+    """Accumulates only u = X'W r, for a pass whose X'WX is already known (``gram``)."""
+
+    def __init__(self, p: int, gram: np.ndarray) -> None:
+        self.gram = gram
         self.score = np.zeros(p)
 
-    def add(self, X: np.ndarray, w: np.ndarray, r: np.ndarray) -> None:
-        A = X * np.sqrt(w)[:, None]  # block-sized temporary; A.T @ A dispatches to syrk
-        self.gram += A.T @ A
-        self.score += X.T @ (w * r)
+    def add(self, X, w: np.ndarray, r: np.ndarray) -> None:
+        wr = w * r
+        self.score += X.T @ wr if isinstance(X, np.ndarray) else X.rmatvec(wr)
 
 
 class QRReducer:
@@ -53,13 +91,34 @@ class QRReducer:
         self.p = p
         self.R = np.zeros((0, p + 1))
 
-    def add(self, X: np.ndarray, w: np.ndarray, r: np.ndarray) -> None:
+    def add(self, X, w: np.ndarray, r: np.ndarray) -> None:
+        if not isinstance(X, np.ndarray):
+            X = X.toarray()  # a structured block: the QR needs its dense rows
         sw = np.sqrt(w)
         A = np.empty((X.shape[0], self.p + 1))
         np.multiply(X, sw[:, None], out=A[:, : self.p])
         np.multiply(r, sw, out=A[:, self.p])
         stacked = np.vstack([self.R, A])
         self.R = np.linalg.qr(stacked, mode="r")
+
+
+class _OnDemand:
+    """Descriptor for a field given either as an array or as a function that computes it: read, it is
+    always the array (computed on first read, then kept)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name, self.slot = name, f"_{name}_value"
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self.name)  # no class default: the dataclass field stays required
+        v = obj.__dict__[self.slot]
+        if callable(v):
+            v = obj.__dict__[self.slot] = v()
+        return v
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.slot] = value
 
 
 @dataclass(frozen=True)
@@ -69,11 +128,13 @@ class StepFactor:
     ``kept`` is the boolean mask of non-aliased columns, ``inv`` is (X_K' W X_K)^{-1} and ``step`` the
     solution of the normal equations for the coefficient change (zero for aliased columns).
     ``gram`` is the full p x p X'WX (aliased columns included), used to explain aliasing.
+    ``inv`` may be given as a function: it is then computed when first read (most iterations never read
+    it, and for a wide design it costs more than the step).
     """
 
     kept: np.ndarray
     step: np.ndarray
-    inv: np.ndarray
+    inv: np.ndarray = _OnDemand()  # no class default: still a required field
     gram: np.ndarray
     method: str
 
@@ -122,22 +183,37 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
     Returns ``None`` when the factorisation fails or the equilibrated matrix has a condition number above
     ``GRAM_MAX_COND``: the caller then falls back to the QR reducer.
     """
-    idx = np.flatnonzero(kept)
-    g = gram[np.ix_(idx, idx)]
-    d = np.sqrt(np.diag(g))
-    if not np.all(d > 0) or not np.all(np.isfinite(g)):
+    all_kept = bool(kept.all())
+    if all_kept:
+        g, u = gram, score
+    else:
+        idx = np.flatnonzero(kept)
+        g, u = gram[np.ix_(idx, idx)], score[idx]
+    dg = g.diagonal()
+    if not dg.min() > 0:  # NaN and infinities are refused below, by the condition estimate
         return None
-    gs = g / d[:, None] / d[None, :]
-    try:
-        c, low = sla.cho_factor(gs, lower=False, check_finite=False)
-    except np.linalg.LinAlgError:
+    d = np.sqrt(dg)
+    dd = np.multiply.outer(d, d)
+    gs = g / dd
+    # raw LAPACK (potrf / pocon / potrs): the scipy wrappers' checks cost more than a small solve
+    c, info = _potrf(gs, lower=0, clean=1, overwrite_a=0)
+    if info != 0:
         return None
-    anorm = np.abs(gs).sum(axis=0).max()
-    rcond, info = sla.lapack.dpocon(c, anorm)
+    rcond, info = _pocon(c, np.abs(gs).sum(axis=0).max())
     if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:
         return None
-    p = gram.shape[0]
-    step = np.zeros(p)
-    step[idx] = sla.cho_solve((c, low), score[idx] / d, check_finite=False) / d
-    inv = sla.cho_solve((c, low), np.eye(len(idx)), check_finite=False) / d[:, None] / d[None, :]
+    x, info = _potrs(c, u / d, lower=0)
+    if info != 0:
+        return None
+    if all_kept:
+        step = x / d
+    else:
+        step = np.zeros(gram.shape[0])
+        step[idx] = x / d
+
+    def inverse() -> np.ndarray:
+        ci, _ = _potrs(c, np.eye(d.size), lower=0, overwrite_b=1)
+        return (ci + ci.T) / (2.0 * dd)  # exactly symmetric
+
+    inv = inverse
     return StepFactor(kept.copy(), step, inv, gram, "cholesky")

@@ -15,7 +15,7 @@ Formulas (R's ``summary.glm``, ``logLik.glm``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -27,8 +27,15 @@ from .diagnostics import AliasInfo, SeparationInfo
 from .engine import FitState
 from .families import Family
 from .frontend import ModelFrame
+from .structured import design_of
 
 __all__ = ["GLMResults"]
+
+
+@lru_cache(maxsize=512)
+def _column_index(names: tuple[str, ...]) -> pd.Index:
+    """The coefficient index for these column names (immutable, so shared by fits of the same model)."""
+    return pd.Index(list(names))
 
 _RESIDUAL_KINDS = ("deviance", "pearson", "working", "response")
 
@@ -109,9 +116,13 @@ class GLMResults:
 
     # -- coefficients and inference --------------------------------------------------------------
     @cached_property
+    def _names(self) -> pd.Index:
+        return _column_index(self._frame.column_names).view()  # own object (its .name), shared values
+
+    @cached_property
     def coef(self) -> pd.Series:
         """Estimated coefficients; NaN where aliased."""
-        return pd.Series(self._state.coef, index=self.column_names, name="estimate")
+        return pd.Series(self._state.coef, index=self._names, name="estimate")
 
     @property
     def aliased(self) -> list[str]:
@@ -188,12 +199,14 @@ class GLMResults:
         v = self._info.sandwich_vcov
         if v is None:
             v = self.dispersion * self._state.cov_unscaled
-        return pd.DataFrame(v, index=self.column_names, columns=self.column_names)
+        return pd.DataFrame(v, index=self._names, columns=self._names)
 
     @cached_property
     def std_errors(self) -> pd.Series:
         """sqrt(diag(vcov))."""
-        return pd.Series(np.sqrt(np.diag(self.vcov.to_numpy())), index=self.column_names, name="std_error")
+        v = self._info.sandwich_vcov
+        se = np.sqrt(np.diag(v) if v is not None else self.dispersion * np.diag(self._state.cov_unscaled))
+        return pd.Series(se, index=self._names, name="std_error")
 
     @cached_property
     def statistic(self) -> pd.Series:
@@ -320,7 +333,7 @@ class GLMResults:
     def _eta_mu(self) -> tuple[np.ndarray, np.ndarray]:
         f = self._frame
         b = np.where(self._state.kept, self._state.coef, 0.0)
-        eta = f.X @ b + f.offset
+        eta = design_of(f) @ b + f.offset
         return eta, self.family.link.inverse(eta)
 
     @property

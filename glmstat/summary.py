@@ -95,7 +95,8 @@ class Summary:
         resid = fit.residuals("deviance").to_numpy()
         if fit.df_residual > 5:
             labels = ("Min", "1Q", "Median", "3Q", "Max")
-            values = tuple(float(v) for v in np.quantile(resid, [0, 0.25, 0.5, 0.75, 1]))
+            with np.errstate(invalid="ignore"):  # infinite residuals (a mean on the domain's edge)
+                values = tuple(float(v) for v in np.quantile(resid, [0, 0.25, 0.5, 0.75, 1]))
         else:
             labels = tuple(str(i) for i in fit.rows_used)
             values = tuple(float(v) for v in resid)

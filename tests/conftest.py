@@ -87,3 +87,29 @@ def assert_close(got, want, rtol=1e-6, atol=1e-10):
 @pytest.fixture(scope="session")
 def students() -> pd.DataFrame:
     return load_data("students")
+
+
+class formulaic_only:
+    """Context manager: build every design with formulaic (no structured design), to compare the two."""
+
+    def __enter__(self):
+        import glmstat.frontend as frontend
+
+        self._saved = frontend.structured_part
+        frontend.structured_part = lambda *a, **k: None
+        return self
+
+    def __exit__(self, *exc):
+        import glmstat.frontend as frontend
+
+        frontend.structured_part = self._saved
+        return False
+
+
+def structured_frame(formula, data, family, **kw):
+    """The model frame when the front end builds a structured design for it, else None."""
+    from glmstat.frontend import build_model_frame
+    from glmstat.structured import StructuredDesign, design_of
+
+    frame = build_model_frame(formula, data, family, **kw)
+    return frame if isinstance(design_of(frame), StructuredDesign) else None

@@ -1,0 +1,292 @@
+"""Per-row IRLS quantities of one block at a linear predictor eta: deviance, Pearson chi-square, working
+weights and working residuals.
+
+For any family and link (R's ``glm.fit``):
+
+    mu = g^{-1}(eta),   W = w (d mu/d eta)^2 / V(mu),   r = (y - mu) / (d mu/d eta),
+    deviance = sum w d(y, mu),   Pearson = sum w (y - mu)^2 / V(mu),
+
+with rows of zero weight (or zero d mu/d eta) given W = 0.  :func:`generic` evaluates exactly that from
+the family's and link's functions.  Common family/link pairs have *fused* versions that compute the same
+quantities with a few array operations, using identities that hold when eta stays inside the range where
+R's clamps are inactive (checked once per block from min/max eta; otherwise the generic code runs):
+
+* binomial, logit:  mu = e/(1+e), d mu/d eta = V(mu) = e/(1+e)^2 with e = exp(eta), so W = w mu(1-mu),
+  and -y log mu - (1-y) log(1-mu) = log(1+e) - y eta;
+* Poisson, log:     mu = d mu/d eta = V(mu) = exp(eta), W = w mu, y log(y/mu) = y log y - y eta;
+* Gamma, log:       mu = d mu/d eta = exp(eta), V = mu^2, W = w, r = y/mu - 1;
+* Gaussian, identity: W = w, r = y - eta.
+
+The last two have working weights that do not depend on eta (``fixed_weights``): X'WX is the same in
+every pass, so the engine forms it once and afterwards only reduces the score X'W r.
+
+Quasi families share their base family's kernel (the dispersion is estimated later, not here).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import special
+
+from .families import Binomial, Family, Gamma, Gaussian, Poisson
+
+__all__ = ["Working", "generic", "kernel_for", "null_deviance_with_offset", "constant_mean_deviance"]
+
+_EPS = np.finfo(float).eps
+_EDGE = 10 * _EPS
+#: A deviance assembled from sums of large terms is used only when its rounding error (about eps times the
+#: terms' magnitude) is below ~2e-10 of it; otherwise it is summed row by row with the family's own
+#: (cancellation-free) unit deviance.  Near-perfect fits and huge counts take the careful path.
+_CANCEL = 1e6 * _EPS
+
+
+def _trusted(dev: float, scale: float) -> bool:
+    return math.isfinite(dev) and dev >= _CANCEL * scale
+
+
+@dataclass(frozen=True)
+class Working:
+    """IRLS quantities of one block."""
+
+    deviance: float
+    pearson: float
+    valid: bool
+    W: np.ndarray  # working weights
+    r: np.ndarray  # working residuals (response scale of the step)
+    n_boundary: int
+    fixed_weights: bool = False  # W is the prior weights themselves, whatever eta (so X'WX never changes)
+
+
+def generic(family: Family, y: np.ndarray, w: np.ndarray, eta: np.ndarray, start_offset: np.ndarray | None = None
+            ) -> Working:
+    """The quantities from the family's and link's own functions.
+
+    With ``start_offset`` (the first pass, from R's starting mu) the residual is the working response
+    minus the offset, z - offset = eta - offset + (y - mu) / (d mu/d eta), since that pass solves for the
+    coefficients themselves.
+    """
+    link = family.link
+    lo, hi = family.mu_domain.low, family.mu_domain.high
+    with np.errstate(all="ignore"):
+        mu = link.inverse(eta)
+        dev = float(np.sum(w * family.unit_deviance(y, mu)))
+        valid = link.valid_eta(eta) and family.valid_mu(mu)
+        mu_eta = link.mu_eta(eta)
+        var = family.variance(mu)
+        good = (w > 0) & (mu_eta != 0)
+        r = (y - mu) / mu_eta
+        W = np.where(good, w * mu_eta * (mu_eta / var), 0.0)  # no overflow of mu_eta^2
+        r = np.where(good, r if start_offset is None else eta - start_offset + r, 0.0)
+        pearson = float(np.sum(np.where(good, w * (y - mu) ** 2 / var, 0.0)))
+        if np.any(good & ~(np.isfinite(var) & (var > 0) & np.isfinite(r) & np.isfinite(W))):
+            valid = False  # e.g. eta = log(0) = -inf from the starting mu: nothing to solve with
+        n_boundary = int(np.count_nonzero((mu - lo < _EDGE) | (hi - mu < _EDGE)))  # mu = inf on a bad step
+    return Working(dev, pearson, bool(valid and np.isfinite(dev)), W, r, n_boundary)
+
+
+def _finite(dev: float, pearson: float) -> bool:
+    return math.isfinite(dev) and math.isfinite(pearson)
+
+
+def _logit(y, w, eta):
+    if not (-30.0 <= eta.min() and eta.max() <= 30.0):  # R's clamps at |eta| > 30 (and NaN): generic path
+        return None
+    e = np.exp(eta)
+    d = e + 1.0
+    mu = e / d
+    q = mu / d  # mu (1 - mu) = d mu/d eta = V(mu)
+    W = w * q
+    r = y - mu
+    r /= q
+    # y log(y/mu) + (1-y) log((1-y)/(1-mu)) = ent(y) + log(1+e) - y eta
+    ye = y * eta
+    s1, s2 = float(w @ np.log(d)), float(w @ ye)
+    dev = 2.0 * (s1 - s2)
+    if not _trusted(dev, 2.0 * (abs(s1) + abs(s2))):
+        return None
+    if (y * (1.0 - y)).any():  # proportions: add the entropy term of the non-0/1 responses
+        with np.errstate(invalid="ignore"):
+            ent = np.where(w > 0, special.xlogy(y, y) + special.xlogy(1.0 - y, 1.0 - y), 0.0)
+        dev += 2.0 * float(w @ ent)
+    pearson = float(W @ (r * r))
+    # |eta| <= 30 keeps mu more than 10 eps away from 0 and 1: no boundary rows
+    return Working(dev, pearson, _finite(dev, pearson), W, r, 0)
+
+
+def _log_mean(eta):
+    """exp(eta) when R's log-link clamps are inactive (and mu stays off the boundary), else None."""
+    if not (-33.0 <= eta.min() and eta.max() <= 700.0):
+        return None
+    return np.exp(eta)
+
+
+class _BlockSums:
+    """Sums over a block that no pass changes (sum w y log y, sum w log y), kept for one fit.
+
+    A block of an in-memory source is a view into the source's arrays; it is recognised by those arrays
+    (held here, so their memory cannot be reused while the fit runs) and the view's position.  Blocks
+    that are not such views (streamed row groups) are summed afresh each pass.
+    """
+
+    def __init__(self) -> None:
+        self._sums: dict = {}
+
+    def get(self, key_name: str, y: np.ndarray, w: np.ndarray, compute) -> float:
+        yb, wb = y.base, w.base
+        if not (isinstance(yb, np.ndarray) and isinstance(wb, np.ndarray)) or len(self._sums) > 4096:
+            return compute(y, w)
+        key = (key_name, id(yb), id(wb), y.__array_interface__["data"][0], w.__array_interface__["data"][0],
+               y.shape[0])
+        hit = self._sums.get(key)
+        if hit is not None and hit[0] is yb and hit[1] is wb:
+            return hit[2]
+        v = compute(y, w)
+        self._sums[key] = (yb, wb, v)
+        return v
+
+
+def _sum_w_ylogy(y, w):
+    return float(w @ special.xlogy(y, y))
+
+
+def _sum_w_logy(y, w):
+    return float(w @ np.log(y))
+
+
+def _poisson_log(y, w, eta, sums: _BlockSums):
+    mu = _log_mean(eta)
+    if mu is None or y.min() < 0:
+        return None
+    W = w * mu
+    res = y - mu
+    r = res / mu
+    # sum w (y log(y/mu) - (y - mu)) = sum w y log y - sum w y (eta + 1) + sum w mu, as eta = log mu
+    t = eta + 1.0
+    t *= y
+    s1, s2, s3 = sums.get("ylogy", y, w, _sum_w_ylogy), float(w @ t), float(w @ mu)
+    dev = 2.0 * (s1 - s2 + s3)
+    if not _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
+        return None
+    pearson = float(W @ (r * r))
+    return Working(dev, pearson, _finite(dev, pearson), W, r, 0)
+
+
+def _gamma_log(y, w, eta, sums: _BlockSums):
+    mu = _log_mean(eta)
+    if mu is None or y.min() <= 0:
+        return None
+    r = y / mu
+    r -= 1.0
+    # -2 sum w (log(y/mu) - (y - mu)/mu) = -2 (sum w log y - sum w eta - sum w r)
+    s1, s2, s3 = sums.get("logy", y, w, _sum_w_logy), float(w @ eta), float(w @ r)
+    dev = -2.0 * (s1 - s2 - s3)
+    if not _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
+        return None
+    pearson = float(w @ (r * r))
+    return Working(dev, pearson, _finite(dev, pearson), w, r, 0, True)
+
+
+def _gaussian_identity(y, w, eta):
+    r = y - eta
+    dev = float(w @ (r * r))
+    return Working(dev, dev, _finite(dev, dev), w, r, 0, True)
+
+
+def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray], Working]:
+    """The fastest exact kernel for ``family``: a fused one where it applies, else :func:`generic`."""
+    link = family.link.name
+    fused = None
+    if isinstance(family, Binomial) and link == "logit":
+        fused = _logit
+    elif isinstance(family, Poisson) and link == "log":
+        fused = _poisson_log
+    elif isinstance(family, Gamma) and link == "log":
+        fused = _gamma_log
+    elif isinstance(family, Gaussian) and link == "identity":
+        fused = _gaussian_identity
+    if fused is None:
+        return lambda y, w, eta: generic(family, y, w, eta)
+    if fused in (_poisson_log, _gamma_log):
+        sums = _BlockSums()
+
+        def kernel(y, w, eta):
+            out = fused(y, w, eta, sums)
+            return generic(family, y, w, eta) if out is None else out
+
+        return kernel
+
+    def kernel(y, w, eta):
+        out = fused(y, w, eta)
+        return generic(family, y, w, eta) if out is None else out
+
+    return kernel
+
+
+def null_deviance_with_offset(family: Family, y: np.ndarray, w: np.ndarray, offset: np.ndarray) -> float | None:
+    """Deviance of the intercept-only model with an offset where the intercept has a closed form, else None.
+
+    The intercept's score equation sum w (y - mu) g'(mu)^{-1} / V(mu) = 0 solves in closed form for
+    Poisson/log, b0 = log(sum w y / sum w e^offset), which gives the deviance from sums,
+    2 [sum w y log y - b0 sum w y - sum w y offset]  (as sum w mu = sum w y at b0);
+    for Gamma/log, b0 = log(sum w y e^-offset / sum w), and Gaussian/identity, b0 = sum w (y - offset) / sum w,
+    the deviance is summed row by row at mu = g^{-1}(b0 + offset).
+    """
+    link = family.link.name
+    sw = float(np.sum(w))
+    if sw <= 0:
+        return None
+    with np.errstate(all="ignore"):
+        if isinstance(family, Poisson) and link == "log":
+            swy = float(w @ y)
+            b0 = math.log(swy / float(w @ np.exp(offset))) if swy > 0 else -math.inf
+            if not math.isfinite(b0):
+                return None
+            s1, s2, s3 = _sum_w_ylogy(y, w), b0 * swy, float(y @ (w * offset))
+            dev = 2.0 * (s1 - s2 - s3)
+            if _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
+                return dev
+        elif isinstance(family, Gamma) and link == "log":
+            b0 = math.log(float(w @ (y * np.exp(-offset))) / sw)
+        elif isinstance(family, Gaussian) and link == "identity":
+            b0 = float(w @ (y - offset)) / sw
+        else:
+            return None
+    if not math.isfinite(b0):
+        return None
+    mu = family.link.inverse(b0 + offset)
+    return float(np.sum(w * family.unit_deviance(y, mu)))
+
+
+def constant_mean_deviance(family: Family, y: np.ndarray, w: np.ndarray, mu: float) -> float:
+    """sum_i w_i d(y_i, mu) for one mean mu (the null model without offset), from a few sums.
+
+    Binomial: 2 [sum w ent(y) - log(mu) sum w y - log(1-mu) sum w (1-y)], ent(y) = y log y + (1-y) log(1-y)
+    (zero for 0/1 responses); Poisson: 2 [sum w y log y - log(mu) sum w y - sum w y + mu sum w];
+    Gamma: -2 [sum w log y - log(mu) sum w - sum w y / mu + sum w].
+    Other families sum the unit deviances row by row.
+    """
+    mu_arr = None
+    if 0.0 < mu < 1.0 and isinstance(family, Binomial):
+        swy = float(w @ y)
+        dev = -2.0 * (math.log(mu) * swy + math.log1p(-mu) * (float(w.sum()) - swy))
+        if not (y * (1.0 - y)).any():  # 0/1 responses: a sum of positive terms, no cancellation
+            return dev
+    if mu > 0.0 and isinstance(family, Poisson):
+        swy = float(w @ y)
+        s1, s2, s3 = float(w @ special.xlogy(y, y)), math.log(mu) * swy, mu * float(w.sum()) - swy
+        dev = 2.0 * (s1 - s2 + s3)
+        if _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(mu * float(w.sum())) + abs(swy))):
+            return dev
+    if mu > 0.0 and isinstance(family, Gamma) and not (y <= 0).any():
+        # -2 sum w (log(y/mu) - (y - mu)/mu) = -2 [sum w log y - log(mu) sum w - sum w y / mu + sum w]
+        sw, swy = float(w.sum()), float(w @ y)
+        s1, s2, s3 = float(w @ np.log(y)), math.log(mu) * sw, swy / mu
+        dev = -2.0 * (s1 - s2 - s3 + sw)
+        if _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3) + sw)):
+            return dev
+    mu_arr = np.full_like(y, mu)
+    return float(np.sum(w * family.unit_deviance(y, mu_arr)))

@@ -1,0 +1,129 @@
+"""The fast front end builds exactly the model frame that the general (formulaic) front end builds."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from glmstat.frontend import build_model_frame
+from glmstat.structured import StructuredDesign, design_of
+
+from conftest import all_case_ids, family_of, formulaic_only, load_data, load_ref, structured_frame
+
+
+def _general(formula, data, family, **kw):
+    with formulaic_only():
+        return build_model_frame(formula, data, family, **kw)
+
+
+def _assert_same_frame(fast, slow):
+    assert fast.column_names == slow.column_names
+    assert fast.term_labels == slow.term_labels
+    assert fast.term_columns == slow.term_columns
+    np.testing.assert_array_equal(fast.X, slow.X)
+    for field in ("y", "prior_weights", "trials", "offset"):
+        np.testing.assert_array_equal(getattr(fast, field), getattr(slow, field))
+    assert fast.has_offset == slow.has_offset
+    assert fast.has_intercept == slow.has_intercept
+    assert list(fast.rows_used) == list(slow.rows_used)
+    assert fast.n_dropped == slow.n_dropped
+    assert dict(fast.dropped_by) == dict(slow.dropped_by)
+    assert fast.response_name == slow.response_name
+    assert dict(fast.spec.levels) == dict(slow.spec.levels)
+    assert fast.spec.rhs_columns == slow.spec.rhs_columns
+    assert fast.spec.offset_columns == slow.spec.offset_columns
+
+
+@pytest.mark.parametrize("case_id", all_case_ids())
+def test_reference_cases_same_frame(case_id):
+    ref = load_ref(case_id)
+    d = load_data(ref["data"])
+    fam = family_of(ref["family"])
+    fast = structured_frame(ref["formula"], d, fam, weights=ref.get("weights"))
+    if fast is None:
+        pytest.skip("not a simple formula: the general front end builds it")
+    assert isinstance(design_of(fast), StructuredDesign)
+    _assert_same_frame(fast, _general(ref["formula"], d, fam, weights=ref.get("weights")))
+
+
+def _data(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    x[3] = np.nan
+    s = rng.choice(["beta", "alpha", "gamma"], n).astype(object)
+    s[5] = None
+    cat = pd.Categorical(rng.choice(["p", "q", "r", "unused"], n, p=[0.4, 0.3, 0.3, 0.0]),
+                         categories=["r", "q", "p", "unused"])
+    icat = pd.Categorical(rng.choice([3, 1, 2], n))
+    return pd.DataFrame({
+        "y": rng.integers(0, 2, n).astype(float),
+        "count": rng.poisson(3, n),
+        "x": x,
+        "k": rng.integers(0, 5, n),
+        "s": s,
+        "cat": cat,
+        "icat": icat,
+        "flag": rng.integers(0, 2, n).astype(bool),
+        "expo": rng.uniform(1, 2, n),
+        "w": rng.uniform(0.5, 2, n),
+    })
+
+
+FORMULAS = [
+    "y ~ x + s + cat",
+    "y ~ 0 + cat + x + s",
+    "y ~ x - 1 + s",
+    "y ~ flag + icat",
+    "y ~ 1",
+    "y ~ k + x",
+    "count ~ s + offset(log(expo))",
+    "y ~ cat + flag + s + icat + x + k",
+    "y ~ 0 + x + cat",
+]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+@pytest.mark.parametrize("weights", [None, "w"])
+def test_synthetic_same_frame(formula, weights):
+    d = _data()
+    fam = gs.Poisson() if formula.startswith("count") else gs.Binomial()
+    fast = structured_frame(formula, d, fam, weights=weights)
+    assert fast is not None
+    _assert_same_frame(fast, _general(formula, d, fam, weights=weights))
+
+
+@pytest.mark.parametrize("formula", ["y ~ x * s", "y ~ log(expo) + x", "y ~ C(k)", "y ~ x:cat"])
+def test_other_formulas_fall_back(formula):
+    assert structured_frame(formula, _data(), gs.Binomial()) is None
+
+
+def test_fit_through_fast_path_matches_general_path():
+    d = _data(200, seed=3)
+    fam = gs.Binomial()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fast = gs.glm("y ~ x + s + cat + flag", d, family=fam)
+        with formulaic_only():
+            slow = gs.glm("y ~ x + s + cat + flag", d, family=fam)
+    np.testing.assert_allclose(fast.coef, slow.coef, rtol=1e-12)
+    np.testing.assert_allclose(fast.std_errors, slow.std_errors, rtol=1e-10)
+    np.testing.assert_allclose(fast.fitted_values, slow.fitted_values, rtol=1e-12)
+    assert fast.deviance == pytest.approx(slow.deviance, rel=1e-13)
+
+
+def test_predict_spec_encodes_new_data_like_training():
+    from glmstat.frontend import encode_new_data
+
+    d = _data(60, seed=4).dropna()
+    fam = gs.Binomial()
+    fast = structured_frame("y ~ x + s + cat + flag", d, fam)
+    slow = _general("y ~ x + s + cat + flag", d, fam)
+    new = d.iloc[:7]
+    Xf, of, okf = encode_new_data(fast.spec, new)
+    Xs, os_, oks = encode_new_data(slow.spec, new)
+    np.testing.assert_array_equal(Xf, Xs)
+    np.testing.assert_array_equal(okf, oks)

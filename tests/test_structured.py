@@ -1,0 +1,139 @@
+"""The structured design's products equal the dense design's: X beta, X'WX, X'Wr, blockwise or whole."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from glmstat.linalg import GramReducer
+from glmstat.structured import CELL_LIMIT, Factor, StructuredDesign
+
+
+def _design(rng, n, intercept, k, levels, full_first=False):
+    """A random structured design with columns in shuffled order."""
+    p = int(intercept) + k + sum(L - 1 for L in levels) + int(full_first and bool(levels))
+    order = rng.permutation(p)
+    pos = 0
+    i0 = None
+    if intercept:
+        i0, pos = int(order[0]), 1
+    dense_cols = order[pos:pos + k]
+    pos += k
+    factors = []
+    for f, L in enumerate(levels):
+        full = full_first and f == 0
+        m = L if full else L - 1
+        cols = order[pos:pos + m]
+        pos += m
+        colmap = cols if full else np.concatenate([[-1], cols])
+        codes = rng.integers(0, L, n)
+        codes[:L] = np.arange(L)
+        factors.append(Factor(codes.astype(np.intp), np.asarray(colmap, dtype=np.intp)))
+    dense = np.asfortranarray(rng.normal(size=(n, k))) if k else None
+    return StructuredDesign(p, i0, dense, dense_cols, factors, n_rows=n)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31), intercept=st.booleans(), k=st.integers(0, 4),
+       levels=st.lists(st.sampled_from([2, 3, 7, 40, 150]), max_size=3), full_first=st.booleans())
+def test_products_match_dense(seed, intercept, k, levels, full_first):
+    rng = np.random.default_rng(seed)
+    n = 400
+    if not intercept and k == 0 and not levels:
+        k = 1
+    X = _design(rng, n, intercept, k, levels, full_first and not intercept)
+    D = X.toarray()
+    assert D.shape == X.shape
+    beta = rng.normal(size=X.shape[1])
+    np.testing.assert_allclose(X @ beta, D @ beta, rtol=1e-13, atol=1e-13)
+    w = rng.uniform(0, 2, n)
+    r = rng.normal(size=n)
+    np.testing.assert_allclose(X.rmatvec(w * r), D.T @ (w * r), rtol=1e-12, atol=1e-12)
+    for block in (n, 97):
+        red = GramReducer(X.shape[1])
+        for a in range(0, n, block):
+            red.add(X[a:a + block], w[a:a + block], r[a:a + block])
+        np.testing.assert_allclose(red.gram, D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-11)
+        np.testing.assert_allclose(red.score, D.T @ (w * r), rtol=1e-12, atol=1e-11)
+        assert np.array_equal(red.gram, red.gram.T)
+
+
+def test_factors_beyond_the_cell_limit_use_pairwise_codes():
+    rng = np.random.default_rng(1)
+    X = _design(rng, 3000, True, 2, [70, 80])  # 5600 cells > CELL_LIMIT: two groups
+    assert 70 * 80 > CELL_LIMIT and len(X._groups) == 2
+    D = X.toarray()
+    w = rng.uniform(0, 1, 3000)
+    gram = X.weighted_gram(w)
+    np.testing.assert_allclose(gram, D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-11)
+
+
+def test_dense_columns_and_slices():
+    rng = np.random.default_rng(2)
+    X = _design(rng, 50, True, 2, [3, 4])
+    D = X.toarray()
+    np.testing.assert_array_equal(X[:, [0, 3]], D[:, [0, 3]])
+    np.testing.assert_array_equal(X[10:20].toarray(), D[10:20])
+    np.testing.assert_array_equal(np.asarray(X), D)
+
+
+def test_all_zero_level_column_is_zero_in_gram():
+    codes = np.array([0, 0, 1, 1], dtype=np.intp)
+    X = StructuredDesign(3, 0, None, [], [Factor(codes, np.array([-1, 1, 2]))], n_rows=4)
+    G = X.weighted_gram(np.ones(4))
+    assert G[2, 2] == 0 and G[0, 0] == 4 and G[1, 1] == 2
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_tiny_designs(n):
+    rng = np.random.default_rng(3)
+    X = _design(rng, max(n, 3), True, 1, [3])
+    D = X.toarray()
+    np.testing.assert_allclose(X @ np.ones(X.shape[1]), D.sum(axis=1))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), intercept=st.booleans(), k=st.integers(0, 3),
+       levels=st.lists(st.sampled_from([2, 3, 70, 80]), max_size=3))
+def test_quadratic_diag_matches_dense(seed, intercept, k, levels):
+    rng = np.random.default_rng(seed)
+    if not intercept and k == 0 and not levels:
+        k = 1
+    X = _design(rng, 300, intercept, k, levels)
+    D = X.toarray()
+    A = rng.normal(size=(X.shape[1], X.shape[1]))
+    C = A @ A.T
+    want = np.einsum("ij,ij->i", D @ C, D)
+    np.testing.assert_allclose(X.quadratic_diag(C, block_rows=77), want, rtol=1e-10, atol=1e-9)
+
+
+def test_dense_code_keeps_working_on_a_structured_design():
+    rng = np.random.default_rng(5)
+    X = _design(rng, 60, True, 2, [3, 4])
+    D = X.toarray()
+    w = rng.uniform(size=60)
+    np.testing.assert_array_equal(X.T, D.T)
+    np.testing.assert_array_equal(X * w[:, None], D * w[:, None])
+    np.testing.assert_array_equal(w[:, None] * X, w[:, None] * D)
+    np.testing.assert_array_equal(np.sqrt(w)[:, None] * X, np.sqrt(w)[:, None] * D)
+    np.testing.assert_array_equal(X.sum(axis=0), D.sum(axis=0))
+    np.testing.assert_allclose(w @ X, w @ D)
+    np.testing.assert_array_equal(np.abs(X), np.abs(D))
+
+
+def test_compact_integer_codes_do_not_overflow_in_cell_codes():
+    rng = np.random.default_rng(8)
+    n = 2000
+    c1 = rng.integers(0, 100, n).astype(np.int8)  # 100 x 40 = 4000 cells: one group, stride 40
+    c2 = rng.integers(0, 40, n).astype(np.int8)
+    c1[:100], c2[:40] = np.arange(100), np.arange(40)
+    X = StructuredDesign(1 + 99 + 39, 0, None, [],
+                         [Factor(c1, np.r_[-1, np.arange(1, 100)]), Factor(c2, np.r_[-1, np.arange(100, 139)])])
+    assert len(X._groups) == 1
+    D = X.toarray()
+    w = rng.uniform(size=n)
+    np.testing.assert_allclose(X.weighted_gram(w), D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-12)
+    beta = rng.normal(size=139)
+    np.testing.assert_allclose(X @ beta, D @ beta, rtol=1e-12)
