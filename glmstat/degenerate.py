@@ -40,6 +40,7 @@ from scipy.optimize import linprog
 
 from .diagnostics import SeparationInfo, detect_separation
 from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
+from .structured import design_of
 
 if TYPE_CHECKING:
     from .design import InMemorySource
@@ -163,6 +164,13 @@ class NewtonCheck:
     #                   (|y_i - mu_i| floored at 1e-6 (|y_i| + |mu_i|) in the denominator)
 
 
+def _rmatvec(X, v: np.ndarray, absolute: bool = False) -> np.ndarray:
+    """X'v (or |X|'v) for a dense or structured design block, without densifying a structured one."""
+    if hasattr(X, "rmatvec"):
+        return X.abs_rmatvec(v) if absolute else X.rmatvec(v)
+    return (np.abs(X) if absolute else X).T @ v
+
+
 def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
                  with_drift: bool) -> NewtonCheck:
     """The size of the next Fisher-scoring step (two passes over the rows; one if not ``with_drift``)."""
@@ -184,15 +192,17 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
             # (every residual at the noise level of the estimate) does not look like a failed score equation
             mag = np.where(blk.weights > 0, np.abs(u) + 1e-6 * blk.weights * np.abs(d) * (np.abs(blk.y) + np.abs(mu))
                            / np.abs(v), 0.0)
-            score += blk.X[:, k].T @ u
-            size += np.abs(blk.X[:, k]).T @ mag
+            score += _rmatvec(blk.X, u)[k]
+            size += _rmatvec(blk.X, mag, absolute=True)[k]
         step = cov @ score
         score_rel = float(np.max(np.abs(score) / np.where(size > 0, size, 1.0), initial=0.0))
         rel = np.abs(step) / np.maximum(np.maximum(np.abs(b[k]), np.sqrt(np.maximum(np.diag(cov), 0.0))), 1e-300)
         drift = 0.0
         if with_drift:
+            full = np.zeros(k.size)
+            full[k] = step
             for blk in source.blocks():
-                drift = max(drift, float(np.max(np.abs(blk.X[:, k] @ step), initial=0.0)))
+                drift = max(drift, float(np.max(np.abs(blk.X @ full), initial=0.0)))
     j = int(np.argmax(rel)) if rel.size else 0
     names = [n for n, kk in zip(frame.column_names, k) if kk]
     coef_step = float(rel[j]) if rel.size and np.isfinite(rel[j]) else np.inf
@@ -271,7 +281,7 @@ def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Fa
     pos = source.weights > 0
     b = np.where(state.kept, state.coef, 0.0)
     with np.errstate(all="ignore"):
-        mu = family.link.inverse(frame.X @ b + frame.offset)
+        mu = family.link.inverse(design_of(frame) @ b + frame.offset)
     lo, hi = family.mu_domain.low, family.mu_domain.high
     typical = float(np.mean(np.abs(frame.y[pos]))) or 1.0
     edge = pos & ((np.abs(mu - lo) < 1e-6 * typical) | (np.abs(hi - mu) < 1e-6 * typical))
@@ -289,7 +299,7 @@ def _exact_fit(frame: "ModelFrame", source: "InMemorySource", family: "Family", 
     pos = source.weights > 0
     b = np.where(state.kept, state.coef, 0.0)
     with np.errstate(all="ignore"):
-        mu = family.link.inverse(frame.X[pos] @ b + frame.offset[pos])
+        mu = family.link.inverse(design_of(frame) @ b + frame.offset)[pos]
     y = frame.y[pos]
     scale = np.abs(y) + np.mean(np.abs(y))
     rel = np.abs(y - mu) / np.where(scale > 0, scale, 1.0)
@@ -302,7 +312,7 @@ def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     """Warnings (category, message) about a degenerate fit beyond aliasing, separation and convergence."""
     out: list[tuple[type[GLMStatWarning], str]] = []
     n_pos = state.n_ok
-    p = frame.X.shape[1]
+    p = len(frame.column_names)
     if p > n_pos:
         out.append((AliasingWarning,
                     f"the design has {p} columns but only {n_pos} rows with a positive weight: at most {n_pos} "

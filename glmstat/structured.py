@@ -290,6 +290,28 @@ class StructuredDesign:
             out[f.columns[ok]] = s[ok]
         return out
 
+    def abs_rmatvec(self, v: np.ndarray) -> np.ndarray:
+        """|X|' v (the intercept and factor indicators are their own absolute values)."""
+        out = self.rmatvec(v)
+        if self.dense is not None:
+            out[self.dense_cols] = np.abs(self.dense).T @ v
+        return out
+
+    def column_abs_max(self) -> np.ndarray:
+        """max_i |x_ij| for every column, without densifying."""
+        out = np.zeros(self.n_cols)
+        if self.n_rows == 0:
+            return out
+        if self.intercept is not None:
+            out[self.intercept] = 1.0
+        if self.dense is not None:
+            out[self.dense_cols] = np.maximum(np.abs(self.dense.max(axis=0)), np.abs(self.dense.min(axis=0)))
+        for f in self.factors:
+            present = np.bincount(f.codes, minlength=f.n_levels) > 0
+            ok = f.columns >= 0
+            out[f.columns[ok]] = present[ok]
+        return out
+
     def quadratic_diag(self, C: np.ndarray, block_rows: int = 4096) -> np.ndarray:
         """q_i = x_i' C x_i for every row (C: p x p, symmetric), without forming X; see
         :meth:`quadratic_form`."""

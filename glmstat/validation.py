@@ -26,6 +26,7 @@ import pandas as pd
 
 from .errors import DataError, DataWarning, FamilyError, FormulaError
 from .families import Family
+from .structured import design_of
 
 if TYPE_CHECKING:
     from .frontend import ModelFrame
@@ -88,8 +89,10 @@ def _empty_terms(frame: "ModelFrame") -> None:
         )
 
 
-def _column_max(X: np.ndarray) -> np.ndarray:
-    """max_i |x_ij| per column, without an n x p temporary."""
+def _column_max(X: Any) -> np.ndarray:
+    """max_i |x_ij| per column, without an n x p temporary (nor densifying a structured design)."""
+    if hasattr(X, "column_abs_max"):
+        return X.column_abs_max()
     if not X.size:
         return np.zeros(X.shape[1])
     return np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
@@ -175,8 +178,9 @@ def check_model_frame(frame: "ModelFrame", family: Family) -> None:
     if not np.any(w > 0):
         what = "binomial trials (successes + failures)" if np.any(frame.prior_weights > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
-    big = _column_max(frame.X)
-    if frame.X.shape[1] and not np.any(big > 0 if np.all(w > 0) else frame.X[w > 0] != 0):
+    X = design_of(frame)
+    big = _column_max(X)
+    if X.shape[1] and not np.any(big > 0 if np.all(w > 0) else frame.X[w > 0] != 0):
         raise DataError(
             f"every column of the design ({', '.join(frame.column_names)}) is zero in the rows used, so no "
             "coefficient can be estimated; add the intercept or a non-zero predictor"
