@@ -87,18 +87,26 @@ def _nan_inf(x: np.ndarray) -> np.ndarray:
 def block_influence(block: Block, fit: FitSummary, coef_changes: bool = False) -> Influence:
     """Influence measures for the rows of one block; see the module docstring for the formulas."""
     fam, link = fit.family, fit.family.link
-    Xk = block.X[:, fit.kept]
+    X, kept = block.X, fit.kept
     a = block.weights
     pos = a > 0
+    beta = np.zeros(kept.size)
+    beta[kept] = fit.coef
     with np.errstate(all="ignore"):
-        eta = Xk @ fit.coef + block.offset
+        eta = X @ beta + block.offset
         mu = link.inverse(eta)
         mu_eta = link.mu_eta(eta)
         var = fam.variance(mu)
         w = np.where(pos, a * mu_eta * mu_eta / var, 0.0)
-        A = Xk * np.sqrt(w)[:, None]  # rows sqrt(w_i) x_i'
-        B = A @ fit.cov_unscaled  # rows sqrt(w_i) x_i' C
-        h = np.einsum("ij,ij->i", B, A)
+        if coef_changes or isinstance(X, np.ndarray):
+            Xk = np.asarray(X)[:, kept]
+            A = Xk * np.sqrt(w)[:, None]  # rows sqrt(w_i) x_i'
+            B = A @ fit.cov_unscaled  # rows sqrt(w_i) x_i' C
+            h = np.einsum("ij,ij->i", B, A)
+        else:  # a structured block: x_i' C x_i without dummy columns
+            C = np.zeros((kept.size, kept.size))
+            C[np.ix_(kept, kept)] = fit.cov_unscaled
+            h = w * X.quadratic_form(C)(X)
         h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
         d = fam.deviance_residuals(block.y, mu, a)
         r = (block.y - mu) * np.sqrt(a) / np.sqrt(var)
