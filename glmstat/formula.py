@@ -22,6 +22,7 @@ plain identifiers for glmstat's own evaluator; R names that Python would misread
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 import difflib
 import keyword
 import re
@@ -405,10 +406,15 @@ class _Env(Mapping):
         return len(set(self))
 
 
+@lru_cache(maxsize=1024)
+def _compiled(expr: str) -> tuple[Any, dict[str, str]]:
+    text, aliases = _mask_backticks(expr)
+    return compile(ast.parse(text, mode="eval"), "<formula>", "eval"), aliases
+
+
 def safe_eval(expr: str, data, ns: Mapping[str, Any]) -> Any:
     """Evaluate a checked expression with the data columns and ``ns`` and no builtins."""
-    text, aliases = _mask_backticks(expr)
-    code = compile(ast.parse(text, mode="eval"), "<formula>", "eval")
+    code, aliases = _compiled(expr)
     try:
         with np.errstate(all="ignore"):
             return eval(code, {"__builtins__": {}}, _Env(data, aliases, ns))  # noqa: S307 -- checked above

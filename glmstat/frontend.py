@@ -208,6 +208,7 @@ class _Plan:
     rhs_cols: frozenset
     rhs: str  # for formulaic, with R's variable order in interactions
     simple: tuple[bool, tuple[str, ...]] | None  # (intercept, main-effect columns) of a simple formula
+    positions: Mapping[str, int] = field(repr=False)  # column name -> position in the data
 
 
 def _make_plan(formula: str, column_tuple: tuple[str, ...], ns: Mapping[str, Any]) -> _Plan:
@@ -231,7 +232,7 @@ def _make_plan(formula: str, column_tuple: tuple[str, ...], ns: Mapping[str, Any
             rhs_cols |= check_expression(e, columns, ns)
     rhs = r_term_order(pf.rhs)
     return _Plan(pf, ns, frozenset(lhs_cols), frozenset(off_cols), frozenset(rhs_cols), rhs,
-                 simple_terms(rhs, frozenset(columns)))
+                 simple_terms(rhs, frozenset(columns)), {c: i for i, c in enumerate(column_tuple)})
 
 
 @lru_cache(maxsize=1)
@@ -249,6 +250,34 @@ def _plan(formula: Any, df: pd.DataFrame, context: Mapping[str, Any] | None) -> 
     if context is None and isinstance(formula, str):
         return _cached_plan(formula, column_tuple)  # a loop of small fits parses the formula once
     return _make_plan(formula, column_tuple, namespace(context))
+
+
+def _column_values(df: pd.DataFrame, plan: _Plan, expr: str) -> Any:
+    """``expr`` evaluated on the data; a plain numeric column comes back as its own array (no Series, no
+    eval), which is what keeps a loop of small fits cheap."""
+    pos = plan.positions.get(expr)
+    if pos is not None:
+        a = _raw_column(df, pos)
+        if isinstance(a, np.ndarray) and a.dtype.kind in "fiub":
+            return a
+    return safe_eval(expr, df, plan.ns)
+
+
+def _raw_column(df: pd.DataFrame, pos: int) -> Any:
+    """The stored values of the column at ``pos`` (ndarray or extension array), without a Series."""
+    try:
+        return df._get_column_array(pos)
+    except AttributeError:  # pandas without this accessor
+        return df.iloc[:, pos].array
+
+
+def _isna(df: pd.DataFrame, pos: int) -> np.ndarray:
+    a = _raw_column(df, pos)
+    if isinstance(a, np.ndarray) and a.dtype.kind in "iub":
+        return np.zeros(a.shape[0], dtype=bool)
+    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+        return np.isnan(a)
+    return np.asarray(pd.isna(a), dtype=bool)
 
 
 def _formulaic_part(df: pd.DataFrame, plan: _Plan, keep: np.ndarray) -> DesignPart:
@@ -299,7 +328,7 @@ def build_model_frame(
 
     # 2. evaluate response, offsets, weights on all rows
     binomial = family.binomial_response
-    raw_response = [safe_eval(e, df, ns) for e in pf.response]
+    raw_response = [_column_values(df, plan, e) for e in pf.response]
     if len(raw_response) == 2:
         if not binomial:
             raise FormulaError(f"cbind(successes, failures) is a binomial response; the {family.name} family needs one column")
@@ -321,7 +350,7 @@ def build_model_frame(
         trials_all = None
     off_all = None
     for e in pf.offsets:
-        v = _vector(safe_eval(e, df, ns), n, f"offset({e})")
+        v = _vector(_column_values(df, plan, e), n, f"offset({e})")
         off_all = v if off_all is None else off_all + v
     w_arg, w_col = _arg_vector(weights, df, "weights")
     o_arg, o_col = _arg_vector(offset, df, "offset")
@@ -331,7 +360,7 @@ def build_model_frame(
     # 3. missing values, as na.omit: any variable of the model
     missing: dict[str, np.ndarray] = {}
     for c in sorted(plan.lhs_cols | plan.off_cols | plan.rhs_cols):
-        m = df[c].isna().to_numpy()
+        m = _isna(df, plan.positions[c])
         if m.any():
             missing[c] = m
     explained = np.zeros(n, dtype=bool)
