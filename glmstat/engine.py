@@ -196,6 +196,11 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     p = source.n_cols
     if p == 0:  # an empty model (y ~ 0 + offset(...)): mu is fixed by the offset
         res = _pass(source, family, np.zeros(0), use_qr=False)
+        if not res.valid:  # as R: "invalid linear predictor values in empty model"
+            raise FitError(
+                f"the model has no coefficients, and its fixed linear predictor (the offset, or 0) is not a valid "
+                f"mean for the {family.name} family with the {family.link.name} link; add the intercept or a term"
+            )
         return FitState(np.zeros(0), np.zeros(0, dtype=bool), np.zeros((0, 0)), np.zeros((0, 0)), res.deviance,
                         res.pearson, res.n_ok, res.sum_weights, True, 0, False, res.n_boundary, 0.0,
                         (res.deviance,))
