@@ -113,3 +113,12 @@ def structured_frame(formula, data, family, **kw):
 
     frame = build_model_frame(formula, data, family, **kw)
     return frame if isinstance(design_of(frame), StructuredDesign) else None
+
+
+# Property tests draw the same examples on every run (reproducible CI); set HYPOTHESIS_PROFILE=explore
+# to draw new ones, e.g. for a long fuzzing session.
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+_hyp_settings.register_profile("ci", derandomize=True, deadline=None)
+_hyp_settings.register_profile("explore", derandomize=False, deadline=None)
+_hyp_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
