@@ -85,13 +85,8 @@ def _glmstat(df, meta):
         res.std_errors
         return res
 
-    def influence(res):
-        if hasattr(res, "augment"):
-            aug = res.augment()
-            return aug["hat"].to_numpy(), aug["cooks_d"].to_numpy()
-        from glmstat.leverage import hat_and_cooks
-
-        return hat_and_cooks(res)
+    def influence(res):  # R's hatvalues() and cooks.distance(); fit.augment() has them with every residual
+        return res.hat_values().to_numpy(), res.cooks_distance().to_numpy()
 
     def check(res):
         return float(res.coef[meta["numeric"][0]])

@@ -378,6 +378,23 @@ class GLMResults:
 
         return influence(self._source.blocks(), fit_summary(self))
 
+    @cached_property
+    def _hat_cooks(self) -> tuple[np.ndarray, np.ndarray]:
+        from .leverage import hat_and_cooks
+
+        h, c = hat_and_cooks(self)
+        zero = (self._frame.prior_weights * self._frame.trials) == 0  # not part of the fit, as in augment()
+        return np.where(zero, np.nan, h), np.where(zero, np.nan, c)
+
+    def hat_values(self) -> pd.Series:
+        """Leverages h_i = W_i x_i' (X'WX)^{-1} x_i (R's ``hatvalues``), in one pass over the rows."""
+        return pd.Series(self._hat_cooks[0], index=self.rows_used, name="hat")
+
+    def cooks_distance(self) -> pd.Series:
+        """Cook's distances (r_i / (1 - h_i))^2 h_i / (dispersion rank), r_i the Pearson residuals (R's
+        ``cooks.distance``), computed with the leverages in one pass."""
+        return pd.Series(self._hat_cooks[1], index=self.rows_used, name="cooks_d")
+
     def augment(self) -> pd.DataFrame:
         """One row per row used: fitted, linear_predictor, resid_deviance, resid_pearson, resid_working,
         resid_response, hat, cooks_d, std_resid, student_resid (see :mod:`glmstat.influence`; the

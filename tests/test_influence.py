@@ -167,3 +167,15 @@ def test_gaussian_identity_closed_forms():
                     for i in range(n)])
     b = np.linalg.lstsq(X, d.y.to_numpy(), rcond=None)[0]
     np.testing.assert_allclose(fit.dfbeta().to_numpy(), b - loo, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("case_id", ["esoph_cbind", "quine_negbin", "airquality_gamma_na", "ships_offset"])
+def test_hat_values_and_cooks_distance_match_r(case_id):
+    """The one-pass hatvalues() / cooks.distance() equal R's (and augment()'s)."""
+    ref = load_ref(case_id)
+    fit = ref_fit(case_id)
+    assert_close(fit.hat_values(), ref["hat"])
+    assert_close(fit.cooks_distance(), ref["cooks"])
+    aug = fit.augment()
+    np.testing.assert_allclose(fit.hat_values(), aug["hat"], rtol=1e-10)
+    np.testing.assert_allclose(fit.cooks_distance(), aug["cooks_d"], rtol=1e-10)
