@@ -324,7 +324,8 @@ def build_model_frame(
     n = len(df)
     plan = _plan(formula, df, context)  # 1. every expression is checked before anything is evaluated
     pf, ns = plan.pf, plan.ns
-    check_column_types(df, plan.lhs_cols | plan.off_cols | plan.rhs_cols)
+    used_cols = plan.lhs_cols | plan.off_cols | plan.rhs_cols
+    check_column_types(df, used_cols, {c: _raw_column(df, plan.positions[c]).dtype for c in used_cols})
 
     # 2. evaluate response, offsets, weights on all rows
     binomial = family.binomial_response

@@ -56,11 +56,12 @@ def check_family(family: Any) -> Family:
     )
 
 
-def check_column_types(df: pd.DataFrame, columns: Any) -> None:
+def check_column_types(df: pd.DataFrame, columns: Any, dtypes: Any = None) -> None:
     """Refuse columns whose values have no faithful reading as numbers or factor levels: dates and time
-    spans (which unit?), complex numbers (casting drops the imaginary part)."""
+    spans (which unit?), complex numbers (casting drops the imaginary part).  ``dtypes`` maps column names
+    to their dtypes when the caller already has them."""
     for c in sorted(columns):
-        dtype = df[c].dtype
+        dtype = df[c].dtype if dtypes is None else dtypes[c]
         kind = getattr(dtype, "kind", "O")
         if kind in "mM" or isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)):
             what = "time spans" if kind == "m" else "dates"
