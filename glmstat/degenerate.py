@@ -262,7 +262,12 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
     findings = fit_findings(frame, source, family, state)
     if method != "irls" or not state.kept.any():  # Firth has its own score equations; an empty model has none
         return None, findings
-    check = newton_check(frame, source, family, state, with_drift=separation_possible(family))
+    if state.polished and state.n_boundary == 0:
+        # the engine's last step was already negligible at an interior optimum: nothing is still moving,
+        # and the score equations hold, so the extra passes of newton_check would find nothing
+        check = NewtonCheck(0.0, "", 0.0, 0.0)
+    else:
+        check = newton_check(frame, source, family, state, with_drift=separation_possible(family))
     separation = find_separation(frame, source, family, state, intercept, check)
     if separation is None and state.converged and check.coef_step > STEP_TOL:
         findings.insert(0, (ConvergenceWarning,

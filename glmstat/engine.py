@@ -88,6 +88,7 @@ class FitState:
     n_boundary: int
     last_rel_change: float
     deviance_history: tuple[float, ...]
+    polished: bool = False  # the next Fisher-scoring step was below POLISH_TOL: an interior optimum
 
 
 def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool,
@@ -234,6 +235,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     rel = np.inf
     polishing = 0
     last_step = np.inf
+    polished = False
     while True:
         if not converged and iterations >= control.max_iter:
             break
@@ -242,7 +244,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             if res.n_boundary > 0:
                 break  # fitted means on the domain's edge (separation): the optimum is at infinity
             size = _small(step, beta, fac)
-            if size <= POLISH_TOL or size > POLISH_RATE * last_step or polishing >= MAX_POLISH:
+            polished = size <= POLISH_TOL
+            if polished or size > POLISH_RATE * last_step or polishing >= MAX_POLISH:
                 break
             last_step = size
             polishing += 1
@@ -300,4 +303,5 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         n_boundary=res.n_boundary,
         last_rel_change=float(rel),
         deviance_history=tuple(history),
+        polished=polished and not boundary,
     )
