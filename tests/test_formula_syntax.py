@@ -74,3 +74,21 @@ def test_bool_and_two_level_string_responses(students):
                    family=gs.Binomial()) for r in ("passed", "passed_b", "passed_s")]
     for f in fits[1:]:
         np.testing.assert_allclose(f.coef, fits[0].coef, rtol=1e-12)
+
+
+def test_ill_conditioned_polynomial_design_matches_r():
+    """kappa(X) = 3.7e8 for this cubic in disp: the weighted least squares must stay accurate (R 4.2.2)."""
+    fit = gs.glm("mpg ~ disp + I(disp^2) + I(disp^3)", MTCARS)
+    np.testing.assert_allclose(fit.coef, [5.0698059197384971e+01, -3.3720773655030989e-01,
+                                          1.1092448933912708e-03, -1.2167514983512107e-06], rtol=1e-8)
+    np.testing.assert_allclose(fit.std_errors, [3.8090873560916489e+00, 5.5258090805519501e-02,
+                                                2.2652693794284127e-04, 2.7764082234714529e-07], rtol=1e-8)
+    assert fit.deviance == pytest.approx(138.4359504959595, rel=1e-10)
+    # the same design with a non-canonical link (R refitted from its own estimate to the exact MLE)
+    g = gs.glm("mpg ~ disp + I(disp^2) + I(disp^3) + hp", MTCARS, family=gs.Gamma(link="log"), tol=1e-12)
+    np.testing.assert_allclose(g.coef, [4.3602669196121653e+00, -1.4307446697837293e-02, 5.1918440042693615e-05,
+                                        -6.1773533261952213e-08, -1.3190767408088760e-03], rtol=1e-7)
+    np.testing.assert_allclose(g.std_errors, [1.8479287729735377e-01, 2.6420020440157382e-03,
+                                              1.0954344747896341e-05, 1.3526036833343627e-08,
+                                              4.8495678227965705e-04], rtol=1e-7)
+    assert g.deviance == pytest.approx(0.30154784665493783, rel=1e-10)
