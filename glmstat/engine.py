@@ -118,7 +118,10 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
                 eta = link.link(family.start_mu(b.y, b.weights))
             wk = kernel(b.y, b.weights, eta)
             # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
-            r = np.where(wk.W > 0, wk.r + (eta - b.offset), 0.0)
+            with np.errstate(invalid="ignore"):
+                r = np.where(wk.W > 0, wk.r + (eta - b.offset), 0.0)
+            if not np.all(np.isfinite(r)):  # e.g. log link, y = 0: the starting mu has no linear predictor
+                valid = False
         else:
             eta = b.X @ beta
             eta += b.offset
