@@ -29,6 +29,7 @@ from .formula import (
 )
 from .fastframe import DesignPart, simple_terms, structured_part
 from .structured import LazyDense
+from .rcoding import RCodingMaterializer
 from .validation import check_column_types
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data"]
@@ -285,7 +286,7 @@ def _formulaic_part(df: pd.DataFrame, plan: _Plan, keep: np.ndarray) -> DesignPa
     frame = _formulaic_frame(df.iloc[keep], sorted(plan.rhs_cols))
     try:
         with np.errstate(all="ignore"):  # log(-1) etc. give NaN rows, dropped as R's na.omit does
-            mm = model_matrix(plan.rhs, frame, context=plan.ns, na_action="drop")
+            mm = model_matrix(plan.rhs, frame, context=plan.ns, na_action="drop", materializer=RCodingMaterializer)
     except FormulaicError as e:
         raise FormulaError(f"cannot build the design for {plan.pf.rhs!r}: {clean_message(e)}") from e
     except Exception as e:  # a term's own code failed (e.g. arithmetic on dates): still the formula's problem

@@ -60,6 +60,11 @@ def _r_names(columns):
                              "SatLow:InflLow", "SatMedium:InflLow", "SatLow:InflMedium", "SatMedium:InflMedium"]),
     ("Sat*Infl - Sat", ["(Intercept)", "InflLow", "InflMedium", "SatLow:InflHigh", "SatMedium:InflHigh",
                         "SatLow:InflLow", "SatMedium:InflLow", "SatLow:InflMedium", "SatMedium:InflMedium"]),
+    # no margins: R codes both factors by indicators and aliases the last column (formulaic alone would add
+    # a 'Infl[T.Low]' column instead)
+    ("Sat:Infl", ["(Intercept)", "SatHigh:InflHigh", "SatLow:InflHigh", "SatMedium:InflHigh", "SatHigh:InflLow",
+                  "SatLow:InflLow", "SatMedium:InflLow", "SatHigh:InflMedium", "SatLow:InflMedium",
+                  "SatMedium:InflMedium"]),
     ("Sat + Infl %in% Sat", ["(Intercept)", "SatLow", "SatMedium", "SatHigh:InflLow", "SatLow:InflLow",
                              "SatMedium:InflLow", "SatHigh:InflMedium", "SatLow:InflMedium", "SatMedium:InflMedium"]),
 ])

@@ -188,7 +188,10 @@ def test_sandwich_matches_r(case_id, kind):
     ref = load(case_id)
     fit = fitted(case_id)
     _needs(fit, "robust")
-    assert_close(fit.robust(kind.upper()).vcov, ref[f"vcov_{kind}"])
+    vc = fit.robust(kind.upper()).vcov.to_numpy()
+    kept = ~np.asarray(ref["aliased"], dtype=bool)  # sandwich leaves aliased columns out, glmstat shows NaN
+    assert np.isnan(vc[~kept]).all()
+    assert_close(vc[np.ix_(kept, kept)], ref[f"vcov_{kind}"])
 
 
 @pytest.mark.parametrize("case_id, kind", params(IDS, ["link", "response"]))
