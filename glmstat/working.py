@@ -226,6 +226,17 @@ def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray],
     return kernel
 
 
+def _log(x: float) -> float:
+    return math.log(x) if 0.0 < x < math.inf else math.nan
+
+
+def _log_sum_exp(a: np.ndarray, b: np.ndarray) -> float:
+    """log(sum b e^a) without overflow or underflow of e^a (offsets of -800 or +800 are still usable);
+    NaN when the sum is not positive and finite, so the caller falls back to the iterative fit."""
+    v = float(special.logsumexp(a, b=b))
+    return v if math.isfinite(v) else math.nan
+
+
 def null_deviance_with_offset(family: Family, y: np.ndarray, w: np.ndarray, offset: np.ndarray) -> float | None:
     """Deviance of the intercept-only model with an offset where the intercept has a closed form, else None.
 
@@ -242,7 +253,7 @@ def null_deviance_with_offset(family: Family, y: np.ndarray, w: np.ndarray, offs
     with np.errstate(all="ignore"):
         if isinstance(family, Poisson) and link == "log":
             swy = float(w @ y)
-            b0 = math.log(swy / float(w @ np.exp(offset))) if swy > 0 else -math.inf
+            b0 = _log(swy) - _log_sum_exp(offset, w)
             if not math.isfinite(b0):
                 return None
             s1, s2, s3 = _sum_w_ylogy(y, w), b0 * swy, float(y @ (w * offset))
@@ -250,7 +261,7 @@ def null_deviance_with_offset(family: Family, y: np.ndarray, w: np.ndarray, offs
             if _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
                 return dev
         elif isinstance(family, Gamma) and link == "log":
-            b0 = math.log(float(w @ (y * np.exp(-offset))) / sw)
+            b0 = _log_sum_exp(-offset, w * y) - math.log(sw)
         elif isinstance(family, Gaussian) and link == "identity":
             b0 = float(w @ (y - offset)) / sw
         else:

@@ -186,3 +186,18 @@ def test_many_rows_poisson_recovers_known_coefficients():
     z = (fit.coef[want.index] - want) / fit.std_errors[want.index]
     assert np.all(np.abs(z) < 5), z.to_dict()
     assert fit.nobs == n
+
+
+@pytest.mark.parametrize("family", [gs.Poisson(), gs.QuasiPoisson(), gs.Gamma(link="log")], ids=lambda f: f.name)
+@pytest.mark.parametrize("shift", [-800.0, 800.0])
+def test_null_deviance_with_an_offset_whose_exp_overflows(family, shift):
+    # a constant added to the offset only moves the intercept: the null deviance (and the fit) are unchanged,
+    # even where e^offset under- or overflows (found by fuzzing: the closed form divided by zero)
+    rng = np.random.default_rng(7)
+    d = pd.DataFrame({"x": rng.normal(size=30), "t": rng.uniform(0.0, 1.0, 30)})
+    d["y"] = rng.poisson(3.0, 30) + (1.0 if family.name == "Gamma" else 0.0)
+    base = gs.glm("y ~ x", d, family=family, offset=d["t"])
+    moved = gs.glm("y ~ x", d, family=family, offset=d["t"] + shift)
+    assert moved.null_deviance == pytest.approx(base.null_deviance, rel=1e-9)
+    assert moved.deviance == pytest.approx(base.deviance, rel=1e-9)
+    assert moved.coef["x"] == pytest.approx(base.coef["x"], rel=1e-7)
