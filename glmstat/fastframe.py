@@ -156,12 +156,12 @@ class _LazyFormulaicSpec:
 
 
 def structured_part(df: pd.DataFrame, intercept: bool, terms: tuple[str, ...], keep: np.ndarray, rhs: str,
-                    ns: Mapping[str, Any]) -> DesignPart | None:
+                    ns: Mapping[str, Any], positions: Mapping[str, int]) -> DesignPart | None:
     """The structured design of the rows ``keep`` (positions), or None when a column needs formulaic
-    (an unusual dtype, non-finite numbers: the general path words the error)."""
+    (an unusual dtype, non-finite numbers: the general path words the error).  ``positions`` maps a
+    column name to its position in ``df``."""
     n = len(df)
     rows = None if keep.size == n else keep
-    positions = {c: i for i, c in enumerate(df.columns)}
     arrays = {c: _column(df, positions[c]) for c in terms}
     kinds = {}
     for c in terms:

@@ -130,6 +130,8 @@ def _to_float(values: Any, what: str) -> np.ndarray:
 
 def _binomial_response(values: Any, name: str) -> np.ndarray:
     """0/1, proportions, booleans (True = success) or a two-level factor (first level = failure)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":  # a plain column: no Series needed
+        return values.astype(float)
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     if pd.api.types.is_bool_dtype(s.dtype) or _is_numeric(s):
         return _to_float(s, f"the response {name!r}")
@@ -384,7 +386,7 @@ def build_model_frame(
     # 4. the design of the complete rows: structured (factor codes) for simple formulas, else formulaic
     part = None
     if plan.simple is not None:
-        part = structured_part(df, plan.simple[0], plan.simple[1], keep, plan.rhs, ns)
+        part = structured_part(df, plan.simple[0], plan.simple[1], keep, plan.rhs, ns, plan.positions)
     if part is None:
         part = _formulaic_part(df, plan, keep)
     used = part.used
