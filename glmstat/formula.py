@@ -24,6 +24,8 @@ from __future__ import annotations
 import ast
 from functools import lru_cache
 import difflib
+import functools
+import operator
 import keyword
 import re
 import types
@@ -33,7 +35,8 @@ from typing import Any, Mapping
 import numpy as np
 from formulaic import Formula, SimpleFormula
 from formulaic.errors import FormulaicError
-from formulaic.parser.types import Factor, Term
+from formulaic.parser import DefaultFormulaParser, DefaultOperatorResolver
+from formulaic.parser.types import Factor, Operator, OrderedSet, Term, Token
 from formulaic.transforms import TRANSFORMS, C
 
 from .errors import FormulaError
@@ -196,6 +199,26 @@ def quote_r_names(expr: str, inside_calls_only: bool = False) -> str:
     return "".join(out)
 
 
+class _ROperators(DefaultOperatorResolver):
+    """formulaic's operators with R's ``%in%``: ``a %in% b`` is the interaction of each term on the left
+    with all the variables on the right (``(a + b) %in% (c + d)`` is ``a:c:d + b:c:d``, R's ``InTerms``),
+    binding tighter than ``*`` and ``/`` and looser than ``:``.  formulaic reads it as nesting (``b/a``,
+    which adds ``b`` itself)."""
+
+    @property
+    def operators(self) -> list[Operator]:
+        def r_in(left, right):
+            common = functools.reduce(operator.mul, right)
+            return OrderedSet(term * common for term in left)
+
+        ops = [op for op in super().operators if op.symbol != "in"]
+        return [*ops, Operator("in", arity=2, precedence=250, associativity="left", to_terms=r_in)]
+
+
+#: the parser for right-hand sides: formulaic's, with R's ``%in%``
+R_PARSER = DefaultFormulaParser(operator_resolver=_ROperators())
+
+
 def r_term_order(rhs: str) -> Any:
     """The right-hand side as formulaic terms with the factors of each interaction in R's order.
 
@@ -203,20 +226,20 @@ def r_term_order(rhs: str) -> Any:
     formula (``y ~ a + b + b:a`` has the term ``a:b``), and the first varies fastest in the columns;
     formulaic keeps the written order.  Terms are then ordered by degree, as both do.
     """
-    # the variables' order counts terms that are later removed (``a*b - a`` keeps ``a:b``): read it from
-    # the formula with every '-' outside function calls made a '+'
-    outside_calls = {i for i, _, _, in_call in _scan(rhs) if not in_call}  # also outside quotes
-    added = "".join("+" if ch == "-" and i in outside_calls else ch for i, ch in enumerate(rhs))
+    # R's variable order is the order of first appearance in the formula's text, counting terms that are
+    # later removed (``a*b - a`` keeps ``a:b``) and variables on the right of ``%in%`` or ``/``
     first: dict[str, int] = {}
-    for source in (added, rhs):
-        try:
-            terms = Formula(source, _ordering="none")
-        except (FormulaicError, SyntaxError, ValueError):
-            continue
-        for term in terms:
-            for factor in term.factors:
-                first.setdefault(factor.expr, len(first))
-    written = Formula(rhs, _ordering="none")
+    try:
+        tokens = R_PARSER.get_tokens(rhs)
+    except (FormulaicError, SyntaxError, ValueError):
+        tokens = []
+    for token in tokens:
+        if token.kind in (Token.Kind.NAME, Token.Kind.PYTHON):
+            first.setdefault(token.to_factor().expr, len(first))
+    written = Formula(rhs, _parser=R_PARSER, _ordering="none")
+    for term in written:  # (any factor the tokens did not show keeps its place after them)
+        for factor in term.factors:
+            first.setdefault(factor.expr, len(first))
     terms = [Term(sorted(t.factors, key=lambda f: first[f.expr])) for t in written]
     return Formula(terms, _ordering="degree")
 
@@ -371,7 +394,7 @@ def check_expression(expr: str, columns: set[str], ns: Mapping[str, Any]) -> set
 def rhs_factors(rhs: str) -> list[tuple[str, bool]]:
     """(expression, is_plain_lookup) for every factor formulaic would evaluate on the right-hand side."""
     try:
-        parsed = Formula(rhs)
+        parsed = Formula(rhs, _parser=R_PARSER)
     except FormulaicError as e:
         raise FormulaError(f"cannot parse the right-hand side {rhs!r}: {clean_message(e)}") from e
     except (SyntaxError, ValueError) as e:

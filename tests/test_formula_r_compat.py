@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from glmstat.formula import quote_r_names
+from conftest import FIXTURES, assert_close
+from glmstat.formula import quote_r_names, r_term_order
 
 
 @pytest.mark.parametrize("expr, everywhere, in_calls", [
@@ -71,3 +72,36 @@ def _r_names(columns):
 def test_interaction_variables_in_r_order(rhs, r_columns):
     fit = gs.glm(f"Freq ~ {rhs}", HOUSING, family=gs.Poisson())
     assert _r_names(fit.column_names) == r_columns
+
+
+# term labels from R 4.2's terms(); R's %in% interacts each term on its left with every variable on its right,
+# and an interaction's variables are in the order they first appear in the formula's text
+@pytest.mark.parametrize("rhs, r_labels", [
+    ("hp %in% g", ["hp:g"]),
+    ("a + b %in% a", ["a", "a:b"]),
+    ("(a+b) %in% (c+d)", ["a:c:d", "b:c:d"]),
+    ("a %in% b %in% c", ["a:b:c"]),
+    ("x + a %in% b:c", ["x", "a:b:c"]),
+    ("a %in% b + c", ["c", "a:b"]),
+    ("a * b %in% c", ["a", "b:c", "a:b:c"]),
+    ("(a+b):(c+d)", ["a:c", "a:d", "b:c", "b:d"]),
+    ("b + a + a:b", ["b", "a", "b:a"]),
+    ("a*b - a", ["b", "a:b"]),
+    ("c/b", ["c", "c:b"]),
+])
+def test_term_labels_as_r(rhs, r_labels):
+    assert [str(t) for t in r_term_order(rhs) if str(t) != "1"] == r_labels
+
+
+def test_in_operator_fits_as_r():
+    # R 4.2: glm(mpg ~ hp %in% factor(cyl), data = mtcars) and mpg ~ (wt + hp) %in% (factor(cyl) + factor(am))
+    d = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
+    fit = gs.glm("mpg ~ hp %in% factor(cyl)", d)
+    assert_close(fit.coef, [25.38944425304621078, 0.00835224561291318, -0.04491686641105619,
+                            -0.04735594732391705])
+    assert_close(fit.deviance, 350.67762987814)
+    fit = gs.glm("mpg ~ (wt + hp) %in% (factor(cyl) + factor(am))", d)
+    assert_close(fit.coef, [36.7592021761447043, -1.6013239269075379, -5.9232898000817693, -2.9622755193296921,
+                            -2.8031276166251748, -4.8646722667150222, -10.6880669164331508, -0.1074489076131912,
+                            0.0209567686227286, -0.0481970866052407, -0.0399239898167330, -0.0210448486396929,
+                            0.0489468558672287])
