@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
+import pandas as pd
 from formulaic import Formula, SimpleFormula
 from formulaic.errors import FormulaicError
 from formulaic.parser import DefaultFormulaParser, DefaultOperatorResolver
@@ -60,11 +61,44 @@ def _r_log(x: Any, base: float | None = None) -> Any:
     return np.log(x) if base is None else np.log(x) / np.log(base)
 
 
+def _values(x: Any) -> Any:
+    """The data under formulaic's ``C()``/``factor()`` wrapper (or ``x`` itself)."""
+    return getattr(x, "__wrapped__", x)
+
+
+def _relevel(x: Any, ref: Any) -> pd.Series:
+    """R's ``relevel(f, ref)``: the factor ``f`` with level ``ref`` first (the reference of treatment
+    coding), the other levels in their order (sorted, or the categorical's own)."""
+    v = _values(x)
+    s = v if isinstance(v, pd.Series) else pd.Series(v)
+    cat = s.astype("category")
+    levels = list(cat.cat.categories)
+    match = [lv for lv in levels if lv == ref or str(lv) == str(ref)]
+    if not match:
+        raise ValueError(f"relevel(): ref={ref!r} is not a level ({', '.join(map(str, levels[:10]))})")
+    return cat.cat.reorder_categories([match[0]] + [lv for lv in levels if lv != match[0]])
+
+
+def _as_numeric(x: Any) -> np.ndarray:
+    """R's ``as.numeric`` of numbers or logicals (a factor's codes are not what a formula means: refused)."""
+    v = _values(x)
+    if isinstance(v, pd.Categorical) or isinstance(getattr(v, "dtype", None), pd.CategoricalDtype):
+        raise ValueError("as.numeric() of a factor gives R's level codes; use the numeric column itself")
+    return np.asarray(v, dtype=float)
+
+
+def _ifelse(test: Any, yes: Any, no: Any) -> np.ndarray:
+    """R's ``ifelse(test, yes, no)``, elementwise."""
+    return np.where(np.asarray(test, dtype=bool), yes, no)
+
+
 _FUNCTIONS: dict[str, Any] = {
     "log": _r_log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "exp": np.exp,
     "expm1": np.expm1, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin, "cos": np.cos, "tan": np.tan,
     "floor": np.floor, "ceiling": np.ceil, "pmin": np.minimum, "pmax": np.maximum,
-    "factor": C, "C": C,
+    "factor": C, "C": C, "relevel": _relevel, "as_numeric": _as_numeric, "ifelse": _ifelse,
+    # R's logical constants (a data column of the same name still comes first)
+    "TRUE": True, "FALSE": False, "T": True, "F": False,
 }
 
 _BLOCKED = {
@@ -160,13 +194,15 @@ def _matching_paren(s: str, open_at: int) -> int:
 
 
 def translate(expr: str) -> str:
-    """R expression syntax to Python: ``^`` inside calls becomes ``**``; ``as.factor(`` becomes ``factor(``."""
+    """R expression syntax to Python: ``^`` inside calls becomes ``**``; ``as.factor(`` becomes ``factor(``,
+    ``as.numeric(`` and ``as.double(`` become ``as_numeric(`` (``as`` is a Python keyword)."""
     out = list(expr)
     for i, ch, depth, in_call in _scan(expr):
         if ch == "^" and in_call:
             out[i] = "**"
     s = "".join(out)
-    return re.sub(r"(?<![\w.])as\.factor\s*\(", "factor(", s)
+    s = re.sub(r"(?<![\w.])as\.factor\s*\(", "factor(", s)
+    return re.sub(r"(?<![\w.])as\.(numeric|double)\s*\(", "as_numeric(", s)
 
 
 _PY_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}

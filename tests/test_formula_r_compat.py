@@ -105,3 +105,25 @@ def test_in_operator_fits_as_r():
                             -2.8031276166251748, -4.8646722667150222, -10.6880669164331508, -0.1074489076131912,
                             0.0209567686227286, -0.0481970866052407, -0.0399239898167330, -0.0210448486396929,
                             0.0489468558672287])
+
+
+def test_r_functions_in_formulas_fit_as_r():
+    # R 4.2 on mtcars and warpbreaks: relevel(), as.numeric(), ifelse(), poly(raw = TRUE), a logical I()
+    d = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
+    w = pd.read_csv(FIXTURES / "data" / "warpbreaks.csv")
+    assert_close(gs.glm("mpg ~ relevel(factor(cyl), ref = '6') + wt", d).coef,
+                 [29.73521160716117, 4.25558240197129, -1.81527727851959, -3.20561325619286])
+    assert_close(gs.glm("breaks ~ relevel(tension, ref = 'M') + wool", w).coef,
+                 [29.27777777777779, -4.72222222222222, 10.0, -5.77777777777778])
+    assert_close(gs.glm("mpg ~ as.numeric(cyl) + ifelse(hp > 150, 1, 0)", d).coef,
+                 [38.269488683989941, -2.964794635373011, 0.408130762782911])
+    assert_close(gs.glm("mpg ~ poly(hp, 2, raw = TRUE)", d).coef,
+                 [40.409117202858247708, -0.213308259945318351, 0.000420815629432708])
+    assert_close(gs.glm("am ~ wt + I(hp > 150)", d, family=gs.Binomial()).coef,
+                 [18.26088037661647, -6.45624676657708, 3.65114681607355], rtol=1e-6)
+
+
+def test_relevel_names_a_missing_reference_level():
+    w = pd.read_csv(FIXTURES / "data" / "warpbreaks.csv")
+    with pytest.raises(gs.FormulaError, match=r"ref='Q' is not a level \(H, L, M\)"):
+        gs.glm("breaks ~ relevel(tension, ref = 'Q')", w)
