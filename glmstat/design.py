@@ -10,6 +10,7 @@ trials, as R's ``glm.fit`` uses them), the binomial ``trials`` and the ``offset`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator, Protocol
 
 import numpy as np
@@ -26,6 +27,15 @@ class Block:
     weights: np.ndarray
     trials: np.ndarray
     offset: np.ndarray
+
+    @cached_property
+    def n_positive(self) -> int:
+        """Rows with a positive weight (weights are non-negative: non-zero means > 0)."""
+        return int(np.count_nonzero(self.weights))
+
+    @cached_property
+    def sum_weights(self) -> float:
+        return float(self.weights.sum())
 
 
 class DesignSource(Protocol):
@@ -63,9 +73,17 @@ class InMemorySource:
 
     def blocks(self) -> Iterator[Block]:
         n, step = self.n_rows, max(1, int(self.block_rows))
-        for start in range(0, max(n, 1), step):
+        if n <= step:  # one block: the same object every pass (small fits iterate cheaply)
+            yield self._whole
+            return
+        for start in range(0, n, step):
             s = slice(start, min(n, start + step))
             yield Block(self.X[s], self.y[s], self.weights[s], self.trials[s], self.offset[s])
+
+    @cached_property
+    def _whole(self) -> Block:
+        s = slice(0, self.n_rows)  # views, as every block is (the kernels' cached sums recognise them)
+        return Block(self.X[s], self.y[s], self.weights[s], self.trials[s], self.offset[s])
 
     def with_columns(self, cols: np.ndarray) -> "InMemorySource":
         """The same rows with only the design columns ``cols`` (used for the null model)."""

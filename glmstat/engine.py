@@ -130,8 +130,8 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
         dev += wk.deviance
         pearson += wk.pearson
         valid = valid and wk.valid
-        n_ok += int(np.count_nonzero(b.weights))  # weights are non-negative: non-zero means > 0
-        sw += float(b.weights.sum())
+        n_ok += b.n_positive
+        sw += b.sum_weights
         n_boundary += wk.n_boundary
         fixed = fixed and wk.fixed_weights
         if fixed_gram is not None and not fixed:
