@@ -110,7 +110,7 @@ def glm(
             DroppedRowsWarning, stacklevel=2,
         )
     check_model_frame(frame, family)
-    source = InMemorySource(engine_design(frame), frame.y, frame.prior_weights * frame.trials, frame.trials,
+    source = InMemorySource(engine_design(frame), frame.y, frame.total_weights, frame.trials,
                             frame.offset)
     if method == "firth":
         from .firth import fit_firth

@@ -63,6 +63,7 @@ class ModelFrame:
     y: np.ndarray
     prior_weights: np.ndarray
     trials: np.ndarray
+    total_weights: np.ndarray  # prior_weights * trials, the weights R's glm.fit uses (shared when one is 1)
     offset: np.ndarray
     has_offset: bool
     has_intercept: bool
@@ -428,6 +429,7 @@ def build_model_frame(
         y=y,
         prior_weights=prior,
         trials=trials,
+        total_weights=prior if trials is ones else trials if prior is ones else prior * trials,
         offset=off,
         has_offset=bool(pf.offsets) or o_arg is not None,
         has_intercept="(Intercept)" in part.labels,

@@ -36,7 +36,7 @@ def _working_weights(fit) -> np.ndarray:
     f = fit._frame
     eta, mu = fit._eta_mu
     fam = fit.family
-    w = f.prior_weights * f.trials
+    w = f.total_weights
     with np.errstate(all="ignore"):
         me = fam.link.mu_eta(eta)
         W = w * me * me / fam.variance(mu)

@@ -280,7 +280,7 @@ class GLMResults:
         if not fam.has_likelihood:
             return float("nan")
         f = self._frame
-        w = f.prior_weights * f.trials
+        w = f.total_weights
         pos = w > 0
         scale = fam.ml_scale(self.deviance, int(pos.sum()), float(w.sum()))
         mu = self.fitted_values.to_numpy()
@@ -358,7 +358,7 @@ class GLMResults:
             raise GLMStatError(f"unknown residual kind {kind!r}; use one of {', '.join(_RESIDUAL_KINDS)}")
         f = self._frame
         eta, mu = self._eta_mu
-        y, w = f.y, f.prior_weights * f.trials
+        y, w = f.y, f.total_weights
         fam = self.family
         with np.errstate(divide="ignore", invalid="ignore"):
             if kind == "deviance":
@@ -383,7 +383,7 @@ class GLMResults:
         from .leverage import hat_and_cooks
 
         h, c = hat_and_cooks(self)
-        zero = (self._frame.prior_weights * self._frame.trials) == 0  # not part of the fit, as in augment()
+        zero = self._frame.total_weights == 0  # not part of the fit, as in augment()
         return np.where(zero, np.nan, h), np.where(zero, np.nan, c)
 
     def hat_values(self) -> pd.Series:

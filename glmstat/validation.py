@@ -114,7 +114,7 @@ def _magnitudes(frame: "ModelFrame", big: np.ndarray) -> None:
                 f"1e{-int(np.log10(big[j]))})"
             )
     for what, v in ((f"the response {frame.response_name!r}", frame.y),
-                    ("the weights", frame.prior_weights * frame.trials), ("the offset", frame.offset)):
+                    ("the weights", frame.total_weights), ("the offset", frame.offset)):
         m = float(np.abs(v).max(initial=0.0))
         if m > MAX_MAGNITUDE:
             raise DataError(f"{what} has values as large as {m:.3g}; rescale it so its square stays finite")
@@ -122,7 +122,7 @@ def _magnitudes(frame: "ModelFrame", big: np.ndarray) -> None:
 
 def _support(frame: "ModelFrame", family: Family) -> None:
     """The response must lie in the family's support (rows with zero weight are ignored, as R)."""
-    w = frame.prior_weights * frame.trials
+    w = frame.total_weights
     y = frame.y
     bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
     if bad.size:
@@ -175,7 +175,7 @@ def check_model_frame(frame: "ModelFrame", family: Family) -> None:
             f"the successes or failures of {frame.response_name!r} have infinite values (row "
             f"{frame.rows_used[bad[0]]!r}; {bad.size} rows); remove or correct them"
         )
-    w = frame.prior_weights * frame.trials
+    w = frame.total_weights
     if not np.any(w > 0):
         what = "binomial trials (successes + failures)" if np.any(frame.prior_weights > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
