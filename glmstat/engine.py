@@ -288,9 +288,12 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         if use_qr and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
             use_qr = False
     coef = np.where(fac.kept, beta, np.nan)
-    k = np.flatnonzero(fac.kept)
-    cov = np.full((p, p), np.nan)
-    cov[np.ix_(k, k)] = fac.inv
+    if fac.kept.all():
+        cov = np.array(fac.inv)  # own copy
+    else:
+        k = np.flatnonzero(fac.kept)
+        cov = np.full((p, p), np.nan)
+        cov[np.ix_(k, k)] = fac.inv
     return FitState(
         coef=coef,
         kept=fac.kept,

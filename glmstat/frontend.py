@@ -249,8 +249,21 @@ def _cached_plan(formula: str, column_tuple: tuple[str, ...]) -> _Plan:
     return _make_plan(formula, column_tuple, _default_namespace())
 
 
+_last_columns: list = [(None, ())]  # [(the Index last seen, its names as strings)], swapped as one tuple
+
+
+def _column_names(df: pd.DataFrame) -> tuple[str, ...]:
+    """The column names as strings; a loop of fits on one DataFrame reads its (immutable) Index once."""
+    index = df.columns
+    seen, names = _last_columns[0]
+    if seen is not index:
+        names = tuple(str(c) for c in index)
+        _last_columns[0] = (index, names)
+    return names
+
+
 def _plan(formula: Any, df: pd.DataFrame, context: Mapping[str, Any] | None) -> _Plan:
-    column_tuple = tuple(str(c) for c in df.columns)
+    column_tuple = _column_names(df)
     if context is None and isinstance(formula, str):
         return _cached_plan(formula, column_tuple)  # a loop of small fits parses the formula once
     return _make_plan(formula, column_tuple, namespace(context))

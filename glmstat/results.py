@@ -206,7 +206,7 @@ class GLMResults:
         """sqrt(diag(vcov))."""
         v = self._info.sandwich_vcov
         se = np.sqrt(np.diag(v) if v is not None else self.dispersion * np.diag(self._state.cov_unscaled))
-        return pd.Series(se, index=self._names, name="std_error")
+        return pd.Series(se, index=self._names, name="std_error", copy=False)  # se is this Series' own array
 
     @cached_property
     def statistic(self) -> pd.Series:
