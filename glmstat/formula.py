@@ -22,9 +22,8 @@ plain identifiers for glmstat's own evaluator; R names that Python would misread
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+from functools import lru_cache, reduce
 import difflib
-import functools
 import operator
 import keyword
 import re
@@ -244,7 +243,7 @@ class _ROperators(DefaultOperatorResolver):
     @property
     def operators(self) -> list[Operator]:
         def r_in(left, right):
-            common = functools.reduce(operator.mul, right)
+            common = reduce(operator.mul, right)
             return OrderedSet(term * common for term in left)
 
         ops = [op for op in super().operators if op.symbol != "in"]

@@ -132,7 +132,7 @@ def _to_float(values: Any, what: str) -> np.ndarray:
 def _binomial_response(values: Any, name: str) -> np.ndarray:
     """0/1, proportions, booleans (True = success) or a two-level factor (first level = failure)."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":  # a plain column: no Series needed
-        return values.astype(float)
+        return _to_float(values, f"the response {name!r}")
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     if pd.api.types.is_bool_dtype(s.dtype) or _is_numeric(s):
         return _to_float(s, f"the response {name!r}")

@@ -109,7 +109,7 @@ def _hat_and_cooks(fit, block_rows: int) -> tuple[np.ndarray, np.ndarray]:
         b = min(n, a + block_rows)
         Xb = rows(a, b)
         eta = (Xb @ beta if isinstance(Xb, np.ndarray) else Xb.matvec(beta, luts)) + f.offset[a:b]
-        w = f.prior_weights[a:b] * f.trials[a:b]
+        w = f.total_weights[a:b]
         with np.errstate(all="ignore"):
             mu, me, var = _mean_parts(fam, link.name, eta)
             wv = w / var
