@@ -7,9 +7,9 @@ diagnostics.
 """
 
 from . import links
-from .anova import anova, lrtest
+from .inference.anova import anova, lrtest
 from .api import glm
-from .compare import compare
+from .report.compare import compare
 from .datasets import list_datasets, load_dataset
 from .errors import (
     AliasingWarning,
@@ -39,7 +39,7 @@ from .families import (
     QuasiPoisson,
     Tweedie,
 )
-from .results import GLMResults
+from .inference.results import GLMResults
 
 __version__ = "0.1.0"
 

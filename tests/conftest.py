@@ -93,14 +93,14 @@ class formulaic_only:
     """Context manager: build every design with formulaic (no structured design), to compare the two."""
 
     def __enter__(self):
-        import glmstat.frontend as frontend
+        import glmstat.formula.frame as frontend
 
         self._saved = frontend.structured_part
         frontend.structured_part = lambda *a, **k: None
         return self
 
     def __exit__(self, *exc):
-        import glmstat.frontend as frontend
+        import glmstat.formula.frame as frontend
 
         frontend.structured_part = self._saved
         return False
@@ -108,8 +108,8 @@ class formulaic_only:
 
 def structured_frame(formula, data, family, **kw):
     """The model frame when the front end builds a structured design for it, else None."""
-    from glmstat.frontend import build_model_frame
-    from glmstat.structured import StructuredDesign, design_of
+    from glmstat.formula.frame import build_model_frame
+    from glmstat.design.structured import StructuredDesign, design_of
 
     frame = build_model_frame(formula, data, family, **kw)
     return frame if isinstance(design_of(frame), StructuredDesign) else None

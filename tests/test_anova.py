@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import glmstat as gs
-from glmstat.anova import drop_scope
+from glmstat.inference.anova import drop_scope
 from conftest import FIXTURES, all_case_ids, assert_close, family_of, fit_ref, load_data, load_ref
 
 INFERENCE = json.loads((FIXTURES / "inference.json").read_text())["entries"]

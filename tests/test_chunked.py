@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from glmstat.design import InMemorySource
-from glmstat.engine import Control, irls
-from glmstat.frontend import build_model_frame
-from glmstat.structured import design_of
+from glmstat.design.sources import InMemorySource
+from glmstat.engine.irls import Control, irls
+from glmstat.formula.frame import build_model_frame
+from glmstat.design.structured import design_of
 
 pytest.importorskip("pyarrow")
-from glmstat.chunked import ParquetSource, write_parquet  # noqa: E402
+from glmstat.design.parquet import ParquetSource, write_parquet  # noqa: E402
 
 
 def _data(n=3000, seed=7):

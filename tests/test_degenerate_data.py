@@ -15,7 +15,7 @@ import pytest
 
 import glmstat as gs
 from conftest import all_case_ids, family_of, load_data, load_ref
-from glmstat.degenerate import ConstantResponse, ZeroCountSeparation
+from glmstat.diagnosis.degenerate import ConstantResponse, ZeroCountSeparation
 
 
 def fit_warns(category, match, formula, data, **kw):

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from glmstat.frontend import build_model_frame
-from glmstat.structured import StructuredDesign, design_of
+from glmstat.formula.frame import build_model_frame
+from glmstat.design.structured import StructuredDesign, design_of
 
 from conftest import all_case_ids, family_of, formulaic_only, load_data, load_ref, structured_frame
 
@@ -116,7 +116,7 @@ def test_fit_through_fast_path_matches_general_path():
 
 
 def test_predict_spec_encodes_new_data_like_training():
-    from glmstat.frontend import encode_new_data
+    from glmstat.formula.frame import encode_new_data
 
     d = _data(60, seed=4).dropna()
     fam = gs.Binomial()

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from glmstat.firth import d2mu_deta
+from glmstat.engine.firth import d2mu_deta
 from conftest import all_case_ids, assert_close, load_data, load_ref
 
 FIRTH = Path(__file__).parent / "fixtures" / "firth"

@@ -9,7 +9,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close
-from glmstat.formula import quote_r_names, r_term_order
+from glmstat.formula.syntax import quote_r_names, r_term_order
 
 
 @pytest.mark.parametrize("expr, everywhere, in_calls", [

@@ -9,8 +9,8 @@ import pytest
 
 import glmstat as gs
 from conftest import assert_close, load_data, load_ref, r_array
-from glmstat.design import InMemorySource
-from glmstat.influence import fit_summary, influence
+from glmstat.design.sources import InMemorySource
+from glmstat.inference.influence import fit_summary, influence
 from inference_refs import (
     REF_CASES, extra_fit, extra_ids, extra_weights, load_extra, positive_weight_rows, ref_fit,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glmstat.leverage import cooks_distance, hat_values
+from glmstat.inference.leverage import cooks_distance, hat_values
 
 from conftest import all_case_ids, assert_close, fit_ref, load_data, load_ref
 
@@ -32,7 +32,7 @@ def test_hat_and_cooks_match_r(case_id):
 
 @pytest.mark.parametrize("case_id", CASES)
 def test_hat_and_cooks_together_match_r(case_id):
-    from glmstat.leverage import hat_and_cooks
+    from glmstat.inference.leverage import hat_and_cooks
 
     ref = load_ref(case_id)
     fit = fit_ref(ref)

@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 import glmstat as gs
-from glmstat.profile import ProfileWarning
+from glmstat.inference.profile import ProfileWarning
 from conftest import FIXTURES, all_case_ids, assert_close, family_of, load_data, load_ref, fit_ref
 
 INFERENCE = {e["id"]: e for e in json.loads((FIXTURES / "inference.json").read_text())["entries"]}

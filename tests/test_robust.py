@@ -10,9 +10,9 @@ from scipy import stats
 
 import glmstat as gs
 from conftest import assert_close, load_data, load_ref
-from glmstat.design import InMemorySource
-from glmstat.influence import fit_summary
-from glmstat.robust import sandwich_vcov
+from glmstat.design.sources import InMemorySource
+from glmstat.inference.influence import fit_summary
+from glmstat.inference.robust import sandwich_vcov
 from inference_refs import REF_CASES, extra_fit, extra_ids, load_extra, ref_fit
 
 TYPES = ("HC0", "HC1", "HC2", "HC3")
@@ -170,7 +170,7 @@ def test_sandwich_is_independent_of_block_size(case_id, column, t):
     fit = extra_fit(case_id)
     src = fit._source
     small = InMemorySource(src.X, src.y, src.weights, src.trials, src.offset, block_rows=5)
-    from glmstat.robust import cluster_codes
+    from glmstat.inference.robust import cluster_codes
 
     n = len(fit.rows_used)
     for cl in (None, column):

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glmstat.linalg import GramReducer
-from glmstat.structured import CELL_LIMIT, Factor, StructuredDesign
+from glmstat.engine.linalg import GramReducer
+from glmstat.design.structured import CELL_LIMIT, Factor, StructuredDesign
 
 
 def _design(rng, n, intercept, k, levels, full_first=False):

@@ -14,8 +14,8 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, load_data, load_ref
-from glmstat.rformat import format_pval, format_r, zapsmall
-from glmstat.summary import format_coef_table
+from glmstat.report.rformat import format_pval, format_r, zapsmall
+from glmstat.report.summary import format_coef_table
 
 R = json.loads((FIXTURES / "rformat.json").read_text())
 

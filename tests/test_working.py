@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from glmstat import working
-from glmstat.design import InMemorySource
-from glmstat.engine import Control, irls
-from glmstat.frontend import build_model_frame
+from glmstat.engine import kernel as working
+from glmstat.design.sources import InMemorySource
+from glmstat.engine.irls import Control, irls
+from glmstat.formula.frame import build_model_frame
 
 from conftest import formulaic_only
-from glmstat.structured import StructuredDesign, design_of
+from glmstat.design.structured import StructuredDesign, design_of
 
 FUSED = [
     (gs.Binomial(), lambda rng, n: rng.integers(0, 2, n).astype(float)),
@@ -103,7 +103,7 @@ def test_fixed_weights_reuse_the_gram_exactly():
     saved = working.kernel_for
     working.kernel_for = lambda family: (lambda y, w, eta: working.generic(family, y, w, eta))
     try:
-        import glmstat.engine as engine
+        import glmstat.engine.irls as engine
 
         engine.kernel_for = working.kernel_for
         plain = irls(src, fam, Control(tol=1e-10))

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .engine import Control, irls
-from .errors import GLMStatError, GLMStatWarning
-from .families import Gaussian
+from ..engine.irls import Control, irls
+from ..errors import GLMStatError, GLMStatWarning
+from ..families import Gaussian
 
 __all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope"]
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg as sla
 
-from .structured import StructuredGram
+from ..design.structured import StructuredGram
 
 __all__ = ["ALIAS_TOL", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
 

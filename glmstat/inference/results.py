@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .design import InMemorySource
-from .diagnostics import AliasInfo, SeparationInfo
-from .engine import FitState
-from .families import Family
-from .frontend import ModelFrame
-from .structured import design_of
+from ..design.sources import InMemorySource
+from ..diagnosis.explain import AliasInfo, SeparationInfo
+from ..engine.irls import FitState
+from ..families import Family
+from ..formula.frame import ModelFrame
+from ..design.structured import design_of
 
 __all__ = ["GLMResults"]
 
@@ -235,7 +235,7 @@ class GLMResults:
         method : {"wald", "profile"}
             Wald intervals, or profile-likelihood intervals (see :mod:`glmstat.profile`).
         """
-        from .errors import GLMStatError
+        from ..errors import GLMStatError
 
         if not (0 < level < 1):
             raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
@@ -352,7 +352,7 @@ class GLMResults:
         deviance: sign(y - mu) sqrt(w d(y, mu)); pearson: (y - mu) sqrt(w) / sqrt(V(mu));
         working: (y - mu) / (d mu / d eta); response: y - mu.
         """
-        from .errors import GLMStatError
+        from ..errors import GLMStatError
 
         if kind not in _RESIDUAL_KINDS:
             raise GLMStatError(f"unknown residual kind {kind!r}; use one of {', '.join(_RESIDUAL_KINDS)}")
@@ -406,7 +406,7 @@ class GLMResults:
     def std_residuals(self, kind: str = "deviance") -> pd.Series:
         """Standardized residuals (R's ``rstandard``): residual / sqrt(dispersion (1 - hat)), of the
         deviance or the Pearson kind."""
-        from .errors import GLMStatError
+        from ..errors import GLMStatError
 
         if kind not in ("deviance", "pearson"):
             raise GLMStatError(f"unknown standardized residual kind {kind!r}; use 'deviance' or 'pearson'")
@@ -510,7 +510,7 @@ class GLMResults:
     # -- presentation ----------------------------------------------------------------------------
     def summary(self):
         """R-like summary (printable; also ``to_markdown()``, ``to_latex()``, ``_repr_html_``)."""
-        from .summary import Summary
+        from ..report.summary import Summary
 
         return Summary.from_results(self)
 

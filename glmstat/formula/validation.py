@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, DataWarning, FamilyError, FormulaError
-from .families import Family
-from .structured import design_of
+from ..errors import DataError, DataWarning, FamilyError, FormulaError
+from ..families import Family
+from ..design.structured import design_of
 
 if TYPE_CHECKING:
-    from .frontend import ModelFrame
+    from .frame import ModelFrame
 
 __all__ = ["check_family", "check_column_types", "check_model_frame", "MAX_MAGNITUDE"]
 

@@ -17,7 +17,7 @@ from tabulate import tabulate
 from .rformat import format_pval, format_r, signif_stars, zapsmall
 
 if TYPE_CHECKING:
-    from .results import GLMResults
+    from ..inference.results import GLMResults
 
 __all__ = ["Summary", "format_coef_table"]
 

@@ -38,15 +38,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.optimize import linprog
 
-from .diagnostics import SeparationInfo, detect_separation
-from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
-from .structured import design_of
+from .explain import SeparationInfo, detect_separation
+from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
+from ..design.structured import design_of
 
 if TYPE_CHECKING:
-    from .design import InMemorySource
-    from .engine import FitState
-    from .families import Family
-    from .frontend import ModelFrame
+    from ..design.sources import InMemorySource
+    from ..engine.irls import FitState
+    from ..families import Family
+    from ..formula.frame import ModelFrame
 
 __all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation",
            "detect_zero_separation", "newton_check", "fit_findings", "DRIFT_TOL", "STEP_TOL", "SCORE_TOL"]

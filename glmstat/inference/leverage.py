@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._threads import single_threaded_blas
-from .families import Binomial, Poisson
-from .structured import design_of
+from ..engine.threads import single_threaded_blas
+from ..families import Binomial, Poisson
+from ..design.structured import design_of
 
 __all__ = ["hat_values", "cooks_distance", "hat_and_cooks", "quadratic_diag"]
 

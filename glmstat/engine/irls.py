@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .design import DesignSource
-from .errors import FitError
-from .families import Family
+from ..design.sources import DesignSource
+from ..errors import FitError
+from ..families import Family
 from .linalg import GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram, factor_qr
-from ._threads import single_threaded_blas
-from .working import kernel_for
+from .threads import single_threaded_blas
+from .kernel import kernel_for
 
 __all__ = ["Control", "FitState", "irls"]
 

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 import pandas as pd
 
-from .design import Block
-from .families import Family
+from ..design.sources import Block
+from ..families import Family
 
 if TYPE_CHECKING:
     from .results import GLMResults

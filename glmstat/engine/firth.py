@@ -34,14 +34,14 @@ import numpy as np
 from scipy import linalg as sla
 from scipy import stats
 
-from .design import InMemorySource
-from .diagnostics import explain_aliasing
-from .engine import Control, FitState, irls
-from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, FamilyError, FitError
-from .families import Binomial, Family
+from ..design.sources import InMemorySource
+from ..diagnosis.explain import explain_aliasing
+from .irls import Control, FitState, irls
+from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, FamilyError, FitError
+from ..families import Binomial, Family
 from .linalg import QRReducer, aliased_in_order
-from .links import get_link
-from .results import FitInfo, GLMResults
+from ..links import get_link
+from ..inference.results import FitInfo, GLMResults
 
 __all__ = ["d2mu_deta", "adjusted_score", "fit_firth"]
 

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import GLMStatError
-from .frontend import as_frame, encode_new_data
+from ..errors import GLMStatError
+from ..formula.frame import as_frame, encode_new_data
 
 if TYPE_CHECKING:
     from .results import GLMResults

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .design import InMemorySource
-from .engine import Control, irls
-from .errors import FitError, GLMStatError, GLMStatWarning
+from ..design.sources import InMemorySource
+from ..engine.irls import Control, irls
+from ..errors import FitError, GLMStatError, GLMStatWarning
 
 __all__ = ["profile_conf_int", "ProfileWarning"]
 

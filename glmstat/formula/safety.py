@@ -14,7 +14,7 @@ import ast
 import operator
 from typing import Any
 
-from .errors import FormulaError
+from ..errors import FormulaError
 
 __all__ = ["check_literal_sizes", "MAX_INT_BITS", "MAX_SEQUENCE_LENGTH"]
 

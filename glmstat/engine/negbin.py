@@ -16,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .design import InMemorySource
-from .engine import Control, FitState, irls
-from .errors import FitError
-from .families import NegativeBinomial, Poisson
+from ..design.sources import InMemorySource
+from .irls import Control, FitState, irls
+from ..errors import FitError
+from ..families import NegativeBinomial, Poisson
 
 __all__ = ["theta_ml", "fit_negbin"]
 
@@ -70,7 +70,7 @@ def _mu(source: InMemorySource, family, state: FitState) -> np.ndarray:
 
 def fit_negbin(formula, frame, source: InMemorySource, family: NegativeBinomial, control: Control, start):
     """Alternate IRLS and theta's maximum likelihood to the joint optimum; see the module docstring."""
-    from .api import finish
+    from ..fit import finish
 
     y, w = source.y, source.weights
     start = None if start is None else np.asarray(start, dtype=float)

@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 from scipy import special
 
-from .families import Binomial, Family, Gamma, Gaussian, Poisson
+from ..families import Binomial, Family, Gamma, Gaussian, Poisson
 
 __all__ = ["Working", "generic", "kernel_for", "null_deviance_with_offset", "constant_mean_deviance"]
 

@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .design import Block
-from .errors import DataError, GLMStatError
+from ..design.sources import Block
+from ..errors import DataError, GLMStatError
 from .influence import FitSummary, fit_summary
 
 if TYPE_CHECKING:

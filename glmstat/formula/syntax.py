@@ -39,7 +39,7 @@ from formulaic.parser import DefaultFormulaParser, DefaultOperatorResolver
 from formulaic.parser.types import Factor, Operator, OrderedSet, Term, Token
 from formulaic.transforms import TRANSFORMS, C
 
-from .errors import FormulaError
+from ..errors import FormulaError
 from .safety import check_literal_sizes
 
 __all__ = [

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from tabulate import SEPARATING_LINE, tabulate
 
-from .errors import GLMStatError
+from ..errors import GLMStatError
 
 __all__ = ["compare", "ModelComparison"]
 
@@ -187,7 +187,7 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
     ModelComparison
         Printable (``str``), with ``to_markdown()``, ``to_latex()``, ``_repr_html_()``, ``to_frame()``.
     """
-    from .results import GLMResults
+    from ..inference.results import GLMResults
 
     if not fits:
         raise GLMStatError("compare() needs at least one fitted model")

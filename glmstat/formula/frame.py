@@ -22,13 +22,13 @@ import pandas as pd
 from formulaic import model_matrix
 from formulaic.errors import FormulaicError
 
-from .errors import DataError, FormulaError
-from .families import Family
-from .formula import (
+from ..errors import DataError, FormulaError
+from ..families import Family
+from .syntax import (
     ParsedFormula, check_expression, clean_message, namespace, parse_formula, r_term_order, rhs_factors, safe_eval,
 )
-from .fastframe import DesignPart, simple_terms, structured_part
-from .structured import LazyDense
+from .materialize import DesignPart, simple_terms, structured_part
+from ..design.structured import LazyDense
 from .rcoding import RCodingMaterializer
 from .validation import check_column_types
 

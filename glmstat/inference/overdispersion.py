@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .errors import GLMStatError
-from .families import Poisson
+from ..errors import GLMStatError
+from ..families import Poisson
 
 __all__ = ["OverdispersionTest", "overdispersion_test", "check_fit"]
 

@@ -17,7 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .design import Block
+from .sources import Block
 from .structured import Factor, StructuredDesign
 
 __all__ = ["ParquetSource", "write_parquet"]

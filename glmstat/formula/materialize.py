@@ -23,7 +23,7 @@ from formulaic import Formula
 from formulaic.errors import FormulaicError
 from formulaic.parser.types import Factor as FormulaicFactor
 
-from .structured import Factor, StructuredDesign
+from ..design.structured import Factor, StructuredDesign
 
 __all__ = ["DesignPart", "simple_terms", "structured_part"]
 
