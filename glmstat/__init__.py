@@ -10,7 +10,7 @@ from . import links
 from .inference.anova import anova, lrtest
 from .api import glm
 from .report.compare import compare
-from .datasets import list_datasets, load_dataset
+from .datasets import describe_dataset, list_datasets, load_dataset
 from .errors import (
     AliasingWarning,
     BoundaryWarning,
@@ -45,6 +45,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "glm", "GLMResults", "anova", "lrtest", "compare", "links", "load_dataset", "list_datasets",
+    "describe_dataset",
     "Family", "Gaussian", "Binomial", "Poisson", "Gamma", "InverseGaussian", "NegativeBinomial", "Tweedie",
     "QuasiPoisson", "QuasiBinomial", "Quasi",
     "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError",

@@ -25,7 +25,7 @@ import pandas as pd
 
 from . import __version__
 from .api import glm
-from .datasets import dataset_path, list_datasets, load_dataset
+from .datasets import list_datasets, load_dataset
 from .errors import DataError, FamilyError, GLMStatError
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
 
@@ -78,11 +78,10 @@ def read_data(spec: str) -> pd.DataFrame:
         return _read_file(path)
     if path.suffix.lower() in (".csv", ".txt", *_PARQUET_SUFFIXES) or len(path.parts) > 1:
         raise DataError(f"no such file: {spec!r}")
-    if spec in list_datasets():
+    names = list(list_datasets()["name"])
+    if spec.lower() in names:
         return load_dataset(spec)
-    raise DataError(
-        f"{spec!r} is neither a file nor a bundled data set; bundled data sets: {', '.join(list_datasets())}"
-    )
+    raise DataError(f"{spec!r} is neither a file nor a bundled data set; bundled data sets: {', '.join(names)}")
 
 
 def _read_file(path: Path) -> pd.DataFrame:
@@ -197,11 +196,9 @@ def _report_warnings(caught: list[warnings.WarningMessage], err: TextIO) -> None
 
 
 def _cmd_datasets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    rows = []
-    for name in list_datasets():
-        d = pd.read_csv(dataset_path(name))
-        rows.append((name, str(d.shape[0]), str(d.shape[1]), ", ".join(map(str, d.columns))))
-    header = ("name", "rows", "columns", "variables")
+    table = list_datasets()
+    rows = [(str(r.name), str(r.rows), str(r.columns), str(r.title)) for r in table.itertuples(index=False)]
+    header = ("name", "rows", "columns", "title")
     widths = [max(len(h), *(len(r[j]) for r in rows)) if rows else len(h) for j, h in enumerate(header)]
     align = (str.ljust, str.rjust, str.rjust, str.ljust)
     for r in [header, *rows]:
@@ -271,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.set_defaults(run=_cmd_fit)
 
     ds = sub.add_parser("datasets", help="list the bundled data sets",
-                        description="List the bundled data sets: name, rows, columns.")
+                        description="List the bundled data sets: name, rows, columns, title "
+                                    "(glmstat.describe_dataset(name) documents one).")
     ds.set_defaults(run=_cmd_datasets)
     return parser
 

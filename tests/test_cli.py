@@ -237,13 +237,14 @@ def test_datasets_lists_every_bundled_csv(capsys):
     code, out, err = run(["datasets"], capsys)
     assert code == 0 and err == ""
     header, *rows = out.splitlines()
-    assert header.split() == ["name", "rows", "columns", "variables"]
+    assert header.split() == ["name", "rows", "columns", "title"]
     listed = {r.split()[0]: r.split(None, 3) for r in rows}
-    assert set(listed) == set(gs.list_datasets()) and "students" in listed
-    for name, (_, n_rows, n_cols, variables) in listed.items():
+    catalog = gs.list_datasets().set_index("name")
+    assert set(listed) == set(catalog.index) and "students" in listed
+    for name, (_, n_rows, n_cols, title) in listed.items():
         d = gs.load_dataset(name)
         assert (int(n_rows), int(n_cols)) == d.shape
-        assert variables == ", ".join(d.columns)
+        assert title == catalog.loc[name, "title"]
     assert listed["students"][1:3] == ["7", "3"]
 
 
