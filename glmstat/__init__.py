@@ -39,13 +39,14 @@ from .families import (
     QuasiPoisson,
     Tweedie,
 )
+from .formula.limits import FormulaLimits
 from .inference.results import GLMResults
 
 __version__ = "0.1.0"
 
 __all__ = [
     "glm", "GLMResults", "anova", "lrtest", "compare", "links", "load_dataset", "list_datasets",
-    "describe_dataset",
+    "describe_dataset", "FormulaLimits",
     "Family", "Gaussian", "Binomial", "Poisson", "Gamma", "InverseGaussian", "NegativeBinomial", "Tweedie",
     "QuasiPoisson", "QuasiBinomial", "Quasi",
     "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError",

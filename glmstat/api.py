@@ -15,6 +15,7 @@ from .errors import DroppedRowsWarning, FitError, GLMStatError
 from .families import Family, Gaussian
 from .fit import finish
 from .formula.frame import build_model_frame
+from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.validation import check_family, check_model_frame
 from .inference.results import GLMResults
 
@@ -44,6 +45,7 @@ def glm(
     tol: float = 1e-8,
     max_iter: int = 25,
     start: Sequence[float] | None = None,
+    limits: FormulaLimits | None = None,
 ) -> GLMResults:
     """Fit a generalized linear model from an R-style formula.
 
@@ -69,6 +71,9 @@ def glm(
         Convergence when |dev - dev_old| / (|dev| + 0.1) < tol; at most max_iter iterations.
     start : sequence of float, optional
         Starting coefficients, one per design column.
+    limits : FormulaLimits, optional
+        Bounds on the work a formula may ask for (length, nesting, terms, design columns and memory); the
+        defaults suit formulas from untrusted sources and can be raised for large models.
 
     Returns
     -------
@@ -79,7 +84,8 @@ def glm(
         raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
     control = _check_control(tol, max_iter)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset,
-                              na_action=na_action, context=context)
+                              na_action=na_action, context=context,
+                              limits=DEFAULT_LIMITS if limits is None else limits)
     if frame.n_dropped:
         detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
         warnings.warn(

@@ -140,7 +140,7 @@ def test_output_formats(fmt, method, capsys):
 # -- bad input: one line on stderr, no traceback, non-zero exit -----------------------------------------------
 @pytest.mark.parametrize("argv, needle", [
     (["fit", "passed ~ nope", "students", "-f", "binomial"], "'nope'"),
-    (["fit", "passed ~ hours +", "students", "-f", "binomial"], "cannot parse"),
+    (["fit", "passed ~ hours +", "students", "-f", "binomial"], "cannot read the formula"),
     (["fit", "score ~ hours", "students", "-f", "binomial"], "must lie in"),
     (["fit", "passed ~ hours", "students", "-f", "binomal"], "unknown family 'binomal'"),
     (["fit", "passed ~ hours", "students", "-f", "binomial", "--link", "log2"], "link 'log2'"),
