@@ -47,6 +47,15 @@ class Link:
     inverse: Callable[[Array], Array] = field(repr=False, compare=False)
     mu_eta: Callable[[Array], Array] = field(repr=False, compare=False)
     valid_eta: Callable[[Array], bool] = field(repr=False, compare=False, default=lambda eta: True)
+    power: float | None = field(default=None, repr=False, compare=False)  # the p of Power(p)
+
+    def __reduce__(self):
+        # pickled by what makes it (its functions are closures): a fitted model must pickle and load
+        if self.power is not None:
+            return (Power, (self.power,))
+        if _LINKS.get(self.name) is self:
+            return (get_link, (self.name,))
+        return super().__reduce__()
 
     def __post_init__(self) -> None:
         # Outside the valid domain (eta <= 0 for inverse links, negative powers...) the functions return
@@ -179,13 +188,15 @@ def Power(p: float) -> Link:
     if p < 0:
         # R's power() turns any negative power into the log link; statmod's tweedie() uses the plain power
         # link (no clamps), which is what a negative power means.
-        return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0), _positive)
+        return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0), _positive,
+                    power=p)
     return Link(
         f"mu^{p:g}",
         lambda mu: mu**p,
         lambda eta: np.maximum(eta**inv, _EPS),
         lambda eta: np.maximum(inv * eta ** (inv - 1.0), _EPS),
         _positive,
+        power=p,
     )
 
 

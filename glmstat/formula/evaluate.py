@@ -122,7 +122,9 @@ class Evaluator:
 
     # -- limits ---------------------------------------------------------------------------------------
     def reserve(self, call: Call, k: int) -> None:
-        """Account for ``k`` new columns of ``n`` rows before they are allocated."""
+        """Account for ``k`` new columns of ``n`` rows (one basis term) before they are allocated."""
+        if k > self.limits.max_basis:
+            raise refuse("max_basis", f"{deparse(call)} asks for more basis columns than allowed", k, self.limits)
         self.reserved += k
         if self.reserved > self.limits.max_columns:
             raise refuse("max_columns", f"{deparse(call)} asks for more design columns than allowed", self.reserved,

@@ -354,11 +354,11 @@ def _poly(ev: "Evaluator", call: Call) -> Value:
     if degree != int(degree) or degree < 1:
         raise _err(call, "degree must be a positive whole number")
     k = int(degree)
+    ev.reserve(call, k)  # before anything of n x k is computed
     ok = np.isfinite(x)
     if raw:
         if k > max(1, np.unique(x[ok]).size):
             raise _err(call, f"degree ({k}) must be at most the number of distinct values ({np.unique(x[ok]).size})")
-        ev.reserve(call, k)
         with np.errstate(all="ignore"):
             return NumMat(np.column_stack([x ** j for j in range(1, k + 1)]), tuple(str(j) for j in range(1, k + 1)))
     state = ev.state.get(call) if not ev.fitting else None
@@ -366,7 +366,6 @@ def _poly(ev: "Evaluator", call: Call) -> Value:
         distinct = np.unique(x[ok]).size
         if k >= distinct:
             raise _err(call, f"degree ({k}) must be less than the number of distinct values ({distinct}), as in R")
-        ev.reserve(call, k)
         with np.errstate(all="ignore"):
             state = _poly_coefs(x[ok], k)
         if not all(np.isfinite(state[0])) or not all(np.isfinite(state[1])) or min(state[1][1:]) <= 0:
@@ -374,7 +373,6 @@ def _poly(ev: "Evaluator", call: Call) -> Value:
                              "too close together); rescale the variable")
         ev.state[call] = state
     alpha, norm2 = state
-    ev.reserve(call, k)
     with np.errstate(all="ignore"):
         return NumMat(_poly_predict(x, alpha, norm2), tuple(str(j) for j in range(1, k + 1)))
 

@@ -35,8 +35,12 @@ _SPECIAL = {"%in%": "%in%", "%%": "%%", "%/%": "%/%"}
 
 
 def _show(ch: str) -> str:
-    """A character for a message: printable ones as themselves, others by code point."""
-    return repr(ch) if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
+    """A character for a message: by code point, with the character itself when it is printable (a
+    look-alike such as U+2212 MINUS SIGN then shows what it imitates)."""
+    code = f"U+{ord(ch):04X}"
+    if ch.isascii() and ch.isprintable():
+        return repr(ch)
+    return f"{ch!r} ({code})" if ch.isprintable() and not ch.isspace() else code
 
 
 def _error(text: str, pos: int, what: str) -> FormulaError:

@@ -30,6 +30,8 @@ class FormulaLimits:
         Model terms after expanding ``*``, ``^``, ``/`` and ``%in%`` (R's ``(a+b+c)^2`` has 6).
     max_columns : int
         Columns of the design matrix (the cross-product X'WX has ``max_columns**2`` entries).
+    max_basis : int
+        Columns of one basis term: the degree of ``poly()``, the ``df`` of ``bs()``.
     max_design_bytes : int
         Memory of the dense part of the design, rows x dense columns x 8 bytes, estimated before any column
         is allocated (factor main effects are stored as codes and do not count).
@@ -39,6 +41,7 @@ class FormulaLimits:
     max_depth: int = 200
     max_terms: int = 2_000
     max_columns: int = 5_000
+    max_basis: int = 100
     max_design_bytes: int = 4 * 2**30
 
     def __post_init__(self) -> None:
