@@ -16,6 +16,7 @@ statistical happens here: the command line only maps its arguments onto :func:`g
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -85,6 +86,8 @@ def read_data(spec: str) -> pd.DataFrame:
 
 
 def _read_file(path: Path) -> pd.DataFrame:
+    """The file's rows.  A message about a file that cannot be read never quotes its content (the file may
+    not be a data file at all): it says what kind of problem, and where, only."""
     if path.suffix.lower() in _PARQUET_SUFFIXES:
         try:
             import pyarrow  # noqa: F401  (pandas' Parquet engine; optional extra)
@@ -95,20 +98,24 @@ def _read_file(path: Path) -> pd.DataFrame:
             ) from None
         try:
             return pd.read_parquet(path, engine="pyarrow")
-        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-            raise DataError(f"cannot read {str(path)!r} as Parquet: {_one_line(exc)}") from None
+        except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
+            raise DataError(f"cannot read {str(path)!r} as Parquet: it is not a valid Parquet file") from None
     try:
         data = pd.read_csv(path)
     except pd.errors.EmptyDataError:
         raise DataError(f"{str(path)!r} is empty: expected a CSV file with a header row") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read {str(path)!r} as CSV: {_one_line(exc)}") from None
+    except pd.errors.ParserError as exc:
+        where = re.search(r"line (\d+)", str(exc))
+        raise DataError(f"cannot read {str(path)!r} as CSV: the rows do not have the header's number of "
+                        f"fields{' (line ' + where.group(1) + ')' if where else ''}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"cannot read {str(path)!r} as CSV: it is not UTF-8 text") from None
     except OSError as exc:
-        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or _one_line(exc)}") from None
+        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or type(exc).__name__}") from None
     if data.shape[1] < 2:
         raise DataError(
-            f"{str(path)!r} has {data.shape[1]} column ({', '.join(map(str, data.columns))}); a model needs a "
-            "response and predictors: is it comma-separated with a header row?"
+            f"{str(path)!r} has {data.shape[1]} column; a model needs a response and predictors: is it a "
+            "comma-separated file with a header row?"
         )
     return data
 
@@ -296,8 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: say so in one line unless asked for the traceback
         if args.traceback:
             raise
-        err.write(f"{_PROG}: internal error: {type(exc).__name__}: {_one_line(exc)} "
-                  f"(rerun with --traceback and please report it)\n")
+        err.write(f"{_PROG}: internal error: {type(exc).__name__} (rerun with --traceback and please report "
+                  "it)\n")  # its message could hold data: not printed unless asked for
         return EXIT_ERROR
 
 

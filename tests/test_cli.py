@@ -281,6 +281,7 @@ def test_internal_error_is_one_line_unless_traceback_asked(monkeypatch, capsys):
 
     monkeypatch.setattr(cli, "glm", broken)
     line = assert_one_line_error(*run(SEED, capsys))
-    assert "internal error" in line and "RuntimeError: boom second line" in line and "--traceback" in line
+    assert "internal error: RuntimeError" in line and "--traceback" in line
+    assert "boom" not in line  # an unexpected exception's message may hold data: shown only with --traceback
     with pytest.raises(RuntimeError, match="boom"):
         main(["--traceback", *SEED])

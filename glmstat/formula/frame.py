@@ -15,6 +15,7 @@ The caller's data is never modified; the model spec (:mod:`glmstat.formula.spec`
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
@@ -156,8 +157,9 @@ def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tup
         return None, None
     if isinstance(arg, str):
         if arg not in cols:
-            raise DataError(f"{what}={arg!r} names no column of the data; columns are "
-                            f"{', '.join(map(str, cols.names[:50]))}")
+            close = difflib.get_close_matches(arg, list(cols.names), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise DataError(f"{what}={arg!r} names no column of the data{hint}")
         v = cols.value(arg)
         if not isinstance(v, NumVec):
             _numeric_response(v, arg, f"{what} column")
