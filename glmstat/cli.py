@@ -101,7 +101,7 @@ def _read_file(path: Path) -> pd.DataFrame:
         except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
             raise DataError(f"cannot read {str(path)!r} as Parquet: it is not a valid Parquet file") from None
     try:
-        data = pd.read_csv(path)
+        data = pd.read_csv(path, compression=None)  # no decompression: a small file stays small
     except pd.errors.EmptyDataError:
         raise DataError(f"{str(path)!r} is empty: expected a CSV file with a header row") from None
     except pd.errors.ParserError as exc:

@@ -163,9 +163,11 @@ def test_context_functions_and_constants():
     d = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6], "y": [1.0, 3, 2, 5, 4, 6]})
     fit = gs.glm("y ~ twice(x) + I(x * k)", d, context={"twice": lambda v: 2 * v, "k": 3})
     assert list(fit.coef.index) == ["Intercept", "twice(x)", "I(x * k)"]
-    with pytest.raises(gs.FormulaError, match="context= entry 'os' is a module"):
+    with pytest.raises(gs.FormulaError, match="context= entry 'os' is the module os"):
         import os
 
         gs.glm("y ~ x + I(x * os)", d, context={"os": os})
     with pytest.raises(gs.FormulaError, match="os.system\\(\\), which is not a function glmstat knows"):  # no attributes
-        gs.glm("y ~ os.system(x)", d, context={"os": __import__("os")})
+        gs.glm("y ~ os.system(x)", d, context={"f": abs})
+    with pytest.raises(gs.FormulaError, match="context= entry 'f' is (os|posix|nt).system, which a formula must not reach"):
+        gs.glm("y ~ f(x)", d, context={"f": __import__("os").system})

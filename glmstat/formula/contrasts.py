@@ -20,6 +20,7 @@ contrasts; it differs where margins are missing (``y ~ a:b`` codes ``b`` by indi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -31,17 +32,32 @@ __all__ = ["FactorCoding", "coding_of", "term_codings"]
 
 @dataclass(frozen=True, eq=False)
 class FactorCoding:
-    """A factor's columns in a term: ``matrix`` (L x k) maps each level to its k column values."""
+    """A factor's columns in a term: ``matrix`` (L x k) maps each level to its k column values.  The
+    matrix and the column suffixes are made on first use: a factor kept as codes never needs them."""
 
     levels: tuple
     kind: str  # "treatment", "sum", "helmert", "poly" or "indicator"
-    matrix: np.ndarray
-    suffixes: tuple[str, ...]
+
+    @property
+    def n_columns(self) -> int:
+        L = len(self.levels)
+        return L if self.kind == "indicator" else max(L - 1, 0)
 
     @property
     def is_indicator_like(self) -> bool:
         """Every level's row is a unit vector or zero (treatment or indicators): storable as codes."""
         return self.kind in ("treatment", "indicator")
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        return _matrix(self.kind, len(self.levels))
+
+    @cached_property
+    def suffixes(self) -> tuple[str, ...]:
+        text = [label_text(v) for v in self.levels]
+        return {"indicator": lambda: tuple(text), "treatment": lambda: tuple(f"T.{t}" for t in text[1:]),
+                "sum": lambda: tuple(f"S.{t}" for t in text[:-1]), "helmert": lambda: tuple(f"H.{t}" for t in text[1:]),
+                "poly": lambda: _poly_names(len(text))}[self.kind]()
 
 
 def _poly(n: int) -> np.ndarray:
@@ -59,26 +75,29 @@ def _poly_names(n: int) -> tuple[str, ...]:
     return tuple(names[: n - 1])
 
 
-def coding_of(levels: Sequence, kind: str) -> FactorCoding:
-    """The coding of a factor with ``levels`` by ``kind`` (a contrast name or ``"indicator"``)."""
-    L = len(levels)
-    text = [label_text(v) for v in levels]
+def _matrix(kind: str, L: int) -> np.ndarray:
     if kind == "indicator":
-        return FactorCoding(tuple(levels), kind, np.eye(L), tuple(text))
+        return np.eye(L)
     if kind == "treatment":
-        return FactorCoding(tuple(levels), kind, np.eye(L)[:, 1:], tuple(f"T.{t}" for t in text[1:]))
+        return np.eye(L)[:, 1:]
     if kind == "sum":
-        M = np.vstack([np.eye(L - 1), -np.ones((1, L - 1))]) if L > 1 else np.zeros((L, 0))
-        return FactorCoding(tuple(levels), kind, M, tuple(f"S.{t}" for t in text[:-1]))
+        return np.vstack([np.eye(L - 1), -np.ones((1, L - 1))]) if L > 1 else np.zeros((L, 0))
     if kind == "helmert":
         M = np.zeros((L, max(L - 1, 0)))
         for j in range(1, L):
             M[:j, j - 1] = -1.0
             M[j, j - 1] = float(j)
-        return FactorCoding(tuple(levels), kind, M, tuple(f"H.{t}" for t in text[1:]))
+        return M
     if kind == "poly":
-        return FactorCoding(tuple(levels), kind, _poly(L) if L > 1 else np.zeros((L, 0)), _poly_names(L))
+        return _poly(L) if L > 1 else np.zeros((L, 0))
     raise ValueError(f"unknown contrasts {kind!r}")
+
+
+def coding_of(levels: Sequence, kind: str) -> FactorCoding:
+    """The coding of a factor with ``levels`` by ``kind`` (a contrast name or ``"indicator"``)."""
+    if kind not in ("indicator", "treatment", "sum", "helmert", "poly"):
+        raise ValueError(f"unknown contrasts {kind!r}")
+    return FactorCoding(tuple(levels), kind)
 
 
 def term_codings(terms: Sequence[Sequence[object]], is_factor: Sequence[bool], intercept: bool,

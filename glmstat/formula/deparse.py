@@ -8,6 +8,7 @@ spellings are shown in R's (``x**2`` as ``x^2``, ``np.log(x)`` unchanged: it is 
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -34,6 +35,8 @@ def _number(node: Num) -> str:
     if t.endswith("L") or t[:2] in ("0x", "0X"):
         return t
     v = node.value
+    if not math.isfinite(v):
+        return "Inf" if v > 0 else "NaN"
     if v == int(v) and abs(v) < 1e15 and "e" not in t.lower():
         return str(int(v))
     s = f"{v:.15g}"

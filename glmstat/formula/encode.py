@@ -54,7 +54,7 @@ class VariableCoding:
 
     @property
     def n_cols(self) -> int:
-        return self.factor.matrix.shape[1] if self.factor is not None else self.width
+        return self.factor.n_columns if self.factor is not None else self.width
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,7 +147,9 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
             else:
                 vcs.append(VariableCoding(node, label, None, 1, ()))
         tp = TermPlan(":".join(vc.label for vc in vcs), tuple(vcs))
-        k = int(np.prod([vc.n_cols for vc in vcs]))
+        k = 1
+        for vc in vcs:  # Python integers: no overflow, and checked before any column exists
+            k *= vc.n_cols
         total += k
         if total > limits.max_columns:
             raise refuse("max_columns", "the design has more columns than allowed", total, limits)

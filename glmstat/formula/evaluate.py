@@ -14,6 +14,7 @@ columns of that length (``FormulaLimits`` bounds how many).
 from __future__ import annotations
 
 import difflib
+import inspect
 from typing import Any, Mapping
 
 import numpy as np
@@ -69,17 +70,47 @@ class DataColumns:
         return v
 
 
+#: builtins a context= function may be (plain arithmetic); any other builtin, and anything from these
+#: modules, reaches the interpreter, the file system or other processes and is refused
+_SAFE_BUILTINS = frozenset({"abs", "min", "max", "round", "sum", "pow", "divmod", "float", "int", "bool", "len"})
+_SYSTEM_MODULES = frozenset({"os", "posix", "nt", "subprocess", "shutil", "sys", "importlib", "pickle", "marshal",
+                             "ctypes", "socket", "io", "pathlib", "runpy", "code", "codeop", "pty", "signal",
+                             "tempfile", "glob", "webbrowser", "urllib", "http", "multiprocessing", "threading"})
+
+
+def _system_object(value: Any) -> str | None:
+    """What makes a context= value unsafe to hand to a formula (a module, eval, os.system...), or None."""
+    if inspect.ismodule(value):
+        return f"the module {value.__name__}"
+    module = getattr(value, "__module__", None) or ""
+    name = getattr(value, "__qualname__", getattr(value, "__name__", type(value).__name__))
+    if module == "builtins" and callable(value) and name not in _SAFE_BUILTINS:
+        return f"Python's builtin {name}"
+    if isinstance(module, str) and module.split(".")[0] in _SYSTEM_MODULES and callable(value):
+        return f"{module}.{name}"
+    return None
+
+
 def check_context(context: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """``context=`` as a mapping of usable names (functions or constants the caller trusts)."""
+    """``context=`` as a mapping of usable names: functions and constants the caller trusts.  Modules,
+    Python's builtins that reach the interpreter (``eval``, ``open``, ``getattr``...) and functions of the
+    system modules (``os``, ``subprocess``...) are refused even there: a formula from someone else must not
+    be able to call them, whatever the caller passed by mistake (``context=globals()``)."""
     if context is None:
         return {}
     if not isinstance(context, Mapping):
         raise FormulaError(f"context= must be a mapping of names to values, got {type(context).__name__}")
-    for key in context:
+    out = {}
+    for key, value in context.items():
         if not isinstance(key, str) or not key or key.startswith("__") or not all(
                 ch.isalnum() or ch in "._" for ch in key):
             raise FormulaError(f"context= key {key!r} is not a usable name")
-    return dict(context)
+        unsafe = _system_object(value)
+        if unsafe is not None:
+            raise FormulaError(f"context= entry {key!r} is {unsafe}, which a formula must not reach; context= is "
+                               "for your own functions and constants")
+        out[key] = value
+    return out
 
 
 def _as_user_arg(v: Value) -> Any:

@@ -88,7 +88,7 @@ def numeric(value: Value, call: Node, what: str = "argument") -> np.ndarray | fl
     if isinstance(value, NumMat):
         raise _err(call, f"the {what} has several columns ({value.values.shape[1]}); use it as a term on its own")
     if isinstance(value, str):
-        raise _err(call, f"the {what} is the string {value!r}, not a number")
+        raise _err(call, f"the {what} is a string, not a number")
     raise _err(call, f"the {what} is not a number")
 
 
@@ -339,7 +339,7 @@ def _relevel(ev: "Evaluator", call: Call) -> Value:
         raise _err(call, "ref must be a level, e.g. ref = \"b\"")
     match = [i for i, lv in enumerate(f.levels) if _same_level(lv, ref)]
     if not match:
-        raise _err(call, f"ref = {ref!r} is not a level (levels: {_levels_text(f.levels)})")
+        raise _err(call, f"ref = {deparse(a['ref'])} is not a level (levels: {_levels_text(f.levels)})")
     order = [match[0]] + [i for i in range(len(f.levels)) if i != match[0]]
     return _reorder(f, tuple(f.levels[i] for i in order), call)
 

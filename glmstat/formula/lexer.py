@@ -172,6 +172,9 @@ def tokenize(text: str) -> list[Token]:
                 tokens.append(Token("OP", "%%", i))  # Python's modulo
                 i += 1
             continue
+        if text.startswith(("<<-", "->>"), i) or text.startswith(("<-", "->"), i):
+            raise _error(text, i, "an assignment ('<-' or '->'), which a formula cannot hold (for a comparison "
+                                  "with a negative number write x < -1 with a space)")
         two = text[i:i + 2]
         if two in _TWO:
             tokens.append(Token("OP", _TWO[two], i))

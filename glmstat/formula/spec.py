@@ -37,8 +37,8 @@ def model_variable(value: Value, label: str, n: int) -> NumVec | FactorVec | Num
         return value
     from ..errors import FormulaError
 
-    raise FormulaError(f"the term {label!r} is a constant ({value!r}), not a variable; a constant is absorbed by "
-                       "the intercept (use offset() for a fixed term)")
+    raise FormulaError(f"the term {label!r} is a constant, not a variable; a constant is absorbed by the intercept "
+                       "(use offset() for a fixed term)")
 
 
 def align_levels(f: FactorVec, levels: tuple, label: str) -> FactorVec:
@@ -104,8 +104,13 @@ class ModelSpec:
                 v = model_variable(ev.eval(vc.node), vc.label, n)
                 if vc.factor is not None:
                     if not isinstance(v, FactorVec):
-                        raise DataError(f"{vc.label!r} is a factor in the model but not in the new data")
+                        raise DataError(f"{vc.label!r} is a factor in the model but numeric in the new data")
                     v = align_levels(v, vc.factor.levels, vc.label)
+                elif isinstance(v, FactorVec) or (isinstance(v, NumMat) != bool(vc.suffixes)) or (
+                        isinstance(v, NumMat) and v.values.shape[1] != vc.width):
+                    raise DataError(f"{vc.label!r} is numeric in the model but holds strings or levels in the new "
+                                    "data" if isinstance(v, FactorVec) else
+                                    f"{vc.label!r} does not have the model's columns in the new data")
                 values[vc.node] = v
                 missing |= missing_mask(v, n)
         off = np.zeros(n)
