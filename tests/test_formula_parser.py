@@ -136,7 +136,7 @@ def test_design_size_is_checked_before_allocating():
     assert "max_basis" in _quick(lambda: gs.glm("y ~ poly(x, 5000)", d), 2.0)
     assert "max_design_bytes" in _quick(lambda: gs.glm(
         "y ~ poly(x, 100)", d, limits=gs.FormulaLimits(max_design_bytes=10**6)))
-    assert "df must be a whole number from 1 to the number of distinct values" in _quick(
+    assert "df (at most the number of distinct values) must be a whole number from 1 to 6000" in _quick(
         lambda: gs.glm("y ~ bs(x, df = 1000000)", d))
 
 

@@ -98,6 +98,14 @@ def scalar_number(value: Value, call: Call, what: str) -> float:
     return float(value)
 
 
+def whole_number(value: Value, call: Call, what: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high`` (an infinite or fractional one is refused, never converted)."""
+    v = scalar_number(value, call, what)
+    if not (math.isfinite(v) and v.is_integer() and low <= v <= high):
+        raise _err(call, f"{what} must be a whole number from {low} to {high}")
+    return int(v)
+
+
 def flag(value: Value, call: Call, what: str) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -196,9 +204,7 @@ def _log(ev: "Evaluator", call: Call) -> Value:
 def _round(ev: "Evaluator", call: Call) -> Value:
     a = bind(call, ("x", "digits"))
     x = numeric(ev.eval(a["x"]), call)
-    d = int(scalar_number(ev.eval(a["digits"]), call, "digits")) if "digits" in a else 0
-    if abs(d) > 30:
-        raise _err(call, "digits must be between -30 and 30")
+    d = whole_number(ev.eval(a["digits"]), call, "digits", -30, 30) if "digits" in a else 0
     r = np.round(x, d)
     return NumVec(np.asarray(r, dtype=float)) if isinstance(x, np.ndarray) else float(r)
 
@@ -349,11 +355,8 @@ def _poly(ev: "Evaluator", call: Call) -> Value:
     x = numeric(ev.eval(a["x"]), call)
     if not isinstance(x, np.ndarray):
         raise _err(call, "needs a column, not a constant")
-    degree = scalar_number(ev.eval(a["degree"]), call, "degree") if "degree" in a else 1.0
+    k = whole_number(ev.eval(a["degree"]), call, "degree", 1, 2**31) if "degree" in a else 1
     raw = flag(ev.eval(a["raw"]), call, "raw") if "raw" in a else False
-    if degree != int(degree) or degree < 1:
-        raise _err(call, "degree must be a positive whole number")
-    k = int(degree)
     ev.reserve(call, k)  # before anything of n x k is computed
     ok = np.isfinite(x)
     if raw:
@@ -446,17 +449,13 @@ def _bs(ev: "Evaluator", call: Call) -> Value:
         raise _err(call, "needs a column, not a constant")
     state = ev.state.get(call) if not ev.fitting else None
     if state is None:
-        degree = scalar_number(ev.eval(a["degree"]), call, "degree") if "degree" in a else 3.0
-        if degree != int(degree) or not 1 <= degree <= 20:
-            raise _err(call, "degree must be a whole number from 1 to 20")
+        degree = whole_number(ev.eval(a["degree"]), call, "degree", 1, 20) if "degree" in a else 3
         intercept = flag(ev.eval(a["intercept"]), call, "intercept") if "intercept" in a else False
         ok = x[np.isfinite(x)]
         distinct = np.unique(ok).size
         df = knots = boundary = None
         if "df" in a:
-            df = scalar_number(ev.eval(a["df"]), call, "df")
-            if df != int(df) or df < 1 or df > distinct:
-                raise _err(call, f"df must be a whole number from 1 to the number of distinct values ({distinct})")
+            df = whole_number(ev.eval(a["df"]), call, "df (at most the number of distinct values)", 1, distinct)
         if "knots" in a:
             kv = ev.eval(a["knots"])
             kv = kv if isinstance(kv, tuple) else (kv,)
@@ -470,7 +469,7 @@ def _bs(ev: "Evaluator", call: Call) -> Value:
             boundary = (float(bv[0]), float(bv[1]))
         if ok.size == 0:
             raise _err(call, "has no finite values")
-        state = bs_knots(ok, int(degree), intercept, df, knots, boundary)
+        state = bs_knots(ok, degree, intercept, df, knots, boundary)
         ev.state[call] = state
     n_basis = len(state[0]) - (state[1] + 1) - (0 if state[2] else 1)
     ev.reserve(call, n_basis)

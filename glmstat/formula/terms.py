@@ -93,7 +93,7 @@ def _power(node: BinOp) -> int:
     r = node.right
     while isinstance(r, Paren):
         r = r.body
-    if not isinstance(r, Num) or r.value != int(r.value) or r.value < 1:
+    if not isinstance(r, Num) or not math.isfinite(r.value) or not r.value.is_integer() or r.value < 1:
         raise FormulaError(f"invalid power in formula: {deparse(node)!r} (the power of a formula term must be a "
                            "positive whole number; for arithmetic use I(), e.g. I(x^2))")
     return int(min(r.value, 1e9))
