@@ -25,6 +25,7 @@ from .errors import (
     MissingDependencyError,
     GLMStatWarning,
     PerfectFitWarning,
+    ProfileWarning,
     SeparationWarning,
 )
 from .families import (
@@ -62,5 +63,5 @@ __all__ = [
     "QuasiPoisson", "QuasiBinomial", "Quasi",
     "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError", "MissingDependencyError",
     "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
-    "BoundaryWarning", "PerfectFitWarning", "DataWarning",
+    "BoundaryWarning", "PerfectFitWarning", "DataWarning", "ProfileWarning",
 ]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .design.sources import InMemorySource
-from .design.structured import engine_design
+from .design.policy import for_fitting
 from .engine.irls import Control, irls
 from .errors import DroppedRowsWarning, FitError, GLMStatError
 from .families import Family, Gaussian
@@ -114,15 +114,18 @@ def glm(
             DroppedRowsWarning, stacklevel=2,
         )
     check_model_frame(frame, family)
-    source = InMemorySource(engine_design(frame), frame.y, frame.total_weights, frame.trials,
+    source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials,
                             frame.offset)
     if method == "firth":
         from .engine.firth import fit_firth
 
-        return fit_firth(formula, frame, source, family, control, start)
+        state = fit_firth(source, family, control, start)
+        return finish(formula, frame, source, family, control, state, fit_firth, method="firth")
     if getattr(family, "estimate_theta", False):
         from .engine.negbin import fit_negbin
 
-        return fit_negbin(formula, frame, source, family, control, start)
+        state, fixed, theta_se = fit_negbin(source, family, control, start)
+        return finish(formula, frame, source, fixed, control, state, irls, extra_params=1, theta=fixed.theta,
+                      theta_se=theta_se)
     state = irls(source, family, control, start)
-    return finish(formula, frame, source, family, control, state)
+    return finish(formula, frame, source, family, control, state, irls)

@@ -21,6 +21,7 @@ __all__ = [
     "BoundaryWarning",
     "PerfectFitWarning",
     "DataWarning",
+    "ProfileWarning",
 ]
 
 
@@ -76,6 +77,11 @@ class BoundaryWarning(GLMStatWarning):
 class PerfectFitWarning(GLMStatWarning):
     """The model reproduces the response exactly (zero residual deviance or no residual degrees of
     freedom), so an estimated dispersion is 0 or undefined and standard errors are meaningless."""
+
+
+class ProfileWarning(GLMStatWarning):
+    """A profile-likelihood confidence limit could not be found (unbounded likelihood or failed refits); the
+    limit is reported as +/-inf or NaN."""
 
 
 class DataWarning(GLMStatWarning):

@@ -1,56 +1,81 @@
 """``glm()``'s second half: every fitter returns a state, and :func:`finish` turns it into results.
 
-One finish for every fitter (IRLS, Firth, negative binomial): it diagnoses aliasing, separation and
-convergence, warns, computes the null deviance with the same fitter (as R's ``glm()`` does), and builds
-the immutable results.
+A *fitter* is a function ``(source, family, control, start) -> FitState``: the IRLS engine
+(:func:`glmstat.engine.irls.irls`), Firth's bias-reduced fit (:func:`glmstat.engine.firth.fit_firth`), and
+the IRLS engine at the negative binomial's estimated theta.  One :func:`finish` serves them all: it explains
+aliasing, diagnoses separation, boundary fits and convergence, warns, computes the null deviance *with the
+same fitter* on the intercept-only model (as R's ``glm()`` does), and builds the immutable results.
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import Callable
 
 import numpy as np
 
 from .design.sources import InMemorySource
 from .diagnosis.degenerate import diagnose
 from .diagnosis.explain import explain_aliasing
-from .engine.irls import Control, irls
+from .engine.irls import Control, FitState
 from .engine.kernel import constant_mean_deviance, null_deviance_with_offset
 from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, SeparationWarning
 from .families import Family
+from .formula.frame import ModelFrame
 from .inference.results import FitInfo, GLMResults
 
-__all__ = ["finish", "null_deviance"]
+__all__ = ["finish", "null_deviance", "Fitter"]
+
+#: (source, family, control, start) -> FitState
+Fitter = Callable[[InMemorySource, Family, Control, "np.ndarray | None"], FitState]
 
 
 def null_deviance(source: InMemorySource, family: Family, intercept_col: int | None, has_offset: bool,
-                  control: Control) -> float:
-    """Deviance of the intercept-only model (R: refitted with the offset when there is one)."""
+                  control: Control, fitter: Fitter, closed_form: bool = True) -> float:
+    """Deviance of the intercept-only model (R: refitted, with the offset, by the model's own fitter).
+
+    Without an offset the maximum-likelihood intercept gives the weighted mean of y, and with an offset some
+    families have a closed form (:func:`glmstat.engine.kernel.null_deviance_with_offset`); ``closed_form``
+    says whether those maximum-likelihood shortcuts apply to ``fitter`` (not to a bias-reduced fit).
+    """
     y, w, off = source.y, source.weights, source.offset
-    closed = null_deviance_with_offset(family, y, w, off) if intercept_col is not None and has_offset else None
     if intercept_col is None:
-        mu = family.link.inverse(off)
-    elif closed is not None:
-        return closed
-    elif has_offset:
-        return irls(source.with_columns(np.array([intercept_col])), family, control).deviance
-    else:
+        with np.errstate(all="ignore"):  # mu outside the family's domain (no intercept): NaN, as R
+            return float(np.sum(w * family.unit_deviance(y, family.link.inverse(off))))
+    if closed_form and has_offset:
+        closed = null_deviance_with_offset(family, y, w, off)
+        if closed is not None:
+            return closed
+    if closed_form and not has_offset:
         with np.errstate(all="ignore"):
             return constant_mean_deviance(family, y, w, float(np.sum(w * y) / np.sum(w)))
-    with np.errstate(all="ignore"):  # mu outside the family's domain (no intercept): NaN, as R
-        return float(np.sum(w * family.unit_deviance(y, mu)))
+    return fitter(source.with_columns(np.array([intercept_col])), family, control, None).deviance
 
 
+#: Wording of the notes that depend on how the model was fitted.
+_BOUNDARY = {"irls": "fitted {what} in {n} rows", "firth": "fitted {what} in {n} rows of the bias-reduced fit"}
+_NOT_CONVERGED = {
+    "irls": ("IRLS did not converge in {it} iterations (last relative deviance change {last:.3g}, tol {tol:g}); "
+             "the estimates are not reliable; raise max_iter or check the model"),
+    "firth": ("the bias-reduced (Firth) fit did not converge in {it} iterations (last relative step {last:.3g}); "
+              "the estimates are not reliable; raise max_iter"),
+}
 
-def finish(formula, frame, source, family, control, state, *, method="irls", extra_params=0,
-           theta=None, theta_se=None, extra_notes=()) -> GLMResults:
-    """Diagnose the fit (aliasing, separation, convergence), warn, and build the results."""
+
+def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Family, control: Control,
+           state: FitState, fitter: Fitter, *, method: str = "irls", extra_params: int = 0,
+           theta: float | None = None, theta_se: float | None = None) -> GLMResults:
+    """Diagnose the fit (aliasing, separation, convergence), warn, and build the results.
+
+    ``fitter`` made ``state`` and refits the null model; ``extra_params``, ``theta`` and ``theta_se``
+    describe an estimated negative binomial theta.
+    """
     names = list(frame.column_names)
     intercept = names[frame.term_columns[frame.term_labels.index("(Intercept)")][0]] if frame.has_intercept else None
-    notes = list(extra_notes)
+    notes: list[str] = []
     aliasing = ()
     if not state.kept.all():
-        aliasing = tuple(explain_aliasing(frame.X, names, state.kept, intercept))
+        aliasing = tuple(explain_aliasing(frame.design, names, state.kept, intercept))
         msg = "; ".join(a.relation for a in aliasing)
         notes.append(f"aliased column(s), coefficient set to NA: {msg}")
         warnings.warn(f"{len(aliasing)} aliased column(s), coefficient(s) NA: {msg}", AliasingWarning, stacklevel=3)
@@ -61,13 +86,11 @@ def finish(formula, frame, source, family, control, state, *, method="irls", ext
         warnings.warn(msg, SeparationWarning, stacklevel=3)
     if separation is None and state.n_boundary > 0:
         what = "probabilities numerically 0 or 1" if family.binomial_response else "means numerically at the boundary"
-        msg = f"fitted {what} in {state.n_boundary} rows"
+        msg = _BOUNDARY[method].format(what=what, n=state.n_boundary)
         notes.append(msg)
         warnings.warn(msg, BoundaryWarning, stacklevel=3)
     if not state.converged:
-        msg = (f"IRLS did not converge in {state.iterations} iterations (last relative deviance change "
-               f"{state.last_rel_change:.3g}, tol {control.tol:g}); the estimates are not reliable; "
-               f"raise max_iter or check the model")
+        msg = _NOT_CONVERGED[method].format(it=state.iterations, last=state.last_rel_change, tol=control.tol)
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
     for category, msg in findings:
@@ -76,8 +99,9 @@ def finish(formula, frame, source, family, control, state, *, method="irls", ext
     if frame.n_dropped:
         notes.append(f"{frame.n_dropped} rows dropped for missing values")
     intercept_col = names.index(intercept) if intercept is not None else None
-    nd = null_deviance(source, family, intercept_col, frame.has_offset, control)
-    info = FitInfo(formula=formula, family=family, method=method, tol=control.tol, max_iter=control.max_iter,
-                   null_deviance=nd, aliasing=aliasing, separation=separation, notes=tuple(notes),
-                   extra_params=extra_params, theta=theta, theta_se=theta_se)
-    return GLMResults(frame, state, info, source)
+    nd = null_deviance(source, family, intercept_col, frame.has_offset, control, fitter,
+                       closed_form=method == "irls")
+    info = FitInfo(formula=formula, family=family, method=method, null_deviance=nd, aliasing=aliasing,
+                   separation=separation, notes=tuple(notes), extra_params=extra_params, theta=theta,
+                   theta_se=theta_se)
+    return GLMResults(frame, state, info, source, control)

@@ -109,10 +109,10 @@ class dense_only:
 def structured_frame(formula, data, family, **kw):
     """The model frame when the front end builds a structured design for it, else None."""
     from glmstat.formula.frame import build_model_frame
-    from glmstat.design.structured import StructuredDesign, design_of
+    from glmstat.design.structured import StructuredDesign
 
     frame = build_model_frame(formula, data, family, **kw)
-    return frame if isinstance(design_of(frame), StructuredDesign) else None
+    return frame if isinstance(frame.design, StructuredDesign) else None
 
 
 # Property tests draw the same examples on every run (reproducible CI); set HYPOTHESIS_PROFILE=explore

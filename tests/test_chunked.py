@@ -12,7 +12,6 @@ import glmstat as gs
 from glmstat.design.sources import InMemorySource
 from glmstat.engine.irls import Control, irls
 from glmstat.formula.frame import build_model_frame
-from glmstat.design.structured import design_of
 
 pytest.importorskip("pyarrow")
 from glmstat.design.parquet import ParquetSource, write_parquet  # noqa: E402
@@ -33,7 +32,7 @@ def _data(n=3000, seed=7):
 
 def _states(formula, family, tmp_path, block_rows, group_rows, weights=None):
     frame = build_model_frame(formula, _data(), family, weights=weights)
-    mem = InMemorySource(design_of(frame), frame.y, frame.prior_weights * frame.trials, frame.trials,
+    mem = InMemorySource(frame.design, frame.y, frame.prior_weights * frame.trials, frame.trials,
                          frame.offset, block_rows=block_rows)
     path = tmp_path / "rows.parquet"
     write_parquet(path, mem, row_group_rows=group_rows)

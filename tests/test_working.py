@@ -16,7 +16,8 @@ from glmstat.engine.irls import Control, irls
 from glmstat.formula.frame import build_model_frame
 
 from conftest import dense_only
-from glmstat.design.structured import StructuredDesign, design_of
+from glmstat.design.dense import DenseDesign
+from glmstat.design.structured import StructuredDesign
 
 FUSED = [
     (gs.Binomial(), lambda rng, n: rng.integers(0, 2, n).astype(float)),
@@ -84,7 +85,7 @@ def test_structured_fit_equals_dense_fit(formula, family):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)
         fast = gs.glm(formula, d, family=family)
-    assert isinstance(fast.model_frame.__dict__["_X_design"], StructuredDesign)  # fitted without dummies
+    assert isinstance(fast.model_frame.design, StructuredDesign)  # fitted without dummies
     slow = _general(formula, d, family)
     assert fast.aliased == slow.aliased
     np.testing.assert_allclose(fast.coef, slow.coef, rtol=1e-10, atol=1e-12)
@@ -98,7 +99,7 @@ def test_fixed_weights_reuse_the_gram_exactly():
     d = _big_data()
     fam = gs.Gamma(link="log")
     frame = build_model_frame("pos ~ x + z + g", d, fam)
-    src = InMemorySource(design_of(frame), frame.y, frame.prior_weights, frame.trials, frame.offset)
+    src = InMemorySource(frame.design, frame.y, frame.prior_weights, frame.trials, frame.offset)
     fast = irls(src, fam, Control(tol=1e-10))
     saved = working.kernel_for
     working.kernel_for = lambda family: (lambda y, w, eta: working.generic(family, y, w, eta))
@@ -146,6 +147,6 @@ def test_null_deviance_with_offset_equals_intercept_only_fit(family):
     y = rng.poisson(np.exp(0.3 + off)).astype(float) if isinstance(family, gs.Poisson) else \
         rng.gamma(2.0, np.exp(0.3 + off) / 2.0)
     w = rng.uniform(0.5, 2, n)
-    src = InMemorySource(np.ones((n, 1)), y, w, np.ones(n), off)
+    src = InMemorySource(DenseDesign(np.ones((n, 1))), y, w, np.ones(n), off)
     want = irls(src, family, Control(tol=1e-12)).deviance
     assert working.null_deviance_with_offset(family, y, w, off) == pytest.approx(want, rel=1e-10)

@@ -18,6 +18,7 @@ from typing import Iterator
 import numpy as np
 
 from .sources import Block
+from .dense import DenseDesign
 from .structured import Factor, StructuredDesign
 
 __all__ = ["ParquetSource", "write_parquet"]
@@ -39,10 +40,10 @@ def write_parquet(path, source, row_group_rows: int = 65536) -> None:
     pa, pq = _pa()
     X = source.X
     cols = {"y": source.y, "weights": source.weights, "trials": source.trials, "offset": source.offset}
-    if isinstance(X, np.ndarray):
-        meta = {"kind": "dense", "n_cols": int(X.shape[1])}
-        for j in range(X.shape[1]):
-            cols[f"x{j}"] = np.ascontiguousarray(X[:, j])
+    if not isinstance(X, StructuredDesign):
+        meta = {"kind": "dense", "n_cols": int(X.n_cols)}
+        for j in range(X.n_cols):
+            cols[f"x{j}"] = np.ascontiguousarray(X.column(j))
     else:
         k = 0 if X.dense is None else X.dense.shape[1]
         meta = {
@@ -78,7 +79,8 @@ class ParquetSource:
         meta = self._meta
         m = table.num_rows
         if meta["kind"] == "dense":
-            X = np.column_stack([col[f"x{j}"] for j in range(meta["n_cols"])]) if meta["n_cols"] else np.zeros((m, 0))
+            X = DenseDesign(np.column_stack([col[f"x{j}"] for j in range(meta["n_cols"])]) if meta["n_cols"]
+                            else np.zeros((m, 0)))
         else:
             k = len(meta["dense_cols"])
             dense = np.empty((m, k), order="F")

@@ -1,19 +1,22 @@
-"""Design sources: where the IRLS engine gets its rows from.
+"""Row sources: where the IRLS engine and every blockwise inference pass get their rows from.
 
 The engine only ever iterates ``source.blocks()`` and reduces what it needs (X'WX, X'Wz, deviance) block by
 block, so a source can hold arrays in memory, stream row groups from disk or map over dask partitions
-without the engine knowing which.  A :class:`Block` carries the rows of one chunk: the design ``X``, the
-response ``y`` (proportions for binomial), the total prior weights ``weights`` (prior weights times binomial
-trials, as R's ``glm.fit`` uses them), the binomial ``trials`` and the ``offset``.
+without the engine knowing which.  A :class:`Block` carries the rows of one chunk: the design ``X`` (a
+:class:`~glmstat.design.base.Design`), the response ``y`` (proportions for binomial), the total prior weights
+``weights`` (prior weights times binomial trials, as R's ``glm.fit`` uses them), the binomial ``trials`` and
+the ``offset``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Iterator, Protocol
 
 import numpy as np
+
+from .base import Design
 
 __all__ = ["Block", "DesignSource", "InMemorySource"]
 
@@ -22,7 +25,7 @@ __all__ = ["Block", "DesignSource", "InMemorySource"]
 class Block:
     """A contiguous chunk of rows: ``X`` (m x p), ``y``, ``weights``, ``trials``, ``offset`` (length m)."""
 
-    X: np.ndarray
+    X: Design
     y: np.ndarray
     weights: np.ndarray
     trials: np.ndarray
@@ -51,12 +54,12 @@ class DesignSource(Protocol):
 
 @dataclass(frozen=True)
 class InMemorySource:
-    """All rows held as arrays; ``block_rows`` bounds the rows per block so temporaries stay small.
+    """All rows held in memory; ``block_rows`` bounds the rows per block so temporaries stay small.
 
-    Blocks are views (slices), never copies, of the arrays given.
+    Blocks are row views of the design and the arrays, never copies.
     """
 
-    X: np.ndarray
+    X: Design
     y: np.ndarray
     weights: np.ndarray
     trials: np.ndarray
@@ -65,11 +68,11 @@ class InMemorySource:
 
     @property
     def n_rows(self) -> int:
-        return self.X.shape[0]
+        return self.X.n_rows
 
     @property
     def n_cols(self) -> int:
-        return self.X.shape[1]
+        return self.X.n_cols
 
     def blocks(self) -> Iterator[Block]:
         n, step = self.n_rows, max(1, int(self.block_rows))
@@ -78,15 +81,21 @@ class InMemorySource:
             return
         for start in range(0, n, step):
             s = slice(start, min(n, start + step))
-            yield Block(self.X[s], self.y[s], self.weights[s], self.trials[s], self.offset[s])
+            yield Block(self.X.rows(s.start, s.stop), self.y[s], self.weights[s], self.trials[s], self.offset[s])
 
     @cached_property
     def _whole(self) -> Block:
         s = slice(0, self.n_rows)  # views, as every block is (the kernels' cached sums recognise them)
-        return Block(self.X[s], self.y[s], self.weights[s], self.trials[s], self.offset[s])
+        return Block(self.X, self.y[s], self.weights[s], self.trials[s], self.offset[s])
 
     def with_columns(self, cols: np.ndarray) -> "InMemorySource":
-        """The same rows with only the design columns ``cols`` (used for the null model)."""
-        return InMemorySource(
-            np.ascontiguousarray(self.X[:, cols]), self.y, self.weights, self.trials, self.offset, self.block_rows
-        )
+        """The same rows with only the design columns ``cols`` (submodels, the null model)."""
+        return replace(self, X=self.X.select(cols))
+
+    def with_offset(self, offset: np.ndarray) -> "InMemorySource":
+        """The same rows and columns with another offset (profile refits)."""
+        return replace(self, offset=offset)
+
+    def with_response(self, y: np.ndarray, weights: np.ndarray) -> "InMemorySource":
+        """The same design with another response and total weights (Firth's start)."""
+        return replace(self, y=y, weights=weights)

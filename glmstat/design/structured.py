@@ -19,9 +19,8 @@ Factors whose level counts multiply to at most ``CELL_LIMIT`` are *grouped*: one
 group and row, so a pass computes the grouped sums of the numeric columns once per group (one bincount per
 numeric column) and every factor and factor-pair block of the group is a marginal of the small cell table.
 
-The class quacks like the dense ndarray it stands for where the engine and the results need it:
-``shape``, ``X @ beta``, row slicing ``X[a:b]``, ``X[:, cols]`` (dense), ``toarray()`` and ``np.asarray(X)``.
-All sums are accumulated in float64.
+It implements :class:`~glmstat.design.base.Design`: every product is formed from the codes, and only
+``toarray()`` (asked for explicitly) makes the dense matrix.  All sums are accumulated in float64.
 """
 
 from __future__ import annotations
@@ -31,7 +30,9 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["Factor", "StructuredDesign", "StructuredGram", "CELL_LIMIT", "LazyDense", "design_of", "engine_design"]
+from .base import Design
+
+__all__ = ["Factor", "StructuredDesign", "StructuredGram", "CELL_LIMIT"]
 
 #: Largest number of combined cells for which factors share one grouped-sum table.
 CELL_LIMIT = 4096
@@ -85,7 +86,7 @@ def _make_groups(levels: Sequence[int]) -> tuple[_Group, ...]:
     return tuple(out)
 
 
-class StructuredDesign:
+class StructuredDesign(Design):
     """The design ``X`` (n x p) as an optional intercept column, a dense numeric block and factors.
 
     Parameters
@@ -102,8 +103,6 @@ class StructuredDesign:
     n_rows : int, optional
         Needed only when there is neither a dense block nor a factor.
     """
-
-    __array_priority__ = 100  # so that ``beta @ X``-style mixes defer to us
 
     def __init__(self, n_cols: int, intercept: int | None, dense: np.ndarray | None,
                  dense_cols: Sequence[int], factors: Sequence[Factor] = (), n_rows: int | None = None,
@@ -143,22 +142,6 @@ class StructuredDesign:
                 cell += c.astype(np.intp) * st if st != 1 else c
         return cell
 
-    # -- ndarray-like --------------------------------------------------------------------------
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self.n_rows, self.n_cols)
-
-    @property
-    def ndim(self) -> int:
-        return 2
-
-    @property
-    def dtype(self):
-        return np.dtype(float)
-
-    def __len__(self) -> int:
-        return self.n_rows
-
     def __repr__(self) -> str:
         k = 0 if self.dense is None else self.dense.shape[1]
         return (f"<StructuredDesign {self.n_rows} x {self.n_cols}: intercept={self.intercept is not None}, "
@@ -173,15 +156,6 @@ class StructuredDesign:
             n_rows=max(0, min(stop, self.n_rows) - start), _groups=self._groups,
             _cells=tuple(c[s] for c in self._cells),
         )
-
-    def __getitem__(self, key):
-        if isinstance(key, slice) and key.step in (None, 1):
-            start, stop, _ = key.indices(self.n_rows)
-            return self.rows(start, stop)
-        if isinstance(key, tuple) and len(key) == 2:
-            rows, cols = key
-            return self._dense_columns(np.arange(self.n_cols)[cols])[rows]
-        return self.toarray()[key]
 
     def _dense_columns(self, cols: np.ndarray) -> np.ndarray:
         cols = np.atleast_1d(np.asarray(cols, dtype=np.intp))
@@ -205,45 +179,6 @@ class StructuredDesign:
     def toarray(self) -> np.ndarray:
         """The dense n x p design (C order)."""
         return np.ascontiguousarray(self._dense_columns(np.arange(self.n_cols)))
-
-    def __array__(self, dtype=None, copy=None):
-        a = self.toarray()
-        return a if dtype is None else a.astype(dtype)
-
-    # Anything else an ndarray offers (``X.T``, ``X * w[:, None]``, ``X.sum(0)``...) works on the dense
-    # design, made on demand: code written for dense designs keeps working, only slower on huge data.
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.toarray(), name)
-
-    def __mul__(self, other):
-        return self.toarray() * other
-
-    def __rmul__(self, other):
-        return other * self.toarray()
-
-    def __truediv__(self, other):
-        return self.toarray() / other
-
-    def __add__(self, other):
-        return self.toarray() + other
-
-    def __radd__(self, other):
-        return other + self.toarray()
-
-    def __sub__(self, other):
-        return self.toarray() - other
-
-    def __rsub__(self, other):
-        return other - self.toarray()
-
-    def __rmatmul__(self, other):
-        return np.asarray(other) @ self.toarray()
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        inputs = tuple(x.toarray() if isinstance(x, StructuredDesign) else x for x in inputs)
-        return getattr(ufunc, method)(*inputs, **kwargs)
 
     # -- products ------------------------------------------------------------------------------
     def _cell_lookup(self, beta: np.ndarray) -> list[np.ndarray]:
@@ -270,12 +205,6 @@ class StructuredDesign:
         for lut, cell in zip(self._cell_lookup(beta) if luts is None else luts, self._cells):
             eta += lut[cell]
         return eta
-
-    def __matmul__(self, other):
-        other = np.asarray(other, dtype=float)
-        if other.ndim == 1:
-            return self.matvec(other)
-        return np.column_stack([self.matvec(other[:, j]) for j in range(other.shape[1])])
 
     def rmatvec(self, v: np.ndarray) -> np.ndarray:
         """X' v."""
@@ -379,11 +308,89 @@ class StructuredDesign:
 
         return q_of
 
-    def weighted_gram(self, w: np.ndarray, r: np.ndarray | None = None):
-        """X'WX (and X'W r when ``r`` is given) in one pass."""
+    def gram(self, w: np.ndarray) -> np.ndarray:
+        """X'WX from the codes (weighted bincounts), never the dense design."""
         acc = StructuredGram(self)
-        acc.add(self, w, np.zeros_like(w) if r is None else r)
-        return acc.gram if r is None else (acc.gram, acc.score)
+        acc.add(self, w, np.zeros_like(w))
+        return acc.gram
+
+    def gram_score(self, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """X'WX and X'W r in one pass."""
+        acc = StructuredGram(self)
+        acc.add(self, w, r)
+        return acc.gram, acc.score
+
+    def matmat(self, M: np.ndarray) -> np.ndarray:
+        """X M: the numeric block's product plus, per factor, the rows of M looked up by the codes."""
+        M = np.asarray(M, dtype=float)
+        k = M.shape[1]
+        out = np.zeros((self.n_rows, k)) if self.dense is None else self.dense @ M[self.dense_cols]
+        if self.intercept is not None:
+            out += M[self.intercept]
+        Mz = np.vstack([M, np.zeros((1, k))])  # column -1 (the reference level) reads a zero row
+        for f in self.factors:
+            out += Mz[f.columns][f.codes]
+        return out
+
+    def group_rmatvec(self, v: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+        """Per group g, sum of v_i x_i over its rows: bincounts of v (times each numeric column) by group,
+        and by (group, level) for each factor."""
+        G = int(n_groups)
+        out = np.zeros((G, self.n_cols))
+        if self.intercept is not None:
+            out[:, self.intercept] = np.bincount(groups, v, minlength=G)
+        for j, c in enumerate(self.dense_cols):
+            out[:, c] = np.bincount(groups, v * self.dense[:, j], minlength=G)
+        for f in self.factors:
+            L = f.n_levels
+            cell = groups.astype(np.int64) * L + f.codes
+            sums = np.bincount(cell, v, minlength=G * L).reshape(G, L)
+            ok = f.columns >= 0
+            out[:, f.columns[ok]] = sums[:, ok]
+        return out
+
+    def column(self, j: int) -> np.ndarray:
+        """Column j: ones, a numeric column, or a factor level's indicator."""
+        j = int(j)
+        if self.intercept == j:
+            return np.ones(self.n_rows)
+        hit = np.flatnonzero(self.dense_cols == j)
+        if hit.size:
+            return np.array(self.dense[:, hit[0]])
+        for f in self.factors:
+            level = np.flatnonzero(f.columns == j)
+            if level.size:
+                return (f.codes == level[0]).astype(float)
+        raise IndexError(f"column {j} of a {self.n_cols}-column design")
+
+    def select(self, cols: Sequence[int]) -> "StructuredDesign":
+        """The columns ``cols`` in that order; a factor level whose column is left out reads as the
+        reference (all zeros), so the factor stays codes."""
+        cols = np.asarray(cols, dtype=np.intp)
+        new = np.full(self.n_cols + 1, -1, dtype=np.intp)  # old column -> new column (-1: dropped)
+        new[cols] = np.arange(cols.size)
+        intercept = None if self.intercept is None or new[self.intercept] < 0 else int(new[self.intercept])
+        keep = new[self.dense_cols] >= 0 if self.dense is not None else np.zeros(0, dtype=bool)
+        dense = None
+        dense_cols = np.zeros(0, dtype=np.intp)
+        if keep.any():
+            dense = self.dense if keep.all() else np.asfortranarray(self.dense[:, keep])
+            dense_cols = new[self.dense_cols[keep]]
+        factors = []
+        for f in self.factors:
+            colmap = np.where(f.columns >= 0, new[f.columns], -1)
+            if np.any(colmap >= 0):
+                factors.append(Factor(f.codes, colmap))
+        return StructuredDesign(cols.size, intercept, dense, dense_cols, factors, n_rows=self.n_rows)
+
+    def take(self, rows: np.ndarray) -> "StructuredDesign":
+        """The rows at positions ``rows``."""
+        rows = np.asarray(rows, dtype=np.intp)
+        return StructuredDesign(
+            self.n_cols, self.intercept, None if self.dense is None else np.asfortranarray(self.dense[rows]),
+            self.dense_cols, tuple(Factor(f.codes[rows], f.columns) for f in self.factors), n_rows=rows.size,
+            _groups=self._groups, _cells=tuple(c[rows] for c in self._cells),
+        )
 
 
 class StructuredGram:
@@ -428,7 +435,7 @@ class StructuredGram:
         D = X.dense
         B = None
         if D is not None:
-            if self.groups:
+            if self.groups or not np.all(w >= 0):
                 B = np.multiply(D, w[:, None], order="F")
                 self.dd += D.T @ B
                 self.d1 += B.sum(axis=0)
@@ -521,54 +528,3 @@ class StructuredGram:
             ok = cols >= 0
             u[cols[ok]] = lwr[f][ok]
         return u
-
-
-class LazyDense:
-    """Descriptor for a dataclass field that holds a design: it accepts a dense ndarray or a
-    :class:`StructuredDesign`, and reading it always gives a dense ndarray (densified once, on first read,
-    and cached).  :func:`design_of` returns what was stored, so fitting code never densifies."""
-
-    def __set_name__(self, owner, name: str) -> None:
-        self.name = name
-        self.slot = f"_{name}_design"
-        self.cache = f"_{name}_dense"
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            raise AttributeError(self.name)  # no class-level default: the dataclass field stays required
-        d = obj.__dict__
-        v = d[self.slot]
-        if isinstance(v, np.ndarray):
-            return v
-        dense = d.get(self.cache)
-        if dense is None:
-            dense = d[self.cache] = v.toarray()
-        return dense
-
-    def __set__(self, obj, value) -> None:
-        obj.__dict__[self.slot] = value
-        obj.__dict__.pop(self.cache, None)
-
-
-def design_of(frame) -> "np.ndarray | StructuredDesign":
-    """The design a model frame stores (structured or dense), without densifying it (the dense copy
-    when it was already made)."""
-    d = frame.__dict__
-    stored = d.get("_X_design")
-    if stored is None:
-        return frame.X
-    dense = d.get("_X_dense")
-    return stored if dense is None else dense
-
-
-#: Structured designs with at most this many cells (rows x columns) go to the engine dense: for small fits
-#: the bookkeeping of the structured products costs more than the products themselves.
-DENSE_BELOW = 2**16
-
-
-def engine_design(frame) -> "np.ndarray | StructuredDesign":
-    """The design to fit with: structured for large data, dense (made once, cached) for small."""
-    X = design_of(frame)
-    if not isinstance(X, np.ndarray) and X.n_rows * X.n_cols <= DENSE_BELOW:
-        return frame.X
-    return X

@@ -40,7 +40,6 @@ from scipy.optimize import linprog
 
 from .explain import SeparationInfo, detect_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
-from ..design.structured import design_of
 
 if TYPE_CHECKING:
     from ..design.sources import InMemorySource
@@ -98,16 +97,16 @@ def _describe_rows(frame: "ModelFrame", used: np.ndarray, S: np.ndarray, value: 
     resp = frame.response_name
     if S.all():
         return f"{resp} is {value} in every row"
-    X = frame.X[used]
+    rows = np.flatnonzero(used)
     names = frame.column_names
     for label, cols in zip(frame.term_labels, frame.term_columns):
         if label == "(Intercept)" or not cols:
             continue
-        B = X[:, list(cols)]
+        B = np.column_stack([frame.design.column(j)[rows] for j in cols])
         if not np.all((B == 0) | (B == 1)):
             continue
-        for j in cols:  # one level of a factor (or a 0/1 column)
-            if np.array_equal(X[:, j] == 1, S):
+        for i, j in enumerate(cols):  # one level of a factor (or a 0/1 column)
+            if np.array_equal(B[:, i] == 1, S):
                 return f"every row with {names[j]} = 1 has {resp} = {value}"
         if np.array_equal(~B.any(axis=1), S):
             return f"every row at the reference level of {label} has {resp} = {value}"
@@ -119,7 +118,8 @@ def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.nd
     """Find a direction sending the means of some zero-count rows to 0; None if there is none."""
     used = weights > 0
     y = frame.y[used]
-    Xk = frame.X[used][:, kept]
+    # the linear program needs the rows themselves: the (few) columns kept, of the rows with weight
+    Xk = frame.design.take(np.flatnonzero(used)).select(np.flatnonzero(kept)).toarray()
     names_k = [n for n, k in zip(frame.column_names, kept) if k]
     zero, pos = y == 0, y > 0
     if not zero.any():
@@ -164,13 +164,6 @@ class NewtonCheck:
     #                   (|y_i - mu_i| floored at 1e-6 (|y_i| + |mu_i|) in the denominator)
 
 
-def _rmatvec(X, v: np.ndarray, absolute: bool = False) -> np.ndarray:
-    """X'v (or |X|'v) for a dense or structured design block, without densifying a structured one."""
-    if hasattr(X, "rmatvec"):
-        return X.abs_rmatvec(v) if absolute else X.rmatvec(v)
-    return (np.abs(X) if absolute else X).T @ v
-
-
 def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
                  with_drift: bool) -> NewtonCheck:
     """The size of the next Fisher-scoring step (two passes over the rows; one if not ``with_drift``)."""
@@ -184,7 +177,7 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     link = family.link
     with np.errstate(all="ignore"):
         for blk in source.blocks():
-            eta = blk.X @ b + blk.offset
+            eta = blk.X.matvec(b) + blk.offset
             mu = link.inverse(eta)
             d, v = link.mu_eta(eta), family.variance(mu)
             u = np.where(blk.weights > 0, blk.weights * d * (blk.y - mu) / v, 0.0)
@@ -192,8 +185,8 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
             # (every residual at the noise level of the estimate) does not look like a failed score equation
             mag = np.where(blk.weights > 0, np.abs(u) + 1e-6 * blk.weights * np.abs(d) * (np.abs(blk.y) + np.abs(mu))
                            / np.abs(v), 0.0)
-            score += _rmatvec(blk.X, u)[k]
-            size += _rmatvec(blk.X, mag, absolute=True)[k]
+            score += blk.X.rmatvec(u)[k]
+            size += blk.X.abs_rmatvec(mag)[k]
         step = cov @ score
         score_rel = float(np.max(np.abs(score) / np.where(size > 0, size, 1.0), initial=0.0))
         rel = np.abs(step) / np.maximum(np.maximum(np.abs(b[k]), np.sqrt(np.maximum(np.diag(cov), 0.0))), 1e-300)
@@ -202,7 +195,7 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
             full = np.zeros(k.size)
             full[k] = step
             for blk in source.blocks():
-                drift = max(drift, float(np.max(np.abs(blk.X @ full), initial=0.0)))
+                drift = max(drift, float(np.max(np.abs(blk.X.matvec(full)), initial=0.0)))
     j = int(np.argmax(rel)) if rel.size else 0
     names = [n for n, kk in zip(frame.column_names, k) if kk]
     coef_step = float(rel[j]) if rel.size and np.isfinite(rel[j]) else np.inf
@@ -251,7 +244,7 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
     if not divergent:
         return None
     if family.binomial_response:
-        return detect_separation(frame.X, frame.y, w, state.kept, list(frame.column_names),
+        return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),
                                  frame.response_name, intercept)
     return detect_zero_separation(frame, w, state.kept)
 
@@ -286,7 +279,7 @@ def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Fa
     pos = source.weights > 0
     b = np.where(state.kept, state.coef, 0.0)
     with np.errstate(all="ignore"):
-        mu = family.link.inverse(design_of(frame) @ b + frame.offset)
+        mu = family.link.inverse(frame.design.matvec(b) + frame.offset)
     lo, hi = family.mu_domain.low, family.mu_domain.high
     typical = float(np.mean(np.abs(frame.y[pos]))) or 1.0
     edge = pos & ((np.abs(mu - lo) < 1e-6 * typical) | (np.abs(hi - mu) < 1e-6 * typical))
@@ -304,7 +297,7 @@ def _exact_fit(frame: "ModelFrame", source: "InMemorySource", family: "Family", 
     pos = source.weights > 0
     b = np.where(state.kept, state.coef, 0.0)
     with np.errstate(all="ignore"):
-        mu = family.link.inverse(design_of(frame) @ b + frame.offset)[pos]
+        mu = family.link.inverse(frame.design.matvec(b) + frame.offset)[pos]
     y = frame.y[pos]
     scale = np.abs(y) + np.mean(np.abs(y))
     rel = np.abs(y - mu) / np.where(scale > 0, scale, 1.0)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
+from ..design.base import Design
+
 __all__ = ["AliasInfo", "SeparationInfo", "explain_aliasing", "detect_separation"]
 
 
@@ -67,18 +69,24 @@ def _tidy(c: float, scale: float) -> float:
     return r if r != 0 else 0.0
 
 
-def explain_aliasing(X: np.ndarray, names: list[str], kept: np.ndarray, intercept: str | None) -> list[AliasInfo]:
-    """The linear relation of each aliased column with the earlier kept columns."""
+def explain_aliasing(X: Design, names: list[str], kept: np.ndarray, intercept: str | None) -> list[AliasInfo]:
+    """The linear relation of each aliased column with the earlier kept columns: the least-squares c of
+    X_E c = x_j, from the normal equations (X_E'X_E) c = X_E'x_j of the unweighted Gram matrix (the kept
+    columns are linearly independent, so X_E'X_E is invertible) -- no dense design needed."""
     out = []
     idx_kept = np.flatnonzero(kept)
+    G = X.gram(np.ones(X.n_rows))
+    size = X.column_abs_max()
     for j in np.flatnonzero(~kept):
-        x = X[:, j]
         earlier = idx_kept[idx_kept < j]
-        if not np.any(x != 0):
+        if not size[j] > 0:
             out.append(AliasInfo(names[j], (), (), 0.0, all_zero=True))
             continue
-        c, *_ = np.linalg.lstsq(X[:, earlier], x, rcond=None)
-        scale = np.abs(X[:, earlier]).max(axis=0) / max(np.abs(x).max(), 1e-300)
+        d = np.sqrt(np.diag(G)[earlier])
+        d[d == 0] = 1.0
+        c, *_ = np.linalg.lstsq(G[np.ix_(earlier, earlier)] / np.outer(d, d), G[earlier, j] / d, rcond=None)
+        c = c / d
+        scale = size[earlier] / size[j]
         const, terms, coefs = 0.0, [], []
         for k, cj, sk in zip(earlier, c, scale):
             v = _tidy(cj, sk)
@@ -149,12 +157,13 @@ def _strictly_separable(SZ: np.ndarray) -> bool:
 
 
 def detect_separation(
-    X: np.ndarray, y: np.ndarray, weights: np.ndarray, kept: np.ndarray, names: list[str],
+    X: Design, y: np.ndarray, weights: np.ndarray, kept: np.ndarray, names: list[str],
     response: str, intercept: str | None,
 ) -> SeparationInfo | None:
     """Find (quasi-)complete separation of a binomial response by linear programming; None if none."""
     rows = weights > 0
-    Xk = X[rows][:, kept]
+    # the linear program needs the rows themselves: the kept columns of the rows with weight
+    Xk = X.take(np.flatnonzero(rows)).select(np.flatnonzero(kept)).toarray()
     yk = y[rows]
     names_k = [n for n, k in zip(names, kept) if k]
     scale = np.abs(Xk).max(axis=0)

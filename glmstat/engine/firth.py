@@ -28,20 +28,16 @@ the bias-reduced estimates are finite under separation.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import linalg as sla
 from scipy import stats
 
 from ..design.sources import InMemorySource
-from ..diagnosis.explain import explain_aliasing
-from .irls import Control, FitState, irls
-from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, FamilyError, FitError
+from ..errors import FamilyError, FitError
 from ..families import Binomial, Family
-from .linalg import QRReducer, aliased_in_order
 from ..links import get_link
-from ..inference.results import FitInfo, GLMResults
+from .irls import Control, FitState, irls
+from .linalg import QRReducer, aliased_in_order
 
 __all__ = ["d2mu_deta", "adjusted_score", "fit_firth"]
 
@@ -109,23 +105,24 @@ def _check_family(family: Family) -> None:
                           f"use one of {', '.join(_D2MU)}")
 
 
-def _info_and_score(source: InMemorySource, family: Family, beta: np.ndarray, cols: np.ndarray):
-    """X'WX over ``cols`` and the ordinary score X' w mu' (y - mu) / V(mu), one pass over the blocks;
-    None when some mean leaves (0, 1) (the log link at eta >= 0)."""
-    k = cols.size
+def _info_and_score(source: InMemorySource, family: Family, beta: np.ndarray):
+    """X'WX and the ordinary score X' w mu' (y - mu) / V(mu), one pass over the blocks; None when some mean
+    leaves (0, 1) (the log link at eta >= 0)."""
+    k = source.n_cols
     info, score = np.zeros((k, k)), np.zeros(k)
     link = family.link
     for b in source.blocks():
-        X = b.X[:, cols]
-        eta = X @ beta + b.offset
+        eta = b.X.matvec(beta) + b.offset
         mu, d1 = link.inverse(eta), link.mu_eta(eta)
         if not (np.all(np.isfinite(eta)) and family.valid_mu(mu)):
             return None
         var = family.variance(mu)
         ww = b.weights * d1 * d1 / var
-        A = X * np.sqrt(ww)[:, None]
-        info += A.T @ A
-        score += X.T @ (b.weights * d1 * (b.y - mu) / var)
+        with np.errstate(all="ignore"):
+            r = np.where(ww > 0, (b.y - mu) / d1, 0.0)  # ww r = w mu' (y - mu) / V
+        g, u = b.X.gram_score(ww, r)
+        info += g
+        score += u
     return info, score
 
 
@@ -141,25 +138,25 @@ def _factor(info: np.ndarray):
     return sla.cho_solve(c, np.eye(d.size), check_finite=False) / d[:, None] / d[None, :]
 
 
-def adjusted_score(source: InMemorySource, family: Family, beta: np.ndarray, cols: np.ndarray):
-    """U*(b) of the module docstring, (X'WX)^{-1}, and the adjustment alone, at ``beta`` (columns ``cols``).
+def adjusted_score(source: InMemorySource, family: Family, beta: np.ndarray):
+    """U*(b) of the module docstring, (X'WX)^{-1}, and the adjustment alone, at ``beta`` (the source holds the
+    kept columns only).
 
     Returns ``(u_star, inv_info, adjustment)``, or ``None`` when X'WX is singular or a mean is invalid
     at ``beta``.
     """
-    res = _info_and_score(source, family, beta, cols)
+    res = _info_and_score(source, family, beta)
     inv = None if res is None else _factor(res[0])
     if inv is None:
         return None
-    adj = np.zeros(cols.size)
+    adj = np.zeros(source.n_cols)
     link = family.link
     for b in source.blocks():  # second pass: leverages need (X'WX)^{-1}
-        X = b.X[:, cols]
-        eta = X @ beta + b.offset
+        eta = b.X.matvec(beta) + b.offset
         mu, d1 = link.inverse(eta), link.mu_eta(eta)
         ww = b.weights * d1 * d1 / family.variance(mu)
-        h = ww * np.sum((X @ inv) * X, axis=1)
-        adj += X.T @ (0.5 * h * d2mu_deta(link.name, eta) / d1)
+        h = ww * b.X.quadratic_diag(inv)
+        adj += b.X.rmatvec(0.5 * h * d2mu_deta(link.name, eta) / d1)
     return res[1] + adj, inv, adj
 
 
@@ -167,30 +164,29 @@ def _aliased(source: InMemorySource) -> np.ndarray:
     """brglm2's aliasing: R's ``qr(x)`` of the unweighted design (zero-weight rows included)."""
     red = QRReducer(source.n_cols)
     for b in source.blocks():
-        red.add(b.X, np.ones(b.X.shape[0]), np.zeros(b.X.shape[0]))
+        red.add(b.X, np.ones(b.X.n_rows), np.zeros(b.X.n_rows))
     R = np.zeros((source.n_cols, source.n_cols))
     R[: red.R.shape[0]] = red.R[: source.n_cols, : source.n_cols]
     return aliased_in_order(R, QR_TOL)
 
 
-def _start(source: InMemorySource, family: Family, cols: np.ndarray, control: Control) -> np.ndarray:
+def _start(source: InMemorySource, family: Family, control: Control) -> np.ndarray:
     """brglm2's start: ML fit with p/n extra trials, half of them successes (p kept columns, n rows)."""
-    adj = cols.size / source.n_rows
+    adj = source.n_cols / source.n_rows
     w = source.weights + adj
     y = (source.weights * source.y + 0.5 * adj) / w
-    shifted = InMemorySource(np.ascontiguousarray(source.X[:, cols]), y, w, source.trials, source.offset,
-                             source.block_rows)
     try:
-        state = irls(shifted, family, Control(control.tol, max(control.max_iter, 100)))
+        state = irls(source.with_response(y, w), family, Control(control.tol, max(control.max_iter, 100)))
     except FitError:
-        return np.zeros(cols.size)
+        return np.zeros(source.n_cols)
     return np.where(np.isfinite(state.coef), state.coef, 0.0)
 
 
-def _solve(source, family, cols, beta, control):
-    """Quasi-Fisher scoring for U*(b) = 0; returns (beta, inv_info, converged, iterations, last size)."""
+def _solve(source, family, beta, control):
+    """Quasi-Fisher scoring for U*(b) = 0 on the source's columns; returns (beta, inv_info, converged,
+    iterations, last size)."""
     tol = min(control.tol, STEP_TOL)
-    ev = adjusted_score(source, family, beta, cols)
+    ev = adjusted_score(source, family, beta)
     if ev is None:
         raise FitError("X'WX is singular at the starting values of the bias-reduced fit; pass start= coefficients")
     u, inv, _ = ev
@@ -201,7 +197,7 @@ def _solve(source, family, cols, beta, control):
         norm = np.sum(np.abs(step))
         for _ in range(MAX_HALVINGS + 1):
             new = beta + step
-            ev = adjusted_score(source, family, new, cols)
+            ev = adjusted_score(source, family, new)
             if ev is not None and np.sum(np.abs(ev[1] @ ev[0])) <= GROWTH * norm:
                 break
             step = step / 2
@@ -221,81 +217,40 @@ def _deviance_terms(source, family, beta_full):
     dev = pearson = 0.0
     n_boundary = 0
     for b in source.blocks():
-        mu = family.link.inverse(b.X @ beta_full + b.offset)
+        mu = family.link.inverse(b.X.matvec(beta_full) + b.offset)
         dev += float(np.sum(b.weights * family.unit_deviance(b.y, mu)))
         pearson += float(np.sum(np.where(b.weights > 0, b.weights * (b.y - mu) ** 2 / family.variance(mu), 0.0)))
         n_boundary += int(np.count_nonzero((mu < 10 * _EPS) | (mu > 1 - 10 * _EPS)))
     return dev, pearson, n_boundary
 
 
-def fit_firth(formula, frame, source: InMemorySource, family: Family, control: Control, start) -> GLMResults:
-    """Bias-reduced binomial regression (see the module docstring); called by ``glm(method="firth")``."""
+def fit_firth(source: InMemorySource, family: Family, control: Control, start: np.ndarray | None = None
+              ) -> FitState:
+    """Bias-reduced binomial regression (see the module docstring): a fitter, as ``glm(method="firth")``
+    and the null model of its :func:`glmstat.fit.finish` use it."""
     _check_family(family)
     p = source.n_cols
     kept = ~_aliased(source)
     cols = np.flatnonzero(kept)
+    sub = source.with_columns(cols)
     if start is not None:
         s = np.asarray(start, dtype=float)
         if s.shape != (p,) or not np.all(np.isfinite(s[kept])):
             raise FitError(f"start= needs {p} finite coefficients, one per model column; got {np.shape(start)}")
         beta0 = s[kept]
     else:
-        beta0 = _start(source, family, cols, control)
-    beta, inv, converged, iterations, size = _solve(source, family, cols, beta0, control)
+        beta0 = _start(sub, family, control)
+    beta, inv, converged, iterations, size = _solve(sub, family, beta0, control)
     full = np.zeros(p)
     full[cols] = beta
     dev, pearson, n_boundary = _deviance_terms(source, family, full)
-    info_all = _info_and_score(source, family, full, np.arange(p))[0]
+    info_all = _info_and_score(source, family, full)[0]
     cov = np.full((p, p), np.nan)
     cov[np.ix_(cols, cols)] = inv
     w = source.weights
-    state = FitState(
+    return FitState(
         coef=np.where(kept, full, np.nan), kept=kept, cov_unscaled=cov, gram=info_all, deviance=dev,
         pearson_chi2=pearson, n_ok=int(np.count_nonzero(w > 0)), sum_weights=float(np.sum(w)),
         converged=converged, iterations=iterations, boundary=False, n_boundary=n_boundary,
         last_rel_change=size, deviance_history=(dev,),
     )
-    return _results(formula, frame, source, family, control, state)
-
-
-def _null_deviance(frame, source, family, control) -> float:
-    """Deviance of the bias-reduced intercept-only model (with the offset), or at mu = g^{-1}(offset)."""
-    if not frame.has_intercept:
-        mu = family.link.inverse(source.offset)
-        return float(np.sum(source.weights * family.unit_deviance(source.y, mu)))
-    icol = np.array([frame.term_columns[frame.term_labels.index("(Intercept)")][0]])
-    null_source = source.with_columns(icol)
-    col = np.array([0])
-    b, *_ = _solve(null_source, family, col, _start(null_source, family, col, control), control)
-    mu = family.link.inverse(null_source.X[:, 0] * b[0] + source.offset)
-    return float(np.sum(source.weights * family.unit_deviance(source.y, mu)))
-
-
-def _results(formula, frame, source, family, control, state) -> GLMResults:
-    """Notes and warnings as ``api.finish`` gives them (never a separation warning), then the results."""
-    names = list(frame.column_names)
-    intercept = (names[frame.term_columns[frame.term_labels.index("(Intercept)")][0]]
-                 if frame.has_intercept else None)
-    notes = []
-    aliasing = ()
-    if not state.kept.all():
-        aliasing = tuple(explain_aliasing(frame.X, names, state.kept, intercept))
-        msg = "; ".join(a.relation for a in aliasing)
-        notes.append(f"aliased column(s), coefficient set to NA: {msg}")
-        warnings.warn(f"{len(aliasing)} aliased column(s), coefficient(s) NA: {msg}", AliasingWarning,
-                      stacklevel=4)
-    if state.n_boundary > 0:
-        msg = f"fitted probabilities numerically 0 or 1 in {state.n_boundary} rows of the bias-reduced fit"
-        notes.append(msg)
-        warnings.warn(msg, BoundaryWarning, stacklevel=4)
-    if not state.converged:
-        msg = (f"the bias-reduced (Firth) fit did not converge in {state.iterations} iterations (last relative "
-               f"step {state.last_rel_change:.3g}); the estimates are not reliable; raise max_iter")
-        notes.append(msg)
-        warnings.warn(msg, ConvergenceWarning, stacklevel=4)
-    if frame.n_dropped:
-        notes.append(f"{frame.n_dropped} rows dropped for missing values")
-    info = FitInfo(formula=formula, family=family, method="firth", tol=control.tol, max_iter=control.max_iter,
-                   null_deviance=_null_deviance(frame, source, family, control), aliasing=aliasing,
-                   notes=tuple(notes))
-    return GLMResults(frame, state, info, source)

@@ -123,7 +123,7 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
             if not np.all(np.isfinite(r)):  # e.g. log link, y = 0: the starting mu has no linear predictor
                 valid = False
         else:
-            eta = b.X @ beta
+            eta = b.X.matvec(beta)
             eta += b.offset
             wk = kernel(b.y, b.weights, eta)
             r = wk.r

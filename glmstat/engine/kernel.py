@@ -55,10 +55,20 @@ class Working:
     deviance: float
     pearson: float
     valid: bool
-    W: np.ndarray  # working weights
-    r: np.ndarray  # working residuals (response scale of the step)
+    W: np.ndarray  # working weights (0 where the prior weight or d mu/d eta is 0: the one zero-weight rule)
+    r: np.ndarray  # working residuals (y - mu) / (d mu/d eta) (response scale of the step)
     n_boundary: int
     fixed_weights: bool = False  # W is the prior weights themselves, whatever eta (so X'WX never changes)
+    mu: np.ndarray | None = None  # the fitted means g^{-1}(eta)
+
+    def pearson_residuals(self, y: np.ndarray) -> np.ndarray:
+        """(y - mu) sqrt(w / V(mu)) = sign(y - mu) sqrt(W) |r| (0 where the working weight is 0)."""
+        return np.sign(y - self.mu) * np.sqrt(self.W) * np.abs(self.r)
+
+    @property
+    def scores(self) -> np.ndarray:
+        """W r = w (y - mu) (d mu/d eta) / V(mu): each row's contribution to the score X'W r."""
+        return self.W * self.r
 
 
 def generic(family: Family, y: np.ndarray, w: np.ndarray, eta: np.ndarray, start_offset: np.ndarray | None = None
@@ -85,7 +95,7 @@ def generic(family: Family, y: np.ndarray, w: np.ndarray, eta: np.ndarray, start
         if np.any(good & ~(np.isfinite(var) & (var > 0) & np.isfinite(r) & np.isfinite(W))):
             valid = False  # e.g. eta = log(0) = -inf from the starting mu: nothing to solve with
         n_boundary = int(np.count_nonzero((mu - lo < _EDGE) | (hi - mu < _EDGE)))  # mu = inf on a bad step
-    return Working(dev, pearson, bool(valid and np.isfinite(dev)), W, r, n_boundary)
+    return Working(dev, pearson, bool(valid and np.isfinite(dev)), W, r, n_boundary, mu=mu)
 
 
 def _finite(dev: float, pearson: float) -> bool:
@@ -114,7 +124,7 @@ def _logit(y, w, eta):
         dev += 2.0 * float(w @ ent)
     pearson = float(W @ (r * r))
     # |eta| <= 30 keeps mu more than 10 eps away from 0 and 1: no boundary rows
-    return Working(dev, pearson, _finite(dev, pearson), W, r, 0)
+    return Working(dev, pearson, _finite(dev, pearson), W, r, 0, mu=mu)
 
 
 def _log_mean(eta):
@@ -172,7 +182,7 @@ def _poisson_log(y, w, eta, sums: _BlockSums):
     if not _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
         return None
     pearson = float(W @ (r * r))
-    return Working(dev, pearson, _finite(dev, pearson), W, r, 0)
+    return Working(dev, pearson, _finite(dev, pearson), W, r, 0, mu=mu)
 
 
 def _gamma_log(y, w, eta, sums: _BlockSums):
@@ -187,13 +197,13 @@ def _gamma_log(y, w, eta, sums: _BlockSums):
     if not _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
         return None
     pearson = float(w @ (r * r))
-    return Working(dev, pearson, _finite(dev, pearson), w, r, 0, True)
+    return Working(dev, pearson, _finite(dev, pearson), w, r, 0, True, mu=mu)
 
 
 def _gaussian_identity(y, w, eta):
     r = y - eta
     dev = float(w @ (r * r))
-    return Working(dev, dev, _finite(dev, dev), w, r, 0, True)
+    return Working(dev, dev, _finite(dev, dev), w, r, 0, True, mu=eta)
 
 
 def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray], Working]:

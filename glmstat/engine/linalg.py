@@ -7,8 +7,8 @@ computed, even when X'WX is ill conditioned.
 
 Two reducers build the equations block by block, in float64:
 
-* :class:`GramReducer` accumulates X'WX and X'Wr (BLAS ``syrk``/``gemv`` on dense blocks; weighted
-  bincounts for the factors of a :class:`~glmstat.structured.StructuredDesign`); it is used whenever the
+* :class:`GramReducer` accumulates X'WX and X'Wr (the design's ``gram_score``: BLAS on dense blocks, weighted
+  bincounts for the factors of a structured design); it is used whenever the
   column-equilibrated Gram matrix is well conditioned (which rules out aliasing at R's tolerance).
 * :class:`ScoreReducer` accumulates only X'Wr, for passes whose X'WX is known (fixed working weights).
 * :class:`QRReducer` accumulates the triangular factor of sqrt(W) [X | r] (a tall-skinny QR: each block is
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg as sla
 
-from ..design.structured import StructuredGram
+from ..design.base import Design
 
 __all__ = ["ALIAS_TOL", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
 
@@ -40,36 +40,17 @@ _potrf, _pocon, _potrs = sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs")
 
 
 class GramReducer:
-    """Accumulates G = X'WX and u = X'W r over blocks.
-
-    A block's design is a dense ndarray or a :class:`~glmstat.structured.StructuredDesign` (numeric columns
-    plus factor codes), whose products are formed without expanding the factors.
-    """
+    """Accumulates G = X'WX and u = X'W r over blocks, each block's through the design interface (BLAS on a
+    dense block; weighted bincounts for the factors of a structured one, never dummy columns)."""
 
     def __init__(self, p: int) -> None:
-        self._gram = np.zeros((p, p))
-        self._score = np.zeros(p)
-        self._structured: StructuredGram | None = None
+        self.gram = np.zeros((p, p))
+        self.score = np.zeros(p)
 
-    def add(self, X, w: np.ndarray, r: np.ndarray) -> None:
-        if not isinstance(X, np.ndarray):
-            if self._structured is None:
-                self._structured = StructuredGram(X)
-            self._structured.add(X, w, r)
-            return
-        A = X * np.sqrt(w)[:, None]  # block-sized temporary; A.T @ A dispatches to syrk
-        self._gram += A.T @ A
-        self._score += X.T @ (w * r)
-
-    @property
-    def gram(self) -> np.ndarray:
-        """X'WX."""
-        return self._gram if self._structured is None else self._gram + self._structured.gram
-
-    @property
-    def score(self) -> np.ndarray:
-        """X'W r."""
-        return self._score if self._structured is None else self._score + self._structured.score
+    def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
+        g, u = X.gram_score(w, r)
+        self.gram += g
+        self.score += u
 
 
 class ScoreReducer:
@@ -79,9 +60,8 @@ class ScoreReducer:
         self.gram = gram
         self.score = np.zeros(p)
 
-    def add(self, X, w: np.ndarray, r: np.ndarray) -> None:
-        wr = w * r
-        self.score += X.T @ wr if isinstance(X, np.ndarray) else X.rmatvec(wr)
+    def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
+        self.score += X.rmatvec(w * r)
 
 
 class QRReducer:
@@ -91,12 +71,11 @@ class QRReducer:
         self.p = p
         self.R = np.zeros((0, p + 1))
 
-    def add(self, X, w: np.ndarray, r: np.ndarray) -> None:
-        if not isinstance(X, np.ndarray):
-            X = X.toarray()  # a structured block: the QR needs its dense rows
+    def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
+        D = X.toarray()  # the QR works on rows: this block's, densified (only when the Gram path refused)
         sw = np.sqrt(w)
-        A = np.empty((X.shape[0], self.p + 1))
-        np.multiply(X, sw[:, None], out=A[:, : self.p])
+        A = np.empty((D.shape[0], self.p + 1))
+        np.multiply(D, sw[:, None], out=A[:, : self.p])
         np.multiply(r, sw, out=A[:, self.p])
         stacked = np.vstack([self.R, A])
         self.R = np.linalg.qr(stacked, mode="r")

@@ -65,15 +65,17 @@ def theta_ml(y: np.ndarray, mu: np.ndarray, w: np.ndarray, max_iter: int = 100) 
 
 def _mu(source: InMemorySource, family, state: FitState) -> np.ndarray:
     b = np.where(state.kept, state.coef, 0.0)
-    return family.link.inverse(source.X @ b + source.offset)
+    return family.link.inverse(source.X.matvec(b) + source.offset)
 
 
-def fit_negbin(formula, frame, source: InMemorySource, family: NegativeBinomial, control: Control, start):
-    """Alternate IRLS and theta's maximum likelihood to the joint optimum; see the module docstring."""
-    from ..fit import finish
+def fit_negbin(source: InMemorySource, family: NegativeBinomial, control: Control, start: np.ndarray | None = None
+               ) -> tuple[FitState, NegativeBinomial, float]:
+    """Alternate IRLS and theta's maximum likelihood to the joint optimum (see the module docstring).
 
+    Returns the IRLS state at the final theta, the family with that theta fixed (the fitter of the null model,
+    as ``glm.nb`` computes its null deviance), and theta's standard error.
+    """
     y, w = source.y, source.weights
-    start = None if start is None else np.asarray(start, dtype=float)
     state = irls(source, Poisson(link=family.link), control, start)
     th, _ = theta_ml(y, _mu(source, family, state), w)
     for _ in range(max(control.max_iter, 50)):
@@ -89,4 +91,4 @@ def fit_negbin(formula, frame, source: InMemorySource, family: NegativeBinomial,
     fam = family.with_theta(th)
     state = irls(source, fam, control, np.where(state.kept, state.coef, 0.0))
     th, se = theta_ml(y, _mu(source, fam, state), w)
-    return finish(formula, frame, source, fam, control, state, extra_params=1, theta=th, theta_se=se)
+    return state, family.with_theta(th), se

@@ -22,6 +22,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ..design.base import Design
+from ..design.dense import DenseDesign
 from ..design.structured import Factor, StructuredDesign
 from ..errors import DataError
 from .contrasts import FactorCoding, coding_of
@@ -226,8 +228,8 @@ def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesig
     return StructuredDesign(len(names), 0 if plan.intercept else None, dense, dense_cols, factors, n_rows=n)
 
 
-def build_design(plan: DesignPlan, values: dict, n: int, structured: bool = True) -> np.ndarray | StructuredDesign:
+def build_design(plan: DesignPlan, values: dict, n: int, structured: bool = True) -> Design:
     """The design of the rows whose ``values`` are given: structured when the plan allows it."""
     if structured and plan.structured:
         return structured_design(plan, values, n)
-    return dense_design(plan, values, n)
+    return DenseDesign(dense_design(plan, values, n))

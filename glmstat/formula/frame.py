@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from ..design.structured import LazyDense, StructuredDesign
+from ..design.base import Design
+from ..design.structured import StructuredDesign
 from ..errors import DataError, FormulaError
 from ..families import Family
 from .contrasts import term_codings
@@ -47,11 +48,12 @@ STRUCTURED = True
 class ModelFrame:
     """The model's arrays for the rows used, plus the record of what was dropped.
 
-    ``X`` reads as the dense design; the front end stores a structured one (factor codes, not dummy
-    columns) when it can, densified only when ``X`` is read -- fitting uses ``structured.design_of(frame)``.
+    ``design`` is the design matrix as a :class:`~glmstat.design.base.Design` (structured -- factor codes,
+    never dummy columns -- when every term is one variable, else dense); ``X`` is its dense matrix, made
+    when a user reads it (glmstat itself never does).
     """
 
-    X: np.ndarray = LazyDense()
+    design: Design
     column_names: tuple[str, ...]
     term_labels: tuple[str, ...]
     term_columns: tuple[tuple[int, ...], ...]
@@ -71,6 +73,11 @@ class ModelFrame:
     # other columns of it (e.g. a cluster variable) can be looked up after fitting.
     data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     row_positions: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def X(self) -> np.ndarray:
+        """The dense n x p design (made on first read; for users -- inference works on ``design``)."""
+        return self.design.toarray()
 
 
 def as_frame(data: Any) -> pd.DataFrame:
@@ -373,7 +380,7 @@ def build_model_frame(
     spec_columns = _columns_read(list(values) + list(terms.offsets), positions)
     spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, o_col, limits, levels, spec_columns)
     return ModelFrame(
-        X=X,
+        design=X,
         column_names=plan.column_names,
         term_labels=plan.term_labels,
         term_columns=plan.term_columns,
@@ -402,25 +409,19 @@ def _columns_read(nodes: list[Node], positions: Mapping[str, int]) -> tuple[str,
     return tuple(sorted(c for c in names if c in positions))
 
 
-def _check_finite_design(X: Any, names: tuple[str, ...]) -> None:
-    if isinstance(X, StructuredDesign):
-        if X.dense is None:
-            return
-        bad = ~np.isfinite(X.dense).all(axis=0)
-        if bad.any():
-            raise DataError(f"the design column {names[int(X.dense_cols[np.argmax(bad)])]!r} has infinite values; "
-                            "remove or transform them")
-        return
-    for j in range(X.shape[1]):  # column by column: no design-sized temporary
-        if not np.isfinite(X[:, j]).all():
-            raise DataError(f"the design column {names[j]!r} has infinite values; remove or transform them")
+def _check_finite_design(X: Design, names: tuple[str, ...]) -> None:
+    bad = ~np.isfinite(X.column_abs_max())
+    if bad.any():
+        raise DataError(f"the design column {names[int(np.argmax(bad))]!r} has infinite values; remove or "
+                        "transform them")
 
 
-def encode_new_data(spec: ModelSpec, data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Design and offset for new data, encoded like the training data.
+def encode_new_data(spec: ModelSpec, data: Any) -> tuple[Design, np.ndarray, np.ndarray]:
+    """New data encoded like the training data.
 
-    Returns ``(X, offset, ok)``: rows of ``data`` with a missing value give NaN rows; ``ok`` marks the
-    complete rows.  A missing column or a factor level not seen in training is a :class:`DataError`.
+    Returns ``(X, offset, ok)``: the design of the complete rows (``ok`` marks them; rows with a missing value
+    have no design row), and the offset of every row.  A missing column or a factor level not seen in
+    training is a :class:`DataError`.
     """
     df = as_frame(data)
     names, positions = column_names(df)

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .encode import DesignPlan, dense_design
+from ..design.base import Design
+from .encode import DesignPlan, build_design
 from .evaluate import DataColumns, Evaluator
 from .limits import FormulaLimits
 from .nodes import Node
@@ -85,8 +86,9 @@ class ModelSpec:
         return 2 if isinstance(r, Call) and r.func == "cbind" else 1
 
     def encode(self, data: pd.DataFrame, names: tuple[str, ...], positions: Mapping[str, int]) \
-            -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Design, offset and complete-row mask for new data (see :func:`glmstat.formula.frame.encode_new_data`)."""
+            -> tuple[Design, np.ndarray, np.ndarray]:
+        """The design of new data's complete rows, the offset of every row, and the complete-row mask (see
+        :func:`glmstat.formula.frame.encode_new_data`)."""
         absent = [c for c in self.columns if c not in positions]
         if self.offset_column_arg is not None and self.offset_column_arg not in positions:
             absent.append(self.offset_column_arg)
@@ -124,11 +126,8 @@ class ModelSpec:
         missing |= np.isnan(off)
         ok = ~missing
         rows = np.flatnonzero(ok)
-        X = np.full((n, len(self.plan.column_names)), np.nan)
-        if rows.size:
-            used = {k: take_rows(v, None if rows.size == n else rows) for k, v in values.items()}
-            X[rows] = dense_design(self.plan, used, rows.size)
-        return X, off, ok
+        used = {k: take_rows(v, None if rows.size == n else rows) for k, v in values.items()}
+        return build_design(self.plan, used, rows.size), off, ok
 
 
 def _not_numeric(what: Any) -> np.ndarray:

@@ -26,7 +26,6 @@ import pandas as pd
 
 from ..errors import DataError, DataWarning, FamilyError, FormulaError
 from ..families import Family
-from ..design.structured import design_of
 
 if TYPE_CHECKING:
     from .frame import ModelFrame
@@ -88,15 +87,6 @@ def _empty_terms(frame: "ModelFrame") -> None:
             f"{': ' + why if why else ' (a factor with a single level?)'}; a factor needs at least two levels "
             "to have an effect -- remove the term, or check the rows dropped for missing values"
         )
-
-
-def _column_max(X: Any) -> np.ndarray:
-    """max_i |x_ij| per column, without an n x p temporary (nor densifying a structured design)."""
-    if hasattr(X, "column_abs_max"):
-        return X.column_abs_max()
-    if not X.size:
-        return np.zeros(X.shape[1])
-    return np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
 
 
 def _magnitudes(frame: "ModelFrame", big: np.ndarray) -> None:
@@ -179,9 +169,9 @@ def check_model_frame(frame: "ModelFrame", family: Family) -> None:
     if not np.any(w > 0):
         what = "binomial trials (successes + failures)" if np.any(frame.prior_weights > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
-    X = design_of(frame)
-    big = _column_max(X)
-    if X.shape[1] and not np.any(big > 0 if np.all(w > 0) else frame.X[w > 0] != 0):
+    X = frame.design
+    big = X.column_abs_max()
+    if X.n_cols and not np.any(big > 0 if np.all(w > 0) else X.take(np.flatnonzero(w > 0)).column_abs_max() > 0):
         raise DataError(
             f"every column of the design ({', '.join(frame.column_names)}) is zero in the rows used, so no "
             "coefficient can be estimated; add the intercept or a non-zero predictor"

@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine.irls import Control, irls
+from ..design.base import Design
+from ..engine.irls import irls
+from ..engine.kernel import kernel_for
 from ..errors import GLMStatError, GLMStatWarning
 from ..families import Gaussian
 
@@ -70,40 +72,40 @@ class _Sub:
 
 def _refit(fit, cols) -> _Sub:
     """Refit ``fit``'s model on the design columns ``cols`` (possibly none: eta = offset)."""
-    src = fit._source
+    fd = fit.fit_data
+    src = fd.source
     cols = np.asarray(cols, dtype=np.intp)
-    n_ok = int(np.count_nonzero(src.weights > 0))
+    n_ok = fd.n_ok
     if cols.size == 0:
         eta = src.offset.copy()
         mu = fit.family.link.inverse(eta)
         return _Sub(float(np.sum(src.weights * fit.family.unit_deviance(src.y, mu))), 0, eta, n_ok)
     sub = src.with_columns(cols)
-    state = irls(sub, fit.family, Control(fit._info.tol, fit._info.max_iter))
-    eta = sub.X @ np.where(state.kept, state.coef, 0.0) + sub.offset
+    state = irls(sub, fit.family, fd.control)
+    eta = sub.X.matvec(np.where(state.kept, state.coef, 0.0)) + sub.offset
     return _Sub(state.deviance, int(state.kept.sum()), eta, state.n_ok)
 
 
 def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Working residuals (y - mu) / mu'(eta) and working weights w mu'(eta)^2 / V(mu) at ``eta``."""
-    src, fam = fit._source, fit.family
+    """Working residuals (y - mu) / mu'(eta) and working weights w mu'(eta)^2 / V(mu) at ``eta``, from the
+    engine's per-row kernel (zero where the weight or mu'(eta) is zero)."""
+    src = fit.fit_data.source
     with np.errstate(all="ignore"):
-        mu = fam.link.inverse(eta)
-        mu_eta = fam.link.mu_eta(eta)
-        r = (src.y - mu) / mu_eta
-        good = (src.weights > 0) & (mu_eta != 0)
-        w = np.where(good, src.weights * mu_eta ** 2 / fam.variance(mu), 0.0)
-    return np.where(good, r, 0.0), w
+        wk = kernel_for(fit.family)(src.y, src.weights, eta)
+    return wk.r, wk.W
 
 
-def _score(r: np.ndarray, w: np.ndarray, X: np.ndarray, intercept: bool) -> float:
-    """Null minus residual weighted sum of squares of r regressed on X (R's score statistic via glm.fit)."""
-    pos = w > 0
-    sw = np.sqrt(w[pos])
-    A, b = X[pos] * sw[:, None], r[pos] * sw
-    coef, *_ = np.linalg.lstsq(A, b, rcond=None)
-    rss = float(np.sum((b - A @ coef) ** 2))
+def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
+    """Null minus residual weighted sum of squares of r regressed on X (R's score statistic via glm.fit):
+    the regression sum of squares u'G^- u with G = X'WX and u = X'W r, from the design's products."""
+    G, u = X.gram_score(w, r)
+    d = np.sqrt(np.diag(G))
+    d[~(d > 0)] = 1.0
+    coef, *_ = np.linalg.lstsq(G / np.outer(d, d), u / d, rcond=None)
+    explained = float((u / d) @ coef)
+    total = float(np.sum(w * r * r))
     centre = np.sum(w * r) / np.sum(w) if intercept else 0.0
-    return float(np.sum(w * (r - centre) ** 2)) - rss
+    return float(np.sum(w * (r - centre) ** 2)) - (total - explained)
 
 
 def _f_sf(F: np.ndarray, df1: np.ndarray, df2: float) -> np.ndarray:
@@ -142,7 +144,7 @@ def _warn_f_fixed(fit) -> None:
 
 def _term_map(fit) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Term labels (intercept excluded), each column's term number (0 = intercept) and intercept columns."""
-    frame = fit._frame
+    frame = fit.model_frame
     labels, assign = [], np.zeros(len(frame.column_names), dtype=int)
     for label, cols in zip(frame.term_labels, frame.term_columns):
         if label == "(Intercept)":
@@ -153,7 +155,7 @@ def _term_map(fit) -> tuple[list[str], np.ndarray, np.ndarray]:
 
 
 def _heading(fit) -> str:
-    return f"Model: {fit.family.label}, link: {fit.family.link.name}\nResponse: {fit._frame.response_name}"
+    return f"Model: {fit.family.label}, link: {fit.family.link.name}\nResponse: {fit.model_frame.response_name}"
 
 
 # -- the sequential table -------------------------------------------------------------------------------------
@@ -181,7 +183,7 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
                       stacklevel=3)
     labels, assign, icpt_cols = _term_map(fit)
     nvars = len(labels)
-    has_icpt = fit._frame.has_intercept
+    has_icpt = fit.model_frame.has_intercept
     resdf = [fit.df_null]
     resdev = [fit.null_deviance]
     score = np.full(nvars + 1, np.nan)
@@ -191,7 +193,7 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
         sub = _refit(fit, cols) if i < nvars else None
         if test == "Rao":
             r, w = _working(fit, prev.eta)
-            score[i] = _score(r, w, fit._source.X[:, cols], has_icpt)
+            score[i] = _score(r, w, fit.fit_data.source.X.select(cols), has_icpt)
             prev = sub
         resdf.append(sub.df_residual if sub is not None else fit.df_residual)
         resdev.append(sub.deviance if sub is not None else fit.deviance)
@@ -222,8 +224,8 @@ def _same_data(fits) -> None:
                 f"models 1 and {k} were fitted to different rows ({len(a.rows_used)} vs {len(b.rows_used)} rows "
                 f"used{hint}); refit every model on the same rows (e.g. data.dropna(subset=[...all variables...]))"
             )
-        fa, fb = a._frame, b._frame
-        if not (np.array_equal(fa.y, fb.y) and np.array_equal(a._source.weights, b._source.weights)):
+        fa, fb = a.model_frame, b.model_frame
+        if not (np.array_equal(fa.y, fb.y) and np.array_equal(a.fit_data.source.weights, b.fit_data.source.weights)):
             raise GLMStatError(f"models 1 and {k} have different responses or weights "
                                f"({fa.response_name!r} vs {fb.response_name!r}); they cannot be compared")
 
@@ -244,26 +246,34 @@ def _same_family(fits) -> None:
 
 
 def _nested_in(small, big, i: int, j: int) -> None:
-    """Raise unless model i's mean space {offset_i + X_i b} lies within model j's."""
-    pos = small._source.weights > 0
-    Xs = small._source.X[:, small._state.kept][pos]
-    Xb = big._source.X[:, big._state.kept][pos]
-    extra = (small._source.offset - big._source.offset)[pos]
-    M = np.column_stack([Xs, extra])
-    if Xb.shape[1]:
-        coef, *_ = np.linalg.lstsq(Xb, M, rcond=None)
-        resid = M - Xb @ coef
-    else:
-        resid = M
-    size = np.linalg.norm(M, axis=0)
-    bad = np.flatnonzero(np.linalg.norm(resid, axis=0) > 1e-8 * np.maximum(size, 1e-300))
-    if bad.size:
-        names = [n for n, k in zip(small.column_names, small._state.kept) if k] + ["(offset)"]
-        what = names[bad[0]]
-        detail = ("its offset differs from model {j}'s by more than a combination of model {j}'s columns"
-                  if what == "(offset)" else f"its column {what!r} is not a linear combination of model {{j}}'s columns")
-        raise GLMStatError(f"model {i} ({small.formula}) is not nested in model {j} ({big.formula}): "
-                           + detail.format(j=j) + "; analysis of deviance needs nested models")
+    """Raise unless model i's mean space {offset_i + X_i b} lies within model j's: every kept column of X_i
+    (and the offset difference) has a negligible residual after projection on X_j's columns, computed from
+    the designs' products (m'm - u'G^- u with G = X_j'X_j, u = X_j'm), never their dense matrices."""
+    ds, db = small.fit_data, big.fit_data
+    pos = np.flatnonzero(ds.source.weights > 0)
+    Xb = db.source.X.take(pos).select(np.flatnonzero(db.kept))
+    Xs = ds.source.X.take(pos)
+    G = Xb.gram(np.ones(pos.size))
+    d = np.sqrt(np.diag(G))
+    d[~(d > 0)] = 1.0
+    Gs = G / np.outer(d, d)
+    names = [n for n, k in zip(small.column_names, ds.kept) if k] + ["(offset)"]
+    columns = [Xs.column(c) for c in np.flatnonzero(ds.kept)] + [(ds.source.offset - db.source.offset)[pos]]
+    for name, m in zip(names, columns):
+        mm = float(m @ m)
+        if mm == 0:
+            continue
+        explained = 0.0
+        if Xb.n_cols:
+            u = Xb.rmatvec(m) / d
+            coef, *_ = np.linalg.lstsq(Gs, u, rcond=None)
+            explained = float(u @ coef)
+        if mm - explained > 1e-12 * mm:  # a residual above 1e-6 of the column's norm
+            detail = ("its offset differs from model {j}'s by more than a combination of model {j}'s columns"
+                      if name == "(offset)" else f"its column {name!r} is not a linear combination of model {{j}}'s "
+                                                 "columns")
+            raise GLMStatError(f"model {i} ({small.formula}) is not nested in model {j} ({big.formula}): "
+                               + detail.format(j=j) + "; analysis of deviance needs nested models")
 
 
 def _check_nested(fits) -> None:
@@ -325,8 +335,8 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
         for k in range(len(fits) - 1):
             grows = resdf[k] > resdf[k + 1]
             small, big = (fits[k], fits[k + 1]) if grows else (fits[k + 1], fits[k])
-            r, w = _working(small, small._eta_mu[0])
-            s = _score(r, w, big._source.X, small._frame.has_intercept)
+            r, w = _working(small, small.linear_predictor.to_numpy())
+            s = _score(r, w, big.fit_data.source.X, small.model_frame.has_intercept)
             score[k + 1] = s if grows else -s
     big = fits[int(np.argmin(resdf))]
     df_disp = np.inf if big.family.fixed_dispersion else float(resdf.min())
@@ -414,8 +424,8 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
     test = _TESTS[key]
     labels, assign, _ = _term_map(fit)
     scope = drop_scope(labels)
-    X = fit._source.X
-    n = X.shape[0]
+    X = fit.fit_data.source.X
+    n = X.n_rows
     devs, ranks, score = [fit.deviance], [fit.rank], [np.nan]
     for t in scope:
         cols = np.flatnonzero(assign != labels.index(t) + 1)

@@ -1,9 +1,11 @@
 """Influence and residual diagnostics of a GLM fit, computed block by block.
 
-Everything here is a function of the row blocks of the design (design, response, prior weights, offset),
-the final coefficients and the factor C = (X'WX)^{-1} of the fit (unscaled, kept columns only), plus a few
-scalars of the whole fit.  Each block is handled on its own in O(m p^2) for m rows, so the same code runs
-per chunk on streamed or dask sources; no n x n matrix is ever formed.
+Everything here is a function of the fit's row blocks (design, response, prior weights, offset), the final
+coefficients and C = (X'WX)^{-1} (unscaled, zero where aliased), plus a few scalars of the whole fit -- the
+:class:`~glmstat.inference.fitdata.FitData`.  Each block is handled on its own through the design interface
+(x_i' C x_i from ``quadratic_diag``: a structured design is never expanded), with the working weights and
+residuals from the engine's per-row kernel, so the same code runs per chunk on streamed or dask sources; no
+n x n matrix is ever formed.  Leverages and Cook's distances have this one implementation.
 
 With working weights w_i = a_i (d mu_i / d eta_i)^2 / V(mu_i) (a_i the prior weights) at the final estimate,
 phi the dispersion, k the rank, d_i and r_i the deviance and Pearson residuals (R's ``influence.glm``,
@@ -33,49 +35,34 @@ import numpy as np
 import pandas as pd
 
 from ..design.sources import Block
-from ..families import Family
+from ..engine.kernel import kernel_for
+from ..engine.threads import single_threaded_blas
+from .fitdata import FitData
 
 if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = [
-    "FitSummary", "Influence", "block_influence", "influence", "HAT_ONE_TOL", "rule_of_thumb_flags",
-    "fit_summary", "augment", "influence_summary", "coef_changes",
+    "Influence", "block_influence", "influence", "HAT_ONE_TOL", "rule_of_thumb_flags", "augment",
+    "influence_summary", "coef_changes",
 ]
 
 #: R's ``lm.influence`` sets a leverage to exactly 1 when it is within this of 1.
 HAT_ONE_TOL = 10 * np.finfo(float).eps
-
-
-@dataclass(frozen=True)
-class FitSummary:
-    """The scalars of the whole fit that every block needs.
-
-    ``coef`` holds the kept (non-aliased) coefficients, ``kept`` the mask over the design columns,
-    ``cov_unscaled`` the kept x kept factor (X'WX)^{-1}, ``sum_dev2`` the sum of squared deviance residuals
-    (the deviance), ``n_ok`` the rows with non-zero weight and ``rank`` the number of kept columns.
-    """
-
-    family: Family
-    coef: np.ndarray
-    kept: np.ndarray
-    cov_unscaled: np.ndarray
-    dispersion: float
-    sum_dev2: float
-    n_ok: int
-    rank: int
+_FIELDS = ("hat", "cooks_d", "std_resid_deviance", "std_resid_pearson", "student_resid", "sigma")
 
 
 @dataclass(frozen=True)
 class Influence:
-    """Per-row influence measures (NaN for rows with zero prior weight)."""
+    """Per-row influence measures (NaN for rows with zero prior weight); ``hat`` and ``cooks_d`` always,
+    the others when asked for (``full``)."""
 
     hat: np.ndarray
     cooks_d: np.ndarray
-    std_resid_deviance: np.ndarray
-    std_resid_pearson: np.ndarray
-    student_resid: np.ndarray
-    sigma: np.ndarray
+    std_resid_deviance: np.ndarray | None = None
+    std_resid_pearson: np.ndarray | None = None
+    student_resid: np.ndarray | None = None
+    sigma: np.ndarray | None = None
     dfbeta: np.ndarray | None = None  # n x k (kept columns), only when asked for
     dfbetas: np.ndarray | None = None
 
@@ -84,71 +71,71 @@ def _nan_inf(x: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(x), np.nan, x)
 
 
-def block_influence(block: Block, fit: FitSummary, coef_changes: bool = False) -> Influence:
+def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_changes: bool = False) -> Influence:
     """Influence measures for the rows of one block; see the module docstring for the formulas."""
-    fam, link = fit.family, fit.family.link
-    X, kept = block.X, fit.kept
+    fam = fd.family
     a = block.weights
     pos = a > 0
-    beta = np.zeros(kept.size)
-    beta[kept] = fit.coef
+    nan = np.where(pos, 0.0, np.nan)  # + nan: NaN where the weight is zero, the value elsewhere
     with np.errstate(all="ignore"):
-        eta = X @ beta + block.offset
-        mu = link.inverse(eta)
-        mu_eta = link.mu_eta(eta)
-        var = fam.variance(mu)
-        w = np.where(pos, a * mu_eta * mu_eta / var, 0.0)
-        if coef_changes or isinstance(X, np.ndarray):
-            Xk = np.asarray(X)[:, kept]
-            A = Xk * np.sqrt(w)[:, None]  # rows sqrt(w_i) x_i'
-            B = A @ fit.cov_unscaled  # rows sqrt(w_i) x_i' C
-            h = np.einsum("ij,ij->i", B, A)
-        else:  # a structured block: x_i' C x_i without dummy columns
-            C = np.zeros((kept.size, kept.size))
-            C[np.ix_(kept, kept)] = fit.cov_unscaled
-            h = w * X.quadratic_form(C)(X)
+        eta = block.X.matvec(fd.beta) + block.offset
+        wk = kernel(block.y, a, eta)
+        h = wk.W * block.X.quadratic_diag(fd.cov_zeroed)
         h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
-        d = fam.deviance_residuals(block.y, mu, a)
-        r = (block.y - mu) * np.sqrt(a) / np.sqrt(var)
+        r = wk.pearson_residuals(block.y)
         one_h = 1.0 - h
-        phi, k = fit.dispersion, fit.rank
+        phi, k = fd.dispersion, fd.rank
+        cooks = _nan_inf((r / one_h) ** 2 * h / (phi * k))
+        if not full and not coef_changes:
+            return Influence(hat=h + nan, cooks_d=cooks + nan)
+        d = fam.deviance_residuals(block.y, wk.mu, a)
         std_d = _nan_inf(d / np.sqrt(phi * one_h))
         std_r = _nan_inf(r / np.sqrt(phi * one_h))
-        cooks = _nan_inf((r / one_h) ** 2 * h / (phi * k))
-        denom = fit.n_ok - k - 1
-        sigma = np.sqrt(np.where(h < 1, fit.sum_dev2 - d * d / one_h, fit.sum_dev2) / denom)
+        denom = fd.n_ok - k - 1
+        sigma = np.sqrt(np.where(h < 1, fd.deviance - d * d / one_h, fd.deviance) / denom)
         t = _nan_inf(np.sign(d) * np.sqrt(d * d + h * r * r / one_h))
         if not fam.fixed_dispersion:
             t = t / sigma
-    nan = np.where(pos, 0.0, np.nan)  # + nan: NaN where the weight is zero, the value elsewhere
-    out = dict(hat=h + nan, cooks_d=cooks + nan, std_resid_deviance=std_d + nan,
-               std_resid_pearson=std_r + nan, student_resid=t + nan, sigma=sigma + nan)
+    out = dict(hat=h + nan, cooks_d=cooks + nan, std_resid_deviance=std_d + nan, std_resid_pearson=std_r + nan,
+               student_resid=t + nan, sigma=sigma + nan)
     if coef_changes:
+        kept = fd.kept
         with np.errstate(all="ignore"):
+            B = block.X.matmat(fd.cov_zeroed[:, kept]) * np.sqrt(wk.W)[:, None]  # rows sqrt(w_i) x_i' C
             scale = np.where(h < 1, d / one_h, 0.0)
             dfb = B * scale[:, None] + nan[:, None]
-            dfbs = dfb / (sigma[:, None] * np.sqrt(np.diag(fit.cov_unscaled))[None, :])
+            dfbs = dfb / (sigma[:, None] * np.sqrt(np.diag(fd.cov_kept))[None, :])
         out.update(dfbeta=dfb, dfbetas=dfbs)
     return Influence(**out)
 
 
-def influence(blocks: Iterable[Block], fit: FitSummary, coef_changes: bool = False) -> Influence:
+def influence(fd: FitData, full: bool = True, coef_changes: bool = False) -> Influence:
     """Influence measures for every row, one block at a time (rows in the order of the blocks).
 
     Parameters
     ----------
-    blocks : iterable of Block
-        The rows the model was fitted to (``weights`` = prior weights times binomial trials).
-    fit : FitSummary
-        Final coefficients, (X'WX)^{-1} and the fit's scalars.
+    fd : FitData
+    full : bool
+        Also the standardized and studentized residuals and the leave-one-out sigma (``False``: leverages
+        and Cook's distances only).
     coef_changes : bool
-        Also compute ``dfbeta`` and ``dfbetas`` (n x rank each).
+        Also ``dfbeta`` and ``dfbetas`` (n x rank each).
     """
-    parts = [block_influence(b, fit, coef_changes) for b in blocks]
-    fields = ["hat", "cooks_d", "std_resid_deviance", "std_resid_pearson", "student_resid", "sigma"]
+    kernel = kernel_for(fd.family)
+    with single_threaded_blas():  # block-sized products: threads only contend
+        parts = [block_influence(b, fd, kernel, full, coef_changes) for b in _blocks(fd)]
+    fields = list(_FIELDS if (full or coef_changes) else _FIELDS[:2])
     if coef_changes:
         fields += ["dfbeta", "dfbetas"]
     return Influence(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})
+
+
+def _blocks(fd: FitData) -> Iterable[Block]:
+    """The fit's rows in cache-sized blocks (the per-row temporaries of a block stay small)."""
+    src = fd.source
+    return src.blocks() if src.n_rows <= 8192 else (
+        Block(X, src.y[a:b], src.weights[a:b], src.trials[a:b], src.offset[a:b])
+        for a, b, X in src.X.row_blocks(8192))
 
 
 def rule_of_thumb_flags(cooks_d: np.ndarray, hat: np.ndarray, student: np.ndarray, nobs: int,
@@ -163,16 +150,6 @@ def rule_of_thumb_flags(cooks_d: np.ndarray, hat: np.ndarray, student: np.ndarra
 
 
 # -- views on a results object ------------------------------------------------------------------------
-
-
-def fit_summary(fit: "GLMResults") -> FitSummary:
-    """The :class:`FitSummary` of a fitted model."""
-    st = fit._state
-    k = np.flatnonzero(st.kept)
-    return FitSummary(
-        family=fit.family, coef=st.coef[k], kept=st.kept.copy(), cov_unscaled=st.cov_unscaled[np.ix_(k, k)],
-        dispersion=fit.dispersion, sum_dev2=st.deviance, n_ok=st.n_ok, rank=fit.rank,
-    )
 
 
 def augment(fit: "GLMResults") -> pd.DataFrame:
@@ -205,8 +182,9 @@ def influence_summary(fit: "GLMResults") -> pd.DataFrame:
 def coef_changes(fit: "GLMResults", scaled: bool = False) -> pd.DataFrame:
     """dfbeta (or dfbetas when ``scaled``): one row per used row, one column per coefficient (NaN where
     aliased or where the row has zero weight)."""
-    inf = influence(fit._source.blocks(), fit_summary(fit), coef_changes=True)
+    fd = fit.fit_data
+    inf = influence(fd, coef_changes=True)
     vals = inf.dfbetas if scaled else inf.dfbeta
     out = np.full((vals.shape[0], len(fit.column_names)), np.nan)
-    out[:, fit._state.kept] = vals
+    out[:, fd.kept] = vals
     return pd.DataFrame(out, index=fit.rows_used, columns=fit.column_names)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..design.base import Design
 from ..errors import GLMStatError
 from ..formula.frame import as_frame, encode_new_data
 
@@ -32,15 +33,20 @@ __all__ = ["predict", "linear_predictor_se"]
 
 _TYPES = ("response", "link")
 _INTERVALS = (None, "confidence")
-_BLOCK_ROWS = 65536
 
 
-def linear_predictor_se(X: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """sqrt(x_i' V x_i) for each row x_i of X, in row blocks (never an n x n matrix)."""
-    out = np.empty(X.shape[0])
-    for s in range(0, X.shape[0], _BLOCK_ROWS):
-        Xb = X[s:s + _BLOCK_ROWS]
-        out[s:s + _BLOCK_ROWS] = np.sqrt(np.maximum(np.einsum("ij,ij->i", Xb @ V, Xb), 0.0))
+def linear_predictor_se(X: Design, V: np.ndarray) -> np.ndarray:
+    """sqrt(x_i' V x_i) for each row x_i of the design (V p x p, zero where aliased); never an n x n matrix,
+    never the dense design."""
+    return np.sqrt(np.maximum(X.quadratic_diag(V), 0.0))
+
+
+def _spread(values: np.ndarray, ok: np.ndarray | None) -> np.ndarray:
+    """Values of the complete rows placed among all rows (NaN for rows with a missing value)."""
+    if ok is None:
+        return values
+    out = np.full(ok.shape[0], np.nan)
+    out[ok] = values
     return out
 
 
@@ -61,20 +67,19 @@ def predict(
         raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
     frame = fit.model_frame
     if newdata is None:
-        X, offset, index = frame.X, frame.offset, fit.rows_used
+        X, offset, ok, index = frame.design, frame.offset, None, fit.rows_used
     else:
-        X, offset, _ = encode_new_data(frame.spec, newdata)
+        X, offset, ok = encode_new_data(frame.spec, newdata)
         index = as_frame(newdata).index
-    kept = np.asarray(fit._state.kept)
-    Xk = X[:, kept]
-    b = fit.coef.to_numpy()[kept]
-    eta = Xk @ b + offset  # NaN rows of X (missing values) stay NaN
+    kept = np.asarray(fit.fit_data.kept)
+    b = np.where(kept, fit.coef.to_numpy(), 0.0)
+    eta = _spread(X.matvec(b), ok) + offset  # rows with a missing value stay NaN
     link = fit.family.link
     fitted = eta if type == "link" else link.inverse(eta)
     if not se_fit and interval is None:
         return pd.Series(fitted, index=index, name="fit")
-    V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
-    se_link = linear_predictor_se(Xk, V)
+    V = np.where(np.outer(kept, kept), fit.vcov.to_numpy(), 0.0)
+    se_link = _spread(linear_predictor_se(X, V), ok)
     with np.errstate(invalid="ignore"):
         se = se_link if type == "link" else np.abs(link.mu_eta(eta)) * se_link
     out = {"fit": fitted, "se": se}

@@ -32,7 +32,7 @@ from scipy import optimize, stats
 
 from ..design.sources import InMemorySource
 from ..engine.irls import Control, irls
-from ..errors import FitError, GLMStatError, GLMStatWarning
+from ..errors import FitError, GLMStatError, ProfileWarning
 
 __all__ = ["profile_conf_int", "ProfileWarning"]
 
@@ -43,10 +43,6 @@ _MAX_SE = 2.0 ** 40
 _MAX_STEPS = 100
 #: A limit is accepted once the Newton step is below this fraction of the standard error.
 _STEP_TOL = 1e-12
-
-
-class ProfileWarning(GLMStatWarning):
-    """A profile-likelihood limit could not be found (unbounded likelihood or failed refits)."""
 
 
 @dataclass(frozen=True)
@@ -79,8 +75,7 @@ class _Profile:
         against a run from the family's starting values, and the lower deviance wins (any valid fit's
         deviance bounds the profile deviance from above).
         """
-        src = self.source
-        moved = InMemorySource(src.X, src.y, src.weights, src.trials, offset, src.block_rows)
+        moved = self.source.with_offset(offset)
         best = None
         for s in (start, None):
             try:
@@ -110,7 +105,7 @@ class _Profile:
             kept = state.kept
             coef = np.where(kept, state.coef, 0.0)
             cov = state.cov_unscaled[np.ix_(kept, kept)]
-        eta = src.X @ coef + offset
+        eta = src.X.matvec(coef) + offset
         with np.errstate(all="ignore"):
             mu = fam.link.inverse(eta)
             dev = float(np.sum(src.weights * fam.unit_deviance(src.y, mu)))
@@ -125,7 +120,7 @@ class _Profile:
         # slope of the other coefficients along the profile: -(X'WX)^{-1} X'W x_j, for the next warm start
         dcoef = np.zeros_like(coef)
         if kept.any():
-            dcoef[kept] = -cov @ (src.X[:, kept].T @ (wt * self.x_j))
+            dcoef[kept] = -cov @ src.X.rmatvec(wt * self.x_j)[kept]
         diff = max(dev - self.deviance_hat, 0.0) / self.dispersion
         z = float(np.sign(b - self.b_hat) * np.sqrt(diff))
         dz = ddev / (2.0 * self.dispersion * z) if z != 0 else np.nan
@@ -219,16 +214,17 @@ def profile_conf_int(fit, level: float = 0.95) -> pd.DataFrame:
     names = fit.column_names
     if fit.separation is not None:
         return _separated(fit, names)
-    src = fit._source
-    kept = np.flatnonzero(fit._state.kept)
-    coef = fit.coef.to_numpy()
+    fd = fit.fit_data
+    src = fd.source
+    kept = np.flatnonzero(fd.kept)
+    coef = fd.coef
     se = fit.std_errors.to_numpy()
     q = stats.norm.ppf(0.5 + level / 2)
     out = np.full((len(names), 2), np.nan)
-    cov = fit._state.cov_unscaled
+    cov = fd.cov_unscaled
     for j in kept:
         others = kept[kept != j]
-        prof = _Profile(src.with_columns(others), src.X[:, j], fit.family, coef[j], float(fit.deviance), disp)
+        prof = _Profile(src.with_columns(others), src.X.column(j), fit.family, coef[j], float(fit.deviance), disp)
         # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
         slope = cov[others, j] / cov[j, j]
         for k, side in enumerate((-1, 1)):

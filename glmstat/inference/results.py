@@ -24,10 +24,10 @@ from scipy import stats
 
 from ..design.sources import InMemorySource
 from ..diagnosis.explain import AliasInfo, SeparationInfo
-from ..engine.irls import FitState
+from ..engine.irls import Control, FitState
 from ..families import Family
 from ..formula.frame import ModelFrame
-from ..design.structured import design_of
+from .fitdata import Covariance, FitData
 
 __all__ = ["GLMResults"]
 
@@ -47,8 +47,6 @@ class FitInfo:
     formula: str
     family: Family
     method: str
-    tol: float
-    max_iter: int
     null_deviance: float
     aliasing: tuple[AliasInfo, ...] = ()
     separation: SeparationInfo | None = None
@@ -56,22 +54,43 @@ class FitInfo:
     extra_params: int = 0  # e.g. an estimated negative binomial theta
     theta: float | None = None
     theta_se: float | None = None
-    covariance_type: str = "model"
-    # The sandwich covariance of a robust() result (p x p, NaN where aliased); None for the model's.
-    sandwich_vcov: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class GLMResults:
     """Results of :func:`glmstat.glm`. Read-only: every attribute is a property."""
 
-    def __init__(self, frame: ModelFrame, state: FitState, info: FitInfo, source: InMemorySource) -> None:
+    def __init__(self, frame: ModelFrame, state: FitState, info: FitInfo, source: InMemorySource,
+                 control: Control, covariance: Covariance | None = None) -> None:
         object.__setattr__(self, "_frame", frame)
         object.__setattr__(self, "_state", state)
         object.__setattr__(self, "_info", info)
         object.__setattr__(self, "_source", source)
+        object.__setattr__(self, "_control", control)
+        object.__setattr__(self, "_covariance", covariance)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("GLMResults is immutable")
+
+    def __getstate__(self) -> dict:
+        # cached values are rebuilt after loading; the fit itself is a few arrays and the model spec
+        keep = ("_frame", "_state", "_info", "_source", "_control", "_covariance")
+        return {k: self.__dict__[k] for k in keep}
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+
+    @cached_property
+    def fit_data(self) -> FitData:
+        """The fit as inference features take it (see :mod:`glmstat.inference.fitdata`)."""
+        st = self._state
+        return FitData(self._source, self.family, st.coef, st.kept, st.cov_unscaled, self.dispersion,
+                       st.deviance, st.n_ok, self._control, self._frame)
+
+    def with_covariance(self, covariance: Covariance) -> "GLMResults":
+        """The same fit with another covariance of the estimates (e.g. a sandwich matrix): std_errors,
+        statistic, p_values, conf_int, summary and predict use it."""
+        return GLMResults(self._frame, self._state, self._info, self._source, self._control, covariance)
 
     # -- the model -------------------------------------------------------------------------------
     @property
@@ -189,23 +208,22 @@ class GLMResults:
 
     @property
     def covariance_type(self) -> str:
-        """``"model"`` for the model-based covariance, or the sandwich type (``"HC0"``...)."""
-        return self._info.covariance_type
+        """``"model"`` for the model-based covariance, or how the covariance was made (``"HC3"``,
+        ``"HC0, clustered by firm, 40 clusters"``)."""
+        return "model" if self._covariance is None else self._covariance.label
 
     @cached_property
     def vcov(self) -> pd.DataFrame:
         """Covariance of the estimates, dispersion * (X'WX)^{-1} (or the sandwich matrix of a
         :meth:`robust` result); NaN rows/columns where aliased."""
-        v = self._info.sandwich_vcov
-        if v is None:
-            v = self.dispersion * self._state.cov_unscaled
+        v = self.dispersion * self._state.cov_unscaled if self._covariance is None else self._covariance.matrix
         return pd.DataFrame(v, index=self._names, columns=self._names)
 
     @cached_property
     def std_errors(self) -> pd.Series:
         """sqrt(diag(vcov))."""
-        v = self._info.sandwich_vcov
-        se = np.sqrt(np.diag(v) if v is not None else self.dispersion * np.diag(self._state.cov_unscaled))
+        cov = self._covariance
+        se = np.sqrt(np.diag(cov.matrix) if cov is not None else self.dispersion * np.diag(self._state.cov_unscaled))
         return pd.Series(se, index=self._names, name="std_error", copy=False)  # se is this Series' own array
 
     @cached_property
@@ -332,8 +350,7 @@ class GLMResults:
     @cached_property
     def _eta_mu(self) -> tuple[np.ndarray, np.ndarray]:
         f = self._frame
-        b = np.where(self._state.kept, self._state.coef, 0.0)
-        eta = design_of(f) @ b + f.offset
+        eta = self._source.X.matvec(self.fit_data.beta) + f.offset
         return eta, self.family.link.inverse(eta)
 
     @property
@@ -374,17 +391,19 @@ class GLMResults:
     # -- influence, prediction, robust covariance (glmstat.influence, .prediction, .robust) --------
     @cached_property
     def _influence(self):
-        from .influence import fit_summary, influence
+        from .influence import influence
 
-        return influence(self._source.blocks(), fit_summary(self))
+        return influence(self.fit_data)
 
     @cached_property
     def _hat_cooks(self) -> tuple[np.ndarray, np.ndarray]:
-        from .leverage import hat_and_cooks
+        if "_influence" in self.__dict__:
+            inf = self._influence
+        else:  # leverages and Cook's distances alone: the same pass without the residual measures
+            from .influence import influence
 
-        h, c = hat_and_cooks(self)
-        zero = self._frame.total_weights == 0  # not part of the fit, as in augment()
-        return np.where(zero, np.nan, h), np.where(zero, np.nan, c)
+            inf = influence(self.fit_data, full=False)
+        return inf.hat, inf.cooks_d
 
     def hat_values(self) -> pd.Series:
         """Leverages h_i = W_i x_i' (X'WX)^{-1} x_i (R's ``hatvalues``), in one pass over the rows."""

@@ -24,7 +24,8 @@ Clustered (``vcovCL``, one-way, G clusters, the cluster adjustment G/(G-1) as ``
 ``vcovCL``'s default for a glm is HC0 (HC1 only for ``lm`` objects); ``vcovHC``'s default is HC3.
 
 HC0 and HC1 (clustered or not) and unclustered HC2/HC3 are one pass over the row blocks with O(p^2) state
-per block (plus a G x p matrix of cluster sums).  Clustered HC2/HC3 need the rows of each cluster together;
+per block (plus a G x p matrix of cluster sums), through the design interface (the meat is ``gram(f)``, the
+cluster sums ``group_rmatvec``: a structured design is never expanded).  Clustered HC2/HC3 need the rows of each cluster together;
 A_g comes from a thin SVD of W_g^(1/2) X_g L (C = L L'), O(m_g p^2) for a cluster of m_g rows, never an
 m_g x m_g matrix (except for a cluster holding zero-weight rows, where W_g^(1/2) is not invertible).
 
@@ -36,15 +37,15 @@ row simply contributes nothing.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..design.sources import Block
+from ..engine.kernel import kernel_for
 from ..errors import DataError, GLMStatError
-from .influence import FitSummary, fit_summary
+from .fitdata import Covariance, FitData
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -54,22 +55,13 @@ __all__ = ["HC_TYPES", "sandwich_vcov", "cluster_codes", "robust_results"]
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
 
 
-def _block_scores(block: Block, fit: FitSummary) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Kept design columns, working weights, e_i = working residual x working weight, and leverages."""
-    fam, link = fit.family, fit.family.link
-    Xk = block.X[:, fit.kept]
-    a = block.weights
-    pos = a > 0
+def _block_scores(block: Block, fd: FitData, kernel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Working weights, e_i = working residual x working weight, and leverages of one block's rows."""
     with np.errstate(all="ignore"):
-        eta = Xk @ fit.coef + block.offset
-        mu = link.inverse(eta)
-        mu_eta = link.mu_eta(eta)
-        var = fam.variance(mu)
-        w = np.where(pos, a * mu_eta * mu_eta / var, 0.0)
-        e = np.where(pos & (mu_eta != 0), a * (block.y - mu) * mu_eta / var, 0.0)
-        A = Xk * np.sqrt(w)[:, None]
-        h = np.einsum("ij,ij->i", A @ fit.cov_unscaled, A)
-    return Xk, w, e, h
+        eta = block.X.matvec(fd.beta) + block.offset
+        wk = kernel(block.y, block.weights, eta)
+        h = wk.W * block.X.quadratic_diag(fd.cov_zeroed)
+    return wk.W, wk.scores, h
 
 
 #: I - H_g counts as singular (HC2/HC3 undefined) when an eigenvalue is below this (sandwich's
@@ -97,9 +89,7 @@ def _matrix_power(M: np.ndarray, p: float) -> np.ndarray:
 
 
 def sandwich_vcov(
-    blocks: Iterable[Block],
-    fit: FitSummary,
-    n_rows: int,
+    fd: FitData,
     type: str,
     cluster: np.ndarray | None = None,
     n_clusters: int | None = None,
@@ -109,12 +99,8 @@ def sandwich_vcov(
 
     Parameters
     ----------
-    blocks : iterable of Block
-        The rows the model was fitted to, in order.
-    fit : FitSummary
-        Final coefficients and C = (X'WX)^{-1} over the kept columns.
-    n_rows : int
-        Rows used, zero-weight rows included (R's n).
+    fd : FitData
+        The rows the model was fitted to, the estimate and C = (X'WX)^{-1}.
     type : {"HC0", "HC1", "HC2", "HC3"}
     cluster : array of int, optional
         Cluster codes 0..G-1, one per row (in block order); None for the unclustered estimators.
@@ -125,73 +111,79 @@ def sandwich_vcov(
     """
     if type not in HC_TYPES:
         raise GLMStatError(f"unknown sandwich type {type!r}; use one of {', '.join(HC_TYPES)}")
-    k = fit.rank
-    n = n_rows
-    C = fit.cov_unscaled
-    meat = np.zeros((k, k))
+    k = fd.rank
+    n = fd.n_rows
+    kept = fd.kept
+    C = fd.cov_kept
+    kernel = kernel_for(fd.family)
     if cluster is None:
+        meat = np.zeros((kept.size, kept.size))
         start = 0
-        for b in blocks:
-            Xk, _, e, h = _block_scores(b, fit)
+        for b in fd.source.blocks():
+            _, e, h = _block_scores(b, fd, kernel)
             if type in ("HC2", "HC3") and np.any(1 - h < SINGULAR_TOL):
                 pos = start + int(np.flatnonzero(1 - h < SINGULAR_TOL)[0])
                 raise _undefined(type, f"row number {pos + 1} of the rows used has leverage 1")
-            start += Xk.shape[0]
+            start += b.X.n_rows
             f = e * e
             with np.errstate(all="ignore"):
                 if type == "HC2":
                     f = f / (1 - h)
                 elif type == "HC3":
                     f = f / (1 - h) ** 2
-            meat += (Xk * f[:, None]).T @ Xk
+            meat += b.X.gram(f)
+        meat = meat[np.ix_(kept, kept)]
         if type == "HC1":
             meat *= n / (n - k)
     else:
         G = int(n_clusters)
         labels = list(range(1, G + 1)) if cluster_labels is None else list(cluster_labels)
         if type in ("HC0", "HC1"):
-            sums = np.zeros((G, k))
+            sums = np.zeros((G, kept.size))
             start = 0
-            for b in blocks:
-                Xk, _, e, _ = _block_scores(b, fit)
-                m = Xk.shape[0]
-                np.add.at(sums, cluster[start:start + m], Xk * e[:, None])
+            for b in fd.source.blocks():
+                _, e, _ = _block_scores(b, fd, kernel)
+                m = b.X.n_rows
+                sums += b.X.group_rmatvec(e, cluster[start:start + m], G)
                 start += m
+            sums = sums[:, kept]
             meat = sums.T @ sums * (G / (G - 1))
             if type == "HC1":
                 meat *= (n - 1) / (n - k)
         else:
-            meat = _clustered_bias_reduced(blocks, fit, cluster, G, type, labels)
+            meat = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels)
     V = C @ meat @ C
-    return (fit.n_ok / n) ** 2 * V
+    return (fd.n_ok / n) ** 2 * V
 
 
-def _clustered_bias_reduced(blocks, fit: FitSummary, cluster: np.ndarray, G: int, type: str,
-                            labels) -> np.ndarray:
+def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, type: str, labels) -> np.ndarray:
     """Meat of the clustered HC2/HC3 estimators: sum_g s_g s_g', s_g = X_g' A_g e_g."""
-    parts = [_block_scores(b, fit) for b in blocks]
-    X = np.concatenate([p[0] for p in parts])
-    w = np.concatenate([p[1] for p in parts])
-    e = np.concatenate([p[2] for p in parts])
-    h = np.concatenate([p[3] for p in parts])
-    C = fit.cov_unscaled
+    parts = [_block_scores(b, fd, kernel) for b in fd.source.blocks()]
+    w = np.concatenate([p[0] for p in parts])
+    e = np.concatenate([p[1] for p in parts])
+    h = np.concatenate([p[2] for p in parts])
+    X = fd.source.X
+    kept_cols = np.flatnonzero(fd.kept)
+    C = fd.cov_kept
     order = np.argsort(cluster, kind="stable")
     bounds = np.searchsorted(cluster[order], np.arange(G + 1))
-    k = X.shape[1]
+    k = kept_cols.size
     L = np.linalg.cholesky(C)
     power = -0.5 if type == "HC2" else -1.0
     scores = np.zeros((G, k))
     with np.errstate(all="ignore"):
         for g in range(G):
             idx = order[bounds[g]:bounds[g + 1]]
+            # one cluster's rows, dense (m_g x k): the bias reduction works on the cluster's own hat block
+            Xg = X.take(idx).select(kept_cols).toarray()
             if idx.size == 1:  # a 1 x 1 block: A_g is (1 - h_i)^(-1/2) or (1 - h_i)^(-1)
                 i = idx[0]
                 if 1 - h[i] < SINGULAR_TOL:
                     raise _undefined(type, f"the one-row cluster {labels[g]!r} has leverage 1")
                 scale = (1 - h[i]) ** power
-                scores[g] = X[i] * (e[i] * scale)
+                scores[g] = Xg[0] * (e[i] * scale)
                 continue
-            Xg, wg, eg = X[idx], w[idx], e[idx]
+            wg, eg = w[idx], e[idx]
             # S_g = W_g^(1/2) X_g C X_g' W_g^(1/2) = B B' is symmetric and similar to H_g = X_g C X_g' W_g;
             # from the thin SVD B = U diag(s) V', f(I - S_g) = I + U diag(f(1 - s^2) - 1) U', in O(m k^2).
             U, sv, _ = np.linalg.svd((Xg * np.sqrt(wg)[:, None]) @ L, full_matrices=False)
@@ -266,28 +258,25 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
 
 def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = None) -> "GLMResults":
     """A new results object, the same fit, whose covariance is the sandwich estimator."""
-    from .results import GLMResults
-
     if type is None:
         type = "HC3" if cluster is None else "HC0"  # R's defaults: vcovHC, and vcovCL for a glm
     if not isinstance(type, str) or type.upper() not in HC_TYPES:
         raise GLMStatError(f"unknown sandwich type {type!r}; use one of {', '.join(HC_TYPES)}")
     type = type.upper()
-    summ = fit_summary(fit)
-    n = len(fit.rows_used)
-    if type == "HC1" and n - summ.rank <= 0:
-        raise GLMStatError(f"HC1 needs more rows ({n}) than coefficients ({summ.rank})")
+    fd = fit.fit_data
+    n = fd.n_rows
+    if type == "HC1" and n - fd.rank <= 0:
+        raise GLMStatError(f"HC1 needs more rows ({n}) than coefficients ({fd.rank})")
     if cluster is None:
-        Vk = sandwich_vcov(fit._source.blocks(), summ, n, type)
+        Vk = sandwich_vcov(fd, type)
         label = type
     else:
         codes, values, name = cluster_codes(cluster, fit)
         G = len(values)
-        Vk = sandwich_vcov(fit._source.blocks(), summ, n, type, codes, G, values)
+        Vk = sandwich_vcov(fd, type, codes, G, values)
         label = f"{type}, clustered by {name}, {G} clusters"
-    p = len(fit.column_names)
-    kept = np.flatnonzero(summ.kept)
+    p = fd.kept.size
+    kept = np.flatnonzero(fd.kept)
     V = np.full((p, p), np.nan)
     V[np.ix_(kept, kept)] = Vk
-    info = replace(fit._info, covariance_type=label, sandwich_vcov=V)
-    return GLMResults(fit._frame, fit._state, info, fit._source)
+    return fit.with_covariance(Covariance(type, label, V))

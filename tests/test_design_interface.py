@@ -1,4 +1,6 @@
-"""The structured design's products equal the dense design's: X beta, X'WX, X'Wr, blockwise or whole."""
+"""One design interface, two stores: every operation of a structured design (numeric block + factor codes)
+and of a dense design equals the same arithmetic on the dense matrix -- X beta, X'v, X'WX (any sign of w),
+X'WX and X'Wr blockwise, x_i'Cx_i, XM, per-group X'v, columns, column and row subsets."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glmstat.engine.linalg import GramReducer
+from glmstat.design.dense import DenseDesign
 from glmstat.design.structured import CELL_LIMIT, Factor, StructuredDesign
 
 
@@ -47,14 +50,14 @@ def test_products_match_dense(seed, intercept, k, levels, full_first):
     D = X.toarray()
     assert D.shape == X.shape
     beta = rng.normal(size=X.shape[1])
-    np.testing.assert_allclose(X @ beta, D @ beta, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(X.matvec(beta), D @ beta, rtol=1e-13, atol=1e-13)
     w = rng.uniform(0, 2, n)
     r = rng.normal(size=n)
     np.testing.assert_allclose(X.rmatvec(w * r), D.T @ (w * r), rtol=1e-12, atol=1e-12)
     for block in (n, 97):
         red = GramReducer(X.shape[1])
         for a in range(0, n, block):
-            red.add(X[a:a + block], w[a:a + block], r[a:a + block])
+            red.add(X.rows(a, a + block), w[a:a + block], r[a:a + block])
         np.testing.assert_allclose(red.gram, D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-11)
         np.testing.assert_allclose(red.score, D.T @ (w * r), rtol=1e-12, atol=1e-11)
         assert np.array_equal(red.gram, red.gram.T)
@@ -66,23 +69,14 @@ def test_factors_beyond_the_cell_limit_use_pairwise_codes():
     assert 70 * 80 > CELL_LIMIT and len(X._groups) == 2
     D = X.toarray()
     w = rng.uniform(0, 1, 3000)
-    gram = X.weighted_gram(w)
+    gram = X.gram(w)
     np.testing.assert_allclose(gram, D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-11)
-
-
-def test_dense_columns_and_slices():
-    rng = np.random.default_rng(2)
-    X = _design(rng, 50, True, 2, [3, 4])
-    D = X.toarray()
-    np.testing.assert_array_equal(X[:, [0, 3]], D[:, [0, 3]])
-    np.testing.assert_array_equal(X[10:20].toarray(), D[10:20])
-    np.testing.assert_array_equal(np.asarray(X), D)
 
 
 def test_all_zero_level_column_is_zero_in_gram():
     codes = np.array([0, 0, 1, 1], dtype=np.intp)
     X = StructuredDesign(3, 0, None, [], [Factor(codes, np.array([-1, 1, 2]))], n_rows=4)
-    G = X.weighted_gram(np.ones(4))
+    G = X.gram(np.ones(4))
     assert G[2, 2] == 0 and G[0, 0] == 4 and G[1, 1] == 2
 
 
@@ -91,7 +85,7 @@ def test_tiny_designs(n):
     rng = np.random.default_rng(3)
     X = _design(rng, max(n, 3), True, 1, [3])
     D = X.toarray()
-    np.testing.assert_allclose(X @ np.ones(X.shape[1]), D.sum(axis=1))
+    np.testing.assert_allclose(X.matvec(np.ones(X.shape[1])), D.sum(axis=1))
 
 
 @settings(max_examples=30, deadline=None)
@@ -109,18 +103,44 @@ def test_quadratic_diag_matches_dense(seed, intercept, k, levels):
     np.testing.assert_allclose(X.quadratic_diag(C, block_rows=77), want, rtol=1e-10, atol=1e-9)
 
 
-def test_dense_code_keeps_working_on_a_structured_design():
-    rng = np.random.default_rng(5)
-    X = _design(rng, 60, True, 2, [3, 4])
-    D = X.toarray()
-    w = rng.uniform(size=60)
-    np.testing.assert_array_equal(X.T, D.T)
-    np.testing.assert_array_equal(X * w[:, None], D * w[:, None])
-    np.testing.assert_array_equal(w[:, None] * X, w[:, None] * D)
-    np.testing.assert_array_equal(np.sqrt(w)[:, None] * X, np.sqrt(w)[:, None] * D)
-    np.testing.assert_array_equal(X.sum(axis=0), D.sum(axis=0))
-    np.testing.assert_allclose(w @ X, w @ D)
-    np.testing.assert_array_equal(np.abs(X), np.abs(D))
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31), intercept=st.booleans(), k=st.integers(0, 3),
+       levels=st.lists(st.sampled_from([2, 3, 9, 60]), max_size=3), full_first=st.booleans(),
+       dense_store=st.booleans())
+def test_every_interface_operation_matches_the_dense_arithmetic(seed, intercept, k, levels, full_first, dense_store):
+    rng = np.random.default_rng(seed)
+    if not intercept and k == 0 and not levels:
+        k = 1
+    S = _design(rng, 200, intercept, k, levels, full_first and not intercept)
+    D = S.toarray()
+    X = DenseDesign(D.copy()) if dense_store else S
+    n, p = D.shape
+    w = rng.normal(size=n)  # of any sign: a gram(w) is a quadratic form, not only a weighted fit's
+    np.testing.assert_allclose(X.gram(w), D.T @ (D * w[:, None]), rtol=1e-11, atol=1e-10)
+    M = rng.normal(size=(p, 3))
+    np.testing.assert_allclose(X.matmat(M), D @ M, rtol=1e-12, atol=1e-12)
+    groups = rng.integers(0, 7, n)
+    want = np.zeros((7, p))
+    np.add.at(want, groups, D * w[:, None])
+    np.testing.assert_allclose(X.group_rmatvec(w, groups, 7), want, rtol=1e-11, atol=1e-11)
+    for j in range(p):
+        np.testing.assert_array_equal(X.column(j), D[:, j])
+    cols = rng.permutation(p)[: max(1, p // 2)]
+    np.testing.assert_array_equal(X.select(cols).toarray(), D[:, cols])
+    rows = rng.choice(n, 37, replace=False)
+    np.testing.assert_array_equal(X.take(rows).toarray(), D[rows])
+    np.testing.assert_array_equal(X.rows(10, 20).toarray(), D[10:20])
+    np.testing.assert_array_equal(X.column_abs_max(), np.abs(D).max(axis=0))
+    v = rng.uniform(size=n)
+    np.testing.assert_allclose(X.abs_rmatvec(v), np.abs(D).T @ v, rtol=1e-12, atol=1e-12)
+
+
+def test_no_numpy_imitation():
+    """The interface is the only way in: no X @ b, X[:, j], np.asarray(X) that would densify silently."""
+    X = _design(np.random.default_rng(5), 60, True, 2, [3, 4])
+    for attempt in (lambda: X @ np.ones(X.n_cols), lambda: X[:, 0], lambda: X.T, lambda: X * 2.0):
+        with pytest.raises((TypeError, AttributeError)):
+            attempt()
 
 
 def test_compact_integer_codes_do_not_overflow_in_cell_codes():
@@ -134,6 +154,6 @@ def test_compact_integer_codes_do_not_overflow_in_cell_codes():
     assert len(X._groups) == 1
     D = X.toarray()
     w = rng.uniform(size=n)
-    np.testing.assert_allclose(X.weighted_gram(w), D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(X.gram(w), D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-12)
     beta = rng.normal(size=139)
-    np.testing.assert_allclose(X @ beta, D @ beta, rtol=1e-12)
+    np.testing.assert_allclose(X.matvec(beta), D @ beta, rtol=1e-12)

@@ -1,0 +1,107 @@
+"""The design-matrix interface: what every consumer (engine, influence, robust, anova, profile, prediction,
+diagnosis) may ask of an n x p design X, whatever its storage.
+
+The operations are the products GLM inference needs, each computable from a structured store (numeric columns
+plus factor codes) without ever forming the dense matrix:
+
+* ``matvec(b)``            X b                      (linear predictors)
+* ``rmatvec(v)``           X' v                     (scores)
+* ``gram(w)``              X' diag(w) X             (information; sandwich meats with w = e^2)
+* ``gram_score(w, r)``     X' diag(w) X and X' diag(w) r in one pass (one IRLS step)
+* ``quadratic_diag(C)``    x_i' C x_i for every row (leverages, prediction variances)
+* ``matmat(M)``            X M, M p x k             (dfbeta rows, Jacobians of predictions)
+* ``group_rmatvec(v, g)``  sum over the rows of each group of v_i x_i (cluster scores)
+* ``column(j)``            the j-th column, shape (n,)
+* ``select(cols)``, ``rows(start, stop)``, ``take(rows)``   sub-designs of the same kind
+* ``column_abs_max()``, ``abs_rmatvec(v)``             magnitudes, for checks of scale
+* ``toarray()``            the dense n x p matrix -- only when a caller explicitly needs it
+
+There is no numpy imitation (no ``X @ b``, no ``X[:, j]``): code that needs a product says which.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["Design"]
+
+
+class Design(ABC):
+    """An n x p design matrix, by its products (see the module docstring)."""
+
+    n_rows: int
+    n_cols: int
+
+    #: numpy operators refuse a design (TypeError) instead of treating it as an object array: products go
+    #: through the methods below
+    __array_ufunc__ = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_rows, self.n_cols)
+
+    @abstractmethod
+    def matvec(self, beta: np.ndarray) -> np.ndarray:
+        """X beta, shape (n,)."""
+
+    @abstractmethod
+    def rmatvec(self, v: np.ndarray) -> np.ndarray:
+        """X' v, shape (p,)."""
+
+    @abstractmethod
+    def gram(self, w: np.ndarray) -> np.ndarray:
+        """X' diag(w) X, shape (p, p) (w of any sign)."""
+
+    def gram_score(self, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(X' diag(w) X, X' diag(w) r)."""
+        return self.gram(w), self.rmatvec(w * r)
+
+    @abstractmethod
+    def quadratic_diag(self, C: np.ndarray) -> np.ndarray:
+        """x_i' C x_i for every row i (C p x p, symmetric), shape (n,)."""
+
+    @abstractmethod
+    def matmat(self, M: np.ndarray) -> np.ndarray:
+        """X M for M of shape (p, k), shape (n, k)."""
+
+    @abstractmethod
+    def group_rmatvec(self, v: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+        """S with S[g] = sum_{i: groups_i = g} v_i x_i, shape (n_groups, p)."""
+
+    @abstractmethod
+    def column(self, j: int) -> np.ndarray:
+        """Column j, shape (n,)."""
+
+    @abstractmethod
+    def select(self, cols: Sequence[int]) -> "Design":
+        """The columns ``cols`` (in that order), same rows."""
+
+    @abstractmethod
+    def rows(self, start: int, stop: int) -> "Design":
+        """Rows start..stop-1 (a view where the storage allows)."""
+
+    @abstractmethod
+    def take(self, rows: np.ndarray) -> "Design":
+        """The rows at positions ``rows``."""
+
+    @abstractmethod
+    def column_abs_max(self) -> np.ndarray:
+        """max_i |x_ij| per column, shape (p,)."""
+
+    @abstractmethod
+    def abs_rmatvec(self, v: np.ndarray) -> np.ndarray:
+        """|X|' v, shape (p,)."""
+
+    @abstractmethod
+    def toarray(self) -> np.ndarray:
+        """The dense n x p matrix (a new array): only for callers that explicitly need every entry."""
+
+    def row_blocks(self, block_rows: int):
+        """(start, stop, rows(start, stop)) for consecutive blocks of at most ``block_rows`` rows."""
+        step = max(1, int(block_rows))
+        for start in range(0, self.n_rows, step):
+            stop = min(self.n_rows, start + step)
+            yield start, stop, self.rows(start, stop)

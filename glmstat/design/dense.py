@@ -1,0 +1,86 @@
+"""A design stored as a dense float64 array (small designs, and designs with interactions)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .base import Design
+
+__all__ = ["DenseDesign"]
+
+#: Rows per block for row-wise products (x_i' C x_i): the temporaries stay cache-sized.
+_BLOCK = 4096
+
+
+class DenseDesign(Design):
+    """X as an (n, p) float64 array (never copied; Fortran or C order)."""
+
+    def __init__(self, X: np.ndarray) -> None:
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2:
+            raise ValueError(f"a dense design is 2-dimensional, got shape {X.shape}")
+        self.X = X
+        self.n_rows, self.n_cols = X.shape
+
+    def __repr__(self) -> str:
+        return f"<DenseDesign {self.n_rows} x {self.n_cols}>"
+
+    def __reduce__(self):
+        return (DenseDesign, (self.X,))
+
+    def matvec(self, beta: np.ndarray) -> np.ndarray:
+        return self.X @ beta
+
+    def rmatvec(self, v: np.ndarray) -> np.ndarray:
+        return self.X.T @ v
+
+    def gram(self, w: np.ndarray) -> np.ndarray:
+        if np.all(w >= 0):
+            A = self.X * np.sqrt(w)[:, None]  # A'A dispatches to syrk: exactly symmetric
+            return A.T @ A
+        G = self.X.T @ (self.X * w[:, None])
+        return (G + G.T) / 2
+
+    def gram_score(self, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.gram(w), self.X.T @ (w * r)
+
+    def quadratic_diag(self, C: np.ndarray) -> np.ndarray:
+        C = np.nan_to_num(C)
+        out = np.empty(self.n_rows)
+        for s in range(0, self.n_rows, _BLOCK):
+            blk = self.X[s:s + _BLOCK]
+            out[s:s + blk.shape[0]] = np.einsum("ij,ij->i", blk @ C, blk)
+        return out
+
+    def matmat(self, M: np.ndarray) -> np.ndarray:
+        return self.X @ M
+
+    def group_rmatvec(self, v: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+        out = np.zeros((n_groups, self.n_cols))
+        np.add.at(out, groups, self.X * v[:, None])
+        return out
+
+    def column(self, j: int) -> np.ndarray:
+        return self.X[:, j]
+
+    def select(self, cols: Sequence[int]) -> "DenseDesign":
+        return DenseDesign(np.ascontiguousarray(self.X[:, np.asarray(cols, dtype=np.intp)]))
+
+    def rows(self, start: int, stop: int) -> "DenseDesign":
+        return DenseDesign(self.X[start:stop])
+
+    def take(self, rows: np.ndarray) -> "DenseDesign":
+        return DenseDesign(self.X[rows])
+
+    def column_abs_max(self) -> np.ndarray:
+        if self.n_rows == 0:
+            return np.zeros(self.n_cols)
+        return np.maximum(np.abs(self.X.max(axis=0)), np.abs(self.X.min(axis=0)))
+
+    def abs_rmatvec(self, v: np.ndarray) -> np.ndarray:
+        return np.abs(self.X).T @ v
+
+    def toarray(self) -> np.ndarray:
+        return np.array(self.X)

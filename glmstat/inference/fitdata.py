@@ -1,0 +1,100 @@
+"""What every inference feature receives: one documented value, not the results object's internals.
+
+A feature function (influence, sandwich covariances, analysis of deviance, profile intervals, prediction,
+marginal effects...) takes a :class:`FitData`: the rows the model was fitted to, as a row source over the
+design interface (so the same function runs in memory, on Parquet row groups and on dask partitions), the
+estimate and its unscaled covariance, the scalars of the fit, and the model frame for names and terms.
+
+A different covariance (a sandwich estimator) is a :class:`Covariance` value handed to
+:meth:`GLMResults.with_covariance`, which makes a new results object; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ..design.sources import InMemorySource
+from ..engine.irls import Control
+from ..families import Family
+from ..formula.frame import ModelFrame
+
+__all__ = ["FitData", "Covariance"]
+
+
+@dataclass(frozen=True)
+class Covariance:
+    """A covariance of the estimates other than the model's phi (X'WX)^{-1}.
+
+    ``kind`` is ``"HC0"``...``"HC3"``; ``label`` says how it was made (``"HC0, clustered by firm, 40
+    clusters"``); ``matrix`` is p x p with NaN where aliased.  Tests use z (as ``lmtest::coeftest``).
+    """
+
+    kind: str
+    label: str
+    matrix: np.ndarray = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class FitData:
+    """A fitted model as inference needs it.
+
+    Attributes
+    ----------
+    source : InMemorySource
+        The rows used: design (a :class:`~glmstat.design.base.Design`), response, total weights (prior
+        weights times binomial trials), trials and offset, read in blocks.
+    family : Family
+    coef : ndarray (p,)
+        The estimate, NaN where aliased.
+    kept : ndarray of bool (p,)
+        The columns that are not aliased.
+    cov_unscaled : ndarray (p, p)
+        (X'WX)^{-1} at the estimate over the kept columns, NaN rows and columns where aliased.
+    dispersion : float
+    deviance : float
+    n_ok : int
+        Rows with a positive weight.
+    control : Control
+        The IRLS settings of the fit (refits use them).
+    frame : ModelFrame
+        Column names, terms, the model spec, the rows used.
+    """
+
+    source: InMemorySource = field(repr=False)
+    family: Family
+    coef: np.ndarray = field(repr=False)
+    kept: np.ndarray = field(repr=False)
+    cov_unscaled: np.ndarray = field(repr=False)
+    dispersion: float
+    deviance: float
+    n_ok: int
+    control: Control
+    frame: ModelFrame = field(repr=False)
+
+    @property
+    def rank(self) -> int:
+        return int(self.kept.sum())
+
+    @property
+    def n_rows(self) -> int:
+        """Rows used, zero-weight rows included."""
+        return self.source.n_rows
+
+    @cached_property
+    def beta(self) -> np.ndarray:
+        """The estimate with 0 for aliased columns (so X beta is the linear predictor)."""
+        return np.where(self.kept, self.coef, 0.0)
+
+    @cached_property
+    def cov_zeroed(self) -> np.ndarray:
+        """(X'WX)^{-1} with zeros where aliased: x' C x over all columns is the kept columns' form."""
+        return np.where(np.outer(self.kept, self.kept), self.cov_unscaled, 0.0)
+
+    @cached_property
+    def cov_kept(self) -> np.ndarray:
+        """(X_K' W X_K)^{-1}, kept x kept."""
+        k = np.flatnonzero(self.kept)
+        return self.cov_unscaled[np.ix_(k, k)]
