@@ -46,7 +46,8 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
         unseen factor levels and missing values are errors.
     class_weight : None, "balanced" or dict
         Multiplies the sample weights by class: ``"balanced"`` gives class c the weight
-        n_samples / (n_classes * count(c)), as scikit-learn defines it.
+        n_samples / (n_classes * count(c)), as scikit-learn defines it (with sample weights, their sums:
+        sum(w) / (n_classes * sum of w in class c), as scikit-learn >= 1.6 does).
     tol : float, default 1e-10
         The fit stops when no optimality (KKT) condition is violated by more than ``tol``.
     max_iter : int, default 100
@@ -106,13 +107,17 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
             raise ValueError(f"y has only one class ({classes[0]!r}); a binary classifier needs two classes")
         event = (y == classes[1]).astype(float)
         sw = np.asarray(sample_weight, dtype=float)
-        if self.class_weight is not None:
-            cw = compute_class_weight(self.class_weight, classes=classes, y=y)
-            sw = sw * cw[event.astype(np.intp)]
-        for c, mask in ((classes[0], event == 0), (classes[1], event == 1)):
-            if not np.any(sw[mask] > 0):
+        totals = np.array([sw[event == 0].sum(), sw[event == 1].sum()])
+        for c, total in zip(classes, totals):
+            if not total > 0:
                 raise ValueError(f"every sample of class {c!r} has zero weight, which leaves one class; a "
                                  "binary classifier needs both classes with positive weight")
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # scikit-learn's "balanced": sum(w) / (n_classes * sum of w in the class), which is
+            # n_samples / (n_classes * bincount(y)) without sample weights
+            sw = sw * (totals.sum() / (2.0 * totals))[event.astype(np.intp)]
+        elif self.class_weight is not None:
+            sw = sw * compute_class_weight(self.class_weight, classes=classes, y=y)[event.astype(np.intp)]
         self.classes_ = classes
         return event, sw
 
