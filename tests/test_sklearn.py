@@ -293,3 +293,17 @@ def test_glm_path_is_a_warm_started_sequence_of_fits(cancer):
         single = GLMClassifier(alpha=path.alphas[k], l1_ratio=1.0).fit(Xtr, ytr)
         assert np.array_equal(single.coef_[0] == 0, path.coefs[k] == 0)
         assert np.allclose(single.coef_[0], path.coefs[k], atol=1e-8)
+
+
+def test_unpenalized_separation_is_reported(cancer):
+    Xtr, _, ytr, _ = cancer
+    with pytest.warns(gs.SeparationWarning, match="diverge"):
+        est = GLMClassifier().fit(Xtr, ytr)  # 30 features separate the 455 training tumours completely
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert est.results_.separation is not None  # glmstat.glm's own diagnosis agrees
+    assert {r.category for r in record} == {gs.SeparationWarning, gs.ConvergenceWarning}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        GLMClassifier().fit(Xtr[:, [20, 21, 27]], ytr)  # three features do not: a finite optimum
+        GLMClassifier(alpha=1e-3).fit(Xtr, ytr)  # nor does any penalty

@@ -102,7 +102,9 @@ class PenalizedFit:
     """The solution: ``intercept`` (0 without one) and ``coef`` on the caller's columns.
 
     ``objective`` is F at the solution, ``mean_deviance`` sum_i s_i d_i / S, ``kkt`` the largest violation
-    of the optimality conditions, ``iterations`` the number of IRLS steps taken.
+    of the optimality conditions, ``iterations`` the number of IRLS steps taken.  ``drift`` (unpenalized
+    fits only, else 0) is how far one more Newton step would move the linear predictor, max_i |x_i'd|: ~0 at
+    a finite optimum, about 1 or more along a separating direction, where the estimates diverge.
     """
 
     intercept: float
@@ -112,6 +114,7 @@ class PenalizedFit:
     kkt: float
     iterations: int
     converged: bool
+    drift: float = 0.0
 
 
 def make_problem(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, offset: np.ndarray | None,
@@ -382,6 +385,12 @@ def fit_penalized(pr: Problem, penalty: Penalty, tol: float = 1e-10, max_iter: i
             nkkt = _kkt(ng0, ngb, new.b, penalty.l1)
         pt, g0, gb, kkt = new, ng0, ngb, nkkt
         converged = kkt <= tol
+    drift = 0.0
+    if penalty.alpha == 0 and math.isfinite(pt.objective):
+        # Without a penalty the optimum may be at infinity (separation): the gradient then vanishes while
+        # every Newton step still moves the separated rows' linear predictors by about 1.
+        d0, d, _ = _direction(pr, penalty, pt, g0, gb, tol)
+        drift = float(np.abs(pr.X @ d + d0).max(initial=0.0)) if d.size else abs(d0)
     b = pt.b
     return PenalizedFit(
         intercept=pt.b0 - float(pr.center @ b) if pr.intercept else 0.0,
@@ -391,6 +400,7 @@ def fit_penalized(pr: Problem, penalty: Penalty, tol: float = 1e-10, max_iter: i
         kkt=kkt,
         iterations=it,
         converged=bool(converged),
+        drift=drift,
     )
 
 

@@ -17,7 +17,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
-from ..errors import FamilyError, GLMStatError
+from ..errors import FamilyError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
 from ._formula import front_end, split_formula, with_response
@@ -32,6 +32,11 @@ class ConvergenceWarning(_GsConvergenceWarning, _SkConvergenceWarning):
 class NoInferenceError(GLMStatError, AttributeError):
     """``results_`` of a penalized fit: standard errors are not offered (an AttributeError too, so
     ``hasattr(est, "results_")`` is False)."""
+
+
+#: An unpenalized fit whose next Newton step would still move some linear predictor by more than this has
+#: diverging estimates (glmstat.diagnosis uses the same test).
+DRIFT_TOL = 1e-3
 
 
 def _is_real(x: Any) -> bool:
@@ -124,6 +129,14 @@ class GLMEstimatorBase(BaseEstimator):
                 f"optimality conditions {fit.kkt:.3g}, tol {self.tol:g}); raise max_iter, or check for "
                 "separation or unbounded estimates (alpha=0)",
                 ConvergenceWarning, stacklevel=3,
+            )
+        if fit.drift > DRIFT_TOL:
+            warnings.warn(
+                f"the unpenalized estimates diverge: one more Newton step would still move a linear predictor "
+                f"by {fit.drift:.3g}, as along a separating direction (fitted means driven to the edge of the "
+                f"{family.name} family's range); the maximum-likelihood estimates are infinite and coef_ is "
+                "where the iterations stopped. Use alpha > 0 for finite estimates; results_ names the cause",
+                SeparationWarning, stacklevel=3,
             )
         self._set_coef(fit.coef, fit.intercept, intercept)
         self.n_iter_ = fit.iterations + 1  # IRLS passes, counting the one at the starting values
