@@ -198,7 +198,10 @@ def test_formula_fit_predict_and_errors():
     n = 240
     df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n), "t": rng.uniform(1, 3, n)})
     df["y"] = rng.poisson(df["t"] * np.exp(0.2 + 0.4 * df["x"] + 0.5 * (df["g"] == "b")))
+    before = df.copy()
     two_sided = GLMRegressor(family=gs.Poisson(), formula="y ~ x + C(g) + offset(log(t))").fit(df)
+    two_sided.results_
+    pd.testing.assert_frame_equal(df, before)  # the caller's frame is not modified
     one_sided = GLMRegressor(family=gs.Poisson(), formula="~ x + C(g) + offset(log(t))").fit(df.drop(columns="y"), df["y"])
     assert np.array_equal(coefs(two_sided), coefs(one_sided))
     assert two_sided.coef_names_ == ("x", "C(g)[T.b]", "C(g)[T.c]")

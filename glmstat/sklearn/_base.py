@@ -138,7 +138,7 @@ class GLMEstimatorBase(BaseEstimator):
                 "where the iterations stopped. Use alpha > 0 for finite estimates; results_ names the cause",
                 SeparationWarning, stacklevel=3,
             )
-        self._set_coef(fit.coef, fit.intercept, intercept)
+        self._set_coef(fit.coef, fit.intercept)
         self.n_iter_ = fit.iterations + 1  # IRLS passes, counting the one at the starting values
         self.coef_names_ = names
         self._inference_inputs = (
@@ -146,7 +146,7 @@ class GLMEstimatorBase(BaseEstimator):
         )
         return self
 
-    def _set_coef(self, coef: np.ndarray, intercept: float, has_intercept: bool) -> None:
+    def _set_coef(self, coef: np.ndarray, intercept: float) -> None:
         self.coef_ = coef
         self.intercept_ = float(intercept)
 
@@ -179,12 +179,12 @@ class GLMEstimatorBase(BaseEstimator):
 
     @staticmethod
     def _inference_data(X, y_num, sw, names, intercept, family, frame) -> tuple:
-        """What ``results_`` refits with glmstat.glm: formula, data frame, family, weights.  Array data is
-        copied into a frame named by the features (the caller may change their arrays after fitting)."""
+        """What ``results_`` refits with glmstat.glm: formula, data frame, family, weights.  The data are
+        copied (into a frame named by the features, for arrays): the caller may change theirs after fitting."""
         weights = None if np.all(sw == 1) else np.array(sw)
         if frame is not None:
             data, formula = frame
-            return formula, data, family, weights
+            return formula, data.copy(), family, weights
         cols = [n if "`" not in n else f"x{j}" for j, n in enumerate(names)]
         data = pd.DataFrame(np.array(X, dtype=float), columns=cols)
         terms = [c if c.isidentifier() and not keyword.iskeyword(c) else f"`{c}`" for c in cols]

@@ -131,7 +131,7 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
         data, formula = with_response(X, event, right)
         return data, formula, event, sw
 
-    def _set_coef(self, coef: np.ndarray, intercept: float, has_intercept: bool) -> None:
+    def _set_coef(self, coef: np.ndarray, intercept: float) -> None:
         self.coef_ = coef.reshape(1, -1)
         self.intercept_ = np.array([intercept])
 
