@@ -10,7 +10,7 @@ from . import links
 from .inference.anova import anova, lrtest
 from .api import glm
 from .report.compare import compare
-from .datasets import list_datasets, load_dataset
+from .datasets import describe_dataset, list_datasets, load_dataset
 from .errors import (
     AliasingWarning,
     BoundaryWarning,
@@ -22,6 +22,7 @@ from .errors import (
     FitError,
     FormulaError,
     GLMStatError,
+    MissingDependencyError,
     GLMStatWarning,
     PerfectFitWarning,
     SeparationWarning,
@@ -39,15 +40,27 @@ from .families import (
     QuasiPoisson,
     Tweedie,
 )
+from .formula.limits import FormulaLimits
 from .inference.results import GLMResults
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # plot_links lives with the figures; imported on first use so `import glmstat` stays light
+    if name == "plot_links":
+        from .report.plots import plot_links
+
+        return plot_links
+    raise AttributeError(f"module 'glmstat' has no attribute {name!r}")
+
+
 __all__ = [
-    "glm", "GLMResults", "anova", "lrtest", "compare", "links", "load_dataset", "list_datasets",
+    "glm", "GLMResults", "anova", "lrtest", "compare", "plot_links", "links", "load_dataset", "list_datasets",
+    "describe_dataset", "FormulaLimits",
     "Family", "Gaussian", "Binomial", "Poisson", "Gamma", "InverseGaussian", "NegativeBinomial", "Tweedie",
     "QuasiPoisson", "QuasiBinomial", "Quasi",
-    "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError",
+    "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError", "MissingDependencyError",
     "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
     "BoundaryWarning", "PerfectFitWarning", "DataWarning",
 ]

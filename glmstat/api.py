@@ -7,6 +7,7 @@ import warnings
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from .design.sources import InMemorySource
 from .design.structured import engine_design
@@ -15,6 +16,7 @@ from .errors import DroppedRowsWarning, FitError, GLMStatError
 from .families import Family, Gaussian
 from .fit import finish
 from .formula.frame import build_model_frame
+from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.validation import check_family, check_model_frame
 from .inference.results import GLMResults
 
@@ -31,6 +33,25 @@ def _check_control(tol: Any, max_iter: Any) -> Control:
     return Control(float(tol), int(max_iter))
 
 
+def _check_start(start: Any) -> np.ndarray | None:
+    """``start=`` as a float array, reading only real numbers (an object's own __float__ is never called)."""
+    if start is None:
+        return None
+    if isinstance(start, np.ndarray) and start.dtype.kind in "fiu" and start.ndim == 1:
+        return start.astype(float)
+    if isinstance(start, (str, bytes)) or not isinstance(start, (list, tuple, np.ndarray, pd.Series)):
+        raise FitError(f"start= must be a sequence of numbers, one per model column, got {type(start).__name__}")
+    values = start.to_numpy() if isinstance(start, pd.Series) else start
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise FitError(f"start= must be one number per model column, got shape {values.shape}")
+    out = []
+    for v in values:
+        if type(v) not in (int, float) and not isinstance(v, (np.integer, np.floating)):
+            raise FitError(f"start= must hold numbers only; it holds a {type(v).__name__}")
+        out.append(float(v))
+    return np.asarray(out, dtype=float)
+
+
 def glm(
     formula: str,
     data: Any,
@@ -44,6 +65,7 @@ def glm(
     tol: float = 1e-8,
     max_iter: int = 25,
     start: Sequence[float] | None = None,
+    limits: FormulaLimits | None = None,
 ) -> GLMResults:
     """Fit a generalized linear model from an R-style formula.
 
@@ -69,6 +91,9 @@ def glm(
         Convergence when |dev - dev_old| / (|dev| + 0.1) < tol; at most max_iter iterations.
     start : sequence of float, optional
         Starting coefficients, one per design column.
+    limits : FormulaLimits, optional
+        Bounds on the work a formula may ask for (length, nesting, terms, design columns and memory); the
+        defaults suit formulas from untrusted sources and can be raised for large models.
 
     Returns
     -------
@@ -78,8 +103,10 @@ def glm(
     if method not in _METHODS:
         raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
     control = _check_control(tol, max_iter)
+    start = _check_start(start)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset,
-                              na_action=na_action, context=context)
+                              na_action=na_action, context=context,
+                              limits=DEFAULT_LIMITS if limits is None else limits)
     if frame.n_dropped:
         detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
         warnings.warn(
@@ -97,5 +124,5 @@ def glm(
         from .engine.negbin import fit_negbin
 
         return fit_negbin(formula, frame, source, family, control, start)
-    state = irls(source, family, control, None if start is None else np.asarray(start, dtype=float))
+    state = irls(source, family, control, start)
     return finish(formula, frame, source, family, control, state)

@@ -16,6 +16,7 @@ statistical happens here: the command line only maps its arguments onto :func:`g
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -25,7 +26,7 @@ import pandas as pd
 
 from . import __version__
 from .api import glm
-from .datasets import dataset_path, list_datasets, load_dataset
+from .datasets import list_datasets, load_dataset
 from .errors import DataError, FamilyError, GLMStatError
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
 
@@ -78,14 +79,15 @@ def read_data(spec: str) -> pd.DataFrame:
         return _read_file(path)
     if path.suffix.lower() in (".csv", ".txt", *_PARQUET_SUFFIXES) or len(path.parts) > 1:
         raise DataError(f"no such file: {spec!r}")
-    if spec in list_datasets():
+    names = list(list_datasets()["name"])
+    if spec.lower() in names:
         return load_dataset(spec)
-    raise DataError(
-        f"{spec!r} is neither a file nor a bundled data set; bundled data sets: {', '.join(list_datasets())}"
-    )
+    raise DataError(f"{spec!r} is neither a file nor a bundled data set; bundled data sets: {', '.join(names)}")
 
 
 def _read_file(path: Path) -> pd.DataFrame:
+    """The file's rows.  A message about a file that cannot be read never quotes its content (the file may
+    not be a data file at all): it says what kind of problem, and where, only."""
     if path.suffix.lower() in _PARQUET_SUFFIXES:
         try:
             import pyarrow  # noqa: F401  (pandas' Parquet engine; optional extra)
@@ -96,20 +98,24 @@ def _read_file(path: Path) -> pd.DataFrame:
             ) from None
         try:
             return pd.read_parquet(path, engine="pyarrow")
-        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-            raise DataError(f"cannot read {str(path)!r} as Parquet: {_one_line(exc)}") from None
+        except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
+            raise DataError(f"cannot read {str(path)!r} as Parquet: it is not a valid Parquet file") from None
     try:
-        data = pd.read_csv(path)
+        data = pd.read_csv(path, compression=None)  # no decompression: a small file stays small
     except pd.errors.EmptyDataError:
         raise DataError(f"{str(path)!r} is empty: expected a CSV file with a header row") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read {str(path)!r} as CSV: {_one_line(exc)}") from None
+    except pd.errors.ParserError as exc:
+        where = re.search(r"line (\d+)", str(exc))
+        raise DataError(f"cannot read {str(path)!r} as CSV: the rows do not have the header's number of "
+                        f"fields{' (line ' + where.group(1) + ')' if where else ''}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"cannot read {str(path)!r} as CSV: it is not UTF-8 text") from None
     except OSError as exc:
-        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or _one_line(exc)}") from None
+        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or type(exc).__name__}") from None
     if data.shape[1] < 2:
         raise DataError(
-            f"{str(path)!r} has {data.shape[1]} column ({', '.join(map(str, data.columns))}); a model needs a "
-            "response and predictors: is it comma-separated with a header row?"
+            f"{str(path)!r} has {data.shape[1]} column; a model needs a response and predictors: is it a "
+            "comma-separated file with a header row?"
         )
     return data
 
@@ -197,11 +203,9 @@ def _report_warnings(caught: list[warnings.WarningMessage], err: TextIO) -> None
 
 
 def _cmd_datasets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    rows = []
-    for name in list_datasets():
-        d = pd.read_csv(dataset_path(name))
-        rows.append((name, str(d.shape[0]), str(d.shape[1]), ", ".join(map(str, d.columns))))
-    header = ("name", "rows", "columns", "variables")
+    table = list_datasets()
+    rows = [(str(r.name), str(r.rows), str(r.columns), str(r.title)) for r in table.itertuples(index=False)]
+    header = ("name", "rows", "columns", "title")
     widths = [max(len(h), *(len(r[j]) for r in rows)) if rows else len(h) for j, h in enumerate(header)]
     align = (str.ljust, str.rjust, str.rjust, str.ljust)
     for r in [header, *rows]:
@@ -271,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.set_defaults(run=_cmd_fit)
 
     ds = sub.add_parser("datasets", help="list the bundled data sets",
-                        description="List the bundled data sets: name, rows, columns.")
+                        description="List the bundled data sets: name, rows, columns, title "
+                                    "(glmstat.describe_dataset(name) documents one).")
     ds.set_defaults(run=_cmd_datasets)
     return parser
 
@@ -298,8 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: say so in one line unless asked for the traceback
         if args.traceback:
             raise
-        err.write(f"{_PROG}: internal error: {type(exc).__name__}: {_one_line(exc)} "
-                  f"(rerun with --traceback and please report it)\n")
+        err.write(f"{_PROG}: internal error: {type(exc).__name__} (rerun with --traceback and please report "
+                  "it)\n")  # its message could hold data: not printed unless asked for
         return EXIT_ERROR
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "DataError",
     "FamilyError",
     "FitError",
+    "MissingDependencyError",
     "GLMStatWarning",
     "SeparationWarning",
     "ConvergenceWarning",
@@ -41,6 +42,11 @@ class FamilyError(GLMStatError):
 
 class FitError(GLMStatError):
     """The fit cannot proceed (no valid starting values, step-halving exhausted, invalid control)."""
+
+
+class MissingDependencyError(GLMStatError, ImportError):
+    """An optional dependency is not installed; the message names the extra that provides it (matplotlib for
+    plots: ``pip install glmstat[plot]``).  Also an ``ImportError``, so ``except ImportError`` catches it."""
 
 
 class GLMStatWarning(UserWarning):

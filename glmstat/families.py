@@ -124,6 +124,11 @@ class Family:
         """Per-row log-likelihood contributions (zero-weight rows contribute 0)."""
         raise NotImplementedError
 
+    def simulate(self, mu: Array, weights: Array, dispersion: float, rng: np.random.Generator) -> Array:
+        """A random response with mean mu and variance dispersion V(mu) / weights (weights > 0; binomial:
+        the weights are the trials and the result a proportion), as R's ``family$simulate``."""
+        raise FamilyError(f"the {self.name} family has no distribution to simulate responses from")
+
     # -- derived ---------------------------------------------------------------------------------
     def deviance_residuals(self, y: Array, mu: Array, weights: Array) -> Array:
         """sign(y - mu) * sqrt(w d(y, mu))."""
@@ -156,6 +161,9 @@ class Gaussian(Family):
     def ml_scale(self, deviance: float, nobs: int, sum_weights: float) -> float:
         return deviance / nobs
 
+    def simulate(self, mu, weights, dispersion, rng):
+        return rng.normal(mu, np.sqrt(dispersion / weights))
+
     def loglik_terms(self, y, mu, weights, trials, scale):
         # R: -2 logLik = n (log(2 pi dev / n) + 1) - sum(log w)
         with np.errstate(divide="ignore"):
@@ -185,6 +193,10 @@ class Binomial(Family):
     def start_mu(self, y, weights):
         return (weights * y + 0.5) / (weights + 1.0)
 
+    def simulate(self, mu, weights, dispersion, rng):
+        m = np.round(weights)  # R's binomial()$simulate also rounds non-integer trials
+        return rng.binomial(m.astype(np.int64), mu) / m
+
     def loglik_terms(self, y, mu, weights, trials, scale):
         # R: m = trials if any trial > 1 else the prior weights; (w / m) * dbinom(round(m y), round(m), mu)
         m = trials if np.any(trials > 1) else weights
@@ -201,6 +213,7 @@ class QuasiBinomial(Binomial):
     name: ClassVar[str] = "quasibinomial"
     fixed_dispersion: ClassVar[bool] = False
     has_likelihood: ClassVar[bool] = False
+    simulate = Family.simulate
 
 
 @dataclass(frozen=True)
@@ -223,6 +236,9 @@ class Poisson(Family):
     def start_mu(self, y, weights):
         return y + 0.1
 
+    def simulate(self, mu, weights, dispersion, rng):
+        return rng.poisson(mu).astype(float)
+
     def loglik_terms(self, y, mu, weights, trials, scale):
         return weights * log_dpois(y, mu)  # Loader's form, as R's dpois: accurate for huge counts
 
@@ -234,6 +250,7 @@ class QuasiPoisson(Poisson):
     name: ClassVar[str] = "quasipoisson"
     fixed_dispersion: ClassVar[bool] = False
     has_likelihood: ClassVar[bool] = False
+    simulate = Family.simulate
 
 
 @dataclass(frozen=True)
@@ -255,6 +272,10 @@ class Gamma(Family):
 
     def ml_scale(self, deviance, nobs, sum_weights):
         return deviance / sum_weights
+
+    def simulate(self, mu, weights, dispersion, rng):
+        shape = weights / dispersion  # the moment estimate of the shape (R's uses MASS::gamma.shape)
+        return rng.gamma(shape, mu / shape)
 
     def loglik_terms(self, y, mu, weights, trials, scale):
         # R: w * dgamma(y, shape = 1 / disp, scale = mu * disp, log = TRUE) with disp = dev / sum(w)
@@ -283,6 +304,9 @@ class InverseGaussian(Family):
 
     def valid_mu(self, mu):
         return True  # as R: inverse.gaussian()$validmu is TRUE
+
+    def simulate(self, mu, weights, dispersion, rng):
+        return rng.wald(mu, weights / dispersion)  # Wald(mean mu, shape lambda): variance mu^3 / lambda
 
     def ml_scale(self, deviance, nobs, sum_weights):
         return deviance / sum_weights
@@ -350,6 +374,10 @@ class NegativeBinomial(Family):
 
     def valid_mu(self, mu):
         return True  # as MASS: negative.binomial()$validmu is TRUE
+
+    def simulate(self, mu, weights, dispersion, rng):
+        th = self._theta()
+        return rng.negative_binomial(th, th / (th + mu)).astype(float)
 
     def loglik_terms(self, y, mu, weights, trials, scale):
         th = self._theta()

@@ -40,8 +40,6 @@ class Link:
         d mu / d eta evaluated at eta.
     valid_eta : callable
         True when every eta lies in the link's domain.
-    power : float or None
-        p of a ``Power(p)`` link that has no name of its own (how it is rebuilt when unpickled).
     """
 
     name: str
@@ -49,7 +47,15 @@ class Link:
     inverse: Callable[[Array], Array] = field(repr=False, compare=False)
     mu_eta: Callable[[Array], Array] = field(repr=False, compare=False)
     valid_eta: Callable[[Array], bool] = field(repr=False, compare=False, default=lambda eta: True)
-    power: float | None = field(repr=False, compare=False, default=None)
+    power: float | None = field(default=None, repr=False, compare=False)  # the p of Power(p)
+
+    def __reduce__(self):
+        # pickled by what makes it (its functions are closures): a fitted model must pickle and load
+        if self.power is not None:
+            return (Power, (self.power,))
+        if _LINKS.get(self.name) is self:
+            return (get_link, (self.name,))
+        return super().__reduce__()
 
     def __post_init__(self) -> None:
         # Outside the valid domain (eta <= 0 for inverse links, negative powers...) the functions return
@@ -61,15 +67,6 @@ class Link:
 
     def __str__(self) -> str:
         return self.name
-
-    def __reduce__(self):
-        # The functions are closures, which pickle cannot store: a link pickles (and hashes, for joblib and
-        # scikit-learn) as the recipe that rebuilds it, its power or its name.
-        if self.power is not None:
-            return (Power, (self.power,))
-        if _LINKS.get(self.name) is self:
-            return (get_link, (self.name,))
-        raise TypeError(f"link {self.name!r} is not one of glmstat's links or powers; it cannot be pickled")
 
 
 def _quiet(fn: Callable[[Array], Array]) -> Callable[[Array], Array]:
@@ -192,14 +189,14 @@ def Power(p: float) -> Link:
         # R's power() turns any negative power into the log link; statmod's tweedie() uses the plain power
         # link (no clamps), which is what a negative power means.
         return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0), _positive,
-                    p)
+                    power=p)
     return Link(
         f"mu^{p:g}",
         lambda mu: mu**p,
         lambda eta: np.maximum(eta**inv, _EPS),
         lambda eta: np.maximum(inv * eta ** (inv - 1.0), _EPS),
         _positive,
-        p,
+        power=p,
     )
 
 

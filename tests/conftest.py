@@ -89,20 +89,20 @@ def students() -> pd.DataFrame:
     return load_data("students")
 
 
-class formulaic_only:
-    """Context manager: build every design with formulaic (no structured design), to compare the two."""
+class dense_only:
+    """Context manager: build every design dense (no structured design), to compare the two encodings."""
 
     def __enter__(self):
         import glmstat.formula.frame as frontend
 
-        self._saved = frontend.structured_part
-        frontend.structured_part = lambda *a, **k: None
+        self._saved = frontend.STRUCTURED
+        frontend.STRUCTURED = False
         return self
 
     def __exit__(self, *exc):
         import glmstat.formula.frame as frontend
 
-        frontend.structured_part = self._saved
+        frontend.STRUCTURED = self._saved
         return False
 
 

@@ -1,4 +1,4 @@
-"""The fast front end builds exactly the model frame that the general (formulaic) front end builds."""
+"""The structured design (factor codes) encodes exactly the model frame that the dense design encodes."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import glmstat as gs
 from glmstat.formula.frame import build_model_frame
 from glmstat.design.structured import StructuredDesign, design_of
 
-from conftest import all_case_ids, family_of, formulaic_only, load_data, load_ref, structured_frame
+from conftest import all_case_ids, family_of, dense_only, load_data, load_ref, structured_frame
 
 
 def _general(formula, data, family, **kw):
-    with formulaic_only():
+    with dense_only():
         return build_model_frame(formula, data, family, **kw)
 
 
@@ -34,8 +34,8 @@ def _assert_same_frame(fast, slow):
     assert dict(fast.dropped_by) == dict(slow.dropped_by)
     assert fast.response_name == slow.response_name
     assert dict(fast.spec.levels) == dict(slow.spec.levels)
-    assert fast.spec.rhs_columns == slow.spec.rhs_columns
-    assert fast.spec.offset_columns == slow.spec.offset_columns
+    assert fast.spec.columns == slow.spec.columns
+    assert fast.spec.offset_column_arg == slow.spec.offset_column_arg
 
 
 @pytest.mark.parametrize("case_id", all_case_ids())
@@ -96,9 +96,17 @@ def test_synthetic_same_frame(formula, weights):
     _assert_same_frame(fast, _general(formula, d, fam, weights=weights))
 
 
-@pytest.mark.parametrize("formula", ["y ~ x * s", "y ~ log(expo) + x", "y ~ C(k)", "y ~ x:cat"])
-def test_other_formulas_fall_back(formula):
+@pytest.mark.parametrize("formula", ["y ~ x * s", "y ~ C(cat, sum)", "y ~ x:cat", "y ~ cat:s"])
+def test_interactions_and_other_contrasts_are_dense(formula):
     assert structured_frame(formula, _data(), gs.Binomial()) is None
+
+
+@pytest.mark.parametrize("formula", ["y ~ log(expo) + x", "y ~ C(k)", "y ~ poly(x, 2) + factor(k)", "y ~ I(x > 1)"])
+def test_single_variable_terms_are_structured(formula):
+    d = _data()
+    fast = structured_frame(formula, d, gs.Binomial())
+    assert fast is not None
+    _assert_same_frame(fast, _general(formula, d, gs.Binomial()))
 
 
 def test_fit_through_fast_path_matches_general_path():
@@ -107,7 +115,7 @@ def test_fit_through_fast_path_matches_general_path():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)
         fast = gs.glm("y ~ x + s + cat + flag", d, family=fam)
-        with formulaic_only():
+        with dense_only():
             slow = gs.glm("y ~ x + s + cat + flag", d, family=fam)
     np.testing.assert_allclose(fast.coef, slow.coef, rtol=1e-12)
     np.testing.assert_allclose(fast.std_errors, slow.std_errors, rtol=1e-10)

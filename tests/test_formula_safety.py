@@ -73,16 +73,24 @@ def test_backtick_names_are_checked_too(name):
         gs.glm(f"y ~ `{name}`", D)
 
 
-@pytest.mark.parametrize("formula", ["y ~ x | I(__import__('os').getcwd())", "y ~ x | g"])
+@pytest.mark.parametrize("formula", ["y ~ x | g", "y ~ x + z | g"])
 def test_multi_part_formulas_are_refused_before_evaluation(formula):
     with pytest.raises(gs.FormulaError, match="has '\\|' or '~' at the top level"):
         gs.glm(formula, D)
 
 
-@pytest.mark.parametrize("expr", ["9**9**9**9", "10 ** 10 ** 10", "'a' * 10**10", "[1] * 10**9", "1 << 10**9",
-                                  "-(10 ** 5000)", "(2 ** 64) ** 2 ** 20"])
-def test_literal_arithmetic_bombs_are_refused(expr):
-    with pytest.raises(gs.FormulaError, match="computes a literal of astronomical size"):
+@pytest.mark.parametrize("expr, error, message", [
+    ("9**9**9**9", gs.DataError, "infinite values"),  # float arithmetic: inf, never a huge integer
+    ("10 ** 10 ** 10", gs.DataError, "infinite values"),
+    ("-(10 ** 5000)", gs.DataError, "infinite values"),
+    ("(2 ** 64) ** 2 ** 20", gs.DataError, "infinite values"),
+    ("'a' * 10**10", gs.FormulaError, "is a string, not a number"),  # no string arithmetic at all
+    ("'%s' % 'x' * 10**9", gs.FormulaError, "not a number"),
+    ("[1] * 10**9", gs.FormulaError, "unexpected character '\\['"),
+    ("1 << 10**9", gs.FormulaError, "a term is expected"),
+])
+def test_literal_arithmetic_bombs_are_refused(expr, error, message):
+    with pytest.raises(error, match=message):
         gs.glm(f"y ~ x + I(x * ({expr}))", D)
 
 

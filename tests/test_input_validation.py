@@ -50,15 +50,15 @@ def test_unknown_column_is_named_with_suggestions(d, formula, name, hint):
 
 
 @pytest.mark.parametrize("formula,match", [
-    ("y ~ x +", "cannot parse the right-hand side 'x \\+'"),
-    ("y ~ (x", "cannot parse the right-hand side"),
-    ("y ~ x ++* g", "cannot parse the right-hand side"),
-    ("y ~ I(x", "cannot parse|unbalanced"),
+    ("y ~ x +", "the formula ends where a term is expected"),
+    ("y ~ (x", "cannot read the formula"),
+    ("y ~ x ++* g", "cannot read the formula"),
+    ("y ~ I(x", "cannot read the formula"),
     ("y x", "must have one '~'"),
     ("~ x", "must have one '~' with a response on the left"),
     ("y ~ x ~ g", "must have one '~'"),
     ("y ~ ", "must have one '~'"),
-    ("log(y ~ x", "cannot parse|must have one"),
+    ("log(y ~ x", "cannot read the formula"),
     ("y ~ x | g", "has '\\|' or '~' at the top level"),
     ("y ~ x - offset(expo)", "'- offset\\(...\\)' is not supported"),
 ])
@@ -76,9 +76,11 @@ def test_formula_leaving_no_coefficient_is_an_empty_model_as_in_r(d):
     assert fit.rank == 0 and fit.deviance == pytest.approx(float(np.sum(np.asarray(d["y"], float) ** 2)))
 
 
-def test_formula_term_that_fails_to_evaluate_is_chained(d):
-    e = refuse(gs.FormulaError, "cannot build the design for 'I\\(x if x else 0\\)'", "y ~ I(x if x else 0)", d)
-    assert e.__cause__ is not None
+def test_formula_term_that_fails_to_evaluate_names_the_term(d):
+    refuse(gs.FormulaError, "cannot read the formula 'y ~ I\\(x if x else 0\\)'", "y ~ I(x if x else 0)", d)
+    refuse(gs.FormulaError, "in the term 'I\\(g \\+ 1\\)': g \\+ 1: the left side of '\\+' is a factor .* arithmetic is not "
+           "meaningful",
+           "y ~ I(g + 1)", d)
 
 
 # -- the data object ---------------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ def test_dict_with_unequal_lengths():
 def test_duplicate_column_names(d):
     dd = d[["y", "x", "pos"]].copy()
     dd.columns = ["y", "x", "x"]
-    refuse(gs.DataError, "data has duplicate column names: x; rename them", "y ~ x", dd)
+    refuse(gs.DataError, "data has duplicate column names: 'x'; rename them", "y ~ x", dd)
 
 
 def test_empty_data(d):
@@ -198,7 +200,7 @@ def test_binomial_factor_response_with_three_levels(d):
 @pytest.mark.parametrize("formula,column,match", [
     ("y ~ x", "x", "the design column 'x' has infinite values"),
     ("pos ~ x", "pos", "the response 'pos' has infinite values"),
-    ("y ~ I(1/(x - x))", None, "the design column 'I\\(1 / \\(x - x\\)\\)' has infinite values"),
+    ("y ~ I(1/(x - x))", None, "the design column 'I\\(1/\\(x - x\\)\\)' has infinite values"),
     ("count ~ x + offset(log(expo))", "expo", "the offset has infinite values"),
 ])
 def test_infinite_values(d, formula, column, match):
@@ -232,7 +234,8 @@ def test_column_too_tiny_for_double_precision(d):
     (-np.ones(30), "weights must be finite and non-negative; row 0 has -1"),
     (np.ones(29), "weights has 29 values but the data has 30 rows"),
     (np.ones(31), "weights has 31 values but the data has 30 rows"),
-    ("ww", "weights='ww' names no column of the data; columns are y, x, count"),
+    ("ww", "weights='ww' names no column of the data$"),
+    ("xx", "weights='xx' names no column of the data; did you mean 'x'\\?"),
     ("g", "weights column 'g' must be numeric, but it holds '[abc]'"),
     (np.ones((30, 2)), "weights must be one value per row, but it has shape \\(30, 2\\)"),
     (np.zeros(30), "every row used has zero weights"),

@@ -15,7 +15,7 @@ from glmstat.design.sources import InMemorySource
 from glmstat.engine.irls import Control, irls
 from glmstat.formula.frame import build_model_frame
 
-from conftest import formulaic_only
+from conftest import dense_only
 from glmstat.design.structured import StructuredDesign, design_of
 
 FUSED = [
@@ -69,7 +69,7 @@ def _big_data(n=20000, seed=2):
 
 
 def _general(formula, data, family):
-    with formulaic_only(), warnings.catch_warnings():
+    with dense_only(), warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)
         return gs.glm(formula, data, family=family)
 

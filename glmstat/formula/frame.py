@@ -1,59 +1,54 @@
 """The front end: formula + data -> model frame (design, response, weights, offset, rows used).
 
 This is the only layer that knows about formulas and DataFrames.  It
-  1. parses the R formula and checks every expression in it (:mod:`glmstat.formula`);
-  2. evaluates the response (``cbind``, two-level factors, booleans for binomial), offsets and weights;
+  1. parses the formula with glmstat's own R grammar (:mod:`glmstat.formula.parser`) and expands its terms
+     (:mod:`glmstat.formula.terms`) -- no text of the formula, and no column name, is ever run as code;
+  2. evaluates the response (``cbind``, two-level factors, booleans for binomial), offsets, weights and every
+     variable of the right-hand side on all rows, by walking the syntax tree
+     (:mod:`glmstat.formula.evaluate`), as R's ``model.frame`` does;
   3. drops rows with a missing value in any variable the model uses, as R's ``na.omit`` does, and records
      how many rows were dropped and because of which columns;
-  4. builds the design: for simple formulas (plain columns and factors) a structured design that keeps
-     factors as integer codes (:mod:`glmstat.fastframe`), otherwise formulaic's dense design (treatment
-     coding, first level as reference, R's column order).
-The caller's data is never modified; the design spec is kept so that new data can be encoded the same way.
+  4. codes factors by R's rules and builds the design (:mod:`glmstat.formula.encode`): structured (factor
+     codes, never dummy columns) when every term is one variable, dense otherwise.
+The caller's data is never modified; the model spec (:mod:`glmstat.formula.spec`) encodes new data the same way.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from formulaic import model_matrix
-from formulaic.errors import FormulaicError
 
+from ..design.structured import LazyDense, StructuredDesign
 from ..errors import DataError, FormulaError
 from ..families import Family
-from .syntax import (
-    ParsedFormula, check_expression, clean_message, namespace, parse_formula, r_term_order, rhs_factors, safe_eval,
-)
-from .materialize import DesignPart, simple_terms, structured_part
-from ..design.structured import LazyDense
-from .rcoding import RCodingMaterializer
-from .validation import check_column_types
+from .contrasts import term_codings
+from .deparse import deparse
+from .encode import build_design, factor_levels, plan_design
+from .evaluate import DataColumns, Evaluator, check_context
+from .limits import DEFAULT_LIMITS, FormulaLimits
+from .nodes import Call, Name, Node
+from .parser import parse
+from .spec import ModelSpec, model_variable
+from .terms import Terms, expand_terms, lhs_names
+from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, take_rows
 
-__all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data"]
+__all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data", "column_names"]
 
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """Everything needed to encode new data like the training data (for ``predict``)."""
-
-    formula: ParsedFormula
-    rhs_spec: Any = field(repr=False)  # formulaic ModelSpec
-    namespace: Mapping[str, Any] = field(repr=False)
-    rhs_columns: tuple[str, ...]
-    offset_columns: tuple[str, ...]
-    offset_column_arg: str | None
-    levels: Mapping[str, tuple]  # categorical levels of the training data, per column
+#: Set to False (tests do) to build every design dense, to compare the two encodings.
+STRUCTURED = True
 
 
 @dataclass(frozen=True)
 class ModelFrame:
     """The model's arrays for the rows used, plus the record of what was dropped.
 
-    ``X`` reads as the dense design; the fast front end stores a structured one (factor codes, not dummy
-    columns), densified only when ``X`` is read -- fitting uses ``structured.design_of(frame)``.
+    ``X`` reads as the dense design; the front end stores a structured one (factor codes, not dummy
+    columns) when it can, densified only when ``X`` is read -- fitting uses ``structured.design_of(frame)``.
     """
 
     X: np.ndarray = LazyDense()
@@ -86,27 +81,44 @@ def as_frame(data: Any) -> pd.DataFrame:
     elif isinstance(data, Mapping):
         try:
             df = pd.DataFrame({k: np.asarray(v) if not isinstance(v, pd.Series) else v for k, v in data.items()})
-        except ValueError as e:
+        except (ValueError, TypeError) as e:
             raise DataError(f"data columns must all have the same length: {e}") from e
     else:
         raise DataError(f"data must be a pandas DataFrame or a dict of columns, got {type(data).__name__}")
-    if not df.columns.is_unique:
-        dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
-        raise DataError(f"data has duplicate column names: {', '.join(dup)}; rename them so each is unique")
     if len(df) == 0:
         raise DataError("data has no rows")
     return df
 
 
-def _is_numeric(values: Any) -> bool:
-    dtype = getattr(values, "dtype", None)
-    return dtype is not None and (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
+_last_columns: list = [(None, (), {})]  # [(the Index last seen, its names as strings, positions)]
 
 
-def _levels(values: pd.Series) -> list:
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return [c for c in values.cat.categories if (values == c).any()]
-    return sorted(pd.unique(values.dropna()), key=lambda v: (str(type(v)), v))
+def column_names(df: pd.DataFrame) -> tuple[tuple[str, ...], dict[str, int]]:
+    """The column labels as strings and their positions; a loop of fits on one DataFrame reads its
+    (immutable) Index once.  Labels that coincide as strings are refused."""
+    index = df.columns
+    seen, names, positions = _last_columns[0]
+    if seen is not index:
+        names = tuple(c if isinstance(c, str) else str(c) for c in index)
+        positions = {c: i for i, c in enumerate(names)}
+        if len(positions) != len(names):
+            dup = sorted({c for c in names if names.count(c) > 1})
+            raise DataError(f"data has duplicate column names: {', '.join(map(repr, dup[:10]))}; rename them so "
+                            "each is unique")
+        _last_columns[0] = (index, names, positions)
+    return names, positions
+
+
+@lru_cache(maxsize=256)
+def _cached_terms(formula: str, columns: tuple[str, ...], limits: FormulaLimits) -> Terms:
+    return expand_terms(parse(formula, limits), columns, limits)
+
+
+def model_terms(formula: Any, columns: tuple[str, ...], limits: FormulaLimits) -> Terms:
+    """The terms of ``formula`` on data with ``columns`` (cached: a loop of small fits parses it once)."""
+    if not isinstance(formula, str):
+        raise FormulaError(f"formula must be a string such as 'y ~ x1 + x2', got {type(formula).__name__}")
+    return _cached_terms(formula, columns, limits)
 
 
 def _to_float(values: Any, what: str) -> np.ndarray:
@@ -114,9 +126,7 @@ def _to_float(values: Any, what: str) -> np.ndarray:
         return values.to_numpy(dtype=float, na_value=np.nan)
     if isinstance(values, pd.Series):
         if not pd.api.types.is_numeric_dtype(values.dtype):
-            bad = values.dropna()
-            example = bad.iloc[0] if len(bad) else None
-            raise DataError(f"{what} must be numeric, but it holds {example!r} (dtype {values.dtype})")
+            raise DataError(f"{what} must be numeric, but it has dtype {values.dtype}")
         return values.to_numpy(dtype=float, na_value=np.nan)
     arr = np.asarray(values)
     if arr.dtype == bool:
@@ -127,24 +137,6 @@ def _to_float(values: Any, what: str) -> np.ndarray:
         except (TypeError, ValueError) as e:
             raise DataError(f"{what} must be numeric, got values of type {arr.dtype}") from e
     return arr.astype(float)
-
-
-def _binomial_response(values: Any, name: str) -> np.ndarray:
-    """0/1, proportions, booleans (True = success) or a two-level factor (first level = failure)."""
-    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":  # a plain column: no Series needed
-        return _to_float(values, f"the response {name!r}")
-    s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
-    if pd.api.types.is_bool_dtype(s.dtype) or _is_numeric(s):
-        return _to_float(s, f"the response {name!r}")
-    levels = _levels(s)
-    if len(levels) > 2:
-        raise DataError(
-            f"the binomial response {name!r} has {len(levels)} levels ({', '.join(map(str, levels[:5]))}); "
-            "it needs two (the first is failure), 0/1 values, or cbind(successes, failures)"
-        )
-    y = (s != levels[0]).to_numpy(dtype=float)
-    y[s.isna().to_numpy()] = np.nan
-    return y
 
 
 def _vector(values: Any, n: int, what: str) -> np.ndarray:
@@ -159,15 +151,19 @@ def _vector(values: Any, n: int, what: str) -> np.ndarray:
     return v
 
 
-def _arg_vector(arg: Any, df: pd.DataFrame, what: str) -> tuple[np.ndarray | None, str | None]:
+def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tuple[np.ndarray | None, str | None]:
     """A weights/offset argument: a column name or one value per row."""
     if arg is None:
         return None, None
     if isinstance(arg, str):
-        if arg not in df.columns:
-            raise DataError(f"{what}={arg!r} names no column of the data; columns are {', '.join(map(str, df.columns))}")
-        check_column_types(df, [arg])
-        return _vector(df[arg], len(df), f"{what} column {arg!r}"), arg
+        if arg not in cols:
+            close = difflib.get_close_matches(arg, list(cols.names), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise DataError(f"{what}={arg!r} names no column of the data{hint}")
+        v = cols.value(arg)
+        if not isinstance(v, NumVec):
+            _numeric_response(v, arg, f"{what} column")
+        return v.values, arg
     values = arg
     if isinstance(arg, pd.Series) and not arg.index.equals(df.index):
         # a Series is aligned by its labels, as pandas does; labels that do not match would pair values with
@@ -181,147 +177,52 @@ def _arg_vector(arg: Any, df: pd.DataFrame, what: str) -> tuple[np.ndarray | Non
     return _vector(values, len(df), what), None
 
 
-def _formulaic_frame(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The columns formulaic encodes, positionally indexed: booleans as two-level factors (as R codes
-    logicals), strings as factors with sorted levels, and categoricals without unused levels (R's
-    ``drop.unused.levels``)."""
-    out = {}
-    for c in columns:
-        s = df[c]
-        if pd.api.types.is_bool_dtype(s.dtype):
-            s = pd.Categorical(s, categories=[False, True])
-        elif isinstance(s.dtype, pd.CategoricalDtype):
-            s = s.cat.remove_unused_categories()
-        elif isinstance(s.dtype, pd.StringDtype):  # formulaic passes some string dtypes through as numbers
-            s = pd.Categorical(s, categories=sorted(s.dropna().unique()))
-        out[c] = np.asarray(s) if not isinstance(s, (pd.Series, pd.Categorical)) else s
-    frame = pd.DataFrame(out)
-    frame.index = pd.RangeIndex(len(df))
-    return frame
+def _numeric_response(v: Value, label: str, what: str = "the response") -> np.ndarray:
+    if isinstance(v, NumVec):
+        return v.values
+    if isinstance(v, FactorVec):
+        ok = v.codes[v.codes >= 0]
+        example = label_text(v.levels[ok[0]]) if ok.size else None
+        raise DataError(f"{what} {label!r} must be numeric, but it holds {example!r} (a factor or strings)")
+    if isinstance(v, NumMat):
+        raise DataError(f"the response {label!r} has {v.values.shape[1]} columns; it must be one value per row "
+                        "(or cbind(successes, failures) for a binomial model)")
+    raise DataError(f"the response {label!r} is a constant")
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What a formula needs that does not depend on the data values: parsed, checked, and (for simple
-    right-hand sides) the terms of a structured design.  Cached per (formula, columns) without context."""
-
-    pf: ParsedFormula
-    ns: Mapping[str, Any] = field(repr=False)
-    lhs_cols: frozenset
-    off_cols: frozenset
-    rhs_cols: frozenset
-    rhs: str  # for formulaic, with R's variable order in interactions
-    simple: tuple[bool, tuple[str, ...]] | None  # (intercept, main-effect columns) of a simple formula
-    positions: Mapping[str, int] = field(repr=False)  # column name -> position in the data
-
-
-def _make_plan(formula: str, column_tuple: tuple[str, ...], ns: Mapping[str, Any]) -> _Plan:
-    """Parse ``formula`` and check every expression in it before anything is evaluated."""
-    pf = parse_formula(formula, list(column_tuple))
-    columns = set(column_tuple)
-    lhs_cols: set[str] = set()
-    for e in pf.response:
-        lhs_cols |= check_expression(e, columns, ns)
-    off_cols: set[str] = set()
-    for e in pf.offsets:
-        off_cols |= check_expression(e, columns, ns)
-    rhs_cols: set[str] = set()
-    for e, lookup in rhs_factors(pf.rhs):
-        if lookup:
-            if e in columns:
-                rhs_cols.add(e)
-            elif e not in ns:
-                check_expression(e if e.isidentifier() else f"`{e}`", columns, ns)
-        else:
-            rhs_cols |= check_expression(e, columns, ns)
-    rhs = r_term_order(pf.rhs)
-    return _Plan(pf, ns, frozenset(lhs_cols), frozenset(off_cols), frozenset(rhs_cols), rhs,
-                 simple_terms(rhs, frozenset(columns)), {c: i for i, c in enumerate(column_tuple)})
+def _binomial_response(v: Value, label: str) -> np.ndarray:
+    """0/1, proportions, booleans (True = success) or a two-level factor (first level = failure)."""
+    if isinstance(v, FactorVec):
+        f, levels = factor_levels(v)
+        if len(levels) > 2:
+            raise DataError(
+                f"the binomial response {label!r} has {len(levels)} levels "
+                f"({', '.join(label_text(x) for x in levels[:5])}); it needs two (the first is failure), 0/1 values, "
+                "or cbind(successes, failures)"
+            )
+        y = (f.codes > 0).astype(float)
+        y[f.codes < 0] = np.nan
+        return y
+    return _numeric_response(v, label)
 
 
-@lru_cache(maxsize=1)
-def _default_namespace() -> Mapping[str, Any]:
-    return namespace(None)
-
-
-@lru_cache(maxsize=256)
-def _cached_plan(formula: str, column_tuple: tuple[str, ...]) -> _Plan:
-    return _make_plan(formula, column_tuple, _default_namespace())
-
-
-_last_columns: list = [(None, ())]  # [(the Index last seen, its names as strings)], swapped as one tuple
-
-
-def _column_names(df: pd.DataFrame) -> tuple[str, ...]:
-    """The column names as strings; a loop of fits on one DataFrame reads its (immutable) Index once."""
-    index = df.columns
-    seen, names = _last_columns[0]
-    if seen is not index:
-        names = tuple(str(c) for c in index)
-        _last_columns[0] = (index, names)
-    return names
-
-
-def _plan(formula: Any, df: pd.DataFrame, context: Mapping[str, Any] | None) -> _Plan:
-    column_tuple = _column_names(df)
-    if context is None and isinstance(formula, str):
-        return _cached_plan(formula, column_tuple)  # a loop of small fits parses the formula once
-    return _make_plan(formula, column_tuple, namespace(context))
-
-
-def _column_values(df: pd.DataFrame, plan: _Plan, expr: str) -> Any:
-    """``expr`` evaluated on the data; a plain numeric column comes back as its own array (no Series, no
-    eval), which is what keeps a loop of small fits cheap."""
-    pos = plan.positions.get(expr)
-    if pos is not None:
-        a = _raw_column(df, pos)
-        if isinstance(a, np.ndarray) and a.dtype.kind in "fiub":
-            return a
-    return safe_eval(expr, df, plan.ns)
-
-
-def _raw_column(df: pd.DataFrame, pos: int) -> Any:
-    """The stored values of the column at ``pos`` (ndarray or extension array), without a Series."""
+def _evaluate(ev: Evaluator, node: Node, what: str) -> Value:
+    """``node``'s value; a problem inside it is reported with the term it belongs to."""
     try:
-        return df._get_column_array(pos)
-    except AttributeError:  # pandas without this accessor
-        return df.iloc[:, pos].array
+        return ev.eval(node)
+    except FormulaError as e:
+        label = deparse(node)
+        if str(e).startswith(label):
+            raise
+        raise FormulaError(f"in {what} {label!r}: {e}") from e.__cause__
 
 
-def _isna(df: pd.DataFrame, pos: int) -> np.ndarray:
-    a = _raw_column(df, pos)
-    if isinstance(a, np.ndarray) and a.dtype.kind in "iub":
-        return np.zeros(a.shape[0], dtype=bool)
-    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
-        return np.isnan(a)
-    return np.asarray(pd.isna(a), dtype=bool)
-
-
-def _formulaic_part(df: pd.DataFrame, plan: _Plan, keep: np.ndarray) -> DesignPart:
-    """The design of the rows ``keep`` built by formulaic; rows where a term is NaN are left out."""
-    frame = _formulaic_frame(df.iloc[keep], sorted(plan.rhs_cols))
-    try:
-        with np.errstate(all="ignore"):  # log(-1) etc. give NaN rows, dropped as R's na.omit does
-            mm = model_matrix(plan.rhs, frame, context=plan.ns, na_action="drop", materializer=RCodingMaterializer)
-    except FormulaicError as e:
-        raise FormulaError(f"cannot build the design for {plan.pf.rhs!r}: {clean_message(e)}") from e
-    except Exception as e:  # a term's own code failed (e.g. arithmetic on dates): still the formula's problem
-        raise FormulaError(
-            f"cannot build the design for {plan.pf.rhs!r}: {type(e).__name__}: {clean_message(e)}; check the "
-            f"types of the columns it uses ({', '.join(sorted(plan.rhs_cols)) or 'none'})"
-        ) from e
-    X = np.ascontiguousarray(mm.to_numpy(dtype=float))
-    names = tuple(str(c) for c in mm.columns)
-    labels, term_cols, col = [], [], 0
-    for t in mm.model_spec.structure:
-        k = len(t.columns)
-        labels.append("(Intercept)" if str(t.term) == "1" else str(t.term))
-        term_cols.append(tuple(range(col, col + k)))
-        col += k
-    _check_finite(X, names, "the design column")
-    levels = {c: tuple(_levels(frame[c])) for c in frame.columns if not _is_numeric(frame[c])}
-    used = keep[np.asarray(mm.index, dtype=np.intp)]
-    return DesignPart(X, names, tuple(labels), tuple(term_cols), used, levels, mm.model_spec)
+def _variables_used(terms: Terms) -> list[Node]:
+    seen: dict[Node, None] = {}
+    for t in terms.terms:
+        for v in t:
+            seen.setdefault(v, None)
+    return list(seen)
 
 
 def build_model_frame(
@@ -333,134 +234,186 @@ def build_model_frame(
     offset: Any = None,
     na_action: str = "drop",
     context: Mapping[str, Any] | None = None,
+    limits: FormulaLimits = DEFAULT_LIMITS,
 ) -> ModelFrame:
     """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring."""
     if na_action not in ("drop", "raise"):
         raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
+    if not isinstance(limits, FormulaLimits):
+        raise FormulaError(f"limits= must be a glmstat.FormulaLimits, got {type(limits).__name__}")
+    ctx = check_context(context)
     df = as_frame(data)
+    names, positions = column_names(df)
+    terms = model_terms(formula, names, limits)  # 1. parsed and expanded; nothing evaluated yet
     n = len(df)
-    plan = _plan(formula, df, context)  # 1. every expression is checked before anything is evaluated
-    pf, ns = plan.pf, plan.ns
-    used_cols = plan.lhs_cols | plan.off_cols | plan.rhs_cols
-    check_column_types(df, used_cols, {c: _raw_column(df, plan.positions[c]).dtype for c in used_cols})
+    cols = DataColumns(df, names, positions)
+    ev = Evaluator(cols, ctx, {}, True, limits)
 
-    # 2. evaluate response, offsets, weights on all rows
+    # 2. the response, offsets and weights on all rows
     binomial = family.binomial_response
-    raw_response = [_column_values(df, plan, e) for e in pf.response]
-    if len(raw_response) == 2:
+    response = terms.response
+    response_name = deparse(response)
+    if isinstance(response, Call) and response.func == "cbind":
+        if len(response.args) != 2 or response.kwargs:
+            raise FormulaError(f"cbind() on the left needs exactly two columns (successes, failures), got "
+                               f"{response_name!r}")
         if not binomial:
-            raise FormulaError(f"cbind(successes, failures) is a binomial response; the {family.name} family needs one column")
-        succ = _vector(raw_response[0], n, f"successes {pf.response[0]!r}")
-        fail = _vector(raw_response[1], n, f"failures {pf.response[1]!r}")
-        for v, e in ((succ, pf.response[0]), (fail, pf.response[1])):
+            raise FormulaError(f"cbind(successes, failures) is a binomial response; the {family.name} family needs "
+                               "one column")
+        succ, fail = (_numeric_response(_evaluate(ev, a, "the response"), deparse(a)) for a in response.args)
+        succ, fail = (np.broadcast_to(v, (n,)).astype(float) for v in (succ, fail))
+        for v, a in ((succ, response.args[0]), (fail, response.args[1])):
             bad = np.flatnonzero(v < 0)
             if bad.size:
-                raise DataError(f"{e!r} must be non-negative counts; row {df.index[bad[0]]!r} has {v[bad[0]]:g}")
+                raise DataError(f"{deparse(a)!r} must be non-negative counts; row {df.index[bad[0]]!r} has "
+                                f"{v[bad[0]]:g}")
         trials_all = succ + fail
         with np.errstate(invalid="ignore", divide="ignore"):
             y_all = np.where(trials_all == 0, 0.0, succ / trials_all)
         y_all[np.isnan(trials_all)] = np.nan
     else:
-        y_all = (_binomial_response(raw_response[0], pf.lhs) if binomial
-                 else _vector(raw_response[0], n, f"the response {pf.lhs!r}"))
-        if y_all.shape != (n,):
-            raise DataError(f"the response {pf.lhs!r} must be one value per row")
+        rv = _evaluate(ev, response, "the response")
+        y_all = _binomial_response(rv, response_name) if binomial else _numeric_response(rv, response_name)
+        if np.ndim(y_all) == 0:
+            raise DataError(f"the response {response_name!r} must be one value per row")
         trials_all = None
     off_all = None
-    for e in pf.offsets:
-        v = _vector(_column_values(df, plan, e), n, f"offset({e})")
+    for node in terms.offsets:
+        v = _evaluate(ev, node, "the offset")
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            v = np.full(n, float(v))
+        elif isinstance(v, NumVec):
+            v = v.values
+        else:
+            raise DataError(f"offset({deparse(node)}) must be numeric, one value per row")
         off_all = v if off_all is None else off_all + v
-    w_arg, w_col = _arg_vector(weights, df, "weights")
-    o_arg, o_col = _arg_vector(offset, df, "offset")
+    w_arg, w_col = _arg_vector(weights, df, cols, "weights")
+    o_arg, o_col = _arg_vector(offset, df, cols, "offset")
     if o_arg is not None:
         off_all = o_arg if off_all is None else off_all + o_arg
+    values: dict[Node, Value] = {}
+    for node in _variables_used(terms):
+        values[node] = model_variable(_evaluate(ev, node, "the term"), deparse(node), n)
 
-    # 3. missing values, as na.omit: any variable of the model
+    # 3. missing values, as na.omit: any column the model reads, then values that are NaN for another reason
     missing: dict[str, np.ndarray] = {}
-    for c in sorted(plan.lhs_cols | plan.off_cols | plan.rhs_cols):
-        m = _isna(df, plan.positions[c])
+    for c in sorted(set(cols.used) - ({w_col, o_col} - {None})):
+        m = missing_mask(cols.value(c), n)
         if m.any():
             missing[c] = m
     explained = np.zeros(n, dtype=bool)
     for m in missing.values():
         explained |= m
-    for label, v in ((pf.lhs, y_all), (o_col or "offset", off_all), (w_col or "weights", w_arg)):
+    for label, v in ((response_name, y_all), (o_col or "offset", off_all), (w_col or "weights", w_arg)):
         if v is not None:
             m = np.isnan(v) & ~explained
             if m.any():
                 missing[label] = missing[label] | m if label in missing else m
                 explained |= m
+    nan_terms = np.zeros(n, dtype=bool)
+    for node, v in values.items():
+        if not isinstance(node, Name):  # a plain column's missing values are counted above
+            nan_terms |= missing_mask(v, n)
+    nan_terms &= ~explained
+    if nan_terms.any():  # e.g. log of a negative number: R's na.omit drops the row too
+        missing["terms evaluating to NaN"] = nan_terms
+        explained |= nan_terms
     if explained.any() and na_action == "raise":
         detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in missing.items())
         raise DataError(f"{int(explained.sum())} rows have missing values ({detail}) and na_action='raise'")
-    keep = np.flatnonzero(~explained)
-    if keep.size == 0:
-        raise DataError(f"no complete rows: every row has a missing value in a model variable ({', '.join(missing)})")
-
-    # 4. the design of the complete rows: structured (factor codes) for simple formulas, else formulaic
-    part = None
-    if plan.simple is not None:
-        part = structured_part(df, plan.simple[0], plan.simple[1], keep, plan.rhs, ns, plan.positions)
-    if part is None:
-        part = _formulaic_part(df, plan, keep)
-    used = part.used
-    if used.size < keep.size:  # a term evaluated to NaN (e.g. log of a negative number)
-        nan_rows = np.zeros(n, dtype=bool)
-        nan_rows[keep] = True
-        nan_rows[used] = False
-        missing["terms evaluating to NaN"] = nan_rows
-        if na_action == "raise":
-            raise DataError(f"{int(nan_rows.sum())} rows give NaN in a formula term and na_action='raise'")
+    used = np.flatnonzero(~explained)
     if used.size == 0:
-        raise DataError("no complete rows: every row has a missing or NaN value in a model variable")
+        raise DataError(f"no complete rows: every row has a missing value in a model variable "
+                        f"({', '.join(missing)})")
 
+    # 4. the design of the complete rows
     every = used.size == n
+    rows = None if every else used
+    values_used: dict[Node, Value] = {}
+    levels: dict[str, tuple] = {}
+    for node, v in values.items():
+        v = take_rows(v, rows)
+        if isinstance(v, FactorVec):
+            v, lv = factor_levels(v)
+            levels[deparse(node)] = lv
+        values_used[node] = v
+    variables = list(values)
+    index = {v: i for i, v in enumerate(variables)}
+    is_factor = [isinstance(values_used[v], FactorVec) for v in variables]
+    codings = term_codings(terms.terms, is_factor, terms.intercept, index)
+    try:
+        plan = plan_design(terms.terms, terms.intercept, values_used, codings, used.size, limits)
+    except DataError as e:
+        if n > used.size:  # say what made the rows used fewer: rows dropped for missing values
+            detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in missing.items())
+            raise DataError(f"{e} ({n - used.size} of {n} rows were dropped for missing values: {detail})") from None
+        raise
+    X = build_design(plan, values_used, used.size, STRUCTURED)
+    _check_finite_design(X, plan.column_names)
+
     y = y_all if every else y_all[used]
     ones = None
     if trials_all is None or w_arg is None:
         ones = np.ones(used.size)  # shared by trials and weights: never written
     trials = ones if trials_all is None else (trials_all if every else trials_all[used])
     prior = ones if w_arg is None else (w_arg if every else w_arg[used])
-    if binomial and len(raw_response) == 1 and w_arg is not None:
+    if binomial and trials_all is None and w_arg is not None:
         y = np.where(prior == 0, 0.0, y)  # as R's binomial()$initialize: y[weights == 0] <- 0
     off = np.zeros(used.size) if off_all is None else (off_all if every else off_all[used])
-    _check_finite(y, (pf.lhs,), "the response")
+    if not np.all(np.isfinite(y)):
+        raise DataError(f"the response {response_name!r} has infinite values; remove or transform them")
     if w_arg is not None:
         bad = np.flatnonzero(~np.isfinite(prior) | (prior < 0))
         if bad.size:
-            raise DataError(f"weights must be finite and non-negative; row {df.index[used[bad[0]]]!r} has {prior[bad[0]]:g}")
+            raise DataError(f"weights must be finite and non-negative; row {df.index[used[bad[0]]]!r} has "
+                            f"{prior[bad[0]]:g}")
     if off_all is not None and not np.all(np.isfinite(off)):
         raise DataError("the offset has infinite values (log of zero exposure?)")
 
-    spec = ModelSpec(pf, part.rhs_spec, ns, tuple(sorted(plan.rhs_cols)), tuple(sorted(plan.off_cols)), o_col,
-                     part.levels)
+    spec_columns = _columns_read(list(values) + list(terms.offsets), positions)
+    spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, o_col, limits, levels, spec_columns)
     return ModelFrame(
-        X=part.X,
-        column_names=part.names,
-        term_labels=part.labels,
-        term_columns=part.term_columns,
+        X=X,
+        column_names=plan.column_names,
+        term_labels=plan.term_labels,
+        term_columns=plan.term_columns,
         y=y,
         prior_weights=prior,
         trials=trials,
         total_weights=prior if trials is ones else trials if prior is ones else prior * trials,
         offset=off,
-        has_offset=bool(pf.offsets) or o_arg is not None,
-        has_intercept="(Intercept)" in part.labels,
+        has_offset=bool(terms.offsets) or o_arg is not None,
+        has_intercept=terms.intercept,
         rows_used=df.index if every else df.index[used],
         n_dropped=int(n - used.size),
         dropped_by={c: int(m.sum()) for c, m in missing.items() if m.any()},
-        response_name=pf.lhs,
+        response_name=response_name,
         spec=spec,
         data=df,
         row_positions=used,
     )
 
 
-def _check_finite(values: np.ndarray, names: tuple[str, ...], what: str) -> None:
-    bad = ~np.isfinite(values)
-    if bad.any():
-        j = int(np.argmax(bad.any(axis=0))) if values.ndim == 2 else 0
-        raise DataError(f"{what} {names[j]!r} has infinite values; remove or transform them")
+def _columns_read(nodes: list[Node], positions: Mapping[str, int]) -> tuple[str, ...]:
+    """The data columns that ``nodes`` name (what new data must have for ``predict``)."""
+    names: set[str] = set()
+    for node in nodes:
+        names |= lhs_names(node)
+    return tuple(sorted(c for c in names if c in positions))
+
+
+def _check_finite_design(X: Any, names: tuple[str, ...]) -> None:
+    if isinstance(X, StructuredDesign):
+        if X.dense is None:
+            return
+        bad = ~np.isfinite(X.dense).all(axis=0)
+        if bad.any():
+            raise DataError(f"the design column {names[int(X.dense_cols[np.argmax(bad)])]!r} has infinite values; "
+                            "remove or transform them")
+        return
+    for j in range(X.shape[1]):  # column by column: no design-sized temporary
+        if not np.isfinite(X[:, j]).all():
+            raise DataError(f"the design column {names[j]!r} has infinite values; remove or transform them")
 
 
 def encode_new_data(spec: ModelSpec, data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -470,41 +423,5 @@ def encode_new_data(spec: ModelSpec, data: Any) -> tuple[np.ndarray, np.ndarray,
     complete rows.  A missing column or a factor level not seen in training is a :class:`DataError`.
     """
     df = as_frame(data)
-    needed = set(spec.rhs_columns) | set(spec.offset_columns)
-    if spec.offset_column_arg:
-        needed.add(spec.offset_column_arg)
-    absent = sorted(c for c in needed if c not in df.columns)
-    if absent:
-        raise DataError(f"new data lacks the column(s) {', '.join(absent)} that the model uses")
-    for c, lv in spec.levels.items():
-        s = df[c]
-        vals = s.dropna()
-        unseen = sorted({str(v) for v in pd.unique(vals) if v not in lv})
-        if unseen:
-            raise DataError(
-                f"column {c!r} of the new data has level(s) {', '.join(unseen)} not seen when fitting "
-                f"(levels: {', '.join(map(str, lv))})"
-            )
-    n = len(df)
-    ok = np.ones(n, dtype=bool)
-    for c in needed:
-        ok &= ~df[c].isna().to_numpy()
-    frame = _formulaic_frame(df.iloc[np.flatnonzero(ok)], list(spec.rhs_columns))
-    for c, lv in spec.levels.items():
-        if c in frame.columns:
-            frame[c] = pd.Categorical(frame[c], categories=list(lv))
-    try:
-        mm = spec.rhs_spec.get_model_matrix(frame, context=spec.namespace)
-    except FormulaicError as e:
-        raise DataError(f"cannot encode the new data: {clean_message(e)}") from e
-    X = np.full((n, mm.shape[1]), np.nan)
-    pos = np.flatnonzero(ok)[np.asarray(mm.index, dtype=np.intp)]
-    X[pos] = mm.to_numpy(dtype=float)
-    ok = np.zeros(n, dtype=bool)
-    ok[pos] = True
-    off = np.zeros(n)
-    for e in spec.formula.offsets:
-        off = off + _vector(safe_eval(e, df, spec.namespace), n, f"offset({e})")
-    if spec.offset_column_arg:
-        off = off + _vector(df[spec.offset_column_arg], n, "offset")
-    return X, off, ok
+    names, positions = column_names(df)
+    return spec.encode(df, names, positions)

@@ -131,7 +131,7 @@ def _support(frame: "ModelFrame", family: Family) -> None:
             f"the response {frame.response_name!r} must lie in {family.y_domain} for the {family.name} family; "
             f"row {frame.rows_used[i]!r} has {y[i]:g} ({bad.size} rows outside)"
         )
-    if family.binomial_response and len(frame.spec.formula.response) == 2 and family.fixed_dispersion:
+    if family.binomial_response and frame.spec.n_response_columns == 2 and family.fixed_dispersion:
         succ = frame.trials * y
         frac = (w > 0) & (np.abs(succ - np.round(succ)) > 1e-3)  # R's tolerance for "non-integer"
         if frac.any():
@@ -141,7 +141,7 @@ def _support(frame: "ModelFrame", family: Family) -> None:
                 f"{frame.rows_used[i]!r} has {succ[i]:g} successes of {frame.trials[i]:g} ({int(frac.sum())} rows); "
                 "round the counts, or use glmstat.QuasiBinomial() for non-integer data"
             )
-    if family.binomial_response and len(frame.spec.formula.response) == 1 and family.fixed_dispersion:
+    if family.binomial_response and frame.spec.n_response_columns == 1 and family.fixed_dispersion:
         m = w * y
         frac = (w > 0) & (np.abs(m - np.round(m)) > 1e-3)
         if frac.any():  # R warns too: weights may be sampling weights rather than trials

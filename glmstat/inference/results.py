@@ -514,6 +514,21 @@ class GLMResults:
 
         return Summary.from_results(self)
 
+    def plot(self, kind: str = "diagnostics", *, term: str | None = None, level: float = 0.95,
+             nsim: int = 19, seed: int | None = None):
+        """A matplotlib Figure (needs the ``plot`` extra; see :mod:`glmstat.report.plots`).
+
+        Parameters
+        ----------
+        kind : {"diagnostics", "trace", "effects", "halfnormal"}
+            R's four diagnostic panels of ``plot(glm)``; the IRLS path; the fitted mean against ``term``
+            with a ``level`` confidence band; a half-normal plot of |standardized deviance residuals| with
+            an envelope from ``nsim`` simulated responses (random generator seeded by ``seed``).
+        """
+        from ..report.plots import plot_fit
+
+        return plot_fit(self, kind, term=term, level=level, nsim=nsim, seed=seed)
+
     def __str__(self) -> str:
         return str(self.summary())
 

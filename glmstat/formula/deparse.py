@@ -1,0 +1,81 @@
+"""R's text for a node (``deparse``): the names of terms and design columns.
+
+``I(x^2)``, ``log(hp, 10)``, ``relevel(factor(cyl), ref = "6")``: spaces around ``+ - * ==`` and the
+logical operators, none around ``/ ^ : %% %/%``, strings in double quotes, keyword arguments as
+``key = value``, non-syntactic names in backticks -- as R prints term labels and column names.  Python
+spellings are shown in R's (``x**2`` as ``x^2``, ``np.log(x)`` unchanged: it is a name).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
+from .parser import sum_chain
+
+__all__ = ["deparse", "r_name"]
+
+_TIGHT = {"/", "^", ":", "%%", "%/%"}
+_SYNTACTIC = re.compile(r"^(?:[^\W\d_]|\.(?![0-9]))[\w.]*$|^\.$")
+_RESERVED = {"if", "else", "repeat", "while", "function", "for", "next", "break",
+             "in"}
+
+
+def r_name(name: str) -> str:
+    """``name`` as R writes it: as is when syntactic, else in backticks."""
+    if _SYNTACTIC.match(name) and name not in _RESERVED:
+        return name
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def _number(node: Num) -> str:
+    t = node.text
+    if t.endswith("L") or t[:2] in ("0x", "0X"):
+        return t
+    v = node.value
+    if not math.isfinite(v):
+        return "Inf" if v > 0 else "NaN"
+    if v == int(v) and abs(v) < 1e15 and "e" not in t.lower():
+        return str(int(v))
+    s = f"{v:.15g}"
+    if "e" in s:  # R writes 1e-10, 1e+10
+        mant, exp = s.split("e")
+        return f"{mant}e{exp[0]}{exp[1:].lstrip('0').rjust(2, '0')}"
+    return s
+
+
+def _string(s: str) -> str:
+    body = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return '"' + body + '"'
+
+
+@lru_cache(maxsize=4096)
+def deparse(node: Node) -> str:
+    """R's text of ``node`` (cached: nodes are immutable)."""
+    if isinstance(node, Name):
+        return r_name(node.id)
+    if isinstance(node, Num):
+        return _number(node)
+    if isinstance(node, Str):
+        return _string(node.value)
+    if isinstance(node, Dot):
+        return "."
+    if isinstance(node, Paren):
+        return "(" + deparse(node.body) + ")"
+    if isinstance(node, Unary):
+        return node.op + deparse(node.operand)
+    if isinstance(node, Call):
+        parts = [deparse(a) for a in node.args] + [f"{r_name(k)} = {deparse(v)}" for k, v in node.kwargs]
+        return f"{r_name(node.func)}({', '.join(parts)})"
+    if isinstance(node, BinOp):
+        if node.op in ("+", "-"):
+            chain = sum_chain(node)
+            out = [deparse(chain[0][1])]
+            for op, operand in chain[1:]:
+                out.append(f" {op} {deparse(operand)}")
+            return "".join(out)
+        sep = node.op if node.op in _TIGHT else f" {node.op} "
+        return deparse(node.left) + sep + deparse(node.right)
+    raise TypeError(f"not a formula node: {node!r}")

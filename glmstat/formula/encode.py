@@ -1,0 +1,233 @@
+"""From evaluated variables to the design: column names, term structure and the matrix itself.
+
+A term's columns are the row-wise products of its variables' columns, the first variable varying fastest
+(R's order): a numeric variable gives one column (its name), a matrix-valued one (``poly(x, 2)``) one per
+column (``poly(x, 2)[1]``), a factor the rows of its coding matrix indexed by its codes
+(:mod:`glmstat.formula.contrasts`).
+
+The design is *structured* (:class:`~glmstat.design.structured.StructuredDesign`: numeric columns in one
+dense block, factors kept as integer codes, never dummy columns) when every term is one variable and every
+factor is coded by treatment contrasts or indicators; otherwise dense.  Sizes are checked against the
+formula limits before any column is allocated.
+
+The same :class:`TermPlan` encodes new data at ``predict`` time, so the columns there are the training
+columns by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+from ..design.structured import Factor, StructuredDesign
+from ..errors import DataError
+from .contrasts import FactorCoding, coding_of
+from .deparse import deparse
+from .limits import FormulaLimits, refuse
+from .nodes import Node
+from .values import FactorVec, NumMat, NumVec, Value, label_text
+
+__all__ = ["VariableCoding", "TermPlan", "DesignPlan", "plan_design", "build_design", "factor_levels"]
+
+
+@dataclass(frozen=True, eq=False)
+class VariableCoding:
+    """How one variable of one term becomes columns: ``factor`` for a factor, else ``width`` numeric columns
+    named by ``suffixes`` (empty for a plain vector)."""
+
+    node: Node
+    label: str
+    factor: FactorCoding | None
+    width: int
+    suffixes: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        if self.factor is not None:
+            return tuple(f"{self.label}[{s}]" for s in self.factor.suffixes)
+        if not self.suffixes:
+            return (self.label,)
+        return tuple(f"{self.label}[{s}]" for s in self.suffixes)
+
+    @property
+    def n_cols(self) -> int:
+        return self.factor.n_columns if self.factor is not None else self.width
+
+
+@dataclass(frozen=True, eq=False)
+class TermPlan:
+    label: str
+    variables: tuple[VariableCoding, ...]
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        out = [""]
+        for v in self.variables:
+            out = [f"{a}:{b}" if a else b for b in v.names for a in out]
+        return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class DesignPlan:
+    """The columns of a design: intercept, then each term's columns."""
+
+    intercept: bool
+    terms: tuple[TermPlan, ...]
+
+    @cached_property
+    def column_names(self) -> tuple[str, ...]:
+        return (("Intercept",) if self.intercept else ()) + tuple(n for t in self.terms for n in t.names)
+
+    @cached_property
+    def term_labels(self) -> tuple[str, ...]:
+        return (("(Intercept)",) if self.intercept else ()) + tuple(t.label for t in self.terms)
+
+    @cached_property
+    def term_columns(self) -> tuple[tuple[int, ...], ...]:
+        out, col = [], 0
+        if self.intercept:
+            out.append((0,))
+            col = 1
+        for t in self.terms:
+            k = len(t.names)
+            out.append(tuple(range(col, col + k)))
+            col += k
+        return tuple(out)
+
+    @cached_property
+    def structured(self) -> bool:
+        """Every term one variable, every factor stored as codes (treatment contrasts or indicators)."""
+        return all(len(t.variables) == 1 and (t.variables[0].factor is None or t.variables[0].factor.is_indicator_like)
+                   for t in self.terms)
+
+
+def factor_levels(f: FactorVec) -> tuple[FactorVec, tuple]:
+    """``f`` without unused levels (R's ``drop.unused.levels``; logicals keep FALSE and TRUE)."""
+    if f.keep_unused:
+        return f, f.levels
+    used = np.zeros(len(f.levels), dtype=bool)
+    used[f.codes[f.codes >= 0]] = True
+    if used.all():
+        return f, f.levels
+    remap = np.cumsum(used) - 1
+    codes = np.where(f.codes >= 0, remap[np.maximum(f.codes, 0)], -1)
+    levels = tuple(lv for lv, u in zip(f.levels, used) if u)
+    return FactorVec(codes, levels, f.ordered, f.contrasts), levels
+
+
+def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, codings: Sequence[Sequence],
+                n_rows: int, limits: FormulaLimits) -> DesignPlan:
+    """The design's columns from the variables' values on the rows used (factors without unused levels).
+
+    Raises :class:`DataError` for a factor with a single level where contrasts are needed (as R does), and
+    the limits' errors before any column is allocated.
+    """
+    plans = []
+    total = 1 if intercept else 0
+    dense = total
+    for term, codes in zip(terms, codings):
+        vcs = []
+        for node, contrasts in zip(term, codes):
+            v = values[node]
+            label = deparse(node)
+            if isinstance(v, FactorVec):
+                if contrasts and len(v.levels) < 2:
+                    lv = f" ({label_text(v.levels[0])!r})" if v.levels else ""
+                    raise DataError(
+                        f"the factor {label!r} has a single level{lv} in the rows used: contrasts can be applied only "
+                        "to factors with 2 or more levels (as R says); remove the term or check the rows dropped "
+                        "for missing values")
+                kind = (v.contrasts or ("poly" if v.ordered else "treatment")) if contrasts else "indicator"
+                vcs.append(VariableCoding(node, label, coding_of(v.levels, kind), 0, ()))
+            elif isinstance(v, NumMat):
+                vcs.append(VariableCoding(node, label, None, v.values.shape[1], v.suffixes))
+            else:
+                vcs.append(VariableCoding(node, label, None, 1, ()))
+        tp = TermPlan(":".join(vc.label for vc in vcs), tuple(vcs))
+        k = 1
+        for vc in vcs:  # Python integers: no overflow, and checked before any column exists
+            k *= vc.n_cols
+        total += k
+        if total > limits.max_columns:
+            raise refuse("max_columns", "the design has more columns than allowed", total, limits)
+        plans.append(tp)
+        if not (len(vcs) == 1 and vcs[0].factor is not None and vcs[0].factor.is_indicator_like):
+            dense += k
+    plan = DesignPlan(intercept, tuple(plans))
+    size = (dense if plan.structured else total) * n_rows * 8
+    if size > limits.max_design_bytes:
+        raise refuse("max_design_bytes", "the design needs more memory than allowed (bytes)", size, limits)
+    return plan
+
+
+def _variable_columns(vc: VariableCoding, value: Value, n: int) -> np.ndarray:
+    """The (n, k) columns of one variable."""
+    if vc.factor is not None:
+        codes = value.codes  # type: ignore[union-attr]
+        M = np.vstack([vc.factor.matrix, np.full((1, vc.factor.matrix.shape[1]), np.nan)])  # code -1: NaN row
+        return M[codes]
+    if isinstance(value, NumMat):
+        return value.values
+    return np.asarray(value.values if isinstance(value, NumVec) else value, dtype=float).reshape(n, 1)
+
+
+def dense_design(plan: DesignPlan, values: dict, n: int) -> np.ndarray:
+    """The dense design (n x p), column by column into one Fortran-ordered array."""
+    X = np.empty((n, len(plan.column_names)), order="F")
+    col = 0
+    if plan.intercept:
+        X[:, 0] = 1.0
+        col = 1
+    for t in plan.terms:
+        block = np.ones((n, 1))
+        for vc in t.variables:
+            cols = _variable_columns(vc, values[vc.node], n)
+            # the earlier variables vary fastest: for each new column, every existing column
+            block = (block[:, None, :] * cols[:, :, None]).reshape(n, -1) if block.shape[1] > 1 or cols.shape[1] > 1 \
+                else block * cols
+        X[:, col:col + block.shape[1]] = block
+        col += block.shape[1]
+    return X
+
+
+def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesign:
+    """The structured design of a plan whose terms are single variables (see :attr:`DesignPlan.structured`)."""
+    names = plan.column_names
+    dense_cols: list[int] = []
+    dense_blocks: list[np.ndarray] = []
+    factors: list[Factor] = []
+    col = 1 if plan.intercept else 0
+    for t in plan.terms:
+        vc = t.variables[0]
+        v = values[vc.node]
+        if vc.factor is None:
+            cols = _variable_columns(vc, v, n)
+            dense_cols.extend(range(col, col + cols.shape[1]))
+            dense_blocks.append(cols)
+            col += cols.shape[1]
+            continue
+        L = len(vc.factor.levels)
+        if vc.factor.kind == "treatment":
+            colmap = np.concatenate([[-1], np.arange(col, col + L - 1)]).astype(np.intp)
+        else:
+            colmap = np.arange(col, col + L, dtype=np.intp)
+        factors.append(Factor(np.asarray(v.codes, dtype=np.intp), colmap))
+        col += vc.n_cols
+    dense = None
+    if dense_blocks:
+        dense = np.empty((n, len(dense_cols)), order="F")
+        j = 0
+        for b in dense_blocks:
+            dense[:, j:j + b.shape[1]] = b
+            j += b.shape[1]
+    return StructuredDesign(len(names), 0 if plan.intercept else None, dense, dense_cols, factors, n_rows=n)
+
+
+def build_design(plan: DesignPlan, values: dict, n: int, structured: bool = True) -> np.ndarray | StructuredDesign:
+    """The design of the rows whose ``values`` are given: structured when the plan allows it."""
+    if structured and plan.structured:
+        return structured_design(plan, values, n)
+    return dense_design(plan, values, n)

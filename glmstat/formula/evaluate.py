@@ -1,0 +1,401 @@
+"""The interpreter: a formula node and the data -> a value, by walking the tree.
+
+It knows R's arithmetic (``+ - * / ^ %% %/%``), comparisons, logical operators (``! & | && ||``), ``%in%``
+against literal values, the functions of :mod:`glmstat.formula.functions` and the caller's ``context=``.
+A name is resolved, as in R, to a data column first, then to a ``context=`` constant, then to a constant
+(``TRUE``, ``pi``); a call's function to a ``context=`` function, then to glmstat's.  Nothing is ever
+handed to Python's ``eval``, there is no attribute access, and a name can only ever mean numbers: a column's
+values, never the column object.
+
+Arithmetic is float64 on arrays of the data's length, so nothing a formula computes can grow beyond a few
+columns of that length (``FormulaLimits`` bounds how many).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, FormulaError
+from .deparse import deparse
+from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, numeric
+from .limits import FormulaLimits, refuse
+from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
+from .parser import sum_chain
+from .validation import check_column_types
+from .values import FactorVec, NumMat, NumVec, Value, column_value, label_text
+
+__all__ = ["Evaluator", "DataColumns", "HINT", "check_context"]
+
+HINT = ("formulas may use data columns, math functions (log, exp, sqrt, abs, np.<ufunc>, ...), factor()/C(), "
+        "I(), offset(), cbind() and names passed with context= (e.g. context={'myfun': myfun})")
+
+
+class DataColumns:
+    """The data's columns by name, each turned into a value on first use (and remembered).
+
+    ``names`` are the column labels as strings; a label that is not a string (``0``, ``("a", 1)``) is
+    reachable by its text in backticks.  ``raw`` reads the stored array of a column.
+    """
+
+    def __init__(self, df: pd.DataFrame, names: tuple[str, ...], positions: Mapping[str, int]) -> None:
+        self.df = df
+        self.names = names
+        self.positions = positions
+        self.n = len(df)
+        self._values: dict[str, Any] = {}
+        self.used: list[str] = []
+
+    def raw(self, name: str) -> Any:
+        pos = self.positions[name]
+        try:
+            return self.df._get_column_array(pos)
+        except AttributeError:  # pandas without this accessor
+            return self.df.iloc[:, pos].array
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.positions
+
+    def value(self, name: str) -> NumVec | FactorVec:
+        v = self._values.get(name)
+        if v is None:
+            raw = self.raw(name)
+            check_column_types(self.df, [name], {name: getattr(raw, "dtype", None)})
+            v = self._values[name] = column_value(name, raw)
+            self.used.append(name)
+        return v
+
+
+#: builtins a context= function may be (plain arithmetic); any other builtin, and anything from these
+#: modules, reaches the interpreter, the file system or other processes and is refused
+_SAFE_BUILTINS = frozenset({"abs", "min", "max", "round", "sum", "pow", "divmod", "float", "int", "bool", "len"})
+_SYSTEM_MODULES = frozenset({"os", "posix", "nt", "subprocess", "shutil", "sys", "importlib", "pickle", "marshal",
+                             "ctypes", "socket", "io", "pathlib", "runpy", "code", "codeop", "pty", "signal",
+                             "tempfile", "glob", "webbrowser", "urllib", "http", "multiprocessing", "threading"})
+
+
+def _system_object(value: Any) -> str | None:
+    """What makes a context= value unsafe to hand to a formula (a module, eval, os.system...), or None."""
+    if inspect.ismodule(value):
+        return f"the module {value.__name__}"
+    module = getattr(value, "__module__", None) or ""
+    name = getattr(value, "__qualname__", getattr(value, "__name__", type(value).__name__))
+    if module == "builtins" and callable(value) and name not in _SAFE_BUILTINS:
+        return f"Python's builtin {name}"
+    if isinstance(module, str) and module.split(".")[0] in _SYSTEM_MODULES and callable(value):
+        return f"{module}.{name}"
+    return None
+
+
+def check_context(context: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """``context=`` as a mapping of usable names: functions and constants the caller trusts.  Modules,
+    Python's builtins that reach the interpreter (``eval``, ``open``, ``getattr``...) and functions of the
+    system modules (``os``, ``subprocess``...) are refused even there: a formula from someone else must not
+    be able to call them, whatever the caller passed by mistake (``context=globals()``)."""
+    if context is None:
+        return {}
+    if not isinstance(context, Mapping):
+        raise FormulaError(f"context= must be a mapping of names to values, got {type(context).__name__}")
+    out = {}
+    for key, value in context.items():
+        if not isinstance(key, str) or not key or key.startswith("__") or not all(
+                ch.isalnum() or ch in "._" for ch in key):
+            raise FormulaError(f"context= key {key!r} is not a usable name")
+        unsafe = _system_object(value)
+        if unsafe is not None:
+            raise FormulaError(f"context= entry {key!r} is {unsafe}, which a formula must not reach; context= is "
+                               "for your own functions and constants")
+        out[key] = value
+    return out
+
+
+def _as_user_arg(v: Value) -> Any:
+    """A value as a trusted ``context=`` function receives it: numpy arrays, a pandas Categorical for a factor."""
+    if isinstance(v, NumVec):
+        if v.logical and not np.isnan(v.values).any():
+            return v.values.astype(bool)
+        return v.values
+    if isinstance(v, FactorVec):
+        return pd.Categorical.from_codes(v.codes, categories=pd.Index(list(v.levels), dtype=object),
+                                         ordered=v.ordered)
+    if isinstance(v, NumMat):
+        return v.values
+    return v
+
+
+class Evaluator:
+    """Evaluates nodes on ``data`` (all rows).
+
+    Parameters
+    ----------
+    data : DataColumns
+    context : mapping
+        Checked ``context=`` (see :func:`check_context`).
+    state : dict
+        Parameters of stateful transforms by call node: filled while ``fitting``, read when predicting.
+    fitting : bool
+    limits : FormulaLimits
+    """
+
+    def __init__(self, data: DataColumns, context: Mapping[str, Any], state: dict, fitting: bool,
+                 limits: FormulaLimits) -> None:
+        self.data = data
+        self.n = data.n
+        self.context = context
+        self.state = state
+        self.fitting = fitting
+        self.limits = limits
+        self.reserved = 0  # dense columns asked for so far (poly, bs), checked against the limits
+
+    # -- limits ---------------------------------------------------------------------------------------
+    def reserve(self, call: Call, k: int) -> None:
+        """Account for ``k`` new columns of ``n`` rows (one basis term) before they are allocated."""
+        if k > self.limits.max_basis:
+            raise refuse("max_basis", f"{deparse(call)} asks for more basis columns than allowed", k, self.limits)
+        self.reserved += k
+        if self.reserved > self.limits.max_columns:
+            raise refuse("max_columns", f"{deparse(call)} asks for more design columns than allowed", self.reserved,
+                         self.limits)
+        size = self.reserved * self.n * 8
+        if size > self.limits.max_design_bytes:
+            raise refuse("max_design_bytes", f"{deparse(call)} needs more memory than allowed (bytes)", size,
+                         self.limits)
+
+    # -- evaluation -------------------------------------------------------------------------------------
+    def eval(self, node: Node) -> Value:
+        if isinstance(node, Name):
+            return self.name(node)
+        if isinstance(node, Num):
+            return node.value
+        if isinstance(node, Str):
+            return node.value
+        if isinstance(node, Paren):
+            return self.eval(node.body)
+        if isinstance(node, Call):
+            return self.call(node)
+        if isinstance(node, Unary):
+            return self.unary(node)
+        if isinstance(node, BinOp):
+            if node.op in ("+", "-"):
+                chain = sum_chain(node)
+                acc = self.eval(chain[0][1])
+                for op, operand in chain[1:]:
+                    acc = self.arith(op, acc, self.eval(operand), node)
+                return acc
+            return self.binop(node)
+        if isinstance(node, Dot):
+            raise FormulaError("'.' (all other columns) can only stand as a term of the right-hand side")
+        raise FormulaError(f"cannot evaluate {node!r}")
+
+    def name(self, node: Name) -> Value:
+        key = node.id
+        if key in self.data:
+            return self.data.value(key)
+        if key in self.context:
+            v = self.context[key]
+            if callable(v):
+                raise FormulaError(f"the formula uses {key!r}, a function from context=, as a value; call it: "
+                                   f"{key}(...)")
+            return self.constant(key, v)
+        if key in CONSTANTS:
+            return CONSTANTS[key]
+        if key in BUILTINS:
+            raise FormulaError(f"the formula uses the function {key!r} as a value; call it: {key}(...)")
+        close = difflib.get_close_matches(key, list(self.data.names), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise FormulaError(f"the formula uses {key!r}, which is not a column of the data{hint} ({HINT})")
+
+    def constant(self, key: str, v: Any) -> Value:
+        """A ``context=`` entry used as a value: a number, string, boolean or one value per row."""
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, (int, float, np.integer, np.floating)):
+            return float(v)
+        if isinstance(v, str):
+            return v
+        if isinstance(v, (np.ndarray, pd.Series, pd.Categorical, list)):
+            arr = v.array if isinstance(v, pd.Series) else v
+            if isinstance(arr, list):
+                arr = np.asarray(arr)
+            if getattr(arr, "ndim", 1) != 1 or len(arr) != self.n:
+                raise FormulaError(f"context= entry {key!r} must have one value per row ({self.n})")
+            return column_value(key, arr)
+        raise FormulaError(f"context= entry {key!r} is a {type(v).__name__}; context= values must be functions, "
+                           "numbers, strings or arrays of one value per row")
+
+    def call(self, node: Call) -> Value:
+        fn = self.context.get(node.func)
+        if fn is not None:
+            if not callable(fn):
+                raise FormulaError(f"the formula calls {node.func}(), but context= entry {node.func!r} is not a "
+                                   "function")
+            return self.user_call(node, fn)
+        builtin = BUILTINS.get(node.func)
+        if builtin is not None:
+            return builtin(self, node)
+        if node.func == "offset":
+            raise FormulaError(f"{deparse(node)}: offset() can only stand as a term of the right-hand side")
+        if node.func == "cbind":
+            raise FormulaError(f"{deparse(node)}: cbind(successes, failures) can only be the whole left-hand side")
+        close = difflib.get_close_matches(node.func, FUNCTION_NAMES, n=3, cutoff=0.7)
+        hint = f"; did you mean {', '.join(c + '()' for c in close)}?" if close else ""
+        raise FormulaError(f"the formula calls {node.func}(), which is not a function glmstat knows{hint}; "
+                           f"pass your own with context={{{node.func!r}: function}} ({HINT})")
+
+    def user_call(self, node: Call, fn: Any) -> Value:
+        args = [_as_user_arg(self.eval(a)) for a in node.args]
+        kwargs = {k: _as_user_arg(self.eval(v)) for k, v in node.kwargs}
+        try:
+            with np.errstate(all="ignore"):
+                result = fn(*args, **kwargs)
+        except (FormulaError, DataError):
+            raise
+        except Exception as e:  # the caller's own function failed: report it as a problem of this term
+            raise FormulaError(f"cannot evaluate {deparse(node)!r}: {type(e).__name__}: {e}") from e
+        return self.user_result(node, result)
+
+    def user_result(self, node: Call, result: Any) -> Value:
+        if isinstance(result, (bool, np.bool_, int, float, np.integer, np.floating, str)):
+            return self.constant(node.func, result)
+        if isinstance(result, pd.DataFrame):
+            result = result.to_numpy()
+        if isinstance(result, (pd.Series, pd.Categorical, pd.Index)):
+            result = result.array if isinstance(result, (pd.Series, pd.Index)) else result
+        elif not isinstance(result, np.ndarray):
+            try:
+                result = np.asarray(result)
+            except Exception as e:
+                raise FormulaError(f"{deparse(node)} returned a {type(result).__name__}, not an array") from e
+        if getattr(result, "ndim", 1) == 2 and isinstance(result, np.ndarray):
+            if result.shape[0] != self.n or result.dtype.kind not in "fiub":
+                raise FormulaError(f"{deparse(node)} returned a {result.shape} array; it needs {self.n} rows of "
+                                   "numbers")
+            if result.shape[1] == 1:
+                result = result[:, 0]
+            else:
+                k = result.shape[1]
+                return NumMat(np.asarray(result, dtype=float), tuple(str(j) for j in range(1, k + 1)))
+        if getattr(result, "ndim", 1) != 1 or len(result) != self.n:
+            raise FormulaError(f"{deparse(node)} returned {getattr(result, 'shape', '?')} values; it must return one "
+                               f"value per row ({self.n})")
+        return column_value(deparse(node), result)
+
+    # -- operators ---------------------------------------------------------------------------------------
+    def unary(self, node: Unary) -> Value:
+        v = self.eval(node.operand)
+        if node.op == "!":
+            x = numeric(v, node, "operand of '!'")
+            with np.errstate(invalid="ignore"):
+                r = np.where(np.isnan(x), np.nan, (np.asarray(x) == 0).astype(float)) if isinstance(x, np.ndarray) \
+                    else float(x == 0)
+            return NumVec(r, logical=True) if isinstance(r, np.ndarray) else bool(r)
+        x = numeric(v, node)
+        if node.op == "-":
+            return NumVec(-x) if isinstance(x, np.ndarray) else -x
+        return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else x
+
+    def arith(self, op: str, a: Value, b: Value, node: Node) -> Value:
+        x = numeric(a, node, f"left side of '{op}'")
+        y = numeric(b, node, f"right side of '{op}'")
+        with np.errstate(all="ignore"):
+            if op == "+":
+                r = x + y
+            elif op == "-":
+                r = x - y
+            elif op == "*":
+                r = x * y
+            elif op == "/":
+                r = np.true_divide(x, y)
+            elif op == "^":
+                r = np.power(np.asarray(x, dtype=float), y)
+            elif op == "%%":
+                r = np.mod(np.asarray(x, dtype=float), y)
+            elif op == "%/%":
+                r = np.floor_divide(np.asarray(x, dtype=float), y)
+            else:  # pragma: no cover - binop() dispatches only arithmetic here
+                raise FormulaError(f"unknown operator {op!r}")
+        if isinstance(r, np.ndarray) and r.ndim == 1:
+            return NumVec(r.astype(float, copy=False))
+        return float(r)
+
+    def binop(self, node: BinOp) -> Value:
+        op = node.op
+        if op in ("*", "/", "^", "%%", "%/%"):
+            return self.arith(op, self.eval(node.left), self.eval(node.right), node)
+        if op in ("==", "!=", "<", ">", "<=", ">="):
+            return self.compare(op, self.eval(node.left), self.eval(node.right), node)
+        if op in ("&", "&&", "|", "||"):
+            return self.logic(op, self.eval(node.left), self.eval(node.right), node)
+        if op == "%in%":
+            return self.member(self.eval(node.left), self.eval(node.right), node)
+        if op == ":":
+            raise FormulaError(f"{deparse(node)}: ':' (interaction) cannot be used inside a function call; write "
+                               "the interaction as a term, e.g. y ~ a:b")
+        raise FormulaError(f"the operator {op!r} cannot be used in {deparse(node)!r}")
+
+    def compare(self, op: str, a: Value, b: Value, node: Node) -> Value:
+        if isinstance(a, FactorVec) or isinstance(b, FactorVec):
+            return self.compare_factor(op, a, b, node)
+        if isinstance(a, str) or isinstance(b, str):
+            raise FormulaError(f"{deparse(node)}: a string can only be compared with a factor")
+        x = numeric(a, node, f"left side of '{op}'")
+        y = numeric(b, node, f"right side of '{op}'")
+        with np.errstate(invalid="ignore"):
+            r = {"==": np.equal, "!=": np.not_equal, "<": np.less, ">": np.greater, "<=": np.less_equal,
+                 ">=": np.greater_equal}[op](x, y)
+        if isinstance(r, np.ndarray):
+            out = r.astype(float)
+            out[np.isnan(x if isinstance(x, np.ndarray) else np.full(out.shape, x)) |
+                np.isnan(y if isinstance(y, np.ndarray) else np.full(out.shape, y))] = np.nan
+            return NumVec(out, logical=True)
+        return bool(r)
+
+    def compare_factor(self, op: str, a: Value, b: Value, node: Node) -> Value:
+        f, other, flip = (a, b, False) if isinstance(a, FactorVec) else (b, a, True)
+        if not isinstance(other, (str, int, float)):
+            raise FormulaError(f"{deparse(node)}: a factor can be compared with one of its levels, e.g. g == \"b\"")
+        texts = [label_text(lv) for lv in f.levels]
+        target = label_text(other)
+        if op in ("==", "!="):
+            hit = np.array([t == target for t in texts] + [False])
+            r = hit[f.codes].astype(float)
+            if op == "!=":
+                r = 1.0 - r
+        else:
+            if not f.ordered or target not in texts:
+                raise FormulaError(f"{deparse(node)}: '{op}' needs an ordered factor and one of its levels")
+            k = texts.index(target)
+            cmp = {"<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}[op]
+            r = (cmp(k, f.codes) if flip else cmp(f.codes, k)).astype(float)
+        r[f.codes < 0] = np.nan
+        return NumVec(r, logical=True)
+
+    def logic(self, op: str, a: Value, b: Value, node: Node) -> Value:
+        x = numeric(a, node, f"left side of '{op}'")
+        y = numeric(b, node, f"right side of '{op}'")
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        xt, yt = (x != 0) & ~np.isnan(x), (y != 0) & ~np.isnan(y)
+        xf, yf = x == 0, y == 0
+        if op in ("&", "&&"):
+            r = np.where(xt & yt, 1.0, np.where(xf | yf, 0.0, np.nan))
+        else:
+            r = np.where(xt | yt, 1.0, np.where(xf & yf, 0.0, np.nan))
+        return NumVec(r, logical=True) if r.ndim == 1 else bool(r) if not np.isnan(r) else float("nan")
+
+    def member(self, a: Value, b: Value, node: Node) -> Value:
+        items = b if isinstance(b, tuple) else (b,)
+        if not all(isinstance(v, (str, int, float, bool)) for v in items):
+            raise FormulaError(f"{deparse(node)}: the right side of %in% must be literal values, e.g. c(1, 2)")
+        if isinstance(a, FactorVec):
+            texts = {label_text(v) for v in items}
+            hit = np.array([label_text(lv) in texts for lv in a.levels] + [False])
+            return NumVec(hit[a.codes].astype(float), logical=True)
+        x = numeric(a, node, "left side of %in%")
+        nums = [float(v) for v in items if not isinstance(v, str)]
+        r = np.isin(x, nums).astype(float)
+        return NumVec(r, logical=True) if isinstance(x, np.ndarray) else bool(r)

@@ -1,0 +1,515 @@
+"""The functions a formula may call: R's math, factor and transform functions, and numpy's math names.
+
+Each function receives the evaluator and its call node and evaluates its own arguments, so that arguments
+that are names of contrasts (``C(g, sum)``) are read as words, not looked up.  Every function checks what it
+is given and refuses the rest with a :class:`~glmstat.errors.FormulaError` that names the call.  Nothing
+here can reach a module, a file or a Python object: the arguments are numbers, strings and arrays.
+
+Stateful transforms (``poly``, ``scale``, ``center``, ``bs``) learn their parameters from the data when a
+model is fitted and keep them in the evaluator's ``state`` (keyed by the call) so that ``predict`` applies
+the same transformation to new data, as R's ``makepredictcall`` does.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from ..errors import FormulaError
+from .deparse import deparse
+from .nodes import Call, Name, Node, Str
+from .splines import bspline_basis, bs_knots
+from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluator
+
+__all__ = ["BUILTINS", "CONSTANTS", "CONTRASTS", "FUNCTION_NAMES"]
+
+CONSTANTS: dict[str, Any] = {
+    "TRUE": True, "FALSE": False, "T": True, "F": False, "True": True, "False": False,
+    "pi": math.pi, "Inf": math.inf, "NA": math.nan, "NaN": math.nan, "np.pi": math.pi, "np.e": math.e,
+    "np.inf": math.inf, "np.nan": math.nan,
+}
+
+#: C()'s contrast names -> glmstat's contrast kinds
+CONTRASTS = {
+    "treatment": "treatment", "contr.treatment": "treatment", "Treatment": "treatment",
+    "sum": "sum", "contr.sum": "sum", "Sum": "sum",
+    "helmert": "helmert", "contr.helmert": "helmert", "Helmert": "helmert",
+    "poly": "poly", "contr.poly": "poly", "Poly": "poly",
+}
+
+
+def _err(where: Node, what: str) -> FormulaError:
+    return FormulaError(f"{deparse(where)}: {what}")
+
+
+def bind(call: Call, params: tuple[str, ...], required: int = 1, varargs: bool = False) -> dict[str, Node]:
+    """Match the call's arguments to ``params`` as R does for exact names: positional in order, then by
+    name.  Returns name -> argument node (unevaluated); ``"..."`` holds extra positionals when ``varargs``."""
+    out: dict[str, Node] = {}
+    extra: list[Node] = []
+    names = [p for p in params]
+    for key, node in call.kwargs:
+        if key not in names:
+            raise _err(call, f"unknown argument {key!r} (arguments: {', '.join(params)})")
+        out[key] = node
+    free = [p for p in names if p not in out]
+    for node in call.args:
+        if free:
+            out[free.pop(0)] = node
+        elif varargs:
+            extra.append(node)
+        else:
+            raise _err(call, f"too many arguments (it takes {', '.join(params)})")
+    missing = [p for p in names[:required] if p not in out]
+    if missing:
+        raise _err(call, f"the argument {missing[0]!r} is missing")
+    if varargs:
+        out["..."] = extra  # type: ignore[assignment]
+    return out
+
+
+# -- conversions ---------------------------------------------------------------------------------------
+def numeric(value: Value, call: Node, what: str = "argument") -> np.ndarray | float:
+    """A numeric array or a float; factors, strings and matrices are refused."""
+    if isinstance(value, NumVec):
+        return value.values
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, FactorVec):
+        raise _err(call, f"the {what} is a factor (with levels {_levels_text(value.levels)}); arithmetic is not "
+                         "meaningful for factors")
+    if isinstance(value, NumMat):
+        raise _err(call, f"the {what} has several columns ({value.values.shape[1]}); use it as a term on its own")
+    if isinstance(value, str):
+        raise _err(call, f"the {what} is a string, not a number")
+    raise _err(call, f"the {what} is not a number")
+
+
+def scalar_number(value: Value, call: Call, what: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float)):
+        raise _err(call, f"{what} must be a number")
+    return float(value)
+
+
+def whole_number(value: Value, call: Call, what: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high`` (an infinite or fractional one is refused, never converted)."""
+    v = scalar_number(value, call, what)
+    if not (math.isfinite(v) and v.is_integer() and low <= v <= high):
+        raise _err(call, f"{what} must be a whole number from {low} to {high}")
+    return int(v)
+
+
+def flag(value: Value, call: Call, what: str) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise _err(call, f"{what} must be TRUE or FALSE")
+
+
+def _levels_text(levels: tuple, k: int = 8) -> str:
+    shown = ", ".join(label_text(v) for v in levels[:k])
+    return shown + (", ..." if len(levels) > k else "")
+
+
+def as_factor(value: Value, call: Call) -> FactorVec:
+    """R's ``factor(x)`` of a vector (levels sorted, unused dropped) or a factor unchanged."""
+    if isinstance(value, FactorVec):
+        return value
+    if isinstance(value, NumVec):
+        v = value.values
+        miss = np.isnan(v)
+        if value.logical:
+            labels = np.array([False, True], dtype=object)[np.where(miss, 0, v).astype(np.intp)]
+            return factor_from_labels(labels, miss)
+        ok = ~miss
+        uniques, inv = np.unique(v[ok], return_inverse=True)
+        codes = np.full(v.shape[0], -1, dtype=np.intp)
+        codes[ok] = inv
+        return FactorVec(codes, tuple(float(u) for u in uniques))
+    raise _err(call, "needs a column or an expression of one value per row")
+
+
+def _drop_unused(f: FactorVec) -> FactorVec:
+    used = np.zeros(len(f.levels), dtype=bool)
+    used[f.codes[f.codes >= 0]] = True
+    if used.all():
+        return f
+    remap = np.cumsum(used) - 1
+    codes = np.where(f.codes >= 0, remap[np.maximum(f.codes, 0)], -1)
+    return FactorVec(codes, tuple(lv for lv, u in zip(f.levels, used) if u), f.ordered, f.contrasts)
+
+
+def _same_level(a: Any, b: Any) -> bool:
+    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
+        return label_text(a) == label_text(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    return label_text(a) == label_text(b)
+
+
+def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
+    """``f`` with ``levels`` (given in a call) as its levels, in that order; other values become missing."""
+    index = []
+    for lv in levels:
+        match = [i for i, old in enumerate(f.levels) if _same_level(old, lv)]
+        index.append(match[0] if match else -1)
+    remap = np.full(len(f.levels) + 1, -1, dtype=np.intp)
+    for new, old in enumerate(index):
+        if old >= 0:
+            remap[old] = new
+    codes = np.where(f.codes >= 0, remap[f.codes], -1)
+    new_levels = tuple(f.levels[i] if i >= 0 else lv for i, lv in zip(index, levels))
+    return FactorVec(codes, new_levels, f.ordered, f.contrasts)
+
+
+def _literal_levels(value: Value, call: Call, what: str) -> tuple:
+    vals = value if isinstance(value, tuple) else (value,)
+    if not vals or not all(isinstance(v, (str, int, float, bool)) for v in vals):
+        raise _err(call, f"{what} must be literal values such as c(\"a\", \"b\") or c(4, 6, 8)")
+    if len(set(map(label_text, vals))) != len(vals):
+        raise _err(call, f"{what} has duplicate levels")
+    return vals
+
+
+# -- functions -----------------------------------------------------------------------------------------
+Builtin = Callable[["Evaluator", Call], Value]
+
+
+def _elementwise(fn: Callable[[Any], Any], logical: bool = False) -> Builtin:
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        a = bind(call, ("x",))
+        x = numeric(ev.eval(a["x"]), call)
+        with np.errstate(all="ignore"):
+            r = fn(x)
+        return NumVec(np.asarray(r, dtype=float), logical) if isinstance(x, np.ndarray) else float(r)
+    return apply
+
+
+def _log(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("x", "base"))
+    x = numeric(ev.eval(a["x"]), call)
+    with np.errstate(all="ignore"):
+        r = np.log(x)
+        if "base" in a:
+            r = r / np.log(scalar_number(ev.eval(a["base"]), call, "the base"))
+    return NumVec(np.asarray(r, dtype=float)) if isinstance(x, np.ndarray) else float(r)
+
+
+def _round(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("x", "digits"))
+    x = numeric(ev.eval(a["x"]), call)
+    d = whole_number(ev.eval(a["digits"]), call, "digits", -30, 30) if "digits" in a else 0
+    r = np.round(x, d)
+    return NumVec(np.asarray(r, dtype=float)) if isinstance(x, np.ndarray) else float(r)
+
+
+def _binary_numeric(fn: Callable[[Any, Any], Any], params: tuple[str, str] = ("x", "y")) -> Builtin:
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        a = bind(call, params, required=2)
+        x, y = (numeric(ev.eval(a[p]), call) for p in params)
+        with np.errstate(all="ignore"):
+            r = fn(x, y)
+        return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
+    return apply
+
+
+def _pminmax(fn: Callable[[Any, Any], Any]) -> Builtin:
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        if call.kwargs or not call.args:
+            raise _err(call, "takes one or more numeric arguments (na.rm is not supported)")
+        vals = [numeric(ev.eval(node), call) for node in call.args]
+        r = vals[0]
+        for v in vals[1:]:
+            r = fn(r, v)
+        return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
+    return apply
+
+
+def _clip(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("a", "a_min", "a_max"), required=3)
+    x, lo, hi = (numeric(ev.eval(a[p]), call) for p in ("a", "a_min", "a_max"))
+    r = np.clip(x, lo, hi)
+    return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
+
+
+def _ifelse(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("test", "yes", "no"), required=3)
+    test = numeric(ev.eval(a["test"]), call, "test")
+    yes, no = ev.eval(a["yes"]), ev.eval(a["no"])
+    n = ev.n
+    t = np.broadcast_to(np.asarray(test, dtype=float), (n,))
+    miss = np.isnan(t)
+    if isinstance(yes, str) and isinstance(no, str):
+        labels = np.where(t == 1, yes, no).astype(object)
+        return factor_from_labels(labels, miss)
+    y_, n_ = numeric(yes, call, "yes value"), numeric(no, call, "no value")
+    r = np.where(t != 0, y_, n_).astype(float)
+    r[miss] = np.nan
+    logical = all(isinstance(v, (bool, np.bool_)) or (isinstance(v, NumVec) and v.logical) for v in (yes, no))
+    return NumVec(r, logical)
+
+
+def _where(ev: "Evaluator", call: Call) -> Value:
+    return _ifelse(ev, Call("ifelse", call.args, (), call.pos))
+
+
+def _as_numeric(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("x",))
+    v = ev.eval(a["x"])
+    if isinstance(v, FactorVec):
+        raise _err(call, "as.numeric() of a factor gives R's level codes, which a formula rarely means; use the "
+                         "numeric column itself")
+    x = numeric(v, call)
+    return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else float(x)
+
+
+def _as_integer(ev: "Evaluator", call: Call) -> Value:
+    v = _as_numeric(ev, call)
+    return NumVec(np.trunc(v.values)) if isinstance(v, NumVec) else float(math.trunc(v))
+
+
+def _identity(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("x",))
+    return ev.eval(a["x"])
+
+
+def _c(ev: "Evaluator", call: Call) -> Value:
+    if call.kwargs:
+        raise _err(call, "c() takes values only")
+    out = []
+    for node in call.args:
+        v = ev.eval(node)
+        if isinstance(v, tuple):
+            out.extend(v)
+        elif isinstance(v, (str, bool, int, float)):
+            out.append(v)
+        else:
+            raise _err(call, "c() combines literal values such as c(\"a\", \"b\") or c(1, 2); columns cannot be "
+                             "combined")
+    return tuple(out)
+
+
+def _factor(ordered_default: bool, keep_factor: bool = False) -> Builtin:
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        a = bind(call, ("x", "levels", "labels", "ordered"))
+        x = ev.eval(a["x"])
+        if keep_factor and isinstance(x, FactorVec) and "levels" not in a:
+            f = x
+        else:
+            f = as_factor(x, call)
+            f = _drop_unused(f) if "levels" not in a else _reorder(f, _literal_levels(ev.eval(a["levels"]), call,
+                                                                                       "levels"), call)
+        ordered = flag(ev.eval(a["ordered"]), call, "ordered") if "ordered" in a else (ordered_default or (
+            keep_factor and f.ordered))
+        levels = f.levels
+        if "labels" in a:
+            labels = _literal_levels(ev.eval(a["labels"]), call, "labels")
+            if len(labels) != len(levels):
+                raise _err(call, f"labels has {len(labels)} values for {len(levels)} levels")
+            levels = tuple(labels)
+        return FactorVec(f.codes, levels, bool(ordered), f.contrasts)
+    return apply
+
+
+def _contrast_kind(node: Node, call: Call) -> str:
+    key = node.id if isinstance(node, Name) else node.value if isinstance(node, Str) else None
+    if key is None or key not in CONTRASTS:
+        shown = deparse(node)
+        raise _err(call, f"unknown contrasts {shown}; use one of treatment, sum, helmert, poly (or contr.treatment, "
+                         "contr.sum, contr.helmert, contr.poly)")
+    return CONTRASTS[key]
+
+
+def _C(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("object", "contr", "levels"))
+    f = as_factor(ev.eval(a["object"]), call)
+    if "levels" in a:
+        f = _reorder(f, _literal_levels(ev.eval(a["levels"]), call, "levels"), call)
+    kind = _contrast_kind(a["contr"], call) if "contr" in a else f.contrasts
+    return FactorVec(f.codes, f.levels, f.ordered, kind)
+
+
+def _relevel(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("x", "ref"), required=2)
+    f = as_factor(ev.eval(a["x"]), call)
+    if f.ordered:
+        raise _err(call, "relevel() is for unordered factors (as in R)")
+    ref = ev.eval(a["ref"])
+    if not isinstance(ref, (str, int, float)) or isinstance(ref, bool):
+        raise _err(call, "ref must be a level, e.g. ref = \"b\"")
+    match = [i for i, lv in enumerate(f.levels) if _same_level(lv, ref)]
+    if not match:
+        raise _err(call, f"ref = {deparse(a['ref'])} is not a level (levels: {_levels_text(f.levels)})")
+    order = [match[0]] + [i for i in range(len(f.levels)) if i != match[0]]
+    return _reorder(f, tuple(f.levels[i] for i in order), call)
+
+
+def _poly(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("x", "degree", "raw"), varargs=False)
+    x = numeric(ev.eval(a["x"]), call)
+    if not isinstance(x, np.ndarray):
+        raise _err(call, "needs a column, not a constant")
+    k = whole_number(ev.eval(a["degree"]), call, "degree", 1, 2**31) if "degree" in a else 1
+    raw = flag(ev.eval(a["raw"]), call, "raw") if "raw" in a else False
+    ev.reserve(call, k)  # before anything of n x k is computed
+    ok = np.isfinite(x)
+    if raw:
+        if k > max(1, np.unique(x[ok]).size):
+            raise _err(call, f"degree ({k}) must be at most the number of distinct values ({np.unique(x[ok]).size})")
+        with np.errstate(all="ignore"):
+            return NumMat(np.column_stack([x ** j for j in range(1, k + 1)]), tuple(str(j) for j in range(1, k + 1)))
+    state = ev.state.get(call) if not ev.fitting else None
+    if state is None:
+        distinct = np.unique(x[ok]).size
+        if k >= distinct:
+            raise _err(call, f"degree ({k}) must be less than the number of distinct values ({distinct}), as in R")
+        with np.errstate(all="ignore"):
+            state = _poly_coefs(x[ok], k)
+        if not all(np.isfinite(state[0])) or not all(np.isfinite(state[1])) or min(state[1][1:]) <= 0:
+            raise _err(call, "the orthogonal polynomials cannot be computed in double precision (values too large or "
+                             "too close together); rescale the variable")
+        ev.state[call] = state
+    alpha, norm2 = state
+    with np.errstate(all="ignore"):
+        return NumMat(_poly_predict(x, alpha, norm2), tuple(str(j) for j in range(1, k + 1)))
+
+
+def _poly_coefs(x: np.ndarray, k: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """R's ``poly()`` recurrence coefficients (alpha, norm2) from the QR of [1, x - mean, ...]."""
+    xbar = float(np.mean(x))
+    xc = x - xbar
+    X = np.vander(xc, k + 1, increasing=True)
+    q, r = np.linalg.qr(X)
+    Z = q * np.diag(r)
+    norm2 = np.sum(Z ** 2, axis=0)
+    alpha = (np.sum(xc[:, None] * Z ** 2, axis=0) / norm2 + xbar)[:k]
+    return tuple(float(v) for v in alpha), (1.0, *(float(v) for v in norm2))
+
+
+def _poly_predict(x: np.ndarray, alpha: tuple, norm2: tuple) -> np.ndarray:
+    """R's ``predict`` of ``poly()``: the three-term recurrence with the fitted alpha and norm2."""
+    k = len(alpha)
+    Z = np.ones((x.shape[0], k + 1))
+    Z[:, 1] = x - alpha[0]
+    for i in range(1, k):
+        Z[:, i + 1] = (x - alpha[i]) * Z[:, i] - (norm2[i + 1] / norm2[i]) * Z[:, i - 1]
+    Z /= np.sqrt(np.asarray(norm2[1:]))
+    return np.ascontiguousarray(Z[:, 1:])
+
+
+def _scale(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("x", "center", "scale"))
+    x = numeric(ev.eval(a["x"]), call)
+    if not isinstance(x, np.ndarray):
+        raise _err(call, "needs a column, not a constant")
+    state = ev.state.get(call) if not ev.fitting else None
+    if state is None:
+        ok = x[np.isfinite(x)]
+        c_arg = ev.eval(a["center"]) if "center" in a else True
+        s_arg = ev.eval(a["scale"]) if "scale" in a else True
+        center = (float(ok.mean()) if ok.size else 0.0) if c_arg is True else 0.0 if c_arg is False else \
+            scalar_number(c_arg, call, "center")
+        if s_arg is True:  # R: the root mean square after centring, with n - 1 (scaled to avoid overflow)
+            dev = ok - center
+            big = float(np.max(np.abs(dev))) if dev.size else 0.0
+            big = big if np.isfinite(big) and big > 0 else 1.0
+            scale = big * float(np.sqrt(np.sum((dev / big) ** 2) / max(1, ok.size - 1)))
+        else:
+            scale = 1.0 if s_arg is False else scalar_number(s_arg, call, "scale")
+        state = (center, scale)
+        ev.state[call] = state
+    center, scale = state
+    with np.errstate(all="ignore"):
+        return NumVec((x - center) / scale)
+
+
+def _center(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("x",))
+    x = numeric(ev.eval(a["x"]), call)
+    if not isinstance(x, np.ndarray):
+        raise _err(call, "needs a column, not a constant")
+    state = ev.state.get(call) if not ev.fitting else None
+    if state is None:
+        ok = x[np.isfinite(x)]
+        state = (float(ok.mean()) if ok.size else 0.0,)
+        ev.state[call] = state
+    return NumVec(x - state[0])
+
+
+def _bs(ev: "Evaluator", call: Call) -> Value:
+    a = bind(call, ("x", "df", "knots", "degree", "intercept", "Boundary.knots"))
+    x = numeric(ev.eval(a["x"]), call)
+    if not isinstance(x, np.ndarray):
+        raise _err(call, "needs a column, not a constant")
+    state = ev.state.get(call) if not ev.fitting else None
+    if state is None:
+        degree = whole_number(ev.eval(a["degree"]), call, "degree", 1, 20) if "degree" in a else 3
+        intercept = flag(ev.eval(a["intercept"]), call, "intercept") if "intercept" in a else False
+        ok = x[np.isfinite(x)]
+        distinct = np.unique(ok).size
+        df = knots = boundary = None
+        if "df" in a:
+            df = whole_number(ev.eval(a["df"]), call, "df (at most the number of distinct values)", 1, distinct)
+        if "knots" in a:
+            kv = ev.eval(a["knots"])
+            kv = kv if isinstance(kv, tuple) else (kv,)
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in kv) or len(kv) > distinct:
+                raise _err(call, f"knots must be at most {distinct} numbers, e.g. knots = c(10, 20)")
+            knots = tuple(float(v) for v in kv)
+        if "Boundary.knots" in a:
+            bv = ev.eval(a["Boundary.knots"])
+            if not (isinstance(bv, tuple) and len(bv) == 2 and all(isinstance(v, (int, float)) for v in bv)):
+                raise _err(call, "Boundary.knots must be two numbers, e.g. c(0, 100)")
+            boundary = (float(bv[0]), float(bv[1]))
+        if ok.size == 0:
+            raise _err(call, "has no finite values")
+        state = bs_knots(ok, degree, intercept, df, knots, boundary)
+        ev.state[call] = state
+    n_basis = len(state[0]) - (state[1] + 1) - (0 if state[2] else 1)
+    ev.reserve(call, n_basis)
+    basis = bspline_basis(x, *state)
+    return NumMat(basis, tuple(str(j) for j in range(1, basis.shape[1] + 1)))
+
+
+def _ns(ev: "Evaluator", call: Call) -> Value:
+    raise _err(call, "ns() (natural splines) is not supported yet; use bs(x, df = ...) or poly(x, degree)")
+
+
+_NP_UNARY = {
+    "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "exp": np.exp, "exp2": np.exp2,
+    "expm1": np.expm1, "sqrt": np.sqrt, "cbrt": np.cbrt, "abs": np.abs, "absolute": np.abs, "square": np.square,
+    "sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "sin": np.sin, "cos": np.cos,
+    "tan": np.tan, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh,
+    "cosh": np.cosh, "tanh": np.tanh,
+}
+_R_UNARY = {
+    "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "exp": np.exp, "expm1": np.expm1, "sqrt": np.sqrt,
+    "abs": np.abs, "sign": np.sign, "floor": np.floor, "ceiling": np.ceil, "trunc": np.trunc, "sin": np.sin,
+    "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh,
+    "cosh": np.cosh, "tanh": np.tanh,
+}
+
+BUILTINS: dict[str, Builtin] = {
+    **{name: _elementwise(fn) for name, fn in _R_UNARY.items()},
+    **{f"np.{name}": _elementwise(fn) for name, fn in _NP_UNARY.items()},
+    "log": _log, "round": _round, "np.round": _round,
+    "np.isnan": _elementwise(lambda x: np.isnan(x), logical=True),
+    "np.isfinite": _elementwise(lambda x: np.isfinite(x), logical=True),
+    "np.power": _binary_numeric(np.power), "np.minimum": _binary_numeric(np.minimum),
+    "np.maximum": _binary_numeric(np.maximum), "np.clip": _clip, "np.where": _where,
+    "pmin": _pminmax(np.minimum), "pmax": _pminmax(np.maximum), "ifelse": _ifelse,
+    "as.numeric": _as_numeric, "as.double": _as_numeric, "as.integer": _as_integer,
+    "I": _identity, "c": _c,
+    "factor": _factor(False), "as.factor": _factor(False, keep_factor=True), "ordered": _factor(True),
+    "as.ordered": _factor(True, keep_factor=True), "C": _C, "relevel": _relevel,
+    "poly": _poly, "scale": _scale, "center": _center, "bs": _bs, "ns": _ns,
+}
+
+#: every function name a formula may call without context= (for messages)
+FUNCTION_NAMES = tuple(sorted(set(BUILTINS) | {"offset", "cbind"}))

@@ -1,0 +1,195 @@
+"""Tokens of an R formula.
+
+The lexer reads the text once, left to right, without recursion and without regular expressions that could
+backtrack.  It knows R's tokens -- names (``MPG.city``, Unicode letters, `` `any text` `` in backticks),
+numbers (``2``, ``.5``, ``1e-3``, ``5L``, ``0x1F``), strings in single or double quotes with backslash
+escapes, and operators -- plus the Python spellings users bring along: ``**`` (R's ``^``), ``//`` (``%/%``)
+and a lone ``%`` (``%%``).  Anything else (``[``, ``$``, ``{``, ``#``, ``;``, look-alike Unicode operators,
+control characters) is refused with its position.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from ..errors import FormulaError
+
+__all__ = ["Token", "tokenize"]
+
+# kinds: NUM STR NAME OP LPAREN RPAREN COMMA ASSIGN EOF
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str
+    value: str  # the operator, the name, the unescaped string, or the number's text
+    pos: int
+    quoted: bool = False  # a backtick-quoted name
+
+
+_TWO = {"**": "^", "//": "%/%", "==": "==", "!=": "!=", "<=": "<=", ">=": ">=", "&&": "&&", "||": "||"}
+_ONE = set("+-*/^:~<>!&|")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"', "`": "`"}
+_SPECIAL = {"%in%": "%in%", "%%": "%%", "%/%": "%/%"}
+
+
+def _show(ch: str) -> str:
+    """A character for a message: by code point, with the character itself when it is printable (a
+    look-alike such as U+2212 MINUS SIGN then shows what it imitates)."""
+    code = f"U+{ord(ch):04X}"
+    if ch.isascii() and ch.isprintable():
+        return repr(ch)
+    return f"{ch!r} ({code})" if ch.isprintable() and not ch.isspace() else code
+
+
+def _error(text: str, pos: int, what: str) -> FormulaError:
+    return FormulaError(f"cannot read the formula: {what} at position {pos + 1}")
+
+
+def _is_name_start(ch: str) -> bool:
+    return ch.isalpha() or ch == "_" or ch == "."
+
+
+def _is_name_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "._" or unicodedata.category(ch) in ("Mn", "Mc")
+
+
+def _number(text: str, i: int) -> tuple[str, int]:
+    """The number literal starting at ``i`` (digits, or a dot followed by a digit)."""
+    n = len(text)
+    j = i
+    if text.startswith(("0x", "0X"), i):
+        j = i + 2
+        while j < n and text[j] in "0123456789abcdefABCDEF":
+            j += 1
+        if j == i + 2:
+            raise _error(text, i, "a hexadecimal number without digits")
+    else:
+        while j < n and text[j].isdigit() and text[j].isascii():
+            j += 1
+        if j < n and text[j] == ".":
+            j += 1
+            while j < n and text[j].isdigit() and text[j].isascii():
+                j += 1
+        if j < n and text[j] in "eE":
+            k = j + 1
+            if k < n and text[k] in "+-":
+                k += 1
+            if k < n and text[k].isdigit() and text[k].isascii():
+                while k < n and text[k].isdigit() and text[k].isascii():
+                    k += 1
+                j = k
+            else:
+                raise _error(text, j, "a number with an incomplete exponent")
+    if j < n and text[j] == "L":
+        j += 1
+    if j < n and (_is_name_char(text[j]) and text[j] != "."):
+        raise _error(text, j, f"the number {text[i:j]!r} is followed by {_show(text[j])}")
+    return text[i:j], j
+
+
+def _quoted(text: str, i: int, quote: str) -> tuple[str, int]:
+    """The unescaped content of a quoted string or backtick name starting at ``i`` (the opening quote)."""
+    n = len(text)
+    out: list[str] = []
+    j = i + 1
+    while j < n:
+        ch = text[j]
+        if ch == quote:
+            return "".join(out), j + 1
+        if ch == "\\":
+            if j + 1 >= n:
+                break
+            nxt = text[j + 1]
+            out.append(_ESCAPES.get(nxt, nxt))
+            j += 2
+            continue
+        out.append(ch)
+        j += 1
+    what = "backtick name" if quote == "`" else "string"
+    raise _error(text, i, f"an unterminated {what} (no closing {quote})")
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of ``text``, ending with an ``EOF`` token."""
+    tokens: list[Token] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        if ch in " \t\n\r\f":
+            i += 1
+            continue
+        if ch.isdigit() and ch.isascii() or (ch == "." and i + 1 < n and text[i + 1].isdigit() and text[i + 1].isascii()):
+            s, i2 = _number(text, i)
+            tokens.append(Token("NUM", s, i))
+            i = i2
+            continue
+        if _is_name_start(ch):
+            j = i + 1
+            while j < n and _is_name_char(text[j]):
+                j += 1
+            tokens.append(Token("NAME", text[i:j], i))
+            i = j
+            continue
+        if ch == "`":
+            s, j = _quoted(text, i, "`")
+            if not s:
+                raise _error(text, i, "an empty backtick name")
+            tokens.append(Token("NAME", s, i, quoted=True))
+            i = j
+            continue
+        if ch in "'\"":
+            s, j = _quoted(text, i, ch)
+            tokens.append(Token("STR", s, i))
+            i = j
+            continue
+        if ch == "(":
+            tokens.append(Token("LPAREN", ch, i))
+            i += 1
+            continue
+        if ch == ")":
+            tokens.append(Token("RPAREN", ch, i))
+            i += 1
+            continue
+        if ch == ",":
+            tokens.append(Token("COMMA", ch, i))
+            i += 1
+            continue
+        if ch == "%":
+            j = i + 1
+            while j < n and text[j] != "%" and not text[j].isspace() and j - i < 40:
+                j += 1
+            if j < n and text[j] == "%":
+                op = text[i:j + 1]
+                if op not in _SPECIAL:
+                    raise _error(text, i, f"the operator {op!r}, which glmstat does not support (it knows %in%, %% "
+                                          "and %/%)")
+                tokens.append(Token("OP", _SPECIAL[op], i))
+                i = j + 1
+            else:
+                tokens.append(Token("OP", "%%", i))  # Python's modulo
+                i += 1
+            continue
+        if text.startswith(("<<-", "->>"), i) or text.startswith(("<-", "->"), i):
+            raise _error(text, i, "an assignment ('<-' or '->'), which a formula cannot hold (for a comparison "
+                                  "with a negative number write x < -1 with a space)")
+        two = text[i:i + 2]
+        if two in _TWO:
+            tokens.append(Token("OP", _TWO[two], i))
+            i += 2
+            continue
+        if ch == "=":
+            tokens.append(Token("ASSIGN", ch, i))
+            i += 1
+            continue
+        if ch in _ONE:
+            tokens.append(Token("OP", ch, i))
+            i += 1
+            continue
+        if ch == "#":
+            raise _error(text, i, "'#' (a comment would hide the rest of the line; remove it)")
+        raise _error(text, i, f"the unexpected character {_show(ch)}")
+    tokens.append(Token("EOF", "", n))
+    return tokens

@@ -1,0 +1,63 @@
+"""Limits that keep one short formula from asking for unbounded work.
+
+Every limit is checked *before* the work it bounds: the formula's length before it is read, its nesting
+depth while it is parsed, the number of terms before ``^``, ``*`` and ``/`` are expanded (counted, not
+built), and the number of design columns and the design's memory before a column is allocated.  A refusal is
+a :class:`~glmstat.errors.FormulaError` that names the limit and how to raise it:
+``gs.glm(..., limits=gs.FormulaLimits(max_terms=5000))``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from ..errors import FormulaError
+
+__all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse"]
+
+
+@dataclass(frozen=True)
+class FormulaLimits:
+    """Bounds on what a formula may ask for; every field can be raised by passing a new instance.
+
+    Parameters
+    ----------
+    max_length : int
+        Characters in the formula text.
+    max_depth : int
+        Nesting of parentheses, calls and operators.
+    max_terms : int
+        Model terms after expanding ``*``, ``^``, ``/`` and ``%in%`` (R's ``(a+b+c)^2`` has 6).
+    max_columns : int
+        Columns of the design matrix (the cross-product X'WX has ``max_columns**2`` entries).
+    max_basis : int
+        Columns of one basis term: the degree of ``poly()``, the ``df`` of ``bs()``.
+    max_design_bytes : int
+        Memory of the dense part of the design, rows x dense columns x 8 bytes, estimated before any column
+        is allocated (factor main effects are stored as codes and do not count).
+    """
+
+    max_length: int = 20_000
+    max_depth: int = 200
+    max_terms: int = 2_000
+    max_columns: int = 5_000
+    max_basis: int = 100
+    max_design_bytes: int = 4 * 2**30
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise FormulaError(f"FormulaLimits.{f.name} must be a positive integer, got {v!r}")
+
+
+DEFAULT_LIMITS = FormulaLimits()
+
+
+def refuse(limit: str, what: str, value: int, limits: FormulaLimits) -> FormulaError:
+    """The error for ``what`` (of size ``value``) exceeding ``limits.<limit>``."""
+    bound = getattr(limits, limit)
+    return FormulaError(
+        f"{what} ({value:,}) exceeds the limit {limit}={bound:,}; if this is intended, raise it with "
+        f"glm(..., limits=glmstat.FormulaLimits({limit}=...))"
+    )

@@ -1,0 +1,216 @@
+"""R's formula grammar: text -> :class:`~glmstat.formula.nodes.Formula`.
+
+A precedence-climbing parser over the tokens of :mod:`glmstat.formula.lexer`, with R's operator precedence
+(from ``?Syntax``, loosest first): ``~``; ``|`` ``||``; ``&`` ``&&``; ``!``; comparisons (not chained);
+binary ``+ -``; ``* /``; ``%in% %% %/%``; ``:``; unary ``- +``; ``^`` (right to left); calls and atoms.
+The same grammar serves both roles of these operators: ``a*b`` is crossing on a formula's right-hand side and
+multiplication inside ``I()`` -- which one is decided later, by where the node stands.
+
+Nesting is bounded while parsing (``FormulaLimits.max_depth``): every walker of the tree recurses at most that
+deep, except along the formula's own chain of terms joined by ``+`` and ``-`` (``y ~ x1 + ... + x500``, outside
+any parentheses or call), which they walk iteratively (:func:`sum_chain`).  So no formula can exhaust Python's
+stack, and every variable (a node inside that chain) is small enough to hash, compare and pickle.
+"""
+
+from __future__ import annotations
+
+from .lexer import Token, tokenize
+from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
+from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary
+from ..errors import FormulaError
+
+__all__ = ["parse", "parse_expression", "sum_chain"]
+
+# op -> (left binding power, right binding power); right < left means right-associative
+_INFIX = {
+    "|": (10, 11), "||": (10, 11),
+    "&": (20, 21), "&&": (20, 21),
+    "==": (30, 31), "!=": (30, 31), "<": (30, 31), ">": (30, 31), "<=": (30, 31), ">=": (30, 31),
+    "+": (40, 41), "-": (40, 41),
+    "*": (50, 51), "/": (50, 51),
+    "%in%": (60, 61), "%%": (60, 61), "%/%": (60, 61),
+    ":": (70, 71),
+    "^": (80, 79),
+}
+_COMPARISON = {"==", "!=", "<", ">", "<=", ">="}
+_NOT_BP = 25  # ! binds looser than comparisons, tighter than & and |
+_UNARY_BP = 75  # unary minus binds looser than ^ and tighter than :
+_CHAIN = ("+", "-")
+
+
+def sum_chain(node: Node) -> list[tuple[str, Node]]:
+    """The operands of a left-deep chain of binary ``+``/``-`` as ``[("+", first), (op, operand), ...]``,
+    found without recursion."""
+    out: list[tuple[str, Node]] = []
+    while isinstance(node, BinOp) and node.op in _CHAIN:
+        out.append((node.op, node.right))
+        node = node.left
+    out.append(("+", node))
+    out.reverse()
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str, limits: FormulaLimits) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+        self.limits = limits
+
+    # -- helpers --------------------------------------------------------------------------------------
+    def peek(self) -> Token:
+        return self.tokens[self.i]
+
+    def take(self) -> Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def error(self, tok: Token, what: str) -> FormulaError:
+        near = f"{tok.value!r}" if tok.kind != "EOF" else "the end"
+        return FormulaError(f"cannot read the formula {_clip(self.text)!r}: {what} at position {tok.pos + 1} "
+                            f"(near {near})")
+
+    def deeper(self, height: int, tok: Token) -> None:
+        if height > self.limits.max_depth:
+            raise refuse("max_depth", f"the formula nests deeper than allowed near position {tok.pos + 1}",
+                         height, self.limits)
+
+    # -- grammar ----------------------------------------------------------------------------------------
+    def expression(self, min_bp: int, depth: int) -> tuple[Node, int]:
+        """An expression whose operators bind at least ``min_bp``; returns (node, nesting height)."""
+        left, h = self.prefix(depth)
+        while True:
+            tok = self.peek()
+            if tok.kind != "OP" or tok.value not in _INFIX:
+                break
+            lbp, rbp = _INFIX[tok.value]
+            if lbp < min_bp:
+                break
+            self.take()
+            right, rh = self.expression(rbp, depth + 1)
+            nxt = self.peek()
+            if tok.value in _COMPARISON and nxt.kind == "OP" and nxt.value in _COMPARISON:
+                raise self.error(nxt, "comparisons cannot be chained (write (a < b) & (b < c))")
+            left = BinOp(tok.value, left, right, tok.pos)
+            # a +/- chain of the formula's own terms grows along its left spine, which walkers follow
+            # without recursion; inside parentheses and calls every operator counts
+            h = max(h, rh + 1) if tok.value in _CHAIN and depth == 0 else max(h, rh) + 1
+            self.deeper(h, tok)
+        return left, h
+
+    def prefix(self, depth: int) -> tuple[Node, int]:
+        tok = self.take()
+        self.deeper(depth, tok)
+        if tok.kind == "NUM":
+            return Num(_number_value(tok.value), tok.value, tok.pos), 0
+        if tok.kind == "STR":
+            return Str(tok.value, tok.pos), 0
+        if tok.kind == "NAME":
+            if not tok.quoted and tok.value == ".":
+                return Dot(tok.pos), 0
+            if self.peek().kind == "LPAREN":
+                return self.call(tok, depth)
+            return Name(tok.value, tok.pos), 0
+        if tok.kind == "LPAREN":
+            body, h = self.expression(0, depth + 1)
+            close = self.take()
+            if close.kind != "RPAREN":
+                raise self.error(close, "a ')' is missing")
+            return Paren(body, tok.pos), h + 1
+        if tok.kind == "OP" and tok.value in ("-", "+", "!"):
+            operand, h = self.expression(_NOT_BP if tok.value == "!" else _UNARY_BP, depth + 1)
+            return Unary(tok.value, operand, tok.pos), h + 1
+        if tok.kind == "EOF":
+            raise self.error(tok, "the formula ends where a term is expected")
+        raise self.error(tok, "a term is expected")
+
+    def call(self, name: Token, depth: int) -> tuple[Node, int]:
+        self.take()  # (
+        args: list[Node] = []
+        kwargs: list[tuple[str, Node]] = []
+        h = 0
+        if self.peek().kind == "RPAREN":
+            self.take()
+            return Call(name.value, (), (), name.pos), 1
+        while True:
+            tok = self.peek()
+            key = None
+            if tok.kind in ("NAME", "STR") and self.tokens[self.i + 1].kind == "ASSIGN":
+                key = tok.value
+                self.i += 2
+            value, vh = self.expression(0, depth + 1)
+            h = max(h, vh)
+            if key is None:
+                if kwargs:
+                    raise self.error(tok, "a positional argument follows a named one")
+                args.append(value)
+            else:
+                if any(k == key for k, _ in kwargs):
+                    raise self.error(tok, f"the argument {key!r} is given twice")
+                kwargs.append((key, value))
+            sep = self.take()
+            if sep.kind == "RPAREN":
+                break
+            if sep.kind != "COMMA":
+                raise self.error(sep, f"a ',' or ')' is missing in the call of {name.value}()")
+        return Call(name.value, tuple(args), tuple(kwargs), name.pos), h + 1
+
+
+def _number_value(text: str) -> float:
+    body = text[:-1] if text.endswith("L") else text
+    if body[:2] in ("0x", "0X"):
+        return float(int(body[2:18], 16)) * 16.0 ** max(0, len(body) - 18)  # huge hex: magnitude only
+    return float(body)
+
+
+def _clip(text: str, n: int = 120) -> str:
+    return text if len(text) <= n else text[:n] + "..."
+
+
+def _check_text(text: object, limits: FormulaLimits, what: str = "formula") -> str:
+    if not isinstance(text, str):
+        raise FormulaError(f"the {what} must be a string such as 'y ~ x1 + x2', got {type(text).__name__}")
+    if len(text) > limits.max_length:
+        raise refuse("max_length", f"the {what} has more characters than allowed", len(text), limits)
+    return text
+
+
+def parse(text: object, limits: FormulaLimits = DEFAULT_LIMITS) -> Formula:
+    """Parse ``lhs ~ rhs`` (R syntax).  Raises :class:`FormulaError` with the position of a problem."""
+    text = _check_text(text, limits)
+    p = _Parser(text, limits)
+    if not any(t.kind == "OP" and t.value == "~" for t in p.tokens):
+        raise FormulaError(f"formula {_clip(text)!r} must have one '~' with a response on the left, e.g. 'y ~ x'")
+    lhs = None
+    if not (p.peek().kind == "OP" and p.peek().value == "~"):
+        lhs, _ = p.expression(0, 0)
+    tilde = p.take()
+    if tilde.kind != "OP" or tilde.value != "~":
+        raise FormulaError(f"formula {_clip(text)!r} must have one '~' with a response on the left, e.g. 'y ~ x'"
+                           if tilde.kind == "EOF" else p.error(tilde, "an operator or '~' is expected").args[0])
+    if lhs is None:
+        raise FormulaError(f"formula {_clip(text)!r} has no response: it must have one '~' with a response on "
+                           "the left, e.g. 'y ~ x'")
+    if p.peek().kind == "EOF":
+        raise FormulaError(f"formula {_clip(text)!r} must have one '~' with a response on the left and terms on "
+                           "the right, e.g. 'y ~ x'")
+    rhs, _ = p.expression(0, 0)
+    end = p.take()
+    if end.kind == "OP" and end.value == "~":
+        raise FormulaError(f"formula {_clip(text)!r} must have one '~' (it has more); a glm formula has one "
+                           "response and one right-hand side")
+    if end.kind != "EOF":
+        raise p.error(end, "an operator is expected")
+    return Formula(lhs, rhs, text)
+
+
+def parse_expression(text: object, limits: FormulaLimits = DEFAULT_LIMITS, what: str = "expression") -> Node:
+    """Parse one expression (no ``~``), e.g. a hypothesis side or a column reference."""
+    text = _check_text(text, limits, what)
+    p = _Parser(text, limits)
+    node, _ = p.expression(0, 0)
+    end = p.take()
+    if end.kind != "EOF":
+        raise p.error(end, "an operator is expected")
+    return node

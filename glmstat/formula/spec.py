@@ -1,0 +1,138 @@
+"""The model spec: everything needed to encode new data exactly as the training data was encoded.
+
+A :class:`ModelSpec` is a plain value -- the formula's terms (syntax-tree nodes), the design plan (the factor
+levels and codings of the training data), the parameters of stateful transforms (``poly``, ``scale``,
+``bs``) and the caller's ``context=`` -- so a fitted model pickles and loads in a fresh process (as long as
+the ``context=`` functions themselves pickle), and ``predict`` re-applies the spec without re-parsing the
+formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .encode import DesignPlan, dense_design
+from .evaluate import DataColumns, Evaluator
+from .limits import FormulaLimits
+from .nodes import Node
+from .terms import Terms
+from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, take_rows
+
+__all__ = ["ModelSpec", "model_variable", "align_levels"]
+
+
+def model_variable(value: Value, label: str, n: int) -> NumVec | FactorVec | NumMat:
+    """A right-hand-side value as the design uses it: logicals become two-level factors (as R's model.matrix
+    codes them), constants are refused."""
+    if isinstance(value, NumVec) and value.logical:
+        v = value.values
+        codes = np.where(np.isnan(v), -1, v != 0).astype(np.intp)
+        return FactorVec(codes, (False, True), keep_unused=True)
+    if isinstance(value, (NumVec, FactorVec, NumMat)):
+        return value
+    from ..errors import FormulaError
+
+    raise FormulaError(f"the term {label!r} is a constant, not a variable; a constant is absorbed by the intercept "
+                       "(use offset() for a fixed term)")
+
+
+def align_levels(f: FactorVec, levels: tuple, label: str) -> FactorVec:
+    """New data's factor ``f`` coded by the training ``levels``; an unseen level is an error."""
+    index = {label_text(lv): i for i, lv in enumerate(levels)}
+    remap = np.full(len(f.levels) + 1, -1, dtype=np.intp)
+    unseen = []
+    present = np.zeros(len(f.levels), dtype=bool)
+    present[f.codes[f.codes >= 0]] = True
+    for i, lv in enumerate(f.levels):
+        j = index.get(label_text(lv))
+        if j is None:
+            if present[i]:
+                unseen.append(label_text(lv))
+        else:
+            remap[i] = j
+    if unseen:
+        shown = ", ".join(unseen[:10]) + (", ..." if len(unseen) > 10 else "")
+        raise DataError(f"column {label!r} of the new data has level(s) {shown} not seen when fitting "
+                        f"(levels: {', '.join(label_text(v) for v in levels[:20])})")
+    return FactorVec(remap[f.codes], tuple(levels), f.ordered, f.contrasts, f.keep_unused)
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSpec:
+    """How a model's formula turned data into a design (see the module docstring)."""
+
+    formula: str
+    terms: Terms
+    plan: DesignPlan = field(repr=False)
+    state: Mapping[Node, Any] = field(repr=False)
+    context: Mapping[str, Any] = field(repr=False)
+    offset_column_arg: str | None
+    limits: FormulaLimits = field(repr=False)
+    levels: Mapping[str, tuple] = field(repr=False)  # factor variable label -> training levels
+    columns: tuple[str, ...] = ()  # data columns the right-hand side and offsets read
+
+    @property
+    def n_response_columns(self) -> int:
+        """2 for ``cbind(successes, failures)``, else 1."""
+        from .nodes import Call
+
+        r = self.terms.response
+        return 2 if isinstance(r, Call) and r.func == "cbind" else 1
+
+    def encode(self, data: pd.DataFrame, names: tuple[str, ...], positions: Mapping[str, int]) \
+            -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Design, offset and complete-row mask for new data (see :func:`glmstat.formula.frame.encode_new_data`)."""
+        absent = [c for c in self.columns if c not in positions]
+        if self.offset_column_arg is not None and self.offset_column_arg not in positions:
+            absent.append(self.offset_column_arg)
+        if absent:
+            raise DataError(f"new data lacks the column(s) {', '.join(sorted(absent))} that the model uses")
+        cols = DataColumns(data, names, positions)
+        n = cols.n
+        ev = Evaluator(cols, self.context, dict(self.state), False, self.limits)
+        values: dict[Node, Value] = {}
+        missing = np.zeros(n, dtype=bool)
+        for t in self.plan.terms:
+            for vc in t.variables:
+                if vc.node in values:
+                    continue
+                v = model_variable(ev.eval(vc.node), vc.label, n)
+                if vc.factor is not None:
+                    if not isinstance(v, FactorVec):
+                        raise DataError(f"{vc.label!r} is a factor in the model but numeric in the new data")
+                    v = align_levels(v, vc.factor.levels, vc.label)
+                elif isinstance(v, FactorVec) or (isinstance(v, NumMat) != bool(vc.suffixes)) or (
+                        isinstance(v, NumMat) and v.values.shape[1] != vc.width):
+                    raise DataError(f"{vc.label!r} is numeric in the model but holds strings or levels in the new "
+                                    "data" if isinstance(v, FactorVec) else
+                                    f"{vc.label!r} does not have the model's columns in the new data")
+                values[vc.node] = v
+                missing |= missing_mask(v, n)
+        off = np.zeros(n)
+        for node in self.terms.offsets:
+            v = ev.eval(node)
+            off = off + (v.values if isinstance(v, NumVec) else float(v) if isinstance(v, (int, float)) else
+                         _not_numeric(node))
+        if self.offset_column_arg is not None:
+            o = cols.value(self.offset_column_arg)
+            off = off + (o.values if isinstance(o, NumVec) else _not_numeric(self.offset_column_arg))
+        missing |= np.isnan(off)
+        ok = ~missing
+        rows = np.flatnonzero(ok)
+        X = np.full((n, len(self.plan.column_names)), np.nan)
+        if rows.size:
+            used = {k: take_rows(v, None if rows.size == n else rows) for k, v in values.items()}
+            X[rows] = dense_design(self.plan, used, rows.size)
+        return X, off, ok
+
+
+def _not_numeric(what: Any) -> np.ndarray:
+    from .deparse import deparse
+
+    label = what if isinstance(what, str) else deparse(what)
+    raise DataError(f"the offset {label!r} must be numeric in the new data")

@@ -1,0 +1,269 @@
+"""R's formula algebra: the right-hand side's tree -> intercept, ordered terms and offsets.
+
+The rules of R's ``terms.formula`` (Chambers & Hastie 1992, ch. 2; R's ``model.c``), on sets of variables:
+
+* ``a + b``: the terms of ``a``, then those of ``b`` not already present;
+* ``a:b``: every union of a term of ``a`` with a term of ``b``;
+* ``a*b`` = ``a + b + a:b``;  ``(a + b + c)^k``: all interactions up to order ``k``;
+* ``a %in% b``: every term of ``a`` joined with all the variables of ``b``;
+* ``a/b`` = ``a + (b %in% a)``;
+* ``- t`` removes the term ``t``; ``1``/``+1`` keeps the intercept, ``0``/``-1`` removes it;
+* ``.`` is every data column not used in the response; ``offset(e)`` is an offset, not a term;
+* anything else (a name, a call such as ``log(x)`` or ``I(x^2)``, a comparison) is one variable.
+
+Terms are then ordered by degree, stably, and the variables of an interaction are written in the order the
+variables first appear in the formula (``y ~ b + b:a`` has the term ``b:a``... in R's order of appearance).
+
+The number of terms is counted before anything is expanded (``FormulaLimits.max_terms``), so
+``(a + b + ... + z)^26`` is refused in microseconds instead of building 67 million terms.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from ..errors import FormulaError
+from .deparse import deparse
+from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
+from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary
+from .parser import sum_chain
+
+__all__ = ["Terms", "expand_terms", "lhs_names", "term_label"]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A formula's model structure.
+
+    Attributes
+    ----------
+    response : Node
+        The left-hand side (a ``cbind(s, f)`` call for a two-column binomial response).
+    intercept : bool
+    terms : tuple of tuple of Node
+        The terms in R's order; each term lists its variables in R's variable order.
+    offsets : tuple of Node
+        The expressions inside ``offset()``.
+    variables : tuple of Node
+        Every variable of ``terms``, in order of first appearance.
+    """
+
+    response: Node
+    intercept: bool
+    terms: tuple[tuple[Node, ...], ...]
+    offsets: tuple[Node, ...]
+    variables: tuple[Node, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """R's term labels (``(Intercept)`` not included)."""
+        return tuple(term_label(t) for t in self.terms)
+
+
+def term_label(term: Sequence[Node]) -> str:
+    """R's label of a term: its variables joined by ``:``."""
+    return ":".join(deparse(v) for v in term)
+
+
+def lhs_names(node: Node | None) -> set[str]:
+    """Every name used on the left-hand side (excluded from ``.``)."""
+    out: set[str] = set()
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Name):
+            out.add(n.id)
+        elif isinstance(n, Call):
+            stack.extend(n.args)
+            stack.extend(v for _, v in n.kwargs)
+        elif isinstance(n, BinOp):
+            stack.extend((n.left, n.right))
+        elif isinstance(n, (Unary, Paren)):
+            stack.append(n.operand if isinstance(n, Unary) else n.body)
+    return out
+
+
+def _is_offset(node: Node) -> bool:
+    return isinstance(node, Call) and node.func == "offset"
+
+
+def _power(node: BinOp) -> int:
+    r = node.right
+    while isinstance(r, Paren):
+        r = r.body
+    if not isinstance(r, Num) or not math.isfinite(r.value) or not r.value.is_integer() or r.value < 1:
+        raise FormulaError(f"invalid power in formula: {deparse(node)!r} (the power of a formula term must be a "
+                           "positive whole number; for arithmetic use I(), e.g. I(x^2))")
+    return int(min(r.value, 1e9))
+
+
+class _Counter:
+    """An upper bound on the number of terms a node expands to, capped just above the limit."""
+
+    def __init__(self, n_dot: int, cap: int) -> None:
+        self.n_dot, self.cap = n_dot, cap
+
+    def count(self, node: Node) -> int:
+        c = self._count(node)
+        return min(c, self.cap)
+
+    def _count(self, node: Node) -> int:
+        cap = self.cap
+        if isinstance(node, BinOp) and node.op in ("+", "-"):
+            return min(cap, sum(self.count(o) for op, o in sum_chain(node) if op == "+"))
+        if isinstance(node, Paren):
+            return self.count(node.body)
+        if isinstance(node, Unary):
+            if node.op == "+":
+                return self.count(node.operand)
+            return 0 if node.op == "-" else 1
+        if isinstance(node, Dot):
+            return self.n_dot
+        if isinstance(node, Num) or _is_offset(node):
+            return 0
+        if isinstance(node, BinOp):
+            a = self.count(node.left)
+            if node.op == "^":
+                k, n = a, _power(node)
+                total, c = 0, 1
+                for i in range(1, min(n, k) + 1):
+                    c = c * (k - i + 1) // i
+                    total += c
+                    if total > cap:
+                        return cap
+                return total
+            if node.op in ("%in%",):
+                return a
+            b = self.count(node.right)
+            if node.op == ":":
+                return min(cap, a * b)
+            if node.op == "*":
+                return min(cap, a + b + a * b)
+            if node.op == "/":
+                return min(cap, a + b)
+        return 1
+
+
+class _Expander:
+    """R's ``EncodeVars``: terms as frozensets of variable indices, the intercept as a flag."""
+
+    def __init__(self, columns: Sequence[str], exclude: set[str]) -> None:
+        self.columns = [c for c in columns if c not in exclude]
+        self.variables: dict[Node, int] = {}
+        self.intercept = True
+        self.offsets: list[Node] = []
+
+    def var(self, node: Node) -> list[frozenset]:
+        idx = self.variables.setdefault(node, len(self.variables))
+        return [frozenset((idx,))]
+
+    @staticmethod
+    def plus(a: Iterable[frozenset], b: Iterable[frozenset]) -> list[frozenset]:
+        return list(dict.fromkeys([*a, *b]))
+
+    @staticmethod
+    def interact(a: list[frozenset], b: list[frozenset]) -> list[frozenset]:
+        return list(dict.fromkeys(x | y for x in a for y in b))
+
+    def cross(self, a: list[frozenset], b: list[frozenset]) -> list[frozenset]:
+        return self.plus(self.plus(a, b), self.interact(a, b))
+
+    @staticmethod
+    def within(a: list[frozenset], b: list[frozenset]) -> list[frozenset]:
+        every = frozenset().union(*b) if b else frozenset()
+        return list(dict.fromkeys(t | every for t in a))
+
+    def expand(self, node: Node, parity: bool = True) -> list[frozenset]:
+        if isinstance(node, BinOp) and node.op in ("+", "-"):
+            out: list[frozenset] = []
+            for i, (op, operand) in enumerate(sum_chain(node)):
+                if op == "+":
+                    out = self.plus(out, self.expand(operand, parity))
+                else:
+                    if _is_offset(operand):
+                        raise FormulaError("'- offset(...)' is not supported; write offset(-(...)) instead")
+                    removed = set(self.expand(operand, not parity))
+                    out = [t for t in out if t not in removed]
+            return out
+        if isinstance(node, Paren):
+            return self.expand(node.body, parity)
+        if isinstance(node, Unary):
+            if node.op == "+":
+                return self.expand(node.operand, parity)
+            if node.op == "-":
+                self.expand(node.operand, not parity)  # -1 drops the intercept; -x of nothing is nothing
+                return []
+            return self.var(node)
+        if isinstance(node, Num):
+            if node.value == 1:
+                self.intercept = parity
+            elif node.value == 0:
+                self.intercept = not parity
+            else:
+                raise FormulaError(f"invalid model formula: the number {node.text} stands where a term is expected "
+                                   "(only 1 and 0 -- the intercept -- may; for a constant use offset() or I())")
+            return []
+        if isinstance(node, Str):
+            raise FormulaError(f"invalid model formula: the string {deparse(node)} stands where a term is expected")
+        if isinstance(node, Dot):
+            out = []
+            for c in self.columns:
+                out = self.plus(out, self.var(Name(c)))
+            return out
+        if _is_offset(node):
+            if len(node.args) != 1 or node.kwargs:
+                raise FormulaError(f"offset() takes one expression, got {deparse(node)!r}")
+            if not parity:
+                raise FormulaError("'- offset(...)' is not supported; write offset(-(...)) instead")
+            self.offsets.append(node.args[0])
+            return []
+        if isinstance(node, BinOp):
+            op = node.op
+            if op in ("|", "||"):
+                raise FormulaError(f"the right-hand side {deparse(node)!r} has '|' or '~' at the top level; a glm "
+                                   "formula has one right-hand side (use I(a | b) for a logical 'or')")
+            if op == "^":
+                base = self.expand(node.left, parity)
+                result = base
+                for _ in range(_power(node) - 1):
+                    nxt = self.cross(result, base)
+                    if nxt == result:
+                        break
+                    result = nxt
+                return result
+            if op == ":":
+                return self.interact(self.expand(node.left, parity), self.expand(node.right, parity))
+            if op == "*":
+                return self.cross(self.expand(node.left, parity), self.expand(node.right, parity))
+            if op == "%in%":
+                return self.within(self.expand(node.left, parity), self.expand(node.right, parity))
+            if op == "/":
+                left = self.expand(node.left, parity)
+                return self.plus(left, self.within(self.expand(node.right, parity), left))
+        return self.var(node)
+
+
+def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits = DEFAULT_LIMITS) -> Terms:
+    """The model structure of ``formula``; ``columns`` (the data's column names) expand ``.``.
+
+    Raises
+    ------
+    FormulaError
+        A term that is not allowed (``a | b``, a bare number, a string, ``- offset()``, a bad power), or more
+        terms than ``limits.max_terms``.
+    """
+    exclude = lhs_names(formula.lhs)
+    n_dot = sum(1 for c in columns if c not in exclude)
+    bound = _Counter(n_dot, limits.max_terms + 1).count(formula.rhs)
+    if bound > limits.max_terms:
+        raise refuse("max_terms", "the formula expands to more terms than allowed", bound, limits)
+    ex = _Expander(columns, exclude)
+    ex.var(formula.lhs)  # the response is R's first variable
+    sets = ex.expand(formula.rhs)
+    order = {i: node for node, i in ex.variables.items()}
+    sets = sorted((t for t in sets if t), key=len)  # stable: by degree, then as written
+    terms = tuple(tuple(order[i] for i in sorted(t)) for t in sets)
+    used = sorted({i for t in sets for i in t})
+    return Terms(formula.lhs, ex.intercept, terms, tuple(ex.offsets), tuple(order[i] for i in used))

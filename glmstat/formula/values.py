@@ -1,0 +1,149 @@
+"""What a formula's expressions evaluate to: plain numbers and codes, never pandas or user objects.
+
+* :class:`NumVec` -- a float64 vector (NaN = missing); ``logical`` when it holds R's TRUE/FALSE (a
+  comparison, ``!``, ``&``, a boolean column), which a model codes as a two-level factor, as R does;
+* :class:`FactorVec` -- integer codes (-1 = missing) into ``levels``, ``ordered`` as R's ordered factors,
+  with the contrasts asked for by ``C()`` (None: R's default, treatment or polynomial);
+* :class:`NumMat` -- several numeric columns from one expression (``poly(x, 2)``, ``bs(x, df = 4)``);
+* scalars (``float``, ``str``, ``bool``) and tuples of them (``c(1, 2)``) for literals and arguments.
+
+A data column becomes a value through :func:`column_value`; nothing of the column object (a pandas Series,
+an object with methods) survives into the formula's reach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+__all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
+           "label_text", "factor_from_labels"]
+
+
+@dataclass(frozen=True, eq=False)
+class NumVec:
+    values: np.ndarray  # float64, shape (n,)
+    logical: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class FactorVec:
+    codes: np.ndarray  # intp, shape (n,), -1 = missing
+    levels: tuple
+    ordered: bool = False
+    contrasts: str | None = None  # "treatment", "sum", "helmert", "poly"; None: R's default for the kind
+    keep_unused: bool = False  # logicals keep both levels, as R's model.matrix codes them
+
+
+@dataclass(frozen=True, eq=False)
+class NumMat:
+    values: np.ndarray  # float64, shape (n, k)
+    suffixes: tuple[str, ...]
+
+
+Scalar = Union[float, str, bool]
+Value = Union[NumVec, FactorVec, NumMat, float, str, bool, tuple]
+
+
+def label_text(level: Any) -> str:
+    """A level as text (R prints ``TRUE``/``FALSE`` for logicals; formulaic's names use ``True``)."""
+    if isinstance(level, (bool, np.bool_)):
+        return str(bool(level))
+    if isinstance(level, (float, np.floating)) and float(level).is_integer():
+        return str(int(level))
+    return str(level)
+
+
+def _sort_key(v: Any) -> tuple:
+    return (0, float(v), "") if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
+        else (1, 0.0, str(v))
+
+
+def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) -> FactorVec:
+    """A factor of ``labels`` (an object or string array) with sorted levels, as R's ``factor()``."""
+    if missing is None:
+        missing = pd.isna(labels)
+        missing = np.asarray(missing, dtype=bool)
+    ok = ~missing
+    codes = np.full(labels.shape[0], -1, dtype=np.intp)
+    if ok.any():
+        present = labels[ok]
+        try:
+            c, uniques = pd.factorize(present, sort=True)
+        except TypeError:  # mixed types: numbers before strings
+            uniques = sorted(set(present.tolist()), key=_sort_key)
+            index = {u: i for i, u in enumerate(uniques)}
+            c = np.fromiter((index[v] for v in present), dtype=np.intp, count=present.shape[0])
+        codes[ok] = c
+        levels = tuple(u.item() if hasattr(u, "item") else u for u in uniques)
+    else:
+        levels = ()
+    return FactorVec(codes, levels)
+
+
+def column_value(name: str, raw: Any) -> NumVec | FactorVec:
+    """The value of the data column ``name`` (its stored array: an ndarray or a pandas extension array)."""
+    if isinstance(raw, pd.Categorical):
+        cats = raw.categories
+        return FactorVec(np.asarray(raw.codes, dtype=np.intp), tuple(c.item() if hasattr(c, "item") else c
+                                                                      for c in cats), bool(raw.ordered))
+    dtype = getattr(raw, "dtype", None)
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
+        return NumVec(raw if raw.dtype == np.float64 else raw.astype(np.float64))
+    if isinstance(raw, np.ndarray) and raw.dtype.kind == "b":
+        return NumVec(raw.astype(np.float64), logical=True)
+    if dtype is not None and pd.api.types.is_bool_dtype(dtype):
+        return NumVec(np.asarray(raw.to_numpy(dtype=float, na_value=np.nan)), logical=True)
+    if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        return NumVec(np.asarray(raw.to_numpy(dtype=float, na_value=np.nan)))
+    values = np.asarray(raw, dtype=object)
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    present = values[~missing]
+    kind = pd.api.types.infer_dtype(present, skipna=False) if present.size else "empty"
+    if kind in ("string", "empty"):
+        return factor_from_labels(values, missing)
+    if kind == "boolean":
+        out = np.full(values.shape[0], np.nan)
+        out[~missing] = present.astype(bool)
+        return NumVec(out, logical=True)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        out = np.full(values.shape[0], np.nan)
+        try:
+            out[~missing] = present.astype(float)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise DataError(f"column {name!r} holds numbers that are not usable as floats") from e
+        return NumVec(out)
+    kinds = sorted({type(v).__name__ for v in present[:1000].tolist()})
+    raise DataError(
+        f"column {name!r} mixes values of types {', '.join(kinds)}; a column must hold numbers, booleans or "
+        "strings (convert it, e.g. with .astype(str) for a factor)"
+    )
+
+
+def missing_mask(value: Value, n: int) -> np.ndarray:
+    """Rows where ``value`` is missing (NaN or a missing level)."""
+    if isinstance(value, NumVec):
+        return np.isnan(value.values)
+    if isinstance(value, FactorVec):
+        return value.codes < 0
+    if isinstance(value, NumMat):
+        return np.isnan(value.values).any(axis=1)
+    return np.zeros(n, dtype=bool)
+
+
+def take_rows(value: Value, rows: np.ndarray | None) -> Value:
+    """``value`` on the rows ``rows`` (positions; None: all)."""
+    if rows is None:
+        return value
+    if isinstance(value, NumVec):
+        return NumVec(value.values[rows], value.logical)
+    if isinstance(value, FactorVec):
+        return FactorVec(value.codes[rows], value.levels, value.ordered, value.contrasts, value.keep_unused)
+    if isinstance(value, NumMat):
+        return NumMat(value.values[rows], value.suffixes)
+    return value

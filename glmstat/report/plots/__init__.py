@@ -1,0 +1,23 @@
+"""Figures for teaching and notebooks; matplotlib (the ``plot`` extra) is imported only when one is drawn.
+
+Each function returns a new ``matplotlib.figure.Figure`` (object-oriented API: nothing is shown or kept by
+pyplot) and never changes the fit.
+
+* :func:`diagnostics_figure` -- R's ``plot()`` of a glm (``fit.plot()``);
+* :func:`trace_figure` -- the IRLS path from ``fit.trace`` (``fit.plot("trace")``);
+* :func:`effects_figure` -- the fitted mean against one predictor (``fit.plot("effects", term=...)``);
+* :func:`halfnormal_figure` -- half-normal plot with a simulated envelope (``fit.plot("halfnormal")``);
+* :func:`plot_links` -- link and inverse-link functions side by side (``gs.plot_links``);
+* :func:`lowess` -- R's lowess smoother, used by the diagnostic panels.
+"""
+
+from .diagnostics import diagnostics_figure
+from .dispatch import plot_fit
+from .effects import effects_figure
+from .halfnormal import halfnormal_figure
+from .links import plot_links
+from .lowess import lowess
+from .trace import trace_figure
+
+__all__ = ["plot_fit", "diagnostics_figure", "trace_figure", "effects_figure", "halfnormal_figure",
+           "plot_links", "lowess"]

@@ -1,0 +1,59 @@
+"""The one place matplotlib is imported: a fresh ``Figure`` (object-oriented API, no pyplot state, so nothing
+pops up and figures do not accumulate) and R's axis-range rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ...errors import MissingDependencyError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["new_figure", "r_range", "R_RED", "R_GRAY"]
+
+R_RED = "#DF536B"   # R 4's palette()[2], the colour of panel.smooth's line
+R_GRAY = "#9E9E9E"  # R 4's palette()[8], plot.lm's Cook's distance contours
+
+
+def new_figure(what: str, nrows: int, ncols: int, panel_size: tuple[float, float] = (4.2, 3.6),
+               dpi: float = 100) -> tuple["Figure", np.ndarray]:
+    """A constrained-layout Figure with a nrows x ncols grid of axes (returned as a 2-d array).
+
+    Raises
+    ------
+    MissingDependencyError
+        When matplotlib is not installed (the message names ``what`` and the ``plot`` extra).
+    """
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as e:
+        raise MissingDependencyError(
+            f"{what} needs matplotlib, which is not installed: pip install glmstat[plot]"
+        ) from e
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * nrows), dpi=dpi, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def r_range(values: np.ndarray, extend: float = 0.0) -> tuple[float, float]:
+    """R's axis range for data ``values``: ``extendrange(range(values), f = extend)`` and then the 4% that
+    R's default ``xaxs = "r"`` adds on each side (so the range equals R's ``par("usr")``)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 1.0)
+    lo, hi = lo - extend * (hi - lo), hi + extend * (hi - lo)
+    if hi == lo:  # R widens a zero-width range by 4% of the value (or by 1 around 0)
+        pad = 0.04 * abs(lo) if lo != 0 else 1.0
+        return lo - pad, hi + pad
+    return lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo)
+
+
+def style_axes(ax: "Axes") -> None:
+    """R's look: a full box, ticks outside, no grid."""
+    ax.tick_params(direction="out", labelsize=8)
+    for side in ax.spines.values():
+        side.set_linewidth(0.8)

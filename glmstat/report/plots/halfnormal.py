@@ -1,0 +1,179 @@
+"""Half-normal plot with a simulated envelope (Atkinson 1985, *Plots, Transformations and Regression*, 4.2).
+
+The ordered absolute standardized deviance residuals |rs|_(1) <= ... <= |rs|_(n) (R's ``rstandard``) are
+plotted against the half-normal scores Phi^{-1}((i + n - 1/8) / (2n + 1/2)).  The envelope: ``nsim``
+responses are simulated from the fitted model (the family's ``simulate`` at the fitted means, weights and
+dispersion), the model is refitted to each with ``glm()`` on a copy of the data whose response column
+holds the simulated values, and the ordered |rs| of each refit give, at each i, the minimum, the mean and
+the maximum over the simulations.  Points outside the envelope, or a systematic drift across it, suggest
+a wrong family, link or linear predictor.  With Atkinson's 19 simulations each bound is exceeded by
+chance with probability about 1/20 at each i.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ...errors import GLMStatError
+from ...families import NegativeBinomial
+from ._figure import new_figure, style_axes
+from ._model import response_expression, row_labels, used_data
+from .diagnostics import extreme_rows
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ...inference.results import GLMResults
+
+__all__ = ["halfnormal_figure", "halfnormal_scores", "simulated_envelope"]
+
+_CBIND = re.compile(r"^cbind\(\s*`?([^`,()]+?)`?\s*,\s*`?([^`,()]+?)`?\s*\)$")
+
+
+def halfnormal_scores(n: int) -> np.ndarray:
+    """Atkinson's half-normal scores Phi^{-1}((i + n - 1/8) / (2n + 1/2)), i = 1..n."""
+    i = np.arange(1, n + 1)
+    return stats.norm.ppf((i + n - 1 / 8) / (2 * n + 1 / 2))
+
+
+def _abs_std_resid(fit: "GLMResults") -> np.ndarray:
+    r = fit.augment()["std_resid"].to_numpy(dtype=float)
+    return np.abs(r)
+
+
+class _Refitter:
+    """Refits the model to a simulated response: glm() on a copy of the rows used, with the response
+    column(s) replaced and the fit's weights and non-formula offset passed explicitly."""
+
+    def __init__(self, fit: "GLMResults") -> None:
+        from ...api import glm
+
+        self._glm = glm
+        self.fit = fit
+        self.data = used_data(fit).copy()
+        frame = fit.model_frame
+        lhs = response_expression(fit)
+        cb = _CBIND.match(lhs)
+        self.cbind = (cb.group(1), cb.group(2)) if cb else None
+        if self.cbind is None and lhs not in map(str, self.data.columns):
+            raise GLMStatError(
+                "the half-normal envelope refits the model to simulated responses, so the response must be a "
+                f"column of the data or cbind() of two columns; here it is {lhs!r}")
+        self.response = lhs
+        prior = np.asarray(frame.prior_weights, dtype=float)
+        self.weights = None if np.all(prior == 1) else prior
+        # trials of a binomial response: cbind()'s row totals, else the prior weights (proportions)
+        self.size = np.asarray(frame.trials if self.cbind else frame.total_weights, dtype=float)
+        self.offset_column = getattr(getattr(frame, "spec", None), "offset_column_arg", None)
+        family = fit.family
+        if isinstance(family, NegativeBinomial) and fit.theta_se is not None:
+            family = NegativeBinomial(link=family.link)  # theta was estimated: estimate it again
+        self.family = family
+        self.offset = None
+        if self.offset_column is None and frame.has_offset:
+            # what the formula does not recompute from the data: an offset= array
+            rest = fit.predict(self.data, type="link").to_numpy(dtype=float)
+            extra = fit.linear_predictor.to_numpy(dtype=float) - rest
+            if np.any(np.abs(extra) > 1e-10 * (1 + np.abs(rest))):
+                self.offset = extra
+
+    def _with_response(self, y: np.ndarray) -> pd.DataFrame:
+        data = self.data.copy()
+        if self.cbind is not None:
+            k = np.round(y * self.size)
+            data[self.cbind[0]] = k
+            data[self.cbind[1]] = self.size - k
+            return data
+        column = data[self.response]
+        if pd.api.types.is_bool_dtype(column.dtype):
+            data[self.response] = y > 0.5
+        elif self.fit.family.binomial_response and not pd.api.types.is_numeric_dtype(column.dtype):
+            levels = (list(column.cat.categories) if isinstance(column.dtype, pd.CategoricalDtype)
+                      else sorted(pd.unique(column.dropna())))
+            data[self.response] = pd.Series(np.where(y > 0.5, levels[-1], levels[0]), index=data.index).astype(
+                column.dtype)
+        else:
+            data[self.response] = y
+        return data
+
+    def refit(self, y: np.ndarray) -> "GLMResults":
+        return self._glm(self.fit.formula, self._with_response(y), family=self.family, weights=self.weights,
+                         offset=self.offset_column if self.offset_column is not None else self.offset,
+                         method=self.fit.method)
+
+
+def simulated_envelope(fit: "GLMResults", nsim: int = 19, seed: int | None = None) -> tuple[np.ndarray, int]:
+    """The sorted |standardized deviance residuals| of ``nsim`` refits to simulated responses, one row per
+    successful simulation, and the number of refits that failed."""
+    if isinstance(nsim, bool) or not isinstance(nsim, (int, np.integer)) or nsim < 1:
+        raise GLMStatError(f"nsim must be a positive integer, got {nsim!r}")
+    refitter = _Refitter(fit)
+    observed_y = fit.fitted_values.to_numpy(dtype=float) + fit.residuals("response").to_numpy(dtype=float)
+    cannot = "cannot reproduce this fit from its formula and data, so no envelope can be simulated"
+    try:  # the refit of the observed response must give the fit back, or the envelope would be wrong
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check = refitter.refit(observed_y)
+    except GLMStatError as e:
+        raise GLMStatError(f"{cannot}: {e}") from e
+    if not np.allclose(check.coef.to_numpy(dtype=float), fit.coef.to_numpy(dtype=float), rtol=1e-6,
+                       atol=1e-8, equal_nan=True):
+        raise GLMStatError(f"{cannot} (the refit's coefficients differ)")
+    mu = fit.fitted_values.to_numpy(dtype=float)
+    sim_family = fit.family
+    positive = refitter.size > 0 if fit.family.binomial_response else (
+        np.asarray(fit.model_frame.total_weights, dtype=float) > 0)
+    weights = refitter.size if fit.family.binomial_response else np.asarray(fit.model_frame.total_weights, float)
+    rng = np.random.default_rng(seed)
+    rows, failed = [], 0
+    for _ in range(nsim):
+        y = observed_y.copy()  # rows with zero weight keep their value: they take no part in the fit
+        y[positive] = sim_family.simulate(mu[positive], weights[positive], fit.dispersion, rng)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a simulated binary response may well be separated
+                r = _abs_std_resid(refitter.refit(y))
+        except GLMStatError:
+            failed += 1
+            continue
+        rows.append(np.sort(r[np.isfinite(r)]))
+    n = int(np.isfinite(_abs_std_resid(fit)).sum())
+    rows = [r for r in rows if r.size == n]
+    if not rows:
+        raise GLMStatError(f"every one of the {nsim} refits to simulated responses failed")
+    return np.vstack(rows), nsim - len(rows)
+
+
+def halfnormal_figure(fit: "GLMResults", nsim: int = 19, seed: int | None = None) -> "Figure":
+    """Half-normal plot of |standardized deviance residuals| with a simulated envelope (module docstring)."""
+    fig, axes = new_figure('fit.plot("halfnormal")', 1, 1, panel_size=(5.4, 4.4))
+    ax = axes[0, 0]
+    sims, failed = simulated_envelope(fit, nsim, seed)
+    r = _abs_std_resid(fit)
+    labels = row_labels(fit)
+    ok = np.isfinite(r)
+    r, labels = r[ok], labels[ok]
+    order = np.argsort(r, kind="stable")
+    scores = halfnormal_scores(r.size)
+    ax.fill_between(scores, sims.min(axis=0), sims.max(axis=0), color="0.85", linewidth=0,
+                    label=f"envelope: min and max of {sims.shape[0]} simulations", gid="envelope")
+    ax.plot(scores, sims.mean(axis=0), linestyle="--", color="0.4", linewidth=0.9, label="simulated mean",
+            gid="envelope-mean")
+    ax.plot(scores, r[order], linestyle="none", marker="o", markersize=4, markerfacecolor="none",
+            markeredgecolor="black", markeredgewidth=0.7, gid="points")
+    for i in extreme_rows(r):
+        at = int(np.flatnonzero(order == i)[0])
+        ax.annotate(labels[i], (scores[at], r[i]), xytext=(-3, 0), textcoords="offset points", ha="right",
+                    va="center", fontsize=7, gid="id")
+    note = f" ({failed} refits failed and are left out)" if failed else ""
+    ax.set(xlabel="Half-normal scores", ylabel="|Std. deviance resid.|",
+           title=f"Half-normal plot with simulated envelope{note}")
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    style_axes(ax)
+    return fig

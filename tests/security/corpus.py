@@ -1,0 +1,878 @@
+"""The hostile-input corpus: one :class:`Case` per input, grouped by attack class.
+
+Every case is run by ``worker.py`` in a worker process, in a fresh temporary working directory that holds a
+file ``secret.txt`` with a secret token, with a second secret token in the environment variable
+``GLMSTAT_SECURITY_TOKEN`` and (in most data sets) a third in the column ``notes`` that the formula does not
+use.  Payloads try to create the marker file ``PWNED`` in that directory, to import the sentinel module
+``glmstat_security_sentinel`` (whose import creates the marker), or to read a secret into an error message.
+
+Whatever the expectation, a case passes only if no marker or other file appears, no token appears in any
+output, warning or exception text, the call returns within the time limit and its peak memory stays within
+the memory limit.  The expectation is then one of
+
+* ``REFUSE``: a ``glmstat.GLMStatError`` (any subclass) is raised (the command line: a non-zero exit with one
+  line ``glmstat: error: ...`` on stderr), optionally with a message matching ``match``;
+* ``FIT``: the call returns a result (a fit, predictions, or exit status 0 for the command line);
+* ``EITHER``: a result or a GLMStatError -- for inputs whose R meaning is debatable (a ``#`` comment, 40,000
+  nested parentheses around ``x``, a column name with a backtick), where only safety and speed are asserted.
+
+To add an input, append a case to the list of its class below (ids must be unique); see README.md.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+import glmstat as gs
+
+REFUSE, FIT, EITHER = "refuse", "fit", "either"
+
+#: names shared with worker.py
+MARKER = "PWNED"
+SECRET_FILE = "secret.txt"
+ENV_VAR = "GLMSTAT_SECURITY_TOKEN"
+SENTINEL = "glmstat_security_sentinel"
+FILE_TOKEN = "@FILE_TOKEN@"  # replaced by the file token in files written for a case
+COLUMN_TOKEN = "@COLUMN_TOKEN@"
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The secret tokens of one run: in the environment, in ``secret.txt``, in the unused column ``notes``."""
+
+    env: str
+    file: str
+    column: str
+
+
+class _Fifo:
+    """Marker for ``Case.files``: create a named pipe (nobody ever writes to it)."""
+
+
+FIFO = _Fifo()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile (or legitimate) input and what must happen to it.
+
+    ``kind`` is ``"glm"`` (``gs.glm(formula, data, family=family, **kwargs)``), ``"predict"`` (a clean fit of
+    ``fit_formula`` on ``fit_data`` outside the timed call, then ``fit.predict(newdata, **predict_kwargs)``),
+    ``"cli"`` (``glmstat.cli.main(argv)``, files written first) or ``"call"`` (``call(tokens)``, for the
+    harness's own self-test).  ``data``, ``fit_data`` and ``newdata`` are names in :data:`DATA` or
+    functions of the :class:`Tokens`; ``files`` maps file names to text, bytes, a function of the tokens
+    returning either, or :data:`FIFO`.
+    """
+
+    id: str
+    cls: str
+    expect: str
+    formula: Any = None
+    data: Any = "base"
+    family: Any = None
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    kind: str = "glm"
+    fit_formula: str = "y ~ x + g"
+    fit_data: Any = "base"
+    newdata: Any = None
+    predict_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    argv: tuple[str, ...] = ()
+    files: Mapping[str, Any] = field(default_factory=dict)
+    call: Callable[[Tokens], Any] | None = None
+    match: str | None = None
+    note: str = ""
+
+
+# -- data -------------------------------------------------------------------------------------------------
+N = 12
+_Y = [1.2, 0.7, 2.9, 2.1, 3.8, 2.6, 4.9, 3.7, 5.4, 4.1, 6.3, 5.2]
+_X = [float(i) for i in range(1, N + 1)]
+_Z = [3.1, 1.7, 2.2, 4.5, 0.9, 2.8, 3.3, 1.2, 4.1, 2.6, 1.9, 3.7]
+_V = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0, 5.5, 3.5, 5.2, 8.0]  # a further predictor, not collinear
+_G = list("abc" * 4)
+_S = [3, 5, 2, 6, 4, 7, 3, 8, 5, 6, 4, 9]
+_F = [5, 3, 6, 2, 4, 1, 5, 1, 3, 2, 4, 1]
+_CNT = [2, 0, 3, 1, 4, 2, 5, 3, 6, 4, 7, 5]
+_YB = [0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1, 1]
+
+
+def base(t: Tokens) -> pd.DataFrame:
+    """y, x, z, g (3 levels), s/f (binomial counts), cnt (counts), yb (0/1), MPG.city, and ``notes``, a column
+    no formula uses, holding the column token."""
+    return pd.DataFrame({
+        "y": _Y, "x": _X, "z": _Z, "g": _G, "s": _S, "f": _F, "cnt": _CNT, "yb": _YB,
+        "MPG.city": _V, "notes": [f"row{i}:{t.column}" for i in range(N)],
+    })
+
+
+def small(t: Tokens) -> pd.DataFrame:
+    """y, x, z only (for ``.``, which uses every column)."""
+    return pd.DataFrame({"y": _Y, "x": _X, "z": _Z})
+
+
+def with_column(label: Any, values: Any = None, start: str = "base") -> Callable[[Tokens], pd.DataFrame]:
+    """A data builder: ``start`` plus one column ``label`` (default: a numeric predictor), any label type."""
+    def build(t: Tokens) -> pd.DataFrame:
+        df = DATA[start](t)
+        cols = list(df.columns) + [label]
+        arrays = [df[c].to_numpy() for c in df.columns] + [np.asarray(_V) if values is None else _objects(values)]
+        out = pd.DataFrame(dict(zip(range(len(cols)), arrays)))
+        out.columns = pd.Index(cols, dtype=object, tupleize_cols=False)
+        return out
+    return build
+
+
+def _objects(values: list) -> np.ndarray:
+    """A 1-d object array holding ``values`` as they are (lists stay list elements, not a second axis)."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+def with_labels(labels: list, start: str = "small") -> Callable[[Tokens], pd.DataFrame]:
+    """A data builder: ``start``'s columns relabelled (labels of any type, duplicates after str() allowed)."""
+    def build(t: Tokens) -> pd.DataFrame:
+        df = DATA[start](t)
+        extra = len(labels) - df.shape[1]
+        arrays = [df[c].to_numpy() for c in df.columns] + [np.asarray(_V) + k for k in range(extra)]
+        out = pd.DataFrame(dict(zip(range(len(arrays)), arrays)))
+        out.columns = pd.Index(labels, dtype=object, tupleize_cols=False)
+        return out
+    return build
+
+
+def many(t: Tokens) -> pd.DataFrame:
+    """y and 26 numeric columns a..z, 60 rows."""
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({c: rng.normal(size=60) for c in "abcdefghijklmnopqrstuvwxyz"})
+    return df.assign(y=rng.normal(size=60))
+
+
+def levels_10k(t: Tokens) -> pd.DataFrame:
+    """10,000 rows; ``a`` and ``b`` have 10,000 levels each."""
+    rng = np.random.default_rng(2)
+    n = 10_000
+    return pd.DataFrame({"y": rng.normal(size=n), "x": rng.normal(size=n),
+                         "a": [f"a{i}" for i in rng.permutation(n)], "b": [f"b{i}" for i in rng.permutation(n)]})
+
+
+def levels_100k(t: Tokens) -> pd.DataFrame:
+    """100,000 rows, ``id`` has 100,000 levels."""
+    rng = np.random.default_rng(3)
+    n = 100_000
+    return pd.DataFrame({"y": rng.normal(size=n), "id": [f"id{i}" for i in range(n)]})
+
+
+def wide(t: Tokens) -> pd.DataFrame:
+    """3 rows, 5,000 numeric columns c0..c4999 and y."""
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame(rng.normal(size=(3, 5000)), columns=[f"c{i}" for i in range(5000)])
+    return df.assign(y=[1.0, 2.0, 4.0])
+
+
+def ticks(t: Tokens) -> pd.DataFrame:
+    """Factor levels with a backtick, a '#', a '~' and quotes (legitimate strings)."""
+    return base(t).assign(gt=["a`b", "c", "d"] * 4, gh=["#1", "#2", "x"] * 4, gq=["a~b", "it's", 'say "hi"'] * 4)
+
+
+class Evil:
+    """A Python object in a data column whose dunder methods misbehave (raise unusual exceptions)."""
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+    def __float__(self) -> float:
+        raise SystemError("Evil.__float__")
+
+    def __index__(self) -> int:
+        raise KeyError("Evil.__index__")
+
+    def __eq__(self, other: object) -> bool:
+        raise RecursionError("Evil.__eq__")
+
+    def __hash__(self) -> int:
+        raise LookupError("Evil.__hash__")
+
+    def __lt__(self, other: object) -> bool:
+        raise MemoryError("Evil.__lt__")
+
+
+DATA: dict[str, Callable[[Tokens], Any]] = {
+    "base": base, "small": small, "many": many, "levels_10k": levels_10k, "levels_100k": levels_100k,
+    "wide": wide, "ticks": ticks,
+}
+
+GAUSS, BINOM, POIS = gs.Gaussian(), gs.Binomial(), gs.Poisson()
+
+# -- payloads ---------------------------------------------------------------------------------------------
+TOUCH = "__import__('os').system('touch PWNED')"
+TOUCH_DQ = '__import__("os").system("touch PWNED")'
+OPEN_W = "open('PWNED', 'w').close()"
+IMPORT_SENTINEL = f"__import__('{SENTINEL}')"
+PATHLIB = "__import__('pathlib').Path('PWNED').touch()"
+EXEC = "exec(\"open('PWNED', 'w').close()\")"
+SUBPROC = "__import__('subprocess').call(['touch', 'PWNED'])"
+READ_FILE = "int(open('secret.txt').read())"
+READ_ENV = f"int(__import__('os').getenv('{ENV_VAR}'))"
+READ_COLUMN = ("int([o.get('notes').tolist()[0] for o in __import__('gc').get_objects() "
+               "if type(o) is getattr(__import__('pandas'), 'DataFrame') and 'notes' in o.keys()][0])")
+WARN_FILE = "__import__('warnings').warn(open('secret.txt').read())"
+
+PAYLOADS = {"touch": TOUCH, "open": OPEN_W, "sentinel": IMPORT_SENTINEL, "pathlib": PATHLIB, "exec": EXEC,
+            "subprocess": SUBPROC}
+
+
+def bt(payload: str, q: str = "'") -> str:
+    """The backtick escape: a tuple whose string literals hold backticks, so that text masking backtick-quoted
+    names hides the payload between them (``('`', PAYLOAD, '`')[1]``)."""
+    return f"({q}`{q}, {payload}, {q}`{q})[1]"
+
+
+def _cases(cls: str, rows: list[tuple]) -> list[Case]:
+    """Cases of one class from (id, expect, formula, options) rows."""
+    out = []
+    for row in rows:
+        cid, expect, formula = row[:3]
+        opts = row[3] if len(row) > 3 else {}
+        out.append(Case(id=f"{cls}-{cid}", cls=cls, expect=expect, formula=formula, **opts))
+    return out
+
+
+# -- 1. escapes through literals --------------------------------------------------------------------------
+_B = bt(TOUCH)
+LITERALS = _cases("literals", [
+    # the backtick escape in every position a formula has
+    ("bt-I", REFUSE, f"y ~ x + I(x + 0*{_B})"),
+    ("bt-factor", REFUSE, f"y ~ x + factor(x + 0*{_B})"),
+    ("bt-C", REFUSE, f"y ~ x + C(x + 0*{_B})"),
+    ("bt-log", REFUSE, f"y ~ log(x + 0*{_B})"),
+    ("bt-lhs", REFUSE, f"I(y + 0*{_B}) ~ x"),
+    ("bt-cbind", REFUSE, f"cbind(s, f + 0*{_B}) ~ x", {"family": BINOM}),
+    ("bt-offset", REFUSE, f"cnt ~ x + offset(0*{_B})", {"family": POIS}),
+    ("bt-interaction", REFUSE, f"y ~ g:I(x + 0*{_B})"),
+    ("bt-poly", REFUSE, f"y ~ poly(x + 0*{_B}, 2)"),
+    ("bt-relevel", REFUSE, f"y ~ relevel(g, ref = ('`', {TOUCH}, '`', 'b')[3])"),
+    ("bt-pmax", REFUSE, f"y ~ pmax(x, 0*{_B})"),
+    ("bt-ifelse", REFUSE, f"y ~ ifelse(x > 0*{_B}, 1, 0)"),
+    ("bt-in", REFUSE, f"y ~ x %in% I(x + 0*{_B})"),
+    ("bt-power", REFUSE, f"y ~ (x + I(x + 0*{_B}))^2"),
+    ("bt-nested", REFUSE, f"y ~ log(exp(I(x + 0*{_B})))"),
+    ("bt-minus", REFUSE, f"y ~ x - I(x + 0*{_B})"),
+    ("bt-dquote", REFUSE, f"y ~ x + I(x + 0*{bt(TOUCH, chr(34))})"),
+    ("bt-open", REFUSE, f"y ~ x + I(x + 0*{bt(OPEN_W)})"),
+    ("bt-sentinel", REFUSE, f"y ~ x + I(x + 0*{bt(IMPORT_SENTINEL)})"),
+    ("bt-pathlib", REFUSE, f"y ~ x + I(x + 0*{bt(PATHLIB)})"),
+    ("bt-exec", REFUSE, f"y ~ x + I(x + 0*{bt(EXEC)})"),
+    ("bt-subprocess", REFUSE, f"y ~ x + I(x + 0*{bt(SUBPROC)})"),
+    ("bt-after-name", REFUSE, f"y ~ `x` + I(x + 0*{_B})"),
+    ("bt-double", REFUSE, f"y ~ x + I(x + 0*('``', {TOUCH}, '``')[1])"),
+    ("bt-three", REFUSE, f"y ~ x + I(x + 0*('`', '`', {TOUCH}, '`')[2])"),
+    ("bt-concat", REFUSE, f"y ~ x + I(x + 0*(\"`\" + str({TOUCH}) + \"`\" == ''))"),
+    ("bt-triple", REFUSE, f"y ~ x + I(x + 0*('''`''' + str({TOUCH}) + '''`''' == ''))"),
+    ("bt-triple-dquote", REFUSE, f'y ~ x + I(x + 0*("""`""" + str({TOUCH}) + """`""" == ""))'),
+    ("bt-function-name", REFUSE, f"y ~ `I`(x + 0*{TOUCH})"),
+    ("bt-lookalike-fullwidth", REFUSE, f"y ~ x + I(x + 0*('\uff40', {TOUCH}, '\uff40')[1])"),
+    ("bt-lookalike-modifier", REFUSE, f"y ~ x + I(x + 0*('\u02cb', {TOUCH}, '\u02cb')[1])"),
+    ("bt-escaped", REFUSE, f"y ~ x + I(x + 0*('\\`' + str({TOUCH}) + '\\`' == ''))"),
+    ("bt-hex-escape", REFUSE, f"y ~ x + I(x + 0*('\\x60' + str({TOUCH}) == ''))"),
+    ("bt-nfkc-name", REFUSE, "y ~ x + I(x + 0*('`', __\uff49\uff4d\uff50\uff4f\uff52\uff54__('os').system('touch PWNED'), '`')[1])"),
+    ("bt-tilde-inside", REFUSE, f"y ~ x + I(x + 0*('`~`', {TOUCH}, '`~`')[1])"),
+    ("bt-lhs-name", REFUSE, f"`y` + 0*{_B} ~ x"),
+    # quotes and escapes that a scanner without escape handling gets wrong
+    ("quote-escaped-single", REFUSE, f"y ~ x + I(x + 0*('\\'`' + str({TOUCH}) + '`\\'' == ''))"),
+    ("quote-escaped-double", REFUSE, f'y ~ x + I(x + 0*("\\"`" + str({TOUCH}) + "`\\"" == ""))'),
+    ("quote-unbalanced", REFUSE, f"y ~ x + I('{TOUCH})"),
+    ("quote-smart", REFUSE, f"y ~ x + I(x + 0*len(\u2018`\u2019 + str({TOUCH})))"),
+    ("raw-string", REFUSE, f"y ~ x + I(x + 0*(r'`' + str({TOUCH}) + r'`' == ''))"),
+    ("bytes-literal", REFUSE, f"y ~ x + I(x + 0*(b'`' + bytes({TOUCH}) + b'`' == b''))"),
+    # NUL bytes, comments, newlines, line continuations, statements
+    ("nul-after-term", REFUSE, f"y ~ x\x00 + I(x + 0*{TOUCH})"),
+    ("nul-in-string", REFUSE, f"y ~ x + I(x + 0*('`\x00', {TOUCH}, '`')[1])"),
+    ("nul-only-tail", EITHER, "y ~ x\x00"),
+    ("comment-payload", EITHER, f"y ~ x # + I(x + 0*{TOUCH})"),
+    ("comment-then-newline", REFUSE, f"y ~ x # `\n + I(x + 0*{_B})"),
+    ("comment-in-call", REFUSE, f"y ~ x + I(x # )\n + 0*{TOUCH})"),
+    ("comment-backtick", REFUSE, f"y ~ x + I(x + 0*{_B}) # `"),
+    ("newline-term", REFUSE, f"y ~ x +\n I(x + 0*{_B})"),
+    ("newline-crlf", REFUSE, f"y ~ x\r\n + I(x + 0*{TOUCH})"),
+    ("line-continuation", REFUSE, f"y ~ x + I(x + \\\n 0*{TOUCH})"),
+    ("semicolon", REFUSE, f"y ~ x; {TOUCH}"),
+    ("semicolon-in-call", REFUSE, f"y ~ x + I(x; {TOUCH})"),
+    # f-strings and formatting
+    ("fstring", REFUSE, f"y ~ x + I(x + 0*(f'{{{TOUCH_DQ}}}' == ''))"),
+    ("fstring-upper-raw", REFUSE, f"y ~ x + I(x + 0*(RF'{{{TOUCH_DQ}}}' == ''))"),
+    ("fstring-in-backticks", REFUSE, f"y ~ x + I(x + 0*(f'`{{{TOUCH_DQ}}}`' == ''))"),
+    ("fstring-in-bt-tuple", REFUSE, f"y ~ x + I(x + 0*('`', f'{{{TOUCH_DQ}}}', '`')[2])"),
+    ("percent-format", REFUSE, f"y ~ x + I(x + 0*('`%s`' % {TOUCH} == ''))"),
+    ("str-format-attribute", REFUSE, "y ~ x + I(x + 0*('{0.__class__.__mro__}'.format(x) == ''))"),
+    # unicode look-alikes that Python folds to real names (NFKC)
+    ("nfkc-fullwidth-import", REFUSE, "y ~ x + I(x + 0*__\uff49\uff4d\uff50\uff4f\uff52\uff54__('os').system('touch PWNED'))"),
+    ("nfkc-fullwidth-low-line", REFUSE, "y ~ x + I(x + 0*\uff3f\uff3fimport\uff3f\uff3f('os').system('touch PWNED'))"),
+    ("nfkc-math-open", REFUSE, "y ~ x + I(x + 0*(\U0001d428\U0001d429\U0001d41e\U0001d427('PWNED', 'w').close() is None))"),
+    ("nfkc-fullwidth-eval", REFUSE, "y ~ x + I(x + 0*\uff45\uff56\uff41\uff4c(\"__import__('os').system('touch PWNED')\"))"),
+    ("cyrillic-import", REFUSE, "y ~ x + I(x + 0*__imp\u043ert__('os').system('touch PWNED'))"),
+    ("zero-width-import", REFUSE, "y ~ x + I(x + 0*__imp\u200bort__('os').system('touch PWNED'))"),
+    ("bidi-override", REFUSE, f"y ~ x + I(x\u202e + 0*{TOUCH})"),
+    # legitimate strings that contain the same characters: these must keep working
+    ("ok-relevel", FIT, 'y ~ relevel(g, ref = "b")'),
+    ("ok-relevel-single-quotes", FIT, "y ~ relevel(g, ref = 'c')"),
+    ("ok-level-with-backtick", FIT, 'y ~ relevel(gt, ref = "a`b")', {"data": "ticks"}),
+    ("ok-level-with-hash", FIT, 'y ~ relevel(gh, ref = "#2")', {"data": "ticks"}),
+    ("ok-level-with-tilde", FIT, "y ~ relevel(gq, ref = 'a~b')", {"data": "ticks"}),
+    ("ok-string-comparison", FIT, 'y ~ x + ifelse(g == "a", 1, 0)'),
+    ("ok-newline-between-terms", FIT, "y ~ x +\n  z"),
+])
+
+# -- 2. names: dunders, builtins, attribute chains, R-dotted names ---------------------------------------
+NAMES = _cases("names", [
+    ("dunder-import", REFUSE, "y ~ __import__"),
+    ("dunder-import-call", REFUSE, f"y ~ x + I(x + 0*{TOUCH})"),
+    ("dunder-builtins", REFUSE, "y ~ x + I(__builtins__)"),
+    ("dunder-class-bare", REFUSE, "y ~ __class__"),
+    ("x-class", REFUSE, "y ~ x.__class__"),
+    ("x-class-in-I", REFUSE, "y ~ I(x.__class__)"),
+    ("subclasses", REFUSE, "y ~ I(x.__class__.__mro__[-1].__subclasses__())"),
+    ("tuple-class", REFUSE, "y ~ I(().__class__.__base__.__subclasses__())"),
+    ("str-class", REFUSE, "y ~ I(''.__class__)"),
+    ("int-class", REFUSE, "y ~ I((1).__class__)"),
+    ("element-class", REFUSE, "y ~ I(x[0].__class__)"),
+    ("to-csv", REFUSE, "y ~ I(x.to_csv('PWNED'))"),
+    ("to-pickle", REFUSE, "y ~ x + I(0*len(str(x.to_pickle('PWNED'))))"),
+    ("tofile", REFUSE, "y ~ I(x.to_numpy().tofile('PWNED'))"),
+    ("values-tofile", REFUSE, "y ~ I(x.values.tofile('PWNED'))"),
+    ("pipe-print", REFUSE, "y ~ I(x.pipe(print))"),
+    ("apply-eval", REFUSE, "y ~ I(g.apply(eval))"),
+    ("series-plot-backend", REFUSE, f"y ~ I(x.plot(backend='{SENTINEL}'))"),
+    ("np-load", REFUSE, "y ~ np.load('PWNED')"),
+    ("np-save", REFUSE, "y ~ x + I(0*len(str(np.save('PWNED', x))))"),
+    ("np-savetxt-lib", REFUSE, "y ~ I(np.lib.npyio.savetxt('PWNED', x))"),
+    ("np-lib", REFUSE, "y ~ np.lib"),
+    ("np-ctypeslib", REFUSE, "y ~ I(np.ctypeslib)"),
+    ("np-testing", REFUSE, "y ~ I(np.testing)"),
+    ("np-dict", REFUSE, "y ~ np.__dict__"),
+    ("np-log-globals", REFUSE, "y ~ I(np.log.__globals__)"),
+    ("np-fromfile", REFUSE, "y ~ I(np.fromfile('secret.txt'))"),
+    ("np-loadtxt-secret", REFUSE, "y ~ I(np.loadtxt('secret.txt'))"),
+    ("np-genfromtxt-secret", REFUSE, "y ~ I(np.genfromtxt('secret.txt', dtype=str))"),
+    ("np-memmap", REFUSE, "y ~ I(np.memmap('PWNED', mode='w+', shape=1))"),
+    ("np-vectorize", REFUSE, "y ~ I(np.vectorize(print)(x))"),
+    ("np-frompyfunc", REFUSE, "y ~ I(np.frompyfunc(eval, 1, 1)(g))"),
+    ("np-where-dunder", REFUSE, "y ~ I(np.where.__self__)"),
+    ("contr-dict", REFUSE, "y ~ C(g, contr.__dict__)"),
+    ("contr-class", REFUSE, "y ~ C(g, contr.__class__)"),
+    ("contr-globals", REFUSE, "y ~ C(g, contr.treatment.__init__.__globals__)"),
+    ("contr-module", REFUSE, "y ~ I(contr.treatment.__module__)"),
+    ("log-globals", REFUSE, "y ~ I(log.__globals__['np'].save('PWNED', x))"),
+    ("factor-globals", REFUSE, "y ~ factor.__globals__"),
+    ("pmax-self", REFUSE, "y ~ I(pmax.__self__)"),
+    ("C-wrapped", REFUSE, "y ~ I(C.__wrapped__)"),
+    ("poly-code", REFUSE, "y ~ I(poly.__code__)"),
+    ("getattr", REFUSE, "y ~ I(getattr(x, 'to_csv')('PWNED'))"),
+    ("eval", REFUSE, "y ~ I(eval(\"open('PWNED', 'w')\"))"),
+    ("exec", REFUSE, f"y ~ I({EXEC})"),
+    ("compile", REFUSE, "y ~ I(compile('1', 'f', 'eval'))"),
+    ("globals", REFUSE, "y ~ I(globals())"),
+    ("vars", REFUSE, "y ~ I(vars())"),
+    ("dir", REFUSE, "y ~ I(dir())"),
+    ("breakpoint", REFUSE, "y ~ I(breakpoint())"),
+    ("input", REFUSE, "y ~ I(input())"),
+    ("print", REFUSE, "y ~ I(print(x))"),
+    ("type", REFUSE, "y ~ I(type(x))"),
+    ("object", REFUSE, "y ~ I(object)"),
+    ("help", REFUSE, "y ~ I(help(x))"),
+    ("lambda", REFUSE, "y ~ I((lambda: open('PWNED', 'w'))())"),
+    ("comprehension", REFUSE, "y ~ I([open('PWNED', 'w') for _ in x])"),
+    ("walrus", REFUSE, "y ~ I((z := x))"),
+    ("starred", REFUSE, "y ~ pmax(*[x, x])"),
+    ("kwargs-splat", REFUSE, "y ~ poly(x, **{'degree': 2})"),
+    ("subscript-dunder", REFUSE, "y ~ I(x['__class__'])"),
+    ("glmstat-internals", REFUSE, "y ~ x + data + df + self + ns"),
+    ("R-special-Error", REFUSE, "y ~ x + Error(g)"),
+    ("R-special-strata", REFUSE, "y ~ x + strata(g)"),
+    ("R-dots", EITHER, "y ~ ..."),
+    ("R-dot-dot-1", REFUSE, "y ~ ..1"),
+    ("dotted-not-a-column", REFUSE, "y ~ x.to_csv"),
+    ("dotted-call-not-a-column", REFUSE, "y ~ x.to_csv('PWNED')"),
+    ("dotted-in-call-not-a-column", REFUSE, "y ~ log(x.to_csv)"),
+    ("ok-dotted-column", FIT, "y ~ MPG.city"),
+    ("ok-dotted-column-in-call", FIT, "y ~ log(MPG.city)"),
+    ("ok-dotted-response", FIT, "MPG.city ~ x"),
+    ("ok-dotted-looks-like-method", FIT, "y ~ x.to_csv", {"data": with_column("x.to_csv")}),
+    ("ok-dotted-looks-like-method-in-call", FIT, "y ~ log(x.to_csv)", {"data": with_column("x.to_csv")}),
+    ("ok-dotted-dunder-column", FIT, "y ~ x.__class__", {"data": with_column("x.__class__")}),
+    ("ok-leading-dot-column", FIT, "y ~ .x", {"data": with_column(".x")}),
+    ("ok-np-log", FIT, "y ~ np.log(x)"),
+    ("ok-as-numeric", FIT, "y ~ as.numeric(x) + as.factor(g)"),
+    ("ok-log-base", FIT, "y ~ log(x, 10)"),
+])
+
+# -- 3. data columns whose names are dangerous -----------------------------------------------------------
+_DANGEROUS = ["contr", "np", "log", "open", "I", "C", "factor", "offset", "eval", "exec", "os", "poly", "cbind",
+              "print", "globals", "data", "exp"]
+_STR = list("pqr" * 4)
+COLUMNS = _cases("columns", [
+    *[(f"plain-{n}", FIT, f"y ~ {n}", {"data": with_column(n)}) for n in _DANGEROUS],
+    *[(f"backticked-{n}", FIT, f"y ~ `{n}`", {"data": with_column(n)})
+      for n in ["__import__", "__builtins__", "__class__", "lambda", "class", "if", "TRUE", "None", "Inf"]],
+    ("contr-to-csv", REFUSE, "y ~ I(x + 0*(contr.to_csv('PWNED') is None))", {"data": with_column("contr")}),
+    ("contr-plot-backend", REFUSE, f"y ~ x + contr.plot(backend='{SENTINEL}')", {"data": with_column("contr")}),
+    ("contr-to-pickle-in-C", REFUSE, "y ~ C(g, contr.to_pickle('PWNED'))", {"data": with_column("contr")}),
+    ("contr-string-column-str-cat", REFUSE, "y ~ I(contr.str.cat())", {"data": with_column("contr", _STR)}),
+    ("np-column-save", REFUSE, "y ~ x + I(0*len(str(np.save('PWNED', x))))", {"data": with_column("np")}),
+    ("np-column-to-csv", REFUSE, "y ~ I(np.to_csv('PWNED'))", {"data": with_column("np")}),
+    ("np-column-with-np-log", EITHER, "y ~ np.log(x)", {"data": with_column("np")}),
+    ("open-column-called", REFUSE, "y ~ I(open('PWNED', 'w'))", {"data": with_column("open")}),
+    ("import-column-called", REFUSE, f"y ~ x + I(0*{TOUCH})", {"data": with_column("__import__")}),
+    ("eval-column-called", REFUSE, "y ~ I(eval(\"open('PWNED', 'w')\"))", {"data": with_column("eval")}),
+    ("ok-log-column-and-function", FIT, "y ~ log(x) + log", {"data": with_column("log")}),
+    ("ok-log-of-log", FIT, "y ~ log(log)", {"data": with_column("log")}),
+    ("ok-I-of-I", FIT, "y ~ I(I^2)", {"data": with_column("I")}),
+    ("ok-factor-of-factor", FIT, "y ~ factor(factor)", {"data": with_column("factor", _STR)}),
+    ("ok-C-of-C", FIT, "y ~ C(C)", {"data": with_column("C", _STR)}),
+    ("ok-offset-of-offset", FIT, "cnt ~ x + offset(log(offset))", {"data": with_column("offset"), "family": POIS}),
+    ("ok-poly-of-poly", FIT, "y ~ poly(poly, 2)", {"data": with_column("poly")}),
+    ("ok-open-interaction", FIT, "y ~ open:x + open", {"data": with_column("open")}),
+    ("ok-trailing-space-twin", FIT, "y ~ x", {"data": with_column("y ")}),
+    # columns holding Python objects
+    ("objects-dicts-used", REFUSE, "y ~ x + obj", {"data": with_column("obj", [{"k": i} for i in range(N)])}),
+    ("objects-lists-used", REFUSE, "y ~ x + obj", {"data": with_column("obj", [[i] for i in range(N)])}),
+    ("objects-evil-used", REFUSE, "y ~ x + obj", {"data": with_column("obj", [Evil(i) for i in range(N)])}),
+    ("objects-evil-in-factor", REFUSE, "y ~ factor(obj)", {"data": with_column("obj", [Evil(i) for i in range(N)])}),
+    ("objects-evil-response", REFUSE, "obj ~ x", {"data": with_column("obj", [Evil(i) for i in range(N)])}),
+    ("objects-modules-used", REFUSE, "y ~ x + obj", {"data": with_column("obj", [os] * N)}),
+    ("objects-bytes-used", EITHER, "y ~ x + obj", {"data": with_column("obj", [b"p", b"q", b"r"] * 4)}),
+    ("objects-mixed-used", EITHER, "y ~ x + obj", {"data": with_column("obj", ["a", 1, 2.5] * 4)}),
+    ("ok-objects-unused", FIT, "y ~ x", {"data": with_column("obj", [Evil(i) for i in range(N)])}),
+    ("ok-modules-unused", FIT, "y ~ x + g", {"data": with_column("obj", [os] * N)}),
+])
+
+# -- 4. '.' and '-' expansion with hostile column names ---------------------------------------------------
+_BT_NAME = "q` + I(0*('`', __import__('os').system('touch PWNED'), '`')[1]) + `q"
+def _slug(text: str) -> str:
+    """A readable test id fragment for an arbitrary column name."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in text)[:24].strip("_") or "_"
+
+
+_DOT_FIT = ["a b", "a+b", "a-b", "a*b", "a/b", "a:b", "a^b", "a~b", "a|b", "a%in%b", "(a)", "a)", "a,b", "a'b",
+            'a"b', "a\tb", "#a", "a#b", "1a", "1", "-1", "I(x)", "log(x)", "x^2", TOUCH, OPEN_W, "__class__",
+            "np.load", "x.__class__", "contr", "%s%s%s", "{0.__class__}", "$(touch PWNED)", "; touch PWNED",
+            "\u00e4 \u00f6", "\u540d\u524d", "a\u200bb", "TRUE", "NA", "function", "if", "Inf", "..1"]
+_DOT_EITHER = [_BT_NAME, "`", "``", "a`b", "a\nb", "a\x00b", "\x00", "", " ", ".", "...", "\u202e", "\uff58",
+               "Intercept", "(Intercept)", "y ~ x", "a" * 10_000]
+_NON_STRING = {"int": 0, "float": 1.5, "none": None, "tuple": ("a", "b"), "bool": True, "np-int": np.int64(3),
+               "frozenset": frozenset({"a"})}
+DOT = _cases("dot", [
+    *[(f"fit-{i:02d}-{_slug(n)}", FIT, "y ~ .", {"data": with_column(n, start="small")})
+      for i, n in enumerate(_DOT_FIT)],
+    *[(f"either-{i:02d}", EITHER, "y ~ .", {"data": with_column(n, start="small"),
+                                            "note": f"column {n[:40]!r}"}) for i, n in enumerate(_DOT_EITHER)],
+    *[(f"label-{k}", EITHER, "y ~ .", {"data": with_column(v, start="small")}) for k, v in _NON_STRING.items()],
+    ("label-int-unused", EITHER, "y ~ x", {"data": with_column(0, start="small")}),
+    ("label-tuple-unused", EITHER, "y ~ x", {"data": with_column(("a", "b"), start="small")}),
+    ("label-dup-after-str", EITHER, "y ~ .", {"data": with_labels(["y", "x", 1, "1"])}),
+    ("label-dup-none", EITHER, "y ~ .", {"data": with_labels(["y", "x", None, "None"])}),
+    ("label-dup-float", EITHER, "y ~ .", {"data": with_labels(["y", "x", 1.0, "1.0"])}),
+    ("label-all-ints", EITHER, "`0` ~ .", {"data": with_labels([0, 1, 2])}),
+    ("minus-bt-name", EITHER, "y ~ . - x", {"data": with_column(_BT_NAME, start="small")}),
+    ("minus-the-hostile", FIT, "y ~ . - `a+b`", {"data": with_column("a+b", start="small")}),
+    ("minus-notes", FIT, "y ~ . - notes - g - MPG.city - s - f - cnt - yb"),
+    ("power-hostile", FIT, "y ~ .^2", {"data": with_column("a:b", start="small")}),
+    ("power-bt-name", EITHER, "y ~ .^2", {"data": with_column(_BT_NAME, start="small")}),
+    ("times-bt-name", EITHER, "y ~ x * .", {"data": with_column(_BT_NAME, start="small")}),
+    ("dot-in-call", EITHER, "y ~ log(.)", {"data": "small"}),
+    ("dot-in-I", EITHER, "y ~ I(.)", {"data": with_column(_BT_NAME, start="small")}),
+    ("dot-lhs", EITHER, ". ~ x", {"data": with_column(_BT_NAME, start="small")}),
+    ("dot-interaction", EITHER, "y ~ .:x", {"data": with_column(_BT_NAME, start="small")}),
+    ("dot-in-offset", EITHER, "y ~ x + offset(.)", {"data": with_column(_BT_NAME, start="small")}),
+    ("dot-twice-hostile", EITHER, "y ~ . + .", {"data": with_column("a+b", start="small")}),
+])
+
+
+def _csv(label: str) -> Callable[[Tokens], bytes]:
+    """A CSV file whose header has column ``label`` (written by pandas, so quoted as CSV needs)."""
+    def build(t: Tokens) -> bytes:
+        return with_column(label, start="small")(t).to_csv(index=False).encode()
+    return build
+
+
+_CLI_FIT = ("fit", "y ~ .", "data.csv", "--family", "gaussian")
+DOT += [
+    Case(id="dot-cli-header-bt-payload", cls="dot", expect=EITHER, kind="cli", argv=_CLI_FIT,
+         files={"data.csv": _csv(_BT_NAME)}),
+    Case(id="dot-cli-header-touch", cls="dot", expect=FIT, kind="cli", argv=_CLI_FIT, files={"data.csv": _csv(TOUCH)}),
+    Case(id="dot-cli-header-plus", cls="dot", expect=FIT, kind="cli", argv=_CLI_FIT, files={"data.csv": _csv("a+b")}),
+    Case(id="dot-cli-header-quote", cls="dot", expect=FIT, kind="cli", argv=_CLI_FIT, files={"data.csv": _csv("it's")}),
+    Case(id="dot-cli-header-newline", cls="dot", expect=EITHER, kind="cli", argv=_CLI_FIT,
+         files={"data.csv": _csv("a\nb")}),
+    Case(id="dot-cli-header-raw-backticks", cls="dot", expect=EITHER, kind="cli", argv=_CLI_FIT,
+         files={"data.csv": "y,x,`q`+I(0*(\"`\";__import__(\"os\").system(\"touch PWNED\");\"`\"))\n"
+                            + "".join(f"{a},{b},{c}\n" for a, b, c in zip(_Y, _X, _V))}),
+    Case(id="dot-cli-header-duplicates", cls="dot", expect=FIT, kind="cli", argv=_CLI_FIT,
+         files={"data.csv": "y,x,x,\n" + "".join(f"{a},{b},{c},{d}\n" for a, b, c, d in zip(_Y, _X, _V, _Z))}),
+    Case(id="dot-cli-header-bom-nul", cls="dot", expect=EITHER, kind="cli", argv=_CLI_FIT,
+         files={"data.csv": b"\xef\xbb\xbfy,x,a\x00b\n" + "".join(f"{a},{b},{c}\n" for a, b, c in zip(_Y, _X, _V)).encode()}),
+]
+
+# -- 5. predict() with hostile new data -------------------------------------------------------------------
+def _new(**cols: Any) -> Callable[[Tokens], Any]:
+    """New data: the first 4 rows of base (y, x, z, g, notes...) with ``cols`` added or replaced."""
+    def build(t: Tokens) -> pd.DataFrame:
+        df = base(t).iloc[:4].reset_index(drop=True)
+        for k, v in cols.items():
+            if v is None:
+                df = df.drop(columns=k)
+            else:
+                df[k] = v
+        return df
+    return build
+
+
+def _new_labels(labels: list) -> Callable[[Tokens], pd.DataFrame]:
+    def build(t: Tokens) -> pd.DataFrame:
+        df = base(t).iloc[:4].reset_index(drop=True)[["x", "g"]]
+        df.columns = pd.Index(labels, dtype=object, tupleize_cols=False)
+        return df
+    return build
+
+
+def _pred(cid: str, expect: str, newdata: Any, **opts: Any) -> Case:
+    return Case(id=f"predict-{cid}", cls="predict", expect=expect, kind="predict", newdata=newdata, **opts)
+
+
+PREDICT = [
+    _pred("ok-clean", FIT, _new()),
+    _pred("ok-none", FIT, None),
+    _pred("ok-dict", FIT, lambda t: {"x": [1.0, 2.0], "g": ["a", "b"]}),
+    _pred("ok-extra-bt-column", FIT, _new(**{_BT_NAME: 1.0})),
+    _pred("ok-extra-payload-column", FIT, _new(**{TOUCH: 1.0, "contr": 2.0, "np": 3.0, "__import__": 4.0})),
+    _pred("ok-log-factor-model", FIT, _new(), fit_formula="y ~ log(x) + factor(g)"),
+    _pred("ok-poly-model", FIT, _new(), fit_formula="y ~ poly(x, 2)"),
+    _pred("x-holds-payload-strings", REFUSE, _new(x=[TOUCH] * 4)),
+    _pred("x-holds-bt-strings", REFUSE, _new(x=[_BT_NAME] * 4), fit_formula="y ~ I(x^2) + g"),
+    _pred("x-holds-objects", REFUSE, _new(x=[Evil(i) for i in range(4)])),
+    _pred("x-holds-modules", REFUSE, _new(x=[os] * 4)),
+    _pred("g-new-level-payload", REFUSE, _new(g=[_BT_NAME, "a", "b", "c"])),
+    _pred("x-missing", REFUSE, _new(x=None)),
+    _pred("int-labels", REFUSE, _new_labels([0, 1])),
+    _pred("duplicate-labels", REFUSE, _new_labels(["x", "x"])),
+    _pred("tuple-labels", REFUSE, _new_labels([("x",), ("g",)])),
+    _pred("list", REFUSE, lambda t: [[1.0, "a"]]),
+    _pred("path-to-secret", REFUSE, lambda t: SECRET_FILE),
+    _pred("string-formula", REFUSE, lambda t: f"y ~ I({TOUCH})"),
+    _pred("type-dunder", REFUSE, _new(), predict_kwargs={"type": "__class__"}),
+    _pred("interval-payload", REFUSE, _new(), predict_kwargs={"interval": TOUCH}),
+    _pred("model-with-dangerous-column-names", FIT, _new(contr=[1.0, 2.0, 3.0, 4.0]), fit_formula="y ~ contr + x",
+          fit_data=with_column("contr")),
+    _pred("model-dangerous-column-new-objects", REFUSE, _new(contr=[os] * 4), fit_formula="y ~ contr + x",
+          fit_data=with_column("contr")),
+    _pred("dot-model-new-hostile-column", FIT, lambda t: small(t).iloc[:3].assign(**{_BT_NAME: 1.0}),
+          fit_formula="y ~ .", fit_data="small"),
+    Case(id="predict-payload-only-on-new-rows", cls="predict", expect=REFUSE,
+         formula=f"y ~ x + I(x + 0*('`', len(x) == {N} or {TOUCH}, '`')[1])",
+         note="a payload that runs only when predict() evaluates the formula on new data: refused at the fit"),
+]
+
+# -- 6. context= ------------------------------------------------------------------------------------------
+def _scale(v):
+    return (v - v.mean()) / v.std()
+
+
+def _ctx(cid: str, expect: str, formula: str, context: Any, **opts: Any) -> Case:
+    return Case(id=f"context-{cid}", cls="context", expect=expect, formula=formula, kwargs={"context": context},
+                **opts)
+
+
+CONTEXT = [
+    _ctx("dunder-import-key", REFUSE, f"y ~ x + I(x + 0*{TOUCH})", {"__import__": __import__}),
+    _ctx("dunder-builtins-key", REFUSE, "y ~ x + I(x + 0*len(__builtins__))", {"__builtins__": __builtins__}),
+    _ctx("dunder-key-unused", REFUSE, "y ~ x", {"__class__": 1}),
+    _ctx("int-key", REFUSE, "y ~ x", {1: np.log}),
+    _ctx("tuple-key", REFUSE, "y ~ x", {("a",): 1}),
+    _ctx("none-key", REFUSE, "y ~ x", {None: 1}),
+    _ctx("empty-key", REFUSE, "y ~ x", {"": 1}),
+    _ctx("space-key", EITHER, "y ~ x", {"a b": 1}),
+    _ctx("module-os", REFUSE, "y ~ x + I(x + 0*os.system('touch PWNED'))", {"os": os}),
+    _ctx("module-os-term", REFUSE, "y ~ x + os.system('touch PWNED')", {"os": os}),
+    _ctx("module-os-R-dotted", REFUSE, "y ~ x + os.system", {"os": os}),
+    _ctx("override-np-save", REFUSE, "y ~ x + I(0*len(str(np.save('PWNED', x))))", {"np": np}),
+    _ctx("override-np-load", REFUSE, "y ~ I(np.load('PWNED'))", {"np": np}),
+    _ctx("override-np-log", EITHER, "y ~ np.log(x)", {"np": np}),
+    _ctx("pandas-read-csv", REFUSE, "y ~ I(pd.read_csv('secret.txt'))", {"pd": pd}),
+    _ctx("namespace-chain", REFUSE, "y ~ I(cfg.os.system('touch PWNED'))", {"cfg": types.SimpleNamespace(os=os)}),
+    _ctx("function-globals", REFUSE, "y ~ I(myscale.__globals__['os'].system('touch PWNED'))", {"myscale": _scale}),
+    _ctx("call-result-called", REFUSE, "y ~ I(ga(x, 'to_csv')('PWNED'))", {"ga": getattr}),
+    _ctx("blocked-builtin-name", REFUSE, "y ~ I(eval(\"open('PWNED', 'w')\"))", {"eval": eval}),
+    _ctx("environ", REFUSE, f"y ~ x + {ENV_VAR}", os.environ),
+    _ctx("environ-in-I", REFUSE, f"y ~ x + I(x + {ENV_VAR})", os.environ),
+    _ctx("not-a-mapping-module", REFUSE, "y ~ x", os),
+    _ctx("not-a-mapping-str", REFUSE, "y ~ x", "os"),
+    _ctx("not-a-mapping-list", REFUSE, "y ~ x", [("os", os)]),
+    _ctx("ok-function", FIT, "y ~ myscale(x)", {"myscale": _scale}),
+    _ctx("ok-constant", FIT, "y ~ I(x * k)", {"k": 2.0}),
+    _ctx("ok-override-log", FIT, "y ~ log(x)", {"log": np.log1p}),
+    _ctx("shadow-column", EITHER, "y ~ x", {"x": np.arange(N, dtype=float)}),
+]
+
+# -- 7. the command line ----------------------------------------------------------------------------------
+_ROWS = "".join(f"{a},{b},{c}\n" for a, b, c in zip(_Y, _X, _Z))
+_CLEAN_CSV = "y,x,z\n" + _ROWS
+
+
+def _gzip_bomb(t: Tokens) -> bytes:
+    """About 2 GB of CSV rows as concatenated gzip members (a few MB on disk)."""
+    chunk = gzip.compress(b"1,2,3\n" * 1_400_000, compresslevel=9)  # 8.4 MB of rows per member
+    return gzip.compress(b"y,x,z\n") + chunk * 240
+
+
+def _cli(cid: str, expect: str, argv: tuple, files: Mapping[str, Any] | None = None, **opts: Any) -> Case:
+    return Case(id=f"cli-{cid}", cls="cli", expect=expect, kind="cli", argv=argv, files=files or {}, **opts)
+
+
+def _fit(formula: str, data: str, *more: str) -> tuple:
+    return ("fit", formula, data, "--family", "gaussian", *more)
+
+
+CLI = [
+    _cli("ok-clean", FIT, _fit("y ~ x + z", "data.csv"), {"data.csv": _CLEAN_CSV}),
+    _cli("ok-bundled", FIT, ("fit", "passed ~ hours", "students", "--family", "binomial")),
+    _cli("secret-one-line", REFUSE, _fit("y ~ x", SECRET_FILE)),
+    _cli("secret-dot", REFUSE, _fit("y ~ .", SECRET_FILE)),
+    _cli("secret-env-file", REFUSE, _fit("y ~ x", ".env"), {".env": f"API_KEY={FILE_TOKEN}\nDEBUG=1\n"}),
+    _cli("secret-pem", REFUSE, _fit("y ~ x", "id_rsa"),
+         {"id_rsa": f"-----BEGIN {FILE_TOKEN} PRIVATE KEY-----\n{FILE_TOKEN}\n-----END OPENSSH PRIVATE KEY-----\n"}),
+    _cli("secret-passwd-like", REFUSE, _fit("y ~ x", "passwd"), {"passwd": f"root:x:0:0:{FILE_TOKEN}:/root:/bin/sh\n"}),
+    _cli("secret-json-commas", REFUSE, _fit("y ~ x", "config.json"),
+         {"config.json": f'{{"user": "admin", "token": "{FILE_TOKEN}", "n": 1}}\n'}),
+    _cli("secret-two-columns", REFUSE, _fit("y ~ x", "creds.txt"), {"creds.txt": f"admin,{FILE_TOKEN}\n"}),
+    _cli("secret-binary", REFUSE, _fit("y ~ x", "blob.bin"),
+         {"blob.bin": lambda t: bytes(range(256)) + t.file.encode() + b"\x00\xff" * 64}),
+    _cli("secret-traversal", REFUSE, _fit("y ~ x", f"../{{case}}/{SECRET_FILE}"),
+         note="{case} is the case directory's name"),
+    _cli("secret-parquet-suffix", REFUSE, _fit("y ~ x", "secret.parquet"), {"secret.parquet": f"{FILE_TOKEN}\n"}),
+    _cli("secret-symlink-csv", REFUSE, _fit("y ~ x", "link.csv"), {"link.csv": ("symlink", SECRET_FILE)}),
+    _cli("proc-environ", REFUSE, _fit("y ~ x", "/proc/self/environ")),
+    _cli("directory", REFUSE, _fit("y ~ x", "."), match="director"),
+    _cli("fifo", REFUSE, _fit("y ~ x", "pipe.csv"), {"pipe.csv": FIFO}),
+    _cli("dev-zero", REFUSE, _fit("y ~ x", "/dev/zero")),
+    _cli("gzip-bomb", REFUSE, _fit("y ~ x", "bomb.csv.gz"), {"bomb.csv.gz": _gzip_bomb}),
+    _cli("formula-bt-payload", REFUSE, _fit(f"y ~ x + I(x + 0*{_B})", "data.csv"), {"data.csv": _CLEAN_CSV}),
+    _cli("formula-read-secret", REFUSE, _fit(f"y ~ x + I(x + 0*{bt(READ_FILE)})", "data.csv"),
+         {"data.csv": _CLEAN_CSV}),
+    _cli("formula-dash", EITHER, ("fit", "-y ~ x", "data.csv", "--family", "gaussian"), {"data.csv": _CLEAN_CSV}),
+    _cli("family-payload", REFUSE, ("fit", "y ~ x", "data.csv", "--family", TOUCH), {"data.csv": _CLEAN_CSV}),
+    _cli("link-payload", REFUSE, _fit("y ~ x", "data.csv", "--link", TOUCH), {"data.csv": _CLEAN_CSV}),
+    _cli("variance-payload", REFUSE, ("fit", "y ~ x", "data.csv", "--family", "quasi", "--variance", TOUCH),
+         {"data.csv": _CLEAN_CSV}),
+    _cli("weights-payload", REFUSE, _fit("y ~ x", "data.csv", "--weights", TOUCH), {"data.csv": _CLEAN_CSV}),
+    _cli("offset-secret-path", REFUSE, _fit("y ~ x", "data.csv", "--offset", SECRET_FILE), {"data.csv": _CLEAN_CSV}),
+]
+
+# -- 8. leaks of secrets through messages -----------------------------------------------------------------
+LEAKS = _cases("leak", [
+    ("bt-read-file", REFUSE, f"y ~ x + I(x + 0*{bt(READ_FILE)})"),
+    ("bt-read-env", REFUSE, f"y ~ x + I(x + 0*{bt(READ_ENV)})"),
+    ("bt-read-unused-column", REFUSE, f"y ~ x + I(x + 0*{bt(READ_COLUMN)})"),
+    ("bt-warn-file", REFUSE, f"y ~ x + I(x + 0*{bt(WARN_FILE)})"),
+    ("bt-read-file-factor", REFUSE, f"y ~ x + factor({bt(READ_FILE)})"),
+    ("bt-read-file-lhs", REFUSE, f"I(y + 0*{bt(READ_FILE)}) ~ x"),
+    ("read-file-plain", REFUSE, f"y ~ x + I(x + 0*{READ_FILE})"),
+    ("read-env-plain", REFUSE, f"y ~ x + I(x + 0*{READ_ENV})"),
+    ("np-loadtxt", REFUSE, "y ~ x + I(x + 0*np.loadtxt('secret.txt'))"),
+    ("backticked-file-name", REFUSE, "y ~ x + `secret.txt`"),
+    ("env-var-name", REFUSE, f"y ~ x + {ENV_VAR}"),
+    ("env-var-R-style", REFUSE, f"y ~ x + I(Sys.getenv('{ENV_VAR}'))"),
+    ("misspelled-unused-column", REFUSE, "y ~ x + note"),
+    ("unused-column-via-gc-plain", REFUSE, f"y ~ x + I(x + 0*{READ_COLUMN})"),
+    ("ok-dot-minus-secret-column", FIT, "y ~ . - notes - g - MPG.city - s - f - cnt - yb"),
+    ("ok-unused-secret-column", FIT, "y ~ x + g"),
+    ("ok-unused-odd-columns", FIT, "y ~ x",
+     {"data": lambda t: base(t).assign(when=pd.date_range("2020-01-01", periods=N), cplx=np.ones(N) * 1j)}),
+    ("relevel-missing-level", REFUSE, "y ~ relevel(g, ref = 'zz')"),
+    ("weights-secret-path", REFUSE, "y ~ x", {"kwargs": {"weights": SECRET_FILE}}),
+    ("offset-secret-path", REFUSE, "y ~ x", {"kwargs": {"offset": SECRET_FILE}}),
+    ("data-secret-path", REFUSE, "y ~ x", {"data": lambda t: SECRET_FILE}),
+])
+
+# -- 9. resource and recursion bombs ----------------------------------------------------------------------
+_AZ = list("abcdefghijklmnopqrstuvwxyz")
+_MANY = {"data": "many"}
+BOMBS = _cases("bomb", [
+    ("power-24", REFUSE, f"y ~ ({' + '.join(_AZ[:24])})^24", _MANY),
+    ("power-26", REFUSE, f"y ~ ({' + '.join(_AZ)})^26", _MANY),
+    ("dot-power-26", REFUSE, "y ~ .^26", _MANY),
+    ("star-26", REFUSE, f"y ~ {' * '.join(_AZ)}", _MANY),
+    ("colon-26", EITHER, f"y ~ {':'.join(_AZ)}", _MANY),
+    ("stacked-powers", REFUSE, f"y ~ ((({' + '.join(_AZ)})^2)^2)^2", _MANY),
+    ("right-assoc-powers", REFUSE, f"y ~ ({' + '.join(_AZ)})^2^2^2", _MANY),
+    ("dot-star-chain", EITHER, "y ~ .*.*.*.", _MANY),
+    ("dot-cubed", EITHER, "y ~ .^3", _MANY),
+    ("power-huge-exponent", EITHER, "y ~ (a + b + c)^1000000000", _MANY),
+    ("power-2-60", EITHER, "y ~ (a + b)^(2^60)", _MANY),
+    ("x-9-9-9", EITHER, "y ~ x^9^9^9"),
+    ("I-x-9-9-9", REFUSE, "y ~ I(x^9^9^9)"),
+    ("I-10-10-10-R", REFUSE, "y ~ x + I(10^10^10)"),
+    ("I-10-10-10-python", REFUSE, "y ~ x + I(10**10**10)"),
+    ("I-x-times-10-10-10", REFUSE, "y ~ I(x * 10**10**10)"),
+    ("I-pow", REFUSE, "y ~ x + I(x + 0*pow(10, 10**10))"),
+    ("I-shift", REFUSE, "y ~ x + I(x + 0*(2 << 10**10))"),
+    ("string-times", REFUSE, "y ~ x + I('a' * 10**10)"),
+    ("string-times-compared", REFUSE, "y ~ x + I(x + 0*('a' * 10**10 == ''))"),
+    ("string-times-stepwise", REFUSE, "y ~ x + I(x + 0*(('a' * 99999) * 99999 == ''))"),
+    ("list-times", REFUSE, "y ~ x + I(x + 0*([0] * 10**10 == []))"),
+    ("percent-width", REFUSE, "y ~ x + I(x + 0*('%0999999999d' % 1 == ''))"),
+    ("percent-star", REFUSE, "y ~ x + I(x + 0*('%*d' % (10**9, 1) == ''))"),
+    ("format-width", REFUSE, "y ~ x + I(x + 0*('{:>1000000000}'.format(1) == ''))"),
+    ("fstring-width", REFUSE, "y ~ x + I(x + 0*(f'{1:>1000000000}' == ''))"),
+    ("ljust", REFUSE, "y ~ x + I(x + 0*('a'.ljust(10**10) == ''))"),
+    ("bt-string-bomb", REFUSE, "y ~ x + I(x + 0*" + bt("len('a' * 10**10)") + ")"),
+    ("bt-sleep", REFUSE, "y ~ x + I(x + 0*" + bt("__import__('time').sleep(30)") + ")"),
+    ("column-string-repeat", REFUSE, "y ~ x + I(g * 10**9)"),
+    ("column-string-repeat-R", REFUSE, "y ~ x + I(g * 10^9)"),
+    ("huge-float-literal", REFUSE, "y ~ I(x * 1e999999)"),
+    ("huge-float-term", REFUSE, "y ~ x + 1e999999"),
+    ("huge-int-literal", REFUSE, "y ~ I(x + 1" + "0" * 100_000 + ")"),
+    ("str-of-huge-int", REFUSE, "y ~ x + I(x + 0*(str(10**100000) == ''))"),
+    ("range-sum", REFUSE, "y ~ x + I(x + 0*sum(range(10**12)))"),
+    ("poly-1e6", REFUSE, "y ~ poly(x, 10**6)"),
+    ("poly-100000", REFUSE, "y ~ poly(x, 100000)"),
+    ("poly-degree-1e9-float", REFUSE, "y ~ poly(x, degree = 1e9)"),
+    ("poly-degree-too-high", REFUSE, f"y ~ poly(x, {N})"),
+    ("poly-negative", REFUSE, "y ~ poly(x, -1)"),
+    ("bs-df-1e6", REFUSE, "y ~ bs(x, df = 10**6)"),
+    ("bs-df-1000000", REFUSE, "y ~ bs(x, df = 1000000)"),
+    ("cr-df-1e6", REFUSE, "y ~ cr(x, df = 10**6)"),
+    ("hashed-levels", REFUSE, "y ~ hashed(g, levels = 10**9)"),
+    ("factor-10k-by-10k", REFUSE, "y ~ factor(a):factor(b)", {"data": "levels_10k"}),
+    ("factor-10k-times-10k", REFUSE, "y ~ factor(a)*factor(b)", {"data": "levels_10k"}),
+    ("factor-100k-levels", REFUSE, "y ~ factor(id)", {"data": "levels_100k"}),
+    ("long-sum-100k", EITHER, "y ~ " + " + ".join(["x"] * 25_000)),
+    ("long-name-100k", REFUSE, "y ~ " + "a" * 100_000),
+    ("long-name-wide-data", REFUSE, "y ~ " + "c1" * 25_000, {"data": "wide"}),
+    ("wide-dot", EITHER, "y ~ .", {"data": "wide"}),
+    ("many-I-terms", EITHER, "y ~ " + " + ".join(f"I(x + {i})" for i in range(3000))),
+    ("long-string-literal", REFUSE, 'y ~ relevel(g, ref = "' + "a" * 1_000_000 + '")'),
+    ("spaces-1e6", EITHER, "y ~ x" + " " * 1_000_000),
+    ("nested-log-10k", EITHER, "y ~ " + "log(" * 10_000 + "x" + ")" * 10_000),
+    ("nested-I-10k", EITHER, "y ~ " + "I(" * 10_000 + "x" + ")" * 10_000),
+    ("nested-paren-40k", EITHER, "y ~ " + "(" * 40_000 + "x" + ")" * 40_000),
+    ("nested-paren-in-I-40k", EITHER, "y ~ I(" + "(" * 40_000 + "x" + ")" * 40_000 + ")"),
+    ("nested-paren-lhs-40k", EITHER, "(" * 40_000 + "y" + ")" * 40_000 + " ~ x"),
+    ("unbalanced-open-40k", REFUSE, "y ~ " + "(" * 40_000 + "x"),
+    ("unbalanced-close-40k", REFUSE, "y ~ x" + ")" * 40_000),
+    ("unary-minus-100k", EITHER, "y ~ " + "-" * 100_000 + "x"),
+    ("unary-minus-spaced-100k", EITHER, "y ~ " + "- " * 100_000 + "x"),
+    ("unary-minus-in-I-100k", EITHER, "y ~ I(" + "-" * 100_000 + "x)"),
+    ("not-100k", REFUSE, "y ~ I(" + "not " * 25_000 + "x)"),
+    ("nested-list-10k", REFUSE, "y ~ I(x + 0*len(" + "[" * 10_000 + "]" * 10_000 + "))"),
+    ("attribute-chain-10k", REFUSE, "y ~ I(np" + ".np" * 10_000 + ".log(x))"),
+    ("subscript-chain-10k", REFUSE, "y ~ I(x" + "[0]" * 10_000 + ")"),
+    ("colon-chain-10k", EITHER, "y ~ " + ":".join(["x"] * 10_000)),
+    ("in-chain-26", EITHER, "y ~ " + " %in% ".join(_AZ), _MANY),
+    ("nest-chain-26", EITHER, "y ~ " + "/".join(_AZ), _MANY),
+    ("tilde-10k", REFUSE, "y " + "~ x " * 10_000),
+    ("plus-zero-10k", EITHER, "y ~ x" + " + 0" * 10_000),
+])
+
+# -- 10. foreign exceptions: wrong types and degenerate input ---------------------------------------------
+class _StrSub(str):
+    """A str subclass, otherwise ordinary."""
+
+
+FOREIGN = _cases("foreign", [
+    ("formula-bytes", REFUSE, b"y ~ x"),
+    ("formula-none", REFUSE, None),
+    ("formula-int", REFUSE, 42),
+    ("formula-float", REFUSE, 1.5),
+    ("formula-list", REFUSE, ["y ~ x"]),
+    ("formula-tuple", REFUSE, ("y", "x")),
+    ("formula-dict", REFUSE, {"y": "x"}),
+    ("formula-object", REFUSE, object()),
+    ("formula-series", REFUSE, pd.Series(["y ~ x"])),
+    ("formula-ndarray", REFUSE, np.array(["y ~ x"])),
+    ("ok-formula-np-str", FIT, np.str_("y ~ x")),
+    ("ok-formula-str-subclass", FIT, _StrSub("y ~ x")),
+    ("formula-empty", REFUSE, ""),
+    ("formula-whitespace", REFUSE, "  \n\t "),
+    ("formula-only-tilde", REFUSE, "~"),
+    ("formula-tilde-spaces", REFUSE, " ~ "),
+    ("formula-no-response", REFUSE, "~ x"),
+    ("formula-no-rhs", REFUSE, "y ~"),
+    ("formula-double-tilde", REFUSE, "y ~ ~ x"),
+    ("formula-two-tildes", REFUSE, "y ~ x ~ z"),
+    ("formula-no-tilde", REFUSE, "y"),
+    ("formula-tildes-only", REFUSE, "~~~"),
+    ("formula-trailing-bar", REFUSE, "y ~ x |"),
+    ("formula-trailing-comma", REFUSE, "y ~ x,"),
+    ("formula-trailing-plus", REFUSE, "y ~ x +"),
+    ("formula-empty-parens", REFUSE, "y ~ ()"),
+    ("formula-string-term", REFUSE, "y ~ 'x'"),
+    ("formula-number-term", REFUSE, "y ~ x + 2"),
+    ("formula-bracket-in-parens", REFUSE, "y ~ (x])"),
+    ("formula-bracket-nested", REFUSE, "y ~ ((-__import__]))"),
+    ("formula-empty-backticks-in-call", REFUSE, "y ~ factor(``)"),
+    ("formula-empty-backticks-keyword", REFUSE, "y ~ pmax(``, base = 1)"),
+    ("formula-dollar", REFUSE, "y ~ x$y"),
+    ("formula-assignment", REFUSE, "y ~ x <- z"),
+    ("formula-complex-literal", REFUSE, "y ~ x + 1i"),
+    ("formula-fractional-power", REFUSE, "y ~ (x + z)^2.5"),
+    ("formula-negative-power", REFUSE, "y ~ x^-1"),
+    ("data-none", REFUSE, "y ~ x", {"data": lambda t: None}),
+    ("data-int", REFUSE, "y ~ x", {"data": lambda t: 42}),
+    ("data-list", REFUSE, "y ~ x", {"data": lambda t: [[1.0, 2.0], [3.0, 4.0]]}),
+    ("data-ndarray", REFUSE, "y ~ x", {"data": lambda t: np.ones((5, 2))}),
+    ("data-series", REFUSE, "y ~ x", {"data": lambda t: pd.Series(_X, name="x")}),
+    ("data-generator", REFUSE, "y ~ x", {"data": lambda t: (v for v in _X)}),
+    ("data-dict-unequal", REFUSE, "y ~ x", {"data": lambda t: {"y": [1.0, 2.0, 3.0], "x": [1.0, 2.0]}}),
+    ("data-dict-scalars", REFUSE, "y ~ x", {"data": lambda t: {"y": 1.0, "x": 2.0}}),
+    ("data-dict-int-keys", REFUSE, "y ~ x", {"data": lambda t: {0: _Y, 1: _X}}),
+    ("data-empty-frame", REFUSE, "y ~ x", {"data": lambda t: pd.DataFrame()}),
+    ("data-zero-rows", REFUSE, "y ~ x", {"data": lambda t: small(t).iloc[:0]}),
+    ("data-one-row", EITHER, "y ~ x", {"data": lambda t: small(t).iloc[:1]}),
+    ("data-int-labels", REFUSE, "y ~ x", {"data": with_labels([0, 1, 2])}),
+    ("data-int-labels-backticked", EITHER, "`0` ~ `1`", {"data": with_labels([0, 1, 2])}),
+    ("data-multiindex-columns", EITHER, "y ~ x",
+     {"data": lambda t: small(t).set_axis(pd.MultiIndex.from_tuples([("y", ""), ("x", ""), ("z", "")]), axis=1)}),
+    ("data-nan-label", EITHER, "y ~ x", {"data": with_labels(["y", "x", float("nan")])}),
+    ("data-all-nan-response", REFUSE, "y ~ x", {"data": lambda t: small(t).assign(y=np.nan)}),
+    ("data-huge-strings-unused", FIT, "y ~ x", {"data": lambda t: small(t).assign(big=["a" * 1_000_000] * N)}),
+    ("family-string", REFUSE, "y ~ x", {"family": "binomial"}),
+    ("family-class", REFUSE, "y ~ x", {"family": gs.Binomial}),
+    ("family-int", REFUSE, "y ~ x", {"family": 42}),
+    ("weights-missing-column", REFUSE, "y ~ x", {"kwargs": {"weights": "nope"}}),
+    ("weights-wrong-length", REFUSE, "y ~ x", {"kwargs": {"weights": [1.0, 2.0]}}),
+    ("weights-strings", REFUSE, "y ~ x", {"kwargs": {"weights": "g"}}),
+    ("weights-dict", REFUSE, "y ~ x", {"kwargs": {"weights": {"a": 1}}}),
+    ("weights-object", REFUSE, "y ~ x", {"kwargs": {"weights": object()}}),
+    ("offset-scalar", EITHER, "y ~ x", {"kwargs": {"offset": 0}}),
+    ("na-action-payload", REFUSE, "y ~ x", {"kwargs": {"na_action": TOUCH}}),
+    ("na-action-none", REFUSE, "y ~ x", {"kwargs": {"na_action": None}}),
+    ("method-payload", REFUSE, "y ~ x", {"kwargs": {"method": "exec"}}),
+    ("tol-string", REFUSE, "y ~ x", {"kwargs": {"tol": "1e-8"}}),
+    ("tol-negative", REFUSE, "y ~ x", {"kwargs": {"tol": -1.0}}),
+    ("tol-nan", REFUSE, "y ~ x", {"kwargs": {"tol": float("nan")}}),
+    ("max-iter-negative", REFUSE, "y ~ x", {"kwargs": {"max_iter": -5}}),
+    ("max-iter-string", REFUSE, "y ~ x", {"kwargs": {"max_iter": "25"}}),
+    ("max-iter-huge", EITHER, "y ~ x", {"kwargs": {"max_iter": 10**30}}),
+    ("start-wrong-length", REFUSE, "y ~ x", {"kwargs": {"start": [1.0, 2.0, 3.0, 4.0, 5.0]}}),
+    ("start-string", REFUSE, "y ~ x", {"kwargs": {"start": "abc"}}),
+    ("start-objects", REFUSE, "y ~ x", {"kwargs": {"start": [Evil(0), Evil(1)]}}),
+    ("ok-legit-plain", FIT, "y ~ x"),
+    ("ok-legit-log-factor", FIT, "y ~ log(x) + factor(g)"),
+    ("ok-legit-binomial", FIT, "cbind(s, f) ~ x + g", {"family": BINOM}),
+    ("ok-legit-poisson-offset", FIT, "cnt ~ x + offset(log(z))", {"family": POIS}),
+    ("ok-legit-power-poly", FIT, "y ~ I(x^2) + poly(z, 2) + g:x"),
+])
+
+#: every case of the corpus, in class order
+CASES: list[Case] = [*LITERALS, *NAMES, *COLUMNS, *DOT, *PREDICT, *CONTEXT, *CLI, *LEAKS, *BOMBS, *FOREIGN]
+BY_ID: dict[str, Case] = {c.id: c for c in CASES}
+assert len(BY_ID) == len(CASES), "case ids must be unique"
+CLASSES: list[str] = list(dict.fromkeys(c.cls for c in CASES))

@@ -1,0 +1,173 @@
+"""glmstat's own formula grammar: R's terms() for the formula algebra, R's precedence and deparse for
+expressions, Python spellings users bring along, and the limits that are checked before any work is done.
+Reference for terms: R 4.2's terms() (tests/fixtures/scripts/make_terms_fixtures.R)."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES
+from glmstat.formula.deparse import deparse
+from glmstat.formula.nodes import BinOp, Name, Num, Unary
+from glmstat.formula.parser import parse, parse_expression
+from glmstat.formula.terms import expand_terms
+
+TERMS = json.loads((FIXTURES / "formula" / "terms.json").read_text())
+COLUMNS = ("y", "a", "b", "c", "d", "t", "u", "x", "g")
+
+
+def _labels(x) -> list[str]:
+    return x if isinstance(x, list) else [x]
+
+
+@pytest.mark.parametrize("ref", TERMS, ids=[r["formula"] for r in TERMS])
+def test_terms_are_r_terms(ref):
+    terms = expand_terms(parse(ref["formula"]), COLUMNS)
+    assert list(terms.labels) == _labels(ref["labels"])
+    assert terms.intercept == ref["intercept"]
+    assert [deparse(o) for o in terms.offsets] == _labels(ref["offsets"])
+
+
+@pytest.mark.parametrize("text, tree", [
+    ("-a^2", Unary("-", BinOp("^", Name("a"), Num(2.0, "2")))),  # ^ binds tighter than unary minus
+    ("-a:b", BinOp(":", Unary("-", Name("a")), Name("b"))),  # unary minus tighter than :
+    ("a^b^c", BinOp("^", Name("a"), BinOp("^", Name("b"), Name("c")))),  # right to left
+    ("a - b - c", BinOp("-", BinOp("-", Name("a"), Name("b")), Name("c"))),
+    ("!a > b", Unary("!", BinOp(">", Name("a"), Name("b")))),  # ! looser than comparisons
+    ("a | b & c", BinOp("|", Name("a"), BinOp("&", Name("b"), Name("c")))),
+    ("a * b %in% c", BinOp("*", Name("a"), BinOp("%in%", Name("b"), Name("c")))),
+    ("a + b * c", BinOp("+", Name("a"), BinOp("*", Name("b"), Name("c")))),
+    ("2^-1", BinOp("^", Num(2.0, "2"), Unary("-", Num(1.0, "1")))),
+    ("x**2", BinOp("^", Name("x"), Num(2.0, "2"))),  # Python's spelling of ^
+    ("x % 2", BinOp("%%", Name("x"), Num(2.0, "2"))),  # a lone % is Python's modulo
+    ("x // 2", BinOp("%/%", Name("x"), Num(2.0, "2"))),
+    ("`a b` + MPG.city", BinOp("+", Name("a b"), Name("MPG.city"))),
+])
+def test_r_precedence(text, tree):
+    assert parse_expression(text) == tree
+
+
+@pytest.mark.parametrize("text, r_text", [  # R 4.2: deparse(quote(<text>))
+    ("I(x^2)", "I(x^2)"), ("I(x ** 2)", "I(x^2)"), ("log(hp,10)", "log(hp, 10)"),
+    ("relevel(f, ref='6')", 'relevel(f, ref = "6")'), ("I(x/2)", "I(x/2)"), ("I(x*2)", "I(x * 2)"),
+    ("I(x%%2)", "I(x%%2)"), ("I(1e-3 * x)", "I(0.001 * x)"), ("I(x > 2 & x<5)", "I(x > 2 & x < 5)"),
+    ("exp(-x)", "exp(-x)"), ("poly(x, 2, raw = TRUE)", "poly(x, 2, raw = TRUE)"), ("`my col`", "`my col`"),
+    ("a:b", "a:b"), ("I((x + 1)^2)", "I((x + 1)^2)"), ("!x", "!x"), ("x %in% c(1, 2)", "x %in% c(1, 2)"),
+])
+def test_deparse_is_r(text, r_text):
+    assert deparse(parse_expression(text)) == r_text
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("y x", "must have one '~'"),
+    ("~ x", "has no response"),
+    ("y ~ ", "terms on the right"),
+    ("y ~ x ~ z", "must have one '~'"),
+    ("y ~ x +", "ends where a term is expected at position 8"),
+    ("y ~ (x", "a '\\)' is missing"),
+    ("y ~ f(x,", "ends where a term is expected"),
+    ("y ~ x[1]", "unexpected character '\\['"),
+    ("y ~ x$a", "unexpected character '\\$'"),
+    ("y ~ x # comment", "'#'"),
+    ("y ~ 'unterminated", "unterminated string"),
+    ("y ~ `x", "unterminated backtick name"),
+    ("y ~ ``", "empty backtick name"),
+    ("y ~ x %o% z", "the operator '%o%'"),
+    ("y ~ a < b < c", "comparisons cannot be chained"),
+    ("y ~ x\u2212z", "U\\+2212"),  # a minus sign that looks like '-'
+    ("y ~ x\x00", "U\\+0000"),
+    ("y ~ 2", "the number 2 stands where a term is expected"),
+    ("y ~ 'a'", "the string \"a\" stands where a term is expected"),
+    ("y ~ (a + b)^x", "invalid power in formula"),
+    ("y ~ f(x, k = 1, k = 2)", "given twice"),
+    ("y ~ f(k = 1, x)", "positional argument follows a named one"),
+])
+def test_syntax_errors_name_the_problem_and_position(formula, message):
+    with pytest.raises(gs.FormulaError, match=message):
+        expand_terms(parse(formula), COLUMNS)
+
+
+def _quick(call, seconds=1.0):
+    t = time.perf_counter()
+    with pytest.raises(gs.FormulaError) as info:
+        call()
+    assert time.perf_counter() - t < seconds
+    return str(info.value)
+
+
+def test_term_count_is_checked_before_expanding():
+    rhs = " + ".join(f"x{i}" for i in range(26))
+    d = pd.DataFrame({f"x{i}": [1.0, 2.0] for i in range(26)} | {"y": [0.0, 1.0]})
+    msg = _quick(lambda: gs.glm(f"y ~ ({rhs})^26", d))
+    assert "max_terms=2,000" in msg and "glmstat.FormulaLimits(max_terms=...)" in msg
+    _quick(lambda: gs.glm("y ~ " + "*".join(f"x{i}" for i in range(26)), d))
+
+
+@pytest.mark.parametrize("formula, limit", [
+    ("y ~ " + "(" * 300 + "x" + ")" * 300, "max_depth"),
+    ("y ~ " + "log(" * 300 + "x" + ")" * 300, "max_depth"),
+    ("y ~ I(" + "-" * 100_000 + "x)", "max_length"),
+    ("y ~ I(" + "-" * 5_000 + "x)", "max_depth"),
+    ("y ~ x + " + "+".join(["x"] * 20_000), "max_length"),
+])
+def test_nesting_and_length_are_limited(formula, limit):
+    d = pd.DataFrame({"x": [1.0, 2, 3], "y": [0.0, 1, 0]})
+    assert limit in _quick(lambda: gs.glm(formula, d))
+
+
+def test_a_long_sum_of_terms_is_not_nesting():
+    d = pd.DataFrame({f"x{i}": np.arange(600.0) % (i + 2) for i in range(500)} | {"y": np.arange(600.0)})
+    fit = gs.glm("y ~ " + " + ".join(f"x{i}" for i in range(500)), d)
+    assert len(fit.coef) == 501
+
+
+def test_design_size_is_checked_before_allocating():
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"g": rng.integers(0, 3000, 6000).astype(str), "h": rng.integers(0, 3000, 6000).astype(str),
+                      "x": rng.normal(size=6000), "y": rng.normal(size=6000)})
+    assert "max_columns" in _quick(lambda: gs.glm("y ~ g:h", d), 2.0)
+    assert "max_basis" in _quick(lambda: gs.glm("y ~ poly(x, 5000)", d), 2.0)
+    assert "max_design_bytes" in _quick(lambda: gs.glm(
+        "y ~ poly(x, 100)", d, limits=gs.FormulaLimits(max_design_bytes=10**6)))
+    assert "df (at most the number of distinct values) must be a whole number from 1 to 6000" in _quick(
+        lambda: gs.glm("y ~ bs(x, df = 1000000)", d))
+
+
+def test_limits_can_be_raised():
+    d = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 1, 4, 3, 5], "y": [1.0, 3, 2, 5, 4]})
+    with pytest.raises(gs.FormulaError, match="max_terms"):
+        gs.glm("y ~ a * b", d, limits=gs.FormulaLimits(max_terms=2))
+    assert len(gs.glm("y ~ a * b", d, limits=gs.FormulaLimits(max_terms=3)).coef) == 4
+    with pytest.raises(gs.FormulaError, match="must be a positive integer"):
+        gs.FormulaLimits(max_terms=0)
+
+
+def test_a_fitted_model_pickles_and_predicts_identically():
+    d = gs.load_dataset("mtcars")
+    fit = gs.glm("am ~ poly(hp, 2) + scale(wt) + factor(cyl) + bs(disp, df = 4)", d, family=gs.Binomial(),
+                 max_iter=100)
+    back = pickle.loads(pickle.dumps(fit))
+    new = d.iloc[[0, 5, 17]]
+    np.testing.assert_array_equal(back.predict(new), fit.predict(new))
+    np.testing.assert_array_equal(back.coef.to_numpy(), fit.coef.to_numpy())
+
+
+def test_context_functions_and_constants():
+    d = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6], "y": [1.0, 3, 2, 5, 4, 6]})
+    fit = gs.glm("y ~ twice(x) + I(x * k)", d, context={"twice": lambda v: 2 * v, "k": 3})
+    assert list(fit.coef.index) == ["Intercept", "twice(x)", "I(x * k)"]
+    with pytest.raises(gs.FormulaError, match="context= entry 'os' is the module os"):
+        import os
+
+        gs.glm("y ~ x + I(x * os)", d, context={"os": os})
+    with pytest.raises(gs.FormulaError, match="os.system\\(\\), which is not a function glmstat knows"):  # no attributes
+        gs.glm("y ~ os.system(x)", d, context={"f": abs})
+    with pytest.raises(gs.FormulaError, match="context= entry 'f' is (os|posix|nt).system, which a formula must not reach"):
+        gs.glm("y ~ f(x)", d, context={"f": __import__("os").system})
