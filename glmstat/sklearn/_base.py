@@ -1,0 +1,240 @@
+"""What the two estimators share: parameter checks, the fit on arrays or through a formula, the linear
+predictor for new data, and ``results_`` (glmstat's full inference, offered only without a penalty)."""
+
+from __future__ import annotations
+
+import keyword
+import math
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..engine.penalized import Penalty, fit_penalized, make_problem
+from ..errors import ConvergenceWarning as _GsConvergenceWarning
+from ..errors import FamilyError, GLMStatError, SeparationWarning
+from ..families import Family, NegativeBinomial
+from ..inference.results import GLMResults
+from ._formula import front_end, split_formula, with_response
+
+__all__ = ["ConvergenceWarning", "NoInferenceError"]
+
+
+class ConvergenceWarning(_GsConvergenceWarning, _SkConvergenceWarning):
+    """The penalized fit stopped at ``max_iter``; caught by glmstat's and by scikit-learn's filters."""
+
+
+class NoInferenceError(GLMStatError, AttributeError):
+    """``results_`` of a penalized fit: standard errors are not offered (an AttributeError too, so
+    ``hasattr(est, "results_")`` is False)."""
+
+
+#: An unpenalized fit whose next Newton step would still move some linear predictor by more than this has
+#: diverging estimates (glmstat.diagnosis uses the same test).
+DRIFT_TOL = 1e-3
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(float(x))
+
+
+class GLMEstimatorBase(BaseEstimator):
+    """Parameters and fitting shared by :class:`GLMClassifier` and :class:`GLMRegressor`."""
+
+    _numeric_target: bool = True  # False for class labels
+
+    # -- hooks of the subclasses -------------------------------------------------------------------------
+    def _default_family(self) -> Family:
+        raise NotImplementedError
+
+    def _check_family(self, family: Family) -> None:
+        """Refuse families the estimator cannot use (raise)."""
+
+    def _target(self, y: Any, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The numeric response and the sample weights (class weights applied); sets ``classes_``."""
+        raise NotImplementedError
+
+    # -- parameters --------------------------------------------------------------------------------------
+    def _family(self) -> Family:
+        family = self._default_family() if self.family is None else self.family
+        if not isinstance(family, Family):
+            raise FamilyError(
+                f"family must be a glmstat family such as glmstat.Poisson() or glmstat.Binomial(link='probit'), "
+                f"got {family!r}"
+            )
+        if isinstance(family, NegativeBinomial) and family.theta is None:
+            raise FamilyError(
+                "NegativeBinomial(theta=None) estimates theta, which these estimators do not; fix it "
+                "(NegativeBinomial(theta=2.0)) or fit with glmstat.glm, which estimates it as MASS::glm.nb"
+            )
+        self._check_family(family)
+        return family
+
+    def _penalty(self) -> Penalty:
+        if not _is_real(self.alpha) or self.alpha < 0:
+            raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha!r}")
+        if not _is_real(self.l1_ratio) or not 0 <= self.l1_ratio <= 1:
+            raise ValueError(f"l1_ratio must be a number in [0, 1], got {self.l1_ratio!r}")
+        if not _is_real(self.tol) or self.tol <= 0:
+            raise ValueError(f"tol must be a positive number, got {self.tol!r}")
+        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
+            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise ValueError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
+        if self.formula is not None and not isinstance(self.formula, str):
+            raise ValueError(f"formula must be None or a string such as 'y ~ x + C(g)', got {self.formula!r}")
+        return Penalty(float(self.alpha), float(self.l1_ratio))
+
+    # -- fitting -----------------------------------------------------------------------------------------
+    def _fit(self, X: Any, y: Any, sample_weight: Any) -> "GLMEstimatorBase":
+        penalty = self._penalty()
+        family = self._family()
+        self.__dict__.pop("_results_cache", None)
+        if self.formula is None:
+            X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=self._numeric_target)
+            sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+            y_num, sw = self._target(y, sw)
+            design, offset, weights, intercept = X, None, sw, bool(self.fit_intercept)
+            names = (tuple(str(c) for c in self.feature_names_in_) if hasattr(self, "feature_names_in_")
+                     else tuple(f"x{j}" for j in range(X.shape[1])))
+            self._spec, self._intercept_column, frame = None, None, None
+        else:
+            data, formula, y_num, sw = self._formula_data(X, y, sample_weight)
+            enc = front_end(data, formula=formula, family=family)
+            intercept = enc.intercept_column is not None
+            if intercept and not self.fit_intercept:
+                raise ValueError(
+                    f"fit_intercept=False, but the formula {self.formula!r} has an intercept; remove it in the "
+                    "formula ('... - 1' or '0 + ...'), which also changes how factors are coded"
+                )
+            keep = [j for j in range(enc.X.shape[1]) if j != enc.intercept_column]
+            design, offset = np.ascontiguousarray(enc.X[:, keep]), enc.offset
+            y_num, weights = enc.y, enc.weights * sw
+            names = tuple(enc.column_names[j] for j in keep)
+            self._spec, self._intercept_column, frame = enc.spec, enc.intercept_column, (data, formula)
+            self.n_features_in_ = X.shape[1]
+            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        if not np.any(weights > 0):
+            raise ValueError("every sample weight is zero; at least one row needs a positive weight")
+        problem = make_problem(design, y_num, weights, offset, family, intercept)
+        fit = fit_penalized(problem, penalty, float(self.tol), int(self.max_iter))
+        if not fit.converged:
+            warnings.warn(
+                f"the penalized fit did not converge in {fit.iterations} iterations (largest violation of the "
+                f"optimality conditions {fit.kkt:.3g}, tol {self.tol:g}); raise max_iter, or check for "
+                "separation or unbounded estimates (alpha=0)",
+                ConvergenceWarning, stacklevel=3,
+            )
+        if fit.drift > DRIFT_TOL:
+            warnings.warn(
+                f"the unpenalized estimates diverge: one more Newton step would still move a linear predictor "
+                f"by {fit.drift:.3g}, as along a separating direction (fitted means driven to the edge of the "
+                f"{family.name} family's range); the maximum-likelihood estimates are infinite and coef_ is "
+                "where the iterations stopped. Use alpha > 0 for finite estimates; results_ names the cause",
+                SeparationWarning, stacklevel=3,
+            )
+        self._set_coef(fit.coef, fit.intercept)
+        self.n_iter_ = fit.iterations + 1  # IRLS passes, counting the one at the starting values
+        self.coef_names_ = names
+        self._inference_inputs = (
+            None if penalty.alpha > 0 else self._inference_data(X, y_num, sw, names, intercept, family, frame)
+        )
+        return self
+
+    def _set_coef(self, coef: np.ndarray, intercept: float) -> None:
+        self.coef_ = coef
+        self.intercept_ = float(intercept)
+
+    def _formula_data(self, X: Any, y: Any, sample_weight: Any) -> tuple[pd.DataFrame, str, Any, np.ndarray]:
+        """The data frame and two-sided formula the front end reads, and the sample weights."""
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError(f"with formula= the estimator takes a pandas DataFrame, got {type(X).__name__}")
+        left, right = split_formula(self.formula)
+        if bool(left) == (y is not None):
+            raise ValueError(
+                f"the response comes from the formula's left-hand side or from y, not both and not neither: "
+                f"formula={self.formula!r} and y is {'given' if y is not None else 'None'}; use 'y ~ x' with "
+                "y=None, or '~ x' with y"
+            )
+        sw = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if sw.shape != (len(X),) or not np.all(np.isfinite(sw)) or np.any(sw < 0):
+            raise ValueError(f"sample_weight must be {len(X)} finite non-negative numbers, got shape {sw.shape}")
+        return self._formula_response(X, y, left, right, sw)
+
+    def _formula_response(self, X: pd.DataFrame, y: Any, left: str, right: str, sw: np.ndarray
+                          ) -> tuple[pd.DataFrame, str, Any, np.ndarray]:
+        """Regressors: the left-hand side is the front end's to evaluate; a given y becomes a column."""
+        if left:
+            return X, self.formula, None, sw
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if y.shape != (len(X),):
+            raise ValueError(f"y has {y.size} values but the data has {len(X)} rows")
+        data, formula = with_response(X, y, right)
+        return data, formula, None, sw
+
+    @staticmethod
+    def _inference_data(X, y_num, sw, names, intercept, family, frame) -> tuple:
+        """What ``results_`` refits with glmstat.glm: formula, data frame, family, weights.  The data are
+        copied (into a frame named by the features, for arrays): the caller may change theirs after fitting."""
+        weights = None if np.all(sw == 1) else np.array(sw)
+        if frame is not None:
+            data, formula = frame
+            return formula, data.copy(), family, weights
+        cols = [n if "`" not in n else f"x{j}" for j, n in enumerate(names)]
+        data = pd.DataFrame(np.array(X, dtype=float), columns=cols)
+        terms = [c if c.isidentifier() and not keyword.iskeyword(c) else f"`{c}`" for c in cols]
+        data, formula = with_response(data, np.array(y_num), " + ".join(terms) or "1")
+        if not intercept:
+            formula += " - 1"
+        return formula, data, family, weights
+
+    # -- prediction --------------------------------------------------------------------------------------
+    def _linear_predictor(self, X: Any) -> np.ndarray:
+        """eta = b0 + X b (+ the formula's offset) for new data."""
+        check_is_fitted(self)
+        coef = np.ravel(self.coef_)
+        if self._spec is None:
+            X = validate_data(self, X, reset=False, dtype=np.float64)
+            return X @ coef + self.intercept_
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError(f"with formula= the estimator takes a pandas DataFrame, got {type(X).__name__}")
+        enc = front_end(X, spec=self._spec)
+        if not enc.complete.all():
+            rows = list(X.index[~enc.complete][:5])
+            raise ValueError(f"{int((~enc.complete).sum())} rows have missing values in the model's columns "
+                             f"(rows {rows}); impute or drop them first")
+        keep = [j for j in range(enc.X.shape[1]) if j != self._intercept_column]
+        return enc.X[:, keep] @ coef + np.ravel(self.intercept_)[0] + enc.offset
+
+    # -- inference ---------------------------------------------------------------------------------------
+    @property
+    def results_(self) -> GLMResults:
+        """The unpenalized fit as :func:`glmstat.glm` makes it (standard errors, tests, intervals,
+        diagnostics, summary) on the same rows, columns and weights; computed on first use.
+
+        Raises :class:`NoInferenceError` for a penalized fit (``alpha > 0``): its estimates are biased
+        towards zero and the usual covariance (X'WX)^{-1} accounts for neither the bias nor the penalty, so
+        standard errors, tests and intervals from it would be wrong.
+        """
+        check_is_fitted(self)
+        inputs = self._inference_inputs
+        if inputs is None:
+            raise NoInferenceError(
+                f"results_ (standard errors, tests, intervals) is not offered for a penalized fit (alpha="
+                f"{self.alpha:g}): the penalty biases the estimates towards zero, and the usual covariance "
+                "(X'WX)^{-1} accounts for neither that bias nor the penalty's effect on the variance, so the "
+                "standard errors would be wrong. Refit with alpha=0 for inference (or use glmstat.glm)."
+            )
+        cached = self.__dict__.get("_results_cache")
+        if cached is None:
+            from ..api import glm
+
+            formula, data, family, weights = inputs
+            cached = glm(formula, data, family=family, weights=weights)
+            self.__dict__["_results_cache"] = cached
+        return cached

@@ -1,0 +1,176 @@
+"""GLMClassifier: binary classification by a binomial GLM with any binomial link, optionally penalized."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import ClassifierMixin
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+from ..errors import FamilyError
+from ..families import Binomial, Family
+from ._base import GLMEstimatorBase
+from ._formula import response_column, with_response
+
+__all__ = ["GLMClassifier"]
+
+
+class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
+    """Binary classifier: a binomial GLM fitted by penalized IRLS, as a scikit-learn estimator.
+
+    Minimizes the mean (sample-weighted) log loss plus an elastic-net penalty on the coefficients,
+
+        1 / S sum_i s_i [-y_i log mu_i - (1 - y_i) log(1 - mu_i)]
+            + alpha (l1_ratio ||b||_1 + (1 - l1_ratio) / 2 ||b||^2),    mu_i = g^{-1}(b0 + x_i'b),
+
+    with S = sum_i s_i and the intercept unpenalized: ``alpha = 1 / (C n)`` gives
+    ``LogisticRegression(C=C)``'s estimates.  Two classes only (more raise an error): ``classes_[1]`` is the
+    event whose probability the model gives.
+
+    Parameters
+    ----------
+    family : glmstat.Binomial, optional
+        The link, e.g. ``Binomial(link="probit")``; default ``Binomial()`` (logit).
+    alpha : float, default 0
+        Penalty strength; 0 fits by maximum likelihood (then ``results_`` offers inference).
+    l1_ratio : float in [0, 1], default 0
+        Share of the L1 part: 0 ridge, 1 lasso, in between the elastic net.
+    fit_intercept : bool, default True
+        Fit an unpenalized intercept.  With a formula, the formula decides (``- 1`` removes it).
+    formula : str, optional
+        R formula on a DataFrame X: ``"y ~ x + C(g)"`` (classes read from column ``y`` of X, ``y=None``) or
+        ``"~ x + C(g)"`` with the labels in ``y``.  The spec is learned in fit and re-applied in predict;
+        unseen factor levels and missing values are errors.
+    class_weight : None, "balanced" or dict
+        Multiplies the sample weights by class: ``"balanced"`` gives class c the weight
+        n_samples / (n_classes * count(c)), as scikit-learn defines it (with sample weights, their sums:
+        sum(w) / (n_classes * sum of w in class c), as scikit-learn >= 1.6 does).
+    tol : float, default 1e-10
+        The fit stops when no optimality (KKT) condition is violated by more than ``tol``.
+    max_iter : int, default 100
+        Most IRLS iterations.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+    coef_ : ndarray of shape (1, n_coef)
+    intercept_ : ndarray of shape (1,)
+    coef_names_ : tuple of str
+        Names of the coefficients (the formula's design columns, or the feature names).
+    n_features_in_, feature_names_in_ : as in scikit-learn
+    n_iter_ : int
+        IRLS passes over the data, counting the one at the starting values.
+    results_ : glmstat.GLMResults
+        ``alpha=0`` only: the same model fitted by :func:`glmstat.glm`.
+    """
+
+    _numeric_target = False
+
+    def __init__(self, family: Family | None = None, alpha: float = 0.0, l1_ratio: float = 0.0,
+                 fit_intercept: bool = True, formula: str | None = None, class_weight: Any = None,
+                 tol: float = 1e-10, max_iter: int = 100) -> None:
+        self.family = family
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.formula = formula
+        self.class_weight = class_weight
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def _default_family(self) -> Family:
+        return Binomial()
+
+    def _check_family(self, family: Family) -> None:
+        if not isinstance(family, Binomial):
+            raise FamilyError(f"GLMClassifier needs a binomial family, e.g. glmstat.Binomial(link='probit'); got "
+                              f"{family}; for other families use GLMRegressor")
+
+    def _target(self, y: Any, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 for classes_[0]/classes_[1], and the sample weights times the class weights."""
+        check_classification_targets(y)
+        kind = type_of_target(y, input_name="y")
+        if kind != "binary":
+            raise ValueError(f"Only binary classification is supported. The type of the target is {kind}; "
+                             "GLMClassifier fits one binomial GLM (for more classes use one-vs-rest)")
+        y = np.asarray(y)
+        classes = np.unique(y)
+        if classes.size < 2:
+            raise ValueError(f"y has only one class ({classes[0]!r}); a binary classifier needs two classes")
+        event = (y == classes[1]).astype(float)
+        sw = np.asarray(sample_weight, dtype=float)
+        totals = np.array([sw[event == 0].sum(), sw[event == 1].sum()])
+        for c, total in zip(classes, totals):
+            if not total > 0:
+                raise ValueError(f"every sample of class {c!r} has zero weight, which leaves one class; a "
+                                 "binary classifier needs both classes with positive weight")
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # scikit-learn's "balanced": sum(w) / (n_classes * sum of w in the class), which is
+            # n_samples / (n_classes * bincount(y)) without sample weights
+            sw = sw * (totals.sum() / (2.0 * totals))[event.astype(np.intp)]
+        elif self.class_weight is not None:
+            sw = sw * compute_class_weight(self.class_weight, classes=classes, y=y)[event.astype(np.intp)]
+        self.classes_ = classes
+        return event, sw
+
+    def _formula_response(self, X, y, left, right, sw):
+        labels = X[response_column(left, X)].to_numpy() if left else np.asarray(y).reshape(-1)
+        if labels.shape != (len(X),):
+            raise ValueError(f"y has {labels.size} values but the data has {len(X)} rows")
+        if pd.isna(labels).any():
+            raise ValueError("the class labels have missing values; drop those rows first")
+        event, sw = self._target(labels, sw)
+        data, formula = with_response(X, event, right)
+        return data, formula, event, sw
+
+    def _set_coef(self, coef: np.ndarray, intercept: float) -> None:
+        self.coef_ = coef.reshape(1, -1)
+        self.intercept_ = np.array([intercept])
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "GLMClassifier":
+        """Fit to features X (array or, with ``formula``, DataFrame) and labels y."""
+        return self._fit(X, y, sample_weight)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The log-odds of classes_[1], log(mu / (1 - mu)), shape (n,): positive where it is predicted.  For
+        the logit link this is the linear predictor eta = b0 + x'b itself."""
+        eta = self._linear_predictor(X)
+        link = self._family().link
+        if link.name == "logit":
+            return eta
+        mu = link.inverse(eta)
+        with np.errstate(divide="ignore"):
+            return np.log(mu) - np.log1p(-mu)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Columns P(classes_[0]) = 1 - mu and P(classes_[1]) = mu, mu = g^{-1}(eta)."""
+        mu = self._family().link.inverse(self._linear_predictor(X))
+        return np.column_stack([1.0 - mu, mu])
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """log of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """classes_[1] where its probability exceeds 1/2, else classes_[0]."""
+        mu = self.predict_proba(X)[:, 1]
+        return self.classes_[(mu > 0.5).astype(np.intp)]
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Accuracy; with a two-sided formula, y defaults to the formula's class column of X."""
+        if y is None and self.formula is not None:
+            from ._formula import split_formula
+
+            left, _ = split_formula(self.formula)
+            if left:
+                y = X[response_column(left, X)].to_numpy()
+        return super().score(X, y, sample_weight=sample_weight)

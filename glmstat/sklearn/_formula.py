@@ -1,0 +1,88 @@
+"""Formulas in scikit-learn estimators: the fit learns the model spec, predict re-applies it.
+
+Every call into glmstat's formula front end (:mod:`glmstat.formula`) is in :func:`front_end`, the one
+adapter; the rest of the package sees only its :class:`Encoded` value.
+
+The response comes either from the formula's left-hand side (``"y ~ x + C(g)"`` with ``y=None``, R's way)
+or from ``y`` with a one-sided formula (``"~ x + C(g)"``, scikit-learn's way, which is what ``Pipeline``,
+``cross_val_score`` and ``GridSearchCV`` pass); giving both, or neither, is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..families import Family
+
+__all__ = ["Encoded", "front_end", "split_formula", "with_response"]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """What the front end gives: the design (with its intercept column, if any), the response, the total
+    weights (binomial trials from ``cbind()``, else ones), the offset, and the spec for new data.  For new
+    data only ``X``, ``offset`` and ``complete`` (rows without a missing value) are set."""
+
+    X: np.ndarray
+    offset: np.ndarray
+    spec: Any
+    column_names: tuple[str, ...] = ()
+    intercept_column: int | None = None
+    y: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    complete: np.ndarray | None = None
+
+
+# The ONE adapter to the formula front end (glmstat.formula): it is being rewritten, so when its functions
+# change, re-point this function and nothing else.
+def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family | None = None,
+              spec: Any = None) -> Encoded:
+    """With ``formula`` and ``family``: build the model frame of ``data`` (missing values refused) and
+    check it.  With ``spec`` (from an earlier call): encode new ``data`` the same way."""
+    from ..formula.frame import build_model_frame, encode_new_data
+    from ..formula.validation import check_model_frame
+
+    if spec is not None:
+        X, offset, complete = encode_new_data(spec, data)
+        return Encoded(X=X, offset=offset, spec=spec, complete=complete)
+    frame = build_model_frame(formula, data, family, na_action="raise")
+    check_model_frame(frame, family)
+    icol = frame.term_columns[frame.term_labels.index("(Intercept)")][0] if frame.has_intercept else None
+    return Encoded(X=np.asarray(frame.X, dtype=float), offset=frame.offset, spec=frame.spec,
+                   column_names=tuple(frame.column_names), intercept_column=icol, y=frame.y,
+                   weights=frame.total_weights)
+
+
+def split_formula(formula: str) -> tuple[str, str]:
+    """(left, right) of the formula's ``~``; ``left`` is ``""`` for a one-sided formula."""
+    if not isinstance(formula, str) or formula.count("~") != 1:
+        raise ValueError(f"formula must be a string with one '~', such as 'y ~ x + C(g)' or '~ x + C(g)'; "
+                         f"got {formula!r}")
+    left, right = formula.split("~")
+    if not right.strip():
+        raise ValueError(f"formula {formula!r} has nothing on the right of '~'")
+    return left.strip(), right.strip()
+
+
+def response_column(left: str, data: pd.DataFrame) -> str:
+    """The column the left-hand side names (``y`` or ```my y```), for responses read as class labels."""
+    name = left[1:-1] if len(left) > 1 and left[0] == left[-1] == "`" else left
+    if name not in data.columns:
+        raise ValueError(
+            f"the classifier reads its classes from a column: the formula's left-hand side {left!r} names no "
+            f"column of the data; name the column, or use a one-sided formula ('~ ...') and pass y"
+        )
+    return name
+
+
+def with_response(data: pd.DataFrame, values: np.ndarray, right: str) -> tuple[pd.DataFrame, str]:
+    """A new frame holding ``data``'s columns and the response ``values`` under an unused name, and the
+    two-sided formula that reads it (the caller's frame is not modified)."""
+    name = "y"
+    while name in data.columns:
+        name += "_"
+    return data.assign(**{name: values}), f"{name} ~ {right}"

@@ -1,0 +1,103 @@
+"""GLMRegressor: a GLM of any glmstat family and link, optionally penalized, as a scikit-learn regressor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import RegressorMixin
+
+from ..families import Family, Gaussian
+from ._base import GLMEstimatorBase
+from ._formula import front_end, split_formula
+
+__all__ = ["GLMRegressor"]
+
+
+class GLMRegressor(RegressorMixin, GLMEstimatorBase):
+    """A generalized linear model fitted by penalized IRLS, as a scikit-learn regressor.
+
+    Minimizes scikit-learn's GLM objective (``PoissonRegressor``, ``GammaRegressor``, ``TweedieRegressor``)
+    for any glmstat family and link,
+
+        1 / (2 S) sum_i s_i d(y_i, mu_i) + alpha (l1_ratio ||b||_1 + (1 - l1_ratio) / 2 ||b||^2),
+        mu_i = g^{-1}(b0 + x_i'b + offset_i),
+
+    with d the family's unit deviance, S = sum_i s_i and the intercept unpenalized; ``family=Poisson(),
+    alpha=a`` is ``PoissonRegressor(alpha=a)``.
+
+    Parameters
+    ----------
+    family : glmstat family, optional
+        Any glmstat family with its link (``Poisson()``, ``Gamma(link="log")``, ``Tweedie(1.5)``,
+        ``NegativeBinomial(theta=2)``...); default ``Gaussian()``.  Negative binomial needs a fixed theta.
+    alpha, l1_ratio, fit_intercept, tol, max_iter :
+        As for :class:`GLMClassifier`.
+    formula : str, optional
+        R formula on a DataFrame X: ``"y ~ x + C(g) + offset(log(t))"`` with ``y=None`` (the response is
+        the left-hand side, ``cbind()`` included) or ``"~ x + C(g)"`` with the response in ``y``.  The spec
+        is learned in fit and re-applied in predict (offsets included); unseen factor levels and missing
+        values are errors.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_coef,)
+    intercept_ : float
+    coef_names_, n_features_in_, feature_names_in_, n_iter_, results_ :
+        As for :class:`GLMClassifier`.
+    """
+
+    def __init__(self, family: Family | None = None, alpha: float = 0.0, l1_ratio: float = 0.0,
+                 fit_intercept: bool = True, formula: str | None = None, tol: float = 1e-10,
+                 max_iter: int = 100) -> None:
+        self.family = family
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.formula = formula
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            family = self._family()
+        except ValueError:  # an invalid family is reported by fit, not by the tags
+            return tags
+        # the response's support: Poisson, Gamma... need y >= 0 (scikit-learn's checks then give them y > 0)
+        tags.target_tags.positive_only = not bool(family.y_domain.contains(np.array(-1.0)))
+        return tags
+
+    def _default_family(self) -> Family:
+        return Gaussian()
+
+    def _target(self, y: Any, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        family = self._family()
+        y = np.asarray(y, dtype=float)
+        bad = np.flatnonzero((sample_weight > 0) & ~family.y_domain.contains(y))
+        if bad.size:
+            raise ValueError(f"y must lie in {family.y_domain} for the {family.name} family; y[{bad[0]}] = "
+                             f"{y[bad[0]]:g} ({bad.size} values outside)")
+        return y, sample_weight
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "GLMRegressor":
+        """Fit to features X (array or, with ``formula``, DataFrame) and response y."""
+        return self._fit(X, y, sample_weight)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The fitted mean mu = g^{-1}(b0 + x'b (+ offset))."""
+        return self._family().link.inverse(self._linear_predictor(X))
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """D^2, the fraction of deviance explained: 1 - D(y, mu) / D(y, ybar), with D the family's
+        (sample-weighted) deviance and ybar the weighted mean of y (scikit-learn's ``d2_tweedie_score``
+        generalized to every family).  With a two-sided formula, y defaults to its left-hand side."""
+        mu = self.predict(X)
+        family = self._family()
+        w = np.ones(mu.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if y is None and self.formula is not None and split_formula(self.formula)[0]:
+            enc = front_end(X, formula=f"{split_formula(self.formula)[0]} ~ 1", family=family)
+            y, w = enc.y, w * enc.weights
+        y = np.asarray(y, dtype=float).reshape(-1)
+        ybar = np.full_like(y, float(w @ y) / float(w.sum()))
+        return 1.0 - float(w @ family.unit_deviance(y, mu)) / float(w @ family.unit_deviance(y, ybar))

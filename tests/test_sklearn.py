@@ -1,0 +1,312 @@
+"""glmstat.sklearn: scikit-learn's estimator checks, equality with scikit-learn's L2 objectives, the elastic
+net against saga, R's unpenalized fits through formulas, and inference only where it is valid.
+
+References: scikit-learn's own estimators (LogisticRegression, PoissonRegressor, saga), R 4.2's glm
+(tests/fixtures/r), the seed article's published figures, and closed forms (D^2 of the Gaussian = R^2).
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sklearn = pytest.importorskip("sklearn")
+
+from sklearn.datasets import load_breast_cancer  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning  # noqa: E402
+from sklearn.linear_model import LogisticRegression, PoissonRegressor  # noqa: E402
+from sklearn.metrics import accuracy_score, d2_tweedie_score, mean_absolute_error, r2_score, roc_auc_score  # noqa: E402
+from sklearn.model_selection import cross_val_score, train_test_split  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer, StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
+
+import glmstat as gs  # noqa: E402
+from glmstat.sklearn import ConvergenceWarning, GLMClassifier, GLMRegressor, NoInferenceError, glm_path  # noqa: E402
+
+from conftest import family_of, load_data, load_ref  # noqa: E402
+
+
+# -- the seed article's data ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cancer():
+    data = load_breast_cancer()
+    Xtr, Xte, ytr, yte = train_test_split(data.data, data.target, test_size=0.2, random_state=42,
+                                          stratify=data.target)
+    sc = StandardScaler().fit(Xtr)
+    return sc.transform(Xtr), sc.transform(Xte), ytr, yte
+
+
+@pytest.fixture(scope="module")
+def visits():
+    np.random.seed(42)
+    n = 1000
+    adv = np.random.uniform(0, 100, n)
+    dow = np.random.randint(0, 7, n)
+    temp = np.random.normal(20, 5, n)
+    wk = (dow >= 5).astype(int)
+    X = np.column_stack([adv, temp, wk])
+    y = np.random.poisson(np.exp(2.0 + 0.02 * adv + 0.01 * temp + 0.5 * wk))
+    return train_test_split(X, y, test_size=0.2, random_state=42)
+
+
+# -- scikit-learn's estimator checks --------------------------------------------------------------------
+@pytest.mark.parametrize("estimator", [
+    GLMClassifier(),
+    GLMClassifier(family=gs.Binomial(link="probit"), alpha=0.01, l1_ratio=0.5, class_weight="balanced"),
+    GLMRegressor(),
+    GLMRegressor(family=gs.Poisson()),
+    GLMRegressor(family=gs.Gamma(link="log"), alpha=0.05, l1_ratio=1.0),
+], ids=["classifier", "probit-enet-balanced", "gaussian", "poisson", "gamma-lasso"])
+def test_check_estimator(estimator):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        check_estimator(estimator)
+
+
+# -- the same L2 objectives as scikit-learn -------------------------------------------------------------
+def coefs(est):
+    return np.r_[np.ravel(est.intercept_), np.ravel(est.coef_)]
+
+
+def test_logistic_regression_equals_sklearn_and_the_seed(cancer):
+    Xtr, Xte, ytr, yte = cancer
+    est = GLMClassifier(alpha=1.0 / len(ytr)).fit(Xtr, ytr)  # alpha = 1 / (C n), C = 1
+    ref = LogisticRegression(C=1.0, tol=1e-12, max_iter=100000).fit(Xtr, ytr)
+    assert np.max(np.abs(coefs(est) - coefs(ref))) < 1e-6
+    # scikit-learn's Newton solver converges tighter than its default lbfgs
+    newton = LogisticRegression(C=1.0, tol=1e-12, max_iter=1000, solver="newton-cholesky").fit(Xtr, ytr)
+    assert np.max(np.abs(coefs(est) - coefs(newton))) < 1e-9
+    # the seed article's figures
+    assert round(accuracy_score(yte, est.predict(Xte)), 4) == 0.9825
+    assert round(roc_auc_score(yte, est.predict_proba(Xte)[:, 1]), 4) == 0.9954
+
+
+def test_poisson_regressor_equals_sklearn_and_the_seed(visits):
+    Xtr, Xte, ytr, yte = visits
+    est = GLMRegressor(family=gs.Poisson(), alpha=0.1).fit(Xtr, ytr)
+    ref = PoissonRegressor(alpha=0.1, tol=1e-12, max_iter=100000).fit(Xtr, ytr)
+    assert np.max(np.abs(coefs(est) - coefs(ref))) < 1e-6
+    assert np.round(coefs(est), 4).tolist() == [1.9958, 0.0201, 0.0102, 0.4968]
+    assert round(mean_absolute_error(yte, est.predict(Xte)), 4) == 4.3530
+
+
+def test_sample_weights_and_class_weights_as_sklearn(cancer):
+    Xtr, _, ytr, _ = cancer
+    sw = np.random.default_rng(0).uniform(0.2, 3.0, ytr.size)
+    C = 0.5
+    est = GLMClassifier(alpha=1.0 / (C * sw.sum())).fit(Xtr, ytr, sample_weight=sw)
+    ref = LogisticRegression(C=C, tol=1e-12, solver="newton-cholesky", max_iter=1000).fit(Xtr, ytr, sample_weight=sw)
+    assert np.max(np.abs(coefs(est) - coefs(ref))) < 1e-9
+    # class_weight="balanced": n / (2 * bincount(y)) multiplied into the sample weights
+    est = GLMClassifier(alpha=1.0 / (C * ytr.size), class_weight="balanced").fit(Xtr, ytr)
+    ref = LogisticRegression(C=C, class_weight="balanced", tol=1e-12, solver="newton-cholesky").fit(Xtr, ytr)
+    assert np.max(np.abs(coefs(est) - coefs(ref))) < 1e-9
+    w = ytr.size / (2 * np.bincount(ytr))
+    by_hand = GLMClassifier(alpha=1.0 / (C * ytr.size)).fit(Xtr, ytr, sample_weight=w[ytr])
+    assert np.array_equal(coefs(est), coefs(by_hand))
+
+
+def test_elastic_net_objective_no_larger_than_saga(cancer):
+    Xtr, _, ytr, _ = cancer
+    C, l1 = 0.05, 0.5
+    alpha = 1.0 / (C * ytr.size)
+
+    def objective(b0, b):
+        eta = b0 + Xtr @ b
+        return np.mean(np.logaddexp(0, eta) - ytr * eta) + alpha * (l1 * np.abs(b).sum() + (1 - l1) / 2 * b @ b)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # penalty= is deprecated in recent scikit-learn
+        ref = LogisticRegression(penalty="elasticnet", solver="saga", l1_ratio=l1, C=C, tol=1e-10,
+                                 max_iter=200000).fit(Xtr, ytr)
+    est = GLMClassifier(alpha=alpha, l1_ratio=l1).fit(Xtr, ytr)
+    mine, theirs = objective(est.intercept_[0], est.coef_[0]), objective(ref.intercept_[0], ref.coef_[0])
+    assert mine <= theirs * (1 + 1e-8)
+    assert np.sum(est.coef_ == 0) > 0 and np.sum(est.coef_ != 0) > 0  # sparse, exactly
+    # optimality: the subgradient of the objective contains zero
+    mu = 1 / (1 + np.exp(-(est.intercept_[0] + Xtr @ est.coef_[0])))
+    g = Xtr.T @ (mu - ytr) / ytr.size + alpha * (1 - l1) * est.coef_[0]
+    b, lam = est.coef_[0], alpha * l1
+    viol = np.where(b != 0, np.abs(g + lam * np.sign(b)), np.maximum(np.abs(g) - lam, 0))
+    assert max(viol.max(), abs(np.mean(mu - ytr))) < 1e-9
+
+
+# -- inference only where it is valid -------------------------------------------------------------------
+def test_unpenalized_fit_offers_glmstat_results(visits):
+    Xtr, _, ytr, _ = visits
+    est = GLMRegressor(family=gs.Poisson()).fit(Xtr, ytr)
+    res = est.results_
+    assert isinstance(res, gs.GLMResults)
+    assert np.allclose(res.coef.to_numpy(), coefs(est), rtol=1e-8, atol=0)
+    assert list(res.coef.index) == ["Intercept", "x0", "x1", "x2"]
+    assert np.all(np.isfinite(res.std_errors.to_numpy()))
+    assert "Coefficients:" in str(res.summary())
+    assert est.results_ is res  # computed once
+
+
+def test_unpenalized_results_use_feature_names_and_weights():
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"mean radius": rng.normal(size=200), "dose": rng.normal(size=200)})
+    y = np.where(rng.random(200) < 1 / (1 + np.exp(-X["dose"])), "sick", "well")
+    sw = rng.integers(1, 4, 200).astype(float)
+    est = GLMClassifier().fit(X, y, sample_weight=sw)
+    res = est.results_
+    assert [c.strip("`") for c in res.coef.index] == ["Intercept", "mean radius", "dose"]  # R quotes names
+    assert np.allclose(res.coef.to_numpy(), coefs(est), rtol=1e-8)
+    # integer weights are repeated rows, for the estimates and for the standard errors
+    rep = GLMClassifier().fit(X.loc[X.index.repeat(sw.astype(int))], np.repeat(y, sw.astype(int)))
+    assert np.allclose(rep.results_.std_errors.to_numpy(), res.std_errors.to_numpy(), rtol=1e-8)
+
+
+def test_penalized_fit_refuses_standard_errors(visits):
+    Xtr, _, ytr, _ = visits
+    est = GLMRegressor(family=gs.Poisson(), alpha=0.1).fit(Xtr, ytr)
+    with pytest.raises(NoInferenceError, match="biases the estimates"):
+        est.results_
+    assert not hasattr(est, "results_")
+
+
+# -- formulas: R's unpenalized fits, and pipelines ------------------------------------------------------
+@pytest.mark.parametrize("case", ["ships_offset", "insectsprays_sqrt", "clotting_gamma", "quine_tweedie"])
+def test_formula_regressor_matches_r(case):
+    ref = load_ref(case)
+    est = GLMRegressor(family=family_of(ref["family"]), formula=ref["formula"]).fit(load_data(ref["data"]))
+    assert ref["coef_names_r"][0] == "(Intercept)"
+    assert np.allclose(coefs(est), ref["coefficients"], rtol=1e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", ["pima_cloglog_factor_response", "mtcars_logit"])
+def test_formula_classifier_matches_r(case):
+    ref = load_ref(case)
+    data = load_data(ref["data"])
+    est = GLMClassifier(family=family_of(ref["family"]), formula=ref["formula"]).fit(data)
+    assert np.allclose(coefs(est), ref["coefficients"], rtol=1e-6, atol=1e-10)
+    # classes from the response column; the event is the second level, as R's factor response
+    response = ref["formula"].split("~")[0].strip()
+    assert list(est.classes_) == sorted(data[response].unique())
+    proba = est.predict_proba(data.iloc[[r - 1 for r in ref["predict_rows"]]])[:, 1]
+    assert np.allclose(proba, ref["predict_response"], rtol=1e-6)
+
+
+def test_formula_fit_predict_and_errors():
+    rng = np.random.default_rng(5)
+    n = 240
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n), "t": rng.uniform(1, 3, n)})
+    df["y"] = rng.poisson(df["t"] * np.exp(0.2 + 0.4 * df["x"] + 0.5 * (df["g"] == "b")))
+    before = df.copy()
+    two_sided = GLMRegressor(family=gs.Poisson(), formula="y ~ x + C(g) + offset(log(t))").fit(df)
+    two_sided.results_
+    pd.testing.assert_frame_equal(df, before)  # the caller's frame is not modified
+    one_sided = GLMRegressor(family=gs.Poisson(), formula="~ x + C(g) + offset(log(t))").fit(df.drop(columns="y"), df["y"])
+    assert np.array_equal(coefs(two_sided), coefs(one_sided))
+    assert two_sided.coef_names_ == ("x", "C(g)[T.b]", "C(g)[T.c]")
+    ref = gs.glm("y ~ x + C(g) + offset(log(t))", df, family=gs.Poisson())
+    assert np.allclose(coefs(two_sided), ref.coef.to_numpy(), rtol=1e-8)
+    new = df.iloc[:4].drop(columns="y")
+    assert np.allclose(two_sided.predict(new), ref.predict(new).to_numpy(), rtol=1e-8)  # offset re-applied
+    unseen = new.assign(g=["a", "b", "zz", "c"])
+    with pytest.raises(gs.DataError, match="zz"):
+        two_sided.predict(unseen)
+    with pytest.raises(ValueError, match="missing"):
+        two_sided.predict(new.assign(x=[1.0, np.nan, 0.0, 0.0]))
+    with pytest.raises(ValueError, match="not both"):
+        GLMRegressor(family=gs.Poisson(), formula="y ~ x").fit(df, df["y"])
+    with pytest.raises(ValueError, match="fit_intercept=False"):
+        GLMRegressor(family=gs.Poisson(), formula="y ~ x", fit_intercept=False).fit(df)
+    no_intercept = GLMRegressor(family=gs.Poisson(), formula="y ~ x + C(g) - 1").fit(df)
+    assert no_intercept.intercept_ == 0.0 and len(no_intercept.coef_) == 4  # a column per level, as R
+    assert two_sided.score(df) == pytest.approx(two_sided.score(df.drop(columns="y"), df["y"]))
+
+
+def test_formula_in_a_pipeline_and_cross_validation():
+    rng = np.random.default_rng(6)
+    n = 300
+    df = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice(["a", "b"], n)})
+    y = np.where(rng.random(n) < 1 / (1 + np.exp(-(df["x"] + (df["g"] == "b")))), "yes", "no")
+    log_x = FunctionTransformer(lambda d: d.assign(lx=np.log1p(np.abs(d["x"]))))
+    pipe = make_pipeline(log_x, GLMClassifier(formula="~ x + lx + C(g)", alpha=0.01))
+    scores = cross_val_score(pipe, df, y, cv=3)
+    assert scores.shape == (3,) and np.all((scores > 0.5) & (scores <= 1))
+    pipe.fit(df, y)
+    assert pipe[-1].coef_names_ == ("x", "lx", "C(g)[T.b]")
+    assert set(pipe.predict(df.iloc[:10])) <= {"no", "yes"}
+
+
+# -- predictions and scores -----------------------------------------------------------------------------
+def test_regressor_score_is_d2(visits):
+    Xtr, Xte, ytr, yte = visits
+    est = GLMRegressor(family=gs.Poisson(), alpha=0.1).fit(Xtr, ytr)
+    assert est.score(Xte, yte) == pytest.approx(d2_tweedie_score(yte, est.predict(Xte), power=1), rel=1e-12)
+    gauss = GLMRegressor().fit(Xtr, ytr)
+    assert gauss.score(Xte, yte) == pytest.approx(r2_score(yte, gauss.predict(Xte)), rel=1e-12)  # D^2 = R^2
+
+
+def test_classifier_outputs_for_a_non_logit_link(cancer):
+    Xtr, Xte, ytr, _ = cancer
+    est = GLMClassifier(family=gs.Binomial(link="cloglog"), alpha=0.01).fit(Xtr, ytr)
+    p = est.predict_proba(Xte)
+    assert np.allclose(p.sum(axis=1), 1.0)
+    assert np.allclose(est.decision_function(Xte), np.log(p[:, 1] / p[:, 0]))  # log-odds of classes_[1]
+    assert np.array_equal(est.predict(Xte), (est.decision_function(Xte) > 0).astype(int))
+    assert np.allclose(est.predict_log_proba(Xte), np.log(p))
+    assert est.coef_.shape == (1, Xtr.shape[1]) and est.intercept_.shape == (1,)
+
+
+def test_refuses_more_than_two_classes_and_bad_families():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    with pytest.raises(ValueError, match="Only binary classification is supported"):
+        GLMClassifier().fit(X, np.arange(30) % 3)
+    with pytest.raises(gs.FamilyError, match="binomial family"):
+        GLMClassifier(family=gs.Poisson()).fit(X, np.arange(30) % 2)
+    with pytest.raises(gs.FamilyError, match="theta"):
+        GLMRegressor(family=gs.NegativeBinomial()).fit(X, np.arange(30))
+    with pytest.raises(ValueError, match="y must lie in"):
+        GLMRegressor(family=gs.Poisson()).fit(X, np.arange(30) - 5.0)
+
+
+def test_pickle_round_trip_with_a_power_link():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(100, 3))
+    y = rng.gamma(2.0, np.exp(0.3 * X[:, 0]))
+    est = GLMRegressor(family=gs.Tweedie(1.7, 0.2), alpha=0.01).fit(X, y)
+    back = pickle.loads(pickle.dumps(est))
+    assert np.array_equal(back.predict(X), est.predict(X))
+
+
+def test_not_converged_warns_for_both_libraries(cancer):
+    Xtr, _, ytr, _ = cancer
+    with pytest.warns(SkConvergenceWarning) as record:
+        GLMClassifier(family=gs.Binomial(link="cauchit"), alpha=1e-3, max_iter=1).fit(Xtr, ytr)
+    assert any(isinstance(r.message, gs.ConvergenceWarning) for r in record)
+    assert issubclass(ConvergenceWarning, gs.ConvergenceWarning)
+
+
+# -- paths ----------------------------------------------------------------------------------------------
+def test_glm_path_is_a_warm_started_sequence_of_fits(cancer):
+    Xtr, _, ytr, _ = cancer
+    path = glm_path(Xtr, ytr, family=gs.Binomial(), l1_ratio=1.0, n_alphas=15, eps=1e-2)
+    assert path.coefs.shape == (15, Xtr.shape[1])
+    assert path.n_nonzero[0] == 0 and path.n_nonzero[-1] > 5
+    for k in (3, 9):
+        single = GLMClassifier(alpha=path.alphas[k], l1_ratio=1.0).fit(Xtr, ytr)
+        assert np.array_equal(single.coef_[0] == 0, path.coefs[k] == 0)
+        assert np.allclose(single.coef_[0], path.coefs[k], atol=1e-8)
+
+
+def test_unpenalized_separation_is_reported(cancer):
+    Xtr, _, ytr, _ = cancer
+    with pytest.warns(gs.SeparationWarning, match="diverge"):
+        est = GLMClassifier().fit(Xtr, ytr)  # 30 features separate the 455 training tumours completely
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert est.results_.separation is not None  # glmstat.glm's own diagnosis agrees
+    assert {r.category for r in record} == {gs.SeparationWarning, gs.ConvergenceWarning}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        GLMClassifier().fit(Xtr[:, [20, 21, 27]], ytr)  # three features do not: a finite optimum
+        GLMClassifier(alpha=1e-3).fit(Xtr, ytr)  # nor does any penalty
