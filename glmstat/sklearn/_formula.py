@@ -37,8 +37,8 @@ class Encoded:
     complete: np.ndarray | None = None
 
 
-# The ONE adapter to the formula front end (glmstat.formula): it is being rewritten, so when its functions
-# change, re-point this function and nothing else.
+# The ONE adapter to the formula front end (glmstat.formula): when its functions change, re-point this
+# function and nothing else.
 def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family | None = None,
               spec: Any = None) -> Encoded:
     """With ``formula`` and ``family``: build the model frame of ``data`` (missing values refused) and
@@ -47,12 +47,14 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
     from ..formula.validation import check_model_frame
 
     if spec is not None:
-        X, offset, complete = encode_new_data(spec, data)
+        design, offset, complete = encode_new_data(spec, data)
+        X = np.full((complete.size, design.n_cols), np.nan)  # the estimators' solver works on dense rows
+        X[complete] = design.toarray()
         return Encoded(X=X, offset=offset, spec=spec, complete=complete)
     frame = build_model_frame(formula, data, family, na_action="raise")
     check_model_frame(frame, family)
     icol = frame.term_columns[frame.term_labels.index("(Intercept)")][0] if frame.has_intercept else None
-    return Encoded(X=np.asarray(frame.X, dtype=float), offset=frame.offset, spec=frame.spec,
+    return Encoded(X=frame.design.toarray(), offset=frame.offset, spec=frame.spec,
                    column_names=tuple(frame.column_names), intercept_column=icol, y=frame.y,
                    weights=frame.total_weights)
 
