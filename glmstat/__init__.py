@@ -6,11 +6,6 @@ diagnostics.
 >>> print(fit.summary())                                                               # doctest: +SKIP
 """
 
-from . import links
-from .inference.anova import anova, lrtest
-from .api import glm
-from .report.compare import compare
-from .datasets import describe_dataset, list_datasets, load_dataset
 from .errors import (
     AliasingWarning,
     BoundaryWarning,
@@ -22,38 +17,42 @@ from .errors import (
     FitError,
     FormulaError,
     GLMStatError,
-    MissingDependencyError,
     GLMStatWarning,
+    MissingDependencyError,
     PerfectFitWarning,
     ProfileWarning,
     SeparationWarning,
 )
-from .families import (
-    Binomial,
-    Family,
-    Gamma,
-    Gaussian,
-    InverseGaussian,
-    NegativeBinomial,
-    Poisson,
-    Quasi,
-    QuasiBinomial,
-    QuasiPoisson,
-    Tweedie,
-)
-from .formula.limits import FormulaLimits
-from .inference.results import GLMResults
 
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):
-    # plot_links lives with the figures; imported on first use so `import glmstat` stays light
-    if name == "plot_links":
-        from .report.plots import plot_links
+#: Public names, imported on first use (PEP 562): ``import glmstat`` costs little more than numpy and pandas,
+#: and a session pays for the layers it uses (tables need tabulate, figures matplotlib) when it first does.
+_LAZY = {
+    "glm": ".api", "GLMResults": ".inference.results", "FormulaLimits": ".formula.limits",
+    **{name: ".families" for name in ("Family", "Gaussian", "Binomial", "Poisson", "Gamma", "InverseGaussian",
+                                       "NegativeBinomial", "Tweedie", "QuasiPoisson", "QuasiBinomial", "Quasi")},
+    "anova": ".inference.anova", "lrtest": ".inference.anova", "compare": ".report.compare",
+    "plot_links": ".report.plots", "list_datasets": ".datasets", "load_dataset": ".datasets",
+    "describe_dataset": ".datasets", "links": ".links",
+}
 
-        return plot_links
-    raise AttributeError(f"module 'glmstat' has no attribute {name!r}")
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'glmstat' has no attribute {name!r}")
+    import importlib
+
+    value = importlib.import_module(module, __name__)
+    value = value if name == "links" else getattr(value, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [

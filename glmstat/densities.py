@@ -22,7 +22,7 @@ r - log1p(r) = sum_{k>=2} (-1)^k r^k / k, truncated after r^11 (relative error <
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from ._scipy import special
 
 __all__ = ["bd0", "gamma_excess", "stirlerr", "log_dpois", "log_dbinom", "log_dgamma", "NEAR"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from scipy import special
+from ._scipy import special
 
 from .densities import bd0, gamma_excess, log_dbinom, log_dgamma, log_dpois
 from .errors import FamilyError

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from scipy import special, stats
+from ._scipy import special
 
 from .errors import FamilyError
 
@@ -91,8 +91,10 @@ def _logit_mu_eta(eta: Array) -> Array:
     return np.where(np.abs(eta) > 30.0, _EPS, d)
 
 
-_PROBIT_T = -stats.norm.ppf(_EPS)
-_CAUCHIT_T = -stats.cauchy.ppf(_EPS)
+#: R's thresholds -qnorm(eps) and -qcauchy(eps), beyond which the probit and cauchit inverses are clamped
+_PROBIT_T = 8.125890664701908
+_CAUCHIT_T = 1.0 / np.tan(np.pi * _EPS)
+_SQRT_2PI = np.sqrt(2.0 * np.pi)
 
 
 def _cloglog_mu_eta(eta: Array) -> Array:
@@ -121,12 +123,12 @@ _LINKS: dict[str, Link] = {
         lambda eta: np.maximum(np.exp(eta), _EPS),
         lambda eta: np.maximum(np.exp(eta), _EPS),
     ),
-    "logit": Link("logit", special.logit, _logit_inverse, _logit_mu_eta),
+    "logit": Link("logit", lambda mu: special.logit(mu), _logit_inverse, _logit_mu_eta),
     "probit": Link(
         "probit",
-        stats.norm.ppf,
+        lambda mu: special.ndtri(mu),
         lambda eta: special.ndtr(np.clip(eta, -_PROBIT_T, _PROBIT_T)),
-        lambda eta: np.maximum(stats.norm.pdf(eta), _EPS),
+        lambda eta: np.maximum(np.exp(-0.5 * eta * eta) / _SQRT_2PI, _EPS),
     ),
     "cloglog": Link(
         "cloglog",
@@ -136,9 +138,9 @@ _LINKS: dict[str, Link] = {
     ),
     "cauchit": Link(
         "cauchit",
-        stats.cauchy.ppf,
-        lambda eta: stats.cauchy.cdf(np.clip(eta, -_CAUCHIT_T, _CAUCHIT_T)),
-        lambda eta: np.maximum(stats.cauchy.pdf(eta), _EPS),
+        lambda mu: np.tan(np.pi * (mu - 0.5)),
+        lambda eta: 0.5 + np.arctan(np.clip(eta, -_CAUCHIT_T, _CAUCHIT_T)) / np.pi,
+        lambda eta: np.maximum(1.0 / (np.pi * (1.0 + eta * eta)), _EPS),
     ),
     "inverse": Link(
         "inverse",

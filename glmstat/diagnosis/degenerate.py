@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import linprog
+from .._scipy import optimize
 
 from .explain import SeparationInfo, detect_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
@@ -138,7 +138,7 @@ def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.nd
     if N.shape[1] == 0:
         return None
     A = Z[zero] @ N
-    res = linprog(A.sum(axis=0), A_ub=A, b_ub=np.zeros(A.shape[0]), bounds=[(-1, 1)] * N.shape[1], method="highs")
+    res = optimize.linprog(A.sum(axis=0), A_ub=A, b_ub=np.zeros(A.shape[0]), bounds=[(-1, 1)] * N.shape[1], method="highs")
     if res.status != 0 or -res.fun <= 1e-7 * max(1, int(zero.sum())) ** 0.5:
         return None
     d = N @ res.x

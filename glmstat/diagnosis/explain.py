@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
+from .._scipy import optimize
 
 from ..design.base import Design
 
@@ -152,7 +152,7 @@ def _strictly_separable(SZ: np.ndarray) -> bool:
     c = np.zeros(p + 1)
     c[-1] = -1.0
     A = np.hstack([-SZ, np.ones((n, 1))])  # t - s_i z_i'd <= 0
-    res = linprog(c, A_ub=A, b_ub=np.zeros(n), bounds=[(-1, 1)] * p + [(None, 1)], method="highs")
+    res = optimize.linprog(c, A_ub=A, b_ub=np.zeros(n), bounds=[(-1, 1)] * p + [(None, 1)], method="highs")
     return res.status == 0 and -res.fun > 1e-9
 
 
@@ -177,7 +177,7 @@ def detect_separation(
     c = -(s[sided, None] * Z[sided]).sum(axis=0)
     A_eq = Z[mid] if mid.any() else None
     b_eq = np.zeros(int(mid.sum())) if mid.any() else None
-    res = linprog(c, A_ub=A_ub, b_ub=np.zeros(A_ub.shape[0]), A_eq=A_eq, b_eq=b_eq,
+    res = optimize.linprog(c, A_ub=A_ub, b_ub=np.zeros(A_ub.shape[0]), A_eq=A_eq, b_eq=b_eq,
                   bounds=[(-1, 1)] * Z.shape[1], method="highs")
     if res.status != 0 or -res.fun <= 1e-7 * max(1, sided.sum()) ** 0.5:
         return None

@@ -29,8 +29,8 @@ the bias-reduced estimates are finite under separation.
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg as sla
-from scipy import stats
+from .._scipy import linalg as sla
+from .._scipy import stats
 
 from ..design.sources import InMemorySource
 from ..errors import FamilyError, FitError

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import special
+from .._scipy import special
 
 from ..families import Binomial, Family, Gamma, Gaussian, Poisson
 

@@ -22,21 +22,28 @@ factor R has the same column geometry as sqrt(W) X, so the test runs on the smal
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg as sla
+from .._scipy import linalg as sla
 
 from ..design.base import Design
 
-__all__ = ["ALIAS_TOL", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
+__all__ = ["cholesky_lapack", "ALIAS_TOL", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
 
 #: R's glm.fit tolerance for aliasing in its QR (``min(1e-7, epsilon / 1000)`` at the default epsilon).
 ALIAS_TOL = 1e-11
 #: Largest condition number of the equilibrated X'WX the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
 
-_potrf, _pocon, _potrs = sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs"), dtype=float)
+
+
+@functools.cache
+def cholesky_lapack():
+    """LAPACK's potrf, pocon, potrs for float64 (raw: the scipy wrappers' checks cost more than a small
+    solve); looked up on first use, so that importing glmstat does not import scipy.linalg."""
+    return sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs"), dtype=float)
 
 
 class GramReducer:
@@ -174,14 +181,14 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
     d = np.sqrt(dg)
     dd = np.multiply.outer(d, d)
     gs = g / dd
-    # raw LAPACK (potrf / pocon / potrs): the scipy wrappers' checks cost more than a small solve
-    c, info = _potrf(gs, lower=0, clean=1, overwrite_a=0)
+    potrf, pocon, potrs = cholesky_lapack()
+    c, info = potrf(gs, lower=0, clean=1, overwrite_a=0)
     if info != 0:
         return None
-    rcond, info = _pocon(c, np.abs(gs).sum(axis=0).max())
+    rcond, info = pocon(c, np.abs(gs).sum(axis=0).max())
     if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:
         return None
-    x, info = _potrs(c, u / d, lower=0)
+    x, info = potrs(c, u / d, lower=0)
     if info != 0:
         return None
     if all_kept:
@@ -191,7 +198,7 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
         step[idx] = x / d
 
     def inverse() -> np.ndarray:
-        ci, _ = _potrs(c, np.eye(d.size), lower=0, overwrite_b=1)
+        ci, _ = potrs(c, np.eye(d.size), lower=0, overwrite_b=1)
         return (ci + ci.T) / (2.0 * dd)  # exactly symmetric
 
     inv = inverse

@@ -14,7 +14,7 @@ and SE(theta) = 1 / sqrt(I(theta)).
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from .._scipy import special
 
 from ..design.sources import InMemorySource
 from .irls import Control, FitState, irls

@@ -38,11 +38,12 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-from scipy import linalg as sla
+from .._scipy import linalg as sla
 
 from ..errors import FitError
 from ..families import Family
 from .kernel import Working, kernel_for
+from .linalg import cholesky_lapack
 
 __all__ = ["Penalty", "Problem", "PenalizedFit", "make_problem", "fit_penalized", "fit_path", "alpha_max"]
 
@@ -56,7 +57,6 @@ BLOCK_ROWS = 32768
 MIN_RCOND = 1e-13
 MAX_SWEEPS = 10000
 
-_potrf, _pocon, _potrs = sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs"), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -205,11 +205,12 @@ def _solve_psd(Q: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     d = np.sqrt(np.diag(Q))
     d = np.where(d > 0, d, 1.0)
     Qs = Q / d[:, None] / d[None, :]
-    c, info = _potrf(Qs, lower=False, clean=True)
+    potrf, pocon, potrs = cholesky_lapack()
+    c, info = potrf(Qs, lower=False, clean=True)
     if info == 0:
-        rcond, info = _pocon(c, float(np.abs(Qs).sum(axis=0).max()))
+        rcond, info = pocon(c, float(np.abs(Qs).sum(axis=0).max()))
         if info == 0 and rcond > MIN_RCOND:
-            x, info = _potrs(c, rhs / d)
+            x, info = potrs(c, rhs / d)
             if info == 0:
                 return x / d
     x = sla.lstsq(Qs, rhs / d, cond=MIN_RCOND * 10, lapack_driver="gelsd")[0]

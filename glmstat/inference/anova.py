@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .._scipy import stats
 
 from ..design.base import Design
 from ..engine.irls import irls

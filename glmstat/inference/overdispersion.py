@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from .._scipy import stats
 
 from ..errors import GLMStatError
 from ..families import Poisson

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .._scipy import stats
 
 from ..design.base import Design
 from ..errors import GLMStatError

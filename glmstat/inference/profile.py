@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from .._scipy import optimize, stats
 
 from ..design.sources import InMemorySource
 from ..engine.irls import Control, irls

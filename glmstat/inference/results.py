@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from .._scipy import stats
 
 from ..design.sources import InMemorySource
 from ..diagnosis.explain import AliasInfo, SeparationInfo

@@ -25,7 +25,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
+from ..._scipy import stats
 
 from ...errors import GLMStatWarning
 from ._figure import R_GRAY, R_RED, new_figure, r_range, style_axes

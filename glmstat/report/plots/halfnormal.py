@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from ..._scipy import stats
 
 from ...errors import GLMStatError
 from ...families import NegativeBinomial
