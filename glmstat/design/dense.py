@@ -44,7 +44,9 @@ class DenseDesign(Design):
         return (G + G.T) / 2
 
     def gram_score(self, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.gram(w), self.X.T @ (w * r)
+        """For working weights (w >= 0): A'A with A = sqrt(w) X (one syrk), and X'(w r)."""
+        A = self.X * np.sqrt(w)[:, None]
+        return A.T @ A, self.X.T @ (w * r)
 
     def quadratic_diag(self, C: np.ndarray) -> np.ndarray:
         C = np.nan_to_num(C)

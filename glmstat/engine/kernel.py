@@ -26,8 +26,7 @@ Quasi families share their base family's kernel (the dispersion is estimated lat
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 from .._scipy import special
@@ -48,9 +47,8 @@ def _trusted(dev: float, scale: float) -> bool:
     return math.isfinite(dev) and dev >= _CANCEL * scale
 
 
-@dataclass(frozen=True)
-class Working:
-    """IRLS quantities of one block."""
+class Working(NamedTuple):
+    """IRLS quantities of one block (a named tuple: built several times per pass, so it must be cheap)."""
 
     deviance: float
     pearson: float
@@ -102,7 +100,15 @@ def _finite(dev: float, pearson: float) -> bool:
     return math.isfinite(dev) and math.isfinite(pearson)
 
 
-def _logit(y, w, eta):
+def _sum_w_entropy(y, w):
+    """sum w (y log y + (1-y) log(1-y)): zero for 0/1 responses, the proportions' share of the deviance."""
+    if not (y * (1.0 - y)).any():
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        return float(w @ np.where(w > 0, special.xlogy(y, y) + special.xlogy(1.0 - y, 1.0 - y), 0.0))
+
+
+def _logit(y, w, eta, sums: "_BlockSums"):
     if not (-30.0 <= eta.min() and eta.max() <= 30.0):  # R's clamps at |eta| > 30 (and NaN): generic path
         return None
     e = np.exp(eta)
@@ -113,15 +119,11 @@ def _logit(y, w, eta):
     r = y - mu
     r /= q
     # y log(y/mu) + (1-y) log((1-y)/(1-mu)) = ent(y) + log(1+e) - y eta
-    ye = y * eta
-    s1, s2 = float(w @ np.log(d)), float(w @ ye)
+    s1, s2 = float(w @ np.log(d)), float(w @ (y * eta))
     dev = 2.0 * (s1 - s2)
     if not _trusted(dev, 2.0 * (abs(s1) + abs(s2))):
         return None
-    if (y * (1.0 - y)).any():  # proportions: add the entropy term of the non-0/1 responses
-        with np.errstate(invalid="ignore"):
-            ent = np.where(w > 0, special.xlogy(y, y) + special.xlogy(1.0 - y, 1.0 - y), 0.0)
-        dev += 2.0 * float(w @ ent)
+    dev += 2.0 * sums.get("entropy", y, w, _sum_w_entropy)
     pearson = float(W @ (r * r))
     # |eta| <= 30 keeps mu more than 10 eps away from 0 and 1: no boundary rows
     return Working(dev, pearson, _finite(dev, pearson), W, r, 0, mu=mu)
@@ -135,27 +137,36 @@ def _log_mean(eta):
 
 
 class _BlockSums:
-    """Sums over a block that no pass changes (sum w y log y, sum w log y), kept for one fit.
+    """Sums over a block that no pass changes (sum w y log y, sum w log y, the binomial entropy), kept for one
+    fit.
 
-    A block of an in-memory source is a view into the source's arrays; it is recognised by those arrays
-    (held here, so their memory cannot be reused while the fit runs) and the view's position.  Blocks
-    that are not such views (streamed row groups) are summed afresh each pass.
+    A one-block source hands the engine the same arrays every pass: recognised by identity, cheaply.  A block
+    of a larger in-memory source is a new view each pass, recognised by the source's arrays it views (held
+    here, so their memory cannot be reused while the fit runs) and the view's position.  Blocks that are
+    neither (streamed row groups) are summed afresh each pass.
     """
 
     def __init__(self) -> None:
         self._sums: dict = {}
+        self._last: dict = {}  # key name -> (y, w, value) of the last block seen, by identity
 
     def get(self, key_name: str, y: np.ndarray, w: np.ndarray, compute) -> float:
+        last = self._last.get(key_name)
+        if last is not None and last[0] is y and last[1] is w:
+            return last[2]
         yb, wb = y.base, w.base
         if not (isinstance(yb, np.ndarray) and isinstance(wb, np.ndarray)) or len(self._sums) > 4096:
-            return compute(y, w)
-        key = (key_name, id(yb), id(wb), y.__array_interface__["data"][0], w.__array_interface__["data"][0],
-               y.shape[0])
-        hit = self._sums.get(key)
-        if hit is not None and hit[0] is yb and hit[1] is wb:
-            return hit[2]
-        v = compute(y, w)
-        self._sums[key] = (yb, wb, v)
+            v = compute(y, w)
+        else:
+            key = (key_name, id(yb), id(wb), y.__array_interface__["data"][0], w.__array_interface__["data"][0],
+                   y.shape[0])
+            hit = self._sums.get(key)
+            if hit is not None and hit[0] is yb and hit[1] is wb:
+                v = hit[2]
+            else:
+                v = compute(y, w)
+                self._sums[key] = (yb, wb, v)
+        self._last[key_name] = (y, w, v)
         return v
 
 
@@ -220,7 +231,7 @@ def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray],
         fused = _gaussian_identity
     if fused is None:
         return lambda y, w, eta: generic(family, y, w, eta)
-    if fused in (_poisson_log, _gamma_log):
+    if fused in (_poisson_log, _gamma_log, _logit):
         sums = _BlockSums()
 
         def kernel(y, w, eta):
