@@ -116,6 +116,7 @@ def load_dataset(name: str) -> pd.DataFrame:
         keep_default_na=False,  # only an empty field is NA: "None" is a level of Cars93's AirBags
         na_values=[""],
         index_col=0 if entry["row_names"] else None,
+        float_precision="round_trip",  # the exact doubles written, whatever pandas' default parser
     )
     if entry["row_names"]:
         data.index.name = None  # R's row names have no name
