@@ -136,20 +136,47 @@ class Evaluator:
     context : mapping
         Checked ``context=`` (see :func:`check_context`).
     state : dict
-        Parameters of stateful transforms by call node: filled while ``fitting``, read when predicting.
-    fitting : bool
+        Parameters of stateful transforms (``poly``, ``scale``, ``bs``...) by call node.
+    mode : {"fit", "apply", "collect"}
+        ``"fit"``: each stateful transform learns its parameters from these rows (into ``state``) and applies
+        them; ``"apply"``: the parameters in ``state`` are applied (new data, or a chunk of streamed data);
+        ``"collect"``: the inputs of stateful transforms are gathered (``collected``) so that parameters can
+        be learned once from every chunk of streamed data, and a placeholder of the right shape is returned.
     limits : FormulaLimits
     """
 
-    def __init__(self, data: DataColumns, context: Mapping[str, Any], state: dict, fitting: bool,
+    MODES = ("fit", "apply", "collect")
+
+    def __init__(self, data: DataColumns, context: Mapping[str, Any], state: dict, mode: str,
                  limits: FormulaLimits) -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"unknown evaluation mode {mode!r}")
         self.data = data
         self.n = data.n
         self.context = context
         self.state = state
-        self.fitting = fitting
+        self.mode = mode
         self.limits = limits
         self.reserved = 0  # dense columns asked for so far (poly, bs), checked against the limits
+        self.collected: dict[Call, list[np.ndarray]] = {}
+        self.learners: dict[Call, Any] = {}
+
+    def transform_state(self, call: Call, x: np.ndarray, learn) -> Any:
+        """The parameters of the stateful transform ``call`` on input ``x``: learned from ``x`` (mode "fit"),
+        stored (mode "apply"), or None after recording ``x``'s finite values (mode "collect")."""
+        if self.mode == "apply":
+            state = self.state.get(call)
+            if state is None:  # pragma: no cover - a spec always carries the state of its transforms
+                raise FormulaError(f"{deparse(call)}: no fitted parameters to apply")
+            return state
+        finite = x[np.isfinite(x)]
+        if self.mode == "collect":
+            self.collected.setdefault(call, []).append(finite)
+            self.learners[call] = learn
+            return None
+        state = learn(finite)
+        self.state[call] = state
+        return state
 
     # -- limits ---------------------------------------------------------------------------------------
     def reserve(self, call: Call, k: int) -> None:

@@ -254,7 +254,7 @@ def build_model_frame(
     terms = model_terms(formula, names, limits)  # 1. parsed and expanded; nothing evaluated yet
     n = len(df)
     cols = DataColumns(df, names, positions)
-    ev = Evaluator(cols, ctx, {}, True, limits)
+    ev = Evaluator(cols, ctx, {}, "fit", limits)
 
     # 2. the response, offsets and weights on all rows
     binomial = family.binomial_response

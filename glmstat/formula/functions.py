@@ -358,26 +358,36 @@ def _poly(ev: "Evaluator", call: Call) -> Value:
     k = whole_number(ev.eval(a["degree"]), call, "degree", 1, 2**31) if "degree" in a else 1
     raw = flag(ev.eval(a["raw"]), call, "raw") if "raw" in a else False
     ev.reserve(call, k)  # before anything of n x k is computed
-    ok = np.isfinite(x)
+    names = tuple(str(j) for j in range(1, k + 1))
     if raw:
+        ok = np.isfinite(x)
         if k > max(1, np.unique(x[ok]).size):
             raise _err(call, f"degree ({k}) must be at most the number of distinct values ({np.unique(x[ok]).size})")
         with np.errstate(all="ignore"):
-            return NumMat(np.column_stack([x ** j for j in range(1, k + 1)]), tuple(str(j) for j in range(1, k + 1)))
-    state = ev.state.get(call) if not ev.fitting else None
-    if state is None:
-        distinct = np.unique(x[ok]).size
+            return NumMat(np.column_stack([x ** j for j in range(1, k + 1)]), names)
+
+    def learn(finite: np.ndarray) -> tuple:
+        distinct = np.unique(finite).size
         if k >= distinct:
             raise _err(call, f"degree ({k}) must be less than the number of distinct values ({distinct}), as in R")
         with np.errstate(all="ignore"):
-            state = _poly_coefs(x[ok], k)
+            state = _poly_coefs(finite, k)
         if not all(np.isfinite(state[0])) or not all(np.isfinite(state[1])) or min(state[1][1:]) <= 0:
             raise _err(call, "the orthogonal polynomials cannot be computed in double precision (values too large or "
                              "too close together); rescale the variable")
-        ev.state[call] = state
-    alpha, norm2 = state
+        return state
+
+    state = ev.transform_state(call, x, learn)
+    if state is None:
+        return _placeholder(x, names)
     with np.errstate(all="ignore"):
-        return NumMat(_poly_predict(x, alpha, norm2), tuple(str(j) for j in range(1, k + 1)))
+        return NumMat(_poly_predict(x, *state), names)
+
+
+def _placeholder(x: np.ndarray, suffixes: tuple[str, ...]) -> Value:
+    """A stateful transform's value before its parameters are known: the right shape, NaN where x is."""
+    v = np.where(np.isfinite(x), 0.0, np.nan)
+    return NumVec(v) if not suffixes else NumMat(np.repeat(v[:, None], len(suffixes), axis=1), suffixes)
 
 
 def _poly_coefs(x: np.ndarray, k: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -408,11 +418,10 @@ def _scale(ev: "Evaluator", call: Call) -> Value:
     x = numeric(ev.eval(a["x"]), call)
     if not isinstance(x, np.ndarray):
         raise _err(call, "needs a column, not a constant")
-    state = ev.state.get(call) if not ev.fitting else None
-    if state is None:
-        ok = x[np.isfinite(x)]
-        c_arg = ev.eval(a["center"]) if "center" in a else True
-        s_arg = ev.eval(a["scale"]) if "scale" in a else True
+    c_arg = ev.eval(a["center"]) if "center" in a else True
+    s_arg = ev.eval(a["scale"]) if "scale" in a else True
+
+    def learn(ok: np.ndarray) -> tuple:
         center = (float(ok.mean()) if ok.size else 0.0) if c_arg is True else 0.0 if c_arg is False else \
             scalar_number(c_arg, call, "center")
         if s_arg is True:  # R: the root mean square after centring, with n - 1 (scaled to avoid overflow)
@@ -422,8 +431,11 @@ def _scale(ev: "Evaluator", call: Call) -> Value:
             scale = big * float(np.sqrt(np.sum((dev / big) ** 2) / max(1, ok.size - 1)))
         else:
             scale = 1.0 if s_arg is False else scalar_number(s_arg, call, "scale")
-        state = (center, scale)
-        ev.state[call] = state
+        return center, scale
+
+    state = ev.transform_state(call, x, learn)
+    if state is None:
+        return _placeholder(x, ())
     center, scale = state
     with np.errstate(all="ignore"):
         return NumVec((x - center) / scale)
@@ -434,12 +446,8 @@ def _center(ev: "Evaluator", call: Call) -> Value:
     x = numeric(ev.eval(a["x"]), call)
     if not isinstance(x, np.ndarray):
         raise _err(call, "needs a column, not a constant")
-    state = ev.state.get(call) if not ev.fitting else None
-    if state is None:
-        ok = x[np.isfinite(x)]
-        state = (float(ok.mean()) if ok.size else 0.0,)
-        ev.state[call] = state
-    return NumVec(x - state[0])
+    state = ev.transform_state(call, x, lambda ok: (float(ok.mean()) if ok.size else 0.0,))
+    return _placeholder(x, ()) if state is None else NumVec(x - state[0])
 
 
 def _bs(ev: "Evaluator", call: Call) -> Value:
@@ -447,32 +455,39 @@ def _bs(ev: "Evaluator", call: Call) -> Value:
     x = numeric(ev.eval(a["x"]), call)
     if not isinstance(x, np.ndarray):
         raise _err(call, "needs a column, not a constant")
-    state = ev.state.get(call) if not ev.fitting else None
-    if state is None:
-        degree = whole_number(ev.eval(a["degree"]), call, "degree", 1, 20) if "degree" in a else 3
-        intercept = flag(ev.eval(a["intercept"]), call, "intercept") if "intercept" in a else False
-        ok = x[np.isfinite(x)]
-        distinct = np.unique(ok).size
-        df = knots = boundary = None
-        if "df" in a:
-            df = whole_number(ev.eval(a["df"]), call, "df (at most the number of distinct values)", 1, distinct)
-        if "knots" in a:
-            kv = ev.eval(a["knots"])
-            kv = kv if isinstance(kv, tuple) else (kv,)
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in kv) or len(kv) > distinct:
-                raise _err(call, f"knots must be at most {distinct} numbers, e.g. knots = c(10, 20)")
-            knots = tuple(float(v) for v in kv)
-        if "Boundary.knots" in a:
-            bv = ev.eval(a["Boundary.knots"])
-            if not (isinstance(bv, tuple) and len(bv) == 2 and all(isinstance(v, (int, float)) for v in bv)):
-                raise _err(call, "Boundary.knots must be two numbers, e.g. c(0, 100)")
-            boundary = (float(bv[0]), float(bv[1]))
+    degree = whole_number(ev.eval(a["degree"]), call, "degree", 1, 20) if "degree" in a else 3
+    intercept = flag(ev.eval(a["intercept"]), call, "intercept") if "intercept" in a else False
+    df = whole_number(ev.eval(a["df"]), call, "df", 1, 2**31) if "df" in a else None
+    knots = boundary = None
+    if "knots" in a:
+        kv = ev.eval(a["knots"])
+        kv = kv if isinstance(kv, tuple) else (kv,)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in kv):
+            raise _err(call, "knots must be numbers, e.g. knots = c(10, 20)")
+        knots = tuple(float(v) for v in kv)
+    if "Boundary.knots" in a:
+        bv = ev.eval(a["Boundary.knots"])
+        if not (isinstance(bv, tuple) and len(bv) == 2 and all(isinstance(v, (int, float)) for v in bv)):
+            raise _err(call, "Boundary.knots must be two numbers, e.g. c(0, 100)")
+        boundary = (float(bv[0]), float(bv[1]))
+    # the number of basis columns follows from the arguments alone: checked before any work
+    n_inner = len(knots) if knots is not None else max(0, df - degree - 1 + (1 - int(intercept))) if df else 0
+    n_basis = n_inner + degree + int(intercept)
+    ev.reserve(call, n_basis)
+
+    def learn(ok: np.ndarray) -> tuple:
         if ok.size == 0:
             raise _err(call, "has no finite values")
-        state = bs_knots(ok, degree, intercept, df, knots, boundary)
-        ev.state[call] = state
-    n_basis = len(state[0]) - (state[1] + 1) - (0 if state[2] else 1)
-    ev.reserve(call, n_basis)
+        distinct = np.unique(ok).size
+        if (df is not None and df > distinct) or (knots is not None and len(knots) > distinct):
+            raise _err(call, f"df (at most the number of distinct values) must be a whole number from 1 to {distinct}"
+                       if df is not None else f"knots must be at most {distinct} numbers")
+        return bs_knots(ok, degree, intercept, df, knots, boundary)
+
+    state = ev.transform_state(call, x, learn)
+    names = tuple(str(j) for j in range(1, n_basis + 1))
+    if state is None:
+        return _placeholder(x, names)
     basis = bspline_basis(x, *state)
     return NumMat(basis, tuple(str(j) for j in range(1, basis.shape[1] + 1)))
 

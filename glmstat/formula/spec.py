@@ -96,7 +96,7 @@ class ModelSpec:
             raise DataError(f"new data lacks the column(s) {', '.join(sorted(absent))} that the model uses")
         cols = DataColumns(data, names, positions)
         n = cols.n
-        ev = Evaluator(cols, self.context, dict(self.state), False, self.limits)
+        ev = Evaluator(cols, self.context, dict(self.state), "apply", self.limits)
         values: dict[Node, Value] = {}
         missing = np.zeros(n, dtype=bool)
         for t in self.plan.terms:
