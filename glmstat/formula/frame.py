@@ -15,7 +15,6 @@ The caller's data is never modified; the model spec (:mod:`glmstat.formula.spec`
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Mapping
@@ -28,15 +27,16 @@ from ..design.structured import StructuredDesign
 from ..errors import DataError, FormulaError
 from ..families import Family
 from .contrasts import term_codings
+from .rows import complete_arrays, evaluate_rows
 from .deparse import deparse
 from .encode import build_design, factor_levels, plan_design
 from .evaluate import DataColumns, Evaluator, check_context
 from .limits import DEFAULT_LIMITS, FormulaLimits
-from .nodes import Call, Name, Node
+from .nodes import Node
 from .parser import parse
-from .spec import ModelSpec, model_variable
+from .spec import ModelSpec
 from .terms import Terms, expand_terms, lhs_names
-from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, take_rows
+from .values import FactorVec, Value, take_rows
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data", "column_names"]
 
@@ -128,110 +128,6 @@ def model_terms(formula: Any, columns: tuple[str, ...], limits: FormulaLimits) -
     return _cached_terms(formula, columns, limits)
 
 
-def _to_float(values: Any, what: str) -> np.ndarray:
-    if isinstance(values, pd.Series) and pd.api.types.is_bool_dtype(values.dtype):
-        return values.to_numpy(dtype=float, na_value=np.nan)
-    if isinstance(values, pd.Series):
-        if not pd.api.types.is_numeric_dtype(values.dtype):
-            raise DataError(f"{what} must be numeric, but it has dtype {values.dtype}")
-        return values.to_numpy(dtype=float, na_value=np.nan)
-    arr = np.asarray(values)
-    if arr.dtype == bool:
-        return arr.astype(float)
-    if not np.issubdtype(arr.dtype, np.number):
-        try:
-            return arr.astype(float)
-        except (TypeError, ValueError) as e:
-            raise DataError(f"{what} must be numeric, got values of type {arr.dtype}") from e
-    return arr.astype(float)
-
-
-def _vector(values: Any, n: int, what: str) -> np.ndarray:
-    v = _to_float(values, what)
-    if v.ndim > 1 and v.shape[1:] != (1,) * (v.ndim - 1):
-        raise DataError(f"{what} must be one value per row, but it has shape {v.shape}")
-    v = v.reshape(-1) if v.ndim > 1 else v
-    if v.ndim == 0:
-        v = np.full(n, float(v))
-    if v.shape != (n,):
-        raise DataError(f"{what} has {v.size} values but the data has {n} rows")
-    return v
-
-
-def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tuple[np.ndarray | None, str | None]:
-    """A weights/offset argument: a column name or one value per row."""
-    if arg is None:
-        return None, None
-    if isinstance(arg, str):
-        if arg not in cols:
-            close = difflib.get_close_matches(arg, list(cols.names), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise DataError(f"{what}={arg!r} names no column of the data{hint}")
-        v = cols.value(arg)
-        if not isinstance(v, NumVec):
-            _numeric_response(v, arg, f"{what} column")
-        return v.values, arg
-    values = arg
-    if isinstance(arg, pd.Series) and not arg.index.equals(df.index):
-        # a Series is aligned by its labels, as pandas does; labels that do not match would pair values with
-        # the wrong rows silently
-        if not (arg.index.is_unique and len(arg) == len(df) and arg.index.isin(df.index).all()):
-            raise DataError(
-                f"{what} is a Series whose index does not match the data's index; align it first "
-                f"(e.g. {what}=s.reindex(data.index)) or pass its values (s.to_numpy()) to use them by position"
-            )
-        values = arg.reindex(df.index)
-    return _vector(values, len(df), what), None
-
-
-def _numeric_response(v: Value, label: str, what: str = "the response") -> np.ndarray:
-    if isinstance(v, NumVec):
-        return v.values
-    if isinstance(v, FactorVec):
-        ok = v.codes[v.codes >= 0]
-        example = label_text(v.levels[ok[0]]) if ok.size else None
-        raise DataError(f"{what} {label!r} must be numeric, but it holds {example!r} (a factor or strings)")
-    if isinstance(v, NumMat):
-        raise DataError(f"the response {label!r} has {v.values.shape[1]} columns; it must be one value per row "
-                        "(or cbind(successes, failures) for a binomial model)")
-    raise DataError(f"the response {label!r} is a constant")
-
-
-def _binomial_response(v: Value, label: str) -> np.ndarray:
-    """0/1, proportions, booleans (True = success) or a two-level factor (first level = failure)."""
-    if isinstance(v, FactorVec):
-        f, levels = factor_levels(v)
-        if len(levels) > 2:
-            raise DataError(
-                f"the binomial response {label!r} has {len(levels)} levels "
-                f"({', '.join(label_text(x) for x in levels[:5])}); it needs two (the first is failure), 0/1 values, "
-                "or cbind(successes, failures)"
-            )
-        y = (f.codes > 0).astype(float)
-        y[f.codes < 0] = np.nan
-        return y
-    return _numeric_response(v, label)
-
-
-def _evaluate(ev: Evaluator, node: Node, what: str) -> Value:
-    """``node``'s value; a problem inside it is reported with the term it belongs to."""
-    try:
-        return ev.eval(node)
-    except FormulaError as e:
-        label = deparse(node)
-        if str(e).startswith(label):
-            raise
-        raise FormulaError(f"in {what} {label!r}: {e}") from e.__cause__
-
-
-def _variables_used(terms: Terms) -> list[Node]:
-    seen: dict[Node, None] = {}
-    for t in terms.terms:
-        for v in t:
-            seen.setdefault(v, None)
-    return list(seen)
-
-
 def build_model_frame(
     formula: str,
     data: Any,
@@ -255,150 +151,69 @@ def build_model_frame(
     n = len(df)
     cols = DataColumns(df, names, positions)
     ev = Evaluator(cols, ctx, {}, "fit", limits)
-
-    # 2. the response, offsets and weights on all rows
-    binomial = family.binomial_response
-    response = terms.response
-    response_name = deparse(response)
-    if isinstance(response, Call) and response.func == "cbind":
-        if len(response.args) != 2 or response.kwargs:
-            raise FormulaError(f"cbind() on the left needs exactly two columns (successes, failures), got "
-                               f"{response_name!r}")
-        if not binomial:
-            raise FormulaError(f"cbind(successes, failures) is a binomial response; the {family.name} family needs "
-                               "one column")
-        succ, fail = (_numeric_response(_evaluate(ev, a, "the response"), deparse(a)) for a in response.args)
-        succ, fail = (np.broadcast_to(v, (n,)).astype(float) for v in (succ, fail))
-        for v, a in ((succ, response.args[0]), (fail, response.args[1])):
-            bad = np.flatnonzero(v < 0)
-            if bad.size:
-                raise DataError(f"{deparse(a)!r} must be non-negative counts; row {df.index[bad[0]]!r} has "
-                                f"{v[bad[0]]:g}")
-        trials_all = succ + fail
-        with np.errstate(invalid="ignore", divide="ignore"):
-            y_all = np.where(trials_all == 0, 0.0, succ / trials_all)
-        y_all[np.isnan(trials_all)] = np.nan
-    else:
-        rv = _evaluate(ev, response, "the response")
-        y_all = _binomial_response(rv, response_name) if binomial else _numeric_response(rv, response_name)
-        if np.ndim(y_all) == 0:
-            raise DataError(f"the response {response_name!r} must be one value per row")
-        trials_all = None
-    off_all = None
-    for node in terms.offsets:
-        v = _evaluate(ev, node, "the offset")
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            v = np.full(n, float(v))
-        elif isinstance(v, NumVec):
-            v = v.values
-        else:
-            raise DataError(f"offset({deparse(node)}) must be numeric, one value per row")
-        off_all = v if off_all is None else off_all + v
-    w_arg, w_col = _arg_vector(weights, df, cols, "weights")
-    o_arg, o_col = _arg_vector(offset, df, cols, "offset")
-    if o_arg is not None:
-        off_all = o_arg if off_all is None else off_all + o_arg
-    values: dict[Node, Value] = {}
-    for node in _variables_used(terms):
-        values[node] = model_variable(_evaluate(ev, node, "the term"), deparse(node), n)
-
-    # 3. missing values, as na.omit: any column the model reads, then values that are NaN for another reason
-    missing: dict[str, np.ndarray] = {}
-    for c in sorted(set(cols.used) - ({w_col, o_col} - {None})):
-        m = missing_mask(cols.value(c), n)
-        if m.any():
-            missing[c] = m
-    explained = np.zeros(n, dtype=bool)
-    for m in missing.values():
-        explained |= m
-    for label, v in ((response_name, y_all), (o_col or "offset", off_all), (w_col or "weights", w_arg)):
-        if v is not None:
-            m = np.isnan(v) & ~explained
-            if m.any():
-                missing[label] = missing[label] | m if label in missing else m
-                explained |= m
-    nan_terms = np.zeros(n, dtype=bool)
-    for node, v in values.items():
-        if not isinstance(node, Name):  # a plain column's missing values are counted above
-            nan_terms |= missing_mask(v, n)
-    nan_terms &= ~explained
-    if nan_terms.any():  # e.g. log of a negative number: R's na.omit drops the row too
-        missing["terms evaluating to NaN"] = nan_terms
-        explained |= nan_terms
-    if explained.any() and na_action == "raise":
-        detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in missing.items())
-        raise DataError(f"{int(explained.sum())} rows have missing values ({detail}) and na_action='raise'")
-    used = np.flatnonzero(~explained)
+    # 2. the response, offsets, weights and every variable on all rows (R's model.frame), then 3. na.omit
+    rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
+    if rows.drop.any() and na_action == "raise":
+        detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in rows.missing.items())
+        raise DataError(f"{int(rows.drop.sum())} rows have missing values ({detail}) and na_action='raise'")
+    used = np.flatnonzero(~rows.drop)
     if used.size == 0:
         raise DataError(f"no complete rows: every row has a missing value in a model variable "
-                        f"({', '.join(missing)})")
+                        f"({', '.join(rows.missing)})")
 
     # 4. the design of the complete rows
     every = used.size == n
-    rows = None if every else used
+    sel = None if every else used
     values_used: dict[Node, Value] = {}
     levels: dict[str, tuple] = {}
-    for node, v in values.items():
-        v = take_rows(v, rows)
+    for node, v in rows.values.items():
+        v = take_rows(v, sel)
         if isinstance(v, FactorVec):
             v, lv = factor_levels(v)
             levels[deparse(node)] = lv
         values_used[node] = v
-    variables = list(values)
-    index = {v: i for i, v in enumerate(variables)}
-    is_factor = [isinstance(values_used[v], FactorVec) for v in variables]
-    codings = term_codings(terms.terms, is_factor, terms.intercept, index)
     try:
-        plan = plan_design(terms.terms, terms.intercept, values_used, codings, used.size, limits)
+        plan = plan_for(terms, values_used, used.size, limits)
     except DataError as e:
         if n > used.size:  # say what made the rows used fewer: rows dropped for missing values
-            detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in missing.items())
+            detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in rows.missing.items())
             raise DataError(f"{e} ({n - used.size} of {n} rows were dropped for missing values: {detail})") from None
         raise
     X = build_design(plan, values_used, used.size, STRUCTURED)
     _check_finite_design(X, plan.column_names)
+    arrays = complete_arrays(rows, sel, df.index)
 
-    y = y_all if every else y_all[used]
-    ones = None
-    if trials_all is None or w_arg is None:
-        ones = np.ones(used.size)  # shared by trials and weights: never written
-    trials = ones if trials_all is None else (trials_all if every else trials_all[used])
-    prior = ones if w_arg is None else (w_arg if every else w_arg[used])
-    if binomial and trials_all is None and w_arg is not None:
-        y = np.where(prior == 0, 0.0, y)  # as R's binomial()$initialize: y[weights == 0] <- 0
-    off = np.zeros(used.size) if off_all is None else (off_all if every else off_all[used])
-    if not np.all(np.isfinite(y)):
-        raise DataError(f"the response {response_name!r} has infinite values; remove or transform them")
-    if w_arg is not None:
-        bad = np.flatnonzero(~np.isfinite(prior) | (prior < 0))
-        if bad.size:
-            raise DataError(f"weights must be finite and non-negative; row {df.index[used[bad[0]]]!r} has "
-                            f"{prior[bad[0]]:g}")
-    if off_all is not None and not np.all(np.isfinite(off)):
-        raise DataError("the offset has infinite values (log of zero exposure?)")
-
-    spec_columns = _columns_read(list(values) + list(terms.offsets), positions)
-    spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, o_col, limits, levels, spec_columns)
+    spec_columns = _columns_read(list(rows.values) + list(terms.offsets), positions)
+    spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, rows.offset_column, limits, levels, spec_columns)
     return ModelFrame(
         design=X,
         column_names=plan.column_names,
         term_labels=plan.term_labels,
         term_columns=plan.term_columns,
-        y=y,
-        prior_weights=prior,
-        trials=trials,
-        total_weights=prior if trials is ones else trials if prior is ones else prior * trials,
-        offset=off,
-        has_offset=bool(terms.offsets) or o_arg is not None,
+        y=arrays.y,
+        prior_weights=arrays.prior_weights,
+        trials=arrays.trials,
+        total_weights=arrays.total_weights,
+        offset=arrays.offset,
+        has_offset=rows.has_offset,
         has_intercept=terms.intercept,
         rows_used=df.index if every else df.index[used],
         n_dropped=int(n - used.size),
-        dropped_by={c: int(m.sum()) for c, m in missing.items() if m.any()},
-        response_name=response_name,
+        dropped_by={c: int(m.sum()) for c, m in rows.missing.items() if m.any()},
+        response_name=rows.response_name,
         spec=spec,
         data=df,
         row_positions=used,
     )
+
+
+def plan_for(terms: Terms, values: dict, n_rows: int, limits: FormulaLimits):
+    """The design plan of the variables' values on the rows used: R's codings, then the columns."""
+    variables = list(values)
+    index = {v: i for i, v in enumerate(variables)}
+    is_factor = [isinstance(values[v], FactorVec) for v in variables]
+    codings = term_codings(terms.terms, is_factor, terms.intercept, index)
+    return plan_design(terms.terms, terms.intercept, values, codings, n_rows, limits)
 
 
 def _columns_read(nodes: list[Node], positions: Mapping[str, int]) -> tuple[str, ...]:

@@ -1,0 +1,277 @@
+"""One chunk of rows evaluated for a model: R's ``model.frame`` and ``na.omit``, before any design.
+
+:func:`evaluate_rows` evaluates the response (``cbind``, two-level factors, booleans for binomial), the
+offsets and weights, and every variable of the right-hand side on the rows of a DataFrame, and finds the
+rows to drop: a missing value in any column the model reads (counted per column), then values that are NaN
+for another reason (``log`` of a negative number: "terms evaluating to NaN").  :func:`complete_arrays` gives
+the response, weights, trials and offset of the rows kept, with their checks.
+
+The same two functions serve the in-memory model frame (:mod:`glmstat.formula.frame`) and every chunk of a
+streamed source (:mod:`glmstat.formula.stream`), so both drop the same rows and read the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, FormulaError
+from ..families import Family
+from .deparse import deparse
+from .evaluate import DataColumns, Evaluator
+from .nodes import Call, Name, Node
+from .spec import model_variable
+from .terms import Terms
+from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask
+
+__all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response"]
+
+
+@dataclass(frozen=True, eq=False)
+class Rows:
+    """A chunk's model variables, evaluated on every row, and the rows to drop."""
+
+    n: int
+    response_name: str
+    y: np.ndarray  # proportions for cbind(); NaN where missing
+    trials: np.ndarray | None  # successes + failures of cbind(), else None
+    prior: np.ndarray | None  # the weights= values, else None
+    offset: np.ndarray | None  # sum of offset() terms and offset=, None when there is none
+    values: dict  # variable node -> value (logicals already two-level factors)
+    missing: dict  # column (or "terms evaluating to NaN", the response...) -> mask of rows
+    drop: np.ndarray  # rows with a missing value in any of them
+    offset_column: str | None  # offset= given as a column name
+    weights_column: str | None
+    has_offset: bool
+    binomial: bool
+
+
+def variables_used(terms: Terms) -> list[Node]:
+    """Every variable of the right-hand side, in order of first use."""
+    seen: dict[Node, None] = {}
+    for t in terms.terms:
+        for v in t:
+            seen.setdefault(v, None)
+    return list(seen)
+
+
+def _to_float(values: Any, what: str) -> np.ndarray:
+    if isinstance(values, pd.Series) and pd.api.types.is_bool_dtype(values.dtype):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    if isinstance(values, pd.Series):
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            raise DataError(f"{what} must be numeric, but it has dtype {values.dtype}")
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    arr = np.asarray(values)
+    if arr.dtype == bool:
+        return arr.astype(float)
+    if not np.issubdtype(arr.dtype, np.number):
+        try:
+            return arr.astype(float)
+        except (TypeError, ValueError) as e:
+            raise DataError(f"{what} must be numeric, got values of type {arr.dtype}") from e
+    return arr.astype(float)
+
+
+def _vector(values: Any, n: int, what: str) -> np.ndarray:
+    v = _to_float(values, what)
+    if v.ndim > 1 and v.shape[1:] != (1,) * (v.ndim - 1):
+        raise DataError(f"{what} must be one value per row, but it has shape {v.shape}")
+    v = v.reshape(-1) if v.ndim > 1 else v
+    if v.ndim == 0:
+        v = np.full(n, float(v))
+    if v.shape != (n,):
+        raise DataError(f"{what} has {v.size} values but the data has {n} rows")
+    return v
+
+
+def numeric_response(v: Value, label: str, what: str = "the response") -> np.ndarray:
+    """The values of a numeric variable; a factor, a matrix or a constant is refused with the label."""
+    if isinstance(v, NumVec):
+        return v.values
+    if isinstance(v, FactorVec):
+        ok = v.codes[v.codes >= 0]
+        example = label_text(v.levels[ok[0]]) if ok.size else None
+        raise DataError(f"{what} {label!r} must be numeric, but it holds {example!r} (a factor or strings)")
+    if isinstance(v, NumMat):
+        raise DataError(f"{what} {label!r} has {v.values.shape[1]} columns; it must be one value per row "
+                        "(or cbind(successes, failures) for a binomial model)")
+    raise DataError(f"{what} {label!r} is a constant")
+
+
+def binomial_response(v: Value, label: str, levels: tuple | None = None) -> np.ndarray:
+    """0/1, proportions, booleans (True = success) or a two-level factor (first level = failure; ``levels``:
+    the levels the whole data has, when this is a chunk of it)."""
+    if isinstance(v, FactorVec):
+        from .encode import factor_levels
+        from .spec import align_levels
+
+        f, present = factor_levels(v) if levels is None else (align_levels(v, levels, label), levels)
+        if len(present) > 2:
+            raise DataError(
+                f"the binomial response {label!r} has {len(present)} levels "
+                f"({', '.join(label_text(x) for x in present[:5])}); it needs two (the first is failure), 0/1 "
+                "values, or cbind(successes, failures)"
+            )
+        y = (f.codes > 0).astype(float)
+        y[f.codes < 0] = np.nan
+        return y
+    return numeric_response(v, label)
+
+
+def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tuple[np.ndarray | None, str | None]:
+    """A weights/offset argument: a column name or one value per row."""
+    if arg is None:
+        return None, None
+    if isinstance(arg, str):
+        if arg not in cols:
+            import difflib
+
+            close = difflib.get_close_matches(arg, list(cols.names), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise DataError(f"{what}={arg!r} names no column of the data{hint}")
+        v = cols.value(arg)
+        if not isinstance(v, NumVec):
+            numeric_response(v, arg, f"{what} column")
+        return v.values, arg
+    values = arg
+    if isinstance(arg, pd.Series) and not arg.index.equals(df.index):
+        # a Series is aligned by its labels, as pandas does; labels that do not match would pair values with
+        # the wrong rows silently
+        if not (arg.index.is_unique and len(arg) == len(df) and arg.index.isin(df.index).all()):
+            raise DataError(
+                f"{what} is a Series whose index does not match the data's index; align it first "
+                f"(e.g. {what}=s.reindex(data.index)) or pass its values (s.to_numpy()) to use them by position"
+            )
+        values = arg.reindex(df.index)
+    return _vector(values, len(df), what), None
+
+
+def evaluate(ev: Evaluator, node: Node, what: str) -> Value:
+    """``node``'s value; a problem inside it is reported with the term it belongs to."""
+    try:
+        return ev.eval(node)
+    except FormulaError as e:
+        label = deparse(node)
+        if str(e).startswith(label):
+            raise
+        raise FormulaError(f"in {what} {label!r}: {e}") from e.__cause__
+
+
+def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Terms, family: Family,
+                  weights: Any = None, offset: Any = None, response_levels: tuple | None = None) -> Rows:
+    """Evaluate the model's variables on every row of ``df`` and find the rows to drop (see the module
+    docstring).  ``response_levels``: a factor response's levels in the whole data (for a chunk of it)."""
+    n = len(df)
+    binomial = family.binomial_response
+    response = terms.response
+    response_name = deparse(response)
+    if isinstance(response, Call) and response.func == "cbind":
+        if len(response.args) != 2 or response.kwargs:
+            raise FormulaError(f"cbind() on the left needs exactly two columns (successes, failures), got "
+                               f"{response_name!r}")
+        if not binomial:
+            raise FormulaError(f"cbind(successes, failures) is a binomial response; the {family.name} family needs "
+                               "one column")
+        succ, fail = (numeric_response(evaluate(ev, a, "the response"), deparse(a)) for a in response.args)
+        succ, fail = (np.broadcast_to(v, (n,)).astype(float) for v in (succ, fail))
+        for v, a in ((succ, response.args[0]), (fail, response.args[1])):
+            bad = np.flatnonzero(v < 0)
+            if bad.size:
+                raise DataError(f"{deparse(a)!r} must be non-negative counts; row {df.index[bad[0]]!r} has "
+                                f"{v[bad[0]]:g}")
+        trials = succ + fail
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.where(trials == 0, 0.0, succ / trials)
+        y[np.isnan(trials)] = np.nan
+    else:
+        rv = evaluate(ev, response, "the response")
+        y = binomial_response(rv, response_name, response_levels) if binomial else \
+            numeric_response(rv, response_name)
+        if np.ndim(y) == 0:
+            raise DataError(f"the response {response_name!r} must be one value per row")
+        trials = None
+    off = None
+    for node in terms.offsets:
+        v = evaluate(ev, node, "the offset")
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            v = np.full(n, float(v))
+        elif isinstance(v, NumVec):
+            v = v.values
+        else:
+            raise DataError(f"offset({deparse(node)}) must be numeric, one value per row")
+        off = v if off is None else off + v
+    w_arg, w_col = _arg_vector(weights, df, cols, "weights")
+    o_arg, o_col = _arg_vector(offset, df, cols, "offset")
+    if o_arg is not None:
+        off = o_arg if off is None else off + o_arg
+    values: dict[Node, Value] = {}
+    for node in variables_used(terms):
+        values[node] = model_variable(evaluate(ev, node, "the term"), deparse(node), n)
+
+    # missing values, as na.omit: any column the model reads, then values that are NaN for another reason
+    missing: dict[str, np.ndarray] = {}
+    for c in sorted(set(cols.used) - ({w_col, o_col} - {None})):
+        m = missing_mask(cols.value(c), n)
+        if m.any():
+            missing[c] = m
+    drop = np.zeros(n, dtype=bool)
+    for m in missing.values():
+        drop |= m
+    for label, v in ((response_name, y), (o_col or "offset", off), (w_col or "weights", w_arg)):
+        if v is not None:
+            m = np.isnan(v) & ~drop
+            if m.any():
+                missing[label] = missing[label] | m if label in missing else m
+                drop |= m
+    nan_terms = np.zeros(n, dtype=bool)
+    for node, v in values.items():
+        if not isinstance(node, Name):  # a plain column's missing values are counted above
+            nan_terms |= missing_mask(v, n)
+    nan_terms &= ~drop
+    if nan_terms.any():  # e.g. log of a negative number: R's na.omit drops the row too
+        missing["terms evaluating to NaN"] = nan_terms
+        drop |= nan_terms
+    return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
+                bool(terms.offsets) or o_arg is not None, binomial)
+
+
+@dataclass(frozen=True, eq=False)
+class ArraysUsed:
+    """The response and weights of the rows kept (``total_weights`` = prior weights x binomial trials)."""
+
+    y: np.ndarray
+    prior_weights: np.ndarray
+    trials: np.ndarray
+    total_weights: np.ndarray
+    offset: np.ndarray
+
+
+def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> ArraysUsed:
+    """The arrays of the rows ``used`` (positions; None: every row), checked: a finite response, finite and
+    non-negative weights, a finite offset.  ``index`` labels the rows for messages."""
+    take = (lambda a: a) if used is None else (lambda a: a[used])
+    m = rows.n if used is None else used.size
+    y = take(rows.y)
+    ones = None
+    if rows.trials is None or rows.prior is None:
+        ones = np.ones(m)  # shared by trials and weights: never written
+    trials = ones if rows.trials is None else take(rows.trials)
+    prior = ones if rows.prior is None else take(rows.prior)
+    if rows.binomial and rows.trials is None and rows.prior is not None:
+        y = np.where(prior == 0, 0.0, y)  # as R's binomial()$initialize: y[weights == 0] <- 0
+    off = np.zeros(m) if rows.offset is None else take(rows.offset)
+    if not np.all(np.isfinite(y)):
+        raise DataError(f"the response {rows.response_name!r} has infinite values; remove or transform them")
+    if rows.prior is not None:
+        bad = np.flatnonzero(~np.isfinite(prior) | (prior < 0))
+        if bad.size:
+            row = bad[0] if used is None else used[bad[0]]
+            raise DataError(f"weights must be finite and non-negative; row {index[row]!r} has {prior[bad[0]]:g}")
+    if rows.offset is not None and not np.all(np.isfinite(off)):
+        raise DataError("the offset has infinite values (log of zero exposure?)")
+    total = prior if trials is ones else trials if prior is ones else prior * trials
+    return ArraysUsed(y, prior, trials, total, off)
