@@ -533,10 +533,11 @@ class GLMResults:
         return str(self.summary())
 
     def __repr__(self) -> str:
-        return (
-            f"<GLMResults {self.formula!r}, {self.family}: {self.nobs} obs, rank {self.rank}, "
-            f"deviance {self.deviance:.6g}{'' if self.converged else ', NOT converged'}>"
-        )
+        """The short print of R's ``print.glm`` (see :mod:`glmstat.report.fit_print`)."""
+        from ..report.fit_print import fit_text
+
+        return fit_text(self)
 
     def _repr_html_(self) -> str:
+        """The summary as styled HTML (a notebook cell's value)."""
         return self.summary()._repr_html_()
