@@ -14,7 +14,7 @@ from .design.structured import engine_design
 from .engine.irls import Control, irls
 from .errors import DroppedRowsWarning, FitError, GLMStatError
 from .families import Family, Gaussian
-from .fit import finish
+from .fit import dropped_rows_message, finish
 from .formula.frame import build_model_frame
 from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.validation import check_family, check_model_frame
@@ -108,11 +108,7 @@ def glm(
                               na_action=na_action, context=context,
                               limits=DEFAULT_LIMITS if limits is None else limits)
     if frame.n_dropped:
-        detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
-        warnings.warn(
-            f"{frame.n_dropped} of {frame.n_dropped + len(frame.rows_used)} rows dropped for missing values ({detail})",
-            DroppedRowsWarning, stacklevel=2,
-        )
+        warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
     check_model_frame(frame, family)
     source = InMemorySource(engine_design(frame), frame.y, frame.total_weights, frame.trials,
                             frame.offset)

@@ -7,7 +7,10 @@
     glmstat fit "y ~ x" data.parquet --family tweedie --var-power 1.5 --link-power 0
     glmstat datasets
 
-The summary goes to stdout; each glmstat warning goes to stderr as one line ``warning: ...``.  Bad input
+The summary goes to stdout, and each warning is printed once, in the words of the Python warning: a warning
+about the fit is part of the summary (its warnings block, as ``print(fit.summary())`` shows it), so it is
+not repeated; any other warning -- and every warning under ``--format latex``, whose table has no room for
+them -- goes to stderr as one line ``warning: ...``.  ``--format html`` writes a complete HTML page.  Bad input
 (an unknown family, a missing column or file, an unreadable CSV) ends with one line ``glmstat: error: ...``
 on stderr and exit status 1; a malformed command line with exit status 2, as argparse does.  Nothing
 statistical happens here: the command line only maps its arguments onto :func:`glmstat.glm`.
@@ -184,16 +187,17 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise
         summary = fit.summary()
         text = {"text": str, "markdown": lambda s: s.to_markdown(), "latex": lambda s: s.to_latex(),
-                "html": lambda s: s._repr_html_()}[args.format](summary)
+                "html": lambda s: s.to_html(full_document=True)}[args.format](summary)
     out.write(text.rstrip("\n") + "\n")
     out.flush()  # the summary first, then the warnings, as R prints them
-    _report_warnings(caught, err)
+    shown = () if args.format == "latex" else summary.notes
+    _report_warnings(caught, err, shown)
     return EXIT_OK
 
 
-def _report_warnings(caught: list[warnings.WarningMessage], err: TextIO) -> None:
-    """One line per distinct warning, in the order they were raised."""
-    seen = set()
+def _report_warnings(caught: list[warnings.WarningMessage], err: TextIO, shown: Sequence[str] = ()) -> None:
+    """One line per distinct warning not already ``shown`` in the summary, in the order they were raised."""
+    seen = {_one_line(s) for s in shown}
     for w in caught:
         line = _one_line(w.message)
         if line in seen:
