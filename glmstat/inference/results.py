@@ -434,7 +434,8 @@ class GLMResults:
         return coef_changes(self, scaled=True)
 
     def predict(self, newdata: Any = None, type: str = "response", se_fit: bool = False,
-                interval: str | None = None, level: float = 0.95) -> pd.Series | pd.DataFrame:
+                interval: str | None = None, level: float = 0.95,
+                offset: Any = None) -> pd.Series | pd.DataFrame:
         """Predictions (see :mod:`glmstat.prediction`).
 
         Parameters
@@ -449,6 +450,11 @@ class GLMResults:
             Confidence limits g^{-1}(eta -/+ z se_eta).
         level : float
             Coverage of the interval.
+        offset : column name or array, optional
+            For a model fitted with ``offset=`` an array of values: the offset of the new rows (one value per
+            row of ``newdata``, or a column of it), added to what the formula's ``offset()`` terms give.
+            Required with ``newdata`` for such a model (a :class:`DataError` without it), refused otherwise:
+            offset() terms and an ``offset=`` column name are evaluated on ``newdata``.
 
         Returns
         -------
@@ -456,7 +462,7 @@ class GLMResults:
         """
         from .prediction import predict
 
-        return predict(self, newdata, type=type, se_fit=se_fit, interval=interval, level=level)
+        return predict(self, newdata, type=type, se_fit=se_fit, interval=interval, level=level, offset=offset)
 
     def robust(self, type: str | None = None, cluster: Any = None) -> "GLMResults":
         """The same fit with a sandwich covariance (R's ``sandwich::vcovHC``, or ``vcovCL`` with
