@@ -120,7 +120,8 @@ class ModelComparison:
         slot = 3 if self.stars else 1
         coef, unc = [], self.coefficient_rows()[1::2]
         for k, term in enumerate(self.estimates.index):
-            coef.append([term] + [num + code.ljust(slot) for num, code in (self._estimate(term, m) for m in self.names)])
+            estimates = (self._estimate(term, m) for m in self.names)
+            coef.append([term] + [num + code.ljust(slot) for num, code in estimates])
             coef.append([""] + [c + " " * (slot - 1 if c.endswith((")", "]")) else slot) for c in unc[k][1:]])
         stats = [[r[0]] + [c + " " * slot for c in r[1:]] for r in self.statistic_rows()]
         header = [""] + [n + " " * slot for n in self.names]

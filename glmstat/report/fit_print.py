@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .display import SUMMARY_DIGITS, named_vector_lines
 from .rformat import format_r
+from .summary import call_text
 
 if TYPE_CHECKING:
     from ..inference.results import GLMResults
@@ -24,8 +25,6 @@ def _signif(x: float, digits: int) -> str:
 
 def fit_text(fit: "GLMResults") -> str:
     """``print.glm``'s lines for ``fit`` (digits 4), with a last line when the fit did not converge."""
-    from .summary import call_text
-
     lines = ["", f"Call:  {call_text(fit)}", ""]
     names = [str(n) for n in fit.column_names]
     if names:
@@ -37,8 +36,10 @@ def fit_text(fit: "GLMResults") -> str:
     if fit.n_dropped:
         lines.append(f"  ({fit.n_dropped} observations deleted due to missingness)")
     lines.append(f"Null Deviance:\t    {_signif(fit.null_deviance, SUMMARY_DIGITS)} ")
-    lines.append(f"Residual Deviance: {_signif(fit.deviance, SUMMARY_DIGITS)} \tAIC: {_signif(fit.aic, SUMMARY_DIGITS)}")
+    aic = _signif(fit.aic, SUMMARY_DIGITS)
+    lines.append(f"Residual Deviance: {_signif(fit.deviance, SUMMARY_DIGITS)} \tAIC: {aic}")
     if not fit.converged:
-        lines.append(f"NOT converged after {fit.iterations} iterations: the estimates are not reliable (see fit.notes)")
+        lines.append(f"NOT converged after {fit.iterations} iterations: the estimates are not reliable "
+                     "(see fit.notes)")
     return "\n".join(lines)
 

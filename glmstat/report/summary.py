@@ -227,7 +227,7 @@ class Summary:
         devs = [d.strip() for d in self._deviance_texts()]
         stats = [
             ("Dispersion parameter", self._dispersion_text(),
-             f"{self.family_label} family" + (", fixed" if self.dispersion_fixed else "")),
+             f"({self.family_label} family" + (", fixed)" if self.dispersion_fixed else ")")),
             ("Null deviance", devs[0], f"on {self.df_null} degrees of freedom"),
             ("Residual deviance", devs[1], f"on {self.df_residual} degrees of freedom"),
         ]
@@ -236,7 +236,7 @@ class Summary:
         stats.append(("AIC", self._aic_text(), ""))
         theta = self._theta_texts()
         if theta is not None:
-            stats.append(("Theta", theta[0], f"std. err. {theta[1]}" if theta[1] else "fixed"))
+            stats.append(("Theta", theta[0], f"(std. err. {theta[1]})" if theta[1] else "(fixed)"))
         stats.append((self._iterations_label[len("Number of "):].capitalize(), str(self.iterations), ""))
         return stats
 
@@ -248,7 +248,8 @@ class Summary:
     def to_markdown(self) -> str:
         """The coefficient table, its legends, the fit statistics and the warnings as GitHub Markdown."""
         header, rows = self._rows()
-        body = tabulate(rows, headers=header, tablefmt="github", disable_numparse=True,
+        pipe = lambda cells: [c.replace("|", "\\|") for c in cells]  # noqa: E731  (a literal | in a cell)
+        body = tabulate([pipe(r) for r in rows], headers=pipe(header), tablefmt="pipe", disable_numparse=True,
                         colalign=self._colalign(header))
         parts = [f"`{self.call}`"]
         if self._covariance_line:
