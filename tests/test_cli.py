@@ -89,7 +89,7 @@ def test_latex_has_no_warnings_block_so_they_go_to_stderr_once(capsys):
     assert not any(m in out for m in msgs)
 
 
-def test_a_warning_the_summary_does_not_show_goes_to_stderr_once(tmp_path, capsys):
+def test_a_data_warning_raised_before_the_fit_is_in_the_warnings_block_once(tmp_path, capsys):
     # a binomial response with non-integer successes: a data warning raised before the fit, not a note of it
     path = tmp_path / "d.csv"
     path.write_text("y,x,w\n0.5,1,3\n0.25,2,3\n0.75,3,2\n1,4,2\n0,5,3\n")
@@ -99,7 +99,31 @@ def test_a_warning_the_summary_does_not_show_goes_to_stderr_once(tmp_path, capsy
     msgs = python_warnings("y ~ x", pd.read_csv(path), gs.Binomial(), weights="w")
     assert any("non-integer number of successes" in m for m in msgs)
     for m in msgs:
-        assert (out + err).count(m) == 1, m
+        assert out.count(m) == 1, m
+    assert err == ""
+
+
+def test_firth_fit_prints_each_warning_once_in_the_warnings_words(capsys):
+    code, out, err = run([*SEED, "--method", "firth"], capsys)
+    assert code == 0
+    msgs = python_warnings("passed ~ hours + score", gs.load_dataset("students"), gs.Binomial(), method="firth")
+    assert msgs and all(out.count(m) == 1 for m in msgs) and err == ""
+    assert out.count("score = 50 + 5 * hours") == 1
+
+
+def test_a_warning_that_is_not_glmstats_goes_to_stderr_once(monkeypatch, capsys):
+    import glmstat.cli as cli
+
+    real = cli.glm
+
+    def noisy(*args, **kwargs):
+        warnings.warn("a library's own warning", RuntimeWarning)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "glm", noisy)
+    code, out, err = run(SEED, capsys)
+    assert code == 0
+    assert err == "warning: a library's own warning\n" and "library" not in out
 
 
 # -- every reference case through the CLI equals the same fit in Python -------------------------------------
