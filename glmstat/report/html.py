@@ -95,13 +95,12 @@ def _num_cell(text: str) -> str:
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, labels: Sequence[str] | None = None,
           label_html: Sequence[str] | None = None, label_header: str = "", stars: bool = False,
-          text_cols: Sequence[int] = (), rule_before: int | None = None, cls: str = "") -> str:
+          text_cols: Sequence[int] = (), cls: str = "") -> str:
     """A table of formatted cells.
 
     ``labels`` (escaped here) or ``label_html`` (already HTML) give a first column of row labels, headed by
     ``label_header``; cells are right-aligned numbers except the columns in ``text_cols`` (left-aligned
-    text) and, when ``stars``, the last column (significance codes); ``rule_before`` draws a rule above
-    that row.
+    text) and, when ``stars``, the last column (significance codes); a rule closes the table.
     """
     ncol = len(header)
     row_labels = label_html if label_html is not None else (
@@ -122,9 +121,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, labels: Seque
             k = kind(j)
             cells += (_num_cell(c) if k == "num" else
                       f'<td class="{"gs-stars" if k == "stars" else "gs-label"}">{esc(c.strip())}</td>')
-        marks = [m for m, on in (("gs-rule", i == rule_before), ("gs-last", i == len(rows) - 1)) if on]
-        attr = ' class="' + " ".join(marks) + '"' if marks else ""
-        body.append(f"<tr{attr}>{cells}</tr>")
+        body.append(f'<tr class="gs-last">{cells}</tr>' if i == len(rows) - 1 else f"<tr>{cells}</tr>")
     return (f'<table class="gs-table{" " + cls if cls else ""}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 
