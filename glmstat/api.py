@@ -12,9 +12,9 @@ import pandas as pd
 from .design.sources import InMemorySource
 from .design.policy import for_fitting
 from .engine.irls import Control, irls
-from .errors import DroppedRowsWarning, FitError, GLMStatError
+from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError
 from .families import Family, Gaussian
-from .fit import finish
+from .fit import dropped_rows_message, finish
 from .formula.frame import build_model_frame
 from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.validation import check_family, check_model_frame
@@ -23,6 +23,20 @@ from .inference.results import GLMResults
 __all__ = ["glm"]
 
 _METHODS = ("irls", "firth")
+
+
+def _check_argument_order(formula: Any, data: Any) -> None:
+    """``glm(data, "y ~ x")``: say which argument is which, before anything reads either of them (the message
+    names their types only, never their content)."""
+    if isinstance(formula, str):
+        return
+    data_like = isinstance(formula, (pd.DataFrame, Mapping)) or hasattr(formula, "columns")
+    if isinstance(data, str) or data_like:
+        got = f"got a {type(formula).__name__} as the formula" + (" and a string as the data" if isinstance(data, str)
+                                                                   else "")
+        raise FormulaError(f"formula must be a string such as 'y ~ x1 + x2', {got}: the arguments are in the "
+                           f"wrong order; glm() takes the formula first and the data second, "
+                           f"glm('y ~ x', data, family=...)")
 
 
 def _check_control(tol: Any, max_iter: Any) -> Control:
@@ -99,6 +113,7 @@ def glm(
     -------
     GLMResults
     """
+    _check_argument_order(formula, data)
     family = Gaussian() if family is None else check_family(family)
     if method not in _METHODS:
         raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
@@ -108,11 +123,7 @@ def glm(
                               na_action=na_action, context=context,
                               limits=DEFAULT_LIMITS if limits is None else limits)
     if frame.n_dropped:
-        detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
-        warnings.warn(
-            f"{frame.n_dropped} of {frame.n_dropped + len(frame.rows_used)} rows dropped for missing values ({detail})",
-            DroppedRowsWarning, stacklevel=2,
-        )
+        warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
     check_model_frame(frame, family)
     source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials,
                             frame.offset)

@@ -7,7 +7,11 @@
     glmstat fit "y ~ x" data.parquet --family tweedie --var-power 1.5 --link-power 0
     glmstat datasets
 
-The summary goes to stdout; each glmstat warning goes to stderr as one line ``warning: ...``.  Bad input
+The summary goes to stdout, and each warning is printed once, in the words of the Python warning: glmstat's
+warnings about the fit are part of the summary (its warnings block, as ``print(fit.summary())`` shows
+them), so they are not repeated; any other warning -- and every warning under ``--format latex``, whose
+table has no room for them -- goes to stderr as one line ``warning: ...``.  ``--format html`` writes a
+complete HTML page.  Bad input
 (an unknown family, a missing column or file, an unreadable CSV) ends with one line ``glmstat: error: ...``
 on stderr and exit status 1; a malformed command line with exit status 2, as argparse does.  Nothing
 statistical happens here: the command line only maps its arguments onto :func:`glmstat.glm`.
@@ -16,6 +20,7 @@ statistical happens here: the command line only maps its arguments onto :func:`g
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 import warnings
@@ -27,8 +32,9 @@ import pandas as pd
 from . import __version__
 from .api import glm
 from .datasets import list_datasets, load_dataset
-from .errors import DataError, FamilyError, GLMStatError
+from .errors import DataError, FamilyError, GLMStatError, GLMStatWarning
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
+from .report.summary import Summary
 
 __all__ = ["main", "build_parser", "read_data", "make_family", "FAMILY_NAMES"]
 
@@ -183,17 +189,29 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 raise GLMStatError(f"method {args.method!r} is not available in this glmstat version") from None
             raise
         summary = fit.summary()
-        text = {"text": str, "markdown": lambda s: s.to_markdown(), "latex": lambda s: s.to_latex(),
-                "html": lambda s: s._repr_html_()}[args.format](summary)
+    if args.format != "latex":
+        summary = _with_warnings(summary, caught)
+        caught = [w for w in caught if not issubclass(w.category, GLMStatWarning)]
+    text = {"text": str, "markdown": lambda s: s.to_markdown(), "latex": lambda s: s.to_latex(),
+            "html": lambda s: s.to_html(full_document=True)}[args.format](summary)
     out.write(text.rstrip("\n") + "\n")
     out.flush()  # the summary first, then the warnings, as R prints them
     _report_warnings(caught, err)
     return EXIT_OK
 
 
+def _with_warnings(summary: Summary, caught: list[warnings.WarningMessage]) -> Summary:
+    """The summary whose warnings block holds every glmstat warning raised while fitting, once each, in the
+    warning's words: the fit's notes in their order (those worded as their warning), then the others (a
+    data warning raised before the fit, a note worded differently from its warning)."""
+    raised = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, GLMStatWarning)))
+    notes = [n for n in summary.notes if n in raised]
+    return dataclasses.replace(summary, notes=tuple(notes + [m for m in raised if m not in notes]))
+
+
 def _report_warnings(caught: list[warnings.WarningMessage], err: TextIO) -> None:
     """One line per distinct warning, in the order they were raised."""
-    seen = set()
+    seen: set[str] = set()
     for w in caught:
         line = _one_line(w.message)
         if line in seen:

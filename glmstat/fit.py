@@ -24,10 +24,16 @@ from .families import Family
 from .formula.frame import ModelFrame
 from .inference.results import FitInfo, GLMResults
 
-__all__ = ["finish", "null_deviance", "Fitter"]
+__all__ = ["finish", "null_deviance", "dropped_rows_message", "Fitter"]
 
 #: (source, family, control, start) -> FitState
 Fitter = Callable[[InMemorySource, Family, Control, "np.ndarray | None"], FitState]
+
+
+def dropped_rows_message(frame) -> str:
+    """The warning about rows dropped for missing values, word for word as the summary shows it."""
+    detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
+    return f"{frame.n_dropped} of {frame.n_dropped + len(frame.rows_used)} rows dropped for missing values ({detail})"
 
 
 def null_deviance(source: InMemorySource, family: Family, intercept_col: int | None, has_offset: bool,
@@ -76,9 +82,9 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     aliasing = ()
     if not state.kept.all():
         aliasing = tuple(explain_aliasing(frame.design, names, state.kept, intercept))
-        msg = "; ".join(a.relation for a in aliasing)
-        notes.append(f"aliased column(s), coefficient set to NA: {msg}")
-        warnings.warn(f"{len(aliasing)} aliased column(s), coefficient(s) NA: {msg}", AliasingWarning, stacklevel=3)
+        msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + "; ".join(a.relation for a in aliasing)
+        notes.append(msg)  # the summary shows each warning in the warning's own words
+        warnings.warn(msg, AliasingWarning, stacklevel=3)
     separation, findings = diagnose(frame, source, family, state, intercept, method)
     if separation is not None:
         msg = separation.message(frame.response_name)
@@ -97,7 +103,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         notes.append(msg)
         warnings.warn(msg, category, stacklevel=3)
     if frame.n_dropped:
-        notes.append(f"{frame.n_dropped} rows dropped for missing values")
+        notes.append(dropped_rows_message(frame))
     intercept_col = names.index(intercept) if intercept is not None else None
     nd = null_deviance(source, family, intercept_col, frame.has_offset, control, fitter,
                        closed_form=method == "irls")

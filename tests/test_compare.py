@@ -21,7 +21,8 @@ def table():
 
 
 def r_stars(p):
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+    """R's symnum codes (intervals closed on the right; checked against R in test_display_rules)."""
+    return "***" if p <= 0.001 else "**" if p <= 0.01 else "*" if p <= 0.05 else "." if p <= 0.1 else ""
 
 
 def test_cells_hold_r_estimates_standard_errors_and_stars(table):
@@ -74,13 +75,13 @@ def test_quasi_family_has_blank_likelihood_rows_and_aliased_shows_na():
 
 def test_no_stars():
     c = gs.compare(fit_ref(load_ref("birthwt_logit")), stars=False)
-    assert "*" not in str(c).split("\n-")[0] and "p <" not in c.note
+    assert "*" not in str(c) and "Signif. codes" not in c.note
 
 
 def test_renderings(table):
     text = str(table)
     assert text.splitlines()[0].split() == ["Cars", "Births"]
-    assert text.endswith("p < 0.001.")
+    assert text.endswith("Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1")
     md = table.to_markdown().splitlines()
     assert md[0].replace(" ", "") == "||Cars|Births|" and set(md[1]) <= set("|:-")
     n_terms = len(table.estimates)
@@ -89,7 +90,7 @@ def test_renderings(table):
     assert tex.count(r"\midrule") == 2 and r"\toprule" in tex and r"\bottomrule" in tex
     assert r"\multicolumn{3}{l}" in tex
     html = table._repr_html_()
-    assert html.startswith("<table") and html.count("<tr") == 1 + 2 * n_terms + 4 + 1
+    assert html.startswith('<div class="glmstat"') and html.count("<tr") == 1 + 2 * n_terms + 4
 
 
 def test_special_characters_are_escaped():

@@ -71,6 +71,19 @@ def test_formula_must_be_a_string(d, formula):
     refuse(gs.FormulaError, "formula must be a string such as 'y ~ x1 \\+ x2'", formula, d)
 
 
+@pytest.mark.parametrize("as_dict", [False, True])
+def test_data_first_is_named_as_the_wrong_order(d, as_dict):
+    data = d.to_dict("list") if as_dict else d
+    err = refuse(gs.FormulaError, "the arguments are in the wrong order; glm\\(\\) takes the formula first and "
+                 "the data second", data, "y ~ x + secret_term")
+    kind = "dict" if as_dict else "DataFrame"
+    assert f"got a {kind} as the formula and a string as the data" in str(err)
+    assert "secret_term" not in str(err)  # types only, never the arguments' content
+    # checked before anything else reads the arguments: an invalid family is not what is reported
+    refuse(gs.FormulaError, "wrong order", data, "y ~ x", family="binomial")
+    refuse(gs.FormulaError, f"got a {kind} as the formula: the arguments are in the wrong order", data, None)
+
+
 def test_formula_leaving_no_coefficient_is_an_empty_model_as_in_r(d):
     fit = gs.glm("y ~ 0", d)  # R: no coefficients, mu = 0 (the inverse link of a zero offset)
     assert fit.rank == 0 and fit.deviance == pytest.approx(float(np.sum(np.asarray(d["y"], float) ** 2)))

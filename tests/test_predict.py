@@ -175,3 +175,85 @@ def test_predictions_follow_the_rows_of_newdata(perm):
     nd = load_data("budworm")
     base = fit.predict(nd, se_fit=True)
     pd.testing.assert_frame_equal(fit.predict(nd.iloc[perm], se_fit=True), base.iloc[perm], rtol=1e-12)
+
+
+# -- an offset given as an array -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ships_array_offset():
+    """ships_offset's model with its offset log(service) given as an array instead of an offset() term."""
+    d = load_data("ships")
+    return gs.glm("incidents ~ type + year + period", d, family=gs.Poisson(), offset=np.log(d.service.to_numpy()),
+                  tol=1e-12)
+
+
+def test_an_offset_array_is_not_dropped_silently(ships_array_offset):
+    nd = _newdata(load_ref("ships_offset"))
+    with pytest.raises(gs.DataError, match=r"offset= an array.*predict\(newdata, offset="):
+        ships_array_offset.predict(nd)
+
+
+def test_the_offset_array_of_new_rows_gives_r_predictions(ships_array_offset):
+    ref = load_ref("ships_offset")  # R: the same model with offset(log(service)), predicted on the same rows
+    nd = _newdata(ref)
+    for offset, data in ((np.log(nd.service.to_numpy()), nd), ("logs", nd.assign(logs=np.log(nd.service))),
+                         (pd.Series(np.log(nd.service.to_numpy()), index=nd.index), nd),
+                         (list(np.log(nd.service)), nd)):
+        p = ships_array_offset.predict(data, type="link", se_fit=True, offset=offset)
+        assert_close(p["fit"], ref["predict_link"])
+        assert_close(p["se"], ref["predict_link_se"])
+    response = ships_array_offset.predict(nd, offset=np.log(nd.service.to_numpy()))
+    assert_close(response, ref["predict_response"])
+
+
+def test_the_fitted_rows_keep_their_offset(ships_array_offset):
+    ref = load_ref("ships_offset")
+    assert_close(ships_array_offset.predict(type="link"), ref["linear_predictor"])
+    with pytest.raises(gs.DataError, match="offset= goes with newdata"):
+        ships_array_offset.predict(offset=np.zeros(34))
+
+
+def test_an_offset_array_on_top_of_offset_terms_is_asked_for_too():
+    ref = load_ref("ships_offset")
+    d = load_data("ships")
+    half = np.full(len(d), 0.5)
+    fit = gs.glm("incidents ~ type + year + period + offset(log(service) - 0.5)", d, family=gs.Poisson(),
+                 offset=half, tol=1e-12)
+    nd = _newdata(ref)
+    with pytest.raises(gs.DataError, match="offset= an array"):
+        fit.predict(nd)
+    assert_close(fit.predict(nd, type="link", offset=half[:len(nd)]), ref["predict_link"])
+
+
+def test_offset_is_refused_where_the_model_reads_its_offset_from_new_data(ships_array_offset):
+    nd = _newdata(load_ref("ships_offset"))
+    with pytest.raises(gs.DataError, match="offset\\(\\) terms"):
+        ref_fit("ships_offset").predict(nd, offset=np.zeros(len(nd)))
+    d = load_data("ships").assign(logs=lambda x: np.log(x.service))
+    by_column = gs.glm("incidents ~ type + period", d, family=gs.Poisson(), offset="logs")
+    with pytest.raises(gs.DataError, match="column 'logs'"):
+        by_column.predict(d.head(3), offset=np.zeros(3))
+    with pytest.raises(gs.DataError, match="has no offset"):
+        ref_fit("warpbreaks_poisson").predict(load_data("warpbreaks").head(2), offset=[0.0, 0.0])
+
+
+@pytest.mark.parametrize("offset, match", [
+    (np.zeros(3), "has 3 values but the new data has 5 rows"),
+    ("nope", "names no column"),
+    ("type", "must be numeric"),
+    (np.array([0, 1, 0, 1, 0], dtype=bool), "numbers only"),
+    (["a"] * 5, "numbers only"),
+    (np.array([0.0, np.inf, 0, 0, 0]), "infinite"),
+    (1.5, "one number per row"),
+    (pd.Series(np.zeros(5), index=list("abcde")), "index does not match"),
+])
+def test_bad_offsets_are_refused(ships_array_offset, offset, match):
+    with pytest.raises(gs.DataError, match=match):
+        ships_array_offset.predict(_newdata(load_ref("ships_offset")), offset=offset)
+
+
+def test_a_missing_offset_value_gives_a_missing_prediction(ships_array_offset):
+    nd = _newdata(load_ref("ships_offset"))
+    off = np.log(nd.service.to_numpy())
+    off[1] = np.nan
+    p = ships_array_offset.predict(nd, offset=off)
+    assert p.isna().tolist() == [False, True, False, False, False]

@@ -89,4 +89,4 @@ def test_markdown_latex_html_render_the_same_table():
     md, tex, html = s.to_markdown(), s.to_latex(), s._repr_html_()
     for out in (md, tex, html):
         assert "outcome[T.o2]" in out and "-4.543e-01" in out
-    assert md.count("\n|") >= 6 and "\\begin{tabular}" in tex and "<table>" in html
+    assert md.count("\n|") >= 6 and "\\begin{tabular}" in tex and "<table" in html

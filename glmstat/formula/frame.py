@@ -184,7 +184,8 @@ def build_model_frame(
     arrays = complete_arrays(rows, sel, df.index)
 
     spec_columns = _columns_read(list(rows.values) + list(terms.offsets), positions)
-    spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, rows.offset_column, limits, levels, spec_columns)
+    spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, rows.offset_column, limits, levels, spec_columns,
+                     offset_array=offset is not None and not isinstance(offset, str))
     return ModelFrame(
         design=X,
         column_names=plan.column_names,

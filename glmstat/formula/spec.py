@@ -76,6 +76,7 @@ class ModelSpec:
     limits: FormulaLimits = field(repr=False)
     levels: Mapping[str, tuple] = field(repr=False)  # factor variable label -> training levels
     columns: tuple[str, ...] = ()  # data columns the right-hand side and offsets read
+    offset_array: bool = False  # glm(offset=) was an array of values: new data cannot supply it
 
     @property
     def n_response_columns(self) -> int:

@@ -491,9 +491,17 @@ class LRTest:
         }, index=pd.Index(list(self.formulas), name="model"))
 
     def __str__(self) -> str:
-        return (f"Likelihood ratio test\n  Model 1: {self.formulas[0]}\n  Model 2: {self.formulas[1]}\n"
-                f"  loglik {self.loglik[0]:.6g} ({self.df_loglik[0]} df) vs {self.loglik[1]:.6g} "
-                f"({self.df_loglik[1]} df)\n  Chisq = {self.statistic:.6g} on {self.df} df, p = {self.p_value:.4g}")
+        from ..report.hypothesis_tests import lrtest_text
+
+        return lrtest_text(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        from ..report.hypothesis_tests import lrtest_html
+
+        return lrtest_html(self)
 
 
 def lrtest(fit1, fit2) -> LRTest:

@@ -52,30 +52,33 @@ class OverdispersionTest:
 
     @property
     def conclusion(self) -> str:
-        """One sentence: what the test says and what to do."""
+        """One sentence: what the test says and what to do (p-values as R's print.htest shows them)."""
+        from ..report.display import htest_pvalue
+
         if self.overdispersed:
             return (f"The counts are overdispersed (variance {self.ratio:.3g} times the Poisson variance by "
                     f"Pearson's ratio): Poisson standard errors are too small. Refit with "
                     f"family=NegativeBinomial() (variance mu + mu^2/theta), or QuasiPoisson() to scale the "
                     f"standard errors.")
         if self.pearson_p_value < self.level:
-            return (f"The score test finds no negative-binomial overdispersion (p = {self.score_p_value:.3g}), "
-                    f"but Pearson's ratio {self.ratio:.3g} is large (p = {self.pearson_p_value:.3g}): check the "
+            return (f"The score test finds no negative-binomial overdispersion ({htest_pvalue(self.score_p_value)}), "
+                    f"but Pearson's ratio {self.ratio:.3g} is large ({htest_pvalue(self.pearson_p_value)}): check the "
                     f"mean model (missing terms, outliers) or use QuasiPoisson() standard errors.")
         return (f"No evidence of overdispersion at level {self.level:g} (Pearson ratio {self.ratio:.3g}): "
                 f"the Poisson model is adequate in this respect.")
 
     def __str__(self) -> str:
-        return (
-            "Overdispersion check of a Poisson fit (alternative: Var = mu + alpha mu^2)\n"
-            f"  Pearson chi-square {self.pearson_chi2:.6g} on {self.df_residual} df, ratio {self.ratio:.4g}, "
-            f"p-value {self.pearson_p_value:.4g}\n"
-            f"  Score test (Cameron & Trivedi auxiliary regression): alpha = {self.alpha:.4g}, "
-            f"z = {self.score_statistic:.4g}, p-value {self.score_p_value:.4g}\n"
-            f"  Score test (Dean & Lawless): z = {self.dean_lawless_statistic:.4g}, "
-            f"p-value {self.dean_lawless_p_value:.4g}\n"
-            f"{self.conclusion}"
-        )
+        from ..report.hypothesis_tests import overdispersion_text
+
+        return overdispersion_text(self)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        from ..report.hypothesis_tests import overdispersion_html
+
+        return overdispersion_html(self)
 
 
 def overdispersion_test(y: np.ndarray, mu: np.ndarray, df_residual: int,

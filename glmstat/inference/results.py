@@ -453,7 +453,8 @@ class GLMResults:
         return coef_changes(self, scaled=True)
 
     def predict(self, newdata: Any = None, type: str = "response", se_fit: bool = False,
-                interval: str | None = None, level: float = 0.95) -> pd.Series | pd.DataFrame:
+                interval: str | None = None, level: float = 0.95,
+                offset: Any = None) -> pd.Series | pd.DataFrame:
         """Predictions (see :mod:`glmstat.prediction`).
 
         Parameters
@@ -468,6 +469,11 @@ class GLMResults:
             Confidence limits g^{-1}(eta -/+ z se_eta).
         level : float
             Coverage of the interval.
+        offset : column name or array, optional
+            For a model fitted with ``offset=`` an array of values: the offset of the new rows (one value per
+            row of ``newdata``, or a column of it), added to what the formula's ``offset()`` terms give.
+            Required with ``newdata`` for such a model (a :class:`DataError` without it), refused otherwise:
+            offset() terms and an ``offset=`` column name are evaluated on ``newdata``.
 
         Returns
         -------
@@ -475,7 +481,7 @@ class GLMResults:
         """
         from .prediction import predict
 
-        return predict(self, newdata, type=type, se_fit=se_fit, interval=interval, level=level)
+        return predict(self, newdata, type=type, se_fit=se_fit, interval=interval, level=level, offset=offset)
 
     def robust(self, type: str | None = None, cluster: Any = None) -> "GLMResults":
         """The same fit with a sandwich covariance (R's ``sandwich::vcovHC``, or ``vcovCL`` with
@@ -552,10 +558,11 @@ class GLMResults:
         return str(self.summary())
 
     def __repr__(self) -> str:
-        return (
-            f"<GLMResults {self.formula!r}, {self.family}: {self.nobs} obs, rank {self.rank}, "
-            f"deviance {self.deviance:.6g}{'' if self.converged else ', NOT converged'}>"
-        )
+        """The short print of R's ``print.glm`` (see :mod:`glmstat.report.fit_print`)."""
+        from ..report.fit_print import fit_text
+
+        return fit_text(self)
 
     def _repr_html_(self) -> str:
+        """The summary as styled HTML (a notebook cell's value)."""
         return self.summary()._repr_html_()

@@ -8,30 +8,20 @@ rendered as text (``str``), Markdown, LaTeX (both via tabulate) or HTML; renderi
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from tabulate import SEPARATING_LINE, tabulate
+from tabulate import tabulate
 
 from ..errors import GLMStatError
+from . import html as H
+from .display import SIGNIF_LEGEND, signif_stars
 
 __all__ = ["compare", "ModelComparison"]
 
-#: R's significance codes (without the "." for p < 0.1).
-STARS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
 STAT_ROWS = (("nobs", "Observations"), ("deviance", "Deviance"), ("aic", "AIC"), ("bic", "BIC"))
-
-
-def _stars(p: float) -> str:
-    if not np.isfinite(p):
-        return ""
-    for cut, mark in STARS:
-        if p < cut:
-            return mark
-    return ""
 
 
 @dataclass(frozen=True)
@@ -68,8 +58,15 @@ class ModelComparison:
     def _num(self, x: float) -> str:
         return "NA" if not np.isfinite(x) else f"{x:.{self.digits}f}"
 
+    def _estimate(self, term: str, model: str) -> tuple[str, str]:
+        """The estimate's cell and its significance code (R's rule, :func:`display.signif_stars`)."""
+        if not self.present.loc[term, model]:
+            return "", ""
+        code = signif_stars(self.p_values.loc[term, model]) if self.stars else ""
+        return self._num(self.estimates.loc[term, model]), code
+
     def coefficient_rows(self) -> list[list[str]]:
-        """Two rows per coefficient: the estimate (with stars) and its (se) or [lower, upper]."""
+        """Two rows per coefficient: the estimate (with its significance code) and its (se) or [lower, upper]."""
         rows = []
         for term in self.estimates.index:
             est, unc = [term], [""]
@@ -79,7 +76,7 @@ class ModelComparison:
                     unc.append("")
                     continue
                 b = self.estimates.loc[term, m]
-                est.append(self._num(b) + (_stars(self.p_values.loc[term, m]) if self.stars else ""))
+                est.append("".join(self._estimate(term, m)))
                 if not np.isfinite(b):
                     unc.append("(aliased)")
                 elif self.ci:
@@ -106,11 +103,10 @@ class ModelComparison:
 
     @property
     def note(self) -> str:
-        """The footnote saying what the parentheses and the stars mean."""
+        """The footnote saying what the parentheses and the significance codes mean (R's legend)."""
         what = (f"{self.level:.0%} confidence intervals in brackets" if self.ci
                 else f"standard errors{'' if self.covariance == 'model' else f' ({self.covariance})'} in parentheses")
-        stars = "; " + ", ".join(f"{mark} p < {cut:g}" for cut, mark in reversed(STARS)) if self.stars else ""
-        return what[0].upper() + what[1:] + stars + "."
+        return what[0].upper() + what[1:] + "." + (f" {SIGNIF_LEGEND}" if self.stars else "")
 
     def to_frame(self) -> pd.DataFrame:
         """The formatted cells as a DataFrame of strings (first column: the row labels)."""
@@ -118,10 +114,25 @@ class ModelComparison:
 
     # -- renderings ----------------------------------------------------------------------------------------
     def __str__(self) -> str:
-        rows = self.coefficient_rows() + [SEPARATING_LINE] + self.statistic_rows()
-        table = tabulate(rows, headers=self.header, tablefmt="simple", disable_numparse=True,
-                         colalign=("left",) + ("right",) * len(self.names))
-        return table + "\n" + self.note
+        """A plain-text table whose numbers end in one column: each significance code sits in a slot of
+        three characters after its number (as R's codes column), where the other rows put their closing
+        bracket or nothing."""
+        slot = 3 if self.stars else 1
+        coef, unc = [], self.coefficient_rows()[1::2]
+        for k, term in enumerate(self.estimates.index):
+            estimates = (self._estimate(term, m) for m in self.names)
+            coef.append([term] + [num + code.ljust(slot) for num, code in estimates])
+            coef.append([""] + [c + " " * (slot - 1 if c.endswith((")", "]")) else slot) for c in unc[k][1:]])
+        stats = [[r[0]] + [c + " " * slot for c in r[1:]] for r in self.statistic_rows()]
+        header = [""] + [n + " " * slot for n in self.names]
+        widths = [max(len(r[j]) for r in [header] + coef + stats) for j in range(len(header))]
+
+        def line(cells: list[str]) -> str:
+            return "  ".join([cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]).rstrip()
+
+        rule = "  ".join("-" * w for w in widths)
+        return "\n".join([line(header), rule] + [line(r) for r in coef] + [rule] + [line(r) for r in stats]
+                         + [self.note])
 
     def __repr__(self) -> str:
         return str(self)
@@ -147,20 +158,34 @@ class ModelComparison:
         lines.insert(end + 1, rf"\multicolumn{{{len(self.names) + 1}}}{{l}}{{\footnotesize {note}}} \\")
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        esc = html.escape
-        head = "".join(f"<th>{esc(h)}</th>" for h in self.header)
+    def to_html(self) -> str:
+        """The table as one styled HTML block (the summary's stylesheet): numbers right-aligned, each followed
+        by its significance code in a slot of fixed width so the decimal points line up; the footnote below."""
+        def cell(text: str, code: str = "") -> str:
+            if not code and text.endswith((")", "]")):  # the closing bracket in the codes' slot
+                text, code = text[:-1], text[-1]
+            return f'<td class="gs-num">{H.esc(text)}<span class="gs-mark">{H.esc(code)}</span></td>'
+
+        def row(label: str, cells: str, cls: str = "") -> str:
+            attr = f' class="{cls}"' if cls else ""
+            return f'<tr{attr}><th class="gs-label" scope="row">{H.esc(label)}</th>{cells}</tr>'
+
+        coef, stats = self.coefficient_rows(), self.statistic_rows()
         body = []
-        for row in self.coefficient_rows():
-            cells = "".join(f'<td style="text-align:right">{esc(c)}</td>' for c in row[1:])
-            body.append(f'<tr><td style="text-align:left">{esc(row[0])}</td>{cells}</tr>')
-        for k, row in enumerate(self.statistic_rows()):
-            style = ' style="border-top:1px solid"' if k == 0 else ""
-            cells = "".join(f'<td style="text-align:right">{esc(c)}</td>' for c in row[1:])
-            body.append(f'<tr{style}><td style="text-align:left">{esc(row[0])}</td>{cells}</tr>')
-        foot = f'<tfoot><tr><td colspan="{len(self.header)}" style="text-align:left"><small>{esc(self.note)}</small></td></tr></tfoot>'
-        return (f'<table class="glmstat-compare"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
-                f"{foot}</table>")
+        for k, term in enumerate(self.estimates.index):
+            body.append(row(term, "".join(cell(*self._estimate(term, m)) for m in self.names)))
+            body.append(row("", "".join(cell(c) for c in coef[2 * k + 1][1:]), "gs-under"))
+        for k, r in enumerate(stats):
+            body.append(row(r[0], "".join(cell(c) for c in r[1:]),
+                            "gs-rule" if k == 0 else "gs-last" if k == len(stats) - 1 else ""))
+        head = '<th class="gs-label" scope="col"></th>' + "".join(f'<th scope="col">{H.esc(n)}</th>'
+                                                                  for n in self.names)
+        table = (f'<table class="gs-table gs-compare"><thead><tr>{head}</tr></thead>'
+                 f'<tbody>{"".join(body)}</tbody></table>')
+        return H.fragment([table, H.paragraph(self.note, "gs-legend")], "glmstat model comparison")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
 
 def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: float = 0.95,
@@ -180,12 +205,13 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
     digits : int
         Decimals of the coefficients (the fit statistics get at most 2).
     stars : bool
-        Mark p < 0.05, 0.01, 0.001 with *, **, *** (R's codes; the p-values are each fit's).
+        Mark each estimate with R's significance code of its p-value: ``***`` for p <= 0.001, ``**`` <= 0.01,
+        ``*`` <= 0.05, ``.`` <= 0.1 (the summary's rule, from :mod:`glmstat.report.display`).
 
     Returns
     -------
     ModelComparison
-        Printable (``str``), with ``to_markdown()``, ``to_latex()``, ``_repr_html_()``, ``to_frame()``.
+        Printable (``str``), with ``to_markdown()``, ``to_latex()``, ``to_html()``, ``to_frame()``.
     """
     from ..inference.results import GLMResults
 

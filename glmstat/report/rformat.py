@@ -1,5 +1,8 @@
 """Number formatting as R prints it (``format``, ``format.pval``, ``zapsmall``), for R-like summaries.
 
+The display rules built on these (significance codes, table cells, digits per kind of table) live in
+:mod:`glmstat.report.display`.
+
 R formats a vector with a *common* layout: the fewest significant digits (at most ``digits``) that show
 every element to ``digits`` significant digits, in fixed notation unless scientific notation is narrower.
 """
@@ -11,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["format_r", "format_pval", "zapsmall", "signif_stars"]
+__all__ = ["format_r", "format_pval", "zapsmall"]
 
 
 def _sig(x: float, digits: int) -> tuple[int, int]:
@@ -102,12 +105,3 @@ def zapsmall(x: np.ndarray, digits: int) -> np.ndarray:
     d = max(0, int(math.floor(digits - math.log10(mx) + 0.5))) if mx > 0 else digits
     return np.round(x, d)
 
-
-def signif_stars(p: float) -> str:
-    """R's significance codes: *** < 0.001 < ** < 0.01 < * < 0.05 < . < 0.1."""
-    if math.isnan(p):
-        return ""
-    for cut, sym in ((0.001, "***"), (0.01, "**"), (0.05, "*"), (0.1, ".")):
-        if p <= cut:
-            return sym
-    return ""

@@ -1,11 +1,11 @@
 """The summary of a fit, built as data and then rendered: text like R's ``summary.glm``, HTML, Markdown, LaTeX.
 
-Nothing statistical is computed here; every number comes from the results object.
+Nothing statistical is computed here; every number comes from the results object, and every cell, digit
+and significance code from :mod:`glmstat.report.display` (R's display rules).
 """
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,55 +14,47 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from .rformat import format_pval, format_r, signif_stars, zapsmall
+from . import html as H
+from .display import SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines
+from .rformat import format_r, zapsmall
 
 if TYPE_CHECKING:
     from ..inference.results import GLMResults
 
-__all__ = ["Summary", "format_coef_table"]
+__all__ = ["Summary", "format_coef_table", "call_text", "FLAG", "FLAG_NOTE"]
 
-_DIGITS = 4  # R: max(3, getOption("digits") - 3)
-_LEGEND = "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1"
+#: The marker after a coefficient whose estimate diverges (separation), and the note that explains it.
+FLAG = "!"
+FLAG_NOTE = "! estimate diverges to infinity (separation); its standard error and p-value are meaningless"
+
+
+def call_text(fit: "GLMResults") -> str:
+    """The fit as an R call: ``glm(formula = y ~ x, family = binomial(link = "logit"))``."""
+    fam = fit.family
+    firth = ', method = "firth"' if fit.method == "firth" else ""
+    return f'glm(formula = {fit.formula}, family = {fam.name}(link = "{fam.link.name}"){firth})'
 
 
 def format_coef_table(table: pd.DataFrame, kind: str) -> tuple[list[str], list[list[str]]]:
-    """R's ``printCoefmat`` cells: estimates and std. errors share one format rounded to the decimal that
-    keeps 4 significant digits of the smallest, statistics round to 3 decimals, p-values as
-    ``format.pval``, then significance stars (only when some p < 0.1).
+    """R's ``printCoefmat`` cells for a coefficient table as ``summary.glm`` prints it (digits 4, NA as "NA").
 
     ``table`` has columns estimate, std_error, statistic, p_value; ``kind`` is "z" or "t".
-    Returns the header and one list of cells per row.
+    Returns the header (with ``""`` for the significance codes when some p < 0.1) and one list of cells per
+    row, padded as R pads them.
     """
-    est, se = table["estimate"].to_numpy(dtype=float), table["std_error"].to_numpy(dtype=float)
-    stat, p = table["statistic"].to_numpy(dtype=float), table["p_value"].to_numpy(dtype=float)
-    both = np.concatenate([est, se])
-    acs = np.abs(both[np.isfinite(both) & (both != 0)])
-    if acs.size:
-        digmin = 1 + math.floor(math.log10(acs.min()))
-        rounded = np.round(both, max(1, _DIGITS - digmin))
-    else:
-        rounded = both
-    cs = format_r(rounded, _DIGITS)
-    for i, (orig, txt) in enumerate(zip(both, cs)):  # keep non-zero values from printing as 0
-        if math.isfinite(orig) and orig != 0 and float(txt) == 0:
-            cs[i] = format_r([orig], _DIGITS - 1)[0]
-    n = len(est)
-    st = format_r(np.round(stat, 3), _DIGITS)
-    pv = format_pval(p, 3)
-    show_stars = bool(np.any(p[np.isfinite(p)] < 0.1))
-    header = ["Estimate", "Std. Error", f"{kind} value", f"Pr(>|{kind}|)"] + ([""] if show_stars else [])
-    rows = []
-    for i in range(n):
-        cells = [cs[i], cs[n + i], st[i], pv[i]] if math.isfinite(est[i]) else ["NA"] * 4
-        if show_stars:
-            cells.append(signif_stars(p[i]).ljust(3))
-        rows.append(cells)
-    return header, rows
+    header = ["Estimate", "Std. Error", f"{kind} value", f"Pr(>|{kind}|)"]
+    cols = [table[c].to_numpy(dtype=float) for c in ("estimate", "std_error", "statistic", "p_value")]
+    t = coefmat(cols, header, digits=SUMMARY_DIGITS, cs_ind=(0, 1), tst_ind=(2,), na_print="NA")
+    return list(t.header), [list(r) for r in t.rows]
 
 
 @dataclass(frozen=True)
 class Summary:
-    """Everything ``summary()`` shows, as plain data."""
+    """Everything ``summary()`` shows, as plain data.
+
+    ``notes`` are the fit's warnings, worded as the Python warnings are; every rendering shows them once,
+    in a block of their own after the fit statistics (the aliasing relations among them).
+    """
 
     call: str
     residual_labels: tuple[str, ...]
@@ -88,6 +80,7 @@ class Summary:
     theta: float | None
     theta_se: float | None
     notes: tuple[str, ...]
+    link: str = ""
 
     @classmethod
     def from_results(cls, fit: "GLMResults") -> "Summary":
@@ -103,11 +96,9 @@ class Summary:
         table = pd.DataFrame({
             "estimate": fit.coef, "std_error": fit.std_errors, "statistic": fit.statistic, "p_value": fit.p_values,
         })
-        fam_call = f'{fam.name}(link = "{fam.link.name}")'
-        firth = ', method = "firth"' if fit.method == "firth" else ""
         sep = fit.separation
         return cls(
-            call=f"glm(formula = {fit.formula}, family = {fam_call}{firth})",
+            call=call_text(fit),
             residual_labels=labels,
             residual_values=values,
             table=table,
@@ -131,110 +122,186 @@ class Summary:
             theta=fit.theta,
             theta_se=fit.theta_se,
             notes=fit.notes,
+            link=fam.link.name,
         )
 
-    # -- text --------------------------------------------------------------------------------------
+    # -- the pieces every rendering shares ------------------------------------------------------------
     def _coef_cells(self) -> tuple[list[str], list[list[str]]]:
         return format_coef_table(self.table, self.statistic_kind)
 
+    def _term_names(self) -> list[str]:
+        """Coefficient names, those of diverging estimates marked with the flag."""
+        return [f"{n} {FLAG}" if n in self.separated else str(n) for n in self.table.index]
+
+    @property
+    def _coef_heading(self) -> str:
+        return f"({self.n_aliased} not defined because of singularities)" if self.n_aliased else ""
+
+    @property
+    def _covariance_line(self) -> str:
+        if self.covariance_type == "model":
+            return ""
+        return f"Standard errors: sandwich ({self.covariance_type}), robust to misspecified variance"
+
+    def _residual_cells(self) -> list[str]:
+        return [v.strip() for v in format_r(zapsmall(np.array(self.residual_values), SUMMARY_DIGITS + 1),
+                                            SUMMARY_DIGITS)]
+
+    def _dispersion_text(self) -> str:
+        return "1" if self.dispersion_fixed else format_r([self.dispersion], 7)[0].strip()
+
+    def _deviance_texts(self) -> list[str]:
+        return format_r([self.null_deviance, self.deviance], 5)
+
+    def _aic_text(self) -> str:
+        return "NA" if not math.isfinite(self.aic) else format_r([self.aic], 5)[0].strip()
+
+    def _theta_texts(self) -> tuple[str, str] | None:
+        if self.theta is None:
+            return None
+        se = "" if self.theta_se is None else format_r([self.theta_se], 5)[0].strip()
+        return format_r([self.theta], 5)[0].strip(), se
+
+    @property
+    def _iterations_label(self) -> str:
+        return f"Number of {'Firth-penalised ' if self.method == 'firth' else ''}Fisher Scoring iterations"
+
+    @property
+    def _missing_line(self) -> str:
+        return f"({self.n_dropped} observations deleted due to missingness)" if self.n_dropped else ""
+
+    # -- text --------------------------------------------------------------------------------------
     def _table_text(self) -> str:
         header, rows = self._coef_cells()
-        names = list(self.table.index)
-        if self.separated:
-            names = [f"{n} !" if n in self.separated else n for n in names]
-        wn = max(len(n) for n in names)
-        widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
-        lines = [" " * wn + " " + " ".join(h.rjust(w) if j < 4 else h.ljust(w) for j, (h, w) in enumerate(zip(header, widths)))]
-        for nm, r in zip(names, rows):
-            lines.append(nm.ljust(wn) + " " + " ".join(c.rjust(w) if j < 4 else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths))))
-        if len(header) == 5:
-            lines += ["---", _LEGEND]
+        lines = matrix_lines(self._term_names(), header, rows)
+        if header[-1] == "":
+            lines += ["---", SIGNIF_LEGEND]
         return "\n".join(lines)
 
     def _residual_text(self) -> str:
-        vals = format_r(zapsmall(np.array(self.residual_values), _DIGITS + 1), _DIGITS)
-        w = max(max(len(v) for v in vals), max(len(lb) for lb in self.residual_labels))
-        cells = [(lb.rjust(w), v.rjust(w)) for lb, v in zip(self.residual_labels, vals)]
-        per_line = max(1, 80 // (w + 2))
-        out = []
-        for i in range(0, len(cells), per_line):
-            chunk = cells[i:i + per_line]
-            out.append("  ".join(c[0] for c in chunk) + "  ")
-            out.append("  ".join(c[1] for c in chunk) + "  ")
-        return "\n".join(out)
+        return "\n".join(named_vector_lines(self.residual_labels, self._residual_cells()))
+
+    def _warnings_text(self) -> list[str]:
+        """R's console form: ``Warning message:`` and the text, or ``Warning messages:`` and numbered items."""
+        if not self.notes:
+            return []
+        if len(self.notes) == 1:
+            return ["", "Warning message:", self.notes[0]]
+        return ["", "Warning messages:"] + [f"{k}: {n}" for k, n in enumerate(self.notes, start=1)]
 
     def __str__(self) -> str:
         lines = ["", "Call:", self.call, "", "Deviance Residuals: ", self._residual_text(), ""]
-        if self.covariance_type != "model":
-            lines.append(f"Standard errors: sandwich ({self.covariance_type}), robust to misspecified variance")
-        head = "Coefficients:"
-        if self.n_aliased:
-            head += f" ({self.n_aliased} not defined because of singularities)"
+        if self._covariance_line:
+            lines.append(self._covariance_line)
+        head = "Coefficients:" + (f" {self._coef_heading}" if self.n_aliased else "")
         lines += [head, self._table_text()] if len(self.table) else ["No Coefficients"]
-        if self.aliasing:
-            lines += ["", "Aliased (exact linear functions of earlier columns):"]
-            lines += [f"  {a}" for a in self.aliasing]
         if self.separated:
-            lines += ["", "! estimate diverges to infinity (separation); its standard error and p-value are meaningless"]
-        disp = "1" if self.dispersion_fixed else format_r([self.dispersion], 7)[0].strip()
-        lines += ["", f"(Dispersion parameter for {self.family_label} family taken to be {disp})", ""]
-        devs = format_r([self.null_deviance, self.deviance], 5)
+            lines += ["", FLAG_NOTE]
+        lines += ["", f"(Dispersion parameter for {self.family_label} family taken to be {self._dispersion_text()})",
+                  ""]
+        devs = self._deviance_texts()
         dfs = [str(self.df_null), str(self.df_residual)]
         wd = max(len(d) for d in dfs)
         lines.append(f"    Null deviance: {devs[0]}  on {dfs[0].rjust(wd)}  degrees of freedom")
         lines.append(f"Residual deviance: {devs[1]}  on {dfs[1].rjust(wd)}  degrees of freedom")
         if self.n_dropped:
-            detail = ", ".join(f"{c}: {k}" for c, k in self.dropped_by)
-            lines.append(f"  ({self.n_dropped} observations deleted due to missingness; {detail})")
-        aic = "NA" if not math.isfinite(self.aic) else format_r([self.aic], 5)[0].strip()
-        lines.append(f"AIC: {aic}")
-        if self.theta is not None:
-            th = format_r([self.theta], 5)[0].strip()
-            se = "" if self.theta_se is None else f"  Std. Err.: {format_r([self.theta_se], 5)[0].strip()}"
-            lines.append(f"Theta: {th}{se}")
-        lines += ["", f"Number of {'Firth-penalised ' if self.method == 'firth' else ''}Fisher Scoring iterations: {self.iterations}"]
-        for note in self.notes:
-            lines += ["", f"Warning: {note}"]
+            lines.append(f"  {self._missing_line}")
+        lines.append(f"AIC: {self._aic_text()}")
+        theta = self._theta_texts()
+        if theta is not None:
+            lines.append(f"Theta: {theta[0]}" + (f"  Std. Err.: {theta[1]}" if theta[1] else ""))
+        lines += ["", f"{self._iterations_label}: {self.iterations}"]
+        lines += self._warnings_text()
         return "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:
         return str(self)
 
-    # -- other renderings -------------------------------------------------------------------------
+    # -- Markdown and LaTeX --------------------------------------------------------------------------
     def _rows(self) -> tuple[list[str], list[list[str]]]:
         header, rows = self._coef_cells()
-        names = [f"{n} !" if n in self.separated else n for n in self.table.index]
-        return ["term"] + header, [[n] + [c.strip() for c in r] for n, r in zip(names, rows)]
+        return ["term"] + header, [[n] + [c.strip() for c in r] for n, r in zip(self._term_names(), rows)]
 
-    def _footer(self) -> list[str]:
-        disp = "1" if self.dispersion_fixed else f"{self.dispersion:.7g}"
-        foot = [
-            f"Dispersion ({self.family_label}): {disp}",
-            f"Null deviance: {self.null_deviance:.5g} on {self.df_null} df; "
-            f"residual deviance: {self.deviance:.5g} on {self.df_residual} df",
-            f"AIC: {'NA' if not math.isfinite(self.aic) else f'{self.aic:.5g}'}",
+    def _statistics(self) -> list[tuple[str, str, str]]:
+        """(label, value, remark) of the fit statistics, formatted as the text summary prints them."""
+        devs = [d.strip() for d in self._deviance_texts()]
+        stats = [
+            ("Dispersion parameter", self._dispersion_text(),
+             f"({self.family_label} family" + (", fixed)" if self.dispersion_fixed else ")")),
+            ("Null deviance", devs[0], f"on {self.df_null} degrees of freedom"),
+            ("Residual deviance", devs[1], f"on {self.df_residual} degrees of freedom"),
         ]
-        foot += [f"Aliased: {a}" for a in self.aliasing]
-        foot += [f"Warning: {n}" for n in self.notes]
-        return foot
+        if self.n_dropped:
+            stats.append(("Observations deleted", str(self.n_dropped), "due to missingness"))
+        stats.append(("AIC", self._aic_text(), ""))
+        theta = self._theta_texts()
+        if theta is not None:
+            stats.append(("Theta", theta[0], f"(std. err. {theta[1]})" if theta[1] else "(fixed)"))
+        stats.append((self._iterations_label[len("Number of "):].capitalize(), str(self.iterations), ""))
+        return stats
+
+    def _notes_under_table(self) -> list[str]:
+        """The legend of the significance codes (when shown) and of the flag (when used)."""
+        header, _ = self._coef_cells()
+        return ([SIGNIF_LEGEND] if header[-1] == "" else []) + ([FLAG_NOTE] if self.separated else [])
 
     def to_markdown(self) -> str:
-        """The coefficient table and fit statistics as GitHub Markdown."""
+        """The coefficient table, its legends, the fit statistics and the warnings as GitHub Markdown."""
         header, rows = self._rows()
-        body = tabulate(rows, headers=header, tablefmt="github", disable_numparse=True)
-        return f"`{self.call}`\n\n{body}\n\n" + "\n".join(f"- {f}" for f in self._footer()) + "\n"
+        pipe = lambda cells: [c.replace("|", "\\|") for c in cells]  # noqa: E731  (a literal | in a cell)
+        body = tabulate([pipe(r) for r in rows], headers=pipe(header), tablefmt="pipe", disable_numparse=True,
+                        colalign=self._colalign(header))
+        parts = [f"`{self.call}`"]
+        if self._covariance_line:
+            parts.append(self._covariance_line)
+        parts.append(body)
+        parts += [f"`{n}`" if n == SIGNIF_LEGEND else n for n in self._notes_under_table()]
+        parts.append("\n".join(f"- {label}: {value}{' ' + remark if remark else ''}"
+                               for label, value, remark in self._statistics()))
+        if self.notes:
+            parts.append(("**Warning**" if len(self.notes) == 1 else "**Warnings**") + "\n\n"
+                         + "\n".join(f"{k}. {n}" for k, n in enumerate(self.notes, start=1)))
+        return "\n\n".join(parts) + "\n"
 
     def to_latex(self) -> str:
         """The coefficient table as a LaTeX tabular."""
         header, rows = self._rows()
-        return tabulate(rows, headers=header, tablefmt="latex_booktabs", disable_numparse=True) + "\n"
+        return tabulate(rows, headers=header, tablefmt="latex_booktabs", disable_numparse=True,
+                        colalign=self._colalign(header)) + "\n"
+
+    def _colalign(self, header: list[str]) -> tuple[str, ...]:
+        """Term names left, numbers right, significance codes left."""
+        return ("left",) + ("right",) * 4 + (("left",) if len(header) == 6 else ())
+
+    # -- HTML -------------------------------------------------------------------------------------------
+    def to_html(self, full_document: bool = False) -> str:
+        """The summary as one styled HTML block (its own scoped stylesheet, no scripts or external
+        resources); ``full_document`` wraps it in a complete page for writing to a file."""
+        parts = [f'<div class="gs-title">Generalized linear model: {H.esc(self.family_label)} family, '
+                 f"{H.esc(self.link)} link</div>",
+                 H.paragraph(f"<code>{H.esc(self.call)}</code>", raw=True)]
+        parts += [H.heading("Deviance residuals"),
+                  H.table(list(self.residual_labels), [self._residual_cells()], cls="gs-resid")]
+        parts.append(H.heading("Coefficients", self._coef_heading))
+        if self._covariance_line:
+            parts.append(H.paragraph(self._covariance_line, "gs-legend"))
+        if len(self.table):
+            header, rows = self._coef_cells()
+            labels = [H.esc(n) + (f' <span class="gs-flag" title="estimate diverges (separation)">{FLAG}</span>'
+                                  if n in self.separated else "") for n in self.table.index]
+            parts.append(H.table(header, rows, label_html=labels, stars=header[-1] == "", cls="gs-coef"))
+            for note in self._notes_under_table():
+                if note == FLAG_NOTE:
+                    note_html = f'<span class="gs-flag">{FLAG}</span>{H.esc(note[len(FLAG):])}'
+                    parts.append(H.paragraph(note_html, "gs-legend", raw=True))
+                else:
+                    parts.append(H.paragraph(note, "gs-legend"))
+        else:
+            parts.append(H.paragraph("No coefficients"))
+        parts += [H.heading("Fit"), H.statistics_table(self._statistics())]
+        parts.append(H.warnings_block(self.notes))
+        block = H.fragment(parts, "glmstat summary")
+        return H.document(block, "glmstat summary") if full_document else block
 
     def _repr_html_(self) -> str:
-        header, rows = self._rows()
-        th = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-        foot = "".join(f"<li>{html.escape(f)}</li>" for f in self._footer())
-        return (
-            f"<div class='glmstat-summary'><p><code>{html.escape(self.call)}</code></p>"
-            f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table><ul>{foot}</ul></div>"
-        )
+        return self.to_html()

@@ -53,6 +53,7 @@ class _Refitter:
 
     def __init__(self, fit: "GLMResults") -> None:
         from ...api import glm
+        from ...inference.prediction import has_offset_array
 
         self._glm = glm
         self.fit = fit
@@ -78,7 +79,9 @@ class _Refitter:
         self.offset = None
         if self.offset_column is None and frame.has_offset:
             # what the formula does not recompute from the data: an offset= array
-            rest = fit.predict(self.data, type="link").to_numpy(dtype=float)
+            # (predict() refuses new data without that array: give it as 0 to get the formula's part)
+            zero = np.zeros(len(self.data)) if has_offset_array(fit) else None
+            rest = fit.predict(self.data, type="link", offset=zero).to_numpy(dtype=float)
             extra = fit.linear_predictor.to_numpy(dtype=float) - rest
             if np.any(np.abs(extra) > 1e-10 * (1 + np.abs(rest))):
                 self.offset = extra

@@ -1,0 +1,190 @@
+"""R's display rules, in one place: every table glmstat shows (the summary as text, Markdown, LaTeX and HTML,
+``compare()`` tables, likelihood-ratio tests, the overdispersion check) takes its significance codes,
+p-values and digits from here.
+
+* Significance codes are R's ``symnum(p, cutpoints = c(0, 0.001, 0.01, 0.05, 0.1, 1),
+  symbols = c("***", "**", "*", ".", " "))``: intervals closed on the right, so a p-value *equal* to a
+  cutpoint takes the stronger code (p = 0.01 is ``**``, p = 0.05 is ``*``).
+* A table shows the codes (and their legend) only when some p-value is below 0.1, as ``printCoefmat``.
+* Cells are ``printCoefmat``'s: estimates and standard errors rounded together to the decimals that keep
+  ``digits`` significant digits of the smallest, test statistics rounded to ``dig_tst = max(1, min(5,
+  digits - 1))`` decimals, other columns ``format(x, digits)``, p-values ``format.pval(p, dig_tst)``.
+  ``summary.glm`` prints with digits 4, ``print.anova`` with 5.
+* A test's one-line result is ``print.htest``'s: ``statistic = format(x, digits = 5)``,
+  ``p-value = format.pval(p, digits = 4)`` (or ``p-value < 2.2e-16``).
+
+Nothing here computes a statistic: the functions format numbers they are given.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .rformat import format_pval, format_r, zapsmall
+
+__all__ = [
+    "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
+    "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "named_vector_lines", "htest_number",
+    "htest_pvalue",
+]
+
+#: (upper cutpoint, code): p <= cutpoint takes the code (R's symnum with right-closed intervals).
+SIGNIF_CODES: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"), (0.1, "."))
+#: printCoefmat's legend line (its quotes as R prints them in the C locale).
+SIGNIF_LEGEND = "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1"
+SUMMARY_DIGITS = 4  # summary.glm: max(3, getOption("digits") - 3)
+ANOVA_DIGITS = 5  # print.anova: max(getOption("digits") - 2, 3)
+HTEST_DIGITS = 7  # print.htest: getOption("digits")
+
+
+def signif_stars(p: float) -> str:
+    """R's significance code of one p-value: ``***`` for p <= 0.001, ``**`` <= 0.01, ``*`` <= 0.05,
+    ``.`` <= 0.1, else (and for NaN) the empty string."""
+    p = float(p)
+    if math.isnan(p):
+        return ""
+    for cut, code in SIGNIF_CODES:
+        if p <= cut:
+            return code
+    return ""
+
+
+def shows_stars(p_values: Sequence[float]) -> bool:
+    """Whether a table shows significance codes: some p-value is below 0.1 (printCoefmat's
+    ``any(pv < 0.1)``, strict, so a table whose smallest p is exactly 0.1 shows none)."""
+    p = np.asarray(p_values, dtype=float)
+    return bool(np.any(p[~np.isnan(p)] < 0.1))
+
+
+@dataclass(frozen=True)
+class CoefTable:
+    """The formatted cells of a ``printCoefmat`` table.
+
+    ``header`` names the value columns (plus ``""`` for the significance codes when ``stars``); ``rows`` has
+    one list of cells per row, padded as R pads them; ``stars`` says whether the codes column is there.
+    """
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    stars: bool
+
+
+def _fmt_matrix(values: np.ndarray, digits: int) -> np.ndarray:
+    """R's ``format`` of a matrix: one common layout for all its elements (column-major)."""
+    flat = format_r(values.ravel(order="F"), digits)
+    return np.array(flat, dtype=object).reshape(values.shape, order="F")
+
+
+def coefmat(columns: Sequence[Sequence[float]], header: Sequence[str], *, digits: int,
+            cs_ind: Sequence[int] = (), tst_ind: Sequence[int] = (), zap_ind: Sequence[int] = (),
+            has_p: bool = True, na_print: str = "NA") -> CoefTable:
+    """The cells R's ``printCoefmat`` prints for a numeric table (NaN is R's NA).
+
+    Parameters
+    ----------
+    columns : the table's columns, the last one the p-values when ``has_p``.
+    header : the column names.
+    digits : significant digits (4 for summary.glm, 5 for print.anova).
+    cs_ind : columns of estimates and standard errors, rounded together to
+        ``max(1, digits - (1 + floor(log10(min |x|))))`` decimals (the smallest non-zero |x|) then formatted.
+    tst_ind : test-statistic columns, rounded to ``dig_tst = max(1, min(5, digits - 1))`` decimals.
+    zap_ind : columns passed through ``zapsmall(x, digits)`` first.
+    has_p : the last column holds p-values, shown as ``format.pval(p, dig_tst)`` with significance codes.
+    na_print : what NA cells show.
+
+    A non-zero value whose cell reads as 0 is reformatted with ``digits - 1`` significant digits, as R does.
+    """
+    xm = np.column_stack([np.asarray(c, dtype=float) for c in columns]) if len(columns) else np.empty((0, 0))
+    n, nc = xm.shape
+    cells = np.full((n, nc), "", dtype=object)
+    ina = np.isnan(xm)
+    ok = ~ina
+    dig_tst = max(1, min(5, digits - 1))
+    for i in zap_ind:
+        xm[:, i] = zapsmall(xm[:, i], digits)
+    cs, tst = list(cs_ind), list(tst_ind)
+    if cs and n:
+        coef_se = xm[:, cs]
+        acs = np.abs(coef_se)
+        finite = np.isfinite(acs)
+        if finite.any():
+            nonzero = acs[finite & (acs != 0)]
+            digmin = 1 + (math.floor(math.log10(nonzero.min())) if nonzero.size else 0)
+            cells[:, cs] = _fmt_matrix(np.round(coef_se, max(1, digits - digmin)), digits)
+    if tst and n:
+        cells[:, tst] = _fmt_matrix(np.round(xm[:, tst], dig_tst), digits)
+    last = nc - 1 if has_p else nc
+    for i in range(nc):
+        if i not in cs and i not in tst and i < last and n:
+            cells[:, i] = format_r(xm[:, i], digits)
+    ok_fix = ok.copy()
+    ok_fix[:, tst] = False
+    ok_fix = ok_fix[:, :last]
+    idx = np.argwhere(ok_fix)
+    bad = [(r, c) for r, c in idx if (xm[r, c] == 0) != (_as_number(cells[r, c]) == 0)]
+    if bad:  # non-zero values shown as 0 (or the reverse): more digits for those, formatted together
+        for (r, c), s in zip(bad, format_r([xm[r, c] for r, c in bad], max(1, digits - 1))):
+            cells[r, c] = s
+    cells[ina] = na_print
+    stars = False
+    codes: list[str] = []
+    if has_p and nc:
+        p = xm[:, -1]
+        okp = ok[:, -1]
+        if okp.any():
+            for r, s in zip(np.flatnonzero(okp), format_pval(p[okp], dig_tst)):
+                cells[r, -1] = s
+            stars = shows_stars(p[okp])
+            if stars:
+                codes = [signif_stars(v) for v in p]
+                width = max(len(c) for c in codes)
+                codes = [c.ljust(width) for c in codes]
+    rows = tuple(tuple(str(c) for c in row) + ((codes[k],) if stars else ()) for k, row in enumerate(cells))
+    return CoefTable(tuple(header) + (("",) if stars else ()), rows, stars)
+
+
+def _as_number(cell: str) -> float:
+    try:
+        return float(cell)
+    except ValueError:  # "Inf", "NA": not zero
+        return math.nan
+
+
+def matrix_lines(row_names: Sequence[str], header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """R's ``print.default`` of a character matrix with ``right = TRUE``: row names left-justified, every
+    column (header included) right-justified to its widest cell, one space between columns."""
+    names = [str(r) for r in row_names]
+    wn = max((len(r) for r in names), default=0)
+    widths = [max([len(h)] + [len(r[j]) for r in rows]) for j, h in enumerate(header)]
+    lines = [" " * wn + "".join(" " + h.rjust(w) for h, w in zip(header, widths))]
+    for name, row in zip(names, rows):
+        lines.append(name.ljust(wn) + "".join(" " + c.rjust(w) for c, w in zip(row, widths)))
+    return lines
+
+
+def named_vector_lines(names: Sequence[str], values: Sequence[str], gap: int = 2, width: int = 80) -> list[str]:
+    """R's ``print.default`` of a named vector of formatted values (``print.gap = gap``, ``width``): every
+    name and value right-justified to one common width, each followed by the gap, as many per line as fit,
+    a line of names above each line of values."""
+    w = max([len(n) for n in names] + [len(v) for v in values], default=0)
+    per_line = max(1, width // (w + gap))
+    lines = []
+    for i in range(0, len(names), per_line):
+        lines.append("".join(n.rjust(w) + " " * gap for n in names[i:i + per_line]))
+        lines.append("".join(v.rjust(w) + " " * gap for v in values[i:i + per_line]))
+    return lines
+
+
+def htest_number(x: float) -> str:
+    """A test statistic or parameter as ``print.htest`` shows it: ``format(x, digits = 5)``."""
+    return format_r([x], HTEST_DIGITS - 2)[0].strip()
+
+
+def htest_pvalue(p: float) -> str:
+    """``p-value = 0.01235`` or ``p-value < 2.2e-16``, as ``print.htest`` (``format.pval(p, digits = 4)``)."""
+    fp = format_pval([p], max(1, HTEST_DIGITS - 3))[0].strip()
+    return f"p-value {fp}" if fp.startswith("<") else f"p-value = {fp}"

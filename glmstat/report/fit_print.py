@@ -1,0 +1,45 @@
+"""The short print of a fitted model, as R's ``print.glm``: the call, the coefficients, the degrees of
+freedom, the deviances and the AIC (``GLMResults.__repr__``; ``summary()`` has the full table)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .display import SUMMARY_DIGITS, named_vector_lines
+from .rformat import format_r
+from .summary import call_text
+
+if TYPE_CHECKING:
+    from ..inference.results import GLMResults
+
+__all__ = ["fit_text"]
+
+
+def _signif(x: float, digits: int) -> str:
+    """``format(signif(x, digits))``: rounded to ``digits`` significant digits, printed in full."""
+    if not math.isfinite(x):
+        return "NA" if math.isnan(x) else ("Inf" if x > 0 else "-Inf")
+    return format_r([float(f"{x:.{digits}g}")], 7)[0].strip()
+
+
+def fit_text(fit: "GLMResults") -> str:
+    """``print.glm``'s lines for ``fit`` (digits 4), with a last line when the fit did not converge."""
+    lines = ["", f"Call:  {call_text(fit)}", ""]
+    names = [str(n) for n in fit.column_names]
+    if names:
+        values = [v.strip() for v in format_r(fit.coef.to_numpy(), SUMMARY_DIGITS)]
+        lines += ["Coefficients:"] + named_vector_lines(names, values)
+    else:
+        lines += ["No coefficients", ""]
+    lines += ["", f"Degrees of Freedom: {fit.df_null} Total (i.e. Null);  {fit.df_residual} Residual"]
+    if fit.n_dropped:
+        lines.append(f"  ({fit.n_dropped} observations deleted due to missingness)")
+    lines.append(f"Null Deviance:\t    {_signif(fit.null_deviance, SUMMARY_DIGITS)} ")
+    aic = _signif(fit.aic, SUMMARY_DIGITS)
+    lines.append(f"Residual Deviance: {_signif(fit.deviance, SUMMARY_DIGITS)} \tAIC: {aic}")
+    if not fit.converged:
+        lines.append(f"NOT converged after {fit.iterations} iterations: the estimates are not reliable "
+                     "(see fit.notes)")
+    return "\n".join(lines)
+

@@ -1,0 +1,95 @@
+"""Text and HTML of test results: the likelihood-ratio test (as ``lmtest::lrtest`` prints) and the
+overdispersion check of a Poisson fit (its numbers as ``print.htest`` shows a test).
+
+The numbers come from the result objects; cells, digits and significance codes from
+:mod:`glmstat.report.display`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from . import html as H
+from .display import ANOVA_DIGITS, SIGNIF_LEGEND, CoefTable, coefmat, htest_number, htest_pvalue, matrix_lines
+from .rformat import format_pval, format_r
+
+if TYPE_CHECKING:
+    from ..inference.anova import LRTest
+    from ..inference.overdispersion import OverdispersionTest
+
+__all__ = ["lrtest_text", "lrtest_html", "overdispersion_text", "overdispersion_html"]
+
+_LR_HEADER = ("#Df", "LogLik", "Df", "Chisq", "Pr(>Chisq)")
+
+
+# -- likelihood-ratio test ------------------------------------------------------------------------------
+def _lrtest_cells(t: "LRTest") -> CoefTable:
+    """``print.anova``'s cells for lmtest's table: log-likelihoods zapped, Chisq a test statistic."""
+    nan = math.nan
+    cols = [list(t.df_loglik), list(t.loglik), [nan, t.df_loglik[1] - t.df_loglik[0]], [nan, t.statistic],
+            [nan, t.p_value]]
+    return coefmat(cols, _LR_HEADER, digits=ANOVA_DIGITS, tst_ind=(3,), zap_ind=(1,), na_print="")
+
+
+def lrtest_text(t: "LRTest") -> str:
+    """The test as R prints ``lmtest::lrtest(m1, m2)``."""
+    cells = _lrtest_cells(t)
+    lines = ["Likelihood ratio test", "", f"Model 1: {t.formulas[0]}", f"Model 2: {t.formulas[1]}"]
+    lines += matrix_lines(["1", "2"], cells.header, cells.rows)
+    if cells.stars:
+        lines += ["---", SIGNIF_LEGEND]
+    return "\n".join(lines)
+
+
+def lrtest_html(t: "LRTest") -> str:
+    """The test as a styled HTML block: the models, lmtest's table, the legend of the codes."""
+    cells = _lrtest_cells(t)
+    parts = ['<div class="gs-title">Likelihood ratio test</div>']
+    parts += [H.paragraph(f"Model {k}: <code>{H.esc(f)}</code>", raw=True) for k, f in enumerate(t.formulas, 1)]
+    parts.append(H.table(cells.header, cells.rows, labels=["1", "2"], stars=cells.stars, cls="gs-lrtest"))
+    if cells.stars:
+        parts.append(H.paragraph(SIGNIF_LEGEND, "gs-legend"))
+    return H.fragment(parts, "likelihood ratio test")
+
+
+# -- overdispersion check ---------------------------------------------------------------------------------
+def _estimate(x: float) -> str:
+    """A sample estimate as ``print.htest`` shows it (``print(x, digits = 7)``)."""
+    return format_r([x], 7)[0].strip()
+
+
+def _overdispersion_rows(t: "OverdispersionTest") -> list[tuple[str, str, str, str, float]]:
+    """(test, statistic, df, estimate, p) for each of the three tests."""
+    return [
+        ("Pearson chi-square", f"X-squared = {htest_number(t.pearson_chi2)}", htest_number(t.df_residual),
+         f"ratio = {htest_number(t.ratio)}", t.pearson_p_value),
+        ("Score test, Cameron & Trivedi", f"z = {htest_number(t.score_statistic)}", "",
+         f"alpha = {_estimate(t.alpha)}", t.score_p_value),
+        ("Score test, Dean & Lawless", f"z = {htest_number(t.dean_lawless_statistic)}", "", "",
+         t.dean_lawless_p_value),
+    ]
+
+
+_OD_TITLE = "Overdispersion check of a Poisson fit (alternative: Var = mu + alpha mu^2)"
+
+
+def overdispersion_text(t: "OverdispersionTest") -> str:
+    """The three tests, one line each in ``print.htest``'s words, then the verdict."""
+    lines = [_OD_TITLE]
+    for name, stat, df, est, p in _overdispersion_rows(t):
+        fields = [stat] + ([f"df = {df}"] if df else []) + ([est] if est else []) + [htest_pvalue(p)]
+        lines.append(f"  {name}: " + ", ".join(fields))
+    return "\n".join(lines + [t.conclusion])
+
+
+def overdispersion_html(t: "OverdispersionTest") -> str:
+    """The three tests as a styled table, then the verdict."""
+    rows = _overdispersion_rows(t)
+    cells = [[stat.split(" = ")[1], df, est, format_pval([p], 4)[0].strip()] for _, stat, df, est, p in rows]
+    labels = [f"{name} ({stat.split(' = ')[0]})" for name, stat, *_ in rows]
+    parts = [f'<div class="gs-title">{H.esc(_OD_TITLE)}</div>',
+             H.table(["Statistic", "df", "Estimate", "p-value"], cells, labels=labels, label_header="Test",
+                     text_cols=(2,), cls="gs-tests"),
+             H.paragraph(t.conclusion)]
+    return H.fragment(parts, "overdispersion check")
