@@ -1,29 +1,35 @@
 """Estimated marginal means (least-squares means) over a reference grid, as R's ``emmeans`` computes them
 with ``type = "response"``, and their pairwise comparisons as ``pairs()``.
 
-The reference grid crosses every level of every factor of the model with each numeric variable at its mean
-over the rows used (formula offsets evaluated there too).  For a level (or combination of levels) of the
-chosen factors, with x_j the design rows of the grid points that have it (the other factors' levels, equal
-weights) and o_j their offsets:
+The reference grid crosses every level of every factor of the model, and both values of each numeric
+variable with at most two distinct values (emmeans' ``cov.keep = "2"``), with every other numeric variable
+at its mean over the rows used; the offset is the mean of the model's offset over the rows used (formula
+offsets and the offset argument together, as emmeans takes it).  For a level (or combination of levels) of
+the chosen variables, with x_j the design rows of the grid points that have it (equal weights) and o the
+mean offset:
 
-    L = mean_j x_j,   eta = L b + mean_j o_j,   se_eta = sqrt(L V L')        (on the link scale)
+    L = mean_j x_j,   eta = L b + o,   se_eta = sqrt(L V L')        (on the link scale)
     estimate = g^{-1}(eta),   std_error = |g^{-1}'(eta)| se_eta,
     interval = g^{-1}(eta -/+ q se_eta) (reordered for a decreasing inverse link),
 
-q the normal quantile (``df`` = inf) for fixed-dispersion families and the t quantile on the residual df
-otherwise.  A mean that is not estimable (L outside the row space of the design, with aliased columns) is
+q the t quantile on the residual df for the gaussian and Gamma families and the normal quantile (``df`` =
+inf) for the others -- emmeans' rule for a glm, which treats quasi families and the inverse Gaussian as
+asymptotic although their dispersion is estimated.  A mean that is not estimable (L outside the row space of the design, with aliased columns) is
 NaN, as emmeans reports it.
 
 Pairwise comparisons (emmeans' ``pairs()``) are made on the link scale: d = eta_a - eta_b, se_d =
 sqrt((L_a - L_b) V (L_a - L_b)'), statistic d / se_d, shown back-transformed where that is a ratio (log link:
 mu_a / mu_b; logit: the odds ratio; std_error exp(d) se_d) and as the difference otherwise.  p-values are
 adjusted for the k(k-1)/2 comparisons: Tukey (emmeans' default: P(Q_{k,df} > sqrt(2) |t|), the studentized
-range), Sidak, Bonferroni, Holm or none.
+range; below 1e-10, where its integral loses its digits, k(k-1)/2 times the unadjusted p), Sidak, Bonferroni,
+Holm or none.  Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl4 - cyl6``) and
+levels holding ``- + / *`` are put in parentheses.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,7 +37,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import GLMStatError
-from .fit_access import encode, used_data
+from ..formula.values import label_text
+from .fit_access import encode, response, used_data
 from .variables import ModelVariable, model_variables, pick, with_value
 
 if TYPE_CHECKING:
@@ -54,27 +61,33 @@ def _spec(term: Any) -> list[str]:
     return names
 
 
+def _axis(v: ModelVariable) -> tuple[tuple, tuple[str, ...]]:
+    """The values of a variable on the reference grid and their labels: a factor's levels; a numeric
+    variable with at most two distinct values keeps them (emmeans' ``cov.keep = "2"``); else its mean."""
+    if v.is_factor:
+        return v.levels, v.labels
+    if v.distinct:
+        return v.distinct, tuple(label_text(x) for x in v.distinct)
+    return (v.mean,), (f"{v.mean:.6g}",)
+
+
 def _grid(fit: "GLMResults", chosen: list[ModelVariable]):
     """The reference grid's design rows, offsets, and for each row the labels of the chosen variables."""
     variables = model_variables(fit)
-    factors = [v for v in variables if v.is_factor]
-    combos = list(itertools.product(*[range(len(v.levels)) for v in factors]))
-    base = used_data(fit).iloc[np.zeros(len(combos), dtype=np.intp)]
-    grid = base.set_axis(pd.RangeIndex(len(combos)))
-    for k, v in enumerate(factors):
-        values = [v.levels[c[k]] for c in combos]
-        grid = with_value(grid, v, np.array(values, dtype=object if isinstance(values[0], str) else None))
-    for v in variables:
-        if not v.is_factor:
-            grid = with_value(grid, v, v.mean)
-    X, off, ok = encode(fit, grid)
+    axes = [_axis(v) for v in variables]
+    combos = list(itertools.product(*[range(len(a[0])) for a in axes]))
+    data = used_data(fit)
+    grid = data.iloc[np.zeros(len(combos), dtype=np.intp)].set_axis(pd.RangeIndex(len(combos)))
+    for k, (v, (vals, _)) in enumerate(zip(variables, axes)):
+        col = [vals[c[k]] for c in combos]
+        grid = with_value(grid, v, np.array(col, dtype=object if isinstance(col[0], str) else None))
+    X, _, ok = encode(fit, grid)
     if not ok.all():
         raise GLMStatError("the model cannot be evaluated on its reference grid (numeric variables at their "
                            "means); a transformation is undefined there")
-    keys = []
-    position = {v.name: k for k, v in enumerate(factors)}
-    for c in combos:
-        keys.append(tuple(v.labels[c[position[v.name]]] if v.is_factor else f"{v.mean:.6g}" for v in chosen))
+    off = np.full(len(combos), float(np.mean(response(fit)[2])))  # emmeans: the mean of the model's offset
+    position = {v.name: k for k, v in enumerate(variables)}
+    keys = [tuple(axes[position[v.name]][1][c[position[v.name]]] for v in chosen) for c in combos]
     return X, off, keys
 
 
@@ -97,7 +110,7 @@ def _means_link(fit: "GLMResults", term: Any):
     chosen = [pick(variables, n, "estimated marginal means")[0] for n in names]
     X, off, keys = _grid(fit, chosen)
     # emmeans' order: the levels of the first variable vary fastest
-    level_lists = [v.labels if v.is_factor else (f"{v.mean:.6g}",) for v in chosen]
+    level_lists = [_axis(v)[1] for v in chosen]
     order = [tuple(reversed(c)) for c in itertools.product(*reversed(level_lists))]
     L = np.array([X[[k == key for k in keys]].mean(axis=0) for key in order])
     o = np.array([off[[k == key for k in keys]].mean() for key in order])
@@ -109,7 +122,9 @@ def _means_link(fit: "GLMResults", term: Any):
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Lk, V, Lk), 0.0))
     bad = ~_estimable(fit, L)
     eta[bad], se[bad] = np.nan, np.nan
-    df = np.inf if fit.family.fixed_dispersion or fit.statistic_kind == "z" else float(fit.df_residual)
+    # emmeans' rule for a glm: t on the residual df for the gaussian and Gamma families, normal for the others
+    # (quasi families and the inverse Gaussian included, although their dispersion is estimated)
+    df = float(fit.df_residual) if fit.family.name in ("gaussian", "Gamma") else np.inf
     if len(names) == 1:
         index = pd.Index([k[0] for k in order], name=chosen[0].name)
     else:
@@ -154,7 +169,10 @@ def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, df: float) -> np.
     if method == "none" or m <= 1:
         return p
     if method == "tukey":
-        return np.asarray(stats.studentized_range.sf(np.sqrt(2) * np.abs(t), k, df), dtype=float)
+        q = stats.studentized_range.sf(np.sqrt(2) * np.abs(t), k, df)
+        # below 1e-10 the integral loses its digits (scipy's, and R's ptukey); there the first term of the
+        # union bound, k(k-1)/2 pairs times the pair's own tail, is the range's tail to relative O(p)
+        return np.where(q < 1e-10, np.minimum(k * (k - 1) / 2 * p, 1.0), q)
     if method == "sidak":
         return 1 - (1 - p) ** m
     if method == "bonferroni":
@@ -164,6 +182,14 @@ def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, df: float) -> np.
     out = np.empty(m)
     out[order] = adj
     return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.DataFrame:
@@ -179,26 +205,31 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
     if method not in _ADJUST:
         raise GLMStatError(f"unknown adjustment {adjust!r}; use one of {', '.join(_ADJUST)}")
     index, L, eta, se, df, V = _means_link(fit, term)
-    labels = [" ".join(k) if isinstance(k, tuple) else str(k) for k in index]
+    names = list(index.names)
+    keys = [k if isinstance(k, tuple) else (k,) for k in index]
+    # emmeans writes numeric-looking levels with their variable's name (cyl4 - cyl6)
+    numeric = [all(_is_number(k[j]) for k in keys) for j in range(len(names))]
+    labels = [" ".join(f"{n}{x}" if num else str(x) for n, x, num in zip(names, k, numeric)) for k in keys]
+    labels = [f"({x})" if re.search(r"[-+/*]", x) else x for x in labels]  # emmeans' default "parens" option
     k = len(labels)
     if k < 2:
         raise GLMStatError("pairwise comparisons need at least two means")
     link = fit.family.link.name
     ratio = link in ("log", "logit")
-    rows, names = [], []
+    rows, contrasts = [], []
     for i, j in itertools.combinations(range(k), 2):
         D = L[i] - L[j]
         d = eta[i] - eta[j]
         s = float(np.sqrt(max(D @ V @ D, 0.0)))
         rows.append((d, s))
-        names.append(f"{labels[i]} {'/' if ratio else '-'} {labels[j]}")
+        contrasts.append(f"{labels[i]} {'/' if ratio else '-'} {labels[j]}")
     d, s = np.array(rows).T
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
     p = 2 * (stats.norm.sf(np.abs(t)) if np.isinf(df) else stats.t.sf(np.abs(t), df))
     est, se_out = (np.exp(d), np.exp(d) * s) if ratio else (d, s)
     table = pd.DataFrame({"estimate": est, "std_error": se_out, "df": np.full(len(d), df), "statistic": t,
-                          "p_value": _adjust(p, t, method, k, df)}, index=pd.Index(names, name="contrast"))
+                          "p_value": _adjust(p, t, method, k, df)}, index=pd.Index(contrasts, name="contrast"))
     scale = {"log": "ratios", "logit": "odds ratios"}.get(link, "differences on the link scale"
                                                           if link != "identity" else "differences")
     table.attrs["heading"] = (f"Pairwise comparisons of estimated marginal means ({scale}; tests on the "

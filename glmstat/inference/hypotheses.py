@@ -13,7 +13,8 @@ names, longest first, where they stand as terms of the linear expression (a name
 quoting.  What is left is read by glmstat's formula parser as numbers, ``+ - * /`` and parentheses, and any
 other expression is compared with the columns as a parsed expression: ``I(x ** 2)`` and ``I(x^2)`` are the
 same column, as are ``poly(hp,2)[1]`` and ``poly(hp, 2)[1]``.  R's own names are accepted where they are
-unambiguous: ``(Intercept)``, and R's names of factor columns (``tensionL`` for ``tension[T.L]``).
+unambiguous: ``(Intercept)``, and R's names of factor columns (``tensionL`` for ``tension[T.L]``); a whole
+name may also be quoted in backticks (`` `I(x^2)` ``) or, when glmstat quotes it, written without them.
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ class _Columns:
         self.names = list(names)
         spellings: dict[str, int | None] = {n: i for i, n in enumerate(self.names)}
         for i, n in enumerate(self.names):
-            for alias in (_r_alias(n), n[1:-1] if len(n) > 2 and n[0] == n[-1] == "`" else None):
+            quoted = len(n) > 2 and n[0] == n[-1] == "`"
+            for alias in (_r_alias(n), n[1:-1] if quoted else f"`{n}`"):
                 if alias is not None and alias not in self.names:
                     spellings[alias] = i if spellings.get(alias, i) == i else None  # ambiguous: dropped
         self.spellings = {s: i for s, i in spellings.items() if i is not None}

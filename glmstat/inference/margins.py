@@ -11,7 +11,8 @@ The gradient in b is exact for these formulas: d mu_i / d b = g^{-1}'(eta_i) x_i
 variable G = (1/n) sum_i (g^{-1}'(eta_i^+) x_i^+ - g^{-1}'(eta_i^-) x_i^-) / (2h), and
 se = sqrt(G' V G) with V the fit's covariance (robust if the fit is).  z = AME / se, p = 2 P(Z > |z|),
 interval AME -/+ z_{(1+level)/2} se (normal, as ``marginaleffects``).  ``at`` sets variables to given
-values in every row first (marginal effects at representative values; several values give one row each).
+values in every row first (marginal effects at representative values, a numeric variable's own effect then
+taken at its given value; several values give one row each).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError, GLMStatError
-from .fit_access import encode, used_data
+from .fit_access import encode, fit_inputs, used_data
 from .variables import ModelVariable, model_variables, pick, with_value
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ class _Means:
         b = fit.coef.to_numpy()
         self.kept = ~np.isnan(b)
         self.b = b[self.kept]
+        extra = fit_inputs(fit).offset  # an offset given as values (one per row used) is not in encode()
+        self.extra = extra if isinstance(extra, np.ndarray) else 0.0
 
     def __call__(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         X, off, ok = encode(self.fit, data)
@@ -48,7 +51,7 @@ class _Means:
             raise DataError(f"the model cannot be evaluated at {int((~ok).sum())} of the rows after changing a "
                             "variable (a transformation such as log() is undefined there)")
         Xk = X[:, self.kept]
-        eta = Xk @ self.b + off
+        eta = Xk @ self.b + off + self.extra
         link = self.fit.family.link
         return link.inverse(eta), link.mu_eta(eta)[:, None] * Xk
 
@@ -118,9 +121,7 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         data = base
         for name, value in setting.items():
             data = with_value(data, pick(every, name, "values in at=")[0], value)
-        for var in chosen:
-            if var.name in {pick(every, n, "")[0].name for n in setting}:
-                continue  # held fixed: no effect to average
+        for var in chosen:  # a variable set by ``at`` has its effect at that value
             for contrast, est, grad in _effects(means, data, var):
                 se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
                 z = est / se if se > 0 else np.nan

@@ -40,6 +40,7 @@ class ModelVariable:
     mean: float = float("nan")
     sd: float = float("nan")
     spellings: tuple[str, ...] = ()
+    distinct: tuple = ()  # for a numeric variable, its values when it has at most two (else empty)
 
 
 def _names(node: Node, out: list[str]) -> None:
@@ -88,8 +89,10 @@ def model_variables(fit: "GLMResults") -> list[ModelVariable]:
         numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
         if numeric:
             x = values.to_numpy(dtype=float)
+            distinct = np.unique(x)
             out.append(ModelVariable(name, False, mean=float(np.mean(x)),
-                                     sd=float(np.std(x, ddof=1)) if x.size > 1 else float("nan"), spellings=(name,)))
+                                     sd=float(np.std(x, ddof=1)) if x.size > 1 else float("nan"), spellings=(name,),
+                                     distinct=tuple(distinct) if distinct.size <= 2 else ()))
         else:  # read only inside some other expression (e.g. an interaction() call): its sorted values
             lv = tuple(sorted(pd.unique(values.dropna()), key=label_text))
             out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=(name,)))
