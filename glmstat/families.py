@@ -522,11 +522,13 @@ class Tweedie(Family):
 def _compound_poisson_cdf(y, mu, phi, p, upper):
     """Tweedie with 1 < p < 2: N ~ Poisson(lambda) gamma(alpha, gamma) jumps, lambda = mu^(2-p) / (phi (2-p)),
     alpha = (2-p) / (p-1), gamma = phi (p-1) mu^(p-1); P(Y <= y) = sum_n P(N = n) P(Gamma(n alpha, gamma) <= y),
-    summed until the Poisson tail is below 1e-17.  A mass exp(-lambda) at 0."""
+    summed over n up to lambda + 12 sqrt(lambda) + 40, past which the Poisson tail is below 1e-17.  A mass
+    exp(-lambda) at 0."""
     y, mu, phi = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (y, mu, phi)))
     lam = mu ** (2 - p) / (phi * (2 - p))
     alpha, scale = (2 - p) / (p - 1), phi * (p - 1) * mu ** (p - 1)
-    top = int(np.max(stats.poisson.isf(1e-17, lam), initial=0)) + 1
+    peak = float(np.max(lam, initial=0.0))
+    top = int(peak + 12 * np.sqrt(peak) + 40)  # the Poisson tail beyond is below 1e-17
     below = np.zeros(y.shape)  # P(0 < Y <= y) (or P(Y > y) with upper)
     for n in range(1, top + 1):
         tail = stats.gamma.sf if upper else stats.gamma.cdf

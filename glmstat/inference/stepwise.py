@@ -502,7 +502,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
             break
         models.append(_record(current, label, k, n))
     path = pd.DataFrame(models)
-    path.insert(1, "df", np.concatenate([[np.nan], np.diff(path["resid_df"].to_numpy(dtype=float))]))
+    path.insert(1, "df", np.concatenate([[np.nan], np.abs(np.diff(path["resid_df"].to_numpy(dtype=float)))]))
     dev = path.pop("deviance").to_numpy(dtype=float)
     path.insert(2, "deviance", np.concatenate([[np.nan], np.abs(np.diff(dev))]))
     path.insert(4, "resid_dev", dev)
