@@ -57,6 +57,13 @@ def test_r_spellings_and_matrix_form_agree_with_r():
     np.testing.assert_allclose(f.wald_test(M, [0, -0.2], test="F").statistic, h["F"], rtol=1e-6)
 
 
+def test_r_names_of_levels_with_operators():
+    """R's coefficient names of levels holding '+', '-' and '/' are whole names too."""
+    h = ref("esoph_binomial_cbind")["hypotheses"][0]
+    got = fit("esoph_binomial_cbind").wald_test("alcgp120+ = alcgp80-119")
+    np.testing.assert_allclose(got.statistic, h["chisq"], rtol=1e-6)
+
+
 def test_single_coefficient_is_the_squared_z():
     """One coefficient = 0: the Wald chi-square is (estimate / se)^2 of the summary."""
     f = fit("cars_invgauss")

@@ -8,7 +8,7 @@ when the design and engine layers change:
   :func:`glmstat.inference.anova._refit`;
 * :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data`;
 * :func:`structure` -- the term structure: the frame's term labels and columns and the formula's parsed terms;
-* :func:`used_data` -- the rows of the caller's data that the fit used;
+* :func:`fitted_data`, :func:`used_data` -- the caller's data, and the rows of it that the fit used;
 * :func:`factor_levels` -- the training levels of each factor variable;
 * :func:`fit_inputs` -- what ``glm()`` was given besides the formula (weights, offset, family, control), so
   that a model can be refitted with another formula on the same rows;
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .anova import _Sub
     from .results import GLMResults
 
-__all__ = ["Structure", "FitInputs", "refit", "encode", "structure", "used_data", "factor_levels", "fit_inputs",
+__all__ = ["Structure", "FitInputs", "refit", "encode", "structure", "fitted_data", "used_data", "factor_levels", "fit_inputs",
            "response", "with_step_path"]
 
 
@@ -87,6 +87,12 @@ def structure(fit: "GLMResults") -> Structure:
         raise GLMStatError("the model's term labels and its formula's terms disagree")  # cannot happen
     return Structure(tuple(labels), tuple(columns), tuple(tuple(t) for t in terms.terms), icpt, terms.intercept,
                      terms.response, tuple(terms.offsets))
+
+
+def fitted_data(fit: "GLMResults") -> tuple[pd.DataFrame | None, np.ndarray | None]:
+    """The caller's data as given to ``glm()`` (None if not kept) and the positions of the rows used in it."""
+    frame = fit.model_frame
+    return frame.data, frame.row_positions
 
 
 def used_data(fit: "GLMResults") -> pd.DataFrame:

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import FormulaError, GLMStatError
+from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Name, Node, Num, Paren, Unary
 from ..formula.parser import parse_expression
 
@@ -215,35 +216,40 @@ def _split_equals(h: str) -> tuple[str, str]:
     return h[:cuts[0]], h[cuts[0] + 1:]
 
 
-class _Linear:
-    """A side of a hypothesis as coefficients on the columns plus a constant."""
+def _side(cols: _Columns, text: str, hypothesis: str) -> tuple[np.ndarray, float]:
+    """One side of a hypothesis as (coefficients on the columns, constant)."""
+    if not text.strip():
+        raise GLMStatError(f"the hypothesis {hypothesis!r} has an empty side")
+    found: dict[str, int] = {}
+    parts: dict[str, tuple[Node, str]] = {}
+    try:
+        node = parse_expression(_brackets(cols.substitute(text, found), parts), what="hypothesis")
+    except FormulaError as e:
+        raise GLMStatError(f"cannot read the hypothesis {hypothesis!r}: {str(e).split(': ', 1)[-1]}") from None
+    return _Side(cols, found, parts, text).walk(node)
 
-    def __init__(self, cols: _Columns) -> None:
-        self.cols = cols
 
-    def side(self, text: str, hypothesis: str) -> tuple[np.ndarray, float]:
-        if not text.strip():
-            raise GLMStatError(f"the hypothesis {hypothesis!r} has an empty side")
-        found: dict[str, int] = {}
-        parts: dict[str, tuple[Node, str]] = {}
-        try:
-            node = parse_expression(_brackets(self.cols.substitute(text, found), parts), what="hypothesis")
-        except FormulaError as e:
-            raise GLMStatError(f"cannot read the hypothesis {hypothesis!r}: {str(e).split(': ', 1)[-1]}") from None
-        self.found, self.parts = found, parts
-        return self.walk(node, text)
+class _Side:
+    """The reading of one side: its placeholders for whole names (``found``) and bracketed names (``parts``)."""
 
-    def walk(self, node: Node, text: str) -> tuple[np.ndarray, float]:
-        p = len(self.cols.names)
+    def __init__(self, cols: _Columns, found: dict[str, int], parts: dict[str, tuple[Node, str]], text: str):
+        self.cols, self.found, self.parts, self.text = cols, found, parts, text
+
+    def unit(self, j: int) -> tuple[np.ndarray, float]:
+        v = np.zeros(len(self.cols.names))
+        v[j] = 1.0
+        return v, 0.0
+
+    def walk(self, node: Node) -> tuple[np.ndarray, float]:
         if isinstance(node, Num):
-            return np.zeros(p), float(node.value)
+            return np.zeros(len(self.cols.names)), float(node.value)
         if isinstance(node, Paren):
-            return self.walk(node.body, text)
+            return self.walk(node.body)
         if isinstance(node, Unary) and node.op in "+-":
-            v, c = self.walk(node.operand, text)
+            v, c = self.walk(node.operand)
             return (-v, -c) if node.op == "-" else (v, c)
         if isinstance(node, BinOp) and node.op in ("+", "-", "*", "/", "^"):
-            (a, ca), (b, cb) = self.walk(node.left, text), self.walk(node.right, text)
+            (a, ca), (b, cb) = self.walk(node.left), self.walk(node.right)
             if node.op == "+":
                 return a + b, ca + cb
             if node.op == "-":
@@ -256,23 +262,18 @@ class _Linear:
                 return a / cb, ca / cb
             if node.op == "^" and not a.any() and not b.any():
                 return a, ca ** cb
-            raise GLMStatError(f"the hypothesis side {text.strip()!r} is not linear in the coefficients "
+            raise GLMStatError(f"the hypothesis side {self.text.strip()!r} is not linear in the coefficients "
                                f"({node.op!r} between two coefficients, or a division by zero)")
         if isinstance(node, Name) and node.id in self.found:
-            v = np.zeros(p)
-            v[self.found[node.id]] = 1.0
-            return v, 0.0
+            return self.unit(self.found[node.id])
         key = _parts(node, self.parts)
         j = self.cols.keys.get(key) if key is not None else None
         if j is None:
-            raise self.cols.unknown(self._text(node))
-        v = np.zeros(p)
-        v[j] = 1.0
-        return v, 0.0
+            raise self.cols.unknown(self.shown(node))
+        return self.unit(j)
 
-    def _text(self, node: Node) -> str:
-        from ..formula.deparse import deparse
-
+    def shown(self, node: Node) -> str:
+        """``node`` as the user wrote it, placeholders replaced by the names they stand for."""
         text = deparse(node)
         for k, (label, suffix) in self.parts.items():
             text = text.replace(f"`{k}`", f"{deparse(label)}[{suffix}]")
@@ -288,12 +289,11 @@ def hypothesis_matrix(names: Sequence[str], hypotheses: str | Sequence[str]) -> 
     if not hypotheses or not all(isinstance(h, str) for h in hypotheses):
         raise GLMStatError("hypotheses must be a string such as 'x1 = x2' or a list of them")
     cols = _Columns(names)
-    lin = _Linear(cols)
     L, r = [], []
     for h in hypotheses:
         left, right = _split_equals(h)
-        a, ca = lin.side(left, h)
-        b, cb = lin.side(right, h)
+        a, ca = _side(cols, left, h)
+        b, cb = _side(cols, right, h)
         if not (a - b).any():
             raise GLMStatError(f"the hypothesis {h!r} involves no coefficient")
         L.append(a - b)

@@ -41,7 +41,7 @@ from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Dot, Formula, Node, Paren, Unary
 from ..formula.parser import parse
 from ..formula.terms import Terms, expand_terms, term_label
-from .fit_access import fit_inputs, refit, response, structure, used_data, with_step_path, encode
+from .fit_access import encode, fit_inputs, fitted_data, refit, response, structure, used_data, with_step_path
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -118,7 +118,7 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
     values, which are known for the rows used only: then the rows used are refitted (with a warning).
     """
     inputs = fit_inputs(fit)
-    frame = fit.model_frame
+    original, positions = fitted_data(fit)
     arrays = inputs.weights is not None or isinstance(inputs.offset, np.ndarray)
     if data is not None:
         if arrays:
@@ -127,25 +127,26 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
         columns = data.columns
         new = formula_text(updated_formula(fit, formula, columns))
         return _glm(fit, new, data, None, inputs.offset)
-    if frame.data is None:
+    if original is None:
         raise GLMStatError("update needs the fitted data, and this fit does not keep it; pass data=")
-    if frame.n_dropped and arrays:
+    if fit.n_dropped and arrays:
         warnings.warn("the fit's weights or offset were given as values, known only for the rows it used: the "
-                      f"{frame.n_dropped} rows it dropped for missing values stay dropped", GLMStatWarning,
+                      f"{fit.n_dropped} rows it dropped for missing values stay dropped", GLMStatWarning,
                       stacklevel=3)
         data, weights, offset = used_data(fit), inputs.weights, inputs.offset
     else:
-        data, weights, offset = frame.data, _full(inputs.weights, fit), _full(inputs.offset, fit)
+        data = original
+        weights, offset = _full(inputs.weights, len(data), positions), _full(inputs.offset, len(data), positions)
     new = formula_text(updated_formula(fit, formula, data.columns))
     return _glm(fit, new, data, weights, offset)
 
 
-def _full(values: Any, fit: "GLMResults") -> Any:
-    """Values for the rows used spread over every row of the data (only used when no row was dropped)."""
+def _full(values: Any, n: int, positions: np.ndarray | None) -> Any:
+    """Values for the rows used spread over the n rows of the data (used when no row was dropped)."""
     if not isinstance(values, np.ndarray):
         return values
-    out = np.full(len(fit.model_frame.data), np.nan)
-    out[fit.model_frame.row_positions] = values
+    out = np.full(n, np.nan)
+    out[np.arange(n) if positions is None else positions] = values
     return out
 
 
@@ -180,19 +181,17 @@ def extract_aic(fit: "GLMResults", k: float) -> tuple[float, float]:
     return float(edf), fit.aic + (k - 2) * edf
 
 
-def _approx_aic(fit: "GLMResults", dev: np.ndarray, rank: np.ndarray, k: float, base: int) -> np.ndarray:
-    """The AIC column of drop1/add1: (n log(D/n) or D/phi) + k rank, shifted to extractAIC at row ``base``."""
-    n = _n_rows(fit)
-    with np.errstate(divide="ignore"):
-        loglik = n * np.log(dev / n) if isinstance(fit.family, Gaussian) else dev / fit.dispersion
-    aic = loglik + k * rank
-    return aic + (extract_aic(fit, k)[1] - aic[base])
-
-
 def _loglik_scale(fit: "GLMResults", dev: np.ndarray) -> np.ndarray:
+    """drop1/add1's stand-in for -2 loglik: n log(D / n) for the Gaussian family, D / phi otherwise."""
     n = _n_rows(fit)
     with np.errstate(divide="ignore"):
         return n * np.log(dev / n) if isinstance(fit.family, Gaussian) else dev / fit.dispersion
+
+
+def _approx_aic(fit: "GLMResults", dev: np.ndarray, rank: np.ndarray, k: float, base: int) -> np.ndarray:
+    """The AIC column of drop1/add1: L + k rank, shifted to R's extractAIC at row ``base``."""
+    aic = _loglik_scale(fit, dev) + k * rank
+    return aic + (extract_aic(fit, k)[1] - aic[base])
 
 
 def _varsets(st) -> list[frozenset]:
@@ -223,10 +222,10 @@ def _drop_candidates(current: list[frozenset], lower: list[frozenset]) -> list[f
 
 def _terms_with(fit: "GLMResults", keep: list[tuple]) -> Terms:
     """The fit's formula with exactly the terms ``keep`` (intercept, response and offsets unchanged)."""
-    t = fit.model_frame.spec.terms
+    st = structure(fit)
     order = sorted(keep, key=len)  # R's order: by degree, stably
     variables = tuple(dict.fromkeys(v for term in order for v in term))
-    return Terms(t.response, t.intercept, tuple(order), t.offsets, variables)
+    return Terms(st.response, st.intercept, tuple(order), st.offsets, variables)
 
 
 class _Candidates:
