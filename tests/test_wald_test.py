@@ -111,6 +111,13 @@ def test_bad_hypotheses_are_explained(text, match):
         hypothesis_matrix(COLUMNS, text)
 
 
+def test_long_hypotheses_are_refused_before_reading():
+    with pytest.raises(gs.FormulaError, match="max_length"):
+        hypothesis_matrix(COLUMNS, " + ".join(["x1"] * 10_000) + " = 0")
+    L, r = hypothesis_matrix(COLUMNS, " + ".join(["x1"] * 500) + " = 0")
+    assert L[0, 1] == 500
+
+
 def test_refuses_aliased_dependent_and_misshaped():
     f = fit("mtcars_gauss_aliased")
     with pytest.raises(gs.GLMStatError, match="aliased coefficient"):

@@ -12,7 +12,7 @@ when the design and engine layers change:
 * :func:`factor_levels` -- the training levels of each factor variable;
 * :func:`fit_inputs` -- what ``glm()`` was given besides the formula (weights, offset, family, control), so
   that a model can be refitted with another formula on the same rows;
-* :func:`response` -- response, total weights and offset of the rows used;
+* :func:`response` -- response, total weights and offset of the rows used; :func:`formula_limits`;
 * :func:`with_step_path` -- the same results carrying the path a stepwise search took.
 """
 
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from .anova import _Sub
     from .results import GLMResults
 
-__all__ = ["Structure", "FitInputs", "refit", "encode", "structure", "fitted_data", "used_data", "factor_levels", "fit_inputs",
-           "response", "with_step_path"]
+__all__ = ["Structure", "FitInputs", "refit", "encode", "structure", "fitted_data", "used_data", "factor_levels",
+           "fit_inputs", "formula_limits", "response", "with_step_path"]
 
 
 def refit(fit: "GLMResults", cols) -> "_Sub":
@@ -141,7 +141,13 @@ def fit_inputs(fit: "GLMResults") -> FitInputs:
     if fit.theta_se is not None:  # MASS::glm.nb: every refit estimates its own theta
         family = NegativeBinomial(link=family.link)
     info = fit._info
-    return FitInputs(weights, offset, family, fit.method, info.tol, info.max_iter, dict(spec.context), spec.limits)
+    return FitInputs(weights, offset, family, fit.method, info.tol, info.max_iter, dict(spec.context),
+                     formula_limits(fit))
+
+
+def formula_limits(fit: "GLMResults") -> FormulaLimits:
+    """The formula limits the model was fitted under (they also bound hypotheses and scope formulas)."""
+    return fit.model_frame.spec.limits
 
 
 def response(fit: "GLMResults") -> tuple[np.ndarray, np.ndarray, np.ndarray]:

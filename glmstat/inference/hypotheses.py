@@ -30,8 +30,10 @@ from scipy import stats
 
 from ..errors import FormulaError, GLMStatError
 from ..formula.deparse import deparse
+from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from ..formula.nodes import BinOp, Name, Node, Num, Paren, Unary
 from ..formula.parser import parse_expression
+from .fit_access import formula_limits
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -143,7 +145,9 @@ class _Columns:
                 if alias is not None and alias not in self.names:
                     spellings[alias] = i if spellings.get(alias, i) == i else None  # ambiguous: dropped
         self.spellings = {s: i for s, i in spellings.items() if i is not None}
-        self.longest_first = sorted(self.spellings, key=len, reverse=True)
+        self.by_first: dict[str, list[str]] = {}  # first character -> spellings, longest first
+        for sp in sorted(self.spellings, key=len, reverse=True):
+            self.by_first.setdefault(sp[0], []).append(sp)
         self.keys: dict[tuple, int] = {}
         for i, n in enumerate(self.names):
             key = _key_of_name(n)
@@ -180,7 +184,7 @@ class _Columns:
         return "".join(out)
 
     def _match(self, text: str, i: int) -> str | None:
-        for s in self.longest_first:
+        for s in self.by_first.get(text[i], ()):
             if text.startswith(s, i):
                 j = i + len(s)
                 if _name_char(s[0]) and i > 0 and _name_char(text[i - 1]):
@@ -216,14 +220,14 @@ def _split_equals(h: str) -> tuple[str, str]:
     return h[:cuts[0]], h[cuts[0] + 1:]
 
 
-def _side(cols: _Columns, text: str, hypothesis: str) -> tuple[np.ndarray, float]:
+def _side(cols: _Columns, text: str, hypothesis: str, limits: FormulaLimits) -> tuple[np.ndarray, float]:
     """One side of a hypothesis as (coefficients on the columns, constant)."""
     if not text.strip():
         raise GLMStatError(f"the hypothesis {hypothesis!r} has an empty side")
     found: dict[str, int] = {}
     parts: dict[str, tuple[Node, str]] = {}
     try:
-        node = parse_expression(_brackets(cols.substitute(text, found), parts), what="hypothesis")
+        node = parse_expression(_brackets(cols.substitute(text, found), parts), limits, what="hypothesis")
     except FormulaError as e:
         raise GLMStatError(f"cannot read the hypothesis {hypothesis!r}: {str(e).split(': ', 1)[-1]}") from None
     return _Side(cols, found, parts, text).walk(node)
@@ -282,8 +286,10 @@ class _Side:
         return text
 
 
-def hypothesis_matrix(names: Sequence[str], hypotheses: str | Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """L (one row per hypothesis, one column per name) and r for hypotheses written as ``"lhs = rhs"``."""
+def hypothesis_matrix(names: Sequence[str], hypotheses: str | Sequence[str],
+                      limits: FormulaLimits = DEFAULT_LIMITS) -> tuple[np.ndarray, np.ndarray]:
+    """L (one row per hypothesis, one column per name) and r for hypotheses written as ``"lhs = rhs"``;
+    each hypothesis is held to the formula limits (length, nesting) before it is read."""
     if isinstance(hypotheses, str):
         hypotheses = [hypotheses]
     if not hypotheses or not all(isinstance(h, str) for h in hypotheses):
@@ -291,9 +297,11 @@ def hypothesis_matrix(names: Sequence[str], hypotheses: str | Sequence[str]) -> 
     cols = _Columns(names)
     L, r = [], []
     for h in hypotheses:
+        if len(h) > limits.max_length:
+            raise refuse("max_length", "the hypothesis has more characters than allowed", len(h), limits)
         left, right = _split_equals(h)
-        a, ca = _side(cols, left, h)
-        b, cb = _side(cols, right, h)
+        a, ca = _side(cols, left, h, limits)
+        b, cb = _side(cols, right, h, limits)
         if not (a - b).any():
             raise GLMStatError(f"the hypothesis {h!r} involves no coefficient")
         L.append(a - b)
@@ -354,7 +362,7 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
         if rhs is not None:
             raise GLMStatError("rhs= goes with a hypothesis matrix; write the right-hand side in the hypothesis "
                                "text ('x = 1')")
-        L, r = hypothesis_matrix(names, hypotheses)
+        L, r = hypothesis_matrix(names, hypotheses, formula_limits(fit))
         texts = (hypotheses,) if isinstance(hypotheses, str) else tuple(hypotheses)
         return L, r, texts
     if isinstance(hypotheses, pd.DataFrame):

@@ -41,7 +41,7 @@ from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Dot, Formula, Node, Paren, Unary
 from ..formula.parser import parse
 from ..formula.terms import Terms, expand_terms, term_label
-from .fit_access import encode, fit_inputs, fitted_data, refit, response, structure, used_data, with_step_path
+from .fit_access import encode, fit_inputs, fitted_data, formula_limits, refit, response, structure, used_data, with_step_path
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -82,7 +82,7 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
     """The terms of ``formula`` with ``.`` read as the fit's formula's sides (R's ``update.formula``)."""
     if not isinstance(formula, str):
         raise FormulaError(f"the update formula must be a string such as '~ . - x', got {type(formula).__name__}")
-    limits = fit_inputs(fit).limits
+    limits = formula_limits(fit)
     text = formula.strip()
     new = parse(". " + text if text.startswith("~") else text, limits)  # no left side: the old response
     old = parse(fit.formula, limits)
