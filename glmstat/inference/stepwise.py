@@ -28,7 +28,7 @@ missing values) is an error, as R's "number of rows in use has changed".
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -274,11 +274,15 @@ class _Candidates:
         return [(lab, table.rank[0] - r, a, None) for lab, r, a in zip(table.labels, table.rank[1:], aic[1:])]
 
 
+@dataclass(frozen=True)
 class _AddTable:
-    """Deviance and rank of the current model and of each addition, from one fit of the bigger model."""
+    """Deviance, rank (and Rao score) of the current model and of each addition, from one fit of the bigger
+    model; ``labels`` of the additions."""
 
-    def __init__(self, labels, dev, rank, score):
-        self.labels, self.dev, self.rank, self.score = labels, dev, rank, score
+    labels: list[str]
+    dev: np.ndarray
+    rank: np.ndarray
+    score: np.ndarray
 
 
 def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _AddTable:
