@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from ._scipy import special
+from ._scipy import special, stats
 
 from .densities import bd0, gamma_excess, log_dbinom, log_dgamma, log_dpois
 from .errors import FamilyError
@@ -129,6 +129,12 @@ class Family:
         the weights are the trials and the result a proportion), as R's ``family$simulate``."""
         raise FamilyError(f"the {self.name} family has no distribution to simulate responses from")
 
+    def cdf(self, y: Array, mu: Array, weights: Array, dispersion: float, upper: bool = False) -> tuple[Array, Array]:
+        """(P(Y < y), P(Y <= y)) for Y of the family's distribution with mean mu, prior weight (binomial: trials)
+        ``weights`` and ``dispersion``; with ``upper`` (P(Y > y), P(Y >= y)).  Equal pairs for continuous
+        families.  Used by randomized quantile residuals."""
+        raise FamilyError(f"the {self.name} family has no distribution function (quasi families have none)")
+
     # -- derived ---------------------------------------------------------------------------------
     def deviance_residuals(self, y: Array, mu: Array, weights: Array) -> Array:
         """sign(y - mu) * sqrt(w d(y, mu))."""
@@ -164,6 +170,11 @@ class Gaussian(Family):
     def simulate(self, mu, weights, dispersion, rng):
         return rng.normal(mu, np.sqrt(dispersion / weights))
 
+    def cdf(self, y, mu, weights, dispersion, upper=False):
+        z = (y - mu) * np.sqrt(weights / dispersion)
+        p = stats.norm.sf(z) if upper else stats.norm.cdf(z)
+        return p, p
+
     def loglik_terms(self, y, mu, weights, trials, scale):
         # R: -2 logLik = n (log(2 pi dev / n) + 1) - sum(log w)
         with np.errstate(divide="ignore"):
@@ -197,6 +208,13 @@ class Binomial(Family):
         m = np.round(weights)  # R's binomial()$simulate also rounds non-integer trials
         return rng.binomial(m.astype(np.int64), mu) / m
 
+    def cdf(self, y, mu, weights, dispersion, upper=False):
+        m = np.round(weights)  # the trials; y a proportion of them
+        k = np.round(y * m)
+        if upper:
+            return stats.binom.sf(k, m, mu), stats.binom.sf(k - 1, m, mu)
+        return stats.binom.cdf(k - 1, m, mu), stats.binom.cdf(k, m, mu)
+
     def loglik_terms(self, y, mu, weights, trials, scale):
         # R: m = trials if any trial > 1 else the prior weights; (w / m) * dbinom(round(m y), round(m), mu)
         m = trials if np.any(trials > 1) else weights
@@ -214,6 +232,7 @@ class QuasiBinomial(Binomial):
     fixed_dispersion: ClassVar[bool] = False
     has_likelihood: ClassVar[bool] = False
     simulate = Family.simulate
+    cdf = Family.cdf
 
 
 @dataclass(frozen=True)
@@ -239,6 +258,11 @@ class Poisson(Family):
     def simulate(self, mu, weights, dispersion, rng):
         return rng.poisson(mu).astype(float)
 
+    def cdf(self, y, mu, weights, dispersion, upper=False):
+        if upper:  # prior weights are not part of the Poisson distribution (as statmod's qresiduals)
+            return stats.poisson.sf(y, mu), stats.poisson.sf(y - 1, mu)
+        return stats.poisson.cdf(y - 1, mu), stats.poisson.cdf(y, mu)
+
     def loglik_terms(self, y, mu, weights, trials, scale):
         return weights * log_dpois(y, mu)  # Loader's form, as R's dpois: accurate for huge counts
 
@@ -251,6 +275,7 @@ class QuasiPoisson(Poisson):
     fixed_dispersion: ClassVar[bool] = False
     has_likelihood: ClassVar[bool] = False
     simulate = Family.simulate
+    cdf = Family.cdf
 
 
 @dataclass(frozen=True)
@@ -276,6 +301,11 @@ class Gamma(Family):
     def simulate(self, mu, weights, dispersion, rng):
         shape = weights / dispersion  # the moment estimate of the shape (R's uses MASS::gamma.shape)
         return rng.gamma(shape, mu / shape)
+
+    def cdf(self, y, mu, weights, dispersion, upper=False):
+        shape = weights / dispersion
+        p = (stats.gamma.sf if upper else stats.gamma.cdf)(y, shape, scale=mu / shape)
+        return p, p
 
     def loglik_terms(self, y, mu, weights, trials, scale):
         # R: w * dgamma(y, shape = 1 / disp, scale = mu * disp, log = TRUE) with disp = dev / sum(w)
@@ -307,6 +337,11 @@ class InverseGaussian(Family):
 
     def simulate(self, mu, weights, dispersion, rng):
         return rng.wald(mu, weights / dispersion)  # Wald(mean mu, shape lambda): variance mu^3 / lambda
+
+    def cdf(self, y, mu, weights, dispersion, upper=False):
+        lam = weights / dispersion  # the shape; scipy's invgauss(mu / lambda, scale = lambda)
+        p = (stats.invgauss.sf if upper else stats.invgauss.cdf)(y, mu / lam, scale=lam)
+        return p, p
 
     def ml_scale(self, deviance, nobs, sum_weights):
         return deviance / sum_weights
@@ -378,6 +413,13 @@ class NegativeBinomial(Family):
     def simulate(self, mu, weights, dispersion, rng):
         th = self._theta()
         return rng.negative_binomial(th, th / (th + mu)).astype(float)
+
+    def cdf(self, y, mu, weights, dispersion, upper=False):
+        th = self._theta()
+        prob = th / (th + mu)
+        if upper:
+            return stats.nbinom.sf(y, th, prob), stats.nbinom.sf(y - 1, th, prob)
+        return stats.nbinom.cdf(y - 1, th, prob), stats.nbinom.cdf(y, th, prob)
 
     def loglik_terms(self, y, mu, weights, trials, scale):
         th = self._theta()
@@ -457,9 +499,44 @@ class Tweedie(Family):
     def start_mu(self, y, weights):
         return y + 0.1 * (y == 0)
 
+    def cdf(self, y, mu, weights, dispersion, upper=False):
+        p, phi = self.var_power, dispersion / weights
+        if p == 0:
+            return Gaussian().cdf(y, mu, 1.0 / phi, 1.0, upper)
+        if p == 1:  # y / phi is Poisson(mu / phi)
+            return Poisson().cdf(y / phi, mu / phi, 1.0, 1.0, upper)
+        if p == 2:
+            return Gamma().cdf(y, mu, 1.0 / phi, 1.0, upper)
+        if p == 3:
+            return InverseGaussian().cdf(y, mu, 1.0 / phi, 1.0, upper)
+        if not 1 < p < 2:
+            raise FamilyError(f"no distribution function for the Tweedie family with var_power {p:g} (available: "
+                              "0, 1 < var_power < 2, 2 and 3)")
+        return _compound_poisson_cdf(y, mu, phi, p, upper)
+
     @property
     def label(self) -> str:
         return f"Tweedie(var.power = {self.var_power:g}, link.power = {self.link_power:g})"
+
+
+def _compound_poisson_cdf(y, mu, phi, p, upper):
+    """Tweedie with 1 < p < 2: N ~ Poisson(lambda) gamma(alpha, gamma) jumps, lambda = mu^(2-p) / (phi (2-p)),
+    alpha = (2-p) / (p-1), gamma = phi (p-1) mu^(p-1); P(Y <= y) = sum_n P(N = n) P(Gamma(n alpha, gamma) <= y),
+    summed over n up to lambda + 12 sqrt(lambda) + 40, past which the Poisson tail is below 1e-17.  A mass
+    exp(-lambda) at 0."""
+    y, mu, phi = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (y, mu, phi)))
+    lam = mu ** (2 - p) / (phi * (2 - p))
+    alpha, scale = (2 - p) / (p - 1), phi * (p - 1) * mu ** (p - 1)
+    peak = float(np.max(lam, initial=0.0))
+    top = int(peak + 12 * np.sqrt(peak) + 40)  # the Poisson tail beyond is below 1e-17
+    below = np.zeros(y.shape)  # P(0 < Y <= y) (or P(Y > y) with upper)
+    for n in range(1, top + 1):
+        tail = stats.gamma.sf if upper else stats.gamma.cdf
+        below += stats.poisson.pmf(n, lam) * tail(y, n * alpha, scale=scale)
+    zero = np.exp(-lam)
+    if upper:  # P(Y > y), P(Y >= y): at y = 0 these are 1 - P(Y = 0) and 1
+        return np.where(y > 0, below, 1 - zero), np.where(y > 0, below, 1.0)
+    return np.where(y > 0, zero + below, 0.0), zero + np.where(y > 0, below, 0.0)
 
 
 _QUASI_VARIANCES = ("constant", "mu(1-mu)", "mu", "mu^2", "mu^3")

@@ -481,6 +481,9 @@ class LRTest:
     loglik: tuple[float, float]
     df_loglik: tuple[int, int]
     formulas: tuple[str, str]
+    # Poisson against a negative binomial with theta estimated: theta = infinity (the Poisson) lies on the
+    # boundary, and p is the 50:50 mixture of chi-square tails (Self and Liang 1987)
+    boundary: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """lmtest's table: one row per model with df_loglik, loglik, then df, statistic, p_value."""
@@ -504,11 +507,24 @@ class LRTest:
         return lrtest_html(self)
 
 
+def _poisson_negbin(fits) -> bool:
+    """A Poisson model and a negative binomial with theta estimated, with the same link."""
+    names = sorted((f.family.name, f.theta_se is not None) for f in fits)
+    return names == [("negative.binomial", True), ("poisson", False)] and \
+        fits[0].family.link.name == fits[1].family.link.name
+
+
 def lrtest(fit1, fit2) -> LRTest:
     """Likelihood-ratio test of two nested models of one family fitted to the same rows.
 
     statistic = 2 |loglik_2 - loglik_1|, df = |k_2 - k_1| with k the parameters the log-likelihood
     counts (coefficients plus the family's scale or theta), p = P(chi2_df > statistic).
+
+    A Poisson model against a negative binomial with theta estimated (same link, the Poisson mean model
+    nested in the negative binomial's) is allowed: the Poisson is the limit theta -> infinity, a boundary of
+    the parameter space, so the statistic's null distribution is the 50:50 mixture of chi-square with df and
+    df - 1 degrees of freedom: p = 1/2 P(chi2_df > statistic) + 1/2 P(chi2_{df-1} > statistic) (with the
+    same mean model, df = 1 and p = 1/2 P(chi2_1 > statistic)); ``boundary`` is then True.
 
     Raises
     ------
@@ -522,13 +538,21 @@ def lrtest(fit1, fit2) -> LRTest:
             raise GLMStatError(f"lrtest needs a likelihood; the {f.family.label} family has none "
                                f"(use anova(m1, m2, test='F') for quasi families)")
     _same_data(fits)
-    _same_family(fits)
+    boundary = _poisson_negbin(fits)
+    if not boundary:
+        _same_family(fits)
     _check_nested(fits)
     ks = (fit1.df_loglik, fit2.df_loglik)
     if ks[0] == ks[1]:
         raise GLMStatError("the two models have the same number of parameters; a likelihood-ratio test "
                            "compares a model with a bigger one that contains it")
+    if boundary and (fit1.family.name == "poisson") != (ks[0] < ks[1]):
+        raise GLMStatError("the Poisson model must be the smaller one: its mean model nested in the negative "
+                           "binomial's")
     stat = 2.0 * abs(fit2.loglik - fit1.loglik)
     df = abs(ks[1] - ks[0])
-    return LRTest(float(stat), int(df), float(stats.chi2.sf(stat, df)), (fit1.loglik, fit2.loglik), ks,
-                  (fit1.formula, fit2.formula))
+    p = float(stats.chi2.sf(stat, df))
+    if boundary:
+        below = float(stats.chi2.sf(stat, df - 1)) if df > 1 else 0.0  # chi2 with 0 df: a point mass at 0
+        p = 0.5 * p + 0.5 * below
+    return LRTest(float(stat), int(df), p, (fit1.loglik, fit2.loglik), ks, (fit1.formula, fit2.formula), boundary)

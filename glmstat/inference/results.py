@@ -54,6 +54,8 @@ class FitInfo:
     extra_params: int = 0  # e.g. an estimated negative binomial theta
     theta: float | None = None
     theta_se: float | None = None
+    # The path of the stepwise search that chose this model (GLMResults.step), else None.
+    step_path: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
 class GLMResults:
@@ -243,6 +245,27 @@ class GLMResults:
         p = 2 * self._reference().sf(np.abs(self.statistic.to_numpy()))
         return pd.Series(p, index=self.column_names, name="p_value")
 
+    # statsmodels' names for the same quantities
+    @property
+    def params(self) -> pd.Series:
+        """Alias of :attr:`coef` (statsmodels' name)."""
+        return self.coef
+
+    @property
+    def bse(self) -> pd.Series:
+        """Alias of :attr:`std_errors` (statsmodels' name)."""
+        return self.std_errors
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """Alias of :attr:`statistic` (statsmodels' name, z or t)."""
+        return self.statistic
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Alias of :attr:`p_values` (statsmodels' name)."""
+        return self.p_values
+
     def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
         """Confidence intervals: Wald (estimate +/- q * std_error, q the normal quantile) or profile likelihood.
 
@@ -270,20 +293,111 @@ class GLMResults:
         return pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=self.column_names)
 
     # -- analysis of deviance --------------------------------------------------------------------
-    def anova(self, test: str | None = None) -> pd.DataFrame:
-        """Sequential analysis of deviance as R's ``anova.glm`` (see :func:`glmstat.anova.sequential_anova`).
+    def anova(self, test: str | None = None, type: int | str | None = None) -> pd.DataFrame:
+        """Analysis of deviance: sequential as R's ``anova.glm`` (``type=None``, see
+        :func:`glmstat.anova.sequential_anova`), or type II / III tests as ``car::Anova`` (see
+        :mod:`glmstat.inference.anova_types`).
 
-        ``test``: None (Chisq for fixed-dispersion families, F otherwise), "Chisq"/"LRT", "F", "Rao", "none".
+        ``test``: sequential -- None (Chisq for fixed-dispersion families, F otherwise), "Chisq"/"LRT", "F",
+        "Rao", "none"; type 2 or 3 -- "LR" (the default), "Wald" or "F".
         """
-        from .anova import sequential_anova
+        if type is None:
+            from .anova import sequential_anova
 
-        return sequential_anova(self, test)
+            return sequential_anova(self, test)
+        from .anova_types import anova_type
+
+        return anova_type(self, type, "LR" if test is None else test)
 
     def drop1(self, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         """Single-term deletions as R's ``drop1.glm`` (see :func:`glmstat.anova.drop1`)."""
         from .anova import drop1
 
         return drop1(self, test, k)
+
+    def add1(self, scope: str, test: str = "none", k: float = 2.0) -> pd.DataFrame:
+        """Single-term additions as R's ``add1.glm`` (see :func:`glmstat.inference.stepwise.add1`).
+
+        ``scope``: a formula of the terms to try (``"~ . + x3 + x4"`` or ``"~ x3 + x4"``); ``test``:
+        "none", "Chisq" (or "LRT"), "F" or "Rao"; ``k``: the AIC penalty per parameter.
+        """
+        from .stepwise import add1
+
+        return add1(self, scope, test, k)
+
+    def update(self, formula: str, data: Any = None) -> "GLMResults":
+        """The model refitted with a changed formula, as R's ``update``: ``.`` stands for the old formula's
+        side (``"~ . - x"``, ``"log(.) ~ . + z"``); see :func:`glmstat.inference.stepwise.update`."""
+        from .stepwise import update
+
+        return update(self, formula, data)
+
+    def step(self, direction: str | None = None, k: float = 2.0, scope: Any = None,
+             steps: int = 1000) -> "GLMResults":
+        """Stepwise selection by AIC as ``MASS::stepAIC``; the chosen fit, with the path it took as
+        :attr:`step_path` (see :func:`glmstat.inference.stepwise.step`).
+
+        ``direction``: "backward", "forward" or "both" (default: "both" with a ``scope``, else "backward",
+        as stepAIC); ``scope``: the upper model as a formula, or a dict with ``"lower"`` and ``"upper"``;
+        ``k``: the penalty per parameter (2: AIC, log(n): BIC).
+        """
+        from .stepwise import step
+
+        return step(self, direction, k, scope, steps)
+
+    @property
+    def term_labels(self) -> list[str]:
+        """R's term labels (``attr(terms(fit), "term.labels")``): the terms of the model, no intercept."""
+        return [t for t in self._frame.term_labels if t != "(Intercept)"]
+
+    @property
+    def step_path(self) -> pd.DataFrame | None:
+        """For a model chosen by :meth:`step`, the path taken (as stepAIC's ``$anova``): ``step``, ``df``,
+        ``deviance``, ``resid_df``, ``resid_dev``, ``aic``; else None."""
+        return self._info.step_path
+
+    # -- tests and effects beyond the summary (glmstat.inference.hypotheses, .vif, .margins, .emmeans) ------
+    def wald_test(self, hypotheses: Any, rhs: Any = None, test: str = "chisq"):
+        """Wald test of linear hypotheses about the coefficients, as ``car::linearHypothesis``: strings in
+        the column names (``"x1 = x2"``, ``["2*x3 + x4 = 1", "x5 = 0"]``) or a matrix L with ``rhs``;
+        ``test`` "chisq" or "F".  Returns a :class:`~glmstat.inference.hypotheses.WaldTest` (statistic, df,
+        p_value); see :mod:`glmstat.inference.hypotheses`."""
+        from .hypotheses import wald_test
+
+        return wald_test(self, hypotheses, rhs, test)
+
+    def vif(self) -> pd.DataFrame:
+        """Generalized variance-inflation factors by term, as ``car::vif``: ``gvif``, ``df``,
+        ``gvif_adj`` = GVIF^(1/(2 df)); see :mod:`glmstat.inference.vif`."""
+        from .vif import vif
+
+        return vif(self)
+
+    def average_marginal_effects(self, variables: Any = None, at: Mapping[str, Any] | None = None,
+                                 level: float = 0.95) -> pd.DataFrame:
+        """Average marginal effects on the response scale with delta-method standard errors (see
+        :mod:`glmstat.inference.margins`): for a numeric variable the mean of d mu / d x (``contrast``
+        ``"dydx"``), for a factor the mean of mu(level) - mu(reference) per level; ``at`` fixes variables at
+        given values first (marginal effects at those values)."""
+        from .margins import average_marginal_effects
+
+        return average_marginal_effects(self, variables, at, level)
+
+    def emmeans(self, term: Any, level: float = 0.95) -> pd.DataFrame:
+        """Estimated marginal means of ``term`` (a factor, or several) on the response scale, as
+        ``emmeans(fit, ~ term, type = "response")``: DataFrame by level with estimate, std_error, df, lower,
+        upper (see :mod:`glmstat.inference.emmeans`)."""
+        from .emmeans import emmeans
+
+        return emmeans(self, term, level)
+
+    def emmeans_pairs(self, term: Any, adjust: str = "tukey") -> pd.DataFrame:
+        """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
+        on the link scale with a multiplicity adjustment (``"tukey"``, ``"bonferroni"``, ``"holm"``,
+        ``"sidak"`` or ``"none"``); see :mod:`glmstat.inference.emmeans`."""
+        from .emmeans import emmeans_pairs
+
+        return emmeans_pairs(self, term, adjust)
 
     # -- likelihood ------------------------------------------------------------------------------
     @property
@@ -363,16 +477,23 @@ class GLMResults:
         """mu = g^{-1}(eta) for each row used (proportions for binomial)."""
         return pd.Series(self._eta_mu[1], index=self.rows_used, name="fitted")
 
-    def residuals(self, kind: str = "deviance") -> pd.Series:
-        """Residuals of the given kind (R's ``residuals.glm``).
+    def residuals(self, kind: str = "deviance", seed: int | np.random.Generator | None = None) -> pd.Series:
+        """Residuals of the given kind (R's ``residuals.glm``, and statmod's ``qresiduals``).
 
         deviance: sign(y - mu) sqrt(w d(y, mu)); pearson: (y - mu) sqrt(w) / sqrt(V(mu));
-        working: (y - mu) / (d mu / d eta); response: y - mu.
+        working: (y - mu) / (d mu / d eta); response: y - mu;
+        quantile: Phi^{-1}(u), u uniform between F(y-) and F(y) of the fitted distribution (Dunn and Smyth
+        1996; exact for continuous families, randomized with ``seed`` for discrete ones -- see
+        :mod:`glmstat.inference.quantile_residuals`).
         """
         from ..errors import GLMStatError
 
+        if kind == "quantile":
+            from .quantile_residuals import quantile_residuals
+
+            return quantile_residuals(self, seed)
         if kind not in _RESIDUAL_KINDS:
-            raise GLMStatError(f"unknown residual kind {kind!r}; use one of {', '.join(_RESIDUAL_KINDS)}")
+            raise GLMStatError(f"unknown residual kind {kind!r}; use one of {', '.join(_RESIDUAL_KINDS)}, quantile")
         f = self._frame
         eta, mu = self._eta_mu
         y, w = f.y, f.total_weights

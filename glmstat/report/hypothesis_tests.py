@@ -39,6 +39,8 @@ def lrtest_text(t: "LRTest") -> str:
     lines += matrix_lines(["1", "2"], cells.header, cells.rows)
     if cells.stars:
         lines += ["---", SIGNIF_LEGEND]
+    if getattr(t, "boundary", False):
+        lines.append(_BOUNDARY_NOTE)
     return "\n".join(lines)
 
 
@@ -50,7 +52,14 @@ def lrtest_html(t: "LRTest") -> str:
     parts.append(H.table(cells.header, cells.rows, labels=["1", "2"], stars=cells.stars, cls="gs-lrtest"))
     if cells.stars:
         parts.append(H.paragraph(SIGNIF_LEGEND, "gs-legend"))
+    if getattr(t, "boundary", False):
+        parts.append(H.paragraph(_BOUNDARY_NOTE, "gs-note"))
     return H.fragment(parts, "likelihood ratio test")
+
+
+#: the Poisson model is the negative binomial's boundary theta = infinity (Self and Liang 1987)
+_BOUNDARY_NOTE = ("p-value boundary-corrected: theta = infinity (the Poisson model) is on the boundary of the "
+                  "parameter space, so p is half the chi-square(1) tail")
 
 
 # -- overdispersion check ---------------------------------------------------------------------------------

@@ -1,0 +1,208 @@
+"""Type II and type III tests of each term, as ``car::Anova`` computes them for a glm.
+
+Notation: D(S) is the deviance of the model refitted on the design columns S (same rows, weights, offset),
+phi the fit's dispersion (1 for binomial, Poisson and negative binomial, else Pearson's chi-square over the
+residual df), V the fit's covariance of the estimates (the sandwich matrix for a ``robust()`` result).
+A term T2 is a *relative* of T when T2 contains every variable of T (``a:b`` is a relative of ``a``).
+
+Type II (each term after every other term that does not contain it):
+
+* ``"LR"``:  statistic = (D(all - T - rel(T)) - D(all - rel(T))) / phi on the difference in rank;
+* ``"Wald"``:  the Wald statistic of L b = 0 where the rows of L span the combinations of the coefficients
+  of T and rel(T) that are V-orthogonal to those of rel(T) (car's conjugate complement):
+  chi2 = (L b)' (L V L')^{-1} (L b);
+* ``"F"``:  F = (D(all - T - rel(T)) - D(all - rel(T))) / df / (X2 / df_residual) with X2 Pearson's
+  chi-square, on (df, df_residual), and a ``Residuals`` row (X2, df_residual).
+
+Type III (each term last, with the contrasts the model uses -- the hypotheses depend on them):
+
+* ``"LR"``:  (D(all - T) - D(all)) / phi;
+* ``"Wald"``:  chi2 = b_T' V_T^{-1} b_T, the intercept included as a row;
+* ``"F"``:  (D(all - T) - D(all)) / df / (X2 / df_residual).
+
+p-values are chi-square (LR, Wald) or F upper tails.  Aliased coefficients are left out of type II tests,
+as car does; type III tests need a model without aliased coefficients (car refuses them too).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import GLMStatError, GLMStatWarning
+from .fit_access import Structure, refit, structure
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["anova_type"]
+
+_TYPES = {2: 2, "2": 2, "II": 2, 3: 3, "3": 3, "III": 3}
+_TESTS = {"lr": "LR", "lrt": "LR", "chisq": "LR", "wald": "Wald", "f": "F"}
+
+
+def _resolve(type, test) -> tuple[int, str]:
+    key = type.upper() if isinstance(type, str) else type
+    if isinstance(key, bool) or key not in _TYPES:
+        raise GLMStatError(f"unknown anova type {type!r}; use 2 (or 'II') or 3 (or 'III'), or type=None for the "
+                           "sequential table")
+    name = str(test).lower()
+    if name not in _TESTS:
+        raise GLMStatError(f"unknown test {test!r} for a type {_TYPES[key]} table; use 'LR', 'Wald' or 'F'")
+    return _TYPES[key], _TESTS[name]
+
+
+def _cols(st: Structure, terms) -> np.ndarray:
+    return np.array(sorted(c for t in terms for c in st.columns[t]), dtype=np.intp)
+
+
+def _relatives(st: Structure, i: int) -> list[int]:
+    """Terms containing every variable of term ``i`` (car's ``relatives``)."""
+    mine = frozenset(st.variables[i])
+    return [j for j in range(len(st.labels)) if j != i and mine <= frozenset(st.variables[j])]
+
+
+def _without(p: int, drop: np.ndarray) -> np.ndarray:
+    return np.setdiff1d(np.arange(p), drop)
+
+
+def _refuse_aliased(fit: "GLMResults", what: str) -> None:
+    if fit.aliased:
+        raise GLMStatError(
+            f"{what} needs a model without aliased coefficients, and {', '.join(fit.aliased)} "
+            f"{'is' if len(fit.aliased) == 1 else 'are'} aliased (as car::Anova, which refuses them too); "
+            "remove the aliased term or use type=2")
+
+
+def _deviance_tests(fit: "GLMResults", st: Structure, typ: int) -> tuple[np.ndarray, np.ndarray]:
+    """(deviance difference, df) per term: type II with relatives kept, type III each term last."""
+    p = len(fit.column_names)
+    n_terms = len(st.labels)
+    dev, df = np.full(n_terms, np.nan), np.zeros(n_terms)
+    for i in range(n_terms):
+        if typ == 2:
+            rels = _relatives(st, i)
+            small = refit(fit, _without(p, _cols(st, [i] + rels)))
+            if rels:
+                big = refit(fit, _without(p, _cols(st, rels)))
+                big_dev, big_rank = big.deviance, big.rank
+            else:
+                big_dev, big_rank = fit.deviance, fit.rank
+        else:
+            small = refit(fit, _without(p, _cols(st, [i])))
+            big_dev, big_rank = fit.deviance, fit.rank
+        df[i] = big_rank - small.rank
+        if df[i] > 0:
+            dev[i] = small.deviance - big_dev
+    return dev, df
+
+
+def _wald(b: np.ndarray, V: np.ndarray, L: np.ndarray) -> tuple[float, int]:
+    """(L b)' (L V L')^{-1} (L b) and rank(L)."""
+    d = L @ b
+    M = L @ V @ L.T
+    return float(d @ np.linalg.solve(M, d)), L.shape[0]
+
+
+def _complement(H1: np.ndarray, H2: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Rows spanning {u' H2 : u' H2 V H1' = 0} (car's ``ConjComp``; any basis gives the same statistic)."""
+    if H1.shape[0] == 0:
+        return H2
+    M = H2 @ V @ H1.T
+    U, s, _ = np.linalg.svd(M, full_matrices=True)
+    rank = int(np.sum(s > max(M.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0)))
+    return U[:, rank:].T @ H2
+
+
+def _wald_tests(fit: "GLMResults", st: Structure, typ: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    kept = np.asarray(~np.isnan(fit.coef.to_numpy()))
+    b = fit.coef.to_numpy()[kept]
+    V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
+    position = np.cumsum(kept) - 1  # column -> index among the kept columns
+
+    def rows(terms) -> np.ndarray:
+        cols = [c for c in _cols(st, terms) if kept[c]]
+        H = np.zeros((len(cols), int(kept.sum())))
+        H[np.arange(len(cols)), position[cols]] = 1.0
+        return H
+
+    labels, stat, df = [], [], []
+    if typ == 3 and st.intercept_columns:
+        H = np.zeros((len(st.intercept_columns), int(kept.sum())))
+        H[np.arange(H.shape[0]), position[list(st.intercept_columns)]] = 1.0
+        s, k = _wald(b, V, H)
+        labels.append("(Intercept)"), stat.append(s), df.append(k)
+    for i, label in enumerate(st.labels):
+        if typ == 2:
+            rels = _relatives(st, i)
+            L = _complement(rows(rels), rows([i] + rels), V)
+        else:
+            L = rows([i])
+        s, k = _wald(b, V, L) if L.shape[0] else (np.nan, 0)
+        labels.append(label), stat.append(s), df.append(k)
+    return labels, np.asarray(stat, dtype=float), np.asarray(df, dtype=float)
+
+
+def _chisq_p(stat: np.ndarray, df: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.where(df > 0, stats.chi2.sf(stat, np.maximum(df, 1)), np.nan)
+
+
+def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.DataFrame:
+    """Type II or III tests of each term, as ``car::Anova`` (see the module docstring for the formulas).
+
+    Parameters
+    ----------
+    fit : GLMResults
+        A maximum-likelihood fit.
+    type : {2, 3, "II", "III"}
+    test : {"LR", "Wald", "F"}
+        Likelihood ratio (deviance differences over the dispersion), Wald chi-square, or F with the
+        dispersion estimated from Pearson's chi-square (meant for families with an estimated dispersion).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by term: ``statistic``, ``df``, ``p_value`` (``sum_sq`` first and a ``Residuals`` row for
+        F; a ``(Intercept)`` row for the type III Wald test, as car prints).
+    """
+    from .anova import _check_fit, _heading
+
+    _check_fit(fit, "anova")
+    typ, test = _resolve(type, test)
+    st = structure(fit)
+    if not st.labels:
+        raise GLMStatError("the model has no terms to test")
+    if typ == 3:
+        _refuse_aliased(fit, "a type III table")
+    if test == "Wald":
+        labels, stat, df = _wald_tests(fit, st, typ)
+        table = pd.DataFrame({"statistic": stat, "df": df, "p_value": _chisq_p(stat, df)},
+                             index=pd.Index(labels, name="term"))
+    else:
+        dev, df = _deviance_tests(fit, st, typ)
+        if test == "LR":
+            stat = dev / fit.dispersion
+            table = pd.DataFrame({"statistic": stat, "df": df, "p_value": _chisq_p(stat, df)},
+                                 index=pd.Index(list(st.labels), name="term"))
+        else:
+            if fit.family.fixed_dispersion:
+                warnings.warn(f"an F test with the {fit.family.label} family: the dispersion is estimated from "
+                              "the Pearson residuals, not taken as 1 (as car::Anova)", GLMStatWarning, stacklevel=3)
+            rdf = fit.df_residual
+            x2 = fit.pearson_chi2
+            with np.errstate(invalid="ignore", divide="ignore"):
+                F = dev / df / (x2 / rdf)
+                p = np.where(df > 0, stats.f.sf(F, np.maximum(df, 1), rdf), np.nan)
+            table = pd.DataFrame({"sum_sq": np.append(dev, x2), "df": np.append(df, rdf),
+                                  "statistic": np.append(F, np.nan), "p_value": np.append(p, np.nan)},
+                                 index=pd.Index(list(st.labels) + ["Residuals"], name="term"))
+    kind = {"LR": "likelihood-ratio", "Wald": "Wald chi-square", "F": "F"}[test]
+    table.attrs["heading"] = (f"Analysis of Deviance Table (Type {'II' if typ == 2 else 'III'} tests, {kind})\n"
+                              + _heading(fit))
+    table.attrs["test"] = test
+    return table

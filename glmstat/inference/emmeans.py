@@ -1,0 +1,237 @@
+"""Estimated marginal means (least-squares means) over a reference grid, as R's ``emmeans`` computes them
+with ``type = "response"``, and their pairwise comparisons as ``pairs()``.
+
+The reference grid crosses every level of every factor of the model, and both values of each numeric
+variable with at most two distinct values (emmeans' ``cov.keep = "2"``), with every other numeric variable
+at its mean over the rows used; the offset is the mean of the model's offset over the rows used (formula
+offsets and the offset argument together, as emmeans takes it).  For a level (or combination of levels) of
+the chosen variables, with x_j the design rows of the grid points that have it (equal weights) and o the
+mean offset:
+
+    L = mean_j x_j,   eta = L b + o,   se_eta = sqrt(L V L')        (on the link scale)
+    estimate = g^{-1}(eta),   std_error = |g^{-1}'(eta)| se_eta,
+    interval = g^{-1}(eta -/+ q se_eta) (reordered for a decreasing inverse link),
+
+q the t quantile on the residual df for the gaussian and Gamma families and the normal quantile (``df`` =
+inf) for the others -- emmeans' rule for a glm, which treats quasi families and the inverse Gaussian as
+asymptotic although their dispersion is estimated.  A mean that is not estimable (L outside the row space of the design, with aliased columns) is
+NaN, as emmeans reports it.
+
+Pairwise comparisons (emmeans' ``pairs()``) are made on the link scale: d = eta_a - eta_b, se_d =
+sqrt((L_a - L_b) V (L_a - L_b)'), statistic d / se_d, shown back-transformed where that is a ratio (log link:
+mu_a / mu_b; logit: the odds ratio; std_error exp(d) se_d) and as the difference otherwise.  p-values are
+adjusted for the k(k-1)/2 comparisons: Tukey (emmeans' default: P(Q_{k,df} > sqrt(2) |t|), the studentized
+range; below 1e-10, where its integral loses its digits, k(k-1)/2 times the unadjusted p), Sidak, Bonferroni,
+Holm or none.  Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl4 - cyl6``) and
+levels holding ``- + / *`` are put in parentheses.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import GLMStatError
+from ..formula.values import label_text
+from .fit_access import encode, response, used_data
+from .variables import ModelVariable, model_variables, pick, with_value
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["emmeans", "emmeans_pairs"]
+
+_ADJUST = ("tukey", "sidak", "bonferroni", "holm", "none")
+
+
+def _spec(term: Any) -> list[str]:
+    if isinstance(term, str):
+        names = [t.strip() for t in term.replace("*", ":").split(":")]
+    elif isinstance(term, (list, tuple)) and term and all(isinstance(t, str) for t in term):
+        names = list(term)
+    else:
+        raise GLMStatError(f"term must be a variable name (or 'a:b', or a list of names), got {term!r}")
+    if not all(names):
+        raise GLMStatError(f"cannot read the term {term!r}")
+    return names
+
+
+def _axis(v: ModelVariable) -> tuple[tuple, tuple[str, ...]]:
+    """The values of a variable on the reference grid and their labels: a factor's levels; a numeric
+    variable with at most two distinct values keeps them (emmeans' ``cov.keep = "2"``); else its mean."""
+    if v.is_factor:
+        return v.levels, v.labels
+    if v.distinct:
+        return v.distinct, tuple(label_text(x) for x in v.distinct)
+    return (v.mean,), (f"{v.mean:.6g}",)
+
+
+def _grid(fit: "GLMResults", chosen: list[ModelVariable]):
+    """The reference grid's design rows, offsets, and for each row the labels of the chosen variables."""
+    variables = model_variables(fit)
+    axes = [_axis(v) for v in variables]
+    combos = list(itertools.product(*[range(len(a[0])) for a in axes]))
+    data = used_data(fit)
+    grid = data.iloc[np.zeros(len(combos), dtype=np.intp)].set_axis(pd.RangeIndex(len(combos)))
+    for k, (v, (vals, _)) in enumerate(zip(variables, axes)):
+        col = [vals[c[k]] for c in combos]
+        grid = with_value(grid, v, np.array(col, dtype=object if isinstance(col[0], str) else None))
+    X, _, ok = encode(fit, grid)
+    if not ok.all():
+        raise GLMStatError("the model cannot be evaluated on its reference grid (numeric variables at their "
+                           "means); a transformation is undefined there")
+    off = np.full(len(combos), float(np.mean(response(fit)[2])))  # emmeans: the mean of the model's offset
+    position = {v.name: k for k, v in enumerate(variables)}
+    keys = [tuple(axes[position[v.name]][1][c[position[v.name]]] for v in chosen) for c in combos]
+    return X, off, keys
+
+
+def _estimable(fit: "GLMResults", L: np.ndarray) -> np.ndarray:
+    """Rows of L in the row space of the design (always true without aliased columns)."""
+    if not fit.aliased:
+        return np.ones(L.shape[0], dtype=bool)
+    X, _, ok = encode(fit, used_data(fit))
+    _, s, Vt = np.linalg.svd(X[ok], full_matrices=True)
+    rank = int(np.sum(s > max(X.shape) * np.finfo(float).eps * s[0]))
+    N = Vt[rank:].T  # null space of X
+    size = np.maximum(np.linalg.norm(L, axis=1), 1e-300)
+    return np.linalg.norm(L @ N, axis=1) <= 1e-8 * size
+
+
+def _means_link(fit: "GLMResults", term: Any):
+    """(index, L rows, eta, se_eta, df) of the marginal means on the link scale."""
+    names = _spec(term)
+    variables = model_variables(fit)
+    chosen = [pick(variables, n, "estimated marginal means")[0] for n in names]
+    X, off, keys = _grid(fit, chosen)
+    # emmeans' order: the levels of the first variable vary fastest
+    level_lists = [_axis(v)[1] for v in chosen]
+    order = [tuple(reversed(c)) for c in itertools.product(*reversed(level_lists))]
+    L = np.array([X[[k == key for k in keys]].mean(axis=0) for key in order])
+    o = np.array([off[[k == key for k in keys]].mean() for key in order])
+    b = fit.coef.to_numpy()
+    kept = ~np.isnan(b)
+    V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
+    Lk = L[:, kept]
+    eta = Lk @ b[kept] + o
+    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Lk, V, Lk), 0.0))
+    bad = ~_estimable(fit, L)
+    eta[bad], se[bad] = np.nan, np.nan
+    # emmeans' rule for a glm: t on the residual df for the gaussian and Gamma families, normal for the others
+    # (quasi families and the inverse Gaussian included, although their dispersion is estimated)
+    df = float(fit.df_residual) if fit.family.name in ("gaussian", "Gamma") else np.inf
+    if len(names) == 1:
+        index = pd.Index([k[0] for k in order], name=chosen[0].name)
+    else:
+        index = pd.MultiIndex.from_tuples(order, names=[v.name for v in chosen])
+    return index, Lk, eta, se, df, V
+
+
+def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
+    """Estimated marginal means of ``term`` on the response scale (see the module docstring).
+
+    Parameters
+    ----------
+    fit : GLMResults
+    term : str or list of str
+        A variable (``"g"``), or several (``"a:b"``, ``["a", "b"]``): their level combinations.
+    level : float
+        Coverage of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by level (a MultiIndex for several variables): ``estimate``, ``std_error``, ``df``, ``lower``,
+        ``upper``.
+    """
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
+    index, _, eta, se, df, _ = _means_link(fit, term)
+    link = fit.family.link
+    q = stats.norm.ppf(0.5 + level / 2) if np.isinf(df) else stats.t.ppf(0.5 + level / 2, df)
+    with np.errstate(invalid="ignore"):
+        a, b = link.inverse(eta - q * se), link.inverse(eta + q * se)
+        table = pd.DataFrame({"estimate": link.inverse(eta), "std_error": np.abs(link.mu_eta(eta)) * se,
+                              "df": np.full(len(eta), df), "lower": np.fmin(a, b), "upper": np.fmax(a, b)},
+                             index=index)
+    table.attrs["heading"] = (f"Estimated marginal means on the response scale ({fit.family.link.name} link), "
+                              f"{'normal' if np.isinf(df) else 't'}-based {level:.0%} intervals")
+    return table
+
+
+def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, df: float) -> np.ndarray:
+    m = len(p)
+    if method == "none" or m <= 1:
+        return p
+    if method == "tukey":
+        q = stats.studentized_range.sf(np.sqrt(2) * np.abs(t), k, df)
+        # below 1e-10 the integral loses its digits (scipy's, and R's ptukey); there the first term of the
+        # union bound, k(k-1)/2 pairs times the pair's own tail, is the range's tail to relative O(p)
+        return np.where(q < 1e-10, np.minimum(k * (k - 1) / 2 * p, 1.0), q)
+    if method == "sidak":
+        return 1 - (1 - p) ** m
+    if method == "bonferroni":
+        return np.minimum(1.0, m * p)
+    order = np.argsort(p)  # holm: step-down
+    adj = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.DataFrame:
+    """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``contrast`` (``"a / b"`` for ratios, ``"a - b"`` for differences): ``estimate``,
+        ``std_error``, ``df``, ``statistic`` (on the link scale), ``p_value`` (adjusted).
+    """
+    method = str(adjust).lower()
+    if method not in _ADJUST:
+        raise GLMStatError(f"unknown adjustment {adjust!r}; use one of {', '.join(_ADJUST)}")
+    index, L, eta, se, df, V = _means_link(fit, term)
+    names = list(index.names)
+    keys = [k if isinstance(k, tuple) else (k,) for k in index]
+    # emmeans writes numeric-looking levels with their variable's name (cyl4 - cyl6)
+    numeric = [all(_is_number(k[j]) for k in keys) for j in range(len(names))]
+    labels = [" ".join(f"{n}{x}" if num else str(x) for n, x, num in zip(names, k, numeric)) for k in keys]
+    labels = [f"({x})" if re.search(r"[-+/*]", x) else x for x in labels]  # emmeans' default "parens" option
+    k = len(labels)
+    if k < 2:
+        raise GLMStatError("pairwise comparisons need at least two means")
+    link = fit.family.link.name
+    ratio = link in ("log", "logit")
+    rows, contrasts = [], []
+    for i, j in itertools.combinations(range(k), 2):
+        D = L[i] - L[j]
+        d = eta[i] - eta[j]
+        s = float(np.sqrt(max(D @ V @ D, 0.0)))
+        rows.append((d, s))
+        contrasts.append(f"{labels[i]} {'/' if ratio else '-'} {labels[j]}")
+    d, s = np.array(rows).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = d / s
+    p = 2 * (stats.norm.sf(np.abs(t)) if np.isinf(df) else stats.t.sf(np.abs(t), df))
+    est, se_out = (np.exp(d), np.exp(d) * s) if ratio else (d, s)
+    table = pd.DataFrame({"estimate": est, "std_error": se_out, "df": np.full(len(d), df), "statistic": t,
+                          "p_value": _adjust(p, t, method, k, df)}, index=pd.Index(contrasts, name="contrast"))
+    scale = {"log": "ratios", "logit": "odds ratios"}.get(link, "differences on the link scale"
+                                                          if link != "identity" else "differences")
+    table.attrs["heading"] = (f"Pairwise comparisons of estimated marginal means ({scale}; tests on the "
+                              f"{link} scale; p-values adjusted by {method} for {len(d)} comparisons)")
+    return table

@@ -1,0 +1,169 @@
+"""The few points where the inference features (type II/III tests, Wald tests, VIF, marginal effects,
+estimated marginal means, model building, quantile residuals) reach into a fitted model.
+
+Each point is one function here, and the feature modules call only these, so that they can be re-pointed
+when the design and engine layers change:
+
+* :func:`refit` -- the model refitted on a subset of its design columns (same rows, weights and offset):
+  :func:`glmstat.inference.anova._refit`;
+* :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data`;
+* :func:`structure` -- the term structure: the frame's term labels and columns and the formula's parsed terms;
+* :func:`fitted_data`, :func:`used_data` -- the caller's data, and the rows of it that the fit used;
+* :func:`factor_levels` -- the training levels of each factor variable;
+* :func:`fit_inputs` -- what ``glm()`` was given besides the formula (weights, offset, family, control), so
+  that a model can be refitted with another formula on the same rows;
+* :func:`response` -- response, total weights and offset of the rows used; :func:`formula_limits`;
+* :func:`with_step_path` -- the same results carrying the path a stepwise search took.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import GLMStatError
+from ..families import Family, NegativeBinomial
+from ..formula.limits import FormulaLimits
+from ..formula.nodes import Node
+
+if TYPE_CHECKING:
+    from .anova import _Sub
+    from .results import GLMResults
+
+__all__ = ["Structure", "FitInputs", "refit", "encode", "structure", "fitted_data", "used_data", "factor_levels",
+           "fit_inputs", "formula_limits", "response", "with_step_path"]
+
+
+def refit(fit: "GLMResults", cols) -> "_Sub":
+    """The model refitted on the design columns ``cols``: deviance, rank, eta, n_ok (``anova._refit``)."""
+    from .anova import _refit
+
+    return _refit(fit, cols)
+
+
+def encode(fit: "GLMResults", data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X, offset, ok) of ``data`` encoded as the training data was (``encode_new_data``): the dense rows of
+    a reference grid or of the data the features evaluate derivatives on, NaN rows where a value is missing."""
+    from ..formula.frame import encode_new_data
+
+    design, offset, ok = encode_new_data(fit.model_frame.spec, data)
+    X = np.full((ok.size, design.n_cols), np.nan)
+    X[ok] = design.toarray()
+    return X, offset, ok
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A model's terms: ``labels`` (R's term labels, no intercept), each term's design ``columns``, its
+    ``variables`` (formula nodes, R's order), the intercept's columns, the response node, the offsets."""
+
+    labels: tuple[str, ...]
+    columns: tuple[tuple[int, ...], ...]
+    variables: tuple[tuple[Node, ...], ...]
+    intercept_columns: tuple[int, ...]
+    intercept: bool
+    response: Node
+    offsets: tuple[Node, ...]
+
+    def term_of_column(self, p: int) -> np.ndarray:
+        """For each of the ``p`` design columns its term number, 1-based; 0 for the intercept."""
+        assign = np.zeros(p, dtype=int)
+        for k, cols in enumerate(self.columns, start=1):
+            assign[list(cols)] = k
+        return assign
+
+
+def structure(fit: "GLMResults") -> Structure:
+    """The term structure of ``fit`` (see :class:`Structure`)."""
+    frame = fit.model_frame
+    terms = frame.spec.terms
+    labels, columns, icpt = [], [], ()
+    for label, cols in zip(frame.term_labels, frame.term_columns):
+        if label == "(Intercept)":
+            icpt = tuple(cols)
+            continue
+        labels.append(label)
+        columns.append(tuple(cols))
+    if len(labels) != len(terms.terms):
+        raise GLMStatError("the model's term labels and its formula's terms disagree")  # cannot happen
+    return Structure(tuple(labels), tuple(columns), tuple(tuple(t) for t in terms.terms), icpt, terms.intercept,
+                     terms.response, tuple(terms.offsets))
+
+
+def fitted_data(fit: "GLMResults") -> tuple[pd.DataFrame | None, np.ndarray | None]:
+    """The caller's data as given to ``glm()`` (None if not kept) and the positions of the rows used in it."""
+    frame = fit.model_frame
+    return frame.data, frame.row_positions
+
+
+def used_data(fit: "GLMResults") -> pd.DataFrame:
+    """The rows of the fitted data the fit used, in order (a new frame; the caller's data is untouched)."""
+    frame = fit.model_frame
+    if frame.data is None:
+        raise GLMStatError("this needs the fitted data, and this fit does not keep it")
+    if frame.row_positions is None:
+        return frame.data.loc[fit.rows_used]
+    return frame.data.iloc[frame.row_positions]
+
+
+def factor_levels(fit: "GLMResults") -> Mapping[str, tuple]:
+    """Factor variable label (``"g"``, ``"factor(cyl)"``) -> its training levels, in the model's order."""
+    return dict(fit.model_frame.spec.levels)
+
+
+@dataclass(frozen=True)
+class FitInputs:
+    """What ``glm()`` was given for ``fit`` besides the formula and the data, for the rows used:
+    ``weights`` (None when all 1), ``offset`` (a column name, an array of the offset argument's values for the
+    rows used, or None), ``family`` (theta free again for a negative binomial with theta estimated), the
+    fitting ``method``, ``tol``, ``max_iter``, ``context`` and ``limits``."""
+
+    weights: np.ndarray | None
+    offset: str | np.ndarray | None
+    family: Family
+    method: str
+    tol: float
+    max_iter: int
+    context: Mapping[str, Any]
+    limits: FormulaLimits
+
+
+def fit_inputs(fit: "GLMResults") -> FitInputs:
+    """The inputs to refit ``fit``'s model with another formula on the rows it used (see :class:`FitInputs`)."""
+    frame, spec = fit.model_frame, fit.model_frame.spec
+    prior = np.asarray(frame.prior_weights, dtype=float)
+    weights = None if np.all(prior == 1.0) else prior.copy()
+    offset: str | np.ndarray | None = spec.offset_column_arg
+    if offset is None and frame.has_offset:
+        _, formula_offset, _ = encode(fit, used_data(fit))  # the offset() terms alone
+        extra = np.asarray(frame.offset, dtype=float) - formula_offset
+        offset = extra if np.any(extra != 0) else None
+    family = fit.family
+    if fit.theta_se is not None:  # MASS::glm.nb: every refit estimates its own theta
+        family = NegativeBinomial(link=family.link)
+    control = fit.fit_data.control
+    return FitInputs(weights, offset, family, fit.method, control.tol, control.max_iter, dict(spec.context),
+                     formula_limits(fit))
+
+
+def formula_limits(fit: "GLMResults") -> FormulaLimits:
+    """The formula limits the model was fitted under (they also bound hypotheses and scope formulas)."""
+    return fit.model_frame.spec.limits
+
+
+def response(fit: "GLMResults") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(y, total weights, offset) of the rows used (y a proportion and the weights the trials for binomial)."""
+    frame = fit.model_frame
+    return (np.asarray(frame.y, dtype=float), np.asarray(frame.total_weights, dtype=float),
+            np.asarray(frame.offset, dtype=float))
+
+
+def with_step_path(fit: "GLMResults", path: pd.DataFrame) -> "GLMResults":
+    """The same results, carrying ``path`` as :attr:`GLMResults.step_path`."""
+    from .results import GLMResults
+
+    return GLMResults(fit._frame, fit._state, replace(fit._info, step_path=path), fit._source, fit._control,
+                      fit._covariance)

@@ -1,0 +1,438 @@
+"""Wald tests of linear hypotheses L b = r about the coefficients, as ``car::linearHypothesis`` for a glm.
+
+With b the estimates, V their covariance (the sandwich matrix for a ``robust()`` result) and q the number of
+hypotheses (rows of L, linearly independent):
+
+* ``"chisq"``:  W = (L b - r)' (L V L')^{-1} (L b - r),  p = P(chi2_q > W);
+* ``"F"``:  F = W / q,  p = P(F_{q, df_residual} > F).
+
+Hypotheses are written in the model's column names: ``"x1 = x2"``, ``"2*x3 + x4 = 1"``,
+``"tension[T.L] = tension[T.M]"``, ``"I(x^2) = 0"`` (no ``=`` means ``= 0``).  Names are matched as whole
+names, longest first, where they stand as terms of the linear expression (a name inside another name's call,
+``x`` in ``log(x)``, is not taken), so brackets, dots, colons, spaces and parentheses in names need no
+quoting.  What is left is read by glmstat's formula parser as numbers, ``+ - * /`` and parentheses, and any
+other expression is compared with the columns as a parsed expression: ``I(x ** 2)`` and ``I(x^2)`` are the
+same column, as are ``poly(hp,2)[1]`` and ``poly(hp, 2)[1]``.  R's own names are accepted where they are
+unambiguous: ``(Intercept)``, and R's names of factor columns (``tensionL`` for ``tension[T.L]``); a whole
+name may also be quoted in backticks (`` `I(x^2)` ``) or, when glmstat quotes it, written without them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import FormulaError, GLMStatError
+from ..formula.deparse import deparse
+from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse
+from ..formula.nodes import BinOp, Name, Node, Num, Paren, Unary
+from ..formula.parser import parse_expression
+from .fit_access import formula_limits
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["WaldTest", "wald_test", "hypothesis_matrix"]
+
+_PLACEHOLDER = ".glmstat column {}"  # a backtick-quoted name no formula or data set uses
+_BRACKET = ".glmstat bracket {}"
+_TESTS = {"chisq": "chisq", "chi2": "chisq", "wald": "chisq", "f": "F"}
+
+
+def _name_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "._"
+
+
+# -- bracketed column names: label[suffix] ------------------------------------------------------------------------
+def _label_start(text: str, end: int) -> int:
+    """Where the variable label that ends just before ``end`` starts (a name, a call, or a backticked name)."""
+    i = end
+    if i > 0 and text[i - 1] == "`":
+        j = text.rfind("`", 0, i - 1)
+        return j if j >= 0 else i
+    if i > 0 and text[i - 1] == ")":
+        depth, i = 0, i - 1
+        while i >= 0:
+            depth += {")": 1, "(": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+            i -= 1
+        if i < 0:
+            return end
+    while i > 0 and _name_char(text[i - 1]):
+        i -= 1
+    return i
+
+
+def _brackets(text: str, parts: dict[str, tuple[Node, str]]) -> str:
+    """``text`` with each ``label[suffix]`` replaced by a placeholder name recorded in ``parts``."""
+    out, i = text, 0
+    while True:
+        lb = out.find("[", i)
+        if lb < 0:
+            return out
+        rb = out.find("]", lb)
+        if rb < 0:
+            raise FormulaError(f"a ']' is missing in {text!r}")
+        start = _label_start(out, lb)
+        label = out[start:lb]
+        if not label.strip():
+            raise FormulaError(f"a '[' stands after no name in {text!r}")
+        key = _BRACKET.format(len(parts))
+        parts[key] = (parse_expression(label), out[lb + 1:rb])
+        out = out[:start] + f"`{key}`" + out[rb + 1:]
+        i = start + len(key) + 2
+
+
+def _parts(node: Node, parts: dict[str, tuple[Node, str]]) -> tuple | None:
+    """The canonical key of a column reference: its ``:``-separated parts as (expression, suffix) pairs."""
+    if isinstance(node, Paren):
+        return None
+    if isinstance(node, BinOp) and node.op == ":":
+        a, b = _parts(node.left, parts), _parts(node.right, parts)
+        return None if a is None or b is None else a + b
+    if isinstance(node, Name) and node.id in parts:
+        return (parts[node.id],)
+    return ((node, None),)
+
+
+def _key_of_name(name: str) -> tuple | None:
+    """A column name's canonical key, or None when the name does not read as an expression."""
+    try:
+        parts: dict[str, tuple[Node, str]] = {}
+        return _parts(parse_expression(_brackets(name, parts)), parts)
+    except (FormulaError, RecursionError):
+        return None
+
+
+def _r_alias(name: str) -> str | None:
+    """R's name of a glmstat column (``tension[T.L]:wool[T.B]`` -> ``tensionL:woolB``), None when R numbers it."""
+    if name == "Intercept":
+        return "(Intercept)"
+    out, i = [], 0
+    while i < len(name):
+        lb = name.find("[", i)
+        if lb < 0:
+            out.append(name[i:])
+            break
+        rb = name.find("]", lb)
+        if rb < 0:
+            return None
+        suffix = name[lb + 1:rb]
+        if suffix.startswith(("S.", "H.")):
+            return None  # R numbers sum and Helmert contrasts
+        out.append(name[i:lb] + (suffix[2:] if suffix.startswith("T.") else suffix))
+        i = rb + 1
+    alias = "".join(out)
+    return alias if alias != name else None
+
+
+class _Columns:
+    """The model's column names and every spelling of them that a hypothesis may use."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        spellings: dict[str, int | None] = {n: i for i, n in enumerate(self.names)}
+        for i, n in enumerate(self.names):
+            quoted = len(n) > 2 and n[0] == n[-1] == "`"
+            for alias in (_r_alias(n), n[1:-1] if quoted else f"`{n}`"):
+                if alias is not None and alias not in self.names:
+                    spellings[alias] = i if spellings.get(alias, i) == i else None  # ambiguous: dropped
+        self.spellings = {s: i for s, i in spellings.items() if i is not None}
+        self.by_first: dict[str, list[str]] = {}  # first character -> spellings, longest first
+        for sp in sorted(self.spellings, key=len, reverse=True):
+            self.by_first.setdefault(sp[0], []).append(sp)
+        self.keys: dict[tuple, int] = {}
+        for i, n in enumerate(self.names):
+            key = _key_of_name(n)
+            if key is not None:
+                self.keys.setdefault(key, i)
+
+    def substitute(self, text: str, found: dict[str, int]) -> str:
+        """``text`` with whole column names (longest first, outside calls) replaced by placeholder names."""
+        out, i, n = [], 0, len(text)
+        calls: list[bool] = []  # open parentheses: True when a call's
+        while i < n:
+            ch = text[i]
+            if not any(calls) and (i == 0 or not _name_char(text[i - 1])):
+                hit = self._match(text, i)
+                if hit is not None:
+                    key = _PLACEHOLDER.format(len(found))
+                    found[key] = self.spellings[hit]
+                    out.append(f"`{key}`")
+                    i += len(hit)
+                    continue
+            if ch in "`\"'":
+                j = text.find(ch, i + 1)
+                j = n - 1 if j < 0 else j
+                out.append(text[i:j + 1])
+                i = j + 1
+                continue
+            if ch == "(":
+                before = text[:i].rstrip()
+                calls.append(bool(before) and (_name_char(before[-1]) or before[-1] == "`"))
+            elif ch == ")" and calls:
+                calls.pop()
+            out.append(ch)
+            i += 1
+        return "".join(out)
+
+    def _match(self, text: str, i: int) -> str | None:
+        for s in self.by_first.get(text[i], ()):
+            if text.startswith(s, i):
+                j = i + len(s)
+                if _name_char(s[0]) and i > 0 and _name_char(text[i - 1]):
+                    continue
+                rest = text[j:].lstrip()
+                if _name_char(s[-1]) and j < len(text) and (_name_char(text[j]) or rest[:1] in ("(", "[")):
+                    continue
+                return s
+        return None
+
+    def unknown(self, what: str) -> GLMStatError:
+        close = difflib.get_close_matches(what, self.names, n=4, cutoff=0.5)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        return GLMStatError(f"{what!r} in the hypothesis is not a column of the model{hint} "
+                            f"(columns: {', '.join(self.names[:12])}{', ...' if len(self.names) > 12 else ''})")
+
+
+# -- linear expressions -------------------------------------------------------------------------------------------
+def _split_equals(h: str) -> tuple[str, str]:
+    """The two sides of ``lhs = rhs`` (an ``=`` outside quotes and backticks, not part of ``== <= >= !=``)."""
+    cuts, quote = [], None
+    for i, ch in enumerate(h):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "`\"'":
+            quote = ch
+        elif ch == "=" and (i == 0 or h[i - 1] not in "=<>!") and (i + 1 == len(h) or h[i + 1] != "="):
+            cuts.append(i)
+    if len(cuts) > 1:
+        raise GLMStatError(f"the hypothesis {h!r} has more than one '='; write one equation per hypothesis")
+    if not cuts:
+        return h, "0"
+    return h[:cuts[0]], h[cuts[0] + 1:]
+
+
+def _side(cols: _Columns, text: str, hypothesis: str, limits: FormulaLimits) -> tuple[np.ndarray, float]:
+    """One side of a hypothesis as (coefficients on the columns, constant)."""
+    if not text.strip():
+        raise GLMStatError(f"the hypothesis {hypothesis!r} has an empty side")
+    found: dict[str, int] = {}
+    parts: dict[str, tuple[Node, str]] = {}
+    try:
+        node = parse_expression(_brackets(cols.substitute(text, found), parts), limits, what="hypothesis")
+    except FormulaError as e:
+        raise GLMStatError(f"cannot read the hypothesis {hypothesis!r}: {str(e).split(': ', 1)[-1]}") from None
+    return _Side(cols, found, parts, text).walk(node)
+
+
+class _Side:
+    """The reading of one side: its placeholders for whole names (``found``) and bracketed names (``parts``)."""
+
+    def __init__(self, cols: _Columns, found: dict[str, int], parts: dict[str, tuple[Node, str]], text: str):
+        self.cols, self.found, self.parts, self.text = cols, found, parts, text
+
+    def unit(self, j: int) -> tuple[np.ndarray, float]:
+        v = np.zeros(len(self.cols.names))
+        v[j] = 1.0
+        return v, 0.0
+
+    def walk(self, node: Node) -> tuple[np.ndarray, float]:
+        if isinstance(node, Num):
+            return np.zeros(len(self.cols.names)), float(node.value)
+        if isinstance(node, Paren):
+            return self.walk(node.body)
+        if isinstance(node, Unary) and node.op in "+-":
+            v, c = self.walk(node.operand)
+            return (-v, -c) if node.op == "-" else (v, c)
+        if isinstance(node, BinOp) and node.op in ("+", "-", "*", "/", "^"):
+            (a, ca), (b, cb) = self.walk(node.left), self.walk(node.right)
+            if node.op == "+":
+                return a + b, ca + cb
+            if node.op == "-":
+                return a - b, ca - cb
+            if node.op == "*" and not a.any():
+                return ca * b, ca * cb
+            if node.op == "*" and not b.any():
+                return cb * a, cb * ca
+            if node.op == "/" and not b.any() and cb != 0:
+                return a / cb, ca / cb
+            if node.op == "^" and not a.any() and not b.any():
+                return a, ca ** cb
+            raise GLMStatError(f"the hypothesis side {self.text.strip()!r} is not linear in the coefficients "
+                               f"({node.op!r} between two coefficients, or a division by zero)")
+        if isinstance(node, Name) and node.id in self.found:
+            return self.unit(self.found[node.id])
+        key = _parts(node, self.parts)
+        j = self.cols.keys.get(key) if key is not None else None
+        if j is None:
+            raise self.cols.unknown(self.shown(node))
+        return self.unit(j)
+
+    def shown(self, node: Node) -> str:
+        """``node`` as the user wrote it, placeholders replaced by the names they stand for."""
+        text = deparse(node)
+        for k, (label, suffix) in self.parts.items():
+            text = text.replace(f"`{k}`", f"{deparse(label)}[{suffix}]")
+        for k, j in self.found.items():
+            text = text.replace(f"`{k}`", self.cols.names[j])
+        return text
+
+
+def hypothesis_matrix(names: Sequence[str], hypotheses: str | Sequence[str],
+                      limits: FormulaLimits = DEFAULT_LIMITS) -> tuple[np.ndarray, np.ndarray]:
+    """L (one row per hypothesis, one column per name) and r for hypotheses written as ``"lhs = rhs"``;
+    each hypothesis is held to the formula limits (length, nesting) before it is read."""
+    if isinstance(hypotheses, str):
+        hypotheses = [hypotheses]
+    if not hypotheses or not all(isinstance(h, str) for h in hypotheses):
+        raise GLMStatError("hypotheses must be a string such as 'x1 = x2' or a list of them")
+    cols = _Columns(names)
+    L, r = [], []
+    for h in hypotheses:
+        if len(h) > limits.max_length:
+            raise refuse("max_length", "the hypothesis has more characters than allowed", len(h), limits)
+        left, right = _split_equals(h)
+        a, ca = _side(cols, left, h, limits)
+        b, cb = _side(cols, right, h, limits)
+        if not (a - b).any():
+            raise GLMStatError(f"the hypothesis {h!r} involves no coefficient")
+        L.append(a - b)
+        r.append(cb - ca)
+    return np.array(L), np.array(r)
+
+
+# -- the test -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WaldTest:
+    """A Wald test of L b = r (see the module docstring): ``statistic``, ``df`` (q), ``p_value``, and for the
+    F test ``df_residual``; ``hypotheses`` as given, ``matrix`` L (by column name), ``rhs`` r, ``estimate`` L b
+    and its ``std_error`` sqrt(diag(L V L'))."""
+
+    statistic: float
+    df: int
+    p_value: float
+    test: str
+    df_residual: float | None
+    hypotheses: tuple[str, ...]
+    matrix: pd.DataFrame
+    rhs: np.ndarray
+    estimate: np.ndarray
+    std_error: np.ndarray
+    covariance_type: str = "model"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per hypothesis: estimate L b, rhs r, std_error (the joint test is in the attributes)."""
+        return pd.DataFrame({"estimate": self.estimate, "rhs": self.rhs, "std_error": self.std_error},
+                            index=pd.Index(list(self.hypotheses), name="hypothesis"))
+
+    def _result_line(self) -> str:
+        p = f"{self.p_value:.4g}" if self.p_value >= 1e-16 else "< 1e-16"
+        if self.test == "F":
+            return f"F = {self.statistic:.6g} on {self.df} and {self.df_residual:g} df, p-value = {p}"
+        return f"Chisq = {self.statistic:.6g} on {self.df} df, p-value = {p}"
+
+    def __str__(self) -> str:
+        cov = "" if self.covariance_type == "model" else f" (covariance: {self.covariance_type})"
+        lines = [f"Linear hypothesis test (Wald{', F' if self.test == 'F' else ', chi-square'}){cov}", ""]
+        lines += [f"  {h}" for h in self.hypotheses]
+        lines += ["", self._result_line()]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<WaldTest {self._result_line()}>"
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li><code>{html.escape(h)}</code></li>" for h in self.hypotheses)
+        return (f"<div><b>Linear hypothesis test (Wald)</b><ul>{items}</ul>"
+                f"<p>{html.escape(self._result_line())}</p></div>")
+
+
+def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    names = fit.column_names
+    if isinstance(hypotheses, str) or (isinstance(hypotheses, (list, tuple)) and hypotheses
+                                       and all(isinstance(h, str) for h in hypotheses)):
+        if rhs is not None:
+            raise GLMStatError("rhs= goes with a hypothesis matrix; write the right-hand side in the hypothesis "
+                               "text ('x = 1')")
+        L, r = hypothesis_matrix(names, hypotheses, formula_limits(fit))
+        texts = (hypotheses,) if isinstance(hypotheses, str) else tuple(hypotheses)
+        return L, r, texts
+    if isinstance(hypotheses, pd.DataFrame):
+        unknown = [c for c in hypotheses.columns if c not in names]
+        if unknown:
+            raise _Columns(names).unknown(str(unknown[0]))
+        L = hypotheses.reindex(columns=names, fill_value=0.0).to_numpy(dtype=float)
+    else:
+        L = np.asarray(hypotheses, dtype=float)
+    L = np.atleast_2d(L)
+    if L.ndim != 2 or L.shape[1] != len(names):
+        raise GLMStatError(f"the hypothesis matrix must have one column per coefficient ({len(names)}), "
+                           f"got shape {L.shape}")
+    r = np.zeros(L.shape[0]) if rhs is None else np.atleast_1d(np.asarray(rhs, dtype=float))
+    if r.shape != (L.shape[0],):
+        raise GLMStatError(f"rhs must have one value per hypothesis ({L.shape[0]}), got {r.size}")
+    if not (np.all(np.isfinite(L)) and np.all(np.isfinite(r))):
+        raise GLMStatError("the hypothesis matrix and rhs must be finite numbers")
+    texts = []
+    for row, c in zip(L, r):
+        terms = [f"{v:+g}*{n}" for v, n in zip(row, names) if v != 0]
+        texts.append((" ".join(terms).lstrip("+") or "0") + f" = {c:g}")
+    return L, r, tuple(texts)
+
+
+def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "chisq") -> WaldTest:
+    """Wald test of linear hypotheses, as ``car::linearHypothesis`` (see the module docstring).
+
+    Parameters
+    ----------
+    fit : GLMResults
+    hypotheses : str, list of str, array or DataFrame
+        Equations in the model's column names, or the matrix L (one column per coefficient; a DataFrame's
+        columns are matched by name, missing ones taken as 0).
+    rhs : array, optional
+        r for a matrix L (default 0).
+    test : {"chisq", "F"}
+
+    Raises
+    ------
+    GLMStatError
+        For an unknown column (with close names), a non-linear or empty hypothesis, hypotheses that are
+        linearly dependent or inconsistent, or one involving an aliased coefficient.
+    """
+    key = str(test).lower()
+    if key not in _TESTS:
+        raise GLMStatError(f"unknown test {test!r}; use 'chisq' or 'F'")
+    test = _TESTS[key]
+    L, r, texts = _as_matrix(fit, hypotheses, rhs)
+    b = fit.coef.to_numpy()
+    aliased = np.isnan(b)
+    touched = [n for n, a, used in zip(fit.column_names, aliased, np.any(L != 0, axis=0)) if a and used]
+    if touched:
+        raise GLMStatError(f"the hypotheses involve the aliased coefficient(s) {', '.join(touched)}, which have no "
+                           "estimate (a linear combination of other columns); rewrite them without")
+    kept = ~aliased
+    Lk, bk = L[:, kept], b[kept]
+    V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
+    if np.linalg.matrix_rank(Lk) < Lk.shape[0]:
+        raise GLMStatError("the hypotheses are linearly dependent (one follows from the others); give each once")
+    est = Lk @ bk
+    d = est - r
+    M = Lk @ V @ Lk.T
+    W = float(d @ np.linalg.solve(M, d))
+    q = Lk.shape[0]
+    if test == "F":
+        rdf = float(fit.df_residual)
+        stat, p = W / q, float(stats.f.sf(W / q, q, rdf)) if rdf > 0 else float("nan")
+    else:
+        rdf, stat, p = None, W, float(stats.chi2.sf(W, q))
+    return WaldTest(float(stat), int(q), p, test, rdf, texts,
+                    pd.DataFrame(L, columns=fit.column_names, index=list(texts)), r, est,
+                    np.sqrt(np.maximum(np.diag(M), 0.0)), fit.covariance_type)

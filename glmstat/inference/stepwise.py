@@ -1,0 +1,513 @@
+"""Model building: ``update`` (R's formula rules for ``.``), single-term additions (``add1.glm``) and stepwise
+selection by AIC (``MASS::stepAIC``).
+
+**update.**  In the new formula ``.`` on the left stands for the old response and ``.`` on the right for the
+old right-hand side: ``update(y ~ a + b, log(.) ~ . + c)`` is ``log(y) ~ a + b + c``; ``"~ . - b"`` (no left
+side) keeps the response.  The result is simplified as R's ``update.formula`` does (the expanded terms, in
+R's order, then the offsets and ``- 1`` without an intercept) and refitted with the same family, weights,
+offset, method and control on the same data.
+
+**add1** (``add1.glm``).  The model with every candidate term is fitted once; each candidate is the current
+columns plus its own, refitted on those columns.  With D the deviance, r the rank, phi the current model's
+dispersion, n the rows used: L = n log(D / n) (Gaussian) or D / phi; AIC = L + k r, shifted so that the
+current model's equals R's ``extractAIC`` (AIC + (k - 2) edf, edf = n - df_residual); Chisq:
+max(0, L_0 - L_i) on the added df; F: ((D_0 - D_i) / df) / (D_i / (df_residual - df)); Rao: the score
+statistic of the current model's working residuals r and weights w on the bigger columns -- the weighted
+sum of squares of r about its mean minus the residual sum of squares of r - offset on X (R's
+``glm.fit(X, r, w, offset = offset)``) -- over phi.
+
+**step** (``stepAIC``).  From the current model, repeatedly take the single deletion (``drop1`` within the
+lower scope, respecting marginality) or addition (``add1`` within the upper scope) with the lowest AIC of
+those tables, refit, and stop when no change lowers the AIC (or the refitted AIC is not lower by 1e-7, in
+which case the refitted model is returned, as stepAIC does).  A negative binomial model with theta
+estimated refits every candidate with its own theta and uses MASS's AIC without theta (-2 loglik + k edf).
+All fits use the rows of the original fit; a candidate that would use other rows (a new variable with
+missing values) is an error, as R's "number of rows in use has changed".
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import FormulaError, GLMStatError, GLMStatWarning
+from ..families import Gaussian
+from ..formula.deparse import deparse
+from ..formula.nodes import BinOp, Call, Dot, Formula, Node, Paren, Unary
+from ..formula.parser import parse
+from ..formula.terms import Terms, expand_terms, term_label
+from .fit_access import encode, fit_inputs, fitted_data, formula_limits, refit, response, structure, used_data, with_step_path
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["update", "updated_formula", "add1", "step"]
+
+_TESTS = {"none": None, "chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao"}
+
+
+# -- formulas -----------------------------------------------------------------------------------------------------
+def _replace_dot(node: Node | None, by: Node) -> Node | None:
+    """``node`` with every ``.`` replaced by ``by``."""
+    if node is None:
+        return None
+    if isinstance(node, Dot):
+        return by
+    if isinstance(node, Call):
+        return replace(node, args=tuple(_replace_dot(a, by) for a in node.args),
+                       kwargs=tuple((k, _replace_dot(v, by)) for k, v in node.kwargs))
+    if isinstance(node, BinOp):
+        return replace(node, left=_replace_dot(node.left, by), right=_replace_dot(node.right, by))
+    if isinstance(node, Unary):
+        return replace(node, operand=_replace_dot(node.operand, by))
+    if isinstance(node, Paren):
+        return replace(node, body=_replace_dot(node.body, by))
+    return node
+
+
+def formula_text(terms: Terms) -> str:
+    """R's simplified text of expanded terms: ``lhs ~ terms + offset(...)`` (``- 1`` without intercept)."""
+    rhs = [term_label(t) for t in terms.terms] + [f"offset({deparse(o)})" for o in terms.offsets]
+    if not rhs:
+        return f"{deparse(terms.response)} ~ {'1' if terms.intercept else '0'}"
+    return f"{deparse(terms.response)} ~ {' + '.join(rhs)}{'' if terms.intercept else ' - 1'}"
+
+
+def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
+    """The terms of ``formula`` with ``.`` read as the fit's formula's sides (R's ``update.formula``)."""
+    if not isinstance(formula, str):
+        raise FormulaError(f"the update formula must be a string such as '~ . - x', got {type(formula).__name__}")
+    limits = formula_limits(fit)
+    text = formula.strip()
+    new = parse(". " + text if text.startswith("~") else text, limits)  # no left side: the old response
+    old = parse(fit.formula, limits)
+    lhs = _replace_dot(new.lhs, old.lhs)
+    rhs = _replace_dot(new.rhs, Paren(old.rhs))
+    return expand_terms(Formula(lhs, rhs, formula), [str(c) for c in columns], limits)
+
+
+def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offset: Any) -> "GLMResults":
+    from ..api import glm
+
+    inputs = fit_inputs(fit)
+    return glm(formula, data, family=inputs.family, weights=weights, offset=offset, context=inputs.context,
+               method=inputs.method, tol=inputs.tol, max_iter=inputs.max_iter, limits=inputs.limits)
+
+
+def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
+    """The model refitted with the updated formula (see the module docstring).
+
+    Parameters
+    ----------
+    fit : GLMResults
+    formula : str
+        The new formula, ``.`` standing for the old formula's sides (``"~ . - x"``, ``". ~ . + z"``).
+    data : DataFrame, optional
+        Other data to fit to (default: the fitted data).  Weights or an offset given as values cannot be
+        carried to other data.
+
+    Notes
+    -----
+    With the fitted data, rows the original fit dropped for missing values come back when the new formula
+    does not need the variable that was missing, as in R -- unless the fit had weights or an offset given as
+    values, which are known for the rows used only: then the rows used are refitted (with a warning).
+    """
+    inputs = fit_inputs(fit)
+    original, positions = fitted_data(fit)
+    arrays = inputs.weights is not None or isinstance(inputs.offset, np.ndarray)
+    if data is not None:
+        if arrays:
+            raise GLMStatError("this fit has weights or an offset given as values, which cannot be carried to other "
+                               "data; call glmstat.glm() with the new data and its weights")
+        columns = data.columns
+        new = formula_text(updated_formula(fit, formula, columns))
+        return _glm(fit, new, data, None, inputs.offset)
+    if original is None:
+        raise GLMStatError("update needs the fitted data, and this fit does not keep it; pass data=")
+    if fit.n_dropped and arrays:
+        warnings.warn("the fit's weights or offset were given as values, known only for the rows it used: the "
+                      f"{fit.n_dropped} rows it dropped for missing values stay dropped", GLMStatWarning,
+                      stacklevel=3)
+        data, weights, offset = used_data(fit), inputs.weights, inputs.offset
+    else:
+        data = original
+        weights, offset = _full(inputs.weights, len(data), positions), _full(inputs.offset, len(data), positions)
+    new = formula_text(updated_formula(fit, formula, data.columns))
+    return _glm(fit, new, data, weights, offset)
+
+
+def _full(values: Any, n: int, positions: np.ndarray | None) -> Any:
+    """Values for the rows used spread over the n rows of the data (used when no row was dropped)."""
+    if not isinstance(values, np.ndarray):
+        return values
+    out = np.full(n, np.nan)
+    out[np.arange(n) if positions is None else positions] = values
+    return out
+
+
+def _refit_formula(fit: "GLMResults", terms: Terms) -> "GLMResults":
+    """``terms`` fitted on the rows ``fit`` used, with its weights and offset; warnings silenced (the
+    chosen model's notes keep them)."""
+    inputs = fit_inputs(fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GLMStatWarning)
+        new = _glm(fit, formula_text(terms), used_data(fit), inputs.weights, inputs.offset)
+    if new.n_dropped:
+        raise GLMStatError(f"number of rows in use has changed ({len(fit.rows_used)} to {len(new.rows_used)}): a "
+                           f"variable of {formula_text(terms)!r} has missing values; remove them first (as R says)")
+    return new
+
+
+# -- AIC tables ---------------------------------------------------------------------------------------------------
+def _theta_free(fit: "GLMResults") -> bool:
+    return fit.theta_se is not None
+
+
+def _n_rows(fit: "GLMResults") -> int:
+    return len(fit.rows_used)
+
+
+def extract_aic(fit: "GLMResults", k: float) -> tuple[float, float]:
+    """R's ``extractAIC``: (edf, AIC + (k - 2) edf) with edf = n - df_residual; MASS's for a negative
+    binomial with theta estimated: (edf, -2 loglik + k edf)."""
+    edf = _n_rows(fit) - fit.df_residual
+    if _theta_free(fit):
+        return float(edf), -2 * fit.loglik + k * edf
+    return float(edf), fit.aic + (k - 2) * edf
+
+
+def _loglik_scale(fit: "GLMResults", dev: np.ndarray) -> np.ndarray:
+    """drop1/add1's stand-in for -2 loglik: n log(D / n) for the Gaussian family, D / phi otherwise."""
+    n = _n_rows(fit)
+    with np.errstate(divide="ignore"):
+        return n * np.log(dev / n) if isinstance(fit.family, Gaussian) else dev / fit.dispersion
+
+
+def _approx_aic(fit: "GLMResults", dev: np.ndarray, rank: np.ndarray, k: float, base: int) -> np.ndarray:
+    """The AIC column of drop1/add1: L + k rank, shifted to R's extractAIC at row ``base``."""
+    aic = _loglik_scale(fit, dev) + k * rank
+    return aic + (extract_aic(fit, k)[1] - aic[base])
+
+
+def _varsets(st) -> list[frozenset]:
+    return [frozenset(v) for v in st.variables]
+
+
+def _scope_terms(fit: "GLMResults", scope: Any, columns) -> list[tuple]:
+    """The terms (as tuples of nodes) of a scope formula read against ``fit``, or of a list of labels."""
+    if isinstance(scope, (list, tuple)) and all(isinstance(s, str) for s in scope):
+        scope = "~ . + " + " + ".join(scope) if scope else "~ ."
+    if not isinstance(scope, str):
+        raise GLMStatError(f"scope must be a formula such as '~ . + x3 + x4' (or a list of term labels), "
+                           f"got {type(scope).__name__}")
+    return list(updated_formula(fit, scope, columns).terms)
+
+
+def _add_candidates(current: list[frozenset], upper: list[frozenset]) -> list[frozenset]:
+    """R's ``add.scope``: upper terms not in the model that contain no other candidate (marginality)."""
+    cand = [t for t in upper if t not in current]
+    return [t for t in cand if not any(o != t and o <= t for o in cand)]
+
+
+def _drop_candidates(current: list[frozenset], lower: list[frozenset]) -> list[frozenset]:
+    """R's ``drop.scope`` within the lower scope: model terms not in it that no other such term contains."""
+    cand = [t for t in current if t not in lower]
+    return [t for t in cand if not any(o != t and t <= o for o in cand)]
+
+
+def _terms_with(fit: "GLMResults", keep: list[tuple]) -> Terms:
+    """The fit's formula with exactly the terms ``keep`` (intercept, response and offsets unchanged)."""
+    st = structure(fit)
+    order = sorted(keep, key=len)  # R's order: by degree, stably
+    variables = tuple(dict.fromkeys(v for term in order for v in term))
+    return Terms(st.response, st.intercept, tuple(order), st.offsets, variables)
+
+
+class _Candidates:
+    """The AIC of each single deletion or addition (drop1 / add1 style, or refits for theta estimated)."""
+
+    def __init__(self, fit: "GLMResults", k: float) -> None:
+        self.fit, self.k = fit, k
+        self.st = structure(fit)
+        self.sets = _varsets(self.st)
+
+    def drops(self, which: list[frozenset]) -> list[tuple[str, float, float, "GLMResults | None"]]:
+        """(label, df, aic, refitted fit or None) per deletion."""
+        fit, st = self.fit, self.st
+        out = []
+        if _theta_free(fit):
+            edf0 = extract_aic(fit, self.k)[0]
+            for t in which:
+                i = self.sets.index(t)
+                new = _refit_formula(fit, _terms_with(fit, [v for j, v in enumerate(st.variables) if j != i]))
+                edf, aic = extract_aic(new, self.k)
+                out.append((st.labels[i], edf0 - edf, aic, new))
+            return out
+        p = len(fit.column_names)
+        assign = st.term_of_column(p)
+        devs, ranks, labels = [fit.deviance], [fit.rank], []
+        for t in which:
+            i = self.sets.index(t)
+            sub = refit(fit, np.flatnonzero(assign != i + 1))
+            devs.append(sub.deviance), ranks.append(sub.rank), labels.append(st.labels[i])
+        aic = _approx_aic(fit, np.asarray(devs), np.asarray(ranks, dtype=float), self.k, 0)
+        return [(lab, fit.rank - r, a, None) for lab, r, a in zip(labels, ranks[1:], aic[1:])]
+
+    def adds(self, which: list[tuple]) -> list[tuple[str, float, float, "GLMResults | None"]]:
+        """(label, df, aic, refitted fit or None) per addition of the terms ``which`` (tuples of nodes)."""
+        fit, st = self.fit, self.st
+        if _theta_free(fit):
+            edf0 = extract_aic(fit, self.k)[0]
+            out = []
+            for t in which:
+                new = _refit_formula(fit, _terms_with(fit, list(st.variables) + [t]))
+                edf, aic = extract_aic(new, self.k)
+                out.append((term_label(t), edf0 - edf, aic, new))
+            return out
+        table = _add_table(fit, which)
+        aic = _approx_aic(fit, table.dev, table.rank, self.k, 0)
+        return [(lab, table.rank[0] - r, a, None) for lab, r, a in zip(table.labels, table.rank[1:], aic[1:])]
+
+
+@dataclass(frozen=True)
+class _AddTable:
+    """Deviance, rank (and Rao score) of the current model and of each addition, from one fit of the bigger
+    model; ``labels`` of the additions."""
+
+    labels: list[str]
+    dev: np.ndarray
+    rank: np.ndarray
+    score: np.ndarray
+
+
+def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _AddTable:
+    st = structure(fit)
+    upper = _refit_formula(fit, _terms_with(fit, list(st.variables) + list(which)))
+    ust = structure(upper)
+    p = len(upper.column_names)
+    assign = ust.term_of_column(p)
+    usets = _varsets(ust)
+    base_terms = {usets.index(s) + 1 for s in _varsets(st)}
+    base = np.flatnonzero(np.isin(assign, list(base_terms)) | (assign == 0))
+    sub0 = refit(upper, base)
+    devs, ranks, labels = [sub0.deviance], [sub0.rank], []
+    score = [np.nan]
+    if rao:
+        X = encode(upper, used_data(fit))[0]
+        y, w0, off = response(fit)
+        r, w = _working(fit, sub0.eta, y, w0)
+    for t in which:
+        j = usets.index(frozenset(t)) + 1
+        cols = np.union1d(base, np.flatnonzero(assign == j))
+        sub = refit(upper, cols)
+        devs.append(sub.deviance), ranks.append(sub.rank), labels.append(term_label(t))
+        if rao:
+            score.append(_rao(r, w, X[:, cols], off))
+    return _AddTable(labels, np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score))
+
+
+def _working(fit: "GLMResults", eta: np.ndarray, y: np.ndarray, w0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Working residuals (y - mu) / mu'(eta) and weights w mu'(eta)^2 / V(mu) at ``eta`` (glm.fit's)."""
+    fam = fit.family
+    with np.errstate(all="ignore"):
+        mu, d = fam.link.inverse(eta), fam.link.mu_eta(eta)
+        good = (w0 > 0) & (d != 0)
+        return np.where(good, (y - mu) / d, 0.0), np.where(good, w0 * d ** 2 / fam.variance(mu), 0.0)
+
+
+def _rao(r: np.ndarray, w: np.ndarray, X: np.ndarray, offset: np.ndarray) -> float:
+    """R's ``glm.fit(X, r, w, offset = offset)``: null deviance (about the weighted mean of r) minus the
+    residual sum of squares of r - offset on X."""
+    pos = w > 0
+    sw = np.sqrt(w[pos])
+    A, b = X[pos] * sw[:, None], (r - offset)[pos] * sw
+    coef, *_ = np.linalg.lstsq(A, b, rcond=None)
+    rss = float(np.sum((b - A @ coef) ** 2))
+    centre = np.sum(w * r) / np.sum(w)
+    return float(np.sum(w * (r - centre) ** 2)) - rss
+
+
+# -- add1 ---------------------------------------------------------------------------------------------------------
+def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> pd.DataFrame:
+    """Single-term additions, as R's ``add1.glm`` (see the module docstring).
+
+    Parameters
+    ----------
+    fit : GLMResults
+    scope : str or list of str
+        A formula of the terms to try (``"~ . + x3 + x4"``; a formula without the model's terms adds them to
+        the model's), or term labels.  Only terms whose lower-order margins are all present are tried.
+    test : {"none", "Chisq", "LRT", "F", "Rao"}
+    k : float
+        The AIC penalty per parameter.
+
+    Returns
+    -------
+    DataFrame
+        Index ``"<none>"`` then the terms; ``df``, ``deviance``, ``aic`` (when the family has a likelihood),
+        then ``statistic`` and ``p_value`` for a test.
+    """
+    from .anova import _check_fit
+
+    _check_fit(fit, "add1")
+    key = str(test).lower()
+    if key not in _TESTS:
+        raise GLMStatError(f"unknown test {test!r}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
+    test = _TESTS[key]
+    st = structure(fit)
+    current = _varsets(st)
+    upper = _scope_terms(fit, scope, used_data(fit).columns)
+    upper_sets = [frozenset(t) for t in upper]
+    chosen = _add_candidates(current, list(dict.fromkeys(current + upper_sets)))
+    which = [upper[upper_sets.index(s)] for s in chosen]
+    if not which:
+        raise GLMStatError("no terms in scope for adding to the model")
+    table = _add_table(fit, which, rao=test == "Rao")
+    dev, rank = table.dev, table.rank
+    aic = _approx_aic(fit, dev, rank, k, 0)
+    dfs = rank - rank[0]
+    dfs[0] = np.nan
+    out = pd.DataFrame({"df": dfs, "deviance": dev}, index=pd.Index(["<none>"] + table.labels, name="term"))
+    if fit.family.has_likelihood:
+        out["aic"] = aic
+    loglik = _loglik_scale(fit, dev)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if test == "Chisq":
+            stat = np.maximum(0.0, loglik[0] - loglik)
+            stat[0] = np.nan
+            out["statistic"], out["p_value"] = stat, stats.chi2.sf(stat, dfs)
+        elif test == "Rao":
+            stat = np.maximum(0.0, table.score) / fit.dispersion
+            out["statistic"], out["p_value"] = stat, stats.chi2.sf(stat, dfs)
+        elif test == "F":
+            if fit.family.name in ("binomial", "poisson"):
+                warnings.warn(f"the F test assumes the quasi{fit.family.name} family (an estimated dispersion)",
+                              GLMStatWarning, stacklevel=3)
+            rdf = fit.df_residual
+            F = np.maximum(0.0, (dev[0] - dev) / dfs) / (dev / (rdf - dfs))
+            F[~(dfs >= np.finfo(float).eps)] = np.nan
+            out["statistic"], out["p_value"] = F, stats.f.sf(F, dfs, rdf - dfs)
+    out.attrs["heading"] = f"Single term additions\nModel: {fit.formula}"
+    out.attrs["test"] = test
+    return out
+
+
+# -- step ---------------------------------------------------------------------------------------------------------
+def _scopes(fit: "GLMResults", scope: Any, columns) -> tuple[list[tuple] | None, list[tuple]]:
+    """(upper terms or None, lower terms) as stepAIC reads ``scope``."""
+    if scope is None:
+        return list(structure(fit).variables), []
+    if isinstance(scope, Mapping):
+        unknown = set(scope) - {"lower", "upper"}
+        if unknown:
+            raise GLMStatError(f"scope= takes the keys 'lower' and 'upper', got {', '.join(map(repr, unknown))}")
+        upper = _scope_terms(fit, scope["upper"], columns) if scope.get("upper") is not None else None
+        lower = _scope_terms(fit, scope["lower"], columns) if scope.get("lower") is not None else []
+        return upper, lower
+    return _scope_terms(fit, scope, columns), []
+
+
+def _record(fit: "GLMResults", change: str, k: float, n: int) -> dict:
+    edf, aic = extract_aic(fit, k)
+    return {"step": change, "deviance": fit.deviance, "resid_df": n - edf, "aic": aic}
+
+
+def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope: Any = None,
+         steps: int = 1000) -> "GLMResults":
+    """Stepwise model selection by AIC, as ``MASS::stepAIC`` (see the module docstring).
+
+    Parameters
+    ----------
+    fit : GLMResults
+        The starting model.
+    direction : {"backward", "forward", "both"}, optional
+        Default: "both" with a scope, "backward" without (stepAIC's defaults).
+    k : float
+        The penalty per parameter: 2 for AIC, log(n) for BIC.
+    scope : str, list of str or dict, optional
+        The upper model (a formula, ``.`` the starting model's side), or ``{"lower": ..., "upper": ...}``.
+        Without one, terms may be dropped down to the intercept and (with "both") dropped terms re-added.
+    steps : int
+        The maximum number of steps.
+
+    Returns
+    -------
+    GLMResults
+        The chosen model; its ``step_path`` is stepAIC's ``$anova``: ``step``, ``df``, ``deviance``,
+        ``resid_df``, ``resid_dev``, ``aic``.
+    """
+    from .anova import _check_fit
+
+    _check_fit(fit, "step")
+    if direction is None:
+        direction = "both" if scope is not None else "backward"
+    if direction not in ("backward", "forward", "both"):
+        raise GLMStatError(f"unknown direction {direction!r}; use 'backward', 'forward' or 'both'")
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or not np.isfinite(k) or k < 0:
+        raise GLMStatError(f"k must be a non-negative number, got {k!r}")
+    backward, forward = direction in ("backward", "both"), direction in ("forward", "both")
+    if not fit.family.has_likelihood:
+        raise GLMStatError(f"AIC is not defined for the {fit.family.label} family, so step cannot proceed")
+    upper, lower = _scopes(fit, scope, used_data(fit).columns)
+    upper_sets = None if upper is None else [frozenset(t) for t in upper]
+    lower_sets = [frozenset(t) for t in lower]
+    n = fit.nobs
+    current = fit
+    b_aic = extract_aic(current, k)[1]
+    if not np.isfinite(b_aic):
+        raise GLMStatError("AIC is not finite for this model, so step cannot proceed")
+    models = [_record(current, "", k, n)]
+    while steps > 0:
+        steps -= 1
+        aic0 = b_aic
+        st = structure(current)
+        sets = _varsets(st)
+        cands = _Candidates(current, k)
+        rows: list[tuple[str, float, float, Any]] = []
+        change = None
+        if backward:
+            drops = cands.drops(_drop_candidates(sets, lower_sets))
+            zero = [r for r in drops if r[1] == 0 and abs(r[2] - aic0) <= 0.01]
+            if any(r[1] == 0 and abs(r[2] - aic0) > 0.01 for r in drops):
+                warnings.warn("0 df terms are changing AIC", GLMStatWarning, stacklevel=3)
+            if zero:  # terms with 0 df (all columns aliased) go first, one at a time
+                lab, _, _, new = zero[-1]
+                change = ("- " + lab, new, [v for v in st.variables if term_label(v) != lab])
+            rows += [("- " + lab, df, aic, (new, [v for v in st.variables if term_label(v) != lab]))
+                     for lab, df, aic, new in drops]
+        if change is None:
+            if forward and upper_sets is not None:
+                add_sets = _add_candidates(sets, upper_sets)
+                which = [upper[upper_sets.index(s)] for s in add_sets]
+                if which:
+                    rows += [("+ " + lab, df, aic, (new, list(st.variables) + [t]))
+                             for (lab, df, aic, new), t in zip(cands.adds(which), which)]
+            rows = [r for r in rows if r[1] != 0]
+            if not rows:
+                break
+            aics = np.array([aic0] + [r[2] for r in rows])
+            best = int(np.argsort(aics, kind="stable")[0])
+            if best == 0:
+                break
+            label, _, _, (new, keep) = rows[best - 1]
+            change = (label, new, keep)
+        label, new, keep = change
+        current = new if new is not None else _refit_formula(current, _terms_with(current, keep))
+        if current.nobs != n:
+            raise GLMStatError("number of rows in use has changed: remove missing values first (as R says)")
+        b_aic = extract_aic(current, k)[1]
+        if b_aic >= aic0 + 1e-7:
+            break
+        models.append(_record(current, label, k, n))
+    path = pd.DataFrame(models)
+    path.insert(1, "df", np.concatenate([[np.nan], np.abs(np.diff(path["resid_df"].to_numpy(dtype=float)))]))
+    dev = path.pop("deviance").to_numpy(dtype=float)
+    path.insert(2, "deviance", np.concatenate([[np.nan], np.abs(np.diff(dev))]))
+    path.insert(4, "resid_dev", dev)
+    path.attrs["heading"] = f"Stepwise Model Path\nInitial model: {fit.formula}\nFinal model: {current.formula}"
+    return with_step_path(current, path)

@@ -1,0 +1,138 @@
+"""The data variables a model's right-hand side reads, and their roles, for marginal effects and reference
+grids.
+
+A *variable* is a data column named in a term (``x`` in ``log(x)`` or ``I(x^2)``, ``cyl`` in
+``factor(cyl)``), found by walking the formula's parsed terms.  It is a *factor* when a factor variable of
+the model reads it alone (a non-numeric column, or one wrapped in ``factor()``, ``relevel()``, ``C()``...),
+with the model's levels in the model's order (reference first); otherwise it is numeric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import GLMStatError
+from ..formula.deparse import deparse
+from ..formula.nodes import BinOp, Call, Name, Node, Paren, Unary
+from ..formula.values import label_text
+from .fit_access import factor_levels, structure, used_data
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["ModelVariable", "model_variables", "pick", "with_value"]
+
+
+@dataclass(frozen=True)
+class ModelVariable:
+    """A data column the model reads: ``levels`` (data values, reference first) and their ``labels`` for a
+    factor; ``mean`` and ``sd`` over the rows used for a numeric one; ``spellings`` the names it may be
+    asked by (the column, and the labels of factor variables reading it such as ``factor(cyl)``)."""
+
+    name: str
+    is_factor: bool
+    levels: tuple = ()
+    labels: tuple[str, ...] = ()
+    mean: float = float("nan")
+    sd: float = float("nan")
+    spellings: tuple[str, ...] = ()
+    distinct: tuple = ()  # for a numeric variable, its values when it has at most two (else empty)
+
+
+def _names(node: Node, out: list[str]) -> None:
+    """The names ``node`` reads, in order of appearance."""
+    if isinstance(node, Name):
+        if node.id not in out:
+            out.append(node.id)
+    elif isinstance(node, Call):
+        for a in node.args:
+            _names(a, out)
+        for _, v in node.kwargs:
+            _names(v, out)
+    elif isinstance(node, BinOp):
+        _names(node.left, out)
+        _names(node.right, out)
+    elif isinstance(node, (Unary, Paren)):
+        _names(node.operand if isinstance(node, Unary) else node.body, out)
+
+
+def model_variables(fit: "GLMResults") -> list[ModelVariable]:
+    """The data columns of the right-hand side, in order of first appearance (see the module docstring)."""
+    data = used_data(fit)
+    columns = {str(c): c for c in data.columns}
+    levels = factor_levels(fit)
+    order: list[str] = []
+    factor_of: dict[str, tuple[str, tuple]] = {}
+    for term in structure(fit).variables:
+        for node in term:
+            read: list[str] = []
+            _names(node, read)
+            read = [r for r in read if r in columns]
+            for r in read:
+                if r not in order:
+                    order.append(r)
+            label = deparse(node)
+            if label in levels and len(read) == 1 and read[0] not in factor_of:
+                factor_of[read[0]] = (label, tuple(levels[label]))
+    out = []
+    for name in order:
+        values = data[columns[name]]
+        if name in factor_of:
+            label, lv = factor_of[name]
+            spell = (name,) if label == name else (name, label)
+            out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=spell))
+            continue
+        numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+        if numeric:
+            x = values.to_numpy(dtype=float)
+            distinct = np.unique(x)
+            out.append(ModelVariable(name, False, mean=float(np.mean(x)),
+                                     sd=float(np.std(x, ddof=1)) if x.size > 1 else float("nan"), spellings=(name,),
+                                     distinct=tuple(distinct) if distinct.size <= 2 else ()))
+        else:  # read only inside some other expression (e.g. an interaction() call): its sorted values
+            lv = tuple(sorted(pd.unique(values.dropna()), key=label_text))
+            out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=(name,)))
+    return out
+
+
+def pick(variables: Sequence[ModelVariable], wanted: Any, what: str) -> list[ModelVariable]:
+    """The variables named by ``wanted`` (a name or a list; None: all), by any of their spellings."""
+    if wanted is None:
+        return list(variables)
+    names = [wanted] if isinstance(wanted, str) else list(wanted)
+    out = []
+    for n in names:
+        hit = [v for v in variables if n in v.spellings]
+        if not hit:
+            known = ", ".join(v.name for v in variables)
+            raise GLMStatError(f"{n!r} is not a variable of the model's right-hand side (variables: {known}); "
+                               f"{what} are asked by data column name")
+        out.append(hit[0])
+    return out
+
+
+def with_value(data: pd.DataFrame, var: ModelVariable, value: Any) -> pd.DataFrame:
+    """A new frame with column ``var`` set to ``value`` in every row (the column's kind kept); ``value`` may
+    also be an array with one value per row."""
+    col = next(c for c in data.columns if str(c) == var.name)
+    old = data[col]
+    n = len(data)
+    if isinstance(old.dtype, pd.CategoricalDtype):
+        vals = np.full(n, value, dtype=object) if np.ndim(value) == 0 else np.asarray(value, dtype=object)
+        new = pd.Categorical(vals, categories=old.cat.categories, ordered=old.cat.ordered)
+    elif np.ndim(value) == 0:
+        new = np.full(n, value, dtype=object if isinstance(value, str) else None)
+    else:
+        new = np.asarray(value)
+    return data.assign(**{str(col): pd.Series(new, index=data.index)}) if isinstance(col, str) else \
+        _assign_nonstring(data, col, new)
+
+
+def _assign_nonstring(data: pd.DataFrame, col: Any, new: Any) -> pd.DataFrame:
+    out = data.copy()
+    out[col] = new
+    return out

@@ -1,0 +1,148 @@
+"""Model building against R: update() with R's '.' rules, add1.glm and MASS::stepAIC (fixtures/inference2),
+and the shared reference's stepAIC case."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import assert_close, load_data
+from inference2_refs import CASES, as_list, assert_p, fit, numbers, ref, values
+
+ADD1_COLUMNS = {"Df": "df", "Deviance": "deviance", "AIC": "aic", "LRT": "statistic", "scaled dev.": "statistic",
+                "Rao score": "statistic", "scaled Rao sc.": "statistic", "F value": "statistic",
+                "Pr(>Chi)": "p_value", "Pr(>F)": "p_value"}
+
+
+def own(key):
+    return [pytest.param(cid, k, item, id=f"{cid}-{k}") for cid in CASES
+            for k, item in enumerate(ref(cid).get(key, []))]
+
+
+@pytest.mark.filterwarnings("ignore::glmstat.DroppedRowsWarning")
+@pytest.mark.parametrize("cid, k, u", own("update"))
+def test_update_matches_r(cid, k, u):
+    new = fit(cid).update(u["formula"])
+    assert new.term_labels == as_list(u["terms"])
+    assert new.model_frame.response_name == u["response"]
+    assert len(new.rows_used) == u["nobs_used"]
+    assert_close(new.coef, numbers(u["coefficients"]), rtol=1e-5)
+    np.testing.assert_allclose(new.deviance, u["deviance"], rtol=1e-7)
+
+
+def test_update_dot_rules():
+    f = fit("birthwt_logit")
+    assert f.update("~ . - race").formula == "low ~ age + lwt + smoke + ptl + ht + ui"
+    assert f.update(". ~ . + smoke:ht - 1").formula == "low ~ age + lwt + race + smoke + ptl + ht + ui + smoke:ht - 1"
+    g = fit("mtcars_gauss_weights")
+    assert g.update("log(.) ~ .").formula == "log(qsec) ~ hp + wt + factor(am)"
+    np.testing.assert_allclose(g.update("~ .").deviance, g.deviance, rtol=1e-10)  # weights carried
+    s = fit("ships_poisson_offset")
+    assert s.update("~ . - year").formula == "incidents ~ type + period + offset(log(service))"
+    assert s.update("~ 1").formula == "incidents ~ 1"  # as R: the offset is part of the old right-hand side
+
+
+def test_update_with_other_data():
+    f = fit("cars_invgauss")
+    d = load_data("cars").iloc[:40]
+    new = f.update("~ . - I(speed^2)", data=d)
+    assert new.nobs == 40 and new.term_labels == ["speed"]
+    with pytest.raises(gs.GLMStatError, match="weights or an offset given as values"):
+        fit("ships_poisson_offset_arg").update("~ .", data=load_data("ships"))
+
+
+def test_update_keeps_rows_when_weights_were_values():
+    d = load_data("airquality")
+    w = np.linspace(1, 2, len(d))
+    with pytest.warns(gs.DroppedRowsWarning):
+        f = gs.glm("Ozone ~ Solar.R + Wind", d, family=gs.Gamma(link="log"), weights=w)
+    with pytest.warns(gs.GLMStatWarning, match="stay dropped"):
+        new = f.update("~ . - Solar.R")
+    assert new.nobs == f.nobs
+
+
+@pytest.mark.parametrize("cid, k, s", own("step"))
+def test_step_matches_stepaic(cid, k, s):
+    f = fit(cid)
+    scope = s.get("upper")
+    chosen = f.step(direction=s["direction"], k=s["k"], scope=scope)
+    assert chosen.term_labels == as_list(s["terms"])
+    np.testing.assert_allclose(chosen.aic, s["aic"], rtol=1e-7)
+    assert_close(chosen.coef, numbers(s["coefficients"]), rtol=1e-5)
+    path, want = chosen.step_path, s["path"]
+    assert list(path.columns) == ["step", "df", "deviance", "resid_df", "resid_dev", "aic"]
+    assert list(path["step"]) == as_list(want["step"])
+    for col in ("df", "deviance", "resid_df", "resid_dev", "aic"):
+        # R's glm.nb refits inside stepAIC stop theta early (about 1e-8 of the deviance): their differences
+        # carry that error
+        atol = 1e-5 if col == "deviance" and f.theta_se is not None else 1e-8
+        assert_close(path[col], numbers(want[col]), rtol=1e-6, atol=atol)
+
+
+def test_step_shared_reference():
+    r = ref("mtcars_logit_hyp")["step"]
+    chosen = fit("mtcars_logit_hyp").step(direction="backward")
+    assert chosen.term_labels == r["terms"]
+    np.testing.assert_allclose(chosen.aic, r["aic"], rtol=1e-7)
+    assert isinstance(chosen, gs.GLMResults) and fit("mtcars_logit_hyp").step_path is None
+
+
+def add1_tables():
+    return [pytest.param(cid, t, id=f"{cid}-{t['test']}") for cid in CASES if "add1" in ref(cid)
+            for t in ref(cid)["add1"]["tables"]]
+
+
+@pytest.mark.parametrize("cid, t", add1_tables())
+def test_add1_matches_r(cid, t):
+    scope = ref(cid)["add1"]["scope"]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)  # F tests of fixed-dispersion families warn, as R
+        got = fit(cid).add1(scope, test=t["test"])
+    assert list(got.index) == as_list(t["terms"])
+    for r_col in as_list(t["columns"]):
+        col = ADD1_COLUMNS[r_col]
+        want = values(t, r_col)
+        if col == "p_value":
+            assert_p(got[col].to_numpy()[1:], want[1:])
+        else:
+            assert_close(got[col], want, rtol=1e-6, atol=1e-8)
+
+
+def test_add1_scope_spellings_and_errors():
+    f = fit("mtcars_gamma_log")
+    a = f.add1("~ . + qsec + drat")
+    b = f.add1("~ qsec + drat")  # without the model's terms: they are kept (R would refuse this scope)
+    c = f.add1(["qsec", "drat"])
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, c)
+    with pytest.raises(gs.GLMStatError, match="no terms in scope"):
+        f.add1("~ .")
+    with pytest.raises(gs.GLMStatError, match="unknown test"):
+        f.add1("~ . + qsec", test="Wald")
+
+
+def test_step_refuses_bad_arguments():
+    f = fit("birthwt_logit")
+    with pytest.raises(gs.GLMStatError, match="unknown direction"):
+        f.step(direction="sideways")
+    with pytest.raises(gs.GLMStatError, match="lower"):
+        f.step(scope={"upper": "~ .", "middle": "~ 1"})
+    q = gs.glm("breaks ~ wool", load_data("warpbreaks"), family=gs.QuasiPoisson())
+    with pytest.raises(gs.GLMStatError, match="AIC is not defined"):
+        q.step()
+
+
+def test_step_lower_scope_keeps_terms():
+    chosen = fit("birthwt_logit").step(scope={"lower": "~ age + lwt", "upper": "~ ."}, direction="backward")
+    assert {"age", "lwt"} <= set(chosen.term_labels)
+
+
+def test_step_with_missing_values_in_a_new_variable_is_refused():
+    d = load_data("mtcars").assign(extra=lambda x: x.qsec.where(x.index > 2))
+    f = gs.glm("mpg ~ wt", d)
+    with pytest.raises(gs.GLMStatError, match="number of rows in use has changed"):
+        f.add1("~ . + extra")

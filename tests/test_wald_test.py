@@ -1,0 +1,147 @@
+"""Wald tests of linear hypotheses (fit.wald_test) against car::linearHypothesis, and the reading of
+hypotheses written in the model's column names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from glmstat.inference.hypotheses import hypothesis_matrix
+from inference2_refs import CASES, assert_p, fit, ref
+
+
+def own_hypotheses():
+    return [pytest.param(cid, k, h, id=f"{cid}-{k}") for cid in CASES
+            for k, h in enumerate(ref(cid).get("hypotheses", []))]
+
+
+@pytest.mark.parametrize("cid, k, h", own_hypotheses())
+def test_matches_linear_hypothesis(cid, k, h):
+    f = fit(cid)
+    chi = f.wald_test(h["glmstat"])
+    np.testing.assert_allclose(chi.statistic, h["chisq"], rtol=1e-6)
+    assert chi.df == h["df"] and chi.df_residual is None
+    assert_p([chi.p_value], [h["p_chisq"]])
+    F = f.wald_test(h["glmstat"], test="F")
+    np.testing.assert_allclose(F.statistic, h["F"], rtol=1e-6)
+    assert F.df_residual == h["df_residual"]
+    assert_p([F.p_value], [h["p_F"]])
+
+
+@pytest.mark.parametrize("cid", ["mtcars_logit_hyp", "warpbreaks_interaction", "anorexia_gauss"])
+def test_matches_shared_reference(cid):
+    r = ref(cid)
+    h = r["hypothesis_chisq"]
+    got = fit(cid).wald_test(h["hypotheses"])
+    np.testing.assert_allclose(got.statistic, h["statistic"], rtol=1e-6)
+    assert_p([got.p_value], [h["p_value"]])
+    if "hypothesis_f" in r:
+        got = fit(cid).wald_test(h["hypotheses"], test="F")
+        np.testing.assert_allclose(got.statistic, r["hypothesis_f"]["statistic"], rtol=1e-6)
+        assert_p([got.p_value], [r["hypothesis_f"]["p_value"]])
+
+
+def test_r_spellings_and_matrix_form_agree_with_r():
+    """R's names (tensionL, (Intercept)) and an L matrix with rhs give R's statistic too."""
+    h = ref("warpbreaks_quasipoisson")["hypotheses"][0]
+    f = fit("warpbreaks_quasipoisson")
+    np.testing.assert_allclose(f.wald_test(["tensionL = 2 * tensionM", "woolB = -0.2"]).statistic, h["chisq"],
+                               rtol=1e-6)
+    L = pd.DataFrame({"tension[T.L]": [1.0, 0.0], "tension[T.M]": [-2.0, 0.0], "wool[T.B]": [0.0, 1.0]})
+    np.testing.assert_allclose(f.wald_test(L, rhs=[0.0, -0.2]).statistic, h["chisq"], rtol=1e-6)
+    M = np.zeros((2, len(f.column_names)))
+    M[0, f.column_names.index("tension[T.L]")], M[0, f.column_names.index("tension[T.M]")] = 1, -2
+    M[1, f.column_names.index("wool[T.B]")] = 1
+    np.testing.assert_allclose(f.wald_test(M, [0, -0.2], test="F").statistic, h["F"], rtol=1e-6)
+
+
+def test_r_names_of_levels_with_operators():
+    """R's coefficient names of levels holding '+', '-' and '/' are whole names too."""
+    h = ref("esoph_binomial_cbind")["hypotheses"][0]
+    got = fit("esoph_binomial_cbind").wald_test("alcgp120+ = alcgp80-119")
+    np.testing.assert_allclose(got.statistic, h["chisq"], rtol=1e-6)
+
+
+def test_single_coefficient_is_the_squared_z():
+    """One coefficient = 0: the Wald chi-square is (estimate / se)^2 of the summary."""
+    f = fit("cars_invgauss")
+    for spelling in ("I(speed^2) = 0", "I(speed ** 2)", "I( speed^2 ) = 0", "`I(speed^2)` = 0", "0 = I(speed^2)"):
+        np.testing.assert_allclose(f.wald_test(spelling).statistic, f.statistic["I(speed^2)"] ** 2, rtol=1e-10)
+    np.testing.assert_allclose(f.wald_test("(Intercept) = 0").statistic, f.statistic["Intercept"] ** 2, rtol=1e-10)
+
+
+COLUMNS = ["Intercept", "x1", "x10", "I(x1^2)", "poly(hp, 2)[1]", "poly(hp, 2)[2]", "factor(cyl)[T.6]",
+           "factor(cyl)[T.6]:wt", "g[T.a b]", "`my var`", "log(x1)", "MPG.city"]
+
+
+@pytest.mark.parametrize("text, row, rhs", [
+    ("x1 = x10", {"x1": 1, "x10": -1}, 0),
+    ("2*x1 + x10 = 1", {"x1": 2, "x10": 1}, 1),
+    ("x10/4 - 3 = -x1", {"x1": 1, "x10": 0.25}, 3),
+    ("I(x1 ** 2) = 2 * (x1 - log(x1))", {"I(x1^2)": 1, "x1": -2, "log(x1)": 2}, 0),
+    ("poly(hp,2)[1] = poly(hp, 2)[2]", {"poly(hp, 2)[1]": 1, "poly(hp, 2)[2]": -1}, 0),
+    ("factor(cyl)[T.6]:wt = factor(cyl)[T.6]", {"factor(cyl)[T.6]:wt": 1, "factor(cyl)[T.6]": -1}, 0),
+    ("factor(cyl)6:wt", {"factor(cyl)[T.6]:wt": 1}, 0),
+    ("g[T.a b] + my var = 0.5", {"g[T.a b]": 1, "`my var`": 1}, 0.5),
+    ("-(MPG.city - 2e-1 * x1) = 1e3", {"MPG.city": -1, "x1": 0.2}, 1000),
+    ("(Intercept) + Intercept = 0", {"Intercept": 2}, 0),
+])
+def test_reads_names_as_whole_names(text, row, rhs):
+    L, r = hypothesis_matrix(COLUMNS, text)
+    want = np.zeros(len(COLUMNS))
+    for name, v in row.items():
+        want[COLUMNS.index(name)] = v
+    np.testing.assert_allclose(L[0], want)
+    np.testing.assert_allclose(r[0], rhs)
+
+
+@pytest.mark.parametrize("text, match", [
+    ("x2 = 0", r"did you mean 'x1'"),
+    ("poly(hp, 2)[3] = 0", r"did you mean 'poly\(hp, 2\)\[2\]', 'poly\(hp, 2\)\[1\]'"),
+    ("x1 * x10 = 0", "not linear"),
+    ("x1 = x1", "involves no coefficient"),
+    ("x1 = 0 = x10", "more than one"),
+    ("x1 = ", "empty side"),
+    ("x1 +* 2", "cannot read"),
+])
+def test_bad_hypotheses_are_explained(text, match):
+    with pytest.raises(gs.GLMStatError, match=match):
+        hypothesis_matrix(COLUMNS, text)
+
+
+def test_long_hypotheses_are_refused_before_reading():
+    with pytest.raises(gs.FormulaError, match="max_length"):
+        hypothesis_matrix(COLUMNS, " + ".join(["x1"] * 10_000) + " = 0")
+    L, r = hypothesis_matrix(COLUMNS, " + ".join(["x1"] * 500) + " = 0")
+    assert L[0, 1] == 500
+
+
+def test_refuses_aliased_dependent_and_misshaped():
+    f = fit("mtcars_gauss_aliased")
+    with pytest.raises(gs.GLMStatError, match="aliased coefficient"):
+        f.wald_test("I(2 * wt) = 0")
+    with pytest.raises(gs.GLMStatError, match="linearly dependent"):
+        f.wald_test(["wt = 0", "2*wt = 0"])
+    with pytest.raises(gs.GLMStatError, match="one column per coefficient"):
+        f.wald_test(np.ones((1, 2)))
+    with pytest.raises(gs.GLMStatError, match="unknown test"):
+        f.wald_test("wt = 0", test="LR")
+
+
+def test_prints_readably():
+    t = fit("birthwt_logit").wald_test(["race[T.other] = race[T.white]", "2*smoke + ht = 1"])
+    text = str(t)
+    assert "race[T.other] = race[T.white]" in text and "Chisq =" in text and "on 2 df" in text
+    assert "<li><code>" in t._repr_html_() and repr(t).startswith("<WaldTest Chisq")
+    frame = t.to_frame()
+    assert list(frame.columns) == ["estimate", "rhs", "std_error"] and len(frame) == 2
+    assert "F =" in str(fit("mtcars_gauss_weights").wald_test("hp = 0", test="F"))
+
+
+def test_robust_covariance_is_used():
+    f = fit("birthwt_logit").robust("HC0")
+    want = (f.coef["lwt"] / f.std_errors["lwt"]) ** 2
+    np.testing.assert_allclose(f.wald_test("lwt = 0").statistic, want, rtol=1e-10)
+    assert "HC0" in str(f.wald_test("lwt = 0"))
