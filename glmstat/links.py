@@ -18,7 +18,7 @@ from scipy import special, stats
 
 from .errors import FamilyError
 
-__all__ = ["Link", "Power", "get_link", "LINK_NAMES"]
+__all__ = ["Link", "Power", "TweediePower", "get_link", "LINK_NAMES"]
 
 _EPS = np.finfo(float).eps
 Array = np.ndarray
@@ -145,10 +145,20 @@ _LINKS: dict[str, Link] = {
         lambda eta: -1.0 / (2.0 * eta**1.5),
         _positive,
     ),
-    "sqrt": Link("sqrt", np.sqrt, lambda eta: eta * eta, lambda eta: 2.0 * eta),
+    "sqrt": Link("sqrt", np.sqrt, lambda eta: eta * eta, lambda eta: 2.0 * eta, _positive),  # R: eta > 0
 }
 
 LINK_NAMES: tuple[str, ...] = tuple(_LINKS)
+
+
+def _power(p) -> float:
+    try:
+        p = float(p)
+    except (TypeError, ValueError) as e:
+        raise FamilyError(f"Power link needs a number, got {p!r}") from e
+    if not np.isfinite(p):
+        raise FamilyError(f"Power link needs a finite power, got {p}")
+    return p
 
 
 def Power(p: float) -> Link:
@@ -159,12 +169,7 @@ def Power(p: float) -> Link:
     p : float
         The power. ``1`` gives identity, ``0.5`` sqrt, ``-1`` inverse, ``-2`` 1/mu^2, as in R.
     """
-    try:
-        p = float(p)
-    except (TypeError, ValueError) as e:
-        raise FamilyError(f"Power link needs a number, got {p!r}") from e
-    if not np.isfinite(p):
-        raise FamilyError(f"Power link needs a finite power, got {p}")
+    p = _power(p)
     if p == 0:
         return _LINKS["log"]
     if p == 1:
@@ -187,6 +192,23 @@ def Power(p: float) -> Link:
         lambda eta: np.maximum(inv * eta ** (inv - 1.0), _EPS),
         _positive,
     )
+
+
+def TweediePower(p: float) -> Link:
+    """statmod's ``tweedie(link.power = p)`` link: eta = mu^p with no clamps and no domain check on eta
+    (its ``valideta`` is always TRUE; a step whose mean is not finite is halved through the deviance);
+    ``p = 0`` is R's log link.  Unlike :func:`Power`, ``TweediePower(0.5)`` accepts eta < 0 (mu = eta^2).
+
+    Parameters
+    ----------
+    p : float
+        The link power.
+    """
+    p = _power(p)
+    if p == 0:
+        return _LINKS["log"]
+    inv = 1.0 / p
+    return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0))
 
 
 def get_link(link: str | Link) -> Link:
