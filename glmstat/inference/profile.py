@@ -37,7 +37,7 @@ from ..errors import FitError, GLMStatError, GLMStatWarning
 __all__ = ["profile_conf_int", "ProfileWarning"]
 
 #: The refits are solved to this relative deviance change (the engine then polishes to the exact optimum).
-_REFIT = Control(tol=1e-12, max_iter=100)
+_REFIT = Control(tol=1e-12, max_iter=100, damped=True)
 #: Give up stepping outwards once the candidate limit is this many standard errors from the estimate.
 _MAX_SE = 2.0 ** 40
 _MAX_STEPS = 100
@@ -71,32 +71,30 @@ class _Profile:
     deviance_hat: float
     dispersion: float
 
-    def _refit(self, offset: np.ndarray, start: np.ndarray | None):
-        """The engine's fit at this offset, warm-started; cold-started too when the warm run looks wrong.
+    def _refit(self, offset: np.ndarray, starts: tuple[np.ndarray, ...]):
+        """The engine's damped fit at this offset from the first start that converges, else the best run.
 
-        Fisher scoring has no line search (as R's ``glm.fit``): from a poor start it can cycle between
-        clamped fitted values.  A warm run that did not converge or whose deviance ever rose is checked
-        against a run from the family's starting values, and the lower deviance wins (any valid fit's
-        deviance bounds the profile deviance from above).
+        The starts are tried in order, then the family's starting values: a warm start extrapolated along
+        the profile can leave the family's domain (an identity link with a mean near 0) where the last refit
+        itself, or a cold start, does not.  Any valid fit's deviance bounds the profile deviance from above,
+        so the lowest deviance wins.
         """
         src = self.source
         moved = InMemorySource(src.X, src.y, src.weights, src.trials, offset, src.block_rows)
         best = None
-        for s in (start, None):
+        for s in (*starts, None):
             try:
                 state = irls(moved, self.family, _REFIT, s)
             except FitError:
                 continue
             if best is None or state.deviance < best.deviance:
                 best = state
-            hist = np.asarray(state.deviance_history)
-            monotone = np.all(np.diff(hist) <= 1e-10 * (np.abs(hist[1:]) + 1.0))
-            if state.converged and monotone:
+            if state.converged:
                 break
         return best
 
-    def at(self, b: float, start: np.ndarray | None) -> _Point | None:
-        """The refit at ``b`` (None when no valid fit exists there)."""
+    def at(self, b: float, starts: tuple[np.ndarray, ...]) -> _Point | None:
+        """The refit at ``b`` (None when no valid fit exists there), from the first of ``starts`` that works."""
         src, fam = self.source, self.family
         offset = src.offset + b * self.x_j
         if src.n_cols == 0:  # nothing left to refit: eta = offset
@@ -104,7 +102,7 @@ class _Profile:
             cov = np.zeros((0, 0))
             kept = np.zeros(0, dtype=bool)
         else:
-            state = self._refit(offset, start)
+            state = self._refit(offset, starts)
             if state is None:
                 return None
             kept = state.kept
@@ -145,7 +143,9 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
     last = _Point(b_hat, 0.0, np.nan, start, slope)  # warm start: extrapolate the last refit along its slope
     x = b_hat + side * q * se  # the Wald limit
     for _ in range(_MAX_STEPS):
-        pt = prof.at(x, last.coef + last.dcoef * (x - last.b))
+        # the last refit moved along its slope, the last refit, the estimate moved along its slope (a refit
+        # that crept to the edge of the domain can be wedged there: its steps all leave the domain)
+        pt = prof.at(x, (last.coef + last.dcoef * (x - last.b), last.coef, start + slope * (x - b_hat)))
         newton = np.nan
         if pt is None:
             failed = x
@@ -187,7 +187,7 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
 
 
 def _signed(prof: _Profile, b: float, start: np.ndarray, slope: np.ndarray) -> float:
-    pt = prof.at(b, start + slope * (b - prof.b_hat))
+    pt = prof.at(b, (start + slope * (b - prof.b_hat), start))
     if pt is None:
         raise ValueError(f"no valid fit at {b:.6g}")
     return pt.z
