@@ -9,7 +9,8 @@ With working weights w_i = a_i (d mu_i / d eta_i)^2 / V(mu_i) (a_i the prior wei
 phi the dispersion, k the rank, d_i and r_i the deviance and Pearson residuals (R's ``influence.glm``,
 ``rstandard.glm``, ``rstudent.glm``, ``cooks.distance.glm``, ``dfbeta.lm``, ``dfbetas.lm``):
 
-* leverage            h_i = w_i x_i' C x_i  (set to 1 when h_i >= 1 - 10 eps, as R)
+* leverage            h_i = w_i x_i' C x_i  (set to 1 when h_i >= 1 - 10 eps, as R; near 1 recomputed
+                      by the design's rank without row i when near 1, :func:`glmstat.inference.leverage.exact_near_one`)
 * standardized        d_i / sqrt(phi (1 - h_i))   (or r_i / sqrt(phi (1 - h_i)) for the Pearson type)
 * Cook's distance     (r_i / (1 - h_i))^2 h_i / (phi k)
 * leave-one-out sigma s_(i) = sqrt((sum_j d_j^2 - d_i^2 / (1 - h_i)) / (n - k - 1)), n the rows with
@@ -34,6 +35,7 @@ import pandas as pd
 
 from ..design.sources import Block
 from ..families import Family
+from .leverage import HAT_ONE_TOL, NEAR_ONE, exact_near_one
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -42,9 +44,6 @@ __all__ = [
     "FitSummary", "Influence", "block_influence", "influence", "HAT_ONE_TOL", "rule_of_thumb_flags",
     "fit_summary", "augment", "influence_summary", "coef_changes",
 ]
-
-#: R's ``lm.influence`` sets a leverage to exactly 1 when it is within this of 1.
-HAT_ONE_TOL = 10 * np.finfo(float).eps
 
 
 @dataclass(frozen=True)
@@ -84,20 +83,32 @@ def _nan_inf(x: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(x), np.nan, x)
 
 
-def block_influence(block: Block, fit: FitSummary, coef_changes: bool = False) -> Influence:
-    """Influence measures for the rows of one block; see the module docstring for the formulas."""
-    fam, link = fit.family, fit.family.link
-    X, kept = block.X, fit.kept
-    a = block.weights
-    pos = a > 0
+def _working(block: Block, fit: FitSummary):
+    """eta, mu, V(mu) and the working weights of a block at the estimate (zero where the weight is 0)."""
+    fam, link, kept = fit.family, fit.family.link, fit.kept
     beta = np.zeros(kept.size)
     beta[kept] = fit.coef
     with np.errstate(all="ignore"):
-        eta = X @ beta + block.offset
+        eta = block.X @ beta + block.offset
         mu = link.inverse(eta)
         mu_eta = link.mu_eta(eta)
         var = fam.variance(mu)
-        w = np.where(pos, a * mu_eta * mu_eta / var, 0.0)
+        w = np.where(block.weights > 0, block.weights * mu_eta * mu_eta / var, 0.0)
+    return eta, mu, var, w
+
+
+def block_influence(block: Block, fit: FitSummary, coef_changes: bool = False,
+                    hat: np.ndarray | None = None) -> Influence:
+    """Influence measures for the rows of one block; see the module docstring for the formulas.
+
+    ``hat`` replaces the block's leverages (as decided exactly by :func:`influence` near 1).
+    """
+    fam = fit.family
+    X, kept = block.X, fit.kept
+    a = block.weights
+    pos = a > 0
+    eta, mu, var, w = _working(block, fit)
+    with np.errstate(all="ignore"):
         if coef_changes or isinstance(X, np.ndarray):
             Xk = np.asarray(X)[:, kept]
             A = Xk * np.sqrt(w)[:, None]  # rows sqrt(w_i) x_i'
@@ -107,7 +118,7 @@ def block_influence(block: Block, fit: FitSummary, coef_changes: bool = False) -
             C = np.zeros((kept.size, kept.size))
             C[np.ix_(kept, kept)] = fit.cov_unscaled
             h = w * X.quadratic_form(C)(X)
-        h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
+        h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h) if hat is None else hat
         d = fam.deviance_residuals(block.y, mu, a)
         r = (block.y - mu) * np.sqrt(a) / np.sqrt(var)
         one_h = 1.0 - h
@@ -144,7 +155,18 @@ def influence(blocks: Iterable[Block], fit: FitSummary, coef_changes: bool = Fal
     coef_changes : bool
         Also compute ``dfbeta`` and ``dfbetas`` (n x rank each).
     """
+    blocks = list(blocks)
     parts = [block_influence(b, fit, coef_changes) for b in blocks]
+    h = np.concatenate([p.hat for p in parts]) if parts else np.zeros(0)
+    starts = np.cumsum([0] + [b.y.shape[0] for b in blocks])
+    if np.any((h < 1.0) & (h > 1.0 - NEAR_ONE)):  # leverages near 1 are decided exactly (rare)
+        exact = exact_near_one(np.nan_to_num(h), lambda: ((s, b.X, _working(b, fit)[3]) for s, b in zip(starts, blocks)),
+                               fit.kept)
+        exact = np.where(np.isnan(h), h, exact)
+        for k, b in enumerate(blocks):
+            sl = slice(starts[k], starts[k + 1])
+            if not np.array_equal(exact[sl], h[sl], equal_nan=True):
+                parts[k] = block_influence(b, fit, coef_changes, hat=np.nan_to_num(exact[sl]))
     fields = ["hat", "cooks_d", "std_resid_deviance", "std_resid_pearson", "student_resid", "sigma"]
     if coef_changes:
         fields += ["dfbeta", "dfbetas"]
