@@ -171,6 +171,7 @@ def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None):
     return res, fac, use_qr
 
 
+_EPS = np.finfo(float).eps
 #: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
 _MAX_DAMPING = 40
 
@@ -309,6 +310,11 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 )
             boundary = boundary or not (new_res.valid and new_fac is not None)
             new = (new + beta) / 2
+            if not damp and np.all(np.abs(new - beta) <= 4 * _EPS * np.abs(beta)):
+                # no representable part of the step stays in the domain (eta = 1e-16 is 0 to rounding): the
+                # estimate is on the domain's edge, where R says "algorithm stopped at boundary value"
+                converged = boundary = True
+                break
             new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
         if not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
             break
