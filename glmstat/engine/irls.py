@@ -57,8 +57,8 @@ class Control:
     ``damped`` also halves a step that raises the deviance (by more than rounding, 1e-12 relative), not
     only one that leaves the family's domain as R does: a fit that must reach its optimum from any start
     (the constrained refits of a profile) cannot cycle; when no halving lowers the deviance it stops there.
-    A damped fit does not count a halved step's small deviance change as convergence (it may be creeping
-    towards an optimum on the edge of the domain).
+    A damped fit does not count a halved step's small deviance change as convergence while the coefficients
+    still move (it may be creeping towards an optimum on the edge of the domain).
     """
 
     tol: float = 1e-8
@@ -320,18 +320,20 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             break
         if converged and new_res.n_boundary > res.n_boundary:
             break  # polishing brings a mean to the edge of its domain: creeping to an optimum on the edge
+        moved = float(np.max(np.abs(new - beta), initial=0.0)) / (1.0 + float(np.max(np.abs(new), initial=0.0)))
         beta, res, fac = new, new_res, new_fac
         fixed_gram = fac.gram if res.fixed_weights else None
         history.append(res.deviance)
         if not converged:
             rel = abs(res.deviance - dev_old) / (abs(res.deviance) + 0.1)
             # a damped fit whose step was halved is creeping towards the edge of the domain (an optimum on
-            # it: sqrt link, eta -> 0): a small change then is no sign of the optimum until it stops
-            if rel < control.tol and not (damp and halvings and rel > 0):
+            # it: sqrt link, eta -> 0): a small deviance change is no sign of the optimum until the
+            # coefficients stop moving too (1e-12, as the reference's damped refits)
+            if rel < control.tol and not (damp and halvings and moved > 1e-12):
                 converged = True
             dev_old = res.deviance
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices.
-        if use_qr and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
+        if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
             use_qr = False
     coef = np.where(fac.kept, beta, np.nan)
     if fac.kept.all():
