@@ -22,7 +22,7 @@ from ._scipy import special, stats
 
 from .densities import bd0, gamma_excess, log_dbinom, log_dgamma, log_dpois
 from .errors import FamilyError
-from .links import Link, Power, get_link
+from .links import Link, TweediePower, get_link
 
 __all__ = [
     "Family",
@@ -368,7 +368,7 @@ class NegativeBinomial(Family):
     allowed_links: ClassVar[tuple[str, ...]] = ("log", "identity", "sqrt")
     fixed_dispersion: ClassVar[bool] = True
     y_domain: ClassVar[Domain] = NONNEGATIVE
-    mu_domain: ClassVar[Domain] = POSITIVE
+    mu_domain: ClassVar[Domain] = POSITIVE  # MASS: negative.binomial()$validmu is all(mu > 0)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -406,9 +406,6 @@ class NegativeBinomial(Family):
 
     def start_mu(self, y, weights):
         return y + (y == 0) / 6.0
-
-    def valid_mu(self, mu):
-        return True  # as MASS: negative.binomial()$validmu is TRUE
 
     def simulate(self, mu, weights, dispersion, rng):
         th = self._theta()
@@ -472,8 +469,8 @@ class Tweedie(Family):
         lp = 1.0 - p if self.link_power is None else self.link_power
         if self.link is not None:
             raise FamilyError("Tweedie takes link_power=, not link= (0 is the log link, 1 identity)")
+        object.__setattr__(self, "link", TweediePower(lp))
         object.__setattr__(self, "link_power", float(lp))
-        object.__setattr__(self, "link", Power(lp))
 
     @property
     def y_domain(self) -> Domain:  # type: ignore[override]
@@ -482,7 +479,9 @@ class Tweedie(Family):
 
     @property
     def mu_domain(self) -> Domain:  # type: ignore[override]
-        return REALS if self.var_power == 0 else NONNEGATIVE
+        # statmod's validmu: TRUE for p = 0, mu >= 0 for p > 0, mu > 0 for p < 0
+        p = self.var_power
+        return REALS if p == 0 else NONNEGATIVE if p > 0 else POSITIVE
 
     def variance(self, mu):
         return mu**self.var_power
@@ -567,10 +566,8 @@ class Quasi(Family):
 
     @property
     def mu_domain(self) -> Domain:  # type: ignore[override]
+        # R's quasi()$validmu: TRUE for a constant variance, 0 < mu < 1 for mu(1-mu), mu > 0 otherwise
         return {"constant": REALS, "mu(1-mu)": OPEN_UNIT}.get(self.variance_name, POSITIVE)
-
-    def valid_mu(self, mu):
-        return True  # as R: quasi()$validmu is TRUE
 
     def variance(self, mu):
         v = self.variance_name

@@ -18,7 +18,7 @@ from ._scipy import special
 
 from .errors import FamilyError
 
-__all__ = ["Link", "Power", "get_link", "LINK_NAMES"]
+__all__ = ["Link", "Power", "TweediePower", "get_link", "LINK_NAMES"]
 
 _EPS = np.finfo(float).eps
 Array = np.ndarray
@@ -47,12 +47,12 @@ class Link:
     inverse: Callable[[Array], Array] = field(repr=False, compare=False)
     mu_eta: Callable[[Array], Array] = field(repr=False, compare=False)
     valid_eta: Callable[[Array], bool] = field(repr=False, compare=False, default=lambda eta: True)
-    power: float | None = field(default=None, repr=False, compare=False)  # the p of Power(p)
+    recipe: tuple | None = field(default=None, repr=False, compare=False)  # (maker, args), e.g. (Power, (0.3,))
 
     def __reduce__(self):
         # pickled by what makes it (its functions are closures): a fitted model must pickle and load
-        if self.power is not None:
-            return (Power, (self.power,))
+        if self.recipe is not None:
+            return self.recipe
         if _LINKS.get(self.name) is self:
             return (get_link, (self.name,))
         return super().__reduce__()
@@ -156,10 +156,20 @@ _LINKS: dict[str, Link] = {
         lambda eta: -1.0 / (2.0 * eta**1.5),
         _positive,
     ),
-    "sqrt": Link("sqrt", np.sqrt, lambda eta: eta * eta, lambda eta: 2.0 * eta),
+    "sqrt": Link("sqrt", np.sqrt, lambda eta: eta * eta, lambda eta: 2.0 * eta, _positive),  # R: eta > 0
 }
 
 LINK_NAMES: tuple[str, ...] = tuple(_LINKS)
+
+
+def _power(p) -> float:
+    try:
+        p = float(p)
+    except (TypeError, ValueError) as e:
+        raise FamilyError(f"Power link needs a number, got {p!r}") from e
+    if not np.isfinite(p):
+        raise FamilyError(f"Power link needs a finite power, got {p}")
+    return p
 
 
 def Power(p: float) -> Link:
@@ -170,12 +180,7 @@ def Power(p: float) -> Link:
     p : float
         The power. ``1`` gives identity, ``0.5`` sqrt, ``-1`` inverse, ``-2`` 1/mu^2, as in R.
     """
-    try:
-        p = float(p)
-    except (TypeError, ValueError) as e:
-        raise FamilyError(f"Power link needs a number, got {p!r}") from e
-    if not np.isfinite(p):
-        raise FamilyError(f"Power link needs a finite power, got {p}")
+    p = _power(p)
     if p == 0:
         return _LINKS["log"]
     if p == 1:
@@ -191,15 +196,33 @@ def Power(p: float) -> Link:
         # R's power() turns any negative power into the log link; statmod's tweedie() uses the plain power
         # link (no clamps), which is what a negative power means.
         return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0), _positive,
-                    power=p)
+                    recipe=(Power, (p,)))
     return Link(
         f"mu^{p:g}",
         lambda mu: mu**p,
         lambda eta: np.maximum(eta**inv, _EPS),
         lambda eta: np.maximum(inv * eta ** (inv - 1.0), _EPS),
         _positive,
-        power=p,
+        recipe=(Power, (p,)),
     )
+
+
+def TweediePower(p: float) -> Link:
+    """statmod's ``tweedie(link.power = p)`` link: eta = mu^p with no clamps and no domain check on eta
+    (its ``valideta`` is always TRUE; a step whose mean is not finite is halved through the deviance);
+    ``p = 0`` is R's log link.  Unlike :func:`Power`, ``TweediePower(0.5)`` accepts eta < 0 (mu = eta^2).
+
+    Parameters
+    ----------
+    p : float
+        The link power.
+    """
+    p = _power(p)
+    if p == 0:
+        return _LINKS["log"]
+    inv = 1.0 / p
+    return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0),
+                recipe=(TweediePower, (p,)))
 
 
 def get_link(link: str | Link) -> Link:

@@ -13,7 +13,8 @@ As in R:
   * the deviance test |dev - dev_old| / (|dev| + 0.1) < tol decides convergence.
 Unlike R, the engine then keeps taking Fisher-scoring steps while they still shrink, until the coefficient
 change is negligible next to the coefficients and their standard errors (R stops ~1e-6 away from the
-optimum for non-canonical links), and every returned quantity is evaluated at the final estimate (R
+optimum for non-canonical links; a fitted mean within 10 eps of the edge of its domain stops this only when
+the step still moves the linear predictor, as under separation), and every returned quantity is evaluated at the final estimate (R
 evaluates the covariance with the weights of the step before).
 
 Cost: every pass starts on the Cholesky (Gram) path.  If the column-equilibrated X'WX is well conditioned
@@ -42,18 +43,27 @@ __all__ = ["Control", "FitState", "irls"]
 
 #: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
 POLISH_TOL = 1e-11
-MAX_POLISH = 50
-#: ... while each step is at most this fraction of the one before (Fisher scoring for a non-canonical link
-#: with large residuals converges only linearly, at rates up to ~0.9 in practice).
-POLISH_RATE = 0.9
+MAX_POLISH = 200
+#: ... or once this many steps in a row are no smaller than the smallest so far.  Fisher scoring for a
+#: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
+#: monotonically: a step can be twice the one before and the next ten smaller still.
+POLISH_PATIENCE = 5
 
 
 @dataclass(frozen=True)
 class Control:
-    """IRLS settings: the relative-deviance tolerance and the iteration limit (R's ``glm.control``)."""
+    """IRLS settings: the relative-deviance tolerance and the iteration limit (R's ``glm.control``).
+
+    ``damped`` also halves a step that raises the deviance (by more than rounding, 1e-12 relative), not
+    only one that leaves the family's domain as R does: a fit that must reach its optimum from any start
+    (the constrained refits of a profile) cannot cycle; when no halving lowers the deviance it stops there.
+    A damped fit does not count a halved step's small deviance change as convergence while the coefficients
+    still move (it may be creeping towards an optimum on the edge of the domain).
+    """
 
     tol: float = 1e-8
     max_iter: int = 25
+    damped: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,28 @@ def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None):
     return res, fac, use_qr
 
 
+_EPS = np.finfo(float).eps
+#: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
+_MAX_DAMPING = 40
+
+
+def _rises(old: PassResult, new: PassResult) -> bool:
+    """The deviance rose by more than rounding."""
+    return new.deviance > old.deviance + 1e-12 * abs(old.deviance)
+
+
+#: At a finite optimum the next Fisher step moves no linear predictor by more than rounding (R's criterion
+#: leaves it ~1e-6 away at most); along a separating direction every step moves the separated rows' eta by
+#: about 1, however close their means already are to the edge.  Fitted means within 10 eps of the edge
+#: (a cloglog mean of 1 - 1e-16 at eta = 3.6) are polished unless the step moves some eta by more than this.
+DRIFT_TOL = 1e-3
+
+
+def _eta_drift(source: DesignSource, step: np.ndarray) -> float:
+    """max_i |x_i' step|: how far the next step would move the linear predictors."""
+    return max((float(np.max(np.abs(b.X.matvec(step)), initial=0.0)) for b in source.blocks()), default=0.0)
+
+
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
     """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion)."""
     k = fac.kept
@@ -237,55 +269,71 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     iterations = 0
     rel = np.inf
     polishing = 0
-    last_step = np.inf
+    best_step, since_best = np.inf, 0
     polished = False
     while True:
         if not converged and iterations >= control.max_iter:
             break
         step = fac.step
         if converged:
-            if res.n_boundary > 0:
-                break  # fitted means on the domain's edge (separation): the optimum is at infinity
+            # (checked when means are on the domain's edge, and once polishing takes longer than a few steps)
+            if (res.n_boundary > 0 or polishing == POLISH_PATIENCE) and _eta_drift(source, step) > DRIFT_TOL:
+                break  # the linear predictor is still moving (separation): the optimum is at infinity
             size = _small(step, beta, fac)
             polished = size <= POLISH_TOL
-            if polished or size > POLISH_RATE * last_step or polishing >= MAX_POLISH:
+            best_step, since_best = (size, 0) if size < best_step else (best_step, since_best + 1)
+            if polished or since_best >= POLISH_PATIENCE or polishing >= MAX_POLISH:
                 break
-            last_step = size
             polishing += 1
         kept = fac.kept
         new = beta + step
         iterations += 1
         new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
+        # damping compares with the deviance at the previous coefficients (none before the first step)
+        damp = control.damped and (iterations > 1 or start is not None)
         halvings = 0
-        while not new_res.valid or new_fac is None:
+        while not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
             if converged:
-                break  # a polishing step left the domain: keep the converged estimate
+                break  # a polishing step left the domain (or, damped, raised the deviance): keep the estimate
             if iterations == 1 and start is None:  # as R: nothing to halve towards
                 raise FitError(
                     "no valid set of coefficients has been found: the first step gives a non-finite "
                     "deviance or leaves the family's domain; pass start= coefficients"
                 )
             halvings += 1
-            if halvings > control.max_iter:
+            if damp and halvings > _MAX_DAMPING:
+                break  # no step along the Fisher direction lowers the deviance: stop here
+            if halvings > control.max_iter and not damp:
                 raise FitError(
                     f"step-halving exhausted after {halvings - 1} halvings at iteration {iterations}: "
                     "the deviance stays non-finite or mu leaves the family's domain; pass start= coefficients"
                 )
-            boundary = True
+            boundary = boundary or not (new_res.valid and new_fac is not None)
             new = (new + beta) / 2
+            if not damp and np.all(np.abs(new - beta) <= 4 * _EPS * np.abs(beta)):
+                # no representable part of the step stays in the domain (eta = 1e-16 is 0 to rounding): the
+                # estimate is on the domain's edge, where R says "algorithm stopped at boundary value"
+                converged = boundary = True
+                break
             new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
-        if not new_res.valid or new_fac is None:
+        if not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
             break
+        if converged and new_res.n_boundary > res.n_boundary:
+            break  # polishing brings a mean to the edge of its domain: creeping to an optimum on the edge
+        moved = float(np.max(np.abs(new - beta), initial=0.0)) / (1.0 + float(np.max(np.abs(new), initial=0.0)))
         beta, res, fac = new, new_res, new_fac
         fixed_gram = fac.gram if res.fixed_weights else None
         history.append(res.deviance)
         if not converged:
             rel = abs(res.deviance - dev_old) / (abs(res.deviance) + 0.1)
-            if rel < control.tol:
+            # a damped fit whose step was halved is creeping towards the edge of the domain (an optimum on
+            # it: sqrt link, eta -> 0): a small deviance change is no sign of the optimum until the
+            # coefficients stop moving too (1e-12, as the reference's damped refits)
+            if rel < control.tol and not (damp and halvings and moved > 1e-12):
                 converged = True
             dev_old = res.deviance
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices.
-        if use_qr and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
+        if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
             use_qr = False
     coef = np.where(fac.kept, beta, np.nan)
     if fac.kept.all():

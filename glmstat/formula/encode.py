@@ -136,7 +136,7 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
             v = values[node]
             label = deparse(node)
             if isinstance(v, FactorVec):
-                if contrasts and len(v.levels) < 2:
+                if len(v.levels) < 2:  # R's model.matrix sets contrasts on every factor, even one coded by indicators
                     lv = f" ({label_text(v.levels[0])!r})" if v.levels else ""
                     raise DataError(
                         f"the factor {label!r} has a single level{lv} in the rows used: contrasts can be applied only "

@@ -73,6 +73,7 @@ class FitData:
     n_ok: int
     control: Control
     frame: ModelFrame = field(repr=False)
+    n_boundary: int = 0  # fitted means on the edge of the family's domain at the estimate
 
     @property
     def rank(self) -> int:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from ..design.sources import Block
 from ..engine.kernel import kernel_for
+from ..engine.linalg import GRAM_MAX_COND, QRReducer, aliased_in_order
 from ..engine.threads import single_threaded_blas
 from .fitdata import FitData
 
@@ -43,12 +44,19 @@ if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = [
-    "Influence", "block_influence", "influence", "HAT_ONE_TOL", "rule_of_thumb_flags", "augment",
+    "Influence", "block_influence", "influence", "exact_near_one", "HAT_ONE_TOL", "NEAR_ONE", "rule_of_thumb_flags",
+    "augment",
     "influence_summary", "coef_changes",
 ]
 
 #: R's ``lm.influence`` sets a leverage to exactly 1 when it is within this of 1.
 HAT_ONE_TOL = 10 * np.finfo(float).eps
+#: Leverages within this of 1 are checked structurally (:func:`exact_near_one`).  The direct
+#: h_i = W_i x_i' C x_i carries a rounding error of about eps times the condition number of the equilibrated
+#: X'WX, which the engine keeps below GRAM_MAX_COND on its Cholesky path (C comes from the QR factor
+#: otherwise): a row that is the only one with weight in some direction (a factor level with one row) has
+#: h_i = 1 exactly, yet computes as 1 - 3e-15 at a condition number of 1e3, and 1 - 3e-7 at 1e8.
+NEAR_ONE = 10 * np.finfo(float).eps * GRAM_MAX_COND
 _FIELDS = ("hat", "cooks_d", "std_resid_deviance", "std_resid_pearson", "student_resid", "sigma")
 
 
@@ -71,8 +79,12 @@ def _nan_inf(x: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(x), np.nan, x)
 
 
-def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_changes: bool = False) -> Influence:
-    """Influence measures for the rows of one block; see the module docstring for the formulas."""
+def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_changes: bool = False,
+                    hat: np.ndarray | None = None) -> Influence:
+    """Influence measures for the rows of one block; see the module docstring for the formulas.
+
+    ``hat`` replaces the block's leverages (as decided exactly near 1 by :func:`influence`).
+    """
     fam = fd.family
     a = block.weights
     pos = a > 0
@@ -80,8 +92,11 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
     with np.errstate(all="ignore"):
         eta = block.X.matvec(fd.beta) + block.offset
         wk = kernel(block.y, a, eta)
-        h = wk.W * block.X.quadratic_diag(fd.cov_zeroed)
-        h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
+        if hat is None:
+            h = wk.W * block.X.quadratic_diag(fd.cov_zeroed)
+            h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
+        else:
+            h = hat
         r = wk.pearson_residuals(block.y)
         one_h = 1.0 - h
         phi, k = fd.dispersion, fd.rank
@@ -122,12 +137,49 @@ def influence(fd: FitData, full: bool = True, coef_changes: bool = False) -> Inf
         Also ``dfbeta`` and ``dfbetas`` (n x rank each).
     """
     kernel = kernel_for(fd.family)
+    blocks = list(_blocks(fd))
     with single_threaded_blas():  # block-sized products: threads only contend
-        parts = [block_influence(b, fd, kernel, full, coef_changes) for b in _blocks(fd)]
+        parts = [block_influence(b, fd, kernel, full, coef_changes) for b in blocks]
+        h = np.concatenate([p.hat for p in parts]) if parts else np.zeros(0)
+        if np.any((h < 1.0) & (h > 1.0 - NEAR_ONE)):  # leverages near 1 are decided exactly (rare)
+            starts = np.cumsum([0] + [b.y.shape[0] for b in blocks])
+            exact = exact_near_one(np.nan_to_num(h), blocks, starts, fd, kernel)
+            exact = np.where(np.isnan(h), h, exact)
+            for k, b in enumerate(blocks):
+                sl = slice(starts[k], starts[k + 1])
+                if not np.array_equal(exact[sl], h[sl], equal_nan=True):
+                    parts[k] = block_influence(b, fd, kernel, full, coef_changes, hat=np.nan_to_num(exact[sl]))
     fields = list(_FIELDS if (full or coef_changes) else _FIELDS[:2])
     if coef_changes:
         fields += ["dfbeta", "dfbetas"]
     return Influence(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})
+
+
+def exact_near_one(h: np.ndarray, blocks: list[Block], starts: np.ndarray, fd: FitData, kernel) -> np.ndarray:
+    """The leverages ``h`` with R's rule applied and every one within ``NEAR_ONE`` of 1 decided structurally.
+
+    h_i = 1 exactly when row i is the only row with weight in some direction of the column space, that is
+    when the weighted design without row i loses rank.  That is decided as the engine decides aliasing (R's
+    QR rule, ``ALIAS_TOL``): the triangular factor of sqrt(W) X over the other rows, some kept column of which
+    is then aliased.  Leverages within 10 eps of 1 are 1 (R's ``lm.influence``); the others are kept.
+    """
+    out = np.where(h >= 1.0 - HAT_ONE_TOL, 1.0, h)
+    k = np.flatnonzero(fd.kept)
+    weights = []
+    for b in blocks:
+        with np.errstate(all="ignore"):
+            weights.append(kernel(b.y, b.weights, b.X.matvec(fd.beta) + b.offset).W)
+    for i in np.flatnonzero((h > 1.0 - NEAR_ONE) & (h < 1.0 - HAT_ONE_TOL)):
+        red = QRReducer(k.size)
+        for start, b, W in zip(starts, blocks, weights):
+            m = b.y.shape[0]
+            if start <= i < start + m:
+                W = W.copy()
+                W[i - start] = 0.0
+            red.add(b.X.select(k), W, np.zeros(m))
+        if aliased_in_order(red.R[:, : k.size]).any():
+            out[i] = 1.0
+    return out
 
 
 def _blocks(fd: FitData) -> Iterable[Block]:

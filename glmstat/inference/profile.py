@@ -18,7 +18,13 @@ through a coarse grid of z values, which is accurate to a few digits only.
 
 A limit that cannot be bracketed is reported as +/-inf when the deviance stays within the threshold however
 far b goes (the likelihood is flat on that side, as under separation), and as NaN when the refits fail
-(no valid fit for the family); both with a :class:`ProfileWarning`.  Aliased coefficients get NaN.
+(no valid fit for the family); both with a :class:`ProfileWarning`.  Aliased coefficients get NaN.  A limit
+whose refit puts a fitted mean on the edge of the family's domain (a Poisson/sqrt mean of 1e-24) comes with
+a ProfileWarning too: the profile deviance there is an infimum that the refits only approach.
+
+Each refit is damped (a step that raises the deviance is halved, so it cannot cycle) and the lowest deviance
+of several starts wins, since where the likelihood is not concave (cauchit, Gamma/identity) they can reach
+different local optima.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from ..errors import FitError, GLMStatError, ProfileWarning
 __all__ = ["profile_conf_int", "ProfileWarning"]
 
 #: The refits are solved to this relative deviance change (the engine then polishes to the exact optimum).
-_REFIT = Control(tol=1e-12, max_iter=100)
+_REFIT = Control(tol=1e-12, max_iter=100, damped=True)
 #: Give up stepping outwards once the candidate limit is this many standard errors from the estimate.
 _MAX_SE = 2.0 ** 40
 _MAX_STEPS = 100
@@ -54,6 +60,7 @@ class _Point:
     dz: float
     coef: np.ndarray
     dcoef: np.ndarray
+    edge: bool = False  # the refit puts more fitted means on the edge of the domain than the fit itself
 
 
 @dataclass(frozen=True)
@@ -66,43 +73,69 @@ class _Profile:
     b_hat: float
     deviance_hat: float
     dispersion: float
+    n_boundary_hat: int = 0  # fitted means on the edge of the domain at the estimate
 
-    def _refit(self, offset: np.ndarray, start: np.ndarray | None):
-        """The engine's fit at this offset, warm-started; cold-started too when the warm run looks wrong.
+    def _refit(self, offset: np.ndarray, starts: tuple[np.ndarray, ...]):
+        """The engine's damped fit at this offset: the lowest deviance from the starts, or (when none of them
+        converges) from the family's starting values and their least-squares coefficients.
 
-        Fisher scoring has no line search (as R's ``glm.fit``): from a poor start it can cycle between
-        clamped fitted values.  A warm run that did not converge or whose deviance ever rose is checked
-        against a run from the family's starting values, and the lower deviance wins (any valid fit's
-        deviance bounds the profile deviance from above).
+        A warm start extrapolated along the profile can leave the family's domain (an identity link with a
+        mean near 0) where the last refit itself does not; and where the likelihood is not concave (a cauchit
+        link, a Gamma identity link) the starts can reach different local optima.  Any valid fit's deviance
+        bounds the profile deviance from above, so the lowest wins.
         """
         moved = self.source.with_offset(offset)
-        best = None
-        for s in (start, None):
+        best, converged = None, False
+        for s in starts:
             try:
                 state = irls(moved, self.family, _REFIT, s)
             except FitError:
                 continue
+            converged = converged or state.converged
             if best is None or state.deviance < best.deviance:
                 best = state
-            hist = np.asarray(state.deviance_history)
-            monotone = np.all(np.diff(hist) <= 1e-10 * (np.abs(hist[1:]) + 1.0))
-            if state.converged and monotone:
-                break
+        if not converged:
+            for s in (None, self._least_squares_start(offset)):
+                try:
+                    state = irls(moved, self.family, _REFIT, s)
+                except FitError:
+                    continue
+                if best is None or state.deviance < best.deviance:
+                    best = state
         return best
 
-    def at(self, b: float, start: np.ndarray | None) -> _Point | None:
-        """The refit at ``b`` (None when no valid fit exists there)."""
+    def _least_squares_start(self, offset: np.ndarray) -> np.ndarray | None:
+        """Coefficients whose linear predictor is closest (unweighted least squares) to g(mu_start) - offset.
+
+        Where the first IRLS step from the family's starting means leaves the domain (it weights the rows), this
+        start can still be inside it (the reference's damped refits fall back on it too)."""
+        src, fam = self.source, self.family
+        with np.errstate(all="ignore"):
+            target = fam.link.link(fam.start_mu(src.y, src.weights)) - offset
+        ok = np.isfinite(target) & (src.weights > 0)
+        if not ok.any():
+            return None
+        # the normal equations of the rows with a usable target, from the design's products
+        use = ok.astype(float)
+        G, u = src.X.gram_score(use, np.where(ok, target, 0.0))
+        coef = np.linalg.lstsq(G, u, rcond=None)[0]
+        return coef if np.all(np.isfinite(coef)) else None
+
+    def at(self, b: float, starts: tuple[np.ndarray, ...]) -> _Point | None:
+        """The refit at ``b`` (None when no valid fit exists there), from the first of ``starts`` that works."""
         src, fam = self.source, self.family
         offset = src.offset + b * self.x_j
         if src.n_cols == 0:  # nothing left to refit: eta = offset
             coef = np.zeros(0)
             cov = np.zeros((0, 0))
             kept = np.zeros(0, dtype=bool)
+            edge = False
         else:
-            state = self._refit(offset, start)
+            state = self._refit(offset, starts)
             if state is None:
                 return None
             kept = state.kept
+            edge = state.n_boundary > self.n_boundary_hat
             coef = np.where(kept, state.coef, 0.0)
             cov = state.cov_unscaled[np.ix_(kept, kept)]
         eta = src.X.matvec(coef) + offset
@@ -124,11 +157,13 @@ class _Profile:
         diff = max(dev - self.deviance_hat, 0.0) / self.dispersion
         z = float(np.sign(b - self.b_hat) * np.sqrt(diff))
         dz = ddev / (2.0 * self.dispersion * z) if z != 0 else np.nan
-        return _Point(b, z, dz, coef, dcoef)
+        return _Point(b, z, dz, coef, dcoef, edge)
 
 
-def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, slope: np.ndarray) -> tuple[float, str]:
-    """One limit (side -1: lower, +1: upper) and, when it cannot be found, the reason.
+def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, slope: np.ndarray
+           ) -> tuple[float, str, bool]:
+    """One limit (side -1: lower, +1: upper), the reason when it cannot be found, and whether the refit
+    there puts a fitted mean on the edge of the family's domain (the limit is then approximate).
 
     Solves f(b) = side * z(b) - q = 0.  ``inside`` is the farthest point known to have f < 0, ``outside``
     the nearest known with f >= 0, ``failed`` the nearest known where no valid fit exists.  Each step is a
@@ -140,7 +175,9 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
     last = _Point(b_hat, 0.0, np.nan, start, slope)  # warm start: extrapolate the last refit along its slope
     x = b_hat + side * q * se  # the Wald limit
     for _ in range(_MAX_STEPS):
-        pt = prof.at(x, last.coef + last.dcoef * (x - last.b))
+        # the last refit moved along its slope, the last refit, the estimate moved along its slope (a refit
+        # that crept to the edge of the domain can be wedged there: its steps all leave the domain)
+        pt = prof.at(x, (last.coef + last.dcoef * (x - last.b), last.coef, start + slope * (x - b_hat)))
         newton = np.nan
         if pt is None:
             failed = x
@@ -154,7 +191,7 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
             if np.isfinite(pt.dz) and pt.dz > 0:
                 newton = x - f / (side * pt.dz)
                 if abs(newton - x) <= _STEP_TOL * se:
-                    return float(newton), ""
+                    return float(newton), "", pt.edge
         far = outside if outside is not None else failed
         if far is None:  # nothing known beyond the limit yet: step out, at most doubling the distance
             reach = 2.0 * abs(x - b_hat)
@@ -162,13 +199,13 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
                 reach = min(abs(newton - b_hat), reach)
             nxt = b_hat + side * reach
             if reach > _MAX_SE * se:
-                return side * np.inf, "the deviance stays below the threshold however far the coefficient goes"
+                return side * np.inf, "the deviance stays below the threshold however far the coefficient goes", False
         else:
             lo, hi = sorted((inside, far))
             nxt = newton if lo < newton < hi else 0.5 * (inside + far)
             if abs(far - inside) <= _STEP_TOL * se:
                 if outside is not None:
-                    return float(0.5 * (inside + outside)), ""
+                    return float(0.5 * (inside + outside)), "", last.edge
                 break  # pinned against the region where the model cannot be fitted
         x = nxt
     if outside is not None:  # Newton stalled: finish with Brent's method on the bracket
@@ -176,13 +213,13 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
             root = optimize.brentq(lambda b: _signed(prof, b, start, slope) - side * q, *sorted((inside, outside)),
                                    xtol=_STEP_TOL * se, rtol=1e-13, maxiter=200)
         except (ValueError, RuntimeError) as e:
-            return np.nan, f"the root finder failed ({e})"
-        return float(root), ""
-    return np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside)
+            return np.nan, f"the root finder failed ({e})", False
+        return float(root), "", last.edge
+    return np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside), False
 
 
 def _signed(prof: _Profile, b: float, start: np.ndarray, slope: np.ndarray) -> float:
-    pt = prof.at(b, start + slope * (b - prof.b_hat))
+    pt = prof.at(b, (start + slope * (b - prof.b_hat), start))
     if pt is None:
         raise ValueError(f"no valid fit at {b:.6g}")
     return pt.z
@@ -224,15 +261,20 @@ def profile_conf_int(fit, level: float = 0.95) -> pd.DataFrame:
     cov = fd.cov_unscaled
     for j in kept:
         others = kept[kept != j]
-        prof = _Profile(src.with_columns(others), src.X.column(j), fit.family, coef[j], float(fit.deviance), disp)
+        prof = _Profile(src.with_columns(others), src.X.column(j), fit.family, coef[j], float(fit.deviance), disp,
+                        fit.fit_data.n_boundary)
         # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
         slope = cov[others, j] / cov[j, j]
         for k, side in enumerate((-1, 1)):
-            val, why = _limit(prof, se[j], q, side, coef[others], slope)
+            val, why, edge = _limit(prof, se[j], q, side, coef[others], slope)
             out[j, k] = val
+            which = f"{'lower' if side < 0 else 'upper'} profile limit of {names[j]!r}"
             if why:
-                warnings.warn(f"{'lower' if side < 0 else 'upper'} profile limit of {names[j]!r} not found: "
-                              f"{why}; reported as {val}", ProfileWarning, stacklevel=3)
+                warnings.warn(f"{which} not found: {why}; reported as {val}", ProfileWarning, stacklevel=3)
+            elif edge:
+                warnings.warn(f"{which} is approximate: the refits there have their optimum on the edge of the "
+                              f"{fit.family.name} family's domain (a fitted mean at its bound), which they only "
+                              f"approach", ProfileWarning, stacklevel=3)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
 
 

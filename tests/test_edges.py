@@ -1,0 +1,120 @@
+"""Numerical edges found by differential testing against R (tests/fixtures/edges).
+
+Each case is data on which a random model once disagreed with R; R's output (exact MLE, profile limits by
+damped warm-started refits) was made by ``scripts/make_reference_random.R`` from ``edges/cases.json``:
+
+* ``poisson_sqrt_invalid_eta``: the sqrt link needs eta > 0 (R's ``valideta``); R finds no valid
+  coefficients and stops, and so must glmstat (it used to return a "converged" fit with eta < 0);
+* ``quasipoisson_sqrt_profile``, ``negbin_identity_profile``, ``binomial_log_profile``: every constrained
+  refit of the profile stays where the link and family are defined and reaches its optimum;
+* ``quasibinomial_polish``, ``quasibinomial_cloglog_polish``: the exact MLE with a fitted mean within 10 eps
+  of 1, and no warning about fitted probabilities (a statement about the binomial likelihood, which quasi
+  families do not have; R's quasibinomial does not warn);
+* ``leverage_one``: a factor level with a single row has leverage exactly 1, and Cook's distance,
+  rstandard and rstudent are NaN there, as in R;
+* ``single_level_factor``: R refuses a one-level factor in a model that needs its contrasts.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import assert_close, family_of
+from test_r_random import compare
+
+EDGES = Path(__file__).parent / "fixtures" / "edges"
+IDS = [c["id"] for c in json.loads((EDGES / "cases.json").read_text())]
+
+
+def load(case_id: str) -> tuple[dict, pd.DataFrame]:
+    ref = json.loads((EDGES / "r" / f"{case_id}.json").read_text())
+    return ref, pd.read_csv(EDGES / "data" / f"{ref['data']}.csv")
+
+
+def fit(case_id: str, **kw):
+    ref, d = load(case_id)
+    if ref.get("weights"):
+        kw["weights"] = ref["weights"]
+    return gs.glm(ref["formula"], d, family=family_of(ref["family"]), tol=1e-12, max_iter=100, **kw)
+
+
+@pytest.mark.parametrize("case_id", IDS)
+def test_edge_case_matches_r_on_every_quantity(case_id):
+    ref, d = load(case_id)
+    fails = compare(ref, d)
+    assert not fails, "\n".join(fails)
+
+
+def test_sqrt_link_without_valid_coefficients_is_refused_as_in_r():
+    ref, _ = load("poisson_sqrt_invalid_eta")
+    assert ref["error"].startswith("no valid set of coefficients has been found")
+    with pytest.raises(gs.FitError, match="no valid set of coefficients"):
+        fit("poisson_sqrt_invalid_eta")
+
+
+def test_link_and_family_domains_are_r_s():
+    # R: sqrt()$valideta is eta > 0; negative.binomial()$validmu and quasi(variance = "mu")$validmu are mu > 0
+    assert not gs.links.get_link("sqrt").valid_eta(np.array([0.5, -1e-9]))
+    assert gs.links.get_link("sqrt").valid_eta(np.array([0.5, 1e-9]))
+    assert not gs.NegativeBinomial(theta=1.0, link="identity").valid_mu(np.array([1.0, -0.1]))
+    assert not gs.Quasi(link="identity", variance="mu").valid_mu(np.array([1.0, 0.0]))
+    assert gs.Quasi(link="identity", variance="constant").valid_mu(np.array([1.0, -5.0]))
+    # statmod's tweedie() has no valideta: a power link accepts eta < 0 there
+    assert gs.Tweedie(var_power=1.5, link_power=0.5).link.valid_eta(np.array([-1.0]))
+
+
+@pytest.mark.parametrize("case_id, row, lower, upper", [
+    ("quasipoisson_sqrt_profile", 1, -0.0003262840515, 0.0002117826743),  # was -0.000933 (refits left eta > 0)
+    ("negbin_identity_profile", 0, -1.308342782, 16.95919206),  # was -0.51127 (a refit stopped short)
+    ("binomial_log_profile", 4, -1.691973086, 0.8935346335),  # was NaN (no valid refit found)
+])
+def test_profile_limit_in_a_constrained_family_matches_r(case_id, row, lower, upper):
+    ref, _ = load(case_id)
+    assert ref["confint_profile"][row] == [lower, upper]  # R's numbers, as recorded
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        ci = fit(case_id).conf_int(method="profile")
+    assert_close(ci.iloc[row].to_numpy(), [lower, upper], rtol=1e-5)
+
+
+@pytest.mark.parametrize("case_id", ["quasibinomial_polish", "quasibinomial_cloglog_polish"])
+def test_quasibinomial_near_one_is_polished_to_the_mle_without_a_probability_warning(case_id):
+    ref, _ = load(case_id)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = fit(case_id)
+    assert not [w for w in caught if issubclass(w.category, (gs.BoundaryWarning, gs.SeparationWarning))]
+    assert ref["warnings"] == []
+    assert_close([f.deviance], [ref["deviance"]], rtol=1e-9)
+    assert_close(f.coef, ref["coefficients"], rtol=1e-7)
+    assert_close(f.residuals("working"), ref["resid_working"], rtol=1e-6)
+    assert_close(f.augment()["hat"], ref["hat"], rtol=1e-6)
+
+
+def test_a_row_alone_in_its_factor_level_has_leverage_exactly_one():
+    ref, _ = load("leverage_one")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = fit("leverage_one")
+    aug = f.augment()
+    assert ref["hat"][7] == 1 and ref["cooks"][7] is None and ref["rstandard"][7] is None
+    assert aug["hat"].iloc[7] == 1.0 and f.hat_values().iloc[7] == 1.0
+    assert np.isnan(aug[["cooks_d", "std_resid", "student_resid"]].iloc[7]).all()
+    assert np.isnan(f.cooks_distance().iloc[7])
+    assert_close(aug["hat"].iloc[:7], ref["hat"][:7])
+    assert_close(aug["cooks_d"].iloc[:7], ref["cooks"][:7])
+    assert_close(aug["student_resid"].iloc[:7], ref["rstudent"][:7], rtol=1e-5)
+
+
+def test_single_level_factor_is_refused_as_in_r():
+    ref, _ = load("single_level_factor")
+    assert ref["error"] == "contrasts can be applied only to factors with 2 or more levels"
+    with pytest.raises(gs.DataError):
+        fit("single_level_factor")
