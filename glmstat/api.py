@@ -124,9 +124,9 @@ def glm(
                               limits=DEFAULT_LIMITS if limits is None else limits)
     if frame.n_dropped:
         warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
-    check_model_frame(frame, family)
     source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials,
                             frame.offset)
+    check_model_frame(frame, source, family)
     if method == "firth":
         from .engine.firth import fit_firth
 

@@ -47,6 +47,7 @@ class Rows:
     weights_column: str | None
     has_offset: bool
     binomial: bool
+    response_levels: tuple | None = None  # a factor response's levels present in these rows
 
 
 def variables_used(terms: Terms) -> list[Node]:
@@ -168,6 +169,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     n = len(df)
     binomial = family.binomial_response
     response = terms.response
+    response_present = None
     response_name = deparse(response)
     if isinstance(response, Call) and response.func == "cbind":
         if len(response.args) != 2 or response.kwargs:
@@ -189,6 +191,10 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         y[np.isnan(trials)] = np.nan
     else:
         rv = evaluate(ev, response, "the response")
+        if isinstance(rv, FactorVec):
+            present = np.zeros(len(rv.levels), dtype=bool)
+            present[rv.codes[rv.codes >= 0]] = True
+            response_present = tuple(lv for lv, p in zip(rv.levels, present) if p)
         y = binomial_response(rv, response_name, response_levels) if binomial else \
             numeric_response(rv, response_name)
         if np.ndim(y) == 0:
@@ -236,7 +242,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         missing["terms evaluating to NaN"] = nan_terms
         drop |= nan_terms
     return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
-                bool(terms.offsets) or o_arg is not None, binomial)
+                bool(terms.offsets) or o_arg is not None, binomial, response_present)
 
 
 @dataclass(frozen=True, eq=False)

@@ -89,92 +89,128 @@ def _empty_terms(frame: "ModelFrame") -> None:
         )
 
 
-def _magnitudes(frame: "ModelFrame", big: np.ndarray) -> None:
-    """Values whose squares overflow (or whose column is all but zero) cannot be fitted in float64."""
-    if big.size:
-        for j in np.flatnonzero(big > MAX_MAGNITUDE):
-            raise DataError(
-                f"the design column {frame.column_names[j]!r} has values as large as {big[j]:.3g}; squares of "
-                f"such numbers overflow double precision -- rescale it (e.g. divide by 1e{int(np.log10(big[j]))})"
-            )
-        for j in np.flatnonzero((big > 0) & (big < 1.0 / MAX_MAGNITUDE)):
-            raise DataError(
-                f"the design column {frame.column_names[j]!r} has no value larger than {big[j]:.3g}; squares of "
-                "such numbers underflow double precision -- rescale it (e.g. multiply by "
-                f"1e{-int(np.log10(big[j]))})"
-            )
-    for what, v in ((f"the response {frame.response_name!r}", frame.y),
-                    ("the weights", frame.total_weights), ("the offset", frame.offset)):
+def _row(frame, i: int) -> Any:
+    """The label of the i-th row used (its position for streamed data)."""
+    return frame.rows_used[i]
+
+
+def _check_block(frame, family: Family, b, start: int, seen: dict) -> None:
+    """The row checks of one block (rows ``start``... of the rows used): finite trials, magnitudes, the
+    family's support; warnings (non-integer counts) are noted in ``seen`` and raised once at the end."""
+    y, w, trials = b.y, b.weights, b.trials
+    bad = np.flatnonzero(~np.isfinite(trials))
+    if bad.size:
+        seen.setdefault("trials", [None, start + bad[0], 0])[2] += bad.size
+    for what, v in ((f"the response {frame.response_name!r}", y), ("the weights", w), ("the offset", b.offset)):
         m = float(np.abs(v).max(initial=0.0))
         if m > MAX_MAGNITUDE:
             raise DataError(f"{what} has values as large as {m:.3g}; rescale it so its square stays finite")
-
-
-def _support(frame: "ModelFrame", family: Family) -> None:
-    """The response must lie in the family's support (rows with zero weight are ignored, as R)."""
-    w = frame.total_weights
-    y = frame.y
     bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
     if bad.size:
-        i = bad[0]
-        raise DataError(
-            f"the response {frame.response_name!r} must lie in {family.y_domain} for the {family.name} family; "
-            f"row {frame.rows_used[i]!r} has {y[i]:g} ({bad.size} rows outside)"
-        )
+        seen.setdefault("support", [y[bad[0]], start + bad[0], 0])[2] += bad.size
     if family.binomial_response and frame.spec.n_response_columns == 2 and family.fixed_dispersion:
-        succ = frame.trials * y
+        succ = trials * y
         frac = (w > 0) & (np.abs(succ - np.round(succ)) > 1e-3)  # R's tolerance for "non-integer"
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
-            raise DataError(
-                f"cbind() needs whole numbers of successes and failures for the binomial family; row "
-                f"{frame.rows_used[i]!r} has {succ[i]:g} successes of {frame.trials[i]:g} ({int(frac.sum())} rows); "
-                "round the counts, or use glmstat.QuasiBinomial() for non-integer data"
-            )
+            seen.setdefault("cbind", [(succ[i], trials[i]), start + i, 0])[2] += int(frac.sum())
     if family.binomial_response and frame.spec.n_response_columns == 1 and family.fixed_dispersion:
         m = w * y
         frac = (w > 0) & (np.abs(m - np.round(m)) > 1e-3)
         if frac.any():  # R warns too: weights may be sampling weights rather than trials
             i = int(np.flatnonzero(frac)[0])
-            warnings.warn(
-                f"non-integer number of successes (weights x response = {m[i]:g} in row {frame.rows_used[i]!r}; "
-                f"{int(frac.sum())} rows): a binomial response with weights= needs the numbers of trials as "
-                "weights; with other weights the estimates are quasi-likelihood estimates and the AIC is not "
-                "defined",
-                DataWarning, stacklevel=4,
-            )
+            seen.setdefault("successes", [m[i], start + i, 0])[2] += int(frac.sum())
     if family.name in ("poisson", "negative.binomial") and family.has_likelihood:
         frac = (w > 0) & (np.abs(y - np.round(y)) > 1e-3)
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
-            warnings.warn(
-                f"the {family.name} response {frame.response_name!r} has non-integer values (row "
-                f"{frame.rows_used[i]!r} has {y[i]:g}; {int(frac.sum())} rows): the estimates are quasi-likelihood "
-                f"estimates and the log-likelihood and AIC are not defined; use glmstat.QuasiPoisson() for "
-                "non-integer data",
-                DataWarning, stacklevel=4,
-            )
+            seen.setdefault("counts", [y[i], start + i, 0])[2] += int(frac.sum())
 
 
-def check_model_frame(frame: "ModelFrame", family: Family) -> None:
-    """Refuse a model frame that cannot be fitted honestly with ``family``; see the module docstring."""
-    _empty_terms(frame)
-    bad = np.flatnonzero(~np.isfinite(frame.trials))
-    if bad.size:
+def _refuse_rows(frame, family: Family, seen: dict) -> None:
+    """The errors the blocks found, with the first offending row and the count over every block."""
+    if "trials" in seen:
+        _, i, k = seen["trials"]
         raise DataError(
             f"the successes or failures of {frame.response_name!r} have infinite values (row "
-            f"{frame.rows_used[bad[0]]!r}; {bad.size} rows); remove or correct them"
+            f"{_row(frame, i)!r}; {k} rows); remove or correct them"
         )
-    w = frame.total_weights
-    if not np.any(w > 0):
-        what = "binomial trials (successes + failures)" if np.any(frame.prior_weights > 0) else "weights"
+    if "support" in seen:
+        v, i, k = seen["support"]
+        raise DataError(
+            f"the response {frame.response_name!r} must lie in {family.y_domain} for the {family.name} family; "
+            f"row {_row(frame, i)!r} has {v:g} ({k} rows outside)"
+        )
+    if "cbind" in seen:
+        (succ, trials), i, k = seen["cbind"]
+        raise DataError(
+            f"cbind() needs whole numbers of successes and failures for the binomial family; row "
+            f"{_row(frame, i)!r} has {succ:g} successes of {trials:g} ({k} rows); "
+            "round the counts, or use glmstat.QuasiBinomial() for non-integer data"
+        )
+
+
+def _warn_rows(frame, family: Family, seen: dict) -> None:
+    if "successes" in seen:
+        v, i, k = seen["successes"]
+        warnings.warn(
+            f"non-integer number of successes (weights x response = {v:g} in row {_row(frame, i)!r}; "
+            f"{k} rows): a binomial response with weights= needs the numbers of trials as "
+            "weights; with other weights the estimates are quasi-likelihood estimates and the AIC is not "
+            "defined",
+            DataWarning, stacklevel=4,
+        )
+    if "counts" in seen:
+        v, i, k = seen["counts"]
+        warnings.warn(
+            f"the {family.name} response {frame.response_name!r} has non-integer values (row "
+            f"{_row(frame, i)!r} has {v:g}; {k} rows): the estimates are quasi-likelihood "
+            f"estimates and the log-likelihood and AIC are not defined; use glmstat.QuasiPoisson() for "
+            "non-integer data",
+            DataWarning, stacklevel=4,
+        )
+
+
+def check_model_frame(frame, source, family: Family) -> None:
+    """Refuse a model that cannot be fitted honestly with ``family``, one block of rows at a time (see the
+    module docstring): ``frame`` gives the names, ``source`` the rows."""
+    _empty_terms(frame)
+    seen: dict = {}
+    start = 0
+    positive = False
+    p = len(frame.column_names)
+    big = np.zeros(p)  # max |x_ij| over all rows, and over the rows with a positive weight
+    big_pos = np.zeros(p)
+    any_prior = False
+    for b in source.blocks():
+        _check_block(frame, family, b, start, seen)
+        w = b.weights
+        pos = w > 0
+        positive = positive or bool(pos.any())
+        if p:
+            bm = b.X.column_abs_max()
+            big = np.maximum(big, bm)
+            big_pos = np.maximum(big_pos, bm if pos.all() else b.X.take(np.flatnonzero(pos)).column_abs_max())
+        start += b.y.shape[0]
+    _refuse_rows(frame, family, seen)
+    if not positive:
+        prior = getattr(frame, "prior_weights", None)
+        what = "binomial trials (successes + failures)" if prior is not None and np.any(prior > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
-    X = frame.design
-    big = X.column_abs_max()
-    if X.n_cols and not np.any(big > 0 if np.all(w > 0) else X.take(np.flatnonzero(w > 0)).column_abs_max() > 0):
+    if p and not np.any(big_pos > 0):
         raise DataError(
             f"every column of the design ({', '.join(frame.column_names)}) is zero in the rows used, so no "
             "coefficient can be estimated; add the intercept or a non-zero predictor"
         )
-    _magnitudes(frame, big)
-    _support(frame, family)
+    for j in np.flatnonzero(big > MAX_MAGNITUDE):
+        raise DataError(
+            f"the design column {frame.column_names[j]!r} has values as large as {big[j]:.3g}; squares of "
+            f"such numbers overflow double precision -- rescale it (e.g. divide by 1e{int(np.log10(big[j]))})"
+        )
+    for j in np.flatnonzero((big > 0) & (big < 1.0 / MAX_MAGNITUDE)):
+        raise DataError(
+            f"the design column {frame.column_names[j]!r} has no value larger than {big[j]:.3g}; squares of "
+            "such numbers underflow double precision -- rescale it (e.g. multiply by "
+            f"1e{-int(np.log10(big[j]))})"
+        )
+    _warn_rows(frame, family, seen)

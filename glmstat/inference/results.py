@@ -411,13 +411,16 @@ class GLMResults:
         fam = self.family
         if not fam.has_likelihood:
             return float("nan")
-        f = self._frame
-        w = f.total_weights
-        pos = w > 0
-        scale = fam.ml_scale(self.deviance, int(pos.sum()), float(w.sum()))
-        mu = self.fitted_values.to_numpy()
-        terms = fam.loglik_terms(f.y[pos], mu[pos], w[pos], f.trials[pos], scale)
-        return float(np.sum(terms))
+        st = self._state
+        scale = fam.ml_scale(self.deviance, st.n_ok, st.sum_weights)
+        total = 0.0
+        beta = self.fit_data.beta
+        for b in self._source.blocks():  # one pass: streamed rows too
+            pos = b.weights > 0
+            with np.errstate(all="ignore"):
+                mu = fam.link.inverse(b.X.matvec(beta) + b.offset)
+            total += float(np.sum(fam.loglik_terms(b.y[pos], mu[pos], b.weights[pos], b.trials[pos], scale)))
+        return total
 
     @property
     def aic(self) -> float:
@@ -462,10 +465,16 @@ class GLMResults:
 
     # -- per-observation quantities --------------------------------------------------------------
     @cached_property
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(eta, mu, y, total weights) of every row used, from one pass over the rows."""
+        beta = self.fit_data.beta
+        parts = [(b.X.matvec(beta) + b.offset, b.y, b.weights) for b in self._source.blocks()]
+        eta, y, w = (np.concatenate([p[k] for p in parts]) if len(parts) != 1 else parts[0][k] for k in range(3))
+        return eta, self.family.link.inverse(eta), y, w
+
+    @property
     def _eta_mu(self) -> tuple[np.ndarray, np.ndarray]:
-        f = self._frame
-        eta = self._source.X.matvec(self.fit_data.beta) + f.offset
-        return eta, self.family.link.inverse(eta)
+        return self._rows[0], self._rows[1]
 
     @property
     def linear_predictor(self) -> pd.Series:
@@ -494,9 +503,7 @@ class GLMResults:
             return quantile_residuals(self, seed)
         if kind not in _RESIDUAL_KINDS:
             raise GLMStatError(f"unknown residual kind {kind!r}; use one of {', '.join(_RESIDUAL_KINDS)}, quantile")
-        f = self._frame
-        eta, mu = self._eta_mu
-        y, w = f.y, f.total_weights
+        eta, mu, y, w = self._rows
         fam = self.family
         with np.errstate(divide="ignore", invalid="ignore"):
             if kind == "deviance":

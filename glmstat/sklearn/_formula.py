@@ -44,6 +44,7 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
     """With ``formula`` and ``family``: build the model frame of ``data`` (missing values refused) and
     check it.  With ``spec`` (from an earlier call): encode new ``data`` the same way."""
     from ..formula.frame import build_model_frame, encode_new_data
+    from ..design.sources import InMemorySource
     from ..formula.validation import check_model_frame
 
     if spec is not None:
@@ -52,7 +53,8 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
         X[complete] = design.toarray()
         return Encoded(X=X, offset=offset, spec=spec, complete=complete)
     frame = build_model_frame(formula, data, family, na_action="raise")
-    check_model_frame(frame, family)
+    check_model_frame(frame, InMemorySource(frame.design, frame.y, frame.total_weights, frame.trials,
+                                            frame.offset), family)
     icol = frame.term_columns[frame.term_labels.index("(Intercept)")][0] if frame.has_intercept else None
     return Encoded(X=frame.design.toarray(), offset=frame.offset, spec=frame.spec,
                    column_names=tuple(frame.column_names), intercept_column=icol, y=frame.y,

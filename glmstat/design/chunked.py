@@ -1,0 +1,70 @@
+"""A row source over data read chunk by chunk: every pass reads the chunks again and encodes each on its own.
+
+The engine and every blockwise inference pass iterate ``blocks()``; here each block is a chunk of the data
+(a Parquet row group, or a bounded batch of one) turned into the model's rows by the encoder the first pass
+learned (:class:`~glmstat.formula.stream.ChunkEncoder`).  Only one chunk is in memory at a time, so memory is
+bounded by the chunk size and the model's p x p sums, whatever the number of rows.  Sub-models (the columns
+of an analysis of deviance, the intercept-only null model) are the same chunks with a transformation of each
+block (:meth:`ChunkSource.with_columns`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterator, Protocol
+
+import numpy as np
+
+from .sources import Block
+
+__all__ = ["ChunkReader", "ChunkSource"]
+
+
+class ChunkReader(Protocol):
+    """Where chunks of raw data come from (a Parquet file, a directory of them...)."""
+
+    columns: tuple[str, ...]
+
+    def chunks(self, columns: tuple[str, ...]) -> Iterator:
+        """Yield DataFrames holding ``columns``, in a fixed order, one chunk at a time."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkSource:
+    """Rows of a chunked reader, encoded block by block (see the module docstring).
+
+    ``columns`` are the data columns to read; ``encode`` turns a chunk into a :class:`Block`; ``transforms``
+    are applied to every block in order (column subsets).
+    """
+
+    reader: ChunkReader
+    columns: tuple[str, ...]
+    encode: Callable
+    n_rows: int
+    n_cols: int
+    transforms: tuple[Callable[[Block], Block], ...] = field(default=())
+
+    def blocks(self) -> Iterator[Block]:
+        for chunk in self.reader.chunks(self.columns):
+            block = self.encode(chunk)
+            if block.y.shape[0] == 0:
+                continue  # every row of this chunk was dropped for missing values
+            for t in self.transforms:
+                block = t(block)
+            yield block
+
+    def with_columns(self, cols: np.ndarray) -> "ChunkSource":
+        """The same rows with only the design columns ``cols``."""
+        cols = np.asarray(cols, dtype=np.intp)
+        return replace(self, n_cols=int(cols.size), transforms=self.transforms + (_Select(cols),))
+
+
+@dataclass(frozen=True)
+class _Select:
+    """A block with some of its design columns (a picklable transform)."""
+
+    cols: np.ndarray
+
+    def __call__(self, block: Block) -> Block:
+        return replace(block, X=block.X.select(self.cols))

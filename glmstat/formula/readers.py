@@ -1,0 +1,110 @@
+"""What ``data=`` may be, and how its rows are read.
+
+In memory: a pandas DataFrame (used as it is, never modified), a dict of columns, a pyarrow Table or a polars
+DataFrame (converted to pandas once).  Out of core: a path to a Parquet file, a directory of Parquet files or
+a glob, read by :class:`ParquetReader` one row group (or a bounded batch of one) at a time, only the columns
+the model uses; and a dask DataFrame (:mod:`glmstat.design.dask`), read partition by partition on its
+cluster.  Messages about a file never quote its content.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+
+from ..errors import DataError, MissingDependencyError
+
+__all__ = ["ParquetReader", "in_memory_frame", "is_dask", "is_path", "BATCH_ROWS"]
+
+#: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
+BATCH_ROWS = 262_144
+
+
+def is_dask(data: Any) -> bool:
+    """A dask DataFrame (checked by its module: dask is an optional dependency)."""
+    return type(data).__module__.split(".")[0] == "dask" and hasattr(data, "npartitions")
+
+
+def is_path(data: Any) -> bool:
+    return isinstance(data, (str, os.PathLike))
+
+
+def in_memory_frame(data: Any) -> Any:
+    """A pyarrow Table or a polars DataFrame as a pandas DataFrame (once); anything else unchanged."""
+    module = type(data).__module__.split(".")[0]
+    if module == "pyarrow" and hasattr(data, "to_pandas") and hasattr(data, "schema"):
+        return data.to_pandas()
+    if module == "polars" and hasattr(data, "to_pandas"):
+        try:
+            return data.to_pandas()
+        except ModuleNotFoundError as e:  # polars converts through pyarrow
+            raise MissingDependencyError("reading a polars DataFrame needs pyarrow: pip install 'glmstat[parquet]'"
+                                         ) from e
+    return data
+
+
+def _pyarrow():
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise MissingDependencyError("reading Parquet files needs pyarrow: pip install 'glmstat[parquet]'") from e
+    return pq
+
+
+@dataclass(frozen=True)
+class ParquetReader:
+    """The rows of one or more Parquet files, a row group (or a batch of at most ``batch_rows``) at a time.
+
+    ``source`` is a file, a directory (its ``*.parquet`` files, sorted) or a glob pattern.  Every file must
+    have the same columns.
+    """
+
+    files: tuple[str, ...]
+    columns: tuple[str, ...]
+    n_rows: int
+    batch_rows: int = BATCH_ROWS
+
+    @classmethod
+    def open(cls, source: Any, batch_rows: int = BATCH_ROWS) -> "ParquetReader":
+        pq = _pyarrow()
+        text = os.fspath(source)
+        path = Path(text)
+        if path.is_dir():
+            files = sorted(str(p) for p in path.iterdir() if p.suffix in (".parquet", ".pq") and p.is_file())
+        elif any(ch in text for ch in "*?["):
+            files = sorted(f for f in globlib.glob(text) if os.path.isfile(f))
+        elif path.is_file():
+            files = [text]
+        else:
+            raise DataError(f"data={text!r} is neither a DataFrame nor an existing Parquet file, directory or glob")
+        if not files:
+            raise DataError(f"data={text!r} matches no Parquet file")
+        columns, n = None, 0
+        for f in files:
+            try:
+                meta = pq.ParquetFile(f)
+            except Exception:  # pyarrow's errors may quote the file: say only which file
+                raise DataError(f"cannot read {f!r} as Parquet: it is not a valid Parquet file") from None
+            names = tuple(meta.schema_arrow.names)
+            if columns is None:
+                columns = names
+            elif names != columns:
+                raise DataError(f"the Parquet files of {text!r} do not all have the same columns ({f!r} differs)")
+            n += meta.metadata.num_rows
+        return cls(tuple(files), columns, n, int(batch_rows))
+
+    def chunks(self, columns: tuple[str, ...]) -> Iterator[pd.DataFrame]:
+        pq = _pyarrow()
+        for f in self.files:
+            pf = pq.ParquetFile(f)
+            for i in range(pf.num_row_groups):
+                if pf.metadata.row_group(i).num_rows <= self.batch_rows:
+                    yield pf.read_row_group(i, columns=list(columns)).to_pandas()
+                else:
+                    for batch in pf.iter_batches(batch_size=self.batch_rows, row_groups=[i], columns=list(columns)):
+                        yield batch.to_pandas()

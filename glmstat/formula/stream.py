@@ -1,0 +1,276 @@
+"""Streamed data: the model spec learned from every chunk in a first pass, then each chunk encoded alone.
+
+Data too large for memory (a Parquet file, a dask DataFrame) arrive as chunks of rows.  The model spec cannot
+come from the first chunk: a factor level may appear only in a later one, and ``poly()``, ``scale()`` and
+``bs()`` learn their parameters from all the rows.  So a first pass evaluates the formula on every chunk in
+the evaluator's *collect* mode (:func:`summarize`): which rows are dropped for missing values (counted per
+column), the levels each factor variable takes in the rows kept, the kind and width of every variable, and
+the inputs of the stateful transforms.  :func:`learn_spec` combines the summaries -- levels merged (sorted,
+as R's ``factor()`` sorts them, or the categorical's own order when every chunk has the same categories),
+transform parameters learned from all the collected inputs -- into the same :class:`~glmstat.formula.spec.ModelSpec`
+an in-memory fit makes, and a :class:`ChunkEncoder` that turns any chunk into a block of the model's rows
+(:class:`~glmstat.design.sources.Block`) with exactly the numbers the in-memory model frame would give those
+rows.  A summary is small (counts, level sets, and only the transforms' inputs), so on a cluster the first
+pass is a map over partitions with a reduction on the client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..design.sources import Block
+from ..errors import DataError, FormulaError
+from ..families import Family
+from .deparse import deparse
+from .encode import build_design
+from .evaluate import DataColumns, Evaluator, check_context
+from .frame import STRUCTURED, column_names, model_terms, plan_for
+from .limits import DEFAULT_LIMITS, FormulaLimits
+from .nodes import Call, Node
+from .rows import complete_arrays, evaluate_rows, variables_used
+from .spec import ModelSpec, align_levels
+from .terms import Terms, lhs_names
+from .values import FactorVec, NumMat, NumVec, _sort_key, label_text, take_rows
+
+__all__ = ["ChunkSummary", "ChunkEncoder", "StreamModel", "summarize", "learn_spec", "columns_needed"]
+
+
+@dataclass
+class _VarInfo:
+    """What the chunks say about one variable: its kind, and for a factor its levels."""
+
+    kind: str  # "numeric", "factor" or "matrix"
+    width: int = 1
+    suffixes: tuple = ()
+    full_levels: list = field(default_factory=list)  # each chunk's level tuple (a factor)
+    present: set = field(default_factory=set)  # labels present in the rows kept
+    ordered: bool = False
+    contrasts: str | None = None
+    keep_unused: bool = False
+
+
+@dataclass
+class ChunkSummary:
+    """A chunk's contribution to the first pass (combinable with :meth:`merge`)."""
+
+    n: int = 0
+    n_kept: int = 0
+    max_rows: int = 0
+    dropped_by: dict = field(default_factory=dict)
+    variables: dict = field(default_factory=dict)  # node -> _VarInfo
+    collected: dict = field(default_factory=dict)  # stateful call -> list of input arrays
+    learners: dict = field(default_factory=dict)  # stateful call -> learn function
+    response_levels: list = field(default_factory=list)
+    has_offset: bool = False
+
+    def merge(self, other: "ChunkSummary") -> "ChunkSummary":
+        self.n += other.n
+        self.n_kept += other.n_kept
+        self.max_rows = max(self.max_rows, other.max_rows)
+        for k, v in other.dropped_by.items():
+            self.dropped_by[k] = self.dropped_by.get(k, 0) + v
+        for node, info in other.variables.items():
+            mine = self.variables.get(node)
+            if mine is None:
+                self.variables[node] = info
+                continue
+            if mine.kind != info.kind or mine.width != info.width:
+                raise DataError(f"the variable {deparse(node)!r} is a {mine.kind} in one chunk of the data and a "
+                                f"{info.kind} in another; give the column one type throughout")
+            mine.full_levels.extend(info.full_levels)
+            mine.present |= info.present
+            mine.ordered = mine.ordered or info.ordered
+        for call, arrays in other.collected.items():
+            self.collected.setdefault(call, []).extend(arrays)
+        self.learners.update(other.learners)
+        self.response_levels.extend(other.response_levels)
+        self.has_offset = self.has_offset or other.has_offset
+        return self
+
+
+def columns_needed(terms: Terms, names: Sequence[str], weights: str | None, offset: str | None) -> list[str]:
+    """The data columns a model reads (response, terms, offsets, weights= and offset= columns)."""
+    used: set[str] = set()
+    for node in [terms.response, *terms.variables, *terms.offsets]:
+        used |= lhs_names(node)
+    used |= {c for c in (weights, offset) if c is not None}
+    return [c for c in names if c in used]
+
+
+def _check_arg(arg: Any, what: str) -> str | None:
+    if arg is None or isinstance(arg, str):
+        return arg
+    raise DataError(f"{what}= must name a column of streamed data (a Parquet file or a dask DataFrame); an array "
+                    "of values cannot be matched to its rows")
+
+
+def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | None, offset: str | None,
+              context: Mapping[str, Any], limits: FormulaLimits) -> ChunkSummary:
+    """The first pass over one chunk (see the module docstring)."""
+    names, positions = column_names(df)
+    cols = DataColumns(df, names, positions)
+    ev = Evaluator(cols, context, {}, "collect", limits)
+    rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
+    keep = ~rows.drop
+    out = ChunkSummary(n=rows.n, n_kept=int(keep.sum()), max_rows=rows.n, has_offset=rows.has_offset)
+    out.dropped_by = {c: int(m.sum()) for c, m in rows.missing.items() if m.any()}
+    for node, v in rows.values.items():
+        if isinstance(v, FactorVec):
+            codes = v.codes[keep]
+            present = np.zeros(len(v.levels), dtype=bool)
+            present[codes[codes >= 0]] = True
+            out.variables[node] = _VarInfo("factor", full_levels=[tuple(v.levels)],
+                                           present={label_text(lv) for lv, p in zip(v.levels, present) if p},
+                                           ordered=v.ordered, contrasts=v.contrasts, keep_unused=v.keep_unused)
+        elif isinstance(v, NumMat):
+            out.variables[node] = _VarInfo("matrix", v.values.shape[1], v.suffixes)
+        else:
+            out.variables[node] = _VarInfo("numeric")
+    if rows.response_levels is not None:
+        out.response_levels.append(rows.response_levels)
+    for call, arrays in ev.collected.items():
+        out.collected[call] = arrays
+    out.learners = dict(ev.learners)
+    return out
+
+
+def _merge_levels(info: _VarInfo, label: str) -> tuple:
+    """A factor's levels over every chunk: the chunks' own order when they all agree (a categorical's
+    categories), else sorted (as R's factor() sorts); only the levels present in the rows kept."""
+    first = info.full_levels[0]
+    if all(t == first for t in info.full_levels):
+        candidates = list(first)
+    elif info.ordered:
+        candidates = list(max(info.full_levels, key=len))
+        if not all(set(map(label_text, t)) <= set(map(label_text, candidates)) for t in info.full_levels):
+            raise DataError(f"the ordered factor {label!r} has different levels in different chunks of the data; "
+                            "give it one set of ordered categories throughout")
+    else:
+        by_text: dict[str, Any] = {}
+        for t in info.full_levels:
+            for lv in t:
+                by_text.setdefault(label_text(lv), lv)
+        candidates = sorted(by_text.values(), key=_sort_key)
+    return tuple(lv for lv in candidates if info.keep_unused or label_text(lv) in info.present)
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkEncoder:
+    """Turns a chunk of the data into a block of the model's rows, as the in-memory frame would (picklable:
+    shipped to a cluster's workers)."""
+
+    spec: ModelSpec
+    family: Family
+    weights: str | None
+    offset: str | None
+    response_levels: tuple | None
+
+    def encode(self, df: pd.DataFrame) -> Block:
+        spec = self.spec
+        names, positions = column_names(df)
+        cols = DataColumns(df, names, positions)
+        ev = Evaluator(cols, spec.context, dict(spec.state), "apply", spec.limits)
+        rows = evaluate_rows(df, cols, ev, spec.terms, self.family, self.weights, self.offset, self.response_levels)
+        used = np.flatnonzero(~rows.drop)
+        sel = None if used.size == rows.n else used
+        values = {}
+        for t in spec.plan.terms:
+            for vc in t.variables:
+                v = take_rows(rows.values[vc.node], sel)
+                if vc.factor is not None:
+                    v = align_levels(v, vc.factor.levels, vc.label)
+                values[vc.node] = v
+        X = build_design(spec.plan, values, used.size, STRUCTURED)
+        arrays = complete_arrays(rows, sel, df.index)
+        return Block(X, arrays.y, arrays.total_weights, arrays.trials, arrays.offset)
+
+
+@dataclass(frozen=True, eq=False)
+class StreamModel:
+    """What the first pass learned: the spec, the encoder, and the counts of rows."""
+
+    spec: ModelSpec
+    encoder: ChunkEncoder
+    columns: tuple[str, ...]  # the data columns to read
+    n_rows: int  # rows kept
+    n_dropped: int
+    dropped_by: Mapping[str, int]
+    response_name: str
+    has_offset: bool
+
+
+def learn_spec(formula: str, names: Sequence[str], summaries: Iterable[pd.DataFrame | ChunkSummary],
+               family: Family, *, weights: Any = None, offset: Any = None,
+               context: Mapping[str, Any] | None = None, limits: FormulaLimits = DEFAULT_LIMITS,
+               summarize_chunks: bool = True) -> StreamModel:
+    """The model spec of ``formula`` on streamed data with columns ``names``.
+
+    ``summaries`` are the chunks themselves (DataFrames of the needed columns, summarized here) or, with
+    ``summarize_chunks=False``, :class:`ChunkSummary` values made elsewhere (on a cluster's workers).
+    """
+    weights, offset = _check_arg(weights, "weights"), _check_arg(offset, "offset")
+    ctx = check_context(context)
+    terms = model_terms(formula, tuple(names), limits)
+    total = ChunkSummary()
+    for item in summaries:
+        part = summarize(item, terms, family, weights, offset, ctx, limits) if summarize_chunks else item
+        total.merge(part)
+    if total.n == 0:
+        raise DataError("the data has no rows")
+    if total.n_kept == 0:
+        raise DataError(f"no complete rows: every row has a missing value in a model variable "
+                        f"({', '.join(total.dropped_by)})")
+    state = {}
+    for call, arrays in total.collected.items():
+        nested = [c for c in total.collected if c is not call and _contains(call, c)]
+        if nested:
+            raise FormulaError(f"{deparse(call)}: a stateful transform inside another ({deparse(nested[0])}) is not "
+                               "supported on streamed data; compute the inner one as a column first")
+        state[call] = total.learners[call](np.concatenate(arrays) if arrays else np.zeros(0))
+    template, levels = {}, {}
+    for node in variables_used(terms):
+        info = total.variables[node]
+        label = deparse(node)
+        if info.kind == "factor":
+            lv = _merge_levels(info, label)
+            levels[label] = lv
+            template[node] = FactorVec(np.zeros(0, dtype=np.intp), lv, info.ordered, info.contrasts, info.keep_unused)
+        elif info.kind == "matrix":
+            template[node] = NumMat(np.zeros((0, info.width)), info.suffixes)
+        else:
+            template[node] = NumVec(np.zeros(0))
+    plan = plan_for(terms, template, total.max_rows, limits)
+    response_levels = None
+    if total.response_levels:
+        info = _VarInfo("factor", full_levels=total.response_levels,
+                        present={label_text(lv) for t in total.response_levels for lv in t})
+        response_levels = _merge_levels(info, deparse(terms.response))
+    spec_columns = tuple(c for c in names if c in {n for node in [*variables_used(terms), *terms.offsets]
+                                                     for n in lhs_names(node)})
+    spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns)
+    encoder = ChunkEncoder(spec, family, weights, offset, response_levels)
+    needed = tuple(columns_needed(terms, names, weights, offset))
+    return StreamModel(spec, encoder, needed, total.n_kept, total.n - total.n_kept, dict(total.dropped_by),
+                       deparse(terms.response), total.has_offset or offset is not None)
+
+
+def _contains(outer: Node, inner: Node) -> bool:
+    """Whether the call ``inner`` occurs inside ``outer``'s arguments."""
+    stack = list(outer.args) + [v for _, v in outer.kwargs] if isinstance(outer, Call) else []
+    while stack:
+        n = stack.pop()
+        if n == inner:
+            return True
+        for attr in ("args", "left", "right", "operand", "body"):
+            v = getattr(n, attr, None)
+            if isinstance(v, tuple):
+                stack.extend(v)
+            elif v is not None and not isinstance(v, (str, float)):
+                stack.append(v)
+        if isinstance(n, Call):
+            stack.extend(v for _, v in n.kwargs)
+    return False
