@@ -44,17 +44,25 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
     families have a closed form (:func:`glmstat.engine.kernel.null_deviance_with_offset`); ``closed_form``
     says whether those maximum-likelihood shortcuts apply to ``fitter`` (not to a bias-reduced fit).
     """
-    y, w, off = source.y, source.weights, source.offset
+    in_memory = isinstance(source, InMemorySource)  # the closed forms read whole arrays; streamed rows do not
     if intercept_col is None:
         with np.errstate(all="ignore"):  # mu outside the family's domain (no intercept): NaN, as R
-            return float(np.sum(w * family.unit_deviance(y, family.link.inverse(off))))
-    if closed_form and has_offset:
-        closed = null_deviance_with_offset(family, y, w, off)
+            return float(sum(np.sum(b.weights * family.unit_deviance(b.y, family.link.inverse(b.offset)))
+                             for b in source.blocks()))
+    if closed_form and has_offset and in_memory:
+        closed = null_deviance_with_offset(family, source.y, source.weights, source.offset)
         if closed is not None:
             return closed
     if closed_form and not has_offset:
+        if in_memory:
+            y, w = source.y, source.weights
+            with np.errstate(all="ignore"):
+                return constant_mean_deviance(family, y, w, float(np.sum(w * y) / np.sum(w)))
+        sums = np.sum([(float(b.weights @ b.y), float(b.weights.sum())) for b in source.blocks()], axis=0)
+        mu = sums[0] / sums[1]  # the maximum-likelihood intercept is the weighted mean of y
         with np.errstate(all="ignore"):
-            return constant_mean_deviance(family, y, w, float(np.sum(w * y) / np.sum(w)))
+            return float(sum(np.sum(b.weights * family.unit_deviance(b.y, np.full(b.y.shape, mu)))
+                             for b in source.blocks()))
     return fitter(source.with_columns(np.array([intercept_col])), family, control, None).deviance
 
 
@@ -81,7 +89,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     notes: list[str] = []
     aliasing = ()
     if not state.kept.all():
-        aliasing = tuple(explain_aliasing(frame.design, names, state.kept, intercept))
+        aliasing = tuple(explain_aliasing(source, names, state.kept, intercept))
         msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + "; ".join(a.relation for a in aliasing)
         notes.append(msg)  # the summary shows each warning in the warning's own words
         warnings.warn(msg, AliasingWarning, stacklevel=3)

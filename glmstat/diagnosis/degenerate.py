@@ -214,12 +214,32 @@ def _zero_separation_possible(family: "Family") -> bool:
     return bool(np.any((ends >= 0) & (ends < 1e-6)))
 
 
-def _all_same(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray,
+@dataclass(frozen=True)
+class _ResponseRange:
+    """min, max and mean |y| of the response over the rows with a positive weight (one pass)."""
+
+    low: float
+    high: float
+    mean_abs: float
+    n: int
+
+
+def _response_range(source) -> _ResponseRange:
+    low, high, total, n = np.inf, -np.inf, 0.0, 0
+    for b in source.blocks():
+        y = b.y[b.weights > 0]
+        if y.size:
+            low, high = min(low, float(y.min())), max(high, float(y.max()))
+            total += float(np.abs(y).sum())
+            n += y.size
+    return _ResponseRange(low, high, total / n if n else 0.0, n)
+
+
+def _all_same(frame: "ModelFrame", response: _ResponseRange, kept: np.ndarray,
               values: tuple[float, ...]) -> ConstantResponse | None:
     """A response that is 0 (or 1) in every row: every estimate is meaningless."""
-    y = frame.y[weights > 0]
     for value in values:
-        if np.all(y == value):
+        if response.n and response.low == value == response.high:
             cols = tuple(n for n, k in zip(frame.column_names, kept) if k)
             text = f"the response {frame.response_name!r} is {value:g} in every row"
             return ConstantResponse(True, cols, tuple(1.0 for _ in cols), text)
@@ -233,16 +253,20 @@ def separation_possible(family: "Family") -> bool:
 
 def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
                     intercept: str | None, check: NewtonCheck) -> SeparationInfo | None:
-    """Separation of a binomial or count response, when the fit looks divergent; None otherwise."""
+    """Separation of a binomial or count response, when the fit looks divergent; None otherwise.
+
+    The separating direction comes from a linear program over the rows, which needs them in memory: for
+    streamed data a diverging fit is reported by the convergence and boundary warnings instead."""
     if not separation_possible(family):
         return None
-    w = source.weights
-    same = _all_same(frame, w, state.kept, (0.0, 1.0) if family.binomial_response else (0.0,))
+    same = _all_same(frame, _response_range(source), state.kept,
+                     (0.0, 1.0) if family.binomial_response else (0.0,))
     if same is not None:
         return same
     divergent = state.n_boundary > 0 or not state.converged or check.eta_drift > DRIFT_TOL
-    if not divergent:
+    if not divergent or getattr(frame, "y", None) is None:
         return None
+    w = frame.total_weights
     if family.binomial_response:
         return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),
                                  frame.response_name, intercept)
@@ -276,14 +300,17 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
 def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
                       check: NewtonCheck) -> str:
     """Converged, yet the score equations fail: the optimum lies on the edge of the family's mean domain."""
-    pos = source.weights > 0
     b = np.where(state.kept, state.coef, 0.0)
-    with np.errstate(all="ignore"):
-        mu = family.link.inverse(frame.design.matvec(b) + frame.offset)
     lo, hi = family.mu_domain.low, family.mu_domain.high
-    typical = float(np.mean(np.abs(frame.y[pos]))) or 1.0
-    edge = pos & ((np.abs(mu - lo) < 1e-6 * typical) | (np.abs(hi - mu) < 1e-6 * typical))
-    rows = np.flatnonzero(edge)
+    typical = _response_range(source).mean_abs or 1.0
+    rows, start = [], 0
+    for blk in source.blocks():
+        with np.errstate(all="ignore"):
+            mu = family.link.inverse(blk.X.matvec(b) + blk.offset)
+        edge = (blk.weights > 0) & ((np.abs(mu - lo) < 1e-6 * typical) | (np.abs(hi - mu) < 1e-6 * typical))
+        rows.append(start + np.flatnonzero(edge))
+        start += blk.y.shape[0]
+    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
     where = (f"the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
              f"{family.name} family's domain {family.mu_domain}" if rows.size else
              "the fit sits on the edge of the region where the means are valid")
@@ -292,16 +319,17 @@ def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Fa
             f"interior maximum and are not valid; a link that keeps the means inside the domain (e.g. log) avoids this")
 
 
-def _exact_fit(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState") -> float | None:
-    """The largest relative residual when every |y - mu| is rounding noise, else None."""
-    pos = source.weights > 0
+def _exact_fit(source: "InMemorySource", family: "Family", state: "FitState", typical: float) -> float | None:
+    """The largest relative residual |y - mu| / (|y| + mean |y|) when every one is rounding noise, else None."""
     b = np.where(state.kept, state.coef, 0.0)
-    with np.errstate(all="ignore"):
-        mu = family.link.inverse(frame.design.matvec(b) + frame.offset)[pos]
-    y = frame.y[pos]
-    scale = np.abs(y) + np.mean(np.abs(y))
-    rel = np.abs(y - mu) / np.where(scale > 0, scale, 1.0)
-    worst = float(np.max(rel, initial=0.0))
+    worst = 0.0
+    for blk in source.blocks():
+        pos = blk.weights > 0
+        with np.errstate(all="ignore"):
+            mu = family.link.inverse(blk.X.matvec(b) + blk.offset)[pos]
+        y = blk.y[pos]
+        scale = np.abs(y) + typical
+        worst = max(worst, float(np.max(np.abs(y - mu) / np.where(scale > 0, scale, 1.0), initial=0.0)))
     return worst if worst <= EXACT_FIT_TOL else None
 
 
@@ -318,16 +346,16 @@ def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     if family.fixed_dispersion:
         return out
     rank = int(state.kept.sum())
-    y = frame.y[source.weights > 0]
-    constant = y.size > 0 and bool(np.all(y == y[0]))
-    what = f"the response {frame.response_name!r} is constant ({y[0]:g} in every row)" if constant else ""
+    response = _response_range(source)
+    constant = response.n > 0 and response.low == response.high
+    what = f"the response {frame.response_name!r} is constant ({response.low:g} in every row)" if constant else ""
     if n_pos - rank <= 0:
         out.append((PerfectFitWarning,
                     f"no residual degrees of freedom ({n_pos} rows, {rank} coefficients): the dispersion cannot "
                     "be estimated, so standard errors, test statistics and p-values are NaN"
                     + (f"; {what}" if what else "")))
         return out
-    worst = _exact_fit(frame, source, family, state)
+    worst = _exact_fit(source, family, state, response.mean_abs)
     if worst is not None:
         lead = what or "the model reproduces the response exactly"
         out.append((PerfectFitWarning,

@@ -69,14 +69,18 @@ def _tidy(c: float, scale: float) -> float:
     return r if r != 0 else 0.0
 
 
-def explain_aliasing(X: Design, names: list[str], kept: np.ndarray, intercept: str | None) -> list[AliasInfo]:
+def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str | None) -> list[AliasInfo]:
     """The linear relation of each aliased column with the earlier kept columns: the least-squares c of
     X_E c = x_j, from the normal equations (X_E'X_E) c = X_E'x_j of the unweighted Gram matrix (the kept
-    columns are linearly independent, so X_E'X_E is invertible) -- no dense design needed."""
+    columns are linearly independent, so X_E'X_E is invertible), summed over the rows of ``source`` one
+    block at a time -- no dense design needed."""
     out = []
     idx_kept = np.flatnonzero(kept)
-    G = X.gram(np.ones(X.n_rows))
-    size = X.column_abs_max()
+    p = len(names)
+    G, size = np.zeros((p, p)), np.zeros(p)
+    for b in source.blocks():
+        G += b.X.gram(np.ones(b.X.n_rows))
+        size = np.maximum(size, b.X.column_abs_max())
     for j in np.flatnonzero(~kept):
         earlier = idx_kept[idx_kept < j]
         if not size[j] > 0:
