@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -39,7 +40,10 @@ from .linalg import GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gra
 from .threads import single_threaded_blas
 from .kernel import kernel_for
 
-__all__ = ["Control", "FitState", "irls"]
+__all__ = ["Control", "FitState", "irls", "CONVERGENCE"]
+
+#: ``convergence=`` values: iterate to the exact MLE, or stop where R's glm.fit stops and report what it reports.
+CONVERGENCE = ("exact", "R")
 
 #: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
 POLISH_TOL = 1e-11
@@ -64,6 +68,12 @@ class Control:
     tol: float = 1e-8
     max_iter: int = 25
     damped: bool = False
+    #: "exact": polish to the MLE after R's criterion is met; "R": stop there and return what R's glm.fit
+    #: returns (the covariance from the weights of the step before, R's dispersion)
+    convergence: str = "exact"
+    #: called as on_iteration(event, iteration, deviance) while fitting, event "step" (the full step's
+    #: deviance, as R's trace prints it), "halved" (after a step-halving) or "polish"
+    on_iteration: Callable[[str, int, float], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,10 @@ class FitState:
     last_rel_change: float
     deviance_history: tuple[float, ...]
     polished: bool = False  # the next Fisher-scoring step was below POLISH_TOL: an interior optimum
+    #: one record per accepted step: (deviance, step-halvings, coefficients with NaN where aliased); the
+    #: first ``iterations`` are R's iterations, the rest polishing steps
+    trace: tuple[tuple[float, int, np.ndarray], ...] = field(default=(), repr=False)
+    polish_steps: int = 0
 
 
 def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool,
@@ -271,8 +285,15 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     polishing = 0
     best_step, since_best = np.inf, 0
     polished = False
+    trace: list[tuple[float, int, np.ndarray]] = []
+    polish_steps = 0
+    # the factor whose step gave the estimate, and the coefficients it was computed at (None: the starting mu)
+    prev_fac, prev_beta = fac, (beta.copy() if start is not None else None)
+    report = control.on_iteration
     while True:
         if not converged and iterations >= control.max_iter:
+            break
+        if converged and control.convergence == "R":
             break
         step = fac.step
         if converged:
@@ -287,8 +308,11 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             polishing += 1
         kept = fac.kept
         new = beta + step
-        iterations += 1
+        if not converged:
+            iterations += 1
         new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
+        if report is not None:
+            report("polish" if converged else "step", polishing if converged else iterations, new_res.deviance)
         # damping compares with the deviance at the previous coefficients (none before the first step)
         damp = control.damped and (iterations > 1 or start is not None)
         halvings = 0
@@ -316,12 +340,19 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 converged = boundary = True
                 break
             new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
+        if report is not None and halvings and not converged:
+            report("halved", iterations, new_res.deviance)  # once, after the halvings, as R's trace
         if not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
             break
         if converged and new_res.n_boundary > res.n_boundary:
             break  # polishing brings a mean to the edge of its domain: creeping to an optimum on the edge
         moved = float(np.max(np.abs(new - beta), initial=0.0)) / (1.0 + float(np.max(np.abs(new), initial=0.0)))
+        if iterations > 1 or start is not None or converged:
+            prev_beta = beta
+        prev_fac = fac
         beta, res, fac = new, new_res, new_fac
+        trace.append((res.deviance, halvings, np.where(fac.kept, beta, np.nan)))
+        polish_steps += converged
         fixed_gram = fac.gram if res.fixed_weights else None
         history.append(res.deviance)
         if not converged:
@@ -335,6 +366,13 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices.
         if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
             use_qr = False
+    pearson = res.pearson
+    if control.convergence == "R":
+        # as R's glm.fit: the covariance from the weighted least squares of the last iteration (weights at the
+        # coefficients before it) and summary.glm's dispersion, those weights times the working residuals
+        # at the estimate squared
+        pearson = _r_pearson(source, family, kernel, prev_beta, beta)
+        fac = prev_fac
     coef = np.where(fac.kept, beta, np.nan)
     if fac.kept.all():
         cov = np.array(fac.inv)  # own copy
@@ -348,7 +386,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         cov_unscaled=cov,
         gram=fac.gram,
         deviance=res.deviance,
-        pearson_chi2=res.pearson,
+        pearson_chi2=pearson,
         n_ok=res.n_ok,
         sum_weights=res.sum_weights,
         converged=converged,
@@ -358,4 +396,22 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         last_rel_change=float(rel),
         deviance_history=tuple(history),
         polished=polished and not boundary,
+        trace=tuple(trace),
+        polish_steps=polish_steps,
     )
+
+
+def _r_pearson(source: DesignSource, family: Family, kernel, prev_beta: np.ndarray | None, beta: np.ndarray) -> float:
+    """sum_i W_i(prev) r_i^2: R's dispersion numerator, working weights at ``prev_beta`` (None: at the
+    family's starting mu) and working residuals r = (y - mu) / (d mu/d eta) at ``beta``."""
+    total = 0.0
+    for b in source.blocks():
+        at = kernel(b.y, b.weights, b.X @ beta + b.offset)
+        if prev_beta is None:
+            with np.errstate(all="ignore"):
+                eta = family.link.link(family.start_mu(b.y, b.weights))
+        else:
+            eta = b.X @ prev_beta + b.offset
+        before = kernel(b.y, b.weights, eta)
+        total += float(np.sum(np.where(before.W > 0, before.W * at.r * at.r, 0.0)))
+    return total
