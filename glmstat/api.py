@@ -10,7 +10,7 @@ import numpy as np
 
 from .design.sources import InMemorySource
 from .design.structured import engine_design
-from .engine.irls import Control, irls
+from .engine.irls import CONVERGENCE, Control, irls
 from .errors import DroppedRowsWarning, FitError, GLMStatError
 from .families import Family, Gaussian
 from .fit import finish
@@ -23,12 +23,19 @@ __all__ = ["glm"]
 _METHODS = ("irls", "firth")
 
 
-def _check_control(tol: Any, max_iter: Any) -> Control:
+def _check_control(tol: Any, max_iter: Any, convergence: Any = "exact", trace: Any = False) -> Control:
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not np.isfinite(tol) or tol <= 0:
         raise FitError(f"tol must be a positive number, got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise FitError(f"max_iter must be a positive integer, got {max_iter!r}")
-    return Control(float(tol), int(max_iter))
+    if convergence not in CONVERGENCE:
+        raise FitError(f"convergence must be one of {', '.join(map(repr, CONVERGENCE))}, got {convergence!r}")
+    if not isinstance(trace, (bool, np.bool_)):
+        raise FitError(f"trace must be True or False, got {trace!r}")
+    from .report.trace import print_iteration
+
+    return Control(float(tol), int(max_iter), convergence=convergence,
+                   on_iteration=print_iteration if trace else None)
 
 
 def glm(
@@ -44,6 +51,8 @@ def glm(
     tol: float = 1e-8,
     max_iter: int = 25,
     start: Sequence[float] | None = None,
+    convergence: str = "exact",
+    trace: bool = False,
 ) -> GLMResults:
     """Fit a generalized linear model from an R-style formula.
 
@@ -66,9 +75,19 @@ def glm(
     method : {"irls", "firth"}
         Maximum likelihood, or Firth's bias-reduced logistic regression.
     tol, max_iter : float, int
-        Convergence when |dev - dev_old| / (|dev| + 0.1) < tol; at most max_iter iterations.
+        Convergence when |dev - dev_old| / (|dev| + 0.1) < tol; at most max_iter iterations (R's
+        ``epsilon`` and ``maxit``).
     start : sequence of float, optional
         Starting coefficients, one per design column.
+    convergence : {"exact", "R"}
+        ``"exact"``: once the deviance test is met, keep stepping to the exact maximum and evaluate every
+        quantity there.  ``"R"``: stop where R's ``glm`` stops and report what ``summary.glm`` prints (the
+        covariance from the weights of the last iteration's start, R's dispersion), so that the numbers
+        are R's default output to ~1e-10.
+    trace : bool
+        Print each iteration as R's ``glm(..., trace = TRUE)`` does (R also prints the iterations of the null
+        model's refit when there is an offset; glmstat does not).  Every fit keeps its iterations in
+        ``fit.trace`` (and the fitted means of each in ``fit.trace_fitted``).
 
     Returns
     -------
@@ -77,7 +96,7 @@ def glm(
     family = Gaussian() if family is None else check_family(family)
     if method not in _METHODS:
         raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
-    control = _check_control(tol, max_iter)
+    control = _check_control(tol, max_iter, convergence, trace)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset,
                               na_action=na_action, context=context)
     if frame.n_dropped:
@@ -92,6 +111,8 @@ def glm(
     if method == "firth":
         from .engine.firth import fit_firth
 
+        if convergence != "exact":
+            raise GLMStatError("convergence='R' reproduces R's glm(); method='firth' has its own iteration (brglm2)")
         return fit_firth(formula, frame, source, family, control, start)
     if getattr(family, "estimate_theta", False):
         from .engine.negbin import fit_negbin

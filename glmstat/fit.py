@@ -8,6 +8,7 @@ the immutable results.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -77,8 +78,9 @@ def finish(formula, frame, source, family, control, state, *, method="irls", ext
     if frame.n_dropped:
         notes.append(f"{frame.n_dropped} rows dropped for missing values")
     intercept_col = names.index(intercept) if intercept is not None else None
-    nd = null_deviance(source, family, intercept_col, frame.has_offset, control)
+    # (trace=True prints the model's iterations, not those of the null model's refit)
+    nd = null_deviance(source, family, intercept_col, frame.has_offset, replace(control, on_iteration=None))
     info = FitInfo(formula=formula, family=family, method=method, tol=control.tol, max_iter=control.max_iter,
                    null_deviance=nd, aliasing=aliasing, separation=separation, notes=tuple(notes),
-                   extra_params=extra_params, theta=theta, theta_se=theta_se)
+                   extra_params=extra_params, theta=theta, theta_se=theta_se, convergence=control.convergence)
     return GLMResults(frame, state, info, source)
