@@ -285,10 +285,11 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True) -> list[str]:
         atol = 1e-10
         if name in SQRT_SCALE:
             atol = 1e-7 * np.nanmax(np.abs(r_array(want)), initial=1.0)
-        elif name == "vcov_hc0":
-            # the sandwich multiplies the inverse of X'WX twice: either side's rounding error, eps times its
-            # condition number kappa, reaches that size relative to sqrt(V_ii V_jj) (seen: 0.2 to 0.7 eps kappa)
-            # (and a near-zero entry, a correlation of 1e-5, carries the rounding of the entries around it)
+        elif name in ("vcov", "vcov_hc0"):
+            # a covariance entry's natural scale is sqrt(V_ii V_jj): a near-zero entry (a correlation of 1e-5)
+            # carries the rounding of the entries around it; and the sandwich multiplies the inverse of X'WX
+            # twice, so either side's rounding error, eps times its condition number kappa, reaches that size
+            # relative to sqrt(V_ii V_jj) (seen: 0.2 to 0.7 eps kappa)
             d = np.sqrt(np.abs(np.diag(r_array(want))))
             atol = (1e-8 + 10 * np.finfo(float).eps * _conditioning(res)) * np.outer(d, d) + 1e-10
         rtol = RTOL.get(name, 1e-7 if name == "deviance" else 1e-6)

@@ -287,6 +287,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     polished = False
     trace: list[tuple[float, int, np.ndarray]] = []
     polish_steps = 0
+    rechecked = False
     # the factor whose step gave the estimate, and the coefficients it was computed at (None: the starting mu)
     prev_fac, prev_beta = fac, (beta.copy() if start is not None else None)
     report = control.on_iteration
@@ -307,7 +308,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 break
             polishing += 1
         kept = fac.kept
-        new = beta + step
+        new = np.where(kept, beta + step, 0.0)  # as R: a column aliased in this pass gets coefficient 0
         if not converged:
             iterations += 1
         new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
@@ -362,6 +363,15 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # coefficients stop moving too (1e-12, as the reference's damped refits)
             if rel < control.tol and not (damp and halvings and moved > 1e-12):
                 converged = True
+                if not fac.kept.all() and not rechecked:
+                    # columns found aliased on the way (a pass whose working weights nearly vanish) may be
+                    # fine at the estimate, where R's QR pivots afresh: test them all once more, and carry on
+                    # if some come back
+                    rechecked = True
+                    res2, fac2, _ = _evaluate(source, family, beta, True, np.ones(p, dtype=bool), kernel)
+                    if fac2 is not None and fac2.kept.sum() > fac.kept.sum():
+                        res, fac, use_qr, converged = res2, fac2, True, False
+                        fixed_gram = None
             dev_old = res.deviance
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices.
         if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
