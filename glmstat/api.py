@@ -83,7 +83,7 @@ def glm(
         ``"exact"``: once the deviance test is met, keep stepping to the exact maximum and evaluate every
         quantity there.  ``"R"``: stop where R's ``glm`` stops and report what ``summary.glm`` prints (the
         covariance from the weights of the last iteration's start, R's dispersion), so that the numbers
-        are R's default output to ~1e-10.
+        are R's default output (to 1e-8, with the same iteration count).
     trace : bool
         Print each iteration as R's ``glm(..., trace = TRUE)`` does (R also prints the iterations of the null
         model's refit when there is an offset; glmstat does not).  Every fit keeps its iterations in

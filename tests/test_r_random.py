@@ -148,8 +148,8 @@ def _warning_failures(ref: dict, res, caught) -> list[str]:
                       (gs.SeparationWarning, ("numerically 0",))):
         if cat in got and not any(s in r_said for s in says) and \
                 not (certified if cat is gs.SeparationWarning else on_edge):
-            out.append(f"glmstat warned {cat.__name__} ({next(str(w.message) for w in caught if w.category is cat)[:90]}) "
-                       f"where R did not")
+            said = next(str(w.message) for w in caught if w.category is cat)[:90]
+            out.append(f"glmstat warned {cat.__name__} ({said}) where R did not")
     return out
 
 

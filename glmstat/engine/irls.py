@@ -11,11 +11,13 @@ As in R:
   * a step whose deviance is not finite, or whose eta/mu leave the family's domain, is halved towards the
     previous estimate;
   * the deviance test |dev - dev_old| / (|dev| + 0.1) < tol decides convergence.
-Unlike R, the engine then keeps taking Fisher-scoring steps while they still shrink, until the coefficient
-change is negligible next to the coefficients and their standard errors (R stops ~1e-6 away from the
-optimum for non-canonical links; a fitted mean within 10 eps of the edge of its domain stops this only when
-the step still moves the linear predictor, as under separation), and every returned quantity is evaluated at the final estimate (R
-evaluates the covariance with the weights of the step before).
+Unlike R, the engine then keeps taking Fisher-scoring steps (*polishing*) until the coefficient change is
+negligible next to the coefficients and their standard errors (R stops ~1e-6 away from the optimum for
+non-canonical links; a fitted mean within 10 eps of the edge of its domain stops this only when the step
+still moves the linear predictor, as under separation, or brings a new mean to the edge), and every returned
+quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
+``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
+iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
 
 Cost: every pass starts on the Cholesky (Gram) path.  If the column-equilibrated X'WX is well conditioned
 (condition number below ``linalg.GRAM_MAX_COND``) no column can be aliased at R's QR tolerance, so the

@@ -160,8 +160,10 @@ def influence(blocks: Iterable[Block], fit: FitSummary, coef_changes: bool = Fal
     h = np.concatenate([p.hat for p in parts]) if parts else np.zeros(0)
     starts = np.cumsum([0] + [b.y.shape[0] for b in blocks])
     if np.any((h < 1.0) & (h > 1.0 - NEAR_ONE)):  # leverages near 1 are decided exactly (rare)
-        exact = exact_near_one(np.nan_to_num(h), lambda: ((s, b.X, _working(b, fit)[3]) for s, b in zip(starts, blocks)),
-                               fit.kept)
+        def xw():
+            return ((s, b.X, _working(b, fit)[3]) for s, b in zip(starts, blocks))
+
+        exact = exact_near_one(np.nan_to_num(h), xw, fit.kept)
         exact = np.where(np.isnan(h), h, exact)
         for k, b in enumerate(blocks):
             sl = slice(starts[k], starts[k + 1])

@@ -17,7 +17,8 @@ from ..engine.threads import single_threaded_blas
 from ..families import Binomial, Poisson
 from ..design.structured import design_of
 
-__all__ = ["hat_values", "cooks_distance", "hat_and_cooks", "quadratic_diag", "exact_near_one", "HAT_ONE_TOL", "NEAR_ONE"]
+__all__ = ["hat_values", "cooks_distance", "hat_and_cooks", "quadratic_diag", "exact_near_one", "HAT_ONE_TOL",
+           "NEAR_ONE"]
 
 #: R's ``lm.influence`` sets a leverage to exactly 1 when it is within this of 1.
 HAT_ONE_TOL = 10 * np.finfo(float).eps
