@@ -111,9 +111,9 @@ class FitState:
     last_rel_change: float
     deviance_history: tuple[float, ...]
     polished: bool = False  # the next Fisher-scoring step was below POLISH_TOL: an interior optimum
-    #: one record per accepted step: (deviance, step-halvings, coefficients with NaN where aliased); the
-    #: first ``iterations`` are R's iterations, the rest polishing steps
-    trace: tuple[tuple[float, int, np.ndarray], ...] = field(default=(), repr=False)
+    #: one record per accepted step: (deviance, step-halvings, coefficients, mask of the columns not aliased);
+    #: the first ``iterations`` are R's iterations, the rest polishing steps
+    trace: tuple[tuple[float, int, np.ndarray, np.ndarray], ...] = field(default=(), repr=False)
     polish_steps: int = 0
 
 
@@ -190,6 +190,11 @@ def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None):
 _EPS = np.finfo(float).eps
 #: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
 _MAX_DAMPING = 40
+
+
+def _moved(new: np.ndarray, old: np.ndarray) -> float:
+    """max |new - old| / (1 + max |new|)."""
+    return float(np.max(np.abs(new - old), initial=0.0)) / (1.0 + float(np.max(np.abs(new), initial=0.0)))
 
 
 def _rises(old: PassResult, new: PassResult) -> bool:
@@ -287,7 +292,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     polishing = 0
     best_step, since_best = np.inf, 0
     polished = False
-    trace: list[tuple[float, int, np.ndarray]] = []
+    trace: list[tuple[float, int, np.ndarray, np.ndarray]] = []
     polish_steps = 0
     rechecked = False
     # the factor whose step gave the estimate, and the coefficients it was computed at (None: the starting mu)
@@ -310,7 +315,9 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 break
             polishing += 1
         kept = fac.kept
-        new = np.where(kept, beta + step, 0.0)  # as R: a column aliased in this pass gets coefficient 0
+        new = beta + step
+        if fac.method == "qr" and not kept.all():  # (only the QR path finds columns aliased)
+            new[~kept] = 0.0  # as R: a column aliased in this pass gets coefficient 0
         if not converged:
             iterations += 1
         new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
@@ -349,12 +356,12 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             break
         if converged and new_res.n_boundary > res.n_boundary:
             break  # polishing brings a mean to the edge of its domain: creeping to an optimum on the edge
-        moved = float(np.max(np.abs(new - beta), initial=0.0)) / (1.0 + float(np.max(np.abs(new), initial=0.0)))
+        moved = _moved(new, beta) if damp and halvings else 0.0
         if iterations > 1 or start is not None or converged:
             prev_beta = beta
         prev_fac = fac
         beta, res, fac = new, new_res, new_fac
-        trace.append((res.deviance, halvings, np.where(fac.kept, beta, np.nan)))
+        trace.append((res.deviance, halvings, beta, fac.kept))  # (neither array is modified later)
         polish_steps += converged
         fixed_gram = fac.gram if res.fixed_weights else None
         history.append(res.deviance)

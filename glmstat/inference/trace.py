@@ -24,10 +24,10 @@ __all__ = ["trace_table", "trace_fitted"]
 
 
 def _means(fit: "GLMResults", coef: np.ndarray) -> np.ndarray:
-    """mu = g^{-1}(X b + offset) at the coefficients ``coef`` (NaN where aliased counts as 0)."""
+    """mu = g^{-1}(X b + offset) at the coefficients ``coef`` (0 where aliased)."""
     f = fit._frame
     with np.errstate(all="ignore"):
-        return fit.family.link.inverse(design_of(f) @ np.nan_to_num(coef) + f.offset)
+        return fit.family.link.inverse(design_of(f) @ coef + f.offset)
 
 
 def _loglik(fit: "GLMResults", mu: np.ndarray, deviance: float) -> float:
@@ -46,11 +46,11 @@ def trace_table(fit: "GLMResults") -> pd.DataFrame:
     """One row per iteration: ``iteration``, ``deviance``, ``loglik``, ``halvings`` and the coefficients."""
     rows = fit._state.trace
     names = list(fit.coef.index)
-    coefs = np.array([r[2] for r in rows]).reshape(len(rows), len(names))
+    coefs = np.array([np.where(r[3], r[2], np.nan) for r in rows]).reshape(len(rows), len(names))
     out = pd.DataFrame({
         "iteration": np.arange(1, len(rows) + 1),
         "deviance": [r[0] for r in rows],
-        "loglik": [_loglik(fit, _means(fit, r[2]), r[0]) for r in rows],
+        "loglik": [_loglik(fit, _means(fit, np.where(r[3], r[2], 0.0)), r[0]) for r in rows],
         "halvings": [r[1] for r in rows],
     })
     return pd.concat([out, pd.DataFrame(coefs, columns=names)], axis=1)
@@ -58,5 +58,5 @@ def trace_table(fit: "GLMResults") -> pd.DataFrame:
 
 def trace_fitted(fit: "GLMResults") -> pd.DataFrame:
     """The fitted means after each iteration: one column per iteration (1, 2, ...), rows as ``fitted_values``."""
-    cols = {k + 1: _means(fit, r[2]) for k, r in enumerate(fit._state.trace)}
+    cols = {k + 1: _means(fit, np.where(r[3], r[2], 0.0)) for k, r in enumerate(fit._state.trace)}
     return pd.DataFrame(cols, index=fit.rows_used)
