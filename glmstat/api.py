@@ -11,7 +11,7 @@ import pandas as pd
 
 from .design.sources import InMemorySource
 from .design.policy import for_fitting
-from .engine.irls import Control, irls
+from .engine.irls import CONVERGENCE, Control, irls
 from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError
 from .families import Family, Gaussian
 from .fit import dropped_rows_message, finish
@@ -39,12 +39,19 @@ def _check_argument_order(formula: Any, data: Any) -> None:
                            f"glm('y ~ x', data, family=...)")
 
 
-def _check_control(tol: Any, max_iter: Any) -> Control:
+def _check_control(tol: Any, max_iter: Any, convergence: Any = "exact", trace: Any = False) -> Control:
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not np.isfinite(tol) or tol <= 0:
         raise FitError(f"tol must be a positive number, got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise FitError(f"max_iter must be a positive integer, got {max_iter!r}")
-    return Control(float(tol), int(max_iter))
+    if convergence not in CONVERGENCE:
+        raise FitError(f"convergence must be one of {', '.join(map(repr, CONVERGENCE))}, got {convergence!r}")
+    if not isinstance(trace, (bool, np.bool_)):
+        raise FitError(f"trace must be True or False, got {trace!r}")
+    from .report.trace import print_iteration
+
+    return Control(float(tol), int(max_iter), convergence=convergence,
+                   on_iteration=print_iteration if trace else None)
 
 
 def _check_start(start: Any) -> np.ndarray | None:
@@ -80,6 +87,8 @@ def glm(
     max_iter: int = 25,
     start: Sequence[float] | None = None,
     limits: FormulaLimits | None = None,
+    convergence: str = "exact",
+    trace: bool = False,
 ) -> GLMResults:
     """Fit a generalized linear model from an R-style formula.
 
@@ -102,12 +111,22 @@ def glm(
     method : {"irls", "firth"}
         Maximum likelihood, or Firth's bias-reduced logistic regression.
     tol, max_iter : float, int
-        Convergence when |dev - dev_old| / (|dev| + 0.1) < tol; at most max_iter iterations.
+        Convergence when |dev - dev_old| / (|dev| + 0.1) < tol; at most max_iter iterations (R's
+        ``epsilon`` and ``maxit``).
     start : sequence of float, optional
         Starting coefficients, one per design column.
     limits : FormulaLimits, optional
         Bounds on the work a formula may ask for (length, nesting, terms, design columns and memory); the
         defaults suit formulas from untrusted sources and can be raised for large models.
+    convergence : {"exact", "R"}
+        ``"exact"``: once the deviance test is met, keep stepping to the exact maximum and evaluate every
+        quantity there.  ``"R"``: stop where R's ``glm`` stops and report what ``summary.glm`` prints (the
+        covariance from the weights of the last iteration's start, R's dispersion), so that the numbers
+        are R's default output (to 1e-8, with the same iteration count).
+    trace : bool
+        Print each iteration as R's ``glm(..., trace = TRUE)`` does (R also prints the iterations of the null
+        model's refit when there is an offset; glmstat does not).  Every fit keeps its iterations in
+        ``fit.trace`` (and the fitted means of each in ``fit.trace_fitted``).
 
     Returns
     -------
@@ -117,7 +136,7 @@ def glm(
     family = Gaussian() if family is None else check_family(family)
     if method not in _METHODS:
         raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
-    control = _check_control(tol, max_iter)
+    control = _check_control(tol, max_iter, convergence, trace)
     start = _check_start(start)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset,
                               na_action=na_action, context=context,
@@ -130,6 +149,8 @@ def glm(
     if method == "firth":
         from .engine.firth import fit_firth
 
+        if convergence != "exact":
+            raise GLMStatError("convergence='R' reproduces R's glm(); method='firth' has its own iteration (brglm2)")
         state = fit_firth(source, family, control, start)
         return finish(formula, frame, source, family, control, state, fit_firth, method="firth")
     if getattr(family, "estimate_theta", False):

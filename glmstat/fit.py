@@ -10,6 +10,7 @@ same fitter* on the intercept-only model (as R's ``glm()`` does), and builds the
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -114,9 +115,11 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     if frame.n_dropped:
         notes.append(dropped_rows_message(frame))
     intercept_col = names.index(intercept) if intercept is not None else None
-    nd = null_deviance(source, family, intercept_col, frame.has_offset, control, fitter,
+    # (trace=True prints the model's iterations, not those of the null model's refit nor of later refits)
+    quiet = replace(control, on_iteration=None)
+    nd = null_deviance(source, family, intercept_col, frame.has_offset, quiet, fitter,
                        closed_form=method == "irls")
     info = FitInfo(formula=formula, family=family, method=method, null_deviance=nd, aliasing=aliasing,
                    separation=separation, notes=tuple(notes), extra_params=extra_params, theta=theta,
-                   theta_se=theta_se)
-    return GLMResults(frame, state, info, source, control)
+                   theta_se=theta_se, convergence=control.convergence)
+    return GLMResults(frame, state, info, source, quiet)

@@ -305,8 +305,6 @@ def test_hand_irls_reaches_glmstat_estimate():
     np.testing.assert_allclose(trace[["(Intercept)", "x"]].iloc[-1], fit.coef, rtol=1e-9)
 
 
-@pytest.mark.xfail(not hasattr(gs.GLMResults, "trace"), raises=AttributeError, strict=True,
-                   reason="fit.trace / fit.trace_fitted are being built in another branch")
 def test_fit_plot_trace_uses_the_fits_trace():
     fit = gs.glm("passed ~ hours", gs.load_dataset("students_overlap"), family=gs.Binomial())
     fig = fit.plot("trace")

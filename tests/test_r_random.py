@@ -148,8 +148,8 @@ def _warning_failures(ref: dict, res, caught) -> list[str]:
                       (gs.SeparationWarning, ("numerically 0",))):
         if cat in got and not any(s in r_said for s in says) and \
                 not (certified if cat is gs.SeparationWarning else on_edge):
-            out.append(f"glmstat warned {cat.__name__} ({next(str(w.message) for w in caught if w.category is cat)[:90]}) "
-                       f"where R did not")
+            said = next(str(w.message) for w in caught if w.category is cat)[:90]
+            out.append(f"glmstat warned {cat.__name__} ({said}) where R did not")
     return out
 
 
@@ -176,6 +176,17 @@ def _gaussian_zero_weight(ref: dict, data: pd.DataFrame) -> bool:
     return ref["family"]["name"] == "gaussian" and bool(ref.get("weights")) and bool((data[ref["weights"]] == 0).any())
 
 
+def _link_scale_atol(res, ref: dict) -> np.ndarray:
+    """Per row, how far the fitted means may differ when the two linear predictors agree to 1e-9 of their
+    largest size: |d mu / d eta| 1e-9 max|eta| (+ 1e-10).  A mean is computed from eta, whose rounding error
+    is absolute; where eta is near a pole of the inverse link (inverse link, eta = 4e-13 on a row of zero
+    weight) the mean itself is rounding noise on both sides (2.5e12 against R's 7.8e13)."""
+    eta = res.linear_predictor.to_numpy()
+    with np.errstate(all="ignore"):
+        slope = np.abs(res.family.link.mu_eta(eta))
+    return np.nan_to_num(slope * 1e-9 * np.max(np.abs(eta), initial=1.0), nan=np.inf) + 1e-10
+
+
 def _conditioning(res) -> float:
     """Condition number of the column-equilibrated X'WX at the estimate."""
     k = res._state.kept
@@ -192,7 +203,9 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True) -> list[str]:
             return []
         if _negbin_restart(ref, res):
             return []
-        if ref.get("error_in") == "null model" and res.converged:
+        if not res.converged:  # glmstat says it has no estimate either (a ConvergenceWarning)
+            return []
+        if ref.get("error_in") == "null model":
             # R refits the null model (intercept and offset) from the model's fitted means for the null
             # deviance and refuses the whole model when that first step leaves the domain; glmstat starts it
             # from the family's starting means (a deliberate difference, in the README)
@@ -246,7 +259,8 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True) -> list[str]:
         checks["vcov_hc0"] = hc0
     # (an optimum on the edge of the domain, e.g. a Poisson/sqrt mean of 1e-26: both sides approach the
     # constrained refits' infimum by creeping towards an open boundary, and neither interval is meaningful)
-    on_edge = any(issubclass(w.category, gs.BoundaryWarning) for w in caught)
+    # (nor is one when the estimate is "still moving": stopped by the domain's edge short of the optimum)
+    on_edge = any(issubclass(w.category, (gs.BoundaryWarning, gs.ConvergenceWarning)) for w in caught)
     if profile and ref.get("confint_profile") is not None and not on_edge:
         def prof():
             with warnings.catch_warnings(record=True) as said:
@@ -284,11 +298,16 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True) -> list[str]:
             continue
         atol = 1e-10
         if name in SQRT_SCALE:
-            atol = 1e-7 * np.nanmax(np.abs(r_array(want)), initial=1.0)
-        elif name == "vcov_hc0":
-            # the sandwich multiplies the inverse of X'WX twice: either side's rounding error, eps times its
-            # condition number kappa, reaches that size relative to sqrt(V_ii V_jj) (seen: 0.2 to 0.7 eps kappa)
-            # (and a near-zero entry, a correlation of 1e-5, carries the rounding of the entries around it)
+            wy = np.abs(res.model_frame.y * res.model_frame.total_weights)
+            atol = max(1e-7 * np.nanmax(np.abs(r_array(want)), initial=1.0),
+                       10 * np.sqrt(np.finfo(float).eps * np.max(wy, initial=1.0)))
+        elif name in ("fitted", "resid_response"):
+            atol = _link_scale_atol(res, ref)
+        elif name in ("vcov", "vcov_hc0"):
+            # a covariance entry's natural scale is sqrt(V_ii V_jj): a near-zero entry (a correlation of 1e-5)
+            # carries the rounding of the entries around it; and the sandwich multiplies the inverse of X'WX
+            # twice, so either side's rounding error, eps times its condition number kappa, reaches that size
+            # relative to sqrt(V_ii V_jj) (seen: 0.2 to 0.7 eps kappa)
             d = np.sqrt(np.abs(np.diag(r_array(want))))
             atol = (1e-8 + 10 * np.finfo(float).eps * _conditioning(res)) * np.outer(d, d) + 1e-10
         rtol = RTOL.get(name, 1e-7 if name == "deviance" else 1e-6)

@@ -11,11 +11,13 @@ As in R:
   * a step whose deviance is not finite, or whose eta/mu leave the family's domain, is halved towards the
     previous estimate;
   * the deviance test |dev - dev_old| / (|dev| + 0.1) < tol decides convergence.
-Unlike R, the engine then keeps taking Fisher-scoring steps while they still shrink, until the coefficient
-change is negligible next to the coefficients and their standard errors (R stops ~1e-6 away from the
-optimum for non-canonical links; a fitted mean within 10 eps of the edge of its domain stops this only when
-the step still moves the linear predictor, as under separation), and every returned quantity is evaluated at the final estimate (R
-evaluates the covariance with the weights of the step before).
+Unlike R, the engine then keeps taking Fisher-scoring steps (*polishing*) until the coefficient change is
+negligible next to the coefficients and their standard errors (R stops ~1e-6 away from the optimum for
+non-canonical links; a fitted mean within 10 eps of the edge of its domain stops this only when the step
+still moves the linear predictor, as under separation, or brings a new mean to the edge), and every returned
+quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
+``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
+iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
 
 Cost: every pass starts on the Cholesky (Gram) path.  If the column-equilibrated X'WX is well conditioned
 (condition number below ``linalg.GRAM_MAX_COND``) no column can be aliased at R's QR tolerance, so the
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -39,7 +42,10 @@ from .linalg import GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gra
 from .threads import single_threaded_blas
 from .kernel import kernel_for
 
-__all__ = ["Control", "FitState", "irls"]
+__all__ = ["Control", "FitState", "irls", "CONVERGENCE"]
+
+#: ``convergence=`` values: iterate to the exact MLE, or stop where R's glm.fit stops and report what it reports.
+CONVERGENCE = ("exact", "R")
 
 #: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
 POLISH_TOL = 1e-11
@@ -64,6 +70,12 @@ class Control:
     tol: float = 1e-8
     max_iter: int = 25
     damped: bool = False
+    #: "exact": polish to the MLE after R's criterion is met; "R": stop there and return what R's glm.fit
+    #: returns (the covariance from the weights of the step before, R's dispersion)
+    convergence: str = "exact"
+    #: called as on_iteration(event, iteration, deviance) while fitting, event "step" (the full step's
+    #: deviance, as R's trace prints it), "halved" (after a step-halving) or "polish"
+    on_iteration: Callable[[str, int, float], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,10 @@ class FitState:
     last_rel_change: float
     deviance_history: tuple[float, ...]
     polished: bool = False  # the next Fisher-scoring step was below POLISH_TOL: an interior optimum
+    #: one record per accepted step: (deviance, step-halvings, coefficients, mask of the columns not aliased);
+    #: the first ``iterations`` are R's iterations, the rest polishing steps
+    trace: tuple[tuple[float, int, np.ndarray, np.ndarray], ...] = field(default=(), repr=False)
+    polish_steps: int = 0
 
 
 def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool,
@@ -174,6 +190,11 @@ def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None):
 _EPS = np.finfo(float).eps
 #: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
 _MAX_DAMPING = 40
+
+
+def _moved(new: np.ndarray, old: np.ndarray) -> float:
+    """max |new - old| / (1 + max |new|)."""
+    return float(np.max(np.abs(new - old), initial=0.0)) / (1.0 + float(np.max(np.abs(new), initial=0.0)))
 
 
 def _rises(old: PassResult, new: PassResult) -> bool:
@@ -271,8 +292,16 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     polishing = 0
     best_step, since_best = np.inf, 0
     polished = False
+    trace: list[tuple[float, int, np.ndarray, np.ndarray]] = []
+    polish_steps = 0
+    rechecked = False
+    # the factor whose step gave the estimate, and the coefficients it was computed at (None: the starting mu)
+    prev_fac, prev_beta = fac, (beta.copy() if start is not None else None)
+    report = control.on_iteration
     while True:
         if not converged and iterations >= control.max_iter:
+            break
+        if converged and control.convergence == "R":
             break
         step = fac.step
         if converged:
@@ -287,8 +316,13 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             polishing += 1
         kept = fac.kept
         new = beta + step
-        iterations += 1
+        if fac.method == "qr" and not kept.all():  # (only the QR path finds columns aliased)
+            new[~kept] = 0.0  # as R: a column aliased in this pass gets coefficient 0
+        if not converged:
+            iterations += 1
         new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
+        if report is not None:
+            report("polish" if converged else "step", polishing if converged else iterations, new_res.deviance)
         # damping compares with the deviance at the previous coefficients (none before the first step)
         damp = control.damped and (iterations > 1 or start is not None)
         halvings = 0
@@ -316,12 +350,19 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 converged = boundary = True
                 break
             new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
+        if report is not None and halvings and not converged:
+            report("halved", iterations, new_res.deviance)  # once, after the halvings, as R's trace
         if not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
             break
         if converged and new_res.n_boundary > res.n_boundary:
             break  # polishing brings a mean to the edge of its domain: creeping to an optimum on the edge
-        moved = float(np.max(np.abs(new - beta), initial=0.0)) / (1.0 + float(np.max(np.abs(new), initial=0.0)))
+        moved = _moved(new, beta) if damp and halvings else 0.0
+        if iterations > 1 or start is not None or converged:
+            prev_beta = beta
+        prev_fac = fac
         beta, res, fac = new, new_res, new_fac
+        trace.append((res.deviance, halvings, beta, fac.kept))  # (neither array is modified later)
+        polish_steps += converged
         fixed_gram = fac.gram if res.fixed_weights else None
         history.append(res.deviance)
         if not converged:
@@ -331,10 +372,26 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # coefficients stop moving too (1e-12, as the reference's damped refits)
             if rel < control.tol and not (damp and halvings and moved > 1e-12):
                 converged = True
+                if not fac.kept.all() and not rechecked:
+                    # columns found aliased on the way (a pass whose working weights nearly vanish) may be
+                    # fine at the estimate, where R's QR pivots afresh: test them all once more, and carry on
+                    # if some come back
+                    rechecked = True
+                    res2, fac2, _ = _evaluate(source, family, beta, True, np.ones(p, dtype=bool), kernel)
+                    if fac2 is not None and fac2.kept.sum() > fac.kept.sum():
+                        res, fac, use_qr, converged = res2, fac2, True, False
+                        fixed_gram = None
             dev_old = res.deviance
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices.
         if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
             use_qr = False
+    pearson = res.pearson
+    if control.convergence == "R":
+        # as R's glm.fit: the covariance from the weighted least squares of the last iteration (weights at the
+        # coefficients before it) and summary.glm's dispersion, those weights times the working residuals
+        # at the estimate squared
+        pearson = _r_pearson(source, family, kernel, prev_beta, beta)
+        fac = prev_fac
     coef = np.where(fac.kept, beta, np.nan)
     if fac.kept.all():
         cov = np.array(fac.inv)  # own copy
@@ -348,7 +405,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         cov_unscaled=cov,
         gram=fac.gram,
         deviance=res.deviance,
-        pearson_chi2=res.pearson,
+        pearson_chi2=pearson,
         n_ok=res.n_ok,
         sum_weights=res.sum_weights,
         converged=converged,
@@ -358,4 +415,22 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         last_rel_change=float(rel),
         deviance_history=tuple(history),
         polished=polished and not boundary,
+        trace=tuple(trace),
+        polish_steps=polish_steps,
     )
+
+
+def _r_pearson(source: DesignSource, family: Family, kernel, prev_beta: np.ndarray | None, beta: np.ndarray) -> float:
+    """sum_i W_i(prev) r_i^2: R's dispersion numerator, working weights at ``prev_beta`` (None: at the
+    family's starting mu) and working residuals r = (y - mu) / (d mu/d eta) at ``beta``."""
+    total = 0.0
+    for b in source.blocks():
+        at = kernel(b.y, b.weights, b.X.matvec(beta) + b.offset)
+        if prev_beta is None:
+            with np.errstate(all="ignore"):
+                eta = family.link.link(family.start_mu(b.y, b.weights))
+        else:
+            eta = b.X.matvec(prev_beta) + b.offset
+        before = kernel(b.y, b.weights, eta)
+        total += float(np.sum(np.where(before.W > 0, before.W * at.r * at.r, 0.0)))
+    return total

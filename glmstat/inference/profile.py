@@ -135,7 +135,9 @@ class _Profile:
             if state is None:
                 return None
             kept = state.kept
-            edge = state.n_boundary > self.n_boundary_hat
+            # a mean on the edge that the refit had to halve its steps to respect (an identity or sqrt link
+            # reaching 0), not one that a logit merely rounds to 1 - 1e-16 far out along the profile
+            edge = state.boundary and state.n_boundary > self.n_boundary_hat
             coef = np.where(kept, state.coef, 0.0)
             cov = state.cov_unscaled[np.ix_(kept, kept)]
         eta = src.X.matvec(coef) + offset

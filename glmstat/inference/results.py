@@ -56,6 +56,7 @@ class FitInfo:
     theta_se: float | None = None
     # The path of the stepwise search that chose this model (GLMResults.step), else None.
     step_path: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    convergence: str = "exact"  # glm(convergence=): the exact MLE, or where R's glm stops
 
 
 class GLMResults:
@@ -440,8 +441,31 @@ class GLMResults:
 
     @property
     def iterations(self) -> int:
-        """Number of IRLS (Fisher scoring) steps taken."""
+        """R's ``iter``: the IRLS (Fisher scoring) iterations until the relative deviance change fell below
+        ``tol`` (or ``max_iter``).  With ``convergence="exact"`` the steps that then polish the estimate to the
+        exact optimum are not counted; :attr:`trace` lists them after these."""
         return self._state.iterations
+
+    @property
+    def convergence(self) -> str:
+        """``"exact"`` (the exact maximum) or ``"R"`` (stopped, and reported, as R's ``glm`` does)."""
+        return self._info.convergence
+
+    @cached_property
+    def trace(self) -> pd.DataFrame:
+        """One row per iteration: ``iteration``, ``deviance``, ``loglik`` (NaN without a likelihood),
+        ``halvings`` and one column per coefficient; the last row is the estimate (see
+        :mod:`glmstat.inference.trace`)."""
+        from .trace import trace_table
+
+        return trace_table(self)
+
+    @cached_property
+    def trace_fitted(self) -> pd.DataFrame:
+        """The fitted means after each iteration, one column per iteration, rows as :attr:`fitted_values`."""
+        from .trace import trace_fitted
+
+        return trace_fitted(self)
 
     @property
     def boundary(self) -> bool:

@@ -1,0 +1,63 @@
+"""The IRLS iteration record of a fit as tables: ``fit.trace`` and ``fit.trace_fitted``.
+
+Row k of the trace is the estimate after iteration k: its deviance, the log-likelihood there (as
+:attr:`GLMResults.loglik` computes it, NaN for families without a likelihood), the step-halvings the
+iteration needed, and the coefficients (NaN where aliased).  The first ``fit.iterations`` rows are R's
+iterations (R's ``iter``: the IRLS steps until the relative deviance change fell below ``tol``, or
+``max_iter``); with ``convergence="exact"`` the rows after them are the Fisher-scoring steps that polish the
+estimate to the exact optimum.  The last row is the estimate itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["trace_table", "trace_fitted"]
+
+
+def _per_iteration(fit: "GLMResults") -> tuple[list[np.ndarray], list[float]]:
+    """The fitted means mu = g^{-1}(X b + offset) and the log-likelihood (NaN without a likelihood) at each
+    iteration's coefficients b (0 where aliased), from one pass over the rows."""
+    fam = fit.family
+    st = fit._state
+    betas = np.array([np.where(r[3], r[2], 0.0) for r in st.trace]).reshape(len(st.trace), -1)
+    scales = [fam.ml_scale(r[0], st.n_ok, st.sum_weights) for r in st.trace] if fam.has_likelihood else []
+    means: list[list[np.ndarray]] = [[] for _ in st.trace]
+    logliks = np.zeros(len(st.trace)) if fam.has_likelihood else np.full(len(st.trace), np.nan)
+    for b in fit._source.blocks():
+        pos = b.weights > 0
+        for k, beta in enumerate(betas):
+            with np.errstate(all="ignore"):
+                mu = fam.link.inverse(b.X.matvec(beta) + b.offset)
+                if fam.has_likelihood:
+                    logliks[k] += float(np.sum(fam.loglik_terms(b.y[pos], mu[pos], b.weights[pos], b.trials[pos],
+                                                                scales[k])))
+            means[k].append(mu)
+    return [np.concatenate(m) if m else np.zeros(0) for m in means], list(logliks)
+
+
+def trace_table(fit: "GLMResults") -> pd.DataFrame:
+    """One row per iteration: ``iteration``, ``deviance``, ``loglik``, ``halvings`` and the coefficients."""
+    rows = fit._state.trace
+    names = list(fit.coef.index)
+    coefs = np.array([np.where(r[3], r[2], np.nan) for r in rows]).reshape(len(rows), len(names))
+    out = pd.DataFrame({
+        "iteration": np.arange(1, len(rows) + 1),
+        "deviance": [r[0] for r in rows],
+        "loglik": _per_iteration(fit)[1],
+        "halvings": [r[1] for r in rows],
+    })
+    return pd.concat([out, pd.DataFrame(coefs, columns=names)], axis=1)
+
+
+def trace_fitted(fit: "GLMResults") -> pd.DataFrame:
+    """The fitted means after each iteration: one column per iteration (1, 2, ...), rows as ``fitted_values``."""
+    means = _per_iteration(fit)[0]
+    return pd.DataFrame({k + 1: mu for k, mu in enumerate(means)}, index=fit.rows_used)
