@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
-from .sources import Block
+from .sources import Block, SequentialSource
 
 __all__ = ["ChunkReader", "ChunkSource"]
 
@@ -31,7 +31,7 @@ class ChunkReader(Protocol):
 
 
 @dataclass(frozen=True, eq=False)
-class ChunkSource:
+class ChunkSource(SequentialSource):
     """Rows of a chunked reader, encoded block by block (see the module docstring).
 
     ``columns`` are the data columns to read; ``encode`` turns a chunk into a :class:`Block`; ``transforms``

@@ -17,7 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .sources import Block
+from .sources import Block, SequentialSource
 from .dense import DenseDesign
 from .structured import Factor, StructuredDesign
 
@@ -60,7 +60,7 @@ def write_parquet(path, source, row_group_rows: int = 65536) -> None:
     pq.write_table(table, path, row_group_size=int(row_group_rows))
 
 
-class ParquetSource:
+class ParquetSource(SequentialSource):
     """Rows read from a Parquet file written by :func:`write_parquet`, one row group per block.
 
     Only one row group is in memory at a time; ``n_rows`` and ``n_cols`` come from the file's metadata.

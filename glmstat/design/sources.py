@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol, TypeVar
 
 import numpy as np
 
 from .base import Design
 
-__all__ = ["Block", "DesignSource", "InMemorySource"]
+T = TypeVar("T")
+
+__all__ = ["Block", "DesignSource", "InMemorySource", "SequentialSource", "fold"]
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,34 @@ class DesignSource(Protocol):
         """Yield the rows in a fixed order, one block at a time."""
         ...
 
+    def map_reduce(self, part: Callable[[Block], T], merge: Callable[[T, T], T]) -> T | None:
+        """merge(part(b_1), part(b_2), ...) over the blocks (None without rows); where the rows are (a dask
+        cluster's workers) when the source can, so that only the parts travel."""
+        ...
+
+
+class SequentialSource:
+    """:meth:`map_reduce` as a loop over :meth:`blocks` on this machine (sources whose rows are local)."""
+
+    def blocks(self) -> Iterator[Block]:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def map_reduce(self, part: Callable[[Block], T], merge: Callable[[T, T], T]) -> T | None:
+        acc = None
+        for b in self.blocks():
+            value = part(b)
+            acc = value if acc is None else merge(acc, value)
+        return acc
+
+
+def fold(source: DesignSource, part: Callable[[Block], T], merge: Callable[[T, T], T], empty: T) -> T:
+    """``source.map_reduce(part, merge)``, or ``empty`` when the source has no rows."""
+    out = source.map_reduce(part, merge)
+    return empty if out is None else out
+
 
 @dataclass(frozen=True)
-class InMemorySource:
+class InMemorySource(SequentialSource):
     """All rows held in memory; ``block_rows`` bounds the rows per block so temporaries stay small.
 
     Blocks are row views of the design and the arrays, never copies.

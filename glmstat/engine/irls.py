@@ -30,12 +30,14 @@ passes reduce only X'W r.  BLAS runs single-threaded inside the loop (:mod:`glms
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import numpy as np
 
-from ..design.sources import DesignSource
+from ..design.sources import DesignSource, fold
 from ..errors import FitError
 from ..families import Family
 from .linalg import GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram, factor_qr
@@ -117,55 +119,82 @@ class FitState:
     polish_steps: int = 0
 
 
+@dataclass
+class _PassPart:
+    """One block's (or several merged blocks') share of a pass: sums and the reducer of its rows."""
+
+    deviance: float
+    pearson: float
+    valid: bool
+    n_ok: int
+    sum_weights: float
+    n_boundary: int
+    fixed: bool
+    reducer: GramReducer | QRReducer | ScoreReducer
+
+    def merge(self, other: "_PassPart") -> "_PassPart":
+        self.deviance += other.deviance
+        self.pearson += other.pearson
+        self.valid = self.valid and other.valid
+        self.n_ok += other.n_ok
+        self.sum_weights += other.sum_weights
+        self.n_boundary += other.n_boundary
+        self.fixed = self.fixed and other.fixed
+        self.reducer.merge(other.reducer)
+        return self
+
+
+def _new_reducer(p: int, use_qr: bool, fixed_gram: np.ndarray | None) -> GramReducer | QRReducer | ScoreReducer:
+    if use_qr:
+        return QRReducer(p)
+    if fixed_gram is not None:
+        return ScoreReducer(p, fixed_gram)
+    return GramReducer(p)
+
+
+def _pass_block(b, family: Family, kernel, beta: np.ndarray | None, use_qr: bool,
+                fixed_gram: np.ndarray | None, p: int) -> _PassPart:
+    """One block's share of a pass at ``beta`` (``None``: R's starting mu): its deviance, Pearson sum,
+    counts and reduced normal equations.  Runs where the block is (a dask worker, for a cluster's rows)."""
+    if beta is None:
+        with np.errstate(all="ignore"):
+            eta = family.link.link(family.start_mu(b.y, b.weights))
+        wk = kernel(b.y, b.weights, eta)
+        # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
+        with np.errstate(invalid="ignore"):
+            r = np.where(wk.W > 0, wk.r + (eta - b.offset), 0.0)
+        valid = wk.valid and bool(np.all(np.isfinite(r)))  # e.g. log link, y = 0: no starting linear predictor
+    else:
+        eta = b.X.matvec(beta)
+        eta += b.offset
+        wk = kernel(b.y, b.weights, eta)
+        r = wk.r
+        valid = wk.valid
+    reducer = _new_reducer(p, use_qr, fixed_gram)
+    if valid and not (fixed_gram is not None and not wk.fixed_weights):
+        reducer.add(b.X, wk.W, r)
+    return _PassPart(wk.deviance, wk.pearson, valid, b.n_positive, b.sum_weights, wk.n_boundary,
+                     wk.fixed_weights, reducer)
+
+
 def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool,
           kernel=None, fixed_gram: np.ndarray | None = None) -> PassResult:
-    """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu).
+    """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu), as one
+    map-reduce over the source's blocks (:func:`_pass_block`, merged by :meth:`_PassPart.merge`).
 
     With ``fixed_gram`` (X'WX of a previous pass whose working weights were the prior weights themselves)
     only the score is reduced; should a block's weights turn out not to be fixed, the pass is redone in full.
     """
-    link = family.link
     p = source.n_cols
-    if use_qr:
-        reducer: GramReducer | QRReducer | ScoreReducer = QRReducer(p)
-    elif fixed_gram is not None:
-        reducer = ScoreReducer(p, fixed_gram)
-    else:
-        reducer = GramReducer(p)
-    fixed = True
-    dev = pearson = sw = 0.0
-    n_ok = n_boundary = 0
-    valid = True
     if kernel is None:
         kernel = kernel_for(family)
-    for b in source.blocks():
-        if beta is None:
-            with np.errstate(all="ignore"):
-                eta = link.link(family.start_mu(b.y, b.weights))
-            wk = kernel(b.y, b.weights, eta)
-            # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
-            with np.errstate(invalid="ignore"):
-                r = np.where(wk.W > 0, wk.r + (eta - b.offset), 0.0)
-            if not np.all(np.isfinite(r)):  # e.g. log link, y = 0: the starting mu has no linear predictor
-                valid = False
-        else:
-            eta = b.X.matvec(beta)
-            eta += b.offset
-            wk = kernel(b.y, b.weights, eta)
-            r = wk.r
-        dev += wk.deviance
-        pearson += wk.pearson
-        valid = valid and wk.valid
-        n_ok += b.n_positive
-        sw += b.sum_weights
-        n_boundary += wk.n_boundary
-        fixed = fixed and wk.fixed_weights
-        if fixed_gram is not None and not fixed:
-            return _pass(source, family, beta, use_qr, kernel)
-        if valid:
-            reducer.add(b.X, wk.W, r)
-    return PassResult(dev, valid and math.isfinite(dev), pearson, n_ok, sw, n_boundary, reducer,
-                      fixed and not use_qr)
+    part = partial(_pass_block, family=family, kernel=kernel, beta=beta, use_qr=use_qr, fixed_gram=fixed_gram, p=p)
+    res = fold(source, part, _PassPart.merge,
+               _PassPart(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(p, use_qr, fixed_gram)))
+    if fixed_gram is not None and not res.fixed:
+        return _pass(source, family, beta, use_qr, kernel)
+    return PassResult(res.deviance, res.valid and math.isfinite(res.deviance), res.pearson, res.n_ok,
+                      res.sum_weights, res.n_boundary, res.reducer, res.fixed and not use_qr)
 
 
 def _factor(res: PassResult, kept: np.ndarray | None) -> StepFactor | None:
@@ -209,9 +238,13 @@ def _rises(old: PassResult, new: PassResult) -> bool:
 DRIFT_TOL = 1e-3
 
 
+def _block_drift(b, step: np.ndarray) -> float:
+    return float(np.max(np.abs(b.X.matvec(step)), initial=0.0))
+
+
 def _eta_drift(source: DesignSource, step: np.ndarray) -> float:
     """max_i |x_i' step|: how far the next step would move the linear predictors."""
-    return max((float(np.max(np.abs(b.X.matvec(step)), initial=0.0)) for b in source.blocks()), default=0.0)
+    return fold(source, partial(_block_drift, step=step), max, 0.0)
 
 
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
@@ -420,17 +453,19 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     )
 
 
+def _block_r_pearson(b, family: Family, kernel, prev_beta: np.ndarray | None, beta: np.ndarray) -> float:
+    at = kernel(b.y, b.weights, b.X.matvec(beta) + b.offset)
+    if prev_beta is None:
+        with np.errstate(all="ignore"):
+            eta = family.link.link(family.start_mu(b.y, b.weights))
+    else:
+        eta = b.X.matvec(prev_beta) + b.offset
+    before = kernel(b.y, b.weights, eta)
+    return float(np.sum(np.where(before.W > 0, before.W * at.r * at.r, 0.0)))
+
+
 def _r_pearson(source: DesignSource, family: Family, kernel, prev_beta: np.ndarray | None, beta: np.ndarray) -> float:
     """sum_i W_i(prev) r_i^2: R's dispersion numerator, working weights at ``prev_beta`` (None: at the
     family's starting mu) and working residuals r = (y - mu) / (d mu/d eta) at ``beta``."""
-    total = 0.0
-    for b in source.blocks():
-        at = kernel(b.y, b.weights, b.X.matvec(beta) + b.offset)
-        if prev_beta is None:
-            with np.errstate(all="ignore"):
-                eta = family.link.link(family.start_mu(b.y, b.weights))
-        else:
-            eta = b.X.matvec(prev_beta) + b.offset
-        before = kernel(b.y, b.weights, eta)
-        total += float(np.sum(np.where(before.W > 0, before.W * at.r * at.r, 0.0)))
-    return total
+    part = partial(_block_r_pearson, family=family, kernel=kernel, prev_beta=prev_beta, beta=beta)
+    return fold(source, part, operator.add, 0.0)

@@ -59,6 +59,12 @@ class GramReducer:
         self.gram += g
         self.score += u
 
+    def merge(self, other: "GramReducer") -> "GramReducer":
+        """The sums over both reducers' rows (in place)."""
+        self.gram += other.gram
+        self.score += other.score
+        return self
+
 
 class ScoreReducer:
     """Accumulates only u = X'W r, for a pass whose X'WX is already known (``gram``)."""
@@ -69,6 +75,10 @@ class ScoreReducer:
 
     def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
         self.score += X.rmatvec(w * r)
+
+    def merge(self, other: "ScoreReducer") -> "ScoreReducer":
+        self.score += other.score
+        return self
 
 
 class QRReducer:
@@ -86,6 +96,12 @@ class QRReducer:
         np.multiply(r, sw, out=A[:, self.p])
         stacked = np.vstack([self.R, A])
         self.R = np.linalg.qr(stacked, mode="r")
+
+    def merge(self, other: "QRReducer") -> "QRReducer":
+        """The R factor of both reducers' rows: R of [R_1; R_2] (R is unique up to the signs of its rows)."""
+        if other.R.shape[0]:
+            self.R = np.linalg.qr(np.vstack([self.R, other.R]), mode="r") if self.R.shape[0] else other.R
+        return self
 
 
 class _OnDemand:
