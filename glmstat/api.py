@@ -9,16 +9,14 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .design.sources import InMemorySource
-from .design.policy import for_fitting
 from .engine.irls import CONVERGENCE, Control, irls
 from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError
 from .families import Family, Gaussian
 from .fit import dropped_rows_message, finish
-from .formula.frame import build_model_frame
 from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.validation import check_family, check_model_frame
 from .inference.results import GLMResults
+from .inputs import model_frame_and_source
 
 __all__ = ["glm"]
 
@@ -96,8 +94,10 @@ def glm(
     ----------
     formula : str
         R formula, e.g. ``"y ~ x + factor(g) + offset(log(t))"`` or ``"cbind(s, f) ~ x"``.
-    data : DataFrame or dict of columns
-        Never modified.
+    data : DataFrame, dict of columns, pyarrow Table, polars DataFrame, Parquet path or dask DataFrame
+        Never modified.  A path to a Parquet file, a directory of them or a glob is read one row group at a
+        time (memory stays bounded whatever the number of rows); a dask DataFrame is fitted on its cluster,
+        each iteration one map-reduce over the partitions (see :mod:`glmstat.inputs`).
     family : Family, default Gaussian()
         Error distribution and link, e.g. ``Binomial()``, ``Poisson(link="sqrt")``.
     weights : column name or array, optional
@@ -138,13 +138,11 @@ def glm(
         raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
     control = _check_control(tol, max_iter, convergence, trace)
     start = _check_start(start)
-    frame = build_model_frame(formula, data, family, weights=weights, offset=offset,
-                              na_action=na_action, context=context,
-                              limits=DEFAULT_LIMITS if limits is None else limits)
+    frame, source = model_frame_and_source(formula, data, family, weights=weights, offset=offset,
+                                           na_action=na_action, context=context,
+                                           limits=DEFAULT_LIMITS if limits is None else limits)
     if frame.n_dropped:
         warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
-    source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials,
-                            frame.offset)
     check_model_frame(frame, source, family)
     if method == "firth":
         from .engine.firth import fit_firth

@@ -9,13 +9,15 @@ same fitter* on the intercept-only model (as R's ``glm()`` does), and builds the
 
 from __future__ import annotations
 
+import operator
 import warnings
 from dataclasses import replace
+from functools import partial
 from typing import Callable
 
 import numpy as np
 
-from .design.sources import InMemorySource
+from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose
 from .diagnosis.explain import explain_aliasing
 from .engine.irls import Control, FitState
@@ -34,7 +36,7 @@ Fitter = Callable[[InMemorySource, Family, Control, "np.ndarray | None"], FitSta
 def dropped_rows_message(frame) -> str:
     """The warning about rows dropped for missing values, word for word as the summary shows it."""
     detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
-    return f"{frame.n_dropped} of {frame.n_dropped + len(frame.rows_used)} rows dropped for missing values ({detail})"
+    return f"{frame.n_dropped} of {frame.n_dropped + frame.n_rows} rows dropped for missing values ({detail})"
 
 
 def null_deviance(source: InMemorySource, family: Family, intercept_col: int | None, has_offset: bool,
@@ -46,10 +48,8 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
     says whether those maximum-likelihood shortcuts apply to ``fitter`` (not to a bias-reduced fit).
     """
     in_memory = isinstance(source, InMemorySource)  # the closed forms read whole arrays; streamed rows do not
-    if intercept_col is None:
-        with np.errstate(all="ignore"):  # mu outside the family's domain (no intercept): NaN, as R
-            return float(sum(np.sum(b.weights * family.unit_deviance(b.y, family.link.inverse(b.offset)))
-                             for b in source.blocks()))
+    if intercept_col is None:  # mu = g^{-1}(offset)
+        return fold(source, partial(_block_deviance, family=family, mu=None), operator.add, 0.0)
     if closed_form and has_offset and in_memory:
         closed = null_deviance_with_offset(family, source.y, source.weights, source.offset)
         if closed is not None:
@@ -59,12 +59,22 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
             y, w = source.y, source.weights
             with np.errstate(all="ignore"):
                 return constant_mean_deviance(family, y, w, float(np.sum(w * y) / np.sum(w)))
-        sums = np.sum([(float(b.weights @ b.y), float(b.weights.sum())) for b in source.blocks()], axis=0)
+        sums = fold(source, _weighted_sums, operator.add, np.zeros(2))
         mu = sums[0] / sums[1]  # the maximum-likelihood intercept is the weighted mean of y
-        with np.errstate(all="ignore"):
-            return float(sum(np.sum(b.weights * family.unit_deviance(b.y, np.full(b.y.shape, mu)))
-                             for b in source.blocks()))
+        return fold(source, partial(_block_deviance, family=family, mu=mu), operator.add, 0.0)
     return fitter(source.with_columns(np.array([intercept_col])), family, control, None).deviance
+
+
+def _weighted_sums(b) -> np.ndarray:
+    """(sum w y, sum w) of a block."""
+    return np.array([float(b.weights @ b.y), float(b.weights.sum())])
+
+
+def _block_deviance(b, family: Family, mu: float | None) -> float:
+    """sum w d(y, mu) over a block, at the constant ``mu`` (None: mu = g^{-1}(offset))."""
+    with np.errstate(all="ignore"):  # mu outside the family's domain (no intercept): NaN, as R
+        m = family.link.inverse(b.offset) if mu is None else np.full(b.y.shape, mu)
+        return float(np.sum(b.weights * family.unit_deviance(b.y, m)))
 
 
 #: Wording of the notes that depend on how the model was fitted.

@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
-from .sources import Block, SequentialSource
+from .sources import Block, FixColumn, SelectColumns, SequentialSource
 
 __all__ = ["ChunkReader", "ChunkSource"]
 
@@ -57,14 +57,8 @@ class ChunkSource(SequentialSource):
     def with_columns(self, cols: np.ndarray) -> "ChunkSource":
         """The same rows with only the design columns ``cols``."""
         cols = np.asarray(cols, dtype=np.intp)
-        return replace(self, n_cols=int(cols.size), transforms=self.transforms + (_Select(cols),))
+        return replace(self, n_cols=int(cols.size), transforms=self.transforms + (SelectColumns(cols),))
 
-
-@dataclass(frozen=True)
-class _Select:
-    """A block with some of its design columns (a picklable transform)."""
-
-    cols: np.ndarray
-
-    def __call__(self, block: Block) -> Block:
-        return replace(block, X=block.X.select(self.cols))
+    def with_fixed(self, col: int, value: float) -> "ChunkSource":
+        """The same rows and columns with column ``col``'s coefficient held at ``value`` (offset + value x_col)."""
+        return replace(self, transforms=self.transforms + (FixColumn(int(col), float(value)),))

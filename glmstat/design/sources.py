@@ -15,12 +15,13 @@ from functools import cached_property
 from typing import Callable, Iterator, Protocol, TypeVar
 
 import numpy as np
+import pandas as pd
 
 from .base import Design
 
 T = TypeVar("T")
 
-__all__ = ["Block", "DesignSource", "InMemorySource", "SequentialSource", "fold"]
+__all__ = ["Block", "DesignSource", "InMemorySource", "SequentialSource", "fold", "SelectColumns", "FixColumn"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Block:
     weights: np.ndarray
     trials: np.ndarray
     offset: np.ndarray
+    #: the labels of the rows in the caller's data, where per-row results are returned block by block (dask)
+    index: pd.Index | None = None
 
     @cached_property
     def n_positive(self) -> int:
@@ -119,6 +122,10 @@ class InMemorySource(SequentialSource):
         """The same rows with only the design columns ``cols`` (submodels, the null model)."""
         return replace(self, X=self.X.select(cols))
 
+    def with_fixed(self, col: int, value: float) -> "InMemorySource":
+        """The same rows and columns with column ``col``'s coefficient held at ``value`` (offset + value x_col)."""
+        return replace(self, offset=self.offset + value * self.X.column(col))
+
     def with_offset(self, offset: np.ndarray) -> "InMemorySource":
         """The same rows and columns with another offset (profile refits)."""
         return replace(self, offset=offset)
@@ -126,3 +133,25 @@ class InMemorySource(SequentialSource):
     def with_response(self, y: np.ndarray, weights: np.ndarray) -> "InMemorySource":
         """The same design with another response and total weights (Firth's start)."""
         return replace(self, y=y, weights=weights)
+
+
+@dataclass(frozen=True)
+class SelectColumns:
+    """A block with only the design columns ``cols`` (a picklable block transform)."""
+
+    cols: np.ndarray
+
+    def __call__(self, block: Block) -> Block:
+        return replace(block, X=block.X.select(self.cols))
+
+
+@dataclass(frozen=True)
+class FixColumn:
+    """A block whose design column ``col`` has its coefficient held at ``value``: offset + value x_col (the
+    column itself stays; select the others after this)."""
+
+    col: int
+    value: float
+
+    def __call__(self, block: Block) -> Block:
+        return replace(block, offset=block.offset + self.value * block.X.column(self.col))

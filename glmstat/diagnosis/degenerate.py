@@ -33,11 +33,13 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 from .._scipy import optimize
 
+from ..design.sources import fold
 from .explain import SeparationInfo, detect_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
@@ -164,6 +166,30 @@ class NewtonCheck:
     #                   (|y_i - mu_i| floored at 1e-6 (|y_i| + |mu_i|) in the denominator)
 
 
+def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A block's share of the score X'u and of the size of its terms (see :class:`NewtonCheck`)."""
+    link = family.link
+    with np.errstate(all="ignore"):
+        eta = blk.X.matvec(beta) + blk.offset
+        mu = link.inverse(eta)
+        d, v = link.mu_eta(eta), family.variance(mu)
+        u = np.where(blk.weights > 0, blk.weights * d * (blk.y - mu) / v, 0.0)
+        # the size of the score's terms, floored at 1e-6 of the data's own scale so that an exact fit
+        # (every residual at the noise level of the estimate) does not look like a failed score equation
+        mag = np.where(blk.weights > 0, np.abs(u) + 1e-6 * blk.weights * np.abs(d) * (np.abs(blk.y) + np.abs(mu))
+                       / np.abs(v), 0.0)
+        return blk.X.rmatvec(u)[kept], blk.X.abs_rmatvec(mag)[kept]
+
+
+def _add_pair(a: tuple, b: tuple) -> tuple:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def _block_drift(blk, step: np.ndarray) -> float:
+    with np.errstate(all="ignore"):
+        return float(np.max(np.abs(blk.X.matvec(step)), initial=0.0))
+
+
 def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
                  with_drift: bool) -> NewtonCheck:
     """The size of the next Fisher-scoring step (two passes over the rows; one if not ``with_drift``)."""
@@ -172,21 +198,9 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     cov = state.cov_unscaled[np.ix_(k, k)]
     if not np.all(np.isfinite(cov)) or not np.any(k):
         return NewtonCheck(np.inf, "", np.inf, np.inf)
-    score = np.zeros(int(k.sum()))
-    size = np.zeros(int(k.sum()))
-    link = family.link
+    score, size = fold(source, partial(_block_score, family=family, beta=b, kept=k), _add_pair,
+                       (np.zeros(int(k.sum())), np.zeros(int(k.sum()))))
     with np.errstate(all="ignore"):
-        for blk in source.blocks():
-            eta = blk.X.matvec(b) + blk.offset
-            mu = link.inverse(eta)
-            d, v = link.mu_eta(eta), family.variance(mu)
-            u = np.where(blk.weights > 0, blk.weights * d * (blk.y - mu) / v, 0.0)
-            # the size of the score's terms, floored at 1e-6 of the data's own scale so that an exact fit
-            # (every residual at the noise level of the estimate) does not look like a failed score equation
-            mag = np.where(blk.weights > 0, np.abs(u) + 1e-6 * blk.weights * np.abs(d) * (np.abs(blk.y) + np.abs(mu))
-                           / np.abs(v), 0.0)
-            score += blk.X.rmatvec(u)[k]
-            size += blk.X.abs_rmatvec(mag)[k]
         step = cov @ score
         score_rel = float(np.max(np.abs(score) / np.where(size > 0, size, 1.0), initial=0.0))
         rel = np.abs(step) / np.maximum(np.maximum(np.abs(b[k]), np.sqrt(np.maximum(np.diag(cov), 0.0))), 1e-300)
@@ -194,8 +208,7 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
         if with_drift:
             full = np.zeros(k.size)
             full[k] = step
-            for blk in source.blocks():
-                drift = max(drift, float(np.max(np.abs(blk.X.matvec(full)), initial=0.0)))
+            drift = fold(source, partial(_block_drift, step=full), max, 0.0)
     j = int(np.argmax(rel)) if rel.size else 0
     names = [n for n, kk in zip(frame.column_names, k) if kk]
     coef_step = float(rel[j]) if rel.size and np.isfinite(rel[j]) else np.inf
@@ -224,15 +237,20 @@ class _ResponseRange:
     n: int
 
 
+def _block_range(b) -> _ResponseRange:
+    y = b.y[b.weights > 0]
+    if not y.size:
+        return _ResponseRange(np.inf, -np.inf, 0.0, 0)
+    return _ResponseRange(float(y.min()), float(y.max()), float(np.abs(y).sum()), y.size)  # (a sum, not a mean)
+
+
+def _merge_range(a: _ResponseRange, b: _ResponseRange) -> _ResponseRange:
+    return _ResponseRange(min(a.low, b.low), max(a.high, b.high), a.mean_abs + b.mean_abs, a.n + b.n)
+
+
 def _response_range(source) -> _ResponseRange:
-    low, high, total, n = np.inf, -np.inf, 0.0, 0
-    for b in source.blocks():
-        y = b.y[b.weights > 0]
-        if y.size:
-            low, high = min(low, float(y.min())), max(high, float(y.max()))
-            total += float(np.abs(y).sum())
-            n += y.size
-    return _ResponseRange(low, high, total / n if n else 0.0, n)
+    total = fold(source, _block_range, _merge_range, _ResponseRange(np.inf, -np.inf, 0.0, 0))
+    return _ResponseRange(total.low, total.high, total.mean_abs / total.n if total.n else 0.0, total.n)
 
 
 def _all_same(frame: "ModelFrame", response: _ResponseRange, kept: np.ndarray,
@@ -264,7 +282,7 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
     if same is not None:
         return same
     divergent = state.n_boundary > 0 or not state.converged or check.eta_drift > DRIFT_TOL
-    if not divergent or getattr(frame, "y", None) is None:
+    if not divergent or not frame.in_memory:
         return None
     w = frame.total_weights
     if family.binomial_response:
@@ -319,17 +337,19 @@ def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Fa
             f"interior maximum and are not valid; a link that keeps the means inside the domain (e.g. log) avoids this")
 
 
+def _block_worst(blk, family: "Family", beta: np.ndarray, typical: float) -> float:
+    pos = blk.weights > 0
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(blk.X.matvec(beta) + blk.offset)[pos]
+    y = blk.y[pos]
+    scale = np.abs(y) + typical
+    return float(np.max(np.abs(y - mu) / np.where(scale > 0, scale, 1.0), initial=0.0))
+
+
 def _exact_fit(source: "InMemorySource", family: "Family", state: "FitState", typical: float) -> float | None:
     """The largest relative residual |y - mu| / (|y| + mean |y|) when every one is rounding noise, else None."""
     b = np.where(state.kept, state.coef, 0.0)
-    worst = 0.0
-    for blk in source.blocks():
-        pos = blk.weights > 0
-        with np.errstate(all="ignore"):
-            mu = family.link.inverse(blk.X.matvec(b) + blk.offset)[pos]
-        y = blk.y[pos]
-        scale = np.abs(y) + typical
-        worst = max(worst, float(np.max(np.abs(y - mu) / np.where(scale > 0, scale, 1.0), initial=0.0)))
+    worst = fold(source, partial(_block_worst, family=family, beta=b, typical=typical), max, 0.0)
     return worst if worst <= EXACT_FIT_TOL else None
 
 

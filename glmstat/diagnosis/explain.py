@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..design.sources import fold
 from .._scipy import optimize
 
 from ..design.base import Design
@@ -69,6 +71,15 @@ def _tidy(c: float, scale: float) -> float:
     return r if r != 0 else 0.0
 
 
+def _block_gram(b) -> tuple[np.ndarray, np.ndarray]:
+    """A block's X'X and max |x_ij| per column."""
+    return b.X.gram(np.ones(b.X.n_rows)), b.X.column_abs_max()
+
+
+def _merge_gram(a: tuple, b: tuple) -> tuple:
+    return a[0] + b[0], np.maximum(a[1], b[1])
+
+
 def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str | None) -> list[AliasInfo]:
     """The linear relation of each aliased column with the earlier kept columns: the least-squares c of
     X_E c = x_j, from the normal equations (X_E'X_E) c = X_E'x_j of the unweighted Gram matrix (the kept
@@ -77,10 +88,7 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
     out = []
     idx_kept = np.flatnonzero(kept)
     p = len(names)
-    G, size = np.zeros((p, p)), np.zeros(p)
-    for b in source.blocks():
-        G += b.X.gram(np.ones(b.X.n_rows))
-        size = np.maximum(size, b.X.column_abs_max())
+    G, size = fold(source, _block_gram, _merge_gram, (np.zeros((p, p)), np.zeros(p)))
     for j in np.flatnonzero(~kept):
         earlier = idx_kept[idx_kept < j]
         if not size[j] > 0:

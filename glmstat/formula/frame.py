@@ -74,6 +74,14 @@ class ModelFrame:
     data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     row_positions: np.ndarray | None = field(default=None, repr=False, compare=False)
 
+    #: the rows are held here (a :class:`~glmstat.formula.stream.StreamedFrame` reads them from the data)
+    in_memory = True
+
+    @property
+    def n_rows(self) -> int:
+        """The number of rows used."""
+        return len(self.rows_used)
+
     @cached_property
     def X(self) -> np.ndarray:
         """The dense n x p design (made on first read; for users -- inference works on ``design``)."""
@@ -180,7 +188,7 @@ def build_model_frame(
             raise DataError(f"{e} ({n - used.size} of {n} rows were dropped for missing values: {detail})") from None
         raise
     X = build_design(plan, values_used, used.size, STRUCTURED)
-    _check_finite_design(X, plan.column_names)
+    check_finite_design(X, plan.column_names)
     arrays = complete_arrays(rows, sel, df.index)
 
     spec_columns = _columns_read(list(rows.values) + list(terms.offsets), positions)
@@ -225,7 +233,7 @@ def _columns_read(nodes: list[Node], positions: Mapping[str, int]) -> tuple[str,
     return tuple(sorted(c for c in names if c in positions))
 
 
-def _check_finite_design(X: Design, names: tuple[str, ...]) -> None:
+def check_finite_design(X: Design, names: tuple[str, ...]) -> None:
     bad = ~np.isfinite(X.column_abs_max())
     if bad.any():
         raise DataError(f"the design column {names[int(np.argmax(bad))]!r} has infinite values; remove or "

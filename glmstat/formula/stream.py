@@ -17,7 +17,8 @@ pass is a map over partitions with a reduction on the client.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from functools import cached_property, partial
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from ..families import Family
 from .deparse import deparse
 from .encode import build_design
 from .evaluate import DataColumns, Evaluator, check_context
-from .frame import STRUCTURED, column_names, model_terms, plan_for
+from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
 from .limits import DEFAULT_LIMITS, FormulaLimits
 from .nodes import Call, Node
 from .rows import complete_arrays, evaluate_rows, variables_used
@@ -36,7 +37,7 @@ from .spec import ModelSpec, align_levels
 from .terms import Terms, lhs_names
 from .values import FactorVec, NumMat, NumVec, _sort_key, label_text, take_rows
 
-__all__ = ["ChunkSummary", "ChunkEncoder", "StreamModel", "summarize", "learn_spec", "columns_needed"]
+__all__ = ["ChunkSummary", "ChunkEncoder", "StreamModel", "StreamedFrame", "summarize", "learn_spec", "columns_needed"]
 
 
 @dataclass
@@ -185,8 +186,18 @@ class ChunkEncoder:
                     v = align_levels(v, vc.factor.levels, vc.label)
                 values[vc.node] = v
         X = build_design(spec.plan, values, used.size, STRUCTURED)
+        check_finite_design(X, spec.plan.column_names)
         arrays = complete_arrays(rows, sel, df.index)
         return Block(X, arrays.y, arrays.total_weights, arrays.trials, arrays.offset)
+
+    def kept(self, df: pd.DataFrame) -> np.ndarray:
+        """Which rows of the chunk the model uses (no missing value in a model variable)."""
+        names, positions = column_names(df)
+        cols = DataColumns(df, names, positions)
+        ev = Evaluator(cols, self.spec.context, dict(self.spec.state), "apply", self.spec.limits)
+        rows = evaluate_rows(df, cols, ev, self.spec.terms, self.family, self.weights, self.offset,
+                             self.response_levels)
+        return ~rows.drop
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,21 +214,23 @@ class StreamModel:
     has_offset: bool
 
 
-def learn_spec(formula: str, names: Sequence[str], summaries: Iterable[pd.DataFrame | ChunkSummary],
-               family: Family, *, weights: Any = None, offset: Any = None,
-               context: Mapping[str, Any] | None = None, limits: FormulaLimits = DEFAULT_LIMITS,
-               summarize_chunks: bool = True) -> StreamModel:
-    """The model spec of ``formula`` on streamed data with columns ``names``.
+#: ``read(columns, summarize_chunk)``: apply ``summarize_chunk`` to every chunk of the data's ``columns`` (on this
+#: machine, or on a cluster's workers) and return the summaries.
+SummaryReader = Callable[[tuple, Callable[[pd.DataFrame], ChunkSummary]], Iterable[ChunkSummary]]
 
-    ``summaries`` are the chunks themselves (DataFrames of the needed columns, summarized here) or, with
-    ``summarize_chunks=False``, :class:`ChunkSummary` values made elsewhere (on a cluster's workers).
-    """
+
+def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: Family, *, weights: Any = None,
+               offset: Any = None, context: Mapping[str, Any] | None = None,
+               limits: FormulaLimits = DEFAULT_LIMITS) -> StreamModel:
+    """The model spec of ``formula`` on streamed data with columns ``names``, from a first pass (``read``)
+    that summarizes every chunk of the columns the model uses (see the module docstring)."""
     weights, offset = _check_arg(weights, "weights"), _check_arg(offset, "offset")
     ctx = check_context(context)
     terms = model_terms(formula, tuple(names), limits)
+    needed = tuple(columns_needed(terms, names, weights, offset))
+    one = partial(summarize, terms=terms, family=family, weights=weights, offset=offset, context=ctx, limits=limits)
     total = ChunkSummary()
-    for item in summaries:
-        part = summarize(item, terms, family, weights, offset, ctx, limits) if summarize_chunks else item
+    for part in read(needed, one):
         total.merge(part)
     if total.n == 0:
         raise DataError("the data has no rows")
@@ -253,9 +266,58 @@ def learn_spec(formula: str, names: Sequence[str], summaries: Iterable[pd.DataFr
                                                      for n in lhs_names(node)})
     spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns)
     encoder = ChunkEncoder(spec, family, weights, offset, response_levels)
-    needed = tuple(columns_needed(terms, names, weights, offset))
     return StreamModel(spec, encoder, needed, total.n_kept, total.n - total.n_kept, dict(total.dropped_by),
                        deparse(terms.response), total.has_offset or offset is not None)
+
+
+def _in_memory_only(what: str):
+    def get(self):
+        raise DataError(f"{what} of a model fitted to streamed data (a Parquet path or a dask DataFrame) are not "
+                        "held in memory; the fit reads them from the data when it needs them")
+    return property(get)
+
+
+@dataclass(frozen=True, eq=False)
+class StreamedFrame:
+    """The model frame of streamed data: names, terms, the spec and the counts of rows, but not the rows
+    themselves (they stay in the files or on the cluster, and a row source reads them when needed).
+
+    ``rows_used`` is made on first read by ``rows_index`` (a pass over the data).
+    """
+
+    column_names: tuple[str, ...]
+    term_labels: tuple[str, ...]
+    term_columns: tuple[tuple[int, ...], ...]
+    has_offset: bool
+    has_intercept: bool
+    n_rows: int
+    n_dropped: int
+    dropped_by: Mapping[str, int]
+    response_name: str
+    spec: ModelSpec = field(repr=False)
+    rows_index: Callable[[], pd.Index] = field(repr=False, compare=False)
+    data = None  # the caller's data is not kept: it may not fit in memory
+    row_positions = None
+    in_memory = False
+
+    y = _in_memory_only("the response values")
+    prior_weights = _in_memory_only("the prior weights")
+    trials = _in_memory_only("the binomial trials")
+    total_weights = _in_memory_only("the weights")
+    offset = _in_memory_only("the offsets")
+    design = _in_memory_only("the design rows")
+    X = _in_memory_only("the design rows")
+
+    @cached_property
+    def rows_used(self) -> pd.Index:
+        return self.rows_index()
+
+    @classmethod
+    def of(cls, model: StreamModel, rows_index: Callable[[], pd.Index]) -> "StreamedFrame":
+        plan = model.spec.plan
+        return cls(plan.column_names, plan.term_labels, plan.term_columns, model.has_offset,
+                   model.spec.terms.intercept, model.n_rows, model.n_dropped, model.dropped_by, model.response_name,
+                   model.spec, rows_index)
 
 
 def _contains(outer: Node, inner: Node) -> bool:

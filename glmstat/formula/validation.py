@@ -19,11 +19,14 @@ frame and the family:
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ..design.sources import fold
 from ..errors import DataError, DataWarning, FamilyError, FormulaError
 from ..families import Family
 
@@ -83,7 +86,7 @@ def _empty_terms(frame: "ModelFrame") -> None:
         single = [(c, lv[0]) for c in label.split(":") if c in levels and len(levels[c]) == 1 for lv in [levels[c]]]
         why = "; ".join(f"factor {c!r} has the single level {v!r}" for c, v in single)
         raise DataError(
-            f"the term {label!r} gives no columns in the {len(frame.rows_used)} rows used"
+            f"the term {label!r} gives no columns in the {frame.n_rows} rows used"
             f"{': ' + why if why else ' (a factor with a single level?)'}; a factor needs at least two levels "
             "to have an effect -- remove the term, or check the rows dropped for missing values"
         )
@@ -94,37 +97,73 @@ def _row(frame, i: int) -> Any:
     return frame.rows_used[i]
 
 
-def _check_block(frame, family: Family, b, start: int, seen: dict) -> None:
-    """The row checks of one block (rows ``start``... of the rows used): finite trials, magnitudes, the
-    family's support; warnings (non-integer counts) are noted in ``seen`` and raised once at the end."""
+@dataclass
+class _RowChecks:
+    """The row checks' findings over some blocks: ``seen`` maps a problem to [its first value, the position
+    of its first row among these blocks' rows, the number of rows], plus the design's column maxima."""
+
+    n: int
+    seen: dict
+    positive: bool
+    big: np.ndarray  # max |x_ij| over all rows, and over the rows with a positive weight
+    big_pos: np.ndarray
+
+    def merge(self, other: "_RowChecks") -> "_RowChecks":
+        for key, (v, i, k) in other.seen.items():
+            if key in self.seen:
+                self.seen[key][2] += k
+            else:
+                self.seen[key] = [v, self.n + i, k]
+        self.n += other.n
+        self.positive = self.positive or other.positive
+        self.big = np.maximum(self.big, other.big)
+        self.big_pos = np.maximum(self.big_pos, other.big_pos)
+        return self
+
+
+def _block_checks(b, response_name: str, n_response_columns: int, family: Family, p: int) -> _RowChecks:
+    """One block's share of :func:`check_model_frame` (runs where the block is)."""
+    seen: dict = {}
+    _check_block(response_name, n_response_columns, family, b, seen)
+    pos = b.weights > 0
+    big = big_pos = np.zeros(p)
+    if p:
+        big = b.X.column_abs_max()
+        big_pos = big if pos.all() else b.X.take(np.flatnonzero(pos)).column_abs_max()
+    return _RowChecks(b.y.shape[0], seen, bool(pos.any()), big, big_pos)
+
+
+def _check_block(response_name: str, n_response_columns: int, family: Family, b, seen: dict) -> None:
+    """The row checks of one block: finite trials, magnitudes, the family's support; what they find is noted
+    in ``seen`` (position within the block) and raised, or warned about, once at the end."""
     y, w, trials = b.y, b.weights, b.trials
     bad = np.flatnonzero(~np.isfinite(trials))
     if bad.size:
-        seen.setdefault("trials", [None, start + bad[0], 0])[2] += bad.size
-    for what, v in ((f"the response {frame.response_name!r}", y), ("the weights", w), ("the offset", b.offset)):
+        seen.setdefault("trials", [None, bad[0], 0])[2] += bad.size
+    for what, v in ((f"the response {response_name!r}", y), ("the weights", w), ("the offset", b.offset)):
         m = float(np.abs(v).max(initial=0.0))
         if m > MAX_MAGNITUDE:
             raise DataError(f"{what} has values as large as {m:.3g}; rescale it so its square stays finite")
     bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
     if bad.size:
-        seen.setdefault("support", [y[bad[0]], start + bad[0], 0])[2] += bad.size
-    if family.binomial_response and frame.spec.n_response_columns == 2 and family.fixed_dispersion:
+        seen.setdefault("support", [y[bad[0]], bad[0], 0])[2] += bad.size
+    if family.binomial_response and n_response_columns == 2 and family.fixed_dispersion:
         succ = trials * y
         frac = (w > 0) & (np.abs(succ - np.round(succ)) > 1e-3)  # R's tolerance for "non-integer"
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
-            seen.setdefault("cbind", [(succ[i], trials[i]), start + i, 0])[2] += int(frac.sum())
-    if family.binomial_response and frame.spec.n_response_columns == 1 and family.fixed_dispersion:
+            seen.setdefault("cbind", [(succ[i], trials[i]), i, 0])[2] += int(frac.sum())
+    if family.binomial_response and n_response_columns == 1 and family.fixed_dispersion:
         m = w * y
         frac = (w > 0) & (np.abs(m - np.round(m)) > 1e-3)
         if frac.any():  # R warns too: weights may be sampling weights rather than trials
             i = int(np.flatnonzero(frac)[0])
-            seen.setdefault("successes", [m[i], start + i, 0])[2] += int(frac.sum())
+            seen.setdefault("successes", [m[i], i, 0])[2] += int(frac.sum())
     if family.name in ("poisson", "negative.binomial") and family.has_likelihood:
         frac = (w > 0) & (np.abs(y - np.round(y)) > 1e-3)
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
-            seen.setdefault("counts", [y[i], start + i, 0])[2] += int(frac.sum())
+            seen.setdefault("counts", [y[i], i, 0])[2] += int(frac.sum())
 
 
 def _refuse_rows(frame, family: Family, seen: dict) -> None:
@@ -175,26 +214,17 @@ def check_model_frame(frame, source, family: Family) -> None:
     """Refuse a model that cannot be fitted honestly with ``family``, one block of rows at a time (see the
     module docstring): ``frame`` gives the names, ``source`` the rows."""
     _empty_terms(frame)
-    seen: dict = {}
-    start = 0
-    positive = False
     p = len(frame.column_names)
-    big = np.zeros(p)  # max |x_ij| over all rows, and over the rows with a positive weight
-    big_pos = np.zeros(p)
-    any_prior = False
-    for b in source.blocks():
-        _check_block(frame, family, b, start, seen)
-        w = b.weights
-        pos = w > 0
-        positive = positive or bool(pos.any())
-        if p:
-            bm = b.X.column_abs_max()
-            big = np.maximum(big, bm)
-            big_pos = np.maximum(big_pos, bm if pos.all() else b.X.take(np.flatnonzero(pos)).column_abs_max())
-        start += b.y.shape[0]
+    part = partial(_block_checks, response_name=frame.response_name,
+                   n_response_columns=frame.spec.n_response_columns, family=family, p=p)
+    found = fold(source, part, _RowChecks.merge, _RowChecks(0, {}, False, np.zeros(p), np.zeros(p)))
+    seen, positive, big, big_pos = found.seen, found.positive, found.big, found.big_pos
     _refuse_rows(frame, family, seen)
     if not positive:
-        prior = getattr(frame, "prior_weights", None)
+        try:
+            prior = frame.prior_weights
+        except DataError:  # streamed rows: not in memory
+            prior = None
         what = "binomial trials (successes + failures)" if prior is not None and np.any(prior > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
     if p and not np.any(big_pos > 0):

@@ -1,0 +1,126 @@
+"""What ``data=`` may be, and the model frame and row source ``glm()`` makes of each.
+
+* In memory -- a pandas DataFrame (never modified), a dict of columns, a pyarrow Table or a polars DataFrame
+  (converted to pandas once): the front end evaluates the formula on every row
+  (:func:`glmstat.formula.frame.build_model_frame`) and the engine reads the arrays in blocks
+  (:class:`~glmstat.design.sources.InMemorySource`).
+* Out of core -- a path to a Parquet file, a directory of Parquet files or a glob: a first pass over the row
+  groups learns the model spec (:func:`glmstat.formula.stream.learn_spec`: factor levels over *every* row
+  group, rows dropped for missing values, the parameters of ``poly()``/``scale()``/``bs()``), then every pass
+  of the engine reads the row groups again and encodes each on its own
+  (:class:`~glmstat.design.chunked.ChunkSource`): memory holds one row group (at most
+  :data:`~glmstat.formula.readers.BATCH_ROWS` rows) and the model's p x p sums, whatever the number of rows.
+* On a dask cluster -- a dask DataFrame: the first pass summarizes each partition on its worker, every
+  partition is encoded once where it lives, and each pass is a map-reduce whose parts are p x p arrays
+  (:class:`~glmstat.design.dask.DaskSource`).
+
+The streamed model frame (:class:`~glmstat.formula.stream.StreamedFrame`) has the names, terms, spec and
+counts of an in-memory one, but not the rows.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .design.chunked import ChunkSource
+from .design.policy import for_fitting
+from .design.sources import DesignSource, InMemorySource
+from .errors import DataError, MissingDependencyError
+from .families import Family
+from .formula.frame import ModelFrame, build_model_frame
+from .formula.limits import FormulaLimits
+from .formula.readers import ParquetReader, in_memory_frame, is_dask, is_path
+from .formula.stream import ChunkSummary, StreamedFrame, StreamModel, learn_spec
+
+__all__ = ["model_frame_and_source"]
+
+
+def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: Any, offset: Any, na_action: str,
+                           context: Mapping[str, Any] | None,
+                           limits: FormulaLimits) -> tuple[ModelFrame | StreamedFrame, DesignSource]:
+    """The model frame of ``formula`` on ``data`` and the row source the engine fits from (see the module
+    docstring for what ``data`` may be)."""
+    data = in_memory_frame(data)
+    if is_path(data) or is_dask(data):
+        if na_action not in ("drop", "raise"):
+            raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
+        if is_path(data):
+            frame, source = _parquet(formula, ParquetReader.open(data), family, weights, offset, context, limits)
+        else:
+            frame, source = _dask(formula, data, family, weights, offset, context, limits)
+        if frame.n_dropped and na_action == "raise":
+            detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
+            raise DataError(f"{frame.n_dropped} rows have missing values ({detail}) and na_action='raise'")
+        return frame, source
+    frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
+                              context=context, limits=limits)
+    source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials, frame.offset)
+    return frame, source
+
+
+# -- Parquet ------------------------------------------------------------------------------------------
+
+
+def _summaries_here(reader: ParquetReader) -> Callable:
+    def read(columns: tuple, summarize: Callable[[pd.DataFrame], ChunkSummary]) -> Iterable[ChunkSummary]:
+        return (summarize(chunk) for chunk in reader.chunks(columns))
+    return read
+
+
+def _parquet(formula, reader: ParquetReader, family, weights, offset, context, limits):
+    model = learn_spec(formula, reader.columns, _summaries_here(reader), family, weights=weights, offset=offset,
+                       context=context, limits=limits)
+    source = ChunkSource(reader, model.columns, model.encoder.encode, model.n_rows,
+                         len(model.spec.plan.column_names))
+    return StreamedFrame.of(model, partial(_parquet_rows, reader, model)), source
+
+
+def _parquet_rows(reader: ParquetReader, model: StreamModel) -> pd.Index:
+    """The positions in the file(s) of the rows used (0-based, counting every row of every file)."""
+    if model.n_dropped == 0:
+        return pd.RangeIndex(model.n_rows)
+    parts, start = [], 0
+    for chunk in reader.chunks(model.columns):
+        parts.append(start + np.flatnonzero(model.encoder.kept(chunk)))
+        start += len(chunk)
+    return pd.Index(np.concatenate(parts))
+
+
+# -- dask ---------------------------------------------------------------------------------------------
+
+
+def _summaries_on_workers(ddf) -> Callable:
+    def read(columns: tuple, summarize: Callable[[pd.DataFrame], ChunkSummary]) -> Iterable[ChunkSummary]:
+        import dask
+
+        parts = ddf[list(columns)].to_delayed()
+        return dask.compute(*[dask.delayed(summarize)(p) for p in parts])
+    return read
+
+
+def _dask(formula, ddf, family, weights, offset, context, limits):
+    try:
+        from .design.dask import DaskSource
+    except ImportError as e:  # pragma: no cover - dask itself made the DataFrame
+        raise MissingDependencyError("fitting a dask DataFrame needs dask: pip install 'glmstat[dask]'") from e
+    names = tuple(c if isinstance(c, str) else str(c) for c in ddf.columns)
+    if len(set(names)) != len(names):
+        raise DataError("the dask DataFrame has duplicate column names; rename them so each is unique")
+    model = learn_spec(formula, names, _summaries_on_workers(ddf), family, weights=weights, offset=offset,
+                       context=context, limits=limits)
+    source = DaskSource.from_dataframe(ddf, model.columns, model.encoder.encode, model.encoder.kept, model.n_rows,
+                                       len(model.spec.plan.column_names))
+    return StreamedFrame.of(model, partial(_dask_rows, source)), source
+
+
+def _dask_rows(source) -> pd.Index:
+    """The labels of the rows used (brought from the workers: one Index)."""
+    import dask
+
+    parts = dask.compute(*[p.index for p in source.parts])
+    parts = [i for i in parts if i is not None]
+    return parts[0].append(parts[1:]) if parts else pd.RangeIndex(0)
