@@ -21,6 +21,7 @@ from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose
 from .diagnosis.explain import explain_aliasing
 from .engine.irls import Control, FitState
+from .engine.passes import deviance_part, weighted_sums
 from .engine.kernel import constant_mean_deviance, null_deviance_with_offset
 from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, SeparationWarning
 from .families import Family
@@ -49,7 +50,7 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
     """
     in_memory = isinstance(source, InMemorySource)  # the closed forms read whole arrays; streamed rows do not
     if intercept_col is None:  # mu = g^{-1}(offset)
-        return fold(source, partial(_block_deviance, family=family, mu=None), operator.add, 0.0)
+        return fold(source, partial(deviance_part, family=family), operator.add, 0.0)
     if closed_form and has_offset and in_memory:
         closed = null_deviance_with_offset(family, source.y, source.weights, source.offset)
         if closed is not None:
@@ -59,22 +60,10 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
             y, w = source.y, source.weights
             with np.errstate(all="ignore"):
                 return constant_mean_deviance(family, y, w, float(np.sum(w * y) / np.sum(w)))
-        sums = fold(source, _weighted_sums, operator.add, np.zeros(2))
+        sums = fold(source, weighted_sums, operator.add, np.zeros(2))
         mu = sums[0] / sums[1]  # the maximum-likelihood intercept is the weighted mean of y
-        return fold(source, partial(_block_deviance, family=family, mu=mu), operator.add, 0.0)
+        return fold(source, partial(deviance_part, family=family, mu=mu), operator.add, 0.0)
     return fitter(source.with_columns(np.array([intercept_col])), family, control, None).deviance
-
-
-def _weighted_sums(b) -> np.ndarray:
-    """(sum w y, sum w) of a block."""
-    return np.array([float(b.weights @ b.y), float(b.weights.sum())])
-
-
-def _block_deviance(b, family: Family, mu: float | None) -> float:
-    """sum w d(y, mu) over a block, at the constant ``mu`` (None: mu = g^{-1}(offset))."""
-    with np.errstate(all="ignore"):  # mu outside the family's domain (no intercept): NaN, as R
-        m = family.link.inverse(b.offset) if mu is None else np.full(b.y.shape, mu)
-        return float(np.sum(b.weights * family.unit_deviance(b.y, m)))
 
 
 #: Wording of the notes that depend on how the model was fitted.

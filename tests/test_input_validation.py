@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import warnings
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -99,9 +101,15 @@ def test_formula_term_that_fails_to_evaluate_names_the_term(d):
 # -- the data object ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data,name", [([1, 2, 3], "list"), (np.ones((3, 2)), "ndarray"), (None, "NoneType"),
-                                       ("y,x\n1,2", "str"), (pd.Series([1.0, 2.0]), "Series")])
+                                       (pd.Series([1.0, 2.0]), "Series")])
 def test_data_must_be_a_dataframe_or_dict(data, name):
-    refuse(gs.DataError, f"data must be a pandas DataFrame or a dict of columns, got {name}", "y ~ x", data)
+    refuse(gs.DataError, re.escape(f"data must be a pandas DataFrame or a dict of columns (or a pyarrow Table, a "
+                                   f"polars or dask DataFrame, a path to Parquet files), got {name}"), "y ~ x", data)
+
+
+def test_a_string_that_is_no_parquet_path_is_refused_as_such():
+    refuse(gs.DataError, re.escape("data is a string, so it must be the path of a Parquet file, a directory of them "
+                                   "or a glob; 'y,x\\n1,2' names none"), "y ~ x", "y,x\n1,2")
 
 
 def test_dict_of_arrays_is_accepted_and_equals_the_dataframe(d):

@@ -99,7 +99,8 @@ def as_frame(data: Any) -> pd.DataFrame:
         except (ValueError, TypeError) as e:
             raise DataError(f"data columns must all have the same length: {e}") from e
     else:
-        raise DataError(f"data must be a pandas DataFrame or a dict of columns, got {type(data).__name__}")
+        raise DataError(f"data must be a pandas DataFrame or a dict of columns (or a pyarrow Table, a polars or "
+                        f"dask DataFrame, a path to Parquet files), got {type(data).__name__}")
     if len(df) == 0:
         raise DataError("data has no rows")
     return df

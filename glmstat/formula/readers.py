@@ -81,7 +81,10 @@ class ParquetReader:
         elif path.is_file():
             files = [text]
         else:
-            raise DataError(f"data={text!r} is neither a DataFrame nor an existing Parquet file, directory or glob")
+            shown = repr(text) if len(text) <= 80 else repr(text[:77]) + "..."
+            raise DataError(f"data is a string, so it must be the path of a Parquet file, a directory of them or a "
+                            f"glob; {shown} names none (data must be a pandas DataFrame or a dict of columns, or "
+                            f"one of those paths)")
         if not files:
             raise DataError(f"data={text!r} matches no Parquet file")
         columns, n = None, 0

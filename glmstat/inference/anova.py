@@ -19,15 +19,20 @@ table without a test.
 
 from __future__ import annotations
 
+import operator
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property, partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from .._scipy import stats
 
 from ..design.base import Design
+from ..design.sources import fold
 from ..engine.irls import irls
+from ..engine.passes import add_parts, deviance_part, score_part
 from ..engine.kernel import kernel_for
 from ..errors import GLMStatError, GLMStatWarning
 from ..families import Gaussian
@@ -58,16 +63,25 @@ def _check_fit(fit, what: str) -> None:
 
 @dataclass(frozen=True)
 class _Sub:
-    """A submodel refitted on some design columns: its deviance, rank, linear predictor and nobs."""
+    """A submodel refitted on the design columns ``cols``: its deviance, rank, coefficients (0 where aliased)
+    and nobs; ``source`` is the full model's rows."""
 
     deviance: float
     rank: int
-    eta: np.ndarray
+    beta: np.ndarray
+    cols: np.ndarray
     n_ok: int
+    source: Any = field(repr=False)
 
     @property
     def df_residual(self) -> int:
         return self.n_ok - self.rank
+
+    @cached_property
+    def eta(self) -> np.ndarray:
+        """The submodel's linear predictor for every row (rows in memory)."""
+        parts = [b.X.select(self.cols).matvec(self.beta) + b.offset for b in self.source.blocks()]
+        return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _refit(fit, cols) -> _Sub:
@@ -75,20 +89,38 @@ def _refit(fit, cols) -> _Sub:
     fd = fit.fit_data
     src = fd.source
     cols = np.asarray(cols, dtype=np.intp)
-    n_ok = fd.n_ok
     if cols.size == 0:
-        eta = src.offset.copy()
-        mu = fit.family.link.inverse(eta)
-        return _Sub(float(np.sum(src.weights * fit.family.unit_deviance(src.y, mu))), 0, eta, n_ok)
-    sub = src.with_columns(cols)
-    state = irls(sub, fit.family, fd.control)
-    eta = sub.X.matvec(np.where(state.kept, state.coef, 0.0)) + sub.offset
-    return _Sub(state.deviance, int(state.kept.sum()), eta, state.n_ok)
+        dev = fold(src, partial(deviance_part, family=fit.family), operator.add, 0.0)
+        return _Sub(dev, 0, np.zeros(0), cols, fd.n_ok, src)
+    state = irls(src.with_columns(cols), fit.family, fd.control)
+    return _Sub(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src)
+
+
+def _rao(fit, sub: _Sub, cols: np.ndarray, intercept: bool) -> float:
+    """R's score statistic for adding the columns ``cols`` to the submodel ``sub`` (glm.fit of the working
+    residuals r on X_cols with the working weights W at the submodel): the null weighted sum of squares of r
+    (about its weighted mean with an intercept) minus the residual one, the regression sum of squares
+    u'G^- u with G = X'WX and u = X'W r -- all sums over the blocks."""
+    part = partial(score_part, kernel=kernel_for(fit.family), beta=sub.beta, sub_cols=sub.cols,
+                   cols=np.asarray(cols, dtype=np.intp))
+    k = len(cols)
+    sums = fold(fit.fit_data.source, part, add_parts, (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0))
+    return _score_statistic(*sums, intercept)
+
+
+def _score_statistic(G: np.ndarray, u: np.ndarray, wrr: float, wr: float, ww: float, intercept: bool) -> float:
+    """sum W (r - centre)^2 - (sum W r^2 - u'G^- u), from G = X'WX, u = X'Wr, sum W r^2, sum W r, sum W."""
+    d = np.sqrt(np.diag(G))
+    d[~(d > 0)] = 1.0
+    coef, *_ = np.linalg.lstsq(G / np.outer(d, d), u / d, rcond=None)
+    explained = float((u / d) @ coef)
+    centre = wr / ww if intercept else 0.0
+    return (wrr - 2 * centre * wr + centre * centre * ww) - (wrr - explained)
 
 
 def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Working residuals (y - mu) / mu'(eta) and working weights w mu'(eta)^2 / V(mu) at ``eta``, from the
-    engine's per-row kernel (zero where the weight or mu'(eta) is zero)."""
+    engine's per-row kernel (zero where the weight or mu'(eta) is zero); rows in memory."""
     src = fit.fit_data.source
     with np.errstate(all="ignore"):
         wk = kernel_for(fit.family)(src.y, src.weights, eta)
@@ -96,16 +128,9 @@ def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
-    """Null minus residual weighted sum of squares of r regressed on X (R's score statistic via glm.fit):
-    the regression sum of squares u'G^- u with G = X'WX and u = X'W r, from the design's products."""
+    """:func:`_rao`'s statistic from whole arrays (two models' rows, in memory)."""
     G, u = X.gram_score(w, r)
-    d = np.sqrt(np.diag(G))
-    d[~(d > 0)] = 1.0
-    coef, *_ = np.linalg.lstsq(G / np.outer(d, d), u / d, rcond=None)
-    explained = float((u / d) @ coef)
-    total = float(np.sum(w * r * r))
-    centre = np.sum(w * r) / np.sum(w) if intercept else 0.0
-    return float(np.sum(w * (r - centre) ** 2)) - (total - explained)
+    return _score_statistic(G, u, float(np.sum(w * r * r)), float(np.sum(w * r)), float(np.sum(w)), intercept)
 
 
 def _f_sf(F: np.ndarray, df1: np.ndarray, df2: float) -> np.ndarray:
@@ -192,8 +217,7 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
         cols = np.flatnonzero(assign <= i)
         sub = _refit(fit, cols) if i < nvars else None
         if test == "Rao":
-            r, w = _working(fit, prev.eta)
-            score[i] = _score(r, w, fit.fit_data.source.X.select(cols), has_icpt)
+            score[i] = _rao(fit, prev, cols, has_icpt)
             prev = sub
         resdf.append(sub.df_residual if sub is not None else fit.df_residual)
         resdev.append(sub.deviance if sub is not None else fit.deviance)
@@ -424,8 +448,7 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
     test = _TESTS[key]
     labels, assign, _ = _term_map(fit)
     scope = drop_scope(labels)
-    X = fit.fit_data.source.X
-    n = X.n_rows
+    n = fit.fit_data.n_rows
     devs, ranks, score = [fit.deviance], [fit.rank], [np.nan]
     for t in scope:
         cols = np.flatnonzero(assign != labels.index(t) + 1)
@@ -433,8 +456,7 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         devs.append(sub.deviance)
         ranks.append(sub.rank)
         if test == "Rao":
-            r, w = _working(fit, sub.eta)
-            score.append(_score(r, w, X, True))
+            score.append(_rao(fit, sub, np.arange(fit.fit_data.source.n_cols), True))
     devs, ranks, score = np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score)
     disp = fit.dispersion
     with np.errstate(divide="ignore"):

@@ -11,7 +11,7 @@ A different covariance (a sandwich estimator) is a :class:`Covariance` value han
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -74,6 +74,11 @@ class FitData:
     control: Control
     frame: ModelFrame = field(repr=False)
     n_boundary: int = 0  # fitted means on the edge of the family's domain at the estimate
+
+    def portable(self) -> "FitData":
+        """The same fit without its rows and frame: what a per-block computation needs, small enough to ship
+        to a cluster's workers."""
+        return replace(self, source=None, frame=None)
 
     @property
     def rank(self) -> int:

@@ -19,9 +19,13 @@ NB2-type overdispersion points to the mean model instead.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+
+from ..design.sources import fold
 from .._scipy import stats
 
 from ..errors import GLMStatError
@@ -81,23 +85,41 @@ class OverdispersionTest:
         return overdispersion_html(self)
 
 
+def _sums(y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """The sums the checks need, over some rows: n, sum (y - mu)^2 / mu, sum a^2, sum a mu, sum mu^2,
+    sum ((y - mu)^2 - y), with a = ((y - mu)^2 - y) / mu."""
+    aux = ((y - mu) ** 2 - y) / mu
+    return np.array([y.size, np.sum((y - mu) ** 2 / mu), np.sum(aux * aux), np.sum(aux * mu), np.sum(mu * mu),
+                     np.sum((y - mu) ** 2 - y)], dtype=float)
+
+
+def _block_sums(b, beta: np.ndarray, link) -> np.ndarray:
+    """:func:`_sums` of a block of the fitted rows (with a count of its rows whose prior weight is not 1)."""
+    mu = link.inverse(b.X.matvec(beta) + b.offset)
+    return np.append(_sums(b.y, mu), float(np.count_nonzero(b.weights != 1)))
+
+
 def overdispersion_test(y: np.ndarray, mu: np.ndarray, df_residual: int,
                         level: float = 0.05) -> OverdispersionTest:
     """The checks of the module docstring for counts ``y`` with Poisson fitted means ``mu``."""
+    y, mu = np.asarray(y, dtype=float), np.asarray(mu, dtype=float)
+    return _from_sums(_sums(y, mu), df_residual, level)
+
+
+def _from_sums(sums: np.ndarray, df_residual: int, level: float) -> OverdispersionTest:
+    """The checks from :func:`_sums` over every row: alpha = sum a mu / sum mu^2, s2 = sum (a - alpha mu)^2
+    / (n - 1) expanded as (sum a^2 - 2 alpha sum a mu + alpha^2 sum mu^2) / (n - 1)."""
     if not (0 < level < 1):
         raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
-    y, mu = np.asarray(y, dtype=float), np.asarray(mu, dtype=float)
-    n = y.size
+    n, x2, saa, sam, smu2, sdl = (float(v) for v in sums[:6])
+    n = int(n)
     if n < 2 or df_residual < 1:
         raise GLMStatError(f"the overdispersion check needs residual degrees of freedom; this fit has "
                            f"{n} rows and {df_residual} residual df")
-    x2 = float(np.sum((y - mu) ** 2 / mu))
-    aux = ((y - mu) ** 2 - y) / mu
-    smu2 = float(np.sum(mu * mu))
-    alpha = float(np.sum(aux * mu) / smu2)
-    s2 = float(np.sum((aux - alpha * mu) ** 2) / (n - 1))
+    alpha = sam / smu2
+    s2 = max(saa - 2 * alpha * sam + alpha * alpha * smu2, 0.0) / (n - 1)
     z = alpha / np.sqrt(s2 / smu2)
-    dl = float(np.sum((y - mu) ** 2 - y) / np.sqrt(2 * smu2))
+    dl = sdl / np.sqrt(2 * smu2)
     return OverdispersionTest(
         pearson_chi2=x2, df_residual=int(df_residual), ratio=x2 / df_residual,
         pearson_p_value=float(stats.chi2.sf(x2, df_residual)), alpha=alpha, score_statistic=float(z),
@@ -107,15 +129,16 @@ def overdispersion_test(y: np.ndarray, mu: np.ndarray, df_residual: int,
 
 
 def check_fit(fit, level: float = 0.05) -> OverdispersionTest:
-    """The overdispersion check of a fitted Poisson GLM (``GLMResults.overdispersion``)."""
+    """The overdispersion check of a fitted Poisson GLM (``GLMResults.overdispersion``), in one pass over
+    the rows."""
     fam = fit.family
     if type(fam) is not Poisson:
         hint = (" (it already estimates the dispersion)" if fam.name == "quasipoisson" else "")
         raise GLMStatError(f"the overdispersion check is for Poisson fits; this fit uses the {fam.name} "
                            f"family{hint}")
-    frame = fit.model_frame
-    w = frame.prior_weights
-    if not np.all(w == 1):
+    fd = fit.fit_data
+    sums = fold(fd.source, partial(_block_sums, beta=fd.beta, link=fam.link), operator.add, np.zeros(7))
+    if sums[6]:
         raise GLMStatError("the overdispersion check assumes unit prior weights (one count per row); "
                            "this fit has weights= other than 1")
-    return overdispersion_test(frame.y, fit.fitted_values.to_numpy(), fit.df_residual, level)
+    return _from_sums(sums, fit.df_residual, level)

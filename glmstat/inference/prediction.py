@@ -22,6 +22,8 @@ row, or a column of ``newdata``) and refuses without it, rather than predicting 
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,12 +32,13 @@ from .._scipy import stats
 
 from ..design.base import Design
 from ..errors import DataError, GLMStatError
-from ..formula.frame import as_frame, encode_new_data
+from ..formula.frame import as_frame, column_names, encode_new_data
+from ..formula.readers import is_dask, is_path
 
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["predict", "linear_predictor_se", "has_offset_array"]
+__all__ = ["predict", "Predictor", "linear_predictor_se", "has_offset_array"]
 
 _TYPES = ("response", "link")
 _INTERVALS = (None, "confidence")
@@ -123,44 +126,90 @@ def predict(
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not (0 < level < 1):
         raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
     frame = fit.model_frame
+    kept = np.asarray(fit.fit_data.kept)
+    V = np.where(np.outer(kept, kept), fit.vcov.to_numpy(), 0.0) if (se_fit or interval is not None) else None
+    rule = Predictor(fit.family, np.where(kept, fit.coef.to_numpy(), 0.0), V, type, interval, level)
+    source = fit.fit_data.source
     if newdata is None:
         if offset is not None:
             raise DataError("offset= goes with newdata: the fitted rows are predicted with the offset the model "
                             "was fitted with")
-        X, off, ok, index = frame.design, frame.offset, None, fit.rows_used
-    else:
-        X, off, ok = encode_new_data(frame.spec, newdata)
-        data = as_frame(newdata)
-        index = data.index
-        if has_offset_array(fit):
-            if offset is None:
-                raise DataError(
-                    "this model was fitted with offset= an array of values, which new data cannot supply; give "
-                    "the offset of the new rows: predict(newdata, offset=<one value per row, or a column name "
-                    "of newdata>)")
-            off = off + _new_offset(offset, data)
-        elif offset is not None:
-            source = _offset_source(fit)
-            raise DataError("offset= is for a model fitted with offset= an array of values; this model "
-                            + (f"takes its offset from {source}" if source else "has no offset"))
-    kept = np.asarray(fit.fit_data.kept)
-    b = np.where(kept, fit.coef.to_numpy(), 0.0)
-    eta = _spread(X.matvec(b), ok) + off  # rows with a missing value stay NaN
-    link = fit.family.link
-    fitted = eta if type == "link" else link.inverse(eta)
-    if not se_fit and interval is None:
-        return pd.Series(fitted, index=index, name="fit")
-    V = np.where(np.outer(kept, kept), fit.vcov.to_numpy(), 0.0)
-    se_link = _spread(linear_predictor_se(X, V), ok)
-    with np.errstate(invalid="ignore"):
-        se = se_link if type == "link" else np.abs(link.mu_eta(eta)) * se_link
-    out = {"fit": fitted, "se": se}
-    if interval == "confidence":
-        z = stats.norm.ppf(0.5 + level / 2)
-        lo, hi = eta - z * se_link, eta + z * se_link
-        if type == "response":
-            lo, hi = link.inverse(lo), link.inverse(hi)
-            lo, hi = np.fmin(lo, hi), np.fmax(lo, hi)
-            lo[np.isnan(eta)] = hi[np.isnan(eta)] = np.nan
-        out.update(lower=lo, upper=hi)
-    return pd.DataFrame(out, index=index)
+        if not frame.in_memory:  # the fitted rows, block by block (a dask collection for a dask fit)
+            from .lazy import per_row
+
+            return per_row(source, partial(_block_predictions, rule=rule), rule.columns, lambda: fit.rows_used)
+        return rule.on(frame.design, frame.offset, None, fit.rows_used)
+    if is_dask(newdata) or is_path(newdata):
+        if offset is not None:
+            raise DataError("offset= with streamed new data: put the offset in a column and refit with offset= "
+                            "that column's name")
+        from .lazy import per_chunk
+
+        return per_chunk(newdata, partial(_chunk_predictions, spec=frame.spec, rule=rule), rule.columns)
+    X, off, ok = encode_new_data(frame.spec, newdata)
+    data = as_frame(newdata)
+    if has_offset_array(fit):
+        if offset is None:
+            raise DataError(
+                "this model was fitted with offset= an array of values, which new data cannot supply; give "
+                "the offset of the new rows: predict(newdata, offset=<one value per row, or a column name "
+                "of newdata>)")
+        off = off + _new_offset(offset, data)
+    elif offset is not None:
+        where = _offset_source(fit)
+        raise DataError("offset= is for a model fitted with offset= an array of values; this model "
+                        + (f"takes its offset from {where}" if where else "has no offset"))
+    return rule.on(X, off, ok, data.index)
+
+
+@dataclass(frozen=True)
+class Predictor:
+    """How to predict from encoded rows: the family, the coefficients ``beta`` (0 where aliased), the
+    covariance ``V`` (zero where aliased; None without standard errors), the scale, the interval and its
+    level.  A small value, shipped to a cluster's workers for streamed data."""
+
+    family: Any
+    beta: np.ndarray
+    V: np.ndarray | None
+    type: str
+    interval: str | None
+    level: float
+
+    @property
+    def columns(self) -> tuple[str, ...] | str:
+        """The output's columns (a DataFrame), or ``"fit"`` (a Series)."""
+        if self.V is None:
+            return "fit"
+        return ("fit", "se", "lower", "upper") if self.interval == "confidence" else ("fit", "se")
+
+    def on(self, X: Design, off: np.ndarray, ok: np.ndarray | None, index: pd.Index) -> pd.Series | pd.DataFrame:
+        """Predictions for the rows of ``X`` (complete rows ``ok`` among ``index``; None: all)."""
+        eta = _spread(X.matvec(self.beta), ok) + off  # rows with a missing value stay NaN
+        link = self.family.link
+        fitted = eta if self.type == "link" else link.inverse(eta)
+        if self.V is None:
+            return pd.Series(fitted, index=index, name="fit")
+        se_link = _spread(linear_predictor_se(X, self.V), ok)
+        with np.errstate(invalid="ignore"):
+            se = se_link if self.type == "link" else np.abs(link.mu_eta(eta)) * se_link
+        out = {"fit": fitted, "se": se}
+        if self.interval == "confidence":
+            z = stats.norm.ppf(0.5 + self.level / 2)
+            lo, hi = eta - z * se_link, eta + z * se_link
+            if self.type == "response":
+                lo, hi = link.inverse(lo), link.inverse(hi)
+                lo, hi = np.fmin(lo, hi), np.fmax(lo, hi)
+                lo[np.isnan(eta)] = hi[np.isnan(eta)] = np.nan
+            out.update(lower=lo, upper=hi)
+        return pd.DataFrame(out, index=index)
+
+
+def _block_predictions(b, rule: Predictor) -> pd.Series | pd.DataFrame:
+    """The predictions of a block of the fitted rows."""
+    return rule.on(b.X, b.offset, None, b.index if b.index is not None else pd.RangeIndex(b.y.shape[0]))
+
+
+def _chunk_predictions(chunk: pd.DataFrame, spec, rule: Predictor) -> pd.Series | pd.DataFrame:
+    """The predictions of a chunk of new data (a partition, a row group)."""
+    X, off, ok = spec.encode(chunk, *column_names(chunk))
+    return rule.on(X, off, ok, chunk.index)

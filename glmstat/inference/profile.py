@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import partial
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 from .._scipy import optimize, stats
 
-from ..design.sources import InMemorySource
+from ..design.sources import fold
 from ..engine.irls import Control, irls
 from ..errors import FitError, GLMStatError, ProfileWarning
 
@@ -63,28 +65,63 @@ class _Point:
     edge: bool = False  # the refit puts more fitted means on the edge of the domain than the fit itself
 
 
+def _point_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> tuple:
+    """A block's share of a profile point (coefficient j at ``value``, the others at ``coef``): the deviance,
+    its derivative in b (envelope theorem: the other coefficients are at their optimum), X_c'W x_j for the
+    slope of the others, and whether every eta and mu is valid."""
+    x_j = blk.X.column(j)
+    eta = blk.offset + value * x_j
+    if others.size:
+        eta = eta + blk.X.select(others).matvec(coef)
+    w, y = blk.weights, blk.y
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(eta)
+        dev = float(np.sum(w * family.unit_deviance(y, mu)))
+        mu_eta = family.link.mu_eta(eta)
+        var = family.variance(mu)
+        pos = w > 0
+        ddev = -2.0 * float(np.sum(np.where(pos, w * (y - mu) * mu_eta / var * x_j, 0.0)))
+        wt = np.where(pos, w * mu_eta * mu_eta / var, 0.0)
+    u = blk.X.select(others).rmatvec(wt * x_j) if others.size else np.zeros(0)
+    return dev, ddev, u, bool(family.link.valid_eta(eta) and family.valid_mu(mu))
+
+
+def _merge_points(a: tuple, b: tuple) -> tuple:
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] and b[3]
+
+
+def _start_part(blk, family, j: int, others: np.ndarray, value: float) -> tuple:
+    """A block's share of the least-squares start: the normal equations of the rows whose target
+    g(mu_start) - offset - value x_j is finite (unweighted)."""
+    with np.errstate(all="ignore"):
+        target = family.link.link(family.start_mu(blk.y, blk.weights)) - blk.offset - value * blk.X.column(j)
+    ok = np.isfinite(target) & (blk.weights > 0)
+    return blk.X.select(others).gram_score(ok.astype(float), np.where(ok, target, 0.0)) + (bool(ok.any()),)
+
+
 @dataclass(frozen=True)
 class _Profile:
-    """The model refitted with every kept column except ``x_j``, whose coefficient is held at b."""
+    """The model refitted with every kept column except column ``j``, whose coefficient is held at b."""
 
-    source: InMemorySource  # the other kept columns, with the fit's offset
-    x_j: np.ndarray
+    source: Any  # the fit's rows, every column
+    j: int
+    others: np.ndarray  # the other kept columns
     family: object
     b_hat: float
     deviance_hat: float
     dispersion: float
     n_boundary_hat: int = 0  # fitted means on the edge of the domain at the estimate
 
-    def _refit(self, offset: np.ndarray, starts: tuple[np.ndarray, ...]):
-        """The engine's damped fit at this offset: the lowest deviance from the starts, or (when none of them
-        converges) from the family's starting values and their least-squares coefficients.
+    def _refit(self, b: float, starts: tuple[np.ndarray, ...]):
+        """The engine's damped fit with coefficient j held at ``b``: the lowest deviance from the starts, or
+        (when none of them converges) from the family's starting values and their least-squares coefficients.
 
         A warm start extrapolated along the profile can leave the family's domain (an identity link with a
         mean near 0) where the last refit itself does not; and where the likelihood is not concave (a cauchit
         link, a Gamma identity link) the starts can reach different local optima.  Any valid fit's deviance
         bounds the profile deviance from above, so the lowest wins.
         """
-        moved = self.source.with_offset(offset)
+        moved = self.source.with_fixed(self.j, b).with_columns(self.others)
         best, converged = None, False
         for s in starts:
             try:
@@ -95,7 +132,7 @@ class _Profile:
             if best is None or state.deviance < best.deviance:
                 best = state
         if not converged:
-            for s in (None, self._least_squares_start(offset)):
+            for s in (None, self._least_squares_start(b)):
                 try:
                     state = irls(moved, self.family, _REFIT, s)
                 except FitError:
@@ -104,34 +141,28 @@ class _Profile:
                     best = state
         return best
 
-    def _least_squares_start(self, offset: np.ndarray) -> np.ndarray | None:
+    def _least_squares_start(self, b: float) -> np.ndarray | None:
         """Coefficients whose linear predictor is closest (unweighted least squares) to g(mu_start) - offset.
 
         Where the first IRLS step from the family's starting means leaves the domain (it weights the rows), this
         start can still be inside it (the reference's damped refits fall back on it too)."""
-        src, fam = self.source, self.family
-        with np.errstate(all="ignore"):
-            target = fam.link.link(fam.start_mu(src.y, src.weights)) - offset
-        ok = np.isfinite(target) & (src.weights > 0)
-        if not ok.any():
+        k = self.others.size
+        part = partial(_start_part, family=self.family, j=self.j, others=self.others, value=b)
+        G, u, any_ok = fold(self.source, part, _merge_points, (np.zeros((k, k)), np.zeros(k), False))
+        if not any_ok:
             return None
-        # the normal equations of the rows with a usable target, from the design's products
-        use = ok.astype(float)
-        G, u = src.X.gram_score(use, np.where(ok, target, 0.0))
         coef = np.linalg.lstsq(G, u, rcond=None)[0]
         return coef if np.all(np.isfinite(coef)) else None
 
     def at(self, b: float, starts: tuple[np.ndarray, ...]) -> _Point | None:
         """The refit at ``b`` (None when no valid fit exists there), from the first of ``starts`` that works."""
-        src, fam = self.source, self.family
-        offset = src.offset + b * self.x_j
-        if src.n_cols == 0:  # nothing left to refit: eta = offset
+        if self.others.size == 0:  # nothing left to refit: eta = offset + b x_j
             coef = np.zeros(0)
             cov = np.zeros((0, 0))
             kept = np.zeros(0, dtype=bool)
             edge = False
         else:
-            state = self._refit(offset, starts)
+            state = self._refit(b, starts)
             if state is None:
                 return None
             kept = state.kept
@@ -140,22 +171,15 @@ class _Profile:
             edge = state.boundary and state.n_boundary > self.n_boundary_hat
             coef = np.where(kept, state.coef, 0.0)
             cov = state.cov_unscaled[np.ix_(kept, kept)]
-        eta = src.X.matvec(coef) + offset
-        with np.errstate(all="ignore"):
-            mu = fam.link.inverse(eta)
-            dev = float(np.sum(src.weights * fam.unit_deviance(src.y, mu)))
-            mu_eta = fam.link.mu_eta(eta)
-            var = fam.variance(mu)
-            pos = src.weights > 0
-            # dD/db at the refit (envelope theorem: the other coefficients are at their optimum)
-            ddev = -2.0 * float(np.sum(np.where(pos, src.weights * (src.y - mu) * mu_eta / var * self.x_j, 0.0)))
-            wt = np.where(pos, src.weights * mu_eta * mu_eta / var, 0.0)
-        if not (np.isfinite(dev) and fam.link.valid_eta(eta) and fam.valid_mu(mu)):
+        part = partial(_point_part, family=self.family, j=self.j, others=self.others, coef=coef, value=b)
+        k = self.others.size
+        dev, ddev, u, valid = fold(self.source, part, _merge_points, (0.0, 0.0, np.zeros(k), True))
+        if not (np.isfinite(dev) and valid):
             return None
         # slope of the other coefficients along the profile: -(X'WX)^{-1} X'W x_j, for the next warm start
         dcoef = np.zeros_like(coef)
         if kept.any():
-            dcoef[kept] = -cov @ src.X.rmatvec(wt * self.x_j)[kept]
+            dcoef[kept] = -cov @ u[kept]
         diff = max(dev - self.deviance_hat, 0.0) / self.dispersion
         z = float(np.sign(b - self.b_hat) * np.sqrt(diff))
         dz = ddev / (2.0 * self.dispersion * z) if z != 0 else np.nan
@@ -227,7 +251,7 @@ def _signed(prof: _Profile, b: float, start: np.ndarray, slope: np.ndarray) -> f
     return pt.z
 
 
-def profile_conf_int(fit, level: float = 0.95) -> pd.DataFrame:
+def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None) -> pd.DataFrame:
     """Profile-likelihood confidence intervals, one row per coefficient (see the module docstring).
 
     Parameters
@@ -235,6 +259,9 @@ def profile_conf_int(fit, level: float = 0.95) -> pd.DataFrame:
     fit : GLMResults
     level : float
         Coverage, in (0, 1).
+    parm : sequence of str, optional
+        The coefficients to profile (R's ``parm``); default all.  Each limit takes a few refits, each a pass
+        of the engine over the rows per iteration: for streamed data, name the coefficients you need.
 
     Returns
     -------
@@ -261,10 +288,12 @@ def profile_conf_int(fit, level: float = 0.95) -> pd.DataFrame:
     q = stats.norm.ppf(0.5 + level / 2)
     out = np.full((len(names), 2), np.nan)
     cov = fd.cov_unscaled
+    wanted = set(range(len(names))) if parm is None else {names.index(c) for c in parm}
     for j in kept:
+        if j not in wanted:
+            continue
         others = kept[kept != j]
-        prof = _Profile(src.with_columns(others), src.X.column(j), fit.family, coef[j], float(fit.deviance), disp,
-                        fit.fit_data.n_boundary)
+        prof = _Profile(src, int(j), others, fit.family, coef[j], float(fit.deviance), disp, fit.fit_data.n_boundary)
         # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
         slope = cov[others, j] / cov[j, j]
         for k, side in enumerate((-1, 1)):

@@ -14,20 +14,23 @@ Formulas (R's ``summary.glm``, ``logLik.glm``):
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from typing import Any, Mapping
+from functools import cached_property, lru_cache, partial
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from .._scipy import stats
 
-from ..design.sources import InMemorySource
+from ..design.sources import InMemorySource, fold
 from ..diagnosis.explain import AliasInfo, SeparationInfo
 from ..engine.irls import Control, FitState
+from ..engine.passes import loglik_part
 from ..families import Family
 from ..formula.frame import ModelFrame
 from .fitdata import Covariance, FitData
+from .per_row import AUGMENT_COLUMNS, RESIDUAL_KINDS, block_augment, block_column, residual_values
 
 __all__ = ["GLMResults"]
 
@@ -37,7 +40,6 @@ def _column_index(names: tuple[str, ...]) -> pd.Index:
     """The coefficient index for these column names (immutable, so shared by fits of the same model)."""
     return pd.Index(list(names))
 
-_RESIDUAL_KINDS = ("deviance", "pearson", "working", "response")
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,8 @@ class GLMResults:
         """Alias of :attr:`p_values` (statsmodels' name)."""
         return self.p_values
 
-    def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+    def conf_int(self, level: float = 0.95, method: str = "wald",
+                 parm: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Confidence intervals: Wald (estimate +/- q * std_error, q the normal quantile) or profile likelihood.
 
         Parameters
@@ -276,22 +279,33 @@ class GLMResults:
             Coverage, in (0, 1).
         method : {"wald", "profile"}
             Wald intervals, or profile-likelihood intervals (see :mod:`glmstat.profile`).
+        parm : str or sequence of str, optional
+            Only these coefficients (R's ``parm``): profiling the others is skipped.
         """
         from ..errors import GLMStatError
 
         if not (0 < level < 1):
             raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
+        names = self.column_names
+        if parm is not None:
+            parm = [parm] if isinstance(parm, str) else list(parm)
+            unknown = [c for c in parm if c not in names]
+            if unknown:
+                raise GLMStatError(f"parm names no coefficient: {', '.join(map(repr, unknown))}; the coefficients "
+                                   f"are {', '.join(map(repr, names[:20]))}{', ...' if len(names) > 20 else ''}")
         if method == "profile":
             from .profile import profile_conf_int
 
-            return profile_conf_int(self, level)
-        if method != "wald":
+            out = profile_conf_int(self, level, parm)
+        elif method != "wald":
             raise GLMStatError(f"unknown interval method {method!r}; use 'wald' or 'profile'")
-        # R's confint.default uses the normal quantile whatever the family.
-        q = stats.norm.ppf(0.5 + level / 2)
-        se = self.std_errors.to_numpy()
-        b = self.coef.to_numpy()
-        return pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=self.column_names)
+        else:
+            # R's confint.default uses the normal quantile whatever the family.
+            q = stats.norm.ppf(0.5 + level / 2)
+            se = self.std_errors.to_numpy()
+            b = self.coef.to_numpy()
+            out = pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=names)
+        return out if parm is None else out.loc[parm]
 
     # -- analysis of deviance --------------------------------------------------------------------
     def anova(self, test: str | None = None, type: int | str | None = None) -> pd.DataFrame:
@@ -414,14 +428,8 @@ class GLMResults:
             return float("nan")
         st = self._state
         scale = fam.ml_scale(self.deviance, st.n_ok, st.sum_weights)
-        total = 0.0
-        beta = self.fit_data.beta
-        for b in self._source.blocks():  # one pass: streamed rows too
-            pos = b.weights > 0
-            with np.errstate(all="ignore"):
-                mu = fam.link.inverse(b.X.matvec(beta) + b.offset)
-            total += float(np.sum(fam.loglik_terms(b.y[pos], mu[pos], b.weights[pos], b.trials[pos], scale)))
-        return total
+        part = partial(loglik_part, family=fam, beta=self.fit_data.beta, scale=scale)
+        return fold(self._source, part, operator.add, 0.0)  # one pass: streamed rows too
 
     @property
     def aic(self) -> float:
@@ -500,14 +508,25 @@ class GLMResults:
     def _eta_mu(self) -> tuple[np.ndarray, np.ndarray]:
         return self._rows[0], self._rows[1]
 
+    def _streamed(self, fn: Callable, columns: tuple[str, ...] | str) -> Any:
+        """A per-row result of a fit to streamed data, block by block (:mod:`glmstat.inference.lazy`): a dask
+        collection for a dask fit, else a pandas object indexed by :attr:`rows_used`."""
+        from .lazy import per_row
+
+        return per_row(self._source, partial(fn, fd=self.fit_data.portable()), columns, lambda: self.rows_used)
+
     @property
     def linear_predictor(self) -> pd.Series:
-        """eta = X beta + offset for each row used."""
+        """eta = X beta + offset for each row used (a dask Series for a fit on a dask DataFrame)."""
+        if not self._frame.in_memory:
+            return self._streamed(partial(block_column, name="linear_predictor"), "linear_predictor")
         return pd.Series(self._eta_mu[0], index=self.rows_used, name="linear_predictor")
 
     @property
     def fitted_values(self) -> pd.Series:
-        """mu = g^{-1}(eta) for each row used (proportions for binomial)."""
+        """mu = g^{-1}(eta) for each row used, proportions for binomial (a dask Series for a dask fit)."""
+        if not self._frame.in_memory:
+            return self._streamed(partial(block_column, name="fitted"), "fitted")
         return pd.Series(self._eta_mu[1], index=self.rows_used, name="fitted")
 
     def residuals(self, kind: str = "deviance", seed: int | np.random.Generator | None = None) -> pd.Series:
@@ -525,20 +544,13 @@ class GLMResults:
             from .quantile_residuals import quantile_residuals
 
             return quantile_residuals(self, seed)
-        if kind not in _RESIDUAL_KINDS:
-            raise GLMStatError(f"unknown residual kind {kind!r}; use one of {', '.join(_RESIDUAL_KINDS)}, quantile")
+        if kind not in RESIDUAL_KINDS:
+            raise GLMStatError(f"unknown residual kind {kind!r}; use one of {', '.join(RESIDUAL_KINDS)}, quantile")
+        if not self._frame.in_memory:
+            return self._streamed(partial(block_column, name=f"resid_{kind}"), f"resid_{kind}")
         eta, mu, y, w = self._rows
-        fam = self.family
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if kind == "deviance":
-                r = fam.deviance_residuals(y, mu, w)
-            elif kind == "pearson":
-                r = (y - mu) * np.sqrt(w) / np.sqrt(fam.variance(mu))
-            elif kind == "working":
-                r = (y - mu) / fam.link.mu_eta(eta)
-            else:
-                r = y - mu
-        return pd.Series(r, index=self.rows_used, name=f"resid_{kind}")
+        return pd.Series(residual_values(kind, self.family, eta, mu, y, w), index=self.rows_used,
+                         name=f"resid_{kind}")
 
     # -- influence, prediction, robust covariance (glmstat.influence, .prediction, .robust) --------
     @cached_property
@@ -558,18 +570,26 @@ class GLMResults:
         return inf.hat, inf.cooks_d
 
     def hat_values(self) -> pd.Series:
-        """Leverages h_i = W_i x_i' (X'WX)^{-1} x_i (R's ``hatvalues``), in one pass over the rows."""
+        """Leverages h_i = W_i x_i' (X'WX)^{-1} x_i (R's ``hatvalues``), in one pass over the rows (a dask
+        Series for a dask fit)."""
+        if not self._frame.in_memory:
+            return self._streamed(partial(block_augment, columns=("hat",)), ("hat",))["hat"]
         return pd.Series(self._hat_cooks[0], index=self.rows_used, name="hat")
 
     def cooks_distance(self) -> pd.Series:
         """Cook's distances (r_i / (1 - h_i))^2 h_i / (dispersion rank), r_i the Pearson residuals (R's
         ``cooks.distance``), computed with the leverages in one pass."""
+        if not self._frame.in_memory:
+            return self._streamed(partial(block_augment, columns=("cooks_d",)), ("cooks_d",))["cooks_d"]
         return pd.Series(self._hat_cooks[1], index=self.rows_used, name="cooks_d")
 
     def augment(self) -> pd.DataFrame:
         """One row per row used: fitted, linear_predictor, resid_deviance, resid_pearson, resid_working,
         resid_response, hat, cooks_d, std_resid, student_resid (see :mod:`glmstat.influence`; the
-        influence columns are NaN for rows with zero weight)."""
+        influence columns are NaN for rows with zero weight).  For a fit on a dask DataFrame a lazy dask
+        DataFrame (one partition per partition of the data: ``.to_parquet()`` writes it from the workers)."""
+        if not self._frame.in_memory:
+            return self._streamed(block_augment, AUGMENT_COLUMNS)
         from .influence import augment
 
         return augment(self)

@@ -17,6 +17,7 @@ from tabulate import tabulate
 from . import html as H
 from .display import SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines
 from .rformat import format_r, zapsmall
+from ..inference.per_row import deviance_residual_range
 
 if TYPE_CHECKING:
     from ..inference.results import GLMResults
@@ -85,12 +86,15 @@ class Summary:
     @classmethod
     def from_results(cls, fit: "GLMResults") -> "Summary":
         fam = fit.family
-        resid = fit.residuals("deviance").to_numpy()
-        if fit.df_residual > 5:
+        if not fit.model_frame.in_memory:  # streamed rows: the extremes exactly, in one pass (no quartiles)
+            labels, values = ("Min", "Max"), deviance_residual_range(fit)
+        elif fit.df_residual > 5:
+            resid = fit.residuals("deviance").to_numpy()
             labels = ("Min", "1Q", "Median", "3Q", "Max")
             with np.errstate(invalid="ignore"):  # infinite residuals (a mean on the domain's edge)
                 values = tuple(float(v) for v in np.quantile(resid, [0, 0.25, 0.5, 0.75, 1]))
         else:
+            resid = fit.residuals("deviance").to_numpy()
             labels = tuple(str(i) for i in fit.rows_used)
             values = tuple(float(v) for v in resid)
         table = pd.DataFrame({

@@ -1,0 +1,59 @@
+"""Per-row results of streamed data: dask collections for a dask fit, pandas objects read chunk by chunk
+otherwise.
+
+A per-row quantity (fitted values, residuals, leverages, predictions) is a function of one block of rows
+and a few small arrays of the fit, so it is computed block by block.  For a fit on a dask cluster the blocks
+stay where they are and the result is a lazy dask Series or DataFrame, one partition per block, indexed by
+the rows' labels in the caller's data (``.compute()`` brings it back, ``.to_parquet()`` writes it from the
+workers).  For rows in memory or in Parquet files the blocks' results are concatenated into one pandas object
+indexed like :attr:`GLMResults.rows_used`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pandas as pd
+
+from ..formula.readers import ParquetReader, is_dask
+
+__all__ = ["per_row", "per_chunk"]
+
+
+def _empty(columns: tuple[str, ...] | str) -> pd.Series | pd.DataFrame:
+    """A zero-row result with the columns (a tuple) or the Series name (a string), all float."""
+    if isinstance(columns, str):
+        return pd.Series([], dtype=float, name=columns)
+    return pd.DataFrame({c: pd.Series([], dtype=float) for c in columns})
+
+
+def _concat(parts: list) -> pd.Series | pd.DataFrame:
+    return parts[0] if len(parts) == 1 else pd.concat(parts)
+
+
+def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str,
+            rows_used: Callable[[], pd.Index] | None = None) -> Any:
+    """``fn(block)`` (a pandas Series or DataFrame of the block's rows) over the rows of ``source``: a dask
+    collection when the source is on a cluster, else one pandas object indexed by ``rows_used()``."""
+    if hasattr(source, "map_blocks"):
+        import dask.dataframe as dd
+
+        meta = _empty(columns)
+        return dd.from_delayed(source.map_blocks(fn, lambda: meta), meta=meta, verify_meta=False)
+    parts = [fn(b) for b in source.blocks()]
+    out = _concat(parts) if parts else _empty(columns)
+    if rows_used is not None:
+        out.index = rows_used()
+    return out
+
+
+def per_chunk(data: Any, fn: Callable, columns: tuple[str, ...] | str) -> Any:
+    """``fn(chunk)`` over the chunks of new streamed data: ``map_partitions`` of a dask DataFrame (lazy), or
+    the row groups of a Parquet path concatenated (rows numbered from 0 across the files)."""
+    if is_dask(data):
+        return data.map_partitions(fn, meta=_empty(columns))
+    reader = ParquetReader.open(data)
+    parts = [fn(chunk) for chunk in reader.chunks(reader.columns)]
+    out = _concat(parts)
+    out.index = pd.RangeIndex(len(out))
+    return out

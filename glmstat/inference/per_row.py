@@ -1,0 +1,90 @@
+"""The per-row quantities of a fit, computed from one block of rows at a time.
+
+Every function here takes a :class:`~glmstat.design.sources.Block` and a :class:`FitData` (without its rows:
+:meth:`FitData.portable`, small enough to ship to a cluster's workers) and returns the block's values, so
+that :mod:`glmstat.inference.lazy` can assemble them for streamed data; the in-memory results use
+:func:`residual_values` on whole arrays.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from ..engine.kernel import kernel_for
+from ..families import Family
+from .fitdata import FitData
+
+__all__ = ["RESIDUAL_KINDS", "AUGMENT_COLUMNS", "residual_values", "block_column", "block_augment",
+           "deviance_residual_range"]
+
+RESIDUAL_KINDS = ("deviance", "pearson", "working", "response")
+AUGMENT_COLUMNS = ("fitted", "linear_predictor", "resid_deviance", "resid_pearson", "resid_working",
+                   "resid_response", "hat", "cooks_d", "std_resid", "student_resid")
+
+
+def residual_values(kind: str, family: Family, eta: np.ndarray, mu: np.ndarray, y: np.ndarray,
+                    w: np.ndarray) -> np.ndarray:
+    """R's ``residuals.glm``: deviance sign(y - mu) sqrt(w d(y, mu)); pearson (y - mu) sqrt(w / V(mu));
+    working (y - mu) / (d mu / d eta); response y - mu."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "deviance":
+            return family.deviance_residuals(y, mu, w)
+        if kind == "pearson":
+            return (y - mu) * np.sqrt(w) / np.sqrt(family.variance(mu))
+        if kind == "working":
+            return (y - mu) / family.link.mu_eta(eta)
+        return y - mu
+
+
+def _index(b) -> pd.Index:
+    return b.index if b.index is not None else pd.RangeIndex(b.y.shape[0])
+
+
+def _eta_mu(b, fd: FitData) -> tuple[np.ndarray, np.ndarray]:
+    eta = b.X.matvec(fd.beta) + b.offset
+    with np.errstate(all="ignore"):
+        return eta, fd.family.link.inverse(eta)
+
+
+def block_column(b, fd: FitData, name: str) -> pd.Series:
+    """One per-row quantity of a block: ``linear_predictor``, ``fitted`` or ``resid_<kind>``."""
+    eta, mu = _eta_mu(b, fd)
+    if name == "linear_predictor":
+        values = eta
+    elif name == "fitted":
+        values = mu
+    else:
+        values = residual_values(name[len("resid_"):], fd.family, eta, mu, b.y, b.weights)
+    return pd.Series(values, index=_index(b), name=name)
+
+
+def block_augment(b, fd: FitData, columns: tuple[str, ...] = AUGMENT_COLUMNS) -> pd.DataFrame:
+    """``augment()``'s columns for the rows of a block (leverages as R's ``lm.influence`` computes them, each
+    block on its own: a leverage within 2e-5 of 1 is not re-decided against the other blocks' rows)."""
+    from .influence import block_influence
+
+    eta, mu = _eta_mu(b, fd)
+    inf = block_influence(b, fd, kernel_for(fd.family), full=True)
+    out = {"fitted": mu, "linear_predictor": eta,
+           **{f"resid_{k}": residual_values(k, fd.family, eta, mu, b.y, b.weights) for k in RESIDUAL_KINDS},
+           "hat": inf.hat, "cooks_d": inf.cooks_d, "std_resid": inf.std_resid_deviance,
+           "student_resid": inf.student_resid}
+    return pd.DataFrame({c: out[c] for c in columns}, index=_index(b))
+
+
+def _block_range(b, fd: FitData) -> np.ndarray:
+    eta, mu = _eta_mu(b, fd)
+    r = residual_values("deviance", fd.family, eta, mu, b.y, b.weights)
+    return np.array([np.nanmin(r, initial=np.inf), np.nanmax(r, initial=-np.inf)])
+
+
+def deviance_residual_range(fit) -> tuple[float, float]:
+    """(min, max) of the deviance residuals, in one pass over the rows (where they are)."""
+    from ..design.sources import fold
+
+    lo, hi = fold(fit.fit_data.source, partial(_block_range, fd=fit.fit_data.portable()),
+                  lambda a, b: np.array([min(a[0], b[0]), max(a[1], b[1])]), np.array([np.inf, -np.inf]))
+    return float(lo), float(hi)
