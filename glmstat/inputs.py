@@ -121,6 +121,6 @@ def _dask_rows(source) -> pd.Index:
     """The labels of the rows used (brought from the workers: one Index)."""
     import dask
 
-    parts = dask.compute(*[p.index for p in source.parts])
+    parts = dask.compute(*[p.index for p in source.live_blocks()])
     parts = [i for i in parts if i is not None]
     return parts[0].append(parts[1:]) if parts else pd.RangeIndex(0)

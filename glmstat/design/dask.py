@@ -61,6 +61,15 @@ def _apply_rows(block: Block, transforms: tuple, fn: Callable, empty: Callable) 
     return empty() if b is None else fn(b)
 
 
+def _client() -> Any:
+    """The distributed client in use, if any."""
+    try:
+        from distributed import default_client
+        return default_client()
+    except (ImportError, ValueError):  # no distributed, or no client: dask's local scheduler
+        return None
+
+
 def _encode_with_index(chunk, encode: Callable, kept: Callable) -> Block:
     block = encode(chunk)
     return replace(block, index=chunk.index[kept(chunk)] if block.y.shape[0] != len(chunk) else chunk.index)
@@ -75,6 +84,10 @@ class DaskSource:
     n_rows: int
     n_cols: int
     transforms: tuple = ()
+    #: the same blocks as a graph from the data (not persisted), and the distributed client that holds the
+    #: persisted ones (None: dask's local scheduler, which keeps them in this process)
+    graph: tuple = field(default=(), repr=False)
+    client: Any = field(default=None, repr=False)
 
     @classmethod
     def from_dataframe(cls, ddf: Any, columns: Sequence[str], encode: Callable, kept: Callable, n_rows: int,
@@ -84,14 +97,22 @@ class DaskSource:
         import dask
 
         delayed_parts = ddf[list(columns)].to_delayed()
-        blocks = [dask.delayed(_encode_with_index)(p, encode, kept) for p in delayed_parts]
-        return cls(tuple(dask.persist(*blocks)), int(n_rows), int(n_cols))
+        blocks = tuple(dask.delayed(_encode_with_index)(p, encode, kept) for p in delayed_parts)
+        return cls(tuple(dask.persist(*blocks)), int(n_rows), int(n_cols), graph=blocks, client=_client())
+
+    def live_blocks(self) -> tuple:
+        """The persisted blocks while their cluster runs; once its client is closed, the graph that makes
+        them again from the data (recomputed by whatever scheduler dask now uses), so a fit outlives its
+        cluster."""
+        if self.client is None or getattr(self.client, "status", "running") == "running":
+            return self.parts
+        return self.graph
 
     def map_reduce(self, part: Callable[[Block], T], merge: Callable[[T, T], T]) -> T | None:
         """One task per partition computes ``part(block)``; the parts are merged on the client (a tree)."""
         import dask
 
-        tasks = [dask.delayed(_apply, pure=False)(b, self.transforms, part) for b in self.parts]
+        tasks = [dask.delayed(_apply, pure=False)(b, self.transforms, part) for b in self.live_blocks()]
         values = [v for v in dask.compute(*tasks) if v is not None]
         return tree_merge(values, merge)
 
@@ -100,12 +121,12 @@ class DaskSource:
         rows), to be assembled into a dask collection by the caller."""
         import dask
 
-        return [dask.delayed(_apply_rows, pure=False)(b, self.transforms, fn, empty) for b in self.parts]
+        return [dask.delayed(_apply_rows, pure=False)(b, self.transforms, fn, empty) for b in self.live_blocks()]
 
     def blocks(self) -> Iterator[Block]:
         """The blocks brought to this machine one partition at a time (rows travel: only for the few passes
         that need rows here, such as the separation check of a diverging binomial fit)."""
-        for p in self.parts:
+        for p in self.live_blocks():
             b = _transformed(p.compute(), self.transforms)
             if b is not None:
                 yield b
