@@ -188,7 +188,7 @@ def dense_design(plan: DesignPlan, values: dict, n: int) -> np.ndarray:
         for vc in t.variables:
             cols = _variable_columns(vc, values[vc.node], n)
             # the earlier variables vary fastest: for each new column, every existing column
-            block = (block[:, None, :] * cols[:, :, None]).reshape(n, -1) if block.shape[1] > 1 or cols.shape[1] > 1 \
+            block = (block[:, None, :] * cols[:, :, None]).reshape(n, block.shape[1] * cols.shape[1]) if block.shape[1] > 1 or cols.shape[1] > 1 \
                 else block * cols
         X[:, col:col + block.shape[1]] = block
         col += block.shape[1]

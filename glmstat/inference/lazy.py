@@ -11,6 +11,7 @@ indexed like :attr:`GLMResults.rows_used`.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Callable
 
 import pandas as pd
@@ -47,11 +48,26 @@ def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str,
     return out
 
 
+class _Once:
+    """``fn`` with a token of its own: dask names a task by hashing its function, and a fit's function holds
+    objects (families, model specs) that do not hash deterministically; each call of ``predict`` is new."""
+
+    def __init__(self, fn: Callable) -> None:
+        self.fn = fn
+        self.token = uuid.uuid4().hex
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+    def __dask_tokenize__(self) -> str:
+        return self.token
+
+
 def per_chunk(data: Any, fn: Callable, columns: tuple[str, ...] | str) -> Any:
     """``fn(chunk)`` over the chunks of new streamed data: ``map_partitions`` of a dask DataFrame (lazy), or
     the row groups of a Parquet path concatenated (rows numbered from 0 across the files)."""
     if is_dask(data):
-        return data.map_partitions(fn, meta=_empty(columns))
+        return data.map_partitions(_Once(fn), meta=_empty(columns))
     reader = ParquetReader.open(data)
     parts = [fn(chunk) for chunk in reader.chunks(reader.columns)]
     out = _concat(parts)

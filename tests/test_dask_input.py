@@ -1,0 +1,116 @@
+"""``glm(formula, dask_dataframe)`` on a real ``LocalCluster`` with two worker processes: the same numbers as
+the in-memory fit (1e-8) for every case, with an empty partition, a partition whose rows are all dropped for
+missing values and a factor level present in one partition only; per-row results come back as dask
+collections indexed like the caller's rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from streamed_cases import CASES, GROUP, N, assert_same_fit, close, computed, data, fit
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=50) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return data()
+
+
+@pytest.fixture(scope="module")
+def ddf(frame, client):
+    """12 partitions of 200 rows: the 6th all missing x1, the last holding the only rows of level l99."""
+    parts = dd.from_pandas(frame, npartitions=N // GROUP, sort=False)
+    assert parts.npartitions == N // GROUP
+    return parts
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_dask_fit_equals_the_in_memory_fit(case, frame, ddf):
+    formula, family, weights = CASES[case]
+    mem = fit(formula, frame, family, weights)
+    streamed = fit(formula, ddf, family, weights)
+    assert_same_fit(streamed, mem, ddf, frame)
+    assert streamed.rows_used.equals(mem.rows_used)
+
+
+def test_an_empty_partition_is_skipped(frame, ddf):
+    emptied = ddf.map_partitions(lambda d: d[d.index >= GROUP])  # the first partition now has no rows
+    assert len(emptied.partitions[0].compute()) == 0
+    mem = fit("count ~ x1 + g + offset(log(expo))", frame.iloc[GROUP:], gs.Poisson(), None)
+    f = fit("count ~ x1 + g + offset(log(expo))", emptied, gs.Poisson(), None)
+    close(f.coef, mem.coef)
+    close(f.std_errors, mem.std_errors)
+    close(f.hat_values(), mem.hat_values())
+
+
+def test_a_level_in_one_partition_only_and_a_partition_all_dropped(frame, ddf):
+    f = fit("count ~ x1 + g", ddf, gs.Poisson(), None)
+    assert "g[T.l99]" in f.column_names
+    assert f.dropped_by["x1"] == GROUP
+    parts = f.fitted_values.to_delayed()
+    assert len(parts) == ddf.npartitions
+    assert len(parts[5].compute()) == 0  # the partition whose x1 is all missing: no rows used
+
+
+def test_per_row_results_are_dask_collections_indexed_like_the_data(frame, ddf):
+    f = fit("count ~ x1 + h + offset(log(expo))", ddf, gs.Poisson(), None)
+    mem = fit("count ~ x1 + h + offset(log(expo))", frame, gs.Poisson(), None)
+    for lazy, eager in ((f.fitted_values, mem.fitted_values), (f.residuals("deviance"), mem.residuals("deviance")),
+                        (f.hat_values(), mem.hat_values()), (f.cooks_distance(), mem.cooks_distance())):
+        assert isinstance(lazy, dd.Series)
+        got = lazy.compute()
+        assert got.index.equals(eager.index)
+        close(got, eager)
+    aug = f.augment()
+    assert isinstance(aug, dd.DataFrame)
+    assert list(aug.columns) == list(mem.augment().columns)
+    p = f.predict(ddf, se_fit=True)
+    assert isinstance(p, dd.DataFrame)
+    close(p["se"], mem.predict(frame, se_fit=True)["se"])
+
+
+def test_profile_interval_and_rao_scores_on_the_cluster(frame, ddf):
+    mem = fit("count ~ x1 + h + offset(log(expo))", frame, gs.Poisson(), None)
+    f = fit("count ~ x1 + h + offset(log(expo))", ddf, gs.Poisson(), None)
+    close(f.conf_int(method="profile", parm=["x1"]), mem.conf_int(method="profile", parm=["x1"]))
+    close(f.anova(test="Rao")["rao"].iloc[1:], mem.anova(test="Rao")["rao"].iloc[1:])
+    close(f.drop1(test="Rao")["statistic"].iloc[1:], mem.drop1(test="Rao")["statistic"].iloc[1:])
+
+
+def test_a_fit_outlives_its_cluster(frame):
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
+                                  silence_logs=50) as cluster, distributed.Client(cluster):
+        f = fit("count ~ x1 + h", dd.from_pandas(frame, npartitions=4), gs.Poisson(), None)
+    mem = fit("count ~ x1 + h", frame, gs.Poisson(), None)
+    close(f.aic, mem.aic)  # computed after the cluster closed: from the data's graph
+    close(computed(f.hat_values()), mem.hat_values())
+
+
+def test_what_travels_per_iteration_is_small(ddf):
+    """Each partition's share of an IRLS pass is a reducer of p x p and p numbers, never rows."""
+    from functools import partial
+
+    from glmstat.engine.irls import _pass_block
+    from glmstat.engine.kernel import kernel_for
+
+    f = fit("count ~ x1 + g + h", ddf, gs.Poisson(), None)
+    src = f.fit_data.source
+    p = src.n_cols
+    part = partial(_pass_block, family=f.family, kernel=kernel_for(f.family), beta=f.fit_data.beta,
+                   use_qr=False, fixed_gram=None, p=p)
+    import pickle
+
+    shares = [pickle.dumps(part(b)) for b in src.blocks()]
+    assert max(len(s) for s in shares) < 8 * (p * p + p) + 2000

@@ -1,0 +1,127 @@
+"""``glm(formula, "file.parquet")``: a Parquet file, directory or glob read one row group at a time gives the
+in-memory fit's numbers (1e-8), with the model spec learned from every row group; pyarrow Tables and polars
+DataFrames are accepted as in-memory data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from streamed_cases import CASES, GROUP, assert_same_fit, close, data, fit
+
+pq = pytest.importorskip("pyarrow.parquet")
+pa = pytest.importorskip("pyarrow")
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return data()
+
+
+@pytest.fixture(scope="module")
+def path(frame, tmp_path_factory) -> str:
+    p = tmp_path_factory.mktemp("pq") / "rows.parquet"
+    frame.to_parquet(p, row_group_size=GROUP, index=False)
+    return str(p)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_parquet_fit_equals_the_in_memory_fit(case, frame, path):
+    formula, family, weights = CASES[case]
+    mem = fit(formula, frame, family, weights)
+    streamed = fit(formula, path, family, weights)
+    assert_same_fit(streamed, mem, path, frame)
+    assert streamed.rows_used.equals(mem.rows_used)  # positions in the file: the frame's RangeIndex
+
+
+def test_a_level_seen_only_in_the_last_row_group_is_a_column(path):
+    f = fit("count ~ x1 + g", path, gs.Poisson(), None)
+    assert "g[T.l99]" in f.column_names
+
+
+def test_a_row_group_whose_rows_are_all_dropped_is_counted(frame, path):
+    f = fit("count ~ x1 + x2", path, gs.Poisson(), None)
+    assert f.dropped_by == {"x1": GROUP, "x2": int(frame["x2"].isna().sum())}
+    assert f.n_dropped == int(frame[["x1", "x2"]].isna().any(axis=1).sum())
+    with pytest.warns(gs.DroppedRowsWarning, match=f"{f.n_dropped} of {len(frame)} rows dropped"):
+        gs.glm("count ~ x1 + x2", path, family=gs.Poisson())
+
+
+def test_a_directory_and_a_glob_of_files_are_one_data_set(frame, tmp_path):
+    for k in range(3):
+        frame.iloc[k * 800:(k + 1) * 800].to_parquet(tmp_path / f"part{k}.parquet", row_group_size=GROUP)
+    mem = fit("count ~ x1 + g + offset(log(expo))", frame, gs.Poisson(), None)
+    for source in (str(tmp_path), str(tmp_path / "part*.parquet")):
+        f = fit("count ~ x1 + g + offset(log(expo))", source, gs.Poisson(), None)
+        close(f.coef, mem.coef)
+        close(f.std_errors, mem.std_errors)
+
+
+def test_files_with_different_columns_are_refused(frame, tmp_path):
+    frame.to_parquet(tmp_path / "a.parquet")
+    frame.drop(columns=["w"]).to_parquet(tmp_path / "b.parquet")
+    with pytest.raises(gs.DataError, match="do not all have the same columns"):
+        gs.glm("count ~ x1", str(tmp_path), family=gs.Poisson())
+
+
+def test_a_file_that_is_not_parquet_is_refused_without_quoting_it(tmp_path):
+    bad = tmp_path / "secret.parquet"
+    bad.write_text("password=hunter2\n")
+    with pytest.raises(gs.DataError, match="not a valid Parquet file") as info:
+        gs.glm("y ~ x", str(bad))
+    assert "hunter2" not in str(info.value)
+
+
+def test_na_action_raise_and_array_weights_are_refused_on_streamed_data(path):
+    with pytest.raises(gs.DataError, match="na_action='raise'"):
+        gs.glm("count ~ x1", path, family=gs.Poisson(), na_action="raise")
+    with pytest.raises(gs.DataError, match="must name a column of streamed data"):
+        gs.glm("count ~ x1", path, family=gs.Poisson(), weights=np.ones(10))
+
+
+def test_profile_intervals_of_named_coefficients(frame, path):
+    mem = fit("count ~ x1 + h + offset(log(expo))", frame, gs.Poisson(), None)
+    streamed = fit("count ~ x1 + h + offset(log(expo))", path, gs.Poisson(), None)
+    parm = ["x1", "h[T.b]"]
+    close(streamed.conf_int(method="profile", parm=parm), mem.conf_int(method="profile", parm=parm))
+    assert list(streamed.conf_int(parm="x1").index) == ["x1"]
+
+
+def test_summary_of_a_streamed_fit_prints_the_residual_extremes(frame, path):
+    mem = fit("count ~ x1 + h", frame, gs.Poisson(), None)
+    text = str(fit("count ~ x1 + h", path, gs.Poisson(), None).summary())
+    resid = mem.residuals("deviance")
+    assert "Min" in text and "Max" in text and "1Q" not in text
+    assert f"{resid.min():.4f}"[:5] in text and "Residual deviance" in text
+
+
+def test_overdispersion_check_of_a_streamed_fit(frame, path):
+    mem = fit("count ~ x1 + h", frame, gs.Poisson(), None).overdispersion()
+    streamed = fit("count ~ x1 + h", path, gs.Poisson(), None).overdispersion()
+    close([streamed.pearson_chi2, streamed.alpha, streamed.score_statistic],
+          [mem.pearson_chi2, mem.alpha, mem.score_statistic])
+
+
+def test_pyarrow_table_and_polars_frame_are_in_memory_data(frame):
+    mem = fit("count ~ x1 + g + offset(log(expo))", frame, gs.Poisson(), None)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    close(fit("count ~ x1 + g + offset(log(expo))", table, gs.Poisson(), None).coef, mem.coef, rtol=1e-12)
+    pl = pytest.importorskip("polars")
+    close(fit("count ~ x1 + g + offset(log(expo))", pl.from_pandas(frame), gs.Poisson(), None).coef, mem.coef,
+          rtol=1e-12)
+
+
+def test_predicting_a_parquet_path_numbers_its_rows(frame, path):
+    f = fit("count ~ x1 + h", path, gs.Poisson(), None)
+    p = f.predict(path)
+    assert p.index.equals(pd.RangeIndex(len(frame)))
+    assert np.isnan(p.iloc[5 * GROUP])  # x1 missing: no prediction
+
+
+@pytest.mark.parametrize("formula", ["count ~ x1 + __import__('os').system('true')",
+                                     "count ~ x1 + open('/etc/passwd')"])
+def test_a_formula_cannot_run_code_on_streamed_data(path, formula):
+    with pytest.raises(gs.GLMStatError):
+        gs.glm(formula, path, family=gs.Poisson())
