@@ -3,7 +3,9 @@ bottom here: front end -> design source -> IRLS engine -> diagnostics -> results
 
 from __future__ import annotations
 
+import time
 import warnings
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -17,6 +19,7 @@ from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.validation import check_family, check_model_frame
 from .inference.results import GLMResults
 from .inputs import model_frame_and_source
+from .report.progress import Progress, chain
 
 __all__ = ["glm"]
 
@@ -87,6 +90,7 @@ def glm(
     limits: FormulaLimits | None = None,
     convergence: str = "exact",
     trace: bool = False,
+    progress: bool | None = None,
 ) -> GLMResults:
     """Fit a generalized linear model from an R-style formula.
 
@@ -127,16 +131,23 @@ def glm(
         Print each iteration as R's ``glm(..., trace = TRUE)`` does (R also prints the iterations of the null
         model's refit when there is an offset; glmstat does not).  Every fit keeps its iterations in
         ``fit.trace`` (and the fitted means of each in ``fit.trace_fitted``).
+    progress : bool, optional
+        Show the iteration, deviance and rows per second while fitting (on standard error, or in the
+        notebook): None (default) once the fit has run for 3 seconds, True from the start, False never
+        (see :mod:`glmstat.report.progress`).
 
     Returns
     -------
     GLMResults
     """
+    started = time.perf_counter()
     _check_argument_order(formula, data)
     family = Gaussian() if family is None else check_family(family)
     if method not in _METHODS:
         raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
     control = _check_control(tol, max_iter, convergence, trace)
+    if progress not in (None, True, False):
+        raise FitError(f"progress must be None, True or False, got {progress!r}")
     start = _check_start(start)
     frame, source = model_frame_and_source(formula, data, family, weights=weights, offset=offset,
                                            na_action=na_action, context=context,
@@ -144,18 +155,26 @@ def glm(
     if frame.n_dropped:
         warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
     check_model_frame(frame, source, family)
-    if method == "firth":
-        from .engine.firth import fit_firth
+    shown = None if progress is False else Progress(source.n_rows, always=progress is True, started=started)
+    if shown is not None:
+        control = replace(control, on_iteration=chain(control.on_iteration, shown))
+    try:
+        if method == "firth":
+            from .engine.firth import fit_firth
 
-        if convergence != "exact":
-            raise GLMStatError("convergence='R' reproduces R's glm(); method='firth' has its own iteration (brglm2)")
-        state = fit_firth(source, family, control, start)
-        return finish(formula, frame, source, family, control, state, fit_firth, method="firth")
-    if getattr(family, "estimate_theta", False):
-        from .engine.negbin import fit_negbin
+            if convergence != "exact":
+                raise GLMStatError("convergence='R' reproduces R's glm(); method='firth' has its own iteration "
+                                   "(brglm2)")
+            state = fit_firth(source, family, control, start)
+            return finish(formula, frame, source, family, control, state, fit_firth, method="firth")
+        if getattr(family, "estimate_theta", False):
+            from .engine.negbin import fit_negbin
 
-        state, fixed, theta_se = fit_negbin(source, family, control, start)
-        return finish(formula, frame, source, fixed, control, state, irls, extra_params=1, theta=fixed.theta,
-                      theta_se=theta_se)
-    state = irls(source, family, control, start)
-    return finish(formula, frame, source, family, control, state, irls)
+            state, fixed, theta_se = fit_negbin(source, family, control, start)
+            return finish(formula, frame, source, fixed, control, state, irls, extra_params=1, theta=fixed.theta,
+                          theta_se=theta_se)
+        state = irls(source, family, control, start)
+        return finish(formula, frame, source, family, control, state, irls)
+    finally:
+        if shown is not None:
+            shown.done()
