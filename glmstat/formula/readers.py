@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError, MissingDependencyError
@@ -102,12 +103,40 @@ class ParquetReader:
         return cls(tuple(files), columns, n, int(batch_rows))
 
     def chunks(self, columns: tuple[str, ...]) -> Iterator[pd.DataFrame]:
+        """The ``columns`` of every row group (or batch), as DataFrames.
+
+        String columns are read dictionary-encoded and handed over as categoricals whose categories are
+        sorted as R's ``factor()`` (and the in-memory front end) sorts strings: a factor's codes come from
+        the file's dictionary instead of from a string per row (several times faster), with the same levels.
+        """
         pq = _pyarrow()
         for f in self.files:
             pf = pq.ParquetFile(f)
+            strings = _string_columns(pf.schema_arrow, columns)
+            if strings:
+                pf = pq.ParquetFile(f, read_dictionary=strings)
             for i in range(pf.num_row_groups):
                 if pf.metadata.row_group(i).num_rows <= self.batch_rows:
-                    yield pf.read_row_group(i, columns=list(columns)).to_pandas()
+                    yield _sorted_categories(pf.read_row_group(i, columns=list(columns)).to_pandas(), strings)
                 else:
                     for batch in pf.iter_batches(batch_size=self.batch_rows, row_groups=[i], columns=list(columns)):
-                        yield batch.to_pandas()
+                        yield _sorted_categories(batch.to_pandas(), strings)
+
+
+def _string_columns(schema, columns: tuple[str, ...]) -> list[str]:
+    import pyarrow as pa
+
+    return [c for c in columns if c in schema.names
+            and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
+
+
+def _sorted_categories(df: pd.DataFrame, strings: list[str]) -> pd.DataFrame:
+    """The dictionary-read string columns with their categories in sorted order (codes remapped)."""
+    for c in strings:
+        col = df[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            cats = np.asarray(col.cat.categories, dtype=object)
+            order = np.argsort(cats.astype(str), kind="stable")
+            if not np.array_equal(order, np.arange(order.size)):
+                df[c] = col.cat.reorder_categories(cats[order])
+    return df
