@@ -125,3 +125,27 @@ def test_predicting_a_parquet_path_numbers_its_rows(frame, path):
 def test_a_formula_cannot_run_code_on_streamed_data(path, formula):
     with pytest.raises(gs.GLMStatError):
         gs.glm(formula, path, family=gs.Poisson())
+
+
+def test_string_levels_are_sorted_whatever_order_the_file_meets_them(tmp_path):
+    """Strings are read through the file's dictionary (first-appearance order): the levels are still sorted, as
+    the in-memory front end (and R's factor()) sorts them, so the reference level is the same."""
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"g": np.array(["pear", "apple", "fig"] * 40, dtype=object), "x": rng.normal(size=120)})
+    d["y"] = rng.poisson(2.0, size=120).astype(float)
+    d.to_parquet(tmp_path / "one_group.parquet", row_group_size=1000)
+    mem = fit("y ~ g + x", d, gs.Poisson(), None)
+    f = fit("y ~ g + x", str(tmp_path / "one_group.parquet"), gs.Poisson(), None)
+    assert f.column_names == mem.column_names == ["Intercept", "g[T.fig]", "g[T.pear]", "x"]
+    close(f.coef, mem.coef)
+
+
+def test_a_categorical_keeps_its_own_level_order(tmp_path):
+    rng = np.random.default_rng(4)
+    g = pd.Categorical(rng.choice(["low", "mid", "high"], 300), categories=["low", "mid", "high"])
+    d = pd.DataFrame({"g": g, "y": rng.poisson(2.0, size=300).astype(float)})
+    d.to_parquet(tmp_path / "cat.parquet", row_group_size=100)
+    mem = fit("y ~ g", d, gs.Poisson(), None)
+    f = fit("y ~ g", str(tmp_path / "cat.parquet"), gs.Poisson(), None)
+    assert f.column_names == mem.column_names == ["Intercept", "g[T.mid]", "g[T.high]"]
+    close(f.coef, mem.coef)
