@@ -75,7 +75,7 @@ def _parquet(formula, reader: ParquetReader, family, weights, offset, context, l
     model = learn_spec(formula, reader.columns, _summaries_here(reader), family, weights=weights, offset=offset,
                        context=context, limits=limits)
     source = ChunkSource(reader, model.columns, model.encoder.encode, model.n_rows,
-                         len(model.spec.plan.column_names))
+                         len(model.spec.plan.column_names), kept=model.encoder.kept)
     return StreamedFrame.of(model, partial(_parquet_rows, reader, model)), source
 
 

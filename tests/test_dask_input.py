@@ -114,3 +114,10 @@ def test_what_travels_per_iteration_is_small(ddf):
 
     shares = [pickle.dumps(part(b)) for b in src.blocks()]
     assert max(len(s) for s in shares) < 8 * (p * p + p) + 2000
+
+
+def test_cluster_robust_covariance_on_the_cluster(frame, ddf):
+    mem = fit("count ~ x1 + h + offset(log(expo))", frame, gs.Poisson(), None)
+    f = fit("count ~ x1 + h + offset(log(expo))", ddf, gs.Poisson(), None)
+    for kind in ("HC0", "HC1"):
+        close(f.robust(kind, cluster="g").std_errors, mem.robust(kind, cluster="g").std_errors)

@@ -149,3 +149,17 @@ def test_a_categorical_keeps_its_own_level_order(tmp_path):
     f = fit("y ~ g", str(tmp_path / "cat.parquet"), gs.Poisson(), None)
     assert f.column_names == mem.column_names == ["Intercept", "g[T.mid]", "g[T.high]"]
     close(f.coef, mem.coef)
+
+
+@pytest.mark.parametrize("kind", ["HC0", "HC1"])
+def test_cluster_robust_covariance_of_a_parquet_fit(kind, frame, path):
+    mem = fit("count ~ x1 + h + offset(log(expo))", frame, gs.Poisson(), None)
+    f = fit("count ~ x1 + h + offset(log(expo))", path, gs.Poisson(), None)
+    close(f.robust(kind, cluster="g").std_errors, mem.robust(kind, cluster="g").std_errors)
+    said = [line for line in str(f.robust(kind, cluster="g").summary()).splitlines() if "clustered" in line]
+    assert said and said == [line for line in str(mem.robust(kind, cluster="g").summary()).splitlines()
+                             if "clustered" in line]
+    with pytest.raises(gs.GLMStatError, match="needs each cluster's rows together"):
+        f.robust("HC3", cluster="g")
+    with pytest.raises(gs.DataError, match="must name a column"):
+        f.robust("HC0", cluster=np.zeros(10))

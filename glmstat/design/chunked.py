@@ -15,7 +15,8 @@ from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
-from .sources import Block, FixColumn, SelectColumns, SequentialSource
+from ..errors import DataError
+from .sources import Block, FixColumn, SelectColumns, SequentialSource, WithGroups
 
 __all__ = ["ChunkReader", "ChunkSource"]
 
@@ -44,6 +45,7 @@ class ChunkSource(SequentialSource):
     n_rows: int
     n_cols: int
     transforms: tuple[Callable[[Block], Block], ...] = field(default=())
+    kept: Callable | None = None  # kept(chunk): the rows of a chunk the model uses (for with_groups)
 
     def blocks(self) -> Iterator[Block]:
         for chunk in self.reader.chunks(self.columns):
@@ -58,6 +60,13 @@ class ChunkSource(SequentialSource):
         """The same rows with only the design columns ``cols``."""
         cols = np.asarray(cols, dtype=np.intp)
         return replace(self, n_cols=int(cols.size), transforms=self.transforms + (SelectColumns(cols),))
+
+    def with_groups(self, name: str) -> "ChunkSource":
+        """The same blocks, each carrying the data column ``name`` of its rows (``Block.groups``)."""
+        if name not in self.reader.columns:
+            raise DataError(f"{name!r} names no column of the data")
+        columns = self.columns if name in self.columns else self.columns + (name,)
+        return replace(self, columns=columns, encode=WithGroups(self.encode, self.kept, name))
 
     def with_fixed(self, col: int, value: float) -> "ChunkSource":
         """The same rows and columns with column ``col``'s coefficient held at ``value`` (offset + value x_col)."""

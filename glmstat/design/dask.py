@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
-from .sources import Block, FixColumn, SelectColumns
+from ..errors import DataError
+from .sources import Block, FixColumn, SelectColumns, WithGroups
 
 __all__ = ["DaskSource", "tree_merge"]
 
@@ -88,6 +89,8 @@ class DaskSource:
     #: persisted ones (None: dask's local scheduler, which keeps them in this process)
     graph: tuple = field(default=(), repr=False)
     client: Any = field(default=None, repr=False)
+    #: (dask DataFrame, columns, encode, kept): how the blocks were made, to make them again with more columns
+    origin: tuple = field(default=(), repr=False)
 
     @classmethod
     def from_dataframe(cls, ddf: Any, columns: Sequence[str], encode: Callable, kept: Callable, n_rows: int,
@@ -98,7 +101,18 @@ class DaskSource:
 
         delayed_parts = ddf[list(columns)].to_delayed()
         blocks = tuple(dask.delayed(_encode_with_index)(p, encode, kept) for p in delayed_parts)
-        return cls(tuple(dask.persist(*blocks)), int(n_rows), int(n_cols), graph=blocks, client=_client())
+        return cls(tuple(dask.persist(*blocks)), int(n_rows), int(n_cols), graph=blocks, client=_client(),
+                   origin=(ddf, tuple(columns), encode, kept))
+
+    def with_groups(self, name: str) -> "DaskSource":
+        """The same rows, each block carrying the data column ``name`` of its rows (``Block.groups``): the
+        partitions encoded again, with that column, where they live."""
+        ddf, columns, encode, kept = self.origin
+        if name not in ddf.columns:
+            raise DataError(f"{name!r} names no column of the data")
+        cols = columns if name in columns else columns + (name,)
+        again = DaskSource.from_dataframe(ddf, cols, WithGroups(encode, kept, name), kept, self.n_rows, self.n_cols)
+        return replace(again, transforms=self.transforms)
 
     def live_blocks(self) -> tuple:
         """The persisted blocks while their cluster runs; once its client is closed, the graph that makes

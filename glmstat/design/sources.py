@@ -21,7 +21,8 @@ from .base import Design
 
 T = TypeVar("T")
 
-__all__ = ["Block", "DesignSource", "InMemorySource", "SequentialSource", "fold", "SelectColumns", "FixColumn"]
+__all__ = ["Block", "DesignSource", "InMemorySource", "SequentialSource", "fold", "SelectColumns", "FixColumn",
+           "WithGroups"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Block:
     offset: np.ndarray
     #: the labels of the rows in the caller's data, where per-row results are returned block by block (dask)
     index: pd.Index | None = None
+    #: the values of a grouping column of the data for these rows (a cluster variable), when asked for
+    groups: np.ndarray | None = None
 
     @cached_property
     def n_positive(self) -> int:
@@ -155,3 +158,20 @@ class FixColumn:
 
     def __call__(self, block: Block) -> Block:
         return replace(block, offset=block.offset + self.value * block.X.column(self.col))
+
+
+@dataclass(frozen=True)
+class WithGroups:
+    """An encoder of data chunks whose blocks also carry the column ``name`` of the rows used (``kept(chunk)``
+    marks them), for per-cluster sums of streamed data."""
+
+    encode: Callable
+    kept: Callable
+    name: str
+
+    def __call__(self, chunk: pd.DataFrame) -> Block:
+        block = self.encode(chunk)
+        values = chunk[self.name].to_numpy()
+        if block.y.shape[0] != values.shape[0]:
+            values = values[self.kept(chunk)]
+        return replace(block, groups=values)

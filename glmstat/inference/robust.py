@@ -37,12 +37,14 @@ row simply contributes nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..design.sources import Block
+from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
 from ..errors import DataError, GLMStatError
 from .fitdata import Covariance, FitData
@@ -117,22 +119,11 @@ def sandwich_vcov(
     C = fd.cov_kept
     kernel = kernel_for(fd.family)
     if cluster is None:
-        meat = np.zeros((kept.size, kept.size))
-        start = 0
-        for b in fd.source.blocks():
-            _, e, h = _block_scores(b, fd, kernel)
-            if type in ("HC2", "HC3") and np.any(1 - h < SINGULAR_TOL):
-                pos = start + int(np.flatnonzero(1 - h < SINGULAR_TOL)[0])
-                raise _undefined(type, f"row number {pos + 1} of the rows used has leverage 1")
-            start += b.X.n_rows
-            f = e * e
-            with np.errstate(all="ignore"):
-                if type == "HC2":
-                    f = f / (1 - h)
-                elif type == "HC3":
-                    f = f / (1 - h) ** 2
-            meat += b.X.gram(f)
-        meat = meat[np.ix_(kept, kept)]
+        part = partial(_block_meat, fd=fd.portable(), kernel=kernel, type=type)
+        found = fold(fd.source, part, _Meat.merge, _Meat(np.zeros((kept.size, kept.size)), 0, -1))
+        if found.first_unit_leverage >= 0:
+            raise _undefined(type, f"row number {found.first_unit_leverage + 1} of the rows used has leverage 1")
+        meat = found.meat[np.ix_(kept, kept)]
         if type == "HC1":
             meat *= n / (n - k)
     else:
@@ -146,14 +137,89 @@ def sandwich_vcov(
                 m = b.X.n_rows
                 sums += b.X.group_rmatvec(e, cluster[start:start + m], G)
                 start += m
-            sums = sums[:, kept]
-            meat = sums.T @ sums * (G / (G - 1))
-            if type == "HC1":
-                meat *= (n - 1) / (n - k)
+            meat = _cluster_meat(sums[:, kept], n, k, type)
         else:
             meat = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels)
     V = C @ meat @ C
     return (fd.n_ok / n) ** 2 * V
+
+
+def _cluster_meat(sums: np.ndarray, n: int, k: int, type: str) -> np.ndarray:
+    """G/(G-1) S'S from the G x k cluster sums S (times (n-1)/(n-k) for HC1)."""
+    G = sums.shape[0]
+    meat = sums.T @ sums * (G / (G - 1))
+    if type == "HC1":
+        meat *= (n - 1) / (n - k)
+    return meat
+
+
+@dataclass
+class _Meat:
+    """The unclustered meat over some blocks: sum f_i x_i x_i' (every column), the rows seen, and the position
+    among them of the first row with leverage 1 (-1: none) where HC2/HC3 are undefined."""
+
+    meat: np.ndarray
+    n: int
+    first_unit_leverage: int
+
+    def merge(self, other: "_Meat") -> "_Meat":
+        if self.first_unit_leverage < 0 and other.first_unit_leverage >= 0:
+            self.first_unit_leverage = self.n + other.first_unit_leverage
+        self.meat += other.meat
+        self.n += other.n
+        return self
+
+
+def _block_meat(b: Block, fd: FitData, kernel, type: str) -> _Meat:
+    """A block's share of the unclustered meat: f_i = e_i^2, / (1 - h_i) (HC2) or / (1 - h_i)^2 (HC3)."""
+    _, e, h = _block_scores(b, fd, kernel)
+    bad = np.flatnonzero(1 - h < SINGULAR_TOL) if type in ("HC2", "HC3") else ()
+    f = e * e
+    with np.errstate(all="ignore"):
+        if type == "HC2":
+            f = f / (1 - h)
+        elif type == "HC3":
+            f = f / (1 - h) ** 2
+    if len(bad):
+        f = np.where(1 - h < SINGULAR_TOL, 0.0, f)
+    return _Meat(b.X.gram(f), b.X.n_rows, int(bad[0]) if len(bad) else -1)
+
+
+@dataclass
+class _GroupSums:
+    """Cluster sums s_g = sum_{i in g} u_i over some blocks, by cluster value (G_seen x p)."""
+
+    sums: pd.DataFrame
+
+    def merge(self, other: "_GroupSums") -> "_GroupSums":
+        return _GroupSums(self.sums.add(other.sums, fill_value=0.0))
+
+
+def _block_group_sums(b: Block, fd: FitData, kernel) -> _GroupSums:
+    """A block's cluster sums; its cluster values are the block's ``groups``."""
+    _, e, _ = _block_scores(b, fd, kernel)
+    codes, values = pd.factorize(b.groups, sort=False)
+    if (codes < 0).any():
+        raise DataError(f"the cluster variable is missing for {int((codes < 0).sum())} of the rows used; drop or "
+                        "impute those rows and refit")
+    sums = b.X.group_rmatvec(e, codes.astype(np.intp), len(values))
+    return _GroupSums(pd.DataFrame(sums, index=pd.Index(values)))
+
+
+def streamed_cluster_vcov(fd: FitData, type: str, name: str) -> tuple[np.ndarray, int]:
+    """The clustered HC0/HC1 sandwich of a fit to streamed data, clustered by the data column ``name``: the
+    cluster sums reduced per block (per partition, on a cluster) and added by cluster value; also G."""
+    source = fd.source.with_groups(name)
+    kernel = kernel_for(fd.family)
+    p = fd.kept.size
+    total = fold(source, partial(_block_group_sums, fd=fd.portable(), kernel=kernel), _GroupSums.merge,
+                 _GroupSums(pd.DataFrame(np.zeros((0, p)))))
+    G = len(total.sums)
+    if G < 2:
+        raise DataError(f"cluster {name!r} has {G} distinct value(s) among the rows used; it needs at least 2")
+    sums = total.sums.to_numpy()[:, fd.kept]
+    V = fd.cov_kept @ _cluster_meat(sums, fd.n_rows, fd.rank, type) @ fd.cov_kept
+    return (fd.n_ok / fd.n_rows) ** 2 * V, G
 
 
 def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, type: str, labels) -> np.ndarray:
@@ -270,6 +336,15 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
     if cluster is None:
         Vk = sandwich_vcov(fd, type)
         label = type
+    elif not fit.model_frame.in_memory:
+        if not isinstance(cluster, str):
+            raise DataError("cluster= of a fit to streamed data must name a column of the data (its rows are read "
+                            "with the model's)")
+        if type not in ("HC0", "HC1"):
+            raise GLMStatError(f"clustered {type} needs each cluster's rows together; for streamed data use HC0 or "
+                               "HC1")
+        Vk, G = streamed_cluster_vcov(fd, type, cluster)
+        label = f"{type}, clustered by {cluster}, {G} clusters"
     else:
         codes, values, name = cluster_codes(cluster, fit)
         G = len(values)
