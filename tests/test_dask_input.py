@@ -121,3 +121,10 @@ def test_cluster_robust_covariance_on_the_cluster(frame, ddf):
     f = fit("count ~ x1 + h + offset(log(expo))", ddf, gs.Poisson(), None)
     for kind in ("HC0", "HC1"):
         close(f.robust(kind, cluster="g").std_errors, mem.robust(kind, cluster="g").std_errors)
+
+
+def test_augment_written_from_the_workers(frame, ddf, tmp_path):
+    mem = fit("count ~ x1 + h", frame, gs.Poisson(), None)
+    f = fit("count ~ x1 + h", ddf, gs.Poisson(), None)
+    written = pd.read_parquet(f.augment(path=str(tmp_path / "aug")))
+    close(written.sort_index()["cooks_d"], mem.augment()["cooks_d"])

@@ -163,3 +163,17 @@ def test_cluster_robust_covariance_of_a_parquet_fit(kind, frame, path):
         f.robust("HC3", cluster="g")
     with pytest.raises(gs.DataError, match="must name a column"):
         f.robust("HC0", cluster=np.zeros(10))
+
+
+def test_augment_streams_to_a_parquet_file(frame, path, tmp_path):
+    mem = fit("count ~ x1 + h + offset(log(expo))", frame, gs.Poisson(), None)
+    f = fit("count ~ x1 + h + offset(log(expo))", path, gs.Poisson(), None)
+    out = f.augment(path=tmp_path / "augment.parquet")
+    written = pd.read_parquet(out)
+    assert pq.ParquetFile(out).num_row_groups > 1  # written block by block
+    expected = mem.augment()
+    assert list(written["row"]) == list(expected.index)
+    for c in expected.columns:
+        close(written[c], expected[c], what=c)
+    mem_out = pd.read_parquet(mem.augment(path=tmp_path / "mem.parquet"))
+    close(mem_out["hat"], expected["hat"])

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Protocol
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DataError
 from .sources import Block, FixColumn, SelectColumns, SequentialSource, WithGroups
@@ -48,7 +49,12 @@ class ChunkSource(SequentialSource):
     kept: Callable | None = None  # kept(chunk): the rows of a chunk the model uses (for with_groups)
 
     def blocks(self) -> Iterator[Block]:
+        """The chunks' blocks, each row labelled by its position in the data (counting every row read)."""
+        start = 0
         for chunk in self.reader.chunks(self.columns):
+            m = len(chunk)
+            chunk.index = pd.RangeIndex(start, start + m)  # (the reader's own frame: positions in the data)
+            start += m
             block = self.encode(chunk)
             if block.y.shape[0] == 0:
                 continue  # every row of this chunk was dropped for missing values

@@ -71,11 +71,6 @@ def _client() -> Any:
         return None
 
 
-def _encode_with_index(chunk, encode: Callable, kept: Callable) -> Block:
-    block = encode(chunk)
-    return replace(block, index=chunk.index[kept(chunk)] if block.y.shape[0] != len(chunk) else chunk.index)
-
-
 @dataclass(frozen=True, eq=False)
 class DaskSource:
     """The model's rows as one block per partition of a dask DataFrame, held on the cluster (see the module
@@ -100,7 +95,7 @@ class DaskSource:
         import dask
 
         delayed_parts = ddf[list(columns)].to_delayed()
-        blocks = tuple(dask.delayed(_encode_with_index)(p, encode, kept) for p in delayed_parts)
+        blocks = tuple(dask.delayed(encode)(p) for p in delayed_parts)
         return cls(tuple(dask.persist(*blocks)), int(n_rows), int(n_cols), graph=blocks, client=_client(),
                    origin=(ddf, tuple(columns), encode, kept))
 

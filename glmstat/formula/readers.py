@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import DataError, MissingDependencyError
 
-__all__ = ["ParquetReader", "in_memory_frame", "is_dask", "is_path", "BATCH_ROWS"]
+__all__ = ["ParquetReader", "in_memory_frame", "is_dask", "is_path", "pyarrow_parquet", "BATCH_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
@@ -49,7 +49,7 @@ def in_memory_frame(data: Any) -> Any:
     return data
 
 
-def _pyarrow():
+def pyarrow_parquet():
     try:
         import pyarrow.parquet as pq
     except ImportError as e:
@@ -72,7 +72,7 @@ class ParquetReader:
 
     @classmethod
     def open(cls, source: Any, batch_rows: int = BATCH_ROWS) -> "ParquetReader":
-        pq = _pyarrow()
+        pq = pyarrow_parquet()
         text = os.fspath(source)
         path = Path(text)
         if path.is_dir():
@@ -109,7 +109,7 @@ class ParquetReader:
         sorted as R's ``factor()`` (and the in-memory front end) sorts strings: a factor's codes come from
         the file's dictionary instead of from a string per row (several times faster), with the same levels.
         """
-        pq = _pyarrow()
+        pq = pyarrow_parquet()
         for f in self.files:
             pf = pq.ParquetFile(f)
             strings = _string_columns(pf.schema_arrow, columns)

@@ -188,7 +188,8 @@ class ChunkEncoder:
         X = build_design(spec.plan, values, used.size, STRUCTURED)
         check_finite_design(X, spec.plan.column_names)
         arrays = complete_arrays(rows, sel, df.index)
-        return Block(X, arrays.y, arrays.total_weights, arrays.trials, arrays.offset)
+        index = df.index if sel is None else df.index[used]
+        return Block(X, arrays.y, arrays.total_weights, arrays.trials, arrays.offset, index=index)
 
     def kept(self, df: pd.DataFrame) -> np.ndarray:
         """Which rows of the chunk the model uses (no missing value in a model variable)."""

@@ -16,9 +16,9 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from ..formula.readers import ParquetReader, is_dask
+from ..formula.readers import ParquetReader, is_dask, pyarrow_parquet
 
-__all__ = ["per_row", "per_chunk"]
+__all__ = ["per_row", "per_chunk", "write_rows"]
 
 
 def _empty(columns: tuple[str, ...] | str) -> pd.Series | pd.DataFrame:
@@ -32,20 +32,38 @@ def _concat(parts: list) -> pd.Series | pd.DataFrame:
     return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
-def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str,
-            rows_used: Callable[[], pd.Index] | None = None) -> Any:
-    """``fn(block)`` (a pandas Series or DataFrame of the block's rows) over the rows of ``source``: a dask
-    collection when the source is on a cluster, else one pandas object indexed by ``rows_used()``."""
+def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str) -> Any:
+    """``fn(block)`` (a pandas Series or DataFrame indexed by the block's row labels) over the rows of a
+    streamed ``source``: a dask collection when the source is on a cluster, else one pandas object."""
     if hasattr(source, "map_blocks"):
         import dask.dataframe as dd
 
         meta = _empty(columns)
         return dd.from_delayed(source.map_blocks(fn, lambda: meta), meta=meta, verify_meta=False)
     parts = [fn(b) for b in source.blocks()]
-    out = _concat(parts) if parts else _empty(columns)
-    if rows_used is not None:
-        out.index = rows_used()
-    return out
+    return _concat(parts) if parts else _empty(columns)
+
+
+def write_rows(source: Any, fn: Callable, columns: tuple[str, ...], path: Any) -> Any:
+    """``fn(block)`` (a DataFrame) over the rows of ``source``, written to the Parquet ``path`` block by block
+    (one row group each; the row labels in the column ``row``) without holding them all; a dask fit writes a
+    directory of files from its workers.  Returns ``path``."""
+    if hasattr(source, "map_blocks"):
+        per_row(source, fn, columns).to_parquet(path)
+        return path
+    import pyarrow as pa
+
+    pq = pyarrow_parquet()
+    writer = None
+    try:
+        for b in source.blocks():
+            table = pa.Table.from_pandas(fn(b).rename_axis("row").reset_index(), preserve_index=False)
+            writer = writer or pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
 
 
 class _Once:

@@ -137,7 +137,7 @@ def predict(
         if not frame.in_memory:  # the fitted rows, block by block (a dask collection for a dask fit)
             from .lazy import per_row
 
-            return per_row(source, partial(_block_predictions, rule=rule), rule.columns, lambda: fit.rows_used)
+            return per_row(source, partial(_block_predictions, rule=rule), rule.columns)
         return rule.on(frame.design, frame.offset, None, fit.rows_used)
     if is_dask(newdata) or is_path(newdata):
         if offset is not None:

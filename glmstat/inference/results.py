@@ -15,6 +15,7 @@ Formulas (R's ``summary.glm``, ``logLik.glm``):
 from __future__ import annotations
 
 import operator
+import os
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
 from typing import Any, Callable, Mapping, Sequence
@@ -29,6 +30,7 @@ from ..engine.irls import Control, FitState
 from ..engine.passes import loglik_part
 from ..families import Family
 from ..formula.frame import ModelFrame
+from ..formula.readers import pyarrow_parquet
 from .fitdata import Covariance, FitData
 from .per_row import AUGMENT_COLUMNS, RESIDUAL_KINDS, block_augment, block_column, residual_values
 
@@ -513,7 +515,7 @@ class GLMResults:
         collection for a dask fit, else a pandas object indexed by :attr:`rows_used`."""
         from .lazy import per_row
 
-        return per_row(self._source, partial(fn, fd=self.fit_data.portable()), columns, lambda: self.rows_used)
+        return per_row(self._source, partial(fn, fd=self.fit_data.portable()), columns)
 
     @property
     def linear_predictor(self) -> pd.Series:
@@ -583,11 +585,28 @@ class GLMResults:
             return self._streamed(partial(block_augment, columns=("cooks_d",)), ("cooks_d",))["cooks_d"]
         return pd.Series(self._hat_cooks[1], index=self.rows_used, name="cooks_d")
 
-    def augment(self) -> pd.DataFrame:
+    def augment(self, path: str | os.PathLike | None = None) -> Any:
         """One row per row used: fitted, linear_predictor, resid_deviance, resid_pearson, resid_working,
         resid_response, hat, cooks_d, std_resid, student_resid (see :mod:`glmstat.influence`; the
         influence columns are NaN for rows with zero weight).  For a fit on a dask DataFrame a lazy dask
-        DataFrame (one partition per partition of the data: ``.to_parquet()`` writes it from the workers)."""
+        DataFrame (one partition per partition of the data).
+
+        Parameters
+        ----------
+        path : str or path, optional
+            Write the table to this Parquet file instead, one block of rows at a time, and return the path
+            (the row labels in a column ``row``): for a fit whose rows do not fit in memory.  A dask fit
+            writes a directory of files from its workers.
+        """
+        if path is not None and self._frame.in_memory:
+            pyarrow_parquet()  # (the parquet extra, or a MissingDependencyError that says so)
+            self.augment().rename_axis("row").reset_index().to_parquet(path, index=False)
+            return path
+        if path is not None:
+            from .lazy import write_rows
+
+            return write_rows(self._source, partial(block_augment, fd=self.fit_data.portable()), AUGMENT_COLUMNS,
+                              path)
         if not self._frame.in_memory:
             return self._streamed(block_augment, AUGMENT_COLUMNS)
         from .influence import augment
@@ -738,3 +757,4 @@ class GLMResults:
     def _repr_html_(self) -> str:
         """The summary as styled HTML (a notebook cell's value)."""
         return self.summary()._repr_html_()
+
