@@ -177,3 +177,23 @@ def test_augment_streams_to_a_parquet_file(frame, path, tmp_path):
         close(written[c], expected[c], what=c)
     mem_out = pd.read_parquet(mem.augment(path=tmp_path / "mem.parquet"))
     close(mem_out["hat"], expected["hat"])
+
+
+def test_nested_streamed_models_compare_as_in_memory(frame, path):
+    small = [fit("count ~ x1 + h", src, gs.Poisson(), None) for src in (path, frame)]
+    big = [fit("count ~ x1 + h + g", src, gs.Poisson(), None) for src in (path, frame)]
+    a, b = gs.anova(small[0], big[0]), gs.anova(small[1], big[1])
+    close(a["deviance"].iloc[1:], b["deviance"].iloc[1:])
+    close(a["p_value"].iloc[1:], b["p_value"].iloc[1:])
+    with pytest.raises(gs.GLMStatError, match="not nested in model 2"):
+        gs.anova(fit("count ~ x1 + x2 + h", path, gs.Poisson(), None), fit("count ~ x1 + g + x2", path, gs.Poisson(), None))
+
+
+def test_what_needs_the_rows_in_memory_says_so(path):
+    with pytest.raises(gs.GLMStatError, match="method='firth' needs the rows in memory"):
+        gs.glm("yes ~ x1", path, family=gs.Binomial(), method="firth")
+    with pytest.raises(gs.GLMStatError, match="estimating the negative binomial's theta needs the rows in memory"):
+        gs.glm("count ~ x1", path, family=gs.NegativeBinomial())
+    f = fit("count ~ x1 + h", path, gs.Poisson(), None)
+    with pytest.raises(gs.GLMStatError, match="needs the model's rows in memory, which a fit to streamed data"):
+        f.update("~ . + x2")

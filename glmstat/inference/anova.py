@@ -249,9 +249,23 @@ def _same_data(fits) -> None:
                 f"used{hint}); refit every model on the same rows (e.g. data.dropna(subset=[...all variables...]))"
             )
         fa, fb = a.model_frame, b.model_frame
-        if not (np.array_equal(fa.y, fb.y) and np.array_equal(a.fit_data.source.weights, b.fit_data.source.weights)):
+        if not _same_response(a, b):
             raise GLMStatError(f"models 1 and {k} have different responses or weights "
                                f"({fa.response_name!r} vs {fb.response_name!r}); they cannot be compared")
+
+
+def _response_sums(b) -> np.ndarray:
+    return np.array([b.y.shape[0], np.sum(b.y), np.sum(b.y * b.y), np.sum(b.weights), np.sum(b.weights * b.y)])
+
+
+def _same_response(a, b) -> bool:
+    """Whether two fits have the same response and weights: the arrays for rows in memory, else sums over
+    the rows (the same rows read and encoded the same way give the same sums to the bit)."""
+    if a.model_frame.in_memory and b.model_frame.in_memory:
+        return bool(np.array_equal(a.model_frame.y, b.model_frame.y)
+                    and np.array_equal(a.fit_data.source.weights, b.fit_data.source.weights))
+    sums = [fold(f.fit_data.source, _response_sums, operator.add, np.zeros(5)) for f in (a, b)]
+    return bool(np.array_equal(sums[0], sums[1]))
 
 
 def _family_key(fit):
@@ -273,6 +287,9 @@ def _nested_in(small, big, i: int, j: int) -> None:
     """Raise unless model i's mean space {offset_i + X_i b} lies within model j's: every kept column of X_i
     (and the offset difference) has a negligible residual after projection on X_j's columns, computed from
     the designs' products (m'm - u'G^- u with G = X_j'X_j, u = X_j'm), never their dense matrices."""
+    if not (small.model_frame.in_memory and big.model_frame.in_memory):
+        _nested_terms(small, big, i, j)
+        return
     ds, db = small.fit_data, big.fit_data
     pos = np.flatnonzero(ds.source.weights > 0)
     Xb = db.source.X.take(pos).select(np.flatnonzero(db.kept))
@@ -298,6 +315,19 @@ def _nested_in(small, big, i: int, j: int) -> None:
                                                  "columns")
             raise GLMStatError(f"model {i} ({small.formula}) is not nested in model {j} ({big.formula}): "
                                + detail.format(j=j) + "; analysis of deviance needs nested models")
+
+
+def _nested_terms(small, big, i: int, j: int) -> None:
+    """Streamed rows (two models' designs cannot be read side by side): nested when model i's terms and
+    intercept are among model j's and the offsets are the same expressions, as the formulas say."""
+    ts, tb = small.model_frame.spec.terms, big.model_frame.spec.terms
+    ok = (set(small.model_frame.term_labels) <= set(big.model_frame.term_labels)
+          and (not ts.intercept or tb.intercept) and tuple(ts.offsets) == tuple(tb.offsets)
+          and small.model_frame.spec.offset_column_arg == big.model_frame.spec.offset_column_arg)
+    if not ok:
+        raise GLMStatError(f"model {i} ({small.formula}) is not nested in model {j} ({big.formula}) term by term; "
+                           "for streamed data analysis of deviance needs each model's terms (and offset) among "
+                           "the next model's")
 
 
 def _check_nested(fits) -> None:

@@ -102,6 +102,10 @@ def fitted_data(fit: "GLMResults") -> tuple[pd.DataFrame | None, np.ndarray | No
 def used_data(fit: "GLMResults") -> pd.DataFrame:
     """The rows of the fitted data the fit used, in order (a new frame; the caller's data is untouched)."""
     frame = fit.model_frame
+    if not frame.in_memory:
+        raise GLMStatError("this needs the model's rows in memory, which a fit to streamed data (a Parquet path or a "
+                           "dask DataFrame) does not hold; fit a sample or the aggregated data as a DataFrame, or "
+                           "fit the other models with gs.glm() on the same data")
     if frame.data is None:
         raise GLMStatError("this needs the fitted data, and this fit does not keep it")
     if frame.row_positions is None:
@@ -134,6 +138,7 @@ class FitInputs:
 def fit_inputs(fit: "GLMResults") -> FitInputs:
     """The inputs to refit ``fit``'s model with another formula on the rows it used (see :class:`FitInputs`)."""
     frame, spec = fit.model_frame, fit.model_frame.spec
+    used_data(fit)  # (refused for streamed rows, with the reason)
     prior = np.asarray(frame.prior_weights, dtype=float)
     weights = None if np.all(prior == 1.0) else prior.copy()
     offset: str | np.ndarray | None = spec.offset_column_arg
