@@ -13,6 +13,7 @@ import pytest
 import glmstat as gs
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
 
 
 def load_ref(case_id: str) -> dict:

@@ -27,7 +27,7 @@ import glmstat as gs  # noqa: E402
 from glmstat.report.plots import lowess, trace_figure  # noqa: E402
 from glmstat.report.plots.halfnormal import halfnormal_scores  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from conftest import FIXTURES  # noqa: E402
 LOWESS = json.loads((FIXTURES / "plots" / "lowess.json").read_text())["cases"]
 PLOTS = {c["id"]: c for c in json.loads((FIXTURES / "plots" / "plot_glm.json").read_text())}
 FAMILIES = {"binomial": gs.Binomial, "poisson": gs.Poisson, "gaussian": gs.Gaussian}

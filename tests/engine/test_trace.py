@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, family_of
+from conftest import assert_close, family_of, FIXTURES
 
-TRACE = Path(__file__).parent / "fixtures" / "trace"
+TRACE = FIXTURES / "trace"
 IDS = [c["id"] for c in json.loads((TRACE / "cases.json").read_text())]
 DATA = {c["id"]: c["data"] for c in json.loads((TRACE / "cases.json").read_text())}
 

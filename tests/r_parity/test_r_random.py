@@ -30,9 +30,9 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import family_of, r_array
+from conftest import family_of, r_array, FIXTURES
 
-DIR = Path(os.environ.get("GLMSTAT_RANDOM_DIR", Path(__file__).parent / "fixtures" / "random"))
+DIR = Path(os.environ.get("GLMSTAT_RANDOM_DIR", FIXTURES / "random"))
 
 #: R's warning (a substring of its message) -> the glmstat warnings that say the same thing
 R_WARNINGS = {

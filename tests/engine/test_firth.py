@@ -17,15 +17,15 @@ import pytest
 
 import glmstat as gs
 from glmstat.engine.firth import d2mu_deta
-from conftest import all_case_ids, assert_close, load_data, load_ref
+from conftest import all_case_ids, assert_close, load_data, load_ref, FIXTURES
 
-FIRTH = Path(__file__).parent / "fixtures" / "firth"
+FIRTH = FIXTURES / "firth"
 FIRTH_IDS = sorted(p.stem for p in (FIRTH / "r").glob("*.json"))
 
 
 def _data(name: str) -> pd.DataFrame:
     for folder in ("data", "extra/data"):
-        path = Path(__file__).parent / "fixtures" / folder / f"{name}.csv"
+        path = FIXTURES / folder / f"{name}.csv"
         if path.exists():
             return pd.read_csv(path)
     raise FileNotFoundError(name)

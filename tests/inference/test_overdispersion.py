@@ -15,16 +15,16 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close
+from conftest import assert_close, FIXTURES
 
-OD = Path(__file__).parent / "fixtures" / "overdispersion"
+OD = FIXTURES / "overdispersion"
 IDS = sorted(p.stem for p in (OD / "r").glob("*.json"))
 FIELDS = ["pearson_chi2", "df_residual", "ratio", "pearson_p_value", "alpha", "score_statistic", "score_p_value",
           "dean_lawless_statistic", "dean_lawless_p_value"]
 
 
 def _fit(ref: dict) -> gs.GLMResults:
-    d = pd.read_csv(Path(__file__).parent / "fixtures" / f"{ref['data']}.csv")
+    d = pd.read_csv(FIXTURES / f"{ref['data']}.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)
         return gs.glm(ref["formula"], d, family=gs.Poisson(link=ref["link"]), tol=1e-12, max_iter=100)

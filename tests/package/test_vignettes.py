@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-VIGNETTES = Path(__file__).resolve().parent.parent / "vignettes"
+from conftest import REPO
+
+VIGNETTES = REPO / "vignettes"
 _FENCE = re.compile(r"^```([A-Za-z0-9_+-]*)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 _REQUIRES = re.compile(r"^#\s*requires:\s*(.+)$")
 

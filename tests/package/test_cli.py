@@ -18,10 +18,9 @@ import pytest
 import glmstat as gs
 from glmstat.cli import main
 
-from conftest import FIXTURES, all_case_ids, family_of, load_data, load_ref
+from conftest import FIXTURES, REPO, all_case_ids, family_of, load_data, load_ref
 
 SEED = ["fit", "passed ~ hours + score", "students", "--family", "binomial"]
-REPO = Path(__file__).resolve().parent.parent
 
 
 def quiet_summary(formula, data, family, **kw) -> str:

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, family_of
+from conftest import assert_close, family_of, FIXTURES
 
-RDEFAULT = Path(__file__).parent / "fixtures" / "rdefault"
+RDEFAULT = FIXTURES / "rdefault"
 IDS = sorted(p.stem for p in (RDEFAULT / "r").glob("*.json"))
 
 

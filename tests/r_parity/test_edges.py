@@ -26,10 +26,10 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, family_of
+from conftest import assert_close, family_of, FIXTURES
 from test_r_random import compare
 
-EDGES = Path(__file__).parent / "fixtures" / "edges"
+EDGES = FIXTURES / "edges"
 IDS = [c["id"] for c in json.loads((EDGES / "cases.json").read_text())]
 
 

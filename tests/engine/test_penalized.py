@@ -15,9 +15,10 @@ import pytest
 from scipy import special, stats
 
 import glmstat as gs
+import conftest
 from glmstat.engine.penalized import Penalty, alpha_max, fit_path, fit_penalized, make_problem
 
-FIXTURES = Path(__file__).parent / "fixtures" / "penalized"
+FIXTURES = conftest.FIXTURES / "penalized"
 
 # -- closed forms: inverse links and their derivatives, variances, unit deviances -------------------------
 INVERSE = {

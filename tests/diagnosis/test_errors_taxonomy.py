@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
+from conftest import REPO
 from glmstat import errors
 
 ERRORS = [getattr(errors, n) for n in errors.__all__ if not issubclass(getattr(errors, n), Warning)]
 WARNINGS = [getattr(errors, n) for n in errors.__all__ if issubclass(getattr(errors, n), Warning)]
-DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+DOC = REPO / "docs" / "errors.md"
 
 
 def test_taxonomy_shape():

@@ -16,9 +16,11 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
+import conftest
+from conftest import REPO
 from glmstat.datasets import catalog_markdown, dataset_path
 
-FIXTURES = Path(__file__).parent / "fixtures" / "datasets"
+FIXTURES = conftest.FIXTURES / "datasets"
 DATA_DIR = dataset_path("students").parent
 CATALOG = json.loads((DATA_DIR / "datasets.json").read_text(encoding="utf-8"))["datasets"]
 NAMES = sorted(CATALOG)
@@ -214,7 +216,7 @@ def test_describe_shows_ordered_levels():
 
 
 def test_docs_catalog_matches_the_data():
-    doc = Path(__file__).resolve().parents[1] / "docs" / "datasets.md"
+    doc = REPO / "docs" / "datasets.md"
     if not doc.is_file():
         pytest.skip("docs/ is not part of this source tree (an sdist)")
     assert doc.read_text(encoding="utf-8") == catalog_markdown(), (

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, family_of, r_array
+from conftest import assert_close, family_of, r_array, FIXTURES
 
-EXTRA = Path(__file__).parent / "fixtures" / "extra"
+EXTRA = FIXTURES / "extra"
 CASES = {c["id"]: c for c in json.loads((EXTRA / "cases.json").read_text())}
 
 SCALARS = ["dispersion", "deviance", "null_deviance", "df_residual", "df_null", "nobs", "rank", "aic", "bic", "loglik"]
