@@ -1,7 +1,7 @@
 """Hypothesis strategies for fuzzing glm(): random frames, formulas over their columns, families, weights.
 
-Shared by tests/test_fuzz.py (a modest number of examples in the suite) and by a longer manual run:
-``GLMSTAT_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py``.
+Shared by tests/r_parity/test_fuzz.py (a modest number of examples in the suite) and by a longer manual run:
+``GLMSTAT_FUZZ_EXAMPLES=5000 python -m pytest tests/r_parity/test_fuzz.py``.
 """
 
 from __future__ import annotations
