@@ -21,8 +21,8 @@ from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose
 from .diagnosis.explain import explain_aliasing
 from .engine.irls import Control, FitState
-from .engine.passes import deviance_part, weighted_sums
-from .engine.kernel import constant_mean_deviance, null_deviance_with_offset
+from .engine.passes import deviance_part, offset_null_deviance, weighted_sums
+from .engine.kernel import constant_mean_deviance
 from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, SeparationWarning
 from .families import Family
 from .formula.frame import ModelFrame
@@ -45,14 +45,14 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
     """Deviance of the intercept-only model (R: refitted, with the offset, by the model's own fitter).
 
     Without an offset the maximum-likelihood intercept gives the weighted mean of y, and with an offset some
-    families have a closed form (:func:`glmstat.engine.kernel.null_deviance_with_offset`); ``closed_form``
+    families have a closed form (:func:`glmstat.engine.passes.offset_null_deviance`); ``closed_form``
     says whether those maximum-likelihood shortcuts apply to ``fitter`` (not to a bias-reduced fit).
     """
-    in_memory = isinstance(source, InMemorySource)  # the closed forms read whole arrays; streamed rows do not
+    in_memory = isinstance(source, InMemorySource)
     if intercept_col is None:  # mu = g^{-1}(offset)
         return fold(source, partial(deviance_part, family=family), operator.add, 0.0)
-    if closed_form and has_offset and in_memory:
-        closed = null_deviance_with_offset(family, source.y, source.weights, source.offset)
+    if closed_form and has_offset:
+        closed = offset_null_deviance(source, family)
         if closed is not None:
             return closed
     if closed_form and not has_offset:

@@ -33,7 +33,7 @@ from .._scipy import special
 
 from ..families import Binomial, Family, Gamma, Gaussian, Poisson
 
-__all__ = ["Working", "generic", "kernel_for", "null_deviance_with_offset", "constant_mean_deviance"]
+__all__ = ["Working", "generic", "kernel_for", "constant_mean_deviance", "trusted"]
 
 _EPS = np.finfo(float).eps
 _EDGE = 10 * _EPS
@@ -43,7 +43,8 @@ _EDGE = 10 * _EPS
 _CANCEL = 1e6 * _EPS
 
 
-def _trusted(dev: float, scale: float) -> bool:
+def trusted(dev: float, scale: float) -> bool:
+    """A deviance computed as a difference of sums of size ``scale`` keeps enough digits."""
     return math.isfinite(dev) and dev >= _CANCEL * scale
 
 
@@ -121,7 +122,7 @@ def _logit(y, w, eta, sums: "_BlockSums"):
     # y log(y/mu) + (1-y) log((1-y)/(1-mu)) = ent(y) + log(1+e) - y eta
     s1, s2 = float(w @ np.log(d)), float(w @ (y * eta))
     dev = 2.0 * (s1 - s2)
-    if not _trusted(dev, 2.0 * (abs(s1) + abs(s2))):
+    if not trusted(dev, 2.0 * (abs(s1) + abs(s2))):
         return None
     dev += 2.0 * sums.get("entropy", y, w, _sum_w_entropy)
     pearson = float(W @ (r * r))
@@ -190,7 +191,7 @@ def _poisson_log(y, w, eta, sums: _BlockSums):
     t *= y
     s1, s2, s3 = sums.get("ylogy", y, w, _sum_w_ylogy), float(w @ t), float(w @ mu)
     dev = 2.0 * (s1 - s2 + s3)
-    if not _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
+    if not trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
         return None
     pearson = float(W @ (r * r))
     return Working(dev, pearson, _finite(dev, pearson), W, r, 0, mu=mu)
@@ -205,7 +206,7 @@ def _gamma_log(y, w, eta, sums: _BlockSums):
     # -2 sum w (log(y/mu) - (y - mu)/mu) = -2 (sum w log y - sum w eta - sum w r)
     s1, s2, s3 = sums.get("logy", y, w, _sum_w_logy), float(w @ eta), float(w @ r)
     dev = -2.0 * (s1 - s2 - s3)
-    if not _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
+    if not trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
         return None
     pearson = float(w @ (r * r))
     return Working(dev, pearson, _finite(dev, pearson), w, r, 0, True, mu=mu)
@@ -247,52 +248,6 @@ def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray],
     return kernel
 
 
-def _log(x: float) -> float:
-    return math.log(x) if 0.0 < x < math.inf else math.nan
-
-
-def _log_sum_exp(a: np.ndarray, b: np.ndarray) -> float:
-    """log(sum b e^a) without overflow or underflow of e^a (offsets of -800 or +800 are still usable);
-    NaN when the sum is not positive and finite, so the caller falls back to the iterative fit."""
-    v = float(special.logsumexp(a, b=b))
-    return v if math.isfinite(v) else math.nan
-
-
-def null_deviance_with_offset(family: Family, y: np.ndarray, w: np.ndarray, offset: np.ndarray) -> float | None:
-    """Deviance of the intercept-only model with an offset where the intercept has a closed form, else None.
-
-    The intercept's score equation sum w (y - mu) g'(mu)^{-1} / V(mu) = 0 solves in closed form for
-    Poisson/log, b0 = log(sum w y / sum w e^offset), which gives the deviance from sums,
-    2 [sum w y log y - b0 sum w y - sum w y offset]  (as sum w mu = sum w y at b0);
-    for Gamma/log, b0 = log(sum w y e^-offset / sum w), and Gaussian/identity, b0 = sum w (y - offset) / sum w,
-    the deviance is summed row by row at mu = g^{-1}(b0 + offset).
-    """
-    link = family.link.name
-    sw = float(np.sum(w))
-    if sw <= 0:
-        return None
-    with np.errstate(all="ignore"):
-        if isinstance(family, Poisson) and link == "log":
-            swy = float(w @ y)
-            b0 = _log(swy) - _log_sum_exp(offset, w)
-            if not math.isfinite(b0):
-                return None
-            s1, s2, s3 = _sum_w_ylogy(y, w), b0 * swy, float(y @ (w * offset))
-            dev = 2.0 * (s1 - s2 - s3)
-            if _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3))):
-                return dev
-        elif isinstance(family, Gamma) and link == "log":
-            b0 = _log_sum_exp(-offset, w * y) - math.log(sw)
-        elif isinstance(family, Gaussian) and link == "identity":
-            b0 = float(w @ (y - offset)) / sw
-        else:
-            return None
-    if not math.isfinite(b0):
-        return None
-    mu = family.link.inverse(b0 + offset)
-    return float(np.sum(w * family.unit_deviance(y, mu)))
-
-
 def constant_mean_deviance(family: Family, y: np.ndarray, w: np.ndarray, mu: float) -> float:
     """sum_i w_i d(y_i, mu) for one mean mu (the null model without offset), from a few sums.
 
@@ -311,14 +266,14 @@ def constant_mean_deviance(family: Family, y: np.ndarray, w: np.ndarray, mu: flo
         swy = float(w @ y)
         s1, s2, s3 = float(w @ special.xlogy(y, y)), math.log(mu) * swy, mu * float(w.sum()) - swy
         dev = 2.0 * (s1 - s2 + s3)
-        if _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(mu * float(w.sum())) + abs(swy))):
+        if trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(mu * float(w.sum())) + abs(swy))):
             return dev
     if mu > 0.0 and isinstance(family, Gamma) and not (y <= 0).any():
         # -2 sum w (log(y/mu) - (y - mu)/mu) = -2 [sum w log y - log(mu) sum w - sum w y / mu + sum w]
         sw, swy = float(w.sum()), float(w @ y)
         s1, s2, s3 = float(w @ np.log(y)), math.log(mu) * sw, swy / mu
         dev = -2.0 * (s1 - s2 - s3 + sw)
-        if _trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3) + sw)):
+        if trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3) + sw)):
             return dev
     mu_arr = np.full_like(y, mu)
     return float(np.sum(w * family.unit_deviance(y, mu_arr)))

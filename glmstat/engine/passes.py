@@ -7,25 +7,31 @@ workers, so every such pass runs unchanged on rows in memory, Parquet row groups
 
 from __future__ import annotations
 
+import operator
+from functools import partial
+
 import numpy as np
 
+from ..design.sources import fold
 from ..families import Family
+from .kernel import trusted
 
-__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "add_parts"]
+__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "add_parts", "offset_null_deviance"]
 
 
-def _mu(b, family: Family, beta: np.ndarray | None, mu: float | None) -> np.ndarray:
+def _mu(b, family: Family, beta: np.ndarray | None, mu: float | None, shift: float) -> np.ndarray:
     if mu is not None:
         return np.full(b.y.shape, mu)
-    eta = b.offset if beta is None else b.X.matvec(beta) + b.offset
+    eta = b.offset + shift if beta is None else b.X.matvec(beta) + b.offset
     return family.link.inverse(eta)
 
 
-def deviance_part(b, family: Family, beta: np.ndarray | None = None, mu: float | None = None) -> float:
+def deviance_part(b, family: Family, beta: np.ndarray | None = None, mu: float | None = None,
+                  shift: float = 0.0) -> float:
     """sum_i w_i d(y_i, mu_i) over a block: mu the constant ``mu``, else g^{-1}(X beta + offset) (``beta``
-    None: g^{-1}(offset)).  NaN where a mean is outside the family's domain (as R)."""
+    None: g^{-1}(offset + shift)).  NaN where a mean is outside the family's domain (as R)."""
     with np.errstate(all="ignore"):
-        return float(np.sum(b.weights * family.unit_deviance(b.y, _mu(b, family, beta, mu))))
+        return float(np.sum(b.weights * family.unit_deviance(b.y, _mu(b, family, beta, mu, shift))))
 
 
 def loglik_part(b, family: Family, beta: np.ndarray, scale: float) -> float:
@@ -57,3 +63,87 @@ def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarr
 def add_parts(a: tuple, b: tuple) -> tuple:
     """Element-wise sum of two tuples of parts."""
     return tuple(x + y for x, y in zip(a, b))
+
+
+def _lse_part(a: np.ndarray, c: np.ndarray) -> tuple[float, float]:
+    """(m, s) with log(sum c e^a) = m + log(s): the block's part of a log-sum-exp (c >= 0)."""
+    use = c > 0
+    if not use.any():
+        return -np.inf, 0.0
+    m = float(np.max(a[use]))
+    return m, float(np.sum(c[use] * np.exp(a[use] - m)))
+
+
+def _lse_merge(p: tuple[float, float], q: tuple[float, float]) -> tuple[float, float]:
+    m = max(p[0], q[0])
+    if m == -np.inf:
+        return m, 0.0
+    return m, p[1] * np.exp(p[0] - m) + q[1] * np.exp(q[0] - m)
+
+
+def _lse_value(p: tuple[float, float]) -> float:
+    v = p[0] + np.log(p[1]) if p[1] > 0 else np.nan
+    return float(v) if np.isfinite(v) else float("nan")
+
+
+def _offset_sums(b, kind: str) -> tuple:
+    """A block's sums for the closed-form intercept (see :func:`offset_null_deviance`)."""
+    y, w, off = b.y, b.weights, b.offset
+    with np.errstate(all="ignore"):
+        if kind == "poisson":
+            from .._scipy import special
+
+            return (float(w @ y), _lse_part(off, w), float(w @ special.xlogy(y, y)), float(y @ (w * off)))
+        if kind == "gamma":
+            return (float(w.sum()), _lse_part(-off, w * y))
+        return (float(w @ (y - off)), float(w.sum()))
+
+
+def _merge_offset_sums(p: tuple, q: tuple) -> tuple:
+    return tuple(_lse_merge(a, b) if isinstance(a, tuple) else a + b for a, b in zip(p, q))
+
+
+def offset_null_deviance(source, family: Family) -> float | None:
+    """Deviance of the intercept-only model with an offset where the intercept has a closed form, else None;
+    from sums over the blocks (one pass, two for Gamma and Gaussian).
+
+    The intercept's score equation sum w (y - mu) g'(mu)^{-1} / V(mu) = 0 solves in closed form for
+    Poisson/log, b0 = log(sum w y / sum w e^offset), which gives the deviance from the same sums,
+    2 [sum w y log y - b0 sum w y - sum w y offset]  (as sum w mu = sum w y at b0);
+    for Gamma/log, b0 = log(sum w y e^-offset / sum w), and Gaussian/identity, b0 = sum w (y - offset) / sum w,
+    the deviance is summed row by row at mu = g^{-1}(b0 + offset).  Log-sums are taken without overflow
+    (offsets of -800 or +800 are usable).
+    """
+    from ..families import Gamma, Gaussian, Poisson
+
+    link = family.link.name
+    if isinstance(family, Poisson) and link == "log":
+        kind = "poisson"
+    elif isinstance(family, Gamma) and link == "log":
+        kind = "gamma"
+    elif isinstance(family, Gaussian) and link == "identity":
+        kind = "gaussian"
+    else:
+        return None
+    sums = source.map_reduce(partial(_offset_sums, kind=kind), _merge_offset_sums)
+    if sums is None:
+        return None
+    with np.errstate(all="ignore"):
+        if kind == "poisson":
+            swy, lse, s1, s3 = sums
+            b0 = (np.log(swy) if 0 < swy < np.inf else np.nan) - _lse_value(lse)
+            if not np.isfinite(b0):
+                return None
+            s2 = b0 * swy
+            dev = 2.0 * (s1 - s2 - s3)
+            scale = 2.0 * (abs(s1) + abs(s2) + abs(s3))
+            return float(dev) if trusted(dev, scale) else None  # (else too few digits: the iterative fit)
+        if kind == "gamma":
+            sw, lse = sums
+            b0 = _lse_value(lse) - np.log(sw) if sw > 0 else np.nan
+        else:
+            swr, sw = sums
+            b0 = swr / sw if sw > 0 else np.nan
+    if not np.isfinite(b0):
+        return None
+    return fold(source, partial(deviance_part, family=family, shift=float(b0)), operator.add, 0.0)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
+from glmstat.engine.passes import offset_null_deviance
 from glmstat.engine import kernel as working
 from glmstat.design.sources import InMemorySource
 from glmstat.engine.irls import Control, irls
@@ -149,4 +150,6 @@ def test_null_deviance_with_offset_equals_intercept_only_fit(family):
     w = rng.uniform(0.5, 2, n)
     src = InMemorySource(DenseDesign(np.ones((n, 1))), y, w, np.ones(n), off)
     want = irls(src, family, Control(tol=1e-12)).deviance
-    assert working.null_deviance_with_offset(family, y, w, off) == pytest.approx(want, rel=1e-10)
+    assert offset_null_deviance(src, family) == pytest.approx(want, rel=1e-10)
+    blocks = InMemorySource(DenseDesign(np.ones((n, 1))), y, w, np.ones(n), off, block_rows=37)
+    assert offset_null_deviance(blocks, family) == pytest.approx(want, rel=1e-10)
