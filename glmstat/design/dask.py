@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import DataError
 from .sources import Block, FixColumn, SelectColumns, WithGroups
 
-__all__ = ["DaskSource", "tree_merge"]
+__all__ = ["DaskSource", "DetachedSource", "tree_merge"]
 
 T = TypeVar("T")
 
@@ -117,6 +117,10 @@ class DaskSource:
             return self.parts
         return self.graph
 
+    def __reduce__(self):
+        # a pickled fit (shipped, saved) keeps the model, not the cluster's rows
+        return (DetachedSource, (self.n_rows, self.n_cols))
+
     def map_reduce(self, part: Callable[[Block], T], merge: Callable[[T, T], T]) -> T | None:
         """One task per partition computes ``part(block)``; the parts are merged on the client (a tree)."""
         import dask
@@ -148,3 +152,29 @@ class DaskSource:
     def with_fixed(self, col: int, value: float) -> "DaskSource":
         """The same rows and columns with column ``col``'s coefficient held at ``value`` (offset + value x_col)."""
         return replace(self, transforms=self.transforms + (FixColumn(int(col), float(value)),))
+
+
+@dataclass(frozen=True)
+class DetachedSource:
+    """What a pickled dask fit keeps of its rows: their number.  Everything that needs the rows again (per-row
+    results, refits, profile intervals, sandwich covariances) says so; the estimates, their covariance, the
+    summary and predictions for new data work as before."""
+
+    n_rows: int
+    n_cols: int
+
+    def _gone(self):
+        raise DataError("this fit was loaded from a pickle and its rows stayed on the dask cluster it was fitted "
+                        "on; per-row results, refits and sandwich covariances need the data: fit it again")
+
+    def blocks(self) -> Iterator[Block]:
+        self._gone()
+
+    def map_reduce(self, part: Callable, merge: Callable) -> Any:
+        self._gone()
+
+    def with_columns(self, cols: np.ndarray) -> "DetachedSource":
+        self._gone()
+
+    def with_fixed(self, col: int, value: float) -> "DetachedSource":
+        self._gone()

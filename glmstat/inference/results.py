@@ -79,9 +79,13 @@ class GLMResults:
         raise AttributeError("GLMResults is immutable")
 
     def __getstate__(self) -> dict:
-        # cached values are rebuilt after loading; the fit itself is a few arrays and the model spec
+        # cached values are rebuilt after loading; the fit itself is a few arrays and the model spec -- and,
+        # for streamed rows (which a loaded fit may no longer reach), the log-likelihood behind AIC and BIC
         keep = ("_frame", "_state", "_info", "_source", "_control", "_covariance")
-        return {k: self.__dict__[k] for k in keep}
+        state = {k: self.__dict__[k] for k in keep}
+        if not self._frame.in_memory:
+            state["loglik"] = self.loglik
+        return state
 
     def __setstate__(self, state: dict) -> None:
         for k, v in state.items():

@@ -16,6 +16,7 @@ from tabulate import tabulate
 
 from . import html as H
 from .display import SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines
+from ..errors import DataError
 from .rformat import format_r, zapsmall
 from ..inference.per_row import deviance_residual_range
 
@@ -87,7 +88,10 @@ class Summary:
     def from_results(cls, fit: "GLMResults") -> "Summary":
         fam = fit.family
         if not fit.model_frame.in_memory:  # streamed rows: the extremes exactly, in one pass (no quartiles)
-            labels, values = ("Min", "Max"), deviance_residual_range(fit)
+            try:
+                labels, values = ("Min", "Max"), deviance_residual_range(fit)
+            except DataError:  # a loaded fit whose rows stayed on a cluster: no residuals to show
+                labels, values = (), ()
         elif fit.df_residual > 5:
             resid = fit.residuals("deviance").to_numpy()
             labels = ("Min", "1Q", "Median", "3Q", "Max")
@@ -194,7 +198,9 @@ class Summary:
         return ["", "Warning messages:"] + [f"{k}: {n}" for k, n in enumerate(self.notes, start=1)]
 
     def __str__(self) -> str:
-        lines = ["", "Call:", self.call, "", "Deviance Residuals: ", self._residual_text(), ""]
+        lines = ["", "Call:", self.call, ""]
+        if self.residual_labels:
+            lines += ["Deviance Residuals: ", self._residual_text(), ""]
         if self._covariance_line:
             lines.append(self._covariance_line)
         head = "Coefficients:" + (f" {self._coef_heading}" if self.n_aliased else "")
@@ -284,8 +290,9 @@ class Summary:
         parts = [f'<div class="gs-title">Generalized linear model: {H.esc(self.family_label)} family, '
                  f"{H.esc(self.link)} link</div>",
                  H.paragraph(f"<code>{H.esc(self.call)}</code>", raw=True)]
-        parts += [H.heading("Deviance residuals"),
-                  H.table(list(self.residual_labels), [self._residual_cells()], cls="gs-resid")]
+        if self.residual_labels:
+            parts += [H.heading("Deviance residuals"),
+                      H.table(list(self.residual_labels), [self._residual_cells()], cls="gs-resid")]
         parts.append(H.heading("Coefficients", self._coef_heading))
         if self._covariance_line:
             parts.append(H.paragraph(self._covariance_line, "gs-legend"))

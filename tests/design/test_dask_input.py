@@ -128,3 +128,17 @@ def test_augment_written_from_the_workers(frame, ddf, tmp_path):
     f = fit("count ~ x1 + h", ddf, gs.Poisson(), None)
     written = pd.read_parquet(f.augment(path=str(tmp_path / "aug")))
     close(written.sort_index()["cooks_d"], mem.augment()["cooks_d"])
+
+
+def test_a_pickled_dask_fit_keeps_the_model_not_the_rows(frame, ddf):
+    import pickle
+
+    f = fit("count ~ x1 + h + offset(log(expo))", ddf, gs.Poisson(), None)
+    g = pickle.loads(pickle.dumps(f))
+    close(g.coef, f.coef)
+    close(g.std_errors, f.std_errors)
+    close(g.aic, f.aic)
+    close(g.predict(frame.head(50)), f.predict(frame.head(50)))
+    assert "Residual deviance" in str(g.summary()) and "Residual deviance" in g.summary()._repr_html_()
+    with pytest.raises(gs.DataError, match="its rows stayed on the dask cluster"):
+        g.hat_values()
