@@ -30,11 +30,13 @@ workers, read with ``client.run``).
 
 After the timed fit every glmstat contender also measures, outside the timer: the passes over the rows the
 fit made (``map_reduce`` calls, counted by model size: the full model's p = 305 columns, or the null model's
-one), the time of one more full-model IRLS pass at the estimate (``fold`` of the engine's ``_pass_block`` over
-``fit.fit_data.source``, the median of ``--pass-reps``) and of one null-model pass, the time of one block's
-part computed in the measuring process (after a first, untimed call), the pickled size of one block's part
-(what a dask worker sends back per partition per pass) and the time to unpickle such a part and add it to
-a sum (what the client does per partition per pass).  Results are this script's output, not test assertions.
+one); one more full-model IRLS pass at the estimate and one null-model pass (``fold`` of the engine's
+``_pass_block`` over ``fit.fit_data.source``, BLAS on one thread as in the engine; medians of
+``--pass-reps``), each split into the time the blocks' own parts took (timed where they run: on the dask
+workers, or in this process) and the rest (reading and encoding row groups, or scheduling tasks and sending
+parts); the pickled size of one block's part (what a dask worker sends back per partition per pass) and the
+time to unpickle such a part and add it to a sum (what the client does per partition per pass).
+Results are this script's output, not test assertions.
 """
 
 from __future__ import annotations
@@ -145,48 +147,77 @@ class PassCounter:
 
 # -- per-pass measurements after a glmstat fit ------------------------------------------------------------
 
-def _median_time(fn, reps: int) -> float:
-    times = []
-    for _ in range(reps):
+class TimedPart:
+    """A pass's ``part`` that also returns the seconds it took and its rows, so that a pass's time splits into
+    the blocks' own work (where they run: a dask worker, or this process) and everything around it (reading
+    and encoding row groups, scheduling, sending the parts)."""
+
+    def __init__(self, part) -> None:
+        self.part = part
+
+    def __call__(self, block) -> tuple:
         t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        value = self.part(block)
+        return value, time.perf_counter() - t0, int(block.y.shape[0])
+
+
+def merge_timed(a: tuple, b: tuple) -> tuple:
+    return a[0].merge(b[0]), a[1] + b[1], a[2] + b[2]
+
+
+def _chunks(src) -> int:
+    """The blocks a pass over ``src`` visits: dask partitions, Parquet row groups or in-memory blocks."""
+    if hasattr(src, "parts"):
+        return len(src.parts)
+    if hasattr(src, "reader"):
+        return sum(1 for _ in src.reader.chunks(src.columns[:1]))
+    return -(-src.n_rows // src.block_rows)
 
 
 def pass_costs(fit, reps: int) -> dict:
-    """One full-model IRLS pass and one null-model pass over the fit's source (medians of ``reps``), one
-    block's part in this process, and the pickled size of that part."""
+    """A full-model IRLS pass and a null-model pass over the fit's source, as the engine makes them (BLAS on
+    one thread), medians of ``reps``: wall time, and the summed time of the blocks' own parts; the pickled
+    size of one block's part and the time to unpickle it and add it to a sum (the client's share per
+    partition on a cluster)."""
     import numpy as np
 
     from glmstat.design.sources import fold
-    from glmstat.engine.irls import _pass_block, _PassPart, _new_reducer
+    from glmstat.engine.irls import _new_reducer, _pass_block, _PassPart
     from glmstat.engine.kernel import kernel_for
+    from glmstat.engine.threads import single_threaded_blas
 
     fd = fit.fit_data
     src, fam = fd.source, fit.family
-    p = src.n_cols
     kernel = kernel_for(fam)
 
-    def one_pass(source, beta):
-        q = source.n_cols
-        part = partial(_pass_block, family=fam, kernel=kernel, beta=beta, use_qr=False, fixed_gram=None, p=q)
-        return fold(source, part, _PassPart.merge, _PassPart(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(q, False, None)))
+    def part_of(source, beta):
+        return partial(_pass_block, family=fam, kernel=kernel, beta=beta, use_qr=False, fixed_gram=None,
+                       p=source.n_cols)
+
+    def timed_passes(source, beta) -> tuple[float, float]:
+        empty = (_PassPart(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(source.n_cols, False, None)), 0.0, 0)
+        walls, inside = [], []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            _, secs, _rows = fold(source, TimedPart(part_of(source, beta)), merge_timed, empty)
+            walls.append(time.perf_counter() - t0)
+            inside.append(secs)
+        return statistics.median(walls), statistics.median(inside)
 
     beta = np.nan_to_num(np.asarray(fd.coef, dtype=float))
-    full = _median_time(lambda: one_pass(src, beta), reps)
-    null_src = src.with_columns(np.array([0]))
-    null = _median_time(lambda: one_pass(null_src, np.array([float(fit.coef.iloc[0])])), reps)
-    block = next(iter(src.blocks()))
-    part = partial(_pass_block, family=fam, kernel=kernel, beta=beta, use_qr=False, fixed_gram=None, p=p)
-    part(block)  # the first call on a block fills the design's caches
-    block_s = _median_time(lambda: part(block), reps)
-    wire = pickle.dumps(part(block))
-    acc = part(block)
-    # what the client does per partition per pass on a cluster: unpickle one part and add it to the sum
-    client_s = _median_time(lambda: acc.merge(pickle.loads(wire)), max(reps, 5))
-    return {"full_pass_s": full, "null_pass_s": null, "block_rows": int(block.y.shape[0]),
-            "block_part_s": block_s, "part_bytes": len(wire), "client_part_s": client_s}
+    with single_threaded_blas():
+        full, full_inside = timed_passes(src, beta)
+        null, null_inside = timed_passes(src.with_columns(np.array([0])), np.array([float(fit.coef.iloc[0])]))
+        block = next(iter(src.blocks()))
+        wire = pickle.dumps(part_of(src, beta)(block))
+        acc = pickle.loads(wire)
+        times = []
+        for _ in range(max(reps, 5)):
+            t0 = time.perf_counter()
+            acc.merge(pickle.loads(wire))
+            times.append(time.perf_counter() - t0)
+    return {"chunks": _chunks(src), "full_pass_s": full, "full_parts_s": full_inside, "null_pass_s": null,
+            "null_parts_s": null_inside, "part_bytes": len(wire), "client_part_s": statistics.median(times)}
 
 
 # -- one measurement, in its own process -----------------------------------------------------------------
@@ -274,7 +305,6 @@ def _measure_dask(out: dict, path: str, warm: str, pass_reps: int) -> dict:
         w_peak = client.run(_worker_peak)
         counter.remove()
         out["workers_peak_mb"] = sum(max(0.0, (w_peak[a] - w_base[a]) / 1024) for a in w_peak)
-        out["partitions"] = int(ddf.npartitions)
         out["workers"] = len(w_peak)
         out.update(_fit_facts(fit, counter))
         out.update(pass_costs(fit, pass_reps))
@@ -326,11 +356,10 @@ def summarize(results: list[dict]) -> dict:
         return {"error": results[-1]["error"] if results else "no run"}
     med = {"seconds": statistics.median(r["seconds"] for r in ok), "runs": len(ok),
            "peak_mb": statistics.median(r["peak_mb"] for r in ok), "check": ok[0].get("check")}
-    for k in ("workers_peak_mb", "full_pass_s", "null_pass_s", "block_part_s", "client_part_s"):
+    for k in ("workers_peak_mb", "full_pass_s", "full_parts_s", "null_pass_s", "null_parts_s", "client_part_s"):
         if k in ok[0]:
             med[k] = statistics.median(r[k] for r in ok)
-    for k in ("iterations", "p", "passes_full", "passes_other", "partitions", "workers", "block_rows",
-              "part_bytes"):
+    for k in ("iterations", "p", "passes_full", "passes_other", "workers", "chunks", "part_bytes"):
         if k in ok[0]:
             med[k] = ok[0][k]
     return med
@@ -363,23 +392,20 @@ def print_table(rows: list[dict]) -> None:
 
 
 def print_passes(rows: list[dict]) -> None:
-    cols = ["contender", "rows", "row groups / partitions", "iterations", "full pass", "null pass",
-            "us per row per full pass per busy process", "one block's part (rows)", "us per row, block only",
-            "part bytes", "client: unpickle + merge one part"]
+    cols = ["contender", "rows", "blocks", "iterations", "full pass", "us/row/pass, wall x processes",
+            "us/row/pass in the parts", "rest of the pass", "null pass", "part bytes", "client: unpickle + add a part"]
     print(" | ".join(cols))
     print(" | ".join("---" for _ in cols))
     for row in rows:
         for c, r in row["results"].items():
             if "full_pass_s" not in r:
                 continue
-            chunks = r.get("partitions", -(-row["n"] // row["row_group"]))
-            procs = min(r.get("workers", 1), chunks)  # the processes that work in parallel during a pass
-            cells = [c, f"{row['n']:.0e}", str(chunks), str(r["iterations"]),
-                     fmt_s(r["full_pass_s"]), fmt_s(r["null_pass_s"]),
-                     f"{r['full_pass_s'] * procs / row['n'] * 1e6:.3f}",
-                     f"{fmt_s(r['block_part_s'])} ({r['block_rows']})",
-                     f"{r['block_part_s'] / r['block_rows'] * 1e6:.3f}", f"{r['part_bytes']:,}",
-                     fmt_s(r["client_part_s"])]
+            n = row["n"]
+            procs = min(r.get("workers", 1), r["chunks"])  # the processes that work in parallel during a pass
+            cells = [c, f"{n:.0e}", str(r["chunks"]), str(r["iterations"]), fmt_s(r["full_pass_s"]),
+                     f"{r['full_pass_s'] * procs / n * 1e6:.3f}", f"{r['full_parts_s'] / n * 1e6:.3f}",
+                     fmt_s(max(0.0, r["full_pass_s"] - r["full_parts_s"] / procs)), fmt_s(r["null_pass_s"]),
+                     f"{r['part_bytes']:,}", fmt_s(r["client_part_s"])]
             print(" | ".join(cells))
 
 
