@@ -18,6 +18,10 @@ two row groups:
   glmstat-dask     ``gs.glm(f, dd.read_parquet(path, split_row_groups=True))`` (one partition per row group)
                    on a ``LocalCluster(n_workers=2, threads_per_worker=1, processes=True)`` started before
                    the timer; the graph is built inside the timer
+  glmstat-dask-malloc  the same, workers started with MALLOC_TRIM_THRESHOLD_=128 MiB and
+                   MALLOC_MMAP_THRESHOLD_=32 MiB instead of dask's default MALLOC_TRIM_THRESHOLD_=65536,
+                   which turns off glibc's adaptive mmap threshold (every temporary array of a pass is then
+                   fresh pages from the OS)
   glum             ``GeneralizedLinearRegressor(alpha=0)`` and its covariance matrix, data as glmstat-memory
   statsmodels      ``smf.glm(...).fit()`` and ``.bse``, data as glmstat-memory; skipped where its dense
                    design would not fit in memory (about 10 x n x 305 x 8 bytes: 2.36 GB peak at 1e5 rows)
@@ -65,8 +69,10 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import problems  # noqa: E402
 
-CONTENDERS = ("glmstat-memory", "glmstat-parquet", "glmstat-dask", "glum", "statsmodels")
-GLMSTAT = CONTENDERS[:3]
+CONTENDERS = ("glmstat-memory", "glmstat-parquet", "glmstat-dask", "glmstat-dask-malloc", "glum", "statsmodels")
+#: glibc settings of the workers of glmstat-dask-malloc, in place of dask's MALLOC_TRIM_THRESHOLD_=65536 (which
+#: turns off glibc's adaptive mmap threshold: every temporary array of a pass is then fresh pages from the OS)
+WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": 128 * 2**20, "MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
 #: rows per Parquet row group (one dask partition each)
 ROW_GROUP = 250_000
 #: rows of the warm-up file every contender fits once before its timed fit
@@ -251,8 +257,8 @@ def measure(contender: str, n: int, path: str, warm: str, pass_reps: int) -> dic
     """Warm up, then time one fit of ``contender`` on the Parquet file ``path``; a dict of results."""
     out: dict = {"contender": contender, "n": n}
     warnings.simplefilter("ignore")
-    if contender == "glmstat-dask":
-        return _measure_dask(out, path, warm, pass_reps)
+    if contender.startswith("glmstat-dask"):
+        return _measure_dask(out, path, warm, pass_reps, malloc=contender == "glmstat-dask-malloc")
     if contender in ("glum", "statsmodels"):
         from benchmarks.worker import CONTENDERS as PEERS
 
@@ -299,12 +305,15 @@ def _worker_peak() -> int:
     return _rss_peak_kb()
 
 
-def _measure_dask(out: dict, path: str, warm: str, pass_reps: int) -> dict:
+def _measure_dask(out: dict, path: str, warm: str, pass_reps: int, malloc: bool) -> dict:
     import logging
 
+    import dask
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
+    if malloc:
+        dask.config.set({f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in WORKER_MALLOC.items()})
     with LocalCluster(n_workers=N_WORKERS, threads_per_worker=1, processes=True, dashboard_address=None,
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         client.run(warnings.simplefilter, "ignore")
@@ -349,7 +358,8 @@ def run_one(contender: str, n: int, path: Path, warm: Path, pass_reps: int, time
 
 def available(wanted: list[str]) -> list[str]:
     needs = {"glmstat-memory": ["pyarrow"], "glmstat-parquet": ["pyarrow"],
-             "glmstat-dask": ["pyarrow", "dask", "distributed"], "glum": ["pyarrow", "glum"],
+             "glmstat-dask": ["pyarrow", "dask", "distributed"],
+             "glmstat-dask-malloc": ["pyarrow", "dask", "distributed"], "glum": ["pyarrow", "glum"],
              "statsmodels": ["pyarrow", "statsmodels"]}
     out = []
     for c in wanted:
