@@ -22,6 +22,7 @@ __all__ = [
     "PerfectFitWarning",
     "DataWarning",
     "ProfileWarning",
+    "FormulaWarning",
 ]
 
 
@@ -86,3 +87,8 @@ class ProfileWarning(GLMStatWarning):
 
 class DataWarning(GLMStatWarning):
     """The data can be fitted but are suspicious for the family (e.g. non-integer counts)."""
+
+
+class FormulaWarning(GLMStatWarning):
+    """The formula is valid but probably does not say what was meant: ``x^2`` (or ``x**2``) of a single term
+    is ``x`` in R's formula algebra, not its square (write ``I(x^2)``)."""
