@@ -72,7 +72,8 @@ class AliasingWarning(GLMStatWarning):
 
 
 class BoundaryWarning(GLMStatWarning):
-    """Fitted values are on the boundary of the family's support."""
+    """Fitted values are on the boundary of the family's support, or an estimated negative binomial theta is
+    on the boundary of its space (infinite: the Poisson limit)."""
 
 
 class PerfectFitWarning(GLMStatWarning):
