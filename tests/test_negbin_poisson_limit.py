@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import glmstat as gs
+from glmstat.densities import log_dnbinom
 from glmstat.engine.negbin import theta_ml
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "negbin_limit"
@@ -63,7 +65,7 @@ def test_no_overdispersion_gives_the_poisson_fit_with_a_warning(case):
     # the Poisson limit: coefficients, standard errors and log-likelihood of R's Poisson MLE
     np.testing.assert_allclose(fit.coef, ref["poisson"]["coefficients"], rtol=1e-7)
     np.testing.assert_allclose(fit.std_errors, ref["poisson"]["std_errors"], rtol=1e-6)
-    np.testing.assert_allclose(fit.loglik, ref["poisson"]["loglik"], rtol=1e-6)
+    np.testing.assert_allclose(fit.loglik, ref["poisson"]["loglik"], rtol=1e-7)
     np.testing.assert_allclose(fit.deviance, ref["poisson"]["deviance"], rtol=1e-6, atol=1e-10)
     assert fit.theta >= 1e7 and math.log10(fit.theta).is_integer()
     assert fit.theta > 1e7 * fit.fitted_values.max()  # mu^2/theta below 1e-7 mu
@@ -97,9 +99,9 @@ def test_poisson_against_the_limit_fit_finds_nothing():
     pois = gs.glm("y ~ x", d, family=gs.Poisson())
     nb, _ = fit_nb("poisson1")
     t = gs.lrtest(pois, nb)
-    # the likelihoods agree to rounding: statistic ~ 0, boundary-corrected p ~ 1/2
+    # the likelihoods agree: statistic ~ 0 (|S| / theta = 2.4e-7), boundary-corrected p ~ 1/2
     assert t.boundary and t.df == 1
-    assert t.statistic < 1e-4 and 0.49 < t.p_value <= 0.5
+    assert t.statistic < 1e-6 and 0.4995 < t.p_value <= 0.5
 
 
 def test_all_zero_counts_still_refused():
@@ -116,3 +118,16 @@ def test_theta_ml_stops_past_the_upper_bound():
     np.testing.assert_allclose(th, R["poisson5"]["negbin"]["theta"], rtol=1e-6)
     th_cut, se_cut = theta_ml(y, mu, w, upper=1.0)
     assert th_cut > 1.0 and se_cut == math.inf
+
+
+def test_log_dnbinom_is_accurate_near_the_poisson_limit():
+    y = np.array([0.0, 1, 2, 5, 17, 140, 3000])
+    mu = np.array([0.3, 1.2, 2.5, 4.0, 20.0, 131.0, 2950.0])
+    for theta in (0.7, 5.0, 2e3):  # scipy's negative binomial: size theta, probability theta / (theta + mu)
+        np.testing.assert_allclose(log_dnbinom(y, theta, mu), stats.nbinom.logpmf(y, theta, theta / (theta + mu)),
+                                   rtol=1e-10)
+    # theta -> infinity: the Poisson probability, log NB - log Poisson = ((y - mu)^2 - y) / (2 theta) + O(theta^-2)
+    for theta in (1e10, 1e12, 1e16):
+        gap = ((y - mu) ** 2 - y) / (2 * theta)
+        err = np.abs(log_dnbinom(y, theta, mu) - stats.poisson.logpmf(y, mu) - gap)
+        assert np.all(err <= 1e-11), (theta, err)
