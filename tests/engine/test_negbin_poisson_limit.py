@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,10 +22,11 @@ import pytest
 from scipy import stats
 
 import glmstat as gs
+from conftest import FIXTURES
 from glmstat.densities import log_dnbinom
 from glmstat.engine.negbin import theta_ml
 
-HERE = Path(__file__).resolve().parent / "fixtures" / "negbin_limit"
+HERE = FIXTURES / "negbin_limit"
 R = json.loads((HERE / "r.json").read_text())
 DATA = pd.read_csv(HERE / "data.csv")
 LIMIT_CASES = sorted(c for c, ref in R.items() if ref["overdispersion_sum"] <= 0)

@@ -4,15 +4,13 @@ what the code prints (the vignette rules of test_vignettes.py), and the figure i
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+from conftest import REPO
 from test_vignettes import parse_blocks, run_vignette
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def first_screen() -> str:
-    return (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Set up", 1)[0]
+    return (REPO / "README.md").read_text(encoding="utf-8").split("\n## Set up", 1)[0]
 
 
 def test_first_screen_shows_a_fit_and_its_printed_summary(tmp_path):
@@ -29,4 +27,4 @@ def test_first_screen_figure_exists():
     images = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", first_screen())
     assert images, "the first screen must show a diagnostic figure"
     for image in images:
-        assert (ROOT / image).is_file(), image
+        assert (REPO / image).is_file(), image
