@@ -16,6 +16,7 @@ from .errors import (
     FamilyError,
     FitError,
     FormulaError,
+    FormulaWarning,
     GLMStatError,
     GLMStatWarning,
     MissingDependencyError,
@@ -62,5 +63,5 @@ __all__ = [
     "QuasiPoisson", "QuasiBinomial", "Quasi",
     "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError", "MissingDependencyError",
     "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
-    "BoundaryWarning", "PerfectFitWarning", "DataWarning", "ProfileWarning",
+    "BoundaryWarning", "PerfectFitWarning", "DataWarning", "ProfileWarning", "FormulaWarning",
 ]

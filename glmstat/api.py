@@ -174,9 +174,9 @@ def glm(
         if getattr(family, "estimate_theta", False):
             from .engine.negbin import fit_negbin
 
-            state, fixed, theta_se = fit_negbin(source, family, control, start)
-            return finish(formula, frame, source, fixed, control, state, irls, extra_params=1, theta=fixed.theta,
-                          theta_se=theta_se)
+            nb = fit_negbin(source, family, control, start)
+            return finish(formula, frame, source, nb.family, control, nb.state, irls, extra_params=1,
+                          theta=nb.family.theta, theta_se=nb.theta_se, fitter_findings=nb.findings)
         state = irls(source, family, control, start)
         return finish(formula, frame, source, family, control, state, irls)
     finally:

@@ -22,6 +22,7 @@ __all__ = [
     "PerfectFitWarning",
     "DataWarning",
     "ProfileWarning",
+    "FormulaWarning",
 ]
 
 
@@ -71,7 +72,8 @@ class AliasingWarning(GLMStatWarning):
 
 
 class BoundaryWarning(GLMStatWarning):
-    """Fitted values are on the boundary of the family's support."""
+    """Fitted values are on the boundary of the family's support, or an estimated negative binomial theta is
+    on the boundary of its space (infinite: the Poisson limit)."""
 
 
 class PerfectFitWarning(GLMStatWarning):
@@ -86,3 +88,8 @@ class ProfileWarning(GLMStatWarning):
 
 class DataWarning(GLMStatWarning):
     """The data can be fitted but are suspicious for the family (e.g. non-integer counts)."""
+
+
+class FormulaWarning(GLMStatWarning):
+    """The formula is valid but probably does not say what was meant: ``x^2`` (or ``x**2``) of a single term
+    is ``x`` in R's formula algebra, not its square (write ``I(x^2)``)."""

@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 from ._scipy import special, stats
 
-from .densities import bd0, gamma_excess, log_dbinom, log_dgamma, log_dpois
+from .densities import bd0, gamma_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
 from .errors import FamilyError
 from .links import Link, TweediePower, get_link
 
@@ -401,8 +401,8 @@ class NegativeBinomial(Family):
 
     def unit_deviance(self, y, mu):
         th = self._theta()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 2.0 * (special.xlogy(y, np.maximum(1.0, y) / mu) - (y + th) * np.log((y + th) / (mu + th)))
+        with np.errstate(divide="ignore", invalid="ignore"):  # log1p: (y + th)/(mu + th) is 1 + tiny at large th
+            return 2.0 * (special.xlogy(y, np.maximum(1.0, y) / mu) - (y + th) * np.log1p((y - mu) / (mu + th)))
 
     def start_mu(self, y, weights):
         return y + (y == 0) / 6.0
@@ -419,13 +419,7 @@ class NegativeBinomial(Family):
         return stats.nbinom.cdf(y - 1, th, prob), stats.nbinom.cdf(y, th, prob)
 
     def loglik_terms(self, y, mu, weights, trials, scale):
-        th = self._theta()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (
-                special.gammaln(th + y) - special.gammaln(th) - special.gammaln(y + 1.0)
-                + th * np.log(th) + special.xlogy(y, mu) - (th + y) * np.log(th + mu)
-            )
-        return weights * t
+        return weights * log_dnbinom(y, self._theta(), mu)  # R's formula, without its cancellation at large theta
 
     @property
     def label(self) -> str:

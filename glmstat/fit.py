@@ -78,11 +78,13 @@ _NOT_CONVERGED = {
 
 def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Family, control: Control,
            state: FitState, fitter: Fitter, *, method: str = "irls", extra_params: int = 0,
-           theta: float | None = None, theta_se: float | None = None) -> GLMResults:
+           theta: float | None = None, theta_se: float | None = None,
+           fitter_findings: tuple[tuple[type, str], ...] = ()) -> GLMResults:
     """Diagnose the fit (aliasing, separation, convergence), warn, and build the results.
 
     ``fitter`` made ``state`` and refits the null model; ``extra_params``, ``theta`` and ``theta_se``
-    describe an estimated negative binomial theta.
+    describe an estimated negative binomial theta; ``fitter_findings`` are the ``(category, message)``
+    warnings of the fitter itself (theta at the Poisson limit), warned and kept in the notes like the others.
     """
     names = list(frame.column_names)
     intercept = names[frame.term_columns[frame.term_labels.index("(Intercept)")][0]] if frame.has_intercept else None
@@ -108,7 +110,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         msg = _NOT_CONVERGED[method].format(it=state.iterations, last=state.last_rel_change, tol=control.tol)
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
-    for category, msg in findings:
+    for category, msg in (*fitter_findings, *findings):
         notes.append(msg)
         warnings.warn(msg, category, stacklevel=3)
     if frame.n_dropped:

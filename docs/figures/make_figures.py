@@ -1,5 +1,8 @@
 """Regenerate the README's figures: ``python docs/figures/make_figures.py`` (needs the ``plot`` extra).
 
+first_fit.png -- ``fit.plot()`` for the README's first example, the Gamma regression of the leukaemia
+patients' survival (MASS's ``leuk``).
+
 diagnostics.png -- ``fit.plot()`` for a Poisson regression of days absent from school (MASS's ``quine``):
 R's four diagnostic panels, here showing the overdispersion a Poisson model leaves (see README).
 
@@ -48,7 +51,14 @@ def summary_html() -> None:
     print(f"wrote {HERE.name}/summary_html.png")
 
 
+def first_fit() -> None:
+    fit = gs.glm("time ~ ag + log(wbc)", gs.load_dataset("leuk"), family=gs.Gamma(link="log"))
+    fit.plot().savefig(HERE / "first_fit.png", dpi=80)
+    print(f"wrote {HERE.name}/first_fit.png")
+
+
 def main() -> None:
+    first_fit()
     fit = gs.glm("Days ~ Eth + Sex + Age + Lrn", quine(), family=gs.Poisson())
     fig = fit.plot()
     fig.savefig(HERE / "diagnostics.png", dpi=80)

@@ -35,7 +35,7 @@ from .limits import DEFAULT_LIMITS, FormulaLimits
 from .nodes import Node
 from .parser import parse
 from .spec import ModelSpec
-from .terms import Terms, expand_terms, lhs_names
+from .terms import Terms, expand_terms, lhs_names, warn_idle_powers
 from .values import FactorVec, Value, take_rows
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data", "column_names"]
@@ -134,7 +134,9 @@ def model_terms(formula: Any, columns: tuple[str, ...], limits: FormulaLimits) -
     """The terms of ``formula`` on data with ``columns`` (cached: a loop of small fits parses it once)."""
     if not isinstance(formula, str):
         raise FormulaError(f"formula must be a string such as 'y ~ x1 + x2', got {type(formula).__name__}")
-    return _cached_terms(formula, columns, limits)
+    terms = _cached_terms(formula, columns, limits)
+    warn_idle_powers(terms, stacklevel=5)  # outside the cache: every fit of y ~ x^2 warns
+    return terms
 
 
 def build_model_frame(

@@ -11,6 +11,10 @@ The rules of R's ``terms.formula`` (Chambers & Hastie 1992, ch. 2; R's ``model.c
 * ``.`` is every data column not used in the response; ``offset(e)`` is an offset, not a term;
 * anything else (a name, a call such as ``log(x)`` or ``I(x^2)``, a comparison) is one variable.
 
+So ``x^2`` (or ``x**2``) of a single term is ``x`` crossed with itself, which is ``x``: not its square.  R fits
+``x`` silently; glmstat fits ``x`` too and warns (:class:`~glmstat.errors.FormulaWarning`), suggesting
+``I(x^2)``.  ``(a + b)^2`` (the interactions, as intended) and ``x^1`` do not warn.
+
 Terms are then ordered by degree, stably, and the variables of an interaction are written in the order the
 variables first appear in the formula (``y ~ b + b:a`` has the term ``b:a``... in R's order of appearance).
 
@@ -21,16 +25,17 @@ The number of terms is counted before anything is expanded (``FormulaLimits.max_
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ..errors import FormulaError
+from ..errors import FormulaError, FormulaWarning
 from .deparse import deparse
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 
-__all__ = ["Terms", "expand_terms", "lhs_names", "term_label"]
+__all__ = ["Terms", "expand_terms", "lhs_names", "term_label", "warn_idle_powers"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class Terms:
         The expressions inside ``offset()``.
     variables : tuple of Node
         Every variable of ``terms``, in order of first appearance.
+    idle_powers : tuple of Node
+        The ``^`` nodes whose power does nothing: one variable raised to a power above 1 (``x^2`` is ``x``).
     """
 
     response: Node
@@ -55,6 +62,7 @@ class Terms:
     terms: tuple[tuple[Node, ...], ...]
     offsets: tuple[Node, ...]
     variables: tuple[Node, ...]
+    idle_powers: tuple[Node, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -83,6 +91,23 @@ def lhs_names(node: Node | None) -> set[str]:
         elif isinstance(n, (Unary, Paren)):
             stack.append(n.operand if isinstance(n, Unary) else n.body)
     return out
+
+
+def warn_idle_powers(terms: Terms, stacklevel: int = 2) -> None:
+    """Warn (:class:`~glmstat.errors.FormulaWarning`) once per ``x^k`` of a single variable, ``k > 1``: in R's
+    formula algebra it is ``x``, not a power.  Called by the fit, not by :func:`expand_terms` (whose results
+    are cached), so every fit of such a formula warns."""
+    for node in terms.idle_powers:
+        left = node.left
+        while isinstance(left, Paren):
+            left = left.body
+        base, written, k = deparse(left), deparse(node), _power(node)
+        warnings.warn(
+            f"{written!r} in a formula is {base} itself, not {base} to the power {k}: '^' (or '**') crosses "
+            f"terms, and a term crossed with itself is that term, so the model has {base} (as in R); write "
+            f"I({written}) for the power, or {base} + I({written}) or poly({base}, {k}) for a polynomial",
+            FormulaWarning, stacklevel=stacklevel + 1,
+        )
 
 
 def _is_offset(node: Node) -> bool:
@@ -154,6 +179,7 @@ class _Expander:
         self.variables: dict[Node, int] = {}
         self.intercept = True
         self.offsets: list[Node] = []
+        self.idle_powers: list[Node] = []
 
     def var(self, node: Node) -> list[frozenset]:
         idx = self.variables.setdefault(node, len(self.variables))
@@ -226,6 +252,8 @@ class _Expander:
                                    "formula has one right-hand side (use I(a | b) for a logical 'or')")
             if op == "^":
                 base = self.expand(node.left, parity)
+                if len(base) == 1 and len(base[0]) == 1 and _power(node) > 1 and node not in self.idle_powers:
+                    self.idle_powers.append(node)  # x^2 is x: crossing one term with itself adds nothing
                 result = base
                 for _ in range(_power(node) - 1):
                     nxt = self.cross(result, base)
@@ -266,4 +294,5 @@ def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits
     sets = sorted((t for t in sets if t), key=len)  # stable: by degree, then as written
     terms = tuple(tuple(order[i] for i in sorted(t)) for t in sets)
     used = sorted({i for t in sets for i in t})
-    return Terms(formula.lhs, ex.intercept, terms, tuple(ex.offsets), tuple(order[i] for i in used))
+    return Terms(formula.lhs, ex.intercept, terms, tuple(ex.offsets), tuple(order[i] for i in used),
+                 tuple(ex.idle_powers))
