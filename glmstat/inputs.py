@@ -45,11 +45,12 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
     """The model frame of ``formula`` on ``data`` and the row source the engine fits from (see the module
     docstring for what ``data`` may be)."""
     data = in_memory_frame(data)
-    if is_path(data) or is_dask(data):
+    if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
         if na_action not in ("drop", "raise"):
             raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
-        if is_path(data):
-            frame, source = _parquet(formula, ParquetReader.open(data), family, weights, offset, context, limits)
+        if not is_dask(data):  # (a ParquetReader already open: a streamed fit's refit reads the same files)
+            reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data)
+            frame, source = _parquet(formula, reader, family, weights, offset, context, limits)
         else:
             frame, source = _dask(formula, data, family, weights, offset, context, limits)
         if frame.n_dropped and na_action == "raise":

@@ -297,6 +297,8 @@ class StreamedFrame:
     response_name: str
     spec: ModelSpec = field(repr=False)
     rows_index: Callable[[], pd.Index] = field(repr=False, compare=False)
+    #: the ``weights=`` column (refits with another formula read the same column)
+    weights_column: str | None = None
     data = None  # the caller's data is not kept: it may not fit in memory
     row_positions = None
     in_memory = False
@@ -318,7 +320,7 @@ class StreamedFrame:
         plan = model.spec.plan
         return cls(plan.column_names, plan.term_labels, plan.term_columns, model.has_offset,
                    model.spec.terms.intercept, model.n_rows, model.n_dropped, model.dropped_by, model.response_name,
-                   model.spec, rows_index)
+                   model.spec, rows_index, model.encoder.weights)
 
 
 def _contains(outer: Node, inner: Node) -> bool:

@@ -121,11 +121,11 @@ def factor_levels(fit: "GLMResults") -> Mapping[str, tuple]:
 @dataclass(frozen=True)
 class FitInputs:
     """What ``glm()`` was given for ``fit`` besides the formula and the data, for the rows used:
-    ``weights`` (None when all 1), ``offset`` (a column name, an array of the offset argument's values for the
-    rows used, or None), ``family`` (theta free again for a negative binomial with theta estimated), the
+    ``weights`` (None when all 1; for a fit to streamed data, the ``weights=`` column name or None),
+    ``offset`` (a column name, an array of the offset argument's values for the rows used, or None), ``family`` (theta free again for a negative binomial with theta estimated), the
     fitting ``method``, ``tol``, ``max_iter``, ``context`` and ``limits``."""
 
-    weights: np.ndarray | None
+    weights: np.ndarray | str | None
     offset: str | np.ndarray | None
     family: Family
     method: str
@@ -138,11 +138,15 @@ class FitInputs:
 def fit_inputs(fit: "GLMResults") -> FitInputs:
     """The inputs to refit ``fit``'s model with another formula on the rows it used (see :class:`FitInputs`)."""
     frame, spec = fit.model_frame, fit.model_frame.spec
-    used_data(fit)  # (refused for streamed rows, with the reason)
-    prior = np.asarray(frame.prior_weights, dtype=float)
-    weights = None if np.all(prior == 1.0) else prior.copy()
+    weights: np.ndarray | str | None
+    if frame.in_memory:
+        used_data(fit)  # (refused when the fit does not keep its data, with the reason)
+        prior = np.asarray(frame.prior_weights, dtype=float)
+        weights = None if np.all(prior == 1.0) else prior.copy()
+    else:  # streamed data take weights and offset= as column names only (formula.stream._check_arg)
+        weights = frame.weights_column
     offset: str | np.ndarray | None = spec.offset_column_arg
-    if offset is None and frame.has_offset:
+    if offset is None and frame.has_offset and frame.in_memory:
         _, formula_offset, _ = encode(fit, used_data(fit))  # the offset() terms alone
         extra = np.asarray(frame.offset, dtype=float) - formula_offset
         offset = extra if np.any(extra != 0) else None

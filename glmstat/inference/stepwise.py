@@ -42,6 +42,7 @@ from ..formula.nodes import BinOp, Call, Dot, Formula, Node, Paren, Unary
 from ..formula.parser import parse
 from ..formula.terms import Terms, expand_terms, term_label
 from .fit_access import encode, fit_inputs, fitted_data, formula_limits, refit, response, structure, used_data, with_step_path
+from .streamed_data import data_columns, data_reference
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -107,9 +108,10 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
     fit : GLMResults
     formula : str
         The new formula, ``.`` standing for the old formula's sides (``"~ . - x"``, ``". ~ . + z"``).
-    data : DataFrame, optional
+    data : DataFrame, Parquet path or dask DataFrame, optional
         Other data to fit to (default: the fitted data).  Weights or an offset given as values cannot be
-        carried to other data.
+        carried to other data.  A fit to streamed data is refitted from the same Parquet files or dask
+        DataFrame (a dask fit loaded from a pickle no longer has it: pass ``data``).
 
     Notes
     -----
@@ -118,6 +120,10 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
     values, which are known for the rows used only: then the rows used are refitted (with a warning).
     """
     inputs = fit_inputs(fit)
+    if not fit.model_frame.in_memory:  # streamed: weights and offset are columns, read again from the data
+        data = data_reference(fit) if data is None else data
+        new = formula_text(updated_formula(fit, formula, _columns_of(data)))
+        return _glm(fit, new, data, inputs.weights, inputs.offset)
     original, positions = fitted_data(fit)
     arrays = inputs.weights is not None or isinstance(inputs.offset, np.ndarray)
     if data is not None:
@@ -141,6 +147,21 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
     return _glm(fit, new, data, weights, offset)
 
 
+def _columns_of(data: Any) -> list[str]:
+    """The column names of a DataFrame, a ParquetReader or a dask DataFrame (as strings); a Parquet path is
+    opened to read its schema."""
+    from ..formula.readers import ParquetReader, is_path
+
+    if is_path(data):
+        data = ParquetReader.open(data)
+    return [str(c) for c in data.columns]
+
+
+def _fit_columns(fit: "GLMResults") -> list[str]:
+    """The column names of the data ``fit`` was fitted to (scope formulas' ``.`` reads them)."""
+    return list(data_columns(fit)) if not fit.model_frame.in_memory else list(used_data(fit).columns)
+
+
 def _full(values: Any, n: int, positions: np.ndarray | None) -> Any:
     """Values for the rows used spread over the n rows of the data (used when no row was dropped)."""
     if not isinstance(values, np.ndarray):
@@ -154,12 +175,17 @@ def _refit_formula(fit: "GLMResults", terms: Terms) -> "GLMResults":
     """``terms`` fitted on the rows ``fit`` used, with its weights and offset; warnings silenced (the
     chosen model's notes keep them)."""
     inputs = fit_inputs(fit)
+    streamed = not fit.model_frame.in_memory
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GLMStatWarning)
-        new = _glm(fit, formula_text(terms), used_data(fit), inputs.weights, inputs.offset)
-    if new.n_dropped:
-        raise GLMStatError(f"number of rows in use has changed ({len(fit.rows_used)} to {len(new.rows_used)}): a "
-                           f"variable of {formula_text(terms)!r} has missing values; remove them first (as R says)")
+        # streamed rows are read again from the data, all of them: a candidate using the same rows drops
+        # the same ones, and one whose variables differ in missing values changes the count (R's check)
+        data = data_reference(fit) if streamed else used_data(fit)
+        new = _glm(fit, formula_text(terms), data, inputs.weights, inputs.offset)
+    if (new.model_frame.n_rows != fit.model_frame.n_rows) if streamed else new.n_dropped:
+        raise GLMStatError(f"number of rows in use has changed ({fit.model_frame.n_rows} to "
+                           f"{new.model_frame.n_rows}): {formula_text(terms)!r} and the model it changes differ in "
+                           f"which rows have missing values; remove them first (as R says)")
     return new
 
 
@@ -297,7 +323,8 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _Add
     sub0 = refit(upper, base)
     devs, ranks, labels = [sub0.deviance], [sub0.rank], []
     score = [np.nan]
-    if rao:
+    streamed = not fit.model_frame.in_memory
+    if rao and not streamed:
         X = encode(upper, used_data(fit))[0]
         y, w0, off = response(fit)
         r, w = _working(fit, sub0.eta, y, w0)
@@ -307,7 +334,7 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _Add
         sub = refit(upper, cols)
         devs.append(sub.deviance), ranks.append(sub.rank), labels.append(term_label(t))
         if rao:
-            score.append(_rao(r, w, X[:, cols], off))
+            score.append(_rao_blocks(upper, sub0, cols) if streamed else _rao(r, w, X[:, cols], off))
     return _AddTable(labels, np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score))
 
 
@@ -330,6 +357,41 @@ def _rao(r: np.ndarray, w: np.ndarray, X: np.ndarray, offset: np.ndarray) -> flo
     rss = float(np.sum((b - A @ coef) ** 2))
     centre = np.sum(w * r) / np.sum(w)
     return float(np.sum(w * (r - centre) ** 2)) - rss
+
+
+def _rao_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray) -> tuple:
+    """A block's share of :func:`_rao` at the submodel ``beta`` on ``sub_cols``: with r, W the working
+    residuals and weights there and o the offset, (X'WX, X'W(r - o), sum W (r - o)^2, sum W r, sum W r^2,
+    sum W) over the columns ``cols``."""
+    eta = b.X.select(sub_cols).matvec(beta) + b.offset if sub_cols.size else b.offset
+    with np.errstate(all="ignore"):
+        wk = kernel(b.y, b.weights, eta)
+    r, w = wk.r, wk.W
+    ro = r - b.offset
+    G, u = b.X.select(cols).gram_score(w, ro)
+    return G, u, float(np.sum(w * ro * ro)), float(np.sum(w * r)), float(np.sum(w * r * r)), float(np.sum(w))
+
+
+def _rao_blocks(upper: "GLMResults", sub, cols: np.ndarray) -> float:
+    """:func:`_rao` from sums over the blocks of ``upper``'s rows (streamed data): the null sum of squares
+    sum W r^2 - 2c sum W r + c^2 sum W (c = sum W r / sum W) minus the residual one, sum W (r - o)^2 - u'G^- u
+    with G = X'WX and u = X'W(r - o) (the normal equations, columns scaled to unit diagonal first)."""
+    from functools import partial
+
+    from ..design.sources import fold
+    from ..engine.kernel import kernel_for
+    from ..engine.passes import add_parts
+
+    cols = np.asarray(cols, dtype=np.intp)
+    k = cols.size
+    part = partial(_rao_part, kernel=kernel_for(upper.family), beta=sub.beta, sub_cols=sub.cols, cols=cols)
+    G, u, woo, wr, wrr, ww = fold(upper.fit_data.source, part, add_parts,
+                                  (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0))
+    d = np.sqrt(np.diag(G))
+    d[~(d > 0)] = 1.0
+    coef, *_ = np.linalg.lstsq(G / np.outer(d, d), u / d, rcond=None)
+    centre = wr / ww
+    return float((wrr - 2 * centre * wr + centre * centre * ww) - (woo - (u / d) @ coef))
 
 
 # -- add1 ---------------------------------------------------------------------------------------------------------
@@ -361,7 +423,7 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
     test = _TESTS[key]
     st = structure(fit)
     current = _varsets(st)
-    upper = _scope_terms(fit, scope, used_data(fit).columns)
+    upper = _scope_terms(fit, scope, _fit_columns(fit))
     upper_sets = [frozenset(t) for t in upper]
     chosen = _add_candidates(current, list(dict.fromkeys(current + upper_sets)))
     which = [upper[upper_sets.index(s)] for s in chosen]
@@ -453,7 +515,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     backward, forward = direction in ("backward", "both"), direction in ("forward", "both")
     if not fit.family.has_likelihood:
         raise GLMStatError(f"AIC is not defined for the {fit.family.label} family, so step cannot proceed")
-    upper, lower = _scopes(fit, scope, used_data(fit).columns)
+    upper, lower = _scopes(fit, scope, _fit_columns(fit))
     upper_sets = None if upper is None else [frozenset(t) for t in upper]
     lower_sets = [frozenset(t) for t in lower]
     n = fit.nobs

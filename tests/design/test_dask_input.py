@@ -142,3 +142,28 @@ def test_a_pickled_dask_fit_keeps_the_model_not_the_rows(frame, ddf):
     assert "Residual deviance" in str(g.summary()) and "Residual deviance" in g.summary()._repr_html_()
     with pytest.raises(gs.DataError, match="its rows stayed on the dask cluster"):
         g.hat_values()
+
+
+def test_update_add1_and_step_refit_from_the_same_dask_dataframe(frame, ddf):
+    formula = "count ~ x1 + h + g + offset(log(expo))"
+    mem, f = fit(formula, frame, gs.Poisson(), None), fit(formula, ddf, gs.Poisson(), None)
+    up_m, up_s = mem.update("~ . - g"), f.update("~ . - g")
+    assert up_s.formula == up_m.formula
+    close(up_s.coef, up_m.coef, what="update")
+    a, b = f.add1("~ . + x1:h", test="Chisq"), mem.add1("~ . + x1:h", test="Chisq")
+    close(a[["deviance", "aic"]], b[["deviance", "aic"]], what="add1")
+    close(a["p_value"].iloc[1:], b["p_value"].iloc[1:], what="add1 p")
+    s_m, s_s = mem.step(k=np.log(mem.nobs)), f.step(k=np.log(f.nobs))
+    assert s_s.formula == s_m.formula
+    close(s_s.step_path["aic"], s_m.step_path["aic"], what="step path")
+    close(s_s.coef, s_m.coef, what="step")
+
+
+def test_a_pickled_dask_fit_cannot_refit_from_its_data(ddf):
+    import pickle
+
+    g = pickle.loads(pickle.dumps(fit("count ~ x1 + h", ddf, gs.Poisson(), None)))
+    with pytest.raises(gs.DataError, match="keeps no reference to the dask DataFrame"):
+        g.update("~ . - h")
+    with pytest.raises(gs.DataError, match="keeps no reference to the dask DataFrame"):
+        g.add1("~ . + g")

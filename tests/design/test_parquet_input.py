@@ -194,6 +194,43 @@ def test_what_needs_the_rows_in_memory_says_so(path):
         gs.glm("yes ~ x1", path, family=gs.Binomial(), method="firth")
     with pytest.raises(gs.GLMStatError, match="estimating the negative binomial's theta needs the rows in memory"):
         gs.glm("count ~ x1", path, family=gs.NegativeBinomial())
+
+
+def test_update_add1_and_step_refit_from_the_same_files(frame, path):
+    formula = "count ~ x1 + h + g + offset(log(expo))"
+    mem, f = fit(formula, frame, gs.Poisson(), None), fit(formula, path, gs.Poisson(), None)
+    up_m, up_s = mem.update("~ . - g + x2"), f.update("~ . - g + x2")
+    assert up_s.formula == up_m.formula and not up_s.model_frame.in_memory
+    assert (up_s.n_dropped, up_s.dropped_by) == (up_m.n_dropped, up_m.dropped_by)
+    close(up_s.coef, up_m.coef, what="update")
+    close(up_s.std_errors, up_m.std_errors, what="update se")
+    for test in ("Chisq", "F"):
+        a, b = f.add1("~ . + x1:h", test=test), mem.add1("~ . + x1:h", test=test)
+        assert list(a.index) == list(b.index) == ["<none>", "x1:h"]
+        for c in ("deviance", "aic", "statistic", "p_value"):
+            close(a[c].iloc[1:], b[c].iloc[1:], what=f"add1 {test} {c}")
+    scope = {"upper": "~ . + x1:h", "lower": "~ x1"}
+    s_m, s_s = mem.step(scope=scope, k=np.log(mem.nobs)), f.step(scope=scope, k=np.log(f.nobs))
+    assert s_s.formula == s_m.formula == "count ~ x1 + offset(log(expo))"  # two steps: - g, then - h
+    assert list(s_s.step_path["step"]) == list(s_m.step_path["step"])
+    for c in ("deviance", "resid_dev", "aic"):
+        close(s_s.step_path[c], s_m.step_path[c], what=f"step path {c}")
+    close(s_s.coef, s_m.coef, what="step")
+
+
+def test_add1_rao_scores_of_a_weighted_parquet_fit(frame, path):
+    mem, f = (fit("pos ~ x1 + h", src, gs.Gamma(link="log"), "w") for src in (frame, path))
+    a, b = f.add1("~ . + g + x1:h", test="Rao"), mem.add1("~ . + g + x1:h", test="Rao")
+    assert np.all(b["statistic"].iloc[1:] > 1)  # (a score that is not 0: the comparison means something)
+    close(a["statistic"].iloc[1:], b["statistic"].iloc[1:])
+    close(a["p_value"].iloc[1:], b["p_value"].iloc[1:])
+
+
+def test_a_candidate_that_changes_the_rows_used_is_refused(path):
+    """The refit reads every row of the files again: a candidate whose variables have other missing values
+    uses other rows, which step and add1 refuse (R's "number of rows in use has changed")."""
     f = fit("count ~ x1 + h", path, gs.Poisson(), None)
-    with pytest.raises(gs.GLMStatError, match="needs the model's rows in memory, which a fit to streamed data"):
-        f.update("~ . + x2")
+    with pytest.raises(gs.GLMStatError, match="number of rows in use has changed"):
+        f.add1("~ . + x2")
+    with pytest.raises(gs.GLMStatError, match="number of rows in use has changed"):
+        fit("count ~ h + x2", path, gs.Poisson(), None).step(k=1e4)  # dropping x2 brings its rows back
