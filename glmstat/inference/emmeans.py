@@ -24,11 +24,17 @@ adjusted for the k(k-1)/2 comparisons: Tukey (emmeans' default: P(Q_{k,df} > sqr
 range; below 1e-10, where its integral loses its digits, k(k-1)/2 times the unadjusted p), Sidak, Bonferroni,
 Holm or none.  Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl4 - cyl6``) and
 levels holding ``- + / *`` are put in parentheses.
+
+For a fit to streamed data (a Parquet path, a dask DataFrame) the grid is the same: the factor levels come
+from the model spec, the numeric variables' means and distinct values from one pass over the columns the
+model reads, restricted to the rows used (:mod:`glmstat.inference.column_summaries`), the mean offset from a
+pass over the model's rows, and, with aliased columns, the null space of the design from X'X (one pass).
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -36,8 +42,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..design.sources import fold
 from ..errors import GLMStatError
 from ..formula.values import label_text
+from .column_summaries import column_summaries
 from .fit_access import encode, response, used_data
 from .variables import ModelVariable, model_variables, pick, with_value
 
@@ -71,12 +79,38 @@ def _axis(v: ModelVariable) -> tuple[tuple, tuple[str, ...]]:
     return (v.mean,), (f"{v.mean:.6g}",)
 
 
+def _template(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
+    """(a frame of the data's columns whose first row is a row used, the columns' summaries or None): the
+    rows used in memory; for a streamed fit one row and the summaries over the rows used, from one pass over
+    the columns the model reads (text columns as object: a chunk's categories are only its own values)."""
+    if fit.model_frame.in_memory:
+        return used_data(fit), None
+    spec = fit.model_frame.spec
+    columns = tuple(dict.fromkeys(spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())))
+    summaries = column_summaries(fit, columns)
+    first = summaries.first
+    return first.astype({c: object for c in first.columns
+                         if isinstance(first[c].dtype, pd.CategoricalDtype)}), summaries
+
+
+def _mean_offset(fit: "GLMResults") -> float:
+    """The mean of the model's offset over the rows used (formula offsets and the offset argument)."""
+    if fit.model_frame.in_memory:
+        return float(np.mean(response(fit)[2]))
+    source = fit.fit_data.source
+    return fold(source, _offset_sum, operator.add, 0.0) / source.n_rows
+
+
+def _offset_sum(b) -> float:
+    return float(np.sum(b.offset))
+
+
 def _grid(fit: "GLMResults", chosen: list[ModelVariable]):
     """The reference grid's design rows, offsets, and for each row the labels of the chosen variables."""
-    variables = model_variables(fit)
+    data, summaries = _template(fit)
+    variables = model_variables(fit, summaries)
     axes = [_axis(v) for v in variables]
     combos = list(itertools.product(*[range(len(a[0])) for a in axes]))
-    data = used_data(fit)
     grid = data.iloc[np.zeros(len(combos), dtype=np.intp)].set_axis(pd.RangeIndex(len(combos)))
     for k, (v, (vals, _)) in enumerate(zip(variables, axes)):
         col = [vals[c[k]] for c in combos]
@@ -85,7 +119,7 @@ def _grid(fit: "GLMResults", chosen: list[ModelVariable]):
     if not ok.all():
         raise GLMStatError("the model cannot be evaluated on its reference grid (numeric variables at their "
                            "means); a transformation is undefined there")
-    off = np.full(len(combos), float(np.mean(response(fit)[2])))  # emmeans: the mean of the model's offset
+    off = np.full(len(combos), _mean_offset(fit))  # emmeans: the mean of the model's offset
     position = {v.name: k for k, v in enumerate(variables)}
     keys = [tuple(axes[position[v.name]][1][c[position[v.name]]] for v in chosen) for c in combos]
     return X, off, keys
@@ -95,12 +129,35 @@ def _estimable(fit: "GLMResults", L: np.ndarray) -> np.ndarray:
     """Rows of L in the row space of the design (always true without aliased columns)."""
     if not fit.aliased:
         return np.ones(L.shape[0], dtype=bool)
-    X, _, ok = encode(fit, used_data(fit))
-    _, s, Vt = np.linalg.svd(X[ok], full_matrices=True)
-    rank = int(np.sum(s > max(X.shape) * np.finfo(float).eps * s[0]))
-    N = Vt[rank:].T  # null space of X
+    if not fit.model_frame.in_memory:
+        N = _null_space_streamed(fit)
+    else:
+        X, _, ok = encode(fit, used_data(fit))
+        _, s, Vt = np.linalg.svd(X[ok], full_matrices=True)
+        rank = int(np.sum(s > max(X.shape) * np.finfo(float).eps * s[0]))
+        N = Vt[rank:].T  # null space of X
     size = np.maximum(np.linalg.norm(L, axis=1), 1e-300)
     return np.linalg.norm(L @ N, axis=1) <= 1e-8 * size
+
+
+def _gram_part(b) -> np.ndarray:
+    m = b.y.shape[0]
+    return b.X.gram_score(np.ones(m), np.zeros(m))[0]
+
+
+def _null_space_streamed(fit: "GLMResults") -> np.ndarray:
+    """An orthonormal basis of the null space of the design of a streamed fit, from X'X (one pass) and the
+    fit's aliased columns a: each is X_a = X_k A on the kept columns k, A = (X_k'X_k)^{-1} X_k'X_a, so the
+    columns of [-A; I] (rows k, then a) span the null space; orthonormalized by QR."""
+    source = fit.fit_data.source
+    p = source.n_cols
+    G = fold(source, _gram_part, operator.add, np.zeros((p, p)))
+    kept = fit.fit_data.kept
+    k, a = np.flatnonzero(kept), np.flatnonzero(~kept)
+    basis = np.zeros((p, a.size))
+    basis[k] = -np.linalg.solve(G[np.ix_(k, k)], G[np.ix_(k, a)])
+    basis[a, np.arange(a.size)] = 1.0
+    return np.linalg.qr(basis)[0]
 
 
 def _means_link(fit: "GLMResults", term: Any):

@@ -19,7 +19,9 @@ from ..errors import GLMStatError
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Name, Node, Paren, Unary
 from ..formula.values import label_text
+from .column_summaries import column_summaries
 from .fit_access import factor_levels, structure, used_data
+from .streamed_data import data_columns
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -60,10 +62,15 @@ def _names(node: Node, out: list[str]) -> None:
         _names(node.operand if isinstance(node, Unary) else node.body, out)
 
 
-def model_variables(fit: "GLMResults") -> list[ModelVariable]:
-    """The data columns of the right-hand side, in order of first appearance (see the module docstring)."""
-    data = used_data(fit)
-    columns = {str(c): c for c in data.columns}
+def model_variables(fit: "GLMResults", summaries: Any = None) -> list[ModelVariable]:
+    """The data columns of the right-hand side, in order of first appearance (see the module docstring).
+
+    For a streamed fit the numeric columns' means, standard deviations and distinct values come from
+    ``summaries`` (a :class:`~glmstat.inference.column_summaries.ChunkColumns` of at least those columns over
+    the rows used), or from a pass over the data made here when it is None."""
+    streamed = not fit.model_frame.in_memory
+    data = None if streamed else used_data(fit)
+    columns = {c: c for c in data_columns(fit)} if streamed else {str(c): c for c in data.columns}
     levels = factor_levels(fit)
     order: list[str] = []
     factor_of: dict[str, tuple[str, tuple]] = {}
@@ -78,6 +85,10 @@ def model_variables(fit: "GLMResults") -> list[ModelVariable]:
             label = deparse(node)
             if label in levels and len(read) == 1 and read[0] not in factor_of:
                 factor_of[read[0]] = (label, tuple(levels[label]))
+    if streamed:  # the columns summarized in one pass over the data (rows used only)
+        if summaries is None:
+            summaries = column_summaries(fit, tuple(n for n in order if n not in factor_of))
+        return _from_summaries(order, factor_of, summaries)
     out = []
     for name in order:
         values = data[columns[name]]
@@ -95,6 +106,25 @@ def model_variables(fit: "GLMResults") -> list[ModelVariable]:
                                      distinct=tuple(distinct) if distinct.size <= 2 else ()))
         else:  # read only inside some other expression (e.g. an interaction() call): its sorted values
             lv = tuple(sorted(pd.unique(values.dropna()), key=label_text))
+            out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=(name,)))
+    return out
+
+
+def _from_summaries(order: list[str], factor_of: dict, summaries) -> list[ModelVariable]:
+    """:func:`model_variables` of a streamed fit, from its columns' summaries over the rows used."""
+    out = []
+    for name in order:
+        if name in factor_of:
+            label, lv = factor_of[name]
+            spell = (name,) if label == name else (name, label)
+            out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=spell))
+            continue
+        s = summaries.columns[name]
+        if s.numeric:
+            distinct = tuple(sorted(s.distinct)) if s.distinct is not None and len(s.distinct) <= 2 else ()
+            out.append(ModelVariable(name, False, mean=s.mean, sd=s.sd, spellings=(name,), distinct=distinct))
+        else:
+            lv = tuple(sorted(s.values, key=label_text))
             out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=(name,)))
     return out
 

@@ -167,3 +167,10 @@ def test_a_pickled_dask_fit_cannot_refit_from_its_data(ddf):
         g.update("~ . - h")
     with pytest.raises(gs.DataError, match="keeps no reference to the dask DataFrame"):
         g.add1("~ . + g")
+
+
+def test_emmeans_on_the_cluster(frame, ddf):
+    formula = "count ~ x1 + h + g + offset(log(expo))"
+    mem, f = fit(formula, frame, gs.Poisson(), None), fit(formula, ddf, gs.Poisson(), None)
+    close(f.emmeans("h"), mem.emmeans("h"))
+    close(f.emmeans_pairs("g")["p_value"], mem.emmeans_pairs("g")["p_value"])

@@ -234,3 +234,30 @@ def test_a_candidate_that_changes_the_rows_used_is_refused(path):
         f.add1("~ . + x2")
     with pytest.raises(gs.GLMStatError, match="number of rows in use has changed"):
         fit("count ~ h + x2", path, gs.Poisson(), None).step(k=1e4)  # dropping x2 brings its rows back
+
+
+@pytest.mark.parametrize("formula, family, weights, term", [
+    ("count ~ x1 + h + g + offset(log(expo))", gs.Poisson(), None, "h"),
+    ("pos ~ x1 * h + two", gs.Gamma(link="log"), "w", ["h", "two"]),  # a covariate of two values is kept
+    ("z ~ poly(x2, 2) + h + g", gs.Gaussian(), None, "g"),  # rows dropped for x2: means over the rows used
+])
+def test_emmeans_of_a_parquet_fit(frame, tmp_path, formula, family, weights, term):
+    rows = frame.assign(two=(np.arange(len(frame)) % 3 == 0).astype(float))
+    rows.to_parquet(tmp_path / "rows.parquet", row_group_size=GROUP, index=False)
+    mem, f = fit(formula, rows, family, weights), fit(formula, str(tmp_path / "rows.parquet"), family, weights)
+    a, b = f.emmeans(term), mem.emmeans(term)
+    assert a.index.equals(b.index)
+    close(a, b, what="emmeans")
+    a, b = f.emmeans_pairs(term), mem.emmeans_pairs(term)
+    assert a.index.equals(b.index)
+    close(a[["estimate", "std_error", "statistic", "p_value"]], b[["estimate", "std_error", "statistic", "p_value"]],
+          what="pairs")
+
+
+def test_emmeans_of_a_parquet_fit_with_an_aliased_column(frame, tmp_path):
+    rows = frame.assign(x3=2 * frame["x1"])
+    rows.to_parquet(tmp_path / "rows.parquet", row_group_size=GROUP, index=False)
+    mem, f = (fit("count ~ x1 + x3 + h", src, gs.Poisson(), None) for src in (rows, str(tmp_path / "rows.parquet")))
+    assert f.aliased == mem.aliased == ["x3"]
+    assert np.all(np.isfinite(mem.emmeans("h")["estimate"]))  # estimable although x3 is aliased
+    close(f.emmeans("h"), mem.emmeans("h"))

@@ -1,0 +1,101 @@
+"""Summaries of raw data columns over the rows a streamed fit used, in one pass over the data: what the
+reference grid of ``emmeans`` and the variables of marginal effects need without the rows in memory.
+
+For a column and a chunk of rows, :func:`summarize_chunk` records whether the column is numeric (not boolean),
+the number of values n, their mean and their sum of squared deviations M2 = sum (x - mean)^2, the distinct
+values while there are at most three (enough to tell emmeans' "at most two values" covariates), and for a
+non-numeric column its distinct values.  Chunks merge exactly as Chan, Golub and LeVeque's pairwise update
+(:meth:`ColumnSummary.merge`):
+
+    n = n_a + n_b,   delta = mean_b - mean_a,   mean = mean_a + delta n_b / n,
+    M2 = M2_a + M2_b + delta^2 n_a n_b / n,
+
+so the standard deviation sqrt(M2 / (n - 1)) is accurate whatever the order of magnitude of the values (no
+sum of squares minus a square).  The summary also keeps the first row used (``first``): a template of the
+data's columns and their kinds for building a reference grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .streamed_data import raw_fold
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["ColumnSummary", "ChunkColumns", "summarize_chunk", "merge_chunks", "column_summaries"]
+
+_DISTINCT_KEPT = 3  # more than two distinct values is all a reference grid needs to know
+
+
+@dataclass(frozen=True)
+class ColumnSummary:
+    """One column over some rows (see the module docstring); ``distinct`` is None past three values."""
+
+    numeric: bool
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    distinct: frozenset | None = frozenset()
+    values: frozenset = frozenset()  # the distinct values of a non-numeric column
+
+    @property
+    def sd(self) -> float:
+        """sqrt(M2 / (n - 1)) (NaN for fewer than two values), as ``np.std(x, ddof=1)``."""
+        return float(np.sqrt(self.m2 / (self.n - 1))) if self.n > 1 else float("nan")
+
+    def merge(self, other: "ColumnSummary") -> "ColumnSummary":
+        """The summary of both chunks' rows (Chan et al.'s update; see the module docstring)."""
+        n = self.n + other.n
+        if n == 0:
+            return ColumnSummary(self.numeric and other.numeric)
+        delta = other.mean - self.mean
+        mean = self.mean + delta * other.n / n
+        m2 = self.m2 + other.m2 + delta * delta * self.n * other.n / n
+        distinct = None if self.distinct is None or other.distinct is None else self.distinct | other.distinct
+        if distinct is not None and len(distinct) > _DISTINCT_KEPT:
+            distinct = None
+        return ColumnSummary(self.numeric and other.numeric, n, mean, m2, distinct, self.values | other.values)
+
+
+def _summary(values: pd.Series) -> ColumnSummary:
+    numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    if not numeric:
+        return ColumnSummary(False, len(values), values=frozenset(pd.unique(values.dropna())))
+    x = values.to_numpy(dtype=float)
+    if x.size == 0:
+        return ColumnSummary(True)
+    mean = float(np.mean(x))
+    distinct = np.unique(x)
+    return ColumnSummary(True, x.size, mean, float(np.sum((x - mean) ** 2)),
+                         frozenset(distinct.tolist()) if distinct.size <= _DISTINCT_KEPT else None)
+
+
+@dataclass(frozen=True)
+class ChunkColumns:
+    """The summaries of a chunk's columns, and its first row (a one-row frame; None without rows)."""
+
+    columns: Mapping[str, ColumnSummary]
+    first: pd.DataFrame | None = field(default=None, repr=False)
+
+
+def summarize_chunk(chunk: pd.DataFrame) -> ChunkColumns:
+    """Every column of ``chunk`` summarized, and its first row kept."""
+    return ChunkColumns({str(c): _summary(chunk[c]) for c in chunk.columns},
+                        chunk.iloc[:1].copy() if len(chunk) else None)
+
+
+def merge_chunks(a: ChunkColumns, b: ChunkColumns) -> ChunkColumns:
+    """Both chunks' summaries merged; the first row of the earlier chunk that has one."""
+    return ChunkColumns({k: a.columns[k].merge(b.columns[k]) for k in a.columns},
+                        a.first if a.first is not None else b.first)
+
+
+def column_summaries(fit: "GLMResults", columns: tuple[str, ...]) -> ChunkColumns:
+    """The data ``columns`` summarized over the rows a streamed ``fit`` used, in one pass over its data."""
+    return raw_fold(fit, tuple(columns), summarize_chunk, merge_chunks, ChunkColumns({}))
