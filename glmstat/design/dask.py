@@ -18,6 +18,7 @@ partition per block (:meth:`DaskSource.map_blocks`), indexed by the rows' labels
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
@@ -129,12 +130,15 @@ class DaskSource:
         values = [v for v in dask.compute(*tasks) if v is not None]
         return tree_merge(values, merge)
 
-    def map_blocks(self, fn: Callable[[Block], Any], empty: Callable[[], Any]) -> list:
+    def map_blocks(self, fn: Callable[..., Any], empty: Callable[[], Any], numbered: bool = False) -> list:
         """``fn(block)`` per partition, lazily: a list of dask ``Delayed`` (``empty()`` for a partition without
-        rows), to be assembled into a dask collection by the caller."""
+        rows), to be assembled into a dask collection by the caller.  With ``numbered``, ``fn(block, k=k)``,
+        k the partition's number (0, 1, ...; empty partitions counted): for results that differ by partition,
+        such as random draws seeded per partition."""
         import dask
 
-        return [dask.delayed(_apply_rows, pure=False)(b, self.transforms, fn, empty) for b in self.live_blocks()]
+        return [dask.delayed(_apply_rows, pure=False)(b, self.transforms, partial(fn, k=k) if numbered else fn,
+                                                      empty) for k, b in enumerate(self.live_blocks())]
 
     def blocks(self) -> Iterator[Block]:
         """The blocks brought to this machine one partition at a time (rows travel: only for the few passes

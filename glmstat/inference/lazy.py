@@ -32,15 +32,16 @@ def _concat(parts: list) -> pd.Series | pd.DataFrame:
     return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
-def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str) -> Any:
+def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str, numbered: bool = False) -> Any:
     """``fn(block)`` (a pandas Series or DataFrame indexed by the block's row labels) over the rows of a
-    streamed ``source``: a dask collection when the source is on a cluster, else one pandas object."""
+    streamed ``source``: a dask collection when the source is on a cluster, else one pandas object, the
+    blocks taken in order.  With ``numbered``, ``fn(block, k=k)``, k the block's (partition's) number."""
     if hasattr(source, "map_blocks"):
         import dask.dataframe as dd
 
         meta = _empty(columns)
-        return dd.from_delayed(source.map_blocks(fn, lambda: meta), meta=meta, verify_meta=False)
-    parts = [fn(b) for b in source.blocks()]
+        return dd.from_delayed(source.map_blocks(fn, lambda: meta, numbered), meta=meta, verify_meta=False)
+    parts = [fn(b, k=k) if numbered else fn(b) for k, b in enumerate(source.blocks())]
     return _concat(parts) if parts else _empty(columns)
 
 

@@ -174,3 +174,23 @@ def test_emmeans_on_the_cluster(frame, ddf):
     mem, f = fit(formula, frame, gs.Poisson(), None), fit(formula, ddf, gs.Poisson(), None)
     close(f.emmeans("h"), mem.emmeans("h"))
     close(f.emmeans_pairs("g")["p_value"], mem.emmeans_pairs("g")["p_value"])
+
+
+def test_quantile_residuals_on_the_cluster(frame, ddf):
+    from scipy import special
+
+    formula = "pos ~ x1 + x2 + h"  # continuous: no draws, the in-memory residuals
+    mem, f = fit(formula, frame, gs.Gamma(link="log"), "w"), fit(formula, ddf, gs.Gamma(link="log"), "w")
+    close(f.residuals("quantile", seed=1), mem.residuals("quantile", seed=1))
+    formula = "count ~ x1 + h + offset(log(expo))"  # discrete: each partition draws from its own stream
+    mem, f = fit(formula, frame, gs.Poisson(), None), fit(formula, ddf, gs.Poisson(), None)
+    r = f.residuals("quantile", seed=7)
+    assert isinstance(r, dd.Series)
+    got = r.compute()
+    assert got.index.equals(mem.rows_used)
+    np.testing.assert_array_equal(got, f.residuals("quantile", seed=7).compute())  # reproducible from the seed
+    assert not np.allclose(got, f.residuals("quantile", seed=8).compute())
+    y, mu = frame.loc[mem.rows_used, "count"].to_numpy(), mem.fitted_values.to_numpy()
+    lo, hi = gs.Poisson().cdf(y, mu, np.ones_like(y), 1.0)  # each u = Phi(r) lies in [F(y-), F(y)]
+    u = special.ndtr(got.to_numpy())
+    assert np.all(u >= lo - 1e-9) and np.all(u <= hi + 1e-9)

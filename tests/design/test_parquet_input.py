@@ -261,3 +261,15 @@ def test_emmeans_of_a_parquet_fit_with_an_aliased_column(frame, tmp_path):
     assert f.aliased == mem.aliased == ["x3"]
     assert np.all(np.isfinite(mem.emmeans("h")["estimate"]))  # estimable although x3 is aliased
     close(f.emmeans("h"), mem.emmeans("h"))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c != "quasipoisson"])
+def test_quantile_residuals_of_a_parquet_fit_are_the_in_memory_draws(case, frame, path):
+    """Row groups in file order draw from the one generator in turn: the in-memory stream, for the same seed."""
+    formula, family, weights = CASES[case]
+    mem, f = fit(formula, frame, family, weights), fit(formula, path, family, weights)
+    a, b = f.residuals("quantile", seed=3), mem.residuals("quantile", seed=3)
+    assert a.index.equals(b.index)
+    close(a, b)
+    with pytest.raises(gs.FamilyError, match="no distribution function"):
+        fit("count ~ x1", path, gs.QuasiPoisson(), None).residuals("quantile")
