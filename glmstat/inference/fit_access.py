@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .anova import _Sub
     from .results import GLMResults
 
-__all__ = ["Structure", "FitInputs", "refit", "encode", "structure", "fitted_data", "used_data", "factor_levels",
+__all__ = ["Structure", "FitInputs", "refit", "encode", "encode_spec", "structure", "fitted_data", "used_data", "factor_levels",
            "fit_inputs", "formula_limits", "response", "with_step_path"]
 
 
@@ -47,9 +47,14 @@ def refit(fit: "GLMResults", cols) -> "_Sub":
 def encode(fit: "GLMResults", data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(X, offset, ok) of ``data`` encoded as the training data was (``encode_new_data``): the dense rows of
     a reference grid or of the data the features evaluate derivatives on, NaN rows where a value is missing."""
+    return encode_spec(fit.model_frame.spec, data)
+
+
+def encode_spec(spec: Any, data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`encode` with the model spec alone (what a dask worker receives instead of the whole fit)."""
     from ..formula.frame import encode_new_data
 
-    design, offset, ok = encode_new_data(fit.model_frame.spec, data)
+    design, offset, ok = encode_new_data(spec, data)
     X = np.full((ok.size, design.n_cols), np.nan)
     X[ok] = design.toarray()
     return X, offset, ok

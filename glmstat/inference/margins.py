@@ -13,11 +13,17 @@ se = sqrt(G' V G) with V the fit's covariance (robust if the fit is).  z = AME /
 interval AME -/+ z_{(1+level)/2} se (normal, as ``marginaleffects``).  ``at`` sets variables to given
 values in every row first (marginal effects at representative values, a numeric variable's own effect then
 taken at its given value; several values give one row each).
+
+The sums over the rows (of the effects and of their gradients) are computed chunk by chunk and added, so a
+fit to streamed data (a Parquet path, a dask DataFrame) gets the same numbers: each chunk of the data's rows
+used is re-encoded with the variable changed, row group by row group here or partition by partition on the
+cluster (one pass over the columns the model reads, after one that summarizes them for sd(x)).
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -25,7 +31,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError, GLMStatError
-from .fit_access import encode, fit_inputs, used_data
+from .fit_access import encode_spec, fit_inputs, used_data
+from .streamed_data import raw_fold
 from .variables import ModelVariable, model_variables, pick, with_value
 
 if TYPE_CHECKING:
@@ -34,44 +41,100 @@ if TYPE_CHECKING:
 __all__ = ["average_marginal_effects"]
 
 
+@dataclass(frozen=True, eq=False)
 class _Means:
-    """mu and d mu / d b over the rows of a data frame, for the fit's kept columns."""
+    """mu and d mu / d b over the rows of a data frame, for the fit's kept columns: the model spec, the kept
+    coefficients and the link (small and picklable: shipped to a dask cluster's workers)."""
 
-    def __init__(self, fit: "GLMResults") -> None:
-        self.fit = fit
+    spec: Any
+    kept: np.ndarray
+    b: np.ndarray
+    link: Any
+    extra: Any  # an offset given as values (one per row used; in memory only), else 0
+
+    @classmethod
+    def of(cls, fit: "GLMResults") -> "_Means":
         b = fit.coef.to_numpy()
-        self.kept = ~np.isnan(b)
-        self.b = b[self.kept]
+        kept = ~np.isnan(b)
         extra = fit_inputs(fit).offset  # an offset given as values (one per row used) is not in encode()
-        self.extra = extra if isinstance(extra, np.ndarray) else 0.0
+        return cls(fit.model_frame.spec, kept, b[kept], fit.family.link,
+                   extra if isinstance(extra, np.ndarray) else 0.0)
 
     def __call__(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        X, off, ok = encode(self.fit, data)
+        X, off, ok = encode_spec(self.spec, data)
         if not ok.all():
             raise DataError(f"the model cannot be evaluated at {int((~ok).sum())} of the rows after changing a "
                             "variable (a transformation such as log() is undefined there)")
         Xk = X[:, self.kept]
         eta = Xk @ self.b + off + self.extra
-        link = self.fit.family.link
-        return link.inverse(eta), link.mu_eta(eta)[:, None] * Xk
+        return self.link.inverse(eta), self.link.mu_eta(eta)[:, None] * Xk
 
 
 def _effects(means: _Means, data: pd.DataFrame, var: ModelVariable) -> list[tuple[str, float, np.ndarray]]:
-    """(contrast, estimate, gradient) for one variable."""
+    """(contrast, sum over the rows of the effect, sum of its gradient) for one variable."""
     if not var.is_factor:
         h = 1e-4 * var.sd if np.isfinite(var.sd) and var.sd > 0 else 1e-4
         x = next(data[c] for c in data.columns if str(c) == var.name).to_numpy(dtype=float)
         mu_hi, J_hi = means(with_value(data, var, x + h))
         mu_lo, J_lo = means(with_value(data, var, x - h))
-        return [("dydx", float(np.mean((mu_hi - mu_lo) / (2 * h))), np.mean((J_hi - J_lo) / (2 * h), axis=0))]
+        return [("dydx", float(np.sum((mu_hi - mu_lo) / (2 * h))), np.sum((J_hi - J_lo) / (2 * h), axis=0))]
     if len(var.levels) < 2:
         return []
     mu_r, J_r = means(with_value(data, var, var.levels[0]))
     out = []
     for level, label in zip(var.levels[1:], var.labels[1:]):
         mu_a, J_a = means(with_value(data, var, level))
-        out.append((label, float(np.mean(mu_a - mu_r)), np.mean(J_a - J_r, axis=0)))
+        out.append((label, float(np.sum(mu_a - mu_r)), np.sum(J_a - J_r, axis=0)))
     return out
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """Over some rows: their number, and per (setting, variable, contrast) the sums of the effect and of its
+    gradient (mergeable: :func:`_merge`)."""
+
+    n: int
+    keys: tuple
+    estimates: np.ndarray
+    gradients: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _EffectSums:
+    """The :class:`_Sums` of the rows of a frame, for every ``at`` setting and chosen variable; ``chunks``:
+    the frame is a chunk of streamed data, whose categoricals are read as object columns (a chunk's categories
+    are only the values it holds, and a variable may be set to another level)."""
+
+    means: _Means
+    settings: tuple
+    every: tuple
+    chosen: tuple
+    chunks: bool = False
+
+    def __call__(self, base: pd.DataFrame) -> _Sums | None:
+        if len(base) == 0:
+            return None
+        if self.chunks:
+            base = base.astype({c: object for c in base.columns
+                                if isinstance(base[c].dtype, pd.CategoricalDtype)})
+        keys, ests, grads = [], [], []
+        for k, setting in enumerate(self.settings):
+            data = base
+            for name, value in setting.items():
+                data = with_value(data, pick(self.every, name, "values in at=")[0], value)
+            for var in self.chosen:  # a variable set by ``at`` has its effect at that value
+                for contrast, est, grad in _effects(self.means, data, var):
+                    keys.append((k, var.name, contrast))
+                    ests.append(est)
+                    grads.append(grad)
+        p = int(self.means.kept.sum())
+        return _Sums(len(base), tuple(keys), np.array(ests), np.array(grads).reshape(len(keys), p))
+
+
+def _merge(a: _Sums | None, b: _Sums | None) -> _Sums | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return _Sums(a.n + b.n, a.keys, a.estimates + b.estimates, a.gradients + b.gradients)
 
 
 def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[dict[str, Any]]:
@@ -112,22 +175,25 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
     chosen = pick(every, variables, "marginal effects")
     if not chosen:
         raise GLMStatError("the model has no variables on its right-hand side")
-    base = used_data(fit)
-    means = _Means(fit)
+    means = _Means.of(fit)
+    settings = _grid(at, every)
+    sums = _EffectSums(means, tuple(settings), tuple(every), tuple(chosen), not fit.model_frame.in_memory)
+    if fit.model_frame.in_memory:
+        total = sums(used_data(fit))
+    else:  # every chunk of the data's rows used, re-encoded with the variables changed, where the rows are
+        spec = fit.model_frame.spec
+        columns = spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())
+        total = raw_fold(fit, tuple(dict.fromkeys(columns)), sums, _merge, None)
     V = fit.vcov.to_numpy()[np.ix_(means.kept, means.kept)]
     q = stats.norm.ppf(0.5 + level / 2)
     rows = []
-    for setting in _grid(at, every):
-        data = base
-        for name, value in setting.items():
-            data = with_value(data, pick(every, name, "values in at=")[0], value)
-        for var in chosen:  # a variable set by ``at`` has its effect at that value
-            for contrast, est, grad in _effects(means, data, var):
-                se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
-                z = est / se if se > 0 else np.nan
-                rows.append({**setting, "term": var.name, "contrast": contrast, "estimate": est, "std_error": se,
-                             "statistic": z, "p_value": 2 * stats.norm.sf(abs(z)),
-                             "conf_low": est - q * se, "conf_high": est + q * se})
+    for (k, name, contrast), est_sum, grad_sum in zip(total.keys, total.estimates, total.gradients):
+        est, grad = float(est_sum / total.n), grad_sum / total.n  # the means over the rows used
+        se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
+        z = est / se if se > 0 else np.nan
+        rows.append({**settings[k], "term": name, "contrast": contrast, "estimate": est, "std_error": se,
+                     "statistic": z, "p_value": 2 * stats.norm.sf(abs(z)),
+                     "conf_low": est - q * se, "conf_high": est + q * se})
     table = pd.DataFrame(rows)
     table.attrs["heading"] = "Average marginal effects on the response scale (delta-method standard errors)"
     return table

@@ -194,3 +194,13 @@ def test_quantile_residuals_on_the_cluster(frame, ddf):
     lo, hi = gs.Poisson().cdf(y, mu, np.ones_like(y), 1.0)  # each u = Phi(r) lies in [F(y-), F(y)]
     u = special.ndtr(got.to_numpy())
     assert np.all(u >= lo - 1e-9) and np.all(u <= hi + 1e-9)
+
+
+def test_average_marginal_effects_on_the_cluster(frame, ddf):
+    formula = "yes ~ scale(x1) + g + h"
+    mem, f = fit(formula, frame, gs.Binomial(), None), fit(formula, ddf, gs.Binomial(), None)
+    a, b = f.average_marginal_effects(), mem.average_marginal_effects()
+    assert list(a["contrast"]) == list(b["contrast"])
+    close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])
+    a, b = f.average_marginal_effects("x1", at={"h": "c"}), mem.average_marginal_effects("x1", at={"h": "c"})
+    close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])

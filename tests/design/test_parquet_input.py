@@ -273,3 +273,22 @@ def test_quantile_residuals_of_a_parquet_fit_are_the_in_memory_draws(case, frame
     close(a, b)
     with pytest.raises(gs.FamilyError, match="no distribution function"):
         fit("count ~ x1", path, gs.QuasiPoisson(), None).residuals("quantile")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_average_marginal_effects_of_a_parquet_fit(case, frame, path):
+    formula, family, weights = CASES[case]
+    mem, f = fit(formula, frame, family, weights), fit(formula, path, family, weights)
+    a, b = f.average_marginal_effects(), mem.average_marginal_effects()
+    assert list(a["contrast"]) == list(b["contrast"])
+    close(a[["estimate", "std_error", "p_value"]], b[["estimate", "std_error", "p_value"]])
+
+
+def test_marginal_effects_at_levels_of_a_parquet_fit(frame, path):
+    """Every row group set to every level, also to l99, which only the last row group holds."""
+    formula = "count ~ x1 + h + g + offset(log(expo))"
+    mem, f = fit(formula, frame, gs.Poisson(), None), fit(formula, path, gs.Poisson(), None)
+    a, b = f.average_marginal_effects("x1", at={"g": ["l00", "l99"]}), mem.average_marginal_effects(
+        "x1", at={"g": ["l00", "l99"]})
+    assert list(a["g"]) == ["l00", "l99"]
+    close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])
