@@ -105,10 +105,9 @@ def _offset_sum(b) -> float:
     return float(np.sum(b.offset))
 
 
-def _grid(fit: "GLMResults", chosen: list[ModelVariable]):
-    """The reference grid's design rows, offsets, and for each row the labels of the chosen variables."""
-    data, summaries = _template(fit)
-    variables = model_variables(fit, summaries)
+def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], chosen: list[ModelVariable]):
+    """The reference grid's design rows, offsets, and for each row the labels of the chosen variables
+    (``data``: the template of :func:`_template`)."""
     axes = [_axis(v) for v in variables]
     combos = list(itertools.product(*[range(len(a[0])) for a in axes]))
     grid = data.iloc[np.zeros(len(combos), dtype=np.intp)].set_axis(pd.RangeIndex(len(combos)))
@@ -163,9 +162,10 @@ def _null_space_streamed(fit: "GLMResults") -> np.ndarray:
 def _means_link(fit: "GLMResults", term: Any):
     """(index, L rows, eta, se_eta, df) of the marginal means on the link scale."""
     names = _spec(term)
-    variables = model_variables(fit)
+    data, summaries = _template(fit)
+    variables = model_variables(fit, summaries)
     chosen = [pick(variables, n, "estimated marginal means")[0] for n in names]
-    X, off, keys = _grid(fit, chosen)
+    X, off, keys = _grid(fit, data, variables, chosen)
     # emmeans' order: the levels of the first variable vary fastest
     level_lists = [_axis(v)[1] for v in chosen]
     order = [tuple(reversed(c)) for c in itertools.product(*reversed(level_lists))]
