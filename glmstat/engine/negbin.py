@@ -25,7 +25,9 @@ coefficients and standard errors are Poisson's to about 1e-7 relative while the 
 information and their rounding error) is one map-reduce over the source's blocks at the current coefficients
 (:func:`glmstat.design.sources.fold`), the means recomputed in each block as g^{-1}(x_i'b + offset_i): the same
 code fits rows in memory (one block), Parquet row groups and dask partitions, and never holds a vector of
-all the means.  Each Newton step for theta is one pass.
+all the means.  Each Newton step for theta is one pass; after the first (from MASS's moment start) each
+theta's Newton iterations start from the previous theta, which the alternation hardly moves, so they
+take a pass or two.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ __all__ = ["theta_ml", "theta_ml_at", "fit_negbin", "overdispersion_score", "poi
 
 #: mu^2 / theta is at most this fraction of mu at the reported Poisson-limit theta.
 _LIMIT_RATIO = 1e-7
+
+_FLAT = ("theta cannot be estimated: the negative binomial likelihood is flat in theta (is the response "
+         "0 in (nearly) every row, or the variance no larger than the mean?); try Poisson")
 
 
 class NegbinFit(NamedTuple):
@@ -87,6 +92,15 @@ def _moment_sums(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> np.ndarray:
     """[sum w, sum w (y/mu - 1)^2]: MASS's moment start for theta is their ratio."""
     with np.errstate(all="ignore"):
         return np.array([np.sum(w), np.sum(w * (y / mu - 1.0) ** 2)])
+
+
+def _moment_start(sums: np.ndarray) -> float:
+    """MASS's start for theta, sum w / sum w (y/mu - 1)^2 (from :func:`_moment_sums`)."""
+    with np.errstate(all="ignore"):
+        th = sums[0] / sums[1]
+    if not (np.isfinite(th) and th > 0):
+        raise FitError(_FLAT)
+    return float(th)
 
 
 def overdispersion_score(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
@@ -139,21 +153,13 @@ def _poisson_part(b, link: Link, beta: np.ndarray) -> _AtPoisson:
 
 # -- theta's maximum likelihood -------------------------------------------------------------------------
 
-_FLAT = ("theta cannot be estimated: the negative binomial likelihood is flat in theta (is the response "
-         "0 in (nearly) every row, or the variance no larger than the mean?); try Poisson")
 
-
-def _newton(moments: np.ndarray, sums: Callable[[float], np.ndarray], max_iter: int, upper: float
-            ) -> tuple[float, float]:
-    """Newton's iterations for theta from the moment start sum w / sum w (y/mu - 1)^2; ``sums(th)`` gives
-    [U, I, size, n] at ``th`` (one pass over the rows).  Stops once the score is rounding noise (below
+def _newton(th: float, sums: Callable[[float], np.ndarray], max_iter: int, upper: float) -> tuple[float, float]:
+    """Newton's iterations for theta from ``th``; ``sums(th)`` gives [U, I, size, n] at ``th`` (one pass over
+    the rows).  Stops once the score is rounding noise (below
     n eps size: a likelihood flat to rounding, SE(theta) of 150 at theta = 34, leaves the score at 1e-14 with
     Newton steps of 1e-11 theta), the step is below 1e-12 theta, or theta passes ``upper`` (returned with an
     infinite standard error)."""
-    with np.errstate(all="ignore"):
-        th = moments[0] / moments[1]
-    if not (np.isfinite(th) and th > 0):
-        raise FitError(_FLAT)
     at = None  # the sums at the final theta, when the loop computed them there
     for _ in range(max_iter):
         th = abs(th)
@@ -187,21 +193,24 @@ def theta_ml(y: np.ndarray, mu: np.ndarray, w: np.ndarray, max_iter: int = 100, 
     limit), returning that theta.  :func:`theta_ml_at` is the same for the rows of a source."""
     pos = w > 0
     y, mu, w = y[pos], mu[pos], w[pos]
-    return _newton(_moment_sums(y, mu, w), partial(_theta_sums, y=y, mu=mu, w=w), max_iter, upper)
+    return _newton(_moment_start(_moment_sums(y, mu, w)), partial(_theta_sums, y=y, mu=mu, w=w), max_iter, upper)
 
 
 def theta_ml_at(source: DesignSource, link: Link, beta: np.ndarray, max_iter: int = 100,
-                upper: float = math.inf) -> tuple[float, float]:
+                upper: float = math.inf, start: float | None = None) -> tuple[float, float]:
     """Maximum-likelihood theta, and its standard error, at the means mu_i = g^{-1}(x_i'beta + offset_i) of
     the rows of ``source`` (``beta`` over all its columns, 0 where aliased): :func:`theta_ml` with every sum
-    a map-reduce over the blocks."""
+    a map-reduce over the blocks.  Newton starts from ``start`` if given (the theta of the previous means,
+    which the alternation of :func:`fit_negbin` hardly moves: one or two passes), else from MASS's moment
+    start (one pass more)."""
     empty = np.zeros(4)
 
     def sums(th: float) -> np.ndarray:
         return fold(source, partial(_theta_part, link=link, beta=beta, th=th), operator.add, empty)
 
-    moments = fold(source, partial(_moment_part, link=link, beta=beta), operator.add, np.zeros(2))
-    return _newton(moments, sums, max_iter, upper)
+    if start is None:
+        start = _moment_start(fold(source, partial(_moment_part, link=link, beta=beta), operator.add, np.zeros(2)))
+    return _newton(start, sums, max_iter, upper)
 
 
 # -- the alternation --------------------------------------------------------------------------------------
@@ -248,7 +257,7 @@ def fit_negbin(source: DesignSource, family: NegativeBinomial, control: Control,
             return _poisson_limit(source, family, control, poisson, at.max_mu, passed)
         before = _start(state)
         state = irls(source, family.with_theta(th), control, before)
-        th_new, _ = theta_ml_at(source, link, _start(state), upper=limit)
+        th_new, _ = theta_ml_at(source, link, _start(state), upper=limit, start=th)
         # joint maximum: theta stops moving, or the means do (then theta moves by its own rounding only, as on
         # a likelihood flat to rounding in theta, or with an intercept only, whose mean is the same at any theta)
         if abs(th_new - th) <= 1e-11 * th or np.allclose(_start(state), before, rtol=1e-10, atol=1e-12):
@@ -260,5 +269,5 @@ def fit_negbin(source: DesignSource, family: NegativeBinomial, control: Control,
     if th > limit:
         return _poisson_limit(source, family, control, poisson, at.max_mu, passed)
     state = irls(source, family.with_theta(th), control, _start(state))
-    th, se = theta_ml_at(source, link, _start(state))
+    th, se = theta_ml_at(source, link, _start(state), start=th)
     return NegbinFit(state, family.with_theta(th), se)
