@@ -155,10 +155,6 @@ def glm(
     if frame.n_dropped:
         warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
     check_model_frame(frame, source, family)
-    if not frame.in_memory and (method == "firth" or getattr(family, "estimate_theta", False)):
-        what = "method='firth'" if method == "firth" else "estimating the negative binomial's theta"
-        raise GLMStatError(f"{what} needs the rows in memory; fit a DataFrame (for the negative binomial, a fixed "
-                           f"theta works on streamed data: NegativeBinomial(theta=...))")
     shown = None if progress is False else Progress(source.n_rows, always=progress is True, started=started)
     if shown is not None:
         control = replace(control, on_iteration=chain(control.on_iteration, shown))
