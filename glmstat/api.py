@@ -24,6 +24,8 @@ from .report.progress import Progress, chain
 __all__ = ["glm"]
 
 _METHODS = ("irls", "firth")
+#: Fits of designs smaller than this (rows x columns) finish long before progress=None would show anything.
+_SMALL_CELLS = 2**16
 
 
 def _check_argument_order(formula: Any, data: Any) -> None:
@@ -155,7 +157,10 @@ def glm(
     if frame.n_dropped:
         warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
     check_model_frame(frame, source, family)
-    shown = None if progress is False else Progress(source.n_rows, always=progress is True, started=started)
+    # (a design of fewer than 2**16 cells fits in milliseconds: progress=None could never show anything)
+    small = source.n_rows * source.n_cols < _SMALL_CELLS
+    shown = None if progress is False or (progress is None and small) else Progress(
+        source.n_rows, always=progress is True, started=started)
     if shown is not None:
         control = replace(control, on_iteration=chain(control.on_iteration, shown))
     try:

@@ -59,6 +59,25 @@ def family_of(f: dict) -> gs.Family:
     raise ValueError(name)
 
 
+#: Scalar results compared with R's, by attribute name.
+R_SCALARS = ["dispersion", "deviance", "null_deviance", "df_residual", "df_null", "nobs", "rank", "aic", "bic",
+             "loglik"]
+#: Vector results compared with R's: the fixture's key -> how to read it from a fit.
+R_VECTORS = {
+    "coefficients": lambda f: f.coef,
+    "std_errors": lambda f: f.std_errors,
+    "statistic": lambda f: f.statistic,
+    "p_values": lambda f: f.p_values,
+    "fitted": lambda f: f.fitted_values,
+    "linear_predictor": lambda f: f.linear_predictor,
+    "resid_deviance": lambda f: f.residuals("deviance"),
+    "resid_pearson": lambda f: f.residuals("pearson"),
+    "resid_working": lambda f: f.residuals("working"),
+    "resid_response": lambda f: f.residuals("response"),
+    "vcov": lambda f: f.vcov,
+}
+
+
 def fit_ref(ref: dict, **kw) -> gs.GLMResults:
     """Fit a reference case as R did (tight tolerance: the references are exact MLEs)."""
     d = load_data(ref["data"])

@@ -56,7 +56,7 @@ class Design(ABC):
         """X' diag(w) X, shape (p, p) (w of any sign)."""
 
     def gram_score(self, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(X' diag(w) X, X' diag(w) r)."""
+        """(X' diag(w) X, X' diag(w) r), new arrays the caller may add to."""
         return self.gram(w), self.rmatvec(w * r)
 
     @abstractmethod

@@ -189,8 +189,9 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
     if kernel is None:
         kernel = kernel_for(family)
     part = partial(_pass_block, family=family, kernel=kernel, beta=beta, use_qr=use_qr, fixed_gram=fixed_gram, p=p)
-    res = fold(source, part, _PassPart.merge,
-               _PassPart(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(p, use_qr, fixed_gram)))
+    res = source.map_reduce(part, _PassPart.merge)
+    if res is None:  # no rows
+        res = _PassPart(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(p, use_qr, fixed_gram))
     if fixed_gram is not None and not res.fixed:
         return _pass(source, family, beta, use_qr, kernel)
     return PassResult(res.deviance, res.valid and math.isfinite(res.deviance), res.pearson, res.n_ok,

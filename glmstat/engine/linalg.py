@@ -53,9 +53,13 @@ class GramReducer:
     def __init__(self, p: int) -> None:
         self.gram = np.zeros((p, p))
         self.score = np.zeros(p)
+        self._empty = True  # no rows added yet: the first block's own sums are taken as they are
 
     def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
         g, u = X.gram_score(w, r)
+        if self._empty:
+            self.gram, self.score, self._empty = g, u, False
+            return
         self.gram += g
         self.score += u
 

@@ -66,8 +66,13 @@ class _Parser:
         self.i += 1
         return tok
 
+    def spelling(self, tok: Token) -> str:
+        """The token as the formula spells it (``**`` rather than the ``^`` it stands for), clipped."""
+        following = next((t.pos for t in self.tokens if t.pos > tok.pos), len(self.text))
+        return _clip(self.text[tok.pos:following].strip() or str(tok.value), 30)
+
     def error(self, tok: Token, what: str) -> FormulaError:
-        near = f"{tok.value!r}" if tok.kind != "EOF" else "the end"
+        near = repr(self.spelling(tok)) if tok.kind != "EOF" else "the end"
         return FormulaError(f"cannot read the formula {_clip(self.text)!r}: {what} at position {tok.pos + 1} "
                             f"(near {near})")
 

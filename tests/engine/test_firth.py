@@ -17,7 +17,7 @@ import pytest
 
 import glmstat as gs
 from glmstat.engine.firth import d2mu_deta
-from conftest import all_case_ids, assert_close, load_data, load_ref, FIXTURES
+from conftest import R_VECTORS, all_case_ids, assert_close, load_data, load_ref, FIXTURES
 
 FIRTH = FIXTURES / "firth"
 FIRTH_IDS = sorted(p.stem for p in (FIRTH / "r").glob("*.json"))
@@ -49,13 +49,7 @@ def firth_fit(case_id: str) -> gs.GLMResults:
     return _fits[case_id]
 
 
-VECTORS = {
-    "coefficients": lambda f: f.coef,
-    "std_errors": lambda f: f.std_errors,
-    "statistic": lambda f: f.statistic,
-    "p_values": lambda f: f.p_values,
-    "fitted": lambda f: f.fitted_values,
-}
+VECTORS = {k: R_VECTORS[k] for k in ("coefficients", "std_errors", "statistic", "p_values", "fitted")}
 SCALARS = ["deviance", "null_deviance", "aic", "df_residual", "df_null", "rank"]
 
 

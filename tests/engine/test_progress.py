@@ -9,6 +9,7 @@ import types
 import pytest
 
 import glmstat as gs
+import glmstat.api as api_module
 from glmstat.report import progress as progress_module
 
 
@@ -29,7 +30,10 @@ def test_progress_true_reports_every_iteration(data, capsys):
 def test_short_fits_show_nothing_by_default_and_false_never(data, capsys, monkeypatch):
     gs.glm("passed ~ hours", data, family=gs.Binomial())
     assert capsys.readouterr().err == ""
-    monkeypatch.setattr(progress_module, "AFTER_SECONDS", 0.0)  # every fit is now "long"
+    monkeypatch.setattr(progress_module, "AFTER_SECONDS", 0.0)  # every fit is now "long"...
+    gs.glm("passed ~ hours", data, family=gs.Binomial())  # ...but a design this small is never watched
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(api_module, "_SMALL_CELLS", 0)  # ...unless it counts as large
     gs.glm("passed ~ hours", data, family=gs.Binomial(), progress=False)
     assert capsys.readouterr().err == ""
     gs.glm("passed ~ hours", data, family=gs.Binomial())

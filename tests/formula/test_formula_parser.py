@@ -88,6 +88,7 @@ def test_deparse_is_r(text, r_text):
     ("y ~ (a + b)^x", "invalid power in formula"),
     ("y ~ f(x, k = 1, k = 2)", "given twice"),
     ("y ~ f(k = 1, x)", "positional argument follows a named one"),
+    ("y ~ x ** ** 2", "position 10 \\(near '\\*\\*'\\)"),  # as the user spelled it, not the '^' it means
 ])
 def test_syntax_errors_name_the_problem_and_position(formula, message):
     with pytest.raises(gs.FormulaError, match=message):

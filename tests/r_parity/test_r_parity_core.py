@@ -5,24 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import all_case_ids, assert_close, fit_ref, load_ref
+from conftest import R_SCALARS, R_VECTORS, all_case_ids, assert_close, fit_ref, load_ref
 
 CASES = [c for c in all_case_ids() if not (load_ref(c).get("degenerate") or "").startswith("separation")]
 
-SCALARS = ["dispersion", "deviance", "null_deviance", "df_residual", "df_null", "nobs", "rank", "aic", "bic", "loglik"]
-VECTORS = {
-    "coefficients": lambda f: f.coef,
-    "std_errors": lambda f: f.std_errors,
-    "statistic": lambda f: f.statistic,
-    "p_values": lambda f: f.p_values,
-    "fitted": lambda f: f.fitted_values,
-    "linear_predictor": lambda f: f.linear_predictor,
-    "resid_deviance": lambda f: f.residuals("deviance"),
-    "resid_pearson": lambda f: f.residuals("pearson"),
-    "resid_working": lambda f: f.residuals("working"),
-    "resid_response": lambda f: f.residuals("response"),
-    "vcov": lambda f: f.vcov,
-}
+SCALARS = R_SCALARS
+VECTORS = R_VECTORS
 
 _fits: dict = {}
 

@@ -20,26 +20,13 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, family_of, r_array, FIXTURES
+from conftest import R_SCALARS, R_VECTORS, assert_close, family_of, r_array, FIXTURES
 
 EXTRA = FIXTURES / "extra"
 CASES = {c["id"]: c for c in json.loads((EXTRA / "cases.json").read_text())}
 
-SCALARS = ["dispersion", "deviance", "null_deviance", "df_residual", "df_null", "nobs", "rank", "aic", "bic", "loglik"]
-VECTORS = {
-    "coefficients": lambda f: f.coef,
-    "std_errors": lambda f: f.std_errors,
-    "statistic": lambda f: f.statistic,
-    "p_values": lambda f: f.p_values,
-    "fitted": lambda f: f.fitted_values,
-    "linear_predictor": lambda f: f.linear_predictor,
-    "resid_deviance": lambda f: f.residuals("deviance"),
-    "resid_pearson": lambda f: f.residuals("pearson"),
-    "resid_working": lambda f: f.residuals("working"),
-    "resid_response": lambda f: f.residuals("response"),
-    "vcov": lambda f: f.vcov,
-    "confint_wald": lambda f: f.conf_int(method="wald"),
-}
+SCALARS = R_SCALARS
+VECTORS = {**R_VECTORS, "confint_wald": lambda f: f.conf_int(method="wald")}
 
 
 def load(case_id: str) -> dict:
