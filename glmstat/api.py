@@ -157,10 +157,6 @@ def glm(
     if frame.n_dropped:
         warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
     check_model_frame(frame, source, family)
-    if not frame.in_memory and (method == "firth" or getattr(family, "estimate_theta", False)):
-        what = "method='firth'" if method == "firth" else "estimating the negative binomial's theta"
-        raise GLMStatError(f"{what} needs the rows in memory; fit a DataFrame (for the negative binomial, a fixed "
-                           f"theta works on streamed data: NegativeBinomial(theta=...))")
     # (a design of fewer than 2**16 cells fits in milliseconds: progress=None could never show anything)
     small = source.n_rows * source.n_cols < _SMALL_CELLS
     shown = None if progress is False or (progress is None and small) else Progress(

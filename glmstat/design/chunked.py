@@ -74,6 +74,11 @@ class ChunkSource(SequentialSource):
         columns = self.columns if name in self.columns else self.columns + (name,)
         return replace(self, columns=columns, encode=WithGroups(self.encode, self.kept, name))
 
+    def with_transform(self, transform: Callable[[Block], Block]) -> "ChunkSource":
+        """The same chunks with ``transform`` applied to every block (a row-wise change of the response,
+        weights or offset that keeps the columns)."""
+        return replace(self, transforms=self.transforms + (transform,))
+
     def with_fixed(self, col: int, value: float) -> "ChunkSource":
         """The same rows and columns with column ``col``'s coefficient held at ``value`` (offset + value x_col)."""
         return replace(self, transforms=self.transforms + (FixColumn(int(col), float(value)),))

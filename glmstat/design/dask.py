@@ -153,6 +153,11 @@ class DaskSource:
         cols = np.asarray(cols, dtype=np.intp)
         return replace(self, n_cols=int(cols.size), transforms=self.transforms + (SelectColumns(cols),))
 
+    def with_transform(self, transform: Callable[[Block], Block]) -> "DaskSource":
+        """The same partitions with ``transform`` applied to every block where it lives (a row-wise change of
+        the response, weights or offset that keeps the columns; it travels, so it must pickle)."""
+        return replace(self, transforms=self.transforms + (transform,))
+
     def with_fixed(self, col: int, value: float) -> "DaskSource":
         """The same rows and columns with column ``col``'s coefficient held at ``value`` (offset + value x_col)."""
         return replace(self, transforms=self.transforms + (FixColumn(int(col), float(value)),))
@@ -181,4 +186,7 @@ class DetachedSource:
         self._gone()
 
     def with_fixed(self, col: int, value: float) -> "DetachedSource":
+        self._gone()
+
+    def with_transform(self, transform: Callable) -> "DetachedSource":
         self._gone()

@@ -133,9 +133,11 @@ class InMemorySource(SequentialSource):
         """The same rows and columns with another offset (profile refits)."""
         return replace(self, offset=offset)
 
-    def with_response(self, y: np.ndarray, weights: np.ndarray) -> "InMemorySource":
-        """The same design with another response and total weights (Firth's start)."""
-        return replace(self, y=y, weights=weights)
+    def with_transform(self, transform: Callable[[Block], Block]) -> "InMemorySource":
+        """The rows as ``transform`` makes them of a block (a row-wise change of the response, weights or
+        offset, the columns kept, such as Firth's shifted start), applied once to all the rows."""
+        b = transform(self._whole)
+        return replace(self, X=b.X, y=b.y, weights=b.weights, trials=b.trials, offset=b.offset)
 
 
 @dataclass(frozen=True)

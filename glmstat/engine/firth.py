@@ -19,6 +19,12 @@ sqrt(diag((X'WX)^{-1})) at the estimate.  Iteration stops when every coefficient
 min(tol, 1e-10) times max(|b_j|, se_j), after at most max(max_iter, 100) steps (the convergence is linear,
 not quadratic as in IRLS).
 
+Every sum over the rows is a map-reduce over the source's blocks (:func:`glmstat.design.sources.fold`), so
+the same code fits rows in memory, Parquet row groups and dask partitions: one evaluation of U*(b) is two
+passes, X'WX and the ordinary score in the first, the adjustment in the second (a block's leverages are
+W_i x_i' (X'WX)^{-1} x_i, its rows' ``X.quadratic_diag`` of the inverse that the first pass gave).  The start's
+shifted responses are a transform of each block, and the aliasing QR merges the blocks' triangular factors.
+
 The deviance, AIC and residuals are the ordinary ones evaluated at the bias-reduced estimate, and the null
 deviance is that of the bias-reduced intercept-only model (with the offset), as R reports them for
 ``glm(..., method = "brglmFit")``.  Aliased columns are found, as brglm2 does, from the QR decomposition of
@@ -28,16 +34,21 @@ the bias-reduced estimates are finite under separation.
 
 from __future__ import annotations
 
+import operator
+from dataclasses import dataclass, replace
+from functools import partial
+
 import numpy as np
 from .._scipy import linalg as sla
 from .._scipy import stats
 
-from ..design.sources import InMemorySource
+from ..design.sources import Block, DesignSource, fold
 from ..errors import FamilyError, FitError
 from ..families import Binomial, Family
 from ..links import get_link
 from .irls import Control, FitState, irls
 from .linalg import QRReducer, aliased_in_order
+from .passes import add_parts
 
 __all__ = ["d2mu_deta", "adjusted_score", "fit_firth"]
 
@@ -105,25 +116,29 @@ def _check_family(family: Family) -> None:
                           f"use one of {', '.join(_D2MU)}")
 
 
-def _info_and_score(source: InMemorySource, family: Family, beta: np.ndarray):
-    """X'WX and the ordinary score X' w mu' (y - mu) / V(mu), one pass over the blocks; None when some mean
+def _info_score_part(b, family: Family, beta: np.ndarray) -> tuple:
+    """A block's (X'WX, X' w mu' (y - mu) / V(mu), number of invalid blocks): 1 and no sums when some mean
     leaves (0, 1) (the log link at eta >= 0)."""
-    k = source.n_cols
-    info, score = np.zeros((k, k)), np.zeros(k)
+    k = beta.size
     link = family.link
-    for b in source.blocks():
-        eta = b.X.matvec(beta) + b.offset
-        mu, d1 = link.inverse(eta), link.mu_eta(eta)
-        if not (np.all(np.isfinite(eta)) and family.valid_mu(mu)):
-            return None
-        var = family.variance(mu)
-        ww = b.weights * d1 * d1 / var
-        with np.errstate(all="ignore"):
-            r = np.where(ww > 0, (b.y - mu) / d1, 0.0)  # ww r = w mu' (y - mu) / V
-        g, u = b.X.gram_score(ww, r)
-        info += g
-        score += u
-    return info, score
+    eta = b.X.matvec(beta) + b.offset
+    mu, d1 = link.inverse(eta), link.mu_eta(eta)
+    if not (np.all(np.isfinite(eta)) and family.valid_mu(mu)):
+        return np.zeros((k, k)), np.zeros(k), 1
+    ww = b.weights * d1 * d1 / family.variance(mu)
+    with np.errstate(all="ignore"):
+        r = np.where(ww > 0, (b.y - mu) / d1, 0.0)  # ww r = w mu' (y - mu) / V
+    g, u = b.X.gram_score(ww, r)
+    return g, u, 0
+
+
+def _info_and_score(source: DesignSource, family: Family, beta: np.ndarray):
+    """X'WX and the ordinary score X' w mu' (y - mu) / V(mu), one map-reduce over the blocks; None when some
+    mean leaves (0, 1)."""
+    k = source.n_cols
+    info, score, invalid = fold(source, partial(_info_score_part, family=family, beta=beta), add_parts,
+                                (np.zeros((k, k)), np.zeros(k), 0))
+    return None if invalid else (info, score)
 
 
 def _factor(info: np.ndarray):
@@ -138,9 +153,20 @@ def _factor(info: np.ndarray):
     return sla.cho_solve(c, np.eye(d.size), check_finite=False) / d[:, None] / d[None, :]
 
 
-def adjusted_score(source: InMemorySource, family: Family, beta: np.ndarray):
+def _adjustment_part(b, family: Family, beta: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """A block's share of the adjustment sum_i x_i h_i mu''_i / (2 mu'_i), its leverages
+    h_i = W_i x_i' (X'WX)^{-1} x_i from ``inv`` = (X'WX)^{-1} of all the rows."""
+    link = family.link
+    eta = b.X.matvec(beta) + b.offset
+    mu, d1 = link.inverse(eta), link.mu_eta(eta)
+    ww = b.weights * d1 * d1 / family.variance(mu)
+    h = ww * b.X.quadratic_diag(inv)
+    return b.X.rmatvec(0.5 * h * d2mu_deta(link.name, eta) / d1)
+
+
+def adjusted_score(source: DesignSource, family: Family, beta: np.ndarray):
     """U*(b) of the module docstring, (X'WX)^{-1}, and the adjustment alone, at ``beta`` (the source holds the
-    kept columns only).
+    kept columns only): two map-reduces over the blocks, as the leverages need (X'WX)^{-1} of every row.
 
     Returns ``(u_star, inv_info, adjustment)``, or ``None`` when X'WX is singular or a mean is invalid
     at ``beta``.
@@ -149,34 +175,44 @@ def adjusted_score(source: InMemorySource, family: Family, beta: np.ndarray):
     inv = None if res is None else _factor(res[0])
     if inv is None:
         return None
-    adj = np.zeros(source.n_cols)
-    link = family.link
-    for b in source.blocks():  # second pass: leverages need (X'WX)^{-1}
-        eta = b.X.matvec(beta) + b.offset
-        mu, d1 = link.inverse(eta), link.mu_eta(eta)
-        ww = b.weights * d1 * d1 / family.variance(mu)
-        h = ww * b.X.quadratic_diag(inv)
-        adj += b.X.rmatvec(0.5 * h * d2mu_deta(link.name, eta) / d1)
+    adj = fold(source, partial(_adjustment_part, family=family, beta=beta, inv=inv), operator.add,
+               np.zeros(source.n_cols))
     return res[1] + adj, inv, adj
 
 
-def _aliased(source: InMemorySource) -> np.ndarray:
-    """brglm2's aliasing: R's ``qr(x)`` of the unweighted design (zero-weight rows included)."""
-    red = QRReducer(source.n_cols)
-    for b in source.blocks():
-        red.add(b.X, np.ones(b.X.n_rows), np.zeros(b.X.n_rows))
-    R = np.zeros((source.n_cols, source.n_cols))
-    R[: red.R.shape[0]] = red.R[: source.n_cols, : source.n_cols]
+def _qr_part(b, p: int) -> QRReducer:
+    red = QRReducer(p)
+    red.add(b.X, np.ones(b.X.n_rows), np.zeros(b.X.n_rows))
+    return red
+
+
+def _aliased(source: DesignSource) -> np.ndarray:
+    """brglm2's aliasing: R's ``qr(x)`` of the unweighted design (zero-weight rows included), the triangular
+    factors of the blocks merged."""
+    p = source.n_cols
+    red = fold(source, partial(_qr_part, p=p), QRReducer.merge, QRReducer(p))
+    R = np.zeros((p, p))
+    R[: red.R.shape[0]] = red.R[:p, :p]
     return aliased_in_order(R, QR_TOL)
 
 
-def _start(source: InMemorySource, family: Family, control: Control) -> np.ndarray:
+@dataclass(frozen=True)
+class _ShiftedResponse:
+    """brglm2's start data: ``extra`` more trials in every row, half of them successes, i.e. total weights
+    w + a and proportions (w y + a/2) / (w + a) (a block transform, run where the block is)."""
+
+    extra: float
+
+    def __call__(self, b: Block) -> Block:
+        w = b.weights + self.extra
+        return replace(b, y=(b.weights * b.y + 0.5 * self.extra) / w, weights=w)
+
+
+def _start(source: DesignSource, family: Family, control: Control) -> np.ndarray:
     """brglm2's start: ML fit with p/n extra trials, half of them successes (p kept columns, n rows)."""
-    adj = source.n_cols / source.n_rows
-    w = source.weights + adj
-    y = (source.weights * source.y + 0.5 * adj) / w
+    shifted = source.with_transform(_ShiftedResponse(source.n_cols / source.n_rows))
     try:
-        state = irls(source.with_response(y, w), family, Control(control.tol, max(control.max_iter, 100)))
+        state = irls(shifted, family, Control(control.tol, max(control.max_iter, 100)))
     except FitError:
         return np.zeros(source.n_cols)
     return np.where(np.isfinite(state.coef), state.coef, 0.0)
@@ -213,18 +249,21 @@ def _solve(source, family, beta, control):
     return beta, inv, False, it, size
 
 
-def _deviance_terms(source, family, beta_full):
-    dev = pearson = 0.0
-    n_boundary = 0
-    for b in source.blocks():
-        mu = family.link.inverse(b.X.matvec(beta_full) + b.offset)
-        dev += float(np.sum(b.weights * family.unit_deviance(b.y, mu)))
-        pearson += float(np.sum(np.where(b.weights > 0, b.weights * (b.y - mu) ** 2 / family.variance(mu), 0.0)))
-        n_boundary += int(np.count_nonzero((mu < 10 * _EPS) | (mu > 1 - 10 * _EPS)))
-    return dev, pearson, n_boundary
+def _estimate_part(b, family: Family, beta: np.ndarray) -> tuple:
+    """A block's share of what is reported at the estimate: X'WX over every column, the deviance, the Pearson
+    sum, the means at the edge of (0, 1), the rows with a positive weight and the sum of the weights."""
+    link = family.link
+    eta = b.X.matvec(beta) + b.offset
+    mu, d1 = link.inverse(eta), link.mu_eta(eta)
+    var = family.variance(mu)
+    gram = b.X.gram(b.weights * d1 * d1 / var)
+    dev = float(np.sum(b.weights * family.unit_deviance(b.y, mu)))
+    pearson = float(np.sum(np.where(b.weights > 0, b.weights * (b.y - mu) ** 2 / var, 0.0)))
+    n_boundary = int(np.count_nonzero((mu < 10 * _EPS) | (mu > 1 - 10 * _EPS)))
+    return gram, dev, pearson, n_boundary, b.n_positive, b.sum_weights
 
 
-def fit_firth(source: InMemorySource, family: Family, control: Control, start: np.ndarray | None = None
+def fit_firth(source: DesignSource, family: Family, control: Control, start: np.ndarray | None = None
               ) -> FitState:
     """Bias-reduced binomial regression (see the module docstring): a fitter, as ``glm(method="firth")``
     and the null model of its :func:`glmstat.fit.finish` use it."""
@@ -243,14 +282,14 @@ def fit_firth(source: InMemorySource, family: Family, control: Control, start: n
     beta, inv, converged, iterations, size = _solve(sub, family, beta0, control)
     full = np.zeros(p)
     full[cols] = beta
-    dev, pearson, n_boundary = _deviance_terms(source, family, full)
-    info_all = _info_and_score(source, family, full)[0]
+    info_all, dev, pearson, n_boundary, n_ok, sum_weights = fold(
+        source, partial(_estimate_part, family=family, beta=full), add_parts,
+        (np.zeros((p, p)), 0.0, 0.0, 0, 0, 0.0))
     cov = np.full((p, p), np.nan)
     cov[np.ix_(cols, cols)] = inv
-    w = source.weights
     return FitState(
         coef=np.where(kept, full, np.nan), kept=kept, cov_unscaled=cov, gram=info_all, deviance=dev,
-        pearson_chi2=pearson, n_ok=int(np.count_nonzero(w > 0)), sum_weights=float(np.sum(w)),
+        pearson_chi2=pearson, n_ok=n_ok, sum_weights=sum_weights,
         converged=converged, iterations=iterations, boundary=False, n_boundary=n_boundary,
         last_rel_change=size, deviance_history=(dev,),
     )

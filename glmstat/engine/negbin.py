@@ -20,25 +20,40 @@ alternation whose theta passes the limit below) and returned with a :class:`~glm
 the fit at theta_lim = 10^ceil(log10(1e7 max(1, max mu))), where mu^2/theta is below 1e-7 mu in every row, so
 coefficients and standard errors are Poisson's to about 1e-7 relative while the log-likelihood's terms
 (lgamma(theta + y) - lgamma(theta), ...) still cancel to about 1e-8 per row; SE(theta) is reported as infinite.
+
+**Rows in blocks.**  Every sum over the rows (the Poisson-limit check, theta's moment start, its score,
+information and their rounding error) is one map-reduce over the source's blocks at the current coefficients
+(:func:`glmstat.design.sources.fold`), the means recomputed in each block as g^{-1}(x_i'b + offset_i): the same
+code fits rows in memory (one block), Parquet row groups and dask partitions, and never holds a vector of
+all the means.  Each Newton step for theta is one pass; after the first (from MASS's moment start) each
+theta's Newton iterations start from the previous theta, which the alternation hardly moves, so they
+take a pass or two.
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+import operator
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable, NamedTuple
 
 import numpy as np
 from .._scipy import special
 
-from ..design.sources import InMemorySource
+from ..design.sources import DesignSource, fold
 from .irls import Control, FitState, irls
 from ..errors import BoundaryWarning, FitError
 from ..families import NegativeBinomial, Poisson
+from ..links import Link
 
-__all__ = ["theta_ml", "fit_negbin", "overdispersion_score", "poisson_limit_theta", "NegbinFit"]
+__all__ = ["theta_ml", "theta_ml_at", "fit_negbin", "overdispersion_score", "poisson_limit_theta", "NegbinFit"]
 
 #: mu^2 / theta is at most this fraction of mu at the reported Poisson-limit theta.
 _LIMIT_RATIO = 1e-7
+
+_FLAT = ("theta cannot be estimated: the negative binomial likelihood is flat in theta (is the response "
+         "0 in (nearly) every row, or the variance no larger than the mean?); try Poisson")
 
 
 class NegbinFit(NamedTuple):
@@ -55,21 +70,37 @@ class NegbinFit(NamedTuple):
     findings: tuple[tuple[type, str], ...] = ()
 
 
-def _score_info(th: float, y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    score = np.sum(w * (special.digamma(th + y) - special.digamma(th) + np.log(th) + 1.0
-                        - np.log(th + mu) - (y + th) / (mu + th)))
-    info = np.sum(w * (-special.polygamma(1, th + y) + special.polygamma(1, th) - 1.0 / th
-                       + 2.0 / (mu + th) - (y + th) / (mu + th) ** 2))
-    return float(score), float(info)
+# -- sums over rows (arrays of the rows with a positive weight) -----------------------------------------
 
 
-def _rounding(th: float, y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
-    """The rounding error of the summed score for theta: n eps times the sum of its terms' sizes (a flat
-    likelihood, SE(theta) of 150 at theta = 34, leaves the score at 1e-14 with Newton steps of 1e-11 theta)."""
+def _theta_sums(th: float, y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """[U(theta), I(theta), size, n] over these rows: the score and information of the module docstring,
+    the sum of the sizes of the score's terms (for its rounding error) and the number of rows."""
     with np.errstate(all="ignore"):
-        size = np.sum(w * (np.abs(special.digamma(th + y)) + np.abs(special.digamma(th)) + abs(np.log(th)) + 1.0
-                           + np.abs(np.log(th + mu)) + (y + th) / (mu + th)))
-    return float(y.size * np.finfo(float).eps * size)
+        psi = special.digamma(th + y)
+        psi_th, log_th = special.digamma(th), math.log(th) if th > 0 else math.nan
+        log_mu = np.log(th + mu)
+        ratio = (y + th) / (mu + th)
+        score = np.sum(w * (psi - psi_th + log_th + 1.0 - log_mu - ratio))
+        info = np.sum(w * (-special.polygamma(1, th + y) + special.polygamma(1, th) - 1.0 / th
+                           + 2.0 / (mu + th) - ratio / (mu + th)))
+        size = np.sum(w * (np.abs(psi) + abs(psi_th) + abs(log_th) + 1.0 + np.abs(log_mu) + ratio))
+    return np.array([score, info, size, float(y.size)])
+
+
+def _moment_sums(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """[sum w, sum w (y/mu - 1)^2]: MASS's moment start for theta is their ratio."""
+    with np.errstate(all="ignore"):
+        return np.array([np.sum(w), np.sum(w * (y / mu - 1.0) ** 2)])
+
+
+def _moment_start(sums: np.ndarray) -> float:
+    """MASS's start for theta, sum w / sum w (y/mu - 1)^2 (from :func:`_moment_sums`)."""
+    with np.errstate(all="ignore"):
+        th = sums[0] / sums[1]
+    if not (np.isfinite(th) and th > 0):
+        raise FitError(_FLAT)
+    return float(th)
 
 
 def overdispersion_score(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
@@ -78,35 +109,68 @@ def overdispersion_score(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * ((y - mu) ** 2 - y)))
 
 
-def poisson_limit_theta(mu: np.ndarray) -> float:
-    """The theta reported at the Poisson limit: 10^ceil(log10(max(1, max mu) / 1e-7)), so that
-    mu^2 / theta <= 1e-7 mu in every row."""
-    top = float(np.max(mu, initial=1.0))
-    return float(10.0 ** math.ceil(math.log10(max(1.0, top) / _LIMIT_RATIO)))
+def poisson_limit_theta(max_mu: float) -> float:
+    """The theta reported at the Poisson limit, given the largest fitted mean: 10^ceil(log10(max(1, max mu)
+    / 1e-7)), so that mu^2 / theta <= 1e-7 mu in every row."""
+    return float(10.0 ** math.ceil(math.log10(max(1.0, float(max_mu)) / _LIMIT_RATIO)))
 
 
-def theta_ml(y: np.ndarray, mu: np.ndarray, w: np.ndarray, max_iter: int = 100, upper: float = math.inf
-             ) -> tuple[float, float]:
-    """Maximum-likelihood theta for fixed means, and its standard error (MASS's ``theta.ml``).  Newton's
-    iterations stop as soon as theta passes ``upper`` (the Poisson limit), returning that theta."""
-    pos = w > 0
-    y, mu, w = y[pos], mu[pos], w[pos]
-    flat = ("theta cannot be estimated: the negative binomial likelihood is flat in theta (is the response "
-            "0 in (nearly) every row, or the variance no larger than the mean?); try Poisson")
-    with np.errstate(all="ignore"):
-        th = np.sum(w) / np.sum(w * (y / mu - 1.0) ** 2)  # MASS's moment start
-    if not (np.isfinite(th) and th > 0):
-        raise FitError(flat)
+# -- the same sums, one block's share (run where the block is) -------------------------------------------
+
+
+def _block_rows(b, link: Link, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(y, mu, w) of a block's rows with a positive weight, mu = g^{-1}(x'beta + offset)."""
+    pos = b.weights > 0
+    mu = link.inverse(b.X.matvec(beta) + b.offset)
+    return b.y[pos], mu[pos], b.weights[pos]
+
+
+def _theta_part(b, link: Link, beta: np.ndarray, th: float) -> np.ndarray:
+    return _theta_sums(th, *_block_rows(b, link, beta))
+
+
+def _moment_part(b, link: Link, beta: np.ndarray) -> np.ndarray:
+    return _moment_sums(*_block_rows(b, link, beta))
+
+
+@dataclass(frozen=True)
+class _AtPoisson:
+    """What the Poisson fit says about theta: the overdispersion score S, and the largest response and mean."""
+
+    score: float
+    max_y: float
+    max_mu: float
+
+    def merge(self, other: "_AtPoisson") -> "_AtPoisson":
+        return _AtPoisson(self.score + other.score, max(self.max_y, other.max_y), max(self.max_mu, other.max_mu))
+
+
+def _poisson_part(b, link: Link, beta: np.ndarray) -> _AtPoisson:
+    y, mu, w = _block_rows(b, link, beta)
+    return _AtPoisson(overdispersion_score(y, mu, w), float(np.max(y, initial=-np.inf)),
+                      float(np.max(mu, initial=-np.inf)))
+
+
+# -- theta's maximum likelihood -------------------------------------------------------------------------
+
+
+def _newton(th: float, sums: Callable[[float], np.ndarray], max_iter: int, upper: float) -> tuple[float, float]:
+    """Newton's iterations for theta from ``th``; ``sums(th)`` gives [U, I, size, n] at ``th`` (one pass over
+    the rows).  Stops once the score is rounding noise (below
+    n eps size: a likelihood flat to rounding, SE(theta) of 150 at theta = 34, leaves the score at 1e-14 with
+    Newton steps of 1e-11 theta), the step is below 1e-12 theta, or theta passes ``upper`` (returned with an
+    infinite standard error)."""
+    at = None  # the sums at the final theta, when the loop computed them there
     for _ in range(max_iter):
         th = abs(th)
         if th > upper:
             return float(th), math.inf
-        with np.errstate(all="ignore"):
-            score, info = _score_info(th, y, mu, w)
+        score, info, size, n = sums(th)
         if not (np.isfinite(score) and np.isfinite(info)) or info == 0:
-            raise FitError(flat + f" (at theta {th:.6g})")
+            raise FitError(_FLAT + f" (at theta {th:.6g})")
         step = score / info
-        if abs(score) <= _rounding(th, y, mu, w):  # the score is rounding noise: theta is as exact as it gets
+        if abs(score) <= n * np.finfo(float).eps * size:  # the score is rounding noise: theta is as exact as it gets
+            at = info
             break
         th_new = th + step
         if th_new <= 0:  # Newton overshoot: halve towards zero instead
@@ -118,23 +182,48 @@ def theta_ml(y: np.ndarray, mu: np.ndarray, w: np.ndarray, max_iter: int = 100, 
     else:
         raise FitError(f"theta did not converge in {max_iter} Newton steps (last theta {th:.6g}): "
                        "the data may not be overdispersed; try Poisson")
-    _, info = _score_info(th, y, mu, w)
+    info = sums(th)[1] if at is None else at
     return float(th), float(1.0 / np.sqrt(info)) if info > 0 else float("nan")
 
 
-def _mu(source: InMemorySource, family, state: FitState) -> np.ndarray:
-    b = np.where(state.kept, state.coef, 0.0)
-    return family.link.inverse(source.X.matvec(b) + source.offset)
+def theta_ml(y: np.ndarray, mu: np.ndarray, w: np.ndarray, max_iter: int = 100, upper: float = math.inf
+             ) -> tuple[float, float]:
+    """Maximum-likelihood theta for fixed means given as arrays, and its standard error (MASS's ``theta.ml``);
+    rows of zero weight do not count.  Newton's iterations stop as soon as theta passes ``upper`` (the Poisson
+    limit), returning that theta.  :func:`theta_ml_at` is the same for the rows of a source."""
+    pos = w > 0
+    y, mu, w = y[pos], mu[pos], w[pos]
+    return _newton(_moment_start(_moment_sums(y, mu, w)), partial(_theta_sums, y=y, mu=mu, w=w), max_iter, upper)
+
+
+def theta_ml_at(source: DesignSource, link: Link, beta: np.ndarray, max_iter: int = 100,
+                upper: float = math.inf, start: float | None = None) -> tuple[float, float]:
+    """Maximum-likelihood theta, and its standard error, at the means mu_i = g^{-1}(x_i'beta + offset_i) of
+    the rows of ``source`` (``beta`` over all its columns, 0 where aliased): :func:`theta_ml` with every sum
+    a map-reduce over the blocks.  Newton starts from ``start`` if given (the theta of the previous means,
+    which the alternation of :func:`fit_negbin` hardly moves: one or two passes), else from MASS's moment
+    start (one pass more)."""
+    empty = np.zeros(4)
+
+    def sums(th: float) -> np.ndarray:
+        return fold(source, partial(_theta_part, link=link, beta=beta, th=th), operator.add, empty)
+
+    if start is None:
+        start = _moment_start(fold(source, partial(_moment_part, link=link, beta=beta), operator.add, np.zeros(2)))
+    return _newton(start, sums, max_iter, upper)
+
+
+# -- the alternation --------------------------------------------------------------------------------------
 
 
 def _start(state: FitState) -> np.ndarray:
     return np.where(state.kept, state.coef, 0.0)
 
 
-def _poisson_limit(source: InMemorySource, family: NegativeBinomial, control: Control, poisson: FitState,
-                   mu: np.ndarray, why: str) -> NegbinFit:
+def _poisson_limit(source: DesignSource, family: NegativeBinomial, control: Control, poisson: FitState,
+                   max_mu: float, why: str) -> NegbinFit:
     """The fit at the Poisson limit (see the module docstring), with its warning."""
-    limit = poisson_limit_theta(mu[source.weights > 0])
+    limit = poisson_limit_theta(max_mu)
     fixed = family.with_theta(limit)
     state = irls(source, fixed, control, _start(poisson))
     message = (f"{why}: the negative binomial fit is the Poisson fit, reported at theta = {limit:.0e} (where "
@@ -143,33 +232,32 @@ def _poisson_limit(source: InMemorySource, family: NegativeBinomial, control: Co
     return NegbinFit(state, fixed, math.inf, ((BoundaryWarning, message),))
 
 
-def fit_negbin(source: InMemorySource, family: NegativeBinomial, control: Control, start: np.ndarray | None = None
+def fit_negbin(source: DesignSource, family: NegativeBinomial, control: Control, start: np.ndarray | None = None
                ) -> NegbinFit:
     """Alternate IRLS and theta's maximum likelihood to the joint optimum, or recognize the Poisson limit
     (see the module docstring)."""
-    y, w = source.y, source.weights
-    poisson = irls(source, Poisson(link=family.link), control, start)
-    mu0 = _mu(source, family, poisson)
-    score = overdispersion_score(y[w > 0], mu0[w > 0], w[w > 0])
-    if not np.any(y[w > 0] > 0):
+    link = family.link
+    poisson = irls(source, Poisson(link=link), control, start)
+    at = fold(source, partial(_poisson_part, link=link, beta=_start(poisson)), _AtPoisson.merge,
+              _AtPoisson(0.0, -np.inf, -np.inf))
+    if not at.max_y > 0:
         # the Poisson means go to 0, where every theta fits equally well: nothing to estimate (glm.nb fails too)
         raise FitError("theta cannot be estimated: the response is 0 in every row, so every theta fits equally "
                        "well; try Poisson")
-    if score <= 0:
-        why = (f"no overdispersion: at the Poisson fit sum((y - mu)^2 - y) = {score:.4g} is not positive (the "
+    if at.score <= 0:
+        why = (f"no overdispersion: at the Poisson fit sum((y - mu)^2 - y) = {at.score:.4g} is not positive (the "
                "counts vary no more than Poisson counts), so the maximum-likelihood theta is infinite")
-        return _poisson_limit(source, family, control, poisson, mu0, why)
-    limit = poisson_limit_theta(mu0[w > 0])
+        return _poisson_limit(source, family, control, poisson, at.max_mu, why)
+    limit = poisson_limit_theta(at.max_mu)
     passed = f"hardly any overdispersion: the maximum-likelihood theta grows past {limit:.0e}"
-    th, _ = theta_ml(y, mu0, w, upper=limit)
+    th, _ = theta_ml_at(source, link, _start(poisson), upper=limit)
     state = poisson
     for _ in range(max(control.max_iter, 50)):
         if th > limit:
-            return _poisson_limit(source, family, control, poisson, mu0, passed)
-        fam = family.with_theta(th)
+            return _poisson_limit(source, family, control, poisson, at.max_mu, passed)
         before = _start(state)
-        state = irls(source, fam, control, before)
-        th_new, _ = theta_ml(y, _mu(source, fam, state), w, upper=limit)
+        state = irls(source, family.with_theta(th), control, before)
+        th_new, _ = theta_ml_at(source, link, _start(state), upper=limit, start=th)
         # joint maximum: theta stops moving, or the means do (then theta moves by its own rounding only, as on
         # a likelihood flat to rounding in theta, or with an intercept only, whose mean is the same at any theta)
         if abs(th_new - th) <= 1e-11 * th or np.allclose(_start(state), before, rtol=1e-10, atol=1e-12):
@@ -179,8 +267,7 @@ def fit_negbin(source: InMemorySource, family: NegativeBinomial, control: Contro
     else:
         raise FitError(f"negative binomial theta did not converge (last theta {th:.6g})")
     if th > limit:
-        return _poisson_limit(source, family, control, poisson, mu0, passed)
-    fam = family.with_theta(th)
-    state = irls(source, fam, control, _start(state))
-    th, se = theta_ml(y, _mu(source, fam, state), w)
+        return _poisson_limit(source, family, control, poisson, at.max_mu, passed)
+    state = irls(source, family.with_theta(th), control, _start(state))
+    th, se = theta_ml_at(source, link, _start(state), start=th)
     return NegbinFit(state, family.with_theta(th), se)

@@ -13,7 +13,7 @@ streamed source (:mod:`glmstat.formula.stream`), so both drop the same rows and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -162,6 +162,24 @@ def evaluate(ev: Evaluator, node: Node, what: str) -> Value:
         raise FormulaError(f"in {what} {label!r}: {e}") from e.__cause__
 
 
+#: The label under which rows whose terms evaluate to NaN (not a missing value of a column) are counted.
+NAN_TERMS = "terms evaluating to NaN"
+
+
+def missing_order(counts: Mapping[str, int], columns: Collection[str], specials: Sequence[str]) -> dict[str, int]:
+    """Rows dropped per cause in the order :func:`evaluate_rows` finds them: data columns by name, then the
+    response, offset and weights (``specials``, missing without a missing column), then :data:`NAN_TERMS`
+    -- so that counts merged over chunks read as one chunk's do."""
+    def rank(label: str) -> tuple:
+        if label in columns:
+            return (0, label)
+        if label in specials:
+            return (1, specials.index(label))
+        return (2, label)
+
+    return {k: counts[k] for k in sorted(counts, key=rank)}
+
+
 def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Terms, family: Family,
                   weights: Any = None, offset: Any = None, response_levels: tuple | None = None) -> Rows:
     """Evaluate the model's variables on every row of ``df`` and find the rows to drop (see the module
@@ -239,7 +257,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
             nan_terms |= missing_mask(v, n)
     nan_terms &= ~drop
     if nan_terms.any():  # e.g. log of a negative number: R's na.omit drops the row too
-        missing["terms evaluating to NaN"] = nan_terms
+        missing[NAN_TERMS] = nan_terms
         drop |= nan_terms
     return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
                 bool(terms.offsets) or o_arg is not None, binomial, response_present)

@@ -32,7 +32,7 @@ from .evaluate import DataColumns, Evaluator, check_context
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
 from .limits import DEFAULT_LIMITS, FormulaLimits
 from .nodes import Call, Node
-from .rows import complete_arrays, evaluate_rows, variables_used
+from .rows import complete_arrays, evaluate_rows, missing_order, variables_used
 from .spec import ModelSpec, align_levels
 from .terms import Terms, lhs_names
 from .values import FactorVec, NumMat, NumVec, _sort_key, label_text, take_rows
@@ -267,8 +267,11 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
                                                      for n in lhs_names(node)})
     spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns)
     encoder = ChunkEncoder(spec, family, weights, offset, response_levels)
-    return StreamModel(spec, encoder, needed, total.n_kept, total.n - total.n_kept, dict(total.dropped_by),
-                       deparse(terms.response), total.has_offset or offset is not None)
+    response_name = deparse(terms.response)
+    dropped_by = missing_order(total.dropped_by, set(needed) - {weights, offset},
+                               [response_name, offset or "offset", weights or "weights"])
+    return StreamModel(spec, encoder, needed, total.n_kept, total.n - total.n_kept, dropped_by,
+                       response_name, total.has_offset or offset is not None)
 
 
 def _in_memory_only(what: str):

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import CASES, GROUP, N, assert_same_fit, close, computed, data, fit
+from streamed_cases import (CASES, ESTIMATED, GROUP, N, assert_same_estimated_fit, assert_same_fit, close,
+                            computed, data, fit)
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -43,6 +44,22 @@ def test_dask_fit_equals_the_in_memory_fit(case, frame, ddf):
     streamed = fit(formula, ddf, family, weights)
     assert_same_fit(streamed, mem, ddf, frame)
     assert streamed.rows_used.equals(mem.rows_used)
+
+
+@pytest.mark.parametrize("case", ["negbin_theta", "firth_logit_aliased"])  # (the Parquet tests run all of them)
+def test_estimated_theta_and_firth_on_the_cluster_equal_the_in_memory_fit(case, frame, ddf, monkeypatch):
+    """Theta's Newton steps and Firth's leverages as map-reduces over the partitions (Firth's shifted start
+    and the aliasing QR run on the workers): the in-memory numbers, and no partition's rows ever travel to
+    this process."""
+    from glmstat.design.dask import DaskSource
+
+    def rows_here(self):
+        raise AssertionError("a partition's rows were brought to the client")
+
+    formula, family, weights, method = ESTIMATED[case]
+    mem = fit(formula, frame, family, weights, method)
+    monkeypatch.setattr(DaskSource, "blocks", rows_here)
+    assert_same_estimated_fit(fit(formula, ddf, family, weights, method), mem)
 
 
 def test_an_empty_partition_is_skipped(frame, ddf):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import CASES, GROUP, assert_same_fit, close, data, fit
+from streamed_cases import CASES, ESTIMATED, GROUP, assert_same_estimated_fit, assert_same_fit, close, data, fit
 
 pq = pytest.importorskip("pyarrow.parquet")
 pa = pytest.importorskip("pyarrow")
@@ -34,6 +34,14 @@ def test_parquet_fit_equals_the_in_memory_fit(case, frame, path):
     streamed = fit(formula, path, family, weights)
     assert_same_fit(streamed, mem, path, frame)
     assert streamed.rows_used.equals(mem.rows_used)  # positions in the file: the frame's RangeIndex
+
+
+@pytest.mark.parametrize("case", list(ESTIMATED))
+def test_estimated_theta_and_firth_from_parquet_equal_the_in_memory_fit(case, frame, path):
+    """Theta's Newton steps and Firth's leverages as sums over the row groups: the in-memory numbers."""
+    formula, family, weights, method = ESTIMATED[case]
+    mem = fit(formula, frame, family, weights, method)
+    assert_same_estimated_fit(fit(formula, path, family, weights, method), mem)
 
 
 def test_a_level_seen_only_in_the_last_row_group_is_a_column(path):
@@ -187,13 +195,6 @@ def test_nested_streamed_models_compare_as_in_memory(frame, path):
     close(a["p_value"].iloc[1:], b["p_value"].iloc[1:])
     with pytest.raises(gs.GLMStatError, match="not nested in model 2"):
         gs.anova(fit("count ~ x1 + x2 + h", path, gs.Poisson(), None), fit("count ~ x1 + g + x2", path, gs.Poisson(), None))
-
-
-def test_what_needs_the_rows_in_memory_says_so(path):
-    with pytest.raises(gs.GLMStatError, match="method='firth' needs the rows in memory"):
-        gs.glm("yes ~ x1", path, family=gs.Binomial(), method="firth")
-    with pytest.raises(gs.GLMStatError, match="estimating the negative binomial's theta needs the rows in memory"):
-        gs.glm("count ~ x1", path, family=gs.NegativeBinomial())
 
 
 def test_update_add1_and_step_refit_from_the_same_files(frame, path):
