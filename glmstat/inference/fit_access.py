@@ -6,7 +6,8 @@ when the design and engine layers change:
 
 * :func:`refit` -- the model refitted on a subset of its design columns (same rows, weights and offset):
   :func:`glmstat.inference.anova._refit`;
-* :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data`;
+* :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data` (:func:`encode_spec`
+  with the model spec alone, for work shipped to a cluster's workers);
 * :func:`structure` -- the term structure: the frame's term labels and columns and the formula's parsed terms;
 * :func:`fitted_data`, :func:`used_data` -- the caller's data, and the rows of it that the fit used;
 * :func:`factor_levels` -- the training levels of each factor variable;
