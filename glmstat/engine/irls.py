@@ -314,6 +314,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             + " a non-finite deviance, an invalid linear predictor or mean outside the family's domain; pass "
             + ("other " if start is not None else "") + "start= coefficients"
         )
+    if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
+        use_qr = False  # the aliased set is known and X'WX of the others is well conditioned (as in the loop)
     if beta is None:
         beta = np.zeros(p)
     # fixed working weights (Gamma/log, Gaussian/identity): X'WX is formed once, then only X'W r per pass
