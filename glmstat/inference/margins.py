@@ -46,14 +46,16 @@ class _Means:
         self.extra = extra if isinstance(extra, np.ndarray) else 0.0
 
     def __call__(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """mu per row and the row mean of d mu / d b (= X' g^{-1}'(eta) / n: one matrix-vector product, not
+        the n x p matrix of per-row gradients, which on 1e5 rows and 60 columns cost more than the encoding)."""
         X, off, ok = encode(self.fit, data)
         if not ok.all():
             raise DataError(f"the model cannot be evaluated at {int((~ok).sum())} of the rows after changing a "
                             "variable (a transformation such as log() is undefined there)")
-        Xk = X[:, self.kept]
+        Xk = X if self.kept.all() else X[:, self.kept]
         eta = Xk @ self.b + off + self.extra
         link = self.fit.family.link
-        return link.inverse(eta), link.mu_eta(eta)[:, None] * Xk
+        return link.inverse(eta), (link.mu_eta(eta) @ Xk) / eta.shape[0]
 
 
 def _effects(means: _Means, data: pd.DataFrame, var: ModelVariable) -> list[tuple[str, float, np.ndarray]]:
@@ -61,16 +63,16 @@ def _effects(means: _Means, data: pd.DataFrame, var: ModelVariable) -> list[tupl
     if not var.is_factor:
         h = 1e-4 * var.sd if np.isfinite(var.sd) and var.sd > 0 else 1e-4
         x = next(data[c] for c in data.columns if str(c) == var.name).to_numpy(dtype=float)
-        mu_hi, J_hi = means(with_value(data, var, x + h))
-        mu_lo, J_lo = means(with_value(data, var, x - h))
-        return [("dydx", float(np.mean((mu_hi - mu_lo) / (2 * h))), np.mean((J_hi - J_lo) / (2 * h), axis=0))]
+        mu_hi, G_hi = means(with_value(data, var, x + h))
+        mu_lo, G_lo = means(with_value(data, var, x - h))
+        return [("dydx", float(np.mean((mu_hi - mu_lo) / (2 * h))), (G_hi - G_lo) / (2 * h))]
     if len(var.levels) < 2:
         return []
-    mu_r, J_r = means(with_value(data, var, var.levels[0]))
+    mu_r, G_r = means(with_value(data, var, var.levels[0]))
     out = []
     for level, label in zip(var.levels[1:], var.labels[1:]):
-        mu_a, J_a = means(with_value(data, var, level))
-        out.append((label, float(np.mean(mu_a - mu_r)), np.mean(J_a - J_r, axis=0)))
+        mu_a, G_a = means(with_value(data, var, level))
+        out.append((label, float(np.mean(mu_a - mu_r)), G_a - G_r))
     return out
 
 
