@@ -6,7 +6,8 @@ when the design and engine layers change:
 
 * :func:`refit` -- the model refitted on a subset of its design columns (same rows, weights and offset):
   :func:`glmstat.inference.anova._refit`;
-* :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data`;
+* :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data`, dense
+  (:func:`encode_design`: as that Design, for products only);
 * :func:`structure` -- the term structure: the frame's term labels and columns and the formula's parsed terms;
 * :func:`fitted_data`, :func:`used_data` -- the caller's data, and the rows of it that the fit used;
 * :func:`factor_levels` -- the training levels of each factor variable;
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from .anova import _Sub
     from .results import GLMResults
 
-__all__ = ["Structure", "FitInputs", "refit", "encode", "structure", "fitted_data", "used_data", "factor_levels",
+__all__ = ["Structure", "FitInputs", "refit", "encode", "encode_design", "structure", "fitted_data", "used_data", "factor_levels",
            "fit_inputs", "formula_limits", "response", "with_step_path"]
 
 
@@ -42,6 +43,14 @@ def refit(fit: "GLMResults", cols) -> "_Sub":
     from .anova import _refit
 
     return _refit(fit, cols)
+
+
+def encode_design(fit: "GLMResults", data: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(design, offset, ok) of ``data`` encoded as the training data was: the :class:`~glmstat.design.base.Design`
+    of the complete rows (structured where the training design is), for features that need only its products."""
+    from ..formula.frame import encode_new_data
+
+    return encode_new_data(fit.model_frame.spec, data)
 
 
 def encode(fit: "GLMResults", data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
