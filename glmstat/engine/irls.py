@@ -158,7 +158,7 @@ def _pass_block(b, family: Family, kernel, beta: np.ndarray | None, use_qr: bool
     counts and reduced normal equations.  Runs where the block is (a dask worker, for a cluster's rows)."""
     if beta is None:
         with np.errstate(all="ignore"):
-            eta = family.link.link(family.start_mu(b.y, b.weights))
+            eta = family.link.link(family.start_mu(b.y, b.mustart_weights))
         wk = kernel(b.y, b.weights, eta)
         # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
         with np.errstate(invalid="ignore"):
@@ -460,7 +460,7 @@ def _block_r_pearson(b, family: Family, kernel, prev_beta: np.ndarray | None, be
     at = kernel(b.y, b.weights, b.X.matvec(beta) + b.offset)
     if prev_beta is None:
         with np.errstate(all="ignore"):
-            eta = family.link.link(family.start_mu(b.y, b.weights))
+            eta = family.link.link(family.start_mu(b.y, b.mustart_weights))
     else:
         eta = b.X.matvec(prev_beta) + b.offset
     before = kernel(b.y, b.weights, eta)
