@@ -152,7 +152,7 @@ def fit_inputs(fit: "GLMResults") -> FitInputs:
     weights = None if np.all(prior == 1.0) else prior.copy()
     offset: str | np.ndarray | None = spec.offset_column_arg
     if offset is None and frame.has_offset:
-        _, formula_offset, _ = encode(fit, used_data(fit))  # the offset() terms alone
+        _, formula_offset, _ = encode_design(fit, used_data(fit))  # the offset() terms alone (no dense design)
         extra = np.asarray(frame.offset, dtype=float) - formula_offset
         offset = extra if np.any(extra != 0) else None
     family = fit.family
