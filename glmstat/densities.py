@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from ._scipy import special
 
-__all__ = ["bd0", "gamma_excess", "stirlerr", "log_dpois", "log_dbinom", "log_dgamma", "log_dnbinom", "NEAR"]
+__all__ = ["bd0", "gamma_excess", "tweedie_excess", "stirlerr", "log_dpois", "log_dbinom", "log_dgamma", "log_dnbinom", "NEAR"]
 
 Array = np.ndarray
 
@@ -74,6 +74,31 @@ def gamma_excess(y: Array, mu: Array) -> Array:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         direct = (y - mu) / mu - np.log(np.where(y == 0, 1.0, y / mu))
     return _patch_near(direct, y, mu, _PSI_COEF, times_lam=False)
+
+
+def tweedie_excess(y: Array, mu: Array, p: float) -> Array:
+    """y (y^(1-p) - mu^(1-p)) / (1-p) - (y^(2-p) - mu^(2-p)) / (2-p) (log(y/mu) where a power is 0), for y > 0
+    and mu > 0; accurate also when y is close to mu.
+
+    With L = log(mu / y) it is y^(2-p) (E(2-p) - E(1-p)), E(a) = expm1(a L) / a (L at a = 0): the direct
+    differences lose all but a few digits when y ~ mu (the excess is ~L^2/2, its terms ~L), so near y the
+    series of E(2-p) - E(1-p) = sum_k L^k ((2-p)^(k-1) - (1-p)^(k-1)) / k! (k >= 2) is used.
+    """
+    y, mu = np.asarray(y, dtype=float), np.asarray(mu, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        L = np.log1p((mu - y) / y)
+
+        def e(a: float) -> Array:
+            return L if a == 0 else np.expm1(a * L) / a
+
+        direct = e(2.0 - p) - e(1.0 - p)
+        acc, fact, Lk = np.zeros_like(L), 1.0, L.copy()
+        for k in range(2, 12):
+            fact *= k
+            Lk = Lk * L
+            acc = acc + Lk * ((2.0 - p) ** (k - 1) - (1.0 - p) ** (k - 1)) / fact
+        diff = np.where(np.abs(L) < NEAR, acc, direct)
+        return y ** (2.0 - p) * diff
 
 
 def stirlerr(n: Array) -> Array:

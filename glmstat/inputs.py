@@ -59,7 +59,8 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
         return frame, source
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
                               context=context, limits=limits)
-    source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials, frame.offset)
+    source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials, frame.offset,
+                            start_weights=frame.start_weights)
     return frame, source
 
 

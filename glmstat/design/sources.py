@@ -38,6 +38,14 @@ class Block:
     index: pd.Index | None = None
     #: the values of a grouping column of the data for these rows (a cluster variable), when asked for
     groups: np.ndarray | None = None
+    #: the weights of R's starting means where they differ from ``weights`` (the trials of a cbind() response
+    #: with prior weights: binomial()$initialize starts from (n y + 0.5) / (n + 1)); None: ``weights``
+    start_weights: np.ndarray | None = None
+
+    @property
+    def mustart_weights(self) -> np.ndarray:
+        """The weights R's ``initialize`` gives the starting means."""
+        return self.weights if self.start_weights is None else self.start_weights
 
     @cached_property
     def n_positive(self) -> int:
@@ -98,6 +106,7 @@ class InMemorySource(SequentialSource):
     trials: np.ndarray
     offset: np.ndarray
     block_rows: int = 65536
+    start_weights: np.ndarray | None = None  # as Block.start_weights
 
     @property
     def n_rows(self) -> int:
@@ -114,12 +123,14 @@ class InMemorySource(SequentialSource):
             return
         for start in range(0, n, step):
             s = slice(start, min(n, start + step))
-            yield Block(self.X.rows(s.start, s.stop), self.y[s], self.weights[s], self.trials[s], self.offset[s])
+            yield Block(self.X.rows(s.start, s.stop), self.y[s], self.weights[s], self.trials[s], self.offset[s],
+                        start_weights=None if self.start_weights is None else self.start_weights[s])
 
     @cached_property
     def _whole(self) -> Block:
         s = slice(0, self.n_rows)  # views, as every block is (the kernels' cached sums recognise them)
-        return Block(self.X, self.y[s], self.weights[s], self.trials[s], self.offset[s])
+        return Block(self.X, self.y[s], self.weights[s], self.trials[s], self.offset[s],
+                     start_weights=None if self.start_weights is None else self.start_weights[s])
 
     def with_columns(self, cols: np.ndarray) -> "InMemorySource":
         """The same rows with only the design columns ``cols`` (submodels, the null model)."""
@@ -137,7 +148,8 @@ class InMemorySource(SequentialSource):
         """The rows as ``transform`` makes them of a block (a row-wise change of the response, weights or
         offset, the columns kept, such as Firth's shifted start), applied once to all the rows."""
         b = transform(self._whole)
-        return replace(self, X=b.X, y=b.y, weights=b.weights, trials=b.trials, offset=b.offset)
+        return replace(self, X=b.X, y=b.y, weights=b.weights, trials=b.trials, offset=b.offset,
+                       start_weights=b.start_weights)
 
 
 @dataclass(frozen=True)

@@ -205,7 +205,7 @@ class _ShiftedResponse:
 
     def __call__(self, b: Block) -> Block:
         w = b.weights + self.extra
-        return replace(b, y=(b.weights * b.y + 0.5 * self.extra) / w, weights=w)
+        return replace(b, y=(b.weights * b.y + 0.5 * self.extra) / w, weights=w, start_weights=None)
 
 
 def _start(source: DesignSource, family: Family, control: Control) -> np.ndarray:

@@ -158,7 +158,7 @@ def _pass_block(b, family: Family, kernel, beta: np.ndarray | None, use_qr: bool
     counts and reduced normal equations.  Runs where the block is (a dask worker, for a cluster's rows)."""
     if beta is None:
         with np.errstate(all="ignore"):
-            eta = family.link.link(family.start_mu(b.y, b.weights))
+            eta = family.link.link(family.start_mu(b.y, b.mustart_weights))
         wk = kernel(b.y, b.weights, eta)
         # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
         with np.errstate(invalid="ignore"):
@@ -314,6 +314,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             + " a non-finite deviance, an invalid linear predictor or mean outside the family's domain; pass "
             + ("other " if start is not None else "") + "start= coefficients"
         )
+    if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
+        use_qr = False  # the aliased set is known and X'WX of the others is well conditioned (as in the loop)
     if beta is None:
         beta = np.zeros(p)
     # fixed working weights (Gamma/log, Gaussian/identity): X'WX is formed once, then only X'W r per pass
@@ -458,7 +460,7 @@ def _block_r_pearson(b, family: Family, kernel, prev_beta: np.ndarray | None, be
     at = kernel(b.y, b.weights, b.X.matvec(beta) + b.offset)
     if prev_beta is None:
         with np.errstate(all="ignore"):
-            eta = family.link.link(family.start_mu(b.y, b.weights))
+            eta = family.link.link(family.start_mu(b.y, b.mustart_weights))
     else:
         eta = b.X.matvec(prev_beta) + b.offset
     before = kernel(b.y, b.weights, eta)

@@ -29,6 +29,8 @@ import numpy as np
 from .._scipy import linalg as sla
 
 from ..design.base import Design
+from ..design.structured import StructuredDesign
+from .structured_qr import structured_r, widest_factor
 
 __all__ = ["cholesky_lapack", "ALIAS_TOL", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
 
@@ -93,12 +95,18 @@ class QRReducer:
         self.R = np.zeros((0, p + 1))
 
     def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
-        D = X.toarray()  # the QR works on rows: this block's, densified (only when the Gram path refused)
-        sw = np.sqrt(w)
-        A = np.empty((D.shape[0], self.p + 1))
-        np.multiply(D, sw[:, None], out=A[:, : self.p])
-        np.multiply(r, sw, out=A[:, self.p])
-        stacked = np.vstack([self.R, A])
+        wide = widest_factor(X) if isinstance(X, StructuredDesign) else None
+        if wide is not None:
+            # a wide factor's indicator columns are orthogonal: their part of the factor is closed-form, and
+            # only the other columns go through a dense QR (structured_qr)
+            A = structured_r(X, w, r, wide)
+        else:
+            D = X.toarray()  # the QR works on rows: this block's, densified (only when the Gram path refused)
+            sw = np.sqrt(w)
+            A = np.empty((D.shape[0], self.p + 1))
+            np.multiply(D, sw[:, None], out=A[:, : self.p])
+            np.multiply(r, sw, out=A[:, self.p])
+        stacked = np.vstack([self.R, A]) if self.R.shape[0] else A
         self.R = np.linalg.qr(stacked, mode="r")
 
     def merge(self, other: "QRReducer") -> "QRReducer":

@@ -73,6 +73,9 @@ class ModelFrame:
     # other columns of it (e.g. a cluster variable) can be looked up after fitting.
     data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     row_positions: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: the weights of R's starting means where they are not the total weights (a cbind() response with prior
+    #: weights: its trials); None otherwise
+    start_weights: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     #: the rows are held here (a :class:`~glmstat.formula.stream.StreamedFrame` reads them from the data)
     in_memory = True
@@ -216,6 +219,7 @@ def build_model_frame(
         spec=spec,
         data=df,
         row_positions=used,
+        start_weights=arrays.start_weights,
     )
 
 

@@ -272,6 +272,9 @@ class ArraysUsed:
     trials: np.ndarray
     total_weights: np.ndarray
     offset: np.ndarray
+    #: the weights of R's starting means: a cbind() response's trials (binomial()$initialize starts from
+    #: (n y + 0.5) / (n + 1) with n the trials, whatever the prior weights), else the total weights
+    start_weights: np.ndarray | None = None
 
 
 def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> ArraysUsed:
@@ -298,4 +301,4 @@ def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> Arr
     if rows.offset is not None and not np.all(np.isfinite(off)):
         raise DataError("the offset has infinite values (log of zero exposure?)")
     total = prior if trials is ones else trials if prior is ones else prior * trials
-    return ArraysUsed(y, prior, trials, total, off)
+    return ArraysUsed(y, prior, trials, total, off, trials if rows.trials is not None and rows.prior is not None else None)

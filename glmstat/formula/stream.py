@@ -189,7 +189,8 @@ class ChunkEncoder:
         check_finite_design(X, spec.plan.column_names)
         arrays = complete_arrays(rows, sel, df.index)
         index = df.index if sel is None else df.index[used]
-        return Block(X, arrays.y, arrays.total_weights, arrays.trials, arrays.offset, index=index)
+        return Block(X, arrays.y, arrays.total_weights, arrays.trials, arrays.offset, index=index,
+                     start_weights=arrays.start_weights)
 
     def kept(self, df: pd.DataFrame) -> np.ndarray:
         """Which rows of the chunk the model uses (no missing value in a model variable)."""

@@ -7,7 +7,8 @@ when the design and engine layers change:
 * :func:`refit` -- the model refitted on a subset of its design columns (same rows, weights and offset):
   :func:`glmstat.inference.anova._refit`;
 * :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data` (:func:`encode_spec`
-  with the model spec alone, for work shipped to a cluster's workers);
+  with the model spec alone, for work shipped to a cluster's workers; :func:`encode_design` as that Design,
+  for products only);
 * :func:`structure` -- the term structure: the frame's term labels and columns and the formula's parsed terms;
 * :func:`fitted_data`, :func:`used_data` -- the caller's data, and the rows of it that the fit used;
 * :func:`factor_levels` -- the training levels of each factor variable;
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     from .anova import _Sub
     from .results import GLMResults
 
-__all__ = ["Structure", "FitInputs", "refit", "encode", "encode_spec", "structure", "fitted_data", "used_data", "factor_levels",
+__all__ = ["Structure", "FitInputs", "refit", "encode", "encode_spec", "encode_design", "encode_spec_design",
+           "structure", "fitted_data", "used_data", "factor_levels",
            "fit_inputs", "formula_limits", "response", "with_step_path"]
 
 
@@ -43,6 +45,19 @@ def refit(fit: "GLMResults", cols) -> "_Sub":
     from .anova import _refit
 
     return _refit(fit, cols)
+
+
+def encode_design(fit: "GLMResults", data: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(design, offset, ok) of ``data`` encoded as the training data was: the :class:`~glmstat.design.base.Design`
+    of the complete rows (structured where the training design is), for features that need only its products."""
+    return encode_spec_design(fit.model_frame.spec, data)
+
+
+def encode_spec_design(spec: Any, data: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """:func:`encode_design` with the model spec alone (what a dask worker receives instead of the whole fit)."""
+    from ..formula.frame import encode_new_data
+
+    return encode_new_data(spec, data)
 
 
 def encode(fit: "GLMResults", data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -153,7 +168,7 @@ def fit_inputs(fit: "GLMResults") -> FitInputs:
         weights = frame.weights_column
     offset: str | np.ndarray | None = spec.offset_column_arg
     if offset is None and frame.has_offset and frame.in_memory:
-        _, formula_offset, _ = encode(fit, used_data(fit))  # the offset() terms alone
+        _, formula_offset, _ = encode_design(fit, used_data(fit))  # the offset() terms alone (no dense design)
         extra = np.asarray(frame.offset, dtype=float) - formula_offset
         offset = extra if np.any(extra != 0) else None
     family = fit.family

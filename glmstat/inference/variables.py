@@ -152,8 +152,13 @@ def with_value(data: pd.DataFrame, var: ModelVariable, value: Any) -> pd.DataFra
     old = data[col]
     n = len(data)
     if isinstance(old.dtype, pd.CategoricalDtype):
-        vals = np.full(n, value, dtype=object) if np.ndim(value) == 0 else np.asarray(value, dtype=object)
-        new = pd.Categorical(vals, categories=old.cat.categories, ordered=old.cat.ordered)
+        cats = old.cat.categories
+        if np.ndim(value) == 0 and value in cats:  # one level everywhere: its code, no per-row lookup
+            new = pd.Categorical.from_codes(np.full(n, cats.get_loc(value), dtype=np.int32), categories=cats,
+                                            ordered=old.cat.ordered)
+        else:
+            vals = np.full(n, value, dtype=object) if np.ndim(value) == 0 else np.asarray(value, dtype=object)
+            new = pd.Categorical(vals, categories=cats, ordered=old.cat.ordered)
     elif np.ndim(value) == 0:
         new = np.full(n, value, dtype=object if isinstance(value, str) else None)
     else:

@@ -19,7 +19,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close
-from glmstat.densities import bd0, gamma_excess, log_dbinom, log_dgamma, log_dpois, stirlerr
+from glmstat.densities import bd0, gamma_excess, tweedie_excess, log_dbinom, log_dgamma, log_dpois, stirlerr
 
 CASES = sorted(p.stem for p in (FIXTURES / "extremes").glob("*.json"))
 FAMILIES = {"poisson": gs.Poisson, "binomial": gs.Binomial, "Gamma": gs.Gamma, "gaussian": gs.Gaussian}
@@ -130,6 +130,36 @@ def test_gamma_excess_near_one():
     r = 1e-8
     assert gamma_excess(1 + r, 1.0) == pytest.approx(r * r / 2 - r ** 3 / 3, rel=1e-9)
     assert gamma_excess(2.0, 1.0) == pytest.approx(1 - np.log(2), rel=1e-15)
+
+
+def _tweedie_excess_exact(y: float, mu: float, p: float) -> float:
+    """y (y^(1-p) - mu^(1-p)) / (1-p) - (y^(2-p) - mu^(2-p)) / (2-p) in 60-digit decimal arithmetic."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 60
+    Y, M, P = Decimal(y), Decimal(mu), Decimal(p)
+    theta = (Y / M).ln() if p == 1 else (Y ** (1 - P) - M ** (1 - P)) / (1 - P)
+    kappa = (Y / M).ln() if p == 2 else (Y ** (2 - P) - M ** (2 - P)) / (2 - P)
+    return float(Y * theta - kappa)
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0, 1.2, 1.5, 2.0, 3.0])
+@pytest.mark.parametrize("rel", [1e-9, -3e-7, 2e-3, -0.4, 1.5])
+def test_tweedie_excess_near_and_far(p, rel):
+    """statmod's direct differences keep ~4 digits of the excess when y/mu - 1 is 1e-6 (a bigA-sized
+    Tweedie fit had a deviance residual of 8.36197e-7 that statmod gives as 8.36412e-7); glmstat keeps 15."""
+    y = 1.57759117707633
+    mu = y * (1 + rel)
+    assert tweedie_excess(y, mu, p) == pytest.approx(_tweedie_excess_exact(y, mu, p), rel=1e-13)
+
+
+def test_tweedie_deviance_residual_near_the_mean_is_exact():
+    t = gs.Tweedie(var_power=1.5, link_power=0)
+    y, mu = 1.5, 1.5 * (1 + 1e-6)
+    assert t.unit_deviance(np.array([y]), np.array([mu]))[0] == pytest.approx(2 * _tweedie_excess_exact(y, mu, 1.5),
+                                                                              rel=1e-12)
+    # y = 0 keeps statmod's device: 2 mu^(2-p) / (2-p)
+    assert t.unit_deviance(np.array([0.0]), np.array([2.0]))[0] == pytest.approx(2 * 2.0 ** 0.5 / 0.5, rel=1e-15)
 
 
 def test_stirlerr_matches_its_definition():

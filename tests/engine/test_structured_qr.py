@@ -1,0 +1,87 @@
+"""The QR reducer's closed form for a structured design's widest factor (glmstat.engine.structured_qr)
+against the dense QR of the same weighted rows: the same column geometry (R'R = A'WA), a triangular
+factor, and R's aliasing decisions (a nested factor, a level whose rows all have weight 0, a numeric
+column that is a combination of two others)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import dense_only
+from glmstat.design.structured import Factor, StructuredDesign
+from glmstat.engine.linalg import QRReducer, aliased_in_order
+from glmstat.engine.structured_qr import structured_r, widest_factor
+
+
+def _design(n: int = 3000, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    big = rng.integers(0, 20, n)  # 19 columns (3..21)
+    small = rng.integers(0, 5, n)  # 4 columns (22..25)
+    x = rng.normal(size=(n, 2))
+    x3 = x[:, 0] + 2 * x[:, 1]
+    nested = big // 5  # 4 levels, each a union of `big` levels: 3 aliased columns (27..29)
+    X = StructuredDesign(
+        30, 0, np.asfortranarray(np.column_stack([x, x3])), [1, 2, 26],
+        [Factor(big, np.concatenate([[-1], np.arange(3, 22)])), Factor(small, np.concatenate([[-1], np.arange(22, 26)])),
+         Factor(nested, np.concatenate([[-1], np.arange(27, 30)]))])
+    w = rng.uniform(0.2, 2.0, n)
+    w[big == 7] = 0.0  # column 9 has no weight
+    return X, w, rng.normal(size=n)
+
+
+def test_widest_factor_is_taken_out():
+    X, _, _ = _design()
+    assert widest_factor(X) == 0
+
+
+def test_structured_factor_has_the_dense_geometry_and_is_triangular():
+    X, w, r = _design()
+    R = structured_r(X, w, r, 0)
+    A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
+    G = A.T @ A
+    assert R.shape == (31, 31) and np.allclose(R, np.triu(R))
+    np.testing.assert_allclose(R.T @ R, G, rtol=0, atol=1e-12 * np.abs(G).max())
+
+
+def test_structured_factor_aliases_as_the_dense_qr():
+    X, w, r = _design()
+    dense = np.linalg.qr(np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None], mode="r")
+    got = np.flatnonzero(aliased_in_order(structured_r(X, w, r, 0)[:, :30]))
+    assert list(got) == list(np.flatnonzero(aliased_in_order(dense[:, :30]))) == [9, 26, 27, 28, 29]
+
+
+def test_qr_reducer_over_blocks_uses_the_closed_form():
+    X, w, r = _design()
+    red = QRReducer(30)
+    for a, b in ((0, 1000), (1000, 3000)):
+        red.add(X.rows(a, b), w[a:b], r[a:b])
+    A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
+    np.testing.assert_allclose(red.R.T @ red.R, A.T @ A, rtol=0, atol=1e-12 * np.abs(A.T @ A).max())
+
+
+def test_aliased_structured_fit_equals_the_dense_fit():
+    """A fit whose Gram path refuses (aliased columns) through the structured QR gives the dense fit's
+    numbers, with the same columns aliased."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    g = rng.integers(0, 30, n)
+    d = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.uniform(size=n), "g": [f"g{i:02d}" for i in g],
+                      "grp": [f"r{i // 10}" for i in g], "w": np.where(g == 4, 0.0, rng.uniform(0.5, 2, n))})
+    d["x3"] = d["x1"] - 3 * d["x2"]
+    d["y"] = rng.poisson(np.exp(0.2 * d["x1"] + (g % 7) / 10))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        s = gs.glm("y ~ x1 + x2 + x3 + g + grp", d, family=gs.Poisson(), weights="w", tol=1e-12, max_iter=100)
+        with dense_only():
+            dd = gs.glm("y ~ x1 + x2 + x3 + g + grp", d, family=gs.Poisson(), weights="w", tol=1e-12, max_iter=100)
+    assert isinstance(s.model_frame.design, StructuredDesign)
+    assert list(s.coef.index[s.coef.isna()]) == list(dd.coef.index[dd.coef.isna()]) == \
+        ["x3", "g[T.g04]", "grp[T.r1]", "grp[T.r2]"]
+    np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-10)
+    np.testing.assert_allclose(s.std_errors, dd.std_errors, rtol=1e-10)
+    assert s.deviance == pytest.approx(dd.deviance, rel=1e-12)
