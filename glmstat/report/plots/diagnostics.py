@@ -28,8 +28,10 @@ import numpy as np
 from ..._scipy import stats
 
 from ...errors import GLMStatWarning
+from ...inference.fit_access import used_data
+from ...inference.variables import model_variables
 from ._figure import R_GRAY, R_RED, new_figure, r_range, style_axes
-from ._model import model_variables, row_labels, used_data
+from ._model import row_labels
 from .lowess import lowess
 
 if TYPE_CHECKING:

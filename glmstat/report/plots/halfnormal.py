@@ -22,8 +22,9 @@ from ..._scipy import stats
 
 from ...errors import GLMStatError
 from ...families import NegativeBinomial
+from ...inference.fit_access import used_data
 from ._figure import new_figure, style_axes
-from ._model import response_expression, row_labels, used_data
+from ._model import response_expression, row_labels
 from .diagnostics import extreme_rows
 
 if TYPE_CHECKING:
