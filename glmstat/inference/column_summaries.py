@@ -4,8 +4,8 @@ reference grid of ``emmeans`` and the variables of marginal effects need without
 For a column and a chunk of rows, :func:`summarize_chunk` records whether the column is numeric (not boolean),
 the number of values n, their mean and their sum of squared deviations M2 = sum (x - mean)^2, the distinct
 values while there are at most three (enough to tell emmeans' "at most two values" covariates), the smallest
-and largest values (the range an effects plot draws over), and for a non-numeric column its distinct values.  Chunks merge exactly as Chan, Golub and LeVeque's pairwise update
-(:meth:`ColumnSummary.merge`):
+and largest values (the range an effects plot draws over), and for a non-numeric column its distinct values.
+Chunks merge exactly as Chan, Golub and LeVeque's pairwise update (:meth:`ColumnSummary.merge`):
 
     n = n_a + n_b,   delta = mean_b - mean_a,   mean = mean_a + delta n_b / n,
     M2 = M2_a + M2_b + delta^2 n_a n_b / n,

@@ -51,11 +51,13 @@ def _as_column(like: pd.Series, items: list) -> pd.Series:
 
 def _rows(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
     """(rows whose columns have the data's kinds, column summaries or None): the rows used, in memory; for a
-    streamed fit its first row used and the summaries of the columns the model reads over the rows used, from
-    one pass over the data."""
+    streamed fit its first row used and the summaries of the columns the model's right-hand side and offsets
+    read over the rows used, from one pass over the data."""
     if fit.model_frame.in_memory:
         return used_data(fit), None
-    summaries = column_summaries(fit, tuple(fit.model_frame.spec.columns))
+    spec = fit.model_frame.spec
+    columns = tuple(dict.fromkeys(spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())))
+    summaries = column_summaries(fit, columns)
     first = summaries.first
     # a chunk's categorical holds only that chunk's categories: the grid is built from values (object)
     return first.astype({c: object for c in first.columns
@@ -74,6 +76,23 @@ def _range(rows: pd.DataFrame, summaries: Any, name: str) -> tuple[float, float]
         return float(x.min()), float(x.max())
     s = summaries.columns[name]
     return s.minimum, s.maximum
+
+
+def _offset_columns(fit: "GLMResults", rows: pd.DataFrame, summaries: Any,
+                    variables: list[ModelVariable]) -> list[ModelVariable]:
+    """The numeric data columns only an offset reads (``expo`` in ``offset(log(expo))``, an ``offset=``
+    column name), held at their means over the rows used: the new data must hold them for ``predict``."""
+    spec = fit.model_frame.spec
+    named = {v.name for v in variables}
+    wanted = dict.fromkeys(tuple(spec.columns) + ((spec.offset_column_arg,) if spec.offset_column_arg else ()))
+    out = []
+    for name in (c for c in wanted if c not in named):
+        if summaries is not None:
+            mean = summaries.columns[name].mean
+        else:
+            mean = float(np.mean(_column(rows, name).to_numpy(dtype=float)))
+        out.append(ModelVariable(name, False, mean=mean, spellings=(name,)))
+    return out
 
 
 def effects_grid(fit: "GLMResults", term: str) -> tuple[pd.DataFrame, ModelVariable, list[ModelVariable]]:
@@ -104,7 +123,7 @@ def effects_grid(fit: "GLMResults", term: str) -> tuple[pd.DataFrame, ModelVaria
     else:
         lo, hi = _range(rows, summaries, focus.name)
         grid = pd.Series(np.linspace(lo, hi, GRID_POINTS))
-    others = [v for v in variables if v is not focus]
+    others = [v for v in variables if v is not focus] + _offset_columns(fit, rows, summaries, variables)
     columns = {focus.name: grid,
                **{v.name: _as_column(_column(rows, v.name), [typical(v)] * len(grid)) for v in others}}
     return pd.DataFrame(columns), focus, others
