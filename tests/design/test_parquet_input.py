@@ -314,3 +314,14 @@ def test_plots_that_would_reread_every_row_refuse_a_parquet_fit(path, monkeypatc
     monkeypatch.setattr(diagnostics, "MAX_STREAMED_ROWS", f.nobs - 1)
     with pytest.raises(gs.GLMStatError, match=f"this fit to streamed data has {f.nobs} "):
         f.plot()
+
+
+def test_diagnostics_of_a_balanced_streamed_fit_refuse_the_factor_level_panel(tmp_path):
+    """Constant leverage: R's panel 4 plots residuals against the factors' values in every row."""
+    pytest.importorskip("matplotlib").use("Agg")
+    d = pd.DataFrame({"g": ["a", "b", "c"] * 20, "y": np.arange(60.0) % 7 + 1})
+    d.to_parquet(tmp_path / "balanced.parquet", row_group_size=25, index=False)
+    f = fit("y ~ g", str(tmp_path / "balanced.parquet"), gs.Poisson(), None)
+    with pytest.raises(gs.GLMStatError, match="needs the model's rows in memory"):
+        f.plot()
+    assert fit("y ~ g", d, gs.Poisson(), None).plot().axes[3].get_title().startswith("Constant Leverage")

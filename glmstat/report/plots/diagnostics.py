@@ -177,6 +177,8 @@ def _residuals_vs_factor_levels(ax, fit, keep, h, rs, cook, labels) -> None:
     """R's panel for constant leverage: rs against the factor-level combination index
     sum_k code_k * ff_k, ff = rev(cumprod(c(1, nlev[nf:2]))), ticks at the first factor's levels."""
     title = "Constant Leverage:\n Residuals vs Factor Levels"
+    if not fit.model_frame.in_memory:
+        used_data(fit)  # a streamed fit: refused with the reason, before a pass to find its factors
     factors = [v for v in model_variables(fit) if v.is_factor]
     if not factors:
         ax.set_axis_off()
