@@ -4,7 +4,8 @@ For a grid x_1..x_m over the predictor's range in the rows used (or each of its 
 predictors at their typical values (numeric: the mean over the rows used; factor: the reference level),
 the curve is mu(x) = g^{-1}(eta(x)) and the band g^{-1}(eta(x) -/+ z se(eta(x))) -- ``fit.predict(...,
 se_fit=True, interval="confidence")``, computed on the link scale and transformed back, so the band stays
-inside the range of the mean.
+inside the range of the mean.  A column only an offset reads (``expo`` in ``offset(log(expo))``) is held
+at its mean too.
 
 The variables and their typical values are :func:`glmstat.inference.variables.model_variables`'.  A fit to
 streamed data (a Parquet path, a dask DataFrame) gets the same grid from one pass of column summaries over the
@@ -21,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from ...errors import GLMStatError
-from ._figure import new_figure, style_axes
 from ...inference.column_summaries import column_summaries
 from ...inference.fit_access import used_data
 from ...inference.variables import ModelVariable, model_variables
+from ._figure import new_figure, style_axes
 from ._model import describe, response_expression, typical
 
 if TYPE_CHECKING:
@@ -49,15 +50,19 @@ def _as_column(like: pd.Series, items: list) -> pd.Series:
     return pd.Series(items, dtype=object)
 
 
+def _read_columns(fit: "GLMResults") -> tuple[str, ...]:
+    """The data columns the model's right-hand side and offsets read, and an ``offset=`` column."""
+    spec = fit.model_frame.spec
+    return tuple(dict.fromkeys(spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())))
+
+
 def _rows(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
     """(rows whose columns have the data's kinds, column summaries or None): the rows used, in memory; for a
     streamed fit its first row used and the summaries of the columns the model's right-hand side and offsets
     read over the rows used, from one pass over the data."""
     if fit.model_frame.in_memory:
         return used_data(fit), None
-    spec = fit.model_frame.spec
-    columns = tuple(dict.fromkeys(spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())))
-    summaries = column_summaries(fit, columns)
+    summaries = column_summaries(fit, _read_columns(fit))
     first = summaries.first
     # a chunk's categorical holds only that chunk's categories: the grid is built from values (object)
     return first.astype({c: object for c in first.columns
@@ -82,11 +87,9 @@ def _offset_columns(fit: "GLMResults", rows: pd.DataFrame, summaries: Any,
                     variables: list[ModelVariable]) -> list[ModelVariable]:
     """The numeric data columns only an offset reads (``expo`` in ``offset(log(expo))``, an ``offset=``
     column name), held at their means over the rows used: the new data must hold them for ``predict``."""
-    spec = fit.model_frame.spec
     named = {v.name for v in variables}
-    wanted = dict.fromkeys(tuple(spec.columns) + ((spec.offset_column_arg,) if spec.offset_column_arg else ()))
     out = []
-    for name in (c for c in wanted if c not in named):
+    for name in (c for c in _read_columns(fit) if c not in named):
         if summaries is not None:
             mean = summaries.columns[name].mean
         else:
