@@ -129,3 +129,37 @@ def assert_same_estimated_fit(streamed: gs.GLMResults, mem: gs.GLMResults) -> No
     shown = [str(f.summary()) for f in (streamed, mem)]
     shown = [t[t.index("Coefficients:"):] for t in shown]
     assert shown[0] == shown[1]
+
+
+def _drawn(ax, gid: str) -> list[np.ndarray]:
+    """The data of every line and filled area of ``ax`` with this gid (lines' xy, areas' outline vertices)."""
+    lines = [ln.get_xydata() for ln in ax.lines if ln.get_gid() == gid]
+    areas = [c.get_paths()[0].vertices for c in ax.collections if c.get_gid() == gid]
+    return lines + areas
+
+
+def assert_same_plots(streamed: gs.GLMResults, mem: gs.GLMResults, terms: tuple[str, ...]) -> None:
+    """``fit.plot("effects", term=t)`` for each of ``terms`` and ``fit.plot()`` of a streamed fit draw the
+    in-memory fit's curves, bands, points and labels (1e-8); the streamed effects plots have no rug."""
+    for term in terms:
+        a, b = (f.plot("effects", term=term).axes[0] for f in (streamed, mem))
+        assert not _drawn(a, "rug")
+        assert [t.get_text() for t in a.get_xticklabels()] == [t.get_text() for t in b.get_xticklabels()]
+        for gid in ("fit", "band"):
+            got, want = _drawn(a, gid), _drawn(b, gid)
+            assert len(got) == len(want) and (gid == "band" or got), (term, gid)
+            for g, w in zip(got, want):
+                close(g, w, what=f"effects of {term}: {gid}")
+        # a factor's intervals: the bars of its errorbar (x, lower) - (x, upper) at each level
+        bars = [[np.concatenate(c.lines[2][0].get_segments()) for c in p.containers] for p in (a, b)]
+        assert len(bars[0]) == len(bars[1])
+        for g, w in zip(*bars):
+            close(g, w, what=f"effects of {term}: intervals")
+        assert a.get_legend().get_title().get_text() == b.get_legend().get_title().get_text()
+    a_panels, b_panels = (f.plot().axes for f in (streamed, mem))
+    for a, b in zip(a_panels, b_panels, strict=True):
+        assert a.get_title() == b.get_title()
+        for gid in ("points", "smooth"):
+            for g, w in zip(_drawn(a, gid), _drawn(b, gid), strict=True):
+                close(g, w, what=f"{a.get_title()}: {gid}")
+        assert [t.get_text() for t in a.texts] == [t.get_text() for t in b.texts]  # the labelled rows

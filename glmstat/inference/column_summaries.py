@@ -3,9 +3,9 @@ reference grid of ``emmeans`` and the variables of marginal effects need without
 
 For a column and a chunk of rows, :func:`summarize_chunk` records whether the column is numeric (not boolean),
 the number of values n, their mean and their sum of squared deviations M2 = sum (x - mean)^2, the distinct
-values while there are at most three (enough to tell emmeans' "at most two values" covariates), and for a
-non-numeric column its distinct values.  Chunks merge exactly as Chan, Golub and LeVeque's pairwise update
-(:meth:`ColumnSummary.merge`):
+values while there are at most three (enough to tell emmeans' "at most two values" covariates), the smallest
+and largest values (the range an effects plot draws over), and for a non-numeric column its distinct values.
+Chunks merge exactly as Chan, Golub and LeVeque's pairwise update (:meth:`ColumnSummary.merge`):
 
     n = n_a + n_b,   delta = mean_b - mean_a,   mean = mean_a + delta n_b / n,
     M2 = M2_a + M2_b + delta^2 n_a n_b / n,
@@ -43,6 +43,8 @@ class ColumnSummary:
     m2: float = 0.0
     distinct: frozenset | None = frozenset()
     values: frozenset = frozenset()  # the distinct values of a non-numeric column
+    minimum: float = float("nan")  # of a numeric column (NaN without values)
+    maximum: float = float("nan")
 
     @property
     def sd(self) -> float:
@@ -60,7 +62,9 @@ class ColumnSummary:
         distinct = None if self.distinct is None or other.distinct is None else self.distinct | other.distinct
         if distinct is not None and len(distinct) > _DISTINCT_KEPT:
             distinct = None
-        return ColumnSummary(self.numeric and other.numeric, n, mean, m2, distinct, self.values | other.values)
+        # (fmin/fmax: a chunk without values has NaN extremes, which must not hide the other chunk's)
+        return ColumnSummary(self.numeric and other.numeric, n, mean, m2, distinct, self.values | other.values,
+                             float(np.fmin(self.minimum, other.minimum)), float(np.fmax(self.maximum, other.maximum)))
 
 
 def _summary(values: pd.Series) -> ColumnSummary:
@@ -73,7 +77,8 @@ def _summary(values: pd.Series) -> ColumnSummary:
     mean = float(np.mean(x))
     distinct = np.unique(x)
     return ColumnSummary(True, x.size, mean, float(np.sum((x - mean) ** 2)),
-                         frozenset(distinct.tolist()) if distinct.size <= _DISTINCT_KEPT else None)
+                         frozenset(distinct.tolist()) if distinct.size <= _DISTINCT_KEPT else None,
+                         minimum=float(distinct[0]), maximum=float(distinct[-1]))
 
 
 @dataclass(frozen=True)

@@ -743,7 +743,9 @@ class GLMResults:
         kind : {"diagnostics", "trace", "effects", "halfnormal"}
             R's four diagnostic panels of ``plot(glm)``; the IRLS path; the fitted mean against ``term``
             with a ``level`` confidence band; a half-normal plot of |standardized deviance residuals| with
-            an envelope from ``nsim`` simulated responses (random generator seeded by ``seed``).
+            an envelope from ``nsim`` simulated responses (random generator seeded by ``seed``).  A fit to
+            streamed data draws effects without the rug and diagnostics up to a million rows, and refuses
+            the half-normal envelope (:mod:`glmstat.report.plots`).
         """
         from ..report.plots import plot_fit
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import (CASES, ESTIMATED, GROUP, N, assert_same_estimated_fit, assert_same_fit, close,
-                            computed, data, fit)
+from streamed_cases import (CASES, ESTIMATED, GROUP, N, assert_same_estimated_fit, assert_same_fit, assert_same_plots,
+                            close, computed, data, fit)
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -222,3 +222,13 @@ def test_average_marginal_effects_on_the_cluster(frame, ddf):
     close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])
     a, b = f.average_marginal_effects("x1", at={"h": "c"}), mem.average_marginal_effects("x1", at={"h": "c"})
     close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])
+
+
+def test_plots_on_the_cluster(poisson):
+    """Effects from one pass of column summaries on the workers, diagnostics from one pass of augment(); the
+    half-normal envelope, which would refit 20 times, is refused."""
+    pytest.importorskip("matplotlib").use("Agg")
+    mem, f = poisson
+    assert_same_plots(f, mem, ("x1", "h"))
+    with pytest.raises(gs.GLMStatError, match="Parquet path or a dask DataFrame"):
+        f.plot("halfnormal", nsim=5)

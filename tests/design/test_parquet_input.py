@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import CASES, ESTIMATED, GROUP, assert_same_estimated_fit, assert_same_fit, close, data, fit
+from streamed_cases import (CASES, ESTIMATED, GROUP, assert_same_estimated_fit, assert_same_fit, assert_same_plots,
+                            close, data, fit)
 
 pq = pytest.importorskip("pyarrow.parquet")
 pa = pytest.importorskip("pyarrow")
@@ -292,3 +293,35 @@ def test_marginal_effects_at_levels_of_a_parquet_fit(frame, path):
         "x1", at={"g": ["l00", "l99"]})
     assert list(a["g"]) == ["l00", "l99"]
     close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])
+
+
+@pytest.mark.parametrize("case, terms", [("poisson_offset", ("x1", "g")), ("gaussian_dense_poly", ("x2", "h")),
+                                         ("logit_scale", ("x1",))])
+def test_plots_of_a_parquet_fit_are_the_in_memory_plots(case, terms, frame, path):
+    """Effects (from one pass of column summaries: range, means, reference levels) and the diagnostic panels."""
+    pytest.importorskip("matplotlib").use("Agg")
+    formula, family, weights = CASES[case]
+    assert_same_plots(fit(formula, path, family, weights), fit(formula, frame, family, weights), terms)
+
+
+def test_plots_that_would_reread_every_row_refuse_a_parquet_fit(path, monkeypatch):
+    pytest.importorskip("matplotlib").use("Agg")
+    from glmstat.report.plots import diagnostics
+
+    f = fit("count ~ x1 + h", path, gs.Poisson(), None)
+    with pytest.raises(gs.GLMStatError, match="would read all its rows again for each of those 20 refits"):
+        f.plot("halfnormal", seed=1)
+    monkeypatch.setattr(diagnostics, "MAX_STREAMED_ROWS", f.nobs - 1)
+    with pytest.raises(gs.GLMStatError, match=f"this fit to streamed data has {f.nobs} "):
+        f.plot()
+
+
+def test_diagnostics_of_a_balanced_streamed_fit_refuse_the_factor_level_panel(tmp_path):
+    """Constant leverage: R's panel 4 plots residuals against the factors' values in every row."""
+    pytest.importorskip("matplotlib").use("Agg")
+    d = pd.DataFrame({"g": ["a", "b", "c"] * 20, "y": np.arange(60.0) % 7 + 1})
+    d.to_parquet(tmp_path / "balanced.parquet", row_group_size=25, index=False)
+    f = fit("y ~ g", str(tmp_path / "balanced.parquet"), gs.Poisson(), None)
+    with pytest.raises(gs.GLMStatError, match="needs the model's rows in memory"):
+        f.plot()
+    assert fit("y ~ g", d, gs.Poisson(), None).plot().axes[3].get_title().startswith("Constant Leverage")

@@ -358,6 +358,23 @@ def test_effects_unknown_term_names_the_predictors(birthwt_fit):
         fit.plot("effects")
 
 
+
+def test_effects_hold_a_column_only_the_offset_reads_at_its_mean():
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({"x": rng.normal(size=60), "expo": rng.uniform(1, 4, 60), "f": rng.choice(["u", "v"], 60)})
+    d["y"] = rng.poisson(d["expo"] * np.exp(0.3 * d["x"]))
+    fit = gs.glm("y ~ x + factor(f) + offset(log(expo))", d, family=gs.Poisson())
+    ax = fit.plot("effects", term="x").axes[0]
+    x = _line(ax, "fit")[0].get_xdata()
+    new = pd.DataFrame({"x": x, "f": "u", "expo": d["expo"].mean()})
+    np.testing.assert_allclose(_line(ax, "fit")[0].get_ydata(), fit.predict(new, type="response"), rtol=1e-12)
+    held = ax.get_legend().get_title().get_text()
+    assert "f = u (reference level)" in held and f"expo = {d['expo'].mean():.4g} (mean)" in held
+    # a factor variable is asked by its column or its spelling in the formula
+    ticks = [t.get_text() for t in fit.plot("effects", term="factor(f)").axes[0].get_xticklabels()]
+    assert ticks == ["u", "v"]
+
+
 # -- links -----------------------------------------------------------------------------------------------
 
 def test_plot_links_draws_links_and_inverses():

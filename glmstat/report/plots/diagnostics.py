@@ -17,6 +17,12 @@ The three most extreme rows are labelled with their row labels: by |r_i| in pane
 and D_i in panel 4 (R's ``id.n = 3``).
 
 R before 4.0 plotted deviance residuals with a robust smoother and red contours; this follows R 4.2.
+
+A fit to streamed data (a Parquet path, a dask DataFrame) is drawn from one pass of ``fit.augment()`` over its
+rows, rs_i = r_i / sqrt(phi (1 - h_i)) computed from it, when it has at most :data:`MAX_STREAMED_ROWS` rows
+used; above that it is refused (millions of points make a black blot, and every row would be brought into
+memory): plot a fit to a sample, or write ``fit.augment(path)`` and look at the extreme rows.  Its panel 4
+for constant leverage needs the factors' values in every row, and refuses a streamed fit.
 """
 
 from __future__ import annotations
@@ -27,9 +33,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ..._scipy import stats
 
-from ...errors import GLMStatWarning
+from ...errors import GLMStatError, GLMStatWarning
+from ...inference.fit_access import used_data
+from ...inference.variables import model_variables
 from ._figure import R_GRAY, R_RED, new_figure, r_range, style_axes
-from ._model import model_variables, row_labels, used_data
+from ._model import row_labels
 from .lowess import lowess
 
 if TYPE_CHECKING:
@@ -38,11 +46,13 @@ if TYPE_CHECKING:
 
     from ...inference.results import GLMResults
 
-__all__ = ["diagnostics_figure", "ppoints", "qq_points", "extreme_rows", "STD_PEARSON"]
+__all__ = ["diagnostics_figure", "ppoints", "qq_points", "extreme_rows", "STD_PEARSON", "MAX_STREAMED_ROWS"]
 
 STD_PEARSON = "Std. Pearson resid."
 COOK_LEVELS = (0.5, 1.0)
 ID_N = 3
+#: The most rows used a streamed fit's diagnostic plots draw (see the module docstring).
+MAX_STREAMED_ROWS = 1_000_000
 
 
 def ppoints(n: int) -> np.ndarray:
@@ -167,6 +177,8 @@ def _residuals_vs_factor_levels(ax, fit, keep, h, rs, cook, labels) -> None:
     """R's panel for constant leverage: rs against the factor-level combination index
     sum_k code_k * ff_k, ff = rev(cumprod(c(1, nlev[nf:2]))), ticks at the first factor's levels."""
     title = "Constant Leverage:\n Residuals vs Factor Levels"
+    if not fit.model_frame.in_memory:
+        used_data(fit)  # a streamed fit: refused with the reason, before a pass to find its factors
     factors = [v for v in model_variables(fit) if v.is_factor]
     if not factors:
         ax.set_axis_off()
@@ -192,18 +204,50 @@ def _residuals_vs_factor_levels(ax, fit, keep, h, rs, cook, labels) -> None:
            ylabel=STD_PEARSON, title=title)
 
 
-def diagnostics_figure(fit: "GLMResults") -> "Figure":
-    """The four panels of R's ``plot(glm_fit)`` (see the module docstring) in a 2 x 2 Figure."""
-    fig, axes = new_figure("fit.plot()", 2, 2)
+def _per_row(fit: "GLMResults") -> dict[str, np.ndarray]:
+    """Leverage, Cook's distance, linear predictor, Pearson and standardized Pearson residuals and the row
+    labels of every row used (a streamed fit: from one pass of ``augment()``, refused above
+    :data:`MAX_STREAMED_ROWS` rows)."""
     aug = fit.augment()
-    h = aug["hat"].to_numpy(dtype=float)
-    keep = np.isfinite(h)  # zero-weight rows have no leverage; R's plot.lm drops them
-    h = h[keep]
-    cook = aug["cooks_d"].to_numpy(dtype=float)[keep]
-    eta = fit.linear_predictor.to_numpy(dtype=float)[keep]
-    r = fit.residuals("pearson").to_numpy(dtype=float)[keep]
-    rs = fit.std_residuals("pearson").to_numpy(dtype=float)[keep]
-    labels = row_labels(fit)[keep]
+    if fit.model_frame.in_memory:
+        rows = {"eta": fit.linear_predictor, "r": fit.residuals("pearson"), "rs": fit.std_residuals("pearson")}
+        labels = row_labels(fit)
+    else:
+        if fit.nobs > MAX_STREAMED_ROWS:
+            raise GLMStatError(
+                f"fit.plot() draws every row used, and this fit to streamed data has {fit.nobs} (more than "
+                f"{MAX_STREAMED_ROWS}, the most the diagnostic plots draw: more points make a blot, and all of "
+                "them would be brought into memory); plot a fit to a sample of the rows, or write "
+                "fit.augment(path) and look at the rows with the largest residuals and Cook's distances")
+        if hasattr(aug, "compute"):  # a dask fit's lazy table: one pass on the cluster
+            aug = aug.compute()
+        r = aug["resid_pearson"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):  # h = 1: no standardized residual (R: NaN)
+            rs = r / np.sqrt(fit.dispersion * (1.0 - aug["hat"].to_numpy(dtype=float)))
+        rows = {"eta": aug["linear_predictor"], "r": r, "rs": np.where(np.isfinite(rs), rs, np.nan)}
+        labels = np.array([str(label) for label in aug.index], dtype=object)
+    out = {k: np.asarray(v, dtype=float) for k, v in rows.items()}
+    out.update(h=aug["hat"].to_numpy(dtype=float), cook=aug["cooks_d"].to_numpy(dtype=float), labels=labels)
+    return out
+
+
+def diagnostics_figure(fit: "GLMResults") -> "Figure":
+    """The four panels of R's ``plot(glm_fit)`` (see the module docstring) in a 2 x 2 Figure.
+
+    Parameters
+    ----------
+    fit : GLMResults
+        The fitted model; a streamed one with at most :data:`MAX_STREAMED_ROWS` rows used.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Residuals vs fitted, normal Q-Q, scale-location and residuals vs leverage.
+    """
+    rows = _per_row(fit)  # (first: it may refuse, and then no figure is made)
+    fig, axes = new_figure("fit.plot()", 2, 2)
+    keep = np.isfinite(rows["h"])  # zero-weight rows have no leverage; R's plot.lm drops them
+    h, cook, eta, r, rs, labels = (rows[k][keep] for k in ("h", "cook", "eta", "r", "rs", "labels"))
     if np.any(h >= 1):
         warnings.warn("not plotting observations with leverage one: "
                       + ", ".join(labels[h >= 1]), GLMStatWarning, stacklevel=3)

@@ -4,19 +4,29 @@ For a grid x_1..x_m over the predictor's range in the rows used (or each of its 
 predictors at their typical values (numeric: the mean over the rows used; factor: the reference level),
 the curve is mu(x) = g^{-1}(eta(x)) and the band g^{-1}(eta(x) -/+ z se(eta(x))) -- ``fit.predict(...,
 se_fit=True, interval="confidence")``, computed on the link scale and transformed back, so the band stays
-inside the range of the mean.
+inside the range of the mean.  A column only an offset reads (``expo`` in ``offset(log(expo))``) is held
+at its mean too.
+
+The variables and their typical values are :func:`glmstat.inference.variables.model_variables`'.  A fit to
+streamed data (a Parquet path, a dask DataFrame) gets the same grid from one pass of column summaries over the
+rows used (:mod:`glmstat.inference.column_summaries`: means, smallest and largest values, and a row that
+gives each column's kind), so its curve and band are the in-memory fit's; it draws no rug of observed values,
+which would need every row back.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ...errors import GLMStatError
+from ...inference.column_summaries import column_summaries
+from ...inference.fit_access import used_data
+from ...inference.variables import ModelVariable, model_variables
 from ._figure import new_figure, style_axes
-from ._model import Variable, model_variables, response_expression, used_data
+from ._model import describe, response_expression, typical
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,27 +50,106 @@ def _as_column(like: pd.Series, items: list) -> pd.Series:
     return pd.Series(items, dtype=object)
 
 
-def effects_grid(fit: "GLMResults", term: str) -> tuple[pd.DataFrame, Variable, list[Variable]]:
-    """The new data the effects plot predicts at, the varied variable and the ones held fixed."""
-    variables = model_variables(fit)
-    by_name = {v.name: v for v in variables}
-    if term not in by_name:
+def _read_columns(fit: "GLMResults") -> tuple[str, ...]:
+    """The data columns the model's right-hand side and offsets read, and an ``offset=`` column."""
+    spec = fit.model_frame.spec
+    return tuple(dict.fromkeys(spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())))
+
+
+def _rows(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
+    """(rows whose columns have the data's kinds, column summaries or None): the rows used, in memory; for a
+    streamed fit its first row used and the summaries of the columns the model's right-hand side and offsets
+    read over the rows used, from one pass over the data."""
+    if fit.model_frame.in_memory:
+        return used_data(fit), None
+    summaries = column_summaries(fit, _read_columns(fit))
+    first = summaries.first
+    # a chunk's categorical holds only that chunk's categories: the grid is built from values (object)
+    return first.astype({c: object for c in first.columns
+                         if isinstance(first[c].dtype, pd.CategoricalDtype)}), summaries
+
+
+def _column(rows: pd.DataFrame, name: str) -> pd.Series:
+    """The column of ``rows`` named ``name`` (a data column's name may be a number: compared as strings)."""
+    return rows[next(c for c in rows.columns if str(c) == name)]
+
+
+def _range(rows: pd.DataFrame, summaries: Any, name: str) -> tuple[float, float]:
+    """The smallest and largest value of the numeric column ``name`` over the rows used."""
+    if summaries is None:
+        x = _column(rows, name).to_numpy(dtype=float)
+        return float(x.min()), float(x.max())
+    s = summaries.columns[name]
+    return s.minimum, s.maximum
+
+
+def _offset_columns(fit: "GLMResults", rows: pd.DataFrame, summaries: Any,
+                    variables: list[ModelVariable]) -> list[ModelVariable]:
+    """The numeric data columns only an offset reads (``expo`` in ``offset(log(expo))``, an ``offset=``
+    column name), held at their means over the rows used: the new data must hold them for ``predict``."""
+    named = {v.name for v in variables}
+    out = []
+    for name in (c for c in _read_columns(fit) if c not in named):
+        if summaries is not None:
+            mean = summaries.columns[name].mean
+        else:
+            mean = float(np.mean(_column(rows, name).to_numpy(dtype=float)))
+        out.append(ModelVariable(name, False, mean=mean, spellings=(name,)))
+    return out
+
+
+def effects_grid(fit: "GLMResults", term: str) -> tuple[pd.DataFrame, ModelVariable, list[ModelVariable]]:
+    """The new data the effects plot predicts at, the varied variable and the ones held fixed.
+
+    Parameters
+    ----------
+    fit : GLMResults
+        The fitted model, in memory or streamed.
+    term : str
+        The data column to vary (or a spelling of it such as ``"factor(cyl)"``).
+
+    Returns
+    -------
+    (newdata, focus, others)
+        ``GRID_POINTS`` values from the smallest to the largest of a numeric ``term`` over the rows used (or
+        each of a factor's levels, reference first), the other variables at :func:`typical` values.
+    """
+    rows, summaries = _rows(fit)
+    variables = model_variables(fit, summaries)
+    hits = [v for v in variables if term in v.spellings]
+    if not hits:
         names = ", ".join(repr(v.name) for v in variables) or "none"
         raise GLMStatError(f"term={term!r} is not a predictor of this model; its predictors are {names}")
-    data = used_data(fit)
-    focus = by_name[term]
+    focus = hits[0]
     if focus.is_factor:
-        grid = _as_column(data[term], list(focus.levels))
+        grid = _as_column(_column(rows, focus.name), list(focus.levels))
     else:
-        x = data[term].to_numpy(dtype=float)
-        grid = pd.Series(np.linspace(x.min(), x.max(), GRID_POINTS))
-    others = [v for v in variables if v.name != term]
-    columns = {term: grid, **{v.name: _as_column(data[v.name], [v.typical] * len(grid)) for v in others}}
+        lo, hi = _range(rows, summaries, focus.name)
+        grid = pd.Series(np.linspace(lo, hi, GRID_POINTS))
+    others = [v for v in variables if v is not focus] + _offset_columns(fit, rows, summaries, variables)
+    columns = {focus.name: grid,
+               **{v.name: _as_column(_column(rows, v.name), [typical(v)] * len(grid)) for v in others}}
     return pd.DataFrame(columns), focus, others
 
 
 def effects_figure(fit: "GLMResults", term: str, level: float = 0.95) -> "Figure":
-    """The fitted mean against ``term`` with a ``level`` confidence band (see the module docstring)."""
+    """The fitted mean against ``term`` with a ``level`` confidence band (see the module docstring).
+
+    Parameters
+    ----------
+    fit : GLMResults
+        The fitted model, in memory or streamed (then without the rug of observed values).
+    term : str
+        The data column to vary.
+    level : float
+        The confidence level of the band.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel: the curve (gid ``"fit"``), the band (``"band"``) and, in memory, the rug (``"rug"``); for
+        a factor, the means with their intervals at each level.
+    """
     newdata, focus, others = effects_grid(fit, term)
     pred = fit.predict(newdata, type="response", se_fit=True, interval="confidence", level=level)
     fig, axes = new_figure('fit.plot("effects")', 1, 1, panel_size=(5.6, 4.2))
@@ -70,20 +159,21 @@ def effects_figure(fit: "GLMResults", term: str, level: float = 0.95) -> "Figure
         pos = np.arange(len(focus.levels))
         ax.errorbar(pos, mean, yerr=[mean - lower, upper - mean], linestyle="none", marker="o", color="black",
                     capsize=4, label=f"fitted mean, {100 * level:g}% confidence interval", gid="fit")
-        ax.set_xticks(pos, [str(lv) for lv in focus.levels])
+        ax.set_xticks(pos, list(focus.labels))
         ax.set_xlim(-0.5, len(pos) - 0.5)
     else:
-        x = newdata[term].to_numpy(dtype=float)
+        x = newdata[focus.name].to_numpy(dtype=float)
         ax.fill_between(x, lower, upper, color="0.8", linewidth=0, label=f"{100 * level:g}% confidence band",
                         gid="band")
         ax.plot(x, mean, color="black", linewidth=1.5, label="fitted mean", gid="fit")
-        observed = used_data(fit)[term].to_numpy(dtype=float)
-        ax.plot(observed, np.zeros_like(observed), linestyle="none", marker="|", markersize=8, color="0.3",
-                transform=ax.get_xaxis_transform(), clip_on=False, gid="rug")
+        if fit.model_frame.in_memory:  # (a streamed fit's rows are not here: no rug, see the module docstring)
+            observed = _column(used_data(fit), focus.name).to_numpy(dtype=float)
+            ax.plot(observed, np.zeros_like(observed), linestyle="none", marker="|", markersize=8, color="0.3",
+                    transform=ax.get_xaxis_transform(), clip_on=False, gid="rug")
     response = response_expression(fit)
     what = "probability" if fit.family.binomial_response else "mean"
     ax.set(xlabel=term, ylabel=f"Fitted {what} of {response}", title=f"Effect of {term}")
-    held = "\n".join(v.describe() for v in others)
+    held = "\n".join(describe(v) for v in others)
     ax.legend(fontsize=7, frameon=False, title=("Others held at:\n" + held) if held else None,
               title_fontsize=7, alignment="left")
     style_axes(ax)

@@ -8,6 +8,10 @@ holds the simulated values, and the ordered |rs| of each refit give, at each i, 
 the maximum over the simulations.  Points outside the envelope, or a systematic drift across it, suggest
 a wrong family, link or linear predictor.  With Atkinson's 19 simulations each bound is exceeded by
 chance with probability about 1/20 at each i.
+
+A fit to streamed data (a Parquet path, a dask DataFrame) is refused: each refit would read every row again,
+once per IRLS iteration, for each of the ``nsim + 1`` refits (some 20 x 5 passes over data too large for
+memory) -- fit a sample of the rows in memory to look at the envelope.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from ..._scipy import stats
 
 from ...errors import GLMStatError
 from ...families import NegativeBinomial
+from ...inference.fit_access import used_data
 from ._figure import new_figure, style_axes
-from ._model import response_expression, row_labels, used_data
+from ._model import response_expression, row_labels
 from .diagnostics import extreme_rows
 
 if TYPE_CHECKING:
@@ -116,6 +121,11 @@ def simulated_envelope(fit: "GLMResults", nsim: int = 19, seed: int | None = Non
     successful simulation, and the number of refits that failed."""
     if isinstance(nsim, bool) or not isinstance(nsim, (int, np.integer)) or nsim < 1:
         raise GLMStatError(f"nsim must be a positive integer, got {nsim!r}")
+    if not fit.model_frame.in_memory:
+        raise GLMStatError(
+            f"the half-normal envelope refits the model to {nsim} simulated responses (and once to the observed "
+            f"one), and a fit to streamed data (a Parquet path or a dask DataFrame) would read all its rows again "
+            f"for each of those {nsim + 1} refits; fit a sample of the rows as a DataFrame to draw this plot")
     refitter = _Refitter(fit)
     observed_y = fit.fitted_values.to_numpy(dtype=float) + fit.residuals("response").to_numpy(dtype=float)
     cannot = "cannot reproduce this fit from its formula and data, so no envelope can be simulated"
@@ -155,9 +165,9 @@ def simulated_envelope(fit: "GLMResults", nsim: int = 19, seed: int | None = Non
 
 def halfnormal_figure(fit: "GLMResults", nsim: int = 19, seed: int | None = None) -> "Figure":
     """Half-normal plot of |standardized deviance residuals| with a simulated envelope (module docstring)."""
+    sims, failed = simulated_envelope(fit, nsim, seed)  # (first: it may refuse, and then no figure is made)
     fig, axes = new_figure('fit.plot("halfnormal")', 1, 1, panel_size=(5.4, 4.4))
     ax = axes[0, 0]
-    sims, failed = simulated_envelope(fit, nsim, seed)
     r = _abs_std_resid(fit)
     labels = row_labels(fit)
     ok = np.isfinite(r)
