@@ -68,9 +68,7 @@ def encode(fit: "GLMResults", data: Any) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def encode_spec(spec: Any, data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`encode` with the model spec alone (what a dask worker receives instead of the whole fit)."""
-    from ..formula.frame import encode_new_data
-
-    design, offset, ok = encode_new_data(spec, data)
+    design, offset, ok = encode_spec_design(spec, data)
     X = np.full((ok.size, design.n_cols), np.nan)
     X[ok] = design.toarray()
     return X, offset, ok
