@@ -12,6 +12,9 @@ __all__ = ["DenseDesign"]
 
 #: Rows per block for row-wise products (x_i' C x_i): the temporaries stay cache-sized.
 _BLOCK = 4096
+#: Designs of at most this many cells also keep X' contiguous (at most 512 kB more): for a few hundred rows
+#: the IRLS products cost less on rows of X' than as X'X of a scaled copy (fewer, cheaper numpy calls).
+_TRANSPOSED_CELLS = 2**16
 
 
 class DenseDesign(Design):
@@ -23,6 +26,7 @@ class DenseDesign(Design):
             raise ValueError(f"a dense design is 2-dimensional, got shape {X.shape}")
         self.X = X
         self.n_rows, self.n_cols = X.shape
+        self._Xt = np.ascontiguousarray(X.T) if X.size <= _TRANSPOSED_CELLS else None
 
     def __repr__(self) -> str:
         return f"<DenseDesign {self.n_rows} x {self.n_cols}>"
@@ -44,7 +48,11 @@ class DenseDesign(Design):
         return (G + G.T) / 2
 
     def gram_score(self, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For working weights (w >= 0): A'A with A = sqrt(w) X (one syrk), and X'(w r)."""
+        """For working weights (w >= 0): A'A with A = sqrt(w) X (one syrk: exactly symmetric), and X'(w r)."""
+        Xt = self._Xt
+        if Xt is not None:
+            A = Xt * np.sqrt(w)
+            return np.dot(A, A.T), np.dot(Xt, w * r)
         A = self.X * np.sqrt(w)[:, None]
         return A.T @ A, self.X.T @ (w * r)
 

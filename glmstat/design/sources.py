@@ -132,6 +132,11 @@ class InMemorySource(SequentialSource):
         return Block(self.X, self.y[s], self.weights[s], self.trials[s], self.offset[s],
                      start_weights=None if self.start_weights is None else self.start_weights[s])
 
+    def map_reduce(self, part: Callable[[Block], T], merge: Callable[[T, T], T]) -> T | None:
+        if 0 < self.n_rows <= self.block_rows:  # one block (most fits): no generator to run
+            return part(self._whole)
+        return super().map_reduce(part, merge)
+
     def with_columns(self, cols: np.ndarray) -> "InMemorySource":
         """The same rows with only the design columns ``cols`` (submodels, the null model)."""
         return replace(self, X=self.X.select(cols))

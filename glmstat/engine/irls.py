@@ -159,11 +159,13 @@ def _pass_block(b, family: Family, kernel, beta: np.ndarray | None, use_qr: bool
     if beta is None:
         with np.errstate(all="ignore"):
             eta = family.link.link(family.start_mu(b.y, b.mustart_weights))
-        wk = kernel(b.y, b.weights, eta)
-        # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
-        with np.errstate(invalid="ignore"):
-            r = np.where(wk.W > 0, wk.r + (eta - b.offset), 0.0)
-        valid = wk.valid and bool(np.all(np.isfinite(r)))  # e.g. log link, y = 0: no starting linear predictor
+            wk = kernel(b.y, b.weights, eta)
+            # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
+            z = eta - b.offset
+            z += wk.r
+            r = np.where(wk.W > 0, z, 0.0)
+            # e.g. log link, y = 0: no starting linear predictor (a finite sum has no inf or NaN term)
+            valid = wk.valid and (math.isfinite(_sum(r)) or bool(np.isfinite(r).all()))
     else:
         eta = b.X.matvec(beta)
         eta += b.offset
@@ -218,6 +220,7 @@ def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None):
 
 
 _EPS = np.finfo(float).eps
+_sum = np.add.reduce
 #: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
 _MAX_DAMPING = 40
 

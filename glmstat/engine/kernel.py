@@ -36,6 +36,9 @@ from ..families import Binomial, Family, Gamma, Gaussian, Poisson
 __all__ = ["Working", "generic", "kernel_for", "constant_mean_deviance", "trusted"]
 
 _EPS = np.finfo(float).eps
+# (the ufunc and BLAS entry points themselves: ndarray.max and @ add Python-level dispatch that costs more
+# than a reduction over a few hundred rows)
+_max, _dot = np.maximum.reduce, np.dot
 _EDGE = 10 * _EPS
 #: A deviance assembled from sums of large terms is used only when its rounding error (about eps times the
 #: terms' magnitude) is below ~2e-10 of it; otherwise it is summed row by row with the family's own
@@ -110,7 +113,7 @@ def _sum_w_entropy(y, w):
 
 
 def _logit(y, w, eta, sums: "_BlockSums"):
-    if not (-30.0 <= eta.min() and eta.max() <= 30.0):  # R's clamps at |eta| > 30 (and NaN): generic path
+    if not _max(np.abs(eta)) <= 30.0:  # R's clamps at |eta| > 30 (and NaN): generic path
         return None
     e = np.exp(eta)
     d = e + 1.0
@@ -120,12 +123,12 @@ def _logit(y, w, eta, sums: "_BlockSums"):
     r = y - mu
     r /= q
     # y log(y/mu) + (1-y) log((1-y)/(1-mu)) = ent(y) + log(1+e) - y eta
-    s1, s2 = float(w @ np.log(d)), float(w @ (y * eta))
+    s1, s2 = float(_dot(w, np.log(d))), float(_dot(w, y * eta))
     dev = 2.0 * (s1 - s2)
     if not trusted(dev, 2.0 * (abs(s1) + abs(s2))):
         return None
     dev += 2.0 * sums.get("entropy", y, w, _sum_w_entropy)
-    pearson = float(W @ (r * r))
+    pearson = float(_dot(W, r * r))
     # |eta| <= 30 keeps mu more than 10 eps away from 0 and 1: no boundary rows
     return Working(dev, pearson, _finite(dev, pearson), W, r, 0, mu=mu)
 

@@ -36,6 +36,8 @@ __all__ = ["cholesky_lapack", "ALIAS_TOL", "GramReducer", "QRReducer", "ScoreRed
 
 #: R's glm.fit tolerance for aliasing in its QR (``min(1e-7, epsilon / 1000)`` at the default epsilon).
 ALIAS_TOL = 1e-11
+_min = np.minimum.reduce  # (the ufunc's reduce: ndarray.min's Python wrapper costs more than 3 numbers)
+
 #: Largest condition number of the equilibrated X'WX the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
 
@@ -43,9 +45,9 @@ GRAM_MAX_COND = 1e10
 
 @functools.cache
 def cholesky_lapack():
-    """LAPACK's potrf, pocon, potrs for float64 (raw: the scipy wrappers' checks cost more than a small
+    """LAPACK's potrf, pocon, potrs and lange (matrix norms) for float64 (raw: the scipy wrappers' checks cost more than a small
     solve); looked up on first use, so that importing glmstat does not import scipy.linalg."""
-    return sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs"), dtype=float)
+    return sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs", "lange"), dtype=float)
 
 
 class GramReducer:
@@ -53,22 +55,35 @@ class GramReducer:
     dense block; weighted bincounts for the factors of a structured one, never dummy columns)."""
 
     def __init__(self, p: int) -> None:
-        self.gram = np.zeros((p, p))
-        self.score = np.zeros(p)
-        self._empty = True  # no rows added yet: the first block's own sums are taken as they are
+        self.p = p
+        self._sums: tuple[np.ndarray, np.ndarray] | None = None  # (G, u); None until a block is added
+
+    @property
+    def gram(self) -> np.ndarray:
+        return np.zeros((self.p, self.p)) if self._sums is None else self._sums[0]
+
+    @property
+    def score(self) -> np.ndarray:
+        return np.zeros(self.p) if self._sums is None else self._sums[1]
 
     def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
         g, u = X.gram_score(w, r)
-        if self._empty:
-            self.gram, self.score, self._empty = g, u, False
+        if self._sums is None:  # the first block's own sums are taken as they are
+            self._sums = (g, u)
             return
-        self.gram += g
-        self.score += u
+        g0, u0 = self._sums
+        g0 += g
+        u0 += u
 
     def merge(self, other: "GramReducer") -> "GramReducer":
         """The sums over both reducers' rows (in place)."""
-        self.gram += other.gram
-        self.score += other.score
+        if other._sums is not None:
+            if self._sums is None:
+                self._sums = other._sums
+            else:
+                g0, u0 = self._sums
+                g0 += other._sums[0]
+                u0 += other._sums[1]
         return self
 
 
@@ -194,8 +209,9 @@ def factor_qr(R_aug: np.ndarray) -> StepFactor:
 def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFactor | None:
     """Cholesky solve of the equilibrated normal equations on the kept columns.
 
-    Returns ``None`` when the factorisation fails or the equilibrated matrix has a condition number above
-    ``GRAM_MAX_COND``: the caller then falls back to the QR reducer.
+    With D = diag(X'WX)^(1/2) the equilibrated matrix is G_s = D^-1 X'WX D^-1 (unit diagonal); the step is
+    D^-1 G_s^-1 D^-1 X'Wr.  Returns ``None`` when the factorisation fails or G_s has a condition number
+    (LAPACK's 1-norm estimate) above ``GRAM_MAX_COND``: the caller then falls back to the QR reducer.
     """
     all_kept = bool(kept.all())
     if all_kept:
@@ -204,19 +220,21 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
         idx = np.flatnonzero(kept)
         g, u = gram[np.ix_(idx, idx)], score[idx]
     dg = g.diagonal()
-    if not dg.min() > 0:  # NaN and infinities are refused below, by the condition estimate
+    if not _min(dg) > 0:  # NaN and infinities are refused below, by the condition estimate
         return None
     d = np.sqrt(dg)
-    dd = np.multiply.outer(d, d)
+    dd = d[:, None] * d
     gs = g / dd
-    potrf, pocon, potrs = cholesky_lapack()
-    c, info = potrf(gs, lower=0, clean=1, overwrite_a=0)
+    potrf, pocon, potrs, lange = cholesky_lapack()
+    # (LAPACK wrappers called with their defaults, positionally: upper triangle; keyword parsing costs more
+    # than a small factorisation)
+    c, info = potrf(gs)
     if info != 0:
         return None
-    rcond, info = pocon(c, np.abs(gs).sum(axis=0).max())
+    rcond, info = pocon(c, lange("1", gs))
     if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:
         return None
-    x, info = potrs(c, u / d, lower=0)
+    x, info = potrs(c, u / d)
     if info != 0:
         return None
     if all_kept:
@@ -226,8 +244,7 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
         step[idx] = x / d
 
     def inverse() -> np.ndarray:
-        ci, _ = potrs(c, np.eye(d.size), lower=0, overwrite_b=1)
+        ci, _ = potrs(c, np.eye(d.size), 0, 1)  # (lower=0, overwrite_b=1)
         return (ci + ci.T) / (2.0 * dd)  # exactly symmetric
 
-    inv = inverse
-    return StepFactor(kept.copy(), step, inv, gram, "cholesky")
+    return StepFactor(kept.copy(), step, inverse, gram, "cholesky")
