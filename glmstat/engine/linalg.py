@@ -36,18 +36,22 @@ __all__ = ["cholesky_lapack", "ALIAS_TOL", "GramReducer", "QRReducer", "ScoreRed
 
 #: R's glm.fit tolerance for aliasing in its QR (``min(1e-7, epsilon / 1000)`` at the default epsilon).
 ALIAS_TOL = 1e-11
-_min = np.minimum.reduce  # (the ufunc's reduce: ndarray.min's Python wrapper costs more than 3 numbers)
-
-#: Largest condition number of the equilibrated X'WX the Cholesky path accepts.
+#: Largest condition number of X'WX (scaled to unit diagonal when unbalanced) the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
-
 
 
 @functools.cache
 def cholesky_lapack():
-    """LAPACK's potrf, pocon, potrs and lange (matrix norms) for float64 (raw: the scipy wrappers' checks cost more than a small
+    """LAPACK's potrf, pocon, potrs for float64 (raw: the scipy wrappers' checks cost more than a small
     solve); looked up on first use, so that importing glmstat does not import scipy.linalg."""
-    return sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs", "lange"), dtype=float)
+    return sla.lapack.get_lapack_funcs(("potrf", "pocon", "potrs"), dtype=float)
+
+
+@functools.cache
+def _posvx_lapack():
+    """LAPACK's dposvx (equilibrate, factor, condition estimate, refined solve: one call, since for a few
+    columns the wrappers' overhead costs more than the arithmetic) and dpotrs."""
+    return sla.lapack.get_lapack_funcs(("posvx", "potrs"), dtype=float)
 
 
 class GramReducer:
@@ -207,11 +211,13 @@ def factor_qr(R_aug: np.ndarray) -> StepFactor:
 
 
 def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFactor | None:
-    """Cholesky solve of the equilibrated normal equations on the kept columns.
+    """Cholesky solve of the normal equations X'WX step = X'Wr on the kept columns (LAPACK's ``dposvx``).
 
-    With D = diag(X'WX)^(1/2) the equilibrated matrix is G_s = D^-1 X'WX D^-1 (unit diagonal); the step is
-    D^-1 G_s^-1 D^-1 X'Wr.  Returns ``None`` when the factorisation fails or G_s has a condition number
-    (LAPACK's 1-norm estimate) above ``GRAM_MAX_COND``: the caller then falls back to the QR reducer.
+    LAPACK scales G = X'WX to S G S with unit diagonal (S = diag(G)^(-1/2)) whenever the diagonal spans more
+    than a factor of 100 (``dpoequ``), factors it, estimates its 1-norm condition number and solves with one
+    step of iterative refinement.  Returns ``None`` when G is not positive definite or the condition number
+    exceeds ``GRAM_MAX_COND`` (of S G S, or of G itself when its diagonal is balanced, which is at most 100
+    times that): the caller then falls back to the QR reducer.
     """
     all_kept = bool(kept.all())
     if all_kept:
@@ -219,32 +225,21 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
     else:
         idx = np.flatnonzero(kept)
         g, u = gram[np.ix_(idx, idx)], score[idx]
-    dg = g.diagonal()
-    if not _min(dg) > 0:  # NaN and infinities are refused below, by the condition estimate
+    posvx, potrs = _posvx_lapack()
+    _, c, equed, s, _, x, rcond, _, _, info = posvx(g, u)
+    if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:  # (info = p + 1: singular to working precision)
         return None
-    d = np.sqrt(dg)
-    dd = d[:, None] * d
-    gs = g / dd
-    potrf, pocon, potrs, lange = cholesky_lapack()
-    # (LAPACK wrappers called with their defaults, positionally: upper triangle; keyword parsing costs more
-    # than a small factorisation)
-    c, info = potrf(gs)
-    if info != 0:
-        return None
-    rcond, info = pocon(c, lange("1", gs))
-    if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:
-        return None
-    x, info = potrs(c, u / d)
-    if info != 0:
-        return None
+    x = x[:, 0]
     if all_kept:
-        step = x / d
+        step = x
     else:
         step = np.zeros(gram.shape[0])
-        step[idx] = x / d
+        step[idx] = x
+    scaled = equed == b"Y"
 
     def inverse() -> np.ndarray:
-        ci, _ = potrs(c, np.eye(d.size), 0, 1)  # (lower=0, overwrite_b=1)
-        return (ci + ci.T) / (2.0 * dd)  # exactly symmetric
+        ci, _ = potrs(c, np.eye(c.shape[0]), 0, 1)  # (lower=0, overwrite_b=1)
+        ci = (ci + ci.T) / 2.0  # exactly symmetric
+        return ci * np.multiply.outer(s, s) if scaled else ci  # G^-1 = S (S G S)^-1 S
 
     return StepFactor(kept.copy(), step, inverse, gram, "cholesky")

@@ -205,7 +205,7 @@ def _solve_psd(Q: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     d = np.sqrt(np.diag(Q))
     d = np.where(d > 0, d, 1.0)
     Qs = Q / d[:, None] / d[None, :]
-    potrf, pocon, potrs, _ = cholesky_lapack()
+    potrf, pocon, potrs = cholesky_lapack()
     c, info = potrf(Qs, lower=False, clean=True)
     if info == 0:
         rcond, info = pocon(c, float(np.abs(Qs).sum(axis=0).max()))
