@@ -81,20 +81,6 @@ class Control:
 
 
 @dataclass(frozen=True)
-class PassResult:
-    """What one pass over the data at a given estimate yields."""
-
-    deviance: float
-    valid: bool
-    pearson: float
-    n_ok: int
-    sum_weights: float
-    n_boundary: int
-    reducer: GramReducer | QRReducer | ScoreReducer = field(repr=False)
-    fixed_weights: bool = False  # the working weights were the prior weights: X'WX is the same next pass
-
-
-@dataclass(frozen=True)
 class FitState:
     """The engine's result: estimate, factorisation at the estimate, and the iteration record."""
 
@@ -120,8 +106,10 @@ class FitState:
 
 
 @dataclass
-class _PassPart:
-    """One block's (or several merged blocks') share of a pass: sums and the reducer of its rows."""
+class PassResult:
+    """What one pass over the data at a given estimate yields: the sums over the rows and the reducer of the
+    normal equations.  A block's (or several merged blocks') share while the pass runs; :func:`_pass` returns
+    the merged whole, which no one changes afterwards."""
 
     deviance: float
     pearson: float
@@ -129,17 +117,19 @@ class _PassPart:
     n_ok: int
     sum_weights: float
     n_boundary: int
-    fixed: bool
-    reducer: GramReducer | QRReducer | ScoreReducer
+    #: the working weights were the prior weights: X'WX is the same next pass
+    fixed_weights: bool
+    reducer: GramReducer | QRReducer | ScoreReducer = field(repr=False)
 
-    def merge(self, other: "_PassPart") -> "_PassPart":
+    def merge(self, other: "PassResult") -> "PassResult":
+        """The sums over both parts' rows (in place: parts are merged as the blocks come)."""
         self.deviance += other.deviance
         self.pearson += other.pearson
         self.valid = self.valid and other.valid
         self.n_ok += other.n_ok
         self.sum_weights += other.sum_weights
         self.n_boundary += other.n_boundary
-        self.fixed = self.fixed and other.fixed
+        self.fixed_weights = self.fixed_weights and other.fixed_weights
         self.reducer.merge(other.reducer)
         return self
 
@@ -153,7 +143,7 @@ def _new_reducer(p: int, use_qr: bool, fixed_gram: np.ndarray | None) -> GramRed
 
 
 def _pass_block(b, family: Family, kernel, beta: np.ndarray | None, use_qr: bool,
-                fixed_gram: np.ndarray | None, p: int) -> _PassPart:
+                fixed_gram: np.ndarray | None, p: int) -> PassResult:
     """One block's share of a pass at ``beta`` (``None``: R's starting mu): its deviance, Pearson sum,
     counts and reduced normal equations.  Runs where the block is (a dask worker, for a cluster's rows)."""
     if beta is None:
@@ -175,14 +165,14 @@ def _pass_block(b, family: Family, kernel, beta: np.ndarray | None, use_qr: bool
     reducer = _new_reducer(p, use_qr, fixed_gram)
     if valid and not (fixed_gram is not None and not wk.fixed_weights):
         reducer.add(b.X, wk.W, r)
-    return _PassPart(wk.deviance, wk.pearson, valid, b.n_positive, b.sum_weights, wk.n_boundary,
-                     wk.fixed_weights, reducer)
+    return PassResult(wk.deviance, wk.pearson, valid, b.n_positive, b.sum_weights, wk.n_boundary,
+                      wk.fixed_weights, reducer)
 
 
 def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool,
           kernel=None, fixed_gram: np.ndarray | None = None) -> PassResult:
     """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu), as one
-    map-reduce over the source's blocks (:func:`_pass_block`, merged by :meth:`_PassPart.merge`).
+    map-reduce over the source's blocks (:func:`_pass_block`, merged by :meth:`PassResult.merge`).
 
     With ``fixed_gram`` (X'WX of a previous pass whose working weights were the prior weights themselves)
     only the score is reduced; should a block's weights turn out not to be fixed, the pass is redone in full.
@@ -191,13 +181,14 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
     if kernel is None:
         kernel = kernel_for(family)
     part = partial(_pass_block, family=family, kernel=kernel, beta=beta, use_qr=use_qr, fixed_gram=fixed_gram, p=p)
-    res = source.map_reduce(part, _PassPart.merge)
+    res = source.map_reduce(part, PassResult.merge)
     if res is None:  # no rows
-        res = _PassPart(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(p, use_qr, fixed_gram))
-    if fixed_gram is not None and not res.fixed:
+        res = PassResult(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(p, use_qr, fixed_gram))
+    if fixed_gram is not None and not res.fixed_weights:
         return _pass(source, family, beta, use_qr, kernel)
-    return PassResult(res.deviance, res.valid and math.isfinite(res.deviance), res.pearson, res.n_ok,
-                      res.sum_weights, res.n_boundary, res.reducer, res.fixed and not use_qr)
+    res.valid = res.valid and math.isfinite(res.deviance)
+    res.fixed_weights = res.fixed_weights and not use_qr
+    return res
 
 
 def _factor(res: PassResult, kept: np.ndarray | None) -> StepFactor | None:
