@@ -151,9 +151,9 @@ def _pass_block(b, family: Family, kernel, beta: np.ndarray | None, use_qr: bool
             eta = family.link.link(family.start_mu(b.y, b.mustart_weights))
             wk = kernel(b.y, b.weights, eta)
             # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
-            z = eta - b.offset
-            z += wk.r
-            r = np.where(wk.W > 0, z, 0.0)
+            r = eta - b.offset
+            r += wk.r
+            r[~(wk.W > 0)] = 0.0  # (the one zero-weight rule: no residual where the working weight is 0)
             # e.g. log link, y = 0: no starting linear predictor (a finite sum has no inf or NaN term)
             valid = wk.valid and (math.isfinite(_sum(r)) or bool(np.isfinite(r).all()))
     else:
@@ -211,7 +211,7 @@ def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None):
 
 
 _EPS = np.finfo(float).eps
-_sum = np.add.reduce
+_sum, _max = np.add.reduce, np.maximum.reduce
 #: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
 _MAX_DAMPING = 40
 
@@ -245,10 +245,10 @@ def _eta_drift(source: DesignSource, step: np.ndarray) -> float:
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
     """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion)."""
     k = fac.kept
-    se = np.sqrt(np.maximum(np.diag(fac.inv), 0.0))
+    se = np.sqrt(np.maximum(fac.inv.diagonal(), 0.0))
     scale = np.maximum(np.abs(beta[k]), se)
-    scale = np.where(scale > 0, scale, 1.0)
-    return float(np.max(np.abs(step[k]) / scale, initial=0.0))
+    scale[~(scale > 0)] = 1.0
+    return float(_max(np.abs(step[k]) / scale, initial=0.0))
 
 
 def irls(
