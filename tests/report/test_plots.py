@@ -440,6 +440,20 @@ def test_halfnormal_needs_a_response_column():
         fit.plot("halfnormal", nsim=2)
 
 
+def test_halfnormal_reads_the_parsed_response_not_its_text():
+    # names that need backticks, and cbind() of a computed column (not a column of the data: refused)
+    d = pd.read_csv(FIXTURES / "data" / "budworm.csv").rename(columns={"numdead": "dead (n)", "numalive": "alive"})
+    fit = gs.glm("cbind(`dead (n)`, alive) ~ sex + ldose", d, family=gs.Binomial())
+    plain = gs.glm("cbind(numdead, numalive) ~ sex + ldose", pd.read_csv(FIXTURES / "data" / "budworm.csv"),
+                   family=gs.Binomial())
+    a = _line(fit.plot("halfnormal", nsim=4, seed=2).axes[0], "envelope-mean")[0].get_ydata()
+    b = _line(plain.plot("halfnormal", nsim=4, seed=2).axes[0], "envelope-mean")[0].get_ydata()
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+    twice = gs.glm("cbind(2 * alive, alive) ~ ldose", d, family=gs.Binomial())
+    with pytest.raises(gs.GLMStatError, match="response must be a column"):
+        twice.plot("halfnormal", nsim=2)
+
+
 def test_halfnormal_refuses_a_fit_it_cannot_refit():
     d = pd.read_csv(FIXTURES / "data" / "cars.csv")
     fit = gs.glm("dist ~ f(speed)", d, context={"f": np.sqrt})  # context= is not kept by the fit

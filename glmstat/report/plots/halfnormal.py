@@ -16,7 +16,6 @@ memory) -- fit a sample of the rows in memory to look at the envelope.
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,8 @@ from ..._scipy import stats
 
 from ...errors import GLMStatError
 from ...families import NegativeBinomial
-from ...inference.fit_access import used_data
+from ...formula.nodes import Call, Name
+from ...inference.fit_access import structure, used_data
 from ._figure import new_figure, style_axes
 from ._model import response_expression, row_labels
 from .diagnostics import extreme_rows
@@ -37,9 +37,6 @@ if TYPE_CHECKING:
     from ...inference.results import GLMResults
 
 __all__ = ["halfnormal_figure", "halfnormal_scores", "simulated_envelope"]
-
-_CBIND = re.compile(r"^cbind\(\s*`?([^`,()]+?)`?\s*,\s*`?([^`,()]+?)`?\s*\)$")
-
 
 def halfnormal_scores(n: int) -> np.ndarray:
     """Atkinson's half-normal scores Phi^{-1}((i + n - 1/8) / (2n + 1/2)), i = 1..n."""
@@ -64,14 +61,16 @@ class _Refitter:
         self.fit = fit
         self.data = used_data(fit).copy()
         frame = fit.model_frame
-        lhs = response_expression(fit)
-        cb = _CBIND.match(lhs)
-        self.cbind = (cb.group(1), cb.group(2)) if cb else None
-        if self.cbind is None and lhs not in map(str, self.data.columns):
+        node = structure(fit).response  # (the parsed left-hand side, never its text)
+        self.cbind = None
+        if (isinstance(node, Call) and node.func == "cbind" and not node.kwargs and len(node.args) == 2
+                and all(isinstance(a, Name) for a in node.args)):
+            self.cbind = (node.args[0].id, node.args[1].id)
+        elif not (isinstance(node, Name) and node.id in map(str, self.data.columns)):
             raise GLMStatError(
                 "the half-normal envelope refits the model to simulated responses, so the response must be a "
-                f"column of the data or cbind() of two columns; here it is {lhs!r}")
-        self.response = lhs
+                f"column of the data or cbind() of two columns; here it is {response_expression(fit)!r}")
+        self.response = None if self.cbind else node.id
         prior = np.asarray(frame.prior_weights, dtype=float)
         self.weights = None if np.all(prior == 1) else prior
         # trials of a binomial response: cbind()'s row totals, else the prior weights (proportions)
