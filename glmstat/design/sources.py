@@ -56,6 +56,11 @@ class Block:
     def sum_weights(self) -> float:
         return float(self.weights.sum())
 
+    @cached_property
+    def has_offset(self) -> bool:
+        """Some row's offset is not 0 (else X beta is the linear predictor as it is)."""
+        return bool(self.offset.any())
+
 
 class DesignSource(Protocol):
     """What the engine needs from a data source."""

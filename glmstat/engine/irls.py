@@ -158,7 +158,8 @@ def _pass_block(b, family: Family, kernel, beta: np.ndarray | None, use_qr: bool
             valid = wk.valid and (math.isfinite(_sum(r)) or bool(np.isfinite(r).all()))
     else:
         eta = b.X.matvec(beta)
-        eta += b.offset
+        if b.has_offset:
+            eta += b.offset
         wk = kernel(b.y, b.weights, eta)
         r = wk.r
         valid = wk.valid

@@ -219,7 +219,7 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
     exceeds ``GRAM_MAX_COND`` (of S G S, or of G itself when its diagonal is balanced, which is at most 100
     times that): the caller then falls back to the QR reducer.
     """
-    all_kept = bool(kept.all())
+    all_kept = np.count_nonzero(kept) == kept.size  # (cheaper than kept.all() for a few columns)
     if all_kept:
         g, u = gram, score
     else:
