@@ -166,6 +166,10 @@ class NewtonCheck:
     #                   (|y_i - mu_i| floored at 1e-6 (|y_i| + |mu_i|) in the denominator)
 
 
+#: What newton_check would report for a polished interior optimum: no step, no drift, the score at 0.
+_AT_OPTIMUM = NewtonCheck(0.0, "", 0.0, 0.0)
+
+
 def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A block's share of the score X'u and of the size of its terms (see :class:`NewtonCheck`)."""
     link = family.link
@@ -238,7 +242,8 @@ class _ResponseRange:
 
 
 def _block_range(b) -> _ResponseRange:
-    y = b.y[b.weights > 0]
+    # (weights are never negative, so a block whose rows all count (most) needs no masked copy)
+    y = b.y if b.n_positive == b.y.shape[0] else b.y[b.weights > 0]
     if not y.size:
         return _ResponseRange(np.inf, -np.inf, 0.0, 0)
     return _ResponseRange(float(y.min()), float(y.max()), float(np.abs(y).sum()), y.size)  # (a sum, not a mean)
@@ -300,7 +305,7 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
     if state.polished and state.n_boundary == 0:
         # the engine's last step was already negligible at an interior optimum: nothing is still moving,
         # and the score equations hold, so the extra passes of newton_check would find nothing
-        check = NewtonCheck(0.0, "", 0.0, 0.0)
+        check = _AT_OPTIMUM
     else:
         check = newton_check(frame, source, family, state, with_drift=separation_possible(family))
     separation = find_separation(frame, source, family, state, intercept, check)
