@@ -126,6 +126,22 @@ def test_constant_boundary_response(family, value):
     assert_flagged(fit, "nothing to model")
 
 
+@pytest.mark.parametrize("value", [0.0, 1.0])
+def test_constant_response_reads_only_rows_with_a_positive_weight(value):
+    """Rows of weight 0 do not count: 1 - value in those rows leaves the response constant where it is fitted,
+    and the same rows with weight 1 make it an ordinary binomial response."""
+    d = pd.DataFrame({"y": np.r_[np.full(30, value), np.full(3, 1 - value)], "x": np.linspace(-1, 1, 33),
+                      "w": np.r_[np.ones(30), np.zeros(3)]})
+    fit, _ = fit_warns(gs.SeparationWarning, f"the response 'y' is {value:g} in every row", "y ~ x", d,
+                       family=gs.Binomial(), weights="w")
+    assert isinstance(fit.separation, ConstantResponse)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm("y ~ x", d.assign(w=1.0), family=gs.Binomial())
+    assert not isinstance(fit.separation, ConstantResponse)
+    assert not any("in every row" in str(w.message) for w in caught)
+
+
 def test_saturated_binomial_with_more_columns_than_rows():
     d = pd.DataFrame({"y": [0, 1, 0.0], "a": [0.3, 1.2, 2.2], "b": [1.0, 0.5, 2.5], "c": [0.1, 0.2, 0.4]})
     with warnings.catch_warnings(record=True) as caught:
