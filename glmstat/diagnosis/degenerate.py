@@ -258,6 +258,21 @@ def _response_range(source) -> _ResponseRange:
     return _ResponseRange(total.low, total.high, total.mean_abs / total.n if total.n else 0.0, total.n)
 
 
+class _SharedRange:
+    """The response range of ``source`` from one pass, made on the first call: the checks of one
+    :func:`diagnose` share it (a quasi family's fit needs it twice; on streamed rows a pass is a read)."""
+
+    __slots__ = ("source", "value")
+
+    def __init__(self, source) -> None:
+        self.source, self.value = source, None
+
+    def __call__(self) -> _ResponseRange:
+        if self.value is None:
+            self.value = _response_range(self.source)
+        return self.value
+
+
 def _all_same(frame: "ModelFrame", response: _ResponseRange, kept: np.ndarray,
               values: tuple[float, ...]) -> ConstantResponse | None:
     """A response that is 0 (or 1) in every row: every estimate is meaningless."""
@@ -275,14 +290,16 @@ def separation_possible(family: "Family") -> bool:
 
 
 def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                    intercept: str | None, check: NewtonCheck) -> SeparationInfo | None:
+                    intercept: str | None, check: NewtonCheck,
+                    shared: _SharedRange | None = None) -> SeparationInfo | None:
     """Separation of a binomial or count response, when the fit looks divergent; None otherwise.
 
     The separating direction comes from a linear program over the rows, which needs them in memory: for
-    streamed data a diverging fit is reported by the convergence and boundary warnings instead."""
+    streamed data a diverging fit is reported by the convergence and boundary warnings instead.  ``shared``:
+    the response range of the other checks of the same fit (one pass for all)."""
     if not separation_possible(family):
         return None
-    same = _all_same(frame, _response_range(source), state.kept,
+    same = _all_same(frame, (shared or _SharedRange(source))(), state.kept,
                      (0.0, 1.0) if family.binomial_response else (0.0,))
     if same is not None:
         return same
@@ -299,7 +316,8 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
 def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
              intercept: str | None, method: str) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]]]:
     """Everything this module checks: (separation or None, [(warning category, message), ...])."""
-    findings = fit_findings(frame, source, family, state)
+    shared = _SharedRange(source)
+    findings = fit_findings(frame, source, family, state, shared)
     if method != "irls" or not state.kept.any():  # Firth has its own score equations; an empty model has none
         return None, findings
     if state.polished and state.n_boundary == 0:
@@ -308,7 +326,7 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
         check = _AT_OPTIMUM
     else:
         check = newton_check(frame, source, family, state, with_drift=separation_possible(family))
-    separation = find_separation(frame, source, family, state, intercept, check)
+    separation = find_separation(frame, source, family, state, intercept, check, shared)
     if separation is None and state.converged and check.coef_step > STEP_TOL:
         findings.insert(0, (ConvergenceWarning,
                             f"IRLS met the deviance criterion, but the estimates are still moving: one more Fisher "
@@ -316,16 +334,16 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
                             f"standard error), so the estimates are accurate only to about that; convergence is "
                             f"slow (a non-canonical link with large residuals?); raise max_iter"))
     elif separation is None and state.converged and state.n_boundary == 0 and check.score_rel > SCORE_TOL:
-        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check)))
+        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared)))
     return separation, findings
 
 
 def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                      check: NewtonCheck) -> str:
+                      check: NewtonCheck, shared: _SharedRange) -> str:
     """Converged, yet the score equations fail: the optimum lies on the edge of the family's mean domain."""
     b = np.where(state.kept, state.coef, 0.0)
     lo, hi = family.mu_domain.low, family.mu_domain.high
-    typical = _response_range(source).mean_abs or 1.0
+    typical = shared().mean_abs or 1.0
     rows, start = [], 0
     for blk in source.blocks():
         with np.errstate(all="ignore"):
@@ -358,9 +376,10 @@ def _exact_fit(source: "InMemorySource", family: "Family", state: "FitState", ty
     return worst if worst <= EXACT_FIT_TOL else None
 
 
-def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family",
-                 state: "FitState") -> list[tuple[type[GLMStatWarning], str]]:
-    """Warnings (category, message) about a degenerate fit beyond aliasing, separation and convergence."""
+def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                 shared: _SharedRange | None = None) -> list[tuple[type[GLMStatWarning], str]]:
+    """Warnings (category, message) about a degenerate fit beyond aliasing, separation and convergence
+    (``shared``: as in :func:`find_separation`)."""
     out: list[tuple[type[GLMStatWarning], str]] = []
     n_pos = state.n_ok
     p = len(frame.column_names)
@@ -371,7 +390,7 @@ def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     if family.fixed_dispersion:
         return out
     rank = int(state.kept.sum())
-    response = _response_range(source)
+    response = (shared or _SharedRange(source))()
     constant = response.n > 0 and response.low == response.high
     what = f"the response {frame.response_name!r} is constant ({response.low:g} in every row)" if constant else ""
     if n_pos - rank <= 0:
