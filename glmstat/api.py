@@ -20,6 +20,7 @@ from .formula.validation import check_family, check_model_frame
 from .inference.results import GLMResults
 from .inputs import model_frame_and_source
 from .report.progress import Progress, chain
+from .report.trace import print_iteration
 
 __all__ = ["glm"]
 
@@ -51,8 +52,6 @@ def _check_control(tol: Any, max_iter: Any, convergence: Any = "exact", trace: A
         raise FitError(f"convergence must be one of {', '.join(map(repr, CONVERGENCE))}, got {convergence!r}")
     if not isinstance(trace, (bool, np.bool_)):
         raise FitError(f"trace must be True or False, got {trace!r}")
-    from .report.trace import print_iteration
-
     return Control(float(tol), int(max_iter), convergence=convergence,
                    on_iteration=print_iteration if trace else None)
 

@@ -58,8 +58,8 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
     if closed_form and not has_offset:
         if in_memory:
             y, w = source.y, source.weights
-            with np.errstate(all="ignore"):
-                return constant_mean_deviance(family, y, w, float(np.sum(w * y) / np.sum(w)))
+            with np.errstate(all="ignore"):  # (the ndarray methods: np.sum's reductions without its wrapper)
+                return constant_mean_deviance(family, y, w, float((w * y).sum() / w.sum()))
         sums = fold(source, weighted_sums, operator.add, np.zeros(2))
         mu = sums[0] / sums[1]  # the maximum-likelihood intercept is the weighted mean of y
         return fold(source, partial(deviance_part, family=family, mu=mu), operator.add, 0.0)
@@ -116,8 +116,9 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     if frame.n_dropped:
         notes.append(dropped_rows_message(frame))
     intercept_col = names.index(intercept) if intercept is not None else None
-    # (trace=True prints the model's iterations, not those of the null model's refit nor of later refits)
-    quiet = replace(control, on_iteration=None)
+    # (trace=True prints the model's iterations, not those of the null model's refit nor of later refits;
+    # Control is frozen, so a control without a callback is already its own quiet copy)
+    quiet = control if control.on_iteration is None else replace(control, on_iteration=None)
     nd = null_deviance(source, family, intercept_col, frame.has_offset, quiet, fitter,
                        closed_form=method == "irls")
     info = FitInfo(formula=formula, family=family, method=method, null_deviance=nd, aliasing=aliasing,

@@ -166,6 +166,10 @@ class NewtonCheck:
     #                   (|y_i - mu_i| floored at 1e-6 (|y_i| + |mu_i|) in the denominator)
 
 
+#: What newton_check would report for a polished interior optimum: no step, no drift, the score at 0.
+_AT_OPTIMUM = NewtonCheck(0.0, "", 0.0, 0.0)
+
+
 def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A block's share of the score X'u and of the size of its terms (see :class:`NewtonCheck`)."""
     link = family.link
@@ -238,7 +242,8 @@ class _ResponseRange:
 
 
 def _block_range(b) -> _ResponseRange:
-    y = b.y[b.weights > 0]
+    # (weights are never negative, so a block whose rows all count (most) needs no masked copy)
+    y = b.y if b.n_positive == b.y.shape[0] else b.y[b.weights > 0]
     if not y.size:
         return _ResponseRange(np.inf, -np.inf, 0.0, 0)
     return _ResponseRange(float(y.min()), float(y.max()), float(np.abs(y).sum()), y.size)  # (a sum, not a mean)
@@ -251,6 +256,21 @@ def _merge_range(a: _ResponseRange, b: _ResponseRange) -> _ResponseRange:
 def _response_range(source) -> _ResponseRange:
     total = fold(source, _block_range, _merge_range, _ResponseRange(np.inf, -np.inf, 0.0, 0))
     return _ResponseRange(total.low, total.high, total.mean_abs / total.n if total.n else 0.0, total.n)
+
+
+class _SharedRange:
+    """The response range of ``source`` from one pass, made on the first call: the checks of one
+    :func:`diagnose` share it (a quasi family's fit needs it twice; on streamed rows a pass is a read)."""
+
+    __slots__ = ("source", "value")
+
+    def __init__(self, source) -> None:
+        self.source, self.value = source, None
+
+    def __call__(self) -> _ResponseRange:
+        if self.value is None:
+            self.value = _response_range(self.source)
+        return self.value
 
 
 def _all_same(frame: "ModelFrame", response: _ResponseRange, kept: np.ndarray,
@@ -270,14 +290,16 @@ def separation_possible(family: "Family") -> bool:
 
 
 def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                    intercept: str | None, check: NewtonCheck) -> SeparationInfo | None:
+                    intercept: str | None, check: NewtonCheck,
+                    shared: _SharedRange | None = None) -> SeparationInfo | None:
     """Separation of a binomial or count response, when the fit looks divergent; None otherwise.
 
     The separating direction comes from a linear program over the rows, which needs them in memory: for
-    streamed data a diverging fit is reported by the convergence and boundary warnings instead."""
+    streamed data a diverging fit is reported by the convergence and boundary warnings instead.  ``shared``:
+    the response range of the other checks of the same fit (one pass for all)."""
     if not separation_possible(family):
         return None
-    same = _all_same(frame, _response_range(source), state.kept,
+    same = _all_same(frame, (shared or _SharedRange(source))(), state.kept,
                      (0.0, 1.0) if family.binomial_response else (0.0,))
     if same is not None:
         return same
@@ -294,16 +316,17 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
 def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
              intercept: str | None, method: str) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]]]:
     """Everything this module checks: (separation or None, [(warning category, message), ...])."""
-    findings = fit_findings(frame, source, family, state)
+    shared = _SharedRange(source)
+    findings = fit_findings(frame, source, family, state, shared)
     if method != "irls" or not state.kept.any():  # Firth has its own score equations; an empty model has none
         return None, findings
     if state.polished and state.n_boundary == 0:
         # the engine's last step was already negligible at an interior optimum: nothing is still moving,
         # and the score equations hold, so the extra passes of newton_check would find nothing
-        check = NewtonCheck(0.0, "", 0.0, 0.0)
+        check = _AT_OPTIMUM
     else:
         check = newton_check(frame, source, family, state, with_drift=separation_possible(family))
-    separation = find_separation(frame, source, family, state, intercept, check)
+    separation = find_separation(frame, source, family, state, intercept, check, shared)
     if separation is None and state.converged and check.coef_step > STEP_TOL:
         findings.insert(0, (ConvergenceWarning,
                             f"IRLS met the deviance criterion, but the estimates are still moving: one more Fisher "
@@ -311,16 +334,16 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
                             f"standard error), so the estimates are accurate only to about that; convergence is "
                             f"slow (a non-canonical link with large residuals?); raise max_iter"))
     elif separation is None and state.converged and state.n_boundary == 0 and check.score_rel > SCORE_TOL:
-        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check)))
+        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared)))
     return separation, findings
 
 
 def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                      check: NewtonCheck) -> str:
+                      check: NewtonCheck, shared: _SharedRange) -> str:
     """Converged, yet the score equations fail: the optimum lies on the edge of the family's mean domain."""
     b = np.where(state.kept, state.coef, 0.0)
     lo, hi = family.mu_domain.low, family.mu_domain.high
-    typical = _response_range(source).mean_abs or 1.0
+    typical = shared().mean_abs or 1.0
     rows, start = [], 0
     for blk in source.blocks():
         with np.errstate(all="ignore"):
@@ -353,9 +376,10 @@ def _exact_fit(source: "InMemorySource", family: "Family", state: "FitState", ty
     return worst if worst <= EXACT_FIT_TOL else None
 
 
-def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family",
-                 state: "FitState") -> list[tuple[type[GLMStatWarning], str]]:
-    """Warnings (category, message) about a degenerate fit beyond aliasing, separation and convergence."""
+def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                 shared: _SharedRange | None = None) -> list[tuple[type[GLMStatWarning], str]]:
+    """Warnings (category, message) about a degenerate fit beyond aliasing, separation and convergence
+    (``shared``: as in :func:`find_separation`)."""
     out: list[tuple[type[GLMStatWarning], str]] = []
     n_pos = state.n_ok
     p = len(frame.column_names)
@@ -366,7 +390,7 @@ def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     if family.fixed_dispersion:
         return out
     rank = int(state.kept.sum())
-    response = _response_range(source)
+    response = (shared or _SharedRange(source))()
     constant = response.n > 0 and response.low == response.high
     what = f"the response {frame.response_name!r} is constant ({response.low:g} in every row)" if constant else ""
     if n_pos - rank <= 0:

@@ -234,7 +234,10 @@ class GLMResults:
     def std_errors(self) -> pd.Series:
         """sqrt(diag(vcov))."""
         cov = self._covariance
-        se = np.sqrt(np.diag(cov.matrix) if cov is not None else self.dispersion * np.diag(self._state.cov_unscaled))
+        if cov is not None:
+            se = np.sqrt(np.diag(cov.matrix))
+        else:  # (ndarray.diagonal: the view np.diag returns, without np.diag's wrapper, paid on every fit)
+            se = np.sqrt(self.dispersion * self._state.cov_unscaled.diagonal())
         return pd.Series(se, index=self._names, name="std_error", copy=False)  # se is this Series' own array
 
     @cached_property

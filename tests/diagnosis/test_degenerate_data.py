@@ -126,6 +126,39 @@ def test_constant_boundary_response(family, value):
     assert_flagged(fit, "nothing to model")
 
 
+@pytest.mark.parametrize("value", [0.0, 1.0])
+def test_constant_response_reads_only_rows_with_a_positive_weight(value):
+    """Rows of weight 0 do not count: 1 - value in those rows leaves the response constant where it is fitted,
+    and the same rows with weight 1 make it an ordinary binomial response."""
+    d = pd.DataFrame({"y": np.r_[np.full(30, value), np.full(3, 1 - value)], "x": np.linspace(-1, 1, 33),
+                      "w": np.r_[np.ones(30), np.zeros(3)]})
+    fit, _ = fit_warns(gs.SeparationWarning, f"the response 'y' is {value:g} in every row", "y ~ x", d,
+                       family=gs.Binomial(), weights="w")
+    assert isinstance(fit.separation, ConstantResponse)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm("y ~ x", d.assign(w=1.0), family=gs.Binomial())
+    assert not isinstance(fit.separation, ConstantResponse)
+    assert not any("in every row" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("family", [gs.QuasiPoisson(), gs.Tweedie(var_power=1.5), gs.Binomial(), gs.Gaussian()],
+                         ids=lambda f: str(f))
+def test_diagnosis_reads_the_response_range_once(family, monkeypatch):
+    """The perfect-fit and constant-response checks share one pass for the response range (a read of the
+    data, for streamed rows), whichever of them a family needs."""
+    from glmstat.diagnosis import degenerate
+
+    calls = []
+    real = degenerate._response_range
+    monkeypatch.setattr(degenerate, "_response_range", lambda source: calls.append(1) or real(source))
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"x": np.linspace(0, 1, 40)})
+    d["y"] = rng.poisson(np.exp(0.5 + d.x)) if family.name != "binomial" else rng.random(40) < 0.5
+    gs.glm("y ~ x", d, family=family)
+    assert len(calls) == 1
+
+
 def test_saturated_binomial_with_more_columns_than_rows():
     d = pd.DataFrame({"y": [0, 1, 0.0], "a": [0.3, 1.2, 2.2], "b": [1.0, 0.5, 2.5], "c": [0.1, 0.2, 0.4]})
     with warnings.catch_warnings(record=True) as caught:
