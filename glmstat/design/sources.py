@@ -133,9 +133,8 @@ class InMemorySource(SequentialSource):
 
     @cached_property
     def _whole(self) -> Block:
-        s = slice(0, self.n_rows)  # views, as every block is (the kernels' cached sums recognise them)
-        return Block(self.X, self.y[s], self.weights[s], self.trials[s], self.offset[s],
-                     start_weights=None if self.start_weights is None else self.start_weights[s])
+        # (the same arrays every pass: the kernels' cached sums recognise them by identity)
+        return Block(self.X, self.y, self.weights, self.trials, self.offset, start_weights=self.start_weights)
 
     def map_reduce(self, part: Callable[[Block], T], merge: Callable[[T, T], T]) -> T | None:
         if 0 < self.n_rows <= self.block_rows:  # one block (most fits): no generator to run
