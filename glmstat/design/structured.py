@@ -176,9 +176,19 @@ class StructuredDesign(Design):
             out[rows[ok], target[ok]] = 1.0
         return out
 
-    def toarray(self) -> np.ndarray:
-        """The dense n x p design (C order)."""
-        return np.ascontiguousarray(self._dense_columns(np.arange(self.n_cols)))
+    def toarray(self, order: str = "C") -> np.ndarray:
+        """The dense n x p design (C order; ``order="F"``: Fortran order, whose column reductions are the
+        faster for a design as tall as designs are)."""
+        out = np.zeros((self.n_rows, self.n_cols), order=order)
+        if self.intercept is not None:
+            out[:, self.intercept] = 1.0
+        if self.dense is not None:
+            out[:, self.dense_cols] = self.dense
+        for f in self.factors:
+            target = f.columns[f.codes]  # each row's column (-1: the reference level, which has none)
+            ok = target >= 0
+            out[np.flatnonzero(ok), target[ok]] = 1.0
+        return out
 
     # -- products ------------------------------------------------------------------------------
     def _cell_lookup(self, beta: np.ndarray) -> list[np.ndarray]:
