@@ -12,6 +12,7 @@ streamed source (:mod:`glmstat.formula.stream`), so both drop the same rows and 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Collection, Mapping, Sequence
 
@@ -180,6 +181,26 @@ def missing_order(counts: Mapping[str, int], columns: Collection[str], specials:
     return {k: counts[k] for k in sorted(counts, key=rank)}
 
 
+def _surely_complete(values: Sequence[Value], arrays: Sequence[np.ndarray | None]) -> bool:
+    """True when none of ``values`` (nor of the float ``arrays``) has a missing value, proved by one
+    reduction per array: the maximum of an array is NaN exactly when it holds a NaN, and a factor's smallest
+    code is negative exactly when it has a missing level.  False sends the caller to the row-by-row masks."""
+    floats: dict[int, np.ndarray] = {}
+    for v in values:
+        if isinstance(v, FactorVec):
+            if v.codes.size and np.minimum.reduce(v.codes, axis=None) < 0:
+                return False
+        elif isinstance(v, (NumVec, NumMat)):
+            floats[id(v.values)] = v.values
+    for a in arrays:
+        if a is not None:
+            floats[id(a)] = a  # (the response is often a column's own array: reduced once)
+    for a in floats.values():
+        if a.size and math.isnan(np.maximum.reduce(a, axis=None)):
+            return False
+    return True
+
+
 def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Terms, family: Family,
                   weights: Any = None, offset: Any = None, response_levels: tuple | None = None) -> Rows:
     """Evaluate the model's variables on every row of ``df`` and find the rows to drop (see the module
@@ -237,8 +258,13 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         values[node] = model_variable(evaluate(ev, node, "the term"), deparse(node), n)
 
     # missing values, as na.omit: any column the model reads, then values that are NaN for another reason
+    read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
+    if _surely_complete([cols.value(c) for c in read] + [v for node, v in values.items() if not isinstance(node, Name)],
+                        (y, off, w_arg)):
+        return Rows(n, response_name, y, trials, w_arg, off, values, {}, np.zeros(n, dtype=bool), o_col, w_col,
+                    bool(terms.offsets) or o_arg is not None, binomial, response_present)
     missing: dict[str, np.ndarray] = {}
-    for c in sorted(set(cols.used) - ({w_col, o_col} - {None})):
+    for c in read:
         m = missing_mask(cols.value(c), n)
         if m.any():
             missing[c] = m
