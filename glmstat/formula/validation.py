@@ -128,6 +128,11 @@ def _span(v: np.ndarray) -> tuple[float, float]:
                                                                                           initial=-np.inf))
 
 
+def _abs_max(v: np.ndarray) -> float:
+    """max |v| (0 for no rows; NaN when ``v`` holds a NaN)."""
+    return float(np.maximum.reduce(np.abs(v), axis=None, initial=0.0))
+
+
 def _block_checks(b, response_name: str, n_response_columns: int, family: Family, p: int) -> _RowChecks:
     """One block's share of :func:`check_model_frame` (runs where the block is)."""
     seen: dict = {}
@@ -150,15 +155,15 @@ def _check_block(response_name: str, n_response_columns: int, family: Family, b,
     in ``seen`` (position within the block) and raised, or warned about, once at the end.  ``w_span``: the
     smallest and largest weight (:func:`_span`)."""
     y, w, trials = b.y, b.weights, b.trials
-    t_low, t_high = _span(trials)
-    if not (math.isfinite(t_low) and math.isfinite(t_high)):  # else every trial is finite
+    if not math.isfinite(_abs_max(trials)):  # else every trial is finite
         bad = np.flatnonzero(~np.isfinite(trials))
         if bad.size:
             seen.setdefault("trials", [None, bad[0], 0])[2] += bad.size
     y_span = _span(y)
-    for what, v, (low, high) in ((f"the response {response_name!r}", y, y_span), ("the weights", w, w_span),
-                                 ("the offset", b.offset, _span(b.offset))):
-        m = max(-low, high) if v.size else 0.0  # max |v|, NaN when v holds a NaN (as np.abs(v).max() is)
+    for what, m in ((f"the response {response_name!r}", max(-y_span[0], y_span[1]) if y.size else 0.0),
+                    ("the weights", max(-w_span[0], w_span[1]) if w.size else 0.0),
+                    ("the offset", _abs_max(b.offset))):
+        # (max |v| from the span is NaN when v holds a NaN, as np.abs(v).max() is)
         if m > MAX_MAGNITUDE:
             raise DataError(f"{what} has values as large as {m:.3g}; rescale it so its square stays finite")
     # the support is an interval: when the smallest and the largest response lie in it, every response does
@@ -255,17 +260,21 @@ def check_model_frame(frame, source, family: Family) -> None:
             prior = None
         what = "binomial trials (successes + failures)" if prior is not None and np.any(prior > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
-    if p and not np.any(big_pos > 0):
+    # (fmax/fmin skip NaN as the comparisons do: each reduction says whether any column needs the message)
+    if p and not np.fmax.reduce(big_pos) > 0:
         raise DataError(
             f"every column of the design ({', '.join(frame.column_names)}) is zero in the rows used, so no "
             "coefficient can be estimated; add the intercept or a non-zero predictor"
         )
-    for j in np.flatnonzero(big > MAX_MAGNITUDE):
+    huge = np.flatnonzero(big > MAX_MAGNITUDE) if p and np.fmax.reduce(big) > MAX_MAGNITUDE else ()
+    for j in huge:
         raise DataError(
             f"the design column {frame.column_names[j]!r} has values as large as {big[j]:.3g}; squares of "
             f"such numbers overflow double precision -- rescale it (e.g. divide by 1e{int(np.log10(big[j]))})"
         )
-    for j in np.flatnonzero((big > 0) & (big < 1.0 / MAX_MAGNITUDE)):
+    tiny = 1.0 / MAX_MAGNITUDE
+    small = np.flatnonzero((big > 0) & (big < tiny)) if p and np.fmin.reduce(big) < tiny else ()
+    for j in small:
         raise DataError(
             f"the design column {frame.column_names[j]!r} has no value larger than {big[j]:.3g}; squares of "
             "such numbers underflow double precision -- rescale it (e.g. multiply by "
