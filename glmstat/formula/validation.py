@@ -261,12 +261,13 @@ def check_model_frame(frame, source, family: Family) -> None:
         what = "binomial trials (successes + failures)" if prior is not None and np.any(prior > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
     # (fmax/fmin skip NaN as the comparisons do: each reduction says whether any column needs the message)
-    if p and not np.fmax.reduce(big_pos) > 0:
+    top = np.fmax.reduce(big) if p else 0.0
+    if p and not (top if big_pos is big else np.fmax.reduce(big_pos)) > 0:
         raise DataError(
             f"every column of the design ({', '.join(frame.column_names)}) is zero in the rows used, so no "
             "coefficient can be estimated; add the intercept or a non-zero predictor"
         )
-    huge = np.flatnonzero(big > MAX_MAGNITUDE) if p and np.fmax.reduce(big) > MAX_MAGNITUDE else ()
+    huge = np.flatnonzero(big > MAX_MAGNITUDE) if top > MAX_MAGNITUDE else ()
     for j in huge:
         raise DataError(
             f"the design column {frame.column_names[j]!r} has values as large as {big[j]:.3g}; squares of "
