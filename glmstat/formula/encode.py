@@ -82,6 +82,8 @@ class TermPlan:
 
     @_once
     def names(self) -> tuple[str, ...]:
+        if len(self.variables) == 1:  # (a main effect: its variable's columns)
+            return self.variables[0].names
         out = [""]
         for v in self.variables:
             out = [f"{a}:{b}" if a else b for b in v.names for a in out]
