@@ -124,10 +124,10 @@ class StructuredDesign(Design):
             n = int(n_rows)
         self.n_rows = int(n)
         if _groups is None:
-            _groups = _make_groups([f.n_levels for f in self.factors])
+            _groups = _make_groups([f.n_levels for f in self.factors]) if self.factors else ()
         self._groups = _groups
         if _cells is None:
-            _cells = tuple(self._cell_codes(g) for g in _groups)
+            _cells = tuple(self._cell_codes(g) for g in _groups) if _groups else ()
         self._cells = _cells
 
     def _cell_codes(self, g: _Group) -> np.ndarray:
