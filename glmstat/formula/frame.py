@@ -163,8 +163,8 @@ def build_model_frame(
     df = as_frame(data)
     names, positions = column_names(df)
     terms = model_terms(formula, names, limits)  # 1. parsed and expanded; nothing evaluated yet
-    n = len(df)
     cols = DataColumns(df, names, positions)
+    n = cols.n
     ev = Evaluator(cols, ctx, {}, "fit", limits)
     # 2. the response, offsets, weights and every variable on all rows (R's model.frame), then 3. na.omit
     rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
