@@ -205,7 +205,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
                   weights: Any = None, offset: Any = None, response_levels: tuple | None = None) -> Rows:
     """Evaluate the model's variables on every row of ``df`` and find the rows to drop (see the module
     docstring).  ``response_levels``: a factor response's levels in the whole data (for a chunk of it)."""
-    n = len(df)
+    n = cols.n  # (the rows of df, which cols reads)
     binomial = family.binomial_response
     response = terms.response
     response_present = None
