@@ -14,8 +14,7 @@ DENSE_BELOW = 2**16
 
 
 def for_fitting(design: Design) -> Design:
-    """``design`` itself, or its dense form when it is structured and small (see ``DENSE_BELOW``); Fortran
-    ordered, as the dense designs of the front end are (a column's values are contiguous)."""
+    """``design`` itself, or its dense form when it is structured and small (see ``DENSE_BELOW``)."""
     if isinstance(design, StructuredDesign) and design.n_rows * design.n_cols <= DENSE_BELOW:
-        return DenseDesign(design.toarray(order="F"))
+        return DenseDesign(design.toarray())
     return design

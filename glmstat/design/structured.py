@@ -176,10 +176,10 @@ class StructuredDesign(Design):
             out[rows[ok], target[ok]] = 1.0
         return out
 
-    def toarray(self, order: str = "C") -> np.ndarray:
-        """The dense n x p design (C order; ``order="F"``: Fortran order, whose column reductions are the
-        faster for a design as tall as designs are)."""
-        out = np.zeros((self.n_rows, self.n_cols), order=order)
+    def toarray(self) -> np.ndarray:
+        """The dense n x p design (C order): the intercept, the numeric block and each factor's indicators
+        written into zeros."""
+        out = np.zeros((self.n_rows, self.n_cols))
         if self.intercept is not None:
             out[:, self.intercept] = 1.0
         if self.dense is not None:
