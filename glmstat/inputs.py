@@ -44,19 +44,20 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
                            limits: FormulaLimits) -> tuple[ModelFrame | StreamedFrame, DesignSource]:
     """The model frame of ``formula`` on ``data`` and the row source the engine fits from (see the module
     docstring for what ``data`` may be)."""
-    data = in_memory_frame(data)
-    if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
-        if na_action not in ("drop", "raise"):
-            raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
-        if not is_dask(data):  # (a ParquetReader already open: a streamed fit's refit reads the same files)
-            reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data)
-            frame, source = _parquet(formula, reader, family, weights, offset, context, limits)
-        else:
-            frame, source = _dask(formula, data, family, weights, offset, context, limits)
-        if frame.n_dropped and na_action == "raise":
-            detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
-            raise DataError(f"{frame.n_dropped} rows have missing values ({detail}) and na_action='raise'")
-        return frame, source
+    if not isinstance(data, pd.DataFrame):  # (a pandas DataFrame is used as it is: no path, reader, dask)
+        data = in_memory_frame(data)
+        if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
+            if na_action not in ("drop", "raise"):
+                raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
+            if not is_dask(data):  # (a ParquetReader already open: a streamed fit's refit reads the same files)
+                reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data)
+                frame, source = _parquet(formula, reader, family, weights, offset, context, limits)
+            else:
+                frame, source = _dask(formula, data, family, weights, offset, context, limits)
+            if frame.n_dropped and na_action == "raise":
+                detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
+                raise DataError(f"{frame.n_dropped} rows have missing values ({detail}) and na_action='raise'")
+            return frame, source
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
                               context=context, limits=limits)
     source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials, frame.offset,

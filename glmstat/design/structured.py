@@ -124,10 +124,10 @@ class StructuredDesign(Design):
             n = int(n_rows)
         self.n_rows = int(n)
         if _groups is None:
-            _groups = _make_groups([f.n_levels for f in self.factors])
+            _groups = _make_groups([f.n_levels for f in self.factors]) if self.factors else ()
         self._groups = _groups
         if _cells is None:
-            _cells = tuple(self._cell_codes(g) for g in _groups)
+            _cells = tuple(self._cell_codes(g) for g in _groups) if _groups else ()
         self._cells = _cells
 
     def _cell_codes(self, g: _Group) -> np.ndarray:
@@ -177,8 +177,18 @@ class StructuredDesign(Design):
         return out
 
     def toarray(self) -> np.ndarray:
-        """The dense n x p design (C order)."""
-        return np.ascontiguousarray(self._dense_columns(np.arange(self.n_cols)))
+        """The dense n x p design (C order): the intercept, the numeric block and each factor's indicators
+        written into zeros."""
+        out = np.zeros((self.n_rows, self.n_cols))
+        if self.intercept is not None:
+            out[:, self.intercept] = 1.0
+        if self.dense is not None:
+            out[:, self.dense_cols] = self.dense
+        for f in self.factors:
+            target = f.columns[f.codes]  # each row's column (-1: the reference level, which has none)
+            ok = target >= 0
+            out[np.flatnonzero(ok), target[ok]] = 1.0
+        return out
 
     # -- products ------------------------------------------------------------------------------
     def _cell_lookup(self, beta: np.ndarray) -> list[np.ndarray]:

@@ -106,6 +106,8 @@ def term_codings(terms: Sequence[Sequence[object]], is_factor: Sequence[bool], i
 
     ``variable_index`` maps a variable to its position in ``is_factor``.
     """
+    if not any(is_factor):  # every variable numeric: nothing to choose
+        return [(None,) * len(term) for term in terms]
     out: list[tuple[bool | None, ...]] = []
     earlier: list[frozenset] = []
     indicator_given = intercept

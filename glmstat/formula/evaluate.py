@@ -64,7 +64,8 @@ class DataColumns:
         v = self._values.get(name)
         if v is None:
             raw = self.raw(name)
-            check_column_types(self.df, [name], {name: getattr(raw, "dtype", None)})
+            if not (isinstance(raw, np.ndarray) and raw.dtype.kind in "fiub"):  # (numbers and booleans pass)
+                check_column_types(self.df, [name], {name: getattr(raw, "dtype", None)})
             v = self._values[name] = column_value(name, raw)
             self.used.append(name)
         return v

@@ -15,6 +15,7 @@ The caller's data is never modified; the model spec (:mod:`glmstat.formula.spec`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Mapping
@@ -162,15 +163,16 @@ def build_model_frame(
     df = as_frame(data)
     names, positions = column_names(df)
     terms = model_terms(formula, names, limits)  # 1. parsed and expanded; nothing evaluated yet
-    n = len(df)
     cols = DataColumns(df, names, positions)
+    n = cols.n
     ev = Evaluator(cols, ctx, {}, "fit", limits)
     # 2. the response, offsets, weights and every variable on all rows (R's model.frame), then 3. na.omit
     rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
-    if rows.drop.any() and na_action == "raise":
+    # (a row is dropped only with a cause in rows.missing: no cause, no row to look for)
+    if rows.missing and rows.drop.any() and na_action == "raise":
         detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in rows.missing.items())
         raise DataError(f"{int(rows.drop.sum())} rows have missing values ({detail}) and na_action='raise'")
-    used = np.flatnonzero(~rows.drop)
+    used = np.flatnonzero(~rows.drop) if rows.missing else np.arange(n)
     if used.size == 0:
         raise DataError(f"no complete rows: every row has a missing value in a model variable "
                         f"({', '.join(rows.missing)})")
@@ -225,9 +227,8 @@ def build_model_frame(
 
 def plan_for(terms: Terms, values: dict, n_rows: int, limits: FormulaLimits):
     """The design plan of the variables' values on the rows used: R's codings, then the columns."""
-    variables = list(values)
-    index = {v: i for i, v in enumerate(variables)}
-    is_factor = [isinstance(values[v], FactorVec) for v in variables]
+    index = {v: i for i, v in enumerate(values)}
+    is_factor = [isinstance(v, FactorVec) for v in values.values()]
     codings = term_codings(terms.terms, is_factor, terms.intercept, index)
     return plan_design(terms.terms, terms.intercept, values, codings, n_rows, limits)
 
@@ -241,7 +242,10 @@ def _columns_read(nodes: list[Node], positions: Mapping[str, int]) -> tuple[str,
 
 
 def check_finite_design(X: Design, names: tuple[str, ...]) -> None:
-    bad = ~np.isfinite(X.column_abs_max())
+    big = X.column_abs_max()
+    if big.size and math.isfinite(np.maximum.reduce(big)):  # one reduction proves every column finite
+        return
+    bad = ~np.isfinite(big)
     if bad.any():
         raise DataError(f"the design column {names[int(np.argmax(bad))]!r} has infinite values; remove or "
                         "transform them")

@@ -12,6 +12,7 @@ streamed source (:mod:`glmstat.formula.stream`), so both drop the same rows and 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Collection, Mapping, Sequence
 
@@ -180,11 +181,31 @@ def missing_order(counts: Mapping[str, int], columns: Collection[str], specials:
     return {k: counts[k] for k in sorted(counts, key=rank)}
 
 
+def _surely_complete(values: Sequence[Value], arrays: Sequence[np.ndarray | None]) -> bool:
+    """True when none of ``values`` (nor of the float ``arrays``) has a missing value, proved by one
+    reduction per array: the maximum of an array is NaN exactly when it holds a NaN, and a factor's smallest
+    code is negative exactly when it has a missing level.  False sends the caller to the row-by-row masks."""
+    floats: dict[int, np.ndarray] = {}
+    for v in values:
+        if isinstance(v, FactorVec):
+            if v.codes.size and np.minimum.reduce(v.codes, axis=None) < 0:
+                return False
+        elif isinstance(v, (NumVec, NumMat)):
+            floats[id(v.values)] = v.values
+    for a in arrays:
+        if a is not None:
+            floats[id(a)] = a  # (the response is often a column's own array: reduced once)
+    for a in floats.values():
+        if a.size and math.isnan(np.maximum.reduce(a, axis=None)):
+            return False
+    return True
+
+
 def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Terms, family: Family,
                   weights: Any = None, offset: Any = None, response_levels: tuple | None = None) -> Rows:
     """Evaluate the model's variables on every row of ``df`` and find the rows to drop (see the module
     docstring).  ``response_levels``: a factor response's levels in the whole data (for a chunk of it)."""
-    n = len(df)
+    n = cols.n  # (the rows of df, which cols reads)
     binomial = family.binomial_response
     response = terms.response
     response_present = None
@@ -237,8 +258,13 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         values[node] = model_variable(evaluate(ev, node, "the term"), deparse(node), n)
 
     # missing values, as na.omit: any column the model reads, then values that are NaN for another reason
+    read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
+    if _surely_complete([cols.value(c) for c in read] + [v for node, v in values.items() if not isinstance(node, Name)],
+                        (y, off, w_arg)):
+        return Rows(n, response_name, y, trials, w_arg, off, values, {}, np.zeros(n, dtype=bool), o_col, w_col,
+                    bool(terms.offsets) or o_arg is not None, binomial, response_present)
     missing: dict[str, np.ndarray] = {}
-    for c in sorted(set(cols.used) - ({w_col, o_col} - {None})):
+    for c in read:
         m = missing_mask(cols.value(c), n)
         if m.any():
             missing[c] = m
@@ -291,14 +317,14 @@ def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> Arr
     if rows.binomial and rows.trials is None and rows.prior is not None:
         y = np.where(prior == 0, 0.0, y)  # as R's binomial()$initialize: y[weights == 0] <- 0
     off = np.zeros(m) if rows.offset is None else take(rows.offset)
-    if not np.all(np.isfinite(y)):
+    if not np.isfinite(y).all():
         raise DataError(f"the response {rows.response_name!r} has infinite values; remove or transform them")
     if rows.prior is not None:
         bad = np.flatnonzero(~np.isfinite(prior) | (prior < 0))
         if bad.size:
             row = bad[0] if used is None else used[bad[0]]
             raise DataError(f"weights must be finite and non-negative; row {index[row]!r} has {prior[bad[0]]:g}")
-    if rows.offset is not None and not np.all(np.isfinite(off)):
+    if rows.offset is not None and not np.isfinite(off).all():
         raise DataError("the offset has infinite values (log of zero exposure?)")
     total = prior if trials is ones else trials if prior is ones else prior * trials
     return ArraysUsed(y, prior, trials, total, off, trials if rows.trials is not None and rows.prior is not None else None)

@@ -20,7 +20,7 @@ from ..design.base import Design
 from .encode import DesignPlan, build_design
 from .evaluate import DataColumns, Evaluator
 from .limits import FormulaLimits
-from .nodes import Node
+from .nodes import Call, Node
 from .terms import Terms
 from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, take_rows
 
@@ -81,8 +81,6 @@ class ModelSpec:
     @property
     def n_response_columns(self) -> int:
         """2 for ``cbind(successes, failures)``, else 1."""
-        from .nodes import Call
-
         r = self.terms.response
         return 2 if isinstance(r, Call) and r.func == "cbind" else 1
 

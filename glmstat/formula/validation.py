@@ -18,6 +18,7 @@ frame and the family:
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -26,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..design.sources import fold
 from ..errors import DataError, DataWarning, FamilyError, FormulaError
 from ..families import Family
 
@@ -121,49 +121,81 @@ class _RowChecks:
         return self
 
 
+def _span(v: np.ndarray) -> tuple[float, float]:
+    """The smallest and the largest value of ``v`` (both NaN when it holds a NaN): two reductions that settle
+    most row checks at once, so the rows are looked at one by one only when they show something to find."""
+    return float(np.minimum.reduce(v, axis=None, initial=np.inf)), float(np.maximum.reduce(v, axis=None,
+                                                                                          initial=-np.inf))
+
+
+def _abs_max(v: np.ndarray) -> float:
+    """max |v| (0 for no rows; NaN when ``v`` holds a NaN)."""
+    return float(np.maximum.reduce(np.abs(v), axis=None, initial=0.0))
+
+
 def _block_checks(b, response_name: str, n_response_columns: int, family: Family, p: int) -> _RowChecks:
     """One block's share of :func:`check_model_frame` (runs where the block is)."""
     seen: dict = {}
-    _check_block(response_name, n_response_columns, family, b, seen)
-    pos = b.weights > 0
+    w_low, w_high = _span(b.weights)
+    _check_block(response_name, n_response_columns, family, b, seen, (w_low, w_high))
+    # every weight positive: its minimum is (False with a NaN, as w > 0 is); some weight positive: the maximum
+    # is, unless a NaN hides it
+    every = w_low > 0
+    some = w_high > 0 if w_high == w_high else bool((b.weights > 0).any())
     big = big_pos = np.zeros(p)
     if p:
         big = b.X.column_abs_max()
-        big_pos = big if pos.all() else b.X.take(np.flatnonzero(pos)).column_abs_max()
-    return _RowChecks(b.y.shape[0], seen, bool(pos.any()), big, big_pos)
+        big_pos = big if every else b.X.take(np.flatnonzero(b.weights > 0)).column_abs_max()
+    return _RowChecks(b.y.shape[0], seen, some, big, big_pos)
 
 
-def _check_block(response_name: str, n_response_columns: int, family: Family, b, seen: dict) -> None:
+def _check_block(response_name: str, n_response_columns: int, family: Family, b, seen: dict,
+                 w_span: tuple[float, float]) -> None:
     """The row checks of one block: finite trials, magnitudes, the family's support; what they find is noted
-    in ``seen`` (position within the block) and raised, or warned about, once at the end."""
+    in ``seen`` (position within the block) and raised, or warned about, once at the end.  ``w_span``: the
+    smallest and largest weight (:func:`_span`)."""
     y, w, trials = b.y, b.weights, b.trials
-    bad = np.flatnonzero(~np.isfinite(trials))
-    if bad.size:
-        seen.setdefault("trials", [None, bad[0], 0])[2] += bad.size
-    for what, v in ((f"the response {response_name!r}", y), ("the weights", w), ("the offset", b.offset)):
-        m = float(np.abs(v).max(initial=0.0))
+    if not math.isfinite(_abs_max(trials)):  # else every trial is finite
+        bad = np.flatnonzero(~np.isfinite(trials))
+        if bad.size:
+            seen.setdefault("trials", [None, bad[0], 0])[2] += bad.size
+    y_span = _span(y)
+    for what, m in ((f"the response {response_name!r}", max(-y_span[0], y_span[1]) if y.size else 0.0),
+                    ("the weights", max(-w_span[0], w_span[1]) if w.size else 0.0),
+                    ("the offset", _abs_max(b.offset))):
+        # (max |v| from the span is NaN when v holds a NaN, as np.abs(v).max() is)
         if m > MAX_MAGNITUDE:
             raise DataError(f"{what} has values as large as {m:.3g}; rescale it so its square stays finite")
-    bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
-    if bad.size:
-        seen.setdefault("support", [y[bad[0]], bad[0], 0])[2] += bad.size
+    # the support is an interval: when the smallest and the largest response lie in it, every response does
+    if not (family.y_domain.contains(y_span[0]) and family.y_domain.contains(y_span[1])):
+        bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
+        if bad.size:
+            seen.setdefault("support", [y[bad[0]], bad[0], 0])[2] += bad.size
     if family.binomial_response and n_response_columns == 2 and family.fixed_dispersion:
         succ = trials * y
-        frac = (w > 0) & (np.abs(succ - np.round(succ)) > 1e-3)  # R's tolerance for "non-integer"
-        if frac.any():
-            i = int(np.flatnonzero(frac)[0])
-            seen.setdefault("cbind", [(succ[i], trials[i]), i, 0])[2] += int(frac.sum())
+        if not _whole(succ):
+            frac = (w > 0) & (np.abs(succ - np.round(succ)) > 1e-3)  # R's tolerance for "non-integer"
+            if frac.any():
+                i = int(np.flatnonzero(frac)[0])
+                seen.setdefault("cbind", [(succ[i], trials[i]), i, 0])[2] += int(frac.sum())
     if family.binomial_response and n_response_columns == 1 and family.fixed_dispersion:
         m = w * y
-        frac = (w > 0) & (np.abs(m - np.round(m)) > 1e-3)
-        if frac.any():  # R warns too: weights may be sampling weights rather than trials
-            i = int(np.flatnonzero(frac)[0])
-            seen.setdefault("successes", [m[i], i, 0])[2] += int(frac.sum())
-    if family.name in ("poisson", "negative.binomial") and family.has_likelihood:
+        if not _whole(m):
+            frac = (w > 0) & (np.abs(m - np.round(m)) > 1e-3)
+            if frac.any():  # R warns too: weights may be sampling weights rather than trials
+                i = int(np.flatnonzero(frac)[0])
+                seen.setdefault("successes", [m[i], i, 0])[2] += int(frac.sum())
+    if family.name in ("poisson", "negative.binomial") and family.has_likelihood and not _whole(y):
         frac = (w > 0) & (np.abs(y - np.round(y)) > 1e-3)
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
             seen.setdefault("counts", [y[i], i, 0])[2] += int(frac.sum())
+
+
+def _whole(v: np.ndarray) -> bool:
+    """Every value within R's tolerance 1e-3 of a whole number (False with a NaN or an infinity: the caller
+    then looks at the rows with a positive weight one by one)."""
+    return not v.size or float(np.maximum.reduce(np.abs(v - np.rint(v)), axis=None)) <= 1e-3
 
 
 def _refuse_rows(frame, family: Family, seen: dict) -> None:
@@ -217,7 +249,8 @@ def check_model_frame(frame, source, family: Family) -> None:
     p = len(frame.column_names)
     part = partial(_block_checks, response_name=frame.response_name,
                    n_response_columns=frame.spec.n_response_columns, family=family, p=p)
-    found = fold(source, part, _RowChecks.merge, _RowChecks(0, {}, False, np.zeros(p), np.zeros(p)))
+    # (fold(), with the empty findings made only for a source without rows)
+    found = source.map_reduce(part, _RowChecks.merge) or _RowChecks(0, {}, False, np.zeros(p), np.zeros(p))
     seen, positive, big, big_pos = found.seen, found.positive, found.big, found.big_pos
     _refuse_rows(frame, family, seen)
     if not positive:
@@ -227,17 +260,22 @@ def check_model_frame(frame, source, family: Family) -> None:
             prior = None
         what = "binomial trials (successes + failures)" if prior is not None and np.any(prior > 0) else "weights"
         raise DataError(f"every row used has zero {what}; at least one row needs a positive weight")
-    if p and not np.any(big_pos > 0):
+    # (fmax/fmin skip NaN as the comparisons do: each reduction says whether any column needs the message)
+    top = np.fmax.reduce(big) if p else 0.0
+    if p and not (top if big_pos is big else np.fmax.reduce(big_pos)) > 0:
         raise DataError(
             f"every column of the design ({', '.join(frame.column_names)}) is zero in the rows used, so no "
             "coefficient can be estimated; add the intercept or a non-zero predictor"
         )
-    for j in np.flatnonzero(big > MAX_MAGNITUDE):
+    huge = np.flatnonzero(big > MAX_MAGNITUDE) if top > MAX_MAGNITUDE else ()
+    for j in huge:
         raise DataError(
             f"the design column {frame.column_names[j]!r} has values as large as {big[j]:.3g}; squares of "
             f"such numbers overflow double precision -- rescale it (e.g. divide by 1e{int(np.log10(big[j]))})"
         )
-    for j in np.flatnonzero((big > 0) & (big < 1.0 / MAX_MAGNITUDE)):
+    tiny = 1.0 / MAX_MAGNITUDE
+    small = np.flatnonzero((big > 0) & (big < tiny)) if p and np.fmin.reduce(big) < tiny else ()
+    for j in small:
         raise DataError(
             f"the design column {frame.column_names[j]!r} has no value larger than {big[j]:.3g}; squares of "
             "such numbers underflow double precision -- rescale it (e.g. multiply by "
