@@ -11,12 +11,12 @@ the ``offset``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
 from typing import Callable, Iterator, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from ..once import once
 from .base import Design
 
 T = TypeVar("T")
@@ -47,16 +47,16 @@ class Block:
         """The weights R's ``initialize`` gives the starting means."""
         return self.weights if self.start_weights is None else self.start_weights
 
-    @cached_property
+    @once
     def n_positive(self) -> int:
         """Rows with a positive weight (weights are non-negative: non-zero means > 0)."""
         return int(np.count_nonzero(self.weights))
 
-    @cached_property
+    @once
     def sum_weights(self) -> float:
         return float(self.weights.sum())
 
-    @cached_property
+    @once
     def has_offset(self) -> bool:
         """Some row's offset is not 0 (else X beta is the linear predictor as it is)."""
         return bool(self.offset.any())
@@ -131,7 +131,7 @@ class InMemorySource(SequentialSource):
             yield Block(self.X.rows(s.start, s.stop), self.y[s], self.weights[s], self.trials[s], self.offset[s],
                         start_weights=None if self.start_weights is None else self.start_weights[s])
 
-    @cached_property
+    @once
     def _whole(self) -> Block:
         # (the same arrays every pass: the kernels' cached sums recognise them by identity)
         return Block(self.X, self.y, self.weights, self.trials, self.offset, start_weights=self.start_weights)

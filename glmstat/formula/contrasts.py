@@ -20,11 +20,11 @@ contrasts; it differs where margins are missing (``y ~ a:b`` codes ``b`` by indi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Sequence
 
 import numpy as np
 
+from ..once import once
 from .values import label_text
 
 __all__ = ["FactorCoding", "coding_of", "term_codings"]
@@ -48,11 +48,11 @@ class FactorCoding:
         """Every level's row is a unit vector or zero (treatment or indicators): storable as codes."""
         return self.kind in ("treatment", "indicator")
 
-    @cached_property
+    @once
     def matrix(self) -> np.ndarray:
         return _matrix(self.kind, len(self.levels))
 
-    @cached_property
+    @once
     def suffixes(self) -> tuple[str, ...]:
         text = [label_text(v) for v in self.levels]
         return {"indicator": lambda: tuple(text), "treatment": lambda: tuple(f"T.{t}" for t in text[1:]),

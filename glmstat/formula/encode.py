@@ -17,7 +17,7 @@ columns by construction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -27,28 +27,12 @@ from ..design.structured import Factor, StructuredDesign
 from ..errors import DataError
 from .contrasts import FactorCoding, coding_of
 from .deparse import deparse
+from ..once import once
 from .limits import FormulaLimits, refuse
 from .nodes import Node
 from .values import FactorVec, NumMat, NumVec, Value, label_text
 
 __all__ = ["VariableCoding", "TermPlan", "DesignPlan", "plan_design", "build_design", "factor_levels"]
-
-
-class _once:
-    """:func:`functools.cached_property` without the lock that Python 3.11 takes on each first read: a plan
-    is made for every fit, so every property is a first read.  The value is computed from the (immutable)
-    plan and kept in the instance's ``__dict__``, where later reads find it without calling this."""
-
-    def __init__(self, func: Callable[[Any], Any]) -> None:
-        self.func = func
-        self.name = func.__name__
-        self.__doc__ = func.__doc__
-
-    def __get__(self, instance: Any, owner: type | None = None) -> Any:
-        if instance is None:
-            return self
-        value = instance.__dict__[self.name] = self.func(instance)
-        return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +64,7 @@ class TermPlan:
     label: str
     variables: tuple[VariableCoding, ...]
 
-    @_once
+    @once
     def names(self) -> tuple[str, ...]:
         if len(self.variables) == 1:  # (a main effect: its variable's columns)
             return self.variables[0].names
@@ -97,15 +81,15 @@ class DesignPlan:
     intercept: bool
     terms: tuple[TermPlan, ...]
 
-    @_once
+    @once
     def column_names(self) -> tuple[str, ...]:
         return (("Intercept",) if self.intercept else ()) + tuple(n for t in self.terms for n in t.names)
 
-    @_once
+    @once
     def term_labels(self) -> tuple[str, ...]:
         return (("(Intercept)",) if self.intercept else ()) + tuple(t.label for t in self.terms)
 
-    @_once
+    @once
     def term_columns(self) -> tuple[tuple[int, ...], ...]:
         out, col = [], 0
         if self.intercept:
@@ -117,7 +101,7 @@ class DesignPlan:
             col += k
         return tuple(out)
 
-    @_once
+    @once
     def structured(self) -> bool:
         """Every term one variable, every factor stored as codes (treatment contrasts or indicators)."""
         return all(len(t.variables) == 1 and (t.variables[0].factor is None or t.variables[0].factor.is_indicator_like)

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
+from ..once import once
 from ..design.base import Design
 from ..design.structured import StructuredDesign
 from ..errors import DataError, FormulaError
@@ -86,7 +87,7 @@ class ModelFrame:
         """The number of rows used."""
         return len(self.rows_used)
 
-    @cached_property
+    @once
     def X(self) -> np.ndarray:
         """The dense n x p design (made on first read; for users -- inference works on ``design``)."""
         return self.design.toarray()

@@ -17,12 +17,13 @@ pass is a map over partitions with a reduction on the client.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import partial
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..once import once
 from ..design.sources import Block
 from ..errors import DataError, FormulaError
 from ..families import Family
@@ -315,7 +316,7 @@ class StreamedFrame:
     design = _in_memory_only("the design rows")
     X = _in_memory_only("the design rows")
 
-    @cached_property
+    @once
     def rows_used(self) -> pd.Index:
         return self.rows_index()
 

@@ -22,11 +22,12 @@ from __future__ import annotations
 import operator
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from ..once import once
 from .._scipy import stats
 
 from ..design.base import Design
@@ -77,7 +78,7 @@ class _Sub:
     def df_residual(self) -> int:
         return self.n_ok - self.rank
 
-    @cached_property
+    @once
     def eta(self) -> np.ndarray:
         """The submodel's linear predictor for every row (rows in memory)."""
         parts = [b.X.select(self.cols).matvec(self.beta) + b.offset for b in self.source.blocks()]

@@ -12,10 +12,10 @@ A different covariance (a sandwich estimator) is a :class:`Covariance` value han
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 
 import numpy as np
 
+from ..once import once
 from ..design.sources import InMemorySource
 from ..engine.irls import Control
 from ..families import Family
@@ -89,17 +89,17 @@ class FitData:
         """Rows used, zero-weight rows included."""
         return self.source.n_rows
 
-    @cached_property
+    @once
     def beta(self) -> np.ndarray:
         """The estimate with 0 for aliased columns (so X beta is the linear predictor)."""
         return np.where(self.kept, self.coef, 0.0)
 
-    @cached_property
+    @once
     def cov_zeroed(self) -> np.ndarray:
         """(X'WX)^{-1} with zeros where aliased: x' C x over all columns is the kept columns' form."""
         return np.where(np.outer(self.kept, self.kept), self.cov_unscaled, 0.0)
 
-    @cached_property
+    @once
     def cov_kept(self) -> np.ndarray:
         """(X_K' W X_K)^{-1}, kept x kept."""
         k = np.flatnonzero(self.kept)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import operator
 import os
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache, partial
+from functools import lru_cache, partial
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -31,6 +31,7 @@ from ..engine.passes import loglik_part
 from ..families import Family
 from ..formula.frame import ModelFrame
 from ..formula.readers import pyarrow_parquet
+from ..once import once
 from .fitdata import Covariance, FitData
 from .per_row import AUGMENT_COLUMNS, RESIDUAL_KINDS, block_augment, block_column, residual_values
 
@@ -91,7 +92,7 @@ class GLMResults:
         for k, v in state.items():
             object.__setattr__(self, k, v)
 
-    @cached_property
+    @once
     def fit_data(self) -> FitData:
         """The fit as inference features take it (see :mod:`glmstat.inference.fitdata`)."""
         st = self._state
@@ -145,11 +146,11 @@ class GLMResults:
         return self._frame
 
     # -- coefficients and inference --------------------------------------------------------------
-    @cached_property
+    @once
     def _names(self) -> pd.Index:
         return _column_index(self._frame.column_names).view()  # own object (its .name), shared values
 
-    @cached_property
+    @once
     def coef(self) -> pd.Series:
         """Estimated coefficients; NaN where aliased."""
         return pd.Series(self._state.coef, index=self._names, name="estimate")
@@ -223,14 +224,14 @@ class GLMResults:
         ``"HC0, clustered by firm, 40 clusters"``)."""
         return "model" if self._covariance is None else self._covariance.label
 
-    @cached_property
+    @once
     def vcov(self) -> pd.DataFrame:
         """Covariance of the estimates, dispersion * (X'WX)^{-1} (or the sandwich matrix of a
         :meth:`robust` result); NaN rows/columns where aliased."""
         v = self.dispersion * self._state.cov_unscaled if self._covariance is None else self._covariance.matrix
         return pd.DataFrame(v, index=self._names, columns=self._names)
 
-    @cached_property
+    @once
     def std_errors(self) -> pd.Series:
         """sqrt(diag(vcov))."""
         cov = self._covariance
@@ -240,7 +241,7 @@ class GLMResults:
             se = np.sqrt(self.dispersion * self._state.cov_unscaled.diagonal())
         return pd.Series(se, index=self._names, name="std_error", copy=False)  # se is this Series' own array
 
-    @cached_property
+    @once
     def statistic(self) -> pd.Series:
         """Wald statistic estimate / std_error (z or t)."""
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -249,7 +250,7 @@ class GLMResults:
     def _reference(self):
         return stats.norm if self.statistic_kind == "z" else stats.t(self.df_residual)
 
-    @cached_property
+    @once
     def p_values(self) -> pd.Series:
         """Two-sided p-values 2 * sf(|statistic|)."""
         if self.statistic_kind == "t" and self.df_residual <= 0:
@@ -429,7 +430,7 @@ class GLMResults:
         """Parameters counted by AIC/BIC: rank + family extras (R's ``logLik`` df)."""
         return self.rank + self.family.extra_params + self._info.extra_params
 
-    @cached_property
+    @once
     def loglik(self) -> float:
         """Maximised log-likelihood as R computes it; NaN for quasi families."""
         fam = self.family
@@ -468,7 +469,7 @@ class GLMResults:
         """``"exact"`` (the exact maximum) or ``"R"`` (stopped, and reported, as R's ``glm`` does)."""
         return self._info.convergence
 
-    @cached_property
+    @once
     def trace(self) -> pd.DataFrame:
         """One row per iteration: ``iteration``, ``deviance``, ``loglik`` (NaN without a likelihood),
         ``halvings`` and one column per coefficient; the last row is the estimate (see
@@ -477,7 +478,7 @@ class GLMResults:
 
         return trace_table(self)
 
-    @cached_property
+    @once
     def trace_fitted(self) -> pd.DataFrame:
         """The fitted means after each iteration, one column per iteration, rows as :attr:`fitted_values`."""
         from .trace import trace_fitted
@@ -505,7 +506,7 @@ class GLMResults:
         return self._info.theta_se
 
     # -- per-observation quantities --------------------------------------------------------------
-    @cached_property
+    @once
     def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(eta, mu, y, total weights) of every row used, from one pass over the rows."""
         beta = self.fit_data.beta
@@ -562,13 +563,13 @@ class GLMResults:
                          name=f"resid_{kind}")
 
     # -- influence, prediction, robust covariance (glmstat.influence, .prediction, .robust) --------
-    @cached_property
+    @once
     def _influence(self):
         from .influence import influence
 
         return influence(self.fit_data)
 
-    @cached_property
+    @once
     def _hat_cooks(self) -> tuple[np.ndarray, np.ndarray]:
         if "_influence" in self.__dict__:
             inf = self._influence
