@@ -87,6 +87,8 @@ class DenseDesign(Design):
     def column_abs_max(self) -> np.ndarray:
         if self.n_rows == 0:
             return np.zeros(self.n_cols)
+        if self._Xt is not None:  # (a reduction along contiguous rows of X')
+            return np.maximum.reduce(np.abs(self._Xt), axis=1)
         return np.maximum(np.abs(self.X.max(axis=0)), np.abs(self.X.min(axis=0)))
 
     def abs_rmatvec(self, v: np.ndarray) -> np.ndarray:
