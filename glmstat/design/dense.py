@@ -89,7 +89,7 @@ class DenseDesign(Design):
             return np.zeros(self.n_cols)
         if self._Xt is not None:  # (a reduction along contiguous rows of X')
             return np.maximum.reduce(np.abs(self._Xt), axis=1)
-        return np.maximum(np.abs(self.X.max(axis=0)), np.abs(self.X.min(axis=0)))
+        return np.maximum(np.abs(self.X.max(axis=0)), np.abs(self.X.min(axis=0)))  # (no |X| copy of a large X)
 
     def abs_rmatvec(self, v: np.ndarray) -> np.ndarray:
         return np.abs(self.X).T @ v

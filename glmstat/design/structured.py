@@ -244,7 +244,10 @@ class StructuredDesign(Design):
         if self.intercept is not None:
             out[self.intercept] = 1.0
         if self.dense is not None:
-            out[self.dense_cols] = np.maximum(np.abs(self.dense.max(axis=0)), np.abs(self.dense.min(axis=0)))
+            d = self.dense
+            # (small blocks: two calls on a copy |d|; large ones: no copy of the rows)
+            out[self.dense_cols] = (np.maximum.reduce(np.abs(d), axis=0) if d.size <= 2**16
+                                    else np.maximum(np.abs(d.max(axis=0)), np.abs(d.min(axis=0))))
         for f in self.factors:
             present = np.bincount(f.codes, minlength=f.n_levels) > 0
             ok = f.columns >= 0
