@@ -142,8 +142,8 @@ def _new_reducer(p: int, use_qr: bool, fixed_gram: np.ndarray | None) -> GramRed
     return GramReducer(p)
 
 
-def _pass_block(b, family: Family, kernel, beta: np.ndarray | None, use_qr: bool,
-                fixed_gram: np.ndarray | None, p: int) -> PassResult:
+def _pass_block(family: Family, kernel, beta: np.ndarray | None, use_qr: bool, fixed_gram: np.ndarray | None,
+                p: int, b) -> PassResult:
     """One block's share of a pass at ``beta`` (``None``: R's starting mu): its deviance, Pearson sum,
     counts and reduced normal equations.  Runs where the block is (a dask worker, for a cluster's rows)."""
     if beta is None:
@@ -181,7 +181,7 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
     p = source.n_cols
     if kernel is None:
         kernel = kernel_for(family)
-    part = partial(_pass_block, family=family, kernel=kernel, beta=beta, use_qr=use_qr, fixed_gram=fixed_gram, p=p)
+    part = partial(_pass_block, family, kernel, beta, use_qr, fixed_gram, p)  # (positional: binds faster)
     res = source.map_reduce(part, PassResult.merge)
     if res is None:  # no rows
         res = PassResult(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(p, use_qr, fixed_gram))
@@ -423,10 +423,11 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         # at the estimate squared
         pearson = _r_pearson(source, family, kernel, prev_beta, beta)
         fac = prev_fac
-    coef = np.where(fac.kept, beta, np.nan)
-    if fac.kept.all():
+    if np.count_nonzero(fac.kept) == p:
+        coef = beta.copy()
         cov = np.array(fac.inv)  # own copy
     else:
+        coef = np.where(fac.kept, beta, np.nan)
         k = np.flatnonzero(fac.kept)
         cov = np.full((p, p), np.nan)
         cov[np.ix_(k, k)] = fac.inv

@@ -125,8 +125,7 @@ def test_what_travels_per_iteration_is_small(ddf):
     f = fit("count ~ x1 + g + h", ddf, gs.Poisson(), None)
     src = f.fit_data.source
     p = src.n_cols
-    part = partial(_pass_block, family=f.family, kernel=kernel_for(f.family), beta=f.fit_data.beta,
-                   use_qr=False, fixed_gram=None, p=p)
+    part = partial(_pass_block, f.family, kernel_for(f.family), f.fit_data.beta, False, None, p)
     import pickle
 
     shares = [pickle.dumps(part(b)) for b in src.blocks()]
