@@ -47,21 +47,27 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
     if not isinstance(data, pd.DataFrame):  # (a pandas DataFrame is used as it is: no path, reader, dask)
         data = in_memory_frame(data)
         if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
-            if na_action not in ("drop", "raise"):
-                raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
-            if not is_dask(data):  # (a ParquetReader already open: a streamed fit's refit reads the same files)
-                reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data)
-                frame, source = _parquet(formula, reader, family, weights, offset, context, limits)
-            else:
-                frame, source = _dask(formula, data, family, weights, offset, context, limits)
-            if frame.n_dropped and na_action == "raise":
-                detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
-                raise DataError(f"{frame.n_dropped} rows have missing values ({detail}) and na_action='raise'")
-            return frame, source
+            return _streamed(formula, data, family, weights, offset, na_action, context, limits)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
                               context=context, limits=limits)
     source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials, frame.offset,
                             start_weights=frame.start_weights)
+    return frame, source
+
+
+def _streamed(formula, data, family, weights, offset, na_action, context, limits):
+    """The streamed frame and the source of a Parquet path, an open reader (a streamed fit's refit reads the
+    same files) or a dask DataFrame."""
+    if na_action not in ("drop", "raise"):
+        raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
+    if is_dask(data):
+        frame, source = _dask(formula, data, family, weights, offset, context, limits)
+    else:
+        reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data)
+        frame, source = _parquet(formula, reader, family, weights, offset, context, limits)
+    if frame.n_dropped and na_action == "raise":
+        detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
+        raise DataError(f"{frame.n_dropped} rows have missing values ({detail}) and na_action='raise'")
     return frame, source
 
 

@@ -26,7 +26,12 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["Design"]
+__all__ = ["Design", "SMALL_CELLS"]
+
+#: A design of at most this many cells (rows x columns) is small: fitted dense, with X' kept beside X, and
+#: checked with reductions over copies -- its bookkeeping costs more than its arithmetic, and any extra copy
+#: is at most 512 kB.
+SMALL_CELLS = 2**16
 
 
 class Design(ABC):

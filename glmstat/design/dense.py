@@ -6,15 +6,12 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import Design
+from .base import SMALL_CELLS, Design
 
 __all__ = ["DenseDesign"]
 
 #: Rows per block for row-wise products (x_i' C x_i): the temporaries stay cache-sized.
 _BLOCK = 4096
-#: Designs of at most this many cells also keep X' contiguous (at most 512 kB more): for a few hundred rows
-#: the IRLS products cost less on rows of X' than as X'X of a scaled copy (fewer, cheaper numpy calls).
-_TRANSPOSED_CELLS = 2**16
 
 
 class DenseDesign(Design):
@@ -26,7 +23,9 @@ class DenseDesign(Design):
             raise ValueError(f"a dense design is 2-dimensional, got shape {X.shape}")
         self.X = X
         self.n_rows, self.n_cols = X.shape
-        self._Xt = np.ascontiguousarray(X.T) if X.size <= _TRANSPOSED_CELLS else None
+        # a small design also keeps X' contiguous: for a few hundred rows the IRLS products cost less on rows of
+        # X' than as X'X of a scaled copy (fewer, cheaper numpy calls)
+        self._Xt = np.ascontiguousarray(X.T) if X.size <= SMALL_CELLS else None
 
     def __repr__(self) -> str:
         return f"<DenseDesign {self.n_rows} x {self.n_cols}>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Design
+from .base import SMALL_CELLS, Design
 from .dense import DenseDesign
 from .structured import StructuredDesign
 
@@ -10,7 +10,7 @@ __all__ = ["for_fitting", "DENSE_BELOW"]
 
 #: Structured designs with at most this many cells (rows x columns) are fitted dense: for small fits the
 #: bookkeeping of the structured products costs more than the products themselves.
-DENSE_BELOW = 2**16
+DENSE_BELOW = SMALL_CELLS
 
 
 def for_fitting(design: Design) -> Design:

@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import Design
+from .base import SMALL_CELLS, Design
 
 __all__ = ["Factor", "StructuredDesign", "StructuredGram", "CELL_LIMIT"]
 
@@ -158,37 +158,29 @@ class StructuredDesign(Design):
         )
 
     def _dense_columns(self, cols: np.ndarray) -> np.ndarray:
+        """The dense n x len(cols) columns ``cols`` (C order): the intercept, the numeric block and each
+        factor's indicators written into zeros."""
         cols = np.atleast_1d(np.asarray(cols, dtype=np.intp))
         out = np.zeros((self.n_rows, cols.size))
-        where = {int(c): i for i, c in enumerate(cols)}
-        if self.intercept is not None and self.intercept in where:
-            out[:, where[self.intercept]] = 1.0
-        for j, c in enumerate(self.dense_cols):
-            if int(c) in where:
-                out[:, where[int(c)]] = self.dense[:, j]
-        rows = np.arange(self.n_rows)
+        at = np.full(self.n_cols, -1, dtype=np.intp)  # each design column's place in out (-1: not asked for)
+        at[cols] = np.arange(cols.size)
+        if self.intercept is not None and at[self.intercept] >= 0:
+            out[:, at[self.intercept]] = 1.0
+        if self.dense is not None:
+            to = at[self.dense_cols]
+            asked = to >= 0
+            out[:, to[asked]] = self.dense[:, asked]
         for f in self.factors:
-            pos = np.array([where.get(int(c), -1) if c >= 0 else -1 for c in f.columns], dtype=np.intp)
-            if np.all(pos < 0):
-                continue
-            target = pos[f.codes]
-            ok = target >= 0
-            out[rows[ok], target[ok]] = 1.0
+            target = f.columns[f.codes]  # each row's column (-1: the reference level, which has none)
+            rows = np.flatnonzero(target >= 0)
+            place = at[target[rows]]
+            asked = place >= 0
+            out[rows[asked], place[asked]] = 1.0
         return out
 
     def toarray(self) -> np.ndarray:
-        """The dense n x p design (C order): the intercept, the numeric block and each factor's indicators
-        written into zeros."""
-        out = np.zeros((self.n_rows, self.n_cols))
-        if self.intercept is not None:
-            out[:, self.intercept] = 1.0
-        if self.dense is not None:
-            out[:, self.dense_cols] = self.dense
-        for f in self.factors:
-            target = f.columns[f.codes]  # each row's column (-1: the reference level, which has none)
-            ok = target >= 0
-            out[np.flatnonzero(ok), target[ok]] = 1.0
-        return out
+        """The dense n x p design (C order)."""
+        return self._dense_columns(np.arange(self.n_cols))
 
     # -- products ------------------------------------------------------------------------------
     def _cell_lookup(self, beta: np.ndarray) -> list[np.ndarray]:
@@ -246,7 +238,7 @@ class StructuredDesign(Design):
         if self.dense is not None:
             d = self.dense
             # (small blocks: two calls on a copy |d|; large ones: no copy of the rows)
-            out[self.dense_cols] = (np.maximum.reduce(np.abs(d), axis=0) if d.size <= 2**16
+            out[self.dense_cols] = (np.maximum.reduce(np.abs(d), axis=0) if d.size <= SMALL_CELLS
                                     else np.maximum(np.abs(d.max(axis=0)), np.abs(d.min(axis=0))))
         for f in self.factors:
             present = np.bincount(f.codes, minlength=f.n_levels) > 0

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..design.sources import fold
 from ..errors import DataError, DataWarning, FamilyError, FormulaError
 from ..families import Family
 
@@ -249,8 +250,7 @@ def check_model_frame(frame, source, family: Family) -> None:
     p = len(frame.column_names)
     part = partial(_block_checks, response_name=frame.response_name,
                    n_response_columns=frame.spec.n_response_columns, family=family, p=p)
-    # (fold(), with the empty findings made only for a source without rows)
-    found = source.map_reduce(part, _RowChecks.merge) or _RowChecks(0, {}, False, np.zeros(p), np.zeros(p))
+    found = fold(source, part, _RowChecks.merge, _RowChecks(0, {}, False, np.zeros(p), np.zeros(p)))
     seen, positive, big, big_pos = found.seen, found.positive, found.big, found.big_pos
     _refuse_rows(frame, family, seen)
     if not positive:
