@@ -57,6 +57,8 @@ HAT_ONE_TOL = 10 * np.finfo(float).eps
 #: otherwise): a row that is the only one with weight in some direction (a factor level with one row) has
 #: h_i = 1 exactly, yet computes as 1 - 3e-15 at a condition number of 1e3, and 1 - 3e-7 at 1e8.
 NEAR_ONE = 10 * np.finfo(float).eps * GRAM_MAX_COND
+#: Rows per block of the per-row quantities (a fit with more rows is read in blocks of this many).
+BLOCK_ROWS = 8192
 _FIELDS = ("hat", "cooks_d", "std_resid_deviance", "std_resid_pearson", "student_resid", "sigma")
 
 
@@ -185,9 +187,9 @@ def exact_near_one(h: np.ndarray, blocks: list[Block], starts: np.ndarray, fd: F
 def _blocks(fd: FitData) -> Iterable[Block]:
     """The fit's rows in cache-sized blocks (the per-row temporaries of a block stay small)."""
     src = fd.source
-    return src.blocks() if src.n_rows <= 8192 else (
+    return src.blocks() if src.n_rows <= BLOCK_ROWS else (
         Block(X, src.y[a:b], src.weights[a:b], src.trials[a:b], src.offset[a:b])
-        for a, b, X in src.X.row_blocks(8192))
+        for a, b, X in src.X.row_blocks(BLOCK_ROWS))
 
 
 def rule_of_thumb_flags(cooks_d: np.ndarray, hat: np.ndarray, student: np.ndarray, nobs: int,

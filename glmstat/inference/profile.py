@@ -90,6 +90,10 @@ def _merge_points(a: tuple, b: tuple) -> tuple:
     return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] and b[3]
 
 
+def _merge_starts(a: tuple, b: tuple) -> tuple:
+    return a[0] + b[0], a[1] + b[1], a[2] or b[2]  # (some row of either block has a finite target)
+
+
 def _start_part(blk, family, j: int, others: np.ndarray, value: float) -> tuple:
     """A block's share of the least-squares start: the normal equations of the rows whose target
     g(mu_start) - offset - value x_j is finite (unweighted)."""
@@ -148,7 +152,7 @@ class _Profile:
         start can still be inside it (the reference's damped refits fall back on it too)."""
         k = self.others.size
         part = partial(_start_part, family=self.family, j=self.j, others=self.others, value=b)
-        G, u, any_ok = fold(self.source, part, _merge_points, (np.zeros((k, k)), np.zeros(k), False))
+        G, u, any_ok = fold(self.source, part, _merge_starts, (np.zeros((k, k)), np.zeros(k), False))
         if not any_ok:
             return None
         coef = np.linalg.lstsq(G, u, rcond=None)[0]
