@@ -142,7 +142,7 @@ class DaskSource:
 
     def blocks(self) -> Iterator[Block]:
         """The blocks brought to this machine one partition at a time (rows travel: only for the few passes
-        that need rows here, such as the separation check of a diverging binomial fit)."""
+        that need rows here, such as finding the rows at the edge of the domain for a boundary warning)."""
         for p in self.live_blocks():
             b = _transformed(p.compute(), self.transforms)
             if b is not None:

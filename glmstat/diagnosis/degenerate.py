@@ -17,6 +17,8 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
   the boundary, or one more Newton step from the estimate would still move some row's linear predictor by
   more than ``DRIFT_TOL`` (at a finite optimum the step is ~0; along a separating direction every step moves
   the separated rows' linear predictor by about 1, however small their fitted means already are).
+  Streamed rows (Parquet, dask) are never all in memory: there that next step itself is the candidate
+  direction, checked against every row in a pass over the blocks (:mod:`.streamed_separation`).
 * **Perfect fit** (families with an estimated dispersion) -- the model reproduces the response to machine
   precision, or leaves no residual degrees of freedom: the dispersion estimate is rounding noise (or NaN)
   and so are the standard errors.
@@ -32,7 +34,7 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -40,7 +42,8 @@ import numpy as np
 from .._scipy import optimize
 
 from ..design.sources import fold
-from .explain import SeparationInfo, detect_separation
+from .explain import SeparationInfo, ZeroCountSeparation, detect_separation
+from .streamed_separation import streamed_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
 if TYPE_CHECKING:
@@ -61,20 +64,6 @@ STEP_TOL = 1e-6
 SCORE_TOL = 1e-3
 #: |y - mu| below this fraction of (|y| + mean |y|) in every row is a fit exact to rounding.
 EXACT_FIT_TOL = 1e-10
-
-
-@dataclass(frozen=True)
-class ZeroCountSeparation(SeparationInfo):
-    """Separation of a count response: rows with y = 0 fitted by means tending to 0."""
-
-    def message(self, response: str) -> str:
-        cols = ", ".join(self.columns)
-        return (
-            f"{self.kind} separation (zero counts): {self.explanation}. The maximum-likelihood estimates of "
-            f"{cols} are infinite (the fitted means of those rows tend to 0), so their estimates, standard "
-            f"errors and p-values are meaningless. Drop or merge the all-zero group, or report the effect as "
-            f"infinite with a likelihood-ratio test."
-        )
 
 
 @dataclass(frozen=True)
@@ -164,6 +153,8 @@ class NewtonCheck:
     eta_drift: float  # max_i |x_i' delta|: how far the step would still move a linear predictor
     score_rel: float  # max_j |sum_i s_ij| / sum_i |s_ij|, s_ij = x_ij w_i mu'(eta_i) (y_i - mu_i) / V(mu_i)
     #                   (|y_i - mu_i| floored at 1e-6 (|y_i| + |mu_i|) in the denominator)
+    #: delta itself, every column (0 where aliased); None where no step was taken
+    step: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 #: What newton_check would report for a polished interior optimum: no step, no drift, the score at 0.
@@ -208,16 +199,14 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
         step = cov @ score
         score_rel = float(np.max(np.abs(score) / np.where(size > 0, size, 1.0), initial=0.0))
         rel = np.abs(step) / np.maximum(np.maximum(np.abs(b[k]), np.sqrt(np.maximum(np.diag(cov), 0.0))), 1e-300)
-        drift = 0.0
-        if with_drift:
-            full = np.zeros(k.size)
-            full[k] = step
-            drift = fold(source, partial(_block_drift, step=full), max, 0.0)
+        full = np.zeros(k.size)
+        full[k] = step
+        drift = fold(source, partial(_block_drift, step=full), max, 0.0) if with_drift else 0.0
     j = int(np.argmax(rel)) if rel.size else 0
     names = [n for n, kk in zip(frame.column_names, k) if kk]
     coef_step = float(rel[j]) if rel.size and np.isfinite(rel[j]) else np.inf
     return NewtonCheck(coef_step, names[j] if names else "", drift if np.isfinite(drift) else np.inf,
-                       score_rel if np.isfinite(score_rel) else np.inf)
+                       score_rel if np.isfinite(score_rel) else np.inf, full)
 
 
 def _zero_separation_possible(family: "Family") -> bool:
@@ -296,9 +285,10 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
                     shared: _SharedRange | None = None) -> SeparationInfo | None:
     """Separation of a binomial or count response, when the fit looks divergent; None otherwise.
 
-    The separating direction comes from a linear program over the rows, which needs them in memory: for
-    streamed data a diverging fit is reported by the convergence and boundary warnings instead.  ``shared``:
-    the response range of the other checks of the same fit (one pass for all)."""
+    In memory the separating direction comes from a linear program over the rows; streamed rows are never all
+    in memory, so there the direction the fit diverges along (the next step, ``check.step``) is checked to
+    separate in a pass over the blocks (:mod:`glmstat.diagnosis.streamed_separation`).  ``shared``: the
+    response range of the other checks of the same fit (one pass for all)."""
     if not separation_possible(family):
         return None
     same = _all_same(frame, (shared or _SharedRange(source))(), state.kept,
@@ -306,8 +296,13 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
     if same is not None:
         return same
     divergent = state.n_boundary > 0 or not state.converged or check.eta_drift > DRIFT_TOL
-    if not divergent or not frame.in_memory:
+    if not divergent:
         return None
+    if not frame.in_memory:
+        if check.step is None:
+            return None
+        return streamed_separation(source, family.binomial_response, state.kept, check.step, list(frame.column_names),
+                                   tuple(zip(frame.term_labels, frame.term_columns)), frame.response_name, intercept)
     w = frame.total_weights
     if family.binomial_response:
         return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),

@@ -23,7 +23,7 @@ from .._scipy import optimize
 
 from ..design.base import Design
 
-__all__ = ["AliasInfo", "SeparationInfo", "explain_aliasing", "detect_separation"]
+__all__ = ["AliasInfo", "SeparationInfo", "explain_aliasing", "detect_separation", "ZeroCountSeparation", "one_column_text", "combination_text"]
 
 
 def _num(x: float) -> str:
@@ -135,27 +135,58 @@ class SeparationInfo:
         )
 
 
+@dataclass(frozen=True)
+class ZeroCountSeparation(SeparationInfo):
+    """Separation of a count response: rows with y = 0 fitted by means tending to 0."""
+
+    def message(self, response: str) -> str:
+        cols = ", ".join(self.columns)
+        return (
+            f"{self.kind} separation (zero counts): {self.explanation}. The maximum-likelihood estimates of "
+            f"{cols} are infinite (the fitted means of those rows tend to 0), so their estimates, standard "
+            f"errors and p-values are meaningless. Drop or merge the all-zero group, or report the effect as "
+            f"infinite with a likelihood-ratio test."
+        )
+
+
+def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi: float, t_lo: float) -> str:
+    """Separation by one predictor in words: ``positive`` when larger values go with successes; ``t_hi``
+    is the smallest value among the rows on the high side, ``t_lo`` the largest on the low side."""
+    hi_val, lo_val = ("1", "0") if positive else ("0", "1")
+    if binary:
+        return f"every row with {name} = 1 has {response} = {hi_val}"
+    return (
+        f"{name} separates {response}: every row with {name} >= {_num(t_hi)} has {response} = {hi_val} "
+        f"and every row with {name} <= {_num(t_lo)} has {response} = {lo_val}"
+    )
+
+
+def combination_text(names: list[str], d: np.ndarray, response: str) -> str:
+    """Separation by a combination of columns (``d`` over ``names``, zeros left out) in words."""
+    combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{names[k]}" for k in np.flatnonzero(np.abs(d) > 1e-9))
+    return f"the combination {combo.lstrip('+ ')} is >= 0 for every {response} = 1 and <= 0 for every {response} = 0"
+
+
 def _describe(X, names, d, y, response, intercept):
     """Plain-language description of the separating direction d."""
     nz = [k for k in np.flatnonzero(np.abs(d) > 1e-9) if names[k] != intercept]
     succ, fail = y == 1, y == 0
     if len(nz) == 1:
         k = nz[0]
-        x, name = X[:, k], names[k]
-        sgn = np.sign(d[k])
-        hi_group, lo_group = (succ, fail) if sgn > 0 else (fail, succ)
-        hi_val = "1" if sgn > 0 else "0"
-        lo_val = "0" if sgn > 0 else "1"
-        if np.all(np.isin(x, (0.0, 1.0))):
-            return f"every row with {name} = 1 has {response} = {hi_val}"
+        x = X[:, k]
+        positive = bool(d[k] > 0)
+        hi_group, lo_group = (succ, fail) if positive else (fail, succ)
         t_hi = x[hi_group].min() if hi_group.any() else np.nan
         t_lo = x[lo_group].max() if lo_group.any() else np.nan
-        return (
-            f"{name} separates {response}: every row with {name} >= {_num(t_hi)} has {response} = {hi_val} "
-            f"and every row with {name} <= {_num(t_lo)} has {response} = {lo_val}"
-        )
-    combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{names[k]}" for k in np.flatnonzero(np.abs(d) > 1e-9))
-    return f"the combination {combo.lstrip('+ ')} is >= 0 for every {response} = 1 and <= 0 for every {response} = 0"
+        return one_column_text(names[k], response, positive, bool(np.all(np.isin(x, (0.0, 1.0)))), t_hi, t_lo)
+    if succ.any() and fail.any() and not (~succ & ~fail).any():
+        for k in nz:  # a column of the combination that separates by itself says it more plainly
+            x = X[:, k]
+            for positive, hi, lo in ((True, x[succ], x[fail]), (False, x[fail], x[succ])):
+                if lo.max() < hi.min():
+                    return one_column_text(names[k], response, positive, bool(np.all(np.isin(x, (0.0, 1.0)))),
+                                           hi.min(), lo.max())
+    return combination_text(names, d, response)
 
 
 def _strictly_separable(SZ: np.ndarray) -> bool:

@@ -1,0 +1,194 @@
+"""Separation in streamed rows: the direction the fit diverges along, checked in one pass over the blocks.
+
+In memory, a linear program over the rows finds a separating direction (:func:`~glmstat.diagnosis.explain.
+detect_separation`, :func:`~glmstat.diagnosis.degenerate.detect_zero_separation`).  Streamed rows (a Parquet
+file, a dask DataFrame) are never all in memory, so no linear program can run over them.  But a fit that
+separates diverges along a separating direction, and the next Fisher-scoring step from its estimate points
+along it: it moves the separated rows' linear predictors by about 1 and the others' by rounding noise.  That
+step, with the components that move no linear predictor by more than a small fraction of the largest one
+(``SUPPORT_TOLS``) set to 0, is the candidate d.  One pass over the blocks then checks that it separates:
+
+* binomial: x_i'd >= 0 for every success, x_i'd <= 0 for every failure, x_i'd = 0 for rows with both;
+* counts (the means of some rows with y = 0 tend to 0): x_i'd = 0 for every row with y > 0 and x_i'd <= 0
+  for every row with y = 0,
+
+where "= 0" means |x_i'd| <= ``ZERO_TOL`` sum_j |d_j| max_i |x_ij| (rounding next to the terms' size), with
+some row strictly away from 0.  A candidate that fails is not reported: the convergence and boundary
+warnings still are.  The same pass gathers what the message needs: for each column of d, its range on
+either side (a binomial response separated by one predictor is described by its threshold, as in memory)
+and, for counts, whether the separated rows are exactly one level of a factor (or its reference level).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from ..design.sources import fold
+from .explain import SeparationInfo, ZeroCountSeparation, combination_text, one_column_text
+
+__all__ = ["streamed_separation", "SUPPORT_TOLS", "ZERO_TOL"]
+
+#: Components of the step that move the linear predictor by less than this fraction of the largest one's
+#: move are taken for noise: first the larger cut (the finite coefficients still settle by about the fitted
+#: means of the separated rows, 1e-6 to 1e-11 when the fit stops), then, should that d not separate, the smaller.
+SUPPORT_TOLS = (1e-3, 1e-7)
+#: |x_i'd| below this fraction of sum_j |d_j| max_i |x_ij| counts as 0.
+ZERO_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """One pass's counts for a candidate d and, per column of d (its ``support``), the ranges of its values."""
+
+    violations: int  # rows on the wrong side of d (or off it where x'd must be 0)
+    strict: int  # rows that d moves (x'd strictly away from 0)
+    flat_sided: int  # rows of 0 or 1 (counts: of 0) with x'd = 0: the separation is then not complete
+    both: int  # binomial: rows with successes and failures; counts: rows with y > 0
+    hi_min: np.ndarray  # per support column: min over the successes (counts: over the separated rows)
+    hi_max: np.ndarray
+    lo_min: np.ndarray  # ... over the failures (counts: over the other rows)
+    lo_max: np.ndarray
+    binary: np.ndarray  # per support column: every value is 0 or 1
+    #: counts, per candidate description (see :func:`_descriptions`): its columns are 0/1, and the rows
+    #: where its indicator differs from "separated"
+    desc_binary: np.ndarray
+    desc_mismatch: np.ndarray
+
+    def merge(self, o: "_Tally") -> "_Tally":
+        return _Tally(self.violations + o.violations, self.strict + o.strict, self.flat_sided + o.flat_sided,
+                      self.both + o.both, np.minimum(self.hi_min, o.hi_min), np.maximum(self.hi_max, o.hi_max),
+                      np.minimum(self.lo_min, o.lo_min), np.maximum(self.lo_max, o.lo_max), self.binary & o.binary,
+                      self.desc_binary & o.desc_binary, self.desc_mismatch + o.desc_mismatch)
+
+
+def _empty(k: int, m: int) -> _Tally:
+    inf = np.full(k, np.inf)
+    return _Tally(0, 0, 0, 0, inf, -inf, inf.copy(), -inf.copy(), np.ones(k, dtype=bool), np.ones(m, dtype=bool),
+                  np.zeros(m, dtype=np.int64))
+
+
+def _range(x: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
+    v = x[rows]
+    return (float(v.min()), float(v.max())) if v.size else (np.inf, -np.inf)
+
+
+def _block_tally(blk, d: np.ndarray, support: np.ndarray, binomial: bool, tol: float,
+                 descriptions: tuple[tuple[str, str, tuple[int, ...]], ...]) -> _Tally:
+    used = blk.weights > 0
+    t = blk.X.matvec(d)
+    up, down, flat = t > tol, t < -tol, np.abs(t) <= tol
+    if binomial:
+        hi, lo = used & (blk.y >= 1), used & (blk.y <= 0)
+        both = used & ~hi & ~lo
+        violations = np.count_nonzero(hi & down) + np.count_nonzero(lo & up) + np.count_nonzero(both & ~flat)
+        strict = np.count_nonzero((hi | lo) & ~flat)
+        flat_sided = np.count_nonzero((hi | lo) & flat)
+    else:
+        both = used & (blk.y > 0)
+        zero = used & (blk.y == 0)
+        violations = np.count_nonzero(both & ~flat) + np.count_nonzero(zero & up)
+        hi, lo = zero & down, used & ~(zero & down)  # the separated rows, and the others
+        strict, flat_sided = np.count_nonzero(hi), np.count_nonzero(zero & flat)
+    k = support.size
+    ranges = [np.empty(k) for _ in range(4)]
+    binary = np.ones(k, dtype=bool)
+    for i, j in enumerate(support):
+        x = blk.X.column(j)
+        (ranges[0][i], ranges[1][i]), (ranges[2][i], ranges[3][i]) = _range(x, hi), _range(x, lo)
+        xu = x[used]
+        binary[i] = bool(np.all((xu == 0) | (xu == 1)))
+    m = len(descriptions)
+    desc_binary, desc_mismatch = np.ones(m, dtype=bool), np.zeros(m, dtype=np.int64)
+    for i, (kind, _, cols) in enumerate(descriptions):
+        B = np.column_stack([blk.X.column(j)[used] for j in cols])
+        desc_binary[i] = bool(np.all((B == 0) | (B == 1)))
+        ind = (B[:, 0] == 1) if kind == "level" else ~(B == 1).any(axis=1)
+        desc_mismatch[i] = np.count_nonzero(ind != hi[used])
+    return _Tally(int(violations), int(strict), int(flat_sided), int(np.count_nonzero(both)), *ranges, binary,
+                  desc_binary, desc_mismatch)
+
+
+def _descriptions(support: np.ndarray, names: list[str], terms: tuple[tuple[str, tuple[int, ...]], ...],
+                  intercept: str | None) -> tuple[tuple[str, str, tuple[int, ...]], ...]:
+    """What may describe the separated rows of a count response, in memory's order: for each term with a
+    column in d, each of its columns ("every row with g[T.c] = 1") and its reference level ("every row at
+    the reference level of g")."""
+    inside = set(support.tolist())
+    out = []
+    for label, cols in terms:
+        if label == intercept or not cols or not inside.intersection(cols):
+            continue
+        out.extend(("level", names[j], (j,)) for j in cols)
+        out.append(("reference", label, tuple(cols)))
+    return tuple(out)
+
+
+def _column_abs_max(blk) -> np.ndarray:
+    return blk.X.column_abs_max()
+
+
+def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarray, names: list[str],
+                        terms: tuple[tuple[str, tuple[int, ...]], ...], response: str,
+                        intercept: str | None) -> SeparationInfo | None:
+    """The separation a diverging fit of streamed rows shows, checked over the rows (two or three passes);
+    None when the next Fisher-scoring ``step`` from the estimate does not separate.
+
+    ``binomial``: a binomial response (else counts whose means tend to 0); ``kept``: the columns not aliased;
+    ``terms``: (label, columns) of each term, to describe the separated rows of counts.
+    """
+    scale = fold(source, _column_abs_max, np.maximum, np.zeros(kept.size))
+    step = np.where(kept & np.isfinite(step), step, 0.0)
+    move = np.abs(step) * scale
+    if not move.max(initial=0.0) > 0:
+        return None
+    for cut in SUPPORT_TOLS:
+        d = np.where(move < cut * move.max(), 0.0, step)
+        support = np.flatnonzero(d)
+        tol = ZERO_TOL * float((np.abs(d) * scale).sum())
+        described = () if binomial else _descriptions(support, names, terms, intercept)
+        tally = fold(source, partial(_block_tally, d=d, support=support, binomial=binomial, tol=tol,
+                                     descriptions=described), _Tally.merge, _empty(support.size, len(described)))
+        if not tally.violations and tally.strict:
+            break
+    else:
+        return None
+    rel = d[support] / np.abs(d[support]).max()
+    cols = tuple(names[j] for j in support)
+    complete = not tally.both and not tally.flat_sided  # every row is moved by d (counts: every row is a 0)
+    text = (_binomial_text(tally, support, d, names, response, intercept) if binomial
+            else _count_text(tally, described, response))
+    return (SeparationInfo if binomial else ZeroCountSeparation)(complete, cols, tuple(float(v) for v in rel), text)
+
+
+def _binomial_text(tally: _Tally, support: np.ndarray, d: np.ndarray, names: list[str], response: str,
+                   intercept: str | None) -> str:
+    """In memory's words: by the one predictor of d, else by a column of d that separates by itself (with
+    the intercept), else the combination."""
+    own = [i for i, j in enumerate(support) if names[j] != intercept]
+    if len(own) == 1:
+        i = own[0]
+        positive = bool(d[support[i]] > 0)
+        return _threshold(tally, i, names[support[i]], response, positive)
+    if not tally.both:
+        for i in own:  # a single column whose ranges on the two sides do not overlap
+            if tally.lo_max[i] < tally.hi_min[i]:
+                return _threshold(tally, i, names[support[i]], response, True)
+            if tally.hi_max[i] < tally.lo_min[i]:
+                return _threshold(tally, i, names[support[i]], response, False)
+    return combination_text([names[j] for j in support], d[support] / np.abs(d[support]).max(), response)
+
+
+def _threshold(tally: _Tally, i: int, name: str, response: str, positive: bool) -> str:
+    t_hi, t_lo = (tally.hi_min[i], tally.lo_max[i]) if positive else (tally.lo_min[i], tally.hi_max[i])
+    return one_column_text(name, response, positive, bool(tally.binary[i]), t_hi, t_lo)
+
+
+def _count_text(tally: _Tally, described: tuple[tuple[str, str, tuple[int, ...]], ...], response: str) -> str:
+    for (kind, label, _), binary, mismatch in zip(described, tally.desc_binary, tally.desc_mismatch):
+        if binary and mismatch == 0:
+            return (f"every row with {label} = 1 has {response} = 0" if kind == "level"
+                    else f"every row at the reference level of {label} has {response} = 0")
+    return f"{tally.strict} rows with {response} = 0 can be fitted exactly (their means tend to 0)"
