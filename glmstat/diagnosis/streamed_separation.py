@@ -102,11 +102,19 @@ def _block_tally(blk, d: np.ndarray, support: np.ndarray, binomial: bool, tol: f
         binary[i] = bool(np.all((xu == 0) | (xu == 1)))
     m = len(descriptions)
     desc_binary, desc_mismatch = np.ones(m, dtype=bool), np.zeros(m, dtype=np.int64)
+    separated = hi[used]
+    any_one = None  # rows with a 1 in one of the term's columns so far (one column in memory at a time)
     for i, (kind, _, cols) in enumerate(descriptions):
-        B = np.column_stack([blk.X.column(j)[used] for j in cols])
-        desc_binary[i] = bool(np.all((B == 0) | (B == 1)))
-        ind = (B[:, 0] == 1) if kind == "level" else ~(B == 1).any(axis=1)
-        desc_mismatch[i] = np.count_nonzero(ind != hi[used])
+        if kind == "level":
+            x = blk.X.column(cols[0])[used]
+            one = x == 1
+            desc_binary[i] = bool(np.all(one | (x == 0)))
+            desc_mismatch[i] = np.count_nonzero(one != separated)
+            any_one = one if any_one is None else any_one | one
+        else:  # the reference level of the term whose levels came just before
+            desc_binary[i] = bool(desc_binary[i - len(cols):i].all())
+            desc_mismatch[i] = np.count_nonzero(any_one == separated)  # (the reference rows: no 1 anywhere)
+            any_one = None
     return _Tally(int(violations), int(strict), int(flat_sided), int(np.count_nonzero(both)), *ranges, binary,
                   desc_binary, desc_mismatch)
 
@@ -133,34 +141,43 @@ def _column_abs_max(blk) -> np.ndarray:
 def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarray, names: list[str],
                         terms: tuple[tuple[str, tuple[int, ...]], ...], response: str,
                         intercept: str | None) -> SeparationInfo | None:
-    """The separation a diverging fit of streamed rows shows, checked over the rows (two or three passes);
-    None when the next Fisher-scoring ``step`` from the estimate does not separate.
+    """The separation a diverging fit of streamed rows shows, checked over the rows (a pass for the columns'
+    scales, one per cut of the direction tried); None when the next Fisher-scoring ``step`` from the estimate
+    does not separate.
 
     ``binomial``: a binomial response (else counts whose means tend to 0); ``kept``: the columns not aliased;
     ``terms``: (label, columns) of each term, to describe the separated rows of counts.
     """
     scale = fold(source, _column_abs_max, np.maximum, np.zeros(kept.size))
-    step = np.where(kept & np.isfinite(step), step, 0.0)
-    move = np.abs(step) * scale
-    if not move.max(initial=0.0) > 0:
+    found = _check(source, binomial, np.where(kept & np.isfinite(step), step, 0.0), scale, names, terms, intercept)
+    if found is None:
         return None
-    for cut in SUPPORT_TOLS:
-        d = np.where(move < cut * move.max(), 0.0, step)
-        support = np.flatnonzero(d)
-        tol = ZERO_TOL * float((np.abs(d) * scale).sum())
-        described = () if binomial else _descriptions(support, names, terms, intercept)
-        tally = fold(source, partial(_block_tally, d=d, support=support, binomial=binomial, tol=tol,
-                                     descriptions=described), _Tally.merge, _empty(support.size, len(described)))
-        if not tally.violations and tally.strict:
-            break
-    else:
-        return None
+    d, support, tally, described = found
     rel = d[support] / np.abs(d[support]).max()
     cols = tuple(names[j] for j in support)
     complete = not tally.both and not tally.flat_sided  # every row is moved by d (counts: every row is a 0)
     text = (_binomial_text(tally, support, d, names, response, intercept) if binomial
             else _count_text(tally, described, response))
     return (SeparationInfo if binomial else ZeroCountSeparation)(complete, cols, tuple(float(v) for v in rel), text)
+
+
+def _check(source, binomial: bool, direction: np.ndarray, scale: np.ndarray, names: list[str],
+           terms: tuple[tuple[str, tuple[int, ...]], ...], intercept: str | None) -> tuple | None:
+    """(d, its support, the pass's tally, the descriptions tried) for the first cut of ``direction`` that
+    separates, else None."""
+    move = np.abs(direction) * scale
+    if not move.max(initial=0.0) > 0:
+        return None
+    for cut in SUPPORT_TOLS:
+        d = np.where(move < cut * move.max(), 0.0, direction)
+        support = np.flatnonzero(d)
+        tol = ZERO_TOL * float((np.abs(d) * scale).sum())
+        described = () if binomial else _descriptions(support, names, terms, intercept)
+        tally = fold(source, partial(_block_tally, d=d, support=support, binomial=binomial, tol=tol,
+                                     descriptions=described), _Tally.merge, _empty(support.size, len(described)))
+        if not tally.violations and tally.strict:
+            return d, support, tally, described
+    return None
 
 
 def _binomial_text(tally: _Tally, support: np.ndarray, d: np.ndarray, names: list[str], response: str,

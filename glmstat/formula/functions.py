@@ -360,9 +360,8 @@ def _poly(ev: "Evaluator", call: Call) -> Value:
     ev.reserve(call, k)  # before anything of n x k is computed
     names = tuple(str(j) for j in range(1, k + 1))
     if raw:
-        ok = np.isfinite(x)
-        if k > max(1, np.unique(x[ok]).size):
-            raise _err(call, f"degree ({k}) must be at most the number of distinct values ({np.unique(x[ok]).size})")
+        # (as R: no test of the distinct values, which would refuse a one-row prediction or a row group of
+        # streamed data; powers beyond them are aliased columns, reported as such)
         with np.errstate(all="ignore"):
             return NumMat(np.column_stack([x ** j for j in range(1, k + 1)]), names)
 

@@ -325,3 +325,17 @@ def test_diagnostics_of_a_balanced_streamed_fit_refuse_the_factor_level_panel(tm
     with pytest.raises(gs.GLMStatError, match="needs the model's rows in memory"):
         f.plot()
     assert fit("y ~ g", d, gs.Poisson(), None).plot().axes[3].get_title().startswith("Constant Leverage")
+
+
+def test_raw_poly_of_a_row_group_with_few_distinct_values(tmp_path):
+    # the first row groups hold one value of k each: raw powers are made row group by row group, and only the
+    # whole file's distinct values decide which power is aliased (none here)
+    rng = np.random.default_rng(6)
+    k = np.sort(rng.integers(0, 6, 240)).astype(float)
+    d = pd.DataFrame({"k": k, "y": rng.poisson(np.exp(0.2 * k)).astype(float)})
+    d.to_parquet(tmp_path / "sorted.parquet", row_group_size=16, index=False)
+    mem = fit("y ~ poly(k, 3, raw = TRUE)", d, gs.Poisson(), None)
+    f = fit("y ~ poly(k, 3, raw = TRUE)", str(tmp_path / "sorted.parquet"), gs.Poisson(), None)
+    assert not np.isnan(mem.coef).any()
+    close(f.coef, mem.coef)
+    close(f.std_errors, mem.std_errors)

@@ -110,6 +110,25 @@ def test_r_functions_in_formulas_fit_as_r():
                  [18.26088037661647, -6.45624676657708, 3.65114681607355], rtol=1e-6)
 
 
+def test_raw_poly_beyond_the_distinct_values_is_aliased_as_in_r():
+    # R 4.2: glm(y ~ poly(x, 3, raw = TRUE)) on two distinct x gives -1.333333, 3.333333, NA, NA (the line
+    # through the means 2 and 16/3 at x = 1 and 2); R's poly() tests the distinct values only when not raw
+    d = pd.DataFrame({"x": [1.0, 1, 1, 2, 2, 2], "y": [1.0, 2, 3, 4, 5, 7]})
+    with pytest.warns(gs.AliasingWarning, match=r"poly\(x, 3, raw = TRUE\)\[2\]"):
+        fit = gs.glm("y ~ poly(x, 3, raw = TRUE)", d)
+    assert_close(fit.coef, [-4 / 3, 10 / 3, np.nan, np.nan])
+
+
+def test_raw_poly_predicts_one_row():
+    # a one-row newdata has one distinct value: the columns are its powers, whatever the degree
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"x": rng.normal(size=50)})
+    d["y"] = rng.poisson(np.exp(0.3 * d.x))
+    fit = gs.glm("y ~ poly(x, 2, raw = TRUE)", d, family=gs.Poisson())
+    b = fit.coef.to_numpy()
+    assert_close(fit.predict(pd.DataFrame({"x": [0.5]}), type="link"), [b[0] + 0.5 * b[1] + 0.25 * b[2]])
+
+
 def test_relevel_names_a_missing_reference_level():
     w = pd.read_csv(FIXTURES / "data" / "warpbreaks.csv")
     with pytest.raises(gs.FormulaError, match=r'ref = "Q" is not a level \(levels: H, L, M\)'):
