@@ -5,9 +5,9 @@ blocks of 65,536).
 The data (``scripts/make_large_data.py``, gzip-compressed) have factors of 8 and 40 levels, missing values,
 prior weights with every row of one level at weight 0 (its column is aliased), a numeric column that is a
 linear combination of two others and a factor nested in another (both aliased), an offset and a
-``cbind()`` response with prior weights.  ``scripts/make_reference_large.R`` fitted them in R at the exact
-MLE (with glm.fit's QR tolerance at R's default 1e-11, which the reference script's epsilon of 1e-13 would
-otherwise lower to 1e-16: see the script) and at R's default control.  Every quantity compares to 1e-6
+``cbind()`` response with prior weights.  ``scripts/make_reference.R --qr-tol=1e-11`` fitted them in R at the
+exact MLE (with glm.fit's QR tolerance at R's default 1e-11, which the reference script's epsilon of 1e-13
+would otherwise lower to 1e-16: see the script) and at R's default control.  Every quantity compares to 1e-6
 relative (profile limits 1e-5); the default-control output to 1e-8 with R's iteration count.
 """
 
