@@ -33,9 +33,9 @@ from .._scipy import stats
 from ..design.base import Design
 from ..design.sources import fold
 from ..engine.irls import irls
-from ..engine.passes import add_parts, deviance_part, score_part
+from ..engine.passes import add_parts, score_part
 from ..engine.kernel import kernel_for
-from ..errors import GLMStatError, GLMStatWarning
+from ..errors import FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 
 __all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope"]
@@ -90,10 +90,11 @@ def _refit(fit, cols) -> _Sub:
     fd = fit.fit_data
     src = fd.source
     cols = np.asarray(cols, dtype=np.intp)
-    if cols.size == 0:
-        dev = fold(src, partial(deviance_part, family=fit.family), operator.add, 0.0)
-        return _Sub(dev, 0, np.zeros(0), cols, fd.n_ok, src)
-    state = irls(src.with_columns(cols), fit.family, fd.control)
+    try:  # (no columns: the engine checks that eta = offset gives valid means, as R's empty-model check)
+        state = irls(src.with_columns(cols), fit.family, fd.control)
+    except FitError as e:
+        names = ", ".join(fit.column_names[j] for j in cols) if cols.size else "no columns (eta = the offset)"
+        raise FitError(f"the submodel with {names} cannot be refitted: {e}") from None
     return _Sub(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src)
 
 
@@ -111,6 +112,8 @@ def _rao(fit, sub: _Sub, cols: np.ndarray, intercept: bool) -> float:
 
 def _score_statistic(G: np.ndarray, u: np.ndarray, wrr: float, wr: float, ww: float, intercept: bool) -> float:
     """sum W (r - centre)^2 - (sum W r^2 - u'G^- u), from G = X'WX, u = X'Wr, sum W r^2, sum W r, sum W."""
+    if not (np.isfinite(G).all() and np.isfinite(u).all()):
+        return np.nan  # (working weights not finite at the submodel: LAPACK would refuse, and print)
     d = np.sqrt(np.diag(G))
     d[~(d > 0)] = 1.0
     coef, *_ = np.linalg.lstsq(G / np.outer(d, d), u / d, rcond=None)

@@ -96,6 +96,19 @@ def test_sequential_anova_tests_match_r(entry):
     assert bool(entry["warnings"]) == any(issubclass(w.category, gs.GLMStatWarning) for w in caught)
 
 
+def test_rao_without_a_valid_empty_model_is_refused_as_in_r(capfd):
+    # R: anova(glm(y ~ x - 1, quasipoisson(link = "identity")), test = "Rao") stops with "invalid fitted
+    # means in empty model": eta = 0 gives mu = 0, outside the family's domain
+    rng = np.random.default_rng(2)
+    d = pd.DataFrame({"x": rng.uniform(1, 3, 40)})
+    d["y"] = rng.poisson(2 * d.x).astype(float)
+    fit = gs.glm("y ~ x - 1", d, family=gs.QuasiPoisson(link="identity"))
+    with pytest.raises(gs.FitError, match=r"the submodel with no columns \(eta = the offset\) cannot be refitted"):
+        fit.anova(test="Rao")
+    assert capfd.readouterr().out == ""  # (LAPACK once printed its complaint about the NaN weights)
+    assert list(fit.anova(test="F").index) == ["NULL", "x"]  # the tables that need no empty-model fit stand
+
+
 def test_lrt_is_an_alias_of_chisq():
     fit = fitted("ships_offset")
     pd.testing.assert_frame_equal(fit.anova("LRT"), fit.anova("Chisq"))
