@@ -236,7 +236,8 @@ class GLMResults:
         """sqrt(diag(vcov))."""
         cov = self._covariance
         if cov is not None:
-            se = np.sqrt(np.diag(cov.matrix))
+            with np.errstate(invalid="ignore"):  # (a sandwich at a diverged estimate: rounding below 0 is NaN)
+                se = np.sqrt(np.diag(cov.matrix))
         else:  # (ndarray.diagonal: the view np.diag returns, without np.diag's wrapper, paid on every fit)
             se = np.sqrt(self.dispersion * self._state.cov_unscaled.diagonal())
         return pd.Series(se, index=self._names, name="std_error", copy=False)  # se is this Series' own array

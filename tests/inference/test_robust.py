@@ -3,6 +3,7 @@ statistic, p_values, Wald intervals, summary, predict)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from scipy import stats
 
 import glmstat as gs
-from conftest import assert_close, load_data, load_ref
+from conftest import FIXTURES, assert_close, family_of, load_data, load_ref
 from glmstat.design.sources import InMemorySource
 from glmstat.inference.robust import sandwich_vcov
 from inference_refs import REF_CASES, extra_fit, extra_ids, load_extra, ref_fit
@@ -189,3 +190,18 @@ def test_each_row_its_own_cluster_is_the_hc_sandwich_times_n_over_n_minus_1():
     ids = np.arange(n)
     assert_close(fit.robust("HC0", cluster=ids).vcov, np.array(ref["vcov_hc0"]) * n / (n - 1))
     assert_close(fit.robust("HC3", cluster=ids).vcov, ref["vcov_hc3"])
+
+
+def test_a_sandwich_at_a_diverged_estimate_gives_nan_not_a_warning():
+    # a quasi-completely separated fit (tests/fixtures/random, s1_0243): its estimates ran off towards
+    # infinity, and the sandwich of the diverged columns rounds to tiny negative variances
+    ref = json.loads((FIXTURES / "random" / "r" / "s1_0243.json").read_text())
+    d = pd.read_csv(FIXTURES / "random" / "data" / f"{ref['data']}.csv")
+    with pytest.warns(gs.SeparationWarning):
+        fit = gs.glm(ref["formula"], d, family=family_of(ref["family"]), tol=1e-12, max_iter=100)
+    for kind in ("HC0", "HC2"):
+        cov = fit.robust(kind)
+        diag = np.diag(cov.vcov.to_numpy())
+        se = cov.std_errors.to_numpy()  # (a RuntimeWarning is an error in this suite)
+        assert np.array_equal(np.isnan(se), ~(diag >= 0)) and (diag < 0).any()
+        assert_close(se[diag >= 0], np.sqrt(diag[diag >= 0]))
