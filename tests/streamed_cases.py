@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 import glmstat as gs
+from glmstat.report.plots.effects import RUG_BINS
 
 N = 2400
 GROUP = 200  # rows per Parquet row group; 200 rows of x1 missing fill exactly one group
@@ -142,10 +143,18 @@ def _drawn(ax, gid: str) -> list[np.ndarray]:
 
 def assert_same_plots(streamed: gs.GLMResults, mem: gs.GLMResults, terms: tuple[str, ...]) -> None:
     """``fit.plot("effects", term=t)`` for each of ``terms`` and ``fit.plot()`` of a streamed fit draw the
-    in-memory fit's curves, bands, points and labels (1e-8); the streamed effects plots have no rug."""
+    in-memory fit's curves, bands, points and labels (1e-8); a streamed rug's ticks are values of the
+    in-memory rug, at most one per bin, and every value of the in-memory rug lies within a bin of one."""
     for term in terms:
         a, b = (f.plot("effects", term=term).axes[0] for f in (streamed, mem))
-        assert not _drawn(a, "rug")
+        rugs = [_drawn(p, "rug") for p in (a, b)]
+        assert len(rugs[0]) == len(rugs[1]) <= 1
+        if rugs[1]:
+            ticks, values = rugs[0][0][:, 0], rugs[1][0][:, 0]
+            width = (values.max() - values.min()) / RUG_BINS
+            assert np.isin(ticks, values).all() and ticks.size == np.unique(ticks).size <= RUG_BINS
+            nearest = np.abs(values[:, None] - ticks[None, :]).min(axis=1)
+            assert nearest.max() <= width * (1 + 1e-9) and ticks.size > RUG_BINS / 4
         assert [t.get_text() for t in a.get_xticklabels()] == [t.get_text() for t in b.get_xticklabels()]
         for gid in ("fit", "band"):
             got, want = _drawn(a, gid), _drawn(b, gid)

@@ -749,7 +749,7 @@ class GLMResults:
             R's four diagnostic panels of ``plot(glm)``; the IRLS path; the fitted mean against ``term``
             with a ``level`` confidence band; a half-normal plot of |standardized deviance residuals| with
             an envelope from ``nsim`` simulated responses (random generator seeded by ``seed``).  A fit to
-            streamed data draws effects without the rug and diagnostics up to a million rows, and refuses
+            streamed data draws effects with a binned rug and diagnostics up to a million rows, and refuses
             the half-normal envelope (:mod:`glmstat.report.plots`).
         """
         from ..report.plots import plot_fit

@@ -10,9 +10,10 @@ pyplot) and never changes the fit.
 * :func:`plot_links` -- link and inverse-link functions side by side (``gs.plot_links``);
 * :func:`lowess` -- R's lowess smoother, used by the diagnostic panels.
 
-A fit to streamed data (a Parquet path, a dask DataFrame) gets the effects plot without its rug (from one
-pass of column summaries), the diagnostic panels up to ``diagnostics.MAX_STREAMED_ROWS`` rows used (from one
-pass of ``fit.augment()``), and a clear refusal of the half-normal envelope (its refits would re-read the data).
+A fit to streamed data (a Parquet path, a dask DataFrame) gets the effects plot with a binned rug (a pass of
+column summaries and one of bins), the diagnostic panels up to ``diagnostics.MAX_STREAMED_ROWS`` rows used
+(from one pass of ``fit.augment()``), and a clear refusal of the half-normal envelope (its refits would
+re-read the data).
 """
 
 from .diagnostics import diagnostics_figure

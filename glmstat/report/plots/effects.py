@@ -10,12 +10,15 @@ at its mean too.
 The variables and their typical values are :func:`glmstat.inference.variables.model_variables`'.  A fit to
 streamed data (a Parquet path, a dask DataFrame) gets the same grid from one pass of column summaries over the
 rows used (:mod:`glmstat.inference.column_summaries`: means, smallest and largest values, and a row that
-gives each column's kind), so its curve and band are the in-memory fit's; it draws no rug of observed values,
-which would need every row back.
+gives each column's kind), so its curve and band are the in-memory fit's.  Its rug comes from a second pass:
+the range split into ``RUG_BINS`` bins, one tick at the smallest observed value of each bin that has one
+(every tick is a value of the data, and no value is farther than a bin's width from a tick; at the width of
+a figure, a tick is about as wide as a bin).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +27,7 @@ import pandas as pd
 from ...errors import GLMStatError
 from ...inference.column_summaries import column_summaries
 from ...inference.fit_access import used_data
+from ...inference.streamed_data import raw_fold
 from ...inference.variables import ModelVariable, model_variables
 from ._figure import new_figure, style_axes
 from ._model import describe, response_expression, typical
@@ -36,6 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["effects_figure", "effects_grid"]
 
 GRID_POINTS = 101
+#: The bins of a streamed fit's rug (see the module docstring).
+RUG_BINS = 400
 
 
 def _as_column(like: pd.Series, items: list) -> pd.Series:
@@ -72,6 +78,24 @@ def _rows(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
 def _column(rows: pd.DataFrame, name: str) -> pd.Series:
     """The column of ``rows`` named ``name`` (a data column's name may be a number: compared as strings)."""
     return rows[next(c for c in rows.columns if str(c) == name)]
+
+
+def _bin_minima(chunk: pd.DataFrame, name: str, lo: float, hi: float) -> np.ndarray:
+    """The smallest value of the column ``name`` in each of ``RUG_BINS`` bins of [lo, hi] (inf: none)."""
+    x = _column(chunk, name).to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    out = np.full(RUG_BINS, np.inf)
+    if x.size:
+        width = (hi - lo) / RUG_BINS if hi > lo else 1.0
+        np.minimum.at(out, np.clip(((x - lo) / width).astype(np.intp), 0, RUG_BINS - 1), x)
+    return out
+
+
+def _binned_values(fit: "GLMResults", name: str, lo: float, hi: float) -> np.ndarray:
+    """A streamed fit's rug: the smallest value of each nonempty bin of [lo, hi], over the rows used (one pass)."""
+    minima = raw_fold(fit, (name,), partial(_bin_minima, name=name, lo=lo, hi=hi), np.fmin,
+                      np.full(RUG_BINS, np.inf))
+    return minima[np.isfinite(minima)]
 
 
 def _range(rows: pd.DataFrame, summaries: Any, name: str) -> tuple[float, float]:
@@ -147,8 +171,8 @@ def effects_figure(fit: "GLMResults", term: str, level: float = 0.95) -> "Figure
     Returns
     -------
     matplotlib.figure.Figure
-        One panel: the curve (gid ``"fit"``), the band (``"band"``) and, in memory, the rug (``"rug"``); for
-        a factor, the means with their intervals at each level.
+        One panel: the curve (gid ``"fit"``), the band (``"band"``) and the rug (``"rug"``; binned for a
+        streamed fit, see the module docstring); for a factor, the means with their intervals at each level.
     """
     newdata, focus, others = effects_grid(fit, term)
     pred = fit.predict(newdata, type="response", se_fit=True, interval="confidence", level=level)
@@ -166,10 +190,10 @@ def effects_figure(fit: "GLMResults", term: str, level: float = 0.95) -> "Figure
         ax.fill_between(x, lower, upper, color="0.8", linewidth=0, label=f"{100 * level:g}% confidence band",
                         gid="band")
         ax.plot(x, mean, color="black", linewidth=1.5, label="fitted mean", gid="fit")
-        if fit.model_frame.in_memory:  # (a streamed fit's rows are not here: no rug, see the module docstring)
-            observed = _column(used_data(fit), focus.name).to_numpy(dtype=float)
-            ax.plot(observed, np.zeros_like(observed), linestyle="none", marker="|", markersize=8, color="0.3",
-                    transform=ax.get_xaxis_transform(), clip_on=False, gid="rug")
+        observed = (_column(used_data(fit), focus.name).to_numpy(dtype=float) if fit.model_frame.in_memory
+                    else _binned_values(fit, focus.name, float(x[0]), float(x[-1])))
+        ax.plot(observed, np.zeros_like(observed), linestyle="none", marker="|", markersize=8, color="0.3",
+                transform=ax.get_xaxis_transform(), clip_on=False, gid="rug")
     response = response_expression(fit)
     what = "probability" if fit.family.binomial_response else "mean"
     ax.set(xlabel=term, ylabel=f"Fitted {what} of {response}", title=f"Effect of {term}")
