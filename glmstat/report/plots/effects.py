@@ -162,7 +162,7 @@ def effects_figure(fit: "GLMResults", term: str, level: float = 0.95) -> "Figure
     Parameters
     ----------
     fit : GLMResults
-        The fitted model, in memory or streamed (then without the rug of observed values).
+        The fitted model, in memory or streamed (then with a binned rug).
     term : str
         The data column to vary.
     level : float
