@@ -3,7 +3,10 @@
 The engine and every blockwise inference pass iterate ``blocks()``; here each block is a chunk of the data
 (a Parquet row group, or a bounded batch of one) turned into the model's rows by the encoder the first pass
 learned (:class:`~glmstat.formula.stream.ChunkEncoder`).  Only one chunk is in memory at a time, so memory is
-bounded by the chunk size and the model's p x p sums, whatever the number of rows.  Sub-models (the columns
+bounded by the chunk size and the model's p x p sums, whatever the number of rows -- except that data small
+enough for its encoded rows to take at most ``KEEP_BYTES`` (n x (p + 5) doubles, an upper bound) keeps them
+after the first full pass, and every later pass (IRLS steps, profile refits, tests) reads memory, not the
+files.  Sub-models (the columns
 of an analysis of deviance, the intercept-only null model) are the same chunks with a transformation of each
 block (:meth:`ChunkSource.with_columns`).
 """
@@ -19,7 +22,21 @@ import pandas as pd
 from ..errors import DataError
 from .sources import Block, FixColumn, SelectColumns, SequentialSource, WithGroups
 
-__all__ = ["ChunkReader", "ChunkSource"]
+__all__ = ["ChunkReader", "ChunkSource", "KEEP_BYTES"]
+
+#: Encoded rows of at most this many bytes are kept in memory after the first pass (see the module docstring).
+KEEP_BYTES = 64 * 2**20
+
+
+class _KeptBlocks:
+    """The encoded blocks of a source's first full pass (None until then, or when the rows are too many to
+    keep); shared by the sources derived from it (sub-models, held coefficients), which transform the same
+    blocks."""
+
+    __slots__ = ("blocks",)
+
+    def __init__(self) -> None:
+        self.blocks: tuple[Block, ...] | None = None
 
 
 class ChunkReader(Protocol):
@@ -47,9 +64,15 @@ class ChunkSource(SequentialSource):
     n_cols: int
     transforms: tuple[Callable[[Block], Block], ...] = field(default=())
     kept: Callable | None = None  # kept(chunk): the rows of a chunk the model uses (for with_groups)
+    encoded: _KeptBlocks = field(default_factory=_KeptBlocks, compare=False, repr=False)
 
     def blocks(self) -> Iterator[Block]:
         """The chunks' blocks, each row labelled by its position in the data (counting every row read)."""
+        if self.encoded.blocks is not None:
+            for block in self.encoded.blocks:
+                yield self._transformed(block)
+            return
+        keep: list[Block] | None = [] if self.n_rows * (self.n_cols + 5) * 8 <= KEEP_BYTES else None
         start = 0
         for chunk in self.reader.chunks(self.columns):
             m = len(chunk)
@@ -58,9 +81,16 @@ class ChunkSource(SequentialSource):
             block = self.encode(chunk)
             if block.y.shape[0] == 0:
                 continue  # every row of this chunk was dropped for missing values
-            for t in self.transforms:
-                block = t(block)
-            yield block
+            if keep is not None:
+                keep.append(block)
+            yield self._transformed(block)
+        if keep is not None:  # (a pass read to the end: every block is here)
+            self.encoded.blocks = tuple(keep)
+
+    def _transformed(self, block: Block) -> Block:
+        for t in self.transforms:
+            block = t(block)
+        return block
 
     def with_columns(self, cols: np.ndarray) -> "ChunkSource":
         """The same rows with only the design columns ``cols``."""
@@ -72,7 +102,7 @@ class ChunkSource(SequentialSource):
         if name not in self.reader.columns:
             raise DataError(f"{name!r} names no column of the data")
         columns = self.columns if name in self.columns else self.columns + (name,)
-        return replace(self, columns=columns, encode=WithGroups(self.encode, self.kept, name))
+        return replace(self, columns=columns, encode=WithGroups(self.encode, self.kept, name), encoded=_KeptBlocks())
 
     def with_transform(self, transform: Callable[[Block], Block]) -> "ChunkSource":
         """The same chunks with ``transform`` applied to every block (a row-wise change of the response,

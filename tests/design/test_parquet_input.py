@@ -339,3 +339,32 @@ def test_raw_poly_of_a_row_group_with_few_distinct_values(tmp_path):
     assert not np.isnan(mem.coef).any()
     close(f.coef, mem.coef)
     close(f.std_errors, mem.std_errors)
+
+
+@pytest.mark.parametrize("keep_bytes", [0, None], ids=["re-read", "kept"])
+def test_small_data_is_read_once_and_large_data_every_pass(keep_bytes, frame, path, monkeypatch):
+    # encoded rows of at most KEEP_BYTES stay in memory after the first pass; above it every pass reads the
+    # file again; the numbers are the same either way
+    from glmstat.design import chunked
+    from glmstat.formula.readers import ParquetReader
+    if keep_bytes is not None:
+        monkeypatch.setattr(chunked, "KEEP_BYTES", keep_bytes)
+    reads = []
+    original = ParquetReader.chunks
+
+    def counted(self, columns):
+        reads.append(columns)
+        return original(self, columns)
+
+    monkeypatch.setattr(ParquetReader, "chunks", counted)
+    formula, family, weights = CASES["poisson_offset"]
+    f = fit(formula, path, family, weights)
+    before = len(reads)
+    table = f.anova(test="Rao")
+    passes = len(reads) - before
+    mem = fit(formula, frame, family, weights)
+    close(table.to_numpy(), mem.anova(test="Rao").to_numpy())
+    if keep_bytes is None:
+        assert passes == 0  # (the fit's own first pass kept the rows)
+    else:
+        assert passes > 5  # (a refit per term, each of several IRLS passes)
