@@ -23,7 +23,8 @@ from .._scipy import optimize
 
 from ..design.base import Design
 
-__all__ = ["AliasInfo", "SeparationInfo", "explain_aliasing", "detect_separation", "ZeroCountSeparation", "one_column_text", "combination_text"]
+__all__ = ["AliasInfo", "SeparationInfo", "ZeroCountSeparation", "explain_aliasing", "detect_separation", "one_column_text",
+           "combination_text"]
 
 
 def _num(x: float) -> str:
@@ -163,7 +164,8 @@ def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi
 
 def combination_text(names: list[str], d: np.ndarray, response: str) -> str:
     """Separation by a combination of columns (``d`` over ``names``, zeros left out) in words."""
-    combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{names[k]}" for k in np.flatnonzero(np.abs(d) > 1e-9))
+    combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{names[k]}"
+                     for k in np.flatnonzero(np.abs(d) > 1e-9))
     return f"the combination {combo.lstrip('+ ')} is >= 0 for every {response} = 1 and <= 0 for every {response} = 0"
 
 

@@ -1,4 +1,4 @@
-"""Separation in streamed rows: the direction the fit diverges along, checked in one pass over the blocks.
+"""Separation in streamed rows: the direction the fit diverges along, checked against every row block by block.
 
 In memory, a linear program over the rows finds a separating direction (:func:`~glmstat.diagnosis.explain.
 detect_separation`, :func:`~glmstat.diagnosis.degenerate.detect_zero_separation`).  Streamed rows (a Parquet
