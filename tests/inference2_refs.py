@@ -82,12 +82,79 @@ def values(table: dict, column: str, rows: list[str] | None = None) -> np.ndarra
 
 
 def assert_p(got, want, rtol=1e-5):
-    """p-values: relative 1e-5, or 1e-3 on the log scale below 1e-8."""
+    """p-values: relative 1e-5, or 1e-3 on the log scale below 1e-8; below the smallest normal double (R's
+    value 0, or subnormal with four digits at most, 1.6107e-320 for a chi-square of 1465 on 1 df, where
+    scipy's tail may underflow to 0) both must be below 1e-300."""
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     tiny = want < 1e-8
     np.testing.assert_allclose(got[~tiny], want[~tiny], rtol=rtol, atol=1e-12, equal_nan=True)
-    zero = want == 0  # R's p-value underflowed
-    assert np.all(got[zero] < 1e-300)
-    tiny &= ~zero
+    sub = want < np.finfo(float).tiny
+    assert np.all(got[sub] < 1e-300)
+    tiny &= ~sub
     if tiny.any():
         np.testing.assert_allclose(np.log(got[tiny]), np.log(want[tiny]), rtol=1e-3)
+
+
+# -- comparisons with make_inference2.R's output (one JSON per case), shared by the modules of its case sets --
+
+#: make_inference2.R's car::Anova tables: (key, type, test, statistic column)
+SCRIPT_ANOVA = (("anova_type2_lr", 2, "LR", "LR Chisq"), ("anova_type2_wald", 2, "Wald", "Chisq"),
+                ("anova_type3_lr", 3, "LR", "LR Chisq"), ("anova_type3_wald", 3, "Wald", "Chisq"),
+                ("anova_type2_f", 2, "F", "F value"))
+
+
+def assert_script_anova(r: dict, f: gs.GLMResults) -> None:
+    """Type II and III tables (statistic 1e-6, df exactly, p-values) as car::Anova in the script's output."""
+    for key, typ, test, stat in SCRIPT_ANOVA:
+        if key not in r:
+            continue
+        terms = [t for t in as_list(r[key]["terms"]) if t not in ("(Intercept)", "Residuals")]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gs.GLMStatWarning)
+            got = f.anova(type=typ, test=test).loc[terms]
+        np.testing.assert_allclose(got["statistic"], values(r[key], stat, terms), rtol=1e-6, err_msg=key)
+        np.testing.assert_array_equal(got["df"], values(r[key], "Df", terms))
+        assert_p(got["p_value"], values(r[key], "Pr(>F)" if test == "F" else "Pr(>Chisq)", terms))
+
+
+def assert_script_hypotheses(r: dict, f: gs.GLMResults) -> None:
+    """car::linearHypothesis, chi-square and (estimated dispersion) F."""
+    h = r["hypothesis_chisq"]
+    got = f.wald_test(as_list(h["hypotheses"]))
+    np.testing.assert_allclose(got.statistic, h["statistic"], rtol=1e-6)
+    assert_p([got.p_value], [h["p_value"]])
+    if "hypothesis_f" in r:
+        got = f.wald_test(as_list(h["hypotheses"]), test="F")
+        np.testing.assert_allclose(got.statistic, r["hypothesis_f"]["statistic"], rtol=1e-6)
+        assert_p([got.p_value], [r["hypothesis_f"]["p_value"]])
+
+
+def assert_script_vif(r: dict, f: gs.GLMResults) -> None:
+    v = r["vif"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)  # (no intercept: car warns too)
+        got = f.vif()
+    np.testing.assert_allclose(got.loc[as_list(v["terms"]), "gvif"], numbers(v["gvif"]), rtol=1e-6)
+
+
+def assert_script_emmeans(r: dict, f: gs.GLMResults) -> None:
+    e = r["emmeans"]
+    got = f.emmeans(e["term"]).loc[as_list(e["levels"])]
+    for col in ("estimate", "std_error", "lower", "upper"):
+        np.testing.assert_allclose(got[col], numbers(e[col]), rtol=1e-6, err_msg=col)
+
+
+def assert_script_step(r: dict, f: gs.GLMResults) -> None:
+    s = r["step"]
+    chosen = f.step(direction="backward")
+    assert list(chosen.term_labels) == as_list(s["terms"])
+    np.testing.assert_allclose(chosen.aic, s["aic"], rtol=1e-8)
+
+
+def script_ame(r: dict, f: gs.GLMResults):
+    """(R's effects, glmstat's rows for them); the estimates already compared (1e-5)."""
+    want = as_list(r["ame"])
+    keys = [(w["term"], w["contrast"]) for w in want]
+    got = f.average_marginal_effects().set_index(["term", "contrast"]).loc[keys]
+    np.testing.assert_allclose(got["estimate"], [w["estimate"] for w in want], rtol=1e-5, atol=1e-12)
+    return want, got

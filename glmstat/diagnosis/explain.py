@@ -15,6 +15,7 @@ glmstat names the culprits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -123,6 +124,12 @@ class SeparationInfo:
     directions: tuple[float, ...]  # sign and relative size of the divergence
     explanation: str
 
+    #: the message's words for this kind of separation: after "separation", after "infinite", and the advice
+    _what: ClassVar[str] = ""
+    _means: ClassVar[str] = ""
+    _advice: ClassVar[str] = ('Use method="firth" for finite bias-reduced estimates, or drop or merge the '
+                              "separating predictor.")
+
     @property
     def kind(self) -> str:
         return "complete" if self.complete else "quasi-complete"
@@ -130,9 +137,9 @@ class SeparationInfo:
     def message(self, response: str) -> str:
         cols = ", ".join(self.columns)
         return (
-            f"{self.kind} separation: {self.explanation}. The maximum-likelihood estimates of {cols} are "
-            f"infinite, so their estimates, standard errors and p-values are meaningless. "
-            f"Use method=\"firth\" for finite bias-reduced estimates, or drop or merge the separating predictor."
+            f"{self.kind} separation{self._what}: {self.explanation}. The maximum-likelihood estimates of {cols} "
+            f"are infinite{self._means}, so their estimates, standard errors and p-values are meaningless. "
+            f"{self._advice}"
         )
 
 
@@ -140,14 +147,9 @@ class SeparationInfo:
 class ZeroCountSeparation(SeparationInfo):
     """Separation of a count response: rows with y = 0 fitted by means tending to 0."""
 
-    def message(self, response: str) -> str:
-        cols = ", ".join(self.columns)
-        return (
-            f"{self.kind} separation (zero counts): {self.explanation}. The maximum-likelihood estimates of "
-            f"{cols} are infinite (the fitted means of those rows tend to 0), so their estimates, standard "
-            f"errors and p-values are meaningless. Drop or merge the all-zero group, or report the effect as "
-            f"infinite with a likelihood-ratio test."
-        )
+    _what = " (zero counts)"
+    _means = " (the fitted means of those rows tend to 0)"
+    _advice = "Drop or merge the all-zero group, or report the effect as infinite with a likelihood-ratio test."
 
 
 def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi: float, t_lo: float) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..design.sources import fold
-from ..errors import DataError, DataWarning, FamilyError, FormulaError
+from ..errors import DataError, DataWarning, FamilyError
 from ..families import Family
 
 if TYPE_CHECKING:

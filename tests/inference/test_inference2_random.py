@@ -20,7 +20,8 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, family_of
-from inference2_refs import as_list, assert_p, numbers, values
+from inference2_refs import (assert_script_anova, assert_script_emmeans, assert_script_hypotheses,
+                            assert_script_step, assert_script_vif, script_ame)
 
 HERE = FIXTURES / "inference2" / "random"
 IDS = sorted(p.stem for p in HERE.glob("s1_*.json"))
@@ -41,62 +42,29 @@ def fit(cid: str) -> gs.GLMResults:
     return _fits[cid]
 
 
-ANOVA = (("anova_type2_lr", 2, "LR", "LR Chisq"), ("anova_type2_wald", 2, "Wald", "Chisq"),
-         ("anova_type3_lr", 3, "LR", "LR Chisq"), ("anova_type3_wald", 3, "Wald", "Chisq"),
-         ("anova_type2_f", 2, "F", "F value"))
-
-
 @pytest.mark.parametrize("cid", IDS)
 def test_type_2_and_3_tests_match_car(cid):
-    r, f = ref(cid), fit(cid)
-    for key, typ, test, stat in ANOVA:
-        if key not in r:
-            continue
-        terms = [t for t in as_list(r[key]["terms"]) if t not in ("(Intercept)", "Residuals")]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", gs.GLMStatWarning)
-            got = f.anova(type=typ, test=test).loc[terms]
-        np.testing.assert_allclose(got["statistic"], values(r[key], stat, terms), rtol=1e-6, err_msg=key)
-        np.testing.assert_array_equal(got["df"], values(r[key], "Df", terms))
-        assert_p(got["p_value"], values(r[key], "Pr(>F)" if test == "F" else "Pr(>Chisq)", terms))
+    assert_script_anova(ref(cid), fit(cid))
 
 
 @pytest.mark.parametrize("cid", [i for i in IDS if "hypothesis_chisq" in ref(i)])
 def test_linear_hypotheses_match_car(cid):
-    r, f = ref(cid), fit(cid)
-    h = r["hypothesis_chisq"]
-    got = f.wald_test(as_list(h["hypotheses"]))
-    np.testing.assert_allclose(got.statistic, h["statistic"], rtol=1e-6)
-    assert_p([got.p_value], [h["p_value"]])
-    if "hypothesis_f" in r:
-        got = f.wald_test(as_list(h["hypotheses"]), test="F")
-        np.testing.assert_allclose(got.statistic, r["hypothesis_f"]["statistic"], rtol=1e-6)
-        assert_p([got.p_value], [r["hypothesis_f"]["p_value"]])
+    assert_script_hypotheses(ref(cid), fit(cid))
 
 
 @pytest.mark.parametrize("cid", [i for i in IDS if "vif" in ref(i)])
 def test_vif_matches_car(cid):
-    v = ref(cid)["vif"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)  # (no intercept: car warns too)
-        got = fit(cid).vif()
-    np.testing.assert_allclose(got.loc[as_list(v["terms"]), "gvif"], numbers(v["gvif"]), rtol=1e-6)
+    assert_script_vif(ref(cid), fit(cid))
 
 
 @pytest.mark.parametrize("cid", [i for i in IDS if "emmeans" in ref(i)])
 def test_emmeans_match(cid):
-    e = ref(cid)["emmeans"]
-    got = fit(cid).emmeans(e["term"]).loc[as_list(e["levels"])]
-    for col in ("estimate", "std_error", "lower", "upper"):
-        np.testing.assert_allclose(got[col], numbers(e[col]), rtol=1e-6, err_msg=col)
+    assert_script_emmeans(ref(cid), fit(cid))
 
 
 @pytest.mark.parametrize("cid", IDS)
 def test_backward_step_matches_stepaic(cid):
-    s = ref(cid)["step"]
-    chosen = fit(cid).step(direction="backward")
-    assert list(chosen.term_labels) == as_list(s["terms"])
-    np.testing.assert_allclose(chosen.aic, s["aic"], rtol=1e-8)
+    assert_script_step(ref(cid), fit(cid))
 
 
 def _exact_ame_se(cid: str) -> dict:
@@ -133,16 +101,13 @@ R_JACOBIAN_OFF = ("s1_0155", "s1_0271", "s1_0334")
 
 @pytest.mark.parametrize("cid", [i for i in IDS if "ame" in ref(i)])
 def test_average_marginal_effects(cid):
-    want = as_list(ref(cid)["ame"])
-    got = fit(cid).average_marginal_effects().set_index(["term", "contrast"])
-    keys = [(w["term"], w["contrast"]) for w in want]
-    np.testing.assert_allclose(got.loc[keys, "estimate"], [w["estimate"] for w in want], rtol=1e-5, atol=1e-12)
+    want, got = script_ame(ref(cid), fit(cid))
     if cid in R_JACOBIAN_OFF:
         exact = _exact_ame_se(cid)
+        keys = list(got.index)
         assert set(exact) == set(keys)
-        np.testing.assert_allclose(got.loc[keys, "std_error"], [exact[k] for k in keys], rtol=1e-7)
+        np.testing.assert_allclose(got["std_error"], [exact[k] for k in keys], rtol=1e-7)
         # (and R's own numbers are off by more than the comparison's tolerance, which is why)
         assert not np.allclose([w["std_error"] for w in want], [exact[k] for k in keys], rtol=1e-5)
     else:
-        np.testing.assert_allclose(got.loc[keys, "std_error"], [w["std_error"] for w in want], rtol=1e-5)
-
+        np.testing.assert_allclose(got["std_error"], [w["std_error"] for w in want], rtol=1e-5)

@@ -13,7 +13,6 @@ from scipy import stats
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, family_of, load_data, load_ref
-from glmstat.design.sources import InMemorySource
 from glmstat.inference.fitdata import Covariance
 from glmstat.inference.robust import sandwich_vcov
 from inference_refs import REF_CASES, extra_fit, extra_ids, load_extra, ref_fit
