@@ -4,7 +4,7 @@ The IRLS engine only iterates ``source.blocks()`` and adds up per-block sums, so
 fit in memory can be fitted from disk: :func:`write_parquet` stores a model's rows (response, weights,
 trials, offset, the numeric design columns and the factor codes -- never dummy columns) with the design's
 structure in the file's metadata, and :class:`ParquetSource` yields one :class:`~glmstat.design.Block` per
-row group, each with a :class:`~glmstat.structured.StructuredDesign` (or a dense block for a dense design).
+row group, each with a :class:`~glmstat.design.structured.StructuredDesign` (or a dense block for a dense design).
 
 >>> write_parquet("rows.parquet", source, row_group_rows=100_000)        # doctest: +SKIP
 >>> state = irls(ParquetSource("rows.parquet"), Binomial())               # doctest: +SKIP

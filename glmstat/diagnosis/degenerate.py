@@ -4,7 +4,7 @@ R reports most of these silently (a Poisson model with an all-zero factor level 
 and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  glmstat checks:
 
 * **Separation** -- some maximum-likelihood estimates are infinite.
-  - Binomial: :func:`glmstat.diagnostics.detect_separation` (a direction d with x_i'd >= 0 for successes,
+  - Binomial: :func:`glmstat.diagnosis.explain.detect_separation` (a direction d with x_i'd >= 0 for successes,
     <= 0 for failures).
   - Counts with a log link (Poisson, quasi-Poisson, negative binomial, Tweedie with zeros): a direction d
     with x_i'd <= 0 for every row with y = 0, x_i'd = 0 for every row with y > 0 and x_i'd < 0 somewhere.

@@ -5,7 +5,7 @@ One *pass* over the row blocks at coefficients beta computes, for every block,
     eta = X beta + offset,   mu = g^{-1}(eta),   deviance = sum_i w_i d(y_i, mu_i),
     W_i = w_i (d mu/d eta)^2 / V(mu_i),   r_i = (y_i - mu_i) / (d mu/d eta)   (the working residual),
 
-and reduces X'WX and X'Wr (see :mod:`glmstat.linalg`).  The next estimate is beta + (X'WX)^{-1} X'Wr.
+and reduces X'WX and X'Wr (see :mod:`glmstat.engine.linalg`).  The next estimate is beta + (X'WX)^{-1} X'Wr.
 As in R:
   * the first pass starts from the family's ``start_mu`` (or from ``start=`` coefficients);
   * a step whose deviance is not finite, or whose eta/mu leave the family's domain, is halved towards the
@@ -22,9 +22,9 @@ iterations are counted as R's ``iter`` (polishing steps apart) and recorded in `
 Cost: every pass starts on the Cholesky (Gram) path.  If the column-equilibrated X'WX is well conditioned
 (condition number below ``linalg.GRAM_MAX_COND``) no column can be aliased at R's QR tolerance, so the
 tall-skinny QR that finds R's aliasing runs only when the Cholesky path refuses.  The per-row work of a
-block is a fused kernel for the common family/link pairs (:mod:`glmstat.working`); when the working
+block is a fused kernel for the common family/link pairs (:mod:`glmstat.engine.kernel`); when the working
 weights are the prior weights themselves (Gamma/log, Gaussian/identity) X'WX is formed once and later
-passes reduce only X'W r.  BLAS runs single-threaded inside the loop (:mod:`glmstat._threads`).
+passes reduce only X'W r.  BLAS runs single-threaded inside the loop (:mod:`glmstat.engine.threads`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Checks of glm()'s arguments and of the model frame, run before anything is fitted.
 
 Each check raises a :mod:`glmstat.errors` class whose message names the argument, column or term, the
-offending value (or how many rows are affected) and what to do.  The front end (:mod:`glmstat.frontend`)
+offending value (or how many rows are affected) and what to do.  The front end (:mod:`glmstat.formula.frame`)
 already refuses what it meets while building the frame (unknown columns, unparseable formulas, missing or
 non-numeric responses, infinite values, negative weights, wrong lengths); the checks here need the whole
 frame and the family:

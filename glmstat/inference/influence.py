@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Influence", "block_influence", "influence", "exact_near_one", "HAT_ONE_TOL", "NEAR_ONE", "rule_of_thumb_flags",
-    "augment",
+    "augment_table",
     "influence_summary", "coef_changes",
 ]
 
@@ -203,34 +203,33 @@ def rule_of_thumb_flags(cooks_d: np.ndarray, hat: np.ndarray, student: np.ndarra
         }
 
 
-# -- views on a results object ------------------------------------------------------------------------
+# -- tables of the per-row measures ----------------------------------------------------------------------
 
 
-def augment(fit: "GLMResults") -> pd.DataFrame:
-    """Per used row: fitted, linear_predictor, the four residuals, hat, cooks_d, std_resid (deviance
-    type), student_resid."""
-    inf = fit._influence
+def augment_table(inf: Influence, fitted: np.ndarray, eta: np.ndarray, residuals: dict[str, np.ndarray],
+                  index: pd.Index) -> pd.DataFrame:
+    """Per used row (labelled by ``index``): fitted, linear_predictor, the four residuals (``residuals`` by
+    kind: deviance, pearson, working, response), hat, cooks_d, std_resid (deviance type), student_resid."""
     cols = {
-        "fitted": fit.fitted_values.to_numpy(),
-        "linear_predictor": fit.linear_predictor.to_numpy(),
-        **{f"resid_{k}": fit.residuals(k).to_numpy() for k in ("deviance", "pearson", "working", "response")},
+        "fitted": fitted,
+        "linear_predictor": eta,
+        **{f"resid_{k}": residuals[k] for k in ("deviance", "pearson", "working", "response")},
         "hat": inf.hat, "cooks_d": inf.cooks_d, "std_resid": inf.std_resid_deviance,
         "student_resid": inf.student_resid,
     }
-    return pd.DataFrame(cols, index=fit.rows_used)
+    return pd.DataFrame(cols, index=index)
 
 
-def influence_summary(fit: "GLMResults") -> pd.DataFrame:
+def influence_summary(inf: Influence, nobs: int, rank: int, index: pd.Index) -> pd.DataFrame:
     """Rows above at least one rule of thumb, with the measures and the rules they break."""
-    inf = fit._influence
-    flags = rule_of_thumb_flags(inf.cooks_d, inf.hat, inf.student_resid, fit.nobs, fit.rank)
+    flags = rule_of_thumb_flags(inf.cooks_d, inf.hat, inf.student_resid, nobs, rank)
     any_flag = np.logical_or.reduce(list(flags.values()))
     idx = np.flatnonzero(any_flag)
     rules = ["; ".join(name for name, f in flags.items() if f[i]) for i in idx]
     return pd.DataFrame({
         "cooks_d": inf.cooks_d[idx], "hat": inf.hat[idx], "student_resid": inf.student_resid[idx],
         "rules": rules,
-    }, index=fit.rows_used[idx])
+    }, index=index[idx])
 
 
 def coef_changes(fit: "GLMResults", scaled: bool = False) -> pd.DataFrame:

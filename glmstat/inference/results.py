@@ -289,7 +289,7 @@ class GLMResults:
         level : float
             Coverage, in (0, 1).
         method : {"wald", "profile"}
-            Wald intervals, or profile-likelihood intervals (see :mod:`glmstat.profile`).
+            Wald intervals, or profile-likelihood intervals (see :mod:`glmstat.inference.profile`).
         parm : str or sequence of str, optional
             Only these coefficients (R's ``parm``): profiling the others is skipped.
         """
@@ -321,7 +321,7 @@ class GLMResults:
     # -- analysis of deviance --------------------------------------------------------------------
     def anova(self, test: str | None = None, type: int | str | None = None) -> pd.DataFrame:
         """Analysis of deviance: sequential as R's ``anova.glm`` (``type=None``, see
-        :func:`glmstat.anova.sequential_anova`), or type II / III tests as ``car::Anova`` (see
+        :func:`glmstat.inference.anova.sequential_anova`), or type II / III tests as ``car::Anova`` (see
         :mod:`glmstat.inference.anova_types`).
 
         ``test``: sequential -- None (Chisq for fixed-dispersion families, F otherwise), "Chisq"/"LRT", "F",
@@ -336,7 +336,7 @@ class GLMResults:
         return anova_type(self, type, "LR" if test is None else test)
 
     def drop1(self, test: str = "none", k: float = 2.0) -> pd.DataFrame:
-        """Single-term deletions as R's ``drop1.glm`` (see :func:`glmstat.anova.drop1`)."""
+        """Single-term deletions as R's ``drop1.glm`` (see :func:`glmstat.inference.anova.drop1`)."""
         from .anova import drop1
 
         return drop1(self, test, k)
@@ -477,14 +477,14 @@ class GLMResults:
         :mod:`glmstat.inference.trace`)."""
         from .trace import trace_table
 
-        return trace_table(self)
+        return trace_table(self._state, self._source, self.family, list(self.coef.index))
 
     @once
     def trace_fitted(self) -> pd.DataFrame:
         """The fitted means after each iteration, one column per iteration, rows as :attr:`fitted_values`."""
         from .trace import trace_fitted
 
-        return trace_fitted(self)
+        return trace_fitted(self._state, self._source, self.family, self.rows_used)
 
     @property
     def boundary(self) -> bool:
@@ -563,7 +563,7 @@ class GLMResults:
         return pd.Series(residual_values(kind, self.family, eta, mu, y, w), index=self.rows_used,
                          name=f"resid_{kind}")
 
-    # -- influence, prediction, robust covariance (glmstat.influence, .prediction, .robust) --------
+    # -- influence, prediction, robust covariance (glmstat.inference.influence, .prediction, .robust) --------
     @once
     def _influence(self):
         from .influence import influence
@@ -596,7 +596,7 @@ class GLMResults:
 
     def augment(self, path: str | os.PathLike | None = None) -> Any:
         """One row per row used: fitted, linear_predictor, resid_deviance, resid_pearson, resid_working,
-        resid_response, hat, cooks_d, std_resid, student_resid (see :mod:`glmstat.influence`; the
+        resid_response, hat, cooks_d, std_resid, student_resid (see :mod:`glmstat.inference.influence`; the
         influence columns are NaN for rows with zero weight).  For a fit on a dask DataFrame a lazy dask
         DataFrame (one partition per partition of the data).
 
@@ -618,9 +618,11 @@ class GLMResults:
                               path)
         if not self._frame.in_memory:
             return self._streamed(block_augment, AUGMENT_COLUMNS)
-        from .influence import augment
+        from .influence import augment_table
 
-        return augment(self)
+        residuals = {k: self.residuals(k).to_numpy() for k in ("deviance", "pearson", "working", "response")}
+        return augment_table(self._influence, self.fitted_values.to_numpy(), self.linear_predictor.to_numpy(),
+                             residuals, self.rows_used)
 
     def std_residuals(self, kind: str = "deviance") -> pd.Series:
         """Standardized residuals (R's ``rstandard``): residual / sqrt(dispersion (1 - hat)), of the
@@ -638,7 +640,7 @@ class GLMResults:
         columns cooks_d, hat, student_resid and ``rules`` (the rules each row breaks)."""
         from .influence import influence_summary
 
-        return influence_summary(self)
+        return influence_summary(self._influence, self.nobs, self.rank, self.rows_used)
 
     def dfbeta(self) -> pd.DataFrame:
         """Change in each coefficient when a row is dropped (R's ``dfbeta``); rows used x coefficients."""
@@ -655,7 +657,7 @@ class GLMResults:
     def predict(self, newdata: Any = None, type: str = "response", se_fit: bool = False,
                 interval: str | None = None, level: float = 0.95,
                 offset: Any = None) -> pd.Series | pd.DataFrame:
-        """Predictions (see :mod:`glmstat.prediction`).
+        """Predictions (see :mod:`glmstat.inference.prediction`).
 
         Parameters
         ----------
@@ -727,7 +729,7 @@ class GLMResults:
 
     def overdispersion(self, level: float = 0.05):
         """Overdispersion check of a Poisson fit: Pearson's ratio and score tests against
-        Var = mu + alpha mu^2 (see :mod:`glmstat.overdispersion`); ``print()`` it for the verdict."""
+        Var = mu + alpha mu^2 (see :mod:`glmstat.inference.overdispersion`); ``print()`` it for the verdict."""
         from .overdispersion import check_fit
 
         return check_fit(self, level)

@@ -17,21 +17,22 @@ import pandas as pd
 
 
 if TYPE_CHECKING:
-    from .results import GLMResults
+    from ..design.sources import DesignSource
+    from ..engine.irls import FitState
+    from ..families import Family
 
 __all__ = ["trace_table", "trace_fitted"]
 
 
-def _per_iteration(fit: "GLMResults") -> tuple[list[np.ndarray], list[float]]:
+def _per_iteration(state: "FitState", source: "DesignSource", fam: "Family") -> tuple[list[np.ndarray], list[float]]:
     """The fitted means mu = g^{-1}(X b + offset) and the log-likelihood (NaN without a likelihood) at each
     iteration's coefficients b (0 where aliased), from one pass over the rows."""
-    fam = fit.family
-    st = fit._state
+    st = state
     betas = np.array([np.where(r[3], r[2], 0.0) for r in st.trace]).reshape(len(st.trace), -1)
     scales = [fam.ml_scale(r[0], st.n_ok, st.sum_weights) for r in st.trace] if fam.has_likelihood else []
     means: list[list[np.ndarray]] = [[] for _ in st.trace]
     logliks = np.zeros(len(st.trace)) if fam.has_likelihood else np.full(len(st.trace), np.nan)
-    for b in fit._source.blocks():
+    for b in source.blocks():
         pos = b.weights > 0
         for k, beta in enumerate(betas):
             with np.errstate(all="ignore"):
@@ -43,21 +44,22 @@ def _per_iteration(fit: "GLMResults") -> tuple[list[np.ndarray], list[float]]:
     return [np.concatenate(m) if m else np.zeros(0) for m in means], list(logliks)
 
 
-def trace_table(fit: "GLMResults") -> pd.DataFrame:
-    """One row per iteration: ``iteration``, ``deviance``, ``loglik``, ``halvings`` and the coefficients."""
-    rows = fit._state.trace
-    names = list(fit.coef.index)
+def trace_table(state: "FitState", source: "DesignSource", family: "Family", names: list[str]) -> pd.DataFrame:
+    """One row per iteration of the engine's record ``state.trace``: ``iteration``, ``deviance``, ``loglik``,
+    ``halvings`` and the coefficients (columns ``names``), the log-likelihood from one pass over ``source``."""
+    rows = state.trace
     coefs = np.array([np.where(r[3], r[2], np.nan) for r in rows]).reshape(len(rows), len(names))
     out = pd.DataFrame({
         "iteration": np.arange(1, len(rows) + 1),
         "deviance": [r[0] for r in rows],
-        "loglik": _per_iteration(fit)[1],
+        "loglik": _per_iteration(state, source, family)[1],
         "halvings": [r[1] for r in rows],
     })
     return pd.concat([out, pd.DataFrame(coefs, columns=names)], axis=1)
 
 
-def trace_fitted(fit: "GLMResults") -> pd.DataFrame:
-    """The fitted means after each iteration: one column per iteration (1, 2, ...), rows as ``fitted_values``."""
-    means = _per_iteration(fit)[0]
-    return pd.DataFrame({k + 1: mu for k, mu in enumerate(means)}, index=fit.rows_used)
+def trace_fitted(state: "FitState", source: "DesignSource", family: "Family", index: pd.Index) -> pd.DataFrame:
+    """The fitted means after each iteration: one column per iteration (1, 2, ...), one row per row of
+    ``source`` (labelled by ``index``)."""
+    means = _per_iteration(state, source, family)[0]
+    return pd.DataFrame({k + 1: mu for k, mu in enumerate(means)}, index=index)
