@@ -257,3 +257,19 @@ def test_a_missing_offset_value_gives_a_missing_prediction(ships_array_offset):
     off[1] = np.nan
     p = ships_array_offset.predict(nd, offset=off)
     assert p.isna().tolist() == [False, True, False, False, False]
+
+
+@pytest.mark.parametrize("family", [gs.Gaussian(), gs.Gamma(link="log")], ids=["gaussian", "gamma-log"])
+def test_no_residual_df_gives_nan_standard_errors(family):
+    # R: predict(glm(y ~ x + z, family, d), newdata, se.fit = TRUE) -> fit 2 (Gaussian), se.fit NaN; the
+    # dispersion cannot be estimated, so no standard error is 0 and no interval has zero width
+    d = pd.DataFrame({"y": [1.0, 3.0, 2.0], "x": [0.1, 0.5, 0.9], "z": [2.0, 1.0, 5.0]})
+    with pytest.warns(gs.PerfectFitWarning):
+        fit = gs.glm("y ~ x + z", d, family=family)
+    new = fit.predict(pd.DataFrame({"x": [0.3], "z": [1.5]}), type="link", se_fit=True, interval="confidence")
+    if isinstance(family, gs.Gaussian):
+        assert new["fit"].iloc[0] == pytest.approx(2.0)
+    old = fit.predict(type="response", se_fit=True, interval="confidence")
+    np.testing.assert_allclose(old["fit"], d["y"])
+    for table in (new, old):
+        assert table[["se", "lower", "upper"]].isna().all().all()
