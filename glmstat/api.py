@@ -155,7 +155,9 @@ def glm(
                                            limits=DEFAULT_LIMITS if limits is None else limits)
     if frame.n_dropped:
         warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
-    check_model_frame(frame, source, family)
+    data_findings = check_model_frame(frame, source, family)
+    for category, msg in data_findings:
+        warnings.warn(msg, category, stacklevel=2)
     # (a design of fewer than 2**16 cells fits in milliseconds: progress=None could never show anything)
     small = source.n_rows * source.n_cols < _SMALL_CELLS
     shown = None if progress is False or (progress is None and small) else Progress(
@@ -170,15 +172,17 @@ def glm(
                 raise GLMStatError("convergence='R' reproduces R's glm(); method='firth' has its own iteration "
                                    "(brglm2)")
             state = fit_firth(source, family, control, start)
-            return finish(formula, frame, source, family, control, state, fit_firth, method="firth")
+            return finish(formula, frame, source, family, control, state, fit_firth, method="firth",
+                          data_findings=data_findings)
         if getattr(family, "estimate_theta", False):
             from .engine.negbin import fit_negbin
 
             nb = fit_negbin(source, family, control, start)
             return finish(formula, frame, source, nb.family, control, nb.state, irls, extra_params=1,
-                          theta=nb.family.theta, theta_se=nb.theta_se, fitter_findings=nb.findings)
+                          theta=nb.family.theta, theta_se=nb.theta_se, fitter_findings=nb.findings,
+                          data_findings=data_findings)
         state = irls(source, family, control, start)
-        return finish(formula, frame, source, family, control, state, irls)
+        return finish(formula, frame, source, family, control, state, irls, data_findings=data_findings)
     finally:
         if shown is not None:
             shown.done()

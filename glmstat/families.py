@@ -264,7 +264,11 @@ class Poisson(Family):
         return stats.poisson.cdf(y - 1, mu), stats.poisson.cdf(y, mu)
 
     def loglik_terms(self, y, mu, weights, trials, scale):
-        return weights * log_dpois(y, mu)  # Loader's form, as R's dpois: accurate for huge counts
+        out = weights * log_dpois(y, mu)  # Loader's form, as R's dpois: accurate for huge counts
+        # as R's dpois, a count more than 1e-7 (relative) from a whole number has probability 0: the
+        # log-likelihood is -inf and the AIC inf (the fit warns that they are not defined)
+        frac = np.abs(y - np.rint(y)) > 1e-7 * np.maximum(1.0, np.abs(y))
+        return np.where(frac & (weights > 0), -np.inf, out) if frac.any() else out
 
 
 @dataclass(frozen=True)

@@ -79,12 +79,14 @@ _NOT_CONVERGED = {
 def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Family, control: Control,
            state: FitState, fitter: Fitter, *, method: str = "irls", extra_params: int = 0,
            theta: float | None = None, theta_se: float | None = None,
-           fitter_findings: tuple[tuple[type, str], ...] = ()) -> GLMResults:
+           fitter_findings: tuple[tuple[type, str], ...] = (),
+           data_findings: tuple[tuple[type, str], ...] = ()) -> GLMResults:
     """Diagnose the fit (aliasing, separation, convergence), warn, and build the results.
 
     ``fitter`` made ``state`` and refits the null model; ``extra_params``, ``theta`` and ``theta_se``
     describe an estimated negative binomial theta; ``fitter_findings`` are the ``(category, message)``
-    warnings of the fitter itself (theta at the Poisson limit), warned and kept in the notes like the others.
+    warnings of the fitter itself (theta at the Poisson limit), warned and kept in the notes like the others;
+    ``data_findings`` those of the data checks, already warned before the fit, kept in the notes.
     """
     names = list(frame.column_names)
     intercept = names[frame.term_columns[frame.term_labels.index("(Intercept)")][0]] if frame.has_intercept else None
@@ -113,6 +115,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     for category, msg in (*fitter_findings, *findings):
         notes.append(msg)
         warnings.warn(msg, category, stacklevel=3)
+    notes.extend(msg for _, msg in data_findings)
     if frame.n_dropped:
         notes.append(dropped_rows_message(frame))
     intercept_col = names.index(intercept) if intercept is not None else None

@@ -19,7 +19,6 @@ frame and the family:
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -94,8 +93,10 @@ def _empty_terms(frame: "ModelFrame") -> None:
 
 
 def _row(frame, i: int) -> Any:
-    """The label of the i-th row used (its position for streamed data)."""
-    return frame.rows_used[i]
+    """The label of the i-th row used (its position for streamed data), as a plain Python value (printed with
+    ``!r``: 0 or 'a', not np.int64(0))."""
+    label = frame.rows_used[i]
+    return label.item() if isinstance(label, np.generic) else label
 
 
 @dataclass
@@ -222,30 +223,31 @@ def _refuse_rows(frame, family: Family, seen: dict) -> None:
         )
 
 
-def _warn_rows(frame, family: Family, seen: dict) -> None:
+def _data_findings(frame, family: Family, seen: dict) -> tuple[tuple[type, str], ...]:
+    """The (DataWarning, message) findings the blocks made: data the fit accepts but whose likelihood is not
+    the family's."""
+    found = []
     if "successes" in seen:
         v, i, k = seen["successes"]
-        warnings.warn(
+        found.append((DataWarning,
             f"non-integer number of successes (weights x response = {v:g} in row {_row(frame, i)!r}; "
             f"{k} rows): a binomial response with weights= needs the numbers of trials as "
             "weights; with other weights the estimates are quasi-likelihood estimates and the AIC is not "
-            "defined",
-            DataWarning, stacklevel=4,
-        )
+            "defined"))
     if "counts" in seen:
         v, i, k = seen["counts"]
-        warnings.warn(
+        found.append((DataWarning,
             f"the {family.name} response {frame.response_name!r} has non-integer values (row "
             f"{_row(frame, i)!r} has {v:g}; {k} rows): the estimates are quasi-likelihood "
             f"estimates and the log-likelihood and AIC are not defined; use glmstat.QuasiPoisson() for "
-            "non-integer data",
-            DataWarning, stacklevel=4,
-        )
+            "non-integer data"))
+    return tuple(found)
 
 
-def check_model_frame(frame, source, family: Family) -> None:
+def check_model_frame(frame, source, family: Family) -> tuple[tuple[type, str], ...]:
     """Refuse a model that cannot be fitted honestly with ``family``, one block of rows at a time (see the
-    module docstring): ``frame`` gives the names, ``source`` the rows."""
+    module docstring): ``frame`` gives the names, ``source`` the rows.  Returns the ``(DataWarning,
+    message)`` findings about data the fit accepts, for the caller to warn and keep in the fit's notes."""
     _empty_terms(frame)
     p = len(frame.column_names)
     part = partial(_block_checks, response_name=frame.response_name,
@@ -281,4 +283,4 @@ def check_model_frame(frame, source, family: Family) -> None:
             "such numbers underflow double precision -- rescale it (e.g. multiply by "
             f"1e{-int(np.log10(big[j]))})"
         )
-    _warn_rows(frame, family, seen)
+    return _data_findings(frame, family, seen)

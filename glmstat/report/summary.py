@@ -162,7 +162,9 @@ class Summary:
         return format_r([self.null_deviance, self.deviance], 5)
 
     def _aic_text(self) -> str:
-        return "NA" if not math.isfinite(self.aic) else format_r([self.aic], 5)[0].strip()
+        if not math.isfinite(self.aic):  # NA without a likelihood; Inf as R for non-integer Poisson counts
+            return "NA" if math.isnan(self.aic) else ("Inf" if self.aic > 0 else "-Inf")
+        return format_r([self.aic], 5)[0].strip()
 
     def _theta_texts(self) -> tuple[str, str] | None:
         if self.theta is None:

@@ -10,6 +10,8 @@ or from ``y`` with a one-sided formula (``"~ x + C(g)"``, scikit-learn's way, wh
 
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +55,9 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
         X[complete] = design.toarray()
         return Encoded(X=X, offset=offset, spec=spec, complete=complete)
     frame = build_model_frame(formula, data, family, na_action="raise")
-    check_model_frame(frame, InMemorySource(frame.design, frame.y, frame.total_weights, frame.trials,
-                                            frame.offset), family)
+    for category, msg in check_model_frame(frame, InMemorySource(frame.design, frame.y, frame.total_weights,
+                                                                 frame.trials, frame.offset), family):
+        warnings.warn(msg, category, stacklevel=3)
     icol = frame.term_columns[frame.term_labels.index("(Intercept)")][0] if frame.has_intercept else None
     return Encoded(X=frame.design.toarray(), offset=frame.offset, spec=frame.spec,
                    column_names=tuple(frame.column_names), intercept_column=icol, y=frame.y,

@@ -7,6 +7,7 @@ a small structured design is the structured design's own matrix.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -104,13 +105,11 @@ def test_non_integer_counts_warn_only_with_a_positive_weight(d):
     d.loc[[6, 9], "y"] = 2.5
     d.loc[6, "w"] = 0.0
     frame, source = _frame_and_source("y ~ x", d, gs.Poisson(), weights="w")
-    with pytest.warns(gs.errors.DataWarning, match=r"row 9 has 2.5; 1 rows\)"):
-        check_model_frame(frame, source, gs.Poisson())
+    (finding,) = check_model_frame(frame, source, gs.Poisson())
+    assert finding[0] is gs.errors.DataWarning and re.search(r"row 9 has 2.5; 1 rows\)", finding[1])
     d.loc[9, "w"] = 0.0
     frame, source = _frame_and_source("y ~ x", d, gs.Poisson(), weights="w")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check_model_frame(frame, source, gs.Poisson())
+    assert check_model_frame(frame, source, gs.Poisson()) == ()
 
 
 @pytest.mark.parametrize("scale, match", [(1e150, "values as large as"), (1e-150, "no value larger than")])

@@ -3,9 +3,8 @@ a message that names the column / value / row count and what to do."""
 
 from __future__ import annotations
 
-import warnings
-
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -203,6 +202,34 @@ def test_non_integer_successes_from_weights_warn_as_r(d):
 def test_non_integer_counts_warn(d, family):
     with pytest.warns(gs.DataWarning, match="has non-integer values \\(row 0 has 1.5; 30 rows\\).*AIC"):
         gs.glm("c ~ x", d.assign(c=1.5), family=family)
+
+
+def test_data_warnings_are_kept_in_the_notes_and_the_summary(d):
+    # every warning of a fit is kept in fit.notes and shown by summary(), the data checks' ones too; the row
+    # is printed as a plain label (0, not np.int64(0))
+    with pytest.warns(gs.DataWarning) as seen:
+        fits = [gs.glm("c ~ x", d.assign(c=1.5), family=gs.Poisson()),
+                gs.glm("p ~ x", d.assign(p=0.33), family=gs.Binomial(), weights=np.full(len(d), 2.0))]
+    for fit, w in zip(fits, seen):
+        assert fit.notes == (str(w.message),)
+        assert str(w.message) in str(fit.summary())
+        assert "np." not in str(w.message)
+
+
+def test_non_integer_poisson_counts_have_no_likelihood_as_in_r():
+    # R: m <- glm(y ~ x, poisson, d); c(AIC(m), logLik(m), BIC(m)) is Inf -Inf Inf (dpois of a non-integer
+    # count is 0, with a warning), summary(m) prints "AIC: Inf" and drop1(m) an AIC of Inf on every row
+    d = pd.DataFrame({"y": [0.5, 1.5, 2, 3, 5.5, 4], "x": [1, 2, 3, 4, 5, 6]})
+    with pytest.warns(gs.DataWarning):
+        fit = gs.glm("y ~ x", d, family=gs.Poisson())
+    assert (fit.aic, fit.loglik, fit.bic) == (np.inf, -np.inf, np.inf)
+    assert "AIC: Inf" in str(fit.summary()).splitlines()
+    assert np.isposinf(fit.drop1()["aic"]).all()
+    with warnings.catch_warnings():  # a zero-weight row's count does not count (R's product is NaN)
+        warnings.simplefilter("error")
+        kept = gs.glm("y ~ x", d.assign(y=[0.5, 1, 2, 3, 5, 4], w=[0.0, 1, 1, 1, 1, 1]), family=gs.Poisson(),
+                      weights="w")
+    assert np.isfinite(kept.aic)
 
 
 @pytest.mark.parametrize("family", [gs.Poisson(), gs.NegativeBinomial(), gs.Gaussian(), gs.Gamma()],
