@@ -115,6 +115,22 @@ def assert_same_fit(streamed: gs.GLMResults, mem: gs.GLMResults, newdata, new_me
         close(aug_s[c], aug_m[c], what=c)
 
 
+def assert_same_influence(streamed: gs.GLMResults, mem: gs.GLMResults) -> None:
+    """The influence measures a streamed fit computes from its rows on this machine (standardized residuals,
+    the rule-of-thumb table, dfbeta and dfbetas) equal the in-memory fit's, row by row and label by label."""
+    for kind in ("deviance", "pearson"):
+        s, m = streamed.std_residuals(kind), mem.std_residuals(kind)
+        assert s.index.equals(m.index)
+        close(s, m, what=f"std_residuals({kind})")
+    s, m = streamed.influence_summary(), mem.influence_summary()
+    assert s.index.equals(m.index) and list(s["rules"]) == list(m["rules"]) and len(m) > 0
+    close(s[["cooks_d", "hat", "student_resid"]], m[["cooks_d", "hat", "student_resid"]], what="influence_summary")
+    for name in ("dfbeta", "dfbetas"):
+        s, m = getattr(streamed, name)(), getattr(mem, name)()
+        assert s.index.equals(m.index) and list(s.columns) == list(m.columns)
+        close(s, m, what=name)
+
+
 def assert_same_estimated_fit(streamed: gs.GLMResults, mem: gs.GLMResults) -> None:
     """An estimated-theta or Firth fit, streamed against in memory: the estimates, their covariance, theta and
     its standard error, the deviances and the likelihood, per-row fits and leverages, and the summary."""

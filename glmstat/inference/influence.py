@@ -29,7 +29,7 @@ these measures; here they are NaN.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pandas as pd
@@ -139,11 +139,12 @@ def influence(fd: FitData, full: bool = True, coef_changes: bool = False) -> Inf
         Also ``dfbeta`` and ``dfbetas`` (n x rank each).
     """
     kernel = kernel_for(fd.family)
-    blocks = list(_blocks(fd))
     with single_threaded_blas():  # block-sized products: threads only contend
-        parts = [block_influence(b, fd, kernel, full, coef_changes) for b in blocks]
+        # (one block at a time: a streamed fit's rows are never all held)
+        parts = [block_influence(b, fd, kernel, full, coef_changes) for b in _blocks(fd)]
         h = np.concatenate([p.hat for p in parts]) if parts else np.zeros(0)
         if np.any((h < 1.0) & (h > 1.0 - NEAR_ONE)):  # leverages near 1 are decided exactly (rare)
+            blocks = list(_blocks(fd))
             starts = np.cumsum([0] + [b.y.shape[0] for b in blocks])
             exact = exact_near_one(np.nan_to_num(h), blocks, starts, fd, kernel)
             exact = np.where(np.isnan(h), h, exact)
@@ -184,12 +185,17 @@ def exact_near_one(h: np.ndarray, blocks: list[Block], starts: np.ndarray, fd: F
     return out
 
 
-def _blocks(fd: FitData) -> Iterable[Block]:
-    """The fit's rows in cache-sized blocks (the per-row temporaries of a block stay small)."""
-    src = fd.source
-    return src.blocks() if src.n_rows <= BLOCK_ROWS else (
-        Block(X, src.y[a:b], src.weights[a:b], src.trials[a:b], src.offset[a:b])
-        for a, b, X in src.X.row_blocks(BLOCK_ROWS))
+def _blocks(fd: FitData) -> Iterator[Block]:
+    """The fit's rows in cache-sized blocks (the per-row temporaries of a block stay small): each block of the
+    source (rows in memory, a Parquet row group, a dask partition) cut into pieces of at most ``BLOCK_ROWS``."""
+    for block in fd.source.blocks():
+        n = block.y.shape[0]
+        if n <= BLOCK_ROWS:
+            yield block
+            continue
+        for a, b, X in block.X.row_blocks(BLOCK_ROWS):
+            yield Block(X, block.y[a:b], block.weights[a:b], block.trials[a:b], block.offset[a:b],
+                        index=None if block.index is None else block.index[a:b])
 
 
 def rule_of_thumb_flags(cooks_d: np.ndarray, hat: np.ndarray, student: np.ndarray, nobs: int,

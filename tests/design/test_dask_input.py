@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import (CASES, ESTIMATED, GROUP, N, assert_same_estimated_fit, assert_same_fit, assert_same_plots,
-                            close, computed, data, fit)
+from streamed_cases import (CASES, ESTIMATED, GROUP, N, assert_same_estimated_fit, assert_same_fit,
+                            assert_same_influence, assert_same_plots, close, computed, data, fit)
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -96,6 +96,20 @@ def test_per_row_results_are_dask_collections_indexed_like_the_data(frame, ddf):
     p = f.predict(ddf, se_fit=True)
     assert isinstance(p, dd.DataFrame)
     close(p["se"], mem.predict(frame, se_fit=True)["se"])
+
+
+@pytest.mark.parametrize("below", [0, 1, "half a group"])
+def test_influence_measures_of_a_dask_fit_on_both_sides_of_the_block_size(below, frame, ddf, monkeypatch):
+    """std_residuals, influence_summary, dfbeta and dfbetas of a dask fit (pandas objects: the rows come to the
+    client) with the rows in one influence block, over it by one, and every partition cut in two: the in-memory
+    measures."""
+    from glmstat.inference import influence
+
+    formula = "count ~ x1 + g + h + offset(log(expo))"
+    mem = fit(formula, frame, gs.Poisson(), None)
+    n = mem.fit_data.source.n_rows
+    monkeypatch.setattr(influence, "BLOCK_ROWS", GROUP // 2 if below == "half a group" else n - below)
+    assert_same_influence(fit(formula, ddf, gs.Poisson(), None), mem)
 
 
 def test_profile_interval_and_rao_scores_on_the_cluster(frame, ddf):

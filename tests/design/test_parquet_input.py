@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import (CASES, ESTIMATED, GROUP, assert_same_estimated_fit, assert_same_fit, assert_same_plots,
-                            close, data, fit)
+from streamed_cases import (CASES, ESTIMATED, GROUP, assert_same_estimated_fit, assert_same_fit,
+                            assert_same_influence, assert_same_plots, close, data, fit)
 
 pq = pytest.importorskip("pyarrow.parquet")
 pa = pytest.importorskip("pyarrow")
@@ -43,6 +43,19 @@ def test_estimated_theta_and_firth_from_parquet_equal_the_in_memory_fit(case, fr
     formula, family, weights, method = ESTIMATED[case]
     mem = fit(formula, frame, family, weights, method)
     assert_same_estimated_fit(fit(formula, path, family, weights, method), mem)
+
+
+@pytest.mark.parametrize("below", [0, 1, "half a group"])
+def test_influence_measures_of_a_parquet_fit_on_both_sides_of_the_block_size(below, frame, path, monkeypatch):
+    """Influence cuts the rows into blocks of at most BLOCK_ROWS (8,192; lowered here): all the rows in one
+    block, the rows over it by one, and every row group cut in two give the in-memory measures."""
+    from glmstat.inference import influence
+
+    formula = "count ~ x1 + g + h + offset(log(expo))"
+    mem = fit(formula, frame, gs.Poisson(), None)
+    n = mem.fit_data.source.n_rows
+    monkeypatch.setattr(influence, "BLOCK_ROWS", GROUP // 2 if below == "half a group" else n - below)
+    assert_same_influence(fit(formula, path, gs.Poisson(), None), mem)
 
 
 def test_a_level_seen_only_in_the_last_row_group_is_a_column(path):
