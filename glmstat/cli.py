@@ -34,6 +34,7 @@ from .api import glm
 from .datasets import list_datasets, load_dataset
 from .errors import DataError, FamilyError, GLMStatError, GLMStatWarning
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
+from .report.rformat import encode_string
 from .report.summary import Summary
 
 __all__ = ["main", "build_parser", "read_data", "make_family", "FAMILY_NAMES"]
@@ -61,9 +62,10 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(self.prog, message)
 
 
-def _one_line(text: str) -> str:
-    """Collapse a (possibly multi-line) message into one line."""
-    return " ".join(str(text).split())
+def _one_line(text: object) -> str:
+    """Collapse a (possibly multi-line) message into one line, its other control characters (a terminal
+    escape from a hostile column name) escaped as R prints them."""
+    return encode_string(" ".join(str(text).split()), backslash=False)
 
 
 # -- data -----------------------------------------------------------------------------------------------

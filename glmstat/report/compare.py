@@ -18,6 +18,7 @@ from tabulate import tabulate
 from ..errors import GLMStatError
 from . import html as H
 from .display import SIGNIF_LEGEND, signif_stars
+from .rformat import encode_string
 
 __all__ = ["compare", "ModelComparison"]
 
@@ -116,15 +117,16 @@ class ModelComparison:
     def __str__(self) -> str:
         """A plain-text table whose numbers end in one column: each significance code sits in a slot of
         three characters after its number (as R's codes column), where the other rows put their closing
-        bracket or nothing."""
+        bracket or nothing.  Term and model names are made printable
+        (:func:`~glmstat.report.rformat.encode_string`)."""
         slot = 3 if self.stars else 1
         coef, unc = [], self.coefficient_rows()[1::2]
         for k, term in enumerate(self.estimates.index):
             estimates = (self._estimate(term, m) for m in self.names)
-            coef.append([term] + [num + code.ljust(slot) for num, code in estimates])
+            coef.append([encode_string(term)] + [num + code.ljust(slot) for num, code in estimates])
             coef.append([""] + [c + " " * (slot - 1 if c.endswith((")", "]")) else slot) for c in unc[k][1:]])
         stats = [[r[0]] + [c + " " * slot for c in r[1:]] for r in self.statistic_rows()]
-        header = [""] + [n + " " * slot for n in self.names]
+        header = [""] + [encode_string(n) + " " * slot for n in self.names]
         widths = [max(len(r[j]) for r in [header] + coef + stats) for j in range(len(header))]
 
         def line(cells: list[str]) -> str:
@@ -137,10 +139,14 @@ class ModelComparison:
     def __repr__(self) -> str:
         return str(self)
 
+    def _printable(self, rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+        """The header and rows with term and model names made printable (``encode_string``)."""
+        return [encode_string(h) for h in self.header], [[encode_string(r[0])] + r[1:] for r in rows]
+
     def to_markdown(self) -> str:
         """A pipe table (GitHub/pandoc Markdown) followed by the footnote."""
-        rows = self.coefficient_rows() + self.statistic_rows()
-        table = tabulate(rows, headers=self.header, tablefmt="pipe", disable_numparse=True,
+        header, rows = self._printable(self.coefficient_rows() + self.statistic_rows())
+        table = tabulate(rows, headers=header, tablefmt="pipe", disable_numparse=True,
                          colalign=("left",) + ("right",) * len(self.names))
         return table + "\n\n" + self.note
 
@@ -148,8 +154,8 @@ class ModelComparison:
         """A booktabs tabular (needs ``\\usepackage{booktabs}``), a rule before the fit statistics and the
         footnote in a last spanning row."""
         coef = self.coefficient_rows()
-        rows = coef + self.statistic_rows()
-        lines = tabulate(rows, headers=self.header, tablefmt="latex_booktabs", disable_numparse=True,
+        header, rows = self._printable(coef + self.statistic_rows())
+        lines = tabulate(rows, headers=header, tablefmt="latex_booktabs", disable_numparse=True,
                          colalign=("left",) + ("right",) * len(self.names)).splitlines()
         first_body = next(i for i, ln in enumerate(lines) if ln.strip() == r"\midrule") + 1
         lines.insert(first_body + len(coef), r"\midrule")

@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .rformat import format_pval, format_r, zapsmall
+from .rformat import encode_string, format_pval, format_r, zapsmall
 
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
@@ -155,9 +155,10 @@ def _as_number(cell: str) -> float:
 
 
 def matrix_lines(row_names: Sequence[str], header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """R's ``print.default`` of a character matrix with ``right = TRUE``: row names left-justified, every
-    column (header included) right-justified to its widest cell, one space between columns."""
-    names = [str(r) for r in row_names]
+    """R's ``print.default`` of a character matrix with ``right = TRUE``: row names left-justified (made
+    printable by :func:`~glmstat.report.rformat.encode_string`, as R's print does), every column (header
+    included) right-justified to its widest cell, one space between columns."""
+    names = [encode_string(r) for r in row_names]
     wn = max((len(r) for r in names), default=0)
     widths = [max([len(h)] + [len(r[j]) for r in rows]) for j, h in enumerate(header)]
     lines = [" " * wn + "".join(" " + h.rjust(w) for h, w in zip(header, widths))]
@@ -168,8 +169,10 @@ def matrix_lines(row_names: Sequence[str], header: Sequence[str], rows: Sequence
 
 def named_vector_lines(names: Sequence[str], values: Sequence[str], gap: int = 2, width: int = 80) -> list[str]:
     """R's ``print.default`` of a named vector of formatted values (``print.gap = gap``, ``width``): every
-    name and value right-justified to one common width, each followed by the gap, as many per line as fit,
-    a line of names above each line of values."""
+    name (made printable by :func:`~glmstat.report.rformat.encode_string`) and value right-justified to one
+    common width, each followed by the gap, as many per line as fit, a line of names above each line of
+    values."""
+    names = [encode_string(n) for n in names]
     w = max([len(n) for n in names] + [len(v) for v in values], default=0)
     per_line = max(1, width // (w + gap))
     lines = []

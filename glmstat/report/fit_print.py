@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .display import SUMMARY_DIGITS, named_vector_lines
-from .rformat import format_r
+from .rformat import encode_string, format_r
 from .summary import call_text
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def _signif(x: float, digits: int) -> str:
 
 def fit_text(fit: "GLMResults") -> str:
     """``print.glm``'s lines for ``fit`` (digits 4), with a last line when the fit did not converge."""
-    lines = ["", f"Call:  {call_text(fit)}", ""]
+    lines = ["", f"Call:  {encode_string(call_text(fit), backslash=False)}", ""]
     names = [str(n) for n in fit.column_names]
     if names:
         values = [v.strip() for v in format_r(fit.coef.to_numpy(), SUMMARY_DIGITS)]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 from typing import Iterable, Sequence
 
+from .rformat import encode_string
+
 __all__ = ["STYLE", "esc", "fragment", "document", "heading", "paragraph", "table", "statistics_table",
            "warnings_block"]
 
@@ -59,8 +61,9 @@ STYLE = (
 
 
 def esc(text: object) -> str:
-    """Text escaped for HTML content and attribute values."""
-    return html.escape(str(text), quote=True)
+    """Text escaped for HTML content and attribute values, its control and bidi characters shown as R's
+    escapes (a page written to a terminal by the command line must not carry them raw)."""
+    return html.escape(encode_string(text, backslash=False), quote=True)
 
 
 def fragment(parts: Iterable[str], label: str) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import html as H
 from .display import ANOVA_DIGITS, SIGNIF_LEGEND, CoefTable, coefmat, htest_number, htest_pvalue, matrix_lines
-from .rformat import format_pval, format_r
+from .rformat import encode_string, format_pval, format_r
 
 if TYPE_CHECKING:
     from ..inference.anova import LRTest
@@ -35,7 +35,8 @@ def _lrtest_cells(t: "LRTest") -> CoefTable:
 def lrtest_text(t: "LRTest") -> str:
     """The test as R prints ``lmtest::lrtest(m1, m2)``."""
     cells = _lrtest_cells(t)
-    lines = ["Likelihood ratio test", "", f"Model 1: {t.formulas[0]}", f"Model 2: {t.formulas[1]}"]
+    lines = ["Likelihood ratio test", ""] + [f"Model {k}: {encode_string(f, backslash=False)}"
+                                               for k, f in enumerate(t.formulas, 1)]
     lines += matrix_lines(["1", "2"], cells.header, cells.rows)
     if cells.stars:
         lines += ["---", SIGNIF_LEGEND]

@@ -1,4 +1,5 @@
-"""Number formatting as R prints it (``format``, ``format.pval``, ``zapsmall``), for R-like summaries.
+"""Number formatting as R prints it (``format``, ``format.pval``, ``zapsmall``), for R-like summaries, and
+names made printable as R's ``encodeString`` makes them (every name written into text output passes it).
 
 The display rules built on these (significance codes, table cells, digits per kind of table) live in
 :mod:`glmstat.report.display`.
@@ -10,11 +11,60 @@ every element to ``digits`` significant digits, in fixed notation unless scienti
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Sequence
 
 import numpy as np
 
-__all__ = ["format_r", "format_pval", "zapsmall"]
+__all__ = ["format_r", "format_pval", "zapsmall", "encode_string"]
+
+_C_ESCAPES = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
+#: characters that move the cursor, start a terminal escape sequence, reorder text (bidi) or are invisible
+#: (zero-width, BOM): control, format, line/paragraph separator, lone surrogate
+_UNPRINTABLE = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs"))
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _C_ESCAPES:
+        return _C_ESCAPES[ch]
+    k = ord(ch)
+    if k < 0x80:  # the rest of C0, and DEL: R's octal
+        return f"\\{k:03o}"
+    return f"\\u{k:04x}" if k <= 0xFFFF else f"\\U{k:08x}"
+
+
+def encode_string(text: object, *, backslash: bool = True) -> str:
+    """``text`` as R's ``encodeString(x, quote = "")`` prints it: safe to write to a terminal.
+
+    ``\\a \\b \\t \\n \\v \\f \\r`` become those escapes, the other C0 controls and DEL three-digit octal
+    (``\\033``), C1 controls ``\\u0085`` (R in a UTF-8 locale); bidi and other format characters (U+200B-U+200F,
+    U+202A-U+202E, U+2066-U+2069, U+FEFF...), line and paragraph separators and lone surrogates ``\\uXXXX``
+    too (R prints those raw; escaped here so a name cannot reorder or hide text).
+
+    Parameters
+    ----------
+    text : the name, level or label (``str()`` of anything else).
+    backslash : escape ``\\`` as ``\\\\``, as ``encodeString`` does, so every escape reads back unambiguously.
+        ``False`` for text that is already R source or already escaped (a deparsed call, a message quoting
+        names with ``repr``), whose backslashes are escapes of their own.
+
+    Returns
+    -------
+    str
+        The text with every such character replaced by its escape (unchanged when it has none).
+    """
+    s = str(text)
+    if s.isprintable() and not (backslash and "\\" in s):  # the common case: nothing to escape
+        return s
+    out = []
+    for ch in s:
+        if ch == "\\":
+            out.append("\\\\" if backslash else ch)
+        elif unicodedata.category(ch) in _UNPRINTABLE:
+            out.append(_escape_char(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _sig(x: float, digits: int) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from tabulate import tabulate
 from . import html as H
 from .display import SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines
 from ..errors import DataError
-from .rformat import format_r, zapsmall
+from .rformat import encode_string, format_r, zapsmall
 from ..inference.per_row import deviance_residual_range
 
 if TYPE_CHECKING:
@@ -192,15 +192,17 @@ class Summary:
         return "\n".join(named_vector_lines(self.residual_labels, self._residual_cells()))
 
     def _warnings_text(self) -> list[str]:
-        """R's console form: ``Warning message:`` and the text, or ``Warning messages:`` and numbered items."""
-        if not self.notes:
+        """R's console form: ``Warning message:`` and the text, or ``Warning messages:`` and numbered items
+        (control characters of the names they quote escaped; their own ``repr`` escapes kept)."""
+        notes = [encode_string(n, backslash=False) for n in self.notes]
+        if not notes:
             return []
-        if len(self.notes) == 1:
-            return ["", "Warning message:", self.notes[0]]
-        return ["", "Warning messages:"] + [f"{k}: {n}" for k, n in enumerate(self.notes, start=1)]
+        if len(notes) == 1:
+            return ["", "Warning message:", notes[0]]
+        return ["", "Warning messages:"] + [f"{k}: {n}" for k, n in enumerate(notes, start=1)]
 
     def __str__(self) -> str:
-        lines = ["", "Call:", self.call, ""]
+        lines = ["", "Call:", encode_string(self.call, backslash=False), ""]
         if self.residual_labels:
             lines += ["Deviance Residuals: ", self._residual_text(), ""]
         if self._covariance_line:
@@ -232,7 +234,8 @@ class Summary:
     # -- Markdown and LaTeX --------------------------------------------------------------------------
     def _rows(self) -> tuple[list[str], list[list[str]]]:
         header, rows = self._coef_cells()
-        return ["term"] + header, [[n] + [c.strip() for c in r] for n, r in zip(self._term_names(), rows)]
+        return ["term"] + header, [[encode_string(n)] + [c.strip() for c in r]
+                                   for n, r in zip(self._term_names(), rows)]
 
     def _statistics(self) -> list[tuple[str, str, str]]:
         """(label, value, remark) of the fit statistics, formatted as the text summary prints them."""
@@ -263,7 +266,7 @@ class Summary:
         pipe = lambda cells: [c.replace("|", "\\|") for c in cells]  # noqa: E731  (a literal | in a cell)
         body = tabulate([pipe(r) for r in rows], headers=pipe(header), tablefmt="pipe", disable_numparse=True,
                         colalign=self._colalign(header))
-        parts = [f"`{self.call}`"]
+        parts = [f"`{encode_string(self.call, backslash=False)}`"]
         if self._covariance_line:
             parts.append(self._covariance_line)
         parts.append(body)
@@ -272,7 +275,8 @@ class Summary:
                                for label, value, remark in self._statistics()))
         if self.notes:
             parts.append(("**Warning**" if len(self.notes) == 1 else "**Warnings**") + "\n\n"
-                         + "\n".join(f"{k}. {n}" for k, n in enumerate(self.notes, start=1)))
+                         + "\n".join(f"{k}. {encode_string(n, backslash=False)}"
+                                     for k, n in enumerate(self.notes, start=1)))
         return "\n\n".join(parts) + "\n"
 
     def to_latex(self) -> str:
