@@ -161,10 +161,29 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
         if not (len(vcs) == 1 and vcs[0].factor is not None and vcs[0].factor.is_indicator_like):
             dense += k
     plan = DesignPlan(intercept, tuple(plans))
+    _check_unique_names(plan)
     size = (dense if plan.structured else total) * n_rows * 8
     if size > limits.max_design_bytes:
         raise refuse("max_design_bytes", "the design needs more memory than allowed (bytes)", size, limits)
     return plan
+
+
+def _check_unique_names(plan: DesignPlan) -> None:
+    """Refuse two design columns of one name (a data column called ``Intercept`` next to the intercept, or
+    `` `g[T.b]` `` next to the factor g): their coefficients would be indistinguishable by name, and one would
+    be lost wherever results are looked up by name."""
+    names = plan.column_names
+    if len(set(names)) == len(names):
+        return
+    seen: dict[str, str] = {}
+    sources = (["the intercept"] if plan.intercept else []) + [
+        f"the term {t.label!r}" for t in plan.terms for _ in t.names]
+    for name, source in zip(names, sources):
+        if name in seen:
+            raise DataError(
+                f"two columns of the design are named {name!r}: {seen[name]} and {source}; rename the data "
+                "column (or, for the intercept, leave it out with '- 1')")
+        seen[name] = source
 
 
 def _variable_columns(vc: VariableCoding, value: Value, n: int) -> np.ndarray:

@@ -7,7 +7,7 @@ import keyword
 import math
 import numbers
 import warnings
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -185,7 +185,7 @@ class GLMEstimatorBase(BaseEstimator):
         if frame is not None:
             data, formula = frame
             return formula, data.copy(), family, weights
-        cols = [n if "`" not in n else f"x{j}" for j, n in enumerate(names)]
+        cols = _formula_names(names, intercept)
         data = pd.DataFrame(np.array(X, dtype=float), columns=cols)
         terms = [c if c.isidentifier() and not keyword.iskeyword(c) else f"`{c}`" for c in cols]
         data, formula = with_response(data, np.array(y_num), " + ".join(terms) or "1")
@@ -238,3 +238,18 @@ class GLMEstimatorBase(BaseEstimator):
             cached = glm(formula, data, family=family, weights=weights)
             self.__dict__["_results_cache"] = cached
         return cached
+
+
+def _formula_names(names: Sequence[str], intercept: bool) -> list[str]:
+    """The features' names as formula variables: a name a formula cannot quote (it holds a backtick), or one
+    that would collide with the intercept's column or an earlier name, becomes ``x{j}`` (made unique)."""
+    taken = {"Intercept"} if intercept else set()
+    out = []
+    for j, n in enumerate(names):
+        if "`" in n or n in taken:
+            n = f"x{j}"
+            while n in taken or n in names:
+                n += "_"
+        taken.add(n)
+        out.append(n)
+    return out

@@ -394,3 +394,11 @@ def test_valid_input_passes_every_check(d):
         warnings.simplefilter("error")
         fit = gs.glm("count ~ x + g + offset(log(expo))", d, family=gs.Poisson(), weights=np.ones(len(d)))
     assert fit.converged and fit.nobs == 30
+
+
+def test_two_design_columns_of_one_name_are_refused(d):
+    # a data column named Intercept next to the intercept: one coefficient would be lost in every lookup by name
+    refuse(gs.DataError, "two columns of the design are named 'Intercept': the intercept and the term "
+           "'Intercept'; rename the data column", "y ~ Intercept", d.assign(Intercept=d["x"]))
+    fit = gs.glm("y ~ Intercept - 1", d.assign(Intercept=d["x"]))
+    assert fit.column_names == ["Intercept"]

@@ -158,6 +158,19 @@ def test_unpenalized_results_use_feature_names_and_weights():
     assert np.allclose(rep.results_.std_errors.to_numpy(), res.std_errors.to_numpy(), rtol=1e-8)
 
 
+@pytest.mark.parametrize("names", [["Intercept", "b"], ["a`b", "x0"]], ids=["intercept", "backtick"])
+def test_results_keep_every_feature_whatever_its_name(names):
+    # a feature named like the intercept's column, or one renamed (a backtick) onto another's name: results_
+    # still has one coefficient per feature besides the intercept, equal to the estimator's
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=names)
+    y = np.exp(0.2 + 0.3 * X.iloc[:, 0]) + rng.normal(size=60) * 0.1
+    est = GLMRegressor().fit(X, y)
+    res = est.results_
+    assert len(set(res.coef.index)) == 3
+    assert np.allclose(res.coef.to_numpy(), coefs(est), rtol=1e-8)
+
+
 def test_penalized_fit_refuses_standard_errors(visits):
     Xtr, _, ytr, _ = visits
     est = GLMRegressor(family=gs.Poisson(), alpha=0.1).fit(Xtr, ytr)
