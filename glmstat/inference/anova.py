@@ -41,6 +41,8 @@ from ..families import Gaussian
 __all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope"]
 
 _TESTS = {"chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao", "none": None}
+#: anova() also takes Mallows' Cp (as R's anova.glm; drop1.glm does not)
+_ANOVA_TESTS = {**_TESTS, "cp": "Cp"}
 
 
 # -- small pieces --------------------------------------------------------------------------------------------
@@ -48,9 +50,9 @@ def _resolve_test(test: str | None, fit) -> str | None:
     if test is None:
         return "Chisq" if fit.family.fixed_dispersion else "F"
     key = str(test).lower()
-    if key not in _TESTS:
-        raise GLMStatError(f"unknown test {test!r}; use 'Chisq' (or 'LRT'), 'F', 'Rao' or 'none'")
-    return _TESTS[key]
+    if key not in _ANOVA_TESTS:
+        raise GLMStatError(f"unknown test {test!r}; use 'Chisq' (or 'LRT'), 'F', 'Rao', 'Cp' or 'none'")
+    return _ANOVA_TESTS[key]
 
 
 def _check_fit(fit, what: str) -> None:
@@ -144,11 +146,16 @@ def _f_sf(F: np.ndarray, df1: np.ndarray, df2: float) -> np.ndarray:
 
 
 def _add_test(table: pd.DataFrame, test: str | None, dev_col: str, scale: float, df_scale: float,
-              score: np.ndarray | None = None) -> pd.DataFrame:
-    """R's ``stat.anova``: append the statistic and p-value columns for the chosen test."""
+              score: np.ndarray | None = None, n_rows: int | None = None) -> pd.DataFrame:
+    """R's ``stat.anova``: append the statistic and p-value columns for the chosen test (for ``"Cp"``, the
+    column cp = resid_dev + 2 scale (n_rows - resid_df), n_rows the rows of the model frame)."""
     if test is None:
         return table
     out = table.copy()
+    if test == "Cp":
+        out["cp"] = out["resid_dev"].to_numpy(dtype=float) + 2.0 * scale * (
+            n_rows - out["resid_df"].to_numpy(dtype=float))
+        return out
     dfs = out["df"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         if test == "F":
@@ -194,7 +201,7 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
     Parameters
     ----------
     fit : GLMResults
-    test : {None, "Chisq", "LRT", "F", "Rao", "none"}
+    test : {None, "Chisq", "LRT", "F", "Rao", "Cp", "none"}
         None: "Chisq" for fixed-dispersion families, "F" otherwise.
 
     Returns
@@ -202,7 +209,8 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
     DataFrame
         Index ``"NULL"`` then the term labels; columns ``df``, ``deviance`` (the drop in deviance when the
         term is added, floored at 0), ``resid_df``, ``resid_dev``, then ``rao`` (Rao only), ``statistic``
-        (F only) and ``p_value``.  The dispersion used is the full model's.
+        (F only) and ``p_value``, or ``cp`` (Cp only: Mallows' resid_dev + 2 phi (n - resid_df)).  The
+        dispersion used is the full model's.
     """
     _check_fit(fit, "anova")
     test = _resolve_test(test, fit)
@@ -236,7 +244,7 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
     df_disp = np.inf if fit.family.fixed_dispersion else float(fit.df_residual)
     if test == "F" and np.isinf(df_disp):
         _warn_f_fixed(fit)
-    table = _add_test(table, test, "deviance", disp, df_disp, score)
+    table = _add_test(table, test, "deviance", disp, df_disp, score, fit.fit_data.n_rows)
     table.attrs["heading"] = "Analysis of Deviance Table\n" + _heading(fit) + "\nTerms added sequentially (first to last)"
     table.attrs["test"] = test
     return table
@@ -350,14 +358,14 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
     ----------
     *fits : GLMResults
         One model, or two or more nested models of one family fitted to the same rows, in any order.
-    test : {None, "Chisq", "LRT", "F", "Rao", "none"}
+    test : {None, "Chisq", "LRT", "F", "Rao", "Cp", "none"}
         None: "Chisq" for fixed-dispersion families, "F" otherwise.
 
     Returns
     -------
     DataFrame
         One row per model (index 1, 2, ...): ``resid_df``, ``resid_dev``, ``df`` and ``deviance`` (the
-        change from the previous model), then ``rao``, ``statistic`` and ``p_value`` as the test gives them.
+        change from the previous model), then ``rao``, ``statistic`` and ``p_value`` as the test gives them (or ``cp``).
         The dispersion is the biggest model's (the smallest residual df).  For negative binomial models
         with theta estimated the table is MASS's likelihood-ratio table: ``theta``, ``resid_df``,
         ``twice_loglik``, ``df``, ``statistic`` (the LR statistic) and ``p_value``, models ordered by
@@ -400,7 +408,7 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
     df_disp = np.inf if big.family.fixed_dispersion else float(resdf.min())
     if test == "F" and np.isinf(df_disp):
         _warn_f_fixed(big)
-    table = _add_test(table, test, "deviance", big.dispersion, df_disp, score)
+    table = _add_test(table, test, "deviance", big.dispersion, df_disp, score, big.fit_data.n_rows)
     table.attrs["heading"] = "Analysis of Deviance Table\n" + "\n".join(
         f"Model {k}: {f.formula}" for k, f in enumerate(fits, start=1))
     table.attrs["test"] = test

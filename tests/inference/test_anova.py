@@ -291,3 +291,21 @@ def test_sequential_table_partitions_the_null_deviance(seed, n):
     small = gs.glm("y ~ x", d, family=gs.Poisson(), tol=1e-12)
     pair = gs.anova(small, fit)
     assert_close(pair[["df", "deviance", "p_value"]].iloc[1], t[["df", "deviance", "p_value"]].loc["g"], rtol=1e-8)
+
+
+def test_mallows_cp_as_r():
+    # R (warpbreaks), at the exact optimum (glm.control(epsilon = 1e-14, maxit = 100)):
+    #   f <- glm(breaks ~ wool + tension, quasipoisson, d); anova(f, test = "Cp")[, "Cp"]
+    #   anova(glm(breaks ~ wool, quasipoisson, d), f, test = "Cp")[, "Cp"]
+    #   anova(glm(breaks ~ wool * tension, poisson, d, weights = as.numeric(breaks > 12)), test = "Cp")[, "Cp"]
+    # Cp = resid. dev + 2 phi (n - resid. df), n counting the rows of weight 0
+    d = gs.load_dataset("warpbreaks")
+    quasi = gs.glm("breaks ~ wool + tension", d, family=gs.QuasiPoisson())
+    assert_close(quasi.anova(test="Cp")["cp"].to_numpy(), [305.895255573, 298.379546806, 244.484063834], 1e-9)
+    small = gs.glm("breaks ~ wool", d, family=gs.QuasiPoisson())
+    assert_close(gs.anova(small, quasi, test="Cp")["cp"].to_numpy(), [298.379546806, 244.484063834], 1e-9)
+    weighted = gs.glm("breaks ~ wool * tension", d, family=gs.Poisson(), weights=(d["breaks"] > 12).astype(float))
+    assert_close(weighted.anova(test="cp")["cp"].to_numpy(), [275.141948164, 252.608865684, 197.334709642,
+                                                              178.008965209], 1e-9)
+    with pytest.raises(gs.GLMStatError, match="unknown test 'Cp'"):  # as R's drop1.glm
+        quasi.drop1(test="Cp")
