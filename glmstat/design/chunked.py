@@ -9,6 +9,10 @@ after the first full pass, and every later pass (IRLS steps, profile refits, tes
 files.  Sub-models (the columns
 of an analysis of deviance, the intercept-only null model) are the same chunks with a transformation of each
 block (:meth:`ChunkSource.with_columns`).
+
+Every pass must read the rows the fit was made from: the reader refuses a file changed since it was opened
+(:class:`~glmstat.formula.readers.FileStamp`), and a pass that read another number of rows (in all, or used)
+raises a :class:`~glmstat.errors.DataError` at its end, before its sums can be used.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class ChunkReader(Protocol):
     """Where chunks of raw data come from (a Parquet file, a directory of them...)."""
 
     columns: tuple[str, ...]
+    n_rows: int  # every row of the data, as the fit read it
 
     def chunks(self, columns: tuple[str, ...]) -> Iterator:
         """Yield DataFrames holding ``columns``, in a fixed order, one chunk at a time."""
@@ -73,17 +78,23 @@ class ChunkSource(SequentialSource):
                 yield self._transformed(block)
             return
         keep: list[Block] | None = [] if self.n_rows * (self.n_cols + 5) * 8 <= KEEP_BYTES else None
-        start = 0
+        start = used = 0
         for chunk in self.reader.chunks(self.columns):
             m = len(chunk)
             chunk.index = pd.RangeIndex(start, start + m)  # (the reader's own frame: positions in the data)
             start += m
             block = self.encode(chunk)
+            used += block.y.shape[0]
             if block.y.shape[0] == 0:
                 continue  # every row of this chunk was dropped for missing values
             if keep is not None:
                 keep.append(block)
             yield self._transformed(block)
+        # (a pass of other rows would have mixed them into every sum: refuse its result)
+        if (start, used) != (self.reader.n_rows, self.n_rows):
+            raise DataError(f"the data read now has {start} rows ({used} used), but the fit was made from "
+                            f"{self.reader.n_rows} rows ({self.n_rows} used): the data changed since the fit; "
+                            f"fit the model again")
         if keep is not None:  # (a pass read to the end: every block is here)
             self.encoded.blocks = tuple(keep)
 

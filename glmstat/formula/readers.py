@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import DataError, MissingDependencyError
 
-__all__ = ["ParquetReader", "in_memory_frame", "is_dask", "is_path", "pyarrow_parquet", "BATCH_ROWS"]
+__all__ = ["FileStamp", "ParquetReader", "in_memory_frame", "is_dask", "is_path", "pyarrow_parquet", "BATCH_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
@@ -58,17 +58,59 @@ def pyarrow_parquet():
 
 
 @dataclass(frozen=True)
+class FileStamp:
+    """What a Parquet file was when it was opened: its size, modification time and rows per row group.
+
+    A fit reads its files again on later passes; a file rewritten in between would silently mix other rows
+    into the fit's sums, so every read first compares the file with its stamp (:meth:`check`).
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    row_groups: tuple[int, ...]
+
+    @classmethod
+    def of(cls, path: str, parquet_file: Any) -> "FileStamp":
+        st = os.stat(path)
+        meta = parquet_file.metadata
+        return cls(path, st.st_size, st.st_mtime_ns,
+                   tuple(meta.row_group(i).num_rows for i in range(meta.num_row_groups)))
+
+    def _changed(self, what: str) -> DataError:
+        return DataError(f"the Parquet file {self.path!r} changed since the fit read it ({what}); the fit's "
+                         f"results would mix other rows into it: fit the model again on the file as it is now")
+
+    def check(self) -> None:
+        """Raise a :class:`DataError` naming the file unless its size and modification time are as stamped."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            raise self._changed("it can no longer be read") from None
+        if (st.st_size, st.st_mtime_ns) != (self.size, self.mtime_ns):
+            raise self._changed("its size or modification time differs")
+
+    def check_row_groups(self, parquet_file: Any) -> None:
+        """Raise a :class:`DataError` naming the file unless its row groups hold the stamped numbers of rows."""
+        meta = parquet_file.metadata
+        if tuple(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) != self.row_groups:
+            raise self._changed(f"its row groups now hold {meta.num_rows} rows, not {sum(self.row_groups)}")
+
+
+@dataclass(frozen=True)
 class ParquetReader:
     """The rows of one or more Parquet files, a row group (or a batch of at most ``batch_rows``) at a time.
 
     ``source`` is a file, a directory (its ``*.parquet`` files, sorted) or a glob pattern.  Every file must
-    have the same columns.
+    have the same columns.  Every read checks each file against its :class:`FileStamp` taken when it was
+    opened, and refuses a file that changed since.
     """
 
     files: tuple[str, ...]
     columns: tuple[str, ...]
     n_rows: int
     batch_rows: int = BATCH_ROWS
+    stamps: tuple[FileStamp, ...] = ()
 
     @classmethod
     def open(cls, source: Any, batch_rows: int = BATCH_ROWS) -> "ParquetReader":
@@ -88,7 +130,7 @@ class ParquetReader:
                             f"one of those paths)")
         if not files:
             raise DataError(f"data={text!r} matches no Parquet file")
-        columns, n = None, 0
+        columns, n, stamps = None, 0, []
         for f in files:
             try:
                 meta = pq.ParquetFile(f)
@@ -100,7 +142,8 @@ class ParquetReader:
             elif names != columns:
                 raise DataError(f"the Parquet files of {text!r} do not all have the same columns ({f!r} differs)")
             n += meta.metadata.num_rows
-        return cls(tuple(files), columns, n, int(batch_rows))
+            stamps.append(FileStamp.of(f, meta))
+        return cls(tuple(files), columns, n, int(batch_rows), tuple(stamps))
 
     def chunks(self, columns: tuple[str, ...]) -> Iterator[pd.DataFrame]:
         """The ``columns`` of every row group (or batch), as DataFrames.
@@ -110,11 +153,18 @@ class ParquetReader:
         the file's dictionary instead of from a string per row (several times faster), with the same levels.
         """
         pq = pyarrow_parquet()
-        for f in self.files:
+        stamps = self.stamps or (None,) * len(self.files)
+        for stamp in self.stamps:  # every file before the first row is read, and each again as it is opened
+            stamp.check()
+        for f, stamp in zip(self.files, stamps):
+            if stamp is not None:
+                stamp.check()
             pf = pq.ParquetFile(f)
             strings = _string_columns(pf.schema_arrow, columns)
             if strings:
                 pf = pq.ParquetFile(f, read_dictionary=strings)
+            if stamp is not None:  # (a rewrite within the clock's resolution: the row groups differ)
+                stamp.check_row_groups(pf)
             for i in range(pf.num_row_groups):
                 if pf.metadata.row_group(i).num_rows <= self.batch_rows:
                     yield _sorted_categories(pf.read_row_group(i, columns=list(columns)).to_pandas(), strings)

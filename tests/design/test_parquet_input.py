@@ -4,12 +4,14 @@ DataFrames are accepted as in-memory data."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import (CASES, ESTIMATED, GROUP, assert_same_estimated_fit, assert_same_fit,
+from streamed_cases import (CASES, ESTIMATED, GROUP, N, assert_same_estimated_fit, assert_same_fit,
                             assert_same_influence, assert_same_plots, close, data, fit)
 
 pq = pytest.importorskip("pyarrow.parquet")
@@ -86,6 +88,43 @@ def test_files_with_different_columns_are_refused(frame, tmp_path):
     frame.drop(columns=["w"]).to_parquet(tmp_path / "b.parquet")
     with pytest.raises(gs.DataError, match="do not all have the same columns"):
         gs.glm("count ~ x1", str(tmp_path), family=gs.Poisson())
+
+
+def _refit_each_pass(frame, tmp_path, monkeypatch):
+    """A Poisson fit to a file of ``frame`` that every pass reads again (as data over KEEP_BYTES), its path and
+    the in-memory fit."""
+    from glmstat.design import chunked
+
+    monkeypatch.setattr(chunked, "KEEP_BYTES", 0)
+    path = tmp_path / "rows.parquet"
+    frame.to_parquet(path, row_group_size=GROUP, index=False)
+    formula, family, weights = CASES["poisson_offset"]
+    return fit(formula, str(path), family, weights), path, fit(formula, frame, family, weights)
+
+
+def test_a_file_rewritten_after_the_fit_is_refused_by_name(frame, tmp_path, monkeypatch):
+    f, path, mem = _refit_each_pass(frame, tmp_path, monkeypatch)
+    close(f.hat_values(), mem.hat_values())  # (the file as fitted: the numbers)
+    pd.concat([frame, frame.head(500)]).to_parquet(path, row_group_size=GROUP, index=False)
+    changed = f"Parquet file '{re.escape(str(path))}' changed since the fit"
+    for call in (f.hat_values, lambda: f.robust("HC0"), f.std_residuals, lambda: f.anova(test="Chisq"),
+                 lambda: f.emmeans("h"), lambda: f.update("~ . - h")):
+        with pytest.raises(gs.DataError, match=changed):
+            call()
+
+
+def test_other_rows_that_the_file_stamps_miss_are_refused(frame, tmp_path, monkeypatch):
+    """Should a file change in a way its size, time and row groups do not show, a pass that reads another
+    number of rows still refuses its result."""
+    from glmstat.formula.readers import FileStamp
+
+    f, path, _ = _refit_each_pass(frame, tmp_path, monkeypatch)
+    frame.head(N - GROUP).to_parquet(path, row_group_size=GROUP, index=False)
+    monkeypatch.setattr(FileStamp, "check", lambda self: None)
+    monkeypatch.setattr(FileStamp, "check_row_groups", lambda self, parquet_file: None)
+    for call in (f.hat_values, lambda: f.robust("HC0")):
+        with pytest.raises(gs.DataError, match=f"has {N - GROUP} rows .* made from {N} rows .* changed since"):
+            call()
 
 
 def test_a_file_that_is_not_parquet_is_refused_without_quoting_it(tmp_path):
