@@ -67,49 +67,63 @@ def encode_string(text: object, *, backslash: bool = True) -> str:
     return "".join(out)
 
 
-def _sig(x: float, digits: int) -> tuple[int, int]:
-    """(significant digits needed, decimal exponent) of |x| rounded to ``digits`` significant digits."""
+_KP_MAX = 22  # R's table of powers of ten in format.c
+
+
+def _scientific(x: float, digits: int) -> tuple[int, int, int, bool]:
+    """R's ``scientific()`` (format.c) for one finite x: (is negative, decimal exponent, significant digits
+    needed, rounding widens), with |x| rounded to ``digits`` significant digits.  "Rounding widens" when
+    that rounding carries into a new power of ten that fixed notation, with its decimals, does not reach
+    (9996 at 3 digits is 1e+04, but 9996 in fixed notation)."""
     if x == 0:
-        return 1, 0
-    s = f"{abs(x):.{digits - 1}e}"
-    mant, exp = s.split("e")
-    mant = mant.replace(".", "").rstrip("0")
-    return max(1, len(mant)), int(exp)
+        return 0, 0, 1, False
+    r = abs(x)
+    mant, exp = f"{r:.{digits - 1}e}".split("e")
+    kpower = int(exp)
+    nsig = max(1, len(mant.replace(".", "").rstrip("0")))
+    rgt = min(max(digits - kpower, 0), _KP_MAX)
+    widens = 0 < kpower <= _KP_MAX and r < 10.0 ** kpower - 0.5 / 10.0 ** rgt
+    return int(x < 0), kpower, nsig, widens
 
 
 def format_r(values: Sequence[float], digits: int = 7, na: str = "NA") -> list[str]:
-    """R's ``format(x, digits=digits)`` for a numeric vector (common width, right-justified)."""
+    """R's ``format(x, digits = digits)`` for a numeric vector: one common layout, right-justified.
+
+    R's ``formatReal``: every element needs ``digits`` significant digits at most; fixed notation with the
+    most decimals any element needs, unless scientific notation (with the most significant digits any
+    element needs) is narrower.  The fixed width counts each element's own sign (``sleft``), the scientific
+    width one sign for the vector.  NaN prints as ``na`` (R's NA), infinities as ``Inf``/``-Inf``.
+    """
     vals = [float(v) + 0.0 for v in values]  # + 0.0 turns -0.0 into 0.0, as R prints it
     if not vals:
         return []
     finite = [v for v in vals if math.isfinite(v)]
+    special = [na if math.isnan(v) else ("Inf" if v > 0 else "-Inf") for v in vals if not math.isfinite(v)]
+    width = max((len(t) for t in special), default=0)
     if not finite:
-        out = [na if math.isnan(v) else ("Inf" if v > 0 else "-Inf") for v in vals]
-        w = max(len(s) for s in out)
-        return [s.rjust(w) for s in out]
-    info = [_sig(v, digits) for v in finite]
-    neg = any(v < 0 for v in finite)
-    # fixed notation
-    left = max(max(e + 1, 1) for _, e in info)
-    rgt = max(max(ns - e - 1, 0) for ns, e in info)
-    w_fixed = neg + left + (rgt > 0) + rgt
-    # scientific notation
-    mxns = max(ns for ns, _ in info)
-    big_exp = any(abs(e) >= 100 for _, e in info)
-    w_sci = neg + (mxns + 1 if mxns > 1 else mxns) + (5 if big_exp else 4)
-    if w_fixed <= w_sci:
-        body = [f"{v:.{rgt}f}" if math.isfinite(v) else None for v in vals]
-    else:
-        body = []
-        for v in vals:
-            if not math.isfinite(v):
-                body.append(None)
-                continue
-            m, e = f"{v:.{mxns - 1}e}".split("e")
-            body.append(f"{m}e{int(e):+03d}")
-    out = [b if b is not None else (na if math.isnan(v) else ("Inf" if v > 0 else "-Inf")) for b, v in zip(body, vals)]
-    w = max(len(s) for s in out)
-    return [s.rjust(w) for s in out]
+        return [t.rjust(width) for t in special]
+    neg = rgt = mxsl = mxns = 0
+    mxl = mxe = -(10 ** 9)
+    mne = 10 ** 9
+    for v in finite:
+        neg_i, kpower, nsig, widens = _scientific(v, digits)
+        left = kpower + 1 - widens
+        neg |= neg_i
+        rgt = max(rgt, nsig - left)  # digits right of the point
+        mxl, mxsl = max(mxl, left), max(mxsl, neg_i + max(left, 1))
+        mxns, mxe, mne = max(mxns, nsig), max(mxe, kpower), min(mne, kpower)
+    if mxl < 0:
+        mxsl = 1 + neg
+    w_fixed = mxsl + rgt + (rgt != 0)
+    e = 2 if mxe >= 100 or mne <= -100 else 1  # a three-digit exponent (R 4.2: 1e-99 has two)
+    d = mxns - 1
+    w_sci = neg + (d > 0) + d + 4 + e
+    fixed = w_fixed <= w_sci
+    body = iter(f"{v:.{rgt}f}" if fixed else f"{v:.{d}e}" for v in finite)
+    specials = iter(special)
+    out = [next(body) if math.isfinite(v) else next(specials) for v in vals]
+    width = max(width, w_fixed if fixed else w_sci)
+    return [t.rjust(width) for t in out]
 
 
 def format_pval(pv: Sequence[float], digits: int = 3, eps: float = np.finfo(float).eps) -> list[str]:
