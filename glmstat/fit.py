@@ -103,7 +103,8 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         notes.append(msg)
         warnings.warn(msg, SeparationWarning, stacklevel=3)
     # (a statement about the likelihood: quasi families have none, and R's quasibinomial does not warn)
-    if separation is None and state.n_boundary > 0 and family.has_likelihood:
+    if separation is None and state.n_boundary > 0 and family.has_likelihood and not any(
+            category is BoundaryWarning for category, _ in findings):  # (unless diagnosed more precisely)
         what = "probabilities numerically 0 or 1" if family.binomial_response else "means numerically at the boundary"
         msg = _BOUNDARY[method].format(what=what, n=state.n_boundary)
         notes.append(msg)

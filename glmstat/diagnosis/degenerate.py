@@ -62,6 +62,8 @@ STEP_TOL = 1e-6
 #: ... nor is one whose score sum_i s_ij exceeds this fraction of sum_i |s_ij| (a boundary optimum; at an
 #: interior optimum the ratio is ~1e-10, at a boundary one it is of order 1).
 SCORE_TOL = 1e-3
+#: A fitted mean this close (relative to max(1, |edge|)) to an edge of its domain is on it (the engine's test).
+_EDGE = 10 * np.finfo(float).eps
 #: |y - mu| below this fraction of (|y| + mean |y|) in every row is a fit exact to rounding.
 EXACT_FIT_TOL = 1e-10
 
@@ -324,37 +326,80 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
     else:
         check = newton_check(frame, source, family, state, with_drift=separation_possible(family))
     separation = find_separation(frame, source, family, state, intercept, check, shared)
+    # means on an edge of the domain that the link reaches at a finite linear predictor (a log-link
+    # probability of 1, an identity-link Poisson mean of 0): a boundary of the parameter space, not separation
+    edge = _hard_edge_rows(source, family, state) if separation is None and state.n_boundary > 0 else None
+    if edge is not None and edge.size:
+        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge)))
     if separation is None and state.converged and check.coef_step > STEP_TOL:
+        advice = ("it creeps along the boundary of the parameter space (see the boundary warning), which more "
+                  "iterations do not cure" if edge is not None and edge.size else
+                  "convergence is slow (a non-canonical link with large residuals?); raise max_iter")
         findings.insert(0, (ConvergenceWarning,
                             f"IRLS met the deviance criterion, but the estimates are still moving: one more Fisher "
                             f"scoring step would change {check.column} by {check.coef_step:.2g} of its size (or "
-                            f"standard error), so the estimates are accurate only to about that; convergence is "
-                            f"slow (a non-canonical link with large residuals?); raise max_iter"))
+                            f"standard error), so the estimates are accurate only to about that; {advice}"))
     elif separation is None and state.converged and state.n_boundary == 0 and check.score_rel > SCORE_TOL:
         findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared)))
     return separation, findings
 
 
-def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                      check: NewtonCheck, shared: _SharedRange) -> str:
-    """Converged, yet the score equations fail: the optimum lies on the edge of the family's mean domain."""
+def _hard_edges(family: "Family") -> list[float]:
+    """The finite edges of the family's mean domain that its link reaches at a finite linear predictor."""
+    with np.errstate(all="ignore"):
+        return [v for v in (family.mu_domain.low, family.mu_domain.high)
+                if np.isfinite(v) and np.isfinite(family.link.link(np.array([v], dtype=float))).all()]
+
+
+def _block_edge_rows(blk, family: "Family", beta: np.ndarray, edges: list[float]) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(blk.X.matvec(beta) + blk.offset)
+    at = np.zeros(mu.shape[0], dtype=bool)
+    for v in edges:
+        at |= np.abs(mu - v) <= _EDGE * max(1.0, abs(v))
+    return at & (blk.weights > 0)
+
+
+def _hard_edge_rows(source: "InMemorySource", family: "Family", state: "FitState") -> np.ndarray:
+    """Positions of the rows (with weight) whose fitted mean is on a hard edge (:func:`_hard_edges`)."""
+    edges = _hard_edges(family)
+    if not edges:
+        return np.zeros(0, dtype=np.intp)
     b = np.where(state.kept, state.coef, 0.0)
-    lo, hi = family.mu_domain.low, family.mu_domain.high
-    typical = shared().mean_abs or 1.0
     rows, start = [], 0
     for blk in source.blocks():
-        with np.errstate(all="ignore"):
-            mu = family.link.inverse(blk.X.matvec(b) + blk.offset)
-        edge = (blk.weights > 0) & ((np.abs(mu - lo) < 1e-6 * typical) | (np.abs(hi - mu) < 1e-6 * typical))
-        rows.append(start + np.flatnonzero(edge))
+        rows.append(start + np.flatnonzero(_block_edge_rows(blk, family, b, edges)))
         start += blk.y.shape[0]
-    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
+    return np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
+
+
+def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                      check: NewtonCheck, shared: _SharedRange, rows: np.ndarray | None = None) -> str:
+    """The optimum lies on the edge of the family's mean domain: either some means sit on an edge the link
+    reaches (``rows``, from :func:`_hard_edge_rows`), or the fit converged yet the score equations fail."""
+    if rows is None:
+        b = np.where(state.kept, state.coef, 0.0)
+        lo, hi = family.mu_domain.low, family.mu_domain.high
+        typical = shared().mean_abs or 1.0
+        found, start = [], 0
+        for blk in source.blocks():
+            with np.errstate(all="ignore"):
+                mu = family.link.inverse(blk.X.matvec(b) + blk.offset)
+            edge = (blk.weights > 0) & ((np.abs(mu - lo) < 1e-6 * typical) | (np.abs(hi - mu) < 1e-6 * typical))
+            found.append(start + np.flatnonzero(edge))
+            start += blk.y.shape[0]
+        rows = np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
     where = (f"the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
              f"{family.name} family's domain {family.mu_domain}" if rows.size else
              "the fit sits on the edge of the region where the means are valid")
-    return (f"the estimate is on the boundary of the parameter space: {where}, and the score equations do not "
-            f"hold there (relative score {check.score_rel:.2g}); the standard errors, tests and intervals assume an "
-            f"interior maximum and are not valid; a link that keeps the means inside the domain (e.g. log) avoids this")
+    if check.score_rel > SCORE_TOL:
+        why = f", and the score equations do not hold there (relative score {check.score_rel:.2g})"
+    else:  # (R stops such fits with "algorithm stopped at boundary value")
+        why = f", which the {family.link.name} link reaches at a finite linear predictor"
+    better = "logit" if family.binomial_response else "log"
+    return (f"the estimate is on the boundary of the parameter space: {where}{why}; the standard errors, tests and "
+            f"intervals assume an interior maximum and are not valid; a link that keeps the means inside the domain "
+            f"(e.g. {better}) avoids this")
 
 
 def _block_worst(blk, family: "Family", beta: np.ndarray, typical: float) -> float:

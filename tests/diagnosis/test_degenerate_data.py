@@ -294,6 +294,23 @@ def test_identity_link_reaching_the_edge_of_the_domain():
     assert_flagged(fit, "standard errors, tests and intervals assume an interior maximum")
 
 
+@pytest.mark.parametrize("max_iter", [25, 100])
+def test_log_binomial_mean_of_one_is_a_boundary_of_the_parameter_space(max_iter):
+    """R: glm(y ~ x, binomial(link = "log"), d, start = c(-2, 0.1)) warns "algorithm stopped at boundary
+    value" (m$boundary TRUE) with the fitted probability of the last row 1.  That is an edge the log link
+    reaches at eta = 0, not separation: said so, and more iterations are not offered as the cure."""
+    d = pd.DataFrame({"x": np.arange(1, 11.0), "y": [0, 0, 1, 0, 1, 1, 1, 1, 1, 1.0]})
+    fit, _ = fit_warns(gs.BoundaryWarning, r"the estimate is on the boundary of the parameter space: the fitted "
+                       r"means of 1 rows \(rows 9\) are at the edge of the binomial family's domain \(0, 1\), which "
+                       r"the log link reaches at a finite linear predictor", "y ~ x", d,
+                       family=gs.Binomial(link="log"), start=[-2, 0.1], max_iter=max_iter)
+    assert fit.boundary and fit.fitted_values.iloc[-1] == pytest.approx(1.0, abs=1e-12)
+    assert fit.separation is None
+    assert not any("numerically 0 or 1" in n for n in fit.notes)
+    assert not any("raise max_iter" in n for n in fit.notes if "still moving" in n)
+    assert_flagged(fit, "assume an interior maximum and are not valid")
+
+
 def test_negative_binomial_without_overdispersion_information():
     d = pd.DataFrame({"y": np.zeros(20), "x": np.linspace(0, 1, 20)})
     with pytest.raises(gs.FitError, match="theta cannot be estimated"):
