@@ -5,7 +5,7 @@ that are names of contrasts (``C(g, sum)``) are read as words, not looked up.  E
 is given and refuses the rest with a :class:`~glmstat.errors.FormulaError` that names the call.  Nothing
 here can reach a module, a file or a Python object: the arguments are numbers, strings and arrays.
 
-Stateful transforms (``poly``, ``scale``, ``center``, ``bs``) learn their parameters from the data when a
+Stateful transforms (``poly``, ``scale``, ``center``, ``bs``, ``ns``) learn their parameters from the data when a
 model is fitted and keep them in the evaluator's ``state`` (keyed by the call) so that ``predict`` applies
 the same transformation to new data, as R's ``makepredictcall`` does.
 """
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from ..errors import FormulaError
+from ..errors import DataError, FormulaError
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
-from .splines import bspline_basis, bs_knots
+from .splines import bspline_basis, bs_knots, natural_spline_basis, ns_knots
 from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text
 
 if TYPE_CHECKING:
@@ -491,8 +491,88 @@ def _bs(ev: "Evaluator", call: Call) -> Value:
     return NumMat(basis, tuple(str(j) for j in range(1, basis.shape[1] + 1)))
 
 
+def _finite_numbers(value: Value, call: Call, what: str, example: str) -> tuple[float, ...]:
+    """Literal finite numbers (one or ``c(...)``); anything else is refused naming ``what``."""
+    vals = value if isinstance(value, tuple) else (value,)
+    if not vals or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                           for v in vals):
+        raise _err(call, f"{what} must be finite numbers, e.g. {example}; got {_shown(vals)}")
+    return tuple(float(v) for v in vals)
+
+
+def _shown(vals: tuple) -> str:
+    return ", ".join(repr(v) for v in vals[:8]) + (", ..." if len(vals) > 8 else "")
+
+
 def _ns(ev: "Evaluator", call: Call) -> Value:
-    raise _err(call, "ns() (natural splines) is not supported yet; use bs(x, df = ...) or poly(x, degree)")
+    """R's ``splines::ns(x, df, knots, intercept, Boundary.knots)``: a natural cubic spline basis.
+
+    The knots are learned once from all the training rows (the boundary knots ``range(x)``, the interior
+    knots the quantiles of x at ``seq(0, 1, length = df - intercept + 1)``'s inner points) and kept for
+    ``predict``, which continues the basis linearly beyond the boundary knots, as R's ``predict.ns``.
+    """
+    a = bind(call, ("x", "df", "knots", "intercept", "Boundary.knots"))
+    x = numeric(ev.eval(a["x"]), call, "x")
+    if not isinstance(x, np.ndarray):
+        raise _err(call, "needs a column, not a constant")
+    intercept = flag(ev.eval(a["intercept"]), call, "intercept") if "intercept" in a else False
+    low_df = 1 + int(intercept)  # R silently raises a smaller df to this (with a warning): refused here
+    df = whole_number(ev.eval(a["df"]), call, "df", low_df, 2**31) if "df" in a else None
+    knots = _finite_numbers(ev.eval(a["knots"]), call, "knots", "knots = c(10, 20)") if "knots" in a else None
+    boundary = None
+    if "Boundary.knots" in a:
+        bv = _finite_numbers(ev.eval(a["Boundary.knots"]), call, "Boundary.knots", "c(0, 100)")
+        if len(bv) != 2 or not bv[0] < bv[1]:
+            raise _err(call, "Boundary.knots must be two increasing finite numbers, e.g. c(0, 100); got "
+                             + _shown(bv))
+        boundary = (bv[0], bv[1])
+    if boundary is not None and knots is not None:
+        _check_inner_knots(knots, boundary, call, "knots")
+    # the number of columns follows from the arguments alone: checked before any work
+    n_basis = (len(knots) if knots is not None else max(0, (df or low_df) - low_df)) + 1 + int(intercept)
+    ev.reserve(call, n_basis)
+    bad = np.isinf(x)
+    if bad.any():  # (NaN is a missing value; an infinite one has no place on a spline)
+        raise DataError(f"{deparse(call)}: x must be finite, but {int(bad.sum())} value(s) are infinite (the first "
+                        f"is {float(x[bad][0])!r})")
+
+    def learn(ok: np.ndarray) -> tuple:
+        inside = ok if boundary is None else ok[(ok >= boundary[0]) & (ok <= boundary[1])]
+        distinct = np.unique(inside).size
+        # (R puts the boundary knots of a single value v at 7v/8 and 9v/8, an arbitrary spline: refused too)
+        if distinct < 2 and (boundary is None or knots is None):
+            where = "" if boundary is None else " inside Boundary.knots"
+            raise _err(call, f"needs at least two distinct values of x{where} to place its knots (it has {distinct})")
+        if df is not None and knots is None and df > distinct:
+            raise _err(call, f"df (at most the number of distinct values) must be a whole number from {low_df} to "
+                             f"{distinct}")
+        state = ns_knots(ok, intercept, df, knots, boundary)
+        # quantile knots of heavily tied x can fall on a boundary knot, where R's basis degenerates
+        if knots is not None:
+            _check_inner_knots(knots, state[2], call, "knots")
+        else:
+            _check_inner_knots(state[0][4:-4], state[2], call, "the quantile knots",
+                               " (x has many tied values); give knots = or a smaller df")
+        return state
+
+    state = ev.transform_state(call, x, learn)
+    names = tuple(str(j) for j in range(1, n_basis + 1))
+    if state is None:
+        return _placeholder(x, names)
+    return NumMat(natural_spline_basis(x, *state), names)
+
+
+def _check_inner_knots(knots: tuple, boundary: tuple[float, float], call: Call, what: str, hint: str = "") -> None:
+    """Interior knots strictly inside the boundary and at most triple (a cubic stays continuous)."""
+    lo, hi = boundary
+    outside = [k for k in knots if not lo < k < hi]
+    if outside:
+        raise _err(call, f"{what} must lie strictly inside the boundary knots ({lo!r}, {hi!r}); got {outside[0]!r}"
+                   + hint)
+    values, counts = np.unique(np.asarray(knots, dtype=float), return_counts=True)
+    if counts.size and counts.max() > 3:
+        raise _err(call, f"{what} repeat {float(values[np.argmax(counts)])!r} {int(counts.max())} times (at most 3, "
+                         "which keep the cubic continuous)" + hint)
 
 
 _NP_UNARY = {
