@@ -93,21 +93,28 @@ class ModelFrame:
         return self.design.toarray()
 
 
-def as_frame(data: Any) -> pd.DataFrame:
+def type_name(value: Any) -> str:
+    """The exact type of ``value`` as module.Class (a builtin's bare name): "DataFrame" alone would not say
+    whose."""
+    cls = type(value)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def as_frame(data: Any, name: str = "data") -> pd.DataFrame:
     """A DataFrame view of ``data`` (a DataFrame or a mapping of equal-length columns); never a copy
-    that the caller could see modified."""
+    that the caller could see modified.  ``name`` is the argument's name in messages."""
     if isinstance(data, pd.DataFrame):
         df = data
     elif isinstance(data, Mapping):
         try:
             df = pd.DataFrame({k: np.asarray(v) if not isinstance(v, pd.Series) else v for k, v in data.items()})
         except (ValueError, TypeError) as e:
-            raise DataError(f"data columns must all have the same length: {e}") from e
+            raise DataError(f"{name} columns must all have the same length: {e}") from e
     else:
-        raise DataError(f"data must be a pandas DataFrame or a dict of columns (or a pyarrow Table, a polars or "
-                        f"dask DataFrame, a path to Parquet files), got {type(data).__name__}")
+        raise DataError(f"{name} must be a pandas DataFrame or a dict of columns (or a pyarrow Table, a polars or "
+                        f"dask DataFrame, a path to Parquet files), got {type_name(data)}")
     if len(df) == 0:
-        raise DataError("data has no rows")
+        raise DataError(f"{name} has no rows")
     return df
 
 

@@ -33,7 +33,7 @@ from .._scipy import stats
 from ..design.base import Design
 from ..errors import DataError, GLMStatError
 from ..formula.frame import as_frame, column_names, encode_new_data
-from ..formula.readers import is_dask, is_path
+from ..formula.readers import in_memory_frame, is_dask, is_path
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -142,6 +142,7 @@ def predict(
 
             return per_row(source, partial(_block_predictions, rule=rule), rule.columns)
         return rule.on(frame.design, frame.offset, None, fit.rows_used)
+    newdata = in_memory_frame(newdata)  # (a pyarrow Table, a polars DataFrame: pandas, as glm() reads them)
     if is_dask(newdata) or is_path(newdata):
         if offset is not None:
             raise DataError("offset= with streamed new data: put the offset in a column and refit with offset= "
@@ -149,8 +150,8 @@ def predict(
         from .lazy import per_chunk
 
         return per_chunk(newdata, partial(_chunk_predictions, spec=frame.spec, rule=rule), rule.columns)
-    X, off, ok = encode_new_data(frame.spec, newdata)
-    data = as_frame(newdata)
+    data = as_frame(newdata, name="newdata")
+    X, off, ok = encode_new_data(frame.spec, data)
     if has_offset_array(fit):
         if offset is None:
             raise DataError(

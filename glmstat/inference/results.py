@@ -661,7 +661,7 @@ class GLMResults:
 
         Parameters
         ----------
-        newdata : DataFrame or dict of columns, optional
+        newdata : DataFrame, dict of columns, pyarrow Table, polars DataFrame, Parquet path or dask DataFrame, optional
             Rows to predict, encoded like the training data; None predicts the rows used in the fit.
         type : {"response", "link"}
             The mean mu = g^{-1}(eta), or the linear predictor eta.

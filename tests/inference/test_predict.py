@@ -98,6 +98,29 @@ def test_missing_column_is_a_data_error_naming_it():
         ref_fit("ships_offset").predict(load_data("ships").drop(columns="service"))
 
 
+@pytest.mark.parametrize("kind", ["pyarrow", "polars"])
+def test_newdata_as_a_pyarrow_table_or_a_polars_frame_gives_r_predictions(kind, ships_array_offset):
+    """glm() reads these as pandas; predict() does too: R's predictions of the same rows, and an offset=
+    column of such new data."""
+    ref = load_ref("ships_offset")
+    nd = _newdata(ref).reset_index(drop=True)
+    convert = {"pyarrow": lambda d: pytest.importorskip("pyarrow").Table.from_pandas(d, preserve_index=False),
+               "polars": lambda d: pytest.importorskip("polars").from_pandas(d)}[kind]
+    p = ref_fit("ships_offset").predict(convert(nd), type="link", se_fit=True)
+    assert_close(p["fit"], ref["predict_link"])
+    assert_close(p["se"], ref["predict_link_se"])
+    q = ships_array_offset.predict(convert(nd.assign(logs=np.log(nd.service))), offset="logs")
+    assert_close(q, ref["predict_response"])
+
+
+def test_newdata_of_another_type_is_refused_naming_its_exact_type():
+    fit = ref_fit("warpbreaks_poisson")
+    with pytest.raises(gs.DataError, match=r"^newdata must be a pandas DataFrame .* got numpy\.ndarray$"):
+        fit.predict(np.ones((2, 2)))
+    with pytest.raises(gs.DataError, match=r"got pandas\.(core\.series\.)?Series$"):
+        fit.predict(pd.Series(["A", "B"], name="wool"))
+
+
 def test_rows_with_missing_values_give_nan_and_keep_their_index():
     fit = ref_fit("warpbreaks_poisson")
     nd = pd.DataFrame({"wool": ["A", None, "B", "B"], "tension": ["L", "M", np.nan, "H"]},
