@@ -100,6 +100,11 @@ def type_name(value: Any) -> str:
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
+#: Column values of a dict taken as they are: np.asarray would turn a Categorical into its values, losing its
+#: categories, their order and whether it is ordered (as would any extension array its dtype).
+_PANDAS_COLUMNS = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)
+
+
 def as_frame(data: Any, name: str = "data") -> pd.DataFrame:
     """A DataFrame view of ``data`` (a DataFrame or a mapping of equal-length columns); never a copy
     that the caller could see modified.  ``name`` is the argument's name in messages."""
@@ -107,7 +112,7 @@ def as_frame(data: Any, name: str = "data") -> pd.DataFrame:
         df = data
     elif isinstance(data, Mapping):
         try:
-            df = pd.DataFrame({k: np.asarray(v) if not isinstance(v, pd.Series) else v for k, v in data.items()})
+            df = pd.DataFrame({k: v if isinstance(v, _PANDAS_COLUMNS) else np.asarray(v) for k, v in data.items()})
         except (ValueError, TypeError) as e:
             raise DataError(f"{name} columns must all have the same length: {e}") from e
     else:

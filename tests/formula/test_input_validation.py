@@ -120,6 +120,23 @@ def test_dict_of_arrays_is_accepted_and_equals_the_dataframe(d):
     np.testing.assert_array_equal(a.coef.to_numpy(), b.coef.to_numpy())
 
 
+@pytest.mark.parametrize("categories, ordered", [(["lo", "mid", "hi"], True), (["mid", "lo", "hi", "top"], False)])
+def test_a_categorical_in_a_dict_keeps_its_categories_and_order(categories, ordered):
+    """A pandas Categorical among a dict's columns is the factor it is in a DataFrame: its own level order,
+    ordered (polynomial contrasts) or not, its unused levels treated alike; new data given as a dict too."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=60)
+    g = pd.Categorical(rng.choice(["lo", "mid", "hi"], 60), categories=categories, ordered=ordered)
+    y = rng.poisson(np.exp(0.3 * x + 0.2 * g.codes)).astype(float)
+    a = gs.glm("y ~ x + g", {"y": y, "x": x, "g": g}, family=gs.Poisson())
+    b = gs.glm("y ~ x + g", pd.DataFrame({"y": y, "x": x, "g": g}), family=gs.Poisson())
+    assert a.column_names == b.column_names
+    assert any(name.startswith("g[.L]" if ordered else "g[T.") for name in a.column_names)
+    np.testing.assert_allclose(a.coef.to_numpy(), b.coef.to_numpy(), rtol=1e-12)
+    new = {"x": x[:5], "g": g[:5]}
+    np.testing.assert_allclose(a.predict(new).to_numpy(), b.predict(pd.DataFrame(new)).to_numpy(), rtol=1e-12)
+
+
 def test_dict_with_unequal_lengths():
     e = refuse(gs.DataError, "data columns must all have the same length", "y ~ x", {"y": [0, 1, 0.0], "x": [1, 2.0]})
     assert isinstance(e.__cause__, ValueError)
