@@ -427,7 +427,12 @@ class NegativeBinomial(Family):
 
     @property
     def label(self) -> str:
-        return "Negative Binomial" if self.theta is None else f"Negative Binomial({self.theta:.4g})"
+        """MASS's family name: ``Negative Binomial(1.2749)``, theta as ``format(round(theta, 4))``."""
+        if self.theta is None:
+            return "Negative Binomial"
+        from .report.rformat import format_r  # R's format(), for this display text only
+
+        return f"Negative Binomial({format_r([round(self.theta, 4)], 7)[0].strip()})"
 
 
 @dataclass(frozen=True)

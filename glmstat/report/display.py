@@ -10,6 +10,8 @@ p-values and digits from here.
   ``digits`` significant digits of the smallest, test statistics rounded to ``dig_tst = max(1, min(5,
   digits - 1))`` decimals, other columns ``format(x, digits)``, p-values ``format.pval(p, dig_tst)``.
   ``summary.glm`` prints with digits 4, ``print.anova`` with 5.
+* A negative binomial's theta is MASS's ``print.summary.negbin``: theta and its standard error rounded to
+  ``dp = max(2 - floor(log10(SE)), 0)`` decimals, 2 x log-likelihood to 3, each ``format(., nsmall = dp)``.
 * A test's one-line result is ``print.htest``'s: ``statistic = format(x, digits = 5)``,
   ``p-value = format.pval(p, digits = 4)`` (or ``p-value < 2.2e-16``).
 
@@ -29,7 +31,7 @@ from .rformat import encode_string, format_pval, format_r, zapsmall
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
     "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "named_vector_lines", "htest_number",
-    "htest_pvalue",
+    "htest_pvalue", "negbin_texts",
 ]
 
 #: (upper cutpoint, code): p <= cutpoint takes the code (R's symnum with right-closed intervals).
@@ -191,3 +193,18 @@ def htest_pvalue(p: float) -> str:
     """``p-value = 0.01235`` or ``p-value < 2.2e-16``, as ``print.htest`` (``format.pval(p, digits = 4)``)."""
     fp = format_pval([p], max(1, HTEST_DIGITS - 3))[0].strip()
     return f"p-value {fp}" if fp.startswith("<") else f"p-value = {fp}"
+
+
+def negbin_texts(theta: float, se: float, twologlik: float) -> tuple[str, str, str]:
+    """Theta, its standard error and 2 x log-likelihood as MASS's ``print.summary.negbin`` prints them:
+    ``format(round(x, dp), nsmall = dp)`` with ``dp = max(2 - floor(log10(SE)), 0)`` decimals (3 for the
+    log-likelihood, before ``nsmall``); an infinite SE (theta at the Poisson limit) gives dp = 0, as in R.
+    An SE that is 0 or NaN (R stops there) leaves the three in R's default format."""
+    if not se > 0:
+        return tuple(format_r([x], 7)[0].strip() for x in (theta, se, twologlik))  # type: ignore[return-value]
+    dp = min(max(2 - math.floor(math.log10(se)), 0), 15) if math.isfinite(se) else 0  # (R refuses nsmall > 20)
+
+    def fmt(x: float, decimals: int) -> str:
+        return format_r([round(x, decimals) if math.isfinite(x) else x], 7, nsmall=dp)[0].strip()
+
+    return fmt(theta, dp), fmt(se, dp), fmt(twologlik, 3)

@@ -86,13 +86,15 @@ def _scientific(x: float, digits: int) -> tuple[int, int, int, bool]:
     return int(x < 0), kpower, nsig, widens
 
 
-def format_r(values: Sequence[float], digits: int = 7, na: str = "NA") -> list[str]:
-    """R's ``format(x, digits = digits)`` for a numeric vector: one common layout, right-justified.
+def format_r(values: Sequence[float], digits: int = 7, na: str = "NA", nsmall: int = 0) -> list[str]:
+    """R's ``format(x, digits = digits, nsmall = nsmall)`` for a numeric vector: one common layout,
+    right-justified.
 
     R's ``formatReal``: every element needs ``digits`` significant digits at most; fixed notation with the
     most decimals any element needs, unless scientific notation (with the most significant digits any
     element needs) is narrower.  The fixed width counts each element's own sign (``sleft``), the scientific
-    width one sign for the vector.  NaN prints as ``na`` (R's NA), infinities as ``Inf``/``-Inf``.
+    width one sign for the vector.  Fixed notation shows at least ``nsmall`` decimals (chosen after the
+    comparison, as R).  NaN prints as ``na`` (R's NA), infinities as ``Inf``/``-Inf``.
     """
     vals = [float(v) + 0.0 for v in values]  # + 0.0 turns -0.0 into 0.0, as R prints it
     if not vals:
@@ -119,6 +121,9 @@ def format_r(values: Sequence[float], digits: int = 7, na: str = "NA") -> list[s
     d = mxns - 1
     w_sci = neg + (d > 0) + d + 4 + e
     fixed = w_fixed <= w_sci
+    if fixed and nsmall > rgt:
+        rgt = nsmall
+        w_fixed = mxsl + rgt + 1
     body = iter(f"{v:.{rgt}f}" if fixed else f"{v:.{d}e}" for v in finite)
     specials = iter(special)
     out = [next(body) if math.isfinite(v) else next(specials) for v in vals]

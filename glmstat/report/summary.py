@@ -15,8 +15,9 @@ import pandas as pd
 from tabulate import tabulate
 
 from . import html as H
-from .display import SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines
+from .display import SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines, negbin_texts
 from ..errors import DataError
+from ..families import NegativeBinomial
 from .rformat import encode_string, format_r, zapsmall
 from ..inference.per_row import deviance_residual_range
 
@@ -31,10 +32,21 @@ FLAG_NOTE = "! estimate diverges to infinity (separation); its standard error an
 
 
 def call_text(fit: "GLMResults") -> str:
-    """The fit as an R call: ``glm(formula = y ~ x, family = binomial(link = "logit"))``."""
+    """The fit as an R call: ``glm(formula = y ~ x, family = binomial(link = "logit"))``; an estimated
+    negative binomial theta as the call MASS's ``glm.nb`` records, ``glm.nb(formula = y ~ x, init.theta =
+    1.274892646, link = log)`` (theta to 10 significant digits, a non-default link before it)."""
     fam = fit.family
+    if fit.theta is not None:
+        theta = f"init.theta = {format_r([float(f'{fit.theta:.10g}')], 15)[0].strip()}"
+        link = f"link = {fam.link.name}"
+        args = [theta, link] if fam.link.name == "log" else [link, theta]
+        return f"glm.nb(formula = {fit.formula}, {', '.join(args)})"
+    if isinstance(fam, NegativeBinomial):  # theta fixed: MASS's family function takes it first
+        family = f'negative.binomial(theta = {format_r([fam.theta], 15)[0].strip()}, link = "{fam.link.name}")'
+    else:
+        family = f'{fam.name}(link = "{fam.link.name}")'
     firth = ', method = "firth"' if fit.method == "firth" else ""
-    return f'glm(formula = {fit.formula}, family = {fam.name}(link = "{fam.link.name}"){firth})'
+    return f"glm(formula = {fit.formula}, family = {family}{firth})"
 
 
 def format_coef_table(table: pd.DataFrame, kind: str) -> tuple[list[str], list[list[str]]]:
@@ -83,6 +95,7 @@ class Summary:
     theta_se: float | None
     notes: tuple[str, ...]
     link: str = ""
+    twologlik: float = math.nan  # 2 x log-likelihood, shown with an estimated negative binomial theta (MASS)
 
     @classmethod
     def from_results(cls, fit: "GLMResults") -> "Summary":
@@ -131,6 +144,7 @@ class Summary:
             theta_se=fit.theta_se,
             notes=fit.notes,
             link=fam.link.name,
+            twologlik=2.0 * fit.loglik if fit.theta is not None else math.nan,
         )
 
     # -- the pieces every rendering shares ------------------------------------------------------------
@@ -166,11 +180,12 @@ class Summary:
             return "NA" if math.isnan(self.aic) else ("Inf" if self.aic > 0 else "-Inf")
         return format_r([self.aic], 5)[0].strip()
 
-    def _theta_texts(self) -> tuple[str, str] | None:
+    def _theta_texts(self) -> tuple[str, str, str] | None:
+        """An estimated theta, its standard error and 2 x log-likelihood, as MASS prints them."""
         if self.theta is None:
             return None
-        se = "" if self.theta_se is None else format_r([self.theta_se], 5)[0].strip()
-        return format_r([self.theta], 5)[0].strip(), se
+        se = math.nan if self.theta_se is None else self.theta_se
+        return negbin_texts(self.theta, se, self.twologlik)
 
     @property
     def _iterations_label(self) -> str:
@@ -221,10 +236,11 @@ class Summary:
         if self.n_dropped:
             lines.append(f"  {self._missing_line}")
         lines.append(f"AIC: {self._aic_text()}")
-        theta = self._theta_texts()
-        if theta is not None:
-            lines.append(f"Theta: {theta[0]}" + (f"  Std. Err.: {theta[1]}" if theta[1] else ""))
         lines += ["", f"{self._iterations_label}: {self.iterations}"]
+        theta = self._theta_texts()
+        if theta is not None:  # MASS's print.summary.negbin, after summary.glm's last (blank) line
+            lines += ["", "", f"              Theta:  {theta[0]} ", f"          Std. Err.:  {theta[1]} ", "",
+                      f" 2 x log-likelihood:  {theta[2]} "]
         lines += self._warnings_text()
         return "\n".join(lines) + "\n"
 
@@ -251,7 +267,7 @@ class Summary:
         stats.append(("AIC", self._aic_text(), ""))
         theta = self._theta_texts()
         if theta is not None:
-            stats.append(("Theta", theta[0], f"(std. err. {theta[1]})" if theta[1] else "(fixed)"))
+            stats += [("Theta", theta[0], f"(std. err. {theta[1]})"), ("2 x log-likelihood", theta[2], "")]
         stats.append((self._iterations_label[len("Number of "):].capitalize(), str(self.iterations), ""))
         return stats
 
