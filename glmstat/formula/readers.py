@@ -36,17 +36,31 @@ def is_path(data: Any) -> bool:
 
 
 def in_memory_frame(data: Any) -> Any:
-    """A pyarrow Table or a polars DataFrame as a pandas DataFrame (once); anything else unchanged."""
+    """A pyarrow Table or a polars DataFrame as a pandas DataFrame (once); anything else unchanged.
+
+    An unordered Arrow dictionary of strings (a polars Categorical is one) is an encoding of strings, whose
+    dictionary order is that of first appearance: its levels are sorted, as those of the same strings
+    unencoded (R sorts the levels of character data).  An ordered one (an ordered pandas Categorical converted
+    to Arrow, a polars Enum) keeps its declared order.
+    """
     module = type(data).__module__.split(".")[0]
     if module == "pyarrow" and hasattr(data, "to_pandas") and hasattr(data, "schema"):
-        return data.to_pandas()
+        return _strings_sorted(data.to_pandas())
     if module == "polars" and hasattr(data, "to_pandas"):
         try:
-            return data.to_pandas()
+            return _strings_sorted(data.to_pandas())
         except ModuleNotFoundError as e:  # polars converts through pyarrow
             raise MissingDependencyError("reading a polars DataFrame needs pyarrow: pip install 'glmstat[parquet]'"
                                          ) from e
     return data
+
+
+def _strings_sorted(df: pd.DataFrame) -> pd.DataFrame:
+    """A frame converted from Arrow (its own: changed in place) with the categories of every unordered
+    categorical of strings sorted."""
+    strings = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype) and not df[c].cat.ordered
+               and df[c].cat.categories.inferred_type == "string"]
+    return _sorted_categories(df, strings)
 
 
 def pyarrow_parquet():
@@ -151,6 +165,8 @@ class ParquetReader:
         String columns are read dictionary-encoded and handed over as categoricals whose categories are
         sorted as R's ``factor()`` (and the in-memory front end) sorts strings: a factor's codes come from
         the file's dictionary instead of from a string per row (several times faster), with the same levels.
+        A column stored as an unordered dictionary of strings is such a column too, whatever its dictionary's
+        order and however the row groups share it; an ordered dictionary keeps its declared order.
         """
         pq = pyarrow_parquet()
         stamps = self.stamps or (None,) * len(self.files)
@@ -174,10 +190,21 @@ class ParquetReader:
 
 
 def _string_columns(schema, columns: tuple[str, ...]) -> list[str]:
+    """The ``columns`` that hold strings: plain, or an unordered dictionary of them (an encoding whose order
+    is that of first appearance in whatever wrote the file; an ordered dictionary's order is declared)."""
     import pyarrow as pa
 
-    return [c for c in columns if c in schema.names
-            and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
+    def text(t) -> bool:
+        return pa.types.is_string(t) or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view",
+                                                                               lambda _: False)(t)
+
+    out = []
+    for c in columns:
+        if c in schema.names:
+            t = schema.field(c).type
+            if text(t) or (pa.types.is_dictionary(t) and text(t.value_type) and not t.ordered):
+                out.append(c)
+    return out
 
 
 def _sorted_categories(df: pd.DataFrame, strings: list[str]) -> pd.DataFrame:

@@ -201,15 +201,63 @@ def test_string_levels_are_sorted_whatever_order_the_file_meets_them(tmp_path):
     close(f.coef, mem.coef)
 
 
-def test_a_categorical_keeps_its_own_level_order(tmp_path):
-    rng = np.random.default_rng(4)
-    g = pd.Categorical(rng.choice(["low", "mid", "high"], 300), categories=["low", "mid", "high"])
-    d = pd.DataFrame({"g": g, "y": rng.poisson(2.0, size=300).astype(float)})
-    d.to_parquet(tmp_path / "cat.parquet", row_group_size=100)
-    mem = fit("y ~ g", d, gs.Poisson(), None)
-    f = fit("y ~ g", str(tmp_path / "cat.parquet"), gs.Poisson(), None)
-    assert f.column_names == mem.column_names == ["Intercept", "g[T.mid]", "g[T.high]"]
+def _strings_frame() -> pd.DataFrame:
+    """120 rows whose strings g first appear in the order pear, apple, fig (not sorted)."""
+    rng = np.random.default_rng(3)
+    return pd.DataFrame({"g": np.array(["pear", "apple", "fig"] * 40, dtype=object), "x": rng.normal(size=120),
+                         "y": rng.poisson(2.0, size=120).astype(float)})
+
+
+def _encoded_strings(kind: str, d: pd.DataFrame, tmp_path):
+    """The strings of ``d`` dictionary-encoded by pyarrow or polars, in memory or in Parquet files."""
+    table = pa.table({"g": pa.array(d["g"].tolist()).dictionary_encode(), "x": d["x"], "y": d["y"]})
+    if kind == "arrow dictionary":
+        return table
+    if kind == "polars categorical":
+        pl = pytest.importorskip("polars")
+        return pl.from_pandas(d).with_columns(pl.col("g").cast(pl.Categorical))
+    if kind == "one shared dictionary":
+        pq.write_table(table, tmp_path / "shared.parquet", row_group_size=30)
+        return str(tmp_path / "shared.parquet")
+    if kind == "dictionaries that differ by file":
+        for name, part in (("a", d.iloc[2:]), ("b", d.iloc[:2])):  # fig, pear, apple; pear, apple
+            pq.write_table(pa.table({"g": pa.array(part["g"].tolist()).dictionary_encode(), "x": part["x"],
+                                     "y": part["y"]}), tmp_path / f"{name}.parquet")
+        return str(tmp_path / "*.parquet")
+    # an unordered pandas Categorical whose categories are in another order: in the file, a dictionary
+    d.assign(g=pd.Categorical(d["g"], categories=["pear", "fig", "apple"])).to_parquet(
+        tmp_path / "cat.parquet", row_group_size=30)
+    return str(tmp_path / "cat.parquet")
+
+
+@pytest.mark.parametrize("kind", ["arrow dictionary", "polars categorical", "one shared dictionary",
+                                  "dictionaries that differ by file", "unordered pandas categorical in a file"])
+def test_dictionary_encoded_strings_have_the_levels_of_plain_strings(kind, tmp_path):
+    """An unordered Arrow dictionary (a polars Categorical, a Parquet dictionary column) only encodes strings:
+    its levels are sorted, as the plain strings', whatever order the dictionary and the row groups have."""
+    d = _strings_frame()
+    mem = fit("y ~ g + x", d, gs.Poisson(), None)
+    f = fit("y ~ g + x", _encoded_strings(kind, d, tmp_path), gs.Poisson(), None)
+    assert f.column_names == mem.column_names == ["Intercept", "g[T.fig]", "g[T.pear]", "x"]
     close(f.coef, mem.coef)
+
+
+def test_declared_level_orders_are_kept(tmp_path):
+    """A pandas Categorical in memory, an ordered one in a Parquet file or a pyarrow Table, and a polars Enum
+    keep their declared order (as R's factor levels), ordered factors their polynomial contrasts."""
+    d = _strings_frame()
+    declared = pd.Categorical(d["g"], categories=["pear", "fig", "apple"])
+    mem = fit("y ~ g + x", d.assign(g=declared), gs.Poisson(), None)
+    assert mem.column_names == ["Intercept", "g[T.fig]", "g[T.apple]", "x"]
+    ordered = d.assign(g=declared.as_ordered())
+    mem = fit("y ~ g + x", ordered, gs.Poisson(), None)
+    ordered.to_parquet(tmp_path / "ordered.parquet", row_group_size=30)
+    pl = pytest.importorskip("polars")
+    enum = pl.from_pandas(d).with_columns(pl.col("g").cast(pl.Enum(["pear", "fig", "apple"])))
+    for source in (str(tmp_path / "ordered.parquet"), pa.Table.from_pandas(ordered), enum):
+        f = fit("y ~ g + x", source, gs.Poisson(), None)
+        assert f.column_names == mem.column_names == ["Intercept", "g[.L]", "g[.Q]", "x"]
+        close(f.coef, mem.coef)
 
 
 @pytest.mark.parametrize("kind", ["HC0", "HC1"])
