@@ -71,6 +71,33 @@ def pyarrow_parquet():
     return pq
 
 
+_SUFFIXES = (".parquet", ".pq")
+
+
+def _refuse_nested(directory: Path) -> None:
+    """Refuse a directory with Parquet files in subdirectories (a hive-partitioned data set, key=value/...):
+    reading its own files only would leave those rows out without a word."""
+    top = str(directory)
+    for root, dirs, files in os.walk(top):
+        # (as pyarrow's datasets: _temporary, .ipynb_checkpoints and the like hold no data)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        if root == top:
+            continue
+        found = next((f for f in sorted(files) if Path(f).suffix in _SUFFIXES), None)
+        if found is None:
+            continue
+        where = os.path.relpath(os.path.join(root, found), top)
+        hive = any("=" in part for part in Path(where).parts[:-1])
+        raise DataError(
+            f"the directory {top!r} has Parquet files in subdirectories (such as {where!r}"
+            + (", a hive-partitioned layout: its key=value directory names hold a column" if hive else "")
+            + "), and glmstat reads a directory's own files only; pass a glob that reaches them, such as "
+            f"{os.path.join(top, '**', '*.parquet')!r} (it reads the columns stored in the files"
+            + (", not the partition values in the directory names" if hive else "")
+            + "), or fit dask.dataframe.read_parquet of the directory"
+            + (", which makes the partition directories columns" if hive else ""))
+
+
 @dataclass(frozen=True)
 class FileStamp:
     """What a Parquet file was when it was opened: its size, modification time and rows per row group.
@@ -115,8 +142,9 @@ class FileStamp:
 class ParquetReader:
     """The rows of one or more Parquet files, a row group (or a batch of at most ``batch_rows``) at a time.
 
-    ``source`` is a file, a directory (its ``*.parquet`` files, sorted) or a glob pattern.  Every file must
-    have the same columns.  Every read checks each file against its :class:`FileStamp` taken when it was
+    ``source`` is a file, a directory (its ``*.parquet`` files, sorted; one with Parquet files in
+    subdirectories is refused) or a glob pattern (``**`` reaches any depth).  Every file must have the same
+    columns.  Every read checks each file against its :class:`FileStamp` taken when it was
     opened, and refuses a file that changed since.
     """
 
@@ -132,9 +160,10 @@ class ParquetReader:
         text = os.fspath(source)
         path = Path(text)
         if path.is_dir():
-            files = sorted(str(p) for p in path.iterdir() if p.suffix in (".parquet", ".pq") and p.is_file())
+            _refuse_nested(path)
+            files = sorted(str(p) for p in path.iterdir() if p.suffix in _SUFFIXES and p.is_file())
         elif any(ch in text for ch in "*?["):
-            files = sorted(f for f in globlib.glob(text) if os.path.isfile(f))
+            files = sorted(f for f in globlib.glob(text, recursive=True) if os.path.isfile(f))
         elif path.is_file():
             files = [text]
         else:

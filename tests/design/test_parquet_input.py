@@ -83,6 +83,32 @@ def test_a_directory_and_a_glob_of_files_are_one_data_set(frame, tmp_path):
         close(f.std_errors, mem.std_errors)
 
 
+@pytest.mark.parametrize("layout", ["hive partitions", "a file beside a subdirectory"])
+def test_a_directory_with_parquet_files_in_subdirectories_is_refused(layout, frame, tmp_path):
+    """Reading the directory's own files only would leave the nested rows out without a word."""
+    if layout == "hive partitions":  # (pandas' partition_cols: h=a/..., h=b/..., no file at the top)
+        frame.to_parquet(tmp_path, partition_cols=["h"])
+    else:
+        frame.iloc[:1000].to_parquet(tmp_path / "top.parquet")
+        (tmp_path / "more").mkdir()
+        frame.iloc[1000:].to_parquet(tmp_path / "more" / "rest.parquet")
+    glob = re.escape(repr(str(tmp_path / "**" / "*.parquet")))
+    with pytest.raises(gs.DataError, match=f"has Parquet files in subdirectories .*{glob}.*dask") as info:
+        gs.glm("count ~ x1", str(tmp_path), family=gs.Poisson())
+    assert ("key=value" in str(info.value)) == (layout == "hive partitions")
+
+
+def test_a_recursive_glob_reads_every_nested_file(frame, tmp_path):
+    """dir/**/*.parquet reaches files at any depth (here h=.../g=.../*.parquet): the in-memory fit of the rows."""
+    frame.to_parquet(tmp_path, partition_cols=["h", "g"])
+    formula = "count ~ x1 + x2 + offset(log(expo))"
+    mem = fit(formula, frame, gs.Poisson(), None)
+    f = fit(formula, str(tmp_path / "**" / "*.parquet"), gs.Poisson(), None)
+    assert (f.nobs, f.n_dropped) == (mem.nobs, mem.n_dropped)
+    for q in ("coef", "std_errors", "deviance", "null_deviance", "aic"):
+        close(getattr(f, q), getattr(mem, q), what=q)
+
+
 def test_files_with_different_columns_are_refused(frame, tmp_path):
     frame.to_parquet(tmp_path / "a.parquet")
     frame.drop(columns=["w"]).to_parquet(tmp_path / "b.parquet")
