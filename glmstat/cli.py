@@ -84,13 +84,21 @@ def read_data(spec: str) -> pd.DataFrame:
     if path.is_dir():
         raise DataError(f"{spec!r} is a directory; give a CSV or Parquet file or a bundled data set name")
     if path.is_file():
-        return _read_file(path)
+        return _r_row_names(_read_file(path))
     if path.suffix.lower() in (".csv", ".txt", *_PARQUET_SUFFIXES) or len(path.parts) > 1:
         raise DataError(f"no such file: {spec!r}")
     names = list(list_datasets()["name"])
     if spec.lower() in names:
         return load_dataset(spec)
     raise DataError(f"{spec!r} is neither a file nor a bundled data set; bundled data sets: {', '.join(names)}")
+
+
+def _r_row_names(data: pd.DataFrame) -> pd.DataFrame:
+    """Rows without labels of their own labelled 1..n, as R's ``read.csv`` names them (and as the bundled data
+    sets are), so that the summary's residual labels are R's."""
+    if isinstance(data.index, pd.RangeIndex) and data.index.start == 0 and data.index.step == 1:
+        return data.set_axis(pd.RangeIndex(1, len(data) + 1), axis=0)
+    return data
 
 
 def _read_file(path: Path) -> pd.DataFrame:

@@ -13,12 +13,13 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import glmstat as gs
 from glmstat.cli import main
 
-from conftest import FIXTURES, REPO, all_case_ids, family_of, load_data, load_ref
+from conftest import FIXTURES, all_case_ids, family_of, load_data, load_ref
 
 SEED = ["fit", "passed ~ hours + score", "students", "--family", "binomial"]
 
@@ -94,8 +95,8 @@ def test_a_data_warning_raised_before_the_fit_is_in_the_warnings_block_once(tmp_
     path.write_text("y,x,w\n0.5,1,3\n0.25,2,3\n0.75,3,2\n1,4,2\n0,5,3\n")
     code, out, err = run(["fit", "y ~ x", str(path), "-f", "binomial", "--weights", "w"], capsys)
     assert code == 0
-    import pandas as pd
-    msgs = python_warnings("y ~ x", pd.read_csv(path), gs.Binomial(), weights="w")
+    data = pd.read_csv(path).set_axis(pd.RangeIndex(1, 6), axis=0)  # the CLI labels rows 1..n, as R's read.csv
+    msgs = python_warnings("y ~ x", data, gs.Binomial(), weights="w")
     assert any("non-integer number of successes" in m for m in msgs)
     for m in msgs:
         assert out.count(m) == 1, m
@@ -151,7 +152,9 @@ def test_reference_case_through_cli(case_id, capsys):
         kw["weights"] = ref["weights"]
     code, out, err = run(argv, capsys)
     assert code == 0, err
-    assert out.rstrip("\n") == quiet_summary(ref["formula"], load_data(ref["data"]), family_of(ref["family"]), **kw)
+    data = load_data(ref["data"])
+    data.index = pd.RangeIndex(1, len(data) + 1)  # the CLI labels a file's rows 1..n, as R's read.csv
+    assert out.rstrip("\n") == quiet_summary(ref["formula"], data, family_of(ref["family"]), **kw)
     assert all(line.startswith("warning: ") for line in err.splitlines())
 
 

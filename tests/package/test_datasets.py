@@ -132,7 +132,9 @@ def test_informative_row_names_are_the_index():
     m = gs.load_dataset("mtcars")
     assert list(m.index[:3]) == ["Mazda RX4", "Mazda RX4 Wag", "Datsun 710"] and m.index.name is None
     assert m.loc["Valiant", "mpg"] == 18.1  # R: mtcars["Valiant", "mpg"]
-    assert gs.load_dataset("birthwt").index.equals(pd.RangeIndex(189))  # R's "85", "86", ... are not kept
+    # elsewhere R's automatic row names 1..n (birthwt's "85", "86", ... are not kept)
+    assert gs.load_dataset("birthwt").index.equals(pd.RangeIndex(1, 190))
+    assert gs.load_dataset("leuk").index.equals(pd.RangeIndex(1, 34))  # R: rownames(MASS::leuk) is 1..33
 
 
 def test_constructed_classics_as_in_r_help_pages():
@@ -164,14 +166,15 @@ def test_customer_visits_is_the_seed_simulation():
     wk = (dow >= 5).astype(int)
     y = np.random.poisson(np.exp(2.0 + 0.02 * adv + 0.01 * temp + 0.5 * wk))
     want = pd.DataFrame({"advertising": adv, "temperature": temp, "weekend": wk.astype(np.int64),
-                         "day_of_week": dow.astype(np.int64), "visits": y.astype(np.int64)})
+                         "day_of_week": dow.astype(np.int64), "visits": y.astype(np.int64)},
+                        index=pd.RangeIndex(1, n + 1))
     pd.testing.assert_frame_equal(gs.load_dataset("customer_visits"), want, check_exact=True)
 
 
 def test_each_load_is_a_new_frame():
     first = gs.load_dataset("cars")
-    first.loc[0, "dist"] = -1.0
-    assert gs.load_dataset("cars").loc[0, "dist"] == 2.0  # R: cars$dist[1]
+    first.loc[1, "dist"] = -1.0
+    assert gs.load_dataset("cars").loc[1, "dist"] == 2.0  # R: cars[1, "dist"]
 
 
 # -- names -------------------------------------------------------------------------------------------------
