@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .display import SUMMARY_DIGITS, named_vector_lines
 from .rformat import encode_string, format_r
-from .summary import call_text
+from .call import call_lines
 
 if TYPE_CHECKING:
     from ..inference.results import GLMResults
@@ -25,7 +25,8 @@ def _signif(x: float, digits: int) -> str:
 
 def fit_text(fit: "GLMResults") -> str:
     """``print.glm``'s lines for ``fit`` (digits 4), with a last line when the fit did not converge."""
-    lines = ["", f"Call:  {encode_string(call_text(fit), backslash=False)}", ""]
+    call = [encode_string(ln, backslash=False) for ln in call_lines(fit)]
+    lines = ["", "Call:  " + "\n".join(call), ""]
     names = [str(n) for n in fit.column_names]
     if names:
         values = [v.strip() for v in format_r(fit.coef.to_numpy(), SUMMARY_DIGITS)]

@@ -17,7 +17,7 @@ from tabulate import tabulate
 from . import html as H
 from .display import SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines, negbin_texts
 from ..errors import DataError
-from ..families import NegativeBinomial
+from .call import call_text
 from .rformat import encode_string, format_r, zapsmall
 from ..inference.per_row import deviance_residual_range
 
@@ -29,24 +29,6 @@ __all__ = ["Summary", "format_coef_table", "call_text", "FLAG", "FLAG_NOTE"]
 #: The marker after a coefficient whose estimate diverges (separation), and the note that explains it.
 FLAG = "!"
 FLAG_NOTE = "! estimate diverges to infinity (separation); its standard error and p-value are meaningless"
-
-
-def call_text(fit: "GLMResults") -> str:
-    """The fit as an R call: ``glm(formula = y ~ x, family = binomial(link = "logit"))``; an estimated
-    negative binomial theta as the call MASS's ``glm.nb`` records, ``glm.nb(formula = y ~ x, init.theta =
-    1.274892646, link = log)`` (theta to 10 significant digits, a non-default link before it)."""
-    fam = fit.family
-    if fit.theta is not None:
-        theta = f"init.theta = {format_r([float(f'{fit.theta:.10g}')], 15)[0].strip()}"
-        link = f"link = {fam.link.name}"
-        args = [theta, link] if fam.link.name == "log" else [link, theta]
-        return f"glm.nb(formula = {fit.formula}, {', '.join(args)})"
-    if isinstance(fam, NegativeBinomial):  # theta fixed: MASS's family function takes it first
-        family = f'negative.binomial(theta = {format_r([fam.theta], 15)[0].strip()}, link = "{fam.link.name}")'
-    else:
-        family = f'{fam.name}(link = "{fam.link.name}")'
-    firth = ', method = "firth"' if fit.method == "firth" else ""
-    return f"glm(formula = {fit.formula}, family = {family}{firth})"
 
 
 def format_coef_table(table: pd.DataFrame, kind: str) -> tuple[list[str], list[list[str]]]:
@@ -148,6 +130,11 @@ class Summary:
         )
 
     # -- the pieces every rendering shares ------------------------------------------------------------
+    @property
+    def _call_lines(self) -> list[str]:
+        """The call's lines (as R wraps them), printable."""
+        return [encode_string(ln, backslash=False) for ln in self.call.split("\n")]
+
     def _coef_cells(self) -> tuple[list[str], list[list[str]]]:
         return format_coef_table(self.table, self.statistic_kind)
 
@@ -217,7 +204,7 @@ class Summary:
         return ["", "Warning messages:"] + [f"{k}: {n}" for k, n in enumerate(notes, start=1)]
 
     def __str__(self) -> str:
-        lines = ["", "Call:", encode_string(self.call, backslash=False), ""]
+        lines = ["", "Call:", *self._call_lines, ""]
         if self.residual_labels:
             lines += ["Deviance Residuals: ", self._residual_text(), ""]
         if self._covariance_line:
@@ -282,7 +269,7 @@ class Summary:
         pipe = lambda cells: [c.replace("|", "\\|") for c in cells]  # noqa: E731  (a literal | in a cell)
         body = tabulate([pipe(r) for r in rows], headers=pipe(header), tablefmt="pipe", disable_numparse=True,
                         colalign=self._colalign(header))
-        parts = [f"`{encode_string(self.call, backslash=False)}`"]
+        parts = [f"`{''.join(ln.lstrip() for ln in self._call_lines)}`"]  # R's wrapped lines as one
         if self._covariance_line:
             parts.append(self._covariance_line)
         parts.append(body)
@@ -311,7 +298,7 @@ class Summary:
         resources); ``full_document`` wraps it in a complete page for writing to a file."""
         parts = [f'<div class="gs-title">Generalized linear model: {H.esc(self.family_label)} family, '
                  f"{H.esc(self.link)} link</div>",
-                 H.paragraph(f"<code>{H.esc(self.call)}</code>", raw=True)]
+                 H.paragraph(f"<code>{chr(10).join(H.esc(ln) for ln in self._call_lines)}</code>", raw=True)]
         if self.residual_labels:
             parts += [H.heading("Deviance residuals"),
                       H.table(list(self.residual_labels), [self._residual_cells()], cls="gs-resid")]
