@@ -144,8 +144,8 @@ class ParquetReader:
 
     ``source`` is a file, a directory (its ``*.parquet`` files, sorted; one with Parquet files in
     subdirectories is refused) or a glob pattern (``**`` reaches any depth).  Every file must have the same
-    columns.  Every read checks each file against its :class:`FileStamp` taken when it was
-    opened, and refuses a file that changed since.
+    columns, in any order (they are read by name; the first file's order is the data's).  Every read checks
+    each file against its :class:`FileStamp` taken when it was opened, and refuses a file that changed since.
     """
 
     files: tuple[str, ...]
@@ -182,7 +182,7 @@ class ParquetReader:
             names = tuple(meta.schema_arrow.names)
             if columns is None:
                 columns = names
-            elif names != columns:
+            elif set(names) != set(columns) or len(names) != len(columns):  # (read by name: any order)
                 raise DataError(f"the Parquet files of {text!r} do not all have the same columns ({f!r} differs)")
             n += meta.metadata.num_rows
             stamps.append(FileStamp.of(f, meta))

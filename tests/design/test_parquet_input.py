@@ -109,6 +109,18 @@ def test_a_recursive_glob_reads_every_nested_file(frame, tmp_path):
         close(getattr(f, q), getattr(mem, q), what=q)
 
 
+def test_files_with_the_same_columns_in_another_order_are_one_data_set(frame, tmp_path):
+    """Columns are read by name, so their order in each file does not matter: the in-memory fit."""
+    frame.iloc[:1200].to_parquet(tmp_path / "a.parquet", row_group_size=GROUP)
+    frame.iloc[1200:][frame.columns[::-1]].to_parquet(tmp_path / "b.parquet", row_group_size=GROUP)
+    formula, family, weights = CASES["gamma_log_weights"]
+    mem = fit(formula, frame, family, weights)
+    f = fit(formula, str(tmp_path / "*.parquet"), family, weights)
+    assert f.column_names == mem.column_names and f.rows_used.equals(mem.rows_used)
+    for q in ("coef", "std_errors", "deviance", "aic"):
+        close(getattr(f, q), getattr(mem, q), what=q)
+
+
 def test_files_with_different_columns_are_refused(frame, tmp_path):
     frame.to_parquet(tmp_path / "a.parquet")
     frame.drop(columns=["w"]).to_parquet(tmp_path / "b.parquet")
