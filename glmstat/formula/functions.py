@@ -246,7 +246,8 @@ def _ifelse(ev: "Evaluator", call: Call) -> Value:
     t = np.broadcast_to(np.asarray(test, dtype=float), (n,))
     miss = np.isnan(t)
     if isinstance(yes, str) and isinstance(no, str):
-        labels = np.where(t == 1, yes, no).astype(object)
+        # R's test is as.logical(): any non-zero number is TRUE, as in the numeric branch below
+        labels = np.where(t != 0, yes, no).astype(object)
         return factor_from_labels(labels, miss)
     y_, n_ = numeric(yes, call, "yes value"), numeric(no, call, "no value")
     r = np.where(t != 0, y_, n_).astype(float)

@@ -110,6 +110,19 @@ def test_r_functions_in_formulas_fit_as_r():
                  [18.26088037661647, -6.45624676657708, 3.65114681607355], rtol=1e-6)
 
 
+def test_ifelse_with_string_branches_tests_any_non_zero_number_as_true():
+    # R 4.2: glm(y ~ ifelse(cnt, 'pos', 'zero')) -- as.logical(cnt) is TRUE for 1, 2, 3 and 5 alike
+    d = pd.DataFrame({"y": [1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3], "cnt": [0, 1, 0, 2, 3, 0, 5, 1]})
+    fit = gs.glm("y ~ ifelse(cnt, 'pos', 'zero')", d)
+    assert list(fit.coef.index) == ["Intercept", 'ifelse(cnt, "pos", "zero")[T.zero]']
+    assert_close(fit.coef, [2.799999999999999, -0.566666666666666])
+    # R: ifelse(c(NA, 0, -2, 0.5, 3), "p", "z") is NA "z" "p" "p" "p" (the NA row is dropped)
+    d2 = pd.DataFrame({"y": [1.0, 2, 3, 4, 6], "t": [np.nan, 0, -2, 0.5, 3]})
+    with pytest.warns(gs.DroppedRowsWarning):
+        fit2 = gs.glm("y ~ ifelse(t, 'p', 'z')", d2)
+    assert_close(fit2.model_frame.X[:, 1], [1.0, 0.0, 0.0, 0.0])
+
+
 def test_raw_poly_beyond_the_distinct_values_is_aliased_as_in_r():
     # R 4.2: glm(y ~ poly(x, 3, raw = TRUE)) on two distinct x gives -1.333333, 3.333333, NA, NA (the line
     # through the means 2 and 16/3 at x = 1 and 2); R's poly() tests the distinct values only when not raw
