@@ -66,6 +66,8 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
     return fitter(source.with_columns(np.array([intercept_col])), family, control, None).deviance
 
 
+#: The aliasing warning spells out the relations of at most this many columns.
+_MAX_ALIASED_SHOWN = 10
 #: Wording of the notes that depend on how the model was fitted.
 _BOUNDARY = {"irls": "fitted {what} in {n} rows", "firth": "fitted {what} in {n} rows of the bias-reduced fit"}
 _NOT_CONVERGED = {
@@ -94,7 +96,10 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     aliasing = ()
     if not state.kept.all():
         aliasing = tuple(explain_aliasing(source, names, state.kept, intercept))
-        msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + "; ".join(a.relation for a in aliasing)
+        shown = "; ".join(a.relation for a in aliasing[:_MAX_ALIASED_SHOWN])
+        if len(aliasing) > _MAX_ALIASED_SHOWN:  # (fit.aliasing has every relation)
+            shown += f"; and {len(aliasing) - _MAX_ALIASED_SHOWN} more (see fit.aliasing)"
+        msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + shown
         notes.append(msg)  # the summary shows each warning in the warning's own words
         warnings.warn(msg, AliasingWarning, stacklevel=3)
     separation, findings = diagnose(frame, source, family, state, intercept, method)

@@ -32,6 +32,11 @@ def _num(x: float) -> str:
     return f"{x:.6g}"
 
 
+#: A relation names at most this many columns in its text (the rest are counted; ``terms`` keeps them all):
+#: an interaction with empty cells can make one column the sum of a thousand others.
+MAX_RELATION_TERMS = 8
+
+
 @dataclass(frozen=True)
 class AliasInfo:
     """Column ``column`` equals ``constant + sum(coef * term)`` over earlier columns ``terms``."""
@@ -48,12 +53,15 @@ class AliasInfo:
         if self.all_zero:
             return f"{self.column} is zero in every row used (an empty cell or an unused level)"
         parts = [] if self.constant == 0 else [_num(self.constant)]
-        for t, c in zip(self.terms, self.coefficients):
+        for t, c in zip(self.terms[:MAX_RELATION_TERMS], self.coefficients):
             sign = "-" if c < 0 else "+"
             mag = "" if abs(c) == 1 else f"{_num(abs(c))} * "
             parts.append(f"{sign} {mag}{t}")
         if not parts:
             return f"{self.column} = 0"
+        more = len(self.terms) - MAX_RELATION_TERMS
+        if more > 0:
+            parts.append(f"+ ... ({more} more columns)")
         text = " ".join(parts)
         if text.startswith("+ "):
             text = text[2:]

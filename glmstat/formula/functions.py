@@ -153,12 +153,33 @@ def _same_level(a: Any, b: Any) -> bool:
     return label_text(a) == label_text(b)
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, (bool, np.bool_))
+
+
 def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
-    """``f`` with ``levels`` (given in a call) as its levels, in that order; other values become missing."""
+    """``f`` with ``levels`` (given in a call) as its levels, in that order; other values become missing.
+
+    Each given level is matched as :func:`_same_level` matches (numbers by value, anything else by its text)
+    to the first old level it equals, through dictionaries: linear in the numbers of levels (a scan per level
+    made ``relevel`` of a 100,000-level column take hours)."""
+    by_value: dict[float, int] = {}  # numeric old levels by value
+    by_text: dict[str, int] = {}  # every old level by its text
+    by_text_other: dict[str, int] = {}  # the old levels that are not numbers, by their text
+    for i, old in enumerate(f.levels):
+        text = label_text(old)
+        by_text.setdefault(text, i)
+        if _is_number(old):
+            by_value.setdefault(float(old), i)
+        else:
+            by_text_other.setdefault(text, i)
     index = []
     for lv in levels:
-        match = [i for i, old in enumerate(f.levels) if _same_level(old, lv)]
-        index.append(match[0] if match else -1)
+        if _is_number(lv):
+            found = [j for j in (by_value.get(float(lv)), by_text_other.get(label_text(lv))) if j is not None]
+            index.append(min(found) if found else -1)
+        else:
+            index.append(by_text.get(label_text(lv), -1))
     remap = np.full(len(f.levels) + 1, -1, dtype=np.intp)
     for new, old in enumerate(index):
         if old >= 0:

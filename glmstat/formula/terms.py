@@ -125,7 +125,12 @@ def _power(node: BinOp) -> int:
 
 
 class _Counter:
-    """An upper bound on the number of terms a node expands to, capped just above the limit."""
+    """An upper bound on the number of terms the expansion of a node builds, capped just above the limit.
+
+    Every operand the expander expands is counted -- also the terms a ``-`` removes, the operand of a unary
+    minus and the right side of ``%in%``, which build terms that the result then drops -- so no part of a
+    formula escapes the bound (``y ~ x - (a + ... + z)^26`` would otherwise build 67 million terms to remove).
+    """
 
     def __init__(self, n_dot: int, cap: int) -> None:
         self.n_dot, self.cap = n_dot, cap
@@ -137,13 +142,16 @@ class _Counter:
     def _count(self, node: Node) -> int:
         cap = self.cap
         if isinstance(node, BinOp) and node.op in ("+", "-"):
-            return min(cap, sum(self.count(o) for op, o in sum_chain(node) if op == "+"))
+            total = 0
+            for _, o in sum_chain(node):
+                total += self.count(o)
+                if total > cap:
+                    return cap
+            return total
         if isinstance(node, Paren):
             return self.count(node.body)
         if isinstance(node, Unary):
-            if node.op == "+":
-                return self.count(node.operand)
-            return 0 if node.op == "-" else 1
+            return self.count(node.operand) if node.op in ("+", "-") else 1
         if isinstance(node, Dot):
             return self.n_dot
         if isinstance(node, Num) or _is_offset(node):
@@ -159,9 +167,9 @@ class _Counter:
                     if total > cap:
                         return cap
                 return total
-            if node.op in ("%in%",):
-                return a
             b = self.count(node.right)
+            if node.op == "%in%":
+                return min(cap, a + b)
             if node.op == ":":
                 return min(cap, a * b)
             if node.op == "*":
@@ -203,16 +211,16 @@ class _Expander:
 
     def expand(self, node: Node, parity: bool = True) -> list[frozenset]:
         if isinstance(node, BinOp) and node.op in ("+", "-"):
-            out: list[frozenset] = []
-            for i, (op, operand) in enumerate(sum_chain(node)):
+            out: dict[frozenset, None] = {}  # (insertion-ordered: linear in the chain's terms)
+            for op, operand in sum_chain(node):
                 if op == "+":
-                    out = self.plus(out, self.expand(operand, parity))
+                    out.update(dict.fromkeys(self.expand(operand, parity)))
                 else:
                     if _is_offset(operand):
                         raise FormulaError("'- offset(...)' is not supported; write offset(-(...)) instead")
-                    removed = set(self.expand(operand, not parity))
-                    out = [t for t in out if t not in removed]
-            return out
+                    for t in self.expand(operand, not parity):
+                        out.pop(t, None)
+            return list(out)
         if isinstance(node, Paren):
             return self.expand(node.body, parity)
         if isinstance(node, Unary):
@@ -234,10 +242,7 @@ class _Expander:
         if isinstance(node, Str):
             raise FormulaError(f"invalid model formula: the string {deparse(node)} stands where a term is expected")
         if isinstance(node, Dot):
-            out = []
-            for c in self.columns:
-                out = self.plus(out, self.var(Name(c)))
-            return out
+            return list(dict.fromkeys(t for c in self.columns for t in self.var(Name(c))))
         if _is_offset(node):
             if len(node.args) != 1 or node.kwargs:
                 raise FormulaError(f"offset() takes one expression, got {deparse(node)!r}")

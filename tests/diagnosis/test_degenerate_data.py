@@ -240,6 +240,25 @@ def test_constant_predictor_is_aliased_with_the_intercept():
     assert fit.aliased == ["k"]
 
 
+def test_aliasing_warning_stays_readable_however_many_columns_are_involved():
+    # y ~ a:b with the intercept: the last indicator is 1 minus the other 24 (a closed form); the relation
+    # names 8 of them and counts the rest, fit.aliasing keeps all; of 12 empty cells the warning spells 10
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"a": rng.choice(list("abcde"), 500), "b": rng.choice(list("vwxyz"), 500), "y": rng.normal(size=500)})
+    fit, (msg,) = fit_warns(gs.AliasingWarning, r"1 aliased column\(s\), coefficient\(s\) NA: a\[e\]:b\[z\] = 1 - "
+                            r"a\[a\]:b\[v\] - .* \+ \.\.\. \(16 more columns\)$", "y ~ a:b", d)
+    (info,) = fit.aliasing
+    assert info.constant == 1 and len(info.terms) == 24 and set(info.coefficients) == {-1.0}
+    assert msg.count(" - ") == 8
+    g = np.repeat(list("abcdefghijklm"), 20)
+    h = np.tile(list("uv"), 130)
+    e = pd.DataFrame({"g": g, "h": h, "y": rng.normal(size=260)})
+    e = e[~(e.h.eq("v") & e.g.isin(list("bcdefghijklm")))]
+    fit, (msg,) = fit_warns(gs.AliasingWarning, r"^12 aliased column\(s\).*; and 2 more \(see fit.aliasing\)$",
+                            "y ~ g * h", e)
+    assert len(fit.aliasing) == 12 and msg.count("is zero in every row used") == 10
+
+
 @pytest.mark.parametrize("column", [["a"] * 8, pd.Categorical(["a"] * 8, categories=["a", "b"])],
                          ids=["string", "categorical-with-unused-level"])
 def test_factor_with_one_level_in_the_data(column):

@@ -753,6 +753,15 @@ BOMBS = _cases("bomb", [
     ("factor-10k-by-10k", REFUSE, "y ~ factor(a):factor(b)", {"data": "levels_10k"}),
     ("factor-10k-times-10k", REFUSE, "y ~ factor(a)*factor(b)", {"data": "levels_10k"}),
     ("factor-100k-levels", REFUSE, "y ~ factor(id)", {"data": "levels_100k"}),
+    ("relevel-100k-levels", REFUSE, "y ~ relevel(id, ref = 'id5')", {"data": "levels_100k"}),
+    ("factor-levels-list-100k", EITHER, "y ~ factor(id, levels = c(" + ", ".join(f"'id{i}'" for i in range(3000))
+     + "))", {"data": "levels_100k"}),
+    # terms built only to be removed (or nested away) count too: each of these builds 67 million terms
+    ("minus-power-26", REFUSE, f"y ~ x - ({' + '.join(_AZ)})^26", _MANY),
+    ("unary-minus-power-26", REFUSE, f"y ~ x + -({' + '.join(_AZ)})^26", _MANY),
+    ("in-power-26", REFUSE, f"y ~ x + x %in% ({' + '.join(_AZ)})^26", _MANY),
+    ("minus-dot-wide", EITHER, "y ~ c0 - .", {"data": "wide"}),
+    ("in-dot-wide", EITHER, "y ~ c0 %in% .", {"data": "wide"}),
     ("long-sum-100k", EITHER, "y ~ " + " + ".join(["x"] * 25_000)),
     ("long-name-100k", REFUSE, "y ~ " + "a" * 100_000),
     ("long-name-wide-data", REFUSE, "y ~ " + "c1" * 25_000, {"data": "wide"}),
