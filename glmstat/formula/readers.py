@@ -206,16 +206,17 @@ class ParquetReader:
                 stamp.check()
             pf = pq.ParquetFile(f)
             strings = _string_columns(pf.schema_arrow, columns)
+            nulls = _null_columns(pf.schema_arrow, columns)
             if strings:
                 pf = pq.ParquetFile(f, read_dictionary=strings)
             if stamp is not None:  # (a rewrite within the clock's resolution: the row groups differ)
                 stamp.check_row_groups(pf)
             for i in range(pf.num_row_groups):
                 if pf.metadata.row_group(i).num_rows <= self.batch_rows:
-                    yield _sorted_categories(pf.read_row_group(i, columns=list(columns)).to_pandas(), strings)
+                    yield _as_read(pf.read_row_group(i, columns=list(columns)).to_pandas(), strings, nulls)
                 else:
                     for batch in pf.iter_batches(batch_size=self.batch_rows, row_groups=[i], columns=list(columns)):
-                        yield _sorted_categories(batch.to_pandas(), strings)
+                        yield _as_read(batch.to_pandas(), strings, nulls)
 
 
 def _string_columns(schema, columns: tuple[str, ...]) -> list[str]:
@@ -234,6 +235,22 @@ def _string_columns(schema, columns: tuple[str, ...]) -> list[str]:
             if text(t) or (pa.types.is_dictionary(t) and text(t.value_type) and not t.ordered):
                 out.append(c)
     return out
+
+
+def _null_columns(schema, columns: tuple[str, ...]) -> list[str]:
+    """The ``columns`` of Arrow's null type: a file in which a column has no value at all stores no type."""
+    import pyarrow as pa
+
+    return [c for c in columns if c in schema.names and pa.types.is_null(schema.field(c).type)]
+
+
+def _as_read(df: pd.DataFrame, strings: list[str], nulls: list[str]) -> pd.DataFrame:
+    """A chunk as the model frame reads it: string columns with sorted categories, and each column without a
+    value or a type as float NaN (missing, as it is in the other files whatever its type there: a model that
+    uses it drops these rows, and numeric expressions of it evaluate)."""
+    for c in nulls:
+        df[c] = np.full(len(df), np.nan)
+    return _sorted_categories(df, strings)
 
 
 def _sorted_categories(df: pd.DataFrame, strings: list[str]) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from .nodes import Call, Node
 from .terms import Terms
 from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, take_rows
 
-__all__ = ["ModelSpec", "model_variable", "align_levels"]
+__all__ = ["ModelSpec", "model_variable", "align_levels", "all_missing"]
 
 
 def model_variable(value: Value, label: str, n: int) -> NumVec | FactorVec | NumMat:
@@ -61,6 +61,17 @@ def align_levels(f: FactorVec, levels: tuple, label: str) -> FactorVec:
         raise DataError(f"column {label!r} of the new data has level(s) {shown} not seen when fitting "
                         f"(levels: {', '.join(label_text(v) for v in levels[:20])})")
     return FactorVec(remap[f.codes], tuple(levels), f.ordered, f.contrasts, f.keep_unused)
+
+
+def all_missing(vc: Any, n: int) -> FactorVec | NumVec | NumMat:
+    """The variable coded by ``vc`` (a :class:`~glmstat.formula.encode.VariableCoding`) missing on ``n`` rows,
+    of the kind the model codes it as: what a value without any non-missing entry is, whatever its own kind
+    (an all-null Parquet column stores no type)."""
+    if vc.factor is not None:
+        return FactorVec(np.full(n, -1, dtype=np.intp), tuple(vc.factor.levels))
+    if vc.suffixes:
+        return NumMat(np.full((n, vc.width), np.nan), tuple(vc.suffixes))
+    return NumVec(np.full(n, np.nan))
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +114,8 @@ class ModelSpec:
                 if vc.node in values:
                     continue
                 v = model_variable(ev.eval(vc.node), vc.label, n)
+                if missing_mask(v, n).all():  # (no value: no type either; these rows predict NaN)
+                    v = all_missing(vc, n)
                 if vc.factor is not None:
                     if not isinstance(v, FactorVec):
                         raise DataError(f"{vc.label!r} is a factor in the model but numeric in the new data")

@@ -34,9 +34,9 @@ from .frame import STRUCTURED, check_finite_design, column_names, model_terms, p
 from .limits import DEFAULT_LIMITS, FormulaLimits
 from .nodes import Call, Node
 from .rows import complete_arrays, evaluate_rows, missing_order, variables_used
-from .spec import ModelSpec, align_levels
+from .spec import ModelSpec, align_levels, all_missing
 from .terms import Terms, lhs_names
-from .values import FactorVec, NumMat, NumVec, _sort_key, label_text, take_rows
+from .values import FactorVec, NumMat, NumVec, _sort_key, label_text, missing_mask, take_rows
 
 __all__ = ["ChunkSummary", "ChunkEncoder", "StreamModel", "StreamedFrame", "summarize", "learn_spec", "columns_needed"]
 
@@ -53,6 +53,9 @@ class _VarInfo:
     ordered: bool = False
     contrasts: str | None = None
     keep_unused: bool = False
+    #: no row of the chunk has a value of it (an empty chunk, a column all missing in one file): its kind there
+    #: says nothing (an all-null Parquet column has no type) and its rows are all dropped
+    untyped: bool = False
 
 
 @dataclass
@@ -77,8 +80,10 @@ class ChunkSummary:
             self.dropped_by[k] = self.dropped_by.get(k, 0) + v
         for node, info in other.variables.items():
             mine = self.variables.get(node)
-            if mine is None:
+            if mine is None or (mine.untyped and not info.untyped):
                 self.variables[node] = info
+                continue
+            if info.untyped:
                 continue
             if mine.kind != info.kind or mine.width != info.width:
                 raise DataError(f"the variable {deparse(node)!r} is a {mine.kind} in one chunk of the data and a "
@@ -132,6 +137,7 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
             out.variables[node] = _VarInfo("matrix", v.values.shape[1], v.suffixes)
         else:
             out.variables[node] = _VarInfo("numeric")
+        out.variables[node].untyped = bool(missing_mask(v, rows.n).all())
     if rows.response_levels is not None:
         out.response_levels.append(rows.response_levels)
     for call, arrays in ev.collected.items():
@@ -182,6 +188,9 @@ class ChunkEncoder:
         values = {}
         for t in spec.plan.terms:
             for vc in t.variables:
+                if used.size == 0:  # (a chunk of no rows used: its values may have no type, or another)
+                    values[vc.node] = all_missing(vc, 0)
+                    continue
                 v = take_rows(rows.values[vc.node], sel)
                 if vc.factor is not None:
                     v = align_levels(v, vc.factor.levels, vc.label)

@@ -121,6 +121,31 @@ def test_files_with_the_same_columns_in_another_order_are_one_data_set(frame, tm
         close(getattr(f, q), getattr(mem, q), what=q)
 
 
+@pytest.mark.parametrize("formula", ["count ~ x1 + x2", "count ~ x1 + log(abs(x2))", "count ~ x1 + g + h"])
+def test_a_column_without_any_value_in_one_file_takes_the_type_of_the_others(formula, frame, tmp_path):
+    """A file in which x2 (numeric) or g (strings) has no value at all stores the column as Arrow's null type:
+    it carries no type, its rows are dropped for the missing value and counted, and the fit is the in-memory
+    fit of the same rows; predicting that file gives NaN for every row."""
+    middle = frame.iloc[800:1600].copy()
+    middle["x2"] = middle["g"] = None  # (object columns of None only: Parquet's null type)
+    frame.iloc[:800].to_parquet(tmp_path / "a.parquet", row_group_size=GROUP)
+    middle.to_parquet(tmp_path / "b.parquet", row_group_size=GROUP)
+    assert pa.types.is_null(pq.ParquetFile(tmp_path / "b.parquet").schema_arrow.field("x2").type)
+    frame.iloc[1600:].to_parquet(tmp_path / "c.parquet", row_group_size=GROUP)
+    same = frame.copy()
+    same.loc[800:1599, "x2"] = np.nan
+    same.loc[800:1599, "g"] = None
+    mem = fit(formula, same, gs.Poisson(), None)
+    f = fit(formula, str(tmp_path / "*.parquet"), gs.Poisson(), None)
+    assert f.column_names == mem.column_names
+    assert (f.n_dropped, f.dropped_by) == (mem.n_dropped, mem.dropped_by)
+    assert f.rows_used.equals(mem.rows_used)
+    for q in ("coef", "std_errors", "deviance"):
+        close(getattr(f, q), getattr(mem, q), what=q)
+    close(f.hat_values(), mem.hat_values())
+    assert f.predict(str(tmp_path / "b.parquet")).isna().all()
+
+
 def test_files_with_different_columns_are_refused(frame, tmp_path):
     frame.to_parquet(tmp_path / "a.parquet")
     frame.drop(columns=["w"]).to_parquet(tmp_path / "b.parquet")
