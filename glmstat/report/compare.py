@@ -9,6 +9,7 @@ rendered as text (``str``), Markdown, LaTeX (both via tabulate) or HTML; renderi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -17,8 +18,8 @@ from tabulate import tabulate
 
 from ..errors import GLMStatError
 from . import html as H
-from .display import SIGNIF_LEGEND, signif_stars
-from .rformat import encode_string
+from .display import FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, shows_stars, signif_stars
+from .rformat import encode_string, format_r
 
 __all__ = ["compare", "ModelComparison"]
 
@@ -36,6 +37,8 @@ class ModelComparison:
         One row per coefficient (in order of first appearance), one column per model; NaN where the model
         lacks the coefficient (``present`` is False) or it is aliased.
     present : DataFrame of bool
+    diverging : DataFrame of bool
+        The estimates that diverge to infinity (separation), flagged as the summary flags them.
     statistics : DataFrame
         Rows nobs, deviance, aic, bic; one column per model.
     ci, level, digits, stars : how the cells are formatted.
@@ -48,6 +51,7 @@ class ModelComparison:
     lower: pd.DataFrame
     upper: pd.DataFrame
     present: pd.DataFrame
+    diverging: pd.DataFrame
     statistics: pd.DataFrame
     ci: bool
     level: float
@@ -56,15 +60,50 @@ class ModelComparison:
     covariance: str
 
     # -- cells ---------------------------------------------------------------------------------------------
-    def _num(self, x: float) -> str:
-        return "NA" if not np.isfinite(x) else f"{x:.{self.digits}f}"
+    def _model_cells(self, model: str) -> dict[str, tuple[str, str]]:
+        """(estimate, uncertainty) cells of one model's coefficients, as ``printCoefmat`` formats them in its
+        summary: estimates and standard errors (or interval bounds) rounded together to the decimals that
+        keep ``digits`` significant digits of the smallest, in one common notation (the summary's rule,
+        :func:`display.coefmat`)."""
+        terms = [t for t in self.estimates.index if self.present.loc[t, model]]
+        est = self.estimates.loc[terms, model].to_numpy(dtype=float)
+        others = ([self.lower.loc[terms, model], self.upper.loc[terms, model]] if self.ci
+                  else [self.std_errors.loc[terms, model]])
+        cols = [est] + [o.to_numpy(dtype=float) for o in others]
+        table = coefmat(cols, [""] * len(cols), digits=self.digits, cs_ind=tuple(range(len(cols))), has_p=False)
+        cells = {}
+        for term, b, row in zip(terms, est, table.rows):
+            row = [c.strip() for c in row]
+            if not np.isfinite(b):
+                cells[term] = (row[0], "(aliased)")
+            else:
+                cells[term] = (row[0], f"[{row[1]}, {row[2]}]" if self.ci else f"({row[1]})")
+        return cells
+
+    @cached_property
+    def _cells(self) -> dict[str, dict[str, tuple[str, str]]]:
+        return {m: self._model_cells(m) for m in self.names}
+
+    @property
+    def shows_codes(self) -> bool:
+        """Significance codes (and their legend) are shown: ``stars`` and some p-value below 0.1, as
+        ``printCoefmat`` decides for a table."""
+        return self.stars and shows_stars(self.p_values.to_numpy(dtype=float)[self.present.to_numpy()])
+
+    @property
+    def shows_flags(self) -> bool:
+        """Some shown estimate diverges (and the flag's note is shown)."""
+        return bool((self.diverging & self.present).to_numpy().any())
 
     def _estimate(self, term: str, model: str) -> tuple[str, str]:
-        """The estimate's cell and its significance code (R's rule, :func:`display.signif_stars`)."""
+        """The estimate's cell and its mark: R's significance code (:func:`display.signif_stars`) when the
+        table shows codes, then the flag of a diverging estimate."""
         if not self.present.loc[term, model]:
             return "", ""
-        code = signif_stars(self.p_values.loc[term, model]) if self.stars else ""
-        return self._num(self.estimates.loc[term, model]), code
+        code = signif_stars(self.p_values.loc[term, model]) if self.shows_codes else ""
+        if self.diverging.loc[term, model]:
+            code += FLAG
+        return self._cells[model][term][0], code
 
     def coefficient_rows(self) -> list[list[str]]:
         """Two rows per coefficient: the estimate (with its significance code) and its (se) or [lower, upper]."""
@@ -76,38 +115,41 @@ class ModelComparison:
                     est.append("")
                     unc.append("")
                     continue
-                b = self.estimates.loc[term, m]
                 est.append("".join(self._estimate(term, m)))
-                if not np.isfinite(b):
-                    unc.append("(aliased)")
-                elif self.ci:
-                    unc.append(f"[{self._num(self.lower.loc[term, m])}, {self._num(self.upper.loc[term, m])}]")
-                else:
-                    unc.append(f"({self._num(self.std_errors.loc[term, m])})")
+                unc.append(self._cells[m][term][1])
             rows += [est, unc]
         return rows
 
     def statistic_rows(self) -> list[list[str]]:
-        """Observations, deviance, AIC, BIC (blank where the family has no likelihood)."""
+        """Observations, deviance, AIC, BIC as ``print.summary.glm`` prints deviance and AIC
+        (``format(x, digits = max(5, digits + 1))``, ``max(4, digits + 1)``); blank where the family has no
+        likelihood."""
         rows = []
         for key, label in STAT_ROWS:
             vals = self.statistics.loc[key]
             if key == "nobs":
                 rows.append([label] + [f"{int(v):d}" for v in vals])
             else:
-                rows.append([label] + [f"{v:.{min(self.digits, 2)}f}" if np.isfinite(v) else "" for v in vals])
+                d = max(5 if key == "deviance" else 4, self.digits + 1)
+                rows.append([label] + [format_r([v], d)[0].strip() if np.isfinite(v) else "" for v in vals])
         return rows
 
     @property
     def header(self) -> list[str]:
         return [""] + list(self.names)
 
-    @property
-    def note(self) -> str:
-        """The footnote saying what the parentheses and the significance codes mean (R's legend)."""
+    def _note_parts(self) -> list[str]:
+        """What the brackets mean, then R's legend of the codes when they are shown, then the flag's note
+        when an estimate diverges."""
         what = (f"{self.level:.0%} confidence intervals in brackets" if self.ci
                 else f"standard errors{'' if self.covariance == 'model' else f' ({self.covariance})'} in parentheses")
-        return what[0].upper() + what[1:] + "." + (f" {SIGNIF_LEGEND}" if self.stars else "")
+        return ([what[0].upper() + what[1:] + "."] + ([SIGNIF_LEGEND] if self.shows_codes else [])
+                + ([FLAG_NOTE + "."] if self.shows_flags else []))
+
+    @property
+    def note(self) -> str:
+        """The footnote saying what the parentheses, the significance codes (R's legend) and the flag mean."""
+        return " ".join(self._note_parts())
 
     def to_frame(self) -> pd.DataFrame:
         """The formatted cells as a DataFrame of strings (first column: the row labels)."""
@@ -119,7 +161,8 @@ class ModelComparison:
         three characters after its number (as R's codes column), where the other rows put their closing
         bracket or nothing.  Term and model names are made printable
         (:func:`~glmstat.report.rformat.encode_string`)."""
-        slot = 3 if self.stars else 1
+        marks = [self._estimate(t, m)[1] for t in self.estimates.index for m in self.names]
+        slot = max([1] + [len(c) for c in marks] + ([3] if self.shows_codes else []))
         coef, unc = [], self.coefficient_rows()[1::2]
         for k, term in enumerate(self.estimates.index):
             estimates = (self._estimate(term, m) for m in self.names)
@@ -166,11 +209,15 @@ class ModelComparison:
 
     def to_html(self) -> str:
         """The table as one styled HTML block (the summary's stylesheet): numbers right-aligned, each followed
-        by its significance code in a slot of fixed width so the decimal points line up; the footnote below."""
+        by its significance code in a slot of fixed width so the decimal points line up (the flag of a diverging
+        estimate as the summary's); the footnote below."""
         def cell(text: str, code: str = "") -> str:
             if not code and text.endswith((")", "]")):  # the closing bracket in the codes' slot
                 text, code = text[:-1], text[-1]
-            return f'<td class="gs-num">{H.esc(text)}<span class="gs-mark">{H.esc(code)}</span></td>'
+            mark = H.esc(code.removesuffix(FLAG)) + (
+                f'<span class="gs-flag" title="estimate diverges (separation)">{FLAG}</span>'
+                if code.endswith(FLAG) else "")
+            return f'<td class="gs-num">{H.esc(text)}<span class="gs-mark">{mark}</span></td>'
 
         def row(label: str, cells: str, cls: str = "") -> str:
             attr = f' class="{cls}"' if cls else ""
@@ -194,8 +241,14 @@ class ModelComparison:
         return self.to_html()
 
 
+def _diverging(fit) -> tuple[str, ...]:
+    """The coefficients whose estimates diverge (separation), as the summary flags them."""
+    sep = fit.separation
+    return tuple(sep.columns) if sep is not None else ()
+
+
 def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: float = 0.95,
-            ci_method: str = "wald", digits: int = 3, stars: bool = True) -> ModelComparison:
+            ci_method: str = "wald", digits: int = SUMMARY_DIGITS, stars: bool = True) -> ModelComparison:
     """Side-by-side table of several fitted models.
 
     Parameters
@@ -209,10 +262,13 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
     level, ci_method : float, {"wald", "profile"}
         The intervals' coverage and kind (see ``GLMResults.conf_int``).
     digits : int
-        Decimals of the coefficients (the fit statistics get at most 2).
+        Significant digits, as the summary's (4): each model's estimates and standard errors (or interval
+        bounds) are printCoefmat's cells of its summary; deviance and AIC/BIC get ``max(5, digits + 1)`` and
+        ``max(4, digits + 1)``, as print.summary.glm.
     stars : bool
         Mark each estimate with R's significance code of its p-value: ``***`` for p <= 0.001, ``**`` <= 0.01,
-        ``*`` <= 0.05, ``.`` <= 0.1 (the summary's rule, from :mod:`glmstat.report.display`).
+        ``*`` <= 0.05, ``.`` <= 0.1, when some p-value is below 0.1, with R's legend (the summary's rule, from
+        :mod:`glmstat.report.display`).  An estimate that diverges (separation) is flagged ``!`` either way.
 
     Returns
     -------
@@ -233,8 +289,8 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         raise GLMStatError(f"names has {len(names)} entries for {len(fits)} models")
     if len(set(names)) != len(names):
         raise GLMStatError(f"model names must be distinct, got {names}")
-    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or digits < 0:
-        raise GLMStatError(f"digits must be a non-negative integer, got {digits!r}")
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
+        raise GLMStatError(f"digits must be an integer from 1 to 15 (significant digits), got {digits!r}")
     terms: list[str] = []
     for f in fits:
         terms += [t for t in f.column_names if t not in terms]
@@ -255,6 +311,7 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         lower=frame([c["lower"] if c is not None else s for c, s in zip(cis, nan)]),
         upper=frame([c["upper"] if c is not None else s for c, s in zip(cis, nan)]),
         present=pd.DataFrame({n: [t in f.column_names for t in terms] for n, f in zip(names, fits)}, index=terms),
+        diverging=pd.DataFrame({n: [t in _diverging(f) for t in terms] for n, f in zip(names, fits)}, index=terms),
         statistics=stats,
         ci=bool(ci), level=float(level), digits=int(digits), stars=bool(stars),
         covariance=cov.pop() if len(cov) == 1 else "mixed",

@@ -31,7 +31,7 @@ from .rformat import encode_string, format_pval, format_r, zapsmall
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
     "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "named_vector_lines", "htest_number",
-    "htest_pvalue", "negbin_texts",
+    "htest_pvalue", "negbin_texts", "FLAG", "FLAG_NOTE",
 ]
 
 #: (upper cutpoint, code): p <= cutpoint takes the code (R's symnum with right-closed intervals).
@@ -39,6 +39,9 @@ SIGNIF_CODES: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.
 #: printCoefmat's legend line (its quotes as R prints them in the C locale).
 SIGNIF_LEGEND = "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1"
 SUMMARY_DIGITS = 4  # summary.glm: max(3, getOption("digits") - 3)
+#: The marker after an estimate that diverges to infinity (separation), and the note that explains it.
+FLAG = "!"
+FLAG_NOTE = "! estimate diverges to infinity (separation); its standard error and p-value are meaningless"
 ANOVA_DIGITS = 5  # print.anova: max(getOption("digits") - 2, 3)
 HTEST_DIGITS = 7  # print.htest: getOption("digits")
 

@@ -15,7 +15,8 @@ import pandas as pd
 from tabulate import tabulate
 
 from . import html as H
-from .display import SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines, negbin_texts
+from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines,
+                      negbin_texts)
 from ..errors import DataError
 from .call import call_text
 from .rformat import encode_string, format_r, zapsmall
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
     from ..inference.results import GLMResults
 
 __all__ = ["Summary", "format_coef_table", "call_text", "FLAG", "FLAG_NOTE"]
-
-#: The marker after a coefficient whose estimate diverges (separation), and the note that explains it.
-FLAG = "!"
-FLAG_NOTE = "! estimate diverges to infinity (separation); its standard error and p-value are meaningless"
 
 
 def format_coef_table(table: pd.DataFrame, kind: str) -> tuple[list[str], list[list[str]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -9,9 +10,12 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import fit_ref, load_data, load_ref, r_array
+from conftest import FIXTURES, fit_ref, load_data, load_ref
+from glmstat.report.display import FLAG, FLAG_NOTE, SIGNIF_LEGEND
 
 CASES = ("mtcars_logit", "birthwt_logit")
+RFORMAT = json.loads((FIXTURES / "rformat.json").read_text())  # make_format_fixtures.R
+R = json.loads((FIXTURES / "compare.json").read_text())  # make_compare_fixtures.R
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +29,21 @@ def r_stars(p):
     return "***" if p <= 0.001 else "**" if p <= 0.01 else "*" if p <= 0.05 else "." if p <= 0.1 else ""
 
 
+def r_cells(lines: list[str]) -> list[tuple[str, str]]:
+    """(estimate, std. error) cells of R's printCoefmat rows (the fields after the row name)."""
+    return [tuple(ln.split()[1:3]) for ln in lines[1:] if not ln.startswith(("---", "Signif"))]
+
+
 def test_cells_hold_r_estimates_standard_errors_and_stars(table):
     cells = table.to_frame().set_index("")
     for name, case in zip(table.names, CASES):
         ref = load_ref(case)
         fit_names = fit_ref(ref).column_names
-        for term, b, se, p in zip(fit_names, ref["coefficients"], ref["std_errors"], ref["p_values"]):
+        r = r_cells(RFORMAT["tables"][case]["coef_lines"])  # R: print(summary(fit)), digits 4
+        for term, (b, se), p in zip(fit_names, r, ref["p_values"]):
             rows = cells.index.get_loc(term)
-            assert cells.iloc[rows][name] == f"{b:.3f}{r_stars(p)}"
-            assert cells.iloc[rows + 1][name] == f"({se:.3f})"
+            assert cells.iloc[rows][name] == f"{b}{r_stars(p)}"
+            assert cells.iloc[rows + 1][name] == f"({se})"
 
 
 def test_terms_are_the_union_in_order_of_first_appearance_with_blanks(table):
@@ -46,18 +56,19 @@ def test_terms_are_the_union_in_order_of_first_appearance_with_blanks(table):
 def test_statistic_rows_match_r(table):
     cells = table.to_frame().set_index("")
     for name, case in zip(table.names, CASES):
-        ref = load_ref(case)
+        ref, want = load_ref(case), R["statistics"][case]  # R: format(x, digits = 5)
         assert cells.loc["Observations", name] == str(ref["nobs"])
         for label, key in (("Deviance", "deviance"), ("AIC", "aic"), ("BIC", "bic")):
-            assert cells.loc[label, name] == f"{ref[key]:.2f}"
+            assert cells.loc[label, name] == want[key]
 
 
 def test_confidence_intervals_instead_of_standard_errors():
     ref = load_ref("clotting_gamma")
-    c = gs.compare(fit_ref(ref), ci=True, digits=4)
+    c = gs.compare(fit_ref(ref), ci=True)
     cells = c.to_frame()
-    want = r_array(ref["confint_wald"])
-    assert list(cells.iloc[[1, 3], 1]) == [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in want]
+    r = [ln.split()[1:] for ln in R["clotting_ci_lines"][1:]]  # R: printCoefmat(cbind(b, ci), cs.ind = 1:3)
+    assert list(cells.iloc[[0, 2], 1]) == [b + r_stars(p) for (b, _, _), p in zip(r, ref["p_values"])]
+    assert list(cells.iloc[[1, 3], 1]) == [f"[{lo}, {hi}]" for _, lo, hi in r]
     assert "95% confidence intervals" in str(c)
 
 
@@ -112,3 +123,43 @@ def test_bad_arguments_are_refused():
         gs.compare(fit, "lot1 ~ u")
     with pytest.raises(gs.GLMStatError, match="digits"):
         gs.compare(fit, digits=-1)
+
+
+# -- the shared display rule: significant digits, the flag, the legend only with a star --------------------
+def compare_case(*cases: str, **kw) -> gs.ModelComparison:
+    d = pd.DataFrame(R["data"])
+    return gs.compare(*(gs.glm(R["fits"][c]["formula"], d) for c in cases), **kw)
+
+
+@pytest.mark.parametrize("case", ["tiny", "tiny_negative"])
+def test_tiny_estimates_keep_their_significant_digits(case):
+    cells = compare_case(case).to_frame()
+    r = r_cells(R["fits"][case]["lines"])  # R: 4.324e-07 (not 0.000), -3.182e-09 (not -0.000)
+    assert [c.rstrip("*.") for c in cells.iloc[[0, 2], 1]] == [b for b, _ in r]
+    assert list(cells.iloc[[1, 3], 1]) == [f"({se})" for _, se in r]
+
+
+def test_legend_only_when_a_code_is_shown():
+    table = compare_case("no_stars")  # R prints no codes column and no legend for it
+    assert R["fits"]["no_stars"]["lines"][0].rstrip() == R["fits"]["no_stars"]["lines"][0]
+    cells = table.to_frame()
+    assert list(cells.iloc[[0, 2, 4], 1]) == [b for b, _ in r_cells(R["fits"]["no_stars"]["lines"])]
+    for out in (str(table), table.to_markdown(), table.to_latex(), table.to_html()):
+        assert "Signif. codes" not in out and "***" not in out
+    assert SIGNIF_LEGEND in str(compare_case("no_stars", "tiny"))  # a star in another model: the legend
+
+
+def test_diverging_estimates_are_flagged_as_in_the_summary(students):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        sep = gs.glm("passed ~ hours", students, family=gs.Binomial())
+    ok = fit_ref(load_ref("mtcars_logit"))
+    table = gs.compare(sep, ok)
+    flagged = [ln.split()[0] for ln in str(sep.summary()).splitlines() if ln.split()[1:2] == [FLAG]]
+    assert flagged == ["Intercept", "hours"]  # the summary's flags
+    cells = table.to_frame().set_index("")
+    assert [t for t in flagged if cells.loc[t, "(1)"].endswith(FLAG)] == flagged
+    assert not any(c.endswith(FLAG) for c in cells["(2)"])
+    for out in (str(table), table.to_markdown(), table.to_latex()):
+        assert FLAG_NOTE in out
+    assert 'class="gs-flag"' in table.to_html()

@@ -204,12 +204,16 @@ def edge_comparison():
     return ModelComparison(
         names=("m",), estimates=frame(EDGES["estimate"]), std_errors=frame(EDGES["std_error"]),
         p_values=frame(EDGE_P), lower=frame(nan), upper=frame(nan), present=frame([True] * len(TERMS)),
+        diverging=frame([False] * len(TERMS)),
         statistics=pd.DataFrame({"m": [10, 1.0, 2.0, 3.0]}, index=["nobs", "deviance", "aic", "bic"]),
-        ci=False, level=0.95, digits=3, stars=True, covariance="model")
+        ci=False, level=0.95, digits=4, stars=True, covariance="model")
 
 
 def _codes_after_numbers(cells: dict[str, str]) -> list[str]:
-    return [cells[t].removeprefix(f"{b:.3f}") for t, b in zip(TERMS, EDGES["estimate"])]
+    """The marks after each estimate, which is R's printCoefmat cell (the second field of R's row)."""
+    r_estimates = [ln.split()[1] for ln in EDGES["lines"][1:1 + len(TERMS)]]
+    assert [cells[t][:len(b)] for t, b in zip(TERMS, r_estimates)] == r_estimates
+    return [cells[t].removeprefix(b) for t, b in zip(TERMS, r_estimates)]
 
 
 def test_compare_text_at_the_cutpoints(edge_comparison):
