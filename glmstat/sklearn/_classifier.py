@@ -103,12 +103,13 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
                              "GLMClassifier fits one binomial GLM (for more classes use one-vs-rest)")
         y = np.asarray(y)
         classes = np.unique(y)
+        shown = classes.tolist()  # (plain Python values: 'a', not np.str_('a'))
         if classes.size < 2:
-            raise ValueError(f"y has only one class ({classes[0]!r}); a binary classifier needs two classes")
+            raise ValueError(f"y has only one class ({shown[0]!r}); a binary classifier needs two classes")
         event = (y == classes[1]).astype(float)
         sw = np.asarray(sample_weight, dtype=float)
         totals = np.array([sw[event == 0].sum(), sw[event == 1].sum()])
-        for c, total in zip(classes, totals):
+        for c, total in zip(shown, totals):
             if not total > 0:
                 raise ValueError(f"every sample of class {c!r} has zero weight, which leaves one class; a "
                                  "binary classifier needs both classes with positive weight")

@@ -8,6 +8,7 @@ References: scikit-learn's own estimators (LogisticRegression, PoissonRegressor,
 from __future__ import annotations
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -275,6 +276,19 @@ def test_refuses_more_than_two_classes_and_bad_families():
         GLMRegressor(family=gs.NegativeBinomial()).fit(X, np.arange(30))
     with pytest.raises(ValueError, match="y must lie in"):
         GLMRegressor(family=gs.Poisson()).fit(X, np.arange(30) - 5.0)
+
+
+@pytest.mark.parametrize("y", [np.array(["a"] * 30), np.zeros(30, dtype=np.int64)], ids=["str", "int"])
+def test_a_class_is_named_by_its_plain_value(y):
+    """Messages show 'a' and 0, not numpy's reprs np.str_('a') and np.int64(0)."""
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    with pytest.raises(ValueError, match=r"^y has only one class \(" + re.escape(repr(y[0].item())) + r"\);"):
+        GLMClassifier().fit(X, y)
+    two = y.copy()
+    two[:15] = "b" if y.dtype.kind == "U" else 1
+    sw = np.where(np.arange(30) < 15, 0.0, 1.0)  # (the first class, 'b' or 1, has no weight)
+    with pytest.raises(ValueError, match=r"^every sample of class " + re.escape(repr(two[0].item())) + " has"):
+        GLMClassifier().fit(X, two, sample_weight=sw)
 
 
 def test_pickle_round_trip_with_a_power_link():
