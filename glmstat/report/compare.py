@@ -191,7 +191,9 @@ class ModelComparison:
         header, rows = self._printable(self.coefficient_rows() + self.statistic_rows())
         table = tabulate(rows, headers=header, tablefmt="pipe", disable_numparse=True,
                          colalign=("left",) + ("right",) * len(self.names))
-        return table + "\n\n" + self.note
+        # the legend as code, as the summary's Markdown: unquoted, its '***' and '**' would render as emphasis
+        note = " ".join(f"`{p}`" if p == SIGNIF_LEGEND else p for p in self._note_parts())
+        return table + "\n\n" + note
 
     def to_latex(self) -> str:
         """A booktabs tabular (needs ``\\usepackage{booktabs}``), a rule before the fit statistics and the

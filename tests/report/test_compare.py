@@ -163,3 +163,9 @@ def test_diverging_estimates_are_flagged_as_in_the_summary(students):
     for out in (str(table), table.to_markdown(), table.to_latex()):
         assert FLAG_NOTE in out
     assert 'class="gs-flag"' in table.to_html()
+
+
+def test_markdown_legend_is_code_as_in_the_summary(table):
+    legend = f"`{SIGNIF_LEGEND}`"  # '***' unquoted would open emphasis in Markdown
+    assert legend in fit_ref(load_ref("mtcars_logit")).summary().to_markdown().splitlines()
+    assert table.to_markdown().splitlines()[-1] == f"Standard errors in parentheses. {legend}"
