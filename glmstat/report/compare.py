@@ -18,6 +18,7 @@ from tabulate import tabulate
 
 from ..errors import GLMStatError
 from . import html as H
+from . import markdown as M
 from .display import FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, shows_stars, signif_stars
 from .rformat import encode_string, format_r
 
@@ -143,7 +144,8 @@ class ModelComparison:
         when an estimate diverges."""
         what = (f"{self.level:.0%} confidence intervals in brackets" if self.ci
                 else f"standard errors{'' if self.covariance == 'model' else f' ({self.covariance})'} in parentheses")
-        return ([what[0].upper() + what[1:] + "."] + ([SIGNIF_LEGEND] if self.shows_codes else [])
+        what = encode_string(what[0].upper() + what[1:] + ".", backslash=False)  # (it may name a cluster column)
+        return ([what] + ([SIGNIF_LEGEND] if self.shows_codes else [])
                 + ([FLAG_NOTE + "."] if self.shows_flags else []))
 
     @property
@@ -187,12 +189,13 @@ class ModelComparison:
         return [encode_string(h) for h in self.header], [[encode_string(r[0])] + r[1:] for r in rows]
 
     def to_markdown(self) -> str:
-        """A pipe table (GitHub/pandoc Markdown) followed by the footnote."""
-        header, rows = self._printable(self.coefficient_rows() + self.statistic_rows())
-        table = tabulate(rows, headers=header, tablefmt="pipe", disable_numparse=True,
-                         colalign=("left",) + ("right",) * len(self.names))
+        """A pipe table (GitHub/pandoc Markdown) followed by the footnote; term and model names escaped by
+        :mod:`.markdown`."""
+        rows = self.coefficient_rows() + self.statistic_rows()
+        table = tabulate([[M.text(r[0])] + r[1:] for r in rows], headers=[M.text(h) for h in self.header],
+                         tablefmt="pipe", disable_numparse=True, colalign=("left",) + ("right",) * len(self.names))
         # the legend as code, as the summary's Markdown: unquoted, its '***' and '**' would render as emphasis
-        note = " ".join(f"`{p}`" if p == SIGNIF_LEGEND else p for p in self._note_parts())
+        note = " ".join(M.code(p) if p == SIGNIF_LEGEND else M.text(p, backslash=False) for p in self._note_parts())
         return table + "\n\n" + note
 
     def to_latex(self) -> str:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
 from . import html as H
+from . import markdown as M
 from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines,
                       negbin_texts)
 from ..errors import DataError
@@ -204,8 +205,8 @@ class Summary:
         lines = ["", "Call:", *self._call_lines, ""]
         if self.residual_labels:
             lines += ["Deviance Residuals: ", self._residual_text(), ""]
-        if self._covariance_line:
-            lines.append(self._covariance_line)
+        if self._covariance_line:  # (it names a cluster column)
+            lines.append(encode_string(self._covariance_line, backslash=False))
         head = "Coefficients:" + (f" {self._coef_heading}" if self.n_aliased else "")
         lines += [head, self._table_text()] if len(self.table) else ["No Coefficients"]
         if self.separated:
@@ -232,10 +233,10 @@ class Summary:
         return str(self)
 
     # -- Markdown and LaTeX --------------------------------------------------------------------------
-    def _rows(self) -> tuple[list[str], list[list[str]]]:
+    def _rows(self, name: Callable[[str], str] = encode_string) -> tuple[list[str], list[list[str]]]:
+        """The header and the cells, each coefficient's name written by ``name`` (escaped for the format)."""
         header, rows = self._coef_cells()
-        return ["term"] + header, [[encode_string(n)] + [c.strip() for c in r]
-                                   for n, r in zip(self._term_names(), rows)]
+        return ["term"] + header, [[name(n)] + [c.strip() for c in r] for n, r in zip(self._term_names(), rows)]
 
     def _statistics(self) -> list[tuple[str, str, str]]:
         """(label, value, remark) of the fit statistics, formatted as the text summary prints them."""
@@ -261,22 +262,22 @@ class Summary:
         return ([SIGNIF_LEGEND] if header[-1] == "" else []) + ([FLAG_NOTE] if self.separated else [])
 
     def to_markdown(self) -> str:
-        """The coefficient table, its legends, the fit statistics and the warnings as GitHub Markdown."""
-        header, rows = self._rows()
+        """The coefficient table, its legends, the fit statistics and the warnings as GitHub Markdown; every
+        text from the data (names, levels, the call, the warnings) escaped by :mod:`.markdown`."""
+        header, rows = self._rows(M.text)
         pipe = lambda cells: [c.replace("|", "\\|") for c in cells]  # noqa: E731  (a literal | in a cell)
-        body = tabulate([pipe(r) for r in rows], headers=pipe(header), tablefmt="pipe", disable_numparse=True,
-                        colalign=self._colalign(header))
-        parts = [f"`{''.join(ln.lstrip() for ln in self._call_lines)}`"]  # R's wrapped lines as one
+        body = tabulate([r[:1] + pipe(r[1:]) for r in rows], headers=pipe(header), tablefmt="pipe",
+                        disable_numparse=True, colalign=self._colalign(header))
+        parts = [M.code("".join(ln.lstrip() for ln in self._call_lines))]  # R's wrapped lines as one
         if self._covariance_line:
-            parts.append(self._covariance_line)
+            parts.append(M.text(self._covariance_line, backslash=False))
         parts.append(body)
-        parts += [f"`{n}`" if n == SIGNIF_LEGEND else n for n in self._notes_under_table()]
+        parts += [M.code(n) if n == SIGNIF_LEGEND else n for n in self._notes_under_table()]
         parts.append("\n".join(f"- {label}: {value}{' ' + remark if remark else ''}"
                                for label, value, remark in self._statistics()))
         if self.notes:
             parts.append(("**Warning**" if len(self.notes) == 1 else "**Warnings**") + "\n\n"
-                         + "\n".join(f"{k}. {encode_string(n, backslash=False)}"
-                                     for k, n in enumerate(self.notes, start=1)))
+                         + "\n".join(f"{k}. {M.text(n, backslash=False)}" for k, n in enumerate(self.notes, start=1)))
         return "\n\n".join(parts) + "\n"
 
     def to_latex(self) -> str:
