@@ -38,6 +38,8 @@ __all__ = ["check_family", "check_column_types", "check_model_frame", "MAX_MAGNI
 #: Largest |value| accepted in the design, response, weights and offset: its square (as X'WX needs)
 #: must stay finite in double precision (max ~1.8e308), and so must the inverse of X'WX, with room to spare.
 MAX_MAGNITUDE = 1e100
+#: Smallest non-zero |value| accepted there: the square of anything smaller underflows towards zero
+_TINY = 1.0 / MAX_MAGNITUDE
 
 
 def check_family(family: Any) -> Family:
@@ -109,6 +111,8 @@ class _RowChecks:
     positive: bool
     big: np.ndarray  # max |x_ij| over all rows, and over the rows with a positive weight
     big_pos: np.ndarray
+    y_big: float = 0.0  # max |y| and max |offset| (NaN when a NaN is among them)
+    offset_big: float = 0.0
 
     def merge(self, other: "_RowChecks") -> "_RowChecks":
         for key, (v, i, k) in other.seen.items():
@@ -120,6 +124,8 @@ class _RowChecks:
         self.positive = self.positive or other.positive
         self.big = np.maximum(self.big, other.big)
         self.big_pos = np.maximum(self.big_pos, other.big_pos)
+        self.y_big = max(self.y_big, other.y_big)
+        self.offset_big = max(self.offset_big, other.offset_big)
         return self
 
 
@@ -139,7 +145,7 @@ def _block_checks(b, response_name: str, n_response_columns: int, family: Family
     """One block's share of :func:`check_model_frame` (runs where the block is)."""
     seen: dict = {}
     w_low, w_high = _span(b.weights)
-    _check_block(response_name, n_response_columns, family, b, seen, (w_low, w_high))
+    y_big, offset_big = _check_block(response_name, n_response_columns, family, b, seen, (w_low, w_high))
     # every weight positive: its minimum is (False with a NaN, as w > 0 is); some weight positive: the maximum
     # is, unless a NaN hides it
     every = w_low > 0
@@ -148,26 +154,34 @@ def _block_checks(b, response_name: str, n_response_columns: int, family: Family
     if p:
         big = b.X.column_abs_max()
         big_pos = big if every else b.X.take(np.flatnonzero(b.weights > 0)).column_abs_max()
-    return _RowChecks(b.y.shape[0], seen, some, big, big_pos)
+    return _RowChecks(b.y.shape[0], seen, some, big, big_pos, y_big, offset_big)
 
 
 def _check_block(response_name: str, n_response_columns: int, family: Family, b, seen: dict,
-                 w_span: tuple[float, float]) -> None:
+                 w_span: tuple[float, float]) -> tuple[float, float]:
     """The row checks of one block: finite trials, magnitudes, the family's support; what they find is noted
     in ``seen`` (position within the block) and raised, or warned about, once at the end.  ``w_span``: the
-    smallest and largest weight (:func:`_span`)."""
+    smallest and largest weight (:func:`_span`).  Returns max |y| and max |offset|, whose smallness is judged
+    over all the blocks."""
     y, w, trials = b.y, b.weights, b.trials
     if not math.isfinite(_abs_max(trials)):  # else every trial is finite
         bad = np.flatnonzero(~np.isfinite(trials))
         if bad.size:
             seen.setdefault("trials", [None, bad[0], 0])[2] += bad.size
     y_span = _span(y)
-    for what, m in ((f"the response {response_name!r}", max(-y_span[0], y_span[1]) if y.size else 0.0),
+    y_big, offset_big = max(-y_span[0], y_span[1]) if y.size else 0.0, _abs_max(b.offset)
+    for what, m in ((f"the response {response_name!r}", y_big),
                     ("the weights", max(-w_span[0], w_span[1]) if w.size else 0.0),
-                    ("the offset", _abs_max(b.offset))):
+                    ("the offset", offset_big)):
         # (max |v| from the span is NaN when v holds a NaN, as np.abs(v).max() is)
         if m > MAX_MAGNITUDE:
             raise DataError(f"{what} has values as large as {m:.3g}; rescale it so its square stays finite")
+    # a positive weight so small that its square (or w * x^2) underflows gives infinite or zero standard errors;
+    # zero weights are legitimate (rows left out)
+    if w_span[0] < _TINY:
+        bad = np.flatnonzero((w > 0) & (w < _TINY))
+        if bad.size:
+            seen.setdefault("tiny weights", [w[bad[0]], bad[0], 0])[2] += bad.size
     # the support is an interval: when the smallest and the largest response lie in it, every response does
     if not (family.y_domain.contains(y_span[0]) and family.y_domain.contains(y_span[1])):
         bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
@@ -192,6 +206,12 @@ def _check_block(response_name: str, n_response_columns: int, family: Family, b,
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
             seen.setdefault("counts", [y[i], i, 0])[2] += int(frac.sum())
+    return y_big, offset_big
+
+
+def _power_of_ten(v: float) -> str:
+    """A power of ten that brings ``v`` (0 < v < 1) near 1, as text (1e300 for 1e-300)."""
+    return f"1e{min(-int(math.floor(math.log10(v))), 300)}"
 
 
 def _whole(v: np.ndarray) -> bool:
@@ -207,6 +227,13 @@ def _refuse_rows(frame, family: Family, seen: dict) -> None:
         raise DataError(
             f"the successes or failures of {frame.response_name!r} have infinite values (row "
             f"{_row(frame, i)!r}; {k} rows); remove or correct them"
+        )
+    if "tiny weights" in seen:
+        v, i, k = seen["tiny weights"]
+        raise DataError(
+            f"the weights have positive values below {_TINY:.0e} (row {_row(frame, i)!r} has {v:.3g}; {k} rows); "
+            "squares of such numbers underflow double precision -- rescale the weights (e.g. multiply them by "
+            f"{_power_of_ten(v)}) or set the negligible ones to 0"
         )
     if "support" in seen:
         v, i, k = seen["support"]
@@ -275,7 +302,17 @@ def check_model_frame(frame, source, family: Family) -> tuple[tuple[type, str], 
             f"the design column {frame.column_names[j]!r} has values as large as {big[j]:.3g}; squares of "
             f"such numbers overflow double precision -- rescale it (e.g. divide by 1e{int(np.log10(big[j]))})"
         )
-    tiny = 1.0 / MAX_MAGNITUDE
+    # (an all-zero response or offset is legitimate; NaN compares False)
+    for what, m, effect in ((f"the response {frame.response_name!r}", found.y_big,
+                             "the dispersion and the standard errors come out as 0"),
+                            ("the offset", found.offset_big, "it is lost in the linear predictor")):
+        if 0 < m < _TINY:
+            raise DataError(
+                f"{what} has no value larger than {m:.3g} in absolute value (below {_TINY:.0e}); squares of such "
+                f"numbers underflow double precision and {effect} -- rescale it (e.g. multiply by "
+                f"{_power_of_ten(m)})"
+            )
+    tiny = _TINY
     small = np.flatnonzero((big > 0) & (big < tiny)) if p and np.fmin.reduce(big) < tiny else ()
     for j in small:
         raise DataError(

@@ -295,6 +295,36 @@ def test_column_too_tiny_for_double_precision(d):
     refuse(gs.DataError, "the design column 'x' has no value larger than .*underflow", "y ~ x", d.assign(x=d.x * 1e-200))
 
 
+def test_response_too_tiny_for_double_precision():
+    # y = (2 + 3x + e) * 1e-300 gave standard errors and p-values of exactly 0, without a word
+    e = np.array([.1, -.2, .3, -.1, .2, -.3, .1, 0])
+    x = np.arange(1.0, 9.0)
+    err = refuse(gs.DataError, "the response 'y' has no value larger than 2.6e-299 .*underflow.*rescale it "
+                 "\\(e.g. multiply by 1e299\\)", "y ~ x", pd.DataFrame({"y": (2 + 3 * x + e) * 1e-300, "x": x}))
+    assert "standard errors" in str(err)
+    with pytest.warns(gs.PerfectFitWarning):  # zero is no underflow: an all-zero response still fits
+        fit = gs.glm("y ~ x", pd.DataFrame({"y": np.zeros(8), "x": x}))
+    assert fit.coef.abs().max() == 0.0
+
+
+@pytest.mark.parametrize("value", [1e-320, 1e-300, 1e-101])
+def test_positive_weights_too_tiny_for_double_precision(d, value):
+    # subnormal weights gave infinite standard errors and leaked numpy's 'overflow encountered in matmul'
+    w = np.ones(len(d))
+    w[[3, 5]] = value
+    refuse(gs.DataError, f"the weights have positive values below 1e-100 \\(row 3 has {value:.3g}; 2 rows\\).*"
+           "underflow.*rescale the weights", "y ~ x", d, weights=w)
+    refuse(gs.DataError, "row 0 has 1e-320; 30 rows", "y ~ x", d, weights=np.full(len(d), 1e-320))
+    w[[3, 5]] = 0.0  # zero weights leave rows out: legitimate
+    assert gs.glm("y ~ x", d, weights=w).df_residual == len(d) - 2 - 2
+
+
+def test_offset_too_tiny_for_double_precision(d):
+    refuse(gs.DataError, "the offset has no value larger than 1e-320 .*underflow.*rescale it", "count ~ x", d,
+           family=gs.Poisson(), offset=np.full(len(d), 1e-320))
+    assert gs.glm("count ~ x", d, family=gs.Poisson(), offset=np.zeros(len(d))).converged
+
+
 # -- weights and offsets -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("weights,match", [
