@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .design.chunked import ChunkSource
-from .design.policy import for_fitting
+from .design.policy import block_rows, for_fitting
 from .design.sources import DesignSource, InMemorySource
 from .errors import DataError, MissingDependencyError
 from .families import Family
@@ -50,8 +50,9 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
             return _streamed(formula, data, family, weights, offset, na_action, context, limits)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
                               context=context, limits=limits)
-    source = InMemorySource(for_fitting(frame.design), frame.y, frame.total_weights, frame.trials, frame.offset,
-                            start_weights=frame.start_weights)
+    design = for_fitting(frame.design)
+    source = InMemorySource(design, frame.y, frame.total_weights, frame.trials, frame.offset,
+                            block_rows=block_rows(design), start_weights=frame.start_weights)
     return frame, source
 
 

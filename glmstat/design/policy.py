@@ -6,11 +6,29 @@ from .base import SMALL_CELLS, Design
 from .dense import DenseDesign
 from .structured import StructuredDesign
 
-__all__ = ["for_fitting", "DENSE_BELOW"]
+__all__ = ["for_fitting", "block_rows", "DENSE_BELOW", "BLOCK_CELLS", "MAX_BLOCK_ROWS"]
 
 #: Structured designs with at most this many cells (rows x columns) are fitted dense: for small fits the
 #: bookkeeping of the structured products costs more than the products themselves.
 DENSE_BELOW = SMALL_CELLS
+
+
+#: Rows per block of an in-memory fit (its temporaries -- the weighted copy of a block of X, the QR
+#: reducer's stack -- are a few blocks in size) ...
+MAX_BLOCK_ROWS = 65536
+#: ... and at most this many cells per block of a dense design (32 MB), so that a wide design (an
+#: interaction of two 70-level factors has 4,900 columns) is not copied whole several times over.
+BLOCK_CELLS = 2**22
+
+
+def block_rows(design: Design) -> int:
+    """Rows per block for fitting ``design`` in memory: ``MAX_BLOCK_ROWS``, or fewer for a wide dense design
+    (``BLOCK_CELLS`` cells, but at least 2 (p + 1) rows: the QR reducer stacks each block under a
+    (p + 1)-row triangle, and shorter blocks would cost more in those stacks than they save)."""
+    p = design.n_cols
+    if isinstance(design, StructuredDesign) or p == 0:  # (its blocks' dense columns are few)
+        return MAX_BLOCK_ROWS
+    return int(min(MAX_BLOCK_ROWS, max(2 * (p + 1), BLOCK_CELLS // p)))
 
 
 def for_fitting(design: Design) -> Design:

@@ -162,10 +162,15 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
             dense += k
     plan = DesignPlan(intercept, tuple(plans))
     _check_unique_names(plan)
-    size = (dense if plan.structured else total) * n_rows * 8
+    size = (dense if plan.structured else total) * n_rows * 8 + WORK_MATRICES * total * total * 8
     if size > limits.max_design_bytes:
         raise refuse("max_design_bytes", "the design needs more memory than allowed (bytes)", size, limits)
     return plan
+
+
+#: p x p matrices a fit holds at its peak besides the design, in the memory estimate of ``max_design_bytes``
+#: (measured: an interaction of two 50-level factors, p = 2,501, peaks at the design plus 12 of them).
+WORK_MATRICES = 12
 
 
 def _check_unique_names(plan: DesignPlan) -> None:
@@ -206,13 +211,17 @@ def dense_design(plan: DesignPlan, values: dict, n: int) -> np.ndarray:
         col = 1
     for t in plan.terms:
         block = np.ones((n, 1))
-        for vc in t.variables:
+        last = len(t.variables) - 1
+        for i, vc in enumerate(t.variables):
             cols = _variable_columns(vc, values[vc.node], n)
-            # the earlier variables vary fastest: for each new column, every existing column
-            block = (block[:, None, :] * cols[:, :, None]).reshape(n, block.shape[1] * cols.shape[1]) if block.shape[1] > 1 or cols.shape[1] > 1 \
-                else block * cols
-        X[:, col:col + block.shape[1]] = block
-        col += block.shape[1]
+            if i == last:  # the term's columns go straight into X (no term-sized temporary: an interaction of
+                # two 70-level factors is as large as the design)
+                k = block.shape[1]
+                for j in range(cols.shape[1]):
+                    np.multiply(block, cols[:, j:j + 1], out=X[:, col + j * k:col + (j + 1) * k])
+                col += k * cols.shape[1]
+            else:  # the earlier variables vary fastest: for each new column, every existing column
+                block = (block[:, None, :] * cols[:, :, None]).reshape(n, block.shape[1] * cols.shape[1])
     return X
 
 

@@ -33,8 +33,11 @@ class FormulaLimits:
     max_basis : int
         Columns of one basis term: the degree of ``poly()``, the ``df`` of ``bs()``.
     max_design_bytes : int
-        Memory of the dense part of the design, rows x dense columns x 8 bytes, estimated before any column
-        is allocated (factor main effects are stored as codes and do not count).
+        Memory a fit needs for its design, estimated before any column is allocated: the dense part of the
+        design, rows x dense columns x 8 bytes (factor main effects are stored as codes and do not count),
+        plus the fit's working matrices: ``glmstat.formula.encode.WORK_MATRICES`` (12) p x p matrices of
+        8-byte numbers for p design columns (the cross-products, their factors and inverses, the QR
+        reducer's stack).
     """
 
     max_length: int = 20_000

@@ -5,10 +5,12 @@ X'WX and X'Wr blockwise, x_i'Cx_i, XM, per-group X'v, columns, column and row su
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import glmstat as gs
 from glmstat.engine.linalg import GramReducer
 from glmstat.design.dense import DenseDesign
 from glmstat.design.structured import CELL_LIMIT, Factor, StructuredDesign
@@ -157,3 +159,40 @@ def test_compact_integer_codes_do_not_overflow_in_cell_codes():
     np.testing.assert_allclose(X.gram(w), D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-12)
     beta = rng.normal(size=139)
     np.testing.assert_allclose(X.matvec(beta), D @ beta, rtol=1e-12)
+
+
+def test_wide_dense_designs_are_fitted_in_blocks_of_bounded_size():
+    from glmstat.design.policy import BLOCK_CELLS, MAX_BLOCK_ROWS, block_rows
+
+    # min(65536, max(2 (p + 1), 2^22 / p)) rows per block of a dense design; structured designs keep 65,536
+    for p, rows in ((3, MAX_BLOCK_ROWS), (64, MAX_BLOCK_ROWS), (1000, BLOCK_CELLS // 1000), (5000, 10002)):
+        assert block_rows(DenseDesign(np.zeros((2, p)))) == rows
+    g = pd.DataFrame({"g": np.repeat(np.arange(300), 4).astype(str), "y": np.arange(1200.0)})
+    fit = gs.glm("y ~ g", g)
+    assert block_rows(fit.fit_data.source.X) == MAX_BLOCK_ROWS
+
+
+def test_a_wide_interaction_is_fitted_without_copies_of_the_whole_design():
+    # two 25-level factors crossed: 626 columns, a 100 MB design; the fit's working memory is a few blocks of
+    # rows and p x p matrices, not copies of the design (before: a scaled copy and a QR of the whole of it)
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    n = 20_000
+    d = pd.DataFrame({"a": rng.integers(0, 25, n).astype(str), "b": rng.integers(0, 25, n).astype(str),
+                      "y": rng.normal(size=n)})
+    design_bytes = n * 626 * 8
+    tracemalloc.start()
+    try:
+        with pytest.warns(gs.AliasingWarning):
+            fit = gs.glm("y ~ a:b", d)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(fit.coef) == 626
+    from glmstat.design.policy import BLOCK_CELLS
+    from glmstat.formula.encode import WORK_MATRICES
+
+    # a few blocks (a scaled copy, the QR reducer's stack and LAPACK's copy of it) and the p x p matrices
+    working = peak - design_bytes
+    assert working < 6 * BLOCK_CELLS * 8 + WORK_MATRICES * 626**2 * 8, working / design_bytes

@@ -142,6 +142,17 @@ def test_design_size_is_checked_before_allocating():
         lambda: gs.glm("y ~ bs(x, df = 50)", d.iloc[:6]))
 
 
+def test_design_memory_counts_the_fits_working_matrices():
+    # 10 rows x 1,001 columns is an 80 kB design, but a fit holds about a dozen 1,001 x 1,001 matrices (8 MB
+    # each): the estimate is rows x p x 8 + 12 p^2 x 8 = 80,080 + 96,192,096 bytes
+    d = pd.DataFrame({f"x{i}": np.arange(10.0) + i for i in range(1000)} | {"y": np.arange(10.0)})
+    formula = "y ~ " + " + ".join(f"x{i}" for i in range(1000))
+    msg = _quick(lambda: gs.glm(formula, d, limits=gs.FormulaLimits(max_design_bytes=96_000_000)))
+    assert "max_design_bytes" in msg and "96,272,176" in msg
+    with pytest.warns(gs.AliasingWarning):
+        assert len(gs.glm(formula, d, limits=gs.FormulaLimits(max_design_bytes=96_300_000)).coef) == 1001
+
+
 def test_limits_can_be_raised():
     d = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 1, 4, 3, 5], "y": [1.0, 3, 2, 5, 4]})
     with pytest.raises(gs.FormulaError, match="max_terms"):
