@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 from typing import Any, Mapping
 
 import numpy as np
@@ -27,7 +28,7 @@ from .limits import FormulaLimits, refuse
 from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .validation import check_column_types
-from .values import FactorVec, NumMat, NumVec, Value, column_value, label_text
+from .values import FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "check_context"]
 
@@ -112,6 +113,12 @@ def check_context(context: Mapping[str, Any] | None) -> Mapping[str, Any]:
                                "for your own functions and constants")
         out[key] = value
     return out
+
+
+def _refuse_complex(values: Any, subject: str) -> None:
+    """Complex numbers have no place in a GLM, and casting them to float drops the imaginary part."""
+    if getattr(getattr(values, "dtype", None), "kind", None) == "c":
+        raise DataError(f"{subject} complex numbers; a GLM needs real numbers")
 
 
 def _as_user_arg(v: Value) -> Any:
@@ -242,15 +249,26 @@ class Evaluator:
         if isinstance(v, (bool, np.bool_)):
             return bool(v)
         if isinstance(v, (int, float, np.integer, np.floating)):
-            return float(v)
+            try:
+                return float(v)
+            except OverflowError:  # a Python int beyond double precision
+                raise DataError(f"context= entry {key!r} is an integer too large for double precision (about "
+                                f"1e{int(math.log10(abs(v)))})") from None
         if isinstance(v, str):
             return v
         if isinstance(v, (np.ndarray, pd.Series, pd.Categorical, list)):
+            # a Series pairs its values with the data's rows by label, as weights= and offset= do
+            v = align_by_label(v, self.data.df.index, f"context= entry {key!r}",
+                               f"context={{{key!r}: s.reindex(data.index)}}")
             arr = v.array if isinstance(v, pd.Series) else v
             if isinstance(arr, list):
-                arr = np.asarray(arr)
+                try:
+                    arr = np.asarray(arr)
+                except (OverflowError, ValueError) as e:  # (ints beyond 64 bits among numpy scalars; ragged)
+                    raise DataError(f"context= entry {key!r} is not an array of numbers, booleans or strings") from e
             if getattr(arr, "ndim", 1) != 1 or len(arr) != self.n:
                 raise FormulaError(f"context= entry {key!r} must have one value per row ({self.n})")
+            _refuse_complex(arr, f"context= entry {key!r} holds")
             return column_value(key, arr)
         raise FormulaError(f"context= entry {key!r} is a {type(v).__name__}; context= values must be functions, "
                            "numbers, strings or arrays of one value per row")
@@ -299,6 +317,7 @@ class Evaluator:
             except Exception as e:
                 raise FormulaError(f"{deparse(node)} returned a {type(result).__name__}, not an array") from e
         if getattr(result, "ndim", 1) == 2 and isinstance(result, np.ndarray):
+            _refuse_complex(result, f"{deparse(node)} (a function from context=) returned")
             if result.shape[0] != self.n or result.dtype.kind not in "fiub":
                 raise FormulaError(f"{deparse(node)} returned a {result.shape} array; it needs {self.n} rows of "
                                    "numbers")
@@ -310,6 +329,7 @@ class Evaluator:
         if getattr(result, "ndim", 1) != 1 or len(result) != self.n:
             raise FormulaError(f"{deparse(node)} returned {getattr(result, 'shape', '?')} values; it must return one "
                                f"value per row ({self.n})")
+        _refuse_complex(result, f"{deparse(node)} (a function from context=) returned")
         return column_value(deparse(node), result)
 
     # -- operators ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any, Collection, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..errors import DataError, FormulaError
 from ..families import Family
 from .deparse import deparse
@@ -26,7 +27,7 @@ from .evaluate import DataColumns, Evaluator
 from .nodes import Call, Name, Node
 from .spec import model_variable
 from .terms import Terms
-from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask
+from .values import FactorVec, NumMat, NumVec, Value, align_by_label, label_text, missing_mask
 
 __all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response"]
 
@@ -61,18 +62,31 @@ def variables_used(terms: Terms) -> list[Node]:
 
 
 def _to_float(values: Any, what: str) -> np.ndarray:
+    """``values`` as float64; complex numbers (whose imaginary part a cast would drop) and numbers beyond
+    double precision (Python ints above 1.8e308) are refused naming ``what``."""
+    if isinstance(values, (complex, np.complexfloating)) or getattr(getattr(values, "dtype", None), "kind", "") == "c":
+        raise DataError(f"{what} holds complex numbers; a GLM needs real numbers")
     if isinstance(values, pd.Series) and pd.api.types.is_bool_dtype(values.dtype):
         return values.to_numpy(dtype=float, na_value=np.nan)
     if isinstance(values, pd.Series):
         if not pd.api.types.is_numeric_dtype(values.dtype):
             raise DataError(f"{what} must be numeric, but it has dtype {values.dtype}")
         return values.to_numpy(dtype=float, na_value=np.nan)
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except (ValueError, TypeError) as e:  # (ragged nested sequences)
+        raise DataError(f"{what} must be numbers, one value per row") from e
+    if arr.dtype.kind == "c":
+        raise DataError(f"{what} holds complex numbers; a GLM needs real numbers")
     if arr.dtype == bool:
         return arr.astype(float)
     if not np.issubdtype(arr.dtype, np.number):
         try:
             return arr.astype(float)
+        except OverflowError as e:  # a Python int beyond double precision
+            big = next((v for v in arr.ravel() if isinstance(v, int) and abs(v) > 1e308), None)
+            raise DataError(f"{what} has a number too large for double precision ({shown(big)}); values must be "
+                            "finite numbers") from e
         except (TypeError, ValueError) as e:
             raise DataError(f"{what} must be numeric, got values of type {arr.dtype}") from e
     return arr.astype(float)
@@ -139,16 +153,7 @@ def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tup
         if not isinstance(v, NumVec):
             numeric_response(v, arg, f"{what} column")
         return v.values, arg
-    values = arg
-    if isinstance(arg, pd.Series) and not arg.index.equals(df.index):
-        # a Series is aligned by its labels, as pandas does; labels that do not match would pair values with
-        # the wrong rows silently
-        if not (arg.index.is_unique and len(arg) == len(df) and arg.index.isin(df.index).all()):
-            raise DataError(
-                f"{what} is a Series whose index does not match the data's index; align it first "
-                f"(e.g. {what}=s.reindex(data.index)) or pass its values (s.to_numpy()) to use them by position"
-            )
-        values = arg.reindex(df.index)
+    values = align_by_label(arg, df.index, what, f"{what}=s.reindex(data.index)")
     return _vector(values, len(df), what), None
 
 

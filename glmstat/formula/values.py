@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import DataError
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
-           "label_text", "factor_from_labels"]
+           "label_text", "factor_from_labels", "align_by_label"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +123,24 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         f"column {name!r} mixes values of types {', '.join(kinds)}; a column must hold numbers, booleans or "
         "strings (convert it, e.g. with .astype(str) for a factor)"
     )
+
+
+def align_by_label(values: Any, index: pd.Index, what: str, aligned: str) -> Any:
+    """``values`` (one value per row of the data whose row labels are ``index``) in the data's row order: a
+    pandas Series is aligned by its labels, as pandas aligns it; anything else is used by position.
+
+    A Series whose labels are not the data's (unique, same number, every one present) is refused with a
+    :class:`DataError` naming ``what``: pairing its values with the rows by position would be silently wrong.
+    ``aligned`` shows how to pass it aligned (``weights=s.reindex(data.index)``).
+    """
+    if not isinstance(values, pd.Series) or values.index.equals(index):
+        return values
+    if not (values.index.is_unique and len(values) == len(index) and values.index.isin(index).all()):
+        raise DataError(
+            f"{what} is a Series whose index does not match the data's index; align it first "
+            f"(e.g. {aligned}) or pass its values (s.to_numpy()) to use them by position"
+        )
+    return values.reindex(index)
 
 
 def missing_mask(value: Value, n: int) -> np.ndarray:

@@ -337,6 +337,7 @@ def test_offset_too_tiny_for_double_precision(d):
     (np.ones((30, 2)), "weights must be one value per row, but it has shape \\(30, 2\\)"),
     (np.zeros(30), "every row used has zero weights"),
     (pd.Series(np.ones(30), index=np.arange(100, 130)), "weights is a Series whose index does not match"),
+    ([[1.0, 2.0], [3.0]] + [1.0] * 28, "weights must be numbers, one value per row"),
 ])
 def test_bad_weights(d, weights, match):
     refuse(gs.DataError, match, "y ~ x", d, family=gs.Binomial(), weights=weights)
@@ -355,6 +356,20 @@ def test_series_weights_are_aligned_by_label(d):
     a = gs.glm("x ~ 1", d, weights=w)
     b = gs.glm("x ~ 1", d, weights=np.arange(1.0, 31.0))
     assert a.coef.iloc[0] == pytest.approx(b.coef.iloc[0], rel=1e-14)
+
+
+def test_series_in_context_are_aligned_by_label_as_weights():
+    # a context= Series was used by position while the same Series as weights= (or a data column) is aligned by
+    # label: with its labels reversed, the fit paired every value with the wrong row
+    y = np.array([1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3])
+    d = pd.DataFrame({"y": y}, index=np.arange(10, 18))
+    k = pd.Series([1.0, 3, 2, 5, 4, 7, 6, 8], index=np.arange(17, 9, -1))
+    want = np.linalg.lstsq(np.column_stack([np.ones(8), k.reindex(d.index).to_numpy()]), y, rcond=None)[0]
+    assert np.allclose(gs.glm("y ~ k", d, context={"k": k}).coef.to_numpy(), want, rtol=1e-12, atol=0)
+    # labels that are not the data's are refused, as they are for weights=
+    refuse(gs.DataError, "context= entry 'k' is a Series whose index does not match the data's index; align it "
+           "first \\(e.g. context=\\{'k': s.reindex\\(data.index\\)\\}\\)", "y ~ k", d,
+           context={"k": k.set_axis(np.arange(8))})
 
 
 @pytest.mark.parametrize("offset,match", [

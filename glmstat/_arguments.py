@@ -1,0 +1,114 @@
+"""Checks of the scalar arguments that many public functions share: a real number, a confidence level, a
+random seed, an output path.
+
+An argument may come from someone else (a web form), so each check refuses anything but the kind of value
+it names -- strings, booleans, complex numbers, NaN, Python ints beyond double precision, arbitrary objects --
+with a :class:`~glmstat.errors.GLMStatError` (or the subclass the caller asks for) naming the argument and
+the value, instead of the ``TypeError``, ``OverflowError`` or silently wrong number that Python or numpy
+would give.  Values are shown by :func:`shown`, which never calls an object's own ``__repr__`` and never
+prints a huge integer in full.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import GLMStatError
+
+__all__ = ["shown", "real_number", "confidence_level", "random_seed", "output_path"]
+
+
+def shown(value: Any, width: int = 60) -> str:
+    """``value`` for a message: the repr of a number, a string (cut to ``width`` characters), a bool or None;
+    a Python int beyond double precision by its order of magnitude; anything else by its type."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return repr(bool(value) if value is not None else None)
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+        return repr(v) if abs(v) < 10**30 else f"an integer of about {'-' if v < 0 else ''}1e{int(math.log10(abs(v)))}"
+    if isinstance(value, (float, np.floating, complex, np.complexfloating)):
+        return repr(value.item() if isinstance(value, np.generic) else value)
+    if isinstance(value, str):
+        return repr(value if len(value) <= width else value[:width] + "...")
+    return f"a {type(value).__name__}"
+
+
+def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = math.inf,
+                low_open: bool = False, high_open: bool = False, finite: bool = True,
+                must: str | None = None, error: type[GLMStatError] = GLMStatError) -> float:
+    """``value`` as a float: a real number (Python or numpy; not a bool, a string or a complex number) that
+    float64 holds, finite unless ``finite`` is False, not NaN, within [low, high] (open ends as asked).
+
+    Parameters
+    ----------
+    value : Any
+        The argument as given.
+    what : str
+        Its name in messages (``"level"``, ``"k"``).
+    low, high : float
+        The bounds; ``low_open``/``high_open`` exclude them.
+    finite : bool
+        Refuse infinite values (default); when False, +-inf is allowed within the bounds.
+    must : str, optional
+        What the message says the argument must be (default: "a number", with the bounds).
+    error : type
+        The GLMStatError subclass to raise.
+
+    Returns
+    -------
+    float
+    """
+    if must is None:
+        lo, hi = ("(" if low_open else "[", ")" if high_open else "]")
+        bounds = "" if (low, high) == (-math.inf, math.inf) else (
+            f" from {low:g} to {high:g}" if not (low_open or high_open) else f" in {lo}{low:g}, {high:g}{hi}")
+        must = ("a finite number" if finite else "a number") + bounds
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise error(f"{what} must be {must}, got {shown(value)}")
+    try:
+        v = float(value)
+    except OverflowError:  # a Python int beyond double precision
+        raise error(f"{what} must be {must}, got {shown(value)}, beyond double precision") from None
+    if math.isnan(v) or (finite and math.isinf(v)):
+        raise error(f"{what} must be {must}, got {shown(value)}")
+    if v < low or v > high or (low_open and v == low) or (high_open and v == high):
+        raise error(f"{what} must be {must}, got {shown(value)}")
+    return v
+
+
+def confidence_level(level: Any, what: str = "level") -> float:
+    """A confidence level strictly between 0 and 1 (0.95), as a float."""
+    return real_number(level, what, low=0.0, high=1.0, low_open=True, high_open=True,
+                       must="a number between 0 and 1 (e.g. 0.95)")
+
+
+def random_seed(seed: Any, what: str = "seed") -> Any:
+    """A seed numpy's ``default_rng`` takes: None, a non-negative whole number (a Python or numpy int, or a
+    float that is one), a ``numpy.random.Generator`` or ``SeedSequence`` (returned as they are)."""
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) and seed >= 0:
+        return int(seed)
+    if isinstance(seed, (float, np.floating)) and math.isfinite(seed) and float(seed).is_integer() and seed >= 0:
+        return int(seed)
+    raise GLMStatError(f"{what} must be None, a non-negative whole number or a numpy.random.Generator, got "
+                       f"{shown(seed)}")
+
+
+def output_path(path: Any, what: str = "path") -> Path:
+    """A path to write a file to: a string or ``os.PathLike`` whose directory exists (checked here, so that a
+    wrong directory is reported by name rather than as the writer's own ``OSError``)."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise GLMStatError(f"{what} must be a file path (a string or a pathlib.Path), got {shown(path)}")
+    p = Path(os.fspath(path))
+    if not str(p) or p.is_dir():
+        raise GLMStatError(f"{what}={shown(str(path), 200)} is a directory; give the path of a file to write")
+    parent = p.parent
+    if not parent.is_dir():
+        raise GLMStatError(f"{what}={shown(str(path), 200)}: the directory {shown(str(parent), 200)} does not exist")
+    return p

@@ -1,0 +1,73 @@
+"""Numbers that float64 cannot hold faithfully, in the arguments of ``gs.glm`` (weights=, offset=, context=,
+start=, tol=) and of the families: complex numbers (a cast to float drops the imaginary part with numpy's
+ComplexWarning) and Python ints beyond double precision (``float(10**400)`` raises OverflowError).
+
+Each is refused with a GLMStatError that names the argument -- never a raw Python or numpy exception, a
+leaked numpy warning, or a fit of numbers other than the ones given.  Runs in-process: these inputs run no
+code and take no time; the contract checked is the exception type, the message and the silence.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+
+D = pd.DataFrame({"y": [1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3], "x": [1.0, 2, 3, 4, 5, 6, 7, 8],
+                  "cnt": [0, 1, 0, 2, 3, 0, 5, 1]})
+N = len(D)
+COMPLEX = np.array([1 + 5j] * N)
+
+
+def refused(call, cls: type, match: str) -> gs.GLMStatError:
+    """``call()`` raises ``cls`` (a GLMStatError) whose message matches ``match``, and warns nothing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a leaked numpy warning (ComplexWarning, RuntimeWarning) fails
+        with pytest.raises(gs.GLMStatError) as info:
+            call()
+    assert isinstance(info.value, cls), f"{type(info.value).__name__}: {info.value}"
+    assert re.search(match, str(info.value)), str(info.value)
+    return info.value
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"weights": COMPLEX}, "^weights holds complex numbers"),
+    ({"weights": pd.Series(COMPLEX)}, "^weights holds complex numbers"),
+    ({"weights": list(COMPLEX)}, "^weights holds complex numbers"),
+    ({"offset": COMPLEX}, "^offset holds complex numbers"),
+    ({"offset": 1 + 2j}, "^offset holds complex numbers"),
+])
+def test_complex_weights_and_offsets_are_refused(kwargs, match):
+    refused(lambda: gs.glm("y ~ x", D, **kwargs), gs.DataError, match)
+
+
+@pytest.mark.parametrize("formula,context,match", [
+    ("y ~ x + k", {"k": COMPLEX}, "context= entry 'k' holds complex numbers"),
+    ("y ~ x + k", {"k": pd.Series(COMPLEX)}, "context= entry 'k' holds complex numbers"),
+    ("y ~ I(x * k)", {"k": COMPLEX}, "context= entry 'k' holds complex numbers"),
+    ("y ~ f(x)", {"f": lambda v: v * (1 + 2j)}, r"f\(x\) \(a function from context=\) returned complex numbers"),
+    ("y ~ f(x)", {"f": lambda v: pd.Series(v * 1j)}, r"f\(x\) \(a function from context=\) returned complex"),
+    ("y ~ f(x)", {"f": lambda v: np.column_stack([v, v * 1j])}, r"f\(x\) \(a function from context=\) returned"),
+])
+def test_complex_context_values_are_refused(formula, context, match):
+    refused(lambda: gs.glm(formula, D, context=context), gs.DataError, match)
+
+
+BIG = 10**400  # a Python int no double holds: float(BIG) raises OverflowError
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"weights": [BIG] + [1] * (N - 1)}, "^weights has a number too large for double precision \\(an integer of "
+                                         "about 1e400\\)"),
+    ({"offset": [1] * (N - 1) + [-BIG]}, "^offset has a number too large for double precision \\(an integer of "
+                                         "about -1e400\\)"),
+    ({"context": {"k": BIG}}, "context= entry 'k' is an integer too large for double precision \\(about 1e400\\)"),
+])
+def test_python_ints_beyond_double_precision_are_refused(kwargs, match):
+    formula = "y ~ I(x * k)" if "context" in kwargs else "y ~ x"
+    refused(lambda: gs.glm(formula, D, **kwargs), gs.DataError, match)
