@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._arguments import shown
 from ..errors import FormulaError, GLMStatError
 from ..formula.deparse import deparse
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse
@@ -254,20 +255,8 @@ class _Side:
             return (-v, -c) if node.op == "-" else (v, c)
         if isinstance(node, BinOp) and node.op in ("+", "-", "*", "/", "^"):
             (a, ca), (b, cb) = self.walk(node.left), self.walk(node.right)
-            if node.op == "+":
-                return a + b, ca + cb
-            if node.op == "-":
-                return a - b, ca - cb
-            if node.op == "*" and not a.any():
-                return ca * b, ca * cb
-            if node.op == "*" and not b.any():
-                return cb * a, cb * ca
-            if node.op == "/" and not b.any() and cb != 0:
-                return a / cb, ca / cb
-            if node.op == "^" and not a.any() and not b.any():
-                return a, ca ** cb
-            raise GLMStatError(f"the hypothesis side {self.text.strip()!r} is not linear in the coefficients "
-                               f"({node.op!r} between two coefficients, or a division by zero)")
+            with np.errstate(all="ignore"):  # R's arithmetic: overflow is inf, (-8)^(1/3) NaN (refused later)
+                return self.arith(node, a, float(ca), b, float(cb))
         if isinstance(node, Name) and node.id in self.found:
             return self.unit(self.found[node.id])
         key = _parts(node, self.parts)
@@ -275,6 +264,24 @@ class _Side:
         if j is None:
             raise self.cols.unknown(self.shown(node))
         return self.unit(j)
+
+    def arith(self, node: BinOp, a: np.ndarray, ca: float, b: np.ndarray, cb: float) -> tuple[np.ndarray, float]:
+        """``node``'s operator on two linear expressions (coefficients, constant), in float64 as R computes:
+        Python's own float power would give a complex number for (-8)^(1/3) or raise for 10^400 and 0^-1."""
+        if node.op == "+":
+            return a + b, ca + cb
+        if node.op == "-":
+            return a - b, ca - cb
+        if node.op == "*" and not a.any():
+            return ca * b, ca * cb
+        if node.op == "*" and not b.any():
+            return cb * a, cb * ca
+        if node.op == "/" and not b.any() and cb != 0:
+            return a / cb, ca / cb
+        if node.op == "^" and not a.any() and not b.any():
+            return a, float(np.float64(ca) ** np.float64(cb))
+        raise GLMStatError(f"the hypothesis side {self.text.strip()!r} is not linear in the coefficients "
+                           f"({node.op!r} between two coefficients, or a division by zero)")
 
     def shown(self, node: Node) -> str:
         """``node`` as the user wrote it, placeholders replaced by the names they stand for."""
@@ -302,10 +309,18 @@ def hypothesis_matrix(names: Sequence[str], hypotheses: str | Sequence[str],
         left, right = _split_equals(h)
         a, ca = _side(cols, left, h, limits)
         b, cb = _side(cols, right, h, limits)
-        if not (a - b).any():
+        with np.errstate(all="ignore"):
+            row, c = a - b, cb - ca
+        if not (np.isfinite(row).all() and np.isfinite(c)):
+            bad = np.flatnonzero(~np.isfinite(row))
+            what = f"the constant {float(c)!r}" if not bad.size else \
+                f"the coefficient {float(row[bad[0]])!r} on {names[bad[0]]}"
+            raise GLMStatError(f"the hypothesis {h!r} has {what}, not a finite number (in double precision "
+                               "10^400 overflows to inf, and (-8)^(1/3) is NaN as in R); write it with finite numbers")
+        if not row.any():
             raise GLMStatError(f"the hypothesis {h!r} involves no coefficient")
-        L.append(a - b)
-        r.append(cb - ca)
+        L.append(row)
+        r.append(c)
     return np.array(L), np.array(r)
 
 
@@ -355,6 +370,27 @@ class WaldTest:
                 f"<p>{html.escape(self._result_line())}</p></div>")
 
 
+def _real_array(values: Any, what: str) -> np.ndarray:
+    """``values`` as a float array; complex numbers, strings, objects and Python ints beyond double precision
+    are refused naming ``what`` (a cast would drop an imaginary part or raise a raw TypeError/OverflowError)."""
+    arr = None
+    try:
+        arr = np.asarray(values)
+        if arr.dtype.kind == "c":
+            raise GLMStatError(f"{what} holds complex numbers; it must be real numbers")
+        if arr.dtype.kind not in "biuf":
+            if arr.dtype.kind != "O" or not all(isinstance(v, (int, float, np.number)) for v in arr.ravel()):
+                raise TypeError  # (strings, which numpy would read as numbers, and objects)
+            arr = arr.astype(float)
+    except (TypeError, ValueError, OverflowError) as e:
+        if isinstance(e, GLMStatError):
+            raise
+        kind = f"a {type(values).__name__}" if arr is None else f"values of type {arr.dtype}"
+        raise GLMStatError(f"{what} must be finite real numbers, got {kind} (strings, objects or integers beyond "
+                           "double precision)") from None
+    return arr.astype(float)
+
+
 def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     names = fit.column_names
     if isinstance(hypotheses, str) or (isinstance(hypotheses, (list, tuple)) and hypotheses
@@ -369,14 +405,14 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
         unknown = [c for c in hypotheses.columns if c not in names]
         if unknown:
             raise _Columns(names).unknown(str(unknown[0]))
-        L = hypotheses.reindex(columns=names, fill_value=0.0).to_numpy(dtype=float)
+        L = _real_array(hypotheses.reindex(columns=names, fill_value=0.0).to_numpy(), "the hypothesis matrix")
     else:
-        L = np.asarray(hypotheses, dtype=float)
+        L = _real_array(hypotheses, "the hypothesis matrix")
     L = np.atleast_2d(L)
     if L.ndim != 2 or L.shape[1] != len(names):
         raise GLMStatError(f"the hypothesis matrix must have one column per coefficient ({len(names)}), "
                            f"got shape {L.shape}")
-    r = np.zeros(L.shape[0]) if rhs is None else np.atleast_1d(np.asarray(rhs, dtype=float))
+    r = np.zeros(L.shape[0]) if rhs is None else np.atleast_1d(_real_array(rhs, "rhs"))
     if r.shape != (L.shape[0],):
         raise GLMStatError(f"rhs must have one value per hypothesis ({L.shape[0]}), got {r.size}")
     if not (np.all(np.isfinite(L)) and np.all(np.isfinite(r))):
@@ -386,6 +422,28 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
         terms = [f"{v:+g}*{n}" for v, n in zip(row, names) if v != 0]
         texts.append((" ".join(terms).lstrip("+") or "0") + f" = {c:g}")
     return L, r, tuple(texts)
+
+
+def _statistic(M: np.ndarray, d: np.ndarray) -> float:
+    """W = d' M^{-1} d, or a GLMStatError when double precision cannot give it: L V L' (the covariance of L b)
+    overflows (entries of L near 1e154 and beyond), or is singular (a row of L so small that its variance
+    underflows, or a variance of exactly 0)."""
+    if not (np.isfinite(M).all() and np.isfinite(d).all()):
+        raise GLMStatError("the hypotheses cannot be tested in double precision: L b or its covariance L V L' "
+                           "overflows; divide each row of the hypothesis matrix (and its rhs) by its largest entry")
+    # (a variance below the smallest normal double has lost its precision to underflow)
+    singular = not (np.diag(M) >= np.finfo(float).tiny).all()
+    if not singular:
+        try:
+            W = float(d @ np.linalg.solve(M, d))
+            singular = not np.isfinite(W)
+        except np.linalg.LinAlgError:
+            singular = True
+    if singular:
+        raise GLMStatError("the hypotheses are degenerate: the covariance L V L' of L b is singular in double "
+                           "precision (a row of the hypothesis matrix too small, or of zero variance); divide each "
+                           "row (and its rhs) by its largest entry")
+    return W
 
 
 def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "chisq") -> WaldTest:
@@ -409,7 +467,7 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
     """
     key = str(test).lower()
     if key not in _TESTS:
-        raise GLMStatError(f"unknown test {test!r}; use 'chisq' or 'F'")
+        raise GLMStatError(f"unknown test {shown(test)}; use 'chisq' or 'F'")
     test = _TESTS[key]
     L, r, texts = _as_matrix(fit, hypotheses, rhs)
     b = fit.coef.to_numpy()
@@ -423,10 +481,11 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
     V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
     if np.linalg.matrix_rank(Lk) < Lk.shape[0]:
         raise GLMStatError("the hypotheses are linearly dependent (one follows from the others); give each once")
-    est = Lk @ bk
-    d = est - r
-    M = Lk @ V @ Lk.T
-    W = float(d @ np.linalg.solve(M, d))
+    with np.errstate(all="ignore"):  # (overflow and underflow are refused just below)
+        est = Lk @ bk
+        d = est - r
+        M = Lk @ V @ Lk.T
+        W = _statistic(M, d)
     q = Lk.shape[0]
     if test == "F":
         rdf = float(fit.df_residual)

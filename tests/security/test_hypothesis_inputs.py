@@ -1,0 +1,65 @@
+"""Hostile hypotheses for ``fit.wald_test``: text whose numbers double precision cannot hold (10^400, 0^-1,
+1e999 - 1e999), or that Python's own arithmetic would make complex ((-8)^(1/3)); matrices and right-hand sides
+of complex numbers, strings or Python ints beyond double precision; entries so large that L V L' overflows, or
+so small that it underflows to a singular matrix.
+
+Every one is refused with a GLMStatError -- never a complex right-hand side, a NaN statistic, a raw
+OverflowError, ZeroDivisionError or LinAlgError, or a leaked numpy warning.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+
+D = pd.DataFrame({"y": [1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3], "x": [1.0, 2, 3, 4, 5, 6, 7, 8],
+                  "g": list("aabbccdd")})
+
+
+@pytest.fixture(scope="module")
+def fit() -> gs.GLMResults:
+    return gs.glm("y ~ x + g", D)  # columns Intercept, x, g[T.b], g[T.c], g[T.d]
+
+
+def refused(call, match: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ComplexWarning, RuntimeWarning: overflow in matmul
+        with pytest.raises(gs.GLMStatError) as info:
+            call()
+    assert re.search(match, str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("hypothesis,match", [
+    ("x = (-8)^(1/3)", r"'x = \(-8\)\^\(1/3\)' has the constant nan, not a finite number"),  # R: NaN
+    ("x = 1e999 - 1e999", "'x = 1e999 - 1e999' has the constant nan, not a finite number"),
+    ("x = 10^400", "'x = 10\\^400' has the constant inf, not a finite number"),
+    ("x = 0^-1", "'x = 0\\^-1' has the constant inf, not a finite number"),
+    ("x = -(2^1024)", "has the constant -inf"),
+    ("1e308*x + 1e308*x = 0", "has the coefficient inf on x, not a finite number"),
+    ("x/1e-320 = 1", "has the coefficient inf on x"),
+])
+def test_hypothesis_text_with_numbers_no_double_holds(fit, hypothesis, match):
+    refused(lambda: fit.wald_test(hypothesis), match)
+
+
+@pytest.mark.parametrize("matrix,rhs,match", [
+    (np.array([[0, 1e308, 1e308, 0, 0]]), None, "cannot be tested in double precision: .* overflows"),
+    (np.array([[0, 1e200, 0, 0, 0]]), None, "cannot be tested in double precision"),
+    (np.array([[0, 1e-320, 0, 0, 0]]), None, "degenerate: the covariance L V L' of L b is singular"),
+    (np.array([[0, 1e-170, 0, 0, 0]]), None, "degenerate"),  # a subnormal variance: precision lost
+    (np.array([[0, 1j, 0, 0, 0]]), None, "the hypothesis matrix holds complex numbers"),
+    (pd.DataFrame({"x": [1 + 0j]}), None, "the hypothesis matrix holds complex numbers"),
+    ([[0, 10**400, 0, 0, 0]], None, "the hypothesis matrix must be finite real numbers, got values of type object"),
+    ([[0, "1", 0, 0, 0]], None, "the hypothesis matrix must be finite real numbers"),
+    ([[0, 1, 0, 0, 0]], 1 + 2j, "rhs holds complex numbers"),
+    ([[0, 1, 0, 0, 0]], 10**400, "rhs must be finite real numbers"),
+    ([[0, 1, 0, 0, 0]], "1", "rhs must be finite real numbers"),
+])
+def test_hypothesis_matrices_no_double_can_test(fit, matrix, rhs, match):
+    refused(lambda: fit.wald_test(matrix, rhs=rhs), match)
