@@ -292,8 +292,13 @@ def _as_numeric(ev: "Evaluator", call: Call) -> Value:
 
 
 def _as_integer(ev: "Evaluator", call: Call) -> Value:
+    """R's ``as.integer``: truncation toward zero, and NA (a missing value) for NA, NaN, +-Inf and whatever lies
+    outside R's integer range (|x| >= 2^31), as R gives with its warning."""
     v = _as_numeric(ev, call)
-    return NumVec(np.trunc(v.values)) if isinstance(v, NumVec) else float(math.trunc(v))
+    x = np.asarray(v.values if isinstance(v, NumVec) else v, dtype=float)
+    with np.errstate(invalid="ignore"):
+        r = np.where((x > -2.0**31) & (x < 2.0**31), np.trunc(x), np.nan)
+    return NumVec(r) if isinstance(v, NumVec) else float(r)
 
 
 def _identity(ev: "Evaluator", call: Call) -> Value:
@@ -479,18 +484,12 @@ def _bs(ev: "Evaluator", call: Call) -> Value:
     degree = whole_number(ev.eval(a["degree"]), call, "degree", 1, 20) if "degree" in a else 3
     intercept = flag(ev.eval(a["intercept"]), call, "intercept") if "intercept" in a else False
     df = whole_number(ev.eval(a["df"]), call, "df", 1, 2**31) if "df" in a else None
-    knots = boundary = None
-    if "knots" in a:
-        kv = ev.eval(a["knots"])
-        kv = kv if isinstance(kv, tuple) else (kv,)
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in kv):
-            raise _err(call, "knots must be numbers, e.g. knots = c(10, 20)")
-        knots = tuple(float(v) for v in kv)
-    if "Boundary.knots" in a:
-        bv = ev.eval(a["Boundary.knots"])
-        if not (isinstance(bv, tuple) and len(bv) == 2 and all(isinstance(v, (int, float)) for v in bv)):
-            raise _err(call, "Boundary.knots must be two numbers, e.g. c(0, 100)")
-        boundary = (float(bv[0]), float(bv[1]))
+    # the knots are checked as ns() checks its own (finite, strictly inside the boundary, a multiplicity that
+    # keeps the spline continuous): scipy refuses NaN and Inf with its own ValueError
+    knots = _finite_numbers(ev.eval(a["knots"]), call, "knots", "knots = c(10, 20)") if "knots" in a else None
+    boundary = _boundary_knots(ev.eval(a["Boundary.knots"]), call) if "Boundary.knots" in a else None
+    if boundary is not None and knots is not None:
+        _check_inner_knots(knots, boundary, call, "knots", degree=degree)
     # the number of basis columns follows from the arguments alone: checked before any work
     n_inner = len(knots) if knots is not None else max(0, df - degree - 1 + (1 - int(intercept))) if df else 0
     n_basis = n_inner + degree + int(intercept)
@@ -503,7 +502,10 @@ def _bs(ev: "Evaluator", call: Call) -> Value:
         if (df is not None and df > distinct) or (knots is not None and len(knots) > distinct):
             raise _err(call, f"df (at most the number of distinct values) must be a whole number from 1 to {distinct}"
                        if df is not None else f"knots must be at most {distinct} numbers")
-        return bs_knots(ok, degree, intercept, df, knots, boundary)
+        state = bs_knots(ok, degree, intercept, df, knots, boundary)
+        if knots is not None and boundary is None:  # (the boundary knots are the range of x)
+            _check_inner_knots(knots, state[3], call, "knots", degree=degree)
+        return state
 
     state = ev.transform_state(call, x, learn)
     names = tuple(str(j) for j in range(1, n_basis + 1))
@@ -520,6 +522,17 @@ def _finite_numbers(value: Value, call: Call, what: str, example: str) -> tuple[
                            for v in vals):
         raise _err(call, f"{what} must be finite numbers, e.g. {example}; got {_shown(vals)}")
     return tuple(float(v) for v in vals)
+
+
+def _boundary_knots(value: Value, call: Call) -> tuple[float, float]:
+    """``Boundary.knots`` of ``bs()`` and ``ns()``: two increasing finite numbers whose distance is finite too
+    (the basis is computed from differences of knots)."""
+    bv = _finite_numbers(value, call, "Boundary.knots", "c(0, 100)")
+    if len(bv) != 2 or not bv[0] < bv[1]:
+        raise _err(call, "Boundary.knots must be two increasing finite numbers, e.g. c(0, 100); got " + _shown(bv))
+    if not math.isfinite(bv[1] - bv[0]):
+        raise _err(call, f"Boundary.knots {_shown(bv)} are further apart than double precision holds; rescale x")
+    return bv[0], bv[1]
 
 
 def _shown(vals: tuple) -> str:
@@ -541,13 +554,7 @@ def _ns(ev: "Evaluator", call: Call) -> Value:
     low_df = 1 + int(intercept)  # R silently raises a smaller df to this (with a warning): refused here
     df = whole_number(ev.eval(a["df"]), call, "df", low_df, 2**31) if "df" in a else None
     knots = _finite_numbers(ev.eval(a["knots"]), call, "knots", "knots = c(10, 20)") if "knots" in a else None
-    boundary = None
-    if "Boundary.knots" in a:
-        bv = _finite_numbers(ev.eval(a["Boundary.knots"]), call, "Boundary.knots", "c(0, 100)")
-        if len(bv) != 2 or not bv[0] < bv[1]:
-            raise _err(call, "Boundary.knots must be two increasing finite numbers, e.g. c(0, 100); got "
-                             + _shown(bv))
-        boundary = (bv[0], bv[1])
+    boundary = _boundary_knots(ev.eval(a["Boundary.knots"]), call) if "Boundary.knots" in a else None
     if boundary is not None and knots is not None:
         _check_inner_knots(knots, boundary, call, "knots")
     # the number of columns follows from the arguments alone: checked before any work
@@ -584,17 +591,20 @@ def _ns(ev: "Evaluator", call: Call) -> Value:
     return NumMat(natural_spline_basis(x, *state), names)
 
 
-def _check_inner_knots(knots: tuple, boundary: tuple[float, float], call: Call, what: str, hint: str = "") -> None:
-    """Interior knots strictly inside the boundary and at most triple (a cubic stays continuous)."""
+def _check_inner_knots(knots: tuple, boundary: tuple[float, float], call: Call, what: str, hint: str = "",
+                       degree: int = 3) -> None:
+    """Interior knots strictly inside the boundary and repeated at most ``degree`` times (the spline stays
+    continuous; a cubic's knots at most triple)."""
     lo, hi = boundary
     outside = [k for k in knots if not lo < k < hi]
     if outside:
         raise _err(call, f"{what} must lie strictly inside the boundary knots ({lo!r}, {hi!r}); got {outside[0]!r}"
                    + hint)
     values, counts = np.unique(np.asarray(knots, dtype=float), return_counts=True)
-    if counts.size and counts.max() > 3:
-        raise _err(call, f"{what} repeat {float(values[np.argmax(counts)])!r} {int(counts.max())} times (at most 3, "
-                         "which keep the cubic continuous)" + hint)
+    if counts.size and counts.max() > degree:
+        spline = "the cubic" if degree == 3 else f"a spline of degree {degree}"
+        raise _err(call, f"{what} repeat {float(values[np.argmax(counts)])!r} {int(counts.max())} times (at most "
+                         f"{degree}, which keep {spline} continuous)" + hint)
 
 
 _NP_UNARY = {

@@ -14,6 +14,8 @@ stack, and every variable (a node inside that chain) is small enough to hash, co
 
 from __future__ import annotations
 
+import math
+
 from .lexer import Token, tokenize
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary
@@ -163,9 +165,17 @@ class _Parser:
 
 
 def _number_value(text: str) -> float:
+    """A number literal's value as R reads it: a decimal or hexadecimal literal too large for a double is
+    ``Inf`` (as ``1e999`` is), never an OverflowError."""
     body = text[:-1] if text.endswith("L") else text
     if body[:2] in ("0x", "0X"):
-        return float(int(body[2:18], 16)) * 16.0 ** max(0, len(body) - 18)  # huge hex: magnitude only
+        digits = body[2:].lstrip("0") or "0"
+        if len(digits) > 257:  # 16^256 = 2^1024 is beyond the largest double: skip the big int
+            return math.inf
+        try:
+            return float(int(digits, 16))
+        except OverflowError:
+            return math.inf
     return float(body)
 
 

@@ -39,7 +39,8 @@ from ..errors import FormulaError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Dot, Formula, Node, Paren, Unary
-from ..formula.parser import parse
+from ..formula.limits import FormulaLimits, refuse
+from ..formula.parser import parse, sum_chain
 from ..formula.terms import Terms, expand_terms, term_label
 from .fit_access import encode, fit_inputs, fitted_data, formula_limits, refit, response, structure, used_data, with_step_path
 from .streamed_data import data_columns, data_reference
@@ -54,11 +55,21 @@ _TESTS = {"none": None, "chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao"
 
 # -- formulas -----------------------------------------------------------------------------------------------------
 def _replace_dot(node: Node | None, by: Node) -> Node | None:
-    """``node`` with every ``.`` replaced by ``by``."""
+    """``node`` with every ``.`` replaced by ``by`` (a chain of ``+``/``-``, which the parser does not bound
+    outside parentheses, is rebuilt without recursion)."""
     if node is None:
         return None
     if isinstance(node, Dot):
         return by
+    if isinstance(node, BinOp) and node.op in ("+", "-"):
+        links = []  # the chain's BinOp nodes, outermost first, down its left spine
+        while isinstance(node, BinOp) and node.op in ("+", "-"):
+            links.append(node)
+            node = node.left
+        acc = _replace_dot(node, by)
+        for link in reversed(links):
+            acc = replace(link, left=acc, right=_replace_dot(link.right, by))
+        return acc
     if isinstance(node, Call):
         return replace(node, args=tuple(_replace_dot(a, by) for a in node.args),
                        kwargs=tuple((k, _replace_dot(v, by)) for k, v in node.kwargs))
@@ -69,6 +80,37 @@ def _replace_dot(node: Node | None, by: Node) -> Node | None:
     if isinstance(node, Paren):
         return replace(node, body=_replace_dot(node.body, by))
     return node
+
+
+#: operators of the formula algebra besides the +/- chain: their operands are terms, not values
+_ALGEBRA = ("*", "/", ":", "^", "%in%")
+
+
+def _check_depth(node: Node | None, limits: FormulaLimits, side: str) -> None:
+    """Refuse a substituted side nesting deeper than ``limits.max_depth``, measured without recursion as the
+    walkers recurse: a ``+``/``-`` chain among terms costs nothing (they follow it iteratively), every other
+    node one level -- all of them inside a term's expression (a call, a comparison), which is hashed and
+    deparsed recursively.  Each of the two formulas is within the limit, but ``.`` replaced by the old side
+    can be nested twice as deep: ``abs(abs(...(.)))`` around ``abs(abs(...(x)))``."""
+    stack = [(node, side == "rhs", 0)] if node is not None else []
+    while stack:
+        n, algebra, h = stack.pop()
+        if algebra and isinstance(n, BinOp) and n.op in ("+", "-"):
+            stack.extend((operand, True, h) for _, operand in sum_chain(n))
+            continue
+        h += 1
+        if h > limits.max_depth:
+            raise refuse("max_depth", f"the updated formula's {'right' if side == 'rhs' else 'left'}-hand side, "
+                         "with '.' replaced by the fitted formula's, nests deeper than allowed", h, limits)
+        if isinstance(n, Paren):
+            stack.append((n.body, algebra, h))
+        elif isinstance(n, Unary):
+            stack.append((n.operand, algebra and n.op in ("+", "-"), h))
+        elif isinstance(n, BinOp):
+            inner = algebra and n.op in _ALGEBRA
+            stack += [(n.left, inner, h), (n.right, inner, h)]
+        elif isinstance(n, Call):
+            stack += [(a, False, h) for a in n.args] + [(v, False, h) for _, v in n.kwargs]
 
 
 def formula_text(terms: Terms) -> str:
@@ -89,6 +131,8 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
     old = parse(fit.formula, limits)
     lhs = _replace_dot(new.lhs, old.lhs)
     rhs = _replace_dot(new.rhs, Paren(old.rhs))
+    _check_depth(lhs, limits, "lhs")  # before anything walks the substituted tree recursively
+    _check_depth(rhs, limits, "rhs")
     return expand_terms(Formula(lhs, rhs, formula), [str(c) for c in columns], limits)
 
 

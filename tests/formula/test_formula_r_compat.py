@@ -123,6 +123,19 @@ def test_ifelse_with_string_branches_tests_any_non_zero_number_as_true():
     assert_close(fit2.model_frame.X[:, 1], [1.0, 0.0, 0.0, 0.0])
 
 
+def test_as_integer_is_na_outside_r_integers():
+    # R 4.2: as.integer(c(2147483647.9, 2147483648, -2147483647.9, -2147483648, 3.7, -3.7, 5.2, 0.5)) is
+    # 2147483647 NA -2147483647 NA 3 -3 5 0 (with a warning); as.integer(Inf) and as.integer(NA) are NA
+    d = pd.DataFrame({"y": np.arange(8.0), "x": [2147483647.9, 2147483648, -2147483647.9, -2147483648, 3.7, -3.7,
+                                                5.2, 0.5]})
+    with pytest.warns(gs.DroppedRowsWarning, match="2 of 8 rows dropped"):
+        fit = gs.glm("y ~ as.integer(x)", d)
+    assert_close(fit.model_frame.X[:, 1], [2147483647, -2147483647, 3, -3, 5, 0])
+    for literal in ("Inf", "-Inf", "NA", "NaN", "3e9"):  # NA in every row: no rows left (R: lm refuses too)
+        with pytest.raises(gs.DataError, match="no complete rows"):
+            gs.glm(f"y ~ I(x * as.integer({literal}))", d)
+
+
 def test_raw_poly_beyond_the_distinct_values_is_aliased_as_in_r():
     # R 4.2: glm(y ~ poly(x, 3, raw = TRUE)) on two distinct x gives -1.333333, 3.333333, NA, NA (the line
     # through the means 2 and 16/3 at x = 1 and 2); R's poly() tests the distinct values only when not raw

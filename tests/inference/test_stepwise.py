@@ -46,6 +46,22 @@ def test_update_dot_rules():
     assert s.update("~ 1").formula == "incidents ~ 1"  # as R: the offset is part of the old right-hand side
 
 
+def test_update_checks_the_depth_of_the_substituted_formula():
+    # each formula is within max_depth, but '.' replaced by the old side nests twice as deep: refused before
+    # anything walks it (deparse raised RecursionError); a long chain of terms, in either formula, costs nothing
+    d = pd.DataFrame({"y": [1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3], "x": [1.0, 2, 3, 4, 5, 6, 7, 8],
+                      "z": [3.0, 1, 2, 5, 4, 3, 2, 1]})
+    deep = gs.glm("y ~ " + "abs(" * 190 + "x" + ")" * 190, d)
+    with pytest.raises(gs.FormulaError, match="right-hand side, with '.' replaced by the fitted formula's, nests "
+                                              "deeper than allowed .*max_depth=200"):
+        deep.update("~ " + "abs(" * 190 + "." + ")" * 190)
+    assert [t.count("abs(") for t in deep.update("~ " + "abs(" * 5 + "." + ")" * 5).term_labels] == [195]
+    with pytest.raises(gs.FormulaError, match="max_terms"):  # (RecursionError in the substitution)
+        gs.glm("y ~ x", d).update("~ . " + "+ z " * 3000)
+    long = gs.glm("y ~ " + " + ".join(["x"] * 1500) + " + z", d)
+    assert long.update("~ . - x").term_labels == ["z"]
+
+
 def test_update_with_other_data():
     f = fit("cars_invgauss")
     d = load_data("cars").iloc[:40]

@@ -790,6 +790,24 @@ BOMBS = _cases("bomb", [
     ("plus-zero-10k", EITHER, "y ~ x" + " + 0" * 10_000),
 ])
 
+
+def _update(formula: str, new: str) -> Callable[[Tokens], Any]:
+    """A call: fit ``formula`` on base, then ``update(new)`` (whose '.' nests the old formula inside the new)."""
+    def call(t: Tokens) -> Any:
+        return gs.glm(formula, base(t)).update(new)
+    return call
+
+
+_ABS = "abs(" * 190
+BOMBS += [
+    Case(id="bomb-update-nested-dot-rhs", cls="bomb", expect=REFUSE, kind="call", match="max_depth",
+         call=_update("y ~ " + _ABS + "x" + ")" * 190, "~ " + _ABS + "." + ")" * 190)),
+    Case(id="bomb-update-nested-dot-lhs", cls="bomb", expect=REFUSE, kind="call", match="max_depth",
+         call=_update(_ABS + "y" + ")" * 190 + " ~ x", _ABS + "." + ")" * 190 + " ~ .")),
+    Case(id="bomb-update-long-chain", cls="bomb", expect=EITHER, kind="call",
+         call=_update("y ~ x", "~ . " + "+ z " * 3000)),  # a chain the parser does not bound
+]
+
 # -- 10. foreign exceptions: wrong types and degenerate input ---------------------------------------------
 class _StrSub(str):
     """A str subclass, otherwise ordinary."""
@@ -878,6 +896,19 @@ FOREIGN = _cases("foreign", [
     ("ok-legit-binomial", FIT, "cbind(s, f) ~ x + g", {"family": BINOM}),
     ("ok-legit-poisson-offset", FIT, "cnt ~ x + offset(log(z))", {"family": POIS}),
     ("ok-legit-power-poly", FIT, "y ~ I(x^2) + poly(z, 2) + g:x"),
+    # numbers a double cannot hold in formula text: R's Inf (then refused as an infinite column) or NA
+    ("hex-literal-beyond-double", REFUSE, "y ~ I(x * 0x" + "F" * 300 + ")", {"match": "infinite values"}),
+    ("hex-literal-huge", REFUSE, "y ~ I(x * 0x" + "F" * 15_000 + ")", {"match": "infinite values"}),
+    ("as-integer-inf", REFUSE, "y ~ I(x * as.integer(Inf))", {"match": "no complete rows"}),
+    ("as-integer-na", REFUSE, "y ~ I(x * as.integer(NA))", {"match": "no complete rows"}),
+    # spline knots that scipy refuses with its own ValueError (or a numpy warning)
+    ("bs-knots-na", REFUSE, "y ~ bs(x, knots = c(NA))", {"match": "knots must be finite numbers"}),
+    ("bs-knots-inf", REFUSE, "y ~ bs(x, knots = c(Inf))", {"match": "knots must be finite numbers"}),
+    ("bs-boundary-equal", REFUSE, "y ~ bs(x, Boundary.knots = c(1, 1))", {"match": "two increasing"}),
+    ("bs-boundary-na", REFUSE, "y ~ bs(x, Boundary.knots = c(NA, NA))", {"match": "finite numbers"}),
+    ("bs-boundary-inf", REFUSE, "y ~ bs(x, Boundary.knots = c(-Inf, Inf))", {"match": "finite numbers"}),
+    ("bs-boundary-span-overflows", REFUSE, "y ~ bs(x, Boundary.knots = c(-1e308, 1e308))", {"match": "apart"}),
+    ("ns-boundary-span-overflows", REFUSE, "y ~ ns(x, Boundary.knots = c(-1e308, 1e308))", {"match": "apart"}),
 ])
 
 #: every case of the corpus, in class order
