@@ -65,8 +65,8 @@ class Case:
 
     ``kind`` is ``"glm"`` (``gs.glm(formula, data, family=family, **kwargs)``), ``"predict"`` (a clean fit of
     ``fit_formula`` on ``fit_data`` outside the timed call, then ``fit.predict(newdata, **predict_kwargs)``),
-    ``"cli"`` (``glmstat.cli.main(argv)``, files written first) or ``"call"`` (``call(tokens)``, for the
-    harness's own self-test).  ``data``, ``fit_data`` and ``newdata`` are names in :data:`DATA` or
+    ``"cli"`` (``glmstat.cli.main(argv)``, files written first) or ``"call"`` (``call(tokens)``: another
+    method such as ``fit.update``, or the harness's own self-test).  ``data``, ``fit_data`` and ``newdata`` are names in :data:`DATA` or
     functions of the :class:`Tokens`; ``files`` maps file names to text, bytes, a function of the tokens
     returning either, or :data:`FIFO`.
     """
