@@ -36,7 +36,7 @@ from .nodes import Call, Node
 from .rows import complete_arrays, evaluate_rows, missing_order, variables_used
 from .spec import ModelSpec, align_levels, all_missing
 from .terms import Terms, lhs_names
-from .values import FactorVec, NumMat, NumVec, _sort_key, label_text, missing_mask, take_rows
+from .values import FactorVec, NumMat, NumVec, label_text, level_sort_key, missing_mask, take_rows
 
 __all__ = ["ChunkSummary", "ChunkEncoder", "StreamModel", "StreamedFrame", "summarize", "learn_spec", "columns_needed"]
 
@@ -162,7 +162,7 @@ def _merge_levels(info: _VarInfo, label: str) -> tuple:
         for t in info.full_levels:
             for lv in t:
                 by_text.setdefault(label_text(lv), lv)
-        candidates = sorted(by_text.values(), key=_sort_key)
+        candidates = sorted(by_text.values(), key=level_sort_key)
     return tuple(lv for lv in candidates if info.keep_unused or label_text(lv) in info.present)
 
 

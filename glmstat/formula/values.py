@@ -59,7 +59,9 @@ def label_text(level: Any) -> str:
     return str(level)
 
 
-def _sort_key(v: Any) -> tuple:
+def level_sort_key(v: Any) -> tuple:
+    """The key of the level order: numbers by value first, then texts by code point, as R sorts them in the C
+    locale (the one R's references are made in; in a UTF-8 locale R's ICU collation ignores case first)."""
     return (0, float(v), "") if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
         else (1, 0.0, str(v))
 
@@ -76,7 +78,7 @@ def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) ->
         try:
             c, uniques = pd.factorize(present, sort=True)
         except TypeError:  # mixed types: numbers before strings
-            uniques = sorted(set(present.tolist()), key=_sort_key)
+            uniques = sorted(set(present.tolist()), key=level_sort_key)
             index = {u: i for i, u in enumerate(uniques)}
             c = np.fromiter((index[v] for v in present), dtype=np.intp, count=present.shape[0])
         codes[ok] = c
