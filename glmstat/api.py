@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .engine.irls import CONVERGENCE, Control, irls
+from ._arguments import real_number, shown
 from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError
 from .families import Family, Gaussian
 from .fit import dropped_rows_message, finish
@@ -44,10 +45,9 @@ def _check_argument_order(formula: Any, data: Any) -> None:
 
 
 def _check_control(tol: Any, max_iter: Any, convergence: Any = "exact", trace: Any = False) -> Control:
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not np.isfinite(tol) or tol <= 0:
-        raise FitError(f"tol must be a positive number, got {tol!r}")
+    tol = real_number(tol, "tol", low=0.0, low_open=True, must="a positive number", error=FitError)
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise FitError(f"max_iter must be a positive integer, got {max_iter!r}")
+        raise FitError(f"max_iter must be a positive integer, got {shown(max_iter)}")
     if convergence not in CONVERGENCE:
         raise FitError(f"convergence must be one of {', '.join(map(repr, CONVERGENCE))}, got {convergence!r}")
     if not isinstance(trace, (bool, np.bool_)):
@@ -68,10 +68,13 @@ def _check_start(start: Any) -> np.ndarray | None:
     if isinstance(values, np.ndarray) and values.ndim != 1:
         raise FitError(f"start= must be one number per model column, got shape {values.shape}")
     out = []
-    for v in values:
+    for i, v in enumerate(values):
         if type(v) not in (int, float) and not isinstance(v, (np.integer, np.floating)):
             raise FitError(f"start= must hold numbers only; it holds a {type(v).__name__}")
-        out.append(float(v))
+        try:
+            out.append(float(v))
+        except OverflowError:  # a Python int beyond double precision
+            raise FitError(f"start= needs finite coefficients; start[{i}] is {shown(v)}") from None
     return np.asarray(out, dtype=float)
 
 

@@ -21,8 +21,9 @@ import numpy as np
 from ._scipy import special, stats
 
 from .densities import bd0, gamma_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
+from ._arguments import real_number, shown
 from .errors import FamilyError
-from .links import Link, TweediePower, get_link
+from .links import MAX_POWER, Link, TweediePower, get_link
 
 __all__ = [
     "Family",
@@ -457,12 +458,13 @@ class Tweedie(Family):
         self.__post_init__()
 
     def __post_init__(self) -> None:
-        try:
-            p = float(self.var_power)
-        except (TypeError, ValueError) as e:
-            raise FamilyError(f"var_power must be a number, got {self.var_power!r}") from e
-        if isinstance(self.var_power, bool) or not np.isfinite(p):
-            raise FamilyError(f"var_power must be a finite number, got {self.var_power!r}")
+        v = self.var_power
+        if not isinstance(v, (int, float, np.integer, np.floating, bool, np.bool_)):
+            raise FamilyError(f"var_power must be a number, got {shown(v)}")
+        # beyond MAX_POWER, mu^p is 0, 1 or inf for every double mu (and the deviance's series overflows)
+        p = real_number(v, "var_power", low=-MAX_POWER, high=MAX_POWER, error=FamilyError,
+                        must=f"a finite number from {-MAX_POWER:g} to {MAX_POWER:g} (beyond, mu^var_power is 0, 1 "
+                             "or infinite for every mean a double holds)")
         if 0 < p < 1:
             raise FamilyError(
                 f"var_power={self.var_power!r}: no Tweedie distribution exists for 0 < var_power < 1 "

@@ -16,9 +16,10 @@ from typing import Callable
 import numpy as np
 from ._scipy import special
 
+from ._arguments import shown
 from .errors import FamilyError
 
-__all__ = ["Link", "Power", "TweediePower", "get_link", "LINK_NAMES"]
+__all__ = ["Link", "Power", "TweediePower", "get_link", "LINK_NAMES", "MAX_POWER"]
 
 _EPS = np.finfo(float).eps
 Array = np.ndarray
@@ -162,13 +163,24 @@ _LINKS: dict[str, Link] = {
 LINK_NAMES: tuple[str, ...] = tuple(_LINKS)
 
 
+#: Largest |power| of a power link or a Tweedie variance: beyond it mu^p is 0, 1 or inf for every double mu
+#: (|log mu| >= 1.1e-16 for any mu but 1, so |p log mu| > 1,100, and exp() overflows beyond 709.8 and
+#: underflows to 0 beyond 745)
+MAX_POWER = 1e19
+
+
 def _power(p) -> float:
     try:
         p = float(p)
     except (TypeError, ValueError) as e:
-        raise FamilyError(f"Power link needs a number, got {p!r}") from e
+        raise FamilyError(f"Power link needs a number, got {shown(p)}") from e
+    except OverflowError:  # a Python int beyond double precision
+        raise FamilyError(f"Power link needs a finite power, got {shown(p)}") from None
     if not np.isfinite(p):
         raise FamilyError(f"Power link needs a finite power, got {p}")
+    if abs(p) > MAX_POWER:
+        raise FamilyError(f"Power link needs a power from {-MAX_POWER:g} to {MAX_POWER:g}, got {p:g} (beyond, mu^p "
+                          "is 0, 1 or infinite for every mean a double holds)")
     return p
 
 

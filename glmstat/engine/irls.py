@@ -301,7 +301,9 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     # QR tolerance, so R's aliasing is only looked for (with the QR reducer) when the Cholesky path refuses.
     use_qr = False
     kernel = kernel_for(family)
-    res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept, kernel)
+    # (start= coefficients so large that X beta overflows give an invalid start, refused just below)
+    with np.errstate(over="ignore", invalid="ignore"):
+        res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept, kernel)
     if not res.valid or fac is None:
         raise FitError(
             "cannot find valid starting values: " + (

@@ -673,6 +673,10 @@ CLI = [
          {"data.csv": _CLEAN_CSV}),
     _cli("weights-payload", REFUSE, _fit("y ~ x", "data.csv", "--weights", TOUCH), {"data.csv": _CLEAN_CSV}),
     _cli("offset-secret-path", REFUSE, _fit("y ~ x", "data.csv", "--offset", SECRET_FILE), {"data.csv": _CLEAN_CSV}),
+    _cli("tweedie-powers-overflow", REFUSE, ("fit", "y ~ x", "data.csv", "--family", "tweedie", "--var-power", "1e308",
+                                             "--link-power", "1e308"), {"data.csv": _CLEAN_CSV}, match="var_power"),
+    _cli("tweedie-var-power-1e50", REFUSE, ("fit", "y ~ x", "data.csv", "--family", "tweedie", "--var-power", "1e50",
+                                            "--link-power", "0"), {"data.csv": _CLEAN_CSV}, match="var_power"),
 ]
 
 # -- 8. leaks of secrets through messages -----------------------------------------------------------------

@@ -71,3 +71,27 @@ BIG = 10**400  # a Python int no double holds: float(BIG) raises OverflowError
 def test_python_ints_beyond_double_precision_are_refused(kwargs, match):
     formula = "y ~ I(x * k)" if "context" in kwargs else "y ~ x"
     refused(lambda: gs.glm(formula, D, **kwargs), gs.DataError, match)
+
+
+@pytest.mark.parametrize("kwargs,cls,match", [
+    ({"start": [BIG, 1]}, gs.FitError, "start= needs finite coefficients; start\\[0\\] is an integer of about 1e400"),
+    ({"start": [1e308, 1e308]}, gs.FitError, "cannot find valid starting values"),  # X b overflows: no warning
+    ({"tol": BIG}, gs.FitError, "tol must be a positive number, got an integer of about 1e400"),
+    ({"max_iter": -BIG}, gs.FitError, "max_iter must be a positive integer, got an integer of about -1e400"),
+])
+def test_control_arguments_beyond_double_precision(kwargs, cls, match):
+    refused(lambda: gs.glm("y ~ x", D, **kwargs), cls, match)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: gs.Tweedie(var_power=1e50, link_power=0), "var_power must be a finite number from -1e\\+19 to 1e\\+19"),
+    (lambda: gs.Tweedie(var_power=-1e300), "var_power must be a finite number from"),
+    (lambda: gs.Tweedie(var_power=BIG), "var_power must be .*, got an integer of about 1e400"),
+    (lambda: gs.Tweedie(var_power=1.5, link_power=1e308), "Power link needs a power from -1e\\+19 to 1e\\+19"),
+    (lambda: gs.Tweedie(var_power=1.5, link_power=BIG), "Power link needs a finite power, got an integer of about"),
+    (lambda: gs.Gamma(link=gs.links.Power(-BIG)), "Power link needs a finite power"),
+])
+def test_family_powers_whose_computations_overflow(make, match):
+    # Tweedie(var_power=1e50) raised OverflowError in its deviance (the command line: 'internal error'); beyond
+    # 1e18, mu^p is 0, 1 or inf for every double mu, so no computation with it can hold
+    refused(make, gs.FamilyError, match)
