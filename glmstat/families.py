@@ -382,10 +382,10 @@ class NegativeBinomial(Family):
         if self.theta is not None:
             try:
                 theta = float(self.theta)
-            except (TypeError, ValueError) as e:
-                raise FamilyError(f"theta must be a positive number, got {self.theta!r}") from e
+            except (TypeError, ValueError, OverflowError) as e:  # (OverflowError: an int beyond double precision)
+                raise FamilyError(f"theta must be a positive number, got {shown(self.theta)}") from e
             if not (np.isfinite(theta) and theta > 0):
-                raise FamilyError(f"theta must be a positive finite number, got {self.theta!r}")
+                raise FamilyError(f"theta must be a positive finite number, got {shown(self.theta)}")
             object.__setattr__(self, "theta", theta)
 
     @property

@@ -90,6 +90,7 @@ def test_control_arguments_beyond_double_precision(kwargs, cls, match):
     (lambda: gs.Tweedie(var_power=1.5, link_power=1e308), "Power link needs a power from -1e\\+19 to 1e\\+19"),
     (lambda: gs.Tweedie(var_power=1.5, link_power=BIG), "Power link needs a finite power, got an integer of about"),
     (lambda: gs.Gamma(link=gs.links.Power(-BIG)), "Power link needs a finite power"),
+    (lambda: gs.NegativeBinomial(theta=BIG), "theta must be a positive number, got an integer of about 1e400"),
 ])
 def test_family_powers_whose_computations_overflow(make, match):
     # Tweedie(var_power=1e50) raised OverflowError in its deviance (the command line: 'internal error'); beyond
