@@ -78,6 +78,8 @@ class ModelFrame:
     #: the weights of R's starting means where they are not the total weights (a cbind() response with prior
     #: weights: its trials); None otherwise
     start_weights: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: the column ``weights=`` named (None: no weights, or an array of them), for the call R would record
+    weights_column: str | None = None
 
     #: the rows are held here (a :class:`~glmstat.formula.stream.StreamedFrame` reads them from the data)
     in_memory = True
@@ -235,6 +237,7 @@ def build_model_frame(
         data=df,
         row_positions=used,
         start_weights=arrays.start_weights,
+        weights_column=rows.weights_column,
     )
 
 

@@ -58,11 +58,12 @@ def fit_case(case: dict, d: pd.DataFrame | str) -> gs.GLMResults:
                       offset=case["offset"], max_iter=100)
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "parquet"])
 @pytest.mark.parametrize("case", R, ids=lambda c: f"{c['formula'][:40]}|{c['family'][:20]}")
-def test_call_is_r_deparse(case, tmp_path):
+def test_call_is_r_deparse(case, streamed, tmp_path):
     d: pd.DataFrame | str = data()
-    if case["weights"] is not None:  # a frame that records its weights= column: streamed rows (an in-memory
-        d = str(tmp_path / "d.parquet")  # frame keeps the values only, and its call has no weights =)
+    if streamed:  # a frame of streamed rows records its weights= column as an in-memory one does
+        d = str(tmp_path / "d.parquet")
         data().to_parquet(d, row_group_size=25)
     fit = fit_case(case, d)
     lines = call_lines(fit)
