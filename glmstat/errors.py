@@ -1,10 +1,13 @@
 """The error and warning taxonomy: every user-facing problem is one of these.
 
 Errors derive from :class:`GLMStatError` (a ``ValueError``) and name the column, the value and what to do;
-warnings derive from :class:`GLMStatWarning`.
+warnings derive from :class:`GLMStatWarning`.  Both print with the control and bidi characters of the names
+they quote escaped (:mod:`glmstat.printable`): a message is safe to write to a terminal.
 """
 
 from __future__ import annotations
+
+from .printable import escape_unprintable
 
 __all__ = [
     "GLMStatError",
@@ -28,6 +31,10 @@ __all__ = [
 
 class GLMStatError(ValueError):
     """Base class of every error glmstat raises on bad input or an impossible fit."""
+
+    def __str__(self) -> str:
+        # (a message names columns and values of someone else's data: no terminal control sequence in it)
+        return escape_unprintable(super().__str__(), backslash=False, keep="\n")
 
 
 class FormulaError(GLMStatError):
@@ -53,6 +60,9 @@ class MissingDependencyError(GLMStatError, ImportError):
 
 class GLMStatWarning(UserWarning):
     """Base class of every warning glmstat emits."""
+
+    def __str__(self) -> str:
+        return escape_unprintable(super().__str__(), backslash=False, keep="\n")
 
 
 class SeparationWarning(GLMStatWarning):

@@ -11,27 +11,13 @@ every element to ``digits`` significant digits, in fixed notation unless scienti
 from __future__ import annotations
 
 import math
-import unicodedata
 from typing import Sequence
 
 import numpy as np
 
+from ..printable import escape_unprintable
+
 __all__ = ["format_r", "format_pval", "zapsmall", "encode_string"]
-
-_C_ESCAPES = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
-#: characters that move the cursor, start a terminal escape sequence, reorder text (bidi) or are invisible
-#: (zero-width, BOM): control, format, line/paragraph separator, lone surrogate
-_UNPRINTABLE = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs"))
-
-
-def _escape_char(ch: str) -> str:
-    if ch in _C_ESCAPES:
-        return _C_ESCAPES[ch]
-    k = ord(ch)
-    if k < 0x80:  # the rest of C0, and DEL: R's octal
-        return f"\\{k:03o}"
-    return f"\\u{k:04x}" if k <= 0xFFFF else f"\\U{k:08x}"
-
 
 def encode_string(text: object, *, backslash: bool = True) -> str:
     """``text`` as R's ``encodeString(x, quote = "")`` prints it: safe to write to a terminal.
@@ -53,18 +39,7 @@ def encode_string(text: object, *, backslash: bool = True) -> str:
     str
         The text with every such character replaced by its escape (unchanged when it has none).
     """
-    s = str(text)
-    if s.isprintable() and not (backslash and "\\" in s):  # the common case: nothing to escape
-        return s
-    out = []
-    for ch in s:
-        if ch == "\\":
-            out.append("\\\\" if backslash else ch)
-        elif unicodedata.category(ch) in _UNPRINTABLE:
-            out.append(_escape_char(ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return escape_unprintable(str(text), backslash=backslash)
 
 
 _KP_MAX = 22  # R's table of powers of ten in format.c

@@ -88,3 +88,19 @@ def test_results_argument_errors_are_in_the_taxonomy():
         fit.residuals("raw")
     with pytest.raises(gs.GLMStatError, match="level must be between 0 and 1, got 95"):
         fit.conf_int(level=95)
+
+
+@pytest.mark.parametrize("cls", [gs.DataError, gs.MissingDependencyError, gs.AliasingWarning, gs.DataWarning])
+def test_messages_print_control_characters_escaped(cls):
+    # a message quotes names of someone else's data: ESC (a terminal control sequence), CR and a bidi override
+    # print as R's encodeString escapes them; the message's own line breaks and backslashes stay
+    raw = "column 'a\x1b[2Jb\rc\u202ed' in C:\\data\nsee below"
+    assert str(cls(raw)) == "column 'a\\033[2Jb\\rc\\u202ed' in C:\\data\nsee below"
+    assert str(cls("plain")) == "plain"
+
+
+def test_a_fit_warns_with_hostile_names_escaped():
+    d = pd.DataFrame({"y": np.arange(6.0), "a\x1b[31mred": np.ones(6)})
+    with pytest.warns(gs.AliasingWarning) as seen:
+        gs.glm("y ~ .", d)
+    assert "\x1b" not in str(seen[0].message) and "a\\033[31mred" in str(seen[0].message)
