@@ -30,6 +30,7 @@ from scipy import stats
 
 from .._arguments import shown
 from ..errors import FormulaError, GLMStatError
+from ..printable import escape_unprintable
 from ..formula.deparse import deparse
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from ..formula.nodes import BinOp, Name, Node, Num, Paren, Unary
@@ -357,7 +358,7 @@ class WaldTest:
     def __str__(self) -> str:
         cov = "" if self.covariance_type == "model" else f" (covariance: {self.covariance_type})"
         lines = [f"Linear hypothesis test (Wald{', F' if self.test == 'F' else ', chi-square'}){cov}", ""]
-        lines += [f"  {h}" for h in self.hypotheses]
+        lines += [f"  {escape_unprintable(h, backslash=False)}" for h in self.hypotheses]  # (text from a user)
         lines += ["", self._result_line()]
         return "\n".join(lines)
 

@@ -145,3 +145,12 @@ def test_robust_covariance_is_used():
     want = (f.coef["lwt"] / f.std_errors["lwt"]) ** 2
     np.testing.assert_allclose(f.wald_test("lwt = 0").statistic, want, rtol=1e-10)
     assert "HC0" in str(f.wald_test("lwt = 0"))
+
+
+def test_printed_hypotheses_escape_control_characters():
+    # a coefficient named by a hostile column: the printed test shows the ESC as R's escape, not as a control
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"y": rng.normal(size=20), "a\x1b[2Jb": rng.normal(size=20)})
+    fit = gs.glm("y ~ .", d)
+    text = str(fit.wald_test(fit.coef.index[1] + " = 0"))
+    assert "\x1b" not in text and "`a\\033[2Jb` = 0" in text
