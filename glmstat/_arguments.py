@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
-from typing import Any
+import re
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
 
 from .errors import GLMStatError
 
-__all__ = ["shown", "real_number", "confidence_level", "random_seed", "output_path"]
+__all__ = ["shown", "real_number", "confidence_level", "random_seed", "output_path", "writing_to"]
 
 
 def shown(value: Any, width: int = 60) -> str:
@@ -89,26 +90,48 @@ def confidence_level(level: Any, what: str = "level") -> float:
 
 def random_seed(seed: Any, what: str = "seed") -> Any:
     """A seed numpy's ``default_rng`` takes: None, a non-negative whole number (a Python or numpy int, or a
-    float that is one), a ``numpy.random.Generator`` or ``SeedSequence`` (returned as they are)."""
+    float that is one) or a list of them, a ``numpy.random.Generator``, ``SeedSequence`` or ``BitGenerator``
+    (returned as they are)."""
     if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
         return seed
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) and seed >= 0:
-        return int(seed)
-    if isinstance(seed, (float, np.floating)) and math.isfinite(seed) and float(seed).is_integer() and seed >= 0:
-        return int(seed)
-    raise GLMStatError(f"{what} must be None, a non-negative whole number or a numpy.random.Generator, got "
-                       f"{shown(seed)}")
+
+    def whole(v: Any) -> int | None:
+        if isinstance(v, (bool, np.bool_)):
+            return None
+        if isinstance(v, (int, np.integer)):
+            return int(v) if v >= 0 else None
+        if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer() and v >= 0:
+            return int(v)
+        return None
+
+    one = whole(seed)
+    if one is not None:
+        return one
+    if isinstance(seed, (list, tuple)) and seed:
+        many = [whole(v) for v in seed]
+        if all(v is not None for v in many):
+            return many
+    raise GLMStatError(f"{what} must be None, a non-negative whole number (or a list of them) or a "
+                       f"numpy.random.Generator, got {shown(seed)}")
 
 
-def output_path(path: Any, what: str = "path") -> Path:
-    """A path to write a file to: a string or ``os.PathLike`` whose directory exists (checked here, so that a
-    wrong directory is reported by name rather than as the writer's own ``OSError``)."""
+def output_path(path: Any, what: str = "path") -> str | os.PathLike:
+    """A path to write a file to: a string or an ``os.PathLike`` (returned as given), else a GLMStatError
+    naming ``what``.  Whether it can be written is known only by writing: see :func:`writing_to`."""
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
         raise GLMStatError(f"{what} must be a file path (a string or a pathlib.Path), got {shown(path)}")
-    p = Path(os.fspath(path))
-    if not str(p) or p.is_dir():
-        raise GLMStatError(f"{what}={shown(str(path), 200)} is a directory; give the path of a file to write")
-    parent = p.parent
-    if not parent.is_dir():
-        raise GLMStatError(f"{what}={shown(str(path), 200)}: the directory {shown(str(parent), 200)} does not exist")
-    return p
+    return path
+
+
+@contextmanager
+def writing_to(path: Any, what: str = "path") -> Iterator[None]:
+    """Turn an ``OSError`` of writing ``path`` (a missing directory, a directory in its place, no permission,
+    a full disk) into a GLMStatError naming ``what`` and the path, with the system's reason only."""
+    try:
+        yield
+    except OSError as e:
+        # (pyarrow's errors carry the errno only in their text, after the path)
+        code = re.search(r"\[errno (\d+)\]", str(e))
+        reason = os.strerror(int(code.group(1))) if code else (e.strerror or str(e).split(":", 1)[0]
+                                                              or type(e).__name__)
+        raise GLMStatError(f"{what}={shown(os.fspath(path), 300)}: cannot write the file ({reason})") from e

@@ -35,6 +35,7 @@ from ..design.sources import fold
 from ..engine.irls import irls
 from ..engine.passes import add_parts, score_part
 from ..engine.kernel import kernel_for
+from .._arguments import real_number
 from ..errors import FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 
@@ -484,6 +485,7 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         ((D_i - D_full) / df) / (D_full / df_residual) on (df, df_residual) -- all as R.
     """
     _check_fit(fit, "drop1")
+    k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
     key = str(test).lower()
     if key not in _TESTS:
         raise GLMStatError(f"unknown test {test!r}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")

@@ -47,7 +47,7 @@ _TESTS = {"lr": "LR", "lrt": "LR", "chisq": "LR", "wald": "Wald", "f": "F"}
 
 def _resolve(type, test) -> tuple[int, str]:
     key = type.upper() if isinstance(type, str) else type
-    if isinstance(key, bool) or key not in _TYPES:
+    if isinstance(key, bool) or not isinstance(key, (int, str)) or key not in _TYPES:  # (a list is unhashable)
         raise GLMStatError(f"unknown anova type {type!r}; use 2 (or 'II') or 3 (or 'III'), or type=None for the "
                            "sequential table")
     name = str(test).lower()

@@ -43,6 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from ..design.sources import fold
+from .._arguments import confidence_level
 from ..errors import GLMStatError
 from ..formula.values import label_text
 from .column_summaries import column_summaries
@@ -206,8 +207,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
         Indexed by level (a MultiIndex for several variables): ``estimate``, ``std_error``, ``df``, ``lower``,
         ``upper``.
     """
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
+    level = confidence_level(level)
     index, _, eta, se, df, _ = _means_link(fit, term)
     link = fit.family.link
     q = stats.norm.ppf(0.5 + level / 2) if np.isinf(df) else stats.t.ppf(0.5 + level / 2, df)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._arguments import confidence_level, real_number, shown
 from ..errors import DataError, GLMStatError
 from ..formula.nodes import Name
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
@@ -174,16 +175,34 @@ def _as_categoricals(data: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
     return data.assign(**out) if out else data
 
 
+#: Most settings ``at=`` may ask for (the product of its numbers of values): each costs an evaluation of the
+#: model on every row, and the product of a few long lists would not even fit in memory
+MAX_SETTINGS = 10_000
+
+
 def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[dict[str, Any]]:
-    if not at:
+    """The settings of ``at=``: one dict per combination of its values.  A numeric variable's values must be
+    finite real numbers (a string, a complex number or an int beyond double precision has no place in its
+    column); a factor's are checked against its levels where they are set."""
+    if at is None:
         return [{}]
     if not isinstance(at, Mapping):
-        raise GLMStatError("at= must be a dict of variable -> value (or list of values)")
-    names = list(at)
-    for n in names:
-        pick(variables, n, "values in at=")
-    values = [[v] if np.ndim(v) == 0 or isinstance(v, str) else list(v) for v in at.values()]
-    return [dict(zip(names, combo)) for combo in itertools.product(*values)]
+        raise GLMStatError(f"at= must be a dict of variable -> value (or list of values), got {shown(at)}")
+    names, values, count = list(at), [], 1
+    for n, given in at.items():
+        var = pick(variables, n, "values in at=")[0]
+        vals = list(given) if isinstance(given, (list, tuple, range, np.ndarray, pd.Series, pd.Index)) else [given]
+        if not vals:
+            raise GLMStatError(f"at= gives no value for {n!r}")
+        if not var.is_factor:
+            for v in vals:
+                real_number(v, f"at[{n!r}]", must=f"a finite number (a value of the numeric variable {var.name})")
+        values.append(vals)
+        count *= len(vals)
+        if count > MAX_SETTINGS:
+            raise GLMStatError(f"at= asks for more than {MAX_SETTINGS:,} combinations of values (each evaluates the "
+                               "model on every row); give fewer values")
+    return [dict(zip(names, combo)) for combo in itertools.product(*values)] if names else [{}]
 
 
 def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mapping[str, Any] | None = None,
@@ -206,8 +225,7 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         Columns ``term``, ``contrast`` (``"dydx"`` or the level), ``estimate``, ``std_error``, ``statistic``,
         ``p_value``, ``conf_low``, ``conf_high``, preceded by one column per ``at`` variable.
     """
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
+    level = confidence_level(level)
     every = model_variables(fit)
     chosen = pick(every, variables, "marginal effects")
     if not chosen:

@@ -31,6 +31,7 @@ import pandas as pd
 from .._scipy import stats
 
 from ..design.base import Design
+from .._arguments import confidence_level, shown
 from ..errors import DataError, GLMStatError
 from ..formula.frame import as_frame, column_names, encode_new_data
 from ..formula.readers import in_memory_frame, is_dask, is_path
@@ -126,8 +127,9 @@ def predict(
         raise GLMStatError(f"unknown prediction type {type!r}; use 'response' or 'link'")
     if interval not in _INTERVALS:
         raise GLMStatError(f"unknown interval {interval!r}; use None or 'confidence'")
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not (0 < level < 1):
-        raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
+    level = confidence_level(level)
+    if not isinstance(se_fit, (bool, np.bool_)):
+        raise GLMStatError(f"se_fit must be True or False, got {shown(se_fit)}")
     frame = fit.model_frame
     kept = np.asarray(fit.fit_data.kept)
     V = np.where(np.outer(kept, kept), fit.vcov.to_numpy(), 0.0) if (se_fit or interval is not None) else None

@@ -40,6 +40,7 @@ from .._scipy import optimize, stats
 
 from ..design.sources import fold
 from ..engine.irls import Control, irls
+from .._arguments import confidence_level
 from ..errors import FitError, GLMStatError, ProfileWarning
 
 __all__ = ["profile_conf_int", "ProfileWarning"]
@@ -272,8 +273,7 @@ def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None
     DataFrame
         Columns ``lower``, ``upper``; index the coefficient names; NaN where aliased.
     """
-    if not (0 < level < 1):
-        raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
+    level = confidence_level(level)
     if fit.method != "irls":
         raise GLMStatError(f"profile-likelihood intervals need a maximum-likelihood fit; this fit used "
                            f"method={fit.method!r} (use conf_int(method='wald'))")

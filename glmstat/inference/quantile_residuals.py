@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .._arguments import random_seed
 from ..errors import DataError
 from .fit_access import response
 
@@ -68,6 +69,7 @@ def quantile_residuals(fit: "GLMResults", seed: int | np.random.Generator | None
     """The randomized quantile residuals of ``fit`` (see the module docstring): a Series indexed by the rows
     used; for a fit to a Parquet path the same numbers as in memory, for a dask fit a lazy dask Series whose
     partition k draws from its own stream (see the module docstring)."""
+    seed = random_seed(seed)
     if not fit.model_frame.in_memory:
         return _streamed(fit, seed)
     y, w, _ = response(fit)

@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from .._arguments import confidence_level, output_path, shown, writing_to
 from .._scipy import stats
 
 from ..design.sources import InMemorySource, fold
@@ -295,15 +296,17 @@ class GLMResults:
         """
         from ..errors import GLMStatError
 
-        if not (0 < level < 1):
-            raise GLMStatError(f"level must be between 0 and 1, got {level!r}")
+        level = confidence_level(level)
         names = self.column_names
         if parm is not None:
+            if not isinstance(parm, (str, list, tuple, np.ndarray, pd.Index, pd.Series)):
+                raise GLMStatError(f"parm must be a coefficient name or a list of them, got {shown(parm)}")
             parm = [parm] if isinstance(parm, str) else list(parm)
-            unknown = [c for c in parm if c not in names]
+            unknown = [c for c in parm if not isinstance(c, str) or c not in names]
             if unknown:
-                raise GLMStatError(f"parm names no coefficient: {', '.join(map(repr, unknown))}; the coefficients "
-                                   f"are {', '.join(map(repr, names[:20]))}{', ...' if len(names) > 20 else ''}")
+                raise GLMStatError(f"parm names no coefficient: {', '.join(map(shown, unknown[:5]))}; the "
+                                   f"coefficients are {', '.join(map(repr, names[:20]))}"
+                                   f"{', ...' if len(names) > 20 else ''}")
         if method == "profile":
             from .profile import profile_conf_int
 
@@ -607,15 +610,20 @@ class GLMResults:
             (the row labels in a column ``row``): for a fit whose rows do not fit in memory.  A dask fit
             writes a directory of files from its workers.
         """
+        if path is not None:
+            output_path(path)
         if path is not None and self._frame.in_memory:
             pyarrow_parquet()  # (the parquet extra, or a MissingDependencyError that says so)
-            self.augment().rename_axis("row").reset_index().to_parquet(path, index=False)
+            table = self.augment().rename_axis("row").reset_index()
+            with writing_to(path):
+                table.to_parquet(path, index=False)
             return path
         if path is not None:
             from .lazy import write_rows
 
-            return write_rows(self._source, partial(block_augment, fd=self.fit_data.portable()), AUGMENT_COLUMNS,
-                              path)
+            with writing_to(path):
+                return write_rows(self._source, partial(block_augment, fd=self.fit_data.portable()),
+                                  AUGMENT_COLUMNS, path)
         if not self._frame.in_memory:
             return self._streamed(block_augment, AUGMENT_COLUMNS)
         from .influence import augment_table
@@ -708,7 +716,7 @@ class GLMResults:
         With ``exponentiate=True`` estimates and interval limits are exp()'d (odds or rate ratios) and
         std_error is the delta-method exp(b) * se.
         """
-        ci = self.conf_int(conf_level)
+        ci = self.conf_int(confidence_level(conf_level, "conf_level"))
         est, se = self.coef.to_numpy(), self.std_errors.to_numpy()
         lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
         if exponentiate:

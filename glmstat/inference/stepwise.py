@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._arguments import real_number, shown
 from ..errors import FormulaError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..formula.deparse import deparse
@@ -461,6 +462,7 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
     from .anova import _check_fit
 
     _check_fit(fit, "add1")
+    k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
     key = str(test).lower()
     if key not in _TESTS:
         raise GLMStatError(f"unknown test {test!r}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
@@ -554,8 +556,9 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
         direction = "both" if scope is not None else "backward"
     if direction not in ("backward", "forward", "both"):
         raise GLMStatError(f"unknown direction {direction!r}; use 'backward', 'forward' or 'both'")
-    if isinstance(k, bool) or not isinstance(k, (int, float)) or not np.isfinite(k) or k < 0:
-        raise GLMStatError(f"k must be a non-negative number, got {k!r}")
+    k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise GLMStatError(f"steps must be a non-negative whole number, got {shown(steps)}")
     backward, forward = direction in ("backward", "both"), direction in ("forward", "both")
     if not fit.family.has_likelihood:
         raise GLMStatError(f"AIC is not defined for the {fit.family.label} family, so step cannot proceed")

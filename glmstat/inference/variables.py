@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..errors import GLMStatError
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Name, Node, Paren, Unary
@@ -133,13 +134,15 @@ def pick(variables: Sequence[ModelVariable], wanted: Any, what: str) -> list[Mod
     """The variables named by ``wanted`` (a name or a list; None: all), by any of their spellings."""
     if wanted is None:
         return list(variables)
+    if not isinstance(wanted, (str, list, tuple, np.ndarray, pd.Index, pd.Series)):
+        raise GLMStatError(f"{what} are asked by data column name (a string or a list of them), got {shown(wanted)}")
     names = [wanted] if isinstance(wanted, str) else list(wanted)
     out = []
     for n in names:
-        hit = [v for v in variables if n in v.spellings]
+        hit = [v for v in variables if isinstance(n, str) and n in v.spellings]
         if not hit:
             known = ", ".join(v.name for v in variables)
-            raise GLMStatError(f"{n!r} is not a variable of the model's right-hand side (variables: {known}); "
+            raise GLMStatError(f"{shown(n)} is not a variable of the model's right-hand side (variables: {known}); "
                                f"{what} are asked by data column name")
         out.append(hit[0])
     return out

@@ -810,6 +810,12 @@ BOMBS += [
          call=_update(_ABS + "y" + ")" * 190 + " ~ x", _ABS + "." + ")" * 190 + " ~ .")),
     Case(id="bomb-update-long-chain", cls="bomb", expect=EITHER, kind="call",
          call=_update("y ~ x", "~ . " + "+ z " * 3000)),  # a chain the parser does not bound
+    # arguments of a fit's methods that ask for work without bound (the product of at= lists; refits)
+    Case(id="bomb-at-grid-product", cls="bomb", expect=REFUSE, kind="call", match="combinations",
+         call=lambda t: gs.glm("y ~ x + z", base(t)).average_marginal_effects(
+             "x", at={"x": list(range(10_000)), "z": list(range(10_000))})),
+    Case(id="bomb-halfnormal-nsim", cls="bomb", expect=REFUSE, kind="call", match="nsim",
+         call=lambda t: gs.glm("y ~ x", base(t)).plot("halfnormal", nsim=10**9)),
 ]
 
 # -- 10. foreign exceptions: wrong types and degenerate input ---------------------------------------------

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from ..._arguments import random_seed, shown
 from ..._scipy import stats
 
 from ...errors import GLMStatError
@@ -36,7 +38,10 @@ if TYPE_CHECKING:
 
     from ...inference.results import GLMResults
 
-__all__ = ["halfnormal_figure", "halfnormal_scores", "simulated_envelope"]
+__all__ = ["halfnormal_figure", "halfnormal_scores", "simulated_envelope", "MAX_NSIM"]
+
+#: Most simulated responses of an envelope: each is a refit of the model (R's default is 19; 99 is ample)
+MAX_NSIM = 1000
 
 def halfnormal_scores(n: int) -> np.ndarray:
     """Atkinson's half-normal scores Phi^{-1}((i + n - 1/8) / (2n + 1/2)), i = 1..n."""
@@ -118,8 +123,10 @@ class _Refitter:
 def simulated_envelope(fit: "GLMResults", nsim: int = 19, seed: int | None = None) -> tuple[np.ndarray, int]:
     """The sorted |standardized deviance residuals| of ``nsim`` refits to simulated responses, one row per
     successful simulation, and the number of refits that failed."""
-    if isinstance(nsim, bool) or not isinstance(nsim, (int, np.integer)) or nsim < 1:
-        raise GLMStatError(f"nsim must be a positive integer, got {nsim!r}")
+    if isinstance(nsim, bool) or not isinstance(nsim, (int, np.integer)) or not 1 <= nsim <= MAX_NSIM:
+        raise GLMStatError(f"nsim must be a whole number from 1 to {MAX_NSIM:,} (each is a refit of the model), "
+                           f"got {shown(nsim)}")
+    seed = random_seed(seed)
     if not fit.model_frame.in_memory:
         raise GLMStatError(
             f"the half-normal envelope refits the model to {nsim} simulated responses (and once to the observed "

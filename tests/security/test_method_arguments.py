@@ -1,0 +1,149 @@
+"""Hostile values for the arguments of a fit's methods that a web application may pass on from its users:
+confidence levels, ``parm``, the AIC penalty ``k`` and ``steps``, ``at=`` and the variables of marginal
+effects, random seeds, ``se_fit``, the anova type and the output path of ``augment``.
+
+Strings, booleans, complex numbers, NaN, infinities, negative numbers, Python ints beyond double precision
+(and beyond Python's 4,300-digit repr), objects and lists where a number or a name belongs are refused with a
+GLMStatError whose message names the argument and the value -- never a TypeError, ValueError, OverflowError,
+UFuncTypeError or OSError, a leaked numpy warning, or a table of NaN (``drop1(k=nan)``).  Each value here
+raised one of those, or was silently used, before.  The resource bombs among these arguments (``at=`` lists
+whose product is huge, ``nsim=10**9``) are in the corpus (``bomb-at-grid-*``, ``bomb-halfnormal-nsim``).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+
+D = pd.DataFrame({"y": [1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3], "x": [1.0, 2, 3, 4, 5, 6, 7, 8],
+                  "z": [3.0, 1, 2, 5, 4, 3, 2, 1], "g": list("aabbccdd"), "cnt": [0, 1, 0, 2, 3, 0, 5, 1]})
+
+STR, BIG, HUGE, NAN, INF, CPLX = "0.9", 10**400, 10**5000, float("nan"), float("inf"), 0.9 + 0j
+OBJ = object()
+#: what a message shows of each value (shown(): a huge int by its magnitude, an object by its type)
+SHOWN = {id(STR): "'0.9'", id(BIG): "an integer of about 1e400", id(HUGE): "an integer of about 1e5000",
+         id(NAN): "nan", id(INF): "inf", id(CPLX): "(0.9+0j)", id(OBJ): "a object", id(True): "True", id(-1): "-1"}
+
+
+@pytest.fixture(scope="module")
+def fit() -> gs.GLMResults:
+    return gs.glm("y ~ x + g", D)
+
+
+@pytest.fixture(scope="module")
+def pfit() -> gs.GLMResults:
+    return gs.glm("cnt ~ x", D, family=gs.Poisson())
+
+
+def refused(call, match: str, value=None) -> str:
+    """``call()`` raises a GLMStatError matching ``match`` (and showing ``value``), and warns nothing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(gs.GLMStatError) as info:
+            call()
+    text = str(info.value)
+    assert re.search(match, text), text
+    if id(value) in SHOWN:
+        assert SHOWN[id(value)] in text, text
+    return text
+
+
+_LEVELS = [  # (method, argument name, values that raised or were used silently before)
+    (lambda f, p, v: f.conf_int(level=v), "level", [STR, OBJ, CPLX, [0.9]]),
+    (lambda f, p, v: f.conf_int(level=v, method="profile"), "level", [STR, OBJ, CPLX]),
+    (lambda f, p, v: f.tidy(conf_level=v), "conf_level", [STR, OBJ, CPLX]),
+    (lambda f, p, v: f.emmeans("g", level=v), "level", [HUGE]),  # (repr of it: ValueError, 4,300 digits)
+    (lambda f, p, v: f.predict(D, interval="confidence", level=v), "level", [HUGE]),
+    (lambda f, p, v: f.average_marginal_effects("x", level=v), "level", [HUGE]),
+    (lambda f, p, v: p.overdispersion(level=v), "level", [STR, OBJ, CPLX]),
+]
+
+
+@pytest.mark.parametrize("call,name,value", [pytest.param(c, n, v, id=f"{i}-{n}-{type(v).__name__}")
+                                             for i, (c, n, vs) in enumerate(_LEVELS) for v in vs])
+def test_levels_must_be_numbers_between_0_and_1(fit, pfit, call, name, value):
+    refused(lambda: call(fit, pfit, value), f"^{name} must be a (number|significance level) between 0 and 1", value)
+
+
+@pytest.mark.parametrize("method", ["wald", "profile"])
+@pytest.mark.parametrize("value", [BIG, NAN, OBJ, CPLX, True, INF, -1], ids=lambda v: type(v).__name__)
+def test_parm_must_name_coefficients(fit, method, value):
+    refused(lambda: fit.conf_int(method=method, parm=value), "^parm must be a coefficient name or a list", value)
+
+
+@pytest.mark.parametrize("call", [lambda f, v: f.drop1(k=v), lambda f, v: f.add1("~ . + z", k=v)],
+                         ids=["drop1", "add1"])
+@pytest.mark.parametrize("value", [STR, BIG, NAN, OBJ, CPLX, True, INF, -1, [2]], ids=lambda v: repr(v)[:12])
+def test_aic_penalty_must_be_a_non_negative_number(fit, call, value):
+    # k="2" raised numpy's UFuncTypeError, k=nan gave a column of NaN AIC without a word, k=inf a warning
+    refused(lambda: call(fit, value), "^k must be a non-negative finite number", value)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"k": BIG}, "^k must be a non-negative finite number .*an integer of about 1e400"),
+    ({"k": HUGE}, "^k must be a non-negative finite number"),
+    *[({"steps": v}, "^steps must be a non-negative whole number") for v in (STR, NAN, OBJ, CPLX, True, INF, -1)],
+])
+def test_step_arguments(fit, kwargs, match):
+    refused(lambda: fit.step(**kwargs), match)
+
+
+@pytest.mark.parametrize("value", ["a", STR, BIG, OBJ, CPLX, True, INF], ids=lambda v: repr(v)[:12])
+def test_at_values_of_a_numeric_variable_must_be_finite_numbers(fit, value):
+    # at={"x": "a"} raised ValueError, 10**400 OverflowError, object() TypeError; 0.9+0j leaked a
+    # ComplexWarning, inf a RuntimeWarning; "0.9" and True were used as numbers
+    refused(lambda: fit.average_marginal_effects("x", at={"x": value}),
+            r"^at\['x'\] must be a finite number \(a value of the numeric variable x\)", value)
+    refused(lambda: fit.average_marginal_effects("x", at={"x": [1.0, value]}), r"^at\['x'\] must be", value)
+
+
+@pytest.mark.parametrize("value", [BIG, NAN, OBJ, CPLX, True, INF, -1], ids=lambda v: repr(v)[:12])
+def test_marginal_effects_variables_are_names(fit, value):
+    refused(lambda: fit.average_marginal_effects(value), "marginal effects are asked by data column name", value)
+    refused(lambda: fit.average_marginal_effects([value]), "is not a variable of the model's right-hand side", value)
+
+
+_SEEDS = [STR, NAN, OBJ, CPLX, True, INF, -1, 1.5, [-1]]
+
+
+@pytest.mark.parametrize("value", _SEEDS, ids=lambda v: repr(v)[:12])
+def test_quantile_residual_seeds(pfit, value):
+    refused(lambda: pfit.residuals("quantile", seed=value), "^seed must be None, a non-negative whole number", value)
+
+
+@pytest.mark.parametrize("value", _SEEDS, ids=lambda v: repr(v)[:12])
+def test_halfnormal_plot_seeds(pfit, value):
+    pytest.importorskip("matplotlib")
+    refused(lambda: pfit.plot("halfnormal", seed=value), "^seed must be None, a non-negative whole number", value)
+
+
+@pytest.mark.parametrize("value", [BIG, OBJ, True, -1, 1.5, ["f.parquet"], b"f.parquet"], ids=lambda v: repr(v)[:12])
+def test_augment_path_must_be_a_path(fit, value):
+    refused(lambda: fit.augment(path=value), "^path must be a file path \\(a string or a pathlib.Path\\)", value)
+
+
+def test_augment_path_that_cannot_be_written_is_named(fit, tmp_path):
+    pytest.importorskip("pyarrow")
+    missing = tmp_path / "no such directory" / "f.parquet"
+    text = refused(lambda: fit.augment(path=str(missing)), "^path='.*f.parquet': cannot write the file")
+    assert "no such directory" in text
+    refused(lambda: fit.augment(path=tmp_path), "cannot write the file \\(Is a directory\\)")
+    data = tmp_path / "d.parquet"  # a fit to a Parquet file writes block by block (pyarrow's own error before)
+    D.to_parquet(data)
+    refused(lambda: gs.glm("y ~ x", str(data)).augment(path=str(missing)),
+            "cannot write the file \\(No such file or directory\\)")
+
+
+@pytest.mark.parametrize("value", [STR, OBJ, 1, NAN], ids=lambda v: repr(v)[:12])
+def test_predict_se_fit_is_a_flag(fit, value):
+    refused(lambda: fit.predict(D, se_fit=value), "^se_fit must be True or False", value)
+
+
+def test_anova_type_of_an_unhashable_value(fit):
+    refused(lambda: fit.anova(type=["II"]), "^unknown anova type \\['II'\\]")
