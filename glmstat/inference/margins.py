@@ -180,6 +180,13 @@ def _as_categoricals(data: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
 MAX_SETTINGS = 10_000
 
 
+def _same_value(v: Any, level: Any) -> bool:
+    """``v`` equals the data value ``level`` (a comparison that cannot raise or broadcast)."""
+    if isinstance(v, (str, int, float, bool, np.generic)) and isinstance(level, (str, int, float, bool, np.generic)):
+        return bool(v == level)
+    return False
+
+
 def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[dict[str, Any]]:
     """The settings of ``at=``: one dict per combination of its values.  A numeric variable's values must be
     finite real numbers (a string, a complex number or an int beyond double precision has no place in its
@@ -194,9 +201,14 @@ def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[
         vals = list(given) if isinstance(given, (list, tuple, range, np.ndarray, pd.Series, pd.Index)) else [given]
         if not vals:
             raise GLMStatError(f"at= gives no value for {n!r}")
-        if not var.is_factor:
-            for v in vals:
+        for v in vals:
+            if not var.is_factor:
                 real_number(v, f"at[{n!r}]", must=f"a finite number (a value of the numeric variable {var.name})")
+            elif not any(_same_value(v, lv) for lv in var.levels) and not (isinstance(v, str) and v in var.labels):
+                # (pandas would make it a missing value, with a deprecation warning)
+                shown_levels = ", ".join(var.labels[:10]) + (", ..." if len(var.labels) > 10 else "")
+                raise GLMStatError(f"at[{n!r}] must be a level of the factor {var.name} ({shown_levels}), got "
+                                   f"{shown(v)}")
         values.append(vals)
         count *= len(vals)
         if count > MAX_SETTINGS:

@@ -175,8 +175,7 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
         if arrays:
             raise GLMStatError("this fit has weights or an offset given as values, which cannot be carried to other "
                                "data; call glmstat.glm() with the new data and its weights")
-        columns = data.columns
-        new = formula_text(updated_formula(fit, formula, columns))
+        new = formula_text(updated_formula(fit, formula, _columns_of(data)))
         return _glm(fit, new, data, None, inputs.offset)
     if original is None:
         raise GLMStatError("update needs the fitted data, and this fit does not keep it; pass data=")
@@ -193,13 +192,20 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
 
 
 def _columns_of(data: Any) -> list[str]:
-    """The column names of a DataFrame, a ParquetReader or a dask DataFrame (as strings); a Parquet path is
-    opened to read its schema."""
-    from ..formula.readers import ParquetReader, is_path
+    """The column names of a DataFrame, a dict of columns, a pyarrow Table, a polars or dask DataFrame or a
+    ParquetReader (as strings); a Parquet path is opened to read its schema; anything else is refused."""
+    from ..formula.readers import ParquetReader, in_memory_frame, is_path
 
     if is_path(data):
         data = ParquetReader.open(data)
-    return [str(c) for c in data.columns]
+    data = in_memory_frame(data)
+    if isinstance(data, Mapping):  # (a dict of columns, as glm() takes)
+        return [str(c) for c in data]
+    columns = getattr(data, "columns", None)
+    if columns is None or isinstance(data, type):
+        raise GLMStatError(f"data= must be a DataFrame, a dict of columns, a Parquet path or a dask DataFrame, got "
+                           f"{type(data).__module__}.{type(data).__name__}")
+    return [str(c) for c in columns]
 
 
 def _fit_columns(fit: "GLMResults") -> list[str]:

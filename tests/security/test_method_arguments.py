@@ -147,3 +147,35 @@ def test_predict_se_fit_is_a_flag(fit, value):
 
 def test_anova_type_of_an_unhashable_value(fit):
     refused(lambda: fit.anova(type=["II"]), "^unknown anova type \\['II'\\]")
+
+
+@pytest.mark.parametrize("value", ["zz", 5, OBJ, [1.0, "a"]], ids=lambda v: repr(v)[:12])
+def test_at_values_of_a_factor_must_be_its_levels(fit, value):
+    # pandas made an unknown level a missing value, with a deprecation warning
+    refused(lambda: fit.average_marginal_effects("x", at={"g": value}),
+            r"^at\['g'\] must be a level of the factor g \(a, b, c, d\), got")
+
+
+@pytest.mark.parametrize("data", [5, [1, 2], OBJ], ids=lambda v: type(v).__name__)
+def test_update_with_data_of_another_kind(fit, data):
+    refused(lambda: fit.update("~ . - x", data=data), "^data= must be a DataFrame, a dict of columns, a Parquet path")
+
+
+def test_update_with_a_dict_of_columns(fit):
+    # a dict is data to glm(), but update(data=dict) raised AttributeError ('dict' has no 'columns')
+    new = fit.update("~ . - x", data={c: D[c].tolist() for c in D.columns})
+    assert new.term_labels == ["g"]
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"links": 5}, "plot_links takes a link name, a Link or a list of them, got int"),
+    ({"links": {"logit"}}, "got set"),
+    ({"mu_range": ("a", "b")}, r"^mu_range\[0\] must be a finite number, got 'a'"),
+    ({"mu_range": (0, BIG)}, r"^mu_range\[1\] must be a finite number, got an integer of about 1e400"),
+    ({"eta_range": (NAN, 1)}, r"^eta_range\[0\] must be a finite number, got nan"),
+    ({"eta_range": 5}, r"^eta_range must be two numbers \(low, high\), got 5"),
+    ({"eta_range": (-1e308, 1e308)}, "^eta_range must be two increasing finite numbers"),  # a numpy warning
+])
+def test_plot_links_arguments(kwargs, match):
+    pytest.importorskip("matplotlib")
+    refused(lambda: gs.plot_links(**kwargs), match)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+import math
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from ..._arguments import real_number, shown
 from ...errors import GLMStatError
 from ...links import Link, get_link
 from ._figure import new_figure, style_axes
@@ -30,6 +32,17 @@ def _inverse_curve(link: Link, eta: np.ndarray, probability: bool, increasing: b
     return np.where(ok, mu, np.nan)
 
 
+def _range(value: Any, what: str) -> tuple[float, float]:
+    """A plotting range: two increasing finite numbers whose difference is finite too."""
+    if not isinstance(value, (tuple, list, np.ndarray)) or len(value) != 2:
+        raise GLMStatError(f"{what} must be two numbers (low, high), got {shown(value)}")
+    low, high = (real_number(v, f"{what}[{i}]") for i, v in enumerate(value))
+    if not (low < high and math.isfinite(high - low)):
+        raise GLMStatError(f"{what} must be two increasing finite numbers less than 1.8e308 apart, got ({low!r}, "
+                           f"{high!r})")
+    return low, high
+
+
 def plot_links(links: Sequence[str | Link] = ("logit", "probit", "cloglog"),
                mu_range: tuple[float, float] | None = None,
                eta_range: tuple[float, float] = (-5.0, 5.0)) -> "Figure":
@@ -48,12 +61,15 @@ def plot_links(links: Sequence[str | Link] = ("logit", "probit", "cloglog"),
     """
     if isinstance(links, (str, Link)):
         links = [links]
+    if not isinstance(links, (list, tuple, np.ndarray)):
+        raise GLMStatError(f"plot_links takes a link name, a Link or a list of them, got {type(links).__name__}")
     resolved = [get_link(link) for link in links]
     if not resolved:
         raise GLMStatError("plot_links needs at least one link, e.g. ['logit', 'probit']")
     probability = all(lk.name in PROBABILITY_LINKS for lk in resolved)
     if mu_range is None:
         mu_range = (0.001, 0.999) if probability else (0.01, 3.0)
+    mu_range, eta_range = _range(mu_range, "mu_range"), _range(eta_range, "eta_range")
     mu = np.linspace(mu_range[0], mu_range[1], 401)
     eta = np.linspace(eta_range[0], eta_range[1], 401)
     fig, axes = new_figure("plot_links()", 1, 2)
