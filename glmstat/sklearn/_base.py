@@ -40,7 +40,12 @@ DRIFT_TOL = 1e-3
 
 
 def _is_real(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(float(x))
+    if not isinstance(x, numbers.Real) or isinstance(x, bool):
+        return False
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:  # a Python int beyond double precision
+        return False
 
 
 class GLMEstimatorBase(BaseEstimator):

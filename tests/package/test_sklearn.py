@@ -332,3 +332,13 @@ def test_unpenalized_separation_is_reported(cancer):
         warnings.simplefilter("error")
         GLMClassifier().fit(Xtr[:, [20, 21, 27]], ytr)  # three features do not: a finite optimum
         GLMClassifier(alpha=1e-3).fit(Xtr, ytr)  # nor does any penalty
+
+
+@pytest.mark.parametrize("param,match", [("alpha", "alpha must be a finite number >= 0"),
+                                         ("l1_ratio", "l1_ratio must be a number in \\[0, 1\\]"),
+                                         ("tol", "tol must be a positive number")])
+def test_python_ints_beyond_double_precision_are_invalid_parameters(param, match):
+    # float(10**400) raised OverflowError inside the parameter check
+    X, y = np.arange(16.0).reshape(8, 2), np.array([1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3])
+    with pytest.raises(ValueError, match=match):
+        GLMRegressor(**{param: 10**400}).fit(X, y)
