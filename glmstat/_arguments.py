@@ -84,8 +84,7 @@ def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = 
 
 def confidence_level(level: Any, what: str = "level") -> float:
     """A confidence level strictly between 0 and 1 (0.95), as a float."""
-    return real_number(level, what, low=0.0, high=1.0, low_open=True, high_open=True,
-                       must="a number between 0 and 1 (e.g. 0.95)")
+    return real_number(level, what, low=0.0, high=1.0, low_open=True, high_open=True, must="between 0 and 1")
 
 
 def random_seed(seed: Any, what: str = "seed") -> Any:

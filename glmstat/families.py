@@ -14,6 +14,7 @@ A family provides
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -21,7 +22,7 @@ import numpy as np
 from ._scipy import special, stats
 
 from .densities import bd0, gamma_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
-from ._arguments import real_number, shown
+from ._arguments import shown
 from .errors import FamilyError
 from .links import MAX_POWER, Link, TweediePower, get_link
 
@@ -459,12 +460,16 @@ class Tweedie(Family):
 
     def __post_init__(self) -> None:
         v = self.var_power
-        if not isinstance(v, (int, float, np.integer, np.floating, bool, np.bool_)):
-            raise FamilyError(f"var_power must be a number, got {shown(v)}")
+        try:
+            p = float(v)
+        except (TypeError, ValueError) as e:
+            raise FamilyError(f"var_power must be a number, got {shown(v)}") from e
+        except OverflowError:  # a Python int beyond double precision
+            p = math.inf
         # beyond MAX_POWER, mu^p is 0, 1 or inf for every double mu (and the deviance's series overflows)
-        p = real_number(v, "var_power", low=-MAX_POWER, high=MAX_POWER, error=FamilyError,
-                        must=f"a finite number from {-MAX_POWER:g} to {MAX_POWER:g} (beyond, mu^var_power is 0, 1 "
-                             "or infinite for every mean a double holds)")
+        if isinstance(v, (bool, np.bool_)) or not abs(p) <= MAX_POWER:
+            raise FamilyError(f"var_power must be a finite number from {-MAX_POWER:g} to {MAX_POWER:g} (beyond, "
+                              f"mu^var_power is 0, 1 or infinite for every mean a double holds), got {shown(v)}")
         if 0 < p < 1:
             raise FamilyError(
                 f"var_power={self.var_power!r}: no Tweedie distribution exists for 0 < var_power < 1 "

@@ -111,7 +111,7 @@ def _from_sums(sums: np.ndarray, df_residual: int, level: float) -> Overdispersi
     """The checks from :func:`_sums` over every row: alpha = sum a mu / sum mu^2, s2 = sum (a - alpha mu)^2
     / (n - 1) expanded as (sum a^2 - 2 alpha sum a mu + alpha^2 sum mu^2) / (n - 1)."""
     level = real_number(level, "level", low=0.0, high=1.0, low_open=True, high_open=True,
-                        must="a significance level between 0 and 1 (e.g. 0.05)")
+                        must="between 0 and 1")
     n, x2, saa, sam, smu2, sdl = (float(v) for v in sums[:6])
     n = int(n)
     if n < 2 or df_residual < 1:
