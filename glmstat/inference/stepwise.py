@@ -39,7 +39,7 @@ from .._arguments import real_number, shown
 from ..errors import FormulaError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..formula.deparse import deparse
-from ..formula.nodes import BinOp, Call, Dot, Formula, Node, Paren, Unary
+from ..formula.nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Unary
 from ..formula.limits import FormulaLimits, refuse
 from ..formula.parser import parse, sum_chain
 from ..formula.terms import Terms, expand_terms, term_label
@@ -57,11 +57,18 @@ _TESTS = {"none": None, "chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao"
 # -- formulas -----------------------------------------------------------------------------------------------------
 def _replace_dot(node: Node | None, by: Node) -> Node | None:
     """``node`` with every ``.`` replaced by ``by`` (a chain of ``+``/``-``, which the parser does not bound
-    outside parentheses, is rebuilt without recursion)."""
+    outside parentheses, is rebuilt without recursion).  A ``.`` that is a whole argument of a call takes
+    ``by`` without the parentheses that keep a compound ``by`` together elsewhere, as R's ``update.formula``
+    does (``log(.)`` of ``x + z`` is ``log(x + z)``)."""
     if node is None:
         return None
     if isinstance(node, Dot):
         return by
+    if isinstance(node, Call):
+        bare = by.body if isinstance(by, Paren) else by
+        return replace(node, args=tuple(bare if isinstance(a, Dot) else _replace_dot(a, by) for a in node.args),
+                       kwargs=tuple((k, bare if isinstance(v, Dot) else _replace_dot(v, by))
+                                    for k, v in node.kwargs))
     if isinstance(node, BinOp) and node.op in ("+", "-"):
         links = []  # the chain's BinOp nodes, outermost first, down its left spine
         while isinstance(node, BinOp) and node.op in ("+", "-"):
@@ -71,9 +78,6 @@ def _replace_dot(node: Node | None, by: Node) -> Node | None:
         for link in reversed(links):
             acc = replace(link, left=acc, right=_replace_dot(link.right, by))
         return acc
-    if isinstance(node, Call):
-        return replace(node, args=tuple(_replace_dot(a, by) for a in node.args),
-                       kwargs=tuple((k, _replace_dot(v, by)) for k, v in node.kwargs))
     if isinstance(node, BinOp):
         return replace(node, left=_replace_dot(node.left, by), right=_replace_dot(node.right, by))
     if isinstance(node, Unary):
@@ -81,6 +85,10 @@ def _replace_dot(node: Node | None, by: Node) -> Node | None:
     if isinstance(node, Paren):
         return replace(node, body=_replace_dot(node.body, by))
     return node
+
+
+def _atomic(node: Node | None) -> bool:
+    return node is None or isinstance(node, (Name, Call, Num, Paren))
 
 
 #: operators of the formula algebra besides the +/- chain: their operands are terms, not values
@@ -130,8 +138,9 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
     text = formula.strip()
     new = parse(". " + text if text.startswith("~") else text, limits)  # no left side: the old response
     old = parse(fit.formula, limits)
-    lhs = _replace_dot(new.lhs, old.lhs)
-    rhs = _replace_dot(new.rhs, Paren(old.rhs))
+    # (a name, a call or a number needs no parentheses to keep it together: I(.^2) of log(x) is I(log(x)^2))
+    lhs = _replace_dot(new.lhs, old.lhs if _atomic(old.lhs) else Paren(old.lhs))
+    rhs = _replace_dot(new.rhs, old.rhs if _atomic(old.rhs) else Paren(old.rhs))
     _check_depth(lhs, limits, "lhs")  # before anything walks the substituted tree recursively
     _check_depth(rhs, limits, "rhs")
     return expand_terms(Formula(lhs, rhs, formula), [str(c) for c in columns], limits)

@@ -162,3 +162,19 @@ def test_step_with_missing_values_in_a_new_variable_is_refused():
     f = gs.glm("mpg ~ wt", d)
     with pytest.raises(gs.GLMStatError, match="number of rows in use has changed"):
         f.add1("~ . + extra")
+
+
+@pytest.mark.parametrize("old, new, want", [
+    # R 4.2: print(update(old, new))
+    ("y ~ x", "~ log(.)", "y ~ log(x)"),
+    ("y ~ x + z", "~ log(.)", "y ~ log(x + z)"),
+    ("y ~ log(x)", "~ . + I(.^2)", "y ~ log(x) + I(log(x)^2)"),
+    ("y ~ x + z", "~ I(.^2)", "y ~ I((x + z)^2)"),
+    ("y ~ x + z", "~ .:g", "y ~ x:g + z:g"),
+    ("log(y) ~ x", "sqrt(.) ~ .", "sqrt(log(y)) ~ x"),
+])
+def test_update_substitutes_the_dot_as_r(old, new, want):
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"x": rng.uniform(1, 3, 50), "z": rng.uniform(1, 3, 50), "g": rng.choice(list("ab"), 50),
+                      "y": rng.poisson(2, 50) + 1.0})
+    assert gs.glm(old, d).update(new).formula == want
