@@ -34,6 +34,7 @@ from .api import glm
 from .datasets import list_datasets, load_dataset
 from .errors import DataError, FamilyError, GLMStatError, GLMStatWarning
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
+from .formula.readers import arrow_to_pandas
 from .report.rformat import encode_string
 from .report.summary import Summary
 
@@ -106,14 +107,14 @@ def _read_file(path: Path) -> pd.DataFrame:
     not be a data file at all): it says what kind of problem, and where, only."""
     if path.suffix.lower() in _PARQUET_SUFFIXES:
         try:
-            import pyarrow  # noqa: F401  (pandas' Parquet engine; optional extra)
+            import pyarrow.parquet as pq  # (optional extra)
         except ImportError:
             raise DataError(
                 f"reading the Parquet file {str(path)!r} needs pyarrow: pip install 'glmstat[parquet]' "
                 "(or save the data as CSV)"
             ) from None
         try:
-            return pd.read_parquet(path, engine="pyarrow")
+            return arrow_to_pandas(pq.read_table(path))  # (a file's pandas metadata is not trusted)
         except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
             raise DataError(f"cannot read {str(path)!r} as Parquet: it is not a valid Parquet file") from None
     try:

@@ -45,7 +45,7 @@ def in_memory_frame(data: Any) -> Any:
     """
     module = type(data).__module__.split(".")[0]
     if module == "pyarrow" and hasattr(data, "to_pandas") and hasattr(data, "schema"):
-        return _strings_sorted(data.to_pandas())
+        return _strings_sorted(arrow_to_pandas(data))
     if module == "polars" and hasattr(data, "to_pandas"):
         try:
             return _strings_sorted(data.to_pandas())
@@ -53,6 +53,16 @@ def in_memory_frame(data: Any) -> Any:
             raise MissingDependencyError("reading a polars DataFrame needs pyarrow: pip install 'glmstat[parquet]'"
                                          ) from e
     return data
+
+
+def arrow_to_pandas(table: Any) -> pd.DataFrame:
+    """An Arrow table or record batch as a pandas frame.  The pandas metadata a file may carry (the index,
+    extension dtypes) is used when it is sound and ignored when it is not: a file from someone else can hold
+    any bytes there, and pyarrow reads them with raw KeyError, TypeError or JSON errors."""
+    try:
+        return table.to_pandas()
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError):  # (JSONDecodeError is a ValueError)
+        return table.replace_schema_metadata(None).to_pandas()
 
 
 def _strings_sorted(df: pd.DataFrame) -> pd.DataFrame:
@@ -213,10 +223,10 @@ class ParquetReader:
                 stamp.check_row_groups(pf)
             for i in range(pf.num_row_groups):
                 if pf.metadata.row_group(i).num_rows <= self.batch_rows:
-                    yield _as_read(pf.read_row_group(i, columns=list(columns)).to_pandas(), strings, nulls)
+                    yield _as_read(arrow_to_pandas(pf.read_row_group(i, columns=list(columns))), strings, nulls)
                 else:
                     for batch in pf.iter_batches(batch_size=self.batch_rows, row_groups=[i], columns=list(columns)):
-                        yield _as_read(batch.to_pandas(), strings, nulls)
+                        yield _as_read(arrow_to_pandas(batch), strings, nulls)
 
 
 def _string_columns(schema, columns: tuple[str, ...]) -> list[str]:

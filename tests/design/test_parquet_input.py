@@ -531,3 +531,23 @@ def test_small_data_is_read_once_and_large_data_every_pass(keep_bytes, frame, pa
         assert passes == 0  # (the fit's own first pass kept the rows)
     else:
         assert passes > 5  # (a refit per term, each of several IRLS passes)
+
+
+@pytest.mark.parametrize("metadata", [b'{"columns": 5}', b'{"index_columns": ["nope"], "columns": []}', b"not json"],
+                         ids=["columns-not-a-list", "unknown-index-column", "not-json"])
+def test_a_files_malformed_pandas_metadata_is_ignored(metadata, tmp_path, capsys):
+    # the b"pandas" metadata of a file from someone else can hold any bytes; pyarrow reads it with raw
+    # KeyError / JSON errors: the rows are read without it, from a path, an Arrow table and the command line
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    from glmstat.cli import main
+
+    d = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "x": [1.0, 2, 3, 4, 6, 5]})
+    table = pa.Table.from_pandas(d).replace_schema_metadata({b"pandas": metadata})
+    path = tmp_path / "bad.parquet"
+    pq.write_table(table, path, row_group_size=2)
+    want = gs.glm("y ~ x", d).coef.to_numpy()
+    for data in (str(path), table):
+        np.testing.assert_allclose(gs.glm("y ~ x", data).coef.to_numpy(), want, rtol=1e-12)
+    assert main(["fit", "y ~ x", str(path), "--family", "gaussian"]) == 0
+    assert "Coefficients:" in capsys.readouterr().out
