@@ -52,7 +52,22 @@ def in_memory_frame(data: Any) -> Any:
         except ModuleNotFoundError as e:  # polars converts through pyarrow
             raise MissingDependencyError("reading a polars DataFrame needs pyarrow: pip install 'glmstat[parquet]'"
                                          ) from e
+        except (ValueError, TypeError) as e:  # (pyarrow's ArrowInvalid: a type it cannot hold, e.g. Int128)
+            raise DataError(_polars_refusal(data)) from e
     return data
+
+
+def _polars_refusal(data: Any) -> str:
+    """Which columns of a polars DataFrame pandas cannot take, and what to do."""
+    bad = []
+    for name in data.columns:
+        try:
+            data.select(name).to_pandas()
+        except (ValueError, TypeError):
+            bad.append(f"{name!r} ({data.schema[name]})")
+    which = ", ".join(bad) if bad else "some column"
+    return (f"the polars DataFrame cannot be converted for fitting: {which} has a type pyarrow and pandas cannot "
+            "hold; drop it or cast it (e.g. to Float64) before fitting")
 
 
 def arrow_to_pandas(table: Any) -> pd.DataFrame:

@@ -551,3 +551,13 @@ def test_a_files_malformed_pandas_metadata_is_ignored(metadata, tmp_path, capsys
         np.testing.assert_allclose(gs.glm("y ~ x", data).coef.to_numpy(), want, rtol=1e-12)
     assert main(["fit", "y ~ x", str(path), "--family", "gaussian"]) == 0
     assert "Coefficients:" in capsys.readouterr().out
+
+
+def test_a_polars_column_pandas_cannot_hold_is_named():
+    # polars' Int128 has no Arrow type pandas reads (pyarrow's ArrowInvalid before): refused naming it
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")
+    df = pl.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "x": [1.0, 2, 3, 4, 6, 5],
+                       "big": pl.Series([1, 2, 3, 4, 5, 6], dtype=pl.Int128)})
+    with pytest.raises(gs.DataError, match=r"'big' \(Int128\) has a type pyarrow and pandas cannot hold; drop it"):
+        gs.glm("y ~ x", df)
