@@ -8,8 +8,8 @@ and ``offset =`` when they were given as column names, and an estimated negative
 ``glm.nb(formula = ..., init.theta = 1.274892646, link = log)``.  ``data =`` is left out: glmstat cannot
 know the name of the caller's data; so are weights and offsets given as arrays (R would print the
 expression that made them, which glmstat does not have) -- the call stays valid R and never names a
-variable that was not used.  (The ``weights =`` column is named when the model frame records it: a
-streamed frame does; an in-memory one keeps the weights' values only, so its call has no ``weights =``.)
+variable that was not used.  (The ``weights =`` column is the one the model frame records, in memory and
+streamed alike.)
 
 Lines are broken as R's ``deparse`` breaks them (``width.cutoff = 60``): after an argument's ``", "`` or
 an operator's ``" + "`` once the line is longer than 60 characters, continuation lines indented by 4 spaces
@@ -186,7 +186,7 @@ def _formula(fit: "GLMResults") -> Piece:
 
 def call_of(fit: "GLMResults") -> RCall:
     """The call R would have recorded for ``fit`` (see the module docstring); ``weights =`` names the column
-    when the fit's model frame records it (streamed data do)."""
+    the fit's model frame records."""
     frame = fit.model_frame
     weights = getattr(frame, "weights_column", None)
     offset = getattr(getattr(frame, "spec", None), "offset_column_arg", None)
