@@ -29,12 +29,16 @@ __all__ = [
 ]
 
 
-class GLMStatError(ValueError):
-    """Base class of every error glmstat raises on bad input or an impossible fit."""
+class _PrintableMessage:
+    """A message that names columns and values of someone else's data prints without terminal control
+    sequences (its own line breaks kept)."""
 
     def __str__(self) -> str:
-        # (a message names columns and values of someone else's data: no terminal control sequence in it)
-        return escape_unprintable(super().__str__(), backslash=False, keep="\n")
+        return escape_unprintable(super().__str__(), backslash=False, keep="\n")  # type: ignore[misc]
+
+
+class GLMStatError(_PrintableMessage, ValueError):
+    """Base class of every error glmstat raises on bad input or an impossible fit."""
 
 
 class FormulaError(GLMStatError):
@@ -58,11 +62,8 @@ class MissingDependencyError(GLMStatError, ImportError):
     plots: ``pip install glmstat[plot]``).  Also an ``ImportError``, so ``except ImportError`` catches it."""
 
 
-class GLMStatWarning(UserWarning):
+class GLMStatWarning(_PrintableMessage, UserWarning):
     """Base class of every warning glmstat emits."""
-
-    def __str__(self) -> str:
-        return escape_unprintable(super().__str__(), backslash=False, keep="\n")
 
 
 class SeparationWarning(GLMStatWarning):

@@ -66,7 +66,9 @@ class Design(ABC):
 
     @abstractmethod
     def quadratic_diag(self, C: np.ndarray) -> np.ndarray:
-        """x_i' C x_i for every row i (C p x p, symmetric), shape (n,)."""
+        """x_i' C x_i for every row i (C p x p, symmetric), shape (n,).  A NaN in C makes the rows it reaches
+        NaN (callers zero the aliased rows and columns of a covariance: a NaN there is a covariance that could
+        not be estimated, and no row's form is known)."""
 
     @abstractmethod
     def matmat(self, M: np.ndarray) -> np.ndarray:

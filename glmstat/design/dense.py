@@ -56,7 +56,6 @@ class DenseDesign(Design):
         return A.T @ A, self.X.T @ (w * r)
 
     def quadratic_diag(self, C: np.ndarray) -> np.ndarray:
-        C = np.nan_to_num(C)
         out = np.empty(self.n_rows)
         for s in range(0, self.n_rows, _BLOCK):
             blk = self.X[s:s + _BLOCK]

@@ -266,7 +266,7 @@ class StructuredDesign(Design):
         """
         p = self.n_cols
         Cz = np.zeros((p + 1, p + 1))  # index -1 (a reference level, or no intercept) reads a zero
-        Cz[:p, :p] = np.nan_to_num(C)
+        Cz[:p, :p] = C
         i0 = p if self.intercept is None else self.intercept
         dc = self.dense_cols
         cdd = Cz[np.ix_(dc, dc)]

@@ -351,26 +351,27 @@ def _hard_edges(family: "Family") -> list[float]:
                 if np.isfinite(v) and np.isfinite(family.link.link(np.array([v], dtype=float))).all()]
 
 
-def _block_edge_rows(blk, family: "Family", beta: np.ndarray, edges: list[float]) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        mu = family.link.inverse(blk.X.matvec(beta) + blk.offset)
-    at = np.zeros(mu.shape[0], dtype=bool)
-    for v in edges:
-        at |= np.abs(mu - v) <= _EDGE * max(1.0, abs(v))
-    return at & (blk.weights > 0)
+def _rows_at(source: "InMemorySource", family: "Family", state: "FitState",
+             edges: list[tuple[float, float]]) -> np.ndarray:
+    """Positions of the rows (with weight) whose fitted mean at the estimate is within ``tol`` of an ``edge``,
+    for each (edge, tol) of ``edges``, over the blocks of ``source``."""
+    b = np.where(state.kept, state.coef, 0.0)
+    rows, start = [], 0
+    for blk in source.blocks():
+        with np.errstate(all="ignore"):
+            mu = family.link.inverse(blk.X.matvec(b) + blk.offset)
+        at = np.zeros(mu.shape[0], dtype=bool)
+        for v, tol in edges:
+            at |= np.abs(mu - v) <= tol
+        rows.append(start + np.flatnonzero(at & (blk.weights > 0)))
+        start += blk.y.shape[0]
+    return np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
 
 
 def _hard_edge_rows(source: "InMemorySource", family: "Family", state: "FitState") -> np.ndarray:
     """Positions of the rows (with weight) whose fitted mean is on a hard edge (:func:`_hard_edges`)."""
-    edges = _hard_edges(family)
-    if not edges:
-        return np.zeros(0, dtype=np.intp)
-    b = np.where(state.kept, state.coef, 0.0)
-    rows, start = [], 0
-    for blk in source.blocks():
-        rows.append(start + np.flatnonzero(_block_edge_rows(blk, family, b, edges)))
-        start += blk.y.shape[0]
-    return np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
+    edges = [(v, _EDGE * max(1.0, abs(v))) for v in _hard_edges(family)]
+    return _rows_at(source, family, state, edges) if edges else np.zeros(0, dtype=np.intp)
 
 
 def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
@@ -378,17 +379,8 @@ def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Fa
     """The optimum lies on the edge of the family's mean domain: either some means sit on an edge the link
     reaches (``rows``, from :func:`_hard_edge_rows`), or the fit converged yet the score equations fail."""
     if rows is None:
-        b = np.where(state.kept, state.coef, 0.0)
-        lo, hi = family.mu_domain.low, family.mu_domain.high
-        typical = shared().mean_abs or 1.0
-        found, start = [], 0
-        for blk in source.blocks():
-            with np.errstate(all="ignore"):
-                mu = family.link.inverse(blk.X.matvec(b) + blk.offset)
-            edge = (blk.weights > 0) & ((np.abs(mu - lo) < 1e-6 * typical) | (np.abs(hi - mu) < 1e-6 * typical))
-            found.append(start + np.flatnonzero(edge))
-            start += blk.y.shape[0]
-        rows = np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
+        tol = 1e-6 * (shared().mean_abs or 1.0)
+        rows = _rows_at(source, family, state, [(family.mu_domain.low, tol), (family.mu_domain.high, tol)])
     where = (f"the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
              f"{family.name} family's domain {family.mu_domain}" if rows.size else
              "the fit sits on the edge of the region where the means are valid")

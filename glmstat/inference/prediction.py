@@ -47,10 +47,8 @@ _INTERVALS = (None, "confidence")
 
 def linear_predictor_se(X: Design, V: np.ndarray) -> np.ndarray:
     """sqrt(x_i' V x_i) for each row x_i of the design (V p x p, zero where aliased); never an n x n matrix,
-    never the dense design.  NaN for every row when V is not finite (no residual degrees of freedom to
-    estimate the dispersion), as R's ``predict.glm``: the design's product would read NaN as 0."""
-    if not np.isfinite(V).all():
-        return np.full(X.n_rows, np.nan)
+    never the dense design.  NaN where V is NaN (no residual degrees of freedom to estimate the dispersion),
+    as R's ``predict.glm``."""
     return np.sqrt(np.maximum(X.quadratic_diag(V), 0.0))
 
 
