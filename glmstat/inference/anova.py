@@ -38,6 +38,7 @@ from ..engine.kernel import kernel_for
 from .._arguments import real_number
 from ..errors import FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
+from ..report.tables import returns_table
 
 __all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope"]
 
@@ -352,6 +353,7 @@ def _check_nested(fits) -> None:
             _nested_in(b, a, k + 2, k + 1)
 
 
+@returns_table
 def anova(*fits, test: str | None = None) -> pd.DataFrame:
     """Analysis of deviance for one model (sequential) or for nested models (as R's ``anova``).
 
@@ -551,6 +553,7 @@ class LRTest:
     # boundary, and p is the 50:50 mixture of chi-square tails (Self and Liang 1987)
     boundary: bool = False
 
+    @returns_table
     def to_frame(self) -> pd.DataFrame:
         """lmtest's table: one row per model with df_loglik, loglik, then df, statistic, p_value."""
         return pd.DataFrame({

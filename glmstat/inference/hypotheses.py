@@ -35,6 +35,7 @@ from ..formula.deparse import deparse
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from ..formula.nodes import BinOp, Name, Node, Num, Paren, Unary
 from ..formula.parser import parse_expression
+from ..report.tables import printable_table, returns_table
 from .fit_access import formula_limits
 
 if TYPE_CHECKING:
@@ -344,6 +345,7 @@ class WaldTest:
     std_error: np.ndarray
     covariance_type: str = "model"
 
+    @returns_table
     def to_frame(self) -> pd.DataFrame:
         """One row per hypothesis: estimate L b, rhs r, std_error (the joint test is in the attributes)."""
         return pd.DataFrame({"estimate": self.estimate, "rhs": self.rhs, "std_error": self.std_error},
@@ -494,5 +496,5 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
     else:
         rdf, stat, p = None, W, float(stats.chi2.sf(W, q))
     return WaldTest(float(stat), int(q), p, test, rdf, texts,
-                    pd.DataFrame(L, columns=fit.column_names, index=list(texts)), r, est,
+                    printable_table(pd.DataFrame(L, columns=fit.column_names, index=list(texts))), r, est,
                     np.sqrt(np.maximum(np.diag(M), 0.0)), fit.covariance_type)

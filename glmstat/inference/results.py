@@ -33,6 +33,7 @@ from ..families import Family
 from ..formula.frame import ModelFrame
 from ..formula.readers import pyarrow_parquet
 from ..once import once
+from ..report.tables import returns_table
 from .fitdata import Covariance, FitData
 from .per_row import AUGMENT_COLUMNS, RESIDUAL_KINDS, block_augment, block_column, residual_values
 
@@ -152,6 +153,7 @@ class GLMResults:
         return _column_index(self._frame.column_names).view()  # own object (its .name), shared values
 
     @once
+    @returns_table
     def coef(self) -> pd.Series:
         """Estimated coefficients; NaN where aliased."""
         return pd.Series(self._state.coef, index=self._names, name="estimate")
@@ -226,6 +228,7 @@ class GLMResults:
         return "model" if self._covariance is None else self._covariance.label
 
     @once
+    @returns_table
     def vcov(self) -> pd.DataFrame:
         """Covariance of the estimates, dispersion * (X'WX)^{-1} (or the sandwich matrix of a
         :meth:`robust` result); NaN rows/columns where aliased."""
@@ -233,6 +236,7 @@ class GLMResults:
         return pd.DataFrame(v, index=self._names, columns=self._names)
 
     @once
+    @returns_table
     def std_errors(self) -> pd.Series:
         """sqrt(diag(vcov))."""
         cov = self._covariance
@@ -244,6 +248,7 @@ class GLMResults:
         return pd.Series(se, index=self._names, name="std_error", copy=False)  # se is this Series' own array
 
     @once
+    @returns_table
     def statistic(self) -> pd.Series:
         """Wald statistic estimate / std_error (z or t)."""
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -253,6 +258,7 @@ class GLMResults:
         return stats.norm if self.statistic_kind == "z" else stats.t(self.df_residual)
 
     @once
+    @returns_table
     def p_values(self) -> pd.Series:
         """Two-sided p-values 2 * sf(|statistic|)."""
         if self.statistic_kind == "t" and self.df_residual <= 0:
@@ -281,6 +287,7 @@ class GLMResults:
         """Alias of :attr:`p_values` (statsmodels' name)."""
         return self.p_values
 
+    @returns_table
     def conf_int(self, level: float = 0.95, method: str = "wald",
                  parm: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Confidence intervals: Wald (estimate +/- q * std_error, q the normal quantile) or profile likelihood.
@@ -322,6 +329,7 @@ class GLMResults:
         return out if parm is None else out.loc[parm]
 
     # -- analysis of deviance --------------------------------------------------------------------
+    @returns_table
     def anova(self, test: str | None = None, type: int | str | None = None) -> pd.DataFrame:
         """Analysis of deviance: sequential as R's ``anova.glm`` (``type=None``, see
         :func:`glmstat.inference.anova.sequential_anova`), or type II / III tests as ``car::Anova`` (see
@@ -338,12 +346,14 @@ class GLMResults:
 
         return anova_type(self, type, "LR" if test is None else test)
 
+    @returns_table
     def drop1(self, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         """Single-term deletions as R's ``drop1.glm`` (see :func:`glmstat.inference.anova.drop1`)."""
         from .anova import drop1
 
         return drop1(self, test, k)
 
+    @returns_table
     def add1(self, scope: str, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         """Single-term additions as R's ``add1.glm`` (see :func:`glmstat.inference.stepwise.add1`).
 
@@ -380,6 +390,7 @@ class GLMResults:
         return [t for t in self._frame.term_labels if t != "(Intercept)"]
 
     @property
+    @returns_table
     def step_path(self) -> pd.DataFrame | None:
         """For a model chosen by :meth:`step`, the path taken (as stepAIC's ``$anova``): ``step``, ``df``,
         ``deviance``, ``resid_df``, ``resid_dev``, ``aic``; else None."""
@@ -395,6 +406,7 @@ class GLMResults:
 
         return wald_test(self, hypotheses, rhs, test)
 
+    @returns_table
     def vif(self) -> pd.DataFrame:
         """Generalized variance-inflation factors by term, as ``car::vif``: ``gvif``, ``df``,
         ``gvif_adj`` = GVIF^(1/(2 df)); see :mod:`glmstat.inference.vif`."""
@@ -402,6 +414,7 @@ class GLMResults:
 
         return vif(self)
 
+    @returns_table
     def average_marginal_effects(self, variables: Any = None, at: Mapping[str, Any] | None = None,
                                  level: float = 0.95) -> pd.DataFrame:
         """Average marginal effects on the response scale with delta-method standard errors (see
@@ -412,6 +425,7 @@ class GLMResults:
 
         return average_marginal_effects(self, variables, at, level)
 
+    @returns_table
     def emmeans(self, term: Any, level: float = 0.95) -> pd.DataFrame:
         """Estimated marginal means of ``term`` (a factor, or several) on the response scale, as
         ``emmeans(fit, ~ term, type = "response")``: DataFrame by level with estimate, std_error, df, lower,
@@ -420,6 +434,7 @@ class GLMResults:
 
         return emmeans(self, term, level)
 
+    @returns_table
     def emmeans_pairs(self, term: Any, adjust: str = "tukey") -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
         on the link scale with a multiplicity adjustment (``"tukey"``, ``"bonferroni"``, ``"holm"``,
@@ -474,6 +489,7 @@ class GLMResults:
         return self._info.convergence
 
     @once
+    @returns_table
     def trace(self) -> pd.DataFrame:
         """One row per iteration: ``iteration``, ``deviance``, ``loglik`` (NaN without a likelihood),
         ``halvings`` and one column per coefficient; the last row is the estimate (see
@@ -483,6 +499,7 @@ class GLMResults:
         return trace_table(self._state, self._source, self.family, list(self.coef.index))
 
     @once
+    @returns_table
     def trace_fitted(self) -> pd.DataFrame:
         """The fitted means after each iteration, one column per iteration, rows as :attr:`fitted_values`."""
         from .trace import trace_fitted
@@ -530,6 +547,7 @@ class GLMResults:
         return per_row(self._source, partial(fn, fd=self.fit_data.portable()), columns)
 
     @property
+    @returns_table
     def linear_predictor(self) -> pd.Series:
         """eta = X beta + offset for each row used (a dask Series for a fit on a dask DataFrame)."""
         if not self._frame.in_memory:
@@ -537,12 +555,14 @@ class GLMResults:
         return pd.Series(self._eta_mu[0], index=self.rows_used, name="linear_predictor")
 
     @property
+    @returns_table
     def fitted_values(self) -> pd.Series:
         """mu = g^{-1}(eta) for each row used, proportions for binomial (a dask Series for a dask fit)."""
         if not self._frame.in_memory:
             return self._streamed(partial(block_column, name="fitted"), "fitted")
         return pd.Series(self._eta_mu[1], index=self.rows_used, name="fitted")
 
+    @returns_table
     def residuals(self, kind: str = "deviance", seed: int | np.random.Generator | None = None) -> pd.Series:
         """Residuals of the given kind (R's ``residuals.glm``, and statmod's ``qresiduals``).
 
@@ -583,6 +603,7 @@ class GLMResults:
             inf = influence(self.fit_data, full=False)
         return inf.hat, inf.cooks_d
 
+    @returns_table
     def hat_values(self) -> pd.Series:
         """Leverages h_i = W_i x_i' (X'WX)^{-1} x_i (R's ``hatvalues``), in one pass over the rows (a dask
         Series for a dask fit)."""
@@ -590,6 +611,7 @@ class GLMResults:
             return self._streamed(partial(block_augment, columns=("hat",)), ("hat",))["hat"]
         return pd.Series(self._hat_cooks[0], index=self.rows_used, name="hat")
 
+    @returns_table
     def cooks_distance(self) -> pd.Series:
         """Cook's distances (r_i / (1 - h_i))^2 h_i / (dispersion rank), r_i the Pearson residuals (R's
         ``cooks.distance``), computed with the leverages in one pass."""
@@ -597,6 +619,7 @@ class GLMResults:
             return self._streamed(partial(block_augment, columns=("cooks_d",)), ("cooks_d",))["cooks_d"]
         return pd.Series(self._hat_cooks[1], index=self.rows_used, name="cooks_d")
 
+    @returns_table
     def augment(self, path: str | os.PathLike | None = None) -> Any:
         """One row per row used: fitted, linear_predictor, resid_deviance, resid_pearson, resid_working,
         resid_response, hat, cooks_d, std_resid, student_resid (see :mod:`glmstat.inference.influence`; the
@@ -632,6 +655,7 @@ class GLMResults:
         return augment_table(self._influence, self.fitted_values.to_numpy(), self.linear_predictor.to_numpy(),
                              residuals, self.rows_used)
 
+    @returns_table
     def std_residuals(self, kind: str = "deviance") -> pd.Series:
         """Standardized residuals (R's ``rstandard``): residual / sqrt(dispersion (1 - hat)), of the
         deviance or the Pearson kind."""
@@ -643,6 +667,7 @@ class GLMResults:
         r = inf.std_resid_deviance if kind == "deviance" else inf.std_resid_pearson
         return pd.Series(r, index=self.rows_used, name=f"std_resid_{kind}")
 
+    @returns_table
     def influence_summary(self) -> pd.DataFrame:
         """Rows above a rule of thumb (Cook's D > 4/n, leverage > 2p/n, |studentized residual| > 2):
         columns cooks_d, hat, student_resid and ``rules`` (the rules each row breaks)."""
@@ -650,18 +675,21 @@ class GLMResults:
 
         return influence_summary(self._influence, self.nobs, self.rank, self.rows_used)
 
+    @returns_table
     def dfbeta(self) -> pd.DataFrame:
         """Change in each coefficient when a row is dropped (R's ``dfbeta``); rows used x coefficients."""
         from .influence import coef_changes
 
         return coef_changes(self, scaled=False)
 
+    @returns_table
     def dfbetas(self) -> pd.DataFrame:
         """dfbeta scaled by the leave-one-out sigma and sqrt(diag((X'WX)^{-1})) (R's ``dfbetas``)."""
         from .influence import coef_changes
 
         return coef_changes(self, scaled=True)
 
+    @returns_table
     def predict(self, newdata: Any = None, type: str = "response", se_fit: bool = False,
                 interval: str | None = None, level: float = 0.95,
                 offset: Any = None) -> pd.Series | pd.DataFrame:
@@ -710,6 +738,7 @@ class GLMResults:
         return robust_results(self, type, cluster)
 
     # -- tables ----------------------------------------------------------------------------------
+    @returns_table
     def tidy(self, conf_level: float = 0.95, exponentiate: bool = False) -> pd.DataFrame:
         """One row per coefficient: term, estimate, std_error, statistic, p_value, conf_low, conf_high.
 
@@ -727,6 +756,7 @@ class GLMResults:
             "conf_low": lo, "conf_high": hi,
         })
 
+    @returns_table
     def glance(self) -> pd.DataFrame:
         """One row: nobs, df_null, df_residual, null_deviance, deviance, dispersion, loglik, aic, bic."""
         return pd.DataFrame([{

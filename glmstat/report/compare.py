@@ -21,6 +21,7 @@ from . import html as H
 from . import markdown as M
 from .display import FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, shows_stars, signif_stars
 from .rformat import encode_string, format_r
+from .tables import printable_table, returns_table
 
 __all__ = ["compare", "ModelComparison"]
 
@@ -153,6 +154,7 @@ class ModelComparison:
         """The footnote saying what the parentheses, the significance codes (R's legend) and the flag mean."""
         return " ".join(self._note_parts())
 
+    @returns_table
     def to_frame(self) -> pd.DataFrame:
         """The formatted cells as a DataFrame of strings (first column: the row labels)."""
         return pd.DataFrame(self.coefficient_rows() + self.statistic_rows(), columns=[""] + list(self.names))
@@ -301,12 +303,12 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         terms += [t for t in f.column_names if t not in terms]
 
     def frame(values) -> pd.DataFrame:
-        return pd.DataFrame({n: v.reindex(terms) for n, v in zip(names, values)}, index=terms)
+        return printable_table(pd.DataFrame({n: v.reindex(terms) for n, v in zip(names, values)}, index=terms))
 
     cis = [f.conf_int(level=level, method=ci_method) if ci else None for f in fits]
     nan = [pd.Series(np.nan, index=f.column_names) for f in fits]
-    stats = pd.DataFrame({n: [f.nobs, f.deviance, f.aic, f.bic] for n, f in zip(names, fits)},
-                         index=[k for k, _ in STAT_ROWS])
+    stats = printable_table(pd.DataFrame({n: [f.nobs, f.deviance, f.aic, f.bic] for n, f in zip(names, fits)},
+                                         index=[k for k, _ in STAT_ROWS]))
     cov = {f.covariance_type for f in fits}
     return ModelComparison(
         names=tuple(names),
@@ -315,8 +317,10 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         p_values=frame([f.p_values for f in fits]),
         lower=frame([c["lower"] if c is not None else s for c, s in zip(cis, nan)]),
         upper=frame([c["upper"] if c is not None else s for c, s in zip(cis, nan)]),
-        present=pd.DataFrame({n: [t in f.column_names for t in terms] for n, f in zip(names, fits)}, index=terms),
-        diverging=pd.DataFrame({n: [t in _diverging(f) for t in terms] for n, f in zip(names, fits)}, index=terms),
+        present=printable_table(pd.DataFrame({n: [t in f.column_names for t in terms] for n, f in zip(names, fits)},
+                                             index=terms)),
+        diverging=printable_table(pd.DataFrame({n: [t in _diverging(f) for t in terms] for n, f in zip(names, fits)},
+                                               index=terms)),
         statistics=stats,
         ci=bool(ci), level=float(level), digits=int(digits), stars=bool(stars),
         covariance=cov.pop() if len(cov) == 1 else "mixed",

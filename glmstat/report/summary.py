@@ -21,6 +21,7 @@ from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, m
 from ..errors import DataError
 from .call import call_text
 from .rformat import encode_string, format_r, zapsmall
+from .tables import printable_table
 from ..inference.per_row import deviance_residual_range
 
 if TYPE_CHECKING:
@@ -94,9 +95,9 @@ class Summary:
             resid = fit.residuals("deviance").to_numpy()
             labels = tuple(str(i) for i in fit.rows_used)
             values = tuple(float(v) for v in resid)
-        table = pd.DataFrame({
+        table = printable_table(pd.DataFrame({
             "estimate": fit.coef, "std_error": fit.std_errors, "statistic": fit.statistic, "p_value": fit.p_values,
-        })
+        }))
         sep = fit.separation
         return cls(
             call=call_text(fit),

@@ -1,0 +1,156 @@
+"""The pandas tables glmstat returns, safe to print: :class:`Table` (a DataFrame) and :class:`Column` (a Series).
+
+A table's row and column labels are term labels, coefficient names and factor levels, which may come from
+someone else's data.  pandas prints a label raw, so a column named ``"x\\x1b[2J"`` would clear the terminal of
+whoever prints ``fit.anova()``, and a bidi override reorder what they read.  These subclasses render every
+label and text cell through :func:`~glmstat.report.rformat.encode_string` (R's ``encodeString`` escapes, as
+glmstat's own reports) in each of pandas' renderings -- the terminal repr, ``to_string``, the notebook's
+``_repr_html_``, ``to_html``, ``to_markdown``, ``to_latex`` and ``info`` -- while the data keep their exact
+labels: ``table.loc["x\\x1b[2J"]``, arithmetic, comparison and export (``to_csv``, ``to_parquet``) are
+pandas' own.  Nothing in pandas is changed: no option, no patched method; results of operations on a table
+stay tables (pandas' ``_constructor`` protocol), so a slice or a sum prints safely too.
+
+What pandas returns from the *index* itself (``table.index``, a ``pd.Index``) is pandas' own object and
+prints raw.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+import pandas as pd
+from pandas.api.types import is_object_dtype, is_string_dtype
+
+from .rformat import encode_string
+
+__all__ = ["Table", "Column", "printable_table", "returns_table"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _label(value: Any) -> Any:
+    """A label or cell as printed: a string with its unprintable characters escaped; anything else as is."""
+    return encode_string(value) if isinstance(value, str) else value
+
+
+def _index(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        out = index.set_levels([_index(level) for level in index.levels], verify_integrity=False)
+    elif isinstance(index, pd.CategoricalIndex):
+        out = index.rename_categories([_label(c) for c in index.categories])
+    elif is_object_dtype(index.dtype) or is_string_dtype(index.dtype):
+        out = pd.Index([_label(v) for v in index], dtype=index.dtype, name=index.name)
+    else:
+        out = index
+    return out.set_names([_label(n) for n in index.names])
+
+
+def _values(column: pd.Series) -> pd.Series:
+    """A column with its text cells (strings, categories) escaped."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.rename_categories([_label(c) for c in column.cat.categories])
+    if is_object_dtype(column.dtype) or is_string_dtype(column.dtype):
+        return column.map(_label)
+    return column
+
+
+def _shown_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """A plain DataFrame with ``table``'s labels and text cells escaped, to hand to pandas' renderers."""
+    out = pd.DataFrame(table, copy=True)
+    out.index, out.columns = _index(table.index), _index(table.columns)
+    for j in range(out.shape[1]):
+        column = out.iloc[:, j]
+        shown = _values(column)
+        if shown is not column:
+            out.isetitem(j, shown)
+    return out
+
+
+def _shown_series(column: pd.Series) -> pd.Series:
+    """A plain Series with ``column``'s labels, name and text cells escaped."""
+    out = _values(pd.Series(column, copy=True))
+    out.index = _index(column.index)
+    out.name = _label(column.name)
+    return out
+
+
+class Column(pd.Series):
+    """A pandas Series whose printed forms escape the control and bidi characters of its labels, name and
+    text values (see the module docstring); otherwise a Series."""
+
+    @property
+    def _constructor(self) -> type[Column]:
+        return Column
+
+    @property
+    def _constructor_expanddim(self) -> type[Table]:
+        return Table
+
+    # pandas' renderings, of a copy whose labels are escaped; the parameters are pandas'
+    def __repr__(self) -> str:
+        return repr(_shown_series(self))
+
+    def to_string(self, *args: Any, **kwargs: Any) -> str | None:
+        return _shown_series(self).to_string(*args, **kwargs)
+
+    def to_markdown(self, *args: Any, **kwargs: Any) -> str | None:
+        return _shown_series(self).to_markdown(*args, **kwargs)
+
+    def to_latex(self, *args: Any, **kwargs: Any) -> str | None:
+        return _shown_series(self).to_latex(*args, **kwargs)
+
+
+class Table(pd.DataFrame):
+    """A pandas DataFrame whose printed forms escape the control and bidi characters of its labels and text
+    cells (see the module docstring); otherwise a DataFrame."""
+
+    _constructor_sliced = Column
+
+    @property
+    def _constructor(self) -> type[Table]:
+        return Table
+
+    # pandas' renderings, of a copy whose labels are escaped; the parameters are pandas'
+    def __repr__(self) -> str:
+        return repr(_shown_frame(self))
+
+    def _repr_html_(self) -> str | None:
+        return _shown_frame(self)._repr_html_()
+
+    def to_string(self, *args: Any, **kwargs: Any) -> str | None:
+        return _shown_frame(self).to_string(*args, **kwargs)
+
+    def to_html(self, *args: Any, **kwargs: Any) -> str | None:
+        return _shown_frame(self).to_html(*args, **kwargs)
+
+    def to_markdown(self, *args: Any, **kwargs: Any) -> str | None:
+        return _shown_frame(self).to_markdown(*args, **kwargs)
+
+    def to_latex(self, *args: Any, **kwargs: Any) -> str | None:
+        return _shown_frame(self).to_latex(*args, **kwargs)
+
+    def info(self, *args: Any, **kwargs: Any) -> None:
+        return _shown_frame(self).info(*args, **kwargs)
+
+
+def printable_table(value: Any) -> Any:
+    """``value`` as a :class:`Table` or :class:`Column` when it is a pandas DataFrame or Series (the same
+    labels and values, its ``attrs`` kept); anything else (a dask collection, a path, None) as it is."""
+    if isinstance(value, (Table, Column)):
+        return value
+    if isinstance(value, pd.DataFrame):
+        return Table(value).__finalize__(value)
+    if isinstance(value, pd.Series):
+        return Column(value).__finalize__(value)
+    return value
+
+
+def returns_table(func: F) -> F:
+    """Decorator: the pandas DataFrame or Series that ``func`` returns, as :func:`printable_table` makes it."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return printable_table(func(*args, **kwargs))
+
+    return wrapper  # type: ignore[return-value]
