@@ -17,9 +17,19 @@ inf) for the others -- emmeans' rule for a glm, which treats quasi families and 
 asymptotic although their dispersion is estimated.  A mean that is not estimable (L outside the row space of the design, with aliased columns) is
 NaN, as emmeans reports it.
 
+A transformed response is back-transformed too, as emmeans detects it from the left-hand side: the names
+of the functions called there (``log(y)``: log; ``asin(sqrt(y))``: asin.sqrt; ``I(...)``: none), a constant
+multiplier (``2 * sqrt(y)``) and a constant added inside (``log(y + 1)``).  With h the inverse of that
+transformation (log: exp; log10: 10^x; log2: 2^x; log1p: expm1; sqrt: x^2; exp: log; asin.sqrt:
+sin(x)^2; atanh: tanh), m the multiplier and c the constant, the estimate is h(g^{-1}(eta) / m) - c, its
+standard error |d/d eta| se_eta and the interval's ends the same function of eta -/+ q se_eta.  A
+left-hand side emmeans does not know (``factor(y)``, ``cbind(s, f)``, ``y / n``) is the response itself.
+
 Pairwise comparisons (emmeans' ``pairs()``) are made on the link scale: d = eta_a - eta_b, se_d =
 sqrt((L_a - L_b) V (L_a - L_b)'), statistic d / se_d, shown back-transformed where that is a ratio (log link:
-mu_a / mu_b; logit: the odds ratio; std_error exp(d) se_d) and as the difference otherwise.  p-values are
+mu_a / mu_b; logit: the odds ratio; std_error exp(d) se_d; with an identity link and a log, log2 or log10
+response without a multiplier, the ratio of the back-transformed means: b^d, std_error b^d log(b) se_d) and
+as the difference otherwise.  p-values are
 adjusted for the k(k-1)/2 comparisons: Tukey (emmeans' default: P(Q_{k,df} > sqrt(2) |t|), the studentized
 range; below 1e-10, where its integral loses its digits, k(k-1)/2 times the unadjusted p), Sidak, Bonferroni,
 Holm or none.  Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl4 - cyl6``) and
@@ -45,6 +55,7 @@ from scipy import stats
 from ..design.sources import fold
 from .._arguments import confidence_level
 from ..errors import GLMStatError
+from ..formula.nodes import BinOp, Call, Name, Num, Paren, Unary
 from ..formula.values import label_text
 from .column_summaries import column_summaries
 from .fit_access import encode, response, used_data
@@ -160,6 +171,101 @@ def _null_space_streamed(fit: "GLMResults") -> np.ndarray:
     return np.linalg.qr(basis)[0]
 
 
+def _clip(lo: float, hi: float):
+    return lambda x: np.clip(x, lo, hi)
+
+
+#: emmeans' back-transformations of a response transformation (its ``.make.link``): name -> (inverse, its
+#: derivative, base of the ratio that pairs() shows or None)
+_RESPONSE_TRANSFORMS = {
+    "log": (np.exp, np.exp, np.e),
+    "log2": (np.exp2, lambda x: np.exp2(x) * np.log(2.0), 2.0),
+    "log10": (lambda x: 10.0 ** x, lambda x: 10.0 ** x * np.log(10.0), 10.0),
+    "log1p": (np.expm1, np.exp, None),
+    "sqrt": (lambda x: np.maximum(x, 0.0) ** 2, lambda x: 2 * np.maximum(x, 0.0), None),
+    "exp": (np.log, lambda x: 1 / x, None),
+    "asin.sqrt": (lambda x: np.sin(_clip(0, np.pi / 2)(x)) ** 2, lambda x: np.sin(2 * _clip(0, np.pi / 2)(x)),
+                  None),
+    "atanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2, None),
+}
+
+
+def _called(node: Any, out: list[str]) -> list[str]:
+    """The names of the functions called in ``node``, in R's order (``all.vars(functions = TRUE)``)."""
+    if isinstance(node, Call):
+        out.append(node.func)
+        for a in node.args + tuple(v for _, v in node.kwargs):
+            _called(a, out)
+    elif isinstance(node, BinOp):
+        _called(node.left, out)
+        _called(node.right, out)
+    elif isinstance(node, Unary):
+        _called(node.operand, out)
+    elif isinstance(node, Paren):
+        _called(node.body, out)
+    return out
+
+
+def _constant(node: Any) -> float | None:
+    """A number written as a literal (``1``, ``-0.5``, ``(3/8)``), else None."""
+    if isinstance(node, Num):
+        return float(node.value)
+    if isinstance(node, Paren):
+        return _constant(node.body)
+    if isinstance(node, Unary) and node.op in "+-":
+        v = _constant(node.operand)
+        return None if v is None else (-v if node.op == "-" else v)
+    if isinstance(node, BinOp) and node.op in ("*", "/", "+", "-"):
+        a, b = _constant(node.left), _constant(node.right)
+        if a is None or b is None or (node.op == "/" and b == 0):
+            return None
+        return {"*": a * b, "/": a / b if b else None, "+": a + b, "-": a - b}[node.op]
+    return None
+
+
+def response_transform(response: Any):
+    """emmeans' transformation of a response ``response`` (the left-hand side's node): (name, multiplier,
+    constant added inside) or None (see the module docstring)."""
+    if response is None:
+        return None
+    called = [f for f in dict.fromkeys(_called(response, [])) if f != "cbind"]  # (R's setdiff: each once)
+    if not called or called[0] == "I":
+        return None
+    name = ".".join(called)
+    if name not in _RESPONSE_TRANSFORMS:
+        return None
+    mult, inner = 1.0, response
+    if isinstance(inner, BinOp) and inner.op == "*" and isinstance(inner.right, Call):
+        m = _constant(inner.left)
+        if m is not None and m != 0:
+            mult, inner = m, inner.right
+    add = 0.0
+    if isinstance(inner, Call) and len(inner.args) == 1 and isinstance(inner.args[0], BinOp) \
+            and inner.args[0].op == "+" and isinstance(inner.args[0].left, Name):
+        c = _constant(inner.args[0].right)
+        add = c if c is not None else 0.0
+    return name, mult, add
+
+
+def _back_transform(fit: "GLMResults"):
+    """(h, dh): the response scale of eta -- the inverse link, then the inverse of the response's
+    transformation -- and its derivative in eta."""
+    link = fit.family.link
+    tr = response_transform(fit.model_frame.spec.terms.response)
+    if tr is None:
+        return link.inverse, link.mu_eta
+    name, mult, add = tr
+    inv, dinv, _ = _RESPONSE_TRANSFORMS[name]
+
+    def h(eta):
+        return inv(link.inverse(eta) / mult) - add
+
+    def dh(eta):
+        return dinv(link.inverse(eta) / mult) * link.mu_eta(eta) / mult
+
+    return h, dh
+
+
 def _means_link(fit: "GLMResults", term: Any):
     """(index, L rows, eta, se_eta, df) of the marginal means on the link scale."""
     names = _spec(term)
@@ -209,14 +315,16 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
     """
     level = confidence_level(level)
     index, _, eta, se, df, _ = _means_link(fit, term)
-    link = fit.family.link
+    h, dh = _back_transform(fit)
     q = stats.norm.ppf(0.5 + level / 2) if np.isinf(df) else stats.t.ppf(0.5 + level / 2, df)
-    with np.errstate(invalid="ignore"):
-        a, b = link.inverse(eta - q * se), link.inverse(eta + q * se)
-        table = pd.DataFrame({"estimate": link.inverse(eta), "std_error": np.abs(link.mu_eta(eta)) * se,
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        a, b = h(eta - q * se), h(eta + q * se)
+        table = pd.DataFrame({"estimate": h(eta), "std_error": np.abs(dh(eta)) * se,
                               "df": np.full(len(eta), df), "lower": np.fmin(a, b), "upper": np.fmax(a, b)},
                              index=index)
-    table.attrs["heading"] = (f"Estimated marginal means on the response scale ({fit.family.link.name} link), "
+    tr = response_transform(fit.model_frame.spec.terms.response)
+    scale = f"{fit.family.link.name} link" + (f", {tr[0]} response" if tr else "")
+    table.attrs["heading"] = (f"Estimated marginal means on the response scale ({scale}), "
                               f"{'normal' if np.isinf(df) else 't'}-based {level:.0%} intervals")
     return table
 
@@ -272,7 +380,12 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
     if k < 2:
         raise GLMStatError("pairwise comparisons need at least two means")
     link = fit.family.link.name
-    ratio = link in ("log", "logit")
+    tr = response_transform(fit.model_frame.spec.terms.response)
+    base = np.e if link in ("log", "logit") and tr is None else None
+    if tr is not None and link == "identity" and tr[1] == 1:  # a transformed response: its back-transform's ratio
+        base = _RESPONSE_TRANSFORMS[tr[0]][2]
+        link = f"{tr[0]} response"
+    ratio = base is not None
     rows, contrasts = [], []
     for i, j in itertools.combinations(range(k), 2):
         D = L[i] - L[j]
@@ -284,11 +397,11 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
     p = 2 * (stats.norm.sf(np.abs(t)) if np.isinf(df) else stats.t.sf(np.abs(t), df))
-    est, se_out = (np.exp(d), np.exp(d) * s) if ratio else (d, s)
+    est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
     table = pd.DataFrame({"estimate": est, "std_error": se_out, "df": np.full(len(d), df), "statistic": t,
                           "p_value": _adjust(p, t, method, k, df)}, index=pd.Index(contrasts, name="contrast"))
-    scale = {"log": "ratios", "logit": "odds ratios"}.get(link, "differences on the link scale"
-                                                          if link != "identity" else "differences")
+    scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
+        "differences on the link scale" if link != "identity" else "differences")
     table.attrs["heading"] = (f"Pairwise comparisons of estimated marginal means ({scale}; tests on the "
                               f"{link} scale; p-values adjusted by {method} for {len(d)} comparisons)")
     return table
