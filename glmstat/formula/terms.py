@@ -259,9 +259,12 @@ class _Expander:
                 base = self.expand(node.left, parity)
                 if len(base) == 1 and len(base[0]) == 1 and _power(node) > 1 and node not in self.idle_powers:
                     self.idle_powers.append(node)  # x^2 is x: crossing one term with itself adds nothing
+                # R's PowerTerms: the k-th power is every term of the base joined with every term of the (k-1)-th,
+                # the base's term varying slowest, first occurrences kept (an order that differs from crossing
+                # the (k-1)-th power with the base once the base has interactions: (a + b + a:c)^2)
                 result = base
                 for _ in range(_power(node) - 1):
-                    nxt = self.cross(result, base)
+                    nxt = list(dict.fromkeys(t | u for t in base for u in result))
                     if nxt == result:
                         break
                     result = nxt
