@@ -24,9 +24,24 @@ from .errors import GLMStatError
 __all__ = ["shown", "real_number", "confidence_level", "random_seed", "output_path", "writing_to"]
 
 
+#: items of a list or tuple a message shows
+_SHOWN_ITEMS = 5
+
+
 def shown(value: Any, width: int = 60) -> str:
     """``value`` for a message: the repr of a number, a string (cut to ``width`` characters), a bool or None;
-    a Python int beyond double precision by its order of magnitude; anything else by its type."""
+    a Python int beyond double precision by its order of magnitude; a list or tuple by its first items, each
+    shown so; anything else by its type.
+
+    Every user value a message quotes passes here: ``repr`` of an int of more than 4,300 digits raises
+    Python's ``ValueError`` (instead of the message), a 10 MB string would make a 10 MB message, and an
+    object's own ``__repr__`` is someone else's code.
+    """
+    if isinstance(value, (list, tuple)):
+        items = [f"a {type(v).__name__}" if isinstance(v, (list, tuple)) else shown(v, width)  # (one level)
+                 for v in value[:_SHOWN_ITEMS]] + (["..."] if len(value) > _SHOWN_ITEMS else [])
+        text = ", ".join(items)
+        return f"[{text}]" if isinstance(value, list) else f"({text}{',' if len(value) == 1 else ''})"
     if isinstance(value, (bool, np.bool_)) or value is None:
         return repr(bool(value) if value is not None else None)
     if isinstance(value, (int, np.integer)):

@@ -49,9 +49,9 @@ def _check_control(tol: Any, max_iter: Any, convergence: Any = "exact", trace: A
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise FitError(f"max_iter must be a positive integer, got {shown(max_iter)}")
     if convergence not in CONVERGENCE:
-        raise FitError(f"convergence must be one of {', '.join(map(repr, CONVERGENCE))}, got {convergence!r}")
+        raise FitError(f"convergence must be one of {', '.join(map(repr, CONVERGENCE))}, got {shown(convergence)}")
     if not isinstance(trace, (bool, np.bool_)):
-        raise FitError(f"trace must be True or False, got {trace!r}")
+        raise FitError(f"trace must be True or False, got {shown(trace)}")
     return Control(float(tol), int(max_iter), convergence=convergence,
                    on_iteration=print_iteration if trace else None)
 
@@ -148,10 +148,10 @@ def glm(
     _check_argument_order(formula, data)
     family = Gaussian() if family is None else check_family(family)
     if method not in _METHODS:
-        raise GLMStatError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
+        raise GLMStatError(f"unknown method {shown(method)}; use one of {', '.join(_METHODS)}")
     control = _check_control(tol, max_iter, convergence, trace)
     if progress not in (None, True, False):
-        raise FitError(f"progress must be None, True or False, got {progress!r}")
+        raise FitError(f"progress must be None, True or False, got {shown(progress)}")
     start = _check_start(start)
     frame, source = model_frame_and_source(formula, data, family, weights=weights, offset=offset,
                                            na_action=na_action, context=context,
@@ -163,10 +163,10 @@ def glm(
         warnings.warn(msg, category, stacklevel=2)
     # (a design of fewer than 2**16 cells fits in milliseconds: progress=None could never show anything)
     small = source.n_rows * source.n_cols < _SMALL_CELLS
-    shown = None if progress is False or (progress is None and small) else Progress(
+    meter = None if progress is False or (progress is None and small) else Progress(
         source.n_rows, always=progress is True, started=started)
-    if shown is not None:
-        control = replace(control, on_iteration=chain(control.on_iteration, shown))
+    if meter is not None:
+        control = replace(control, on_iteration=chain(control.on_iteration, meter))
     try:
         if method == "firth":
             from .engine.firth import fit_firth
@@ -187,5 +187,5 @@ def glm(
         state = irls(source, family, control, start)
         return finish(formula, frame, source, family, control, state, irls, data_findings=data_findings)
     finally:
-        if shown is not None:
-            shown.done()
+        if meter is not None:
+            meter.done()

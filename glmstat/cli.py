@@ -29,6 +29,7 @@ from typing import Sequence, TextIO
 
 import pandas as pd
 
+from ._arguments import shown
 from . import __version__
 from .api import glm
 from .datasets import list_datasets, load_dataset
@@ -83,15 +84,15 @@ def read_data(spec: str) -> pd.DataFrame:
     """
     path = Path(spec)
     if path.is_dir():
-        raise DataError(f"{spec!r} is a directory; give a CSV or Parquet file or a bundled data set name")
+        raise DataError(f"{shown(spec, 300)} is a directory; give a CSV or Parquet file or a bundled data set name")
     if path.is_file():
         return _r_row_names(_read_file(path))
     if path.suffix.lower() in (".csv", ".txt", *_PARQUET_SUFFIXES) or len(path.parts) > 1:
-        raise DataError(f"no such file: {spec!r}")
+        raise DataError(f"no such file: {shown(spec, 300)}")
     names = list(list_datasets()["name"])
     if spec.lower() in names:
         return load_dataset(spec)
-    raise DataError(f"{spec!r} is neither a file nor a bundled data set; bundled data sets: {', '.join(names)}")
+    raise DataError(f"{shown(spec, 300)} is neither a file nor a bundled data set; bundled data sets: {', '.join(names)}")
 
 
 def _r_row_names(data: pd.DataFrame) -> pd.DataFrame:
@@ -110,28 +111,28 @@ def _read_file(path: Path) -> pd.DataFrame:
             import pyarrow.parquet as pq  # (optional extra)
         except ImportError:
             raise DataError(
-                f"reading the Parquet file {str(path)!r} needs pyarrow: pip install 'glmstat[parquet]' "
+                f"reading the Parquet file {shown(str(path), 300)} needs pyarrow: pip install 'glmstat[parquet]' "
                 "(or save the data as CSV)"
             ) from None
         try:
             return arrow_to_pandas(pq.read_table(path))  # (a file's pandas metadata is not trusted)
         except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
-            raise DataError(f"cannot read {str(path)!r} as Parquet: it is not a valid Parquet file") from None
+            raise DataError(f"cannot read {shown(str(path), 300)} as Parquet: it is not a valid Parquet file") from None
     try:
         data = pd.read_csv(path, compression=None)  # no decompression: a small file stays small
     except pd.errors.EmptyDataError:
-        raise DataError(f"{str(path)!r} is empty: expected a CSV file with a header row") from None
+        raise DataError(f"{shown(str(path), 300)} is empty: expected a CSV file with a header row") from None
     except pd.errors.ParserError as exc:
         where = re.search(r"line (\d+)", str(exc))
-        raise DataError(f"cannot read {str(path)!r} as CSV: the rows do not have the header's number of "
+        raise DataError(f"cannot read {shown(str(path), 300)} as CSV: the rows do not have the header's number of "
                         f"fields{' (line ' + where.group(1) + ')' if where else ''}") from None
     except UnicodeDecodeError:
-        raise DataError(f"cannot read {str(path)!r} as CSV: it is not UTF-8 text") from None
+        raise DataError(f"cannot read {shown(str(path), 300)} as CSV: it is not UTF-8 text") from None
     except OSError as exc:
-        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or type(exc).__name__}") from None
+        raise DataError(f"cannot read {shown(str(path), 300)}: {exc.strerror or type(exc).__name__}") from None
     if data.shape[1] < 2:
         raise DataError(
-            f"{str(path)!r} has {data.shape[1]} column; a model needs a response and predictors: is it a "
+            f"{shown(str(path), 300)} has {data.shape[1]} column; a model needs a response and predictors: is it a "
             "comma-separated file with a header row?"
         )
     return data
@@ -162,7 +163,7 @@ def make_family(
         (variance, "--variance", "quasi", isinstance(family, Quasi)),
     ):
         if given is not None and not ok:
-            raise FamilyError(f"{flag} applies to the {owner} family only, not to {name!r}")
+            raise FamilyError(f"{flag} applies to the {owner} family only, not to {shown(name)}")
     if is_tweedie:
         if var_power is None:
             raise FamilyError("the tweedie family needs --var-power (e.g. 1.5; 0 normal, 1 Poisson, 2 gamma)")
@@ -182,7 +183,7 @@ def _get_family(name: str, link: str | None) -> Family:
     except FamilyError as exc:
         if not str(exc).startswith("unknown family"):
             raise  # e.g. a link the family does not take
-        raise FamilyError(f"unknown family {name!r}; families are {', '.join(FAMILY_NAMES)}") from None
+        raise FamilyError(f"unknown family {shown(name)}; families are {', '.join(FAMILY_NAMES)}") from None
 
 
 # -- commands ---------------------------------------------------------------------------------------------
@@ -197,7 +198,7 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       method=args.method, tol=args.tol, max_iter=args.max_iter)
         except ModuleNotFoundError as exc:
             if args.method != "irls" and exc.name and exc.name.startswith("glmstat"):
-                raise GLMStatError(f"method {args.method!r} is not available in this glmstat version") from None
+                raise GLMStatError(f"method {shown(args.method)} is not available in this glmstat version") from None
             raise
         summary = fit.summary()
     if args.format != "latex":
@@ -247,9 +248,9 @@ def _positive_int(text: str) -> int:
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {shown(text, 300)}") from None
     if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {shown(text, 300)}")
     return v
 
 
@@ -257,9 +258,9 @@ def _positive_float(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {shown(text, 300)}") from None
     if not v > 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {shown(text, 300)}")
     return v
 
 
@@ -267,7 +268,7 @@ def _float(text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number, got {shown(text, 300)}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._arguments import shown
 from .errors import DataError
 
 __all__ = ["list_datasets", "load_dataset", "describe_dataset", "dataset_path", "catalog_markdown"]
@@ -62,7 +63,7 @@ def _entry(name: str) -> tuple[str, dict[str, Any]]:
         return key, catalog[key]
     close = difflib.get_close_matches(key, list(catalog), n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
-    raise DataError(f"no bundled data set {name!r}; {hint}gs.list_datasets() lists all {len(catalog)}")
+    raise DataError(f"no bundled data set {shown(name)}; {hint}gs.list_datasets() lists all {len(catalog)}")
 
 
 def list_datasets() -> pd.DataFrame:
@@ -129,7 +130,7 @@ def load_dataset(name: str) -> pd.DataFrame:
         data.index = pd.RangeIndex(1, len(data) + 1)
     names = [c["name"] for c in columns]
     if list(data.columns) != names or len(data) != entry["rows"]:
-        raise DataError(f"the bundled file of {key!r} does not match its catalog entry; reinstall glmstat")
+        raise DataError(f"the bundled file of {shown(key)} does not match its catalog entry; reinstall glmstat")
     converted = {c["name"]: _convert(data[c["name"]], c, key) for c in columns if c["type"] in _TEXT_TYPES}
     return data.assign(**converted) if converted else data
 
@@ -142,7 +143,7 @@ def _read_dtype(column: dict[str, Any]) -> str:
         return "int64" if column["missing"] == 0 else "float64"
     if kind == "numeric":
         return "float64"
-    raise DataError(f"unknown column type {kind!r} in the data set catalog")
+    raise DataError(f"unknown column type {shown(kind)} in the data set catalog")
 
 
 def _convert(values: pd.Series, column: dict[str, Any], key: str) -> pd.Series:
@@ -157,7 +158,7 @@ def _convert(values: pd.Series, column: dict[str, Any], key: str) -> pd.Series:
     else:
         out = values
     if int(out.isna().sum()) != column["missing"]:  # a value outside the levels would turn into NA silently
-        raise DataError(f"column {column['name']!r} of {key!r} does not match its catalog entry; reinstall glmstat")
+        raise DataError(f"column {shown(column['name'])} of {shown(key)} does not match its catalog entry; reinstall glmstat")
     return out
 
 

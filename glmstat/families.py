@@ -99,7 +99,7 @@ class Family:
         link = self.default_link if self.link is None else self.link
         if isinstance(link, str) and link not in self.allowed_links:
             raise FamilyError(
-                f"link {link!r} is not available for the {self.name} family; "
+                f"link {shown(link)} is not available for the {self.name} family; "
                 f"use one of {', '.join(self.allowed_links)} (or glmstat.links.Power(p))"
             )
         object.__setattr__(self, "link", get_link(link))
@@ -379,7 +379,7 @@ class NegativeBinomial(Family):
     def __post_init__(self) -> None:
         super().__post_init__()
         if isinstance(self.theta, bool):
-            raise FamilyError(f"theta must be a positive number, got {self.theta!r}")
+            raise FamilyError(f"theta must be a positive number, got {shown(self.theta)}")
         if self.theta is not None:
             try:
                 theta = float(self.theta)
@@ -472,7 +472,7 @@ class Tweedie(Family):
                               f"mu^var_power is 0, 1 or infinite for every mean a double holds), got {shown(v)}")
         if 0 < p < 1:
             raise FamilyError(
-                f"var_power={self.var_power!r}: no Tweedie distribution exists for 0 < var_power < 1 "
+                f"var_power={shown(self.var_power)}: no Tweedie distribution exists for 0 < var_power < 1 "
                 "(use 0 for normal, 1 for Poisson, 1 < p < 2 for compound Poisson, 2 for gamma)"
             )
         object.__setattr__(self, "var_power", p)
@@ -571,7 +571,7 @@ class Quasi(Family):
 
     def __init__(self, link: Link | str | None = None, variance: str = "constant") -> None:
         if variance not in _QUASI_VARIANCES:
-            raise FamilyError(f"unknown quasi variance {variance!r}; use one of {', '.join(_QUASI_VARIANCES)}")
+            raise FamilyError(f"unknown quasi variance {shown(variance)}; use one of {', '.join(_QUASI_VARIANCES)}")
         object.__setattr__(self, "variance_name", variance)
         object.__setattr__(self, "link", link)
         self.__post_init__()
@@ -630,10 +630,10 @@ _BY_NAME = {
 
 def get_family(name: str, link: str | None = None) -> Family:
     """A family by (case-insensitive) name, as the command line names it: ``binomial``, ``Gamma``..."""
-    cls = _BY_NAME.get(str(name).lower())
+    cls = _BY_NAME.get(name.lower() if isinstance(name, str) else None)
     if cls is None:
         raise FamilyError(
-            f"unknown family {name!r}; families are gaussian, binomial, poisson, gamma, inverse.gaussian, "
+            f"unknown family {shown(name)}; families are gaussian, binomial, poisson, gamma, inverse.gaussian, "
             "negative.binomial, quasipoisson, quasibinomial, quasi (Tweedie from Python: glmstat.Tweedie)"
         )
     return cls(link=link)

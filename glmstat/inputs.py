@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ._arguments import shown
 from .design.chunked import ChunkSource
 from .design.policy import block_rows, for_fitting
 from .design.sources import DesignSource, InMemorySource
@@ -60,7 +61,7 @@ def _streamed(formula, data, family, weights, offset, na_action, context, limits
     """The streamed frame and the source of a Parquet path, an open reader (a streamed fit's refit reads the
     same files) or a dask DataFrame."""
     if na_action not in ("drop", "raise"):
-        raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
+        raise DataError(f"na_action must be 'drop' or 'raise', got {shown(na_action)}")
     if is_dask(data):
         frame, source = _dask(formula, data, family, weights, offset, context, limits)
     else:

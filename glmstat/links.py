@@ -244,5 +244,5 @@ def get_link(link: str | Link) -> Link:
     if isinstance(link, str) and link in _LINKS:
         return _LINKS[link]
     raise FamilyError(
-        f"unknown link {link!r}; links are {', '.join(LINK_NAMES)} or glmstat.links.Power(p)"
+        f"unknown link {shown(link)}; links are {', '.join(LINK_NAMES)} or glmstat.links.Power(p)"
     )

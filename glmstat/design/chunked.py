@@ -23,6 +23,7 @@ from typing import Callable, Iterator, Protocol
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..errors import DataError
 from .sources import Block, FixColumn, SelectColumns, SequentialSource, WithGroups
 
@@ -111,7 +112,7 @@ class ChunkSource(SequentialSource):
     def with_groups(self, name: str) -> "ChunkSource":
         """The same blocks, each carrying the data column ``name`` of its rows (``Block.groups``)."""
         if name not in self.reader.columns:
-            raise DataError(f"{name!r} names no column of the data")
+            raise DataError(f"{shown(name)} names no column of the data")
         columns = self.columns if name in self.columns else self.columns + (name,)
         return replace(self, columns=columns, encode=WithGroups(self.encode, self.kept, name), encoded=_KeptBlocks())
 

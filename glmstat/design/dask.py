@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
+from .._arguments import shown
 from ..errors import DataError
 from .sources import Block, FixColumn, SelectColumns, WithGroups
 
@@ -105,7 +106,7 @@ class DaskSource:
         partitions encoded again, with that column, where they live."""
         ddf, columns, encode, kept = self.origin
         if name not in ddf.columns:
-            raise DataError(f"{name!r} names no column of the data")
+            raise DataError(f"{shown(name)} names no column of the data")
         cols = columns if name in columns else columns + (name,)
         again = DaskSource.from_dataframe(ddf, cols, WithGroups(encode, kept, name), kept, self.n_rows, self.n_cols)
         return replace(again, transforms=self.transforms)

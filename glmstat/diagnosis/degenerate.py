@@ -39,6 +39,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
+from .._arguments import shown
 from .._scipy import optimize
 
 from ..design.sources import fold
@@ -272,7 +273,7 @@ def _all_same(frame: "ModelFrame", response: _ResponseRange, kept: np.ndarray,
     for value in values:
         if response.n and response.low == value == response.high:
             cols = tuple(n for n, k in zip(frame.column_names, kept) if k)
-            text = f"the response {frame.response_name!r} is {value:g} in every row"
+            text = f"the response {shown(frame.response_name)} is {value:g} in every row"
             return ConstantResponse(True, cols, tuple(1.0 for _ in cols), text)
     return None
 
@@ -426,7 +427,7 @@ def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     rank = int(state.kept.sum())
     response = (shared or _SharedRange(source))()
     constant = response.n > 0 and response.low == response.high
-    what = f"the response {frame.response_name!r} is constant ({response.low:g} in every row)" if constant else ""
+    what = f"the response {shown(frame.response_name)} is constant ({response.low:g} in every row)" if constant else ""
     if n_pos - rank <= 0:
         out.append((PerfectFitWarning,
                     f"no residual degrees of freedom ({n_pos} rows, {rank} coefficients): the dispersion cannot "

@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
+from .._arguments import shown
 from .._scipy import linalg as sla
 from .._scipy import stats
 
@@ -102,7 +103,7 @@ def d2mu_deta(link_name: str, eta: np.ndarray) -> np.ndarray:
     try:
         return _D2MU[link_name](eta)
     except KeyError:
-        raise FamilyError(f"no second derivative for the {link_name!r} link") from None
+        raise FamilyError(f"no second derivative for the {shown(link_name)} link") from None
 
 
 def _check_family(family: Family) -> None:
@@ -112,7 +113,7 @@ def _check_family(family: Family) -> None:
             f"not the {family.name} family"
         )
     if family.link.name not in _D2MU:
-        raise FamilyError(f"method='firth' does not support the {family.link.name!r} link; "
+        raise FamilyError(f"method='firth' does not support the {shown(family.link.name)} link; "
                           f"use one of {', '.join(_D2MU)}")
 
 

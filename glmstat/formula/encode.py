@@ -21,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .._arguments import shown
 from ..design.base import Design
 from ..design.dense import DenseDesign
 from ..design.structured import Factor, StructuredDesign
@@ -139,9 +140,9 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
             label = deparse(node)
             if isinstance(v, FactorVec):
                 if len(v.levels) < 2:  # R's model.matrix sets contrasts on every factor, even one coded by indicators
-                    lv = f" ({label_text(v.levels[0])!r})" if v.levels else ""
+                    lv = f" ({shown(label_text(v.levels[0]))})" if v.levels else ""
                     raise DataError(
-                        f"the factor {label!r} has a single level{lv} in the rows used: contrasts can be applied only "
+                        f"the factor {shown(label)} has a single level{lv} in the rows used: contrasts can be applied only "
                         "to factors with 2 or more levels (as R says); remove the term or check the rows dropped "
                         "for missing values")
                 kind = (v.contrasts or ("poly" if v.ordered else "treatment")) if contrasts else "indicator"
@@ -182,11 +183,11 @@ def _check_unique_names(plan: DesignPlan) -> None:
         return
     seen: dict[str, str] = {}
     sources = (["the intercept"] if plan.intercept else []) + [
-        f"the term {t.label!r}" for t in plan.terms for _ in t.names]
+        f"the term {shown(t.label)}" for t in plan.terms for _ in t.names]
     for name, source in zip(names, sources):
         if name in seen:
             raise DataError(
-                f"two columns of the design are named {name!r}: {seen[name]} and {source}; rename the data "
+                f"two columns of the design are named {shown(name)}: {seen[name]} and {source}; rename the data "
                 "column (or, for the intercept, leave it out with '- 1')")
         seen[name] = source
 

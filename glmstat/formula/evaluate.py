@@ -21,6 +21,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..errors import DataError, FormulaError
 from .deparse import deparse
 from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, numeric
@@ -106,10 +107,10 @@ def check_context(context: Mapping[str, Any] | None) -> Mapping[str, Any]:
     for key, value in context.items():
         if not isinstance(key, str) or not key or key.startswith("__") or not all(
                 ch.isalnum() or ch in "._" for ch in key):
-            raise FormulaError(f"context= key {key!r} is not a usable name")
+            raise FormulaError(f"context= key {shown(key)} is not a usable name")
         unsafe = _system_object(value)
         if unsafe is not None:
-            raise FormulaError(f"context= entry {key!r} is {unsafe}, which a formula must not reach; context= is "
+            raise FormulaError(f"context= entry {shown(key)} is {unsafe}, which a formula must not reach; context= is "
                                "for your own functions and constants")
         out[key] = value
     return out
@@ -233,16 +234,16 @@ class Evaluator:
         if key in self.context:
             v = self.context[key]
             if callable(v):
-                raise FormulaError(f"the formula uses {key!r}, a function from context=, as a value; call it: "
+                raise FormulaError(f"the formula uses {shown(key)}, a function from context=, as a value; call it: "
                                    f"{key}(...)")
             return self.constant(key, v)
         if key in CONSTANTS:
             return CONSTANTS[key]
         if key in BUILTINS:
-            raise FormulaError(f"the formula uses the function {key!r} as a value; call it: {key}(...)")
+            raise FormulaError(f"the formula uses the function {shown(key)} as a value; call it: {key}(...)")
         close = difflib.get_close_matches(key, list(self.data.names), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise FormulaError(f"the formula uses {key!r}, which is not a column of the data{hint} ({HINT})")
+        raise FormulaError(f"the formula uses {shown(key)}, which is not a column of the data{hint} ({HINT})")
 
     def constant(self, key: str, v: Any) -> Value:
         """A ``context=`` entry used as a value: a number, string, boolean or one value per row."""
@@ -252,32 +253,32 @@ class Evaluator:
             try:
                 return float(v)
             except OverflowError:  # a Python int beyond double precision
-                raise DataError(f"context= entry {key!r} is an integer too large for double precision (about "
+                raise DataError(f"context= entry {shown(key)} is an integer too large for double precision (about "
                                 f"1e{int(math.log10(abs(v)))})") from None
         if isinstance(v, str):
             return v
         if isinstance(v, (np.ndarray, pd.Series, pd.Categorical, list)):
             # a Series pairs its values with the data's rows by label, as weights= and offset= do
-            v = align_by_label(v, self.data.df.index, f"context= entry {key!r}",
-                               f"context={{{key!r}: s.reindex(data.index)}}")
+            v = align_by_label(v, self.data.df.index, f"context= entry {shown(key)}",
+                               f"context={{{shown(key)}: s.reindex(data.index)}}")
             arr = v.array if isinstance(v, pd.Series) else v
             if isinstance(arr, list):
                 try:
                     arr = np.asarray(arr)
                 except (OverflowError, ValueError) as e:  # (ints beyond 64 bits among numpy scalars; ragged)
-                    raise DataError(f"context= entry {key!r} is not an array of numbers, booleans or strings") from e
+                    raise DataError(f"context= entry {shown(key)} is not an array of numbers, booleans or strings") from e
             if getattr(arr, "ndim", 1) != 1 or len(arr) != self.n:
-                raise FormulaError(f"context= entry {key!r} must have one value per row ({self.n})")
-            _refuse_complex(arr, f"context= entry {key!r} holds")
+                raise FormulaError(f"context= entry {shown(key)} must have one value per row ({self.n})")
+            _refuse_complex(arr, f"context= entry {shown(key)} holds")
             return column_value(key, arr)
-        raise FormulaError(f"context= entry {key!r} is a {type(v).__name__}; context= values must be functions, "
+        raise FormulaError(f"context= entry {shown(key)} is a {type(v).__name__}; context= values must be functions, "
                            "numbers, strings or arrays of one value per row")
 
     def call(self, node: Call) -> Value:
         fn = self.context.get(node.func)
         if fn is not None:
             if not callable(fn):
-                raise FormulaError(f"the formula calls {node.func}(), but context= entry {node.func!r} is not a "
+                raise FormulaError(f"the formula calls {node.func}(), but context= entry {shown(node.func)} is not a "
                                    "function")
             return self.user_call(node, fn)
         builtin = BUILTINS.get(node.func)
@@ -290,7 +291,7 @@ class Evaluator:
         close = difflib.get_close_matches(node.func, FUNCTION_NAMES, n=3, cutoff=0.7)
         hint = f"; did you mean {', '.join(c + '()' for c in close)}?" if close else ""
         raise FormulaError(f"the formula calls {node.func}(), which is not a function glmstat knows{hint}; "
-                           f"pass your own with context={{{node.func!r}: function}} ({HINT})")
+                           f"pass your own with context={{{shown(node.func)}: function}} ({HINT})")
 
     def user_call(self, node: Call, fn: Any) -> Value:
         args = [_as_user_arg(self.eval(a)) for a in node.args]
@@ -301,7 +302,7 @@ class Evaluator:
         except (FormulaError, DataError):
             raise
         except Exception as e:  # the caller's own function failed: report it as a problem of this term
-            raise FormulaError(f"cannot evaluate {deparse(node)!r}: {type(e).__name__}: {e}") from e
+            raise FormulaError(f"cannot evaluate {shown(deparse(node))}: {type(e).__name__}: {e}") from e
         return self.user_result(node, result)
 
     def user_result(self, node: Call, result: Any) -> Value:
@@ -383,7 +384,7 @@ class Evaluator:
         if op == ":":
             raise FormulaError(f"{deparse(node)}: ':' (interaction) cannot be used inside a function call; write "
                                "the interaction as a term, e.g. y ~ a:b")
-        raise FormulaError(f"the operator {op!r} cannot be used in {deparse(node)!r}")
+        raise FormulaError(f"the operator {shown(op)} cannot be used in {shown(deparse(node))}")
 
     def compare(self, op: str, a: Value, b: Value, node: Node) -> Value:
         if isinstance(a, FactorVec) or isinstance(b, FactorVec):

@@ -23,6 +23,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..once import once
 from ..design.base import Design
 from ..design.structured import StructuredDesign
@@ -171,7 +172,7 @@ def build_model_frame(
 ) -> ModelFrame:
     """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring."""
     if na_action not in ("drop", "raise"):
-        raise DataError(f"na_action must be 'drop' or 'raise', got {na_action!r}")
+        raise DataError(f"na_action must be 'drop' or 'raise', got {shown(na_action)}")
     if not isinstance(limits, FormulaLimits):
         raise FormulaError(f"limits= must be a glmstat.FormulaLimits, got {type(limits).__name__}")
     ctx = check_context(context)

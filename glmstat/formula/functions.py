@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from .._arguments import shown
 from ..errors import DataError, FormulaError
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
@@ -55,7 +56,7 @@ def bind(call: Call, params: tuple[str, ...], required: int = 1, varargs: bool =
     names = [p for p in params]
     for key, node in call.kwargs:
         if key not in names:
-            raise _err(call, f"unknown argument {key!r} (arguments: {', '.join(params)})")
+            raise _err(call, f"unknown argument {shown(key)} (arguments: {', '.join(params)})")
         out[key] = node
     free = [p for p in names if p not in out]
     for node in call.args:
@@ -67,7 +68,7 @@ def bind(call: Call, params: tuple[str, ...], required: int = 1, varargs: bool =
             raise _err(call, f"too many arguments (it takes {', '.join(params)})")
     missing = [p for p in names[:required] if p not in out]
     if missing:
-        raise _err(call, f"the argument {missing[0]!r} is missing")
+        raise _err(call, f"the argument {shown(missing[0])} is missing")
     if varargs:
         out["..."] = extra  # type: ignore[assignment]
     return out
@@ -563,7 +564,7 @@ def _ns(ev: "Evaluator", call: Call) -> Value:
     bad = np.isinf(x)
     if bad.any():  # (NaN is a missing value; an infinite one has no place on a spline)
         raise DataError(f"{deparse(call)}: x must be finite, but {int(bad.sum())} value(s) are infinite (the first "
-                        f"is {float(x[bad][0])!r})")
+                        f"is {shown(float(x[bad][0]))})")
 
     def learn(ok: np.ndarray) -> tuple:
         inside = ok if boundary is None else ok[(ok >= boundary[0]) & (ok <= boundary[1])]
@@ -598,12 +599,12 @@ def _check_inner_knots(knots: tuple, boundary: tuple[float, float], call: Call, 
     lo, hi = boundary
     outside = [k for k in knots if not lo < k < hi]
     if outside:
-        raise _err(call, f"{what} must lie strictly inside the boundary knots ({lo!r}, {hi!r}); got {outside[0]!r}"
+        raise _err(call, f"{what} must lie strictly inside the boundary knots ({shown(lo)}, {shown(hi)}); got {shown(outside[0])}"
                    + hint)
     values, counts = np.unique(np.asarray(knots, dtype=float), return_counts=True)
     if counts.size and counts.max() > degree:
         spline = "the cubic" if degree == 3 else f"a spline of degree {degree}"
-        raise _err(call, f"{what} repeat {float(values[np.argmax(counts)])!r} {int(counts.max())} times (at most "
+        raise _err(call, f"{what} repeat {shown(float(values[np.argmax(counts)]))} {int(counts.max())} times (at most "
                          f"{degree}, which keep {spline} continuous)" + hint)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from .._arguments import shown
 from ..errors import FormulaError
 
 __all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse"]
@@ -51,7 +52,7 @@ class FormulaLimits:
         for f in fields(self):
             v = getattr(self, f.name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise FormulaError(f"FormulaLimits.{f.name} must be a positive integer, got {v!r}")
+                raise FormulaError(f"FormulaLimits.{f.name} must be a positive integer, got {shown(v)}")
 
 
 DEFAULT_LIMITS = FormulaLimits()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from .._arguments import shown
 from .lexer import Token, tokenize
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary
@@ -154,7 +155,7 @@ class _Parser:
                 args.append(value)
             else:
                 if any(k == key for k, _ in kwargs):
-                    raise self.error(tok, f"the argument {key!r} is given twice")
+                    raise self.error(tok, f"the argument {shown(key)} is given twice")
                 kwargs.append((key, value))
             sep = self.take()
             if sep.kind == "RPAREN":

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..errors import DataError, MissingDependencyError
 
 __all__ = ["FileStamp", "ParquetReader", "in_memory_frame", "is_dask", "is_path", "pyarrow_parquet", "BATCH_ROWS"]
@@ -64,7 +65,7 @@ def _polars_refusal(data: Any) -> str:
         try:
             data.select(name).to_pandas()
         except (ValueError, TypeError):
-            bad.append(f"{name!r} ({data.schema[name]})")
+            bad.append(f"{shown(name)} ({data.schema[name]})")
     which = ", ".join(bad) if bad else "some column"
     return (f"the polars DataFrame cannot be converted for fitting: {which} has a type pyarrow and pandas cannot "
             "hold; drop it or cast it (e.g. to Float64) before fitting")
@@ -114,10 +115,10 @@ def _refuse_nested(directory: Path) -> None:
         where = os.path.relpath(os.path.join(root, found), top)
         hive = any("=" in part for part in Path(where).parts[:-1])
         raise DataError(
-            f"the directory {top!r} has Parquet files in subdirectories (such as {where!r}"
+            f"the directory {shown(top, 300)} has Parquet files in subdirectories (such as {shown(where, 300)}"
             + (", a hive-partitioned layout: its key=value directory names hold a column" if hive else "")
             + "), and glmstat reads a directory's own files only; pass a glob that reaches them, such as "
-            f"{os.path.join(top, '**', '*.parquet')!r} (it reads the columns stored in the files"
+            f"{shown(os.path.join(top, '**', '*.parquet'), 300)} (it reads the columns stored in the files"
             + (", not the partition values in the directory names" if hive else "")
             + "), or fit dask.dataframe.read_parquet of the directory"
             + (", which makes the partition directories columns" if hive else ""))
@@ -144,7 +145,7 @@ class FileStamp:
                    tuple(meta.row_group(i).num_rows for i in range(meta.num_row_groups)))
 
     def _changed(self, what: str) -> DataError:
-        return DataError(f"the Parquet file {self.path!r} changed since the fit read it ({what}); the fit's "
+        return DataError(f"the Parquet file {shown(self.path, 300)} changed since the fit read it ({what}); the fit's "
                          f"results would mix other rows into it: fit the model again on the file as it is now")
 
     def check(self) -> None:
@@ -192,23 +193,23 @@ class ParquetReader:
         elif path.is_file():
             files = [text]
         else:
-            shown = repr(text) if len(text) <= 80 else repr(text[:77]) + "..."
+            named = repr(text) if len(text) <= 80 else repr(text[:77]) + "..."
             raise DataError(f"data is a string, so it must be the path of a Parquet file, a directory of them or a "
-                            f"glob; {shown} names none (data must be a pandas DataFrame or a dict of columns, or "
+                            f"glob; {named} names none (data must be a pandas DataFrame or a dict of columns, or "
                             f"one of those paths)")
         if not files:
-            raise DataError(f"data={text!r} matches no Parquet file")
+            raise DataError(f"data={shown(text, 300)} matches no Parquet file")
         columns, n, stamps = None, 0, []
         for f in files:
             try:
                 meta = pq.ParquetFile(f)
             except Exception:  # pyarrow's errors may quote the file: say only which file
-                raise DataError(f"cannot read {f!r} as Parquet: it is not a valid Parquet file") from None
+                raise DataError(f"cannot read {shown(f, 300)} as Parquet: it is not a valid Parquet file") from None
             names = tuple(meta.schema_arrow.names)
             if columns is None:
                 columns = names
             elif set(names) != set(columns) or len(names) != len(columns):  # (read by name: any order)
-                raise DataError(f"the Parquet files of {text!r} do not all have the same columns ({f!r} differs)")
+                raise DataError(f"the Parquet files of {shown(text, 300)} do not all have the same columns ({shown(f, 300)} differs)")
             n += meta.metadata.num_rows
             stamps.append(FileStamp.of(f, meta))
         return cls(tuple(files), columns, n, int(batch_rows), tuple(stamps))

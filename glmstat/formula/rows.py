@@ -148,7 +148,7 @@ def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tup
 
             close = difflib.get_close_matches(arg, list(cols.names), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise DataError(f"{what}={arg!r} names no column of the data{hint}")
+            raise DataError(f"{what}={shown(arg)} names no column of the data{hint}")
         v = cols.value(arg)
         if not isinstance(v, NumVec):
             numeric_response(v, arg, f"{what} column")

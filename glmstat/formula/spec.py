@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..errors import DataError
 from ..design.base import Design
 from .encode import DesignPlan, build_design
@@ -38,7 +39,7 @@ def model_variable(value: Value, label: str, n: int) -> NumVec | FactorVec | Num
         return value
     from ..errors import FormulaError
 
-    raise FormulaError(f"the term {label!r} is a constant, not a variable; a constant is absorbed by the intercept "
+    raise FormulaError(f"the term {shown(label)} is a constant, not a variable; a constant is absorbed by the intercept "
                        "(use offset() for a fixed term)")
 
 
@@ -57,8 +58,8 @@ def align_levels(f: FactorVec, levels: tuple, label: str) -> FactorVec:
         else:
             remap[i] = j
     if unseen:
-        shown = ", ".join(unseen[:10]) + (", ..." if len(unseen) > 10 else "")
-        raise DataError(f"column {label!r} of the new data has level(s) {shown} not seen when fitting "
+        unseen_text = ", ".join(unseen[:10]) + (", ..." if len(unseen) > 10 else "")
+        raise DataError(f"column {shown(label)} of the new data has level(s) {unseen_text} not seen when fitting "
                         f"(levels: {', '.join(label_text(v) for v in levels[:20])})")
     return FactorVec(remap[f.codes], tuple(levels), f.ordered, f.contrasts, f.keep_unused)
 
@@ -118,13 +119,13 @@ class ModelSpec:
                     v = all_missing(vc, n)
                 if vc.factor is not None:
                     if not isinstance(v, FactorVec):
-                        raise DataError(f"{vc.label!r} is a factor in the model but numeric in the new data")
+                        raise DataError(f"{shown(vc.label)} is a factor in the model but numeric in the new data")
                     v = align_levels(v, vc.factor.levels, vc.label)
                 elif isinstance(v, FactorVec) or (isinstance(v, NumMat) != bool(vc.suffixes)) or (
                         isinstance(v, NumMat) and v.values.shape[1] != vc.width):
-                    raise DataError(f"{vc.label!r} is numeric in the model but holds strings or levels in the new "
+                    raise DataError(f"{shown(vc.label)} is numeric in the model but holds strings or levels in the new "
                                     "data" if isinstance(v, FactorVec) else
-                                    f"{vc.label!r} does not have the model's columns in the new data")
+                                    f"{shown(vc.label)} does not have the model's columns in the new data")
                 values[vc.node] = v
                 missing |= missing_mask(v, n)
         off = np.zeros(n)
@@ -146,4 +147,4 @@ def _not_numeric(what: Any) -> np.ndarray:
     from .deparse import deparse
 
     label = what if isinstance(what, str) else deparse(what)
-    raise DataError(f"the offset {label!r} must be numeric in the new data")
+    raise DataError(f"the offset {shown(label)} must be numeric in the new data")

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..once import once
 from ..design.sources import Block
 from ..errors import DataError, FormulaError
@@ -86,7 +87,7 @@ class ChunkSummary:
             if info.untyped:
                 continue
             if mine.kind != info.kind or mine.width != info.width:
-                raise DataError(f"the variable {deparse(node)!r} is a {mine.kind} in one chunk of the data and a "
+                raise DataError(f"the variable {shown(deparse(node))} is a {mine.kind} in one chunk of the data and a "
                                 f"{info.kind} in another; give the column one type throughout")
             mine.full_levels.extend(info.full_levels)
             mine.present |= info.present
@@ -155,7 +156,7 @@ def _merge_levels(info: _VarInfo, label: str) -> tuple:
     elif info.ordered:
         candidates = list(max(info.full_levels, key=len))
         if not all(set(map(label_text, t)) <= set(map(label_text, candidates)) for t in info.full_levels):
-            raise DataError(f"the ordered factor {label!r} has different levels in different chunks of the data; "
+            raise DataError(f"the ordered factor {shown(label)} has different levels in different chunks of the data; "
                             "give it one set of ordered categories throughout")
     else:
         by_text: dict[str, Any] = {}

@@ -29,6 +29,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from .._arguments import shown
 from ..errors import FormulaError, FormulaWarning
 from .deparse import deparse
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
@@ -103,7 +104,7 @@ def warn_idle_powers(terms: Terms, stacklevel: int = 2) -> None:
             left = left.body
         base, written, k = deparse(left), deparse(node), _power(node)
         warnings.warn(
-            f"{written!r} in a formula is {base} itself, not {base} to the power {k}: '^' (or '**') crosses "
+            f"{shown(written)} in a formula is {base} itself, not {base} to the power {k}: '^' (or '**') crosses "
             f"terms, and a term crossed with itself is that term, so the model has {base} (as in R); write "
             f"I({written}) for the power, or {base} + I({written}) or poly({base}, {k}) for a polynomial",
             FormulaWarning, stacklevel=stacklevel + 1,
@@ -119,7 +120,7 @@ def _power(node: BinOp) -> int:
     while isinstance(r, Paren):
         r = r.body
     if not isinstance(r, Num) or not math.isfinite(r.value) or not r.value.is_integer() or r.value < 1:
-        raise FormulaError(f"invalid power in formula: {deparse(node)!r} (the power of a formula term must be a "
+        raise FormulaError(f"invalid power in formula: {shown(deparse(node))} (the power of a formula term must be a "
                            "positive whole number; for arithmetic use I(), e.g. I(x^2))")
     return int(min(r.value, 1e9))
 
@@ -245,7 +246,7 @@ class _Expander:
             return list(dict.fromkeys(t for c in self.columns for t in self.var(Name(c))))
         if _is_offset(node):
             if len(node.args) != 1 or node.kwargs:
-                raise FormulaError(f"offset() takes one expression, got {deparse(node)!r}")
+                raise FormulaError(f"offset() takes one expression, got {shown(deparse(node))}")
             if not parity:
                 raise FormulaError("'- offset(...)' is not supported; write offset(-(...)) instead")
             self.offsets.append(node.args[0])
@@ -253,7 +254,7 @@ class _Expander:
         if isinstance(node, BinOp):
             op = node.op
             if op in ("|", "||"):
-                raise FormulaError(f"the right-hand side {deparse(node)!r} has '|' or '~' at the top level; a glm "
+                raise FormulaError(f"the right-hand side {shown(deparse(node))} has '|' or '~' at the top level; a glm "
                                    "formula has one right-hand side (use I(a | b) for a logical 'or')")
             if op == "^":
                 base = self.expand(node.left, parity)

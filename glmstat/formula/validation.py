@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..design.sources import fold
 from ..errors import DataError, DataWarning, FamilyError
 from ..families import Family
@@ -52,11 +53,11 @@ def check_family(family: Any) -> Family:
         )
     if isinstance(family, str):
         raise FamilyError(
-            f"family={family!r} is a name; pass a family object such as glmstat.Binomial(), "
+            f"family={shown(family)} is a name; pass a family object such as glmstat.Binomial(), "
             "glmstat.Poisson(link='sqrt') or glmstat.Gamma(link='log')"
         )
     raise FamilyError(
-        f"family must be a glmstat family such as glmstat.Binomial(), got {type(family).__name__} {family!r}"
+        f"family must be a glmstat family such as glmstat.Binomial(), got {type(family).__name__} {shown(family)}"
     )
 
 
@@ -70,13 +71,13 @@ def check_column_types(df: pd.DataFrame, columns: Any, dtypes: Any = None) -> No
         if kind in "mM" or isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)):
             what = "time spans" if kind == "m" else "dates"
             raise DataError(
-                f"column {c!r} holds {what} ({dtype}); convert them to numbers in a unit you choose (e.g. "
+                f"column {shown(c)} holds {what} ({dtype}); convert them to numbers in a unit you choose (e.g. "
                 f"days since a reference date) or to strings for a factor"
             )
         if kind == "c":
-            raise DataError(f"column {c!r} holds complex numbers ({dtype}); a GLM needs real numbers")
+            raise DataError(f"column {shown(c)} holds complex numbers ({dtype}); a GLM needs real numbers")
         if isinstance(dtype, pd.IntervalDtype):
-            raise DataError(f"column {c!r} holds intervals ({dtype}); convert them to numbers or to strings")
+            raise DataError(f"column {shown(c)} holds intervals ({dtype}); convert them to numbers or to strings")
 
 
 def _empty_terms(frame: "ModelFrame") -> None:
@@ -86,9 +87,9 @@ def _empty_terms(frame: "ModelFrame") -> None:
         if cols or label == "(Intercept)":
             continue
         single = [(c, lv[0]) for c in label.split(":") if c in levels and len(levels[c]) == 1 for lv in [levels[c]]]
-        why = "; ".join(f"factor {c!r} has the single level {v!r}" for c, v in single)
+        why = "; ".join(f"factor {shown(c)} has the single level {shown(v)}" for c, v in single)
         raise DataError(
-            f"the term {label!r} gives no columns in the {frame.n_rows} rows used"
+            f"the term {shown(label)} gives no columns in the {frame.n_rows} rows used"
             f"{': ' + why if why else ' (a factor with a single level?)'}; a factor needs at least two levels "
             "to have an effect -- remove the term, or check the rows dropped for missing values"
         )
@@ -170,7 +171,7 @@ def _check_block(response_name: str, n_response_columns: int, family: Family, b,
             seen.setdefault("trials", [None, bad[0], 0])[2] += bad.size
     y_span = _span(y)
     y_big, offset_big = max(-y_span[0], y_span[1]) if y.size else 0.0, _abs_max(b.offset)
-    for what, m in ((f"the response {response_name!r}", y_big),
+    for what, m in ((f"the response {shown(response_name)}", y_big),
                     ("the weights", max(-w_span[0], w_span[1]) if w.size else 0.0),
                     ("the offset", offset_big)):
         # (max |v| from the span is NaN when v holds a NaN, as np.abs(v).max() is)
@@ -225,27 +226,27 @@ def _refuse_rows(frame, family: Family, seen: dict) -> None:
     if "trials" in seen:
         _, i, k = seen["trials"]
         raise DataError(
-            f"the successes or failures of {frame.response_name!r} have infinite values (row "
-            f"{_row(frame, i)!r}; {k} rows); remove or correct them"
+            f"the successes or failures of {shown(frame.response_name)} have infinite values (row "
+            f"{shown(_row(frame, i))}; {k} rows); remove or correct them"
         )
     if "tiny weights" in seen:
         v, i, k = seen["tiny weights"]
         raise DataError(
-            f"the weights have positive values below {_TINY:.0e} (row {_row(frame, i)!r} has {v:.3g}; {k} rows); "
+            f"the weights have positive values below {_TINY:.0e} (row {shown(_row(frame, i))} has {v:.3g}; {k} rows); "
             "squares of such numbers underflow double precision -- rescale the weights (e.g. multiply them by "
             f"{_power_of_ten(v)}) or set the negligible ones to 0"
         )
     if "support" in seen:
         v, i, k = seen["support"]
         raise DataError(
-            f"the response {frame.response_name!r} must lie in {family.y_domain} for the {family.name} family; "
-            f"row {_row(frame, i)!r} has {v:g} ({k} rows outside)"
+            f"the response {shown(frame.response_name)} must lie in {family.y_domain} for the {family.name} family; "
+            f"row {shown(_row(frame, i))} has {v:g} ({k} rows outside)"
         )
     if "cbind" in seen:
         (succ, trials), i, k = seen["cbind"]
         raise DataError(
             f"cbind() needs whole numbers of successes and failures for the binomial family; row "
-            f"{_row(frame, i)!r} has {succ:g} successes of {trials:g} ({k} rows); "
+            f"{shown(_row(frame, i))} has {succ:g} successes of {trials:g} ({k} rows); "
             "round the counts, or use glmstat.QuasiBinomial() for non-integer data"
         )
 
@@ -257,15 +258,15 @@ def _data_findings(frame, family: Family, seen: dict) -> tuple[tuple[type, str],
     if "successes" in seen:
         v, i, k = seen["successes"]
         found.append((DataWarning,
-            f"non-integer number of successes (weights x response = {v:g} in row {_row(frame, i)!r}; "
+            f"non-integer number of successes (weights x response = {v:g} in row {shown(_row(frame, i))}; "
             f"{k} rows): a binomial response with weights= needs the numbers of trials as "
             "weights; with other weights the estimates are quasi-likelihood estimates and the AIC is not "
             "defined"))
     if "counts" in seen:
         v, i, k = seen["counts"]
         found.append((DataWarning,
-            f"the {family.name} response {frame.response_name!r} has non-integer values (row "
-            f"{_row(frame, i)!r} has {v:g}; {k} rows): the estimates are quasi-likelihood "
+            f"the {family.name} response {shown(frame.response_name)} has non-integer values (row "
+            f"{shown(_row(frame, i))} has {v:g}; {k} rows): the estimates are quasi-likelihood "
             f"estimates and the log-likelihood and AIC are not defined; use glmstat.QuasiPoisson() for "
             "non-integer data"))
     return tuple(found)
@@ -299,11 +300,11 @@ def check_model_frame(frame, source, family: Family) -> tuple[tuple[type, str], 
     huge = np.flatnonzero(big > MAX_MAGNITUDE) if top > MAX_MAGNITUDE else ()
     for j in huge:
         raise DataError(
-            f"the design column {frame.column_names[j]!r} has values as large as {big[j]:.3g}; squares of "
+            f"the design column {shown(frame.column_names[j])} has values as large as {big[j]:.3g}; squares of "
             f"such numbers overflow double precision -- rescale it (e.g. divide by 1e{int(np.log10(big[j]))})"
         )
     # (an all-zero response or offset is legitimate; NaN compares False)
-    for what, m, effect in ((f"the response {frame.response_name!r}", found.y_big,
+    for what, m, effect in ((f"the response {shown(frame.response_name)}", found.y_big,
                              "the dispersion and the standard errors come out as 0"),
                             ("the offset", found.offset_big, "it is lost in the linear predictor")):
         if 0 < m < _TINY:
@@ -316,7 +317,7 @@ def check_model_frame(frame, source, family: Family) -> tuple[tuple[type, str], 
     small = np.flatnonzero((big > 0) & (big < tiny)) if p and np.fmin.reduce(big) < tiny else ()
     for j in small:
         raise DataError(
-            f"the design column {frame.column_names[j]!r} has no value larger than {big[j]:.3g}; squares of "
+            f"the design column {shown(frame.column_names[j])} has no value larger than {big[j]:.3g}; squares of "
             "such numbers underflow double precision -- rescale it (e.g. multiply by "
             f"1e{-int(np.log10(big[j]))})"
         )

@@ -19,6 +19,7 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..errors import DataError
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
@@ -118,11 +119,11 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         try:
             out[~missing] = present.astype(float)
         except (TypeError, ValueError, OverflowError) as e:
-            raise DataError(f"column {name!r} holds numbers that are not usable as floats") from e
+            raise DataError(f"column {shown(name)} holds numbers that are not usable as floats") from e
         return NumVec(out)
     kinds = sorted({type(v).__name__ for v in present[:1000].tolist()})
     raise DataError(
-        f"column {name!r} mixes values of types {', '.join(kinds)}; a column must hold numbers, booleans or "
+        f"column {shown(name)} mixes values of types {', '.join(kinds)}; a column must hold numbers, booleans or "
         "strings (convert it, e.g. with .astype(str) for a factor)"
     )
 

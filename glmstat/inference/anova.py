@@ -35,7 +35,7 @@ from ..design.sources import fold
 from ..engine.irls import irls
 from ..engine.passes import add_parts, score_part
 from ..engine.kernel import kernel_for
-from .._arguments import real_number
+from .._arguments import real_number, shown
 from ..errors import FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..report.tables import returns_table
@@ -51,9 +51,9 @@ _ANOVA_TESTS = {**_TESTS, "cp": "Cp"}
 def _resolve_test(test: str | None, fit) -> str | None:
     if test is None:
         return "Chisq" if fit.family.fixed_dispersion else "F"
-    key = str(test).lower()
+    key = test.lower() if isinstance(test, str) else None
     if key not in _ANOVA_TESTS:
-        raise GLMStatError(f"unknown test {test!r}; use 'Chisq' (or 'LRT'), 'F', 'Rao', 'Cp' or 'none'")
+        raise GLMStatError(f"unknown test {shown(test)}; use 'Chisq' (or 'LRT'), 'F', 'Rao', 'Cp' or 'none'")
     return _ANOVA_TESTS[key]
 
 
@@ -63,7 +63,7 @@ def _check_fit(fit, what: str) -> None:
     if not isinstance(fit, GLMResults):
         raise GLMStatError(f"{what} needs fitted models from glmstat.glm(), got {type(fit).__name__}")
     if fit.method != "irls":
-        raise GLMStatError(f"{what} needs maximum-likelihood fits; this model was fitted with method={fit.method!r}")
+        raise GLMStatError(f"{what} needs maximum-likelihood fits; this model was fitted with method={shown(fit.method)}")
 
 
 @dataclass(frozen=True)
@@ -265,7 +265,7 @@ def _same_data(fits) -> None:
         fa, fb = a.model_frame, b.model_frame
         if not _same_response(a, b):
             raise GLMStatError(f"models 1 and {k} have different responses or weights "
-                               f"({fa.response_name!r} vs {fb.response_name!r}); they cannot be compared")
+                               f"({shown(fa.response_name)} vs {shown(fb.response_name)}); they cannot be compared")
 
 
 def _response_sums(b) -> np.ndarray:
@@ -325,7 +325,7 @@ def _nested_in(small, big, i: int, j: int) -> None:
             explained = float(u @ coef)
         if mm - explained > 1e-12 * mm:  # a residual above 1e-6 of the column's norm
             detail = ("its offset differs from model {j}'s by more than a combination of model {j}'s columns"
-                      if name == "(offset)" else f"its column {name!r} is not a linear combination of model {{j}}'s "
+                      if name == "(offset)" else f"its column {shown(name)} is not a linear combination of model {{j}}'s "
                                                  "columns")
             raise GLMStatError(f"model {i} ({small.formula}) is not nested in model {j} ({big.formula}): "
                                + detail.format(j=j) + "; analysis of deviance needs nested models")
@@ -488,9 +488,9 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
     """
     _check_fit(fit, "drop1")
     k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
-    key = str(test).lower()
+    key = test.lower() if isinstance(test, str) else None
     if key not in _TESTS:
-        raise GLMStatError(f"unknown test {test!r}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
+        raise GLMStatError(f"unknown test {shown(test)}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
     test = _TESTS[key]
     labels, assign, _ = _term_map(fit)
     scope = drop_scope(labels)

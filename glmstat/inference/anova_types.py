@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._arguments import shown
 from ..errors import GLMStatError, GLMStatWarning
 from .fit_access import Structure, refit, structure
 
@@ -48,11 +49,11 @@ _TESTS = {"lr": "LR", "lrt": "LR", "chisq": "LR", "wald": "Wald", "f": "F"}
 def _resolve(type, test) -> tuple[int, str]:
     key = type.upper() if isinstance(type, str) else type
     if isinstance(key, bool) or not isinstance(key, (int, str)) or key not in _TYPES:  # (a list is unhashable)
-        raise GLMStatError(f"unknown anova type {type!r}; use 2 (or 'II') or 3 (or 'III'), or type=None for the "
+        raise GLMStatError(f"unknown anova type {shown(type)}; use 2 (or 'II') or 3 (or 'III'), or type=None for the "
                            "sequential table")
-    name = str(test).lower()
+    name = test.lower() if isinstance(test, str) else None
     if name not in _TESTS:
-        raise GLMStatError(f"unknown test {test!r} for a type {_TYPES[key]} table; use 'LR', 'Wald' or 'F'")
+        raise GLMStatError(f"unknown test {shown(test)} for a type {_TYPES[key]} table; use 'LR', 'Wald' or 'F'")
     return _TYPES[key], _TESTS[name]
 
 

@@ -53,7 +53,7 @@ import pandas as pd
 from scipy import stats
 
 from ..design.sources import fold
-from .._arguments import confidence_level
+from .._arguments import confidence_level, shown
 from ..errors import GLMStatError
 from ..formula.nodes import BinOp, Call, Name, Num, Paren, Unary
 from ..formula.values import label_text
@@ -75,9 +75,9 @@ def _spec(term: Any) -> list[str]:
     elif isinstance(term, (list, tuple)) and term and all(isinstance(t, str) for t in term):
         names = list(term)
     else:
-        raise GLMStatError(f"term must be a variable name (or 'a:b', or a list of names), got {term!r}")
+        raise GLMStatError(f"term must be a variable name (or 'a:b', or a list of names), got {shown(term)}")
     if not all(names):
-        raise GLMStatError(f"cannot read the term {term!r}")
+        raise GLMStatError(f"cannot read the term {shown(term)}")
     return names
 
 
@@ -366,9 +366,9 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
         Indexed by ``contrast`` (``"a / b"`` for ratios, ``"a - b"`` for differences): ``estimate``,
         ``std_error``, ``df``, ``statistic`` (on the link scale), ``p_value`` (adjusted).
     """
-    method = str(adjust).lower()
+    method = adjust.lower() if isinstance(adjust, str) else None
     if method not in _ADJUST:
-        raise GLMStatError(f"unknown adjustment {adjust!r}; use one of {', '.join(_ADJUST)}")
+        raise GLMStatError(f"unknown adjustment {shown(adjust)}; use one of {', '.join(_ADJUST)}")
     index, L, eta, se, df, V = _means_link(fit, term)
     names = list(index.names)
     keys = [k if isinstance(k, tuple) else (k,) for k in index]

@@ -82,11 +82,11 @@ def _brackets(text: str, parts: dict[str, tuple[Node, str]]) -> str:
             return out
         rb = out.find("]", lb)
         if rb < 0:
-            raise FormulaError(f"a ']' is missing in {text!r}")
+            raise FormulaError(f"a ']' is missing in {shown(text)}")
         start = _label_start(out, lb)
         label = out[start:lb]
         if not label.strip():
-            raise FormulaError(f"a '[' stands after no name in {text!r}")
+            raise FormulaError(f"a '[' stands after no name in {shown(text)}")
         key = _BRACKET.format(len(parts))
         parts[key] = (parse_expression(label), out[lb + 1:rb])
         out = out[:start] + f"`{key}`" + out[rb + 1:]
@@ -201,7 +201,7 @@ class _Columns:
     def unknown(self, what: str) -> GLMStatError:
         close = difflib.get_close_matches(what, self.names, n=4, cutoff=0.5)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        return GLMStatError(f"{what!r} in the hypothesis is not a column of the model{hint} "
+        return GLMStatError(f"{shown(what)} in the hypothesis is not a column of the model{hint} "
                             f"(columns: {', '.join(self.names[:12])}{', ...' if len(self.names) > 12 else ''})")
 
 
@@ -217,7 +217,7 @@ def _split_equals(h: str) -> tuple[str, str]:
         elif ch == "=" and (i == 0 or h[i - 1] not in "=<>!") and (i + 1 == len(h) or h[i + 1] != "="):
             cuts.append(i)
     if len(cuts) > 1:
-        raise GLMStatError(f"the hypothesis {h!r} has more than one '='; write one equation per hypothesis")
+        raise GLMStatError(f"the hypothesis {shown(h)} has more than one '='; write one equation per hypothesis")
     if not cuts:
         return h, "0"
     return h[:cuts[0]], h[cuts[0] + 1:]
@@ -226,13 +226,13 @@ def _split_equals(h: str) -> tuple[str, str]:
 def _side(cols: _Columns, text: str, hypothesis: str, limits: FormulaLimits) -> tuple[np.ndarray, float]:
     """One side of a hypothesis as (coefficients on the columns, constant)."""
     if not text.strip():
-        raise GLMStatError(f"the hypothesis {hypothesis!r} has an empty side")
+        raise GLMStatError(f"the hypothesis {shown(hypothesis)} has an empty side")
     found: dict[str, int] = {}
     parts: dict[str, tuple[Node, str]] = {}
     try:
         node = parse_expression(_brackets(cols.substitute(text, found), parts), limits, what="hypothesis")
     except FormulaError as e:
-        raise GLMStatError(f"cannot read the hypothesis {hypothesis!r}: {str(e).split(': ', 1)[-1]}") from None
+        raise GLMStatError(f"cannot read the hypothesis {shown(hypothesis)}: {str(e).split(': ', 1)[-1]}") from None
     return _Side(cols, found, parts, text).walk(node)
 
 
@@ -282,8 +282,8 @@ class _Side:
             return a / cb, ca / cb
         if node.op == "^" and not a.any() and not b.any():
             return a, float(np.float64(ca) ** np.float64(cb))
-        raise GLMStatError(f"the hypothesis side {self.text.strip()!r} is not linear in the coefficients "
-                           f"({node.op!r} between two coefficients, or a division by zero)")
+        raise GLMStatError(f"the hypothesis side {shown(self.text.strip())} is not linear in the coefficients "
+                           f"({shown(node.op)} between two coefficients, or a division by zero)")
 
     def shown(self, node: Node) -> str:
         """``node`` as the user wrote it, placeholders replaced by the names they stand for."""
@@ -315,12 +315,12 @@ def hypothesis_matrix(names: Sequence[str], hypotheses: str | Sequence[str],
             row, c = a - b, cb - ca
         if not (np.isfinite(row).all() and np.isfinite(c)):
             bad = np.flatnonzero(~np.isfinite(row))
-            what = f"the constant {float(c)!r}" if not bad.size else \
-                f"the coefficient {float(row[bad[0]])!r} on {names[bad[0]]}"
-            raise GLMStatError(f"the hypothesis {h!r} has {what}, not a finite number (in double precision "
+            what = f"the constant {shown(float(c))}" if not bad.size else \
+                f"the coefficient {shown(float(row[bad[0]]))} on {names[bad[0]]}"
+            raise GLMStatError(f"the hypothesis {shown(h)} has {what}, not a finite number (in double precision "
                                "10^400 overflows to inf, and (-8)^(1/3) is NaN as in R); write it with finite numbers")
         if not row.any():
-            raise GLMStatError(f"the hypothesis {h!r} involves no coefficient")
+            raise GLMStatError(f"the hypothesis {shown(h)} involves no coefficient")
         L.append(row)
         r.append(c)
     return np.array(L), np.array(r)
@@ -468,7 +468,7 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
         For an unknown column (with close names), a non-linear or empty hypothesis, hypotheses that are
         linearly dependent or inconsistent, or one involving an aliased coefficient.
     """
-    key = str(test).lower()
+    key = test.lower() if isinstance(test, str) else None
     if key not in _TESTS:
         raise GLMStatError(f"unknown test {shown(test)}; use 'chisq' or 'F'")
     test = _TESTS[key]

@@ -200,14 +200,14 @@ def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[
         var = pick(variables, n, "values in at=")[0]
         vals = list(given) if isinstance(given, (list, tuple, range, np.ndarray, pd.Series, pd.Index)) else [given]
         if not vals:
-            raise GLMStatError(f"at= gives no value for {n!r}")
+            raise GLMStatError(f"at= gives no value for {shown(n)}")
         for v in vals:
             if not var.is_factor:
-                real_number(v, f"at[{n!r}]", must=f"a finite number (a value of the numeric variable {var.name})")
+                real_number(v, f"at[{shown(n)}]", must=f"a finite number (a value of the numeric variable {var.name})")
             elif not any(_same_value(v, lv) for lv in var.levels) and not (isinstance(v, str) and v in var.labels):
                 # (pandas would make it a missing value, with a deprecation warning)
                 shown_levels = ", ".join(var.labels[:10]) + (", ..." if len(var.labels) > 10 else "")
-                raise GLMStatError(f"at[{n!r}] must be a level of the factor {var.name} ({shown_levels}), got "
+                raise GLMStatError(f"at[{shown(n)}] must be a level of the factor {var.name} ({shown_levels}), got "
                                    f"{shown(v)}")
         values.append(vals)
         count *= len(vals)

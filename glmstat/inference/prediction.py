@@ -75,10 +75,10 @@ def _new_offset(offset: Any, data: pd.DataFrame) -> np.ndarray:
         if offset not in data.columns:
             close = difflib.get_close_matches(offset, [str(c) for c in data.columns], n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise DataError(f"offset={offset!r} names no column of the new data{hint}")
+            raise DataError(f"offset={shown(offset)} names no column of the new data{hint}")
         col = data[offset]
         if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
-            raise DataError(f"the offset column {offset!r} of the new data must be numeric")
+            raise DataError(f"the offset column {shown(offset)} of the new data must be numeric")
         values = col.to_numpy(dtype=float)
     else:
         if isinstance(offset, pd.Series):
@@ -105,7 +105,7 @@ def _new_offset(offset: Any, data: pd.DataFrame) -> np.ndarray:
 def _offset_source(fit: "GLMResults") -> str:
     spec = fit.model_frame.spec
     if spec.offset_column_arg is not None:
-        return f"the column {spec.offset_column_arg!r} of the new data"
+        return f"the column {shown(spec.offset_column_arg)} of the new data"
     if spec.terms.offsets:
         return "its offset() terms, evaluated on the new data"
     return ""
@@ -122,9 +122,9 @@ def predict(
 ) -> pd.Series | pd.DataFrame:
     """Predictions for ``newdata`` (or the training rows); see :meth:`GLMResults.predict`."""
     if type not in _TYPES:
-        raise GLMStatError(f"unknown prediction type {type!r}; use 'response' or 'link'")
+        raise GLMStatError(f"unknown prediction type {shown(type)}; use 'response' or 'link'")
     if interval not in _INTERVALS:
-        raise GLMStatError(f"unknown interval {interval!r}; use None or 'confidence'")
+        raise GLMStatError(f"unknown interval {shown(interval)}; use None or 'confidence'")
     level = confidence_level(level)
     if not isinstance(se_fit, (bool, np.bool_)):
         raise GLMStatError(f"se_fit must be True or False, got {shown(se_fit)}")

@@ -40,7 +40,7 @@ from .._scipy import optimize, stats
 
 from ..design.sources import fold
 from ..engine.irls import Control, irls
-from .._arguments import confidence_level
+from .._arguments import confidence_level, shown
 from ..errors import FitError, GLMStatError, ProfileWarning
 
 __all__ = ["profile_conf_int", "ProfileWarning"]
@@ -276,7 +276,7 @@ def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None
     level = confidence_level(level)
     if fit.method != "irls":
         raise GLMStatError(f"profile-likelihood intervals need a maximum-likelihood fit; this fit used "
-                           f"method={fit.method!r} (use conf_int(method='wald'))")
+                           f"method={shown(fit.method)} (use conf_int(method='wald'))")
     disp = float(fit.dispersion)
     if not (np.isfinite(disp) and disp > 0):
         raise GLMStatError(f"profile-likelihood intervals need a positive finite dispersion, got {disp:g} "
@@ -303,7 +303,7 @@ def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None
         for k, side in enumerate((-1, 1)):
             val, why, edge = _limit(prof, se[j], q, side, coef[others], slope)
             out[j, k] = val
-            which = f"{'lower' if side < 0 else 'upper'} profile limit of {names[j]!r}"
+            which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(names[j])}"
             if why:
                 warnings.warn(f"{which} not found: {why}; reported as {val}", ProfileWarning, stacklevel=3)
             elif edge:

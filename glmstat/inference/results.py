@@ -319,7 +319,7 @@ class GLMResults:
 
             out = profile_conf_int(self, level, parm)
         elif method != "wald":
-            raise GLMStatError(f"unknown interval method {method!r}; use 'wald' or 'profile'")
+            raise GLMStatError(f"unknown interval method {shown(method)}; use 'wald' or 'profile'")
         else:
             # R's confint.default uses the normal quantile whatever the family.
             q = stats.norm.ppf(0.5 + level / 2)
@@ -579,7 +579,7 @@ class GLMResults:
 
             return quantile_residuals(self, seed)
         if kind not in RESIDUAL_KINDS:
-            raise GLMStatError(f"unknown residual kind {kind!r}; use one of {', '.join(RESIDUAL_KINDS)}, quantile")
+            raise GLMStatError(f"unknown residual kind {shown(kind)}; use one of {', '.join(RESIDUAL_KINDS)}, quantile")
         if not self._frame.in_memory:
             return self._streamed(partial(block_column, name=f"resid_{kind}"), f"resid_{kind}")
         eta, mu, y, w = self._rows
@@ -662,7 +662,7 @@ class GLMResults:
         from ..errors import GLMStatError
 
         if kind not in ("deviance", "pearson"):
-            raise GLMStatError(f"unknown standardized residual kind {kind!r}; use 'deviance' or 'pearson'")
+            raise GLMStatError(f"unknown standardized residual kind {shown(kind)}; use 'deviance' or 'pearson'")
         inf = self._influence
         r = inf.std_resid_deviance if kind == "deviance" else inf.std_resid_pearson
         return pd.Series(r, index=self.rows_used, name=f"std_resid_{kind}")

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
 from ..errors import DataError, GLMStatError
@@ -112,7 +113,7 @@ def sandwich_vcov(
         The cluster values by code, for error messages.
     """
     if type not in HC_TYPES:
-        raise GLMStatError(f"unknown sandwich type {type!r}; use one of {', '.join(HC_TYPES)}")
+        raise GLMStatError(f"unknown sandwich type {shown(type)}; use one of {', '.join(HC_TYPES)}")
     k = fd.rank
     n = fd.n_rows
     kept = fd.kept
@@ -216,7 +217,7 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str) -> tuple[np.ndarray
                  _GroupSums(pd.DataFrame(np.zeros((0, p)))))
     G = len(total.sums)
     if G < 2:
-        raise DataError(f"cluster {name!r} has {G} distinct value(s) among the rows used; it needs at least 2")
+        raise DataError(f"cluster {shown(name)} has {G} distinct value(s) among the rows used; it needs at least 2")
     sums = total.sums.to_numpy()[:, fd.kept]
     V = fd.cov_kept @ _cluster_meat(sums, fd.n_rows, fd.rank, type) @ fd.cov_kept
     return (fd.n_ok / fd.n_rows) ** 2 * V, G
@@ -245,7 +246,7 @@ def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, ty
             if idx.size == 1:  # a 1 x 1 block: A_g is (1 - h_i)^(-1/2) or (1 - h_i)^(-1)
                 i = idx[0]
                 if 1 - h[i] < SINGULAR_TOL:
-                    raise _undefined(type, f"the one-row cluster {labels[g]!r} has leverage 1")
+                    raise _undefined(type, f"the one-row cluster {shown(labels[g])} has leverage 1")
                 scale = (1 - h[i]) ** power
                 scores[g] = Xg[0] * (e[i] * scale)
                 continue
@@ -255,7 +256,7 @@ def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, ty
             U, sv, _ = np.linalg.svd((Xg * np.sqrt(wg)[:, None]) @ L, full_matrices=False)
             lam = sv * sv
             if lam.size and lam.max() > 1 - SINGULAR_TOL:
-                raise _undefined(type, f"the block of the hat matrix of cluster {labels[g]!r} has an eigenvalue 1 "
+                raise _undefined(type, f"the block of the hat matrix of cluster {shown(labels[g])} has an eigenvalue 1 "
                                         f"(is the cluster variable a factor of the model?)")
             if np.all(wg > 0):  # A_g = W_g^(-1/2) f(I - S_g) W_g^(1/2)
                 dg = np.sqrt(wg)
@@ -281,10 +282,10 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
         name = cluster
         data = frame.data
         if data is None or frame.row_positions is None:
-            raise DataError(f"cluster={cluster!r}: the fitted data is not available; pass the cluster values")
+            raise DataError(f"cluster={shown(cluster)}: the fitted data is not available; pass the cluster values")
         if cluster not in data.columns:
             raise DataError(
-                f"cluster={cluster!r} names no column of the data; columns are {', '.join(map(str, data.columns))}"
+                f"cluster={shown(cluster)} names no column of the data; columns are {', '.join(map(str, data.columns))}"
             )
         values = data[cluster].iloc[frame.row_positions]
     elif isinstance(cluster, pd.Series):
@@ -313,12 +314,12 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
     missing = values.isna().to_numpy()
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
-        raise DataError(f"cluster {name!r} is missing for {int(missing.sum())} of the rows used (first: row "
-                        f"{fit.rows_used[i]!r}); drop or impute those rows and refit")
+        raise DataError(f"cluster {shown(name)} is missing for {int(missing.sum())} of the rows used (first: row "
+                        f"{shown(fit.rows_used[i])}); drop or impute those rows and refit")
     codes, uniques = pd.factorize(values, sort=True)
     G = len(uniques)
     if G < 2:
-        raise DataError(f"cluster {name!r} has {G} distinct value(s) among the rows used; it needs at least 2")
+        raise DataError(f"cluster {shown(name)} has {G} distinct value(s) among the rows used; it needs at least 2")
     return codes.astype(np.intp), list(uniques), name
 
 
@@ -327,7 +328,7 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
     if type is None:
         type = "HC3" if cluster is None else "HC0"  # R's defaults: vcovHC, and vcovCL for a glm
     if not isinstance(type, str) or type.upper() not in HC_TYPES:
-        raise GLMStatError(f"unknown sandwich type {type!r}; use one of {', '.join(HC_TYPES)}")
+        raise GLMStatError(f"unknown sandwich type {shown(type)}; use one of {', '.join(HC_TYPES)}")
     type = type.upper()
     fd = fit.fit_data
     n = fd.n_rows

@@ -244,7 +244,7 @@ def _refit_formula(fit: "GLMResults", terms: Terms) -> "GLMResults":
         new = _glm(fit, formula_text(terms), data, inputs.weights, inputs.offset)
     if (new.model_frame.n_rows != fit.model_frame.n_rows) if streamed else new.n_dropped:
         raise GLMStatError(f"number of rows in use has changed ({fit.model_frame.n_rows} to "
-                           f"{new.model_frame.n_rows}): {formula_text(terms)!r} and the model it changes differ in "
+                           f"{new.model_frame.n_rows}): {shown(formula_text(terms))} and the model it changes differ in "
                            f"which rows have missing values; remove them first (as R says)")
     return new
 
@@ -478,9 +478,9 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
 
     _check_fit(fit, "add1")
     k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
-    key = str(test).lower()
+    key = test.lower() if isinstance(test, str) else None
     if key not in _TESTS:
-        raise GLMStatError(f"unknown test {test!r}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
+        raise GLMStatError(f"unknown test {shown(test)}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
     test = _TESTS[key]
     st = structure(fit)
     current = _varsets(st)
@@ -570,7 +570,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     if direction is None:
         direction = "both" if scope is not None else "backward"
     if direction not in ("backward", "forward", "both"):
-        raise GLMStatError(f"unknown direction {direction!r}; use 'backward', 'forward' or 'both'")
+        raise GLMStatError(f"unknown direction {shown(direction)}; use 'backward', 'forward' or 'both'")
     k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
     if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise GLMStatError(f"steps must be a non-negative whole number, got {shown(steps)}")

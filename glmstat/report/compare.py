@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from .._arguments import shown
 from ..errors import GLMStatError
 from . import html as H
 from . import markdown as M
@@ -291,13 +292,13 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
             raise GLMStatError(f"compare() takes fitted models from glmstat.glm(); argument {k} is a {type(f).__name__}")
     if names is None:
         names = [f"({k})" for k in range(1, len(fits) + 1)]
-    names = [str(n) for n in names]
+    names = [n if isinstance(n, str) else shown(n) for n in names]  # (str() of a 5,000-digit int raises)
     if len(names) != len(fits):
         raise GLMStatError(f"names has {len(names)} entries for {len(fits)} models")
     if len(set(names)) != len(names):
-        raise GLMStatError(f"model names must be distinct, got {names}")
+        raise GLMStatError(f"model names must be distinct, got {shown(names)}")
     if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
-        raise GLMStatError(f"digits must be an integer from 1 to 15 (significant digits), got {digits!r}")
+        raise GLMStatError(f"digits must be an integer from 1 to 15 (significant digits), got {shown(digits)}")
     terms: list[str] = []
     for f in fits:
         terms += [t for t in f.column_names if t not in terms]

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from .._arguments import shown
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
 from ..errors import FamilyError, GLMStatError, SeparationWarning
@@ -70,7 +71,7 @@ class GLMEstimatorBase(BaseEstimator):
         if not isinstance(family, Family):
             raise FamilyError(
                 f"family must be a glmstat family such as glmstat.Poisson() or glmstat.Binomial(link='probit'), "
-                f"got {family!r}"
+                f"got {shown(family)}"
             )
         if isinstance(family, NegativeBinomial) and family.theta is None:
             raise FamilyError(
@@ -82,17 +83,17 @@ class GLMEstimatorBase(BaseEstimator):
 
     def _penalty(self) -> Penalty:
         if not _is_real(self.alpha) or self.alpha < 0:
-            raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha!r}")
+            raise ValueError(f"alpha must be a finite number >= 0, got {shown(self.alpha)}")
         if not _is_real(self.l1_ratio) or not 0 <= self.l1_ratio <= 1:
-            raise ValueError(f"l1_ratio must be a number in [0, 1], got {self.l1_ratio!r}")
+            raise ValueError(f"l1_ratio must be a number in [0, 1], got {shown(self.l1_ratio)}")
         if not _is_real(self.tol) or self.tol <= 0:
-            raise ValueError(f"tol must be a positive number, got {self.tol!r}")
+            raise ValueError(f"tol must be a positive number, got {shown(self.tol)}")
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
-            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+            raise ValueError(f"max_iter must be a positive integer, got {shown(self.max_iter)}")
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise ValueError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
+            raise ValueError(f"fit_intercept must be True or False, got {shown(self.fit_intercept)}")
         if self.formula is not None and not isinstance(self.formula, str):
-            raise ValueError(f"formula must be None or a string such as 'y ~ x + C(g)', got {self.formula!r}")
+            raise ValueError(f"formula must be None or a string such as 'y ~ x + C(g)', got {shown(self.formula)}")
         return Penalty(float(self.alpha), float(self.l1_ratio))
 
     # -- fitting -----------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ class GLMEstimatorBase(BaseEstimator):
             intercept = enc.intercept_column is not None
             if intercept and not self.fit_intercept:
                 raise ValueError(
-                    f"fit_intercept=False, but the formula {self.formula!r} has an intercept; remove it in the "
+                    f"fit_intercept=False, but the formula {shown(self.formula)} has an intercept; remove it in the "
                     "formula ('... - 1' or '0 + ...'), which also changes how factors are coded"
                 )
             keep = [j for j in range(enc.X.shape[1]) if j != enc.intercept_column]
@@ -163,7 +164,7 @@ class GLMEstimatorBase(BaseEstimator):
         if bool(left) == (y is not None):
             raise ValueError(
                 f"the response comes from the formula's left-hand side or from y, not both and not neither: "
-                f"formula={self.formula!r} and y is {'given' if y is not None else 'None'}; use 'y ~ x' with "
+                f"formula={shown(self.formula)} and y is {'given' if y is not None else 'None'}; use 'y ~ x' with "
                 "y=None, or '~ x' with y"
             )
         sw = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)

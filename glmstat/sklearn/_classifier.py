@@ -10,6 +10,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from .._arguments import shown
 from ..errors import FamilyError
 from ..families import Binomial, Family
 from ._base import GLMEstimatorBase
@@ -103,15 +104,15 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
                              "GLMClassifier fits one binomial GLM (for more classes use one-vs-rest)")
         y = np.asarray(y)
         classes = np.unique(y)
-        shown = classes.tolist()  # (plain Python values: 'a', not np.str_('a'))
+        values = classes.tolist()  # (plain Python values: 'a', not np.str_('a'))
         if classes.size < 2:
-            raise ValueError(f"y has only one class ({shown[0]!r}); a binary classifier needs two classes")
+            raise ValueError(f"y has only one class ({shown(values[0])}); a binary classifier needs two classes")
         event = (y == classes[1]).astype(float)
         sw = np.asarray(sample_weight, dtype=float)
         totals = np.array([sw[event == 0].sum(), sw[event == 1].sum()])
-        for c, total in zip(shown, totals):
+        for c, total in zip(values, totals):
             if not total > 0:
-                raise ValueError(f"every sample of class {c!r} has zero weight, which leaves one class; a "
+                raise ValueError(f"every sample of class {shown(c)} has zero weight, which leaves one class; a "
                                  "binary classifier needs both classes with positive weight")
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
             # scikit-learn's "balanced": sum(w) / (n_classes * sum of w in the class), which is

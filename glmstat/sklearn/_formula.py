@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..families import Family
 
 __all__ = ["Encoded", "front_end", "split_formula", "with_response"]
@@ -68,10 +69,10 @@ def split_formula(formula: str) -> tuple[str, str]:
     """(left, right) of the formula's ``~``; ``left`` is ``""`` for a one-sided formula."""
     if not isinstance(formula, str) or formula.count("~") != 1:
         raise ValueError(f"formula must be a string with one '~', such as 'y ~ x + C(g)' or '~ x + C(g)'; "
-                         f"got {formula!r}")
+                         f"got {shown(formula)}")
     left, right = formula.split("~")
     if not right.strip():
-        raise ValueError(f"formula {formula!r} has nothing on the right of '~'")
+        raise ValueError(f"formula {shown(formula)} has nothing on the right of '~'")
     return left.strip(), right.strip()
 
 
@@ -80,7 +81,7 @@ def response_column(left: str, data: pd.DataFrame) -> str:
     name = left[1:-1] if len(left) > 1 and left[0] == left[-1] == "`" else left
     if name not in data.columns:
         raise ValueError(
-            f"the classifier reads its classes from a column: the formula's left-hand side {left!r} names no "
+            f"the classifier reads its classes from a column: the formula's left-hand side {shown(left)} names no "
             f"column of the data; name the column, or use a one-sided formula ('~ ...') and pass y"
         )
     return name

@@ -33,6 +33,8 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import pandas as pd  # noqa: E402
+
 import glmstat as gs  # noqa: E402
 import glmstat.cli  # noqa: E402
 import corpus  # noqa: E402  (this folder, as a top-level module)
@@ -139,7 +141,12 @@ def _thunk(case: corpus.Case, tokens: corpus.Tokens, where: str):
 
 def _kind_of_value(value: Any) -> str:
     """The kind of a returned value, as harness.judge() expects it ("GLMResults" for any results class)."""
-    return "GLMResults" if isinstance(value, gs.GLMResults) else type(value).__name__
+    if isinstance(value, gs.GLMResults):
+        return "GLMResults"
+    for base in (pd.DataFrame, pd.Series):  # (glmstat's tables are subclasses that print their labels escaped)
+        if isinstance(value, base):
+            return base.__name__
+    return type(value).__name__
 
 
 def _leaks(tokens: corpus.Tokens, texts: dict[str, str]) -> list[str]:

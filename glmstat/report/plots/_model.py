@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..._arguments import shown
 from ...errors import GLMStatError
 
 if TYPE_CHECKING:
@@ -42,6 +43,6 @@ def response_expression(fit: "GLMResults") -> str:
     """The left-hand side of the formula as written (backticks removed around a plain name)."""
     lhs, sep, _ = fit.formula.partition("~")
     if not sep:
-        raise GLMStatError(f"cannot read the response of the formula {fit.formula!r}")
+        raise GLMStatError(f"cannot read the response of the formula {shown(fit.formula)}")
     lhs = lhs.strip()
     return lhs[1:-1] if lhs.startswith("`") and lhs.endswith("`") and lhs.count("`") == 2 else lhs

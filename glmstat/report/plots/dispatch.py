@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..._arguments import shown
 from ...errors import GLMStatError
 
 if TYPE_CHECKING:
@@ -38,4 +39,4 @@ def plot_fit(fit: "GLMResults", kind: str = "diagnostics", *, term: str | None =
         from .halfnormal import halfnormal_figure
 
         return halfnormal_figure(fit, nsim=nsim, seed=seed)
-    raise GLMStatError(f"unknown plot kind {kind!r}; use one of {', '.join(KINDS)}")
+    raise GLMStatError(f"unknown plot kind {shown(kind)}; use one of {', '.join(KINDS)}")

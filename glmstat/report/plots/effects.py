@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..._arguments import shown
 from ...errors import GLMStatError
 from ...inference.column_summaries import column_summaries
 from ...inference.fit_access import used_data
@@ -143,7 +144,7 @@ def effects_grid(fit: "GLMResults", term: str) -> tuple[pd.DataFrame, ModelVaria
     hits = [v for v in variables if term in v.spellings]
     if not hits:
         names = ", ".join(repr(v.name) for v in variables) or "none"
-        raise GLMStatError(f"term={term!r} is not a predictor of this model; its predictors are {names}")
+        raise GLMStatError(f"term={shown(term)} is not a predictor of this model; its predictors are {names}")
     focus = hits[0]
     if focus.is_factor:
         grid = _as_column(_column(rows, focus.name), list(focus.levels))

@@ -74,7 +74,7 @@ class _Refitter:
         elif not (isinstance(node, Name) and node.id in map(str, self.data.columns)):
             raise GLMStatError(
                 "the half-normal envelope refits the model to simulated responses, so the response must be a "
-                f"column of the data or cbind() of two columns; here it is {response_expression(fit)!r}")
+                f"column of the data or cbind() of two columns; here it is {shown(response_expression(fit))}")
         self.response = None if self.cbind else node.id
         prior = np.asarray(frame.prior_weights, dtype=float)
         self.weights = None if np.all(prior == 1) else prior

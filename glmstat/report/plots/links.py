@@ -38,8 +38,8 @@ def _range(value: Any, what: str) -> tuple[float, float]:
         raise GLMStatError(f"{what} must be two numbers (low, high), got {shown(value)}")
     low, high = (real_number(v, f"{what}[{i}]") for i, v in enumerate(value))
     if not (low < high and math.isfinite(high - low)):
-        raise GLMStatError(f"{what} must be two increasing finite numbers less than 1.8e308 apart, got ({low!r}, "
-                           f"{high!r})")
+        raise GLMStatError(f"{what} must be two increasing finite numbers less than 1.8e308 apart, got ({shown(low)}, "
+                           f"{shown(high)})")
     return low, high
 
 

@@ -1,0 +1,115 @@
+"""Arguments a web application may pass on from its users, as a Python int of 5,001 digits, a 10 MB string or a
+list holding both: each is refused with glmstat's error naming the argument.
+
+``repr()`` or ``str()`` of an int beyond 4,300 digits raises Python's ``ValueError: Exceeds the limit (4300
+digits) for integer string conversion``, which came out instead of the message wherever one quoted the value
+with ``!r`` (``method=``, ``test=``, ``type=``, ``adjust=``, ``kind=``...); a 10 MB string made a 10 MB
+message.  Every message now quotes values through ``glmstat._arguments.shown``: an int by its magnitude, a
+string cut to 60 characters.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from glmstat._arguments import shown
+
+D = pd.DataFrame({"y": [1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3], "x": [1.0, 2, 3, 4, 5, 6, 7, 8],
+                  "z": [3.0, 1, 2, 5, 4, 3, 2, 1], "g": list("aabbccdd"), "cnt": [0, 1, 0, 2, 3, 0, 5, 1]})
+HUGE = 10**5000
+LONG = "q" * 10_000_000
+BOTH = [HUGE, LONG]
+#: a message quotes at most 60 characters of a string: it stays far below this
+MAX_MESSAGE = 1000
+
+
+@pytest.fixture(scope="module")
+def fits():
+    return gs.glm("y ~ x + g", D), gs.glm("cnt ~ x", D, family=gs.Poisson())
+
+
+CALLS = [  # (id, call of (gaussian fit, poisson fit, value), the message's start)
+    ("glm-method", lambda f, p, v: gs.glm("y ~ x", D, method=v), "unknown method"),
+    ("glm-convergence", lambda f, p, v: gs.glm("y ~ x", D, convergence=v), "convergence must be one of"),
+    ("glm-trace", lambda f, p, v: gs.glm("y ~ x", D, trace=v), "trace must be True or False"),
+    ("glm-progress", lambda f, p, v: gs.glm("y ~ x", D, progress=v), "progress must be None, True or False"),
+    ("glm-na_action", lambda f, p, v: gs.glm("y ~ x", D, na_action=v), "na_action must be 'drop' or 'raise'"),
+    ("glm-family", lambda f, p, v: gs.glm("y ~ x", D, family=v), "family"),
+    ("Binomial-link", lambda f, p, v: gs.Binomial(link=v), "link"),
+    ("Quasi-variance", lambda f, p, v: gs.Quasi(variance=v), "unknown quasi variance"),
+    ("conf_int-method", lambda f, p, v: f.conf_int(method=v), "unknown interval method"),
+    ("anova-test", lambda f, p, v: f.anova(test=v), "unknown test"),
+    ("anova-type", lambda f, p, v: f.anova(type=v), "unknown anova type"),
+    ("anova-type2-test", lambda f, p, v: f.anova(type=2, test=v), "unknown test"),
+    ("gs.anova-test", lambda f, p, v: gs.anova(f, f, test=v), "unknown test"),
+    ("drop1-test", lambda f, p, v: f.drop1(test=v), "unknown test"),
+    ("add1-test", lambda f, p, v: f.add1("~ . + z", test=v), "unknown test"),
+    ("step-direction", lambda f, p, v: f.step(direction=v), "unknown direction"),
+    ("wald_test-test", lambda f, p, v: f.wald_test("x = 0", test=v), "unknown test"),
+    ("emmeans_pairs-adjust", lambda f, p, v: f.emmeans_pairs("g", adjust=v), "unknown adjustment"),
+    ("residuals-kind", lambda f, p, v: f.residuals(v), "unknown residual kind"),
+    ("std_residuals-kind", lambda f, p, v: f.std_residuals(v), "unknown standardized residual kind"),
+    ("predict-type", lambda f, p, v: f.predict(D, type=v), "unknown prediction type"),
+    ("predict-interval", lambda f, p, v: f.predict(D, interval=v), "unknown interval"),
+    ("robust-type", lambda f, p, v: f.robust(type=v), "unknown sandwich type"),
+    ("plot-kind", lambda f, p, v: f.plot(v), "unknown plot kind"),
+    ("compare-digits", lambda f, p, v: gs.compare(f, digits=v), "digits must be an integer from 1 to 15"),
+    ("compare-ci_method", lambda f, p, v: gs.compare(f, ci=True, ci_method=v), "unknown interval method"),
+    ("load_dataset", lambda f, p, v: gs.load_dataset(v), "data set"),
+]
+STRING_ONLY = [  # arguments whose strings name a column: an int is refused by a type check that names no value
+    ("glm-weights", lambda f, p, v: gs.glm("y ~ x", D, weights=v), "weights="),
+    ("glm-offset", lambda f, p, v: gs.glm("y ~ x", D, offset=v), "offset="),
+    ("robust-cluster", lambda f, p, v: f.robust(cluster=v), "cluster="),
+    ("plot-term", lambda f, p, v: f.plot("effects", term=v), "term="),
+]
+
+#: refused by their type, without quoting the value
+NAMED_BY_TYPE = {"glm-family", "load_dataset"}
+
+
+def refused(fits, call, start: str, value) -> str:
+    if start.startswith(("unknown plot", "term=")):
+        pytest.importorskip("matplotlib")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a fit's own warnings are not what is checked)
+        with pytest.raises(gs.GLMStatError) as info:
+            call(*fits, value)
+    text = str(info.value)
+    assert re.search(re.escape(start), text), text[:300]
+    assert len(text) < MAX_MESSAGE, f"{len(text)} characters: {text[:300]}"
+    return text
+
+
+@pytest.mark.parametrize("name,call,start", CALLS, ids=[c[0] for c in CALLS])
+@pytest.mark.parametrize("value", [HUGE, LONG, BOTH], ids=["int-5001-digits", "str-10MB", "list"])
+def test_huge_argument_is_refused_with_a_bounded_message(fits, name, call, start, value):
+    text = refused(fits, call, start, value)
+    if value is HUGE and name not in NAMED_BY_TYPE:
+        assert "an integer of about 1e5000" in text
+    if value is LONG:
+        assert "'" + "q" * 60 + "...'" in text and "q" * 61 not in text
+
+
+@pytest.mark.parametrize("name,call,start", STRING_ONLY, ids=[c[0] for c in STRING_ONLY])
+def test_huge_column_name_argument_is_cut(fits, name, call, start):
+    text = refused(fits, call, start, LONG)
+    assert "q" * 61 not in text
+
+
+def test_shown_closed_forms():
+    assert shown(HUGE) == "an integer of about 1e5000" and shown(-HUGE) == "an integer of about -1e5000"
+    assert shown(LONG) == "'" + "q" * 60 + "...'"
+    assert shown([HUGE, "a", 1.5, None, True, 7]) == "[an integer of about 1e5000, 'a', 1.5, None, True, ...]"
+    assert shown(("II",)) == "('II',)" and shown([[1]]) == "[a list]"
+    assert shown(object()) == "a object"
+
+
+def test_model_names_of_a_comparison_that_str_cannot_write(fits):
+    table = gs.compare(*fits, names=[HUGE, "b"])  # str(10**5000) raised ValueError
+    assert list(table.names) == ["an integer of about 1e5000", "b"]
