@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
-from ..errors import DataError, FormulaError
+from ..errors import DataError, FormulaError, GLMStatError
 from ..families import Family
 from .deparse import deparse
 from .evaluate import DataColumns, Evaluator
@@ -206,6 +206,25 @@ def _surely_complete(values: Sequence[Value], arrays: Sequence[np.ndarray | None
     return True
 
 
+def _removed_values(ev: Evaluator, cols: DataColumns, terms: Terms) -> tuple[list[Value], dict[str, np.ndarray]]:
+    """The variables of the formula that no term keeps (``y ~ x - x``, ``y ~ . - z``): R's model frame reads
+    them too, so ``na.omit`` drops their missing rows although they make no column.  Returns the values of
+    the computed ones (a column's missing values are counted as the column's, once read), and the missing
+    entries of columns that are no model variable (``y ~ . - date``, a column of dates: left out, not refused)."""
+    values: list[Value] = []
+    unreadable: dict[str, np.ndarray] = {}
+    for node in terms.removed:
+        try:
+            v = ev.eval(node)
+        except GLMStatError:
+            if isinstance(node, Name) and node.id in cols:
+                unreadable[node.id] = np.asarray(pd.isna(pd.Series(cols.raw(node.id))), dtype=bool)
+            continue
+        if not isinstance(node, Name) and isinstance(v, (NumVec, NumMat, FactorVec)):
+            values.append(v)
+    return values, unreadable
+
+
 def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Terms, family: Family,
                   weights: Any = None, offset: Any = None, response_levels: tuple | None = None) -> Rows:
     """Evaluate the model's variables on every row of ``df`` and find the rows to drop (see the module
@@ -261,16 +280,20 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     values: dict[Node, Value] = {}
     for node in variables_used(terms):
         values[node] = model_variable(evaluate(ev, node, "the term"), deparse(node), n)
+    removed, unreadable = _removed_values(ev, cols, terms)
+    computed = [v for node, v in values.items() if not isinstance(node, Name)] + removed
 
     # missing values, as na.omit: any column the model reads, then values that are NaN for another reason
     read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
-    if _surely_complete([cols.value(c) for c in read] + [v for node, v in values.items() if not isinstance(node, Name)],
-                        (y, off, w_arg)):
+    if not unreadable and _surely_complete([cols.value(c) for c in read] + computed, (y, off, w_arg)):
         return Rows(n, response_name, y, trials, w_arg, off, values, {}, np.zeros(n, dtype=bool), o_col, w_col,
                     bool(terms.offsets) or o_arg is not None, binomial, response_present)
     missing: dict[str, np.ndarray] = {}
     for c in read:
         m = missing_mask(cols.value(c), n)
+        if m.any():
+            missing[c] = m
+    for c, m in unreadable.items():
         if m.any():
             missing[c] = m
     drop = np.zeros(n, dtype=bool)
@@ -283,9 +306,8 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
                 missing[label] = missing[label] | m if label in missing else m
                 drop |= m
     nan_terms = np.zeros(n, dtype=bool)
-    for node, v in values.items():
-        if not isinstance(node, Name):  # a plain column's missing values are counted above
-            nan_terms |= missing_mask(v, n)
+    for v in computed:  # (a plain column's missing values are counted above)
+        nan_terms |= missing_mask(v, n)
     nan_terms &= ~drop
     if nan_terms.any():  # e.g. log of a negative number: R's na.omit drops the row too
         missing[NAN_TERMS] = nan_terms

@@ -101,9 +101,10 @@ class ChunkSummary:
 
 
 def columns_needed(terms: Terms, names: Sequence[str], weights: str | None, offset: str | None) -> list[str]:
-    """The data columns a model reads (response, terms, offsets, weights= and offset= columns)."""
+    """The data columns a model reads (response, terms, offsets, weights= and offset= columns, and the variables
+    of removed terms, whose missing values drop rows as in R)."""
     used: set[str] = set()
-    for node in [terms.response, *terms.variables, *terms.offsets]:
+    for node in [terms.response, *terms.variables, *terms.removed, *terms.offsets]:
         used |= lhs_names(node)
     used |= {c for c in (weights, offset) if c is not None}
     return [c for c in names if c in used]

@@ -56,6 +56,9 @@ class Terms:
         Every variable of ``terms``, in order of first appearance.
     idle_powers : tuple of Node
         The ``^`` nodes whose power does nothing: one variable raised to a power above 1 (``x^2`` is ``x``).
+    removed : tuple of Node
+        The variables the right-hand side names that no term keeps (``y ~ x - x``, ``y ~ . - z``, ``y ~ a - b``):
+        R's ``terms`` still lists them, so its model frame reads them and ``na.omit`` drops their missing rows.
     """
 
     response: Node
@@ -64,6 +67,7 @@ class Terms:
     offsets: tuple[Node, ...]
     variables: tuple[Node, ...]
     idle_powers: tuple[Node, ...] = ()
+    removed: tuple[Node, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -303,5 +307,7 @@ def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits
     sets = sorted((t for t in sets if t), key=len)  # stable: by degree, then as written
     terms = tuple(tuple(order[i] for i in sorted(t)) for t in sets)
     used = sorted({i for t in sets for i in t})
+    kept = set(used)
+    removed = tuple(order[i] for i in range(1, len(order)) if i not in kept)  # (0 is the response)
     return Terms(formula.lhs, ex.intercept, terms, tuple(ex.offsets), tuple(order[i] for i in used),
-                 tuple(ex.idle_powers))
+                 tuple(ex.idle_powers), removed)
