@@ -15,7 +15,7 @@ from functools import lru_cache
 from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 
-__all__ = ["deparse", "r_name"]
+__all__ = ["deparse", "r_function", "r_name"]
 
 _TIGHT = {"/", "^", ":", "%%", "%/%"}
 _SYNTACTIC = re.compile(r"^(?:[^\W\d_]|\.(?![0-9]))[\w.]*$|^\.$")
@@ -28,6 +28,16 @@ def r_name(name: str) -> str:
     if _SYNTACTIC.match(name) and name not in _RESERVED:
         return name
     return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def r_function(func: str) -> str:
+    """A called function's name as R writes it: a namespace-qualified one (``splines::ns``) as its package
+    and name, each as :func:`r_name` writes it."""
+    pkg, sep, name = func.partition("::")
+    if sep and pkg and name:
+        colons = "::" + (":" if name.startswith(":") else "")
+        return r_name(pkg) + colons + r_name(name.removeprefix(":"))
+    return r_name(func)
 
 
 def _number(node: Num) -> str:
@@ -68,7 +78,7 @@ def deparse(node: Node) -> str:
         return node.op + deparse(node.operand)
     if isinstance(node, Call):
         parts = [deparse(a) for a in node.args] + [f"{r_name(k)} = {deparse(v)}" for k, v in node.kwargs]
-        return f"{r_name(node.func)}({', '.join(parts)})"
+        return f"{r_function(node.func)}({', '.join(parts)})"
     if isinstance(node, BinOp):
         if node.op in ("+", "-"):
             chain = sum_chain(node)

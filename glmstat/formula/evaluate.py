@@ -24,7 +24,7 @@ import pandas as pd
 from .._arguments import shown
 from ..errors import DataError, FormulaError
 from .deparse import deparse
-from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, numeric
+from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, numeric, unqualified
 from .limits import FormulaLimits, refuse
 from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
@@ -281,10 +281,11 @@ class Evaluator:
                 raise FormulaError(f"the formula calls {node.func}(), but context= entry {shown(node.func)} is not a "
                                    "function")
             return self.user_call(node, fn)
-        builtin = BUILTINS.get(node.func)
+        func = unqualified(node.func)  # (splines::ns is ns)
+        builtin = BUILTINS.get(func)
         if builtin is not None:
             return builtin(self, node)
-        if node.func == "offset":
+        if func == "offset":
             raise FormulaError(f"{deparse(node)}: offset() can only stand as a term of the right-hand side")
         if node.func == "cbind":
             raise FormulaError(f"{deparse(node)}: cbind(successes, failures) can only be the whole left-hand side")

@@ -27,7 +27,7 @@ from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["BUILTINS", "CONSTANTS", "CONTRASTS", "FUNCTION_NAMES"]
+__all__ = ["BUILTINS", "CONSTANTS", "CONTRASTS", "FUNCTION_NAMES", "NAMESPACES", "unqualified"]
 
 CONSTANTS: dict[str, Any] = {
     "TRUE": True, "FALSE": False, "T": True, "F": False, "True": True, "False": False,
@@ -640,3 +640,27 @@ BUILTINS: dict[str, Builtin] = {
 
 #: every function name a formula may call without context= (for messages)
 FUNCTION_NAMES = tuple(sorted(set(BUILTINS) | {"offset", "cbind"}))
+
+#: R's packages of the R functions above, for a call qualified by its namespace (``splines::ns(x, 3)``, as a
+#: script that does not attach splines writes it; ``stats::poly``, ``base::log``)
+NAMESPACES: dict[str, frozenset[str]] = {
+    "splines": frozenset({"ns", "bs"}),
+    "stats": frozenset({"poly", "relevel", "C", "offset"}),
+}
+NAMESPACES["base"] = frozenset(n for n in FUNCTION_NAMES if not n.startswith("np.") and n != "center"
+                               and not any(n in names for names in NAMESPACES.values()))
+
+
+def unqualified(func: str) -> str:
+    """The function a call names: ``ns`` for ``splines::ns`` (or ``splines:::ns``); ``func`` itself when it
+    is not qualified.  A qualified name that is not one of glmstat's functions of that R package is refused."""
+    pkg, sep, name = func.partition("::")
+    if not sep:
+        return func
+    name = name.removeprefix(":")
+    if name not in NAMESPACES.get(pkg, ()):
+        known = ", ".join(f"{p}::" for p in sorted(NAMESPACES))
+        raise FormulaError(f"the formula calls {func}(), which is not a function glmstat knows (it reads {known} "
+                           f"calls of its own functions: {', '.join(sorted(NAMESPACES.get(pkg, ()))) or 'none'} "
+                           f"from {pkg})")
+    return name

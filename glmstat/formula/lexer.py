@@ -1,7 +1,8 @@
 """Tokens of an R formula.
 
 The lexer reads the text once, left to right, without recursion and without regular expressions that could
-backtrack.  It knows R's tokens -- names (``MPG.city``, Unicode letters, `` `any text` `` in backticks),
+backtrack.  It knows R's tokens -- names (``MPG.city``, Unicode letters, `` `any text` `` in backticks, a function
+qualified by its package as ``splines::ns``),
 numbers (``2``, ``.5``, ``1e-3``, ``5L``, ``0x1F``), strings in single or double quotes with backslash
 escapes, and operators -- plus the Python spellings users bring along: ``**`` (R's ``^``), ``//`` (``%/%``)
 and a lone ``%`` (``%%``).  Anything else (``[``, ``$``, ``{``, ``#``, ``;``, look-alike Unicode operators,
@@ -130,6 +131,14 @@ def tokenize(text: str) -> list[Token]:
             j = i + 1
             while j < n and _is_name_char(text[j]):
                 j += 1
+            # a name qualified by its namespace, pkg::name or pkg:::name, is one name (R's '::' binds tighter
+            # than any operator)
+            colons = 3 if text.startswith(":::", j) else 2 if text.startswith("::", j) else 0
+            if colons and j + colons < n and _is_name_start(text[j + colons]):
+                k = j + colons + 1
+                while k < n and _is_name_char(text[k]):
+                    k += 1
+                j = k
             tokens.append(Token("NAME", text[i:j], i))
             i = j
             continue

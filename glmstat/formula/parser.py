@@ -119,6 +119,9 @@ class _Parser:
                 return Dot(tok.pos), 0
             if self.peek().kind == "LPAREN":
                 return self.call(tok, depth)
+            if not tok.quoted and "::" in tok.value:
+                raise self.error(tok, f"{tok.value} names an object of a package; a formula reads only "
+                                      "its functions (splines::ns(x, 3)) and the data's columns")
             return Name(tok.value, tok.pos), 0
         if tok.kind == "LPAREN":
             body, h = self.expression(0, depth + 1)

@@ -32,6 +32,7 @@ from typing import Iterable, Sequence
 from .._arguments import shown
 from ..errors import FormulaError, FormulaWarning
 from .deparse import deparse
+from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
@@ -116,7 +117,7 @@ def warn_idle_powers(terms: Terms, stacklevel: int = 2) -> None:
 
 
 def _is_offset(node: Node) -> bool:
-    return isinstance(node, Call) and node.func == "offset"
+    return isinstance(node, Call) and unqualified(node.func) == "offset"
 
 
 def _power(node: BinOp) -> int:

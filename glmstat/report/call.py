@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Union
 
 from ..errors import GLMStatError
 from ..families import NegativeBinomial, Quasi, Tweedie
-from ..formula.deparse import deparse, r_name
+from ..formula.deparse import deparse, r_function, r_name
 from ..formula.nodes import BinOp, Call, Formula, Node, Paren, Unary
 from ..formula.parser import parse, sum_chain
 from ..links import LINK_NAMES, Power
@@ -130,7 +130,7 @@ class _Deparser:
         elif isinstance(n, BinOp):
             self.binary(n.left, n.op, n.right)
         elif isinstance(n, Call):
-            self.call(r_name(n.func), tuple(("", a) for a in n.args) + tuple((r_name(k), v) for k, v in n.kwargs))
+            self.call(r_function(n.func), tuple(("", a) for a in n.args) + tuple((r_name(k), v) for k, v in n.kwargs))
         elif isinstance(n, Paren):
             self.put("(")
             self.node(n.body)
