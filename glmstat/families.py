@@ -22,6 +22,7 @@ import numpy as np
 from ._scipy import special, stats
 
 from .densities import bd0, gamma_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
+from .distributions import normal_cdf, normal_sf
 from ._arguments import shown
 from .errors import FamilyError
 from .links import MAX_POWER, Link, TweediePower, get_link
@@ -174,7 +175,7 @@ class Gaussian(Family):
 
     def cdf(self, y, mu, weights, dispersion, upper=False):
         z = (y - mu) * np.sqrt(weights / dispersion)
-        p = stats.norm.sf(z) if upper else stats.norm.cdf(z)
+        p = normal_sf(z) if upper else normal_cdf(z)
         return p, p
 
     def loglik_terms(self, y, mu, weights, trials, scale):

@@ -124,7 +124,7 @@ _LINKS: dict[str, Link] = {
         lambda eta: np.maximum(np.exp(eta), _EPS),
         lambda eta: np.maximum(np.exp(eta), _EPS),
     ),
-    "logit": Link("logit", lambda mu: special.logit(mu), _logit_inverse, _logit_mu_eta),
+    "logit": Link("logit", lambda mu: np.log(mu / (1.0 - mu)), _logit_inverse, _logit_mu_eta),  # as R's C code
     "probit": Link(
         "probit",
         lambda mu: special.ndtri(mu),

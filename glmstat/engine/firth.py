@@ -41,7 +41,7 @@ from functools import partial
 import numpy as np
 from .._arguments import shown
 from .._scipy import linalg as sla
-from .._scipy import stats
+from ..distributions import normal_pdf
 
 from ..design.sources import Block, DesignSource, fold
 from ..errors import FamilyError, FitError
@@ -74,11 +74,11 @@ def _d2_logit(eta):
 
 
 def _d2_probit(eta):
-    return -eta * np.maximum(stats.norm.pdf(eta), _EPS)
+    return -eta * np.maximum(normal_pdf(eta), _EPS)
 
 
 def _d2_cauchit(eta):
-    return -2.0 * np.pi * eta * np.maximum(stats.cauchy.pdf(eta) ** 2, _EPS)
+    return -2.0 * np.pi * eta * np.maximum((1.0 / (np.pi * (1.0 + eta * eta))) ** 2, _EPS)
 
 
 def _d2_cloglog(eta):

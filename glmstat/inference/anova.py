@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from ..once import once
-from .._scipy import stats
+from ..distributions import chi2_sf, f_sf
 
 from ..design.base import Design
 from ..design.sources import fold
@@ -143,8 +143,8 @@ def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
 
 def _f_sf(F: np.ndarray, df1: np.ndarray, df2: float) -> np.ndarray:
     if np.isinf(df2):
-        return stats.chi2.sf(F * df1, df1)
-    return stats.f.sf(F, df1, df2)
+        return chi2_sf(F * df1, df1)
+    return f_sf(F, df1, df2)
 
 
 def _add_test(table: pd.DataFrame, test: str | None, dev_col: str, scale: float, df_scale: float,
@@ -170,7 +170,7 @@ def _add_test(table: pd.DataFrame, test: str | None, dev_col: str, scale: float,
             vals[(dfs == 0) | (vals < 0)] = np.nan
             if test == "Rao":
                 out["rao"] = score
-            out["p_value"] = stats.chi2.sf(vals, np.abs(dfs))
+            out["p_value"] = chi2_sf(vals, np.abs(dfs))
     return out
 
 
@@ -430,7 +430,7 @@ def _negbin_table(fits, test) -> pd.DataFrame:
     df = np.concatenate([[np.nan], -np.diff(dfs)])
     lr = np.concatenate([[np.nan], np.diff(ll2)])
     with np.errstate(invalid="ignore"):
-        p = stats.chi2.sf(lr, df)
+        p = chi2_sf(lr, df)
     table = pd.DataFrame({"theta": [f.theta for f in fs], "resid_df": dfs, "twice_loglik": ll2, "df": df,
                           "statistic": lr, "p_value": p},
                          index=pd.Index([f.formula for f in fs], name="model"))
@@ -522,7 +522,7 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
             stat = np.maximum(0.0, loglik - loglik[0]) if test == "Chisq" else np.maximum(0.0, score) / disp
             stat[0] = np.nan
             table["statistic"] = stat
-            table["p_value"] = stats.chi2.sf(stat, dfs)
+            table["p_value"] = chi2_sf(stat, dfs)
         elif test == "F":
             if fit.family.name in ("binomial", "poisson"):
                 warnings.warn(f"the F test assumes the quasi{fit.family.name} family (an estimated dispersion)",
@@ -531,7 +531,7 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
             F = (np.maximum(0.0, devs - devs[0]) / dfs) / (devs[0] / rdf)
             F[~(dfs >= 1e-4)] = np.nan
             table["statistic"] = F
-            table["p_value"] = stats.f.sf(F, dfs, rdf)
+            table["p_value"] = f_sf(F, dfs, rdf)
     table.attrs["heading"] = f"Single term deletions\nModel: {fit.formula}"
     table.attrs["test"] = test
     return table
@@ -620,8 +620,8 @@ def lrtest(fit1, fit2) -> LRTest:
                            "binomial's")
     stat = 2.0 * abs(fit2.loglik - fit1.loglik)
     df = abs(ks[1] - ks[0])
-    p = float(stats.chi2.sf(stat, df))
+    p = float(chi2_sf(stat, df))
     if boundary:
-        below = float(stats.chi2.sf(stat, df - 1)) if df > 1 else 0.0  # chi2 with 0 df: a point mass at 0
+        below = float(chi2_sf(stat, df - 1)) if df > 1 else 0.0  # chi2 with 0 df: a point mass at 0
         p = 0.5 * p + 0.5 * below
     return LRTest(float(stat), int(df), p, (fit1.loglik, fit2.loglik), ks, (fit1.formula, fit2.formula), boundary)

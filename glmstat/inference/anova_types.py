@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._arguments import shown
+from ..distributions import chi2_sf, f_sf
 from ..errors import GLMStatError, GLMStatWarning
 from .fit_access import Structure, refit, structure
 
@@ -150,7 +150,7 @@ def _wald_tests(fit: "GLMResults", st: Structure, typ: int) -> tuple[list[str], 
 
 def _chisq_p(stat: np.ndarray, df: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return np.where(df > 0, stats.chi2.sf(stat, np.maximum(df, 1)), np.nan)
+        return np.where(df > 0, chi2_sf(stat, np.maximum(df, 1)), np.nan)
 
 
 def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.DataFrame:
@@ -198,7 +198,7 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
             x2 = fit.pearson_chi2
             with np.errstate(invalid="ignore", divide="ignore"):
                 F = dev / df / (x2 / rdf)
-                p = np.where(df > 0, stats.f.sf(F, np.maximum(df, 1), rdf), np.nan)
+                p = np.where(df > 0, f_sf(F, np.maximum(df, 1), rdf), np.nan)
             table = pd.DataFrame({"sum_sq": np.append(dev, x2), "df": np.append(df, rdf),
                                   "statistic": np.append(F, np.nan), "p_value": np.append(p, np.nan)},
                                  index=pd.Index(list(st.labels) + ["Residuals"], name="term"))

@@ -50,9 +50,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._scipy import stats
 from ..design.sources import fold
+from ..distributions import normal_quantile, normal_sf, t_quantile, t_sf
 from .._arguments import confidence_level, shown
 from ..errors import GLMStatError
 from ..formula.nodes import BinOp, Call, Name, Num, Paren, Unary
@@ -316,7 +317,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
     level = confidence_level(level)
     index, _, eta, se, df, _ = _means_link(fit, term)
     h, dh = _back_transform(fit)
-    q = stats.norm.ppf(0.5 + level / 2) if np.isinf(df) else stats.t.ppf(0.5 + level / 2, df)
+    q = normal_quantile(0.5 + level / 2) if np.isinf(df) else t_quantile(0.5 + level / 2, df)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         a, b = h(eta - q * se), h(eta + q * se)
         table = pd.DataFrame({"estimate": h(eta), "std_error": np.abs(dh(eta)) * se,
@@ -396,7 +397,7 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
     d, s = np.array(rows).T
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
-    p = 2 * (stats.norm.sf(np.abs(t)) if np.isinf(df) else stats.t.sf(np.abs(t), df))
+    p = 2 * (normal_sf(np.abs(t)) if np.isinf(df) else t_sf(np.abs(t), df))
     est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
     table = pd.DataFrame({"estimate": est, "std_error": se_out, "df": np.full(len(d), df), "statistic": t,
                           "p_value": _adjust(p, t, method, k, df)}, index=pd.Index(contrasts, name="contrast"))

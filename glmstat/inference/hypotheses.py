@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._arguments import shown
+from ..distributions import chi2_sf, f_sf
 from ..errors import FormulaError, GLMStatError
 from ..printable import escape_unprintable
 from ..formula.deparse import deparse
@@ -492,9 +492,9 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
     q = Lk.shape[0]
     if test == "F":
         rdf = float(fit.df_residual)
-        stat, p = W / q, float(stats.f.sf(W / q, q, rdf)) if rdf > 0 else float("nan")
+        stat, p = W / q, float(f_sf(W / q, q, rdf)) if rdf > 0 else float("nan")
     else:
-        rdf, stat, p = None, W, float(stats.chi2.sf(W, q))
+        rdf, stat, p = None, W, float(chi2_sf(W, q))
     return WaldTest(float(stat), int(q), p, test, rdf, texts,
                     printable_table(pd.DataFrame(L, columns=fit.column_names, index=list(texts))), r, est,
                     np.sqrt(np.maximum(np.diag(M), 0.0)), fit.covariance_type)

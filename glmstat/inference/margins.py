@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._arguments import confidence_level, real_number, shown
+from ..distributions import normal_quantile, normal_sf
 from ..errors import DataError, GLMStatError
 from ..formula.nodes import Name
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
@@ -252,14 +252,14 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         columns = spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())
         total = raw_fold(fit, tuple(dict.fromkeys(columns)), sums, _merge, None)
     V = fit.vcov.to_numpy()[np.ix_(means.kept, means.kept)]
-    q = stats.norm.ppf(0.5 + level / 2)
+    q = normal_quantile(0.5 + level / 2)
     rows = []
     for (k, name, contrast), est_sum, grad_sum in zip(total.keys, total.estimates, total.gradients):
         est, grad = float(est_sum / total.n), grad_sum / total.n  # the means over the rows used
         se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
         z = est / se if se > 0 else np.nan
         rows.append({**settings[k], "term": name, "contrast": contrast, "estimate": est, "std_error": se,
-                     "statistic": z, "p_value": 2 * stats.norm.sf(abs(z)),
+                     "statistic": z, "p_value": 2 * normal_sf(abs(z)),
                      "conf_low": est - q * se, "conf_high": est + q * se})
     table = pd.DataFrame(rows)
     table.attrs["heading"] = "Average marginal effects on the response scale (delta-method standard errors)"

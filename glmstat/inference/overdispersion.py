@@ -26,7 +26,7 @@ from functools import partial
 import numpy as np
 
 from ..design.sources import fold
-from .._scipy import stats
+from ..distributions import chi2_sf, normal_sf
 
 from .._arguments import real_number
 from ..errors import GLMStatError
@@ -123,9 +123,9 @@ def _from_sums(sums: np.ndarray, df_residual: int, level: float) -> Overdispersi
     dl = sdl / np.sqrt(2 * smu2)
     return OverdispersionTest(
         pearson_chi2=x2, df_residual=int(df_residual), ratio=x2 / df_residual,
-        pearson_p_value=float(stats.chi2.sf(x2, df_residual)), alpha=alpha, score_statistic=float(z),
-        score_p_value=float(stats.norm.sf(z)), dean_lawless_statistic=dl,
-        dean_lawless_p_value=float(stats.norm.sf(dl)), level=float(level),
+        pearson_p_value=float(chi2_sf(x2, df_residual)), alpha=alpha, score_statistic=float(z),
+        score_p_value=float(normal_sf(z)), dean_lawless_statistic=dl,
+        dean_lawless_p_value=float(normal_sf(dl)), level=float(level),
     )
 
 

@@ -36,7 +36,8 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from .._scipy import optimize, stats
+from .._scipy import optimize
+from ..distributions import normal_quantile
 
 from ..design.sources import fold
 from ..engine.irls import Control, irls
@@ -289,7 +290,7 @@ def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None
     kept = np.flatnonzero(fd.kept)
     coef = fd.coef
     se = fit.std_errors.to_numpy()
-    q = stats.norm.ppf(0.5 + level / 2)
+    q = normal_quantile(0.5 + level / 2)
     out = np.full((len(names), 2), np.nan)
     cov = fd.cov_unscaled
     wanted = set(range(len(names))) if parm is None else {names.index(c) for c in parm}

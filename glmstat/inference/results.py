@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from .._arguments import confidence_level, output_path, shown, writing_to
-from .._scipy import stats
+from ..distributions import normal_quantile, normal_sf, t_sf
 
 from ..design.sources import InMemorySource, fold
 from ..diagnosis.explain import AliasInfo, SeparationInfo
@@ -254,16 +254,14 @@ class GLMResults:
         with np.errstate(divide="ignore", invalid="ignore"):
             return (self.coef / self.std_errors).rename("statistic")
 
-    def _reference(self):
-        return stats.norm if self.statistic_kind == "z" else stats.t(self.df_residual)
-
     @once
     @returns_table
     def p_values(self) -> pd.Series:
         """Two-sided p-values 2 * sf(|statistic|)."""
         if self.statistic_kind == "t" and self.df_residual <= 0:
             return pd.Series(np.nan, index=self.column_names, name="p_value")
-        p = 2 * self._reference().sf(np.abs(self.statistic.to_numpy()))
+        z = np.abs(self.statistic.to_numpy())
+        p = 2 * (normal_sf(z) if self.statistic_kind == "z" else t_sf(z, self.df_residual))
         return pd.Series(p, index=self.column_names, name="p_value")
 
     # statsmodels' names for the same quantities
@@ -322,7 +320,7 @@ class GLMResults:
             raise GLMStatError(f"unknown interval method {shown(method)}; use 'wald' or 'profile'")
         else:
             # R's confint.default uses the normal quantile whatever the family.
-            q = stats.norm.ppf(0.5 + level / 2)
+            q = normal_quantile(0.5 + level / 2)
             se = self.std_errors.to_numpy()
             b = self.coef.to_numpy()
             out = pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=names)

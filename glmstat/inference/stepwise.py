@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._arguments import real_number, shown
+from ..distributions import chi2_sf, f_sf
 from ..errors import FormulaError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..formula.deparse import deparse
@@ -503,10 +503,10 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
         if test == "Chisq":
             stat = np.maximum(0.0, loglik[0] - loglik)
             stat[0] = np.nan
-            out["statistic"], out["p_value"] = stat, stats.chi2.sf(stat, dfs)
+            out["statistic"], out["p_value"] = stat, chi2_sf(stat, dfs)
         elif test == "Rao":
             stat = np.maximum(0.0, table.score) / fit.dispersion
-            out["statistic"], out["p_value"] = stat, stats.chi2.sf(stat, dfs)
+            out["statistic"], out["p_value"] = stat, chi2_sf(stat, dfs)
         elif test == "F":
             if fit.family.name in ("binomial", "poisson"):
                 warnings.warn(f"the F test assumes the quasi{fit.family.name} family (an estimated dispersion)",
@@ -514,7 +514,7 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
             rdf = fit.df_residual
             F = np.maximum(0.0, (dev[0] - dev) / dfs) / (dev / (rdf - dfs))
             F[~(dfs >= np.finfo(float).eps)] = np.nan
-            out["statistic"], out["p_value"] = F, stats.f.sf(F, dfs, rdf - dfs)
+            out["statistic"], out["p_value"] = F, f_sf(F, dfs, rdf - dfs)
     out.attrs["heading"] = f"Single term additions\nModel: {fit.formula}"
     out.attrs["test"] = test
     return out

@@ -31,7 +31,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
-from ..._scipy import stats
+from ...distributions import normal_quantile
 
 from ...errors import GLMStatError, GLMStatWarning
 from ...inference.fit_access import used_data
@@ -68,7 +68,7 @@ def qq_points(y: np.ndarray) -> np.ndarray:
     ok = ~np.isnan(y)
     ranks = np.argsort(np.argsort(y[ok], kind="stable"), kind="stable")
     x = np.full(y.shape, np.nan)
-    x[ok] = stats.norm.ppf(ppoints(int(ok.sum())))[ranks]
+    x[ok] = normal_quantile(ppoints(int(ok.sum())))[ranks]
     return x
 
 
@@ -125,7 +125,7 @@ def _normal_qq(ax, rs, labels) -> None:
     _points(ax, qx, rs)
     # qqline: through the first and third quartiles (type 7) of the residuals and of the normal
     q1, q3 = np.nanquantile(rs, [0.25, 0.75])
-    z1, z3 = stats.norm.ppf([0.25, 0.75])
+    z1, z3 = normal_quantile([0.25, 0.75])
     ax.axline((float(z1), float(q1)), (float(z3), float(q3)), linestyle=":", color="#7F7F7F", linewidth=0.9,
               gid="qqline")
     _label(ax, qx, rs, extreme_rows(np.abs(rs)), labels, xlim)

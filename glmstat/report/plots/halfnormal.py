@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..._arguments import random_seed, shown
-from ..._scipy import stats
+from ...distributions import normal_quantile
 
 from ...errors import GLMStatError
 from ...families import NegativeBinomial
@@ -46,7 +46,7 @@ MAX_NSIM = 1000
 def halfnormal_scores(n: int) -> np.ndarray:
     """Atkinson's half-normal scores Phi^{-1}((i + n - 1/8) / (2n + 1/2)), i = 1..n."""
     i = np.arange(1, n + 1)
-    return stats.norm.ppf((i + n - 1 / 8) / (2 * n + 1 / 2))
+    return normal_quantile((i + n - 1 / 8) / (2 * n + 1 / 2))
 
 
 def _abs_std_resid(fit: "GLMResults") -> np.ndarray:
