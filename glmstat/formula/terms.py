@@ -143,7 +143,32 @@ class _Counter:
 
     def count(self, node: Node) -> int:
         c = self._count(node)
+        if c > 64 and isinstance(node, BinOp):  # a term is a set of variables: v variables make at most 2^v - 1
+            v = self._n_variables(node)  # (so nested powers of a few variables are not refused)
+            if v < 62:
+                c = min(c, 2 ** v - 1)
         return min(c, self.cap)
+
+    def _n_variables(self, node: Node) -> int:
+        """An upper bound on the number of distinct variables under ``node`` (``.`` counts every column)."""
+        seen: set[Node] = set()
+        dots = 0
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, BinOp) and n.op in ("+", "-", ":", "*", "/", "%in%", "^"):
+                stack.append(n.left)
+                if n.op != "^":
+                    stack.append(n.right)
+            elif isinstance(n, Paren):
+                stack.append(n.body)
+            elif isinstance(n, Unary) and n.op in ("+", "-"):
+                stack.append(n.operand)
+            elif isinstance(n, Dot):
+                dots = self.n_dot
+            elif not (isinstance(n, Num) or _is_offset(n)):
+                seen.add(n)
+        return len(seen) + dots
 
     def _count(self, node: Node) -> int:
         cap = self.cap
