@@ -211,10 +211,16 @@ class _Counter:
 
 
 class _Expander:
-    """R's ``EncodeVars``: terms as frozensets of variable indices, the intercept as a flag."""
+    """R's ``EncodeVars``: terms as frozensets of variable indices, the intercept as a flag.
 
-    def __init__(self, columns: Sequence[str], exclude: set[str]) -> None:
+    ``budget`` bounds the pairs of terms joined (``:``, ``*``, ``/``, ``%in%`` and each step of ``^``): the
+    bound on the number of terms (:class:`_Counter`) does not bound that work, since nested powers of a few
+    variables keep few terms (at most 2^v - 1) while each level joins all of them with all of them again.
+    """
+
+    def __init__(self, columns: Sequence[str], exclude: set[str], budget: int, limits: FormulaLimits) -> None:
         self.columns = [c for c in columns if c not in exclude]
+        self.budget, self.work, self.limits = budget, 0, limits
         self.variables: dict[Node, int] = {}
         self.intercept = True
         self.offsets: list[Node] = []
@@ -228,8 +234,15 @@ class _Expander:
     def plus(a: Iterable[frozenset], b: Iterable[frozenset]) -> list[frozenset]:
         return list(dict.fromkeys([*a, *b]))
 
-    @staticmethod
-    def interact(a: list[frozenset], b: list[frozenset]) -> list[frozenset]:
+    def spend(self, pairs: int) -> None:
+        """Count ``pairs`` joins of two terms against the budget."""
+        self.work += pairs
+        if self.work > self.budget:
+            raise refuse("max_terms", "the formula's interactions join more pairs of terms than max_terms allows "
+                         f"(max_terms^2 / 4 = {self.budget:,} pairs)", self.work, self.limits)
+
+    def interact(self, a: list[frozenset], b: list[frozenset]) -> list[frozenset]:
+        self.spend(len(a) * len(b))
         return list(dict.fromkeys(x | y for x in a for y in b))
 
     def cross(self, a: list[frozenset], b: list[frozenset]) -> list[frozenset]:
@@ -295,6 +308,7 @@ class _Expander:
                 # the (k-1)-th power with the base once the base has interactions: (a + b + a:c)^2)
                 result = base
                 for _ in range(_power(node) - 1):
+                    self.spend(len(base) * len(result))
                     nxt = list(dict.fromkeys(t | u for t in base for u in result))
                     if nxt == result:
                         break
@@ -326,7 +340,7 @@ def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits
     bound = _Counter(n_dot, limits.max_terms + 1).count(formula.rhs)
     if bound > limits.max_terms:
         raise refuse("max_terms", "the formula expands to more terms than allowed", bound, limits)
-    ex = _Expander(columns, exclude)
+    ex = _Expander(columns, exclude, limits.max_terms ** 2 // 4, limits)
     ex.var(formula.lhs)  # the response is R's first variable
     sets = ex.expand(formula.rhs)
     order = {i: node for node, i in ex.variables.items()}

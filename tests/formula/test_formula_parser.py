@@ -111,6 +111,19 @@ def test_term_count_is_checked_before_expanding():
     _quick(lambda: gs.glm("y ~ " + "*".join(f"x{i}" for i in range(26)), d))
 
 
+def test_nested_powers_of_a_few_variables_are_bounded_by_their_work():
+    """Ten variables make at most 1,023 terms, which the term bound lets through; but each level of nested powers
+    joins all of them with all of them again (40 s for 90 levels before the work was counted)."""
+    d = pd.DataFrame({f"x{i}": [1.0, 2.0, 3.0] for i in range(10)} | {"y": [0.0, 1.0, 3.0]})
+    rhs = "(" + " + ".join(f"x{i}" for i in range(10)) + ")"
+    for _ in range(90):
+        rhs = f"({rhs})^1000000"
+    msg = _quick(lambda: gs.glm(f"y ~ {rhs}", d), seconds=5.0)
+    assert "join more pairs of terms than max_terms allows" in msg and "FormulaLimits(max_terms=...)" in msg
+    # R's nested powers of five variables (31 terms) still expand
+    assert len(expand_terms(parse("y ~ ((((a + b)^2 + c)^2 + d)^3 + e)^3"), COLUMNS).terms) == 31
+
+
 @pytest.mark.parametrize("formula, limit", [
     ("y ~ " + "(" * 300 + "x" + ")" * 300, "max_depth"),
     ("y ~ " + "log(" * 300 + "x" + ")" * 300, "max_depth"),
