@@ -33,7 +33,7 @@ from ..families import Family
 from ..formula.frame import ModelFrame
 from ..formula.readers import pyarrow_parquet
 from ..once import once
-from ..report.tables import returns_table
+from ..report.tables import Column, returns_table
 from .fitdata import Covariance, FitData
 from .per_row import AUGMENT_COLUMNS, RESIDUAL_KINDS, block_augment, block_column, residual_values
 
@@ -156,7 +156,7 @@ class GLMResults:
     @returns_table
     def coef(self) -> pd.Series:
         """Estimated coefficients; NaN where aliased."""
-        return pd.Series(self._state.coef, index=self._names, name="estimate")
+        return Column(self._state.coef, index=self._names, name="estimate")  # (made printable, not converted)
 
     @property
     def aliased(self) -> list[str]:
@@ -245,7 +245,7 @@ class GLMResults:
                 se = np.sqrt(np.diag(cov.matrix))
         else:  # (ndarray.diagonal: the view np.diag returns, without np.diag's wrapper, paid on every fit)
             se = np.sqrt(self.dispersion * self._state.cov_unscaled.diagonal())
-        return pd.Series(se, index=self._names, name="std_error", copy=False)  # se is this Series' own array
+        return Column(se, index=self._names, name="std_error", copy=False)  # se is this Series' own array
 
     @once
     @returns_table
@@ -259,10 +259,10 @@ class GLMResults:
     def p_values(self) -> pd.Series:
         """Two-sided p-values 2 * sf(|statistic|)."""
         if self.statistic_kind == "t" and self.df_residual <= 0:
-            return pd.Series(np.nan, index=self.column_names, name="p_value")
+            return Column(np.nan, index=self._names, name="p_value")
         z = np.abs(self.statistic.to_numpy())
         p = 2 * (normal_sf(z) if self.statistic_kind == "z" else t_sf(z, self.df_residual))
-        return pd.Series(p, index=self.column_names, name="p_value")
+        return Column(p, index=self._names, name="p_value")
 
     # statsmodels' names for the same quantities
     @property
