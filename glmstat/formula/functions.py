@@ -333,8 +333,8 @@ def _factor(ordered_default: bool, keep_factor: bool = False) -> Builtin:
             f = as_factor(x, call)
             f = _drop_unused(f) if "levels" not in a else _reorder(f, _literal_levels(ev.eval(a["levels"]), call,
                                                                                        "levels"), call)
-        ordered = flag(ev.eval(a["ordered"]), call, "ordered") if "ordered" in a else (ordered_default or (
-            keep_factor and f.ordered))
+        # (R's default is ordered = is.ordered(x): factor() of an ordered factor stays ordered)
+        ordered = flag(ev.eval(a["ordered"]), call, "ordered") if "ordered" in a else (ordered_default or f.ordered)
         levels = f.levels
         if "labels" in a:
             labels = _literal_levels(ev.eval(a["labels"]), call, "labels")

@@ -1,7 +1,8 @@
 """Formulas where a randomized comparison of glmstat's formula coder with R's model.matrix found glmstat
 different, pinned against R: the term order of '^' applied to a sum holding interactions (R's PowerTerms);
 the rows dropped for missing values of variables that only a removed term names (``y ~ . - z``: R's model
-frame still reads z); nested powers of a few variables, which the bound on the number of terms refused.  Reference: R 4.2, tests/fixtures/scripts/make_formula_differential_fixtures.R."""
+frame still reads z); nested powers of a few variables, which the bound on the number of terms refused;
+factor() of an ordered factor, which stays ordered (polynomial contrasts) as in R.  Reference: R 4.2, tests/fixtures/scripts/make_formula_differential_fixtures.R."""
 
 from __future__ import annotations
 
