@@ -355,7 +355,11 @@ def _contrast_kind(node: Node, call: Call) -> str:
 
 
 def _C(ev: "Evaluator", call: Call) -> Value:
-    a = bind(call, ("object", "contr", "levels"))
+    # (R's C(object, contr, how.many): a third argument is how.many, not glmstat's levels=, which is named)
+    a = bind(call, ("object", "contr", "how.many", "levels"))
+    if "how.many" in a:
+        raise _err(call, "how.many (fewer contrast columns than levels - 1) is not supported; leave it out for all "
+                         "the contrasts, or name levels = c(...) to reorder the levels")
     f = as_factor(ev.eval(a["object"]), call)
     if "levels" in a:
         f = _reorder(f, _literal_levels(ev.eval(a["levels"]), call, "levels"), call)
@@ -371,10 +375,20 @@ def _relevel(ev: "Evaluator", call: Call) -> Value:
     ref = ev.eval(a["ref"])
     if not isinstance(ref, (str, int, float)) or isinstance(ref, bool):
         raise _err(call, "ref must be a level, e.g. ref = \"b\"")
-    match = [i for i, lv in enumerate(f.levels) if _same_level(lv, ref)]
-    if not match:
-        raise _err(call, f"ref = {deparse(a['ref'])} is not a level (levels: {_levels_text(f.levels)})")
-    order = [match[0]] + [i for i in range(len(f.levels)) if i != match[0]]
+    L = len(f.levels)
+    if isinstance(ref, str):
+        match = [i for i, lv in enumerate(f.levels) if _same_level(lv, ref)]
+        if not match:
+            raise _err(call, f"ref = {deparse(a['ref'])} is not a level (levels: {_levels_text(f.levels)})")
+        first = match[0]
+    else:  # R's relevel: a number is the reference level's position, not its value
+        if not (math.isfinite(ref) and float(ref).is_integer() and 1 <= ref <= L):
+            value = [lv for lv in f.levels if _same_level(lv, ref)]
+            hint = f"; for the level {label_text(value[0])} write ref = \"{label_text(value[0])}\"" if value else ""
+            raise _err(call, f"ref = {deparse(a['ref'])} must be a level's position from 1 to {L} (a number is a "
+                             f"position, as in R) or a level in quotes{hint}")
+        first = int(ref) - 1
+    order = [first] + [i for i in range(L) if i != first]
     return _reorder(f, tuple(f.levels[i] for i in order), call)
 
 

@@ -2,7 +2,8 @@
 different, pinned against R: the term order of '^' applied to a sum holding interactions (R's PowerTerms);
 the rows dropped for missing values of variables that only a removed term names (``y ~ . - z``: R's model
 frame still reads z); nested powers of a few variables, which the bound on the number of terms refused;
-factor() of an ordered factor, which stays ordered (polynomial contrasts) as in R.  Reference: R 4.2, tests/fixtures/scripts/make_formula_differential_fixtures.R."""
+factor() of an ordered factor, which stays ordered (polynomial contrasts) as in R; relevel() with a number,
+which R reads as the reference level's position.  Reference: R 4.2, tests/fixtures/scripts/make_formula_differential_fixtures.R."""
 
 from __future__ import annotations
 
@@ -51,3 +52,21 @@ def test_design_and_fit_are_r(case):
     assert_close(fit.model_frame.X, r_array(ref["X"]), rtol=1e-10, atol=1e-12)
     assert_close(fit.coef, r_array(ref["coefficients"]), rtol=1e-6, atol=1e-9)
     assert_close(fit.deviance, ref["deviance"], rtol=1e-8)
+
+
+def test_relevel_number_is_a_position_not_a_value():
+    # R 4.2: relevel(factor(c(10, 20, 30)), ref = 20) is an error "ref = 20 must be in 1L:3"
+    data = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
+    with pytest.raises(gs.FormulaError, match=r"position from 1 to 3.*ref = \"6\""):
+        gs.glm("mpg ~ relevel(factor(cyl), ref = 6)", data)
+
+
+def test_third_argument_of_C_is_how_many():
+    # R's C(object, contr, how.many): C(f, sum, 1) keeps one contrast column; glmstat read the 1 as levels =
+    # and dropped every row.  It is refused by name; levels = c(...) still reorders when named.
+    data = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
+    with pytest.raises(gs.FormulaError, match="how.many"):
+        gs.glm("mpg ~ C(factor(cyl), sum, 1)", data)
+    fit = gs.glm("mpg ~ C(factor(cyl), sum, levels = c(8, 6, 4))", data)
+    assert fit.column_names[1:] == ["C(factor(cyl), sum, levels = c(8, 6, 4))[S.8]",
+                                    "C(factor(cyl), sum, levels = c(8, 6, 4))[S.6]"]
