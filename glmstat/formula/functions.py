@@ -397,8 +397,13 @@ def _poly(ev: "Evaluator", call: Call) -> Value:
     x = numeric(ev.eval(a["x"]), call)
     if not isinstance(x, np.ndarray):
         raise _err(call, "needs a column, not a constant")
-    k = whole_number(ev.eval(a["degree"]), call, "degree", 1, 2**31) if "degree" in a else 1
-    raw = flag(ev.eval(a["raw"]), call, "raw") if "raw" in a else False
+    given = {p: ev.eval(a[p]) for p in ("degree", "raw") if p in a}
+    if any(isinstance(v, (NumVec, FactorVec, NumMat)) for v in given.values()):
+        # (R reads poly(x1, x2, ...) as polym(x1, x2, ...), a polynomial in several variables)
+        raise _err(call, "a polynomial in several variables (R's polym) is not supported; use the polynomials of "
+                         "each variable and their interaction, e.g. poly(x1, 2) * poly(x2, 2), or I() products")
+    k = whole_number(given["degree"], call, "degree", 1, 2**31) if "degree" in given else 1
+    raw = flag(given["raw"], call, "raw") if "raw" in given else False
     ev.reserve(call, k)  # before anything of n x k is computed
     names = tuple(str(j) for j in range(1, k + 1))
     if raw:
