@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
+from .values import number_text
 from .parser import sum_chain
 
 __all__ = ["deparse", "r_function", "r_name"]
@@ -42,18 +43,12 @@ def r_function(func: str) -> str:
 
 def _number(node: Num) -> str:
     t = node.text
-    if t.endswith("L") or t[:2] in ("0x", "0X"):
-        return t
+    if t.endswith("L"):  # an integer literal (R writes a hexadecimal one in decimals, 0x10L as 16L)
+        return f"{int(node.value)}L" if t[:2] in ("0x", "0X") and math.isfinite(node.value) else t
     v = node.value
     if not math.isfinite(v):
         return "Inf" if v > 0 else "NaN"
-    if v == int(v) and abs(v) < 1e15 and "e" not in t.lower():
-        return str(int(v))
-    s = f"{v:.15g}"
-    if "e" in s:  # R writes 1e-10, 1e+10
-        mant, exp = s.split("e")
-        return f"{mant}e{exp[0]}{exp[1:].lstrip('0').rjust(2, '0')}"
-    return s
+    return number_text(v)  # R's: 100000 is 1e+05, 0.0001 is 1e-04, 123456 stays
 
 
 def _string(s: str) -> str:

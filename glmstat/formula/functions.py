@@ -130,6 +130,14 @@ def as_factor(value: Value, call: Call) -> FactorVec:
             return factor_from_labels(labels, miss)
         ok = ~miss
         uniques, inv = np.unique(v[ok], return_inverse=True)
+        # R's levels are the values' texts (as.character: 15 significant digits), so values alike to 15 digits
+        # (0.1 + 0.2 and 0.3) are one level, the first (smallest) value standing for them
+        digits15 = [f"{u:.14e}" for u in uniques.tolist()]
+        first = np.ones(uniques.size, dtype=bool)
+        first[1:] = [a != b for a, b in zip(digits15[1:], digits15[:-1])]
+        if not first.all():
+            inv = (np.cumsum(first) - 1)[inv]
+            uniques = uniques[first]
         codes = np.full(v.shape[0], -1, dtype=np.intp)
         codes[ok] = inv
         return FactorVec(codes, tuple(float(u) for u in uniques))
@@ -149,8 +157,8 @@ def _drop_unused(f: FactorVec) -> FactorVec:
 def _same_level(a: Any, b: Any) -> bool:
     if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
         return label_text(a) == label_text(b)
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return float(a) == float(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):  # (alike to 15 digits, as R's texts)
+        return f"{float(a):.14e}" == f"{float(b):.14e}"
     return label_text(a) == label_text(b)
 
 
@@ -161,23 +169,25 @@ def _is_number(v: Any) -> bool:
 def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
     """``f`` with ``levels`` (given in a call) as its levels, in that order; other values become missing.
 
-    Each given level is matched as :func:`_same_level` matches (numbers by value, anything else by its text)
+    Each given level is matched as :func:`_same_level` matches (numbers by value to 15 significant digits, as
+    R matches their texts; anything else by its text)
     to the first old level it equals, through dictionaries: linear in the numbers of levels (a scan per level
     made ``relevel`` of a 100,000-level column take hours)."""
-    by_value: dict[float, int] = {}  # numeric old levels by value
+    by_value: dict[str, int] = {}  # numeric old levels by value to 15 significant digits (as R matches texts)
     by_text: dict[str, int] = {}  # every old level by its text
     by_text_other: dict[str, int] = {}  # the old levels that are not numbers, by their text
     for i, old in enumerate(f.levels):
         text = label_text(old)
         by_text.setdefault(text, i)
         if _is_number(old):
-            by_value.setdefault(float(old), i)
+            by_value.setdefault(f"{float(old):.14e}", i)
         else:
             by_text_other.setdefault(text, i)
     index = []
     for lv in levels:
         if _is_number(lv):
-            found = [j for j in (by_value.get(float(lv)), by_text_other.get(label_text(lv))) if j is not None]
+            hits = (by_value.get(f"{float(lv):.14e}"), by_text_other.get(label_text(lv)))
+            found = [j for j in hits if j is not None]
             index.append(min(found) if found else -1)
         else:
             index.append(by_text.get(label_text(lv), -1))

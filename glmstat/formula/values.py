@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -52,12 +54,26 @@ Value = Union[NumVec, FactorVec, NumMat, float, str, bool, tuple]
 
 
 def label_text(level: Any) -> str:
-    """A level as text (R prints ``TRUE``/``FALSE`` for logicals; formulaic's names use ``True``)."""
+    """A level as text (R prints ``TRUE``/``FALSE`` for logicals; formulaic's names use ``True``); a double
+    as R's ``as.character`` writes it (:func:`number_text`)."""
     if isinstance(level, (bool, np.bool_)):
         return str(bool(level))
-    if isinstance(level, (float, np.floating)) and float(level).is_integer():
-        return str(int(level))
+    if isinstance(level, (float, np.floating)):
+        return number_text(float(level))
     return str(level)
+
+
+def number_text(v: float) -> str:
+    """A double as R writes it in ``as.character`` and ``deparse`` (so in factor levels and term labels): 15
+    significant digits, the fewest that keep its 15-digit value, in fixed notation unless scientific is narrower
+    (``100000`` is ``1e+05``, ``0.1 + 0.2`` is ``0.3``, ``1e-04``)."""
+    if v.is_integer() and abs(v) < 1e5:  # (fixed notation is the narrower: the common case, without formatting)
+        return str(int(v))
+    if math.isnan(v):
+        return "NaN"
+    from ..report.rformat import format_r
+
+    return format_r([v], 15)[0].strip()
 
 
 def level_sort_key(v: Any) -> tuple:

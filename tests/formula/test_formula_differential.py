@@ -3,7 +3,8 @@ different, pinned against R: the term order of '^' applied to a sum holding inte
 the rows dropped for missing values of variables that only a removed term names (``y ~ . - z``: R's model
 frame still reads z); nested powers of a few variables, which the bound on the number of terms refused;
 factor() of an ordered factor, which stays ordered (polynomial contrasts) as in R; relevel() with a number,
-which R reads as the reference level's position.  Reference: R 4.2, tests/fixtures/scripts/make_formula_differential_fixtures.R."""
+which R reads as the reference level's position; numbers in factor levels and term labels as R writes
+them (15 significant digits, 1e+05), values alike to 15 digits one level.  Reference: R 4.2, tests/fixtures/scripts/make_formula_differential_fixtures.R."""
 
 from __future__ import annotations
 
