@@ -19,6 +19,8 @@ contrasts; it differs where margins are missing (``y ~ a:b`` codes ``b`` by indi
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -61,13 +63,118 @@ class FactorCoding:
 
 
 def _poly(n: int) -> np.ndarray:
-    scores = np.arange(1.0, n + 1)
-    y = scores - scores.mean()
-    X = np.vander(y, n, increasing=True)
-    q, r = np.linalg.qr(X)
-    raw = q * np.diag(r)
-    Z = raw / np.sqrt(np.sum(raw ** 2, axis=0))
-    return Z[:, 1:]
+    """R's ``contr.poly(n)``: the columns 2..n of ``make.poly(n, 1:n)``, computed as R computes them.
+
+    R takes the orthogonal polynomials from LINPACK's QR with limited pivoting (``qr()``, ``dqrdc2`` at
+    tol = 1e-7) of the powers 0..n-1 of the centred scores and applies the first *rank* reflections to the
+    diagonal of R (``qr.qy``).  From about 20 levels on the high powers are dependent in double precision:
+    ``dqrdc2`` moves the columns it finds negligible to the end (rank 21 of 23 columns at n = 23, 25 of 30),
+    and R's higher-degree columns are whatever its arithmetic leaves there -- an orthonormal basis of the same
+    space, but not the polynomials a Householder QR without pivoting gives (which differed from R's by 0.9 in
+    the columns of degree 21 and up at 23 levels, so the coefficients of an ordered factor's high degrees were
+    not R's).  The reflections and norms are therefore formed in the order of R's reference BLAS (sequential
+    dot products, the three-accumulator ``dnrm2``): the columns then equal R's to the last bit or so
+    for every n R allows (2..95).
+    """
+    return _r_make_poly(n)[:, 1:]
+
+
+# --- R's make.poly, step by step (reference BLAS order; R links the reference BLAS of LAPACK 3.11) ---
+
+_TSML = 2.0 ** -511   # dnrm2's thresholds: squares of values below tsml are scaled up by ssml,
+_TBIG = 2.0 ** 486    # of values above tbig scaled down by sbig
+_SSML = 2.0 ** 537
+_SBIG = 2.0 ** -538
+
+
+def _seq_sum(v: np.ndarray) -> float:
+    """The left-to-right sum of ``v`` (the reference BLAS's loop order; np.sum is pairwise)."""
+    return float(np.cumsum(v)[-1]) if v.size else 0.0
+
+
+def _dnrm2(x: np.ndarray) -> float:
+    """The reference BLAS's dnrm2 (LAPACK >= 3.10): sums of squares in three accumulators, in order."""
+    ax = np.abs(x)
+    big = ax > _TBIG
+    small = ax < _TSML
+    med = ~big & ~small
+    amed = _seq_sum(ax[med] * ax[med])
+    if big.any():
+        abig = _seq_sum((ax[big] * _SBIG) ** 2)
+        if amed > 0 or amed != amed:
+            abig += (amed * _SBIG) * _SBIG
+        return (1.0 / _SBIG) * float(np.sqrt(abig))
+    asml = _seq_sum((ax[small] * _SSML) ** 2)
+    if asml > 0:
+        if amed > 0 or amed != amed:
+            amed, asml = float(np.sqrt(amed)), float(np.sqrt(asml)) / _SSML
+            ymin, ymax = (amed, asml) if asml > amed else (asml, amed)
+            return float(np.sqrt(ymax ** 2 * (1.0 + (ymin / ymax) ** 2)))
+        return (1.0 / _SSML) * float(np.sqrt(asml))
+    return float(np.sqrt(amed))
+
+
+def _dqrdc2(x: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """R's ``dqrdc2``: Householder QR with columns of negligible remaining norm (below ``tol`` times their
+    original norm) cycled to the end.  Returns the compact QR, qraux and the rank."""
+    x = np.array(x, dtype=float)
+    n, p = x.shape
+    qraux = np.array([_dnrm2(x[:, j]) for j in range(p)])
+    orig = np.where(qraux == 0.0, 1.0, qraux)  # (R's work(, 2))
+    k = p  # columns not moved to the end
+    for l in range(min(n, p)):
+        while l < k and qraux[l] < orig[l] * tol:
+            x[:, l:] = np.roll(x[:, l:], -1, axis=1)
+            qraux[l:] = np.roll(qraux[l:], -1)
+            orig[l:] = np.roll(orig[l:], -1)
+            k -= 1
+        if l == n - 1:
+            continue
+        nrmxl = _dnrm2(x[l:, l])
+        if nrmxl == 0.0:
+            continue
+        if x[l, l] != 0.0:
+            nrmxl = float(np.copysign(nrmxl, x[l, l]))
+        x[l:, l] = (1.0 / nrmxl) * x[l:, l]
+        x[l, l] = 1.0 + x[l, l]
+        v = x[l:, l]
+        for j in range(l + 1, p):
+            t = -_seq_sum(v * x[l:, j]) / x[l, l]
+            x[l:, j] = x[l:, j] + t * v
+            if qraux[j] != 0.0:
+                tt = max(1.0 - (abs(x[l, j]) / qraux[j]) ** 2, 0.0)
+                # (R recomputes a norm that has fallen a lot instead of downdating it)
+                qraux[j] = qraux[j] * float(np.sqrt(tt)) if tt >= 1e-6 else _dnrm2(x[l + 1:, j])
+        qraux[l] = x[l, l]
+        x[l, l] = -nrmxl
+    return x, qraux, min(k, n)
+
+
+def _qr_qy(qr: np.ndarray, qraux: np.ndarray, rank: int, y: np.ndarray) -> np.ndarray:
+    """R's ``qr.qy``: Q y with the first ``rank`` Householder reflections of a ``dqrdc2`` QR (``dqrsl``)."""
+    n = qr.shape[0]
+    out = np.array(y, dtype=float)
+    for j in range(min(rank, n - 1) - 1, -1, -1):
+        if qraux[j] == 0.0:
+            continue
+        v = qr[j:, j].copy()
+        v[0] = qraux[j]
+        for c in range(out.shape[1]):
+            t = -_seq_sum(v * out[j:, c]) / v[0]
+            out[j:, c] = out[j:, c] + t * v
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _r_make_poly(n: int) -> np.ndarray:
+    """R's ``make.poly(n, 1:n)`` (the n x n matrix of which contr.poly drops the first column)."""
+    y = np.arange(1.0, n + 1) - (n + 1) / 2.0
+    X = np.array([[math.pow(v, k) if k != 2 else v * v for k in range(n)] for v in y])  # R's ^ (pow; x^2 = x*x)
+    qr, qraux, rank = _dqrdc2(X, 1e-7)
+    raw = _qr_qy(qr, qraux, rank, np.diag(np.diag(qr)))
+    Z = raw / np.array([math.sqrt(math.fsum(raw[:, j] * raw[:, j])) for j in range(n)])
+    Z.flags.writeable = False
+    return Z
 
 
 def _poly_names(n: int) -> tuple[str, ...]:

@@ -146,6 +146,11 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
                         "to factors with 2 or more levels (as R says); remove the term or check the rows dropped "
                         "for missing values")
                 kind = (v.contrasts or ("poly" if v.ordered else "treatment")) if contrasts else "indicator"
+                if kind == "poly" and len(v.levels) > 95:  # (R's contr.poly refuses as well)
+                    raise DataError(
+                        f"the factor {shown(label)} has {len(v.levels)} levels: orthogonal polynomials cannot be "
+                        f"represented accurately enough for {len(v.levels) - 1} degrees of freedom (as R says); "
+                        "use treatment contrasts (an unordered factor) or fewer levels")
                 vcs.append(VariableCoding(node, label, coding_of(v.levels, kind), 0, ()))
             elif isinstance(v, NumMat):
                 vcs.append(VariableCoding(node, label, None, v.values.shape[1], v.suffixes))
