@@ -166,7 +166,7 @@ class _Counter:
                 stack.append(n.operand)
             elif isinstance(n, Dot):
                 dots = self.n_dot
-            elif not (isinstance(n, Num) or _is_offset(n)):
+            elif not isinstance(n, Num):  # (an offset is a variable too, as in R)
                 seen.add(n)
         return len(seen) + dots
 
@@ -185,7 +185,7 @@ class _Counter:
             return self.count(node.operand) if node.op in ("+", "-") else 1
         if isinstance(node, Dot):
             return self.n_dot
-        if isinstance(node, Num) or _is_offset(node):
+        if isinstance(node, Num):
             return 0
         if isinstance(node, BinOp):
             a = self.count(node.left)
@@ -223,7 +223,7 @@ class _Expander:
         self.budget, self.work, self.limits = budget, 0, limits
         self.variables: dict[Node, int] = {}
         self.intercept = True
-        self.offsets: list[Node] = []
+        self.offsets: dict[int, Node] = {}  # the offset variables' indices -> the expressions inside offset()
         self.idle_powers: list[Node] = []
 
     def var(self, node: Node) -> list[frozenset]:
@@ -292,8 +292,11 @@ class _Expander:
                 raise FormulaError(f"offset() takes one expression, got {shown(deparse(node))}")
             if not parity:
                 raise FormulaError("'- offset(...)' is not supported; write offset(-(...)) instead")
-            self.offsets.append(node.args[0])
-            return []
+            # R's offset(z) is a variable like any other (one variable however often written: y ~ offset(z) +
+            # offset(z) offsets by z once); every term holding it is dropped at the end (a %in% offset(z) too)
+            idx = self.variables.setdefault(node, len(self.variables))
+            self.offsets.setdefault(idx, node.args[0])
+            return [frozenset((idx,))]
         if isinstance(node, BinOp):
             op = node.op
             if op in ("|", "||"):
@@ -344,10 +347,12 @@ def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits
     ex.var(formula.lhs)  # the response is R's first variable
     sets = ex.expand(formula.rhs)
     order = {i: node for node, i in ex.variables.items()}
-    sets = sorted((t for t in sets if t), key=len)  # stable: by degree, then as written
+    offset_ids = frozenset(ex.offsets)  # R drops every term that holds an offset variable
+    sets = sorted((t for t in sets if t and not t & offset_ids), key=len)  # stable: by degree, then as written
     terms = tuple(tuple(order[i] for i in sorted(t)) for t in sets)
     used = sorted({i for t in sets for i in t})
-    kept = set(used)
+    kept = set(used) | offset_ids
     removed = tuple(order[i] for i in range(1, len(order)) if i not in kept)  # (0 is the response)
-    return Terms(formula.lhs, ex.intercept, terms, tuple(ex.offsets), tuple(order[i] for i in used),
+    offsets = tuple(ex.offsets[i] for i in sorted(offset_ids))
+    return Terms(formula.lhs, ex.intercept, terms, offsets, tuple(order[i] for i in used),
                  tuple(ex.idle_powers), removed)
