@@ -145,9 +145,25 @@ def make_problem(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
                                             for s in range(0, X.shape[0], BLOCK_ROWS)) - mean * mean, 0.0))
         # elimination of the intercept loses about log10(1 + mean^2 / var) digits: center where that is >= 0.3
         if np.any(np.abs(mean) > spread):
-            center = mean
+            center = mean + _constant_residue(X, s > 0, mean)
             X = X - center
     return Problem(np.ascontiguousarray(X), y, w, off, family, bool(intercept), center)
+
+
+def _constant_residue(X: np.ndarray, used: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """value - mean for the columns that hold one value on the rows used (positive weight), else 0.
+
+    Their computed weighted mean is off by a few ulps, so subtracting it would leave a constant of about
+    1e-16 instead of a zero column; the intercept's elimination then leaves a pivot of rounding size, and
+    the solve gave such a column a coefficient of 1e13 or more (cancelled by the intercept, which lost as
+    many digits).  Subtracting the value itself leaves exact zeros: no information, coefficient 0.
+    """
+    rows = np.flatnonzero(used)
+    first = X[rows[0]]
+    same = np.ones(X.shape[1], dtype=bool)
+    for s in range(0, rows.size, BLOCK_ROWS):  # in blocks, without an n x p temporary
+        same &= np.all(X[rows[s:s + BLOCK_ROWS]] == first, axis=0)
+    return np.where(same, first - mean, 0.0)
 
 
 # -- the smooth part at an estimate ------------------------------------------------------------------------
@@ -202,7 +218,7 @@ def _solve_psd(Q: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     ridge part)."""
     if Q.shape[0] == 0:
         return np.zeros(0)
-    d = np.sqrt(np.diag(Q))
+    d = np.sqrt(np.maximum(np.diag(Q), 0.0))  # (the intercept's elimination may leave -0 or -1e-17)
     d = np.where(d > 0, d, 1.0)
     Qs = Q / d[:, None] / d[None, :]
     potrf, pocon, potrs = cholesky_lapack()

@@ -19,7 +19,7 @@ sklearn = pytest.importorskip("sklearn")
 
 from sklearn.datasets import load_breast_cancer  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning  # noqa: E402
-from sklearn.linear_model import LogisticRegression, PoissonRegressor  # noqa: E402
+from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor  # noqa: E402
 from sklearn.metrics import accuracy_score, d2_tweedie_score, mean_absolute_error, r2_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import cross_val_score, train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -342,3 +342,23 @@ def test_python_ints_beyond_double_precision_are_invalid_parameters(param, match
     X, y = np.arange(16.0).reshape(8, 2), np.array([1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3])
     with pytest.raises(ValueError, match=match):
         GLMRegressor(**{param: 10**400}).fit(X, y)
+
+
+@pytest.mark.parametrize("value", [0.1, 1.0, -6.5377])
+def test_a_constant_feature_gets_coefficient_zero(value):
+    # A feature holding one value (a dummy constant within a CV fold) carries no information beside the
+    # intercept: scikit-learn gives it 0.  Centering it by its rounded mean left a 1e-16 constant whose
+    # coefficient came out 1e12 to 1e16 (the intercept cancelling it), with a RuntimeWarning from sqrt.
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(100, 2)), np.full(100, value)]
+    y = X[:, :2] @ [1.0, 2.0] + rng.normal(size=100)
+    yb = (y > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        est = GLMRegressor().fit(X, y)
+        clf = GLMClassifier().fit(X, yb)
+    ref = LinearRegression().fit(X, y)
+    assert est.coef_[2] == 0 and np.allclose(coefs(est), coefs(ref), rtol=1e-10, atol=1e-12)
+    # (LogisticRegression splits the intercept between the two: compare with its fit without the column)
+    ref = LogisticRegression(C=np.inf, tol=1e-12, solver="newton-cholesky").fit(X[:, :2], yb)
+    assert clf.coef_[0, 2] == 0 and np.allclose(np.delete(coefs(clf), 3), coefs(ref), rtol=1e-8, atol=1e-10)
