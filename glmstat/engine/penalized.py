@@ -21,7 +21,10 @@ the weights already divided by S), and
 
 The intercept is eliminated from each model in closed form (a weighted centering of the columns).  Columns
 whose mean is large next to their spread are first centered once by their weighted means (a copy of X), so
-that elimination does not subtract nearly equal numbers; standardized columns are used as they are.
+that elimination does not subtract nearly equal numbers; standardized columns are used as they are.  X is
+a dense array or a :class:`~glmstat.design.structured.StructuredDesign` (numeric columns and factor codes,
+as the formula front end makes it: X b is a lookup per factor, X'WX has bincount blocks, so a 300-level
+factor is never expanded); of the latter only the numeric columns are centered.
 The step is then backtracked until the objective falls by at least 1e-4 of the decrease the model
 predicts (Armijo's rule for proximal Newton, Lee, Sun & Saunders 2014), which also handles steps that
 leave the family's domain.  The fit stops when the largest violation of the optimality (KKT) conditions,
@@ -40,6 +43,8 @@ from typing import Callable, Sequence
 import numpy as np
 from .._scipy import linalg as sla
 
+from ..design.base import Design
+from ..design.structured import StructuredDesign
 from ..errors import FitError
 from ..families import Family
 from .kernel import Working, kernel_for
@@ -83,11 +88,12 @@ class Problem:
     """The data of a penalized fit, prepared by :func:`make_problem`.
 
     ``X`` holds the columns minus ``center`` (their weighted means, when there is an intercept and some
-    column's mean exceeds its standard deviation; else zeros and the caller's columns);
+    column's mean exceeds its standard deviation; else zeros and the caller's columns), as an array or a
+    structured design;
     ``weights`` are the sample weights divided by their sum, so the kernel's deviance is the mean deviance.
     """
 
-    X: np.ndarray
+    X: np.ndarray | StructuredDesign
     y: np.ndarray
     weights: np.ndarray
     offset: np.ndarray
@@ -120,13 +126,16 @@ class PenalizedFit:
     drift: float = 0.0
 
 
-def make_problem(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, offset: np.ndarray | None,
-                 family: Family, intercept: bool) -> Problem:
+def make_problem(X: np.ndarray | Design, y: np.ndarray, sample_weight: np.ndarray | None,
+                 offset: np.ndarray | None, family: Family, intercept: bool) -> Problem:
     """Check shapes, normalize the weights to sum 1 and center the columns where that helps.
 
-    The caller's arrays are not modified (centering makes a copy).
+    ``X`` is an array or a design (a structured one is kept as it is, any other made dense).  The caller's
+    arrays are not modified (centering makes a copy).
     """
-    X = np.asarray(X, dtype=float)
+    if isinstance(X, StructuredDesign):
+        return _structured_problem(X, y, sample_weight, offset, family, intercept)
+    X = X.toarray() if isinstance(X, Design) else np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n = y.shape[0]
     if X.ndim != 2 or X.shape[0] != n:
@@ -136,6 +145,12 @@ def make_problem(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
         raise FitError("sample weights must be finite, non-negative, one per row and not all zero")
     w = s / s.sum()
     off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)
+    X, center = _centered(X, w, intercept)
+    return Problem(np.ascontiguousarray(X), y, w, off, family, bool(intercept), center)
+
+
+def _centered(X: np.ndarray, w: np.ndarray, intercept: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(X - center, center): the weighted means where some column needs them (see :class:`Problem`)."""
     center = np.zeros(X.shape[1])
     if intercept and X.shape[1]:
         mean = w @ X
@@ -145,9 +160,24 @@ def make_problem(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
                                             for s in range(0, X.shape[0], BLOCK_ROWS)) - mean * mean, 0.0))
         # elimination of the intercept loses about log10(1 + mean^2 / var) digits: center where that is >= 0.3
         if np.any(np.abs(mean) > spread):
-            center = mean + _constant_residue(X, s > 0, mean)
+            center = mean + _constant_residue(X, w > 0, mean)
             X = X - center
-    return Problem(np.ascontiguousarray(X), y, w, off, family, bool(intercept), center)
+    return X, center
+
+
+def _structured_problem(X: StructuredDesign, y, sample_weight, offset, family: Family, intercept: bool
+                        ) -> Problem:
+    """:func:`make_problem` of a structured design: its numeric block centered as an array's columns, the
+    factors' indicators as they are (their mean is below their spread unless a level holds most rows)."""
+    if X.intercept is not None:
+        raise FitError("the design passed to the penalized fit must not hold the intercept's column")
+    dense = np.zeros((X.n_rows, 0)) if X.dense is None else X.dense
+    pr = make_problem(dense, y, sample_weight, offset, family, intercept)
+    center = np.zeros(X.n_cols)
+    center[X.dense_cols] = pr.center
+    block = np.asfortranarray(pr.X) if X.dense is not None else None
+    design = StructuredDesign(X.n_cols, None, block, X.dense_cols, X.factors, n_rows=X.n_rows)
+    return Problem(design, pr.y, pr.weights, pr.offset, family, bool(intercept), center)
 
 
 def _constant_residue(X: np.ndarray, used: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -177,7 +207,7 @@ class _Point:
 
 
 def _point(pr: Problem, kernel: Callable, pen: Penalty, b0: float, b: np.ndarray) -> _Point:
-    eta = pr.X @ b if b.size else np.zeros(pr.y.shape[0])
+    eta = _matvec(pr.X, b) if b.size else np.zeros(pr.y.shape[0])
     eta = eta + (b0 + pr.offset)
     wk = kernel(pr.y, pr.weights, eta)
     ok = wk.valid and math.isfinite(wk.deviance)
@@ -188,7 +218,7 @@ def _gradient(pr: Problem, pen: Penalty, pt: _Point) -> tuple[float, np.ndarray]
     """dF/db0 and the gradient of the smooth part (half mean deviance + ridge) in b."""
     wr = pt.work.W * pt.work.r
     g0 = -float(wr.sum()) if pr.intercept else 0.0
-    gb = -(pr.X.T @ wr) + pen.l2 * pt.b
+    gb = -_rmatvec(pr.X, wr) + pen.l2 * pt.b
     return g0, gb
 
 
@@ -201,8 +231,18 @@ def _kkt(g0: float, gb: np.ndarray, b: np.ndarray, l1: float) -> float:
     return max(abs(g0), float(viol.max(initial=0.0)))
 
 
-def _gram(X: np.ndarray, W: np.ndarray) -> np.ndarray:
+def _matvec(X: np.ndarray | StructuredDesign, b: np.ndarray) -> np.ndarray:
+    return X.matvec(b) if isinstance(X, Design) else X @ b
+
+
+def _rmatvec(X: np.ndarray | StructuredDesign, v: np.ndarray) -> np.ndarray:
+    return X.rmatvec(v) if isinstance(X, Design) else X.T @ v
+
+
+def _gram(X: np.ndarray | StructuredDesign, W: np.ndarray) -> np.ndarray:
     """X'WX, in row blocks (W >= 0)."""
+    if isinstance(X, Design):
+        return X.gram(W)
     p = X.shape[1]
     G = np.zeros((p, p))
     for s in range(0, X.shape[0], BLOCK_ROWS):
@@ -346,7 +386,8 @@ def _start(pr: Problem, kernel: Callable, pen: Penalty, start: tuple[float, np.n
         with np.errstate(all="ignore"):
             z = link.link(fam.start_mu(pr.y, np.ones_like(pr.y))) - pr.offset
         if np.all(np.isfinite(z)) and p:
-            b = np.linalg.lstsq(pr.X, z, rcond=None)[0]
+            A = pr.X.toarray() if isinstance(pr.X, Design) else pr.X
+            b = np.linalg.lstsq(A, z, rcond=None)[0]
             pt = _point(pr, kernel, pen, 0.0, b)
             if math.isfinite(pt.objective):
                 return pt
@@ -367,7 +408,7 @@ def _direction(pr: Problem, pen: Penalty, pt: _Point, g0: float, gb: np.ndarray,
         sw = float(W.sum())
         if not sw > 0:
             raise FitError("every working weight is zero: the fitted means sit on the edge of the family's domain")
-        xw = pr.X.T @ W
+        xw = _rmatvec(pr.X, W)
         # minimizing the model over d0 first: d0 = -(g0 + xw'd) / sw, leaving the Schur complement in d
         Q = Q - np.outer(xw, xw) / sw
         g = gb - xw * (g0 / sw)
@@ -445,7 +486,7 @@ def fit_penalized(pr: Problem, penalty: Penalty, tol: float = 1e-10, max_iter: i
         # Without a penalty the optimum may be at infinity (separation): the gradient then vanishes while
         # every Newton step still moves the separated rows' linear predictors by about 1.
         d0, d, _ = _direction(pr, penalty, pt, g0, gb, tol)
-        drift = float(np.abs(pr.X @ d + d0).max(initial=0.0)) if d.size else abs(d0)
+        drift = float(np.abs(_matvec(pr.X, d) + d0).max(initial=0.0)) if d.size else abs(d0)
     b = pt.b
     return PenalizedFit(
         intercept=pt.b0 - float(pr.center @ b) if pr.intercept else 0.0,

@@ -16,6 +16,8 @@ from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._arguments import shown
+from ..design.base import SMALL_CELLS, Design
+from ..design.structured import StructuredDesign
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
 from ..errors import FamilyError, GLMStatError, SeparationWarning
@@ -118,8 +120,8 @@ class GLMEstimatorBase(BaseEstimator):
                     f"fit_intercept=False, but the formula {shown(self.formula)} has an intercept; remove it in the "
                     "formula ('... - 1' or '0 + ...'), which also changes how factors are coded"
                 )
-            keep = [j for j in range(enc.X.shape[1]) if j != enc.intercept_column]
-            design, offset = np.ascontiguousarray(enc.X[:, keep]), enc.offset
+            keep = [j for j in range(enc.design.n_cols) if j != enc.intercept_column]
+            design, offset = _for_penalized(enc.design.select(keep)), enc.offset
             y_num, weights = enc.y, enc.weights * sw
             names = tuple(enc.column_names[j] for j in keep)
             self._spec, self._intercept_column, frame = enc.spec, enc.intercept_column, (data, formula)
@@ -214,8 +216,12 @@ class GLMEstimatorBase(BaseEstimator):
             rows = list(X.index[~enc.complete][:5])
             raise ValueError(f"{int((~enc.complete).sum())} rows have missing values in the model's columns "
                              f"(rows {rows}); impute or drop them first")
-        keep = [j for j in range(enc.X.shape[1]) if j != self._intercept_column]
-        return enc.X[:, keep] @ coef + np.ravel(self.intercept_)[0] + enc.offset
+        beta = np.zeros(enc.design.n_cols)
+        keep = np.arange(beta.size) != self._intercept_column  # (all of them without an intercept)
+        beta[keep] = coef
+        if self._intercept_column is not None:
+            beta[self._intercept_column] = np.ravel(self.intercept_)[0]
+        return enc.design.matvec(beta) + enc.offset
 
     # -- inference ---------------------------------------------------------------------------------------
     @property
@@ -244,6 +250,14 @@ class GLMEstimatorBase(BaseEstimator):
             cached = glm(formula, data, family=family, weights=weights)
             self.__dict__["_results_cache"] = cached
         return cached
+
+
+def _for_penalized(design: Design) -> np.ndarray | StructuredDesign:
+    """The design as the penalized fit takes it: structured (factors as codes) when it is large, else dense
+    (for a few thousand cells the structured products' bookkeeping costs more than the products)."""
+    if isinstance(design, StructuredDesign) and design.n_rows * design.n_cols > SMALL_CELLS:
+        return design
+    return np.ascontiguousarray(design.toarray())
 
 
 def _formula_names(names: Sequence[str], intercept: bool) -> list[str]:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
+from ..design.base import Design
 from ..families import Family
 
 __all__ = ["Encoded", "front_end", "split_formula", "with_response"]
@@ -28,9 +29,14 @@ __all__ = ["Encoded", "front_end", "split_formula", "with_response"]
 class Encoded:
     """What the front end gives: the design (with its intercept column, if any), the response, the total
     weights (binomial trials from ``cbind()``, else ones), the offset, and the spec for new data.  For new
-    data only ``X``, ``offset`` and ``complete`` (rows without a missing value) are set."""
+    data only ``design`` (of the complete rows), ``offset`` and ``complete`` (rows without a missing value)
+    are set.
 
-    X: np.ndarray
+    ``design`` is glmstat's :class:`~glmstat.design.base.Design`: factors of a model whose terms are single
+    variables stay integer codes (a structured design), which the penalized fit and ``matvec`` use as they
+    are; ``design.toarray()`` would make a 100,000-row design of a 300-level factor 240 MB."""
+
+    design: Design
     offset: np.ndarray
     spec: Any
     column_names: tuple[str, ...] = ()
@@ -52,15 +58,13 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
 
     if spec is not None:
         design, offset, complete = encode_new_data(spec, data)
-        X = np.full((complete.size, design.n_cols), np.nan)  # the estimators' solver works on dense rows
-        X[complete] = design.toarray()
-        return Encoded(X=X, offset=offset, spec=spec, complete=complete)
+        return Encoded(design=design, offset=offset, spec=spec, complete=complete)
     frame = build_model_frame(formula, data, family, na_action="raise")
     for category, msg in check_model_frame(frame, InMemorySource(frame.design, frame.y, frame.total_weights,
                                                                  frame.trials, frame.offset), family):
         warnings.warn(msg, category, stacklevel=3)
     icol = frame.term_columns[frame.term_labels.index("(Intercept)")][0] if frame.has_intercept else None
-    return Encoded(X=frame.design.toarray(), offset=frame.offset, spec=frame.spec,
+    return Encoded(design=frame.design, offset=frame.offset, spec=frame.spec,
                    column_names=tuple(frame.column_names), intercept_column=icol, y=frame.y,
                    weights=frame.total_weights)
 
