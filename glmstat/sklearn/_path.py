@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
-from sklearn.utils.validation import check_array, check_consistent_length
+from sklearn.utils.validation import _check_sample_weight, check_array, check_consistent_length
 
+from .._arguments import shown
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
-from ..families import Family, Gaussian
+from ..families import Family
+from ._base import ConvergenceWarning
+from ._regressor import GLMRegressor
 
 __all__ = ["GLMPath", "glm_path"]
 
@@ -50,15 +54,52 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     Returns
     -------
     GLMPath
+
+    Raises
+    ------
+    ValueError, glmstat.FamilyError
+        For the arguments the estimators' ``fit`` refuses (a family they cannot fit, l1_ratio outside
+        [0, 1], y outside the family's domain, missing values...) and alphas that are negative or not finite.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When a fit along the path stops at ``max_iter``.
     """
+    # the estimator's checks: family, l1_ratio, tol, max_iter, fit_intercept, and y in the family's domain
+    est = GLMRegressor(family=family, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
+    est._penalty()
+    fam = est._family()
     X = check_array(X, dtype=np.float64)
-    y = np.asarray(y, dtype=float).reshape(-1)
+    y = check_array(y, dtype=np.float64, ensure_2d=False)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-d, got shape {y.shape}")
     check_consistent_length(X, y)
-    problem = make_problem(X, y, sample_weight, None, Gaussian() if family is None else family, fit_intercept)
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not np.any(sw > 0):
+        raise ValueError("every sample weight is zero; at least one row needs a positive weight")
+    y, sw = est._target(y, sw)
+    problem = make_problem(X, y, sw, None, fam, fit_intercept)
     if alphas is None:
+        if isinstance(n_alphas, bool) or not isinstance(n_alphas, (int, np.integer)) or n_alphas < 1:
+            raise ValueError(f"n_alphas must be a positive integer, got {shown(n_alphas)}")
+        if not isinstance(eps, (int, float, np.floating)) or not 0 < eps <= 1:
+            raise ValueError(f"eps must be a number in (0, 1], got {shown(eps)}")
         top = alpha_max(problem, l1_ratio)
         alphas = np.geomspace(top, top * eps, n_alphas) if top > 0 else np.zeros(1)
     alphas = np.asarray(alphas, dtype=float)
+    if alphas.ndim != 1 or alphas.size == 0:
+        raise ValueError(f"alphas must be a non-empty sequence of numbers, got shape {alphas.shape}")
+    bad = np.flatnonzero(~(np.isfinite(alphas) & (alphas >= 0)))
+    if bad.size:
+        raise ValueError(f"alphas must be finite numbers >= 0, got alphas[{bad[0]}] = {alphas[bad[0]]:g}")
     fits = tuple(fit_path(problem, alphas, float(l1_ratio), tol, max_iter))
+    stopped = [a for a, f in zip(alphas, fits) if not f.converged]
+    if stopped:
+        warnings.warn(
+            f"{len(stopped)} of the {alphas.size} fits did not converge in {max_iter} iterations (alpha "
+            f"{', '.join(f'{a:.4g}' for a in stopped[:5])}{', ...' if len(stopped) > 5 else ''}); raise max_iter",
+            ConvergenceWarning, stacklevel=2,
+        )
     coefs = np.array([f.coef for f in fits]).reshape(len(fits), X.shape[1])
     return GLMPath(alphas, np.array([f.intercept for f in fits]), coefs, (coefs != 0).sum(axis=1), fits)

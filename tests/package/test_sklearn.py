@@ -409,3 +409,26 @@ def test_formula_factor_elastic_net_with_offset_is_optimal(wide_factor):
     viol = np.where(b != 0, np.abs(g + alpha * l1 * np.sign(b)), np.maximum(np.abs(g) - alpha * l1, 0))
     assert max(viol.max(), abs(sw @ (mu - y)) / sw.sum()) < 1e-9
     assert 0 < np.sum(b == 0) < b.size
+
+
+def test_glm_path_checks_its_arguments_as_the_estimators(cancer):
+    # glm_path fitted a Poisson path to y = -1 and a path with l1_ratio=2 or alpha=-1 without a word, and
+    # said nothing when fits stopped at max_iter; scikit-learn's PoissonRegressor refuses y = -1 too
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    y = np.r_[-1.0, np.arange(49) % 4]
+    with pytest.raises(ValueError):
+        PoissonRegressor().fit(X, y)
+    with pytest.raises(ValueError, match="y must lie in"):
+        glm_path(X, y, family=gs.Poisson(), n_alphas=3)
+    with pytest.raises(ValueError, match="l1_ratio must be a number in"):
+        glm_path(X, y + 1, l1_ratio=2.0, n_alphas=3)
+    with pytest.raises(ValueError, match=re.escape("alphas[1] = -1")):
+        glm_path(X, y + 1, alphas=[1.0, -1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        glm_path(X, np.r_[np.nan, y[1:] + 1], family=gs.Poisson(), n_alphas=3)
+    with pytest.raises(gs.FamilyError, match="glmstat family"):
+        glm_path(X, y + 1, family="poisson", n_alphas=3)
+    Xtr, _, ytr, _ = cancer
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        path = glm_path(Xtr, ytr, family=gs.Binomial(), n_alphas=4, max_iter=1)
+    assert not path.fits[-1].converged
