@@ -30,13 +30,15 @@ A_g comes from a thin SVD of W_g^(1/2) X_g L (C = L L'), O(m_g p^2) for a cluste
 m_g x m_g matrix (except for a cluster holding zero-weight rows, where W_g^(1/2) is not invertible).
 
 Where HC2/HC3 are undefined (a leverage of 1, or I - H_g singular because the cluster is a level of a factor
-in the model) R returns Inf/NaN or an arbitrary solution of a singular system; glmstat raises an error.
+in the model) R returns NaN or an arbitrary solution of a singular system.  glmstat returns NaN with a warning
+for a row of leverage 1 (unclustered, as R) and raises an error for a singular I - H_g (clustered).
 With zero prior weights R's unclustered HC2/HC3 recycle hat values of the wrong length; here a zero-weight
 row simply contributes nothing.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, Sequence
@@ -47,7 +49,7 @@ import pandas as pd
 from .._arguments import shown
 from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
-from ..errors import DataError, GLMStatError
+from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
 
 if TYPE_CHECKING:
@@ -123,7 +125,11 @@ def sandwich_vcov(
         part = partial(_block_meat, fd=fd.portable(), kernel=kernel, type=type)
         found = fold(fd.source, part, _Meat.merge, _Meat(np.zeros((kept.size, kept.size)), 0, -1))
         if found.first_unit_leverage >= 0:
-            raise _undefined(type, f"row number {found.first_unit_leverage + 1} of the rows used has leverage 1")
+            # as R's vcovHC: e_i^2 / (1 - h_i)^2 is 0/0 there, and every entry NaN -- said, not silent
+            warnings.warn(f"the {type} sandwich is undefined: row number {found.first_unit_leverage + 1} of the rows "
+                          "used has leverage 1 (it is fitted exactly), so every entry is NaN, as in R's vcovHC; "
+                          "use HC0 or HC1", GLMStatWarning, stacklevel=4)
+            return np.full((kept.sum(), kept.sum()), np.nan)
         meat = found.meat[np.ix_(kept, kept)]
         if type == "HC1":
             meat *= n / (n - k)
