@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils.validation import _check_sample_weight, check_array, check_consistent_length, column_or_1d
 
 from ..families import Family, Gaussian
 from ._base import GLMEstimatorBase
@@ -91,13 +92,18 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """D^2, the fraction of deviance explained: 1 - D(y, mu) / D(y, ybar), with D the family's
         (sample-weighted) deviance and ybar the weighted mean of y (scikit-learn's ``d2_tweedie_score``
-        generalized to every family).  With a two-sided formula, y defaults to its left-hand side."""
+        generalized to every family).  With a two-sided formula, y defaults to its left-hand side.
+
+        y must lie in the family's domain (as in ``fit``; scikit-learn's GLMs refuse it too): the deviance
+        of a Poisson fit at y = -1 is no measure of fit, and it gave scores such as -3.8e16."""
         mu = self.predict(X)
         family = self._family()
-        w = np.ones(mu.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        w = _check_sample_weight(sample_weight, mu[:, None], dtype=np.float64, ensure_non_negative=True)
         if y is None and self.formula is not None and split_formula(self.formula)[0]:
             enc = front_end(X, formula=f"{split_formula(self.formula)[0]} ~ 1", family=family)
             y, w = enc.y, w * enc.weights
-        y = np.asarray(y, dtype=float).reshape(-1)
+        y = column_or_1d(check_array(y, dtype=np.float64, ensure_2d=False, input_name="y"), warn=True)
+        check_consistent_length(mu, y)
+        y, w = self._target(y, w)
         ybar = np.full_like(y, float(w @ y) / float(w.sum()))
         return 1.0 - float(w @ family.unit_deviance(y, mu)) / float(w @ family.unit_deviance(y, ybar))

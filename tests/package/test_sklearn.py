@@ -432,3 +432,24 @@ def test_glm_path_checks_its_arguments_as_the_estimators(cancer):
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         path = glm_path(Xtr, ytr, family=gs.Binomial(), n_alphas=4, max_iter=1)
     assert not path.fits[-1].converged
+
+
+def test_regressor_score_refuses_y_outside_the_family(visits):
+    # score() took any y: a Poisson fit scored y = -visits as -3.8e16 and a Gamma fit y = 0 as a finite D^2;
+    # scikit-learn's D^2 refuses both, as fit does
+    Xtr, Xte, ytr, yte = visits
+    est = GLMRegressor(family=gs.Poisson()).fit(Xtr, ytr)
+    with pytest.raises(ValueError):
+        d2_tweedie_score(-yte, est.predict(Xte), power=1)
+    with pytest.raises(ValueError, match="y must lie in"):
+        est.score(Xte, -yte)
+    gamma = GLMRegressor(family=gs.Gamma(link="log")).fit(Xtr, ytr + 1.0)
+    with pytest.raises(ValueError):
+        d2_tweedie_score(np.r_[0.0, yte[1:]], gamma.predict(Xte), power=2)
+    with pytest.raises(ValueError, match="y must lie in"):
+        gamma.score(Xte, np.r_[0.0, yte[1:]])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        est.score(Xte, yte[:10])
+    sw = np.arange(yte.size) % 3.0  # (zero weights included)
+    assert gamma.score(Xte, yte + 1.0, sample_weight=sw) == pytest.approx(
+        d2_tweedie_score(yte + 1.0, gamma.predict(Xte), power=2, sample_weight=sw), rel=1e-12)
