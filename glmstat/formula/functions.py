@@ -386,11 +386,19 @@ def _relevel(ev: "Evaluator", call: Call) -> Value:
     if not isinstance(ref, (str, int, float)) or isinstance(ref, bool):
         raise _err(call, "ref must be a level, e.g. ref = \"b\"")
     L = len(f.levels)
+    # A chunk of streamed data (or new data) may lack the reference level, and a position means nothing in its
+    # own levels: its factor is left as it is, aligned to the model's levels by label afterwards, and the order
+    # of the levels over every chunk is decided once (formula.stream._merge_levels).
+    chunk = ev.mode != "fit"
     if isinstance(ref, str):
         match = [i for i, lv in enumerate(f.levels) if _same_level(lv, ref)]
+        if not match and chunk:
+            return f
         if not match:
             raise _err(call, f"ref = {deparse(a['ref'])} is not a level (levels: {_levels_text(f.levels)})")
         first = match[0]
+    elif chunk and math.isfinite(ref) and float(ref).is_integer() and not 1 <= ref <= L:
+        return f
     else:  # R's relevel: a number is the reference level's position, not its value
         if not (math.isfinite(ref) and float(ref).is_integer() and 1 <= ref <= L):
             value = [lv for lv in f.levels if _same_level(lv, ref)]

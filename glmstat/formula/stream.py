@@ -33,7 +33,8 @@ from .encode import build_design
 from .evaluate import DataColumns, Evaluator, check_context
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
 from .limits import DEFAULT_LIMITS, FormulaLimits
-from .nodes import Call, Node
+from .functions import bind, unqualified
+from .nodes import Call, Node, Str
 from .rows import complete_arrays, evaluate_rows, missing_order, variables_used
 from .spec import ModelSpec, align_levels, all_missing
 from .terms import Terms, lhs_names
@@ -148,12 +149,34 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
     return out
 
 
-def _merge_levels(info: _VarInfo, label: str) -> tuple:
+def _relevel_refs(node: Node) -> list[Node]:
+    """The ``ref`` arguments of the relevel() calls in ``node``."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Call):
+            if unqualified(n.func) == "relevel":
+                out.append(bind(n, ("x", "ref"), required=2)["ref"])
+            stack.extend(n.args)
+            stack.extend(v for _, v in n.kwargs)
+    return out
+
+
+def _merge_levels(info: _VarInfo, label: str, node: Node | None = None) -> tuple:
     """A factor's levels over every chunk: the chunks' own order when they all agree (a categorical's
-    categories), else sorted (as R's factor() sorts); only the levels present in the rows kept."""
+    categories), else sorted (as R's factor() sorts); only the levels present in the rows kept.
+
+    relevel() with a quoted level puts that level first, as on all the rows at once; a position (``ref =
+    2``) counts in levels that only all the rows have, so chunks that disagree on the levels are refused.
+    """
     first = info.full_levels[0]
+    refs = _relevel_refs(node) if node is not None else []
     if all(t == first for t in info.full_levels):
         candidates = list(first)
+    elif refs and not (len(refs) == 1 and isinstance(refs[0], Str)):
+        raise DataError(f"{shown(label)}: relevel() with a level's position needs the levels of all the rows, and "
+                        "the chunks of the data hold different levels; name the level, ref = \"b\", or give the "
+                        "order with factor(x, levels = c(...))")
     elif info.ordered:
         candidates = list(max(info.full_levels, key=len))
         if not all(set(map(label_text, t)) <= set(map(label_text, candidates)) for t in info.full_levels):
@@ -165,6 +188,11 @@ def _merge_levels(info: _VarInfo, label: str) -> tuple:
             for lv in t:
                 by_text.setdefault(label_text(lv), lv)
         candidates = sorted(by_text.values(), key=level_sort_key)
+    if refs and isinstance(refs[0], Str):  # relevel(x, ref = "b"): b first, the others in order
+        ref = [lv for lv in candidates if label_text(lv) == refs[0].value]
+        if not ref:  # (each chunk leaves a factor without that level as it is)
+            raise DataError(f"{shown(label)}: ref = {shown(refs[0].value)} is not a level in any chunk of the data")
+        candidates = ref + [lv for lv in candidates if lv is not ref[0]]
     return tuple(lv for lv in candidates if info.keep_unused or label_text(lv) in info.present)
 
 
@@ -263,7 +291,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         info = total.variables[node]
         label = deparse(node)
         if info.kind == "factor":
-            lv = _merge_levels(info, label)
+            lv = _merge_levels(info, label, node)
             levels[label] = lv
             template[node] = FactorVec(np.zeros(0, dtype=np.intp), lv, info.ordered, info.contrasts, info.keep_unused)
         elif info.kind == "matrix":
