@@ -17,14 +17,9 @@ inf) for the others -- emmeans' rule for a glm, which treats quasi families and 
 asymptotic although their dispersion is estimated.  A mean that is not estimable (L outside the row space of the design, with aliased columns) is
 NaN, as emmeans reports it.
 
-A transformed response is back-transformed too (:mod:`glmstat.inference.response_transform`), as emmeans detects
-it from the left-hand side: the names
-of the functions called there (``log(y)``: log; ``asin(sqrt(y))``: asin.sqrt; ``I(...)``: none), a constant
-multiplier (``2 * sqrt(y)``) and a constant added inside (``log(y + 1)``).  With h the inverse of that
-transformation (log: exp; log10: 10^x; log2: 2^x; log1p: expm1; sqrt: x^2; exp: log; asin.sqrt:
-sin(x)^2; atanh: tanh), m the multiplier and c the constant, the estimate is h(g^{-1}(eta) / m) - c, its
-standard error |d/d eta| se_eta and the interval's ends the same function of eta -/+ q se_eta.  A
-left-hand side emmeans does not know (``factor(y)``, ``cbind(s, f)``, ``y / n``) is the response itself.
+A transformed response (``log(y)``, ``sqrt(y)``, ``2 * sqrt(y)``, ``log(y + 1)``, ...) is back-transformed
+too, after the inverse link, as emmeans does (:mod:`glmstat.inference.response_transform`): the estimate is
+h(eta), its standard error |h'(eta)| se_eta and the interval's ends h(eta -/+ q se_eta).
 
 Pairwise comparisons (emmeans' ``pairs()``) are made on the link scale: d = eta_a - eta_b, se_d =
 sqrt((L_a - L_b) V (L_a - L_b)'), statistic d / se_d, shown back-transformed where that is a ratio (log link:
