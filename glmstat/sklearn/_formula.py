@@ -20,6 +20,7 @@ import pandas as pd
 
 from .._arguments import shown
 from ..design.base import Design
+from ..errors import DataError
 from ..families import Family
 
 __all__ = ["Encoded", "front_end", "split_formula", "with_response"]
@@ -59,7 +60,11 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
     if spec is not None:
         design, offset, complete = encode_new_data(spec, data)
         return Encoded(design=design, offset=offset, spec=spec, complete=complete)
-    frame = build_model_frame(formula, data, family, na_action="raise")
+    frame = build_model_frame(formula, data, family, na_action="drop")
+    if frame.n_dropped:  # (as sklearn's estimators: refused, never dropped behind the user's back)
+        detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
+        raise DataError(f"the data have missing values in {frame.n_dropped} rows ({detail}); the estimators do not "
+                        "drop rows: impute them (sklearn.impute) or drop them before fitting")
     for category, msg in check_model_frame(frame, InMemorySource(frame.design, frame.y, frame.total_weights,
                                                                  frame.trials, frame.offset), family):
         warnings.warn(msg, category, stacklevel=3)
