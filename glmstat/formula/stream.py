@@ -11,7 +11,9 @@ transform parameters learned from all the collected inputs -- into the same :cla
 an in-memory fit makes, and a :class:`ChunkEncoder` that turns any chunk into a block of the model's rows
 (:class:`~glmstat.design.sources.Block`) with exactly the numbers the in-memory model frame would give those
 rows.  A summary is small (counts, level sets, and only the transforms' inputs), so on a cluster the first
-pass is a map over partitions with a reduction on the client.
+pass is a map over partitions with a reduction on the client.  In that pass a transform stands for a
+placeholder; a formula that computes on its values (``log(scale(x))``, ``factor(round(scale(x)))``) has the
+chunks summarized a second time with the learned parameters, since those values decide the rows and levels.
 """
 
 from __future__ import annotations
@@ -119,11 +121,17 @@ def _check_arg(arg: Any, what: str) -> str | None:
 
 
 def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | None, offset: str | None,
-              context: Mapping[str, Any], limits: FormulaLimits) -> ChunkSummary:
-    """The first pass over one chunk (see the module docstring)."""
+              context: Mapping[str, Any], limits: FormulaLimits, state: Mapping[Node, Any] | None = None
+              ) -> ChunkSummary:
+    """The first pass over one chunk (see the module docstring).
+
+    Without ``state`` the stateful transforms collect their inputs and stand for placeholders; with the
+    ``state`` learned from every chunk they are applied, so that expressions of their values are the model's.
+    """
     names, positions = column_names(df)
     cols = DataColumns(df, names, positions)
-    ev = Evaluator(cols, context, {}, "collect", limits)
+    ev = Evaluator(cols, context, {}, "collect", limits) if state is None else \
+        Evaluator(cols, context, dict(state), "apply", limits)
     rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
     keep = ~rows.drop
     out = ChunkSummary(n=rows.n, n_kept=int(keep.sum()), max_rows=rows.n, has_offset=rows.has_offset)
@@ -147,6 +155,30 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
         out.collected[call] = arrays
     out.learners = dict(ev.learners)
     return out
+
+
+def _summaries(read: "SummaryReader", columns: tuple, summarize_chunk: Callable) -> ChunkSummary:
+    """``summarize_chunk`` of every chunk of ``columns``, merged."""
+    total = ChunkSummary()
+    for part in read(columns, summarize_chunk):
+        total.merge(part)
+    return total
+
+
+def _check_rows_kept(total: ChunkSummary) -> None:
+    if total.n_kept == 0:
+        raise DataError(f"no complete rows: every row has a missing value in a model variable "
+                        f"({', '.join(total.dropped_by)})")
+
+
+def _reads_transform_values(terms: Terms, transforms: Iterable[Node]) -> bool:
+    """Whether an expression of the formula computes on a stateful transform's values (``log(scale(x))``,
+    ``factor(round(scale(x)))``): the first pass's placeholders then say nothing of the levels it takes or the
+    rows it makes missing, and the chunks must be summarized again with the transforms applied.  A transform
+    that is itself a variable, an offset or the response is missing exactly where its input is, as its
+    placeholder."""
+    as_is = {terms.response, *variables_used(terms), *terms.offsets, *terms.removed}
+    return any(call not in as_is for call in transforms)
 
 
 def _relevel_refs(node: Node) -> list[Node]:
@@ -271,14 +303,12 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     terms = model_terms(formula, tuple(names), limits)
     needed = tuple(columns_needed(terms, names, weights, offset))
     one = partial(summarize, terms=terms, family=family, weights=weights, offset=offset, context=ctx, limits=limits)
-    total = ChunkSummary()
-    for part in read(needed, one):
-        total.merge(part)
+    total = _summaries(read, needed, one)
     if total.n == 0:
         raise DataError("the data has no rows")
-    if total.n_kept == 0:
-        raise DataError(f"no complete rows: every row has a missing value in a model variable "
-                        f"({', '.join(total.dropped_by)})")
+    again = _reads_transform_values(terms, total.collected)
+    if not again:  # (else placeholders decided the rows kept, and the learners run first)
+        _check_rows_kept(total)
     state = {}
     for call, arrays in total.collected.items():
         nested = [c for c in total.collected if c is not call and _contains(call, c)]
@@ -286,6 +316,9 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
             raise FormulaError(f"{deparse(call)}: a stateful transform inside another ({deparse(nested[0])}) is not "
                                "supported on streamed data; compute the inner one as a column first")
         state[call] = total.learners[call](np.concatenate(arrays) if arrays else np.zeros(0))
+    if again:
+        total = _summaries(read, needed, partial(one, state=state))
+        _check_rows_kept(total)
     template, levels = {}, {}
     for node in variables_used(terms):
         info = total.variables[node]

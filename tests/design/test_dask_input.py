@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import (CASES, ESTIMATED, GROUP, N, assert_same_estimated_fit, assert_same_fit,
-                            assert_same_influence, assert_same_plots, close, computed, data, fit)
+from streamed_cases import (CASES, ESTIMATED, GROUP, N, TRANSFORM_VALUES, assert_same_estimated_fit,
+                            assert_same_fit, assert_same_influence, assert_same_plots, close, computed, data, fit)
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
@@ -60,6 +60,13 @@ def test_estimated_theta_and_firth_on_the_cluster_equal_the_in_memory_fit(case, 
     mem = fit(formula, frame, family, weights, method)
     monkeypatch.setattr(DaskSource, "blocks", rows_here)
     assert_same_estimated_fit(fit(formula, ddf, family, weights, method), mem)
+
+
+@pytest.mark.parametrize("case", list(TRANSFORM_VALUES))
+def test_an_expression_of_a_transform_equals_the_in_memory_fit(case, frame, ddf):
+    """The partitions are summarized again with the transform's parameters, which travel to the workers."""
+    formula, family = TRANSFORM_VALUES[case]
+    assert_same_fit(fit(formula, ddf, family, None), fit(formula, frame, family, None), ddf, frame)
 
 
 def test_an_empty_partition_is_skipped(frame, ddf):
