@@ -339,10 +339,15 @@ def _factor(ordered_default: bool, keep_factor: bool = False) -> Builtin:
         x = ev.eval(a["x"])
         if keep_factor and isinstance(x, FactorVec) and "levels" not in a:
             f = x
+        elif "levels" in a:
+            f = _reorder(as_factor(x, call), _literal_levels(ev.eval(a["levels"]), call, "levels"), call)
         else:
+            # A chunk of streamed data (or new data) keeps the unused levels of a factor: they carry its order
+            # (a categorical's) to the merge of every chunk's levels, which drops those no row uses
+            # (formula.stream._merge_levels), as the model frame drops them in memory.  (labels= name the
+            # levels in use.)
             f = as_factor(x, call)
-            f = _drop_unused(f) if "levels" not in a else _reorder(f, _literal_levels(ev.eval(a["levels"]), call,
-                                                                                       "levels"), call)
+            f = _drop_unused(f) if ev.mode == "fit" or "labels" in a else f
         # (R's default is ordered = is.ordered(x): factor() of an ordered factor stays ordered)
         ordered = flag(ev.eval(a["ordered"]), call, "ordered") if "ordered" in a else (ordered_default or f.ordered)
         levels = f.levels

@@ -36,7 +36,7 @@ from .evaluate import DataColumns, Evaluator, check_context
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
 from .limits import DEFAULT_LIMITS, FormulaLimits
 from .functions import bind, unqualified
-from .nodes import Call, Node, Str
+from .nodes import Call, Node, Num, Str
 from .rows import complete_arrays, evaluate_rows, missing_order, variables_used
 from .spec import ModelSpec, align_levels, all_missing
 from .terms import Terms, lhs_names
@@ -199,13 +199,22 @@ def _merge_levels(info: _VarInfo, label: str, node: Node | None = None) -> tuple
     categories), else sorted (as R's factor() sorts); only the levels present in the rows kept.
 
     relevel() with a quoted level puts that level first, as on all the rows at once; a position (``ref =
-    2``) counts in levels that only all the rows have, so chunks that disagree on the levels are refused.
+    2``) counts in levels that only all the rows have, so chunks that disagree on the levels are refused, and
+    so is a position counting a level no row uses (a chunk keeps a factor's unused levels, which carry a
+    categorical's order here; factor() drops them from all the rows before relevel() counts).
     """
     first = info.full_levels[0]
     refs = _relevel_refs(node) if node is not None else []
+    by_position = refs and not (len(refs) == 1 and isinstance(refs[0], Str))
     if all(t == first for t in info.full_levels):
         candidates = list(first)
-    elif refs and not (len(refs) == 1 and isinstance(refs[0], Str)):
+        counted = max((int(r.value) if isinstance(r, Num) and 1 <= r.value <= len(first) else len(first)
+                       for r in refs if not isinstance(r, Str)), default=0)
+        if any(label_text(lv) not in info.present for lv in first[:counted]):
+            raise DataError(f"{shown(label)}: relevel() with a level's position needs the levels of all the rows, "
+                            "and some levels it counts are used by no row; name the level, ref = \"b\", or give "
+                            "the order with factor(x, levels = c(...))")
+    elif by_position:
         raise DataError(f"{shown(label)}: relevel() with a level's position needs the levels of all the rows, and "
                         "the chunks of the data hold different levels; name the level, ref = \"b\", or give the "
                         "order with factor(x, levels = c(...))")

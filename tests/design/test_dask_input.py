@@ -69,6 +69,32 @@ def test_an_expression_of_a_transform_equals_the_in_memory_fit(case, frame, ddf)
     assert_same_fit(fit(formula, ddf, family, None), fit(formula, frame, family, None), ddf, frame)
 
 
+@pytest.fixture(scope="module")
+def own_order(frame, client):
+    """The rows with g also as a categorical of its own level order (an unused level second): only the last
+    partition holds l99, its first level."""
+    levels = ["l99", "unused"] + [f"l{i:02d}" for i in range(7, -1, -1)]
+    rows = frame.assign(gr=pd.Categorical(frame["g"], categories=levels))
+    return rows, dd.from_pandas(rows, npartitions=N // GROUP, sort=False)
+
+
+@pytest.mark.parametrize("formula", ["count ~ x1 + factor(gr)", 'count ~ x1 + relevel(factor(gr), ref = "l03")',
+                                     "count ~ x1 + relevel(factor(gr), ref = 1)"])
+def test_factor_of_a_categorical_keeps_its_order_when_partitions_lack_levels(formula, own_order):
+    """factor() of a categorical drops its unused levels, in the categorical's order: each partition keeps them
+    all, and the merge drops those no row uses (a partition's levels differed, and were sorted)."""
+    rows, parts = own_order
+    mem = fit(formula, rows, gs.Poisson(), None)
+    assert mem.column_names[-1].endswith("[T.l00]")  # the categorical's order (sorted, l99 would be last)
+    assert_same_fit(fit(formula, parts, gs.Poisson(), None), mem, parts, rows)
+
+
+def test_relevel_to_a_position_counting_an_unused_level_is_refused(own_order):
+    # (in memory factor(gr) has no level 'unused', and position 2 is l07; a partition cannot know that)
+    with pytest.raises(gs.DataError, match="some levels it counts are used by no row"):
+        fit("count ~ x1 + relevel(factor(gr), ref = 2)", own_order[1], gs.Poisson(), None)
+
+
 def test_an_empty_partition_is_skipped(frame, ddf):
     emptied = ddf.map_partitions(lambda d: d[d.index >= GROUP])  # the first partition now has no rows
     assert len(emptied.partitions[0].compute()) == 0
