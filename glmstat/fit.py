@@ -24,7 +24,7 @@ from .engine.irls import Control, FitState
 from .engine.passes import deviance_part, offset_null_deviance, weighted_sums
 from .engine.kernel import constant_mean_deviance
 from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, SeparationWarning
-from .families import Family
+from .families import Family, Gaussian
 from .formula.frame import ModelFrame
 from .inference.results import FitInfo, GLMResults
 
@@ -116,6 +116,14 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         warnings.warn(msg, BoundaryWarning, stacklevel=3)
     if not state.converged:
         msg = _NOT_CONVERGED[method].format(it=state.iterations, last=state.last_rel_change, tol=control.tol)
+        if method == "irls" and state.iterations > 2 and isinstance(family, Gaussian) \
+                and family.link.name == "identity":
+            # a least-squares fit converges at its second iteration; later steps that still move come from
+            # columns that no test of one column against the others finds aliased, but that are singular together
+            msg = (f"IRLS did not converge in {state.iterations} iterations, although a gaussian fit with the "
+                   "identity link is one least-squares solve: the columns kept are numerically singular together "
+                   "(no single one is aliased with the others), so the estimates are not determined; drop or "
+                   "combine columns")
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
     for category, msg in (*fitter_findings, *findings):
