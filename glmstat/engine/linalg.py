@@ -192,16 +192,56 @@ def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
     return ~kept
 
 
+#: Largest condition number (LAPACK's 1-norm estimate) of the kept columns scaled to unit norm.  Beyond it
+#: they are singular together although each passes R's test against the columns before it (a dependence
+#: spread over many columns that rounding hides from the one-column test); no step solved on them means
+#: anything, and the steps for the change then wander instead of converging.
+MAX_KEPT_COND = 1e13
+
+
+@functools.cache
+def _trcon():
+    return sla.lapack.get_lapack_funcs(("trcon",), dtype=float)[0]
+
+
+def _singular(T: np.ndarray) -> bool:
+    """The upper-triangular ``T`` (columns of unit norm) is singular to working precision."""
+    rcond, _ = _trcon()(T, norm="1", uplo="U", diag="N")
+    return not rcond * MAX_KEPT_COND >= 1.0
+
+
+def set_aside_singular(Rx: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(kept, Q, R_kept): ``kept`` less the columns that make the kept columns singular together, and the
+    thin QR of Rx's kept columns.
+
+    In R's order: the column set aside is the first whose addition makes the leading kept columns' scaled
+    triangular factor exceed ``MAX_KEPT_COND`` (that condition number only grows as columns are added, so
+    bisection finds it); repeated until the kept columns are well conditioned.  Only designs R itself leaves
+    singular reach the search (its kept columns' condition number above 1e13: its estimates are rounding).
+    """
+    q, rk = np.linalg.qr(Rx[:, kept], mode="reduced")
+    while rk.shape[1]:
+        T = rk / np.linalg.norm(Rx[:, kept], axis=0)
+        if not _singular(T):
+            break
+        lo, hi = 1, T.shape[1]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if _singular(T[:mid, :mid]) else (mid + 1, hi)
+        kept = kept.copy()
+        kept[np.flatnonzero(kept)[lo - 1]] = False
+        q, rk = np.linalg.qr(Rx[:, kept], mode="reduced")
+    return kept, q, rk
+
+
 def factor_qr(R_aug: np.ndarray) -> StepFactor:
     """Solve the step from the triangular factor of sqrt(W) [X | r], finding aliased columns."""
     p = R_aug.shape[1] - 1
     R = np.zeros((p + 1, p + 1))
     R[: R_aug.shape[0]] = R_aug[: p + 1]
     Rx, c = R[:, :p], R[:, p]
-    aliased = aliased_in_order(Rx)
-    kept = ~aliased
     # Re-triangularise the kept columns only; the last entries of Q'c carry the residual.
-    q, rk = np.linalg.qr(Rx[:, kept], mode="reduced")
+    kept, q, rk = set_aside_singular(Rx, ~aliased_in_order(Rx))
     ck = q.T @ c
     step = np.zeros(p)
     step[kept] = sla.solve_triangular(rk, ck)

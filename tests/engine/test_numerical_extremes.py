@@ -233,18 +233,36 @@ def test_null_deviance_with_an_offset_whose_exp_overflows(family, shift):
     assert moved.coef["x"] == pytest.approx(base.coef["x"], rel=1e-7)
 
 
+_SINGULAR_FORMULA = ("y ~ 0 + ((bs(x1, df = 4) + I(x1 > 0) + (I(x1 > 0)) %in% x1 %in% g2 + C(g3, treatment))^2) + "
+                     "(((x1 %in% g2) %in% C(g3, treatment)) * bs(x1, df = 4)) - C(g3, treatment):I(x1 > 0)")
+
+
 @pytest.mark.filterwarnings("ignore::glmstat.AliasingWarning")
-def test_least_squares_on_columns_singular_together_says_so():
-    """From a randomized comparison with R's model.matrix: R and glmstat keep the same 50 of 64 columns (each
-    passes R's test against the columns before it), but together their condition number is 3.5e16.  R solves
-    once (deviance 29.24; least squares on those columns gives 29.27); glmstat's steps keep moving.  The warning
-    says why, instead of advising more iterations.  (Data: columns y, x1, g2, g3 of make_data(7, 80) in
-    tests/fixtures/scripts/formula_differential_fuzz.py.)"""
+def test_columns_singular_together_are_set_aside():
+    """From a randomized comparison with R's model.matrix: 50 of these 64 columns each pass R's aliasing test
+    against the columns before them, but together their condition number is 3.5e16 (R keeps all 50 and
+    reports deviance 29.24, rounding).  glmstat sets aside the column that makes them singular (rank 49, the
+    numerical rank) and finds the least-squares fit, which numpy's SVD-based lstsq gives independently.
+    (Data: columns y, x1, g2, g3 of make_data(7, 80) in tests/fixtures/scripts/formula_differential_fuzz.py.)"""
     d = pd.read_csv(FIXTURES / "engine" / "singular_kept_columns.csv")
-    formula = ("y ~ 0 + ((bs(x1, df = 4) + I(x1 > 0) + (I(x1 > 0)) %in% x1 %in% g2 + C(g3, treatment))^2) + "
-               "(((x1 %in% g2) %in% C(g3, treatment)) * bs(x1, df = 4)) - C(g3, treatment):I(x1 > 0)")
+    fit = gs.glm(_SINGULAR_FORMULA, d)
+    X = fit.fit_data.source.X.toarray()
+    b, _, rank, _ = np.linalg.lstsq(X, d["y"].to_numpy(), rcond=None)
+    assert fit.converged and fit.iterations == 2 and fit.rank == rank == 49
+    assert fit.deviance == pytest.approx(float(np.sum((d["y"].to_numpy() - X @ b) ** 2)), rel=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::glmstat.AliasingWarning")
+def test_least_squares_that_does_not_settle_says_why(monkeypatch):
+    """Should kept columns still be singular together (here: with the test of the whole set switched off),
+    a gaussian identity fit, one least-squares solve, does not settle; the warning says why instead of
+    advising more iterations."""
+    from glmstat.engine import linalg
+
+    monkeypatch.setattr(linalg, "MAX_KEPT_COND", np.inf)
+    d = pd.read_csv(FIXTURES / "engine" / "singular_kept_columns.csv")
     with pytest.warns(gs.ConvergenceWarning, match="numerically singular together") as caught:
-        fit = gs.glm(formula, d)
+        fit = gs.glm(_SINGULAR_FORMULA, d)
     assert not fit.converged and fit.rank == 50
     assert not any("raise max_iter" in str(w.message) for w in caught)
     assert any("numerically singular together" in note for note in fit.notes)
