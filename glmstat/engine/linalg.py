@@ -192,46 +192,48 @@ def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
     return ~kept
 
 
-#: Largest condition number (LAPACK's 1-norm estimate) of the kept columns scaled to unit norm.  Beyond it
-#: they are singular together although each passes R's test against the columns before it (a dependence
-#: spread over many columns that rounding hides from the one-column test); no step solved on them means
-#: anything, and the steps for the change then wander instead of converging.
+#: Largest 1-norm condition number of the kept columns scaled to unit norm.  Beyond it they are singular
+#: together although each passes R's test against the columns before it (a dependence spread over many
+#: columns that rounding hides from the one-column test); no step solved on them means anything, and the
+#: steps for the change then wander instead of converging.
 MAX_KEPT_COND = 1e13
 
 
-@functools.cache
-def _trcon():
-    return sla.lapack.get_lapack_funcs(("trcon",), dtype=float)[0]
+def _prefix_singular(T: np.ndarray, Tinv: np.ndarray, m: int) -> bool:
+    """The leading m x m block of the upper-triangular ``T`` is singular to working precision: its 1-norm
+    condition number ||T_m||_1 ||T_m^-1||_1 exceeds ``MAX_KEPT_COND`` (the inverse of a leading block of a
+    triangular matrix is the leading block of its inverse)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        c = np.abs(T[:m, :m]).sum(axis=0).max() * np.abs(Tinv[:m, :m]).sum(axis=0).max()
+    return not c <= MAX_KEPT_COND
 
 
-def _singular(T: np.ndarray) -> bool:
-    """The upper-triangular ``T`` (columns of unit norm) is singular to working precision."""
-    rcond, _ = _trcon()(T, norm="1", uplo="U", diag="N")
-    return not rcond * MAX_KEPT_COND >= 1.0
-
-
-def set_aside_singular(Rx: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(kept, Q, R_kept): ``kept`` less the columns that make the kept columns singular together, and the
-    thin QR of Rx's kept columns.
+def set_aside_singular(Rx: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(kept, Q, R_kept, R_kept^-1): ``kept`` less the columns that make the kept columns singular together,
+    the thin QR of Rx's kept columns and the inverse of its triangular factor.
 
     In R's order: the column set aside is the first whose addition makes the leading kept columns' scaled
     triangular factor exceed ``MAX_KEPT_COND`` (that condition number only grows as columns are added, so
     bisection finds it); repeated until the kept columns are well conditioned.  Only designs R itself leaves
     singular reach the search (its kept columns' condition number above 1e13: its estimates are rounding).
     """
-    q, rk = np.linalg.qr(Rx[:, kept], mode="reduced")
-    while rk.shape[1]:
-        T = rk / np.linalg.norm(Rx[:, kept], axis=0)
-        if not _singular(T):
-            break
-        lo, hi = 1, T.shape[1]
+    while True:
+        q, rk = np.linalg.qr(Rx[:, kept], mode="reduced")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            rinv = sla.solve_triangular(rk, np.eye(rk.shape[0]))
+        k = rk.shape[1]
+        if k == 0:
+            return kept, q, rk, rinv
+        d = np.linalg.norm(Rx[:, kept], axis=0)
+        T, Tinv = rk / d, rinv * d[:, None]  # (T = R D^-1, T^-1 = D R^-1)
+        if not _prefix_singular(T, Tinv, k):
+            return kept, q, rk, rinv
+        lo, hi = 1, k
         while lo < hi:
             mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if _singular(T[:mid, :mid]) else (mid + 1, hi)
+            lo, hi = (lo, mid) if _prefix_singular(T, Tinv, mid) else (mid + 1, hi)
         kept = kept.copy()
         kept[np.flatnonzero(kept)[lo - 1]] = False
-        q, rk = np.linalg.qr(Rx[:, kept], mode="reduced")
-    return kept, q, rk
 
 
 def factor_qr(R_aug: np.ndarray) -> StepFactor:
@@ -241,11 +243,10 @@ def factor_qr(R_aug: np.ndarray) -> StepFactor:
     R[: R_aug.shape[0]] = R_aug[: p + 1]
     Rx, c = R[:, :p], R[:, p]
     # Re-triangularise the kept columns only; the last entries of Q'c carry the residual.
-    kept, q, rk = set_aside_singular(Rx, ~aliased_in_order(Rx))
+    kept, q, rk, rinv = set_aside_singular(Rx, ~aliased_in_order(Rx))
     ck = q.T @ c
     step = np.zeros(p)
     step[kept] = sla.solve_triangular(rk, ck)
-    rinv = sla.solve_triangular(rk, np.eye(rk.shape[0]))
     gram = Rx.T @ Rx
     return StepFactor(kept, step, rinv @ rinv.T, gram, "qr")
 
