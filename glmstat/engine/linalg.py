@@ -17,7 +17,9 @@ Two reducers build the equations block by block, in float64:
 
 Aliasing follows R's ``dqrdc2`` (limited column pivoting): column j is aliased when the part of it that the
 earlier *kept* columns do not explain has norm below ``ALIAS_TOL`` times its own norm.  The triangular
-factor R has the same column geometry as sqrt(W) X, so the test runs on the small p x p matrix.
+factor R has the same column geometry as sqrt(W) X, so the test runs on the small p x p matrix.  Columns that
+pass it one by one but are singular together (a dependence rounding hides from the one-column test) are set
+aside too, in the same order (:func:`set_aside_singular`).
 """
 
 from __future__ import annotations
