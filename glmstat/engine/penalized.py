@@ -44,6 +44,7 @@ import numpy as np
 from .._scipy import linalg as sla
 
 from ..design.base import Design
+from ..design.dense import DenseDesign
 from ..design.structured import StructuredDesign
 from ..errors import FitError
 from ..families import Family
@@ -93,7 +94,7 @@ class Problem:
     ``weights`` are the sample weights divided by their sum, so the kernel's deviance is the mean deviance.
     """
 
-    X: np.ndarray | StructuredDesign
+    X: Design
     y: np.ndarray
     weights: np.ndarray
     offset: np.ndarray
@@ -103,7 +104,7 @@ class Problem:
 
     @property
     def n_features(self) -> int:
-        return self.X.shape[1]
+        return self.X.n_cols
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def make_problem(X: np.ndarray | Design, y: np.ndarray, sample_weight: np.ndarra
     w = s / s.sum()
     off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)
     X, center = _centered(X, w, intercept)
-    return Problem(np.ascontiguousarray(X), y, w, off, family, bool(intercept), center)
+    return Problem(DenseDesign(np.ascontiguousarray(X)), y, w, off, family, bool(intercept), center)
 
 
 def _centered(X: np.ndarray, w: np.ndarray, intercept: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -175,7 +176,7 @@ def _structured_problem(X: StructuredDesign, y, sample_weight, offset, family: F
     pr = make_problem(dense, y, sample_weight, offset, family, intercept)
     center = np.zeros(X.n_cols)
     center[X.dense_cols] = pr.center
-    block = np.asfortranarray(pr.X) if X.dense is not None else None
+    block = np.asfortranarray(pr.X.X) if X.dense is not None else None
     design = StructuredDesign(X.n_cols, None, block, X.dense_cols, X.factors, n_rows=X.n_rows)
     return Problem(design, pr.y, pr.weights, pr.offset, family, bool(intercept), center)
 
@@ -207,7 +208,7 @@ class _Point:
 
 
 def _point(pr: Problem, kernel: Callable, pen: Penalty, b0: float, b: np.ndarray) -> _Point:
-    eta = _matvec(pr.X, b) if b.size else np.zeros(pr.y.shape[0])
+    eta = pr.X.matvec(b) if b.size else np.zeros(pr.y.shape[0])
     eta = eta + (b0 + pr.offset)
     wk = kernel(pr.y, pr.weights, eta)
     ok = wk.valid and math.isfinite(wk.deviance)
@@ -218,7 +219,7 @@ def _gradient(pr: Problem, pen: Penalty, pt: _Point) -> tuple[float, np.ndarray]
     """dF/db0 and the gradient of the smooth part (half mean deviance + ridge) in b."""
     wr = pt.work.W * pt.work.r
     g0 = -float(wr.sum()) if pr.intercept else 0.0
-    gb = -_rmatvec(pr.X, wr) + pen.l2 * pt.b
+    gb = -pr.X.rmatvec(wr) + pen.l2 * pt.b
     return g0, gb
 
 
@@ -231,23 +232,11 @@ def _kkt(g0: float, gb: np.ndarray, b: np.ndarray, l1: float) -> float:
     return max(abs(g0), float(viol.max(initial=0.0)))
 
 
-def _matvec(X: np.ndarray | StructuredDesign, b: np.ndarray) -> np.ndarray:
-    return X.matvec(b) if isinstance(X, Design) else X @ b
-
-
-def _rmatvec(X: np.ndarray | StructuredDesign, v: np.ndarray) -> np.ndarray:
-    return X.rmatvec(v) if isinstance(X, Design) else X.T @ v
-
-
-def _gram(X: np.ndarray | StructuredDesign, W: np.ndarray) -> np.ndarray:
-    """X'WX, in row blocks (W >= 0)."""
-    if isinstance(X, Design):
-        return X.gram(W)
-    p = X.shape[1]
-    G = np.zeros((p, p))
-    for s in range(0, X.shape[0], BLOCK_ROWS):
-        A = X[s:s + BLOCK_ROWS] * np.sqrt(W[s:s + BLOCK_ROWS])[:, None]
-        G += A.T @ A
+def _gram(X: Design, W: np.ndarray) -> np.ndarray:
+    """X'WX, in row blocks (W >= 0: the temporaries of a dense block stay small)."""
+    G = np.zeros((X.n_cols, X.n_cols))
+    for s in range(0, X.n_rows, BLOCK_ROWS):
+        G += X.rows(s, s + BLOCK_ROWS).gram(W[s:s + BLOCK_ROWS])
     return G
 
 
@@ -386,8 +375,10 @@ def _start(pr: Problem, kernel: Callable, pen: Penalty, start: tuple[float, np.n
         with np.errstate(all="ignore"):
             z = link.link(fam.start_mu(pr.y, np.ones_like(pr.y))) - pr.offset
         if np.all(np.isfinite(z)) and p:
-            A = pr.X.toarray() if isinstance(pr.X, Design) else pr.X
-            b = np.linalg.lstsq(A, z, rcond=None)[0]
+            if isinstance(pr.X, DenseDesign):
+                b = np.linalg.lstsq(pr.X.X, z, rcond=None)[0]
+            else:  # (the normal equations: a structured design's factors are never expanded)
+                b = np.linalg.lstsq(_gram(pr.X, np.ones_like(z)), pr.X.rmatvec(z), rcond=None)[0]
             pt = _point(pr, kernel, pen, 0.0, b)
             if math.isfinite(pt.objective):
                 return pt
@@ -408,7 +399,7 @@ def _direction(pr: Problem, pen: Penalty, pt: _Point, g0: float, gb: np.ndarray,
         sw = float(W.sum())
         if not sw > 0:
             raise FitError("every working weight is zero: the fitted means sit on the edge of the family's domain")
-        xw = _rmatvec(pr.X, W)
+        xw = pr.X.rmatvec(W)
         # minimizing the model over d0 first: d0 = -(g0 + xw'd) / sw, leaving the Schur complement in d
         Q = Q - np.outer(xw, xw) / sw
         g = gb - xw * (g0 / sw)
@@ -486,7 +477,7 @@ def fit_penalized(pr: Problem, penalty: Penalty, tol: float = 1e-10, max_iter: i
         # Without a penalty the optimum may be at infinity (separation): the gradient then vanishes while
         # every Newton step still moves the separated rows' linear predictors by about 1.
         d0, d, _ = _direction(pr, penalty, pt, g0, gb, tol)
-        drift = float(np.abs(_matvec(pr.X, d) + d0).max(initial=0.0)) if d.size else abs(d0)
+        drift = float(np.abs(pr.X.matvec(d) + d0).max(initial=0.0)) if d.size else abs(d0)
     b = pt.b
     return PenalizedFit(
         intercept=pt.b0 - float(pr.center @ b) if pr.intercept else 0.0,
