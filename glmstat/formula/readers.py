@@ -100,6 +100,26 @@ def pyarrow_parquet():
 _SUFFIXES = (".parquet", ".pq")
 
 
+#: No file system takes a longer path (Linux's PATH_MAX); a longer string -- a CSV's text, say -- names nothing
+#: and is not handed to the file system or to glob's pattern matching.
+MAX_PATH_CHARS = 4096
+
+
+def _path_kind(text: str) -> str | None:
+    """``"dir"``, ``"glob"`` (holds ``*``, ``?`` or ``[``) or ``"file"`` for what ``text`` names, or None when
+    it names nothing: no such path, or one the file system refuses to look up (a name too long, a NUL)."""
+    if len(text) > MAX_PATH_CHARS or "\0" in text:
+        return None
+    try:
+        if os.path.isdir(text):
+            return "dir"
+        if any(ch in text for ch in "*?["):
+            return "glob"
+        return "file" if os.path.isfile(text) else None
+    except OSError:  # (ENAMETOOLONG for a component beyond NAME_MAX, ELOOP, ...)
+        return None
+
+
 def _refuse_nested(directory: Path) -> None:
     """Refuse a directory with Parquet files in subdirectories (a hive-partitioned data set, key=value/...):
     reading its own files only would leave those rows out without a word."""
@@ -185,12 +205,15 @@ class ParquetReader:
         pq = pyarrow_parquet()
         text = os.fspath(source)
         path = Path(text)
-        if path.is_dir():
+        kind = _path_kind(text)
+        if kind == "dir":
             _refuse_nested(path)
             files = sorted(str(p) for p in path.iterdir() if p.suffix in _SUFFIXES and p.is_file())
-        elif any(ch in text for ch in "*?["):
+        elif kind == "glob":
+            if text.count("**") > 1:  # each ** walks every directory below the last: their work multiplies
+                raise DataError(f"data={shown(text, 300)}: a glob may hold one '**' (it reaches any depth)")
             files = sorted(f for f in globlib.glob(text, recursive=True) if os.path.isfile(f))
-        elif path.is_file():
+        elif kind == "file":
             files = [text]
         else:
             named = repr(text) if len(text) <= 80 else repr(text[:77]) + "..."

@@ -113,6 +113,20 @@ def test_a_string_that_is_no_parquet_path_is_refused_as_such():
                                    "or a glob; 'y,x\\n1,2' names none"), "y ~ x", "y,x\n1,2")
 
 
+@pytest.mark.parametrize("text", ["x" * 300, "x" * 10**6, "a/" * 3000, "abc\0def"])
+def test_a_string_the_file_system_cannot_look_up_names_no_path(text):
+    # (a file name beyond NAME_MAX raised the OS's "File name too long"; a NUL, ValueError)
+    pytest.importorskip("pyarrow")
+    refuse(gs.DataError, "data is a string, so it must be the path of a Parquet file, a directory of them or a glob; "
+                         ".* names none", "y ~ x", text)
+
+
+def test_a_glob_with_two_recursive_wildcards_is_refused(tmp_path):
+    # each '**' walks every directory below the one before: ten of them take hours on a deep tree
+    pytest.importorskip("pyarrow")
+    refuse(gs.DataError, re.escape("a glob may hold one '**'"), "y ~ x", str(tmp_path / "**" / "**" / "*.parquet"))
+
+
 def test_dict_of_arrays_is_accepted_and_equals_the_dataframe(d):
     as_dict = {c: d[c].to_numpy() for c in ["y", "x"]}
     a = gs.glm("y ~ x", as_dict, family=gs.Binomial())
