@@ -17,7 +17,7 @@ inf) for the others -- emmeans' rule for a glm, which treats quasi families and 
 asymptotic although their dispersion is estimated.  A mean that is not estimable (L outside the row space of the design, with aliased columns) is
 NaN, as emmeans reports it.
 
-A transformed response (``log(y)``, ``sqrt(y)``, ``2 * sqrt(y)``, ``log(y + 1)``, ...) is back-transformed
+A transformed response (``log(y)``, ``sqrt(y)``, ``2 * sqrt(y)``, ``log(y + 1)``, ``scale(y)``, ...) is back-transformed
 too, after the inverse link, as emmeans does (:mod:`glmstat.inference.response_transform`): the estimate is
 h(eta), its standard error |h'(eta)| se_eta and the interval's ends h(eta -/+ q se_eta).
 
@@ -55,7 +55,7 @@ from ..errors import GLMStatError
 from ..formula.values import label_text
 from .column_summaries import column_summaries
 from .fit_access import encode, response, used_data
-from .response_transform import RESPONSE_TRANSFORMS, back_transform, response_transform
+from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
 from .variables import ModelVariable, model_variables, pick, with_value
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
         table = pd.DataFrame({"estimate": h(eta), "std_error": np.abs(dh(eta)) * se,
                               "df": np.full(len(eta), df), "lower": np.fmin(a, b), "upper": np.fmax(a, b)},
                              index=index)
-    tr = response_transform(fit.model_frame.spec.terms.response)
+    tr = fitted_response_transform(fit)
     scale = f"{fit.family.link.name} link" + (f", {tr[0]} response" if tr else "")
     table.attrs["heading"] = (f"Estimated marginal means on the response scale ({scale}), "
                               f"{'normal' if np.isinf(df) else 't'}-based {level:.0%} intervals")
@@ -282,7 +282,7 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
     if k < 2:
         raise GLMStatError("pairwise comparisons need at least two means")
     link = fit.family.link.name
-    tr = response_transform(fit.model_frame.spec.terms.response)
+    tr = fitted_response_transform(fit)
     base = np.e if link in ("log", "logit") and tr is None else None
     if tr is not None and link == "identity" and tr[1] == 1:  # a transformed response: its back-transform's ratio
         base = RESPONSE_TRANSFORMS[tr[0]][2]

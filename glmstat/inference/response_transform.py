@@ -7,11 +7,16 @@ a constant added inside (``log(y + 1)``).  With h the inverse of that transforma
 log2: 2^x; log1p: expm1; sqrt: x^2; exp: log; asin.sqrt: sin(x)^2; atanh: tanh), m the multiplier, c the
 constant and g the link, the response scale of a linear predictor eta is h(g^{-1}(eta) / m) - c.  A
 left-hand side emmeans does not know (``factor(y)``, ``cbind(s, f)``, ``y / n``) is the response itself.
+
+A response whose first function is ``scale()`` is undone with the centre a and scale s the fit learned (R's
+``predvars``, which emmeans reads): a + s g^{-1}(eta) -- written here as h = identity, m = 1 / s, c = -a.
+As in emmeans, nothing else on such a left-hand side is undone (``scale(log(y))`` stays on the log scale,
+``2 * scale(y)`` keeps its factor 2).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -20,7 +25,7 @@ from ..formula.nodes import BinOp, Call, Name, Num, Paren, Unary
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["RESPONSE_TRANSFORMS", "response_transform", "back_transform"]
+__all__ = ["RESPONSE_TRANSFORMS", "response_transform", "fitted_response_transform", "back_transform"]
 
 
 def _clip(lo: float, hi: float):
@@ -39,6 +44,7 @@ RESPONSE_TRANSFORMS = {
     "asin.sqrt": (lambda x: np.sin(_clip(0, np.pi / 2)(x)) ** 2, lambda x: np.sin(2 * _clip(0, np.pi / 2)(x)),
                   None),
     "atanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2, None),
+    "scale": (lambda x: x, np.ones_like, None),
 }
 
 
@@ -75,14 +81,42 @@ def _constant(node: Any) -> float | None:
     return None
 
 
-def response_transform(response: Any):
+def _first_call(node: Any, func: str) -> Call | None:
+    """The first call of ``func`` in ``node``, in R's order."""
+    if isinstance(node, Call):
+        if node.func == func:
+            return node
+        children = node.args + tuple(v for _, v in node.kwargs)
+    elif isinstance(node, BinOp):
+        children = (node.left, node.right)
+    elif isinstance(node, Unary):
+        children = (node.operand,)
+    elif isinstance(node, Paren):
+        children = (node.body,)
+    else:
+        return None
+    for child in children:
+        found = _first_call(child, func)
+        if found is not None:
+            return found
+    return None
+
+
+def response_transform(response: Any, state: Mapping[Any, Any] | None = None):
     """emmeans' transformation of a response ``response`` (the left-hand side's node): (name, multiplier,
-    constant added inside) or None (see the module docstring)."""
+    constant added inside) or None (see the module docstring).  ``state``: the fit's learned parameters of
+    stateful transforms, by call (a ``scale()`` response is undone with its own)."""
     if response is None:
         return None
     called = [f for f in dict.fromkeys(_called(response, [])) if f != "cbind"]  # (R's setdiff: each once)
     if not called or called[0] == "I":
         return None
+    if called[0] == "scale":  # (emmeans: "Unable to recover scale() parameters" without them)
+        params = (state or {}).get(_first_call(response, "scale"))
+        if params is None:
+            return None
+        center, scale = params
+        return "scale", 1.0 / scale, -center
     name = ".".join(called)
     if name not in RESPONSE_TRANSFORMS:
         return None
@@ -99,11 +133,17 @@ def response_transform(response: Any):
     return name, mult, add
 
 
+def fitted_response_transform(fit: "GLMResults"):
+    """:func:`response_transform` of ``fit``'s left-hand side, with the parameters its transforms learned."""
+    spec = fit.model_frame.spec
+    return response_transform(spec.terms.response, spec.state)
+
+
 def back_transform(fit: "GLMResults"):
     """(h, dh): the response scale of eta -- the inverse link, then the inverse of the response's
     transformation -- and its derivative in eta."""
     link = fit.family.link
-    tr = response_transform(fit.model_frame.spec.terms.response)
+    tr = fitted_response_transform(fit)
     if tr is None:
         return link.inverse, link.mu_eta
     name, mult, add = tr

@@ -1,7 +1,8 @@
 """emmeans of a model with a transformed response (fixtures/inference2/more/emmeans_transform.json, made by
 scripts/make_emmeans_transform.R): R's emmeans(type = "response") back-transforms the left-hand side's
 function after the link -- log(breaks) gives the geometric means, 2 * sqrt(breaks) and log(breaks + 1) undo
-the multiplier and the constant -- and pairs() shows ratios for a log, log10 or log(y + c) response.
+the multiplier and the constant, scale(breaks) its learned centre and scale -- and pairs() shows ratios for a
+log, log10 or log(y + c) response.
 glmstat reported the means on the transformed scale (3.01 for tension H of log(breaks) ~ wool + tension,
 where R gives 20.31)."""
 
