@@ -141,11 +141,20 @@ def _estimable(fit: "GLMResults", L: np.ndarray) -> np.ndarray:
         N = _null_space_streamed(fit)
     else:
         X, _, ok = encode(fit, used_data(fit))
-        _, s, Vt = np.linalg.svd(X[ok], full_matrices=True)
-        rank = int(np.sum(s > max(X.shape) * np.finfo(float).eps * s[0]))
-        N = Vt[rank:].T  # null space of X
+        N = _null_space(X[ok])
     size = np.maximum(np.linalg.norm(L, axis=1), 1e-300)
     return np.linalg.norm(L @ N, axis=1) <= 1e-8 * size
+
+
+def _null_space(X: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the null space of X (n x p), from the SVD of its triangular factor R (X = QR):
+    X and R have the same singular values and right singular vectors, and R is at most p x p, where the SVD
+    of X itself would make an n x n matrix of left vectors (80 GB for 100,000 rows).  Columns: the right
+    singular vectors whose singular values are at most max(n, p) eps s_1."""
+    R = np.linalg.qr(X, mode="r")
+    _, s, Vt = np.linalg.svd(R, full_matrices=True)
+    rank = int(np.sum(s > max(X.shape) * np.finfo(float).eps * s[0]))
+    return Vt[rank:].T
 
 
 def _gram_part(b) -> np.ndarray:

@@ -4,6 +4,7 @@ emmeans with type = "response" and pairs() (fixtures/inference2)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import glmstat as gs
@@ -68,3 +69,26 @@ def test_level_and_errors():
     with pytest.raises(gs.GLMStatError, match="unknown adjustment"):
         f.emmeans_pairs("spray", adjust="scheffe")
     assert "tukey" in f.emmeans_pairs("spray").attrs["heading"]
+
+
+def test_aliased_columns_on_many_rows():
+    """With an aliased column the means are checked for estimability against the null space of the design;
+    that took the SVD of the n x p design with its n x n left vectors (80 GB here: a MemoryError).  Closed
+    form: x is centred within each group, so with z = 2x aliased the mean of group g at the grid's x = 0 is
+    the group's mean of y, and its standard error sigma / sqrt(n_g), sigma^2 = RSS / (n - 5) of the fit of y
+    on the groups and the pooled within-group slope of x."""
+    n = 100_000
+    i = np.arange(n)
+    g = np.array(["a", "b", "c", "d"])[i % 4]
+    x = ((i // 4) % 50) - 24.5
+    y = 1.0 + 0.3 * (i % 4) + 0.5 * x + ((i * 7919) % 1000) / 1000.0 - 0.5
+    data = {"y": y, "g": g, "x": x, "z": 2.0 * x}
+    means = np.array([y[g == k].mean() for k in "abcd"])
+    slope = np.sum(x * y) / np.sum(x * x)
+    rss = np.sum((y - means[i % 4] - slope * x) ** 2)
+    with pytest.warns(gs.AliasingWarning):
+        f = gs.glm("y ~ g + x + z", pd.DataFrame(data))
+    got = f.emmeans("g")
+    assert list(got.index) == list("abcd")
+    assert_close(got["estimate"], means, rtol=1e-9)
+    assert_close(got["std_error"], np.full(4, np.sqrt(rss / (n - 5) / (n / 4))), rtol=1e-9)
