@@ -187,6 +187,22 @@ class Evaluator:
         self.state[call] = state
         return state
 
+    def learned_levels(self, call: Call, levels: tuple, used: tuple, merge) -> tuple | None:
+        """The levels, in order, that the factor ``call`` names by position (``factor(x, labels = ...)``):
+        ``used`` (the levels these rows take, in their order), learned (mode "fit"); the stored ones ("apply");
+        or None after recording this chunk's ``levels`` and ``used`` for ``merge`` to decide from every chunk
+        ("collect")."""
+        if self.mode == "apply":
+            return self.state.get(call)
+        if self.mode == "collect":
+            chunk = np.empty(1, dtype=object)
+            chunk[0] = (levels, used)  # (one element: the chunks' records are concatenated for merge)
+            self.collected.setdefault(call, []).append(chunk)
+            self.learners[call] = merge
+            return None
+        self.state[call] = used
+        return used
+
     # -- limits ---------------------------------------------------------------------------------------
     def reserve(self, call: Call, k: int) -> None:
         """Account for ``k`` new columns of ``n`` rows (one basis term) before they are allocated."""

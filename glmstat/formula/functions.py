@@ -22,7 +22,7 @@ from ..errors import DataError, FormulaError
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
 from .splines import bspline_basis, bs_knots, natural_spline_basis, ns_knots
-from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text
+from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -341,13 +341,16 @@ def _factor(ordered_default: bool, keep_factor: bool = False) -> Builtin:
             f = x
         elif "levels" in a:
             f = _reorder(as_factor(x, call), _literal_levels(ev.eval(a["levels"]), call, "levels"), call)
+        elif "labels" in a:
+            f = _labelled_levels(ev, call, as_factor(x, call))
+            if f is None:  # a first pass over streamed data: the chunk's own levels stand for them
+                return _drop_unused(as_factor(x, call))
         else:
             # A chunk of streamed data (or new data) keeps the unused levels of a factor: they carry its order
             # (a categorical's) to the merge of every chunk's levels, which drops those no row uses
-            # (formula.stream._merge_levels), as the model frame drops them in memory.  (labels= name the
-            # levels in use.)
+            # (formula.stream._merge_levels), as the model frame drops them in memory.
             f = as_factor(x, call)
-            f = _drop_unused(f) if ev.mode == "fit" or "labels" in a else f
+            f = _drop_unused(f) if ev.mode == "fit" else f
         # (R's default is ordered = is.ordered(x): factor() of an ordered factor stays ordered)
         ordered = flag(ev.eval(a["ordered"]), call, "ordered") if "ordered" in a else (ordered_default or f.ordered)
         levels = f.levels
@@ -358,6 +361,44 @@ def _factor(ordered_default: bool, keep_factor: bool = False) -> Builtin:
             levels = tuple(labels)
         return FactorVec(f.codes, levels, bool(ordered), f.contrasts)
     return apply
+
+
+def _labelled_levels(ev: "Evaluator", call: Call, f: FactorVec) -> FactorVec | None:
+    """``f`` on the levels that ``labels=`` name one by one: the levels the fit's rows take, in order, learned
+    once -- new data or a chunk of streamed data may lack some (R's own predict() then fails: "invalid
+    'labels'") or hold others, which would shift every label after them.  A value that is not one of them is
+    refused.  None in a first pass over streamed data, which only records the chunk's levels."""
+    used = _drop_unused(f)
+    levels = ev.learned_levels(call, f.levels, used.levels, merge_chunk_levels)
+    if levels is None or ev.mode == "fit":
+        return None if levels is None else used
+    g = _reorder(f, levels, call)
+    new = (g.codes < 0) & (f.codes >= 0)
+    if new.any():
+        value = f.levels[f.codes[np.argmax(new)]]
+        def level(v: Any) -> str:  # (numbers as R writes them: 15 significant digits)
+            return label_text(v) if _is_number(v) else shown(v)
+        raise _err(call, f"{level(value)} is not one of the levels the fit's rows take "
+                         f"({', '.join(level(lv) for lv in levels[:10])}"
+                         f"{', ...' if len(levels) > 10 else ''}), which labels= name in order")
+    return g
+
+
+def merge_chunk_levels(chunks: np.ndarray) -> tuple:
+    """The levels that ``factor(x, labels = ...)`` names, from every chunk's record (levels, used levels): the
+    chunks' own order when they all agree (a categorical's categories), else sorted as R's ``factor()`` sorts;
+    only the levels some row takes."""
+    records = list(chunks)
+    used = {label_text(lv) for _, u in records for lv in u}
+    if records and all(full == records[0][0] for full, _ in records):
+        order = records[0][0]
+    else:
+        by_text: dict[str, Any] = {}
+        for _, u in records:
+            for lv in u:
+                by_text.setdefault(label_text(lv), lv)
+        order = sorted(by_text.values(), key=level_sort_key)
+    return tuple(lv for lv in order if label_text(lv) in used)
 
 
 def _contrast_kind(node: Node, call: Call) -> str:

@@ -34,6 +34,7 @@ from .deparse import deparse
 from .encode import build_design
 from .evaluate import DataColumns, Evaluator, check_context
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
+from .functions import merge_chunk_levels
 from .limits import DEFAULT_LIMITS, FormulaLimits
 from .functions import bind, unqualified
 from .nodes import Call, Node, Num, Str
@@ -315,7 +316,9 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     total = _summaries(read, needed, one)
     if total.n == 0:
         raise DataError("the data has no rows")
-    again = _reads_transform_values(terms, total.collected)
+    # (factor(x, labels = ...) placeholders carry a chunk's own levels: the labels need every chunk's)
+    again = _reads_transform_values(terms, total.collected) or any(
+        total.learners[call] is merge_chunk_levels for call in total.collected)
     if not again:  # (else placeholders decided the rows kept, and the learners run first)
         _check_rows_kept(total)
     state = {}
