@@ -33,8 +33,7 @@ def mem(frame) -> gs.GLMResults:
 
 def test_the_labels_name_the_levels_in_order(mem):
     # (the factor's levels sorted as R sorts them, L0 the reference: l99 is labelled L8)
-    assert mem.column_names[2:] == [f'factor(g, labels = c({", ".join(chr(34) + f"L{i}" + chr(34) for i in range(9))}))'
-                                    f"[T.L{i}]" for i in range(1, 9)]
+    assert [c.rsplit("[", 1)[1] for c in mem.column_names[2:]] == [f"T.L{i}]" for i in range(1, 9)]
 
 
 def test_new_data_lacking_levels_is_predicted_as_its_rows_are_fitted(frame, mem):
