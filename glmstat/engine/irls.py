@@ -40,7 +40,7 @@ import numpy as np
 from ..design.sources import DesignSource, fold
 from ..errors import FitError
 from ..families import Family
-from .linalg import GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram, factor_qr
+from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram, factor_qr
 from .threads import single_threaded_blas
 from .kernel import kernel_for
 
@@ -52,6 +52,12 @@ CONVERGENCE = ("exact", "R")
 #: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
 POLISH_TOL = 1e-11
 MAX_POLISH = 200
+#: With ``convergence="R"`` the Cholesky path takes X'WX only below this condition number (1e10 otherwise).
+#: There R's iterates are the result, not just the way to the MLE: a Cholesky step is off by about eps times
+#: cond(X'WX), an error that no later step corrects when the fit stops at R's criterion or at max_iter, and a
+#: run of halved steps towards the domain's edge (means near 0, weights spanning 1e10) amplifies it a thousand
+#: times, 1e-8 off R after 25 iterations.  R's QR is off by eps sqrt(cond); so is the QR reducer used above this.
+R_GRAM_MAX_COND = 1e6
 #: ... or once this many steps in a row are no smaller than the smallest so far.  Fisher scoring for a
 #: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
 #: monotonically: a step can be twice the one before and the next ten smaller still.
@@ -192,22 +198,23 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
     return res
 
 
-def _factor(res: PassResult, kept: np.ndarray | None) -> StepFactor | None:
+def _factor(res: PassResult, kept: np.ndarray | None, max_cond: float) -> StepFactor | None:
     if isinstance(res.reducer, QRReducer):
         return factor_qr(res.reducer.R)
-    return factor_gram(res.reducer.gram, res.reducer.score, kept)
+    return factor_gram(res.reducer.gram, res.reducer.score, kept, max_cond)
 
 
-def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None):
-    """A pass plus its factorisation, falling back to the QR reducer when the Gram matrix is unsafe."""
+def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None, max_cond=GRAM_MAX_COND):
+    """A pass plus its factorisation, falling back to the QR reducer when the Gram matrix's condition number
+    exceeds ``max_cond`` (or it is singular)."""
     res = _pass(source, family, beta, use_qr, kernel, fixed_gram)
     if not res.valid:
         return res, None, use_qr
-    fac = _factor(res, kept)
+    fac = _factor(res, kept, max_cond)
     if fac is None:  # ill-conditioned or newly aliased: redo this pass with the QR reducer
         use_qr = True
         res = _pass(source, family, beta, use_qr, kernel)
-        fac = _factor(res, kept)
+        fac = _factor(res, kept, max_cond)
     return res, fac, use_qr
 
 
@@ -300,10 +307,11 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     # The Gram path first: when the equilibrated X'WX is well conditioned no column can be aliased at R's
     # QR tolerance, so R's aliasing is only looked for (with the QR reducer) when the Cholesky path refuses.
     use_qr = False
+    max_cond = GRAM_MAX_COND if control.convergence == "exact" else R_GRAM_MAX_COND
     kernel = kernel_for(family)
     # (start= coefficients so large that X beta overflows give an invalid start, refused just below)
     with np.errstate(over="ignore", invalid="ignore"):
-        res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept, kernel)
+        res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept, kernel, max_cond=max_cond)
     if not res.valid or fac is None:
         raise FitError(
             "cannot find valid starting values: " + (
@@ -311,7 +319,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             + " a non-finite deviance, an invalid linear predictor or mean outside the family's domain; pass "
             + ("other " if start is not None else "") + "start= coefficients"
         )
-    if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
+    if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond) is not None:
         use_qr = False  # the aliased set is known and X'WX of the others is well conditioned (as in the loop)
     if beta is None:
         beta = np.zeros(p)
@@ -353,7 +361,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             new[~kept] = 0.0  # as R: a column aliased in this pass gets coefficient 0
         if not converged:
             iterations += 1
-        new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
+        new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram, max_cond)
         if report is not None:
             report("polish" if converged else "step", polishing if converged else iterations, new_res.deviance)
         # damping compares with the deviance at the previous coefficients (none before the first step)
@@ -382,7 +390,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 # estimate is on the domain's edge, where R says "algorithm stopped at boundary value"
                 converged = boundary = True
                 break
-            new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram)
+            new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram, max_cond)
         if report is not None and halvings and not converged:
             report("halved", iterations, new_res.deviance)  # once, after the halvings, as R's trace
         if not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
@@ -416,7 +424,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                         fixed_gram = None
             dev_old = res.deviance
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices.
-        if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept) is not None:
+        if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond) is not None:
             use_qr = False
     pearson = res.pearson
     if control.convergence == "R":

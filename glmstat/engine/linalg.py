@@ -253,13 +253,14 @@ def factor_qr(R_aug: np.ndarray) -> StepFactor:
     return StepFactor(kept, step, rinv @ rinv.T, gram, "qr")
 
 
-def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFactor | None:
+def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
+                max_cond: float = GRAM_MAX_COND) -> StepFactor | None:
     """Cholesky solve of the normal equations X'WX step = X'Wr on the kept columns (LAPACK's ``dposvx``).
 
     LAPACK scales G = X'WX to S G S with unit diagonal (S = diag(G)^(-1/2)) whenever the diagonal spans more
     than a factor of 100 (``dpoequ``), factors it, estimates its 1-norm condition number and solves with one
     step of iterative refinement.  Returns ``None`` when G is not positive definite or the condition number
-    exceeds ``GRAM_MAX_COND`` (of S G S, or of G itself when its diagonal is balanced, which is at most 100
+    exceeds ``max_cond`` (of S G S, or of G itself when its diagonal is balanced, which is at most 100
     times that): the caller then falls back to the QR reducer.
     """
     all_kept = np.count_nonzero(kept) == kept.size  # (cheaper than kept.all() for a few columns)
@@ -270,7 +271,7 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray) -> StepFa
         g, u = gram[np.ix_(idx, idx)], score[idx]
     posvx, potrs = _posvx_lapack()
     _, c, equed, s, _, x, rcond, _, _, info = posvx(g, u)
-    if info != 0 or not rcond > 1.0 / GRAM_MAX_COND:  # (info = p + 1: singular to working precision)
+    if info != 0 or not rcond > 1.0 / max_cond:  # (info = p + 1: singular to working precision)
         return None
     x = x[:, 0]
     if all_kept:
