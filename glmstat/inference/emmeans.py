@@ -24,8 +24,9 @@ h(eta), its standard error |h'(eta)| se_eta and the interval's ends h(eta -/+ q 
 Pairwise comparisons (emmeans' ``pairs()``) are made on the link scale: d = eta_a - eta_b, se_d =
 sqrt((L_a - L_b) V (L_a - L_b)'), statistic d / se_d, shown back-transformed where that is a ratio (log link:
 mu_a / mu_b; logit: the odds ratio; std_error exp(d) se_d; with an identity link and a log, log2 or log10
-response without a multiplier, the ratio of the back-transformed means: b^d, std_error b^d log(b) se_d) and
-as the difference otherwise.  p-values are
+response without a multiplier, the ratio of the back-transformed means: b^d, std_error b^d log(b) se_d; with
+a log link and a response m sqrt(y), whose means are (exp(eta) / m)^2, their ratio e^(2d), std_error
+2 e^(2d) se_d) and as the difference otherwise.  p-values are
 adjusted for the k(k-1)/2 comparisons: Tukey (emmeans' default: P(Q_{k,df} > sqrt(2) |t|), the studentized
 range; below 1e-10, where its integral loses its digits, k(k-1)/2 times the unadjusted p), Sidak, Bonferroni,
 Holm or none.  Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl4 - cyl6``) and
@@ -296,6 +297,9 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
     if tr is not None and link == "identity" and tr[1] == 1:  # a transformed response: its back-transform's ratio
         base = RESPONSE_TRANSFORMS[tr[0]][2]
         link = f"{tr[0]} response"
+    elif tr is not None and link == "log" and tr[0] == "sqrt" and tr[2] == 0:  # (exp(eta) / m)^2: ratio e^(2 d)
+        base = np.e ** 2
+        link = "log link, sqrt response"
     ratio = base is not None
     rows, contrasts = [], []
     for i, j in itertools.combinations(range(k), 2):
