@@ -10,7 +10,9 @@ Over the n rows used (each row's own values of the other variables; unweighted, 
 The gradient in b is exact for these formulas: d mu_i / d b = g^{-1}'(eta_i) x_i, so for a numeric
 variable G = (1/n) sum_i (g^{-1}'(eta_i^+) x_i^+ - g^{-1}'(eta_i^-) x_i^-) / (2h), and
 se = sqrt(G' V G) with V the fit's covariance (robust if the fit is).  z = AME / se, p = 2 P(Z > |z|),
-interval AME -/+ z_{(1+level)/2} se (normal, as ``marginaleffects``).  ``at`` sets variables to given
+interval AME -/+ z_{(1+level)/2} se (normal, as ``marginaleffects``).  A factor that the model reads only in
+terms of its own (no interaction) shifts every row's eta by the same c_l b_T when set to level l (c_l: its
+columns' values at l), so its levels are evaluated from one encoding of the rows.  ``at`` sets variables to given
 values in every row first (marginal effects at representative values, a numeric variable's own effect then
 taken at its given value; several values give one row each).
 
@@ -73,8 +75,43 @@ class _Means:
         return self.link.inverse(eta), X.rmatvec(self.link.mu_eta(eta))[self.kept]
 
 
-def _effects(means: _Means, data: pd.DataFrame, var: ModelVariable) -> list[tuple[str, float, np.ndarray]]:
-    """(contrast, sum over the rows of the effect, sum of its gradient) for one variable."""
+def _main_effect_sums(means: _Means, data: pd.DataFrame, var: ModelVariable,
+                      columns: tuple[int, ...]) -> list[tuple[float, np.ndarray]] | None:
+    """(sum of mu, sum of d mu / d b) over the rows with ``var`` set to each of its levels, for a factor that
+    the model reads only in terms of its own (no interaction; ``columns`` their design columns T).  Setting
+    the factor to level l in every row sets the row's T part to the same c_l, so with X the design of the
+    rows as they are, eta_i(l) = (X b)_i - (X_T b_T)_i + c_l b_T and the gradient is X' g^{-1}'(eta(l))
+    outside T and c_l times the sum of g^{-1}'(eta(l)) on T: one encoding of the rows, not one per level
+    (each a dense n x p design when the model has interactions).  None where a row cannot be encoded."""
+    X, off, ok = encode_spec_design(means.spec, data)
+    probe = data.iloc[:1]
+    rows = [encode_spec_design(means.spec, with_value(probe, var, level)) for level in var.levels]
+    if not ok.all() or not all(r[2].all() for r in rows):
+        return None
+    T = np.asarray(columns, dtype=np.intp)
+    b_T = np.zeros_like(means.b)
+    b_T[T] = means.b[T]
+    eta_rest = X.matvec(means.b) - X.matvec(b_T) + off + means.extra
+    out = []
+    for design, _, _ in rows:
+        c = design.toarray()[0, T]
+        eta = eta_rest + c @ means.b[T]
+        d = means.link.mu_eta(eta)
+        grad = X.rmatvec(d)
+        grad[T] = c * np.sum(d)
+        out.append((float(np.sum(means.link.inverse(eta))), grad[means.kept]))
+    return out
+
+
+def _effects(means: _Means, data: pd.DataFrame, var: ModelVariable,
+             main_columns: tuple[int, ...] | None = None) -> list[tuple[str, float, np.ndarray]]:
+    """(contrast, sum over the rows of the effect, sum of its gradient) for one variable (``main_columns``:
+    the design columns of a factor read only in terms of its own, see :func:`_main_effect_sums`)."""
+    if var.is_factor and main_columns is not None and len(var.levels) >= 2:
+        sums = _main_effect_sums(means, data, var, main_columns)
+        if sums is not None:
+            (mu_r, G_r), rest = sums[0], sums[1:]
+            return [(label, mu_a - mu_r, G_a - G_r) for label, (mu_a, G_a) in zip(var.labels[1:], rest)]
     if not var.is_factor:
         h = 1e-4 * var.sd if np.isfinite(var.sd) and var.sd > 0 else 1e-4
         x = next(data[c] for c in data.columns if str(c) == var.name).to_numpy(dtype=float)
@@ -113,6 +150,7 @@ class _EffectSums:
     every: tuple
     chosen: tuple
     chunks: bool = False
+    main_columns: tuple = ()  # (variable name, design columns) of the factors read only in terms of their own
 
     def __call__(self, base: pd.DataFrame) -> _Sums | None:
         if len(base) == 0:
@@ -125,8 +163,9 @@ class _EffectSums:
             data = base
             for name, value in setting.items():
                 data = with_value(data, pick(self.every, name, "values in at=")[0], value)
+            main = dict(self.main_columns)
             for var in self.chosen:  # a variable set by ``at`` has its effect at that value
-                for contrast, est, grad in _effects(self.means, data, var):
+                for contrast, est, grad in _effects(self.means, data, var, main.get(var.name)):
                     keys.append((k, var.name, contrast))
                     ests.append(est)
                     grads.append(grad)
@@ -152,6 +191,21 @@ def _plain_factor_columns(fit: "GLMResults", variables: list[ModelVariable]) -> 
             for name in _names_in(node):
                 bare[name] = False
     return {v.name for v in variables if v.is_factor and bare.get(v.name, False)}
+
+
+def _main_effect_columns(fit: "GLMResults", variables: list[ModelVariable]) -> tuple:
+    """(name, design columns) of each factor variable that the model reads only in terms of one variable
+    each (``g``, ``factor(k)``; not in an interaction, another variable's call or an offset)."""
+    st = structure(fit)
+    out = []
+    for v in variables:
+        if not v.is_factor:
+            continue
+        terms = [j for j, nodes in enumerate(st.variables) if any(v.name in _names_in(n) for n in nodes)]
+        alone = all(len(st.variables[j]) == 1 and _names_in(st.variables[j][0]) == [v.name] for j in terms)
+        if terms and alone and not any(v.name in _names_in(n) for n in st.offsets):
+            out.append((v.name, tuple(sorted(c for j in terms for c in st.columns[j]))))
+    return tuple(out)
 
 
 def _names_in(node) -> list[str]:
@@ -244,7 +298,8 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         raise GLMStatError("the model has no variables on its right-hand side")
     means = _Means.of(fit)
     settings = _grid(at, every)
-    sums = _EffectSums(means, tuple(settings), tuple(every), tuple(chosen), not fit.model_frame.in_memory)
+    sums = _EffectSums(means, tuple(settings), tuple(every), tuple(chosen), not fit.model_frame.in_memory,
+                       _main_effect_columns(fit, every))
     if fit.model_frame.in_memory:
         total = sums(_as_categoricals(used_data(fit), _plain_factor_columns(fit, every)))
     else:  # every chunk of the data's rows used, re-encoded with the variables changed, where the rows are
