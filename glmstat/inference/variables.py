@@ -27,7 +27,7 @@ from .streamed_data import data_columns
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["ModelVariable", "model_variables", "pick", "with_value"]
+__all__ = ["ModelVariable", "level_label", "model_variables", "pick", "with_value"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,14 @@ def _names(node: Node, out: list[str]) -> None:
         _names(node.operand if isinstance(node, Unary) else node.body, out)
 
 
+def level_label(level: Any) -> str:
+    """A level as R's ``as.character`` writes it, as emmeans labels it: ``TRUE``/``FALSE`` for a logical (the
+    design's column names keep formulaic's ``True``), else :func:`~glmstat.formula.values.label_text`."""
+    if isinstance(level, (bool, np.bool_)):
+        return "TRUE" if level else "FALSE"
+    return label_text(level)
+
+
 def model_variables(fit: "GLMResults", summaries: Any = None) -> list[ModelVariable]:
     """The data columns of the right-hand side, in order of first appearance (see the module docstring).
 
@@ -96,7 +104,7 @@ def model_variables(fit: "GLMResults", summaries: Any = None) -> list[ModelVaria
         if name in factor_of:
             label, lv = factor_of[name]
             spell = (name,) if label == name else (name, label)
-            out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=spell))
+            out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=spell))
             continue
         numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
         if numeric:
@@ -107,7 +115,7 @@ def model_variables(fit: "GLMResults", summaries: Any = None) -> list[ModelVaria
                                      distinct=tuple(distinct) if distinct.size <= 2 else ()))
         else:  # read only inside some other expression (e.g. an interaction() call): its sorted values
             lv = tuple(sorted(pd.unique(values.dropna()), key=label_text))
-            out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=(name,)))
+            out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=(name,)))
     return out
 
 
@@ -118,7 +126,7 @@ def _from_summaries(order: list[str], factor_of: dict, summaries) -> list[ModelV
         if name in factor_of:
             label, lv = factor_of[name]
             spell = (name,) if label == name else (name, label)
-            out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=spell))
+            out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=spell))
             continue
         s = summaries.columns[name]
         if s.numeric:
@@ -126,7 +134,7 @@ def _from_summaries(order: list[str], factor_of: dict, summaries) -> list[ModelV
             out.append(ModelVariable(name, False, mean=s.mean, sd=s.sd, spellings=(name,), distinct=distinct))
         else:
             lv = tuple(sorted(s.values, key=label_text))
-            out.append(ModelVariable(name, True, lv, tuple(label_text(v) for v in lv), spellings=(name,)))
+            out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=(name,)))
     return out
 
 

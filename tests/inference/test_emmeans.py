@@ -3,12 +3,14 @@ emmeans with type = "response" and pairs() (fixtures/inference2)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close
+from conftest import FIXTURES, assert_close
 from inference2_refs import CASES, as_list, assert_p, fit, numbers, ref
 
 
@@ -92,3 +94,21 @@ def test_aliased_columns_on_many_rows():
     assert list(got.index) == list("abcd")
     assert_close(got["estimate"], means, rtol=1e-9)
     assert_close(got["std_error"], np.full(4, np.sqrt(rss / (n - 5) / (n / 4))), rtol=1e-9)
+
+
+def test_logical_levels_are_labelled_as_r_writes_them():
+    """emmeans labels a logical's levels FALSE and TRUE (R's as.character); glmstat wrote Python's False and
+    True, so the means could not be looked up by R's labels (fixtures/inference2/more/emmeans_logical.json,
+    scripts/make_emmeans_logical.R)."""
+    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_logical.json").read_text())
+    d = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
+    f = gs.glm(r["formula"][0], d.assign(manual=d["am"] == 1), tol=1e-12)
+    got = f.emmeans("manual")
+    assert list(got.index) == r["levels"]
+    assert_close(got["estimate"], r["estimate"], rtol=1e-8)
+    assert_close(got["std_error"], r["std_error"], rtol=1e-8)
+    pairs = f.emmeans_pairs("manual", adjust="none")
+    assert list(pairs.index) == r["contrast"]
+    assert_close(pairs["estimate"], r["pair_estimate"], rtol=1e-8)
+    assert_close(pairs["p_value"], r["pair_p_value"], rtol=1e-6)
+    assert list(f.average_marginal_effects("manual")["contrast"]) == ["TRUE"]
