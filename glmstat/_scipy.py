@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["special", "stats", "linalg", "optimize", "interpolate"]
+__all__ = ["special", "stats", "linalg", "optimize", "interpolate", "sparse"]
 
 
 class _Lazy:
@@ -36,3 +36,4 @@ stats = _Lazy("scipy.stats")
 linalg = _Lazy("scipy.linalg")
 optimize = _Lazy("scipy.optimize")
 interpolate = _Lazy("scipy.interpolate")
+sparse = _Lazy("scipy.sparse")

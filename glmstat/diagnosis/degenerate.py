@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from .._arguments import shown
-from .._scipy import optimize
+from .._scipy import optimize, sparse
 
 from ..design.sources import fold
-from .explain import SeparationInfo, ZeroCountSeparation, detect_separation
+from .explain import SeparationInfo, ZeroCountSeparation, detect_separation, levels_text
 from .streamed_separation import streamed_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
@@ -86,8 +86,10 @@ def _row_labels(frame: "ModelFrame", rows: np.ndarray, limit: int = 5) -> str:
     return ", ".join(labels) + (", ..." if rows.size > limit else "")
 
 
-def _describe_rows(frame: "ModelFrame", used: np.ndarray, S: np.ndarray, value: str) -> str:
-    """Plain words for the set S (a mask over the rows ``used``) of rows whose fitted means diverge."""
+def _describe_rows(frame: "ModelFrame", used: np.ndarray, S: np.ndarray, value: str,
+                   diverging: tuple[str, ...] = ()) -> str:
+    """Plain words for the set S (a mask over the rows ``used``) of rows whose fitted means diverge
+    (``diverging``: the columns whose estimates do)."""
     resp = frame.response_name
     if S.all():
         return f"{resp} is {value} in every row"
@@ -104,6 +106,9 @@ def _describe_rows(frame: "ModelFrame", used: np.ndarray, S: np.ndarray, value: 
                 return f"every row with {names[j]} = 1 has {resp} = {value}"
         if np.array_equal(~B.any(axis=1), S):
             return f"every row at the reference level of {label} has {resp} = {value}"
+        some = [i for i, j in enumerate(cols) if names[j] in diverging]
+        if len(some) > 1 and np.array_equal(B[:, some].any(axis=1), S):  # several levels of a factor
+            return levels_text([names[cols[i]] for i in some], resp, value)
     idx = np.flatnonzero(used)[S]
     return f"{S.sum()} rows with {resp} = {value} (rows {_row_labels(frame, idx)}) can be fitted exactly"
 
@@ -131,11 +136,19 @@ def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.nd
         N = np.eye(p)
     if N.shape[1] == 0:
         return None
+    # as many zero-count rows as possible moved: z_i'd <= -t_i, 0 <= t_i <= 1, maximise sum t (d = N c free).
+    # Directions that separate add up, so every row some direction moves gets t_i = 1: the separated set is
+    # the largest one (a box on c instead, in N's rotated coordinates, could stop at a vertex that leaves
+    # some all-zero levels out).
     A = Z[zero] @ N
-    res = optimize.linprog(A.sum(axis=0), A_ub=A, b_ub=np.zeros(A.shape[0]), bounds=[(-1, 1)] * N.shape[1], method="highs")
-    if res.status != 0 or -res.fun <= 1e-7 * max(1, int(zero.sum())) ** 0.5:
+    m, k = A.shape
+    A_ub = sparse.hstack([sparse.csr_matrix(A), sparse.identity(m, format="csr")], format="csr")  # (t: m x m)
+    res = optimize.linprog(np.r_[np.zeros(k), -np.ones(m)], A_ub=A_ub, b_ub=np.zeros(m),
+                           bounds=[(None, None)] * k + [(0, 1)] * m, method="highs")
+    if res.status != 0 or -res.fun < 0.5:  # (no row moved)
         return None
-    d = N @ res.x
+    d = N @ res.x[:k]
+    d /= np.abs(d).max()
     d[np.abs(d) < 1e-7] = 0.0
     S = np.zeros(y.size, dtype=bool)
     S[np.flatnonzero(zero)] = (Z[zero] @ d) < -1e-7
@@ -143,7 +156,7 @@ def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.nd
     d_rel = d_unscaled / np.abs(d_unscaled).max()
     cols = tuple(nm for nm, v in zip(names_k, d) if v != 0)
     complete = bool(S[zero].all()) and not pos.any()
-    text = _describe_rows(frame, used, S, "0")
+    text = _describe_rows(frame, used, S, "0", cols)
     return ZeroCountSeparation(complete, cols, tuple(float(v) for v in d_rel if v != 0), text)
 
 
@@ -283,6 +296,17 @@ def separation_possible(family: "Family") -> bool:
     return family.binomial_response or _zero_separation_possible(family)
 
 
+#: The linear programs of the in-memory separation tests work on the rows' kept columns as a dense matrix:
+#: beyond this many cells (a 100,000-row design with 10 columns) they would expand the design and take seconds
+#: to minutes (a QR of the rows, then an LP with a constraint per row), and the fit's own divergence is
+#: checked over the rows instead, as for streamed data.
+LP_MAX_CELLS = 2**20
+
+
+def _lp_too_large(frame: "ModelFrame", kept: np.ndarray) -> bool:
+    return frame.design.n_rows * int(np.count_nonzero(kept)) > LP_MAX_CELLS
+
+
 def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
                     intercept: str | None, check: NewtonCheck,
                     shared: _SharedRange | None = None) -> SeparationInfo | None:
@@ -301,7 +325,7 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
     divergent = state.n_boundary > 0 or not state.converged or check.eta_drift > DRIFT_TOL
     if not divergent:
         return None
-    if not frame.in_memory:
+    if not frame.in_memory or _lp_too_large(frame, state.kept):
         if check.step is None:
             return None
         return streamed_separation(source, family.binomial_response, state.kept, check.step, list(frame.column_names),

@@ -172,6 +172,15 @@ def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi
     )
 
 
+def levels_text(names: list[str], response: str, value: str, shown_max: int = 10) -> str:
+    """"every row with g[T.b], g[T.d] or g[T.e] = 1 has y = 0": the rows of several levels of a factor (the
+    first ``shown_max`` named)."""
+    if len(names) > shown_max:
+        return (f"every row with a 1 in one of the {len(names)} columns {', '.join(names[:shown_max])}, ... has "
+                f"{response} = {value}")
+    return f"every row with {', '.join(names[:-1])} or {names[-1]} = 1 has {response} = {value}"
+
+
 def combination_text(names: list[str], d: np.ndarray, response: str) -> str:
     """Separation by a combination of columns (``d`` over ``names``, zeros left out) in words."""
     combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{names[k]}"

@@ -27,7 +27,7 @@ from functools import partial
 import numpy as np
 
 from ..design.sources import fold
-from .explain import SeparationInfo, ZeroCountSeparation, combination_text, one_column_text
+from .explain import SeparationInfo, ZeroCountSeparation, combination_text, levels_text, one_column_text
 
 __all__ = ["streamed_separation", "SUPPORT_TOLS", "ZERO_TOL"]
 
@@ -111,10 +111,17 @@ def _block_tally(blk, d: np.ndarray, support: np.ndarray, binomial: bool, tol: f
             desc_binary[i] = bool(np.all(one | (x == 0)))
             desc_mismatch[i] = np.count_nonzero(one != separated)
             any_one = one if any_one is None else any_one | one
-        else:  # the reference level of the term whose levels came just before
+        elif kind == "reference":  # the reference level of the term whose levels came just before
             desc_binary[i] = bool(desc_binary[i - len(cols):i].all())
             desc_mismatch[i] = np.count_nonzero(any_one == separated)  # (the reference rows: no 1 anywhere)
             any_one = None
+        else:  # "levels": the rows of any of several levels (columns of one term, described just before)
+            some = np.zeros(separated.shape[0], dtype=bool)
+            for j in cols:
+                x = blk.X.column(j)[used]
+                desc_binary[i] &= bool(np.all((x == 1) | (x == 0)))
+                some |= x == 1
+            desc_mismatch[i] = np.count_nonzero(some != separated)
     return _Tally(int(violations), int(strict), int(flat_sided), int(np.count_nonzero(both)), *ranges, binary,
                   desc_binary, desc_mismatch)
 
@@ -131,6 +138,9 @@ def _descriptions(support: np.ndarray, names: list[str], terms: tuple[tuple[str,
             continue
         out.extend(("level", names[j], (j,)) for j in cols)
         out.append(("reference", label, tuple(cols)))
+        some = tuple(j for j in cols if j in inside)
+        if len(some) > 1:
+            out.append(("levels", label, some))
     return tuple(out)
 
 
@@ -157,7 +167,7 @@ def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarr
     cols = tuple(names[j] for j in support)
     complete = not tally.both and not tally.flat_sided  # every row is moved by d (counts: every row is a 0)
     text = (_binomial_text(tally, support, d, names, response, intercept) if binomial
-            else _count_text(tally, described, response))
+            else _count_text(tally, described, response, names))
     return (SeparationInfo if binomial else ZeroCountSeparation)(complete, cols, tuple(float(v) for v in rel), text)
 
 
@@ -203,9 +213,12 @@ def _threshold(tally: _Tally, i: int, name: str, response: str, positive: bool) 
     return one_column_text(name, response, positive, bool(tally.binary[i]), t_hi, t_lo)
 
 
-def _count_text(tally: _Tally, described: tuple[tuple[str, str, tuple[int, ...]], ...], response: str) -> str:
-    for (kind, label, _), binary, mismatch in zip(described, tally.desc_binary, tally.desc_mismatch):
+def _count_text(tally: _Tally, described: tuple[tuple[str, str, tuple[int, ...]], ...], response: str,
+                names: list[str]) -> str:
+    for (kind, label, cols), binary, mismatch in zip(described, tally.desc_binary, tally.desc_mismatch):
         if binary and mismatch == 0:
+            if kind == "levels":
+                return levels_text([names[j] for j in cols], response, "0")
             return (f"every row with {label} = 1 has {response} = 0" if kind == "level"
                     else f"every row at the reference level of {label} has {response} = 0")
     return f"{tally.strict} rows with {response} = 0 can be fitted exactly (their means tend to 0)"

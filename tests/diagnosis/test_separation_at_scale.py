@@ -1,0 +1,97 @@
+"""Separation in large designs: found without expanding the design, in the same words on both sides of the size
+where the linear programs stop (``degenerate.LP_MAX_CELLS``).
+
+The in-memory linear programs work on the rows' kept columns as a dense matrix.  On a 100,000-row Poisson fit
+with a 300-level factor and three levels of zero counts they took 19 s and 1.1 GB (a QR of the rows, then an
+LP with a constraint per row), a binomial one 12 s and 1.8 GB.  Beyond LP_MAX_CELLS the direction the fit
+diverges along is checked over the rows instead, through the design interface, as for streamed data.
+
+Each expected text follows from how the data are made: the rows of levels g003, g007 and g011 have y = 0.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from glmstat.design.structured import StructuredDesign
+from glmstat.diagnosis import degenerate
+from glmstat.diagnosis.explain import ZeroCountSeparation
+
+ZERO_LEVELS = ("g003", "g007", "g011")
+COLUMNS = tuple(f"g[T.{lv}]" for lv in ZERO_LEVELS)
+
+
+def _data(n: int, levels: int, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, levels, n)
+    x = rng.normal(size=n)
+    count = rng.poisson(np.exp(0.3 + 0.2 * x)).astype(float)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-0.3 * x))).astype(float)
+    labels = np.array([f"g{i:03d}" for i in range(levels)])[g]
+    zero = np.isin(labels, ZERO_LEVELS)
+    count[zero] = 0.0
+    y[zero] = 0.0
+    return pd.DataFrame({"x": x, "g": labels, "count": count, "y": y})
+
+
+def _fit(formula, d, family):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm(formula, d, family=family)
+    return fit, [str(w.message) for w in caught if issubclass(w.category, gs.SeparationWarning)]
+
+
+@pytest.fixture
+def never_expanded(monkeypatch):
+    def refuse(self):
+        raise AssertionError("the structured design was expanded")
+    monkeypatch.setattr(StructuredDesign, "toarray", refuse)
+
+
+@pytest.fixture(scope="module")
+def large() -> pd.DataFrame:
+    return _data(30_000, 300)  # 30,000 x 301 columns: structured, and beyond LP_MAX_CELLS
+
+
+def test_zero_count_levels_of_a_wide_factor_without_expanding_it(large, never_expanded):
+    fit, msgs = _fit("count ~ x + g", large, gs.Poisson())
+    assert len(msgs) == 1 and msgs[0].startswith(
+        "quasi-complete separation (zero counts): every row with g[T.g003], g[T.g007] or g[T.g011] = 1 has "
+        "count = 0")
+    assert isinstance(fit.separation, ZeroCountSeparation) and fit.separation.columns == COLUMNS
+
+
+def test_binomial_levels_of_a_wide_factor_without_expanding_it(large, never_expanded):
+    fit, msgs = _fit("y ~ x + g", large, gs.Binomial())
+    assert len(msgs) == 1 and msgs[0].startswith(
+        "quasi-complete separation: the combination - 1*g[T.g003] - 1*g[T.g007] - 1*g[T.g011] is >= 0 for every "
+        "y = 1 and <= 0 for every y = 0")
+    assert fit.separation.columns == COLUMNS
+
+
+@pytest.mark.parametrize("formula, family", [("count ~ x + g", gs.Poisson()), ("y ~ x + g", gs.Binomial()),
+                                             ("y ~ x", gs.Binomial())], ids=["poisson", "binomial", "by-x"])
+def test_the_same_finding_on_both_sides_of_the_linear_programs_limit(formula, family, monkeypatch):
+    d = _data(2_000, 20)
+    if formula == "y ~ x":  # complete separation by x at 0.3
+        d = d.assign(y=(d["x"] > 0.3).astype(float))
+    small, small_msgs = _fit(formula, d, family)  # 2,000 x 22 cells: the linear programs
+    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    large, large_msgs = _fit(formula, d, family)
+    assert large_msgs == small_msgs and len(small_msgs) == 1
+    for a in ("complete", "columns", "explanation"):
+        assert getattr(large.separation, a) == getattr(small.separation, a)
+
+
+def test_more_levels_than_a_message_lists_are_counted():
+    d = _data(3_000, 40)
+    zero = np.isin(d["g"], [f"g{i:03d}" for i in range(1, 13)])  # twelve levels, none the reference
+    fit, msgs = _fit("count ~ x + g", d.assign(count=np.where(zero, 0.0, d["count"])), gs.Poisson())
+    assert msgs[0].startswith("quasi-complete separation (zero counts): every row with a 1 in one of the 12 "
+                              "columns g[T.g001], g[T.g002], g[T.g003], g[T.g004], g[T.g005], g[T.g006], g[T.g007], "
+                              "g[T.g008], g[T.g009], g[T.g010], ... has count = 0")
