@@ -168,9 +168,14 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
             dense += k
     plan = DesignPlan(intercept, tuple(plans))
     _check_unique_names(plan)
-    size = (dense if plan.structured else total) * n_rows * 8 + WORK_MATRICES * total * total * 8
+    dense_cols = dense if plan.structured else total
+    size = dense_cols * n_rows * 8 + WORK_MATRICES * total * total * 8
     if size > limits.max_design_bytes:
         raise refuse("max_design_bytes", "the design needs more memory than allowed (bytes)", size, limits)
+    work = n_rows * dense_cols * dense_cols
+    if work > limits.max_pass_work:
+        raise refuse("max_pass_work", f"the design's {dense_cols:,} dense columns on {n_rows:,} rows need more work "
+                                      "per iteration than allowed (rows x dense columns^2)", work, limits)
     return plan
 
 

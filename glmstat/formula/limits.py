@@ -39,6 +39,12 @@ class FormulaLimits:
         plus the fit's working matrices: ``glmstat.formula.encode.WORK_MATRICES`` (12) p x p matrices of
         8-byte numbers for p design columns (the cross-products, their factors and inverses, the QR
         reducer's stack).
+    max_pass_work : int
+        Multiply-adds of one pass over the rows: rows x dense design columns squared, the cost of forming
+        X'WX (factor main effects, stored as codes, do not count), which every iteration pays: the bound on a
+        fit's time as ``max_design_bytes`` is on its memory.  The default, 1e11, is a pass of some seconds on
+        one core (a minute for a fit): 1e6 rows with 300 dense columns pass, a sum-coded 5,000-level factor
+        on 20,000 rows (25 seconds a pass) does not.  For data read in chunks, the rows of a chunk.
     """
 
     max_length: int = 20_000
@@ -47,6 +53,7 @@ class FormulaLimits:
     max_columns: int = 5_000
     max_basis: int = 100
     max_design_bytes: int = 4 * 2**30
+    max_pass_work: int = 10**11
 
     def __post_init__(self) -> None:
         for f in fields(self):

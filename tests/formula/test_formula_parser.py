@@ -166,6 +166,23 @@ def test_design_memory_counts_the_fits_working_matrices():
         assert len(gs.glm(formula, d, limits=gs.FormulaLimits(max_design_bytes=96_300_000)).coef) == 1001
 
 
+def test_design_work_per_iteration_is_bounded():
+    # a sum-coded 5,000-level factor on 20,000 rows makes 4,999 dense columns: 5e11 multiply-adds a pass to form
+    # X'WX (25 s each, minutes for a fit) within the memory bound; the same factor treatment-coded is stored as
+    # codes and is not counted
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"a": rng.integers(0, 5000, 20_000).astype(str), "y": rng.normal(size=20_000)})
+    n_levels = d["a"].nunique()
+    msg = _quick(lambda: gs.glm("y ~ C(a, sum)", d), 2.0)
+    assert f"the design's {n_levels:,} dense columns on 20,000 rows need more work" in msg
+    assert f"({20_000 * n_levels ** 2:,}) exceeds the limit max_pass_work=100,000,000,000" in msg
+    # 1,000 rows x 101 columns: 10,201,000 multiply-adds
+    d = pd.DataFrame({"x": rng.normal(size=1000), "y": rng.normal(size=1000)})
+    msg = _quick(lambda: gs.glm("y ~ poly(x, 100)", d, limits=gs.FormulaLimits(max_pass_work=10_000_000)), 5.0)
+    assert "max_pass_work" in msg and "(10,201,000)" in msg
+    assert len(gs.glm("y ~ poly(x, 100)", d, limits=gs.FormulaLimits(max_pass_work=10_201_000)).coef) == 101
+
+
 def test_limits_can_be_raised():
     d = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 1, 4, 3, 5], "y": [1.0, 3, 2, 5, 4]})
     with pytest.raises(gs.FormulaError, match="max_terms"):
