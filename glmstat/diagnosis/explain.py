@@ -178,7 +178,15 @@ def levels_text(names: list[str], response: str, value: str, shown_max: int = 10
     if len(names) > shown_max:
         return (f"every row with a 1 in one of the {len(names)} columns {', '.join(names[:shown_max])}, ... has "
                 f"{response} = {value}")
-    return f"every row with {', '.join(names[:-1])} or {names[-1]} = 1 has {response} = {value}"
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"every row with {listed} = 1 has {response} = {value}"
+
+
+def indicator_text(ones: list[str], zeros: list[str], response: str) -> str:
+    """Separation by 0/1 columns (levels of factors) in words: every row with a 1 in one of ``ones`` has
+    response 1, every row with a 1 in one of ``zeros`` has response 0."""
+    parts = [levels_text(names, response, value) for names, value in ((ones, "1"), (zeros, "0")) if names]
+    return " and ".join(parts)
 
 
 def combination_text(names: list[str], d: np.ndarray, response: str) -> str:
@@ -200,7 +208,15 @@ def _describe(X, names, d, y, response, intercept):
         t_hi = x[hi_group].min() if hi_group.any() else np.nan
         t_lo = x[lo_group].max() if lo_group.any() else np.nan
         return one_column_text(names[k], response, positive, bool(np.all(np.isin(x, (0.0, 1.0)))), t_hi, t_lo)
-    if succ.any() and fail.any() and not (~succ & ~fail).any():
+    mid = ~succ & ~fail
+    if len(nz) > 1 and not mid.any() and not any(names[k] == intercept and abs(d[k]) > 1e-9 for k in range(len(d))):
+        # 0/1 columns (levels of factors) whose rows with a 1 are all on d's side: in their own words
+        ones = [k for k in nz if d[k] > 0]
+        zeros = [k for k in nz if d[k] < 0]
+        if all(np.all(np.isin(X[:, k], (0.0, 1.0))) for k in nz) and not any(X[fail, k].any() for k in ones) \
+                and not any(X[succ, k].any() for k in zeros):
+            return indicator_text([names[k] for k in ones], [names[k] for k in zeros], response)
+    if succ.any() and fail.any() and not mid.any():
         for k in nz:  # a column of the combination that separates by itself says it more plainly
             x = X[:, k]
             for positive, hi, lo in ((True, x[succ], x[fail]), (False, x[fail], x[succ])):

@@ -27,7 +27,8 @@ from functools import partial
 import numpy as np
 
 from ..design.sources import fold
-from .explain import SeparationInfo, ZeroCountSeparation, combination_text, levels_text, one_column_text
+from .explain import (SeparationInfo, ZeroCountSeparation, combination_text, indicator_text, levels_text,
+                      one_column_text)
 
 __all__ = ["streamed_separation", "SUPPORT_TOLS", "ZERO_TOL"]
 
@@ -199,6 +200,12 @@ def _binomial_text(tally: _Tally, support: np.ndarray, d: np.ndarray, names: lis
         i = own[0]
         positive = bool(d[support[i]] > 0)
         return _threshold(tally, i, names[support[i]], response, positive)
+    if len(own) == len(support) > 1 and not tally.both and tally.binary.all():
+        # 0/1 columns whose rows with a 1 are all on d's side (the failures' max of a column of d > 0 is 0)
+        ones = [i for i in own if d[support[i]] > 0]
+        zeros = [i for i in own if d[support[i]] < 0]
+        if all(tally.lo_max[i] <= 0 for i in ones) and all(tally.hi_max[i] <= 0 for i in zeros):
+            return indicator_text([names[support[i]] for i in ones], [names[support[i]] for i in zeros], response)
     if not tally.both:
         for i in own:  # a single column whose ranges on the two sides do not overlap
             if tally.lo_max[i] < tally.hi_min[i]:

@@ -6,7 +6,9 @@ with a 300-level factor and three levels of zero counts they took 19 s and 1.1 G
 LP with a constraint per row), a binomial one 12 s and 1.8 GB.  Beyond LP_MAX_CELLS the direction the fit
 diverges along is checked over the rows instead, through the design interface, as for streamed data.
 
-Each expected text follows from how the data are made: the rows of levels g003, g007 and g011 have y = 0.
+Each expected text follows from how the data are made: the rows of levels g003, g007 and g011 have y = 0.  Several
+levels are named as such ("every row with g[T.g003], g[T.g007] or g[T.g011] = 1 has y = 0"), not as the linear
+combination of their columns.
 """
 
 from __future__ import annotations
@@ -69,8 +71,7 @@ def test_zero_count_levels_of_a_wide_factor_without_expanding_it(large, never_ex
 def test_binomial_levels_of_a_wide_factor_without_expanding_it(large, never_expanded):
     fit, msgs = _fit("y ~ x + g", large, gs.Binomial())
     assert len(msgs) == 1 and msgs[0].startswith(
-        "quasi-complete separation: the combination - 1*g[T.g003] - 1*g[T.g007] - 1*g[T.g011] is >= 0 for every "
-        "y = 1 and <= 0 for every y = 0")
+        "quasi-complete separation: every row with g[T.g003], g[T.g007] or g[T.g011] = 1 has y = 0")
     assert fit.separation.columns == COLUMNS
 
 
@@ -86,6 +87,17 @@ def test_the_same_finding_on_both_sides_of_the_linear_programs_limit(formula, fa
     assert large_msgs == small_msgs and len(small_msgs) == 1
     for a in ("complete", "columns", "explanation"):
         assert getattr(large.separation, a) == getattr(small.separation, a)
+
+
+def test_levels_of_successes_and_of_failures_are_named_on_both_sides_of_the_limit(monkeypatch):
+    d = _data(2_000, 20)
+    y = np.where(np.isin(d["g"], ["g004", "g005"]), 1.0, d["y"])  # two levels of successes, three of failures
+    msgs = [_fit("y ~ x + g", d.assign(y=y), gs.Binomial())[1]]
+    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    msgs.append(_fit("y ~ x + g", d.assign(y=y), gs.Binomial())[1])
+    assert msgs[0] == msgs[1] and msgs[0][0].startswith(
+        "quasi-complete separation: every row with g[T.g004] or g[T.g005] = 1 has y = 1 and every row with "
+        "g[T.g003], g[T.g007] or g[T.g011] = 1 has y = 0")
 
 
 def test_more_levels_than_a_message_lists_are_counted():
