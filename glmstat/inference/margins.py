@@ -3,7 +3,8 @@
 Over the n rows used (each row's own values of the other variables; unweighted, as R's ``margins`` and
 ``marginaleffects`` average), with mu_i(b) = g^{-1}(x_i' b + o_i):
 
-* numeric variable x (through every term it enters: interactions, ``I(x^2)``, ``log(x)``...): the central
+* numeric variable x (through every term it enters: interactions, ``I(x^2)``, ``log(x)``..., and the formula's
+  offsets: ``t`` in ``offset(log(t))`` is a variable too, d mu / d t = mu / t there): the central
   difference  AME = (1/n) sum_i (mu_i(x_i + h) - mu_i(x_i - h)) / (2h),  h = 1e-4 sd(x);
 * factor: for each level l other than the reference r,  AME_l = (1/n) sum_i (mu_i(l) - mu_i(r)).
 
@@ -292,7 +293,7 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         ``p_value``, ``conf_low``, ``conf_high``, preceded by one column per ``at`` variable.
     """
     level = confidence_level(level)
-    every = model_variables(fit)
+    every = model_variables(fit, offsets=True)
     chosen = pick(every, variables, "marginal effects")
     if not chosen:
         raise GLMStatError("the model has no variables on its right-hand side")

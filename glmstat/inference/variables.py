@@ -71,8 +71,10 @@ def level_label(level: Any) -> str:
     return label_text(level)
 
 
-def model_variables(fit: "GLMResults", summaries: Any = None) -> list[ModelVariable]:
-    """The data columns of the right-hand side, in order of first appearance (see the module docstring).
+def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = False) -> list[ModelVariable]:
+    """The data columns of the right-hand side, in order of first appearance (see the module docstring);
+    with ``offsets``, then the columns read only in the formula's offsets (``t`` in ``offset(log(t))``: numeric,
+    its effect is through the offset), for marginal effects.
 
     For a streamed fit the numeric columns' means, standard deviations and distinct values come from
     ``summaries`` (a :class:`~glmstat.inference.column_summaries.ChunkColumns` of at least those columns over
@@ -94,6 +96,10 @@ def model_variables(fit: "GLMResults", summaries: Any = None) -> list[ModelVaria
             label = deparse(node)
             if label in levels and len(read) == 1 and read[0] not in factor_of:
                 factor_of[read[0]] = (label, tuple(levels[label]))
+    for node in structure(fit).offsets if offsets else ():
+        read = []
+        _names(node, read)
+        order.extend(r for r in read if r in columns and r not in order)
     if streamed:  # the columns summarized in one pass over the data (rows used only)
         if summaries is None:
             summaries = column_summaries(fit, tuple(n for n in order if n not in factor_of))
