@@ -106,6 +106,12 @@ class Design(ABC):
     def toarray(self) -> np.ndarray:
         """The dense n x p matrix (a new array): only for callers that explicitly need every entry."""
 
+    def diagonal_columns(self) -> np.ndarray | None:
+        """Columns whose cross-products with each other vanish for any weights (the indicator columns of one
+        factor: each row is at one level), when there are enough of them for X'WX to be solved through its
+        diagonal block (see :func:`glmstat.engine.linalg.factor_gram`); None otherwise."""
+        return None
+
     def row_blocks(self, block_rows: int):
         """(start, stop, rows(start, stop)) for consecutive blocks of at most ``block_rows`` rows."""
         step = max(1, int(block_rows))

@@ -201,7 +201,7 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
 def _factor(res: PassResult, kept: np.ndarray | None, max_cond: float) -> StepFactor | None:
     if isinstance(res.reducer, QRReducer):
         return factor_qr(res.reducer.R)
-    return factor_gram(res.reducer.gram, res.reducer.score, kept, max_cond)
+    return factor_gram(res.reducer.gram, res.reducer.score, kept, max_cond, res.reducer.diagonal)
 
 
 def _evaluate(source, family, beta, use_qr, kept, kernel=None, fixed_gram=None, max_cond=GRAM_MAX_COND):
@@ -253,7 +253,7 @@ def _eta_drift(source: DesignSource, step: np.ndarray) -> float:
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
     """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion)."""
     k = fac.kept
-    se = np.sqrt(np.maximum(fac.inv.diagonal(), 0.0))
+    se = np.sqrt(np.maximum(fac.inv_diagonal(), 0.0))
     scale = np.maximum(np.abs(beta[k]), se)
     scale[~(scale > 0)] = 1.0
     return float(_max(np.abs(step[k]) / scale, initial=0.0))
