@@ -172,6 +172,17 @@ def test_wide_dense_designs_are_fitted_in_blocks_of_bounded_size():
     assert block_rows(fit.fit_data.source.X) == MAX_BLOCK_ROWS
 
 
+def test_a_wide_factor_is_fitted_in_blocks_of_at_least_p_squared_over_16_rows():
+    # each block forms its own p x p X'WX: p = 3,000 gives blocks of 3,000^2 / 16 = 562,500 rows, at most 2^20
+    from glmstat.design.policy import MAX_BLOCK_ROWS, MAX_STRUCTURED_BLOCK_ROWS, block_rows
+
+    for levels, rows in ((300, MAX_BLOCK_ROWS), (1024, MAX_BLOCK_ROWS), (3000, 562_500),
+                         (5000, MAX_STRUCTURED_BLOCK_ROWS)):
+        g = pd.DataFrame({"g": np.arange(levels * 2) % levels, "y": np.arange(levels * 2.0)}).astype({"g": str})
+        X = gs.glm("y ~ 0 + g", g).fit_data.source.X
+        assert X.n_cols == levels and block_rows(X) == rows
+
+
 def test_a_wide_interaction_is_fitted_without_copies_of_the_whole_design():
     # two 25-level factors crossed: 626 columns, a 100 MB design; the fit's working memory is a few blocks of
     # rows and p x p matrices, not copies of the design (before: a scaled copy and a QR of the whole of it)
