@@ -192,16 +192,19 @@ def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
     """
     p = R.shape[1]
     kept = np.zeros(p, dtype=bool)
-    basis = np.zeros((R.shape[0], 0))
+    rows = np.zeros((p, R.shape[0]))  # the orthonormal basis of the kept columns, as rows (filled in order)
+    k = 0
     norms = np.linalg.norm(R, axis=0)
     for j in range(p):
         v = R[:, j].copy()
+        basis = rows[:k]
         for _ in range(2):  # Gram-Schmidt twice: orthogonal to working precision
-            v -= basis @ (basis.T @ v)
+            v -= (basis @ v) @ basis
         nv = np.linalg.norm(v)
         if norms[j] > 0 and nv > tol * norms[j]:
             kept[j] = True
-            basis = np.column_stack([basis, v / nv])
+            rows[k] = v / nv  # (in place: growing a stacked copy each time cost p^3 in copies)
+            k += 1
     return ~kept
 
 
