@@ -83,6 +83,10 @@ def level_sort_key(v: Any) -> tuple:
         else (1, 0.0, str(v))
 
 
+#: Up to this many labels a factor's levels are found by a Python set and sort rather than pandas.factorize.
+_FEW_LABELS = 32
+
+
 def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) -> FactorVec:
     """A factor of ``labels`` (an object or string array) with sorted levels, as R's ``factor()``."""
     if missing is None:
@@ -92,9 +96,13 @@ def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) ->
     codes = np.full(labels.shape[0], -1, dtype=np.intp)
     if ok.any():
         present = labels[ok]
-        try:
-            c, uniques = pd.factorize(present, sort=True)
-        except TypeError:  # mixed types: numbers before strings
+        uniques = None
+        if present.shape[0] > _FEW_LABELS:  # (for a few rows, as a one-row prediction, hashing costs more)
+            try:
+                c, uniques = pd.factorize(present, sort=True)
+            except TypeError:  # mixed types
+                uniques = None
+        if uniques is None:  # numbers before texts, texts in code-point order (as factorize sorts them)
             uniques = sorted(set(present.tolist()), key=level_sort_key)
             index = {u: i for i, u in enumerate(uniques)}
             c = np.fromiter((index[v] for v in present), dtype=np.intp, count=present.shape[0])
