@@ -35,6 +35,7 @@ from .._arguments import confidence_level, shown
 from ..errors import DataError, GLMStatError
 from ..formula.frame import as_frame, column_names, encode_new_data
 from ..formula.readers import in_memory_frame, is_dask, is_path
+from ..report.tables import Column
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -191,8 +192,8 @@ class Predictor:
         eta = _spread(X.matvec(self.beta), ok) + off  # rows with a missing value stay NaN
         link = self.family.link
         fitted = eta if self.type == "link" else link.inverse(eta)
-        if self.V is None:
-            return pd.Series(fitted, index=index, name="fit")
+        if self.V is None:  # (printable as returned: a one-row prediction makes no second Series)
+            return Column(fitted, index=index, name="fit", copy=False)
         se_link = _spread(linear_predictor_se(X, self.V), ok)
         with np.errstate(invalid="ignore"):
             se = se_link if self.type == "link" else np.abs(link.mu_eta(eta)) * se_link
