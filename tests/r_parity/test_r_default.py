@@ -62,6 +62,16 @@ RANDOM = FIXTURES / "random"
 RANDOM_IDS = sorted(p.stem for p in (RANDOM / "rdefault").glob("*.json"))
 
 
+def _fitted_as_r(reference, data_dir) -> tuple[dict, gs.GLMResults]:
+    """R's default-control output of a case (a JSON file) and glmstat's fit of it with convergence="R"."""
+    ref = json.loads(reference.read_text())
+    d = pd.read_csv(data_dir / f"{ref['data']}.csv")
+    kw = {"weights": ref["weights"]} if ref.get("weights") else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        return ref, gs.glm(ref["formula"], d, family=family_of(ref["family"]), convergence="R", **kw)
+
+
 def _vector(v) -> list:
     """A JSON value as a list (R's toJSON unboxes a model's single coefficient)."""
     return v if isinstance(v, list) else [v]
@@ -69,12 +79,7 @@ def _vector(v) -> list:
 
 @pytest.mark.parametrize("case_id", RANDOM_IDS)
 def test_convergence_r_reproduces_r_s_default_output_on_the_random_cases(case_id):
-    ref = json.loads((RANDOM / "rdefault" / f"{case_id}.json").read_text())
-    d = pd.read_csv(RANDOM / "data" / f"{ref['data']}.csv")
-    kw = {"weights": ref["weights"]} if ref.get("weights") else {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        f = gs.glm(ref["formula"], d, family=family_of(ref["family"]), convergence="R", **kw)
+    ref, f = _fitted_as_r(RANDOM / "rdefault" / f"{case_id}.json", RANDOM / "data")
     assert f.iterations == ref["iterations"] and f.converged == ref["converged"]
     if not ref["converged"] and f.separation is not None:
         # 25 steps along a separating direction (coefficients of 1e6 and more): where each side's run-away
@@ -96,12 +101,7 @@ def test_convergence_r_follows_r_s_path_of_halved_steps_to_the_edge(case_id):
     without converging: the working weights near mu = 0 put cond(X'WX) at 1e7-1e13 on the way, where a Cholesky
     step's error (eps cond) grew to 1.3e-8 off R's coefficients by iteration 25; solved as R solves it (QR)
     above cond 1e6, glmstat stays within 1e-10 of R."""
-    ref = json.loads((EDGE / "r" / f"{case_id}.json").read_text())
-    d = pd.read_csv(EDGE / "data" / f"{ref['data']}.csv")
-    kw = {"weights": ref["weights"]} if ref.get("weights") else {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        f = gs.glm(ref["formula"], d, family=family_of(ref["family"]), convergence="R", **kw)
+    ref, f = _fitted_as_r(EDGE / "r" / f"{case_id}.json", EDGE / "data")
     assert f.iterations == ref["iterations"] and f.converged == ref["converged"]
     assert_close(f.coef, ref["coefficients"], rtol=1e-9)
     assert_close(f.std_errors, ref["std_errors"], rtol=1e-9)
