@@ -10,15 +10,17 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
     with x_i'd <= 0 for every row with y = 0, x_i'd = 0 for every row with y > 0 and x_i'd < 0 somewhere.
     Moving beta along d keeps the fit on the rows with y > 0 and sends the means of the other rows to 0,
     which always lowers the deviance: the coefficients with d_j != 0 diverge (to -infinity along d).
-    d lies in the null space of the rows with y > 0, so it is found by a small linear program over that
-    null space (maximise -sum_{y_i = 0} x_i'd, |c| <= 1, d = N c); a full-rank design on the positive
-    rows rules it out at once.
+    d lies in the null space of the rows with y > 0, so it is found by a linear program over that null space
+    that moves as many zero-count rows as it can (x_i'd <= -t_i, 0 <= t_i <= 1, maximise sum t, d = N c
+    free): separating directions add up, so the separated set it finds is the largest; a full-rank design on
+    the positive rows rules it out at once.
   Both linear programs run only when the fit looks divergent: it did not converge, fitted values reached
   the boundary, or one more Newton step from the estimate would still move some row's linear predictor by
   more than ``DRIFT_TOL`` (at a finite optimum the step is ~0; along a separating direction every step moves
   the separated rows' linear predictor by about 1, however small their fitted means already are).
-  Streamed rows (Parquet, dask) are never all in memory: there that next step itself is the candidate
-  direction, checked against every row in a pass over the blocks (:mod:`.streamed_separation`).
+  Streamed rows (Parquet, dask) are never all in memory, and a design of more than ``LP_MAX_CELLS`` cells
+  would be expanded by the linear programs: there that next step itself is the candidate direction, checked
+  against every row in a pass over the blocks (:mod:`.streamed_separation`).
 * **Perfect fit** (families with an estimated dispersion) -- the model reproduces the response to machine
   precision, or leaves no residual degrees of freedom: the dispersion estimate is rounding noise (or NaN)
   and so are the standard errors.
