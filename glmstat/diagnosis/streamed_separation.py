@@ -1,8 +1,10 @@
-"""Separation in streamed rows: the direction the fit diverges along, checked against every row block by block.
+"""Separation in streamed rows (and in large designs): the direction the fit diverges along, checked against every
+row block by block.
 
 In memory, a linear program over the rows finds a separating direction (:func:`~glmstat.diagnosis.explain.
 detect_separation`, :func:`~glmstat.diagnosis.degenerate.detect_zero_separation`).  Streamed rows (a Parquet
-file, a dask DataFrame) are never all in memory, so no linear program can run over them.  But a fit that
+file, a dask DataFrame) are never all in memory, so no linear program can run over them; nor does one run
+over an in-memory design beyond ``degenerate.LP_MAX_CELLS`` cells, which it would expand.  But a fit that
 separates diverges along a separating direction, and the next Fisher-scoring step from its estimate points
 along it: it moves the separated rows' linear predictors by about 1 and the others' by rounding noise.  That
 step, with the components that move no linear predictor by more than a small fraction of the largest one
