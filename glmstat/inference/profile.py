@@ -24,7 +24,9 @@ a ProfileWarning too: the profile deviance there is an infimum that the refits o
 
 Each refit is damped (a step that raises the deviance is halved, so it cannot cycle) and the lowest deviance
 of several starts wins, since where the likelihood is not concave (cauchit, Gamma/identity) they can reach
-different local optima.
+different local optima.  Near the edge of the domain (an identity link with means near 0) every start can
+leave it; one weighted least-squares step on the rows a start leaves valid, halved until every mean is valid,
+then gives one (as the reference's damped refits do).
 """
 
 from __future__ import annotations
@@ -105,6 +107,31 @@ def _start_part(blk, family, j: int, others: np.ndarray, value: float) -> tuple:
     return blk.X.select(others).gram_score(ok.astype(float), np.where(ok, target, 0.0)) + (bool(ok.any()),)
 
 
+def _valid_rows_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray) -> tuple:
+    """A block's share of one IRLS step from ``coef``: the weighted normal equations X'WX c = X'W z of the rows
+    whose mean is inside the family's domain at ``coef`` (W = w mu'(eta)^2 / V(mu), z = eta - offset + (y - mu)
+    / mu'(eta), the offset including value x_j)."""
+    Xo = blk.X.select(others)
+    with np.errstate(all="ignore"):
+        off = blk.offset + value * blk.X.column(j)
+        eta = Xo.matvec(coef) + off
+        mu = family.link.inverse(eta)
+        d = family.link.mu_eta(eta)
+        w = blk.weights * d * d / family.variance(mu)
+        z = eta - off + (blk.y - mu) / d
+        ok = (blk.weights > 0) & np.isfinite(mu) & family.mu_domain.contains(mu) & np.isfinite(w) & (w > 0) \
+            & np.isfinite(z)
+    return Xo.gram_score(np.where(ok, w, 0.0), np.where(ok, z, 0.0)) + (bool(ok.any()),)
+
+
+def _valid_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray) -> bool:
+    """Whether every mean of the block's rows with weight is inside the family's domain at ``coef``."""
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(blk.X.select(others).matvec(coef) + blk.offset + value * blk.X.column(j))
+    used = blk.weights > 0
+    return bool(np.all(np.isfinite(mu[used])) and np.all(family.mu_domain.contains(mu[used])))
+
+
 @dataclass(frozen=True)
 class _Profile:
     """The model refitted with every kept column except column ``j``, whose coefficient is held at b."""
@@ -138,7 +165,10 @@ class _Profile:
             if best is None or state.deviance < best.deviance:
                 best = state
         if not converged:
-            for s in (None, self._least_squares_start(b)):
+            fallbacks = [None, self._least_squares_start(b)]
+            if best is None:  # no start is valid: one step on the rows each leaves valid, as the reference's refits
+                fallbacks += [self._valid_rows_start(b, s) for s in (*starts, fallbacks[1]) if s is not None]
+            for s in fallbacks:
                 try:
                     state = irls(moved, self.family, _REFIT, s)
                 except FitError:
@@ -146,6 +176,27 @@ class _Profile:
                 if best is None or state.deviance < best.deviance:
                     best = state
         return best
+
+    def _valid_rows_start(self, b: float, coef: np.ndarray) -> np.ndarray | None:
+        """One weighted least-squares step from ``coef`` (a start whose means leave the family's domain on some
+        rows) on the rows whose mean is valid there, halved back towards ``coef`` until every mean is valid;
+        None when no halving gets there.  The rows left out are those the step must move back inside."""
+        k = self.others.size
+        part = partial(_valid_rows_part, family=self.family, j=self.j, others=self.others, value=b, coef=coef)
+        G, u, any_ok = fold(self.source, part, _merge_starts, (np.zeros((k, k)), np.zeros(k), False))
+        if not any_ok:
+            return None
+        target = np.linalg.lstsq(G, u, rcond=None)[0]
+        if not np.all(np.isfinite(target)):
+            return None
+        t = 1.0
+        for _ in range(30):
+            c = coef + t * (target - coef)
+            valid = partial(_valid_part, family=self.family, j=self.j, others=self.others, value=b, coef=c)
+            if fold(self.source, valid, bool.__and__, True):
+                return c
+            t /= 2.0
+        return None
 
     def _least_squares_start(self, b: float) -> np.ndarray | None:
         """Coefficients whose linear predictor is closest (unweighted least squares) to g(mu_start) - offset.

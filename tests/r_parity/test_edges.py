@@ -102,6 +102,27 @@ def test_profile_limit_in_a_constrained_family_matches_r_from_many_blocks(case_i
     assert_close(ci.iloc[0].to_numpy(), [lower, upper], rtol=1e-5)
 
 
+@pytest.mark.parametrize("blocks", [None, 16])
+def test_profile_refit_with_no_valid_start_steps_on_the_valid_rows(blocks, tmp_path):
+    """Poisson identity (data/poisson_identity_no_valid_start.csv): at the upper limit of x1 every warm start,
+    the estimate and the least-squares start put some mean below 0, so the limit was NaN ("cannot be refitted
+    beyond 2.39725").  One weighted step on the rows a start leaves valid, halved until every mean is valid,
+    starts a refit there, as the reference's damped refits do.  R 4.2, make_reference.R's damped refits (its
+    fallback start given ``nobs``, which it lacks): x1 in [1.50378255881227, 2.46352746226206]."""
+    d = pd.read_csv(EDGES / "data" / "poisson_identity_no_valid_start.csv")
+    data = d
+    if blocks:
+        d.to_parquet(tmp_path / "rows.parquet", row_group_size=blocks, index=False)
+        data = str(tmp_path / "rows.parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = gs.glm("y ~ x1 + x2 + g", data, family=gs.Poisson(link="identity"), weights="w", tol=1e-12,
+                   max_iter=100)
+        ci = f.conf_int(method="profile", parm=["x1"])
+    assert_close([f.deviance], [103.849359055677], rtol=1e-9)
+    assert_close(ci.iloc[0].to_numpy(), [1.50378255881227, 2.46352746226206], rtol=1e-6)
+
+
 @pytest.mark.parametrize("case_id", ["quasibinomial_polish", "quasibinomial_cloglog_polish"])
 def test_quasibinomial_near_one_is_polished_to_the_mle_without_a_probability_warning(case_id):
     ref, _ = load(case_id)
