@@ -308,10 +308,17 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
         si = (si + si.T) / 2.0
         return si * np.multiply.outer(s, s) if scaled else si  # S^-1 = E (E S E)^-1 E
 
+    def half() -> np.ndarray:
+        """M with M'M = D^-1 B' S^-1 B D^-1: M = C^-T E B D^-1, C'C = E S E (m x k)."""
+        if not m:
+            return np.zeros((0, d_idx.size))
+        return sla.solve_triangular(c, s[:, None] * BDinv if scaled else BDinv, trans="T", lower=False)
+
     def inverse() -> np.ndarray:
         si = schur_inverse()
         cross = -(si @ BDinv)  # m x k
-        dblock = BDinv.T @ (si @ BDinv)  # (symmetric: B D^-1 S^-1 D^-1 B' as a product of a matrix and its transpose)
+        M = half()
+        dblock = M.T @ M  # (a matrix's transpose times itself: exactly symmetric)
         dblock[np.diag_indices_from(dblock)] += 1.0 / dd
         out = np.empty((kept_idx.size, kept_idx.size))
         if np.array_equal(pa, np.arange(m)):  # (the factor's columns after the others: blocks as slices)
@@ -321,13 +328,13 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
             out[np.ix_(pa, pd)] = cross
             out[np.ix_(pd, pa)] = cross.T
             out[np.ix_(pd, pd)] = dblock
-        return (out + out.T) / 2.0  # exactly symmetric
+        return out
 
     def diagonal_of_inv() -> np.ndarray:
-        si = schur_inverse()
         out = np.empty(kept_idx.size)
-        out[pa] = si.diagonal()
-        out[pd] = 1.0 / dd + np.einsum("ij,ij->j", BDinv, si @ BDinv)
+        out[pa] = schur_inverse().diagonal()
+        M = half()
+        out[pd] = 1.0 / dd + np.einsum("ij,ij->j", M, M)
         return out
 
     return StepFactor(kept.copy(), step, inverse, gram, "cholesky", diagonal_of_inv)

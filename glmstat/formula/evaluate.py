@@ -180,8 +180,7 @@ class Evaluator:
             return state
         finite = x[np.isfinite(x)]
         if self.mode == "collect":
-            self.collected.setdefault(call, []).append(finite)
-            self.learners[call] = learn
+            self._collect(call, finite, learn)
             return None
         state = learn(finite)
         self.state[call] = state
@@ -197,11 +196,16 @@ class Evaluator:
         if self.mode == "collect":
             chunk = np.empty(1, dtype=object)
             chunk[0] = (levels, used)  # (one element: the chunks' records are concatenated for merge)
-            self.collected.setdefault(call, []).append(chunk)
-            self.learners[call] = merge
+            self._collect(call, chunk, merge)
             return None
         self.state[call] = used
         return used
+
+    def _collect(self, call: Call, values: np.ndarray, learn) -> None:
+        """Mode "collect": keep this chunk's ``values`` for ``learn``, which decides ``call``'s parameters from
+        every chunk's once the pass is over (formula.stream.learn_spec)."""
+        self.collected.setdefault(call, []).append(values)
+        self.learners[call] = learn
 
     # -- limits ---------------------------------------------------------------------------------------
     def reserve(self, call: Call, k: int) -> None:

@@ -155,7 +155,19 @@ class _Profile:
         bounds the profile deviance from above, so the lowest wins.
         """
         moved = self.source.with_fixed(self.j, b).with_columns(self.others)
-        best, converged = None, False
+        best, converged = self._lowest(moved, starts, None)
+        if not converged:
+            ls = self._least_squares_start(b)
+            best, _ = self._lowest(moved, (None, ls), best)
+            if best is None:  # no start is valid: one step on the rows each leaves valid, as the reference's refits
+                best, _ = self._lowest(moved, (self._valid_rows_start(b, s) for s in (*starts, ls) if s is not None),
+                                       best)
+        return best
+
+    def _lowest(self, moved, starts, best):
+        """(the fit of lowest deviance among ``best`` and the fits from ``starts`` that find valid coefficients,
+        whether one of those converged)."""
+        converged = False
         for s in starts:
             try:
                 state = irls(moved, self.family, _REFIT, s)
@@ -164,18 +176,7 @@ class _Profile:
             converged = converged or state.converged
             if best is None or state.deviance < best.deviance:
                 best = state
-        if not converged:
-            fallbacks = [None, self._least_squares_start(b)]
-            if best is None:  # no start is valid: one step on the rows each leaves valid, as the reference's refits
-                fallbacks += [self._valid_rows_start(b, s) for s in (*starts, fallbacks[1]) if s is not None]
-            for s in fallbacks:
-                try:
-                    state = irls(moved, self.family, _REFIT, s)
-                except FitError:
-                    continue
-                if best is None or state.deviance < best.deviance:
-                    best = state
-        return best
+        return best, converged
 
     def _valid_rows_start(self, b: float, coef: np.ndarray) -> np.ndarray | None:
         """One weighted least-squares step from ``coef`` (a start whose means leave the family's domain on some
