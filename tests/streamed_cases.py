@@ -70,6 +70,13 @@ def data(seed: int = 11) -> pd.DataFrame:
     return df
 
 
+def row_groups(frame: pd.DataFrame, directory) -> str:
+    """``frame`` written to ``directory``/rows.parquet in row groups of ``GROUP`` rows; the file's path."""
+    path = directory / "rows.parquet"
+    frame.to_parquet(path, row_group_size=GROUP, index=False)
+    return str(path)
+
+
 def fit(formula: str, source, family, weights, method: str = "irls") -> gs.GLMResults:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.DroppedRowsWarning)

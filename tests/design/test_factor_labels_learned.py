@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import GROUP, assert_same_fit, close, data, fit
+from streamed_cases import GROUP, assert_same_fit, close, data, fit, row_groups
 
 LEVELS = [f"l{i:02d}" for i in range(8)] + ["l99"]  # l99: only in the last row group (partition)
 FORMULA = ("count ~ x1 + factor(g, labels = c(" + ", ".join(f'"L{i}"' for i in range(9)) + "))"
@@ -53,9 +53,8 @@ def test_a_value_the_fit_never_saw_is_refused(frame, mem):
 
 def test_parquet_row_groups_lacking_a_level_fit_as_in_memory(frame, mem, tmp_path):
     pytest.importorskip("pyarrow")
-    path = tmp_path / "rows.parquet"
-    frame.to_parquet(path, row_group_size=GROUP, index=False)
-    assert_same_fit(fit(FORMULA, str(path), gs.Poisson(), None), mem, str(path), frame)
+    path = row_groups(frame, tmp_path)
+    assert_same_fit(fit(FORMULA, path, gs.Poisson(), None), mem, path, frame)
 
 
 def test_dask_partitions_lacking_a_level_fit_as_in_memory(frame, mem):
@@ -70,9 +69,7 @@ def test_more_levels_than_labels_is_refused_in_memory_and_streamed(frame, tmp_pa
     pytest.importorskip("pyarrow")
     # every row group holds eight of the nine levels: labelled each on its own, they would all fit
     formula = "count ~ x1 + factor(g, labels = c(" + ", ".join(f'"L{i}"' for i in range(8)) + "))"
-    path = tmp_path / "rows.parquet"
-    frame.to_parquet(path, row_group_size=GROUP, index=False)
-    for source in (frame, str(path)):
+    for source in (frame, row_groups(frame, tmp_path)):
         with pytest.raises(gs.FormulaError, match="labels has 8 values for 9 levels"):
             fit(formula, source, gs.Poisson(), None)
     assert np.isin(LEVELS, frame["g"]).all()

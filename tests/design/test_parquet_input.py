@@ -12,7 +12,7 @@ import pytest
 
 import glmstat as gs
 from streamed_cases import (CASES, ESTIMATED, GROUP, N, assert_same_estimated_fit, assert_same_fit,
-                            assert_same_influence, assert_same_plots, close, data, fit)
+                            assert_same_influence, assert_same_plots, close, data, fit, row_groups)
 
 pq = pytest.importorskip("pyarrow.parquet")
 pa = pytest.importorskip("pyarrow")
@@ -25,9 +25,7 @@ def frame() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def path(frame, tmp_path_factory) -> str:
-    p = tmp_path_factory.mktemp("pq") / "rows.parquet"
-    frame.to_parquet(p, row_group_size=GROUP, index=False)
-    return str(p)
+    return row_groups(frame, tmp_path_factory.mktemp("pq"))
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import GROUP, assert_same_fit, data, fit
+from streamed_cases import assert_same_fit, data, fit, row_groups
 
 pytest.importorskip("pyarrow")
 
@@ -23,9 +23,7 @@ def frame() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def path(frame, tmp_path_factory) -> str:
-    p = tmp_path_factory.mktemp("relevel") / "rows.parquet"
-    frame.to_parquet(p, row_group_size=GROUP, index=False)
-    return str(p)
+    return row_groups(frame, tmp_path_factory.mktemp("relevel"))
 
 
 @pytest.mark.parametrize("formula", ['count ~ x1 + relevel(factor(g), ref = "l99") + h',

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import GROUP, TRANSFORM_VALUES, assert_same_fit, data, fit
+from streamed_cases import TRANSFORM_VALUES, assert_same_fit, data, fit, row_groups
 
 pytest.importorskip("pyarrow")
 
@@ -24,9 +24,7 @@ def frame() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def path(frame, tmp_path_factory) -> str:
-    p = tmp_path_factory.mktemp("transform_values") / "rows.parquet"
-    frame.to_parquet(p, row_group_size=GROUP, index=False)
-    return str(p)
+    return row_groups(frame, tmp_path_factory.mktemp("transform_values"))
 
 
 @pytest.mark.parametrize("case", list(TRANSFORM_VALUES))
