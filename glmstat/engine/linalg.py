@@ -132,6 +132,9 @@ class QRReducer:
             A = np.empty((D.shape[0], self.p + 1))
             np.multiply(D, sw[:, None], out=A[:, : self.p])
             np.multiply(r, sw, out=A[:, self.p])
+        if wide is not None and not self.R.shape[0]:
+            self.R = A  # (already triangular)
+            return
         stacked = np.vstack([self.R, A]) if self.R.shape[0] else A
         self.R = np.linalg.qr(stacked, mode="r")
 
@@ -185,27 +188,51 @@ class StepFactor:
         return self.inv.diagonal() if self.diagonal_of_inv is None else self.diagonal_of_inv()
 
 
-def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
-    """Boolean mask of the columns of ``R`` that R's ``dqrdc2`` would flag as aliased.
+def triangularise_in_order(R: np.ndarray, tol: float = ALIAS_TOL, carried: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``dqrdc2`` on the columns of ``R``: (aliased, T), T the triangular factor with the aliased columns
+    moved out of the way.
 
-    Column j is kept when ||(I - P_K) r_j|| > tol * ||r_j||, P_K projecting on the kept earlier columns.
+    Column j is aliased when ||(I - P_K) r_j|| <= tol * ||r_j||, P_K projecting on the kept earlier columns.
+    The last ``carried`` columns are transformed with the others but never tested (the working residual).
+
+    On an upper-triangular (or trapezoidal) ``R`` the test needs no projection: with i columns kept before
+    column j, the rows from i on of the current T hold what the kept columns leave of every later column,
+    and column j has entries only in rows i..j (one more row per aliased column before it).  A kept column
+    is reflected onto row i (a Householder reflector of those rows, applied to the later columns); an
+    aliased one is skipped.  With d aliased columns this is O(d p^2) instead of the O(p^3) of a projection
+    per column.  The kept columns of T, rows 0..k-1, are then the triangular factor of the kept columns
+    (re-triangularised), and the carried columns' rows 0..k-1 their coordinates on them.
+    Any other ``R`` is first reduced to its triangular factor, which has the same column geometry.
     """
-    p = R.shape[1]
-    kept = np.zeros(p, dtype=bool)
-    rows = np.zeros((p, R.shape[0]))  # the orthonormal basis of the kept columns, as rows (filled in order)
-    k = 0
-    norms = np.linalg.norm(R, axis=0)
-    for j in range(p):
-        v = R[:, j].copy()
-        basis = rows[:k]
-        for _ in range(2):  # Gram-Schmidt twice: orthogonal to working precision
-            v -= (basis @ v) @ basis
-        nv = np.linalg.norm(v)
-        if norms[j] > 0 and nv > tol * norms[j]:
-            kept[j] = True
-            rows[k] = v / nv  # (in place: growing a stacked copy each time cost p^3 in copies)
-            k += 1
-    return ~kept
+    T = np.array(R, dtype=float)  # (own copy: transformed in place)
+    m, p = T.shape
+    if m > 1 and np.any(np.tril(T, -1)):
+        T = np.linalg.qr(T, mode="r")
+        m = T.shape[0]
+    norms = np.linalg.norm(T, axis=0)
+    aliased = np.zeros(p - carried, dtype=bool)
+    i = 0  # columns kept so far: the row the next kept column is reflected onto
+    for j in range(p - carried):
+        hi = min(j + 1, m)
+        v = T[i:hi, j]
+        nv = float(np.sqrt(v @ v)) if i < hi else 0.0
+        if not (norms[j] > 0 and nv > tol * norms[j]):
+            aliased[j] = True
+            continue
+        if hi - i > 1:  # reflect v onto e_1: H = I - 2 u u' / u'u with u = v + sign(v_1) |v| e_1
+            u = v.copy()
+            u[0] += nv if u[0] >= 0 else -nv
+            rest = T[i:hi, j + 1:]
+            rest -= np.outer(u, (2.0 / (u @ u)) * (u @ rest))
+            T[i, j], T[i + 1:hi, j] = (-nv if v[0] >= 0 else nv), 0.0
+        i += 1
+    return aliased, T
+
+
+def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
+    """Boolean mask of the columns of ``R`` that R's ``dqrdc2`` would flag as aliased
+    (see :func:`triangularise_in_order`)."""
+    return triangularise_in_order(R, tol)[0]
 
 
 #: Largest 1-norm condition number of the kept columns scaled to unit norm.  Beyond it they are singular
@@ -224,9 +251,14 @@ def _prefix_singular(T: np.ndarray, Tinv: np.ndarray, m: int) -> bool:
     return not c <= MAX_KEPT_COND
 
 
-def set_aside_singular(Rx: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(kept, Q, R_kept, R_kept^-1): ``kept`` less the columns that make the kept columns singular together,
-    the thin QR of Rx's kept columns and the inverse of its triangular factor.
+def set_aside_singular(R_aug: np.ndarray, kept: np.ndarray, T: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(kept, R_kept, c_kept, R_kept^-1): ``kept`` less the columns that make the kept columns singular
+    together, the triangular factor of R_aug's kept columns, the coordinates of its last column (the working
+    residual, never set aside) on them, and the inverse of that factor.
+
+    ``T``: the triangular factor of R_aug's kept columns and last column, if known (from
+    :func:`triangularise_in_order`); it is made by a QR otherwise.
 
     In R's order: the column set aside is the first whose addition makes the leading kept columns' scaled
     triangular factor exceed ``MAX_KEPT_COND`` (that condition number only grows as columns are added, so
@@ -234,22 +266,25 @@ def set_aside_singular(Rx: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np
     singular reach the search (its kept columns' condition number above 1e13: its estimates are rounding).
     """
     while True:
-        q, rk = np.linalg.qr(Rx[:, kept], mode="reduced")
+        if T is None:
+            T = np.linalg.qr(R_aug[:, np.append(kept, True)], mode="r")
+        k = int(np.count_nonzero(kept))
+        rk, ck = T[:k, :k], T[:k, k]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            rinv = sla.solve_triangular(rk, np.eye(rk.shape[0]))
-        k = rk.shape[1]
+            rinv = sla.solve_triangular(rk, np.eye(k))
         if k == 0:
-            return kept, q, rk, rinv
-        d = np.linalg.norm(Rx[:, kept], axis=0)
-        T, Tinv = rk / d, rinv * d[:, None]  # (T = R D^-1, T^-1 = D R^-1)
-        if not _prefix_singular(T, Tinv, k):
-            return kept, q, rk, rinv
+            return kept, rk, ck, rinv
+        d = np.linalg.norm(rk, axis=0)
+        Ts, Tinv = rk / d, rinv * d[:, None]  # (T = R D^-1, T^-1 = D R^-1)
+        if not _prefix_singular(Ts, Tinv, k):
+            return kept, rk, ck, rinv
         lo, hi = 1, k
         while lo < hi:
             mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if _prefix_singular(T, Tinv, mid) else (mid + 1, hi)
+            lo, hi = (lo, mid) if _prefix_singular(Ts, Tinv, mid) else (mid + 1, hi)
         kept = kept.copy()
         kept[np.flatnonzero(kept)[lo - 1]] = False
+        T = None
 
 
 def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diagonal: np.ndarray,
@@ -345,14 +380,14 @@ def factor_qr(R_aug: np.ndarray) -> StepFactor:
     p = R_aug.shape[1] - 1
     R = np.zeros((p + 1, p + 1))
     R[: R_aug.shape[0]] = R_aug[: p + 1]
-    Rx, c = R[:, :p], R[:, p]
-    # Re-triangularise the kept columns only; the last entries of Q'c carry the residual.
-    kept, q, rk, rinv = set_aside_singular(Rx, ~aliased_in_order(Rx))
-    ck = q.T @ c
+    # R's aliasing and the kept columns' triangular factor in one sweep; the residual column rides along
+    aliased, T = triangularise_in_order(R, carried=1)
+    kept, rk, ck, rinv = set_aside_singular(R, ~aliased, T[:, np.append(~aliased, True)])
     step = np.zeros(p)
     step[kept] = sla.solve_triangular(rk, ck)
+    Rx = R[:, :p]
     gram = Rx.T @ Rx
-    return StepFactor(kept, step, rinv @ rinv.T, gram, "qr")
+    return StepFactor(kept, step, lambda: rinv @ rinv.T, gram, "qr")  # (inv on first read)
 
 
 def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,

@@ -1,0 +1,85 @@
+"""R's order-dependent aliasing rule (dqrdc2's limited pivoting) as glmstat.engine.linalg applies it to a
+triangular factor: column j is aliased when the least-squares residual of column j on the kept earlier
+columns has norm at most tol times column j's norm.  The expected masks come from that definition, computed
+here by least squares on the original columns; the triangular factor of the kept columns must have their
+geometry (T'T = A'A) and carry the residual column's coordinates (T'c = A'r)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from glmstat.engine.linalg import ALIAS_TOL, aliased_in_order, triangularise_in_order
+
+
+def _by_definition(A: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
+    kept: list[int] = []
+    aliased = np.zeros(A.shape[1], dtype=bool)
+    for j in range(A.shape[1]):
+        a = A[:, j]
+        res = a.copy()
+        if kept:  # the projection on an orthonormal basis of the kept columns, applied twice
+            Q = np.linalg.qr(A[:, kept])[0]
+            for _ in range(2):
+                res -= Q @ (Q.T @ res)
+        if np.linalg.norm(a) > 0 and np.linalg.norm(res) > tol * np.linalg.norm(a):
+            kept.append(j)
+        else:
+            aliased[j] = True
+    return aliased
+
+
+def _planted(seed: int, n: int, p: int, kinds: list[int]) -> np.ndarray:
+    """n x p columns, column j random (kind 0), a combination of two earlier columns (1), zero (2), or a
+    combination plus 1e-4 of noise, far above the tolerance (3)."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, p)) * rng.uniform(0.01, 100, p)
+    for j, kind in enumerate(kinds[:p]):
+        if kind == 1 and j >= 2:
+            A[:, j] = 2.5 * A[:, 0] - A[:, j - 1]
+        elif kind == 2:
+            A[:, j] = 0.0
+        elif kind == 3 and j >= 1:
+            A[:, j] = A[:, j - 1] + 1e-4 * np.linalg.norm(A[:, j - 1]) / np.sqrt(n) * rng.normal(size=n)
+    return A
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 40), p=st.integers(1, 25),
+       kinds=st.lists(st.sampled_from([0, 0, 0, 1, 2, 3]), min_size=25, max_size=25))
+def test_aliasing_follows_the_definition(seed, n, p, kinds):
+    A = _planted(seed, n, p, kinds)
+    want = _by_definition(A)
+    np.testing.assert_array_equal(aliased_in_order(A), want)  # any matrix: reduced to its factor first
+    R = np.linalg.qr(A, mode="r")
+    np.testing.assert_array_equal(aliased_in_order(R), want)  # a triangular (or trapezoidal) factor
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31), p=st.integers(1, 25),
+       kinds=st.lists(st.sampled_from([0, 0, 1, 2, 3]), min_size=25, max_size=25))
+def test_kept_columns_are_retriangularised_with_the_residual(seed, p, kinds):
+    n = 60
+    A = _planted(seed, n, p, kinds)
+    r = np.random.default_rng(seed + 1).normal(size=n)
+    R = np.linalg.qr(np.column_stack([A, r]), mode="r")
+    aliased, T = triangularise_in_order(R, carried=1)
+    np.testing.assert_array_equal(aliased, _by_definition(A))
+    keep = ~aliased
+    k = int(keep.sum())
+    Tk, ck = T[:k][:, np.flatnonzero(keep)], T[:k, p]
+    assert np.array_equal(Tk, np.triu(Tk))
+    Ak = A[:, keep]
+    scale = np.abs(Ak.T @ Ak).max() if k else 1.0
+    np.testing.assert_allclose(Tk.T @ Tk, Ak.T @ Ak, rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(Tk.T @ ck, Ak.T @ r, rtol=0, atol=1e-12 * np.sqrt(scale) * np.linalg.norm(r))
+
+
+def test_the_first_of_two_equal_columns_is_kept():
+    """R keeps the earlier column: y ~ x + x2 with x2 = 2 x aliases x2, y ~ x2 + x aliases x."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=50)
+    A = np.column_stack([np.ones(50), x, 2 * x, rng.normal(size=50)])
+    assert list(np.flatnonzero(aliased_in_order(A))) == [2]
+    assert list(np.flatnonzero(aliased_in_order(A[:, [0, 2, 1, 3]]))) == [2]
