@@ -250,9 +250,13 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
     there puts a fitted mean on the edge of the family's domain (the limit is then approximate).
 
     Solves f(b) = side * z(b) - q = 0.  ``inside`` is the farthest point known to have f < 0, ``outside``
-    the nearest known with f >= 0, ``failed`` the nearest known where no valid fit exists.  Each step is a
+    the nearest known with f >= 0, ``failed`` the nearest known where no valid fit was found.  Each step is a
     Newton step on f (z is nearly linear in b, so a handful of refits suffice) when it stays inside the
     bracket; otherwise the bracket is widened (doubling the distance from the estimate) or bisected.
+
+    A refit can fail only for want of a start near enough (the warm starts extrapolate from farther away
+    than the bisection towards it does later): so once a refit nearer to ``failed`` succeeds, ``failed`` is
+    tried again from it, and the search goes on from there if that works.
     """
     b_hat = prof.b_hat
     inside, outside, failed = b_hat, None, None
@@ -262,6 +266,10 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
         # the last refit moved along its slope, the last refit, the estimate moved along its slope (a refit
         # that crept to the edge of the domain can be wedged there: its steps all leave the domain)
         pt = prof.at(x, (last.coef + last.dcoef * (x - last.b), last.coef, start + slope * (x - b_hat)))
+        if pt is not None and failed is not None and outside is None and side * pt.z < q:
+            again = prof.at(failed, (pt.coef + pt.dcoef * (failed - x), pt.coef))
+            if again is not None:  # x is inside; go on from the point that failed before
+                inside, x, pt, failed = x, failed, again, None
         newton = np.nan
         if pt is None:
             failed = x
@@ -293,19 +301,23 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
                 break  # pinned against the region where the model cannot be fitted
         x = nxt
     if outside is not None:  # Newton stalled: finish with Brent's method on the bracket
+        near = [last]  # the latest refit, a warm start for the next (Brent's points close in on the root)
         try:
-            root = optimize.brentq(lambda b: _signed(prof, b, start, slope) - side * q, *sorted((inside, outside)),
-                                   xtol=_STEP_TOL * se, rtol=1e-13, maxiter=200)
+            root = optimize.brentq(lambda b: _signed(prof, b, start, slope, near) - side * q,
+                                   *sorted((inside, outside)), xtol=_STEP_TOL * se, rtol=1e-13, maxiter=200)
         except (ValueError, RuntimeError) as e:
             return np.nan, f"the root finder failed ({e})", False
-        return float(root), "", last.edge
+        return float(root), "", near[0].edge
     return np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside), False
 
 
-def _signed(prof: _Profile, b: float, start: np.ndarray, slope: np.ndarray) -> float:
-    pt = prof.at(b, (start + slope * (b - prof.b_hat), start))
+def _signed(prof: _Profile, b: float, start: np.ndarray, slope: np.ndarray, near: list[_Point]) -> float:
+    """z(b), the refit warm-started from ``near[0]`` (then replaced by this refit) and from the estimate."""
+    last = near[0]
+    pt = prof.at(b, (last.coef + last.dcoef * (b - last.b), last.coef, start + slope * (b - prof.b_hat), start))
     if pt is None:
         raise ValueError(f"no valid fit at {b:.6g}")
+    near[0] = pt
     return pt.z
 
 
