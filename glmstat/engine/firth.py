@@ -48,7 +48,8 @@ from ..errors import FamilyError, FitError
 from ..families import Binomial, Family
 from ..links import get_link
 from .irls import Control, FitState, irls
-from .linalg import QRReducer, aliased_in_order
+from .aliasing import aliased_in_order
+from .linalg import QRReducer
 from .passes import add_parts
 
 __all__ = ["d2mu_deta", "adjusted_score", "fit_firth"]

@@ -40,7 +40,7 @@ import numpy as np
 from ..design.sources import DesignSource, fold
 from ..errors import FitError
 from ..families import Family
-from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram, factor_qr
+from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram
 from .threads import single_threaded_blas
 from .kernel import kernel_for
 
@@ -200,7 +200,7 @@ def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr:
 
 def _factor(res: PassResult, kept: np.ndarray | None, max_cond: float) -> StepFactor | None:
     if isinstance(res.reducer, QRReducer):
-        return factor_qr(res.reducer.R)
+        return res.reducer.factor(max_cond)
     return factor_gram(res.reducer.gram, res.reducer.score, kept, max_cond, res.reducer.diagonal)
 
 
@@ -319,7 +319,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             + " a non-finite deviance, an invalid linear predictor or mean outside the family's domain; pass "
             + ("other " if start is not None else "") + "start= coefficients"
         )
-    if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond) is not None:
+    if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond,
+                                                         res.reducer.diagonal) is not None:
         use_qr = False  # the aliased set is known and X'WX of the others is well conditioned (as in the loop)
     if beta is None:
         beta = np.zeros(p)
@@ -357,7 +358,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             polishing += 1
         kept = fac.kept
         new = beta + step
-        if fac.method == "qr" and not kept.all():  # (only the QR path finds columns aliased)
+        if not kept.all():  # (columns are found aliased by the QR reducer, whatever solved the step)
             new[~kept] = 0.0  # as R: a column aliased in this pass gets coefficient 0
         if not converged:
             iterations += 1
@@ -424,7 +425,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                         fixed_gram = None
             dev_old = res.deviance
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices.
-        if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond) is not None:
+        if use_qr and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond,
+                                                         res.reducer.diagonal) is not None:
             use_qr = False
     pearson = res.pearson
     if control.convergence == "R":

@@ -15,11 +15,13 @@ Two reducers build the equations block by block, in float64:
   stacked under the running factor and re-triangularised).  It is used whenever the Gram matrix is
   refused (poorly conditioned or singular), and finds the aliased columns.
 
-Aliasing follows R's ``dqrdc2`` (limited column pivoting): column j is aliased when the part of it that the
-earlier *kept* columns do not explain has norm below ``ALIAS_TOL`` times its own norm.  The triangular
-factor R has the same column geometry as sqrt(W) X, so the test runs on the small p x p matrix.  Columns that
-pass it one by one but are singular together (a dependence rounding hides from the one-column test) are set
-aside too, in the same order (:func:`set_aside_singular`).
+Aliasing follows R's ``dqrdc2`` (limited column pivoting; :mod:`glmstat.engine.aliasing`): column j is
+aliased when the part of it that the earlier *kept* columns do not explain has norm below ``ALIAS_TOL`` times
+its own norm.  The triangular factor R has the same column geometry as sqrt(W) X, so the test runs on the
+small p x p matrix.  Columns that pass it one by one but are singular together (a dependence rounding hides
+from the one-column test) are set aside too, in the same order (:func:`set_aside_singular`).  A design with a
+wide factor keeps that factor's columns first (O(k m) numbers, no p x p factor): R's decisions in the
+design's order are read from the dependencies, and the step goes through the block solve of the Gram matrix.
 """
 
 from __future__ import annotations
@@ -32,12 +34,11 @@ from .._scipy import linalg as sla
 
 from ..design.base import Design
 from ..design.structured import StructuredDesign
-from .structured_qr import structured_r, widest_factor
+from .aliasing import triangularise_in_order
+from .structured_qr import FactorFirst, factor_first, widest_factor
 
-__all__ = ["cholesky_lapack", "ALIAS_TOL", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
+__all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
 
-#: R's glm.fit tolerance for aliasing in its QR (``min(1e-7, epsilon / 1000)`` at the default epsilon).
-ALIAS_TOL = 1e-11
 #: Largest condition number of X'WX (scaled to unit diagonal when unbalanced) the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
 
@@ -114,35 +115,78 @@ class ScoreReducer:
 
 
 class QRReducer:
-    """Accumulates the R factor of sqrt(W) [X | r] by a tall-skinny QR over blocks."""
+    """Accumulates the R factor of sqrt(W) [X | r] by a tall-skinny QR over blocks.
+
+    A structured design's blocks with a wide factor keep their factor in parts, that factor's columns first
+    (:class:`~glmstat.engine.structured_qr.FactorFirst`, merged level by level); ``R`` assembles the
+    design-order factor only when read.
+    """
 
     def __init__(self, p: int) -> None:
         self.p = p
-        self.R = np.zeros((0, p + 1))
+        self._rows = np.zeros((0, p + 1))  # the design-order factor of the blocks kept as rows
+        self.parts: FactorFirst | None = None
+        self.diagonal: np.ndarray | None = None  # the design's diagonal_columns (every block has the same)
+
+    def _stack(self, A: np.ndarray) -> None:
+        stacked = np.vstack([self._rows, A]) if self._rows.shape[0] else A
+        self._rows = np.linalg.qr(stacked, mode="r")
+
+    def _add_parts(self, parts: FactorFirst) -> None:
+        if self.parts is None:
+            self.parts = parts
+        elif np.array_equal(self.parts.cols, parts.cols):
+            self.parts = self.parts.merge(parts)
+        else:
+            self._stack(parts.design_order())
 
     def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
+        self.diagonal = X.diagonal_columns()
         wide = widest_factor(X) if isinstance(X, StructuredDesign) else None
         if wide is not None:
             # a wide factor's indicator columns are orthogonal: their part of the factor is closed-form, and
             # only the other columns go through a dense QR (structured_qr)
-            A = structured_r(X, w, r, wide)
-        else:
-            D = X.toarray()  # the QR works on rows: this block's, densified (only when the Gram path refused)
-            sw = np.sqrt(w)
-            A = np.empty((D.shape[0], self.p + 1))
-            np.multiply(D, sw[:, None], out=A[:, : self.p])
-            np.multiply(r, sw, out=A[:, self.p])
-        if wide is not None and not self.R.shape[0]:
-            self.R = A  # (already triangular)
+            self._add_parts(factor_first(X, w, r, wide))
             return
-        stacked = np.vstack([self.R, A]) if self.R.shape[0] else A
-        self.R = np.linalg.qr(stacked, mode="r")
+        D = X.toarray()  # the QR works on rows: this block's, densified (only when the Gram path refused)
+        sw = np.sqrt(w)
+        A = np.empty((D.shape[0], self.p + 1))
+        np.multiply(D, sw[:, None], out=A[:, : self.p])
+        np.multiply(r, sw, out=A[:, self.p])
+        self._stack(A)
 
     def merge(self, other: "QRReducer") -> "QRReducer":
         """The R factor of both reducers' rows: R of [R_1; R_2] (R is unique up to the signs of its rows)."""
-        if other.R.shape[0]:
-            self.R = np.linalg.qr(np.vstack([self.R, other.R]), mode="r") if self.R.shape[0] else other.R
+        if other.parts is not None:
+            self._add_parts(other.parts)
+        if other._rows.shape[0]:
+            self._stack(other._rows)
+        self.diagonal = self.diagonal if self.diagonal is not None else other.diagonal
         return self
+
+    @property
+    def R(self) -> np.ndarray:
+        """The triangular factor of sqrt(W) [X | r] in the design's column order."""
+        if self.parts is None:
+            return self._rows
+        R = self.parts.design_order()
+        return np.linalg.qr(np.vstack([self._rows, R]), mode="r") if self._rows.shape[0] else R
+
+    def factor(self, max_cond: float = GRAM_MAX_COND) -> "StepFactor":
+        """The step's factorisation, finding R's aliased columns (:func:`factor_qr`).
+
+        For a design with a wide factor (its ``diagonal_columns``), the factor-first parts settle the aliased
+        columns; the step is then solved through the Gram matrix of the kept columns, by the block solve
+        (:func:`factor_gram`), when that is well conditioned.  The design-order factor, O(p^3), only when not.
+        """
+        if self.parts is not None and not self._rows.shape[0] and self.diagonal is not None:
+            aliased = self.parts.aliased()
+            if aliased is not None:
+                gram, score = self.parts.gram_score()
+                fac = factor_gram(gram, score, ~aliased, max_cond, self.diagonal)
+                if fac is not None:
+                    return fac
+        return factor_qr(self.R)
 
 
 class _OnDemand:
@@ -186,53 +230,6 @@ class StepFactor:
     def inv_diagonal(self) -> np.ndarray:
         """diag((X_K' W X_K)^{-1})."""
         return self.inv.diagonal() if self.diagonal_of_inv is None else self.diagonal_of_inv()
-
-
-def triangularise_in_order(R: np.ndarray, tol: float = ALIAS_TOL, carried: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """R's ``dqrdc2`` on the columns of ``R``: (aliased, T), T the triangular factor with the aliased columns
-    moved out of the way.
-
-    Column j is aliased when ||(I - P_K) r_j|| <= tol * ||r_j||, P_K projecting on the kept earlier columns.
-    The last ``carried`` columns are transformed with the others but never tested (the working residual).
-
-    On an upper-triangular (or trapezoidal) ``R`` the test needs no projection: with i columns kept before
-    column j, the rows from i on of the current T hold what the kept columns leave of every later column,
-    and column j has entries only in rows i..j (one more row per aliased column before it).  A kept column
-    is reflected onto row i (a Householder reflector of those rows, applied to the later columns); an
-    aliased one is skipped.  With d aliased columns this is O(d p^2) instead of the O(p^3) of a projection
-    per column.  The kept columns of T, rows 0..k-1, are then the triangular factor of the kept columns
-    (re-triangularised), and the carried columns' rows 0..k-1 their coordinates on them.
-    Any other ``R`` is first reduced to its triangular factor, which has the same column geometry.
-    """
-    T = np.array(R, dtype=float)  # (own copy: transformed in place)
-    m, p = T.shape
-    if m > 1 and np.any(np.tril(T, -1)):
-        T = np.linalg.qr(T, mode="r")
-        m = T.shape[0]
-    norms = np.linalg.norm(T, axis=0)
-    aliased = np.zeros(p - carried, dtype=bool)
-    i = 0  # columns kept so far: the row the next kept column is reflected onto
-    for j in range(p - carried):
-        hi = min(j + 1, m)
-        v = T[i:hi, j]
-        nv = float(np.sqrt(v @ v)) if i < hi else 0.0
-        if not (norms[j] > 0 and nv > tol * norms[j]):
-            aliased[j] = True
-            continue
-        if hi - i > 1:  # reflect v onto e_1: H = I - 2 u u' / u'u with u = v + sign(v_1) |v| e_1
-            u = v.copy()
-            u[0] += nv if u[0] >= 0 else -nv
-            rest = T[i:hi, j + 1:]
-            rest -= np.outer(u, (2.0 / (u @ u)) * (u @ rest))
-            T[i, j], T[i + 1:hi, j] = (-nv if v[0] >= 0 else nv), 0.0
-        i += 1
-    return aliased, T
-
-
-def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
-    """Boolean mask of the columns of ``R`` that R's ``dqrdc2`` would flag as aliased
-    (see :func:`triangularise_in_order`)."""
-    return triangularise_in_order(R, tol)[0]
 
 
 #: Largest 1-norm condition number of the kept columns scaled to unit norm.  Beyond it they are singular

@@ -18,11 +18,15 @@ as it reads the dense factor.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from .._scipy import linalg as sla
 from ..design.structured import StructuredDesign
+from .aliasing import ALIAS_TOL, aliased_from_null_space, triangularise_in_order
 
-__all__ = ["structured_r", "widest_factor"]
+__all__ = ["FactorFirst", "factor_first", "structured_r", "widest_factor"]
 
 #: Below this many columns taken out, the closed form does not pay for its bookkeeping.
 MIN_FACTOR_COLUMNS = 8
@@ -44,8 +48,104 @@ def _level_sums(codes: np.ndarray, M: np.ndarray, n_levels: int) -> np.ndarray:
         if M.shape[1] else np.zeros((n_levels, 0))
 
 
-def structured_r(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int) -> np.ndarray:
-    """An upper-triangular (p+1) x (p+1) matrix R with R'R = [X | r]' W [X | r], columns in the design's order.
+@dataclass(frozen=True)
+class FactorFirst:
+    """The triangular factor of sqrt(W) [X | r] with one factor's columns first, kept in its parts:
+
+        [[diag(s), B], [0, R]]   (columns: the factor's k levels that have a column, then the m others and r)
+
+    s_l is the norm of level l's weighted indicator, B (k x (m+1)) the other columns' coordinates on the unit
+    indicators and R ((m+1) x (m+1), upper triangular) the factor of what the indicators leave of them.
+    O(k m) numbers instead of (k + m)^2.
+    """
+
+    cols: np.ndarray  # (k,) the design columns of the factor's levels that have one
+    rest: np.ndarray  # (m,) the other design columns, in the design's order
+    s: np.ndarray
+    B: np.ndarray
+    R: np.ndarray
+
+    @property
+    def n_cols(self) -> int:
+        return self.cols.size + self.rest.size
+
+    def merge(self, other: "FactorFirst") -> "FactorFirst":
+        """The parts of both blocks' rows: each level's two rows [s e_l | B_l] are rotated into one (a Givens
+        rotation, r_l = hypot(s_l, s'_l)) and the other's remainder [0 | -c' B_l + c B'_l] joins the QR
+        of the other columns."""
+        r = np.hypot(self.s, other.s)
+        has = r > 0
+        c = np.where(has, self.s / np.where(has, r, 1.0), 1.0)[:, None]
+        t = np.where(has, other.s / np.where(has, r, 1.0), 0.0)[:, None]
+        top, bottom = c * self.B + t * other.B, c * other.B - t * self.B
+        R = np.linalg.qr(np.vstack([bottom, self.R, other.R]), mode="r")
+        return FactorFirst(self.cols, self.rest, r, top, R)
+
+    def design_order(self) -> np.ndarray:
+        """The (p+1) x (p+1) triangular factor in the design's own column order (a dense QR: O(p^3))."""
+        k, p = self.cols.size, self.n_cols
+        G = np.zeros((k + self.R.shape[0], p + 1))
+        G[np.arange(k), self.cols] = self.s
+        cols_rest = np.append(self.rest, p)
+        G[:k, cols_rest] = self.B
+        G[k:, cols_rest] = self.R
+        return np.linalg.qr(G, mode="r")
+
+    def aliased(self, tol: float = ALIAS_TOL) -> np.ndarray | None:
+        """R's aliased columns in the design's order, without the design-order factor.
+
+        With the factor first, a level's column is aliased only when it has no weight (s_l = 0), and the
+        other columns by R's rule on R (against their own norms).  Each other column aliased so is a
+        dependency x_j = sum_kept alpha_i x_i + sum_l beta_l (level l's indicator), from R's triangular
+        solve and B; R's decisions in the design's order follow from the dependencies
+        (:func:`aliased_from_null_space`).  Columns of norm 0 are aliased in any order.  None when the
+        dependencies do not settle it.
+        """
+        m, p = self.rest.size, self.n_cols
+        Bx = self.B[:, :m]
+        norms = np.empty(p)
+        norms[self.cols] = self.s
+        rest_norms = np.sqrt(np.einsum("ij,ij->j", Bx, Bx) + np.einsum("ij,ij->j", self.R[:, :m], self.R[:, :m]))
+        norms[self.rest] = rest_norms
+        rest_aliased, T = triangularise_in_order(self.R[:, :m], tol, norms=rest_norms)
+        zero = norms == 0
+        deps = np.flatnonzero(rest_aliased & (rest_norms > 0))
+        N = np.zeros((deps.size, p))
+        kept = np.flatnonzero(~rest_aliased)
+        inv_s = np.where(self.s > 0, 1.0 / np.where(self.s > 0, self.s, 1.0), 0.0)
+        for row, j in enumerate(deps):
+            before = kept[kept < j]
+            i = before.size
+            alpha = sla.solve_triangular(T[:i][:, before], T[:i, j]) if i else np.zeros(0)
+            N[row, self.rest[j]] = 1.0
+            N[row, self.rest[before]] = -alpha
+            N[row, self.cols] = -(Bx[:, j] - Bx[:, before] @ alpha) * inv_s
+        out = aliased_from_null_space(N[:, ~zero], norms[~zero])
+        if out is None:
+            return None
+        aliased = zero.copy()
+        aliased[~zero] = out
+        return aliased
+
+    def gram_score(self) -> tuple[np.ndarray, np.ndarray]:
+        """X'WX (p x p, the design's order) and X'W r from the parts:
+        [[diag(s^2), s B_x], [B_x' s, B_x'B_x + R_x'R_x]] and [s b_r; B_x'b_r + R_x'R_r]."""
+        m, p = self.rest.size, self.n_cols
+        Bx, Rx = self.B[:, :m], self.R[:, :m]
+        G = np.zeros((p, p))
+        G[self.cols, self.cols] = self.s ** 2
+        cross = self.s[:, None] * Bx
+        G[np.ix_(self.cols, self.rest)] = cross
+        G[np.ix_(self.rest, self.cols)] = cross.T
+        G[np.ix_(self.rest, self.rest)] = Bx.T @ Bx + Rx.T @ Rx
+        u = np.empty(p)
+        u[self.cols] = self.s * self.B[:, m]
+        u[self.rest] = Bx.T @ self.B[:, m] + Rx.T @ self.R[:, m]
+        return G, u
+
+
+def factor_first(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int) -> FactorFirst:
+    """The parts of the triangular factor of sqrt(W) [X | r] with factor ``factor``'s columns first.
 
     Parameters
     ----------
@@ -55,12 +155,6 @@ def structured_r(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int)
         Working weights (non-negative) and working residuals of those rows.
     factor : int
         Index of the factor whose indicator columns are taken out in closed form (see ``widest_factor``).
-
-    Returns
-    -------
-    ndarray
-        The triangular factor, as ``numpy.linalg.qr(sqrt(W) [X | r], mode="r")`` up to the signs of its rows
-        and rounding.
     """
     p = X.n_cols
     f = X.factors[factor]
@@ -87,11 +181,18 @@ def structured_r(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int)
         A -= coef_row[:, None] * b[f.codes]
         B += b
     R_rest = np.linalg.qr(A, mode="r")
-    k = out_cols.size
-    G = np.zeros((k + R_rest.shape[0], p + 1))
     lev = np.flatnonzero(has_col)
-    G[np.arange(k), out_cols] = np.where(use[lev], s[lev], 0.0)
-    cols_rest = np.append(rest, p)
-    G[:k, cols_rest] = B[lev]
-    G[k:, cols_rest] = R_rest
-    return np.linalg.qr(G, mode="r")
+    return FactorFirst(out_cols, rest, np.where(use[lev], s[lev], 0.0), B[lev], R_rest)
+
+
+def structured_r(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int) -> np.ndarray:
+    """An upper-triangular (p+1) x (p+1) matrix R with R'R = [X | r]' W [X | r], columns in the design's order
+    (:func:`factor_first`, re-triangularised in the design's order).
+
+    Returns
+    -------
+    ndarray
+        The triangular factor, as ``numpy.linalg.qr(sqrt(W) [X | r], mode="r")`` up to the signs of its rows
+        and rounding.
+    """
+    return factor_first(X, w, r, factor).design_order()

@@ -36,7 +36,8 @@ import pandas as pd
 
 from ..design.sources import Block
 from ..engine.kernel import kernel_for
-from ..engine.linalg import GRAM_MAX_COND, QRReducer, aliased_in_order
+from ..engine.aliasing import aliased_in_order
+from ..engine.linalg import GRAM_MAX_COND, QRReducer
 from ..engine.threads import single_threaded_blas
 from .fitdata import FitData
 

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glmstat.engine.linalg import ALIAS_TOL, aliased_in_order, triangularise_in_order
+from glmstat.engine.aliasing import ALIAS_TOL, aliased_in_order, triangularise_in_order
 
 
 def _by_definition(A: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:

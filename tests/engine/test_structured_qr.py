@@ -10,12 +10,15 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import glmstat as gs
 from conftest import dense_only
 from glmstat.design.structured import Factor, StructuredDesign
-from glmstat.engine.linalg import QRReducer, aliased_in_order
-from glmstat.engine.structured_qr import structured_r, widest_factor
+from glmstat.engine.aliasing import aliased_in_order
+from glmstat.engine.linalg import QRReducer
+from glmstat.engine.structured_qr import FactorFirst, factor_first, structured_r, widest_factor
 
 
 def _design(n: int = 3000, seed: int = 1):
@@ -84,4 +87,91 @@ def test_aliased_structured_fit_equals_the_dense_fit():
         ["x3", "g[T.g04]", "grp[T.r1]", "grp[T.r2]"]
     np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-10)
     np.testing.assert_allclose(s.std_errors, dd.std_errors, rtol=1e-10)
+    assert s.deviance == pytest.approx(dd.deviance, rel=1e-12)
+
+
+# --- R's aliasing in the design's order from the factor-first parts (FactorFirst.aliased) -----------------------
+
+_BLOCKS = ("x1", "x2", "x3", "z", "big", "grp")
+
+
+def _ordered_design(order: tuple[str, ...], n: int, seed: int, empty_level: bool, zero_weight_level: bool):
+    """[intercept, blocks in ``order``]: x1, x2 numeric; x3 = x1 - 2 x2; z constant within the levels of `big`
+    (a covariate nested in the factor); big a 25-level factor (24 columns); grp = big // 5 (4 columns, nested).
+    ``empty_level``: no row has level 3 of big; ``zero_weight_level``: level 7's rows all have weight 0."""
+    rng = np.random.default_rng(seed)
+    big = rng.integers(0, 25, n)
+    if empty_level:
+        big[big == 3] = 4
+    x1, x2 = rng.normal(size=n), rng.uniform(size=n)
+    numeric = {"x1": x1, "x2": x2, "x3": x1 - 2 * x2, "z": rng.normal(size=25)[big]}
+    col, dense_cols, dense, factors = 1, [], [], []
+    for b in order:
+        if b in numeric:
+            dense_cols.append(col)
+            dense.append(numeric[b])
+            col += 1
+        else:
+            codes, L = (big, 25) if b == "big" else (big // 5, 5)
+            factors.append(Factor(codes, np.concatenate([[-1], np.arange(col, col + L - 1)])))
+            col += L - 1
+    X = StructuredDesign(col, 0, np.asfortranarray(np.column_stack(dense)), dense_cols, factors)
+    w = rng.uniform(0.2, 2.0, n)
+    if zero_weight_level:
+        w[big == 7] = 0.0
+    return X, w, rng.normal(size=n)
+
+
+@settings(max_examples=40, deadline=None)
+@given(order=st.permutations(_BLOCKS), seed=st.integers(0, 2**31), empty_level=st.booleans(),
+       zero_weight_level=st.booleans(), n_blocks=st.integers(1, 3))
+def test_factor_first_parts_alias_as_the_design_order_qr(order, seed, empty_level, zero_weight_level, n_blocks):
+    """Whatever the order of the blocks (the factor before or after the columns nested in it), R's aliased
+    columns read from the factor-first parts are those of the dense QR in the design's order; the parts
+    merged over row blocks have the design's geometry."""
+    n = 1500
+    X, w, r = _ordered_design(tuple(order), n, seed, empty_level, zero_weight_level)
+    factor = widest_factor(X)
+    cuts = np.linspace(0, n, n_blocks + 1).astype(int)
+    parts = None
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        part = factor_first(X.rows(a, b), w[a:b], r[a:b], factor)
+        parts = part if parts is None else parts.merge(part)
+    A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
+    want = aliased_in_order(A[:, :-1])
+    assert want.any()
+    np.testing.assert_array_equal(parts.aliased(), want)
+    G, u = parts.gram_score()
+    full = A.T @ A
+    np.testing.assert_allclose(G, full[:-1, :-1], rtol=0, atol=1e-11 * np.abs(full).max())
+    np.testing.assert_allclose(u, full[:-1, -1], rtol=0, atol=1e-11 * np.abs(full).max())
+
+
+@pytest.mark.parametrize("formula", ["y ~ x + z + a", "y ~ z + a + x + x2", "y ~ a + z + x"])
+def test_wide_factor_with_nested_covariate_fits_as_the_dense_design(formula, monkeypatch):
+    """A covariate constant within the levels of a wide factor: before the factor R aliases one of the
+    factor's columns, after it the covariate.  The fit through the factor-first parts (forced for a
+    60-level factor) aliases the same columns as the dense QR and has its numbers."""
+    import glmstat.design.structured as structured
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    a = rng.integers(0, 60, n)
+    d = pd.DataFrame({"x": rng.normal(size=n), "a": [f"a{i:02d}" for i in a], "z": rng.normal(size=60)[a]})
+    d["x2"] = 3 * d["x"]
+    d["y"] = rng.poisson(np.exp(0.3 * d["x"] + 0.2 * d["z"])).astype(float)
+    calls = []
+    original = FactorFirst.aliased
+    monkeypatch.setattr(FactorFirst, "aliased", lambda self, *a: calls.append(1) or original(self, *a))
+    monkeypatch.setattr(structured, "DIAGONAL_SOLVE_COLUMNS", 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        s = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
+        with dense_only():
+            dd = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
+    assert calls and isinstance(s.model_frame.design, StructuredDesign)
+    assert list(s.coef.index[s.coef.isna()]) == list(dd.coef.index[dd.coef.isna()])
+    assert s.coef.isna().sum() == (2 if "x2" in formula else 1)
+    np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-9)
+    np.testing.assert_allclose(s.std_errors, dd.std_errors, rtol=1e-9)
     assert s.deviance == pytest.approx(dd.deviance, rel=1e-12)
