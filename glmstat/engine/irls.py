@@ -16,6 +16,10 @@ negligible next to the coefficients and their standard errors (R stops ~1e-6 awa
 non-canonical links; a fitted mean within 10 eps of the edge of its domain stops this only when the step
 still moves the linear predictor, as under separation, or brings a new mean to the edge), and every returned
 quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
+Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
+max_iter, or polishing that stops shrinking), the exact fit finishes with Newton steps with the observed
+information, halved while they raise the deviance (:mod:`glmstat.engine.newton`), and is converged only once the
+Fisher step there is negligible; the covariance is still the inverse expected information, as summary.glm's.
 ``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
 iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
 
@@ -41,6 +45,7 @@ from ..design.sources import DesignSource, fold
 from ..errors import FitError
 from ..families import Family
 from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram
+from .newton import newton_step
 from .threads import single_threaded_blas
 from .kernel import kernel_for
 
@@ -62,6 +67,11 @@ R_GRAM_MAX_COND = 1e6
 #: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
 #: monotonically: a step can be twice the one before and the next ten smaller still.
 POLISH_PATIENCE = 5
+#: A full Fisher step that raises the deviance by more than this fraction (above the rounding of any deviance
+#: the kernels return, 2e-10) shows scoring overshooting; if the fit then fails to converge, it is cycling
+#: around an interior optimum (an eigenvalue of I - (X'WX)^{-1} X'W_o X beyond -1, W_o the observed weights)
+#: and the exact fit finishes with damped Newton steps (:mod:`glmstat.engine.newton`).
+CYCLE_RISE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -340,22 +350,40 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     # the factor whose step gave the estimate, and the coefficients it was computed at (None: the starting mu)
     prev_fac, prev_beta = fac, (beta.copy() if start is not None else None)
     report = control.on_iteration
+    # Rescue of a cycling fit (exact mode): once Fisher scoring has raised the deviance (``rose``) and then
+    # fails to converge (max_iter, or polishing that stops shrinking), take Newton steps with the observed
+    # information (:mod:`glmstat.engine.newton`; the Fisher step where that is not positive definite), halved
+    # while they raise the deviance, until the Fisher step is negligible (``polished``) as for any fit.
+    rescue = not control.damped and control.convergence == "exact"
+    rose = rescuing = False
     while True:
         if not converged and iterations >= control.max_iter:
-            break
+            if not (rescue and rose):
+                break
+            converged = rescuing = True  # (R's criterion was not met: converged only if the rescue polishes)
+            rescue, polishing = False, 0
         if converged and control.convergence == "R":
             break
         step = fac.step
         if converged:
             # (checked when means are on the domain's edge, and once polishing takes longer than a few steps)
-            if (res.n_boundary > 0 or polishing == POLISH_PATIENCE) and _eta_drift(source, step) > DRIFT_TOL:
+            # (not when the deviance has risen: scoring cycles, a sign of no optimum at infinity)
+            if (res.n_boundary > 0 or (polishing == POLISH_PATIENCE and not rose)) \
+                    and _eta_drift(source, step) > DRIFT_TOL:
                 break  # the linear predictor is still moving (separation): the optimum is at infinity
             size = _small(step, beta, fac)
             polished = size <= POLISH_TOL
             best_step, since_best = (size, 0) if size < best_step else (best_step, since_best + 1)
-            if polished or since_best >= POLISH_PATIENCE or polishing >= MAX_POLISH:
+            if polished or polishing >= MAX_POLISH:
                 break
+            if since_best >= POLISH_PATIENCE and not rescuing:  # (a rescue lowers the deviance at every step)
+                if not (rescue and rose):
+                    break
+                rescuing, rescue, polishing = True, False, 0
             polishing += 1
+            if rescuing:
+                newton = newton_step(source, kernel, beta, fac.kept, fac.gram)
+                step = step if newton is None else newton
         kept = fac.kept
         new = beta + step
         if not kept.all():  # (columns are found aliased by the QR reducer, whatever solved the step)
@@ -366,10 +394,10 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         if report is not None:
             report("polish" if converged else "step", polishing if converged else iterations, new_res.deviance)
         # damping compares with the deviance at the previous coefficients (none before the first step)
-        damp = control.damped and (iterations > 1 or start is not None)
+        damp = (control.damped and (iterations > 1 or start is not None)) or rescuing
         halvings = 0
         while not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
-            if converged:
+            if converged and not rescuing:
                 break  # a polishing step left the domain (or, damped, raised the deviance): keep the estimate
             if iterations == 1 and start is None:  # as R: nothing to halve towards
                 raise FitError(
@@ -384,7 +412,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                     f"step-halving exhausted after {halvings - 1} halvings at iteration {iterations}: "
                     "the deviance stays non-finite or mu leaves the family's domain; pass start= coefficients"
                 )
-            boundary = boundary or not (new_res.valid and new_fac is not None)
+            boundary = boundary or not (rescuing or new_res.valid and new_fac is not None)
             new = (new + beta) / 2
             if not damp and np.all(np.abs(new - beta) <= 4 * _EPS * np.abs(beta)):
                 # no representable part of the step stays in the domain (eta = 1e-16 is 0 to rounding): the
@@ -399,6 +427,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         if converged and new_res.n_boundary > res.n_boundary:
             break  # polishing brings a mean to the edge of its domain: creeping to an optimum on the edge
         moved = _moved(new, beta) if damp and halvings else 0.0
+        if (iterations > 1 or converged) and new_res.deviance > res.deviance + CYCLE_RISE * abs(res.deviance):
+            rose = True
         if iterations > 1 or start is not None or converged:
             prev_beta = beta
         prev_fac = fac
@@ -452,7 +482,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         pearson_chi2=pearson,
         n_ok=res.n_ok,
         sum_weights=res.sum_weights,
-        converged=converged,
+        converged=converged and (polished or not rescuing or rel < control.tol),
         iterations=iterations,
         boundary=boundary,
         n_boundary=res.n_boundary,
