@@ -1,0 +1,79 @@
+"""Fisher scoring that cycles around an interior optimum: the exact fit still reaches the MLE.
+
+R 4.2 (fixtures/cycling, script fixtures/scripts/make_cycling.R): a cauchit binomial, a Gamma identity and a
+log binomial fit on which glm's IRLS oscillates instead of converging -- at maxit = 100 and epsilon = 1e-12
+R stops with "algorithm did not converge" (at its default control the cauchit fit meets the deviance
+criterion while still cycling, 1e-3 of its coefficients away from the optimum).  The optimum is found
+without IRLS (BFGS, then Newton with a finite-difference Hessian, to a gradient at rounding level) and glm
+started there stays there, giving summary.glm's standard errors at the optimum.  The default
+``convergence="exact"`` returns that optimum (Newton steps with the observed information once scoring is
+seen to cycle); ``convergence="R"`` still stops where R stops.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES
+
+HERE = FIXTURES / "cycling"
+R = json.loads((HERE / "r.json").read_text())
+FAMILIES = {"cauchit": gs.Binomial(link="cauchit"), "gamma_identity": gs.Gamma(link="identity"),
+            "log_binomial": gs.Binomial(link="log")}
+CONTROLS = {"default": {}, "strict": {"tol": 1e-12, "max_iter": 100}}
+
+
+def fit(case, **kw):
+    ref = R[case]
+    d = pd.read_csv(HERE / f"{case}.csv")
+    weights = {"weights": ref["weights"]} if ref.get("weights") else {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = gs.glm(ref["formula"], d, family=FAMILIES[case], **weights, **kw)
+    return f, [w.category for w in caught]
+
+
+def rel(got, want):
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    return float(np.max(np.abs(got - want) / np.abs(want)))
+
+
+def test_the_fixture_cycles_in_r():
+    for ref in R.values():
+        assert ref["r_maxit100"]["converged"] is False
+        assert ref["r_maxit100"]["deviance"] > ref["optimum"]["deviance"] * (1 + 1e-7)
+        assert ref["optimum"]["max_abs_gradient"] < 1e-10
+        at = ref["glm_at_optimum"]  # glm started at the optimum stays there
+        assert at["converged"] and rel(at["coefficients"], ref["optimum"]["coefficients"]) < 1e-12
+
+
+@pytest.mark.parametrize("control", sorted(CONTROLS))
+@pytest.mark.parametrize("case", sorted(R))
+def test_exact_fit_reaches_the_optimum(case, control):
+    f, caught = fit(case, **CONTROLS[control])
+    ref = R[case]
+    assert f.converged
+    assert gs.ConvergenceWarning not in caught
+    assert rel(f.coef, ref["optimum"]["coefficients"]) < 1e-8
+    assert rel(f.deviance, ref["optimum"]["deviance"]) < 1e-12
+    # summary.glm's standard errors (expected information, Pearson dispersion) at the optimum
+    assert rel(f.std_errors, ref["glm_at_optimum"]["std_errors"]) < 1e-8
+    assert rel(f.dispersion, ref["glm_at_optimum"]["dispersion"]) < 1e-10
+
+
+@pytest.mark.parametrize("case", sorted(R))
+def test_r_convergence_still_stops_where_r_stops(case):
+    for control, want in (({}, R[case]["r_default"]), (CONTROLS["strict"], R[case]["r_maxit100"])):
+        f, caught = fit(case, convergence="R", **control)
+        assert f.converged == want["converged"] and f.iterations == want["iter"]
+        # (R's default fit of the cauchit model meets the deviance criterion while cycling: glmstat returns
+        # it, and warns that the estimates are still moving)
+        assert gs.ConvergenceWarning in caught
+        assert rel(f.coef, want["coefficients"]) < 1e-8
+        assert rel(f.deviance, want["deviance"]) < 1e-10
