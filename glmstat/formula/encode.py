@@ -5,9 +5,10 @@ A term's columns are the row-wise products of its variables' columns, the first 
 column (``poly(x, 2)[1]``), a factor the rows of its coding matrix indexed by its codes
 (:mod:`glmstat.formula.contrasts`).
 
-The design is *structured* (:class:`~glmstat.design.structured.StructuredDesign`: numeric columns in one
-dense block, factors kept as integer codes, never dummy columns) when every term is one variable and every
-factor is coded by treatment contrasts or indicators; otherwise dense.  Sizes are checked against the
+The design is *structured* (:class:`~glmstat.design.structured.StructuredDesign`: factor main effects coded by
+treatment contrasts or indicators kept as integer codes, never dummy columns; every other term's columns in one
+dense block) when every term is one variable, or when the factors' columns outnumber the dense ones;
+otherwise dense.  Sizes are checked against the
 formula limits before any column is allocated.
 
 The same :class:`TermPlan` encodes new data at ``predict`` time, so the columns there are the training
@@ -103,10 +104,21 @@ class DesignPlan:
         return tuple(out)
 
     @once
+    def coded_terms(self) -> tuple[bool, ...]:
+        """Per term: stored as integer codes (a factor main effect coded by treatment contrasts or indicators)."""
+        return tuple(len(t.variables) == 1 and t.variables[0].factor is not None
+                     and t.variables[0].factor.is_indicator_like for t in self.terms)
+
+    @once
     def structured(self) -> bool:
-        """Every term one variable, every factor stored as codes (treatment contrasts or indicators)."""
-        return all(len(t.variables) == 1 and (t.variables[0].factor is None or t.variables[0].factor.is_indicator_like)
-                   for t in self.terms)
+        """Factor main effects stored as codes, every other term's columns in one dense block: when every term
+        is one variable (numeric, or a factor stored as codes), or when the factors' columns outnumber the
+        dense ones (``g + f * x`` with a wide ``g``: the interaction's few columns are dense, g's are codes)."""
+        if all(len(t.variables) == 1 and (c or t.variables[0].factor is None)
+               for t, c in zip(self.terms, self.coded_terms)):
+            return True
+        coded = sum(len(t.names) for t, c in zip(self.terms, self.coded_terms) if c)
+        return coded > 0 and coded >= sum(len(t.names) for t, c in zip(self.terms, self.coded_terms) if not c)
 
 
 def factor_levels(f: FactorVec) -> tuple[FactorVec, tuple]:
@@ -213,6 +225,22 @@ def _variable_columns(vc: VariableCoding, value: Value, n: int) -> np.ndarray:
     return np.asarray(value.values if isinstance(value, NumVec) else value, dtype=float).reshape(n, 1)
 
 
+def _term_columns(t: TermPlan, values: dict, n: int, out: np.ndarray) -> None:
+    """Write the term's columns (the row-wise products of its variables' columns, the first varying fastest)
+    into ``out`` (n x the term's width)."""
+    block = np.ones((n, 1))
+    last = len(t.variables) - 1
+    for i, vc in enumerate(t.variables):
+        cols = _variable_columns(vc, values[vc.node], n)
+        if i == last:  # the term's columns go straight into out (no term-sized temporary: an interaction of
+            # two 70-level factors is as large as the design)
+            k = block.shape[1]
+            for j in range(cols.shape[1]):
+                np.multiply(block, cols[:, j:j + 1], out=out[:, j * k:(j + 1) * k])
+        else:  # the earlier variables vary fastest: for each new column, every existing column
+            block = (block[:, None, :] * cols[:, :, None]).reshape(n, block.shape[1] * cols.shape[1])
+
+
 def dense_design(plan: DesignPlan, values: dict, n: int) -> np.ndarray:
     """The dense design (n x p), column by column into one Fortran-ordered array."""
     X = np.empty((n, len(plan.column_names)), order="F")
@@ -221,51 +249,40 @@ def dense_design(plan: DesignPlan, values: dict, n: int) -> np.ndarray:
         X[:, 0] = 1.0
         col = 1
     for t in plan.terms:
-        block = np.ones((n, 1))
-        last = len(t.variables) - 1
-        for i, vc in enumerate(t.variables):
-            cols = _variable_columns(vc, values[vc.node], n)
-            if i == last:  # the term's columns go straight into X (no term-sized temporary: an interaction of
-                # two 70-level factors is as large as the design)
-                k = block.shape[1]
-                for j in range(cols.shape[1]):
-                    np.multiply(block, cols[:, j:j + 1], out=X[:, col + j * k:col + (j + 1) * k])
-                col += k * cols.shape[1]
-            else:  # the earlier variables vary fastest: for each new column, every existing column
-                block = (block[:, None, :] * cols[:, :, None]).reshape(n, block.shape[1] * cols.shape[1])
+        k = len(t.names)
+        _term_columns(t, values, n, X[:, col:col + k])
+        col += k
     return X
 
 
 def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesign:
-    """The structured design of a plan whose terms are single variables (see :attr:`DesignPlan.structured`)."""
+    """The structured design of a plan (see :attr:`DesignPlan.structured`): its factor main effects as codes,
+    every other term's columns in the dense block."""
     names = plan.column_names
     dense_cols: list[int] = []
-    dense_blocks: list[np.ndarray] = []
+    dense_terms: list[tuple[TermPlan, int]] = []  # (term, its first column in the dense block)
     factors: list[Factor] = []
     col = 1 if plan.intercept else 0
-    for t in plan.terms:
-        vc = t.variables[0]
-        v = values[vc.node]
-        if vc.factor is None:
-            cols = _variable_columns(vc, v, n)
-            dense_cols.extend(range(col, col + cols.shape[1]))
-            dense_blocks.append(cols)
-            col += cols.shape[1]
+    for t, coded in zip(plan.terms, plan.coded_terms):
+        k = len(t.names)
+        if not coded:
+            dense_terms.append((t, len(dense_cols)))
+            dense_cols.extend(range(col, col + k))
+            col += k
             continue
+        vc = t.variables[0]
         L = len(vc.factor.levels)
         if vc.factor.kind == "treatment":
             colmap = np.concatenate([[-1], np.arange(col, col + L - 1)]).astype(np.intp)
         else:
             colmap = np.arange(col, col + L, dtype=np.intp)
-        factors.append(Factor(np.asarray(v.codes, dtype=np.intp), colmap))
-        col += vc.n_cols
+        factors.append(Factor(np.asarray(values[vc.node].codes, dtype=np.intp), colmap))
+        col += k
     dense = None
-    if dense_blocks:
+    if dense_terms:
         dense = np.empty((n, len(dense_cols)), order="F")
-        j = 0
-        for b in dense_blocks:
-            dense[:, j:j + b.shape[1]] = b
-            j += b.shape[1]
+        for t, at in dense_terms:
+            _term_columns(t, values, n, dense[:, at:at + len(t.names)])
     return StructuredDesign(len(names), 0 if plan.intercept else None, dense, dense_cols, factors, n_rows=n)
 
 

@@ -101,6 +101,17 @@ def test_interactions_and_other_contrasts_are_dense(formula):
     assert structured_frame(formula, _data(), gs.Binomial()) is None
 
 
+@pytest.mark.parametrize("formula", ["y ~ s + cat + x:flag", "y ~ cat + s + C(k, sum)", "y ~ cat * x + s + icat",
+                                     "y ~ s + cat + icat + cat:x", "y ~ 0 + s + icat + poly(x, 2):flag"])
+def test_factor_main_effects_stay_codes_beside_few_interaction_columns(formula):
+    """When the coded factors' columns outnumber the dense ones, the other terms (interactions, other
+    contrasts) go into the dense block and the factors stay codes: the same frame as the dense design."""
+    d = _data()
+    fast = structured_frame(formula, d, gs.Binomial())
+    assert fast is not None and fast.design.factors
+    _assert_same_frame(fast, _general(formula, d, gs.Binomial()))
+
+
 @pytest.mark.parametrize("formula", ["y ~ log(expo) + x", "y ~ C(k)", "y ~ poly(x, 2) + factor(k)", "y ~ I(x > 1)"])
 def test_single_variable_terms_are_structured(formula):
     d = _data()
