@@ -34,11 +34,16 @@ def block_rows(design: Design) -> int:
     """Rows per block for fitting ``design`` in memory: ``MAX_BLOCK_ROWS``, or fewer for a wide dense design
     (``BLOCK_CELLS`` cells, but at least 2 (p + 1) rows: the QR reducer stacks each block under a
     (p + 1)-row triangle, and shorter blocks would cost more in those stacks than they save), or more for a
-    structured design with a wide factor (``GRAM_ROWS_PER_CELL``)."""
+    structured design with a wide factor (``GRAM_ROWS_PER_CELL``) -- as long as its dense block's rows stay
+    within ``BLOCK_CELLS`` (an interaction's columns there can be many)."""
     p = design.n_cols
-    if isinstance(design, StructuredDesign) or p == 0:  # (its blocks' dense columns are few)
-        return int(min(MAX_STRUCTURED_BLOCK_ROWS, max(MAX_BLOCK_ROWS, p * p // GRAM_ROWS_PER_CELL)))
-    return int(min(MAX_BLOCK_ROWS, max(2 * (p + 1), BLOCK_CELLS // p)))
+    if p == 0:
+        return MAX_BLOCK_ROWS
+    dense = len(design.dense_cols) if isinstance(design, StructuredDesign) else p
+    if isinstance(design, StructuredDesign):
+        rows = min(MAX_STRUCTURED_BLOCK_ROWS, max(MAX_BLOCK_ROWS, p * p // GRAM_ROWS_PER_CELL))
+        return int(min(rows, max(2 * (p + 1), BLOCK_CELLS // dense))) if dense else int(rows)
+    return int(min(MAX_BLOCK_ROWS, max(2 * (p + 1), BLOCK_CELLS // dense)))
 
 
 def for_fitting(design: Design) -> Design:

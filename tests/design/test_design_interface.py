@@ -183,6 +183,21 @@ def test_a_wide_factor_is_fitted_in_blocks_of_at_least_p_squared_over_16_rows():
         assert X.n_cols == levels and block_rows(X) == rows
 
 
+def test_a_structured_design_with_a_wide_dense_block_keeps_its_blocks_within_bound():
+    # y ~ g + f:x: g's 399 columns are codes, f:x's 300 columns dense; blocks of p^2 / 16 = 30,625 rows of 300
+    # dense columns would be 70 MB each, BLOCK_CELLS // 300 = 13,981 rows are 32 MB
+    from glmstat.design.policy import BLOCK_CELLS, block_rows
+    from glmstat.design.structured import StructuredDesign
+
+    rng = np.random.default_rng(2)
+    n = 800
+    d = pd.DataFrame({"g": (np.arange(n) % 400).astype(str), "f": (np.arange(n) % 300).astype(str),
+                      "x": rng.normal(size=n), "y": rng.normal(size=n)})
+    X = gs.glm("y ~ g + f:x", d).model_frame.design
+    assert isinstance(X, StructuredDesign) and len(X.dense_cols) == 300 and X.n_cols == 700
+    assert block_rows(X) == BLOCK_CELLS // 300
+
+
 def test_a_wide_interaction_is_fitted_without_copies_of_the_whole_design():
     # two 25-level factors crossed: 626 columns, a 100 MB design; the fit's working memory is a few blocks of
     # rows and p x p matrices, not copies of the design (before: a scaled copy and a QR of the whole of it)
