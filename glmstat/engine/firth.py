@@ -49,7 +49,7 @@ from ..families import Binomial, Family
 from ..links import get_link
 from .irls import Control, FitState, irls
 from .aliasing import aliased_in_order
-from .linalg import QRReducer
+from .linalg import design_qr
 from .passes import add_parts
 
 __all__ = ["d2mu_deta", "adjusted_score", "fit_firth"]
@@ -182,17 +182,11 @@ def adjusted_score(source: DesignSource, family: Family, beta: np.ndarray):
     return res[1] + adj, inv, adj
 
 
-def _qr_part(b, p: int) -> QRReducer:
-    red = QRReducer(p)
-    red.add(b.X, np.ones(b.X.n_rows), np.zeros(b.X.n_rows))
-    return red
-
-
 def _aliased(source: DesignSource) -> np.ndarray:
     """brglm2's aliasing: R's ``qr(x)`` of the unweighted design (zero-weight rows included), the triangular
     factors of the blocks merged."""
     p = source.n_cols
-    red = fold(source, partial(_qr_part, p=p), QRReducer.merge, QRReducer(p))
+    red = design_qr(source)
     R = np.zeros((p, p))
     R[: red.R.shape[0]] = red.R[:p, :p]
     return aliased_in_order(R, QR_TOL)

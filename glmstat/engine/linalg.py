@@ -28,16 +28,18 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from .._scipy import linalg as sla
 
 from ..design.base import Design
+from ..design.sources import DesignSource, fold
 from ..design.structured import StructuredDesign
 from .aliasing import triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
-__all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr"]
+__all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr", "design_qr"]
 
 #: Largest condition number of X'WX (scaled to unit diagonal when unbalanced) the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
@@ -127,6 +129,7 @@ class QRReducer:
         self._rows = np.zeros((0, p + 1))  # the design-order factor of the blocks kept as rows
         self.parts: FactorFirst | None = None
         self.diagonal: np.ndarray | None = None  # the design's diagonal_columns (every block has the same)
+        self.n_rows = 0
 
     def _stack(self, A: np.ndarray) -> None:
         stacked = np.vstack([self._rows, A]) if self._rows.shape[0] else A
@@ -142,6 +145,7 @@ class QRReducer:
 
     def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
         self.diagonal = X.diagonal_columns()
+        self.n_rows += X.n_rows
         wide = widest_factor(X) if isinstance(X, StructuredDesign) else None
         if wide is not None:
             # a wide factor's indicator columns are orthogonal: their part of the factor is closed-form, and
@@ -162,6 +166,7 @@ class QRReducer:
         if other._rows.shape[0]:
             self._stack(other._rows)
         self.diagonal = self.diagonal if self.diagonal is not None else other.diagonal
+        self.n_rows += other.n_rows
         return self
 
     @property
@@ -171,6 +176,19 @@ class QRReducer:
             return self._rows
         R = self.parts.design_order()
         return np.linalg.qr(np.vstack([self._rows, R]), mode="r") if self._rows.shape[0] else R
+
+    def null_space(self) -> np.ndarray:
+        """An orthonormal basis (p x d) of the null space of sqrt(W) X: from the factor-first parts (the
+        dependencies R's rule finds, and the columns of norm 0), or else the right singular vectors of R (which
+        has X's singular values and right singular vectors, and is at most p x p) whose singular values are at
+        most max(n, p) eps s_1."""
+        if self.parts is not None and not self._rows.shape[0]:
+            return self.parts.null_space()
+        R = self.R[:, : self.p]
+        _, s, Vt = np.linalg.svd(R, full_matrices=True)
+        top = s[0] if s.size else 0.0
+        rank = int(np.sum(s > max(self.n_rows, self.p) * np.finfo(float).eps * top)) if top > 0 else 0
+        return Vt[rank:].T
 
     def factor(self, max_cond: float = GRAM_MAX_COND) -> "StepFactor":
         """The step's factorisation, finding R's aliased columns (:func:`factor_qr`).
@@ -426,3 +444,16 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
         return ci * np.multiply.outer(s, s) if scaled else ci  # G^-1 = S (S G S)^-1 S
 
     return StepFactor(kept.copy(), step, inverse, gram, "cholesky")
+
+
+def _unweighted_part(b, p: int) -> QRReducer:
+    red = QRReducer(p)
+    red.add(b.X, np.ones(b.X.n_rows), np.zeros(b.X.n_rows))
+    return red
+
+
+def design_qr(source: DesignSource) -> QRReducer:
+    """The QR reducer of the unweighted design over the source's blocks (zero-weight rows included), as R's
+    ``qr(model.matrix(fit))``: the triangular factor, or a wide factor's factor-first parts."""
+    p = source.n_cols
+    return fold(source, partial(_unweighted_part, p=p), QRReducer.merge, QRReducer(p))

@@ -91,15 +91,12 @@ class FactorFirst:
         G[k:, cols_rest] = self.R
         return np.linalg.qr(G, mode="r")
 
-    def aliased(self, tol: float = ALIAS_TOL) -> np.ndarray | None:
-        """R's aliased columns in the design's order, without the design-order factor.
+    def _dependencies(self, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(N, zero, norms): the dependencies among the columns, one row of N per column that R's rule aliases
+        with the factor first (besides the columns of norm 0, ``zero``), and every column's norm.
 
-        With the factor first, a level's column is aliased only when it has no weight (s_l = 0), and the
-        other columns by R's rule on R (against their own norms).  Each other column aliased so is a
-        dependency x_j = sum_kept alpha_i x_i + sum_l beta_l (level l's indicator), from R's triangular
-        solve and B; R's decisions in the design's order follow from the dependencies
-        (:func:`aliased_from_null_space`).  Columns of norm 0 are aliased in any order.  None when the
-        dependencies do not settle it.
+        Each such column x_j = sum_kept alpha_i x_i + sum_l beta_l (level l's indicator): alpha from the
+        triangular solve on R's kept columns before j, beta_l = (b_lj - b_l,kept alpha) / s_l from B.
         """
         m, p = self.rest.size, self.n_cols
         Bx = self.B[:, :m]
@@ -108,7 +105,6 @@ class FactorFirst:
         rest_norms = np.sqrt(np.einsum("ij,ij->j", Bx, Bx) + np.einsum("ij,ij->j", self.R[:, :m], self.R[:, :m]))
         norms[self.rest] = rest_norms
         rest_aliased, T = triangularise_in_order(self.R[:, :m], tol, norms=rest_norms)
-        zero = norms == 0
         deps = np.flatnonzero(rest_aliased & (rest_norms > 0))
         N = np.zeros((deps.size, p))
         kept = np.flatnonzero(~rest_aliased)
@@ -120,12 +116,31 @@ class FactorFirst:
             N[row, self.rest[j]] = 1.0
             N[row, self.rest[before]] = -alpha
             N[row, self.cols] = -(Bx[:, j] - Bx[:, before] @ alpha) * inv_s
+        return N, norms == 0, norms
+
+    def aliased(self, tol: float = ALIAS_TOL) -> np.ndarray | None:
+        """R's aliased columns in the design's order, without the design-order factor.
+
+        With the factor first, a level's column is aliased only when it has no weight (s_l = 0), and the
+        other columns by R's rule on R (against their own norms): each one so aliased is a dependency
+        (:meth:`_dependencies`), and R's decisions in the design's order follow from the dependencies
+        (:func:`aliased_from_null_space`).  Columns of norm 0 are aliased in any order.  None when the
+        dependencies do not settle it.
+        """
+        N, zero, norms = self._dependencies(tol)
         out = aliased_from_null_space(N[:, ~zero], norms[~zero])
         if out is None:
             return None
         aliased = zero.copy()
         aliased[~zero] = out
         return aliased
+
+    def null_space(self, tol: float = ALIAS_TOL) -> np.ndarray:
+        """An orthonormal basis (p x d) of the null space of sqrt(W) X: the dependencies (:meth:`_dependencies`)
+        and the columns of norm 0, orthonormalised."""
+        N, zero, _ = self._dependencies(tol)
+        basis = np.vstack([N, np.eye(self.n_cols)[zero]]).T
+        return np.linalg.qr(basis)[0] if basis.shape[1] else basis
 
     def gram_score(self) -> tuple[np.ndarray, np.ndarray]:
         """X'WX (p x p, the design's order) and X'W r from the parts:

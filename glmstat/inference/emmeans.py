@@ -50,6 +50,7 @@ import pandas as pd
 
 from .._scipy import stats
 from ..design.sources import fold
+from ..engine.linalg import design_qr
 from ..distributions import normal_quantile, normal_sf, t_quantile, t_sf
 from .._arguments import confidence_level, shown
 from ..errors import GLMStatError
@@ -135,47 +136,14 @@ def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable],
 
 
 def _estimable(fit: "GLMResults", L: np.ndarray) -> np.ndarray:
-    """Rows of L in the row space of the design (always true without aliased columns)."""
+    """Rows of L in the row space of the design (always true without aliased columns): |L N| <= 1e-8 |L|
+    for N an orthonormal basis of the design's null space, from the QR reducer of the unweighted design over
+    the fit's rows (in memory or streamed; a wide factor's columns are never expanded)."""
     if not fit.aliased:
         return np.ones(L.shape[0], dtype=bool)
-    if not fit.model_frame.in_memory:
-        N = _null_space_streamed(fit)
-    else:
-        X, _, ok = encode(fit, used_data(fit))
-        N = _null_space(X[ok])
+    N = design_qr(fit.fit_data.source).null_space()
     size = np.maximum(np.linalg.norm(L, axis=1), 1e-300)
     return np.linalg.norm(L @ N, axis=1) <= 1e-8 * size
-
-
-def _null_space(X: np.ndarray) -> np.ndarray:
-    """An orthonormal basis of the null space of X (n x p), from the SVD of its triangular factor R (X = QR):
-    X and R have the same singular values and right singular vectors, and R is at most p x p, where the SVD
-    of X itself would make an n x n matrix of left vectors (80 GB for 100,000 rows).  Columns: the right
-    singular vectors whose singular values are at most max(n, p) eps s_1."""
-    R = np.linalg.qr(X, mode="r")
-    _, s, Vt = np.linalg.svd(R, full_matrices=True)
-    rank = int(np.sum(s > max(X.shape) * np.finfo(float).eps * s[0]))
-    return Vt[rank:].T
-
-
-def _gram_part(b) -> np.ndarray:
-    m = b.y.shape[0]
-    return b.X.gram_score(np.ones(m), np.zeros(m))[0]
-
-
-def _null_space_streamed(fit: "GLMResults") -> np.ndarray:
-    """An orthonormal basis of the null space of the design of a streamed fit, from X'X (one pass) and the
-    fit's aliased columns a: each is X_a = X_k A on the kept columns k, A = (X_k'X_k)^{-1} X_k'X_a, so the
-    columns of [-A; I] (rows k, then a) span the null space; orthonormalized by QR."""
-    source = fit.fit_data.source
-    p = source.n_cols
-    G = fold(source, _gram_part, operator.add, np.zeros((p, p)))
-    kept = fit.fit_data.kept
-    k, a = np.flatnonzero(kept), np.flatnonzero(~kept)
-    basis = np.zeros((p, a.size))
-    basis[k] = -np.linalg.solve(G[np.ix_(k, k)], G[np.ix_(k, a)])
-    basis[a, np.arange(a.size)] = 1.0
-    return np.linalg.qr(basis)[0]
 
 
 def _means_link(fit: "GLMResults", term: Any):
