@@ -26,7 +26,12 @@ Each refit is damped (a step that raises the deviance is halved, so it cannot cy
 of several starts wins, since where the likelihood is not concave (cauchit, Gamma/identity) they can reach
 different local optima.  Near the edge of the domain (an identity link with means near 0) every start can
 leave it; one weighted least-squares step on the rows a start leaves valid, halved until every mean is valid,
-then gives one (as the reference's damped refits do).
+then gives one (as the reference's damped refits do).  Where the optimum itself lies on the edge (a negative
+binomial identity mean that wants to be 0, an inverse Gaussian inverse-link mean that wants to be infinite, a
+log-binomial probability that wants to be 1), every start beyond the point where it reaches the edge puts that
+mean a little outside: a least-squares step that pins such rows back inside gives a valid start, and the damped
+refit approaches the edge from there.  A refit that fails is tried again once a nearer one succeeds: the
+failure may be only the want of a start near enough.
 """
 
 from __future__ import annotations
@@ -124,6 +129,37 @@ def _valid_rows_part(blk, family, j: int, others: np.ndarray, value: float, coef
     return Xo.gram_score(np.where(ok, w, 0.0), np.where(ok, z, 0.0)) + (bool(ok.any()),)
 
 
+def _pinned_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray,
+                 checks: tuple[np.ndarray, ...]) -> tuple:
+    """A block's share of a step from ``coef`` that pins rows back inside the domain: the weighted normal
+    equations of the rows valid at ``coef`` and at every one of ``checks`` (IRLS weights and working response at
+    ``coef``), and separately those of the other rows, with unit weights and the target g(mu_start) (the
+    family's starting mean, inside the domain).  Each as (X'WX, X'Wz); then whether any row is valid."""
+    Xo = blk.X.select(others)
+    used = blk.weights > 0
+    with np.errstate(all="ignore"):
+        off = blk.offset + value * blk.X.column(j)
+        bad = np.zeros(len(off), dtype=bool)
+        for c in checks:
+            m = family.link.inverse(Xo.matvec(c) + off)
+            bad |= ~(np.isfinite(m) & family.mu_domain.contains(m))
+        eta = Xo.matvec(coef) + off
+        mu = family.link.inverse(eta)
+        d = family.link.mu_eta(eta)
+        w = blk.weights * d * d / family.variance(mu)
+        z = eta - off + (blk.y - mu) / d
+        ok = used & ~bad & np.isfinite(w) & (w > 0) & np.isfinite(z)
+        target = family.link.link(family.start_mu(blk.y, blk.weights)) - off
+        pin = used & ~ok & np.isfinite(target)
+    G, u = Xo.gram_score(np.where(ok, w, 0.0), np.where(ok, z, 0.0))
+    Gp, up = Xo.gram_score(pin.astype(float), np.where(pin, target, 0.0))
+    return G, u, Gp, up, bool(ok.any())
+
+
+def _merge_pinned(a: tuple, b: tuple) -> tuple:
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] or b[4]
+
+
 def _valid_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray) -> bool:
     """Whether every mean of the block's rows with weight is inside the family's domain at ``coef``."""
     with np.errstate(all="ignore"):
@@ -160,9 +196,22 @@ class _Profile:
             ls = self._least_squares_start(b)
             best, _ = self._lowest(moved, (None, ls), best)
             if best is None:  # no start is valid: one step on the rows each leaves valid, as the reference's refits
-                best, _ = self._lowest(moved, (self._valid_rows_start(b, s) for s in (*starts, ls) if s is not None),
-                                       best)
+                best, _ = self._lowest(moved, (v for s in (*starts, ls) if s is not None
+                                               if (v := self._valid_rows_start(b, s)) is not None), best)
+            if best is None:  # nor that: the rows outside pinned back inside
+                best = self._pinned_fit(moved, b, starts)
         return best
+
+    def _pinned_fit(self, moved, b: float, starts: tuple[np.ndarray, ...]):
+        """The refit from the first of ``starts`` whose rows outside can be pinned back inside (the starts
+        differ little there, and each refit creeps slowly to the edge), or None."""
+        for s in starts:
+            pinned = self._pinned_start(b, s) if s is not None else None
+            if pinned is not None:
+                best, _ = self._lowest(moved, (pinned,), None)
+                if best is not None:
+                    return best
+        return None
 
     def _lowest(self, moved, starts, best):
         """(the fit of lowest deviance among ``best`` and the fits from ``starts`` that find valid coefficients,
@@ -197,6 +246,35 @@ class _Profile:
             if fold(self.source, valid, bool.__and__, True):
                 return c
             t /= 2.0
+        return None
+
+    def _pinned_start(self, b: float, coef: np.ndarray) -> np.ndarray | None:
+        """A start inside the domain from ``coef``, where the optimum lies on the edge of the domain (an identity
+        link with a mean that wants to be 0, an inverse link with one that wants to be infinite, a log link with
+        a probability that wants to be 1): every start there puts such a mean a little outside.
+
+        One weighted least-squares step from ``coef``: the rows inside keep their IRLS weight and working
+        response, the rows outside are pinned (their weights together 1e6 times the others') to the link of the
+        family's starting mean, which is inside; rows that the step moves outside are pinned too, and the step taken
+        again, until every mean is inside.  The damped refit from there then approaches the edge.  None when no
+        such step is found."""
+        k = self.others.size
+        checks: tuple[np.ndarray, ...] = (coef,)
+        for _ in range(8):
+            part = partial(_pinned_part, family=self.family, j=self.j, others=self.others, value=b, coef=coef,
+                           checks=checks)
+            G, u, Gp, up, any_ok = fold(self.source, part, _merge_pinned,
+                                        (np.zeros((k, k)), np.zeros(k), np.zeros((k, k)), np.zeros(k), False))
+            if not any_ok or not np.trace(Gp) > 0:  # (no row to pin: the start fails for another reason)
+                return None
+            lam = 1e6 * np.trace(G) / np.trace(Gp)  # the pinned rows outweigh the others
+            c = np.linalg.lstsq(G + lam * Gp, u + lam * up, rcond=None)[0]
+            if not np.all(np.isfinite(c)):
+                return None
+            valid = partial(_valid_part, family=self.family, j=self.j, others=self.others, value=b, coef=c)
+            if fold(self.source, valid, bool.__and__, True):
+                return c
+            checks = (*checks, c)
         return None
 
     def _least_squares_start(self, b: float) -> np.ndarray | None:
@@ -252,7 +330,8 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
     Solves f(b) = side * z(b) - q = 0.  ``inside`` is the farthest point known to have f < 0, ``outside``
     the nearest known with f >= 0, ``failed`` the nearest known where no valid fit was found.  Each step is a
     Newton step on f (z is nearly linear in b, so a handful of refits suffice) when it stays inside the
-    bracket; otherwise the bracket is widened (doubling the distance from the estimate) or bisected.
+    bracket; otherwise the bracket is widened (doubling the distance from the estimate) or bisected.  Where the
+    refits' optimum is on the edge of the domain, dz/db is wrong and a secant step replaces Newton's.
 
     A refit can fail only for want of a start near enough (the warm starts extrapolate from farther away
     than the bisection towards it does later): so once a refit nearer to ``failed`` succeeds, ``failed`` is
@@ -260,6 +339,8 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
     """
     b_hat = prof.b_hat
     inside, outside, failed = b_hat, None, None
+    secant_step = stalled = False  # (the secant's bookkeeping: see below)
+    width = np.inf
     last = _Point(b_hat, 0.0, np.nan, start, slope)  # warm start: extrapolate the last refit along its slope
     x = b_hat + side * q * se  # the Wald limit
     for _ in range(_MAX_STEPS):
@@ -270,18 +351,27 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
             again = prof.at(failed, (pt.coef + pt.dcoef * (failed - x), pt.coef))
             if again is not None:  # x is inside; go on from the point that failed before
                 inside, x, pt, failed = x, failed, again, None
-        newton = np.nan
+        newton, secant_now = np.nan, False
         if pt is None:
             failed = x
         else:
-            last = pt
+            prev, last = last, pt
             f = side * pt.z - q
             if f >= 0:
                 outside = x
             else:
                 inside = x
             if np.isfinite(pt.dz) and pt.dz > 0:
-                newton = x - f / (side * pt.dz)
+                dfdb = side * pt.dz
+                # where the refit's optimum is on the edge of the domain, dz (the envelope theorem's, which
+                # ignores the edge) is wrong and Newton's steps converge only linearly: once the root is
+                # bracketed, the secant through the last two refits replaces it when they disagree (unless
+                # the last secant step failed to halve the bracket: the refits there are too rough for it)
+                if outside is not None and prev.b != x and not stalled:
+                    secant = (f - (side * prev.z - q)) / (x - prev.b)
+                    if secant > 0 and abs(secant / dfdb - 1.0) > 0.05:
+                        dfdb, secant_now = secant, True
+                newton = x - f / dfdb
                 if abs(newton - x) <= _STEP_TOL * se:
                     return float(newton), "", pt.edge
         far = outside if outside is not None else failed
@@ -295,6 +385,8 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
         else:
             lo, hi = sorted((inside, far))
             nxt = newton if lo < newton < hi else 0.5 * (inside + far)
+            stalled = secant_step and abs(far - inside) > 0.5 * width
+            secant_step, width = secant_now and nxt == newton, abs(far - inside)
             if abs(far - inside) <= _STEP_TOL * se:
                 if outside is not None:
                     return float(0.5 * (inside + outside)), "", last.edge

@@ -50,3 +50,21 @@ def test_a_refit_that_failed_for_want_of_a_near_start_is_tried_again(case_id, bl
     assert_close([f.deviance], [ref["deviance"]], rtol=1e-9)
     assert_close([f.dispersion], [ref["dispersion"]], rtol=1e-8)
     assert_close([got], [ref["limit"]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case_id,blocks", [
+    ("negbin_identity_edge_L002", None), ("binomial_log_edge_x1", None), ("inverse_gaussian_inverse_edge_x1", None),
+    ("inverse_gaussian_inverse_edge_x1", 16),
+])
+def test_a_limit_where_the_refit_has_its_optimum_on_the_edge_of_the_domain(case_id, blocks, tmp_path):
+    """Beyond the point where the constrained optimum reaches the edge of the domain (a negative binomial
+    identity mean 0, a log-binomial probability 1, an inverse Gaussian inverse-link mean infinite: one row there
+    at each of these limits), every warm start puts that row's mean a little outside, and the limit was NaN
+    ("cannot be refitted beyond ..." or "the root finder failed").  A step that pins the rows outside back
+    inside gives a valid start, and the damped refit approaches the edge from there.  make_reference.R's
+    limits here are not roots (its refits stop short of the edge or, for the inverse Gaussian, cross it to
+    negative means): -2.2990 (the estimate itself), 0.7192 and -7.6632."""
+    got, f = profile_limit(case_id, blocks, tmp_path)
+    ref = REF[case_id]
+    assert_close([f.deviance], [ref["deviance"]], rtol=1e-9)
+    assert_close([got], [ref["limit"]], rtol=1e-6)
