@@ -68,8 +68,6 @@ def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
     return triangularise_in_order(R, tol)[0]
 
 
-
-
 def aliased_from_null_space(N: np.ndarray, norms: np.ndarray, thr: float = 1e-8) -> np.ndarray | None:
     """R's aliased columns, in column order, of a design whose dependencies are the rows of ``N``.
 

@@ -11,9 +11,11 @@ supports, so that factor's part of the factor is known in closed form:
   a - sum_l q_l b_l, whose triangular factor is a dense QR of the remaining columns only.
 
 With the widest factor taken out so, a design of 120,000 rows, 250 factor columns and 76 others costs a
-dense QR of 76 columns instead of 326 (some 18 times fewer operations).  The result is re-triangularised in
-the design's own column order, so that R's order-dependent aliasing rule (``aliased_in_order``) reads it
-as it reads the dense factor.
+dense QR of 76 columns instead of 326 (some 18 times fewer operations).  The parts (:class:`FactorFirst`)
+merge across row blocks level by level.  R's order-dependent aliasing rule needs the factor in the design's
+own column order: :meth:`FactorFirst.design_order` re-triangularises it (O(p^3)), and
+:meth:`FactorFirst.aliased` reads the same decisions from the dependencies among the columns instead, in
+O(k m) per dependency, for a factor too wide for that.
 """
 
 from __future__ import annotations
