@@ -19,8 +19,11 @@ through a coarse grid of z values, which is accurate to a few digits only.
 A limit that cannot be bracketed is reported as +/-inf when the deviance stays within the threshold however
 far b goes (the likelihood is flat on that side, as under separation), and as NaN when the refits fail
 (no valid fit for the family); both with a :class:`ProfileWarning`.  Aliased coefficients get NaN.  A limit
-whose refit puts a fitted mean on the edge of the family's domain (a Poisson/sqrt mean of 1e-24) comes with
-a ProfileWarning too: the profile deviance there is an infimum that the refits only approach.
+whose refit puts more fitted means on the edge of the family's domain than the estimate has (a Poisson/sqrt
+mean of 1e-24, where the refit had to halve its steps to stay inside) comes with a ProfileWarning too: the
+profile deviance there is an infimum that the refits only approach.  Means the engine does not count as on
+the edge (an inverse-link mean growing without bound) and edges the estimate already has (a negative binomial
+identity mean at 0) give no warning.
 
 Each refit is damped (a step that raises the deviance is halved, so it cannot cycle) and the lowest deviance
 of several starts wins, since where the likelihood is not concave (cauchit, Gamma/identity) they can reach
