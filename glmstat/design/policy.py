@@ -39,11 +39,11 @@ def block_rows(design: Design) -> int:
     p = design.n_cols
     if p == 0:
         return MAX_BLOCK_ROWS
-    dense = len(design.dense_cols) if isinstance(design, StructuredDesign) else p
-    if isinstance(design, StructuredDesign):
-        rows = min(MAX_STRUCTURED_BLOCK_ROWS, max(MAX_BLOCK_ROWS, p * p // GRAM_ROWS_PER_CELL))
-        return int(min(rows, max(2 * (p + 1), BLOCK_CELLS // dense))) if dense else int(rows)
-    return int(min(MAX_BLOCK_ROWS, max(2 * (p + 1), BLOCK_CELLS // dense)))
+    if not isinstance(design, StructuredDesign):
+        return int(min(MAX_BLOCK_ROWS, max(2 * (p + 1), BLOCK_CELLS // p)))
+    rows = min(MAX_STRUCTURED_BLOCK_ROWS, max(MAX_BLOCK_ROWS, p * p // GRAM_ROWS_PER_CELL))
+    dense = len(design.dense_cols)
+    return int(min(rows, max(2 * (p + 1), BLOCK_CELLS // dense)) if dense else rows)
 
 
 def for_fitting(design: Design) -> Design:

@@ -234,14 +234,22 @@ class StructuredDesign(Design):
             out[self.dense_cols] = np.abs(self.dense).T @ v
         return out
 
+    def widest_factor(self, min_columns: int) -> int | None:
+        """Index of the factor with the most design columns (the first of equals), if at least ``min_columns``."""
+        best, width = None, min_columns - 1
+        for i, f in enumerate(self.factors):
+            k = int(np.count_nonzero(f.columns >= 0))
+            if k > width:
+                best, width = i, k
+        return best
+
     def diagonal_columns(self) -> np.ndarray | None:
         """The design columns of the factor with the most of them, if at least ``DIAGONAL_SOLVE_COLUMNS``."""
-        best = None
-        for f in self.factors:
-            cols = f.columns[f.columns >= 0]
-            if cols.size >= DIAGONAL_SOLVE_COLUMNS and (best is None or cols.size > best.size):
-                best = cols
-        return best
+        i = self.widest_factor(DIAGONAL_SOLVE_COLUMNS)
+        if i is None:
+            return None
+        cols = self.factors[i].columns
+        return cols[cols >= 0]
 
     def column_abs_max(self) -> np.ndarray:
         """max_i |x_ij| for every column, without densifying."""

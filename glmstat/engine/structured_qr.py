@@ -35,13 +35,8 @@ MIN_FACTOR_COLUMNS = 8
 
 
 def widest_factor(X: StructuredDesign) -> int | None:
-    """Index of the factor with the most design columns, if it has at least ``MIN_FACTOR_COLUMNS``."""
-    best, width = None, MIN_FACTOR_COLUMNS - 1
-    for i, f in enumerate(X.factors):
-        k = int(np.count_nonzero(f.columns >= 0))
-        if k > width:
-            best, width = i, k
-    return best
+    """Index of the factor with the most design columns, if at least ``MIN_FACTOR_COLUMNS``."""
+    return X.widest_factor(MIN_FACTOR_COLUMNS)
 
 
 def _level_sums(codes: np.ndarray, M: np.ndarray, n_levels: int) -> np.ndarray:
