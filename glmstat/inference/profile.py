@@ -51,6 +51,7 @@ from ..distributions import normal_quantile
 
 from ..design.sources import fold
 from ..engine.irls import Control, irls
+from ..engine.kernel import generic
 from .._arguments import confidence_level, shown
 from ..errors import FitError, GLMStatError, ProfileWarning
 
@@ -120,16 +121,21 @@ def _valid_rows_part(blk, family, j: int, others: np.ndarray, value: float, coef
     whose mean is inside the family's domain at ``coef`` (W = w mu'(eta)^2 / V(mu), z = eta - offset + (y - mu)
     / mu'(eta), the offset including value x_j)."""
     Xo = blk.X.select(others)
+    off = blk.offset + value * blk.X.column(j)
+    mu, w, z = _working_rows(blk, family, Xo, off, coef)
     with np.errstate(all="ignore"):
-        off = blk.offset + value * blk.X.column(j)
-        eta = Xo.matvec(coef) + off
-        mu = family.link.inverse(eta)
-        d = family.link.mu_eta(eta)
-        w = blk.weights * d * d / family.variance(mu)
-        z = eta - off + (blk.y - mu) / d
-        ok = (blk.weights > 0) & np.isfinite(mu) & family.mu_domain.contains(mu) & np.isfinite(w) & (w > 0) \
-            & np.isfinite(z)
+        ok = np.isfinite(mu) & family.mu_domain.contains(mu) & np.isfinite(w) & (w > 0) & np.isfinite(z)
     return Xo.gram_score(np.where(ok, w, 0.0), np.where(ok, z, 0.0)) + (bool(ok.any()),)
+
+
+def _working_rows(blk, family, Xo, off: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mu, W, z) of the block's rows at ``coef``: the engine's per-row IRLS quantities (:func:`~glmstat.engine.
+    kernel.generic`, W = 0 where the prior weight is 0) and the working response less the offset,
+    z = eta - offset + (y - mu) / mu'(eta)."""
+    eta = Xo.matvec(coef) + off
+    k = generic(family, blk.y, blk.weights, eta)
+    with np.errstate(all="ignore"):
+        return k.mu, k.W, eta - off + k.r
 
 
 def _pinned_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray,
@@ -146,11 +152,7 @@ def _pinned_part(blk, family, j: int, others: np.ndarray, value: float, coef: np
         for c in checks:
             m = family.link.inverse(Xo.matvec(c) + off)
             bad |= ~(np.isfinite(m) & family.mu_domain.contains(m))
-        eta = Xo.matvec(coef) + off
-        mu = family.link.inverse(eta)
-        d = family.link.mu_eta(eta)
-        w = blk.weights * d * d / family.variance(mu)
-        z = eta - off + (blk.y - mu) / d
+        _, w, z = _working_rows(blk, family, Xo, off, coef)
         ok = used & ~bad & np.isfinite(w) & (w > 0) & np.isfinite(z)
         target = family.link.link(family.start_mu(blk.y, blk.weights)) - off
         pin = used & ~ok & np.isfinite(target)
