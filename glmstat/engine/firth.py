@@ -119,28 +119,28 @@ def _check_family(family: Family) -> None:
 
 
 def _info_score_part(b, family: Family, beta: np.ndarray) -> tuple:
-    """A block's (X'WX, X' w mu' (y - mu) / V(mu), number of invalid blocks): 1 and no sums when some mean
-    leaves (0, 1) (the log link at eta >= 0)."""
+    """A block's (X'WX, X' w mu' (y - mu) / V(mu), deviance, number of invalid blocks): 1 and no sums when some
+    mean leaves (0, 1) (the log link at eta >= 0)."""
     k = beta.size
     link = family.link
     eta = b.X.matvec(beta) + b.offset
     mu, d1 = link.inverse(eta), link.mu_eta(eta)
     if not (np.all(np.isfinite(eta)) and family.valid_mu(mu)):
-        return np.zeros((k, k)), np.zeros(k), 1
+        return np.zeros((k, k)), np.zeros(k), 0.0, 1
     ww = b.weights * d1 * d1 / family.variance(mu)
     with np.errstate(all="ignore"):
         r = np.where(ww > 0, (b.y - mu) / d1, 0.0)  # ww r = w mu' (y - mu) / V
     g, u = b.X.gram_score(ww, r)
-    return g, u, 0
+    return g, u, float(np.sum(b.weights * family.unit_deviance(b.y, mu))), 0
 
 
 def _info_and_score(source: DesignSource, family: Family, beta: np.ndarray):
-    """X'WX and the ordinary score X' w mu' (y - mu) / V(mu), one map-reduce over the blocks; None when some
-    mean leaves (0, 1)."""
+    """X'WX, the ordinary score X' w mu' (y - mu) / V(mu) and the deviance, one map-reduce over the blocks;
+    None when some mean leaves (0, 1)."""
     k = source.n_cols
-    info, score, invalid = fold(source, partial(_info_score_part, family=family, beta=beta), add_parts,
-                                (np.zeros((k, k)), np.zeros(k), 0))
-    return None if invalid else (info, score)
+    info, score, dev, invalid = fold(source, partial(_info_score_part, family=family, beta=beta), add_parts,
+                                     (np.zeros((k, k)), np.zeros(k), 0.0, 0))
+    return None if invalid else (info, score, dev)
 
 
 def _factor(info: np.ndarray):
@@ -173,13 +173,19 @@ def adjusted_score(source: DesignSource, family: Family, beta: np.ndarray):
     Returns ``(u_star, inv_info, adjustment)``, or ``None`` when X'WX is singular or a mean is invalid
     at ``beta``.
     """
+    ev = _evaluate(source, family, beta)
+    return None if ev is None else ev[:3]
+
+
+def _evaluate(source: DesignSource, family: Family, beta: np.ndarray):
+    """:func:`adjusted_score`'s ``(u_star, inv_info, adjustment)`` and the deviance at ``beta``, or None."""
     res = _info_and_score(source, family, beta)
     inv = None if res is None else _factor(res[0])
     if inv is None:
         return None
     adj = fold(source, partial(_adjustment_part, family=family, beta=beta, inv=inv), operator.add,
                np.zeros(source.n_cols))
-    return res[1] + adj, inv, adj
+    return res[1] + adj, inv, adj, res[2]
 
 
 def _aliased(source: DesignSource) -> np.ndarray:
@@ -216,20 +222,22 @@ def _start(source: DesignSource, family: Family, control: Control) -> np.ndarray
 
 def _solve(source, family, beta, control):
     """Quasi-Fisher scoring for U*(b) = 0 on the source's columns; returns (beta, inv_info, converged,
-    iterations, last size)."""
+    iterations, last size, record), the record one (deviance, halvings, coefficients) per iteration (the
+    iterations are reported to ``control.on_iteration`` as they end, as IRLS steps are)."""
     tol = min(control.tol, STEP_TOL)
-    ev = adjusted_score(source, family, beta)
+    ev = _evaluate(source, family, beta)
     if ev is None:
         raise FitError("X'WX is singular at the starting values of the bias-reduced fit; pass start= coefficients")
-    u, inv, _ = ev
+    u, inv = ev[0], ev[1]
     step = inv @ u
     size = np.inf
     it = 0
+    record = []
     for it in range(1, max(control.max_iter, MIN_ITER) + 1):
         norm = np.sum(np.abs(step))
-        for _ in range(MAX_HALVINGS + 1):
+        for halvings in range(MAX_HALVINGS + 1):
             new = beta + step
-            ev = adjusted_score(source, family, new)
+            ev = _evaluate(source, family, new)
             if ev is not None and np.sum(np.abs(ev[1] @ ev[0])) <= GROWTH * norm:
                 break
             step = step / 2
@@ -238,11 +246,14 @@ def _solve(source, family, beta, control):
                            "fitted probability leave (0, 1); pass start= coefficients")
         se = np.sqrt(np.maximum(np.diag(ev[1]), 0.0))
         size = float(np.max(np.abs(new - beta) / np.maximum(np.maximum(np.abs(new), se), 1e-300)))
-        beta, (u, inv, _) = new, ev
+        beta, u, inv = new, ev[0], ev[1]
+        record.append((ev[3], halvings, beta))
+        if control.on_iteration is not None:
+            control.on_iteration("step", it, ev[3])
         step = inv @ u
         if size <= tol:
-            return beta, inv, True, it, size
-    return beta, inv, False, it, size
+            return beta, inv, True, it, size, record
+    return beta, inv, False, it, size, record
 
 
 def _estimate_part(b, family: Family, beta: np.ndarray) -> tuple:
@@ -275,9 +286,14 @@ def fit_firth(source: DesignSource, family: Family, control: Control, start: np.
         beta0 = s[kept]
     else:
         beta0 = _start(sub, family, control)
-    beta, inv, converged, iterations, size = _solve(sub, family, beta0, control)
+    beta, inv, converged, iterations, size, record = _solve(sub, family, beta0, control)
     full = np.zeros(p)
     full[cols] = beta
+    trace = []
+    for dev_k, halvings, beta_k in record:  # (FitState.trace's rows: every column, 0 where aliased)
+        b_k = np.zeros(p)
+        b_k[cols] = beta_k
+        trace.append((dev_k, halvings, b_k, kept))
     info_all, dev, pearson, n_boundary, n_ok, sum_weights = fold(
         source, partial(_estimate_part, family=family, beta=full), add_parts,
         (np.zeros((p, p)), 0.0, 0.0, 0, 0, 0.0))
@@ -287,5 +303,5 @@ def fit_firth(source: DesignSource, family: Family, control: Control, start: np.
         coef=np.where(kept, full, np.nan), kept=kept, cov_unscaled=cov, gram=info_all, deviance=dev,
         pearson_chi2=pearson, n_ok=n_ok, sum_weights=sum_weights,
         converged=converged, iterations=iterations, boundary=False, n_boundary=n_boundary,
-        last_rel_change=size, deviance_history=(dev,),
+        last_rel_change=size, deviance_history=(dev,), trace=tuple(trace),
     )

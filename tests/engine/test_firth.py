@@ -159,3 +159,22 @@ def test_summary_names_the_method(students):
     fit = gs.glm("passed ~ hours", students, family=gs.Binomial(), method="firth")
     text = str(fit.summary())
     assert 'method = "firth"' in text
+
+
+def test_trace_records_the_quasi_fisher_iterations(capsys):
+    """fit.trace, fit.trace_fitted, fit.plot("trace") and trace=True work for a bias-reduced fit: one row per
+    iteration, the last the estimate (the record was empty, and fit.trace a numpy reshape error)."""
+    ref = _ref("budworm_cbind_logit")
+    data = _data(ref["data"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fit = gs.glm(ref["formula"], data, family=gs.Binomial(), method="firth", trace=True)
+    printed = capsys.readouterr().out.splitlines()
+    tr = fit.trace
+    assert len(tr) == fit.iterations == len(printed) > 1
+    assert printed[-1] == f"Deviance = {fit.deviance:.7g} Iterations - {fit.iterations}"
+    np.testing.assert_allclose(tr[fit.column_names].iloc[-1], fit.coef, rtol=1e-12)
+    np.testing.assert_allclose(tr["deviance"].iloc[-1], fit.deviance, rtol=1e-12)
+    np.testing.assert_allclose(tr["loglik"].iloc[-1], fit.loglik, rtol=1e-12)
+    np.testing.assert_allclose(fit.trace_fitted.iloc[:, -1], fit.fitted_values, rtol=1e-12)
+    assert_close(tr[fit.column_names].iloc[-1], ref["coefficients"], rtol=1e-6)
