@@ -39,7 +39,8 @@ from ..design.structured import StructuredDesign
 from .aliasing import triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
-__all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr", "design_qr"]
+__all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr", "design_qr",
+           "sandwich_product"]
 
 #: Largest condition number of X'WX (scaled to unit diagonal when unbalanced) the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
@@ -416,6 +417,45 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
         return out
 
     return StepFactor(kept.copy(), step, inverse, gram, "cholesky", diagonal_of_inv)
+
+
+def sandwich_product(C: np.ndarray, meat: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:
+    """C M C for symmetric C and M (a sandwich covariance: bread C = (X'WX)^{-1}, meat M = X'FX).
+
+    ``diagonal``: positions of columns whose block of C^{-1} is diagonal (one wide factor's indicators, the
+    design's ``diagonal_columns``).  Then with a = the other m columns, d = those k, P = C_aa, Q = C_ad (as
+    :func:`_factor_blocked`'s inverse, C^{-1} = [[A, B], [B', D]], P = S^{-1}):
+
+        C = E + U P U',   U = [I; Q' P^{-1}],   E = diag(0; e),   e = diag(C_dd - Q' P^{-1} Q) = 1 / diag(D),
+        C M C = E M E + T U' + U T',   T = E M U P + U P (U' M U) P / 2,
+
+    O((m + k)^2 m) instead of O((m + k)^3): a 5,000-level factor takes milliseconds, not seconds.
+    """
+    if diagonal is None or not len(diagonal):
+        return C @ meat @ C
+    p = C.shape[0]
+    in_d = np.zeros(p, dtype=bool)
+    in_d[diagonal] = True
+    a, d = np.flatnonzero(~in_d), np.flatnonzero(in_d)
+    P, Q = C[np.ix_(a, a)], C[np.ix_(a, d)]
+    G = np.linalg.solve(P, Q).T if a.size else np.zeros((d.size, 0))  # Q' P^{-1} (P is symmetric)
+    e = C[d, d] - np.einsum("ij,ji->i", G, Q)
+    U = np.zeros((p, a.size))
+    U[a, np.arange(a.size)] = 1.0
+    U[d] = G
+    MU = meat @ U
+    T = np.zeros((p, a.size))
+    T[d] = e[:, None] * MU[d]
+    T = T @ P + U @ (P @ (U.T @ MU) @ P / 2.0)
+    # T U' + U T' as one product (V is p x p, written once; a contiguous right factor: the product is
+    # memory-bound, and BLAS streams a transposed view several times slower)
+    V = np.hstack([T, U]) @ np.ascontiguousarray(np.hstack([U, T]).T)
+    e_all = np.zeros(p)
+    e_all[d] = e
+    EME = meat * e_all  # (whole rows and columns scaled, not a fancy-indexed block: a copy less, and contiguous)
+    EME *= e_all[:, None]
+    V += EME
+    return V
 
 
 def factor_qr(R_aug: np.ndarray) -> StepFactor:

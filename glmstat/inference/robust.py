@@ -28,6 +28,8 @@ per block (plus a G x p matrix of cluster sums), through the design interface (t
 cluster sums ``group_rmatvec``: a structured design is never expanded).  Clustered HC2/HC3 need the rows of each cluster together;
 A_g comes from a thin SVD of W_g^(1/2) X_g L (C = L L'), O(m_g p^2) for a cluster of m_g rows, never an
 m_g x m_g matrix (except for a cluster holding zero-weight rows, where W_g^(1/2) is not invertible).
+The product C M C goes through the diagonal block of a wide factor's columns in C's inverse
+(:func:`glmstat.engine.linalg.sandwich_product`): O(p^2 m) for m other columns, not O(p^3).
 
 Where HC2/HC3 are undefined (a leverage of 1, or I - H_g singular because the cluster is a level of a factor
 in the model) R returns NaN or an arbitrary solution of a singular system.  glmstat returns NaN with a warning
@@ -49,6 +51,7 @@ import pandas as pd
 from .._arguments import shown
 from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
+from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
 
@@ -60,13 +63,22 @@ __all__ = ["HC_TYPES", "sandwich_vcov", "cluster_codes", "robust_results"]
 HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
 
 
-def _block_scores(block: Block, fd: FitData, kernel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Working weights, e_i = working residual x working weight, and leverages of one block's rows."""
+def _block_scores(block: Block, fd: FitData, kernel, leverage: bool = True
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Working weights, e_i = working residual x working weight, and (if ``leverage``) leverages of one block's
+    rows."""
     with np.errstate(all="ignore"):
         eta = block.X.matvec(fd.beta) + block.offset
         wk = kernel(block.y, block.weights, eta)
-        h = wk.W * block.X.quadratic_diag(fd.cov_zeroed)
+        h = wk.W * block.X.quadratic_diag(fd.cov_zeroed) if leverage else None
     return wk.W, wk.scores, h
+
+
+def _kept_positions(columns: np.ndarray | None, kept: np.ndarray) -> np.ndarray | None:
+    """Positions among the kept columns of those of ``columns`` that are kept."""
+    if columns is None:
+        return None
+    return (np.cumsum(kept) - 1)[columns[kept[columns]]]
 
 
 #: I - H_g counts as singular (HC2/HC3 undefined) when an eigenvalue is below this (sandwich's
@@ -123,7 +135,7 @@ def sandwich_vcov(
     kernel = kernel_for(fd.family)
     if cluster is None:
         part = partial(_block_meat, fd=fd.portable(), kernel=kernel, type=type)
-        found = fold(fd.source, part, _Meat.merge, _Meat(np.zeros((kept.size, kept.size)), 0, -1))
+        found = fold(fd.source, part, _Meat.merge, _Meat(np.zeros((kept.size, kept.size)), 0, -1, None))
         if found.first_unit_leverage >= 0:
             # as R's vcovHC: e_i^2 / (1 - h_i)^2 is 0/0 there, and every entry NaN -- said, not silent
             warnings.warn(f"the {type} sandwich is undefined: row number {found.first_unit_leverage + 1} of the rows "
@@ -133,21 +145,24 @@ def sandwich_vcov(
         meat = found.meat[np.ix_(kept, kept)]
         if type == "HC1":
             meat *= n / (n - k)
+        diagonal = found.diagonal
     else:
         G = int(n_clusters)
         labels = list(range(1, G + 1)) if cluster_labels is None else list(cluster_labels)
         if type in ("HC0", "HC1"):
             sums = np.zeros((G, kept.size))
-            start = 0
+            start, diagonal = 0, None
             for b in fd.source.blocks():
-                _, e, _ = _block_scores(b, fd, kernel)
+                _, e, _ = _block_scores(b, fd, kernel, leverage=False)
                 m = b.X.n_rows
                 sums += b.X.group_rmatvec(e, cluster[start:start + m], G)
                 start += m
+                diagonal = b.X.diagonal_columns()
             meat = _cluster_meat(sums[:, kept], n, k, type)
         else:
             meat = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels)
-    V = C @ meat @ C
+            diagonal = None  # (its meat has no structure: a cluster's adjusted scores mix the levels)
+    V = sandwich_product(C, meat, _kept_positions(diagonal, kept))
     return (fd.n_ok / n) ** 2 * V
 
 
@@ -168,19 +183,21 @@ class _Meat:
     meat: np.ndarray
     n: int
     first_unit_leverage: int
+    diagonal: np.ndarray | None  # the design's diagonal_columns (every block has the same)
 
     def merge(self, other: "_Meat") -> "_Meat":
         if self.first_unit_leverage < 0 and other.first_unit_leverage >= 0:
             self.first_unit_leverage = self.n + other.first_unit_leverage
         self.meat += other.meat
         self.n += other.n
+        self.diagonal = other.diagonal
         return self
 
 
 def _block_meat(b: Block, fd: FitData, kernel, type: str) -> _Meat:
     """A block's share of the unclustered meat: f_i = e_i^2, / (1 - h_i) (HC2) or / (1 - h_i)^2 (HC3)."""
-    _, e, h = _block_scores(b, fd, kernel)
-    bad = np.flatnonzero(1 - h < SINGULAR_TOL) if type in ("HC2", "HC3") else ()
+    _, e, h = _block_scores(b, fd, kernel, leverage=type in ("HC2", "HC3"))
+    bad = np.flatnonzero(1 - h < SINGULAR_TOL) if h is not None else ()
     f = e * e
     with np.errstate(all="ignore"):
         if type == "HC2":
@@ -189,7 +206,7 @@ def _block_meat(b: Block, fd: FitData, kernel, type: str) -> _Meat:
             f = f / (1 - h) ** 2
     if len(bad):
         f = np.where(1 - h < SINGULAR_TOL, 0.0, f)
-    return _Meat(b.X.gram(f), b.X.n_rows, int(bad[0]) if len(bad) else -1)
+    return _Meat(b.X.gram(f), b.X.n_rows, int(bad[0]) if len(bad) else -1, b.X.diagonal_columns())
 
 
 @dataclass
@@ -197,20 +214,21 @@ class _GroupSums:
     """Cluster sums s_g = sum_{i in g} u_i over some blocks, by cluster value (G_seen x p)."""
 
     sums: pd.DataFrame
+    diagonal: np.ndarray | None  # the design's diagonal_columns
 
     def merge(self, other: "_GroupSums") -> "_GroupSums":
-        return _GroupSums(self.sums.add(other.sums, fill_value=0.0))
+        return _GroupSums(self.sums.add(other.sums, fill_value=0.0), other.diagonal)
 
 
 def _block_group_sums(b: Block, fd: FitData, kernel) -> _GroupSums:
     """A block's cluster sums; its cluster values are the block's ``groups``."""
-    _, e, _ = _block_scores(b, fd, kernel)
+    _, e, _ = _block_scores(b, fd, kernel, leverage=False)
     codes, values = pd.factorize(b.groups, sort=False)
     if (codes < 0).any():
         raise DataError(f"the cluster variable is missing for {int((codes < 0).sum())} of the rows used; drop or "
                         "impute those rows and refit")
     sums = b.X.group_rmatvec(e, codes.astype(np.intp), len(values))
-    return _GroupSums(pd.DataFrame(sums, index=pd.Index(values)))
+    return _GroupSums(pd.DataFrame(sums, index=pd.Index(values)), b.X.diagonal_columns())
 
 
 def streamed_cluster_vcov(fd: FitData, type: str, name: str) -> tuple[np.ndarray, int]:
@@ -220,12 +238,13 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str) -> tuple[np.ndarray
     kernel = kernel_for(fd.family)
     p = fd.kept.size
     total = fold(source, partial(_block_group_sums, fd=fd.portable(), kernel=kernel), _GroupSums.merge,
-                 _GroupSums(pd.DataFrame(np.zeros((0, p)))))
+                 _GroupSums(pd.DataFrame(np.zeros((0, p))), None))
     G = len(total.sums)
     if G < 2:
         raise DataError(f"cluster {shown(name)} has {G} distinct value(s) among the rows used; it needs at least 2")
     sums = total.sums.to_numpy()[:, fd.kept]
-    V = fd.cov_kept @ _cluster_meat(sums, fd.n_rows, fd.rank, type) @ fd.cov_kept
+    meat = _cluster_meat(sums, fd.n_rows, fd.rank, type)
+    V = sandwich_product(fd.cov_kept, meat, _kept_positions(total.diagonal, fd.kept))
     return (fd.n_ok / fd.n_rows) ** 2 * V, G
 
 

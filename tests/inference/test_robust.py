@@ -211,3 +211,69 @@ def test_a_sandwich_at_a_diverged_estimate_gives_nan_not_a_warning():
     V = np.diag([4.0, -1e-20, 9.0, 1.0, 1.0, 1.0])
     se = fit.with_covariance(Covariance("HC0", "HC0", V)).std_errors.to_numpy()
     assert_close(se, [2.0, np.nan, 3.0, 1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("m, k, clustered", [(3, 40, False), (3, 40, True), (0, 25, False), (1, 9, True),
+                                             (4, 300, True)])
+def test_the_sandwich_through_a_diagonal_block_is_the_dense_product(m, k, clustered):
+    """C M C from C = E + U P U' (C's inverse diagonal on one factor's indicators), for any meat."""
+    from glmstat.engine.linalg import sandwich_product
+
+    rng = np.random.default_rng(m * 100 + k)
+    n, p = 8 * k, m + k
+    X = np.zeros((n, p))
+    X[:, :m] = rng.normal(size=(n, m)) + 3.0
+    X[np.arange(n), m + rng.permutation(np.arange(n) % k)] = 1.0
+    order = rng.permutation(p)  # (the factor's columns anywhere, not only last)
+    X = X[:, order]
+    diagonal = np.flatnonzero(order >= m)
+    C = np.linalg.inv(X.T @ (X * rng.uniform(0.1, 2.0, n)[:, None]))
+    u = X * rng.normal(size=n)[:, None]
+    if clustered:  # a cluster holds rows of several levels: M's block on the factor is not diagonal
+        S = np.zeros((7, p))
+        np.add.at(S, rng.integers(0, 7, n), u)
+        M = S.T @ S
+    else:
+        M = u.T @ u
+    np.testing.assert_allclose(sandwich_product(C, M, diagonal), C @ M @ C, rtol=1e-9,
+                               atol=1e-12 * np.abs(C @ M @ C).max())
+
+
+def test_a_wide_factor_sandwich_equals_the_one_without_the_block_structure(monkeypatch, tmp_path):
+    """HC0/HC1/HC3 and clustered HC0/HC1 of a 600-level fit (its factor's block solved as a diagonal, and a
+    column aliased), in memory and from Parquet row groups, equal the plain C M C."""
+    import glmstat.design.structured as structured
+    from glmstat.engine import linalg
+    from glmstat.inference import robust
+    from streamed_cases import row_groups
+
+    rng = np.random.default_rng(12)
+    n = 6000
+    d = pd.DataFrame({"x": rng.normal(size=n), "a": rng.integers(0, 600, n).astype(str),
+                      "firm": rng.integers(0, 40, n)})
+    d["x2"] = 2.0 * d["x"] - 1.0  # aliased with x and the intercept
+    d["y"] = rng.poisson(np.exp(0.5 + 0.3 * d["x"])).astype(float)
+    parquet = row_groups(d, tmp_path)
+    calls = []
+    monkeypatch.setattr(robust, "sandwich_product",
+                        lambda C, M, diagonal: calls.append(diagonal is not None) or linalg.sandwich_product(C, M,
+                                                                                                       diagonal))
+
+    def sandwiches(source):
+        with pytest.warns(gs.AliasingWarning):
+            fit = gs.glm("y ~ x + a + x2", source, family=gs.Poisson())
+        out = [fit.robust(t).vcov.to_numpy() for t in ("HC0", "HC1", "HC3")]
+        return out + [fit.robust(t, cluster="firm").vcov.to_numpy() for t in ("HC0", "HC1")]
+
+    blocked = sandwiches(d) + sandwiches(parquet)
+    assert all(calls)
+    calls.clear()
+    monkeypatch.setattr(structured, "DIAGONAL_SOLVE_COLUMNS", 10**9)
+    dense = sandwiches(d) + sandwiches(parquet)
+    assert not any(calls)
+    for a, b in zip(blocked, dense):
+        assert np.isnan(a[-1]).all() and np.isnan(b[-1]).all()
+        a, b = a[:-1, :-1], b[:-1, :-1]
+        # (the two fits solve X'WX differently: C agrees to ~1e-12 of its largest entry)
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-11 * np.abs(b).max())
+        np.testing.assert_allclose(np.diag(a), np.diag(b), rtol=1e-9)
