@@ -82,11 +82,12 @@ def _nan_inf(x: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(x), np.nan, x)
 
 
-def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_changes: bool = False,
+def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_changes: str | None = None,
                     hat: np.ndarray | None = None) -> Influence:
     """Influence measures for the rows of one block; see the module docstring for the formulas.
 
-    ``hat`` replaces the block's leverages (as decided exactly near 1 by :func:`influence`).
+    ``coef_changes`` ("dfbeta" or "dfbetas") adds that table; ``hat`` replaces the block's leverages (as
+    decided exactly near 1 by :func:`influence`).
     """
     fam = fd.family
     a = block.weights
@@ -121,13 +122,14 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
         with np.errstate(all="ignore"):
             B = block.X.matmat(fd.cov_zeroed[:, kept]) * np.sqrt(wk.W)[:, None]  # rows sqrt(w_i) x_i' C
             scale = np.where(h < 1, d / one_h, 0.0)
-            dfb = B * scale[:, None] + nan[:, None]
-            dfbs = dfb / (sigma[:, None] * np.sqrt(np.diag(fd.cov_kept))[None, :])
-        out.update(dfbeta=dfb, dfbetas=dfbs)
+            B *= (scale + nan)[:, None]  # dfbeta, in place: the table is n x rank, its copies would be too
+            if coef_changes == "dfbetas":
+                B /= sigma[:, None] * np.sqrt(np.diag(fd.cov_kept))[None, :]
+        out[coef_changes] = B
     return Influence(**out)
 
 
-def influence(fd: FitData, full: bool = True, coef_changes: bool = False) -> Influence:
+def influence(fd: FitData, full: bool = True, coef_changes: str | None = None) -> Influence:
     """Influence measures for every row, one block at a time (rows in the order of the blocks).
 
     Parameters
@@ -136,9 +138,18 @@ def influence(fd: FitData, full: bool = True, coef_changes: bool = False) -> Inf
     full : bool
         Also the standardized and studentized residuals and the leave-one-out sigma (``False``: leverages
         and Cook's distances only).
-    coef_changes : bool
-        Also ``dfbeta`` and ``dfbetas`` (n x rank each).
+    coef_changes : {None, "dfbeta", "dfbetas"}
+        Also that n x rank table (the other one is not computed).
     """
+    parts = _parts(fd, full, coef_changes)
+    fields = list(_FIELDS if (full or coef_changes) else _FIELDS[:2])
+    if coef_changes:
+        fields.append(coef_changes)
+    return Influence(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})
+
+
+def _parts(fd: FitData, full: bool, coef_changes: str | None) -> list[Influence]:
+    """:func:`influence`'s measures block by block."""
     kernel = kernel_for(fd.family)
     with single_threaded_blas():  # block-sized products: threads only contend
         # (one block at a time: a streamed fit's rows are never all held)
@@ -153,10 +164,7 @@ def influence(fd: FitData, full: bool = True, coef_changes: bool = False) -> Inf
                 sl = slice(starts[k], starts[k + 1])
                 if not np.array_equal(exact[sl], h[sl], equal_nan=True):
                     parts[k] = block_influence(b, fd, kernel, full, coef_changes, hat=np.nan_to_num(exact[sl]))
-    fields = list(_FIELDS if (full or coef_changes) else _FIELDS[:2])
-    if coef_changes:
-        fields += ["dfbeta", "dfbetas"]
-    return Influence(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})
+    return parts
 
 
 def exact_near_one(h: np.ndarray, blocks: list[Block], starts: np.ndarray, fd: FitData, kernel) -> np.ndarray:
@@ -243,8 +251,14 @@ def coef_changes(fit: "GLMResults", scaled: bool = False) -> pd.DataFrame:
     """dfbeta (or dfbetas when ``scaled``): one row per used row, one column per coefficient (NaN where
     aliased or where the row has zero weight)."""
     fd = fit.fit_data
-    inf = influence(fd, coef_changes=True)
-    vals = inf.dfbetas if scaled else inf.dfbeta
-    out = np.full((vals.shape[0], len(fit.column_names)), np.nan)
-    out[:, fd.kept] = vals
-    return pd.DataFrame(out, index=fit.rows_used, columns=fit.column_names)
+    name = "dfbetas" if scaled else "dfbeta"
+    parts = _parts(fd, False, name)
+    out = np.full((sum(p.hat.shape[0] for p in parts), len(fit.column_names)), np.nan)
+    kept = np.flatnonzero(fd.kept)
+    start = 0
+    for k, part in enumerate(parts):  # each block's rows into the table, and then let go (one copy in memory)
+        rows = getattr(part, name)
+        out[start:start + rows.shape[0], kept] = rows
+        start += rows.shape[0]
+        parts[k] = None
+    return pd.DataFrame(out, index=fit.rows_used, columns=fit.column_names, copy=False)
