@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -41,12 +41,16 @@ class DataColumns:
     """The data's columns by name, each turned into a value on first use (and remembered).
 
     ``names`` are the column labels as strings; a label that is not a string (``0``, ``("a", 1)``) is
-    reachable by its text in backticks.  ``raw`` reads the stored array of a column.
+    reachable by its text in backticks.  ``raw`` reads the stored array of a column.  ``known`` are the names
+    an unknown name is matched against for a suggestion: every column of the data when ``df`` holds only the
+    columns a model reads (a chunk of streamed data), else ``names``.
     """
 
-    def __init__(self, df: pd.DataFrame, names: tuple[str, ...], positions: Mapping[str, int]) -> None:
+    def __init__(self, df: pd.DataFrame, names: tuple[str, ...], positions: Mapping[str, int],
+                 known: Sequence[str] | None = None) -> None:
         self.df = df
         self.names = names
+        self.known = names if known is None else tuple(known)
         self.positions = positions
         self.n = len(df)
         self._values: dict[str, Any] = {}
@@ -261,7 +265,7 @@ class Evaluator:
             return CONSTANTS[key]
         if key in BUILTINS:
             raise FormulaError(f"the formula uses the function {shown(key)} as a value; call it: {key}(...)")
-        close = difflib.get_close_matches(key, list(self.data.names), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(key, list(self.data.known), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise FormulaError(f"the formula uses {shown(key)}, which is not a column of the data{hint} ({HINT})")
 

@@ -146,7 +146,7 @@ def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tup
         if arg not in cols:
             import difflib
 
-            close = difflib.get_close_matches(arg, list(cols.names), n=3, cutoff=0.6)
+            close = difflib.get_close_matches(arg, list(cols.known), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise DataError(f"{what}={shown(arg)} names no column of the data{hint}")
         v = cols.value(arg)

@@ -122,15 +122,17 @@ def _check_arg(arg: Any, what: str) -> str | None:
 
 
 def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | None, offset: str | None,
-              context: Mapping[str, Any], limits: FormulaLimits, state: Mapping[Node, Any] | None = None
-              ) -> ChunkSummary:
+              context: Mapping[str, Any], limits: FormulaLimits, state: Mapping[Node, Any] | None = None,
+              known: Sequence[str] | None = None) -> ChunkSummary:
     """The first pass over one chunk (see the module docstring).
 
     Without ``state`` the stateful transforms collect their inputs and stand for placeholders; with the
     ``state`` learned from every chunk they are applied, so that expressions of their values are the model's.
+    ``known``: every column name of the data (the chunk holds the model's columns only), which a name that is
+    no column is matched against for a suggestion.
     """
     names, positions = column_names(df)
-    cols = DataColumns(df, names, positions)
+    cols = DataColumns(df, names, positions, known)
     ev = Evaluator(cols, context, {}, "collect", limits) if state is None else \
         Evaluator(cols, context, dict(state), "apply", limits)
     rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
@@ -312,7 +314,8 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     ctx = check_context(context)
     terms = model_terms(formula, tuple(names), limits)
     needed = tuple(columns_needed(terms, names, weights, offset))
-    one = partial(summarize, terms=terms, family=family, weights=weights, offset=offset, context=ctx, limits=limits)
+    one = partial(summarize, terms=terms, family=family, weights=weights, offset=offset, context=ctx, limits=limits,
+                  known=tuple(names))
     total = _summaries(read, needed, one)
     if total.n == 0:
         raise DataError("the data has no rows")

@@ -398,6 +398,15 @@ def test_a_candidate_that_changes_the_rows_used_is_refused(path):
         fit("count ~ h + x2", path, gs.Poisson(), None).step(k=1e4)  # dropping x2 brings its rows back
 
 
+def test_a_misspelt_column_gets_the_suggestion_it_gets_in_memory(path):
+    """A chunk holds only the columns the model reads, yet a name that is no column is matched against every
+    column of the file, as in memory (the suggestion was missing)."""
+    with pytest.raises(gs.FormulaError, match="'x11', which is not a column of the data; did you mean 'x1'"):
+        gs.glm("count ~ x11 + h", path, family=gs.Poisson())
+    with pytest.raises(gs.DataError, match="weights='ww' names no column of the data; did you mean 'w'"):
+        gs.glm("pos ~ x1", path, family=gs.Gamma(), weights="ww")
+
+
 @pytest.mark.parametrize("formula, family, weights, term", [
     ("count ~ x1 + h + g + offset(log(expo))", gs.Poisson(), None, "h"),
     ("pos ~ x1 * h + two", gs.Gamma(link="log"), "w", ["h", "two"]),  # a covariate of two values is kept
