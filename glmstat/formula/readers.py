@@ -9,7 +9,7 @@ cluster.  Messages about a file never quote its content.
 
 from __future__ import annotations
 
-import glob as globlib
+import fnmatch
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,7 +212,7 @@ class ParquetReader:
         elif kind == "glob":
             if text.count("**") > 1:  # each ** walks every directory below the last: their work multiplies
                 raise DataError(f"data={shown(text, 300)}: a glob may hold one '**' (it reaches any depth)")
-            files = sorted(f for f in globlib.glob(text, recursive=True) if os.path.isfile(f))
+            files = sorted(_glob_files(text))
         elif kind == "file":
             files = [text]
         else:
@@ -229,6 +229,10 @@ class ParquetReader:
             except Exception:  # pyarrow's errors may quote the file: say only which file
                 raise DataError(f"cannot read {shown(f, 300)} as Parquet: it is not a valid Parquet file") from None
             names = tuple(meta.schema_arrow.names)
+            twice = next((c for i, c in enumerate(names) if c in names[:i]), None)
+            if twice is not None:  # (pyarrow reads such a column by name with a KeyError)
+                raise DataError(f"the Parquet file {shown(f, 300)} has two columns named {shown(twice)}; rename one "
+                                "so that every column name is unique")
             if columns is None:
                 columns = names
             elif set(names) != set(columns) or len(names) != len(columns):  # (read by name: any order)
@@ -262,10 +266,120 @@ class ParquetReader:
                 stamp.check_row_groups(pf)
             for i in range(pf.num_row_groups):
                 if pf.metadata.row_group(i).num_rows <= self.batch_rows:
-                    yield _as_read(arrow_to_pandas(pf.read_row_group(i, columns=list(columns))), strings, nulls)
+                    tables = _read_row_group(pf, i, columns)
                 else:
-                    for batch in pf.iter_batches(batch_size=self.batch_rows, row_groups=[i], columns=list(columns)):
-                        yield _as_read(arrow_to_pandas(batch), strings, nulls)
+                    tables = pf.iter_batches(batch_size=self.batch_rows, row_groups=[i], columns=list(columns))
+                for df in _checked((arrow_to_pandas(t) for t in tables), f, i):
+                    yield _as_read(df, strings, nulls)
+
+
+def _read_row_group(pf: Any, i: int, columns: tuple[str, ...]) -> Iterator[Any]:
+    yield pf.read_row_group(i, columns=list(columns))
+
+
+def _checked(frames: Iterator[pd.DataFrame], path: str, row_group: int) -> Iterator[pd.DataFrame]:
+    """``frames`` read from the file ``path``, pyarrow's errors about their bytes (a page that does not
+    decompress or decode, a dictionary index out of range: a damaged or forged file whose footer is sound)
+    refused with a DataError naming the file and the row group; the file's bytes are not quoted."""
+    frames = iter(frames)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except (OSError, ValueError, IndexError, TypeError, NotImplementedError) as e:  # (pyarrow's Arrow* errors)
+            if isinstance(e, DataError):
+                raise
+            raise DataError(f"cannot read row group {row_group} of {shown(path, 300)}: its data is damaged or not "
+                            f"valid Parquet ({type(e).__name__})") from None
+        yield frame
+
+
+def _glob_files(pattern: str) -> list[str]:
+    """The files the glob ``pattern`` names, as ``glob.glob(pattern, recursive=True)`` names them -- ``*``, ``?``
+    and ``[...]`` within one path part, hidden names matched only by a part starting with ``.``, ``**`` any
+    depth -- but with work bounded by the directories that exist: each directory is listed at most once per
+    part of the pattern (however many links lead to it), and a ``**`` does not descend into a symbolic link to
+    a directory.  Python's glob followed such links, so a directory whose links lead back into it (a loop,
+    which an archive from someone else can hold) made it list paths without end, their number doubling with
+    each loop."""
+    if os.altsep:
+        pattern = pattern.replace(os.altsep, os.sep)
+    drive, rest = os.path.splitdrive(pattern)
+    root = drive + os.sep if rest.startswith(os.sep) else drive
+    parts = [p for p in rest.split(os.sep) if p]
+    dirs, files = [root], []
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        seen: set = set()
+        found: list[str] = []
+        if part == "**":
+            for d in dirs:
+                found.extend(_below(d, seen, files if last else None))
+            dirs = found
+            continue
+        magic = any(ch in part for ch in "*?[")
+        for d in dirs:
+            if magic:
+                names = [e for e in _entries(d) if part.startswith(".") or not e.startswith(".")]
+                names = fnmatch.filter(names, part)
+            else:
+                names = [part]
+            for name in names:
+                path = os.path.join(d, name)
+                if last:
+                    if os.path.isfile(path):
+                        files.append(path)
+                elif os.path.isdir(path) and _first_visit(path, seen):
+                    found.append(path)
+        dirs = found
+    return list(dict.fromkeys(files))
+
+
+def _entries(directory: str) -> list[str]:
+    try:
+        with os.scandir(directory or os.curdir) as it:
+            return [e.name for e in it]
+    except OSError:
+        return []
+
+
+def _first_visit(path: str, seen: set) -> bool:
+    """Whether the directory ``path`` (by its device and inode: links to one directory are one) is new to
+    ``seen`` (then added)."""
+    try:
+        st = os.stat(path or os.curdir)
+    except OSError:
+        return False
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+def _below(top: str, seen: set, files: list[str] | None) -> list[str]:
+    """``top`` and the directories below it that ``**`` reaches (not hidden, not through a symbolic link), each
+    not yet in ``seen``; with ``files``, the files among them (a last ``**``) are added to it."""
+    out, stack = [], [top]
+    while stack:
+        d = stack.pop()
+        if not _first_visit(d, seen):
+            continue
+        out.append(d)
+        try:
+            with os.scandir(d or os.curdir) as it:
+                entries = [(e.name, e.is_dir(follow_symlinks=False), e.is_file()) for e in it
+                           if not e.name.startswith(".")]
+        except OSError:
+            continue
+        for name, is_dir, is_file in sorted(entries, reverse=True):
+            path = os.path.join(d, name)
+            if is_dir:
+                stack.append(path)
+            elif is_file and files is not None:
+                files.append(path)
+    return out
 
 
 def _string_columns(schema, columns: tuple[str, ...]) -> list[str]:

@@ -921,6 +921,61 @@ FOREIGN = _cases("foreign", [
     ("ns-boundary-span-overflows", REFUSE, "y ~ ns(x, Boundary.knots = c(-1e308, 1e308))", {"match": "apart"}),
 ])
 
+# -- Parquet files given as data= (a path, a directory or a glob): damaged, odd or hostile files ---------------
+def _parquet_bytes(columns: Mapping[str, Any], names: list[str] | None = None, **write: Any) -> bytes:
+    """A Parquet file of ``columns`` (``names`` may repeat a name), as bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(list(columns.values()), names=names or list(columns))
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, **write)
+    return sink.getvalue().to_pybytes()
+
+
+def _clean_parquet(t: Tokens) -> bytes:
+    return _parquet_bytes({"y": np.array(_Y), "x": np.array(_X), "g": np.array(_G)})
+
+
+def _damaged_parquet(t: Tokens) -> bytes:
+    """A file whose footer is sound but whose column x's compressed page is not (pyarrow: OSError)."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    raw = bytearray(_parquet_bytes({"y": np.array(_Y), "x": np.array(_X)}, compression="snappy",
+                                   use_dictionary=False))
+    chunk = pq.ParquetFile(io.BytesIO(bytes(raw))).metadata.row_group(0).column(1)
+    end = chunk.data_page_offset + chunk.total_compressed_size
+    raw[end - 40:end] = b"\xff" * 40
+    return bytes(raw)
+
+
+def _path(name: str) -> Callable[[Tokens], str]:
+    return lambda t: name
+
+
+#: a directory whose symbolic links lead back into it: Python's glob listed 2**40 paths for d/**/*.parquet
+_LINK_LOOPS = {"d/a/f.parquet": _clean_parquet, "d/self": ("symlink", "."), "d/a/up": ("symlink", ".."),
+               "d/a/me": ("symlink", ".")}
+
+FOREIGN += _cases("foreign", [
+    ("parquet-duplicate-column", REFUSE, "y ~ x", {
+        "data": _path("dup.parquet"), "match": "two columns named 'x'",
+        "files": {"dup.parquet": lambda t: _parquet_bytes({"y": np.array(_Y), "x": np.array(_X), "x2": np.array(_Z)},
+                                                           names=["y", "x", "x"])}}),
+    ("parquet-damaged-page", REFUSE, "y ~ x", {
+        "data": _path("damaged.parquet"), "match": "row group 0 of 'damaged.parquet'",
+        "files": {"damaged.parquet": _damaged_parquet}}),
+    ("ok-parquet-clean", FIT, "y ~ x + g", {"data": _path("clean.parquet"), "files": {"clean.parquet": _clean_parquet}}),
+])
+
+BOMBS += _cases("bomb", [
+    ("parquet-glob-link-loops", FIT, "y ~ x", {"data": _path("d/**/*.parquet"), "files": _LINK_LOOPS}),
+    ("parquet-glob-stars-link-loops", EITHER, "y ~ x", {"data": _path("d/" + "*/" * 30 + "*.parquet"),
+                                                        "files": _LINK_LOOPS}),
+])
+
 #: every case of the corpus, in class order
 CASES: list[Case] = [*LITERALS, *NAMES, *COLUMNS, *DOT, *PREDICT, *CONTEXT, *CLI, *LEAKS, *BOMBS, *FOREIGN]
 BY_ID: dict[str, Case] = {c.id: c for c in CASES}

@@ -103,6 +103,7 @@ def _write_files(case: corpus.Case, tokens: corpus.Tokens, where: str) -> None:
         fh.write(tokens.file + "\n")
     for name, content in case.files.items():
         path = os.path.join(where, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)  # (a name may hold directories: "d/a/f.parquet")
         if content is corpus.FIFO:
             os.mkfifo(path)
             continue
