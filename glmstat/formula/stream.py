@@ -35,7 +35,7 @@ from .encode import build_design
 from .evaluate import DataColumns, Evaluator, check_context
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
 from .functions import merge_chunk_levels
-from .limits import DEFAULT_LIMITS, FormulaLimits
+from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .functions import bind, unqualified
 from .nodes import Call, Node, Num, Str
 from .rows import complete_arrays, evaluate_rows, missing_order, variables_used
@@ -93,7 +93,10 @@ class ChunkSummary:
             if mine.kind != info.kind or mine.width != info.width:
                 raise DataError(f"the variable {shown(deparse(node))} is a {mine.kind} in one chunk of the data and a "
                                 f"{info.kind} in another; give the column one type throughout")
-            mine.full_levels.extend(info.full_levels)
+            # (a chunk's levels as the last chunk's -- every row group of a column with many -- are kept once)
+            for t in info.full_levels:
+                if not mine.full_levels or t != mine.full_levels[-1]:
+                    mine.full_levels.append(t)
             mine.present |= info.present
             mine.ordered = mine.ordered or info.ordered
         for call, arrays in other.collected.items():
@@ -160,11 +163,21 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
     return out
 
 
-def _summaries(read: "SummaryReader", columns: tuple, summarize_chunk: Callable) -> ChunkSummary:
-    """``summarize_chunk`` of every chunk of ``columns``, merged."""
+def _summaries(read: "SummaryReader", columns: tuple, summarize_chunk: Callable, terms: Terms,
+               limits: FormulaLimits) -> ChunkSummary:
+    """``summarize_chunk`` of every chunk of ``columns``, merged; a factor of the model's terms whose levels
+    present in the rows read so far already give more design columns than ``limits.max_columns`` is refused
+    there and then: its levels are held in memory until every chunk is read, and a small file whose row groups
+    each hold other long strings (a column of ids, or a forged file) grew them without bound."""
     total = ChunkSummary()
+    factors = variables_used(terms)
     for part in read(columns, summarize_chunk):
         total.merge(part)
+        for node in factors:
+            info = total.variables.get(node)
+            if info is not None and info.kind == "factor" and len(info.present) - 1 > limits.max_columns:
+                raise refuse("max_columns", f"the columns of the factor {shown(deparse(node))} (its levels in the "
+                             "rows read so far, less one)", len(info.present) - 1, limits)
     return total
 
 
@@ -316,7 +329,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     needed = tuple(columns_needed(terms, names, weights, offset))
     one = partial(summarize, terms=terms, family=family, weights=weights, offset=offset, context=ctx, limits=limits,
                   known=tuple(names))
-    total = _summaries(read, needed, one)
+    total = _summaries(read, needed, one, terms, limits)
     if total.n == 0:
         raise DataError("the data has no rows")
     # (factor(x, labels = ...) placeholders carry a chunk's own levels: the labels need every chunk's)
@@ -332,7 +345,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
                                "supported on streamed data; compute the inner one as a column first")
         state[call] = total.learners[call](np.concatenate(arrays) if arrays else np.zeros(0))
     if again:
-        total = _summaries(read, needed, partial(one, state=state))
+        total = _summaries(read, needed, partial(one, state=state), terms, limits)
         _check_rows_kept(total)
     template, levels = {}, {}
     for node in variables_used(terms):

@@ -44,9 +44,9 @@ def test_the_chunks_are_summarized_again_only_for_an_expression_of_a_transform(f
     calls = []
     original = stream._summaries
 
-    def counted(read, columns, summarize_chunk):
+    def counted(read, columns, summarize_chunk, *rest):
         calls.append(columns)
-        return original(read, columns, summarize_chunk)
+        return original(read, columns, summarize_chunk, *rest)
 
     monkeypatch.setattr(stream, "_summaries", counted)
     fit(formula, path, gs.Poisson(), None)

@@ -970,7 +970,25 @@ FOREIGN += _cases("foreign", [
     ("ok-parquet-clean", FIT, "y ~ x + g", {"data": _path("clean.parquet"), "files": {"clean.parquet": _clean_parquet}}),
 ])
 
+def _many_levels_parquet(t: Tokens, groups: int = 40, per: int = 5000, width: int = 1000) -> bytes:
+    """A 1.4 MB file whose column g holds another 5,000 strings of 1 KB in each of its 40 row groups: 200 MB of
+    factor levels, all held until the last row group was read (and 8 s) before the column count was refused."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("y", pa.float64()), ("x", pa.float64()), ("g", pa.string())])
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        for r in range(groups):
+            rows = np.arange(per, dtype=float)
+            ids = [f"{'L' * width}{r}-{i}" for i in range(per)]
+            writer.write_table(pa.table({"y": rows % 7, "x": rows, "g": ids}, schema=schema))
+    return sink.getvalue().to_pybytes()
+
+
 BOMBS += _cases("bomb", [
+    ("parquet-levels-every-row-group", REFUSE, "y ~ x + g", {
+        "data": _path("ids.parquet"), "files": {"ids.parquet": _many_levels_parquet}, "match": "max_columns"}),
     ("parquet-glob-link-loops", FIT, "y ~ x", {"data": _path("d/**/*.parquet"), "files": _LINK_LOOPS}),
     ("parquet-glob-stars-link-loops", EITHER, "y ~ x", {"data": _path("d/" + "*/" * 30 + "*.parquet"),
                                                         "files": _LINK_LOOPS}),
