@@ -191,3 +191,6 @@ class DetachedSource:
 
     def with_transform(self, transform: Callable) -> "DetachedSource":
         self._gone()
+
+    def with_groups(self, name: str) -> "DetachedSource":
+        self._gone()
