@@ -258,6 +258,7 @@ class ParquetReader:
             if stamp is not None:
                 stamp.check()
             pf = pq.ParquetFile(f)
+            _refuse_unusable(pf.schema_arrow, columns, f)
             strings = _string_columns(pf.schema_arrow, columns)
             nulls = _null_columns(pf.schema_arrow, columns)
             if strings:
@@ -381,6 +382,23 @@ def _below(top: str, seen: set, files: list[str] | None) -> list[str]:
                 files.append(path)
     return out
 
+
+def _refuse_unusable(schema, columns: tuple[str, ...], path: str) -> None:
+    """Refuse, before any row is read, a model column whose values no model can use -- lists, structs, maps,
+    unions, bytes -- as the in-memory front end refuses them once read: read first, a few kilobytes of a list
+    column (a run of zeros stored once) became a gigabyte of arrays before the refusal."""
+    import pyarrow as pa
+
+    def unusable(t) -> bool:
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        return pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t) or \
+            pa.types.is_fixed_size_binary(t) or getattr(pa.types, "is_binary_view", lambda _: False)(t)
+
+    for c in columns:
+        if c in schema.names and unusable(schema.field(c).type):
+            raise DataError(f"column {shown(c)} of {shown(path, 300)} holds {schema.field(c).type} values; a column "
+                            "must hold numbers, booleans or strings (convert it before fitting)")
 
 def _string_columns(schema, columns: tuple[str, ...]) -> list[str]:
     """The ``columns`` that hold strings: plain, or an unordered dictionary of them (an encoding whose order

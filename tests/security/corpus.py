@@ -986,7 +986,21 @@ def _many_levels_parquet(t: Tokens, groups: int = 40, per: int = 5000, width: in
     return sink.getvalue().to_pybytes()
 
 
+def _list_column_parquet(t: Tokens, rows: int = 500, width: int = 100_000) -> bytes:
+    """A 15 KB file whose column l holds a list of 100,000 zeros in each of its 500 rows: 400 MB of arrays
+    were read (beyond the time limit) before the column was refused as no column of numbers."""
+    import pyarrow as pa
+
+    offsets = pa.array(np.arange(0, (rows + 1) * width, width, dtype=np.int32))
+    lists = pa.ListArray.from_arrays(offsets, pa.array(np.zeros(rows * width)))
+    return _parquet_bytes({"y": np.linspace(0, 1, rows), "x": np.arange(rows, dtype=float), "l": lists},
+                          compression="zstd")
+
+
 BOMBS += _cases("bomb", [
+    ("parquet-list-column", REFUSE, "y ~ x + l", {
+        "data": _path("lists.parquet"), "files": {"lists.parquet": _list_column_parquet},
+        "match": "column 'l' of 'lists.parquet' holds list"}),
     ("parquet-levels-every-row-group", REFUSE, "y ~ x + g", {
         "data": _path("ids.parquet"), "files": {"ids.parquet": _many_levels_parquet}, "match": "max_columns"}),
     ("parquet-glob-link-loops", FIT, "y ~ x", {"data": _path("d/**/*.parquet"), "files": _LINK_LOOPS}),
