@@ -35,7 +35,7 @@ from .api import glm
 from .datasets import list_datasets, load_dataset
 from .errors import DataError, FamilyError, GLMStatError, GLMStatWarning
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
-from .formula.readers import arrow_to_pandas
+from .formula.readers import _string_columns, in_memory_frame
 from .report.rformat import encode_string
 from .report.summary import Summary
 
@@ -115,8 +115,12 @@ def _read_file(path: Path) -> pd.DataFrame:
                 "(or save the data as CSV)"
             ) from None
         try:
-            return arrow_to_pandas(pq.read_table(path))  # (a file's pandas metadata is not trusted)
-        except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
+            # String columns are read as dictionaries (a factor's levels once, then codes; levels sorted as R
+            # sorts strings): read as strings, a file of a few kilobytes whose dictionary holds a long string
+            # that every row repeats became gigabytes.  (A file's pandas metadata is not trusted.)
+            schema = pq.read_schema(path)
+            return in_memory_frame(pq.read_table(path, read_dictionary=_string_columns(schema, tuple(schema.names))))
+        except (OSError, ValueError, IndexError):  # pyarrow's ArrowInvalid is a ValueError
             raise DataError(f"cannot read {shown(str(path), 300)} as Parquet: it is not a valid Parquet file") from None
     try:
         data = pd.read_csv(path, compression=None)  # no decompression: a small file stays small

@@ -997,6 +997,22 @@ def _list_column_parquet(t: Tokens, rows: int = 500, width: int = 100_000) -> by
                           compression="zstd")
 
 
+def _repeated_string_parquet(t: Tokens, rows: int = 600) -> bytes:
+    """An 8 KB file whose column g is stored as a dictionary of two strings of 1 MB, without the Arrow schema
+    that says so: read as strings, each of its 600 rows was a copy (600 MB)."""
+    import pyarrow as pa
+
+    codes = pa.array(np.arange(rows) % 2, pa.int32())
+    g = pa.DictionaryArray.from_arrays(codes, pa.array(["a" * 2**20, "b" * 2**20]))
+    return _parquet_bytes({"y": np.linspace(0, 1, rows) ** 2, "x": np.arange(rows, dtype=float), "g": g},
+                          compression="zstd", store_schema=False)
+
+
+CLI += [
+    _cli("parquet-repeated-strings", FIT, _fit("y ~ x + g", "strings.parquet"),
+         {"strings.parquet": _repeated_string_parquet}),
+]
+
 BOMBS += _cases("bomb", [
     ("parquet-list-column", REFUSE, "y ~ x + l", {
         "data": _path("lists.parquet"), "files": {"lists.parquet": _list_column_parquet},
