@@ -78,6 +78,7 @@ def _streamed(formula, data, family, weights, offset, na_action, context, limits
 
 def _summaries_here(reader: ParquetReader) -> Callable:
     def read(columns: tuple, summarize: Callable[[pd.DataFrame], ChunkSummary]) -> Iterable[ChunkSummary]:
+        reader.refuse_unusable(columns)  # (the model's columns: the file may hold others of any type)
         return (summarize(chunk) for chunk in reader.chunks(columns))
     return read
 

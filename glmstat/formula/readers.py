@@ -241,6 +241,14 @@ class ParquetReader:
             stamps.append(FileStamp.of(f, meta))
         return cls(tuple(files), columns, n, int(batch_rows), tuple(stamps))
 
+    def refuse_unusable(self, columns: tuple[str, ...]) -> None:
+        """Refuse, before any row is read, a column of ``columns`` whose values no model can use -- lists,
+        structs, maps, unions, bytes -- as the in-memory front end refuses them once read: read first, a few
+        kilobytes of a list column (a run of zeros stored once) became a gigabyte of arrays."""
+        pq = pyarrow_parquet()
+        for f in self.files:
+            _refuse_unusable(pq.read_schema(f), columns, f)
+
     def chunks(self, columns: tuple[str, ...]) -> Iterator[pd.DataFrame]:
         """The ``columns`` of every row group (or batch), as DataFrames.
 
@@ -258,7 +266,6 @@ class ParquetReader:
             if stamp is not None:
                 stamp.check()
             pf = pq.ParquetFile(f)
-            _refuse_unusable(pf.schema_arrow, columns, f)
             strings = _string_columns(pf.schema_arrow, columns)
             nulls = _null_columns(pf.schema_arrow, columns)
             if strings:
@@ -384,9 +391,7 @@ def _below(top: str, seen: set, files: list[str] | None) -> list[str]:
 
 
 def _refuse_unusable(schema, columns: tuple[str, ...], path: str) -> None:
-    """Refuse, before any row is read, a model column whose values no model can use -- lists, structs, maps,
-    unions, bytes -- as the in-memory front end refuses them once read: read first, a few kilobytes of a list
-    column (a run of zeros stored once) became a gigabyte of arrays before the refusal."""
+    """See :meth:`ParquetReader.refuse_unusable`."""
     import pyarrow as pa
 
     def unusable(t) -> bool:
