@@ -43,7 +43,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -211,34 +211,50 @@ def _block_meat(b: Block, fd: FitData, kernel, type: str) -> _Meat:
 
 @dataclass
 class _GroupSums:
-    """Cluster sums s_g = sum_{i in g} u_i over some blocks, by cluster value (G_seen x p)."""
+    """Cluster sums s_g = sum_{i in g} u_i over some blocks, by cluster value (G_seen x p); the rows seen, how
+    many of them have no cluster value and the position among them of the first such row (-1: none)."""
 
     sums: pd.DataFrame
     diagonal: np.ndarray | None  # the design's diagonal_columns
+    n: int = 0
+    missing: int = 0
+    first_missing: int = -1
 
     def merge(self, other: "_GroupSums") -> "_GroupSums":
-        return _GroupSums(self.sums.add(other.sums, fill_value=0.0), other.diagonal)
+        first = self.first_missing if self.first_missing >= 0 else (
+            self.n + other.first_missing if other.first_missing >= 0 else -1)
+        return _GroupSums(self.sums.add(other.sums, fill_value=0.0), other.diagonal, self.n + other.n,
+                          self.missing + other.missing, first)
 
 
 def _block_group_sums(b: Block, fd: FitData, kernel) -> _GroupSums:
-    """A block's cluster sums; its cluster values are the block's ``groups``."""
-    _, e, _ = _block_scores(b, fd, kernel, leverage=False)
+    """A block's cluster sums; its cluster values are the block's ``groups`` (no sums where one is missing:
+    the covariance is refused)."""
     codes, values = pd.factorize(b.groups, sort=False)
-    if (codes < 0).any():
-        raise DataError(f"the cluster variable is missing for {int((codes < 0).sum())} of the rows used; drop or "
-                        "impute those rows and refit")
+    n = codes.shape[0]
+    missing = np.flatnonzero(codes < 0)
+    if missing.size:
+        return _GroupSums(pd.DataFrame(np.zeros((0, b.X.n_cols))), b.X.diagonal_columns(), n, int(missing.size),
+                          int(missing[0]))
+    _, e, _ = _block_scores(b, fd, kernel, leverage=False)
     sums = b.X.group_rmatvec(e, codes.astype(np.intp), len(values))
-    return _GroupSums(pd.DataFrame(sums, index=pd.Index(values)), b.X.diagonal_columns())
+    return _GroupSums(pd.DataFrame(sums, index=pd.Index(values)), b.X.diagonal_columns(), n)
 
 
-def streamed_cluster_vcov(fd: FitData, type: str, name: str) -> tuple[np.ndarray, int]:
+def streamed_cluster_vcov(fd: FitData, type: str, name: str,
+                          rows_used: Callable[[], pd.Index] | None = None) -> tuple[np.ndarray, int]:
     """The clustered HC0/HC1 sandwich of a fit to streamed data, clustered by the data column ``name``: the
-    cluster sums reduced per block (per partition, on a cluster) and added by cluster value; also G."""
+    cluster sums reduced per block (per partition, on a cluster) and added by cluster value; also G.
+    ``rows_used()`` labels the first row without a cluster value in the error that refuses them."""
     source = fd.source.with_groups(name)
     kernel = kernel_for(fd.family)
     p = fd.kept.size
     total = fold(source, partial(_block_group_sums, fd=fd.portable(), kernel=kernel), _GroupSums.merge,
                  _GroupSums(pd.DataFrame(np.zeros((0, p))), None))
+    if total.missing:
+        first = "" if rows_used is None else f" (first: row {shown(rows_used()[total.first_missing])})"
+        raise DataError(f"cluster {shown(name)} is missing for {total.missing} of the rows used{first}; drop or "
+                        "impute those rows and refit")
     G = len(total.sums)
     if G < 2:
         raise DataError(f"cluster {shown(name)} has {G} distinct value(s) among the rows used; it needs at least 2")
@@ -369,7 +385,12 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
         if type not in ("HC0", "HC1"):
             raise GLMStatError(f"clustered {type} needs each cluster's rows together; for streamed data use HC0 or "
                                "HC1")
-        Vk, G = streamed_cluster_vcov(fd, type, cluster)
+        from .streamed_data import data_columns
+
+        columns = data_columns(fit)
+        if cluster not in columns:
+            raise DataError(f"cluster={shown(cluster)} names no column of the data; columns are {', '.join(columns)}")
+        Vk, G = streamed_cluster_vcov(fd, type, cluster, lambda: fit.rows_used)
         label = f"{type}, clustered by {cluster}, {G} clusters"
     else:
         codes, values, name = cluster_codes(cluster, fit)

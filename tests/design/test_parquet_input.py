@@ -335,6 +335,21 @@ def test_cluster_robust_covariance_of_a_parquet_fit(kind, frame, path):
         f.robust("HC0", cluster=np.zeros(10))
 
 
+def test_a_bad_cluster_column_is_refused_in_the_words_of_the_in_memory_fit(frame, path):
+    """A cluster column with missing values among the rows used, or a misspelt one: the message names the
+    column (and the first row) as in memory (it said "the cluster variable", and the bare name)."""
+    mem = fit("count ~ h + offset(log(expo))", frame, gs.Poisson(), None)
+    f = fit("count ~ h + offset(log(expo))", path, gs.Poisson(), None)
+    for cluster in ("x2", "x22"):
+        with pytest.raises(gs.DataError) as streamed:
+            f.robust("HC0", cluster=cluster)
+        with pytest.raises(gs.DataError) as in_memory:
+            mem.robust("HC0", cluster=cluster)
+        assert str(streamed.value) == str(in_memory.value)
+        assert f"cluster='{cluster}'" in str(streamed.value) or f"cluster '{cluster}' is missing for 30" in str(
+            streamed.value)
+
+
 def test_augment_streams_to_a_parquet_file(frame, path, tmp_path):
     mem = fit("count ~ x1 + h + offset(log(expo))", frame, gs.Poisson(), None)
     f = fit("count ~ x1 + h + offset(log(expo))", path, gs.Poisson(), None)
