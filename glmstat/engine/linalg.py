@@ -40,7 +40,7 @@ from .aliasing import triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
 __all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr", "design_qr",
-           "sandwich_product"]
+           "sandwich_product", "explained_sums"]
 
 #: Largest condition number of X'WX (scaled to unit diagonal when unbalanced) the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
@@ -417,6 +417,41 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
         return out
 
     return StepFactor(kept.copy(), step, inverse, gram, "cholesky", diagonal_of_inv)
+
+
+#: :func:`explained_sums` takes the Cholesky path below this condition number: its one solve is not refined
+#: by later iterations, as an IRLS step is, so it must be accurate by itself (to ~eps x cond).
+EXPLAINED_MAX_COND = 1e8
+
+
+def explained_sums(G: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """u_j' G^- u_j for each column u_j of U: the regression sums of squares of weighted least-squares fits
+    with normal equations G b = u_j (G = X'WX, u_j = X'W z_j, so u_j lies in G's column space and any
+    generalized inverse gives the same value).
+
+    One factorisation for every column: LAPACK's ``dposvx`` (equilibrated Cholesky, refined solves) when G
+    is positive definite with condition number below ``EXPLAINED_MAX_COND``; otherwise the minimum-norm
+    least-squares solution (an SVD) of G scaled to unit diagonal, which sets aside the directions of rank
+    deficiency (aliased columns) as R's QR does.  A p x p matrix is factored once, not once per column.
+    """
+    U = np.asarray(U, dtype=float)
+    one = U.ndim == 1
+    U2 = U[:, None] if one else U
+    p = G.shape[0]
+    if p == 0:
+        out = np.zeros(U2.shape[1])
+        return out[0] if one else out
+    posvx, _ = _posvx_lapack()
+    _, _, _, _, _, x, rcond, _, _, info = posvx(G, U2)
+    if info == 0 and rcond > 1.0 / EXPLAINED_MAX_COND:
+        out = np.einsum("ij,ij->j", U2, x)
+    else:
+        d = np.sqrt(np.diag(G))
+        d[~(d > 0)] = 1.0
+        Us = U2 / d[:, None]
+        coef, *_ = np.linalg.lstsq(G / np.outer(d, d), Us, rcond=None)
+        out = np.einsum("ij,ij->j", Us, coef)
+    return out[0] if one else out
 
 
 def sandwich_product(C: np.ndarray, meat: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:

@@ -19,6 +19,7 @@ table without a test.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import warnings
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from ..design.sources import fold
 from ..engine.irls import irls
 from ..engine.passes import add_parts, score_part
 from ..engine.kernel import kernel_for
+from ..engine.linalg import explained_sums
 from .._arguments import real_number, shown
 from ..errors import FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
@@ -118,10 +120,7 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wrr: float, wr: float, ww: fl
     """sum W (r - centre)^2 - (sum W r^2 - u'G^- u), from G = X'WX, u = X'Wr, sum W r^2, sum W r, sum W."""
     if not (np.isfinite(G).all() and np.isfinite(u).all()):
         return np.nan  # (working weights not finite at the submodel: LAPACK would refuse, and print)
-    d = np.sqrt(np.diag(G))
-    d[~(d > 0)] = 1.0
-    coef, *_ = np.linalg.lstsq(G / np.outer(d, d), u / d, rcond=None)
-    explained = float((u / d) @ coef)
+    explained = float(explained_sums(G, u))
     centre = wr / ww if intercept else 0.0
     return (wrr - 2 * centre * wr + centre * centre * ww) - (wrr - explained)
 
@@ -308,22 +307,19 @@ def _nested_in(small, big, i: int, j: int) -> None:
     pos = np.flatnonzero(ds.source.weights > 0)
     Xb = db.source.X.take(pos).select(np.flatnonzero(db.kept))
     Xs = ds.source.X.take(pos)
-    G = Xb.gram(np.ones(pos.size))
-    d = np.sqrt(np.diag(G))
-    d[~(d > 0)] = 1.0
-    Gs = G / np.outer(d, d)
     names = [n for n, k in zip(small.column_names, ds.kept) if k] + ["(offset)"]
-    columns = [Xs.column(c) for c in np.flatnonzero(ds.kept)] + [(ds.source.offset - db.source.offset)[pos]]
-    for name, m in zip(names, columns):
-        mm = float(m @ m)
+    # (one column at a time: the small model's design is never expanded)
+    columns = (Xs.column(c) for c in np.flatnonzero(ds.kept))
+    offset = (ds.source.offset - db.source.offset)[pos]
+    norms, u = np.zeros(len(names)), np.zeros((Xb.n_cols, len(names)))
+    for c, m in enumerate(itertools.chain(columns, [offset])):
+        norms[c] = float(m @ m)
+        u[:, c] = Xb.rmatvec(m)
+    explained = explained_sums(Xb.gram(np.ones(pos.size)), u)
+    for name, mm, ex in zip(names, norms, explained):
         if mm == 0:
             continue
-        explained = 0.0
-        if Xb.n_cols:
-            u = Xb.rmatvec(m) / d
-            coef, *_ = np.linalg.lstsq(Gs, u, rcond=None)
-            explained = float(u @ coef)
-        if mm - explained > 1e-12 * mm:  # a residual above 1e-6 of the column's norm
+        if mm - ex > 1e-12 * mm:  # a residual above 1e-6 of the column's norm
             detail = ("its offset differs from model {j}'s by more than a combination of model {j}'s columns"
                       if name == "(offset)" else f"its column {shown(name)} is not a linear combination of model {{j}}'s "
                                                  "columns")

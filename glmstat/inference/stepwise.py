@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -43,7 +44,11 @@ from ..formula.nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, U
 from ..formula.limits import FormulaLimits, refuse
 from ..formula.parser import parse, sum_chain
 from ..formula.terms import Terms, expand_terms, term_label
-from .fit_access import encode, fit_inputs, fitted_data, formula_limits, refit, response, structure, used_data, with_step_path
+from ..design.sources import fold
+from ..engine.kernel import kernel_for
+from ..engine.linalg import explained_sums
+from ..engine.passes import add_parts
+from .fit_access import fit_inputs, fitted_data, formula_limits, refit, structure, used_data, with_step_path
 from .streamed_data import data_columns, data_reference
 
 if TYPE_CHECKING:
@@ -383,40 +388,14 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _Add
     sub0 = refit(upper, base)
     devs, ranks, labels = [sub0.deviance], [sub0.rank], []
     score = [np.nan]
-    streamed = not fit.model_frame.in_memory
-    if rao and not streamed:
-        X = encode(upper, used_data(fit))[0]
-        y, w0, off = response(fit)
-        r, w = _working(fit, sub0.eta, y, w0)
     for t in which:
         j = usets.index(frozenset(t)) + 1
         cols = np.union1d(base, np.flatnonzero(assign == j))
         sub = refit(upper, cols)
         devs.append(sub.deviance), ranks.append(sub.rank), labels.append(term_label(t))
         if rao:
-            score.append(_rao_blocks(upper, sub0, cols) if streamed else _rao(r, w, X[:, cols], off))
+            score.append(_rao(upper, sub0, cols))
     return _AddTable(labels, np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score))
-
-
-def _working(fit: "GLMResults", eta: np.ndarray, y: np.ndarray, w0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Working residuals (y - mu) / mu'(eta) and weights w mu'(eta)^2 / V(mu) at ``eta`` (glm.fit's)."""
-    fam = fit.family
-    with np.errstate(all="ignore"):
-        mu, d = fam.link.inverse(eta), fam.link.mu_eta(eta)
-        good = (w0 > 0) & (d != 0)
-        return np.where(good, (y - mu) / d, 0.0), np.where(good, w0 * d ** 2 / fam.variance(mu), 0.0)
-
-
-def _rao(r: np.ndarray, w: np.ndarray, X: np.ndarray, offset: np.ndarray) -> float:
-    """R's ``glm.fit(X, r, w, offset = offset)``: null deviance (about the weighted mean of r) minus the
-    residual sum of squares of r - offset on X."""
-    pos = w > 0
-    sw = np.sqrt(w[pos])
-    A, b = X[pos] * sw[:, None], (r - offset)[pos] * sw
-    coef, *_ = np.linalg.lstsq(A, b, rcond=None)
-    rss = float(np.sum((b - A @ coef) ** 2))
-    centre = np.sum(w * r) / np.sum(w)
-    return float(np.sum(w * (r - centre) ** 2)) - rss
 
 
 def _rao_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray) -> tuple:
@@ -432,26 +411,19 @@ def _rao_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarra
     return G, u, float(np.sum(w * ro * ro)), float(np.sum(w * r)), float(np.sum(w * r * r)), float(np.sum(w))
 
 
-def _rao_blocks(upper: "GLMResults", sub, cols: np.ndarray) -> float:
-    """:func:`_rao` from sums over the blocks of ``upper``'s rows (streamed data): the null sum of squares
+def _rao(upper: "GLMResults", sub, cols: np.ndarray) -> float:
+    """R's score statistic of add1.glm, ``glm.fit(X, r, W, offset = o)`` on the columns ``cols`` of ``upper``'s
+    design, with r and W the working residuals and weights at the submodel ``sub`` and o the offset, from sums
+    over the blocks of the rows (the design is never expanded): the null sum of squares
     sum W r^2 - 2c sum W r + c^2 sum W (c = sum W r / sum W) minus the residual one, sum W (r - o)^2 - u'G^- u
-    with G = X'WX and u = X'W(r - o) (the normal equations, columns scaled to unit diagonal first)."""
-    from functools import partial
-
-    from ..design.sources import fold
-    from ..engine.kernel import kernel_for
-    from ..engine.passes import add_parts
-
+    with G = X'WX and u = X'W(r - o) (:func:`~glmstat.engine.linalg.explained_sums`)."""
     cols = np.asarray(cols, dtype=np.intp)
     k = cols.size
     part = partial(_rao_part, kernel=kernel_for(upper.family), beta=sub.beta, sub_cols=sub.cols, cols=cols)
     G, u, woo, wr, wrr, ww = fold(upper.fit_data.source, part, add_parts,
                                   (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0))
-    d = np.sqrt(np.diag(G))
-    d[~(d > 0)] = 1.0
-    coef, *_ = np.linalg.lstsq(G / np.outer(d, d), u / d, rcond=None)
     centre = wr / ww
-    return float((wrr - 2 * centre * wr + centre * centre * ww) - (woo - (u / d) @ coef))
+    return float((wrr - 2 * centre * wr + centre * centre * ww) - (woo - explained_sums(G, u)))
 
 
 # -- add1 ---------------------------------------------------------------------------------------------------------

@@ -1,0 +1,40 @@
+"""``linalg.explained_sums``: u' G^- u for G = X'WX, u = X'Wz is the squared norm of the weighted projection
+of z on X's columns, whether G is well conditioned (Cholesky path), nearly singular or singular (an aliased
+column: least-squares path), for several right-hand sides at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glmstat.engine.linalg import explained_sums
+
+
+def _projection(X: np.ndarray, w: np.ndarray, z: np.ndarray) -> float:
+    """||P z||^2 in the W metric, from an orthonormal basis of W^(1/2) X's column space (SVD of the columns
+    scaled to unit norm: the column space does not depend on their sizes)."""
+    A = X * np.sqrt(w)[:, None]
+    A = A / np.linalg.norm(A, axis=0)
+    U, s, _ = np.linalg.svd(A, full_matrices=False)
+    Q = U[:, s > 1e-10 * s[0]]
+    return float(np.sum((Q.T @ (np.sqrt(w) * z)) ** 2))
+
+
+@pytest.mark.parametrize("kind", ["plain", "aliased", "scaled", "empty"])
+def test_explained_sums_are_the_weighted_projections(kind):
+    rng = np.random.default_rng(3)
+    n = 200
+    X = np.column_stack([np.ones(n), rng.normal(size=n), rng.normal(size=n)])
+    if kind == "aliased":
+        X = np.column_stack([X, X[:, 1] - 2 * X[:, 2]])
+    if kind == "scaled":  # columns of very different sizes: equilibration keeps the Cholesky path
+        X = X * np.array([1e-6, 1.0, 1e6])
+    if kind == "empty":
+        X = X[:, :0]
+    w = rng.uniform(0.2, 3.0, n)
+    Z = rng.normal(size=(n, 4)) + X[:, :1].sum(axis=1, keepdims=True) if X.shape[1] else rng.normal(size=(n, 4))
+    G, U = X.T @ (X * w[:, None]), X.T @ (w[:, None] * Z)
+    got = explained_sums(G, U)
+    want = [_projection(X, w, Z[:, j]) if X.shape[1] else 0.0 for j in range(4)]
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    assert explained_sums(G, U[:, 0]) == pytest.approx(want[0], rel=1e-9, abs=1e-12)

@@ -1,0 +1,64 @@
+"""Score tests and nesting checks of model comparisons work through the design interface: on a structured
+design (a factor's columns kept as codes) add1/drop1/anova with Rao, anova of several models and lrtest never
+expand the design, and give the numbers of the same models fitted densely (which tests/inference compares
+with R)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+import glmstat.design.policy as policy
+from glmstat.design.structured import StructuredDesign
+
+
+def _data() -> pd.DataFrame:
+    rng = np.random.default_rng(21)
+    n = 900
+    d = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n), "x3": rng.normal(size=n),
+                      "g": pd.Categorical([f"l{i:02d}" for i in rng.integers(0, 60, n)]),
+                      "h": rng.choice(["a", "b", "c"], n)})
+    eta = -0.3 + 0.6 * d.x1 - 0.4 * d.x2 + rng.normal(0, 0.4, 60)[d.g.cat.codes]
+    d["y"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    return d
+
+
+def _tables(d: pd.DataFrame) -> list:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = gs.glm("y ~ x1 + x2 + g", d, family=gs.Binomial())
+        f0 = gs.glm("y ~ x1 + g", d, family=gs.Binomial())
+        return [f.add1("~ . + x3 + h", test="Rao"), f.drop1(test="Rao"), f.anova(test="Rao"),
+                gs.anova(f0, f, test="Rao"), gs.lrtest(f0, f).to_frame()], isinstance(f.fit_data.source.X,
+                                                                                     StructuredDesign)
+
+
+def test_comparisons_on_a_structured_design_never_expand_it_and_equal_the_dense_ones(monkeypatch):
+    d = _data()
+    dense, structured = _tables(d)
+    assert not structured
+
+    def refuse(self):
+        raise AssertionError("the structured design was expanded")
+
+    monkeypatch.setattr(policy, "DENSE_BELOW", -1)
+    monkeypatch.setattr(StructuredDesign, "toarray", refuse)
+    coded, structured = _tables(d)
+    assert structured
+    for a, b in zip(coded, dense):
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-8, atol=1e-10)
+
+
+def test_a_model_not_nested_in_the_other_is_refused_on_a_structured_design(monkeypatch):
+    monkeypatch.setattr(policy, "DENSE_BELOW", -1)
+    d = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = gs.glm("y ~ x1 + x2 + g", d, family=gs.Binomial())
+        other = gs.glm("y ~ x1 + x3 + g", d, family=gs.Binomial())
+    with pytest.raises(gs.GLMStatError, match="not nested .* column 'x2'|not nested .* column 'x3'"):
+        gs.anova(other, f)
