@@ -252,13 +252,17 @@ def coef_changes(fit: "GLMResults", scaled: bool = False) -> pd.DataFrame:
     aliased or where the row has zero weight)."""
     fd = fit.fit_data
     name = "dfbetas" if scaled else "dfbeta"
-    parts = _parts(fd, False, name)
-    out = np.full((sum(p.hat.shape[0] for p in parts), len(fit.column_names)), np.nan)
+    # the leverages first (decided exactly near 1), then each block's changes straight into the table: the
+    # n x p table is the only one held, never also a copy of it in block parts
+    hat = np.nan_to_num(np.concatenate([p.hat for p in _parts(fd, False, None)]))
+    out = np.full((hat.shape[0], len(fit.column_names)), np.nan)
     kept = np.flatnonzero(fd.kept)
+    kernel = kernel_for(fd.family)
     start = 0
-    for k, part in enumerate(parts):  # each block's rows into the table, and then let go (one copy in memory)
-        rows = getattr(part, name)
-        out[start:start + rows.shape[0], kept] = rows
-        start += rows.shape[0]
-        parts[k] = None
+    with single_threaded_blas():
+        for b in _blocks(fd):
+            stop = start + b.y.shape[0]
+            part = block_influence(b, fd, kernel, False, name, hat=hat[start:stop])
+            out[start:stop, kept] = getattr(part, name)
+            start = stop
     return pd.DataFrame(out, index=fit.rows_used, columns=fit.column_names, copy=False)
