@@ -424,7 +424,7 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
 EXPLAINED_MAX_COND = 1e8
 
 
-def explained_sums(G: np.ndarray, U: np.ndarray) -> np.ndarray:
+def explained_sums(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:
     """u_j' G^- u_j for each column u_j of U: the regression sums of squares of weighted least-squares fits
     with normal equations G b = u_j (G = X'WX, u_j = X'W z_j, so u_j lies in G's column space and any
     generalized inverse gives the same value).
@@ -433,6 +433,11 @@ def explained_sums(G: np.ndarray, U: np.ndarray) -> np.ndarray:
     is positive definite with condition number below ``EXPLAINED_MAX_COND``; otherwise the minimum-norm
     least-squares solution (an SVD) of G scaled to unit diagonal, which sets aside the directions of rank
     deficiency (aliased columns) as R's QR does.  A p x p matrix is factored once, not once per column.
+
+    ``diagonal``: columns whose block of G is diagonal (one wide factor's indicators, the design's
+    ``diagonal_columns``), D; with the other columns' block A and B between them,
+    u'G^{-1}u = u_d' D^{-1} u_d + v' S^{-1} v with v = u_a - B D^{-1} u_d and S = A - B D^{-1} B', O(k m^2)
+    for k such columns and m others (as :func:`_factor_blocked` solves G), while D and S allow it.
     """
     U = np.asarray(U, dtype=float)
     one = U.ndim == 1
@@ -440,6 +445,9 @@ def explained_sums(G: np.ndarray, U: np.ndarray) -> np.ndarray:
     p = G.shape[0]
     if p == 0:
         out = np.zeros(U2.shape[1])
+        return out[0] if one else out
+    out = None if diagonal is None or not len(diagonal) else _explained_blocked(G, U2, diagonal)
+    if out is not None:
         return out[0] if one else out
     posvx, _ = _posvx_lapack()
     _, _, _, _, _, x, rcond, _, _, info = posvx(G, U2)
@@ -452,6 +460,29 @@ def explained_sums(G: np.ndarray, U: np.ndarray) -> np.ndarray:
         coef, *_ = np.linalg.lstsq(G / np.outer(d, d), Us, rcond=None)
         out = np.einsum("ij,ij->j", Us, coef)
     return out[0] if one else out
+
+
+def _explained_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> np.ndarray | None:
+    """:func:`explained_sums` through G's diagonal block; None where D has a zero or S is ill conditioned."""
+    in_d = np.zeros(G.shape[0], dtype=bool)
+    in_d[diagonal] = True
+    d_idx, a_idx = np.flatnonzero(in_d), np.flatnonzero(~in_d)
+    dd = G[d_idx, d_idx]
+    if not np.all(dd > 0):
+        return None
+    B = G[np.ix_(a_idx, d_idx)]
+    BDinv = B / dd
+    Ud = U[d_idx]
+    out = np.einsum("ij,ij->j", Ud, Ud / dd[:, None])
+    if a_idx.size:
+        S = G[np.ix_(a_idx, a_idx)] - BDinv @ B.T
+        v = U[a_idx] - BDinv @ Ud
+        posvx, _ = _posvx_lapack()
+        _, _, _, _, _, x, rcond, _, _, info = posvx((S + S.T) / 2.0, v)
+        if info != 0 or not rcond > 1.0 / EXPLAINED_MAX_COND:
+            return None
+        out = out + np.einsum("ij,ij->j", v, x)
+    return out
 
 
 def sandwich_product(C: np.ndarray, meat: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:

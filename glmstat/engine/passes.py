@@ -16,7 +16,8 @@ from ..design.sources import fold
 from ..families import Family
 from .kernel import trusted
 
-__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "add_parts", "offset_null_deviance"]
+__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "add_parts", "add_score_parts",
+           "offset_null_deviance"]
 
 
 def _mu(b, family: Family, beta: np.ndarray | None, mu: float | None, shift: float) -> np.ndarray:
@@ -51,18 +52,26 @@ def weighted_sums(b) -> np.ndarray:
 def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray) -> tuple:
     """A block's share of the score test of the columns ``cols`` at the submodel with coefficients ``beta``
     on the columns ``sub_cols``: with r, W the working residuals and weights there, (X'WX, X'Wr, sum W r^2,
-    sum W r, sum W) over ``cols``."""
+    sum W r, sum W) over ``cols``, and the selected design's ``diagonal_columns`` (merged by
+    :func:`add_score_parts`)."""
     eta = b.X.select(sub_cols).matvec(beta) + b.offset if sub_cols.size else b.offset
     with np.errstate(all="ignore"):
         wk = kernel(b.y, b.weights, eta)
     r, w = wk.r, wk.W
-    G, u = b.X.select(cols).gram_score(w, r)
-    return G, u, float(np.sum(w * r * r)), float(np.sum(w * r)), float(np.sum(w))
+    X = b.X.select(cols)
+    G, u = X.gram_score(w, r)
+    return G, u, float(np.sum(w * r * r)), float(np.sum(w * r)), float(np.sum(w)), X.diagonal_columns()
 
 
 def add_parts(a: tuple, b: tuple) -> tuple:
     """Element-wise sum of two tuples of parts."""
     return tuple(x + y for x, y in zip(a, b))
+
+
+def add_score_parts(a: tuple, b: tuple) -> tuple:
+    """:func:`add_parts` of all but the last element, the design's ``diagonal_columns`` (the same in every
+    block), which is kept."""
+    return add_parts(a[:-1], b[:-1]) + (b[-1],)
 
 
 def _lse_part(a: np.ndarray, c: np.ndarray) -> tuple[float, float]:

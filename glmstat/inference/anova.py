@@ -34,7 +34,7 @@ from ..distributions import chi2_sf, f_sf
 from ..design.base import Design
 from ..design.sources import fold
 from ..engine.irls import irls
-from ..engine.passes import add_parts, score_part
+from ..engine.passes import add_score_parts, score_part
 from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums
 from .._arguments import real_number, shown
@@ -112,15 +112,17 @@ def _rao(fit, sub: _Sub, cols: np.ndarray, intercept: bool) -> float:
     part = partial(score_part, kernel=kernel_for(fit.family), beta=sub.beta, sub_cols=sub.cols,
                    cols=np.asarray(cols, dtype=np.intp))
     k = len(cols)
-    sums = fold(fit.fit_data.source, part, add_parts, (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0))
-    return _score_statistic(*sums, intercept)
+    sums = fold(fit.fit_data.source, part, add_score_parts, (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, None))
+    return _score_statistic(*sums, intercept=intercept)
 
 
-def _score_statistic(G: np.ndarray, u: np.ndarray, wrr: float, wr: float, ww: float, intercept: bool) -> float:
-    """sum W (r - centre)^2 - (sum W r^2 - u'G^- u), from G = X'WX, u = X'Wr, sum W r^2, sum W r, sum W."""
+def _score_statistic(G: np.ndarray, u: np.ndarray, wrr: float, wr: float, ww: float,
+                     diagonal: np.ndarray | None, intercept: bool) -> float:
+    """sum W (r - centre)^2 - (sum W r^2 - u'G^- u), from G = X'WX, u = X'Wr, sum W r^2, sum W r, sum W (and
+    the columns whose block of G is diagonal, if any)."""
     if not (np.isfinite(G).all() and np.isfinite(u).all()):
         return np.nan  # (working weights not finite at the submodel: LAPACK would refuse, and print)
-    explained = float(explained_sums(G, u))
+    explained = float(explained_sums(G, u, diagonal))
     centre = wr / ww if intercept else 0.0
     return (wrr - 2 * centre * wr + centre * centre * ww) - (wrr - explained)
 
@@ -137,7 +139,8 @@ def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
     """:func:`_rao`'s statistic from whole arrays (two models' rows, in memory)."""
     G, u = X.gram_score(w, r)
-    return _score_statistic(G, u, float(np.sum(w * r * r)), float(np.sum(w * r)), float(np.sum(w)), intercept)
+    return _score_statistic(G, u, float(np.sum(w * r * r)), float(np.sum(w * r)), float(np.sum(w)),
+                            X.diagonal_columns(), intercept)
 
 
 def _f_sf(F: np.ndarray, df1: np.ndarray, df2: float) -> np.ndarray:
@@ -315,7 +318,7 @@ def _nested_in(small, big, i: int, j: int) -> None:
     for c, m in enumerate(itertools.chain(columns, [offset])):
         norms[c] = float(m @ m)
         u[:, c] = Xb.rmatvec(m)
-    explained = explained_sums(Xb.gram(np.ones(pos.size)), u)
+    explained = explained_sums(Xb.gram(np.ones(pos.size)), u, Xb.diagonal_columns())
     for name, mm, ex in zip(names, norms, explained):
         if mm == 0:
             continue

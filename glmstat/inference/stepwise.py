@@ -47,7 +47,7 @@ from ..formula.terms import Terms, expand_terms, term_label
 from ..design.sources import fold
 from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums
-from ..engine.passes import add_parts
+from ..engine.passes import add_score_parts
 from .fit_access import fit_inputs, fitted_data, formula_limits, refit, structure, used_data, with_step_path
 from .streamed_data import data_columns, data_reference
 
@@ -401,14 +401,16 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _Add
 def _rao_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray) -> tuple:
     """A block's share of :func:`_rao` at the submodel ``beta`` on ``sub_cols``: with r, W the working
     residuals and weights there and o the offset, (X'WX, X'W(r - o), sum W (r - o)^2, sum W r, sum W r^2,
-    sum W) over the columns ``cols``."""
+    sum W) over the columns ``cols``, and their design's ``diagonal_columns``."""
     eta = b.X.select(sub_cols).matvec(beta) + b.offset if sub_cols.size else b.offset
     with np.errstate(all="ignore"):
         wk = kernel(b.y, b.weights, eta)
     r, w = wk.r, wk.W
     ro = r - b.offset
-    G, u = b.X.select(cols).gram_score(w, ro)
-    return G, u, float(np.sum(w * ro * ro)), float(np.sum(w * r)), float(np.sum(w * r * r)), float(np.sum(w))
+    X = b.X.select(cols)
+    G, u = X.gram_score(w, ro)
+    return (G, u, float(np.sum(w * ro * ro)), float(np.sum(w * r)), float(np.sum(w * r * r)), float(np.sum(w)),
+            X.diagonal_columns())
 
 
 def _rao(upper: "GLMResults", sub, cols: np.ndarray) -> float:
@@ -420,10 +422,10 @@ def _rao(upper: "GLMResults", sub, cols: np.ndarray) -> float:
     cols = np.asarray(cols, dtype=np.intp)
     k = cols.size
     part = partial(_rao_part, kernel=kernel_for(upper.family), beta=sub.beta, sub_cols=sub.cols, cols=cols)
-    G, u, woo, wr, wrr, ww = fold(upper.fit_data.source, part, add_parts,
-                                  (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0))
+    G, u, woo, wr, wrr, ww, diagonal = fold(upper.fit_data.source, part, add_score_parts,
+                                            (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, None))
     centre = wr / ww
-    return float((wrr - 2 * centre * wr + centre * centre * ww) - (woo - explained_sums(G, u)))
+    return float((wrr - 2 * centre * wr + centre * centre * ww) - (woo - explained_sums(G, u, diagonal)))
 
 
 # -- add1 ---------------------------------------------------------------------------------------------------------

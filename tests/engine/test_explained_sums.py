@@ -14,7 +14,8 @@ def _projection(X: np.ndarray, w: np.ndarray, z: np.ndarray) -> float:
     """||P z||^2 in the W metric, from an orthonormal basis of W^(1/2) X's column space (SVD of the columns
     scaled to unit norm: the column space does not depend on their sizes)."""
     A = X * np.sqrt(w)[:, None]
-    A = A / np.linalg.norm(A, axis=0)
+    norms = np.linalg.norm(A, axis=0)
+    A = A[:, norms > 0] / norms[norms > 0]
     U, s, _ = np.linalg.svd(A, full_matrices=False)
     Q = U[:, s > 1e-10 * s[0]]
     return float(np.sum((Q.T @ (np.sqrt(w) * z)) ** 2))
@@ -38,3 +39,26 @@ def test_explained_sums_are_the_weighted_projections(kind):
     want = [_projection(X, w, Z[:, j]) if X.shape[1] else 0.0 for j in range(4)]
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
     assert explained_sums(G, U[:, 0]) == pytest.approx(want[0], rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("empty_level", [False, True])
+@pytest.mark.parametrize("others", [0, 2])
+def test_explained_sums_through_a_factors_diagonal_block(empty_level, others):
+    """With the indicator columns of one factor named, G is solved through its diagonal block (or, where a
+    level has no weight, as a whole): the same projections."""
+    rng = np.random.default_rng(5)
+    n, k = 400, 30
+    level = rng.integers(0, k, n)
+    w = rng.uniform(0.2, 3.0, n)
+    if empty_level:
+        w[level == 4] = 0.0
+    X = np.zeros((n, others + k - 1))
+    X[:, :others] = rng.normal(size=(n, others)) + 2.0
+    rows = level > 0  # (level 0 the reference)
+    X[np.flatnonzero(rows), others + level[rows] - 1] = 1.0
+    if others:
+        X[:, 0] = 1.0  # the intercept
+    Z = rng.normal(size=(n, 3)) + level[:, None] / k
+    G, U = X.T @ (X * w[:, None]), X.T @ (w[:, None] * Z)
+    got = explained_sums(G, U, np.arange(others, others + k - 1))
+    np.testing.assert_allclose(got, [_projection(X, w, Z[:, j]) for j in range(3)], rtol=1e-9)

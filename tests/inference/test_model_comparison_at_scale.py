@@ -62,3 +62,32 @@ def test_a_model_not_nested_in_the_other_is_refused_on_a_structured_design(monke
         other = gs.glm("y ~ x1 + x3 + g", d, family=gs.Binomial())
     with pytest.raises(gs.GLMStatError, match="not nested .* column 'x2'|not nested .* column 'x3'"):
         gs.anova(other, f)
+
+
+def test_score_tests_of_a_wide_factor_equal_those_without_its_diagonal_block(monkeypatch):
+    """A 600-level factor: the score statistics solve X'WX through the factor's diagonal block, and give the
+    numbers of the plain solve."""
+    import glmstat.design.structured as structured
+    from glmstat.engine import linalg
+
+    rng = np.random.default_rng(8)
+    n = 6000
+    d = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n),
+                      "a": [f"l{i:03d}" for i in rng.integers(0, 600, n)]})
+    d["y"] = rng.poisson(np.exp(0.4 + 0.3 * d["x1"])).astype(float)
+    calls = []
+    original = linalg._explained_blocked
+    monkeypatch.setattr(linalg, "_explained_blocked", lambda *a: calls.append(1) or original(*a))
+
+    def tables():
+        f = gs.glm("y ~ x1 + a", d, family=gs.Poisson())
+        return [f.anova(test="Rao"), f.drop1(test="Rao"), f.add1("~ . + x2", test="Rao")]
+
+    blocked = tables()
+    assert calls
+    monkeypatch.setattr(structured, "DIAGONAL_SOLVE_COLUMNS", 10**9)
+    calls.clear()
+    plain = tables()
+    assert not calls
+    for a, b in zip(blocked, plain):
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-8, atol=1e-10)
