@@ -143,6 +143,29 @@ def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
                             X.diagonal_columns(), intercept)
 
 
+def _models_score(small, big) -> float:
+    """R's score statistic of the smaller of two nested models' working residuals on the bigger one's columns.
+
+    Rows in memory: from the smaller model's linear predictor and the bigger model's design (nested in any
+    parametrisation, as :func:`_nested_in` checks).  Streamed rows: the two designs cannot be read side by
+    side, and the models are nested by their terms with the same offsets (:func:`_nested_terms`), so the
+    smaller model's linear predictor is the bigger design's columns of the same names times its coefficients,
+    evaluated in the one pass over the bigger model's blocks that :func:`_rao` makes."""
+    if small.model_frame.in_memory and big.model_frame.in_memory:
+        r, w = _working(small, small.linear_predictor.to_numpy())
+        return _score(r, w, big.fit_data.source.X, small.model_frame.has_intercept)
+    position = {name: j for j, name in enumerate(big.column_names)}
+    fd = small.fit_data
+    names = [n for n, k in zip(small.column_names, fd.kept) if k]
+    for name in names:
+        if name not in position:
+            raise GLMStatError(f"the Rao test of models fitted to streamed data needs each column of the smaller "
+                               f"model in the bigger one; {shown(name)} is not among {big.formula}'s columns")
+    cols = np.array([position[n] for n in names], dtype=np.intp)
+    sub = _Sub(small.deviance, fd.rank, fd.beta[fd.kept], cols, fd.n_ok, big.fit_data.source)
+    return _rao(big, sub, np.arange(len(big.column_names)), small.model_frame.has_intercept)
+
+
 def _f_sf(F: np.ndarray, df1: np.ndarray, df2: float) -> np.ndarray:
     if np.isinf(df2):
         return chi2_sf(F * df1, df1)
@@ -403,8 +426,7 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
         for k in range(len(fits) - 1):
             grows = resdf[k] > resdf[k + 1]
             small, big = (fits[k], fits[k + 1]) if grows else (fits[k + 1], fits[k])
-            r, w = _working(small, small.linear_predictor.to_numpy())
-            s = _score(r, w, big.fit_data.source.X, small.model_frame.has_intercept)
+            s = _models_score(small, big)
             score[k + 1] = s if grows else -s
     big = fits[int(np.argmin(resdf))]
     df_disp = np.inf if big.family.fixed_dispersion else float(resdf.min())
