@@ -20,6 +20,7 @@ counts of an in-memory one, but not the rows.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping
 
@@ -66,6 +67,7 @@ def _streamed(formula, data, family, weights, offset, na_action, context, limits
         frame, source = _dask(formula, data, family, weights, offset, context, limits)
     else:
         reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data)
+        reader = replace(reader, max_read_bytes=limits.max_design_bytes)  # (a chunk read is the design's memory)
         frame, source = _parquet(formula, reader, family, weights, offset, context, limits)
     if frame.n_dropped and na_action == "raise":
         detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())

@@ -199,6 +199,9 @@ class ParquetReader:
     n_rows: int
     batch_rows: int = BATCH_ROWS
     stamps: tuple[FileStamp, ...] = ()
+    #: refuse a row group (or batch) whose columns read expand to more bytes than this, as the file's metadata
+    #: says before it is read (a fit's ``FormulaLimits.max_design_bytes``); None: no bound
+    max_read_bytes: int | None = None
 
     @classmethod
     def open(cls, source: Any, batch_rows: int = BATCH_ROWS) -> "ParquetReader":
@@ -273,6 +276,8 @@ class ParquetReader:
             if stamp is not None:  # (a rewrite within the clock's resolution: the row groups differ)
                 stamp.check_row_groups(pf)
             for i in range(pf.num_row_groups):
+                if self.max_read_bytes is not None:
+                    _refuse_expanding(pf, f, i, columns, self.batch_rows, self.max_read_bytes)
                 if pf.metadata.row_group(i).num_rows <= self.batch_rows:
                     tables = _read_row_group(pf, i, columns)
                 else:
@@ -389,6 +394,48 @@ def _below(top: str, seen: set, files: list[str] | None) -> list[str]:
                 files.append(path)
     return out
 
+
+def _refuse_expanding(pf: Any, path: str, i: int, columns: tuple[str, ...], batch_rows: int, bound: int) -> None:
+    """Refuse row group ``i`` of ``pf`` (the file ``path``) when reading ``columns`` of it, a batch of at most
+    ``batch_rows`` rows at a time, takes more than ``bound`` bytes by the file's metadata: the rows times the
+    width of a number, and for any other column (strings) the bytes of its pages before compression, in
+    proportion to the rows of a batch.  Compressed pages can expand far beyond what memory holds: a 10 KB file
+    whose strings of 1 MB compress to almost nothing became gigabytes when read."""
+    import pyarrow as pa
+
+    meta = pf.metadata
+    group = meta.row_group(i)
+    rows = group.num_rows
+    share = min(1.0, batch_rows / rows) if rows else 1.0
+    leaf = {}  # (top-level columns of one value: their leaf's path is their name)
+    for j in range(meta.num_columns):
+        c = meta.schema.column(j)
+        if c.path == c.name:
+            leaf.setdefault(c.name, j)
+    total, widest, widest_bytes = 0, None, -1
+    schema = pf.schema_arrow
+    for name in columns:
+        if name not in schema.names:
+            continue
+        t = schema.field(name).type
+        try:
+            bits = None if pa.types.is_dictionary(t) else t.bit_width
+        except ValueError:  # (pyarrow: not a fixed-width type)
+            bits = None
+        if bits is None:
+            stored = group.column(leaf[name]).total_uncompressed_size if name in leaf else 0
+            n = int(stored * share) + 8 * min(rows, batch_rows)
+        else:
+            n = min(rows, batch_rows) * max(1, bits // 8)
+        total += n
+        if n > widest_bytes:
+            widest, widest_bytes = name, n
+    if total > bound:
+        raise DataError(
+            f"row group {i} of {shown(path, 300)} expands to {total:,} bytes when read ({widest_bytes:,} for the "
+            f"column {shown(widest)}), beyond the limit max_design_bytes={bound:,}: a Parquet file's compressed "
+            "pages can hold far more than memory does; if the file is trusted, raise the limit with "
+            "glm(..., limits=glmstat.FormulaLimits(max_design_bytes=...))")
 
 def _refuse_unusable(schema, columns: tuple[str, ...], path: str) -> None:
     """See :meth:`ParquetReader.refuse_unusable`."""

@@ -1013,7 +1013,22 @@ CLI += [
          {"strings.parquet": _repeated_string_parquet}),
 ]
 
+def _long_strings_parquet(t: Tokens, rows: int = 64) -> bytes:
+    """A 6 KB file whose column g holds strings of 1 MB (two, alternating) stored plainly, not as a dictionary:
+    64 MB when read, whatever the limit on the design's memory."""
+    g = np.array(["a" * 2**20, "b" * 2**20] * (rows // 2), dtype=object)
+    return _parquet_bytes({"y": np.linspace(0, 1, rows) ** 2, "x": np.arange(rows, dtype=float), "g": g},
+                          compression="zstd", use_dictionary=False)
+
+
+_SMALL_DESIGN = {"limits": gs.FormulaLimits(max_design_bytes=2**24)}
+
 BOMBS += _cases("bomb", [
+    ("parquet-long-strings", REFUSE, "y ~ x + g", {
+        "data": _path("long.parquet"), "files": {"long.parquet": _long_strings_parquet}, "kwargs": _SMALL_DESIGN,
+        "match": "row group 0 of 'long.parquet' expands to .* for the column 'g'.* max_design_bytes=16,777,216"}),
+    ("ok-parquet-long-strings-unused", FIT, "y ~ x", {
+        "data": _path("long.parquet"), "files": {"long.parquet": _long_strings_parquet}, "kwargs": _SMALL_DESIGN}),
     ("parquet-list-column", REFUSE, "y ~ x + l", {
         "data": _path("lists.parquet"), "files": {"lists.parquet": _list_column_parquet},
         "match": "column 'l' of 'lists.parquet' holds list"}),
