@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["new_figure", "r_range", "R_RED", "R_GRAY"]
+__all__ = ["new_figure", "literal_text", "r_range", "R_RED", "R_GRAY"]
 
 R_RED = "#DF536B"   # R 4's palette()[2], the colour of panel.smooth's line
 R_GRAY = "#9E9E9E"  # R 4's palette()[8], plot.lm's Cook's distance contours
@@ -57,3 +57,15 @@ def style_axes(ax: "Axes") -> None:
     ax.tick_params(direction="out", labelsize=8)
     for side in ax.spines.values():
         side.set_linewidth(0.8)
+
+
+def literal_text(fig: "Figure") -> "Figure":
+    """``fig`` with every text drawn as the characters it holds, never as matplotlib's mathtext: labels come
+    from the data (a row name, a factor level, a column name in a term or the formula), and one holding
+    ``$...$`` was parsed as math -- shown as another text, or making the figure fail to draw (a ValueError for
+    ``$\\frac{$``, a RecursionError for nested ``\\sqrt{...}``).  glmstat's own labels use no mathtext."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return fig

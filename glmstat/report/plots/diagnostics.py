@@ -36,7 +36,7 @@ from ...distributions import normal_quantile
 from ...errors import GLMStatError, GLMStatWarning
 from ...inference.fit_access import used_data
 from ...inference.variables import model_variables
-from ._figure import R_GRAY, R_RED, new_figure, r_range, style_axes
+from ._figure import R_GRAY, R_RED, literal_text, new_figure, r_range, style_axes
 from ._model import row_labels
 from .lowess import lowess
 
@@ -269,4 +269,4 @@ def diagnostics_figure(fit: "GLMResults") -> "Figure":
     for ax in axes.flat:
         style_axes(ax)
     fig.suptitle(f"glm({fit.formula})", fontsize=10)
-    return fig
+    return literal_text(fig)

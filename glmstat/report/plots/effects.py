@@ -30,7 +30,7 @@ from ...inference.column_summaries import column_summaries
 from ...inference.fit_access import used_data
 from ...inference.streamed_data import raw_fold
 from ...inference.variables import ModelVariable, model_variables
-from ._figure import new_figure, style_axes
+from ._figure import literal_text, new_figure, style_axes
 from ._model import describe, response_expression, typical
 
 if TYPE_CHECKING:
@@ -202,4 +202,4 @@ def effects_figure(fit: "GLMResults", term: str, level: float = 0.95) -> "Figure
     ax.legend(fontsize=7, frameon=False, title=("Others held at:\n" + held) if held else None,
               title_fontsize=7, alignment="left")
     style_axes(ax)
-    return fig
+    return literal_text(fig)

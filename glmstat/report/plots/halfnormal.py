@@ -29,7 +29,7 @@ from ...errors import GLMStatError
 from ...families import NegativeBinomial
 from ...formula.nodes import Call, Name
 from ...inference.fit_access import structure, used_data
-from ._figure import new_figure, style_axes
+from ._figure import literal_text, new_figure, style_axes
 from ._model import response_expression, row_labels
 from .diagnostics import extreme_rows
 
@@ -195,4 +195,4 @@ def halfnormal_figure(fit: "GLMResults", nsim: int = 19, seed: int | None = None
            title=f"Half-normal plot with simulated envelope{note}")
     ax.legend(fontsize=7, frameon=False, loc="upper left")
     style_axes(ax)
-    return fig
+    return literal_text(fig)

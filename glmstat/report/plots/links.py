@@ -10,7 +10,7 @@ import numpy as np
 from ..._arguments import real_number, shown
 from ...errors import GLMStatError
 from ...links import Link, get_link
-from ._figure import new_figure, style_axes
+from ._figure import literal_text, new_figure, style_axes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -94,4 +94,4 @@ def plot_links(links: Sequence[str | Link] = ("logit", "probit", "cloglog"),
     ax2.legend(fontsize=8, frameon=False)
     for ax in axes.flat:
         style_axes(ax)
-    return fig
+    return literal_text(fig)

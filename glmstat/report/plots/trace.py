@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import GLMStatError
-from ._figure import R_RED, new_figure, style_axes
+from ._figure import R_RED, literal_text, new_figure, style_axes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -77,4 +77,4 @@ def trace_figure(trace: pd.DataFrame, fitted: pd.DataFrame | None = None,
     for ax in axes.flat:
         ax.xaxis.get_major_locator().set_params(integer=True)
         style_axes(ax)
-    return fig
+    return literal_text(fig)
