@@ -102,7 +102,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + shown
         notes.append(msg)  # the summary shows each warning in the warning's own words
         warnings.warn(msg, AliasingWarning, stacklevel=3)
-    separation, findings = diagnose(frame, source, family, state, intercept, method)
+    separation, findings = diagnose(frame, source, family, state, intercept, method, control.convergence)
     if separation is not None:
         msg = separation.message(frame.response_name)
         notes.append(msg)

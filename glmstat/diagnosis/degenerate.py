@@ -340,8 +340,10 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
 
 
 def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-             intercept: str | None, method: str) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]]]:
-    """Everything this module checks: (separation or None, [(warning category, message), ...])."""
+             intercept: str | None, method: str, convergence: str = "exact"
+             ) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]]]:
+    """Everything this module checks: (separation or None, [(warning category, message), ...]);
+    ``convergence`` is the fit's mode (``"R"``: it stopped at R's criterion on purpose)."""
     shared = _SharedRange(source)
     findings = fit_findings(frame, source, family, state, shared)
     if method != "irls" or not state.kept.any():  # Firth has its own score equations; an empty model has none
@@ -359,9 +361,15 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
     if edge is not None and edge.size:
         findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge)))
     if separation is None and state.converged and check.coef_step > STEP_TOL:
-        advice = ("it creeps along the boundary of the parameter space (see the boundary warning), which more "
-                  "iterations do not cure" if edge is not None and edge.size else
-                  "convergence is slow (a non-canonical link with large residuals?); raise max_iter")
+        if edge is not None and edge.size:
+            advice = ("it creeps along the boundary of the parameter space (see the boundary warning), which more "
+                      "iterations do not cure")
+        elif convergence == "R":  # (more iterations would not run: R's criterion was met)
+            advice = ("convergence is slow (a non-canonical link with large residuals?), and convergence='R' stops "
+                      "where R's glm stops; the default convergence='exact' iterates to the maximum")
+        else:
+            advice = ("convergence is slow (a non-canonical link with large residuals?); a refit with start= these "
+                      "estimates continues from here")
         findings.insert(0, (ConvergenceWarning,
                             f"IRLS met the deviance criterion, but the estimates are still moving: one more Fisher "
                             f"scoring step would change {check.column} by {check.coef_step:.2g} of its size (or "
