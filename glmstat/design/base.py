@@ -15,6 +15,7 @@ plus factor codes) without ever forming the dense matrix:
 * ``select(cols)``, ``rows(start, stop)``, ``take(rows)``   sub-designs of the same kind
 * ``column_abs_max()``, ``abs_rmatvec(v)``             magnitudes, for checks of scale
 * ``toarray()``            the dense n x p matrix -- only when a caller explicitly needs it
+* ``nbytes``              the memory the store holds
 
 There is no numpy imitation (no ``X @ b``, no ``X[:, j]``): code that needs a product says which.
 """
@@ -47,6 +48,12 @@ class Design(ABC):
     @property
     def shape(self) -> tuple[int, int]:
         return (self.n_rows, self.n_cols)
+
+    @property
+    @abstractmethod
+    def nbytes(self) -> int:
+        """The bytes of the arrays the store holds (what keeping it in memory costs: a factor's codes, not its
+        indicator columns)."""
 
     @abstractmethod
     def matvec(self, beta: np.ndarray) -> np.ndarray:

@@ -4,8 +4,8 @@ The engine and every blockwise inference pass iterate ``blocks()``; here each bl
 (a Parquet row group, or a bounded batch of one) turned into the model's rows by the encoder the first pass
 learned (:class:`~glmstat.formula.stream.ChunkEncoder`).  Only one chunk is in memory at a time, so memory is
 bounded by the chunk size and the model's p x p sums, whatever the number of rows -- except that data small
-enough for its encoded rows to take at most ``KEEP_BYTES`` (n x (p + 5) doubles, an upper bound) keeps them
-after the first full pass, and every later pass (IRLS steps, profile refits, tests) reads memory, not the
+enough for its encoded rows to take at most ``KEEP_BYTES`` (as the blocks store them: a wide factor's codes,
+not its indicator columns) keeps them after the first full pass, and every later pass (IRLS steps, profile refits, tests) reads memory, not the
 files.  Sub-models (the columns
 of an analysis of deviance, the intercept-only null model) are the same chunks with a transformation of each
 block (:meth:`ChunkSource.with_columns`).
@@ -55,6 +55,12 @@ class ChunkReader(Protocol):
         ...
 
 
+def _block_bytes(block: Block) -> int:
+    """The memory a block holds: its design's store and its per-row arrays."""
+    arrays = (block.y, block.weights, block.trials, block.offset, block.start_weights, block.groups)
+    return block.X.nbytes + sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+
 @dataclass(frozen=True, eq=False)
 class ChunkSource(SequentialSource):
     """Rows of a chunked reader, encoded block by block (see the module docstring).
@@ -78,7 +84,8 @@ class ChunkSource(SequentialSource):
             for block in self.encoded.blocks:
                 yield self._transformed(block)
             return
-        keep: list[Block] | None = [] if self.n_rows * (self.n_cols + 5) * 8 <= KEEP_BYTES else None
+        keep: list[Block] | None = []
+        kept_bytes = 0
         start = used = 0
         for chunk in self.reader.chunks(self.columns):
             m = len(chunk)
@@ -89,7 +96,11 @@ class ChunkSource(SequentialSource):
             if block.y.shape[0] == 0:
                 continue  # every row of this chunk was dropped for missing values
             if keep is not None:
-                keep.append(block)
+                kept_bytes += _block_bytes(block)
+                if kept_bytes <= KEEP_BYTES:
+                    keep.append(block)
+                else:  # (too many to keep: let go of those kept)
+                    keep = None
             yield self._transformed(block)
         # (a pass of other rows would have mixed them into every sum: refuse its result)
         if (start, used) != (self.reader.n_rows, self.n_rows):

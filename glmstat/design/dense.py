@@ -30,6 +30,10 @@ class DenseDesign(Design):
     def __repr__(self) -> str:
         return f"<DenseDesign {self.n_rows} x {self.n_cols}>"
 
+    @property
+    def nbytes(self) -> int:
+        return int(self.X.nbytes + (0 if self._Xt is None else self._Xt.nbytes))
+
     def __reduce__(self):
         return (DenseDesign, (self.X,))
 

@@ -153,6 +153,13 @@ class StructuredDesign(Design):
         return (f"<StructuredDesign {self.n_rows} x {self.n_cols}: intercept={self.intercept is not None}, "
                 f"{k} numeric, factors {[f.n_levels for f in self.factors]}>")
 
+    @property
+    def nbytes(self) -> int:
+        """(an upper bound: a cell code that is a factor's own codes is counted twice)"""
+        arrays = [self.dense] if self.dense is not None else []
+        arrays += [a for f in self.factors for a in (f.codes, f.columns)] + list(self._cells)
+        return int(sum(a.nbytes for a in arrays))
+
     def rows(self, start: int, stop: int) -> "StructuredDesign":
         """The rows start..stop-1 as a view (no copy)."""
         s = slice(start, stop)
