@@ -436,8 +436,8 @@ def explained_sums(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = N
 
     ``diagonal``: columns whose block of G is diagonal (one wide factor's indicators, the design's
     ``diagonal_columns``), D; with the other columns' block A and B between them,
-    u'G^{-1}u = u_d' D^{-1} u_d + v' S^{-1} v with v = u_a - B D^{-1} u_d and S = A - B D^{-1} B', O(k m^2)
-    for k such columns and m others (as :func:`_factor_blocked` solves G), while D and S allow it.
+    u'G^{-1}u = u_d' D^{-1} u_d + v' S^- v with v = u_a - B D^{-1} u_d and S = A - B D^{-1} B', O(k m^2)
+    for k such columns and m others (as :func:`_factor_blocked` solves G), unless a level has no weight.
     """
     U = np.asarray(U, dtype=float)
     one = U.ndim == 1
@@ -463,7 +463,8 @@ def explained_sums(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = N
 
 
 def _explained_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> np.ndarray | None:
-    """:func:`explained_sums` through G's diagonal block; None where D has a zero or S is ill conditioned."""
+    """:func:`explained_sums` through G's diagonal block (G = [[A, B], [B', D]] is singular or ill conditioned
+    only through S, which is then solved by least squares); None where D has a zero."""
     in_d = np.zeros(G.shape[0], dtype=bool)
     in_d[diagonal] = True
     d_idx, a_idx = np.flatnonzero(in_d), np.flatnonzero(~in_d)
@@ -477,11 +478,7 @@ def _explained_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> np
     if a_idx.size:
         S = G[np.ix_(a_idx, a_idx)] - BDinv @ B.T
         v = U[a_idx] - BDinv @ Ud
-        posvx, _ = _posvx_lapack()
-        _, _, _, _, _, x, rcond, _, _, info = posvx((S + S.T) / 2.0, v)
-        if info != 0 or not rcond > 1.0 / EXPLAINED_MAX_COND:
-            return None
-        out = out + np.einsum("ij,ij->j", v, x)
+        out = out + explained_sums((S + S.T) / 2.0, v)  # (S singular or ill conditioned: its least squares)
     return out
 
 

@@ -62,3 +62,20 @@ def test_explained_sums_through_a_factors_diagonal_block(empty_level, others):
     G, U = X.T @ (X * w[:, None]), X.T @ (w[:, None] * Z)
     got = explained_sums(G, U, np.arange(others, others + k - 1))
     np.testing.assert_allclose(got, [_projection(X, w, Z[:, j]) for j in range(3)], rtol=1e-9)
+
+
+def test_a_factor_with_an_aliased_covariate_is_solved_through_its_block_too():
+    """A covariate that is a combination of the factor's indicators makes S singular, not D: the block
+    path solves S by least squares, and gives the projections."""
+    rng = np.random.default_rng(9)
+    n, k = 300, 20
+    level = rng.integers(0, k, n)
+    X = np.zeros((n, k + 1))
+    X[:, 0] = 1.0
+    X[np.flatnonzero(level > 0), level[level > 0]] = 1.0
+    X[:, k] = 2.0 * X[:, 3] - X[:, 5] + 0.5  # aliased with the intercept and two levels
+    w = rng.uniform(0.2, 3.0, n)
+    Z = rng.normal(size=(n, 2))
+    G, U = X.T @ (X * w[:, None]), X.T @ (w[:, None] * Z)
+    got = explained_sums(G, U, np.arange(1, k))
+    np.testing.assert_allclose(got, [_projection(X, w, Z[:, j]) for j in range(2)], rtol=1e-9)
