@@ -394,10 +394,20 @@ def _real_array(values: Any, what: str) -> np.ndarray:
     return arr.astype(float)
 
 
+def _at_most_one_per_coefficient(count: int, names: Sequence[str]) -> None:
+    """Refuse more hypotheses than coefficients before any is read: at most one per coefficient can be
+    linearly independent (a million copies of one hypothesis were each parsed, for seconds, before the rank
+    check refused them)."""
+    if count > len(names):
+        raise GLMStatError(f"{count:,} hypotheses on {len(names)} coefficients: at most {len(names)} can be linearly "
+                           "independent (the others follow from them); give each once")
+
+
 def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     names = fit.column_names
     if isinstance(hypotheses, str) or (isinstance(hypotheses, (list, tuple)) and hypotheses
                                        and all(isinstance(h, str) for h in hypotheses)):
+        _at_most_one_per_coefficient(1 if isinstance(hypotheses, str) else len(hypotheses), names)
         if rhs is not None:
             raise GLMStatError("rhs= goes with a hypothesis matrix; write the right-hand side in the hypothesis "
                                "text ('x = 1')")
@@ -415,6 +425,7 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
     if L.ndim != 2 or L.shape[1] != len(names):
         raise GLMStatError(f"the hypothesis matrix must have one column per coefficient ({len(names)}), "
                            f"got shape {L.shape}")
+    _at_most_one_per_coefficient(L.shape[0], names)
     r = np.zeros(L.shape[0]) if rhs is None else np.atleast_1d(_real_array(rhs, "rhs"))
     if r.shape != (L.shape[0],):
         raise GLMStatError(f"rhs must have one value per hypothesis ({L.shape[0]}), got {r.size}")

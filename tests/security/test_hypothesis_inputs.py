@@ -63,3 +63,14 @@ def test_hypothesis_text_with_numbers_no_double_holds(fit, hypothesis, match):
 ])
 def test_hypothesis_matrices_no_double_can_test(fit, matrix, rhs, match):
     refused(lambda: fit.wald_test(matrix, rhs=rhs), match)
+
+
+@pytest.mark.parametrize("hypotheses", [["x = 0"] * 300_000, np.tile([0.0, 1, 0, 0, 0], (300_000, 1))],
+                         ids=["text", "matrix"])
+def test_more_hypotheses_than_coefficients_are_refused_before_they_are_read(fit, hypotheses):
+    import time
+
+    start = time.perf_counter()
+    refused(lambda: fit.wald_test(hypotheses), "^300,000 hypotheses on 5 coefficients: at most 5 can be linearly "
+                                               "independent")
+    assert time.perf_counter() - start < 2.0  # (each text was parsed first: 10 s)
