@@ -331,8 +331,11 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
         values = data[cluster].iloc[frame.row_positions]
     elif isinstance(cluster, pd.Series):
         name = str(cluster.name) if cluster.name is not None else name
+        data = frame.data
         if cluster.index.is_unique and fit.rows_used.isin(cluster.index).all():
             values = cluster.reindex(fit.rows_used)
+        elif data is not None and frame.row_positions is not None and cluster.index.equals(data.index):
+            values = cluster.iloc[frame.row_positions]  # (a column of the fitted data, its labels repeated)
         elif len(cluster) == n_used:
             values = cluster
         else:

@@ -4,6 +4,7 @@ statistic, p_values, Wald intervals, summary, predict)."""
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -129,6 +130,20 @@ def test_cluster_given_as_column_series_or_array_agree():
                d["Month"].loc[used].to_numpy(), list(d["Month"].loc[used])):
         pd.testing.assert_frame_equal(fit.robust("HC1", cluster=cl).vcov, want)
     assert fit.robust("HC1", cluster=d["Month"]).covariance_type == "HC1, clustered by Month, 5 clusters"
+
+
+def test_a_column_series_of_data_with_repeated_row_labels_is_a_cluster():
+    """The fitted data's own column, its index with repeated labels (after a concat) and rows dropped for
+    missing values: aligned by position, as the column's name is (it was refused: 111 values, 153 rows)."""
+    fit = ref_fit("airquality_gamma_na")
+    d = load_data("airquality")
+    repeated = d.set_axis(np.arange(len(d)) // 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.DroppedRowsWarning)
+        again = gs.glm(fit.formula, repeated, family=fit.family)
+    want = fit.robust("HC1", cluster="Month").vcov.to_numpy()
+    np.testing.assert_allclose(again.robust("HC1", cluster=repeated["Month"]).vcov.to_numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(again.robust("HC1", cluster="Month").vcov.to_numpy(), want, rtol=1e-12)
 
 
 @pytest.mark.parametrize("cluster, match", [
