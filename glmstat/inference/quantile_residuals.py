@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 __all__ = ["quantile_residuals"]
 
+#: Rows per block of the in-memory computation.
+BLOCK_ROWS = 16384
+
 
 def quantile_values(family, y: np.ndarray, mu: np.ndarray, w: np.ndarray, phi: float,
                     uniforms: Callable[[int], np.ndarray]) -> np.ndarray:
@@ -75,7 +78,13 @@ def quantile_residuals(fit: "GLMResults", seed: int | np.random.Generator | None
     y, w, _ = response(fit)
     mu = fit.fitted_values.to_numpy()
     rng = np.random.default_rng(seed)
-    r = quantile_values(fit.family, y, mu, w, fit.dispersion, lambda m: rng.uniform(size=m))
+    r = np.empty(y.shape)
+    # in blocks of rows (a distribution function's temporaries are many per row), drawing from the one
+    # generator in row order: the same uniforms as one call
+    for start in range(0, y.size, BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        r[rows] = quantile_values(fit.family, y[rows], mu[rows], w[rows], fit.dispersion,
+                                  lambda m: rng.uniform(size=m))
     return pd.Series(r, index=fit.rows_used, name="resid_quantile")
 
 

@@ -108,3 +108,21 @@ def test_quasi_families_have_no_distribution():
         f.residuals("quantile")
     with pytest.raises(gs.GLMStatError, match="quantile"):
         f.residuals("studentized")
+
+
+@pytest.mark.parametrize("family", [gs.Poisson(), gs.Binomial()])
+def test_blocks_of_rows_draw_the_one_stream_in_row_order(family, monkeypatch):
+    """In memory the residuals are computed in blocks of rows (bounded temporaries): the same numbers for the
+    same seed whatever the block size, zero-weight rows included."""
+    import glmstat.inference.quantile_residuals as qr
+
+    rng = np.random.default_rng(4)
+    n = 61
+    d = pd.DataFrame({"x": rng.normal(size=n), "w": np.where(np.arange(n) % 9 == 0, 0.0, 1.0)})
+    d["y"] = rng.poisson(np.exp(0.3 + 0.4 * d["x"])) if isinstance(family, gs.Poisson) else rng.integers(0, 2, n)
+    f = gs.glm("y ~ x", d, family=family, weights="w")
+    whole = f.residuals("quantile", seed=11)
+    monkeypatch.setattr(qr, "BLOCK_ROWS", 7)
+    blocks = f.residuals("quantile", seed=11)
+    pd.testing.assert_series_equal(blocks, whole)
+    assert whole.isna().sum() == 7 and whole.notna().sum() == n - 7
