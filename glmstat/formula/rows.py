@@ -344,13 +344,16 @@ def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> Arr
     if rows.binomial and rows.trials is None and rows.prior is not None:
         y = np.where(prior == 0, 0.0, y)  # as R's binomial()$initialize: y[weights == 0] <- 0
     off = np.zeros(m) if rows.offset is None else take(rows.offset)
+    label = (lambda k: index[k if used is None else used[k]])  # the row label of position k among the used
     if not np.isfinite(y).all():
-        raise DataError(f"the response {rows.response_name!r} has infinite values; remove or transform them")
+        k = int(np.flatnonzero(~np.isfinite(y))[0])
+        raise DataError(f"the response {rows.response_name!r} has infinite values (row {label(k)!r} has {y[k]:g}); "
+                        "remove or transform them")
     if rows.prior is not None:
         bad = np.flatnonzero(~np.isfinite(prior) | (prior < 0))
         if bad.size:
-            row = bad[0] if used is None else used[bad[0]]
-            raise DataError(f"weights must be finite and non-negative; row {index[row]!r} has {prior[bad[0]]:g}")
+            what = "weights" if rows.weights_column is None else f"weights column {shown(rows.weights_column)}"
+            raise DataError(f"{what} must be finite and non-negative; row {label(bad[0])!r} has {prior[bad[0]]:g}")
     if rows.offset is not None and not np.isfinite(off).all():
         raise DataError("the offset has infinite values (log of zero exposure?)")
     total = prior if trials is ones else trials if prior is ones else prior * trials

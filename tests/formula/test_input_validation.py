@@ -280,7 +280,7 @@ def test_binomial_factor_response_with_three_levels(d):
 
 @pytest.mark.parametrize("formula,column,match", [
     ("y ~ x", "x", "the design column 'x' has infinite values"),
-    ("pos ~ x", "pos", "the response 'pos' has infinite values"),
+    ("pos ~ x", "pos", "the response 'pos' has infinite values \\(row 3 has inf\\)"),
     ("y ~ I(1/(x - x))", None, "the design column 'I\\(1/\\(x - x\\)\\)' has infinite values"),
     ("count ~ x + offset(log(expo))", "expo", "the offset has infinite values"),
 ])
@@ -295,6 +295,13 @@ def test_infinite_values(d, formula, column, match):
 def test_infinite_weights(d):
     refuse(gs.DataError, "weights must be finite and non-negative; row 2 has inf", "y ~ x", d,
            weights=np.r_[1.0, 1.0, np.inf, np.ones(len(d) - 3)])
+
+
+def test_negative_weights_in_a_column_name_the_column(d):
+    dd = d.assign(w=1.0)
+    dd.loc[4, "w"] = -2.0
+    refuse(gs.DataError, "^weights column 'w' must be finite and non-negative; row 4 has -2$", "y ~ x", dd,
+           weights="w")
 
 
 @pytest.mark.parametrize("column,match", [("x", "the design column 'x' has values as large as 1e\\+120"),
