@@ -12,7 +12,8 @@ indexed like :attr:`GLMResults.rows_used`.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from dataclasses import replace
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 
@@ -82,13 +83,23 @@ class _Once:
         return self.token
 
 
-def per_chunk(data: Any, fn: Callable, columns: tuple[str, ...] | str) -> Any:
+def per_chunk(data: Any, fn: Callable, columns: tuple[str, ...] | str, reads: Sequence[str] | None = None,
+              max_read_bytes: int | None = None) -> Any:
     """``fn(chunk)`` over the chunks of new streamed data: ``map_partitions`` of a dask DataFrame (lazy), or
-    the row groups of a Parquet path concatenated (rows numbered from 0 across the files)."""
+    the row groups of a Parquet path concatenated (rows numbered from 0 across the files).
+
+    ``reads``: the only columns of a Parquet file ``fn`` needs (those the file has are read; None: every
+    column), checked as a fit's first pass checks them (no lists, structs or bytes; no row group beyond
+    ``max_read_bytes`` when read): a column new data holds but the model does not use is never read."""
     if is_dask(data):
         return data.map_partitions(_Once(fn), meta=_empty(columns))
     reader = ParquetReader.open(data)
-    parts = [fn(chunk) for chunk in reader.chunks(reader.columns)]
+    wanted = reader.columns
+    if reads is not None:
+        wanted = tuple(c for c in reader.columns if c in set(reads))
+        reader.refuse_unusable(wanted)
+        reader = replace(reader, max_read_bytes=max_read_bytes)
+    parts = [fn(chunk) for chunk in reader.chunks(wanted)]
     out = _concat(parts)
     out.index = pd.RangeIndex(len(out))
     return out

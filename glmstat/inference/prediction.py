@@ -150,7 +150,10 @@ def predict(
                             "that column's name")
         from .lazy import per_chunk
 
-        return per_chunk(newdata, partial(_chunk_predictions, spec=frame.spec, rule=rule), rule.columns)
+        spec = frame.spec
+        reads = (*spec.columns, *([spec.offset_column_arg] if spec.offset_column_arg is not None else []))
+        return per_chunk(newdata, partial(_chunk_predictions, spec=spec, rule=rule), rule.columns, reads=reads,
+                         max_read_bytes=spec.limits.max_design_bytes)
     data = as_frame(newdata, name="newdata")
     X, off, ok = encode_new_data(frame.spec, data)
     if has_offset_array(fit):

@@ -1050,6 +1050,15 @@ BOMBS += _cases("bomb", [
                                                         "files": _LINK_LOOPS}),
 ])
 
+PREDICT += [
+    # new data in a Parquet file: every column was read, the model's or not (400 MB of lists, past the limit)
+    _pred("parquet-unused-list-column", FIT, _path("lists.parquet"), fit_formula="y ~ x",
+          files={"lists.parquet": _list_column_parquet}),
+    _pred("parquet-used-list-column", REFUSE, _path("lists.parquet"), fit_formula="y ~ x + l",
+          fit_data=lambda t: small(t).assign(l=np.arange(N, dtype=float)), files={"lists.parquet": _list_column_parquet},
+          match="column 'l' of 'lists.parquet' holds list"),
+]
+
 #: every case of the corpus, in class order
 CASES: list[Case] = [*LITERALS, *NAMES, *COLUMNS, *DOT, *PREDICT, *CONTEXT, *CLI, *LEAKS, *BOMBS, *FOREIGN]
 BY_ID: dict[str, Case] = {c.id: c for c in CASES}
