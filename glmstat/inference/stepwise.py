@@ -21,8 +21,10 @@ lower scope, respecting marginality) or addition (``add1`` within the upper scop
 those tables, refit, and stop when no change lowers the AIC (or the refitted AIC is not lower by 1e-7, in
 which case the refitted model is returned, as stepAIC does).  A negative binomial model with theta
 estimated refits every candidate with its own theta and uses MASS's AIC without theta (-2 loglik + k edf).
-All fits use the rows of the original fit; a candidate that would use other rows (a new variable with
-missing values) is an error, as R's "number of rows in use has changed".
+Candidates are refitted on the whole data, as R's ``update`` does (ns() knots, poly()'s basis and the other
+data-dependent terms are learned from every row, as in the original fit); all fits use the rows of the
+original fit, and a candidate that would use other rows (a new variable with missing values, or a dropped
+one whose missing values had set rows aside) is an error, as R's "number of rows in use has changed".
 """
 
 from __future__ import annotations
@@ -237,17 +239,28 @@ def _full(values: Any, n: int, positions: np.ndarray | None) -> Any:
 
 
 def _refit_formula(fit: "GLMResults", terms: Terms) -> "GLMResults":
-    """``terms`` fitted on the rows ``fit`` used, with its weights and offset; warnings silenced (the
-    chosen model's notes keep them)."""
+    """``terms`` fitted to ``fit``'s data with its weights and offset, refused unless it uses the same rows;
+    warnings silenced (the chosen model's notes keep them)."""
     inputs = fit_inputs(fit)
     streamed = not fit.model_frame.in_memory
+    weights, offset = inputs.weights, inputs.offset
+    # every row of the data, as R's model.frame reads them: data-dependent terms (ns() and bs() knots, poly()'s
+    # basis) are learned from all rows, not only the fit's; a candidate using the same rows drops the same
+    # ones, and one whose variables differ in missing values changes the rows (R's check, below)
+    if streamed:
+        data = data_reference(fit)
+    else:
+        original, positions = fitted_data(fit)
+        arrays = weights is not None or isinstance(offset, np.ndarray)
+        if original is None or (fit.n_dropped and arrays):  # (values known for the rows used only)
+            data = used_data(fit)
+        else:
+            data = original
+            weights, offset = _full(weights, len(data), positions), _full(offset, len(data), positions)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GLMStatWarning)
-        # streamed rows are read again from the data, all of them: a candidate using the same rows drops
-        # the same ones, and one whose variables differ in missing values changes the count (R's check)
-        data = data_reference(fit) if streamed else used_data(fit)
-        new = _glm(fit, formula_text(terms), data, inputs.weights, inputs.offset)
-    if (new.model_frame.n_rows != fit.model_frame.n_rows) if streamed else new.n_dropped:
+        new = _glm(fit, formula_text(terms), data, weights, offset)
+    if (new.model_frame.n_rows != fit.model_frame.n_rows) if streamed else not new.rows_used.equals(fit.rows_used):
         raise GLMStatError(f"number of rows in use has changed ({fit.model_frame.n_rows} to "
                            f"{new.model_frame.n_rows}): {shown(formula_text(terms))} and the model it changes differ in "
                            f"which rows have missing values; remove them first (as R says)")
