@@ -1,7 +1,8 @@
 """A structured design with interaction columns in its dense block (``y ~ g + f * x`` with a wide ``g``).
 
-Factor main effects stay integer codes when their columns outnumber the other terms' (formula/encode.py); the
-interaction's few columns join the numeric block.  Above the size where a structured design is fitted as
+Factor main effects stay integer codes when their columns outnumber the other terms' or number at least
+``CODED_COLUMNS`` (formula/encode.py); the interaction's columns join the numeric block.  Above the size
+where a structured design is fitted as
 such (65,536 cells), every number must be the dense design's: the fit, prediction with standard errors,
 leverage, sandwich covariance, tests that refit (LR, Rao) and emmeans.  Against R: the large inference
 fixtures ``large_*_interaction`` (tests/inference/test_large_inference.py).
@@ -59,5 +60,30 @@ def test_inference_on_the_mixed_design_is_the_dense_designs(fits):
     pairs = [(s.predict(new, se_fit=True), dd.predict(new, se_fit=True)), (s.hat_values(), dd.hat_values()),
              (s.robust("HC3").std_errors, dd.robust("HC3").std_errors), (s.emmeans("f"), dd.emmeans("f"))]
     pairs += [(s.anova(type=2, test="LR"), dd.anova(type=2, test="LR")), (s.anova(test="Rao"), dd.anova(test="Rao"))]
+    for a, b in pairs:
+        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-8)
+
+
+def test_a_wide_factor_interacting_with_a_covariate_stays_codes_and_gives_the_dense_numbers():
+    """``g * z`` with an 80-level ``g``: its 79 main-effect columns are codes (CODED_COLUMNS) although the
+    interaction's dense columns outnumber them; every number is the dense design's."""
+    d = _data(n=3000, seed=5)
+    formula = "y ~ x + g * z + offset(log(t))"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        s = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
+        with dense_only():
+            dd = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
+    X = s.model_frame.design
+    assert isinstance(X, StructuredDesign) and len(X.factors) == 1 and len(X.dense_cols) == 81
+    assert X.n_rows * X.n_cols > 65536 and isinstance(s.fit_data.source.X, StructuredDesign)
+    assert not isinstance(dd.model_frame.design, StructuredDesign)
+    np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-9)
+    np.testing.assert_allclose(s.std_errors, dd.std_errors, rtol=1e-9)
+    new = d.iloc[::61]
+    pairs = [(s.predict(new, se_fit=True), dd.predict(new, se_fit=True)), (s.hat_values(), dd.hat_values()),
+             (s.robust("HC0").std_errors, dd.robust("HC0").std_errors),
+             (s.anova(type=2, test="LR"), dd.anova(type=2, test="LR")),
+             (s.conf_int(method="profile", parm=["x"]), dd.conf_int(method="profile", parm=["x"]))]
     for a, b in pairs:
         np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-8)
