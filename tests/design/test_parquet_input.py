@@ -526,14 +526,10 @@ def test_raw_poly_of_a_row_group_with_few_distinct_values(tmp_path):
     close(f.std_errors, mem.std_errors)
 
 
-@pytest.mark.parametrize("keep_bytes", [0, None], ids=["re-read", "kept"])
-def test_small_data_is_read_once_and_large_data_every_pass(keep_bytes, frame, path, monkeypatch):
-    # encoded rows of at most KEEP_BYTES stay in memory after the first pass; above it every pass reads the
-    # file again; the numbers are the same either way
-    from glmstat.design import chunked
+def _count_reads(monkeypatch) -> list:
+    """A list that gets the columns of every read of a Parquet file from now on."""
     from glmstat.formula.readers import ParquetReader
-    if keep_bytes is not None:
-        monkeypatch.setattr(chunked, "KEEP_BYTES", keep_bytes)
+
     reads = []
     original = ParquetReader.chunks
 
@@ -542,6 +538,17 @@ def test_small_data_is_read_once_and_large_data_every_pass(keep_bytes, frame, pa
         return original(self, columns)
 
     monkeypatch.setattr(ParquetReader, "chunks", counted)
+    return reads
+
+
+@pytest.mark.parametrize("keep_bytes", [0, None], ids=["re-read", "kept"])
+def test_small_data_is_read_once_and_large_data_every_pass(keep_bytes, frame, path, monkeypatch):
+    # encoded rows of at most KEEP_BYTES stay in memory after the first pass; above it every pass reads the
+    # file again; the numbers are the same either way
+    from glmstat.design import chunked
+    if keep_bytes is not None:
+        monkeypatch.setattr(chunked, "KEEP_BYTES", keep_bytes)
+    reads = _count_reads(monkeypatch)
     formula, family, weights = CASES["poisson_offset"]
     f = fit(formula, path, family, weights)
     before = len(reads)
@@ -560,7 +567,6 @@ def test_a_wide_factors_codes_are_what_counts_against_the_bytes_kept(tmp_path, m
     codes, not 199 indicator columns (n x (p + 5) doubles, 3.3 MB here, kept such a file out and every profile
     or anova refit read it again: 48 s instead of 3 s for 1e5 rows and 300 levels)."""
     from glmstat.design import chunked
-    from glmstat.formula.readers import ParquetReader
 
     rng = np.random.default_rng(8)
     n = 2000
@@ -568,14 +574,7 @@ def test_a_wide_factors_codes_are_what_counts_against_the_bytes_kept(tmp_path, m
     d["y"] = rng.poisson(np.exp(0.3 * d.x)).astype(float)
     d.to_parquet(tmp_path / "wide.parquet", row_group_size=256, index=False)
     monkeypatch.setattr(chunked, "KEEP_BYTES", 2**20)
-    reads = []
-    original = ParquetReader.chunks
-
-    def counted(self, columns):
-        reads.append(columns)
-        return original(self, columns)
-
-    monkeypatch.setattr(ParquetReader, "chunks", counted)
+    reads = _count_reads(monkeypatch)
     f = fit("y ~ x + g", str(tmp_path / "wide.parquet"), gs.Poisson(), None)
     assert n * (len(f.column_names) + 5) * 8 > chunked.KEEP_BYTES
     before = len(reads)
