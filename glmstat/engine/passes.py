@@ -49,18 +49,22 @@ def weighted_sums(b) -> np.ndarray:
     return np.array([float(b.weights @ b.y), float(b.weights.sum())])
 
 
-def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray) -> tuple:
+def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray,
+               minus_offset: bool = False) -> tuple:
     """A block's share of the score test of the columns ``cols`` at the submodel with coefficients ``beta``
-    on the columns ``sub_cols``: with r, W the working residuals and weights there, (X'WX, X'Wr, sum W r^2,
-    sum W r, sum W) over ``cols``, and the selected design's ``diagonal_columns`` (merged by
-    :func:`add_score_parts`)."""
+    on the columns ``sub_cols``: with r, W the working residuals and weights there and z the regressed
+    residual (r, or r - offset with ``minus_offset``, as R's add1 gives glm.fit the offset), (X'WX, X'Wz,
+    sum W z^2, sum W r, sum W r^2, sum W) over ``cols``, and the selected design's ``diagonal_columns``
+    (merged by :func:`add_score_parts`)."""
     eta = b.X.select(sub_cols).matvec(beta) + b.offset if sub_cols.size else b.offset
     with np.errstate(all="ignore"):
         wk = kernel(b.y, b.weights, eta)
     r, w = wk.r, wk.W
+    z = r - b.offset if minus_offset else r
     X = b.X.select(cols)
-    G, u = X.gram_score(w, r)
-    return G, u, float(np.sum(w * r * r)), float(np.sum(w * r)), float(np.sum(w)), X.diagonal_columns()
+    G, u = X.gram_score(w, z)
+    return (G, u, float(np.sum(w * z * z)), float(np.sum(w * r)), float(np.sum(w * r * r)), float(np.sum(w)),
+            X.diagonal_columns())
 
 
 def add_parts(a: tuple, b: tuple) -> tuple:

@@ -104,27 +104,29 @@ def _refit(fit, cols) -> _Sub:
     return _Sub(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src)
 
 
-def _rao(fit, sub: _Sub, cols: np.ndarray, intercept: bool) -> float:
+def _rao(fit, sub: _Sub, cols: np.ndarray, intercept: bool, minus_offset: bool = False) -> float:
     """R's score statistic for adding the columns ``cols`` to the submodel ``sub`` (glm.fit of the working
-    residuals r on X_cols with the working weights W at the submodel): the null weighted sum of squares of r
-    (about its weighted mean with an intercept) minus the residual one, the regression sum of squares
-    u'G^- u with G = X'WX and u = X'W r -- all sums over the blocks."""
+    residuals r on X_cols with the working weights W at the submodel; with ``minus_offset`` of r - offset, as
+    add1.glm passes the offset): the null weighted sum of squares of r (about its weighted mean with an
+    intercept) minus the residual one, sum W z^2 - u'G^- u with G = X'WX and u = X'W z (z = r or r - offset)
+    -- all sums over the blocks."""
     part = partial(score_part, kernel=kernel_for(fit.family), beta=sub.beta, sub_cols=sub.cols,
-                   cols=np.asarray(cols, dtype=np.intp))
+                   cols=np.asarray(cols, dtype=np.intp), minus_offset=minus_offset)
     k = len(cols)
-    sums = fold(fit.fit_data.source, part, add_score_parts, (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, None))
+    sums = fold(fit.fit_data.source, part, add_score_parts,
+                (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, None))
     return _score_statistic(*sums, intercept=intercept)
 
 
-def _score_statistic(G: np.ndarray, u: np.ndarray, wrr: float, wr: float, ww: float,
+def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: float, ww: float,
                      diagonal: np.ndarray | None, intercept: bool) -> float:
-    """sum W (r - centre)^2 - (sum W r^2 - u'G^- u), from G = X'WX, u = X'Wr, sum W r^2, sum W r, sum W (and
-    the columns whose block of G is diagonal, if any)."""
+    """sum W (r - centre)^2 - (sum W z^2 - u'G^- u), from G = X'WX, u = X'Wz, sum W z^2, sum W r, sum W r^2,
+    sum W (and the columns whose block of G is diagonal, if any)."""
     if not (np.isfinite(G).all() and np.isfinite(u).all()):
         return np.nan  # (working weights not finite at the submodel: LAPACK would refuse, and print)
     explained = float(explained_sums(G, u, diagonal))
     centre = wr / ww if intercept else 0.0
-    return (wrr - 2 * centre * wr + centre * centre * ww) - (wrr - explained)
+    return (wrr - 2 * centre * wr + centre * centre * ww) - (wzz - explained)
 
 
 def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,8 +141,9 @@ def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
     """:func:`_rao`'s statistic from whole arrays (two models' rows, in memory)."""
     G, u = X.gram_score(w, r)
-    return _score_statistic(G, u, float(np.sum(w * r * r)), float(np.sum(w * r)), float(np.sum(w)),
-                            X.diagonal_columns(), intercept)
+    wrr = float(np.sum(w * r * r))
+    return _score_statistic(G, u, wrr, float(np.sum(w * r)), wrr, float(np.sum(w)), X.diagonal_columns(),
+                            intercept)
 
 
 def _models_score(small, big) -> float:

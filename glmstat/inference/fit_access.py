@@ -6,6 +6,8 @@ when the design and engine layers change:
 
 * :func:`refit` -- the model refitted on a subset of its design columns (same rows, weights and offset):
   :func:`glmstat.inference.anova._refit`;
+* :func:`score_test` -- R's score statistic of adding design columns to such a submodel:
+  :func:`glmstat.inference.anova._rao`;
 * :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data` (:func:`encode_spec`
   with the model spec alone, for work shipped to a cluster's workers; :func:`encode_design` as that Design,
   for products only);
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from .anova import _Sub
     from .results import GLMResults
 
-__all__ = ["Structure", "FitInputs", "refit", "encode", "encode_spec", "encode_design", "encode_spec_design",
+__all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design", "encode_spec_design",
            "structure", "fitted_data", "used_data", "factor_levels",
            "fit_inputs", "formula_limits", "response", "with_step_path"]
 
@@ -45,6 +47,14 @@ def refit(fit: "GLMResults", cols) -> "_Sub":
     from .anova import _refit
 
     return _refit(fit, cols)
+
+
+def score_test(fit: "GLMResults", sub: "_Sub", cols, minus_offset: bool = False) -> float:
+    """R's score statistic (centred, as with an intercept) for adding the design columns ``cols`` to the
+    submodel ``sub`` of :func:`refit` (``anova._rao``)."""
+    from .anova import _rao
+
+    return _rao(fit, sub, cols, True, minus_offset)
 
 
 def encode_design(fit: "GLMResults", data: Any) -> tuple[Any, np.ndarray, np.ndarray]:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -46,11 +45,8 @@ from ..formula.nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, U
 from ..formula.limits import FormulaLimits, refuse
 from ..formula.parser import parse, sum_chain
 from ..formula.terms import Terms, expand_terms, term_label
-from ..design.sources import fold
-from ..engine.kernel import kernel_for
-from ..engine.linalg import explained_sums
-from ..engine.passes import add_score_parts
-from .fit_access import fit_inputs, fitted_data, formula_limits, refit, structure, used_data, with_step_path
+from .fit_access import (fit_inputs, fitted_data, formula_limits, refit, score_test, structure, used_data,
+                         with_step_path)
 from .streamed_data import data_columns, data_reference
 
 if TYPE_CHECKING:
@@ -407,38 +403,8 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _Add
         sub = refit(upper, cols)
         devs.append(sub.deviance), ranks.append(sub.rank), labels.append(term_label(t))
         if rao:
-            score.append(_rao(upper, sub0, cols))
+            score.append(score_test(upper, sub0, cols, minus_offset=True))
     return _AddTable(labels, np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score))
-
-
-def _rao_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray) -> tuple:
-    """A block's share of :func:`_rao` at the submodel ``beta`` on ``sub_cols``: with r, W the working
-    residuals and weights there and o the offset, (X'WX, X'W(r - o), sum W (r - o)^2, sum W r, sum W r^2,
-    sum W) over the columns ``cols``, and their design's ``diagonal_columns``."""
-    eta = b.X.select(sub_cols).matvec(beta) + b.offset if sub_cols.size else b.offset
-    with np.errstate(all="ignore"):
-        wk = kernel(b.y, b.weights, eta)
-    r, w = wk.r, wk.W
-    ro = r - b.offset
-    X = b.X.select(cols)
-    G, u = X.gram_score(w, ro)
-    return (G, u, float(np.sum(w * ro * ro)), float(np.sum(w * r)), float(np.sum(w * r * r)), float(np.sum(w)),
-            X.diagonal_columns())
-
-
-def _rao(upper: "GLMResults", sub, cols: np.ndarray) -> float:
-    """R's score statistic of add1.glm, ``glm.fit(X, r, W, offset = o)`` on the columns ``cols`` of ``upper``'s
-    design, with r and W the working residuals and weights at the submodel ``sub`` and o the offset, from sums
-    over the blocks of the rows (the design is never expanded): the null sum of squares
-    sum W r^2 - 2c sum W r + c^2 sum W (c = sum W r / sum W) minus the residual one, sum W (r - o)^2 - u'G^- u
-    with G = X'WX and u = X'W(r - o) (:func:`~glmstat.engine.linalg.explained_sums`)."""
-    cols = np.asarray(cols, dtype=np.intp)
-    k = cols.size
-    part = partial(_rao_part, kernel=kernel_for(upper.family), beta=sub.beta, sub_cols=sub.cols, cols=cols)
-    G, u, woo, wr, wrr, ww, diagonal = fold(upper.fit_data.source, part, add_score_parts,
-                                            (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, None))
-    centre = wr / ww
-    return float((wrr - 2 * centre * wr + centre * centre * ww) - (woo - explained_sums(G, u, diagonal)))
 
 
 # -- add1 ---------------------------------------------------------------------------------------------------------
