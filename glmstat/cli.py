@@ -37,7 +37,7 @@ from .api import glm
 from .datasets import list_datasets, load_dataset
 from .errors import DataError, FamilyError, GLMStatError, GLMStatWarning
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
-from .formula.readers import _string_columns, in_memory_frame
+from .formula.readers import in_memory_frame, string_columns
 from .report.rformat import encode_string
 from .report.summary import Summary
 
@@ -121,7 +121,7 @@ def _read_file(path: Path) -> pd.DataFrame:
             # sorts strings): read as strings, a file of a few kilobytes whose dictionary holds a long string
             # that every row repeats became gigabytes.  (A file's pandas metadata is not trusted.)
             schema = pq.read_schema(path)
-            return in_memory_frame(pq.read_table(path, read_dictionary=_string_columns(schema, tuple(schema.names))))
+            return in_memory_frame(pq.read_table(path, read_dictionary=string_columns(schema, tuple(schema.names))))
         except (OSError, ValueError, IndexError):  # pyarrow's ArrowInvalid is a ValueError
             raise DataError(f"cannot read {shown(str(path), 300)} as Parquet: it is not a valid Parquet file") from None
     header = _header_names(path)

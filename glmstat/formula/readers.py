@@ -21,7 +21,8 @@ import pandas as pd
 from .._arguments import shown
 from ..errors import DataError, MissingDependencyError
 
-__all__ = ["FileStamp", "ParquetReader", "in_memory_frame", "is_dask", "is_path", "pyarrow_parquet", "BATCH_ROWS"]
+__all__ = ["FileStamp", "ParquetReader", "in_memory_frame", "is_dask", "is_path", "pyarrow_parquet", "string_columns",
+           "BATCH_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
@@ -232,7 +233,7 @@ class ParquetReader:
             except Exception:  # pyarrow's errors may quote the file: say only which file
                 raise DataError(f"cannot read {shown(f, 300)} as Parquet: it is not a valid Parquet file") from None
             names = tuple(meta.schema_arrow.names)
-            twice = next((c for i, c in enumerate(names) if c in names[:i]), None)
+            twice = _repeated(names)
             if twice is not None:  # (pyarrow reads such a column by name with a KeyError)
                 raise DataError(f"the Parquet file {shown(f, 300)} has two columns named {shown(twice)}; rename one "
                                 "so that every column name is unique")
@@ -269,7 +270,7 @@ class ParquetReader:
             if stamp is not None:
                 stamp.check()
             pf = pq.ParquetFile(f)
-            strings = _string_columns(pf.schema_arrow, columns)
+            strings = string_columns(pf.schema_arrow, columns)
             nulls = _null_columns(pf.schema_arrow, columns)
             if strings:
                 pf = pq.ParquetFile(f, read_dictionary=strings)
@@ -414,8 +415,9 @@ def _refuse_expanding(pf: Any, path: str, i: int, columns: tuple[str, ...], batc
             leaf.setdefault(c.name, j)
     total, widest, widest_bytes = 0, None, -1
     schema = pf.schema_arrow
+    present = set(schema.names)  # (schema.names builds a new list at each read)
     for name in columns:
-        if name not in schema.names:
+        if name not in present:
             continue
         t = schema.field(name).type
         try:
@@ -447,12 +449,23 @@ def _refuse_unusable(schema, columns: tuple[str, ...], path: str) -> None:
         return pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t) or \
             pa.types.is_fixed_size_binary(t) or getattr(pa.types, "is_binary_view", lambda _: False)(t)
 
+    present = set(schema.names)  # (schema.names builds a new list at each read)
     for c in columns:
-        if c in schema.names and unusable(schema.field(c).type):
+        if c in present and unusable(schema.field(c).type):
             raise DataError(f"column {shown(c)} of {shown(path, 300)} holds {schema.field(c).type} values; a column "
                             "must hold numbers, booleans or strings (convert it before fitting)")
 
-def _string_columns(schema, columns: tuple[str, ...]) -> list[str]:
+def _repeated(names: tuple[str, ...]) -> str | None:
+    """The first name that ``names`` holds twice, or None (in linear time: a file may have many columns)."""
+    seen: set = set()
+    for c in names:
+        if c in seen:
+            return c
+        seen.add(c)
+    return None
+
+
+def string_columns(schema, columns: tuple[str, ...]) -> list[str]:
     """The ``columns`` that hold strings: plain, or an unordered dictionary of them (an encoding whose order
     is that of first appearance in whatever wrote the file; an ordered dictionary's order is declared)."""
     import pyarrow as pa
@@ -462,8 +475,9 @@ def _string_columns(schema, columns: tuple[str, ...]) -> list[str]:
                                                                                lambda _: False)(t)
 
     out = []
+    present = set(schema.names)  # (schema.names builds a new list at each read: many columns, many lists)
     for c in columns:
-        if c in schema.names:
+        if c in present:
             t = schema.field(c).type
             if text(t) or (pa.types.is_dictionary(t) and text(t.value_type) and not t.ordered):
                 out.append(c)
@@ -474,7 +488,8 @@ def _null_columns(schema, columns: tuple[str, ...]) -> list[str]:
     """The ``columns`` of Arrow's null type: a file in which a column has no value at all stores no type."""
     import pyarrow as pa
 
-    return [c for c in columns if c in schema.names and pa.types.is_null(schema.field(c).type)]
+    present = set(schema.names)
+    return [c for c in columns if c in present and pa.types.is_null(schema.field(c).type)]
 
 
 def _as_read(df: pd.DataFrame, strings: list[str], nulls: list[str]) -> pd.DataFrame:

@@ -96,7 +96,8 @@ def per_chunk(data: Any, fn: Callable, columns: tuple[str, ...] | str, reads: Se
     reader = ParquetReader.open(data)
     wanted = reader.columns
     if reads is not None:
-        wanted = tuple(c for c in reader.columns if c in set(reads))
+        needed = set(reads)
+        wanted = tuple(c for c in reader.columns if c in needed)
         reader.refuse_unusable(wanted)
         reader = replace(reader, max_read_bytes=max_read_bytes)
     parts = [fn(chunk) for chunk in reader.chunks(wanted)]
