@@ -24,7 +24,7 @@ CASES = {
     "binomial_cbind": ("cbind(s, f) ~ x1 + g", gs.Binomial(), None),
     "gamma_log_weights": ("pos ~ x1 + x2 + h", gs.Gamma(link="log"), "w"),
     "gaussian_dense_poly": ("z ~ x1 * h + poly(x2, 2)", gs.Gaussian(), None),
-    # (structured with an interaction in the dense block: the factors' 10 columns outnumber its 3)
+    # (structured: g's and h's codes, and h:x1 as h's codes and x1's values)
     "poisson_codes_and_interaction": ("count ~ g + h * x1 + offset(log(expo))", gs.Poisson(), None),
     "logit_scale": ("yes ~ scale(x1) + g", gs.Binomial(), None),
     "quasipoisson": ("count ~ x1 + h", gs.QuasiPoisson(), None),

@@ -115,8 +115,9 @@ class Design(ABC):
 
     def diagonal_columns(self) -> np.ndarray | None:
         """Columns whose cross-products with each other vanish for any weights (the indicator columns of one
-        factor: each row is at one level), when there are enough of them for X'WX to be solved through its
-        diagonal block (see :func:`glmstat.engine.linalg.factor_gram`); None otherwise."""
+        factor, or the columns of a ``g:x`` interaction: each row is at one level), when there are enough of
+        them for X'WX to be solved through its diagonal block (see :func:`glmstat.engine.linalg.factor_gram`);
+        None otherwise."""
         return None
 
     def row_blocks(self, block_rows: int):

@@ -2,9 +2,10 @@
 
 The IRLS engine only iterates ``source.blocks()`` and adds up per-block sums, so a model whose rows do not
 fit in memory can be fitted from disk: :func:`write_parquet` stores a model's rows (response, weights,
-trials, offset, the numeric design columns and the factor codes -- never dummy columns) with the design's
-structure in the file's metadata, and :class:`ParquetSource` yields one :class:`~glmstat.design.Block` per
-row group, each with a :class:`~glmstat.design.structured.StructuredDesign` (or a dense block for a dense design).
+trials, offset, the numeric design columns, the factor codes and a ``g:x`` factor's values -- never dummy
+columns) with the design's structure in the file's metadata, and :class:`ParquetSource` yields one
+:class:`~glmstat.design.Block` per row group, each with a :class:`~glmstat.design.structured.StructuredDesign`
+(or a dense block for a dense design).
 
 >>> write_parquet("rows.parquet", source, row_group_rows=100_000)        # doctest: +SKIP
 >>> state = irls(ParquetSource("rows.parquet"), Binomial())               # doctest: +SKIP
@@ -50,11 +51,14 @@ def write_parquet(path, source, row_group_rows: int = 65536) -> None:
             "kind": "structured", "n_cols": X.n_cols, "intercept": X.intercept,
             "dense_cols": [int(c) for c in X.dense_cols],
             "factor_columns": [[int(c) for c in f.columns] for f in X.factors],
+            "factor_values": [f.values is not None for f in X.factors],
         }
         for j in range(k):
             cols[f"x{j}"] = np.ascontiguousarray(X.dense[:, j])
         for i, f in enumerate(X.factors):
             cols[f"f{i}"] = f.codes.astype(np.int32)
+            if f.values is not None:
+                cols[f"v{i}"] = f.values
     table = pa.table(cols)
     table = table.replace_schema_metadata({_META_KEY: json.dumps(meta).encode()})
     pq.write_table(table, path, row_group_size=int(row_group_rows))
@@ -86,8 +90,10 @@ class ParquetSource(SequentialSource):
             dense = np.empty((m, k), order="F")
             for j in range(k):
                 dense[:, j] = col[f"x{j}"]
-            factors = [Factor(col[f"f{i}"].astype(np.intp), np.asarray(c, dtype=np.intp))
-                       for i, c in enumerate(meta["factor_columns"])]
+            valued = meta.get("factor_values", [False] * len(meta["factor_columns"]))
+            factors = [Factor(col[f"f{i}"].astype(np.intp), np.asarray(c, dtype=np.intp),
+                              col[f"v{i}"] if v else None)
+                       for i, (c, v) in enumerate(zip(meta["factor_columns"], valued))]
             X = StructuredDesign(meta["n_cols"], meta["intercept"], dense if k else None, meta["dense_cols"],
                                  factors, n_rows=m)
         return Block(X, col["y"], col["weights"], col["trials"], col["offset"])

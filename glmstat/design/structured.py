@@ -5,19 +5,22 @@ A model with an intercept, k numeric columns and factors g_1..g_q (treatment cod
     X = [ 1 | X_d | E_1 | ... | E_q ]        (columns in any order)
 
 where E_f is the one-hot indicator of g_f without its reference level.  Nothing here ever stores E_f: the
-products the IRLS engine needs are computed from the codes.
+products the IRLS engine needs are computed from the codes.  A factor may also carry *values* v (a factor
+by numeric interaction ``g:x``, v = x): its columns are then E_f scaled row by row, diag(v) E_f, still one
+non-zero per row, and every product below takes v (or v^2) as a weight.
 
-* X beta = X_d beta_d + beta_0 + sum_f beta_f[code_f]     (a lookup per factor);
+* X beta = X_d beta_d + beta_0 + sum_f v_f beta_f[code_f]     (a lookup per factor);
 * X'WX has the blocks
       1'W1 = sum w,   1'W X_d = w'X_d,   X_d'W X_d (BLAS on row blocks),
-      E_f'W E_f = diag(bincount(code_f, w))                  (diagonal),
-      E_f'W X_d = grouped sums of w x_j by code_f,
-      E_f'W E_g = bincount of the combined codes (code_f, code_g);
-* X'W r likewise (bincount of w r by code).
+      E_f'W E_f = diag(bincount(code_f, w v_f^2))              (diagonal),
+      E_f'W X_d = grouped sums of w v_f x_j by code_f,
+      E_f'W E_g = bincount of the combined codes (code_f, code_g), weights w v_f v_g;
+* X'W r likewise (bincount of w v r by code).
 
-Factors whose level counts multiply to at most ``CELL_LIMIT`` are *grouped*: one combined cell code per
-group and row, so a pass computes the grouped sums of the numeric columns once per group (one bincount per
-numeric column) and every factor and factor-pair block of the group is a marginal of the small cell table.
+Factors without values whose level counts multiply to at most ``CELL_LIMIT`` are *grouped*: one combined cell
+code per group and row, so a pass computes the grouped sums of the numeric columns once per group (one bincount
+per numeric column) and every factor and factor-pair block of the group is a marginal of the small cell table.
+A factor with values is a group of its own.
 
 It implements :class:`~glmstat.design.base.Design`: every product is formed from the codes, and only
 ``toarray()`` (asked for explicitly) makes the dense matrix.  All sums are accumulated in float64.
@@ -47,14 +50,24 @@ DIAGONAL_SOLVE_COLUMNS = 500
 @dataclass(frozen=True)
 class Factor:
     """A factor: ``codes`` (one integer level per row, 0..L-1) and ``columns``, the design column of each
-    level (-1 for the reference level, which has no column)."""
+    level (-1 for the reference level, which has no column).  With ``values`` (float, one per row: the numeric
+    variable of a ``g:x`` interaction) the column of level l is ``values * (codes == l)``, not the indicator."""
 
     codes: np.ndarray
     columns: np.ndarray
+    values: np.ndarray | None = None
 
     @property
     def n_levels(self) -> int:
         return int(self.columns.shape[0])
+
+    def rows(self, rows: slice | np.ndarray) -> "Factor":
+        """The factor on the rows ``rows`` (a slice: views)."""
+        return Factor(self.codes[rows], self.columns, None if self.values is None else self.values[rows])
+
+    def weighted(self, w: np.ndarray) -> np.ndarray:
+        """w times the rows' values: each row's weight in a sum over its level's column."""
+        return w if self.values is None else w * self.values
 
 
 @dataclass(frozen=True)
@@ -67,12 +80,25 @@ class _Group:
     level_of_cell: tuple[np.ndarray, ...]  # per member: the member's level of each cell
 
 
-def _make_groups(levels: Sequence[int]) -> tuple[_Group, ...]:
+def _same_codes(a: np.ndarray, b: np.ndarray) -> bool:
+    """The two code arrays are one array (the same memory, shape and strides: g and g:x of one factor g)."""
+    return a is b or (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+                      and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
+
+def _find_twins(factors: Sequence[Factor]) -> frozenset[tuple[int, int]]:
+    """Pairs (a, b), a < b, of factors with the same codes: their block of X'WX is diagonal."""
+    return frozenset((a, b) for a in range(len(factors)) for b in range(a + 1, len(factors))
+                     if _same_codes(factors[a].codes, factors[b].codes))
+
+
+def _make_groups(levels: Sequence[int], alone: Sequence[bool]) -> tuple[_Group, ...]:
+    """Groups of factors by their level counts; a factor marked ``alone`` (one with values) is one group."""
     groups: list[list[int]] = []
     sizes: list[int] = []
     for f, L in enumerate(levels):
         for g, size in enumerate(sizes):
-            if size * L <= CELL_LIMIT:
+            if not alone[f] and not alone[groups[g][0]] and size * L <= CELL_LIMIT:
                 groups[g].append(f)
                 sizes[g] *= L
                 break
@@ -112,7 +138,8 @@ class StructuredDesign(Design):
 
     def __init__(self, n_cols: int, intercept: int | None, dense: np.ndarray | None,
                  dense_cols: Sequence[int], factors: Sequence[Factor] = (), n_rows: int | None = None,
-                 _groups: tuple[_Group, ...] | None = None, _cells: tuple[np.ndarray, ...] | None = None) -> None:
+                 _groups: tuple[_Group, ...] | None = None, _cells: tuple[np.ndarray, ...] | None = None,
+                 _twins: frozenset[tuple[int, int]] | None = None) -> None:
         self.n_cols = int(n_cols)
         self.intercept = None if intercept is None else int(intercept)
         self.dense = None if dense is None or dense.shape[1] == 0 else dense
@@ -130,11 +157,16 @@ class StructuredDesign(Design):
             n = int(n_rows)
         self.n_rows = int(n)
         if _groups is None:
-            _groups = _make_groups([f.n_levels for f in self.factors]) if self.factors else ()
+            _groups = _make_groups([f.n_levels for f in self.factors],
+                                   [f.values is not None for f in self.factors]) if self.factors else ()
         self._groups = _groups
         if _cells is None:
             _cells = tuple(self._cell_codes(g) for g in _groups) if _groups else ()
         self._cells = _cells
+        # per group: its factor's values (a factor with values is a group of its own), or None
+        self._values = tuple(self.factors[g.members[0]].values if len(g.members) == 1 else None for g in _groups)
+        # pairs of factors with the same codes (g and g:x): a diagonal block of X'WX, not a table of L^2 cells
+        self._twins = _find_twins(self.factors) if _twins is None else _twins
 
     def _cell_codes(self, g: _Group) -> np.ndarray:
         if len(g.members) == 1:
@@ -157,7 +189,8 @@ class StructuredDesign(Design):
     def nbytes(self) -> int:
         """(an upper bound: a cell code that is a factor's own codes is counted twice)"""
         arrays = [self.dense] if self.dense is not None else []
-        arrays += [a for f in self.factors for a in (f.codes, f.columns)] + list(self._cells)
+        arrays += [a for f in self.factors for a in (f.codes, f.columns, f.values) if a is not None]
+        arrays += list(self._cells)
         return int(sum(a.nbytes for a in arrays))
 
     def rows(self, start: int, stop: int) -> "StructuredDesign":
@@ -165,14 +198,14 @@ class StructuredDesign(Design):
         s = slice(start, stop)
         return StructuredDesign(
             self.n_cols, self.intercept, None if self.dense is None else self.dense[s], self.dense_cols,
-            tuple(Factor(f.codes[s], f.columns) for f in self.factors),
-            n_rows=max(0, min(stop, self.n_rows) - start), _groups=self._groups,
+            tuple(f.rows(s) for f in self.factors),
+            n_rows=max(0, min(stop, self.n_rows) - start), _groups=self._groups, _twins=self._twins,
             _cells=tuple(c[s] for c in self._cells),
         )
 
     def _dense_columns(self, cols: np.ndarray) -> np.ndarray:
         """The dense n x len(cols) columns ``cols`` (C order): the intercept, the numeric block and each
-        factor's indicators written into zeros."""
+        factor's indicators (or values) written into zeros."""
         cols = np.atleast_1d(np.asarray(cols, dtype=np.intp))
         out = np.zeros((self.n_rows, cols.size))
         at = np.full(self.n_cols, -1, dtype=np.intp)  # each design column's place in out (-1: not asked for)
@@ -188,7 +221,7 @@ class StructuredDesign(Design):
             rows = np.flatnonzero(target >= 0)
             place = at[target[rows]]
             asked = place >= 0
-            out[rows[asked], place[asked]] = 1.0
+            out[rows[asked], place[asked]] = 1.0 if f.values is None else f.values[rows[asked]]
         return out
 
     def toarray(self) -> np.ndarray:
@@ -217,8 +250,8 @@ class StructuredDesign(Design):
             eta = np.zeros(self.n_rows)
         if self.intercept is not None:
             eta += beta[self.intercept]
-        for lut, cell in zip(self._cell_lookup(beta) if luts is None else luts, self._cells):
-            eta += lut[cell]
+        for lut, cell, v in zip(self._cell_lookup(beta) if luts is None else luts, self._cells, self._values):
+            eta += lut[cell] if v is None else lut[cell] * v
         return eta
 
     def rmatvec(self, v: np.ndarray) -> np.ndarray:
@@ -229,7 +262,7 @@ class StructuredDesign(Design):
         if self.dense is not None:
             out[self.dense_cols] = self.dense.T @ v
         for f in self.factors:
-            s = np.bincount(f.codes, v, minlength=f.n_levels)
+            s = np.bincount(f.codes, f.weighted(v), minlength=f.n_levels)
             ok = f.columns >= 0
             out[f.columns[ok]] = s[ok]
         return out
@@ -239,10 +272,16 @@ class StructuredDesign(Design):
         out = self.rmatvec(v)
         if self.dense is not None:
             out[self.dense_cols] = np.abs(self.dense).T @ v
+        for f in self.factors:
+            if f.values is not None:
+                s = np.bincount(f.codes, v * np.abs(f.values), minlength=f.n_levels)
+                ok = f.columns >= 0
+                out[f.columns[ok]] = s[ok]
         return out
 
     def widest_factor(self, min_columns: int) -> int | None:
-        """Index of the factor with the most design columns (the first of equals), if at least ``min_columns``."""
+        """Index of the factor with the most design columns (the first of equals), if at least ``min_columns``
+        (with or without values: either way its columns have disjoint supports)."""
         best, width = None, min_columns - 1
         for i, f in enumerate(self.factors):
             k = int(np.count_nonzero(f.columns >= 0))
@@ -271,9 +310,13 @@ class StructuredDesign(Design):
             out[self.dense_cols] = (np.maximum.reduce(np.abs(d), axis=0) if d.size <= SMALL_CELLS
                                     else np.maximum(np.abs(d.max(axis=0)), np.abs(d.min(axis=0))))
         for f in self.factors:
-            present = np.bincount(f.codes, minlength=f.n_levels) > 0
+            if f.values is None:
+                top = (np.bincount(f.codes, minlength=f.n_levels) > 0).astype(float)
+            else:
+                top = np.zeros(f.n_levels)
+                np.maximum.at(top, f.codes, np.abs(f.values))
             ok = f.columns >= 0
-            out[f.columns[ok]] = present[ok]
+            out[f.columns[ok]] = top[ok]
         return out
 
     def quadratic_diag(self, C: np.ndarray, block_rows: int = 4096) -> np.ndarray:
@@ -292,7 +335,9 @@ class StructuredDesign(Design):
         With the blocks of C by column kind (intercept 0, numeric d, factor levels), a row with numeric
         values x_d and cell c has q = C_00 + x_d' (C_dd x_d + 2 (C_0d + v_c)) + k_c, where per cell
         v_c = sum_f C_{d, f(c)} and k_c = sum_f (C_{f(c) f(c)} + 2 C_{0 f(c)}) + 2 sum_{f<g} C_{f(c) g(c)}
-        over the group's factors, plus 2 C_{f(c) g(c)} for pairs of factors in different groups.
+        over the group's factors, plus 2 C_{f(c) g(c)} for pairs of factors in different groups.  A factor
+        with values t (its own group) adds t^2 C_{f(c) f(c)} + 2 t C_{0 f(c)} and t v_c, and a pair's term is
+        scaled by the product of the two factors' values.
         """
         p = self.n_cols
         Cz = np.zeros((p + 1, p + 1))  # index -1 (a reference level, or no intercept) reads a zero
@@ -301,18 +346,21 @@ class StructuredDesign(Design):
         dc = self.dense_cols
         cdd = Cz[np.ix_(dc, dc)]
         c0d = Cz[i0, dc]
-        consts, vecs = [], []
-        for g in self._groups:
+        consts, lins, vecs = [], [], []
+        for g, values in zip(self._groups, self._values):
             const = np.zeros(g.n_cells)
             vec = np.zeros((g.n_cells, dc.size))
             cols = [self.factors[f].columns[lev] for f, lev in zip(g.members, g.level_of_cell)]
             for a, ca in enumerate(cols):
-                const += Cz[ca, ca] + 2 * Cz[i0, ca]
+                const += Cz[ca, ca]
+                if values is None:
+                    const += 2 * Cz[i0, ca]
                 if dc.size:
                     vec += Cz[np.ix_(ca, dc)]
                 for cb in cols[a + 1:]:
                     const += 2 * Cz[ca, cb]
             consts.append(const)
+            lins.append(None if values is None else 2 * Cz[i0, cols[0]])  # (the term linear in the values)
             vecs.append(2 * vec)
         gid = {f: gi for gi, g in enumerate(self._groups) for f in g.members}
         cross = []
@@ -321,7 +369,10 @@ class StructuredDesign(Design):
             for b in range(a + 1, nf):
                 if gid[a] != gid[b]:
                     fa, fb = self.factors[a], self.factors[b]
-                    cross.append((a, b, 2 * Cz[np.ix_(fa.columns, fb.columns)]))
+                    if (a, b) in self._twins:  # (a row's two columns are those of its one level)
+                        cross.append((a, b, 2 * Cz[fa.columns, fb.columns]))
+                    else:
+                        cross.append((a, b, 2 * Cz[np.ix_(fa.columns, fb.columns)]))
         c00 = Cz[i0, i0]
 
         def q_of(blk: "StructuredDesign") -> np.ndarray:
@@ -331,14 +382,25 @@ class StructuredDesign(Design):
                 D = blk.dense
                 M = D @ cdd
                 M += 2 * c0d
-            for const, vec2, cell in zip(consts, vecs, blk._cells):
-                q += np.take(const, cell)
-                if M is not None:
-                    M += np.take(vec2, cell, axis=0)
+            for const, lin, vec2, cell, t in zip(consts, lins, vecs, blk._cells, blk._values):
+                if t is None:
+                    q += np.take(const, cell)
+                    if M is not None:
+                        M += np.take(vec2, cell, axis=0)
+                else:
+                    q += (np.take(const, cell) * t + np.take(lin, cell)) * t
+                    if M is not None:
+                        M += np.take(vec2, cell, axis=0) * t[:, None]
             if M is not None:
                 q += np.einsum("ij,ij->i", D, M)
             for a, b, M2 in cross:
-                q += M2[blk.factors[a].codes, blk.factors[b].codes]
+                fa, fb = blk.factors[a], blk.factors[b]
+                term = M2[fa.codes] if M2.ndim == 1 else M2[fa.codes, fb.codes]
+                if fa.values is not None:
+                    term *= fa.values
+                if fb.values is not None:
+                    term *= fb.values
+                q += term
             return q
 
         return q_of
@@ -364,7 +426,7 @@ class StructuredDesign(Design):
             out += M[self.intercept]
         Mz = np.vstack([M, np.zeros((1, k))])  # column -1 (the reference level) reads a zero row
         for f in self.factors:
-            out += Mz[f.columns][f.codes]
+            out += Mz[f.columns][f.codes] if f.values is None else Mz[f.columns][f.codes] * f.values[:, None]
         return out
 
     def group_rmatvec(self, v: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
@@ -379,13 +441,13 @@ class StructuredDesign(Design):
         for f in self.factors:
             L = f.n_levels
             cell = groups.astype(np.int64) * L + f.codes
-            sums = np.bincount(cell, v, minlength=G * L).reshape(G, L)
+            sums = np.bincount(cell, f.weighted(v), minlength=G * L).reshape(G, L)
             ok = f.columns >= 0
             out[:, f.columns[ok]] = sums[:, ok]
         return out
 
     def column(self, j: int) -> np.ndarray:
-        """Column j: ones, a numeric column, or a factor level's indicator."""
+        """Column j: ones, a numeric column, or a factor level's indicator (times the factor's values)."""
         j = int(j)
         if self.intercept == j:
             return np.ones(self.n_rows)
@@ -395,7 +457,8 @@ class StructuredDesign(Design):
         for f in self.factors:
             level = np.flatnonzero(f.columns == j)
             if level.size:
-                return (f.codes == level[0]).astype(float)
+                ind = (f.codes == level[0]).astype(float)
+                return ind if f.values is None else ind * f.values
         raise IndexError(f"column {j} of a {self.n_cols}-column design")
 
     def select(self, cols: Sequence[int]) -> "StructuredDesign":
@@ -415,7 +478,7 @@ class StructuredDesign(Design):
         for f in self.factors:
             colmap = np.where(f.columns >= 0, new[f.columns], -1)
             if np.any(colmap >= 0):
-                factors.append(Factor(f.codes, colmap))
+                factors.append(Factor(f.codes, colmap, f.values))
         return StructuredDesign(cols.size, intercept, dense, dense_cols, factors, n_rows=self.n_rows)
 
     def take(self, rows: np.ndarray) -> "StructuredDesign":
@@ -423,8 +486,8 @@ class StructuredDesign(Design):
         rows = np.asarray(rows, dtype=np.intp)
         return StructuredDesign(
             self.n_cols, self.intercept, None if self.dense is None else np.asfortranarray(self.dense[rows]),
-            self.dense_cols, tuple(Factor(f.codes[rows], f.columns) for f in self.factors), n_rows=rows.size,
-            _groups=self._groups, _cells=tuple(c[rows] for c in self._cells),
+            self.dense_cols, tuple(f.rows(rows) for f in self.factors), n_rows=rows.size,
+            _groups=self._groups, _cells=tuple(c[rows] for c in self._cells), _twins=self._twins,
         )
 
 
@@ -439,14 +502,17 @@ class StructuredGram:
         self.factors = tuple(f.columns for f in design.factors)
         self.levels = tuple(f.n_levels for f in design.factors)
         self.groups = design._groups
+        self.scaled = tuple(v is not None for v in design._values)  # per group: a factor with values
         k = self.dense_cols.size
         self.sw = 0.0
         self.swr = 0.0
         self.dd = np.zeros((k, k))
         self.d1 = np.zeros(k)  # w'X_d
         self.ud = np.zeros(k)  # X_d' w r
+        # per group and cell: sums of w t, w t r, w t x_j (t: the factor's values, 1 without) and of w t^2
         self.cell_w = [np.zeros(g.n_cells) for g in self.groups]
         self.cell_wr = [np.zeros(g.n_cells) for g in self.groups]
+        self.cell_wtt = [np.zeros(g.n_cells) if s else None for g, s in zip(self.groups, self.scaled)]
         self.cell_d = [np.zeros((g.n_cells, k)) for g in self.groups]
         # pairs of factors in different groups: combined-code bincounts per block
         self.cross: dict[tuple[int, int], np.ndarray] = {}
@@ -456,10 +522,15 @@ class StructuredGram:
                 gid[f] = gi
         self.gid = gid
         nf = len(self.factors)
+        # (twins, pairs with the same codes: per level, the sum of w t_a t_b)
+        self.twins: dict[tuple[int, int], np.ndarray] = {}
         for a in range(nf):
             for b in range(a + 1, nf):
                 if gid[a] != gid[b]:
-                    self.cross[(a, b)] = np.zeros(self.levels[a] * self.levels[b])
+                    if (a, b) in design._twins:
+                        self.twins[(a, b)] = np.zeros(self.levels[a])
+                    else:
+                        self.cross[(a, b)] = np.zeros(self.levels[a] * self.levels[b])
         self._marg = None
 
     def add(self, X: StructuredDesign, w: np.ndarray, r: np.ndarray) -> None:
@@ -479,31 +550,40 @@ class StructuredGram:
                 self.dd += A.T @ A
                 self.d1 += w @ D
             self.ud += D.T @ wr
-        for gi, (g, cell) in enumerate(zip(self.groups, X._cells)):
+        for gi, (g, cell, t) in enumerate(zip(self.groups, X._cells, X._values)):
             C = g.n_cells
-            self.cell_w[gi] += np.bincount(cell, w, minlength=C)
-            self.cell_wr[gi] += np.bincount(cell, wr, minlength=C)
+            wt, wrt = (w, wr) if t is None else (w * t, wr * t)
+            self.cell_w[gi] += np.bincount(cell, wt, minlength=C)
+            self.cell_wr[gi] += np.bincount(cell, wrt, minlength=C)
+            if t is not None:
+                self.cell_wtt[gi] += np.bincount(cell, wt * t, minlength=C)
             if B is not None:
                 cd = self.cell_d[gi]
                 for j in range(B.shape[1]):
-                    cd[:, j] += np.bincount(cell, B[:, j], minlength=C)
+                    cd[:, j] += np.bincount(cell, B[:, j] if t is None else B[:, j] * t, minlength=C)
         for (a, b), acc in self.cross.items():
             La, Lb = self.levels[a], self.levels[b]
-            code = X.factors[a].codes.astype(np.int64) * Lb + X.factors[b].codes
-            acc += np.bincount(code, w, minlength=La * Lb)
+            fa, fb = X.factors[a], X.factors[b]
+            code = fa.codes.astype(np.int64) * Lb + fb.codes
+            acc += np.bincount(code, fb.weighted(fa.weighted(w)), minlength=La * Lb)
+        for (a, b), acc in self.twins.items():
+            fa, fb = X.factors[a], X.factors[b]
+            acc += np.bincount(fa.codes, fb.weighted(fa.weighted(w)), minlength=self.levels[a])
 
     def _marginals(self):
-        """Per factor: level sums of w, w r and w X_d; per same-group pair: the level-by-level sums of w."""
+        """Per factor: level sums of w t, w t r and w t X_d and of w t^2 (t: the factor's values, 1 without);
+        per same-group pair: the level-by-level sums of w."""
         if self._marg is None:
             self._marg = self._compute_marginals()
         return self._marg
 
     def _compute_marginals(self):
-        lw, lwr, ld, pair = {}, {}, {}, {}
+        lw, lwr, ld, lwtt, pair = {}, {}, {}, {}, {}
         for gi, g in enumerate(self.groups):
             if len(g.members) == 1:  # the cells are the levels
                 f = g.members[0]
                 lw[f], lwr[f], ld[f] = self.cell_w[gi], self.cell_wr[gi], self.cell_d[gi]
+                lwtt[f] = self.cell_w[gi] if self.cell_wtt[gi] is None else self.cell_wtt[gi]
                 continue
             for f, lev in zip(g.members, g.level_of_cell):
                 L = self.levels[f]
@@ -512,6 +592,7 @@ class StructuredGram:
                 M = np.zeros((L, g.n_cells))
                 M[lev, np.arange(g.n_cells)] = 1.0
                 ld[f] = M @ self.cell_d[gi]
+                lwtt[f] = lw[f]
             for ia, a in enumerate(g.members):
                 for ib in range(ia + 1, len(g.members)):
                     b = g.members[ib]
@@ -521,7 +602,7 @@ class StructuredGram:
                         self.levels[a], self.levels[b])
         for (a, b), acc in self.cross.items():
             pair[(a, b)] = acc.reshape(self.levels[a], self.levels[b])
-        return lw, lwr, ld, pair
+        return lw, lwr, ld, lwtt, pair
 
     @property
     def gram(self) -> np.ndarray:
@@ -533,11 +614,11 @@ class StructuredGram:
             G[i0, i0] = self.sw
             G[i0, dc] = self.d1
             G[dc, i0] = self.d1
-        lw, _, ld, pair = self._marginals()
+        lw, _, ld, lwtt, pair = self._marginals()
         for f, cols in enumerate(self.factors):
             ok = cols >= 0
             c = cols[ok]
-            G[c, c] = lw[f][ok]
+            G[c, c] = lwtt[f][ok]
             if i0 is not None:
                 G[i0, c] = lw[f][ok]
                 G[c, i0] = lw[f][ok]
@@ -550,6 +631,11 @@ class StructuredGram:
             blk = m[np.ix_(oka, okb)]
             G[np.ix_(ca, cb)] = blk
             G[np.ix_(cb, ca)] = blk.T
+        for (a, b), m in self.twins.items():
+            ca, cb = self.factors[a], self.factors[b]
+            ok = (ca >= 0) & (cb >= 0)  # (the other entries of the block are 0)
+            G[ca[ok], cb[ok]] = m[ok]
+            G[cb[ok], ca[ok]] = m[ok]
         return G
 
     @property

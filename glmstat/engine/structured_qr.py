@@ -5,7 +5,8 @@ inner products).  For a structured design the indicator columns of one factor ar
 supports, so that factor's part of the factor is known in closed form:
 
 * the weighted indicator of level l has norm s_l = sqrt(sum of w over the rows at l), and its unit vector
-  q_l is orthogonal to every other level's;
+  q_l is orthogonal to every other level's (for a factor with values t, a ``g:x`` interaction, the column is
+  t times the indicator: s_l = sqrt(sum of w t^2), and the same holds);
 * every other column a (the intercept, numeric columns, other factors' indicators, the residual r) splits
   into its coordinates b_l = q_l'a on those unit vectors (weighted sums by level: a bincount) and the rest
   a - sum_l q_l b_l, whose triangular factor is a dense QR of the remaining columns only.
@@ -179,7 +180,8 @@ def factor_first(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int)
     A = np.empty((X.n_rows, rest.size + 1))
     A[:, :-1] = X._dense_columns(rest) * sw[:, None]
     A[:, -1] = r * sw
-    wl = np.bincount(f.codes, w, minlength=L)
+    swt = f.weighted(sw)  # each row's entry in its level's weighted column
+    wl = np.bincount(f.codes, swt * swt, minlength=L)
     s = np.sqrt(wl)
     # project the other columns off the unit vectors q_l = sqrt(w) e_l / s_l of the levels with a column and
     # some weight (twice: the second pass removes what rounding left of the projection, as in reorthogonalised
@@ -187,9 +189,9 @@ def factor_first(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int)
     use = has_col & (s > 0)
     inv_s = np.where(use, 1.0 / np.where(use, s, 1.0), 0.0)
     B = np.zeros((L, A.shape[1]))
-    coef_row = sw * inv_s[f.codes]  # q_l's entry on each row (0 where the row's level is not taken out)
+    coef_row = swt * inv_s[f.codes]  # q_l's entry on each row (0 where the row's level is not taken out)
     for _ in range(2):
-        b = _level_sums(f.codes, A * sw[:, None], L) * inv_s[:, None]
+        b = _level_sums(f.codes, A * swt[:, None], L) * inv_s[:, None]
         A -= coef_row[:, None] * b[f.codes]
         B += b
     R_rest = np.linalg.qr(A, mode="r")

@@ -6,9 +6,10 @@ column (``poly(x, 2)[1]``), a factor the rows of its coding matrix indexed by it
 (:mod:`glmstat.formula.contrasts`).
 
 The design is *structured* (:class:`~glmstat.design.structured.StructuredDesign`: factor main effects coded by
-treatment contrasts or indicators kept as integer codes, never dummy columns; every other term's columns in one
-dense block) when every term is one variable, or when the factors' columns outnumber the dense ones or
-number at least ``CODED_COLUMNS``; otherwise dense.  Sizes are checked against the
+treatment contrasts or indicators kept as integer codes, never dummy columns, and such a factor's interactions
+with numeric variables, ``g:x``, as the codes and the values of x; every other term's columns in one dense
+block) when every term is one variable, or when the coded columns outnumber the dense ones or number at least
+``CODED_COLUMNS``; otherwise dense.  Sizes are checked against the
 formula limits before any column is allocated.
 
 The same :class:`TermPlan` encodes new data at ``predict`` time, so the columns there are the training
@@ -81,6 +82,19 @@ class TermPlan:
 CODED_COLUMNS = 64
 
 
+def coded_variable(t: TermPlan) -> int | None:
+    """The position of the variable by whose codes a structured design stores the term: its one factor, coded
+    by treatment contrasts or indicators, alone (a main effect) or times numeric vectors (``g:x``: the
+    column of level l is x times the indicator of l, stored as the codes and the product of the vectors); None
+    for a term whose columns go to the dense block (a numeric term, two factors, a matrix such as ``poly``)."""
+    at = [i for i, vc in enumerate(t.variables) if vc.factor is not None]
+    if len(at) != 1 or not t.variables[at[0]].factor.is_indicator_like:
+        return None
+    if any(vc.factor is None and (vc.width != 1 or vc.suffixes) for vc in t.variables):
+        return None
+    return at[0]
+
+
 @dataclass(frozen=True, eq=False)
 class DesignPlan:
     """The columns of a design: intercept, then each term's columns."""
@@ -110,18 +124,15 @@ class DesignPlan:
 
     @once
     def coded_terms(self) -> tuple[bool, ...]:
-        """Per term: stored as integer codes (a factor main effect coded by treatment contrasts or indicators)."""
-        return tuple(len(t.variables) == 1 and t.variables[0].factor is not None
-                     and t.variables[0].factor.is_indicator_like for t in self.terms)
+        """Per term: stored as integer codes (see :func:`coded_variable`)."""
+        return tuple(coded_variable(t) is not None for t in self.terms)
 
     @once
     def structured(self) -> bool:
-        """Factor main effects stored as codes, every other term's columns in one dense block: when every term
-        is one variable (numeric, or a factor stored as codes), when the factors' columns outnumber the dense
-        ones (``g + f * x`` with a wide ``g``: the interaction's few columns are dense, g's are codes), or when
-        the codes stand for at least ``CODED_COLUMNS`` columns (``g * x`` with a 300-level ``g``: its 299
-        columns are codes, the interaction's 300 dense -- half the memory of the dense design, and X'WX in a
-        quarter of the time)."""
+        """Coded terms (:func:`coded_variable`) stored as codes, every other term's columns in one dense block:
+        when every term is one variable (numeric, or a factor stored as codes), when the coded columns
+        outnumber the dense ones (``g * x``, ``g + f * h`` with a wide ``g``: the interaction of two factors
+        is dense, g's columns are codes), or when the codes stand for at least ``CODED_COLUMNS`` columns."""
         if all(len(t.variables) == 1 and (c or t.variables[0].factor is None)
                for t, c in zip(self.terms, self.coded_terms)):
             return True
@@ -185,12 +196,14 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
         if total > limits.max_columns:
             raise refuse("max_columns", "the design has more columns than allowed", total, limits)
         plans.append(tp)
-        if not (len(vcs) == 1 and vcs[0].factor is not None and vcs[0].factor.is_indicator_like):
+        if coded_variable(tp) is None:
             dense += k
     plan = DesignPlan(intercept, tuple(plans))
     _check_unique_names(plan)
     dense_cols = dense if plan.structured else total
-    size = dense_cols * n_rows * 8 + WORK_MATRICES * total * total * 8
+    # (a structured design also holds one row of values per g:x term)
+    valued = sum(len(t.variables) > 1 for t, c in zip(plan.terms, plan.coded_terms) if c) if plan.structured else 0
+    size = (dense_cols + valued) * n_rows * 8 + WORK_MATRICES * total * total * 8
     if size > limits.max_design_bytes:
         raise refuse("max_design_bytes", "the design needs more memory than allowed (bytes)", size, limits)
     work = n_rows * dense_cols * dense_cols
@@ -264,13 +277,19 @@ def dense_design(plan: DesignPlan, values: dict, n: int) -> np.ndarray:
     return X
 
 
+def _numeric_vector(value: Value, n: int) -> np.ndarray:
+    """A one-column numeric variable's values, shape (n,)."""
+    return np.asarray(value.values if isinstance(value, (NumVec, NumMat)) else value, dtype=float).reshape(n)
+
+
 def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesign:
-    """The structured design of a plan (see :attr:`DesignPlan.structured`): its factor main effects as codes,
-    every other term's columns in the dense block."""
+    """The structured design of a plan (see :attr:`DesignPlan.structured`): its coded terms as codes (and
+    values), every other term's columns in the dense block."""
     names = plan.column_names
     dense_cols: list[int] = []
     dense_terms: list[tuple[TermPlan, int]] = []  # (term, its first column in the dense block)
     factors: list[Factor] = []
+    codes_of: dict = {}  # one code array per factor variable: g and g:x share it (a diagonal block of X'WX)
     col = 1 if plan.intercept else 0
     for t, coded in zip(plan.terms, plan.coded_terms):
         k = len(t.names)
@@ -279,13 +298,20 @@ def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesig
             dense_cols.extend(range(col, col + k))
             col += k
             continue
-        vc = t.variables[0]
+        at = coded_variable(t)
+        vc = t.variables[at]
         L = len(vc.factor.levels)
         if vc.factor.kind == "treatment":
             colmap = np.concatenate([[-1], np.arange(col, col + L - 1)]).astype(np.intp)
         else:
             colmap = np.arange(col, col + L, dtype=np.intp)
-        factors.append(Factor(np.asarray(values[vc.node].codes, dtype=np.intp), colmap))
+        scale = None  # g:x (:x:z ...): the product of the numeric variables, a new array
+        for other in t.variables[:at] + t.variables[at + 1:]:
+            x = _numeric_vector(values[other.node], n)
+            scale = x.copy() if scale is None else scale * x
+        if vc.node not in codes_of:
+            codes_of[vc.node] = np.asarray(values[vc.node].codes, dtype=np.intp)
+        factors.append(Factor(codes_of[vc.node], colmap, scale))
         col += k
     dense = None
     if dense_terms:

@@ -52,8 +52,8 @@ class ModelFrame:
     """The model's arrays for the rows used, plus the record of what was dropped.
 
     ``design`` is the design matrix as a :class:`~glmstat.design.base.Design` (structured -- factor codes,
-    never dummy columns -- when every term is one variable, else dense); ``X`` is its dense matrix, made
-    when a user reads it (glmstat itself never does).
+    never dummy columns -- by :attr:`~glmstat.formula.encode.DesignPlan.structured`'s rule, else dense); ``X``
+    is its dense matrix, made when a user reads it (glmstat itself never does).
     """
 
     design: Design

@@ -1,6 +1,7 @@
 """One design interface, two stores: every operation of a structured design (numeric block + factor codes)
 and of a dense design equals the same arithmetic on the dense matrix -- X beta, X'v, X'WX (any sign of w),
-X'WX and X'Wr blockwise, x_i'Cx_i, XM, per-group X'v, columns, column and row subsets."""
+X'WX and X'Wr blockwise, x_i'Cx_i, XM, per-group X'v, columns, column and row subsets -- with factors of
+indicators and factors with values (a ``g:x`` interaction's columns)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from glmstat.design.dense import DenseDesign
 from glmstat.design.structured import CELL_LIMIT, Factor, StructuredDesign
 
 
-def _design(rng, n, intercept, k, levels, full_first=False):
-    """A random structured design with columns in shuffled order."""
+def _design(rng, n, intercept, k, levels, full_first=False, valued=()):
+    """A random structured design with columns in shuffled order; factor f has values where ``valued[f]``
+    (normal, a tenth of them exactly 0)."""
     p = int(intercept) + k + sum(L - 1 for L in levels) + int(full_first and bool(levels))
     order = rng.permutation(p)
     pos = 0
@@ -35,20 +37,25 @@ def _design(rng, n, intercept, k, levels, full_first=False):
         colmap = cols if full else np.concatenate([[-1], cols])
         codes = rng.integers(0, L, n)
         codes[:L] = np.arange(L)
-        factors.append(Factor(codes.astype(np.intp), np.asarray(colmap, dtype=np.intp)))
+        values = None
+        if f < len(valued) and valued[f]:
+            values = rng.normal(size=n)
+            values[rng.random(n) < 0.1] = 0.0
+        factors.append(Factor(codes.astype(np.intp), np.asarray(colmap, dtype=np.intp), values))
     dense = np.asfortranarray(rng.normal(size=(n, k))) if k else None
     return StructuredDesign(p, i0, dense, dense_cols, factors, n_rows=n)
 
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**31), intercept=st.booleans(), k=st.integers(0, 4),
-       levels=st.lists(st.sampled_from([2, 3, 7, 40, 150]), max_size=3), full_first=st.booleans())
-def test_products_match_dense(seed, intercept, k, levels, full_first):
+       levels=st.lists(st.sampled_from([2, 3, 7, 40, 150]), max_size=3), full_first=st.booleans(),
+       valued=st.lists(st.booleans(), min_size=3, max_size=3))
+def test_products_match_dense(seed, intercept, k, levels, full_first, valued):
     rng = np.random.default_rng(seed)
     n = 400
     if not intercept and k == 0 and not levels:
         k = 1
-    X = _design(rng, n, intercept, k, levels, full_first and not intercept)
+    X = _design(rng, n, intercept, k, levels, full_first and not intercept, valued)
     D = X.toarray()
     assert D.shape == X.shape
     beta = rng.normal(size=X.shape[1])
@@ -65,14 +72,48 @@ def test_products_match_dense(seed, intercept, k, levels, full_first):
         assert np.array_equal(red.gram, red.gram.T)
 
 
-def test_factors_beyond_the_cell_limit_use_pairwise_codes():
+@pytest.mark.parametrize("valued", [(), (True,), (False, True), (True, True)])
+def test_factors_beyond_the_cell_limit_use_pairwise_codes(valued):
     rng = np.random.default_rng(1)
-    X = _design(rng, 3000, True, 2, [70, 80])  # 5600 cells > CELL_LIMIT: two groups
+    X = _design(rng, 3000, True, 2, [70, 80], valued=valued)  # 5600 cells > CELL_LIMIT: two groups
     assert 70 * 80 > CELL_LIMIT and len(X._groups) == 2
     D = X.toarray()
     w = rng.uniform(0, 1, 3000)
     gram = X.gram(w)
     np.testing.assert_allclose(gram, D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-11)
+
+
+@pytest.mark.parametrize("n_blocks", [1, 3])
+def test_a_factor_and_its_interaction_with_a_numeric_share_codes_and_a_diagonal_block(n_blocks):
+    """g + g:x + h + x:h (treatment g, all of h's levels in x:h): the pairs of factors with one code array are
+    found (not a table of L^2 cells), and every product is the dense matrix's."""
+    rng = np.random.default_rng(4)
+    n = 900
+    g, h = rng.integers(0, 30, n), rng.integers(0, 5, n)
+    x, z = rng.normal(size=n), rng.normal(size=n)
+    x[g == 3] = 0.0  # (a level whose g:x column is zero)
+    fg = Factor(g, np.r_[-1, np.arange(2, 31)])
+    fgx = Factor(g, np.r_[-1, np.arange(31, 60)], x)
+    fh = Factor(h, np.r_[-1, np.arange(60, 64)])
+    fhz = Factor(h, np.arange(64, 69), z)
+    X = StructuredDesign(69, 0, np.asfortranarray(x[:, None]), [1], [fg, fgx, fh, fhz])
+    assert X._twins == {(0, 1), (2, 3)}
+    D = X.toarray()
+    w, r = rng.uniform(0, 2, n), rng.normal(size=n)
+    cuts = np.linspace(0, n, n_blocks + 1).astype(int)
+    red = GramReducer(69)
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        blk = X.rows(a, b)
+        assert blk._twins == X._twins
+        red.add(blk, w[a:b], r[a:b])
+    np.testing.assert_allclose(red.gram, D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(red.score, D.T @ (w * r), rtol=1e-12, atol=1e-11)
+    A = rng.normal(size=(69, 69))
+    C = A @ A.T
+    np.testing.assert_allclose(X.quadratic_diag(C, block_rows=256), np.einsum("ij,ij->i", D @ C, D), rtol=1e-10)
+    beta = rng.normal(size=69)
+    np.testing.assert_allclose(X.matvec(beta), D @ beta, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(X.take(np.arange(0, n, 7)).toarray(), D[::7])
 
 
 def test_all_zero_level_column_is_zero_in_gram():
@@ -92,12 +133,13 @@ def test_tiny_designs(n):
 
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**31), intercept=st.booleans(), k=st.integers(0, 3),
-       levels=st.lists(st.sampled_from([2, 3, 70, 80]), max_size=3))
-def test_quadratic_diag_matches_dense(seed, intercept, k, levels):
+       levels=st.lists(st.sampled_from([2, 3, 70, 80]), max_size=3),
+       valued=st.lists(st.booleans(), min_size=3, max_size=3))
+def test_quadratic_diag_matches_dense(seed, intercept, k, levels, valued):
     rng = np.random.default_rng(seed)
     if not intercept and k == 0 and not levels:
         k = 1
-    X = _design(rng, 300, intercept, k, levels)
+    X = _design(rng, 300, intercept, k, levels, valued=valued)
     D = X.toarray()
     A = rng.normal(size=(X.shape[1], X.shape[1]))
     C = A @ A.T
@@ -108,12 +150,13 @@ def test_quadratic_diag_matches_dense(seed, intercept, k, levels):
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**31), intercept=st.booleans(), k=st.integers(0, 3),
        levels=st.lists(st.sampled_from([2, 3, 9, 60]), max_size=3), full_first=st.booleans(),
-       dense_store=st.booleans())
-def test_every_interface_operation_matches_the_dense_arithmetic(seed, intercept, k, levels, full_first, dense_store):
+       dense_store=st.booleans(), valued=st.lists(st.booleans(), min_size=3, max_size=3))
+def test_every_interface_operation_matches_the_dense_arithmetic(seed, intercept, k, levels, full_first, dense_store,
+                                                                valued):
     rng = np.random.default_rng(seed)
     if not intercept and k == 0 and not levels:
         k = 1
-    S = _design(rng, 200, intercept, k, levels, full_first and not intercept)
+    S = _design(rng, 200, intercept, k, levels, full_first and not intercept, valued)
     D = S.toarray()
     X = DenseDesign(D.copy()) if dense_store else S
     n, p = D.shape
@@ -184,8 +227,9 @@ def test_a_wide_factor_is_fitted_in_blocks_of_at_least_p_squared_over_16_rows():
 
 
 def test_a_structured_design_with_a_wide_dense_block_keeps_its_blocks_within_bound():
-    # y ~ g + f:x: g's 399 columns are codes, f:x's 300 columns dense; blocks of p^2 / 16 = 30,625 rows of 300
-    # dense columns would be 70 MB each, BLOCK_CELLS // 300 = 13,981 rows are 32 MB
+    # y ~ g + f:poly(x, 1): g's 399 columns are codes, the interaction's 300 columns dense (a matrix variable:
+    # f:x would be codes and values); blocks of p^2 / 16 = 30,625 rows of 300 dense columns would be 70 MB
+    # each, BLOCK_CELLS // 300 = 13,981 rows are 32 MB
     from glmstat.design.policy import BLOCK_CELLS, block_rows
     from glmstat.design.structured import StructuredDesign
 
@@ -193,7 +237,7 @@ def test_a_structured_design_with_a_wide_dense_block_keeps_its_blocks_within_bou
     n = 800
     d = pd.DataFrame({"g": (np.arange(n) % 400).astype(str), "f": (np.arange(n) % 300).astype(str),
                       "x": rng.normal(size=n), "y": rng.normal(size=n)})
-    X = gs.glm("y ~ g + f:x", d).model_frame.design
+    X = gs.glm("y ~ g + f:poly(x, 1)", d).model_frame.design
     assert isinstance(X, StructuredDesign) and len(X.dense_cols) == 300 and X.n_cols == 700
     assert block_rows(X) == BLOCK_CELLS // 300
 

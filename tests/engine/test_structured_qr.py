@@ -93,11 +93,15 @@ def test_aliased_structured_fit_equals_the_dense_fit():
 # --- R's aliasing in the design's order from the factor-first parts (FactorFirst.aliased) -----------------------
 
 _BLOCKS = ("x1", "x2", "x3", "z", "big", "grp")
+#: with factors of values too: big:x1 (all 25 levels, the widest) and big:z (z is constant within the levels
+#: of big, so big:z's columns are multiples of big's indicators: aliased)
+_VALUED_BLOCKS = _BLOCKS + ("bigx", "bigz")
 
 
 def _ordered_design(order: tuple[str, ...], n: int, seed: int, empty_level: bool, zero_weight_level: bool):
     """[intercept, blocks in ``order``]: x1, x2 numeric; x3 = x1 - 2 x2; z constant within the levels of `big`
-    (a covariate nested in the factor); big a 25-level factor (24 columns); grp = big // 5 (4 columns, nested).
+    (a covariate nested in the factor); big a 25-level factor (24 columns); grp = big // 5 (4 columns, nested);
+    bigx: big's 25 indicators times x1; bigz: big's 24 treatment columns times z.
     ``empty_level``: no row has level 3 of big; ``zero_weight_level``: level 7's rows all have weight 0."""
     rng = np.random.default_rng(seed)
     big = rng.integers(0, 25, n)
@@ -111,9 +115,13 @@ def _ordered_design(order: tuple[str, ...], n: int, seed: int, empty_level: bool
             dense_cols.append(col)
             dense.append(numeric[b])
             col += 1
+        elif b == "bigx":
+            factors.append(Factor(big, np.arange(col, col + 25), x1))
+            col += 25
         else:
-            codes, L = (big, 25) if b == "big" else (big // 5, 5)
-            factors.append(Factor(codes, np.concatenate([[-1], np.arange(col, col + L - 1)])))
+            codes, L = (big, 25) if b in ("big", "bigz") else (big // 5, 5)
+            factors.append(Factor(codes, np.concatenate([[-1], np.arange(col, col + L - 1)]),
+                                  numeric["z"] if b == "bigz" else None))
             col += L - 1
     X = StructuredDesign(col, 0, np.asfortranarray(np.column_stack(dense)), dense_cols, factors)
     w = rng.uniform(0.2, 2.0, n)
@@ -123,12 +131,12 @@ def _ordered_design(order: tuple[str, ...], n: int, seed: int, empty_level: bool
 
 
 @settings(max_examples=40, deadline=None)
-@given(order=st.permutations(_BLOCKS), seed=st.integers(0, 2**31), empty_level=st.booleans(),
-       zero_weight_level=st.booleans(), n_blocks=st.integers(1, 3))
+@given(order=st.one_of(st.permutations(_BLOCKS), st.permutations(_VALUED_BLOCKS)), seed=st.integers(0, 2**31),
+       empty_level=st.booleans(), zero_weight_level=st.booleans(), n_blocks=st.integers(1, 3))
 def test_factor_first_parts_alias_as_the_design_order_qr(order, seed, empty_level, zero_weight_level, n_blocks):
     """Whatever the order of the blocks (the factor before or after the columns nested in it), R's aliased
     columns read from the factor-first parts are those of the dense QR in the design's order; the parts
-    merged over row blocks have the design's geometry."""
+    merged over row blocks have the design's geometry.  The factor taken out may have values (big:x1)."""
     n = 800
     X, w, r = _ordered_design(tuple(order), n, seed, empty_level, zero_weight_level)
     factor = widest_factor(X)

@@ -96,9 +96,20 @@ def test_synthetic_same_frame(formula, weights):
     _assert_same_frame(fast, _general(formula, d, fam, weights=weights))
 
 
-@pytest.mark.parametrize("formula", ["y ~ x * s", "y ~ C(cat, sum)", "y ~ x:cat", "y ~ cat:s"])
-def test_interactions_and_other_contrasts_are_dense(formula):
+@pytest.mark.parametrize("formula", ["y ~ C(cat, sum)", "y ~ cat:s", "y ~ x + C(s, sum):x"])
+def test_interactions_of_factors_and_other_contrasts_are_dense(formula):
     assert structured_frame(formula, _data(), gs.Binomial()) is None
+
+
+@pytest.mark.parametrize("formula", ["y ~ x * s", "y ~ x:cat", "y ~ s:x + cat", "y ~ x:s:k + s", "y ~ 0 + s:x"])
+@pytest.mark.parametrize("weights", [None, "w"])
+def test_a_factor_by_numeric_interaction_is_codes_and_values(formula, weights):
+    """``s:x`` (``x:s:k``) is stored as s's codes and the values of x (x k): the frame is the dense design's,
+    with R's columns (treatment-coded beside the main effect, one per level without it)."""
+    d = _data()
+    fast = structured_frame(formula, d, gs.Binomial(), weights=weights)
+    assert fast is not None and any(f.values is not None for f in fast.design.factors)
+    _assert_same_frame(fast, _general(formula, d, gs.Binomial(), weights=weights))
 
 
 @pytest.mark.parametrize("formula", ["y ~ s + cat + x:flag", "y ~ cat + s + C(k, sum)", "y ~ cat * x + s + icat",
