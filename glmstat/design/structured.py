@@ -5,16 +5,18 @@ A model with an intercept, k numeric columns and factors g_1..g_q (treatment cod
     X = [ 1 | X_d | E_1 | ... | E_q ]        (columns in any order)
 
 where E_f is the one-hot indicator of g_f without its reference level.  Nothing here ever stores E_f: the
-products the IRLS engine needs are computed from the codes.  A factor may also carry *values* v (a factor
-by numeric interaction ``g:x``, v = x): its columns are then E_f scaled row by row, diag(v) E_f, still one
-non-zero per row, and every product below takes v (or v^2) as a weight.
+products the IRLS engine needs are computed from the codes.  An interaction of factors coded so (``a:b``)
+is a factor too, over the combined levels.  A factor may also carry *values* v (a factor by numeric
+interaction ``g:x``, v = x): its columns are then E_f scaled row by row, diag(v) E_f, still one non-zero per
+row, and every product below takes v (or v^2) as a weight.
 
 * X beta = X_d beta_d + beta_0 + sum_f v_f beta_f[code_f]     (a lookup per factor);
 * X'WX has the blocks
       1'W1 = sum w,   1'W X_d = w'X_d,   X_d'W X_d (BLAS on row blocks),
       E_f'W E_f = diag(bincount(code_f, w v_f^2))              (diagonal),
       E_f'W X_d = grouped sums of w v_f x_j by code_f,
-      E_f'W E_g = bincount of the combined codes (code_f, code_g), weights w v_f v_g;
+      E_f'W E_g = bincount of the combined codes (code_f, code_g), weights w v_f v_g -- or, when f's level
+                  implies g's (g in g:x or g:h, ``Factor.parts``), a bincount of code_f alone;
 * X'W r likewise (bincount of w v r by code).
 
 Factors without values whose level counts multiply to at most ``CELL_LIMIT`` are *grouped*: one combined cell
@@ -50,12 +52,16 @@ DIAGONAL_SOLVE_COLUMNS = 500
 @dataclass(frozen=True)
 class Factor:
     """A factor: ``codes`` (one integer level per row, 0..L-1) and ``columns``, the design column of each
-    level (-1 for the reference level, which has no column).  With ``values`` (float, one per row: the numeric
-    variable of a ``g:x`` interaction) the column of level l is ``values * (codes == l)``, not the indicator."""
+    level (-1 for a level without one, as the reference level).  With ``values`` (float, one per row: the
+    numeric variable of a ``g:x`` interaction) the column of level l is ``values * (codes == l)``, not the
+    indicator.  ``parts`` names the factors whose levels the codes combine, ``((name, n_levels), ...)``, the
+    first fastest (``(("g", 300),)`` for g and g:x, ``(("a", 3), ("b", 4))`` for a:b): factors of the same
+    parts, or of parts among another's, have a sparse block of X'WX (see :func:`_level_map`)."""
 
     codes: np.ndarray
     columns: np.ndarray
     values: np.ndarray | None = None
+    parts: tuple[tuple[str, int], ...] | None = None
 
     @property
     def n_levels(self) -> int:
@@ -63,7 +69,7 @@ class Factor:
 
     def rows(self, rows: slice | np.ndarray) -> "Factor":
         """The factor on the rows ``rows`` (a slice: views)."""
-        return Factor(self.codes[rows], self.columns, None if self.values is None else self.values[rows])
+        return Factor(self.codes[rows], self.columns, None if self.values is None else self.values[rows], self.parts)
 
     def weighted(self, w: np.ndarray) -> np.ndarray:
         """w times the rows' values: each row's weight in a sum over its level's column."""
@@ -80,16 +86,41 @@ class _Group:
     level_of_cell: tuple[np.ndarray, ...]  # per member: the member's level of each cell
 
 
-def _same_codes(a: np.ndarray, b: np.ndarray) -> bool:
-    """The two code arrays are one array (the same memory, shape and strides: g and g:x of one factor g)."""
-    return a is b or (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
-                      and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+def _level_map(fine: tuple[tuple[str, int], ...], coarse: tuple[tuple[str, int], ...]) -> np.ndarray | None:
+    """Each level of a factor with parts ``fine`` mapped to the level of a factor with parts ``coarse``
+    (``Factor.parts``) that it implies, when coarse's factors are among fine's (g in g:h, g:x in g); else None.
+
+    A row's level of the coarse factor is then a function of its fine level, so the rows at two levels
+    (l, m) share none unless m = map[l]: the block of X'WX between the two is sparse, one entry per fine level.
+    """
+    if not set(coarse) <= set(fine):
+        return None
+    cell = np.arange(int(np.prod([L for _, L in fine])), dtype=np.intp)
+    level, stride = {}, 1
+    for name, L in fine:
+        level[name] = (cell // stride) % L
+        stride *= L
+    out, stride = np.zeros(cell.size, dtype=np.intp), 1
+    for name, L in coarse:
+        out += level[name] * stride
+        stride *= L
+    return out
 
 
-def _find_twins(factors: Sequence[Factor]) -> frozenset[tuple[int, int]]:
-    """Pairs (a, b), a < b, of factors with the same codes: their block of X'WX is diagonal."""
-    return frozenset((a, b) for a in range(len(factors)) for b in range(a + 1, len(factors))
-                     if _same_codes(factors[a].codes, factors[b].codes))
+def _find_nested(factors: Sequence[Factor]) -> dict[tuple[int, int], tuple[int, int, np.ndarray]]:
+    """Pairs (a, b), a < b, where one factor's level implies the other's: (fine, coarse, level map)."""
+    out = {}
+    for a in range(len(factors)):
+        for b in range(a + 1, len(factors)):
+            pa, pb = factors[a].parts, factors[b].parts
+            if pa is None or pb is None:
+                continue
+            for fine, coarse in ((b, a), (a, b)):
+                m = _level_map(factors[fine].parts, factors[coarse].parts)
+                if m is not None:
+                    out[(a, b)] = (fine, coarse, m)
+                    break
+    return out
 
 
 def _make_groups(levels: Sequence[int], alone: Sequence[bool]) -> tuple[_Group, ...]:
@@ -139,7 +170,7 @@ class StructuredDesign(Design):
     def __init__(self, n_cols: int, intercept: int | None, dense: np.ndarray | None,
                  dense_cols: Sequence[int], factors: Sequence[Factor] = (), n_rows: int | None = None,
                  _groups: tuple[_Group, ...] | None = None, _cells: tuple[np.ndarray, ...] | None = None,
-                 _twins: frozenset[tuple[int, int]] | None = None) -> None:
+                 _nested: dict[tuple[int, int], tuple[int, int, np.ndarray]] | None = None) -> None:
         self.n_cols = int(n_cols)
         self.intercept = None if intercept is None else int(intercept)
         self.dense = None if dense is None or dense.shape[1] == 0 else dense
@@ -165,8 +196,9 @@ class StructuredDesign(Design):
         self._cells = _cells
         # per group: its factor's values (a factor with values is a group of its own), or None
         self._values = tuple(self.factors[g.members[0]].values if len(g.members) == 1 else None for g in _groups)
-        # pairs of factors with the same codes (g and g:x): a diagonal block of X'WX, not a table of L^2 cells
-        self._twins = _find_twins(self.factors) if _twins is None else _twins
+        # pairs of factors one of which implies the other's level (g and g:x, g and g:h): a sparse block of
+        # X'WX, one entry per level of the finer, not a table of L_a L_b cells
+        self._nested = _find_nested(self.factors) if _nested is None else _nested
 
     def _cell_codes(self, g: _Group) -> np.ndarray:
         if len(g.members) == 1:
@@ -199,7 +231,7 @@ class StructuredDesign(Design):
         return StructuredDesign(
             self.n_cols, self.intercept, None if self.dense is None else self.dense[s], self.dense_cols,
             tuple(f.rows(s) for f in self.factors),
-            n_rows=max(0, min(stop, self.n_rows) - start), _groups=self._groups, _twins=self._twins,
+            n_rows=max(0, min(stop, self.n_rows) - start), _groups=self._groups, _nested=self._nested,
             _cells=tuple(c[s] for c in self._cells),
         )
 
@@ -369,8 +401,10 @@ class StructuredDesign(Design):
             for b in range(a + 1, nf):
                 if gid[a] != gid[b]:
                     fa, fb = self.factors[a], self.factors[b]
-                    if (a, b) in self._twins:  # (a row's two columns are those of its one level)
-                        cross.append((a, b, 2 * Cz[fa.columns, fb.columns]))
+                    if (a, b) in self._nested:  # (a row's two columns are given by its fine level)
+                        fine, coarse, lmap = self._nested[(a, b)]
+                        cross.append((fine, coarse, 2 * Cz[self.factors[coarse].columns[lmap],
+                                                           self.factors[fine].columns]))
                     else:
                         cross.append((a, b, 2 * Cz[np.ix_(fa.columns, fb.columns)]))
         c00 = Cz[i0, i0]
@@ -478,7 +512,7 @@ class StructuredDesign(Design):
         for f in self.factors:
             colmap = np.where(f.columns >= 0, new[f.columns], -1)
             if np.any(colmap >= 0):
-                factors.append(Factor(f.codes, colmap, f.values))
+                factors.append(Factor(f.codes, colmap, f.values, f.parts))
         return StructuredDesign(cols.size, intercept, dense, dense_cols, factors, n_rows=self.n_rows)
 
     def take(self, rows: np.ndarray) -> "StructuredDesign":
@@ -487,7 +521,7 @@ class StructuredDesign(Design):
         return StructuredDesign(
             self.n_cols, self.intercept, None if self.dense is None else np.asfortranarray(self.dense[rows]),
             self.dense_cols, tuple(f.rows(rows) for f in self.factors), n_rows=rows.size,
-            _groups=self._groups, _cells=tuple(c[rows] for c in self._cells), _twins=self._twins,
+            _groups=self._groups, _cells=tuple(c[rows] for c in self._cells), _nested=self._nested,
         )
 
 
@@ -522,13 +556,14 @@ class StructuredGram:
                 gid[f] = gi
         self.gid = gid
         nf = len(self.factors)
-        # (twins, pairs with the same codes: per level, the sum of w t_a t_b)
-        self.twins: dict[tuple[int, int], np.ndarray] = {}
+        # (nested pairs, one factor's level implied by the other's: per fine level, the sum of w t_a t_b)
+        self.nested: dict[tuple[int, int], tuple[int, int, np.ndarray, np.ndarray]] = {}
         for a in range(nf):
             for b in range(a + 1, nf):
                 if gid[a] != gid[b]:
-                    if (a, b) in design._twins:
-                        self.twins[(a, b)] = np.zeros(self.levels[a])
+                    if (a, b) in design._nested:
+                        fine, coarse, lmap = design._nested[(a, b)]
+                        self.nested[(a, b)] = (fine, coarse, lmap, np.zeros(self.levels[fine]))
                     else:
                         self.cross[(a, b)] = np.zeros(self.levels[a] * self.levels[b])
         self._marg = None
@@ -566,9 +601,9 @@ class StructuredGram:
             fa, fb = X.factors[a], X.factors[b]
             code = fa.codes.astype(np.int64) * Lb + fb.codes
             acc += np.bincount(code, fb.weighted(fa.weighted(w)), minlength=La * Lb)
-        for (a, b), acc in self.twins.items():
+        for (a, b), (fine, _, _, acc) in self.nested.items():
             fa, fb = X.factors[a], X.factors[b]
-            acc += np.bincount(fa.codes, fb.weighted(fa.weighted(w)), minlength=self.levels[a])
+            acc += np.bincount(X.factors[fine].codes, fb.weighted(fa.weighted(w)), minlength=self.levels[fine])
 
     def _marginals(self):
         """Per factor: level sums of w t, w t r and w t X_d and of w t^2 (t: the factor's values, 1 without);
@@ -631,11 +666,11 @@ class StructuredGram:
             blk = m[np.ix_(oka, okb)]
             G[np.ix_(ca, cb)] = blk
             G[np.ix_(cb, ca)] = blk.T
-        for (a, b), m in self.twins.items():
-            ca, cb = self.factors[a], self.factors[b]
-            ok = (ca >= 0) & (cb >= 0)  # (the other entries of the block are 0)
-            G[ca[ok], cb[ok]] = m[ok]
-            G[cb[ok], ca[ok]] = m[ok]
+        for fine, coarse, lmap, m in self.nested.values():
+            cf, cc = self.factors[fine], self.factors[coarse][lmap]
+            ok = (cf >= 0) & (cc >= 0)  # (the other entries of the block are 0)
+            G[cc[ok], cf[ok]] = m[ok]
+            G[cf[ok], cc[ok]] = m[ok]
         return G
 
     @property

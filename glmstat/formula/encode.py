@@ -82,17 +82,14 @@ class TermPlan:
 CODED_COLUMNS = 64
 
 
-def coded_variable(t: TermPlan) -> int | None:
-    """The position of the variable by whose codes a structured design stores the term: its one factor, coded
-    by treatment contrasts or indicators, alone (a main effect) or times numeric vectors (``g:x``: the
-    column of level l is x times the indicator of l, stored as the codes and the product of the vectors); None
-    for a term whose columns go to the dense block (a numeric term, two factors, a matrix such as ``poly``)."""
-    at = [i for i, vc in enumerate(t.variables) if vc.factor is not None]
-    if len(at) != 1 or not t.variables[at[0]].factor.is_indicator_like:
-        return None
-    if any(vc.factor is None and (vc.width != 1 or vc.suffixes) for vc in t.variables):
-        return None
-    return at[0]
+def is_coded(t: TermPlan) -> bool:
+    """A structured design stores the term as codes: it has a factor, and every factor in it is coded by
+    treatment contrasts or indicators.  Each of its columns is then one cell's indicator (the cell: a level of
+    each factor; a main effect ``g``, or ``g:h`` coded by the combined levels) times a product of numeric
+    columns (``g:x``, ``g:poly(x, 2)``: a :class:`~glmstat.design.structured.Factor` with values per column of
+    the numeric part).  Numeric terms, and terms with sum, Helmert or polynomial contrasts, are dense."""
+    factors = [vc.factor for vc in t.variables if vc.factor is not None]
+    return bool(factors) and all(f.is_indicator_like for f in factors)
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,15 +121,15 @@ class DesignPlan:
 
     @once
     def coded_terms(self) -> tuple[bool, ...]:
-        """Per term: stored as integer codes (see :func:`coded_variable`)."""
-        return tuple(coded_variable(t) is not None for t in self.terms)
+        """Per term: stored as integer codes (see :func:`is_coded`)."""
+        return tuple(is_coded(t) for t in self.terms)
 
     @once
     def structured(self) -> bool:
-        """Coded terms (:func:`coded_variable`) stored as codes, every other term's columns in one dense block:
-        when every term is one variable (numeric, or a factor stored as codes), when the coded columns
-        outnumber the dense ones (``g * x``, ``g + f * h`` with a wide ``g``: the interaction of two factors
-        is dense, g's columns are codes), or when the codes stand for at least ``CODED_COLUMNS`` columns."""
+        """Coded terms (:func:`is_coded`) stored as codes, every other term's columns in one dense block: when
+        every term is one variable (numeric, or a factor stored as codes), when the coded columns outnumber the
+        dense ones (``g * x``, ``a * b``, ``g + C(f, sum) * x`` with a wide ``g``), or when the codes stand for
+        at least ``CODED_COLUMNS`` columns."""
         if all(len(t.variables) == 1 and (c or t.variables[0].factor is None)
                for t, c in zip(self.terms, self.coded_terms)):
             return True
@@ -196,13 +193,14 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
         if total > limits.max_columns:
             raise refuse("max_columns", "the design has more columns than allowed", total, limits)
         plans.append(tp)
-        if coded_variable(tp) is None:
+        if not is_coded(tp):
             dense += k
     plan = DesignPlan(intercept, tuple(plans))
     _check_unique_names(plan)
     dense_cols = dense if plan.structured else total
-    # (a structured design also holds one row of values per g:x term)
-    valued = sum(len(t.variables) > 1 for t, c in zip(plan.terms, plan.coded_terms) if c) if plan.structured else 0
+    # (a structured design also holds a row of combined codes per interaction of factors, and a row of values
+    # per numeric column of a coded term)
+    valued = sum(_coded_rows(t) for t, c in zip(plan.terms, plan.coded_terms) if c) if plan.structured else 0
     size = (dense_cols + valued) * n_rows * 8 + WORK_MATRICES * total * total * 8
     if size > limits.max_design_bytes:
         raise refuse("max_design_bytes", "the design needs more memory than allowed (bytes)", size, limits)
@@ -277,9 +275,61 @@ def dense_design(plan: DesignPlan, values: dict, n: int) -> np.ndarray:
     return X
 
 
-def _numeric_vector(value: Value, n: int) -> np.ndarray:
-    """A one-column numeric variable's values, shape (n,)."""
-    return np.asarray(value.values if isinstance(value, (NumVec, NumMat)) else value, dtype=float).reshape(n)
+def _coded_rows(t: TermPlan) -> int:
+    """Arrays of n numbers a coded term adds to a structured design: combined codes, and values per column
+    of its numeric part."""
+    factors = sum(vc.factor is not None for vc in t.variables)
+    numeric = 1
+    for vc in t.variables:
+        numeric *= vc.width if vc.factor is None else 1
+    return int(factors > 1) + (numeric if len(t.variables) > factors else 0)
+
+
+def _numeric_columns(value: Value, n: int) -> np.ndarray:
+    """A numeric variable's columns, shape (n, k)."""
+    if isinstance(value, NumMat):
+        return value.values
+    return np.asarray(value.values if isinstance(value, NumVec) else value, dtype=float).reshape(n, 1)
+
+
+def _coded_factors(t: TermPlan, values: dict, n: int, first: int, codes_of: dict) -> list[Factor]:
+    """A coded term (:func:`is_coded`) as factors of the structured design, its columns from ``first`` on.
+
+    The term's columns run over its variables' columns, the first variable fastest: column
+    ``first + sum_i j_i s_i`` with j_i the column of variable i and s_i the product of the earlier variables'
+    widths.  A factor's level l has column j = l (indicators) or l - 1 (treatment; none for the reference).
+    The cell code of a row combines the factors' codes (first fastest); each combination of the numeric
+    variables' columns gives one factor over those cells, its values the product of those columns.
+    """
+    strides, s = [], 1
+    for vc in t.variables:
+        strides.append(s)
+        s *= vc.n_cols
+    fvars = [(vc, st) for vc, st in zip(t.variables, strides) if vc.factor is not None]
+    key = tuple(vc.node for vc, _ in fvars)
+    if key not in codes_of:  # (g:x and g share g's codes, a:b:x and a:b their cell codes)
+        code, lstride = None, 1
+        for vc, _ in fvars:
+            c = np.asarray(values[vc.node].codes, dtype=np.intp)
+            code = c if code is None else code + c * lstride
+            lstride *= len(vc.factor.levels)
+        codes_of[key] = code
+    # each cell's column offset within the term (-1: a cell with a reference level, which has no column)
+    offset = np.zeros(1, dtype=np.intp)
+    for vc, st in fvars:
+        L = len(vc.factor.levels)
+        j = np.arange(L, dtype=np.intp) - (1 if vc.factor.kind == "treatment" else 0)  # (-1: the reference)
+        offset = np.where((j[:, None] >= 0) & (offset[None, :] >= 0), j[:, None] * st + offset[None, :], -1).ravel()
+    parts = tuple((deparse(vc.node), len(vc.factor.levels)) for vc, _ in fvars)
+    numeric = [(_numeric_columns(values[vc.node], n), st) for vc, st in zip(t.variables, strides) if vc.factor is None]
+    out = []
+    for combo in np.ndindex(*[m.shape[1] for m, _ in numeric]):
+        shift = first + sum(j * st for j, (_, st) in zip(combo, numeric))
+        scale = None  # the product of the numeric columns (a new array)
+        for j, (m, _) in zip(combo, numeric):
+            scale = np.array(m[:, j], dtype=float) if scale is None else scale * m[:, j]
+        out.append(Factor(codes_of[key], np.where(offset >= 0, offset + shift, -1), scale, parts))
+    return out
 
 
 def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesign:
@@ -289,7 +339,7 @@ def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesig
     dense_cols: list[int] = []
     dense_terms: list[tuple[TermPlan, int]] = []  # (term, its first column in the dense block)
     factors: list[Factor] = []
-    codes_of: dict = {}  # one code array per factor variable: g and g:x share it (a diagonal block of X'WX)
+    codes_of: dict = {}  # the code array of each set of factor variables
     col = 1 if plan.intercept else 0
     for t, coded in zip(plan.terms, plan.coded_terms):
         k = len(t.names)
@@ -298,20 +348,7 @@ def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesig
             dense_cols.extend(range(col, col + k))
             col += k
             continue
-        at = coded_variable(t)
-        vc = t.variables[at]
-        L = len(vc.factor.levels)
-        if vc.factor.kind == "treatment":
-            colmap = np.concatenate([[-1], np.arange(col, col + L - 1)]).astype(np.intp)
-        else:
-            colmap = np.arange(col, col + L, dtype=np.intp)
-        scale = None  # g:x (:x:z ...): the product of the numeric variables, a new array
-        for other in t.variables[:at] + t.variables[at + 1:]:
-            x = _numeric_vector(values[other.node], n)
-            scale = x.copy() if scale is None else scale * x
-        if vc.node not in codes_of:
-            codes_of[vc.node] = np.asarray(values[vc.node].codes, dtype=np.intp)
-        factors.append(Factor(codes_of[vc.node], colmap, scale))
+        factors.extend(_coded_factors(t, values, n, col, codes_of))
         col += k
     dense = None
     if dense_terms:

@@ -85,33 +85,41 @@ def test_factors_beyond_the_cell_limit_use_pairwise_codes(valued):
 
 @pytest.mark.parametrize("n_blocks", [1, 3])
 def test_a_factor_and_its_interaction_with_a_numeric_share_codes_and_a_diagonal_block(n_blocks):
-    """g + g:x + h + x:h (treatment g, all of h's levels in x:h): the pairs of factors with one code array are
-    found (not a table of L^2 cells), and every product is the dense matrix's."""
+    """g + g:x + h + x:h (treatment g, all of h's levels in x:h) + g:h: the pairs of factors whose levels
+    imply each other's are found (a sparse block, not a table of L_a L_b cells), and every product is the
+    dense matrix's."""
     rng = np.random.default_rng(4)
     n = 900
     g, h = rng.integers(0, 30, n), rng.integers(0, 5, n)
     x, z = rng.normal(size=n), rng.normal(size=n)
     x[g == 3] = 0.0  # (a level whose g:x column is zero)
-    fg = Factor(g, np.r_[-1, np.arange(2, 31)])
-    fgx = Factor(g, np.r_[-1, np.arange(31, 60)], x)
-    fh = Factor(h, np.r_[-1, np.arange(60, 64)])
-    fhz = Factor(h, np.arange(64, 69), z)
-    X = StructuredDesign(69, 0, np.asfortranarray(x[:, None]), [1], [fg, fgx, fh, fhz])
-    assert X._twins == {(0, 1), (2, 3)}
+    pg, ph = (("g", 30),), (("h", 5),)
+    fg = Factor(g, np.r_[-1, np.arange(2, 31)], None, pg)
+    fgx = Factor(g, np.r_[-1, np.arange(31, 60)], x, pg)
+    fh = Factor(h, np.r_[-1, np.arange(60, 64)], None, ph)
+    fhz = Factor(h, np.arange(64, 69), z, ph)
+    gh = g + 30 * h  # g:h with treatment contrasts for both: a column for g > 0 and h > 0, g fastest
+    cols_gh = np.where((np.arange(150) % 30 > 0) & (np.arange(150) // 30 > 0),
+                       69 + (np.arange(150) % 30 - 1) + 29 * (np.arange(150) // 30 - 1), -1)
+    fgh = Factor(gh, cols_gh, None, pg + ph)
+    X = StructuredDesign(69 + 116, 0, np.asfortranarray(x[:, None]), [1], [fg, fgx, fh, fhz, fgh])
+    assert set(X._nested) == {(0, 1), (2, 3), (0, 4), (1, 4), (2, 4), (3, 4)}
+    assert X._nested[(0, 4)][:2] == (4, 0) and np.array_equal(X._nested[(2, 4)][2], np.arange(150) // 30)
     D = X.toarray()
     w, r = rng.uniform(0, 2, n), rng.normal(size=n)
     cuts = np.linspace(0, n, n_blocks + 1).astype(int)
-    red = GramReducer(69)
+    p = X.n_cols
+    red = GramReducer(p)
     for a, b in zip(cuts[:-1], cuts[1:]):
         blk = X.rows(a, b)
-        assert blk._twins == X._twins
+        assert blk._nested is X._nested
         red.add(blk, w[a:b], r[a:b])
     np.testing.assert_allclose(red.gram, D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-11)
     np.testing.assert_allclose(red.score, D.T @ (w * r), rtol=1e-12, atol=1e-11)
-    A = rng.normal(size=(69, 69))
+    A = rng.normal(size=(p, p))
     C = A @ A.T
     np.testing.assert_allclose(X.quadratic_diag(C, block_rows=256), np.einsum("ij,ij->i", D @ C, D), rtol=1e-10)
-    beta = rng.normal(size=69)
+    beta = rng.normal(size=p)
     np.testing.assert_allclose(X.matvec(beta), D @ beta, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(X.take(np.arange(0, n, 7)).toarray(), D[::7])
 
@@ -227,9 +235,8 @@ def test_a_wide_factor_is_fitted_in_blocks_of_at_least_p_squared_over_16_rows():
 
 
 def test_a_structured_design_with_a_wide_dense_block_keeps_its_blocks_within_bound():
-    # y ~ g + f:poly(x, 1): g's 399 columns are codes, the interaction's 300 columns dense (a matrix variable:
-    # f:x would be codes and values); blocks of p^2 / 16 = 30,625 rows of 300 dense columns would be 70 MB
-    # each, BLOCK_CELLS // 300 = 13,981 rows are 32 MB
+    # y ~ g + C(f, sum): g's 399 columns are codes, f's 299 sum-contrast columns dense; blocks of
+    # p^2 / 16 = 30,525 rows of 299 dense columns would be 70 MB each, BLOCK_CELLS // 299 = 14,027 rows are 32 MB
     from glmstat.design.policy import BLOCK_CELLS, block_rows
     from glmstat.design.structured import StructuredDesign
 
@@ -237,9 +244,9 @@ def test_a_structured_design_with_a_wide_dense_block_keeps_its_blocks_within_bou
     n = 800
     d = pd.DataFrame({"g": (np.arange(n) % 400).astype(str), "f": (np.arange(n) % 300).astype(str),
                       "x": rng.normal(size=n), "y": rng.normal(size=n)})
-    X = gs.glm("y ~ g + f:poly(x, 1)", d).model_frame.design
-    assert isinstance(X, StructuredDesign) and len(X.dense_cols) == 300 and X.n_cols == 700
-    assert block_rows(X) == BLOCK_CELLS // 300
+    X = gs.glm("y ~ g + C(f, sum)", d).model_frame.design
+    assert isinstance(X, StructuredDesign) and len(X.dense_cols) == 299 and X.n_cols == 699
+    assert block_rows(X) == BLOCK_CELLS // 299
 
 
 def test_a_wide_interaction_is_fitted_without_copies_of_the_whole_design():

@@ -1,8 +1,9 @@
-"""Structured designs with interactions (``y ~ g + f * x + f * h`` with a wide ``g``).
+"""Structured designs with interactions (``y ~ g + f * x + f * h + z + x:z`` with a wide ``g``).
 
-Factor main effects stay integer codes, and so does a factor's interaction with a numeric variable (``f:x``:
-the codes of f and the values of x), when the coded columns outnumber the other terms' or number at least
-``CODED_COLUMNS`` (formula/encode.py); an interaction of two factors (``f:h``) joins the numeric block.
+Factor main effects stay integer codes, and so do the interactions of treatment-coded factors (``f:h``: the
+combined levels) and their interactions with numeric variables (``f:x``: the codes of f and the values of x),
+when the coded columns outnumber the other terms' or number at least ``CODED_COLUMNS`` (formula/encode.py);
+numeric interactions (``x:z``) join the numeric block.
 Above the size where a structured design is fitted as such (65,536 cells), every number must be the dense
 design's: the fit, prediction with standard errors, leverage, sandwich covariance, tests that refit (LR, Rao)
 and emmeans.  Against R: the large fixtures ``large_*_interaction`` (tests/r_parity/test_r_parity_large.py,
@@ -21,7 +22,7 @@ import glmstat as gs
 from conftest import dense_only
 from glmstat.design.structured import StructuredDesign
 
-FORMULA = "y ~ g + f * x + f * h + z + offset(log(t))"
+FORMULA = "y ~ g + f * x + f * h + z + x:z + offset(log(t))"
 
 
 def _data(n: int = 6000, seed: int = 21) -> pd.DataFrame:
@@ -46,19 +47,21 @@ def fits():
     return d, s, dd
 
 
-def test_factor_by_numeric_is_codes_and_values_and_factor_by_factor_joins_the_dense_block(fits):
+def test_interactions_of_factors_are_codes_and_numeric_interactions_join_the_dense_block(fits):
     d, s, dd = fits
     X = s.model_frame.design
     assert isinstance(X, StructuredDesign) and X.n_rows * X.n_cols > 65536
-    assert [s.coef.index[j] for j in X.dense_cols] == ["x", "z", "f[T.q]:h[T.v]", "f[T.r]:h[T.v]"]
-    assert [f.n_levels for f in X.factors] == [80, 3, 2, 3]  # (terms by degree: g, f, h, then f:x)
-    fx = X.factors[3]  # f:x: f's codes, x's values, the columns of f's levels q and r
+    assert [s.coef.index[j] for j in X.dense_cols] == ["x", "z", "x:z"]
+    assert [f.n_levels for f in X.factors] == [80, 3, 2, 3, 6]  # (terms by degree: g, f, h, f:x, f:h)
+    fx, fh = X.factors[3], X.factors[4]  # f:x: f's codes, x's values; f:h: the cells of f and h
     assert [s.coef.index[j] for j in fx.columns if j >= 0] == ["f[T.q]:x", "f[T.r]:x"]
     np.testing.assert_array_equal(fx.values, d["x"].to_numpy())
+    assert [s.coef.index[j] for j in fh.columns if j >= 0] == ["f[T.q]:h[T.v]", "f[T.r]:h[T.v]"]
     assert all(f.values is None for i, f in enumerate(X.factors) if i != 3)
-    assert X._twins == {(1, 3)}  # f and f:x share f's codes: their block of X'WX is diagonal
+    # the levels of f:x and f:h imply f's, f:h's imply h's and f:x's: sparse blocks of X'WX
+    assert set(X._nested) == {(1, 3), (1, 4), (2, 4), (3, 4)}
     np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-10)
-    np.testing.assert_allclose(s.vcov, dd.vcov, rtol=1e-9)
+    np.testing.assert_allclose(s.vcov, dd.vcov, rtol=1e-9, atol=1e-15)
     assert s.deviance == pytest.approx(dd.deviance, rel=1e-12)
 
 
@@ -84,7 +87,7 @@ def test_a_wide_factor_interacting_with_a_covariate_stays_codes_and_gives_the_de
             dd = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
     X = s.model_frame.design
     assert isinstance(X, StructuredDesign) and len(X.factors) == 2 and len(X.dense_cols) == 2
-    assert X.factors[0].values is None and X.factors[1].values is not None and X._twins == {(0, 1)}
+    assert X.factors[0].values is None and X.factors[1].values is not None and set(X._nested) == {(0, 1)}
     assert X.n_rows * X.n_cols > 65536 and isinstance(s.fit_data.source.X, StructuredDesign)
     assert not isinstance(dd.model_frame.design, StructuredDesign)
     np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-9)

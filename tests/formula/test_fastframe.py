@@ -96,19 +96,24 @@ def test_synthetic_same_frame(formula, weights):
     _assert_same_frame(fast, _general(formula, d, fam, weights=weights))
 
 
-@pytest.mark.parametrize("formula", ["y ~ C(cat, sum)", "y ~ cat:s", "y ~ x + C(s, sum):x"])
-def test_interactions_of_factors_and_other_contrasts_are_dense(formula):
+@pytest.mark.parametrize("formula", ["y ~ C(cat, sum)", "y ~ x * C(s, sum)", "y ~ x:k", "y ~ C(cat, helmert) * s"])
+def test_numeric_interactions_and_other_contrasts_are_dense(formula):
     assert structured_frame(formula, _data(), gs.Binomial()) is None
 
 
-@pytest.mark.parametrize("formula", ["y ~ x * s", "y ~ x:cat", "y ~ s:x + cat", "y ~ x:s:k + s", "y ~ 0 + s:x"])
+@pytest.mark.parametrize("formula", ["y ~ x * s", "y ~ x:cat", "y ~ s:x + cat", "y ~ x:s:k + s", "y ~ 0 + s:x",
+                                     "y ~ cat:s", "y ~ cat * s", "y ~ cat * s * x", "y ~ 0 + cat:s + s:flag",
+                                     "y ~ s + poly(x, 2):cat", "y ~ cat:poly(x, 2):s + s", "y ~ x:cat:k:s"])
 @pytest.mark.parametrize("weights", [None, "w"])
-def test_a_factor_by_numeric_interaction_is_codes_and_values(formula, weights):
-    """``s:x`` (``x:s:k``) is stored as s's codes and the values of x (x k): the frame is the dense design's,
-    with R's columns (treatment-coded beside the main effect, one per level without it)."""
+def test_interactions_of_treatment_coded_factors_are_codes(formula, weights):
+    """A term whose factors are all coded by treatment contrasts or indicators is stored as codes: ``s:x``
+    (``x:s:k``) as s's codes and the values of x (x k), ``cat:s`` by the combined levels, ``poly(x, 2):cat``
+    as one factor per column of poly.  The frame is the dense design's, with R's columns."""
     d = _data()
     fast = structured_frame(formula, d, gs.Binomial(), weights=weights)
-    assert fast is not None and any(f.values is not None for f in fast.design.factors)
+    assert fast is not None
+    interactions = [j for label, cols in zip(fast.term_labels, fast.term_columns) if ":" in label for j in cols]
+    assert interactions and not set(interactions) & set(fast.design.dense_cols.tolist())
     _assert_same_frame(fast, _general(formula, d, gs.Binomial(), weights=weights))
 
 
