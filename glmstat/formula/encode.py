@@ -80,6 +80,9 @@ class TermPlan:
 #: A design with an interaction is structured once its factors' codes stand for this many columns, however
 #: many dense columns the other terms have (see :attr:`DesignPlan.structured`).
 CODED_COLUMNS = 64
+#: At most this many interaction terms are stored as codes: every pair of coded terms adds its own sums to a
+#: pass, so a design of many interactions (``(a + b + ... + j)^10`` has 1,013 of them) keeps them dense.
+MAX_CODED_INTERACTIONS = 64
 
 
 def is_coded(t: TermPlan) -> bool:
@@ -121,8 +124,12 @@ class DesignPlan:
 
     @once
     def coded_terms(self) -> tuple[bool, ...]:
-        """Per term: stored as integer codes (see :func:`is_coded`)."""
-        return tuple(is_coded(t) for t in self.terms)
+        """Per term: stored as integer codes (see :func:`is_coded`; interactions only up to
+        ``MAX_CODED_INTERACTIONS`` of them)."""
+        coded = [is_coded(t) for t in self.terms]
+        if sum(c and len(t.variables) > 1 for t, c in zip(self.terms, coded)) > MAX_CODED_INTERACTIONS:
+            coded = [c and len(t.variables) == 1 for t, c in zip(self.terms, coded)]
+        return tuple(coded)
 
     @once
     def structured(self) -> bool:
@@ -161,7 +168,6 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
     """
     plans = []
     total = 1 if intercept else 0
-    dense = total
     for term, codes in zip(terms, codings):
         vcs = []
         for node, contrasts in zip(term, codes):
@@ -193,9 +199,8 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
         if total > limits.max_columns:
             raise refuse("max_columns", "the design has more columns than allowed", total, limits)
         plans.append(tp)
-        if not is_coded(tp):
-            dense += k
     plan = DesignPlan(intercept, tuple(plans))
+    dense = (1 if intercept else 0) + sum(len(t.names) for t, c in zip(plan.terms, plan.coded_terms) if not c)
     _check_unique_names(plan)
     dense_cols = dense if plan.structured else total
     # (a structured design also holds a row of combined codes per interaction of factors, and a row of values

@@ -163,3 +163,22 @@ def test_predict_spec_encodes_new_data_like_training():
     assert isinstance(Xf, StructuredDesign)  # new data keep the factor codes too
     np.testing.assert_array_equal(Xf.toarray(), Xs.toarray())
     np.testing.assert_array_equal(okf, oks)
+
+
+def test_a_design_of_many_interactions_keeps_them_dense():
+    """h + (a + b + ... + g)^7 has 120 interaction terms, more than MAX_CODED_INTERACTIONS: each coded term
+    adds sums per pair to every pass, so the interactions go to the dense block and the main effects stay
+    codes; with fewer (^2: 21 of them) they are codes.  Both frames are the dense encoder's."""
+    from glmstat.formula.encode import MAX_CODED_INTERACTIONS
+
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({c: rng.choice(["u", "v"], 400) for c in "abcdefg"})
+    d["h"] = [f"h{i:02d}" for i in np.r_[np.arange(80), rng.integers(0, 80, 320)]]
+    d["y"] = rng.integers(0, 2, 400).astype(float)
+    for power, coded in ((7, 8), (2, 29)):
+        formula = f"y ~ h + (a + b + c + d + e + f + g)^{power}"
+        fast = structured_frame(formula, d, gs.Binomial())
+        n_interactions = sum(":" in t for t in fast.term_labels)
+        assert (n_interactions > MAX_CODED_INTERACTIONS) == (power == 7)
+        assert len(fast.design.factors) == coded
+        _assert_same_frame(fast, _general(formula, d, gs.Binomial()))
