@@ -26,6 +26,8 @@ CASES = {
     "gaussian_dense_poly": ("z ~ x1 * h + poly(x2, 2)", gs.Gaussian(), None),
     # (structured: g's and h's codes, and h:x1 as h's codes and x1's values)
     "poisson_codes_and_interaction": ("count ~ g + h * x1 + offset(log(expo))", gs.Poisson(), None),
+    # (g:h by the combined levels of g and h; the cells of g's last level are seen only in the last 40 rows)
+    "poisson_factor_interaction": ("count ~ x1 + g * h + offset(log(expo))", gs.Poisson(), None),
     "logit_scale": ("yes ~ scale(x1) + g", gs.Binomial(), None),
     "quasipoisson": ("count ~ x1 + h", gs.QuasiPoisson(), None),
 }
