@@ -5,12 +5,12 @@ A term's columns are the row-wise products of its variables' columns, the first 
 column (``poly(x, 2)[1]``), a factor the rows of its coding matrix indexed by its codes
 (:mod:`glmstat.formula.contrasts`).
 
-The design is *structured* (:class:`~glmstat.design.structured.StructuredDesign`: factor main effects coded by
-treatment contrasts or indicators kept as integer codes, never dummy columns, and such a factor's interactions
-with numeric variables, ``g:x``, as the codes and the values of x; every other term's columns in one dense
-block) when every term is one variable, or when the coded columns outnumber the dense ones or number at least
-``CODED_COLUMNS``; otherwise dense.  Sizes are checked against the
-formula limits before any column is allocated.
+The design is *structured* (:class:`~glmstat.design.structured.StructuredDesign`: factors coded by treatment
+contrasts or indicators kept as integer codes, never dummy columns -- their main effects, their interactions by
+the combined levels, their interactions with numeric variables, ``g:x``, as the codes and the values of x
+(:func:`is_coded`); every other term's columns in one dense block) when every term is one variable, or when
+the coded columns outnumber the dense ones or number at least ``CODED_COLUMNS``; otherwise dense.  Sizes are
+checked against the formula limits before any column is allocated.
 
 The same :class:`TermPlan` encodes new data at ``predict`` time, so the columns there are the training
 columns by construction.
