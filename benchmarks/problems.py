@@ -9,6 +9,9 @@ statsmodels, glum, R) fits exactly the same model:
   ``offset(log(exposure))``.
 * ``gamma`` -- positive y, log link, 30 numeric columns.
 * ``small`` -- logistic, 100 rows, x1..x3.
+* ``interaction`` -- Poisson with an exposure: x1, x2, factors g (100 levels) and h (3 levels), their
+  interaction and g's with x1, ``y ~ x1 + x2 + g + h + g:h + g:x1 + offset(log(exposure))``: 402 model
+  columns, 398 of them factor columns glmstat keeps as codes.
 
 Factors are pandas Categoricals with string labels sorted as R sorts them under ``LC_ALL=C``.
 """
@@ -35,6 +38,7 @@ class Problem:
     numeric: tuple[str, ...]
     factors: tuple[str, ...]
     exposure: str | None = None
+    interactions: tuple[str, ...] = ()  # terms after the main effects, in R's notation (``g:h``)
 
 
 def _factor(rng: np.random.Generator, n: int, levels: int, prefix: str) -> pd.Categorical:
@@ -99,7 +103,23 @@ def small(n: int = 100, seed: int = SEED + 3) -> Problem:
     return Problem("small", data, "y ~ x1 + x2 + x3", "binomial", "logit", ("x1", "x2", "x3"), ())
 
 
-PROBLEMS = {"logistic": logistic, "poisson": poisson, "gamma": gamma, "small": small}
+def interaction(n: int, seed: int = SEED + 4) -> Problem:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.standard_normal((2, n))
+    g = _factor(rng, n, 100, "g")
+    h = _factor(rng, n, 3, "h")
+    cell = rng.normal(0, 0.2, (100, 3))
+    slope = rng.normal(0.2, 0.1, 100)
+    exposure = rng.uniform(0.5, 5.0, n)
+    eta = 0.1 + slope[g.codes] * x1 - 0.2 * x2 + cell[g.codes, h.codes] + np.log(exposure)
+    y = rng.poisson(np.exp(eta)).astype(np.float64)
+    data = pd.DataFrame({"y": y, "x1": x1, "x2": x2, "g": g, "h": h, "exposure": exposure})
+    formula = "y ~ x1 + x2 + g + h + g:h + g:x1 + offset(log(exposure))"
+    return Problem("interaction", data, formula, "poisson", "log", ("x1", "x2"), ("g", "h"), exposure="exposure",
+                   interactions=("g:h", "g:x1"))
+
+
+PROBLEMS = {"logistic": logistic, "poisson": poisson, "gamma": gamma, "small": small, "interaction": interaction}
 
 
 def make(name: str, n: int) -> Problem:

@@ -9,6 +9,7 @@ Problems (fixed seeds, :mod:`benchmarks.problems`):
   c  Gamma with log link, 30 numeric columns
   d  small logistic fit, 100 rows, 3 columns, standard errors included (time per glm() call)
   e  hat values + Cook's distances for (a)
+  f  Poisson with interactions: factors of 100 and 3 levels, g:h and g:x1 (402 model columns)
 
 Each measurement is one fresh process per contender (warm-up fit, then the timed part), run in rounds
 that alternate the contenders (A B C A B C ...), so a drifting machine affects all alike; the table shows
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import problems  # noqa: E402
 
-PROBLEM_OF = {"a": "logistic", "b": "poisson", "c": "gamma", "d": "small", "e": "logistic"}
+PROBLEM_OF = {"a": "logistic", "b": "poisson", "c": "gamma", "d": "small", "e": "logistic", "f": "interaction"}
 TOOLS = ("glmstat", "glum", "statsmodels", "R")
 
 
@@ -73,7 +74,7 @@ def write_data(pb: problems.Problem, n: int, folder: Path) -> None:
     meta = {
         "n": len(df), "columns": list(df.columns), "levels": levels, "formula": pb.formula,
         "family": pb.family, "link": pb.link, "numeric": list(pb.numeric), "factors": list(pb.factors),
-        "exposure": pb.exposure,
+        "exposure": pb.exposure, "interactions": list(pb.interactions),
     }
     (folder / "meta.json").write_text(json.dumps(meta))
 
@@ -116,8 +117,8 @@ def fmt_time(s: float | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--problems", default="a,b,c,d,e", help="comma-separated problem letters (default a,b,c,d,e)")
-    ap.add_argument("--sizes", default="1e4,1e5,1e6", help="row counts for a, b, c, e (default 1e4,1e5,1e6)")
+    ap.add_argument("--problems", default="a,b,c,d,e,f", help="comma-separated problem letters (default a,b,c,d,e,f)")
+    ap.add_argument("--sizes", default="1e4,1e5,1e6", help="row counts for a, b, c, e, f (default 1e4,1e5,1e6)")
     ap.add_argument("--big", action="store_true", help="also run (a) at 1e7 rows where memory allows")
     ap.add_argument("--tools", default=",".join(TOOLS), help="contenders (default glmstat,glum,statsmodels,R)")
     ap.add_argument("--reps", type=int, default=3, help="rounds of alternating runs (default 3)")

@@ -103,7 +103,7 @@ def _statsmodels(df, meta):
         "poisson": sm.families.Poisson(),
         "gamma": sm.families.Gamma(link=sm.families.links.Log()),
     }[meta["family"]]
-    formula = "y ~ " + " + ".join(meta["numeric"] + meta["factors"])
+    formula = "y ~ " + " + ".join(meta["numeric"] + meta["factors"] + meta.get("interactions", []))
     kw = {}
     if meta.get("exposure"):
         kw["offset"] = np.log(df[meta["exposure"]].to_numpy())
@@ -126,7 +126,7 @@ def _statsmodels(df, meta):
 def _glum(df, meta):
     from glum import GeneralizedLinearRegressor
 
-    formula = "y ~ " + " + ".join(meta["numeric"] + meta["factors"])
+    formula = "y ~ " + " + ".join(meta["numeric"] + meta["factors"] + meta.get("interactions", []))
     kw = {}
     if meta.get("exposure"):
         kw["offset"] = np.log(df[meta["exposure"]].to_numpy())
