@@ -110,16 +110,22 @@ def _level_map(fine: tuple[tuple[str, int], ...], coarse: tuple[tuple[str, int],
 def _find_nested(factors: Sequence[Factor]) -> dict[tuple[int, int], tuple[int, int, np.ndarray]]:
     """Pairs (a, b), a < b, where one factor's level implies the other's: (fine, coarse, level map)."""
     out = {}
-    for a in range(len(factors)):
-        for b in range(a + 1, len(factors)):
-            pa, pb = factors[a].parts, factors[b].parts
-            if pa is None or pb is None:
-                continue
-            for fine, coarse in ((b, a), (a, b)):
-                m = _level_map(factors[fine].parts, factors[coarse].parts)
-                if m is not None:
-                    out[(a, b)] = (fine, coarse, m)
-                    break
+    # (two factors of one part each are related only when it is the same part, g and g:x: pairs of main
+    # effects, of which a design may have thousands, are not compared)
+    multi = [f.parts is not None and len(f.parts) > 1 for f in factors]
+    by_part: dict = {}
+    for i, f in enumerate(factors):
+        if f.parts is not None and len(f.parts) == 1:
+            by_part.setdefault(f.parts, []).append(i)
+    candidates = {(a, b) for same in by_part.values() for k, a in enumerate(same) for b in same[k + 1:]}
+    candidates |= {(min(a, b), max(a, b)) for a in range(len(factors)) if multi[a]
+                   for b in range(len(factors)) if b != a and factors[b].parts is not None}
+    for a, b in sorted(candidates):
+        for fine, coarse in ((b, a), (a, b)):
+            m = _level_map(factors[fine].parts, factors[coarse].parts)
+            if m is not None:
+                out[(a, b)] = (fine, coarse, m)
+                break
     return out
 
 
