@@ -80,12 +80,13 @@ LARGE = FIXTURES / "large"
 def test_the_large_r_references_hold_with_every_factor_solved_by_blocks(case_id, monkeypatch):
     monkeypatch.setattr(structured, "DIAGONAL_SOLVE_COLUMNS", 8)  # the 40-level h (and the 8-level g)
     ref = json.loads((LARGE / "r" / f"{case_id}.json").read_text())
-    data = pd.read_csv(LARGE / "data" / "large.csv.gz")
+    data = pd.read_csv(LARGE / "data" / f"{ref['data']}.csv.gz")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)
         f = gs.glm(ref["formula"], data, family=family_of(ref["family"]), weights=ref.get("weights"), tol=1e-12,
                    max_iter=100)
     assert list(np.isnan(f.coef.to_numpy())) == ref["aliased"]
-    for got, key in ((f.coef, "coefficients"), (f.std_errors, "std_errors"), (f.vcov, "vcov")):
+    vcov = f.vcov.iloc[ref["matrix_rows"]] if "matrix_rows" in ref else f.vcov  # (rows a large reference keeps)
+    for got, key in ((f.coef, "coefficients"), (f.std_errors, "std_errors"), (vcov, "vcov")):
         assert_close(got, ref[key])
     assert_close([f.deviance], [ref["deviance"]])
