@@ -36,15 +36,25 @@ def _data(n: int = 6000, seed: int = 21) -> pd.DataFrame:
                          "y": rng.poisson(t * np.exp(eta)).astype(float)})
 
 
+def _structured_and_dense(formula: str, d: pd.DataFrame) -> tuple[gs.GLMResults, gs.GLMResults]:
+    """The Poisson fit of ``formula`` with the structured design and with every design dense."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        s = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
+        with dense_only():
+            dd = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
+    return s, dd
+
+
+def _assert_pairs_equal(pairs) -> None:
+    for a, b in pairs:
+        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-8)
+
+
 @pytest.fixture(scope="module")
 def fits():
     d = _data()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        s = gs.glm(FORMULA, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
-        with dense_only():
-            dd = gs.glm(FORMULA, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
-    return d, s, dd
+    return (d,) + _structured_and_dense(FORMULA, d)
 
 
 def test_interactions_of_factors_are_codes_and_numeric_interactions_join_the_dense_block(fits):
@@ -71,8 +81,7 @@ def test_inference_on_the_mixed_design_is_the_dense_designs(fits):
     pairs = [(s.predict(new, se_fit=True), dd.predict(new, se_fit=True)), (s.hat_values(), dd.hat_values()),
              (s.robust("HC3").std_errors, dd.robust("HC3").std_errors), (s.emmeans("f"), dd.emmeans("f"))]
     pairs += [(s.anova(type=2, test="LR"), dd.anova(type=2, test="LR")), (s.anova(test="Rao"), dd.anova(test="Rao"))]
-    for a, b in pairs:
-        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-8)
+    _assert_pairs_equal(pairs)
 
 
 def test_a_wide_factor_interacting_with_a_covariate_stays_codes_and_gives_the_dense_numbers():
@@ -80,11 +89,7 @@ def test_a_wide_factor_interacting_with_a_covariate_stays_codes_and_gives_the_de
     theirs is dense; every number is the dense design's."""
     d = _data(n=3000, seed=5)
     formula = "y ~ x + g * z + offset(log(t))"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        s = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
-        with dense_only():
-            dd = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
+    s, dd = _structured_and_dense(formula, d)
     X = s.model_frame.design
     assert isinstance(X, StructuredDesign) and len(X.factors) == 2 and len(X.dense_cols) == 2
     assert X.factors[0].values is None and X.factors[1].values is not None and set(X._nested) == {(0, 1)}
@@ -97,8 +102,7 @@ def test_a_wide_factor_interacting_with_a_covariate_stays_codes_and_gives_the_de
              (s.robust("HC0").std_errors, dd.robust("HC0").std_errors),
              (s.anova(type=2, test="LR"), dd.anova(type=2, test="LR")),
              (s.conf_int(method="profile", parm=["x"]), dd.conf_int(method="profile", parm=["x"]))]
-    for a, b in pairs:
-        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-8)
+    _assert_pairs_equal(pairs)
 
 
 def test_a_factor_by_numeric_interaction_past_the_diagonal_solve_width_gives_the_dense_numbers():
@@ -115,11 +119,7 @@ def test_a_factor_by_numeric_interaction_past_the_diagonal_solve_width_gives_the
     eta = 0.3 + 0.2 * x + rng.normal(scale=0.2, size=L)[g] * z
     d = pd.DataFrame({"g": [f"g{i:03d}" for i in g], "x": x, "z": z, "y": rng.poisson(np.exp(eta)).astype(float)})
     formula = "y ~ x + g:z"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        s = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
-        with dense_only():
-            dd = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12, max_iter=100)
+    s, dd = _structured_and_dense(formula, d)
     X = s.fit_data.source.X
     assert isinstance(X, StructuredDesign) and len(X.dense_cols) == 1 and X.factors[0].values is not None
     np.testing.assert_array_equal(X.diagonal_columns(), np.arange(2, 2 + L))
@@ -130,5 +130,4 @@ def test_a_factor_by_numeric_interaction_past_the_diagonal_solve_width_gives_the
     pairs = [(s.hat_values(), dd.hat_values()), (s.robust("HC0").std_errors, dd.robust("HC0").std_errors),
              (s.predict(d.iloc[::101], se_fit=True), dd.predict(d.iloc[::101], se_fit=True)),
              (s.drop1(test="Rao"), dd.drop1(test="Rao"))]
-    for a, b in pairs:
-        np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-8)
+    _assert_pairs_equal(pairs)
