@@ -37,6 +37,7 @@ from ..engine.irls import irls
 from ..engine.passes import add_score_parts, score_part
 from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums
+from ..engine.threads import single_threaded
 from .._arguments import real_number, shown
 from ..errors import FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
@@ -379,6 +380,7 @@ def _check_nested(fits) -> None:
 
 
 @returns_table
+@single_threaded
 def anova(*fits, test: str | None = None) -> pd.DataFrame:
     """Analysis of deviance for one model (sequential) or for nested models (as R's ``anova``).
 
@@ -607,6 +609,7 @@ def _poisson_negbin(fits) -> bool:
         fits[0].family.link.name == fits[1].family.link.name
 
 
+@single_threaded
 def lrtest(fit1, fit2) -> LRTest:
     """Likelihood-ratio test of two nested models of one family fitted to the same rows.
 

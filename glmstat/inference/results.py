@@ -29,6 +29,7 @@ from ..design.sources import InMemorySource, fold
 from ..diagnosis.explain import AliasInfo, SeparationInfo
 from ..engine.irls import Control, FitState
 from ..engine.passes import loglik_part
+from ..engine.threads import single_threaded
 from ..families import Family
 from ..formula.frame import ModelFrame
 from ..formula.readers import pyarrow_parquet
@@ -286,6 +287,7 @@ class GLMResults:
         return self.p_values
 
     @returns_table
+    @single_threaded
     def conf_int(self, level: float = 0.95, method: str = "wald",
                  parm: str | Sequence[str] | None = None) -> pd.DataFrame:
         """Confidence intervals: Wald (estimate +/- q * std_error, q the normal quantile) or profile likelihood.
@@ -328,6 +330,7 @@ class GLMResults:
 
     # -- analysis of deviance --------------------------------------------------------------------
     @returns_table
+    @single_threaded
     def anova(self, test: str | None = None, type: int | str | None = None) -> pd.DataFrame:
         """Analysis of deviance: sequential as R's ``anova.glm`` (``type=None``, see
         :func:`glmstat.inference.anova.sequential_anova`), or type II / III tests as ``car::Anova`` (see
@@ -345,6 +348,7 @@ class GLMResults:
         return anova_type(self, type, "LR" if test is None else test)
 
     @returns_table
+    @single_threaded
     def drop1(self, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         """Single-term deletions as R's ``drop1.glm`` (see :func:`glmstat.inference.anova.drop1`)."""
         from .anova import drop1
@@ -352,6 +356,7 @@ class GLMResults:
         return drop1(self, test, k)
 
     @returns_table
+    @single_threaded
     def add1(self, scope: str, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         """Single-term additions as R's ``add1.glm`` (see :func:`glmstat.inference.stepwise.add1`).
 
@@ -369,6 +374,7 @@ class GLMResults:
 
         return update(self, formula, data)
 
+    @single_threaded
     def step(self, direction: str | None = None, k: float = 2.0, scope: Any = None,
              steps: int = 1000) -> "GLMResults":
         """Stepwise selection by AIC as ``MASS::stepAIC``; the chosen fit, with the path it took as
@@ -395,6 +401,7 @@ class GLMResults:
         return self._info.step_path
 
     # -- tests and effects beyond the summary (glmstat.inference.hypotheses, .vif, .margins, .emmeans) ------
+    @single_threaded
     def wald_test(self, hypotheses: Any, rhs: Any = None, test: str = "chisq"):
         """Wald test of linear hypotheses about the coefficients, as ``car::linearHypothesis``: strings in
         the column names (``"x1 = x2"``, ``["2*x3 + x4 = 1", "x5 = 0"]``) or a matrix L with ``rhs``;
@@ -405,6 +412,7 @@ class GLMResults:
         return wald_test(self, hypotheses, rhs, test)
 
     @returns_table
+    @single_threaded
     def vif(self) -> pd.DataFrame:
         """Generalized variance-inflation factors by term, as ``car::vif``: ``gvif``, ``df``,
         ``gvif_adj`` = GVIF^(1/(2 df)); see :mod:`glmstat.inference.vif`."""
@@ -413,6 +421,7 @@ class GLMResults:
         return vif(self)
 
     @returns_table
+    @single_threaded
     def average_marginal_effects(self, variables: Any = None, at: Mapping[str, Any] | None = None,
                                  level: float = 0.95) -> pd.DataFrame:
         """Average marginal effects on the response scale with delta-method standard errors (see
@@ -424,6 +433,7 @@ class GLMResults:
         return average_marginal_effects(self, variables, at, level)
 
     @returns_table
+    @single_threaded
     def emmeans(self, term: Any, level: float = 0.95) -> pd.DataFrame:
         """Estimated marginal means of ``term`` (a factor, or several) on the response scale, as
         ``emmeans(fit, ~ term, type = "response")``: DataFrame by level with estimate, std_error, df, lower,
@@ -433,6 +443,7 @@ class GLMResults:
         return emmeans(self, term, level)
 
     @returns_table
+    @single_threaded
     def emmeans_pairs(self, term: Any, adjust: str = "tukey") -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
         on the link scale with a multiplicity adjustment (``"tukey"``, ``"bonferroni"``, ``"holm"``,
@@ -719,6 +730,7 @@ class GLMResults:
 
         return predict(self, newdata, type=type, se_fit=se_fit, interval=interval, level=level, offset=offset)
 
+    @single_threaded
     def robust(self, type: str | None = None, cluster: Any = None) -> "GLMResults":
         """The same fit with a sandwich covariance (R's ``sandwich::vcovHC``, or ``vcovCL`` with
         ``cluster``); std_errors, statistic, p_values, conf_int, summary and predict use it.
