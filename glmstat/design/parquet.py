@@ -52,6 +52,7 @@ def write_parquet(path, source, row_group_rows: int = 65536) -> None:
             "dense_cols": [int(c) for c in X.dense_cols],
             "factor_columns": [[int(c) for c in f.columns] for f in X.factors],
             "factor_values": [f.values is not None for f in X.factors],
+            "factor_parts": [None if f.parts is None else [list(p) for p in f.parts] for f in X.factors],
         }
         for j in range(k):
             cols[f"x{j}"] = np.ascontiguousarray(X.dense[:, j])
@@ -90,10 +91,13 @@ class ParquetSource(SequentialSource):
             dense = np.empty((m, k), order="F")
             for j in range(k):
                 dense[:, j] = col[f"x{j}"]
-            valued = meta.get("factor_values", [False] * len(meta["factor_columns"]))
+            k_f = len(meta["factor_columns"])
+            valued = meta.get("factor_values", [False] * k_f)
+            parts = [None if p is None else tuple((str(a), int(b)) for a, b in p)
+                     for p in meta.get("factor_parts", [None] * k_f)]
             factors = [Factor(col[f"f{i}"].astype(np.intp), np.asarray(c, dtype=np.intp),
-                              col[f"v{i}"] if v else None)
-                       for i, (c, v) in enumerate(zip(meta["factor_columns"], valued))]
+                              col[f"v{i}"] if v else None, pp)
+                       for i, (c, v, pp) in enumerate(zip(meta["factor_columns"], valued, parts))]
             X = StructuredDesign(meta["n_cols"], meta["intercept"], dense if k else None, meta["dense_cols"],
                                  factors, n_rows=m)
         return Block(X, col["y"], col["weights"], col["trials"], col["offset"])

@@ -46,8 +46,27 @@ CASES = [
     ("yes ~ x1 + x2 + g + h", gs.Binomial(), None),
     ("count ~ x1 + g + h + offset(log(expo))", gs.Poisson(), None),
     ("count ~ 0 + g + x2", gs.Poisson(), "w"),
-    ("yes ~ x1 * g", gs.Binomial(), None),  # a dense design (interaction: the general front end)
+    ("yes ~ x1 * g", gs.Binomial(), None),  # (x1:g: g's codes and x1's values)
+    ("count ~ x2 + g * h + offset(log(expo))", gs.Poisson(), None),  # (g:h: the combined levels)
+    ("yes ~ x1 * poly(x2, 2)", gs.Binomial(), None),  # a dense design (numeric interactions)
 ]
+
+
+@pytest.mark.parametrize("formula", ["yes ~ x1 * g", "count ~ x2 + g * h + x1:g:h"])
+def test_written_designs_read_back_with_their_factors_values_and_parts(formula, tmp_path):
+    frame = build_model_frame(formula, _data(), gs.Binomial() if formula.startswith("yes") else gs.Poisson())
+    X = frame.design
+    mem = InMemorySource(X, frame.y, frame.prior_weights, frame.trials, frame.offset, block_rows=1000)
+    write_parquet(tmp_path / "rows.parquet", mem, row_group_rows=1000)
+    back = next(iter(ParquetSource(tmp_path / "rows.parquet").blocks())).X
+    assert any(f.values is not None for f in X.factors) or any(len(f.parts) > 1 for f in X.factors)
+    for a, b in zip(X.factors, back.factors):
+        np.testing.assert_array_equal(a.codes[:1000], b.codes)
+        assert (a.values is None) == (b.values is None) and a.parts == b.parts
+        if a.values is not None:
+            np.testing.assert_array_equal(a.values[:1000], b.values)
+    assert set(back._nested) == set(X._nested)
+    np.testing.assert_array_equal(back.toarray(), X.toarray()[:1000])
 
 
 @pytest.mark.parametrize("formula, family, weights", CASES)
