@@ -76,6 +76,45 @@ class TermPlan:
             out = [f"{a}:{b}" if a else b for b in v.names for a in out]
         return tuple(out)
 
+    @once
+    def coded_layout(self) -> "CodedLayout":
+        """Where a coded term's columns go (:func:`is_coded`), from the plan alone: kept with the plan, so that
+        encoding new rows (a one-row ``predict``) does not work it out again."""
+        return CodedLayout.of(self)
+
+
+@dataclass(frozen=True, eq=False)
+class CodedLayout:
+    """A coded term's columns run over its variables' columns, the first variable fastest: column
+    ``sum_i j_i s_i`` of the term, with j_i the column of variable i and s_i the product of the earlier
+    variables' widths (``strides``).  A factor's level l has column j = l (indicators) or l - 1 (treatment;
+    none for the reference).  A row's cell combines its factors' codes, the first fastest: ``offset`` is each
+    cell's column within the term (-1 for a cell with a reference level) before the numeric variables'
+    shift; ``parts`` names the factors and their level counts (``Factor.parts``)."""
+
+    factor_at: tuple[int, ...]
+    numeric_at: tuple[int, ...]
+    strides: tuple[int, ...]
+    offset: np.ndarray
+    parts: tuple[tuple[str, int], ...]
+
+    @staticmethod
+    def of(t: TermPlan) -> "CodedLayout":
+        strides, s = [], 1
+        for vc in t.variables:
+            strides.append(s)
+            s *= vc.n_cols
+        factor_at = tuple(i for i, vc in enumerate(t.variables) if vc.factor is not None)
+        offset = np.zeros(1, dtype=np.intp)
+        for i in factor_at:
+            vc = t.variables[i]
+            j = np.arange(len(vc.factor.levels), dtype=np.intp) - (1 if vc.factor.kind == "treatment" else 0)
+            offset = np.where((j[:, None] >= 0) & (offset[None, :] >= 0), j[:, None] * strides[i] + offset[None, :],
+                              -1).ravel()
+        return CodedLayout(factor_at, tuple(i for i, vc in enumerate(t.variables) if vc.factor is None),
+                           tuple(strides), offset,
+                           tuple((t.variables[i].label, len(t.variables[i].factor.levels)) for i in factor_at))
+
 
 #: A design with an interaction is structured once its factors' codes stand for this many columns, however
 #: many dense columns the other terms have (see :attr:`DesignPlan.structured`).
@@ -298,42 +337,29 @@ def _numeric_columns(value: Value, n: int) -> np.ndarray:
 
 
 def _coded_factors(t: TermPlan, values: dict, n: int, first: int, codes_of: dict) -> list[Factor]:
-    """A coded term (:func:`is_coded`) as factors of the structured design, its columns from ``first`` on.
-
-    The term's columns run over its variables' columns, the first variable fastest: column
-    ``first + sum_i j_i s_i`` with j_i the column of variable i and s_i the product of the earlier variables'
-    widths.  A factor's level l has column j = l (indicators) or l - 1 (treatment; none for the reference).
-    The cell code of a row combines the factors' codes (first fastest); each combination of the numeric
-    variables' columns gives one factor over those cells, its values the product of those columns.
-    """
-    strides, s = [], 1
-    for vc in t.variables:
-        strides.append(s)
-        s *= vc.n_cols
-    fvars = [(vc, st) for vc, st in zip(t.variables, strides) if vc.factor is not None]
-    key = tuple(vc.node for vc, _ in fvars)
+    """A coded term (:func:`is_coded`) as factors of the structured design, its columns from ``first`` on
+    (:class:`CodedLayout`): each combination of the numeric variables' columns gives one factor over the
+    term's cells, its values the product of those columns."""
+    lay = t.coded_layout
+    key = tuple(t.variables[i].node for i in lay.factor_at)
     if key not in codes_of:  # (g:x and g share g's codes, a:b:x and a:b their cell codes)
         code, lstride = None, 1
-        for vc, _ in fvars:
+        for i in lay.factor_at:
+            vc = t.variables[i]
             c = np.asarray(values[vc.node].codes, dtype=np.intp)
             code = c if code is None else code + c * lstride
             lstride *= len(vc.factor.levels)
         codes_of[key] = code
-    # each cell's column offset within the term (-1: a cell with a reference level, which has no column)
-    offset = np.zeros(1, dtype=np.intp)
-    for vc, st in fvars:
-        L = len(vc.factor.levels)
-        j = np.arange(L, dtype=np.intp) - (1 if vc.factor.kind == "treatment" else 0)  # (-1: the reference)
-        offset = np.where((j[:, None] >= 0) & (offset[None, :] >= 0), j[:, None] * st + offset[None, :], -1).ravel()
-    parts = tuple((deparse(vc.node), len(vc.factor.levels)) for vc, _ in fvars)
-    numeric = [(_numeric_columns(values[vc.node], n), st) for vc, st in zip(t.variables, strides) if vc.factor is None]
+    if not lay.numeric_at:  # (a main effect, or an interaction of factors: no values)
+        return [Factor(codes_of[key], np.where(lay.offset >= 0, lay.offset + first, -1), None, lay.parts)]
+    numeric = [(_numeric_columns(values[t.variables[i].node], n), lay.strides[i]) for i in lay.numeric_at]
     out = []
     for combo in np.ndindex(*[m.shape[1] for m, _ in numeric]):
         shift = first + sum(j * st for j, (_, st) in zip(combo, numeric))
         scale = None  # the product of the numeric columns (a new array)
         for j, (m, _) in zip(combo, numeric):
             scale = np.array(m[:, j], dtype=float) if scale is None else scale * m[:, j]
-        out.append(Factor(codes_of[key], np.where(offset >= 0, offset + shift, -1), scale, parts))
+        out.append(Factor(codes_of[key], np.where(lay.offset >= 0, lay.offset + shift, -1), scale, lay.parts))
     return out
 
 
