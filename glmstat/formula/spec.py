@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._arguments import shown
 from ..errors import DataError
-from ..design.base import Design
+from ..design.base import SMALL_CELLS, Design
 from .encode import DesignPlan, build_design
 from .evaluate import DataColumns, Evaluator
 from .limits import FormulaLimits
@@ -140,7 +140,9 @@ class ModelSpec:
         ok = ~missing
         rows = np.flatnonzero(ok)
         used = {k: take_rows(v, None if rows.size == n else rows) for k, v in values.items()}
-        return build_design(self.plan, used, rows.size), off, ok
+        # (a few rows, as a one-row predict: the dense rows cost less than the structured store's bookkeeping)
+        small = rows.size * len(self.plan.column_names) <= SMALL_CELLS
+        return build_design(self.plan, used, rows.size, structured=not small), off, ok
 
 
 def _not_numeric(what: Any) -> np.ndarray:
