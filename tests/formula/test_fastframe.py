@@ -10,6 +10,7 @@ import pytest
 
 import glmstat as gs
 from glmstat.formula.frame import build_model_frame
+from glmstat.design.dense import DenseDesign
 from glmstat.design.structured import StructuredDesign
 
 from conftest import all_case_ids, family_of, dense_only, load_data, load_ref, structured_frame
@@ -157,12 +158,13 @@ def test_predict_spec_encodes_new_data_like_training():
     fam = gs.Binomial()
     fast = structured_frame("y ~ x + s + cat + flag", d, fam)
     slow = _general("y ~ x + s + cat + flag", d, fam)
-    new = d.iloc[:7]
-    Xf, of, okf = encode_new_data(fast.spec, new)
-    Xs, os_, oks = encode_new_data(slow.spec, new)
-    assert isinstance(Xf, StructuredDesign)  # new data keep the factor codes too
-    np.testing.assert_array_equal(Xf.toarray(), Xs.toarray())
-    np.testing.assert_array_equal(okf, oks)
+    # a few rows (a one-row predict) are encoded dense, more than SMALL_CELLS cells keep the factor codes
+    for new, kind in ((d.iloc[:7], DenseDesign), (pd.concat([d] * 200, ignore_index=True), StructuredDesign)):
+        Xf, of, okf = encode_new_data(fast.spec, new)
+        Xs, os_, oks = encode_new_data(slow.spec, new)
+        assert isinstance(Xf, kind)
+        np.testing.assert_array_equal(Xf.toarray(), Xs.toarray())
+        np.testing.assert_array_equal(okf, oks)
 
 
 def test_a_design_of_many_interactions_keeps_them_dense():
