@@ -294,27 +294,23 @@ class StructuredDesign(Design):
 
     def rmatvec(self, v: np.ndarray) -> np.ndarray:
         """X' v."""
+        return self._rmatvec(v, absolute=False)
+
+    def abs_rmatvec(self, v: np.ndarray) -> np.ndarray:
+        """|X|' v (the intercept and factor indicators are their own absolute values)."""
+        return self._rmatvec(v, absolute=True)
+
+    def _rmatvec(self, v: np.ndarray, absolute: bool) -> np.ndarray:
         out = np.zeros(self.n_cols)
         if self.intercept is not None:
             out[self.intercept] = v.sum()
         if self.dense is not None:
-            out[self.dense_cols] = self.dense.T @ v
+            out[self.dense_cols] = (np.abs(self.dense) if absolute else self.dense).T @ v
         for f in self.factors:
-            s = np.bincount(f.codes, f.weighted(v), minlength=f.n_levels)
+            t = v * np.abs(f.values) if absolute and f.values is not None else f.weighted(v)
+            s = np.bincount(f.codes, t, minlength=f.n_levels)
             ok = f.columns >= 0
             out[f.columns[ok]] = s[ok]
-        return out
-
-    def abs_rmatvec(self, v: np.ndarray) -> np.ndarray:
-        """|X|' v (the intercept and factor indicators are their own absolute values)."""
-        out = self.rmatvec(v)
-        if self.dense is not None:
-            out[self.dense_cols] = np.abs(self.dense).T @ v
-        for f in self.factors:
-            if f.values is not None:
-                s = np.bincount(f.codes, v * np.abs(f.values), minlength=f.n_levels)
-                ok = f.columns >= 0
-                out[f.columns[ok]] = s[ok]
         return out
 
     def widest_factor(self, min_columns: int) -> int | None:
@@ -542,7 +538,6 @@ class StructuredGram:
         self.factors = tuple(f.columns for f in design.factors)
         self.levels = tuple(f.n_levels for f in design.factors)
         self.groups = design._groups
-        self.scaled = tuple(v is not None for v in design._values)  # per group: a factor with values
         k = self.dense_cols.size
         self.sw = 0.0
         self.swr = 0.0
@@ -552,7 +547,7 @@ class StructuredGram:
         # per group and cell: sums of w t, w t r, w t x_j (t: the factor's values, 1 without) and of w t^2
         self.cell_w = [np.zeros(g.n_cells) for g in self.groups]
         self.cell_wr = [np.zeros(g.n_cells) for g in self.groups]
-        self.cell_wtt = [np.zeros(g.n_cells) if s else None for g, s in zip(self.groups, self.scaled)]
+        self.cell_wtt = [None if v is None else np.zeros(g.n_cells) for g, v in zip(self.groups, design._values)]
         self.cell_d = [np.zeros((g.n_cells, k)) for g in self.groups]
         # pairs of factors in different groups: combined-code bincounts per block
         self.cross: dict[tuple[int, int], np.ndarray] = {}
