@@ -15,6 +15,7 @@ plus factor codes) without ever forming the dense matrix:
 * ``select(cols)``, ``rows(start, stop)``, ``take(rows)``   sub-designs of the same kind
 * ``column_abs_max()``, ``abs_rmatvec(v)``             magnitudes, for checks of scale
 * ``toarray()``            the dense n x p matrix -- only when a caller explicitly needs it
+* ``tosparse()``           the same as a scipy sparse (CSR) matrix: a structured store's non-zeros only
 * ``nbytes``              the memory the store holds
 
 There is no numpy imitation (no ``X @ b``, no ``X[:, j]``): code that needs a product says which.
@@ -112,6 +113,12 @@ class Design(ABC):
     @abstractmethod
     def toarray(self) -> np.ndarray:
         """The dense n x p matrix (a new array): only for callers that explicitly need every entry."""
+
+    def tosparse(self):
+        """The n x p matrix as a scipy sparse CSR matrix (its non-zeros: for a store of codes, a few per row)."""
+        from .._scipy import sparse
+
+        return sparse.csr_matrix(self.toarray())
 
     def diagonal_columns(self) -> np.ndarray | None:
         """Columns whose cross-products with each other vanish for any weights (the indicator columns of one

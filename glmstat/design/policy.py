@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import SMALL_CELLS, Design
 from .dense import DenseDesign
 from .structured import StructuredDesign
+from .transformed import TransformedDesign
 
 __all__ = ["for_fitting", "block_rows", "DENSE_BELOW", "BLOCK_CELLS", "MAX_BLOCK_ROWS"]
 
@@ -36,6 +37,8 @@ def block_rows(design: Design) -> int:
     (p + 1)-row triangle, and shorter blocks would cost more in those stacks than they save), or more for a
     structured design with a wide factor (``GRAM_ROWS_PER_CELL``) -- as long as its dense block's rows stay
     within ``BLOCK_CELLS`` (an interaction's columns there can be many)."""
+    if isinstance(design, TransformedDesign):  # (its passes run on the store, and map p x p results)
+        return block_rows(design.inner)
     p = design.n_cols
     if p == 0:
         return MAX_BLOCK_ROWS
@@ -48,6 +51,6 @@ def block_rows(design: Design) -> int:
 
 def for_fitting(design: Design) -> Design:
     """``design`` itself, or its dense form when it is structured and small (see ``DENSE_BELOW``)."""
-    if isinstance(design, StructuredDesign) and design.n_rows * design.n_cols <= DENSE_BELOW:
+    if not isinstance(design, DenseDesign) and design.n_rows * design.n_cols <= DENSE_BELOW:
         return DenseDesign(design.toarray())
     return design

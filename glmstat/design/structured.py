@@ -266,6 +266,33 @@ class StructuredDesign(Design):
         """The dense n x p design (C order)."""
         return self._dense_columns(np.arange(self.n_cols))
 
+    def tosparse(self):
+        """The n x p design as a scipy CSR matrix, from the codes: the intercept, the numeric columns and one
+        entry per factor and row (none at a level without a column)."""
+        from .._scipy import sparse
+
+        n, at = self.n_rows, np.arange(self.n_rows)
+        rows, cols, vals = [], [], []
+        if self.intercept is not None:
+            rows.append(at)
+            cols.append(np.full(n, self.intercept))
+            vals.append(np.ones(n))
+        if self.dense is not None:
+            for j, c in enumerate(self.dense_cols):
+                rows.append(at)
+                cols.append(np.full(n, c))
+                vals.append(self.dense[:, j])
+        for f in self.factors:
+            target = f.columns[f.codes]
+            has = np.flatnonzero(target >= 0)
+            rows.append(has)
+            cols.append(target[has])
+            vals.append(np.ones(has.size) if f.values is None else f.values[has])
+        if not rows:
+            return sparse.csr_matrix((n, self.n_cols))
+        return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                                 shape=(n, self.n_cols))
+
     # -- products ------------------------------------------------------------------------------
     def _cell_lookup(self, beta: np.ndarray) -> list[np.ndarray]:
         """Per group: the sum of the members' coefficients for each cell."""

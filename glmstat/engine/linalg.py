@@ -35,6 +35,7 @@ from .._scipy import linalg as sla
 
 from ..design.base import Design
 from ..design.sources import DesignSource, fold
+from ..design.policy import BLOCK_CELLS
 from ..design.structured import StructuredDesign
 from .aliasing import triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
@@ -181,12 +182,18 @@ class QRReducer:
             # only the other columns go through a dense QR (structured_qr)
             self._add_parts(factor_first(X, w, r, wide))
             return
-        D = X.toarray()  # the QR works on rows: this block's, densified (only when the Gram path refused)
-        sw = np.sqrt(w)
-        A = np.empty((D.shape[0], self.p + 1))
-        np.multiply(D, sw[:, None], out=A[:, : self.p])
-        np.multiply(r, sw, out=A[:, self.p])
-        self._stack(A)
+        # the QR works on rows: this block's, densified (only when the Gram path refused), a bounded number of
+        # cells at a time (the block of a design stored as codes can have many rows)
+        n = X.n_rows
+        step = max(2 * (self.p + 1), BLOCK_CELLS // max(self.p, 1))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            D = X.toarray() if stop - start == n else X.rows(start, stop).toarray()
+            sw = np.sqrt(w[start:stop])
+            A = np.empty((stop - start, self.p + 1))
+            np.multiply(D, sw[:, None], out=A[:, : self.p])
+            np.multiply(r[start:stop], sw, out=A[:, self.p])
+            self._stack(A)
 
     def merge(self, other: "QRReducer") -> "QRReducer":
         """The R factor of both reducers' rows: R of [R_1; R_2] (R is unique up to the signs of its rows)."""

@@ -1,0 +1,146 @@
+"""A design whose columns are linear combinations of a structured store's: X = Z T.
+
+A factor coded by sum, Helmert or polynomial contrasts has columns E C, with E the indicators of its L levels
+and C its L x k contrast matrix (:mod:`glmstat.formula.contrasts`); every row has up to k non-zeros (a sum
+coded factor's last level is -1 in all of them), so it is not one of the structured store's factors.  It is
+stored as the structured design's indicator factor E (its codes, one per row) and the contrast matrix as a
+sparse column map T; an interaction's map is the Kronecker product of its variables' matrices, the first
+variable fastest.  Every other column maps to itself.  Each product is the structured store's product
+mapped through T:
+
+    X b = Z (T b),   X'v = T' (Z'v),   X'WX = T' (Z'WZ) T,   x_i' C x_i = z_i' (T C T') z_i,   X M = Z (T M).
+
+Z has more columns than X (all L levels of each such factor, where X has k), never more rows: nothing here
+grows with n beyond what Z holds.  Only ``abs_rmatvec``, ``column_abs_max`` and ``toarray`` need X's entries
+themselves; they form them a block of rows at a time (``toarray`` all of them, when asked for).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .base import Design
+from .structured import DIAGONAL_SOLVE_COLUMNS
+
+__all__ = ["TransformedDesign"]
+
+#: Cells (rows x columns) of X formed at a time where its entries themselves are needed (8 MB).
+_BLOCK_CELLS = 2**20
+
+
+class TransformedDesign(Design):
+    """X = Z T: ``inner`` the store Z (n x q), ``transform`` T a scipy sparse q x p matrix (CSC)."""
+
+    def __init__(self, inner: Design, transform) -> None:
+        if transform.shape[0] != inner.n_cols:
+            raise ValueError(f"the column map has {transform.shape[0]} rows for a store of {inner.n_cols} columns")
+        self.inner = inner
+        self.transform = transform.tocsc()
+        self.n_rows = inner.n_rows
+        self.n_cols = int(transform.shape[1])
+
+    def __repr__(self) -> str:
+        return f"<TransformedDesign {self.n_rows} x {self.n_cols} of {self.inner!r}>"
+
+    @property
+    def nbytes(self) -> int:
+        T = self.transform
+        return int(self.inner.nbytes + T.data.nbytes + T.indices.nbytes + T.indptr.nbytes)
+
+    def _map(self, b: np.ndarray) -> np.ndarray:
+        """T b (b of shape (p,) or (p, k))."""
+        return np.asarray(self.transform @ b)
+
+    def _back(self, u: np.ndarray) -> np.ndarray:
+        """T' u (u of shape (q,) or (q, k))."""
+        return np.asarray(self.transform.T @ u)
+
+    def _congruent(self, G: np.ndarray) -> np.ndarray:
+        """T' G T for a symmetric q x q G (exactly symmetric)."""
+        H = self._back(self._back(G).T)  # T' (T' G)' = T' G T
+        return (H + H.T) / 2.0
+
+    def matvec(self, beta: np.ndarray) -> np.ndarray:
+        return self.inner.matvec(self._map(beta))
+
+    def rmatvec(self, v: np.ndarray) -> np.ndarray:
+        return self._back(self.inner.rmatvec(v))
+
+    def gram(self, w: np.ndarray) -> np.ndarray:
+        return self._congruent(self.inner.gram(w))
+
+    def gram_score(self, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        G, u = self.inner.gram_score(w, r)
+        return self._congruent(G), self._back(u)
+
+    def quadratic_diag(self, C: np.ndarray) -> np.ndarray:
+        # T C T' = T (T C')'  (a NaN in C reaches the store's columns of the X columns it is in)
+        return self.inner.quadratic_diag(self._map(self._map(np.asarray(C).T).T))
+
+    def matmat(self, M: np.ndarray) -> np.ndarray:
+        return self.inner.matmat(self._map(M))
+
+    def group_rmatvec(self, v: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+        return self._back(self.inner.group_rmatvec(v, groups, n_groups).T).T
+
+    def column(self, j: int) -> np.ndarray:
+        return self.inner.matvec(self.transform[:, [j]].toarray()[:, 0])
+
+    def select(self, cols: Sequence[int]) -> "TransformedDesign":
+        return TransformedDesign(self.inner, self.transform[:, np.asarray(cols, dtype=np.intp)])
+
+    def rows(self, start: int, stop: int) -> "TransformedDesign":
+        return TransformedDesign(self.inner.rows(start, stop), self.transform)
+
+    def take(self, rows: np.ndarray) -> "TransformedDesign":
+        return TransformedDesign(self.inner.take(rows), self.transform)
+
+    def _row_blocks(self):
+        """(start, stop, X's rows start..stop-1 as a scipy CSR matrix), a bounded number of cells at a time:
+        the store's rows (a few non-zeros each: one per factor, and the dense columns) times T, at a cost of
+        their non-zeros times T's entries per row, not q x p per row."""
+        step = max(1, _BLOCK_CELLS // max(self.n_cols, 1))
+        for start in range(0, self.n_rows, step):
+            stop = min(self.n_rows, start + step)
+            yield start, stop, self.inner.rows(start, stop).tosparse() @ self.transform
+
+    def column_abs_max(self) -> np.ndarray:
+        out = np.zeros(self.n_cols)
+        for _, _, Xb in self._row_blocks():
+            np.maximum(out, abs(Xb).max(axis=0).toarray().ravel(), out=out)
+        return out
+
+    def abs_rmatvec(self, v: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.n_cols)
+        for start, stop, Xb in self._row_blocks():
+            out += abs(Xb).T @ v[start:stop]
+        return out
+
+    def tosparse(self):
+        return self.inner.tosparse() @ self.transform
+
+    def toarray(self) -> np.ndarray:
+        X = np.empty((self.n_rows, self.n_cols))
+        for start, stop, Xb in self._row_blocks():
+            X[start:stop] = Xb.toarray()
+        return X
+
+    def diagonal_columns(self) -> np.ndarray | None:
+        """The store's diagonal columns (a wide treatment-coded factor's) that are X's columns unchanged: a
+        column of T with a single entry, 1, in a row of T with no other entry."""
+        d = self.inner.diagonal_columns()
+        if d is None:
+            return None
+        T = self.transform
+        per_col = np.diff(T.indptr)
+        per_row = np.bincount(T.indices, minlength=T.shape[0])
+        cols = np.flatnonzero(per_col == 1)
+        first = T.indptr[cols]
+        rows, vals = T.indices[first], T.data[first]
+        in_d = np.zeros(T.shape[0], dtype=bool)
+        in_d[d] = True
+        keep = (vals == 1.0) & (per_row[rows] == 1) & in_d[rows]
+        cols = cols[keep]
+        return cols if cols.size >= DIAGONAL_SOLVE_COLUMNS else None
