@@ -30,6 +30,8 @@ CASES = {
     "poisson_factor_interaction": ("count ~ x1 + g * h + offset(log(expo))", gs.Poisson(), None),
     "logit_scale": ("yes ~ scale(x1) + g", gs.Binomial(), None),
     "quasipoisson": ("count ~ x1 + h", gs.QuasiPoisson(), None),
+    # (an 80-level factor's sum contrasts: its codes and the contrast matrix, design/transformed.py)
+    "poisson_sum_contrasts": ("count ~ x1 + C(gw, sum) + h + offset(log(expo))", gs.Poisson(), None),
 }
 
 #: Fits whose estimation needs more than IRLS passes: (formula, family, weights, method).  ``I(x1 + 1)`` is
@@ -71,6 +73,7 @@ def data(seed: int = 11) -> pd.DataFrame:
     df.loc[rng.choice(N - 40, 30, replace=False), "x2"] = np.nan
     # (drawn last, so the columns above are the same whatever is added here)
     df["over"] = rng.negative_binomial(2.0, 2.0 / (2.0 + np.exp(eta) * expo)).astype(float)  # theta = 2
+    df["gw"] = [f"w{i:02d}" for i in rng.integers(0, 80, N)]
     return df
 
 

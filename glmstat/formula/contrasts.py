@@ -55,6 +55,23 @@ class FactorCoding:
         return _matrix(self.kind, len(self.levels))
 
     @once
+    def sparse_matrix(self):
+        """``matrix`` as a scipy sparse matrix (CSR), made without the dense one for the codings whose
+        matrices are mostly zeros (treatment, indicators, sum: at most two entries per column)."""
+        from .._scipy import sparse
+
+        L = len(self.levels)
+        if self.kind in ("indicator", "treatment"):
+            k = self.n_columns
+            return sparse.csr_matrix((np.ones(k), (np.arange(L - k, L), np.arange(k))), shape=(L, k))
+        if self.kind == "sum" and L > 1:
+            j = np.arange(L - 1)
+            rows, cols = np.concatenate([j, np.full(L - 1, L - 1)]), np.concatenate([j, j])
+            data = np.concatenate([np.ones(L - 1), -np.ones(L - 1)])
+            return sparse.csr_matrix((data, (rows, cols)), shape=(L, L - 1))
+        return sparse.csr_matrix(self.matrix)
+
+    @once
     def suffixes(self) -> tuple[str, ...]:
         text = [label_text(v) for v in self.levels]
         return {"indicator": lambda: tuple(text), "treatment": lambda: tuple(f"T.{t}" for t in text[1:]),

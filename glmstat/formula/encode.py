@@ -9,8 +9,11 @@ The design is *structured* (:class:`~glmstat.design.structured.StructuredDesign`
 contrasts or indicators kept as integer codes, never dummy columns -- their main effects, their interactions by
 the combined levels, their interactions with numeric variables, ``g:x``, as the codes and the values of x
 (:func:`is_coded`); every other term's columns in one dense block) when every term is one variable, or when
-the coded columns outnumber the dense ones or number at least ``CODED_COLUMNS``; otherwise dense.  Sizes are
-checked against the formula limits before any column is allocated.
+the coded columns outnumber the dense ones or number at least ``CODED_COLUMNS``; otherwise dense.  A term of at
+least ``CODED_COLUMNS`` columns with sum, Helmert or polynomial contrasts is kept as the codes of its cells too,
+every level's indicator, and the design is that store times the sparse map of the contrast matrices
+(:func:`is_contrast_coded`, :class:`~glmstat.design.transformed.TransformedDesign`).  Sizes are checked against
+the formula limits before any column is allocated.
 
 The same :class:`TermPlan` encodes new data at ``predict`` time, so the columns there are the training
 columns by construction.
@@ -27,6 +30,7 @@ from .._arguments import shown
 from ..design.base import Design
 from ..design.dense import DenseDesign
 from ..design.structured import Factor, StructuredDesign
+from ..design.transformed import TransformedDesign
 from ..errors import DataError
 from .contrasts import FactorCoding, coding_of
 from .deparse import deparse
@@ -77,6 +81,19 @@ class TermPlan:
         return tuple(out)
 
     @once
+    def column_map(self):
+        """A term stored by its cells' indicators (:func:`is_contrast_coded`): its columns from the stored ones,
+        the Kronecker product of its variables' matrices (a factor's contrasts, L x k; a numeric variable's
+        identity), the first variable fastest -- scipy sparse, (stored columns) x (the term's columns)."""
+        from .._scipy import sparse
+
+        M = None
+        for vc in self.variables:
+            Mi = vc.factor.sparse_matrix if vc.factor is not None else sparse.identity(vc.width, format="csr")
+            M = Mi if M is None else sparse.kron(Mi, M, format="csr")
+        return M
+
+    @once
     def coded_layout(self) -> "CodedLayout":
         """Where a coded term's columns go (:func:`is_coded`), from the plan alone: kept with the plan, so that
         encoding new rows (a one-row ``predict``) does not work it out again."""
@@ -100,15 +117,18 @@ class CodedLayout:
 
     @staticmethod
     def of(t: TermPlan) -> "CodedLayout":
+        # a term with contrasts other than treatment is stored by its cells' indicators, every level of each
+        # factor (:func:`is_contrast_coded`); the contrast matrices map those columns to the term's
+        full = not is_coded(t)
         strides, s = [], 1
         for vc in t.variables:
             strides.append(s)
-            s *= vc.n_cols
+            s *= len(vc.factor.levels) if full and vc.factor is not None else vc.n_cols
         factor_at = tuple(i for i, vc in enumerate(t.variables) if vc.factor is not None)
         offset = np.zeros(1, dtype=np.intp)
         for i in factor_at:
             vc = t.variables[i]
-            j = np.arange(len(vc.factor.levels), dtype=np.intp) - (1 if vc.factor.kind == "treatment" else 0)
+            j = np.arange(len(vc.factor.levels), dtype=np.intp) - (vc.factor.kind == "treatment" and not full)
             offset = np.where((j[:, None] >= 0) & (offset[None, :] >= 0), j[:, None] * strides[i] + offset[None, :],
                               -1).ravel()
         return CodedLayout(factor_at, tuple(i for i, vc in enumerate(t.variables) if vc.factor is None),
@@ -129,9 +149,19 @@ def is_coded(t: TermPlan) -> bool:
     treatment contrasts or indicators.  Each of its columns is then one cell's indicator (the cell: a level of
     each factor; a main effect ``g``, or ``g:h`` coded by the combined levels) times a product of numeric
     columns (``g:x``, ``g:poly(x, 2)``: a :class:`~glmstat.design.structured.Factor` with values per column of
-    the numeric part).  Numeric terms, and terms with sum, Helmert or polynomial contrasts, are dense."""
+    the numeric part).  Numeric terms are dense, and so are terms with sum, Helmert or polynomial contrasts
+    unless :func:`is_contrast_coded`."""
     factors = [vc.factor for vc in t.variables if vc.factor is not None]
     return bool(factors) and all(f.is_indicator_like for f in factors)
+
+
+def is_contrast_coded(t: TermPlan) -> bool:
+    """A structured design stores the term by the indicators of its cells and maps them to its columns by its
+    contrast matrices (:class:`~glmstat.design.transformed.TransformedDesign`): it has a factor coded by
+    sum, Helmert or polynomial contrasts, and at least ``CODED_COLUMNS`` columns (fewer stay dense, as cheap
+    as codes and kept on the structured design's own paths)."""
+    return (any(vc.factor is not None for vc in t.variables) and not is_coded(t)
+            and len(t.names) >= CODED_COLUMNS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,9 +193,9 @@ class DesignPlan:
 
     @once
     def coded_terms(self) -> tuple[bool, ...]:
-        """Per term: stored as integer codes (see :func:`is_coded`; interactions only up to
-        ``MAX_CODED_INTERACTIONS`` of them)."""
-        coded = [is_coded(t) for t in self.terms]
+        """Per term: stored as integer codes (see :func:`is_coded` and :func:`is_contrast_coded`; interactions
+        only up to ``MAX_CODED_INTERACTIONS`` of them)."""
+        coded = [is_coded(t) or is_contrast_coded(t) for t in self.terms]
         if sum(c and len(t.variables) > 1 for t, c in zip(self.terms, coded)) > MAX_CODED_INTERACTIONS:
             coded = [c and len(t.variables) == 1 for t, c in zip(self.terms, coded)]
         return tuple(coded)
@@ -252,6 +282,14 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
     if work > limits.max_pass_work:
         raise refuse("max_pass_work", f"the design's {dense_cols:,} dense columns on {n_rows:,} rows need more work "
                                       "per iteration than allowed (rows x dense columns^2)", work, limits)
+    # columns of sum, Helmert or polynomial contrasts stored as codes cost nothing per row, but their block of
+    # X'WX is dense: solving it costs their number cubed per iteration
+    contrast = sum(len(t.names) for t, c in zip(plan.terms, plan.coded_terms) if c and not is_coded(t)) \
+        if plan.structured else 0
+    if work + contrast ** 3 > limits.max_pass_work:
+        raise refuse("max_pass_work", f"the design's {contrast:,} columns of sum, Helmert or polynomial contrasts "
+                                      "need more work per iteration than allowed (rows x dense columns^2 + "
+                                      "contrast columns^3, to solve X'WX)", work + contrast ** 3, limits)
     return plan
 
 
@@ -363,30 +401,61 @@ def _coded_factors(t: TermPlan, values: dict, n: int, first: int, codes_of: dict
     return out
 
 
-def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesign:
+def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesign | TransformedDesign:
     """The structured design of a plan (see :attr:`DesignPlan.structured`): its coded terms as codes (and
-    values), every other term's columns in the dense block."""
-    names = plan.column_names
+    values), every other term's columns in the dense block.  Terms with contrasts other than treatment
+    (:func:`is_contrast_coded`) are stored by their cells' indicators, and the design is then that store times
+    the column map of their contrast matrices (every other column maps to itself)."""
     dense_cols: list[int] = []
     dense_terms: list[tuple[TermPlan, int]] = []  # (term, its first column in the dense block)
     factors: list[Factor] = []
     codes_of: dict = {}  # the code array of each set of factor variables
-    col = 1 if plan.intercept else 0
+    col = 1 if plan.intercept else 0  # the next column of the store
+    xcol = col  # ... and of the design
+    maps = []  # (store column, design column, the term's column map) of each contrast-coded term
+    same = [(0, 0, col)] if col else []  # (store column, design column, count) of columns mapped to themselves
     for t, coded in zip(plan.terms, plan.coded_terms):
         k = len(t.names)
+        if coded and not is_coded(t):
+            M = t.column_map
+            factors.extend(_coded_factors(t, values, n, col, codes_of))
+            maps.append((col, xcol, M))
+            col, xcol = col + M.shape[0], xcol + k
+            continue
+        same.append((col, xcol, k))
         if not coded:
             dense_terms.append((t, len(dense_cols)))
             dense_cols.extend(range(col, col + k))
-            col += k
-            continue
-        factors.extend(_coded_factors(t, values, n, col, codes_of))
-        col += k
+        else:
+            factors.extend(_coded_factors(t, values, n, col, codes_of))
+        col, xcol = col + k, xcol + k
     dense = None
     if dense_terms:
         dense = np.empty((n, len(dense_cols)), order="F")
         for t, at in dense_terms:
             _term_columns(t, values, n, dense[:, at:at + len(t.names)])
-    return StructuredDesign(len(names), 0 if plan.intercept else None, dense, dense_cols, factors, n_rows=n)
+    store = StructuredDesign(col, 0 if plan.intercept else None, dense, dense_cols, factors, n_rows=n)
+    if not maps:
+        return store
+    return TransformedDesign(store, _column_map(maps, same, col, xcol))
+
+
+def _column_map(maps, same, n_store: int, n_cols: int):
+    """The sparse n_store x n_cols map: each contrast-coded term's block, the identity elsewhere."""
+    from .._scipy import sparse
+
+    rows, cols, data = [], [], []
+    for z, x, k in same:
+        rows.append(np.arange(z, z + k))
+        cols.append(np.arange(x, x + k))
+        data.append(np.ones(k))
+    for z, x, M in maps:
+        M = M.tocoo()
+        rows.append(M.row + z)
+        cols.append(M.col + x)
+        data.append(M.data)
+    return sparse.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+                             shape=(n_store, n_cols))
 
 
 def build_design(plan: DesignPlan, values: dict, n: int, structured: bool = True) -> Design:

@@ -42,11 +42,12 @@ class FormulaLimits:
         (a row group, or a batch of one) expands to by the file's metadata, which a row group beyond it is
         refused for before it is read: compressed pages can hold far more than memory does.
     max_pass_work : int
-        Multiply-adds of one pass over the rows: rows x dense design columns squared, the cost of forming
-        X'WX (factor main effects, stored as codes, do not count), which every iteration pays: the bound on a
-        fit's time as ``max_design_bytes`` is on its memory.  The default, 1e11, is a pass of some seconds on
-        one core (a minute for a fit): 1e6 rows with 300 dense columns pass, a sum-coded 5,000-level factor
-        on 20,000 rows (25 seconds a pass) does not.  For data read in chunks, the rows of a chunk.
+        Multiply-adds of one iteration: rows x dense design columns squared, the cost of forming X'WX
+        (factors stored as codes do not count), plus the number of columns of sum, Helmert or polynomial
+        contrasts stored as codes cubed, the cost of solving their dense block of X'WX.  Every iteration pays
+        it: the bound on a fit's time as ``max_design_bytes`` is on its memory.  The default, 1e11, is some
+        seconds on one core (a minute for a fit): 1e6 rows with 300 dense columns pass, a sum-coded
+        5,000-level factor (1.25e11 to solve) does not.  For data read in chunks, the rows of a chunk.
     """
 
     max_length: int = 20_000

@@ -235,17 +235,15 @@ def test_a_wide_factor_is_fitted_in_blocks_of_at_least_p_squared_over_16_rows():
 
 
 def test_a_structured_design_with_a_wide_dense_block_keeps_its_blocks_within_bound():
-    # y ~ g + C(f, sum): g's 399 columns are codes, f's 299 sum-contrast columns dense; blocks of
-    # p^2 / 16 = 30,525 rows of 299 dense columns would be 70 MB each, BLOCK_CELLS // 299 = 14,027 rows are 32 MB
+    # a 400-level factor's 399 columns as codes and 299 dense columns: blocks of p^2 / 16 = 30,525 rows of 299
+    # dense columns would be 70 MB each, BLOCK_CELLS // 299 = 14,027 rows are 32 MB
     from glmstat.design.policy import BLOCK_CELLS, block_rows
-    from glmstat.design.structured import StructuredDesign
+    from glmstat.design.structured import Factor, StructuredDesign
 
-    rng = np.random.default_rng(2)
     n = 800
-    d = pd.DataFrame({"g": (np.arange(n) % 400).astype(str), "f": (np.arange(n) % 300).astype(str),
-                      "x": rng.normal(size=n), "y": rng.normal(size=n)})
-    X = gs.glm("y ~ g + C(f, sum)", d).model_frame.design
-    assert isinstance(X, StructuredDesign) and len(X.dense_cols) == 299 and X.n_cols == 699
+    dense = np.random.default_rng(2).normal(size=(n, 299))
+    columns = np.concatenate([[-1], np.arange(300, 699)])
+    X = StructuredDesign(699, 0, dense, np.arange(1, 300), [Factor(np.arange(n) % 400, columns)])
     assert block_rows(X) == BLOCK_CELLS // 299
 
 

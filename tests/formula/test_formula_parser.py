@@ -177,15 +177,18 @@ def test_design_memory_counts_the_fits_working_matrices():
 
 
 def test_design_work_per_iteration_is_bounded():
-    # a sum-coded 5,000-level factor on 20,000 rows makes 4,999 dense columns: 5e11 multiply-adds a pass to form
-    # X'WX (25 s each, minutes for a fit) within the memory bound; the same factor treatment-coded is stored as
-    # codes and is not counted
+    # a sum-coded 5,000-level factor is stored as codes, but the 4,999 columns of its contrasts make a dense
+    # block of X'WX: 1.25e11 multiply-adds to solve it each iteration (minutes for a fit); the same factor
+    # treatment-coded is stored as codes, its block diagonal, and is not counted
     rng = np.random.default_rng(1)
     d = pd.DataFrame({"a": rng.integers(0, 5000, 20_000).astype(str), "y": rng.normal(size=20_000)})
     n_levels = d["a"].nunique()
     msg = _quick(lambda: gs.glm("y ~ C(a, sum)", d))
-    assert f"the design's {n_levels:,} dense columns on 20,000 rows need more work" in msg
-    assert f"({20_000 * n_levels ** 2:,}) exceeds the limit max_pass_work=100,000,000,000" in msg
+    assert f"the design's {n_levels - 1:,} columns of sum, Helmert or polynomial contrasts need more work" in msg
+    assert f"({20_000 + (n_levels - 1) ** 3:,}) exceeds the limit max_pass_work=100,000,000,000" in msg
+    # the same contrasts of a 1,000-level factor: 1e9 to solve
+    d = pd.DataFrame({"a": np.arange(4000) % 1000, "y": rng.normal(size=4000)}).astype({"a": str})
+    assert len(gs.glm("y ~ C(a, sum)", d).coef) == 1000
     # 1,000 rows x 101 columns: 10,201,000 multiply-adds
     d = pd.DataFrame({"x": rng.normal(size=1000), "y": rng.normal(size=1000)})
     msg = _quick(lambda: gs.glm("y ~ poly(x, 100)", d, limits=gs.FormulaLimits(max_pass_work=10_000_000)))

@@ -7,7 +7,7 @@ treatment-coded one (``C(f, sum) * g70``), and a 70-level factor by orthogonal p
 ``scripts/make_reference.R --qr-tol=1e-11`` fitted them in R at the exact MLE and at R's default control;
 ``scripts/trim_large_refs.py`` kept per-row values at a sample of rows and every k-th row of the covariance
 matrices.  Every quantity compares to 1e-6 relative; the default-control output to 1e-8 with R's iteration
-count.  The tests leave the design's representation (dense columns or factor codes with a coding matrix) open.
+count.
 
 ``inference2/`` (``scripts/make_inference2.R``): car::Anova type II/III (LR, Wald), car::linearHypothesis,
 car::vif, average marginal effects and MASS::stepAIC for two sum-coded factors crossed, ``C(f, sum) *
@@ -27,6 +27,7 @@ import glmstat as gs
 from conftest import FIXTURES, assert_close, family_of
 from inference2_refs import (assert_script_anova, assert_script_hypotheses, assert_script_step, assert_script_vif,
                             script_ame)
+from glmstat.design.transformed import TransformedDesign
 from trimmed_refs import TrimmedReferences
 
 CONTRASTS = TrimmedReferences(FIXTURES / "contrasts")
@@ -35,6 +36,8 @@ IDS = CONTRASTS.ids
 
 @pytest.mark.parametrize("case_id", IDS)
 def test_contrasts_fit_matches_r(case_id):
+    # the contrasts' terms are stored as codes, mapped by their contrast matrices (design/transformed.py)
+    assert isinstance(CONTRASTS.fitted(case_id).model_frame.design, TransformedDesign)
     CONTRASTS.assert_fit_matches(case_id)
 
 
