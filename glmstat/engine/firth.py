@@ -214,7 +214,7 @@ def _start(source: DesignSource, family: Family, control: Control) -> np.ndarray
     """brglm2's start: ML fit with p/n extra trials, half of them successes (p kept columns, n rows)."""
     shifted = source.with_transform(_ShiftedResponse(source.n_cols / source.n_rows))
     try:
-        state = irls(shifted, family, Control(control.tol, max(control.max_iter, 100)))
+        state = irls(shifted, family, Control(control.tol, max(control.max_iter, 100)), covariance=False)
     except FitError:
         return np.zeros(source.n_cols)
     return np.where(np.isfinite(state.coef), state.coef, 0.0)

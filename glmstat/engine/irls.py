@@ -102,7 +102,7 @@ class FitState:
 
     coef: np.ndarray  # NaN where aliased
     kept: np.ndarray
-    cov_unscaled: np.ndarray  # (X'WX)^{-1}, NaN rows/columns where aliased
+    cov_unscaled: np.ndarray | None  # (X'WX)^{-1}, NaN rows/columns where aliased (None: not asked for)
     gram: np.ndarray  # X'WX at the estimate, every column
     deviance: float
     pearson_chi2: float
@@ -270,7 +270,8 @@ def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
 
 
 def irls(
-    source: DesignSource, family: Family, control: Control = Control(), start: np.ndarray | None = None
+    source: DesignSource, family: Family, control: Control = Control(), start: np.ndarray | None = None,
+    covariance: bool = True,
 ) -> FitState:
     """Fit a GLM by iteratively reweighted least squares.
 
@@ -284,18 +285,22 @@ def irls(
         ``tol`` for the relative deviance change and ``max_iter``.
     start : ndarray, optional
         Starting coefficients; by default R's starting values for the family.
+    covariance : bool
+        Invert X'WX at the estimate (``FitState.cov_unscaled``); a refit that needs only its deviance and
+        coefficients (a submodel of an anova, a step of theta's iteration) skips the p x p inverse, None.
 
     Returns
     -------
     FitState
     """
     if source.n_rows * source.n_cols < 2**16:  # small products: BLAS runs them on one thread anyway
-        return _irls(source, family, control, start)
+        return _irls(source, family, control, start, covariance)
     with single_threaded_blas():
-        return _irls(source, family, control, start)
+        return _irls(source, family, control, start, covariance)
 
 
-def _irls(source: DesignSource, family: Family, control: Control, start: np.ndarray | None) -> FitState:
+def _irls(source: DesignSource, family: Family, control: Control, start: np.ndarray | None,
+          covariance: bool = True) -> FitState:
     p = source.n_cols
     if p == 0:  # an empty model (y ~ 0 + offset(...)): mu is fixed by the offset
         res = _pass(source, family, np.zeros(0), use_qr=False)
@@ -465,14 +470,17 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         # at the estimate squared
         pearson = _r_pearson(source, family, kernel, prev_beta, beta)
         fac = prev_fac
+    cov = None
     if np.count_nonzero(fac.kept) == p:
         coef = beta.copy()
-        cov = np.array(fac.inv)  # own copy
+        if covariance:
+            cov = np.array(fac.inv)  # own copy
     else:
         coef = np.where(fac.kept, beta, np.nan)
-        k = np.flatnonzero(fac.kept)
-        cov = np.full((p, p), np.nan)
-        cov[np.ix_(k, k)] = fac.inv
+        if covariance:
+            k = np.flatnonzero(fac.kept)
+            cov = np.full((p, p), np.nan)
+            cov[np.ix_(k, k)] = fac.inv
     return FitState(
         coef=coef,
         kept=fac.kept,

@@ -244,7 +244,7 @@ def fit_negbin(source: DesignSource, family: NegativeBinomial, control: Control,
     """Alternate IRLS and theta's maximum likelihood to the joint optimum, or recognize the Poisson limit
     (see the module docstring)."""
     link = family.link
-    poisson = irls(source, Poisson(link=link), control, start)
+    poisson = irls(source, Poisson(link=link), control, start, covariance=False)  # (a start, and a limit's)
     at = fold(source, partial(_poisson_part, link=link, beta=_start(poisson)), _AtPoisson.merge,
               _AtPoisson(0.0, -np.inf, -np.inf))
     if not at.max_y > 0:
@@ -263,7 +263,7 @@ def fit_negbin(source: DesignSource, family: NegativeBinomial, control: Control,
         if th > limit:
             return _poisson_limit(source, family, control, poisson, at.max_mu, passed)
         before = _start(state)
-        state = irls(source, family.with_theta(th), control, before)
+        state = irls(source, family.with_theta(th), control, before, covariance=False)
         th_new, _ = theta_ml_at(source, link, _start(state), upper=limit, start=th)
         # joint maximum: theta stops moving, or the means do (then theta moves by its own rounding only, as on
         # a likelihood flat to rounding in theta, or with an intercept only, whose mean is the same at any theta)

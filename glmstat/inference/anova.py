@@ -98,7 +98,7 @@ def _refit(fit, cols) -> _Sub:
     src = fd.source
     cols = np.asarray(cols, dtype=np.intp)
     try:  # (no columns: the engine checks that eta = offset gives valid means, as R's empty-model check)
-        state = irls(src.with_columns(cols), fit.family, fd.control)
+        state = irls(src.with_columns(cols), fit.family, fd.control, covariance=False)
     except FitError as e:
         names = ", ".join(fit.column_names[j] for j in cols) if cols.size else "no columns (eta = the offset)"
         raise FitError(f"the submodel with {names} cannot be refitted: {e}") from None
