@@ -275,7 +275,10 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
     # (a structured design also holds a row of combined codes per interaction of factors, and a row of values
     # per numeric column of a coded term)
     valued = sum(_coded_rows(t) for t, c in zip(plan.terms, plan.coded_terms) if c) if plan.structured else 0
-    size = (dense_cols + valued) * n_rows * 8 + WORK_MATRICES * total * total * 8
+    # (a term of contrasts is stored by every cell's indicator: the store's X'WX is the larger one)
+    stored = total + sum(_cells_width(t) - len(t.names) for t, c in zip(plan.terms, plan.coded_terms)
+                         if c and not is_coded(t)) if plan.structured else total
+    size = (dense_cols + valued) * n_rows * 8 + WORK_MATRICES * stored * stored * 8
     if size > limits.max_design_bytes:
         raise refuse("max_design_bytes", "the design needs more memory than allowed (bytes)", size, limits)
     work = n_rows * dense_cols * dense_cols
@@ -355,6 +358,15 @@ def dense_design(plan: DesignPlan, values: dict, n: int) -> np.ndarray:
         _term_columns(t, values, n, X[:, col:col + k])
         col += k
     return X
+
+
+def _cells_width(t: TermPlan) -> int:
+    """The columns of a term stored by its cells' indicators: every level of each factor times the numeric
+    variables' columns (Python integers: checked before anything is allocated)."""
+    k = 1
+    for vc in t.variables:
+        k *= len(vc.factor.levels) if vc.factor is not None else vc.width
+    return k
 
 
 def _coded_rows(t: TermPlan) -> int:

@@ -38,7 +38,7 @@ class FormulaLimits:
         design, rows x dense columns x 8 bytes (factor main effects are stored as codes and do not count),
         plus the fit's working matrices: ``glmstat.formula.encode.WORK_MATRICES`` (12) p x p matrices of
         8-byte numbers for p design columns (the cross-products, their factors and inverses, the QR
-        reducer's stack).  For data read from Parquet files, also the bytes that one read of the model's columns
+        reducer's stack; p counts every cell of a term of contrasts stored as codes, the columns of its store).  For data read from Parquet files, also the bytes that one read of the model's columns
         (a row group, or a batch of one) expands to by the file's metadata, which a row group beyond it is
         refused for before it is read: compressed pages can hold far more than memory does.
     max_pass_work : int

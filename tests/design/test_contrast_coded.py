@@ -201,3 +201,22 @@ def test_the_qr_reducer_reads_a_long_block_a_bounded_number_of_rows_at_a_time():
     red.add(X, w, r)
     A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
     np.testing.assert_allclose(red.R.T @ red.R, A.T @ A, rtol=1e-10, atol=1e-8)
+
+
+def test_the_memory_bound_counts_the_store_s_columns():
+    """``C(a, sum) * C(b, sum)`` (2 and 100 levels) has 200 columns, but its store holds every cell's indicator,
+    302 columns: the fit's p x p matrices are the store's (WORK_MATRICES of them), and max_design_bytes is checked
+    on those before anything is allocated."""
+    from glmstat.formula.encode import WORK_MATRICES
+
+    rng = np.random.default_rng(9)
+    n = 1000
+    d = pd.DataFrame({"a": rng.choice(["u", "v"], n), "b": [f"b{i:03d}" for i in np.r_[np.arange(100),
+                                                                                      rng.integers(0, 100, n - 100)]],
+                      "y": rng.normal(size=n)})
+    formula = "y ~ C(a, sum) * C(b, sum)"
+    assert WORK_MATRICES * 200 ** 2 * 8 < 6e6 < WORK_MATRICES * 302 ** 2 * 8 < 9e6
+    with pytest.raises(gs.FormulaError, match="max_design_bytes"):
+        gs.glm(formula, d, limits=gs.FormulaLimits(max_design_bytes=6_000_000))
+    fit = gs.glm(formula, d, limits=gs.FormulaLimits(max_design_bytes=9_000_000))
+    assert len(fit.coef) == 200 and fit.model_frame.design.inner.n_cols == 302
