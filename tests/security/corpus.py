@@ -756,6 +756,9 @@ BOMBS = _cases("bomb", [
     ("hashed-levels", REFUSE, "y ~ hashed(g, levels = 10**9)"),
     ("factor-10k-by-10k", REFUSE, "y ~ factor(a):factor(b)", {"data": "levels_10k"}),
     ("factor-10k-times-10k", REFUSE, "y ~ factor(a)*factor(b)", {"data": "levels_10k"}),
+    # (sum and Helmert contrasts are stored as codes: the bound is on their columns and on solving their block)
+    ("sum-contrasts-10k-levels", REFUSE, "y ~ x + C(a, sum)", {"data": "levels_10k", "match": "max_columns"}),
+    ("helmert-10k-by-10k", REFUSE, "y ~ C(a, helmert) * C(b, sum)", {"data": "levels_10k"}),
     ("factor-100k-levels", REFUSE, "y ~ factor(id)", {"data": "levels_100k"}),
     ("relevel-100k-levels", REFUSE, "y ~ relevel(id, ref = 'id5')", {"data": "levels_100k"}),
     ("factor-levels-list-100k", EITHER, "y ~ factor(id, levels = c(" + ", ".join(f"'id{i}'" for i in range(3000))
