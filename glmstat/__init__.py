@@ -9,6 +9,7 @@ diagnostics.
 from .errors import (
     AliasingWarning,
     BoundaryWarning,
+    ContrastsWarning,
     ConvergenceWarning,
     DataError,
     DataWarning,
@@ -63,5 +64,5 @@ __all__ = [
     "QuasiPoisson", "QuasiBinomial", "Quasi",
     "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError", "MissingDependencyError",
     "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
-    "BoundaryWarning", "PerfectFitWarning", "DataWarning", "ProfileWarning", "FormulaWarning",
+    "BoundaryWarning", "PerfectFitWarning", "DataWarning", "ProfileWarning", "FormulaWarning", "ContrastsWarning",
 ]

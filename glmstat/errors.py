@@ -26,6 +26,7 @@ __all__ = [
     "DataWarning",
     "ProfileWarning",
     "FormulaWarning",
+    "ContrastsWarning",
 ]
 
 
@@ -104,3 +105,8 @@ class DataWarning(GLMStatWarning):
 class FormulaWarning(GLMStatWarning):
     """The formula is valid but probably does not say what was meant: ``x^2`` (or ``x**2``) of a single term
     is ``x`` in R's formula algebra, not its square (write ``I(x^2)``)."""
+
+
+class ContrastsWarning(GLMStatWarning):
+    """A type III test depends on the coding of what the tested term interacts with: a factor coded by treatment
+    contrasts (the test is at that factor's reference level) or a covariate (at the covariate's 0)."""

@@ -34,8 +34,9 @@ import pandas as pd
 
 from .._arguments import shown
 from ..distributions import chi2_sf, f_sf
-from ..errors import GLMStatError, GLMStatWarning
-from .fit_access import Structure, refit, structure
+from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning
+from ..formula.values import label_text
+from .fit_access import Structure, refit, structure, term_codings
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -69,6 +70,50 @@ def _relatives(st: Structure, i: int) -> list[int]:
 
 def _without(p: int, drop: np.ndarray) -> np.ndarray:
     return np.setdiff1d(np.arange(p), drop)
+
+
+def _conditions(fit: "GLMResults") -> dict[str, list[tuple[str, str]]]:
+    """Per term contained in an interaction of the model: what its type III test holds fixed, from the
+    variables the interaction adds -- a factor coded by treatment contrasts at its reference level, a numeric
+    variable at 0 -- as (variable, value shown) pairs.  (Contrasts that sum to zero -- sum, Helmert,
+    polynomial -- average over the levels.)"""
+    codings = term_codings(fit)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for label, mine in zip(structure(fit).labels, codings):
+        nodes = {node for node, *_ in mine}
+        held: list[tuple[str, str]] = []
+        for other in codings:
+            if len(other) <= len(mine) or not nodes <= {node for node, *_ in other}:
+                continue
+            for node, var, kind, levels in other:
+                if node in nodes or kind not in (None, "treatment"):
+                    continue
+                at = (var, "0" if kind is None else f"{shown(label_text(levels[0]))} (its reference level)")
+                if at not in held:
+                    held.append(at)
+        if held:
+            out[label] = held
+    return out
+
+
+def _warn_contrast_dependence(fit: "GLMResults") -> None:
+    """A :class:`ContrastsWarning` when a type III test holds a treatment-coded factor or a covariate fixed
+    (car's documentation warns of this; car itself does not)."""
+    held = _conditions(fit)
+    if not held:
+        return
+    tests = "; ".join(f"the test of {shown(t)} is at " + " and ".join(f"{v} = {a}" for v, a in h)
+                      for t, h in held.items())
+    factors = sorted({v for h in held.values() for v, a in h if a != "0"})
+    advice = []
+    if factors:
+        advice.append("code " + ", ".join(factors) + " by contrasts that sum to zero (" +
+                      ", ".join(f"C({f}, sum)" for f in factors) + ") for tests averaged over the levels")
+    if any(a == "0" for h in held.values() for _, a in h):
+        advice.append("center a covariate for a test at its mean")
+    # (stacklevel: the caller of fit.anova(), past anova_type, GLMResults.anova and its two wrappers)
+    warnings.warn(f"type III tests depend on the coding of the terms they interact with: {tests}; "
+                  + ", or ".join(advice) + " (type II tests do not)", ContrastsWarning, stacklevel=6)
 
 
 def _refuse_aliased(fit: "GLMResults", what: str) -> None:
@@ -191,6 +236,7 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
         raise GLMStatError("the model has no terms to test")
     if typ == 3:
         _refuse_aliased(fit, "a type III table")
+        _warn_contrast_dependence(fit)
     if test == "Wald":
         labels, stat, df = _wald_tests(fit, st, typ)
         table = pd.DataFrame({"statistic": stat, "df": df, "p_value": _chisq_p(stat, df)},
@@ -204,7 +250,7 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
         else:
             if fit.family.fixed_dispersion:
                 warnings.warn(f"an F test with the {fit.family.label} family: the dispersion is estimated from "
-                              "the Pearson residuals, not taken as 1 (as car::Anova)", GLMStatWarning, stacklevel=3)
+                              "the Pearson residuals, not taken as 1 (as car::Anova)", GLMStatWarning, stacklevel=5)
             rdf = fit.df_residual
             x2 = fit.pearson_chi2
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -13,7 +13,8 @@ when the design and engine layers change:
   for products only);
 * :func:`structure` -- the term structure: the frame's term labels and columns and the formula's parsed terms;
 * :func:`fitted_data`, :func:`used_data` -- the caller's data, and the rows of it that the fit used;
-* :func:`factor_levels` -- the training levels of each factor variable;
+* :func:`factor_levels` -- the training levels of each factor variable; :func:`term_codings` -- how each
+  term codes its variables (a factor's contrasts, a numeric variable's columns);
 * :func:`fit_inputs` -- what ``glm()`` was given besides the formula (weights, offset, family, control), so
   that a model can be refitted with another formula on the same rows;
 * :func:`response` -- response, total weights and offset of the rows used; :func:`formula_limits`;
@@ -145,6 +146,14 @@ def used_data(fit: "GLMResults") -> pd.DataFrame:
 def factor_levels(fit: "GLMResults") -> Mapping[str, tuple]:
     """Factor variable label (``"g"``, ``"factor(cyl)"``) -> its training levels, in the model's order."""
     return dict(fit.model_frame.spec.levels)
+
+
+def term_codings(fit: "GLMResults") -> tuple[tuple[tuple[Node, str, str | None, tuple], ...], ...]:
+    """Per term (``structure``'s order), per variable: (node, label, the contrasts coding it -- ``"treatment"``,
+    ``"sum"``, ``"helmert"``, ``"poly"`` or ``"indicator"``; None for a numeric variable --, the factor's levels)."""
+    return tuple(tuple((vc.node, vc.label, None if vc.factor is None else vc.factor.kind,
+                        () if vc.factor is None else vc.factor.levels) for vc in t.variables)
+                 for t in fit.model_frame.spec.plan.terms)
 
 
 @dataclass(frozen=True)

@@ -92,3 +92,38 @@ def test_f_with_fixed_dispersion_warns():
 def test_heading_names_the_type():
     a = fit("birthwt_logit").anova(type=3, test="Wald")
     assert "Type III" in a.attrs["heading"] and a.index[0] == "(Intercept)"
+
+
+def _warpbreaks(formula: str) -> gs.GLMResults:
+    d = gs.load_dataset("warpbreaks").assign(x=lambda df: np.arange(len(df)) / 10.0)
+    return gs.glm(formula, d, family=gs.Poisson())
+
+
+def test_type3_warns_that_its_tests_hold_a_treatment_coded_factor_at_its_reference_level():
+    """With treatment contrasts the type III test of wool in wool * tension is the wool effect at tension's
+    reference level 'L' (car's documentation warns of this; car does not): a ContrastsWarning names what each
+    test holds fixed and how to code the factors for tests averaged over the levels."""
+    f = _warpbreaks("breaks ~ wool * tension + x")
+    with pytest.warns(gs.ContrastsWarning) as caught:
+        f.anova(type=3)
+    msg = str(caught[0].message)
+    assert caught[0].filename == __file__  # (reported at the caller's line)
+    assert "the test of 'wool' is at tension = 'L' (its reference level)" in msg
+    assert "the test of 'tension' is at wool = 'A' (its reference level)" in msg
+    assert "C(tension, sum), C(wool, sum)" in msg and "'x'" not in msg
+
+
+def test_type3_warns_that_a_term_interacting_with_a_covariate_is_tested_at_0():
+    with pytest.warns(gs.ContrastsWarning, match=r"the test of 'wool' is at x = 0; .*center a covariate"):
+        _warpbreaks("breaks ~ wool * x").anova(type=3, test="Wald")
+
+
+@pytest.mark.parametrize("formula", ["breaks ~ C(wool, sum) * C(tension, sum)", "breaks ~ wool + tension",
+                                     "breaks ~ C(wool, sum) * C(tension, helmert)"])
+def test_type3_with_contrasts_summing_to_zero_or_no_interaction_does_not_warn(formula):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.ContrastsWarning)
+        _warpbreaks(formula).anova(type=3)
+        _warpbreaks(formula.replace("C(wool, sum)", "wool").replace("C(tension, sum)", "tension")).anova(type=2)
