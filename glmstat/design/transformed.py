@@ -57,10 +57,39 @@ class TransformedDesign(Design):
         """T' u (u of shape (q,) or (q, k))."""
         return np.asarray(self.transform.T @ u)
 
+    def _split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(design columns that are store columns unchanged, those store columns, the other design columns, the
+        store columns these combine): a column of T with a single entry, 1, in a row of T with no other."""
+        T = self.transform
+        per_col = np.diff(T.indptr)
+        per_row = np.bincount(T.indices, minlength=T.shape[0])
+        cols = np.flatnonzero(per_col == 1)
+        first = T.indptr[cols]
+        rows = T.indices[first]
+        same = (T.data[first] == 1.0) & (per_row[rows] == 1)
+        other = np.setdiff1d(np.arange(T.shape[1]), cols[same])
+        used = np.unique(T[:, other].indices) if other.size else np.zeros(0, dtype=np.intp)
+        return cols[same], rows[same], other, used
+
     def _congruent(self, G: np.ndarray) -> np.ndarray:
-        """T' G T for a symmetric q x q G (exactly symmetric)."""
-        H = self._back(self._back(G).T)  # T' (T' G)' = T' G T
-        return (H + H.T) / 2.0
+        """T' G T for a symmetric q x q G (exactly symmetric), without q x p temporaries: the columns that are
+        store columns are G's entries gathered (a band of rows at a time), the others T' (G[:, S] M) with M
+        the rows S of T they combine."""
+        xs, zs, xo, zo = self._split()
+        p = self.n_cols
+        out = np.empty((p, p))
+        step = max(1, _BLOCK_CELLS // max(xs.size, 1))
+        for a in range(0, xs.size, step):
+            out[xs[a:a + step, None], xs] = G[zs[a:a + step, None], zs]
+        if xo.size:
+            M = self.transform[zo][:, xo]
+            B = np.asarray(M.T @ G[zo]).T  # G[:, S] M = (M' G[S, :])', q x |xo| (G symmetric)
+            part = self._back(B)  # T' G T[:, xo], p x |xo|
+            sq = part[xo]
+            part[xo] = (sq + sq.T) / 2.0
+            out[:, xo] = part
+            out[xo, :] = part.T
+        return out
 
     def matvec(self, beta: np.ndarray) -> np.ndarray:
         return self.inner.matvec(self._map(beta))
