@@ -157,19 +157,10 @@ class TransformedDesign(Design):
         return X
 
     def diagonal_columns(self) -> np.ndarray | None:
-        """The store's diagonal columns (a wide treatment-coded factor's) that are X's columns unchanged: a
-        column of T with a single entry, 1, in a row of T with no other entry."""
+        """The store's diagonal columns (a wide treatment-coded factor's) that are X's columns unchanged."""
         d = self.inner.diagonal_columns()
         if d is None:
             return None
-        T = self.transform
-        per_col = np.diff(T.indptr)
-        per_row = np.bincount(T.indices, minlength=T.shape[0])
-        cols = np.flatnonzero(per_col == 1)
-        first = T.indptr[cols]
-        rows, vals = T.indices[first], T.data[first]
-        in_d = np.zeros(T.shape[0], dtype=bool)
-        in_d[d] = True
-        keep = (vals == 1.0) & (per_row[rows] == 1) & in_d[rows]
-        cols = cols[keep]
+        xs, zs, _, _ = self._split()
+        cols = xs[np.isin(zs, d)]
         return cols if cols.size >= DIAGONAL_SOLVE_COLUMNS else None
