@@ -12,6 +12,7 @@ from __future__ import annotations
 import pickle
 import tracemalloc
 import warnings
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,12 @@ FORMULAS = [
 ]
 
 
+@lru_cache(maxsize=None)
+def _fits(formula: str):
+    """The structured and the dense fit of ``formula`` on the module's data (each fitted once)."""
+    return _designs(formula, _data())
+
+
 def _designs(formula: str, d: pd.DataFrame):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)
@@ -67,8 +74,8 @@ def data():
 
 
 @pytest.mark.parametrize("formula", FORMULAS)
-def test_every_product_is_the_dense_matrix_s(formula, data):
-    s, dd = _designs(formula, data)
+def test_every_product_is_the_dense_matrix_s(formula):
+    s, dd = _fits(formula)
     X, D = s.model_frame.design, dd.model_frame.design.toarray()
     assert isinstance(X, TransformedDesign) and X.shape == D.shape
     assert X.nbytes < D.nbytes / 4  # (codes, one per row and factor, and the sparse contrast matrices)
@@ -113,7 +120,7 @@ def test_every_product_is_the_dense_matrix_s(formula, data):
 
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_the_fit_and_its_inference_are_the_dense_designs(formula, data):
-    s, dd = _designs(formula, data)
+    s, dd = _fits(formula)
     assert isinstance(s.fit_data.source.X, TransformedDesign)
     np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(s.std_errors, dd.std_errors, rtol=1e-9)
@@ -184,20 +191,19 @@ def test_a_300_level_sum_coded_factor_on_100000_rows_is_fitted_without_its_dense
     assert fit.deviance == pytest.approx(t.deviance, rel=1e-12)
 
 
-def test_the_qr_reducer_reads_a_long_block_a_bounded_number_of_rows_at_a_time():
+def test_the_qr_reducer_reads_a_long_block_a_bounded_number_of_rows_at_a_time(data, monkeypatch):
     """The QR reducer (the Gram path's fallback) densifies a block of a store of codes in pieces of BLOCK_CELLS
-    cells: 30,000 rows of 301 columns are three pieces, and R'R is [X | r]' W [X | r]."""
-    from glmstat.design.policy import BLOCK_CELLS
-    from glmstat.engine.linalg import QRReducer
+    cells (here made small: 3,000 rows of 121 columns are pieces of 2 x 122 rows), and R'R is
+    [X | r]' W [X | r]."""
+    import glmstat.engine.linalg as linalg
 
+    X = gs.glm("y ~ x + C(g, sum)", data, family=gs.Poisson()).fit_data.source.X
+    assert isinstance(X, TransformedDesign) and X.n_cols == 121
+    monkeypatch.setattr(linalg, "BLOCK_CELLS", 1000)
     rng = np.random.default_rng(2)
-    n = 30_000
-    d = pd.DataFrame({"g": [f"g{i:03d}" for i in rng.integers(0, 300, n)], "x": rng.normal(size=n),
-                      "y": rng.poisson(2.0, n).astype(float)})
-    X = gs.glm("y ~ x + C(g, sum)", d, family=gs.Poisson()).fit_data.source.X
-    assert isinstance(X, TransformedDesign) and n > 2 * (BLOCK_CELLS // X.n_cols)
+    n = X.n_rows
     w, r = rng.uniform(0.5, 2.0, n), rng.normal(size=n)
-    red = QRReducer(X.n_cols)
+    red = linalg.QRReducer(X.n_cols)
     red.add(X, w, r)
     A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
     np.testing.assert_allclose(red.R.T @ red.R, A.T @ A, rtol=1e-10, atol=1e-8)
