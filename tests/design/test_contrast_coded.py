@@ -226,3 +226,27 @@ def test_the_memory_bound_counts_the_store_s_columns():
         gs.glm(formula, d, limits=gs.FormulaLimits(max_design_bytes=6_000_000))
     fit = gs.glm(formula, d, limits=gs.FormulaLimits(max_design_bytes=9_000_000))
     assert len(fit.coef) == 200 and fit.model_frame.design.inner.n_cols == 302
+
+
+@pytest.mark.parametrize("levels, rows, stored", [
+    (64, 3000, False),  # 63 columns of contrasts: below CODED_COLUMNS, a dense design
+    (65, 3000, True),  # 64: the contrasts' codes and matrix
+    (65, 500, True),  # ... and fitted from the dense matrix, at most DENSE_BELOW cells
+])
+def test_both_sides_of_the_contrast_thresholds_give_the_dense_fit(levels, rows, stored):
+    from glmstat.design.dense import DenseDesign
+    from glmstat.design.policy import DENSE_BELOW
+    from glmstat.formula.encode import CODED_COLUMNS
+
+    rng = np.random.default_rng(levels + rows)
+    g = np.r_[np.arange(levels), rng.integers(0, levels, rows - levels)]
+    d = pd.DataFrame({"g": [f"g{i:02d}" for i in g], "x": rng.normal(size=rows)})
+    d["y"] = rng.poisson(np.exp(1.0 + 0.2 * d["x"] + rng.normal(scale=0.2, size=levels)[g])).astype(float)
+    s, dd = _designs("y ~ x + C(g, sum)", d)
+    assert (levels - 1 >= CODED_COLUMNS) == stored
+    assert isinstance(s.model_frame.design, TransformedDesign) == stored
+    # (below the threshold the whole design is dense; above it, a small one is still fitted from its matrix)
+    assert isinstance(s.fit_data.source.X, DenseDesign) == (not stored or rows * (levels + 1) <= DENSE_BELOW)
+    np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-9)
+    np.testing.assert_allclose(s.std_errors, dd.std_errors, rtol=1e-9)
+    np.testing.assert_allclose(s.hat_values(), dd.hat_values(), rtol=1e-8)
