@@ -10,9 +10,11 @@ mapped through T:
 
     X b = Z (T b),   X'v = T' (Z'v),   X'WX = T' (Z'WZ) T,   x_i' C x_i = z_i' (T C T') z_i,   X M = Z (T M).
 
-Z has more columns than X (all L levels of each such factor, where X has k), never more rows: nothing here
-grows with n beyond what Z holds.  Only ``abs_rmatvec``, ``column_abs_max`` and ``toarray`` need X's entries
-themselves; they form them a block of rows at a time (``toarray`` all of them, when asked for).
+The store's columns that a column of X combines are never non-zero in the same row (they are the levels, or
+cells, of one factor), so |X| is |Z| |T| entry by entry: ``column_abs_max`` and ``abs_rmatvec`` are Z's
+mapped through |T| too.  Z has more columns than X (all L levels of each such factor, where X has k), never
+more rows: nothing here grows with n beyond what Z holds.  Only ``toarray`` (when asked for) forms X's
+entries, a block of rows at a time.
 """
 
 from __future__ import annotations
@@ -136,16 +138,16 @@ class TransformedDesign(Design):
             yield start, stop, self.inner.rows(start, stop).tosparse() @ self.transform
 
     def column_abs_max(self) -> np.ndarray:
-        out = np.zeros(self.n_cols)
-        for _, _, Xb in self._row_blocks():
-            np.maximum(out, abs(Xb).max(axis=0).toarray().ravel(), out=out)
-        return out
+        """max_i |x_ij| = max_z |T_zj| max_i |z_iz|: the store's columns a column of X combines are never
+        non-zero in the same row (the levels of one factor), so |x_ij| is one |T_zj z_iz|."""
+        zmax = self.inner.column_abs_max()
+        if self.n_rows == 0 or self.n_cols == 0:
+            return np.zeros(self.n_cols)
+        return np.asarray(abs(self.transform).multiply(zmax[:, None]).max(axis=0).toarray()).ravel()
 
     def abs_rmatvec(self, v: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.n_cols)
-        for start, stop, Xb in self._row_blocks():
-            out += abs(Xb).T @ v[start:stop]
-        return out
+        """|X|' v = |T|' (|Z|' v), for the same reason."""
+        return np.asarray(abs(self.transform).T @ self.inner.abs_rmatvec(v))
 
     def tosparse(self):
         return self.inner.tosparse() @ self.transform
