@@ -87,6 +87,7 @@ def glm(
     offset: str | Sequence[float] | None = None,
     na_action: str = "drop",
     context: Mapping[str, Any] | None = None,
+    contrasts: Mapping[str, str] | None = None,
     method: str = "irls",
     tol: float = 1e-8,
     max_iter: int = 25,
@@ -116,6 +117,13 @@ def glm(
         Drop rows with a missing value in any model variable (with a warning), or refuse.
     context : mapping, optional
         Extra names (functions, constants) the formula may use.
+    contrasts : mapping, optional
+        Contrasts of factors, by the formula's name of the variable: ``{"wool": "sum", "tension": "sum"}``
+        (or ``"contr.sum"``; also ``"treatment"``, ``"helmert"``, ``"poly"``), as R's
+        ``glm(contrasts = list(wool = "contr.sum"))``; the same as writing ``C(wool, sum)`` in the formula,
+        with the variable's own name in the column names.  A name that is a numeric variable, or neither a
+        variable of the formula nor a column of the data, is refused; a column the formula does not use is
+        passed over.
     method : {"irls", "firth"}
         Maximum likelihood, or Firth's bias-reduced logistic regression.
     tol, max_iter : float, int
@@ -155,7 +163,8 @@ def glm(
     start = _check_start(start)
     frame, source = model_frame_and_source(formula, data, family, weights=weights, offset=offset,
                                            na_action=na_action, context=context,
-                                           limits=DEFAULT_LIMITS if limits is None else limits)
+                                           limits=DEFAULT_LIMITS if limits is None else limits,
+                                           contrasts=contrasts)
     if frame.n_dropped:
         warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
     data_findings = check_model_frame(frame, source, family)

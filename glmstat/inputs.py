@@ -43,32 +43,33 @@ __all__ = ["model_frame_and_source"]
 
 def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: Any, offset: Any, na_action: str,
                            context: Mapping[str, Any] | None,
-                           limits: FormulaLimits) -> tuple[ModelFrame | StreamedFrame, DesignSource]:
+                           limits: FormulaLimits, contrasts: Mapping[str, str] | None = None
+                           ) -> tuple[ModelFrame | StreamedFrame, DesignSource]:
     """The model frame of ``formula`` on ``data`` and the row source the engine fits from (see the module
     docstring for what ``data`` may be)."""
     if not isinstance(data, pd.DataFrame):  # (a pandas DataFrame is used as it is: no path, reader, dask)
         data = in_memory_frame(data)
         if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
-            return _streamed(formula, data, family, weights, offset, na_action, context, limits)
+            return _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
-                              context=context, limits=limits)
+                              context=context, limits=limits, contrasts=contrasts)
     design = for_fitting(frame.design)
     source = InMemorySource(design, frame.y, frame.total_weights, frame.trials, frame.offset,
                             block_rows=block_rows(design), start_weights=frame.start_weights)
     return frame, source
 
 
-def _streamed(formula, data, family, weights, offset, na_action, context, limits):
+def _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts):
     """The streamed frame and the source of a Parquet path, an open reader (a streamed fit's refit reads the
     same files) or a dask DataFrame."""
     if na_action not in ("drop", "raise"):
         raise DataError(f"na_action must be 'drop' or 'raise', got {shown(na_action)}")
     if is_dask(data):
-        frame, source = _dask(formula, data, family, weights, offset, context, limits)
+        frame, source = _dask(formula, data, family, weights, offset, context, limits, contrasts)
     else:
         reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data)
         reader = replace(reader, max_read_bytes=limits.max_design_bytes)  # (a chunk read is the design's memory)
-        frame, source = _parquet(formula, reader, family, weights, offset, context, limits)
+        frame, source = _parquet(formula, reader, family, weights, offset, context, limits, contrasts)
     if frame.n_dropped and na_action == "raise":
         detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
         raise DataError(f"{frame.n_dropped} rows have missing values ({detail}) and na_action='raise'")
@@ -85,9 +86,9 @@ def _summaries_here(reader: ParquetReader) -> Callable:
     return read
 
 
-def _parquet(formula, reader: ParquetReader, family, weights, offset, context, limits):
+def _parquet(formula, reader: ParquetReader, family, weights, offset, context, limits, contrasts):
     model = learn_spec(formula, reader.columns, _summaries_here(reader), family, weights=weights, offset=offset,
-                       context=context, limits=limits)
+                       context=context, limits=limits, contrasts=contrasts)
     source = ChunkSource(reader, model.columns, model.encoder.encode, model.n_rows,
                          len(model.spec.plan.column_names), kept=model.encoder.kept)
     return StreamedFrame.of(model, partial(_parquet_rows, reader, model)), source
@@ -116,7 +117,7 @@ def _summaries_on_workers(ddf) -> Callable:
     return read
 
 
-def _dask(formula, ddf, family, weights, offset, context, limits):
+def _dask(formula, ddf, family, weights, offset, context, limits, contrasts):
     try:
         from .design.dask import DaskSource
     except ImportError as e:  # pragma: no cover - dask itself made the DataFrame
@@ -125,7 +126,7 @@ def _dask(formula, ddf, family, weights, offset, context, limits):
     if len(set(names)) != len(names):
         raise DataError("the dask DataFrame has duplicate column names; rename them so each is unique")
     model = learn_spec(formula, names, _summaries_on_workers(ddf), family, weights=weights, offset=offset,
-                       context=context, limits=limits)
+                       context=context, limits=limits, contrasts=contrasts)
     source = DaskSource.from_dataframe(ddf, model.columns, model.encoder.encode, model.encoder.kept, model.n_rows,
                                        len(model.spec.plan.column_names))
     return StreamedFrame.of(model, partial(_dask_rows, source)), source

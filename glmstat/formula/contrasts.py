@@ -26,10 +26,76 @@ from typing import Sequence
 
 import numpy as np
 
-from ..once import once
-from .values import label_text
+from typing import Any, Mapping
 
-__all__ = ["FactorCoding", "coding_of", "term_codings"]
+from .._arguments import shown
+from ..errors import FormulaError
+from ..once import once
+from .deparse import deparse
+from .nodes import Node
+from .values import FactorVec, Value, label_text
+
+__all__ = ["FactorCoding", "coding_of", "term_codings", "CONTRASTS", "contrasts_argument", "with_contrasts"]
+
+#: Names of contrasts, as ``C(g, sum)`` and ``glm(contrasts=)`` accept them (R's function names too).
+CONTRASTS = {
+    "treatment": "treatment", "contr.treatment": "treatment", "Treatment": "treatment",
+    "sum": "sum", "contr.sum": "sum", "Sum": "sum",
+    "helmert": "helmert", "contr.helmert": "helmert", "Helmert": "helmert",
+    "poly": "poly", "contr.poly": "poly", "Poly": "poly",
+}
+#: ``glm(contrasts=)`` names at most this many variables (a formula has at most ``max_terms`` terms anyway).
+MAX_CONTRASTS_ENTRIES = 10_000
+
+
+def contrasts_argument(contrasts: Any) -> dict[str, str]:
+    """``glm(contrasts=)`` checked: a mapping from a factor variable, as the formula writes it (``"g"``,
+    ``"factor(cyl)"``), to the name of its contrasts (``"sum"`` or ``"contr.sum"``, as R's
+    ``glm(contrasts = list(g = "contr.sum"))``); values are names only, never called.  Returns name -> kind."""
+    if contrasts is None:
+        return {}
+    if not isinstance(contrasts, Mapping):
+        raise FormulaError(f"contrasts= must be a mapping from factor names to contrasts, such as "
+                           f"{{'g': 'sum'}}; got a {type(contrasts).__name__}")
+    if len(contrasts) > MAX_CONTRASTS_ENTRIES:
+        raise FormulaError(f"contrasts= names {len(contrasts):,} variables; at most {MAX_CONTRASTS_ENTRIES:,}")
+    out = {}
+    for name, kind in contrasts.items():
+        if not isinstance(name, str):
+            raise FormulaError(f"contrasts= must be keyed by factor names (strings); got a {type(name).__name__}")
+        if not isinstance(kind, str) or kind not in CONTRASTS:
+            raise FormulaError(f"contrasts= for {shown(name)}: unknown contrasts {shown(kind)}; use one of "
+                               "treatment, sum, helmert, poly (or contr.treatment, contr.sum, contr.helmert, "
+                               "contr.poly)")
+        out[name] = CONTRASTS[kind]
+    return out
+
+
+def with_contrasts(values: Mapping[Node, Value], contrasts: Mapping[str, str], columns: Sequence[str]
+                   ) -> dict[Node, Value]:
+    """The variables' values with ``glm(contrasts=)``'s codings on the factors it names (by the formula's text
+    of them).  A name that is only a column of the data is a factor the formula does not use, and is passed
+    over (as in a refit that dropped it); a numeric variable, or a name that is neither, is refused."""
+    out = dict(values)
+    if not contrasts:
+        return out
+    by_label = {deparse(node): node for node in values}
+    known = set(columns)
+    for name, kind in contrasts.items():
+        node = by_label.get(name)
+        if node is None:
+            if name in known:
+                continue
+            factors = [lb for lb, nd in by_label.items() if isinstance(values[nd], FactorVec)]
+            raise FormulaError(f"contrasts= names {shown(name)}, which is neither a variable of the formula nor a "
+                               f"column of the data; the formula's factors are "
+                               f"{', '.join(map(shown, factors)) if factors else 'none'}")
+        v = values[node]
+        if not isinstance(v, FactorVec):
+            raise FormulaError(f"contrasts= names {shown(name)}, which is not a factor in the model (its values are "
+                               "numbers); only factors have contrasts (make it one with factor())")
+        out[node] = FactorVec(v.codes, v.levels, v.ordered, kind, v.keep_unused)
+    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,7 +29,7 @@ from ..design.base import Design
 from ..design.structured import StructuredDesign
 from ..errors import DataError, FormulaError
 from ..families import Family
-from .contrasts import term_codings
+from .contrasts import contrasts_argument, term_codings, with_contrasts
 from .rows import complete_arrays, evaluate_rows
 from .deparse import deparse
 from .encode import build_design, factor_levels, plan_design
@@ -169,6 +169,7 @@ def build_model_frame(
     na_action: str = "drop",
     context: Mapping[str, Any] | None = None,
     limits: FormulaLimits = DEFAULT_LIMITS,
+    contrasts: Mapping[str, str] | None = None,
 ) -> ModelFrame:
     """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring."""
     if na_action not in ("drop", "raise"):
@@ -176,6 +177,7 @@ def build_model_frame(
     if not isinstance(limits, FormulaLimits):
         raise FormulaError(f"limits= must be a glmstat.FormulaLimits, got {type(limits).__name__}")
     ctx = check_context(context)
+    contrasts = contrasts_argument(contrasts)
     df = as_frame(data)
     names, positions = column_names(df)
     terms = model_terms(formula, names, limits)  # 1. parsed and expanded; nothing evaluated yet
@@ -204,6 +206,7 @@ def build_model_frame(
             v, lv = factor_levels(v)
             levels[deparse(node)] = lv
         values_used[node] = v
+    values_used = with_contrasts(values_used, contrasts, names)
     try:
         plan = plan_for(terms, values_used, used.size, limits)
     except DataError as e:
@@ -217,7 +220,7 @@ def build_model_frame(
 
     spec_columns = _columns_read(list(rows.values) + list(terms.offsets), positions)
     spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, rows.offset_column, limits, levels, spec_columns,
-                     offset_array=offset is not None and not isinstance(offset, str))
+                     offset_array=offset is not None and not isinstance(offset, str), contrasts=contrasts)
     return ModelFrame(
         design=X,
         column_names=plan.column_names,

@@ -22,6 +22,7 @@ from ..errors import DataError, FormulaError
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
 from .splines import bspline_basis, bs_knots, natural_spline_basis, ns_knots
+from .contrasts import CONTRASTS
 from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key
 
 if TYPE_CHECKING:
@@ -34,15 +35,6 @@ CONSTANTS: dict[str, Any] = {
     "pi": math.pi, "Inf": math.inf, "NA": math.nan, "NaN": math.nan, "np.pi": math.pi, "np.e": math.e,
     "np.inf": math.inf, "np.nan": math.nan,
 }
-
-#: C()'s contrast names -> glmstat's contrast kinds
-CONTRASTS = {
-    "treatment": "treatment", "contr.treatment": "treatment", "Treatment": "treatment",
-    "sum": "sum", "contr.sum": "sum", "Sum": "sum",
-    "helmert": "helmert", "contr.helmert": "helmert", "Helmert": "helmert",
-    "poly": "poly", "contr.poly": "poly", "Poly": "poly",
-}
-
 
 def _err(where: Node, what: str) -> FormulaError:
     return FormulaError(f"{deparse(where)}: {what}")

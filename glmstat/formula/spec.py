@@ -89,6 +89,8 @@ class ModelSpec:
     levels: Mapping[str, tuple] = field(repr=False)  # factor variable label -> training levels
     columns: tuple[str, ...] = ()  # data columns the right-hand side and offsets read
     offset_array: bool = False  # glm(offset=) was an array of values: new data cannot supply it
+    #: glm(contrasts=): factor name -> contrasts (the plan holds the codings; refits with another formula reuse it)
+    contrasts: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def n_response_columns(self) -> int:

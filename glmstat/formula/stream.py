@@ -30,6 +30,7 @@ from ..once import once
 from ..design.sources import Block
 from ..errors import DataError, FormulaError
 from ..families import Family
+from .contrasts import contrasts_argument, with_contrasts
 from .deparse import deparse
 from .encode import build_design
 from .evaluate import DataColumns, Evaluator, check_context
@@ -320,11 +321,12 @@ SummaryReader = Callable[[tuple, Callable[[pd.DataFrame], ChunkSummary]], Iterab
 
 def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: Family, *, weights: Any = None,
                offset: Any = None, context: Mapping[str, Any] | None = None,
-               limits: FormulaLimits = DEFAULT_LIMITS) -> StreamModel:
+               limits: FormulaLimits = DEFAULT_LIMITS, contrasts: Mapping[str, str] | None = None) -> StreamModel:
     """The model spec of ``formula`` on streamed data with columns ``names``, from a first pass (``read``)
     that summarizes every chunk of the columns the model uses (see the module docstring)."""
     weights, offset = _check_arg(weights, "weights"), _check_arg(offset, "offset")
     ctx = check_context(context)
+    contrasts = contrasts_argument(contrasts)
     terms = model_terms(formula, tuple(names), limits)
     needed = tuple(columns_needed(terms, names, weights, offset))
     one = partial(summarize, terms=terms, family=family, weights=weights, offset=offset, context=ctx, limits=limits,
@@ -359,6 +361,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
             template[node] = NumMat(np.zeros((0, info.width)), info.suffixes)
         else:
             template[node] = NumVec(np.zeros(0))
+    template = with_contrasts(template, contrasts, names)
     plan = plan_for(terms, template, total.max_rows, limits)
     response_levels = None
     if total.response_levels:
@@ -367,7 +370,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         response_levels = _merge_levels(info, deparse(terms.response))
     spec_columns = tuple(c for c in names if c in {n for node in [*variables_used(terms), *terms.offsets]
                                                      for n in lhs_names(node)})
-    spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns)
+    spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts)
     encoder = ChunkEncoder(spec, family, weights, offset, response_levels)
     response_name = deparse(terms.response)
     dropped_by = missing_order(total.dropped_by, set(needed) - {weights, offset},

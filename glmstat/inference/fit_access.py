@@ -23,7 +23,7 @@ when the design and engine layers change:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -161,7 +161,7 @@ class FitInputs:
     """What ``glm()`` was given for ``fit`` besides the formula and the data, for the rows used:
     ``weights`` (None when all 1; for a fit to streamed data, the ``weights=`` column name or None),
     ``offset`` (a column name, an array of the offset argument's values for the rows used, or None), ``family`` (theta free again for a negative binomial with theta estimated), the
-    fitting ``method``, ``tol``, ``max_iter``, ``context`` and ``limits``."""
+    fitting ``method``, ``tol``, ``max_iter``, ``context``, ``limits`` and ``contrasts`` (``glm(contrasts=)``)."""
 
     weights: np.ndarray | str | None
     offset: str | np.ndarray | None
@@ -171,6 +171,7 @@ class FitInputs:
     max_iter: int
     context: Mapping[str, Any]
     limits: FormulaLimits
+    contrasts: Mapping[str, str] = field(default_factory=dict)
 
 
 def fit_inputs(fit: "GLMResults") -> FitInputs:
@@ -193,7 +194,7 @@ def fit_inputs(fit: "GLMResults") -> FitInputs:
         family = NegativeBinomial(link=family.link)
     control = fit.fit_data.control
     return FitInputs(weights, offset, family, fit.method, control.tol, control.max_iter, dict(spec.context),
-                     formula_limits(fit))
+                     formula_limits(fit), dict(getattr(spec, "contrasts", {})))
 
 
 def formula_limits(fit: "GLMResults") -> FormulaLimits:

@@ -154,7 +154,8 @@ def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offs
 
     inputs = fit_inputs(fit)
     return glm(formula, data, family=inputs.family, weights=weights, offset=offset, context=inputs.context,
-               method=inputs.method, tol=inputs.tol, max_iter=inputs.max_iter, limits=inputs.limits)
+               contrasts=inputs.contrasts, method=inputs.method, tol=inputs.tol, max_iter=inputs.max_iter,
+               limits=inputs.limits)
 
 
 def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
