@@ -108,7 +108,8 @@ def _warn_contrast_dependence(fit: "GLMResults") -> None:
     advice = []
     if factors:
         advice.append("code " + ", ".join(factors) + " by contrasts that sum to zero (" +
-                      ", ".join(f"C({f}, sum)" for f in factors) + ") for tests averaged over the levels")
+                      ", ".join(f"C({f}, sum)" for f in factors) + " in the formula, or glm(contrasts={" +
+                      ", ".join(f"{f!r}: 'sum'" for f in factors) + "})) for tests averaged over the levels")
     if any(a == "0" for h in held.values() for _, a in h):
         advice.append("center a covariate for a test at its mean")
     # (stacklevel: the caller of fit.anova(), past anova_type, GLMResults.anova and its two wrappers)
