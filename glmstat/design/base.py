@@ -15,6 +15,8 @@ plus factor codes) without ever forming the dense matrix:
 * ``select(cols)``, ``rows(start, stop)``, ``take(rows)``   sub-designs of the same kind
 * ``column_abs_max()``, ``abs_rmatvec(v)``             magnitudes, for checks of scale
 * ``toarray()``            the dense n x p matrix -- only when a caller explicitly needs it
+* ``widest_factor(k)``, ``factor(i)``, ``dense_columns(cols)``   a factor whose columns a QR takes out in
+                           closed form, and the other columns dense (:mod:`glmstat.engine.structured_qr`)
 * ``tosparse()``           the same as a scipy sparse (CSR) matrix: a structured store's non-zeros only
 * ``nbytes``              the memory the store holds
 
@@ -113,6 +115,21 @@ class Design(ABC):
     @abstractmethod
     def toarray(self) -> np.ndarray:
         """The dense n x p matrix (a new array): only for callers that explicitly need every entry."""
+
+    def dense_columns(self, cols: Sequence[int]) -> np.ndarray:
+        """The columns ``cols`` as a dense (n, len(cols)) array (for a QR of a few of them)."""
+        return self.select(cols).toarray()
+
+    def widest_factor(self, min_columns: int) -> int | None:
+        """Which of the store's factors has the most design columns, if at least ``min_columns`` (a QR takes
+        such a factor's orthogonal indicator columns out in closed form: :mod:`glmstat.engine.structured_qr`);
+        None for a store without factors."""
+        return None
+
+    def factor(self, i: int):
+        """Factor ``i`` of the store (see :meth:`widest_factor`), its levels' columns in this design's
+        numbering."""
+        raise IndexError(f"a {type(self).__name__} holds no factors")
 
     def tosparse(self):
         """The n x p matrix as a scipy sparse CSR matrix (its non-zeros: for a store of codes, a few per row)."""

@@ -340,6 +340,12 @@ class StructuredDesign(Design):
             out[f.columns[ok]] = s[ok]
         return out
 
+    def factor(self, i: int) -> Factor:
+        return self.factors[i]
+
+    def dense_columns(self, cols: Sequence[int]) -> np.ndarray:
+        return self._dense_columns(np.asarray(cols, dtype=np.intp))
+
     def widest_factor(self, min_columns: int) -> int | None:
         """Index of the factor with the most design columns (the first of equals), if at least ``min_columns``
         (with or without values: either way its columns have disjoint supports)."""

@@ -158,6 +158,29 @@ class TransformedDesign(Design):
             X[start:stop] = Xb.toarray()
         return X
 
+    def _store_to_design(self) -> np.ndarray:
+        """Each store column's design column where T maps it to one unchanged, else -1 (with a last entry -1,
+        for a level without a column)."""
+        xs, zs, _, _ = self._split()
+        at = np.full(self.inner.n_cols + 1, -1, dtype=np.intp)
+        at[zs] = xs
+        return at
+
+    def widest_factor(self, min_columns: int) -> int | None:
+        """The store's widest factor, when its columns are design columns unchanged (a treatment-coded factor
+        beside the contrasts)."""
+        i = self.inner.widest_factor(min_columns)
+        if i is None:
+            return None
+        cols = self.inner.factor(i).columns
+        return i if np.all(self._store_to_design()[cols[cols >= 0]] >= 0) else None
+
+    def factor(self, i: int):
+        from .structured import Factor
+
+        f = self.inner.factor(i)
+        return Factor(f.codes, self._store_to_design()[f.columns], f.values, f.parts)
+
     def diagonal_columns(self) -> np.ndarray | None:
         """The store's diagonal columns (a wide treatment-coded factor's) that are X's columns unchanged."""
         d = self.inner.diagonal_columns()

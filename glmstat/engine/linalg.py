@@ -36,7 +36,6 @@ from .._scipy import linalg as sla
 from ..design.base import Design
 from ..design.sources import DesignSource, fold
 from ..design.policy import BLOCK_CELLS
-from ..design.structured import StructuredDesign
 from .aliasing import triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
@@ -176,7 +175,7 @@ class QRReducer:
     def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
         self.diagonal = X.diagonal_columns()
         self.n_rows += X.n_rows
-        wide = widest_factor(X) if isinstance(X, StructuredDesign) else None
+        wide = widest_factor(X)
         if wide is not None:
             # a wide factor's indicator columns are orthogonal: their part of the factor is closed-form, and
             # only the other columns go through a dense QR (structured_qr)

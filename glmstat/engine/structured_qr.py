@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._scipy import linalg as sla
-from ..design.structured import StructuredDesign
+from ..design.base import Design
 from .aliasing import ALIAS_TOL, aliased_from_null_space, triangularise_in_order
 
 __all__ = ["FactorFirst", "factor_first", "structured_r", "widest_factor"]
@@ -35,8 +35,9 @@ __all__ = ["FactorFirst", "factor_first", "structured_r", "widest_factor"]
 MIN_FACTOR_COLUMNS = 8
 
 
-def widest_factor(X: StructuredDesign) -> int | None:
-    """Index of the factor with the most design columns, if at least ``MIN_FACTOR_COLUMNS``."""
+def widest_factor(X: Design) -> int | None:
+    """Index of the store's factor with the most design columns, if at least ``MIN_FACTOR_COLUMNS`` (None for
+    a dense design)."""
     return X.widest_factor(MIN_FACTOR_COLUMNS)
 
 
@@ -157,20 +158,20 @@ class FactorFirst:
         return G, u
 
 
-def factor_first(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int) -> FactorFirst:
+def factor_first(X: Design, w: np.ndarray, r: np.ndarray, factor: int) -> FactorFirst:
     """The parts of the triangular factor of sqrt(W) [X | r] with factor ``factor``'s columns first.
 
     Parameters
     ----------
-    X : StructuredDesign
-        The rows of one block.
+    X : Design
+        The rows of one block (a design with factors: structured, or a structured store mapped by contrasts).
     w, r : ndarray
         Working weights (non-negative) and working residuals of those rows.
     factor : int
         Index of the factor whose indicator columns are taken out in closed form (see ``widest_factor``).
     """
     p = X.n_cols
-    f = X.factors[factor]
+    f = X.factor(factor)
     L = f.n_levels
     fcols = f.columns
     has_col = fcols >= 0
@@ -178,7 +179,7 @@ def factor_first(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int)
     rest = np.setdiff1d(np.arange(p), out_cols)
     sw = np.sqrt(w)
     A = np.empty((X.n_rows, rest.size + 1))
-    A[:, :-1] = X._dense_columns(rest) * sw[:, None]
+    np.multiply(X.dense_columns(rest), sw[:, None], out=A[:, :-1])  # (no scaled temporary of the rows)
     A[:, -1] = r * sw
     swt = f.weighted(sw)  # each row's entry in its level's weighted column
     wl = np.bincount(f.codes, swt * swt, minlength=L)
@@ -199,7 +200,7 @@ def factor_first(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int)
     return FactorFirst(out_cols, rest, np.where(use[lev], s[lev], 0.0), B[lev], R_rest)
 
 
-def structured_r(X: StructuredDesign, w: np.ndarray, r: np.ndarray, factor: int) -> np.ndarray:
+def structured_r(X: Design, w: np.ndarray, r: np.ndarray, factor: int) -> np.ndarray:
     """An upper-triangular (p+1) x (p+1) matrix R with R'R = [X | r]' W [X | r], columns in the design's order
     (:func:`factor_first`, re-triangularised in the design's order).
 

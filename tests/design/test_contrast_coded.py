@@ -152,18 +152,29 @@ def test_the_refits_of_anova_and_drop1_are_the_dense_designs(data):
         np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=1e-8)
 
 
-def test_a_wide_treatment_factor_beside_contrasts_keeps_its_diagonal_solve():
-    """``g + C(f, sum)`` with a 600-level g: g's columns are the store's own (T maps them to themselves), so
-    X'WX is still solved through their diagonal block."""
+def test_a_wide_treatment_factor_beside_contrasts_keeps_its_diagonal_solve_and_closed_form_qr():
+    """``g + C(f, sum) + xg`` with a 600-level g: g's columns are the store's own (T maps them to themselves), so
+    X'WX is still solved through their diagonal block, and the QR that finds the aliased xg (constant within
+    g's levels) takes g's columns out in closed form, as for a treatment-coded design."""
+    from glmstat.engine.structured_qr import factor_first, widest_factor
+
     rng = np.random.default_rng(5)
     n = 4000
     g, f = np.r_[np.arange(600), rng.integers(0, 600, n - 600)], rng.integers(0, 80, n)
-    d = pd.DataFrame({"g": [f"g{i:03d}" for i in g], "f": [f"f{i:02d}" for i in f], "x": rng.normal(size=n)})
+    d = pd.DataFrame({"g": [f"g{i:03d}" for i in g], "f": [f"f{i:02d}" for i in f], "x": rng.normal(size=n),
+                      "xg": rng.normal(size=600)[g]})
     d["y"] = rng.poisson(np.exp(0.2 * d["x"] + rng.normal(scale=0.2, size=600)[g]))
-    s, dd = _designs("y ~ x + g + C(f, sum)", d)
+    s, dd = _designs("y ~ x + g + C(f, sum) + xg", d)
     X = s.fit_data.source.X
     assert isinstance(X, TransformedDesign)
     np.testing.assert_array_equal(X.diagonal_columns(), np.arange(2, 601))
+    i = widest_factor(X)
+    assert i is not None and np.array_equal(np.sort(X.factor(i).columns[X.factor(i).columns >= 0]), np.arange(2, 601))
+    w, r = rng.uniform(0.5, 2.0, n), rng.normal(size=n)
+    R = factor_first(X, w, r, i).design_order()
+    A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
+    np.testing.assert_allclose(R.T @ R, A.T @ A, rtol=1e-9, atol=1e-7)
+    assert s.aliased == dd.aliased == ["xg"]
     np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-9)
     np.testing.assert_allclose(s.std_errors, dd.std_errors, rtol=1e-9)
 
