@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from .base import Design
-from .structured import DIAGONAL_SOLVE_COLUMNS
+from .structured import DIAGONAL_SOLVE_COLUMNS, Factor
 
 __all__ = ["TransformedDesign"]
 
@@ -175,9 +175,7 @@ class TransformedDesign(Design):
         cols = self.inner.factor(i).columns
         return i if np.all(self._store_to_design()[cols[cols >= 0]] >= 0) else None
 
-    def factor(self, i: int):
-        from .structured import Factor
-
+    def factor(self, i: int) -> Factor:
         f = self.inner.factor(i)
         return Factor(f.codes, self._store_to_design()[f.columns], f.values, f.parts)
 
