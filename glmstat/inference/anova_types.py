@@ -36,7 +36,7 @@ from .._arguments import shown
 from ..distributions import chi2_sf, f_sf
 from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning
 from ..formula.values import label_text
-from .fit_access import Structure, refit, structure, term_codings
+from .fit_access import Structure, refit, structure, variable_codings
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -77,7 +77,7 @@ def _conditions(fit: "GLMResults") -> dict[str, list[tuple[str, str]]]:
     variables the interaction adds -- a factor coded by treatment contrasts at its reference level, a numeric
     variable at 0 -- as (variable, value shown) pairs.  (Contrasts that sum to zero -- sum, Helmert,
     polynomial -- average over the levels.)"""
-    codings = term_codings(fit)
+    codings = variable_codings(fit)
     out: dict[str, list[tuple[str, str]]] = {}
     for label, mine in zip(structure(fit).labels, codings):
         nodes = {node for node, *_ in mine}

@@ -13,7 +13,7 @@ when the design and engine layers change:
   for products only);
 * :func:`structure` -- the term structure: the frame's term labels and columns and the formula's parsed terms;
 * :func:`fitted_data`, :func:`used_data` -- the caller's data, and the rows of it that the fit used;
-* :func:`factor_levels` -- the training levels of each factor variable; :func:`term_codings` -- how each
+* :func:`factor_levels` -- the training levels of each factor variable; :func:`variable_codings` -- how each
   term codes its variables (a factor's contrasts, a numeric variable's columns);
 * :func:`fit_inputs` -- what ``glm()`` was given besides the formula (weights, offset, family, control), so
   that a model can be refitted with another formula on the same rows;
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design", "encode_spec_design",
-           "structure", "fitted_data", "used_data", "factor_levels",
+           "structure", "fitted_data", "used_data", "factor_levels", "variable_codings",
            "fit_inputs", "formula_limits", "response", "with_step_path"]
 
 
@@ -148,7 +148,7 @@ def factor_levels(fit: "GLMResults") -> Mapping[str, tuple]:
     return dict(fit.model_frame.spec.levels)
 
 
-def term_codings(fit: "GLMResults") -> tuple[tuple[tuple[Node, str, str | None, tuple], ...], ...]:
+def variable_codings(fit: "GLMResults") -> tuple[tuple[tuple[Node, str, str | None, tuple], ...], ...]:
     """Per term (``structure``'s order), per variable: (node, label, the contrasts coding it -- ``"treatment"``,
     ``"sum"``, ``"helmert"``, ``"poly"`` or ``"indicator"``; None for a numeric variable --, the factor's levels)."""
     return tuple(tuple((vc.node, vc.label, None if vc.factor is None else vc.factor.kind,
