@@ -35,13 +35,19 @@ _BLOCK_CELLS = 2**20
 class TransformedDesign(Design):
     """X = Z T: ``inner`` the store Z (n x q), ``transform`` T a scipy sparse q x p matrix (CSC)."""
 
-    def __init__(self, inner: Design, transform) -> None:
+    def __init__(self, inner: Design, transform, _split: tuple | None = None) -> None:
         if transform.shape[0] != inner.n_cols:
             raise ValueError(f"the column map has {transform.shape[0]} rows for a store of {inner.n_cols} columns")
         self.inner = inner
         self.transform = transform.tocsc()
         self.n_rows = inner.n_rows
         self.n_cols = int(transform.shape[1])
+        # (the split of T's columns, a function of T alone: made once, and shared by the views of rows that every
+        # pass takes)
+        self._split_cache = _split
+
+    def __reduce__(self):
+        return (TransformedDesign, (self.inner, self.transform))
 
     def __repr__(self) -> str:
         return f"<TransformedDesign {self.n_rows} x {self.n_cols} of {self.inner!r}>"
@@ -59,9 +65,15 @@ class TransformedDesign(Design):
         """T' u (u of shape (q,) or (q, k))."""
         return np.asarray(self.transform.T @ u)
 
-    def _split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(design columns that are store columns unchanged, those store columns, the other design columns, the
-        store columns these combine): a column of T with a single entry, 1, in a row of T with no other."""
+        store columns these combine, each store column's design column or -1): a column of T with a single
+        entry, 1, in a row of T with no other (computed once per T)."""
+        if self._split_cache is None:
+            self._split_cache = self._split_of_map()
+        return self._split_cache
+
+    def _split_of_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         T = self.transform
         per_col = np.diff(T.indptr)
         per_row = np.bincount(T.indices, minlength=T.shape[0])
@@ -71,13 +83,15 @@ class TransformedDesign(Design):
         same = (T.data[first] == 1.0) & (per_row[rows] == 1)
         other = np.setdiff1d(np.arange(T.shape[1]), cols[same])
         used = np.unique(T[:, other].indices) if other.size else np.zeros(0, dtype=np.intp)
-        return cols[same], rows[same], other, used
+        at = np.full(T.shape[0] + 1, -1, dtype=np.intp)  # (a last -1: for a factor level without a column)
+        at[rows[same]] = cols[same]
+        return cols[same], rows[same], other, used, at
 
     def _congruent(self, G: np.ndarray) -> np.ndarray:
         """T' G T for a symmetric q x q G (exactly symmetric), without q x p temporaries: the columns that are
         store columns are G's entries gathered (a band of rows at a time), the others T' (G[:, S] M) with M
         the rows S of T they combine."""
-        xs, zs, xo, zo = self._split()
+        xs, zs, xo, zo, _ = self._split()
         p = self.n_cols
         out = np.empty((p, p))
         step = max(1, _BLOCK_CELLS // max(xs.size, 1))
@@ -123,10 +137,10 @@ class TransformedDesign(Design):
         return TransformedDesign(self.inner, self.transform[:, np.asarray(cols, dtype=np.intp)])
 
     def rows(self, start: int, stop: int) -> "TransformedDesign":
-        return TransformedDesign(self.inner.rows(start, stop), self.transform)
+        return TransformedDesign(self.inner.rows(start, stop), self.transform, self._split())
 
     def take(self, rows: np.ndarray) -> "TransformedDesign":
-        return TransformedDesign(self.inner.take(rows), self.transform)
+        return TransformedDesign(self.inner.take(rows), self.transform, self._split())
 
     def _row_blocks(self):
         """(start, stop, X's rows start..stop-1 as a scipy CSR matrix), a bounded number of cells at a time:
@@ -158,14 +172,6 @@ class TransformedDesign(Design):
             X[start:stop] = Xb.toarray()
         return X
 
-    def _store_to_design(self) -> np.ndarray:
-        """Each store column's design column where T maps it to one unchanged, else -1 (with a last entry -1,
-        for a level without a column)."""
-        xs, zs, _, _ = self._split()
-        at = np.full(self.inner.n_cols + 1, -1, dtype=np.intp)
-        at[zs] = xs
-        return at
-
     def widest_factor(self, min_columns: int) -> int | None:
         """The store's widest factor, when its columns are design columns unchanged (a treatment-coded factor
         beside the contrasts)."""
@@ -173,17 +179,17 @@ class TransformedDesign(Design):
         if i is None:
             return None
         cols = self.inner.factor(i).columns
-        return i if np.all(self._store_to_design()[cols[cols >= 0]] >= 0) else None
+        return i if np.all(self._split()[4][cols[cols >= 0]] >= 0) else None
 
     def factor(self, i: int) -> Factor:
         f = self.inner.factor(i)
-        return Factor(f.codes, self._store_to_design()[f.columns], f.values, f.parts)
+        return Factor(f.codes, self._split()[4][f.columns], f.values, f.parts)
 
     def diagonal_columns(self) -> np.ndarray | None:
         """The store's diagonal columns (a wide treatment-coded factor's) that are X's columns unchanged."""
         d = self.inner.diagonal_columns()
         if d is None:
             return None
-        xs, zs, _, _ = self._split()
+        xs, zs, _, _, _ = self._split()
         cols = xs[np.isin(zs, d)]
         return cols if cols.size >= DIAGONAL_SOLVE_COLUMNS else None

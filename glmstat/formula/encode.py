@@ -201,6 +201,12 @@ class DesignPlan:
         return tuple(coded)
 
     @once
+    def contrast_terms(self) -> tuple[bool, ...]:
+        """Per term: stored by its cells' indicators and mapped by its contrast matrices (a coded term that is
+        not :func:`is_coded`: :func:`is_contrast_coded`)."""
+        return tuple(c and not is_coded(t) for t, c in zip(self.terms, self.coded_terms))
+
+    @once
     def structured(self) -> bool:
         """Coded terms (:func:`is_coded`) stored as codes, every other term's columns in one dense block: when
         every term is one variable (numeric, or a factor stored as codes), when the coded columns outnumber the
@@ -276,8 +282,8 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
     # per numeric column of a coded term)
     valued = sum(_coded_rows(t) for t, c in zip(plan.terms, plan.coded_terms) if c) if plan.structured else 0
     # (a term of contrasts is stored by every cell's indicator: the store's X'WX is the larger one)
-    stored = total + sum(_cells_width(t) - len(t.names) for t, c in zip(plan.terms, plan.coded_terms)
-                         if c and not is_coded(t)) if plan.structured else total
+    mapped = [t for t, m in zip(plan.terms, plan.contrast_terms) if m] if plan.structured else []
+    stored = total + sum(_cells_width(t) - len(t.names) for t in mapped)
     size = (dense_cols + valued) * n_rows * 8 + WORK_MATRICES * stored * stored * 8
     if size > limits.max_design_bytes:
         raise refuse("max_design_bytes", "the design needs more memory than allowed (bytes)", size, limits)
@@ -287,8 +293,7 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
                                       "per iteration than allowed (rows x dense columns^2)", work, limits)
     # columns of sum, Helmert or polynomial contrasts stored as codes cost nothing per row, but their block of
     # X'WX is dense: solving it costs their number cubed per iteration
-    contrast = sum(len(t.names) for t, c in zip(plan.terms, plan.coded_terms) if c and not is_coded(t)) \
-        if plan.structured else 0
+    contrast = sum(len(t.names) for t in mapped)
     if work + contrast ** 3 > limits.max_pass_work:
         raise refuse("max_pass_work", f"the design's {contrast:,} columns of sum, Helmert or polynomial contrasts "
                                       "need more work per iteration than allowed (rows x dense columns^2 + "
@@ -325,9 +330,7 @@ def _variable_columns(vc: VariableCoding, value: Value, n: int) -> np.ndarray:
         codes = value.codes  # type: ignore[union-attr]
         M = np.vstack([vc.factor.matrix, np.full((1, vc.factor.matrix.shape[1]), np.nan)])  # code -1: NaN row
         return M[codes]
-    if isinstance(value, NumMat):
-        return value.values
-    return np.asarray(value.values if isinstance(value, NumVec) else value, dtype=float).reshape(n, 1)
+    return _numeric_columns(value, n)
 
 
 def _term_columns(t: TermPlan, values: dict, n: int, out: np.ndarray) -> None:
@@ -426,9 +429,9 @@ def structured_design(plan: DesignPlan, values: dict, n: int) -> StructuredDesig
     xcol = col  # ... and of the design
     maps = []  # (store column, design column, the term's column map) of each contrast-coded term
     same = [(0, 0, col)] if col else []  # (store column, design column, count) of columns mapped to themselves
-    for t, coded in zip(plan.terms, plan.coded_terms):
+    for t, coded, mapped in zip(plan.terms, plan.coded_terms, plan.contrast_terms):
         k = len(t.names)
-        if coded and not is_coded(t):
+        if mapped:
             M = t.column_map
             factors.extend(_coded_factors(t, values, n, col, codes_of))
             maps.append((col, xcol, M))

@@ -72,23 +72,23 @@ def _without(p: int, drop: np.ndarray) -> np.ndarray:
     return np.setdiff1d(np.arange(p), drop)
 
 
-def _conditions(fit: "GLMResults") -> dict[str, list[tuple[str, str]]]:
+def _conditions(fit: "GLMResults", st: Structure) -> dict[str, list[tuple[str, str | None]]]:
     """Per term contained in an interaction of the model: what its type III test holds fixed, from the
-    variables the interaction adds -- a factor coded by treatment contrasts at its reference level, a numeric
-    variable at 0 -- as (variable, value shown) pairs.  (Contrasts that sum to zero -- sum, Helmert,
+    variables the interaction adds -- a factor coded by treatment contrasts at its reference level (variable,
+    the level shown), a numeric variable at 0 (variable, None).  (Contrasts that sum to zero -- sum, Helmert,
     polynomial -- average over the levels.)"""
     codings = variable_codings(fit)
-    out: dict[str, list[tuple[str, str]]] = {}
-    for label, mine in zip(structure(fit).labels, codings):
+    out: dict[str, list[tuple[str, str | None]]] = {}
+    for label, mine in zip(st.labels, codings):
         nodes = {node for node, *_ in mine}
-        held: list[tuple[str, str]] = []
+        held: list[tuple[str, str | None]] = []
         for other in codings:
             if len(other) <= len(mine) or not nodes <= {node for node, *_ in other}:
                 continue
             for node, var, kind, levels in other:
                 if node in nodes or kind not in (None, "treatment"):
                     continue
-                at = (var, "0" if kind is None else f"{shown(label_text(levels[0]))} (its reference level)")
+                at = (var, None if kind is None else shown(label_text(levels[0])))
                 if at not in held:
                     held.append(at)
         if held:
@@ -96,21 +96,22 @@ def _conditions(fit: "GLMResults") -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def _warn_contrast_dependence(fit: "GLMResults") -> None:
+def _warn_contrast_dependence(fit: "GLMResults", st: Structure) -> None:
     """A :class:`ContrastsWarning` when a type III test holds a treatment-coded factor or a covariate fixed
     (car's documentation warns of this; car itself does not)."""
-    held = _conditions(fit)
+    held = _conditions(fit, st)
     if not held:
         return
-    tests = "; ".join(f"the test of {shown(t)} is at " + " and ".join(f"{v} = {a}" for v, a in h)
-                      for t, h in held.items())
-    factors = sorted({v for h in held.values() for v, a in h if a != "0"})
+    tests = "; ".join(f"the test of {shown(t)} is at " + " and ".join(
+        f"{v} = 0" if level is None else f"{v} = {level} (its reference level)" for v, level in h)
+        for t, h in held.items())
+    factors = sorted({v for h in held.values() for v, level in h if level is not None})
     advice = []
     if factors:
         advice.append("code " + ", ".join(factors) + " by contrasts that sum to zero (" +
                       ", ".join(f"C({f}, sum)" for f in factors) + " in the formula, or glm(contrasts={" +
                       ", ".join(f"{f!r}: 'sum'" for f in factors) + "})) for tests averaged over the levels")
-    if any(a == "0" for h in held.values() for _, a in h):
+    if any(level is None for h in held.values() for _, level in h):
         advice.append("center a covariate for a test at its mean")
     # (stacklevel: the caller of fit.anova(), past anova_type, GLMResults.anova and its two wrappers)
     warnings.warn(f"type III tests depend on the coding of the terms they interact with: {tests}; "
@@ -237,7 +238,7 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
         raise GLMStatError("the model has no terms to test")
     if typ == 3:
         _refuse_aliased(fit, "a type III table")
-        _warn_contrast_dependence(fit)
+        _warn_contrast_dependence(fit, st)
     if test == "Wald":
         labels, stat, df = _wald_tests(fit, st, typ)
         table = pd.DataFrame({"statistic": stat, "df": df, "p_value": _chisq_p(stat, df)},
