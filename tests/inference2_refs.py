@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import json
 import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
 
 import numpy as np
 import pytest
@@ -158,3 +163,24 @@ def script_ame(r: dict, f: gs.GLMResults):
     got = f.average_marginal_effects().set_index(["term", "contrast"]).loc[keys]
     np.testing.assert_allclose(got["estimate"], [w["estimate"] for w in want], rtol=1e-5, atol=1e-12)
     return want, got
+
+
+class ScriptReferences:
+    """The output of ``make_inference2.R`` in ``folder`` (its ``cases.json`` and one JSON per case), with each
+    case's exact-MLE fit on the data ``data(name)`` (cached)."""
+
+    def __init__(self, folder: Path, data: Callable[[str], pd.DataFrame]) -> None:
+        self.folder = folder
+        self.data = data
+        self.ids = [c["id"] for c in json.loads((folder / "cases.json").read_text())]
+        self.fit = lru_cache(maxsize=None)(self._fit)
+
+    def ref(self, case_id: str) -> dict:
+        return json.loads((self.folder / f"{case_id}.json").read_text())
+
+    def _fit(self, case_id: str) -> gs.GLMResults:
+        r = self.ref(case_id)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gs.GLMStatWarning)
+            return gs.glm(r["formula"], self.data(r["data"]), family=family_of(r["family"]), tol=1e-12,
+                          max_iter=100)

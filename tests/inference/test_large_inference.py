@@ -7,34 +7,20 @@ marginal effects, on 70,000 rows (two in-memory blocks) of the large data set.  
 
 from __future__ import annotations
 
-import json
-import warnings
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import glmstat as gs
-from conftest import FIXTURES, assert_close, family_of
-from inference2_refs import (assert_script_anova, assert_script_emmeans, assert_script_hypotheses,
-                            assert_script_step, assert_script_vif, script_ame)
+from conftest import FIXTURES, assert_close
+from inference2_refs import (ScriptReferences, assert_script_anova, assert_script_emmeans,
+                            assert_script_hypotheses, assert_script_step, assert_script_vif, script_ame)
 from glmstat.design.structured import StructuredDesign
 
-HERE = FIXTURES / "large" / "inference2"
-IDS = [c["id"] for c in json.loads((HERE / "cases.json").read_text())]
-
-def ref(case_id: str) -> dict:
-    return json.loads((HERE / f"{case_id}.json").read_text())
-
-
-@lru_cache(maxsize=None)
-def fit(case_id: str) -> gs.GLMResults:
-    r = ref(case_id)
-    d = pd.read_csv(FIXTURES / "large" / "data" / "large.csv.gz")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        return gs.glm(r["formula"], d, family=family_of(r["family"]), tol=1e-12, max_iter=100)
+LARGE = ScriptReferences(FIXTURES / "large" / "inference2",
+                         lru_cache(maxsize=None)(lambda _: pd.read_csv(FIXTURES / "large" / "data" / "large.csv.gz")))
+IDS, ref, fit = LARGE.ids, LARGE.ref, LARGE.fit
 
 
 @pytest.mark.parametrize("case_id", IDS)

@@ -16,17 +16,13 @@ C(g70, sum)``, where type III tests of the main effects differ from type II.
 
 from __future__ import annotations
 
-import json
-import warnings
-from functools import lru_cache
 
 import numpy as np
 import pytest
 
-import glmstat as gs
-from conftest import FIXTURES, assert_close, family_of
-from inference2_refs import (assert_script_anova, assert_script_hypotheses, assert_script_step, assert_script_vif,
-                            script_ame)
+from conftest import FIXTURES, assert_close
+from inference2_refs import (ScriptReferences, assert_script_anova, assert_script_hypotheses, assert_script_step,
+                            assert_script_vif, script_ame)
 from glmstat.design.transformed import TransformedDesign
 from trimmed_refs import TrimmedReferences
 
@@ -53,21 +49,8 @@ def test_contrasts_convergence_r_reproduces_r_s_default_output(case_id):
 
 # -- inference beyond summary.glm (make_inference2.R's output) --
 
-INFERENCE2 = FIXTURES / "contrasts" / "inference2"
-INFERENCE2_IDS = [c["id"] for c in json.loads((INFERENCE2 / "cases.json").read_text())]
-
-
-def inference2_ref(case_id: str) -> dict:
-    return json.loads((INFERENCE2 / f"{case_id}.json").read_text())
-
-
-@lru_cache(maxsize=None)
-def inference2_fit(case_id: str) -> gs.GLMResults:
-    r = inference2_ref(case_id)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        return gs.glm(r["formula"], CONTRASTS.data(r["data"]), family=family_of(r["family"]), tol=1e-12,
-                      max_iter=100)
+INFERENCE2 = ScriptReferences(FIXTURES / "contrasts" / "inference2", CONTRASTS.data)
+INFERENCE2_IDS, inference2_ref, inference2_fit = INFERENCE2.ids, INFERENCE2.ref, INFERENCE2.fit
 
 
 @pytest.mark.parametrize("case_id", INFERENCE2_IDS)
