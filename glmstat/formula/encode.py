@@ -328,16 +328,21 @@ def _variable_columns(vc: VariableCoding, value: Value, n: int) -> np.ndarray:
     """The (n, k) columns of one variable."""
     if vc.factor is not None:
         codes = value.codes  # type: ignore[union-attr]
-        M = np.vstack([vc.factor.matrix, np.full((1, vc.factor.matrix.shape[1]), np.nan)])  # code -1: NaN row
-        return M[codes]
+        M = vc.factor.matrix[codes]
+        if codes.size and np.minimum.reduce(codes) < 0:
+            M[codes < 0] = np.nan  # a missing level (code -1): a NaN row
+        return M
     return _numeric_columns(value, n)
 
 
 def _term_columns(t: TermPlan, values: dict, n: int, out: np.ndarray) -> None:
     """Write the term's columns (the row-wise products of its variables' columns, the first varying fastest)
     into ``out`` (n x the term's width)."""
-    block = np.ones((n, 1))
     last = len(t.variables) - 1
+    if last == 0:  # a main effect: its variable's columns as they are
+        out[...] = _variable_columns(t.variables[0], values[t.variables[0].node], n)
+        return
+    block = np.ones((n, 1))
     for i, vc in enumerate(t.variables):
         cols = _variable_columns(vc, values[vc.node], n)
         if i == last:  # the term's columns go straight into out (no term-sized temporary: an interaction of
