@@ -120,6 +120,17 @@ class Design(ABC):
         """The columns ``cols`` as a dense (n, len(cols)) array (for a QR of a few of them)."""
         return self.select(cols).toarray()
 
+    @abstractmethod
+    def numeric_block(self) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, values): the design columns stored as numbers, and those numbers as an (n, k) array
+        (not a copy); a factor's indicators and the intercept are not among them.  Every column of a dense
+        design is."""
+
+    @abstractmethod
+    def with_numeric_block(self, block: np.ndarray) -> "Design":
+        """The same design with the columns of :meth:`numeric_block` holding ``block`` instead (centered
+        columns, for the penalized fit)."""
+
     def widest_factor(self, min_columns: int) -> int | None:
         """Which of the store's factors has the most design columns, if at least ``min_columns`` (a QR takes
         such a factor's orthogonal indicator columns out in closed form: :mod:`glmstat.engine.structured_qr`);

@@ -37,6 +37,12 @@ class DenseDesign(Design):
     def __reduce__(self):
         return (DenseDesign, (self.X,))
 
+    def numeric_block(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.arange(self.n_cols), self.X
+
+    def with_numeric_block(self, block: np.ndarray) -> "DenseDesign":
+        return DenseDesign(block)
+
     def matvec(self, beta: np.ndarray) -> np.ndarray:
         return self.X @ beta
 

@@ -346,6 +346,14 @@ class StructuredDesign(Design):
     def dense_columns(self, cols: Sequence[int]) -> np.ndarray:
         return self._dense_columns(np.asarray(cols, dtype=np.intp))
 
+    def numeric_block(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.dense_cols, (np.zeros((self.n_rows, 0)) if self.dense is None else self.dense)
+
+    def with_numeric_block(self, block: np.ndarray) -> "StructuredDesign":
+        return StructuredDesign(self.n_cols, self.intercept, np.asfortranarray(block), self.dense_cols,
+                                self.factors, n_rows=self.n_rows, _groups=self._groups, _cells=self._cells,
+                                _nested=self._nested)
+
     def widest_factor(self, min_columns: int) -> int | None:
         """Index of the factor with the most design columns (the first of equals), if at least ``min_columns``
         (with or without values: either way its columns have disjoint supports)."""

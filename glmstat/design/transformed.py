@@ -172,6 +172,19 @@ class TransformedDesign(Design):
             X[start:stop] = Xb.toarray()
         return X
 
+    def numeric_block(self) -> tuple[np.ndarray, np.ndarray]:
+        """The store's numeric columns that are X's columns unchanged (every one, but a left-out intercept)."""
+        zcols, block = self.inner.numeric_block()
+        at = self._split()[4][zcols]
+        return at[at >= 0], block[:, at >= 0]
+
+    def with_numeric_block(self, block: np.ndarray) -> "TransformedDesign":
+        zcols, inner_block = self.inner.numeric_block()
+        mapped = self._split()[4][zcols] >= 0
+        new = inner_block.copy(order="F")
+        new[:, mapped] = block
+        return TransformedDesign(self.inner.with_numeric_block(new), self.transform, self._split())
+
     def widest_factor(self, min_columns: int) -> int | None:
         """The store's widest factor, when its columns are design columns unchanged (a treatment-coded factor
         beside the contrasts)."""

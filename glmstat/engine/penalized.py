@@ -22,9 +22,9 @@ the weights already divided by S), and
 The intercept is eliminated from each model in closed form (a weighted centering of the columns).  Columns
 whose mean is large next to their spread are first centered once by their weighted means (a copy of X), so
 that elimination does not subtract nearly equal numbers; standardized columns are used as they are.  X is
-a dense array or a :class:`~glmstat.design.structured.StructuredDesign` (numeric columns and factor codes,
-as the formula front end makes it: X b is a lookup per factor, X'WX has bincount blocks, so a 300-level
-factor is never expanded); of the latter only the numeric columns are centered.
+a dense array or any design of :mod:`glmstat.design` as the formula front end makes it (a structured one:
+numeric columns and factor codes, X b a lookup per factor and X'WX bincount blocks; or one mapped through
+contrasts), so a 300-level factor is never expanded; of those only the numeric columns are centered.
 The step is then backtracked until the objective falls by at least 1e-4 of the decrease the model
 predicts (Armijo's rule for proximal Newton, Lee, Sun & Saunders 2014), which also handles steps that
 leave the family's domain.  The fit stops when the largest violation of the optimality (KKT) conditions,
@@ -45,7 +45,6 @@ from .._scipy import linalg as sla
 
 from ..design.base import Design
 from ..design.dense import DenseDesign
-from ..design.structured import StructuredDesign
 from ..errors import FitError
 from ..families import Family
 from .kernel import Working, kernel_for
@@ -131,12 +130,15 @@ def make_problem(X: np.ndarray | Design, y: np.ndarray, sample_weight: np.ndarra
                  offset: np.ndarray | None, family: Family, intercept: bool) -> Problem:
     """Check shapes, normalize the weights to sum 1 and center the columns where that helps.
 
-    ``X`` is an array or a design (a structured one is kept as it is, any other made dense).  The caller's
-    arrays are not modified (centering makes a copy).
+    ``X`` is an array or a design (one that stores factors as codes is kept so, its numeric columns centered).
+    The caller's arrays are not modified (centering makes a copy).
     """
-    if isinstance(X, StructuredDesign):
-        return _structured_problem(X, y, sample_weight, offset, family, intercept)
-    X = X.toarray() if isinstance(X, Design) else np.asarray(X, dtype=float)
+    if isinstance(X, Design):
+        cols, block = X.numeric_block()
+        if cols.size < X.n_cols or np.any(cols != np.arange(cols.size)):  # factors stored as codes
+            return _stored_problem(X, cols, block, y, sample_weight, offset, family, intercept)
+        X = block
+    X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n = y.shape[0]
     if X.ndim != 2 or X.shape[0] != n:
@@ -166,19 +168,15 @@ def _centered(X: np.ndarray, w: np.ndarray, intercept: bool) -> tuple[np.ndarray
     return X, center
 
 
-def _structured_problem(X: StructuredDesign, y, sample_weight, offset, family: Family, intercept: bool
-                        ) -> Problem:
-    """:func:`make_problem` of a structured design: its numeric block centered as an array's columns, the
-    factors' indicators as they are (their mean is below their spread unless a level holds most rows)."""
-    if X.intercept is not None:
-        raise FitError("the design passed to the penalized fit must not hold the intercept's column")
-    dense = np.zeros((X.n_rows, 0)) if X.dense is None else X.dense
-    pr = make_problem(dense, y, sample_weight, offset, family, intercept)
+def _stored_problem(X: Design, cols: np.ndarray, block: np.ndarray, y, sample_weight, offset, family: Family,
+                    intercept: bool) -> Problem:
+    """:func:`make_problem` of a design that stores factors as codes (structured, or mapped through contrasts):
+    its numeric columns ``cols`` (values ``block``) centered as an array's columns, the factors' columns as
+    they are (an indicator's mean is below its spread unless a level holds most rows)."""
+    pr = make_problem(block, y, sample_weight, offset, family, intercept)
     center = np.zeros(X.n_cols)
-    center[X.dense_cols] = pr.center
-    block = np.asfortranarray(pr.X.X) if X.dense is not None else None
-    design = StructuredDesign(X.n_cols, None, block, X.dense_cols, X.factors, n_rows=X.n_rows)
-    return Problem(design, pr.y, pr.weights, pr.offset, family, bool(intercept), center)
+    center[cols] = pr.center
+    return Problem(X.with_numeric_block(pr.X.X), pr.y, pr.weights, pr.offset, family, bool(intercept), center)
 
 
 def _constant_residue(X: np.ndarray, used: np.ndarray, mean: np.ndarray) -> np.ndarray:

@@ -17,7 +17,6 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .._arguments import shown
 from ..design.base import SMALL_CELLS, Design
-from ..design.structured import StructuredDesign
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
 from ..errors import FamilyError, GLMStatError, SeparationWarning
@@ -252,10 +251,10 @@ class GLMEstimatorBase(BaseEstimator):
         return cached
 
 
-def _for_penalized(design: Design) -> np.ndarray | StructuredDesign:
-    """The design as the penalized fit takes it: structured (factors as codes) when it is large, else dense
-    (for a few thousand cells the structured products' bookkeeping costs more than the products)."""
-    if isinstance(design, StructuredDesign) and design.n_rows * design.n_cols > SMALL_CELLS:
+def _for_penalized(design: Design) -> np.ndarray | Design:
+    """The design as the penalized fit takes it: as stored (factors as codes, also under contrasts) when it is
+    large, else dense (for a few thousand cells the products' bookkeeping costs more than the products)."""
+    if design.numeric_block()[0].size < design.n_cols and design.n_rows * design.n_cols > SMALL_CELLS:
         return design
     return np.ascontiguousarray(design.toarray())
 

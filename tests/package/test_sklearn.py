@@ -414,6 +414,48 @@ def test_formula_factor_elastic_net_with_offset_is_optimal(wide_factor):
     assert 0 < np.sum(b == 0) < b.size
 
 
+@pytest.mark.parametrize("formula", ["~ x + C(g, sum)", "~ x + g"])
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_formula_sum_contrasts_are_fitted_as_codes(formula, l1_ratio, monkeypatch):
+    # C(g, sum) with 64 or more columns is stored as the cells' codes and a column map (glm() fits it so);
+    # the estimators made it dense, 240 MB at 100,000 rows and 300 levels.  The penalty is on the contrast
+    # coefficients: the same objective as scikit-learn's on the sum-coded columns built by hand.
+    from glmstat.design.structured import StructuredDesign
+    from glmstat.design.transformed import TransformedDesign
+
+    rng = np.random.default_rng(11)
+    n, L = 4000, 70
+    df = pd.DataFrame({"x": rng.normal(size=n) + 3, "g": rng.integers(0, L, n).astype(str)})
+    effect = rng.normal(scale=0.3, size=L)[df["g"].astype(int)]
+    y = rng.poisson(np.exp(-1.0 + 0.2 * df["x"] + effect))
+    levels = sorted(df["g"].unique())  # R's level order (text)
+    if "sum" in formula:  # level j - the last level, for each level but the last
+        X = np.column_stack([(df["g"] == lv).to_numpy(float) - (df["g"] == levels[-1]).to_numpy(float)
+                             for lv in levels[:-1]])
+    else:  # treatment: each level but the first
+        X = np.column_stack([(df["g"] == lv).to_numpy(float) for lv in levels[1:]])
+    X = np.column_stack([df["x"].to_numpy(), X])
+
+    def refuse(self):
+        raise AssertionError("the design was made dense")
+
+    for cls in (StructuredDesign, TransformedDesign):
+        monkeypatch.setattr(cls, "toarray", refuse)
+    alpha = 0.002
+    est = GLMRegressor(family=gs.Poisson(), alpha=alpha, l1_ratio=l1_ratio, formula=formula, tol=1e-10)
+    est.fit(df, y)
+    b0, b = est.intercept_, est.coef_
+    mu = np.exp(b0 + X @ b)
+    assert np.allclose(est.predict(df), mu, rtol=1e-12)
+    # the optimality conditions of the mean half deviance plus the elastic net
+    g = X.T @ (mu - y) / n + alpha * (1 - l1_ratio) * b
+    viol = np.where(b != 0, np.abs(g + alpha * l1_ratio * np.sign(b)), np.maximum(np.abs(g) - alpha * l1_ratio, 0))
+    assert max(viol.max(), abs(np.sum(mu - y)) / n) < 1e-9
+    if l1_ratio == 0:
+        ref = PoissonRegressor(alpha=alpha, tol=1e-12, solver="newton-cholesky", max_iter=1000).fit(X, y)
+        assert np.max(np.abs(coefs(est) - coefs(ref))) < 1e-7
+
+
 def test_glm_path_checks_its_arguments_as_the_estimators(cancer):
     # glm_path fitted a Poisson path to y = -1 and a path with l1_ratio=2 or alpha=-1 without a word, and
     # said nothing when fits stopped at max_iter; scikit-learn's PoissonRegressor refuses y = -1 too
