@@ -142,6 +142,11 @@ class Design(ABC):
         numbering."""
         raise IndexError(f"a {type(self).__name__} holds no factors")
 
+    def column_map(self):
+        """(Z, T) when X = Z T, its columns combinations of a store's (contrasts: scipy sparse T, q x p); None
+        when the design is its own store."""
+        return None
+
     def tosparse(self):
         """The n x p matrix as a scipy sparse CSR matrix (its non-zeros: for a store of codes, a few per row)."""
         from .._scipy import sparse

@@ -28,6 +28,8 @@ from .structured import DIAGONAL_SOLVE_COLUMNS, Factor
 
 __all__ = ["TransformedDesign"]
 
+#: A column of X that combines at most this many store columns is read as their sum (each a comparison of codes).
+_FEW_COLUMNS = 8
 #: Cells (rows x columns) of X formed at a time where its entries themselves are needed (8 MB).
 _BLOCK_CELLS = 2**20
 
@@ -131,7 +133,16 @@ class TransformedDesign(Design):
         return self._back(self.inner.group_rmatvec(v, groups, n_groups).T).T
 
     def column(self, j: int) -> np.ndarray:
-        return self.inner.matvec(self.transform[:, [j]].toarray()[:, 0])
+        """sum_z T_zj z_z: the few store columns a contrast column combines (2 for a sum contrast), each an O(n)
+        read; a column of many (a polynomial contrast) as the product Z T_j."""
+        T = self.transform
+        lo, hi = T.indptr[j], T.indptr[j + 1]
+        if hi - lo > _FEW_COLUMNS:
+            return self.inner.matvec(T[:, [j]].toarray()[:, 0])
+        out = np.zeros(self.n_rows)
+        for z, v in zip(T.indices[lo:hi], T.data[lo:hi]):
+            out += v * self.inner.column(z)
+        return out
 
     def select(self, cols: Sequence[int]) -> "TransformedDesign":
         return TransformedDesign(self.inner, self.transform[:, np.asarray(cols, dtype=np.intp)])
@@ -184,6 +195,9 @@ class TransformedDesign(Design):
         new = inner_block.copy(order="F")
         new[:, mapped] = block
         return TransformedDesign(self.inner.with_numeric_block(new), self.transform, self._split())
+
+    def column_map(self):
+        return self.inner, self.transform
 
     def widest_factor(self, min_columns: int) -> int | None:
         """The store's widest factor, when its columns are design columns unchanged (a treatment-coded factor

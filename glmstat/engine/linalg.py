@@ -181,6 +181,21 @@ class QRReducer:
             # only the other columns go through a dense QR (structured_qr)
             self._add_parts(factor_first(X, w, r, wide))
             return
+        mapped = X.column_map()
+        if mapped is not None and widest_factor(mapped[0]) is not None:
+            # X = Z T with a wide factor in the store Z (a sum- or Helmert-coded one): sqrt(W) [Z | r] = Q R_Z in
+            # closed form, so sqrt(W) [X | r] = Q R_Z diag(T, 1) and X's factor is that of R_Z diag(T, 1),
+            # (q + 1) x (p + 1), instead of a dense QR of the rows
+            Z, T = mapped
+            inner = QRReducer(Z.n_cols)
+            inner.add(Z, w, r)
+            Rz = inner.R
+            q = Z.n_cols
+            A = np.empty((Rz.shape[0], self.p + 1))
+            A[:, : self.p] = np.asarray(T.T @ Rz[:, :q].T).T
+            A[:, self.p] = Rz[:, q]
+            self._stack(A)
+            return
         # the QR works on rows: this block's, densified (only when the Gram path refused), a bounded number of
         # cells at a time (the block of a design stored as codes can have many rows)
         n = X.n_rows

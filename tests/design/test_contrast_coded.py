@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 import glmstat as gs
 from conftest import dense_only
@@ -202,21 +203,60 @@ def test_a_300_level_sum_coded_factor_on_100000_rows_is_fitted_without_its_dense
     assert fit.deviance == pytest.approx(t.deviance, rel=1e-12)
 
 
-def test_the_qr_reducer_reads_a_long_block_a_bounded_number_of_rows_at_a_time(data, monkeypatch):
-    """The QR reducer (the Gram path's fallback) densifies a block of a store of codes in pieces of BLOCK_CELLS
-    cells (here made small: 3,000 rows of 121 columns are pieces of 2 x 122 rows), and R'R is
-    [X | r]' W [X | r]."""
+@pytest.mark.parametrize("formula", ["y ~ x + C(g, sum)", "y ~ C(g, helmert) + x", "y ~ C(o, poly) + x",
+                                     "y ~ C(h, sum) + C(h, sum):C(g, helmert)", "y ~ 0 + z + h + C(g, sum)"])
+def test_the_qr_of_contrasts_is_the_store_s_closed_form_qr_mapped(data, formula, monkeypatch):
+    """The QR reducer (the Gram path's fallback: aliased columns, or separation) takes the store's wide factor out
+    in closed form and maps its factor by T: sqrt(W) [Z | r] = Q R_Z, so X's factor is that of R_Z diag(T, 1),
+    never a dense QR of the rows (each pass of a 100,000-row fit with a 300-level C(g, sum) took 1.2 s so).
+    R'R is [X | r]' W [X | r]."""
     import glmstat.engine.linalg as linalg
 
-    X = gs.glm("y ~ x + C(g, sum)", data, family=gs.Poisson()).fit_data.source.X
-    assert isinstance(X, TransformedDesign) and X.n_cols == 121
-    monkeypatch.setattr(linalg, "BLOCK_CELLS", 1000)
+    X = gs.glm(formula, data, family=gs.Poisson()).fit_data.source.X
+    assert isinstance(X, TransformedDesign)
+
+    def refuse(self):
+        raise AssertionError("the QR densified the rows")
+
     rng = np.random.default_rng(2)
     n = X.n_rows
     w, r = rng.uniform(0.5, 2.0, n), rng.normal(size=n)
+    A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
+    monkeypatch.setattr(TransformedDesign, "toarray", refuse)
+    red = linalg.QRReducer(X.n_cols)
+    for a, b in [(0, 1000), (1000, n)]:  # (two blocks, merged as a pass merges them)
+        part = linalg.QRReducer(X.n_cols)
+        part.add(X.rows(a, b), w[a:b], r[a:b])
+        red.merge(part)
+    np.testing.assert_allclose(red.R.T @ red.R, A.T @ A, rtol=1e-10, atol=1e-8)
+
+
+def test_the_qr_reducer_reads_a_long_block_a_bounded_number_of_rows_at_a_time(monkeypatch):
+    """A store without a factor wide enough for the closed form is densified in pieces of BLOCK_CELLS cells (here
+    made small: 3,000 rows of 6 columns are pieces of 14 rows), and R'R is [X | r]' W [X | r]."""
+    import glmstat.engine.linalg as linalg
+    from glmstat.design.structured import Factor, StructuredDesign
+
+    rng = np.random.default_rng(2)
+    n = 3000
+    codes = rng.integers(0, 5, n).astype(np.intp)
+    # the intercept, two numeric columns and a 5-level factor's 4 indicators (4 < MIN_FACTOR_COLUMNS), mapped
+    # to 3 differences of neighbouring levels' indicators
+    Z = StructuredDesign(7, 0, np.asfortranarray(rng.normal(size=(n, 2))), [1, 2],
+                         [Factor(codes, np.array([-1, 3, 4, 5, 6]))], n_rows=n)
+    T = np.zeros((7, 6))
+    T[[0, 1, 2], [0, 1, 2]] = 1.0
+    T[3:, 3:] = [[1, 0, 0], [-1, 1, 0], [0, -1, 1], [0, 0, -1]]
+    X = TransformedDesign(Z, sparse.csc_matrix(T))
+    monkeypatch.setattr(linalg, "BLOCK_CELLS", 50)
+    w, r = rng.uniform(0.5, 2.0, n), rng.normal(size=n)
+    seen = []
+    original = linalg.QRReducer._stack
+    monkeypatch.setattr(linalg.QRReducer, "_stack", lambda self, A: (seen.append(A.shape[0]), original(self, A)))
     red = linalg.QRReducer(X.n_cols)
     red.add(X, w, r)
     A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
+    assert max(seen) <= 2 * (X.n_cols + 1)
     np.testing.assert_allclose(red.R.T @ red.R, A.T @ A, rtol=1e-10, atol=1e-8)
 
 
