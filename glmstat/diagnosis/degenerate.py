@@ -45,7 +45,9 @@ from .._arguments import shown
 from .._scipy import optimize, sparse
 
 from ..design.sources import fold
-from .explain import SeparationInfo, ZeroCountSeparation, detect_separation, levels_text
+from ..formula.values import label_text
+from .explain import (FactorContrasts, SeparationInfo, ZeroCountSeparation, contrast_levels_text, detect_separation,
+                      levels_text)
 from .streamed_separation import streamed_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
@@ -115,8 +117,10 @@ def _describe_rows(frame: "ModelFrame", used: np.ndarray, S: np.ndarray, value: 
     return f"{S.sum()} rows with {resp} = {value} (rows {_row_labels(frame, idx)}) can be fitted exactly"
 
 
-def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray) -> ZeroCountSeparation | None:
-    """Find a direction sending the means of some zero-count rows to 0; None if there is none."""
+def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.ndarray, intercept: str | None = None,
+                           factors: tuple[FactorContrasts, ...] = ()) -> ZeroCountSeparation | None:
+    """Find a direction sending the means of some zero-count rows to 0; None if there is none (``factors``: the
+    terms coded by contrasts, whose levels may describe it)."""
     used = weights > 0
     y = frame.y[used]
     # the linear program needs the rows themselves: the (few) columns kept, of the rows with weight
@@ -158,7 +162,10 @@ def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.nd
     d_rel = d_unscaled / np.abs(d_unscaled).max()
     cols = tuple(nm for nm, v in zip(names_k, d) if v != 0)
     complete = bool(S[zero].all()) and not pos.any()
-    text = _describe_rows(frame, used, S, "0", cols)
+    full = np.zeros(kept.size)
+    full[kept] = d_rel
+    text = contrast_levels_text(full, list(frame.column_names), factors, intercept, frame.response_name) \
+        or _describe_rows(frame, used, S, "0", cols)
     return ZeroCountSeparation(complete, cols, tuple(float(v) for v in d_rel if v != 0), text)
 
 
@@ -327,16 +334,25 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
     divergent = state.n_boundary > 0 or not state.converged or check.eta_drift > DRIFT_TOL
     if not divergent:
         return None
+    factors = contrast_factors(frame)
     if not frame.in_memory or _lp_too_large(frame, state.kept):
         if check.step is None:
             return None
         return streamed_separation(source, family.binomial_response, state.kept, check.step, list(frame.column_names),
-                                   tuple(zip(frame.term_labels, frame.term_columns)), frame.response_name, intercept)
+                                   tuple(zip(frame.term_labels, frame.term_columns)), frame.response_name, intercept,
+                                   factors)
     w = frame.total_weights
     if family.binomial_response:
         return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),
-                                 frame.response_name, intercept)
-    return detect_zero_separation(frame, w, state.kept)
+                                 frame.response_name, intercept, factors)
+    return detect_zero_separation(frame, w, state.kept, intercept, factors)
+
+
+def contrast_factors(frame: "ModelFrame") -> tuple[FactorContrasts, ...]:
+    """The model's terms that are one factor coded by contrasts (sum, Helmert, polynomial: not indicators), with
+    their design columns and contrast matrices, to describe separation by their levels."""
+    return tuple(FactorContrasts(label, cols, tuple(label_text(v) for v in levels), matrix)
+                 for label, cols, levels, matrix in frame.spec.plan.factor_contrasts)
 
 
 def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",

@@ -8,24 +8,28 @@ glmstat names the culprits.
 * Separation (binomial): the maximum-likelihood estimate does not exist when some direction d satisfies
   x_i'd >= 0 for every success, x_i'd <= 0 for every failure and x_i'd = 0 for rows with both, with at
   least one strict inequality (Albert & Anderson 1984).  Such a d is found with a linear program
-  (maximise sum_i s_i x_i'd over the box |d_j| <= 1, s_i = +1 for successes, -1 for failures); the
-  coefficients with d_j != 0 diverge to +/- infinity.
+  (maximise sum_i s_i x_i'd over the box |d_j| <= 1, s_i = +1 for successes, -1 for failures), repeated for
+  the rows it left unmoved until no direction moves another (separating directions add up, so the rows moved
+  are every row that can be separated); the coefficients with d_j != 0 diverge to +/- infinity.
+* Either kind along the levels of a factor coded by contrasts (sum, Helmert, polynomial) is said by the levels
+  (:func:`contrast_levels_text`): no column of such a factor is one level's indicator.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
+from .._arguments import shown
 from ..design.sources import fold
 from .._scipy import optimize
 
 from ..design.base import Design
 
-__all__ = ["AliasInfo", "SeparationInfo", "ZeroCountSeparation", "explain_aliasing", "detect_separation", "one_column_text",
-           "combination_text"]
+__all__ = ["AliasInfo", "SeparationInfo", "ZeroCountSeparation", "FactorContrasts", "explain_aliasing",
+           "detect_separation", "one_column_text", "combination_text", "contrast_levels_text"]
 
 
 def _num(x: float) -> str:
@@ -142,10 +146,18 @@ class SeparationInfo:
     def kind(self) -> str:
         return "complete" if self.complete else "quasi-complete"
 
+    @property
+    def columns_text(self) -> str:
+        """The diverging coefficients for a message: their names, or their number and the first few (a level of
+        a sum-coded factor moves every coefficient of the factor and the intercept)."""
+        if len(self.columns) > MAX_RELATION_TERMS:
+            return f"{len(self.columns)} coefficients ({', '.join(self.columns[:MAX_RELATION_TERMS])}, ...)"
+        return ", ".join(self.columns)
+
     def message(self, response: str) -> str:
-        cols = ", ".join(self.columns)
         return (
-            f"{self.kind} separation{self._what}: {self.explanation}. The maximum-likelihood estimates of {cols} "
+            f"{self.kind} separation{self._what}: {self.explanation}. The maximum-likelihood estimates of "
+            f"{self.columns_text} "
             f"are infinite{self._means}, so their estimates, standard errors and p-values are meaningless. "
             f"{self._advice}"
         )
@@ -180,6 +192,53 @@ def levels_text(names: list[str], response: str, value: str, shown_max: int = 10
                 f"{response} = {value}")
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     return f"every row with {listed} = 1 has {response} = {value}"
+
+
+@dataclass(frozen=True)
+class FactorContrasts:
+    """A term that is one factor coded by contrasts (sum, Helmert, polynomial): its design columns, its levels and
+    each level's values on those columns (the contrast matrix, levels x columns, scipy sparse)."""
+
+    label: str
+    columns: tuple[int, ...]
+    levels: tuple[str, ...]
+    matrix: Any
+
+
+def contrast_levels_text(d: np.ndarray, names: list[str], factors: tuple[FactorContrasts, ...],
+                         intercept: str | None, response: str) -> str | None:
+    """Separation along the levels of a factor coded by contrasts, in words ("every row at level '7' of
+    C(g, sum) has y = 0"), or None.
+
+    A direction d (in the design's units, every column) on the intercept and one such term's columns only moves
+    the rows at level l by e_l = d_0 + C_l d_term (C_l the level's row of the contrast matrix): the same for
+    every row of a level.  d separates, so the levels it moves down hold only rows with y = 0 and those it
+    moves up only rows with y = 1 (no column of its own says so: each mixes several levels).
+    """
+    moved = set(np.flatnonzero(d).tolist())
+    i0 = names.index(intercept) if intercept is not None and intercept in names else None
+    moved.discard(i0)
+    for f in factors:
+        if not moved or not moved <= set(f.columns):
+            continue
+        e = np.asarray(f.matrix @ d[list(f.columns)]).ravel() + (d[i0] if i0 is not None else 0.0)
+        tol = 1e-6 * float(np.abs(e).max(initial=0.0))
+        up, down = e > tol, e < -tol
+        if not (up | down).any() or (up | down).all():  # (every level moved: the intercept's doing)
+            return None
+        return " and ".join(f"every row at {_level_list(f, mask)} has {response} = {value}"
+                            for mask, value in ((up, "1"), (down, "0")) if mask.any())
+    return None
+
+
+def _level_list(f: FactorContrasts, mask: np.ndarray, shown_max: int = 10) -> str:
+    """"level '7' of C(g, sum)", "levels 'a', 'b' or 'c' of C(g, sum)" (the first ``shown_max`` named)."""
+    names = [shown(f.levels[i]) for i in np.flatnonzero(mask)]
+    if len(names) == 1:
+        return f"level {names[0]} of {f.label}"
+    if len(names) > shown_max:
+        return f"one of the {len(names)} levels {', '.join(names[:shown_max])}, ... of {f.label}"
+    return f"levels {', '.join(names[:-1])} or {names[-1]} of {f.label}"
 
 
 def indicator_text(ones: list[str], zeros: list[str], response: str) -> str:
@@ -226,6 +285,12 @@ def _describe(X, names, d, y, response, intercept):
     return combination_text(names, d, response)
 
 
+#: The separating direction's linear programs: at most this many rounds, each moving rows the ones before did not;
+#: a row is moved when s_i z_i'd exceeds this (z scaled to max |z_ij| = 1, |d_j| <= 1).
+_MAX_ROUNDS = 8
+_MOVED = 1e-7
+
+
 def _strictly_separable(SZ: np.ndarray) -> bool:
     """Complete separation: some d with s_i z_i'd >= t > 0 for every row (maximise t, |d_j| <= 1)."""
     n, p = SZ.shape
@@ -238,9 +303,10 @@ def _strictly_separable(SZ: np.ndarray) -> bool:
 
 def detect_separation(
     X: Design, y: np.ndarray, weights: np.ndarray, kept: np.ndarray, names: list[str],
-    response: str, intercept: str | None,
+    response: str, intercept: str | None, factors: tuple[FactorContrasts, ...] = (),
 ) -> SeparationInfo | None:
-    """Find (quasi-)complete separation of a binomial response by linear programming; None if none."""
+    """Find (quasi-)complete separation of a binomial response by linear programming; None if none
+    (``factors``: the terms coded by contrasts, whose levels may describe it)."""
     rows = weights > 0
     # the linear program needs the rows themselves: the kept columns of the rows with weight
     Xk = X.take(np.flatnonzero(rows)).select(np.flatnonzero(kept)).toarray()
@@ -253,20 +319,38 @@ def detect_separation(
     mid = ~(succ | fail)
     s = np.where(succ, 1.0, -1.0)
     sided = ~mid
-    A_ub = -(s[sided, None] * Z[sided])  # s_i z_i'd >= 0
-    c = -(s[sided, None] * Z[sided]).sum(axis=0)
+    SZ = s[sided, None] * Z[sided]
     A_eq = Z[mid] if mid.any() else None
     b_eq = np.zeros(int(mid.sum())) if mid.any() else None
-    res = optimize.linprog(c, A_ub=A_ub, b_ub=np.zeros(A_ub.shape[0]), A_eq=A_eq, b_eq=b_eq,
-                  bounds=[(-1, 1)] * Z.shape[1], method="highs")
-    if res.status != 0 or -res.fun <= 1e-7 * max(1, sided.sum()) ** 0.5:
+    d, maximal, everyone = None, False, False
+    # maximise sum_i s_i z_i'd over the box |d_j| <= 1 keeping every row on its side (s_i z_i'd >= 0); then again
+    # for the rows not moved yet, adding up the directions (they add up: a sum of separating directions
+    # separates), until no direction moves another row: the rows moved are every row that can be separated (one
+    # optimum can move one level of a sum-coded factor and leave the others out), and all of them is complete
+    # separation
+    for _ in range(_MAX_ROUNDS):
+        rest = np.ones(SZ.shape[0], dtype=bool) if d is None else SZ @ d <= _MOVED
+        if not rest.any():
+            maximal = everyone = True
+            break
+        res = optimize.linprog(-SZ[rest].sum(axis=0), A_ub=-SZ, b_ub=np.zeros(SZ.shape[0]), A_eq=A_eq, b_eq=b_eq,
+                               bounds=[(-1, 1)] * Z.shape[1], method="highs")
+        if res.status != 0 or -res.fun <= 1e-7 * max(1, int(rest.sum())) ** 0.5:
+            maximal = True
+            break
+        step = res.x / np.abs(res.x).max()
+        d = step if d is None else d + step
+    if d is None:
         return None
-    d = res.x
+    d = d / np.abs(d).max()
     d[np.abs(d) < 1e-7] = 0.0
-    complete = not mid.any() and _strictly_separable(s[sided, None] * Z[sided])
+    complete = not mid.any() and (everyone if maximal else _strictly_separable(SZ))
     d_unscaled = d / scale
     big = np.abs(d_unscaled).max()
     d_rel = d_unscaled / big
     cols = tuple(nm for nm, v in zip(names_k, d) if v != 0)
-    text = _describe(Xk, names_k, d_rel, np.where(succ, 1.0, np.where(fail, 0.0, 0.5)), response, intercept)
+    full = np.zeros(len(names))
+    full[kept] = d_rel
+    text = contrast_levels_text(full, names, factors, intercept, response) \
+        or _describe(Xk, names_k, d_rel, np.where(succ, 1.0, np.where(fail, 0.0, 0.5)), response, intercept)
     return SeparationInfo(complete, cols, tuple(float(v) for v in d_rel if v != 0), text)

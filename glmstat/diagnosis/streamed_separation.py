@@ -29,8 +29,8 @@ from functools import partial
 import numpy as np
 
 from ..design.sources import fold
-from .explain import (SeparationInfo, ZeroCountSeparation, combination_text, indicator_text, levels_text,
-                      one_column_text)
+from .explain import (FactorContrasts, SeparationInfo, ZeroCountSeparation, combination_text, contrast_levels_text,
+                      indicator_text, levels_text, one_column_text)
 
 __all__ = ["streamed_separation", "SUPPORT_TOLS", "ZERO_TOL"]
 
@@ -153,13 +153,14 @@ def _column_abs_max(blk) -> np.ndarray:
 
 def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarray, names: list[str],
                         terms: tuple[tuple[str, tuple[int, ...]], ...], response: str,
-                        intercept: str | None) -> SeparationInfo | None:
+                        intercept: str | None, factors: tuple[FactorContrasts, ...] = ()) -> SeparationInfo | None:
     """The separation a diverging fit of streamed rows shows, checked over the rows (a pass for the columns'
     scales, one per cut of the direction tried); None when the next Fisher-scoring ``step`` from the estimate
     does not separate.
 
     ``binomial``: a binomial response (else counts whose means tend to 0); ``kept``: the columns not aliased;
-    ``terms``: (label, columns) of each term, to describe the separated rows of counts.
+    ``terms``: (label, columns) of each term, to describe the separated rows of counts; ``factors``: the terms
+    coded by contrasts, whose levels may describe them.
     """
     scale = fold(source, _column_abs_max, np.maximum, np.zeros(kept.size))
     found = _check(source, binomial, np.where(kept & np.isfinite(step), step, 0.0), scale, names, terms, intercept)
@@ -169,8 +170,9 @@ def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarr
     rel = d[support] / np.abs(d[support]).max()
     cols = tuple(names[j] for j in support)
     complete = not tally.both and not tally.flat_sided  # every row is moved by d (counts: every row is a 0)
-    text = (_binomial_text(tally, support, d, names, response, intercept) if binomial
-            else _count_text(tally, described, response, names))
+    text = contrast_levels_text(d, names, factors, intercept, response) or (
+        _binomial_text(tally, support, d, names, response, intercept) if binomial
+        else _count_text(tally, described, response, names))
     return (SeparationInfo if binomial else ZeroCountSeparation)(complete, cols, tuple(float(v) for v in rel), text)
 
 

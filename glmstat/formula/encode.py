@@ -22,7 +22,7 @@ columns by construction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -205,6 +205,17 @@ class DesignPlan:
         """Per term: stored by its cells' indicators and mapped by its contrast matrices (a coded term that is
         not :func:`is_coded`: :func:`is_contrast_coded`)."""
         return tuple(c and not is_coded(t) for t, c in zip(self.terms, self.coded_terms))
+
+    @once
+    def factor_contrasts(self) -> tuple[tuple[str, tuple[int, ...], tuple, Any], ...]:
+        """(label, design columns, levels, contrast matrix: levels x columns, scipy sparse) of each term that is one
+        factor coded by contrasts (sum, Helmert, polynomial; not treatment or indicators)."""
+        out = []
+        for t, cols in zip(self.terms, self.term_columns[int(self.intercept):]):
+            f = t.variables[0].factor if len(t.variables) == 1 else None
+            if f is not None and not f.is_indicator_like:
+                out.append((t.label, cols, f.levels, f.sparse_matrix))
+        return tuple(out)
 
     @once
     def structured(self) -> bool:

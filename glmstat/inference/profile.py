@@ -484,7 +484,7 @@ def _separated(fit, names: list[str]) -> pd.DataFrame:
     for col, d in zip(sep.columns, sep.directions):
         if col in names and d != 0:
             out[names.index(col), int(d > 0)] = np.sign(d) * np.inf
-    warnings.warn(f"{sep.kind} separation: the maximum-likelihood estimates of {', '.join(sep.columns)} are "
+    warnings.warn(f"{sep.kind} separation: the maximum-likelihood estimates of {sep.columns_text} are "
                   f"infinite, so their profile intervals are unbounded in that direction and the other limits "
                   f"are not computed (NaN); use method='firth' for finite estimates", ProfileWarning, stacklevel=3)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)

@@ -107,3 +107,52 @@ def test_more_levels_than_a_message_lists_are_counted():
     assert msgs[0].startswith("quasi-complete separation (zero counts): every row with a 1 in one of the 12 "
                               "columns g[T.g001], g[T.g002], g[T.g003], g[T.g004], g[T.g005], g[T.g006], g[T.g007], "
                               "g[T.g008], g[T.g009], g[T.g010], ... has count = 0")
+
+
+# -- factors coded by contrasts: the separated rows named by their levels ------------------------------------------
+# A sum, Helmert or polynomial column mixes several levels, so no column of the design says which rows are
+# separated, and the separating direction moves the intercept and every column of the term (under sum contrasts
+# each coefficient includes the all-zero levels' effect).  It moves the rows of level l by e_l = d_0 + C_l d: the
+# levels it moves are named, here the levels the data make all-zero (or all-success).
+ZERO_TEXT = "levels 'g003', 'g007' or 'g011' of {}"
+
+
+@pytest.mark.parametrize("term", ["C(g, sum)", "C(g, helmert)"])
+def test_zero_count_levels_of_a_wide_sum_coded_factor_without_expanding_it(large, never_expanded, monkeypatch, term):
+    from glmstat.design.transformed import TransformedDesign
+
+    def refuse(self):
+        raise AssertionError("the design was expanded")
+    monkeypatch.setattr(TransformedDesign, "toarray", refuse)
+    fit, msgs = _fit(f"count ~ x + {term}", large, gs.Poisson())
+    assert isinstance(fit.model_frame.design, TransformedDesign)
+    assert len(msgs) == 1 and msgs[0].startswith(
+        f"quasi-complete separation (zero counts): every row at {ZERO_TEXT.format(term)} has count = 0. The "
+        "maximum-likelihood estimates of ")
+    assert "x" not in fit.separation.columns  # (x's estimate is finite)
+
+
+@pytest.mark.parametrize("formula, family", [("count ~ x + C(g, sum)", gs.Poisson()), ("y ~ x + C(g, sum)", gs.Binomial()),
+                                             ("count ~ C(g, helmert) + x", gs.Poisson()), ("y ~ o + x", gs.Binomial())],
+                         ids=["poisson-sum", "binomial-sum", "poisson-helmert", "binomial-ordered"])
+def test_contrast_coded_levels_are_named_alike_on_both_sides_of_the_linear_programs_limit(formula, family,
+                                                                                           monkeypatch):
+    d = _data(2_000, 20)
+    d["o"] = pd.Categorical(d["g"], categories=sorted(d["g"].unique()), ordered=True)  # (polynomial contrasts)
+    small, small_msgs = _fit(formula, d, family)
+    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    large, large_msgs = _fit(formula, d, family)
+    label = formula.split(" + ")[1] if "x +" in formula else formula.split(" ~ ")[1].split(" + ")[0]
+    response = formula.split(" ~ ")[0]
+    assert small_msgs == large_msgs and len(small_msgs) == 1
+    assert f"every row at {ZERO_TEXT.format(label)} has {response} = 0." in small_msgs[0]
+    assert large.separation.columns == small.separation.columns
+
+
+def test_sum_coded_levels_of_successes_and_of_failures_and_the_last_level():
+    d = _data(2_000, 20)
+    y = np.where(np.isin(d["g"], ["g004", "g019"]), 1.0, d["y"])  # (g019: the level sum contrasts leave out)
+    _, msgs = _fit("y ~ x + C(g, sum)", d.assign(y=y), gs.Binomial())
+    assert msgs[0].startswith("quasi-complete separation: every row at levels 'g004' or 'g019' of C(g, sum) has y = 1 "
+                              "and every row at levels 'g003', 'g007' or 'g011' of C(g, sum) has y = 0. ")
+    # (the sum of the columns of the other levels moves g019 too: e_g019 = -(d_g003 + d_g004 + d_g007 + d_g011))
