@@ -8,7 +8,9 @@ sparse column map T; an interaction's map is the Kronecker product of its variab
 variable fastest.  Every other column maps to itself.  Each product is the structured store's product
 mapped through T:
 
-    X b = Z (T b),   X'v = T' (Z'v),   X'WX = T' (Z'WZ) T,   x_i' C x_i = z_i' (T C T') z_i,   X M = Z (T M).
+    X b = Z (T b),   X'v = T' (Z'v),   X'WX = T' (Z'WZ) T,   x_i' C x_i = z_i' (T C T') z_i,   X M = Z (T M),
+
+and a triangular factor of sqrt(W) X is one of R_Z T, R_Z the store's (``column_map`` gives Z and T to the QR).
 
 The store's columns that a column of X combines are never non-zero in the same row (they are the levels, or
 cells, of one factor), so |X| is |Z| |T| entry by entry: ``column_abs_max`` and ``abs_rmatvec`` are Z's

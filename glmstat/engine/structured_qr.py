@@ -17,6 +17,10 @@ merge across row blocks level by level.  R's order-dependent aliasing rule needs
 own column order: :meth:`FactorFirst.design_order` re-triangularises it (O(p^3)), and
 :meth:`FactorFirst.aliased` reads the same decisions from the dependencies among the columns instead, in
 O(k m) per dependency, for a factor too wide for that.
+
+A design of contrasts, X = Z T (:class:`~glmstat.design.transformed.TransformedDesign`), whose store Z holds the
+wide factor's every level (a sum- or Helmert-coded factor), has no such orthogonal columns of its own; its factor is
+that of R_Z diag(T, 1), R_Z the store's, from these parts (:meth:`glmstat.engine.linalg.QRReducer.add`).
 """
 
 from __future__ import annotations
