@@ -46,8 +46,8 @@ from .._scipy import optimize, sparse
 
 from ..design.sources import fold
 from ..formula.values import label_text
-from .explain import (FactorContrasts, SeparationInfo, ZeroCountSeparation, contrast_levels_text, detect_separation,
-                      levels_text)
+from .explain import (FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts, contrast_levels_text,
+                      detect_separation, levels_text)
 from .streamed_separation import streamed_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
@@ -164,8 +164,8 @@ def detect_zero_separation(frame: "ModelFrame", weights: np.ndarray, kept: np.nd
     complete = bool(S[zero].all()) and not pos.any()
     full = np.zeros(kept.size)
     full[kept] = d_rel
-    text = contrast_levels_text(full, list(frame.column_names), factors, intercept, frame.response_name) \
-        or _describe_rows(frame, used, S, "0", cols)
+    text = contrast_levels_text(full, list(frame.column_names), coded_by_contrasts(factors), intercept,
+                                frame.response_name) or _describe_rows(frame, used, S, "0", cols)
     return ZeroCountSeparation(complete, cols, tuple(float(v) for v in d_rel if v != 0), text)
 
 
@@ -349,10 +349,10 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
 
 
 def contrast_factors(frame: "ModelFrame") -> tuple[FactorContrasts, ...]:
-    """The model's terms that are one factor coded by contrasts (sum, Helmert, polynomial: not indicators), with
-    their design columns and contrast matrices, to describe separation by their levels."""
-    return tuple(FactorContrasts(label, cols, tuple(label_text(v) for v in levels), matrix)
-                 for label, cols, levels, matrix in frame.spec.plan.factor_contrasts)
+    """The model's terms that are one factor, with their design columns and contrast matrices, to describe
+    separation by their levels."""
+    return tuple(FactorContrasts(label, cols, tuple(label_text(v) for v in levels), matrix, indicators)
+                 for label, cols, levels, matrix, indicators in frame.spec.plan.factor_contrasts)
 
 
 def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",

@@ -29,7 +29,8 @@ from .._scipy import optimize
 from ..design.base import Design
 
 __all__ = ["AliasInfo", "SeparationInfo", "ZeroCountSeparation", "FactorContrasts", "explain_aliasing",
-           "detect_separation", "one_column_text", "combination_text", "contrast_levels_text"]
+           "detect_separation", "one_column_text", "combination_text", "contrast_levels_text", "coded_by_contrasts",
+           "levels_or_combination"]
 
 
 def _num(x: float) -> str:
@@ -196,13 +197,30 @@ def levels_text(names: list[str], response: str, value: str, shown_max: int = 10
 
 @dataclass(frozen=True)
 class FactorContrasts:
-    """A term that is one factor coded by contrasts (sum, Helmert, polynomial): its design columns, its levels and
-    each level's values on those columns (the contrast matrix, levels x columns, scipy sparse)."""
+    """A term that is one factor: its design columns, its levels and each level's values on those columns (the
+    contrast matrix, levels x columns, scipy sparse); ``indicators``: the columns are levels' indicators
+    (treatment or indicator coding), which name the rows themselves (sum, Helmert and polynomial columns mix
+    several levels)."""
 
     label: str
     columns: tuple[int, ...]
     levels: tuple[str, ...]
     matrix: Any
+    indicators: bool = False
+
+
+def coded_by_contrasts(factors: tuple[FactorContrasts, ...]) -> tuple[FactorContrasts, ...]:
+    """The factors whose columns are not levels' indicators (sum, Helmert, polynomial contrasts)."""
+    return tuple(f for f in factors if not f.indicators)
+
+
+def levels_or_combination(d: np.ndarray, names: list[str], factors: tuple[FactorContrasts, ...],
+                          intercept: str | None, response: str, support: np.ndarray) -> str:
+    """The last words for a binomial separation: by the levels of a factor whose columns are indicators (the
+    reference level of a treatment-coded factor moves with the intercept: "every row at level 'a' of g has
+    y = 1"), else the combination of the columns of d (``support``: its non-zero entries)."""
+    return contrast_levels_text(d, names, tuple(f for f in factors if f.indicators), intercept, response) \
+        or combination_text([names[j] for j in support], d[support] / np.abs(d[support]).max(), response)
 
 
 def contrast_levels_text(d: np.ndarray, names: list[str], factors: tuple[FactorContrasts, ...],
@@ -256,7 +274,8 @@ def combination_text(names: list[str], d: np.ndarray, response: str) -> str:
 
 
 def _describe(X, names, d, y, response, intercept):
-    """Plain-language description of the separating direction d."""
+    """Plain-language description of the separating direction d by its columns, or None (see
+    :func:`levels_or_combination`)."""
     nz = [k for k in np.flatnonzero(np.abs(d) > 1e-9) if names[k] != intercept]
     succ, fail = y == 1, y == 0
     if len(nz) == 1:
@@ -282,7 +301,7 @@ def _describe(X, names, d, y, response, intercept):
                 if lo.max() < hi.min():
                     return one_column_text(names[k], response, positive, bool(np.all(np.isin(x, (0.0, 1.0)))),
                                            hi.min(), lo.max())
-    return combination_text(names, d, response)
+    return None
 
 
 #: The separating direction's linear programs: at most this many rounds, each moving rows the ones before did not;
@@ -351,6 +370,7 @@ def detect_separation(
     cols = tuple(nm for nm, v in zip(names_k, d) if v != 0)
     full = np.zeros(len(names))
     full[kept] = d_rel
-    text = contrast_levels_text(full, names, factors, intercept, response) \
-        or _describe(Xk, names_k, d_rel, np.where(succ, 1.0, np.where(fail, 0.0, 0.5)), response, intercept)
+    text = contrast_levels_text(full, names, coded_by_contrasts(factors), intercept, response) \
+        or _describe(Xk, names_k, d_rel, np.where(succ, 1.0, np.where(fail, 0.0, 0.5)), response, intercept) \
+        or levels_or_combination(full, names, factors, intercept, response, np.flatnonzero(full))
     return SeparationInfo(complete, cols, tuple(float(v) for v in d_rel if v != 0), text)

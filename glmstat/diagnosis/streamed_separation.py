@@ -29,8 +29,8 @@ from functools import partial
 import numpy as np
 
 from ..design.sources import fold
-from .explain import (FactorContrasts, SeparationInfo, ZeroCountSeparation, combination_text, contrast_levels_text,
-                      indicator_text, levels_text, one_column_text)
+from .explain import (FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts, contrast_levels_text,
+                      indicator_text, levels_or_combination, levels_text, one_column_text)
 
 __all__ = ["streamed_separation", "SUPPORT_TOLS", "ZERO_TOL"]
 
@@ -170,8 +170,9 @@ def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarr
     rel = d[support] / np.abs(d[support]).max()
     cols = tuple(names[j] for j in support)
     complete = not tally.both and not tally.flat_sided  # every row is moved by d (counts: every row is a 0)
-    text = contrast_levels_text(d, names, factors, intercept, response) or (
-        _binomial_text(tally, support, d, names, response, intercept) if binomial
+    text = contrast_levels_text(d, names, coded_by_contrasts(factors), intercept, response) or (
+        (_binomial_text(tally, support, d, names, response, intercept)
+         or levels_or_combination(d, names, factors, intercept, response, support)) if binomial
         else _count_text(tally, described, response, names))
     return (SeparationInfo if binomial else ZeroCountSeparation)(complete, cols, tuple(float(v) for v in rel), text)
 
@@ -183,12 +184,19 @@ def _check(source, binomial: bool, direction: np.ndarray, scale: np.ndarray, nam
     move = np.abs(direction) * scale
     if not move.max(initial=0.0) > 0:
         return None
-    for cut in SUPPORT_TOLS:
-        d = np.where(move < cut * move.max(), 0.0, direction)
+    # each cut of the step, then the whole step read through the smallest cut's columns: columns that combine
+    # one factor's levels (sum contrasts) cancel on a level only all together, so without their small components
+    # a level the fit keeps finite moves by as much as those (the rows moved are then the whole step's; the
+    # columns named, the cut's)
+    d = direction
+    for cut in (*SUPPORT_TOLS, 0.0):
+        moving = np.where(move < cut * move.max(), 0.0, direction)
+        if cut:
+            d = moving
         support = np.flatnonzero(d)
-        tol = ZERO_TOL * float((np.abs(d) * scale).sum())
+        tol = ZERO_TOL * float((np.abs(moving) * scale).sum())
         described = () if binomial else _descriptions(support, names, terms, intercept)
-        tally = fold(source, partial(_block_tally, d=d, support=support, binomial=binomial, tol=tol,
+        tally = fold(source, partial(_block_tally, d=moving, support=support, binomial=binomial, tol=tol,
                                      descriptions=described), _Tally.merge, _empty(support.size, len(described)))
         if not tally.violations and tally.strict:
             return d, support, tally, described
@@ -196,9 +204,9 @@ def _check(source, binomial: bool, direction: np.ndarray, scale: np.ndarray, nam
 
 
 def _binomial_text(tally: _Tally, support: np.ndarray, d: np.ndarray, names: list[str], response: str,
-                   intercept: str | None) -> str:
+                   intercept: str | None) -> str | None:
     """In memory's words: by the one predictor of d, else by a column of d that separates by itself (with
-    the intercept), else the combination."""
+    the intercept); None otherwise (:func:`~glmstat.diagnosis.explain.levels_or_combination` then)."""
     own = [i for i, j in enumerate(support) if names[j] != intercept]
     if len(own) == 1:
         i = own[0]
@@ -216,7 +224,7 @@ def _binomial_text(tally: _Tally, support: np.ndarray, d: np.ndarray, names: lis
                 return _threshold(tally, i, names[support[i]], response, True)
             if tally.hi_max[i] < tally.lo_min[i]:
                 return _threshold(tally, i, names[support[i]], response, False)
-    return combination_text([names[j] for j in support], d[support] / np.abs(d[support]).max(), response)
+    return None
 
 
 def _threshold(tally: _Tally, i: int, name: str, response: str, positive: bool) -> str:

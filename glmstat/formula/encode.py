@@ -207,14 +207,14 @@ class DesignPlan:
         return tuple(c and not is_coded(t) for t, c in zip(self.terms, self.coded_terms))
 
     @once
-    def factor_contrasts(self) -> tuple[tuple[str, tuple[int, ...], tuple, Any], ...]:
-        """(label, design columns, levels, contrast matrix: levels x columns, scipy sparse) of each term that is one
-        factor coded by contrasts (sum, Helmert, polynomial; not treatment or indicators)."""
+    def factor_contrasts(self) -> tuple[tuple[str, tuple[int, ...], tuple, Any, bool], ...]:
+        """(label, design columns, levels, contrast matrix: levels x columns, scipy sparse, whether its columns are
+        levels' indicators -- treatment or indicator coding) of each term that is one factor."""
         out = []
         for t, cols in zip(self.terms, self.term_columns[int(self.intercept):]):
             f = t.variables[0].factor if len(t.variables) == 1 else None
-            if f is not None and not f.is_indicator_like:
-                out.append((t.label, cols, f.levels, f.sparse_matrix))
+            if f is not None:
+                out.append((t.label, cols, f.levels, f.sparse_matrix, f.is_indicator_like))
         return tuple(out)
 
     @once

@@ -149,10 +149,47 @@ def test_contrast_coded_levels_are_named_alike_on_both_sides_of_the_linear_progr
     assert large.separation.columns == small.separation.columns
 
 
-def test_sum_coded_levels_of_successes_and_of_failures_and_the_last_level():
+@pytest.mark.parametrize("ones", [["g004", "g019"], ["g004"]], ids=["with-the-last-level", "one-level"])
+def test_sum_coded_levels_of_successes_and_of_failures_on_both_sides_of_the_limit(ones, monkeypatch):
+    # In memory, one optimum of the linear program moved only g019 (the level sum contrasts leave out: every
+    # column is -1 there); streamed, the step cut to its large components moved g005 (the last level here, of
+    # 0's and 1's) by 1e-8, and no separation was reported at all.
     d = _data(2_000, 20)
-    y = np.where(np.isin(d["g"], ["g004", "g019"]), 1.0, d["y"])  # (g019: the level sum contrasts leave out)
-    _, msgs = _fit("y ~ x + C(g, sum)", d.assign(y=y), gs.Binomial())
-    assert msgs[0].startswith("quasi-complete separation: every row at levels 'g004' or 'g019' of C(g, sum) has y = 1 "
-                              "and every row at levels 'g003', 'g007' or 'g011' of C(g, sum) has y = 0. ")
-    # (the sum of the columns of the other levels moves g019 too: e_g019 = -(d_g003 + d_g004 + d_g007 + d_g011))
+    y = np.where(np.isin(d["g"], ones), 1.0, d["y"])
+    msgs = [_fit("y ~ x + C(g, sum)", d.assign(y=y), gs.Binomial())[1]]
+    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    msgs.append(_fit("y ~ x + C(g, sum)", d.assign(y=y), gs.Binomial())[1])
+    named = "level 'g004'" if len(ones) == 1 else "levels 'g004' or 'g019'"
+    for m in msgs:
+        assert len(m) == 1 and m[0].startswith(
+            f"quasi-complete separation: every row at {named} of C(g, sum) has y = 1 and every row at levels "
+            "'g003', 'g007' or 'g011' of C(g, sum) has y = 0. ")
+
+
+def test_the_reference_level_of_a_binomial_factor_is_named_on_both_sides_of_the_limit(monkeypatch):
+    # (counts have said "every row at the reference level of g has y = 0"; a binomial said "the combination
+    # 1*Intercept - 1*g[T.g001] - ... is >= 0 for every y = 1 and <= 0 for every y = 0")
+    d = _data(2_000, 20)
+    y = np.where(d["g"] == "g000", 1.0, d["y"])
+    msgs = [_fit("y ~ x + g", d.assign(y=y), gs.Binomial())[1]]
+    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    msgs.append(_fit("y ~ x + g", d.assign(y=y), gs.Binomial())[1])
+    for m in msgs:
+        assert len(m) == 1 and m[0].startswith(
+            "quasi-complete separation: every row at level 'g000' of g has y = 1 and every row at levels 'g003', "
+            "'g007' or 'g011' of g has y = 0. ")
+
+
+def test_a_streamed_step_whose_sum_contrast_components_cancel_only_together_is_separation(monkeypatch):
+    # The step's components on C(g, sum)[S.2] and [S.4] were -1.00000004 and 1.00000003, the others 2.8e-9: cut
+    # to its large components it moved the last level's rows (all columns -1, y of both values) by 1e-8, and the
+    # fit was reported as "still moving" instead of separated
+    rng = np.random.default_rng(1)
+    n = 600
+    d = pd.DataFrame({"x": rng.normal(size=n), "g": rng.integers(0, 6, n).astype(str)})
+    d["y"] = np.where(d["g"] == "2", 0, np.where(d["g"] == "4", 1, (rng.random(n) < 0.4).astype(int)))
+    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    fit, msgs = _fit("y ~ x + C(g, sum)", d, gs.Binomial())
+    assert len(msgs) == 1 and msgs[0].startswith(
+        "quasi-complete separation: every row at level '4' of C(g, sum) has y = 1 and every row at level '2' of "
+        "C(g, sum) has y = 0. The maximum-likelihood estimates of C(g, sum)[S.2], C(g, sum)[S.4] are infinite")
