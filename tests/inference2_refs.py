@@ -150,9 +150,15 @@ def assert_script_emmeans(r: dict, f: gs.GLMResults) -> None:
 
 
 def assert_script_step(r: dict, f: gs.GLMResults) -> None:
+    """MASS::stepAIC's terms and AIC.  R's AIC is infinite (null) for a Gaussian fit with a prior weight of 0
+    (its log-likelihood sums log(w) over every row); glmstat leaves such rows out of the likelihood, as out of
+    everything else, so only the terms are compared there."""
     s = r["step"]
     chosen = f.step(direction="backward")
     assert list(chosen.term_labels) == as_list(s["terms"])
+    if s["aic"] is None:
+        assert r["family"]["name"] == "gaussian" and r.get("weights") and np.isfinite(chosen.aic)
+        return
     np.testing.assert_allclose(chosen.aic, s["aic"], rtol=1e-8)
 
 
@@ -183,4 +189,4 @@ class ScriptReferences:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", gs.GLMStatWarning)
             return gs.glm(r["formula"], self.data(r["data"]), family=family_of(r["family"]), tol=1e-12,
-                          max_iter=100)
+                          max_iter=100, weights=r.get("weights"))
