@@ -340,7 +340,7 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
             return None
         return streamed_separation(source, family.binomial_response, state.kept, check.step, list(frame.column_names),
                                    tuple(zip(frame.term_labels, frame.term_columns)), frame.response_name, intercept,
-                                   factors)
+                                   factors, state.coef)
     w = frame.total_weights
     if family.binomial_response:
         return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),

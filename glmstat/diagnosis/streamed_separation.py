@@ -38,8 +38,9 @@ __all__ = ["streamed_separation", "SUPPORT_TOLS", "ZERO_TOL"]
 #: move are taken for noise: first the larger cut (the finite coefficients still settle by about the fitted
 #: means of the separated rows, 1e-6 to 1e-11 when the fit stops), then, should that d not separate, the smaller.
 SUPPORT_TOLS = (1e-3, 1e-7)
-#: |x_i'd| below this fraction of sum_j |d_j| max_i |x_ij| counts as 0.
+#: |x_i'd| below this fraction of sum_j |d_j| max_i |x_ij| counts as 0 (the last candidate: LOOSE_ZERO_TOL).
 ZERO_TOL = 1e-9
+LOOSE_ZERO_TOL = 1e-7
 
 
 @dataclass(frozen=True)
@@ -153,17 +154,23 @@ def _column_abs_max(blk) -> np.ndarray:
 
 def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarray, names: list[str],
                         terms: tuple[tuple[str, tuple[int, ...]], ...], response: str,
-                        intercept: str | None, factors: tuple[FactorContrasts, ...] = ()) -> SeparationInfo | None:
+                        intercept: str | None, factors: tuple[FactorContrasts, ...] = (),
+                        estimate: np.ndarray | None = None) -> SeparationInfo | None:
     """The separation a diverging fit of streamed rows shows, checked over the rows (a pass for the columns'
-    scales, one per cut of the direction tried); None when the next Fisher-scoring ``step`` from the estimate
-    does not separate.
+    scales, one per cut of the direction tried); None when neither the next Fisher-scoring ``step`` from the
+    estimate nor the ``estimate`` itself separates.
 
     ``binomial``: a binomial response (else counts whose means tend to 0); ``kept``: the columns not aliased;
     ``terms``: (label, columns) of each term, to describe the separated rows of counts; ``factors``: the terms
-    coded by contrasts, whose levels may describe them.
+    coded by contrasts, whose levels may describe them.  The estimate is the direction tried when the fit has
+    run so far along the separating direction (coefficients of 1e15) that the step is rounding noise.
     """
     scale = fold(source, _column_abs_max, np.maximum, np.zeros(kept.size))
-    found = _check(source, binomial, np.where(kept & np.isfinite(step), step, 0.0), scale, names, terms, intercept)
+    found = None
+    for direction in (step, estimate):
+        if direction is not None and found is None:
+            found = _check(source, binomial, np.where(kept & np.isfinite(direction), direction, 0.0), scale, names,
+                           terms, intercept)
     if found is None:
         return None
     d, support, tally, described = found
@@ -188,13 +195,15 @@ def _check(source, binomial: bool, direction: np.ndarray, scale: np.ndarray, nam
     # one factor's levels (sum contrasts) cancel on a level only all together, so without their small components
     # a level the fit keeps finite moves by as much as those (the rows moved are then the whole step's; the
     # columns named, the cut's)
+    # (and last the whole step with a looser zero: a cloglog step towards means of 1 shrinks like exp(-eta), so
+    # that the rows it keeps still move by rounding, 5e-8 of the separated rows' move)
     d = direction
-    for cut in (*SUPPORT_TOLS, 0.0):
+    for cut, zero in (*((c, ZERO_TOL) for c in SUPPORT_TOLS), (0.0, ZERO_TOL), (0.0, LOOSE_ZERO_TOL)):
         moving = np.where(move < cut * move.max(), 0.0, direction)
         if cut:
             d = moving
         support = np.flatnonzero(d)
-        tol = ZERO_TOL * float((np.abs(moving) * scale).sum())
+        tol = zero * float((np.abs(moving) * scale).sum())
         described = () if binomial else _descriptions(support, names, terms, intercept)
         tally = fold(source, partial(_block_tally, d=moving, support=support, binomial=binomial, tol=tol,
                                      descriptions=described), _Tally.merge, _empty(support.size, len(described)))

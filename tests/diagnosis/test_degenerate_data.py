@@ -50,8 +50,10 @@ def test_complete_separation_binomial():
 
 def test_quasi_complete_separation_binomial():
     d = pd.DataFrame({"y": [0, 0, 0, 0, 1, 1, 1, 1.0], "x": [1, 2, 3, 4, 4, 5, 6, 7.0]})
-    fit, _ = fit_warns(gs.SeparationWarning, "quasi-complete separation: x separates y: every row with x >= 4 "
-                       "has y = 1 and every row with x <= 4 has y = 0", "y ~ x", d, family=gs.Binomial())
+    # (x = 4 holds a 0 and a 1: "every row with x >= 4 has y = 1" would be false of one row)
+    fit, _ = fit_warns(gs.SeparationWarning, "quasi-complete separation: x separates y but at x = 4: every row with "
+                       "x > 4 has y = 1, every row with x < 4 has y = 0, and the rows with x = 4 have both", "y ~ x",
+                       d, family=gs.Binomial())
     assert not fit.separation.complete
     assert_flagged(fit, "quasi-complete separation")
 

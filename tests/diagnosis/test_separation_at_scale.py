@@ -193,3 +193,68 @@ def test_a_streamed_step_whose_sum_contrast_components_cancel_only_together_is_s
     assert len(msgs) == 1 and msgs[0].startswith(
         "quasi-complete separation: every row at level '4' of C(g, sum) has y = 1 and every row at level '2' of "
         "C(g, sum) has y = 0. The maximum-likelihood estimates of C(g, sum)[S.2], C(g, sum)[S.4] are infinite")
+
+
+def _both_sides(formula, d, family, monkeypatch):
+    """The SeparationWarning texts in memory (linear programs) and beyond LP_MAX_CELLS (the fit's own direction
+    checked over the rows)."""
+    small = _fit(formula, d, family)
+    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    large = _fit(formula, d, family)
+    monkeypatch.undo()
+    return small, large
+
+
+@pytest.mark.parametrize("formula", ["y ~ x + g", "y ~ x + C(g, sum)"])
+def test_cloglog_level_of_ones_is_found_beyond_the_limit(formula, monkeypatch):
+    # (helper-41's sweep) a cloglog step towards means of 1 shrinks like exp(-eta): the fit stops with that
+    # level's eta near 3, the next step moves it by 0.06 and the other levels by 3e-9 of rounding, 5e-8 of the
+    # level's move, beyond the zero of 1e-9 of the step: the streamed check found no separation
+    rng = np.random.default_rng(1)
+    n, k = 210, 7
+    g = np.array([f"L{i}" for i in range(k)])[np.arange(n) % k]
+    x = np.round(rng.normal(size=n), 3)
+    eta = 0.3 * x + rng.normal(scale=0.4, size=k)[np.arange(n) % k]
+    y = rng.binomial(1, 1 / (1 + np.exp(-eta))).astype(float)
+    y[g == "L0"] = 1
+    (_, small), (_, large) = _both_sides(formula, pd.DataFrame({"y": y, "g": g, "x": x}), gs.Binomial(link="cloglog"),
+                                         monkeypatch)
+    label = "g" if formula.endswith("g") else "C(g, sum)"
+    assert small == large and len(small) == 1 and small[0].startswith(
+        f"quasi-complete separation: every row at level 'L0' of {label} has y = 1. ")
+
+
+def test_complete_separation_whose_step_is_rounding_is_found_from_the_estimate(monkeypatch):
+    # (helper-41's sweep) y = 1 where x + 1.5 [g = L2] is above its median: the fit runs to coefficients of about
+    # 1e2-1e3 and stops (not converged); its next step no longer separates, its estimate does
+    rng = np.random.default_rng(5)
+    n, k = 200, 6
+    g = np.array([f"L{i}" for i in range(k)])[np.arange(n) % k]
+    x = np.round(rng.normal(size=n), 3)
+    y = (x + 1.5 * (g == "L2") > np.median(x)).astype(float)
+    (small_fit, small), (large_fit, large) = _both_sides("y ~ x + g", pd.DataFrame({"y": y, "g": g, "x": x}),
+                                                         gs.Binomial(), monkeypatch)
+    for fit, msgs in ((small_fit, small), (large_fit, large)):
+        assert len(msgs) == 1 and msgs[0].startswith("complete separation: the combination ")
+        assert fit.separation.complete and "x" in fit.separation.columns and "g[T.L2]" in fit.separation.columns
+
+
+def test_a_column_separating_but_at_one_value_says_so(monkeypatch):
+    # (helper-41's sweep) g[T.b]:x is 0 at the other levels, where y is 0 and 1: "g[T.b]:x separates y: every row
+    # with g[T.b]:x >= 0 has y = 1 and every row with g[T.b]:x <= 0 has y = 0" was said of a direction moving
+    # only the rows at b, in memory and beyond the limit: at the one value 0 the rows have both
+    rng = np.random.default_rng(0)
+    n = 200
+    g = np.array(["a", "b", "c", "d"])[np.arange(n) % 4]
+    x = np.round(rng.normal(size=n), 3)
+    y = rng.binomial(1, 0.5, n).astype(float)
+    xb = x[g == "b"]
+    x[g == "b"] = np.where(xb > 0, xb + 0.5, xb - 0.5)
+    x[np.flatnonzero(g == "b")[:2]] = [-0.5, 0.5]
+    y[g == "b"] = (x[g == "b"] > 0).astype(float)
+    (_, small), (_, large) = _both_sides("y ~ g + x + g:x", pd.DataFrame({"y": y, "g": g, "x": x}), gs.Binomial(),
+                                         monkeypatch)
+    assert len(small) == 1 and small[0].startswith(
+        "quasi-complete separation: g[T.b]:x separates y but at g[T.b]:x = 0: every row with g[T.b]:x > 0 has y = 1, "
+        "every row with g[T.b]:x < 0 has y = 0, and the rows with g[T.b]:x = 0 have both. ")
+    assert len(large) == 1 and large[0].startswith("quasi-complete separation: the combination ")
