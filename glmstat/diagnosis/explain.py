@@ -179,7 +179,7 @@ def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi
     hi_val, lo_val = ("1", "0") if positive else ("0", "1")
     if binary:
         return f"every row with {name} = 1 has {response} = {hi_val}"
-    if not t_lo < t_hi:  # quasi-complete: rows of both values at the one value c (g[T.b]:x is 0 at other levels)
+    if t_lo >= t_hi:  # quasi-complete: rows of both values at the one value c (g[T.b]:x is 0 at other levels)
         c = _num(t_hi)
         return (f"{name} separates {response} but at {name} = {c}: every row with {name} > {c} has {response} = "
                 f"{hi_val}, every row with {name} < {c} has {response} = {lo_val}, and the rows with {name} = {c} "
