@@ -186,17 +186,20 @@ class TransformedDesign(Design):
         return X
 
     def numeric_block(self) -> tuple[np.ndarray, np.ndarray]:
-        """The store's numeric columns that are X's columns unchanged (every one, but a left-out intercept)."""
+        """The store's numeric columns that are X's columns unchanged (every one, but those ``select`` left out)."""
         zcols, block = self.inner.numeric_block()
         at = self._split()[4][zcols]
-        return at[at >= 0], block[:, at >= 0]
+        mapped = at >= 0
+        return at[mapped], (block if mapped.all() else block[:, mapped])
 
     def with_numeric_block(self, block: np.ndarray) -> "TransformedDesign":
         zcols, inner_block = self.inner.numeric_block()
         mapped = self._split()[4][zcols] >= 0
-        new = inner_block.copy(order="F")
-        new[:, mapped] = block
-        return TransformedDesign(self.inner.with_numeric_block(new), self.transform, self._split())
+        if not mapped.all():  # (a store column X no longer has, after ``select``, keeps its own values)
+            full = inner_block.copy(order="F")
+            full[:, mapped] = block
+            block = full
+        return TransformedDesign(self.inner.with_numeric_block(block), self.transform, self._split())
 
     def column_map(self):
         return self.inner, self.transform

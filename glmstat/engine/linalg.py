@@ -182,18 +182,17 @@ class QRReducer:
             self._add_parts(factor_first(X, w, r, wide))
             return
         mapped = X.column_map()
-        if mapped is not None and widest_factor(mapped[0]) is not None:
-            # X = Z T with a wide factor in the store Z (a sum- or Helmert-coded one): sqrt(W) [Z | r] = Q R_Z in
-            # closed form, so sqrt(W) [X | r] = Q R_Z diag(T, 1) and X's factor is that of R_Z diag(T, 1),
-            # (q + 1) x (p + 1), instead of a dense QR of the rows
+        store_wide = None if mapped is None else widest_factor(mapped[0])
+        if store_wide is not None:
+            # X = Z T with a wide factor in the store Z (a sum- or Helmert-coded one): sqrt(W) [Z | r] = Q G with G
+            # the store's factor-first parts stacked (closed form), so sqrt(W) [X | r] = Q G diag(T, 1) and X's
+            # factor is that of G diag(T, 1), (q + 1) x (p + 1) at most, instead of a dense QR of the rows
             Z, T = mapped
-            inner = QRReducer(Z.n_cols)
-            inner.add(Z, w, r)
-            Rz = inner.R
+            G = factor_first(Z, w, r, store_wide).stacked()
             q = Z.n_cols
-            A = np.empty((Rz.shape[0], self.p + 1))
-            A[:, : self.p] = np.asarray(T.T @ Rz[:, :q].T).T
-            A[:, self.p] = Rz[:, q]
+            A = np.empty((G.shape[0], self.p + 1))
+            A[:, : self.p] = np.asarray(T.T @ G[:, :q].T).T
+            A[:, self.p] = G[:, q]
             self._stack(A)
             return
         # the QR works on rows: this block's, densified (only when the Gram path refused), a bounded number of

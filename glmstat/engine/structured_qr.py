@@ -84,15 +84,20 @@ class FactorFirst:
         R = np.linalg.qr(np.vstack([bottom, self.R, other.R]), mode="r")
         return FactorFirst(self.cols, self.rest, r, top, R)
 
-    def design_order(self) -> np.ndarray:
-        """The (p+1) x (p+1) triangular factor in the design's own column order (a dense QR: O(p^3))."""
+    def stacked(self) -> np.ndarray:
+        """The parts as one matrix G in the design's column order, (k + m + 1) x (p + 1), with G'G =
+        [X | r]' W [X | r] (not triangular: its rows are the parts')."""
         k, p = self.cols.size, self.n_cols
         G = np.zeros((k + self.R.shape[0], p + 1))
         G[np.arange(k), self.cols] = self.s
         cols_rest = np.append(self.rest, p)
         G[:k, cols_rest] = self.B
         G[k:, cols_rest] = self.R
-        return np.linalg.qr(G, mode="r")
+        return G
+
+    def design_order(self) -> np.ndarray:
+        """The (p+1) x (p+1) triangular factor in the design's own column order (a dense QR: O(p^3))."""
+        return np.linalg.qr(self.stacked(), mode="r")
 
     def _dependencies(self, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(N, zero, norms): the dependencies among the columns, one row of N per column that R's rule aliases
