@@ -14,8 +14,10 @@ mean offset:
 
 q the t quantile on the residual df for the gaussian and Gamma families and the normal quantile (``df`` =
 inf) for the others -- emmeans' rule for a glm, which treats quasi families and the inverse Gaussian as
-asymptotic although their dispersion is estimated.  A mean that is not estimable (L outside the row space of the design, with aliased columns) is
-NaN, as emmeans reports it.
+asymptotic although their dispersion is estimated.  A mean that is not estimable (L outside the row space of
+the design, with aliased columns) is NaN with its standard error, df and interval, as emmeans reports it
+(``nonEst``); so is a comparison whose L_a - L_b is not estimable, while one whose non-estimable parts cancel
+is reported.
 
 A transformed response (``log(y)``, ``sqrt(y)``, ``2 * sqrt(y)``, ``log(y + 1)``, ``scale(y)``, ...) is back-transformed
 too, after the inverse link, as emmeans does (:mod:`glmstat.inference.response_transform`): the estimate is
@@ -43,7 +45,7 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -146,8 +148,22 @@ def _estimable(fit: "GLMResults", L: np.ndarray) -> np.ndarray:
     return np.linalg.norm(L @ N, axis=1) <= 1e-8 * size
 
 
-def _means_link(fit: "GLMResults", term: Any):
-    """(index, L rows, eta, se_eta, df) of the marginal means on the link scale."""
+class _Means(NamedTuple):
+    """The marginal means on the link scale: their index, the rows L of the grid's means (every column),
+    eta and se_eta (NaN where not estimable), which are estimable, the df of their tests, the kept columns and
+    the covariance of their coefficients."""
+
+    index: pd.Index
+    L: np.ndarray
+    eta: np.ndarray
+    se: np.ndarray
+    estimable: np.ndarray
+    df: float
+    kept: np.ndarray
+    V: np.ndarray
+
+
+def _means_link(fit: "GLMResults", term: Any) -> _Means:
     names = _spec(term)
     data, summaries = _template(fit)
     variables = model_variables(fit, summaries)
@@ -164,8 +180,8 @@ def _means_link(fit: "GLMResults", term: Any):
     Lk = L[:, kept]
     eta = Lk @ b[kept] + o
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Lk, V, Lk), 0.0))
-    bad = ~_estimable(fit, L)
-    eta[bad], se[bad] = np.nan, np.nan
+    estimable = _estimable(fit, L)
+    eta[~estimable], se[~estimable] = np.nan, np.nan
     # emmeans' rule for a glm: t on the residual df for the gaussian and Gamma families, normal for the others
     # (quasi families and the inverse Gaussian included, although their dispersion is estimated)
     df = float(fit.df_residual) if fit.family.name in ("gaussian", "Gamma") else np.inf
@@ -173,7 +189,7 @@ def _means_link(fit: "GLMResults", term: Any):
         index = pd.Index([k[0] for k in order], name=chosen[0].name)
     else:
         index = pd.MultiIndex.from_tuples(order, names=[v.name for v in chosen])
-    return index, Lk, eta, se, df, V
+    return _Means(index, L, eta, se, estimable, df, kept, V)
 
 
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
@@ -194,14 +210,15 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
         ``upper``.
     """
     level = confidence_level(level)
-    index, _, eta, se, df, _ = _means_link(fit, term)
+    means = _means_link(fit, term)
+    eta, se, df = means.eta, means.se, means.df
     h, dh = back_transform(fit)
     q = normal_quantile(0.5 + level / 2) if np.isinf(df) else t_quantile(0.5 + level / 2, df)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         a, b = h(eta - q * se), h(eta + q * se)
         table = pd.DataFrame({"estimate": h(eta), "std_error": np.abs(dh(eta)) * se,
-                              "df": np.full(len(eta), df), "lower": np.fmin(a, b), "upper": np.fmax(a, b)},
-                             index=index)
+                              "df": np.where(means.estimable, df, np.nan), "lower": np.fmin(a, b),
+                              "upper": np.fmax(a, b)}, index=means.index)
     tr = fitted_response_transform(fit)
     scale = f"{fit.family.link.name} link" + (f", {tr[0]} response" if tr else "")
     table.attrs["heading"] = (f"Estimated marginal means on the response scale ({scale}), "
@@ -249,7 +266,8 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
     method = adjust.lower() if isinstance(adjust, str) else None
     if method not in _ADJUST:
         raise GLMStatError(f"unknown adjustment {shown(adjust)}; use one of {', '.join(_ADJUST)}")
-    index, L, eta, se, df, V = _means_link(fit, term)
+    means = _means_link(fit, term)
+    index, df = means.index, means.df
     names = list(index.names)
     keys = [k if isinstance(k, tuple) else (k,) for k in index]
     # emmeans writes numeric-looking levels with their variable's name (cyl4 - cyl6)
@@ -269,19 +287,19 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
         base = np.e ** 2
         link = "log link, sqrt response"
     ratio = base is not None
-    rows, contrasts = [], []
-    for i, j in itertools.combinations(range(k), 2):
-        D = L[i] - L[j]
-        d = eta[i] - eta[j]
-        s = float(np.sqrt(max(D @ V @ D, 0.0)))
-        rows.append((d, s))
-        contrasts.append(f"{labels[i]} {'/' if ratio else '-'} {labels[j]}")
-    d, s = np.array(rows).T
+    pairs = list(itertools.combinations(range(k), 2))
+    D = np.array([means.L[i] - means.L[j] for i, j in pairs])
+    Dk = D[:, means.kept]
+    d = Dk @ fit.coef.to_numpy()[means.kept]  # (the mean offset cancels)
+    s = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Dk, means.V, Dk), 0.0))
+    estimable = _estimable(fit, D)
+    d[~estimable], s[~estimable] = np.nan, np.nan
+    contrasts = [f"{labels[i]} {'/' if ratio else '-'} {labels[j]}" for i, j in pairs]
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
     p = 2 * (normal_sf(np.abs(t)) if np.isinf(df) else t_sf(np.abs(t), df))
     est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
-    table = pd.DataFrame({"estimate": est, "std_error": se_out, "df": np.full(len(d), df), "statistic": t,
+    table = pd.DataFrame({"estimate": est, "std_error": se_out, "df": np.where(estimable, df, np.nan), "statistic": t,
                           "p_value": _adjust(p, t, method, k, df)}, index=pd.Index(contrasts, name="contrast"))
     scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
         "differences on the link scale" if link != "identity" else "differences")

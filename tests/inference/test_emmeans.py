@@ -112,3 +112,56 @@ def test_logical_levels_are_labelled_as_r_writes_them():
     assert_close(pairs["estimate"], r["pair_estimate"], rtol=1e-8)
     assert_close(pairs["p_value"], r["pair_p_value"], rtol=1e-6)
     assert list(f.average_marginal_effects("manual")["contrast"]) == ["TRUE"]
+
+
+def nonestimable():
+    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_nonestimable.json").read_text())
+    d = pd.read_csv(FIXTURES / "data" / "birthwt.csv")
+    d["race"] = pd.Categorical(d["race"], categories=["white", "black", "other"])
+    with pytest.warns(gs.AliasingWarning):
+        f = gs.glm(r["formula"][0], d, tol=1e-12)
+    return r, f
+
+
+def assert_nan_where_r_is_na(got, want):
+    want = np.array([np.nan if w is None else w for w in want], dtype=float)
+    got = np.asarray(got, dtype=float)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert_close(got[~np.isnan(want)], want[~np.isnan(want)], rtol=1e-7)
+
+
+def test_a_mean_and_comparisons_that_are_not_estimable():
+    """birthwt has no row with race = other, smoke = 1 and ht = 1: the mean of 'other' is nonEst in emmeans,
+    and so are both comparisons with it -- estimate, SE, df, t and p all NA under every adjustment
+    (fixtures/inference2/more/emmeans_nonestimable.json, scripts/make_emmeans_nonestimable.R).  The
+    comparisons had a standard error (sqrt(D V D') over the kept columns) and the mean a df."""
+    r, f = nonestimable()
+    got = f.emmeans("race")
+    assert list(got.index) == r["levels"]
+    for col in ("estimate", "std_error", "df", "lower", "upper"):
+        assert_nan_where_r_is_na(got[col], r[col])
+    for p in r["pairs"]:
+        got = f.emmeans_pairs("race", adjust=p["adjust"][0])
+        assert list(got.index) == p["contrast"]
+        for col in ("estimate", "std_error", "df", "statistic", "p_value"):
+            assert_nan_where_r_is_na(got[col], p[col])
+
+
+def test_a_comparison_whose_nonestimable_parts_cancel_is_reported():
+    """y ~ g * h + k with the cell (g = c, h = 2) empty: the means of the cells of g:k, averaged over h, are
+    not estimable for g = c, but those of (c, u) and (c, v) carry the missing cell with the same weight, so
+    their difference is estimable: it is the k effect, -b[k[T.v]] with that coefficient's standard error."""
+    rng = np.random.default_rng(3)
+    n = 240
+    g = np.array(list("abc"))[np.arange(n) % 3]
+    h = np.array(["1", "2"])[(np.arange(n) // 3) % 2]
+    k = np.array(["u", "v"])[(np.arange(n) // 6) % 2]
+    keep = ~((g == "c") & (h == "2"))
+    d = pd.DataFrame({"y": rng.normal(size=n), "g": g, "h": h, "k": k})[keep]
+    with pytest.warns(gs.AliasingWarning):
+        f = gs.glm("y ~ g * h + k", d)
+    got = f.emmeans_pairs("g:k", adjust="none")
+    assert got.loc["c u - c v", "estimate"] == pytest.approx(-f.coef["k[T.v]"], rel=1e-9)
+    assert got.loc["c u - c v", "std_error"] == pytest.approx(f.std_errors["k[T.v]"], rel=1e-9)
+    assert np.isnan(got.loc["a u - c v", "std_error"]) and np.isnan(got.loc["a u - c v", "df"])
+    assert np.isnan(f.emmeans("g:k").loc[("c", "u"), "std_error"])
