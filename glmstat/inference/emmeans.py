@@ -137,21 +137,28 @@ def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable],
     return X, off, keys
 
 
-def _estimable(fit: "GLMResults", L: np.ndarray) -> np.ndarray:
-    """Rows of L in the row space of the design (always true without aliased columns): |L N| <= 1e-8 |L|
-    for N an orthonormal basis of the design's null space, from the QR reducer of the unweighted design over
-    the fit's rows (in memory or streamed; a wide factor's columns are never expanded)."""
+def _null_space(fit: "GLMResults") -> np.ndarray | None:
+    """An orthonormal basis of the design's null space (None without aliased columns), from the QR reducer of
+    the unweighted design over the fit's rows (in memory or streamed; a wide factor's columns are never
+    expanded)."""
     if not fit.aliased:
+        return None
+    return design_qr(fit.fit_data.source).null_space()
+
+
+def _estimable(L: np.ndarray, N: np.ndarray | None) -> np.ndarray:
+    """Rows of L in the row space of the design (always true without aliased columns, N None):
+    |L N| <= 1e-8 |L| for N an orthonormal basis of the design's null space."""
+    if N is None:
         return np.ones(L.shape[0], dtype=bool)
-    N = design_qr(fit.fit_data.source).null_space()
     size = np.maximum(np.linalg.norm(L, axis=1), 1e-300)
     return np.linalg.norm(L @ N, axis=1) <= 1e-8 * size
 
 
 class _Means(NamedTuple):
     """The marginal means on the link scale: their index, the rows L of the grid's means (every column),
-    eta and se_eta (NaN where not estimable), which are estimable, the df of their tests, the kept columns and
-    the covariance of their coefficients."""
+    eta and se_eta (NaN where not estimable), which are estimable, the df of their tests, the kept columns,
+    the covariance of their coefficients and the design's null space (None without aliased columns)."""
 
     index: pd.Index
     L: np.ndarray
@@ -161,6 +168,7 @@ class _Means(NamedTuple):
     df: float
     kept: np.ndarray
     V: np.ndarray
+    null_space: np.ndarray | None
 
 
 def _means_link(fit: "GLMResults", term: Any) -> _Means:
@@ -180,7 +188,8 @@ def _means_link(fit: "GLMResults", term: Any) -> _Means:
     Lk = L[:, kept]
     eta = Lk @ b[kept] + o
     se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Lk, V, Lk), 0.0))
-    estimable = _estimable(fit, L)
+    N = _null_space(fit)
+    estimable = _estimable(L, N)
     eta[~estimable], se[~estimable] = np.nan, np.nan
     # emmeans' rule for a glm: t on the residual df for the gaussian and Gamma families, normal for the others
     # (quasi families and the inverse Gaussian included, although their dispersion is estimated)
@@ -189,7 +198,7 @@ def _means_link(fit: "GLMResults", term: Any) -> _Means:
         index = pd.Index([k[0] for k in order], name=chosen[0].name)
     else:
         index = pd.MultiIndex.from_tuples(order, names=[v.name for v in chosen])
-    return _Means(index, L, eta, se, estimable, df, kept, V)
+    return _Means(index, L, eta, se, estimable, df, kept, V, N)
 
 
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
@@ -292,7 +301,7 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
     Dk = D[:, means.kept]
     d = Dk @ fit.coef.to_numpy()[means.kept]  # (the mean offset cancels)
     s = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Dk, means.V, Dk), 0.0))
-    estimable = _estimable(fit, D)
+    estimable = _estimable(D, means.null_space)  # (the design's null space of the means: no second pass)
     d[~estimable], s[~estimable] = np.nan, np.nan
     contrasts = [f"{labels[i]} {'/' if ratio else '-'} {labels[j]}" for i, j in pairs]
     with np.errstate(invalid="ignore", divide="ignore"):
