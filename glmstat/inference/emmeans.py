@@ -34,6 +34,10 @@ range; below 1e-10, where its integral loses its digits, k(k-1)/2 times the unad
 Holm or none.  Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl4 - cyl6``) and
 levels holding ``- + / *`` are put in parentheses.
 
+The grid's design rows are built up to :data:`GRID_CELLS` cells (rows x model columns; emmeans refuses more
+than 10,000 rows) and each mean averages its cell's rows in one sorted pass; pairwise comparisons are made
+for up to :data:`MAX_PAIRS` pairs, in blocks of the same size.  Larger requests are refused with the numbers.
+
 For a fit to streamed data (a Parquet path, a dask DataFrame) the grid is the same: the factor levels come
 from the model spec, the numeric variables' means and distinct values from one pass over the columns the
 model reads, restricted to the rows used (:mod:`glmstat.inference.column_summaries`), the mean offset from a
@@ -43,6 +47,7 @@ pass over the model's rows, and, with aliased columns, the null space of the des
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -79,6 +84,9 @@ def _spec(term: Any) -> list[str]:
         raise GLMStatError(f"term must be a variable name (or 'a:b', or a list of names), got {shown(term)}")
     if not all(names):
         raise GLMStatError(f"cannot read the term {shown(term)}")
+    twice = next((n for k, n in enumerate(names) if n in names[:k]), None)
+    if twice is not None:
+        raise GLMStatError(f"the term {shown(term, 80)} names the variable {shown(twice, 80)} more than once")
     return names
 
 
@@ -118,23 +126,43 @@ def _offset_sum(b) -> float:
     return float(np.sum(b.offset))
 
 
+#: The reference grid's design rows are built only up to this many cells (rows x model columns, 32 MB):
+#: its rows cross every level of every factor of the model, a product that a few factors make huge (emmeans
+#: itself refuses grids of more than 10,000 rows, its ``rg.limit``).
+GRID_CELLS = 2**22
+#: Pairwise comparisons are made for at most this many pairs (a 1000-level factor's 499,500).
+MAX_PAIRS = 500_000
+
+
 def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], chosen: list[ModelVariable]):
-    """The reference grid's design rows, offsets, and for each row the labels of the chosen variables
-    (``data``: the template of :func:`_template`)."""
+    """The reference grid's design rows, offsets, and for each row its cell of the chosen variables: the
+    position of its combination of their values in emmeans' order, the first variable's values varying
+    fastest (``data``: the template of :func:`_template`)."""
     axes = [_axis(v) for v in variables]
-    combos = list(itertools.product(*[range(len(a[0])) for a in axes]))
-    grid = data.iloc[np.zeros(len(combos), dtype=np.intp)].set_axis(pd.RangeIndex(len(combos)))
-    for k, (v, (vals, _)) in enumerate(zip(variables, axes)):
-        col = [vals[c[k]] for c in combos]
-        grid = with_value(grid, v, np.array(col, dtype=object if isinstance(col[0], str) else None))
+    sizes = [len(vals) for vals, _ in axes]
+    rows, width = math.prod(sizes), max(len(fit.coef), 1)
+    if rows * width > GRID_CELLS:
+        crossing = " x ".join(f"{v.name} ({size})" for v, size in zip(variables, sizes) if size > 1)
+        raise GLMStatError(f"the reference grid crosses {crossing}: {rows} rows of {width} model columns, more "
+                           f"than the {GRID_CELLS} cells estimated marginal means are computed from (emmeans "
+                           "refuses more than 10,000 rows); fit a model with fewer or smaller factors")
+    codes = np.unravel_index(np.arange(rows), sizes)  # (itertools.product's order: the last varies fastest)
+    grid = data.iloc[np.zeros(rows, dtype=np.intp)].set_axis(pd.RangeIndex(rows))
+    for v, (vals, _), code in zip(variables, axes, codes):
+        values = np.array(vals, dtype=object if isinstance(vals[0], str) else None)
+        grid = with_value(grid, v, values[code])
     X, _, ok = encode(fit, grid)
     if not ok.all():
         raise GLMStatError("the model cannot be evaluated on its reference grid (numeric variables at their "
                            "means); a transformation is undefined there")
-    off = np.full(len(combos), _mean_offset(fit))  # emmeans: the mean of the model's offset
+    off = np.full(rows, _mean_offset(fit))  # emmeans: the mean of the model's offset
     position = {v.name: k for k, v in enumerate(variables)}
-    keys = [tuple(axes[position[v.name]][1][c[position[v.name]]] for v in chosen) for c in combos]
-    return X, off, keys
+    cell, stride = np.zeros(rows, dtype=np.intp), 1
+    for v in chosen:
+        k = position[v.name]
+        cell += codes[k] * stride
+        stride *= sizes[k]
+    return X, off, cell
 
 
 def _null_space(fit: "GLMResults") -> np.ndarray | None:
@@ -176,18 +204,23 @@ def _means_link(fit: "GLMResults", term: Any) -> _Means:
     data, summaries = _template(fit)
     variables = model_variables(fit, summaries)
     chosen = [pick(variables, n, "estimated marginal means")[0] for n in names]
-    X, off, keys = _grid(fit, data, variables, chosen)
+    X, off, cell = _grid(fit, data, variables, chosen)
     # emmeans' order: the levels of the first variable vary fastest
     level_lists = [_axis(v)[1] for v in chosen]
     order = [tuple(reversed(c)) for c in itertools.product(*reversed(level_lists))]
-    L = np.array([X[[k == key for k in keys]].mean(axis=0) for key in order])
-    o = np.array([off[[k == key for k in keys]].mean() for key in order])
+    # each cell's grid rows averaged (equal weights): rows sorted by cell, summed by runs (the grid is a full
+    # crossing, so every cell has the same positive number of rows)
+    by_cell = np.argsort(cell, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(cell[by_cell]) != 0])
+    count = np.diff(np.r_[starts, len(cell)])[:, None]
+    L = np.add.reduceat(X[by_cell], starts, axis=0) / count
+    o = np.add.reduceat(off[by_cell], starts) / count[:, 0]
     b = fit.coef.to_numpy()
     kept = ~np.isnan(b)
     V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
     Lk = L[:, kept]
     eta = Lk @ b[kept] + o
-    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Lk, V, Lk), 0.0))
+    se = np.sqrt(np.maximum(np.sum((Lk @ V) * Lk, axis=1), 0.0))  # (einsum would not use BLAS here)
     N = _null_space(fit)
     estimable = _estimable(L, N)
     eta[~estimable], se[~estimable] = np.nan, np.nan
@@ -296,13 +329,22 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
         base = np.e ** 2
         link = "log link, sqrt response"
     ratio = base is not None
-    pairs = list(itertools.combinations(range(k), 2))
-    D = np.array([means.L[i] - means.L[j] for i, j in pairs])
-    Dk = D[:, means.kept]
-    d = Dk @ fit.coef.to_numpy()[means.kept]  # (the mean offset cancels)
-    s = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", Dk, means.V, Dk), 0.0))
-    estimable = _estimable(D, means.null_space)  # (the design's null space of the means: no second pass)
+    if k * (k - 1) // 2 > MAX_PAIRS:
+        raise GLMStatError(f"{k} means make {k * (k - 1) // 2} pairwise comparisons, more than the {MAX_PAIRS} "
+                           "compared at most; compare the means of a variable with fewer levels")
+    first, second = np.triu_indices(k, 1)  # (itertools.combinations' order)
+    d, s, estimable = np.empty(len(first)), np.empty(len(first)), np.empty(len(first), dtype=bool)
+    b = fit.coef.to_numpy()[means.kept]
+    step = max(1, GRID_CELLS // max(means.L.shape[1], 1))
+    for at in range(0, len(first), step):  # (in blocks: L_a - L_b for every pair at once is pairs x columns)
+        part = slice(at, at + step)
+        D = means.L[first[part]] - means.L[second[part]]
+        Dk = D[:, means.kept]
+        d[part] = Dk @ b  # (the mean offset cancels)
+        s[part] = np.sqrt(np.maximum(np.sum((Dk @ means.V) * Dk, axis=1), 0.0))
+        estimable[part] = _estimable(D, means.null_space)  # (the means' null space: no second pass)
     d[~estimable], s[~estimable] = np.nan, np.nan
+    pairs = zip(first.tolist(), second.tolist())
     contrasts = [f"{labels[i]} {'/' if ratio else '-'} {labels[j]}" for i, j in pairs]
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s

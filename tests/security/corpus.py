@@ -798,6 +798,13 @@ BOMBS = _cases("bomb", [
 ])
 
 
+def _two_factors(levels: int) -> pd.DataFrame:
+    """2 x ``levels`` rows crossing two factors of ``levels`` levels each (every level twice)."""
+    i = np.arange(2 * levels)
+    return pd.DataFrame({"y": np.sin(i) + 2.0, "a": [f"a{k}" for k in i % levels],
+                         "b": [f"b{k}" for k in (i // 2) % levels]})
+
+
 def _update(formula: str, new: str) -> Callable[[Tokens], Any]:
     """A call: fit ``formula`` on base, then ``update(new)`` (whose '.' nests the old formula inside the new)."""
     def call(t: Tokens) -> Any:
@@ -819,6 +826,17 @@ BOMBS += [
              "x", at={"x": list(range(10_000)), "z": list(range(10_000))})),
     Case(id="bomb-halfnormal-nsim", cls="bomb", expect=REFUSE, kind="call", match="nsim",
          call=lambda t: gs.glm("y ~ x", base(t)).plot("halfnormal", nsim=10**9)),
+    # estimated marginal means: a term naming a variable 16 times asked for 4^16 cells (a MemoryError after
+    # 19 s); the reference grid crosses every factor of the model (150 x 150 levels: 22,500 rows of 299
+    # columns); each cell's rows were found by a scan of every grid row (100 x 100 levels: minutes)
+    Case(id="bomb-emmeans-repeated-variable", cls="bomb", expect=REFUSE, kind="call", match="more than once",
+         call=lambda t: gs.glm("y ~ x + g", base(t)).emmeans("g" + ":g" * 15)),
+    Case(id="bomb-emmeans-grid", cls="bomb", expect=REFUSE, kind="call", match="reference grid crosses",
+         call=lambda t: gs.glm("y ~ a + b", _two_factors(150)).emmeans("a")),
+    Case(id="bomb-emmeans-10k-cells", cls="bomb", expect=FIT, kind="call",
+         call=lambda t: gs.glm("y ~ a + b", _two_factors(100)).emmeans("a:b")),
+    Case(id="bomb-emmeans-pairs-10k-means", cls="bomb", expect=REFUSE, kind="call", match="pairwise comparisons",
+         call=lambda t: gs.glm("y ~ a + b", _two_factors(100)).emmeans_pairs("a:b")),
 ]
 
 # -- 10. foreign exceptions: wrong types and degenerate input ---------------------------------------------
