@@ -74,9 +74,10 @@ def aliased_from_null_space(N: np.ndarray, norms: np.ndarray, thr: float = 1e-8)
     Column j is aliased exactly when some dependency sum_i v_i x_i = 0 ends at j (v_j != 0, v_i = 0 for
     i > j): x_j is then a combination of the columns before it.  So reduce N to an echelon form from the
     right: the last column where some row is nonzero ends that row's dependency; remove it from the other
-    rows and repeat.  The pivot columns are R's aliased columns (one per dependency).  Entries are compared
-    as |v_i| ||x_i||, each row's contribution of a column, against ``thr`` times the row's largest (the
-    dependencies come from a triangular solve: what should be 0 is rounding).
+    rows and repeat (Gaussian elimination with the pivots chosen column by column from the right).  The pivot
+    columns are R's aliased columns (one per dependency).  Entries are compared as |v_i| ||x_i||, each row's
+    contribution of a column, against ``thr`` times the row's largest (the dependencies come from a triangular
+    solve: what should be 0 is rounding).
 
     Returns None when fewer pivots than rows stand out (the dependencies are not numerically settled).
     """
@@ -88,15 +89,23 @@ def aliased_from_null_space(N: np.ndarray, norms: np.ndarray, thr: float = 1e-8)
     scale = np.abs(V).max(axis=1)
     if not np.all(scale > 0):
         return None
-    rows = list(range(d))
+    # Left-looking: the rows' current values are never formed; column c of them is V[:, c] - M U[:, c], M the
+    # multipliers of the pivots so far and U their rows as they were when chosen (BLAS matrix-vector
+    # products: removing each pivot from every row's earlier columns in place took 4 s for 599 x 1199).
+    M, U = np.zeros((d, d)), np.zeros((d, p))
+    free = np.ones(d, dtype=bool)  # rows that have not ended a dependency yet
+    k = 0
     for c in range(p - 1, -1, -1):
-        rel = np.abs(V[rows, c]) / scale[rows]
+        col = V[:, c] - M[:, :k] @ U[:k, c]
+        rel = np.where(free, np.abs(col) / scale, -1.0)
         t = int(np.argmax(rel))
         if not rel[t] > thr:
             continue
-        r = rows.pop(t)
         out[c] = True
-        if not rows:
+        free[t] = False
+        U[k, :c] = V[t, :c] - M[t, :k] @ U[:k, :c]  # (the columns after c are never read again)
+        M[:, k] = np.where(free, col / col[t], 0.0)
+        k += 1
+        if k == d:
             return out
-        V[rows] -= np.outer(V[rows, c] / V[r, c], V[r])
     return None

@@ -805,6 +805,13 @@ def _two_factors(levels: int) -> pd.DataFrame:
                          "b": [f"b{k}" for k in (i // 2) % levels]})
 
 
+def _duplicated_factor(levels: int) -> pd.DataFrame:
+    """2 x ``levels`` rows of two factors with the same grouping under other labels (b aliased with a)."""
+    i = np.arange(2 * levels) % levels
+    return pd.DataFrame({"y": np.sin(np.arange(2 * levels)) + 2.0, "a": [f"a{k}" for k in i],
+                         "b": [f"b{k}" for k in i]})
+
+
 def _update(formula: str, new: str) -> Callable[[Tokens], Any]:
     """A call: fit ``formula`` on base, then ``update(new)`` (whose '.' nests the old formula inside the new)."""
     def call(t: Tokens) -> Any:
@@ -829,6 +836,11 @@ BOMBS += [
     # estimated marginal means: a term naming a variable 16 times asked for 4^16 cells (a MemoryError after
     # 19 s); the reference grid crosses every factor of the model (150 x 150 levels: 22,500 rows of 299
     # columns); each cell's rows were found by a scan of every grid row (100 x 100 levels: minutes)
+    # a factor duplicating another one's 250 levels under other labels (9 KB of data): 249 aliased columns,
+    # each explained by an SVD of its own (O(L^4): 37 s at 300 levels), and R's aliasing read from the
+    # dependencies by updating every row per pivot
+    Case(id="bomb-duplicated-factor", cls="bomb", expect=FIT, kind="call",
+         call=lambda t: gs.glm("y ~ a + b", _duplicated_factor(250))),
     Case(id="bomb-emmeans-repeated-variable", cls="bomb", expect=REFUSE, kind="call", match="more than once",
          call=lambda t: gs.glm("y ~ x + g", base(t)).emmeans("g" + ":g" * 15)),
     Case(id="bomb-emmeans-grid", cls="bomb", expect=REFUSE, kind="call", match="reference grid crosses",
