@@ -7,8 +7,11 @@ The same grammar serves both roles of these operators: ``a*b`` is crossing on a 
 multiplication inside ``I()`` -- which one is decided later, by where the node stands.
 
 Nesting is bounded while parsing (``FormulaLimits.max_depth``): every walker of the tree recurses at most that
-deep, except along the formula's own chain of terms joined by ``+`` and ``-`` (``y ~ x1 + ... + x500``, outside
-any parentheses or call), which they walk iteratively (:func:`sum_chain`).  So no formula can exhaust Python's
+deep, except along the right-hand side's own chain of terms joined by ``+`` and ``-`` (``y ~ x1 + ... + x500``,
+outside any parentheses or call), which they walk iteratively (:func:`sum_chain`).  A left-hand side is one
+variable, hashed and compared as a whole, so its ``+``/``-`` chain counts against the limit like any other
+operator (``y + 0 + ... + 0 ~ x`` with 200 operators is refused), as it does in :func:`parse_expression` unless
+the caller walks chains iteratively and asks for ``flat_chain=True``.  So no formula can exhaust Python's
 stack, and every variable (a node inside that chain) is small enough to hash, compare and pickle.
 """
 
@@ -59,6 +62,10 @@ class _Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.limits = limits
+        # whether a top-level +/- chain is free of the depth limit: only where every walker follows it
+        # iteratively (a formula's right-hand side); a left-hand side is hashed as one node, recursively
+        self.flat_chain = False
+        self.part = "formula's left-hand side"  # what a counted chain belongs to, for its error
 
     # -- helpers --------------------------------------------------------------------------------------
     def peek(self) -> Token:
@@ -79,10 +86,11 @@ class _Parser:
         return FormulaError(f"cannot read the formula {_clip(self.text)!r}: {what} at position {tok.pos + 1} "
                             f"(near {near})")
 
-    def deeper(self, height: int, tok: Token) -> None:
+    def deeper(self, height: int, tok: Token, chain: bool = False) -> None:
         if height > self.limits.max_depth:
-            raise refuse("max_depth", f"the formula nests deeper than allowed near position {tok.pos + 1}",
-                         height, self.limits)
+            what = (f"{self.part} joins more terms with '+' and '-' than allowed" if chain
+                    else "formula nests deeper than allowed")
+            raise refuse("max_depth", f"the {what} near position {tok.pos + 1}", height, self.limits)
 
     # -- grammar ----------------------------------------------------------------------------------------
     def expression(self, min_bp: int, depth: int) -> tuple[Node, int]:
@@ -101,10 +109,11 @@ class _Parser:
             if tok.value in _COMPARISON and nxt.kind == "OP" and nxt.value in _COMPARISON:
                 raise self.error(nxt, "comparisons cannot be chained (write (a < b) & (b < c))")
             left = BinOp(tok.value, left, right, tok.pos)
-            # a +/- chain of the formula's own terms grows along its left spine, which walkers follow
-            # without recursion; inside parentheses and calls every operator counts
-            h = max(h, rh + 1) if tok.value in _CHAIN and depth == 0 else max(h, rh) + 1
-            self.deeper(h, tok)
+            # a +/- chain of the right-hand side's own terms grows along its left spine, which walkers follow
+            # without recursion; inside parentheses and calls, and on a left-hand side, every operator counts
+            chain = tok.value in _CHAIN and depth == 0
+            h = max(h, rh + 1) if chain and self.flat_chain else max(h, rh) + 1
+            self.deeper(h, tok, chain)
         return left, h
 
     def prefix(self, depth: int) -> tuple[Node, int]:
@@ -214,6 +223,7 @@ def parse(text: object, limits: FormulaLimits = DEFAULT_LIMITS) -> Formula:
     if p.peek().kind == "EOF":
         raise FormulaError(f"formula {_clip(text)!r} must have one '~' with a response on the left and terms on "
                            "the right, e.g. 'y ~ x'")
+    p.flat_chain = True
     rhs, _ = p.expression(0, 0)
     end = p.take()
     if end.kind == "OP" and end.value == "~":
@@ -224,10 +234,26 @@ def parse(text: object, limits: FormulaLimits = DEFAULT_LIMITS) -> Formula:
     return Formula(lhs, rhs, text)
 
 
-def parse_expression(text: object, limits: FormulaLimits = DEFAULT_LIMITS, what: str = "expression") -> Node:
-    """Parse one expression (no ``~``), e.g. a hypothesis side or a column reference."""
+def parse_expression(text: object, limits: FormulaLimits = DEFAULT_LIMITS, what: str = "expression",
+                     flat_chain: bool = False) -> Node:
+    """Parse one expression (no ``~``), e.g. a hypothesis side or a column reference.
+
+    Parameters
+    ----------
+    text : str
+        The expression.
+    limits : FormulaLimits
+        Its length and nesting bounds.
+    what : str
+        What the text is, for the error of a text that is not a string or too long.
+    flat_chain : bool
+        Leave a top-level ``+``/``-`` chain out of the depth limit, as on a formula's right-hand side.  Only
+        for a caller that walks such a chain iteratively (:func:`sum_chain`) and never hashes, compares or
+        deparses it as one node: every recursive walk of a longer chain would raise ``RecursionError``.
+    """
     text = _check_text(text, limits, what)
     p = _Parser(text, limits)
+    p.flat_chain, p.part = flat_chain, what
     node, _ = p.expression(0, 0)
     end = p.take()
     if end.kind != "EOF":

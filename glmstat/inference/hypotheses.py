@@ -34,7 +34,7 @@ from ..printable import escape_unprintable
 from ..formula.deparse import deparse
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from ..formula.nodes import BinOp, Name, Node, Num, Paren, Unary
-from ..formula.parser import parse_expression
+from ..formula.parser import parse_expression, sum_chain
 from ..report.tables import printable_table, returns_table
 from .fit_access import formula_limits
 
@@ -230,7 +230,9 @@ def _side(cols: _Columns, text: str, hypothesis: str, limits: FormulaLimits) -> 
     found: dict[str, int] = {}
     parts: dict[str, tuple[Node, str]] = {}
     try:
-        node = parse_expression(_brackets(cols.substitute(text, found), parts), limits, what="hypothesis")
+        # (a side is a linear expression: x1 + ... + x500 is read as a chain, which _Side.walk follows iteratively)
+        node = parse_expression(_brackets(cols.substitute(text, found), parts), limits, what="hypothesis",
+                                flat_chain=True)
     except FormulaError as e:
         raise GLMStatError(f"cannot read the hypothesis {shown(hypothesis)}: {str(e).split(': ', 1)[-1]}") from None
     return _Side(cols, found, parts, text).walk(node)
@@ -255,7 +257,16 @@ class _Side:
         if isinstance(node, Unary) and node.op in "+-":
             v, c = self.walk(node.operand)
             return (-v, -c) if node.op == "-" else (v, c)
-        if isinstance(node, BinOp) and node.op in ("+", "-", "*", "/", "^"):
+        if isinstance(node, BinOp) and node.op in ("+", "-"):
+            # a top-level chain is not bounded by max_depth (flat_chain): along it, no recursion
+            chain = sum_chain(node)
+            v, c = self.walk(chain[0][1])
+            for op, operand in chain[1:]:
+                b, cb = self.walk(operand)
+                with np.errstate(all="ignore"):
+                    v, c = (v + b, c + cb) if op == "+" else (v - b, c - cb)
+            return v, c
+        if isinstance(node, BinOp) and node.op in ("*", "/", "^"):
             (a, ca), (b, cb) = self.walk(node.left), self.walk(node.right)
             with np.errstate(all="ignore"):  # R's arithmetic: overflow is inf, (-8)^(1/3) NaN (refused later)
                 return self.arith(node, a, float(ca), b, float(cb))

@@ -666,6 +666,8 @@ CLI = [
     _cli("formula-bt-payload", REFUSE, _fit(f"y ~ x + I(x + 0*{_B})", "data.csv"), {"data.csv": _CLEAN_CSV}),
     _cli("formula-read-secret", REFUSE, _fit(f"y ~ x + I(x + 0*{bt(READ_FILE)})", "data.csv"),
          {"data.csv": _CLEAN_CSV}),
+    _cli("formula-lhs-chain", REFUSE, _fit("y" + " + 0" * 600 + " ~ x", "data.csv"), {"data.csv": _CLEAN_CSV},
+         match="max_depth"),  # was 'internal error: RecursionError'
     _cli("formula-dash", EITHER, ("fit", "-y ~ x", "data.csv", "--family", "gaussian"), {"data.csv": _CLEAN_CSV}),
     _cli("family-payload", REFUSE, ("fit", "y ~ x", "data.csv", "--family", TOUCH), {"data.csv": _CLEAN_CSV}),
     _cli("link-payload", REFUSE, _fit("y ~ x", "data.csv", "--link", TOUCH), {"data.csv": _CLEAN_CSV}),
@@ -795,6 +797,11 @@ BOMBS = _cases("bomb", [
     ("nest-chain-26", EITHER, "y ~ " + "/".join(_AZ), _MANY),
     ("tilde-10k", REFUSE, "y " + "~ x " * 10_000),
     ("plus-zero-10k", EITHER, "y ~ x" + " + 0" * 10_000),
+    # a left-hand side is one variable, hashed and deparsed recursively: its +/- chain counts against max_depth
+    # (it raised RecursionError from the hash of the response's node)
+    ("plus-zero-lhs-3k", REFUSE, "y" + " + 0" * 3_000 + " ~ x", {"match": "left-hand side joins more terms.*max_depth"}),
+    ("plus-zero-lhs-900", REFUSE, "y" + " + 0" * 900 + " ~ x", {"match": "max_depth"}),
+    ("ok-plus-zero-lhs-150", FIT, "y" + " + 0" * 150 + " ~ x"),
 ])
 
 

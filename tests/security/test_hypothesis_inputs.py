@@ -76,3 +76,17 @@ def test_more_hypotheses_than_coefficients_are_refused_before_they_are_read(fit,
     monkeypatch.setattr(module, "hypothesis_matrix", unread)
     refused(lambda: fit.wald_test(hypotheses), "^300,000 hypotheses on 5 coefficients: at most 5 can be linearly "
                                                "independent")
+
+
+@pytest.mark.parametrize("chain", [600, 3000])
+def test_a_long_chain_of_terms_in_a_hypothesis_is_read_without_recursion(fit, chain):
+    """A side's top-level ``+``/``-`` chain (12 KB, under max_length) is walked iteratively: it raised a raw
+    RecursionError from the recursive walk of the side."""
+    long = fit.wald_test("x" + " + 0 - 0" * (chain // 2) + " = 0")
+    assert long.statistic == pytest.approx(fit.wald_test("x = 0").statistic, rel=1e-12)
+
+
+def test_a_long_chain_inside_parentheses_of_a_hypothesis_is_refused_by_the_depth_limit(fit):
+    """Inside parentheses every operator counts against max_depth: refused with a GLMStatError, not a
+    RecursionError."""
+    refused(lambda: fit.wald_test("x - (0" + " + 0" * 3000 + ") = 0"), "max_depth")
