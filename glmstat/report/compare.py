@@ -3,7 +3,8 @@ confidence intervals) and significance stars, and rows for the number of observa
 BIC -- the table that goes into papers and slides.
 
 The table is built once as data (:class:`ModelComparison`: numbers per model, then formatted cells) and
-rendered as text (``str``), Markdown, LaTeX (both via tabulate) or HTML; rendering computes nothing.
+rendered as text (``str``), Markdown, LaTeX (both via tabulate; LaTeX escaped by :mod:`.latex`) or HTML;
+rendering computes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tabulate import tabulate
 from .._arguments import shown
 from ..errors import GLMStatError
 from . import html as H
+from . import latex as L
 from . import markdown as M
 from .display import FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, shows_stars, signif_stars
 from .rformat import encode_string, format_r
@@ -187,10 +189,6 @@ class ModelComparison:
     def __repr__(self) -> str:
         return str(self)
 
-    def _printable(self, rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
-        """The header and rows with term and model names made printable (``encode_string``)."""
-        return [encode_string(h) for h in self.header], [[encode_string(r[0])] + r[1:] for r in rows]
-
     def to_markdown(self) -> str:
         """A pipe table (GitHub/pandoc Markdown) followed by the footnote; term and model names escaped by
         :mod:`.markdown`."""
@@ -205,12 +203,12 @@ class ModelComparison:
         """A booktabs tabular (needs ``\\usepackage{booktabs}``), a rule before the fit statistics and the
         footnote in a last spanning row."""
         coef = self.coefficient_rows()
-        header, rows = self._printable(coef + self.statistic_rows())
-        lines = tabulate(rows, headers=header, tablefmt="latex_booktabs", disable_numparse=True,
-                         colalign=("left",) + ("right",) * len(self.names)).splitlines()
+        # (raw names: escaped once, by latex.booktabs)
+        lines = L.booktabs(coef + self.statistic_rows(), self.header,
+                           ("left",) + ("right",) * len(self.names)).splitlines()
         first_body = next(i for i, ln in enumerate(lines) if ln.strip() == r"\midrule") + 1
         lines.insert(first_body + len(coef), r"\midrule")
-        note = self.note.replace("%", r"\%").replace("<", "$<$")
+        note = L.text(self.note, backslash=False)  # (its parts are escaped for the terminal already)
         end = next(i for i, ln in enumerate(lines) if ln.strip() == r"\bottomrule")
         lines.insert(end + 1, rf"\multicolumn{{{len(self.names) + 1}}}{{l}}{{\footnotesize {note}}} \\")
         return "\n".join(lines)

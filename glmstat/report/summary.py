@@ -15,6 +15,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from . import html as H
+from . import latex as L
 from . import markdown as M
 from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines,
                       negbin_texts)
@@ -283,9 +284,8 @@ class Summary:
 
     def to_latex(self) -> str:
         """The coefficient table as a LaTeX tabular."""
-        header, rows = self._rows()
-        return tabulate(rows, headers=header, tablefmt="latex_booktabs", disable_numparse=True,
-                        colalign=self._colalign(header)) + "\n"
+        header, rows = self._rows(name=str)  # (raw names: escaped once, by latex.booktabs)
+        return L.booktabs(rows, header, self._colalign(header)) + "\n"
 
     def _colalign(self, header: list[str]) -> tuple[str, ...]:
         """Term names left, numbers right, significance codes left."""

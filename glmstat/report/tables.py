@@ -7,7 +7,9 @@ label and text cell through :func:`~glmstat.report.rformat.encode_string` (R's `
 glmstat's own reports) in each of pandas' renderings -- the terminal repr, ``to_string``, the notebook's
 ``_repr_html_``, ``to_html``, ``to_markdown``, ``to_latex`` and ``info`` -- while the data keep their exact
 labels: ``table.loc["x\\x1b[2J"]``, arithmetic, comparison and export (``to_csv``, ``to_parquet``) are
-pandas' own.  Nothing in pandas is changed: no option, no patched method; results of operations on a table
+pandas' own.  ``to_latex`` escapes every label, text cell and caption for LaTeX too, with
+:func:`glmstat.report.latex.text` (pandas writes them as LaTeX source: a column named ``x^^5cinput{f}`` would
+read the file ``f`` when the ``.tex`` is compiled).  Nothing in pandas is changed: no option, no patched method; results of operations on a table
 stay tables (pandas' ``_constructor`` protocol), so a slice or a sum prints safely too.
 
 What pandas returns from the *index* itself (``table.index``, a ``pd.Index``) is pandas' own object and
@@ -22,6 +24,7 @@ from typing import Any, Callable, TypeVar
 import pandas as pd
 from pandas.api.types import is_object_dtype, is_string_dtype
 
+from . import latex as L
 from .rformat import encode_string
 
 __all__ = ["Table", "Column", "printable_table", "returns_table"]
@@ -34,45 +37,76 @@ def _label(value: Any) -> Any:
     return encode_string(value) if isinstance(value, str) else value
 
 
-def _index(index: pd.Index) -> pd.Index:
+def _index(index: pd.Index, label: Callable[[Any], Any] = _label) -> pd.Index:
     if isinstance(index, pd.MultiIndex):
-        out = index.set_levels([_index(level) for level in index.levels], verify_integrity=False)
+        out = index.set_levels([_index(level, label) for level in index.levels], verify_integrity=False)
     elif isinstance(index, pd.CategoricalIndex):
-        out = index.rename_categories([_label(c) for c in index.categories])
+        out = index.rename_categories([label(c) for c in index.categories])
     elif is_object_dtype(index.dtype) or is_string_dtype(index.dtype):
-        out = pd.Index([_label(v) for v in index], dtype=index.dtype, name=index.name)
+        out = pd.Index([label(v) for v in index], dtype=index.dtype, name=index.name)
     else:
         out = index
-    return out.set_names([_label(n) for n in index.names])
+    return out.set_names([label(n) for n in index.names])
 
 
-def _values(column: pd.Series) -> pd.Series:
+def _values(column: pd.Series, label: Callable[[Any], Any] = _label) -> pd.Series:
     """A column with its text cells (strings, categories) escaped."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.rename_categories([_label(c) for c in column.cat.categories])
+        return column.cat.rename_categories([label(c) for c in column.cat.categories])
     if is_object_dtype(column.dtype) or is_string_dtype(column.dtype):
-        return column.map(_label)
+        return column.map(label)
     return column
 
 
-def _shown_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """A plain DataFrame with ``table``'s labels and text cells escaped, to hand to pandas' renderers."""
+def _shown_frame(table: pd.DataFrame, label: Callable[[Any], Any] = _label) -> pd.DataFrame:
+    """A plain DataFrame with ``table``'s labels and text cells escaped by ``label``, to hand to pandas'
+    renderers."""
     out = pd.DataFrame(table, copy=True)
-    out.index, out.columns = _index(table.index), _index(table.columns)
+    out.index, out.columns = _index(table.index, label), _index(table.columns, label)
     for j in range(out.shape[1]):
         column = out.iloc[:, j]
-        shown = _values(column)
+        shown = _values(column, label)
         if shown is not column:
             out.isetitem(j, shown)
     return out
 
 
-def _shown_series(column: pd.Series) -> pd.Series:
-    """A plain Series with ``column``'s labels, name and text cells escaped."""
-    out = _values(pd.Series(column, copy=True))
-    out.index = _index(column.index)
-    out.name = _label(column.name)
+def _shown_series(column: pd.Series, label: Callable[[Any], Any] = _label) -> pd.Series:
+    """A plain Series with ``column``'s labels, name and text cells escaped by ``label``."""
+    out = _values(pd.Series(column, copy=True), label)
+    out.index = _index(column.index, label)
+    out.name = label(column.name)
     return out
+
+
+def _latex_label(value: Any) -> Any:
+    """A label or cell as LaTeX source: a string as literal text (:func:`glmstat.report.latex.text`)."""
+    return L.text(value) if isinstance(value, str) else value
+
+
+def _to_latex(table: pd.DataFrame, buf: Any, kwargs: dict[str, Any]) -> str | None:
+    """pandas' ``to_latex`` of ``table`` with glmstat's escaping: every label and text cell through
+    :func:`_latex_label`, so pandas must not escape them again (``escape=False``, whatever was asked); the
+    options that name or replace labels follow: ``columns`` selects by the raw labels, ``formatters`` are
+    keyed by them, and replacement headings (``header=[...]``) and the caption (a string, or pandas' pair of
+    the full and the short caption) are escaped the same way."""
+    opts = {**kwargs, "escape": False}
+    if opts.get("columns") is not None:
+        table = table[list(opts.pop("columns"))]  # (by the raw labels, before they are escaped)
+    shown = _shown_frame(table, _latex_label)
+    header = opts.get("header", True)
+    if not isinstance(header, bool) and len(header) == shown.shape[1]:
+        # set here, not passed on: pandas formats an alias with str.format, which would read its \{ \}
+        shown.columns = [_latex_label(h) for h in header]
+        opts["header"] = True
+    if isinstance(opts.get("formatters"), dict):
+        opts["formatters"] = {_latex_label(k): f for k, f in opts["formatters"].items()}
+    caption = opts.get("caption")
+    if isinstance(caption, str):
+        opts["caption"] = L.text(caption)
+    elif isinstance(caption, tuple):
+        opts["caption"] = tuple(L.text(c) if isinstance(c, str) else c for c in caption)
+    return shown.to_latex(buf, **opts)
 
 
 class Column(pd.Series):
@@ -97,8 +131,8 @@ class Column(pd.Series):
     def to_markdown(self, *args: Any, **kwargs: Any) -> str | None:
         return _shown_series(self).to_markdown(*args, **kwargs)
 
-    def to_latex(self, *args: Any, **kwargs: Any) -> str | None:
-        return _shown_series(self).to_latex(*args, **kwargs)
+    def to_latex(self, buf: Any = None, **kwargs: Any) -> str | None:
+        return _to_latex(self.to_frame(), buf, kwargs)  # (as pandas: a Series is written as its frame)
 
 
 class Table(pd.DataFrame):
@@ -127,8 +161,8 @@ class Table(pd.DataFrame):
     def to_markdown(self, *args: Any, **kwargs: Any) -> str | None:
         return _shown_frame(self).to_markdown(*args, **kwargs)
 
-    def to_latex(self, *args: Any, **kwargs: Any) -> str | None:
-        return _shown_frame(self).to_latex(*args, **kwargs)
+    def to_latex(self, buf: Any = None, **kwargs: Any) -> str | None:
+        return _to_latex(self, buf, kwargs)
 
     def info(self, *args: Any, **kwargs: Any) -> None:
         return _shown_frame(self).info(*args, **kwargs)

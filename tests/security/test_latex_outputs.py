@@ -1,0 +1,102 @@
+"""Every ``to_latex()`` writes names from the data as literal text, never as TeX.
+
+A ``.tex`` file is a program: compiled, ``\\input{/etc/passwd}`` reads a file and ``\\immediate\\write18{...}``
+runs a shell command (with shell escape on).  TeX reads ``^^5c`` as a backslash before it sees any command, so
+a column named ``x^^5cinput{/etc/passwd}`` is ``x\\input{/etc/passwd}`` unless every ``^`` is escaped; pandas'
+``to_latex`` escapes nothing by default, and ``fit.coef.to_latex()`` wrote that name as it is.  Every LaTeX
+output -- the tables' (pandas'), the summary's and ``compare()``'s (tabulate's) -- now escapes its labels,
+cells, headings and captions with one escaper, :func:`glmstat.report.latex.text`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from glmstat.report import latex as L
+
+# a column and a factor level: TeX's ^^ notation for a backslash, every other special character, a plain
+# backslash command, a terminal escape and a bidi override
+EVIL = "x^^5cinput{/etc/passwd}^^5cimmediate^^5cwrite18{touch PWNED}~%$#&_\\def\\a{}<>\x1b[2J\u202e"
+LEVEL = "b^^5cinput{/etc/shadow}~"
+SPECIAL = set("\\{}$&#^_%~<>")
+
+
+def hostile_data() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 60
+    return pd.DataFrame({"y": rng.poisson(3, size=n), EVIL: rng.normal(size=n),
+                         "g": np.tile(["a", LEVEL, "c"], n // 3)})
+
+
+@pytest.fixture(scope="module")
+def fit() -> gs.GLMResults:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return gs.glm("y ~ .", hostile_data(), family=gs.Poisson())
+
+
+OUTPUTS = {  # name: the LaTeX of one output of the fit
+    "coef": lambda f: f.coef.to_latex(),
+    "std_errors": lambda f: f.std_errors.to_latex(),
+    "vcov": lambda f: f.vcov.to_latex(),
+    "conf_int": lambda f: f.conf_int().to_latex(),
+    "tidy": lambda f: f.tidy().to_latex(),
+    "anova": lambda f: f.anova().to_latex(),
+    "drop1": lambda f: f.drop1(test="Chisq").to_latex(),
+    "emmeans": lambda f: f.emmeans("g").to_latex(),
+    "emmeans_pairs": lambda f: f.emmeans_pairs("g").to_latex(),
+    "summary": lambda f: f.summary().to_latex(),
+    "summary-table": lambda f: f.summary().table.to_latex(),
+    "compare": lambda f: gs.compare(f, names=[LEVEL]).to_latex(),
+    "compare-to_frame": lambda f: gs.compare(f, names=[LEVEL]).to_frame().to_latex(),
+    "coef-caption": lambda f: f.coef.to_latex(caption=EVIL),
+    "conf_int-caption-pair-headings": lambda f: f.conf_int().to_latex(caption=(EVIL, LEVEL), header=[EVIL, LEVEL]),
+}
+
+
+def unescaped(tex: str) -> list[str]:
+    """The special characters of ``tex`` that no escape of :func:`L.text` accounts for, outside the LaTeX
+    that pandas and tabulate write themselves (``\\begin{tabular}{lr}``, ``\\toprule``, ``&``, ``\\\\``...)."""
+    rest = tex
+    for escape in sorted(set(L._ESCAPES.values()), key=len, reverse=True):
+        rest = rest.replace(escape, "")
+    rest = re.sub(r"\\(begin|end)\{(tabular|table)\}(\{[lrc]*\})?|\\(toprule|midrule|bottomrule)"
+                  r"|\\multicolumn\{\d+\}\{l\}\{\\footnotesize|\\caption(\[[^\]\\{}]*\])?\{|\\\\", "", rest)
+    rest = rest.replace("&", "")  # (the cell separators; the data's are \& and removed above)
+    return sorted(c for c in set(rest) if c in SPECIAL - {"{", "}"})
+
+
+@pytest.mark.parametrize("name", list(OUTPUTS))
+def test_latex_writes_hostile_names_as_text(fit, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tex = OUTPUTS[name](fit)
+    assert "^^" not in tex and "~" not in tex  # TeX's ^^5c backslash, an active ~ (was: written as they are)
+    for command in ("\\input", "\\immediate", "\\write18", "\\def"):
+        assert command not in tex, f"{name}: {command} reaches the .tex"
+    assert not [c for c in tex if c not in "\n" and unicodedata.category(c) in ("Cc", "Cf")]
+    assert unescaped(tex) == [], f"{name}: {unescaped(tex)} unescaped in {tex}"
+    assert "5cinput" in tex  # (a hostile label is there, escaped: not vacuous)
+
+
+def test_the_escaper_escapes_every_tex_special_character():
+    out = L.text("\\{}$&#^_%~<>")  # (a backslash is doubled first, as R's encodeString writes it)
+    assert out == (r"\textbackslash{}\textbackslash{}\{\}\$\&\#\^{}\_\%\textasciitilde{}\ensuremath{<}\ensuremath{>}")
+    assert L.text("a\x1b[2J\u202e") == r"a\textbackslash{}033[2J\textbackslash{}u202e"  # R's escapes, escaped
+    assert L.text("plain name.1 (x)") == "plain name.1 (x)"
+
+
+def test_a_table_still_writes_what_pandas_is_asked_for(fit):
+    """``columns`` selects by the raw labels and ``formatters`` are keyed by them; ``escape=True`` does not
+    escape twice."""
+    table = fit.conf_int()
+    tex = table.to_latex(columns=["lower"], formatters={"lower": lambda v: "LOW"})
+    assert tex.count("LOW") == len(table) and "upper" not in tex
+    assert fit.coef.to_latex(escape=True) == fit.coef.to_latex()
