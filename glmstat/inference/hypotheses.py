@@ -20,7 +20,6 @@ name may also be quoted in backticks (`` `I(x^2)` ``) or, when glmstat quotes it
 from __future__ import annotations
 
 import difflib
-import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -368,9 +367,12 @@ class WaldTest:
             return f"F = {self.statistic:.6g} on {self.df} and {self.df_residual:g} df, p-value = {p}"
         return f"Chisq = {self.statistic:.6g} on {self.df} df, p-value = {p}"
 
-    def __str__(self) -> str:
+    def _title(self) -> str:
         cov = "" if self.covariance_type == "model" else f" (covariance: {self.covariance_type})"
-        lines = [f"Linear hypothesis test (Wald{', F' if self.test == 'F' else ', chi-square'}){cov}", ""]
+        return f"Linear hypothesis test (Wald{', F' if self.test == 'F' else ', chi-square'}){cov}"
+
+    def __str__(self) -> str:
+        lines = [self._title(), ""]
         lines += [f"  {escape_unprintable(h, backslash=False)}" for h in self.hypotheses]  # (text from a user)
         lines += ["", self._result_line()]
         return "\n".join(lines)
@@ -379,9 +381,9 @@ class WaldTest:
         return f"<WaldTest {self._result_line()}>"
 
     def _repr_html_(self) -> str:
-        items = "".join(f"<li><code>{html.escape(h)}</code></li>" for h in self.hypotheses)
-        return (f"<div><b>Linear hypothesis test (Wald)</b><ul>{items}</ul>"
-                f"<p>{html.escape(self._result_line())}</p></div>")
+        from ..report.hypothesis_tests import wald_html
+
+        return wald_html(self)
 
 
 def _real_array(values: Any, what: str) -> np.ndarray:

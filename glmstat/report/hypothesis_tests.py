@@ -1,5 +1,6 @@
-"""Text and HTML of test results: the likelihood-ratio test (as ``lmtest::lrtest`` prints) and the
-overdispersion check of a Poisson fit (its numbers as ``print.htest`` shows a test).
+"""Text and HTML of test results: the likelihood-ratio test (as ``lmtest::lrtest`` prints), the
+overdispersion check of a Poisson fit (its numbers as ``print.htest`` shows a test), and the HTML of a Wald
+test of linear hypotheses.
 
 The numbers come from the result objects; cells, digits and significance codes from
 :mod:`glmstat.report.display`.
@@ -16,9 +17,10 @@ from .rformat import encode_string, format_pval, format_r
 
 if TYPE_CHECKING:
     from ..inference.anova import LRTest
+    from ..inference.hypotheses import WaldTest
     from ..inference.overdispersion import OverdispersionTest
 
-__all__ = ["lrtest_text", "lrtest_html", "overdispersion_text", "overdispersion_html"]
+__all__ = ["lrtest_text", "lrtest_html", "overdispersion_text", "overdispersion_html", "wald_html"]
 
 _LR_HEADER = ("#Df", "LogLik", "Df", "Chisq", "Pr(>Chisq)")
 
@@ -103,3 +105,13 @@ def overdispersion_html(t: "OverdispersionTest") -> str:
                      text_cols=(2,), cls="gs-tests"),
              H.paragraph(t.conclusion)]
     return H.fragment(parts, "overdispersion check")
+
+
+# -- Wald test of linear hypotheses -------------------------------------------------------------------------
+def wald_html(t: "WaldTest") -> str:
+    """The test as a styled HTML block: the hypotheses as written (text from a user, escaped by
+    :func:`~glmstat.report.html.esc`: HTML, control and bidi characters), then the statistic."""
+    items = "".join(f"<li><code>{H.esc(h)}</code></li>" for h in t.hypotheses)
+    parts = [f'<div class="gs-title">{H.esc(t._title())}</div>', f'<ul class="gs-p">{items}</ul>',
+             H.paragraph(t._result_line())]
+    return H.fragment(parts, "Wald test")

@@ -90,3 +90,14 @@ def test_a_long_chain_inside_parentheses_of_a_hypothesis_is_refused_by_the_depth
     """Inside parentheses every operator counts against max_depth: refused with a GLMStatError, not a
     RecursionError."""
     refused(lambda: fit.wald_test("x - (0" + " + 0" * 3000 + ") = 0"), "max_depth")
+
+
+def test_the_html_of_a_wald_test_escapes_control_and_bidi_characters_of_its_hypotheses():
+    """A hypothesis names a column, which may hold an ESC or a bidi override (U+202E): the notebook's HTML shows
+    them as R's escapes, as every other ``_repr_html_`` (``html.escape`` alone let them through raw)."""
+    name = "x\x1bc\u202e<b>"
+    d = D.assign(**{name: D["x"] ** 2})
+    test = gs.glm(f"y ~ x + `{name}`", d).wald_test(f"`{name}` = 0")
+    out = test._repr_html_()
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "`x\\033c\\u202e&lt;b&gt;` = 0" in out  # (the hypothesis is shown, escaped: not vacuous)
