@@ -19,7 +19,7 @@ from .._arguments import shown
 from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
-from ..errors import FamilyError, GLMStatError, SeparationWarning
+from ..errors import FamilyError, FormulaError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
 from ._formula import front_end, split_formula, with_response
@@ -94,7 +94,7 @@ class GLMEstimatorBase(BaseEstimator):
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
             raise ValueError(f"fit_intercept must be True or False, got {shown(self.fit_intercept)}")
         if self.formula is not None and not isinstance(self.formula, str):
-            raise ValueError(f"formula must be None or a string such as 'y ~ x + C(g)', got {shown(self.formula)}")
+            raise FormulaError(f"formula must be None or a string such as 'y ~ x + C(g)', got {shown(self.formula)}")
         return Penalty(float(self.alpha), float(self.l1_ratio))
 
     # -- fitting -----------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ class GLMEstimatorBase(BaseEstimator):
             enc = front_end(data, formula=formula, family=family)
             intercept = enc.intercept_column is not None
             if intercept and not self.fit_intercept:
-                raise ValueError(
+                raise FormulaError(
                     f"fit_intercept=False, but the formula {shown(self.formula)} has an intercept; remove it in the "
                     "formula ('... - 1' or '0 + ...'), which also changes how factors are coded"
                 )
@@ -163,7 +163,7 @@ class GLMEstimatorBase(BaseEstimator):
             raise ValueError(f"with formula= the estimator takes a pandas DataFrame, got {type(X).__name__}")
         left, right = split_formula(self.formula)
         if bool(left) == (y is not None):
-            raise ValueError(
+            raise FormulaError(
                 f"the response comes from the formula's left-hand side or from y, not both and not neither: "
                 f"formula={shown(self.formula)} and y is {'given' if y is not None else 'None'}; use 'y ~ x' with "
                 "y=None, or '~ x' with y"

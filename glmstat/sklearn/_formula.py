@@ -20,7 +20,7 @@ import pandas as pd
 
 from .._arguments import shown
 from ..design.base import Design
-from ..errors import DataError
+from ..errors import DataError, FormulaError
 from ..families import Family
 
 __all__ = ["Encoded", "front_end", "split_formula", "with_response"]
@@ -75,21 +75,39 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
 
 
 def split_formula(formula: str) -> tuple[str, str]:
-    """(left, right) of the formula's ``~``; ``left`` is ``""`` for a one-sided formula."""
-    if not isinstance(formula, str) or formula.count("~") != 1:
-        raise ValueError(f"formula must be a string with one '~', such as 'y ~ x + C(g)' or '~ x + C(g)'; "
-                         f"got {shown(formula)}")
-    left, right = formula.split("~")
+    """(left, right) of the formula's ``~``; ``left`` is ``""`` for a one-sided formula.
+
+    The ``~`` is found by glmstat's formula lexer, so one inside a string or a backtick-quoted name
+    (``"y ~ I(g == '~')"``) is not taken for it.  A formula that is not a string, is longer than
+    ``FormulaLimits.max_length``, cannot be read or has no ``~`` or more than one is refused with a
+    :class:`~glmstat.errors.FormulaError` (a ``ValueError``, as scikit-learn's conventions ask).
+    """
+    from ..formula.lexer import tokenize
+    from ..formula.limits import DEFAULT_LIMITS, refuse
+
+    if not isinstance(formula, str):
+        raise FormulaError(f"formula must be a string with one '~', such as 'y ~ x + C(g)' or '~ x + C(g)'; "
+                           f"got {shown(formula)}")
+    if len(formula) > DEFAULT_LIMITS.max_length:  # (before the lexer reads it)
+        raise refuse("max_length", "the formula has more characters than allowed", len(formula), DEFAULT_LIMITS)
+    tildes = [t.pos for t in tokenize(formula) if t.kind == "OP" and t.value == "~"]
+    if len(tildes) != 1:
+        raise FormulaError(f"formula must be a string with one '~', such as 'y ~ x + C(g)' or '~ x + C(g)'; "
+                           f"got {shown(formula)}")
+    left, right = formula[:tildes[0]], formula[tildes[0] + 1:]
     if not right.strip():
-        raise ValueError(f"formula {shown(formula)} has nothing on the right of '~'")
+        raise FormulaError(f"formula {shown(formula)} has nothing on the right of '~'")
     return left.strip(), right.strip()
 
 
 def response_column(left: str, data: pd.DataFrame) -> str:
     """The column the left-hand side names (``y`` or ```my y```), for responses read as class labels."""
-    name = left[1:-1] if len(left) > 1 and left[0] == left[-1] == "`" else left
+    from ..formula.lexer import tokenize
+
+    tokens = tokenize(left)  # (a backtick-quoted name as the lexer reads it, its escapes resolved)
+    name = tokens[0].value if len(tokens) == 2 and tokens[0].kind == "NAME" else left
     if name not in data.columns:
-        raise ValueError(
+        raise FormulaError(
             f"the classifier reads its classes from a column: the formula's left-hand side {shown(left)} names no "
             f"column of the data; name the column, or use a one-sided formula ('~ ...') and pass y"
         )

@@ -498,3 +498,30 @@ def test_regressor_score_refuses_y_outside_the_family(visits):
     sw = np.arange(yte.size) % 3.0  # (zero weights included)
     assert gamma.score(Xte, yte + 1.0, sample_weight=sw) == pytest.approx(
         d2_tweedie_score(yte + 1.0, gamma.predict(Xte), power=2, sample_weight=sw), rel=1e-12)
+
+
+def test_a_tilde_inside_a_string_or_a_backtick_name_is_not_the_formulas():
+    """The formula's '~' is found by glmstat's lexer: one inside a quoted string or a backtick-quoted name is
+    part of it (``split("~")`` refused ``y ~ I(g == '~')`` as a formula with two)."""
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"y": rng.normal(size=30), "g": np.tile(["~", "a", "b"], 10), "c~": np.tile(["u", "v"], 15)})
+    reg = GLMRegressor(formula="y ~ I(g == '~')").fit(df)
+    assert np.allclose(reg.results_.coef.to_numpy(), gs.glm("y ~ I(g == '~')", df).coef.to_numpy(), rtol=1e-8)
+    clf = GLMClassifier(formula="`c~` ~ I(g == '~')").fit(df)
+    assert list(clf.classes_) == ["u", "v"] and 0 <= clf.score(df) <= 1
+
+
+@pytest.mark.parametrize("formula,match", [
+    ("y ~ x ~ z", "one '~'"), ("y x", "one '~'"), ("y ~ ", "nothing on the right"), (42, "must be None or a string"),
+    ("y ~ x +", "ends where a term is expected"), ("y ~ x #", "'#'"), ("y ~ " + "x" * 30_000, "max_length"),
+    ("y" + " + 0" * 600 + " ~ x", "max_depth"),
+])
+def test_a_bad_formula_is_refused_with_glmstats_formula_error(formula, match):
+    """A FormulaError with glmstat's message (a ValueError too, as scikit-learn's conventions ask); the
+    estimators raised a plain ValueError of their own for the formula's '~'."""
+    df = pd.DataFrame({"y": [1.0, 2.0, 2.5, 4.0], "x": [0.0, 1.0, 2.0, 3.0]})
+    with pytest.raises(gs.FormulaError, match=match) as info:
+        GLMRegressor(formula=formula).fit(df)
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(gs.FormulaError, match="names no column"):
+        GLMClassifier(formula="`c~` ~ x").fit(df.assign(c=[0, 1, 0, 1]))

@@ -375,6 +375,14 @@ def test_effects_hold_a_column_only_the_offset_reads_at_its_mean():
     assert ticks == ["u", "v"]
 
 
+def test_effects_label_the_response_of_a_name_holding_a_tilde(birthwt_fit):
+    """The response's label is the text before the formula's own '~', which the lexer finds: a backtick-quoted
+    name holding one (`low~birth`) was cut at it (the label was "`low")."""
+    _, d = birthwt_fit
+    fit = gs.glm("`low~birth` ~ lwt", d.rename(columns={"low": "low~birth"}), family=gs.Binomial())
+    assert fit.plot("effects", term="lwt").axes[0].get_ylabel() == "Fitted probability of low~birth"
+
+
 # -- links -----------------------------------------------------------------------------------------------
 
 def test_plot_links_draws_links_and_inverses():

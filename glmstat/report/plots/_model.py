@@ -41,8 +41,11 @@ def row_labels(fit: "GLMResults") -> np.ndarray:
 
 def response_expression(fit: "GLMResults") -> str:
     """The left-hand side of the formula as written (backticks removed around a plain name)."""
-    lhs, sep, _ = fit.formula.partition("~")
-    if not sep:
+    from ...formula.lexer import tokenize
+
+    # the formula's own '~', as the lexer finds it: not one inside a backtick-quoted name (`a~b` ~ x)
+    tilde = next((t.pos for t in tokenize(fit.formula) if t.kind == "OP" and t.value == "~"), None)
+    if tilde is None:
         raise GLMStatError(f"cannot read the response of the formula {shown(fit.formula)}")
-    lhs = lhs.strip()
+    lhs = fit.formula[:tilde].strip()
     return lhs[1:-1] if lhs.startswith("`") and lhs.endswith("`") and lhs.count("`") == 2 else lhs
