@@ -21,7 +21,6 @@ character                   strings
 
 from __future__ import annotations
 
-import difflib
 import json
 import textwrap
 from functools import lru_cache
@@ -32,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from ._arguments import shown
+from ._suggest import close_matches
 from .errors import DataError
 
 __all__ = ["list_datasets", "load_dataset", "describe_dataset", "dataset_path", "catalog_markdown"]
@@ -61,7 +61,7 @@ def _entry(name: str) -> tuple[str, dict[str, Any]]:
     key = name.strip().lower()
     if key in catalog:
         return key, catalog[key]
-    close = difflib.get_close_matches(key, list(catalog), n=3, cutoff=0.6)
+    close = close_matches(key, catalog, n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
     raise DataError(f"no bundled data set {shown(name)}; {hint}gs.list_datasets() lists all {len(catalog)}")
 

@@ -13,7 +13,6 @@ columns of that length (``FormulaLimits`` bounds how many).
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 from typing import Any, Mapping, Sequence
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
+from .._suggest import close_matches
 from ..errors import DataError, FormulaError
 from .deparse import deparse
 from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, numeric, unqualified
@@ -265,7 +265,7 @@ class Evaluator:
             return CONSTANTS[key]
         if key in BUILTINS:
             raise FormulaError(f"the formula uses the function {shown(key)} as a value; call it: {key}(...)")
-        close = difflib.get_close_matches(key, list(self.data.known), n=3, cutoff=0.6)
+        close = close_matches(key, self.data.known, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise FormulaError(f"the formula uses {shown(key)}, which is not a column of the data{hint} ({HINT})")
 
@@ -313,7 +313,7 @@ class Evaluator:
             raise FormulaError(f"{deparse(node)}: offset() can only stand as a term of the right-hand side")
         if node.func == "cbind":
             raise FormulaError(f"{deparse(node)}: cbind(successes, failures) can only be the whole left-hand side")
-        close = difflib.get_close_matches(node.func, FUNCTION_NAMES, n=3, cutoff=0.7)
+        close = close_matches(node.func, FUNCTION_NAMES, n=3, cutoff=0.7)
         hint = f"; did you mean {', '.join(c + '()' for c in close)}?" if close else ""
         raise FormulaError(f"the formula calls {node.func}(), which is not a function glmstat knows{hint}; "
                            f"pass your own with context={{{shown(node.func)}: function}} ({HINT})")

@@ -144,9 +144,9 @@ def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tup
         return None, None
     if isinstance(arg, str):
         if arg not in cols:
-            import difflib
+            from .._suggest import close_matches
 
-            close = difflib.get_close_matches(arg, list(cols.known), n=3, cutoff=0.6)
+            close = close_matches(arg, cols.known, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise DataError(f"{what}={shown(arg)} names no column of the data{hint}")
         v = cols.value(arg)

@@ -19,7 +19,6 @@ name may also be quoted in backticks (`` `I(x^2)` ``) or, when glmstat quotes it
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
+from .._suggest import close_matches
 from ..distributions import chi2_sf, f_sf
 from ..errors import FormulaError, GLMStatError
 from ..printable import escape_unprintable
@@ -198,7 +198,7 @@ class _Columns:
         return None
 
     def unknown(self, what: str) -> GLMStatError:
-        close = difflib.get_close_matches(what, self.names, n=4, cutoff=0.5)
+        close = close_matches(what, self.names, n=4, cutoff=0.5)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         return GLMStatError(f"{shown(what)} in the hypothesis is not a column of the model{hint} "
                             f"(columns: {', '.join(self.names[:12])}{', ...' if len(self.names) > 12 else ''})")

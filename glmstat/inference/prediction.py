@@ -21,7 +21,6 @@ row, or a column of ``newdata``) and refuses without it, rather than predicting 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -32,6 +31,7 @@ from ..distributions import normal_quantile
 
 from ..design.base import Design
 from .._arguments import confidence_level, shown
+from .._suggest import close_matches
 from ..errors import DataError, GLMStatError
 from ..formula.frame import as_frame, column_names, encode_new_data
 from ..formula.readers import in_memory_frame, is_dask, is_path
@@ -74,7 +74,7 @@ def _new_offset(offset: Any, data: pd.DataFrame) -> np.ndarray:
     n = len(data)
     if isinstance(offset, str):
         if offset not in data.columns:
-            close = difflib.get_close_matches(offset, [str(c) for c in data.columns], n=3, cutoff=0.6)
+            close = close_matches(offset, [str(c) for c in data.columns], n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise DataError(f"offset={shown(offset)} names no column of the new data{hint}")
         col = data[offset]
