@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from glmstat import _suggest
 
 N = 12
 
@@ -33,7 +32,7 @@ def _work(monkeypatch) -> list[int]:
         spent.extend(len(word) * len(p) for p in possibilities)
         return real(word, possibilities, *args, **kwargs)
 
-    monkeypatch.setattr(_suggest.difflib, "get_close_matches", counting)
+    monkeypatch.setattr(difflib, "get_close_matches", counting)  # (every suggestion calls difflib's)
     return spent
 
 
@@ -52,6 +51,8 @@ def _look_alikes() -> tuple[pd.DataFrame, str]:
 
 @pytest.mark.parametrize("build", [_long_names, _look_alikes], ids=["19k-character-names", "5000-look-alikes"])
 def test_an_unknown_column_is_refused_with_bounded_suggestion_work(monkeypatch, build):
+    from glmstat import _suggest
+
     data, unknown = build()
     spent = _work(monkeypatch)
     start = time.perf_counter()
@@ -73,6 +74,8 @@ def test_a_suggestion_is_still_made_for_names_people_type(monkeypatch):
 
 
 def test_close_matches_bounds():
+    from glmstat import _suggest
+
     assert _suggest.close_matches("x" * (_suggest.MAX_NAME + 1), ["x" * (_suggest.MAX_NAME + 1)]) == []
     assert _suggest.close_matches("abc", ["abd", "x" * 10_000, 3, None]) == ["abd"]
     many = [f"name{i:05d}" for i in range(100_000)]  # more than the budget compares: a match is still found
