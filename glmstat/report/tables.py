@@ -19,8 +19,10 @@ prints raw.
 from __future__ import annotations
 
 import functools
+import numbers
 from typing import Any, Callable, TypeVar
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import is_object_dtype, is_string_dtype
 
@@ -80,8 +82,14 @@ def _shown_series(column: pd.Series, label: Callable[[Any], Any] = _label) -> pd
 
 
 def _latex_label(value: Any) -> Any:
-    """A label or cell as LaTeX source: a string as literal text (:func:`glmstat.report.latex.text`)."""
-    return L.text(value) if isinstance(value, str) else value
+    """A label or cell as LaTeX source: a string as literal text (:func:`glmstat.report.latex.text`); a number,
+    a missing value or a timestamp as pandas writes it; any other object (a tuple label from the data's index,
+    bytes) as the literal text of what pandas would write, its ``str()``."""
+    if isinstance(value, str):
+        return L.text(value)
+    if value is None or isinstance(value, (numbers.Number, np.generic, pd.Timestamp, pd.Timedelta, type(pd.NaT))):
+        return value
+    return L.text(str(value))
 
 
 def _to_latex(table: pd.DataFrame, buf: Any, kwargs: dict[str, Any]) -> str | None:

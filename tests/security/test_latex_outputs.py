@@ -100,3 +100,14 @@ def test_a_table_still_writes_what_pandas_is_asked_for(fit):
     tex = table.to_latex(columns=["lower"], formatters={"lower": lambda v: "LOW"})
     assert tex.count("LOW") == len(table) and "upper" not in tex
     assert fit.coef.to_latex(escape=True) == fit.coef.to_latex()
+
+
+def test_labels_and_cells_that_are_not_strings_are_written_as_escaped_text():
+    """A row label of the data may be a tuple or bytes, which pandas writes as its ``str()``: escaped too."""
+    from glmstat.report.tables import Table
+
+    table = Table(pd.DataFrame({"a": [1.5, np.nan], "b": [("x^^5cinput{f}", 1), b"^^5cdef"]},
+                               index=pd.Index([("r^^5cinput{g}", 1), 3], dtype=object)))
+    tex = table.to_latex()
+    assert "^^" not in tex and unescaped(tex) == []
+    assert r"('r\^{}\^{}5cinput\{g\}', 1)" in tex and "1.500000" in tex and "NaN" in tex
