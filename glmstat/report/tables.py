@@ -9,8 +9,9 @@ glmstat's own reports) in each of pandas' renderings -- the terminal repr, ``to_
 labels: ``table.loc["x\\x1b[2J"]``, arithmetic, comparison and export (``to_csv``, ``to_parquet``) are
 pandas' own.  ``to_latex`` escapes every label, text cell and caption for LaTeX too, with
 :func:`glmstat.report.latex.text` (pandas writes them as LaTeX source: a column named ``x^^5cinput{f}`` would
-read the file ``f`` when the ``.tex`` is compiled).  Nothing in pandas is changed: no option, no patched method; results of operations on a table
-stay tables (pandas' ``_constructor`` protocol), so a slice or a sum prints safely too.
+read the file ``f`` when the ``.tex`` is compiled).  Nothing in pandas is changed: no option, no patched
+method; results of operations on a table stay tables (pandas' ``_constructor`` protocol), so a slice or a sum
+prints safely too.
 
 What pandas returns from the *index* itself (``table.index``, a ``pd.Index``) is pandas' own object and
 prints raw.

@@ -799,7 +799,8 @@ BOMBS = _cases("bomb", [
     ("plus-zero-10k", EITHER, "y ~ x" + " + 0" * 10_000),
     # a left-hand side is one variable, hashed and deparsed recursively: its +/- chain counts against max_depth
     # (it raised RecursionError from the hash of the response's node)
-    ("plus-zero-lhs-3k", REFUSE, "y" + " + 0" * 3_000 + " ~ x", {"match": "left-hand side joins more terms.*max_depth"}),
+    ("plus-zero-lhs-3k", REFUSE, "y" + " + 0" * 3_000 + " ~ x",
+     {"match": "left-hand side joins more terms.*max_depth"}),
     ("plus-zero-lhs-900", REFUSE, "y" + " + 0" * 900 + " ~ x", {"match": "max_depth"}),
     ("ok-plus-zero-lhs-150", FIT, "y" + " + 0" * 150 + " ~ x"),
 ])
