@@ -26,7 +26,9 @@ class FormulaLimits:
     max_length : int
         Characters in the formula text.
     max_depth : int
-        Nesting of parentheses, calls and operators.
+        Nesting of parentheses, calls and operators.  The right-hand side's chain of terms joined by ``+`` and
+        ``-`` does not nest (``y ~ x1 + ... + x500``); every other chain does, the left-hand side's included
+        (``y + 0 + ... + 0 ~ x`` with 200 operators is refused: a response is one expression).
     max_terms : int
         Model terms after expanding ``*``, ``^``, ``/`` and ``%in%`` (R's ``(a+b+c)^2`` has 6).
     max_columns : int
