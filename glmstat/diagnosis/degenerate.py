@@ -380,6 +380,9 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
         if edge is not None and edge.size:
             advice = ("it creeps along the boundary of the parameter space (see the boundary warning), which more "
                       "iterations do not cure")
+        elif state.at_rounding:  # (more iterations would only move the estimates by rounding)
+            advice = ("the columns kept are so nearly singular together that the steps of the fit are rounding "
+                      "of its solve, which more iterations do not cure; drop or combine columns")
         elif convergence == "R":  # (more iterations would not run: R's criterion was met)
             advice = ("convergence is slow (a non-canonical link with large residuals?), and convergence='R' stops "
                       "where R's glm stops; the default convergence='exact' iterates to the maximum")

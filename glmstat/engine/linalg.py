@@ -290,9 +290,12 @@ class StepFactor:
     kept: np.ndarray
     step: np.ndarray
     inv: np.ndarray = _OnDemand()  # no class default: still a required field
-    gram: np.ndarray
+    gram: np.ndarray = _OnDemand()  # (the QR's R'R, O(m p^2), is made only when read: most passes never do)
     method: str
     diagonal_of_inv: object = None  # a function computing diag(inv) without inv, or None
+    #: condition number of the kept columns of sqrt(W) X scaled to unit norm, as estimated by the
+    #: factorisation (1.0: not estimated); a step is rounding noise below about eps * cond * |beta|
+    cond: float = 1.0
 
     def inv_diagonal(self) -> np.ndarray:
         """diag((X_K' W X_K)^{-1})."""
@@ -562,16 +565,21 @@ def sandwich_product(C: np.ndarray, meat: np.ndarray, diagonal: np.ndarray | Non
 def factor_qr(R_aug: np.ndarray) -> StepFactor:
     """Solve the step from the triangular factor of sqrt(W) [X | r], finding aliased columns."""
     p = R_aug.shape[1] - 1
-    R = np.zeros((p + 1, p + 1))
-    R[: R_aug.shape[0]] = R_aug[: p + 1]
+    # (the factor of fewer rows than columns, n x (p + 1), as it is: padding it to (p + 1) x (p + 1) made
+    # its Gram matrix below O(p^3) where R'R is O(n p^2))
+    R = R_aug[: p + 1] if R_aug.shape[0] else np.zeros((1, p + 1))
     # R's aliasing and the kept columns' triangular factor in one sweep; the residual column rides along
     aliased, T = triangularise_in_order(R, carried=1)
     kept, rk, ck, rinv = set_aside_singular(R, ~aliased, T[:, np.append(~aliased, True)])
     step = np.zeros(p)
     step[kept] = _upper_solve(rk, ck)
     Rx = R[:, :p]
-    gram = Rx.T @ Rx
-    return StepFactor(kept, step, lambda: rinv @ rinv.T, gram, "qr")  # (inv on first read)
+    d = np.linalg.norm(rk, axis=0)
+    d[~(d > 0)] = 1.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        cond = float(np.abs(rk / d).sum(axis=0).max(initial=0.0) * np.abs(rinv * d[:, None]).sum(axis=0).max(initial=0.0))
+    return StepFactor(kept, step, lambda: rinv @ rinv.T, lambda: Rx.T @ Rx, "qr",  # (inv and gram on first read)
+                      cond=cond if cond >= 1.0 else 1.0)
 
 
 def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
@@ -612,7 +620,7 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
         ci = (ci + ci.T) / 2.0  # exactly symmetric
         return ci * np.multiply.outer(s, s) if scaled else ci  # G^-1 = S (S G S)^-1 S
 
-    return StepFactor(kept.copy(), step, inverse, gram, "cholesky")
+    return StepFactor(kept.copy(), step, inverse, gram, "cholesky", cond=float(np.sqrt(1.0 / rcond)))
 
 
 def _unweighted_part(b, p: int) -> QRReducer:
