@@ -49,6 +49,7 @@ from ..errors import FitError
 from ..families import Family
 from .kernel import Working, kernel_for
 from .linalg import cholesky_lapack
+from .threads import single_threaded
 
 __all__ = ["Penalty", "Problem", "PenalizedFit", "make_problem", "fit_penalized", "fit_path", "alpha_max"]
 
@@ -260,6 +261,32 @@ def _solve_psd(Q: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     return x / d
 
 
+def _wide_solve(X: Design, W: np.ndarray, mean: np.ndarray | None, l2: float, rhs: np.ndarray) -> np.ndarray:
+    """(A'A + l2 I) x = rhs for A = sqrt(W) (X - 1 mean') of fewer rows n than columns p (the model's Q with
+    the intercept eliminated), by the thin SVD A = U S V' in O(n^2 p):
+
+        x = V (S^2 + l2)^-1 V' rhs + (rhs - V V' rhs) / l2        (l2 > 0: the unique solution);
+
+    without a ridge part, the minimum-norm least-squares solution of the columns scaled to unit norm, as
+    :func:`_solve_psd` gives for the singular p x p model (singular values of Q below ``MIN_RCOND * 10`` of
+    the largest set aside)."""
+    A = X.toarray()
+    if mean is not None:
+        A = A - mean
+    A *= np.sqrt(np.maximum(W, 0.0))[:, None]
+    if l2 > 0:
+        _, sv, Vt = np.linalg.svd(A, full_matrices=False)
+        c = Vt @ rhs
+        return Vt.T @ (c / (sv * sv + l2)) + (rhs - Vt.T @ c) / l2
+    d = np.linalg.norm(A, axis=0)
+    d = np.where(d > 0, d, 1.0)
+    _, sv, Vt = np.linalg.svd(A / d, full_matrices=False)
+    q = sv * sv
+    keep = q > MIN_RCOND * 10 * (q[0] if q.size else 0.0)
+    V = Vt[keep]
+    return (V.T @ ((V @ (rhs / d)) / q[keep])) / d
+
+
 def _subproblem_kkt(grad: np.ndarray, v: np.ndarray, lam: float) -> float:
     viol = np.where(v != 0, np.abs(grad + lam * np.sign(v)), np.maximum(np.abs(grad) - lam, 0.0))
     return float(viol.max(initial=0.0))
@@ -391,13 +418,20 @@ def _direction(pr: Problem, pen: Penalty, pt: _Point, g0: float, gb: np.ndarray,
     """The step (d0, d) minimizing the quadratic model plus the L1 term, and the predicted decrease
     Delta = g'd + l1 (||b + d||_1 - ||b||_1) (negative unless at the optimum)."""
     W = pt.work.W
-    G = _gram(pr.X, W)
-    Q = G + pen.l2 * np.eye(G.shape[0])
     if pr.intercept:
         sw = float(W.sum())
         if not sw > 0:
             raise FitError("every working weight is zero: the fitted means sit on the edge of the family's domain")
         xw = pr.X.rmatvec(W)
+    if pen.l1 == 0 and pr.X.n_cols > pr.X.n_rows:
+        # more columns than rows: solved through the rows' SVD, O(n^2 p), not the p x p model's O(p^3)
+        g = gb - xw * (g0 / sw) if pr.intercept else gb
+        d = _wide_solve(pr.X, W, xw / sw if pr.intercept else None, pen.l2, -g)
+        d0 = -(g0 + float(xw @ d)) / sw if pr.intercept else 0.0
+        return d0, d, g0 * d0 + float(gb @ d)
+    G = _gram(pr.X, W)
+    Q = G + pen.l2 * np.eye(G.shape[0])
+    if pr.intercept:
         # minimizing the model over d0 first: d0 = -(g0 + xw'd) / sw, leaving the Schur complement in d
         Q = Q - np.outer(xw, xw) / sw
         g = gb - xw * (g0 / sw)
@@ -415,6 +449,7 @@ def _direction(pr: Problem, pen: Penalty, pt: _Point, g0: float, gb: np.ndarray,
     return d0, d, delta
 
 
+@single_threaded  # (as the IRLS engine: on a busy machine BLAS threads spin on these products and solves)
 def fit_penalized(pr: Problem, penalty: Penalty, tol: float = 1e-10, max_iter: int = 100,
                   start: tuple[float, np.ndarray] | None = None) -> PenalizedFit:
     """Minimize the penalized objective of the module docstring.
