@@ -302,6 +302,15 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
     if work > limits.max_pass_work:
         raise refuse("max_pass_work", f"the design's {dense_cols:,} dense columns on {n_rows:,} rows need more work "
                                       "per iteration than allowed (rows x dense columns^2)", work, limits)
+    # the p x p matrices of a fit (X'WX, its factor, the covariance, a sandwich) cost p^3 to factor or multiply:
+    # no more than forming X'WX (rows x p^2) while p <= rows, but a design wider than its rows
+    # (poly(x, 70):poly(z, 70) on 100 rows: 4,901 columns) would do all its work there
+    if dense_cols > n_rows:
+        work = dense_cols ** 3
+        if work > limits.max_pass_work:
+            raise refuse("max_pass_work", f"the design's {dense_cols:,} dense columns, more than its {n_rows:,} rows "
+                                          f"({_widest_text(plan)}), need more work per iteration than allowed "
+                                          "(dense columns^3, to factor the p x p X'WX)", work, limits)
     # columns of sum, Helmert or polynomial contrasts stored as codes cost nothing per row, but their block of
     # X'WX is dense: solving it costs their number cubed per iteration
     contrast = sum(len(t.names) for t in mapped)
@@ -310,6 +319,14 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
                                       "need more work per iteration than allowed (rows x dense columns^2 + "
                                       "contrast columns^3, to solve X'WX)", work + contrast ** 3, limits)
     return plan
+
+
+def _widest_text(plan: DesignPlan) -> str:
+    """"the term poly(x, 70):poly(z, 70) has 4,900 of them": the term of the most design columns, for a message."""
+    if not plan.terms:
+        return "the intercept alone"
+    widest = max(plan.terms, key=lambda t: len(t.names))
+    return f"the term {shown(widest.label)} has {len(widest.names):,} of them"
 
 
 #: p x p matrices a fit holds at its peak besides the design, in the memory estimate of ``max_design_bytes``

@@ -46,7 +46,10 @@ class FormulaLimits:
     max_pass_work : int
         Multiply-adds of one iteration: rows x dense design columns squared, the cost of forming X'WX
         (factors stored as codes do not count), plus the number of columns of sum, Helmert or polynomial
-        contrasts stored as codes cubed, the cost of solving their dense block of X'WX.  Every iteration pays
+        contrasts stored as codes cubed, the cost of solving their dense block of X'WX.  A design with more
+        dense columns than rows counts dense columns cubed instead, the cost of factoring (or multiplying) its
+        p x p matrices, which then exceeds that of forming X'WX: ``poly(x, 70):poly(z, 70)`` on 100 rows
+        (4,901 columns, 1.2e11) is refused.  Every iteration pays
         it: the bound on a fit's time as ``max_design_bytes`` is on its memory.  The default, 1e11, is some
         seconds on one core (a minute for a fit): 1e6 rows with 300 dense columns pass, a sum-coded
         5,000-level factor (1.25e11 to solve) does not.  For data read in chunks, the rows of a chunk.
