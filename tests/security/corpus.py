@@ -178,6 +178,12 @@ def wide(t: Tokens) -> pd.DataFrame:
     return df.assign(y=[1.0, 2.0, 4.0])
 
 
+def xz_100(t: Tokens) -> pd.DataFrame:
+    """100 rows of y, x, z (2.4 KB of numbers): ``poly(x, k):poly(z, k)`` has k^2 + 1 dense columns."""
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"y": rng.normal(size=100), "x": rng.normal(size=100), "z": rng.normal(size=100)})
+
+
 def ticks(t: Tokens) -> pd.DataFrame:
     """Factor levels with a backtick, a '#', a '~' and quotes (legitimate strings)."""
     return base(t).assign(gt=["a`b", "c", "d"] * 4, gh=["#1", "#2", "x"] * 4, gq=["a~b", "it's", 'say "hi"'] * 4)
@@ -207,7 +213,7 @@ class Evil:
 
 DATA: dict[str, Callable[[Tokens], Any]] = {
     "base": base, "small": small, "many": many, "levels_10k": levels_10k, "levels_100k": levels_100k,
-    "wide": wide, "ticks": ticks,
+    "wide": wide, "ticks": ticks, "xz_100": xz_100,
 }
 
 GAUSS, BINOM, POIS = gs.Gaussian(), gs.Binomial(), gs.Poisson()
@@ -775,6 +781,11 @@ BOMBS = _cases("bomb", [
     ("long-name-100k", REFUSE, "y ~ " + "a" * 100_000),
     ("long-name-wide-data", REFUSE, "y ~ " + "c1" * 25_000, {"data": "wide"}),
     ("wide-dot", EITHER, "y ~ .", {"data": "wide"}),
+    # a dense design far wider than its rows: its p x p factorisation (p^3) is counted, and a design wider
+    # than its rows is fitted by the QR of its n rows (O(n^2 p) a pass), not a p x p Cholesky that can only fail
+    ("dense-poly-70-by-70", REFUSE, "y ~ poly(x, 70):poly(z, 70)",
+     {"data": "xz_100", "match": r"4,901 dense columns.*'poly\(x, 70\):poly\(z, 70\)' has 4,900.*max_pass_work"}),
+    ("dense-poly-20-by-20", FIT, "y ~ poly(x, 20):poly(z, 20)", {"data": "xz_100"}),
     ("many-I-terms", EITHER, "y ~ " + " + ".join(f"I(x + {i})" for i in range(3000))),
     ("long-string-literal", REFUSE, 'y ~ relevel(g, ref = "' + "a" * 1_000_000 + '")'),
     ("spaces-1e6", EITHER, "y ~ x" + " " * 1_000_000),
@@ -827,6 +838,18 @@ def _update(formula: str, new: str) -> Callable[[Tokens], Any]:
     return call
 
 
+try:  # (imported with the corpus, outside the timed call: scikit-learn's import alone takes seconds)
+    from glmstat.sklearn import GLMClassifier
+except ImportError:  # scikit-learn not installed: the case is left out
+    GLMClassifier = None
+
+
+def _classifier_wide(t: Tokens) -> Any:
+    """GLMClassifier(formula="~ poly(x, 50):poly(z, 50)") on 60 rows: 2,501 columns."""
+    d = xz_100(t).iloc[:60]
+    return GLMClassifier(formula="~ poly(x, 50):poly(z, 50)").fit(d[["x", "z"]], (d["y"] > 0).astype(int))
+
+
 _ABS = "abs(" * 190
 BOMBS += [
     Case(id="bomb-update-nested-dot-rhs", cls="bomb", expect=REFUSE, kind="call", match="max_depth",
@@ -841,14 +864,14 @@ BOMBS += [
              "x", at={"x": list(range(10_000)), "z": list(range(10_000))})),
     Case(id="bomb-halfnormal-nsim", cls="bomb", expect=REFUSE, kind="call", match="nsim",
          call=lambda t: gs.glm("y ~ x", base(t)).plot("halfnormal", nsim=10**9)),
-    # estimated marginal means: a term naming a variable 16 times asked for 4^16 cells (a MemoryError after
-    # 19 s); the reference grid crosses every factor of the model (150 x 150 levels: 22,500 rows of 299
-    # columns); each cell's rows were found by a scan of every grid row (100 x 100 levels: minutes)
     # a factor duplicating another one's 250 levels under other labels (9 KB of data): 249 aliased columns,
     # each explained by an SVD of its own (O(L^4): 37 s at 300 levels), and R's aliasing read from the
     # dependencies by updating every row per pivot
     Case(id="bomb-duplicated-factor", cls="bomb", expect=FIT, kind="call",
          call=lambda t: gs.glm("y ~ a + b", _duplicated_factor(250))),
+    # estimated marginal means: a term naming a variable 16 times asked for 4^16 cells (a MemoryError after
+    # 19 s); the reference grid crosses every factor of the model (150 x 150 levels: 22,500 rows of 299
+    # columns); each cell's rows were found by a scan of every grid row (100 x 100 levels: minutes)
     Case(id="bomb-emmeans-repeated-variable", cls="bomb", expect=REFUSE, kind="call", match="more than once",
          call=lambda t: gs.glm("y ~ x + g", base(t)).emmeans("g" + ":g" * 15)),
     Case(id="bomb-emmeans-grid", cls="bomb", expect=REFUSE, kind="call", match="reference grid crosses",
@@ -857,7 +880,10 @@ BOMBS += [
          call=lambda t: gs.glm("y ~ a + b", _two_factors(100)).emmeans("a:b")),
     Case(id="bomb-emmeans-pairs-10k-means", cls="bomb", expect=REFUSE, kind="call", match="pairwise comparisons",
          call=lambda t: gs.glm("y ~ a + b", _two_factors(100)).emmeans_pairs("a:b")),
-]
+] + ([] if GLMClassifier is None else [
+    # the sklearn front end's penalized fit of a design wider than its rows: the rows' SVD, not p x p solves
+    Case(id="bomb-classifier-poly-50-by-50", cls="bomb", expect=FIT, kind="call", call=_classifier_wide),
+])
 
 # -- 10. foreign exceptions: wrong types and degenerate input ---------------------------------------------
 class _StrSub(str):
