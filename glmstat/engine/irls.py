@@ -25,7 +25,8 @@ iterations are counted as R's ``iter`` (polishing steps apart) and recorded in `
 
 Cost: every pass starts on the Cholesky (Gram) path.  If the column-equilibrated X'WX is well conditioned
 (condition number below ``linalg.GRAM_MAX_COND``) no column can be aliased at R's QR tolerance, so the
-tall-skinny QR that finds R's aliasing runs only when the Cholesky path refuses.  The per-row work of a
+tall-skinny QR that finds R's aliasing runs only when the Cholesky path refuses; a design with more columns than
+rows (X'WX singular for certain) takes the QR path throughout, O(n^2 p) a pass.  The per-row work of a
 block is a fused kernel for the common family/link pairs (:mod:`glmstat.engine.kernel`); when the working
 weights are the prior weights themselves (Gamma/log, Gaussian/identity) X'WX is formed once and later
 passes reduce only X'W r.  BLAS runs single-threaded inside the loop (:mod:`glmstat.engine.threads`).
