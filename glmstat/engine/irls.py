@@ -275,7 +275,8 @@ def _at_rounding(new: np.ndarray, beta: np.ndarray, kept: np.ndarray, cond: floa
     Never for kept columns singular together (``cond`` beyond ``MAX_KEPT_COND``): no step solved on them
     means anything, and the fit has not converged."""
     scale = float(_max(np.abs(new[kept]), initial=0.0))
-    return scale > 0 and cond <= _KEPT_COND and float(_max(np.abs(new[kept] - beta[kept]), initial=0.0)) <= ROUNDING_STEPS * _EPS * cond * scale
+    step = float(_max(np.abs(new[kept] - beta[kept]), initial=0.0))
+    return scale > 0 and cond <= _KEPT_COND and step <= ROUNDING_STEPS * _EPS * cond * scale
 
 
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:

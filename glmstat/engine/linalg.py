@@ -577,7 +577,9 @@ def factor_qr(R_aug: np.ndarray) -> StepFactor:
     d = np.linalg.norm(rk, axis=0)
     d[~(d > 0)] = 1.0
     with np.errstate(invalid="ignore", over="ignore"):
-        cond = float(np.abs(rk / d).sum(axis=0).max(initial=0.0) * np.abs(rinv * d[:, None]).sum(axis=0).max(initial=0.0))
+        # 1-norm condition number of the column-scaled factor: ||R D^-1||_1 ||D R^-1||_1
+        cond = float(np.abs(rk / d).sum(axis=0).max(initial=0.0)
+                     * np.abs(rinv * d[:, None]).sum(axis=0).max(initial=0.0))
     return StepFactor(kept, step, lambda: rinv @ rinv.T, lambda: Rx.T @ Rx, "qr",  # (inv and gram on first read)
                       cond=cond if cond >= 1.0 else 1.0)
 
