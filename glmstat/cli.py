@@ -14,7 +14,9 @@ table has no room for them -- goes to stderr as one line ``warning: ...``.  ``--
 complete HTML page.  Bad input
 (an unknown family, a missing column or file, an unreadable CSV) ends with one line ``glmstat: error: ...``
 on stderr and exit status 1; a malformed command line with exit status 2, as argparse does.  Nothing
-statistical happens here: the command line only maps its arguments onto :func:`glmstat.glm`.
+statistical happens here: the command line only maps its arguments onto :func:`glmstat.glm`; a Parquet file
+is handed to it as its path, so that it is read as ``glm(formula, "data.parquet")`` reads it: only the model's
+columns, a row group at a time, each within the fit's memory bound.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import glob
 import re
 import sys
 import warnings
@@ -37,7 +40,6 @@ from .api import glm
 from .datasets import list_datasets, load_dataset
 from .errors import DataError, FamilyError, GLMStatError, GLMStatWarning
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
-from .formula.readers import in_memory_frame, string_columns
 from .report.rformat import encode_string
 from .report.summary import Summary
 
@@ -73,11 +75,20 @@ def _one_line(text: object) -> str:
 
 
 # -- data -----------------------------------------------------------------------------------------------
-def read_data(spec: str) -> pd.DataFrame:
+def read_data(spec: str) -> pd.DataFrame | str:
     """The data named on the command line: a CSV or Parquet file, or a bundled data set.
 
-    A path that exists is read as Parquet if it ends in ``.parquet``/``.pq`` (needs pyarrow), else as CSV.
+    A path that exists is read as CSV unless it ends in ``.parquet``/``.pq``: a Parquet file (needs pyarrow)
+    is not read here but returned as a path for :func:`glmstat.glm`, which reads only the columns the model
+    uses, a row group at a time, and refuses what no model can use before reading it (a column of lists or
+    bytes, a row group expanding beyond ``FormulaLimits.max_design_bytes``).  Read here, every column of the
+    file was: a 3 KB file whose unused column held lists of ten million zeros took gigabytes.
     A name that is not a file is looked up among the bundled data sets (:func:`glmstat.load_dataset`).
+
+    Returns
+    -------
+    DataFrame or str
+        The rows of a CSV file or a bundled data set, or the path of a Parquet file.
 
     Raises
     ------
@@ -88,6 +99,8 @@ def read_data(spec: str) -> pd.DataFrame:
     if path.is_dir():
         raise DataError(f"{shown(spec, 300)} is a directory; give a CSV or Parquet file or a bundled data set name")
     if path.is_file():
+        if path.suffix.lower() in _PARQUET_SUFFIXES:
+            return _parquet_path(path)
         return _r_row_names(_read_file(path))
     if path.suffix.lower() in (".csv", ".txt", *_PARQUET_SUFFIXES) or len(path.parts) > 1:
         raise DataError(f"no such file: {shown(spec, 300)}")
@@ -95,6 +108,20 @@ def read_data(spec: str) -> pd.DataFrame:
     if spec.lower() in names:
         return load_dataset(spec)
     raise DataError(f"{shown(spec, 300)} is neither a file nor a bundled data set; bundled data sets: {', '.join(names)}")
+
+
+def _parquet_path(path: Path) -> str:
+    """The Parquet file ``path`` as ``glm()``'s ``data=``: the file itself, its ``*``, ``?`` and ``[`` escaped
+    (glm() reads a path holding them as a glob, and this is one file's name)."""
+    try:
+        import pyarrow.parquet  # noqa: F401  (optional extra: said here, before the formula is read)
+    except ImportError:
+        raise DataError(
+            f"reading the Parquet file {shown(str(path), 300)} needs pyarrow: pip install 'glmstat[parquet]' "
+            "(or save the data as CSV)"
+        ) from None
+    text = str(path)
+    return glob.escape(text) if any(ch in text for ch in "*?[") else text
 
 
 def _r_row_names(data: pd.DataFrame) -> pd.DataFrame:
@@ -106,24 +133,8 @@ def _r_row_names(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_file(path: Path) -> pd.DataFrame:
-    """The file's rows.  A message about a file that cannot be read never quotes its content (the file may
-    not be a data file at all): it says what kind of problem, and where, only."""
-    if path.suffix.lower() in _PARQUET_SUFFIXES:
-        try:
-            import pyarrow.parquet as pq  # (optional extra)
-        except ImportError:
-            raise DataError(
-                f"reading the Parquet file {shown(str(path), 300)} needs pyarrow: pip install 'glmstat[parquet]' "
-                "(or save the data as CSV)"
-            ) from None
-        try:
-            # String columns are read as dictionaries (a factor's levels once, then codes; levels sorted as R
-            # sorts strings): read as strings, a file of a few kilobytes whose dictionary holds a long string
-            # that every row repeats became gigabytes.  (A file's pandas metadata is not trusted.)
-            schema = pq.read_schema(path)
-            return in_memory_frame(pq.read_table(path, read_dictionary=string_columns(schema, tuple(schema.names))))
-        except (OSError, ValueError, IndexError):  # pyarrow's ArrowInvalid is a ValueError
-            raise DataError(f"cannot read {shown(str(path), 300)} as Parquet: it is not a valid Parquet file") from None
+    """The rows of the CSV file ``path``.  A message about a file that cannot be read never quotes its content
+    (the file may not be a data file at all): it says what kind of problem, and where, only."""
     header = _header_names(path)
     try:
         if header is None:
