@@ -104,6 +104,17 @@ def assert_close(got, want, rtol=1e-6, atol=1e-10):
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
 
 
+@pytest.fixture(autouse=True)
+def row_group_by_row_group(monkeypatch):
+    """Parquet files read one row group per chunk, as a file of long row groups is: the tests' files hold
+    small row groups to exercise what happens across chunks (levels, dropped rows, refusals), which reading
+    short row groups together (glmstat.formula.readers.RUN_ROWS) would merge into one chunk.
+    tests/design/test_parquet_input.py checks that reading them together gives the same fits."""
+    from glmstat.formula import readers
+
+    monkeypatch.setattr(readers, "RUN_ROWS", 1)
+
+
 @pytest.fixture(scope="session")
 def students() -> pd.DataFrame:
     return load_data("students")

@@ -22,10 +22,13 @@ from .._arguments import shown
 from ..errors import DataError, MissingDependencyError
 
 __all__ = ["FileStamp", "ParquetReader", "in_memory_frame", "is_dask", "is_path", "pyarrow_parquet", "string_columns",
-           "BATCH_ROWS"]
+           "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
+#: Consecutive shorter row groups are read together, as one chunk, up to this many rows (and the reader's
+#: ``batch_rows``): each chunk costs pyarrow's read and the encoding of a block, ~2 ms, however few its rows.
+RUN_ROWS = BATCH_ROWS
 
 
 def is_dask(data: Any) -> bool:
@@ -187,7 +190,8 @@ class FileStamp:
 
 @dataclass(frozen=True)
 class ParquetReader:
-    """The rows of one or more Parquet files, a row group (or a batch of at most ``batch_rows``) at a time.
+    """The rows of one or more Parquet files, a row group (or a batch of at most ``batch_rows``, or a run of
+    consecutive short row groups) at a time.
 
     ``source`` is a file, a directory (its ``*.parquet`` files, sorted; one with Parquet files in
     subdirectories is refused) or a glob pattern (``**`` reaches any depth).  Every file must have the same
@@ -254,7 +258,8 @@ class ParquetReader:
             _refuse_unusable(pq.read_schema(f), columns, f)
 
     def chunks(self, columns: tuple[str, ...]) -> Iterator[pd.DataFrame]:
-        """The ``columns`` of every row group (or batch), as DataFrames.
+        """The ``columns`` of the row groups, as DataFrames: consecutive row groups together up to
+        :data:`RUN_ROWS` rows, one longer than ``batch_rows`` in batches of that many rows.
 
         String columns are read dictionary-encoded and handed over as categoricals whose categories are
         sorted as R's ``factor()`` (and the in-memory front end) sorts strings: a factor's codes come from
@@ -276,25 +281,55 @@ class ParquetReader:
                 pf = pq.ParquetFile(f, read_dictionary=strings)
             if stamp is not None:  # (a rewrite within the clock's resolution: the row groups differ)
                 stamp.check_row_groups(pf)
-            for i in range(pf.num_row_groups):
-                if self.max_read_bytes is not None:
-                    _refuse_expanding(pf, f, i, columns, self.batch_rows, self.max_read_bytes)
-                if pf.metadata.row_group(i).num_rows <= self.batch_rows:
-                    tables = _read_row_group(pf, i, columns)
-                else:
-                    tables = pf.iter_batches(batch_size=self.batch_rows, row_groups=[i], columns=list(columns))
-                for df in _checked((arrow_to_pandas(t) for t in tables), f, i):
+            for run in _runs(pf, f, columns, self.batch_rows, min(RUN_ROWS, self.batch_rows), self.max_read_bytes):
+                if pf.metadata.row_group(run[0]).num_rows <= self.batch_rows:
+                    tables = _read_row_groups(pf, run, columns)
+                else:  # (a run of one row group)
+                    tables = pf.iter_batches(batch_size=self.batch_rows, row_groups=run, columns=list(columns))
+                for df in _checked((arrow_to_pandas(t) for t in tables), f, run):
                     yield _as_read(df, strings, nulls)
 
 
-def _read_row_group(pf: Any, i: int, columns: tuple[str, ...]) -> Iterator[Any]:
-    yield pf.read_row_group(i, columns=list(columns))
+def _runs(pf: Any, path: str, columns: tuple[str, ...], batch_rows: int, run_rows: int,
+          bound: int | None) -> Iterator[list[int]]:
+    """The row groups of ``pf`` (the file ``path``) in runs read together: consecutive row groups of at most
+    ``run_rows`` rows in all, whose reads (by :func:`_refuse_expanding`, with batches of ``batch_rows`` rows)
+    take at most the bytes of ``run_rows`` rows of as many 8-byte numbers as ``columns`` -- what a batch of
+    numbers takes: long strings or many levels are not gathered into a larger read (nor past a refusal that
+    one row group shows) -- and at most ``bound`` (each row group beyond it refused before anything is read);
+    a longer row group is a run of its own (read in batches when longer than ``batch_rows``).  Read one by
+    one, a file of 20,000 one-row row groups (4.6 MB) took 44 s to fit: every row group paid pyarrow's read and
+    a block's encoding, ~2 ms each, whatever its size."""
+    meta = pf.metadata
+    widths = _widths(pf, columns)
+    most = run_rows * 8 * max(1, len(widths))
+    if bound is not None:
+        most = min(most, bound)
+    run: list[int] = []
+    rows = size = 0
+    for i in range(pf.num_row_groups):
+        n = meta.row_group(i).num_rows
+        b = _refuse_expanding(pf, path, i, widths, batch_rows, bound)
+        if run and (rows + n > run_rows or size + b > most):
+            yield run
+            run, rows, size = [], 0, 0
+        run.append(i)
+        rows += n
+        size += b
+    if run:
+        yield run
 
 
-def _checked(frames: Iterator[pd.DataFrame], path: str, row_group: int) -> Iterator[pd.DataFrame]:
-    """``frames`` read from the file ``path``, pyarrow's errors about their bytes (a page that does not
-    decompress or decode, a dictionary index out of range: a damaged or forged file whose footer is sound)
-    refused with a DataError naming the file and the row group; the file's bytes are not quoted."""
+def _read_row_groups(pf: Any, run: list[int], columns: tuple[str, ...]) -> Iterator[Any]:
+    yield pf.read_row_groups(run, columns=list(columns))
+
+
+def _checked(frames: Iterator[pd.DataFrame], path: str, run: list[int]) -> Iterator[pd.DataFrame]:
+    """``frames`` read from the row groups ``run`` of the file ``path``, pyarrow's errors about their bytes (a
+    page that does not decompress or decode, a dictionary index out of range: a damaged or forged file whose
+    footer is sound) refused with a DataError naming the file and the row groups; the file's bytes are not
+    quoted."""
+    where = f"row group {run[0]}" if len(run) == 1 else f"row groups {run[0]} to {run[-1]}"
     frames = iter(frames)
     while True:
         try:
@@ -304,7 +339,7 @@ def _checked(frames: Iterator[pd.DataFrame], path: str, row_group: int) -> Itera
         except (OSError, ValueError, IndexError, TypeError, NotImplementedError) as e:  # (pyarrow's Arrow* errors)
             if isinstance(e, DataError):
                 raise
-            raise DataError(f"cannot read row group {row_group} of {shown(path, 300)}: its data is damaged or not "
+            raise DataError(f"cannot read {where} of {shown(path, 300)}: its data is damaged or not "
                             f"valid Parquet ({type(e).__name__})") from None
         yield frame
 
@@ -396,26 +431,21 @@ def _below(top: str, seen: set, files: list[str] | None) -> list[str]:
     return out
 
 
-def _refuse_expanding(pf: Any, path: str, i: int, columns: tuple[str, ...], batch_rows: int, bound: int) -> None:
-    """Refuse row group ``i`` of ``pf`` (the file ``path``) when reading ``columns`` of it, a batch of at most
-    ``batch_rows`` rows at a time, takes more than ``bound`` bytes by the file's metadata: the rows times the
-    width of a number, and for any other column (strings) the bytes of its pages before compression, in
-    proportion to the rows of a batch.  Compressed pages can expand far beyond what memory holds: a 10 KB file
-    whose strings of 1 MB compress to almost nothing became gigabytes when read."""
+def _widths(pf: Any, columns: tuple[str, ...]) -> list[tuple[str, int | None, int | None]]:
+    """For each of ``columns`` that ``pf`` holds: its name, the bytes of one value when it is a number (None
+    otherwise), and the index of its leaf column in the row groups' metadata (None if it has none of its own).
+    The same for every row group: found once per file, not once per row group."""
     import pyarrow as pa
 
     meta = pf.metadata
-    group = meta.row_group(i)
-    rows = group.num_rows
-    share = min(1.0, batch_rows / rows) if rows else 1.0
-    leaf = {}  # (top-level columns of one value: their leaf's path is their name)
+    leaf: dict[str, int] = {}  # (top-level columns of one value: their leaf's path is their name)
     for j in range(meta.num_columns):
         c = meta.schema.column(j)
         if c.path == c.name:
             leaf.setdefault(c.name, j)
-    total, widest, widest_bytes = 0, None, -1
     schema = pf.schema_arrow
     present = set(schema.names)  # (schema.names builds a new list at each read)
+    out = []
     for name in columns:
         if name not in present:
             continue
@@ -424,20 +454,39 @@ def _refuse_expanding(pf: Any, path: str, i: int, columns: tuple[str, ...], batc
             bits = None if pa.types.is_dictionary(t) else t.bit_width
         except ValueError:  # (pyarrow: not a fixed-width type)
             bits = None
-        if bits is None:
-            stored = group.column(leaf[name]).total_uncompressed_size if name in leaf else 0
+        out.append((name, None if bits is None else max(1, bits // 8), leaf.get(name)))
+    return out
+
+
+def _refuse_expanding(pf: Any, path: str, i: int, widths: list[tuple[str, int | None, int | None]],
+                      batch_rows: int, bound: int | None) -> int:
+    """The bytes that reading the columns ``widths`` (from :func:`_widths`) of row group ``i`` of ``pf`` (the
+    file ``path``), a batch of at most ``batch_rows`` rows at a time, takes by the file's metadata; refused when
+    more than ``bound`` (None: never): the rows times the width of a number, and for any other column (strings) the bytes of
+    its pages before compression, in proportion to the rows of a batch.  Compressed pages can expand far beyond
+    what memory holds: a 10 KB file whose strings of 1 MB compress to almost nothing became gigabytes when
+    read."""
+    group = pf.metadata.row_group(i)
+    rows = group.num_rows
+    share = min(1.0, batch_rows / rows) if rows else 1.0
+    total, widest, widest_bytes = 0, None, -1
+    for name, width, leaf in widths:
+        if width is None:
+            stored = group.column(leaf).total_uncompressed_size if leaf is not None else 0
             n = int(stored * share) + 8 * min(rows, batch_rows)
         else:
-            n = min(rows, batch_rows) * max(1, bits // 8)
+            n = min(rows, batch_rows) * width
         total += n
         if n > widest_bytes:
             widest, widest_bytes = name, n
-    if total > bound:
+    if bound is not None and total > bound:
         raise DataError(
             f"row group {i} of {shown(path, 300)} expands to {total:,} bytes when read ({widest_bytes:,} for the "
             f"column {shown(widest)}), beyond the limit max_design_bytes={bound:,}: a Parquet file's compressed "
             "pages can hold far more than memory does; if the file is trusted, raise the limit with "
             "glm(..., limits=glmstat.FormulaLimits(max_design_bytes=...))")
+    return total
+
 
 def _refuse_unusable(schema, columns: tuple[str, ...], path: str) -> None:
     """See :meth:`ParquetReader.refuse_unusable`."""
