@@ -170,6 +170,9 @@ def test_update_with_a_dict_of_columns(fit):
 @pytest.mark.parametrize("kwargs,match", [
     ({"links": 5}, "plot_links takes a link name, a Link or a list of them, got int"),
     ({"links": {"logit"}}, "got set"),
+    ({"links": ["logit"] * 21}, r"^plot_links compares at most 20 links in one figure, got 21$"),
+    # drawn for 93 s, then a MemoryError
+    ({"links": ["logit"] * 100_000}, r"^plot_links compares at most 20 links in one figure, got 100,000$"),
     ({"mu_range": ("a", "b")}, r"^mu_range\[0\] must be a finite number, got 'a'"),
     ({"mu_range": (0, BIG)}, r"^mu_range\[1\] must be a finite number, got an integer of about 1e400"),
     ({"eta_range": (NAN, 1)}, r"^eta_range\[0\] must be a finite number, got nan"),

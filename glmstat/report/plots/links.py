@@ -15,9 +15,12 @@ from ._figure import literal_text, new_figure, style_axes
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["plot_links", "PROBABILITY_LINKS"]
+__all__ = ["plot_links", "PROBABILITY_LINKS", "MAX_LINKS"]
 
 PROBABILITY_LINKS = ("logit", "probit", "cloglog", "cauchit", "log")  # the binomial family's links
+#: Links one figure compares: beyond this the curves and their legend cannot be told apart (and 100,000 of them
+#: drew for 93 s, then ran out of memory).
+MAX_LINKS = 20
 
 
 def _inverse_curve(link: Link, eta: np.ndarray, probability: bool, increasing: bool) -> np.ndarray:
@@ -51,7 +54,8 @@ def plot_links(links: Sequence[str | Link] = ("logit", "probit", "cloglog"),
     Parameters
     ----------
     links : sequence of link names or :class:`glmstat.links.Link`
-        E.g. ``["logit", "probit", "cloglog", "cauchit"]`` or ``[gs.links.Power(1/3), "log"]``.
+        E.g. ``["logit", "probit", "cloglog", "cauchit"]`` or ``[gs.links.Power(1/3), "log"]``; at most
+        ``MAX_LINKS`` (20).
     mu_range : (float, float), optional
         Range of mu in the left panel; default (0.001, 0.999) when every link is one of the binomial
         family's (a comparison of probability scales), else (0.01, 3).
@@ -63,6 +67,8 @@ def plot_links(links: Sequence[str | Link] = ("logit", "probit", "cloglog"),
         links = [links]
     if not isinstance(links, (list, tuple, np.ndarray)):
         raise GLMStatError(f"plot_links takes a link name, a Link or a list of them, got {type(links).__name__}")
+    if len(links) > MAX_LINKS:  # (before any name is looked up)
+        raise GLMStatError(f"plot_links compares at most {MAX_LINKS} links in one figure, got {len(links):,}")
     resolved = [get_link(link) for link in links]
     if not resolved:
         raise GLMStatError("plot_links needs at least one link, e.g. ['logit', 'probit']")
