@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
-from ..errors import DataError, MissingDependencyError
+from ..errors import DataError, GLMStatError, MissingDependencyError
 
-__all__ = ["FileStamp", "ParquetReader", "in_memory_frame", "is_dask", "is_path", "pyarrow_parquet", "string_columns",
+__all__ = ["FileStamp", "ParquetReader", "in_memory_frame", "is_dask", "is_path", "parquet_output", "pyarrow_parquet",
+           "string_columns",
            "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
@@ -93,15 +94,27 @@ def _strings_sorted(df: pd.DataFrame) -> pd.DataFrame:
     return _sorted_categories(df, strings)
 
 
-def pyarrow_parquet():
+def pyarrow_parquet(doing: str = "reading Parquet files"):
+    """``pyarrow.parquet``, or a MissingDependencyError saying that ``doing`` needs it and how to install it."""
     try:
         import pyarrow.parquet as pq
     except ImportError as e:
-        raise MissingDependencyError("reading Parquet files needs pyarrow: pip install 'glmstat[parquet]'") from e
+        raise MissingDependencyError(f"{doing} needs pyarrow: pip install 'glmstat[parquet]'") from e
     return pq
 
 
 _SUFFIXES = (".parquet", ".pq")
+
+
+def parquet_output(path: str | os.PathLike, method: str) -> None:
+    """Refuse a ``path=`` for the Parquet file ``method`` writes that names another format by its suffix
+    (``out.csv``): it would have been written as Parquet, with that name; a name without a suffix (a directory
+    of files a dask fit writes) is taken."""
+    suffix = Path(os.fspath(path)).suffix
+    if suffix and suffix.lower() not in _SUFFIXES:
+        raise GLMStatError(f"{method}(path=...) writes a Parquet file, and path={shown(os.fspath(path), 300)} names "
+                        f"another format ({shown(suffix)}): give a path ending in .parquet, or write the table "
+                        f"returned by {method}() yourself, e.g. fit.{method}().to_csv(...)")
 
 
 #: No file system takes a longer path (Linux's PATH_MAX); a longer string -- a CSV's text, say -- names nothing

@@ -55,7 +55,7 @@ def write_rows(source: Any, fn: Callable, columns: tuple[str, ...], path: Any) -
         return path
     import pyarrow as pa
 
-    pq = pyarrow_parquet()
+    pq = pyarrow_parquet("writing a Parquet file")
     writer = None
     try:
         for b in source.blocks():

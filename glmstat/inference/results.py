@@ -32,7 +32,7 @@ from ..engine.passes import loglik_part
 from ..engine.threads import single_threaded
 from ..families import Family
 from ..formula.frame import ModelFrame
-from ..formula.readers import pyarrow_parquet
+from ..formula.readers import parquet_output, pyarrow_parquet
 from ..once import once
 from ..report.tables import Column, returns_table
 from .fitdata import Covariance, FitData
@@ -640,12 +640,14 @@ class GLMResults:
         path : str or path, optional
             Write the table to this Parquet file instead, one block of rows at a time, and return the path
             (the row labels in a column ``row``): for a fit whose rows do not fit in memory.  A dask fit
-            writes a directory of files from its workers.
+            writes a directory of files from its workers.  A name ending in another format's suffix
+            (``.csv``) is refused: write the returned table yourself (``fit.augment().to_csv(...)``).
         """
         if path is not None:
             output_path(path)
+            parquet_output(path, "augment")
         if path is not None and self._frame.in_memory:
-            pyarrow_parquet()  # (the parquet extra, or a MissingDependencyError that says so)
+            pyarrow_parquet("writing a Parquet file")  # (the parquet extra, or a MissingDependencyError that says so)
             table = self.augment().rename_axis("row").reset_index()
             with writing_to(path):
                 table.to_parquet(path, index=False)

@@ -13,6 +13,7 @@ whose product is huge, ``nsim=10**9``) are in the corpus (``bomb-at-grid-*``, ``
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -138,6 +139,22 @@ def test_augment_path_that_cannot_be_written_is_named(fit, tmp_path):
     D.to_parquet(data)
     refused(lambda: gs.glm("y ~ x", str(data)).augment(path=str(missing)),
             "cannot write the file \\(No such file or directory\\)")
+
+
+@pytest.mark.parametrize("name", ["something.csv", "out.TXT", "rows.json"])
+def test_augment_path_of_another_format_is_refused(fit, tmp_path, name):
+    """augment(path) writes Parquet: a CSV name was written as Parquet (or, without pyarrow, refused as
+    "reading Parquet files needs pyarrow"); the message says what augment writes and how to get a CSV."""
+    text = refused(lambda: fit.augment(path=str(tmp_path / name)),
+                   r"^augment\(path=\.\.\.\) writes a Parquet file, and path='.*' names another format")
+    assert "ending in .parquet" in text and "fit.augment().to_csv(...)" in text
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_augment_without_pyarrow_says_it_writes(fit, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # makes `import pyarrow.parquet` raise ImportError
+    with pytest.raises(gs.MissingDependencyError, match=r"^writing a Parquet file needs pyarrow: pip install"):
+        fit.augment(path=str(tmp_path / "rows.parquet"))
 
 
 @pytest.mark.parametrize("value", [STR, OBJ, 1, NAN], ids=lambda v: repr(v)[:12])
