@@ -22,8 +22,7 @@ from .._arguments import shown
 from ..errors import DataError, GLMStatError, MissingDependencyError
 
 __all__ = ["FileStamp", "ParquetReader", "in_memory_frame", "is_dask", "is_path", "parquet_output", "pyarrow_parquet",
-           "string_columns",
-           "BATCH_ROWS", "RUN_ROWS"]
+           "string_columns", "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
@@ -112,9 +111,9 @@ def parquet_output(path: str | os.PathLike, method: str) -> None:
     of files a dask fit writes) is taken."""
     suffix = Path(os.fspath(path)).suffix
     if suffix and suffix.lower() not in _SUFFIXES:
-        raise GLMStatError(f"{method}(path=...) writes a Parquet file, and path={shown(os.fspath(path), 300)} names "
-                        f"another format ({shown(suffix)}): give a path ending in .parquet, or write the table "
-                        f"returned by {method}() yourself, e.g. fit.{method}().to_csv(...)")
+        raise GLMStatError(f"{method}(path=...) writes a Parquet file, and path={shown(os.fspath(path), 300)} "
+                           f"names another format ({shown(suffix)}): give a path ending in .parquet, or write the "
+                           f"table returned by {method}() yourself, e.g. fit.{method}().to_csv(...)")
 
 
 #: No file system takes a longer path (Linux's PATH_MAX); a longer string -- a CSV's text, say -- names nothing
