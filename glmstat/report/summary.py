@@ -44,6 +44,25 @@ def format_coef_table(table: pd.DataFrame, kind: str) -> tuple[list[str], list[l
     return list(t.header), [list(r) for r in t.rows]
 
 
+#: A streamed fit of at most this many rows shows R's quartiles of the deviance residuals (read in one pass,
+#: 8 MB); a larger one their extremes only, in one pass without holding them.
+QUARTILE_ROWS = 1_000_000
+
+
+def _residual_block(fit: "GLMResults") -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The labels and values of summary.glm's "Deviance Residuals" block: the residuals themselves for 5
+    residual df or fewer, else their quartiles -- or, for a streamed fit of more than :data:`QUARTILE_ROWS`
+    rows, their minimum and maximum."""
+    if not fit.model_frame.in_memory and fit.nobs > QUARTILE_ROWS:
+        return ("Min", "Max"), deviance_residual_range(fit)
+    resid = np.asarray(fit.residuals("deviance"), dtype=float)  # (a dask fit's: computed, at most 8 MB)
+    if fit.df_residual > 5:
+        with np.errstate(invalid="ignore"):  # infinite residuals (a mean on the domain's edge)
+            return ("Min", "1Q", "Median", "3Q", "Max"), tuple(
+                float(v) for v in np.quantile(resid, [0, 0.25, 0.5, 0.75, 1]))
+    return tuple(str(i) for i in fit.rows_used), tuple(float(v) for v in resid)
+
+
 @dataclass(frozen=True)
 class Summary:
     """Everything ``summary()`` shows, as plain data.
@@ -82,20 +101,10 @@ class Summary:
     @classmethod
     def from_results(cls, fit: "GLMResults") -> "Summary":
         fam = fit.family
-        if not fit.model_frame.in_memory:  # streamed rows: the extremes exactly, in one pass (no quartiles)
-            try:
-                labels, values = ("Min", "Max"), deviance_residual_range(fit)
-            except DataError:  # a loaded fit whose rows stayed on a cluster: no residuals to show
-                labels, values = (), ()
-        elif fit.df_residual > 5:
-            resid = fit.residuals("deviance").to_numpy()
-            labels = ("Min", "1Q", "Median", "3Q", "Max")
-            with np.errstate(invalid="ignore"):  # infinite residuals (a mean on the domain's edge)
-                values = tuple(float(v) for v in np.quantile(resid, [0, 0.25, 0.5, 0.75, 1]))
-        else:
-            resid = fit.residuals("deviance").to_numpy()
-            labels = tuple(str(i) for i in fit.rows_used)
-            values = tuple(float(v) for v in resid)
+        try:
+            labels, values = _residual_block(fit)
+        except DataError:  # a loaded fit whose rows stayed on a cluster: no residuals to show
+            labels, values = (), ()
         table = printable_table(pd.DataFrame({
             "estimate": fit.coef, "std_error": fit.std_errors, "statistic": fit.statistic, "p_value": fit.p_values,
         }))

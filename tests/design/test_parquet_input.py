@@ -257,8 +257,19 @@ def test_profile_intervals_of_named_coefficients(frame, path):
     assert list(streamed.conf_int(parm="x1").index) == ["x1"]
 
 
-def test_summary_of_a_streamed_fit_prints_the_residual_extremes(frame, path):
+def _residual_block(text: str) -> str:
+    return text.split("Deviance Residuals:")[1].split("Coefficients:")[0]
+
+
+def test_summary_of_a_streamed_fit_prints_quartiles_or_extremes(frame, path, monkeypatch):
+    """Up to summary.QUARTILE_ROWS rows a streamed fit's summary shows R's quartiles of the deviance residuals,
+    as the in-memory fit's does; beyond, their minimum and maximum (one pass, nothing held)."""
+    from glmstat.report import summary as summary_module
+
     mem = fit("count ~ x1 + h", frame, gs.Poisson(), None)
+    small = str(fit("count ~ x1 + h", path, gs.Poisson(), None).summary())
+    assert "1Q" in small and _residual_block(small) == _residual_block(str(mem.summary()))
+    monkeypatch.setattr(summary_module, "QUARTILE_ROWS", 5)
     text = str(fit("count ~ x1 + h", path, gs.Poisson(), None).summary())
     resid = mem.residuals("deviance")
     assert "Min" in text and "Max" in text and "1Q" not in text
