@@ -35,7 +35,7 @@ Holm or none.  Labels follow emmeans: numeric-looking levels carry their variabl
 levels holding ``- + / *`` are put in parentheses.
 
 The grid's design rows are built up to :data:`GRID_CELLS` cells (rows x model columns; emmeans refuses more
-than 10,000 rows) and each mean averages its cell's rows in one sorted pass; pairwise comparisons are made
+than 10,000 rows) and each mean averages its rows over the other variables' axes; pairwise comparisons are made
 for up to :data:`MAX_PAIRS` pairs, in blocks of the same size.  Larger requests are refused with the numbers.
 
 For a fit to streamed data (a Parquet path, a dask DataFrame) the grid is the same: the factor levels come
@@ -134,10 +134,10 @@ GRID_CELLS = 2**22
 MAX_PAIRS = 500_000
 
 
-def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], chosen: list[ModelVariable]):
-    """The reference grid's design rows, offsets, and for each row its cell of the chosen variables: the
-    position of its combination of their values in emmeans' order, the first variable's values varying
-    fastest (``data``: the template of :func:`_template`)."""
+def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable]) -> np.ndarray:
+    """The reference grid's design rows as an array of shape (size of each variable's axis, ..., columns):
+    every combination of the variables' values, in itertools.product's order (``data``: the template of
+    :func:`_template`)."""
     axes = [_axis(v) for v in variables]
     sizes = [len(vals) for vals, _ in axes]
     rows, width = math.prod(sizes), max(len(fit.coef), 1)
@@ -155,14 +155,7 @@ def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable],
     if not ok.all():
         raise GLMStatError("the model cannot be evaluated on its reference grid (numeric variables at their "
                            "means); a transformation is undefined there")
-    off = np.full(rows, _mean_offset(fit))  # emmeans: the mean of the model's offset
-    position = {v.name: k for k, v in enumerate(variables)}
-    cell, stride = np.zeros(rows, dtype=np.intp), 1
-    for v in chosen:
-        k = position[v.name]
-        cell += codes[k] * stride
-        stride *= sizes[k]
-    return X, off, cell
+    return X.reshape(*sizes, X.shape[1])
 
 
 def _null_space(fit: "GLMResults") -> np.ndarray | None:
@@ -204,17 +197,16 @@ def _means_link(fit: "GLMResults", term: Any) -> _Means:
     data, summaries = _template(fit)
     variables = model_variables(fit, summaries)
     chosen = [pick(variables, n, "estimated marginal means")[0] for n in names]
-    X, off, cell = _grid(fit, data, variables, chosen)
-    # emmeans' order: the levels of the first variable vary fastest
+    grid = _grid(fit, data, variables)
+    position = [[v.name for v in variables].index(v.name) for v in chosen]
+    # each combination of the chosen variables' values: the mean of the grid rows that have it (equal weights,
+    # the mean over the other variables' axes), in emmeans' order -- the first chosen variable varies fastest
+    means = grid.mean(axis=tuple(k for k in range(len(variables)) if k not in position))
+    axes = sorted(position)
+    L = means.transpose([axes.index(k) for k in reversed(position)] + [len(position)]).reshape(-1, grid.shape[-1])
+    o = np.full(len(L), _mean_offset(fit))  # emmeans: the mean of the model's offset
     level_lists = [_axis(v)[1] for v in chosen]
     order = [tuple(reversed(c)) for c in itertools.product(*reversed(level_lists))]
-    # each cell's grid rows averaged (equal weights): rows sorted by cell, summed by runs (the grid is a full
-    # crossing, so every cell has the same positive number of rows)
-    by_cell = np.argsort(cell, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(cell[by_cell]) != 0])
-    count = np.diff(np.r_[starts, len(cell)])[:, None]
-    L = np.add.reduceat(X[by_cell], starts, axis=0) / count
-    o = np.add.reduceat(off[by_cell], starts) / count[:, 0]
     b = fit.coef.to_numpy()
     kept = ~np.isnan(b)
     V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
