@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..errors import FormulaError
 
-__all__ = ["Token", "tokenize"]
+__all__ = ["Token", "tokenize", "tilde_positions"]
 
 # kinds: NUM STR NAME OP LPAREN RPAREN COMMA ASSIGN EOF
 
@@ -202,3 +202,9 @@ def tokenize(text: str) -> list[Token]:
         raise _error(text, i, f"the unexpected character {_show(ch)}")
     tokens.append(Token("EOF", "", n))
     return tokens
+
+
+def tilde_positions(text: str) -> list[int]:
+    """Where the formula ``text`` has its ``~`` operators: not a ``~`` inside a string or a backtick-quoted
+    name (``y ~ I(g == '~')`` has one)."""
+    return [t.pos for t in tokenize(text) if t.kind == "OP" and t.value == "~"]

@@ -82,7 +82,7 @@ def split_formula(formula: str) -> tuple[str, str]:
     ``FormulaLimits.max_length``, cannot be read or has no ``~`` or more than one is refused with a
     :class:`~glmstat.errors.FormulaError` (a ``ValueError``, as scikit-learn's conventions ask).
     """
-    from ..formula.lexer import tokenize
+    from ..formula.lexer import tilde_positions
     from ..formula.limits import DEFAULT_LIMITS, refuse
 
     if not isinstance(formula, str):
@@ -90,7 +90,7 @@ def split_formula(formula: str) -> tuple[str, str]:
                            f"got {shown(formula)}")
     if len(formula) > DEFAULT_LIMITS.max_length:  # (before the lexer reads it)
         raise refuse("max_length", "the formula has more characters than allowed", len(formula), DEFAULT_LIMITS)
-    tildes = [t.pos for t in tokenize(formula) if t.kind == "OP" and t.value == "~"]
+    tildes = tilde_positions(formula)
     if len(tildes) != 1:
         raise FormulaError(f"formula must be a string with one '~', such as 'y ~ x + C(g)' or '~ x + C(g)'; "
                            f"got {shown(formula)}")

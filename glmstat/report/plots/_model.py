@@ -41,11 +41,10 @@ def row_labels(fit: "GLMResults") -> np.ndarray:
 
 def response_expression(fit: "GLMResults") -> str:
     """The left-hand side of the formula as written (backticks removed around a plain name)."""
-    from ...formula.lexer import tokenize
+    from ...formula.lexer import tilde_positions
 
-    # the formula's own '~', as the lexer finds it: not one inside a backtick-quoted name (`a~b` ~ x)
-    tilde = next((t.pos for t in tokenize(fit.formula) if t.kind == "OP" and t.value == "~"), None)
-    if tilde is None:
+    tildes = tilde_positions(fit.formula)  # (the formula's own '~', not one in a backtick-quoted name)
+    if not tildes:
         raise GLMStatError(f"cannot read the response of the formula {shown(fit.formula)}")
-    lhs = fit.formula[:tilde].strip()
+    lhs = fit.formula[:tildes[0]].strip()
     return lhs[1:-1] if lhs.startswith("`") and lhs.endswith("`") and lhs.count("`") == 2 else lhs
