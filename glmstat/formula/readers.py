@@ -10,6 +10,7 @@ cluster.  Messages about a file never quote its content.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +22,8 @@ import pandas as pd
 from .._arguments import shown
 from ..errors import DataError, GLMStatError, MissingDependencyError
 
-__all__ = ["FileStamp", "ParquetReader", "in_memory_frame", "is_dask", "is_path", "parquet_output", "pyarrow_parquet",
-           "string_columns", "BATCH_ROWS", "RUN_ROWS"]
+__all__ = ["FileStamp", "ParquetReader", "declared_categoricals", "in_memory_frame", "is_dask", "is_path",
+           "pandas_metadata", "parquet_output", "pyarrow_parquet", "string_columns", "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
@@ -46,11 +47,12 @@ def in_memory_frame(data: Any) -> Any:
     An unordered Arrow dictionary of strings (a polars Categorical is one) is an encoding of strings, whose
     dictionary order is that of first appearance: its levels are sorted, as those of the same strings
     unencoded (R sorts the levels of character data).  An ordered one (an ordered pandas Categorical converted
-    to Arrow, a polars Enum) keeps its declared order.
+    to Arrow, a polars Enum) keeps its declared order, and so does one that the table's pandas metadata says
+    was a pandas Categorical (:func:`declared_categoricals`): the same levels as the DataFrame it came from.
     """
     module = type(data).__module__.split(".")[0]
     if module == "pyarrow" and hasattr(data, "to_pandas") and hasattr(data, "schema"):
-        return _strings_sorted(arrow_to_pandas(data))
+        return _strings_sorted(arrow_to_pandas(data), keep=declared_categoricals(data.schema))
     if module == "polars" and hasattr(data, "to_pandas"):
         try:
             return _strings_sorted(data.to_pandas())
@@ -78,18 +80,56 @@ def _polars_refusal(data: Any) -> str:
 def arrow_to_pandas(table: Any) -> pd.DataFrame:
     """An Arrow table or record batch as a pandas frame.  The pandas metadata a file may carry (the index,
     extension dtypes) is used when it is sound and ignored when it is not: a file from someone else can hold
-    any bytes there, and pyarrow reads them with raw KeyError, TypeError or JSON errors."""
+    any bytes there, and pyarrow reads them with raw KeyError, TypeError, JSON or recursion errors (JSON nested
+    deeper than the parser's recursion limit, 400 KB of brackets)."""
+    metadata = table.schema.metadata or {}
+    if _PANDAS_KEY in metadata and pandas_metadata(table.schema) is None:
+        table = table.replace_schema_metadata(None)
     try:
         return table.to_pandas()
     except (KeyError, ValueError, TypeError, AttributeError, IndexError):  # (JSONDecodeError is a ValueError)
         return table.replace_schema_metadata(None).to_pandas()
 
 
-def _strings_sorted(df: pd.DataFrame) -> pd.DataFrame:
+_PANDAS_KEY = b"pandas"
+
+
+def pandas_metadata(schema: Any) -> dict | None:
+    """The pandas metadata of an Arrow schema (pandas writes it with a DataFrame), or None when it is absent
+    or unsound: not JSON, nested past the parser's recursion limit, or not a JSON object."""
+    raw = (schema.metadata or {}).get(_PANDAS_KEY)
+    if raw is None:
+        return None
+    try:
+        meta = json.loads(raw)
+    except (ValueError, RecursionError):  # (UnicodeDecodeError is a ValueError)
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def declared_categoricals(schema: Any) -> frozenset[str]:
+    """The columns that the schema's pandas metadata says were pandas Categoricals: an order of their
+    categories was chosen by whoever made them (the first is the reference level), as pandas, dask and R's
+    arrow read them back, where the dictionary of other Arrow strings is only in order of first appearance."""
+    meta = pandas_metadata(schema)
+    columns = meta.get("columns") if meta is not None else None
+    if not isinstance(columns, list):
+        return frozenset()
+    names = set(schema.names)
+    out = set()
+    for c in columns:
+        if isinstance(c, dict) and c.get("pandas_type") == "categorical":
+            name = c.get("field_name", c.get("name"))
+            if isinstance(name, str) and name in names:
+                out.add(name)
+    return frozenset(out)
+
+
+def _strings_sorted(df: pd.DataFrame, keep: frozenset[str] = frozenset()) -> pd.DataFrame:
     """A frame converted from Arrow (its own: changed in place) with the categories of every unordered
-    categorical of strings sorted."""
-    strings = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype) and not df[c].cat.ordered
-               and df[c].cat.categories.inferred_type == "string"]
+    categorical of strings sorted, but for the columns ``keep`` (declared categoricals)."""
+    strings = [c for c in df.columns if c not in keep and isinstance(df[c].dtype, pd.CategoricalDtype)
+               and not df[c].cat.ordered and df[c].cat.categories.inferred_type == "string"]
     return _sorted_categories(df, strings)
 
 
@@ -277,7 +317,10 @@ class ParquetReader:
         sorted as R's ``factor()`` (and the in-memory front end) sorts strings: a factor's codes come from
         the file's dictionary instead of from a string per row (several times faster), with the same levels.
         A column stored as an unordered dictionary of strings is such a column too, whatever its dictionary's
-        order and however the row groups share it; an ordered dictionary keeps its declared order.
+        order and however the row groups share it; an ordered dictionary keeps its declared order, and so does
+        a pandas Categorical written to the file (:func:`declared_categoricals`), as ``pd.read_parquet`` reads
+        it, when its row groups all hold the one dictionary (else its levels are sorted: see
+        :func:`glmstat.formula.stream.learn_spec`).
         """
         pq = pyarrow_parquet()
         stamps = self.stamps or (None,) * len(self.files)
@@ -528,7 +571,8 @@ def _repeated(names: tuple[str, ...]) -> str | None:
 
 def string_columns(schema, columns: tuple[str, ...]) -> list[str]:
     """The ``columns`` that hold strings: plain, or an unordered dictionary of them (an encoding whose order
-    is that of first appearance in whatever wrote the file; an ordered dictionary's order is declared)."""
+    is that of first appearance in whatever wrote the file; an ordered dictionary's order is declared, and so
+    is a pandas Categorical's, by :func:`declared_categoricals`)."""
     import pyarrow as pa
 
     def text(t) -> bool:
@@ -537,11 +581,16 @@ def string_columns(schema, columns: tuple[str, ...]) -> list[str]:
 
     out = []
     present = set(schema.names)  # (schema.names builds a new list at each read: many columns, many lists)
+    declared = None
     for c in columns:
         if c in present:
             t = schema.field(c).type
-            if text(t) or (pa.types.is_dictionary(t) and text(t.value_type) and not t.ordered):
+            if text(t):
                 out.append(c)
+            elif pa.types.is_dictionary(t) and text(t.value_type) and not t.ordered:
+                declared = declared_categoricals(schema) if declared is None else declared
+                if c not in declared:
+                    out.append(c)
     return out
 
 

@@ -342,21 +342,54 @@ def _encoded_strings(kind: str, d: pd.DataFrame, tmp_path):
             pq.write_table(pa.table({"g": pa.array(part["g"].tolist()).dictionary_encode(), "x": part["x"],
                                      "y": part["y"]}), tmp_path / f"{name}.parquet")
         return str(tmp_path / "*.parquet")
-    # an unordered pandas Categorical whose categories are in another order: in the file, a dictionary
-    d.assign(g=pd.Categorical(d["g"], categories=["pear", "fig", "apple"])).to_parquet(
-        tmp_path / "cat.parquet", row_group_size=30)
-    return str(tmp_path / "cat.parquet")
+    # pandas Categoricals whose categories are in two other orders, one per file: no one order declared
+    for name, rows, cats in (("a", slice(None, 60), ["pear", "fig", "apple"]),
+                             ("b", slice(60, None), ["fig", "apple", "pear"])):
+        part = d.iloc[rows]
+        part.assign(g=pd.Categorical(part["g"], categories=cats)).to_parquet(tmp_path / f"cat{name}.parquet")
+    return str(tmp_path / "cat*.parquet")
 
 
 @pytest.mark.parametrize("kind", ["arrow dictionary", "polars categorical", "one shared dictionary",
-                                  "dictionaries that differ by file", "unordered pandas categorical in a file"])
+                                  "dictionaries that differ by file", "pandas categoricals that differ by file"])
 def test_dictionary_encoded_strings_have_the_levels_of_plain_strings(kind, tmp_path):
     """An unordered Arrow dictionary (a polars Categorical, a Parquet dictionary column) only encodes strings:
-    its levels are sorted, as the plain strings', whatever order the dictionary and the row groups have."""
+    its levels are sorted, as the plain strings', whatever order the dictionary and the row groups have; so are
+    the levels of pandas Categoricals whose files declare different orders."""
     d = _strings_frame()
     mem = fit("y ~ g + x", d, gs.Poisson(), None)
     f = fit("y ~ g + x", _encoded_strings(kind, d, tmp_path), gs.Poisson(), None)
     assert f.column_names == mem.column_names == ["Intercept", "g[T.fig]", "g[T.pear]", "x"]
+    close(f.coef, mem.coef)
+
+
+def _categorical_frame() -> pd.DataFrame:
+    """The strings of :func:`_strings_frame` as an unordered pandas Categorical whose categories are in neither
+    sorted nor first-appearance order, with a category no row uses."""
+    d = _strings_frame()
+    return d.assign(g=pd.Categorical(d["g"], categories=["pear", "unused", "fig", "apple"]))
+
+
+@pytest.mark.parametrize("kind", ["file", "file in 30-row row groups", "two files", "arrow table",
+                                  "pd.read_parquet"])
+def test_a_pandas_categorical_keeps_its_order_through_parquet_and_arrow(kind, tmp_path):
+    """A pandas Categorical written to Parquet (or converted to an Arrow table) keeps its categories' order,
+    as ``pd.read_parquet``, dask and R's arrow read it back: the same reference level and columns as the
+    DataFrame it came from (its unused category dropped, as R's model frame drops it)."""
+    d = _categorical_frame()
+    mem = fit("y ~ g + x", d, gs.Poisson(), None)
+    assert mem.column_names == ["Intercept", "g[T.fig]", "g[T.apple]", "x"]
+    if kind == "arrow table":
+        source = pa.Table.from_pandas(d)
+    elif kind == "two files":
+        d.iloc[:50].to_parquet(tmp_path / "a.parquet")
+        d.iloc[50:].to_parquet(tmp_path / "b.parquet")
+        source = str(tmp_path / "*.parquet")
+    else:
+        d.to_parquet(tmp_path / "cat.parquet", row_group_size=30 if "30" in kind else None)
+        source = pd.read_parquet(tmp_path / "cat.parquet") if kind == "pd.read_parquet" else str(tmp_path / "cat.parquet")
+    f = fit("y ~ g + x", source, gs.Poisson(), None)
+    assert f.column_names == mem.column_names
     close(f.coef, mem.coef)
 
 
@@ -640,11 +673,15 @@ def test_a_wide_factors_codes_are_what_counts_against_the_bytes_kept(tmp_path, m
     close(ci, fit("y ~ x + g", d, gs.Poisson(), None).conf_int(method="profile", parm="x"))
 
 
-@pytest.mark.parametrize("metadata", [b'{"columns": 5}', b'{"index_columns": ["nope"], "columns": []}', b"not json"],
-                         ids=["columns-not-a-list", "unknown-index-column", "not-json"])
+@pytest.mark.parametrize("metadata", [
+    b'{"columns": 5}', b'{"index_columns": ["nope"], "columns": []}', b"not json", b"[" * 200_000 + b"]" * 200_000,
+    b'{"columns": [{"pandas_type": "categorical", "field_name": ["x"]}, {"pandas_type": "categorical"}]}'],
+    ids=["columns-not-a-list", "unknown-index-column", "not-json", "nested-past-the-recursion-limit",
+         "categorical-of-no-name"])
 def test_a_files_malformed_pandas_metadata_is_ignored(metadata, tmp_path, capsys):
     # the b"pandas" metadata of a file from someone else can hold any bytes; pyarrow reads it with raw
-    # KeyError / JSON errors: the rows are read without it, from a path, an Arrow table and the command line
+    # KeyError / JSON / RecursionError errors: the rows are read without it, from a path, an Arrow table and the
+    # command line
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     from glmstat.cli import main
