@@ -18,7 +18,10 @@ through a coarse grid of z values, which is accurate to a few digits only.
 
 A limit that cannot be bracketed is reported as +/-inf when the deviance stays within the threshold however
 far b goes (the likelihood is flat on that side, as under separation), and as NaN when the refits fail
-(no valid fit for the family); both with a :class:`ProfileWarning`.  Aliased coefficients get NaN.  A limit
+(no valid fit for the family); both with a :class:`ProfileWarning`.  Under separation no maximum exists: the
+diverging coefficients' intervals are unbounded on the side they diverge, and under quasi-complete separation
+the others' are those of the limit, the profile of the rows the separation leaves unfitted (see
+:func:`_separated`).  Aliased coefficients get NaN.  A limit
 whose refit puts more fitted means on the edge of the family's domain than the estimate has (a Poisson/sqrt
 mean of 1e-24, where the refit had to halve its steps to stay inside) comes with a ProfileWarning too: the
 profile deviance there is an infimum that the refits only approach.  Means the engine does not count as on
@@ -40,7 +43,7 @@ failure may be only the want of a start near enough.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Sequence
 
@@ -444,47 +447,121 @@ def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None
         raise GLMStatError(f"profile-likelihood intervals need a positive finite dispersion, got {disp:g} "
                            f"(no residual degrees of freedom?)")
     names = fit.column_names
-    if fit.separation is not None:
-        return _separated(fit, names)
-    fd = fit.fit_data
-    src = fd.source
-    kept = np.flatnonzero(fd.kept)
-    coef = fd.coef
-    se = fit.std_errors.to_numpy()
     q = normal_quantile(0.5 + level / 2)
-    out = np.full((len(names), 2), np.nan)
-    cov = fd.cov_unscaled
     wanted = set(range(len(names))) if parm is None else {names.index(c) for c in parm}
+    if fit.separation is not None:
+        return _separated(fit, names, q, wanted, disp)
+    fd = fit.fit_data
+    out = np.full((len(names), 2), np.nan)
+    _profile_columns(fd.source, fit.family, fd.coef, fd.cov_unscaled, np.flatnonzero(fd.kept), float(fit.deviance),
+                     fd.n_boundary, disp, q, wanted, names, out)
+    return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
+
+
+def _profile_columns(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarray, deviance: float,
+                     n_boundary: int, disp: float, q: float, wanted: set, names: list[str], out: np.ndarray) -> None:
+    """Both limits of each column of ``kept`` in ``wanted`` into ``out`` (its rows), profiling the fit of
+    ``src`` whose estimate is ``coef`` (unscaled covariance ``cov``, ``deviance``), with a ProfileWarning for
+    each limit not found or approximate."""
     for j in kept:
         if j not in wanted:
             continue
         others = kept[kept != j]
-        prof = _Profile(src, int(j), others, fit.family, coef[j], float(fit.deviance), disp, fit.fit_data.n_boundary)
+        prof = _Profile(src, int(j), others, family, coef[j], deviance, disp, n_boundary)
         # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
         slope = cov[others, j] / cov[j, j]
+        se = float(np.sqrt(disp * cov[j, j]))
         for k, side in enumerate((-1, 1)):
-            val, why, edge = _limit(prof, se[j], q, side, coef[others], slope)
+            val, why, edge = _limit(prof, se, q, side, coef[others], slope)
             out[j, k] = val
             which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(names[j])}"
             if why:
-                warnings.warn(f"{which} not found: {why}; reported as {val}", ProfileWarning, stacklevel=3)
+                warnings.warn(f"{which} not found: {why}; reported as {val}", ProfileWarning, stacklevel=4)
             elif edge:
                 warnings.warn(f"{which} is approximate: the refits there have their optimum on the edge of the "
-                              f"{fit.family.name} family's domain (a fitted mean at its bound), which they only "
-                              f"approach", ProfileWarning, stacklevel=3)
-    return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
+                              f"{family.name} family's domain (a fitted mean at its bound), which they only "
+                              f"approach", ProfileWarning, stacklevel=4)
 
 
-def _separated(fit, names: list[str]) -> pd.DataFrame:
-    """Separation: no maximum exists, so each diverging coefficient's interval is unbounded in the
-    direction it diverges and every other limit is NaN (the refits near an infinite estimate are numerically
-    meaningless)."""
+@dataclass(frozen=True)
+class _LeaveOutMoved:
+    """A block whose rows that the direction ``d`` moves (|x_i'd| > ``tol``) get prior weight 0 (picklable)."""
+
+    d: np.ndarray
+    tol: float
+
+    def __call__(self, block):
+        moved = np.abs(block.X.matvec(self.d)) > self.tol
+        if not moved.any():
+            return block
+        start = None if block.start_weights is None else np.where(moved, 0.0, block.start_weights)
+        return replace(block, weights=np.where(moved, 0.0, block.weights), start_weights=start)
+
+
+def _column_abs_max(blk) -> np.ndarray:
+    return blk.X.column_abs_max()
+
+
+#: |x_i'd| below this fraction of sum_j |d_j| max_i |x_ij| is a row the separating direction leaves in place
+#: (as the streamed separation check counts it).
+_UNMOVED_TOL = 1e-9
+
+
+def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.DataFrame:
+    """Separation along d: no maximum exists, and each diverging coefficient's interval is unbounded in the
+    direction it diverges (its other limit is NaN: the refits near an infinite estimate are numerically
+    meaningless).
+
+    Under quasi-complete separation the other coefficients' profiles are those of the limit: with the rows S
+    that d moves fitted exactly (log-likelihood 0) as t -> inf along beta + t d, and x_i'd = 0 on the others R,
+    for any coefficient j with d_j = 0
+
+        sup_{beta_j = b} l(beta) = sup_{beta_j = b} l_R(beta),
+
+    since l_S <= 0 and beta + t d keeps beta_j and l_R.  So the profile deviance of such j is the model's on
+    the rows R alone (those of S given weight 0), and its interval is computed there exactly; a coefficient
+    that the rows R do not determine (aliased there) has a flat profile, (-inf, inf).  Under complete
+    separation R is empty: every other limit is NaN.
+    """
     sep = fit.separation
     out = np.full((len(names), 2), np.nan)
-    for col, d in zip(sep.columns, sep.directions):
-        if col in names and d != 0:
-            out[names.index(col), int(d > 0)] = np.sign(d) * np.inf
+    fd = fit.fit_data
+    d = np.zeros(len(names))
+    for col, v in zip(sep.columns, sep.directions):
+        if col in names and v != 0:
+            d[names.index(col)] = v
+            out[names.index(col), int(v > 0)] = np.sign(v) * np.inf
+    done = ""
+    rest = None if sep.complete else _rows_not_separated(fd.source, fit.family, d)
+    if rest is not None:
+        state, src = rest
+        finite = [int(j) for j in np.flatnonzero(fd.kept) if d[j] == 0 and j in wanted]
+        flat = [j for j in finite if not state.kept[j]]
+        out[flat] = [-np.inf, np.inf]
+        _profile_columns(src, fit.family, state.coef, state.cov_unscaled, np.flatnonzero(state.kept),
+                         state.deviance, state.n_boundary, disp, q, set(finite), names, out)
+        done = ("; the other coefficients' intervals are those of the limit, the profile likelihood of the rows "
+                "the separation leaves unfitted" + (f" ({', '.join(shown(names[j]) for j in flat)} unbounded: "
+                                                    "determined by the separated rows alone)" if flat else ""))
     warnings.warn(f"{sep.kind} separation: the maximum-likelihood estimates of {sep.columns_text} are "
-                  f"infinite, so their profile intervals are unbounded in that direction and the other limits "
-                  f"are not computed (NaN); use method='firth' for finite estimates", ProfileWarning, stacklevel=3)
+                  f"infinite, so their profile intervals are unbounded in that direction and "
+                  + ("their other limits are" if done else "the other limits are")
+                  + f" not computed (NaN){done}; use method='firth' for finite estimates", ProfileWarning,
+                  stacklevel=3)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
+
+
+def _rows_not_separated(source, family, d: np.ndarray):
+    """(the fit, the rows) of the model on the rows the separating direction ``d`` leaves in place, the
+    others given weight 0; None when that fit diverges too (``d`` did not separate every row that can be) or
+    fails."""
+    scale = fold(source, _column_abs_max, np.maximum, np.zeros(d.size))
+    tol = _UNMOVED_TOL * float((np.abs(d) * scale).sum())
+    src = source.with_transform(_LeaveOutMoved(d, tol))
+    try:
+        state = irls(src, family, _REFIT)
+    except FitError:
+        return None
+    if not (state.converged and state.polished and state.n_boundary == 0 and state.n_ok > 0):
+        return None
+    return state, src

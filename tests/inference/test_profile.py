@@ -96,6 +96,55 @@ def test_separation_gives_unbounded_limits_with_a_warning():
     assert np.isnan(ci.loc["hours", "lower"]) and ci.loc["score"].isna().all()
 
 
+SEPARATED = json.loads((FIXTURES / "profile_separated" / "r.json").read_text())
+
+
+@pytest.mark.parametrize("data", ["in memory", "parquet"])
+@pytest.mark.parametrize("case", ["logit", "poisson"])
+def test_quasi_separation_profiles_the_other_coefficients_at_the_limit(case, data, tmp_path):
+    """Quasi-complete separation by a level whose rows are all successes (all zero counts): its coefficient is
+    unbounded on the side it diverges (NaN on the other), and every other coefficient's interval is the limit
+    profile's, the model's on the other rows (R's exact profile there; R's own confint on all the rows agrees
+    to 4 digits for the logit and stops with an error for the Poisson fit)."""
+    ref = SEPARATED[case]
+    d = pd.read_csv(FIXTURES / "profile_separated" / "data" / "separated.csv")
+    source = d
+    if data == "parquet":
+        pytest.importorskip("pyarrow")
+        d.to_parquet(tmp_path / "sep.parquet", row_group_size=50)
+        source = str(tmp_path / "sep.parquet")
+    family = gs.Binomial() if ref["family"] == "binomial" else gs.Poisson()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.SeparationWarning)
+        fit = gs.glm(ref["formula"], source, family=family)
+    with pytest.warns(ProfileWarning, match="the other coefficients' intervals are those of the limit"):
+        ci = fit.conf_int(method="profile")
+    want = pd.DataFrame(ref["limits"], index=["lower", "upper"]).T
+    assert_close(ci.loc[want.index], want, rtol=1e-8)
+    diverging = ci.loc["g[T.c]"]
+    if case == "logit":  # all successes: + inf
+        assert np.isnan(diverging["lower"]) and diverging["upper"] == np.inf
+    else:  # all zero counts: - inf
+        assert diverging["lower"] == -np.inf and np.isnan(diverging["upper"])
+
+
+def test_a_coefficient_only_the_separated_rows_determine_has_a_flat_profile():
+    # z is nonzero only on the separated rows (level c): with those fitted exactly in the limit, whatever z's
+    # coefficient, the likelihood puts no bound on it; the other intervals are as without z (R's, above)
+    d = pd.read_csv(FIXTURES / "profile_separated" / "data" / "separated.csv")
+    d["z"] = np.where(d["g"] == "c", np.random.default_rng(5).choice([-1.0, 1.0], len(d)), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.SeparationWarning)
+        fit = gs.glm("y ~ x + g + z", d, family=gs.Binomial())
+    assert fit.separation.columns == ("g[T.c]",)
+    with pytest.warns(ProfileWarning, match="'z' unbounded"):
+        ci = fit.conf_int(method="profile")
+    assert list(ci.loc["z"]) == [-np.inf, np.inf]
+    want = pd.DataFrame(SEPARATED["logit"]["limits"], index=["lower", "upper"]).T
+    assert_close(ci.loc[want.index], want, rtol=1e-8)
+    assert_close(fit.conf_int(method="profile", parm=["x"]).loc[["x"]], want.loc[["x"]], rtol=1e-8)
+
+
 def test_wald_is_the_default_and_unknown_methods_are_refused():
     fit, _ = profile("clotting_gamma")
     pd.testing.assert_frame_equal(fit.conf_int(), fit.conf_int(method="wald"))
