@@ -464,23 +464,31 @@ def _profile_columns(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.nd
     ``src`` whose estimate is ``coef`` (unscaled covariance ``cov``, ``deviance``), with a ProfileWarning for
     each limit not found or approximate."""
     for j in kept:
-        if j not in wanted:
-            continue
-        others = kept[kept != j]
-        prof = _Profile(src, int(j), others, family, coef[j], deviance, disp, n_boundary)
-        # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
-        slope = cov[others, j] / cov[j, j]
-        se = float(np.sqrt(disp * cov[j, j]))
-        for k, side in enumerate((-1, 1)):
-            val, why, edge = _limit(prof, se, q, side, coef[others], slope)
-            out[j, k] = val
-            which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(names[j])}"
-            if why:
-                warnings.warn(f"{which} not found: {why}; reported as {val}", ProfileWarning, stacklevel=4)
-            elif edge:
-                warnings.warn(f"{which} is approximate: the refits there have their optimum on the edge of the "
-                              f"{family.name} family's domain (a fitted mean at its bound), which they only "
-                              f"approach", ProfileWarning, stacklevel=4)
+        if j in wanted:
+            for side in (-1, 1):
+                out[j, int(side > 0)] = _warned_limit(src, family, coef, cov, kept, int(j), deviance, n_boundary,
+                                                      disp, q, side, names[j])
+
+
+def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarray, j: int, deviance: float,
+                  n_boundary: int, disp: float, q: float, side: int, name: str, step: float | None = None) -> float:
+    """One limit of column ``j`` (:func:`_limit`), with a ProfileWarning when it is not found or approximate.
+    ``deviance``: the profile's minimum (the fit's, or its limit under separation); ``step``: the scale of
+    the search (default: the standard error)."""
+    others = kept[kept != j]
+    prof = _Profile(src, j, others, family, coef[j], deviance, disp, n_boundary)
+    # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
+    slope = cov[others, j] / cov[j, j]
+    se = float(np.sqrt(disp * cov[j, j])) if step is None else step
+    val, why, edge = _limit(prof, se, q, side, coef[others], slope)
+    which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(name)}"
+    if why:
+        warnings.warn(f"{which} not found: {why}; reported as {val}", ProfileWarning, stacklevel=5)
+    elif edge:
+        warnings.warn(f"{which} is approximate: the refits there have their optimum on the edge of the "
+                      f"{family.name} family's domain (a fitted mean at its bound), which they only "
+                      f"approach", ProfileWarning, stacklevel=5)
+    return val
 
 
 @dataclass(frozen=True)
@@ -520,8 +528,10 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
 
     since l_S <= 0 and beta + t d keeps beta_j and l_R.  So the profile deviance of such j is the model's on
     the rows R alone (those of S given weight 0), and its interval is computed there exactly; a coefficient
-    that the rows R do not determine (aliased there) has a flat profile, (-inf, inf).  Under complete
-    separation R is empty: every other limit is NaN.
+    that the rows R do not determine (aliased there) has a flat profile, (-inf, inf).  When one coefficient
+    alone diverges, its profile deviance on all the rows falls towards that same limit as it goes to +/-inf,
+    and its finite limit is where the profile deviance is q^2 phi above the limit (a one-sided interval).
+    Under complete separation R is empty: every other limit is NaN.
     """
     sep = fit.separation
     out = np.full((len(names), 2), np.nan)
@@ -531,31 +541,44 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
         if col in names and v != 0:
             d[names.index(col)] = v
             out[names.index(col), int(v > 0)] = np.sign(v) * np.inf
-    done = ""
-    rest = None if sep.complete else _rows_not_separated(fd.source, fit.family, d)
-    if rest is not None:
+    scale = fold(fd.source, _column_abs_max, np.maximum, np.zeros(d.size))
+    rest = None if sep.complete else _rows_not_separated(fd.source, fit.family, d, scale)
+    diverging = np.flatnonzero(d)
+    if rest is None:
+        other = "the other limits are not computed (NaN)"
+    else:
         state, src = rest
         finite = [int(j) for j in np.flatnonzero(fd.kept) if d[j] == 0 and j in wanted]
         flat = [j for j in finite if not state.kept[j]]
         out[flat] = [-np.inf, np.inf]
         _profile_columns(src, fit.family, state.coef, state.cov_unscaled, np.flatnonzero(state.kept),
                          state.deviance, state.n_boundary, disp, q, set(finite), names, out)
-        done = ("; the other coefficients' intervals are those of the limit, the profile likelihood of the rows "
-                "the separation leaves unfitted" + (f" ({', '.join(shown(names[j]) for j in flat)} unbounded: "
-                                                    "determined by the separated rows alone)" if flat else ""))
+        if diverging.size == 1 and fd.kept[diverging[0]]:
+            j = int(diverging[0])
+            side = -int(np.sign(d[j]))
+            if j in wanted:
+                # searched from the diverging estimate in steps that move the linear predictor by about 1 (its
+                # standard error there is meaningless, 1e4 for an estimate of 25: refits that far out sit on
+                # the link's clamps, where the deviance is flat)
+                out[j, int(side > 0)] = _warned_limit(fd.source, fit.family, fd.coef, fd.cov_unscaled,
+                                                      np.flatnonzero(fd.kept), j, state.deviance, fd.n_boundary,
+                                                      disp, q, side, names[j], step=1.0 / max(scale[j], 1e-300))
+            other = "its other limit is where the profile deviance is the threshold above its limit"
+        else:
+            other = "their other limits are not computed (NaN)"
+        other += ("; the other coefficients' intervals are those of the limit, the profile likelihood of the rows "
+                  "the separation leaves unfitted" + (f" ({', '.join(shown(names[j]) for j in flat)} unbounded: "
+                                                      "determined by the separated rows alone)" if flat else ""))
     warnings.warn(f"{sep.kind} separation: the maximum-likelihood estimates of {sep.columns_text} are "
-                  f"infinite, so their profile intervals are unbounded in that direction and "
-                  + ("their other limits are" if done else "the other limits are")
-                  + f" not computed (NaN){done}; use method='firth' for finite estimates", ProfileWarning,
-                  stacklevel=3)
+                  f"infinite, so their profile intervals are unbounded in that direction and {other}; use "
+                  f"method='firth' for finite estimates", ProfileWarning, stacklevel=3)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
 
 
-def _rows_not_separated(source, family, d: np.ndarray):
+def _rows_not_separated(source, family, d: np.ndarray, scale: np.ndarray):
     """(the fit, the rows) of the model on the rows the separating direction ``d`` leaves in place, the
     others given weight 0; None when that fit diverges too (``d`` did not separate every row that can be) or
-    fails."""
-    scale = fold(source, _column_abs_max, np.maximum, np.zeros(d.size))
+    fails.  ``scale``: max_i |x_ij| of each column."""
     tol = _UNMOVED_TOL * float((np.abs(d) * scale).sum())
     src = source.with_transform(_LeaveOutMoved(d, tol))
     try:

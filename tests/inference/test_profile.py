@@ -103,9 +103,10 @@ SEPARATED = json.loads((FIXTURES / "profile_separated" / "r.json").read_text())
 @pytest.mark.parametrize("case", ["logit", "poisson"])
 def test_quasi_separation_profiles_the_other_coefficients_at_the_limit(case, data, tmp_path):
     """Quasi-complete separation by a level whose rows are all successes (all zero counts): its coefficient is
-    unbounded on the side it diverges (NaN on the other), and every other coefficient's interval is the limit
-    profile's, the model's on the other rows (R's exact profile there; R's own confint on all the rows agrees
-    to 4 digits for the logit and stops with an error for the Poisson fit)."""
+    unbounded on the side it diverges, its other limit where its profile deviance is q^2 above the limit's,
+    and every other coefficient's interval is the limit profile's, the model's on the other rows (R's exact
+    profiles; R's own confint on all the rows agrees to 4 digits for the logit and stops with an error for the
+    Poisson fit)."""
     ref = SEPARATED[case]
     d = pd.read_csv(FIXTURES / "profile_separated" / "data" / "separated.csv")
     source = d
@@ -122,10 +123,10 @@ def test_quasi_separation_profiles_the_other_coefficients_at_the_limit(case, dat
     want = pd.DataFrame(ref["limits"], index=["lower", "upper"]).T
     assert_close(ci.loc[want.index], want, rtol=1e-8)
     diverging = ci.loc["g[T.c]"]
-    if case == "logit":  # all successes: + inf
-        assert np.isnan(diverging["lower"]) and diverging["upper"] == np.inf
-    else:  # all zero counts: - inf
-        assert diverging["lower"] == -np.inf and np.isnan(diverging["upper"])
+    finite = ref["diverging"]["side"]
+    assert finite == ("lower" if case == "logit" else "upper")  # all successes: + inf; all zero counts: - inf
+    assert diverging.drop(finite).item() == (np.inf if case == "logit" else -np.inf)
+    assert_close(diverging[finite], ref["diverging"]["value"], rtol=1e-8)
 
 
 def test_a_coefficient_only_the_separated_rows_determine_has_a_flat_profile():
@@ -137,7 +138,7 @@ def test_a_coefficient_only_the_separated_rows_determine_has_a_flat_profile():
         warnings.simplefilter("ignore", gs.SeparationWarning)
         fit = gs.glm("y ~ x + g + z", d, family=gs.Binomial())
     assert fit.separation.columns == ("g[T.c]",)
-    with pytest.warns(ProfileWarning, match="'z' unbounded"):
+    with pytest.warns(ProfileWarning, match="its other limit is where .*'z' unbounded"):
         ci = fit.conf_int(method="profile")
     assert list(ci.loc["z"]) == [-np.inf, np.inf]
     want = pd.DataFrame(SEPARATED["logit"]["limits"], index=["lower", "upper"]).T
