@@ -183,6 +183,14 @@ class SeparationInfo:
         return ", ".join(self.columns)
 
     def message(self, response: str) -> str:
+        if self.complete:
+            # (every row is separated: many directions separate them, and which coefficients the fit pushes to
+            # infinity is the direction the fit happens to take, so none is named infinite)
+            return (
+                f"{self.kind} separation{self._what}: {self.explanation}. No maximum-likelihood estimate exists: the "
+                f"fit diverges along a direction that moves {self.columns_text}, so every estimate, standard error "
+                f"and p-value is meaningless. {self._advice}"
+            )
         return (
             f"{self.kind} separation{self._what}: {self.explanation}. The maximum-likelihood estimates of "
             f"{self.columns_text} "

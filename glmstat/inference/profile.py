@@ -569,9 +569,11 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
         other += ("; the other coefficients' intervals are those of the limit, the profile likelihood of the rows "
                   "the separation leaves unfitted" + (f" ({', '.join(shown(names[j]) for j in flat)} unbounded: "
                                                       "determined by the separated rows alone)" if flat else ""))
-    warnings.warn(f"{sep.kind} separation: the maximum-likelihood estimates of {sep.columns_text} are "
-                  f"infinite, so their profile intervals are unbounded in that direction and {other}; use "
-                  f"method='firth' for finite estimates", ProfileWarning, stacklevel=3)
+    what = (f"no maximum-likelihood estimate exists; the profile intervals of the coefficients the fit diverges "
+            f"along ({sep.columns_text}) are" if sep.complete else
+            f"the maximum-likelihood estimates of {sep.columns_text} are infinite, so their profile intervals are")
+    warnings.warn(f"{sep.kind} separation: {what} unbounded in that direction and {other}; use method='firth' for "
+                  f"finite estimates", ProfileWarning, stacklevel=3)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
 
 
