@@ -47,7 +47,7 @@ from .._scipy import optimize, sparse
 from ..design.sources import fold
 from ..formula.values import label_text
 from .explain import (FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts, contrast_levels_text,
-                      detect_separation, levels_text)
+                      detect_separation, levels_text, separable_without)
 from .streamed_separation import streamed_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from ..families import Family
     from ..formula.frame import ModelFrame
 
-__all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation",
+__all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation", "needed_to_separate",
            "detect_zero_separation", "newton_check", "fit_findings", "DRIFT_TOL", "STEP_TOL", "SCORE_TOL"]
 
 #: A Newton step from a converged estimate that still moves some eta_i by more than this means divergence.
@@ -346,6 +346,18 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
         return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),
                                  frame.response_name, intercept, factors)
     return detect_zero_separation(frame, w, state.kept, intercept, factors)
+
+
+def needed_to_separate(frame: "ModelFrame", kept: np.ndarray) -> np.ndarray | None:
+    """Under complete separation of a 0/1 response: for each column, whether every separating direction moves
+    it (the other kept columns alone do not separate the rows); None where no linear program runs (streamed
+    rows, or a design beyond ``LP_MAX_CELLS``).  One linear program per kept column."""
+    if not frame.in_memory or _lp_too_large(frame, kept):
+        return None
+    out = np.zeros(kept.size, dtype=bool)
+    for j in np.flatnonzero(kept):
+        out[j] = not separable_without(frame.design, frame.y, frame.total_weights, kept, int(j))
+    return out
 
 
 def contrast_factors(frame: "ModelFrame") -> tuple[FactorContrasts, ...]:

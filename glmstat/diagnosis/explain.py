@@ -30,6 +30,7 @@ from .._scipy import optimize
 from ..design.base import Design
 
 __all__ = ["AliasInfo", "SeparationInfo", "ZeroCountSeparation", "FactorContrasts", "explain_aliasing",
+           "separable_without",
            "detect_separation", "one_column_text", "combination_text", "contrast_levels_text", "coded_by_contrasts",
            "levels_or_combination"]
 
@@ -348,6 +349,20 @@ def _describe(X, names, d, y, response, intercept):
 #: a row is moved when s_i z_i'd exceeds this (z scaled to max |z_ij| = 1, |d_j| <= 1).
 _MAX_ROUNDS = 8
 _MOVED = 1e-7
+
+
+def separable_without(X: Design, y: np.ndarray, weights: np.ndarray, kept: np.ndarray, j: int) -> bool:
+    """Whether the kept columns other than ``j`` alone separate the 0/1 response completely (a direction d with
+    d_j = 0 and x_i'd > 0 for every success, < 0 for every failure, among the rows of positive weight)."""
+    rows = weights > 0
+    cols = np.flatnonzero(kept & (np.arange(kept.size) != j))
+    yk = y[rows]
+    if cols.size == 0 or not np.all((yk == 0) | (yk == 1)):
+        return False
+    Z = X.take(np.flatnonzero(rows)).select(cols).toarray()
+    scale = np.abs(Z).max(axis=0)
+    scale[scale == 0] = 1.0
+    return _strictly_separable(np.where(yk == 1, 1.0, -1.0)[:, None] * (Z / scale))
 
 
 def _strictly_separable(SZ: np.ndarray) -> bool:

@@ -56,6 +56,7 @@ from ..design.sources import fold
 from ..engine.irls import Control, irls
 from ..engine.kernel import generic
 from .._arguments import confidence_level, shown
+from ..diagnosis.degenerate import needed_to_separate
 from ..errors import FitError, GLMStatError, ProfileWarning
 
 __all__ = ["profile_conf_int", "ProfileWarning"]
@@ -330,10 +331,11 @@ class _Profile:
         return _Point(b, z, dz, coef, dcoef, edge)
 
 
-def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, slope: np.ndarray
-           ) -> tuple[float, str, bool]:
+def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, slope: np.ndarray,
+           first: float | None = None) -> tuple[float, str, bool]:
     """One limit (side -1: lower, +1: upper), the reason when it cannot be found, and whether the refit
-    there puts a fitted mean on the edge of the family's domain (the limit is then approximate).
+    there puts a fitted mean on the edge of the family's domain (the limit is then approximate).  The search
+    starts at ``first`` (default: the Wald limit) and finds the limit to ``_STEP_TOL`` times ``se``.
 
     Solves f(b) = side * z(b) - q = 0.  ``inside`` is the farthest point known to have f < 0, ``outside``
     the nearest known with f >= 0, ``failed`` the nearest known where no valid fit was found.  Each step is a
@@ -350,7 +352,7 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
     secant_step = stalled = False  # (the secant's bookkeeping: see below)
     width = np.inf
     last = _Point(b_hat, 0.0, np.nan, start, slope)  # warm start: extrapolate the last refit along its slope
-    x = b_hat + side * q * se  # the Wald limit
+    x = b_hat + side * q * se if first is None else first  # the Wald limit
     for _ in range(_MAX_STEPS):
         # the last refit moved along its slope, the last refit, the estimate moved along its slope (a refit
         # that crept to the edge of the domain can be wedged there: its steps all leave the domain)
@@ -471,16 +473,17 @@ def _profile_columns(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.nd
 
 
 def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarray, j: int, deviance: float,
-                  n_boundary: int, disp: float, q: float, side: int, name: str, step: float | None = None) -> float:
+                  n_boundary: int, disp: float, q: float, side: int, name: str, step: float | None = None,
+                  first: float | None = None) -> float:
     """One limit of column ``j`` (:func:`_limit`), with a ProfileWarning when it is not found or approximate.
     ``deviance``: the profile's minimum (the fit's, or its limit under separation); ``step``: the scale of
-    the search (default: the standard error)."""
+    the search (default: the standard error), ``first``: the first point tried (default: the Wald limit)."""
     others = kept[kept != j]
     prof = _Profile(src, j, others, family, coef[j], deviance, disp, n_boundary)
     # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
     slope = cov[others, j] / cov[j, j]
     se = float(np.sqrt(disp * cov[j, j])) if step is None else step
-    val, why, edge = _limit(prof, se, q, side, coef[others], slope)
+    val, why, edge = _limit(prof, se, q, side, coef[others], slope, first)
     which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(name)}"
     if why:
         warnings.warn(f"{which} not found: {why}; reported as {val}", ProfileWarning, stacklevel=5)
@@ -531,7 +534,13 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
     that the rows R do not determine (aliased there) has a flat profile, (-inf, inf).  When one coefficient
     alone diverges, its profile deviance on all the rows falls towards that same limit as it goes to +/-inf,
     and its finite limit is where the profile deviance is q^2 phi above the limit (a one-sided interval).
-    Under complete separation R is empty: every other limit is NaN.
+
+    Under complete separation R is empty and the likelihood's supremum is 1 (deviance 0).  A coefficient that
+    some separating direction leaves at 0 (the other columns alone separate the rows) has a flat profile,
+    (-inf, inf); one that every separating direction moves diverges with the sign they share, and its finite
+    limit is where its profile deviance is q^2 phi above 0.  Which is which takes a linear program per
+    column over the rows: for streamed rows (or a design beyond the programs' size) the limits other than
+    the diverging side are NaN.
     """
     sep = fit.separation
     out = np.full((len(names), 2), np.nan)
@@ -544,7 +553,23 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
     scale = fold(fd.source, _column_abs_max, np.maximum, np.zeros(d.size))
     rest = None if sep.complete else _rows_not_separated(fd.source, fit.family, d, scale)
     diverging = np.flatnonzero(d)
-    if rest is None:
+    needed = needed_to_separate(fd.frame, fd.kept) if sep.complete and fit.family.binomial_response else None
+    if needed is not None:
+        for j in np.flatnonzero(fd.kept):
+            j = int(j)
+            if j not in wanted or (needed[j] and d[j] == 0):  # (the latter: the programs disagree at rounding)
+                continue
+            if not needed[j]:
+                out[j] = [-np.inf, np.inf]
+                continue
+            side = -int(np.sign(d[j]))
+            out[j, int(side < 0)] = -side * np.inf
+            out[j, int(side > 0)] = _diverging_limit(fd, fit.family, j, 0.0, disp, q, side, names[j], scale[j])
+        flat = [names[j] for j in np.flatnonzero(fd.kept & ~needed)]
+        other = ("the other limit of those every separating direction moves is where the profile deviance is "
+                 "the threshold above 0" + (f" ({', '.join(map(shown, flat))} unbounded: the other columns "
+                                           "separate the rows without them)" if flat else ""))
+    elif rest is None:
         other = "the other limits are not computed (NaN)"
     else:
         state, src = rest
@@ -557,12 +582,8 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
             j = int(diverging[0])
             side = -int(np.sign(d[j]))
             if j in wanted:
-                # searched from the diverging estimate in steps that move the linear predictor by about 1 (its
-                # standard error there is meaningless, 1e4 for an estimate of 25: refits that far out sit on
-                # the link's clamps, where the deviance is flat)
-                out[j, int(side > 0)] = _warned_limit(fd.source, fit.family, fd.coef, fd.cov_unscaled,
-                                                      np.flatnonzero(fd.kept), j, state.deviance, fd.n_boundary,
-                                                      disp, q, side, names[j], step=1.0 / max(scale[j], 1e-300))
+                out[j, int(side > 0)] = _diverging_limit(fd, fit.family, j, state.deviance, disp, q, side,
+                                                         names[j], scale[j])
             other = "its other limit is where the profile deviance is the threshold above its limit"
         else:
             other = "their other limits are not computed (NaN)"
@@ -575,6 +596,19 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
     warnings.warn(f"{sep.kind} separation: {what} unbounded in that direction and {other}; use method='firth' for "
                   f"finite estimates", ProfileWarning, stacklevel=3)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
+
+
+def _diverging_limit(fd, family, j: int, deviance: float, disp: float, q: float, side: int, name: str,
+                     scale: float) -> float:
+    """The finite limit (on ``side``) of the diverging coefficient ``j``: searched from its estimate, first
+    halfway to 0, then doubling the distance, and found to 1e-12 of a step that moves the linear predictor by
+    1 (``scale``: max_i |x_ij|).  Its standard error there is meaningless (2.6e4 for an estimate of 25): a
+    search scaled by it sent the refits onto the link's clamps, where the deviance is flat, for minutes; and
+    the refits far out along the diverging direction are slow (their other coefficients diverge with it)."""
+    b = float(fd.coef[j])
+    return _warned_limit(fd.source, family, fd.coef, fd.cov_unscaled, np.flatnonzero(fd.kept), j, deviance,
+                         fd.n_boundary, disp, q, side, name, step=1.0 / max(scale, 1e-300),
+                         first=b / 2 if side * b < 0 else None)
 
 
 def _rows_not_separated(source, family, d: np.ndarray, scale: np.ndarray):

@@ -85,18 +85,45 @@ def test_rescaling_a_covariate_rescales_its_interval():
     assert_close(ci2.loc["Intercept"], ci.loc["Intercept"], rtol=1e-8)
 
 
-def test_separation_gives_unbounded_limits_with_a_warning():
+SEPARATED = json.loads((FIXTURES / "profile_separated" / "r.json").read_text())
+
+
+def _r_limits(entry: dict) -> dict:
+    """{(coefficient, side): R's limit} of a complete-separation entry, in glmstat's names."""
+    return {(lim["coef"].replace("(Intercept)", "Intercept"), lim["side"]): lim["value"] for lim in entry["limits"]}
+
+
+def test_complete_separation_gives_one_sided_intervals_with_a_warning():
+    # hours separates passed (score is aliased): both coefficients diverge, each interval is unbounded on that
+    # side and its other limit is where the profile deviance reaches q^2 above the supremum's 0 (R's refits)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)
         fit = fit_ref(load_ref("students_seed"))
-    with pytest.warns(ProfileWarning, match="separation"):
+    with pytest.warns(ProfileWarning, match="complete separation: no maximum-likelihood estimate exists"):
         ci = fit.conf_int(method="profile")
-    assert ci.loc["hours", "upper"] == np.inf
-    assert ci.loc["Intercept", "lower"] == -np.inf
-    assert np.isnan(ci.loc["hours", "lower"]) and ci.loc["score"].isna().all()
+    want = _r_limits(SEPARATED["complete"]["students"])
+    assert ci.loc["hours", "upper"] == np.inf and ci.loc["Intercept", "lower"] == -np.inf
+    assert_close(ci.loc["hours", "lower"], want["hours", "lower"], rtol=1e-8)
+    assert_close(ci.loc["Intercept", "upper"], want["Intercept", "upper"], rtol=1e-8)
+    assert ci.loc["score"].isna().all()  # aliased
 
 
-SEPARATED = json.loads((FIXTURES / "profile_separated" / "r.json").read_text())
+def test_complete_separation_leaves_the_columns_it_does_not_need_unbounded():
+    # y2 = (x > 0.2): the intercept and x separate it without g, so g's likelihood is flat at the supremum
+    d = pd.read_csv(FIXTURES / "profile_separated" / "data" / "separated.csv")
+    d["y2"] = (d["x"] > 0.2).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fit = gs.glm("y2 ~ x + g", d, family=gs.Binomial())
+    assert fit.separation.complete
+    with pytest.warns(ProfileWarning, match="'g\\[T.b\\]', 'g\\[T.c\\]' unbounded: the other columns separate"):
+        ci = fit.conf_int(method="profile")
+    want = _r_limits(SEPARATED["complete"]["threshold"])
+    assert_close(ci.loc["x", "lower"], want["x", "lower"], rtol=1e-8)
+    assert_close(ci.loc["Intercept", "upper"], want["Intercept", "upper"], rtol=1e-8)
+    assert ci.loc["x", "upper"] == np.inf and ci.loc["Intercept", "lower"] == -np.inf
+    assert (ci.loc[["g[T.b]", "g[T.c]"], "lower"] == -np.inf).all()
+    assert (ci.loc[["g[T.b]", "g[T.c]"], "upper"] == np.inf).all()
 
 
 @pytest.mark.parametrize("data", ["in memory", "parquet"])
