@@ -159,7 +159,8 @@ def variable_codings(fit: "GLMResults") -> tuple[tuple[tuple[Node, str, str | No
 @dataclass(frozen=True)
 class FitInputs:
     """What ``glm()`` was given for ``fit`` besides the formula and the data, for the rows used:
-    ``weights`` (None when all 1; for a fit to streamed data, the ``weights=`` column name or None),
+    ``weights`` (the ``weights=`` column name when given as one -- always, for streamed data --, else an array
+    of the values for the rows used, or None when all 1),
     ``offset`` (a column name, an array of the offset argument's values for the rows used, or None), ``family`` (theta free again for a negative binomial with theta estimated), the
     fitting ``method``, ``tol``, ``max_iter``, ``context``, ``limits`` and ``contrasts`` (``glm(contrasts=)``)."""
 
@@ -180,10 +181,13 @@ def fit_inputs(fit: "GLMResults") -> FitInputs:
     weights: np.ndarray | str | None
     if frame.in_memory:
         used_data(fit)  # (refused when the fit does not keep its data, with the reason)
+    if frame.weights_column is not None or not frame.in_memory:
+        # the column's name (streamed data take weights and offset= as names only, formula.stream._check_arg):
+        # the refit's call names it as R's does, and other data given to update() have it
+        weights = frame.weights_column
+    else:
         prior = np.asarray(frame.prior_weights, dtype=float)
         weights = None if np.all(prior == 1.0) else prior.copy()
-    else:  # streamed data take weights and offset= as column names only (formula.stream._check_arg)
-        weights = frame.weights_column
     offset: str | np.ndarray | None = spec.offset_column_arg
     if offset is None and frame.has_offset and frame.in_memory:
         _, formula_offset, _ = encode_design(fit, used_data(fit))  # the offset() terms alone (no dense design)

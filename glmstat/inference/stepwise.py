@@ -183,13 +183,13 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
         new = formula_text(updated_formula(fit, formula, _columns_of(data)))
         return _glm(fit, new, data, inputs.weights, inputs.offset)
     original, positions = fitted_data(fit)
-    arrays = inputs.weights is not None or isinstance(inputs.offset, np.ndarray)
+    arrays = isinstance(inputs.weights, np.ndarray) or isinstance(inputs.offset, np.ndarray)
     if data is not None:
         if arrays:
             raise GLMStatError("this fit has weights or an offset given as values, which cannot be carried to other "
                                "data; call glmstat.glm() with the new data and its weights")
         new = formula_text(updated_formula(fit, formula, _columns_of(data)))
-        return _glm(fit, new, data, None, inputs.offset)
+        return _glm(fit, new, data, inputs.weights, inputs.offset)
     if original is None:
         raise GLMStatError("update needs the fitted data, and this fit does not keep it; pass data=")
     if fit.n_dropped and arrays:
@@ -248,7 +248,7 @@ def _refit_formula(fit: "GLMResults", terms: Terms) -> "GLMResults":
         data = data_reference(fit)
     else:
         original, positions = fitted_data(fit)
-        arrays = weights is not None or isinstance(offset, np.ndarray)
+        arrays = isinstance(weights, np.ndarray) or isinstance(offset, np.ndarray)
         if original is None or (fit.n_dropped and arrays):  # (values known for the rows used only)
             data = used_data(fit)
         else:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
+from glmstat.report.call import call_text
 from conftest import assert_close, load_data
 from inference2_refs import CASES, as_list, assert_p, fit, numbers, ref, values
 
@@ -69,6 +70,23 @@ def test_update_with_other_data():
     assert new.nobs == 40 and new.term_labels == ["speed"]
     with pytest.raises(gs.GLMStatError, match="weights or an offset given as values"):
         fit("ships_poisson_offset_arg").update("~ .", data=load_data("ships"))
+
+
+def test_update_and_step_keep_a_weights_column():
+    # weights= given as a column name are refitted from that column: the call names it, as R's update() and
+    # stepAIC's do (in memory the values were passed, which lost 'weights = carb' from the call a streamed fit
+    # kept), and other data given to update() have it (they were refused as weights given as values)
+    g = fit("mtcars_gauss_weights")
+    call = 'glm(formula = qsec ~ hp + factor(am), family = gaussian(link = "identity"), \n    weights = carb)'
+    new = g.update("~ . - wt")
+    assert call_text(new) == call
+    np.testing.assert_allclose(new.deviance, 80.9806578410087, rtol=1e-7)  # R's, as test_update_matches_r
+    assert call_text(g.step(scope="~ . + disp")).endswith("weights = carb)")
+    d = load_data("mtcars").iloc[:20]
+    other = g.update("~ . - wt", data=d)
+    direct = gs.glm("qsec ~ hp + factor(am)", d, weights="carb")
+    assert call_text(other) == call
+    np.testing.assert_allclose(other.coef, direct.coef, rtol=1e-10)
 
 
 def test_update_keeps_rows_when_weights_were_values():
