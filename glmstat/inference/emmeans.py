@@ -103,15 +103,13 @@ def _axis(v: ModelVariable) -> tuple[tuple, tuple[str, ...]]:
 def _template(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
     """(a frame of the data's columns whose first row is a row used, the columns' summaries or None): the
     rows used in memory; for a streamed fit one row and the summaries over the rows used, from one pass over
-    the columns the model reads (text columns as object: a chunk's categories are only its own values)."""
+    the columns the model reads (a categorical may hold only its chunk's levels: ``with_value`` adds others)."""
     if fit.model_frame.in_memory:
         return used_data(fit), None
     spec = fit.model_frame.spec
     columns = tuple(dict.fromkeys(spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())))
     summaries = column_summaries(fit, columns)
-    first = summaries.first
-    return first.astype({c: object for c in first.columns
-                         if isinstance(first[c].dtype, pd.CategoricalDtype)}), summaries
+    return summaries.first, summaries
 
 
 def _mean_offset(fit: "GLMResults") -> float:

@@ -142,23 +142,18 @@ class _Sums:
 
 @dataclass(frozen=True, eq=False)
 class _EffectSums:
-    """The :class:`_Sums` of the rows of a frame, for every ``at`` setting and chosen variable; ``chunks``:
-    the frame is a chunk of streamed data, whose categoricals are read as object columns (a chunk's categories
-    are only the values it holds, and a variable may be set to another level)."""
+    """The :class:`_Sums` of the rows of a frame, for every ``at`` setting and chosen variable (the frame may
+    be a chunk of streamed data, whose categoricals may hold only its own levels: ``with_value`` adds others)."""
 
     means: _Means
     settings: tuple
     every: tuple
     chosen: tuple
-    chunks: bool = False
     main_columns: tuple = ()  # (variable name, design columns) of the factors read only in terms of their own
 
     def __call__(self, base: pd.DataFrame) -> _Sums | None:
         if len(base) == 0:
             return None
-        if self.chunks:
-            base = base.astype({c: object for c in base.columns
-                                if isinstance(base[c].dtype, pd.CategoricalDtype)})
         keys, ests, grads = [], [], []
         for k, setting in enumerate(self.settings):
             data = base
@@ -299,8 +294,7 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         raise GLMStatError("the model has no variables on its right-hand side")
     means = _Means.of(fit)
     settings = _grid(at, every)
-    sums = _EffectSums(means, tuple(settings), tuple(every), tuple(chosen), not fit.model_frame.in_memory,
-                       _main_effect_columns(fit, every))
+    sums = _EffectSums(means, tuple(settings), tuple(every), tuple(chosen), _main_effect_columns(fit, every))
     if fit.model_frame.in_memory:
         total = sums(_as_categoricals(used_data(fit), _plain_factor_columns(fit, every)))
     else:  # every chunk of the data's rows used, re-encoded with the variables changed, where the rows are

@@ -27,7 +27,7 @@ from .streamed_data import data_columns
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["ModelVariable", "level_label", "model_variables", "pick", "with_value"]
+__all__ = ["ModelVariable", "categorical_with", "level_label", "model_variables", "pick", "with_value"]
 
 
 @dataclass(frozen=True)
@@ -175,13 +175,25 @@ def with_value(data: pd.DataFrame, var: ModelVariable, value: Any) -> pd.DataFra
                                             ordered=old.cat.ordered)
         else:
             vals = np.full(n, value, dtype=object) if np.ndim(value) == 0 else np.asarray(value, dtype=object)
-            new = pd.Categorical(vals, categories=cats, ordered=old.cat.ordered)
+            new = categorical_with(old.dtype, vals)
     elif np.ndim(value) == 0:
         new = np.full(n, value, dtype=object if isinstance(value, str) else None)
     else:
         new = np.asarray(value)
     return data.assign(**{str(col): pd.Series(new, index=data.index)}) if isinstance(col, str) else \
         _assign_nonstring(data, col, new)
+
+
+def categorical_with(dtype: pd.CategoricalDtype, values: Any) -> pd.Categorical:
+    """``values`` as a categorical of ``dtype``'s categories, those it lacks added after them: a chunk of
+    streamed data (a row group, a partition) may hold only the levels of its own rows, and a variable is set
+    to any level of the model (not a missing value).  The categorical stays one: as plain values, numbers
+    (a categorical of integers) would read as a numeric column."""
+    values = np.asarray(values, dtype=object)
+    seen = pd.unique(pd.Series(values[pd.notna(values)], dtype=object))
+    extra = [v for v in seen if v not in dtype.categories]
+    categories = dtype.categories.append(pd.Index(extra, dtype=object)) if extra else dtype.categories
+    return pd.Categorical(values, categories=categories, ordered=dtype.ordered)
 
 
 def _assign_nonstring(data: pd.DataFrame, col: Any, new: Any) -> pd.DataFrame:

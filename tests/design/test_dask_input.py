@@ -272,6 +272,30 @@ def test_average_marginal_effects_on_the_cluster(frame, ddf):
     close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])
 
 
+def test_emmeans_and_marginal_effects_of_a_categorical_of_numbers(frame):
+    """A categorical of integers is a factor: the reference grid and the rows set to each level keep it one
+    (as plain values, which each partition's rows were turned into, 33, 2 and 10 read as numbers and were
+    refused as 'numeric in the new data'), also when a partition's categories are only its own levels."""
+    rng = np.random.default_rng(3)
+    k = rng.choice([10, 2, 33], N)
+    k[:GROUP] = 2  # the first partition holds one level
+    rows = frame.assign(k=pd.Categorical(k, categories=[33, 2, 10, 7]))
+    known = dd.from_pandas(rows, npartitions=N // GROUP, sort=False)
+    own = dd.from_pandas(rows.assign(k=k), npartitions=N // GROUP, sort=False)
+    own["k"] = own["k"].astype("category")  # categories unknown: each partition's are its own values
+    formula = "count ~ x1 + k + h:k + offset(log(expo))"
+    mem = fit(formula, rows, gs.Poisson(), None)
+    for parts, ref in ((known, mem), (own, fit(formula, rows.assign(k=pd.Categorical(k)), gs.Poisson(), None))):
+        f = fit(formula, parts, gs.Poisson(), None)
+        a, b = f.emmeans("k"), ref.emmeans("k")
+        assert list(a.index) == list(b.index)
+        close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])
+        for at in (None, {"k": 33}):
+            a, b = f.average_marginal_effects(at=at), ref.average_marginal_effects(at=at)
+            assert list(a["contrast"]) == list(b["contrast"])
+            close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])
+
+
 def test_plots_on_the_cluster(poisson):
     """Effects from one pass of column summaries on the workers, diagnostics from one pass of augment(); the
     half-normal envelope, which would refit 20 times, is refused."""

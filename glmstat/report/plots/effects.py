@@ -29,7 +29,7 @@ from ...errors import GLMStatError
 from ...inference.column_summaries import column_summaries
 from ...inference.fit_access import used_data
 from ...inference.streamed_data import raw_fold
-from ...inference.variables import ModelVariable, model_variables
+from ...inference.variables import ModelVariable, categorical_with, model_variables
 from ._figure import literal_text, new_figure, style_axes
 from ._model import describe, response_expression, typical
 
@@ -46,10 +46,11 @@ RUG_BINS = 400
 
 
 def _as_column(like: pd.Series, items: list) -> pd.Series:
-    """``items`` as a column with the dtype of ``like`` (a categorical keeps its categories)."""
+    """``items`` as a column with the dtype of ``like`` (a categorical keeps its categories, and adds those a
+    chunk of streamed data lacks)."""
     dtype = like.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return pd.Series(pd.Categorical(items, dtype=dtype))
+        return pd.Series(categorical_with(dtype, items))
     if pd.api.types.is_bool_dtype(dtype):
         return pd.Series(items, dtype=bool)
     if pd.api.types.is_numeric_dtype(dtype):
@@ -70,10 +71,7 @@ def _rows(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
     if fit.model_frame.in_memory:
         return used_data(fit), None
     summaries = column_summaries(fit, _read_columns(fit))
-    first = summaries.first
-    # a chunk's categorical holds only that chunk's categories: the grid is built from values (object)
-    return first.astype({c: object for c in first.columns
-                         if isinstance(first[c].dtype, pd.CategoricalDtype)}), summaries
+    return summaries.first, summaries
 
 
 def _column(rows: pd.DataFrame, name: str) -> pd.Series:
