@@ -46,8 +46,8 @@ from .._scipy import optimize, sparse
 
 from ..design.sources import fold
 from ..formula.values import label_text
-from .explain import (FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts, contrast_levels_text,
-                      detect_separation, levels_text, separable_without)
+from .explain import (ROWS_NAMED, FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts,
+                      contrast_levels_text, detect_separation, levels_text, row_labels_text, separable_without)
 from .streamed_separation import streamed_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
@@ -85,9 +85,8 @@ class ConstantResponse(SeparationInfo):
         )
 
 
-def _row_labels(frame: "ModelFrame", rows: np.ndarray, limit: int = 5) -> str:
-    labels = [repr(v) for v in frame.rows_used[rows[:limit]]]
-    return ", ".join(labels) + (", ..." if rows.size > limit else "")
+def _row_labels(frame: "ModelFrame", rows: np.ndarray) -> str:
+    return row_labels_text(frame.rows_used[rows[:ROWS_NAMED]], rows.size)
 
 
 def _describe_rows(frame: "ModelFrame", used: np.ndarray, S: np.ndarray, value: str,
@@ -340,7 +339,7 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
             return None
         return streamed_separation(source, family.binomial_response, state.kept, check.step, list(frame.column_names),
                                    tuple(zip(frame.term_labels, frame.term_columns)), frame.response_name, intercept,
-                                   factors, state.coef)
+                                   factors, state.coef, lambda: frame.rows_used)
     w = frame.total_weights
     if family.binomial_response:
         return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),

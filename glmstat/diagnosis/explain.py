@@ -18,7 +18,7 @@ glmstat names the culprits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from ..design.base import Design
 __all__ = ["AliasInfo", "SeparationInfo", "ZeroCountSeparation", "FactorContrasts", "explain_aliasing",
            "separable_without",
            "detect_separation", "one_column_text", "combination_text", "contrast_levels_text", "coded_by_contrasts",
-           "levels_or_combination"]
+           "levels_or_combination", "ROWS_NAMED", "row_labels_text"]
 
 
 def _num(x: float) -> str:
@@ -234,6 +234,15 @@ def levels_text(names: list[str], response: str, value: str, shown_max: int = 10
                 f"{response} = {value}")
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     return f"every row with {listed} = 1 has {response} = {value}"
+
+
+#: The rows a message names by their labels (then ``...``).
+ROWS_NAMED = 5
+
+
+def row_labels_text(labels: Sequence[Any], total: int) -> str:
+    """``5, 17, 'a', ...``: the labels of the first rows of ``total`` (those past :data:`ROWS_NAMED` left out)."""
+    return ", ".join(repr(v) for v in list(labels)[:ROWS_NAMED]) + (", ..." if total > ROWS_NAMED else "")
 
 
 @dataclass(frozen=True)

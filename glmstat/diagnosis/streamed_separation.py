@@ -18,19 +18,23 @@ where "= 0" means |x_i'd| <= ``ZERO_TOL`` sum_j |d_j| max_i |x_ij| (rounding nex
 some row strictly away from 0.  A candidate that fails is not reported: the convergence and boundary
 warnings still are.  The same pass gathers what the message needs: for each column of d, its range on
 either side (a binomial response separated by one predictor is described by its threshold, as in memory)
-and, for counts, whether the separated rows are exactly one level of a factor (or its reference level).
+and, for counts, whether the separated rows are exactly one level of a factor (or its reference level), and
+the positions of the first of them (named by their labels otherwise, as in memory).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import Callable
 
 import numpy as np
+import pandas as pd
 
 from ..design.sources import fold
-from .explain import (FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts, contrast_levels_text,
-                      indicator_text, levels_or_combination, levels_text, one_column_text)
+from .explain import (ROWS_NAMED, FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts,
+                      contrast_levels_text, indicator_text, levels_or_combination, levels_text, one_column_text,
+                      row_labels_text)
 
 __all__ = ["streamed_separation", "SUPPORT_TOLS", "ZERO_TOL"]
 
@@ -60,12 +64,16 @@ class _Tally:
     #: where its indicator differs from "separated"
     desc_binary: np.ndarray
     desc_mismatch: np.ndarray
+    n: int = 0  # rows seen
+    #: counts: the positions among the rows seen of the first separated rows (the message names them)
+    first: tuple[int, ...] = ()
 
     def merge(self, o: "_Tally") -> "_Tally":
+        first = (self.first + tuple(self.n + i for i in o.first))[:ROWS_NAMED]
         return _Tally(self.violations + o.violations, self.strict + o.strict, self.flat_sided + o.flat_sided,
                       self.both + o.both, np.minimum(self.hi_min, o.hi_min), np.maximum(self.hi_max, o.hi_max),
                       np.minimum(self.lo_min, o.lo_min), np.maximum(self.lo_max, o.lo_max), self.binary & o.binary,
-                      self.desc_binary & o.desc_binary, self.desc_mismatch + o.desc_mismatch)
+                      self.desc_binary & o.desc_binary, self.desc_mismatch + o.desc_mismatch, self.n + o.n, first)
 
 
 def _empty(k: int, m: int) -> _Tally:
@@ -126,8 +134,9 @@ def _block_tally(blk, d: np.ndarray, support: np.ndarray, binomial: bool, tol: f
                 desc_binary[i] &= bool(np.all((x == 1) | (x == 0)))
                 some |= x == 1
             desc_mismatch[i] = np.count_nonzero(some != separated)
+    first = () if binomial else tuple(np.flatnonzero(hi)[:ROWS_NAMED].tolist())
     return _Tally(int(violations), int(strict), int(flat_sided), int(np.count_nonzero(both)), *ranges, binary,
-                  desc_binary, desc_mismatch)
+                  desc_binary, desc_mismatch, int(used.shape[0]), first)
 
 
 def _descriptions(support: np.ndarray, names: list[str], terms: tuple[tuple[str, tuple[int, ...]], ...],
@@ -155,7 +164,8 @@ def _column_abs_max(blk) -> np.ndarray:
 def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarray, names: list[str],
                         terms: tuple[tuple[str, tuple[int, ...]], ...], response: str,
                         intercept: str | None, factors: tuple[FactorContrasts, ...] = (),
-                        estimate: np.ndarray | None = None) -> SeparationInfo | None:
+                        estimate: np.ndarray | None = None,
+                        rows_used: Callable[[], pd.Index] | None = None) -> SeparationInfo | None:
     """The separation a diverging fit of streamed rows shows, checked over the rows (a pass for the columns'
     scales, one per cut of the direction tried); None when neither the next Fisher-scoring ``step`` from the
     estimate nor the ``estimate`` itself separates.
@@ -164,6 +174,8 @@ def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarr
     ``terms``: (label, columns) of each term, to describe the separated rows of counts; ``factors``: the terms
     coded by contrasts, whose levels may describe them.  The estimate is the direction tried when the fit has
     run so far along the separating direction (coefficients of 1e15) that the step is rounding noise.
+    ``rows_used()``: the labels of the rows in the blocks' order, to name separated rows of counts that no
+    level describes (as in memory).
     """
     scale = fold(source, _column_abs_max, np.maximum, np.zeros(kept.size))
     found = None
@@ -180,7 +192,7 @@ def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarr
     text = contrast_levels_text(d, names, coded_by_contrasts(factors), intercept, response) or (
         (_binomial_text(tally, support, d, names, response, intercept)
          or levels_or_combination(d, names, factors, intercept, response, support)) if binomial
-        else _count_text(tally, described, response, names))
+        else _count_text(tally, described, response, names, rows_used))
     return (SeparationInfo if binomial else ZeroCountSeparation)(complete, cols, tuple(float(v) for v in rel), text)
 
 
@@ -242,11 +254,14 @@ def _threshold(tally: _Tally, i: int, name: str, response: str, positive: bool) 
 
 
 def _count_text(tally: _Tally, described: tuple[tuple[str, str, tuple[int, ...]], ...], response: str,
-                names: list[str]) -> str:
+                names: list[str], rows_used: Callable[[], pd.Index] | None = None) -> str:
     for (kind, label, cols), binary, mismatch in zip(described, tally.desc_binary, tally.desc_mismatch):
         if binary and mismatch == 0:
             if kind == "levels":
                 return levels_text([names[j] for j in cols], response, "0")
             return (f"every row with {label} = 1 has {response} = 0" if kind == "level"
                     else f"every row at the reference level of {label} has {response} = 0")
-    return f"{tally.strict} rows with {response} = 0 can be fitted exactly (their means tend to 0)"
+    if rows_used is None:
+        return f"{tally.strict} rows with {response} = 0 can be fitted exactly (their means tend to 0)"
+    labels = row_labels_text(rows_used()[list(tally.first)], tally.strict)
+    return f"{tally.strict} rows with {response} = 0 (rows {labels}) can be fitted exactly"

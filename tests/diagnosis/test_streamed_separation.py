@@ -106,6 +106,21 @@ def test_a_reference_level_of_zero_counts(stream):
     assert "Intercept" in fit.separation.columns
 
 
+def test_zero_counts_that_no_level_describes_name_their_rows(stream):
+    # the rows named by their labels, as in memory (the streamed message gave only their number); with a row
+    # dropped for a missing value before them, the labels are the data's, not positions among the rows used
+    d = _mixed()
+    d.loc[3, "x"] = np.nan
+    rows = [10, 20, 30, 40, 50, 60, 70]
+    d["xx"] = 0.0
+    d.loc[rows, "xx"] = 1.0 + np.arange(len(rows)) / 10  # not 0/1: no column describes them
+    d.loc[rows, "count"] = 0.0
+    fit, msg = _same_as_in_memory("count ~ x + xx", d, gs.Poisson(), stream(d))
+    assert msg.startswith("quasi-complete separation (zero counts): 7 rows with count = 0 (rows 10, 20, 30, 40, "
+                          "50, ...) can be fitted exactly.")
+    assert fit.separation.columns == ("xx",)
+
+
 def test_complete_separation_by_one_of_two_predictors_names_it(stream):
     d = _mixed()
     d["y"] = (d.x > 0).astype(float)  # x alone separates; z is noise
