@@ -4,7 +4,9 @@ grids.
 A *variable* is a data column named in a term (``x`` in ``log(x)`` or ``I(x^2)``, ``cyl`` in
 ``factor(cyl)``), found by walking the formula's parsed terms.  It is a *factor* when a factor variable of
 the model reads it alone (a non-numeric column, or one wrapped in ``factor()``, ``relevel()``, ``C()``...),
-with the model's levels in the model's order (reference first); otherwise it is numeric.
+with the model's levels in the model's order (reference first); a text column read through another
+expression (``h`` in ``I(h == "q")``, whose levels FALSE and TRUE are no values of ``h``) is a factor of its
+own values; otherwise it is numeric.
 """
 
 from __future__ import annotations
@@ -63,6 +65,20 @@ def _names(node: Node, out: list[str]) -> None:
         _names(node.operand if isinstance(node, Unary) else node.body, out)
 
 
+#: Calls whose factor has the values of their first argument as levels (``relevel(factor(g), ref = "b")``)
+_LEVEL_WRAPPERS = frozenset({"factor", "as.factor", "ordered", "as.ordered", "C", "relevel"})
+
+
+def _wraps_column(node: Node) -> bool:
+    """Whether the factor variable ``node`` is a column itself or wrapped in calls that keep its values as the
+    levels: only then is setting the column to a level setting the factor to it (``I(h == "q")``'s levels
+    FALSE and TRUE are no values of ``h``)."""
+    while isinstance(node, Paren) or (isinstance(node, Call) and node.args
+                                      and node.func.rpartition("::")[2] in _LEVEL_WRAPPERS):
+        node = node.body if isinstance(node, Paren) else node.args[0]
+    return isinstance(node, Name)
+
+
 def level_label(level: Any) -> str:
     """A level as R's ``as.character`` writes it, as emmeans labels it: ``TRUE``/``FALSE`` for a logical (the
     design's column names keep formulaic's ``True``), else :func:`~glmstat.formula.values.label_text`."""
@@ -85,6 +101,7 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
     levels = factor_levels(fit)
     order: list[str] = []
     factor_of: dict[str, tuple[str, tuple]] = {}
+    computed: set[str] = set()  # columns of factor_of whose levels are an expression's values (I(h == "q"))
     for term in structure(fit).variables:
         for node in term:
             read: list[str] = []
@@ -96,23 +113,27 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
             label = deparse(node)
             if label in levels and len(read) == 1 and read[0] not in factor_of:
                 factor_of[read[0]] = (label, tuple(levels[label]))
+                if not _wraps_column(node):
+                    computed.add(read[0])
     for node in structure(fit).offsets if offsets else ():
         read = []
         _names(node, read)
         order.extend(r for r in read if r in columns and r not in order)
     if streamed:  # the columns summarized in one pass over the data (rows used only)
         if summaries is None:
-            summaries = column_summaries(fit, tuple(n for n in order if n not in factor_of))
+            summaries = column_summaries(fit, tuple(n for n in order if n not in factor_of or n in computed))
+        # a text column's values are not the levels of an expression of it: it is a factor of its own values
+        factor_of = {n: f for n, f in factor_of.items() if n not in computed or summaries.columns[n].numeric}
         return _from_summaries(order, factor_of, summaries)
     out = []
     for name in order:
         values = data[columns[name]]
-        if name in factor_of:
+        numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+        if name in factor_of and (name not in computed or numeric):
             label, lv = factor_of[name]
             spell = (name,) if label == name else (name, label)
             out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=spell))
             continue
-        numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
         if numeric:
             x = values.to_numpy(dtype=float)
             distinct = np.unique(x)

@@ -570,6 +570,23 @@ def test_marginal_effects_at_levels_of_a_parquet_fit(frame, path):
     close(a[["estimate", "std_error"]], b[["estimate", "std_error"]])
 
 
+def test_a_text_column_read_through_an_expression_keeps_its_own_levels(frame, path):
+    """In I(h == "b") the levels FALSE and TRUE are the expression's, not h's: h is set to its own levels a, b
+    and c.  (Set to FALSE and TRUE, h == "b" was never true: the streamed fit gave b the same mean as a and an
+    effect of 0, the in-memory fit raised 'a string can only be compared with a factor'.)"""
+    formula = 'z ~ x1 + I(h == "b")'
+    mem, f = fit(formula, frame, gs.Gaussian(), None), fit(formula, path, gs.Gaussian(), None)
+    b = mem.coef['I(h == "b")[T.True]']  # identity link: the effect of b against a, c against a none
+    for got in (mem, f):
+        ame = got.average_marginal_effects("h").set_index("contrast")
+        assert list(ame.index) == ["b", "c"]
+        close(ame["estimate"], [b, 0.0])
+        em = got.emmeans("h")
+        assert list(em.index) == ["a", "b", "c"]
+        close(em["estimate"].to_numpy() - em["estimate"].iloc[0], [0.0, b, 0.0])
+    close(f.emmeans("h")[["estimate", "std_error"]], mem.emmeans("h")[["estimate", "std_error"]])
+
+
 @pytest.mark.parametrize("case, terms", [("poisson_offset", ("x1", "g")), ("gaussian_dense_poly", ("x2", "h")),
                                          ("logit_scale", ("x1",))])
 def test_plots_of_a_parquet_fit_are_the_in_memory_plots(case, terms, frame, path):
