@@ -80,15 +80,17 @@ def _polars_refusal(data: Any) -> str:
 def arrow_to_pandas(table: Any) -> pd.DataFrame:
     """An Arrow table or record batch as a pandas frame.  The pandas metadata a file may carry (the index,
     extension dtypes) is used when it is sound and ignored when it is not: a file from someone else can hold
-    any bytes there, and pyarrow reads them with raw KeyError, TypeError, JSON or recursion errors (JSON nested
-    deeper than the parser's recursion limit, 400 KB of brackets)."""
+    any bytes there, and pyarrow reads them with raw KeyError, TypeError, JSON, recursion (JSON nested deeper
+    than the parser's recursion limit, 400 KB of brackets) or NotImplementedError errors (an extension dtype
+    pandas cannot build from the column)."""
     metadata = table.schema.metadata or {}
     if _PANDAS_KEY in metadata and pandas_metadata(table.schema) is None:
         table = table.replace_schema_metadata(None)
     try:
         return table.to_pandas()
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError):  # (JSONDecodeError is a ValueError)
-        return table.replace_schema_metadata(None).to_pandas()
+    except Exception:  # (KeyError, JSON, NotImplementedError of a dtype it names, ...: any error is the metadata's)
+        table = table.replace_schema_metadata(None)
+    return table.to_pandas()
 
 
 _PANDAS_KEY = b"pandas"
@@ -96,7 +98,8 @@ _PANDAS_KEY = b"pandas"
 
 def pandas_metadata(schema: Any) -> dict | None:
     """The pandas metadata of an Arrow schema (pandas writes it with a DataFrame), or None when it is absent
-    or unsound: not JSON, nested past the parser's recursion limit, or not a JSON object."""
+    or unsound: not JSON, nested past the parser's recursion limit, not a JSON object, or naming a column after
+    another field than its own."""
     raw = (schema.metadata or {}).get(_PANDAS_KEY)
     if raw is None:
         return None
@@ -104,7 +107,18 @@ def pandas_metadata(schema: Any) -> dict | None:
         meta = json.loads(raw)
     except (ValueError, RecursionError):  # (UnicodeDecodeError is a ValueError)
         return None
-    return meta if isinstance(meta, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    # pandas stores every column under its own name (an index level may be named as a column): a column named
+    # after another field is forged, and pandas would read one column's values as another's, or two columns x
+    columns, index = meta.get("columns"), meta.get("index_columns")
+    index = {i for i in index if isinstance(i, str)} if isinstance(index, list) else set()
+    for c in columns if isinstance(columns, list) else ():
+        if isinstance(c, dict) and c.get("name") is not None:
+            field = c.get("field_name", c["name"])
+            if c["name"] != field and not (isinstance(field, str) and field in index):
+                return None
+    return meta
 
 
 def declared_categoricals(schema: Any) -> frozenset[str]:

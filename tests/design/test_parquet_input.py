@@ -690,20 +690,35 @@ def test_a_wide_factors_codes_are_what_counts_against_the_bytes_kept(tmp_path, m
     close(ci, fit("y ~ x + g", d, gs.Poisson(), None).conf_int(method="profile", parm="x"))
 
 
+def _pandas_metadata(*columns: tuple) -> bytes:
+    """pandas metadata of float64 columns, each (name, field_name) or (name, field_name, numpy_type)."""
+    import json
+
+    return json.dumps({"index_columns": [], "column_indexes": [], "columns": [
+        {"name": c[0], "field_name": c[1], "pandas_type": "float64", "numpy_type": (c + ("float64",))[2],
+         "metadata": None} for c in columns]}).encode()
+
+
 @pytest.mark.parametrize("metadata", [
     b'{"columns": 5}', b'{"index_columns": ["nope"], "columns": []}', b"not json", b"[" * 200_000 + b"]" * 200_000,
-    b'{"columns": [{"pandas_type": "categorical", "field_name": ["x"]}, {"pandas_type": "categorical"}]}'],
+    b'{"columns": [{"pandas_type": "categorical", "field_name": ["x"]}, {"pandas_type": "categorical"}]}',
+    # a column named after another field: pandas read y's values as x (or two columns x, then an AttributeError)
+    _pandas_metadata(("y", "x"), ("x", "y")), _pandas_metadata(("x", "y"), ("x", "x")),
+    # an extension dtype pandas cannot build, or cannot build from the column (raw NotImplementedError)
+    _pandas_metadata(("y", "y"), ("x", "x", "decimal128(3, 1)[pyarrow]")),
+    _pandas_metadata(("y", "y"), ("x", "x", "date32[pyarrow]"))],
     ids=["columns-not-a-list", "unknown-index-column", "not-json", "nested-past-the-recursion-limit",
-         "categorical-of-no-name"])
+         "categorical-of-no-name", "columns-swapped", "column-renamed", "dtype-not-buildable",
+         "dtype-not-castable"])
 def test_a_files_malformed_pandas_metadata_is_ignored(metadata, tmp_path, capsys):
     # the b"pandas" metadata of a file from someone else can hold any bytes; pyarrow reads it with raw
-    # KeyError / JSON / RecursionError errors: the rows are read without it, from a path, an Arrow table and the
-    # command line
+    # KeyError / JSON / RecursionError / NotImplementedError errors, or reads a column's values under another
+    # name: the rows are read without it, from a path, an Arrow table and the command line
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     from glmstat.cli import main
 
-    d = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "x": [1.0, 2, 3, 4, 6, 5]})
+    d = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "x": [1.0, 2, 3, 4, 6, 8]})
     table = pa.Table.from_pandas(d).replace_schema_metadata({b"pandas": metadata})
     path = tmp_path / "bad.parquet"
     pq.write_table(table, path, row_group_size=2)
