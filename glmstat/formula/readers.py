@@ -82,7 +82,8 @@ def arrow_to_pandas(table: Any) -> pd.DataFrame:
     extension dtypes) is used when it is sound and ignored when it is not: a file from someone else can hold
     any bytes there, and pyarrow reads them with raw KeyError, TypeError, JSON, recursion (JSON nested deeper
     than the parser's recursion limit, 400 KB of brackets) or NotImplementedError errors (an extension dtype
-    pandas cannot build from the column)."""
+    pandas cannot build from the column).  A dictionary column that holds a value twice, which pandas cannot
+    hold as a Categorical, is decoded (:func:`_unique_dictionaries`)."""
     metadata = table.schema.metadata or {}
     if _PANDAS_KEY in metadata and pandas_metadata(table.schema) is None:
         table = table.replace_schema_metadata(None)
@@ -90,7 +91,33 @@ def arrow_to_pandas(table: Any) -> pd.DataFrame:
         return table.to_pandas()
     except Exception:  # (KeyError, JSON, NotImplementedError of a dtype it names, ...: any error is the metadata's)
         table = table.replace_schema_metadata(None)
-    return table.to_pandas()
+    try:
+        return table.to_pandas()
+    except ValueError:  # (pandas: "Categorical categories must be unique")
+        return _unique_dictionaries(table).to_pandas()
+
+
+def _unique_dictionaries(table: Any) -> Any:
+    """``table`` with each unordered dictionary column whose dictionary repeats a value decoded to its values
+    (what a Parquet reader that does not keep the dictionary reads: ``pd.read_parquet`` of such a file), as
+    pandas holds no Categorical with a category twice; an ordered one is refused, its order being ambiguous."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(table, pa.Table):  # (a record batch of a long row group)
+        table = pa.Table.from_batches([table])
+    for i, name in enumerate(table.schema.names):
+        column = table.column(i)
+        if not pa.types.is_dictionary(column.type):
+            continue
+        if all(len(pc.unique(c.dictionary)) == len(c.dictionary) for c in column.chunks):
+            continue
+        if column.type.ordered:
+            raise DataError(f"column {shown(name)} is an ordered dictionary that holds a value twice: its order of "
+                            "levels is ambiguous; give each level once")
+        table = table.set_column(i, table.schema.field(i).with_type(column.type.value_type),
+                                 column.cast(column.type.value_type))
+    return table
 
 
 _PANDAS_KEY = b"pandas"

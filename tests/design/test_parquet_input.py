@@ -363,6 +363,26 @@ def test_dictionary_encoded_strings_have_the_levels_of_plain_strings(kind, tmp_p
     close(f.coef, mem.coef)
 
 
+def test_a_dictionary_that_repeats_a_value_is_read_as_its_values():
+    """An Arrow dictionary may hold a value twice (pandas' Categorical may not: a raw ValueError from glm(table)
+    and predict(table)): its values are the strings, as in any other dictionary; an ordered one has no order."""
+    d = _strings_frame()
+    g = d["g"].to_numpy()
+    codes = np.select([g == "pear", g == "apple"], [0, 1], 3).astype(np.int32)
+    codes[(g == "pear") & (np.arange(len(d)) % 2 == 1)] = 2  # (half the pears coded by the second "pear")
+    table = pa.table({"g": pa.DictionaryArray.from_arrays(codes, ["pear", "apple", "pear", "fig"]), "x": d["x"],
+                      "y": d["y"]})
+    mem = fit("y ~ g + x", d, gs.Poisson(), None)
+    f = fit("y ~ g + x", table, gs.Poisson(), None)
+    assert f.column_names == mem.column_names == ["Intercept", "g[T.fig]", "g[T.pear]", "x"]
+    close(f.coef, mem.coef)
+    close(mem.predict(table).to_numpy(), mem.predict(d).to_numpy())
+    ordered = table.set_column(0, "g", pa.DictionaryArray.from_arrays(codes, ["pear", "apple", "pear", "fig"],
+                                                                      ordered=True))
+    with pytest.raises(gs.DataError, match="column 'g' is an ordered dictionary that holds a value twice"):
+        gs.glm("y ~ g + x", ordered, family=gs.Poisson())
+
+
 def _categorical_frame() -> pd.DataFrame:
     """The strings of :func:`_strings_frame` as an unordered pandas Categorical whose categories are in neither
     sorted nor first-appearance order, with a category no row uses."""
