@@ -344,8 +344,9 @@ class ParquetReader:
 
     def refuse_unusable(self, columns: tuple[str, ...]) -> None:
         """Refuse, before any row is read, a column of ``columns`` whose values no model can use -- lists,
-        structs, maps, unions, bytes -- as the in-memory front end refuses them once read: read first, a few
-        kilobytes of a list column (a run of zeros stored once) became a gigabyte of arrays."""
+        structs, maps, unions, bytes, and an extension type stored as one (a tensor) -- as the in-memory front
+        end refuses them once read: read first, a few kilobytes of a list column (a run of zeros stored once)
+        became a gigabyte of arrays."""
         pq = pyarrow_parquet()
         for f in self.files:
             _refuse_unusable(pq.read_schema(f), columns, f)
@@ -589,8 +590,8 @@ def _refuse_unusable(schema, columns: tuple[str, ...], path: str) -> None:
     import pyarrow as pa
 
     def unusable(t) -> bool:
-        if pa.types.is_dictionary(t):
-            t = t.value_type
+        while isinstance(t, pa.BaseExtensionType) or pa.types.is_dictionary(t):  # (a tensor's storage: a list)
+            t = t.storage_type if isinstance(t, pa.BaseExtensionType) else t.value_type
         return pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t) or \
             pa.types.is_fixed_size_binary(t) or getattr(pa.types, "is_binary_view", lambda _: False)(t)
 

@@ -1064,6 +1064,17 @@ def _list_column_parquet(t: Tokens, rows: int = 500, width: int = 100_000) -> by
                           compression="zstd")
 
 
+def _tensor_column_parquet(t: Tokens, rows: int = 500, width: int = 100_000) -> bytes:
+    """A 7 KB file whose column t holds a tensor of 100,000 zeros in each of its 500 rows: an Arrow extension
+    type stored as a list, read (1 GB, 5 s) before it was refused as no column of numbers."""
+    import pyarrow as pa
+
+    storage = pa.FixedSizeListArray.from_arrays(pa.array(np.zeros(rows * width)), width)
+    tensors = pa.ExtensionArray.from_storage(pa.fixed_shape_tensor(pa.float64(), [width]), storage)
+    return _parquet_bytes({"y": np.linspace(0, 1, rows), "x": np.arange(rows, dtype=float), "t": tensors},
+                          compression="zstd")
+
+
 def _repeated_string_parquet(t: Tokens, rows: int = 600) -> bytes:
     """An 8 KB file whose column g is stored as a dictionary of two strings of 1 MB, without the Arrow schema
     that says so: read as strings, each of its 600 rows was a copy (600 MB)."""
@@ -1110,6 +1121,9 @@ BOMBS += _cases("bomb", [
     ("parquet-list-column", REFUSE, "y ~ x + l", {
         "data": _path("lists.parquet"), "files": {"lists.parquet": _list_column_parquet},
         "match": "column 'l' of 'lists.parquet' holds list"}),
+    ("parquet-tensor-column", REFUSE, "y ~ x + t", {
+        "data": _path("tensors.parquet"), "files": {"tensors.parquet": _tensor_column_parquet},
+        "match": "column 't' of 'tensors.parquet' holds extension<arrow.fixed_shape_tensor"}),
     ("parquet-levels-every-row-group", REFUSE, "y ~ x + g", {
         "data": _path("ids.parquet"), "files": {"ids.parquet": _many_levels_parquet}, "match": "max_columns"}),
     ("parquet-glob-link-loops", FIT, "y ~ x", {"data": _path("d/**/*.parquet"), "files": _LINK_LOOPS}),
