@@ -106,8 +106,8 @@ def flag(value: Value, call: Call, what: str) -> bool:
 
 
 def _levels_text(levels: tuple, k: int = 8) -> str:
-    shown = ", ".join(label_text(v) for v in levels[:k])
-    return shown + (", ..." if len(levels) > k else "")
+    """The first ``k`` levels for a message, each quoted as any value (cut, its line breaks escaped)."""
+    return ", ".join(shown(label_text(v)) for v in levels[:k]) + (", ..." if len(levels) > k else "")
 
 
 def as_factor(value: Value, call: Call) -> FactorVec:

@@ -57,10 +57,10 @@ def align_levels(f: FactorVec, levels: tuple, label: str) -> FactorVec:
                 unseen.append(label_text(lv))
         else:
             remap[i] = j
-    if unseen:
-        unseen_text = ", ".join(unseen[:10]) + (", ..." if len(unseen) > 10 else "")
+    if unseen:  # (levels quoted as any value: cut, their line breaks escaped)
+        unseen_text = ", ".join(map(shown, unseen[:10])) + (", ..." if len(unseen) > 10 else "")
         raise DataError(f"column {shown(label)} of the new data has level(s) {unseen_text} not seen when fitting "
-                        f"(levels: {', '.join(label_text(v) for v in levels[:20])})")
+                        f"(levels: {', '.join(shown(label_text(v)) for v in levels[:20])})")
     return FactorVec(remap[f.codes], tuple(levels), f.ordered, f.contrasts, f.keep_unused)
 
 

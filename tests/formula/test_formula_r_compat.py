@@ -157,5 +157,5 @@ def test_raw_poly_predicts_one_row():
 
 def test_relevel_names_a_missing_reference_level():
     w = pd.read_csv(FIXTURES / "data" / "warpbreaks.csv")
-    with pytest.raises(gs.FormulaError, match=r'ref = "Q" is not a level \(levels: H, L, M\)'):
+    with pytest.raises(gs.FormulaError, match=r'ref = "Q" is not a level \(levels: \'H\', \'L\', \'M\'\)'):
         gs.glm("breaks ~ relevel(tension, ref = 'Q')", w)

@@ -113,3 +113,17 @@ def test_shown_closed_forms():
 def test_model_names_of_a_comparison_that_str_cannot_write(fits):
     table = gs.compare(*fits, names=[HUGE, "b"])  # str(10**5000) raised ValueError
     assert list(table.names) == ["an integer of about 1e5000", "b"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda fit, level: fit.predict(pd.DataFrame({"x": [1.0], "g": [level]})),
+    lambda fit, level: gs.glm("y ~ relevel(g, ref = 'zz')", D.assign(g=[level] * 4 + ["b"] * 4)),
+    lambda fit, level: gs.glm("y ~ log(g)", D.assign(g=[level] * 4 + ["b"] * 4))],
+    ids=["predict-unseen-level", "relevel-ref-not-a-level", "arithmetic-on-a-factor"])
+def test_a_huge_factor_level_is_cut_in_a_message(fits, call):
+    # the levels a message lists were joined as they are: a level of 10 MB (of new data or of the data) made a
+    # message of 10 MB (of 30 MB: the level, the training levels), and a line break in one faked a line
+    fit = gs.glm("y ~ x + g", D.assign(g=["a\nfake line"] * 4 + ["b"] * 4))
+    with pytest.raises(gs.GLMStatError) as e:
+        call(fit, LONG + "\nfake line")
+    assert len(str(e.value)) < MAX_MESSAGE and "\n" not in str(e.value)
