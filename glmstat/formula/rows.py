@@ -129,7 +129,7 @@ def binomial_response(v: Value, label: str, levels: tuple | None = None) -> np.n
         if len(present) > 2:
             raise DataError(
                 f"the binomial response {label!r} has {len(present)} levels "
-                f"({', '.join(label_text(x) for x in present[:5])}); it needs two (the first is failure), 0/1 "
+                f"({', '.join(shown(label_text(x)) for x in present[:5])}); it needs two (the first is failure), 0/1 "
                 "values, or cbind(successes, failures)"
             )
         y = (f.codes > 0).astype(float)

@@ -326,7 +326,7 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
             raise DataError(f"cluster={shown(cluster)}: the fitted data is not available; pass the cluster values")
         if cluster not in data.columns:
             raise DataError(
-                f"cluster={shown(cluster)} names no column of the data; columns are {', '.join(map(str, data.columns))}"
+                f"cluster={shown(cluster)} names no column of the data; columns are {shown(list(map(str, data.columns)))}"
             )
         values = data[cluster].iloc[frame.row_positions]
     elif isinstance(cluster, pd.Series):

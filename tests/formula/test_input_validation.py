@@ -272,7 +272,7 @@ def test_non_numeric_response(d, family):
 
 
 def test_binomial_factor_response_with_three_levels(d):
-    refuse(gs.DataError, "the binomial response 'g' has 3 levels \\(a, b, c\\); it needs two", "g ~ x", d,
+    refuse(gs.DataError, "the binomial response 'g' has 3 levels \\('a', 'b', 'c'\\); it needs two", "g ~ x", d,
            family=gs.Binomial())
 
 

@@ -118,8 +118,11 @@ def test_model_names_of_a_comparison_that_str_cannot_write(fits):
 @pytest.mark.parametrize("call", [
     lambda fit, level: fit.predict(pd.DataFrame({"x": [1.0], "g": [level]})),
     lambda fit, level: gs.glm("y ~ relevel(g, ref = 'zz')", D.assign(g=[level] * 4 + ["b"] * 4)),
-    lambda fit, level: gs.glm("y ~ log(g)", D.assign(g=[level] * 4 + ["b"] * 4))],
-    ids=["predict-unseen-level", "relevel-ref-not-a-level", "arithmetic-on-a-factor"])
+    lambda fit, level: gs.glm("y ~ log(g)", D.assign(g=[level] * 4 + ["b"] * 4)),
+    lambda fit, level: gs.glm("g ~ x", D.assign(g=[level] * 4 + ["b"] * 2 + ["c"] * 2), family=gs.Binomial()),
+    lambda fit, level: gs.glm("y ~ x", D.assign(**{level: 1.0})).robust(cluster="nope")],
+    ids=["predict-unseen-level", "relevel-ref-not-a-level", "arithmetic-on-a-factor", "binomial-three-levels",
+         "cluster-not-a-column"])
 def test_a_huge_factor_level_is_cut_in_a_message(fits, call):
     # the levels a message lists were joined as they are: a level of 10 MB (of new data or of the data) made a
     # message of 10 MB (of 30 MB: the level, the training levels), and a line break in one faked a line
