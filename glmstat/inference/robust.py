@@ -392,7 +392,7 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
 
         columns = data_columns(fit)
         if cluster not in columns:
-            raise DataError(f"cluster={shown(cluster)} names no column of the data; columns are {', '.join(columns)}")
+            raise DataError(f"cluster={shown(cluster)} names no column of the data; columns are {shown(list(columns))}")
         Vk, G = streamed_cluster_vcov(fd, type, cluster, lambda: fit.rows_used)
         label = f"{type}, clustered by {cluster}, {G} clusters"
     else:
