@@ -352,8 +352,9 @@ class ParquetReader:
             _refuse_unusable(pq.read_schema(f), columns, f)
 
     def chunks(self, columns: tuple[str, ...]) -> Iterator[pd.DataFrame]:
-        """The ``columns`` of the row groups, as DataFrames: consecutive row groups together up to
-        :data:`RUN_ROWS` rows, one longer than ``batch_rows`` in batches of that many rows.
+        """The ``columns`` of the row groups, as DataFrames: consecutive row groups (of consecutive files too, by
+        :class:`_Gathered`) together up to :data:`RUN_ROWS` rows, one longer than ``batch_rows`` in batches of
+        that many rows.
 
         String columns are read dictionary-encoded and handed over as categoricals whose categories are
         sorted as R's ``factor()`` (and the in-memory front end) sorts strings: a factor's codes come from
@@ -368,6 +369,11 @@ class ParquetReader:
         stamps = self.stamps or (None,) * len(self.files)
         for stamp in self.stamps:  # every file before the first row is read, and each again as it is opened
             stamp.check()
+        run_rows = min(RUN_ROWS, self.batch_rows)
+        most = run_rows * 8 * max(1, len(columns))  # (a gathered read's bytes, bounded as one file's run: _runs)
+        if self.max_read_bytes is not None:
+            most = min(most, self.max_read_bytes)
+        gathered = _Gathered()
         for f, stamp in zip(self.files, stamps):
             if stamp is not None:
                 stamp.check()
@@ -378,17 +384,68 @@ class ParquetReader:
                 pf = pq.ParquetFile(f, read_dictionary=strings)
             if stamp is not None:  # (a rewrite within the clock's resolution: the row groups differ)
                 stamp.check_row_groups(pf)
-            for run in _runs(pf, f, columns, self.batch_rows, min(RUN_ROWS, self.batch_rows), self.max_read_bytes):
-                if pf.metadata.row_group(run[0]).num_rows <= self.batch_rows:
-                    tables = _read_row_groups(pf, run, columns)
-                else:  # (a run of one row group)
+            for run, size in _runs(pf, f, columns, self.batch_rows, run_rows, self.max_read_bytes):
+                if pf.metadata.row_group(run[0]).num_rows > self.batch_rows:  # (a run of one row group)
+                    yield from gathered.flush()
                     tables = pf.iter_batches(batch_size=self.batch_rows, row_groups=run, columns=list(columns))
-                for df in _checked((arrow_to_pandas(t) for t in tables), f, run):
-                    yield _as_read(df, strings, nulls)
+                    for df in _checked((arrow_to_pandas(t) for t in tables), _where(f, run)):
+                        yield _as_read(df, strings, nulls)
+                    continue
+                table = next(_checked(_read_row_groups(pf, run, columns), _where(f, run)))
+                if not gathered.takes(table, strings, nulls, size, run_rows, most):
+                    yield from gathered.flush()
+                gathered.add(table, strings, nulls, size, _where(f, run))
+        yield from gathered.flush()
+
+
+class _Gathered:
+    """Short runs of row groups read from consecutive files, converted and handed over as one chunk while they
+    have one schema and together hold at most ``run_rows`` rows and ``most`` bytes, as one file's runs
+    (:func:`_runs`): read file by file, 3,000 files of one row (3 MB) took 17 s to fit, each file a chunk that
+    paid pandas' conversion and a block's encoding in every pass, whatever its size.  The tables of a column the
+    file declares a dictionary of its own (an ordered one, a pandas Categorical) are not gathered: its order
+    is the file's."""
+
+    def __init__(self) -> None:
+        self.tables: list = []
+        self.where: list[str] = []
+        self.rows = self.size = 0
+        self.strings: list[str] = []
+        self.nulls: list[str] = []
+
+    def takes(self, table: Any, strings: list[str], nulls: list[str], size: int, run_rows: int, most: int) -> bool:
+        import pyarrow as pa
+
+        if not self.tables:
+            return True
+        first = self.tables[0]
+        return (strings == self.strings and nulls == self.nulls and table.schema.equals(first.schema, True)
+                and self.rows + table.num_rows <= run_rows and self.size + size <= most
+                and not any(pa.types.is_dictionary(t.type) and t.name not in strings for t in table.schema))
+
+    def add(self, table: Any, strings: list[str], nulls: list[str], size: int, where: str) -> None:
+        self.tables.append(table)
+        self.where.append(where)
+        self.rows += table.num_rows
+        self.size += size
+        self.strings, self.nulls = strings, nulls
+
+    def flush(self) -> Iterator[pd.DataFrame]:
+        if not self.tables:
+            return
+        import pyarrow as pa
+
+        tables, where = self.tables, self.where[0] if len(self.where) == 1 else \
+            f"{self.where[0]} to {self.where[-1]}"
+        strings, nulls = self.strings, self.nulls
+        self.__init__()
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        for df in _checked((arrow_to_pandas(t) for t in [table]), where):
+            yield _as_read(df, strings, nulls)
 
 
 def _runs(pf: Any, path: str, columns: tuple[str, ...], batch_rows: int, run_rows: int,
-          bound: int | None) -> Iterator[list[int]]:
+          bound: int | None) -> Iterator[tuple[list[int], int]]:
     """The row groups of ``pf`` (the file ``path``) in runs read together: consecutive row groups of at most
     ``run_rows`` rows in all, whose reads (by :func:`_refuse_expanding`, with batches of ``batch_rows`` rows)
     take at most the bytes of ``run_rows`` rows of as many 8-byte numbers as ``columns`` -- what a batch of
@@ -396,7 +453,7 @@ def _runs(pf: Any, path: str, columns: tuple[str, ...], batch_rows: int, run_row
     one row group shows) -- and at most ``bound`` (each row group beyond it refused before anything is read);
     a longer row group is a run of its own (read in batches when longer than ``batch_rows``).  Read one by
     one, a file of 20,000 one-row row groups (4.6 MB) took 44 s to fit: every row group paid pyarrow's read and
-    a block's encoding, ~2 ms each, whatever its size."""
+    a block's encoding, ~2 ms each, whatever its size.  Each run comes with the bytes its reads take."""
     meta = pf.metadata
     widths = _widths(pf, columns)
     most = run_rows * 8 * max(1, len(widths))
@@ -408,25 +465,30 @@ def _runs(pf: Any, path: str, columns: tuple[str, ...], batch_rows: int, run_row
         n = meta.row_group(i).num_rows
         b = _refuse_expanding(pf, path, i, widths, batch_rows, bound)
         if run and (rows + n > run_rows or size + b > most):
-            yield run
+            yield run, size
             run, rows, size = [], 0, 0
         run.append(i)
         rows += n
         size += b
     if run:
-        yield run
+        yield run, size
 
 
 def _read_row_groups(pf: Any, run: list[int], columns: tuple[str, ...]) -> Iterator[Any]:
     yield pf.read_row_groups(run, columns=list(columns))
 
 
-def _checked(frames: Iterator[pd.DataFrame], path: str, run: list[int]) -> Iterator[pd.DataFrame]:
-    """``frames`` read from the row groups ``run`` of the file ``path``, pyarrow's errors about their bytes (a
+def _where(path: str, run: list[int]) -> str:
+    """The row groups ``run`` of the file ``path``, for a message."""
+    return (f"row group {run[0]}" if len(run) == 1 else f"row groups {run[0]} to {run[-1]}") + \
+        f" of {shown(path, 300)}"
+
+
+def _checked(frames: Iterator[Any], where: str) -> Iterator[Any]:
+    """``frames`` read from the row groups ``where`` (:func:`_where`), pyarrow's errors about their bytes (a
     page that does not decompress or decode, a dictionary index out of range: a damaged or forged file whose
     footer is sound) refused with a DataError naming the file and the row groups; the file's bytes are not
     quoted."""
-    where = f"row group {run[0]}" if len(run) == 1 else f"row groups {run[0]} to {run[-1]}"
     frames = iter(frames)
     while True:
         try:
@@ -436,8 +498,8 @@ def _checked(frames: Iterator[pd.DataFrame], path: str, run: list[int]) -> Itera
         except (OSError, ValueError, IndexError, TypeError, NotImplementedError) as e:  # (pyarrow's Arrow* errors)
             if isinstance(e, DataError):
                 raise
-            raise DataError(f"cannot read {where} of {shown(path, 300)}: its data is damaged or not "
-                            f"valid Parquet ({type(e).__name__})") from None
+            raise DataError(f"cannot read {where}: its data is damaged or not valid Parquet "
+                            f"({type(e).__name__})") from None
         yield frame
 
 
