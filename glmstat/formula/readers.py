@@ -52,6 +52,10 @@ def in_memory_frame(data: Any) -> Any:
     """
     module = type(data).__module__.split(".")[0]
     if module == "pyarrow" and hasattr(data, "to_pandas") and hasattr(data, "schema"):
+        twice = _repeated(tuple(data.schema.names))
+        if twice is not None:  # (Arrow allows it; pandas' frame of it has a DataFrame where a column should be)
+            raise DataError(f"the Arrow table has two columns named {shown(twice)}; rename one so that every "
+                            "column name is unique")
         return _strings_sorted(arrow_to_pandas(data), keep=declared_categoricals(data.schema))
     if module == "polars" and hasattr(data, "to_pandas"):
         try:

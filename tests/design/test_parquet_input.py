@@ -778,6 +778,17 @@ def test_a_files_malformed_pandas_metadata_is_ignored(metadata, tmp_path, capsys
     assert "Coefficients:" in capsys.readouterr().out
 
 
+def test_an_arrow_table_with_two_columns_of_one_name_is_refused():
+    # Arrow allows it (an Arrow file from someone else may hold it); glm(table) and predict(table) raised a raw
+    # AttributeError, the model's columns or not, where a Parquet file of them is refused
+    d = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "x": [1.0, 2, 3, 4, 6, 5]})
+    table = pa.table([d["y"], d["x"], pa.array(list("aabbcc")), pa.array(list("abcabc"))], names=["y", "x", "g", "g"])
+    with pytest.raises(gs.DataError, match="the Arrow table has two columns named 'g'"):
+        gs.glm("y ~ x", table)
+    with pytest.raises(gs.DataError, match="the Arrow table has two columns named 'g'"):
+        gs.glm("y ~ x", d).predict(table)
+
+
 def test_a_polars_column_pandas_cannot_hold_is_named():
     # polars' Int128 has no Arrow type pandas reads (pyarrow's ArrowInvalid before): refused naming it
     pl = pytest.importorskip("polars")
