@@ -177,11 +177,17 @@ def _header_names(path: Path) -> tuple[list[str], int] | None:
             consumed += len(raw)
             yield raw.decode("utf-8-sig" if k == 0 else "utf-8")
 
+    limit = csv.field_size_limit()
     try:
+        # (a field of the header may be longer than the csv module's 128 KB: it gave up, and pandas renamed the
+        # repeats in quadratic time; no field is longer than the file)
+        csv.field_size_limit(min(max(limit, path.stat().st_size), sys.maxsize))
         with open(path, "rb") as fh:
             header = next((row for row in csv.reader(lines(fh)) if row), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
+    finally:
+        csv.field_size_limit(limit)
     names = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
     if len(set(names)) == len(names):
         return None
