@@ -168,12 +168,14 @@ def _header_names(path: Path) -> tuple[list[str], int] | None:
     read.csv does (a, a.1, a.2, ..., skipping a name the header already holds; an empty cell is 'Unnamed: i',
     renamed after the named columns), but searches the whole header for every candidate name, even when it
     is given the names: quadratic, 7 s for a header of 20,000 a's and more than 2 minutes for 200,000 (1 MB).  The header is read with the
-    csv module (a BOM, quotes and blank lines before it as pandas reads them)."""
+    csv module (a BOM, quotes, line ends and blank lines before it as pandas reads them)."""
     consumed = 0
 
     def lines(fh):
         nonlocal consumed
-        for k, raw in enumerate(fh):
+        # (lines end at \r, \n or \r\n, as pandas ends them: the csv module refused a header ended by a lone \r,
+        # a file of old Mac line ends, and pandas renamed its repeats in quadratic time)
+        for k, raw in enumerate(piece for chunk in fh for piece in chunk.splitlines(True)):
             consumed += len(raw)
             yield raw.decode("utf-8-sig" if k == 0 else "utf-8")
 

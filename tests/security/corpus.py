@@ -1100,6 +1100,11 @@ CLI += [
     # ... also when a header field is longer than the csv module's 128 KB field limit (it gave up: 8 s)
     _cli("csv-duplicate-header-bomb-long-field", FIT, _fit("y ~ x + a.19999", "wide.csv"),
          {"wide.csv": _duplicate_header(20_000, last="b" * 200_000)}),
+    # ... and when its lines end in a lone \r (old Mac line ends, or the header's alone: the csv module refused it)
+    _cli("csv-duplicate-header-bomb-cr", FIT, _fit("y ~ x + a.19999", "wide.csv"),
+         {"wide.csv": _duplicate_header(20_000).replace("\n", "\r")}),
+    _cli("csv-duplicate-header-bomb-header-cr", FIT, _fit("y ~ x + a.19999", "wide.csv"),
+         {"wide.csv": _duplicate_header(20_000).replace("\n", "\r", 1)}),
     _cli("ok-csv-duplicate-header-empty-cells", FIT, _fit("y ~ x + a.1 + `Unnamed: 5`", "dups.csv"),
          {"dups.csv": "y,x,a,a,,\n" + _ROWS.replace("\n", ",1,1,1\n")}),
     _cli("parquet-repeated-strings", FIT, _fit("y ~ x + g", "strings.parquet"),
