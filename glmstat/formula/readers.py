@@ -368,6 +368,11 @@ class ParquetReader:
         a pandas Categorical written to the file (:func:`declared_categoricals`), as ``pd.read_parquet`` reads
         it, when its row groups all hold the one dictionary (else its levels are sorted: see
         :func:`glmstat.formula.stream.learn_spec`).
+
+        The file's pandas metadata is not applied to the rows read: their types are the Arrow schema's, a
+        Categorical's order its dictionary's, and the rows are numbered by position.  Applied, it was parsed
+        again for every chunk of every pass (10 MB of it doubled a fit's time), and a forged one made the
+        model's columns another type (``string[pyarrow]`` on numbers) or the index.
         """
         pq = pyarrow_parquet()
         stamps = self.stamps or (None,) * len(self.files)
@@ -392,7 +397,8 @@ class ParquetReader:
                 if pf.metadata.row_group(run[0]).num_rows > self.batch_rows:  # (a run of one row group)
                     yield from gathered.flush()
                     tables = pf.iter_batches(batch_size=self.batch_rows, row_groups=run, columns=list(columns))
-                    for df in _checked((arrow_to_pandas(t) for t in tables), _where(f, run)):
+                    for df in _checked((arrow_to_pandas(t.replace_schema_metadata(None)) for t in tables),
+                                       _where(f, run)):
                         yield _as_read(df, strings, nulls)
                     continue
                 table = next(_checked(_read_row_groups(pf, run, columns), _where(f, run)))
@@ -479,7 +485,7 @@ def _runs(pf: Any, path: str, columns: tuple[str, ...], batch_rows: int, run_row
 
 
 def _read_row_groups(pf: Any, run: list[int], columns: tuple[str, ...]) -> Iterator[Any]:
-    yield pf.read_row_groups(run, columns=list(columns))
+    yield pf.read_row_groups(run, columns=list(columns)).replace_schema_metadata(None)
 
 
 def _where(path: str, run: list[int]) -> str:
