@@ -5,6 +5,7 @@ DataFrames are accepted as in-memory data."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 
 import numpy as np
@@ -221,8 +222,9 @@ def test_a_file_rewritten_after_the_fit_is_refused_by_name(frame, tmp_path, monk
 
 
 def test_other_rows_that_the_file_stamps_miss_are_refused(frame, tmp_path, monkeypatch):
-    """Should a file change in a way its size, time and row groups do not show, a pass that reads another
-    number of rows still refuses its result."""
+    """Should a file change in a way its size, time, row groups and footer do not show, a pass that reads
+    another number of rows still refuses its result (or the read of a row group the footer stamped with the
+    file refuses the file)."""
     from glmstat.formula.readers import FileStamp
 
     f, path, _ = _refit_each_pass(frame, tmp_path, monkeypatch)
@@ -230,8 +232,28 @@ def test_other_rows_that_the_file_stamps_miss_are_refused(frame, tmp_path, monke
     monkeypatch.setattr(FileStamp, "check", lambda self: None)
     monkeypatch.setattr(FileStamp, "check_row_groups", lambda self, parquet_file: None)
     for call in (f.hat_values, lambda: f.robust("HC0")):
-        with pytest.raises(gs.DataError, match=f"has {N - GROUP} rows .* made from {N} rows .* changed since"):
+        with pytest.raises(gs.DataError, match=f"has {N - GROUP} rows .* made from {N} rows .* changed since|"
+                                               "row group 11 of .* damaged"):
             call()
+
+
+def test_a_files_footer_is_parsed_once_and_its_change_refused(frame, tmp_path, monkeypatch):
+    # every pass parsed every file's footer again: 70 MB of metadata in a 90 MB file took a fit to 2 GB of
+    # memory, growing with each pass; the footer parsed when the file was opened is used, and its bytes compared
+    f, path, mem = _refit_each_pass(frame, tmp_path, monkeypatch)
+    opened = []
+    real = pq.ParquetFile
+    monkeypatch.setattr(pq, "ParquetFile", lambda *a, **k: opened.append(k.get("metadata")) or real(*a, **k))
+    close(f.hat_values(), mem.hat_values())
+    assert opened and all(m is not None for m in opened)
+    stat = path.stat()
+    raw = bytearray(path.read_bytes())  # (one byte of the footer: same size and time, same rows)
+    at = len(raw) - 8 - int.from_bytes(raw[-8:-4], "little") + 10
+    raw[at] ^= 1
+    path.write_bytes(bytes(raw))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(gs.DataError, match="changed since the fit read it \\(its footer differs\\)"):
+        f.hat_values()
 
 
 def test_a_file_that_is_not_parquet_is_refused_without_quoting_it(tmp_path):
