@@ -3,7 +3,8 @@ reference grid of ``emmeans`` and the variables of marginal effects need without
 
 For a column and a chunk of rows, :func:`summarize_chunk` records whether the column is numeric (not boolean),
 the number of values n, their mean and their sum of squared deviations M2 = sum (x - mean)^2, the distinct
-values while there are at most three (enough to tell emmeans' "at most two values" covariates), the smallest
+values while there are at most ``LEVELS_KEPT`` (emmeans' "at most two values" covariates, and the levels of a
+numeric column read only through a factor of an expression of it, such as ``cl`` in ``factor(cl > 20)``), the smallest
 and largest values (the range an effects plot draws over), and for a non-numeric column its distinct values.
 Chunks merge exactly as Chan, Golub and LeVeque's pairwise update (:meth:`ColumnSummary.merge`):
 
@@ -28,14 +29,16 @@ from .streamed_data import raw_fold
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["ColumnSummary", "ChunkColumns", "summarize_chunk", "merge_chunks", "column_summaries"]
+__all__ = ["ColumnSummary", "ChunkColumns", "LEVELS_KEPT", "summarize_chunk", "merge_chunks", "column_summaries"]
 
-_DISTINCT_KEPT = 3  # more than two distinct values is all a reference grid needs to know
+#: A numeric column's distinct values are kept up to this many: the most a column read through an expression
+#: (``factor(cl > 20)``) may have to be set to each of them (emmeans' reference grid, marginal contrasts)
+LEVELS_KEPT = 1000
 
 
 @dataclass(frozen=True)
 class ColumnSummary:
-    """One column over some rows (see the module docstring); ``distinct`` is None past three values."""
+    """One column over some rows (see the module docstring); ``distinct`` is None past ``LEVELS_KEPT`` values."""
 
     numeric: bool
     n: int = 0
@@ -60,7 +63,7 @@ class ColumnSummary:
         mean = self.mean + delta * other.n / n
         m2 = self.m2 + other.m2 + delta * delta * self.n * other.n / n
         distinct = None if self.distinct is None or other.distinct is None else self.distinct | other.distinct
-        if distinct is not None and len(distinct) > _DISTINCT_KEPT:
+        if distinct is not None and len(distinct) > LEVELS_KEPT:
             distinct = None
         # (fmin/fmax: a chunk without values has NaN extremes, which must not hide the other chunk's)
         return ColumnSummary(self.numeric and other.numeric, n, mean, m2, distinct, self.values | other.values,
@@ -77,7 +80,7 @@ def _summary(values: pd.Series) -> ColumnSummary:
     mean = float(np.mean(x))
     distinct = np.unique(x)
     return ColumnSummary(True, x.size, mean, float(np.sum((x - mean) ** 2)),
-                         frozenset(distinct.tolist()) if distinct.size <= _DISTINCT_KEPT else None,
+                         frozenset(distinct.tolist()) if distinct.size <= LEVELS_KEPT else None,
                          minimum=float(distinct[0]), maximum=float(distinct[-1]))
 
 

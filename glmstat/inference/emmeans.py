@@ -93,6 +93,8 @@ def _spec(term: Any) -> list[str]:
 def _axis(v: ModelVariable) -> tuple[tuple, tuple[str, ...]]:
     """The values of a variable on the reference grid and their labels: a factor's levels; a numeric
     variable with at most two distinct values keeps them (emmeans' ``cov.keep = "2"``); else its mean."""
+    if v.refusal:  # every variable is an axis of the grid, asked for or not
+        raise GLMStatError(f"estimated marginal means: {v.refusal}")
     if v.is_factor:
         return v.levels, v.labels
     if v.distinct:

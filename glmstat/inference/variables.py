@@ -4,9 +4,13 @@ grids.
 A *variable* is a data column named in a term (``x`` in ``log(x)`` or ``I(x^2)``, ``cyl`` in
 ``factor(cyl)``), found by walking the formula's parsed terms.  It is a *factor* when a factor variable of
 the model reads it alone (a non-numeric column, or one wrapped in ``factor()``, ``relevel()``, ``C()``...),
-with the model's levels in the model's order (reference first); a text column read through another
-expression (``h`` in ``I(h == "q")``, whose levels FALSE and TRUE are no values of ``h``) is a factor of its
-own values; otherwise it is numeric.
+with the model's levels in the model's order (reference first).  A column read only through a factor of
+another expression of it (``h`` in ``I(h == "q")``, ``cl`` in ``factor(cl > 20)``, whose levels FALSE and
+TRUE are no values of the column) is a factor of its own distinct values, as in emmeans' reference grid:
+setting the column to each of them gives the expression every value it takes (set to FALSE and TRUE, cl > 20
+was never true, and every level had the same mean).  Past ``LEVELS_KEPT`` distinct values such a variable
+cannot be set to each: it carries a ``refusal`` instead, raised when it is asked for.  Otherwise a column is
+numeric.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ..errors import GLMStatError
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Name, Node, Paren, Unary
 from ..formula.values import label_text
-from .column_summaries import column_summaries
+from .column_summaries import LEVELS_KEPT, column_summaries
 from .fit_access import factor_levels, structure, used_data
 from .streamed_data import data_columns
 
@@ -46,6 +50,7 @@ class ModelVariable:
     sd: float = float("nan")
     spellings: tuple[str, ...] = ()
     distinct: tuple = ()  # for a numeric variable, its values when it has at most two (else empty)
+    refusal: str = ""  # why the variable cannot be set to each of its values (too many of them), if it cannot
 
 
 def _names(node: Node, out: list[str]) -> None:
@@ -122,14 +127,15 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
     if streamed:  # the columns summarized in one pass over the data (rows used only)
         if summaries is None:
             summaries = column_summaries(fit, tuple(n for n in order if n not in factor_of or n in computed))
-        # a text column's values are not the levels of an expression of it: it is a factor of its own values
-        factor_of = {n: f for n, f in factor_of.items() if n not in computed or summaries.columns[n].numeric}
-        return _from_summaries(order, factor_of, summaries)
+        return _from_summaries(order, factor_of, computed, summaries)
     out = []
     for name in order:
         values = data[columns[name]]
         numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
-        if name in factor_of and (name not in computed or numeric):
+        if name in computed:
+            out.append(_own_values(name, factor_of[name][0], pd.unique(values.dropna()), numeric))
+            continue
+        if name in factor_of:
             label, lv = factor_of[name]
             spell = (name,) if label == name else (name, label)
             out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=spell))
@@ -146,10 +152,28 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
     return out
 
 
-def _from_summaries(order: list[str], factor_of: dict, summaries) -> list[ModelVariable]:
+def _own_values(name: str, label: str, values: Any, numeric: bool) -> ModelVariable:
+    """A column read only through the factor ``label`` of an expression of it, as a factor of its own distinct
+    ``values`` (None: more than ``LEVELS_KEPT`` of them), sorted (see the module docstring)."""
+    if values is None or len(values) > LEVELS_KEPT:
+        many = (f"more than {LEVELS_KEPT:,}" if values is None
+                else f"{len(values):,} (more than {LEVELS_KEPT:,})")
+        return ModelVariable(name, True, spellings=(name,), refusal=(
+            f"{shown(name, 80)} is read only through the factor {shown(label, 80)}, whose levels are not values "
+            f"of it, and it has {many} distinct values: too many to set it to each.  Add the factor to the data "
+            f"as a column of its own and use that column in the formula"))
+    lv = tuple(sorted(values) if numeric else sorted(values, key=label_text))
+    return ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=(name,))
+
+
+def _from_summaries(order: list[str], factor_of: dict, computed: set, summaries) -> list[ModelVariable]:
     """:func:`model_variables` of a streamed fit, from its columns' summaries over the rows used."""
     out = []
     for name in order:
+        if name in computed:
+            s = summaries.columns[name]
+            out.append(_own_values(name, factor_of[name][0], s.distinct if s.numeric else s.values, s.numeric))
+            continue
         if name in factor_of:
             label, lv = factor_of[name]
             spell = (name,) if label == name else (name, label)
@@ -166,9 +190,10 @@ def _from_summaries(order: list[str], factor_of: dict, summaries) -> list[ModelV
 
 
 def pick(variables: Sequence[ModelVariable], wanted: Any, what: str) -> list[ModelVariable]:
-    """The variables named by ``wanted`` (a name or a list; None: all), by any of their spellings."""
+    """The variables named by ``wanted`` (a name or a list; None: all), by any of their spellings; a variable
+    that cannot be set to each of its values raises its refusal."""
     if wanted is None:
-        return list(variables)
+        return [_usable(v, what) for v in variables]
     if not isinstance(wanted, (str, list, tuple, np.ndarray, pd.Index, pd.Series)):
         raise GLMStatError(f"{what} are asked by data column name (a string or a list of them), got {shown(wanted)}")
     names = [wanted] if isinstance(wanted, str) else list(wanted)
@@ -179,8 +204,14 @@ def pick(variables: Sequence[ModelVariable], wanted: Any, what: str) -> list[Mod
             known = ", ".join(v.name for v in variables)
             raise GLMStatError(f"{shown(n)} is not a variable of the model's right-hand side (variables: {known}); "
                                f"{what} are asked by data column name")
-        out.append(hit[0])
+        out.append(_usable(hit[0], what))
     return out
+
+
+def _usable(v: ModelVariable, what: str) -> ModelVariable:
+    if v.refusal:
+        raise GLMStatError(f"{what}: {v.refusal}")
+    return v
 
 
 def with_value(data: pd.DataFrame, var: ModelVariable, value: Any) -> pd.DataFrame:

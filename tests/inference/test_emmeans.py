@@ -114,6 +114,61 @@ def test_logical_levels_are_labelled_as_r_writes_them():
     assert list(f.average_marginal_effects("manual")["contrast"]) == ["TRUE"]
 
 
+def computed_cases():
+    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_computed.json").read_text())
+    return [pytest.param(case, id=case["variable"]) for case in r]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "parquet"])
+@pytest.mark.parametrize("case", computed_cases())
+def test_a_column_read_through_an_expression_has_its_own_values_as_levels(case, streamed, tmp_path):
+    """cyl in factor(cyl > 4): emmeans' grid sets cyl to 4, 6 and 8 (fixtures/inference2/more/
+    emmeans_computed.json, scripts/make_emmeans_computed.R).  Set to the expression's levels FALSE and TRUE
+    instead, cyl > 4 was never true: every level had the same mean, and every marginal contrast was 0."""
+    pytest.importorskip("pyarrow")
+    d = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
+    data = d
+    if streamed:
+        d.to_parquet(tmp_path / "mtcars.parquet", row_group_size=10, index=False)
+        data = str(tmp_path / "mtcars.parquet")
+    family = {"gaussian": gs.Gaussian(), "poisson": gs.Poisson()}[case["family"]]
+    f = gs.glm(case["formula"], data, family=family, tol=1e-12)
+    got = f.emmeans(case["variable"])
+    assert list(got.index) == case["levels"]
+    assert_close(got["estimate"], case["estimate"], rtol=1e-7)
+    assert_close(got["std_error"], case["std_error"], rtol=1e-6)
+    if case["family"] == "gaussian":  # identity link: each level's contrast with 4 is the factor's coefficient
+        ame = f.average_marginal_effects("cyl").set_index("contrast")
+        assert list(ame.index) == ["6", "8"]
+        assert_close(ame["estimate"], np.full(2, f.coef["factor(cyl > 4)[T.True]"]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "parquet"])
+def test_a_column_read_through_an_expression_with_too_many_values_is_refused(streamed, tmp_path, monkeypatch):
+    """Setting hp to each of its 22 values is 22 evaluations of the model (per cell of the grid): past the
+    bound (lowered here) the variable is refused by name, whether asked for or only part of the grid; the
+    others' effects still come."""
+    pytest.importorskip("pyarrow")
+    from glmstat.inference import variables
+
+    monkeypatch.setattr(variables, "LEVELS_KEPT", 21)
+    d = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
+    data = d
+    if streamed:
+        from glmstat.inference import column_summaries
+
+        monkeypatch.setattr(column_summaries, "LEVELS_KEPT", 21)
+        d.to_parquet(tmp_path / "mtcars.parquet", row_group_size=10, index=False)
+        data = str(tmp_path / "mtcars.parquet")
+    f = gs.glm("carb ~ factor(hp > 150) + wt", data, family=gs.Poisson())
+    many = "more than 21" if streamed else "22 \\(more than 21\\)"
+    refused = f"'hp' is read only through the factor 'factor\\(hp > 150\\)'.* it has {many} distinct values"
+    for ask in (lambda: f.emmeans("hp"), lambda: f.emmeans("wt"), lambda: f.average_marginal_effects()):
+        with pytest.raises(gs.GLMStatError, match=refused):
+            ask()
+    assert list(f.average_marginal_effects("wt")["contrast"]) == ["dydx"]
+
+
 def nonestimable():
     r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_nonestimable.json").read_text())
     d = pd.read_csv(FIXTURES / "data" / "birthwt.csv")
