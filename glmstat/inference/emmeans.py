@@ -84,7 +84,8 @@ def _spec(term: Any) -> list[str]:
         raise GLMStatError(f"term must be a variable name (or 'a:b', or a list of names), got {shown(term)}")
     if not all(names):
         raise GLMStatError(f"cannot read the term {shown(term)}")
-    twice = next((n for k, n in enumerate(names) if n in names[:k]), None)
+    seen: set[str] = set()  # (one pass: each name searched among the ones before it was quadratic)
+    twice = next((n for n in names if n in seen or seen.add(n)), None)
     if twice is not None:
         raise GLMStatError(f"the term {shown(term, 80)} names the variable {shown(twice, 80)} more than once")
     return names
