@@ -450,7 +450,8 @@ def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None
                            f"(no residual degrees of freedom?)")
     names = fit.column_names
     q = normal_quantile(0.5 + level / 2)
-    wanted = set(range(len(names))) if parm is None else {names.index(c) for c in parm}
+    position = {c: j for j, c in reversed(list(enumerate(names)))}  # (list.index per name was quadratic)
+    wanted = set(range(len(names))) if parm is None else {position[c] for c in parm}
     if fit.separation is not None:
         return _separated(fit, names, q, wanted, disp)
     fd = fit.fit_data

@@ -309,10 +309,11 @@ class GLMResults:
             if not isinstance(parm, (str, list, tuple, np.ndarray, pd.Index, pd.Series)):
                 raise GLMStatError(f"parm must be a coefficient name or a list of them, got {shown(parm)}")
             parm = [parm] if isinstance(parm, str) else list(parm)
-            unknown = [c for c in parm if not isinstance(c, str) or c not in names]
+            known = set(names)  # (a set: each name searched in the list was quadratic for a long parm)
+            unknown = [c for c in parm if not isinstance(c, str) or c not in known]
             if unknown:
                 raise GLMStatError(f"parm names no coefficient: {', '.join(map(shown, unknown[:5]))}; the "
-                                   f"coefficients are {', '.join(map(repr, names[:20]))}"
+                                   f"coefficients are {', '.join(map(shown, names[:20]))}"
                                    f"{', ...' if len(names) > 20 else ''}")
         if method == "profile":
             from .profile import profile_conf_int
