@@ -89,7 +89,7 @@ class ModelComparison:
     def _cells(self) -> dict[str, dict[str, tuple[str, str]]]:
         return {m: self._model_cells(m) for m in self.names}
 
-    @property
+    @cached_property  # (asked once per cell: a scan of the whole table each time was quadratic)
     def shows_codes(self) -> bool:
         """Significance codes (and their legend) are shown: ``stars`` and some p-value below 0.1, as
         ``printCoefmat`` decides for a table."""
@@ -297,9 +297,10 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         raise GLMStatError(f"model names must be distinct, got {shown(names)}")
     if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
         raise GLMStatError(f"digits must be an integer from 1 to 15 (significant digits), got {shown(digits)}")
-    terms: list[str] = []
-    for f in fits:
-        terms += [t for t in f.column_names if t not in terms]
+    # (dicts and sets: each name searched in the list of the others was quadratic in the coefficients)
+    terms = list(dict.fromkeys(t for f in fits for t in f.column_names))
+    columns = [set(f.column_names) for f in fits]
+    diverging = [set(_diverging(f)) for f in fits]
 
     def frame(values) -> pd.DataFrame:
         return printable_table(pd.DataFrame({n: v.reindex(terms) for n, v in zip(names, values)}, index=terms))
@@ -316,9 +317,9 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         p_values=frame([f.p_values for f in fits]),
         lower=frame([c["lower"] if c is not None else s for c, s in zip(cis, nan)]),
         upper=frame([c["upper"] if c is not None else s for c, s in zip(cis, nan)]),
-        present=printable_table(pd.DataFrame({n: [t in f.column_names for t in terms] for n, f in zip(names, fits)},
+        present=printable_table(pd.DataFrame({n: [t in c for t in terms] for n, c in zip(names, columns)},
                                              index=terms)),
-        diverging=printable_table(pd.DataFrame({n: [t in _diverging(f) for t in terms] for n, f in zip(names, fits)},
+        diverging=printable_table(pd.DataFrame({n: [t in d for t in terms] for n, d in zip(names, diverging)},
                                                index=terms)),
         statistics=stats,
         ci=bool(ci), level=float(level), digits=int(digits), stars=bool(stars),

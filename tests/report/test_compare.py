@@ -169,3 +169,18 @@ def test_markdown_legend_is_code_as_in_the_summary(table):
     legend = f"`{SIGNIF_LEGEND}`"  # '***' unquoted would open emphasis in Markdown
     assert legend in fit_ref(load_ref("mtcars_logit")).summary().to_markdown().splitlines()
     assert table.to_markdown().splitlines()[-1] == f"Standard errors in parentheses. {legend}"
+
+
+def test_models_of_many_coefficients_are_lined_up_in_one_pass():
+    # each coefficient was searched in the list of the rows before it and in each model's list of names (0.8 s
+    # for 4 models of 2,000 coefficients); the codes' rule scanned the whole table at every cell
+    n = 2000
+    data = pd.DataFrame({"y": np.arange(2 * n) % 7 * 1.0, **{f"g{k}": [f"l{i // 2}" for i in range(2 * n)]
+                                                             for k in range(4)}})
+    fits = [gs.glm(f"y ~ g{k}", data) for k in range(4)]
+    table = gs.compare(*fits)
+    assert table.present.shape == (1 + 4 * (n - 1), 4) and table.present.to_numpy().sum() == 4 * n
+    assert list(table.present.index[:3]) == fits[0].column_names[:3]
+    assert table.present.index[-1] == fits[3].column_names[-1]
+    assert table.present.iloc[-1].tolist() == [False] * 3 + [True]
+    assert not table.diverging.to_numpy().any() and table.shows_codes
