@@ -491,7 +491,8 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
         texts = (hypotheses,) if isinstance(hypotheses, str) else tuple(hypotheses)
         return L, r, texts
     if isinstance(hypotheses, pd.DataFrame):
-        unknown = [c for c in hypotheses.columns if c not in names]
+        known = set(names)  # (a set: each column searched in the list of names was quadratic)
+        unknown = [c for c in hypotheses.columns if c not in known]
         if unknown:
             raise _Columns(names).unknown(str(unknown[0]))
         L = _real_array(hypotheses.reindex(columns=names, fill_value=0.0).to_numpy(), "the hypothesis matrix")
