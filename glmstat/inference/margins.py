@@ -193,13 +193,20 @@ def _main_effect_columns(fit: "GLMResults", variables: list[ModelVariable]) -> t
     """(name, design columns) of each factor variable that the model reads only in terms of one variable
     each (``g``, ``factor(k)``; not in an interaction, another variable's call or an offset)."""
     st = structure(fit)
+    # (the names each term reads, found once: walking every term again for each variable was quadratic)
+    reads = [[_names_in(n) for n in nodes] for nodes in st.variables]
+    terms_of: dict[str, list[int]] = {}
+    for j, names in enumerate(reads):
+        for name in dict.fromkeys(x for r in names for x in r):
+            terms_of.setdefault(name, []).append(j)
+    in_offsets = {x for n in st.offsets for x in _names_in(n)}
     out = []
     for v in variables:
         if not v.is_factor:
             continue
-        terms = [j for j, nodes in enumerate(st.variables) if any(v.name in _names_in(n) for n in nodes)]
-        alone = all(len(st.variables[j]) == 1 and _names_in(st.variables[j][0]) == [v.name] for j in terms)
-        if terms and alone and not any(v.name in _names_in(n) for n in st.offsets):
+        terms = terms_of.get(v.name, [])
+        alone = all(len(reads[j]) == 1 and reads[j][0] == [v.name] for j in terms)
+        if terms and alone and v.name not in in_offsets:
             out.append((v.name, tuple(sorted(c for j in terms for c in st.columns[j]))))
     return tuple(out)
 
@@ -207,9 +214,9 @@ def _main_effect_columns(fit: "GLMResults", variables: list[ModelVariable]) -> t
 def _names_in(node) -> list[str]:
     from .variables import _names
 
-    out: list[str] = []
+    out: dict[str, None] = {}
     _names(node, out)
-    return out
+    return list(out)
 
 
 def _as_categoricals(data: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
@@ -230,11 +237,28 @@ def _as_categoricals(data: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
 MAX_SETTINGS = 10_000
 
 
-def _same_value(v: Any, level: Any) -> bool:
-    """``v`` equals the data value ``level`` (a comparison that cannot raise or broadcast)."""
-    if isinstance(v, (str, int, float, bool, np.generic)) and isinstance(level, (str, int, float, bool, np.generic)):
-        return bool(v == level)
-    return False
+_SCALARS = (str, int, float, bool, np.generic)
+
+
+def _hashed(values: Any) -> set:
+    """The scalar ``values`` (str, int, float, bool or numpy scalars) as a set, each looked up by hash: a value
+    compared with every level was quadratic (2 s for 10,000 values of a 2,000-level factor)."""
+    out = set()
+    for v in values:
+        if isinstance(v, _SCALARS):
+            try:
+                out.add(v)
+            except TypeError:  # (an unhashable numpy scalar: no value of at= equals it)
+                pass
+    return out
+
+
+def _among(v: Any, values: set) -> bool:
+    """``v`` is a scalar equal to one of ``values`` (a comparison that cannot raise or broadcast)."""
+    try:
+        return isinstance(v, _SCALARS) and v in values
+    except TypeError:
+        return False
 
 
 def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[dict[str, Any]]:
@@ -251,19 +275,20 @@ def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[
         vals = list(given) if isinstance(given, (list, tuple, range, np.ndarray, pd.Series, pd.Index)) else [given]
         if not vals:
             raise GLMStatError(f"at= gives no value for {shown(n)}")
+        count *= len(vals)
+        if count > MAX_SETTINGS:  # (before the values are checked: a list of any length may come)
+            raise GLMStatError(f"at= asks for more than {MAX_SETTINGS:,} combinations of values (each evaluates the "
+                               "model on every row); give fewer values")
+        levels, labels = (_hashed(var.levels), set(var.labels)) if var.is_factor else (set(), set())
         for v in vals:
             if not var.is_factor:
                 real_number(v, f"at[{shown(n)}]", must=f"a finite number (a value of the numeric variable {var.name})")
-            elif not any(_same_value(v, lv) for lv in var.levels) and not (isinstance(v, str) and v in var.labels):
+            elif not _among(v, levels) and not (isinstance(v, str) and v in labels):
                 # (pandas would make it a missing value, with a deprecation warning)
-                shown_levels = ", ".join(var.labels[:10]) + (", ..." if len(var.labels) > 10 else "")
+                shown_levels = ", ".join(map(shown, var.labels[:10])) + (", ..." if len(var.labels) > 10 else "")
                 raise GLMStatError(f"at[{shown(n)}] must be a level of the factor {var.name} ({shown_levels}), got "
                                    f"{shown(v)}")
         values.append(vals)
-        count *= len(vals)
-        if count > MAX_SETTINGS:
-            raise GLMStatError(f"at= asks for more than {MAX_SETTINGS:,} combinations of values (each evaluates the "
-                               "model on every row); give fewer values")
     return [dict(zip(names, combo)) for combo in itertools.product(*values)] if names else [{}]
 
 
@@ -292,6 +317,10 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
     chosen = pick(every, variables, "marginal effects")
     if not chosen:
         raise GLMStatError("the model has no variables on its right-hand side")
+    seen: set[str] = set()  # (a variable given again was computed again: 20 ms each on 250 columns, and memory)
+    twice = next((v for v in chosen if v.name in seen or seen.add(v.name)), None)
+    if twice is not None:
+        raise GLMStatError(f"variables= names the variable {shown(twice.name, 80)} more than once")
     means = _Means.of(fit)
     settings = _grid(at, every)
     sums = _EffectSums(means, tuple(settings), tuple(every), tuple(chosen), _main_effect_columns(fit, every))

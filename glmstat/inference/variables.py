@@ -53,11 +53,11 @@ class ModelVariable:
     refusal: str = ""  # why the variable cannot be set to each of its values (too many of them), if it cannot
 
 
-def _names(node: Node, out: list[str]) -> None:
-    """The names ``node`` reads, in order of appearance."""
+def _names(node: Node, out: dict[str, None]) -> None:
+    """The names ``node`` reads, in order of appearance (the keys of ``out``: a list searched per name was
+    quadratic)."""
     if isinstance(node, Name):
-        if node.id not in out:
-            out.append(node.id)
+        out.setdefault(node.id)
     elif isinstance(node, Call):
         for a in node.args:
             _names(a, out)
@@ -104,30 +104,31 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
     data = None if streamed else used_data(fit)
     columns = {c: c for c in data_columns(fit)} if streamed else {str(c): c for c in data.columns}
     levels = factor_levels(fit)
-    order: list[str] = []
+    order: dict[str, None] = {}  # (the keys, in order: a list searched per name was quadratic)
     factor_of: dict[str, tuple[str, tuple]] = {}
     computed: set[str] = set()  # columns of factor_of whose levels are an expression's values (I(h == "q"))
     for term in structure(fit).variables:
         for node in term:
-            read: list[str] = []
-            _names(node, read)
-            read = [r for r in read if r in columns]
+            names: dict[str, None] = {}
+            _names(node, names)
+            read = [r for r in names if r in columns]
             for r in read:
-                if r not in order:
-                    order.append(r)
+                order.setdefault(r)
             label = deparse(node)
             if label in levels and len(read) == 1 and read[0] not in factor_of:
                 factor_of[read[0]] = (label, tuple(levels[label]))
                 if not _wraps_column(node):
                     computed.add(read[0])
     for node in structure(fit).offsets if offsets else ():
-        read = []
-        _names(node, read)
-        order.extend(r for r in read if r in columns and r not in order)
+        names = {}
+        _names(node, names)
+        for r in names:
+            if r in columns:
+                order.setdefault(r)
     if streamed:  # the columns summarized in one pass over the data (rows used only)
         if summaries is None:
             summaries = column_summaries(fit, tuple(n for n in order if n not in factor_of or n in computed))
-        return _from_summaries(order, factor_of, computed, summaries)
+        return _from_summaries(list(order), factor_of, computed, summaries)
     out = []
     for name in order:
         values = data[columns[name]]
@@ -197,14 +198,18 @@ def pick(variables: Sequence[ModelVariable], wanted: Any, what: str) -> list[Mod
     if not isinstance(wanted, (str, list, tuple, np.ndarray, pd.Index, pd.Series)):
         raise GLMStatError(f"{what} are asked by data column name (a string or a list of them), got {shown(wanted)}")
     names = [wanted] if isinstance(wanted, str) else list(wanted)
+    by_spelling: dict[str, ModelVariable] = {}  # (a dict: every variable searched per name was quadratic)
+    for v in variables:
+        for sp in v.spellings:
+            by_spelling.setdefault(sp, v)
     out = []
     for n in names:
-        hit = [v for v in variables if isinstance(n, str) and n in v.spellings]
-        if not hit:
-            known = ", ".join(v.name for v in variables)
+        hit = by_spelling.get(n) if isinstance(n, str) else None
+        if hit is None:
+            known = ", ".join([shown(v.name) for v in variables[:10]] + (["..."] if len(variables) > 10 else []))
             raise GLMStatError(f"{shown(n)} is not a variable of the model's right-hand side (variables: {known}); "
                                f"{what} are asked by data column name")
-        out.append(_usable(hit[0], what))
+        out.append(_usable(hit, what))
     return out
 
 

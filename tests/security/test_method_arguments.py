@@ -170,7 +170,7 @@ def test_anova_type_of_an_unhashable_value(fit):
 def test_at_values_of_a_factor_must_be_its_levels(fit, value):
     # pandas made an unknown level a missing value, with a deprecation warning
     refused(lambda: fit.average_marginal_effects("x", at={"g": value}),
-            r"^at\['g'\] must be a level of the factor g \(a, b, c, d\), got")
+            r"^at\['g'\] must be a level of the factor g \('a', 'b', 'c', 'd'\), got")
 
 
 @pytest.mark.parametrize("data", [5, [1, 2], OBJ], ids=lambda v: type(v).__name__)
