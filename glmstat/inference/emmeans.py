@@ -135,19 +135,26 @@ GRID_CELLS = 2**22
 MAX_PAIRS = 500_000
 
 
-def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable]) -> np.ndarray:
+def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable]) -> tuple[np.ndarray, list[int]]:
     """The reference grid's design rows as an array of shape (size of each variable's axis, ..., columns):
     every combination of the variables' values, in itertools.product's order (``data``: the template of
-    :func:`_template`)."""
+    :func:`_template`); with the positions of the variables whose axes these are: those of more than one
+    value (an axis of one value orders nothing, and numpy has at most 64 axes: a model of 64 numeric variables
+    raised numpy's ValueError)."""
     axes = [_axis(v) for v in variables]
     sizes = [len(vals) for vals, _ in axes]
     rows, width = math.prod(sizes), max(len(fit.coef), 1)
+    wide = [k for k, size in enumerate(sizes) if size > 1]  # (at most 22: 2**22 cells)
     if rows * width > GRID_CELLS:
-        crossing = " x ".join(f"{v.name} ({size})" for v, size in zip(variables, sizes) if size > 1)
+        crossing = " x ".join([f"{shown(variables[k].name, 80)} ({sizes[k]})" for k in wide[:10]]
+                              + (["..."] if len(wide) > 10 else []))
         raise GLMStatError(f"the reference grid crosses {crossing}: {rows} rows of {width} model columns, more "
                            f"than the {GRID_CELLS} cells estimated marginal means are computed from (emmeans "
                            "refuses more than 10,000 rows); fit a model with fewer or smaller factors")
-    codes = np.unravel_index(np.arange(rows), sizes)  # (itertools.product's order: the last varies fastest)
+    codes = [np.zeros(rows, dtype=np.intp)] * len(sizes)
+    if wide:  # (itertools.product's order: the last varies fastest)
+        for k, code in zip(wide, np.unravel_index(np.arange(rows), [sizes[k] for k in wide])):
+            codes[k] = code
     grid = data.iloc[np.zeros(rows, dtype=np.intp)].set_axis(pd.RangeIndex(rows))
     for v, (vals, _), code in zip(variables, axes, codes):
         values = np.array(vals, dtype=object if isinstance(vals[0], str) else None)
@@ -156,7 +163,7 @@ def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable])
     if not ok.all():
         raise GLMStatError("the model cannot be evaluated on its reference grid (numeric variables at their "
                            "means); a transformation is undefined there")
-    return X.reshape(*sizes, X.shape[1])
+    return X.reshape(*[sizes[k] for k in wide], X.shape[1]), wide
 
 
 def _null_space(fit: "GLMResults") -> np.ndarray | None:
@@ -197,14 +204,17 @@ def _means_link(fit: "GLMResults", term: Any) -> _Means:
     names = _spec(term)
     data, summaries = _template(fit)
     variables = model_variables(fit, summaries)
-    chosen = [pick(variables, n, "estimated marginal means")[0] for n in names]
-    grid = _grid(fit, data, variables)
-    position = [[v.name for v in variables].index(v.name) for v in chosen]
+    chosen = pick(variables, names, "estimated marginal means")
+    grid, wide = _grid(fit, data, variables)
+    at = {v.name: k for k, v in enumerate(variables)}
+    axis = {k: a for a, k in enumerate(wide)}  # a variable's axis of the grid (none for one value)
+    position = [axis[at[v.name]] for v in chosen if at[v.name] in axis]
     # each combination of the chosen variables' values: the mean of the grid rows that have it (equal weights,
     # the mean over the other variables' axes), in emmeans' order -- the first chosen variable varies fastest
-    means = grid.mean(axis=tuple(k for k in range(len(variables)) if k not in position))
-    axes = sorted(position)
-    L = means.transpose([axes.index(k) for k in reversed(position)] + [len(position)]).reshape(-1, grid.shape[-1])
+    kept = set(position)
+    means = grid.mean(axis=tuple(a for a in range(len(wide)) if a not in kept))
+    rank = {a: r for r, a in enumerate(sorted(position))}
+    L = means.transpose([rank[a] for a in reversed(position)] + [len(position)]).reshape(-1, grid.shape[-1])
     o = np.full(len(L), _mean_offset(fit))  # emmeans: the mean of the model's offset
     level_lists = [_axis(v)[1] for v in chosen]
     order = [tuple(reversed(c)) for c in itertools.product(*reversed(level_lists))]

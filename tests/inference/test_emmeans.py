@@ -220,3 +220,25 @@ def test_a_comparison_whose_nonestimable_parts_cancel_is_reported():
     assert got.loc["c u - c v", "std_error"] == pytest.approx(f.std_errors["k[T.v]"], rel=1e-9)
     assert np.isnan(got.loc["a u - c v", "std_error"]) and np.isnan(got.loc["a u - c v", "df"])
     assert np.isnan(f.emmeans("g:k").loc[("c", "u"), "std_error"])
+
+
+def test_a_model_of_more_variables_than_numpy_has_axes():
+    """Every variable was an axis of the reference grid, of one value for a numeric variable at its mean:
+    past 64 variables numpy raised its ValueError (maximum supported dimension).  Axes of one value are
+    left out; the means are those of a grid of the factor alone, the numeric variables at their means."""
+    rng = np.random.default_rng(5)
+    n = 120
+    d = pd.DataFrame({f"c{i}": rng.normal(size=n) for i in range(70)})
+    d["g"] = np.array(list("abc"))[np.arange(n) % 3]
+    d["y"] = rng.normal(size=n) + (d["g"] == "b")
+    f = gs.glm("y ~ g + " + " + ".join(f"c{i}" for i in range(70)), d)
+    got = f.emmeans("g")
+    X = np.zeros((3, len(f.coef)))
+    X[:, 0] = 1.0
+    X[1, 1] = X[2, 2] = 1.0  # g[T.b], g[T.c]
+    X[:, 3:] = d[[f"c{i}" for i in range(70)]].mean().to_numpy()
+    assert list(got.index) == ["a", "b", "c"]
+    assert_close(got["estimate"], X @ f.coef.to_numpy(), rtol=1e-9)
+    both = f.emmeans("c3:g")  # (a numeric variable at its mean, and the factor)
+    assert_close(both["estimate"], got["estimate"], rtol=1e-12)
+    assert list(both.index.names) == ["c3", "g"] and both.index.get_level_values("g").tolist() == ["a", "b", "c"]

@@ -151,3 +151,14 @@ def test_a_huge_level_is_cut_in_the_levels_at_may_name():
     with pytest.raises(gs.GLMStatError, match=r"^at\['g'\] must be a level of the factor g") as e:
         fit.average_marginal_effects("x", at={"g": "nope"})
     assert len(str(e.value)) < MAX_MESSAGE
+
+
+def test_the_factors_a_reference_grid_crosses_are_listed_cut():
+    data = pd.DataFrame({f"f{i}": [("a", "b")[(r >> (i % 6)) & 1] for r in range(64)] for i in range(20)})
+    data["y"] = [float(r % 5) for r in range(64)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = gs.glm("y ~ " + " + ".join(f"f{i}" for i in range(20)), data)
+    with pytest.raises(gs.GLMStatError, match=r"^the reference grid crosses 'f0' \(2\) x .* x 'f9' \(2\) x \.\.\.: "
+                                              "1048576 rows of 21 model columns"):
+        fit.emmeans("f0")
