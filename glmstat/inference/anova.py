@@ -100,7 +100,8 @@ def _refit(fit, cols) -> _Sub:
     try:  # (no columns: the engine checks that eta = offset gives valid means, as R's empty-model check)
         state = irls(src.with_columns(cols), fit.family, fd.control, covariance=False)
     except FitError as e:
-        names = ", ".join(fit.column_names[j] for j in cols) if cols.size else "no columns (eta = the offset)"
+        names = (", ".join([shown(fit.column_names[j]) for j in cols[:10]] + (["..."] if cols.size > 10 else []))
+                 if cols.size else "no columns (eta = the offset)")  # (at most ten, each cut)
         raise FitError(f"the submodel with {names} cannot be refitted: {e}") from None
     return _Sub(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src)
 

@@ -162,3 +162,23 @@ def test_the_factors_a_reference_grid_crosses_are_listed_cut():
     with pytest.raises(gs.GLMStatError, match=r"^the reference grid crosses 'f0' \(2\) x .* x 'f9' \(2\) x \.\.\.: "
                                               "1048576 rows of 21 model columns"):
         fit.emmeans("f0")
+
+
+def test_the_rows_of_leverage_one_a_plot_leaves_out_are_listed_cut():
+    pytest.importorskip("matplotlib")
+    # a factor of a level per row gives every row leverage one: the warning named each (18,000 characters for
+    # 1,000 rows, each label in full)
+    data = pd.DataFrame({"y": [float(i % 7) for i in range(1010)], "g": [f"l{i}" for i in range(1000)] + ["a"] * 10},
+                        index=[f"row{i}" for i in range(1010)])
+    fit = gs.glm("y ~ g", data)
+    with pytest.warns(gs.GLMStatWarning, match="^not plotting observations with leverage one: 'row0', 'row1', ") as w:
+        fit.plot("diagnostics")
+    text = next(str(x.message) for x in w if "leverage one" in str(x.message))
+    assert text.endswith(", ...") and text.count(", ") == 10
+
+
+def test_the_predictors_an_effects_plot_may_show_are_listed_cut(wide):
+    pytest.importorskip("matplotlib")
+    with pytest.raises(gs.GLMStatError, match=r"^term='nope' is not a predictor of this model; its predictors are "
+                                              r"'c0', 'c1', .*'c9', \.\.\.$"):
+        wide.plot("effects", term="nope")

@@ -31,6 +31,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
+from ..._arguments import shown
 from ...distributions import normal_quantile
 
 from ...errors import GLMStatError, GLMStatWarning
@@ -249,8 +250,10 @@ def diagnostics_figure(fit: "GLMResults") -> "Figure":
     keep = np.isfinite(rows["h"])  # zero-weight rows have no leverage; R's plot.lm drops them
     h, cook, eta, r, rs, labels = (rows[k][keep] for k in ("h", "cook", "eta", "r", "rs", "labels"))
     if np.any(h >= 1):
+        one = labels[h >= 1]  # (at most ten named, each cut: a factor of a level per row puts every row here)
         warnings.warn("not plotting observations with leverage one: "
-                      + ", ".join(labels[h >= 1]), GLMStatWarning, stacklevel=3)
+                      + ", ".join([shown(x) for x in one[:10]] + (["..."] if one.size > 10 else [])),
+                      GLMStatWarning, stacklevel=3)
         rs = np.where(h >= 1, np.nan, rs)
     (ax1, ax2), (ax3, ax4) = axes
     _residuals_vs_fitted(ax1, eta, r, labels)

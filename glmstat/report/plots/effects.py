@@ -141,7 +141,8 @@ def effects_grid(fit: "GLMResults", term: str) -> tuple[pd.DataFrame, ModelVaria
     variables = model_variables(fit, summaries)
     hits = [v for v in variables if term in v.spellings]
     if not hits:
-        names = ", ".join(repr(v.name) for v in variables) or "none"
+        names = ", ".join([shown(v.name) for v in variables[:10]]  # (at most ten, each cut)
+                          + (["..."] if len(variables) > 10 else [])) or "none"
         raise GLMStatError(f"term={shown(term)} is not a predictor of this model; its predictors are {names}")
     focus = hits[0]
     if focus.is_factor:
