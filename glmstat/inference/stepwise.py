@@ -43,6 +43,7 @@ from ..families import Gaussian
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Unary
 from ..formula.limits import FormulaLimits, refuse
+from ..formula.lexer import tokenize
 from ..formula.parser import parse, sum_chain
 from ..formula.terms import Terms, expand_terms, term_label
 from .fit_access import (fit_inputs, fitted_data, formula_limits, refit, score_test, structure, used_data,
@@ -125,6 +126,35 @@ def _check_depth(node: Node | None, limits: FormulaLimits, side: str) -> None:
             stack += [(a, False, h) for a in n.args] + [(v, False, h) for _, v in n.kwargs]
 
 
+def _dots(node: Node | None) -> int:
+    """The number of ``.`` in ``node`` (walked without recursion: a ``+``/``-`` chain is not bounded in depth)."""
+    count, stack = 0, [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Dot):
+            count += 1
+        elif isinstance(n, BinOp):
+            stack += [n.left, n.right]
+        elif isinstance(n, (Unary, Paren)):
+            stack.append(n.operand if isinstance(n, Unary) else n.body)
+        elif isinstance(n, Call):
+            stack += list(n.args) + [v for _, v in n.kwargs]
+    return count
+
+
+def _check_length(text: str, new: Formula, old: Formula, limits: FormulaLimits) -> None:
+    """Refuse an update whose formula, with each ``.`` written out as the fitted formula's side (as its text
+    has it), would have more characters than ``limits.max_length``, before ``.`` is replaced: each of the two
+    formulas is within the limit, but every ``.`` is the old side again, and everything after walks each copy
+    (a thousand dots on a side of 16,000 characters took 45 s, 4,000 took 186 s).  A formula written out so
+    would be refused by ``glm()`` itself."""
+    tilde = next(t.pos for t in tokenize(old.text) if t.kind == "OP" and t.value == "~")
+    size = len(text) + _dots(new.lhs) * tilde + _dots(new.rhs) * (len(old.text) - tilde - 1)
+    if size > limits.max_length:
+        raise refuse("max_length", "the updated formula, with each '.' written out as the fitted formula's side, "
+                     "has more characters than allowed", size, limits)
+
+
 def formula_text(terms: Terms) -> str:
     """R's simplified text of expanded terms: ``lhs ~ terms + offset(...)`` (``- 1`` without intercept)."""
     rhs = [term_label(t) for t in terms.terms] + [f"offset({deparse(o)})" for o in terms.offsets]
@@ -141,6 +171,7 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
     text = formula.strip()
     new = parse(". " + text if text.startswith("~") else text, limits)  # no left side: the old response
     old = parse(fit.formula, limits)
+    _check_length(text, new, old, limits)  # (before the substituted tree, which every walk below visits, exists)
     # (a name, a call or a number needs no parentheses to keep it together: I(.^2) of log(x) is I(log(x)^2))
     lhs = _replace_dot(new.lhs, old.lhs if _atomic(old.lhs) else Paren(old.lhs))
     rhs = _replace_dot(new.rhs, old.rhs if _atomic(old.rhs) else Paren(old.rhs))

@@ -63,6 +63,23 @@ def test_update_checks_the_depth_of_the_substituted_formula():
     assert long.update("~ . - x").term_labels == ["z"]
 
 
+def test_update_checks_the_length_of_the_substituted_formula():
+    # each formula is within max_length, but every '.' is the old side again, and every walk of the formula
+    # visited each copy: 1,000 dots on a side of 16,000 characters took 45 s (4,000: 186 s), in update, add1 and
+    # step; refused before '.' is replaced, as glm() refuses the formula written out
+    d = pd.DataFrame({"y": [1.2, .7, 2.9, 2.1, 3.8, 2.6, 4.1, 3.3], "x": [1.0, 2, 3, 4, 5, 6, 7, 8],
+                      "z": [3.0, 1, 2, 5, 4, 3, 2, 1]})
+    long = gs.glm("y ~ " + " + ".join(["x"] * 4000), d)
+    dots = "~ " + " + ".join(["."] * 4000)
+    for call in (lambda: long.update(dots), lambda: long.add1(dots), lambda: long.step(scope=dots)):
+        with pytest.raises(gs.FormulaError, match="^the updated formula, with each '.' written out as the fitted "
+                                                  r"formula's side, has more characters than allowed \(64,0[0-9,]+\) "
+                                                  "exceeds the limit max_length=20,000"):
+            call()
+    assert long.update("~ . + z").term_labels == ["x", "z"]  # (one copy: within the limit)
+    assert long.update("log(.) ~ .").formula == "log(y) ~ x"
+
+
 def test_update_with_other_data():
     f = fit("cars_invgauss")
     d = load_data("cars").iloc[:40]
