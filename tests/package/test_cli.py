@@ -251,6 +251,18 @@ def test_usage_errors_exit_2(argv, needle, capsys):
     assert needle in line
 
 
+def test_a_command_line_of_many_arguments_is_refused_before_argparse_reads_it(capsys):
+    # argparse's time grows with the square of the arguments (an option repeated 20,000 times: 6.6 s)
+    line = assert_one_line_error(*run(SEED + ["--link", "logit"] * 20_000, capsys), expected_code=2)
+    assert line == "glmstat: error: 40,005 arguments; a command line takes at most 1,000 (see 'glmstat --help')"
+
+
+def test_a_usage_error_quotes_the_arguments_cut(capsys):
+    # argparse quoted every argument it did not know (up to the cap: 990 arguments of 1,000 characters)
+    line = assert_one_line_error(*run(SEED + ["z" * 1000] * 990, capsys), expected_code=2)
+    assert line.startswith("glmstat: error: unrecognized arguments: zzz") and len(line) < 600
+
+
 def test_help_exits_0(capsys):
     code, out, _ = run(["fit", "--help"], capsys)
     assert code == 0
