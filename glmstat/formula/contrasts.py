@@ -87,9 +87,9 @@ def with_contrasts(values: Mapping[Node, Value], contrasts: Mapping[str, str], c
             if name in known:
                 continue
             factors = [lb for lb, nd in by_label.items() if isinstance(values[nd], FactorVec)]
+            listed = ", ".join(map(shown, factors[:10])) + (", ..." if len(factors) > 10 else "")  # (ten at most)
             raise FormulaError(f"contrasts= names {shown(name)}, which is neither a variable of the formula nor a "
-                               f"column of the data; the formula's factors are "
-                               f"{', '.join(map(shown, factors)) if factors else 'none'}")
+                               f"column of the data; the formula's factors are {listed or 'none'}")
         v = values[node]
         if not isinstance(v, FactorVec):
             raise FormulaError(f"contrasts= names {shown(name)}, which is not a factor in the model (its values are "

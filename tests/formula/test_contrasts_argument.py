@@ -93,3 +93,10 @@ def test_a_numeric_variable_has_no_contrasts(warp):
     d = warp.assign(x=np.arange(len(warp), dtype=float))
     with pytest.raises(gs.FormulaError, match="'x', which is not a factor in the model"):
         gs.glm("breaks ~ wool + x", d, family=gs.Poisson(), contrasts={"x": "sum"})
+
+
+def test_the_factors_a_refusal_lists_are_cut():
+    # every factor of the formula was listed (a formula of 300 factors: 2,700 characters)
+    d = pd.DataFrame({f"f{i}": list("ab") * 3 for i in range(300)}).assign(y=[1.0, 2, 3, 4, 5, 6])
+    with pytest.raises(gs.FormulaError, match=r"the formula's factors are 'f0', 'f1', .*'f9', \.\.\.$"):
+        gs.glm("y ~ " + " + ".join(f"f{i}" for i in range(300)), d, contrasts={"nope": "sum"})
