@@ -75,8 +75,11 @@ def _polars_refusal(data: Any) -> str:
         try:
             data.select(name).to_pandas()
         except (ValueError, TypeError):
-            bad.append(f"{shown(name)} ({data.schema[name]})")
-    which = ", ".join(bad) if bad else "some column"
+            kind = str(data.schema[name])  # (a struct's type names its fields)
+            bad.append(f"{shown(name)} ({kind if len(kind) <= 60 else kind[:60] + '...'})")
+            if len(bad) > 10:  # (ten named at most: a frame may have any number of such columns)
+                break
+    which = ", ".join(bad[:10]) + (", ..." if len(bad) > 10 else "") if bad else "some column"
     return (f"the polars DataFrame cannot be converted for fitting: {which} has a type pyarrow and pandas cannot "
             "hold; drop it or cast it (e.g. to Float64) before fitting")
 

@@ -182,3 +182,26 @@ def test_the_predictors_an_effects_plot_may_show_are_listed_cut(wide):
     with pytest.raises(gs.GLMStatError, match=r"^term='nope' is not a predictor of this model; its predictors are "
                                               r"'c0', 'c1', .*'c9', \.\.\.$"):
         wide.plot("effects", term="nope")
+
+
+def test_the_columns_of_a_polars_frame_pandas_cannot_hold_are_listed_cut():
+    from glmstat.formula.readers import _polars_refusal
+
+    class Column:
+        def to_pandas(self):
+            raise TypeError("no pandas type")
+
+    class Schema:
+        def __getitem__(self, name):
+            return "Struct({" + "'f': Int128, " * 1000 + "})"
+
+    class Frame:  # (what the refusal reads of a polars DataFrame, whose every column pandas refuses)
+        columns = [f"c{i}" for i in range(40_000)]
+        schema = Schema()
+
+        def select(self, name):
+            return Column()
+
+    text = _polars_refusal(Frame())
+    assert text.startswith("the polars DataFrame cannot be converted for fitting: 'c0' (Struct({'f': Int128, ")
+    assert text.count("'c") == 10 and ", ..." in text and len(text) < MAX_MESSAGE
