@@ -41,10 +41,20 @@ from .per_row import AUGMENT_COLUMNS, RESIDUAL_KINDS, block_augment, block_colum
 __all__ = ["GLMResults"]
 
 
+#: Most characters of column names whose index is cached: the cache holds 512 of them, and a factor's long
+#: levels kept 10 MB a fit alive, after the fit was gone
+_CACHED_NAMES = 100_000
+
+
 @lru_cache(maxsize=512)
-def _column_index(names: tuple[str, ...]) -> pd.Index:
-    """The coefficient index for these column names (immutable, so shared by fits of the same model)."""
+def _cached_index(names: tuple[str, ...]) -> pd.Index:
     return pd.Index(list(names))
+
+
+def _column_index(names: tuple[str, ...]) -> pd.Index:
+    """The coefficient index for these column names (immutable, so shared by fits of the same model: cached,
+    unless the names are long)."""
+    return _cached_index(names) if sum(map(len, names)) <= _CACHED_NAMES else pd.Index(list(names))
 
 
 

@@ -205,3 +205,23 @@ def test_the_columns_of_a_polars_frame_pandas_cannot_hold_are_listed_cut():
     text = _polars_refusal(Frame())
     assert text.startswith("the polars DataFrame cannot be converted for fitting: 'c0' (Struct({'f': Int128, ")
     assert text.count("'c") == 10 and ", ..." in text and len(text) < MAX_MESSAGE
+
+
+def test_the_caches_keep_no_data_set_names_alive():
+    # the terms' cache was keyed by every column name of the data, and the coefficient index's by every
+    # coefficient name: 256 and 512 fits' names stayed alive after the fits (10 MB of names per fit grew the
+    # process by 10 MB a fit)
+    from glmstat.formula.frame import _cached_terms
+    from glmstat.inference.results import _cached_index
+
+    gs.glm("y ~ x + g", D).coef
+    terms, index = _cached_terms.cache_info().currsize, _cached_index.cache_info().currsize
+    for k in range(3):
+        names = [f"{k}.{i}" + "q" * 1000 for i in range(200)]
+        data = pd.concat([D.assign(g=[f"z{k}" + "q" * 100_000, "b"] * 4),
+                          pd.DataFrame(0.0, index=D.index, columns=names)], axis=1)
+        assert list(gs.glm("y ~ x + g", data).coef.index[:2]) == ["Intercept", "x"]
+    assert _cached_terms.cache_info().currsize == terms  # (a formula without '.': one entry whatever the columns)
+    assert _cached_index.cache_info().currsize == index  # (long names: not cached)
+    assert gs.glm("y ~ .", D[["y", "x"]]).term_labels == ["x"]
+    assert gs.glm("y ~ .", D[["y", "g"]]).term_labels == ["g"]
