@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .._scipy import stats
+from .._scipy import sparse, stats
 from ..design.sources import fold
 from ..engine.linalg import design_qr
 from ..distributions import normal_quantile, normal_sf, t_quantile, t_sf
@@ -133,6 +133,9 @@ def _offset_sum(b) -> float:
 GRID_CELLS = 2**22
 #: Pairwise comparisons are made for at most this many pairs (a 1000-level factor's 499,500).
 MAX_PAIRS = 500_000
+#: ... and with labels of at most this many characters in all: each pair's label holds both levels' labels,
+#: so 600 levels of 2,000 characters made 720 million characters (800 MB), 1,000 of 10,000 ten gigabytes.
+MAX_PAIR_LABEL_CHARS = 50_000_000
 
 
 def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable]) -> tuple[np.ndarray, list[int]]:
@@ -299,6 +302,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _quadratic_rows(D: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """diag(D V D') for the rows of ``D``: through a sparse product when D is mostly zeros, as the differences
+    of two means of a factor's levels are (two non-zero columns for a main effect), in time of D's non-zeros
+    times the columns rather than its rows times the columns squared (the same products, summed in another
+    order: 499,500 pairs of a 1,000-level factor took 26 s, 124,750 of 500 levels 2.9 s)."""
+    if np.count_nonzero(D) * 8 < D.size:
+        DV = sparse.csr_matrix(D) @ V
+    else:
+        DV = D @ V
+    return np.sum(DV * D, axis=1)
+
+
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.DataFrame:
     """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring).
 
@@ -335,6 +350,12 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
     if k * (k - 1) // 2 > MAX_PAIRS:
         raise GLMStatError(f"{k} means make {k * (k - 1) // 2} pairwise comparisons, more than the {MAX_PAIRS} "
                            "compared at most; compare the means of a variable with fewer levels")
+    chars = (k - 1) * sum(map(len, labels)) + 3 * (k * (k - 1) // 2)  # (every label in k - 1 pairs)
+    if chars > MAX_PAIR_LABEL_CHARS:
+        raise GLMStatError(f"the labels of the {k * (k - 1) // 2:,} pairwise comparisons of {k} means would take "
+                           f"{chars:,} characters, more than the {MAX_PAIR_LABEL_CHARS:,} written at most (the "
+                           "levels' labels are long); recode the levels with shorter labels, or compare the means "
+                           "of a variable with fewer levels")
     first, second = np.triu_indices(k, 1)  # (itertools.combinations' order)
     d, s, estimable = np.empty(len(first)), np.empty(len(first)), np.empty(len(first), dtype=bool)
     b = fit.coef.to_numpy()[means.kept]
@@ -344,7 +365,7 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
         D = means.L[first[part]] - means.L[second[part]]
         Dk = D[:, means.kept]
         d[part] = Dk @ b  # (the mean offset cancels)
-        s[part] = np.sqrt(np.maximum(np.sum((Dk @ means.V) * Dk, axis=1), 0.0))
+        s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V), 0.0))
         estimable[part] = _estimable(D, means.null_space)  # (the means' null space: no second pass)
     d[~estimable], s[~estimable] = np.nan, np.nan
     pairs = zip(first.tolist(), second.tolist())

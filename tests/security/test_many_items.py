@@ -225,3 +225,35 @@ def test_the_caches_keep_no_data_set_names_alive():
     assert _cached_index.cache_info().currsize == index  # (long names: not cached)
     assert gs.glm("y ~ .", D[["y", "x"]]).term_labels == ["x"]
     assert gs.glm("y ~ .", D[["y", "g"]]).term_labels == ["g"]
+
+
+def test_pairwise_comparisons_of_long_labels_are_refused_before_they_are_written():
+    # each pair's label holds both levels' labels: 300 levels of 2,000 characters made 180 million characters
+    # (2 s, 200 MB), 600 levels 720 million (800 MB)
+    data = pd.DataFrame({"y": [float(i % 7) for i in range(600)],
+                         "g": [f"{i % 300:03d}" + "q" * 2000 for i in range(600)]})
+    with pytest.raises(gs.GLMStatError, match="^the labels of the 44,850 pairwise comparisons of 300 means would "
+                                              "take 179,803,650 characters, more than the 50,000,000") as e:
+        gs.glm("y ~ g", data).emmeans_pairs("g")
+    assert len(str(e.value)) < MAX_MESSAGE
+
+
+def test_pairwise_standard_errors_of_a_factor_of_many_levels():
+    # diag(D V D') was formed as a dense product, rows x columns^2 (499,500 pairs of a 1,000-level factor: 26 s;
+    # with 3,000 more columns, hours); D, a difference of two levels, has two non-zero columns
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    data = pd.DataFrame({"y": rng.normal(size=400), "g": [f"l{i % 80:02d}" for i in range(400)],
+                         "x": rng.normal(size=400)})
+    fit = gs.glm("y ~ g + x", data)
+    pairs = fit.emmeans_pairs("g", adjust="none")
+    V, b = fit.vcov.to_numpy(), fit.coef.to_numpy()
+    for i, j in [(0, 1), (3, 79), (40, 41), (78, 79)]:
+        d = np.zeros(len(b))
+        for k, sign in ((i, 1.0), (j, -1.0)):
+            if k:  # (level 0 is the reference: no column)
+                d[k] = sign
+        row = pairs.loc[f"l{i:02d} - l{j:02d}"]
+        assert row["estimate"] == pytest.approx(d @ b, rel=1e-10, abs=1e-12)
+        assert row["std_error"] == pytest.approx(np.sqrt(d @ V @ d), rel=1e-10)
