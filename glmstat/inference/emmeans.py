@@ -65,7 +65,7 @@ from ..formula.values import label_text
 from .column_summaries import column_summaries
 from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
-from .variables import ModelVariable, model_variables, pick, with_value
+from .variables import ModelVariable, model_variables, pick, with_values
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -159,9 +159,8 @@ def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable])
         for k, code in zip(wide, np.unravel_index(np.arange(rows), [sizes[k] for k in wide])):
             codes[k] = code
     grid = data.iloc[np.zeros(rows, dtype=np.intp)].set_axis(pd.RangeIndex(rows))
-    for v, (vals, _), code in zip(variables, axes, codes):
-        values = np.array(vals, dtype=object if isinstance(vals[0], str) else None)
-        grid = with_value(grid, v, values[code])
+    grid = with_values(grid, [(v, np.array(vals, dtype=object if isinstance(vals[0], str) else None)[code])
+                              for v, (vals, _), code in zip(variables, axes, codes)])
     X, _, ok = encode(fit, grid)
     if not ok.all():
         raise GLMStatError("the model cannot be evaluated on its reference grid (numeric variables at their "

@@ -38,7 +38,7 @@ from ..errors import DataError, GLMStatError
 from ..formula.nodes import Name
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
 from .streamed_data import raw_fold
-from .variables import ModelVariable, model_variables, pick, with_value
+from .variables import ModelVariable, model_variables, pick, with_value, with_values
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -156,9 +156,7 @@ class _EffectSums:
             return None
         keys, ests, grads = [], [], []
         for k, setting in enumerate(self.settings):
-            data = base
-            for name, value in setting.items():
-                data = with_value(data, pick(self.every, name, "values in at=")[0], value)
+            data = with_values(base, list(zip(pick(self.every, list(setting), "values in at="), setting.values())))
             main = dict(self.main_columns)
             for var in self.chosen:  # a variable set by ``at`` has its effect at that value
                 for contrast, est, grad in _effects(self.means, data, var, main.get(var.name)):

@@ -33,7 +33,8 @@ from .streamed_data import data_columns
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["ModelVariable", "categorical_with", "level_label", "model_variables", "pick", "with_value"]
+__all__ = ["ModelVariable", "categorical_with", "level_label", "model_variables", "pick", "with_value",
+           "with_values"]
 
 
 @dataclass(frozen=True)
@@ -223,8 +224,31 @@ def with_value(data: pd.DataFrame, var: ModelVariable, value: Any) -> pd.DataFra
     """A new frame with column ``var`` set to ``value`` in every row (the column's kind kept); ``value`` may
     also be an array with one value per row."""
     col = next(c for c in data.columns if str(c) == var.name)
-    old = data[col]
-    n = len(data)
+    new = _set_to(data[col], len(data), value)
+    return data.assign(**{str(col): pd.Series(new, index=data.index)}) if isinstance(col, str) else \
+        _assign_nonstring(data, col, new)
+
+
+def with_values(data: pd.DataFrame, settings: Sequence[tuple[ModelVariable, Any]]) -> pd.DataFrame:
+    """:func:`with_value` of each (variable, value) of ``settings`` in turn, made in one new frame: a new
+    frame per variable copied the frame's every column each time, quadratic in the variables (9 s for a
+    reference grid of 2,000 variables, 0.45 s of 500)."""
+    if not settings:
+        return data
+    labels: dict[str, Any] = {}
+    for c in data.columns:
+        labels.setdefault(str(c), c)
+    cols = [labels[var.name] for var, _ in settings]
+    if len(set(cols)) < len(cols) or not all(isinstance(c, str) for c in cols):
+        for var, value in settings:  # (a column set twice, or not named by a string: one at a time)
+            data = with_value(data, var, value)
+        return data
+    return data.assign(**{c: pd.Series(_set_to(data[c], len(data), value), index=data.index)
+                          for c, (_, value) in zip(cols, settings)})
+
+
+def _set_to(old: pd.Series, n: int, value: Any) -> Any:
+    """The values of column ``old`` set to ``value`` in its ``n`` rows (see :func:`with_value`)."""
     if isinstance(old.dtype, pd.CategoricalDtype):
         cats = old.cat.categories
         if np.ndim(value) == 0 and value in cats:  # one level everywhere: its code, no per-row lookup
@@ -237,8 +261,7 @@ def with_value(data: pd.DataFrame, var: ModelVariable, value: Any) -> pd.DataFra
         new = np.full(n, value, dtype=object if isinstance(value, str) else None)
     else:
         new = np.asarray(value)
-    return data.assign(**{str(col): pd.Series(new, index=data.index)}) if isinstance(col, str) else \
-        _assign_nonstring(data, col, new)
+    return new
 
 
 def categorical_with(dtype: pd.CategoricalDtype, values: Any) -> pd.Categorical:
