@@ -20,7 +20,7 @@ name may also be quoted in backticks (`` `I(x^2)` ``) or, when glmstat quotes it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
@@ -293,8 +293,11 @@ def _side(cols: _Columns, text: str, hypothesis: str, limits: FormulaLimits) -> 
     parts: dict[str, tuple[Node, str]] = {}
     try:
         # (a side is a linear expression: x1 + ... + x500 is read as a chain, which _Side.walk follows iteratively)
-        node = parse_expression(_brackets(cols.substitute(text, found), parts), limits, what="hypothesis",
-                                flat_chain=True)
+        substituted = _brackets(cols.substitute(text, found), parts)
+        # (the hypothesis' own length was checked: a placeholder may be longer than the name it stands for, and
+        # a hypothesis within the limit was refused for the length of its substituted text)
+        within = replace(limits, max_length=max(limits.max_length, len(substituted)))
+        node = parse_expression(substituted, within, what="hypothesis", flat_chain=True)
     except FormulaError as e:
         raise GLMStatError(f"cannot read the hypothesis {shown(hypothesis)}: {str(e).split(': ', 1)[-1]}") from None
     return _Side(cols, found, parts, text).walk(node)

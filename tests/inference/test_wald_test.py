@@ -116,6 +116,12 @@ def test_long_hypotheses_are_refused_before_reading():
         hypothesis_matrix(COLUMNS, " + ".join(["x1"] * 10_000) + " = 0")
     L, r = hypothesis_matrix(COLUMNS, " + ".join(["x1"] * 500) + " = 0")
     assert L[0, 1] == 500
+    # within the limit, however long the placeholders that stand for the names while it is read (19,497
+    # characters were refused as 48,000: each x1 read as a placeholder of 20 characters)
+    text = " + ".join(["x1"] * 3_900) + " = 0"
+    assert len(text) < gs.FormulaLimits().max_length
+    L, r = hypothesis_matrix(COLUMNS, text)
+    assert L[0, 1] == 3_900 and r[0] == 0
 
 
 def test_refuses_aliased_dependent_and_misshaped():
