@@ -26,6 +26,7 @@ from .engine.kernel import constant_mean_deviance
 from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, SeparationWarning
 from .families import Family, Gaussian
 from .formula.frame import ModelFrame
+from .formula.rows import missing_detail
 from .inference.results import FitInfo, GLMResults
 
 __all__ = ["finish", "null_deviance", "dropped_rows_message", "Fitter"]
@@ -36,7 +37,7 @@ Fitter = Callable[[InMemorySource, Family, Control, "np.ndarray | None"], FitSta
 
 def dropped_rows_message(frame) -> str:
     """The warning about rows dropped for missing values, word for word as the summary shows it."""
-    detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
+    detail = missing_detail(frame.dropped_by)
     return f"{frame.n_dropped} of {frame.n_dropped + frame.n_rows} rows dropped for missing values ({detail})"
 
 

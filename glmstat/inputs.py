@@ -36,6 +36,7 @@ from .families import Family
 from .formula.frame import ModelFrame, build_model_frame
 from .formula.limits import FormulaLimits
 from .formula.readers import ParquetReader, in_memory_frame, is_dask, is_path
+from .formula.rows import missing_detail
 from .formula.stream import ChunkSummary, StreamedFrame, StreamModel, learn_spec
 
 __all__ = ["model_frame_and_source"]
@@ -71,7 +72,7 @@ def _streamed(formula, data, family, weights, offset, na_action, context, limits
         reader = replace(reader, max_read_bytes=limits.max_design_bytes)  # (a chunk read is the design's memory)
         frame, source = _parquet(formula, reader, family, weights, offset, context, limits, contrasts)
     if frame.n_dropped and na_action == "raise":
-        detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
+        detail = missing_detail(frame.dropped_by)
         raise DataError(f"{frame.n_dropped} rows have missing values ({detail}) and na_action='raise'")
     return frame, source
 

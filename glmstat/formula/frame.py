@@ -30,7 +30,7 @@ from ..design.structured import StructuredDesign
 from ..errors import DataError, FormulaError
 from ..families import Family
 from .contrasts import contrasts_argument, term_codings, with_contrasts
-from .rows import complete_arrays, evaluate_rows
+from .rows import complete_arrays, evaluate_rows, missing_detail
 from .deparse import deparse
 from .encode import build_design, factor_levels, plan_design
 from .evaluate import DataColumns, Evaluator, check_context
@@ -212,7 +212,7 @@ def build_model_frame(
     rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
     # (a row is dropped only with a cause in rows.missing: no cause, no row to look for)
     if rows.missing and rows.drop.any() and na_action == "raise":
-        detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in rows.missing.items())
+        detail = missing_detail({c: int(m.sum()) for c, m in rows.missing.items()})
         raise DataError(f"{int(rows.drop.sum())} rows have missing values ({detail}) and na_action='raise'")
     used = np.flatnonzero(~rows.drop) if rows.missing else np.arange(n)
     if used.size == 0:
@@ -235,7 +235,7 @@ def build_model_frame(
         plan = plan_for(terms, values_used, used.size, limits)
     except DataError as e:
         if n > used.size:  # say what made the rows used fewer: rows dropped for missing values
-            detail = ", ".join(f"{c}: {int(m.sum())}" for c, m in rows.missing.items())
+            detail = missing_detail({c: int(m.sum()) for c, m in rows.missing.items()})
             raise DataError(f"{e} ({n - used.size} of {n} rows were dropped for missing values: {detail})") from None
         raise
     X = build_design(plan, values_used, used.size, STRUCTURED)

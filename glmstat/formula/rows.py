@@ -22,6 +22,7 @@ import pandas as pd
 from .._arguments import shown
 from ..errors import DataError, FormulaError, GLMStatError
 from ..families import Family
+from ..printable import escape_unprintable
 from .deparse import deparse
 from .evaluate import DataColumns, Evaluator
 from .nodes import Call, Name, Node
@@ -29,7 +30,8 @@ from .spec import model_variable
 from .terms import Terms
 from .values import FactorVec, NumMat, NumVec, Value, align_by_label, label_text, missing_mask
 
-__all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response"]
+__all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response",
+           "missing_detail"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,6 +186,18 @@ def missing_order(counts: Mapping[str, int], columns: Collection[str], specials:
         return (2, label)
 
     return {k: counts[k] for k in sorted(counts, key=rank)}
+
+
+#: Characters of a column's name that a count of its missing values shows
+_NAME_SHOWN = 80
+
+
+def missing_detail(counts: Mapping[str, int]) -> str:
+    """``x: 3, w: 1``: the rows each column (or expression) makes missing, as every message and the summary
+    write them; a name is cut to ``_NAME_SHOWN`` characters, its unprintable characters escaped (a weights
+    column's name is not bounded as the formula is: one of 10 MB made a warning of 10 MB)."""
+    return ", ".join(f"{escape_unprintable(c if len(c) <= _NAME_SHOWN else c[:_NAME_SHOWN] + '...')}: {k}"
+                     for c, k in counts.items())
 
 
 def _surely_complete(values: Sequence[Value], arrays: Sequence[np.ndarray | None]) -> bool:

@@ -54,6 +54,7 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
     """With ``formula`` and ``family``: build the model frame of ``data`` (missing values refused) and
     check it.  With ``spec`` (from an earlier call): encode new ``data`` the same way."""
     from ..formula.frame import build_model_frame, encode_new_data
+    from ..formula.rows import missing_detail
     from ..design.sources import InMemorySource
     from ..formula.validation import check_model_frame
 
@@ -62,7 +63,7 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
         return Encoded(design=design, offset=offset, spec=spec, complete=complete)
     frame = build_model_frame(formula, data, family, na_action="drop")
     if frame.n_dropped:  # (as sklearn's estimators: refused, never dropped behind the user's back)
-        detail = ", ".join(f"{c}: {k}" for c, k in frame.dropped_by.items())
+        detail = missing_detail(frame.dropped_by)
         raise DataError(f"the data have missing values in {frame.n_dropped} rows ({detail}); the estimators do not "
                         "drop rows: impute them (sklearn.impute) or drop them before fitting")
     for category, msg in check_model_frame(frame, InMemorySource(frame.design, frame.y, frame.total_weights,

@@ -142,3 +142,23 @@ def test_duplicate_column_names_are_listed_cut():
         gs.glm("y ~ c1", data)
     text = str(e.value)
     assert len(text) < MAX_MESSAGE and "q" * 61 not in text and text.count(", ") == 10 and ", ..." in text
+
+
+@pytest.mark.parametrize("na_action", ["drop", "raise"])
+def test_a_huge_weights_column_name_is_cut_in_the_missing_values_counts(na_action):
+    """The weights column is named by the caller, not by the formula (which max_length bounds): a name of 10 MB
+    with a line break made the dropped-rows warning, the summary's note and na_action='raise''s refusal 10 MB
+    long, and faked a line."""
+    data = D.assign(**{LONG + "\nfake line": [1.0, 1, None, 1, 1, 1, 1, 1]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fit = gs.glm("y ~ x", data, weights=LONG + "\nfake line", na_action=na_action)
+        except gs.DataError as e:
+            texts = [str(e)]
+        else:
+            texts = [str(w.message) for w in caught] + [line for line in str(fit.summary()).splitlines()
+                                                        if "dropped for missing values" in line]
+    assert na_action == "raise" or len(texts) == 2
+    for text in texts:
+        assert "q" * 81 not in text and "\n" not in text and ("q" * 80 + "...: 1") in text
