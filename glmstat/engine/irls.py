@@ -17,9 +17,11 @@ non-canonical links; a fitted mean within 10 eps of the edge of its domain stops
 still moves the linear predictor, as under separation, or brings a new mean to the edge), and every returned
 quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
 Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
-max_iter, or polishing that stops shrinking), the exact fit finishes with Newton steps with the observed
-information, halved while they raise the deviance (:mod:`glmstat.engine.newton`), and is converged only once the
-Fisher step there is negligible; the covariance is still the inverse expected information, as summary.glm's.
+max_iter, or polishing that stops shrinking), or still crawls towards it after ``MAX_POLISH`` polishing steps
+(a linear rate near 1, the estimate many steps from the optimum), the exact fit finishes with Newton steps with
+the observed information, halved while they raise the deviance (:mod:`glmstat.engine.newton`), and is
+converged only once the Fisher step there is negligible; the covariance is still the inverse expected
+information, as summary.glm's.
 ``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
 iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
 
@@ -405,8 +407,14 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             size = _small(step, beta, fac)
             polished = size <= POLISH_TOL
             best_step, since_best = (size, 0) if size < best_step else (best_step, since_best + 1)
-            if polished or polishing >= MAX_POLISH:
+            if polished:
                 break
+            if polishing >= MAX_POLISH:
+                # scoring that still crawls after MAX_POLISH steps (a linear rate near 1: the estimate is then
+                # far more than one step from the optimum) finishes as a cycling fit does, with Newton steps
+                if not (rescue and not rescuing):
+                    break
+                rescuing, rescue, polishing = True, False, 0
             if since_best >= POLISH_PATIENCE and not rescuing:  # (a rescue lowers the deviance at every step)
                 if not (rescue and rose):
                     break

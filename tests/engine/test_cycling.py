@@ -77,3 +77,24 @@ def test_r_convergence_still_stops_where_r_stops(case):
         assert gs.ConvergenceWarning in caught
         assert rel(f.coef, want["coefficients"]) < 1e-8
         assert rel(f.deviance, want["deviance"]) < 1e-10
+
+
+def test_scoring_that_crawls_reaches_the_optimum():
+    """Fisher scoring that converges only linearly, at a rate near 1 (an inverse Gaussian log-link model of a
+    random differential test against R, fixtures/slow_scoring from make_slow_scoring.R, whose exact MLE is
+    plain scoring iterated 5,000 times): its steps still shrink after the 200 polishing steps, when the
+    estimate was 4e-6 standard errors from the optimum, some 40 times the last step.  The fit then finishes
+    with Newton steps, as a cycling fit does."""
+    here = FIXTURES / "slow_scoring"
+    ref = json.loads((here / "ref.json").read_text())
+    d = pd.read_csv(here / "data.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)  # (dropped rows and aliased columns)
+        f = gs.glm(ref["formula"], d, family=gs.InverseGaussian(link="log"), tol=1e-12, max_iter=300)
+    assert f.converged
+    b = np.array([np.nan if v is None else v for v in ref["coefficients"]])
+    se = np.array([np.nan if v is None else v for v in ref["std_errors"]])
+    np.testing.assert_array_equal(np.isnan(f.coef.to_numpy()), np.isnan(b))
+    assert np.nanmax(np.abs(f.coef.to_numpy() - b) / se) < 1e-8
+    np.testing.assert_allclose(f.std_errors.to_numpy(), se, rtol=1e-8, equal_nan=True)
+    np.testing.assert_allclose([f.deviance, f.dispersion], [ref["deviance"], ref["dispersion"]], rtol=1e-10)
