@@ -9,6 +9,7 @@ same fitter* on the intercept-only model (as R's ``glm()`` does), and builds the
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 from dataclasses import replace
@@ -79,6 +80,22 @@ _NOT_CONVERGED = {
 }
 
 
+_ABOVE_NULL = ("the fit's deviance {dev:.6g} is above the null model's {null:.6g}, which the model contains: "
+               "Fisher scoring went away from the optimum (as R's glm does from this start), so the estimates "
+               "are not the maximum-likelihood estimates and the fit is reported as not converged; pass start= "
+               "coefficients near the optimum (e.g. those of a simpler model)")
+
+
+def _above_null(state: FitState, null: float, method: str, control: Control) -> bool:
+    """Whether a fit reported converged has a deviance above its null model's.  The model always contains the
+    null model (the intercept alone, or the offset alone: every other coefficient 0), so its maximum
+    likelihood is at least the null model's and D <= D_null; beyond rounding, the iterations went astray.
+    (Not for the Firth fit, which maximizes a penalized likelihood, nor at R's control, which reports what R
+    reports.)"""
+    return (state.converged and method == "irls" and control.convergence == "exact" and math.isfinite(null)
+            and state.deviance > null + 1e-7 * (abs(null) + 1.0))
+
+
 def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Family, control: Control,
            state: FitState, fitter: Fitter, *, method: str = "irls", extra_params: int = 0,
            theta: float | None = None, theta_se: float | None = None,
@@ -139,6 +156,11 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     quiet = control if control.on_iteration is None else replace(control, on_iteration=None)
     nd = null_deviance(source, family, intercept_col, frame.has_offset, quiet, fitter,
                        closed_form=method == "irls")
+    if _above_null(state, nd, method, control):
+        msg = _ABOVE_NULL.format(dev=state.deviance, null=nd)
+        notes.append(msg)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+        state = replace(state, converged=False)
     info = FitInfo(formula=formula, family=family, method=method, null_deviance=nd, aliasing=aliasing,
                    separation=separation, notes=tuple(notes), extra_params=extra_params, theta=theta,
                    theta_se=theta_se, convergence=control.convergence)

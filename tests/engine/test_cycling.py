@@ -98,3 +98,23 @@ def test_scoring_that_crawls_reaches_the_optimum():
     assert np.nanmax(np.abs(f.coef.to_numpy() - b) / se) < 1e-8
     np.testing.assert_allclose(f.std_errors.to_numpy(), se, rtol=1e-8, equal_nan=True)
     np.testing.assert_allclose([f.deviance, f.dispersion], [ref["deviance"], ref["dispersion"]], rtol=1e-10)
+
+
+def test_a_fit_that_goes_away_from_the_optimum_is_not_converged():
+    """From glm's own start, Fisher scoring of this inverse Gaussian log-link model goes away from the optimum
+    and meets the deviance criterion at 1.5e33 (fixtures/above_null, make_above_null.R): R reports it
+    converged, although the model contains the null model, whose deviance is 85.5.  A deviance above the
+    null model's is no maximum of the likelihood: the fit says it did not converge, and why."""
+    here = FIXTURES / "above_null"
+    ref = json.loads((here / "r.json").read_text())
+    assert ref["glm_converged"] and ref["glm_deviance"] > 1e30 * ref["null_deviance"]
+    d = pd.read_csv(here / "data.csv")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = gs.glm(ref["formula"], d, family=gs.InverseGaussian(link="log"), tol=1e-12, max_iter=100)
+    assert not f.converged
+    np.testing.assert_allclose(f.null_deviance, ref["null_deviance"], rtol=1e-10)
+    assert f.deviance > f.null_deviance
+    said = [str(w.message) for w in caught if w.category is gs.ConvergenceWarning]
+    assert any(m.startswith(f"the fit's deviance {f.deviance:.6g} is above the null model's 85.4979") for m in said)
+    assert any(n.startswith("the fit's deviance") for n in f.notes)
