@@ -35,7 +35,7 @@ from .deparse import deparse
 from .encode import build_design, factor_levels, plan_design
 from .evaluate import DataColumns, Evaluator, check_context
 from .limits import DEFAULT_LIMITS, FormulaLimits
-from .nodes import BinOp, Call, Dot, Node, Paren, Unary
+from .nodes import Node, count_dots
 from .parser import parse
 from .spec import ModelSpec
 from .terms import Terms, expand_terms, lhs_names, warn_idle_powers
@@ -153,18 +153,7 @@ def column_names(df: pd.DataFrame) -> tuple[tuple[str, ...], dict[str, int]]:
 def _has_dot(formula: str, limits: FormulaLimits) -> bool:
     """Whether the formula's right-hand side holds a ``.``, the only part of it that the data's columns
     expand (the parsed formula is not kept: the cache would keep 256 trees of long formulas alive)."""
-    stack: list = [parse(formula, limits).rhs]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Dot):
-            return True
-        if isinstance(n, BinOp):
-            stack += [n.left, n.right]
-        elif isinstance(n, (Unary, Paren)):
-            stack.append(n.operand if isinstance(n, Unary) else n.body)
-        elif isinstance(n, Call):
-            stack += list(n.args) + [v for _, v in n.kwargs]
-    return False
+    return count_dots(parse(formula, limits).rhs) > 0
 
 
 @lru_cache(maxsize=256)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Num", "Str", "Name", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node"]
+__all__ = ["Num", "Str", "Name", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "count_dots"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +96,19 @@ class Formula:
 
 
 Node = Union[Num, Str, Name, Call, BinOp, Unary, Paren, Dot]
+
+
+def count_dots(node: "Node | None") -> int:
+    """The number of ``.`` in ``node`` (walked without recursion: a ``+``/``-`` chain is not bounded in depth)."""
+    count, stack = 0, [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Dot):
+            count += 1
+        elif isinstance(n, BinOp):
+            stack += [n.left, n.right]
+        elif isinstance(n, (Unary, Paren)):
+            stack.append(n.operand if isinstance(n, Unary) else n.body)
+        elif isinstance(n, Call):
+            stack += list(n.args) + [v for _, v in n.kwargs]
+    return count

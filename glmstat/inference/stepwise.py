@@ -41,7 +41,7 @@ from ..distributions import chi2_sf, f_sf
 from ..errors import FormulaError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..formula.deparse import deparse
-from ..formula.nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Unary
+from ..formula.nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Unary, count_dots
 from ..formula.limits import FormulaLimits, refuse
 from ..formula.lexer import tokenize
 from ..formula.parser import parse, sum_chain
@@ -126,22 +126,6 @@ def _check_depth(node: Node | None, limits: FormulaLimits, side: str) -> None:
             stack += [(a, False, h) for a in n.args] + [(v, False, h) for _, v in n.kwargs]
 
 
-def _dots(node: Node | None) -> int:
-    """The number of ``.`` in ``node`` (walked without recursion: a ``+``/``-`` chain is not bounded in depth)."""
-    count, stack = 0, [node] if node is not None else []
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Dot):
-            count += 1
-        elif isinstance(n, BinOp):
-            stack += [n.left, n.right]
-        elif isinstance(n, (Unary, Paren)):
-            stack.append(n.operand if isinstance(n, Unary) else n.body)
-        elif isinstance(n, Call):
-            stack += list(n.args) + [v for _, v in n.kwargs]
-    return count
-
-
 def _check_length(text: str, new: Formula, old: Formula, limits: FormulaLimits) -> None:
     """Refuse an update whose formula, with each ``.`` written out as the fitted formula's side (as its text
     has it), would have more characters than ``limits.max_length``, before ``.`` is replaced: each of the two
@@ -149,7 +133,7 @@ def _check_length(text: str, new: Formula, old: Formula, limits: FormulaLimits) 
     (a thousand dots on a side of 16,000 characters took 45 s, 4,000 took 186 s).  A formula written out so
     would be refused by ``glm()`` itself."""
     tilde = next(t.pos for t in tokenize(old.text) if t.kind == "OP" and t.value == "~")
-    size = len(text) + _dots(new.lhs) * tilde + _dots(new.rhs) * (len(old.text) - tilde - 1)
+    size = len(text) + count_dots(new.lhs) * tilde + count_dots(new.rhs) * (len(old.text) - tilde - 1)
     if size > limits.max_length:
         raise refuse("max_length", "the updated formula, with each '.' written out as the fitted formula's side, "
                      "has more characters than allowed", size, limits)
