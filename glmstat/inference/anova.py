@@ -267,8 +267,9 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
         resdev.append(sub.deviance if sub is not None else fit.deviance)
     resdf, resdev = np.asarray(resdf, dtype=float), np.asarray(resdev, dtype=float)
     table = pd.DataFrame({
-        "df": np.concatenate([[np.nan], -np.diff(resdf)]),
-        "deviance": np.concatenate([[np.nan], np.maximum(0.0, -np.diff(resdev))]),
+        # (earlier minus later, not -np.diff: an aliased term's 0 is then 0, not -0, as R prints it)
+        "df": np.concatenate([[np.nan], resdf[:-1] - resdf[1:]]),
+        "deviance": np.concatenate([[np.nan], np.maximum(0.0, resdev[:-1] - resdev[1:])]),
         "resid_df": resdf,
         "resid_dev": resdev,
     }, index=pd.Index(["NULL"] + labels, name="term"))
@@ -423,8 +424,8 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
     resdev = np.array([f.deviance for f in fits])
     table = pd.DataFrame({
         "resid_df": resdf, "resid_dev": resdev,
-        "df": np.concatenate([[np.nan], -np.diff(resdf)]),
-        "deviance": np.concatenate([[np.nan], -np.diff(resdev)]),
+        "df": np.concatenate([[np.nan], resdf[:-1] - resdf[1:]]),
+        "deviance": np.concatenate([[np.nan], resdev[:-1] - resdev[1:]]),
     }, index=pd.RangeIndex(1, len(fits) + 1, name="model"))
     score = None
     if test == "Rao":
@@ -454,7 +455,7 @@ def _negbin_table(fits, test) -> pd.DataFrame:
     fs = [fits[k] for k in order]
     dfs = np.array([f.df_residual for f in fs], dtype=float)
     ll2 = np.array([2 * f.loglik for f in fs])
-    df = np.concatenate([[np.nan], -np.diff(dfs)])
+    df = np.concatenate([[np.nan], dfs[:-1] - dfs[1:]])
     lr = np.concatenate([[np.nan], np.diff(ll2)])
     with np.errstate(invalid="ignore"):
         p = chi2_sf(lr, df)

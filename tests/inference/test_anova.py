@@ -309,3 +309,18 @@ def test_mallows_cp_as_r():
                                                               178.008965209], 1e-9)
     with pytest.raises(gs.GLMStatError, match="unknown test 'Cp'"):  # as R's drop1.glm
         quasi.drop1(test="Cp")
+
+
+def test_an_aliased_term_adds_zero_not_minus_zero():
+    """A term whose column is aliased (z = 2 x) adds no degree of freedom and no deviance: R's anova prints
+    0 and 0; the differences were taken as -np.diff, which made them -0 (printed -0.0)."""
+    x = np.linspace(-1.0, 1.0, 12)
+    d = pd.DataFrame({"x": x, "z": 2 * x, "y": [0, 1, 0, 2, 1, 1, 3, 2, 1, 4, 2, 3]})
+    with pytest.warns(gs.AliasingWarning):
+        f = gs.glm("y ~ x + z", d, family=gs.Poisson())
+    g = gs.glm("y ~ x", d, family=gs.Poisson())
+    row = f.anova(test="Chisq").loc["z", ["df", "deviance"]].to_numpy(dtype=float)
+    between = gs.anova(f, g, test="Chisq").iloc[1][["df", "deviance"]].to_numpy(dtype=float)
+    for values in (row, between):
+        assert np.array_equal(values, [0.0, 0.0]) and not np.signbit(values).any()
+    assert "-0" not in str(f.anova(test="Chisq"))
