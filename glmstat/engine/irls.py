@@ -21,7 +21,9 @@ max_iter, or polishing that stops shrinking), or still crawls towards it after `
 (a linear rate near 1, the estimate many steps from the optimum), the exact fit finishes with Newton steps with
 the observed information, halved while they raise the deviance (:mod:`glmstat.engine.newton`), and is
 converged only once the Fisher step there is negligible; the covariance is still the inverse expected
-information, as summary.glm's.
+information, as summary.glm's.  Where scoring has risen far above a deviance it reached and drifts on to the
+edge of the domain (away from the optimum: separation only lowers the deviance), the rescue restarts from the
+lowest iterate.
 ``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
 iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
 
@@ -403,7 +405,20 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # (not when the deviance has risen: scoring cycles, a sign of no optimum at infinity)
             if (res.n_boundary > 0 or (polishing == POLISH_PATIENCE and not rose)) \
                     and _eta_drift(source, step) > DRIFT_TOL:
-                break  # the linear predictor is still moving (separation): the optimum is at infinity
+                best = min(trace, key=lambda t: t[0]) if trace else None
+                if not (rescue and rose and best is not None and res.deviance > best[0] + CYCLE_RISE * abs(best[0])):
+                    break  # the linear predictor is still moving (separation): the optimum is at infinity
+                # scoring rose far above a deviance it had reached and drifts on towards the edge of the domain:
+                # it went away from the optimum (separation only lowers the deviance). Restart from the lowest
+                # iterate with the rescue's Newton steps, halved while they raise the deviance.
+                beta = np.where(best[3], best[2], 0.0)
+                res, fac, use_qr = _evaluate(source, family, beta, use_qr, best[3], kernel, None, max_cond)
+                if not res.valid or fac is None:
+                    break
+                fixed_gram = fac.gram if res.fixed_weights else None
+                rescuing, rescue, polishing, boundary = True, False, 0, False
+                best_step, since_best = np.inf, 0
+                continue
             size = _small(step, beta, fac)
             polished = size <= POLISH_TOL
             best_step, since_best = (size, 0) if size < best_step else (best_step, since_best + 1)
