@@ -79,6 +79,16 @@ def test_r_convergence_still_stops_where_r_stops(case):
         assert rel(f.deviance, want["deviance"]) < 1e-10
 
 
+def assert_at_reference(f, ref: dict, tol: float) -> None:
+    """The fit's coefficients within ``tol`` standard errors of R's (aliased ones NA on both sides) and its
+    standard errors within ``tol`` relative."""
+    b = np.array([np.nan if v is None else v for v in ref["coefficients"]])
+    se = np.array([np.nan if v is None else v for v in ref["std_errors"]])
+    np.testing.assert_array_equal(np.isnan(f.coef.to_numpy()), np.isnan(b))
+    assert np.nanmax(np.abs(f.coef.to_numpy() - b) / se) < tol
+    np.testing.assert_allclose(f.std_errors.to_numpy(), se, rtol=tol, equal_nan=True)
+
+
 def test_scoring_that_crawls_reaches_the_optimum():
     """Fisher scoring that converges only linearly, at a rate near 1 (an inverse Gaussian log-link model of a
     random differential test against R, fixtures/slow_scoring from make_slow_scoring.R, whose exact MLE is
@@ -92,11 +102,7 @@ def test_scoring_that_crawls_reaches_the_optimum():
         warnings.simplefilter("ignore", gs.GLMStatWarning)  # (dropped rows and aliased columns)
         f = gs.glm(ref["formula"], d, family=gs.InverseGaussian(link="log"), tol=1e-12, max_iter=300)
     assert f.converged
-    b = np.array([np.nan if v is None else v for v in ref["coefficients"]])
-    se = np.array([np.nan if v is None else v for v in ref["std_errors"]])
-    np.testing.assert_array_equal(np.isnan(f.coef.to_numpy()), np.isnan(b))
-    assert np.nanmax(np.abs(f.coef.to_numpy() - b) / se) < 1e-8
-    np.testing.assert_allclose(f.std_errors.to_numpy(), se, rtol=1e-8, equal_nan=True)
+    assert_at_reference(f, ref, 1e-8)
     np.testing.assert_allclose([f.deviance, f.dispersion], [ref["deviance"], ref["dispersion"]], rtol=1e-10)
 
 
@@ -117,10 +123,6 @@ def test_a_fit_that_goes_away_from_the_optimum_is_brought_back_to_it():
         warnings.simplefilter("error", gs.BoundaryWarning)
         f = gs.glm(ref["formula"], d, family=gs.InverseGaussian(link="log"), tol=1e-12, max_iter=100)
     assert f.converged
-    b = np.array([np.nan if v is None else v for v in ref["coefficients"]])
-    se = np.array([np.nan if v is None else v for v in ref["std_errors"]])
-    np.testing.assert_array_equal(np.isnan(f.coef.to_numpy()), np.isnan(b))
-    assert np.nanmax(np.abs(f.coef.to_numpy() - b) / se) < 1e-6
-    np.testing.assert_allclose(f.std_errors.to_numpy(), se, rtol=1e-6, equal_nan=True)
+    assert_at_reference(f, ref, 1e-6)
     np.testing.assert_allclose([f.deviance, f.null_deviance, f.dispersion],
                                [ref["deviance"], ref["null_deviance"], ref["dispersion"]], rtol=1e-8)
