@@ -15,13 +15,13 @@ import math
 import os
 import re
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from .errors import GLMStatError
 
-__all__ = ["shown", "real_number", "confidence_level", "random_seed", "output_path", "writing_to"]
+__all__ = ["shown", "shown_items", "real_number", "confidence_level", "random_seed", "output_path", "writing_to"]
 
 
 #: items of a list or tuple a message shows
@@ -52,6 +52,13 @@ def shown(value: Any, width: int = 60) -> str:
     if isinstance(value, str):
         return repr(value if len(value) <= width else value[:width] + "...")
     return f"a {type(value).__name__}"
+
+
+def shown_items(items: Sequence[Any], k: int = 10, each: Callable[[Any], str] = shown, sep: str = ", ") -> str:
+    """``'a', 'b', ...``: the first ``k`` of ``items``, each written by ``each`` (by default quoted and cut by
+    :func:`shown`), joined by ``sep``, then ``...`` when there are more: a list in a message stays bounded
+    whatever the number of items and their lengths (a factor of a level per row, 40,000 columns)."""
+    return sep.join([each(v) for v in items[:k]] + (["..."] if len(items) > k else []))
 
 
 def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = math.inf,

@@ -28,7 +28,7 @@ import numpy as np
 
 from typing import Any, Mapping
 
-from .._arguments import shown
+from .._arguments import shown, shown_items
 from ..errors import FormulaError
 from ..once import once
 from .deparse import deparse
@@ -87,7 +87,7 @@ def with_contrasts(values: Mapping[Node, Value], contrasts: Mapping[str, str], c
             if name in known:
                 continue
             factors = [lb for lb, nd in by_label.items() if isinstance(values[nd], FactorVec)]
-            listed = ", ".join(map(shown, factors[:10])) + (", ..." if len(factors) > 10 else "")  # (ten at most)
+            listed = shown_items(factors)
             raise FormulaError(f"contrasts= names {shown(name)}, which is neither a variable of the formula nor a "
                                f"column of the data; the formula's factors are {listed or 'none'}")
         v = values[node]

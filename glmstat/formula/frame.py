@@ -23,7 +23,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import shown, shown_items
 from ..once import once
 from ..design.base import Design
 from ..design.structured import StructuredDesign
@@ -143,8 +143,7 @@ def column_names(df: pd.DataFrame) -> tuple[tuple[str, ...], dict[str, int]]:
             for c in names:
                 counts[c] = counts.get(c, 0) + 1
             dup = sorted(c for c, k in counts.items() if k > 1)
-            raise DataError(f"data has duplicate column names: {', '.join(map(shown, dup[:10]))}"
-                            f"{', ...' if len(dup) > 10 else ''}; rename them so each is unique")
+            raise DataError(f"data has duplicate column names: {shown_items(dup)}; rename them so each is unique")
         _last_columns[0] = (index, names, positions)
     return names, positions
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .._arguments import shown
+from .._arguments import shown, shown_items
 from ..errors import DataError, FormulaError
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
@@ -107,7 +107,7 @@ def flag(value: Value, call: Call, what: str) -> bool:
 
 def _levels_text(levels: tuple, k: int = 8) -> str:
     """The first ``k`` levels for a message, each quoted as any value (cut, its line breaks escaped)."""
-    return ", ".join(shown(label_text(v)) for v in levels[:k]) + (", ..." if len(levels) > k else "")
+    return shown_items(levels, k, lambda v: shown(label_text(v)))
 
 
 def as_factor(value: Value, call: Call) -> FactorVec:
@@ -371,8 +371,7 @@ def _labelled_levels(ev: "Evaluator", call: Call, f: FactorVec) -> FactorVec | N
         def level(v: Any) -> str:  # (numbers as R writes them: 15 significant digits)
             return label_text(v) if _is_number(v) else shown(v)
         raise _err(call, f"{level(value)} is not one of the levels the fit's rows take "
-                         f"({', '.join(level(lv) for lv in levels[:10])}"
-                         f"{', ...' if len(levels) > 10 else ''}), which labels= name in order")
+                         f"({shown_items(levels, each=level)}), which labels= name in order")
     return g
 
 

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import shown, shown_items
 from ..errors import DataError, GLMStatError, MissingDependencyError
 
 __all__ = ["FileStamp", "ParquetReader", "declared_categoricals", "in_memory_frame", "is_dask", "is_path",
@@ -79,7 +79,7 @@ def _polars_refusal(data: Any) -> str:
             bad.append(f"{shown(name)} ({kind if len(kind) <= 60 else kind[:60] + '...'})")
             if len(bad) > 10:  # (ten named at most: a frame may have any number of such columns)
                 break
-    which = ", ".join(bad[:10]) + (", ..." if len(bad) > 10 else "") if bad else "some column"
+    which = shown_items(bad, each=str) or "some column"
     return (f"the polars DataFrame cannot be converted for fitting: {which} has a type pyarrow and pandas cannot "
             "hold; drop it or cast it (e.g. to Float64) before fitting")
 

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import shown, shown_items
 from ..errors import DataError
 from ..design.base import SMALL_CELLS, Design
 from .encode import DesignPlan, build_design
@@ -58,7 +58,7 @@ def align_levels(f: FactorVec, levels: tuple, label: str) -> FactorVec:
         else:
             remap[i] = j
     if unseen:  # (levels quoted as any value: cut, their line breaks escaped)
-        unseen_text = ", ".join(map(shown, unseen[:10])) + (", ..." if len(unseen) > 10 else "")
+        unseen_text = shown_items(unseen)
         raise DataError(f"column {shown(label)} of the new data has level(s) {unseen_text} not seen when fitting "
                         f"(levels: {', '.join(shown(label_text(v)) for v in levels[:20])})")
     return FactorVec(remap[f.codes], tuple(levels), f.ordered, f.contrasts, f.keep_unused)

@@ -38,7 +38,7 @@ from ..engine.passes import add_score_parts, score_part
 from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums
 from ..engine.threads import single_threaded
-from .._arguments import real_number, shown
+from .._arguments import real_number, shown, shown_items
 from ..errors import FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..report.tables import returns_table
@@ -100,8 +100,8 @@ def _refit(fit, cols) -> _Sub:
     try:  # (no columns: the engine checks that eta = offset gives valid means, as R's empty-model check)
         state = irls(src.with_columns(cols), fit.family, fd.control, covariance=False)
     except FitError as e:
-        names = (", ".join([shown(fit.column_names[j]) for j in cols[:10]] + (["..."] if cols.size > 10 else []))
-                 if cols.size else "no columns (eta = the offset)")  # (at most ten, each cut)
+        names = (shown_items(cols, each=lambda j: shown(fit.column_names[j])) if cols.size
+                 else "no columns (eta = the offset)")
         raise FitError(f"the submodel with {names} cannot be refitted: {e}") from None
     return _Sub(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src)
 

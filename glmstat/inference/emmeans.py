@@ -59,7 +59,7 @@ from .._scipy import sparse, stats
 from ..design.sources import fold
 from ..engine.linalg import design_qr
 from ..distributions import normal_quantile, normal_sf, t_quantile, t_sf
-from .._arguments import confidence_level, shown
+from .._arguments import confidence_level, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.values import label_text
 from .column_summaries import column_summaries
@@ -149,8 +149,7 @@ def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable])
     rows, width = math.prod(sizes), max(len(fit.coef), 1)
     wide = [k for k, size in enumerate(sizes) if size > 1]  # (at most 22: 2**22 cells)
     if rows * width > GRID_CELLS:
-        crossing = " x ".join([f"{shown(variables[k].name, 80)} ({sizes[k]})" for k in wide[:10]]
-                              + (["..."] if len(wide) > 10 else []))
+        crossing = shown_items(wide, each=lambda k: f"{shown(variables[k].name, 80)} ({sizes[k]})", sep=" x ")
         raise GLMStatError(f"the reference grid crosses {crossing}: {rows} rows of {width} model columns, more "
                            f"than the {GRID_CELLS} cells estimated marginal means are computed from (emmeans "
                            "refuses more than 10,000 rows); fit a model with fewer or smaller factors")

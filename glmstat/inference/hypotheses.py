@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import shown, shown_items
 from .._suggest import close_matches
 from ..distributions import chi2_sf, f_sf
 from ..errors import FormulaError, GLMStatError
@@ -263,8 +263,7 @@ class _Columns:
         close = close_matches(what, self.names, n=4, cutoff=0.5)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         return GLMStatError(f"{shown(what)} in the hypothesis is not a column of the model{hint} "
-                            f"(columns: {', '.join(map(shown, self.names[:12]))}"
-                            f"{', ...' if len(self.names) > 12 else ''})")
+                            f"(columns: {shown_items(self.names, 12)})")
 
 
 # -- linear expressions -------------------------------------------------------------------------------------------

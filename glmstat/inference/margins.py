@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import confidence_level, real_number, shown
+from .._arguments import confidence_level, real_number, shown, shown_items
 from ..distributions import normal_quantile, normal_sf
 from ..errors import DataError, GLMStatError
 from ..formula.nodes import Name
@@ -283,7 +283,7 @@ def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[
                 real_number(v, f"at[{shown(n)}]", must=f"a finite number (a value of the numeric variable {var.name})")
             elif not _among(v, levels) and not (isinstance(v, str) and v in labels):
                 # (pandas would make it a missing value, with a deprecation warning)
-                shown_levels = ", ".join(map(shown, var.labels[:10])) + (", ..." if len(var.labels) > 10 else "")
+                shown_levels = shown_items(var.labels)
                 raise GLMStatError(f"at[{shown(n)}] must be a level of the factor {var.name} ({shown_levels}), got "
                                    f"{shown(v)}")
         values.append(vals)

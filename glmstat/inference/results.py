@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from .._arguments import confidence_level, output_path, shown, writing_to
+from .._arguments import confidence_level, output_path, shown, shown_items, writing_to
 from ..distributions import normal_quantile, normal_sf, t_sf
 
 from ..design.sources import InMemorySource, fold
@@ -323,8 +323,7 @@ class GLMResults:
             unknown = [c for c in parm if not isinstance(c, str) or c not in known]
             if unknown:
                 raise GLMStatError(f"parm names no coefficient: {', '.join(map(shown, unknown[:5]))}; the "
-                                   f"coefficients are {', '.join(map(shown, names[:20]))}"
-                                   f"{', ...' if len(names) > 20 else ''}")
+                                   f"coefficients are {shown_items(names, 20)}")
         if method == "profile":
             from .profile import profile_conf_int
 

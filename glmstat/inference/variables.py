@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import shown, shown_items
 from ..errors import GLMStatError
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Name, Node, Paren, Unary
@@ -207,7 +207,7 @@ def pick(variables: Sequence[ModelVariable], wanted: Any, what: str) -> list[Mod
     for n in names:
         hit = by_spelling.get(n) if isinstance(n, str) else None
         if hit is None:
-            known = ", ".join([shown(v.name) for v in variables[:10]] + (["..."] if len(variables) > 10 else []))
+            known = shown_items([v.name for v in variables])
             raise GLMStatError(f"{shown(n)} is not a variable of the model's right-hand side (variables: {known}); "
                                f"{what} are asked by data column name")
         out.append(_usable(hit, what))

@@ -31,7 +31,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
-from ..._arguments import shown
+from ..._arguments import shown_items
 from ...distributions import normal_quantile
 
 from ...errors import GLMStatError, GLMStatWarning
@@ -252,7 +252,7 @@ def diagnostics_figure(fit: "GLMResults") -> "Figure":
     if np.any(h >= 1):
         one = labels[h >= 1]  # (at most ten named, each cut: a factor of a level per row puts every row here)
         warnings.warn("not plotting observations with leverage one: "
-                      + ", ".join([shown(x) for x in one[:10]] + (["..."] if one.size > 10 else [])),
+                      + shown_items(one),
                       GLMStatWarning, stacklevel=3)
         rs = np.where(h >= 1, np.nan, rs)
     (ax1, ax2), (ax3, ax4) = axes

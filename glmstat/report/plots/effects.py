@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..._arguments import shown
+from ..._arguments import shown, shown_items
 from ...errors import GLMStatError
 from ...inference.column_summaries import column_summaries
 from ...inference.fit_access import used_data
@@ -141,8 +141,7 @@ def effects_grid(fit: "GLMResults", term: str) -> tuple[pd.DataFrame, ModelVaria
     variables = model_variables(fit, summaries)
     hits = [v for v in variables if term in v.spellings]
     if not hits:
-        names = ", ".join([shown(v.name) for v in variables[:10]]  # (at most ten, each cut)
-                          + (["..."] if len(variables) > 10 else [])) or "none"
+        names = shown_items([v.name for v in variables]) or "none"
         raise GLMStatError(f"term={shown(term)} is not a predictor of this model; its predictors are {names}")
     focus = hits[0]
     if focus.is_factor:
