@@ -43,7 +43,7 @@ from ..families import Gaussian
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Unary, count_dots
 from ..formula.limits import FormulaLimits, refuse
-from ..formula.lexer import tokenize
+from ..formula.lexer import tilde_positions
 from ..formula.parser import parse, sum_chain
 from ..formula.terms import Terms, expand_terms, term_label
 from .fit_access import (fit_inputs, fitted_data, formula_limits, refit, score_test, structure, used_data,
@@ -132,7 +132,7 @@ def _check_length(text: str, new: Formula, old: Formula, limits: FormulaLimits) 
     formulas is within the limit, but every ``.`` is the old side again, and everything after walks each copy
     (a thousand dots on a side of 16,000 characters took 45 s, 4,000 took 186 s).  A formula written out so
     would be refused by ``glm()`` itself."""
-    tilde = next(t.pos for t in tokenize(old.text) if t.kind == "OP" and t.value == "~")
+    tilde = tilde_positions(old.text)[0]
     size = len(text) + count_dots(new.lhs) * tilde + count_dots(new.rhs) * (len(old.text) - tilde - 1)
     if size > limits.max_length:
         raise refuse("max_length", "the updated formula, with each '.' written out as the fitted formula's side, "
