@@ -353,10 +353,7 @@ def needed_to_separate(frame: "ModelFrame", kept: np.ndarray) -> np.ndarray | No
     rows, or a design beyond ``LP_MAX_CELLS``).  One linear program per kept column."""
     if not frame.in_memory or _lp_too_large(frame, kept):
         return None
-    out = np.zeros(kept.size, dtype=bool)
-    for j in np.flatnonzero(kept):
-        out[j] = not separable_without(frame.design, frame.y, frame.total_weights, kept, int(j))
-    return out
+    return kept & ~separable_without(frame.design, frame.y, frame.total_weights, kept)
 
 
 def contrast_factors(frame: "ModelFrame") -> tuple[FactorContrasts, ...]:

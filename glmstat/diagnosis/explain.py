@@ -360,18 +360,24 @@ _MAX_ROUNDS = 8
 _MOVED = 1e-7
 
 
-def separable_without(X: Design, y: np.ndarray, weights: np.ndarray, kept: np.ndarray, j: int) -> bool:
-    """Whether the kept columns other than ``j`` alone separate the 0/1 response completely (a direction d with
-    d_j = 0 and x_i'd > 0 for every success, < 0 for every failure, among the rows of positive weight)."""
+def separable_without(X: Design, y: np.ndarray, weights: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """For each column j, whether the kept columns other than j alone separate the 0/1 response completely (a
+    direction d with d_j = 0 and x_i'd > 0 for every success, < 0 for every failure, among the rows of positive
+    weight); False for the columns not kept.  One linear program per kept column, on the rows signed by the
+    response and the columns scaled to max |x| = 1 once for all of them."""
+    out = np.zeros(kept.size, dtype=bool)
     rows = weights > 0
-    cols = np.flatnonzero(kept & (np.arange(kept.size) != j))
     yk = y[rows]
-    if cols.size == 0 or not np.all((yk == 0) | (yk == 1)):
-        return False
+    cols = np.flatnonzero(kept)
+    if cols.size < 2 or not np.all((yk == 0) | (yk == 1)):
+        return out
     Z = X.take(np.flatnonzero(rows)).select(cols).toarray()
     scale = np.abs(Z).max(axis=0)
     scale[scale == 0] = 1.0
-    return _strictly_separable(np.where(yk == 1, 1.0, -1.0)[:, None] * (Z / scale))
+    SZ = np.where(yk == 1, 1.0, -1.0)[:, None] * (Z / scale)
+    for k, j in enumerate(cols):
+        out[j] = _strictly_separable(np.delete(SZ, k, axis=1))
+    return out
 
 
 def _strictly_separable(SZ: np.ndarray) -> bool:
