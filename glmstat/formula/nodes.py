@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Num", "Str", "Name", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "count_dots"]
+__all__ = ["Num", "Str", "Name", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "count_dots", "names_read"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,17 +98,37 @@ class Formula:
 Node = Union[Num, Str, Name, Call, BinOp, Unary, Paren, Dot]
 
 
+def _children(n: "Node") -> list:
+    """The nodes directly under ``n``, left to right."""
+    if isinstance(n, BinOp):
+        return [n.left, n.right]
+    if isinstance(n, Unary):
+        return [n.operand]
+    if isinstance(n, Paren):
+        return [n.body]
+    if isinstance(n, Call):
+        return list(n.args) + [v for _, v in n.kwargs]
+    return []
+
+
 def count_dots(node: "Node | None") -> int:
     """The number of ``.`` in ``node`` (walked without recursion: a ``+``/``-`` chain is not bounded in depth)."""
     count, stack = 0, [node] if node is not None else []
     while stack:
         n = stack.pop()
-        if isinstance(n, Dot):
-            count += 1
-        elif isinstance(n, BinOp):
-            stack += [n.left, n.right]
-        elif isinstance(n, (Unary, Paren)):
-            stack.append(n.operand if isinstance(n, Unary) else n.body)
-        elif isinstance(n, Call):
-            stack += list(n.args) + [v for _, v in n.kwargs]
+        count += isinstance(n, Dot)
+        stack += _children(n)
     return count
+
+
+def names_read(node: "Node") -> list[str]:
+    """The names ``node`` reads (``x`` and ``g`` in ``log(x) : factor(g)``), each once, in order of appearance
+    (walked without recursion)."""
+    out: dict[str, None] = {}
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Name):
+            out.setdefault(n.id)
+        stack += reversed(_children(n))
+    return list(out)

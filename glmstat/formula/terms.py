@@ -34,7 +34,7 @@ from ..errors import FormulaError, FormulaWarning
 from .deparse import deparse
 from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
-from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary
+from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary, names_read
 from .parser import sum_chain
 
 __all__ = ["Terms", "expand_terms", "lhs_names", "term_label", "warn_idle_powers"]
@@ -83,20 +83,7 @@ def term_label(term: Sequence[Node]) -> str:
 
 def lhs_names(node: Node | None) -> set[str]:
     """Every name used on the left-hand side (excluded from ``.``)."""
-    out: set[str] = set()
-    stack = [node] if node is not None else []
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Name):
-            out.add(n.id)
-        elif isinstance(n, Call):
-            stack.extend(n.args)
-            stack.extend(v for _, v in n.kwargs)
-        elif isinstance(n, BinOp):
-            stack.extend((n.left, n.right))
-        elif isinstance(n, (Unary, Paren)):
-            stack.append(n.operand if isinstance(n, Unary) else n.body)
-    return out
+    return set(names_read(node)) if node is not None else set()
 
 
 def warn_idle_powers(terms: Terms, stacklevel: int = 2) -> None:

@@ -35,7 +35,7 @@ import pandas as pd
 from .._arguments import confidence_level, real_number, shown, shown_items
 from ..distributions import normal_quantile, normal_sf
 from ..errors import DataError, GLMStatError
-from ..formula.nodes import Name
+from ..formula.nodes import Name, names_read
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
 from .streamed_data import raw_fold
 from .variables import ModelVariable, model_variables, pick, with_value, with_values
@@ -182,7 +182,7 @@ def _plain_factor_columns(fit: "GLMResults", variables: list[ModelVariable]) -> 
         if isinstance(node, Name):
             bare.setdefault(node.id, True)
         else:
-            for name in _names_in(node):
+            for name in names_read(node):
                 bare[name] = False
     return {v.name for v in variables if v.is_factor and bare.get(v.name, False)}
 
@@ -192,12 +192,12 @@ def _main_effect_columns(fit: "GLMResults", variables: list[ModelVariable]) -> t
     each (``g``, ``factor(k)``; not in an interaction, another variable's call or an offset)."""
     st = structure(fit)
     # (the names each term reads, found once: walking every term again for each variable was quadratic)
-    reads = [[_names_in(n) for n in nodes] for nodes in st.variables]
+    reads = [[names_read(n) for n in nodes] for nodes in st.variables]
     terms_of: dict[str, list[int]] = {}
     for j, names in enumerate(reads):
         for name in dict.fromkeys(x for r in names for x in r):
             terms_of.setdefault(name, []).append(j)
-    in_offsets = {x for n in st.offsets for x in _names_in(n)}
+    in_offsets = {x for n in st.offsets for x in names_read(n)}
     out = []
     for v in variables:
         if not v.is_factor:
@@ -207,14 +207,6 @@ def _main_effect_columns(fit: "GLMResults", variables: list[ModelVariable]) -> t
         if terms and alone and v.name not in in_offsets:
             out.append((v.name, tuple(sorted(c for j in terms for c in st.columns[j]))))
     return tuple(out)
-
-
-def _names_in(node) -> list[str]:
-    from .variables import _names
-
-    out: dict[str, None] = {}
-    _names(node, out)
-    return list(out)
 
 
 def _as_categoricals(data: pd.DataFrame, columns: set[str]) -> pd.DataFrame:

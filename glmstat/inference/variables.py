@@ -24,7 +24,7 @@ import pandas as pd
 from .._arguments import shown, shown_items
 from ..errors import GLMStatError
 from ..formula.deparse import deparse
-from ..formula.nodes import BinOp, Call, Name, Node, Paren, Unary
+from ..formula.nodes import Call, Name, Node, Paren, names_read
 from ..formula.values import label_text
 from .column_summaries import LEVELS_KEPT, column_summaries
 from .fit_access import factor_levels, structure, used_data
@@ -52,23 +52,6 @@ class ModelVariable:
     spellings: tuple[str, ...] = ()
     distinct: tuple = ()  # for a numeric variable, its values when it has at most two (else empty)
     refusal: str = ""  # why the variable cannot be set to each of its values (too many of them), if it cannot
-
-
-def _names(node: Node, out: dict[str, None]) -> None:
-    """The names ``node`` reads, in order of appearance (the keys of ``out``: a list searched per name was
-    quadratic)."""
-    if isinstance(node, Name):
-        out.setdefault(node.id)
-    elif isinstance(node, Call):
-        for a in node.args:
-            _names(a, out)
-        for _, v in node.kwargs:
-            _names(v, out)
-    elif isinstance(node, BinOp):
-        _names(node.left, out)
-        _names(node.right, out)
-    elif isinstance(node, (Unary, Paren)):
-        _names(node.operand if isinstance(node, Unary) else node.body, out)
 
 
 #: Calls whose factor has the values of their first argument as levels (``relevel(factor(g), ref = "b")``)
@@ -110,9 +93,7 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
     computed: set[str] = set()  # columns of factor_of whose levels are an expression's values (I(h == "q"))
     for term in structure(fit).variables:
         for node in term:
-            names: dict[str, None] = {}
-            _names(node, names)
-            read = [r for r in names if r in columns]
+            read = [r for r in names_read(node) if r in columns]
             for r in read:
                 order.setdefault(r)
             label = deparse(node)
@@ -121,9 +102,7 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
                 if not _wraps_column(node):
                     computed.add(read[0])
     for node in structure(fit).offsets if offsets else ():
-        names = {}
-        _names(node, names)
-        for r in names:
+        for r in names_read(node):
             if r in columns:
                 order.setdefault(r)
     if streamed:  # the columns summarized in one pass over the data (rows used only)
