@@ -445,6 +445,9 @@ class _Gathered:
     is the file's."""
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self.tables: list = []
         self.where: list[str] = []
         self.rows = self.size = 0
@@ -476,9 +479,9 @@ class _Gathered:
         tables, where = self.tables, self.where[0] if len(self.where) == 1 else \
             f"{self.where[0]} to {self.where[-1]}"
         strings, nulls = self.strings, self.nulls
-        self.__init__()
+        self._clear()
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-        for df in _checked((arrow_to_pandas(t) for t in [table]), where):
+        for df in _checked(map(arrow_to_pandas, [table]), where):
             yield _as_read(df, strings, nulls)
 
 
