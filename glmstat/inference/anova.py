@@ -43,7 +43,8 @@ from ..errors import FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..report.tables import returns_table
 
-__all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope"]
+__all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope", "check_ml_fit", "table_heading",
+           "Submodel", "refit_columns", "rao_statistic"]
 
 _TESTS = {"chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao", "none": None}
 #: anova() also takes Mallows' Cp (as R's anova.glm; drop1.glm does not)
@@ -60,7 +61,7 @@ def _resolve_test(test: str | None, fit) -> str | None:
     return _ANOVA_TESTS[key]
 
 
-def _check_fit(fit, what: str) -> None:
+def check_ml_fit(fit, what: str) -> None:
     from .results import GLMResults
 
     if not isinstance(fit, GLMResults):
@@ -70,7 +71,7 @@ def _check_fit(fit, what: str) -> None:
 
 
 @dataclass(frozen=True)
-class _Sub:
+class Submodel:
     """A submodel refitted on the design columns ``cols``: its deviance, rank, coefficients (0 where aliased)
     and nobs; ``source`` is the full model's rows."""
 
@@ -92,7 +93,7 @@ class _Sub:
         return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def _refit(fit, cols) -> _Sub:
+def refit_columns(fit, cols) -> Submodel:
     """Refit ``fit``'s model on the design columns ``cols`` (possibly none: eta = offset)."""
     fd = fit.fit_data
     src = fd.source
@@ -103,10 +104,10 @@ def _refit(fit, cols) -> _Sub:
         names = (shown_items(cols, each=lambda j: shown(fit.column_names[j])) if cols.size
                  else "no columns (eta = the offset)")
         raise FitError(f"the submodel with {names} cannot be refitted: {e}") from None
-    return _Sub(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src)
+    return Submodel(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src)
 
 
-def _rao(fit, sub: _Sub, cols: np.ndarray, intercept: bool, minus_offset: bool = False) -> float:
+def rao_statistic(fit, sub: Submodel, cols: np.ndarray, intercept: bool, minus_offset: bool = False) -> float:
     """R's score statistic for adding the columns ``cols`` to the submodel ``sub`` (glm.fit of the working
     residuals r on X_cols with the working weights W at the submodel; with ``minus_offset`` of r - offset, as
     add1.glm passes the offset): the null weighted sum of squares of r (about its weighted mean with an
@@ -141,7 +142,7 @@ def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
-    """:func:`_rao`'s statistic from whole arrays (two models' rows, in memory)."""
+    """:func:`rao_statistic`'s statistic from whole arrays (two models' rows, in memory)."""
     G, u = X.gram_score(w, r)
     wrr = float(np.sum(w * r * r))
     return _score_statistic(G, u, wrr, float(np.sum(w * r)), wrr, float(np.sum(w)), X.diagonal_columns(),
@@ -155,7 +156,7 @@ def _models_score(small, big) -> float:
     parametrisation, as :func:`_nested_in` checks).  Streamed rows: the two designs cannot be read side by
     side, and the models are nested by their terms with the same offsets (:func:`_nested_terms`), so the
     smaller model's linear predictor is the bigger design's columns of the same names times its coefficients,
-    evaluated in the one pass over the bigger model's blocks that :func:`_rao` makes."""
+    evaluated in the one pass over the bigger model's blocks that :func:`rao_statistic` makes."""
     if small.model_frame.in_memory and big.model_frame.in_memory:
         r, w = _working(small, small.linear_predictor.to_numpy())
         return _score(r, w, big.fit_data.source.X, small.model_frame.has_intercept)
@@ -167,8 +168,8 @@ def _models_score(small, big) -> float:
             raise GLMStatError(f"the Rao test of models fitted to streamed data needs each column of the smaller "
                                f"model in the bigger one; {shown(name)} is not among {big.formula}'s columns")
     cols = np.array([position[n] for n in names], dtype=np.intp)
-    sub = _Sub(small.deviance, fd.rank, fd.beta[fd.kept], cols, fd.n_ok, big.fit_data.source)
-    return _rao(big, sub, np.arange(len(big.column_names)), small.model_frame.has_intercept)
+    sub = Submodel(small.deviance, fd.rank, fd.beta[fd.kept], cols, fd.n_ok, big.fit_data.source)
+    return rao_statistic(big, sub, np.arange(len(big.column_names)), small.model_frame.has_intercept)
 
 
 def _f_sf(F: np.ndarray, df1: np.ndarray, df2: float) -> np.ndarray:
@@ -222,7 +223,7 @@ def _term_map(fit) -> tuple[list[str], np.ndarray, np.ndarray]:
     return labels, assign, np.flatnonzero(assign == 0)
 
 
-def _heading(fit) -> str:
+def table_heading(fit) -> str:
     return f"Model: {fit.family.label}, link: {fit.family.link.name}\nResponse: {fit.model_frame.response_name}"
 
 
@@ -244,7 +245,7 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
         (F only) and ``p_value``, or ``cp`` (Cp only: Mallows' resid_dev + 2 phi (n - resid_df)).  The
         dispersion used is the full model's.
     """
-    _check_fit(fit, "anova")
+    check_ml_fit(fit, "anova")
     test = _resolve_test(test, fit)
     if fit.theta_se is not None:
         warnings.warn(f"tests made without re-estimating theta (held at {fit.theta:.6g}, as MASS's anova.negbin "
@@ -256,12 +257,12 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
     resdf = [fit.df_null]
     resdev = [fit.null_deviance]
     score = np.full(nvars + 1, np.nan)
-    prev = _refit(fit, icpt_cols) if test == "Rao" else None
+    prev = refit_columns(fit, icpt_cols) if test == "Rao" else None
     for i in range(1, nvars + 1):
         cols = np.flatnonzero(assign <= i)
-        sub = _refit(fit, cols) if i < nvars else None
+        sub = refit_columns(fit, cols) if i < nvars else None
         if test == "Rao":
-            score[i] = _rao(fit, prev, cols, has_icpt)
+            score[i] = rao_statistic(fit, prev, cols, has_icpt)
             prev = sub
         resdf.append(sub.df_residual if sub is not None else fit.df_residual)
         resdev.append(sub.deviance if sub is not None else fit.deviance)
@@ -278,7 +279,8 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
     if test == "F" and np.isinf(df_disp):
         _warn_f_fixed(fit)
     table = _add_test(table, test, "deviance", disp, df_disp, score, fit.fit_data.n_rows)
-    table.attrs["heading"] = "Analysis of Deviance Table\n" + _heading(fit) + "\nTerms added sequentially (first to last)"
+    table.attrs["heading"] = ("Analysis of Deviance Table\n" + table_heading(fit)
+                              + "\nTerms added sequentially (first to last)")
     table.attrs["test"] = test
     return table
 
@@ -411,7 +413,7 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
     if not fits:
         raise GLMStatError("anova() needs at least one fitted model")
     for f in fits:
-        _check_fit(f, "anova")
+        check_ml_fit(f, "anova")
     if len(fits) == 1:
         return sequential_anova(fits[0], test)
     _same_data(fits)
@@ -514,7 +516,7 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         ``extractAIC`` (for a negative binomial with theta estimated MASS's, which leaves theta out); Chisq: statistic max(0, L_i - L_full); Rao: the score statistic over phi; F:
         ((D_i - D_full) / df) / (D_full / df_residual) on (df, df_residual) -- all as R.
     """
-    _check_fit(fit, "drop1")
+    check_ml_fit(fit, "drop1")
     k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
     key = test.lower() if isinstance(test, str) else None
     if key not in _TESTS:
@@ -526,11 +528,11 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
     devs, ranks, score = [fit.deviance], [fit.rank], [np.nan]
     for t in scope:
         cols = np.flatnonzero(assign != labels.index(t) + 1)
-        sub = _refit(fit, cols)
+        sub = refit_columns(fit, cols)
         devs.append(sub.deviance)
         ranks.append(sub.rank)
         if test == "Rao":
-            score.append(_rao(fit, sub, np.arange(fit.fit_data.source.n_cols), True))
+            score.append(rao_statistic(fit, sub, np.arange(fit.fit_data.source.n_cols), True))
     devs, ranks, score = np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score)
     disp = fit.dispersion
     with np.errstate(divide="ignore"):
@@ -631,7 +633,7 @@ def lrtest(fit1, fit2) -> LRTest:
     """
     fits = (fit1, fit2)
     for f in fits:
-        _check_fit(f, "lrtest")
+        check_ml_fit(f, "lrtest")
         if not np.isfinite(f.loglik):
             raise GLMStatError(f"lrtest needs a likelihood; the {f.family.label} family has none "
                                f"(use anova(m1, m2, test='F') for quasi families)")

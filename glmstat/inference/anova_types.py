@@ -229,9 +229,9 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
         Indexed by term: ``statistic``, ``df``, ``p_value`` (``sum_sq`` first and a ``Residuals`` row for
         F; a ``(Intercept)`` row for the type III Wald test, as car prints).
     """
-    from .anova import _check_fit, _heading
+    from .anova import check_ml_fit, table_heading
 
-    _check_fit(fit, "anova")
+    check_ml_fit(fit, "anova")
     typ, test = _resolve(type, test)
     st = structure(fit)
     if not st.labels:
@@ -263,6 +263,6 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
                                  index=pd.Index(list(st.labels) + ["Residuals"], name="term"))
     kind = {"LR": "likelihood-ratio", "Wald": "Wald chi-square", "F": "F"}[test]
     table.attrs["heading"] = (f"Analysis of Deviance Table (Type {'II' if typ == 2 else 'III'} tests, {kind})\n"
-                              + _heading(fit))
+                              + table_heading(fit))
     table.attrs["test"] = test
     return table

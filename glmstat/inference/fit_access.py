@@ -5,9 +5,9 @@ Each point is one function here, and the feature modules call only these, so tha
 when the design and engine layers change:
 
 * :func:`refit` -- the model refitted on a subset of its design columns (same rows, weights and offset):
-  :func:`glmstat.inference.anova._refit`;
+  :func:`glmstat.inference.anova.refit_columns`;
 * :func:`score_test` -- R's score statistic of adding design columns to such a submodel:
-  :func:`glmstat.inference.anova._rao`;
+  :func:`glmstat.inference.anova.rao_statistic`;
 * :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data` (:func:`encode_spec`
   with the model spec alone, for work shipped to a cluster's workers; :func:`encode_design` as that Design,
   for products only);
@@ -35,7 +35,7 @@ from ..formula.limits import FormulaLimits
 from ..formula.nodes import Node
 
 if TYPE_CHECKING:
-    from .anova import _Sub
+    from .anova import Submodel
     from .results import GLMResults
 
 __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design", "encode_spec_design",
@@ -43,19 +43,19 @@ __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_sp
            "fit_inputs", "formula_limits", "response", "with_step_path"]
 
 
-def refit(fit: "GLMResults", cols) -> "_Sub":
-    """The model refitted on the design columns ``cols``: deviance, rank, eta, n_ok (``anova._refit``)."""
-    from .anova import _refit
+def refit(fit: "GLMResults", cols) -> "Submodel":
+    """The model refitted on the design columns ``cols``: deviance, rank, eta, n_ok (``anova.refit_columns``)."""
+    from .anova import refit_columns
 
-    return _refit(fit, cols)
+    return refit_columns(fit, cols)
 
 
-def score_test(fit: "GLMResults", sub: "_Sub", cols, minus_offset: bool = False) -> float:
+def score_test(fit: "GLMResults", sub: "Submodel", cols, minus_offset: bool = False) -> float:
     """R's score statistic (centred, as with an intercept) for adding the design columns ``cols`` to the
-    submodel ``sub`` of :func:`refit` (``anova._rao``)."""
-    from .anova import _rao
+    submodel ``sub`` of :func:`refit` (``anova.rao_statistic``)."""
+    from .anova import rao_statistic
 
-    return _rao(fit, sub, cols, True, minus_offset)
+    return rao_statistic(fit, sub, cols, True, minus_offset)
 
 
 def encode_design(fit: "GLMResults", data: Any) -> tuple[Any, np.ndarray, np.ndarray]:

@@ -443,9 +443,9 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
         Index ``"<none>"`` then the terms; ``df``, ``deviance``, ``aic`` (when the family has a likelihood),
         then ``statistic`` and ``p_value`` for a test.
     """
-    from .anova import _check_fit
+    from .anova import check_ml_fit
 
-    _check_fit(fit, "add1")
+    check_ml_fit(fit, "add1")
     k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
     key = test.lower() if isinstance(test, str) else None
     if key not in _TESTS:
@@ -533,9 +533,9 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
         The chosen model; its ``step_path`` is stepAIC's ``$anova``: ``step``, ``df``, ``deviance``,
         ``resid_df``, ``resid_dev``, ``aic``.
     """
-    from .anova import _check_fit
+    from .anova import check_ml_fit
 
-    _check_fit(fit, "step")
+    check_ml_fit(fit, "step")
     if direction is None:
         direction = "both" if scope is not None else "backward"
     if direction not in ("backward", "forward", "both"):
