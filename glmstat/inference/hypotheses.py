@@ -426,24 +426,26 @@ class WaldTest:
         return pd.DataFrame({"estimate": self.estimate, "rhs": self.rhs, "std_error": self.std_error},
                             index=pd.Index(list(self.hypotheses), name="hypothesis"))
 
-    def _result_line(self) -> str:
+    def result_line(self) -> str:
+        """The statistic, its df and p-value in one line (as car's linearHypothesis prints them)."""
         p = f"{self.p_value:.4g}" if self.p_value >= 1e-16 else "< 1e-16"
         if self.test == "F":
             return f"F = {self.statistic:.6g} on {self.df} and {self.df_residual:g} df, p-value = {p}"
         return f"Chisq = {self.statistic:.6g} on {self.df} df, p-value = {p}"
 
-    def _title(self) -> str:
+    def title(self) -> str:
+        """The test's name, and the covariance it used when not the model's."""
         cov = "" if self.covariance_type == "model" else f" (covariance: {self.covariance_type})"
         return f"Linear hypothesis test (Wald{', F' if self.test == 'F' else ', chi-square'}){cov}"
 
     def __str__(self) -> str:
-        lines = [self._title(), ""]
+        lines = [self.title(), ""]
         lines += [f"  {escape_unprintable(h, backslash=False)}" for h in self.hypotheses]  # (text from a user)
-        lines += ["", self._result_line()]
+        lines += ["", self.result_line()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"<WaldTest {self._result_line()}>"
+        return f"<WaldTest {self.result_line()}>"
 
     def _repr_html_(self) -> str:
         from ..report.hypothesis_tests import wald_html

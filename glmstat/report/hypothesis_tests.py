@@ -112,6 +112,6 @@ def wald_html(t: "WaldTest") -> str:
     """The test as a styled HTML block: the hypotheses as written (text from a user, escaped by
     :func:`~glmstat.report.html.esc`: HTML, control and bidi characters), then the statistic."""
     items = "".join(f"<li><code>{H.esc(h)}</code></li>" for h in t.hypotheses)
-    parts = [f'<div class="gs-title">{H.esc(t._title())}</div>', f'<ul class="gs-p">{items}</ul>',
-             H.paragraph(t._result_line())]
+    parts = [f'<div class="gs-title">{H.esc(t.title())}</div>', f'<ul class="gs-p">{items}</ul>',
+             H.paragraph(t.result_line())]
     return H.fragment(parts, "Wald test")
