@@ -261,6 +261,27 @@ def test_aliasing_warning_stays_readable_however_many_columns_are_involved():
     assert len(fit.aliasing) == 12 and msg.count("is zero in every row used") == 10
 
 
+def test_aliased_columns_sharing_their_earlier_columns_are_solved_together_as_each_alone():
+    """Without a Cholesky factor of the kept columns, the aliased columns with the same earlier kept columns take
+    one least-squares solve: each solution is the minimum-norm one of its own normal equations, as lstsq of that
+    column alone (the definition), whichever group it falls in."""
+    from glmstat.diagnosis.explain import _least_squares_by_block
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(40, 12))
+    X[:, 5] = X[:, 4]  # kept columns singular together in the Gram: a rank-deficient block is solved too
+    G = X.T @ X
+    d = np.sqrt(np.diag(G))
+    idx_kept = np.array([0, 1, 2, 4, 5, 6])
+    cols = np.array([3, 7, 8, 9, 10, 11])  # 3 after three kept columns, the rest after all six
+    got = _least_squares_by_block(G, idx_kept, cols, d)
+    assert sorted(got) == cols.tolist()
+    for j in cols:
+        E = idx_kept[idx_kept < j]
+        want, *_ = np.linalg.lstsq(G[np.ix_(E, E)] / np.outer(d[E], d[E]), G[E, j] / d[E], rcond=None)
+        np.testing.assert_allclose(got[j], want, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("column", [["a"] * 8, pd.Categorical(["a"] * 8, categories=["a", "b"])],
                          ids=["string", "categorical-with-unused-level"])
 def test_factor_with_one_level_in_the_data(column):
