@@ -268,14 +268,19 @@ class _Columns:
 
 # -- linear expressions -------------------------------------------------------------------------------------------
 def _split_equals(h: str) -> tuple[str, str]:
-    """The two sides of ``lhs = rhs`` (an ``=`` outside quotes and backticks, not part of ``== <= >= !=``)."""
-    cuts, quote = [], None
+    """The two sides of ``lhs = rhs`` (an ``=`` outside quotes, backticks, parentheses and brackets, not part of
+    ``== <= >= !=``: a column named ``factor(g, levels = c("a", "b"))[T.b]`` holds one of its own)."""
+    cuts, quote, depth = [], None, 0
     for i, ch in enumerate(h):
         if quote:
             quote = None if ch == quote else quote
         elif ch in "`\"'":
             quote = ch
-        elif ch == "=" and (i == 0 or h[i - 1] not in "=<>!") and (i + 1 == len(h) or h[i + 1] != "="):
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(depth - 1, 0)
+        elif ch == "=" and not depth and (i == 0 or h[i - 1] not in "=<>!") and (i + 1 == len(h) or h[i + 1] != "="):
             cuts.append(i)
     if len(cuts) > 1:
         raise GLMStatError(f"the hypothesis {shown(h)} has more than one '='; write one equation per hypothesis")

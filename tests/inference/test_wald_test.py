@@ -7,7 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import json
+
 import glmstat as gs
+from conftest import FIXTURES, load_data
 from glmstat.inference.hypotheses import hypothesis_matrix
 from inference2_refs import CASES, assert_p, fit, ref
 
@@ -109,6 +112,31 @@ def test_reads_names_as_whole_names(text, row, rhs):
 def test_bad_hypotheses_are_explained(text, match):
     with pytest.raises(gs.GLMStatError, match=match):
         hypothesis_matrix(COLUMNS, text)
+
+
+def equals_cases():
+    r = json.loads((FIXTURES / "inference2" / "more" / "hypothesis_equals.json").read_text())
+    return [pytest.param(c, id=c["family"]) for c in r]
+
+
+@pytest.mark.parametrize("c", equals_cases())
+def test_column_names_holding_an_equals_sign(c):
+    """A column named factor(tension, levels = c("H", "M", "L"))[T.L] holds an '=' of its own: the hypothesis
+    was refused as having more than one '='; it is cut at the '=' outside parentheses and brackets, and gives
+    car::linearHypothesis's chi-square and F (fixtures/inference2/more/hypothesis_equals.json,
+    scripts/make_hypothesis_equals.R)."""
+    family = gs.Poisson() if c["family"] == "poisson" else gs.Gamma(link="log")
+    f = gs.glm(c["formula"], load_data("warpbreaks"), family=family, tol=1e-12, max_iter=100)
+    chi = f.wald_test(c["hypotheses"])
+    np.testing.assert_allclose(chi.statistic, c["chisq"], rtol=1e-6)
+    assert chi.df == c["df"]
+    assert_p([chi.p_value], [c["p_chisq"]])
+    F = f.wald_test(c["hypotheses"], test="F")
+    np.testing.assert_allclose(F.statistic, c["F"], rtol=1e-6)
+    assert_p([F.p_value], [c["p_F"]])
+    r_names = [n.replace("(Intercept)", "Intercept") for n in c["coef_names_r"]]  # R's spelling is read too
+    np.testing.assert_allclose(f.wald_test(f"{r_names[3]} = 2 * {r_names[2]}").statistic,
+                               f.wald_test(c["hypotheses"][0]).statistic, rtol=1e-12)
 
 
 def test_long_hypotheses_are_refused_before_reading():
