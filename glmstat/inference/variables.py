@@ -4,9 +4,11 @@ grids.
 A *variable* is a data column named in a term (``x`` in ``log(x)`` or ``I(x^2)``, ``cyl`` in
 ``factor(cyl)``), found by walking the formula's parsed terms.  It is a *factor* when a factor variable of
 the model reads it alone (a non-numeric column, or one wrapped in ``factor()``, ``relevel()``, ``C()``...),
-with the model's levels in the model's order (reference first).  A column read only through a factor of
-another expression of it (``h`` in ``I(h == "q")``, ``cl`` in ``factor(cl > 20)``, whose levels FALSE and
-TRUE are no values of the column) is a factor of its own distinct values, as in emmeans' reference grid:
+with the model's levels in the model's order (reference first).  A column read through a factor of another
+expression of it (``cl`` in ``factor(cl > 20)``, whose levels FALSE and TRUE are no values of the column;
+a call whose value is a factor in R, see ``_FACTOR_CALLS``) is a factor of its own distinct values, as in
+emmeans' reference grid (a numeric column read through ``I(x > 0)``, a logical, stays numeric there, at its
+mean; a text column such as ``h`` in ``I(h == "q")`` is a factor of its values either way):
 setting the column to each of them gives the expression every value it takes (set to FALSE and TRUE, cl > 20
 was never true, and every level had the same mean).  Past ``LEVELS_KEPT`` distinct values such a variable
 cannot be set to each: it carries a ``refusal`` instead, raised when it is asked for.  Otherwise a column is
@@ -58,6 +60,19 @@ class ModelVariable:
 _LEVEL_WRAPPERS = frozenset({"factor", "as.factor", "ordered", "as.ordered", "C", "relevel"})
 
 
+#: Calls whose value is a factor in R (a model-frame column of class factor): emmeans' reference grid gives the
+#: columns read inside such a call their own distinct values (its ``.find.coerced``); inside any other expression
+#: with factor levels (``I(x > 0)``, a logical) a numeric column stays numeric, at its mean
+_FACTOR_CALLS = _LEVEL_WRAPPERS | {"interaction", "cut", "droplevels", "addNA", "reorder"}
+
+
+def _makes_factor(node: Node) -> bool:
+    """Whether ``node`` (inside parentheses) is a call whose value is a factor, such as ``factor(cl > 20)``."""
+    while isinstance(node, Paren):
+        node = node.body
+    return isinstance(node, Call) and node.func.rpartition("::")[2] in _FACTOR_CALLS
+
+
 def _wraps_column(node: Node) -> bool:
     """Whether the factor variable ``node`` is a column itself or wrapped in calls that keep its values as the
     levels: only then is setting the column to a level setting the factor to it (``I(h == "q")``'s levels
@@ -98,8 +113,11 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
                 order.setdefault(r)
             label = deparse(node)
             if label in levels and len(read) == 1 and read[0] not in factor_of:
+                wraps = _wraps_column(node)
+                if not wraps and not _makes_factor(node):
+                    continue  # (I(x > 0): x is numeric for emmeans, at its mean, and has a dydx)
                 factor_of[read[0]] = (label, tuple(levels[label]))
-                if not _wraps_column(node):
+                if not wraps:
                     computed.add(read[0])
     for node in structure(fit).offsets if offsets else ():
         for r in names_read(node):

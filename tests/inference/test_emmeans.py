@@ -143,6 +143,36 @@ def test_a_column_read_through_an_expression_has_its_own_values_as_levels(case, 
         assert_close(ame["estimate"], np.full(2, f.coef["factor(cyl > 4)[T.True]"]), rtol=1e-9)
 
 
+def logical_expression_cases():
+    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_logical_expression.json").read_text())
+    return [pytest.param(case, id=case["family"]) for case in r]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "parquet"])
+@pytest.mark.parametrize("case", logical_expression_cases())
+def test_a_column_read_through_a_logical_expression_stays_numeric(case, streamed, tmp_path):
+    """wt in I(wt > 3) (a logical, not a factor in R): emmeans' grid holds wt at its mean and its marginal effect
+    is a dydx (fixtures/inference2/more/emmeans_logical_expression.json, scripts/
+    make_emmeans_logical_expression.R).  glmstat made wt a factor of its 29 distinct values: the Gamma means
+    were 20.4316 and 18.5200 for R's 19.4574 and 17.6369, and wt's effects were 28 contrasts, no dydx."""
+    pytest.importorskip("pyarrow")
+    d = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
+    data = d
+    if streamed:
+        d.to_parquet(tmp_path / "mtcars.parquet", row_group_size=10, index=False)
+        data = str(tmp_path / "mtcars.parquet")
+    family = gs.Gamma(link="log") if case["family"] == "Gamma" else gs.Gaussian()
+    f = gs.glm(case["formula"], data, family=family, tol=1e-12, max_iter=100)
+    got = f.emmeans("am")
+    assert list(got.index) == case["levels"]
+    assert_close(got["estimate"], case["estimate"], rtol=1e-7)
+    assert_close(got["std_error"], case["std_error"], rtol=1e-6)
+    ame = f.average_marginal_effects("wt")
+    assert list(ame["contrast"]) == ["dydx"]
+    assert_close(ame["estimate"], [case["ame_wt"]], rtol=1e-5, atol=1e-10)
+    assert_close(ame["std_error"], [case["ame_wt_se"]], rtol=1e-5, atol=1e-10)
+
+
 @pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "parquet"])
 def test_a_column_read_through_an_expression_with_too_many_values_is_refused(streamed, tmp_path, monkeypatch):
     """Setting hp to each of its 22 values is 22 evaluations of the model (per cell of the grid): past the
