@@ -12,6 +12,10 @@ mean offset:
     estimate = g^{-1}(eta),   std_error = |g^{-1}'(eta)| se_eta,
     interval = g^{-1}(eta -/+ q se_eta) (reordered for a decreasing inverse link),
 
+(With nesting in the data -- every level of a factor A occurs with one level of a factor B only, emmeans'
+``.find_nests`` -- A is averaged within each level of B over the levels that occur there, and the mean is
+weighted so; a fit to streamed data keeps the full crossing.)
+
 q the t quantile on the residual df for the gaussian and Gamma families and the normal quantile (``df`` =
 inf) for the others -- emmeans' rule for a glm, which treats quasi families and the inverse Gaussian as
 asymptotic although their dispersion is estimated.  A mean that is not estimable (L outside the row space of
@@ -185,6 +189,59 @@ def _estimable(L: np.ndarray, N: np.ndarray | None) -> np.ndarray:
     return np.linalg.norm(L @ N, axis=1) <= 1e-8 * size
 
 
+def _axis_codes(v: ModelVariable, values: pd.Series) -> np.ndarray:
+    """Each row's position on ``v``'s axis of the grid (-1 for a value not on it)."""
+    axis = list(_axis(v)[0])
+    try:
+        return pd.Categorical(values, categories=axis).codes.astype(np.intp)
+    except (TypeError, ValueError):  # (values and levels of different types: matched by their labels)
+        return pd.Categorical(values.map(label_text), categories=[label_text(x) for x in axis]).codes.astype(np.intp)
+
+
+def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], wide: list[int],
+                     shape: tuple[int, ...]) -> np.ndarray | None:
+    """The weights of the grid's cells when factors are nested, as emmeans detects nesting (its ``.find_nests``,
+    from the data): an axis A is nested in an axis B when every value of A occurs in the rows used with one
+    value of B only (each city in one region).  A nested axis is averaged within each value of its parents
+    over the values that occur with it, the others equally: a cell's weight is the product, over the nested
+    axes, of [the combination occurs] / [how many values of A occur with the parents' values].  None when
+    nothing is nested (or the fit is streamed: its rows are not at hand), where every cell weighs the same."""
+    if len(wide) < 2 or not fit.model_frame.in_memory:
+        return None
+    codes = {a: _axis_codes(variables[k], data[variables[k].name]) for a, k in enumerate(wide)}
+    rows = np.all(np.stack([c >= 0 for c in codes.values()]), axis=0)
+    codes = {a: c[rows] for a, c in codes.items()}
+    nested: dict[int, list[int]] = {}
+    for a in range(len(wide)):  # (emmeans' order: an axis already nested in this one is not its parent)
+        excluded = {b for b, parents in nested.items() if a in parents}
+        parents = []
+        for b in range(len(wide)):
+            if b == a or b in excluded:
+                continue
+            pairs = np.unique(np.stack([codes[a], codes[b]]), axis=1)
+            if pairs.shape[1] and np.bincount(pairs[0], minlength=shape[a]).max() == 1:
+                parents.append(b)
+        if parents:
+            nested[a] = parents
+    for a in list(nested):  # the parents of its parents too, and never itself
+        nested[a] = sorted(set(nested[a]).union(*(nested.get(b, []) for b in nested[a])) - {a})
+        if not nested[a]:
+            del nested[a]
+    if not nested:
+        return None
+    W = np.ones(shape)
+    for a, parents in nested.items():
+        axes = [a] + parents
+        occurs = np.zeros([shape[x] for x in axes])
+        occurs[tuple(codes[x] for x in axes)] = 1.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = occurs / occurs.sum(axis=0, keepdims=True)
+        w = np.nan_to_num(w)
+        order = np.argsort(axes)  # broadcast onto the grid's axes
+        W = W * np.expand_dims(w.transpose(order), [x for x in range(len(shape)) if x not in axes])
+    return W
+
+
 class _Means(NamedTuple):
     """The marginal means on the link scale: their index, the rows L of the grid's means (every column),
     eta and se_eta (NaN where not estimable), which are estimable, the df of their tests, the kept columns,
@@ -213,7 +270,13 @@ def _means_link(fit: "GLMResults", term: Any) -> _Means:
     # each combination of the chosen variables' values: the mean of the grid rows that have it (equal weights,
     # the mean over the other variables' axes), in emmeans' order -- the first chosen variable varies fastest
     kept = set(position)
-    means = grid.mean(axis=tuple(a for a in range(len(wide)) if a not in kept))
+    others = tuple(a for a in range(len(wide)) if a not in kept)
+    W = _nesting_weights(fit, data, variables, wide, grid.shape[:-1])
+    if W is None:
+        means = grid.mean(axis=others)
+    else:  # (a combination that never occurs has no weight: NaN, not estimable)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = (grid * W[..., None]).sum(axis=others) / W.sum(axis=others)[..., None]
     rank = {a: r for r, a in enumerate(sorted(position))}
     L = means.transpose([rank[a] for a in reversed(position)] + [len(position)]).reshape(-1, grid.shape[-1])
     o = np.full(len(L), _mean_offset(fit))  # emmeans: the mean of the model's offset

@@ -143,6 +143,25 @@ def test_a_column_read_through_an_expression_has_its_own_values_as_levels(case, 
         assert_close(ame["estimate"], np.full(2, f.coef["factor(cyl > 4)[T.True]"]), rtol=1e-9)
 
 
+def nested_cases():
+    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_nested.json").read_text())
+    return [pytest.param(case, id=f"{case['formula']}-{case['term']}") for case in r]
+
+
+@pytest.mark.parametrize("case", nested_cases())
+def test_nesting_found_in_the_data_is_averaged_within_the_parent(case):
+    """a1-a3 occur only with b1 and a4 only with b2 (A in B): emmeans finds the nesting in the data and averages
+    A within each level of B over the levels that occur there (fixtures/inference2/more/emmeans_nested.json,
+    scripts/make_emmeans_nested.R).  glmstat averaged over the full crossing, and every mean of y ~ B + A + D was
+    NaN (not estimable).  In y ~ factor(x > 0) + B + D one value of x occurs with both levels of B: nothing is
+    nested, and the means are the full crossing's, as before."""
+    d = pd.read_csv(FIXTURES / "inference2" / "more" / "emmeans_nested.csv")
+    f = gs.glm(case["formula"], d, family=gs.Poisson(), tol=1e-12)
+    got = f.emmeans(case["term"]).loc[case["levels"]]
+    assert_close(got["estimate"], case["estimate"], rtol=1e-7)
+    assert_close(got["std_error"], case["std_error"], rtol=1e-6)
+
+
 def logical_expression_cases():
     r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_logical_expression.json").read_text())
     return [pytest.param(case, id=case["family"]) for case in r]
