@@ -218,8 +218,9 @@ def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[Mode
         for b in range(len(wide)):
             if b == a or b in excluded:
                 continue
-            pairs = np.unique(np.stack([codes[a], codes[b]]), axis=1)
-            if pairs.shape[1] and np.bincount(pairs[0], minlength=shape[a]).max() == 1:
+            key, cells = codes[a] * shape[b] + codes[b], shape[a] * shape[b]  # (a combination as one integer)
+            pairs = np.flatnonzero(np.bincount(key, minlength=cells)) if cells <= 2**24 else np.unique(key)
+            if pairs.size and np.bincount(pairs // shape[b], minlength=shape[a]).max() == 1:
                 parents.append(b)
         if parents:
             nested[a] = parents
