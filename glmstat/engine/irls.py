@@ -450,6 +450,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         # damping compares with the deviance at the previous coefficients (none before the first step)
         damp = (control.damped and (iterations > 1 or start is not None)) or rescuing
         halvings = 0
+        if control.convergence == "R":
+            boundary = False  # (as R's glm.fit, whose boundary says whether its last iteration was halved)
         while not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
             if converged and not rescuing:
                 break  # a polishing step left the domain (or, damped, raised the deviance): keep the estimate

@@ -527,7 +527,8 @@ class GLMResults:
 
     @property
     def boundary(self) -> bool:
-        """Whether step-halving was needed to keep the fit inside the family's domain."""
+        """Whether step-halving was needed to keep the fit inside the family's domain (with ``convergence="R"``:
+        in the last iteration, as R's ``glm(...)$boundary``)."""
         return self._state.boundary
 
     @property

@@ -106,3 +106,15 @@ def test_convergence_r_follows_r_s_path_of_halved_steps_to_the_edge(case_id):
     assert_close(f.coef, ref["coefficients"], rtol=1e-9)
     assert_close(f.std_errors, ref["std_errors"], rtol=1e-9)
     assert_close([f.deviance], [ref["deviance"]], rtol=1e-9)
+
+
+@pytest.mark.parametrize("case_id", EDGE_IDS)
+def test_convergence_r_reports_r_s_boundary(case_id):
+    """R's glm.fit sets boundary afresh in every iteration: it says whether the last step was halved.  A Gamma
+    identity fit halved at iteration 2 and converged at 10 with full steps has boundary FALSE (glmstat said
+    True); a Poisson sqrt fit halved up to its 14th, last step, TRUE."""
+    ref, f = _fitted_as_r(EDGE / "r" / f"{case_id}.json", EDGE / "data")
+    assert f.iterations == ref["iterations"] and f.converged == ref["converged"]
+    assert f.boundary == ref["boundary"]
+    assert_close(f.coef, ref["coefficients"], rtol=1e-8)
+    assert_close(f.std_errors, ref["std_errors"], rtol=1e-8)
