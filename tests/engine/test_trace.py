@@ -102,3 +102,21 @@ def test_convergence_and_trace_arguments_are_checked():
     with pytest.raises(gs.FitError, match="trace must be True or False"):
         gs.glm("y ~ x", d, trace="yes")
     assert gs.glm("y ~ x", d, convergence="R").convergence == "R"
+
+
+LINES_IDS = [c["id"] for c in json.loads((TRACE / "lines_cases.json").read_text())]
+
+
+@pytest.mark.parametrize("case_id", LINES_IDS)
+def test_trace_true_prints_nan_for_a_step_whose_deviance_is_not_a_number(case_id, capsys):
+    """R's trace prints ``Deviance = NaN`` for a step that leaves the domain (a Gamma identity mean below 0: log of
+    a negative ratio), then the halved step's deviance; glmstat printed ``NA`` there (the tables' spelling)."""
+    ref = json.loads((TRACE / "lines" / f"{case_id}.json").read_text())
+    case = next(c for c in json.loads((TRACE / "lines_cases.json").read_text()) if c["id"] == case_id)
+    d = pd.read_csv(TRACE / "data" / f"{case['data']}.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = gs.glm(ref["formula"], d, family=family_of(ref["family"]), convergence="R", trace=True)
+    assert capsys.readouterr().out.splitlines() == ref["trace_lines"]
+    assert f.iterations == ref["iter"] and f.converged == ref["converged"]
+    assert_close([f.deviance], [ref["deviance"]], rtol=1e-10)
