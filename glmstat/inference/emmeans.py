@@ -14,7 +14,7 @@ mean offset:
 
 (With nesting in the data -- every level of a factor A occurs with one level of a factor B only, emmeans'
 ``.find_nests`` -- A is averaged within each level of B over the levels that occur there, and the mean is
-weighted so; a fit to streamed data keeps the full crossing.)
+weighted so; for a fit to streamed data the combinations that occur are gathered in one pass over its data.)
 
 q the t quantile on the residual df for the gaussian and Gamma families and the normal quantile (``df`` =
 inf) for the others -- emmeans' rule for a glm, which treats quasi families and the inverse Gaussian as
@@ -54,6 +54,7 @@ import itertools
 import math
 import operator
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -67,6 +68,7 @@ from .._arguments import confidence_level, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.values import label_text
 from .column_summaries import column_summaries
+from .streamed_data import raw_fold
 from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
 from .variables import ModelVariable, model_variables, pick, with_values
@@ -189,13 +191,30 @@ def _estimable(L: np.ndarray, N: np.ndarray | None) -> np.ndarray:
     return np.linalg.norm(L @ N, axis=1) <= 1e-8 * size
 
 
-def _axis_codes(v: ModelVariable, values: pd.Series) -> np.ndarray:
-    """Each row's position on ``v``'s axis of the grid (-1 for a value not on it)."""
-    axis = list(_axis(v)[0])
+def _axis_codes(axis: tuple, values: pd.Series) -> np.ndarray:
+    """Each row's position on a grid axis of the values ``axis`` (-1 for a value not on it)."""
+    axis = list(axis)
     try:
         return pd.Categorical(values, categories=axis).codes.astype(np.intp)
     except (TypeError, ValueError):  # (values and levels of different types: matched by their labels)
         return pd.Categorical(values.map(label_text), categories=[label_text(x) for x in axis]).codes.astype(np.intp)
+
+
+@dataclass(frozen=True)
+class _CellsPresent:
+    """The grid cells (flat indices over the axes ``shape``) whose combination of the columns' values occurs in
+    a chunk of rows (picklable: runs on dask workers for a dask fit)."""
+
+    columns: tuple[str, ...]
+    axes: tuple[tuple, ...]
+    shape: tuple[int, ...]
+
+    def __call__(self, rows: pd.DataFrame) -> np.ndarray:
+        codes = [_axis_codes(axis, rows[c]) for c, axis in zip(self.columns, self.axes)]
+        on_grid = np.all(np.stack([c >= 0 for c in codes]), axis=0)
+        flat = np.ravel_multi_index([c[on_grid] for c in codes], self.shape)
+        # (a grid has at most GRID_CELLS cells: counting them is cheaper than sorting the rows)
+        return np.flatnonzero(np.bincount(flat, minlength=math.prod(self.shape)))
 
 
 def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], wide: list[int],
@@ -205,12 +224,17 @@ def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[Mode
     value of B only (each city in one region).  A nested axis is averaged within each value of its parents
     over the values that occur with it, the others equally: a cell's weight is the product, over the nested
     axes, of [the combination occurs] / [how many values of A occur with the parents' values].  None when
-    nothing is nested (or the fit is streamed: its rows are not at hand), where every cell weighs the same."""
-    if len(wide) < 2 or not fit.model_frame.in_memory:
+    nothing is nested, where every cell weighs the same.  Only which combinations occur matters: they are
+    found in the rows used in memory, or in one pass over a streamed fit's data."""
+    if len(wide) < 2:
         return None
-    codes = {a: _axis_codes(variables[k], data[variables[k].name]) for a, k in enumerate(wide)}
-    rows = np.all(np.stack([c >= 0 for c in codes.values()]), axis=0)
-    codes = {a: c[rows] for a, c in codes.items()}
+    present = _CellsPresent(tuple(variables[k].name for k in wide), tuple(_axis(variables[k])[0] for k in wide),
+                            tuple(int(x) for x in shape))
+    if fit.model_frame.in_memory:
+        cells = present(data)
+    else:
+        cells = raw_fold(fit, present.columns, present, np.union1d, np.zeros(0, dtype=np.intp))
+    codes = dict(enumerate(np.unravel_index(cells.astype(np.intp), shape)))
     nested: dict[int, list[int]] = {}
     for a in range(len(wide)):  # (emmeans' order: an axis already nested in this one is not its parent)
         excluded = {b for b, parents in nested.items() if a in parents}
@@ -218,8 +242,7 @@ def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[Mode
         for b in range(len(wide)):
             if b == a or b in excluded:
                 continue
-            key, cells = codes[a] * shape[b] + codes[b], shape[a] * shape[b]  # (a combination as one integer)
-            pairs = np.flatnonzero(np.bincount(key, minlength=cells)) if cells <= 2**24 else np.unique(key)
+            pairs = np.unique(codes[a] * shape[b] + codes[b])  # (a combination as one integer)
             if pairs.size and np.bincount(pairs // shape[b], minlength=shape[a]).max() == 1:
                 parents.append(b)
         if parents:

@@ -148,15 +148,26 @@ def nested_cases():
     return [pytest.param(case, id=f"{case['formula']}-{case['term']}") for case in r]
 
 
+@pytest.mark.parametrize("streamed", ["in-memory", "parquet", "dask"])
 @pytest.mark.parametrize("case", nested_cases())
-def test_nesting_found_in_the_data_is_averaged_within_the_parent(case):
+def test_nesting_found_in_the_data_is_averaged_within_the_parent(case, streamed, tmp_path):
     """a1-a3 occur only with b1 and a4 only with b2 (A in B): emmeans finds the nesting in the data and averages
     A within each level of B over the levels that occur there (fixtures/inference2/more/emmeans_nested.json,
     scripts/make_emmeans_nested.R).  glmstat averaged over the full crossing, and every mean of y ~ B + A + D was
-    NaN (not estimable).  In y ~ factor(x > 0) + B + D one value of x occurs with both levels of B: nothing is
-    nested, and the means are the full crossing's, as before."""
+    NaN (not estimable); a streamed fit still did, until the combinations that occur were gathered in one pass
+    over its data (Parquet row groups of 25 rows, 4 dask partitions: no chunk holds every combination).  In
+    y ~ factor(x > 0) + B + D one value of x occurs with both levels of B: nothing is nested, and the means are
+    the full crossing's, as before."""
     d = pd.read_csv(FIXTURES / "inference2" / "more" / "emmeans_nested.csv")
-    f = gs.glm(case["formula"], d, family=gs.Poisson(), tol=1e-12)
+    data = d
+    if streamed == "parquet":
+        pytest.importorskip("pyarrow")
+        d.to_parquet(tmp_path / "nested.parquet", row_group_size=25, index=False)
+        data = str(tmp_path / "nested.parquet")
+    elif streamed == "dask":
+        dd = pytest.importorskip("dask.dataframe")
+        data = dd.from_pandas(d, npartitions=4)
+    f = gs.glm(case["formula"], data, family=gs.Poisson(), tol=1e-12)
     got = f.emmeans(case["term"]).loc[case["levels"]]
     assert_close(got["estimate"], case["estimate"], rtol=1e-7)
     assert_close(got["std_error"], case["std_error"], rtol=1e-6)
