@@ -114,23 +114,30 @@ def test_logical_levels_are_labelled_as_r_writes_them():
     assert list(f.average_marginal_effects("manual")["contrast"]) == ["TRUE"]
 
 
+def as_input(d: pd.DataFrame, kind: str, tmp_path, row_group_size: int, partitions: int = 4):
+    """``d`` as a fit reads it: the DataFrame itself ("in-memory"), a Parquet file of row groups of
+    ``row_group_size`` rows ("parquet", streamed) or a dask DataFrame of ``partitions`` partitions ("dask")."""
+    if kind == "parquet":
+        pytest.importorskip("pyarrow")
+        d.to_parquet(tmp_path / "data.parquet", row_group_size=row_group_size, index=False)
+        return str(tmp_path / "data.parquet")
+    if kind == "dask":
+        return pytest.importorskip("dask.dataframe").from_pandas(d, npartitions=partitions)
+    return d
+
+
 def computed_cases():
     r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_computed.json").read_text())
     return [pytest.param(case, id=case["variable"]) for case in r]
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "parquet"])
+@pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
 @pytest.mark.parametrize("case", computed_cases())
 def test_a_column_read_through_an_expression_has_its_own_values_as_levels(case, streamed, tmp_path):
     """cyl in factor(cyl > 4): emmeans' grid sets cyl to 4, 6 and 8 (fixtures/inference2/more/
     emmeans_computed.json, scripts/make_emmeans_computed.R).  Set to the expression's levels FALSE and TRUE
     instead, cyl > 4 was never true: every level had the same mean, and every marginal contrast was 0."""
-    pytest.importorskip("pyarrow")
-    d = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
-    data = d
-    if streamed:
-        d.to_parquet(tmp_path / "mtcars.parquet", row_group_size=10, index=False)
-        data = str(tmp_path / "mtcars.parquet")
+    data = as_input(pd.read_csv(FIXTURES / "data" / "mtcars.csv"), streamed, tmp_path, row_group_size=10)
     family = {"gaussian": gs.Gaussian(), "poisson": gs.Poisson()}[case["family"]]
     f = gs.glm(case["formula"], data, family=family, tol=1e-12)
     got = f.emmeans(case["variable"])
@@ -158,15 +165,8 @@ def test_nesting_found_in_the_data_is_averaged_within_the_parent(case, streamed,
     over its data (Parquet row groups of 25 rows, 4 dask partitions: no chunk holds every combination).  In
     y ~ factor(x > 0) + B + D one value of x occurs with both levels of B: nothing is nested, and the means are
     the full crossing's, as before."""
-    d = pd.read_csv(FIXTURES / "inference2" / "more" / "emmeans_nested.csv")
-    data = d
-    if streamed == "parquet":
-        pytest.importorskip("pyarrow")
-        d.to_parquet(tmp_path / "nested.parquet", row_group_size=25, index=False)
-        data = str(tmp_path / "nested.parquet")
-    elif streamed == "dask":
-        dd = pytest.importorskip("dask.dataframe")
-        data = dd.from_pandas(d, npartitions=4)
+    data = as_input(pd.read_csv(FIXTURES / "inference2" / "more" / "emmeans_nested.csv"), streamed, tmp_path,
+                    row_group_size=25, partitions=4)
     f = gs.glm(case["formula"], data, family=gs.Poisson(), tol=1e-12)
     got = f.emmeans(case["term"]).loc[case["levels"]]
     assert_close(got["estimate"], case["estimate"], rtol=1e-7)
@@ -178,19 +178,14 @@ def logical_expression_cases():
     return [pytest.param(case, id=case["family"]) for case in r]
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "parquet"])
+@pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
 @pytest.mark.parametrize("case", logical_expression_cases())
 def test_a_column_read_through_a_logical_expression_stays_numeric(case, streamed, tmp_path):
     """wt in I(wt > 3) (a logical, not a factor in R): emmeans' grid holds wt at its mean and its marginal effect
     is a dydx (fixtures/inference2/more/emmeans_logical_expression.json, scripts/
     make_emmeans_logical_expression.R).  glmstat made wt a factor of its 29 distinct values: the Gamma means
     were 20.4316 and 18.5200 for R's 19.4574 and 17.6369, and wt's effects were 28 contrasts, no dydx."""
-    pytest.importorskip("pyarrow")
-    d = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
-    data = d
-    if streamed:
-        d.to_parquet(tmp_path / "mtcars.parquet", row_group_size=10, index=False)
-        data = str(tmp_path / "mtcars.parquet")
+    data = as_input(pd.read_csv(FIXTURES / "data" / "mtcars.csv"), streamed, tmp_path, row_group_size=10)
     family = gs.Gamma(link="log") if case["family"] == "Gamma" else gs.Gaussian()
     f = gs.glm(case["formula"], data, family=family, tol=1e-12, max_iter=100)
     got = f.emmeans("am")
@@ -203,7 +198,7 @@ def test_a_column_read_through_a_logical_expression_stays_numeric(case, streamed
     assert_close(ame["std_error"], [case["ame_wt_se"]], rtol=1e-5, atol=1e-10)
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "parquet"])
+@pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
 def test_a_column_read_through_an_expression_with_too_many_values_is_refused(streamed, tmp_path, monkeypatch):
     """Setting hp to each of its 22 values is 22 evaluations of the model (per cell of the grid): past the
     bound (lowered here) the variable is refused by name, whether asked for or only part of the grid; the
@@ -212,16 +207,13 @@ def test_a_column_read_through_an_expression_with_too_many_values_is_refused(str
     from glmstat.inference import variables
 
     monkeypatch.setattr(variables, "LEVELS_KEPT", 21)
-    d = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
-    data = d
-    if streamed:
+    if streamed == "parquet":
         from glmstat.inference import column_summaries
 
         monkeypatch.setattr(column_summaries, "LEVELS_KEPT", 21)
-        d.to_parquet(tmp_path / "mtcars.parquet", row_group_size=10, index=False)
-        data = str(tmp_path / "mtcars.parquet")
+    data = as_input(pd.read_csv(FIXTURES / "data" / "mtcars.csv"), streamed, tmp_path, row_group_size=10)
     f = gs.glm("carb ~ factor(hp > 150) + wt", data, family=gs.Poisson())
-    many = "more than 21" if streamed else "22 \\(more than 21\\)"
+    many = "more than 21" if streamed == "parquet" else "22 \\(more than 21\\)"
     refused = f"'hp' is read only through the factor 'factor\\(hp > 150\\)'.* it has {many} distinct values"
     for ask in (lambda: f.emmeans("hp"), lambda: f.emmeans("wt"), lambda: f.average_marginal_effects()):
         with pytest.raises(gs.GLMStatError, match=refused):
