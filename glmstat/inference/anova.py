@@ -363,9 +363,10 @@ def _nested_in(small, big, i: int, j: int) -> None:
 
 def _nested_terms(small, big, i: int, j: int) -> None:
     """Streamed rows (two models' designs cannot be read side by side): nested when model i's terms and
-    intercept are among model j's and the offsets are the same expressions, as the formulas say."""
+    intercept are among model j's and the offsets are the same expressions, as the formulas say.  A term is
+    its set of variables: ``x1:g`` (as ``update`` deparses ``y ~ x1 + g:x1``) is the term ``g:x1``."""
     ts, tb = small.model_frame.spec.terms, big.model_frame.spec.terms
-    ok = (set(small.model_frame.term_labels) <= set(big.model_frame.term_labels)
+    ok = ({frozenset(t) for t in ts.terms} <= {frozenset(t) for t in tb.terms}
           and (not ts.intercept or tb.intercept) and tuple(ts.offsets) == tuple(tb.offsets)
           and small.model_frame.spec.offset_column_arg == big.model_frame.spec.offset_column_arg)
     if not ok:

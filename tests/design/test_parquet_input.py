@@ -844,3 +844,17 @@ def test_a_polars_column_pandas_cannot_hold_is_named():
                        "big": pl.Series([1, 2, 3, 4, 5, 6], dtype=pl.Int128)})
     with pytest.raises(gs.DataError, match=r"'big' \(Int128\) has a type pyarrow and pandas cannot hold; drop it"):
         gs.glm("y ~ x", df)
+
+
+def test_models_whose_interaction_is_written_in_another_order_are_nested(frame, path):
+    """``update("~ . - expo")`` of ``expo + h:x1 + x1`` deparses to ``x1 + h:x1``, whose term label is ``x1:h``: the
+    same term as the bigger model's ``h:x1``, so the streamed models are nested as the in-memory ones."""
+    tests = []
+    for src in (path, frame):
+        big = fit("count ~ expo + h:x1 + x1", src, gs.Poisson(), None)
+        small = big.update("~ . - expo")
+        assert "x1:h" in small.model_frame.term_labels and "h:x1" in big.model_frame.term_labels
+        tests.append((gs.lrtest(small, big), gs.anova(small, big, test="Chisq")))
+    (lr_s, an_s), (lr_m, an_m) = tests
+    close([lr_s.statistic, lr_s.p_value], [lr_m.statistic, lr_m.p_value], what="lrtest")
+    close(an_s["deviance"].iloc[1:], an_m["deviance"].iloc[1:], what="anova")
