@@ -8,6 +8,7 @@ that :mod:`glmstat.inference.lazy` can assemble them for streamed data; the in-m
 
 from __future__ import annotations
 
+import operator
 from functools import partial
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..families import Family
 from .fitdata import FitData
 
 __all__ = ["RESIDUAL_KINDS", "AUGMENT_COLUMNS", "residual_values", "block_column", "block_augment",
-           "deviance_residual_range"]
+           "near_one_hats", "deviance_residual_range"]
 
 RESIDUAL_KINDS = ("deviance", "pearson", "working", "response")
 AUGMENT_COLUMNS = ("fitted", "linear_predictor", "resid_deviance", "resid_pearson", "resid_working",
@@ -61,13 +62,23 @@ def block_column(b, fd: FitData, name: str) -> pd.Series:
     return pd.Series(values, index=_index(b), name=name)
 
 
-def block_augment(b, fd: FitData, columns: tuple[str, ...] = AUGMENT_COLUMNS) -> pd.DataFrame:
-    """``augment()``'s columns for the rows of a block (leverages as R's ``lm.influence`` computes them, each
-    block on its own: a leverage within 2e-5 of 1 is not re-decided against the other blocks' rows)."""
+def block_augment(b, fd: FitData, columns: tuple[str, ...] = AUGMENT_COLUMNS,
+                  exact: dict | None = None) -> pd.DataFrame:
+    """``augment()``'s columns for the rows of a block (leverages as R's ``lm.influence`` computes them).
+    ``exact``: the leverages near 1 decided against every block's rows (:func:`near_one_hats`), by row label;
+    the block's rows among them take those leverages."""
     from .influence import block_influence
 
     eta, mu = _eta_mu(b, fd)
-    inf = block_influence(b, fd, kernel_for(fd.family), full=True)
+    kernel = kernel_for(fd.family)
+    inf = block_influence(b, fd, kernel, full=True)
+    if exact:
+        found = [(i, exact[label]) for i, label in enumerate(_index(b)) if label in exact]
+        if found:
+            h = np.nan_to_num(inf.hat)
+            pos, values = zip(*found)
+            h[list(pos)] = values
+            inf = block_influence(b, fd, kernel, full=True, hat=h)
     out = {"fitted": mu, "linear_predictor": eta,
            **{f"resid_{k}": residual_values(k, fd.family, eta, mu, b.y, b.weights) for k in RESIDUAL_KINDS},
            "hat": inf.hat, "cooks_d": inf.cooks_d, "std_resid": inf.std_resid_deviance,
@@ -88,3 +99,31 @@ def deviance_residual_range(fit) -> tuple[float, float]:
     lo, hi = fold(fit.fit_data.source, partial(_block_range, fd=fit.fit_data.portable()),
                   lambda a, b: np.array([min(a[0], b[0]), max(a[1], b[1])]), np.array([np.inf, -np.inf]))
     return float(lo), float(hi)
+
+
+def _block_near_one(b, fd: FitData) -> bool:
+    from .influence import HAT_ONE_TOL, NEAR_ONE, block_influence
+
+    h = block_influence(b, fd, kernel_for(fd.family), full=False).hat
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((h < 1.0 - HAT_ONE_TOL) & (h > 1.0 - NEAR_ONE)))
+
+
+def near_one_hats(fit) -> dict | None:
+    """For a fit to streamed data, the leverages within ``NEAR_ONE`` of 1 decided as in memory (against every
+    block's rows, :func:`~glmstat.inference.influence.exact_near_one`), by row label; None when no block has
+    one (one pass), or when the row labels repeat.  A row that is the only one with weight in some direction
+    (a cell of an interaction with one row) has leverage 1 exactly, which a block alone cannot tell."""
+    from ..design.sources import fold
+    from .influence import NEAR_ONE, influence
+
+    fd = fit.fit_data
+    if not fold(fd.source, partial(_block_near_one, fd=fd.portable()), operator.or_, False):
+        return None
+    labels = fit.rows_used
+    if not labels.is_unique:
+        return None
+    h = influence(fd, full=False).hat
+    with np.errstate(invalid="ignore"):
+        near = np.flatnonzero(h >= 1.0 - NEAR_ONE)
+    return {labels[i]: float(h[i]) for i in near}

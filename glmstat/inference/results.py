@@ -559,6 +559,12 @@ class GLMResults:
     def _eta_mu(self) -> tuple[np.ndarray, np.ndarray]:
         return self._rows[0], self._rows[1]
 
+    @once
+    def _near_one_hats(self) -> dict | None:
+        from .per_row import near_one_hats
+
+        return near_one_hats(self)
+
     def _streamed(self, fn: Callable, columns: tuple[str, ...] | str) -> Any:
         """A per-row result of a fit to streamed data, block by block (:mod:`glmstat.inference.lazy`): a dask
         collection for a dask fit, else a pandas object indexed by :attr:`rows_used`."""
@@ -628,7 +634,7 @@ class GLMResults:
         """Leverages h_i = W_i x_i' (X'WX)^{-1} x_i (R's ``hatvalues``), in one pass over the rows (a dask
         Series for a dask fit)."""
         if not self._frame.in_memory:
-            return self._streamed(partial(block_augment, columns=("hat",)), ("hat",))["hat"]
+            return self._streamed(partial(block_augment, columns=("hat",), exact=self._near_one_hats), ("hat",))["hat"]
         return pd.Series(self._hat_cooks[0], index=self.rows_used, name="hat")
 
     @returns_table
@@ -636,7 +642,8 @@ class GLMResults:
         """Cook's distances (r_i / (1 - h_i))^2 h_i / (dispersion rank), r_i the Pearson residuals (R's
         ``cooks.distance``), computed with the leverages in one pass."""
         if not self._frame.in_memory:
-            return self._streamed(partial(block_augment, columns=("cooks_d",)), ("cooks_d",))["cooks_d"]
+            return self._streamed(partial(block_augment, columns=("cooks_d",), exact=self._near_one_hats),
+                                  ("cooks_d",))["cooks_d"]
         return pd.Series(self._hat_cooks[1], index=self.rows_used, name="cooks_d")
 
     @returns_table
@@ -667,10 +674,10 @@ class GLMResults:
             from .lazy import write_rows
 
             with writing_to(path):
-                return write_rows(self._source, partial(block_augment, fd=self.fit_data.portable()),
-                                  AUGMENT_COLUMNS, path)
+                return write_rows(self._source, partial(block_augment, fd=self.fit_data.portable(),
+                                                        exact=self._near_one_hats), AUGMENT_COLUMNS, path)
         if not self._frame.in_memory:
-            return self._streamed(block_augment, AUGMENT_COLUMNS)
+            return self._streamed(partial(block_augment, exact=self._near_one_hats), AUGMENT_COLUMNS)
         from .influence import augment_table
 
         residuals = {k: self.residuals(k).to_numpy() for k in ("deviance", "pearson", "working", "response")}
