@@ -158,7 +158,10 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
             out.append(AliasInfo(names[j], (), (), 0.0, all_zero=True))
             continue
         g = G[earlier, j] / d[earlier]
-        c = solved.get(j) if solve is None else solve(len(earlier), g) if len(earlier) else None
+        if solve is None:
+            c = solved.get(j)
+        else:
+            c = solve(len(earlier), g) if len(earlier) else None
         if c is None:
             c, *_ = np.linalg.lstsq(G[np.ix_(earlier, earlier)] / np.outer(d[earlier], d[earlier]), g, rcond=None)
         c = c / d[earlier]

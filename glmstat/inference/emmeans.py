@@ -68,9 +68,9 @@ from .._arguments import confidence_level, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.values import label_text
 from .column_summaries import column_summaries
-from .streamed_data import raw_fold
 from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
+from .streamed_data import raw_fold
 from .variables import ModelVariable, model_variables, pick, with_values
 
 if TYPE_CHECKING:
@@ -234,7 +234,7 @@ def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[Mode
         cells = present(data)
     else:
         cells = raw_fold(fit, present.columns, present, np.union1d, np.zeros(0, dtype=np.intp))
-    codes = dict(enumerate(np.unravel_index(cells.astype(np.intp), shape)))
+    codes = dict(enumerate(np.unravel_index(cells, shape)))
     nested: dict[int, list[int]] = {}
     for a in range(len(wide)):  # (emmeans' order: an axis already nested in this one is not its parent)
         excluded = {b for b, parents in nested.items() if a in parents}
