@@ -20,6 +20,7 @@ counts of an in-memory one, but not the rows.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping
@@ -31,10 +32,12 @@ from ._arguments import shown
 from .design.chunked import ChunkSource
 from .design.policy import block_rows, for_fitting
 from .design.sources import DesignSource, InMemorySource
-from .errors import DataError, MissingDependencyError
+from .errors import DataError, DataWarning, MissingDependencyError
 from .families import Family
+from .formula.deparse import r_name
 from .formula.frame import ModelFrame, build_model_frame
 from .formula.limits import FormulaLimits
+from .formula.nodes import Name
 from .formula.readers import ParquetReader, in_memory_frame, is_dask, is_path
 from .formula.rows import missing_detail
 from .formula.stream import ChunkSummary, StreamedFrame, StreamModel, learn_spec
@@ -92,7 +95,21 @@ def _parquet(formula, reader: ParquetReader, family, weights, offset, context, l
                        context=context, limits=limits, contrasts=contrasts)
     source = ChunkSource(reader, model.columns, model.encoder.encode, model.n_rows,
                          len(model.spec.plan.column_names), kept=model.encoder.kept)
+    _warn_numeric_categoricals(reader, model)
     return StreamedFrame.of(model, partial(_parquet_rows, reader, model)), source
+
+
+def _warn_numeric_categoricals(reader: ParquetReader, model: StreamModel) -> None:
+    """Warn of a variable the model uses as a number that was a pandas Categorical when the file was written
+    (Parquet keeps only its values): fitted from the DataFrame it was a factor, so the two fits would differ
+    without a word.  ``factor(x)`` in the formula is the factor and says nothing."""
+    bare = {v.id for v in model.spec.terms.variables if isinstance(v, Name)} - set(model.spec.levels)
+    for c in reader.numeric_categoricals(tuple(c for c in model.columns if c in bare)):
+        warnings.warn(
+            f"column {shown(c)} was a pandas Categorical when the Parquet file was written, but Parquet keeps a "
+            f"Categorical of numbers as plain numbers (pd.read_parquet reads numbers too): the model uses it as a "
+            f"number; write factor({r_name(c)}) in the formula to fit it as a factor", DataWarning,
+            stacklevel=6)  # (the caller of glm(): _parquet, _streamed, model_frame_and_source, glm)
 
 
 def _parquet_rows(reader: ParquetReader, model: StreamModel) -> pd.Index:

@@ -382,6 +382,24 @@ class ParquetReader:
         for f in self.files:
             _refuse_unusable(pq.read_schema(f), columns, f)
 
+    def numeric_categoricals(self, columns: tuple[str, ...]) -> tuple[str, ...]:
+        """The ``columns`` that a pandas Categorical was written from (:func:`declared_categoricals`) but that
+        some file stores as plain numbers: Arrow writes a Categorical of numbers to Parquet as its values, so
+        its categories are gone and ``pd.read_parquet`` reads numbers too."""
+        import pyarrow as pa
+
+        pq = pyarrow_parquet()
+        out: dict[str, None] = {}
+        for f in self.files:
+            schema = pq.read_schema(f)
+            numbers = [c for c in columns if c not in out
+                       and (pa.types.is_integer(t := schema.field(c).type) or pa.types.is_floating(t))]
+            # (the metadata is parsed only when it can name a Categorical: it may be megabytes of JSON)
+            if numbers and b'"categorical"' in (schema.metadata or {}).get(_PANDAS_KEY, b""):
+                declared = declared_categoricals(schema)
+                out.update((c, None) for c in numbers if c in declared)
+        return tuple(out)
+
     def chunks(self, columns: tuple[str, ...]) -> Iterator[pd.DataFrame]:
         """The ``columns`` of the row groups, as DataFrames: consecutive row groups (of consecutive files too, by
         :class:`_Gathered`) together up to :data:`RUN_ROWS` rows, one longer than ``batch_rows`` in batches of

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -480,6 +481,26 @@ def test_declared_level_orders_are_kept(tmp_path):
         f = fit("y ~ g + x", source, gs.Poisson(), None)
         assert f.column_names == mem.column_names == ["Intercept", "g[.L]", "g[.Q]", "x"]
         close(f.coef, mem.coef)
+
+
+def test_a_categorical_of_numbers_stored_as_numbers_is_named_in_a_warning(tmp_path):
+    """Arrow writes a pandas Categorical of numbers to Parquet as its values (``pd.read_parquet`` reads numbers
+    back): fitted from the file, the bare column is a number where the DataFrame made it a factor, so glm() says
+    which column and how to ask for the factor; ``factor(k)`` is the factor and warns of nothing."""
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({"k": pd.Categorical(rng.integers(1, 4, 90)), "x": rng.normal(size=90)})
+    d["y"] = rng.poisson(2.0, size=90).astype(float)
+    d.to_parquet(tmp_path / "k.parquet", row_group_size=40)
+    source = str(tmp_path / "k.parquet")
+    with pytest.warns(gs.DataWarning, match=r"column 'k' was a pandas Categorical .* write factor\(k\)"):
+        numeric = fit("y ~ k + x", source, gs.Poisson(), None)
+    assert numeric.column_names == ["Intercept", "k", "x"]
+    close(numeric.coef, fit("y ~ k + x", pd.read_parquet(source), gs.Poisson(), None).coef)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.DataWarning)
+        factor = fit("y ~ factor(k) + x", source, gs.Poisson(), None)
+        fit("y ~ x", source, gs.Poisson(), None)  # (k not in the model)
+    close(factor.coef, fit("y ~ k + x", d, gs.Poisson(), None).coef)
 
 
 @pytest.mark.parametrize("kind", ["HC0", "HC1"])
