@@ -74,9 +74,11 @@ DEFAULT_LIMITS = FormulaLimits()
 
 
 def refuse(limit: str, what: str, value: int, limits: FormulaLimits) -> FormulaError:
-    """The error for ``what`` (of size ``value``) exceeding ``limits.<limit>``."""
+    """The error for ``what`` (a clause that says what is too large, of size ``value``) exceeding
+    ``limits.<limit>``: "the design has more columns than allowed: 200,000, where the limit max_columns is
+    5,000; ..."."""
     bound = getattr(limits, limit)
     return FormulaError(
-        f"{what} ({value:,}) exceeds the limit {limit}={bound:,}; if this is intended, raise it with "
+        f"{what}: {value:,}, where the limit {limit} is {bound:,}; if this is intended, raise it with "
         f"glm(..., limits=glmstat.FormulaLimits({limit}=...))"
     )

@@ -102,9 +102,9 @@ def test_poly_70_by_70_on_100_rows_is_refused_before_the_fit():
     msg = str(e.value)
     assert "4,901 dense columns, more than its 100 rows" in msg
     assert "'poly(x, 70):poly(z, 70)' has 4,900 of them" in msg
-    assert f"({4901 ** 3:,}) exceeds the limit max_pass_work=100,000,000,000" in msg
+    assert f": {4901 ** 3:,}, where the limit max_pass_work is 100,000,000,000" in msg
     # raising the limit is what the message says to do; a lower one refuses the 401 columns too
-    with pytest.raises(gs.FormulaError, match=f"\\({401 ** 3:,}\\) exceeds the limit max_pass_work"):
+    with pytest.raises(gs.FormulaError, match=f": {401 ** 3:,}, where the limit max_pass_work is"):
         gs.glm("y ~ poly(x, 20):poly(z, 20)", d, limits=gs.FormulaLimits(max_pass_work=401 ** 3 - 1))
 
 

@@ -117,7 +117,7 @@ def test_term_count_is_checked_before_expanding():
     rhs = " + ".join(f"x{i}" for i in range(26))
     d = pd.DataFrame({f"x{i}": [1.0, 2.0] for i in range(26)} | {"y": [0.0, 1.0]})
     msg = _quick(lambda: gs.glm(f"y ~ ({rhs})^26", d))
-    assert "max_terms=2,000" in msg and "glmstat.FormulaLimits(max_terms=...)" in msg
+    assert "the limit max_terms is 2,000" in msg and "glmstat.FormulaLimits(max_terms=...)" in msg
     _quick(lambda: gs.glm("y ~ " + "*".join(f"x{i}" for i in range(26)), d))
 
 
@@ -185,14 +185,14 @@ def test_design_work_per_iteration_is_bounded():
     n_levels = d["a"].nunique()
     msg = _quick(lambda: gs.glm("y ~ C(a, sum)", d))
     assert f"the design's {n_levels - 1:,} columns of sum, Helmert or polynomial contrasts need more work" in msg
-    assert f"({20_000 + (n_levels - 1) ** 3:,}) exceeds the limit max_pass_work=100,000,000,000" in msg
+    assert f": {20_000 + (n_levels - 1) ** 3:,}, where the limit max_pass_work is 100,000,000,000" in msg
     # the same contrasts of a 1,000-level factor: 1e9 to solve
     d = pd.DataFrame({"a": np.arange(4000) % 1000, "y": rng.normal(size=4000)}).astype({"a": str})
     assert len(gs.glm("y ~ C(a, sum)", d).coef) == 1000
     # 1,000 rows x 101 columns: 10,201,000 multiply-adds
     d = pd.DataFrame({"x": rng.normal(size=1000), "y": rng.normal(size=1000)})
     msg = _quick(lambda: gs.glm("y ~ poly(x, 100)", d, limits=gs.FormulaLimits(max_pass_work=10_000_000)))
-    assert "max_pass_work" in msg and "(10,201,000)" in msg
+    assert ": 10,201,000, where the limit max_pass_work is 10,000,000" in msg
     assert len(gs.glm("y ~ poly(x, 100)", d, limits=gs.FormulaLimits(max_pass_work=10_201_000)).coef) == 101
 
 
