@@ -16,6 +16,7 @@ The caller's data is never modified; the model spec (:mod:`glmstat.formula.spec`
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
@@ -27,10 +28,10 @@ from .._arguments import shown, shown_items
 from ..once import once
 from ..design.base import Design
 from ..design.structured import StructuredDesign
-from ..errors import DataError, FormulaError
+from ..errors import DataError, DataWarning, FormulaError
 from ..families import Family
 from .contrasts import contrasts_argument, term_codings, with_contrasts
-from .rows import complete_arrays, evaluate_rows, missing_detail
+from .rows import complete_arrays, evaluate_rows, missing_detail, more_levels_warning
 from .deparse import deparse
 from .encode import build_design, factor_levels, plan_design
 from .evaluate import DataColumns, Evaluator, check_context
@@ -198,6 +199,8 @@ def build_model_frame(
     ev = Evaluator(cols, ctx, {}, "fit", limits)
     # 2. the response, offsets, weights and every variable on all rows (R's model.frame), then 3. na.omit
     rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
+    if rows.response_levels is not None and (msg := more_levels_warning(rows.response_name, rows.response_levels)):
+        warnings.warn(msg, DataWarning, stacklevel=4)
     # (a row is dropped only with a cause in rows.missing: no cause, no row to look for)
     if rows.missing and rows.drop.any() and na_action == "raise":
         detail = missing_detail({c: int(m.sum()) for c, m in rows.missing.items()})

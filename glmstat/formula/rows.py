@@ -1,6 +1,6 @@
 """One chunk of rows evaluated for a model: R's ``model.frame`` and ``na.omit``, before any design.
 
-:func:`evaluate_rows` evaluates the response (``cbind``, two-level factors, booleans for binomial), the
+:func:`evaluate_rows` evaluates the response (``cbind``, factors, booleans for binomial), the
 offsets and weights, and every variable of the right-hand side on the rows of a DataFrame, and finds the
 rows to drop: a missing value in any column the model reads (counted per column), then values that are NaN
 for another reason (``log`` of a negative number: "terms evaluating to NaN").  :func:`complete_arrays` gives
@@ -31,7 +31,7 @@ from .terms import Terms
 from .values import FactorVec, NumMat, NumVec, Value, align_by_label, label_text, missing_mask
 
 __all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response",
-           "missing_detail"]
+           "missing_detail", "more_levels_warning"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +51,7 @@ class Rows:
     weights_column: str | None
     has_offset: bool
     binomial: bool
-    response_levels: tuple | None = None  # a factor response's levels present in these rows
+    response_levels: tuple | None = None  # a binomial factor response's levels in the rows kept
 
 
 def variables_used(terms: Terms) -> list[Node]:
@@ -120,24 +120,41 @@ def numeric_response(v: Value, label: str, what: str = "the response") -> np.nda
     raise DataError(f"{what} {label!r} is a constant")
 
 
-def binomial_response(v: Value, label: str, levels: tuple | None = None) -> np.ndarray:
-    """0/1, proportions, booleans (True = success) or a two-level factor (first level = failure; ``levels``:
-    the levels the whole data has, when this is a chunk of it)."""
+def binomial_response(v: Value, label: str) -> np.ndarray:
+    """0/1, proportions or booleans (True = success); a factor's rows are 0 here and NaN where missing, and
+    :func:`factor_response` decides them once the rows kept are known."""
     if isinstance(v, FactorVec):
-        from .encode import factor_levels
-        from .spec import align_levels
-
-        f, present = factor_levels(v) if levels is None else (align_levels(v, levels, label), levels)
-        if len(present) > 2:
-            raise DataError(
-                f"the binomial response {label!r} has {len(present)} levels "
-                f"({', '.join(shown(label_text(x)) for x in present[:5])}); it needs two (the first is failure), 0/1 "
-                "values, or cbind(successes, failures)"
-            )
-        y = (f.codes > 0).astype(float)
-        y[f.codes < 0] = np.nan
-        return y
+        return np.where(v.codes >= 0, 0.0, np.nan)
     return numeric_response(v, label)
+
+
+def factor_response(f: FactorVec, drop: np.ndarray, failure: Any = None) -> tuple[np.ndarray, tuple]:
+    """A binomial factor response as R's ``binomial()$initialize`` reads it, ``y != levels(y)[1]``: the first
+    level among the rows kept (R's model frame drops the unused levels after ``na.omit``) is failure, every
+    other level success.  ``failure``: that level for the whole data, when these rows are a chunk of it.
+    Returns y (NaN where missing) and the levels the rows kept hold, in level order."""
+    present = np.zeros(len(f.levels), dtype=bool)
+    codes = f.codes if not drop.any() else f.codes[~drop]
+    present[codes[codes >= 0]] = True
+    levels = tuple(lv for lv, p in zip(f.levels, present) if p)
+    if failure is None:
+        first = int(np.argmax(present)) if levels else -1
+    else:  # (the chunk's levels are its own: find the whole data's first level among them by its label)
+        text = label_text(failure)
+        first = next((i for i, lv in enumerate(f.levels) if label_text(lv) == text), -1)
+    y = np.where(f.codes >= 0, (f.codes != first).astype(float), np.nan)
+    return y, levels
+
+
+def more_levels_warning(label: str, levels: tuple) -> str | None:
+    """The message for a binomial factor response of more than two levels (R reads it silently), or None."""
+    if len(levels) <= 2:
+        return None
+    others = levels[1:]
+    return (f"the binomial response {shown(label)} has {len(levels)} levels: as R, the first "
+            f"({shown(label_text(levels[0]))}) is failure and the other {len(others)} "
+            f"({', '.join(shown(label_text(x)) for x in others[:5])}{', ...' if len(others) > 5 else ''}) success; "
+            "for another grouping, write the response as a 0/1 or True/False expression")
 
 
 def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tuple[np.ndarray | None, str | None]:
@@ -242,11 +259,12 @@ def _removed_values(ev: Evaluator, cols: DataColumns, terms: Terms) -> tuple[lis
 def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Terms, family: Family,
                   weights: Any = None, offset: Any = None, response_levels: tuple | None = None) -> Rows:
     """Evaluate the model's variables on every row of ``df`` and find the rows to drop (see the module
-    docstring).  ``response_levels``: a factor response's levels in the whole data (for a chunk of it)."""
+    docstring).  ``response_levels``: a binomial factor response's levels in the whole data's rows kept (for a
+    chunk of it; the first is failure)."""
     n = cols.n  # (the rows of df, which cols reads)
     binomial = family.binomial_response
     response = terms.response
-    response_present = None
+    factor_y = None  # a binomial factor response, read once the rows kept are known (factor_response)
     response_name = deparse(response)
     if isinstance(response, Call) and response.func == "cbind":
         if len(response.args) != 2 or response.kwargs:
@@ -268,12 +286,9 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         y[np.isnan(trials)] = np.nan
     else:
         rv = evaluate(ev, response, "the response")
-        if isinstance(rv, FactorVec):
-            present = np.zeros(len(rv.levels), dtype=bool)
-            present[rv.codes[rv.codes >= 0]] = True
-            response_present = tuple(lv for lv, p in zip(rv.levels, present) if p)
-        y = binomial_response(rv, response_name, response_levels) if binomial else \
-            numeric_response(rv, response_name)
+        if binomial and isinstance(rv, FactorVec):
+            factor_y = rv
+        y = binomial_response(rv, response_name) if binomial else numeric_response(rv, response_name)
         if np.ndim(y) == 0:
             raise DataError(f"the response {response_name!r} must be one value per row")
         trials = None
@@ -300,8 +315,12 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     # missing values, as na.omit: any column the model reads, then values that are NaN for another reason
     read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
     if not unreadable and _surely_complete([cols.value(c) for c in read] + computed, (y, off, w_arg)):
-        return Rows(n, response_name, y, trials, w_arg, off, values, {}, np.zeros(n, dtype=bool), o_col, w_col,
-                    bool(terms.offsets) or o_arg is not None, binomial, response_present)
+        drop = np.zeros(n, dtype=bool)
+        present = None
+        if factor_y is not None:
+            y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
+        return Rows(n, response_name, y, trials, w_arg, off, values, {}, drop, o_col, w_col,
+                    bool(terms.offsets) or o_arg is not None, binomial, present)
     missing: dict[str, np.ndarray] = {}
     for c in read:
         m = missing_mask(cols.value(c), n)
@@ -326,8 +345,11 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     if nan_terms.any():  # e.g. log of a negative number: R's na.omit drops the row too
         missing[NAN_TERMS] = nan_terms
         drop |= nan_terms
+    present = None
+    if factor_y is not None:
+        y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
     return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
-                bool(terms.offsets) or o_arg is not None, binomial, response_present)
+                bool(terms.offsets) or o_arg is not None, binomial, present)
 
 
 @dataclass(frozen=True, eq=False)

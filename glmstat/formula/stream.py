@@ -18,6 +18,7 @@ chunks summarized a second time with the learned parameters, since those values 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -28,7 +29,7 @@ import pandas as pd
 from .._arguments import shown
 from ..once import once
 from ..design.sources import Block
-from ..errors import DataError, FormulaError
+from ..errors import DataError, DataWarning, FormulaError
 from ..families import Family
 from .contrasts import contrasts_argument, with_contrasts
 from .deparse import deparse
@@ -39,7 +40,7 @@ from .functions import merge_chunk_levels
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .functions import bind, unqualified
 from .nodes import Call, Node, Num, Str
-from .rows import complete_arrays, evaluate_rows, missing_order, variables_used
+from .rows import complete_arrays, evaluate_rows, missing_order, more_levels_warning, variables_used
 from .spec import ModelSpec, align_levels, all_missing
 from .terms import Terms, lhs_names
 from .values import FactorVec, NumMat, NumVec, label_text, level_sort_key, missing_mask, take_rows
@@ -368,6 +369,8 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         info = _VarInfo("factor", full_levels=total.response_levels,
                         present={label_text(lv) for t in total.response_levels for lv in t})
         response_levels = _merge_levels(info, deparse(terms.response))
+        if msg := more_levels_warning(deparse(terms.response), response_levels):
+            warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller: _parquet or _dask, _streamed, ...)
     spec_columns = tuple(c for c in names if c in {n for node in [*variables_used(terms), *terms.offsets]
                                                      for n in lhs_names(node)})
     spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts)

@@ -271,11 +271,6 @@ def test_non_numeric_response(d, family):
     refuse(gs.DataError, "the response 'g' must be numeric, but it holds '[abc]'", "g ~ x", d, family=family)
 
 
-def test_binomial_factor_response_with_three_levels(d):
-    refuse(gs.DataError, "the binomial response 'g' has 3 levels \\('a', 'b', 'c'\\); it needs two", "g ~ x", d,
-           family=gs.Binomial())
-
-
 # -- infinite values --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("formula,column,match", [
