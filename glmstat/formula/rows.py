@@ -52,6 +52,8 @@ class Rows:
     has_offset: bool
     binomial: bool
     response_levels: tuple | None = None  # a binomial factor response's levels in the rows kept
+    response_categories: tuple | None = None  # ... and all its levels, in its order (a categorical's)
+    response_ordered: bool = False
 
 
 def variables_used(terms: Terms) -> list[Node]:
@@ -144,6 +146,10 @@ def factor_response(f: FactorVec, drop: np.ndarray, failure: Any = None) -> tupl
         first = next((i for i, lv in enumerate(f.levels) if label_text(lv) == text), -1)
     y = np.where(f.codes >= 0, (f.codes != first).astype(float), np.nan)
     return y, levels
+
+
+def _categories(f: FactorVec | None) -> tuple[tuple | None, bool]:
+    return (None, False) if f is None else (tuple(f.levels), f.ordered)
 
 
 def more_levels_warning(label: str, levels: tuple) -> str | None:
@@ -320,7 +326,8 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         if factor_y is not None:
             y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
         return Rows(n, response_name, y, trials, w_arg, off, values, {}, drop, o_col, w_col,
-                    bool(terms.offsets) or o_arg is not None, binomial, present)
+                    bool(terms.offsets) or o_arg is not None, binomial, present,
+                    *_categories(factor_y))
     missing: dict[str, np.ndarray] = {}
     for c in read:
         m = missing_mask(cols.value(c), n)
@@ -349,7 +356,8 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     if factor_y is not None:
         y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
     return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
-                bool(terms.offsets) or o_arg is not None, binomial, present)
+                bool(terms.offsets) or o_arg is not None, binomial, present,
+                *_categories(factor_y))
 
 
 @dataclass(frozen=True, eq=False)

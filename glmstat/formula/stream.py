@@ -64,6 +64,15 @@ class _VarInfo:
     #: says nothing (an all-null Parquet column has no type) and its rows are all dropped
     untyped: bool = False
 
+    def absorb_levels(self, other: "_VarInfo") -> None:
+        """Add another chunk's levels of the same factor (in place)."""
+        # (a chunk's levels as the last chunk's -- every row group of a column with many -- are kept once)
+        for t in other.full_levels:
+            if not self.full_levels or t != self.full_levels[-1]:
+                self.full_levels.append(t)
+        self.present |= other.present
+        self.ordered = self.ordered or other.ordered
+
 
 @dataclass
 class ChunkSummary:
@@ -76,7 +85,7 @@ class ChunkSummary:
     variables: dict = field(default_factory=dict)  # node -> _VarInfo
     collected: dict = field(default_factory=dict)  # stateful call -> list of input arrays
     learners: dict = field(default_factory=dict)  # stateful call -> learn function
-    response_levels: list = field(default_factory=list)
+    response: _VarInfo | None = None  # a binomial factor response's levels (present: in the rows kept)
     has_offset: bool = False
 
     def merge(self, other: "ChunkSummary") -> "ChunkSummary":
@@ -95,16 +104,15 @@ class ChunkSummary:
             if mine.kind != info.kind or mine.width != info.width:
                 raise DataError(f"the variable {shown(deparse(node))} is a {mine.kind} in one chunk of the data and a "
                                 f"{info.kind} in another; give the column one type throughout")
-            # (a chunk's levels as the last chunk's -- every row group of a column with many -- are kept once)
-            for t in info.full_levels:
-                if not mine.full_levels or t != mine.full_levels[-1]:
-                    mine.full_levels.append(t)
-            mine.present |= info.present
-            mine.ordered = mine.ordered or info.ordered
+            mine.absorb_levels(info)
         for call, arrays in other.collected.items():
             self.collected.setdefault(call, []).extend(arrays)
         self.learners.update(other.learners)
-        self.response_levels.extend(other.response_levels)
+        if other.response is not None:
+            if self.response is None:
+                self.response = other.response
+            else:
+                self.response.absorb_levels(other.response)
         self.has_offset = self.has_offset or other.has_offset
         return self
 
@@ -158,7 +166,8 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
             out.variables[node] = _VarInfo("numeric")
         out.variables[node].untyped = bool(missing_mask(v, rows.n).all())
     if rows.response_levels is not None:
-        out.response_levels.append(rows.response_levels)
+        out.response = _VarInfo("factor", full_levels=[rows.response_categories],
+                                present={label_text(lv) for lv in rows.response_levels}, ordered=rows.response_ordered)
     for call, arrays in ev.collected.items():
         out.collected[call] = arrays
     out.learners = dict(ev.learners)
@@ -365,10 +374,8 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     template = with_contrasts(template, contrasts, names)
     plan = plan_for(terms, template, total.max_rows, limits)
     response_levels = None
-    if total.response_levels:
-        info = _VarInfo("factor", full_levels=total.response_levels,
-                        present={label_text(lv) for t in total.response_levels for lv in t})
-        response_levels = _merge_levels(info, deparse(terms.response))
+    if total.response is not None and total.response.present:
+        response_levels = _merge_levels(total.response, deparse(terms.response))
         if msg := more_levels_warning(deparse(terms.response), response_levels):
             warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller: _parquet or _dask, _streamed, ...)
     spec_columns = tuple(c for c in names if c in {n for node in [*variables_used(terms), *terms.offsets]

@@ -4,7 +4,7 @@ levels unused after ``na.omit``, so a level held only by rows dropped for missin
 than two levels fit as in R, with a DataWarning that names the grouping (R says nothing).
 
 Reference numbers: R 4.2.2, ``glm(y ~ x, binomial, d, control = glm.control(epsilon = 1e-15, maxit = 100))``
-on the data below, ``y`` a factor."""
+on the data below, ``y`` a factor (of the levels in order for a pandas Categorical)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ DROPPED_FIRST_COEF = [-0.839379940459060, 0.213950350506068]
 DROPPED_THIRD = pd.DataFrame({"y": list("cbbbabaaba"), "x": X_NA})
 DROPPED_THIRD_COEF = [2.77038285940237, -0.48913900583220]
 
+# a declared order (mid, lo, hi; mid failure) whose first level the first three-row chunks lack
+DECLARED = pd.DataFrame({"y": pd.Categorical(["lo", "hi", "lo", "hi", "hi", "lo", "mid", "lo", "mid", "hi", "mid", "lo"],
+                                             categories=["mid", "lo", "hi"]),
+                         "x": [1.2, 0.4, 2.5, 1.9, 0.3, 3.1, 2.2, 1.1, 0.8, 1.7, 2.8, 1.5]})
+DECLARED_COEF = [2.055859371094212, -0.553845736219533]
+
 
 def _fit(data, **kw) -> gs.GLMResults:
     with warnings.catch_warnings():
@@ -51,6 +57,7 @@ def _sources(d: pd.DataFrame, tmp_path, kind: str):
 
 
 KINDS = ["memory", "categorical", "parquet", "dask"]
+STORED = ["memory", "parquet", "dask"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -77,3 +84,11 @@ def test_two_levels_are_read_as_zero_one():
     d = THREE.assign(y=THREE["y"].replace({"mid": "hi"}))
     indicator = d.assign(y=(d["y"] == "lo").astype(float))
     np.testing.assert_allclose(_fit(d).coef.to_numpy(), _fit(indicator).coef.to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", STORED)
+def test_a_categoricals_declared_order_decides_failure_whatever_each_chunk_holds(kind, tmp_path):
+    # (dask partitions that held other levels merged the levels sorted: 'hi' became failure)
+    with pytest.warns(gs.DataWarning, match=r"the first \('mid'\) is failure"):
+        fit = _fit(_sources(DECLARED, tmp_path, kind))
+    np.testing.assert_allclose(fit.coef.to_numpy(), DECLARED_COEF, rtol=1e-8)
