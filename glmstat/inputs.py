@@ -108,7 +108,7 @@ def _warn_numeric_categoricals(reader: ParquetReader, model: StreamModel) -> Non
         warnings.warn(
             f"column {shown(c)} was a pandas Categorical when the Parquet file was written, but Parquet keeps a "
             f"Categorical of numbers as plain numbers (pd.read_parquet reads numbers too): the model uses it as a "
-            f"number; write factor({r_name(c)}) in the formula to fit it as a factor", DataWarning,
+            f"number; write {shown('factor(' + r_name(c) + ')')} in the formula to fit it as a factor", DataWarning,
             stacklevel=6)  # (the caller of glm(): _parquet, _streamed, model_frame_and_source, glm)
 
 

@@ -492,7 +492,7 @@ def test_a_categorical_of_numbers_stored_as_numbers_is_named_in_a_warning(tmp_pa
     d["y"] = rng.poisson(2.0, size=90).astype(float)
     d.to_parquet(tmp_path / "k.parquet", row_group_size=40)
     source = str(tmp_path / "k.parquet")
-    with pytest.warns(gs.DataWarning, match=r"column 'k' was a pandas Categorical .* write factor\(k\)"):
+    with pytest.warns(gs.DataWarning, match=r"column 'k' was a pandas Categorical .* write 'factor\(k\)'"):
         numeric = fit("y ~ k + x", source, gs.Poisson(), None)
     assert numeric.column_names == ["Intercept", "k", "x"]
     close(numeric.coef, fit("y ~ k + x", pd.read_parquet(source), gs.Poisson(), None).coef)
@@ -501,6 +501,11 @@ def test_a_categorical_of_numbers_stored_as_numbers_is_named_in_a_warning(tmp_pa
         factor = fit("y ~ factor(k) + x", source, gs.Poisson(), None)
         fit("y ~ x", source, gs.Poisson(), None)  # (k not in the model)
     close(factor.coef, fit("y ~ k + x", d, gs.Poisson(), None).coef)
+    # a name from the file with a line break is escaped, not printed as a line of its own
+    d.rename(columns={"k": "k\nfake line"}).to_parquet(tmp_path / "nl.parquet")
+    with pytest.warns(gs.DataWarning) as caught:
+        fit("y ~ `k\nfake line` + x", str(tmp_path / "nl.parquet"), gs.Poisson(), None)
+    assert "\n" not in str(caught[0].message)
 
 
 @pytest.mark.parametrize("kind", ["HC0", "HC1"])
