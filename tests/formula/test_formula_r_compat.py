@@ -155,6 +155,29 @@ def test_raw_poly_predicts_one_row():
     assert_close(fit.predict(pd.DataFrame({"x": [0.5]}), type="link"), [b[0] + 0.5 * b[1] + 0.25 * b[2]])
 
 
+POLY_DATA = pd.DataFrame({"y": [2.0, 3, 6, 7, 8, 9, 10, 12, 15, 4, 5, 9],
+                          "x": [1.0, 2, 3, 4, 5, 6, 7, 8, 9, 2.5, 3.5, 10],
+                          "g": ["a", "b", None, "a", "b", None, "a", "b", "a", "b", "a", "b"]})
+
+
+def test_poly_is_learned_from_every_row_before_missing_values_drop_rows_as_in_r():
+    # R 4.2: glm(y ~ poly(x, 2) + g, poisson, control = glm.control(epsilon = 1e-15)) on POLY_DATA (g NA on two
+    # rows): R's model frame evaluates poly(x, 2) on all twelve rows, then na.omit drops two
+    with pytest.warns(gs.DroppedRowsWarning, match="2 of 12 rows dropped"):
+        fit = gs.glm("y ~ poly(x, 2) + g", POLY_DATA, family=gs.Poisson(), tol=1e-12)
+    assert_close(fit.coef, [1.920255170363814, 1.848959365487505, -0.764906064169961, -0.114460593390459])
+
+
+def test_poly_of_a_variable_with_missing_values_is_learned_from_its_values():
+    # R refuses it ("missing values are not allowed in 'poly'"); glmstat builds the polynomials from the values
+    # x has, as scale(), bs() and ns() do in R: with x missing on the rows g was, the fit is the fit to the rows
+    # that have x (the same basis, the same rows)
+    d = POLY_DATA.assign(x=POLY_DATA["x"].where(POLY_DATA["g"].notna()), g="a")
+    with pytest.warns(gs.DroppedRowsWarning):
+        fit = gs.glm("y ~ poly(x, 2)", d, family=gs.Poisson(), tol=1e-12)
+    assert_close(fit.coef, gs.glm("y ~ poly(x, 2)", d.dropna(), family=gs.Poisson(), tol=1e-12).coef)
+
+
 def test_relevel_names_a_missing_reference_level():
     w = pd.read_csv(FIXTURES / "data" / "warpbreaks.csv")
     with pytest.raises(gs.FormulaError, match=r'ref = "Q" is not a level \(levels: \'H\', \'L\', \'M\'\)'):
