@@ -23,7 +23,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import replace
 from functools import partial
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,8 +38,9 @@ from .formula.deparse import r_name
 from .formula.frame import ModelFrame, build_model_frame
 from .formula.limits import FormulaLimits
 from .formula.nodes import Name
-from .formula.readers import ParquetReader, in_memory_frame, is_dask, is_path
+from .formula.readers import ParquetReader, in_memory_frame, is_dask, is_path, numeric_categoricals
 from .formula.rows import missing_detail
+from .formula.spec import ModelSpec
 from .formula.stream import ChunkSummary, StreamedFrame, StreamModel, learn_spec
 
 __all__ = ["model_frame_and_source"]
@@ -51,12 +52,16 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
                            ) -> tuple[ModelFrame | StreamedFrame, DesignSource]:
     """The model frame of ``formula`` on ``data`` and the row source the engine fits from (see the module
     docstring for what ``data`` may be)."""
+    schema = None
     if not isinstance(data, pd.DataFrame):  # (a pandas DataFrame is used as it is: no path, reader, dask)
+        schema = getattr(data, "schema", None) if type(data).__module__.startswith("pyarrow") else None
         data = in_memory_frame(data)
         if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
             return _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
                               context=context, limits=limits, contrasts=contrasts)
+    if schema is not None:  # (an Arrow table read from a Parquet file: a Categorical of numbers is numbers)
+        _warn_numeric_categoricals(frame.spec, lambda columns: numeric_categoricals(schema, columns), stacklevel=4)
     design = for_fitting(frame.design)
     source = InMemorySource(design, frame.y, frame.total_weights, frame.trials, frame.offset,
                             block_rows=block_rows(design), start_weights=frame.start_weights)
@@ -95,21 +100,23 @@ def _parquet(formula, reader: ParquetReader, family, weights, offset, context, l
                        context=context, limits=limits, contrasts=contrasts)
     source = ChunkSource(reader, model.columns, model.encoder.encode, model.n_rows,
                          len(model.spec.plan.column_names), kept=model.encoder.kept)
-    _warn_numeric_categoricals(reader, model)
+    _warn_numeric_categoricals(model.spec, reader.numeric_categoricals, stacklevel=6)
     return StreamedFrame.of(model, partial(_parquet_rows, reader, model)), source
 
 
-def _warn_numeric_categoricals(reader: ParquetReader, model: StreamModel) -> None:
+def _warn_numeric_categoricals(spec: ModelSpec, categoricals: Callable[[tuple], Sequence[str]], stacklevel: int
+                               ) -> None:
     """Warn of a variable the model uses as a number that was a pandas Categorical when the file was written
-    (Parquet keeps only its values): fitted from the DataFrame it was a factor, so the two fits would differ
-    without a word.  ``factor(x)`` in the formula is the factor and says nothing."""
-    bare = {v.id for v in model.spec.terms.variables if isinstance(v, Name)} - set(model.spec.levels)
-    for c in reader.numeric_categoricals(tuple(c for c in model.columns if c in bare)):
+    (Parquet keeps only its values; ``categoricals(columns)`` finds them): fitted from the DataFrame it was a
+    factor, so the two fits would differ without a word.  ``factor(x)`` in the formula is the factor and says
+    nothing.  ``stacklevel``: the frames from here to glm()'s caller."""
+    bare = {v.id for v in spec.terms.variables if isinstance(v, Name)} - set(spec.levels)
+    for c in categoricals(tuple(c for c in spec.columns if c in bare)):
         warnings.warn(
             f"column {shown(c)} was a pandas Categorical when the Parquet file was written, but Parquet keeps a "
             f"Categorical of numbers as plain numbers (pd.read_parquet reads numbers too): the model uses it as a "
             f"number; write {shown('factor(' + r_name(c) + ')')} in the formula to fit it as a factor", DataWarning,
-            stacklevel=6)  # (the caller of glm(): _parquet, _streamed, model_frame_and_source, glm)
+            stacklevel=stacklevel)
 
 
 def _parquet_rows(reader: ParquetReader, model: StreamModel) -> pd.Index:

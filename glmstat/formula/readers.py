@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from .._arguments import shown, shown_items
 from ..errors import DataError, GLMStatError, MissingDependencyError
 
 __all__ = ["FileStamp", "ParquetReader", "declared_categoricals", "in_memory_frame", "is_dask", "is_path",
-           "pandas_metadata", "parquet_output", "pyarrow_parquet", "string_columns", "BATCH_ROWS", "RUN_ROWS"]
+           "numeric_categoricals", "pandas_metadata", "parquet_output", "pyarrow_parquet", "string_columns", "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
@@ -171,6 +171,21 @@ def declared_categoricals(schema: Any) -> frozenset[str]:
             if isinstance(name, str) and name in names:
                 out.add(name)
     return frozenset(out)
+
+
+def numeric_categoricals(schema: Any, columns: Sequence[str]) -> list[str]:
+    """The ``columns`` of an Arrow schema that its pandas metadata says were pandas Categoricals but that it
+    holds as plain numbers (Arrow writes a Categorical of numbers to Parquet as its values)."""
+    import pyarrow as pa
+
+    present = set(schema.names)
+    numbers = [c for c in columns if c in present
+               and (pa.types.is_integer(t := schema.field(c).type) or pa.types.is_floating(t))]
+    # (the metadata is parsed only when it can name a Categorical: it may be megabytes of JSON)
+    if not numbers or b'"categorical"' not in (schema.metadata or {}).get(_PANDAS_KEY, b""):
+        return []
+    declared = declared_categoricals(schema)
+    return [c for c in numbers if c in declared]
 
 
 def _strings_sorted(df: pd.DataFrame, keep: frozenset[str] = frozenset()) -> pd.DataFrame:
@@ -386,18 +401,10 @@ class ParquetReader:
         """The ``columns`` that a pandas Categorical was written from (:func:`declared_categoricals`) but that
         some file stores as plain numbers: Arrow writes a Categorical of numbers to Parquet as its values, so
         its categories are gone and ``pd.read_parquet`` reads numbers too."""
-        import pyarrow as pa
-
         pq = pyarrow_parquet()
         out: dict[str, None] = {}
         for f in self.files:
-            schema = pq.read_schema(f)
-            numbers = [c for c in columns if c not in out
-                       and (pa.types.is_integer(t := schema.field(c).type) or pa.types.is_floating(t))]
-            # (the metadata is parsed only when it can name a Categorical: it may be megabytes of JSON)
-            if numbers and b'"categorical"' in (schema.metadata or {}).get(_PANDAS_KEY, b""):
-                declared = declared_categoricals(schema)
-                out.update((c, None) for c in numbers if c in declared)
+            out.update((c, None) for c in numeric_categoricals(pq.read_schema(f), columns) if c not in out)
         return tuple(out)
 
     def chunks(self, columns: tuple[str, ...]) -> Iterator[pd.DataFrame]:

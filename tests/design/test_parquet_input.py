@@ -485,7 +485,7 @@ def test_declared_level_orders_are_kept(tmp_path):
 
 def test_a_categorical_of_numbers_stored_as_numbers_is_named_in_a_warning(tmp_path):
     """Arrow writes a pandas Categorical of numbers to Parquet as its values (``pd.read_parquet`` reads numbers
-    back): fitted from the file, the bare column is a number where the DataFrame made it a factor, so glm() says
+    back): fitted from the file (or the Arrow table read from it), the bare column is a number where the DataFrame made it a factor, so glm() says
     which column and how to ask for the factor; ``factor(k)`` is the factor and warns of nothing."""
     rng = np.random.default_rng(5)
     d = pd.DataFrame({"k": pd.Categorical(rng.integers(1, 4, 90)), "x": rng.normal(size=90)})
@@ -496,6 +496,8 @@ def test_a_categorical_of_numbers_stored_as_numbers_is_named_in_a_warning(tmp_pa
         numeric = fit("y ~ k + x", source, gs.Poisson(), None)
     assert numeric.column_names == ["Intercept", "k", "x"]
     close(numeric.coef, fit("y ~ k + x", pd.read_parquet(source), gs.Poisson(), None).coef)
+    with pytest.warns(gs.DataWarning, match=r"column 'k' was a pandas Categorical"):  # (the file read by pyarrow)
+        close(fit("y ~ k + x", pq.read_table(source), gs.Poisson(), None).coef, numeric.coef)
     with warnings.catch_warnings():
         warnings.simplefilter("error", gs.DataWarning)
         factor = fit("y ~ factor(k) + x", source, gs.Poisson(), None)
