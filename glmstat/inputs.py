@@ -38,7 +38,7 @@ from .formula.deparse import r_name
 from .formula.frame import ModelFrame, build_model_frame
 from .formula.limits import FormulaLimits
 from .formula.nodes import Name
-from .formula.readers import ParquetReader, in_memory_frame, is_dask, is_path, numeric_categoricals
+from .formula.readers import ParquetReader, arrow_schema, in_memory_frame, is_dask, is_path, numeric_categoricals
 from .formula.rows import missing_detail
 from .formula.spec import ModelSpec
 from .formula.stream import ChunkSummary, StreamedFrame, StreamModel, learn_spec
@@ -54,7 +54,7 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
     docstring for what ``data`` may be)."""
     schema = None
     if not isinstance(data, pd.DataFrame):  # (a pandas DataFrame is used as it is: no path, reader, dask)
-        schema = getattr(data, "schema", None) if type(data).__module__.startswith("pyarrow") else None
+        schema = arrow_schema(data)
         data = in_memory_frame(data)
         if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
             return _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts)

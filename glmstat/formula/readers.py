@@ -22,7 +22,7 @@ import pandas as pd
 from .._arguments import shown, shown_items
 from ..errors import DataError, GLMStatError, MissingDependencyError
 
-__all__ = ["FileStamp", "ParquetReader", "declared_categoricals", "in_memory_frame", "is_dask", "is_path",
+__all__ = ["FileStamp", "ParquetReader", "arrow_schema", "declared_categoricals", "in_memory_frame", "is_dask", "is_path",
            "numeric_categoricals", "pandas_metadata", "parquet_output", "pyarrow_parquet", "string_columns", "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
@@ -41,6 +41,13 @@ def is_path(data: Any) -> bool:
     return isinstance(data, (str, os.PathLike))
 
 
+def arrow_schema(data: Any) -> Any:
+    """The schema of a pyarrow Table (or record batch), else None."""
+    if type(data).__module__.split(".")[0] == "pyarrow" and hasattr(data, "to_pandas"):
+        return getattr(data, "schema", None)
+    return None
+
+
 def in_memory_frame(data: Any) -> Any:
     """A pyarrow Table or a polars DataFrame as a pandas DataFrame (once); anything else unchanged.
 
@@ -51,7 +58,7 @@ def in_memory_frame(data: Any) -> Any:
     was a pandas Categorical (:func:`declared_categoricals`): the same levels as the DataFrame it came from.
     """
     module = type(data).__module__.split(".")[0]
-    if module == "pyarrow" and hasattr(data, "to_pandas") and hasattr(data, "schema"):
+    if arrow_schema(data) is not None:
         twice = _repeated(tuple(data.schema.names))
         if twice is not None:  # (Arrow allows it; pandas' frame of it has a DataFrame where a column should be)
             raise DataError(f"the Arrow table has two columns named {shown(twice)}; rename one so that every "

@@ -321,13 +321,21 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     # missing values, as na.omit: any column the model reads, then values that are NaN for another reason
     read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
     if not unreadable and _surely_complete([cols.value(c) for c in read] + computed, (y, off, w_arg)):
-        drop = np.zeros(n, dtype=bool)
-        present = None
-        if factor_y is not None:
-            y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
-        return Rows(n, response_name, y, trials, w_arg, off, values, {}, drop, o_col, w_col,
-                    bool(terms.offsets) or o_arg is not None, binomial, present,
-                    *_categories(factor_y))
+        missing, drop = {}, np.zeros(n, dtype=bool)
+    else:
+        labelled = ((response_name, y), (o_col or "offset", off), (w_col or "weights", w_arg))
+        missing, drop = _missing_rows(cols, read, unreadable, labelled, computed, n)
+    present = None
+    if factor_y is not None:
+        y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
+    return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
+                bool(terms.offsets) or o_arg is not None, binomial, present, *_categories(factor_y))
+
+
+def _missing_rows(cols: DataColumns, read: list[str], unreadable: dict, labelled: tuple, computed: list,
+                  n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """na.omit's rows, by cause: a missing value in a column read, then a NaN in the response, offset or weights
+    (``labelled``: name and values), then a computed term that is NaN (``log`` of a negative number)."""
     missing: dict[str, np.ndarray] = {}
     for c in read:
         m = missing_mask(cols.value(c), n)
@@ -339,7 +347,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     drop = np.zeros(n, dtype=bool)
     for m in missing.values():
         drop |= m
-    for label, v in ((response_name, y), (o_col or "offset", off), (w_col or "weights", w_arg)):
+    for label, v in labelled:
         if v is not None:
             m = np.isnan(v) & ~drop
             if m.any():
@@ -352,12 +360,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     if nan_terms.any():  # e.g. log of a negative number: R's na.omit drops the row too
         missing[NAN_TERMS] = nan_terms
         drop |= nan_terms
-    present = None
-    if factor_y is not None:
-        y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
-    return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
-                bool(terms.offsets) or o_arg is not None, binomial, present,
-                *_categories(factor_y))
+    return missing, drop
 
 
 @dataclass(frozen=True, eq=False)

@@ -373,16 +373,16 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
             template[node] = NumVec(np.zeros(0))
     template = with_contrasts(template, contrasts, names)
     plan = plan_for(terms, template, total.max_rows, limits)
+    response_name = deparse(terms.response)
     response_levels = None
     if total.response is not None and total.response.present:
-        response_levels = _merge_levels(total.response, deparse(terms.response))
-        if msg := more_levels_warning(deparse(terms.response), response_levels):
+        response_levels = _merge_levels(total.response, response_name)
+        if msg := more_levels_warning(response_name, response_levels):
             warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller: _parquet or _dask, _streamed, ...)
     spec_columns = tuple(c for c in names if c in {n for node in [*variables_used(terms), *terms.offsets]
                                                      for n in lhs_names(node)})
     spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts)
     encoder = ChunkEncoder(spec, family, weights, offset, response_levels)
-    response_name = deparse(terms.response)
     dropped_by = missing_order(total.dropped_by, set(needed) - {weights, offset},
                                [response_name, offset or "offset", weights or "weights"])
     return StreamModel(spec, encoder, needed, total.n_kept, total.n - total.n_kept, dropped_by,

@@ -126,13 +126,14 @@ def as_input(d: pd.DataFrame, kind: str, tmp_path, row_group_size: int, partitio
     return d
 
 
-def computed_cases():
-    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_computed.json").read_text())
-    return [pytest.param(case, id=case["variable"]) for case in r]
+def more_cases(name: str, case_id) -> list:
+    """The cases of ``fixtures/inference2/more/<name>.json`` as parameters, each named by ``case_id(case)``."""
+    cases = json.loads((FIXTURES / "inference2" / "more" / f"{name}.json").read_text())
+    return [pytest.param(case, id=case_id(case)) for case in cases]
 
 
 @pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
-@pytest.mark.parametrize("case", computed_cases())
+@pytest.mark.parametrize("case", more_cases("emmeans_computed", lambda c: c["variable"]))
 def test_a_column_read_through_an_expression_has_its_own_values_as_levels(case, streamed, tmp_path):
     """cyl in factor(cyl > 4): emmeans' grid sets cyl to 4, 6 and 8 (fixtures/inference2/more/
     emmeans_computed.json, scripts/make_emmeans_computed.R).  Set to the expression's levels FALSE and TRUE
@@ -150,13 +151,8 @@ def test_a_column_read_through_an_expression_has_its_own_values_as_levels(case, 
         assert_close(ame["estimate"], np.full(2, f.coef["factor(cyl > 4)[T.True]"]), rtol=1e-9)
 
 
-def nested_cases():
-    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_nested.json").read_text())
-    return [pytest.param(case, id=f"{case['formula']}-{case['term']}") for case in r]
-
-
 @pytest.mark.parametrize("streamed", ["in-memory", "parquet", "dask"])
-@pytest.mark.parametrize("case", nested_cases())
+@pytest.mark.parametrize("case", more_cases("emmeans_nested", lambda c: f"{c['formula']}-{c['term']}"))
 def test_nesting_found_in_the_data_is_averaged_within_the_parent(case, streamed, tmp_path):
     """a1-a3 occur only with b1 and a4 only with b2 (A in B): emmeans finds the nesting in the data and averages
     A within each level of B over the levels that occur there (fixtures/inference2/more/emmeans_nested.json,
@@ -173,13 +169,8 @@ def test_nesting_found_in_the_data_is_averaged_within_the_parent(case, streamed,
     assert_close(got["std_error"], case["std_error"], rtol=1e-6)
 
 
-def logical_expression_cases():
-    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_logical_expression.json").read_text())
-    return [pytest.param(case, id=case["family"]) for case in r]
-
-
 @pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
-@pytest.mark.parametrize("case", logical_expression_cases())
+@pytest.mark.parametrize("case", more_cases("emmeans_logical_expression", lambda c: c["family"]))
 def test_a_column_read_through_a_logical_expression_stays_numeric(case, streamed, tmp_path):
     """wt in I(wt > 3) (a logical, not a factor in R): emmeans' grid holds wt at its mean and its marginal effect
     is a dydx (fixtures/inference2/more/emmeans_logical_expression.json, scripts/
