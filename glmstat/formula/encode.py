@@ -179,6 +179,14 @@ class DesignPlan:
     def term_labels(self) -> tuple[str, ...]:
         return (("(Intercept)",) if self.intercept else ()) + tuple(t.label for t in self.terms)
 
+    @property
+    def spans_constant(self) -> bool:
+        """The columns span the constant column: an intercept, or a term of factors each coded by all its
+        levels' indicators (``0 + g`` or ``0 + g:h``, as R codes a model without intercept), whose columns sum
+        to 1 in every row."""
+        return self.intercept or any(
+            all(v.factor is not None and v.factor.kind == "indicator" for v in t.variables) for t in self.terms)
+
     @once
     def term_columns(self) -> tuple[tuple[int, ...], ...]:
         out, col = [], 0

@@ -362,12 +362,15 @@ def _nested_in(small, big, i: int, j: int) -> None:
 
 
 def _nested_terms(small, big, i: int, j: int) -> None:
-    """Streamed rows (two models' designs cannot be read side by side): nested when model i's terms and
-    intercept are among model j's and the offsets are the same expressions, as the formulas say.  A term is
-    its set of variables: ``x1:g`` (as ``update`` deparses ``y ~ x1 + g:x1``) is the term ``g:x1``."""
+    """Streamed rows (two models' designs cannot be read side by side): nested when model i's terms are among
+    model j's, model j's columns span the constant where model i has an intercept (its own intercept, or a
+    factor coded by all its levels: ``y ~ 1`` within ``y ~ 0 + g``), and the offsets are the same expressions,
+    as the formulas say.  A term is its set of variables: ``x1:g`` (as ``update`` deparses ``y ~ x1 + g:x1``)
+    is the term ``g:x1``."""
     ts, tb = small.model_frame.spec.terms, big.model_frame.spec.terms
     ok = ({frozenset(t) for t in ts.terms} <= {frozenset(t) for t in tb.terms}
-          and (not ts.intercept or tb.intercept) and tuple(ts.offsets) == tuple(tb.offsets)
+          and (not ts.intercept or big.model_frame.spec.plan.spans_constant)
+          and tuple(ts.offsets) == tuple(tb.offsets)
           and small.model_frame.spec.offset_column_arg == big.model_frame.spec.offset_column_arg)
     if not ok:
         raise GLMStatError(f"model {i} ({small.formula}) is not nested in model {j} ({big.formula}) term by term; "

@@ -563,6 +563,23 @@ def test_nested_streamed_models_compare_as_in_memory(frame, path):
         gs.anova(fit("count ~ x1 + x2 + h", path, gs.Poisson(), None), fit("count ~ x1 + g + x2", path, gs.Poisson(), None))
 
 
+@pytest.mark.parametrize("small, big", [("count ~ 1", "count ~ 0 + h"), ("count ~ x1", "count ~ 0 + h + x1"),
+                                        ("count ~ h", "count ~ 0 + h + g"), ("count ~ x1", "count ~ 0 + g:h + x1")])
+def test_a_model_without_intercept_spans_it_by_a_factor_coded_by_all_levels(small, big, frame, path):
+    """R codes a factor of a model without intercept by all its levels' indicators, which sum to the constant:
+    ``count ~ 1`` is nested in ``count ~ 0 + h``, for streamed rows as in memory."""
+    a, b = ([fit(f, src, gs.Poisson(), None) for f in (small, big)] for src in (path, frame))
+    streamed, mem = gs.anova(*a, test="Chisq"), gs.anova(*b, test="Chisq")
+    assert streamed["df"].iloc[1] == mem["df"].iloc[1] > 0
+    close(streamed["deviance"].iloc[1:], mem["deviance"].iloc[1:])
+    close(streamed["p_value"].iloc[1:], mem["p_value"].iloc[1:])
+
+
+def test_a_factor_times_a_number_does_not_span_the_constant(path):
+    with pytest.raises(gs.GLMStatError, match="not nested in model 2"):
+        gs.anova(fit("count ~ x1", path, gs.Poisson(), None), fit("count ~ 0 + h:x1 + x1", path, gs.Poisson(), None))
+
+
 def test_update_add1_and_step_refit_from_the_same_files(frame, path):
     formula = "count ~ x1 + h + g + offset(log(expo))"
     mem, f = fit(formula, frame, gs.Poisson(), None), fit(formula, path, gs.Poisson(), None)
