@@ -253,6 +253,23 @@ def factor_levels(f: FactorVec) -> tuple[FactorVec, tuple]:
     return FactorVec(codes, levels, f.ordered, f.contrasts), levels
 
 
+def _check_distinct_labels(label: str, levels: tuple) -> None:
+    """Refuse a factor two of whose levels print alike (``0.1 + 0.2`` and ``0.3``, the text ``"1"`` and the
+    number 1 among a Categorical's categories): a level is named, and new data matched to it, by its text, as
+    R's factor levels are text (R refuses duplicated levels).  Levels that are all strings are distinct texts."""
+    if all(type(v) is str for v in levels):
+        return
+    first: dict[str, Any] = {}
+    for v in levels:
+        text = label_text(v)
+        if text in first:
+            raise DataError(
+                f"the factor {shown(label)} has two levels that print alike, {shown(repr(first[text]))} and "
+                f"{shown(repr(v))}, both {shown(text)}: levels are named and matched by their text (as R's "
+                "factor levels are text); make the values distinct, e.g. round them or turn them into strings")
+        first[text] = v
+
+
 def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, codings: Sequence[Sequence],
                 n_rows: int, limits: FormulaLimits) -> DesignPlan:
     """The design's columns from the variables' values on the rows used (factors without unused levels).
@@ -274,6 +291,7 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
                         f"the factor {shown(label)} has a single level{lv} in the rows used: contrasts can be applied only "
                         "to factors with 2 or more levels (as R says); remove the term or check the rows dropped "
                         "for missing values")
+                _check_distinct_labels(label, v.levels)
                 kind = (v.contrasts or ("poly" if v.ordered else "treatment")) if contrasts else "indicator"
                 if kind == "poly" and len(v.levels) > 95:  # (R's contr.poly refuses as well)
                     raise DataError(

@@ -4,9 +4,12 @@ whether pandas.factorize finds them or, for a few rows (a one-row prediction), a
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import glmstat as gs
 from glmstat.formula import values
 
 TEXTS = st.lists(st.text(min_size=0, max_size=4), min_size=1, max_size=values._FEW_LABELS)
@@ -25,3 +28,28 @@ def test_few_labels_give_factorize_s_levels_and_codes(labels):
         values._FEW_LABELS = original
     assert few.levels == many.levels == tuple(sorted(set(labels)))
     assert np.array_equal(few.codes, many.codes)
+
+
+@pytest.mark.parametrize("categories, codes", [
+    ([0.1 + 0.2, 0.3, 1.0], [0, 0, 1, 1, 2, 2]),            # two doubles R writes as "0.3"
+    (["1", 1, "b"], [0, 0, 1, 1, 2, 2]),                     # a text and a number
+    (["True", True, "b"], [0, 0, 1, 1, 2, 2]),               # a text and a logical
+])
+def test_a_categorical_whose_levels_print_alike_is_refused(categories, codes):
+    """Levels are named, and new data matched to them, by their text (R's levels are text, and R refuses a
+    duplicated level): two categories of one text would give one name to two columns and predict, emmeans
+    and marginal effects the wrong level's value."""
+    df = pd.DataFrame({"y": [1.0, 2, 10, 11, 20, 21], "v": pd.Categorical.from_codes(codes, categories)})
+    with pytest.raises(gs.DataError, match=r"the factor 'v' has two levels that print alike, .* both '(0\.3|1|True)'"):
+        gs.glm("y ~ v", df)
+    with pytest.raises(gs.DataError, match="print alike"):
+        gs.glm("y ~ 0 + v", df)  # (coded by indicators: every level named)
+
+
+def test_factor_of_numbers_that_print_alike_merges_them_as_r():
+    """R's factor() of numbers matches the values by their text: 0.1 + 0.2 and 0.3 are one level, "0.3".
+    R 4.2: y = c(1, 2, 3, 4), x = c(0.1 + 0.2, 0.3, 1, 1); coef(glm(y ~ factor(x))) is 1.5, 2."""
+    df = pd.DataFrame({"y": [1.0, 2, 3, 4], "x": [0.1 + 0.2, 0.3, 1, 1]})
+    fit = gs.glm("y ~ factor(x)", df)
+    assert list(fit.coef.index) == ["Intercept", "factor(x)[T.1]"]
+    np.testing.assert_allclose(fit.coef.to_numpy(), [1.5, 2.0], rtol=1e-12)
