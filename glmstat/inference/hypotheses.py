@@ -14,7 +14,9 @@ quoting.  What is left is read by glmstat's formula parser as numbers, ``+ - * /
 other expression is compared with the columns as a parsed expression: ``I(x ** 2)`` and ``I(x^2)`` are the
 same column, as are ``poly(hp,2)[1]`` and ``poly(hp, 2)[1]``.  R's own names are accepted where they are
 unambiguous: ``(Intercept)``, and R's names of factor columns (``tensionL`` for ``tension[T.L]``); a whole
-name may also be quoted in backticks (`` `I(x^2)` ``) or, when glmstat quotes it, written without them.
+name may also be quoted in backticks (`` `I(x^2)` ``) or, when glmstat quotes it, written without them --
+unless that text is a number or arithmetic: ``x = 2`` compares x with the number 2 even in a model with a
+column `` `2` `` (a CSV header), and ``-x`` is minus x beside a column `` `-x` ``.
 """
 
 from __future__ import annotations
@@ -174,6 +176,16 @@ def _key_of_name(name: str) -> tuple | None:
         return None
 
 
+def _arithmetic(text: str) -> bool:
+    """``text`` reads as a number or as arithmetic (``2``, ``1e1``, ``-x``, ``a - b``, ``2*x``): what it
+    means where it stands unquoted in a hypothesis."""
+    try:
+        node = parse_expression(text)
+    except (FormulaError, RecursionError):
+        return False
+    return isinstance(node, (Num, Unary)) or (isinstance(node, BinOp) and node.op in ("+", "-", "*", "/", "^"))
+
+
 def _r_alias(name: str) -> str | None:
     """R's name of a glmstat column (``tension[T.L]:wool[T.B]`` -> ``tensionL:woolB``), None when R numbers it."""
     if name == "Intercept":
@@ -205,7 +217,10 @@ class _Columns:
         known = set(self.names)  # (a set: each alias searched in the list of names was quadratic)
         for i, n in enumerate(self.names):
             quoted = len(n) > 2 and n[0] == n[-1] == "`"
-            for alias in (_r_alias(n), n[1:-1] if quoted else f"`{n}`"):
+            # (a quoted name written without its backticks, unless that text is arithmetic: "x = 2" tests x
+            # against the number 2 even beside a column `2`, and "-x" is minus x beside a column `-x`)
+            bare = None if not quoted or _arithmetic(n[1:-1]) else n[1:-1]
+            for alias in (_r_alias(n), bare if quoted else f"`{n}`"):
                 if alias is not None and alias not in known:
                     spellings[alias] = i if spellings.get(alias, i) == i else None  # ambiguous: dropped
         self.spellings = {s: i for s, i in spellings.items() if i is not None}
