@@ -7,7 +7,9 @@ label and text cell through :func:`~glmstat.report.rformat.encode_string` (R's `
 glmstat's own reports) in each of pandas' renderings -- the terminal repr, ``to_string``, the notebook's
 ``_repr_html_``, ``to_html``, ``to_markdown``, ``to_latex`` and ``info`` -- while the data keep their exact
 labels: ``table.loc["x\\x1b[2J"]``, arithmetic, comparison and export (``to_csv``, ``to_parquet``) are
-pandas' own.  ``to_latex`` escapes every label, text cell and caption for LaTeX too, with
+pandas' own.  ``to_markdown`` writes them as Markdown text too (:func:`glmstat.report.markdown.text`: a level
+``<img src=x onerror=...>`` or ``[c](javascript:...)`` would be live markup in a Markdown viewer, a ``|`` would
+split the cell).  ``to_latex`` escapes every label, text cell and caption for LaTeX too, with
 :func:`glmstat.report.latex.text` (pandas writes them as LaTeX source: a column named ``x^^5cinput{f}`` would
 read the file ``f`` when the ``.tex`` is compiled).  Nothing in pandas is changed: no option, no patched
 method; results of operations on a table stay tables (pandas' ``_constructor`` protocol), so a slice or a sum
@@ -28,6 +30,7 @@ import pandas as pd
 from pandas.api.types import is_object_dtype, is_string_dtype
 
 from . import latex as L
+from . import markdown as M
 from .rformat import encode_string
 
 __all__ = ["Table", "Column", "printable_table", "returns_table"]
@@ -93,6 +96,17 @@ def _latex_label(value: Any) -> Any:
     return L.text(str(value))
 
 
+def _markdown_label(value: Any) -> Any:
+    """A label or cell as Markdown text (:func:`glmstat.report.markdown.text`: no tag, link, emphasis or cell
+    boundary of the data is read as markup); a number or missing value as pandas writes it; any other object
+    as the literal text of its ``str()``."""
+    if isinstance(value, str):
+        return M.text(value)
+    if value is None or isinstance(value, (numbers.Number, np.generic, pd.Timestamp, pd.Timedelta, type(pd.NaT))):
+        return value
+    return M.text(str(value))
+
+
 def _to_latex(table: pd.DataFrame, buf: Any, kwargs: dict[str, Any]) -> str | None:
     """pandas' ``to_latex`` of ``table`` with glmstat's escaping: every label and text cell through
     :func:`_latex_label`, so pandas must not escape them again (``escape=False``, whatever was asked); the
@@ -138,7 +152,7 @@ class Column(pd.Series):
         return _shown_series(self).to_string(*args, **kwargs)
 
     def to_markdown(self, *args: Any, **kwargs: Any) -> str | None:
-        return _shown_series(self).to_markdown(*args, **kwargs)
+        return _shown_series(self, _markdown_label).to_markdown(*args, **kwargs)
 
     def to_latex(self, buf: Any = None, **kwargs: Any) -> str | None:
         return _to_latex(self.to_frame(), buf, kwargs)  # (as pandas: a Series is written as its frame)
@@ -168,7 +182,7 @@ class Table(pd.DataFrame):
         return _shown_frame(self).to_html(*args, **kwargs)
 
     def to_markdown(self, *args: Any, **kwargs: Any) -> str | None:
-        return _shown_frame(self).to_markdown(*args, **kwargs)
+        return _shown_frame(self, _markdown_label).to_markdown(*args, **kwargs)
 
     def to_latex(self, buf: Any = None, **kwargs: Any) -> str | None:
         return _to_latex(self, buf, kwargs)

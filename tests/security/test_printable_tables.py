@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
+from markdown_check import cells, raw_html, shown
 
 H = "h\x1b[2J\u202ex"  # a numeric column: clears the screen, then reverses the rest of the line
 Z = "z\x07\r"  # a column add1/step try: a bell and a carriage return
@@ -189,3 +190,51 @@ def test_printing_changes_nothing_in_pandas(fits):
     repr(fits[0].anova())
     assert (pd.get_option("display.max_rows"), repr(pd.Series([1], index=[H]))) == before
     assert "\x1b" in before[1]  # a plain pandas Series still prints as pandas does
+
+
+# -- Markdown: labels from the data are text, not markup ------------------------------------------------------
+MARKUP_X = "x<img src=x onerror=alert(1)>"  # a numeric column: a live tag where Markdown passes HTML through
+MARKUP_LEVELS = ["a|b", "[c](javascript:alert(1))", "*d*_`e`"]  # a cell boundary, a link, emphasis and code
+MARKUP_ROWS = [f"<script>{i}</script>" for i in range(30)]
+
+
+@pytest.fixture(scope="module")
+def markup_fit():
+    rng = np.random.default_rng(11)
+    n = len(MARKUP_ROWS)
+    d = pd.DataFrame({"y": rng.poisson(3, n), MARKUP_X: rng.normal(size=n), "g": np.tile(MARKUP_LEVELS, n // 3)},
+                     index=MARKUP_ROWS)
+    return gs.glm(f"y ~ `{MARKUP_X}` + g", d, family=gs.Poisson()), d
+
+
+MARKDOWN_TABLES = {
+    "coef": lambda f, d: f.coef,
+    "conf_int": lambda f, d: f.conf_int(),
+    "tidy": lambda f, d: f.tidy(),
+    "anova": lambda f, d: f.anova(),
+    "drop1": lambda f, d: f.drop1(),
+    "vif": lambda f, d: f.vif(),
+    "emmeans": lambda f, d: f.emmeans("g"),
+    "emmeans_pairs": lambda f, d: f.emmeans_pairs("g"),
+    "marginal_effects": lambda f, d: f.average_marginal_effects(),
+    "augment": lambda f, d: f.augment(),
+    "predict": lambda f, d: f.predict(d),
+}
+
+
+@pytest.mark.parametrize("name", list(MARKDOWN_TABLES))
+def test_to_markdown_writes_labels_from_the_data_as_text(markup_fit, name):
+    """pandas' to_markdown writes labels as they are: a level ``[c](javascript:alert(1))`` was a live link, a
+    column ``x<img ...>`` a live tag, ``a|b`` split its row; every table glmstat returns writes them as
+    Markdown text (what a reader sees is the label, CommonMark's rules as tests/markdown_check.py reads them)."""
+    table = MARKDOWN_TABLES[name](*markup_fit)
+    md = table.to_markdown()
+    assert raw_html(md) == [], f"{name}: raw HTML {raw_html(md)}"
+    assert "](" not in md.replace("\\](", ""), f"{name}: a link"
+    rows = [line for line in md.splitlines() if line.startswith("|")]
+    assert len({len(cells(r)) for r in rows}) == 1, f"{name}: a '|' of the data splits a cell"
+    seen = shown(md)
+    hostile = [t for t in texts(table) if any(c in t for c in "<[|*`")]
+    assert hostile, f"{name}: no label with markup in the table"  # (not vacuous)
+    for t in hostile:
+        assert t in seen, f"{name}: {t!r} is not shown as written"
