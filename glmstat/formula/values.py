@@ -13,6 +13,8 @@ an object with methods) survives into the formula's reach.
 
 from __future__ import annotations
 
+import decimal
+import fractions
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -113,6 +115,21 @@ def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) ->
     return FactorVec(codes, levels)
 
 
+#: the numbers an object column may hold: converting one to a float runs no code of the data's
+_NUMBER_TYPES = frozenset({float, int, decimal.Decimal, fractions.Fraction})
+
+
+def _check_number_types(name: str, present: np.ndarray) -> None:
+    """Refuse numbers of another type than Python's and numpy's own (a subclass of float): converting them
+    calls their ``__float__``, code that came with the data, whose result would replace the value."""
+    for t in set(map(type, present)):
+        if not (t in _NUMBER_TYPES or (issubclass(t, np.number) and t.__module__ == "numpy")):
+            raise DataError(
+                f"column {shown(name)} holds numbers of the type {shown(t.__qualname__)}, which glmstat does not "
+                "convert (its conversion to a float is code of its own); convert the column to floats first, "
+                "e.g. with .astype(float)")
+
+
 def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     """The value of the data column ``name`` (its stored array: an ndarray or a pandas extension array)."""
     if isinstance(raw, pd.Categorical):
@@ -129,7 +146,11 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
         return NumVec(np.asarray(raw.to_numpy(dtype=float, na_value=np.nan)))
     values = np.asarray(raw, dtype=object)
-    missing = np.asarray(pd.isna(values), dtype=bool)
+    try:
+        missing = np.asarray(pd.isna(values), dtype=bool)
+    except ArithmeticError as e:  # (pandas compares a Decimal("sNaN") with itself, which signals)
+        raise DataError(f"column {shown(name)} holds a value that cannot be compared with itself, a signalling "
+                        "NaN such as Decimal('sNaN'); make it a missing value or convert the column to floats") from None
     present = values[~missing]
     kind = pd.api.types.infer_dtype(present, skipna=False) if present.size else "empty"
     if kind in ("string", "empty"):
@@ -139,10 +160,11 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         out[~missing] = present.astype(bool)
         return NumVec(out, logical=True)
     if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        _check_number_types(name, present)
         out = np.full(values.shape[0], np.nan)
         try:
             out[~missing] = present.astype(float)
-        except (TypeError, ValueError, OverflowError) as e:
+        except (TypeError, ValueError, OverflowError, ArithmeticError) as e:  # (Decimal("sNaN") signals)
             raise DataError(f"column {shown(name)} holds numbers that are not usable as floats") from e
         return NumVec(out)
     kinds = sorted({type(v).__name__ for v in present[:1000].tolist()})

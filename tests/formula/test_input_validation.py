@@ -190,6 +190,42 @@ def test_column_types_without_a_numeric_reading(d, column, what):
     refuse(gs.DataError, f"column 't' holds {what}", "y ~ x + t", d.assign(t=column))
 
 
+class _LoudFloat(float):
+    """A float whose conversion is code of the data's: it records the call and changes the value."""
+
+    calls: list = []
+
+    def __float__(self) -> float:
+        _LoudFloat.calls.append(self)
+        return 1.0
+
+
+def test_numbers_of_a_subclass_are_refused_without_running_their_conversion(d):
+    col = np.array([_LoudFloat(v) for v in d["x"]], dtype=object)
+    refuse(gs.DataError, r"column 't' holds numbers of the type '_LoudFloat', which glmstat does not convert",
+           "y ~ t", d.assign(t=col))
+    assert _LoudFloat.calls == []
+
+
+@pytest.mark.parametrize("kind", ["Decimal", "float64", "float"])
+def test_an_object_column_of_python_and_numpy_numbers_is_read_as_numbers(d, kind):
+    """Decimals, numpy scalars and floats in an object column are numbers (the test above refuses only other
+    types): the fit equals that of the float column."""
+    import decimal
+
+    make = {"Decimal": lambda v: decimal.Decimal(repr(v)), "float64": np.float64, "float": float}[kind]
+    want = gs.glm("y ~ x", d).coef.to_numpy()
+    got = gs.glm("y ~ t", d.assign(t=np.array([make(v) for v in d["x"]], dtype=object))).coef.to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_a_signalling_nan_is_refused_as_data(d):
+    import decimal
+
+    col = np.array([decimal.Decimal("1.5"), decimal.Decimal("sNaN")] * 15, dtype=object)
+    refuse(gs.DataError, r"column 't' holds a value that cannot be compared with itself", "y ~ t", d.assign(t=col))
+
+
 # -- the response and the family's support ------------------------------------------------------------------
 
 @pytest.mark.parametrize("family,values,domain", [
