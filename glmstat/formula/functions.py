@@ -21,6 +21,7 @@ from .._arguments import shown, shown_items
 from ..errors import DataError, FormulaError
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
+from .rounding import r_round
 from .splines import bspline_basis, bs_knots, natural_spline_basis, ns_knots
 from .contrasts import CONTRASTS
 from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key
@@ -226,6 +227,18 @@ def _log(ev: "Evaluator", call: Call) -> Value:
 
 
 def _round(ev: "Evaluator", call: Call) -> Value:
+    """R's ``round(x, digits)``: the nearer of the two numbers of ``digits`` decimals around x (:func:`r_round`);
+    any whole ``digits`` is R's (past 323 or below -308 R's answer no longer depends on it)."""
+    a = bind(call, ("x", "digits"))
+    x = numeric(ev.eval(a["x"]), call)
+    d = whole_number(ev.eval(a["digits"]), call, "digits", -2**31 + 1, 2**31 - 1) if "digits" in a else 0
+    r = r_round(x, d)
+    return NumVec(r) if isinstance(x, np.ndarray) else float(r)
+
+
+def _np_round(ev: "Evaluator", call: Call) -> Value:
+    """numpy's ``np.round``, which rounds ``x * 10**digits`` (2.675 -> 2.68, where R's round gives 2.67): a
+    formula that names numpy's function gets numpy's numbers."""
     a = bind(call, ("x", "digits"))
     x = numeric(ev.eval(a["x"]), call)
     d = whole_number(ev.eval(a["digits"]), call, "digits", -30, 30) if "digits" in a else 0
@@ -699,7 +712,7 @@ _R_UNARY = {
 BUILTINS: dict[str, Builtin] = {
     **{name: _elementwise(fn) for name, fn in _R_UNARY.items()},
     **{f"np.{name}": _elementwise(fn) for name, fn in _NP_UNARY.items()},
-    "log": _log, "round": _round, "np.round": _round,
+    "log": _log, "round": _round, "np.round": _np_round,
     "np.isnan": _elementwise(lambda x: np.isnan(x), logical=True),
     "np.isfinite": _elementwise(lambda x: np.isfinite(x), logical=True),
     "np.power": _binary_numeric(np.power), "np.minimum": _binary_numeric(np.minimum),

@@ -1,5 +1,6 @@
 """R formula syntax that Python reads differently: dotted names and Python keywords used as
-column names, and the order of the variables in interactions (column names as R's model.matrix gives them)."""
+column names, and the order of the variables in interactions (column names as R's model.matrix gives them);
+R's functions in formulas computing R's numbers (round, ifelse, as.integer, poly, relevel)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 import glmstat as gs
 from conftest import FIXTURES, assert_close
 from glmstat.formula.parser import parse
+from glmstat.formula.rounding import r_round
 from glmstat.formula.terms import expand_terms
 
 
@@ -182,3 +184,64 @@ def test_relevel_names_a_missing_reference_level():
     w = pd.read_csv(FIXTURES / "data" / "warpbreaks.csv")
     with pytest.raises(gs.FormulaError, match=r'ref = "Q" is not a level \(levels: \'H\', \'L\', \'M\'\)'):
         gs.glm("breaks ~ relevel(tension, ref = 'Q')", w)
+
+
+def _assert_same_doubles(got, want):
+    """The very doubles, the sign of a zero included (R's round(-0.35) is -0)."""
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+ROUND_X = [0.15, 0.25, 0.35, 2.675, 1.005, 0.285, -0.35, 5.5, 6.5, -2.5, 1e300, 1e-300, 123456.785, np.nan, np.inf,
+           -np.inf]
+
+
+# R 4.2: round(c(0.15, 0.25, 0.35, 2.675, 1.005, 0.285, -0.35, 5.5, 6.5, -2.5, 1e300, 1e-300, 123456.785, NaN, Inf,
+# -Inf), digits), printed with sprintf("%a"); R takes the nearer of the two candidates as doubles (the double 0.35
+# is below 0.35, so 0.3; 2.675 likewise, so 2.67) where np.round, which rounds 0.35 * 10, gives 0.4 and 2.68;
+# digits = 0 is round-half-even (5.5 and 6.5 both to 6); past 15 significant digits x is returned unchanged
+@pytest.mark.parametrize("digits, r_values", [
+    (0, [0.0, 0.0, 0.0, 3.0, 1.0, 0.0, -0.0, 6.0, 6.0, -2.0, 1e300, 0.0, 123457.0, np.nan, np.inf, -np.inf]),
+    (1, [0.1, 0.2, 0.3, 2.7, 1.0, 0.3, -0.3, 5.5, 6.5, -2.5, 1e300, 0.0, 123456.8, np.nan, np.inf, -np.inf]),
+    (2, [0.15, 0.25, 0.35, 2.67, 1.0, 0.28, -0.35, 5.5, 6.5, -2.5, 1e300, 0.0, 123456.79, np.nan, np.inf, -np.inf]),
+    (15, [0.15, 0.25, 0.35, 2.675, 1.005, 0.285, -0.35, 5.5, 6.5, -2.5, 1e300, 0.0, 123456.785, np.nan, np.inf,
+          -np.inf]),
+    (16, [0.15, 0.25, 0.35, 2.675, 1.005, 0.285, -0.35, 5.5, 6.5, -2.5, 1e300, 0.0, 123456.785, np.nan, np.inf,
+          -np.inf]),
+    (20, [0.15, 0.25, 0.35, 2.675, 1.005, 0.285, -0.35, 5.5, 6.5, -2.5, 1e300, 0.0, 123456.785, np.nan, np.inf,
+          -np.inf]),
+])
+def test_round_is_rs_round(digits, r_values):
+    _assert_same_doubles(r_round(np.array(ROUND_X), digits), r_values)
+
+
+# R 4.2: round(c(15, 25, 1250, 1350, -15, -1250), -1) and (..., -2): ties of exact doubles go to the even digit
+@pytest.mark.parametrize("digits, r_values", [
+    (-1, [20.0, 20.0, 1250.0, 1350.0, -20.0, -1250.0]),
+    (-2, [0.0, 0.0, 1200.0, 1400.0, -0.0, -1200.0]),
+])
+def test_round_to_tens_and_hundreds_is_rs_round(digits, r_values):
+    _assert_same_doubles(r_round(np.array([15.0, 25, 1250, 1350, -15, -1250]), digits), r_values)
+
+
+def test_round_of_tiny_numbers_and_extreme_digits_is_rs_round():
+    # R 4.2: round(1e-300, 305), round(1.234567e-310, 315), round(1, 400), round(-5, -309), round(-0.04, 1), with
+    # sprintf("%a"): 10^305 is split as R splits it (10^308 would overflow), hence not exactly 1e-300
+    got = [float(r_round(x, d)) for x, d in [(1e-300, 305), (1.234567e-310, 315), (1.0, 400), (-5.0, -309),
+                                             (-0.04, 1)]]
+    _assert_same_doubles(got, [9.999999999999995e-301, 1.23457e-310, 1.0, 0.0, -0.0])
+
+
+def test_glm_on_round_fits_as_r():
+    # R 4.2: d <- data.frame(x = c(0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 1.05, 1.15, 1.25, 2.35, 2.45, 2.55),
+    # y = c(1, 0, 2, 1, 3, 2, 4, 3, 5, 9, 8, 12)); round(d$x, 1) is 0.1 0.2 0.3 0.4 0.6 0.7 1.0 1.1 1.2 2.4 2.5 2.5
+    # (np.round gives 0.2 0.2 0.4 0.4 0.6 0.6 1.0 1.2 1.2 2.4 2.4 2.6);
+    # glm(y ~ round(x, 1), poisson, d, control = glm.control(epsilon = 1e-15)) and glm(y ~ round(x, 1), data = d)
+    d = pd.DataFrame({"x": [0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 1.05, 1.15, 1.25, 2.35, 2.45, 2.55],
+                      "y": [1.0, 0, 2, 1, 3, 2, 4, 3, 5, 9, 8, 12]})
+    fit = gs.glm("y ~ round(x, 1)", d, family=gs.Poisson(), tol=1e-12)
+    _assert_same_doubles(fit.model_frame.X[:, 1], [0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 1.0, 1.1, 1.2, 2.4, 2.5, 2.5])
+    assert_close(fit.coef, [0.21099555025350583, 0.84923466052387997], rtol=1e-9)
+    assert_close(fit.deviance, 5.7691071128276032, rtol=1e-9)
+    assert_close(gs.glm("y ~ round(x, 1)", d).coef, [-0.061269959153361017, 3.902710731526179977], rtol=1e-9)
