@@ -26,6 +26,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..formula.rounding import r_round
 from .rformat import encode_string, format_pval, format_r, zapsmall
 
 __all__ = [
@@ -119,9 +120,9 @@ def coefmat(columns: Sequence[Sequence[float]], header: Sequence[str], *, digits
         if finite.any():
             nonzero = acs[finite & (acs != 0)]
             digmin = 1 + (math.floor(math.log10(nonzero.min())) if nonzero.size else 0)
-            cells[:, cs] = _fmt_matrix(np.round(coef_se, max(1, digits - digmin)), digits)
+            cells[:, cs] = _fmt_matrix(r_round(coef_se, max(1, digits - digmin)), digits)
     if tst and n:
-        cells[:, tst] = _fmt_matrix(np.round(xm[:, tst], dig_tst), digits)
+        cells[:, tst] = _fmt_matrix(r_round(xm[:, tst], dig_tst), digits)
     last = nc - 1 if has_p else nc
     for i in range(nc):
         if i not in cs and i not in tst and i < last and n:

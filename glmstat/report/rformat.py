@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..formula.rounding import r_round
 from ..printable import escape_unprintable
 
 __all__ = ["format_r", "format_pval", "zapsmall", "encode_string"]
@@ -147,5 +148,5 @@ def zapsmall(x: np.ndarray, digits: int) -> np.ndarray:
     mx = fin.max() if fin.size else 0.0
     # R 4.2: round(x, digits - log10(mx)), and round() takes floor(digits + 0.5) decimals
     d = max(0, int(math.floor(digits - math.log10(mx) + 0.5))) if mx > 0 else digits
-    return np.round(x, d)
+    return r_round(x, d)  # (R's round, not np.round: 0.35 to 1 decimal is 0.3)
 

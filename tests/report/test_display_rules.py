@@ -71,6 +71,21 @@ def test_coefficient_cells_are_printcoefmat(name):
     assert lines == case["lines"]
 
 
+def test_printcoefmat_rounds_as_r_rounds():
+    """printCoefmat rounds with R's round(), not np.round: the statistic 0.35 (a double below the tie) to one
+    decimal is 0.3 in R, np.round gave 0.4.  R 4.2: printCoefmat(cbind(Estimate = c(1.5, 2.5, 3.25),
+    "Std. Error" = c(0.5, 0.25, 0.75), "z value" = c(0.35, 0.45, 2.675), "Pr(>|z|)" = c(0.7, 0.65, 0.0075)),
+    digits = 2)."""
+    t = coefmat([[1.5, 2.5, 3.25], [0.5, 0.25, 0.75], [0.35, 0.45, 2.675], [0.7, 0.65, 0.0075]],
+                ["Estimate", "Std. Error", "z value", "Pr(>|z|)"], digits=2, cs_ind=[0, 1], tst_ind=[2])
+    assert matrix_lines(["[1,]", "[2,]", "[3,]"], t.header, t.rows) == [
+        "     Estimate Std. Error z value Pr(>|z|)   ",
+        "[1,]     1.50       0.50     0.3    0.700   ",
+        "[2,]     2.50       0.25     0.4    0.650   ",
+        "[3,]     3.25       0.75     2.7    0.007 **",
+    ]
+
+
 @pytest.mark.parametrize("case", R["pval"], ids=lambda c: str(c["p"]))
 def test_format_pval_digits(case):
     p = case["p"] if isinstance(case["p"], list) else [case["p"]]
