@@ -28,7 +28,7 @@ from .evaluate import DataColumns, Evaluator
 from .nodes import Call, Name, Node
 from .spec import model_variable
 from .terms import Terms
-from .values import FactorVec, NumMat, NumVec, Value, align_by_label, label_text, missing_mask
+from .values import FactorVec, NumMat, NumVec, Value, align_by_label, check_number_types, label_text, missing_mask
 
 __all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response",
            "missing_detail", "more_levels_warning"]
@@ -84,6 +84,12 @@ def _to_float(values: Any, what: str) -> np.ndarray:
         raise DataError(f"{what} holds complex numbers; a GLM needs real numbers")
     if arr.dtype == bool:
         return arr.astype(float)
+    if arr.dtype.kind in "USMmV":  # (a cast would read texts as numbers, "1_0" as 10, and dates as counts)
+        first = arr.ravel()[0] if arr.size else None
+        raise DataError(f"{what} must be numbers, but it holds {arr.dtype} values such as {shown(str(first))}")
+    if arr.dtype.kind == "O":
+        present = arr.ravel()
+        check_number_types(what, present[~np.asarray(pd.isna(present), dtype=bool)])
     if not np.issubdtype(arr.dtype, np.number):
         try:
             return arr.astype(float)

@@ -27,7 +27,7 @@ from .._arguments import shown
 from ..errors import DataError
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
-           "label_text", "factor_from_labels", "align_by_label"]
+           "label_text", "factor_from_labels", "align_by_label", "check_number_types"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,15 +119,16 @@ def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) ->
 _NUMBER_TYPES = frozenset({float, int, decimal.Decimal, fractions.Fraction})
 
 
-def _check_number_types(name: str, present: np.ndarray) -> None:
-    """Refuse numbers of another type than Python's and numpy's own (a subclass of float): converting them
-    calls their ``__float__``, code that came with the data, whose result would replace the value."""
+def check_number_types(what: str, present: np.ndarray) -> None:
+    """Refuse values of ``present`` (an object array without missing values) of another type than Python's and
+    numpy's own numbers (a subclass of float, a string): converting them calls their ``__float__``, code that
+    came with the data, whose result would replace the value.  ``what`` names them in the message."""
     for t in set(map(type, present)):
         if not (t in _NUMBER_TYPES or (issubclass(t, np.number) and t.__module__ == "numpy")):
             raise DataError(
-                f"column {shown(name)} holds numbers of the type {shown(t.__qualname__)}, which glmstat does not "
-                "convert (its conversion to a float is code of its own); convert the column to floats first, "
-                "e.g. with .astype(float)")
+                f"{what} holds values of the type {shown(t.__qualname__)}, which glmstat does not convert to "
+                "numbers (a float subclass's conversion is code of its own, a string is text); convert them to "
+                "floats first, e.g. with .astype(float)")
 
 
 def column_value(name: str, raw: Any) -> NumVec | FactorVec:
@@ -160,7 +161,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         out[~missing] = present.astype(bool)
         return NumVec(out, logical=True)
     if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
-        _check_number_types(name, present)
+        check_number_types(f"column {shown(name)}", present)
         out = np.full(values.shape[0], np.nan)
         try:
             out[~missing] = present.astype(float)

@@ -202,9 +202,23 @@ class _LoudFloat(float):
 
 def test_numbers_of_a_subclass_are_refused_without_running_their_conversion(d):
     col = np.array([_LoudFloat(v) for v in d["x"]], dtype=object)
-    refuse(gs.DataError, r"column 't' holds numbers of the type '_LoudFloat', which glmstat does not convert",
+    refuse(gs.DataError, r"column 't' holds values of the type '_LoudFloat', which glmstat does not convert",
            "y ~ t", d.assign(t=col))
+    refuse(gs.DataError, r"weights holds values of the type '_LoudFloat'", "y ~ x", d, weights=col)
     assert _LoudFloat.calls == []
+
+
+@pytest.mark.parametrize("values, held", [
+    (np.array(["1", "2"] * 15), "<U1 values such as '1'"),           # texts, which a cast would read
+    (["1_0", "2"] * 15, "<U3 values such as '1_0'"),                   # (as 10)
+    (pd.date_range("2020-01-01", periods=30), "datetime64"),           # dates, which a cast would count
+    (np.array(["1", 2.0] * 15, dtype=object), "values of the type 'str'"),
+])
+def test_weights_and_offsets_given_as_texts_or_dates_are_refused(d, values, held):
+    """R: glm(weights = c("1", "2")) stops ("non-numeric argument"); a cast read "1_0" as 10 and dates as
+    nanoseconds."""
+    refuse(gs.DataError, f"weights .*{held}", "y ~ x", d, weights=values)
+    refuse(gs.DataError, f"offset .*{held}", "y ~ x", d, offset=values)
 
 
 @pytest.mark.parametrize("kind", ["Decimal", "float64", "float"])
