@@ -100,3 +100,16 @@ def test_the_factors_a_refusal_lists_are_cut():
     d = pd.DataFrame({f"f{i}": list("ab") * 3 for i in range(300)}).assign(y=[1.0, 2, 3, 4, 5, 6])
     with pytest.raises(gs.FormulaError, match=r"the formula's factors are 'f0', 'f1', .*'f9', \.\.\.$"):
         gs.glm("y ~ " + " + ".join(f"f{i}" for i in range(300)), d, contrasts={"nope": "sum"})
+
+
+@pytest.mark.parametrize("formula, contrasts", [("y ~ C(g, sum)", None), ("y ~ g", {"g": "sum"})])
+def test_contrasts_of_a_factor_with_an_unused_level_are_kept(formula, contrasts):
+    """A Categorical with an unused category: its contrasts apply to the levels used.  R 4.2 drops C()'s
+    contrasts then ("contrasts dropped from factor C(g, sum) due to missing levels", treatment coding instead:
+    1.5, 2.333333); glmstat fits what was asked, R's fit of the factor without the unused level:
+    coef(glm(y ~ C(droplevels(g), sum))) with g = factor(c("a","a","b","b","a","b"), levels = c("a","b","c")),
+    y = c(1, 2, 3, 5, 1.5, 3.5) is 2.66666666666667, -1.16666666666667 (contrasts= gives R's numbers too)."""
+    d = pd.DataFrame({"g": pd.Categorical(list("aabbab"), categories=list("abc")), "y": [1.0, 2, 3, 5, 1.5, 3.5]})
+    fit = gs.glm(formula, d, contrasts=contrasts)
+    np.testing.assert_allclose(fit.coef.to_numpy(), [2.66666666666667, -1.16666666666667], rtol=1e-12)
+    assert fit.coef.index[1].endswith("[S.a]")
