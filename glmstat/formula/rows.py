@@ -89,7 +89,12 @@ def _to_float(values: Any, what: str) -> np.ndarray:
         raise DataError(f"{what} must be numbers, but it holds {arr.dtype} values such as {shown(str(first))}")
     if arr.dtype.kind == "O":
         present = arr.ravel()
-        check_number_types(what, present[~np.asarray(pd.isna(present), dtype=bool)])
+        try:
+            missing = np.asarray(pd.isna(present), dtype=bool)
+        except ArithmeticError:  # (pandas compares a Decimal("sNaN") with itself, which signals)
+            raise DataError(f"{what} holds a value that cannot be compared with itself, a signalling NaN such as "
+                            "Decimal('sNaN')") from None
+        check_number_types(what, present[~missing])
     if not np.issubdtype(arr.dtype, np.number):
         try:
             return arr.astype(float)

@@ -238,6 +238,7 @@ def test_a_signalling_nan_is_refused_as_data(d):
 
     col = np.array([decimal.Decimal("1.5"), decimal.Decimal("sNaN")] * 15, dtype=object)
     refuse(gs.DataError, r"column 't' holds a value that cannot be compared with itself", "y ~ t", d.assign(t=col))
+    refuse(gs.DataError, r"weights holds a value that cannot be compared with itself", "y ~ x", d, weights=col)
 
 
 # -- the response and the family's support ------------------------------------------------------------------
