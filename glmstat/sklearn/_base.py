@@ -19,6 +19,7 @@ from .._arguments import shown
 from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
+from ..formula.deparse import r_name
 from ..errors import FamilyError, FormulaError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
@@ -194,7 +195,8 @@ class GLMEstimatorBase(BaseEstimator):
             return formula, data.copy(), family, weights
         cols = _formula_names(names, intercept)
         data = pd.DataFrame(np.array(X, dtype=float), columns=cols)
-        terms = [c if c.isidentifier() and not keyword.iskeyword(c) else f"`{c}`" for c in cols]
+        # (r_name quotes with backslashes escaped: `a\b` unescaped was the column ab, silently another model)
+        terms = [c if c.isidentifier() and not keyword.iskeyword(c) else r_name(c) for c in cols]
         data, formula = with_response(data, np.array(y_num), " + ".join(terms) or "1")
         if not intercept:
             formula += " - 1"

@@ -159,10 +159,12 @@ def test_unpenalized_results_use_feature_names_and_weights():
     assert np.allclose(rep.results_.std_errors.to_numpy(), res.std_errors.to_numpy(), rtol=1e-8)
 
 
-@pytest.mark.parametrize("names", [["Intercept", "b"], ["a`b", "x0"]], ids=["intercept", "backtick"])
+@pytest.mark.parametrize("names", [["Intercept", "b"], ["a`b", "x0"], ["ab", "a\\b"], ["a b\\", "ab"]],
+                         ids=["intercept", "backtick", "backslash", "trailing-backslash"])
 def test_results_keep_every_feature_whatever_its_name(names):
-    # a feature named like the intercept's column, or one renamed (a backtick) onto another's name: results_
-    # still has one coefficient per feature besides the intercept, equal to the estimator's
+    # a feature named like the intercept's column, one renamed (a backtick) onto another's name, or one with a
+    # backslash (quoted unescaped, `a\b` was the column ab: a model without the feature): results_ still has
+    # one coefficient per feature besides the intercept, equal to the estimator's
     rng = np.random.default_rng(5)
     X = pd.DataFrame(rng.normal(size=(60, 2)), columns=names)
     y = np.exp(0.2 + 0.3 * X.iloc[:, 0]) + rng.normal(size=60) * 0.1
