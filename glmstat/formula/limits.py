@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from .._arguments import shown
 from ..errors import FormulaError
 
-__all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse"]
+__all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse", "check_variables"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +82,21 @@ def refuse(limit: str, what: str, value: int, limits: FormulaLimits) -> FormulaE
         f"{what}: {value:,}, where the limit {limit} is {bound:,}; if this is intended, raise it with "
         f"glm(..., limits=glmstat.FormulaLimits({limit}=...))"
     )
+
+
+def check_variables(n_rows: int, held: int, dense: int, limits: FormulaLimits) -> None:
+    """The limits on what the variables evaluated so far already need, checked as each one is evaluated,
+    before the next: ``held`` numeric columns of values in memory (rows x 8 bytes each: part of the design's
+    memory, ``max_design_bytes``), ``dense`` of them (with the intercept) columns of the design for certain, as
+    terms of their own (rows x dense^2 of work per iteration, dense^3 past the rows: ``max_pass_work``).  The
+    design's own check comes after every variable is evaluated: a formula of 1,900 terms ``I(z^k)`` on 200,000
+    rows held 3 GB of values (or failed with a MemoryError) before it was refused."""
+    size = held * n_rows * 8
+    if size > limits.max_design_bytes:
+        raise refuse("max_design_bytes", "the formula's numeric variables need more memory than allowed (bytes)",
+                     size, limits)
+    work = n_rows * dense * dense if dense <= n_rows else dense ** 3
+    if work > limits.max_pass_work:
+        raise refuse("max_pass_work", f"the formula's {dense:,} numeric columns of their own on {n_rows:,} rows "
+                                      "need more work per iteration than allowed (rows x dense columns^2)",
+                     work, limits)

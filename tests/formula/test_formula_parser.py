@@ -196,6 +196,31 @@ def test_design_work_per_iteration_is_bounded():
     assert len(gs.glm("y ~ poly(x, 100)", d, limits=gs.FormulaLimits(max_pass_work=10_201_000)).coef) == 101
 
 
+def test_the_limits_hold_as_the_variables_are_evaluated():
+    """A formula of many numeric terms is refused once the variables evaluated so far exceed a limit, before
+    the next is evaluated: 1,900 terms I(z^k) on 200,000 rows held 3 GB of values (or ended in a MemoryError)
+    before the design's check.  Counted by a context= function: 2,000 rows x 51 columns^2 pass 5.2e6, the
+    52nd is refused."""
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"z": rng.uniform(0.5, 1.5, 2000), "y": rng.normal(size=2000)})
+    calls = []
+
+    def power(z, k):
+        calls.append(k)
+        return z ** k
+
+    formula = "y ~ " + " + ".join(f"power(z, {k})" for k in range(1, 201))
+    limits = gs.FormulaLimits(max_pass_work=2000 * 51 * 51)
+    with pytest.raises(gs.FormulaError, match=r"the formula's 52 numeric columns of their own on 2,000 rows need "
+                                              r"more work .*: 5,408,000, where the limit max_pass_work is 5,202,000"):
+        gs.glm(formula, d, context={"power": power}, limits=limits)
+    assert len(calls) == 51  # (the intercept and 51 terms: refused as soon as the 52nd column exists)
+    small = gs.glm(" + ".join(formula.split(" + ")[:50]), d, context={"power": power}, limits=limits)
+    assert len(small.coef) == 51
+    with pytest.raises(gs.FormulaError, match="the formula's numeric variables need more memory than allowed"):
+        gs.glm(formula, d, context={"power": power}, limits=gs.FormulaLimits(max_design_bytes=2000 * 8 * 30))
+
+
 def test_limits_can_be_raised():
     d = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 1, 4, 3, 5], "y": [1.0, 3, 2, 5, 4]})
     with pytest.raises(gs.FormulaError, match="max_terms"):
