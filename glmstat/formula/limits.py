@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from .._arguments import shown
 from ..errors import FormulaError
 
-__all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse", "check_variables"]
+__all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse", "check_variables", "too_deep"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,13 @@ def check_variables(n_rows: int, held: int, dense: int, limits: FormulaLimits) -
         raise refuse("max_pass_work", f"the formula's {dense:,} numeric columns of their own on {n_rows:,} rows "
                                       "need more work per iteration than allowed (rows x dense columns^2)",
                      work, limits)
+
+
+def too_deep(what: str) -> FormulaError:
+    """The error for ``what`` (a formula, a hypothesis) nesting deeper than Python's recursion allows: possible
+    only with ``max_depth`` raised above its default, which every walker of the tree stays within."""
+    import sys
+
+    return FormulaError(
+        f"{what} nests more deeply than Python's recursion limit ({sys.getrecursionlimit():,} frames) allows; "
+        f"lower FormulaLimits.max_depth (the default, {DEFAULT_LIMITS.max_depth}, is within it)")

@@ -34,7 +34,7 @@ from ..distributions import chi2_sf, f_sf
 from ..errors import FormulaError, GLMStatError
 from ..printable import escape_unprintable
 from ..formula.deparse import deparse
-from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse
+from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse, too_deep
 from ..formula.nodes import BinOp, Name, Node, Num, Paren, Unary
 from ..formula.parser import parse_expression, sum_chain
 from ..report.tables import printable_table, returns_table
@@ -404,8 +404,11 @@ def hypothesis_matrix(names: Sequence[str], hypotheses: str | Sequence[str],
         if len(h) > limits.max_length:
             raise refuse("max_length", "the hypothesis has more characters than allowed", len(h), limits)
         left, right = _split_equals(h)
-        a, ca = _side(cols, left, h, limits)
-        b, cb = _side(cols, right, h, limits)
+        try:
+            a, ca = _side(cols, left, h, limits)
+            b, cb = _side(cols, right, h, limits)
+        except RecursionError:  # (only with max_depth raised past what Python's recursion allows)
+            raise too_deep(f"the hypothesis {shown(h)}") from None
         with np.errstate(all="ignore"):
             row, c = a - b, cb - ca
         if not (np.isfinite(row).all() and np.isfinite(c)):

@@ -221,6 +221,18 @@ def test_the_limits_hold_as_the_variables_are_evaluated():
         gs.glm(formula, d, context={"power": power}, limits=gs.FormulaLimits(max_design_bytes=2000 * 8 * 30))
 
 
+@pytest.mark.parametrize("formula", ["y ~ " + "abs(" * 5000 + "a" + ")" * 5000, "y ~ " + "(" * 100_000 + "a" + ")" * 100_000])
+def test_a_raised_max_depth_past_python_s_recursion_is_a_formula_error(formula):
+    """max_depth raised to a million lets a formula nest deeper than Python's recursion: a FormulaError that
+    says so, not a RecursionError; likewise a hypothesis of such a fit."""
+    d = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "y": [2.0, 1, 4, 3, 5]})
+    limits = gs.FormulaLimits(max_depth=10**6, max_length=10**7)
+    with pytest.raises(gs.FormulaError, match="nests more deeply than Python's recursion limit"):
+        gs.glm(formula, d, limits=limits)
+    with pytest.raises(gs.FormulaError, match="the hypothesis .* nests more deeply"):
+        gs.glm("y ~ a", d, limits=limits).wald_test("(" * 5000 + "a" + ")" * 5000 + " = 0")
+
+
 def test_limits_can_be_raised():
     d = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 1, 4, 3, 5], "y": [1.0, 3, 2, 5, 4]})
     with pytest.raises(gs.FormulaError, match="max_terms"):
