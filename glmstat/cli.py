@@ -40,6 +40,8 @@ from .api import glm
 from .datasets import list_datasets, load_dataset
 from .errors import DataError, FamilyError, GLMStatError, GLMStatWarning
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
+from .formula.nodes import count_dots, names_read
+from .formula.parser import parse
 from .report.rformat import encode_string
 from .report.summary import Summary
 
@@ -83,7 +85,7 @@ def _one_line(text: object) -> str:
 
 
 # -- data -----------------------------------------------------------------------------------------------
-def read_data(spec: str) -> pd.DataFrame | str:
+def read_data(spec: str, needed: frozenset[str] | None = None) -> pd.DataFrame | str:
     """The data named on the command line: a CSV or Parquet file, or a bundled data set.
 
     A path that exists is read as CSV unless it ends in ``.parquet``/``.pq``: a Parquet file (needs pyarrow)
@@ -92,6 +94,9 @@ def read_data(spec: str) -> pd.DataFrame | str:
     bytes, a row group expanding beyond ``FormulaLimits.max_design_bytes``).  Read here, every column of the
     file was: a 3 KB file whose unused column held lists of ten million zeros took gigabytes.
     A name that is not a file is looked up among the bundled data sets (:func:`glmstat.load_dataset`).
+    ``needed``: the columns the model can read (None: every one); of a CSV file with more than
+    :data:`_ALL_COLUMNS` columns only the first that many and those are kept (a 4 MB file of 300,000 empty
+    columns took 7 s and 475 MB read whole; the first ones stay for the "did you mean" of a misspelt name).
 
     Returns
     -------
@@ -109,7 +114,7 @@ def read_data(spec: str) -> pd.DataFrame | str:
     if path.is_file():
         if path.suffix.lower() in _PARQUET_SUFFIXES:
             return _parquet_path(path)
-        return _r_row_names(_read_file(path))
+        return _r_row_names(_read_file(path, needed))
     if path.suffix.lower() in (".csv", ".txt", *_PARQUET_SUFFIXES) or len(path.parts) > 1:
         raise DataError(f"no such file: {shown(spec, 300)}")
     names = list(list_datasets()["name"])
@@ -140,17 +145,28 @@ def _r_row_names(data: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def _read_file(path: Path) -> pd.DataFrame:
-    """The rows of the CSV file ``path``.  A message about a file that cannot be read never quotes its content
-    (the file may not be a data file at all): it says what kind of problem, and where, only."""
+#: A CSV file's columns read whatever the model reads (see :func:`read_data`).
+_ALL_COLUMNS = 1000
+
+
+def _read_file(path: Path, needed: frozenset[str] | None = None) -> pd.DataFrame:
+    """The rows of the CSV file ``path`` (its columns as :func:`read_data` says).  A message about a file that
+    cannot be read never quotes its content (the file may not be a data file at all): it says what kind of
+    problem, and where, only."""
     header = _header_names(path)
     try:
-        if header is None:
-            data = pd.read_csv(path, compression=None)  # no decompression: a small file stays small
+        if header is None:  # (no decompression: a small file stays small)
+            data = pd.read_csv(path, compression=None)
         else:
-            with open(path, "rb") as fh:
-                fh.seek(header[1])  # (the rows after the header, which pandas is not given to rename)
-                data = pd.read_csv(fh, compression=None, header=None, names=header[0])
+            names, consumed, renamed = header
+            keep = None if needed is None or len(names) <= _ALL_COLUMNS else \
+                names[:_ALL_COLUMNS] + [c for c in names[_ALL_COLUMNS:] if c in needed]
+            if renamed:
+                with open(path, "rb") as fh:
+                    fh.seek(consumed)  # (the rows after the header, which pandas is not given to rename)
+                    data = pd.read_csv(fh, compression=None, header=None, names=names, usecols=keep)
+            else:
+                data = pd.read_csv(path, compression=None, usecols=keep)
     except pd.errors.EmptyDataError:
         raise DataError(f"{shown(str(path), 300)} is empty: expected a CSV file with a header row") from None
     except pd.errors.ParserError as exc:
@@ -169,10 +185,10 @@ def _read_file(path: Path) -> pd.DataFrame:
     return data
 
 
-def _header_names(path: Path) -> tuple[list[str], int] | None:
-    """The column names pandas gives a CSV file whose header repeats a name, computed in linear time, and the
-    byte offset where the rows after the header start; None when no name repeats (or the csv module cannot
-    read the header: pandas then reads the file, and says what is wrong).  pandas renames each repeat as R's
+def _header_names(path: Path) -> tuple[list[str], int, bool] | None:
+    """The column names pandas gives a CSV file, computed in linear time, the byte offset where the rows after
+    the header start, and whether a name was renamed (the header repeats it); None when the csv module cannot
+    read the header (pandas then reads the file, and says what is wrong).  pandas renames each repeat as R's
     read.csv does (a, a.1, a.2, ..., skipping a name the header already holds; an empty cell is 'Unnamed: i',
     renamed after the named columns), but searches the whole header for every candidate name, even when it
     is given the names: quadratic, 7 s for a header of 20,000 a's and more than 2 minutes for 200,000 (1 MB).  The header is read with the
@@ -200,7 +216,7 @@ def _header_names(path: Path) -> tuple[list[str], int] | None:
         csv.field_size_limit(limit)
     names = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
     if len(set(names)) == len(names):
-        return None
+        return names, consumed, False
     unnamed = [i for i, name in enumerate(header) if not name]
     present = Counter(names)  # (the names the header holds now: pandas's 'in names' on its list)
     counts: dict[str, int] = {}
@@ -216,7 +232,7 @@ def _header_names(path: Path) -> tuple[list[str], int] | None:
             present[col] += 1
             names[i] = col
         counts[col] = cur + 1
-    return names, consumed
+    return names, consumed, True
 
 
 # -- family ---------------------------------------------------------------------------------------------
@@ -267,11 +283,24 @@ def _get_family(name: str, link: str | None) -> Family:
         raise FamilyError(f"unknown family {shown(name)}; families are {', '.join(FAMILY_NAMES)}") from None
 
 
+def _columns_read(formula: str, weights: str | None, offset: str | None) -> frozenset[str] | None:
+    """The data columns a fit of ``formula`` can read: the names it holds and the weights and offset columns;
+    None (every column) for a formula with ``.`` or one that does not parse (glm() says why)."""
+    try:
+        f = parse(formula)
+    except GLMStatError:
+        return None
+    if count_dots(f.rhs):
+        return None
+    names = set(names_read(f.rhs)) | (set(names_read(f.lhs)) if f.lhs is not None else set())
+    return frozenset(names | {c for c in (weights, offset) if c is not None})
+
+
 # -- commands ---------------------------------------------------------------------------------------------
 def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     family = make_family(args.family, args.link, theta=args.theta, var_power=args.var_power,
                          link_power=args.link_power, variance=args.variance)
-    data = read_data(args.data)
+    data = read_data(args.data, _columns_read(args.formula, args.weights, args.offset))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -376,3 +376,23 @@ def test_internal_error_is_one_line_unless_traceback_asked(monkeypatch, capsys):
     assert "boom" not in line  # an unexpected exception's message may hold data: shown only with --traceback
     with pytest.raises(RuntimeError, match="boom"):
         main(["--traceback", *SEED])
+
+
+def test_a_wide_csv_file_is_read_for_the_model_s_columns(tmp_path, capsys):
+    """Of a CSV file of more than 1,000 columns only the first 1,000 and the model's are read (a 4 MB file of
+    300,000 empty columns took 7 s and 475 MB read whole); the summary is that of the model's columns alone."""
+    from glmstat.cli import read_data
+
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"y": rng.normal(size=20), **{f"c{j}": np.nan for j in range(3000)}, "x": rng.normal(size=20)})
+    d["y"] += d["x"]
+    path = tmp_path / "wide.csv"
+    d.to_csv(path, index=False)
+    data = read_data(str(path), frozenset({"y", "x"}))
+    assert list(data.columns) == ["y"] + [f"c{j}" for j in range(999)] + ["x"]
+    code, out, err = run(["fit", "y ~ x", str(path), "--family", "gaussian"], capsys)
+    assert code == 0, err
+    assert out.rstrip("\n").split("\n")[2:] == quiet_summary("y ~ x", d[["y", "x"]].set_axis(
+        pd.RangeIndex(1, 21)), gs.Gaussian()).split("\n")[2:]  # (after the Call line, which names the file)
+    code, out, err = run(["fit", "y ~ .", str(path), "--family", "gaussian"], capsys)  # ('.': every column)
+    assert code == 1 and "max_terms" in err, err  # (3,001 columns read: 1,001 would have fitted)
