@@ -16,7 +16,7 @@ from ._arguments import real_number, shown
 from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError
 from .families import Family, Gaussian
 from .fit import dropped_rows_message, finish
-from .formula.limits import DEFAULT_LIMITS, FormulaLimits
+from .formula.limits import DEFAULT_LIMITS, FormulaLimits, too_deep
 from .formula.validation import check_family, check_model_frame
 from .inference.results import GLMResults
 from .inputs import model_frame_and_source
@@ -161,10 +161,13 @@ def glm(
     if progress not in (None, True, False):
         raise FitError(f"progress must be None, True or False, got {shown(progress)}")
     start = _check_start(start)
-    frame, source = model_frame_and_source(formula, data, family, weights=weights, offset=offset,
-                                           na_action=na_action, context=context,
-                                           limits=DEFAULT_LIMITS if limits is None else limits,
-                                           contrasts=contrasts)
+    try:
+        frame, source = model_frame_and_source(formula, data, family, weights=weights, offset=offset,
+                                               na_action=na_action, context=context,
+                                               limits=DEFAULT_LIMITS if limits is None else limits,
+                                               contrasts=contrasts)
+    except RecursionError:  # (only with max_depth raised past what Python's recursion allows)
+        raise too_deep("the formula") from None
     if frame.n_dropped:
         warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
     data_findings = check_model_frame(frame, source, family)

@@ -36,7 +36,7 @@ from .errors import DataError, DataWarning, MissingDependencyError
 from .families import Family
 from .formula.deparse import r_name
 from .formula.frame import ModelFrame, build_model_frame
-from .formula.limits import FormulaLimits, too_deep
+from .formula.limits import FormulaLimits
 from .formula.nodes import Name
 from .formula.readers import ParquetReader, arrow_schema, in_memory_frame, is_dask, is_path, numeric_categoricals
 from .formula.rows import missing_detail
@@ -51,15 +51,7 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
                            limits: FormulaLimits, contrasts: Mapping[str, str] | None = None
                            ) -> tuple[ModelFrame | StreamedFrame, DesignSource]:
     """The model frame of ``formula`` on ``data`` and the row source the engine fits from (see the module
-    docstring for what ``data`` may be).  A formula within a raised ``limits.max_depth`` that nests deeper than
-    Python's recursion allows is refused as too deep (the parser and the tree's walkers recurse)."""
-    try:
-        return _frame_and_source(formula, data, family, weights, offset, na_action, context, limits, contrasts)
-    except RecursionError:
-        raise too_deep("the formula") from None
-
-
-def _frame_and_source(formula, data, family, weights, offset, na_action, context, limits, contrasts):
+    docstring for what ``data`` may be)."""
     schema = None
     if not isinstance(data, pd.DataFrame):  # (a pandas DataFrame is used as it is: no path, reader, dask)
         schema = arrow_schema(data)
