@@ -155,18 +155,17 @@ def _read_file(path: Path, needed: frozenset[str] | None = None) -> pd.DataFrame
     problem, and where, only."""
     header = _header_names(path)
     try:
-        if header is None:  # (no decompression: a small file stays small)
+        names, consumed, renamed = header if header is not None else ([], 0, False)
+        keep = None if needed is None or len(names) <= _ALL_COLUMNS else \
+            names[:_ALL_COLUMNS] + [c for c in names[_ALL_COLUMNS:] if c in needed]
+        if not renamed and keep is None:  # (no decompression: a small file stays small)
             data = pd.read_csv(path, compression=None)
         else:
-            names, consumed, renamed = header
-            keep = None if needed is None or len(names) <= _ALL_COLUMNS else \
-                names[:_ALL_COLUMNS] + [c for c in names[_ALL_COLUMNS:] if c in needed]
-            if renamed:
-                with open(path, "rb") as fh:
-                    fh.seek(consumed)  # (the rows after the header, which pandas is not given to rename)
-                    data = pd.read_csv(fh, compression=None, header=None, names=names, usecols=keep)
-            else:
-                data = pd.read_csv(path, compression=None, usecols=keep)
+            with open(path, "rb") as fh:
+                # (the rows after the header, named as read: pandas renamed repeats in quadratic time, and
+                # ``usecols`` names must be the ones given)
+                fh.seek(consumed)
+                data = pd.read_csv(fh, compression=None, header=None, names=names, usecols=keep)
     except pd.errors.EmptyDataError:
         raise DataError(f"{shown(str(path), 300)} is empty: expected a CSV file with a header row") from None
     except pd.errors.ParserError as exc:
