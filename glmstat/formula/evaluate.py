@@ -29,12 +29,19 @@ from .limits import FormulaLimits, refuse
 from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .validation import check_column_types
-from .values import FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text
+from .values import FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text, level_texts
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "check_context"]
 
 HINT = ("formulas may use data columns, math functions (log, exp, sqrt, abs, np.<ufunc>, ...), factor()/C(), "
         "I(), offset(), cbind() and names passed with context= (e.g. context={'myfun': myfun})")
+
+
+def _r_text(v: Any) -> str:
+    """A value as R's ``as.character`` writes it: ``TRUE``/``FALSE`` for a logical, a number to 15 digits."""
+    if isinstance(v, (bool, np.bool_)):
+        return "TRUE" if v else "FALSE"
+    return v if isinstance(v, str) else label_text(float(v))
 
 
 class DataColumns:
@@ -435,7 +442,7 @@ class Evaluator:
         texts = [label_text(lv) for lv in f.levels]
         target = label_text(other)
         if op in ("==", "!="):
-            hit = np.array([t == target for t in texts] + [False])
+            hit = np.array([target in level_texts(lv) for lv in f.levels] + [False])
             r = hit[f.codes].astype(float)
             if op == "!=":
                 r = 1.0 - r
@@ -467,9 +474,17 @@ class Evaluator:
             raise FormulaError(f"{deparse(node)}: the right side of %in% must be literal values, e.g. c(1, 2)")
         if isinstance(a, FactorVec):
             texts = {label_text(v) for v in items}
-            hit = np.array([label_text(lv) in texts for lv in a.levels] + [False])
+            hit = np.array([not texts.isdisjoint(level_texts(lv)) for lv in a.levels] + [False])
             return NumVec(hit[a.codes].astype(float), logical=True)
         x = numeric(a, node, "left side of %in%")
-        nums = [float(v) for v in items if not isinstance(v, str)]
-        r = np.isin(x, nums).astype(float)
+        if any(isinstance(v, str) for v in items):
+            # as R: with a text among the items every value is matched as text (c(1, "5") is c("1", "5"); a
+            # number as as.character writes it, a logical as TRUE/FALSE)
+            logical = isinstance(a, NumVec) and a.logical
+            texts = {v if isinstance(v, str) else _r_text(v) for v in items}
+            values, inverse = np.unique(np.atleast_1d(np.asarray(x, dtype=float)), return_inverse=True)
+            hit = np.array([not np.isnan(v) and _r_text(bool(v) if logical else float(v)) in texts for v in values])
+            r = hit[inverse].astype(float).reshape(np.shape(x))
+        else:
+            r = np.isin(x, [float(v) for v in items]).astype(float)
         return NumVec(r, logical=True) if isinstance(x, np.ndarray) else bool(r)

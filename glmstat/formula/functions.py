@@ -24,7 +24,7 @@ from .nodes import Call, Name, Node, Str
 from .rounding import r_round
 from .splines import bspline_basis, bs_knots, natural_spline_basis, ns_knots
 from .contrasts import CONTRASTS
-from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key
+from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key, level_texts
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -149,7 +149,7 @@ def _drop_unused(f: FactorVec) -> FactorVec:
 
 def _same_level(a: Any, b: Any) -> bool:
     if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
-        return label_text(a) == label_text(b)
+        return not set(level_texts(a)).isdisjoint(level_texts(b))
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):  # (alike to 15 digits, as R's texts)
         return f"{float(a):.14e}" == f"{float(b):.14e}"
     return label_text(a) == label_text(b)
@@ -170,12 +170,12 @@ def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
     by_text: dict[str, int] = {}  # every old level by its text
     by_text_other: dict[str, int] = {}  # the old levels that are not numbers, by their text
     for i, old in enumerate(f.levels):
-        text = label_text(old)
-        by_text.setdefault(text, i)
+        for text in level_texts(old):  # (a logical's R text, "TRUE", too)
+            by_text.setdefault(text, i)
+            if not _is_number(old):
+                by_text_other.setdefault(text, i)
         if _is_number(old):
             by_value.setdefault(f"{float(old):.14e}", i)
-        else:
-            by_text_other.setdefault(text, i)
     index = []
     for lv in levels:
         if _is_number(lv):

@@ -27,7 +27,7 @@ from .._arguments import shown
 from ..errors import DataError
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
-           "label_text", "factor_from_labels", "align_by_label", "check_number_types"]
+           "label_text", "level_texts", "factor_from_labels", "align_by_label", "check_number_types"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +63,15 @@ def label_text(level: Any) -> str:
     if isinstance(level, (float, np.floating)):
         return number_text(float(level))
     return str(level)
+
+
+def level_texts(level: Any) -> tuple[str, ...]:
+    """The texts a string literal in a formula matches ``level`` by: its label, and for a logical also R's
+    ``as.character`` of it (``"TRUE"``, ``"FALSE"``: ``b %in% "TRUE"``, ``factor(b, levels = c("TRUE",
+    "FALSE"))`` and ``relevel(factor(b), ref = "TRUE")`` are R's, whose levels of a logical are those)."""
+    if isinstance(level, (bool, np.bool_)):
+        return (str(bool(level)), str(bool(level)).upper())
+    return (label_text(level),)
 
 
 def number_text(v: float) -> str:

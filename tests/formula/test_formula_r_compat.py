@@ -245,3 +245,26 @@ def test_glm_on_round_fits_as_r():
     assert_close(fit.coef, [0.21099555025350583, 0.84923466052387997], rtol=1e-9)
     assert_close(fit.deviance, 5.7691071128276032, rtol=1e-9)
     assert_close(gs.glm("y ~ round(x, 1)", d).coef, [-0.061269959153361017, 3.902710731526179977], rtol=1e-9)
+
+
+LOGICAL_DATA = pd.DataFrame({"x": [1.5, 7.2, 3.3, 8.8, 6.1, 2.4, 9.7, 4.6, 5.9, 0.8, 7.7, 3.9],
+                             "h": [1.0, 5, 2, 5, 3, 1, 4, 6, 5, 2, 1, 3],
+                             "y": [1.2, 2.9, 1.1, 3.4, 2.2, 1.9, 3.1, 1.4, 2.6, 0.7, 2.8, 1.6]})
+LOGICAL_DATA["b"] = LOGICAL_DATA["x"] > 5
+
+
+@pytest.mark.parametrize("formula, r_coef", [
+    # R 4.2: coef(glm(<formula>, data = d)) on the data above (d$b <- d$x > 5)
+    ("y ~ I(b %in% c('TRUE'))", [1.31666666666667, 1.51666666666667]),
+    ("y ~ I(factor(x > 5) == 'TRUE')", [1.31666666666667, 1.51666666666667]),
+    ("y ~ factor(b, levels = c('TRUE', 'FALSE'))", [2.83333333333333, -1.51666666666667]),
+    ("y ~ relevel(factor(b), ref = 'TRUE')", [2.83333333333333, -1.51666666666667]),
+    ("y ~ I(h %in% c('1', '5'))", [1.68333333333333, 0.783333333333333]),
+    ("y ~ I(h %in% c(1, '5'))", [1.68333333333333, 0.783333333333333]),
+])
+def test_texts_match_logicals_and_numbers_as_r_matches_them(formula, r_coef):
+    """A logical's levels are R's TRUE/FALSE to a text in the formula, and a number against texts is matched
+    as its text (R coerces to character): each of these was an all-zero column (coefficient NA) or every row
+    missing, silently or with a misleading message."""
+    fit = gs.glm(formula, LOGICAL_DATA)
+    np.testing.assert_allclose(fit.coef.to_numpy(), r_coef, rtol=1e-12)
