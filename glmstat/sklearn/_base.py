@@ -103,6 +103,8 @@ class GLMEstimatorBase(BaseEstimator):
         penalty = self._penalty()
         family = self._family()
         self.__dict__.pop("_results_cache", None)
+        # (what predict and score use: set_params(family=...) takes effect at the next fit, as any parameter)
+        self._fitted_family = family
         if self.formula is None:
             X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=self._numeric_target)
             sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)

@@ -145,7 +145,7 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
         """The log-odds of classes_[1], log(mu / (1 - mu)), shape (n,): positive where it is predicted.  For
         the logit link this is the linear predictor eta = b0 + x'b itself."""
         eta = self._linear_predictor(X)
-        link = self._family().link
+        link = self._fitted_family.link
         if link.name == "logit":
             return eta
         mu = link.inverse(eta)
@@ -154,7 +154,8 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Columns P(classes_[0]) = 1 - mu and P(classes_[1]) = mu, mu = g^{-1}(eta)."""
-        mu = self._family().link.inverse(self._linear_predictor(X))
+        eta = self._linear_predictor(X)  # (first: an unfitted estimator raises NotFittedError)
+        mu = self._fitted_family.link.inverse(eta)
         return np.column_stack([1.0 - mu, mu])
 
     def predict_log_proba(self, X: Any) -> np.ndarray:

@@ -17,6 +17,9 @@ from ._regressor import GLMRegressor
 
 __all__ = ["GLMPath", "glm_path"]
 
+#: The most penalties a path fits (each a fit; 10**9 of them was a 7.5 GB array before the first).
+_MAX_ALPHAS = 10_000
+
 
 @dataclass(frozen=True)
 class GLMPath:
@@ -81,8 +84,9 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     y, sw = est._target(y, sw)
     problem = make_problem(X, y, sw, None, fam, fit_intercept)
     if alphas is None:
-        if isinstance(n_alphas, bool) or not isinstance(n_alphas, (int, np.integer)) or n_alphas < 1:
-            raise ValueError(f"n_alphas must be a positive integer, got {shown(n_alphas)}")
+        if isinstance(n_alphas, bool) or not isinstance(n_alphas, (int, np.integer)) or not 1 <= n_alphas <= _MAX_ALPHAS:
+            raise ValueError(f"n_alphas must be a positive integer of at most {_MAX_ALPHAS:,} (a fit each), got "
+                             f"{shown(n_alphas)}")
         if not isinstance(eps, (int, float, np.floating)) or not 0 < eps <= 1:
             raise ValueError(f"eps must be a number in (0, 1], got {shown(eps)}")
         top = alpha_max(problem, l1_ratio)

@@ -87,7 +87,8 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
 
     def predict(self, X: Any) -> np.ndarray:
         """The fitted mean mu = g^{-1}(b0 + x'b (+ offset))."""
-        return self._family().link.inverse(self._linear_predictor(X))
+        eta = self._linear_predictor(X)  # (first: an unfitted estimator raises NotFittedError)
+        return self._fitted_family.link.inverse(eta)
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """D^2, the fraction of deviance explained: 1 - D(y, mu) / D(y, ybar), with D the family's
@@ -97,7 +98,7 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
         y must lie in the family's domain (as in ``fit``; scikit-learn's GLMs refuse it too): the deviance
         of a Poisson fit at y = -1 is no measure of fit, and it gave scores such as -3.8e16."""
         mu = self.predict(X)
-        family = self._family()
+        family = self._fitted_family
         w = _check_sample_weight(sample_weight, mu[:, None], dtype=np.float64, ensure_non_negative=True)
         if y is None and self.formula is not None and split_formula(self.formula)[0]:
             enc = front_end(X, formula=f"{split_formula(self.formula)[0]} ~ 1", family=family)

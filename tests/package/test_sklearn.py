@@ -475,6 +475,8 @@ def test_glm_path_checks_its_arguments_as_the_estimators(cancer):
         glm_path(X, np.r_[np.nan, y[1:] + 1], family=gs.Poisson(), n_alphas=3)
     with pytest.raises(gs.FamilyError, match="glmstat family"):
         glm_path(X, y + 1, family="poisson", n_alphas=3)
+    with pytest.raises(ValueError, match="n_alphas must be a positive integer of at most 10,000"):
+        glm_path(X, y + 1, family=gs.Poisson(), n_alphas=10**9)  # (a 7.5 GB array of penalties: MemoryError)
     Xtr, _, ytr, _ = cancer
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         path = glm_path(Xtr, ytr, family=gs.Binomial(), n_alphas=4, max_iter=1)
@@ -527,3 +529,22 @@ def test_a_bad_formula_is_refused_with_glmstats_formula_error(formula, match):
     assert isinstance(info.value, ValueError)
     with pytest.raises(gs.FormulaError, match="names no column"):
         GLMClassifier(formula="`c~` ~ x").fit(df.assign(c=[0, 1, 0, 1]))
+
+
+def test_predict_uses_the_fitted_family_until_the_next_fit():
+    """set_params(family=...) takes effect at the next fit, as any parameter: predict applied the new
+    family's inverse link to the coefficients fitted with the old one (2.76 became 15.86)."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(80, 2))
+    y = np.exp(0.5 + 0.3 * X[:, 0]) + rng.normal(size=80) * 0.1
+    est = GLMRegressor(alpha=0).fit(X, y)
+    before, score = est.predict(X), est.score(X, y)
+    est.set_params(family=gs.Poisson())
+    np.testing.assert_array_equal(est.predict(X), before)
+    assert est.score(X, y) == score
+    refit = est.fit(X, y).predict(X)
+    assert not np.allclose(refit, before)  # (the next fit is Poisson's)
+    clf = GLMClassifier().fit(X, (y > np.median(y)).astype(int))
+    proba = clf.predict_proba(X)
+    clf.set_params(family=gs.Binomial(link="cloglog"))
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
