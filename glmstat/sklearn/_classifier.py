@@ -119,7 +119,12 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
             # n_samples / (n_classes * bincount(y)) without sample weights
             sw = sw * (totals.sum() / (2.0 * totals))[event.astype(np.intp)]
         elif self.class_weight is not None:
-            sw = sw * compute_class_weight(self.class_weight, classes=classes, y=y)[event.astype(np.intp)]
+            weights = compute_class_weight(self.class_weight, classes=classes, y=y)
+            for c, w in zip(values, weights):  # (a class weight of 0 leaves one class too)
+                if not w > 0:
+                    raise ValueError(f"class_weight gives class {shown(c)} the weight {shown(float(w))}, which "
+                                     "leaves one class; a binary classifier needs both classes with positive weight")
+            sw = sw * weights[event.astype(np.intp)]
         self.classes_ = classes
         return event, sw
 

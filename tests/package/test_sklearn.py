@@ -548,3 +548,12 @@ def test_predict_uses_the_fitted_family_until_the_next_fit():
     proba = clf.predict_proba(X)
     clf.set_params(family=gs.Binomial(link="cloglog"))
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_a_class_weight_of_zero_is_refused_as_a_class_of_zero_weights():
+    """class_weight={True: 0, ...} left one class: the fit ran to an intercept of -23.6 with a separation
+    warning, where zero sample weights for a class are refused."""
+    rng = np.random.default_rng(9)
+    X, y = rng.normal(size=(40, 2)), np.tile([True, False], 20)
+    with pytest.raises(ValueError, match="class_weight gives class True the weight 0"):
+        GLMClassifier(class_weight={True: 0, False: 1}).fit(X, y)
