@@ -29,19 +29,13 @@ from .limits import FormulaLimits, refuse
 from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .validation import check_column_types
-from .values import FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text, level_texts
+from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text, level_texts,
+                     r_text)
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "check_context"]
 
 HINT = ("formulas may use data columns, math functions (log, exp, sqrt, abs, np.<ufunc>, ...), factor()/C(), "
         "I(), offset(), cbind() and names passed with context= (e.g. context={'myfun': myfun})")
-
-
-def _r_text(v: Any) -> str:
-    """A value as R's ``as.character`` writes it: ``TRUE``/``FALSE`` for a logical, a number to 15 digits."""
-    if isinstance(v, (bool, np.bool_)):
-        return "TRUE" if v else "FALSE"
-    return v if isinstance(v, str) else label_text(float(v))
 
 
 class DataColumns:
@@ -439,7 +433,6 @@ class Evaluator:
         f, other, flip = (a, b, False) if isinstance(a, FactorVec) else (b, a, True)
         if not isinstance(other, (str, int, float)):
             raise FormulaError(f"{deparse(node)}: a factor can be compared with one of its levels, e.g. g == \"b\"")
-        texts = [label_text(lv) for lv in f.levels]
         target = label_text(other)
         if op in ("==", "!="):
             hit = np.array([target in level_texts(lv) for lv in f.levels] + [False])
@@ -447,6 +440,7 @@ class Evaluator:
             if op == "!=":
                 r = 1.0 - r
         else:
+            texts = [label_text(lv) for lv in f.levels]
             if not f.ordered or target not in texts:
                 raise FormulaError(f"{deparse(node)}: '{op}' needs an ordered factor and one of its levels")
             k = texts.index(target)
@@ -481,9 +475,9 @@ class Evaluator:
             # as R: with a text among the items every value is matched as text (c(1, "5") is c("1", "5"); a
             # number as as.character writes it, a logical as TRUE/FALSE)
             logical = isinstance(a, NumVec) and a.logical
-            texts = {v if isinstance(v, str) else _r_text(v) for v in items}
+            texts = {r_text(v) for v in items}
             values, inverse = np.unique(np.atleast_1d(np.asarray(x, dtype=float)), return_inverse=True)
-            hit = np.array([not np.isnan(v) and _r_text(bool(v) if logical else float(v)) in texts for v in values])
+            hit = np.array([not np.isnan(v) and r_text(bool(v) if logical else float(v)) in texts for v in values])
             r = hit[inverse].astype(float).reshape(np.shape(x))
         else:
             r = np.isin(x, [float(v) for v in items]).astype(float)

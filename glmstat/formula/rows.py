@@ -29,7 +29,8 @@ from .limits import check_variables
 from .nodes import Call, Name, Node
 from .spec import model_variable
 from .terms import Terms
-from .values import FactorVec, NumMat, NumVec, Value, align_by_label, check_number_types, label_text, missing_mask
+from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, check_number_types, label_text,
+                     missing_mask, object_missing)
 
 __all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response",
            "missing_detail", "more_levels_warning"]
@@ -90,12 +91,7 @@ def _to_float(values: Any, what: str) -> np.ndarray:
         raise DataError(f"{what} must be numbers, but it holds {arr.dtype} values such as {shown(str(first))}")
     if arr.dtype.kind == "O":
         present = arr.ravel()
-        try:
-            missing = np.asarray(pd.isna(present), dtype=bool)
-        except ArithmeticError:  # (pandas compares a Decimal("sNaN") with itself, which signals)
-            raise DataError(f"{what} holds a value that cannot be compared with itself, a signalling NaN such as "
-                            "Decimal('sNaN')") from None
-        check_number_types(what, present[~missing])
+        check_number_types(what, present[~object_missing(what, present)])
     if not np.issubdtype(arr.dtype, np.number):
         try:
             return arr.astype(float)

@@ -27,7 +27,8 @@ from .._arguments import shown
 from ..errors import DataError
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
-           "label_text", "level_texts", "factor_from_labels", "align_by_label", "check_number_types"]
+           "label_text", "level_texts", "r_text", "factor_from_labels", "align_by_label", "check_number_types",
+           "object_missing"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,12 +66,20 @@ def label_text(level: Any) -> str:
     return str(level)
 
 
+def r_text(value: Any) -> str:
+    """A value as R's ``as.character`` writes it: ``TRUE``/``FALSE`` for a logical, a number to 15 significant
+    digits (:func:`number_text`), a text as it is."""
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    return value if isinstance(value, str) else label_text(float(value))
+
+
 def level_texts(level: Any) -> tuple[str, ...]:
     """The texts a string literal in a formula matches ``level`` by: its label, and for a logical also R's
     ``as.character`` of it (``"TRUE"``, ``"FALSE"``: ``b %in% "TRUE"``, ``factor(b, levels = c("TRUE",
     "FALSE"))`` and ``relevel(factor(b), ref = "TRUE")`` are R's, whose levels of a logical are those)."""
     if isinstance(level, (bool, np.bool_)):
-        return (str(bool(level)), str(bool(level)).upper())
+        return (label_text(level), r_text(level))
     return (label_text(level),)
 
 
@@ -128,6 +137,16 @@ def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) ->
 _NUMBER_TYPES = frozenset({float, int, decimal.Decimal, fractions.Fraction})
 
 
+def object_missing(what: str, values: np.ndarray) -> np.ndarray:
+    """``pd.isna`` of an object array; a value that signals when compared with itself (pandas' test compares
+    a ``Decimal("sNaN")`` with itself) is a :class:`DataError` naming ``what``."""
+    try:
+        return np.asarray(pd.isna(values), dtype=bool)
+    except ArithmeticError:
+        raise DataError(f"{what} holds a value that cannot be compared with itself, a signalling NaN such as "
+                        "Decimal('sNaN'); make it a missing value or convert it to floats") from None
+
+
 def check_number_types(what: str, present: np.ndarray) -> None:
     """Refuse values of ``present`` (an object array without missing values) of another type than Python's and
     numpy's own numbers (a subclass of float, a string): converting them calls their ``__float__``, code that
@@ -156,11 +175,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
         return NumVec(np.asarray(raw.to_numpy(dtype=float, na_value=np.nan)))
     values = np.asarray(raw, dtype=object)
-    try:
-        missing = np.asarray(pd.isna(values), dtype=bool)
-    except ArithmeticError as e:  # (pandas compares a Decimal("sNaN") with itself, which signals)
-        raise DataError(f"column {shown(name)} holds a value that cannot be compared with itself, a signalling "
-                        "NaN such as Decimal('sNaN'); make it a missing value or convert the column to floats") from None
+    missing = object_missing(f"column {shown(name)}", values)
     present = values[~missing]
     kind = pd.api.types.infer_dtype(present, skipna=False) if present.size else "empty"
     if kind in ("string", "empty"):
