@@ -226,6 +226,42 @@ def parquet_output(path: str | os.PathLike, method: str) -> None:
                            f"table returned by {method}() yourself, e.g. fit.{method}().to_csv(...)")
 
 
+def refuse_data_file(path: str | os.PathLike, files: Sequence[str]) -> None:
+    """Refuse a ``path=`` to write to that is one of ``files``, the Parquet files a streamed fit reads its rows
+    from, by any name (a symbolic or a hard link to one too).  The rows are written block by block as they are
+    read, so the file was cut short at the first block: a later row group then read as damaged data, and the
+    data was gone; when the fit kept its rows in memory, the data was replaced without a word."""
+    try:
+        target = os.stat(path)
+    except (OSError, ValueError):  # (nothing there yet, or a name the file system refuses: not a data file)
+        return
+    for f in files:
+        try:
+            st = os.stat(f)
+        except (OSError, ValueError):
+            continue
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            raise GLMStatError(f"path={shown(os.fspath(path), 300)} is the Parquet file {shown(f, 300)} this fit "
+                               "reads its rows from: writing it would destroy the data while it is read; give "
+                               "another path")
+
+
+def refuse_filled_directory(path: str | os.PathLike) -> None:
+    """Refuse a ``path=`` for a dask fit's directory of part files (``part.0.parquet``, ...) that already holds
+    something.  dask writes into it as it is: the part files of an earlier table stayed next to the new ones, so
+    reading the directory gave their rows too, and the files of the dask DataFrame being fitted, read from that
+    directory, were written over while they were read."""
+    try:
+        with os.scandir(path) as entries:
+            filled = next(entries, None) is not None
+    except (OSError, ValueError):  # (no such directory yet, or not a directory: dask says what is wrong)
+        return
+    if filled:
+        raise GLMStatError(f"path={shown(os.fspath(path), 300)} is a directory that already holds files: a dask fit "
+                           "writes its part files (part.0.parquet, ...) into it, next to those already there (an "
+                           "earlier table's rows, or the data being read); give a new or empty directory")
+
+
 #: No file system takes a longer path (Linux's PATH_MAX); a longer string -- a CSV's text, say -- names nothing
 #: and is not handed to the file system or to glob's pattern matching.
 MAX_PATH_CHARS = 4096

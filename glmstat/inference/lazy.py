@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
-from ..formula.readers import ParquetReader, is_dask, pyarrow_parquet
+from ..formula.readers import ParquetReader, is_dask, pyarrow_parquet, refuse_data_file, refuse_filled_directory
 
 __all__ = ["per_row", "per_chunk", "write_rows"]
 
@@ -49,10 +49,13 @@ def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str, numbered:
 def write_rows(source: Any, fn: Callable, columns: tuple[str, ...], path: Any) -> Any:
     """``fn(block)`` (a DataFrame) over the rows of ``source``, written to the Parquet ``path`` block by block
     (one row group each; the row labels in the column ``row``) without holding them all; a dask fit writes a
-    directory of files from its workers.  Returns ``path``."""
+    directory of files from its workers (into a new or empty directory only).  A ``path`` that is one of the
+    files the rows are read from is refused before anything is written.  Returns ``path``."""
     if hasattr(source, "map_blocks"):
+        refuse_filled_directory(path)
         per_row(source, fn, columns).to_parquet(path)
         return path
+    refuse_data_file(path, getattr(getattr(source, "reader", None), "files", ()))
     import pyarrow as pa
 
     pq = pyarrow_parquet("writing a Parquet file")

@@ -658,8 +658,9 @@ class GLMResults:
         path : str or path, optional
             Write the table to this Parquet file instead, one block of rows at a time, and return the path
             (the row labels in a column ``row``): for a fit whose rows do not fit in memory.  A dask fit
-            writes a directory of files from its workers.  A name ending in another format's suffix
-            (``.csv``) is refused: write the returned table yourself (``fit.augment().to_csv(...)``).
+            writes a directory of files from its workers, into a new or empty directory.  A name ending in
+            another format's suffix (``.csv``) is refused: write the returned table yourself
+            (``fit.augment().to_csv(...)``); so is a file the fit reads its rows from (by any name).
         """
         if path is not None:
             output_path(path)
