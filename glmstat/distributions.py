@@ -19,7 +19,8 @@ import numpy as np
 
 from ._scipy import special
 
-__all__ = ["normal_sf", "normal_cdf", "normal_quantile", "normal_pdf", "t_sf", "t_quantile", "chi2_sf", "f_sf"]
+__all__ = ["normal_sf", "normal_cdf", "normal_quantile", "normal_pdf", "t_sf", "t_quantile", "interval_quantile",
+           "chi2_sf", "f_sf"]
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
@@ -66,6 +67,19 @@ def t_quantile(q, df):
     out = special.stdtrit(df, q)
     # (stdtrit gives +inf at q = 0, the wrong end)
     return np.where(q == 0.0, np.where(np.asarray(df) > 0, -np.inf, np.nan), out)[()]
+
+
+def interval_quantile(level: float, df: float = math.inf) -> float:
+    """The q of a two-sided ``level`` interval, estimate -/+ q se: the upper (1 - level) / 2 quantile of the
+    standard normal, or of Student's t with ``df`` degrees of freedom (R's ``-qnorm((1 - level) / 2)``, as
+    emmeans and ``confint.default``'s lower limit compute it).
+
+    Taken from the lower tail, whose probability (1 - level) / 2 is exact: the upper one, 0.5 + level / 2,
+    rounds to a multiple of 2^-53 near 1, so it lost the tail's digits as the level neared 1 (q 1.7e-3 too
+    small at level 1 - 1e-15) and was 1, an infinite q, at the largest level below 1.
+    """
+    tail = (1.0 - level) / 2.0
+    return float(-(normal_quantile(tail) if math.isinf(df) else t_quantile(tail, df)))
 
 
 def chi2_sf(x, df):

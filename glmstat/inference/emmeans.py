@@ -65,7 +65,7 @@ import pandas as pd
 from .._scipy import sparse
 from ..design.sources import fold
 from ..engine.linalg import design_qr
-from ..distributions import normal_quantile, normal_sf, t_quantile, t_sf
+from ..distributions import interval_quantile, normal_sf, t_sf
 from .._arguments import confidence_level, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.values import label_text
@@ -349,7 +349,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
     means = _means_link(fit, term)
     eta, se, df = means.eta, means.se, means.df
     h, dh = back_transform(fit)
-    q = normal_quantile(0.5 + level / 2) if np.isinf(df) else t_quantile(0.5 + level / 2, df)
+    q = interval_quantile(level, df)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         a, b = h(eta - q * se), h(eta + q * se)
         table = pd.DataFrame({"estimate": h(eta), "std_error": np.abs(dh(eta)) * se,

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import confidence_level, real_number, shown, shown_items
-from ..distributions import normal_quantile, normal_sf
+from ..distributions import interval_quantile, normal_sf
 from ..errors import DataError, GLMStatError
 from ..formula.nodes import Name, names_read
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
@@ -321,7 +321,7 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         columns = spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())
         total = raw_fold(fit, tuple(dict.fromkeys(columns)), sums, _merge, None)
     V = fit.vcov.to_numpy()[np.ix_(means.kept, means.kept)]
-    q = normal_quantile(0.5 + level / 2)
+    q = interval_quantile(level)
     rows = []
     for (k, name, contrast), est_sum, grad_sum in zip(total.keys, total.estimates, total.gradients):
         est, grad = float(est_sum / total.n), grad_sum / total.n  # the means over the rows used

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from ..distributions import normal_quantile
+from ..distributions import interval_quantile
 
 from ..design.base import Design
 from .._arguments import confidence_level, shown
@@ -202,7 +202,7 @@ class Predictor:
             se = se_link if self.type == "link" else np.abs(link.mu_eta(eta)) * se_link
         out = {"fit": fitted, "se": se}
         if self.interval == "confidence":
-            z = normal_quantile(0.5 + self.level / 2)
+            z = interval_quantile(self.level)
             lo, hi = eta - z * se_link, eta + z * se_link
             if self.type == "response":
                 lo, hi = link.inverse(lo), link.inverse(hi)

@@ -50,7 +50,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 from .._scipy import optimize
-from ..distributions import normal_quantile
+from ..distributions import interval_quantile
 
 from ..design.sources import fold
 from ..engine.irls import Control, irls
@@ -449,7 +449,7 @@ def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None
         raise GLMStatError(f"profile-likelihood intervals need a positive finite dispersion, got {disp:g} "
                            f"(no residual degrees of freedom?)")
     names = fit.column_names
-    q = normal_quantile(0.5 + level / 2)
+    q = interval_quantile(level)
     position = {c: j for j, c in reversed(list(enumerate(names)))}  # (list.index per name was quadratic)
     wanted = set(range(len(names))) if parm is None else {position[c] for c in parm}
     if fit.separation is not None:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from .._arguments import confidence_level, output_path, shown, shown_items, writing_to
-from ..distributions import normal_quantile, normal_sf, t_sf
+from ..distributions import interval_quantile, normal_sf, t_sf
 
 from ..design.sources import InMemorySource, fold
 from ..diagnosis.explain import AliasInfo, SeparationInfo
@@ -332,7 +332,7 @@ class GLMResults:
             raise GLMStatError(f"unknown interval method {shown(method)}; use 'wald' or 'profile'")
         else:
             # R's confint.default uses the normal quantile whatever the family.
-            q = normal_quantile(0.5 + level / 2)
+            q = interval_quantile(level)
             se = self.std_errors.to_numpy()
             b = self.coef.to_numpy()
             out = pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=names)
