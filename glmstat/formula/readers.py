@@ -63,7 +63,13 @@ def in_memory_frame(data: Any) -> Any:
         if twice is not None:  # (Arrow allows it; pandas' frame of it has a DataFrame where a column should be)
             raise DataError(f"the Arrow table has two columns named {shown(twice)}; rename one so that every "
                             "column name is unique")
-        return _strings_sorted(arrow_to_pandas(data), keep=declared_categoricals(data.schema))
+        try:
+            frame = arrow_to_pandas(data)
+        except (ValueError, TypeError) as e:  # (pyarrow's ArrowInvalid: a time zone it does not know, say)
+            if isinstance(e, GLMStatError):  # (an ordered dictionary that holds a value twice)
+                raise
+            raise DataError(_arrow_refusal(data)) from e
+        return _strings_sorted(frame, keep=declared_categoricals(data.schema))
     if module == "polars" and hasattr(data, "to_pandas"):
         try:
             return _strings_sorted(data.to_pandas())
@@ -75,20 +81,36 @@ def in_memory_frame(data: Any) -> Any:
     return data
 
 
+def _unconvertible(columns: Iterator[tuple[Any, Any, Any]]) -> str:
+    """The columns, of ``(name, type, convert)`` triples, whose ``convert()`` raises, each shown with its type
+    (ten at most: a frame may have any number of such columns); "some column" when none does alone."""
+    bad = []
+    for name, kind, convert in columns:
+        try:
+            convert()
+        except (ValueError, TypeError):
+            kind = str(kind)  # (a struct's type names its fields)
+            bad.append(f"{shown(name)} ({kind if len(kind) <= 60 else kind[:60] + '...'})")
+            if len(bad) > 10:
+                break
+    return shown_items(bad, each=str) or "some column"
+
+
 def _polars_refusal(data: Any) -> str:
     """Which columns of a polars DataFrame pandas cannot take, and what to do."""
-    bad = []
-    for name in data.columns:
-        try:
-            data.select(name).to_pandas()
-        except (ValueError, TypeError):
-            kind = str(data.schema[name])  # (a struct's type names its fields)
-            bad.append(f"{shown(name)} ({kind if len(kind) <= 60 else kind[:60] + '...'})")
-            if len(bad) > 10:  # (ten named at most: a frame may have any number of such columns)
-                break
-    which = shown_items(bad, each=str) or "some column"
+    which = _unconvertible((name, data.schema[name], lambda name=name: data.select(name).to_pandas())
+                           for name in data.columns)
     return (f"the polars DataFrame cannot be converted for fitting: {which} has a type pyarrow and pandas cannot "
             "hold; drop it or cast it (e.g. to Float64) before fitting")
+
+
+def _arrow_refusal(data: Any) -> str:
+    """Which columns of an Arrow table (or record batch) pandas cannot take -- a timestamp whose time zone
+    neither pyarrow nor Python knows, from a file someone else wrote -- and what to do."""
+    which = _unconvertible((name, data.schema.field(i).type, lambda i=i: data.column(i).to_pandas())
+                           for i, name in enumerate(data.schema.names))
+    return (f"the Arrow table cannot be converted for fitting: {which} has a type pyarrow and pandas cannot hold; "
+            "drop it or cast it before fitting")
 
 
 def arrow_to_pandas(table: Any) -> pd.DataFrame:
@@ -771,6 +793,24 @@ def _refuse_unusable(schema, columns: tuple[str, ...], path: str) -> None:
         if c in present and unusable(schema.field(c).type):
             raise DataError(f"column {shown(c)} of {shown(path, 300)} holds {schema.field(c).type} values; a column "
                             "must hold numbers, booleans or strings (convert it before fitting)")
+        if c in present and _unknown_time_zone(schema.field(c).type):
+            raise DataError(f"column {shown(c)} of {shown(path, 300)} holds timestamps in the time zone "
+                            f"{shown(schema.field(c).type.tz)}, which pyarrow does not know; a column must hold "
+                            "numbers, booleans or strings (convert it before fitting)")
+
+
+def _unknown_time_zone(t) -> bool:
+    """A timestamp type whose time zone pyarrow cannot convert to pandas (a file can name any text there): its
+    row groups were read with pyarrow's error, refused as damaged data."""
+    import pyarrow as pa
+
+    if not (pa.types.is_timestamp(t) and t.tz):
+        return False
+    try:
+        pa.array([], type=t).to_pandas()
+    except (ValueError, TypeError):  # (ArrowInvalid)
+        return True
+    return False
 
 def _repeated(names: tuple[str, ...]) -> str | None:
     """The first name that ``names`` holds twice, or None (in linear time: a file may have many columns)."""
