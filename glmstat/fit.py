@@ -29,6 +29,7 @@ from .families import Family, Gaussian
 from .formula.frame import ModelFrame
 from .formula.rows import missing_detail
 from .inference.results import FitInfo, GLMResults
+from .printable import escape_unprintable
 
 __all__ = ["finish", "null_deviance", "dropped_rows_message", "Fitter"]
 
@@ -161,6 +162,9 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
         state = replace(state, converged=False)
+    # (each note in the words its warning prints: a name it quotes with its control and bidi characters escaped,
+    # as the summary shows it; a separation note held them raw, for whoever prints fit.notes)
+    notes = [escape_unprintable(n, backslash=False, keep="\n") for n in notes]
     info = FitInfo(formula=formula, family=family, method=method, null_deviance=nd, aliasing=aliasing,
                    separation=separation, notes=tuple(notes), extra_params=extra_params, theta=theta,
                    theta_se=theta_se, convergence=control.convergence)

@@ -104,3 +104,17 @@ def test_a_fit_warns_with_hostile_names_escaped():
     with pytest.warns(gs.AliasingWarning) as seen:
         gs.glm("y ~ .", d)
     assert "\x1b" not in str(seen[0].message) and "a\\033[31mred" in str(seen[0].message)
+
+
+def test_a_fit_keeps_its_notes_in_the_words_its_warnings_print():
+    """fit.notes are the summary's warnings: a separation note quoted a level's ESC and bidi override raw
+    (the warning and the summary escaped them), so printing fit.notes wrote them to the terminal."""
+    level = "b\x1b[2J\u202e"
+    d = pd.DataFrame({"y": [0.0] * 4 + [1.0] * 4, "g": ["a"] * 4 + [level] * 4, "x": [1.0, 2, 3, 4, 1, 2, 3, np.nan]})
+    with pytest.warns(gs.GLMStatWarning) as seen:
+        fit = gs.glm("y ~ g + x", d, family=gs.Binomial())
+    warned = [str(w.message) for w in seen if issubclass(w.category, gs.GLMStatWarning)]
+    assert any(issubclass(w.category, gs.SeparationWarning) for w in seen)
+    assert len(fit.notes) == 2 and set(fit.notes) <= set(warned)
+    assert all("\x1b" not in n and "\u202e" not in n for n in fit.notes)
+    assert any("g[T.b\\033[2J\\u202e]" in n for n in fit.notes)
