@@ -5,7 +5,8 @@ someone else's data.  pandas prints a label raw, so a column named ``"x\\x1b[2J"
 whoever prints ``fit.anova()``, and a bidi override reorder what they read.  These subclasses render every
 label and text cell through :func:`~glmstat.report.rformat.encode_string` (R's ``encodeString`` escapes, as
 glmstat's own reports) in each of pandas' renderings -- the terminal repr, ``to_string``, the notebook's
-``_repr_html_``, ``to_html``, ``to_markdown``, ``to_latex`` and ``info`` -- while the data keep their exact
+``_repr_html_``, ``to_html``, ``to_markdown``, ``to_latex``, ``info`` and the Styler of ``style`` (as HTML text:
+pandas' Styler writes labels as HTML) -- while the data keep their exact
 labels: ``table.loc["x\\x1b[2J"]``, arithmetic, comparison and export (``to_csv``, ``to_parquet``) are
 pandas' own.  ``to_markdown`` writes them as Markdown text too (:func:`glmstat.report.markdown.text`: a level
 ``<img src=x onerror=...>`` or ``[c](javascript:...)`` would be live markup in a Markdown viewer, a ``|`` would
@@ -189,6 +190,27 @@ class Table(pd.DataFrame):
 
     def info(self, *args: Any, **kwargs: Any) -> None:
         return _shown_frame(self).info(*args, **kwargs)
+
+    @property
+    def style(self) -> Any:
+        """pandas' ``Styler`` of the table as printed, its labels, their names and its text cells HTML text:
+        pandas' Styler writes them as HTML, so a factor level ``<img src=x onerror=...>`` ran as a tag in the
+        notebook that showed ``fit.emmeans("g").style``.  They are escaped in the Styler's data, so that a
+        ``format()`` or ``format_index()`` of the caller (which replaces Styler's ``escape=``) keeps them text."""
+        from pandas.io.formats.style import Styler
+
+        return Styler(_shown_frame(self, _html_label))
+
+
+def _html_label(value: Any) -> Any:
+    """A label or cell as HTML text, its unprintable characters escaped first; a number or missing value as
+    pandas writes it; any other object (a tuple label from the data's index, bytes) as the text of its
+    ``str()``, which Styler writes."""
+    import html
+
+    if value is None or isinstance(value, (numbers.Number, np.generic, pd.Timestamp, pd.Timedelta, type(pd.NaT))):
+        return value
+    return html.escape(encode_string(value if isinstance(value, str) else str(value)), quote=True)
 
 
 def printable_table(value: Any) -> Any:

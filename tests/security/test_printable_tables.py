@@ -238,3 +238,40 @@ def test_to_markdown_writes_labels_from_the_data_as_text(markup_fit, name):
     assert hostile, f"{name}: no label with markup in the table"  # (not vacuous)
     for t in hostile:
         assert t in seen, f"{name}: {t!r} is not shown as written"
+
+
+# -- pandas' Styler: labels from the data are HTML text --------------------------------------------------------
+STYLED_TABLES = {k: MARKDOWN_TABLES[k] for k in ("conf_int", "tidy", "anova", "drop1", "augment")}
+
+
+@pytest.mark.parametrize("name", list(STYLED_TABLES))
+def test_style_writes_labels_from_the_data_as_html_text(markup_fit, name):
+    """pandas' Styler writes labels, index names and text cells as HTML unless told otherwise: ``table.style``
+    in a notebook ran the tag of a level ``<img src=x onerror=alert(1)>`` or a row ``<script>0</script>``.  A
+    table's ``style`` writes them as text, escaped as its other renderings, and still takes Styler's methods."""
+    pytest.importorskip("jinja2")
+    from html_check import check_balanced
+
+    table = STYLED_TABLES[name](*markup_fit)
+    page = table.style.format(precision=3).to_html()
+    tags = {tag for tag, _ in check_balanced(page)}
+    assert tags <= {"style", "table", "thead", "tbody", "tr", "th", "td"}, f"{name}: {tags}"
+    hostile = [t for t in texts(table) if "<" in t]
+    assert hostile, f"{name}: no label with markup in the table"  # (not vacuous)
+    import html
+    for t in hostile:
+        assert html.escape(t, quote=False) in page or html.escape(t) in page, f"{name}: {t!r} is not shown as written"
+
+
+def test_style_escapes_an_index_name_a_tuple_label_and_terminal_escapes():
+    pytest.importorskip("jinja2")
+    rng = np.random.default_rng(2)
+    name = "g<svg onload=alert(3)>"
+    d = pd.DataFrame({"y": rng.poisson(3, 30), name: np.tile(["a\x1b[2J", "<b>b", "c"], 10)})
+    fit = gs.glm(f"y ~ `{name}`", d, family=gs.Poisson())
+    page = fit.emmeans(name).style.format_index(str.upper).to_html()
+    assert "<svg" not in page and "<b>" not in page and "\x1b" not in page
+    assert "g&lt;svg onload=alert(3)&gt;" in page and "A\\033[2J" in page and "&LT;B&GT;B" in page
+    rows = pd.Index([("<i>r", k) for k in range(30)], tupleize_cols=False)  # (labels that are not strings)
+    page = fit.augment().set_axis(rows).style.to_html()
+    assert "<i>" not in page and "(&#x27;&lt;i&gt;r&#x27;, 0)" in page
