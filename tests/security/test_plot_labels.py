@@ -51,3 +51,37 @@ def test_a_figure_draws_mathtext_payloads_as_text(fit, kind, kwargs):
     texts = [t.get_text() for t in fig.findobj(Text)]
     assert any("$" in t for t in texts), "the figure should show a label from the data"
     assert all(not t.get_parse_math() for t in fig.findobj(Text))
+
+
+TEX = r"\input{/etc/hostname}\immediate\write18{touch PWNED}"  # TeX reads a file, runs a command
+
+
+@pytest.mark.parametrize("kind, kwargs", [
+    ("diagnostics", {}), ("effects", {"term": "g"}), ("trace", {}), ("halfnormal", {"nsim": 5, "seed": 1}),
+], ids=["diagnostics", "effects-factor", "trace", "halfnormal"])
+def test_a_figure_never_hands_a_label_to_tex(kind, kwargs, monkeypatch):
+    """With ``text.usetex`` in the caller's matplotlib settings, matplotlib hands every text to LaTeX as it is
+    (``set_parse_math(False)`` does not apply): a level ``\\input{/etc/hostname}`` was measured and drawn by
+    TeX, the file's text in the figure.  Every text of glmstat's figures is drawn as text."""
+    import matplotlib
+    import matplotlib.texmanager as texmanager
+
+    handed = []
+
+    def measure(cls, tex, fontsize, renderer=None):  # (no LaTeX needed: what would be typeset is recorded)
+        handed.append(tex)
+        return 10.0, 10.0, 2.0
+
+    monkeypatch.setattr(texmanager.TexManager, "get_text_width_height_descent", classmethod(measure))
+    df = _data()
+    df["g"] = np.where(df["g"] == "plain", TEX, df["g"])
+    df.index = [TEX if i == 2 else r for i, r in enumerate(df.index)]
+    with matplotlib.rc_context({"text.usetex": True}):
+        fit = gs.glm("y ~ g", df, family=gs.Poisson())
+        fig = fit.plot(kind, **kwargs)
+        fig = getattr(fig, "figure", fig)
+        fig.savefig(io.BytesIO(), format="png")  # (raised "latex could not be found" where LaTeX is missing)
+    assert handed == []
+    assert all(not t.get_usetex() for t in fig.findobj(Text))
+    if kind == "effects":
+        assert any(t.get_text() == TEX for t in fig.findobj(Text))  # (the label is there, as text)

@@ -60,12 +60,16 @@ def style_axes(ax: "Axes") -> None:
 
 
 def literal_text(fig: "Figure") -> "Figure":
-    """``fig`` with every text drawn as the characters it holds, never as matplotlib's mathtext: labels come
-    from the data (a row name, a factor level, a column name in a term or the formula), and one holding
-    ``$...$`` was parsed as math -- shown as another text, or making the figure fail to draw (a ValueError for
-    ``$\\frac{$``, a RecursionError for nested ``\\sqrt{...}``).  glmstat's own labels use no mathtext."""
+    """``fig`` with every text drawn as the characters it holds, never as matplotlib's mathtext or as TeX:
+    labels come from the data (a row name, a factor level, a column name in a term or the formula), and one
+    holding ``$...$`` was parsed as math -- shown as another text, or making the figure fail to draw (a
+    ValueError for ``$\\frac{$``, a RecursionError for nested ``\\sqrt{...}``); with ``text.usetex`` set in
+    the caller's matplotlib settings every label was handed to LaTeX as it is, so a level ``\\input{file}``
+    drew that file into the figure.  glmstat's own labels use neither.  (Tick labels made when the figure is
+    drawn copy the first tick's.)"""
     from matplotlib.text import Text
 
     for text in fig.findobj(Text):
         text.set_parse_math(False)
+        text.set_usetex(False)
     return fig
