@@ -160,14 +160,13 @@ def _read_file(path: Path, needed: frozenset[str] | None = None) -> pd.DataFrame
         names, consumed, renamed = header if header is not None else ([], 0, False)
         keep = None if needed is None or len(names) <= _ALL_COLUMNS else \
             names[:_ALL_COLUMNS] + [c for c in names[_ALL_COLUMNS:] if c in needed]
-        if not renamed and keep is None:  # (no decompression: a small file stays small)
-            data = pd.read_csv(path, compression=None, **_R_MISSING)
-        else:
-            with open(path, "rb") as fh:
-                # (the rows after the header, named as read: pandas renamed repeats in quadratic time, and
-                # ``usecols`` names must be the ones given)
-                fh.seek(consumed)
-                data = pd.read_csv(fh, compression=None, header=None, names=names, usecols=keep, **_R_MISSING)
+        after = None if not renamed and keep is None else (names, consumed)
+        data = _read_csv(path, after, keep, ["NA", ""])  # (numbers with blanks: parsed by pandas)
+        again = _text_with_missing(data)
+        if again:  # (R keeps a blank of a text column as the level "": read those columns again)
+            text = _read_csv(path, after, again, ["NA"])
+            for c in again:
+                data.isetitem(data.columns.get_loc(c), text[c])
     except pd.errors.EmptyDataError:
         raise DataError(f"{shown(str(path), 300)} is empty: expected a CSV file with a header row") from None
     except pd.errors.ParserError as exc:
@@ -186,10 +185,29 @@ def _read_file(path: Path, needed: frozenset[str] | None = None) -> pd.DataFrame
     return _r_column_types(data)
 
 
-#: Only the field ``NA`` is missing, as R's ``read.csv`` reads a file (its ``na.strings``): pandas' defaults
-#: also read ``None``, ``null``, ``N/A``, ``NaN``, ``nan`` and blanks as missing, so a factor level ``None``
-#: (Cars93's AirBags, written by R's write.csv) lost its rows; :func:`_r_column_types` reads the rest as R does.
-_R_MISSING = {"keep_default_na": False, "na_values": ["NA"]}
+def _read_csv(path: Path, after: tuple[list[str], int] | None, columns: list[str] | None,
+              missing: list[str]) -> pd.DataFrame:
+    """pandas' rows of the CSV file ``path`` with only the fields ``missing`` missing, as R's ``read.csv`` reads
+    ``NA`` (its ``na.strings``): pandas' defaults also read ``None``, ``null``, ``N/A``, ``NaN`` and ``nan`` as
+    missing, so a factor level ``None`` (Cars93's AirBags, written by R's write.csv) lost its rows.  ``after``:
+    the names of the columns and the byte offset of the rows after the header (None: pandas reads the header);
+    ``columns``: those to read (None: every one)."""
+    options = {"compression": None, "keep_default_na": False, "na_values": missing, "usecols": columns}
+    if after is None:  # (no decompression: a small file stays small)
+        return pd.read_csv(path, **options)
+    with open(path, "rb") as fh:
+        # (the rows after the header, named as read: pandas renamed repeats in quadratic time, and ``usecols``
+        # names must be the ones given)
+        fh.seek(after[1])
+        return pd.read_csv(fh, header=None, names=after[0], **options)
+
+
+def _text_with_missing(data: pd.DataFrame) -> list:
+    """The columns of text that hold a missing value (a blank or ``NA``)."""
+    return [c for c, dtype in data.dtypes.items()
+            if (dtype.kind in "OU" or pd.api.types.is_string_dtype(dtype)) and data[c].isna().any()]
+
+
 #: R's numbers (type.convert): decimal, with an exponent, or R's spellings of infinity and NaN
 _R_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\s*", re.IGNORECASE)
 #: R's logical values (type.convert: "true" or "True" makes the column text)
@@ -197,28 +215,20 @@ _R_LOGICAL = {"TRUE": True, "FALSE": False, "T": True, "F": False}
 
 
 def _r_column_types(data: pd.DataFrame) -> pd.DataFrame:
-    """The text columns of a CSV file (read with only ``NA`` missing) typed as R's ``read.csv`` types them
-    (``type.convert``): a column whose fields are numbers or blanks is numeric, one of R's logical values or
-    blanks logical, a blank missing in both; any other keeps its text, blanks as the level ``""``.  A column
-    of blanks alone is numeric (R's logical NA): those are handled together, as a file may have thousands."""
-    text = [j for j, dtype in enumerate(data.dtypes) if dtype.kind in "OU" or pd.api.types.is_string_dtype(dtype)]
-    if not text:
-        return data
-    values = data.iloc[:, text].to_numpy(dtype=object)  # (numpy's comparisons: pandas' took 0.5 s a 1,000 columns)
-    empty = (pd.isna(values) | (values == "")).all(axis=0)
-    blanks = [j for j, e in zip(text, empty) if e]
-    if blanks:
-        data.isetitem(blanks, np.full((len(data), len(blanks)), np.nan))
-    for j in (j for j, e in zip(text, empty) if not e):
-        typed = _r_typed(data.iloc[:, j])
-        if typed is not None:
-            data.isetitem(j, typed)
+    """The columns of text of a CSV file (read with only ``NA`` missing in them) typed as R's ``read.csv``
+    types them (``type.convert``), :func:`_r_typed`."""
+    for j, dtype in enumerate(data.dtypes):
+        if dtype.kind in "OU" or pd.api.types.is_string_dtype(dtype):
+            typed = _r_typed(data.iloc[:, j])
+            if typed is not None:
+                data.isetitem(j, typed)
     return data
 
 
 def _r_typed(column: pd.Series) -> np.ndarray | None:
-    """A column of text as R's ``type.convert`` reads it: floats (a blank NaN), logical values (an object
-    array of True, False and NaN, as pandas holds a logical with missing values), or None to keep the text."""
+    """A column of text as R's ``type.convert`` reads it: numbers or blanks as floats (``NaN``, ``Inf`` and a
+    blank read by pandas as text), R's logical values or blanks as logical values (an object array of True,
+    False and NaN, as pandas holds a logical with missing values), or None: text, a blank the level ``""``."""
     values = column.to_numpy(dtype=object)
     missing = pd.isna(values)
     if pd.api.types.infer_dtype(values[~missing], skipna=False) != "string":
