@@ -532,7 +532,12 @@ class Tweedie(Family):
 
     @property
     def label(self) -> str:
-        return f"Tweedie(var.power = {self.var_power:g}, link.power = {self.link_power:g})"
+        """statmod's family name, ``Tweedie``, as R's summary, anova and print show it (the powers are in the
+        Call line, ``tweedie(var.power = 1.5, link.power = 0)``)."""
+        return "Tweedie"
+
+    def __str__(self) -> str:
+        return f"Tweedie family (var.power = {self.var_power:g}), {self.link.name} link"
 
 
 def _compound_poisson_cdf(y, mu, phi, p, upper):
