@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from ._scipy import special
 
-__all__ = ["bd0", "gamma_excess", "tweedie_excess", "stirlerr", "log_dpois", "log_dbinom", "log_dgamma", "log_dnbinom", "NEAR"]
+__all__ = ["bd0", "gamma_excess", "tweedie_excess", "nb_excess", "stirlerr", "log_dpois", "log_dbinom", "log_dgamma", "log_dnbinom", "NEAR"]
 
 Array = np.ndarray
 
@@ -99,6 +99,48 @@ def tweedie_excess(y: Array, mu: Array, p: float) -> Array:
             acc = acc + Lk * ((2.0 - p) ** (k - 1) - (1.0 - p) ** (k - 1)) / fact
         diff = np.where(np.abs(L) < NEAR, acc, direct)
         return y ** (2.0 - p) * diff
+
+
+def nb_excess(y: Array, mu: Array, theta: float) -> Array:
+    """Half the negative binomial unit deviance, y log(max(1, y) / mu) - (y + theta) log((y + theta) / (mu + theta))
+    (R's ``negative.binomial()$dev.resids`` over 2); accurate also when y is close to mu.
+
+    There both terms are about y r (r = (y - mu) / mu) and their difference is about mu r^2 / 2 times
+    theta / (mu + theta): the direct form loses log10(y / (mu r^2)) digits (a relative error of 1e-4 in the
+    deviance of counts of 1e8 fitted to 1e-4).  It equals bd0(y, mu) - bd0(y + theta, mu + theta), whose series
+    in r is summed term by term instead:
+
+        mu sum_{k>=2} (-1)^k r^k / (k (k - 1)) (1 - (mu / (mu + theta))^(k-1)),
+
+    each bracket -expm1(-(k - 1) log1p(theta / mu)) exact, every term of one sign pattern as in bd0's series
+    (theta -> inf gives bd0's, theta -> 0 theta (r - log1p(r))).
+    """
+    y, mu = np.asarray(y, dtype=float), np.asarray(mu, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        direct = special.xlogy(y, np.maximum(1.0, y) / mu) - (y + theta) * np.log1p((y - mu) / (mu + theta))
+        direct = np.where(y == 0, theta * np.log1p(mu / theta), direct)  # (log1p(-mu / (mu + theta)) near -1 loses digits)
+        # theta <= y: the same as -theta log(y / mu) - (y + theta) log1p(theta (mu - y) / (y (mu + theta))),
+        # whose terms are theta-sized rather than y-sized (theta << y: R's form subtracts two terms of y r to
+        # leave theta r^2 / 2, all digits lost at y / theta = 1e12)
+        small = (y >= 1.0) & (theta <= y)
+        if np.any(small):
+            ratio = theta * (mu - y) / (np.where(small, y, 1.0) * (mu + theta))
+            alt = -theta * np.log(np.where(small, y, 1.0) / mu) - (y + theta) * np.log1p(ratio)
+            direct = np.where(small, alt, direct)
+        y, mu = np.broadcast_arrays(y, mu)
+        # (below y = 1, R's max(1, y) makes it another function, left as R computes it)
+        near = (np.abs(y - mu) < NEAR * np.abs(mu)) & (y >= 1.0)
+        if not near.any():
+            return direct
+        ys, ms = y[near], mu[near]
+        r, lead = (ys - ms) / ms, np.log1p(theta / ms)
+        acc, rk = np.zeros_like(r), r * r
+        for k in range(2, 12):
+            acc = acc + (-1.0) ** k * rk / (k * (k - 1)) * -np.expm1(-(k - 1) * lead)
+            rk = rk * r
+        out = np.array(direct, dtype=float, copy=True)
+        out[near] = ms * acc
+        return out
 
 
 def stirlerr(n: Array) -> Array:

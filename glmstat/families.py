@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 from ._scipy import special, stats
 
-from .densities import bd0, gamma_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
+from .densities import bd0, gamma_excess, nb_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
 from .distributions import normal_cdf, normal_sf
 from ._arguments import shown
 from .errors import FamilyError
@@ -407,9 +407,7 @@ class NegativeBinomial(Family):
         return mu + mu * mu / self._theta()
 
     def unit_deviance(self, y, mu):
-        th = self._theta()
-        with np.errstate(divide="ignore", invalid="ignore"):  # log1p: (y + th)/(mu + th) is 1 + tiny at large th
-            return 2.0 * (special.xlogy(y, np.maximum(1.0, y) / mu) - (y + th) * np.log1p((y - mu) / (mu + th)))
+        return 2.0 * nb_excess(y, mu, self._theta())  # R's formula, without its cancellation near y = mu
 
     def start_mu(self, y, weights):
         return y + (y == 0) / 6.0
