@@ -582,7 +582,10 @@ class Quasi(Family):
 
     @property
     def y_domain(self) -> Domain:  # type: ignore[override]
-        return {"constant": REALS, "mu(1-mu)": UNIT, "mu": NONNEGATIVE}.get(self.variance_name, POSITIVE)
+        # R's quasi() checks no response; a zero is fitted where its deviance is finite: "mu^2" reads it as R does
+        # (below), "mu^3" divides by y (R stops with a non-finite deviance)
+        return {"constant": REALS, "mu(1-mu)": UNIT, "mu": NONNEGATIVE, "mu^2": NONNEGATIVE}.get(self.variance_name,
+                                                                                              POSITIVE)
 
     @property
     def mu_domain(self) -> Domain:  # type: ignore[override]
@@ -606,7 +609,10 @@ class Quasi(Family):
         if v == "mu":
             return 2.0 * bd0(y, mu)
         if v == "mu^2":
-            return 2.0 * gamma_excess(y, mu)
+            # R: pmax(-2 (log(ifelse(y == 0, 1, y) / mu) - (y - mu) / mu), 0), so 2 max(log(mu) - 1, 0) at y = 0
+            dev = 2.0 * gamma_excess(y, mu)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(y == 0, 2.0 * np.maximum(np.log(mu) - 1.0, 0.0), dev) if np.any(y == 0) else dev
         return (y - mu) ** 2 / (y * mu * mu)
 
     def start_mu(self, y, weights):
