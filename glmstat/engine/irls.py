@@ -55,7 +55,7 @@ from .newton import newton_step
 from .threads import single_threaded_blas
 from .kernel import kernel_for
 
-__all__ = ["Control", "FitState", "irls", "CONVERGENCE"]
+__all__ = ["Control", "FitState", "irls", "CONVERGENCE", "covariance_weights_eta"]
 
 #: ``convergence=`` values: iterate to the exact MLE, or stop where R's glm.fit stops and report what it reports.
 CONVERGENCE = ("exact", "R")
@@ -128,6 +128,22 @@ class FitState:
     #: R's criterion was taken as met because a step was no larger than the rounding of the solve that made it
     #: (kept columns nearly singular together): the estimates are determined only to about that
     at_rounding: bool = False
+    #: With ``convergence="R"``: the coefficients whose working weights made the covariance -- those at the
+    #: start of the last iteration, as R's QR -- where they are not the estimate's; None: the estimate's own
+    #: (or, with ``weights_at_start``, the family's starting means').
+    weights_beta: np.ndarray | None = field(default=None, repr=False)
+    #: With ``convergence="R"``: R's criterion was met at the first iteration, whose working weights are those
+    #: of the family's starting means.
+    weights_at_start: bool = False
+
+
+def covariance_weights_eta(b, family: Family, beta: np.ndarray | None, at_start: bool = False) -> np.ndarray:
+    """The linear predictor of a block's rows at which the working weights of the covariance are evaluated:
+    X beta + offset, or (``at_start``) the link of the family's starting means, as R's first iteration."""
+    if at_start:
+        with np.errstate(all="ignore"):
+            return family.link.link(family.start_mu(b.y, b.mustart_weights))
+    return b.X.matvec(beta) + b.offset
 
 
 @dataclass
@@ -522,12 +538,15 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                                                          res.reducer.diagonal) is not None:
             use_qr = False
     pearson = res.pearson
+    weights_beta, weights_at_start = None, False
     if control.convergence == "R":
         # as R's glm.fit: the covariance from the weighted least squares of the last iteration (weights at the
         # coefficients before it) and summary.glm's dispersion, those weights times the working residuals
         # at the estimate squared
         pearson = _r_pearson(source, family, kernel, prev_beta, beta)
         fac = prev_fac
+        # (leverages are those of that least squares fit too, as R's hatvalues from its QR)
+        weights_beta, weights_at_start = (None, True) if prev_beta is None else (prev_beta.copy(), False)
     cov = None
     if np.count_nonzero(fac.kept) == p:
         coef = beta.copy()
@@ -558,17 +577,14 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         trace=tuple(trace),
         polish_steps=polish_steps,
         at_rounding=at_rounding and converged,
+        weights_beta=weights_beta,
+        weights_at_start=weights_at_start,
     )
 
 
 def _block_r_pearson(b, family: Family, kernel, prev_beta: np.ndarray | None, beta: np.ndarray) -> float:
     at = kernel(b.y, b.weights, b.X.matvec(beta) + b.offset)
-    if prev_beta is None:
-        with np.errstate(all="ignore"):
-            eta = family.link.link(family.start_mu(b.y, b.mustart_weights))
-    else:
-        eta = b.X.matvec(prev_beta) + b.offset
-    before = kernel(b.y, b.weights, eta)
+    before = kernel(b.y, b.weights, covariance_weights_eta(b, family, prev_beta, prev_beta is None))
     return float(np.sum(np.where(before.W > 0, before.W * at.r * at.r, 0.0)))
 
 

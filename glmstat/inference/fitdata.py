@@ -61,6 +61,14 @@ class FitData:
         The IRLS settings of the fit (refits use them).
     frame : ModelFrame
         Column names, terms, the model spec, the rows used.
+    n_boundary : int
+        Fitted means on the edge of the family's domain at the estimate.
+    weights_beta : ndarray (p,) or None
+        With ``convergence="R"``: the coefficients at which the working weights of ``cov_unscaled`` were
+        evaluated (the start of R's last iteration); None: at the estimate.
+    weights_at_start : bool
+        With ``convergence="R"``: those weights are the family's starting means' (R stopped at its first
+        iteration).
     """
 
     source: InMemorySource = field(repr=False)
@@ -74,6 +82,8 @@ class FitData:
     control: Control
     frame: ModelFrame = field(repr=False)
     n_boundary: int = 0  # fitted means on the edge of the family's domain at the estimate
+    weights_beta: np.ndarray | None = field(default=None, repr=False)
+    weights_at_start: bool = False
 
     def portable(self) -> "FitData":
         """The same fit without its rows and frame: what a per-block computation needs, small enough to ship

@@ -7,7 +7,8 @@ coefficients and C = (X'WX)^{-1} (unscaled, zero where aliased), plus a few scal
 residuals from the engine's per-row kernel, so the same code runs per chunk on streamed or dask sources; no
 n x n matrix is ever formed.  Leverages and Cook's distances have this one implementation.
 
-With working weights w_i = a_i (d mu_i / d eta_i)^2 / V(mu_i) (a_i the prior weights) at the final estimate,
+With working weights w_i = a_i (d mu_i / d eta_i)^2 / V(mu_i) (a_i the prior weights) at the final estimate
+(with ``convergence="R"``: at the coefficients C was made at, the start of R's last iteration, as R's QR),
 phi the dispersion, k the rank, d_i and r_i the deviance and Pearson residuals (R's ``influence.glm``,
 ``rstandard.glm``, ``rstudent.glm``, ``cooks.distance.glm``, ``dfbeta.lm``, ``dfbetas.lm``):
 
@@ -37,6 +38,7 @@ import pandas as pd
 from ..design.sources import Block
 from ..engine.kernel import kernel_for
 from ..engine.aliasing import aliased_in_order
+from ..engine.irls import covariance_weights_eta
 from ..engine.linalg import GRAM_MAX_COND, QRReducer
 from ..engine.threads import single_threaded_blas
 from .fitdata import FitData
@@ -82,6 +84,18 @@ def _nan_inf(x: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(x), np.nan, x)
 
 
+def leverage_weights(block: Block, fd: FitData, kernel, W: np.ndarray) -> np.ndarray:
+    """The working weights of a block's leverages: ``W`` (those at the estimate), or, for a fit stopped where
+    R stops (``convergence="R"``), those C = (X'WX)^{-1} was made with -- R's QR is that of its last
+    iteration, weighted at the coefficients before it -- so that the leverages are the diagonal of that
+    fit's hat matrix (they sum to the rank) and R's ``hatvalues``."""
+    if fd.weights_beta is None and not fd.weights_at_start:
+        return W
+    with np.errstate(all="ignore"):
+        eta = covariance_weights_eta(block, fd.family, fd.weights_beta, fd.weights_at_start)
+        return kernel(block.y, block.weights, eta).W
+
+
 def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_changes: str | None = None,
                     hat: np.ndarray | None = None) -> Influence:
     """Influence measures for the rows of one block; see the module docstring for the formulas.
@@ -96,8 +110,9 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
     with np.errstate(all="ignore"):
         eta = block.X.matvec(fd.beta) + block.offset
         wk = kernel(block.y, a, eta)
+        W = leverage_weights(block, fd, kernel, wk.W)
         if hat is None:
-            h = wk.W * block.X.quadratic_diag(fd.cov_zeroed)
+            h = W * block.X.quadratic_diag(fd.cov_zeroed)
             h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
         else:
             h = hat
@@ -120,7 +135,7 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
     if coef_changes:
         kept = fd.kept
         with np.errstate(all="ignore"):
-            B = block.X.matmat(fd.cov_zeroed[:, kept]) * np.sqrt(wk.W)[:, None]  # rows sqrt(w_i) x_i' C
+            B = block.X.matmat(fd.cov_zeroed[:, kept]) * np.sqrt(W)[:, None]  # rows sqrt(w_i) x_i' C
             scale = np.where(h < 1, d / one_h, 0.0)
             B *= (scale + nan)[:, None]  # dfbeta, in place: the table is n x rank, its copies would be too
             if coef_changes == "dfbetas":
@@ -180,7 +195,7 @@ def exact_near_one(h: np.ndarray, blocks: list[Block], starts: np.ndarray, fd: F
     weights = []
     for b in blocks:
         with np.errstate(all="ignore"):
-            weights.append(kernel(b.y, b.weights, b.X.matvec(fd.beta) + b.offset).W)
+            weights.append(leverage_weights(b, fd, kernel, kernel(b.y, b.weights, b.X.matvec(fd.beta) + b.offset).W))
     for i in np.flatnonzero((h > 1.0 - NEAR_ONE) & (h < 1.0 - HAT_ONE_TOL)):
         red = QRReducer(k.size)
         for start, b, W in zip(starts, blocks, weights):
@@ -204,7 +219,8 @@ def _blocks(fd: FitData) -> Iterator[Block]:
             continue
         for a, b, X in block.X.row_blocks(BLOCK_ROWS):
             yield Block(X, block.y[a:b], block.weights[a:b], block.trials[a:b], block.offset[a:b],
-                        index=None if block.index is None else block.index[a:b])
+                        index=None if block.index is None else block.index[a:b],
+                        start_weights=None if block.start_weights is None else block.start_weights[a:b])
 
 
 def rule_of_thumb_flags(cooks_d: np.ndarray, hat: np.ndarray, student: np.ndarray, nobs: int,

@@ -110,7 +110,8 @@ class GLMResults:
         """The fit as inference features take it (see :mod:`glmstat.inference.fitdata`)."""
         st = self._state
         return FitData(self._source, self.family, st.coef, st.kept, st.cov_unscaled, self.dispersion,
-                       st.deviance, st.n_ok, self._control, self._frame, st.n_boundary)
+                       st.deviance, st.n_ok, self._control, self._frame, st.n_boundary,
+                       st.weights_beta, st.weights_at_start)
 
     def with_covariance(self, covariance: Covariance) -> "GLMResults":
         """The same fit with another covariance of the estimates (e.g. a sandwich matrix): std_errors,
