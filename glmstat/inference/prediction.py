@@ -13,6 +13,15 @@ phi (X'WX)^{-1}, or the sandwich matrix of a :meth:`GLMResults.robust` result):
 R's ``predict.glm`` uses the model's dispersion (1 for binomial, Poisson and negative binomial) for the
 standard errors, and so does this.  Rows of ``newdata`` with a missing value give NaN and keep their index.
 
+A model with aliased columns (NA coefficients) determines x'b only for rows x in the row space of its design
+(over the rows of positive weight): each aliased column must be, in the new row too, the combination of the
+columns before it that it is in the data -- ``x2 = 2 * x``, or 0 for the indicator of a level all of whose
+rows had weight 0.  A new row that breaks such a relation is not estimable: its prediction is the one with
+the aliased coefficients set to 0, as R's ``predict.glm`` returns it, which another choice of the aliased
+column would change.  R warns "prediction from a rank-deficient fit may be misleading" for any new data of
+such a fit; here an ``AliasingWarning`` says so when some new row (in memory) breaks a relation, with how many
+rows and which columns.
+
 The offset o of new rows is what the model's formula and data give: ``offset()`` terms and an ``offset=``
 column name are evaluated on ``newdata``.  An offset given to ``glm`` as an array of values cannot be
 evaluated on new rows, so ``predict(newdata)`` of such a model needs it again (``offset=``: one value per new
@@ -21,6 +30,8 @@ row, or a column of ``newdata``) and refuses without it, rather than predicting 
 
 from __future__ import annotations
 
+import operator
+import warnings
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -32,7 +43,8 @@ from ..distributions import interval_quantile
 from ..design.base import Design
 from .._arguments import confidence_level, shown
 from .._suggest import close_matches
-from ..errors import DataError, GLMStatError
+from ..design.sources import fold
+from ..errors import AliasingWarning, DataError, GLMStatError
 from ..formula.frame import as_frame, column_names, encode_new_data
 from ..formula.readers import in_memory_frame, is_dask, is_path
 from ..report.tables import Column
@@ -40,7 +52,11 @@ from ..report.tables import Column
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["predict", "Predictor", "linear_predictor_se", "has_offset_array"]
+__all__ = ["predict", "Predictor", "linear_predictor_se", "has_offset_array", "aliasing_relations",
+           "broken_relations"]
+
+#: A new row breaks an aliasing relation v when |x'v| exceeds this fraction of ||v|| ||x_S||, S the columns of v.
+ESTIMABLE_TOL = 1e-8
 
 _TYPES = ("response", "link")
 _INTERVALS = (None, "confidence")
@@ -59,6 +75,39 @@ def _spread(values: np.ndarray, ok: np.ndarray | None) -> np.ndarray:
         return values
     out = np.full(ok.shape[0], np.nan)
     out[ok] = values
+    return out
+
+
+def _positive_gram(b) -> np.ndarray:
+    """X'X over a block's rows of positive weight (those the fit's aliasing is decided on)."""
+    return b.X.gram_score((b.weights > 0).astype(float), np.zeros(b.y.shape[0]))[0]
+
+
+def aliasing_relations(fit: "GLMResults") -> np.ndarray | None:
+    """The fit's aliasing as relations (p x a, None without aliased columns): column k is e_j - c_j for the
+    k-th aliased column j, c_j the combination of the kept columns before it that column j is over the rows
+    of positive weight (R's rule: a column is aliased on the columns before it), so that x'v = 0 for every
+    row of the fit and a new row x is estimable when x'v = 0 for every relation v.  One pass over the rows
+    (None too for a fit that cannot read them again: a dask fit loaded from a pickle)."""
+    fd = fit.fit_data
+    kept = np.asarray(fd.kept)
+    aliased = np.flatnonzero(~kept)
+    if aliased.size == 0:
+        return None
+    p = kept.size
+    try:
+        G = fold(fd.source, _positive_gram, operator.add, np.zeros((p, p)))
+    except DataError:
+        return None
+    out = np.zeros((p, aliased.size))
+    for k, j in enumerate(aliased):
+        before = np.flatnonzero(kept[:j])
+        out[j, k] = 1.0
+        if before.size:
+            # (least squares: the kept columns are of full rank, G over them positive definite)
+            c = np.linalg.lstsq(G[np.ix_(before, before)], G[before, j], rcond=None)[0]
+            c[np.abs(c) <= 1e-10 * max(1.0, np.abs(c).max())] = 0.0  # (rounding, not a column of the relation)
+            out[before, k] = -c
     return out
 
 
@@ -167,7 +216,35 @@ def predict(
         where = _offset_source(fit)
         raise DataError("offset= is for a model fitted with offset= an array of values; this model "
                         + (f"takes its offset from {where}" if where else "has no offset"))
+    relations = None if kept.all() else fit._aliasing_relations
+    if relations is not None:
+        _warn_not_estimable(X, relations, kept, fit.column_names)
     return rule.on(X, off, ok, data.index)
+
+
+def broken_relations(X: Design, relations: np.ndarray) -> np.ndarray:
+    """Rows x relations: where a row of ``X`` breaks a relation v (:func:`aliasing_relations`),
+    |x'v| > ESTIMABLE_TOL ||v|| ||x_S||."""
+    V = relations
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(X.matmat(V))
+        size = np.column_stack([np.sqrt(X.quadratic_diag(np.diag((V[:, k] != 0).astype(float))))
+                                for k in range(V.shape[1])]) * np.linalg.norm(V, axis=0)
+        return gap > ESTIMABLE_TOL * size
+
+
+def _warn_not_estimable(X: Design, relations: np.ndarray, kept: np.ndarray, names: list[str]) -> None:
+    """An ``AliasingWarning`` when some rows of ``X`` are not estimable (see the module docstring)."""
+    broken = broken_relations(X, relations)
+    if not broken.any():
+        return
+    rows = int(broken.any(axis=1).sum())
+    aliased = [names[j] for j in np.flatnonzero(~kept)[broken.any(axis=0)]]
+    warnings.warn(
+        f"{rows} row(s) of the new data are not estimable from this fit: their values of the aliased column(s) "
+        f"{', '.join(map(repr, aliased))} are not the combination of the other columns that they are in the rows "
+        "the model was fitted to (with positive weight), so their predictions are those with the aliased "
+        "coefficients set to 0 (as R's), which the data do not determine", AliasingWarning, stacklevel=5)
 
 
 @dataclass(frozen=True)

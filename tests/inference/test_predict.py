@@ -168,9 +168,40 @@ def test_aliased_coefficients_count_as_zero_and_are_left_out_of_the_se():
     plain = gs.glm("y ~ x1 + x2", d, family=gs.Poisson(), tol=1e-12)
     nd = pd.DataFrame({"x1": [0.5, -1.0], "x2": [2.0, 0.1], "x3": [99.0, -3.0]})  # x3 breaks the relation
     for kind in ("link", "response"):
-        a = aliased.predict(nd, type=kind, se_fit=True, interval="confidence")
+        with pytest.warns(gs.AliasingWarning, match=r"2 row\(s\) of the new data are not estimable.*'x3'"):
+            a = aliased.predict(nd, type=kind, se_fit=True, interval="confidence")
         b = plain.predict(nd, type=kind, se_fit=True, interval="confidence")
         pd.testing.assert_frame_equal(a, b, rtol=1e-9)
+
+
+def _zero_weight_level():
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"x": rng.normal(size=30), "g": np.repeat(["a", "b", "c"], 10)})
+    d["x2"] = 2 * d.x
+    d["y"] = rng.poisson(2.0, 30)
+    d["w"] = np.where(d.g == "c", 0.0, 1.0)  # nothing is learnt about level c
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.AliasingWarning)
+        return d, gs.glm("y ~ x + x2 + g", d, family=gs.Poisson(), weights="w")
+
+
+def test_new_rows_that_break_the_aliasing_are_said_not_estimable():
+    """R predicts a level whose rows all had weight 0 (and x2 off its relation x2 = 2 x) with the aliased
+    coefficients set to 0, warning only that a rank-deficient fit "may be misleading": the same numbers here, and
+    an AliasingWarning that names the rows and columns whose predictions the data do not determine."""
+    d, f = _zero_weight_level()
+    assert f.aliased == ["x2", "g[T.c]"]
+    nd = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0], "x2": [0.0, 0.0, 5.0, 2.0], "g": ["a", "c", "b", "b"]})
+    with pytest.warns(gs.AliasingWarning, match=r"2 row\(s\).*'x2', 'g\[T.c\]'.*set to 0"):
+        p = f.predict(nd, se_fit=True)
+    # (the aliased coefficients count as 0: level c is predicted as level a, x2 = 5 as x2 = 2)
+    assert p["fit"].iloc[1] == p["fit"].iloc[0] and p["fit"].iloc[2] == p["fit"].iloc[3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.AliasingWarning)
+        f.predict(d[d.w > 0])  # the rows fitted, and new rows that keep the relations: estimable, no warning
+        f.predict(pd.DataFrame({"x": [3.0, -1e3], "x2": [6.0, -2e3], "g": ["b", "a"]}))
+    with pytest.warns(gs.AliasingWarning, match=r"10 row\(s\).*'g\[T.c\]'"):
+        f.predict(d)  # (the rows of weight 0 of level c)
 
 
 def test_decreasing_inverse_link_keeps_lower_below_upper():
