@@ -54,10 +54,14 @@ class AliasInfo:
     coefficients: tuple[float, ...]
     constant: float
     all_zero: bool = False
+    #: (with ``all_zero``) the column is not zero in some row, but those rows all have weight 0
+    weight_zero: bool = False
 
     @property
     def relation(self) -> str:
         """The relation as text, e.g. ``score = 50 + 5 * hours``."""
+        if self.all_zero and self.weight_zero:
+            return f"{self.column} is zero in every row used with a positive weight (its other rows have weight 0)"
         if self.all_zero:
             return f"{self.column} is zero in every row used (an empty cell or an unused level)"
         parts = [] if self.constant == 0 else [_num(self.constant)]
@@ -89,13 +93,15 @@ def _tidy(c: float, scale: float) -> float:
     return r if r != 0 else 0.0
 
 
-def _block_gram(b) -> tuple[np.ndarray, np.ndarray]:
-    """A block's X'X and max |x_ij| per column."""
-    return b.X.gram(np.ones(b.X.n_rows)), b.X.column_abs_max()
+def _block_gram(b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A block's X'X over its rows of positive weight (those the fit's aliasing is decided on), max |x_ij| per
+    column over every row, and sum |x_ij| per column over the rows of positive weight."""
+    pos = (b.weights > 0).astype(float)
+    return b.X.gram(pos), b.X.column_abs_max(), b.X.abs_rmatvec(pos)
 
 
 def _merge_gram(a: tuple, b: tuple) -> tuple:
-    return a[0] + b[0], np.maximum(a[1], b[1])
+    return a[0] + b[0], np.maximum(a[1], b[1]), a[2] + b[2]
 
 
 def _earlier_solver(G: np.ndarray, kept: np.ndarray, d: np.ndarray):
@@ -139,23 +145,24 @@ def _least_squares_by_block(G: np.ndarray, idx_kept: np.ndarray, cols: np.ndarra
 @single_threaded  # (small solves: on a busy machine two BLAS threads spin on each, 100x slower)
 def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str | None) -> list[AliasInfo]:
     """The linear relation of each aliased column with the earlier kept columns: the least-squares c of
-    X_E c = x_j, from the normal equations (X_E'X_E) c = X_E'x_j of the unweighted Gram matrix (the kept
-    columns are linearly independent, so X_E'X_E is invertible), summed over the rows of ``source`` one
-    block at a time -- no dense design needed.  The columns are scaled to unit diagonal first."""
+    X_E c = x_j, from the normal equations (X_E'X_E) c = X_E'x_j of the unweighted Gram matrix over the rows of
+    positive weight (those the fit's aliasing is decided on: the relation need not hold in a row of weight 0;
+    the kept columns are linearly independent there, so X_E'X_E is invertible), summed over the rows of
+    ``source`` one block at a time -- no dense design needed.  The columns are scaled to unit diagonal first."""
     out = []
     idx_kept = np.flatnonzero(kept)
     p = len(names)
-    G, size = fold(source, _block_gram, _merge_gram, (np.zeros((p, p)), np.zeros(p)))
+    G, size, used = fold(source, _block_gram, _merge_gram, (np.zeros((p, p)), np.zeros(p), np.zeros(p)))
     d = np.sqrt(np.diag(G)).copy()
     d[d == 0] = 1.0
     aliased = np.flatnonzero(~kept)
     solve = _earlier_solver(G, kept, d) if aliased.size else None
     # without the factor, the columns with the same earlier kept columns share one least-squares solve
-    solved = {} if solve is not None else _least_squares_by_block(G, idx_kept, aliased[size[aliased] > 0], d)
+    solved = {} if solve is not None else _least_squares_by_block(G, idx_kept, aliased[used[aliased] > 0], d)
     for j in aliased:
         earlier = idx_kept[idx_kept < j]
-        if not size[j] > 0:
-            out.append(AliasInfo(names[j], (), (), 0.0, all_zero=True))
+        if not used[j] > 0:
+            out.append(AliasInfo(names[j], (), (), 0.0, all_zero=True, weight_zero=bool(size[j] > 0)))
             continue
         g = G[earlier, j] / d[earlier]
         if solve is None:

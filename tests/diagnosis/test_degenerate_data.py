@@ -236,6 +236,23 @@ def test_empty_cell_aliases_its_interaction_column():
     assert "NA" in str(fit.summary()) and "not defined because of singularities" in str(fit.summary())
 
 
+def test_aliasing_is_explained_on_the_rows_of_positive_weight():
+    """A level whose rows all have weight 0 is aliased because its column is 0 where the fit has weight, and a
+    column that breaks its relation only in a row of weight 0 keeps it: the relations hold there.  They were
+    once solved over every row, giving a made-up combination (g[T.c] = 0.501 - 0.023 * x - 0.511 * g[T.b])."""
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"x": rng.normal(size=30), "g": np.repeat(list("abc"), 10)})
+    d["y"] = rng.poisson(2.0, 30)
+    d["w"] = np.where(d.g == "c", 0.0, 1.0)
+    d["x2"] = 2 * d.x
+    d.loc[0, ["x2", "w"]] = [99.0, 0.0]
+    fit, _ = fit_warns(gs.AliasingWarning, r"g\[T.c\] is zero in every row used with a positive weight \(its other "
+                       r"rows have weight 0\); x2 = 2 \* x$", "y ~ x + g + x2", d, family=gs.Poisson(), weights="w")
+    c, x2 = fit.aliasing
+    assert c.all_zero and c.weight_zero and not x2.all_zero
+    assert (x2.terms, x2.coefficients, x2.constant) == (("x",), (2.0,), 0.0)
+
+
 def test_constant_predictor_is_aliased_with_the_intercept():
     d = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1.0], "x": [1, 2, 3, 4, 5, 6, 7.0], "k": 3.0})
     fit, _ = fit_warns(gs.AliasingWarning, "k = 3", "y ~ x + k", d, family=gs.Binomial())
