@@ -54,6 +54,7 @@ from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
+from .influence import leverage_weights
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -66,12 +67,17 @@ HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
 def _block_scores(block: Block, fd: FitData, kernel, leverage: bool = True
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Working weights, e_i = working residual x working weight, and (if ``leverage``) leverages of one block's
-    rows."""
+    rows.
+
+    The working residuals are those at the estimate; the weights are those the covariance was made with (with
+    ``convergence="R"`` R's, from the start of its last iteration: sandwich's ``estfun.glm`` takes the fit's
+    working weights, and its hat values are R's ``hatvalues``)."""
     with np.errstate(all="ignore"):
         eta = block.X.matvec(fd.beta) + block.offset
         wk = kernel(block.y, block.weights, eta)
-        h = wk.W * block.X.quadratic_diag(fd.cov_zeroed) if leverage else None
-    return wk.W, wk.scores, h
+        W = leverage_weights(block, fd, kernel, wk.W)
+        h = W * block.X.quadratic_diag(fd.cov_zeroed) if leverage else None
+    return W, (wk.scores if W is wk.W else W * wk.r), h
 
 
 def _kept_positions(columns: np.ndarray | None, kept: np.ndarray) -> np.ndarray | None:

@@ -55,3 +55,26 @@ def test_leverages_sum_to_the_rank_in_either_mode(case_id):
     for convergence in ("R", "exact"):
         f = fit(CASES[case_id], convergence)
         assert f.hat_values().sum() == pytest.approx(f.rank, rel=1e-10)
+
+
+def _square(values: list) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    k = int(round(np.sqrt(v.size)))
+    return v.reshape(k, k, order="F")  # R's matrices by column
+
+
+@pytest.mark.parametrize("case_id", IDS)
+def test_convergence_r_sandwich_is_sandwich_s(case_id):
+    """sandwich's estfun.glm multiplies the working residuals at the estimate by the fit's working weights --
+    R's, from the start of its last iteration -- and its hat values are R's hatvalues: with convergence="R" the
+    meat is made from those weights, as the bread (the covariance) is."""
+    ref = json.loads((REFS / "r" / f"{case_id}.json").read_text())
+    case = CASES[case_id]
+    f = fit(case)
+    kept = f.coef.notna()
+    for name, type, cluster in (("hc0", "HC0", None), ("hc3", "HC3", None),
+                                ("cl_hc0", "HC0", case.get("cluster")), ("cl_hc1", "HC1", case.get("cluster"))):
+        if name not in ref:
+            continue
+        V = f.robust(type, cluster=cluster).vcov.loc[kept, kept]
+        assert_close(V.to_numpy(), _square(ref[name]), rtol=1e-7, atol=1e-14)
