@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -22,8 +23,8 @@ import pandas as pd
 from .._arguments import shown, shown_items
 from ..errors import DataError, GLMStatError, MissingDependencyError
 
-__all__ = ["FileStamp", "ParquetReader", "arrow_schema", "declared_categoricals", "in_memory_frame", "is_dask", "is_path",
-           "numeric_categoricals", "pandas_metadata", "parquet_output", "pyarrow_parquet", "string_columns", "BATCH_ROWS", "RUN_ROWS"]
+__all__ = ["FileStamp", "ParquetReader", "arrow_schema", "declared_categoricals", "in_memory_frame", "index_columns",
+           "is_dask", "is_path", "numeric_categoricals", "pandas_metadata", "parquet_output", "pyarrow_parquet", "string_columns", "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
@@ -200,6 +201,23 @@ def declared_categoricals(schema: Any) -> frozenset[str]:
             if isinstance(name, str) and name in names:
                 out.add(name)
     return frozenset(out)
+
+
+_STORED_INDEX = re.compile(rb'"index_columns"\s*:\s*\[\s*"')
+
+
+def index_columns(schema: Any) -> tuple[str, ...]:
+    """The fields of an Arrow schema that its pandas metadata says hold the DataFrame's index (pandas writes
+    an index other than the default 0, 1, 2, ... -- a named one, or the labels of a filtered frame as
+    ``__index_level_0__`` -- as a column): ``pd.read_parquet``, ``pq.read_table(...).to_pandas()`` and
+    ``dd.read_parquet`` make it the index again, not a column."""
+    # (parsed only when it names a stored index: the metadata may be megabytes, and a default index is none)
+    if _STORED_INDEX.search((schema.metadata or {}).get(_PANDAS_KEY, b"")) is None:
+        return ()
+    meta = pandas_metadata(schema)
+    index = meta.get("index_columns") if meta is not None else None
+    present = set(schema.names)
+    return tuple(c for c in index if isinstance(c, str) and c in present) if isinstance(index, list) else ()
 
 
 def numeric_categoricals(schema: Any, columns: Sequence[str]) -> list[str]:
@@ -398,7 +416,10 @@ class ParquetReader:
     consecutive short row groups) at a time.
 
     ``source`` is a file, a directory (its ``*.parquet`` files, sorted; one with Parquet files in
-    subdirectories is refused) or a glob pattern (``**`` reaches any depth).  Every file must have the same
+    subdirectories is refused) or a glob pattern (``**`` reaches any depth).  ``columns`` are the data's
+    columns: the files' fields but those that a file's pandas metadata says hold a DataFrame's index
+    (:func:`index_columns`), which ``pd.read_parquet`` reads as the index, not a column (a filtered frame's
+    labels, stored as ``__index_level_0__``, were a predictor of ``y ~ .``).  Every file must have the same
     columns, in any order (they are read by name; the first file's order is the data's).  Every read checks
     each file against its :class:`FileStamp` taken when it was opened, and refuses a file that changed since.
     """
@@ -434,7 +455,7 @@ class ParquetReader:
                             f"one of those paths)")
         if not files:
             raise DataError(f"data={shown(text, 300)} matches no Parquet file")
-        columns, n, stamps = None, 0, []
+        columns, n, stamps, index = None, 0, [], set()
         for f in files:
             try:
                 meta = pq.ParquetFile(f)
@@ -451,6 +472,8 @@ class ParquetReader:
                 raise DataError(f"the Parquet files of {shown(text, 300)} do not all have the same columns ({shown(f, 300)} differs)")
             n += meta.metadata.num_rows
             stamps.append(FileStamp.of(f, meta))
+            index.update(index_columns(meta.schema_arrow))
+        columns = tuple(c for c in columns if c not in index)
         return cls(tuple(files), columns, n, int(batch_rows), tuple(stamps))
 
     def refuse_unusable(self, columns: tuple[str, ...]) -> None:

@@ -870,6 +870,25 @@ def test_a_files_pandas_metadata_does_not_change_the_rows_read(dtype, tmp_path, 
     assert not parsed
 
 
+@pytest.mark.parametrize("index", ["filtered", "named"])
+def test_an_index_pandas_stored_in_the_file_is_not_a_column(index, tmp_path):
+    # pandas writes an index other than 0, 1, 2, ... as a column (a filtered frame's labels as
+    # __index_level_0__, a named one under its name), which pd.read_parquet, pq.read_table and dd.read_parquet
+    # read back as the index: y ~ . from the path had it as a predictor (a number, or a factor of n levels)
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"y": rng.poisson(2.0, 60).astype(float), "x": rng.normal(size=60),
+                      "g": rng.choice(["a", "b"], 60)})
+    d = d[d["x"] > -1.0] if index == "filtered" else d.set_index(pd.Index(rng.permutation(60), name="id"))
+    path = tmp_path / "indexed.parquet"
+    d.to_parquet(path, row_group_size=10)
+    assert len(pq.read_schema(path).names) == 4
+    mem = gs.glm("y ~ .", d, family=gs.Poisson())
+    for data in (str(path), pq.read_table(path)):
+        f = gs.glm("y ~ .", data, family=gs.Poisson())
+        assert f.column_names == mem.column_names == ["Intercept", "x", "g[T.b]"]
+        close(f.coef, mem.coef, what="coef")
+
+
 def test_an_arrow_table_with_two_columns_of_one_name_is_refused():
     # Arrow allows it (an Arrow file from someone else may hold it); glm(table) and predict(table) raised a raw
     # AttributeError, the model's columns or not, where a Parquet file of them is refused
