@@ -141,6 +141,57 @@ def _as_user_arg(v: Value) -> Any:
     return v
 
 
+def _halves(v: Any, n: int, h: int) -> tuple[Any, Any]:
+    """A ``context=`` function's argument for the first ``h`` of ``n`` rows and for the others (one that is not
+    one value per row, for both)."""
+    if isinstance(v, (np.ndarray, pd.Categorical)) and v.ndim >= 1 and len(v) == n:
+        return v[:h], v[h:]
+    return v, v
+
+
+def _as_rows(result: Any) -> np.ndarray:
+    """A ``context=`` function's result as an array (a constant as one value), labels for a categorical."""
+    if isinstance(result, (pd.Series, pd.Index, pd.DataFrame)):
+        result = result.to_numpy()
+    if isinstance(result, pd.Categorical):
+        return np.asarray(result, dtype=object)
+    return np.asarray(result)
+
+
+def _same_rows(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two results hold the same values (numbers to rounding: a vectorized math function may round an
+    element by its position in the array)."""
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fiub" and b.dtype.kind in "fiub":
+        return bool(np.allclose(a.astype(float), b.astype(float), rtol=1e-12, atol=0.0, equal_nan=True))
+    na, nb = pd.isna(a), pd.isna(b)
+    return bool(np.array_equal(na, nb) and (a[~na] == b[~nb]).all())
+
+
+def _by_rows(fn: Any, args: list, kwargs: dict, result: Any, n: int) -> bool:
+    """Whether ``fn``'s ``result`` on ``n`` rows is its results on the first half and on the second, put
+    together: each row's value then comes from that row alone, as streamed data, evaluated a chunk at a time,
+    needs (a function of every row, ``(x - x.mean()) / x.std()`` or a rank, is another function on each
+    chunk).  A function that fails on a half is left to fail on a chunk of its own."""
+    if n < 2:
+        return True
+    h = n // 2
+    pairs = [_halves(a, n, h) for a in args]
+    kw_pairs = {k: _halves(v, n, h) for k, v in kwargs.items()}
+    try:
+        with np.errstate(all="ignore"):
+            parts = [_as_rows(fn(*[p[i] for p in pairs], **{k: p[i] for k, p in kw_pairs.items()})) for i in (0, 1)]
+    except Exception:
+        return True
+    whole = _as_rows(result)
+    if whole.ndim == 0:  # (a constant: the same on every part of the rows)
+        return all(_same_rows(whole, p) for p in parts)
+    if any(p.ndim != whole.ndim for p in parts):
+        return False
+    return _same_rows(whole, np.concatenate(parts))
+
+
 class Evaluator:
     """Evaluates nodes on ``data`` (all rows).
 
@@ -174,6 +225,8 @@ class Evaluator:
         self.reserved = 0  # dense columns asked for so far (poly, bs), checked against the limits
         self.collected: dict[Call, list[np.ndarray]] = {}
         self.learners: dict[Call, Any] = {}
+        #: mode "collect": the context= calls whose value on these rows is not the values on their halves
+        self.across_rows: list[Call] = []
 
     def transform_state(self, call: Call, x: np.ndarray, learn) -> Any:
         """The parameters of the stateful transform ``call`` on input ``x``: learned from ``x`` (mode "fit"),
@@ -283,6 +336,10 @@ class Evaluator:
         if isinstance(v, str):
             return v
         if isinstance(v, (np.ndarray, pd.Series, pd.Categorical, list)):
+            if self.mode == "collect":  # (streamed data: a chunk's rows, of a length that said nothing)
+                raise DataError(f"context= entry {shown(key)} is an array of values, which cannot be matched to the "
+                                "rows of streamed data (a Parquet file or a dask DataFrame); make it a column of "
+                                "the data")
             # a Series pairs its values with the data's rows by label, as weights= and offset= do
             v = align_by_label(v, self.data.df.index, f"context= entry {shown(key)}",
                                f"context={{{shown(key)}: s.reindex(data.index)}}")
@@ -329,7 +386,10 @@ class Evaluator:
             raise
         except Exception as e:  # the caller's own function failed: report it as a problem of this term
             raise FormulaError(f"cannot evaluate {shown(deparse(node))}: {type(e).__name__}: {e}") from e
-        return self.user_result(node, result)
+        value = self.user_result(node, result)
+        if self.mode == "collect" and node not in self.across_rows and not _by_rows(fn, args, kwargs, result, self.n):
+            self.across_rows.append(node)
+        return value
 
     def user_result(self, node: Call, result: Any) -> Value:
         if isinstance(result, (bool, np.bool_, int, float, np.integer, np.floating, str)):

@@ -87,6 +87,8 @@ class ChunkSummary:
     learners: dict = field(default_factory=dict)  # stateful call -> learn function
     response: _VarInfo | None = None  # a binomial factor response's levels (present: in the rows kept)
     has_offset: bool = False
+    chunks: int = 0  # chunks with rows
+    across_rows: dict = field(default_factory=dict)  # context= calls whose values depend on other rows (as keys)
 
     def merge(self, other: "ChunkSummary") -> "ChunkSummary":
         self.n += other.n
@@ -114,6 +116,8 @@ class ChunkSummary:
             else:
                 self.response.absorb_levels(other.response)
         self.has_offset = self.has_offset or other.has_offset
+        self.chunks += other.chunks
+        self.across_rows.update(other.across_rows)
         return self
 
 
@@ -150,7 +154,8 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
         Evaluator(cols, context, dict(state), "apply", limits)
     rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
     keep = ~rows.drop
-    out = ChunkSummary(n=rows.n, n_kept=int(keep.sum()), max_rows=rows.n, has_offset=rows.has_offset)
+    out = ChunkSummary(n=rows.n, n_kept=int(keep.sum()), max_rows=rows.n, has_offset=rows.has_offset,
+                       chunks=int(rows.n > 0), across_rows=dict.fromkeys(ev.across_rows))
     out.dropped_by = {c: int(m.sum()) for c, m in rows.missing.items() if m.any()}
     for node, v in rows.values.items():
         if isinstance(v, FactorVec):
@@ -196,6 +201,18 @@ def _check_rows_kept(total: ChunkSummary) -> None:
     if total.n_kept == 0:
         raise DataError(f"no complete rows: every row has a missing value in a model variable "
                         f"({', '.join(total.dropped_by)})")
+
+
+def _refuse_across_rows(total: ChunkSummary) -> None:
+    """A ``context=`` function whose value for a row depends on the other rows (``(x - x.mean()) / x.std()``,
+    a rank) is another function on each chunk: refused when the data came in more than one."""
+    if total.across_rows and total.chunks > 1:
+        call = deparse(next(iter(total.across_rows)))
+        raise FormulaError(f"{shown(call)}: the context= function's value for a row depends on the other rows (on "
+                           f"half of them it gives other values), and streamed data (a Parquet file, a dask "
+                           f"DataFrame) is evaluated one chunk of rows at a time ({total.chunks} here), on each of "
+                           f"which it would give other values than on all the rows; compute the column before "
+                           f"fitting, or use scale(), poly(), ns() or bs(), which learn from every row")
 
 
 def _reads_transform_values(terms: Terms, transforms: Iterable[Node]) -> bool:
@@ -344,6 +361,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     total = _summaries(read, needed, one, terms, limits)
     if total.n == 0:
         raise DataError("the data has no rows")
+    _refuse_across_rows(total)
     # (factor(x, labels = ...) placeholders carry a chunk's own levels: the labels need every chunk's)
     again = _reads_transform_values(terms, total.collected) or any(
         total.learners[call] is merge_chunk_levels for call in total.collected)
