@@ -394,7 +394,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     response_name = deparse(terms.response)
     response_levels = None
     if total.response is not None and total.response.present:
-        response_levels = _merge_levels(total.response, response_name)
+        response_levels = _merge_levels(total.response, response_name, terms.response)  # (relevel(y, "b"): b first)
         if msg := more_levels_warning(response_name, response_levels):
             warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller: _parquet or _dask, _streamed, ...)
     spec_columns = tuple(c for c in names if c in {n for node in [*variables_used(terms), *terms.offsets]
