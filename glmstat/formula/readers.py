@@ -24,7 +24,8 @@ from .._arguments import shown, shown_items
 from ..errors import DataError, GLMStatError, MissingDependencyError
 
 __all__ = ["FileStamp", "ParquetReader", "arrow_schema", "declared_categoricals", "in_memory_frame", "index_columns",
-           "is_dask", "is_path", "numeric_categoricals", "pandas_metadata", "parquet_output", "pyarrow_parquet", "string_columns", "BATCH_ROWS", "RUN_ROWS"]
+           "is_dask", "is_path", "numeric_categoricals", "pandas_metadata", "parquet_output", "pyarrow_parquet",
+           "string_columns", "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
