@@ -7,8 +7,9 @@ side) keeps the response.  The result is simplified as R's ``update.formula`` do
 R's order, then the offsets and ``- 1`` without an intercept) and refitted with the same family, weights,
 offset, method and control on the same data.
 
-**add1** (``add1.glm``).  The model with every candidate term is fitted once; each candidate is the current
-columns plus its own, refitted on those columns.  With D the deviance, r the rank, phi the current model's
+**add1** (``add1.glm``).  The model with every candidate term is fitted once, with the model's family (a
+negative binomial at the model's theta, as ``add1.glm`` refits with ``object$family``); each candidate is the
+current columns plus its own, refitted on those columns.  With D the deviance, r the rank, phi the current model's
 dispersion, n the rows used: L = n log(D / n) (Gaussian) or D / phi; AIC = L + k r, shifted so that the
 current model's equals R's ``extractAIC`` (AIC + (k - 2) edf, edf = n - df_residual); Chisq:
 max(0, L_0 - L_i) on the added df; F: ((D_0 - D_i) / df) / (D_i / (df_residual - df)); Rao: the score
@@ -164,11 +165,13 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
     return expand_terms(Formula(lhs, rhs, formula), [str(c) for c in columns], limits)
 
 
-def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offset: Any) -> "GLMResults":
+def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offset: Any,
+         family: Any = None) -> "GLMResults":
+    """``formula`` fitted as ``fit`` was (``family``: another family than ``fit``'s refits use)."""
     from ..api import glm
 
     inputs = fit_inputs(fit)
-    return glm(formula, data, family=inputs.family, weights=weights, offset=offset, context=inputs.context,
+    return glm(formula, data, family=inputs.family if family is None else family, weights=weights, offset=offset, context=inputs.context,
                contrasts=inputs.contrasts, method=inputs.method, tol=inputs.tol, max_iter=inputs.max_iter,
                limits=inputs.limits)
 
@@ -250,9 +253,10 @@ def _full(values: Any, n: int, positions: np.ndarray | None) -> Any:
     return out
 
 
-def _refit_formula(fit: "GLMResults", terms: Terms) -> "GLMResults":
-    """``terms`` fitted to ``fit``'s data with its weights and offset, refused unless it uses the same rows;
-    warnings silenced (the chosen model's notes keep them)."""
+def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None) -> "GLMResults":
+    """``terms`` fitted to ``fit``'s data with its weights and offset (and ``family``, default that of
+    :func:`fit_inputs`), refused unless it uses the same rows; warnings silenced (the chosen model's notes keep
+    them)."""
     inputs = fit_inputs(fit)
     streamed = not fit.model_frame.in_memory
     weights, offset = inputs.weights, inputs.offset
@@ -271,7 +275,7 @@ def _refit_formula(fit: "GLMResults", terms: Terms) -> "GLMResults":
             weights, offset = _full(weights, len(data), positions), _full(offset, len(data), positions)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GLMStatWarning)
-        new = _glm(fit, formula_text(terms), data, weights, offset)
+        new = _glm(fit, formula_text(terms), data, weights, offset, family)
     if (new.model_frame.n_rows != fit.model_frame.n_rows) if streamed else not new.rows_used.equals(fit.rows_used):
         raise GLMStatError(f"number of rows in use has changed ({fit.model_frame.n_rows} to "
                            f"{new.model_frame.n_rows}): {shown(formula_text(terms))} and the model it changes differ in "
@@ -403,7 +407,9 @@ class _AddTable:
 
 def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _AddTable:
     st = structure(fit)
-    upper = _refit_formula(fit, _terms_with(fit, list(st.variables) + list(which)))
+    # the bigger model with the fit's own family: a negative binomial's theta stays the fit's estimate, as R's
+    # add1.glm refits with object$family (re-estimated, the current model's row was another theta's deviance)
+    upper = _refit_formula(fit, _terms_with(fit, list(st.variables) + list(which)), fit.family)
     ust = structure(upper)
     p = len(upper.column_names)
     assign = ust.term_of_column(p)

@@ -272,3 +272,28 @@ def test_add1_finds_an_interaction_whatever_the_order_of_its_variables():
     # R's table for the g:z spelling: the models without the interaction (its <none> is not the model)
     r_gz = ref["fits"]["y ~ x + g:z + offset(log(expo))"]
     assert values(r_gz["add1"]["LRT"], "Deviance")[0] > r_gz["deviance"] + 100
+
+
+def test_add1_of_a_negative_binomial_keeps_the_models_theta():
+    """R's add1.glm fits every model of the table with the model's family, for glm.nb the negative binomial at
+    the fitted theta: ``<none>`` is the model itself.  Refitting the bigger model with a theta of its own gave
+    ``<none>`` another deviance (and every row an other theta's).  tests/fixtures/add1_negbin, from
+    make_add1_negbin.R (quine, glm.nb)."""
+    import json
+
+    from conftest import FIXTURES
+
+    ref = json.loads((FIXTURES / "add1_negbin" / "ref.json").read_text())
+    f = gs.glm(ref["formula"], load_data("quine"), family=gs.NegativeBinomial(), tol=1e-12, max_iter=100)
+    assert_close([f.theta, f.deviance], [ref["theta"], ref["deviance"]], rtol=1e-7)
+    for test, t in ref["add1"].items():
+        got = f.add1(ref["scope"], test=test)
+        assert list(got.index) == as_list(t["terms"])
+        assert got.loc["<none>", "deviance"] == pytest.approx(f.deviance, rel=1e-12)
+        for r_col in as_list(t["columns"]):
+            want = values(t, r_col)
+            col = ADD1_COLUMNS[r_col]
+            if col == "p_value":
+                assert_p(got[col].to_numpy()[1:], want[1:])
+            else:
+                assert_close(got[col], want, rtol=1e-6, atol=1e-8)
