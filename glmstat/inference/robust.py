@@ -26,8 +26,9 @@ Clustered (``vcovCL``, one-way, G clusters, the cluster adjustment G/(G-1) as ``
 HC0 and HC1 (clustered or not) and unclustered HC2/HC3 are one pass over the row blocks with O(p^2) state
 per block (plus a G x p matrix of cluster sums), through the design interface (the meat is ``gram(f)``, the
 cluster sums ``group_rmatvec``: a structured design is never expanded).  Clustered HC2/HC3 need the rows of each cluster together;
-A_g comes from a thin SVD of W_g^(1/2) X_g L (C = L L'), O(m_g p^2) for a cluster of m_g rows, never an
-m_g x m_g matrix (except for a cluster holding zero-weight rows, where W_g^(1/2) is not invertible).
+A_g e_g comes from a thin SVD of W_g^(1/2) X_g L (C = L L'), O(m_g p^2) for a cluster of m_g rows, never an
+m_g x m_g matrix, zero-weight rows included (they get adjusted scores of their own from the other rows, as
+sandwich's I - H_g gives them).
 The product C M C goes through the diagonal block of a wide factor's columns in C's inverse
 (:func:`glmstat.engine.linalg.sandwich_product`): O(p^2 m) for m other columns, not O(p^3).
 
@@ -96,19 +97,12 @@ def _undefined(type: str, where: str) -> GLMStatError:
     return GLMStatError(f"the {type} sandwich is undefined: {where}, so I - H is singular; use HC0 or HC1")
 
 
-def _matrix_power(M: np.ndarray, p: float) -> np.ndarray:
-    """M^p through the eigen decomposition, eigenvalues below eps^(1/1.3) set to 0 (sandwich's
-    ``matrixpower``)."""
-    tol = np.finfo(float).eps ** (1 / 1.3)
-    with np.errstate(all="ignore"):
-        if np.allclose(M, M.T, rtol=0, atol=100 * np.finfo(float).eps * max(np.abs(M).max(), 1.0)):
-            vals, vecs = np.linalg.eigh((M + M.T) / 2)
-            vals = np.where(vals < tol, 0.0, vals)
-            return (vecs * vals**p) @ vecs.T
-        vals, vecs = np.linalg.eig(M)
-        vals, vecs = vals.real, vecs.real
-        vals = np.where(vals < tol, 0.0, vals)
-        return (vecs * vals**p) @ np.linalg.inv(vecs)
+def _power_change(lam: np.ndarray, power: float) -> np.ndarray:
+    """((1 - lam)^power - 1) / lam for eigenvalues 0 <= lam < 1 of a hat block, its limit -power at lam = 0
+    (through expm1/log1p: no cancellation for small lam)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.expm1(power * np.log1p(-lam)) / lam
+    return np.where(lam > 0, out, -power)
 
 
 def sandwich_vcov(
@@ -272,10 +266,9 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str,
 
 def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, type: str, labels) -> np.ndarray:
     """Meat of the clustered HC2/HC3 estimators: sum_g s_g s_g', s_g = X_g' A_g e_g."""
-    parts = [_block_scores(b, fd, kernel) for b in fd.source.blocks()]
+    parts = [_block_scores(b, fd, kernel, leverage=False) for b in fd.source.blocks()]
     w = np.concatenate([p[0] for p in parts])
     e = np.concatenate([p[1] for p in parts])
-    h = np.concatenate([p[2] for p in parts])
     X = fd.source.X
     kept_cols = np.flatnonzero(fd.kept)
     C = fd.cov_kept
@@ -290,29 +283,21 @@ def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, ty
             idx = order[bounds[g]:bounds[g + 1]]
             # one cluster's rows, dense (m_g x k): the bias reduction works on the cluster's own hat block
             Xg = X.take(idx).select(kept_cols).toarray()
-            if idx.size == 1:  # a 1 x 1 block: A_g is (1 - h_i)^(-1/2) or (1 - h_i)^(-1)
-                i = idx[0]
-                if 1 - h[i] < SINGULAR_TOL:
-                    raise _undefined(type, f"the one-row cluster {shown(labels[g])} has leverage 1")
-                scale = (1 - h[i]) ** power
-                scores[g] = Xg[0] * (e[i] * scale)
-                continue
             wg, eg = w[idx], e[idx]
-            # S_g = W_g^(1/2) X_g C X_g' W_g^(1/2) = B B' is symmetric and similar to H_g = X_g C X_g' W_g;
-            # from the thin SVD B = U diag(s) V', f(I - S_g) = I + U diag(f(1 - s^2) - 1) U', in O(m k^2).
-            U, sv, _ = np.linalg.svd((Xg * np.sqrt(wg)[:, None]) @ L, full_matrices=False)
+            # H_g = P Q' with P = X_g L, Q = W_g X_g L; Q'P = B'B, B = W_g^(1/2) X_g L = U diag(s) V'.  H_g is
+            # diagonalizable (zero weights too: Q' vanishes on the directions B does), its eigenvectors for
+            # lam = s^2 are P v, and f(I - H_g) = I + P V diag((f(1 - lam) - 1) / lam) V' Q': no m x m matrix and
+            # no division by W_g, whose zero-weight rows (they still get the bias-reduced scores of the others,
+            # through their rows of P, as sandwich's I - H_g) made the m x m eigenvectors singular
+            _, sv, Vt = np.linalg.svd((Xg * np.sqrt(wg)[:, None]) @ L, full_matrices=False)
             lam = sv * sv
             if lam.size and lam.max() > 1 - SINGULAR_TOL:
-                raise _undefined(type, f"the block of the hat matrix of cluster {shown(labels[g])} has an eigenvalue 1 "
-                                        f"(is the cluster variable a factor of the model?)")
-            if np.all(wg > 0):  # A_g = W_g^(-1/2) f(I - S_g) W_g^(1/2)
-                dg = np.sqrt(wg)
-                v = dg * eg
-                adj = (v + U @ (((1 - lam) ** power - 1) * (U.T @ v))) / dg
-            else:  # zero-weight rows: W_g is singular, use I - H_g itself (m x m), as sandwich does
-                IH = np.eye(idx.size) - (Xg @ C @ Xg.T) * wg[None, :]
-                adj = _matrix_power(IH, -0.5) @ eg if type == "HC2" else np.linalg.solve(IH, eg)
-            scores[g] = Xg.T @ adj
+                where = (f"the one-row cluster {shown(labels[g])} has leverage 1" if idx.size == 1 else
+                         f"the block of the hat matrix of cluster {shown(labels[g])} has an eigenvalue 1 "
+                         f"(is the cluster variable a factor of the model?)")
+                raise _undefined(type, where)
+            change = Vt.T @ (_power_change(lam, power) * (Vt @ (L.T @ (Xg.T @ (wg * eg)))))
+            scores[g] = Xg.T @ (eg + Xg @ (L @ change))
     return scores.T @ scores
 
 
