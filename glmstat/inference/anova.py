@@ -3,7 +3,8 @@ likelihood-ratio tests, as R's ``anova.glm``, ``anova.glmlist``, ``MASS::anova.n
 ``lmtest::lrtest`` compute them.
 
 Every submodel is refitted with the IRLS engine on a subset of the design columns (same rows, weights and
-offset).  With phi the dispersion (1 for binomial, Poisson and negative binomial; the full or biggest
+offset), from R's starting values, or from the model's own estimate where those do not converge (a submodel
+that converges from neither is used with a ConvergenceWarning).  With phi the dispersion (1 for binomial, Poisson and negative binomial; the full or biggest
 model's Pearson estimate otherwise) and a term adding ``df`` columns and reducing the deviance by ``dev``:
 
 * ``"Chisq"`` (alias ``"LRT"``):  p = P(chi2_df > dev / phi);
@@ -39,7 +40,7 @@ from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums
 from ..engine.threads import single_threaded
 from .._arguments import real_number, shown, shown_items
-from ..errors import FitError, GLMStatError, GLMStatWarning
+from ..errors import ConvergenceWarning, FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..report.tables import returns_table
 
@@ -93,17 +94,44 @@ class Submodel:
         return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def _submodel_names(fit, cols: np.ndarray) -> str:
+    return (shown_items(cols, each=lambda j: shown(fit.column_names[j])) if cols.size
+            else "no columns (eta = the offset)")
+
+
+def _warm_start(fit, cols: np.ndarray) -> np.ndarray:
+    """The model's own estimate on the columns ``cols`` (0 where aliased): a start near the submodel's."""
+    return np.nan_to_num(np.asarray(fit.fit_data.coef, dtype=float)[cols], nan=0.0)
+
+
 def refit_columns(fit, cols) -> Submodel:
-    """Refit ``fit``'s model on the design columns ``cols`` (possibly none: eta = offset)."""
+    """Refit ``fit``'s model on the design columns ``cols`` (possibly none: eta = offset).
+
+    From R's starting values first (as glm.fit); where scoring from there does not converge (it can wander off
+    to the edge of the domain and stop at max_iter with a deviance of 1e21), again from the model's own
+    estimate on those columns; a submodel that converges from neither is kept with a ConvergenceWarning, as
+    R's glm.fit warns, never silently."""
     fd = fit.fit_data
     src = fd.source
     cols = np.asarray(cols, dtype=np.intp)
+    sub = src.with_columns(cols)
     try:  # (no columns: the engine checks that eta = offset gives valid means, as R's empty-model check)
-        state = irls(src.with_columns(cols), fit.family, fd.control, covariance=False)
+        state, failed = irls(sub, fit.family, fd.control, covariance=False), None
     except FitError as e:
-        names = (shown_items(cols, each=lambda j: shown(fit.column_names[j])) if cols.size
-                 else "no columns (eta = the offset)")
-        raise FitError(f"the submodel with {names} cannot be refitted: {e}") from None
+        state, failed = None, e
+    if (state is None or not state.converged) and cols.size:
+        try:
+            warm = irls(sub, fit.family, fd.control, start=_warm_start(fit, cols), covariance=False)
+        except FitError:
+            warm = None
+        if warm is not None and (state is None or warm.converged or warm.deviance < state.deviance):
+            state = warm
+    if state is None:
+        raise FitError(f"the submodel with {_submodel_names(fit, cols)} cannot be refitted: {failed}") from None
+    if not state.converged:
+        warnings.warn(f"the submodel with {_submodel_names(fit, cols)} did not converge in {state.iterations} "
+                      f"iterations (deviance {state.deviance:.6g}), so the tests that use it are unreliable; "
+                      f"refit the model with a larger max_iter", ConvergenceWarning, stacklevel=4)
     return Submodel(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src)
 
 

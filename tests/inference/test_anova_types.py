@@ -127,3 +127,44 @@ def test_type3_with_contrasts_summing_to_zero_or_no_interaction_does_not_warn(fo
         warnings.simplefilter("error", gs.ContrastsWarning)
         _warpbreaks(formula).anova(type=3)
         _warpbreaks(formula.replace("C(wool, sum)", "wool").replace("C(tension, sum)", "tension")).anova(type=2)
+
+
+def test_a_submodel_scoring_cannot_fit_from_rs_start_is_refitted_from_the_models_estimate():
+    """Type III LR test of ``a`` in y ~ a*x + b (Gamma, log link, 40 levels): its submodel (a:x without a's
+    columns) walks off to the edge of the domain from R's starting values -- car::Anova stops there, with
+    "NA/NaN/Inf in 'x'" -- and the refit returned its deviance at max_iter, 2.5e18, as if converged: a
+    statistic of 3.8e18.  Refitted from the model's own estimate it converges to the submodel's minimum,
+    which fixtures/anova_submodel_start finds with R by Newton steps on the (convex) deviance."""
+    import json
+    import warnings
+
+    from conftest import FIXTURES
+
+    here = FIXTURES / "anova_submodel_start"
+    ref = json.loads((here / "ref.json").read_text())
+    assert ref["car_error"]
+    d = pd.read_csv(here / "data.csv.gz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.ConvergenceWarning)
+        fit = gs.glm(ref["formula"], d, family=gs.Gamma(link="log"), weights="w", tol=1e-12, max_iter=100)
+        assert_close([fit.deviance, fit.dispersion], [ref["deviance"], ref["dispersion"]], rtol=1e-8)
+        warnings.simplefilter("ignore", gs.ContrastsWarning)
+        got = fit.anova(type=3, test="LR").loc["a"]
+    want = ref["type3_a"]
+    assert_close([got["statistic"], got["df"]], [want["statistic"], want["df"]], rtol=1e-8)
+    assert_p([got["p_value"]], [want["p_value"]])
+
+
+def test_a_submodel_that_does_not_converge_is_said(monkeypatch):
+    """A refit that stops at max_iter from every start gives its deviance with a ConvergenceWarning naming
+    the submodel, never silently (R's glm.fit warns "algorithm did not converge")."""
+    from dataclasses import replace
+
+    import glmstat.inference.anova as anova
+
+    fit = gs.glm("breaks ~ wool + tension", gs.load_dataset("warpbreaks"), family=gs.Poisson())
+    real = anova.irls
+    monkeypatch.setattr(anova, "irls", lambda *a, **k: replace(real(*a, **k), converged=False))
+    with pytest.warns(gs.ConvergenceWarning, match=r"submodel with 'Intercept', 'tension\[T\.M\]'.* did not converge"):
+        table = fit.anova(type=2)
+    assert np.all(np.isfinite(table["statistic"]))
