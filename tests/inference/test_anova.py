@@ -324,3 +324,24 @@ def test_an_aliased_term_adds_zero_not_minus_zero():
     for values in (row, between):
         assert np.array_equal(values, [0.0, 0.0]) and not np.signbit(values).any()
     assert "-0" not in str(f.anova(test="Chisq"))
+
+
+def test_likelihood_ratio_statistics_of_large_counts_match_r():
+    """Poisson counts of about 9e6 (fixtures/lr_large_counts, from make_lr_large_counts.R): the fit's deviance
+    was assembled from sums of y log y and y eta (1e8 per row), whose rounding (2e-4) made a likelihood-ratio
+    statistic of 14.93 off by 1.3e-5 of itself -- R sums the unit deviances row by row.  The deviance at the estimate is now
+    summed so, and every table built from two deviances (drop1, sequential, type II, nested) has R's statistic."""
+    import json
+
+    from conftest import FIXTURES
+
+    here = FIXTURES / "lr_large_counts"
+    ref = json.loads((here / "ref.json").read_text())
+    d = pd.read_csv(here / "data.csv")
+    fit = gs.glm(ref["formula"], d, family=gs.Poisson(), tol=1e-12)
+    small = gs.glm("y ~ x", d, family=gs.Poisson(), tol=1e-12)
+    assert_close([fit.deviance, small.deviance], [ref["deviance"], ref["deviance_without_z"]], rtol=1e-10)
+    lr = [fit.drop1(test="Chisq").loc["z", "statistic"], fit.anova().loc["z", "deviance"],
+          fit.anova(type=2).loc["z", "statistic"], gs.anova(small, fit).loc[2, "deviance"]]
+    assert_close(lr, [ref["lr_z"]] * 4, rtol=1e-8)
+    assert_close([fit.drop1(test="Chisq").loc["z", "p_value"]], [ref["p_z"]], rtol=1e-7)
