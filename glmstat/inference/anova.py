@@ -4,8 +4,9 @@ likelihood-ratio tests, as R's ``anova.glm``, ``anova.glmlist``, ``MASS::anova.n
 
 Every submodel is refitted with the IRLS engine on a subset of the design columns (same rows, weights and
 offset), from R's starting values, or from the model's own estimate where those do not converge (a submodel
-that converges from neither is used with a ConvergenceWarning).  With phi the dispersion (1 for binomial, Poisson and negative binomial; the full or biggest
-model's Pearson estimate otherwise) and a term adding ``df`` columns and reducing the deviance by ``dev``:
+that converges from neither is used with a ConvergenceWarning).  With phi the dispersion (1 for binomial,
+Poisson and negative binomial; the full or biggest model's Pearson estimate otherwise) and a term adding ``df``
+columns and reducing the deviance by ``dev``:
 
 * ``"Chisq"`` (alias ``"LRT"``):  p = P(chi2_df > dev / phi);
 * ``"F"``:  F = dev / df / phi,  p = P(F_{df, df_phi} > F) with df_phi the residual df of the model phi

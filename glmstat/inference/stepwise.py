@@ -171,9 +171,9 @@ def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offs
     from ..api import glm
 
     inputs = fit_inputs(fit)
-    return glm(formula, data, family=inputs.family if family is None else family, weights=weights, offset=offset, context=inputs.context,
-               contrasts=inputs.contrasts, method=inputs.method, tol=inputs.tol, max_iter=inputs.max_iter,
-               limits=inputs.limits)
+    return glm(formula, data, family=inputs.family if family is None else family, weights=weights, offset=offset,
+               context=inputs.context, contrasts=inputs.contrasts, method=inputs.method, tol=inputs.tol,
+               max_iter=inputs.max_iter, limits=inputs.limits)
 
 
 def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":

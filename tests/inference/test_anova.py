@@ -329,8 +329,9 @@ def test_an_aliased_term_adds_zero_not_minus_zero():
 def test_likelihood_ratio_statistics_of_large_counts_match_r():
     """Poisson counts of about 9e6 (fixtures/lr_large_counts, from make_lr_large_counts.R): the fit's deviance
     was assembled from sums of y log y and y eta (1e8 per row), whose rounding (2e-4) made a likelihood-ratio
-    statistic of 14.93 off by 1.3e-5 of itself -- R sums the unit deviances row by row.  The deviance at the estimate is now
-    summed so, and every table built from two deviances (drop1, sequential, type II, nested) has R's statistic."""
+    statistic of 14.93 off by 1.3e-5 of itself -- R sums the unit deviances row by row.  The deviance at the
+    estimate is now summed so, and every table built from two deviances (drop1, sequential, type II, nested)
+    has R's statistic."""
     import json
 
     from conftest import FIXTURES
