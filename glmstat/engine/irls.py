@@ -53,7 +53,7 @@ from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram
 from .newton import newton_step
 from .threads import single_threaded_blas
-from .kernel import deviance_from_sums, exact_deviance_part, kernel_for
+from .kernel import kernel_for
 
 __all__ = ["Control", "FitState", "irls", "CONVERGENCE", "covariance_weights_eta"]
 
@@ -537,13 +537,6 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         if use_qr and not wide and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond,
                                                          res.reducer.diagonal) is not None:
             use_qr = False
-    deviance = res.deviance
-    if res.valid and deviance_from_sums(family):
-        # the estimate's deviance row by row, as R sums it: the fused kernels' sums of large terms (y log y,
-        # y eta) round to eps times those terms, 2e-4 of a deviance of 2e3 on counts of 9e6, which a
-        # likelihood-ratio statistic of 15 (a difference of two deviances) then carried as 1.3e-5 of itself
-        exact = source.map_reduce(partial(exact_deviance_part, family, beta), operator.add)
-        deviance = res.deviance if exact is None or not math.isfinite(exact) else exact
     pearson = res.pearson
     weights_beta, weights_at_start = None, False
     if control.convergence == "R":
@@ -570,7 +563,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         kept=fac.kept,
         cov_unscaled=cov,
         gram=fac.gram,
-        deviance=deviance,
+        deviance=res.deviance,
         pearson_chi2=pearson,
         n_ok=res.n_ok,
         sum_weights=res.sum_weights,
