@@ -104,7 +104,8 @@ class DataWarning(GLMStatWarning):
 
 class FormulaWarning(GLMStatWarning):
     """The formula is valid but probably does not say what was meant: ``x^2`` (or ``x**2``) of a single term
-    is ``x`` in R's formula algebra, not its square (write ``I(x^2)``)."""
+    is ``x`` in R's formula algebra, not its square (write ``I(x^2)``); the response written again as a term of
+    the right-hand side (``y ~ x + y``), which is dropped as R drops it."""
 
 
 class ContrastsWarning(GLMStatWarning):

@@ -39,7 +39,7 @@ from .limits import DEFAULT_LIMITS, FormulaLimits
 from .nodes import Node, count_dots
 from .parser import parse
 from .spec import ModelSpec
-from .terms import Terms, expand_terms, lhs_names, warn_idle_powers
+from .terms import Terms, expand_terms, lhs_names, warn_idle_powers, warn_response_term
 from .values import FactorVec, Value, take_rows
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data", "column_names"]
@@ -169,6 +169,7 @@ def model_terms(formula: Any, columns: tuple[str, ...], limits: FormulaLimits) -
         raise FormulaError(f"formula must be a string such as 'y ~ x1 + x2', got {type(formula).__name__}")
     terms = _cached_terms(formula, columns if _has_dot(formula, limits) else (), limits)
     warn_idle_powers(terms, stacklevel=5)  # outside the cache: every fit of y ~ x^2 warns
+    warn_response_term(terms, stacklevel=5)
     return terms
 
 

@@ -37,7 +37,7 @@ from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary, names_read
 from .parser import sum_chain
 
-__all__ = ["Terms", "expand_terms", "lhs_names", "term_label", "warn_idle_powers"]
+__all__ = ["Terms", "expand_terms", "lhs_names", "term_label", "warn_idle_powers", "warn_response_term"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,9 @@ class Terms:
     removed : tuple of Node
         The variables the right-hand side names that no term keeps (``y ~ x - x``, ``y ~ . - z``, ``y ~ a - b``):
         R's ``terms`` still lists them, so its model frame reads them and ``na.omit`` drops their missing rows.
+    response_term : bool
+        Whether the right-hand side had the response itself as a term (``y ~ x + y``), which is dropped, as R's
+        ``model.matrix`` drops it ("the response appeared on the right-hand side and was dropped").
     """
 
     response: Node
@@ -69,6 +72,7 @@ class Terms:
     variables: tuple[Node, ...]
     idle_powers: tuple[Node, ...] = ()
     removed: tuple[Node, ...] = ()
+    response_term: bool = False
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -101,6 +105,16 @@ def warn_idle_powers(terms: Terms, stacklevel: int = 2) -> None:
             f"I({written}) for the power, or {base} + I({written}) or poly({base}, {k}) for a polynomial",
             FormulaWarning, stacklevel=stacklevel + 1,
         )
+
+
+def warn_response_term(terms: Terms, stacklevel: int = 2) -> None:
+    """Warn (:class:`~glmstat.errors.FormulaWarning`) when the response was a term of the right-hand side and was
+    dropped (R warns too).  Called by the fit, as :func:`warn_idle_powers`."""
+    if terms.response_term:
+        y = shown(deparse(terms.response))
+        warnings.warn(f"the response {y} appears on the right-hand side of the formula as a term of its own; the term "
+                      f"is dropped (as R's model.matrix drops it): a model cannot explain {y} by itself",
+                      FormulaWarning, stacklevel=stacklevel + 1)
 
 
 def _is_offset(node: Node) -> bool:
@@ -335,11 +349,13 @@ def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits
     sets = ex.expand(formula.rhs)
     order = {i: node for node, i in ex.variables.items()}
     offset_ids = frozenset(ex.offsets)  # R drops every term that holds an offset variable
-    sets = sorted((t for t in sets if t and not t & offset_ids), key=len)  # stable: by degree, then as written
+    # and R's model.matrix drops the response as a term of its own (its interactions stay: y ~ x + y:g)
+    response_term = frozenset((0,)) in sets
+    sets = sorted((t for t in sets if t and not t & offset_ids and t != {0}), key=len)  # stable: by degree
     terms = tuple(tuple(order[i] for i in sorted(t)) for t in sets)
     used = sorted({i for t in sets for i in t})
     kept = set(used) | offset_ids
     removed = tuple(order[i] for i in range(1, len(order)) if i not in kept)  # (0 is the response)
     offsets = tuple(ex.offsets[i] for i in sorted(offset_ids))
     return Terms(formula.lhs, ex.intercept, terms, offsets, tuple(order[i] for i in used),
-                 tuple(ex.idle_powers), removed)
+                 tuple(ex.idle_powers), removed, response_term)

@@ -1,0 +1,41 @@
+"""The response and update() of a formula, pinned against R where a differential test of glmstat's formula
+front end found them handled differently: the response written again as a term of the right-hand side
+(``y ~ x + y``), which R's model.matrix drops with a warning (glmstat fitted y by itself, deviance 0).
+Reference: R 4.2, tests/fixtures/scripts/make_formula_response_update_fixtures.R."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close, load_data
+
+REF = json.loads((FIXTURES / "formula" / "response_update.json").read_text())["cases"]
+
+
+def _as_r(name: str) -> str:
+    """glmstat's column name as R writes it: 'Intercept' -> '(Intercept)', 'f[T.b]' -> 'fb'."""
+    return "(Intercept)" if name == "Intercept" else re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
+
+
+@pytest.mark.parametrize("case", ["response_as_term", "response_call_as_term", "response_alone"])
+def test_response_as_a_term_is_dropped_with_a_warning(case):
+    ref = REF[case]
+    with pytest.warns(gs.FormulaWarning, match="response .* right-hand side .* dropped"):
+        fit = gs.glm(ref["formula"], load_data("mtcars"))
+    assert [_as_r(c) for c in fit.column_names] == ref["column_names"]
+    assert_close(fit.coef, ref["coefficients"], rtol=1e-8)
+    assert_close(fit.deviance, ref["deviance"], rtol=1e-8)
+    assert fit.df_residual == ref["df_residual"]
+
+
+def test_interaction_with_the_response_is_kept_as_r_keeps_it():
+    ref = REF["response_interaction_kept"]
+    with pytest.warns(gs.PerfectFitWarning):  # (y explained by y times a factor's indicators)
+        fit = gs.glm(ref["formula"], load_data("mtcars"))
+    assert [_as_r(c) for c in fit.column_names] == ref["column_names"]
+    assert fit.df_residual == ref["df_residual"]
+    assert fit.deviance < 1e-20
