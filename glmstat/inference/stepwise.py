@@ -92,6 +92,14 @@ def _replace_dot(node: Node | None, by: Node) -> Node | None:
     return node
 
 
+def _replace_side(node: Node | None, old: Node | None) -> Node | None:
+    """A side of the update formula with ``.`` read as the fitted formula's side ``old``: ``old`` itself for a
+    side that is ``.`` alone, else ``old`` in parentheses wherever it is an operand (unless atomic)."""
+    if isinstance(node, Dot):
+        return old
+    return _replace_dot(node, old if _atomic(old) else Paren(old))
+
+
 def _atomic(node: Node | None) -> bool:
     return node is None or isinstance(node, (Name, Call, Num, Paren))
 
@@ -157,9 +165,10 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
     new = parse(". " + text if text.startswith("~") else text, limits)  # no left side: the old response
     old = parse(fit.formula, limits)
     _check_length(text, new, old, limits)  # (before the substituted tree, which every walk below visits, exists)
-    # (a name, a call or a number needs no parentheses to keep it together: I(.^2) of log(x) is I(log(x)^2))
-    lhs = _replace_dot(new.lhs, old.lhs if _atomic(old.lhs) else Paren(old.lhs))
-    rhs = _replace_dot(new.rhs, old.rhs if _atomic(old.rhs) else Paren(old.rhs))
+    # (a name, a call or a number needs no parentheses to keep it together: I(.^2) of log(x) is I(log(x)^2);
+    # nor does a side that is '.' alone: '. ~ x' of 's/n ~ z' is 's/n ~ x', as R deparses it)
+    lhs = _replace_side(new.lhs, old.lhs)
+    rhs = _replace_side(new.rhs, old.rhs)
     _check_depth(lhs, limits, "lhs")  # before anything walks the substituted tree recursively
     _check_depth(rhs, limits, "rhs")
     return expand_terms(Formula(lhs, rhs, formula), [str(c) for c in columns], limits)

@@ -1,6 +1,8 @@
 """The response and update() of a formula, pinned against R where a differential test of glmstat's formula
 front end found them handled differently: the response written again as a term of the right-hand side
-(``y ~ x + y``), which R's model.matrix drops with a warning (glmstat fitted y by itself, deviance 0).
+(``y ~ x + y``), which R's model.matrix drops with a warning (glmstat fitted y by itself, deviance 0);
+update() of a fit whose response is an expression of operators (``s/n ~ x``), whose refitted formula R writes
+without parentheses.
 Reference: R 4.2, tests/fixtures/scripts/make_formula_response_update_fixtures.R."""
 
 from __future__ import annotations
@@ -39,3 +41,16 @@ def test_interaction_with_the_response_is_kept_as_r_keeps_it():
     assert [_as_r(c) for c in fit.column_names] == ref["column_names"]
     assert fit.df_residual == ref["df_residual"]
     assert fit.deviance < 1e-20
+
+
+@pytest.mark.parametrize("case", ["update_ratio_response", "update_ratio_response_no_lhs"])
+def test_update_keeps_a_response_of_operators_as_r_writes_it(case):
+    # '. ~ ...' (or no left side) of 'numdead/total ~ ...': R refits 'numdead/total ~ ...'; glmstat wrote
+    # '(numdead/total) ~ ...' (in fit.formula and the summary's Call line)
+    ref = REF[case]
+    fit = gs.glm(ref["formula"], load_data("budworm"), family=gs.Binomial(), weights="total")
+    new = fit.update(ref["update"])
+    assert new.formula == ref["updated"]
+    assert f"glm(formula = {ref['updated']}," in str(new.summary())
+    assert_close(new.coef, ref["coefficients"], rtol=1e-6)
+    assert_close(new.deviance, ref["deviance"], rtol=1e-8)
