@@ -46,7 +46,7 @@ from ..formula.nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, U
 from ..formula.limits import FormulaLimits, refuse
 from ..formula.lexer import tilde_positions
 from ..formula.parser import parse, sum_chain
-from ..formula.terms import Terms, expand_terms, term_label
+from ..formula.terms import Terms, expand_terms, term_label, warn_response_term
 from .fit_access import (fit_inputs, fitted_data, formula_limits, refit, score_test, structure, used_data,
                          with_step_path)
 from .streamed_data import data_columns, data_reference
@@ -174,6 +174,14 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
     return expand_terms(Formula(lhs, rhs, formula), [str(c) for c in columns], limits)
 
 
+def _updated_text(fit: "GLMResults", formula: str, columns) -> str:
+    """The text of the formula ``update`` refits; warns, as the fit of the text would have, when the response
+    was a term of the right-hand side (``~ . + y``), which the text leaves out."""
+    terms = updated_formula(fit, formula, columns)
+    warn_response_term(terms, stacklevel=4)
+    return formula_text(terms)
+
+
 def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offset: Any,
          family: Any = None) -> "GLMResults":
     """``formula`` fitted as ``fit`` was (``family``: another family than ``fit``'s refits use)."""
@@ -207,7 +215,7 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
     inputs = fit_inputs(fit)
     if not fit.model_frame.in_memory:  # streamed: weights and offset are columns, read again from the data
         data = data_reference(fit) if data is None else data
-        new = formula_text(updated_formula(fit, formula, _columns_of(data)))
+        new = _updated_text(fit, formula, _columns_of(data))
         return _glm(fit, new, data, inputs.weights, inputs.offset)
     original, positions = fitted_data(fit)
     arrays = isinstance(inputs.weights, np.ndarray) or isinstance(inputs.offset, np.ndarray)
@@ -215,7 +223,7 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
         if arrays:
             raise GLMStatError("this fit has weights or an offset given as values, which cannot be carried to other "
                                "data; call glmstat.glm() with the new data and its weights")
-        new = formula_text(updated_formula(fit, formula, _columns_of(data)))
+        new = _updated_text(fit, formula, _columns_of(data))
         return _glm(fit, new, data, inputs.weights, inputs.offset)
     if original is None:
         raise GLMStatError("update needs the fitted data, and this fit does not keep it; pass data=")
@@ -227,7 +235,7 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
     else:
         data = original
         weights, offset = _full(inputs.weights, len(data), positions), _full(inputs.offset, len(data), positions)
-    new = formula_text(updated_formula(fit, formula, data.columns))
+    new = _updated_text(fit, formula, data.columns)
     return _glm(fit, new, data, weights, offset)
 
 

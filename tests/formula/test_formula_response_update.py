@@ -54,3 +54,14 @@ def test_update_keeps_a_response_of_operators_as_r_writes_it(case):
     assert f"glm(formula = {ref['updated']}," in str(new.summary())
     assert_close(new.coef, ref["coefficients"], rtol=1e-6)
     assert_close(new.deviance, ref["deviance"], rtol=1e-8)
+
+
+def test_update_adding_the_response_warns_and_drops_it():
+    # R's update(glm(mpg ~ wt + hp), ~ . + mpg) refits mpg ~ wt + hp + mpg, whose mpg term model.matrix drops:
+    # the fit of case response_as_term
+    ref = REF["response_as_term"]
+    fit = gs.glm("mpg ~ wt + hp", load_data("mtcars"))
+    with pytest.warns(gs.FormulaWarning, match="response 'mpg' .* dropped"):
+        new = fit.update("~ . + mpg")
+    assert [_as_r(c) for c in new.column_names] == ref["column_names"]
+    assert_close(new.coef, ref["coefficients"], rtol=1e-8)
