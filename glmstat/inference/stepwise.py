@@ -149,11 +149,20 @@ def _check_length(text: str, new: Formula, old: Formula, limits: FormulaLimits) 
 
 
 def formula_text(terms: Terms) -> str:
-    """R's simplified text of expanded terms: ``lhs ~ terms + offset(...)`` (``- 1`` without intercept)."""
-    rhs = [term_label(t) for t in terms.terms] + [f"offset({deparse(o)})" for o in terms.offsets]
+    """R's simplified text of expanded terms: ``lhs ~ terms + offset(...)`` (``- 1`` without intercept), which
+    reads back as the same terms (see :func:`term_text`)."""
+    rhs = [term_text(t) for t in terms.terms] + [f"offset({deparse(o)})" for o in terms.offsets]
     if not rhs:
         return f"{deparse(terms.response)} ~ {'1' if terms.intercept else '0'}"
     return f"{deparse(terms.response)} ~ {' + '.join(rhs)}{'' if terms.intercept else ' - 1'}"
+
+
+def term_text(term: tuple[Node, ...]) -> str:
+    """A term as formula text that reads back as that term: a variable that is an operation (``x > 0``,
+    ``!b``, ``x %% 2``) in parentheses.  The term's label is R's, ``x > 0:g``, which reads back as
+    ``x > (0:g)``, and ``z + x > 0 + w`` as one comparison: R's update() writes labels so and refits
+    ``y ~ z + x > 0 + w``, a model of one term, from ``update(glm(y ~ z + (x > 0)), ~ . + w)``."""
+    return ":".join(f"({deparse(v)})" if isinstance(v, (BinOp, Unary)) else deparse(v) for v in term)
 
 
 def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:

@@ -2,7 +2,8 @@
 front end found them handled differently: the response written again as a term of the right-hand side
 (``y ~ x + y``), which R's model.matrix drops with a warning (glmstat fitted y by itself, deviance 0);
 update() of a fit whose response is an expression of operators (``s/n ~ x``), whose refitted formula R writes
-without parentheses.
+without parentheses; update(), add1() and step() of a model with a comparison as a variable (``y ~ z + (x > 0)``),
+whose refitted formula was written from term labels (``y ~ z + x > 0 + w``: one comparison), as R writes it.
 Reference: R 4.2, tests/fixtures/scripts/make_formula_response_update_fixtures.R."""
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ REF = json.loads((FIXTURES / "formula" / "response_update.json").read_text())["c
 
 
 def _as_r(name: str) -> str:
-    """glmstat's column name as R writes it: 'Intercept' -> '(Intercept)', 'f[T.b]' -> 'fb'."""
-    return "(Intercept)" if name == "Intercept" else re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
+    """glmstat's column name as R writes it: 'Intercept' -> '(Intercept)', 'f[T.b]' -> 'fb', a logical's
+    'f[T.True]' -> 'fTRUE'."""
+    if name == "Intercept":
+        return "(Intercept)"
+    name = name.replace("[T.True]", "TRUE").replace("[True]", "TRUE").replace("[False]", "FALSE")
+    return re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
 
 
 @pytest.mark.parametrize("case", ["response_as_term", "response_call_as_term", "response_alone"])
@@ -65,3 +70,30 @@ def test_update_adding_the_response_warns_and_drops_it():
         new = fit.update("~ . + mpg")
     assert [_as_r(c) for c in new.column_names] == ref["column_names"]
     assert_close(new.coef, ref["coefficients"], rtol=1e-8)
+
+
+@pytest.mark.filterwarnings("ignore::glmstat.AliasingWarning")  # (the interaction's last cell, aliased in R too)
+@pytest.mark.parametrize("case", ["update_comparison_main", "update_comparison_interaction"])
+def test_update_keeps_a_comparison_variable_one_variable(case):
+    # R's update writes the refitted formula from term labels, 'mpg ~ wt + hp > 150 + qsec' (recorded in the
+    # fixture), which reads back as a single comparison; glmstat refitted that one-term model too.  The
+    # reference is R's fit of the intended model.
+    ref = REF[case]
+    assert " > 150 + " in ref["r_update_formula"] or " > 150:" in ref["r_update_formula"]
+    fit = gs.glm(ref["formula"], load_data("mtcars"))
+    new = fit.update(ref["update"])
+    assert [t for t in new.model_frame.term_labels if t != "(Intercept)"] == ref["term_labels"]
+    assert [_as_r(c) for c in new.column_names] == ref["column_names"]
+    assert_close(new.coef, ref["coefficients"], rtol=1e-8, atol=1e-10)
+    assert_close(new.deviance, ref["deviance"], rtol=1e-8)
+
+
+def test_add1_and_step_refit_a_comparison_variable_as_one_variable():
+    # add1 and step refit candidate models from the same text: their deviance with qsec added is the fit of
+    # mpg ~ wt + (hp > 150) + qsec
+    ref = REF["update_comparison_main"]
+    fit = gs.glm(ref["formula"], load_data("mtcars"))
+    assert_close(fit.add1("~ . + qsec").loc["qsec", "deviance"], ref["deviance"], rtol=1e-8)
+    chosen = fit.step(scope="~ . + qsec", direction="forward")
+    assert chosen.formula == "mpg ~ wt + (hp > 150) + qsec"
+    assert_close(chosen.deviance, ref["deviance"], rtol=1e-8)
