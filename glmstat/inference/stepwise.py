@@ -3,7 +3,9 @@ selection by AIC (``MASS::stepAIC``).
 
 **update.**  In the new formula ``.`` on the left stands for the old response and ``.`` on the right for the
 old right-hand side: ``update(y ~ a + b, log(.) ~ . + c)`` is ``log(y) ~ a + b + c``; ``"~ . - b"`` (no left
-side) keeps the response.  The result is simplified as R's ``update.formula`` does (the expanded terms, in
+side) keeps the response.  As R's ``formula(fit)``, the old right-hand side is the formula as written, or its
+fitted terms when it has a ``.`` (expanded against the columns fitted, not those of new data).  The result
+is simplified as R's ``update.formula`` does (the expanded terms, in
 R's order, then the offsets and ``- 1`` without an intercept) and refitted with the same family, weights,
 offset, method and control on the same data.
 
@@ -172,7 +174,7 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
     limits = formula_limits(fit)
     text = formula.strip()
     new = parse(". " + text if text.startswith("~") else text, limits)  # no left side: the old response
-    old = parse(fit.formula, limits)
+    old = _fitted_formula(fit, limits)
     _check_length(text, new, old, limits)  # (before the substituted tree, which every walk below visits, exists)
     # (a name, a call or a number needs no parentheses to keep it together: I(.^2) of log(x) is I(log(x)^2);
     # nor does a side that is '.' alone: '. ~ x' of 's/n ~ z' is 's/n ~ x', as R deparses it)
@@ -181,6 +183,38 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
     _check_depth(lhs, limits, "lhs")  # before anything walks the substituted tree recursively
     _check_depth(rhs, limits, "rhs")
     return expand_terms(Formula(lhs, rhs, formula), [str(c) for c in columns], limits)
+
+
+def _fitted_formula(fit: "GLMResults", limits: FormulaLimits) -> Formula:
+    """R's ``formula(fit)``, which ``update`` reads: the formula as written or, when its right-hand side has a
+    ``.``, the fitted terms (R's ``formula.glm`` returns its terms' formula, ``.`` expanded against the columns
+    of the data fitted).  So an update's ``.`` is the model fitted, whatever the new data's columns
+    (``update(data=)``) or the new response (``hp ~ .`` of ``mpg ~ .`` keeps hp's term: R drops it as the
+    response, where expanding ``.`` again would put mpg in the model)."""
+    old = parse(fit.formula, limits)
+    if not count_dots(old.rhs):
+        return old
+    terms = _terms_with(fit, list(structure(fit).variables))
+    return Formula(old.lhs, _rhs_node(terms), formula_text(terms))
+
+
+def _rhs_node(terms: Terms) -> Node:
+    """The right-hand side of :func:`formula_text` as a tree (built, not parsed: the expanded terms of a
+    ``.`` can be longer than ``max_length`` allows a formula's text)."""
+    parts = []
+    for term in terms.terms:
+        variables = [Paren(v) if isinstance(v, (BinOp, Unary)) else v for v in term]
+        node = variables[0]
+        for v in variables[1:]:
+            node = BinOp(":", node, v)
+        parts.append(node)
+    parts += [Call("offset", (o,)) for o in terms.offsets]
+    if not parts:
+        return Num(1.0, "1") if terms.intercept else Num(0.0, "0")
+    node = parts[0]
+    for p in parts[1:]:
+        node = BinOp("+", node, p)
+    return node if terms.intercept else BinOp("-", node, Num(1.0, "1"))
 
 
 def _updated_text(fit: "GLMResults", formula: str, columns) -> str:

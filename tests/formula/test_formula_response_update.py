@@ -97,3 +97,27 @@ def test_add1_and_step_refit_a_comparison_variable_as_one_variable():
     chosen = fit.step(scope="~ . + qsec", direction="forward")
     assert chosen.formula == "mpg ~ wt + (hp > 150) + qsec"
     assert_close(chosen.deviance, ref["deviance"], rtol=1e-8)
+
+
+def test_update_reads_dot_as_the_model_fitted_with_other_data():
+    # R: update(glm(mpg ~ ., data = mtcars[, c("mpg", "wt", "hp")]), ~ . - hp, data = <with qsec too>) refits
+    # mpg ~ wt; glmstat expanded '.' against the new data and refitted mpg ~ wt + qsec
+    ref = REF["dot_update_other_data"]
+    mt = load_data("mtcars")
+    fit = gs.glm(ref["formula"], mt[["mpg", "wt", "hp"]])
+    new = fit.update(ref["update"], data=mt[["mpg", "wt", "hp", "qsec"]])
+    assert new.formula == ref["updated"]
+    assert [_as_r(c) for c in new.column_names] == ref["column_names"]
+    assert_close(new.coef, ref["coefficients"], rtol=1e-8)
+
+
+def test_update_reads_dot_as_the_model_fitted_with_another_response():
+    # R: update(glm(mpg ~ ., data = mtcars[, c("mpg", "wt", "hp")]), hp ~ .) refits hp ~ wt + hp, and drops hp
+    # as the response; glmstat expanded '.' without hp and refitted hp ~ mpg + wt
+    ref = REF["dot_update_other_response"]
+    fit = gs.glm(ref["formula"], load_data("mtcars")[["mpg", "wt", "hp"]])
+    with pytest.warns(gs.FormulaWarning, match="response 'hp'"):
+        new = fit.update(ref["update"])
+    assert [_as_r(c) for c in new.column_names] == ref["column_names"]
+    assert_close(new.coef, ref["coefficients"], rtol=1e-8)
+    assert_close(new.deviance, ref["deviance"], rtol=1e-8)
