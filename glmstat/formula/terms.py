@@ -63,6 +63,9 @@ class Terms:
     response_term : bool
         Whether the right-hand side had the response itself as a term (``y ~ x + y``), which is dropped, as R's
         ``model.matrix`` drops it ("the response appeared on the right-hand side and was dropped").
+    dot_columns : tuple of str
+        The columns a ``.`` of the right-hand side stood for (empty without one): R's ``terms`` keeps its formula
+        with ``.`` so written out, and ``update`` reads that.
     """
 
     response: Node
@@ -73,6 +76,7 @@ class Terms:
     idle_powers: tuple[Node, ...] = ()
     removed: tuple[Node, ...] = ()
     response_term: bool = False
+    dot_columns: tuple[str, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -226,6 +230,7 @@ class _Expander:
         self.intercept = True
         self.offsets: dict[int, Node] = {}  # the offset variables' indices -> the expressions inside offset()
         self.idle_powers: list[Node] = []
+        self.dot_seen = False
 
     def var(self, node: Node) -> list[frozenset]:
         idx = self.variables.setdefault(node, len(self.variables))
@@ -287,6 +292,7 @@ class _Expander:
         if isinstance(node, Str):
             raise FormulaError(f"invalid model formula: the string {deparse(node)} stands where a term is expected")
         if isinstance(node, Dot):
+            self.dot_seen = True
             return list(dict.fromkeys(t for c in self.columns for t in self.var(Name(c))))
         if _is_offset(node):
             if len(node.args) != 1 or node.kwargs:
@@ -358,4 +364,4 @@ def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits
     removed = tuple(order[i] for i in range(1, len(order)) if i not in kept)  # (0 is the response)
     offsets = tuple(ex.offsets[i] for i in sorted(offset_ids))
     return Terms(formula.lhs, ex.intercept, terms, offsets, tuple(order[i] for i in used),
-                 tuple(ex.idle_powers), removed, response_term)
+                 tuple(ex.idle_powers), removed, response_term, tuple(ex.columns) if ex.dot_seen else ())

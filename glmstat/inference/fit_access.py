@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design", "encode_spec_design",
-           "structure", "fitted_data", "used_data", "factor_levels", "variable_codings",
+           "structure", "dot_columns", "fitted_data", "used_data", "factor_levels", "variable_codings",
            "fit_inputs", "formula_limits", "response", "with_step_path"]
 
 
@@ -121,6 +121,11 @@ def structure(fit: "GLMResults") -> Structure:
         raise GLMStatError("the model's term labels and its formula's terms disagree")  # cannot happen
     return Structure(tuple(labels), tuple(columns), tuple(tuple(t) for t in terms.terms), icpt, terms.intercept,
                      terms.response, tuple(terms.offsets))
+
+
+def dot_columns(fit: "GLMResults") -> tuple[str, ...]:
+    """The data columns the ``.`` of ``fit``'s formula stood for (empty without one)."""
+    return fit.model_frame.spec.terms.dot_columns
 
 
 def fitted_data(fit: "GLMResults") -> tuple[pd.DataFrame | None, np.ndarray | None]:

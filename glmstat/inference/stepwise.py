@@ -3,11 +3,11 @@ selection by AIC (``MASS::stepAIC``).
 
 **update.**  In the new formula ``.`` on the left stands for the old response and ``.`` on the right for the
 old right-hand side: ``update(y ~ a + b, log(.) ~ . + c)`` is ``log(y) ~ a + b + c``; ``"~ . - b"`` (no left
-side) keeps the response.  As R's ``formula(fit)``, the old right-hand side is the formula as written, or its
-fitted terms when it has a ``.`` (expanded against the columns fitted, not those of new data).  The result
-is simplified as R's ``update.formula`` does (the expanded terms, in
-R's order, then the offsets and ``- 1`` without an intercept) and refitted with the same family, weights,
-offset, method and control on the same data.
+side) keeps the response.  As R's ``formula(fit)``, the old right-hand side is the formula as written, a
+``.`` in it written out as the columns it stood for in the fit (not those of new data).  The result is
+simplified as R's ``update.formula`` does (the expanded terms, in R's order, then the offsets and ``- 1``
+without an intercept) and refitted with the same family, weights, offset, method and control on the same
+data.
 
 **add1** (``add1.glm``).  The model with every candidate term is fitted once, with the model's family (a
 negative binomial at the model's theta, as ``add1.glm`` refits with ``object$family``); each candidate is the
@@ -49,8 +49,8 @@ from ..formula.limits import FormulaLimits, refuse
 from ..formula.lexer import tilde_positions
 from ..formula.parser import parse, sum_chain
 from ..formula.terms import Terms, expand_terms, term_label, warn_response_term
-from .fit_access import (fit_inputs, fitted_data, formula_limits, refit, score_test, structure, used_data,
-                         with_step_path)
+from .fit_access import (dot_columns, fit_inputs, fitted_data, formula_limits, refit, score_test, structure,
+                         used_data, with_step_path)
 from .streamed_data import data_columns, data_reference
 
 if TYPE_CHECKING:
@@ -186,35 +186,20 @@ def updated_formula(fit: "GLMResults", formula: str, columns) -> Terms:
 
 
 def _fitted_formula(fit: "GLMResults", limits: FormulaLimits) -> Formula:
-    """R's ``formula(fit)``, which ``update`` reads: the formula as written or, when its right-hand side has a
-    ``.``, the fitted terms (R's ``formula.glm`` returns its terms' formula, ``.`` expanded against the columns
-    of the data fitted).  So an update's ``.`` is the model fitted, whatever the new data's columns
-    (``update(data=)``) or the new response (``hp ~ .`` of ``mpg ~ .`` keeps hp's term: R drops it as the
-    response, where expanding ``.`` again would put mpg in the model)."""
+    """R's ``formula(fit)``, which ``update`` reads: the formula as written, with a ``.`` of the right-hand side
+    written out as the columns it stood for in the fit (R's ``formula.glm`` returns its terms' formula, where
+    ``terms.formula`` wrote ``.`` out so).  So an update's ``.`` is the model fitted, whatever the new data's
+    columns (``update(data=)``) or the new response (``hp ~ .`` of ``mpg ~ .`` keeps hp's term, which R drops
+    as the response, where expanding ``.`` again would put mpg in the model)."""
     old = parse(fit.formula, limits)
-    if not count_dots(old.rhs):
+    columns = dot_columns(fit)
+    if not columns or not count_dots(old.rhs):
         return old
-    terms = _terms_with(fit, list(structure(fit).variables))
-    return Formula(old.lhs, _rhs_node(terms), formula_text(terms))
-
-
-def _rhs_node(terms: Terms) -> Node:
-    """The right-hand side of :func:`formula_text` as a tree (built, not parsed: the expanded terms of a
-    ``.`` can be longer than ``max_length`` allows a formula's text)."""
-    parts = []
-    for term in terms.terms:
-        variables = [Paren(v) if isinstance(v, (BinOp, Unary)) else v for v in term]
-        node = variables[0]
-        for v in variables[1:]:
-            node = BinOp(":", node, v)
-        parts.append(node)
-    parts += [Call("offset", (o,)) for o in terms.offsets]
-    if not parts:
-        return Num(1.0, "1") if terms.intercept else Num(0.0, "0")
-    node = parts[0]
-    for p in parts[1:]:
-        node = BinOp("+", node, p)
-    return node if terms.intercept else BinOp("-", node, Num(1.0, "1"))
+    dot: Node = Name(columns[0])
+    for c in columns[1:]:
+        dot = BinOp("+", dot, Name(c))
+    rhs = _replace_dot(old.rhs, Paren(dot))
+    return Formula(old.lhs, rhs, f"{deparse(old.lhs)} ~ {deparse(rhs)}")
 
 
 def _updated_text(fit: "GLMResults", formula: str, columns) -> str:

@@ -121,3 +121,14 @@ def test_update_reads_dot_as_the_model_fitted_with_another_response():
     assert [_as_r(c) for c in new.column_names] == ref["column_names"]
     assert_close(new.coef, ref["coefficients"], rtol=1e-8)
     assert_close(new.deviance, ref["deviance"], rtol=1e-8)
+
+
+def test_update_writes_dot_out_in_place():
+    # R's formula(fit) has '.' written out where it stood, so '^2' of the update joins I(wt^2):log(hp) first
+    ref = REF["dot_update_in_place"]
+    fit = gs.glm(ref["formula"], load_data("mtcars")[["mpg", "wt", "hp", "qsec"]])
+    new = fit.update(ref["update"])
+    assert new.formula == ref["updated"]
+    assert [t for t in new.model_frame.term_labels if t != "(Intercept)"] == ref["term_labels"]
+    assert [_as_r(c) for c in new.column_names] == ref["column_names"]
+    assert_close(new.coef, ref["coefficients"], rtol=1e-6)
