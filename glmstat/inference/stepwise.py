@@ -366,7 +366,8 @@ def _varsets(st) -> list[frozenset]:
 def _scope_terms(fit: "GLMResults", scope: Any, columns) -> list[tuple]:
     """The terms (as tuples of nodes) of a scope formula read against ``fit``, or of a list of labels."""
     if isinstance(scope, (list, tuple)) and all(isinstance(s, str) for s in scope):
-        scope = "~ . + " + " + ".join(scope) if scope else "~ ."
+        # each label in parentheses: R's label of (x > 0) is 'x > 0', and '~ . + x > 0' reads as one comparison
+        scope = "~ . + " + " + ".join(f"({s})" for s in scope) if scope else "~ ."
     if not isinstance(scope, str):
         raise GLMStatError(f"scope must be a formula such as '~ . + x3 + x4' (or a list of term labels), "
                            f"got {type(scope).__name__}")

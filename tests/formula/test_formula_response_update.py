@@ -132,3 +132,14 @@ def test_update_writes_dot_out_in_place():
     assert [t for t in new.model_frame.term_labels if t != "(Intercept)"] == ref["term_labels"]
     assert [_as_r(c) for c in new.column_names] == ref["column_names"]
     assert_close(new.coef, ref["coefficients"], rtol=1e-6)
+
+
+def test_add1_reads_a_label_of_a_comparison_as_one_term():
+    # R's label of (hp > 150) is 'hp > 150'; a scope given as labels made '~ . + hp > 150', which reads as the
+    # one comparison wt + qsec + hp > 150 (R's add1 with that label returns a row of 0 df)
+    ref = REF["update_comparison_main"]  # R's fit of mpg ~ wt + (hp > 150) + qsec
+    fit = gs.glm("mpg ~ wt + qsec", load_data("mtcars"))
+    table = fit.add1(["hp > 150"])
+    assert list(table.index) == ["<none>", "hp > 150"]
+    assert table.loc["hp > 150", "df"] == 1
+    assert_close(table.loc["hp > 150", "deviance"], ref["deviance"], rtol=1e-8)
