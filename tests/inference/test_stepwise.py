@@ -142,6 +142,18 @@ def test_step_shared_reference():
     assert isinstance(chosen, gs.GLMResults) and fit("mtcars_logit_hyp").step_path is None
 
 
+def assert_add1_table(got, t):
+    """An add1 table equals R's table ``t`` (its terms, then each of R's columns; p-values by assert_p)."""
+    assert list(got.index) == as_list(t["terms"])
+    for r_col in as_list(t["columns"]):
+        col = ADD1_COLUMNS[r_col]
+        want = values(t, r_col)
+        if col == "p_value":
+            assert_p(got[col].to_numpy()[1:], want[1:])
+        else:
+            assert_close(got[col], want, rtol=1e-6, atol=1e-8)
+
+
 def add1_tables():
     return [pytest.param(cid, t, id=f"{cid}-{t['test']}") for cid in CASES if "add1" in ref(cid)
             for t in ref(cid)["add1"]["tables"]]
@@ -153,14 +165,7 @@ def test_add1_matches_r(cid, t):
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)  # F tests of fixed-dispersion families warn, as R
         got = fit(cid).add1(scope, test=t["test"])
-    assert list(got.index) == as_list(t["terms"])
-    for r_col in as_list(t["columns"]):
-        col = ADD1_COLUMNS[r_col]
-        want = values(t, r_col)
-        if col == "p_value":
-            assert_p(got[col].to_numpy()[1:], want[1:])
-        else:
-            assert_close(got[col], want, rtol=1e-6, atol=1e-8)
+    assert_add1_table(got, t)
 
 
 def test_add1_scope_spellings_and_errors():
@@ -261,14 +266,7 @@ def test_add1_finds_an_interaction_whatever_the_order_of_its_variables():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", gs.GLMStatWarning)  # (the F test of a Poisson model warns, as R)
                 got = f.add1(ref["scope"], test=test)
-            assert list(got.index) == as_list(t["terms"])
-            for r_col in as_list(t["columns"]):
-                want = values(t, r_col)
-                col = ADD1_COLUMNS[r_col]
-                if col == "p_value":
-                    assert_p(got[col].to_numpy()[1:], want[1:])
-                else:
-                    assert_close(got[col], want, rtol=1e-6, atol=1e-8)
+            assert_add1_table(got, t)
     # R's table for the g:z spelling: the models without the interaction (its <none> is not the model)
     r_gz = ref["fits"]["y ~ x + g:z + offset(log(expo))"]
     assert values(r_gz["add1"]["LRT"], "Deviance")[0] > r_gz["deviance"] + 100
@@ -288,12 +286,5 @@ def test_add1_of_a_negative_binomial_keeps_the_models_theta():
     assert_close([f.theta, f.deviance], [ref["theta"], ref["deviance"]], rtol=1e-7)
     for test, t in ref["add1"].items():
         got = f.add1(ref["scope"], test=test)
-        assert list(got.index) == as_list(t["terms"])
         assert got.loc["<none>", "deviance"] == pytest.approx(f.deviance, rel=1e-12)
-        for r_col in as_list(t["columns"]):
-            want = values(t, r_col)
-            col = ADD1_COLUMNS[r_col]
-            if col == "p_value":
-                assert_p(got[col].to_numpy()[1:], want[1:])
-            else:
-                assert_close(got[col], want, rtol=1e-6, atol=1e-8)
+        assert_add1_table(got, t)
