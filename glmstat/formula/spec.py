@@ -109,26 +109,14 @@ class ModelSpec:
             raise DataError(f"new data lacks the column(s) {', '.join(sorted(absent))} that the model uses")
         cols = DataColumns(data, names, positions)
         n = cols.n
-        ev = Evaluator(cols, self.context, dict(self.state), "apply", self.limits)
+        ev = self._evaluator(cols)
         values: dict[Node, Value] = {}
         missing = np.zeros(n, dtype=bool)
         for t in self.plan.terms:
             for vc in t.variables:
                 if vc.node in values:
                     continue
-                v = model_variable(ev.eval(vc.node), vc.label, n)
-                if missing_mask(v, n).all():  # (no value: no type either; these rows predict NaN)
-                    v = all_missing(vc, n)
-                if vc.factor is not None:
-                    if not isinstance(v, FactorVec):
-                        raise DataError(f"{shown(vc.label)} is a factor in the model but numeric in the new data")
-                    v = align_levels(v, vc.factor.levels, vc.label)
-                elif isinstance(v, FactorVec) or (isinstance(v, NumMat) != bool(vc.suffixes)) or (
-                        isinstance(v, NumMat) and v.values.shape[1] != vc.width):
-                    raise DataError(f"{shown(vc.label)} is numeric in the model but holds strings or levels in the new "
-                                    "data" if isinstance(v, FactorVec) else
-                                    f"{shown(vc.label)} does not have the model's columns in the new data")
-                values[vc.node] = v
+                v = values[vc.node] = self._variable(ev, vc, n)
                 missing |= missing_mask(v, n)
         off = np.zeros(n)
         for node in self.terms.offsets:
@@ -145,6 +133,48 @@ class ModelSpec:
         # (a few rows, as a one-row predict: the dense rows cost less than the structured store's bookkeeping)
         small = rows.size * len(self.plan.column_names) <= SMALL_CELLS
         return build_design(self.plan, used, rows.size, structured=not small), off, ok
+
+
+    def factor_variables(self, data: pd.DataFrame, names: tuple[str, ...],
+                         positions: Mapping[str, int]) -> tuple[tuple[str, FactorVec], ...]:
+        """The model's factor variables on the rows of ``data``, coded by the training levels, as R's ``xlevels``
+        lists them: (label, values) in order of first appearance in the formula, logicals left out (R's
+        model frame holds them as logicals, not factors)."""
+        codings = {}
+        for t in self.plan.terms:
+            for vc in t.variables:
+                if vc.factor is not None:
+                    codings.setdefault(vc.node, vc)
+        ev = self._evaluator(DataColumns(data, names, positions))
+        out = []
+        for node in self.terms.variables:
+            vc = codings.get(node)
+            if vc is not None:
+                v = self._variable(ev, vc, len(data))
+                if not v.keep_unused:
+                    out.append((vc.label, v))
+        return tuple(out)
+
+    def _evaluator(self, cols: DataColumns) -> Evaluator:
+        return Evaluator(cols, self.context, dict(self.state), "apply", self.limits)
+
+    @staticmethod
+    def _variable(ev: Evaluator, vc: Any, n: int) -> NumVec | FactorVec | NumMat:
+        """The variable coded by ``vc`` on the evaluator's rows, of the kind the model codes it as (a factor
+        coded by the training levels), or a DataError when the data hold another kind."""
+        v = model_variable(ev.eval(vc.node), vc.label, n)
+        if missing_mask(v, n).all():  # (no value: no type either; these rows predict NaN)
+            v = all_missing(vc, n)
+        if vc.factor is not None:
+            if not isinstance(v, FactorVec):
+                raise DataError(f"{shown(vc.label)} is a factor in the model but numeric in the new data")
+            return align_levels(v, vc.factor.levels, vc.label)
+        if isinstance(v, FactorVec) or (isinstance(v, NumMat) != bool(vc.suffixes)) or (
+                isinstance(v, NumMat) and v.values.shape[1] != vc.width):
+            raise DataError(f"{shown(vc.label)} is numeric in the model but holds strings or levels in the new "
+                            "data" if isinstance(v, FactorVec) else
+                            f"{shown(vc.label)} does not have the model's columns in the new data")
+        return v
 
 
 def _not_numeric(what: Any) -> np.ndarray:

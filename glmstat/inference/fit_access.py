@@ -13,8 +13,9 @@ when the design and engine layers change:
   for products only);
 * :func:`structure` -- the term structure: the frame's term labels and columns and the formula's parsed terms;
 * :func:`fitted_data`, :func:`used_data` -- the caller's data, and the rows of it that the fit used;
-* :func:`factor_levels` -- the training levels of each factor variable; :func:`variable_codings` -- how each
-  term codes its variables (a factor's contrasts, a numeric variable's columns);
+* :func:`factor_levels` -- the training levels of each factor variable; :func:`factor_values` -- the factor
+  variables' values in the rows used; :func:`variable_codings` -- how each term codes its variables (a
+  factor's contrasts, a numeric variable's columns);
 * :func:`fit_inputs` -- what ``glm()`` was given besides the formula (weights, offset, family, control), so
   that a model can be refitted with another formula on the same rows;
 * :func:`response` -- response, total weights and offset of the rows used; :func:`formula_limits`;
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design", "encode_spec_design",
-           "structure", "dot_columns", "fitted_data", "used_data", "factor_levels", "variable_codings",
+           "structure", "dot_columns", "fitted_data", "used_data", "factor_levels", "factor_values",
+           "variable_codings",
            "fit_inputs", "formula_limits", "response", "with_step_path"]
 
 
@@ -151,6 +153,18 @@ def used_data(fit: "GLMResults") -> pd.DataFrame:
 def factor_levels(fit: "GLMResults") -> Mapping[str, tuple]:
     """Factor variable label (``"g"``, ``"factor(cyl)"``) -> its training levels, in the model's order."""
     return dict(fit.model_frame.spec.levels)
+
+
+def factor_values(fit: "GLMResults") -> tuple[tuple[str, np.ndarray, tuple[Any, ...]], ...]:
+    """The model's factor variables in the rows used, as R's ``x$xlevels`` and ``model.frame(x)`` hold them:
+    (label, 0-based codes, training levels) in order of first appearance in the formula, logicals left out.
+    A variable is the model's (``factor(x > 10)``, levels FALSE and TRUE), not the data column it reads."""
+    from ..formula.frame import column_names
+
+    data = used_data(fit)
+    names, positions = column_names(data)
+    return tuple((label, v.codes, v.levels)
+                 for label, v in fit.model_frame.spec.factor_variables(data, names, positions))
 
 
 def variable_codings(fit: "GLMResults") -> tuple[tuple[tuple[Node, str, str | None, tuple], ...], ...]:

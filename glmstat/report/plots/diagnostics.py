@@ -35,8 +35,8 @@ from ..._arguments import shown_items
 from ...distributions import normal_quantile
 
 from ...errors import GLMStatError, GLMStatWarning
-from ...inference.fit_access import used_data
-from ...inference.variables import model_variables
+from ...formula.values import r_text
+from ...inference.fit_access import factor_values, used_data
 from ._figure import R_GRAY, R_RED, literal_text, new_figure, r_range, style_axes
 from ._model import row_labels
 from .lowess import lowess
@@ -176,22 +176,23 @@ def _residuals_vs_leverage(ax, h, rs, cook, rank, labels) -> None:
 
 def _residuals_vs_factor_levels(ax, fit, keep, h, rs, cook, labels) -> None:
     """R's panel for constant leverage: rs against the factor-level combination index
-    sum_k code_k * ff_k, ff = rev(cumprod(c(1, nlev[nf:2]))), ticks at the first factor's levels."""
+    sum_k code_k * ff_k, ff = rev(cumprod(c(1, nlev[nf:2]))), ticks at the first factor's levels.  The
+    factors are the model's factor variables (R's ``x$xlevels``: ``factor(x > 10)`` with levels FALSE and
+    TRUE, not the column x), in the order the formula names them."""
     title = "Constant Leverage:\n Residuals vs Factor Levels"
     if not fit.model_frame.in_memory:
         used_data(fit)  # a streamed fit: refused with the reason, before a pass to find its factors
-    factors = [v for v in model_variables(fit) if v.is_factor]
+    factors = factor_values(fit)
     if not factors:
         ax.set_axis_off()
         ax.text(0.5, 0.5, f"hat values (leverages) are all = {np.mean(h):.6g}\n"
                 "and there are no factor predictors; no plot no. 5", ha="center", va="center",
                 transform=ax.transAxes, fontsize=8)
         return
-    data = used_data(fit)
-    nlev = np.array([len(v.levels) for v in factors])
+    first, _, first_levels = factors[0]
+    nlev = np.array([len(levels) for _, _, levels in factors])
     ff = np.cumprod(np.r_[1, nlev[::-1][:-1]])[::-1]
-    codes = np.column_stack([
-        data[v.name].map({lv: k for k, lv in enumerate(v.levels)}).to_numpy(dtype=float) for v in factors])
+    codes = np.column_stack([c for _, c, _ in factors]).astype(float)
     facval = (codes @ ff)[keep]
     _points(ax, facval, rs)
     _smooth(ax, facval, rs)
@@ -199,9 +200,10 @@ def _residuals_vs_factor_levels(ax, fit, keep, h, rs, cook, labels) -> None:
     for v in ff[0] * np.arange(nlev[0] + 1) - 0.5:
         ax.axvline(v, linestyle=(0, (4, 4)), color="gray", linewidth=0.6, gid="level-boundary")
     xlim = r_range(np.array([-0.5, float(np.sum((nlev - 1) * ff)) + 0.5]))
-    ax.set_xticks(ff[0] * (np.arange(1, nlev[0] + 1) - 0.5) - 0.5, [str(lv) for lv in factors[0].levels])
+    # R writes the levels as as.character() does: 1 for the double 1.0, TRUE for a logical's level
+    ax.set_xticks(ff[0] * (np.arange(1, nlev[0] + 1) - 0.5) - 0.5, [r_text(lv) for lv in first_levels])
     _label(ax, facval, rs, extreme_rows(cook), labels, xlim, lower_negative=True)
-    ax.set(xlim=xlim, ylim=r_range(rs, 0.08), xlabel=f"Factor Level Combinations\n{factors[0].name} :",
+    ax.set(xlim=xlim, ylim=r_range(rs, 0.08), xlabel=f"Factor Level Combinations\n{first} :",
            ylabel=STD_PEARSON, title=title)
 
 
