@@ -479,6 +479,28 @@ def test_halfnormal_with_zero_weights_and_a_proportion_response():
     assert len(_line(fit.plot("halfnormal", nsim=4, seed=5).axes[0], "points")[0].get_xdata()) == 12
 
 
+def test_halfnormal_draws_one_outcome_per_row_of_a_weighted_factor_response(monkeypatch):
+    # R's binomial()$simulate draws rbinom(size = 1) for a factor response, whatever the prior weights: each
+    # row's simulated outcome is "Yes" with probability mu (the fitted share, 68/200 here).  Drawing the
+    # proportion of w = 2 trials and calling it "Yes" only when it exceeds 1/2 gave "Yes" with mu^2.
+    from glmstat.report.plots import halfnormal
+
+    d = gs.load_dataset("pima.tr")
+    fit = gs.glm("type ~ 1", d, family=gs.Binomial(), weights=np.full(len(d), 2.0))
+    assert fit.fitted_values.iloc[0] == pytest.approx(68 / 200)  # R: mean(Pima.tr$type == "Yes")
+    shares = []
+    refit = halfnormal._Refitter.refit
+
+    def spy(self, y):
+        shares.append(float((self._with_response(y)["type"] == "Yes").mean()))
+        return refit(self, y)
+
+    monkeypatch.setattr(halfnormal._Refitter, "refit", spy)
+    halfnormal.simulated_envelope(fit, nsim=50, seed=4)
+    simulated = np.mean(shares[1:])  # (the first refit is of the observed response)
+    assert abs(simulated - 68 / 200) < 4 * np.sqrt(0.34 * 0.66 / (50 * 200))
+
+
 @pytest.mark.parametrize("family,mean,var", [
     (gs.Gaussian(), 2.0, 0.5 * 1 / 2),            # dispersion / w
     (gs.Binomial(), 0.3, 0.3 * 0.7 / 2),          # mu (1 - mu) / trials, as a proportion

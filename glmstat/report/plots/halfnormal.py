@@ -3,8 +3,9 @@
 The ordered absolute standardized deviance residuals |rs|_(1) <= ... <= |rs|_(n) (R's ``rstandard``) are
 plotted against the half-normal scores Phi^{-1}((i + n - 1/8) / (2n + 1/2)).  The envelope: ``nsim``
 responses are simulated from the fitted model (the family's ``simulate`` at the fitted means, weights and
-dispersion), the model is refitted to each with ``glm()`` on a copy of the data whose response column
-holds the simulated values, and the ordered |rs| of each refit give, at each i, the minimum, the mean and
+dispersion; a factor or logical binomial response one Bernoulli draw per row, as R's ``simulate``), the
+model is refitted to each with ``glm()`` on a copy of the data whose response column holds the simulated
+values, and the ordered |rs| of each refit give, at each i, the minimum, the mean and
 the maximum over the simulations.  Points outside the envelope, or a systematic drift across it, suggest
 a wrong family, link or linear predictor.  With Atkinson's 19 simulations each bound is exceeded by
 chance with probability about 1/20 at each i.
@@ -76,6 +77,10 @@ class _Refitter:
                 "the half-normal envelope refits the model to simulated responses, so the response must be a "
                 f"column of the data or cbind() of two columns; here it is {shown(response_expression(fit))}")
         self.response = None if self.cbind else node.id
+        # a factor or logical response is one outcome per row, whatever its prior weight
+        kind = None if self.cbind else self.data[self.response].dtype
+        self.binary = kind is not None and fit.family.binomial_response and (
+            pd.api.types.is_bool_dtype(kind) or not pd.api.types.is_numeric_dtype(kind))
         prior = np.asarray(frame.prior_weights, dtype=float)
         self.weights = None if np.all(prior == 1) else prior
         # trials of a binomial response: cbind()'s row totals, else the prior weights (proportions)
@@ -149,6 +154,8 @@ def simulated_envelope(fit: "GLMResults", nsim: int = 19, seed: int | None = Non
     positive = refitter.size > 0 if fit.family.binomial_response else (
         np.asarray(fit.model_frame.total_weights, dtype=float) > 0)
     weights = refitter.size if fit.family.binomial_response else np.asarray(fit.model_frame.total_weights, float)
+    if refitter.binary:  # one Bernoulli draw per row, as R's binomial()$simulate draws for a factor response
+        weights = np.ones_like(weights)  # (the proportion of w trials would become FALSE unless all w succeed)
     rng = np.random.default_rng(seed)
     rows, failed = [], 0
     for _ in range(nsim):
