@@ -208,7 +208,16 @@ class Binomial(Family):
         return (weights * y + 0.5) / (weights + 1.0)
 
     def simulate(self, mu, weights, dispersion, rng):
-        m = np.round(weights)  # R's binomial()$simulate also rounds non-integer trials
+        m = np.round(weights)
+        # R's binomial()$simulate refuses too ("cannot simulate from non-integer prior.weights"): k successes
+        # of round(w) trials, refitted with weight w, are no draw from the fitted model (a weight of 0.4 was
+        # rounded to 0 trials, a proportion 0/0).  (Rounding error of a computed weight, 1e-8 of it, is let pass.)
+        bad = np.abs(np.asarray(weights, dtype=float) - m) > 1e-8 * np.maximum(m, 1.0)
+        if np.any(bad):
+            first = float(np.asarray(weights, dtype=float)[np.argmax(bad)])
+            raise FamilyError(f"cannot simulate binomial responses from non-integer trials (prior weights): "
+                              f"{int(bad.sum())} row(s), the first with {shown(first)}; the trials of a "
+                              "binomial response are whole numbers")
         return rng.binomial(m.astype(np.int64), mu) / m
 
     def cdf(self, y, mu, weights, dispersion, upper=False):

@@ -501,6 +501,20 @@ def test_halfnormal_draws_one_outcome_per_row_of_a_weighted_factor_response(monk
     assert abs(simulated - 68 / 200) < 4 * np.sqrt(0.34 * 0.66 / (50 * 200))
 
 
+def test_halfnormal_refuses_non_integer_binomial_trials():
+    # R: simulate(glm(Menarche/Total ~ Age, binomial, menarche, weights = Total / 2)) stops with "cannot
+    # simulate from non-integer prior.weights"; rounding the trials drew the envelope from another model
+    d = gs.load_dataset("menarche").assign(p=lambda m: m["Menarche"] / m["Total"], half=lambda m: m["Total"] / 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.DataWarning)  # non-integer successes, as R warns
+        fit = gs.glm("p ~ Age", d, family=gs.Binomial(), weights="half")
+    assert (d["Total"] % 2 == 1).any()
+    with pytest.raises(gs.FamilyError, match="non-integer trials"):
+        fit.plot("halfnormal", nsim=3, seed=1)
+    whole = gs.glm("p ~ Age", d, family=gs.Binomial(), weights="Total")
+    assert len(_line(whole.plot("halfnormal", nsim=3, seed=1).axes[0], "points")[0].get_xdata()) == 25
+
+
 @pytest.mark.parametrize("family,mean,var", [
     (gs.Gaussian(), 2.0, 0.5 * 1 / 2),            # dispersion / w
     (gs.Binomial(), 0.3, 0.3 * 0.7 / 2),          # mu (1 - mu) / trials, as a proportion
