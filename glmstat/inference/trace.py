@@ -28,7 +28,8 @@ def _per_iteration(state: "FitState", source: "DesignSource", fam: "Family") -> 
     """The fitted means mu = g^{-1}(X b + offset) and the log-likelihood (NaN without a likelihood) at each
     iteration's coefficients b (0 where aliased), from one pass over the rows."""
     st = state
-    betas = np.array([np.where(r[3], r[2], 0.0) for r in st.trace]).reshape(len(st.trace), -1)
+    # (a model without coefficients, y ~ 0 or an offset alone, has no iterations: R's iter is 0)
+    betas = [np.where(r[3], r[2], 0.0) for r in st.trace]
     scales = [fam.ml_scale(r[0], st.n_ok, st.sum_weights) for r in st.trace] if fam.has_likelihood else []
     means: list[list[np.ndarray]] = [[] for _ in st.trace]
     logliks = np.zeros(len(st.trace)) if fam.has_likelihood else np.full(len(st.trace), np.nan)
@@ -48,7 +49,7 @@ def trace_table(state: "FitState", source: "DesignSource", family: "Family", nam
     """One row per iteration of the engine's record ``state.trace``: ``iteration``, ``deviance``, ``loglik``,
     ``halvings`` and the coefficients (columns ``names``), the log-likelihood from one pass over ``source``."""
     rows = state.trace
-    coefs = np.array([np.where(r[3], r[2], np.nan) for r in rows]).reshape(len(rows), len(names))
+    coefs = np.array([np.where(r[3], r[2], np.nan) for r in rows], dtype=float).reshape(len(rows), len(names))
     out = pd.DataFrame({
         "iteration": np.arange(1, len(rows) + 1),
         "deviance": [r[0] for r in rows],

@@ -312,6 +312,21 @@ def test_fit_plot_trace_uses_the_fits_trace():
     np.testing.assert_array_equal(_line(fig.axes[1], "deviance")[0].get_ydata(), fit.trace["deviance"])
 
 
+@pytest.mark.parametrize("formula,family", [("mpg ~ 0", gs.Gaussian()), ("carb ~ 0 + offset(log(hp))", gs.Poisson())])
+def test_trace_of_a_model_without_coefficients_is_empty(formula, family):
+    # R: glm(mpg ~ 0, data = mtcars, trace = TRUE) prints no iteration ($iter is 0); the trace tables and
+    # the trace figure raised a raw ValueError (an empty array reshaped)
+    fit = gs.glm(formula, gs.load_dataset("mtcars"), family=family)
+    assert fit.iterations == 0 and len(fit.trace) == 0
+    assert list(fit.trace.columns) == ["iteration", "deviance", "loglik", "halvings"]
+    assert fit.trace_fitted.shape == (32, 0)
+    if formula == "mpg ~ 0":
+        assert fit.deviance == pytest.approx(14042.31)  # R: deviance(glm(mpg ~ 0, data = mtcars)) = sum(mpg^2)
+    fig = fit.plot("trace")
+    assert [ax.get_title() for ax in fig.axes] == ["Coefficients", "Deviance", "Fitted values"]
+    assert len(_line(fig.axes[1], "deviance")[0].get_xdata()) == 0
+
+
 # -- effects -------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
