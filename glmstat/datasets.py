@@ -106,7 +106,9 @@ def load_dataset(name: str) -> pd.DataFrame:
         R's factors as categoricals with R's level order (ordered where R's are), integers without NA as
         ``int64``, doubles and integers with NA as ``float64`` (NA as NaN), logicals as ``bool``.  Where R's
         row names carry information (mtcars' car models) they are the index; otherwise the index is 1..n,
-        R's automatic row names (so a row is labelled as R labels it in residuals, plots and influence tables).
+        as R's automatic row names (so a row is labelled as R labels it in residuals, plots and influence
+        tables) -- also where R's row names are numbers that are not 1..n (birthwt's "85", "86", ..., MASS's
+        row ids of the original study), which are not kept.
 
     Raises
     ------
@@ -126,7 +128,7 @@ def load_dataset(name: str) -> pd.DataFrame:
     )
     if entry["row_names"]:
         data.index.name = None  # R's row names have no name
-    else:  # R's automatic row names 1..n, so that row labels (residuals, plots, influence) read as R's
+    else:  # 1..n, R's automatic row names, so that row labels (residuals, plots, influence) read as R's
         data.index = pd.RangeIndex(1, len(data) + 1)
     names = [c["name"] for c in columns]
     if list(data.columns) != names or len(data) != entry["rows"]:
