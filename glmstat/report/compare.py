@@ -23,7 +23,7 @@ from . import html as H
 from . import latex as L
 from . import markdown as M
 from .display import FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, shows_stars, signif_stars
-from .rformat import encode_string, format_r
+from .rformat import display_width, encode_string, format_r, pad_left, pad_right
 from .tables import printable_table, returns_table
 
 __all__ = ["compare", "ModelComparison"]
@@ -167,7 +167,8 @@ class ModelComparison:
         """A plain-text table whose numbers end in one column: each significance code sits in a slot of
         three characters after its number (as R's codes column), where the other rows put their closing
         bracket or nothing.  Term and model names are made printable
-        (:func:`~glmstat.report.rformat.encode_string`)."""
+        (:func:`~glmstat.report.rformat.encode_string`); columns are padded in terminal columns
+        (:func:`~glmstat.report.rformat.display_width`), so names in CJK characters keep them aligned."""
         marks = [self._estimate(t, m)[1] for t in self.estimates.index for m in self.names]
         slot = max([1] + [len(c) for c in marks] + ([3] if self.shows_codes else []))
         coef, unc = [], self.coefficient_rows()[1::2]
@@ -177,10 +178,11 @@ class ModelComparison:
             coef.append([""] + [c + " " * (slot - 1 if c.endswith((")", "]")) else slot) for c in unc[k][1:]])
         stats = [[r[0]] + [c + " " * slot for c in r[1:]] for r in self.statistic_rows()]
         header = [""] + [encode_string(n) + " " * slot for n in self.names]
-        widths = [max(len(r[j]) for r in [header] + coef + stats) for j in range(len(header))]
+        widths = [max(display_width(r[j]) for r in [header] + coef + stats) for j in range(len(header))]
 
         def line(cells: list[str]) -> str:
-            return "  ".join([cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]).rstrip()
+            return "  ".join([pad_right(cells[0], widths[0])]
+                             + [pad_left(c, w) for c, w in zip(cells[1:], widths[1:])]).rstrip()
 
         rule = "  ".join("-" * w for w in widths)
         return "\n".join([line(header), rule] + [line(r) for r in coef] + [rule] + [line(r) for r in stats]

@@ -27,7 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from ..formula.rounding import r_round
-from .rformat import encode_string, format_pval, format_r, zapsmall
+from .rformat import display_width, encode_string, format_pval, format_r, pad_left, pad_right, zapsmall
 
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
@@ -163,28 +163,30 @@ def _as_number(cell: str) -> float:
 def matrix_lines(row_names: Sequence[str], header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """R's ``print.default`` of a character matrix with ``right = TRUE``: row names left-justified (made
     printable by :func:`~glmstat.report.rformat.encode_string`, as R's print does), every column (header
-    included) right-justified to its widest cell, one space between columns."""
+    included) right-justified to its widest cell, one space between columns; widths are terminal columns
+    (:func:`~glmstat.report.rformat.display_width`), as R pads them, so a name in CJK characters keeps the
+    columns aligned."""
     names = [encode_string(r) for r in row_names]
-    wn = max((len(r) for r in names), default=0)
-    widths = [max([len(h)] + [len(r[j]) for r in rows]) for j, h in enumerate(header)]
-    lines = [" " * wn + "".join(" " + h.rjust(w) for h, w in zip(header, widths))]
+    wn = max((display_width(r) for r in names), default=0)
+    widths = [max([display_width(h)] + [display_width(r[j]) for r in rows]) for j, h in enumerate(header)]
+    lines = [" " * wn + "".join(" " + pad_left(h, w) for h, w in zip(header, widths))]
     for name, row in zip(names, rows):
-        lines.append(name.ljust(wn) + "".join(" " + c.rjust(w) for c, w in zip(row, widths)))
+        lines.append(pad_right(name, wn) + "".join(" " + pad_left(c, w) for c, w in zip(row, widths)))
     return lines
 
 
 def named_vector_lines(names: Sequence[str], values: Sequence[str], gap: int = 2, width: int = 80) -> list[str]:
     """R's ``print.default`` of a named vector of formatted values (``print.gap = gap``, ``width``): every
     name (made printable by :func:`~glmstat.report.rformat.encode_string`) and value right-justified to one
-    common width, each followed by the gap, as many per line as fit, a line of names above each line of
-    values."""
+    common width in terminal columns (:func:`~glmstat.report.rformat.display_width`), each followed by the
+    gap, as many per line as fit, a line of names above each line of values."""
     names = [encode_string(n) for n in names]
-    w = max([len(n) for n in names] + [len(v) for v in values], default=0)
+    w = max([display_width(n) for n in names] + [display_width(v) for v in values], default=0)
     per_line = max(1, width // (w + gap))
     lines = []
     for i in range(0, len(names), per_line):
-        lines.append("".join(n.rjust(w) + " " * gap for n in names[i:i + per_line]))
-        lines.append("".join(v.rjust(w) + " " * gap for v in values[i:i + per_line]))
+        lines.append("".join(pad_left(n, w) + " " * gap for n in names[i:i + per_line]))
+        lines.append("".join(pad_left(v, w) + " " * gap for v in values[i:i + per_line]))
     return lines
 
 

@@ -11,6 +11,7 @@ every element to ``digits`` significant digits, in fixed notation unless scienti
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Sequence
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from ..formula.rounding import r_round
 from ..printable import escape_unprintable
 
-__all__ = ["format_r", "format_pval", "zapsmall", "encode_string"]
+__all__ = ["format_r", "format_pval", "zapsmall", "encode_string", "display_width", "pad_left", "pad_right"]
 
 def encode_string(text: object, *, backslash: bool = True) -> str:
     """``text`` as R's ``encodeString(x, quote = "")`` prints it: safe to write to a terminal.
@@ -41,6 +42,36 @@ def encode_string(text: object, *, backslash: bool = True) -> str:
         The text with every such character replaced by its escape (unchanged when it has none).
     """
     return escape_unprintable(str(text), backslash=backslash)
+
+
+def _char_width(ch: str) -> int:
+    """The columns one character takes on a terminal, as R's ``Ri18n_wcwidth``: 0 for combining marks (and the
+    Hangul medial vowels and final consonants, which join the syllable before them), 2 for East Asian wide and
+    full-width characters, 1 for the rest."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me") or "\u1160" <= ch <= "\u11ff":
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes on a terminal, as R's ``nchar(text, type = "width")``, by which R's print pads
+    names and cells: ``"温度"`` takes 4, ``"cafe\u0301"`` 4 (``len`` counts 2 and 5, and columns padded by it
+    no longer line up)."""
+    if text.isascii():  # the common case: one column a character
+        return len(text)
+    return sum(_char_width(ch) for ch in text)
+
+
+def pad_left(text: str, width: int) -> str:
+    """``text`` right-justified in ``width`` terminal columns (:func:`display_width`), as ``str.rjust`` pads
+    ASCII."""
+    return " " * max(0, width - display_width(text)) + text
+
+
+def pad_right(text: str, width: int) -> str:
+    """``text`` left-justified in ``width`` terminal columns (:func:`display_width`), as ``str.ljust`` pads
+    ASCII."""
+    return text + " " * max(0, width - display_width(text))
 
 
 _KP_MAX = 22  # R's table of powers of ten in format.c
