@@ -450,11 +450,11 @@ class WaldTest:
                             index=pd.Index(list(self.hypotheses), name="hypothesis"))
 
     def result_line(self) -> str:
-        """The statistic, its df and p-value in one line (as car's linearHypothesis prints them)."""
-        p = f"{self.p_value:.4g}" if self.p_value >= 1e-16 else "< 1e-16"
-        if self.test == "F":
-            return f"F = {self.statistic:.6g} on {self.df} and {self.df_residual:g} df, p-value = {p}"
-        return f"Chisq = {self.statistic:.6g} on {self.df} df, p-value = {p}"
+        """The statistic, its df and p-value in one line (as car's linearHypothesis prints them; the p-value
+        by R's display rule, :func:`glmstat.report.hypothesis_tests.wald_result_line`)."""
+        from ..report.hypothesis_tests import wald_result_line
+
+        return wald_result_line(self)
 
     def title(self) -> str:
         """The test's name, and the covariance it used when not the model's."""

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from ..inference.hypotheses import WaldTest
     from ..inference.overdispersion import OverdispersionTest
 
-__all__ = ["lrtest_text", "lrtest_html", "overdispersion_text", "overdispersion_html", "wald_html"]
+__all__ = ["lrtest_text", "lrtest_html", "overdispersion_text", "overdispersion_html", "wald_html",
+           "wald_result_line"]
 
 _LR_HEADER = ("#Df", "LogLik", "Df", "Chisq", "Pr(>Chisq)")
 
@@ -108,6 +109,15 @@ def overdispersion_html(t: "OverdispersionTest") -> str:
 
 
 # -- Wald test of linear hypotheses -------------------------------------------------------------------------
+def wald_result_line(t: "WaldTest") -> str:
+    """``Chisq = 10.6869 on 1 df, p-value = 0.001079`` (``F = ... on q and n df``): the p-value as
+    ``print.htest`` shows one (:func:`~glmstat.report.display.htest_pvalue`: ``format.pval(p, digits = 4)``,
+    ``p-value < 2.2e-16`` below the machine epsilon, as every other test glmstat prints)."""
+    stat = f"{t.statistic:.6g}"
+    where = f"on {t.df} and {t.df_residual:g} df" if t.test == "F" else f"on {t.df} df"
+    return f"{'F' if t.test == 'F' else 'Chisq'} = {stat} {where}, {htest_pvalue(t.p_value)}"
+
+
 def wald_html(t: "WaldTest") -> str:
     """The test as a styled HTML block: the hypotheses as written (text from a user, escaped by
     :func:`~glmstat.report.html.esc`: HTML, control and bidi characters), then the statistic."""

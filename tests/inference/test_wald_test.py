@@ -212,3 +212,19 @@ def test_printed_hypotheses_escape_control_characters():
     fit = gs.glm("y ~ .", d)
     text = str(fit.wald_test(fit.coef.index[1] + " = 0"))
     assert "\x1b" not in text and "`a\\033[2Jb` = 0" in text
+
+
+def test_tiny_p_values_print_by_r_display_rule():
+    # R's format.pval (print.htest, digits 4) shows every p below the machine epsilon as "< 2.2e-16"; the
+    # line printed "p-value = < 1e-16" for p = 0 and the number itself for 1e-16 <= p < 2.2e-16.
+    # qchisq(1.5e-16, 1, lower.tail = FALSE) = 68.169874129795346 (R 4.2), so the test of b = b - sqrt(W) se
+    # has the statistic W and p = 1.5e-16
+    f = fit("birthwt_logit")
+    b, se = f.coef["lwt"], f.std_errors["lwt"]
+    L = (f.coef.index == "lwt").astype(float)[None, :]
+    t = f.wald_test(L, [b - np.sqrt(68.169874129795346) * se])
+    np.testing.assert_allclose(t.p_value, 1.5e-16, rtol=1e-6)
+    assert str(t).endswith("on 1 df, p-value < 2.2e-16")
+    assert "p-value &lt; 2.2e-16" in t._repr_html_()
+    zero = f.wald_test(L, [b - 1e6 * se])  # p underflows to 0
+    assert zero.p_value == 0 and str(zero).endswith("on 1 df, p-value < 2.2e-16")
