@@ -440,9 +440,10 @@ class NegativeBinomial(Family):
         """MASS's family name: ``Negative Binomial(1.2749)``, theta as ``format(round(theta, 4))``."""
         if self.theta is None:
             return "Negative Binomial"
+        from .formula.rounding import r_round  # R's round(), not Python's: round(2.12345, 4) is 2.1234 in R
         from .report.rformat import format_r  # R's format(), for this display text only
 
-        return f"Negative Binomial({format_r([round(self.theta, 4)], 7)[0].strip()})"
+        return f"Negative Binomial({format_r([float(r_round(self.theta, 4))], 7)[0].strip()})"
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,7 @@ def negbin_texts(theta: float, se: float, twologlik: float) -> tuple[str, str, s
         return tuple(format_r([x], 7)[0].strip() for x in (theta, se, twologlik))  # type: ignore[return-value]
     dp = min(max(2 - math.floor(math.log10(se)), 0), 15) if math.isfinite(se) else 0  # (R refuses nsmall > 20)
 
-    def fmt(x: float, decimals: int) -> str:
-        return format_r([round(x, decimals) if math.isfinite(x) else x], 7, nsmall=dp)[0].strip()
+    def fmt(x: float, decimals: int) -> str:  # (R's round: at a decimal midpoint it can differ from Python's)
+        return format_r([float(r_round(x, decimals))], 7, nsmall=dp)[0].strip()
 
     return fmt(theta, dp), fmt(se, dp), fmt(twologlik, 3)

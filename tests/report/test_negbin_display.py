@@ -3,7 +3,9 @@
 ``glm.nb(...)`` call with its ``init.theta``.
 
 R's output: tests/fixtures/scripts/make_negbin_display.R -> negbin_display.json (MASS's glm.nb on quine,
-warpbreaks and InsectSprays, whose standard errors of theta give 3, 2 and 1 decimals).
+warpbreaks and InsectSprays, whose standard errors of theta give 3, 2 and 1 decimals);
+tests/fixtures/negbin_rounding/make_negbin_rounding.R -> r.json (the same texts at decimal midpoints, where R's
+round() and Python's differ).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, load_data
+from glmstat.report.display import negbin_texts
 
 R = json.loads((FIXTURES / "negbin_display.json").read_text())
+MIDPOINTS = json.loads((FIXTURES / "negbin_rounding" / "r.json").read_text())
 FITS = {  # case -> (data, link), the formula in the fixture
     "quine": ("quine", "log"), "quine_sqrt": ("quine", "sqrt"), "warpbreaks": ("warpbreaks", "log"),
     "insectsprays": ("insectsprays", "log"),
@@ -68,3 +72,17 @@ def test_call_is_glm_nb_with_init_theta(case):
 def test_fixed_theta_call_names_theta():
     fit = gs.glm("Days ~ Eth", load_data("quine"), family=gs.NegativeBinomial(theta=1.5, link="sqrt"))
     assert 'family = negative.binomial(theta = 1.5, link = "sqrt")' in " ".join(str(fit.summary()).split())
+
+
+def test_family_name_rounds_as_r_at_decimal_midpoints():
+    # format(round(theta, 4)) with R's round: 2.12345 is 2.1234 (Python's round gives 2.1235), 5e-05 is 0
+    f = MIDPOINTS["family"]
+    assert [gs.NegativeBinomial(theta=float(t)).label for t in f["theta"]] == f["name"]
+
+
+@pytest.mark.parametrize("block", MIDPOINTS["blocks"], ids=lambda b: b["theta"])
+def test_theta_block_rounds_as_r_at_decimal_midpoints(block):
+    # MASS's own print.summary.negbin lines; -0.0005 to 3 decimals is 0 in R (Python's round gives -0.001)
+    theta, se, twologlik = negbin_texts(float(block["theta"]), float(block["se"]), float(block["twologlik"]))
+    assert block["lines"] == [f"              Theta:  {theta} ", f"          Std. Err.:  {se} ",
+                              f" 2 x log-likelihood:  {twologlik} "]
