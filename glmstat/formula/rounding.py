@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-__all__ = ["r_round"]
+__all__ = ["r_round", "r_signif"]
 
 _DBL_DIG = 15  # decimal digits a double always carries (C's DBL_DIG)
 _MAX_10_EXP = 308  # largest power of 10 a double holds (C's DBL_MAX_10_EXP)
@@ -94,3 +94,44 @@ def r_round(x: np.ndarray | float, digits: int = 0) -> np.ndarray:
         work &= math.log10(2.0) * (0.5 + _logb(np.where(work, a, 1.0))) + digits <= _DBL_DIG
         rounded = np.copysign(_round_positive(np.where(work, a, 1.0), digits), x)
     return np.where(work, rounded, x)
+
+
+_SIGNIF_MAX_DIGITS = 22  # fprec.c's MAX_DIGITS: more significant digits than this leave x unchanged
+
+
+def r_signif(x: float, digits: int) -> float:
+    """``x`` rounded to ``digits`` significant digits as R's ``signif(x, digits)`` does (nmath's ``fprec``).
+
+    R scales ``x`` by a power of ten to ``digits`` digits before the point and rounds that product to the
+    nearest whole number, ties to even: the rounding of the product decides, so ``signif(12.345, 4)`` is 12.34
+    (12.345 * 100 is the double 1234.5, a tie) where a correctly rounded decimal rounding gives 12.35 (the
+    double 12.345 is above 12.345).
+
+    Parameters
+    ----------
+    x : float
+    digits : int
+        Significant digits (below 1 counts as 1, as R).
+
+    Returns
+    -------
+    float
+        The rounded value; NaN, infinities and zero unchanged, as R.
+    """
+    x = float(x)
+    if not math.isfinite(x) or x == 0 or digits > _SIGNIF_MAX_DIGITS:
+        return x
+    dig = max(1, int(digits))
+    a = abs(x)
+    l10 = math.log10(a)
+    e10 = dig - 1 - math.floor(l10)
+    if abs(l10) >= _MAX_10_EXP - 2:  # next to the ends of the double range: R's other branch, rarely exact
+        return float(f"{x:.{dig - 1}e}")
+    p10 = 1.0
+    if e10 > _MAX_10_EXP:
+        p10, e10 = _pow10(e10 - _MAX_10_EXP), _MAX_10_EXP
+    if e10 > 0:
+        scale = _pow10(e10)
+        return math.copysign(float(np.rint(a * scale * p10)) / scale / p10, x)
+    scale = _pow10(-e10)
+    return math.copysign(float(np.rint(a / scale)) * scale, x)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from ..formula.rounding import r_signif
 from .display import SUMMARY_DIGITS, named_vector_lines
 from .rformat import encode_string, format_r
 from .call import call_lines
@@ -17,10 +18,11 @@ __all__ = ["fit_text"]
 
 
 def _signif(x: float, digits: int) -> str:
-    """``format(signif(x, digits))``: rounded to ``digits`` significant digits, printed in full."""
+    """``format(signif(x, digits))``: rounded to ``digits`` significant digits as R's ``signif`` rounds (a
+    deviance of 98.765 prints 98.76, where Python's ``%.4g`` gives 98.77), printed in full."""
     if not math.isfinite(x):
         return "NA" if math.isnan(x) else ("Inf" if x > 0 else "-Inf")
-    return format_r([float(f"{x:.{digits}g}")], 7)[0].strip()
+    return format_r([r_signif(x, digits)], 7)[0].strip()
 
 
 def fit_text(fit: "GLMResults") -> str:
