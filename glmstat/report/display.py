@@ -87,7 +87,7 @@ def _fmt_matrix(values: np.ndarray, digits: int) -> np.ndarray:
 
 def coefmat(columns: Sequence[Sequence[float]], header: Sequence[str], *, digits: int,
             cs_ind: Sequence[int] = (), tst_ind: Sequence[int] = (), zap_ind: Sequence[int] = (),
-            has_p: bool = True, na_print: str = "NA") -> CoefTable:
+            has_p: bool = True, na_print: str = "NA", na_rows: Sequence[bool] | None = None) -> CoefTable:
     """The cells R's ``printCoefmat`` prints for a numeric table (NaN is R's NA).
 
     Parameters
@@ -101,6 +101,9 @@ def coefmat(columns: Sequence[Sequence[float]], header: Sequence[str], *, digits
     zap_ind : columns passed through ``zapsmall(x, digits)`` first.
     has_p : the last column holds p-values, shown as ``format.pval(p, dig_tst)`` with significance codes.
     na_print : what NA cells show.
+    na_rows : the rows whose missing cells are R's NA (an aliased coefficient's); a missing cell of any other
+        row is a NaN computed from the others (a standard error from a NaN dispersion, its statistic and
+        p-value) and shows ``NaN``, as ``printCoefmat`` shows it.  ``None``: every missing cell is NA.
 
     A non-zero value whose cell reads as 0 is reformatted with ``digits - 1`` significant digits, as R does.
     """
@@ -136,6 +139,8 @@ def coefmat(columns: Sequence[Sequence[float]], header: Sequence[str], *, digits
         for (r, c), s in zip(bad, format_r([xm[r, c] for r, c in bad], max(1, digits - 1))):
             cells[r, c] = s
     cells[ina] = na_print
+    if na_rows is not None:  # (NaN is not NA: R prints it as NaN, in every column)
+        cells[ina & ~np.asarray(na_rows, dtype=bool)[:, None]] = "NaN"
     stars = False
     codes: list[str] = []
     if has_p and nc:

@@ -32,7 +32,9 @@ __all__ = ["Summary", "format_coef_table", "call_text", "FLAG", "FLAG_NOTE"]
 
 
 def format_coef_table(table: pd.DataFrame, kind: str) -> tuple[list[str], list[list[str]]]:
-    """R's ``printCoefmat`` cells for a coefficient table as ``summary.glm`` prints it (digits 4, NA as "NA").
+    """R's ``printCoefmat`` cells for a coefficient table as ``summary.glm`` prints it (digits 4): an aliased
+    coefficient's row (its estimate missing) "NA", any other missing cell "NaN" (a standard error from the NaN
+    dispersion of a fit without residual degrees of freedom, and its statistic and p-value), as R.
 
     ``table`` has columns estimate, std_error, statistic, p_value; ``kind`` is "z" or "t".
     Returns the header (with ``""`` for the significance codes when some p < 0.1) and one list of cells per
@@ -40,7 +42,8 @@ def format_coef_table(table: pd.DataFrame, kind: str) -> tuple[list[str], list[l
     """
     header = ["Estimate", "Std. Error", f"{kind} value", f"Pr(>|{kind}|)"]
     cols = [table[c].to_numpy(dtype=float) for c in ("estimate", "std_error", "statistic", "p_value")]
-    t = coefmat(cols, header, digits=SUMMARY_DIGITS, cs_ind=(0, 1), tst_ind=(2,), na_print="NA")
+    t = coefmat(cols, header, digits=SUMMARY_DIGITS, cs_ind=(0, 1), tst_ind=(2,), na_print="NA",
+                na_rows=np.isnan(cols[0]))
     return list(t.header), [list(r) for r in t.rows]
 
 
@@ -166,7 +169,8 @@ class Summary:
                                             SUMMARY_DIGITS)]
 
     def _dispersion_text(self) -> str:
-        return "1" if self.dispersion_fixed else format_r([self.dispersion], 7)[0].strip()
+        # (NaN without residual degrees of freedom, which R prints as NaN: it is not a missing value)
+        return "1" if self.dispersion_fixed else format_r([self.dispersion], 7, na="NaN")[0].strip()
 
     def _deviance_texts(self) -> list[str]:
         return format_r([self.null_deviance, self.deviance], 5)
