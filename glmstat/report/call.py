@@ -12,7 +12,8 @@ variable that was not used.  (The ``weights =`` column is the one the model fram
 streamed alike.)
 
 Lines are broken as R's ``deparse`` breaks them (``width.cutoff = 60``): after an argument's ``", "`` or
-an operator's ``" + "`` once the line is longer than 60 characters, continuation lines indented by 4 spaces
+an operator's ``" + "`` once the line is longer than 60 bytes (R counts the bytes of its UTF-8 text, so a
+name in CJK characters, three bytes each, breaks the line sooner), continuation lines indented by 4 spaces
 per open level.  Every name is made printable (:func:`~glmstat.report.rformat.encode_string`) before it is
 measured.
 """
@@ -69,9 +70,10 @@ class _Deparser:
         self.line, self.start = "", True
 
     def line_break(self, broke: bool) -> bool:
-        """R's ``linebreak``: a new line once this one is longer than the cutoff; the first break of an
-        argument list or operand indents one level (returns whether it did)."""
-        if len(self.line) > self.cutoff:
+        """R's ``linebreak``: a new line once this one is longer than the cutoff, in UTF-8 bytes as R's
+        ``print2buff`` counts (``strlen``); the first break of an argument list or operand indents one level
+        (returns whether it did)."""
+        if len(self.line.encode("utf-8", "replace")) > self.cutoff:
             if not broke:
                 broke = True
                 self.indent += 1

@@ -1,19 +1,22 @@
 """Names that take more or fewer terminal columns than characters -- CJK (two columns each), a combining
 accent (none) -- are padded as R pads them, by their width on the terminal, so the columns of the summary,
-print(fit) and compare() stay aligned.
+print(fit) and compare() stay aligned; and the Call line of such names breaks where R's deparse breaks it
+(its width.cutoff counts UTF-8 bytes).
 
 R's output: tests/fixtures/wide_names/make_wide_names.R -> r.json (print(summary(m)) and print(m) in a UTF-8
-locale, the coefficients renamed as glmstat names them).
+locale, the coefficients renamed as glmstat names them; deparse() of a call with CJK names).
 """
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 import glmstat as gs
 from conftest import FIXTURES
+from glmstat.report.call import call_lines
 from glmstat.report.rformat import display_width
 
 R = json.loads((FIXTURES / "wide_names" / "r.json").read_text())
@@ -66,3 +69,10 @@ def test_compare_lays_out_wide_names_as_ascii_names_of_the_same_width():
                      ("模型", "mmmm")]:
         wide = wide.replace(old, new)
     assert wide == narrow
+
+
+def test_call_breaks_by_bytes_as_r_deparse():
+    names = [text(c) for c in R["call_names"]]
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({k: rng.normal(size=10) for k in names + ["y"]})
+    assert call_lines(gs.glm("y ~ " + " + ".join(names), d)) == [text(c) for c in R["call_lines"]]
