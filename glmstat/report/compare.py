@@ -68,14 +68,15 @@ class ModelComparison:
     def _model_cells(self, model: str) -> dict[str, tuple[str, str]]:
         """(estimate, uncertainty) cells of one model's coefficients, as ``printCoefmat`` formats them in its
         summary: estimates and standard errors (or interval bounds) rounded together to the decimals that
-        keep ``digits`` significant digits of the smallest, in one common notation (the summary's rule,
-        :func:`display.coefmat`)."""
+        keep ``digits`` significant digits of the smallest, in one common notation, a NaN standard error
+        (no residual degrees of freedom) ``(NaN)`` (the summary's rule, :func:`display.coefmat`)."""
         terms = [t for t in self.estimates.index if self.present.loc[t, model]]
         est = self.estimates.loc[terms, model].to_numpy(dtype=float)
         others = ([self.lower.loc[terms, model], self.upper.loc[terms, model]] if self.ci
                   else [self.std_errors.loc[terms, model]])
         cols = [est] + [o.to_numpy(dtype=float) for o in others]
-        table = coefmat(cols, [""] * len(cols), digits=self.digits, cs_ind=tuple(range(len(cols))), has_p=False)
+        table = coefmat(cols, [""] * len(cols), digits=self.digits, cs_ind=tuple(range(len(cols))), has_p=False,
+                        na_rows=np.isnan(est))  # (a NaN standard error of an estimated coefficient: "NaN")
         cells = {}
         for term, b, row in zip(terms, est, table.rows):
             row = [c.strip() for c in row]
