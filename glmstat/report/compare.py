@@ -129,7 +129,7 @@ class ModelComparison:
     def statistic_rows(self) -> list[list[str]]:
         """Observations, deviance, AIC, BIC as ``print.summary.glm`` prints deviance and AIC
         (``format(x, digits = max(5, digits + 1))``, ``max(4, digits + 1)``); blank where the family has no
-        likelihood."""
+        likelihood (NaN), ``Inf`` where the likelihood is 0 (non-integer Poisson counts), as the summary."""
         rows = []
         for key, label in STAT_ROWS:
             vals = self.statistics.loc[key]
@@ -137,7 +137,7 @@ class ModelComparison:
                 rows.append([label] + [f"{int(v):d}" for v in vals])
             else:
                 d = max(5 if key == "deviance" else 4, self.digits + 1)
-                rows.append([label] + [format_r([v], d)[0].strip() if np.isfinite(v) else "" for v in vals])
+                rows.append([label] + [format_r([v], d)[0].strip() if not np.isnan(v) else "" for v in vals])
         return rows
 
     @property

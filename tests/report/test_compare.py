@@ -84,6 +84,18 @@ def test_quasi_family_has_blank_likelihood_rows_and_aliased_shows_na():
     assert list(cells.iloc[row : row + 2]["(1)"]) == ["NA", "(aliased)"]
 
 
+def test_a_zero_likelihood_shows_inf_as_the_summary():
+    # R: AIC(glm(y ~ x, poisson)) of non-integer counts is Inf (dpois of a non-integer is 0), and so is BIC;
+    # the summary prints "AIC: Inf", and compare() left the cells blank, as if the family had no likelihood
+    d = pd.DataFrame({"x": [1.0, 2, 3, 4, 5, 6], "y": [0.5, 1.5, 2, 3.5, 4, 6]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fit = gs.glm("y ~ x", d, family=gs.Poisson())
+    cells = gs.compare(fit).to_frame().set_index("")
+    assert cells.loc["AIC", "(1)"] == "Inf" and cells.loc["BIC", "(1)"] == "Inf"
+    assert "AIC: Inf" in str(fit.summary())
+
+
 def test_no_stars():
     c = gs.compare(fit_ref(load_ref("birthwt_logit")), stars=False)
     assert "*" not in str(c) and "Signif. codes" not in c.note
