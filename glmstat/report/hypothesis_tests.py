@@ -109,12 +109,18 @@ def overdispersion_html(t: "OverdispersionTest") -> str:
 
 
 # -- Wald test of linear hypotheses -------------------------------------------------------------------------
+def _count(x: float) -> str:
+    """A count (residual degrees of freedom) in full, whatever its size; R's ``format`` if not whole."""
+    return f"{int(x)}" if float(x).is_integer() else format_r([x], 7)[0].strip()
+
+
 def wald_result_line(t: "WaldTest") -> str:
     """``Chisq = 10.6869 on 1 df, p-value = 0.001079`` (``F = ... on q and n df``): the p-value as
     ``print.htest`` shows one (:func:`~glmstat.report.display.htest_pvalue`: ``format.pval(p, digits = 4)``,
-    ``p-value < 2.2e-16`` below the machine epsilon, as every other test glmstat prints)."""
+    ``p-value < 2.2e-16`` below the machine epsilon, as every other test glmstat prints).  The residual df
+    in full (a count of rows: 1000008, which ``%g`` wrote 1.00001e+06)."""
     stat = f"{t.statistic:.6g}"
-    where = f"on {t.df} and {t.df_residual:g} df" if t.test == "F" else f"on {t.df} df"
+    where = f"on {t.df} and {_count(t.df_residual)} df" if t.test == "F" else f"on {t.df} df"
     return f"{'F' if t.test == 'F' else 'Chisq'} = {stat} {where}, {htest_pvalue(t.p_value)}"
 
 

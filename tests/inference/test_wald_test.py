@@ -228,3 +228,11 @@ def test_tiny_p_values_print_by_r_display_rule():
     assert "p-value &lt; 2.2e-16" in t._repr_html_()
     zero = f.wald_test(L, [b - 1e6 * se])  # p underflows to 0
     assert zero.p_value == 0 and str(zero).endswith("on 1 df, p-value < 2.2e-16")
+
+
+def test_residual_df_of_a_large_fit_prints_in_full():
+    # an F test on a fit of a million rows printed "on 1 and 1.00001e+06 df" ('%g'), hiding the count
+    from dataclasses import replace
+
+    t = replace(fit("mtcars_gauss_weights").wald_test("hp = 0", test="F"), df_residual=1000008.0)
+    assert " on 1 and 1000008 df, " in str(t) and " on 1 and 1000008 df, " in t._repr_html_()
