@@ -69,6 +69,7 @@ from ..distributions import interval_quantile, normal_sf, t_sf
 from .._arguments import confidence_level, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.values import label_text
+from ..report.display import level_percent
 from .column_summaries import column_summaries
 from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
@@ -358,7 +359,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
     tr = fitted_response_transform(fit)
     scale = f"{fit.family.link.name} link" + (f", {tr[0]} response" if tr else "")
     table.attrs["heading"] = (f"Estimated marginal means on the response scale ({scale}), "
-                              f"{'normal' if np.isinf(df) else 't'}-based {level:.0%} intervals")
+                              f"{'normal' if np.isinf(df) else 't'}-based {level_percent(level)} intervals")
     return table
 
 

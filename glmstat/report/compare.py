@@ -22,7 +22,8 @@ from ..errors import GLMStatError
 from . import html as H
 from . import latex as L
 from . import markdown as M
-from .display import FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, shows_stars, signif_stars
+from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, level_percent, shows_stars,
+                      signif_stars)
 from .rformat import display_width, encode_string, format_r, pad_left, pad_right
 from .tables import printable_table, returns_table
 
@@ -147,7 +148,7 @@ class ModelComparison:
     def _note_parts(self) -> list[str]:
         """What the brackets mean, then R's legend of the codes when they are shown, then the flag's note
         when an estimate diverges."""
-        what = (f"{self.level:.0%} confidence intervals in brackets" if self.ci
+        what = (f"{level_percent(self.level)} confidence intervals in brackets" if self.ci
                 else f"standard errors{'' if self.covariance == 'model' else f' ({self.covariance})'} in parentheses")
         what = encode_string(what[0].upper() + what[1:] + ".", backslash=False)  # (it may name a cluster column)
         return ([what] + ([SIGNIF_LEGEND] if self.shows_codes else [])

@@ -32,7 +32,7 @@ from .rformat import display_width, encode_string, format_pval, format_r, pad_le
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
     "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "named_vector_lines", "htest_number",
-    "htest_pvalue", "negbin_texts", "FLAG", "FLAG_NOTE",
+    "htest_pvalue", "negbin_texts", "level_percent", "FLAG", "FLAG_NOTE",
 ]
 
 #: (upper cutpoint, code): p <= cutpoint takes the code (R's symnum with right-closed intervals).
@@ -204,6 +204,13 @@ def htest_pvalue(p: float) -> str:
     """``p-value = 0.01235`` or ``p-value < 2.2e-16``, as ``print.htest`` (``format.pval(p, digits = 4)``)."""
     fp = format_pval([p], max(1, HTEST_DIGITS - 3))[0].strip()
     return f"p-value {fp}" if fp.startswith("<") else f"p-value = {fp}"
+
+
+def level_percent(level: float) -> str:
+    """A confidence level as a percentage, ``"95%"``, with the digits it has (``"99.5%"``, ``"99.9999999%"``):
+    ``format(100 * level, digits = 15)`` (so the rounding of 100 * 0.9 does not show), never rounded to a
+    whole percent (0.995 is not "100%")."""
+    return format_r([100.0 * float(level)], 15)[0].strip() + "%"
 
 
 def negbin_texts(theta: float, se: float, twologlik: float) -> tuple[str, str, str]:

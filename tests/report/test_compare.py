@@ -84,6 +84,15 @@ def test_quasi_family_has_blank_likelihood_rows_and_aliased_shows_na():
     assert list(cells.iloc[row : row + 2]["(1)"]) == ["NA", "(aliased)"]
 
 
+def test_confidence_level_is_not_rounded_to_a_whole_percent():
+    # the footnote of 99.5% intervals read "100% confidence intervals" (and the emmeans heading too)
+    fit = fit_ref(load_ref("birthwt_logit"))
+    assert gs.compare(fit, ci=True, level=0.995).note.startswith("99.5% confidence intervals in brackets.")
+    assert gs.compare(fit, ci=True, level=0.9).note.startswith("90% confidence intervals in brackets.")
+    heading = fit.emmeans("race", level=0.999).attrs["heading"]
+    assert heading.endswith("-based 99.9% intervals")
+
+
 def test_a_zero_likelihood_shows_inf_as_the_summary():
     # R: AIC(glm(y ~ x, poisson)) of non-integer counts is Inf (dpois of a non-integer is 0), and so is BIC;
     # the summary prints "AIC: Inf", and compare() left the cells blank, as if the family had no likelihood
