@@ -536,9 +536,9 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
     if not (np.all(np.isfinite(L)) and np.all(np.isfinite(r))):
         raise GLMStatError("the hypothesis matrix and rhs must be finite numbers")
     texts = []
-    for row, c in zip(L, r):
-        terms = [f"{v:+g}*{n}" for v, n in zip(row, names) if v != 0]
-        texts.append((" ".join(terms).lstrip("+") or "0") + f" = {c:g}")
+    for row, c in zip(L, r):  # (15 significant digits, as R's as.character: '%g' kept 6, and so misstated them)
+        terms = [f"{v:+.15g}*{n}" for v, n in zip(row, names) if v != 0]
+        texts.append((" ".join(terms).lstrip("+") or "0") + f" = {c:.15g}")
     return L, r, tuple(texts)
 
 

@@ -236,3 +236,14 @@ def test_residual_df_of_a_large_fit_prints_in_full():
 
     t = replace(fit("mtcars_gauss_weights").wald_test("hp = 0", test="F"), df_residual=1000008.0)
     assert " on 1 and 1000008 df, " in str(t) and " on 1 and 1000008 df, " in t._repr_html_()
+
+
+def test_a_hypothesis_matrix_is_printed_with_the_numbers_tested():
+    # '%g' printed L = (1/3, 1.0000001), rhs 1234567 as "0.333333*... +1*... = 1.23457e+06", a hypothesis other
+    # than the one tested; R's as.character (car's printed hypotheses) keeps 15 significant digits
+    f = fit("birthwt_logit")
+    L = np.zeros((1, len(f.coef)))
+    L[0, list(f.coef.index).index("lwt")], L[0, list(f.coef.index).index("age")] = 1 / 3, 1.0000001
+    t = f.wald_test(L, [1234567])
+    assert t.hypotheses == ("1.0000001*age +0.333333333333333*lwt = 1234567",)
+    assert "  1.0000001*age +0.333333333333333*lwt = 1234567" in str(t).splitlines()
