@@ -32,7 +32,7 @@ from .rformat import display_width, encode_string, format_pval, format_r, pad_le
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
     "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "named_vector_lines", "htest_number",
-    "htest_pvalue", "negbin_texts", "level_percent", "FLAG", "FLAG_NOTE",
+    "htest_pvalue", "negbin_texts", "level_percent", "missing_note", "FLAG", "FLAG_NOTE",
 ]
 
 #: (upper cutpoint, code): p <= cutpoint takes the code (R's symnum with right-closed intervals).
@@ -204,6 +204,15 @@ def htest_pvalue(p: float) -> str:
     """``p-value = 0.01235`` or ``p-value < 2.2e-16``, as ``print.htest`` (``format.pval(p, digits = 4)``)."""
     fp = format_pval([p], max(1, HTEST_DIGITS - 3))[0].strip()
     return f"p-value {fp}" if fp.startswith("<") else f"p-value = {fp}"
+
+
+def missing_note(n_dropped: int) -> str:
+    """R's ``naprint.omit`` of the rows dropped for missing values, in parentheses as ``print.glm`` and
+    ``print.summary.glm`` write it: ``(1 observation deleted due to missingness)``, ``(2 observations ...)``;
+    the empty string when none were."""
+    if not n_dropped:
+        return ""
+    return f"({n_dropped} observation{'' if n_dropped == 1 else 's'} deleted due to missingness)"
 
 
 def level_percent(level: float) -> str:

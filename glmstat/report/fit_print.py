@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ..formula.rounding import r_signif
-from .display import SUMMARY_DIGITS, named_vector_lines
+from .display import SUMMARY_DIGITS, missing_note, named_vector_lines
 from .rformat import encode_string, format_r
 from .call import call_lines
 
@@ -37,7 +37,7 @@ def fit_text(fit: "GLMResults") -> str:
         lines += ["No coefficients", ""]
     lines += ["", f"Degrees of Freedom: {fit.df_null} Total (i.e. Null);  {fit.df_residual} Residual"]
     if fit.n_dropped:
-        lines.append(f"  ({fit.n_dropped} observations deleted due to missingness)")
+        lines.append(f"  {missing_note(fit.n_dropped)}")
     lines.append(f"Null Deviance:\t    {_signif(fit.null_deviance, SUMMARY_DIGITS)} ")
     aic = _signif(fit.aic, SUMMARY_DIGITS)
     lines.append(f"Residual Deviance: {_signif(fit.deviance, SUMMARY_DIGITS)} \tAIC: {aic}")

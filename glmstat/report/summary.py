@@ -17,8 +17,8 @@ from tabulate import tabulate
 from . import html as H
 from . import latex as L
 from . import markdown as M
-from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, named_vector_lines,
-                      negbin_texts)
+from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, missing_note,
+                      named_vector_lines, negbin_texts)
 from ..errors import DataError
 from .call import call_text
 from .rformat import encode_string, format_r, zapsmall
@@ -193,7 +193,7 @@ class Summary:
 
     @property
     def _missing_line(self) -> str:
-        return f"({self.n_dropped} observations deleted due to missingness)" if self.n_dropped else ""
+        return missing_note(self.n_dropped)
 
     # -- text --------------------------------------------------------------------------------------
     def _table_text(self) -> str:
