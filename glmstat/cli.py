@@ -25,6 +25,7 @@ import argparse
 import csv
 import dataclasses
 import glob
+import os
 import re
 import sys
 import warnings
@@ -482,6 +483,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _detach(stream: TextIO) -> None:
+    """Point ``stream``'s file descriptor at the null device, so that the interpreter's last flush of what is
+    still buffered does not fail again at exit ("Exception ignored ... BrokenPipeError"): the way Python's
+    documentation handles SIGPIPE (the signal module's note).  A stream without a descriptor is left alone."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # (io.StringIO, a closed stream)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``glmstat`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     out, err = sys.stdout, sys.stderr
@@ -497,7 +513,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     try:
-        return args.run(args, out, err)
+        status = args.run(args, out, err)
+        out.flush()  # (here, not at exit: a reader gone early, `glmstat ... | head`, fails this flush)
+        return status
+    except BrokenPipeError:  # the reader closed the pipe (`| head`): not an error of glmstat's, and no one reads on
+        _detach(out)
+        return EXIT_ERROR
     except GLMStatError as exc:
         err.write(f"{_PROG}: error: {_one_line(exc)}\n")
         return EXIT_ERROR

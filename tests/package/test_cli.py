@@ -396,3 +396,18 @@ def test_a_wide_csv_file_is_read_for_the_model_s_columns(tmp_path, capsys):
         pd.RangeIndex(1, 21)), gs.Gaussian()).split("\n")[2:]  # (after the Call line, which names the file)
     code, out, err = run(["fit", "y ~ .", str(path), "--family", "gaussian"], capsys)  # ('.': every column)
     assert code == 1 and "max_terms" in err, err  # (3,001 columns read: 1,001 would have fitted)
+
+
+def test_a_reader_that_closes_the_pipe_early_is_not_an_internal_error():
+    # `glmstat datasets | head -8` printed "glmstat: internal error: BrokenPipeError (... please report it)"
+    # whenever head had gone before the last line was written; the read end is closed here before glmstat
+    # writes anything, so every write meets a closed pipe
+    root = str(Path(gs.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-m", "glmstat", "datasets"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) != 0
+    assert err == ""
