@@ -95,7 +95,8 @@ class ModelComparison:
     def shows_codes(self) -> bool:
         """Significance codes (and their legend) are shown: ``stars`` and some p-value below 0.1, as
         ``printCoefmat`` decides for a table."""
-        return self.stars and shows_stars(self.p_values.to_numpy(dtype=float)[self.present.to_numpy()])
+        # (a bool mask whatever the frame's dtype: that of a table of no coefficients is object)
+        return self.stars and shows_stars(self.p_values.to_numpy(dtype=float)[self.present.to_numpy(dtype=bool)])
 
     @property
     def shows_flags(self) -> bool:
@@ -211,7 +212,8 @@ class ModelComparison:
         lines = L.booktabs(coef + self.statistic_rows(), self.header,
                            ("left",) + ("right",) * len(self.names)).splitlines()
         first_body = next(i for i, ln in enumerate(lines) if ln.strip() == r"\midrule") + 1
-        lines.insert(first_body + len(coef), r"\midrule")
+        if coef:  # (no coefficients: the header's rule is the one before the statistics)
+            lines.insert(first_body + len(coef), r"\midrule")
         note = L.text(self.note, backslash=False)  # (its parts are escaped for the terminal already)
         end = next(i for i, ln in enumerate(lines) if ln.strip() == r"\bottomrule")
         lines.insert(end + 1, rf"\multicolumn{{{len(self.names) + 1}}}{{l}}{{\footnotesize {note}}} \\")

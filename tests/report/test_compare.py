@@ -205,3 +205,15 @@ def test_models_of_many_coefficients_are_lined_up_in_one_pass():
     assert table.present.index[-1] == fits[3].column_names[-1]
     assert table.present.iloc[-1].tolist() == [False] * 3 + [True]
     assert not table.diverging.to_numpy().any() and table.shows_codes
+
+
+def test_models_without_coefficients_are_compared():
+    # y ~ 0 has no coefficient: compare() raised a raw IndexError (its table of none had dtype object)
+    d = load_data("cars")
+    none = gs.glm("dist ~ 0", d)
+    c = gs.compare(none, gs.glm("dist ~ speed", d))
+    lines = str(c).splitlines()
+    assert lines[2].startswith("Intercept") and lines[-5].startswith("Observations")
+    assert c.to_latex().count(r"\midrule") == 2 and "<table" in c.to_html() and "Observations" in c.to_markdown()
+    alone = gs.compare(none)
+    assert alone.to_latex().count(r"\midrule") == 1 and str(alone).splitlines()[3].startswith("Observations")
