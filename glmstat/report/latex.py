@@ -61,13 +61,16 @@ def _row(cells: Sequence[str], colwidths: Sequence[int], colaligns: Sequence[str
     return ("&".join(cells) + "\\\\").rstrip()
 
 
-def _begin(colwidths: Sequence[int], colaligns: Sequence[str]) -> str:
-    columns = "".join({"right": "r", "center": "c", "decimal": "r"}.get(a, "l") for a in colaligns)
-    return "\\begin{tabular}{" + columns + "}\n\\toprule"
+def _begin(colalign: Sequence[str]) -> str:
+    """The tabular's first line, its column specification from the alignments asked for (not from tabulate's,
+    which has none for a table without rows: ``\\begin{tabular}{}`` does not compile)."""
+    columns = "".join({"right": "r", "center": "c", "decimal": "r"}.get(a, "l") for a in colalign)
+    return "\\begin{tabular}{" + columns + "}"
 
 
-# tabulate's "latex_booktabs" layout, with rows that leave the escaping to text()
-_BOOKTABS = TableFormat(lineabove=_begin, linebelowheader=Line("\\midrule", "", "", ""), linebetweenrows=None,
+# tabulate's "latex_booktabs" layout, with rows that leave the escaping to text(); the \begin line is _begin's
+_BOOKTABS = TableFormat(lineabove=Line("\\toprule", "", "", ""), linebelowheader=Line("\\midrule", "", "", ""),
+                        linebetweenrows=None,
                         linebelow=Line("\\bottomrule\n\\end{tabular}", "", "", ""), headerrow=_row, datarow=_row,
                         padding=1, with_header_hide=None)
 
@@ -80,5 +83,6 @@ def booktabs(rows: Sequence[Sequence[object]], headers: Sequence[object], colali
     rows, headers : the cells as plain text (names raw, not yet escaped): each goes through :func:`text`.
     colalign : tabulate's alignment of each column (``"left"``, ``"right"``).
     """
-    return tabulate([[text(c) for c in r] for r in rows], headers=[text(h) for h in headers], tablefmt=_BOOKTABS,
+    body = tabulate([[text(c) for c in r] for r in rows], headers=[text(h) for h in headers], tablefmt=_BOOKTABS,
                     disable_numparse=True, colalign=colalign)
+    return _begin(colalign) + "\n" + body

@@ -91,3 +91,11 @@ def test_markdown_latex_html_render_the_same_table():
     for out in (shown(md), tex, html):  # (Markdown escapes its brackets: outcome\[T.o2\])
         assert "outcome[T.o2]" in out and "-4.543e-01" in out
     assert md.count("\n|") >= 6 and "\\begin{tabular}" in tex and "<table" in html
+
+
+def test_latex_of_a_model_without_coefficients_compiles():
+    # y ~ 0: the tabular was written "\begin{tabular}{}", which LaTeX refuses (no column for the header's cells)
+    fit = gs.glm("dist ~ 0", load_data("cars"))
+    lines = fit.summary().to_latex().splitlines()
+    assert lines[0] == r"\begin{tabular}{lrrrr}" and lines[2].count("&") == 4
+    assert lines[-3:] == [r"\midrule", r"\bottomrule", r"\end{tabular}"]
