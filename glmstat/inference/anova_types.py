@@ -255,8 +255,11 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
                               "the Pearson residuals, not taken as 1 (as car::Anova)", GLMStatWarning, stacklevel=5)
             rdf = fit.df_residual
             x2 = fit.pearson_chi2
+            # no residual df (a saturated fit): no error estimate, so F is NaN, as the dispersion and the
+            # sequential table's F (x2 / 0 with Python floats raised ZeroDivisionError)
+            scale = x2 / rdf if rdf > 0 else np.nan
             with np.errstate(invalid="ignore", divide="ignore"):
-                F = dev / df / (x2 / rdf)
+                F = dev / df / scale
                 p = np.where(df > 0, f_sf(F, np.maximum(df, 1), rdf), np.nan)
             table = pd.DataFrame({"sum_sq": np.append(dev, x2), "df": np.append(df, rdf),
                                   "statistic": np.append(F, np.nan), "p_value": np.append(p, np.nan)},

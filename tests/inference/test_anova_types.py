@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,3 +170,17 @@ def test_a_submodel_that_does_not_converge_is_said(monkeypatch):
     with pytest.warns(gs.ConvergenceWarning, match=r"submodel with 'Intercept', 'tension\[T\.M\]'.* did not converge"):
         table = fit.anova(type=2)
     assert np.all(np.isfinite(table["statistic"]))
+
+
+@pytest.mark.parametrize("typ", [2, 3])
+def test_f_without_residual_degrees_of_freedom_is_nan_not_an_exception(typ):
+    # a saturated Gaussian fit (3 rows, 3 coefficients): the F table divided Pearson's chi-square by 0 residual
+    # df in Python floats and raised ZeroDivisionError; with no error estimate F and p are NaN, as the
+    # sequential table's (car::Anova prints F = 0 and p NaN)
+    d = pd.DataFrame({"x": [0.0, 1, 3], "z": [2, -1, 0.5], "y": [1.5, 0.25, 4]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fit = gs.glm("y ~ x + z", d)
+        table = fit.anova(type=typ, test="F")
+    assert table.loc["Residuals", "df"] == 0
+    assert np.isnan(table.loc[["x", "z"], "statistic"]).all() and np.isnan(table.loc[["x", "z"], "p_value"]).all()
