@@ -542,6 +542,18 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
     return L, r, tuple(texts)
 
 
+def _nan_covariance(fit: "GLMResults") -> GLMStatError:
+    """The refusal of a test whose covariance of L b is NaN because the fit's covariance is: say why (a NaN
+    dispersion without residual degrees of freedom), not that L V L' overflowed."""
+    if np.isnan(fit.dispersion):
+        why = (f"the dispersion is NaN: the fit has {fit.df_residual} residual degrees of freedom, so nothing is "
+               "left to estimate it from")
+    else:
+        why = f"the {fit.covariance_type} covariance has NaN entries"
+    return GLMStatError(f"the hypotheses cannot be tested: the covariance of the coefficients they involve is not "
+                        f"a number ({why})")
+
+
 def _statistic(M: np.ndarray, d: np.ndarray) -> float:
     """W = d' M^{-1} d, or a GLMStatError when double precision cannot give it: L V L' (the covariance of L b)
     overflows (entries of L near 1e154 and beyond), or is singular (a row of L so small that its variance
@@ -603,6 +615,8 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
         est = Lk @ bk
         d = est - r
         M = Lk @ V @ Lk.T
+        if np.isnan(M).any() and np.isnan(V).any():  # (not an overflow: the covariance itself is not a number)
+            raise _nan_covariance(fit)
         W = _statistic(M, d)
     q = Lk.shape[0]
     if test == "F":

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import json
+import warnings
 
 import glmstat as gs
 from conftest import FIXTURES, load_data
@@ -247,3 +248,14 @@ def test_a_hypothesis_matrix_is_printed_with_the_numbers_tested():
     t = f.wald_test(L, [1234567])
     assert t.hypotheses == ("1.0000001*age +0.333333333333333*lwt = 1234567",)
     assert "  1.0000001*age +0.333333333333333*lwt = 1234567" in str(t).splitlines()
+
+
+def test_a_fit_without_residual_df_is_refused_for_its_nan_dispersion():
+    # the refusal said L V L' "overflows" and to rescale the hypothesis matrix, which cannot help: the
+    # dispersion of a saturated Gaussian fit is NaN (R's summary prints NaN standard errors)
+    d = pd.DataFrame({"x": [0.0, 1, 3], "z": [2, -1, 0.5], "y": [1.5, 0.25, 4]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = gs.glm("y ~ x + z", d)
+    with pytest.raises(gs.GLMStatError, match="dispersion is NaN: the fit has 0 residual degrees of freedom"):
+        f.wald_test("x = 0")
