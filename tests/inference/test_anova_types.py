@@ -123,8 +123,6 @@ def test_type3_warns_that_a_term_interacting_with_a_covariate_is_tested_at_0():
 @pytest.mark.parametrize("formula", ["breaks ~ C(wool, sum) * C(tension, sum)", "breaks ~ wool + tension",
                                      "breaks ~ C(wool, sum) * C(tension, helmert)"])
 def test_type3_with_contrasts_summing_to_zero_or_no_interaction_does_not_warn(formula):
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("error", gs.ContrastsWarning)
         _warpbreaks(formula).anova(type=3)
@@ -138,7 +136,6 @@ def test_a_submodel_scoring_cannot_fit_from_rs_start_is_refitted_from_the_models
     statistic of 3.8e18.  Refitted from the model's own estimate it converges to the submodel's minimum,
     which fixtures/anova_submodel_start finds with R by Newton steps on the (convex) deviance."""
     import json
-    import warnings
 
     from conftest import FIXTURES
 
