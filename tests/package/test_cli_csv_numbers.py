@@ -1,0 +1,60 @@
+"""A CSV field is a number, a logical value or text as R's read.csv reads it (tests/fixtures/cli_csv_numbers,
+``scripts/make_cli_csv_numbers.R``).
+
+R reads hexadecimal numbers (``0x1A`` is 26, ``0x1p3`` is 8) and exponents without digits (``1e`` is 1),
+takes a field of C white space alone as a blank, reads ``NAN`` and a field with a no-break space or a Unicode
+digit as text, and takes only ``TRUE``, ``FALSE``, ``T`` and ``F`` as logical: ``true`` and ``True`` are text.
+glmstat read the hexadecimal numbers and ``1e`` as text (a factor of as many levels as values, a different
+model), a blank of spaces in a numeric column as a level (every number of the column a level), the Unicode
+digits as numbers, and let pandas merge ``TRUE`` with ``true`` into one logical value (two levels of R's four).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close
+from glmstat.cli import r_number, read_data
+
+DIR = FIXTURES / "cli_csv_numbers"
+REF = json.loads((DIR / "r.json").read_text())
+
+
+def _names(fit) -> list[str]:
+    return ["(Intercept)"] + [n.replace("[T.", "").replace("]", "") for n in fit.coef.index[1:]]
+
+
+def test_each_field_is_read_as_r_reads_it():
+    for token in REF["tokens"]:
+        text = "".join(map(chr, token["codes"]))
+        got = r_number(text)
+        if token["class"] in ("character", "logical"):
+            assert got is None, f"{text!r}: R reads text, glmstat {got}"
+        elif token["value"] is None:  # (R's NaN, or a blank: NA)
+            assert got is None or math.isnan(got), f"{text!r}: R reads NaN or a blank, glmstat {got}"
+        else:
+            assert got is not None and got == float(token["value"]), f"{text!r}: R {token['value']}, glmstat {got}"
+
+
+def test_columns_are_typed_as_r_types_them():
+    data = read_data(str(DIR / "data.csv"))
+    for name, cls in REF["classes"].items():
+        numeric = data[name].dtype.kind in "iuf"
+        assert numeric == (cls in ("numeric", "integer")), f"{name}: {data[name].dtype} for R's {cls}"
+    assert_close(data["h"], REF["h"], rtol=0)
+    assert_close(data["w"], REF["w"], rtol=0)
+    assert sorted(set(data["tt"])) == ["FALSE", "TRUE", "false", "true"]  # (pandas: True and False)
+    assert sorted(set(data["tf"])) == ["false", "true"]
+
+
+def test_the_fits_are_r_s():
+    data = read_data(str(DIR / "data.csv"))
+    for formula, ref in (("y ~ h + w + tt", REF["fit"]), ("y ~ tf", REF["fit_tf"])):
+        fit = gs.glm(formula, data, family=gs.Poisson(), convergence="R")
+        assert _names(fit) == ref["coef_names"]
+        assert_close(fit.coef, ref["coef"], rtol=1e-7)
+        assert_close([fit.deviance], [ref["deviance"]], rtol=1e-8)
+        assert fit.nobs == ref["nobs"]
