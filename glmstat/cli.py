@@ -180,12 +180,31 @@ def _read_file(path: Path, needed: frozenset[str] | None = None) -> pd.DataFrame
         raise DataError(f"cannot read {shown(str(path), 300)} as CSV: it is not UTF-8 text") from None
     except OSError as exc:
         raise DataError(f"cannot read {shown(str(path), 300)}: {exc.strerror or type(exc).__name__}") from None
+    _refuse_nul(path, data)
     if data.shape[1] < 2:
         raise DataError(
             f"{shown(str(path), 300)} has {data.shape[1]} column; a model needs a response and predictors: is it a "
             "comma-separated file with a header row?"
         )
     return _r_column_types(data)
+
+
+def _refuse_nul(path: Path, data: pd.DataFrame) -> None:
+    """Refuse a CSV file whose header or fields hold a NUL character: pandas keeps it inside the field, so a
+    stray NUL made a column of numbers a factor (its every value a level) and a UTF-16 file's names unmatched,
+    where R's ``read.csv`` warns and cuts the field at the NUL.  Said by position only (the content is not
+    quoted, as for the other unreadable files)."""
+    where = [f"the header (column {j + 1})" for j, name in enumerate(data.columns) if "\x00" in str(name)][:1]
+    for j, dtype in enumerate(data.dtypes):
+        if where:
+            break
+        if dtype.kind in "OU" or pd.api.types.is_string_dtype(dtype):
+            held = data.iloc[:, j].str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
+            if held.any():
+                where.append(f"row {int(np.argmax(held)) + 1}, column {j + 1}")
+    if where:
+        raise DataError(f"cannot read {shown(str(path), 300)} as CSV: {where[0]} holds a NUL character (is it UTF-16 "
+                        "text, or damaged?); save it as UTF-8 text")
 
 
 def _read_csv(path: Path, after: tuple[list[str], int] | None, columns: list[str] | None,

@@ -17,7 +17,7 @@ import math
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close
-from glmstat.cli import r_number, read_data
+from glmstat.cli import main, r_number, read_data
 
 DIR = FIXTURES / "cli_csv_numbers"
 REF = json.loads((DIR / "r.json").read_text())
@@ -58,3 +58,16 @@ def test_the_fits_are_r_s():
         assert_close(fit.coef, ref["coef"], rtol=1e-7)
         assert_close([fit.deviance], [ref["deviance"]], rtol=1e-8)
         assert fit.nobs == ref["nobs"]
+
+
+def test_a_nul_character_is_refused_where_it_is(tmp_path, capsys):
+    # (pandas kept the NUL inside the field: the column of numbers became a factor of six levels, where R's
+    # read.csv cuts the field at the NUL with a warning; a UTF-16 file's names did not match the formula)
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes(b"y,x\n1.2,1\n2.3,2\x00\n2.9,3\n4.1,4\n5.5,5\n5.9,7\n")
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes("y,x\n1.2,1\n2.3,2\n".encode("utf-16-le"))
+    for path, where in ((stray, "row 2, column 2"), (utf16, "the header (column 1)")):
+        assert main(["fit", "y ~ x", str(path), "--family", "gaussian"]) == 1
+        err = capsys.readouterr().err
+        assert f"{where} holds a NUL character" in err and err.count("\n") == 1
