@@ -330,12 +330,15 @@ def _r_typed(column: pd.Series) -> np.ndarray | None:
     missing = pd.isna(values)
     if pd.api.types.infer_dtype(values[~missing], skipna=False) != "string":
         return None
-    blank = missing.copy()
-    blank[~missing] = [not v.strip(_C_SPACE) for v in values[~missing]]
+    # (pandas' string methods: a million fields stripped one by one in Python took 0.3 s)
+    blank = missing | column.str.strip(_C_SPACE).eq("").fillna(False).to_numpy(dtype=bool)
     filled = values[~blank]
-    if all(v in _R_LOGICAL for v in filled):
+    if column[~blank].isin(list(_R_LOGICAL)).all():
+        logical = np.array([_R_LOGICAL[v] for v in filled], dtype=bool)
+        if not blank.any():
+            return logical  # (as pandas holds a logical column without missing values)
         out = np.full(values.shape, np.nan, dtype=object)
-        out[~blank] = [_R_LOGICAL[v] for v in filled]
+        out[~blank] = logical
         return out
     numbers = []
     for v in filled:
