@@ -198,8 +198,11 @@ def _refuse_nul(path: Path, data: pd.DataFrame) -> None:
     for j, dtype in enumerate(data.dtypes):
         if where:
             break
-        if dtype.kind in "OU" or pd.api.types.is_string_dtype(dtype):
-            held = data.iloc[:, j].str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
+        column = data.iloc[:, j]
+        # (an object column may hold Python ints: pandas' integers beyond 64 bits, which have no .str)
+        if (dtype.kind in "OU" or pd.api.types.is_string_dtype(dtype)) and \
+                pd.api.types.infer_dtype(column, skipna=True) == "string":
+            held = column.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
             if held.any():
                 where.append(f"row {int(np.argmax(held)) + 1}, column {j + 1}")
     if where:

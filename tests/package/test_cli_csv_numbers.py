@@ -71,3 +71,12 @@ def test_a_nul_character_is_refused_where_it_is(tmp_path, capsys):
         assert main(["fit", "y ~ x", str(path), "--family", "gaussian"]) == 1
         err = capsys.readouterr().err
         assert f"{where} holds a NUL character" in err and err.count("\n") == 1
+
+
+def test_integers_beyond_64_bits_pass_the_nul_check(tmp_path):
+    # (pandas holds them as Python ints in an object column, which has no .str: the NUL check raised a raw
+    # AttributeError; R reads them as doubles)
+    path = tmp_path / "big.csv"
+    path.write_text("y,x\n1.2,1\n2.3,99999999999999999999\n2.9,-99999999999999999999\n")
+    data = read_data(str(path))
+    assert [float(v) for v in data["x"]] == [1.0, 1e20, -1e20]
