@@ -15,6 +15,7 @@ from functools import lru_cache
 from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
 from .values import number_text
 from .parser import sum_chain
+from .lexer import reads_as_name
 
 __all__ = ["deparse", "r_function", "r_name"]
 
@@ -25,8 +26,11 @@ _RESERVED = {"if", "else", "repeat", "while", "function", "for", "next", "break"
 
 
 def r_name(name: str) -> str:
-    """``name`` as R writes it: as is when syntactic, else in backticks."""
-    if _SYNTACTIC.match(name) and name not in _RESERVED:
+    """``name`` as R writes it: as is when syntactic, else in backticks.  A name is written bare only if
+    glmstat's lexer also reads it back as that name: R's pattern, by Python's ``\\w``, takes ``½`` and ``²x``
+    for names, which the lexer (as R) does not, so the formula text that update(), drop1() and step() write
+    could not be read again."""
+    if _SYNTACTIC.match(name) and name not in _RESERVED and reads_as_name(name):
         return name
     return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 

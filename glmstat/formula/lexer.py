@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..errors import FormulaError
 
-__all__ = ["Token", "tokenize", "tilde_positions"]
+__all__ = ["Token", "reads_as_name", "tokenize", "tilde_positions"]
 
 # kinds: NUM STR NAME OP LPAREN RPAREN COMMA ASSIGN EOF
 
@@ -49,11 +49,20 @@ def _error(text: str, pos: int, what: str) -> FormulaError:
 
 
 def _is_name_start(ch: str) -> bool:
-    return ch.isalpha() or ch == "_" or ch == "."
+    # (a letter number such as U+2168 ROMAN NUMERAL NINE starts a name, as in R, which writes it bare)
+    return ch.isalpha() or ch == "_" or ch == "." or unicodedata.category(ch) == "Nl"
 
 
 def _is_name_char(ch: str) -> bool:
     return ch.isalnum() or ch in "._" or unicodedata.category(ch) in ("Mn", "Mc")
+
+
+def reads_as_name(text: str) -> bool:
+    """Whether ``text`` without backticks is read as one name of that text (and not as a number, an operator
+    or an unexpected character): what :func:`~glmstat.formula.deparse.r_name` may write bare."""
+    if not text or not _is_name_start(text[0]) or not all(_is_name_char(ch) for ch in text[1:]):
+        return False
+    return not (text[0] == "." and len(text) > 1 and text[1].isdigit() and text[1].isascii())
 
 
 def _number(text: str, i: int) -> tuple[str, int]:

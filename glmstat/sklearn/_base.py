@@ -20,6 +20,7 @@ from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
 from ..formula.deparse import r_name
+from ..formula.lexer import reads_as_name
 from ..errors import FamilyError, FormulaError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
@@ -197,8 +198,10 @@ class GLMEstimatorBase(BaseEstimator):
             return formula, data.copy(), family, weights
         cols = _formula_names(names, intercept)
         data = pd.DataFrame(np.array(X, dtype=float), columns=cols)
-        # (r_name quotes with backslashes escaped: `a\b` unescaped was the column ab, silently another model)
-        terms = [c if c.isidentifier() and not keyword.iskeyword(c) else r_name(c) for c in cols]
+        # (r_name quotes with backslashes escaped: `a\b` unescaped was the column ab, silently another model;
+        # a Python identifier such as U+2118 is not always a name the formula lexer reads)
+        terms = [c if c.isidentifier() and not keyword.iskeyword(c) and reads_as_name(c) else r_name(c)
+                 for c in cols]
         data, formula = with_response(data, np.array(y_num), " + ".join(terms) or "1")
         if not intercept:
             formula += " - 1"

@@ -288,3 +288,23 @@ def test_add1_of_a_negative_binomial_keeps_the_models_theta():
         got = f.add1(ref["scope"], test=test)
         assert got.loc["<none>", "deviance"] == pytest.approx(f.deviance, rel=1e-12)
         assert_add1_table(got, t)
+
+
+# labels as R 4.x writes the names (deparse(as.name(.), backtick = TRUE)): U+2168 ROMAN NUMERAL NINE is a
+# letter of a name, U+00BD VULGAR FRACTION ONE HALF and a leading U+00B2 SUPERSCRIPT TWO are not
+@pytest.mark.parametrize("name, label", [("\u2168", "\u2168"), ("\u00bd", "`\u00bd`"), ("\u00b2x", "`\u00b2x`")],
+                         ids=["letter-number", "fraction", "leading-superscript"])
+def test_update_drop1_step_read_back_unicode_names(name, label):
+    """update(), drop1() and step() write the fit's '.' and terms out as formula text: a name the formula lexer
+    does not read bare (U+00BD, written without backticks) was a FormulaError after a fit that worked."""
+    rng = np.random.default_rng(7)
+    d = pd.DataFrame({name: rng.normal(size=40), "z": rng.normal(size=40), "w": rng.normal(size=40)})
+    d["y"] = d[name] + rng.normal(size=40)
+    f = gs.glm("y ~ .", d)
+    assert list(f.coef.index) == ["Intercept", label, "z", "w"]
+    direct = gs.glm(f"y ~ {label} + w", d)
+    new = f.update("~ . - z")
+    assert list(new.coef.index) == list(direct.coef.index)
+    assert np.allclose(new.coef.to_numpy(), direct.coef.to_numpy(), rtol=1e-12)
+    assert list(f.drop1().index) == ["<none>", label, "z", "w"]
+    f.step()  # (refits of candidate formulas written from the term labels)

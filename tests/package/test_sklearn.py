@@ -159,11 +159,13 @@ def test_unpenalized_results_use_feature_names_and_weights():
     assert np.allclose(rep.results_.std_errors.to_numpy(), res.std_errors.to_numpy(), rtol=1e-8)
 
 
-@pytest.mark.parametrize("names", [["Intercept", "b"], ["a`b", "x0"], ["ab", "a\\b"], ["a b\\", "ab"]],
-                         ids=["intercept", "backtick", "backslash", "trailing-backslash"])
+@pytest.mark.parametrize("names", [["Intercept", "b"], ["a`b", "x0"], ["ab", "a\\b"], ["a b\\", "ab"],
+                                   ["\u2118", "b"]],
+                         ids=["intercept", "backtick", "backslash", "trailing-backslash", "identifier-not-r-name"])
 def test_results_keep_every_feature_whatever_its_name(names):
     # a feature named like the intercept's column, one renamed (a backtick) onto another's name, or one with a
-    # backslash (quoted unescaped, `a\b` was the column ab: a model without the feature): results_ still has
+    # backslash (quoted unescaped, `a\b` was the column ab: a model without the feature), or a Python identifier
+    # the formula lexer does not read as a name (U+2118, written bare, was a FormulaError): results_ still has
     # one coefficient per feature besides the intercept, equal to the estimator's
     rng = np.random.default_rng(5)
     X = pd.DataFrame(rng.normal(size=(60, 2)), columns=names)
