@@ -293,6 +293,10 @@ class _Expander:
             raise FormulaError(f"invalid model formula: the string {deparse(node)} stands where a term is expected")
         if isinstance(node, Dot):
             self.dot_seen = True
+            if "" in self.columns:  # (R: "attempt to use zero-length variable name")
+                raise FormulaError("'.' stands for every other column, and one has an empty name (''), which no "
+                                   "formula can name (update(), drop1() and step() write the model out as a "
+                                   "formula); rename the column or name the columns wanted")
             return list(dict.fromkeys(t for c in self.columns for t in self.var(Name(c))))
         if _is_offset(node):
             if len(node.args) != 1 or node.kwargs:

@@ -143,3 +143,18 @@ def test_add1_reads_a_label_of_a_comparison_as_one_term():
     assert list(table.index) == ["<none>", "hp > 150"]
     assert table.loc["hp > 150", "df"] == 1
     assert_close(table.loc["hp > 150", "deviance"], ref["deviance"], rtol=1e-8)
+
+
+def test_dot_refuses_a_column_with_an_empty_name():
+    """A column named '' was a term of '.' (R: "attempt to use zero-length variable name"); the fit worked, and
+    update(), drop1() and step() then failed on the formula they wrote ("an empty backtick name").  Now '.' is
+    refused, naming the column; a formula that does not use '.' still fits."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"": rng.normal(size=20), "z": rng.normal(size=20), "y": rng.normal(size=20)})
+    with pytest.raises(gs.FormulaError, match=r"empty name \(''\)"):
+        gs.glm("y ~ .", d)
+    fit = gs.glm("y ~ z", d)
+    assert list(fit.update("~ . - z").coef.index) == ["Intercept"]
