@@ -20,9 +20,11 @@ from .lexer import reads_as_name
 __all__ = ["deparse", "r_function", "r_name"]
 
 _TIGHT = {"/", "^", ":", "%%", "%/%"}
-_SYNTACTIC = re.compile(r"^(?:[^\W\d_]|\.(?![0-9]))[\w.]*$|^\.$")
+_SYNTACTIC = re.compile(r"^(?:[^\W\d_]|\.(?![0-9]))[\w.]*$")
+# (a name '.' is not written bare: read back, it is the formula's '.', every other column -- a column named '.'
+# written so made update(~ . - z) of y ~ . the model with z)
 _RESERVED = {"if", "else", "repeat", "while", "function", "for", "next", "break",
-             "in"}
+             "in", "."}
 
 
 def r_name(name: str) -> str:

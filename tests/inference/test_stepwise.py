@@ -308,3 +308,20 @@ def test_update_drop1_step_read_back_unicode_names(name, label):
     assert np.allclose(new.coef.to_numpy(), direct.coef.to_numpy(), rtol=1e-12)
     assert list(f.drop1().index) == ["<none>", label, "z", "w"]
     f.step()  # (refits of candidate formulas written from the term labels)
+
+
+def test_a_column_named_dot_is_not_read_back_as_dot():
+    """A column named '.' was written bare into the formula text update(), drop1() and step() refit, where it
+    reads as '.', every other column: update('~ . - z') of 'y ~ .' kept z (fitted 'y ~ . + w')."""
+    rng = np.random.default_rng(8)
+    d = pd.DataFrame({".": rng.normal(size=40), "z": rng.normal(size=40), "w": rng.normal(size=40)})
+    d["y"] = d["."] + rng.normal(size=40)
+    f = gs.glm("y ~ .", d)
+    direct = gs.glm("y ~ `.` + w", d)
+    new = f.update("~ . - z")
+    assert list(new.coef.index) == list(direct.coef.index) == ["Intercept", "`.`", "w"]
+    assert np.allclose(new.coef.to_numpy(), direct.coef.to_numpy(), rtol=1e-12)
+    assert list(direct.update("~ . - w").coef.index) == ["Intercept", "`.`"]
+    chosen = f.step()
+    assert set(chosen.coef.index) <= {"Intercept", "`.`", "z", "w"}
+    assert np.isclose(chosen.deviance, gs.glm(chosen.formula, d).deviance, rtol=1e-12)
