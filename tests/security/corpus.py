@@ -527,6 +527,28 @@ DOT += [
          files={"data.csv": b"\xef\xbb\xbfy,x,a\x00b\n" + "".join(f"{a},{b},{c}\n" for a, b, c in zip(_Y, _X, _V)).encode()}),
 ]
 
+def _refit_round_trip(label: Any) -> Callable[[Tokens], Any]:
+    """A call: ``y ~ .`` on small plus column ``label``, then the refits that write the model out as formula
+    text (update, drop1, step); the updated model must have the columns of ``y ~ . - z`` fitted directly (an
+    AssertionError, a failure of the case, if the text read back as another model)."""
+    def call(t: Tokens) -> Any:
+        d = with_column(label, start="small")(t)
+        fit = gs.glm("y ~ .", d)
+        new = fit.update("~ . - z")
+        if list(new.coef.index) != list(gs.glm("y ~ . - z", d).coef.index):
+            raise AssertionError(f"update('~ . - z') fitted {new.formula!r}")
+        fit.drop1()
+        fit.step()
+        return new
+    return call
+
+
+# a column '.' was written bare (read back as '.', every column: update kept z); U+00BD and a leading U+00B2
+# were written bare and could not be read back; letter numbers (U+2168) are names
+DOT += [Case(id=f"dot-refit-{i:02d}-{_slug(n)}", cls="dot", expect=FIT, kind="call", call=_refit_round_trip(n))
+        for i, n in enumerate([".", "\u00bd", "\u00b2x", "\u2168", "a`b", "a\\b", "a+b", "TRUE", "..1", "a\nb", "x ~ y"])]
+
+
 # -- 5. predict() with hostile new data -------------------------------------------------------------------
 def _new(**cols: Any) -> Callable[[Tokens], Any]:
     """New data: the first 4 rows of base (y, x, z, g, notes...) with ``cols`` added or replaced."""
