@@ -30,7 +30,6 @@ row, or a column of ``newdata``) and refuses without it, rather than predicting 
 
 from __future__ import annotations
 
-import operator
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -43,7 +42,6 @@ from ..distributions import interval_quantile
 from ..design.base import Design
 from .._arguments import confidence_level, shown
 from .._suggest import close_matches
-from ..design.sources import fold
 from ..errors import AliasingWarning, DataError, GLMStatError
 from ..formula.frame import as_frame, column_names, encode_new_data
 from ..formula.readers import in_memory_frame, is_dask, is_path
@@ -78,36 +76,31 @@ def _spread(values: np.ndarray, ok: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _positive_gram(b) -> np.ndarray:
-    """X'X over a block's rows of positive weight (those the fit's aliasing is decided on)."""
-    return b.X.gram_score((b.weights > 0).astype(float), np.zeros(b.y.shape[0]))[0]
-
-
 def aliasing_relations(fit: "GLMResults") -> np.ndarray | None:
     """The fit's aliasing as relations (p x a, None without aliased columns): column k is e_j - c_j for the
     k-th aliased column j, c_j the combination of the kept columns before it that column j is over the rows
     of positive weight (R's rule: a column is aliased on the columns before it), so that x'v = 0 for every
-    row of the fit and a new row x is estimable when x'v = 0 for every relation v.  One pass over the rows
-    (None too for a fit that cannot read them again: a dask fit loaded from a pickle)."""
-    fd = fit.fit_data
-    kept = np.asarray(fd.kept)
+    row of the fit and a new row x is estimable when x'v = 0 for every relation v.  Read from ``fit.aliasing``,
+    the relations the fit found (and its AliasingWarning states): no pass over the rows."""
+    kept = np.asarray(fit.fit_data.kept)
     aliased = np.flatnonzero(~kept)
     if aliased.size == 0:
         return None
-    p = kept.size
-    try:
-        G = fold(fd.source, _positive_gram, operator.add, np.zeros((p, p)))
-    except DataError:
-        return None
-    out = np.zeros((p, aliased.size))
+    names = list(fit.column_names)
+    position = {name: j for j, name in enumerate(names)}
+    frame = fit.model_frame
+    intercept = frame.term_columns[frame.term_labels.index("(Intercept)")][0] if frame.has_intercept else None
+    stated = {a.column: a for a in fit.aliasing}
+    out = np.zeros((len(names), aliased.size))
     for k, j in enumerate(aliased):
-        before = np.flatnonzero(kept[:j])
+        relation = stated.get(names[j])
+        if relation is None:  # (no relation stated for it: nothing to check new rows against)
+            return None
         out[j, k] = 1.0
-        if before.size:
-            # (least squares: the kept columns are of full rank, G over them positive definite)
-            c = np.linalg.lstsq(G[np.ix_(before, before)], G[before, j], rcond=None)[0]
-            c[np.abs(c) <= 1e-10 * max(1.0, np.abs(c).max())] = 0.0  # (rounding, not a column of the relation)
-            out[before, k] = -c
+        for term, c in zip(relation.terms, relation.coefficients):
+            out[position[term], k] = -c
+        if relation.constant:
+            out[intercept, k] = -relation.constant
     return out
 
 
