@@ -17,7 +17,8 @@ import math
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close
-from glmstat.cli import main, r_number, read_data
+from glmstat.cli import main, read_data
+from glmstat.rcsv import r_number
 
 DIR = FIXTURES / "cli_csv_numbers"
 REF = json.loads((DIR / "r.json").read_text())
