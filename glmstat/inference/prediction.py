@@ -209,7 +209,7 @@ def predict(
         where = _offset_source(fit)
         raise DataError("offset= is for a model fitted with offset= an array of values; this model "
                         + (f"takes its offset from {where}" if where else "has no offset"))
-    relations = None if kept.all() else fit._aliasing_relations
+    relations = None if kept.all() else aliasing_relations(fit)
     if relations is not None:
         _warn_not_estimable(X, relations, kept, fit.column_names)
     return rule.on(X, off, ok, data.index)

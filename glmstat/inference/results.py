@@ -561,12 +561,6 @@ class GLMResults:
         return self._rows[0], self._rows[1]
 
     @once
-    def _aliasing_relations(self) -> np.ndarray | None:
-        from .prediction import aliasing_relations
-
-        return aliasing_relations(self)
-
-    @once
     def _near_one_hats(self) -> dict | None:
         from .per_row import near_one_hats
 
