@@ -181,7 +181,8 @@ class FitInputs:
     ``weights`` (the ``weights=`` column name when given as one -- always, for streamed data --, else an array
     of the values for the rows used, or None when all 1),
     ``offset`` (a column name, an array of the offset argument's values for the rows used, or None), ``family`` (theta free again for a negative binomial with theta estimated), the
-    fitting ``method``, ``tol``, ``max_iter``, ``context``, ``limits`` and ``contrasts`` (``glm(contrasts=)``)."""
+    fitting ``method``, ``tol``, ``max_iter``, ``context``, ``limits``, ``contrasts`` (``glm(contrasts=)``) and
+    ``convergence`` (a refit stops where the fit did: R's ``update`` keeps the call's ``control``)."""
 
     weights: np.ndarray | str | None
     offset: str | np.ndarray | None
@@ -192,6 +193,7 @@ class FitInputs:
     context: Mapping[str, Any]
     limits: FormulaLimits
     contrasts: Mapping[str, str] = field(default_factory=dict)
+    convergence: str = "exact"
 
 
 def fit_inputs(fit: "GLMResults") -> FitInputs:
@@ -217,7 +219,7 @@ def fit_inputs(fit: "GLMResults") -> FitInputs:
         family = NegativeBinomial(link=family.link)
     control = fit.fit_data.control
     return FitInputs(weights, offset, family, fit.method, control.tol, control.max_iter, dict(spec.context),
-                     formula_limits(fit), dict(getattr(spec, "contrasts", {})))
+                     formula_limits(fit), dict(getattr(spec, "contrasts", {})), control.convergence)
 
 
 def formula_limits(fit: "GLMResults") -> FormulaLimits:

@@ -218,7 +218,7 @@ def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offs
     inputs = fit_inputs(fit)
     return glm(formula, data, family=inputs.family if family is None else family, weights=weights, offset=offset,
                context=inputs.context, contrasts=inputs.contrasts, method=inputs.method, tol=inputs.tol,
-               max_iter=inputs.max_iter, limits=inputs.limits)
+               max_iter=inputs.max_iter, limits=inputs.limits, convergence=inputs.convergence)
 
 
 def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
