@@ -50,16 +50,18 @@ def weighted_sums(b) -> np.ndarray:
 
 
 def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray,
-               minus_offset: bool = False) -> tuple:
+               minus_offset: bool = False, weights_eta=None) -> tuple:
     """A block's share of the score test of the columns ``cols`` at the submodel with coefficients ``beta``
     on the columns ``sub_cols``: with r, W the working residuals and weights there and z the regressed
     residual (r, or r - offset with ``minus_offset``, as R's add1 gives glm.fit the offset), (X'WX, X'Wz,
     sum W z^2, sum W r, sum W r^2, sum W) over ``cols``, and the selected design's ``diagonal_columns``
-    (merged by :func:`add_score_parts`)."""
+    (merged by :func:`add_score_parts`).  ``weights_eta``, if given, maps the block to the linear predictor
+    at which W is evaluated instead (a fit stopped as R stops: R's score test takes ``fit$weights``, the
+    weights of its last iteration, at the coefficients before it, with the residuals at the estimate)."""
     eta = b.X.select(sub_cols).matvec(beta) + b.offset if sub_cols.size else b.offset
     with np.errstate(all="ignore"):
         wk = kernel(b.y, b.weights, eta)
-    r, w = wk.r, wk.W
+        r, w = wk.r, (wk.W if weights_eta is None else kernel(b.y, b.weights, weights_eta(b)).W)
     z = r - b.offset if minus_offset else r
     X = b.X.select(cols)
     G, u = X.gram_score(w, z)

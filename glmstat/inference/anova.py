@@ -35,7 +35,7 @@ from ..distributions import chi2_sf, f_sf
 
 from ..design.base import Design
 from ..design.sources import fold
-from ..engine.irls import irls
+from ..engine.irls import covariance_weights_eta, irls
 from ..engine.passes import add_score_parts, score_part
 from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums
@@ -83,6 +83,10 @@ class Submodel:
     cols: np.ndarray
     n_ok: int
     source: Any = field(repr=False)
+    #: With ``convergence="R"``: the coefficients (on ``cols``) at which the working weights of the last
+    #: iteration were evaluated, or whether they were the starting means' (R's ``fit$weights``)
+    weights_beta: np.ndarray | None = field(default=None, repr=False)
+    weights_at_start: bool = False
 
     @property
     def df_residual(self) -> int:
@@ -133,7 +137,28 @@ def refit_columns(fit, cols) -> Submodel:
         warnings.warn(f"the submodel with {_submodel_names(fit, cols)} did not converge in {state.iterations} "
                       f"iterations (deviance {state.deviance:.6g}), so the tests that use it are unreliable; "
                       f"refit the model with a larger max_iter", ConvergenceWarning, stacklevel=4)
-    return Submodel(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src)
+    return Submodel(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src,
+                    _zero_nan(state.weights_beta), state.weights_at_start)
+
+
+def _zero_nan(beta: np.ndarray | None) -> np.ndarray | None:
+    return None if beta is None else np.nan_to_num(np.asarray(beta, dtype=float), nan=0.0)
+
+
+def _weights_eta(b, family, cols: np.ndarray, beta: np.ndarray | None, at_start: bool) -> np.ndarray:
+    """The linear predictor of a block's rows at which a submodel on the columns ``cols`` evaluated the working
+    weights of its last iteration: X_cols beta + offset, or the link of the family's starting means."""
+    if at_start or cols.size == 0:
+        return covariance_weights_eta(b, family, None, at_start) if at_start else b.offset
+    return b.X.select(cols).matvec(beta) + b.offset
+
+
+def _sub_weights_eta(fit, sub: Submodel):
+    """:func:`_weights_eta` for ``sub`` as a function of a block, or None when its weights are those at its
+    estimate (a fit carried to the exact MLE)."""
+    if sub.weights_beta is None and not sub.weights_at_start:
+        return None
+    return partial(_weights_eta, family=fit.family, cols=sub.cols, beta=sub.weights_beta, at_start=sub.weights_at_start)
 
 
 def rao_statistic(fit, sub: Submodel, cols: np.ndarray, intercept: bool, minus_offset: bool = False) -> float:
@@ -143,7 +168,8 @@ def rao_statistic(fit, sub: Submodel, cols: np.ndarray, intercept: bool, minus_o
     intercept) minus the residual one, sum W z^2 - u'G^- u with G = X'WX and u = X'W z (z = r or r - offset)
     -- all sums over the blocks."""
     part = partial(score_part, kernel=kernel_for(fit.family), beta=sub.beta, sub_cols=sub.cols,
-                   cols=np.asarray(cols, dtype=np.intp), minus_offset=minus_offset)
+                   cols=np.asarray(cols, dtype=np.intp), minus_offset=minus_offset,
+                   weights_eta=_sub_weights_eta(fit, sub))
     k = len(cols)
     sums = fold(fit.fit_data.source, part, add_score_parts,
                 (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, None))
@@ -163,11 +189,18 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: f
 
 def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Working residuals (y - mu) / mu'(eta) and working weights w mu'(eta)^2 / V(mu) at ``eta``, from the
-    engine's per-row kernel (zero where the weight or mu'(eta) is zero); rows in memory."""
-    src = fit.fit_data.source
+    engine's per-row kernel (zero where the weight or mu'(eta) is zero); rows in memory.  For a fit stopped
+    as R stops the weights are those of its last iteration (R's ``fit$weights``, as its score tests use)."""
+    fd = fit.fit_data
+    src = fd.source
+    kernel = kernel_for(fit.family)
     with np.errstate(all="ignore"):
-        wk = kernel_for(fit.family)(src.y, src.weights, eta)
-    return wk.r, wk.W
+        wk = kernel(src.y, src.weights, eta)
+        if fd.weights_beta is None and not fd.weights_at_start:
+            return wk.r, wk.W
+        W = [kernel(b.y, b.weights, covariance_weights_eta(b, fit.family, fd.weights_beta, fd.weights_at_start)).W
+             for b in src.blocks()]
+    return wk.r, np.concatenate(W)
 
 
 def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
@@ -197,7 +230,9 @@ def _models_score(small, big) -> float:
             raise GLMStatError(f"the Rao test of models fitted to streamed data needs each column of the smaller "
                                f"model in the bigger one; {shown(name)} is not among {big.formula}'s columns")
     cols = np.array([position[n] for n in names], dtype=np.intp)
-    sub = Submodel(small.deviance, fd.rank, fd.beta[fd.kept], cols, fd.n_ok, big.fit_data.source)
+    weights_beta = None if fd.weights_beta is None else _zero_nan(fd.weights_beta)[fd.kept]
+    sub = Submodel(small.deviance, fd.rank, fd.beta[fd.kept], cols, fd.n_ok, big.fit_data.source, weights_beta,
+                   fd.weights_at_start)
     return rao_statistic(big, sub, np.arange(len(big.column_names)), small.model_frame.has_intercept)
 
 

@@ -1,7 +1,10 @@
 """Models stopped where R stops (``convergence="R"``) against R's default control, on a structured design
 (3,000 rows, a 30-level factor) and a dense one (its first 400 rows): ``update()`` keeps the fit's convergence
-rule, as R's ``update`` keeps the call's ``control``.  fixtures/rao_r_convergence, from
-make_rao_r_convergence.R."""
+rule, as R's ``update`` keeps the call's ``control``, and the score (Rao) tests -- ``anova(test = "Rao")``,
+``drop1`` and ``add1`` with ``test = "Rao"``, ``anova(small, big, test = "Rao")`` -- regress the working
+residuals at the estimate with R's ``fit$weights``, the working weights of glm.fit's last iteration (at the
+coefficients before it).  Weights at the estimate moved them by up to 7e-6 relative.
+fixtures/rao_r_convergence, from make_rao_r_convergence.R."""
 
 from __future__ import annotations
 
@@ -47,3 +50,21 @@ def test_update_keeps_r_s_convergence_rule(case):
     assert small.convergence == "R"
     assert small.iterations == ref["update_iterations"]
     assert_close(small.coef, ref["update_coefficients"], rtol=1e-8)
+
+
+@pytest.mark.parametrize("case", list(REF))
+def test_score_tests_at_r_s_default_control_match_r(case):
+    ref, fit = _fit(case)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        anova, drop1 = fit.anova("Rao"), fit.drop1("Rao")
+        small = fit.update("~ . - x2")
+        add1 = small.add1("~ . + x2" if case.endswith("poisson") else "~ . + x2 + f", "Rao")
+        models = gs.anova(small, fit, test="Rao")
+    assert list(anova.index) == ref["anova"]["terms"]
+    assert_close(anova["rao"], ref["anova"]["rao"], rtol=1e-9)
+    assert list(drop1.index) == ref["drop1"]["terms"]
+    assert_close(drop1["statistic"], ref["drop1"]["rao"], rtol=1e-9)
+    assert list(add1.index) == ref["add1"]["terms"]
+    assert_close(add1["statistic"], ref["add1"]["rao"], rtol=1e-9)
+    assert_close(models["rao"], ref["anova_models"], rtol=1e-9)
