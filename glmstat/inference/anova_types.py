@@ -37,6 +37,7 @@ from ..distributions import chi2_sf, f_sf
 from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning
 from ..formula.values import label_text
 from .fit_access import Structure, refit, structure, variable_codings
+from .hypotheses import singular_covariance_reason, wald_quadratic
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -150,10 +151,9 @@ def _deviance_tests(fit: "GLMResults", st: Structure, typ: int) -> tuple[np.ndar
 
 
 def _wald(b: np.ndarray, V: np.ndarray, L: np.ndarray) -> tuple[float, int]:
-    """(L b)' (L V L')^{-1} (L b) and rank(L)."""
-    d = L @ b
-    M = L @ V @ L.T
-    return float(d @ np.linalg.solve(M, d)), L.shape[0]
+    """(L b)' (L V L')^{-1} (L b) and rank(L); NaN where L V L' is singular (:func:`wald_quadratic`)."""
+    W = wald_quadratic(L @ V @ L.T, L @ b, (L ** 2) @ np.diag(V))
+    return (np.nan if W is None else W), L.shape[0]
 
 
 def _wald_at(b: np.ndarray, V: np.ndarray, idx: np.ndarray) -> tuple[float, int]:
@@ -161,8 +161,19 @@ def _wald_at(b: np.ndarray, V: np.ndarray, idx: np.ndarray) -> tuple[float, int]
     two products with a k x p matrix of zeros and ones, O(k p^2): for a 5,000-level factor most of the time)."""
     if idx.size == 0:
         return np.nan, 0
-    d = b[idx]
-    return float(d @ np.linalg.solve(V[np.ix_(idx, idx)], d)), int(idx.size)
+    W = wald_quadratic(V[np.ix_(idx, idx)], b[idx])
+    return (np.nan if W is None else W), int(idx.size)
+
+
+def _warn_singular(fit: "GLMResults", labels: list[str], stat: np.ndarray, df: np.ndarray) -> None:
+    """A warning naming the terms whose Wald statistic is NaN because the covariance of their coefficients is
+    singular (a clustered covariance over fewer clusters than the coefficients tested): never a number solved
+    from it (chi-squares of 1e16, or negative)."""
+    terms = [t for t, s, k in zip(labels, stat, df) if k > 0 and np.isnan(s)]
+    if terms:
+        warnings.warn(f"the Wald tests of {', '.join(shown(t) for t in terms)} are NaN: the covariance of the "
+                      f"coefficients tested is singular ({singular_covariance_reason(fit.covariance_type)})",
+                      GLMStatWarning, stacklevel=6)
 
 
 def _complement(H1: np.ndarray, H2: np.ndarray, V: np.ndarray) -> np.ndarray:
@@ -241,6 +252,7 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
         _warn_contrast_dependence(fit, st)
     if test == "Wald":
         labels, stat, df = _wald_tests(fit, st, typ)
+        _warn_singular(fit, labels, stat, df)
         table = pd.DataFrame({"statistic": stat, "df": df, "p_value": _chisq_p(stat, df)},
                              index=pd.Index(labels, name="term"))
     else:

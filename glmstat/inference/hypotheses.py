@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown, shown_items
+from .._scipy import linalg as sla
 from .._suggest import close_matches
 from ..distributions import chi2_sf, f_sf
 from ..errors import FormulaError, GLMStatError
@@ -43,7 +44,7 @@ from .fit_access import formula_limits
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["WaldTest", "wald_test", "hypothesis_matrix"]
+__all__ = ["WaldTest", "wald_test", "hypothesis_matrix", "wald_quadratic", "singular_covariance_reason"]
 
 _PLACEHOLDER = ".glmstat column {}"  # a backtick-quoted name no formula or data set uses
 _BRACKET = ".glmstat bracket {}"
@@ -554,25 +555,64 @@ def _nan_covariance(fit: "GLMResults") -> GLMStatError:
                         f"a number ({why})")
 
 
-def _statistic(M: np.ndarray, d: np.ndarray) -> float:
+#: A hypothesis whose variance given the hypotheses before it is below this fraction of its own variance (its
+#: 1 - R^2 on them) is taken as their combination: the covariance L V L' is then singular in double precision.
+#: A covariance of rank below the number of hypotheses (a clustered sandwich over fewer clusters than
+#: coefficients) leaves ratios of about 1e-15 there, from rounding, and solving with it gave chi-squares of
+#: 1e16 or -1e16; a well-posed test keeps ratios many orders above this.
+SINGULAR_RATIO = 1e-12
+
+
+def wald_quadratic(M: np.ndarray, d: np.ndarray, free: np.ndarray | None = None) -> float | None:
+    """d' M^{-1} d for M = L V L', the covariance of L b, or None when M is singular in double precision: a
+    variance below the smallest normal double, a hypothesis whose variance given the ones before it is below
+    :data:`SINGULAR_RATIO` of its own, or one whose variance is below that fraction of ``free`` (per row of L,
+    the variance L b would have with the coefficients' variances and no correlation, sum_k L_jk^2 V_kk: a row
+    of L in the null space of a singular V, whose variance is rounding).
+
+    The Cholesky factor of M scaled to unit diagonal gives the second: its j-th pivot squared is 1 - R^2 of
+    the j-th hypothesis on the ones before it."""
+    var = np.diag(M)
+    if not (var >= np.finfo(float).tiny).all():  # (below the smallest normal double: lost to underflow)
+        return None
+    if free is not None and (var < SINGULAR_RATIO * free).any():
+        return None
+    s = np.sqrt(var)
+    C = M / s[:, None] / s[None, :]
+    potrf = sla.lapack.get_lapack_funcs(("potrf",), (C,))[0]
+    c, info = potrf(C, lower=True, clean=True)
+    if info != 0 or np.min(np.diag(c)) ** 2 < SINGULAR_RATIO:
+        return None
+    z = sla.solve_triangular(c, d / s, lower=True)
+    W = float(z @ z)
+    return W if np.isfinite(W) else None
+
+
+def singular_covariance_reason(covariance_type: str) -> str:
+    """Why the covariance of L b can be singular, for a fit with the covariance ``covariance_type``."""
+    if covariance_type == "model":
+        return "coefficients so nearly aliased that their covariance has lost its precision"
+    return (f"the covariance ({covariance_type}) has a lower rank than the number of directions tested: a "
+            "clustered covariance has rank at most the number of clusters less one")
+
+
+def _statistic(M: np.ndarray, d: np.ndarray, free: np.ndarray, covariance_type: str) -> float:
     """W = d' M^{-1} d, or a GLMStatError when double precision cannot give it: L V L' (the covariance of L b)
     overflows (entries of L near 1e154 and beyond), or is singular (a row of L so small that its variance
-    underflows, or a variance of exactly 0)."""
+    underflows, a variance of exactly 0, or a covariance V of too low a rank: :func:`wald_quadratic`)."""
     if not (np.isfinite(M).all() and np.isfinite(d).all()):
         raise GLMStatError("the hypotheses cannot be tested in double precision: L b or its covariance L V L' "
                            "overflows; divide each row of the hypothesis matrix (and its rhs) by its largest entry")
-    # (a variance below the smallest normal double has lost its precision to underflow)
-    singular = not (np.diag(M) >= np.finfo(float).tiny).all()
-    if not singular:
-        try:
-            W = float(d @ np.linalg.solve(M, d))
-            singular = not np.isfinite(W)
-        except np.linalg.LinAlgError:
-            singular = True
-    if singular:
+    W = wald_quadratic(M, d, free)
+    if W is None and covariance_type != "model":
+        raise GLMStatError("the hypotheses cannot be tested with this covariance: the covariance L V L' of L b is "
+                           f"singular ({singular_covariance_reason(covariance_type)}); test fewer hypotheses at "
+                           "once, or use a covariance with more clusters")
+    if W is None:
         raise GLMStatError("the hypotheses are degenerate: the covariance L V L' of L b is singular in double "
-                           "precision (a row of the hypothesis matrix too small, or of zero variance); divide each "
-                           "row (and its rhs) by its largest entry")
+                           "precision (a row of the hypothesis matrix too small, of zero variance, or "
+                           f"{singular_covariance_reason(covariance_type)}); divide each row (and its rhs) by its "
+                           "largest entry, or test the nearly aliased coefficients separately")
     return W
 
 
@@ -617,7 +657,7 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
         M = Lk @ V @ Lk.T
         if np.isnan(M).any() and np.isnan(V).any():  # (not an overflow: the covariance itself is not a number)
             raise _nan_covariance(fit)
-        W = _statistic(M, d)
+        W = _statistic(M, d, (Lk ** 2) @ np.diag(V), fit.covariance_type)
     q = Lk.shape[0]
     if test == "F":
         rdf = float(fit.df_residual)
