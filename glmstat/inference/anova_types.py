@@ -119,6 +119,17 @@ def _warn_contrast_dependence(fit: "GLMResults", st: Structure) -> None:
                   + ", or ".join(advice) + " (type II tests do not)", ContrastsWarning, stacklevel=6)
 
 
+def _warn_covariance_unused(fit: "GLMResults", test: str) -> None:
+    """A warning when a fit with a covariance of its own (``fit.robust(...)``) is given a likelihood-ratio or F
+    table: those are differences of deviances, which no covariance enters, so the table is the model-based
+    one (car::Anova warns "vcov. argument ignored" alike); only the Wald table uses the covariance."""
+    if test != "Wald" and fit.covariance_type != "model":
+        kind = "likelihood-ratio" if test == "LR" else "F"
+        warnings.warn(f"{kind} tests are differences of deviances and do not use this fit's covariance "
+                      f"({fit.covariance_type}): the table is the model-based one (car::Anova ignores vcov. for "
+                      "them too); use test='Wald' for tests with the covariance", GLMStatWarning, stacklevel=6)
+
+
 def _refuse_aliased(fit: "GLMResults", what: str) -> None:
     if fit.aliased:
         raise GLMStatError(
@@ -250,6 +261,7 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
     if typ == 3:
         _refuse_aliased(fit, "a type III table")
         _warn_contrast_dependence(fit, st)
+    _warn_covariance_unused(fit, test)
     if test == "Wald":
         labels, stat, df = _wald_tests(fit, st, typ)
         _warn_singular(fit, labels, stat, df)
@@ -277,6 +289,8 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
                                   "statistic": np.append(F, np.nan), "p_value": np.append(p, np.nan)},
                                  index=pd.Index(list(st.labels) + ["Residuals"], name="term"))
     kind = {"LR": "likelihood-ratio", "Wald": "Wald chi-square", "F": "F"}[test]
+    if test == "Wald" and fit.covariance_type != "model":  # (say which covariance the statistics come from)
+        kind += f", covariance: {fit.covariance_type}"
     table.attrs["heading"] = (f"Analysis of Deviance Table (Type {'II' if typ == 2 else 'III'} tests, {kind})\n"
                               + table_heading(fit))
     table.attrs["test"] = test

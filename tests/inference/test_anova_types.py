@@ -181,3 +181,25 @@ def test_f_without_residual_degrees_of_freedom_is_nan_not_an_exception(typ):
         table = fit.anova(type=typ, test="F")
     assert table.loc["Residuals", "df"] == 0
     assert np.isnan(table.loc[["x", "z"], "statistic"]).all() and np.isnan(table.loc[["x", "z"], "p_value"]).all()
+
+
+@pytest.mark.parametrize("test", ["LR", "F"])
+def test_a_robust_fit_warns_that_its_covariance_is_not_in_lr_and_f_tables(test):
+    """Likelihood-ratio and F tests are differences of deviances: a fit.robust() result gives the model-based
+    table, and says so (car::Anova warns 'vcov. argument ignored'); its Wald table uses the covariance and
+    names it."""
+    f = fit("insectsprays_poisson")
+    robust = f.robust("HC0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = f.anova(type=2, test=test)
+    with pytest.warns(gs.GLMStatWarning, match=r"do not use this fit's covariance \(HC0\).*test='Wald'") as caught:
+        got = robust.anova(type=2, test=test)
+    assert caught[0].filename == __file__
+    pd.testing.assert_frame_equal(got, plain)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.GLMStatWarning)
+        wald = robust.anova(type=2, test="Wald")
+    assert "covariance: HC0" in wald.attrs["heading"] and "covariance" not in f.anova(type=2, test="Wald").attrs["heading"]
+    spray = [c for c in f.column_names if c.startswith("spray")]
+    assert_close(wald.loc["spray", "statistic"], robust.wald_test([f"{c} = 0" for c in spray]).statistic, rtol=1e-10)
