@@ -26,6 +26,7 @@ as car does; type III tests need a model without aliased coefficients (car refus
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import TYPE_CHECKING
 
@@ -48,9 +49,21 @@ _TYPES = {2: 2, "2": 2, "II": 2, 3: 3, "3": 3, "III": 3}
 _TESTS = {"lr": "LR", "lrt": "LR", "chisq": "LR", "wald": "Wald", "f": "F"}
 
 
+def _type_key(type):
+    """``type`` as a key of ``_TYPES``: a string upper-cased, a whole number (a numpy integer, 2.0) as an int --
+    R's Anova reads ``as.character(type)``, so 2.0 is "2" there --, anything else None."""
+    if isinstance(type, str):
+        return type.upper()
+    if isinstance(type, (bool, np.bool_)) or not isinstance(type, numbers.Real):
+        return None
+    if isinstance(type, numbers.Integral):
+        return int(type)
+    return int(type) if float(type) in (2.0, 3.0) else None
+
+
 def _resolve(type, test) -> tuple[int, str]:
-    key = type.upper() if isinstance(type, str) else type
-    if isinstance(key, bool) or not isinstance(key, (int, str)) or key not in _TYPES:  # (a list is unhashable)
+    key = _type_key(type)
+    if key not in _TYPES:
         raise GLMStatError(f"unknown anova type {shown(type)}; use 2 (or 'II') or 3 (or 'III'), or type=None for the "
                            "sequential table")
     name = test.lower() if isinstance(test, str) else None

@@ -71,8 +71,9 @@ def test_sequential_table_unchanged_without_type():
     assert "resid_dev" in f.anova().columns
 
 
-@pytest.mark.parametrize("typ", [2, "II", "2"])
+@pytest.mark.parametrize("typ", [2, "II", "2", np.int64(2), np.int32(2), 2.0])
 def test_type_spellings(typ):
+    # (a numpy integer was refused as "unknown anova type 2; use 2"; R's Anova reads 2.0 as "2" too)
     f = fit("insectsprays_poisson")
     a, b = f.anova(type=typ), f.anova(type=2, test="LR")
     pd.testing.assert_frame_equal(a, b)
@@ -80,8 +81,9 @@ def test_type_spellings(typ):
 
 def test_bad_type_and_test():
     f = fit("insectsprays_poisson")
-    with pytest.raises(gs.GLMStatError, match="unknown anova type"):
-        f.anova(type=4)
+    for bad in (4, 2.5, True, np.nan, [2]):
+        with pytest.raises(gs.GLMStatError, match="unknown anova type"):
+            f.anova(type=bad)
     with pytest.raises(gs.GLMStatError, match="unknown test"):
         f.anova(type=2, test="Rao")
 
