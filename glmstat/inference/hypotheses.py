@@ -507,8 +507,19 @@ def _at_most_one_per_coefficient(count: int, names: Sequence[str]) -> None:
                            "independent (the others follow from them); give each once")
 
 
+def _texts(hypotheses: Any) -> Any:
+    """A pandas Series or Index, or a one-dimensional numpy array, of strings as a list of them (car takes a
+    character vector; these were read as a matrix of numbers and refused); anything else unchanged."""
+    if isinstance(hypotheses, (pd.Series, pd.Index, np.ndarray)) and hypotheses.ndim == 1 and len(hypotheses):
+        values = list(hypotheses)
+        if all(isinstance(h, str) for h in values):
+            return values
+    return hypotheses
+
+
 def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     names = fit.column_names
+    hypotheses = _texts(hypotheses)
     if isinstance(hypotheses, str) or (isinstance(hypotheses, (list, tuple)) and hypotheses
                                        and all(isinstance(h, str) for h in hypotheses)):
         _at_most_one_per_coefficient(1 if isinstance(hypotheses, str) else len(hypotheses), names)

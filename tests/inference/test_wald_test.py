@@ -61,6 +61,16 @@ def test_r_spellings_and_matrix_form_agree_with_r():
     np.testing.assert_allclose(f.wald_test(M, [0, -0.2], test="F").statistic, h["F"], rtol=1e-6)
 
 
+@pytest.mark.parametrize("wrap", [pd.Series, pd.Index, np.array, lambda h: pd.DataFrame({"h": h})["h"]])
+def test_hypotheses_as_a_series_or_array_of_strings_agree_with_r(wrap):
+    """A pandas Series or Index, or a numpy array, of equations is R's character vector (it was read as a
+    matrix of numbers and refused)."""
+    h = ref("warpbreaks_quasipoisson")["hypotheses"][0]
+    got = fit("warpbreaks_quasipoisson").wald_test(wrap(["tensionL = 2 * tensionM", "woolB = -0.2"]))
+    np.testing.assert_allclose(got.statistic, h["chisq"], rtol=1e-6)
+    assert got.hypotheses == ("tensionL = 2 * tensionM", "woolB = -0.2")
+
+
 def test_r_names_of_levels_with_operators():
     """R's coefficient names of levels holding '+', '-' and '/' are whole names too."""
     h = ref("esoph_binomial_cbind")["hypotheses"][0]
