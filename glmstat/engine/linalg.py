@@ -625,14 +625,18 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
     return StepFactor(kept.copy(), step, inverse, gram, "cholesky", cond=float(np.sqrt(1.0 / rcond)))
 
 
-def _unweighted_part(b, p: int) -> QRReducer:
+def _unweighted_part(b, p: int, positive_weights: bool = False) -> QRReducer:
     red = QRReducer(p)
-    red.add(b.X, np.ones(b.X.n_rows), np.zeros(b.X.n_rows))
+    w = (b.weights > 0).astype(float) if positive_weights else np.ones(b.X.n_rows)
+    red.add(b.X, w, np.zeros(b.X.n_rows))
     return red
 
 
-def design_qr(source: DesignSource) -> QRReducer:
+def design_qr(source: DesignSource, positive_weights: bool = False) -> QRReducer:
     """The QR reducer of the unweighted design over the source's blocks (zero-weight rows included), as R's
-    ``qr(model.matrix(fit))``: the triangular factor, or a wide factor's factor-first parts."""
+    ``qr(model.matrix(fit))``: the triangular factor, or a wide factor's factor-first parts.  With
+    ``positive_weights`` over the rows of positive weight only, the rows the fit's own QR has (R's
+    ``fit$qr``, of sqrt(w) X: a row of weight 0 is a row of zeros there)."""
     p = source.n_cols
-    return fold(source, partial(_unweighted_part, p=p), QRReducer.merge, QRReducer(p))
+    return fold(source, partial(_unweighted_part, p=p, positive_weights=positive_weights), QRReducer.merge,
+                QRReducer(p))

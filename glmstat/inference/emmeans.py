@@ -179,11 +179,13 @@ def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable])
 
 def _null_space(fit: "GLMResults") -> np.ndarray | None:
     """An orthonormal basis of the design's null space (None without aliased columns), from the QR reducer of
-    the unweighted design over the fit's rows (in memory or streamed; a wide factor's columns are never
-    expanded)."""
+    the design over the fit's rows of positive weight (in memory or streamed; a wide factor's columns are never
+    expanded).  Those rows only, as emmeans reads estimability off the fit's QR of sqrt(w) X: a level whose
+    rows all have weight 0 has an aliased column and no estimable mean (the zero-weight rows made its column
+    look determined, and its mean was reported as the reference level's)."""
     if not fit.aliased:
         return None
-    return design_qr(fit.fit_data.source).null_space()
+    return design_qr(fit.fit_data.source, positive_weights=True).null_space()
 
 
 def _estimable(L: np.ndarray, N: np.ndarray | None) -> np.ndarray:

@@ -369,3 +369,28 @@ def test_tukey_p_values_of_few_pairs_are_scipys_own():
     s = stats.studentized_range.sf(np.sqrt(2.0) * np.abs(t), 14, np.inf)
     assert len(got) == 91 and np.all(s >= 1e-10)
     assert np.array_equal(got["p_value"].to_numpy(), s)
+
+
+@pytest.mark.parametrize("key, term", [("logit", "race"), ("gaussian", "smoke")])
+def test_a_level_whose_rows_all_have_weight_0_has_no_estimable_mean(key, term):
+    """Every row of race = other has prior weight 0: its column is aliased, and emmeans (reading estimability
+    off the fit's QR of sqrt(w) X) reports its mean and the comparisons with it as nonEst, and in
+    race * smoke the means of smoke too, which average over race.  glmstat read estimability off the design
+    with the zero-weight rows, and reported 'other' with the reference level's mean (the aliased coefficient
+    taken as 0), and black / other as an odds ratio of 1 with standard error 0.
+    (fixtures/inference2/more/emmeans_zero_weight_level.json, scripts/make_emmeans_zero_weight_level.R)"""
+    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_zero_weight_level.json").read_text())[key]
+    d = pd.read_csv(FIXTURES / "data" / "birthwt.csv").assign(w=lambda df: (df["race"] != "other") * 1.0)
+    with pytest.warns(gs.AliasingWarning):
+        f = gs.glm(r["formula"][0], d, family=gs.Binomial() if key == "logit" else gs.Gaussian(), weights="w",
+                   tol=1e-12)
+    assert_nan_where_r_is_na(f.coef, r["coefficients"])
+    got = f.emmeans(term)
+    assert list(got.index) == r["levels"]
+    assert_nan_where_r_is_na(got["estimate"], r["estimate"])
+    assert_nan_where_r_is_na(got["std_error"], r["std_error"])
+    pairs = f.emmeans_pairs(term)
+    assert list(pairs.index) == r["contrast"]
+    assert_nan_where_r_is_na(pairs["estimate"], r["pair_estimate"])
+    assert_nan_where_r_is_na(pairs["std_error"], r["pair_std_error"])
+    assert_nan_where_r_is_na(pairs["p_value"], r["pair_p_value"])
