@@ -17,6 +17,11 @@ columns' values at l), so its levels are evaluated from one encoding of the rows
 values in every row first (marginal effects at representative values, a numeric variable's own effect then
 taken at its given value; several values give one row each).
 
+With aliased columns an effect whose gradient moves them otherwise than the rows fitted with positive weight
+determine (a level whose rows all have weight 0; a variable moved apart from a column aliased with it) is the
+one with the aliased coefficients taken as 0, as R's ``predict()`` gives it, with an ``AliasingWarning`` that
+names it, as ``predict()`` warns of such new rows.
+
 The sums over the rows (of the effects and of their gradients) are computed chunk by chunk and added, so a
 fit to streamed data (a Parquet path, a dask DataFrame) gets the same numbers: each chunk of the data's rows
 used is re-encoded with the variable changed, row group by row group here or partition by partition on the
@@ -26,6 +31,7 @@ cluster (one pass over the columns the model reads, after one that summarizes th
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -34,9 +40,10 @@ import pandas as pd
 
 from .._arguments import confidence_level, real_number, shown, shown_items
 from ..distributions import interval_quantile, normal_sf
-from ..errors import DataError, GLMStatError
+from ..errors import AliasingWarning, DataError, GLMStatError
 from ..formula.nodes import Name, names_read
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
+from .prediction import ESTIMABLE_TOL
 from .streamed_data import raw_fold
 from .variables import ModelVariable, model_variables, pick, with_value, with_values
 
@@ -67,13 +74,14 @@ class _Means:
 
     def __call__(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """mu per row and the sum over the rows of d mu / d b (= X' g^{-1}'(eta): one product with the
-        design as encoded -- factor codes for a structured one -- not the n x p matrix of per-row gradients)."""
+        design as encoded -- factor codes for a structured one -- not the n x p matrix of per-row gradients),
+        over every column, aliased ones too (which show whether the effect is estimable)."""
         X, off, ok = encode_spec_design(self.spec, data)
         if not ok.all():
             raise DataError(f"the model cannot be evaluated at {int((~ok).sum())} of the rows after changing a "
                             "variable (a transformation such as log() is undefined there)")
         eta = X.matvec(self.b) + off + self.extra
-        return self.link.inverse(eta), X.rmatvec(self.link.mu_eta(eta))[self.kept]
+        return self.link.inverse(eta), X.rmatvec(self.link.mu_eta(eta))
 
 
 def _main_effect_sums(means: _Means, data: pd.DataFrame, var: ModelVariable,
@@ -100,7 +108,7 @@ def _main_effect_sums(means: _Means, data: pd.DataFrame, var: ModelVariable,
         d = means.link.mu_eta(eta)
         grad = X.rmatvec(d)
         grad[T] = c * np.sum(d)
-        out.append((float(np.sum(means.link.inverse(eta))), grad[means.kept]))
+        out.append((float(np.sum(means.link.inverse(eta))), grad))
     return out
 
 
@@ -163,7 +171,7 @@ class _EffectSums:
                     keys.append((k, var.name, contrast))
                     ests.append(est)
                     grads.append(grad)
-        p = int(self.means.kept.sum())
+        p = len(self.means.kept)
         return _Sums(len(base), tuple(keys), np.array(ests), np.array(grads).reshape(len(keys), p))
 
 
@@ -282,6 +290,31 @@ def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[
     return [dict(zip(names, combo)) for combo in itertools.product(*values)] if names else [{}]
 
 
+def _warn_not_estimable(fit: "GLMResults", total: _Sums) -> None:
+    """An ``AliasingWarning`` naming the effects that the data do not determine: those whose gradient in b
+    changes the aliased columns otherwise than the relations the fit found among its rows of positive weight
+    (:func:`~glmstat.inference.prediction.broken_relations`' rule, for the gradient instead of a new row) --
+    a level whose rows all have weight 0, or a variable moved apart from a column aliased with it.  Their
+    values are those with the aliased coefficients set to 0, as R's predict() gives them (0 with standard
+    error 0 for the level), like the predictions of such rows."""
+    relations = None if not fit.aliased else fit._aliasing_relations
+    if relations is None or not len(total.keys):
+        return
+    G = total.gradients / total.n
+    with np.errstate(invalid="ignore"):
+        size = np.column_stack([np.linalg.norm(G[:, relations[:, k] != 0], axis=1)
+                                for k in range(relations.shape[1])]) * np.linalg.norm(relations, axis=0)
+        broken = np.abs(G @ relations) > ESTIMABLE_TOL * size
+    if not broken.any():
+        return
+    effects = [f"{name}: {contrast}" for (_, name, contrast), b in zip(total.keys, broken.any(axis=1)) if b]
+    aliased = [fit.column_names[j] for j in np.flatnonzero(np.isnan(fit.coef.to_numpy()))[broken.any(axis=0)]]
+    warnings.warn(f"the average marginal effect(s) {shown_items(effects)} are not estimable from this fit: they "
+                  f"move the aliased column(s) {shown_items(aliased)} otherwise than the rows fitted (with positive "
+                  "weight) determine, so they are those with the aliased coefficients set to 0 (as R's predict() "
+                  "gives them), which the data do not determine", AliasingWarning, stacklevel=6)
+
+
 def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mapping[str, Any] | None = None,
                              level: float = 0.95) -> pd.DataFrame:
     """Average marginal effects of ``variables`` (default: every variable of the right-hand side).
@@ -320,11 +353,12 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         spec = fit.model_frame.spec
         columns = spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())
         total = raw_fold(fit, tuple(dict.fromkeys(columns)), sums, _merge, None)
+    _warn_not_estimable(fit, total)
     V = fit.vcov.to_numpy()[np.ix_(means.kept, means.kept)]
     q = interval_quantile(level)
     rows = []
     for (k, name, contrast), est_sum, grad_sum in zip(total.keys, total.estimates, total.gradients):
-        est, grad = float(est_sum / total.n), grad_sum / total.n  # the means over the rows used
+        est, grad = float(est_sum / total.n), grad_sum[means.kept] / total.n  # the means over the rows used
         se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
         z = est / se if se > 0 else np.nan
         rows.append({**settings[k], "term": name, "contrast": contrast, "estimate": est, "std_error": se,

@@ -4,6 +4,7 @@ and delta-method standard errors from a numerical Jacobian (fixtures/inference2)
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -104,3 +105,36 @@ def test_variable_read_only_in_the_offset():
     got = f.average_marginal_effects().set_index("term").loc["service"]
     np.testing.assert_allclose(got["estimate"], r["estimate"], rtol=1e-8)
     np.testing.assert_allclose(got["std_error"], r["std_error"], rtol=1e-8)
+
+
+def test_effects_the_data_do_not_determine_are_rs_numbers_with_a_warning():
+    """birthwt, low ~ race + lwt with weight 0 for every row of race = other: the column of 'other' is aliased.
+    R's effects from predict() take its coefficient as 0 ('other': 0 with standard error 0) and warn that a
+    prediction from a rank-deficient fit may be misleading; lwt's effect averages over the rows of 'other'
+    too ('white' - 'black' does not move the aliased column).  glmstat gave the same numbers without a word;
+    it now names those effects and the aliased column in an AliasingWarning, as predict() does for such rows
+    (fixtures/inference2/more/ame_zero_weight_level.json, scripts/make_ame_zero_weight_level.R)."""
+    r = json.loads((FIXTURES / "inference2" / "more" / "ame_zero_weight_level.json").read_text())
+    assert r["predict_warning"] == ["prediction from a rank-deficient fit may be misleading"]
+    d = pd.read_csv(FIXTURES / "data" / "birthwt.csv").assign(w=lambda df: (df["race"] != "other") * 1.0)
+    with pytest.warns(gs.AliasingWarning):
+        f = gs.glm(r["formula"][0], d, family=gs.Binomial(), weights="w", tol=1e-12)
+    with pytest.warns(gs.AliasingWarning, match=r"effect\(s\) 'race: other', 'lwt: dydx' are not "
+                                                r"estimable.*'race\[T.other\]'") as caught:
+        got = f.average_marginal_effects().set_index(["term", "contrast"])
+    assert caught[0].filename == __file__
+    keys = list(zip(r["term"], r["contrast"]))
+    np.testing.assert_allclose(got.loc[keys, "estimate"], r["estimate"], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(got.loc[keys, "std_error"], r["std_error"], rtol=1e-5, atol=1e-12)
+
+
+def test_estimable_effects_of_a_fit_with_an_aliased_column_do_not_warn():
+    """y ~ x + g + I(2 * x): the effect of g does not move the aliased column; x's moves both together."""
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({"x": rng.normal(size=60), "g": np.repeat(["a", "b", "c"], 20)})
+    d["y"] = rng.poisson(np.exp(0.3 * d["x"]))
+    with pytest.warns(gs.AliasingWarning):
+        f = gs.glm("y ~ x + g + I(2 * x)", d, family=gs.Poisson())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.AliasingWarning)
+        assert len(f.average_marginal_effects()) == 3
