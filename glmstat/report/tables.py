@@ -40,7 +40,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _label(value: Any) -> Any:
-    """A label or cell as printed: a string with its unprintable characters escaped; anything else as is."""
+    """A label or cell as printed: a string with its unprintable characters escaped, a tuple (the name of a
+    row of a table with a MultiIndex, ``emmeans("g:h").iloc[0]``) element by element; anything else as is."""
+    if isinstance(value, tuple):  # (pandas prints a tuple name's strings raw, each in its place)
+        return tuple(_label(v) for v in value)
     return encode_string(value) if isinstance(value, str) else value
 
 

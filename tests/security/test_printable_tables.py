@@ -275,3 +275,17 @@ def test_style_escapes_an_index_name_a_tuple_label_and_terminal_escapes():
     rows = pd.Index([("<i>r", k) for k in range(30)], tupleize_cols=False)  # (labels that are not strings)
     page = fit.augment().set_axis(rows).style.to_html()
     assert "<i>" not in page and "(&#x27;&lt;i&gt;r&#x27;, 0)" in page
+
+
+def test_a_row_of_a_table_with_a_multiindex_prints_its_name_escaped(fits):
+    """A row of ``emmeans("a:b")`` is a Series named by a tuple of levels; pandas printed the tuple's strings
+    raw (a colour escape of a level reached the terminal from ``table.iloc[0]``)."""
+    d = fits[3].assign(h=np.tile(["p\x1b[2J", "q"], len(ROWS) // 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = gs.glm("y ~ g * h", d, family=gs.Poisson()).emmeans("g:h")
+    row = table.iloc[0]
+    assert row.name == (LEVELS[0], "p\x1b[2J")  # the exact levels, for indexing
+    for text in (repr(row), str(row), row.to_string(), repr(row.to_frame())):
+        assert not unprintable(text), unprintable(text)
+    assert "a\\nb, p\\033[2J" in repr(row)
