@@ -512,8 +512,8 @@ class GLMResults:
     @returns_table
     def trace(self) -> pd.DataFrame:
         """One row per iteration: ``iteration``, ``deviance``, ``loglik`` (NaN without a likelihood),
-        ``halvings`` and one column per coefficient; the last row is the estimate (see
-        :mod:`glmstat.inference.trace`)."""
+        ``halvings`` and one column per coefficient (named in backticks when it is one of those four
+        names); the last row is the estimate (see :mod:`glmstat.inference.trace`)."""
         from .trace import trace_table
 
         return trace_table(self._state, self._source, self.family, list(self.coef.index))

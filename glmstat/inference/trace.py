@@ -6,6 +6,11 @@ iteration needed, and the coefficients (NaN where aliased).  The first ``fit.ite
 iterations (R's ``iter``: the IRLS steps until the relative deviance change fell below ``tol``, or
 ``max_iter``); with ``convergence="exact"`` the rows after them are the Fisher-scoring steps that polish the
 estimate to the exact optimum.  The last row is the estimate itself.
+
+A coefficient named as one of the first four columns (a predictor called ``deviance``) has its column
+named in backticks, as R quotes a name: a table with two columns ``deviance`` would give both for
+``trace["deviance"]``.  No other coefficient has such a name: a data column whose name holds backticks is a
+coefficient written with them escaped, as R deparses it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,16 @@ if TYPE_CHECKING:
     from ..engine.irls import FitState
     from ..families import Family
 
-__all__ = ["trace_table", "trace_fitted"]
+__all__ = ["trace_table", "trace_fitted", "TRACE_COLUMNS", "coefficient_columns"]
+
+#: The trace's columns before the coefficients'.
+TRACE_COLUMNS = ("iteration", "deviance", "loglik", "halvings")
+
+
+def coefficient_columns(names: list[str]) -> list[str]:
+    """The trace's column of each coefficient: its name, or the name in backticks when it is one of
+    :data:`TRACE_COLUMNS` (so that every column of the trace has a label of its own)."""
+    return [f"`{n}`" if n in TRACE_COLUMNS else n for n in names]
 
 
 def _per_iteration(state: "FitState", source: "DesignSource", fam: "Family") -> tuple[list[np.ndarray], list[float]]:
@@ -47,16 +61,16 @@ def _per_iteration(state: "FitState", source: "DesignSource", fam: "Family") -> 
 
 def trace_table(state: "FitState", source: "DesignSource", family: "Family", names: list[str]) -> pd.DataFrame:
     """One row per iteration of the engine's record ``state.trace``: ``iteration``, ``deviance``, ``loglik``,
-    ``halvings`` and the coefficients (columns ``names``), the log-likelihood from one pass over ``source``."""
+    ``halvings`` and the coefficients (columns ``names``, :func:`coefficient_columns`), the log-likelihood from one pass over ``source``."""
     rows = state.trace
     coefs = np.array([np.where(r[3], r[2], np.nan) for r in rows], dtype=float).reshape(len(rows), len(names))
-    out = pd.DataFrame({
-        "iteration": np.arange(1, len(rows) + 1),
-        "deviance": [r[0] for r in rows],
-        "loglik": _per_iteration(state, source, family)[1],
-        "halvings": [r[1] for r in rows],
-    })
-    return pd.concat([out, pd.DataFrame(coefs, columns=names)], axis=1)
+    out = pd.DataFrame(dict(zip(TRACE_COLUMNS, (
+        np.arange(1, len(rows) + 1),
+        [r[0] for r in rows],
+        _per_iteration(state, source, family)[1],
+        [r[1] for r in rows],
+    ))))
+    return pd.concat([out, pd.DataFrame(coefs, columns=coefficient_columns(names))], axis=1)
 
 
 def trace_fitted(state: "FitState", source: "DesignSource", family: "Family", index: pd.Index) -> pd.DataFrame:

@@ -120,3 +120,27 @@ def test_trace_true_prints_nan_for_a_step_whose_deviance_is_not_a_number(case_id
     assert capsys.readouterr().out.splitlines() == ref["trace_lines"]
     assert f.iterations == ref["iter"] and f.converged == ref["converged"]
     assert_close([f.deviance], [ref["deviance"]], rtol=1e-10)
+
+
+def test_a_coefficient_named_as_a_trace_column_has_a_column_of_its_own():
+    """Predictors named deviance, iteration, loglik and halvings gave the trace two columns of each name:
+    ``trace["deviance"]`` was a two-column frame, and ``fit.plot("trace")`` left the coefficient out (or, for
+    ``iteration``, drew against both).  Their columns are named in backticks, as R quotes a name."""
+    rng = np.random.default_rng(5)
+    names = ["deviance", "iteration", "loglik", "halvings"]
+    d = pd.DataFrame({"y": rng.poisson(3, 40), **{n: rng.normal(size=40) for n in names}})
+    f = gs.glm("y ~ " + " + ".join(names), d, family=gs.Poisson())
+    t = f.trace
+    assert list(t.columns) == ["iteration", "deviance", "loglik", "halvings", "Intercept",
+                               *(f"`{n}`" for n in names)]
+    assert t.columns.is_unique
+    assert list(t["iteration"]) == list(range(1, len(t) + 1))
+    assert abs(t["deviance"].iloc[-1] - f.deviance) <= 1e-8 * f.deviance
+    assert abs(t["loglik"].iloc[-1] - f.loglik) <= 1e-8 * abs(f.loglik)
+    for n in names:
+        assert abs(t[f"`{n}`"].iloc[-1] - f.coef[n]) <= 1e-8 * abs(f.coef[n])
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    fig = f.plot("trace")
+    assert fig.axes[0].get_legend_handles_labels()[1] == ["Intercept", *(f"`{n}`" for n in names)]

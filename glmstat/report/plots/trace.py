@@ -9,14 +9,13 @@ import numpy as np
 import pandas as pd
 
 from ...errors import GLMStatError
+from ...inference.trace import TRACE_COLUMNS
 from ._figure import R_RED, literal_text, new_figure, style_axes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["trace_figure", "TRACE_COLUMNS"]
-
-TRACE_COLUMNS = ("iteration", "deviance", "loglik", "halvings")
 
 
 def trace_figure(trace: pd.DataFrame, fitted: pd.DataFrame | None = None,
