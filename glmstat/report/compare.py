@@ -268,7 +268,7 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
     *fits : GLMResults
         The models, one column each.
     names : sequence of str, optional
-        Column names; default ``(1)``, ``(2)``, ...
+        Column names, distinct and not empty; default ``(1)``, ``(2)``, ...
     ci : bool
         Show confidence intervals ``[lower, upper]`` instead of standard errors ``(se)``.
     level, ci_method : float, {"wald", "profile"}
@@ -301,6 +301,9 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         raise GLMStatError(f"names has {len(names)} entries for {len(fits)} models")
     if len(set(names)) != len(names):
         raise GLMStatError(f"model names must be distinct, got {shown(names)}")
+    if "" in names:  # (to_frame() labels its rows in a column named "": a model so named would be a second)
+        raise GLMStatError(f"model names must not be empty (the row labels of to_frame() are the column ''), "
+                           f"got {shown(names)}")
     if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
         raise GLMStatError(f"digits must be an integer from 1 to 15 (significant digits), got {shown(digits)}")
     # (dicts and sets: each name searched in the list of the others was quadratic in the coefficients)

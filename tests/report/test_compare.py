@@ -140,6 +140,8 @@ def test_bad_arguments_are_refused():
         gs.compare(fit, fit, names=["one"])
     with pytest.raises(gs.GLMStatError, match="distinct"):
         gs.compare(fit, fit, names=["a", "a"])
+    with pytest.raises(gs.GLMStatError, match="must not be empty"):  # (to_frame() had two columns '')
+        gs.compare(fit, fit, names=["", "b"])
     with pytest.raises(gs.GLMStatError, match="fitted models"):
         gs.compare(fit, "lot1 ~ u")
     with pytest.raises(gs.GLMStatError, match="digits"):
