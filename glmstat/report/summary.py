@@ -268,7 +268,8 @@ class Summary:
         theta = self._theta_texts()
         if theta is not None:
             stats += [("Theta", theta[0], f"(std. err. {theta[1]})"), ("2 x log-likelihood", theta[2], "")]
-        stats.append((self._iterations_label[len("Number of "):].capitalize(), str(self.iterations), ""))
+        label = self._iterations_label[len("Number of "):]  # (str.capitalize would lowercase "Fisher Scoring")
+        stats.append((label[0].upper() + label[1:], str(self.iterations), ""))
         return stats
 
     def _notes_under_table(self) -> list[str]:

@@ -99,3 +99,15 @@ def test_latex_of_a_model_without_coefficients_compiles():
     lines = fit.summary().to_latex().splitlines()
     assert lines[0] == r"\begin{tabular}{lrrrr}" and lines[2].count("&") == 4
     assert lines[-3:] == [r"\midrule", r"\bottomrule", r"\end{tabular}"]
+
+
+def test_markdown_and_html_name_the_iterations_as_the_text_summary():
+    # str.capitalize() of "Firth-penalised Fisher Scoring iterations" wrote "fisher scoring" in lower case
+    d = pd.DataFrame({"y": [0, 0, 0, 1, 0, 1, 1, 1, 1, 1], "x": range(1, 11)})
+    for method in ("irls", "firth"):
+        s = gs.glm("y ~ x", d, family=gs.Binomial(), method=method).summary()
+        label = next(ln for ln in str(s).splitlines() if ln.startswith("Number of "))[len("Number of "):]
+        assert "Fisher Scoring iterations: " in label and ("Firth-penalised" in label) == (method == "firth")
+        name, count = label.split(": ")
+        assert f"- {name}: {count}\n" in s.to_markdown()
+        assert f'<th class="gs-label" scope="row">{name}</th><td class="gs-num">{count}</td>' in s._repr_html_()
