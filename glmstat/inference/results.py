@@ -782,8 +782,8 @@ class GLMResults:
         lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
         if exponentiate:
             est, se, lo, hi = np.exp(est), np.exp(est) * se, np.exp(lo), np.exp(hi)
-        return pd.DataFrame({
-            "term": self.column_names, "estimate": est, "std_error": se,
+        return pd.DataFrame({  # (term as text even without coefficients, y ~ 0: an empty list is float64)
+            "term": pd.Series(list(self.column_names), dtype=str), "estimate": est, "std_error": se,
             "statistic": self.statistic.to_numpy(), "p_value": self.p_values.to_numpy(),
             "conf_low": lo, "conf_high": hi,
         })
