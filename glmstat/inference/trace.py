@@ -68,7 +68,7 @@ def trace_table(state: "FitState", source: "DesignSource", family: "Family", nam
         np.arange(1, len(rows) + 1),
         [r[0] for r in rows],
         _per_iteration(state, source, family)[1],
-        [r[1] for r in rows],
+        np.array([r[1] for r in rows], dtype=np.int64),  # (int64 without rows too: y ~ 0 has none)
     ))))
     return pd.concat([out, pd.DataFrame(coefs, columns=coefficient_columns(names))], axis=1)
 
