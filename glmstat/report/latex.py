@@ -18,8 +18,8 @@ from .rformat import encode_string
 
 __all__ = ["text", "booktabs"]
 
-# every character that TeX (with LaTeX's default catcodes) does not typeset as itself; the same escapes as
-# tabulate's latex formats, so cells read as before
+# every character that TeX (with LaTeX's default catcodes and OT1 fonts) does not typeset as itself; the same
+# escapes as tabulate's latex formats, so cells read as before, and | (which tabulate leaves as it is)
 _ESCAPES = {
     "&": r"\&",
     "%": r"\%",
@@ -33,6 +33,8 @@ _ESCAPES = {
     "\\": r"\textbackslash{}",
     "<": r"\ensuremath{<}",
     ">": r"\ensuremath{>}",
+    # (as < and >: in LaTeX's default OT1 encoding a text | is an em dash, so Pr(>|z|) read "Pr(>—z—)")
+    "|": r"\textbar{}",
 }
 
 
@@ -51,7 +53,7 @@ def text(value: object, *, backslash: bool = True) -> str:
     -------
     str
         The text with its control and bidi characters as R's escapes and every TeX special character
-        (``\\ { } $ & # ^ _ % ~ < >``) escaped.
+        (``\\ { } $ & # ^ _ % ~ < > |``) escaped.
     """
     return "".join(_ESCAPES.get(c, c) for c in encode_string(value, backslash=backslash))
 

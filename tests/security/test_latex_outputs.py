@@ -25,7 +25,7 @@ from glmstat.report import latex as L
 # backslash command, a terminal escape and a bidi override
 EVIL = "x^^5cinput{/etc/passwd}^^5cimmediate^^5cwrite18{touch PWNED}~%$#&_\\def\\a{}<>\x1b[2J\u202e"
 LEVEL = "b^^5cinput{/etc/shadow}~"
-SPECIAL = set("\\{}$&#^_%~<>")
+SPECIAL = set("\\{}$&#^_%~<>|")
 
 
 def hostile_data() -> pd.DataFrame:
@@ -87,8 +87,9 @@ def test_latex_writes_hostile_names_as_text(fit, name):
 
 
 def test_the_escaper_escapes_every_tex_special_character():
-    out = L.text("\\{}$&#^_%~<>")  # (a backslash is doubled first, as R's encodeString writes it)
-    assert out == (r"\textbackslash{}\textbackslash{}\{\}\$\&\#\^{}\_\%\textasciitilde{}\ensuremath{<}\ensuremath{>}")
+    out = L.text("\\{}$&#^_%~<>|")  # (a backslash is doubled first, as R's encodeString writes it)
+    assert out == (r"\textbackslash{}\textbackslash{}\{\}\$\&\#\^{}\_\%\textasciitilde{}\ensuremath{<}\ensuremath{>}"
+                   r"\textbar{}")
     assert L.text("a\x1b[2J\u202e") == r"a\textbackslash{}033[2J\textbackslash{}u202e"  # R's escapes, escaped
     assert L.text("plain name.1 (x)") == "plain name.1 (x)"
 
