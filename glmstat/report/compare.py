@@ -48,6 +48,8 @@ class ModelComparison:
     statistics : DataFrame
         Rows nobs, deviance, aic, bic; one column per model.
     ci, level, digits, stars : how the cells are formatted.
+    not_converged : the names of the models whose fit did not converge and their iterations; the footnote
+        says their estimates are not reliable (as ``print(fit)`` does), since their cells look like any other's.
     """
 
     names: tuple[str, ...]
@@ -64,6 +66,7 @@ class ModelComparison:
     digits: int
     stars: bool
     covariance: str
+    not_converged: tuple[tuple[str, int], ...] = ()
 
     # -- cells ---------------------------------------------------------------------------------------------
     def _model_cells(self, model: str) -> dict[str, tuple[str, str]]:
@@ -148,12 +151,17 @@ class ModelComparison:
 
     def _note_parts(self) -> list[str]:
         """What the brackets mean, then R's legend of the codes when they are shown, then the flag's note
-        when an estimate diverges."""
+        when an estimate diverges, then which models did not converge."""
         what = (f"{level_percent(self.level)} confidence intervals in brackets" if self.ci
                 else f"standard errors{'' if self.covariance == 'model' else f' ({self.covariance})'} in parentheses")
         what = encode_string(what[0].upper() + what[1:] + ".", backslash=False)  # (it may name a cluster column)
         return ([what] + ([SIGNIF_LEGEND] if self.shows_codes else [])
-                + ([FLAG_NOTE + "."] if self.shows_flags else []))
+                + ([FLAG_NOTE + "."] if self.shows_flags else []) + self._convergence_notes())
+
+    def _convergence_notes(self) -> list[str]:
+        """One sentence per model that did not converge, in the words of ``print(fit)``."""
+        return [encode_string(f"{name}: NOT converged after {n} iterations; its estimates are not reliable.",
+                              backslash=False) for name, n in self.not_converged]
 
     @property
     def note(self) -> str:
@@ -333,4 +341,5 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         statistics=stats,
         ci=bool(ci), level=float(level), digits=int(digits), stars=bool(stars),
         covariance=cov.pop() if len(cov) == 1 else "mixed",
+        not_converged=tuple((n, int(f.iterations)) for n, f in zip(names, fits) if not f.converged),
     )

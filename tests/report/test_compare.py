@@ -219,3 +219,21 @@ def test_models_without_coefficients_are_compared():
     assert c.to_latex().count(r"\midrule") == 2 and "<table" in c.to_html() and "Observations" in c.to_markdown()
     alone = gs.compare(none)
     assert alone.to_latex().count(r"\midrule") == 1 and str(alone).splitlines()[3].startswith("Observations")
+
+
+def test_a_model_that_did_not_converge_is_named_in_the_footnote_of_every_rendering():
+    # its cells look like any other model's (stars included): print(fit) says the estimates are not reliable,
+    # compare() said nothing
+    d = load_data("dobson")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stopped = gs.glm("counts ~ outcome + treatment", d, family=gs.Poisson(), max_iter=1)
+        full = gs.glm("counts ~ outcome + treatment", d, family=gs.Poisson())
+    assert not stopped.converged and full.converged
+    c = gs.compare(full, stopped, names=["full", "a|b"])
+    note = "a|b: NOT converged after 1 iterations; its estimates are not reliable."
+    assert str(c).endswith(note) and c.note.endswith(note)
+    assert c.to_markdown().endswith(note.replace("|", "\\|"))
+    assert r"a\textbar{}b: NOT converged after 1 iterations" in c.to_latex()
+    assert f'{note}</p></div>' in c.to_html()
+    assert "NOT converged" not in str(gs.compare(full))
