@@ -297,9 +297,20 @@ class Summary:
         return "\n\n".join(parts) + "\n"
 
     def to_latex(self) -> str:
-        """The coefficient table as a LaTeX tabular."""
+        """The coefficient table as a LaTeX tabular (booktabs), with a last spanning row that says what its
+        marks mean, as ``compare().to_latex()``: a sandwich covariance, R's legend of the significance codes
+        and the note of the flag of a diverging estimate, when the table has them."""
         header, rows = self._rows(name=str)  # (raw names: escaped once, by latex.booktabs)
-        return L.booktabs(rows, header, self._colalign(header)) + "\n"
+        tex = L.booktabs(rows, header, self._colalign(header))
+        notes = [n if n == SIGNIF_LEGEND else n + "." for n in  # (sentences, as compare's footnote)
+                 ([self._covariance_line] if self._covariance_line else []) + self._notes_under_table()]
+        if notes:  # (the codes and the flag were shown without their meaning)
+            lines = tex.splitlines()
+            end = next(i for i, ln in enumerate(lines) if ln.strip() == r"\bottomrule")
+            note = L.text(" ".join(notes), backslash=False)  # (the covariance line may name a cluster column)
+            lines.insert(end + 1, rf"\multicolumn{{{len(header)}}}{{l}}{{\footnotesize {note}}} \\")
+            tex = "\n".join(lines)
+        return tex + "\n"
 
     def _colalign(self, header: list[str]) -> tuple[str, ...]:
         """Term names left, numbers right, significance codes left."""

@@ -111,3 +111,27 @@ def test_markdown_and_html_name_the_iterations_as_the_text_summary():
         name, count = label.split(": ")
         assert f"- {name}: {count}\n" in s.to_markdown()
         assert f'<th class="gs-label" scope="row">{name}</th><td class="gs-num">{count}</td>' in s._repr_html_()
+
+
+def test_latex_says_what_the_marks_of_its_table_mean():
+    # the tabular showed significance codes, the flag of a diverging estimate and sandwich standard errors
+    # without a word on them (compare().to_latex() has its footnote)
+    from glmstat.report.display import FLAG_NOTE, SIGNIF_LEGEND
+
+    def footnote(s) -> str:
+        lines = s.to_latex().splitlines()
+        after = lines[lines.index(r"\bottomrule") + 1:]
+        return after[0] if len(after) == 2 else ""
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seed = gs.glm("passed ~ hours + score", gs.load_dataset("students"), family=gs.Binomial()).summary()
+        quine = load_data("quine")
+        plain = gs.glm("Days ~ Sex", quine, family=gs.Poisson())
+        clustered = gs.glm("Days ~ Eth + Sex", quine, family=gs.Poisson()).robust("HC0", cluster="Age")
+        flat = gs.glm("y ~ x", pd.DataFrame({"y": [0.3, -0.2, 0.1, -0.4, 0.2, 0.05], "x": [1, 2, 3, 4, 5, 6]}))
+    assert footnote(seed) == rf"\multicolumn{{5}}{{l}}{{\footnotesize {FLAG_NOTE}.}} \\"
+    assert footnote(plain.summary()) == rf"\multicolumn{{6}}{{l}}{{\footnotesize {SIGNIF_LEGEND}}} \\"
+    assert footnote(clustered.summary()).startswith(
+        r"\multicolumn{6}{l}{\footnotesize Standard errors: sandwich (HC0, clustered by Age, 4 clusters)")
+    assert flat.p_values.min() > 0.1 and footnote(flat.summary()) == ""  # no codes, no note
