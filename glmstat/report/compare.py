@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from .._arguments import shown
+from .._arguments import confidence_level, shown
 from ..errors import GLMStatError
 from . import html as H
 from . import latex as L
@@ -312,6 +312,7 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
     if "" in names:  # (to_frame() labels its rows in a column named "": a model so named would be a second)
         raise GLMStatError(f"model names must not be empty (the row labels of to_frame() are the column ''), "
                            f"got {shown(names)}")
+    level = confidence_level(level)  # (also without ci: float() of a string or None raised a raw error)
     if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
         raise GLMStatError(f"digits must be an integer from 1 to 15 (significant digits), got {shown(digits)}")
     # (dicts and sets: each name searched in the list of the others was quadratic in the coefficients)

@@ -146,6 +146,9 @@ def test_bad_arguments_are_refused():
         gs.compare(fit, "lot1 ~ u")
     with pytest.raises(gs.GLMStatError, match="digits"):
         gs.compare(fit, digits=-1)
+    for level in ("abc", None, [0.9], 1.5):  # (without ci=True: float() raised a raw ValueError or TypeError)
+        with pytest.raises(gs.GLMStatError, match="level"):
+            gs.compare(fit, level=level)
 
 
 # -- the shared display rule: significant digits, the flag, the legend only with a star --------------------
