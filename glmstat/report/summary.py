@@ -287,7 +287,7 @@ class Summary:
         parts = [M.code("".join(ln.lstrip() for ln in self._call_lines))]  # R's wrapped lines as one
         if self._covariance_line:
             parts.append(M.text(self._covariance_line, backslash=False))
-        parts.append(body)
+        parts.append(body if rows else "No coefficients")  # (as the HTML; tabulate wrote a header and no rows)
         parts += [M.code(n) if n == SIGNIF_LEGEND else n for n in self._notes_under_table()]
         parts.append("\n".join(f"- {label}: {value}{' ' + remark if remark else ''}"
                                for label, value, remark in self._statistics()))

@@ -93,6 +93,14 @@ def test_markdown_latex_html_render_the_same_table():
     assert md.count("\n|") >= 6 and "\\begin{tabular}" in tex and "<table" in html
 
 
+def test_markdown_of_a_model_without_coefficients_says_so():
+    # as the text ("No Coefficients") and the HTML; the Markdown was a table header without rows
+    fit = gs.glm("dist ~ 0", load_data("cars"))
+    md = fit.summary().to_markdown()
+    assert "\n\nNo coefficients\n\n" in md and "| term" not in md
+    assert "No Coefficients" in str(fit.summary()) and "No coefficients" in fit.summary().to_html()
+
+
 def test_latex_of_a_model_without_coefficients_compiles():
     # y ~ 0: the tabular was written "\begin{tabular}{}", which LaTeX refuses (no column for the header's cells)
     fit = gs.glm("dist ~ 0", load_data("cars"))
