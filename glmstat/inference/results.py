@@ -308,7 +308,9 @@ class GLMResults:
         level : float
             Coverage, in (0, 1).
         method : {"wald", "profile"}
-            Wald intervals, or profile-likelihood intervals (see :mod:`glmstat.inference.profile`).
+            Wald intervals (from the sandwich covariance for a ``robust()`` result), or profile-likelihood
+            intervals (see :mod:`glmstat.inference.profile`; refused for a ``robust()`` result, whose
+            likelihood is the model's).
         parm : str or sequence of str, optional
             Only these coefficients (R's ``parm``): profiling the others is skipped.
         """
@@ -327,6 +329,12 @@ class GLMResults:
                                    f"coefficients are {shown_items(names, 20)}")
         if method == "profile":
             from .profile import profile_conf_int
+
+            if self.covariance_type != "model":  # (they were the model-based intervals, beside robust p-values)
+                raise GLMStatError(
+                    f"profile-likelihood intervals come from the model's likelihood, which a sandwich covariance "
+                    f"({self.covariance_type}) does not change: they would not be robust; use method='wald' for "
+                    "intervals from the sandwich covariance, or profile the fit before robust()")
 
             out = profile_conf_int(self, level, parm)
         elif method != "wald":

@@ -97,6 +97,19 @@ def test_robust_results_feed_every_downstream_quantity():
     assert "0.16429" in str(summary)  # wool[T.B]'s robust se, as printed
 
 
+def test_profile_intervals_of_a_robust_result_are_refused():
+    # they were the model-based profile intervals, which compare(ci=True, ci_method="profile") set beside the
+    # robust p-values: an interval excluding 0 next to p = 0.28
+    fit = ref_fit("warpbreaks_quasipoisson")
+    for rob in (fit.robust("HC1"), fit.robust(cluster="tension")):
+        with pytest.raises(gs.GLMStatError, match="would not be robust; use method='wald'"):
+            rob.conf_int(method="profile")
+        with pytest.raises(gs.GLMStatError, match="would not be robust"):
+            gs.compare(rob, ci=True, ci_method="profile")
+        assert rob.conf_int().shape == (len(fit.coef), 2)  # (Wald intervals from the sandwich stay)
+    assert fit.conf_int(method="profile", parm=["wool[T.B]"]).shape == (1, 2)
+
+
 def test_robust_leaves_the_original_results_unchanged():
     fit = ref_fit("dobson_poisson")
     before = fit.vcov.copy()
