@@ -152,8 +152,9 @@ class ModelComparison:
     def _note_parts(self) -> list[str]:
         """What the brackets mean, then R's legend of the codes when they are shown, then the flag's note
         when an estimate diverges, then which models did not converge."""
-        what = (f"{level_percent(self.level)} confidence intervals in brackets" if self.ci
-                else f"standard errors{'' if self.covariance == 'model' else f' ({self.covariance})'} in parentheses")
+        cov = "" if self.covariance == "model" else f" ({self.covariance})"  # (Wald intervals use it too)
+        what = (f"{level_percent(self.level)} confidence intervals{cov} in brackets" if self.ci
+                else f"standard errors{cov} in parentheses")
         what = encode_string(what[0].upper() + what[1:] + ".", backslash=False)  # (it may name a cluster column)
         return ([what] + ([SIGNIF_LEGEND] if self.shows_codes else [])
                 + ([FLAG_NOTE + "."] if self.shows_flags else []) + self._convergence_notes())

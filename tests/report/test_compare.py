@@ -84,6 +84,14 @@ def test_quasi_family_has_blank_likelihood_rows_and_aliased_shows_na():
     assert list(cells.iloc[row : row + 2]["(1)"]) == ["NA", "(aliased)"]
 
 
+def test_intervals_from_a_sandwich_covariance_say_so_as_standard_errors_do():
+    # the footnote of robust standard errors named the covariance, that of robust intervals did not
+    fit = fit_ref(load_ref("birthwt_logit"))
+    assert gs.compare(fit.robust("HC0"), ci=True).note.startswith("95% confidence intervals (HC0) in brackets.")
+    assert gs.compare(fit.robust("HC0")).note.startswith("Standard errors (HC0) in parentheses.")
+    assert gs.compare(fit, ci=True).note.startswith("95% confidence intervals in brackets.")
+
+
 def test_confidence_level_is_not_rounded_to_a_whole_percent():
     # the footnote of 99.5% intervals read "100% confidence intervals" (and the emmeans heading too)
     fit = fit_ref(load_ref("birthwt_logit"))
