@@ -305,6 +305,8 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
             raise GLMStatError(f"compare() takes fitted models from glmstat.glm(); argument {k} is a {type(f).__name__}")
     if names is None:
         names = [f"({k})" for k in range(1, len(fits) + 1)]
+    if not isinstance(names, (list, tuple, np.ndarray, pd.Index, pd.Series)):  # (a string was read as its letters)
+        raise GLMStatError(f"names must be a list of model names, one per model, got {shown(names)}")
     names = [n if isinstance(n, str) else shown(n) for n in names]  # (str() of a 5,000-digit int raises)
     if len(names) != len(fits):
         raise GLMStatError(f"names has {len(names)} entries for {len(fits)} models")

@@ -148,6 +148,9 @@ def test_bad_arguments_are_refused():
         gs.compare(fit, fit, names=["one"])
     with pytest.raises(gs.GLMStatError, match="distinct"):
         gs.compare(fit, fit, names=["a", "a"])
+    for names in ("ab", 5, {"a": 1}):  # (a string was two models' names, a number a raw TypeError)
+        with pytest.raises(gs.GLMStatError, match="names must be a list of model names"):
+            gs.compare(fit, fit, names=names)
     with pytest.raises(gs.GLMStatError, match="must not be empty"):  # (to_frame() had two columns '')
         gs.compare(fit, fit, names=["", "b"])
     with pytest.raises(gs.GLMStatError, match="fitted models"):
