@@ -5,8 +5,8 @@ someone else's data.  pandas prints a label raw, so a column named ``"x\\x1b[2J"
 whoever prints ``fit.anova()``, and a bidi override reorder what they read.  These subclasses render every
 label and text cell through :func:`~glmstat.report.rformat.encode_string` (R's ``encodeString`` escapes, as
 glmstat's own reports) in each of pandas' renderings -- the terminal repr, ``to_string``, the notebook's
-``_repr_html_``, ``to_html``, ``to_markdown``, ``to_latex``, ``info`` and the Styler of ``style`` (as HTML text:
-pandas' Styler writes labels as HTML) -- while the data keep their exact
+``_repr_html_``, ``to_html`` (as HTML text with ``escape=False`` too), ``to_markdown``, ``to_latex``, ``info`` and
+the Styler of ``style`` (as HTML text: pandas' Styler writes labels as HTML) -- while the data keep their exact
 labels: ``table.loc["x\\x1b[2J"]``, arithmetic, comparison and export (``to_csv``, ``to_parquet``) are
 pandas' own.  ``to_markdown`` writes them as Markdown text too (:func:`glmstat.report.markdown.text`: a level
 ``<img src=x onerror=...>`` or ``[c](javascript:...)`` would be live markup in a Markdown viewer, a ``|`` would
@@ -183,6 +183,8 @@ class Table(pd.DataFrame):
         return _shown_frame(self).to_string(*args, **kwargs)
 
     def to_html(self, *args: Any, **kwargs: Any) -> str | None:
+        if not kwargs.get("escape", True):
+            return _to_html_unescaped(self, args, kwargs)
         return _shown_frame(self).to_html(*args, **kwargs)
 
     def to_markdown(self, *args: Any, **kwargs: Any) -> str | None:
@@ -214,6 +216,20 @@ def _html_label(value: Any) -> Any:
     if value is None or isinstance(value, (numbers.Number, np.generic, pd.Timestamp, pd.Timedelta, type(pd.NaT))):
         return value
     return html.escape(encode_string(value if isinstance(value, str) else str(value)), quote=True)
+
+
+def _to_html_unescaped(table: pd.DataFrame, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    """pandas' ``to_html(escape=False)`` of ``table``, its labels and text cells from the data still HTML text
+    (escaped here, by :func:`_html_label`, as the Styler's): ``escape=False`` is asked for the caller's own
+    markup (what its ``formatters`` write, which is written as it is), and a factor level
+    ``<img src=x onerror=...>`` ran as a tag.  ``columns`` selects by the raw labels and ``formatters`` are
+    keyed by them, as pandas'."""
+    opts = dict(kwargs)
+    if opts.get("columns") is not None:
+        table = table[list(opts.pop("columns"))]  # (by the raw labels, before they are escaped)
+    if isinstance(opts.get("formatters"), dict):
+        opts["formatters"] = {_html_label(k): f for k, f in opts["formatters"].items()}
+    return _shown_frame(table, _html_label).to_html(*args, **opts)
 
 
 def printable_table(value: Any) -> Any:

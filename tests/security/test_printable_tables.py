@@ -289,3 +289,22 @@ def test_a_row_of_a_table_with_a_multiindex_prints_its_name_escaped(fits):
     for text in (repr(row), str(row), row.to_string(), repr(row.to_frame())):
         assert not unprintable(text), unprintable(text)
     assert "a\\nb, p\\033[2J" in repr(row)
+
+
+@pytest.mark.parametrize("name", list(STYLED_TABLES))
+def test_to_html_without_escaping_still_writes_labels_from_the_data_as_text(markup_fit, name):
+    """``to_html(escape=False)`` is asked for the caller's own markup (what its formatters write); it wrote the
+    labels and text cells of the data raw too, so a level ``<img src=x onerror=alert(1)>`` ran as a tag."""
+    from html_check import check_balanced
+
+    table = MARKDOWN_TABLES[name](*markup_fit)
+    number = next(c for c in table.columns if pd.api.types.is_float_dtype(table[c]))
+    page = table.to_html(escape=False, formatters={number: lambda v: f"<b>{v:.3f}</b>"})
+    tags = {tag for tag, _ in check_balanced(page)}
+    assert tags == {"table", "thead", "tbody", "tr", "th", "td", "b"}, f"{name}: {tags}"  # (the caller's <b>)
+    hostile = [t for t in texts(table) if "<" in t]
+    assert hostile, f"{name}: no label with markup in the table"  # (not vacuous)
+    import html
+    for t in hostile:
+        assert html.escape(t) in page, f"{name}: {t!r} is not shown as written"
+    assert table.to_html(escape=False, columns=[number]).count("<td>") == len(table)  # (by the raw label)
