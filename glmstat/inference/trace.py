@@ -61,7 +61,8 @@ def _per_iteration(state: "FitState", source: "DesignSource", fam: "Family") -> 
 
 def trace_table(state: "FitState", source: "DesignSource", family: "Family", names: list[str]) -> pd.DataFrame:
     """One row per iteration of the engine's record ``state.trace``: ``iteration``, ``deviance``, ``loglik``,
-    ``halvings`` and the coefficients (columns ``names``, :func:`coefficient_columns`), the log-likelihood from one pass over ``source``."""
+    ``halvings`` and the coefficients (columns ``names``, as :func:`coefficient_columns` writes them), the
+    log-likelihood from one pass over ``source``."""
     rows = state.trace
     coefs = np.array([np.where(r[3], r[2], np.nan) for r in rows], dtype=float).reshape(len(rows), len(names))
     out = pd.DataFrame(dict(zip(TRACE_COLUMNS, (
