@@ -129,12 +129,17 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
         return event, sw
 
     def _formula_response(self, X, y, left, right, sw):
-        labels = X[response_column(left, X)].to_numpy() if left else np.asarray(y).reshape(-1)
+        column = response_column(left, X) if left else None
+        labels = X[column].to_numpy() if left else np.asarray(y).reshape(-1)
         if labels.shape != (len(X),):
             raise ValueError(f"y has {labels.size} values but the data has {len(X)} rows")
         if pd.isna(labels).any():
             raise ValueError("the class labels have missing values; drop those rows first")
         event, sw = self._target(labels, sw)
+        if left:
+            # the formula as written over the class column turned 0/1: the 0/1 column added under another
+            # name left the labels among the data, where '.' read them as a predictor ('y ~ .' fitted y on y)
+            return X.assign(**{column: event}), self.formula, event, sw
         data, formula = with_response(X, event, right)
         return data, formula, event, sw
 

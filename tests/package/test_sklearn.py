@@ -7,6 +7,7 @@ References: scikit-learn's own estimators (LogisticRegression, PoissonRegressor,
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 import warnings
@@ -29,7 +30,7 @@ from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 import glmstat as gs  # noqa: E402
 from glmstat.sklearn import ConvergenceWarning, GLMClassifier, GLMRegressor, NoInferenceError, glm_path  # noqa: E402
 
-from conftest import family_of, load_data, load_ref  # noqa: E402
+from conftest import FIXTURES, family_of, load_data, load_ref  # noqa: E402
 
 
 # -- the seed article's data ----------------------------------------------------------------------------
@@ -559,3 +560,21 @@ def test_a_class_weight_of_zero_is_refused_as_a_class_of_zero_weights():
     X, y = rng.normal(size=(40, 2)), np.tile([True, False], 20)
     with pytest.raises(ValueError, match="class_weight gives class True the weight 0"):
         GLMClassifier(class_weight={True: 0, False: 1}).fit(X, y)
+
+
+@pytest.mark.parametrize("case", ["labels", "zero_one"])
+def test_a_dot_formula_leaves_the_class_column_out_as_r(case):
+    """'y ~ .' over a frame holding the class column y: the 0/1 response was added under another name, so
+    '.' read the labels as a predictor and the fit was of y on itself (separation; with alpha > 0 silently a
+    perfect classifier).  R's glm, tests/fixtures/sklearn_formula_dot (make_sklearn_formula_dot.R)."""
+    here = FIXTURES / "sklearn_formula_dot"
+    ref = json.loads((here / "ref.json").read_text())[case]
+    data = pd.read_csv(here / "data.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.SeparationWarning)
+        est = GLMClassifier(formula=ref["formula"]).fit(data)
+    assert est.coef_names_ == tuple(ref["coef_names"][1:])
+    assert np.allclose(coefs(est), ref["coefficients"], rtol=1e-6, atol=1e-10)
+    assert np.allclose(est.results_.coef.to_numpy(), ref["coefficients"], rtol=1e-6, atol=1e-10)
+    penalized = GLMClassifier(formula=ref["formula"], alpha=0.01).fit(data)
+    assert penalized.coef_names_ == tuple(ref["coef_names"][1:])
