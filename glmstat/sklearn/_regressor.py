@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import _check_sample_weight, check_array, check_consistent_length, column_or_1d
 
+from ..errors import DataError
 from ..families import Family, Gaussian
 from ._base import GLMEstimatorBase
 from ._formula import front_end, split_formula
@@ -96,7 +99,9 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
         generalized to every family).  With a two-sided formula, y defaults to its left-hand side.
 
         y must lie in the family's domain (as in ``fit``; scikit-learn's GLMs refuse it too): the deviance
-        of a Poisson fit at y = -1 is no measure of fit, and it gave scores such as -3.8e16."""
+        of a Poisson fit at y = -1 is no measure of fit, and it gave scores such as -3.8e16.  Where D^2 is
+        undefined it follows ``r2_score``: a constant y gives 1.0 for a perfect fit and 0.0 otherwise, fewer
+        than two rows nan (with an ``UndefinedMetricWarning``)."""
         mu = self.predict(X)
         family = self._fitted_family
         w = _check_sample_weight(sample_weight, mu[:, None], dtype=np.float64, ensure_non_negative=True)
@@ -106,5 +111,28 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
         y = column_or_1d(check_array(y, dtype=np.float64, ensure_2d=False, input_name="y"), warn=True)
         check_consistent_length(mu, y)
         y, w = self._target(y, w)
-        ybar = np.full_like(y, float(w @ y) / float(w.sum()))
-        return 1.0 - float(w @ family.unit_deviance(y, mu)) / float(w @ family.unit_deviance(y, ybar))
+        if not np.any(w > 0):
+            raise DataError("every sample weight is zero; the score needs at least one row of positive weight")
+        if y.size < 2:  # (as r2_score: nan and a warning, where the ratio 0/0 raised ZeroDivisionError)
+            warnings.warn("D^2 is not well-defined with less than two samples", UndefinedMetricWarning, stacklevel=2)
+            return float("nan")
+        deviance = float(w @ family.unit_deviance(y, mu))
+        return _explained(deviance, float(w @ family.unit_deviance(y, _weighted_mean(y, w))))
+
+
+def _weighted_mean(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The weighted mean of y over the rows of positive weight, one per row: y itself, exactly, when those
+    rows hold one value (the rounded mean of a constant is another number, whose deviance is not 0)."""
+    held = y[w > 0]
+    if np.all(held == held[0]):
+        return np.full_like(y, held[0])
+    return np.full_like(y, float(w @ y) / float(w.sum()))
+
+
+def _explained(deviance: float, null_deviance: float) -> float:
+    """D^2 = 1 - deviance / null deviance.  A null deviance of 0 (y constant) leaves the ratio undefined:
+    1.0 for a perfect fit and 0.0 otherwise, scikit-learn's convention for R^2 (``r2_score``'s
+    ``force_finite``), which this is for the Gaussian family."""
+    if null_deviance == 0:
+        return 1.0 if deviance == 0 else 0.0
+    return 1.0 - deviance / null_deviance

@@ -578,3 +578,24 @@ def test_a_dot_formula_leaves_the_class_column_out_as_r(case):
     assert np.allclose(est.results_.coef.to_numpy(), ref["coefficients"], rtol=1e-6, atol=1e-10)
     penalized = GLMClassifier(formula=ref["formula"], alpha=0.01).fit(data)
     assert penalized.coef_names_ == tuple(ref["coef_names"][1:])
+
+
+def test_regressor_score_of_a_constant_or_single_y_follows_r2_score():
+    """D^2 of a y whose null deviance is 0 (a constant y: a CV fold of Poisson zeros) raised ZeroDivisionError,
+    a single row too; a constant y with unequal weights gave -1.8e34 (its rounded weighted mean is another
+    number).  Now scikit-learn's conventions for R^2 (which D^2 of the Gaussian is): 0.0 for an imperfect fit
+    of a constant, 1.0 for a perfect one, nan with an UndefinedMetricWarning below two rows."""
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(30, 2))
+    y = X @ [1.0, 2.0] + rng.normal(size=30)
+    gauss = GLMRegressor().fit(X, y)
+    assert gauss.score(X, np.full(30, 3.0)) == r2_score(np.full(30, 3.0), gauss.predict(X)) == 0.0
+    constant = np.full(30, 0.1)  # (r2_score gives -8.7e33: its mean of 0.1s is not 0.1)
+    assert gauss.score(X, constant) == gauss.score(X, constant, sample_weight=rng.uniform(0.1, 3.0, 30)) == 0.0
+    assert gauss.score(X, gauss.predict(X)) == 1.0
+    pois = GLMRegressor(family=gs.Poisson()).fit(X, rng.poisson(2.0, 30))
+    assert pois.score(X, np.zeros(30)) == 0.0
+    with pytest.warns(UndefinedMetricWarning, match="less than two samples"):
+        assert np.isnan(gauss.score(X[:1], y[:1]))
