@@ -11,8 +11,10 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from .._arguments import shown
+from .._scipy import special
 from ..errors import FamilyError
 from ..families import Binomial, Family
+from ..links import Link
 from ._base import GLMEstimatorBase
 from ._formula import response_column, with_response
 
@@ -153,14 +155,10 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The log-odds of classes_[1], log(mu / (1 - mu)), shape (n,): positive where it is predicted.  For
-        the logit link this is the linear predictor eta = b0 + x'b itself."""
-        eta = self._linear_predictor(X)
-        link = self._fitted_family.link
-        if link.name == "logit":
-            return eta
-        mu = link.inverse(eta)
-        with np.errstate(divide="ignore"):
-            return np.log(mu) - np.log1p(-mu)
+        the logit link this is the linear predictor eta = b0 + x'b itself; for the others it is computed from
+        eta without rounding mu (see :func:`log_odds`), so it keeps ranking rows whose probabilities round
+        to 1 or are clamped as R clamps them in ``predict_proba``."""
+        return log_odds(self._linear_predictor(X), self._fitted_family.link)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Columns P(classes_[0]) = 1 - mu and P(classes_[1]) = mu, mu = g^{-1}(eta)."""
@@ -187,3 +185,32 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
             if left:
                 y = X[response_column(left, X)].to_numpy()
         return super().score(X, y, sample_weight=sample_weight)
+
+
+def log_odds(eta: np.ndarray, link: Link) -> np.ndarray:
+    """log(mu / (1 - mu)) for mu = g^{-1}(eta) of a binomial link, from eta directly.
+
+    Taking it from mu lost it where mu rounds to 1 and where R's clamps hold mu inside [eps, 1 - eps]
+    (probit beyond |eta| = 8.13, cloglog from eta = 3.6): every such row had the log-odds 36.04, so rows the
+    model ranks apart were tied (a probit eta of 10 and of 40; a cloglog eta of 6, whose log-odds is 403).
+    Each link's two tails are written so that neither is 1 minus a rounded number:
+
+    * probit: log Phi(eta) - log Phi(-eta);
+    * cloglog: 1 - mu = exp(-exp(eta)), so log(-expm1(-exp(eta))) + exp(eta);
+    * cauchit: mu = atan2(1, -eta) / pi and 1 - mu = atan2(1, eta) / pi;
+    * log: eta - log(-expm1(eta)) (nan for eta > 0, where mu > 1 is no probability).
+    """
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        if link.name == "logit":
+            return eta
+        if link.name == "probit":
+            return special.log_ndtr(eta) - special.log_ndtr(-eta)
+        if link.name == "cloglog":
+            e = np.exp(eta)
+            return np.log(-np.expm1(-e)) + e
+        if link.name == "cauchit":
+            return np.log(np.arctan2(1.0, -eta)) - np.log(np.arctan2(1.0, eta))
+        if link.name == "log":
+            return eta - np.log(-np.expm1(eta))
+        mu = link.inverse(eta)  # (a link of another name: from its mean)
+        return np.log(mu) - np.log1p(-mu)

@@ -268,7 +268,11 @@ def test_classifier_outputs_for_a_non_logit_link(cancer):
     est = GLMClassifier(family=gs.Binomial(link="cloglog"), alpha=0.01).fit(Xtr, ytr)
     p = est.predict_proba(Xte)
     assert np.allclose(p.sum(axis=1), 1.0)
-    assert np.allclose(est.decision_function(Xte), np.log(p[:, 1] / p[:, 0]))  # log-odds of classes_[1]
+    # log-odds of classes_[1], where neither probability is rounded or clamped (beyond, it keeps growing)
+    inside = np.minimum(p[:, 0], p[:, 1]) > 1e-8
+    assert 0 < inside.sum() < len(p)
+    assert np.allclose(est.decision_function(Xte)[inside], np.log(p[inside, 1] / p[inside, 0]))
+    assert np.all(np.abs(est.decision_function(Xte)[~inside]) > -np.log(1e-8))
     assert np.array_equal(est.predict(Xte), (est.decision_function(Xte) > 0).astype(int))
     assert np.allclose(est.predict_log_proba(Xte), np.log(p))
     assert est.coef_.shape == (1, Xtr.shape[1]) and est.intercept_.shape == (1,)
@@ -599,3 +603,29 @@ def test_regressor_score_of_a_constant_or_single_y_follows_r2_score():
     assert pois.score(X, np.zeros(30)) == 0.0
     with pytest.warns(UndefinedMetricWarning, match="less than two samples"):
         assert np.isnan(gauss.score(X[:1], y[:1]))
+
+
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog", "cauchit", "log"])
+def test_decision_function_is_the_log_odds_beyond_the_clamped_probabilities(link):
+    """decision_function took log(mu / (1 - mu)) from R's clamped mu: 36.04 for every probit eta beyond 8.13
+    and every cloglog eta beyond 3.6 (403.4 at eta = 6), so the rows were tied for any ranking (the roc_auc
+    scorer reads decision_function).  R's distribution functions, tests/fixtures/sklearn_log_odds
+    (make_sklearn_log_odds.R)."""
+    from glmstat.links import get_link
+    from glmstat.sklearn._classifier import log_odds
+
+    ref = json.loads((FIXTURES / "sklearn_log_odds" / "ref.json").read_text())
+    eta = np.array(ref["eta_log" if link == "log" else "eta"])
+    assert np.allclose(log_odds(eta, get_link(link)), ref[link], rtol=1e-12, atol=0)
+    # the estimator: its decision function is the log-odds of its linear predictor, and positive where it
+    # predicts classes_[1]
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(200, 1))
+    y = np.where(rng.uniform(size=200) < 0.2 * np.exp(0.5 * X[:, 0]), "b", "a")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = GLMClassifier(family=gs.Binomial(link=link)).fit(X, y)
+    new = (eta - est.intercept_[0])[:, None] / est.coef_[0, 0]
+    decision = est.decision_function(new)
+    assert np.allclose(decision, ref[link], rtol=1e-8, atol=1e-8)
+    assert np.array_equal(est.predict(new), est.classes_[(decision > 0).astype(int)])
