@@ -44,8 +44,9 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
     fit_intercept : bool, default True
         Fit an unpenalized intercept.  With a formula, the formula decides (``- 1`` removes it).
     formula : str, optional
-        R formula on a DataFrame X: ``"y ~ x + C(g)"`` (classes read from column ``y`` of X, ``y=None``) or
-        ``"~ x + C(g)"`` with the labels in ``y``.  The spec is learned in fit and re-applied in predict;
+        R formula on a DataFrame X: ``"y ~ x + C(g)"`` (classes read from column ``y`` of X, ``y=None``; a
+        Categorical column's in its level order, as R reads a factor response: ``classes_[1]``, the event, is
+        its second level) or ``"~ x + C(g)"`` with the labels in ``y`` (sorted, as scikit-learn sorts them).  The spec is learned in fit and re-applied in predict;
         unseen factor levels and missing values are errors.
     class_weight : None, "balanced" or dict
         Multiplies the sample weights by class: ``"balanced"`` gives class c the weight
@@ -97,15 +98,17 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
             raise FamilyError(f"GLMClassifier needs a binomial family, e.g. glmstat.Binomial(link='probit'); got "
                               f"{family}; for other families use GLMRegressor")
 
-    def _target(self, y: Any, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """0/1 for classes_[0]/classes_[1], and the sample weights times the class weights."""
+    def _target(self, y: Any, sample_weight: np.ndarray, classes: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 for classes_[0]/classes_[1], and the sample weights times the class weights.  ``classes``: the
+        classes in their order (R's level order of a factor response), else y's values sorted."""
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y")
         if kind != "binary":
             raise ValueError(f"Only binary classification is supported. The type of the target is {kind}; "
                              "GLMClassifier fits one binomial GLM (for more classes use one-vs-rest)")
         y = np.asarray(y)
-        classes = np.unique(y)
+        classes = np.unique(y) if classes is None else classes
         values = classes.tolist()  # (plain Python values: 'a', not np.str_('a'))
         if classes.size < 2:
             raise ValueError(f"y has only one class ({shown(values[0])}); a binary classifier needs two classes")
@@ -137,7 +140,7 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
             raise ValueError(f"y has {labels.size} values but the data has {len(X)} rows")
         if pd.isna(labels).any():
             raise ValueError("the class labels have missing values; drop those rows first")
-        event, sw = self._target(labels, sw)
+        event, sw = self._target(labels, sw, level_order(X[column]) if left else None)
         if left:
             # the formula as written over the class column turned 0/1: the 0/1 column added under another
             # name left the labels among the data, where '.' read them as a predictor ('y ~ .' fitted y on y)
@@ -185,6 +188,21 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
             if left:
                 y = X[response_column(left, X)].to_numpy()
         return super().score(X, y, sample_weight=sample_weight)
+
+
+def level_order(column: pd.Series) -> np.ndarray | None:
+    """The classes of a Categorical class column in its level order, the levels it holds only; None for a
+    column of another type (its values sorted, as scikit-learn's classifiers sort them).
+
+    R's binomial family reads a factor response in level order, the first level failure, and so does
+    glmstat.glm: sorting the values instead made the event of a column with the levels ("low", "high")
+    "low", where R's and glmstat.glm's is "high", and every coefficient changed sign.
+    """
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return None
+    codes = column.cat.codes.to_numpy()
+    held = np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)) > 0
+    return column.cat.categories.to_numpy()[held]
 
 
 def log_odds(eta: np.ndarray, link: Link) -> np.ndarray:

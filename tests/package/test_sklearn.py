@@ -629,3 +629,25 @@ def test_decision_function_is_the_log_odds_beyond_the_clamped_probabilities(link
     decision = est.decision_function(new)
     assert np.allclose(decision, ref[link], rtol=1e-8, atol=1e-8)
     assert np.array_equal(est.predict(new), est.classes_[(decision > 0).astype(int)])
+
+
+def test_a_categorical_class_column_is_read_in_its_level_order_as_r():
+    """A two-sided formula over a Categorical class column with the levels ("low", "high", "none"): the
+    classes were sorted, so "low" was the event and every coefficient had the opposite sign of R's glm (and
+    of glmstat.glm, and of results_' own summary of the formula).  R's event is the second level held.
+    R's glm, tests/fixtures/sklearn_factor_response (make_sklearn_factor_response.R)."""
+    here = FIXTURES / "sklearn_factor_response"
+    ref = json.loads((here / "ref.json").read_text())
+    data = pd.read_csv(here / "data.csv")
+    data["risk"] = pd.Categorical(data["risk"], categories=ref["levels"])
+    est = GLMClassifier(formula=ref["formula"]).fit(data)
+    assert list(est.classes_) == ["low", "high"]
+    assert np.allclose(coefs(est), ref["coefficients"], rtol=1e-6, atol=1e-10)
+    assert np.allclose(est.predict_proba(data)[:, 1], ref["fitted"], rtol=1e-6)
+    assert np.allclose(gs.glm(ref["formula"], data, family=gs.Binomial()).coef.to_numpy(), ref["coefficients"],
+                       rtol=1e-6)
+    assert est.score(data) == np.mean(est.predict(data) == data["risk"].to_numpy())
+    # labels passed as y, scikit-learn's way: sorted, as LogisticRegression sorts them ("high" is classes_[0])
+    sk_way = GLMClassifier(formula="~ x + g").fit(data, data["risk"])
+    assert list(sk_way.classes_) == ["high", "low"]
+    assert np.allclose(coefs(sk_way), -np.asarray(ref["coefficients"]), rtol=1e-6, atol=1e-10)
