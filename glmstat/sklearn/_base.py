@@ -21,7 +21,7 @@ from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
 from ..formula.deparse import r_name
 from ..formula.lexer import reads_as_name
-from ..errors import FamilyError, FormulaError, GLMStatError, SeparationWarning
+from ..errors import FamilyError, FitError, FormulaError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
 from ._formula import front_end, split_formula, with_response
@@ -113,7 +113,7 @@ class GLMEstimatorBase(BaseEstimator):
             design, offset, weights, intercept = X, None, sw, bool(self.fit_intercept)
             names = (tuple(str(c) for c in self.feature_names_in_) if hasattr(self, "feature_names_in_")
                      else tuple(f"x{j}" for j in range(X.shape[1])))
-            self._spec, self._intercept_column, frame = None, None, None
+            self._spec, self._intercept_column, frame = None, (0 if intercept else None), None
         else:
             data, formula, y_num, sw = self._formula_data(X, y, sample_weight)
             enc = front_end(data, formula=formula, family=family)
@@ -222,18 +222,23 @@ class GLMEstimatorBase(BaseEstimator):
             rows = list(X.index[~enc.complete][:5])
             raise ValueError(f"{int((~enc.complete).sum())} rows have missing values in the model's columns "
                              f"(rows {rows}); impute or drop them first")
-        beta = np.zeros(enc.design.n_cols)
-        keep = np.arange(beta.size) != self._intercept_column  # (all of them without an intercept)
-        beta[keep] = coef
-        if self._intercept_column is not None:
-            beta[self._intercept_column] = np.ravel(self.intercept_)[0]
-        return enc.design.matvec(beta) + enc.offset
+        return enc.design.matvec(self._design_coef()) + enc.offset
+
+    def _design_coef(self) -> np.ndarray:
+        """The coefficients in the order of the model's columns, the intercept at its column (the first for
+        arrays, the formula's for a formula; none without an intercept)."""
+        coef = np.ravel(self.coef_)
+        if self._intercept_column is None:
+            return coef.copy()
+        return np.insert(coef, self._intercept_column, float(np.ravel(self.intercept_)[0]))
 
     # -- inference ---------------------------------------------------------------------------------------
     @property
     def results_(self) -> GLMResults:
         """The unpenalized fit as :func:`glmstat.glm` makes it (standard errors, tests, intervals,
-        diagnostics, summary) on the same rows, columns and weights; computed on first use.
+        diagnostics, summary) on the same rows, columns and weights; computed on first use.  A model glm
+        cannot start from the family's starting means (where R asks for ``start=``) is started from the
+        estimator's coefficients.
 
         Raises :class:`NoInferenceError` for a penalized fit (``alpha > 0``): its estimates are biased
         towards zero and the usual covariance (X'WX)^{-1} accounts for neither the bias nor the penalty, so
@@ -253,7 +258,14 @@ class GLMEstimatorBase(BaseEstimator):
             from ..api import glm
 
             formula, data, family, weights = inputs
-            cached = glm(formula, data, family=family, weights=weights)
+            try:
+                cached = glm(formula, data, family=family, weights=weights)
+            except FitError:
+                # glm starts as R does, from the family's starting means, and some models (a Gamma or
+                # inverse Gaussian with the identity link) cannot take a valid first step from there, where R
+                # asks for start= too; the estimator's own estimates are a valid start, and the optimum the
+                # same
+                cached = glm(formula, data, family=family, weights=weights, start=self._design_coef())
             self.__dict__["_results_cache"] = cached
         return cached
 

@@ -651,3 +651,24 @@ def test_a_categorical_class_column_is_read_in_its_level_order_as_r():
     sk_way = GLMClassifier(formula="~ x + g").fit(data, data["risk"])
     assert list(sk_way.classes_) == ["high", "low"]
     assert np.allclose(coefs(sk_way), -np.asarray(ref["coefficients"]), rtol=1e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize("formula", [None, "y ~ x2 + x1"])
+def test_results_start_from_the_estimates_where_glm_cannot_start(formula):
+    """A Gamma identity-link model the estimator fits but glm cannot start from the family's starting means
+    (as R, which asks for start=): results_ raised that FitError, with no way to pass start.  It now starts
+    from the estimator's coefficients.  R's glm from start = c(1, 0, 0), tests/fixtures/sklearn_results_start
+    (make_sklearn_results_start.R)."""
+    here = FIXTURES / "sklearn_results_start"
+    ref = json.loads((here / "ref.json").read_text())
+    data = pd.read_csv(here / "data.csv")
+    with pytest.raises(gs.FitError, match="no valid set of coefficients"):
+        gs.glm(ref["formula"], data, family=gs.Gamma(link="identity"))
+    est = GLMRegressor(family=gs.Gamma(link="identity"), formula=formula)
+    est = est.fit(data) if formula else est.fit(data[["x1", "x2"]], data["y"])
+    res = est.results_
+    order = [0, 1, 2] if formula is None else [0, 2, 1]  # (the formula's columns: x2 before x1)
+    assert np.allclose(res.coef.to_numpy(), np.asarray(ref["coefficients"])[order], rtol=1e-6)
+    assert np.allclose(res.std_errors.to_numpy(), np.asarray(ref["std_errors"])[order], rtol=1e-6)
+    assert res.deviance == pytest.approx(ref["deviance"], rel=1e-8)
+    assert res.dispersion == pytest.approx(ref["dispersion"], rel=1e-6)
