@@ -12,13 +12,18 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 
 from .._arguments import shown
 from .._scipy import special
-from ..errors import FamilyError
+from ..errors import DataError, FamilyError
 from ..families import Binomial, Family
 from ..links import Link
 from ._base import GLMEstimatorBase
 from ._formula import response_column, with_response
 
 __all__ = ["GLMClassifier"]
+
+
+#: How far above 1 a predicted mean may be and still be read as the probability 1 (a log-binomial fit on the
+#: boundary of its domain can end an ulp beyond it)
+PROBABILITY_SLACK = 1e-10
 
 
 class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
@@ -161,13 +166,32 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
         the logit link this is the linear predictor eta = b0 + x'b itself; for the others it is computed from
         eta without rounding mu (see :func:`log_odds`), so it keeps ranking rows whose probabilities round
         to 1 or are clamped as R clamps them in ``predict_proba``."""
-        return log_odds(self._linear_predictor(X), self._fitted_family.link)
+        return log_odds(self._probability_eta(X), self._fitted_family.link)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Columns P(classes_[0]) = 1 - mu and P(classes_[1]) = mu, mu = g^{-1}(eta)."""
+        """Columns P(classes_[0]) = 1 - mu and P(classes_[1]) = mu, mu = g^{-1}(eta); a row whose mu is no
+        probability (the log link beyond the fitted rows) raises a DataError."""
+        eta = self._probability_eta(X)  # (first: an unfitted estimator raises NotFittedError)
+        mu = np.clip(self._fitted_family.link.inverse(eta), 0.0, 1.0)
+        return np.column_stack([1.0 - mu, mu])
+
+    def _probability_eta(self, X: Any) -> np.ndarray:
+        """The linear predictor of new data, refused where its mean is no probability: the log link's
+        exp(eta) exceeds 1 at a positive eta (new data beyond the fitted rows), which predict_proba returned
+        as a probability of, say, 6.27 beside one of -5.27 for the other class, and decision_function as nan.
+        (A mean within PROBABILITY_SLACK above 1 is a fit on the boundary, at an eta of a few ulps.)"""
         eta = self._linear_predictor(X)  # (first: an unfitted estimator raises NotFittedError)
         mu = self._fitted_family.link.inverse(eta)
-        return np.column_stack([1.0 - mu, mu])
+        bad = np.flatnonzero(~((mu >= 0) & (mu <= 1 + PROBABILITY_SLACK)))
+        if bad.size:
+            i, link, event = bad[0], self._fitted_family.link.name, shown(self.classes_[1:].tolist()[0])
+            raise DataError(
+                f"the model's probability of class {event} is {mu[i]:.6g} at row {i} "
+                f"of X (linear predictor {eta[i]:.6g}; {bad.size} of {eta.size} rows outside [0, 1]): the {link} "
+                "link gives no probability there, beyond the rows the model was fitted on; a link such as logit "
+                "keeps every prediction a probability"
+            )
+        return eta
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """log of :meth:`predict_proba`."""
@@ -216,7 +240,7 @@ def log_odds(eta: np.ndarray, link: Link) -> np.ndarray:
     * probit: log Phi(eta) - log Phi(-eta);
     * cloglog: 1 - mu = exp(-exp(eta)), so log(-expm1(-exp(eta))) + exp(eta);
     * cauchit: mu = atan2(1, -eta) / pi and 1 - mu = atan2(1, eta) / pi;
-    * log: eta - log(-expm1(eta)) (nan for eta > 0, where mu > 1 is no probability).
+    * log: eta - log(-expm1(eta)) (inf for eta >= 0: mu above 1 is refused before, but for rounding).
     """
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         if link.name == "logit":
@@ -229,6 +253,6 @@ def log_odds(eta: np.ndarray, link: Link) -> np.ndarray:
         if link.name == "cauchit":
             return np.log(np.arctan2(1.0, -eta)) - np.log(np.arctan2(1.0, eta))
         if link.name == "log":
-            return eta - np.log(-np.expm1(eta))
+            return eta - np.log(-np.expm1(np.minimum(eta, 0.0)))  # (inf at mu = 1)
         mu = link.inverse(eta)  # (a link of another name: from its mean)
         return np.log(mu) - np.log1p(-mu)

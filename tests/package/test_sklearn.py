@@ -672,3 +672,21 @@ def test_results_start_from_the_estimates_where_glm_cannot_start(formula):
     assert np.allclose(res.std_errors.to_numpy(), np.asarray(ref["std_errors"])[order], rtol=1e-6)
     assert res.deviance == pytest.approx(ref["deviance"], rel=1e-8)
     assert res.dispersion == pytest.approx(ref["dispersion"], rel=1e-6)
+
+
+def test_a_log_link_mean_above_one_is_refused_as_a_probability():
+    """A log-binomial model predicts exp(eta) > 1 at new data beyond the fitted rows (R's predict returns it):
+    predict_proba gave it as a probability (1.92 beside -0.92), decision_function nan.  Now predict_proba,
+    predict and decision_function refuse such rows with R's mean in the message; rows inside keep R's means.
+    R's glm and predict, tests/fixtures/sklearn_log_binomial (make_sklearn_log_binomial.R)."""
+    here = FIXTURES / "sklearn_log_binomial"
+    ref = json.loads((here / "ref.json").read_text())
+    data = pd.read_csv(here / "data.csv")
+    est = GLMClassifier(family=gs.Binomial(link="log")).fit(data[["x"]], data["y"])
+    assert np.allclose(coefs(est), ref["coefficients"], rtol=1e-6)
+    inside, beyond = pd.DataFrame({"x": ref["new_x"][:1]}), pd.DataFrame({"x": ref["new_x"]})
+    assert est.predict_proba(inside)[0, 1] == pytest.approx(ref["predicted"][0], rel=1e-6)
+    message = f"probability of class 'yes' is {ref['predicted'][1]:.6g} at row 1 of X"
+    for method in (est.predict_proba, est.predict, est.decision_function, est.predict_log_proba):
+        with pytest.raises(gs.DataError, match=re.escape(message)):
+            method(beyond)
