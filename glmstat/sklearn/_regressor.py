@@ -108,6 +108,9 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
         if y is None and self.formula is not None and split_formula(self.formula)[0]:
             enc = front_end(X, formula=f"{split_formula(self.formula)[0]} ~ 1", family=family)
             y, w = enc.y, w * enc.weights
+        if y is None:  # (check_array read None as nan: "Input y contains NaN")
+            raise DataError("score needs the response y: pass it, or fit with a two-sided formula ('y ~ x'), "
+                            "whose left-hand side score reads from X")
         y = column_or_1d(check_array(y, dtype=np.float64, ensure_2d=False, input_name="y"), warn=True)
         check_consistent_length(mu, y)
         y, w = self._target(y, w)

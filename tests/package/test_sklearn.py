@@ -690,3 +690,16 @@ def test_a_log_link_mean_above_one_is_refused_as_a_probability():
     for method in (est.predict_proba, est.predict, est.decision_function, est.predict_log_proba):
         with pytest.raises(gs.DataError, match=re.escape(message)):
             method(beyond)
+
+
+def test_regressor_score_without_y_says_so():
+    """score(X) without y and without a two-sided formula said "Input y contains NaN" (None read as nan)."""
+    rng = np.random.default_rng(12)
+    df = pd.DataFrame({"a": rng.normal(size=30)})
+    y = rng.poisson(np.exp(0.2 * df["a"]))
+    for est in (GLMRegressor(family=gs.Poisson()).fit(df, y),
+                GLMRegressor(family=gs.Poisson(), formula="~ a").fit(df, y)):
+        with pytest.raises(gs.DataError, match="score needs the response y"):
+            est.score(df)
+    two_sided = GLMRegressor(family=gs.Poisson(), formula="y ~ a").fit(df.assign(y=y))
+    assert two_sided.score(df.assign(y=y)) == two_sided.score(df, y)
