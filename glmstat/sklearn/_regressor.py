@@ -89,9 +89,21 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
         return self._fit(X, y, sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
-        """The fitted mean mu = g^{-1}(b0 + x'b (+ offset))."""
+        """The fitted mean mu = g^{-1}(b0 + x'b (+ offset)).  A row where that is no mean of the family
+        raises a DataError (see :func:`outside_the_model`)."""
         eta = self._linear_predictor(X)  # (first: an unfitted estimator raises NotFittedError)
-        return self._fitted_family.link.inverse(eta)
+        family = self._fitted_family
+        mu = family.link.inverse(eta)
+        bad = outside_the_model(eta, mu, family)
+        if bad.size:
+            i = bad[0]
+            raise DataError(
+                f"the model gives no {family.name} mean at row {i} of X: linear predictor {eta[i]:.6g}, mean "
+                f"{mu[i]:.6g} ({bad.size} of {eta.size} rows outside the {family.link.name} link's domain or the "
+                f"family's means {family.mu_domain}), beyond the rows the model was fitted on; a log link keeps "
+                "every prediction a mean"
+            )
+        return mu
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """D^2, the fraction of deviance explained: 1 - D(y, mu) / D(y, ybar), with D the family's
@@ -121,6 +133,21 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
             return float("nan")
         deviance = float(w @ family.unit_deviance(y, mu))
         return _explained(deviance, float(w @ family.unit_deviance(y, _weighted_mean(y, w))))
+
+
+def outside_the_model(eta: np.ndarray, mu: np.ndarray, family: Family) -> np.ndarray:
+    """The rows whose linear predictor is outside the link's domain or whose mean is outside the family's
+    (its closure: a mean on the boundary is a limit the fit can reach), as positions.
+
+    R's predict returns them, and so did predict: a Poisson identity-link mean of -8.4 for new data beyond
+    the fitted rows (its score then nan), a Poisson sqrt-link mean of 60 from eta = -7.7 (eta^2, the other
+    branch: the model's mean there is no number), an inverse Gaussian nan.
+    """
+    domain = family.mu_domain
+    inside = np.isfinite(mu) & (mu >= domain.low) & (mu <= domain.high)
+    if not family.link.valid_eta(eta):  # (a test of the whole array: find its rows, this once)
+        inside &= np.array([family.link.valid_eta(eta[i:i + 1]) for i in range(eta.size)], dtype=bool)
+    return np.flatnonzero(~inside)
 
 
 def _weighted_mean(y: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -703,3 +703,24 @@ def test_regressor_score_without_y_says_so():
             est.score(df)
     two_sided = GLMRegressor(family=gs.Poisson(), formula="y ~ a").fit(df.assign(y=y))
     assert two_sided.score(df.assign(y=y)) == two_sided.score(df, y)
+
+
+@pytest.mark.parametrize("link", ["identity", "sqrt"])
+def test_predict_refuses_a_row_where_the_model_gives_no_mean(link):
+    """New data beyond the fitted rows can take the linear predictor out of the link's domain: R's predict
+    gives the identity link's negative Poisson mean (-3.44; score was then nan) and the sqrt link's eta^2
+    (0.09 from eta = -0.30, the other branch), and so did predict.  It now refuses such rows with R's linear
+    predictor in the message; rows inside keep R's means.  R's glm and predict,
+    tests/fixtures/sklearn_mean_domain (make_sklearn_mean_domain.R)."""
+    here = FIXTURES / "sklearn_mean_domain"
+    ref = json.loads((here / "ref.json").read_text())
+    data = pd.read_csv(here / "data.csv")
+    est = GLMRegressor(family=gs.Poisson(link=link)).fit(data[["x"]], data["y"])
+    assert np.allclose(coefs(est), ref[link]["coefficients"], rtol=1e-6)
+    new = pd.DataFrame({"x": ref["new_x"]})
+    assert est.predict(new.iloc[:1])[0] == pytest.approx(ref[link]["mu"][0], rel=1e-6)
+    message = f"no poisson mean at row 1 of X: linear predictor {ref[link]['eta'][1]:.6g}"
+    with pytest.raises(gs.DataError, match=re.escape(message)):
+        est.predict(new)
+    with pytest.raises(gs.DataError, match=re.escape(message)):
+        est.score(new, [2, 1])
