@@ -43,6 +43,15 @@ class NoInferenceError(GLMStatError, AttributeError):
 DRIFT_TOL = 1e-3
 
 
+def diverging_message(drift: float, family: Family, where: str) -> str:
+    """What a SeparationWarning says of an unpenalized fit whose estimates diverge (``drift`` above
+    DRIFT_TOL); ``where``: what holds the estimates (``coef_``, a path's coefficients)."""
+    return (f"the unpenalized estimates diverge: one more Newton step would still move a linear predictor by "
+            f"{drift:.3g}, as along a separating direction (fitted means driven to the edge of the {family.name} "
+            f"family's range); the maximum-likelihood estimates are infinite and {where} is where the iterations "
+            "stopped. Use alpha > 0 for finite estimates")
+
+
 def _is_real(x: Any) -> bool:
     if not isinstance(x, numbers.Real) or isinstance(x, bool):
         return False
@@ -142,13 +151,8 @@ class GLMEstimatorBase(BaseEstimator):
                 ConvergenceWarning, stacklevel=3,
             )
         if fit.drift > DRIFT_TOL:
-            warnings.warn(
-                f"the unpenalized estimates diverge: one more Newton step would still move a linear predictor "
-                f"by {fit.drift:.3g}, as along a separating direction (fitted means driven to the edge of the "
-                f"{family.name} family's range); the maximum-likelihood estimates are infinite and coef_ is "
-                "where the iterations stopped. Use alpha > 0 for finite estimates; results_ names the cause",
-                SeparationWarning, stacklevel=3,
-            )
+            warnings.warn(diverging_message(fit.drift, family, "coef_") + "; results_ names the cause",
+                          SeparationWarning, stacklevel=3)
         self._set_coef(fit.coef, fit.intercept)
         self.n_iter_ = fit.iterations + 1  # IRLS passes, counting the one at the starting values
         self.coef_names_ = names

@@ -11,8 +11,9 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_co
 
 from .._arguments import shown
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
+from ..errors import SeparationWarning
 from ..families import Family
-from ._base import ConvergenceWarning
+from ._base import DRIFT_TOL, ConvergenceWarning, diverging_message
 from ._regressor import GLMRegressor
 
 __all__ = ["GLMPath", "glm_path"]
@@ -68,6 +69,9 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     -----
     ConvergenceWarning
         When a fit along the path stops at ``max_iter``.
+    glmstat.SeparationWarning
+        When the fit at alpha = 0 diverges (separated data: its estimates are infinite), as the estimators
+        warn for the same fit.
     """
     # the estimator's checks: family, l1_ratio, tol, max_iter, fit_intercept, and y in the family's domain
     est = GLMRegressor(family=family, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
@@ -105,5 +109,9 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
             f"{', '.join(f'{a:.4g}' for a in stopped[:5])}{', ...' if len(stopped) > 5 else ''}); raise max_iter",
             ConvergenceWarning, stacklevel=2,
         )
+    diverging = [(a, f.drift) for a, f in zip(alphas, fits) if f.drift > DRIFT_TOL]
+    if diverging:  # (an alpha of 0 on separated data: the estimator warns so for the same fit)
+        warnings.warn(diverging_message(diverging[0][1], fam, "the path's solution at alpha=0"),
+                      SeparationWarning, stacklevel=2)
     coefs = np.array([f.coef for f in fits]).reshape(len(fits), X.shape[1])
     return GLMPath(alphas, np.array([f.intercept for f in fits]), coefs, (coefs != 0).sum(axis=1), fits)

@@ -724,3 +724,20 @@ def test_predict_refuses_a_row_where_the_model_gives_no_mean(link):
         est.predict(new)
     with pytest.raises(gs.DataError, match=re.escape(message)):
         est.score(new, [2, 1])
+
+
+def test_glm_path_warns_of_a_diverging_unpenalized_fit_as_the_estimator():
+    """y = (x0 > 0) is completely separated by x0, so the unpenalized estimates are infinite: GLMClassifier
+    warns, but glm_path(..., alphas=[..., 0]) returned coefficients of 607 and 48 as converged, silently."""
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(50, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.warns(gs.SeparationWarning, match="the path's solution at alpha=0"):
+        path = glm_path(X, y, family=gs.Binomial(), alphas=[0.1, 0.01, 0.0])
+    with pytest.warns(gs.SeparationWarning, match="coef_ is where the iterations stopped"):
+        GLMClassifier().fit(X, y)
+    assert np.all(np.abs(path.coefs[:2]) < 10)
+    noisy = (X[:, 0] + rng.normal(size=50) > 0).astype(int)  # (not separated: no warning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.SeparationWarning)
+        glm_path(X, noisy, family=gs.Binomial(), alphas=[0.1, 0.0])
