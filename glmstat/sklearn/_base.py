@@ -283,12 +283,13 @@ def _for_penalized(design: Design) -> np.ndarray | Design:
 
 
 def _formula_names(names: Sequence[str], intercept: bool) -> list[str]:
-    """The features' names as formula variables: a name a formula cannot quote (it holds a backtick), or one
-    that would collide with the intercept's column or an earlier name, becomes ``x{j}`` (made unique)."""
+    """The features' names as formula variables: a name a formula cannot quote (it holds a backtick, or is
+    empty: ```` is no name), or one that would collide with the intercept's column or an earlier name, becomes
+    ``x{j}`` (made unique)."""
     taken = {"Intercept"} if intercept else set()
     out = []
     for j, n in enumerate(names):
-        if "`" in n or n in taken:
+        if not n or "`" in n or n in taken:
             n = f"x{j}"
             while n in taken or n in names:
                 n += "_"

@@ -161,13 +161,15 @@ def test_unpenalized_results_use_feature_names_and_weights():
 
 
 @pytest.mark.parametrize("names", [["Intercept", "b"], ["a`b", "x0"], ["ab", "a\\b"], ["a b\\", "ab"],
-                                   ["\u2118", "b"]],
-                         ids=["intercept", "backtick", "backslash", "trailing-backslash", "identifier-not-r-name"])
+                                   ["\u2118", "b"], ["", "b"]],
+                         ids=["intercept", "backtick", "backslash", "trailing-backslash", "identifier-not-r-name",
+                              "empty"])
 def test_results_keep_every_feature_whatever_its_name(names):
     # a feature named like the intercept's column, one renamed (a backtick) onto another's name, or one with a
     # backslash (quoted unescaped, `a\b` was the column ab: a model without the feature), or a Python identifier
-    # the formula lexer does not read as a name (U+2118, written bare, was a FormulaError): results_ still has
-    # one coefficient per feature besides the intercept, equal to the estimator's
+    # the formula lexer does not read as a name (U+2118, written bare, was a FormulaError), or an empty name
+    # (quoted as ``, "an empty backtick name", a FormulaError): results_ still has one coefficient per feature
+    # besides the intercept, equal to the estimator's
     rng = np.random.default_rng(5)
     X = pd.DataFrame(rng.normal(size=(60, 2)), columns=names)
     y = np.exp(0.2 + 0.3 * X.iloc[:, 0]) + rng.normal(size=60) * 0.1
