@@ -3,6 +3,7 @@ predictor for new data, and ``results_`` (glmstat's full inference, offered only
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import math
 import numbers
@@ -21,6 +22,7 @@ from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
 from ..formula.deparse import r_name
 from ..formula.lexer import reads_as_name
+from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
 from ..errors import FamilyError, FitError, FormulaError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
@@ -194,12 +196,13 @@ class GLMEstimatorBase(BaseEstimator):
 
     @staticmethod
     def _inference_data(X, y_num, sw, names, intercept, family, frame) -> tuple:
-        """What ``results_`` refits with glmstat.glm: formula, data frame, family, weights.  The data are
-        copied (into a frame named by the features, for arrays): the caller may change theirs after fitting."""
+        """What ``results_`` refits with glmstat.glm: formula, data frame, family, weights and formula limits
+        (None: the defaults).  The data are copied (into a frame named by the features, for arrays): the
+        caller may change theirs after fitting."""
         weights = None if np.all(sw == 1) else np.array(sw)
-        if frame is not None:
+        if frame is not None:  # (the user's formula, read within the default limits by the fit)
             data, formula = frame
-            return formula, data.copy(), family, weights
+            return formula, data.copy(), family, weights, None
         cols = _formula_names(names, intercept)
         data = pd.DataFrame(np.array(X, dtype=float), columns=cols)
         # (r_name quotes with backslashes escaped: `a\b` unescaped was the column ab, silently another model;
@@ -209,7 +212,7 @@ class GLMEstimatorBase(BaseEstimator):
         data, formula = with_response(data, np.array(y_num), " + ".join(terms) or "1")
         if not intercept:
             formula += " - 1"
-        return formula, data, family, weights
+        return formula, data, family, weights, _limits_for(formula, len(cols))
 
     # -- prediction --------------------------------------------------------------------------------------
     def _linear_predictor(self, X: Any) -> np.ndarray:
@@ -261,15 +264,16 @@ class GLMEstimatorBase(BaseEstimator):
         if cached is None:
             from ..api import glm
 
-            formula, data, family, weights = inputs
+            formula, data, family, weights, limits = inputs
             try:
-                cached = glm(formula, data, family=family, weights=weights)
+                cached = glm(formula, data, family=family, weights=weights, limits=limits)
             except FitError:
                 # glm starts as R does, from the family's starting means, and some models (a Gamma or
                 # inverse Gaussian with the identity link) cannot take a valid first step from there, where R
                 # asks for start= too; the estimator's own estimates are a valid start, and the optimum the
                 # same
-                cached = glm(formula, data, family=family, weights=weights, start=self._design_coef())
+                cached = glm(formula, data, family=family, weights=weights, limits=limits,
+                             start=self._design_coef())
             self.__dict__["_results_cache"] = cached
         return cached
 
@@ -280,6 +284,18 @@ def _for_penalized(design: Design) -> np.ndarray | Design:
     if design.numeric_block()[0].size < design.n_cols and design.n_rows * design.n_cols > SMALL_CELLS:
         return design
     return np.ascontiguousarray(design.toarray())
+
+
+def _limits_for(formula: str, n_features: int) -> FormulaLimits:
+    """The formula limits of the refit of an array fit: its formula is written here, one term per feature,
+    so its length, terms and columns are allowed whatever they are (600 features of 35-character names were
+    "more characters than allowed", 2,000 features more terms: results_ refused a model the estimator had
+    fitted, telling the user to raise limits they cannot pass).  The bounds on memory and work stay."""
+    return dataclasses.replace(
+        DEFAULT_LIMITS, max_length=max(DEFAULT_LIMITS.max_length, len(formula)),
+        max_terms=max(DEFAULT_LIMITS.max_terms, n_features + 1),
+        max_columns=max(DEFAULT_LIMITS.max_columns, n_features + 1),
+    )
 
 
 def _formula_names(names: Sequence[str], intercept: bool) -> list[str]:

@@ -743,3 +743,18 @@ def test_glm_path_warns_of_a_diverging_unpenalized_fit_as_the_estimator():
     with warnings.catch_warnings():
         warnings.simplefilter("error", gs.SeparationWarning)
         glm_path(X, noisy, family=gs.Binomial(), alphas=[0.1, 0.0])
+
+
+def test_results_of_many_features_with_long_names():
+    """results_ refits an array fit through a formula it writes, one term per feature: 450 features of
+    45-character names made 20,700 characters, above the formula limit, and results_ refused the model with
+    "raise it with glm(..., limits=...)", which results_ cannot take.  Reference: least squares (closed
+    form, the Gaussian MLE)."""
+    rng = np.random.default_rng(14)
+    n, p = 520, 450
+    names = [f"measurement_{j:03d}_of_the_very_long_named_probe" for j in range(p)]
+    X = pd.DataFrame(rng.normal(size=(n, p)), columns=names)
+    y = X.iloc[:, 0].to_numpy() + rng.normal(size=n)
+    res = GLMRegressor().fit(X, y).results_
+    ols = np.linalg.lstsq(np.c_[np.ones(n), X.to_numpy()], y, rcond=None)[0]
+    assert len(res.coef) == p + 1 and np.allclose(res.coef.to_numpy(), ols, rtol=1e-6, atol=1e-9)
