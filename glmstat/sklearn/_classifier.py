@@ -149,7 +149,9 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
         if left:
             # the formula as written over the class column turned 0/1: the 0/1 column added under another
             # name left the labels among the data, where '.' read them as a predictor ('y ~ .' fitted y on y)
-            return X.assign(**{column: event}), self.formula, event, sw
+            data = X.copy()  # (not X.assign(**{column: ...}): a column named 'self' is assign's own argument)
+            data[column] = event
+            return data, self.formula, event, sw
         data, formula = with_response(X, event, right)
         return data, formula, event, sw
 

@@ -584,6 +584,14 @@ def test_a_dot_formula_leaves_the_class_column_out_as_r(case):
     assert np.allclose(est.results_.coef.to_numpy(), ref["coefficients"], rtol=1e-6, atol=1e-10)
     penalized = GLMClassifier(formula=ref["formula"], alpha=0.01).fit(data)
     assert penalized.coef_names_ == tuple(ref["coef_names"][1:])
+    # the class column under any name (one named 'self' is DataFrame.assign's own argument), the caller's
+    # frame untouched
+    renamed = data.rename(columns={"y": "self", "won": "self "})
+    before = renamed.copy()
+    formula = ref["formula"].replace("won", "`self `").replace("y ~", "self ~").replace("- y", "- self")
+    est = GLMClassifier(formula=formula).fit(renamed)
+    assert np.allclose(coefs(est), ref["coefficients"], rtol=1e-6, atol=1e-10)
+    pd.testing.assert_frame_equal(renamed, before)
 
 
 def test_regressor_score_of_a_constant_or_single_y_follows_r2_score():
