@@ -100,8 +100,8 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
             raise DataError(
                 f"the model gives no {family.name} mean at row {i} of X: linear predictor {eta[i]:.6g}, mean "
                 f"{mu[i]:.6g} ({bad.size} of {eta.size} rows outside the {family.link.name} link's domain or the "
-                f"family's means {family.mu_domain}), beyond the rows the model was fitted on; a log link keeps "
-                "every prediction a mean"
+                f"family's means {family.mu_domain}), beyond the rows the model was fitted on; a link that maps "
+                "every linear predictor to a mean (log for positive means, logit for proportions) avoids this"
             )
         return mu
 
