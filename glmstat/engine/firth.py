@@ -284,9 +284,12 @@ def fit_firth(source: DesignSource, family: Family, control: Control, start: np.
         if s.shape != (p,) or not np.all(np.isfinite(s[kept])):
             raise FitError(f"start= needs {p} finite coefficients, one per model column; got {np.shape(start)}")
         beta0 = s[kept]
-    else:
+    elif cols.size:
         beta0 = _start(sub, family, control)
-    beta, inv, converged, iterations, size, record = _solve(sub, family, beta0, control)
+    if cols.size:
+        beta, inv, converged, iterations, size, record = _solve(sub, family, beta0, control)
+    else:  # no coefficient to estimate (y ~ 0, an offset alone): no adjusted score, the fit is glm's at the offset
+        beta, inv, converged, iterations, size, record = np.zeros(0), np.zeros((0, 0)), True, 0, 0.0, []
     full = np.zeros(p)
     full[cols] = beta
     trace = []

@@ -178,3 +178,27 @@ def test_trace_records_the_quasi_fisher_iterations(capsys):
     np.testing.assert_allclose(tr["loglik"].iloc[-1], fit.loglik, rtol=1e-12)
     np.testing.assert_allclose(fit.trace_fitted.iloc[:, -1], fit.fitted_values, rtol=1e-12)
     assert_close(tr[fit.column_names].iloc[-1], ref["coefficients"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("formula", ["cbind(numdead, numalive) ~ 0 + offset(ldose - 3)",
+                                     "cbind(numdead, numalive) ~ 0"])
+def test_a_model_without_coefficients_is_the_fit_at_the_offset(formula, tmp_path):
+    """No coefficient, no adjusted score: the fit is the binomial model at eta = offset, whose deviance is a
+    closed form (the quasi-Fisher loop took the maximum of an empty array, a raw ValueError; brglm2 fails
+    there too, with "object 'dispersion' not found")."""
+    from scipy.special import expit, xlogy
+
+    data = _data("budworm")
+    d, a = data["numdead"].to_numpy(float), data["numalive"].to_numpy(float)
+    n = d + a
+    p = expit(data["ldose"].to_numpy(float) - 3) if "offset" in formula else np.full(d.size, 0.5)
+    deviance = 2 * np.sum(xlogy(d, d / (n * p)) + xlogy(a, a / (n * (1 - p))))
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "budworm.parquet"
+    data.to_parquet(path, row_group_size=5, index=False)
+    for rows in (data, str(path)):
+        fit = gs.glm(formula, rows, family=gs.Binomial(), method="firth")
+        assert fit.converged and fit.rank == 0 and fit.coef.size == 0
+        np.testing.assert_allclose([fit.deviance, fit.null_deviance], [deviance, deviance], rtol=1e-12)
+        assert fit.df_residual == fit.df_null == d.size
+        np.testing.assert_allclose(fit.fitted_values.to_numpy(), p, rtol=1e-12)
