@@ -49,7 +49,7 @@ from ..families import Binomial, Family
 from ..links import get_link
 from .irls import Control, FitState, irls
 from .aliasing import aliased_in_order
-from .linalg import design_qr
+from .linalg import QRReducer, design_qr
 from .passes import add_parts
 
 __all__ = ["d2mu_deta", "adjusted_score", "fit_firth"]
@@ -188,14 +188,28 @@ def _evaluate(source: DesignSource, family: Family, beta: np.ndarray):
     return res[1] + adj, inv, adj, res[2]
 
 
-def _aliased(source: DesignSource) -> np.ndarray:
-    """brglm2's aliasing: R's ``qr(x)`` of the unweighted design (zero-weight rows included), the triangular
-    factors of the blocks merged."""
-    p = source.n_cols
-    red = design_qr(source)
+def _positive_part(b, p: int) -> QRReducer:
+    red = QRReducer(p)
+    red.add(b.X, (b.weights > 0).astype(float), np.zeros(b.X.n_rows))
+    return red
+
+
+def _aliased_by(red: QRReducer, p: int) -> np.ndarray:
     R = np.zeros((p, p))
     R[: red.R.shape[0]] = red.R[:p, :p]
     return aliased_in_order(R, QR_TOL)
+
+
+def _aliased(source: DesignSource) -> np.ndarray:
+    """brglm2's aliasing: R's ``qr(x)`` of the unweighted design (zero-weight rows included), the triangular
+    factors of the blocks merged; and, beside it, the columns aliased on the rows with a positive weight alone
+    (a factor level whose rows all have weight 0), which leave X'WX singular at every coefficient -- brglm2
+    stops there ("failed to invert the information matrix"), glm and glmstat's IRLS set them aside."""
+    p = source.n_cols
+    aliased = _aliased_by(design_qr(source), p)
+    if fold(source, lambda b: bool(np.any(b.weights == 0)), operator.or_, False):
+        aliased |= _aliased_by(fold(source, partial(_positive_part, p=p), QRReducer.merge, QRReducer(p)), p)
+    return aliased
 
 
 @dataclass(frozen=True)
