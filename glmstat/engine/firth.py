@@ -188,6 +188,10 @@ def _evaluate(source: DesignSource, family: Family, beta: np.ndarray):
     return res[1] + adj, inv, adj, res[2]
 
 
+def _has_zero_weight(b) -> bool:
+    return bool(np.any(b.weights == 0))
+
+
 def _positive_part(b, p: int) -> QRReducer:
     red = QRReducer(p)
     red.add(b.X, (b.weights > 0).astype(float), np.zeros(b.X.n_rows))
@@ -207,7 +211,7 @@ def _aliased(source: DesignSource) -> np.ndarray:
     stops there ("failed to invert the information matrix"), glm and glmstat's IRLS set them aside."""
     p = source.n_cols
     aliased = _aliased_by(design_qr(source), p)
-    if fold(source, lambda b: bool(np.any(b.weights == 0)), operator.or_, False):
+    if fold(source, _has_zero_weight, operator.or_, False):
         aliased |= _aliased_by(fold(source, partial(_positive_part, p=p), QRReducer.merge, QRReducer(p)), p)
     return aliased
 
