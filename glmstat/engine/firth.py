@@ -238,14 +238,17 @@ def _start(source: DesignSource, family: Family, control: Control) -> np.ndarray
     return np.where(np.isfinite(state.coef), state.coef, 0.0)
 
 
-def _solve(source, family, beta, control):
+def _solve(source, family, beta, control, start_given=False):
     """Quasi-Fisher scoring for U*(b) = 0 on the source's columns; returns (beta, inv_info, converged,
     iterations, last size, record), the record one (deviance, halvings, coefficients) per iteration (the
     iterations are reported to ``control.on_iteration`` as they end, as IRLS steps are)."""
     tol = min(control.tol, STEP_TOL)
     ev = _evaluate(source, family, beta)
     if ev is None:
-        raise FitError("X'WX is singular at the starting values of the bias-reduced fit; pass start= coefficients")
+        given = "the start= coefficients given" if start_given else "brglm2's starting values"
+        raise FitError(f"the bias-reduced fit cannot start from {given}: a fitted probability leaves (0, 1) "
+                       "there, or X'WX is singular; pass start= coefficients whose fitted probabilities all lie "
+                       "inside (0, 1)")
     u, inv = ev[0], ev[1]
     step = inv @ u
     size = np.inf
@@ -305,7 +308,7 @@ def fit_firth(source: DesignSource, family: Family, control: Control, start: np.
     elif cols.size:
         beta0 = _start(sub, family, control)
     if cols.size:
-        beta, inv, converged, iterations, size, record = _solve(sub, family, beta0, control)
+        beta, inv, converged, iterations, size, record = _solve(sub, family, beta0, control, start is not None)
     else:  # no coefficient to estimate (y ~ 0, an offset alone): no adjusted score, the fit is glm's at the offset
         beta, inv, converged, iterations, size, record = np.zeros(0), np.zeros((0, 0)), True, 0, 0.0, []
     full = np.zeros(p)

@@ -202,3 +202,11 @@ def test_a_model_without_coefficients_is_the_fit_at_the_offset(formula, tmp_path
         np.testing.assert_allclose([fit.deviance, fit.null_deviance], [deviance, deviance], rtol=1e-12)
         assert fit.df_residual == fit.df_null == d.size
         np.testing.assert_allclose(fit.fitted_values.to_numpy(), p, rtol=1e-12)
+
+
+def test_a_start_outside_the_domain_is_refused_for_what_it_is(students):
+    """A log-link start whose fitted probabilities exceed 1 was refused as 'X'WX is singular at the starting
+    values ... pass start= coefficients', though start= coefficients were what had been passed."""
+    with pytest.raises(gs.FitError, match=r"cannot start from the start= coefficients given: a fitted "
+                                          r"probability leaves \(0, 1\)"):
+        gs.glm("passed ~ hours", students, family=gs.Binomial(link="log"), method="firth", start=[1.0, 1.0])
