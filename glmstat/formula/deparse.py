@@ -12,27 +12,27 @@ import math
 import re
 from functools import lru_cache
 
-from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
+from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .values import number_text
 from .parser import sum_chain
-from .lexer import reads_as_name
+from .lexer import is_reserved, reads_as_name
 
 __all__ = ["deparse", "r_function", "r_name"]
 
 _TIGHT = {"/", "^", ":", "%%", "%/%"}
 _SYNTACTIC = re.compile(r"^(?:[^\W\d_]|\.(?![0-9]))[\w.]*$")
 # (a name '.' is not written bare: read back, it is the formula's '.', every other column -- a column named '.'
-# written so made update(~ . - z) of y ~ . the model with z)
-_RESERVED = {"if", "else", "repeat", "while", "function", "for", "next", "break",
-             "in", "."}
+# written so made update(~ . - z) of y ~ . the model with z; nor is a reserved word: a column named Inf or TRUE
+# written bare reads back as R's constant)
 
 
 def r_name(name: str) -> str:
     """``name`` as R writes it: as is when syntactic, else in backticks.  A name is written bare only if
-    glmstat's lexer also reads it back as that name: R's pattern, by Python's ``\\w``, takes ``½`` and ``²x``
+    glmstat's lexer also reads it back as that name and it is not one of R's reserved words (``Inf``, ``TRUE``,
+    ``NA``, ``if``...), which R writes in backticks too: R's pattern, by Python's ``\\w``, takes ``½`` and ``²x``
     for names, which the lexer (as R) does not, so the formula text that update(), drop1() and step() write
     could not be read again."""
-    if _SYNTACTIC.match(name) and name not in _RESERVED and reads_as_name(name):
+    if _SYNTACTIC.match(name) and name != "." and not is_reserved(name) and reads_as_name(name):
         return name
     return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
@@ -67,6 +67,8 @@ def deparse(node: Node) -> str:
     """R's text of ``node`` (cached: nodes are immutable)."""
     if isinstance(node, Name):
         return r_name(node.id)
+    if isinstance(node, Const):
+        return node.id
     if isinstance(node, Num):
         return _number(node)
     if isinstance(node, Str):

@@ -3,7 +3,8 @@
 It knows R's arithmetic (``+ - * / ^ %% %/%``), comparisons, logical operators (``! & | && ||``), ``%in%``
 against literal values, the functions of :mod:`glmstat.formula.functions` and the caller's ``context=``.
 A name is resolved, as in R, to a data column first, then to a ``context=`` constant, then to a constant
-(``TRUE``, ``pi``); a call's function to a ``context=`` function, then to glmstat's.  Nothing is ever
+(``T``, ``pi``); R's reserved constants (``TRUE``, ``Inf``, ``NA``...) are not names but nodes of their own,
+never a column (a column named ``Inf`` is `` `Inf` ``); a call's function to a ``context=`` function, then to glmstat's.  Nothing is ever
 handed to Python's ``eval``, there is no attribute access, and a name can only ever mean numbers: a column's
 values, never the column object.
 
@@ -24,9 +25,9 @@ from .._arguments import shown
 from .._suggest import close_matches
 from ..errors import DataError, FormulaError
 from .deparse import deparse
-from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, numeric, unqualified
+from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, RESERVED_VALUES, numeric, unqualified
 from .limits import FormulaLimits, refuse
-from .nodes import BinOp, Call, Dot, Name, Node, Num, Paren, Str, Unary
+from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .validation import check_column_types
 from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text, level_texts,
@@ -287,6 +288,8 @@ class Evaluator:
             return node.value
         if isinstance(node, Str):
             return node.value
+        if isinstance(node, Const):
+            return self.reserved_constant(node)
         if isinstance(node, Paren):
             return self.eval(node.body)
         if isinstance(node, Call):
@@ -322,6 +325,15 @@ class Evaluator:
         close = close_matches(key, self.data.known, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise FormulaError(f"the formula uses {shown(key)}, which is not a column of the data{hint} ({HINT})")
+
+    @staticmethod
+    def reserved_constant(node: Const) -> Value:
+        """The value of one of R's reserved constants (``TRUE``, ``Inf``, ``NA``...), whatever the data's columns
+        are called."""
+        if node.id in RESERVED_VALUES:
+            return RESERVED_VALUES[node.id]
+        raise FormulaError(f"the formula uses {node.id} as a value, which glmstat cannot compute with (leave the "
+                           f"argument out, or for a column named {node.id} write `{node.id}`)")
 
     def constant(self, key: str, v: Any) -> Value:
         """A ``context=`` entry used as a value: a number, string, boolean or one value per row."""

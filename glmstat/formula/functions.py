@@ -29,12 +29,18 @@ from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["BUILTINS", "CONSTANTS", "CONTRASTS", "FUNCTION_NAMES", "NAMESPACES", "unqualified"]
+__all__ = ["BUILTINS", "CONSTANTS", "CONTRASTS", "RESERVED_VALUES", "FUNCTION_NAMES", "NAMESPACES", "unqualified"]
 
+#: names that stand for a constant when no column or context= entry has that name (in R a column named T masks T)
 CONSTANTS: dict[str, Any] = {
-    "TRUE": True, "FALSE": False, "T": True, "F": False, "True": True, "False": False,
-    "pi": math.pi, "Inf": math.inf, "NA": math.nan, "NaN": math.nan, "np.pi": math.pi, "np.e": math.e,
-    "np.inf": math.inf, "np.nan": math.nan,
+    "T": True, "F": False, "True": True, "False": False,
+    "pi": math.pi, "np.pi": math.pi, "np.e": math.e, "np.inf": math.inf, "np.nan": math.nan,
+}
+#: the values of R's reserved constants (a :class:`~glmstat.formula.nodes.Const`): never a column's (NULL has no
+#: value of one row or of every row, and is refused where a value is needed)
+RESERVED_VALUES: dict[str, Any] = {
+    "TRUE": True, "FALSE": False, "Inf": math.inf, "NaN": math.nan, "NA": math.nan, "NA_integer_": math.nan,
+    "NA_real_": math.nan, "NA_character_": math.nan, "NA_complex_": math.nan,
 }
 
 def _err(where: Node, what: str) -> FormulaError:

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 from ..errors import FormulaError
 
-__all__ = ["Token", "reads_as_name", "tokenize", "tilde_positions"]
+__all__ = ["CONSTANT_WORDS", "RESERVED_WORDS", "Token", "is_reserved", "reads_as_name", "tokenize", "tilde_positions"]
+
+#: R's reserved words that are constants (``?Reserved``): written bare they are always the constant, never a
+#: column; a column of that name is read in backticks (`` `Inf` ``)
+CONSTANT_WORDS = frozenset({"TRUE", "FALSE", "NULL", "Inf", "NaN", "NA", "NA_integer_", "NA_real_",
+                            "NA_character_", "NA_complex_"})
+#: every reserved word of R: the constants, the keywords, and '...' (``..1``, ``..2``... too: :func:`is_reserved`)
+RESERVED_WORDS = CONSTANT_WORDS | frozenset({"if", "else", "repeat", "while", "function", "for", "in", "next",
+                                             "break", "..."})
 
 # kinds: NUM STR NAME OP LPAREN RPAREN COMMA ASSIGN EOF
 
@@ -63,6 +71,11 @@ def reads_as_name(text: str) -> bool:
     if not text or not _is_name_start(text[0]) or not all(_is_name_char(ch) for ch in text[1:]):
         return False
     return not (text[0] == "." and len(text) > 1 and text[1].isdigit() and text[1].isascii())
+
+
+def is_reserved(text: str) -> bool:
+    """Whether ``text`` is one of R's reserved words, which R reads as a name only in backticks."""
+    return text in RESERVED_WORDS or (text.startswith("..") and text[2:].isdigit() and text[2:].isascii())
 
 
 def _number(text: str, i: int) -> tuple[str, int]:

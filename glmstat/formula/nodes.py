@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Num", "Str", "Name", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "count_dots", "names_read"]
+__all__ = ["Num", "Str", "Name", "Const", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "count_dots", "names_read"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,17 @@ class Str:
 class Name:
     """A name: a data column, a constant (``TRUE``, ``pi``) or a context entry.  R names may contain
     dots (``MPG.city``, ``np.log``); a backtick-quoted name can hold any text."""
+
+    id: str
+    pos: int = field(default=-1, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """One of R's reserved constants written bare: ``TRUE``, ``FALSE``, ``NULL``, ``Inf``, ``NaN``, ``NA``,
+    ``NA_integer_``, ``NA_real_``, ``NA_character_``, ``NA_complex_``.  In R these words are always the
+    constant, never a variable: a column of that name is read only in backticks (`` `Inf` ``), which the
+    parser makes a :class:`Name`.  (``T``, ``F`` and ``pi`` are ordinary names in R, which a column masks.)"""
 
     id: str
     pos: int = field(default=-1, compare=False, repr=False)
@@ -95,7 +106,7 @@ class Formula:
     text: str = field(default="", compare=False)
 
 
-Node = Union[Num, Str, Name, Call, BinOp, Unary, Paren, Dot]
+Node = Union[Num, Str, Name, Const, Call, BinOp, Unary, Paren, Dot]
 
 
 def _children(n: "Node") -> list:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 
 from .._arguments import shown
-from .lexer import Token, tokenize
+from .lexer import CONSTANT_WORDS, Token, tokenize
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
-from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary
+from .nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, Paren, Str, Unary
 from ..errors import FormulaError
 
 __all__ = ["parse", "parse_expression", "sum_chain"]
@@ -126,6 +126,11 @@ class _Parser:
         if tok.kind == "NAME":
             if not tok.quoted and tok.value == ".":
                 return Dot(tok.pos), 0
+            if not tok.quoted and tok.value in CONSTANT_WORDS:
+                # R's reserved constants are never a column written bare (a column named Inf is `Inf`)
+                if self.peek().kind == "LPAREN":
+                    raise self.error(self.peek(), f"{tok.value} is a constant of R, not a function")
+                return Const(tok.value, tok.pos), 0
             if self.peek().kind == "LPAREN":
                 return self.call(tok, depth)
             if not tok.quoted and "::" in tok.value:

@@ -34,7 +34,7 @@ from ..errors import FormulaError, FormulaWarning
 from .deparse import deparse
 from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
-from .nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Str, Unary, names_read
+from .nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, Paren, Str, Unary, names_read
 from .parser import sum_chain
 
 __all__ = ["Terms", "expand_terms", "lhs_names", "term_label", "warn_idle_powers", "warn_response_term"]
@@ -171,7 +171,7 @@ class _Counter:
                 stack.append(n.operand)
             elif isinstance(n, Dot):
                 dots = self.n_dot
-            elif not isinstance(n, Num):  # (an offset is a variable too, as in R)
+            elif not isinstance(n, (Num, Const)):  # (an offset is a variable too, as in R)
                 seen.add(n)
         return len(seen) + dots
 
@@ -190,7 +190,7 @@ class _Counter:
             return self.count(node.operand) if node.op in ("+", "-") else 1
         if isinstance(node, Dot):
             return self.n_dot
-        if isinstance(node, Num):
+        if isinstance(node, (Num, Const)):
             return 0
         if isinstance(node, BinOp):
             a = self.count(node.left)
@@ -259,6 +259,18 @@ class _Expander:
         every = frozenset().union(*b) if b else frozenset()
         return list(dict.fromkeys(t | every for t in a))
 
+    def constant(self, node: Const, parity: bool) -> list[frozenset]:
+        """A reserved constant as a term, as R's ``terms``: ``TRUE`` is ``1`` and ``FALSE`` is ``0`` (the
+        intercept), ``NULL`` is no term; any other (``Inf``, ``NA``) is not a term (a column of that name is
+        written in backticks)."""
+        if node.id in ("TRUE", "FALSE"):
+            self.intercept = parity if node.id == "TRUE" else not parity
+            return []
+        if node.id == "NULL":
+            return []
+        raise FormulaError(f"invalid model formula: R's constant {node.id} stands where a term is expected (for a "
+                           f"column named {node.id} write `{node.id}`)")
+
     def expand(self, node: Node, parity: bool = True) -> list[frozenset]:
         if isinstance(node, BinOp) and node.op in ("+", "-"):
             out: dict[frozenset, None] = {}  # (insertion-ordered: linear in the chain's terms)
@@ -289,6 +301,8 @@ class _Expander:
                 raise FormulaError(f"invalid model formula: the number {node.text} stands where a term is expected "
                                    "(only 1 and 0 -- the intercept -- may; for a constant use offset() or I())")
             return []
+        if isinstance(node, Const):
+            return self.constant(node, parity)
         if isinstance(node, Str):
             raise FormulaError(f"invalid model formula: the string {deparse(node)} stands where a term is expected")
         if isinstance(node, Dot):

@@ -44,7 +44,7 @@ from ..distributions import chi2_sf, f_sf
 from ..errors import FormulaError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..formula.deparse import deparse
-from ..formula.nodes import BinOp, Call, Dot, Formula, Name, Node, Num, Paren, Unary, count_dots
+from ..formula.nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, Paren, Unary, count_dots
 from ..formula.limits import FormulaLimits, refuse
 from ..formula.lexer import tilde_positions
 from ..formula.parser import parse, sum_chain
@@ -103,7 +103,7 @@ def _replace_side(node: Node | None, old: Node | None) -> Node | None:
 
 
 def _atomic(node: Node | None) -> bool:
-    return node is None or isinstance(node, (Name, Call, Num, Paren))
+    return node is None or isinstance(node, (Name, Const, Call, Num, Paren))
 
 
 #: operators of the formula algebra besides the +/- chain: their operands are terms, not values

@@ -21,7 +21,7 @@ from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
 from ..formula.deparse import r_name
-from ..formula.lexer import reads_as_name
+from ..formula.lexer import is_reserved, reads_as_name
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
 from ..errors import FamilyError, FitError, FormulaError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
@@ -206,9 +206,10 @@ class GLMEstimatorBase(BaseEstimator):
         cols = _formula_names(names, intercept)
         data = pd.DataFrame(np.array(X, dtype=float), columns=cols)
         # (r_name quotes with backslashes escaped: `a\b` unescaped was the column ab, silently another model;
-        # a Python identifier such as U+2118 is not always a name the formula lexer reads)
-        terms = [c if c.isidentifier() and not keyword.iskeyword(c) and reads_as_name(c) else r_name(c)
-                 for c in cols]
+        # a Python identifier such as U+2118 is not always a name the formula lexer reads, and one of R's reserved
+        # words written bare is R's constant: a feature named NA or TRUE is `NA`, `TRUE`)
+        terms = [c if c.isidentifier() and not keyword.iskeyword(c) and reads_as_name(c) and not is_reserved(c)
+                 else r_name(c) for c in cols]
         data, formula = with_response(data, np.array(y_num), " + ".join(terms) or "1")
         if not intercept:
             formula += " - 1"
