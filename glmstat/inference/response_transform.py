@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
-from ..formula.nodes import BinOp, Call, Name, Num, Paren, Unary
+from ..formula.nodes import BinOp, Call, Const, Name, Num, Paren, Unary
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -65,9 +65,12 @@ def _called(node: Any, out: list[str]) -> list[str]:
 
 
 def _constant(node: Any) -> float | None:
-    """A number written as a literal (``1``, ``-0.5``, ``(3/8)``), else None."""
+    """A number written as a literal (``1``, ``-0.5``, ``(3/8)``, R's ``TRUE`` and ``FALSE``: emmeans evaluates the
+    constant, log(y + TRUE) is log(y + 1)), else None."""
     if isinstance(node, Num):
         return float(node.value)
+    if isinstance(node, Const) and node.id in ("TRUE", "FALSE"):
+        return float(node.id == "TRUE")
     if isinstance(node, Paren):
         return _constant(node.body)
     if isinstance(node, Unary) and node.op in "+-":
