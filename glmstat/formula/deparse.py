@@ -17,7 +17,7 @@ from .values import number_text
 from .parser import sum_chain
 from .lexer import is_reserved, reads_as_name
 
-__all__ = ["deparse", "r_function", "r_name"]
+__all__ = ["deparse", "number_literal", "r_function", "r_name"]
 
 _TIGHT = {"/", "^", ":", "%%", "%/%"}
 _SYNTACTIC = re.compile(r"^(?:[^\W\d_]|\.(?![0-9]))[\w.]*$")
@@ -47,14 +47,31 @@ def r_function(func: str) -> str:
     return r_name(func)
 
 
+def _integer_literal(node: Num) -> int | None:
+    """The value of an integer literal (``5L``, ``0x10L``, ``1e3L``), or None for any other number (R reads
+    ``2.5L`` and a literal beyond the integers' range as a double)."""
+    v = node.value
+    if node.text.endswith("L") and math.isfinite(v) and v.is_integer() and abs(v) <= 2**31 - 1:
+        return int(v)
+    return None
+
+
 def _number(node: Num) -> str:
-    t = node.text
-    if t.endswith("L"):  # an integer literal (R writes a hexadecimal one in decimals, 0x10L as 16L)
-        return f"{int(node.value)}L" if t[:2] in ("0x", "0X") and math.isfinite(node.value) else t
+    """A number as R's term labels write it, by its value alone: an integer literal without its ``L`` (R's label
+    of poly(x, 2L) is poly(x, 2)).  Nodes compare by value, as R's terms match variables (poly(x, 2L) is the
+    variable poly(x, 2)), and deparse() is cached by node, so the text must not depend on the spelling: R's
+    label of I(x * 100000L) is I(x * 100000), here I(x * 1e+05), as of I(x * 100000)."""
     v = node.value
     if not math.isfinite(v):
         return "Inf" if v > 0 else "NaN"
     return number_text(v)  # R's: 100000 is 1e+05, 0.0001 is 1e-04, 123456 stays
+
+
+def number_literal(node: Num) -> str:
+    """A number as R's ``deparse`` of a call writes it (the Call line): an integer literal keeps its ``L``, in
+    decimals (``0x10L`` is ``16L``); any other number as :func:`deparse` writes it."""
+    whole = _integer_literal(node)
+    return f"{whole}L" if whole is not None else _number(node)
 
 
 def _string(s: str) -> str:

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Union
 
 from ..errors import GLMStatError
 from ..families import NegativeBinomial, Quasi, Tweedie
-from ..formula.deparse import deparse, r_function, r_name
-from ..formula.nodes import BinOp, Call, Formula, Node, Paren, Unary
+from ..formula.deparse import deparse, number_literal, r_function, r_name
+from ..formula.nodes import BinOp, Call, Formula, Node, Num, Paren, Unary
 from ..formula.parser import parse, sum_chain
 from ..links import LINK_NAMES, Power
 from .rformat import encode_string, format_r
@@ -140,7 +140,9 @@ class _Deparser:
         elif isinstance(n, Unary):
             self.put(n.op)
             self.node(n.operand)
-        else:  # a name, number, string or the dot
+        elif isinstance(n, Num):  # (an integer literal keeps its L here, as R's deparse of the call)
+            self.put(number_literal(n))
+        else:  # a name, string, constant or the dot
             self.put(encode_string(deparse(n), backslash=False))
 
 
