@@ -24,7 +24,8 @@ from .nodes import Call, Name, Node, Str
 from .rounding import r_round
 from .splines import bspline_basis, bs_knots, natural_spline_basis, ns_knots
 from .contrasts import CONTRASTS
-from .values import FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key, level_texts
+from .values import (FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key, level_texts,
+                     number_level_key)
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -129,11 +130,11 @@ def as_factor(value: Value, call: Call) -> FactorVec:
             return factor_from_labels(labels, miss)
         ok = ~miss
         uniques, inv = np.unique(v[ok], return_inverse=True)
-        # R's levels are the values' texts (as.character: 15 significant digits), so values alike to 15 digits
-        # (0.1 + 0.2 and 0.3) are one level, the first (smallest) value standing for them
-        digits15 = [f"{u:.14e}" for u in uniques.tolist()]
+        # R's levels are the values' texts (as.character), so values alike to 15 digits (0.1 + 0.2 and 0.3) are
+        # one level, the first (smallest) value standing for them -- not whole numbers that R writes in full
+        keys = [number_level_key(u) for u in uniques.tolist()]
         first = np.ones(uniques.size, dtype=bool)
-        first[1:] = [a != b for a, b in zip(digits15[1:], digits15[:-1])]
+        first[1:] = [a != b for a, b in zip(keys[1:], keys[:-1])]
         if not first.all():
             inv = (np.cumsum(first) - 1)[inv]
             uniques = uniques[first]
@@ -156,8 +157,8 @@ def _drop_unused(f: FactorVec) -> FactorVec:
 def _same_level(a: Any, b: Any) -> bool:
     if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
         return not set(level_texts(a)).isdisjoint(level_texts(b))
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):  # (alike to 15 digits, as R's texts)
-        return f"{float(a):.14e}" == f"{float(b):.14e}"
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):  # (one text in R: alike to 15 digits)
+        return number_level_key(a) == number_level_key(b)
     return label_text(a) == label_text(b)
 
 
@@ -181,11 +182,11 @@ def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
             if not _is_number(old):
                 by_text_other.setdefault(text, i)
         if _is_number(old):
-            by_value.setdefault(f"{float(old):.14e}", i)
+            by_value.setdefault(number_level_key(old), i)
     index = []
     for lv in levels:
         if _is_number(lv):
-            hits = (by_value.get(f"{float(lv):.14e}"), by_text_other.get(label_text(lv)))
+            hits = (by_value.get(number_level_key(lv)), by_text_other.get(label_text(lv)))
             found = [j for j in hits if j is not None]
             index.append(min(found) if found else -1)
         else:

@@ -96,6 +96,16 @@ def number_text(v: float) -> str:
     return format_r([v], 15)[0].strip()
 
 
+def number_level_key(v: float) -> str:
+    """The key that tells apart the numbers R's ``factor()`` keeps apart: R's levels are texts
+    (:func:`number_text`), so numbers alike to 15 significant digits are one level (0.1 + 0.2 and 0.3) -- unless
+    R writes them in fixed notation with more digits, as it does whole numbers of 16 digits or more
+    (1234567890123456 and 1234567890123457 are two levels; 1000000000000001 and 1e15 one, "1e+15").  Below 1e15
+    fixed notation has at most 15 significant digits, and the 15-digit value (cheaper than the text) decides."""
+    v = float(v)
+    return number_text(v) if abs(v) >= 1e15 else f"{v:.14e}"
+
+
 def level_sort_key(v: Any) -> tuple:
     """The key of the level order: numbers by value first, then texts by code point, as R sorts them in the C
     locale (the one R's references are made in; in a UTF-8 locale R's ICU collation ignores case first)."""
