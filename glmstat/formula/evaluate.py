@@ -25,7 +25,7 @@ from .._arguments import shown
 from .._suggest import close_matches
 from ..errors import DataError, FormulaError
 from .deparse import deparse
-from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, RESERVED_VALUES, numeric, unqualified
+from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, RESERVED_VALUES, numeric, refuse_inexact, unqualified
 from .limits import FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
@@ -446,6 +446,9 @@ class Evaluator:
         return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else x
 
     def arith(self, op: str, a: Value, b: Value, node: Node) -> Value:
+        if op in ("%%", "%/%"):
+            for v in (a, b):
+                refuse_inexact(v, node, f"'{op}' of it would be that of another integer")
         x = numeric(a, node, f"left side of '{op}'")
         y = numeric(b, node, f"right side of '{op}'")
         with np.errstate(all="ignore"):
@@ -485,6 +488,9 @@ class Evaluator:
         raise FormulaError(f"the operator {shown(op)} cannot be used in {shown(deparse(node))}")
 
     def compare(self, op: str, a: Value, b: Value, node: Node) -> Value:
+        if op in ("==", "!="):  # (rounding keeps the order: x > 2 of such integers is right, x == k may not be)
+            for v in (a, b):
+                refuse_inexact(v, node, f"'{op}' cannot tell them apart")
         if isinstance(a, FactorVec) or isinstance(b, FactorVec):
             return self.compare_factor(op, a, b, node)
         if isinstance(a, str) or isinstance(b, str):
@@ -535,6 +541,7 @@ class Evaluator:
         return NumVec(r, logical=True) if r.ndim == 1 else bool(r) if not np.isnan(r) else float("nan")
 
     def member(self, a: Value, b: Value, node: Node) -> Value:
+        refuse_inexact(a, node, "%in% cannot tell them apart")
         items = b if isinstance(b, tuple) else (b,)
         if not all(isinstance(v, (str, int, float, bool)) for v in items):
             raise FormulaError(f"{deparse(node)}: the right side of %in% must be literal values, e.g. c(1, 2)")

@@ -118,11 +118,21 @@ def _levels_text(levels: tuple, k: int = 8) -> str:
     return shown_items(levels, k, lambda v: shown(label_text(v)))
 
 
+def refuse_inexact(value: Value, where: Node, what: str) -> None:
+    """Refuse (:class:`DataError`) an operation that needs exact integers -- a factor, ``==``, ``%in%``, ``%%`` --
+    on a column of integers beyond 2^53, which doubles merge (ids such as 9007199254740993): ``what`` says what
+    would go wrong; the column made of strings keeps every value."""
+    if isinstance(value, NumVec) and value.inexact is not None:
+        raise DataError(f"{deparse(where)}: {value.inexact}, so {what}; make the column strings first "
+                        "(data[column].astype(str)) to use it as a factor")
+
+
 def as_factor(value: Value, call: Call) -> FactorVec:
     """R's ``factor(x)`` of a vector (levels sorted, unused dropped) or a factor unchanged."""
     if isinstance(value, FactorVec):
         return value
     if isinstance(value, NumVec):
+        refuse_inexact(value, call, "a factor of it would merge distinct values into one level")
         v = value.values
         miss = np.isnan(v)
         if value.logical:

@@ -35,6 +35,9 @@ __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "
 class NumVec:
     values: np.ndarray  # float64, shape (n,)
     logical: bool = False
+    #: a data column of integers some of which no double holds (beyond 2^53): what the column holds, for the
+    #: refusal of a factor or a comparison of it, which would merge distinct integers (None: exact)
+    inexact: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,6 +172,28 @@ def check_number_types(what: str, present: np.ndarray) -> None:
                 "floats first, e.g. with .astype(float)")
 
 
+_EXACT = 2.0 ** 53  # every integer up to 2^53 in magnitude is a double; beyond, neighbours share one
+
+
+def _inexact_integers(name: str, ints: np.ndarray, values: np.ndarray) -> str | None:
+    """What makes the integer column ``name`` inexact as doubles (``values``, ``ints`` converted): its first
+    integer beyond 2^53 that no double holds (an id such as 9007199254740993 reads as 9007199254740992, one
+    level with its neighbour), or None when every integer is held exactly."""
+    big = np.flatnonzero(np.abs(values) >= _EXACT)  # (2^53 itself may be 2^53 + 1 rounded)
+    if not big.size:
+        return None
+    v, k = values[big], ints[big]
+    fits = v < float(np.iinfo(k.dtype).max)  # (that bound rounds up to 2^63 or 2^64, beyond every integer)
+    same = np.zeros(big.size, dtype=bool)
+    same[fits] = v[fits].astype(k.dtype) == k[fits]
+    bad = np.flatnonzero(~same)
+    if not bad.size:
+        return None
+    j = bad[0]
+    return (f"the column {shown(name)} holds integers beyond 2^53 that a double cannot tell apart "
+            f"({int(k[j])} reads as {int(v[j])})")
+
+
 def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     """The value of the data column ``name`` (its stored array: an ndarray or a pandas extension array)."""
     if isinstance(raw, pd.Categorical):
@@ -176,14 +201,22 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         return FactorVec(np.asarray(raw.codes, dtype=np.intp), tuple(c.item() if hasattr(c, "item") else c
                                                                       for c in cats), bool(raw.ordered))
     dtype = getattr(raw, "dtype", None)
-    if isinstance(raw, np.ndarray) and raw.dtype.kind in "fiu":
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
+        values = raw.astype(np.float64)
+        return NumVec(values, inexact=_inexact_integers(name, raw, values))
+    if isinstance(raw, np.ndarray) and raw.dtype.kind == "f":
         return NumVec(raw if raw.dtype == np.float64 else raw.astype(np.float64))
     if isinstance(raw, np.ndarray) and raw.dtype.kind == "b":
         return NumVec(raw.astype(np.float64), logical=True)
     if dtype is not None and pd.api.types.is_bool_dtype(dtype):
         return NumVec(np.asarray(raw.to_numpy(dtype=float, na_value=np.nan)), logical=True)
     if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
-        return NumVec(np.asarray(raw.to_numpy(dtype=float, na_value=np.nan)))
+        values = np.asarray(raw.to_numpy(dtype=float, na_value=np.nan))
+        if pd.api.types.is_integer_dtype(dtype):  # (pandas' nullable Int64, UInt64...)
+            present = ~np.isnan(values)
+            ints = np.asarray(raw[present].to_numpy(dtype=dtype.numpy_dtype))
+            return NumVec(values, inexact=_inexact_integers(name, ints, values[present]))
+        return NumVec(values)
     values = np.asarray(raw, dtype=object)
     missing = object_missing(f"column {shown(name)}", values)
     present = values[~missing]
