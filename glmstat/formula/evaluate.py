@@ -122,6 +122,14 @@ def check_context(context: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return out
 
 
+_FLT_EPSILON = 1.1920928955078125e-07  # (R's ':' counts its steps with this tolerance: 1:(3 - 1e-9) is 1, 2, 3)
+
+
+def _is_number(v: Any) -> bool:
+    """A number (or R's TRUE/FALSE) standing alone, not one value per row."""
+    return isinstance(v, (bool, int, float)) and not isinstance(v, np.ndarray)
+
+
 def _refuse_complex(values: Any, subject: str) -> None:
     """Complex numbers have no place in a GLM, and casting them to float drops the imaginary part."""
     if getattr(getattr(values, "dtype", None), "kind", None) == "c":
@@ -224,6 +232,7 @@ class Evaluator:
         self.mode = mode
         self.limits = limits
         self.reserved = 0  # dense columns asked for so far (poly, bs), checked against the limits
+        self.sequence_values = 0  # values of the sequences (1:5) evaluated so far, checked against max_length
         self.collected: dict[Call, list[np.ndarray]] = {}
         self.learners: dict[Call, Any] = {}
         #: mode "collect": the context= calls whose value on these rows is not the values on their halves
@@ -483,9 +492,30 @@ class Evaluator:
         if op == "%in%":
             return self.member(self.eval(node.left), self.eval(node.right), node)
         if op == ":":
+            left, right = self.eval(node.left), self.eval(node.right)
+            if _is_number(left) and _is_number(right):
+                return self.sequence(float(left), float(right), node)
             raise FormulaError(f"{deparse(node)}: ':' (interaction) cannot be used inside a function call; write "
-                               "the interaction as a term, e.g. y ~ a:b")
+                               "the interaction as a term, e.g. y ~ a:b (between two numbers it is R's sequence, "
+                               "1:5)")
         raise FormulaError(f"the operator {shown(op)} cannot be used in {shown(deparse(node))}")
+
+    def sequence(self, start: float, end: float, node: Node) -> tuple:
+        """R's ``start:end`` of two numbers (``1:5``, ``2.5:5``, ``5:1``), as the literal values c() gives:
+        steps of 1 from ``start`` towards ``end``, as many as fit with R's tolerance (FLT_EPSILON).  No longer
+        than the formula may have characters (``max_length``): c() of as many values could not be written."""
+        if math.isnan(start) or math.isnan(end):
+            raise FormulaError(f"{deparse(node)}: a sequence needs two numbers, not NA")
+        span = abs(end - start)
+        # (every sequence counts: c(1:19999, 1:19999, ...) fits the text 2,500 times)
+        if self.sequence_values + span + 1 > self.limits.max_length:
+            raise refuse("max_length", f"the sequence {deparse(node)} has more values (with the formula's other "
+                         "sequences) than the formula may have characters",
+                         int(min(self.sequence_values + span + 1, 2 ** 62)), self.limits)
+        count = int(span + 1 + _FLT_EPSILON)
+        self.sequence_values += count
+        step = 1.0 if end >= start else -1.0
+        return tuple(start + step * i for i in range(count))
 
     def compare(self, op: str, a: Value, b: Value, node: Node) -> Value:
         if op in ("==", "!="):  # (rounding keeps the order: x > 2 of such integers is right, x == k may not be)

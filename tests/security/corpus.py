@@ -1008,6 +1008,15 @@ FOREIGN = _cases("foreign", [
     ("bs-boundary-inf", REFUSE, "y ~ bs(x, Boundary.knots = c(-Inf, Inf))", {"match": "finite numbers"}),
     ("bs-boundary-span-overflows", REFUSE, "y ~ bs(x, Boundary.knots = c(-1e308, 1e308))", {"match": "apart"}),
     ("ns-boundary-span-overflows", REFUSE, "y ~ ns(x, Boundary.knots = c(-1e308, 1e308))", {"match": "apart"}),
+    # R's sequences (1:5) are values, bounded in all by max_length: one huge, or many that the text repeats
+    ("sequence-huge", REFUSE, "y ~ I(x %in% 1:1e300)", {"match": "max_length"}),
+    ("sequence-many", REFUSE, "y ~ I(x %in% c(" + ", ".join(["1:19999"] * 2000) + "))", {"match": "max_length"}),
+    ("sequence-inf", REFUSE, "y ~ I(x %in% 1:Inf)", {"match": "max_length"}),
+    # R's reserved constants are never a column, whatever the data's columns are called
+    ("reserved-inf-column-shadow", FIT, "y ~ I(pmin(x, Inf))", {"data": with_column("Inf")}),
+    ("reserved-na-column-shadow", FIT, "y ~ I(ifelse(x > 0, x, NA)) + `NA`", {"data": with_column("NA")}),
+    ("reserved-inf-as-term", REFUSE, "y ~ x + Inf", {"data": with_column("Inf"), "match": "R's constant Inf"}),
+    ("reserved-null-as-value", REFUSE, "y ~ I(x + NULL)", {"data": with_column("NULL"), "match": "NULL as a value"}),
 ])
 
 # -- Parquet files given as data= (a path, a directory or a glob): damaged, odd or hostile files ---------------
