@@ -104,9 +104,19 @@ def number_level_key(v: float) -> str:
     (:func:`number_text`), so numbers alike to 15 significant digits are one level (0.1 + 0.2 and 0.3) -- unless
     R writes them in fixed notation with more digits, as it does whole numbers of 16 digits or more
     (1234567890123456 and 1234567890123457 are two levels; 1000000000000001 and 1e15 one, "1e+15").  Below 1e15
-    fixed notation has at most 15 significant digits, and the 15-digit value (cheaper than the text) decides."""
+    fixed notation has at most 15 significant digits, and the 15-digit value (cheaper than the text) decides;
+    above, the text's own rule, without formatting it."""
     v = float(v)
-    return number_text(v) if abs(v) >= 1e15 else f"{v:.14e}"
+    digits15 = f"{v:.14e}"
+    if abs(v) < 1e15:
+        return digits15
+    # R's formatReal: fixed notation (every integer digit, as "%.0f" writes them) when it is no wider than
+    # scientific with the significant digits of the 15-digit value (number_text's rule, without its cost)
+    mantissa, exponent = digits15.lstrip("-").split("e")
+    nsig = len((mantissa[0] + mantissa[2:]).rstrip("0")) or 1
+    power = int(exponent)
+    sci_width = (nsig + 1 if nsig > 1 else 1) + (4 if power < 100 else 5)
+    return f"{v:.0f}" if power + 1 <= sci_width else digits15
 
 
 def level_sort_key(v: Any) -> tuple:

@@ -41,3 +41,21 @@ def test_factor_of_large_whole_numbers_as_r(ref, ids):
 def test_numbers_alike_to_15_digits_below_1e15_stay_one_level():
     d = pd.DataFrame({"x": [0.1 + 0.2, 0.3, 0.5, 0.5, 0.3, 0.1 + 0.2], "y": [1.0, 2, 3, 4, 5, 6]})
     assert len(gs.glm("y ~ factor(x)", d).coef) == 2
+
+
+def test_level_key_groups_numbers_as_r_texts_them():
+    """number_level_key decides from the 15-digit value and R's choice of notation, without formatting: it must
+    group exactly as the text (number_text, R's as.character) does."""
+    from glmstat.formula.values import number_level_key, number_text
+
+    rng = np.random.default_rng(20261202)
+    values = np.concatenate([rng.uniform(1e15, 1e22, 3000), -rng.uniform(1e15, 1e19, 1000),
+                             np.round(rng.uniform(1e15, 1e17, 3000)), 10.0 ** rng.integers(15, 300, 500),
+                             10.0 ** rng.integers(15, 20, 500) * rng.integers(1, 99, 500), np.arange(1e15, 1e15 + 500),
+                             2.0 ** np.arange(50, 70), rng.uniform(-1e6, 1e6, 1000)])
+    for v in values.tolist():
+        key, text = number_level_key(v), number_text(v)
+        if "e" in text or abs(v) < 1e15:  # (one 15-digit value, however written)
+            assert float(key) == float(text), (v, key, text)
+        else:  # (R writes every digit: the key is the text)
+            assert key == text, (v, key, text)
