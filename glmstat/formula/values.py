@@ -170,12 +170,17 @@ def object_missing(what: str, values: np.ndarray) -> np.ndarray:
                         "Decimal('sNaN'); make it a missing value or convert it to floats") from None
 
 
+def _is_number_type(t: type) -> bool:
+    """Whether values of the type ``t`` are Python's or numpy's own numbers (not a subclass, not a bool)."""
+    return t in _NUMBER_TYPES or (issubclass(t, np.number) and t.__module__ == "numpy")
+
+
 def check_number_types(what: str, present: np.ndarray) -> None:
     """Refuse values of ``present`` (an object array without missing values) of another type than Python's and
     numpy's own numbers (a subclass of float, a string): converting them calls their ``__float__``, code that
     came with the data, whose result would replace the value.  ``what`` names them in the message."""
     for t in set(map(type, present)):
-        if not (t in _NUMBER_TYPES or (issubclass(t, np.number) and t.__module__ == "numpy")):
+        if not _is_number_type(t):
             raise DataError(
                 f"{what} holds values of the type {shown(t.__qualname__)}, which glmstat does not convert to "
                 "numbers (a float subclass's conversion is code of its own, a string is text); convert them to "
@@ -237,7 +242,10 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         out = np.full(values.shape[0], np.nan)
         out[~missing] = present.astype(bool)
         return NumVec(out, logical=True)
-    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+    # (pandas calls a column of Fractions, or of Decimals with floats or ints, "mixed": numbers all the same, as
+    # they are in weights= and offset=)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal") or (
+            kind in ("mixed", "mixed-integer") and all(map(_is_number_type, set(map(type, present))))):
         check_number_types(f"column {shown(name)}", present)
         out = np.full(values.shape[0], np.nan)
         try:
@@ -245,11 +253,29 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         except (TypeError, ValueError, OverflowError, ArithmeticError) as e:  # (Decimal("sNaN") signals)
             raise DataError(f"column {shown(name)} holds numbers that are not usable as floats") from e
         return NumVec(out)
+    raise DataError(_unusable_objects(name, kind, present))
+
+
+#: pandas' kinds of an object column of dates (Python's, pandas' or numpy's) and of time spans
+_DATE_KINDS = frozenset({"date", "datetime", "datetime64", "period"})
+_SPAN_KINDS = frozenset({"timedelta", "timedelta64"})
+
+
+def _unusable_objects(name: str, kind: str, present: np.ndarray) -> str:
+    """Why an object column whose values are neither numbers, booleans nor strings is refused: dates and time
+    spans as a column of their own dtype is (which unit?), complex numbers, one other type, or a mixture."""
+    if kind in _DATE_KINDS or kind in _SPAN_KINDS:
+        what = "dates" if kind in _DATE_KINDS else "time spans"
+        return (f"column {shown(name)} holds {what} (Python objects of the type {type(present[0]).__name__}); "
+                "convert them to numbers in a unit you choose (e.g. days since a reference date) or to strings "
+                "for a factor")
+    if kind == "complex":
+        return f"column {shown(name)} holds complex numbers; a GLM needs real numbers"
     kinds = sorted({type(v).__name__ for v in present[:1000].tolist()})
-    raise DataError(
-        f"column {shown(name)} mixes values of types {', '.join(kinds)}; a column must hold numbers, booleans or "
-        "strings (convert it, e.g. with .astype(str) for a factor)"
-    )
+    held = (f"values of the type {kinds[0]}" if len(kinds) == 1
+            else f"a mixture of values of the types {', '.join(kinds)}")
+    return (f"column {shown(name)} holds {held}; a column must hold numbers, booleans or strings (convert it, e.g. "
+            "with .astype(str) for a factor)")
 
 
 def align_by_label(values: Any, index: pd.Index, what: str, aligned: str) -> Any:

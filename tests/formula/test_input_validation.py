@@ -3,6 +3,7 @@ a message that names the column / value / row count and what to do."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import warnings
 
@@ -231,6 +232,57 @@ def test_an_object_column_of_python_and_numpy_numbers_is_read_as_numbers(d, kind
     want = gs.glm("y ~ x", d).coef.to_numpy()
     got = gs.glm("y ~ t", d.assign(t=np.array([make(v) for v in d["x"]], dtype=object))).coef.to_numpy()
     np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def _mixed_numbers(kind: str, values: np.ndarray) -> np.ndarray:
+    """``values`` (every one a multiple of 1/8, exact in each type) as an object array of Fractions, or of
+    Decimals every other one an int or a float: pandas calls such a column "mixed", not numbers."""
+    import decimal
+    import fractions
+
+    def one(i: int, v: float) -> object:
+        if kind == "Fraction":
+            return fractions.Fraction(v)
+        if i % 2 == 0 and (kind == "Decimal+float" or v.is_integer()):  # (an int only where it is exact)
+            return float(v) if kind == "Decimal+float" else int(v)
+        return decimal.Decimal(repr(v))
+
+    out = np.array([one(i, v) for i, v in enumerate(values.tolist())], dtype=object)
+    assert pd.api.types.infer_dtype(out) in ("mixed", "mixed-integer")
+    return out
+
+
+@pytest.mark.parametrize("kind", ["Fraction", "Decimal+int", "Decimal+float"])
+def test_an_object_column_of_mixed_python_numbers_is_read_as_numbers(d, kind):
+    """Fractions, and Decimals mixed with ints or floats, were refused as a column ("mixes values of types
+    Decimal, float") though weights= took the same array: they are numbers, as there.  Reference: the least
+    squares solution (a Gaussian fit with the identity link is one), by numpy; the response and the weights
+    read from such columns too."""
+    rng = np.random.default_rng(3)
+    t = rng.integers(-40, 40, 30) / 8.0
+    w = rng.integers(1, 5, 30).astype(float)
+    X = np.column_stack([np.ones(30), t])
+    want = np.linalg.lstsq(X * np.sqrt(w)[:, None], d["pos"].to_numpy() * np.sqrt(w), rcond=None)[0]
+    data = d.assign(t=_mixed_numbers(kind, t), w=_mixed_numbers(kind, w))
+    np.testing.assert_allclose(gs.glm("pos ~ t", data, weights="w").coef.to_numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(gs.glm("pos ~ t", data, weights=data["w"].to_numpy()).coef.to_numpy(), want,
+                               rtol=1e-12)
+    data = data.assign(pos=_mixed_numbers(kind, t), t=d["pos"])
+    want = np.linalg.lstsq(X[:, :1], t, rcond=None)[0][0]
+    np.testing.assert_allclose(gs.glm("pos ~ 1", data).coef["Intercept"], want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("values,held", [
+    ([datetime.date(2020, 1, d) for d in range(1, 31)], r"holds dates \(Python objects of the type date\)"),
+    ([datetime.timedelta(days=d) for d in range(30)], r"holds time spans \(Python objects of the type timedelta\)"),
+    ([complex(d, 1) for d in range(30)], "holds complex numbers"),
+    ([b"a", b"b"] * 15, "holds values of the type bytes;"),
+    (["a", 1.5] * 15, "holds a mixture of values of the types float, str;"),
+])
+def test_an_object_column_of_other_values_is_refused_for_what_it_holds(d, values, held):
+    """An object column of dates (what pyarrow's date32 becomes), time spans or complex numbers is refused as a
+    column of their dtype is; the message said "mixes values of types date" of a column of one type."""
+    refuse(gs.DataError, f"column 't' {held}", "y ~ x + t", d.assign(t=pd.Series(values, dtype=object)))
 
 
 def test_a_signalling_nan_is_refused_as_data(d):
