@@ -122,8 +122,10 @@ def numeric_response(v: Value, label: str, what: str = "the response") -> np.nda
         return v.values
     if isinstance(v, FactorVec):
         ok = v.codes[v.codes >= 0]
-        example = label_text(v.levels[ok[0]]) if ok.size else None
-        raise DataError(f"{what} {label!r} must be numeric, but it holds {example!r} (a factor or strings)")
+        if not ok.size:  # (an object column of None or pd.NA alone: missing values, as R's logical NA, not text)
+            return np.full(v.codes.shape[0], np.nan)
+        raise DataError(f"{what} {label!r} must be numeric, but it holds {label_text(v.levels[ok[0]])!r} (a factor "
+                        "or strings)")
     if isinstance(v, NumMat):
         raise DataError(f"{what} {label!r} has {v.values.shape[1]} columns; it must be one value per row "
                         "(or cbind(successes, failures) for a binomial model)")

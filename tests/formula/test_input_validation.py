@@ -172,6 +172,15 @@ def test_no_complete_rows(d):
            d.assign(x=np.nan))
 
 
+@pytest.mark.parametrize("missing", [None, pd.NA, np.nan])
+@pytest.mark.parametrize("family", [gs.Gaussian(), gs.Poisson()])
+def test_a_response_of_missing_values_alone_has_no_complete_rows(d, missing, family):
+    """An object column of None (or pd.NA) is missing values, as R's logical NA ("0 (non-NA) cases"); as the
+    response it was refused as a factor that "holds None"."""
+    refuse(gs.DataError, "no complete rows: every row has a missing value in a model variable \\(count\\)",
+           "count ~ x", d.assign(count=pd.Series([missing] * len(d), dtype=object)), family=family)
+
+
 def test_missing_values_with_na_action_raise(d):
     dd = d.copy()
     dd.loc[[0, 4, 9], "x"] = np.nan
