@@ -100,6 +100,16 @@ def _system_object(value: Any) -> str | None:
     return None
 
 
+def _multiindex_hint(df: pd.DataFrame) -> str:
+    """Why no name is a column of a frame whose columns are a MultiIndex (``df.groupby(g).agg(["mean", "sum"])``):
+    each column's name is the text of a tuple, ``('x', 'mean')``, which a formula reaches only in backticks."""
+    columns = df.columns
+    if not isinstance(columns, pd.MultiIndex):
+        return ""
+    return (f"; the data's columns are a MultiIndex, whose names are tuples such as {shown(str(columns[0]))}: "
+            "flatten them first, e.g. data.columns = ['_'.join(map(str, c)) for c in data.columns]")
+
+
 def check_context(context: Mapping[str, Any] | None) -> Mapping[str, Any]:
     """``context=`` as a mapping of usable names: functions and constants the caller trusts.  Modules,
     Python's builtins that reach the interpreter (``eval``, ``open``, ``getattr``...) and functions of the
@@ -333,7 +343,8 @@ class Evaluator:
             raise FormulaError(f"the formula uses the function {shown(key)} as a value; call it: {key}(...)")
         close = close_matches(key, self.data.known, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise FormulaError(f"the formula uses {shown(key)}, which is not a column of the data{hint} ({HINT})")
+        raise FormulaError(f"the formula uses {shown(key)}, which is not a column of the data{hint}"
+                           f"{_multiindex_hint(self.data.df)} ({HINT})")
 
     @staticmethod
     def reserved_constant(node: Const) -> Value:

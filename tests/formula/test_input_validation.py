@@ -51,6 +51,16 @@ def test_unknown_column_is_named_with_suggestions(d, formula, name, hint):
         assert f"did you mean {hint}" in str(e)
 
 
+def test_columns_of_a_multiindex_are_explained(d):
+    """A frame of MultiIndex columns (``df.groupby(g).agg(["mean", "sum"])``) names each column by a tuple's
+    text: "'y' is not a column" now says why and how to flatten them; the backticked tuple stays a name."""
+    data = d[["y", "x"]].set_axis(pd.MultiIndex.from_tuples([("y", "mean"), ("x", "mean")]), axis=1)
+    refuse(gs.FormulaError, r"the formula uses 'y', which is not a column of the data; the data's columns are a "
+           r"MultiIndex, whose names are tuples such as \"\('y', 'mean'\)\": flatten them first", "y ~ x", data)
+    fit = gs.glm("`('y', 'mean')` ~ `('x', 'mean')`", data)
+    assert list(fit.coef.index) == ["Intercept", "`('x', 'mean')`"]
+
+
 @pytest.mark.parametrize("formula,match", [
     ("y ~ x +", "the formula ends where a term is expected"),
     ("y ~ (x", "cannot read the formula"),
