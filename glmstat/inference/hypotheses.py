@@ -187,8 +187,13 @@ def _arithmetic(text: str) -> bool:
     return isinstance(node, (Num, Unary)) or (isinstance(node, BinOp) and node.op in ("+", "-", "*", "/", "^"))
 
 
-def _r_alias(name: str) -> str | None:
-    """R's name of a glmstat column (``tension[T.L]:wool[T.B]`` -> ``tensionL:woolB``), None when R numbers it."""
+#: R's texts of a logical's levels, which glmstat's column names write as Python does
+_R_LOGICAL = {"True": "TRUE", "False": "FALSE"}
+
+
+def _r_alias(name: str, logical: bool = False) -> str | None:
+    """R's name of a glmstat column (``tension[T.L]:wool[T.B]`` -> ``tensionL:woolB``), None when R numbers it.
+    ``logical``: the levels ``True`` and ``False`` as R writes a logical's (``b[T.True]`` -> ``bTRUE``)."""
     if name == "Intercept":
         return "(Intercept)"
     out, i = [], 0
@@ -203,7 +208,8 @@ def _r_alias(name: str) -> str | None:
         suffix = name[lb + 1:rb]
         if suffix.startswith(("S.", "H.")):
             return None  # R numbers sum and Helmert contrasts
-        out.append(name[i:lb] + (suffix[2:] if suffix.startswith("T.") else suffix))
+        level = suffix[2:] if suffix.startswith("T.") else suffix
+        out.append(name[i:lb] + (_R_LOGICAL.get(level, level) if logical else level))
         i = rb + 1
     alias = "".join(out)
     return alias if alias != name else None
@@ -224,6 +230,14 @@ class _Columns:
             for alias in (_r_alias(n), bare if quoted else f"`{n}`"):
                 if alias is not None and alias not in known:
                     spellings[alias] = i if spellings.get(alias, i) == i else None  # ambiguous: dropped
+        # R's names of a logical's columns (bTRUE for b[T.True]), where no other column has that spelling: a
+        # column name says only that the level is the text True, which a factor of strings may hold too
+        logicals: dict[str, int | None] = {}
+        for i, n in enumerate(self.names):
+            alias = _r_alias(n, logical=True)
+            if alias is not None and alias != _r_alias(n) and alias not in known and alias not in spellings:
+                logicals[alias] = i if logicals.get(alias, i) == i else None
+        spellings.update(logicals)
         self.spellings = {s: i for s, i in spellings.items() if i is not None}
         self.prefixes = _Prefixes(self.spellings)
         self.keys: dict[tuple, int] = {}
