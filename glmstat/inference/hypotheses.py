@@ -13,7 +13,8 @@ names, longest first, where they stand as terms of the linear expression (a name
 quoting.  What is left is read by glmstat's formula parser as numbers, ``+ - * /`` and parentheses, and any
 other expression is compared with the columns as a parsed expression: ``I(x ** 2)`` and ``I(x^2)`` are the
 same column, as are ``poly(hp,2)[1]`` and ``poly(hp, 2)[1]``.  R's own names are accepted where they are
-unambiguous: ``(Intercept)``, and R's names of factor columns (``tensionL`` for ``tension[T.L]``); a whole
+unambiguous: ``(Intercept)``, and R's names of factor columns (``tensionL`` for ``tension[T.L]``, ``bTRUE``
+for a logical's ``b[T.True]``); a whole
 name may also be quoted in backticks (`` `I(x^2)` ``) or, when glmstat quotes it, written without them --
 unless that text is a number or arithmetic: ``x = 2`` compares x with the number 2 even in a model with a
 column `` `2` `` (a CSV header), and ``-x`` is minus x beside a column `` `-x` ``.
