@@ -204,9 +204,20 @@ def _inexact_integers(name: str, ints: np.ndarray, values: np.ndarray) -> str | 
     bad = np.flatnonzero(~same)
     if not bad.size:
         return None
-    j = bad[0]
+    return _merged(name, int(k[bad[0]]), int(v[bad[0]]))
+
+
+def _merged(name: str, exact: int, read: int) -> str:
     return (f"the column {shown(name)} holds integers beyond 2^53 that a double cannot tell apart "
-            f"({int(k[j])} reads as {int(v[j])})")
+            f"({exact} reads as {read})")
+
+
+def _inexact_python_ints(name: str, ints: np.ndarray, values: np.ndarray) -> str | None:
+    """:func:`_inexact_integers` of an object column of Python ints, which may exceed 64 bits."""
+    for j in np.flatnonzero(np.abs(values) >= _EXACT):
+        if int(ints[j]) != int(values[j]):
+            return _merged(name, int(ints[j]), int(values[j]))
+    return None
 
 
 def column_value(name: str, raw: Any) -> NumVec | FactorVec:
@@ -252,6 +263,8 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
             out[~missing] = present.astype(float)
         except (TypeError, ValueError, OverflowError, ArithmeticError) as e:  # (Decimal("sNaN") signals)
             raise DataError(f"column {shown(name)} holds numbers that are not usable as floats") from e
+        if kind == "integer":  # (Python ints, of any size: exact, as an int64 column is)
+            return NumVec(out, inexact=_inexact_python_ints(name, present, out[~missing]))
         return NumVec(out)
     raise DataError(_unusable_objects(name, kind, present))
 
