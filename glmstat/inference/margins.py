@@ -43,9 +43,9 @@ from ..distributions import interval_quantile, normal_sf
 from ..errors import AliasingWarning, DataError, GLMStatError
 from ..formula.nodes import Name, names_read
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
-from .prediction import ESTIMABLE_TOL
+from .prediction import ESTIMABLE_TOL, aliasing_relations
 from .streamed_data import raw_fold
-from .variables import ModelVariable, model_variables, pick, with_value, with_values
+from .variables import ModelVariable, model_variables, pick, with_columns, with_value, with_values
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -227,7 +227,7 @@ def _as_categoricals(data: pd.DataFrame, columns: set[str]) -> pd.DataFrame:
         if str(c) in columns and isinstance(c, str) and (pd.api.types.is_string_dtype(col.dtype)
                                                          and not isinstance(col.dtype, pd.CategoricalDtype)):
             out[c] = pd.Series(pd.Categorical(col.to_numpy(dtype=object)), index=data.index)
-    return data.assign(**out) if out else data
+    return with_columns(data, out) if out else data
 
 
 #: Most settings ``at=`` may ask for (the product of its numbers of values): each costs an evaluation of the
@@ -297,7 +297,7 @@ def _warn_not_estimable(fit: "GLMResults", total: _Sums) -> None:
     a level whose rows all have weight 0, or a variable moved apart from a column aliased with it.  Their
     values are those with the aliased coefficients set to 0, as R's predict() gives them (0 with standard
     error 0 for the level), like the predictions of such rows."""
-    relations = None if not fit.aliased else fit._aliasing_relations
+    relations = aliasing_relations(fit) if fit.aliased else None
     if relations is None or not len(total.keys):
         return
     G = total.gradients / total.n

@@ -221,9 +221,7 @@ def with_value(data: pd.DataFrame, var: ModelVariable, value: Any) -> pd.DataFra
     """A new frame with column ``var`` set to ``value`` in every row (the column's kind kept); ``value`` may
     also be an array with one value per row."""
     col = next(c for c in data.columns if str(c) == var.name)
-    new = _set_to(data[col], len(data), value)
-    return data.assign(**{str(col): pd.Series(new, index=data.index)}) if isinstance(col, str) else \
-        _assign_nonstring(data, col, new)
+    return with_columns(data, {col: _set_to(data[col], len(data), value)})
 
 
 def with_values(data: pd.DataFrame, settings: Sequence[tuple[ModelVariable, Any]]) -> pd.DataFrame:
@@ -236,12 +234,11 @@ def with_values(data: pd.DataFrame, settings: Sequence[tuple[ModelVariable, Any]
     for c in data.columns:
         labels.setdefault(str(c), c)
     cols = [labels[var.name] for var, _ in settings]
-    if len(set(cols)) < len(cols) or not all(isinstance(c, str) for c in cols):
-        for var, value in settings:  # (a column set twice, or not named by a string: one at a time)
+    if len(set(cols)) < len(cols):
+        for var, value in settings:  # (a column set twice: one at a time)
             data = with_value(data, var, value)
         return data
-    return data.assign(**{c: pd.Series(_set_to(data[c], len(data), value), index=data.index)
-                          for c, (_, value) in zip(cols, settings)})
+    return with_columns(data, {c: _set_to(data[c], len(data), value) for c, (_, value) in zip(cols, settings)})
 
 
 def _set_to(old: pd.Series, n: int, value: Any) -> Any:
@@ -273,7 +270,11 @@ def categorical_with(dtype: pd.CategoricalDtype, values: Any) -> pd.Categorical:
     return pd.Categorical(values, categories=categories, ordered=dtype.ordered)
 
 
-def _assign_nonstring(data: pd.DataFrame, col: Any, new: Any) -> pd.DataFrame:
-    out = data.copy()
-    out[col] = new
+def with_columns(data: pd.DataFrame, columns: dict[Any, Any]) -> pd.DataFrame:
+    """A new frame: ``data`` with the columns ``columns`` (label -> one value per row) replaced or added; the
+    caller's frame is not modified.  Not ``data.assign(**columns)``: that takes only string labels, and a column
+    named ``self`` is ``assign``'s own argument (a TypeError)."""
+    out = data.copy(deep=False)  # (setting a column replaces it in the copy, never in ``data``)
+    for label, values in columns.items():
+        out[label] = values
     return out

@@ -138,3 +138,19 @@ def test_estimable_effects_of_a_fit_with_an_aliased_column_do_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error", gs.AliasingWarning)
         assert len(f.average_marginal_effects()) == 3
+
+
+@pytest.mark.parametrize("name", ["self", "data", "kwargs"])
+def test_a_column_named_as_a_pandas_argument_has_the_same_margins(name):
+    """emmeans() and the marginal effects set columns of a copy of the data; ``data.assign(self=...)`` is a
+    TypeError (``self`` is assign's own argument).  Renaming a column changes none of the numbers."""
+    r = np.random.default_rng(1)
+    df = pd.DataFrame({"x": r.normal(size=60), "g": np.repeat(list("abc"), 20)})
+    df["y"] = r.poisson(np.exp(0.3 * df["x"]))
+    plain = gs.glm("y ~ x + g", df, gs.Poisson())
+    named = gs.glm(f"y ~ {name} + g", df.rename(columns={"x": name}), gs.Poisson())
+    np.testing.assert_allclose(named.emmeans("g").to_numpy(), plain.emmeans("g").to_numpy(), rtol=1e-12)
+    a, b = named.average_marginal_effects(), plain.average_marginal_effects()
+    assert list(a["term"]) == [name, "g", "g"]
+    np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(a["std_error"], b["std_error"], rtol=1e-12)
