@@ -190,6 +190,11 @@ def predict(
         if offset is not None:
             raise DataError("offset= with streamed new data: put the offset in a column and refit with offset= "
                             "that column's name")
+        if has_offset_array(fit):  # (a chunk's rows have no offset to find: they would predict with 0)
+            raise DataError(
+                "this model was fitted with offset= an array of values, which streamed new data (a Parquet path, a "
+                "dask DataFrame) cannot supply: put the offset in a column and refit with offset= that column's "
+                "name, or predict new data in memory with predict(newdata, offset=...)")
         from .lazy import per_chunk
 
         spec = frame.spec

@@ -246,6 +246,20 @@ def test_an_offset_array_is_not_dropped_silently(ships_array_offset):
         ships_array_offset.predict(nd)
 
 
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_an_offset_array_is_not_dropped_silently_from_streamed_new_data(ships_array_offset, kind, tmp_path):
+    """Streamed new data cannot take the offset either: it predicted as if the offset were 0."""
+    nd = _newdata(load_ref("ships_offset"))
+    if kind == "parquet":
+        pytest.importorskip("pyarrow")
+        nd.to_parquet(tmp_path / "new.parquet")
+        new = str(tmp_path / "new.parquet")
+    else:
+        new = pytest.importorskip("dask.dataframe").from_pandas(nd, npartitions=2)
+    with pytest.raises(gs.DataError, match=r"offset= an array.*streamed new data.*refit with offset="):
+        ships_array_offset.predict(new)
+
+
 def test_the_offset_array_of_new_rows_gives_r_predictions(ships_array_offset):
     ref = load_ref("ships_offset")  # R: the same model with offset(log(service)), predicted on the same rows
     nd = _newdata(ref)
