@@ -109,9 +109,10 @@ def type_name(value: Any) -> str:
 _PANDAS_COLUMNS = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)
 
 
-def as_frame(data: Any, name: str = "data") -> pd.DataFrame:
+def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.DataFrame:
     """A DataFrame view of ``data`` (a DataFrame or a mapping of equal-length columns); never a copy
-    that the caller could see modified.  ``name`` is the argument's name in messages."""
+    that the caller could see modified.  ``name`` is the argument's name in messages; a frame of no rows is
+    refused unless ``allow_empty`` (new data to predict: no rows give no predictions, as in R)."""
     if isinstance(data, pd.DataFrame):
         df = data
     elif isinstance(data, Mapping):
@@ -122,7 +123,7 @@ def as_frame(data: Any, name: str = "data") -> pd.DataFrame:
     else:
         raise DataError(f"{name} must be a pandas DataFrame or a dict of columns (or a pyarrow Table, a polars or "
                         f"dask DataFrame, a path to Parquet files), got {type_name(data)}")
-    if len(df) == 0:
+    if len(df) == 0 and not allow_empty:
         raise DataError(f"{name} has no rows")
     return df
 

@@ -43,7 +43,7 @@ from ..design.base import Design
 from .._arguments import confidence_level, shown
 from .._suggest import close_matches
 from ..errors import AliasingWarning, DataError, GLMStatError
-from ..formula.frame import as_frame, column_names, encode_new_data
+from ..formula.frame import as_frame, column_names
 from ..formula.readers import in_memory_frame, is_dask, is_path
 from ..report.tables import Column
 
@@ -201,8 +201,8 @@ def predict(
         reads = (*spec.columns, *([spec.offset_column_arg] if spec.offset_column_arg is not None else []))
         return per_chunk(newdata, partial(_chunk_predictions, spec=spec, rule=rule), rule.columns, reads=reads,
                          max_read_bytes=spec.limits.max_design_bytes)
-    data = as_frame(newdata, name="newdata")
-    X, off, ok = encode_new_data(frame.spec, data)
+    data = as_frame(newdata, name="newdata", allow_empty=True)  # (no rows: none predicted, as R and streamed data)
+    X, off, ok = frame.spec.encode(data, *column_names(data))
     if has_offset_array(fit):
         if offset is None:
             raise DataError(

@@ -135,6 +135,19 @@ def test_rows_with_missing_values_give_nan_and_keep_their_index():
     assert list(s.index) == ["r1", "r2", "r3", "r4"] and s.isna().tolist() == [False, True, True, False]
 
 
+def test_new_data_of_no_rows_gives_no_predictions():
+    """R: predict(m, newdata[0, ], se.fit = TRUE) is numeric(0) (fit and se), as a Parquet file of no rows gives
+    here; it raised "newdata has no rows".  A column the model uses is still required."""
+    fit = ref_fit("ships_offset")
+    nd = load_data("ships").iloc[:0]
+    s = fit.predict(nd)
+    assert isinstance(s, pd.Series) and len(s) == 0 and s.index.equals(nd.index)
+    p = fit.predict(nd, type="link", interval="confidence")
+    assert list(p.columns) == ["fit", "se", "lower", "upper"] and len(p) == 0 and p.index.equals(nd.index)
+    with pytest.raises(gs.DataError, match="lacks the column"):
+        fit.predict(nd.drop(columns="service"))
+
+
 def test_offsets_are_evaluated_on_the_new_data():
     """offset(log(service)): doubling the exposure adds log(2) to eta and doubles the mean."""
     ref = load_ref("ships_offset")
