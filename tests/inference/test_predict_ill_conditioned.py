@@ -1,0 +1,58 @@
+"""Standard errors of predictions from nearly collinear columns (a calendar year with its log or its square), as R's
+(tests/fixtures/predict_ill_conditioned, from make_predict_ill_conditioned.R).  R's predict.glm takes them from the
+QR factor of sqrt(W) X, accurate to about 1e-9 there; glmstat took sqrt(x' V x) of the covariance, which loses
+about eps times V's condition number to cancellation: 1.4e-6 of R's for year + I(year^2), 7.8e-5 for
+log(year) + year, while the coefficients and their standard errors agreed to 1e-10.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close
+
+HERE = FIXTURES / "predict_ill_conditioned"
+REF = json.loads((HERE / "ref.json").read_text())
+FAMILIES = {"gaussian": gs.Gaussian, "poisson": gs.Poisson}
+
+
+@pytest.mark.parametrize("ref", REF, ids=[r["formula"] for r in REF])
+def test_prediction_standard_errors_of_nearly_collinear_columns_as_r(ref):
+    d, nd = pd.read_csv(HERE / "data.csv"), pd.read_csv(HERE / "newdata.csv")
+    fit = gs.glm(ref["formula"], d, family=FAMILIES[ref["family"]](), convergence=ref["convergence"])
+    p = fit.predict(nd, type="link", se_fit=True, interval="confidence")
+    assert_close(p["fit"], ref["predict_link"], rtol=1e-8)
+    assert_close(p["se"], ref["predict_link_se"], rtol=1e-8)
+    z = 1.959963984540054  # qnorm(0.975)
+    assert_close(p["upper"] - p["fit"], z * np.asarray(ref["predict_link_se"]), rtol=1e-8)
+
+
+def test_structured_design_predictions_use_the_qr_factor():
+    """A 60-level factor with log(yr) + yr over 20,000 rows, new data of 5,000 rows (the structured design):
+    Gaussian standard errors against the closed form s ||R^{-T} x|| from numpy's QR of the design built here."""
+    rng = np.random.default_rng(83)
+    n, m = 20_000, 5_000
+    levels = np.array([f"L{i:02d}" for i in range(60)])
+
+    def frame(k):
+        return pd.DataFrame({"f": levels[rng.integers(0, 60, k)], "yr": 2000 + rng.uniform(0, 10, k)})
+
+    d, nd = frame(n), frame(m)
+    d["y"] = 0.3 * d.yr - 500 * np.log(d.yr) + rng.normal(size=n)
+
+    def design(df):
+        dummies = (df.f.to_numpy()[:, None] == levels[None, 1:]).astype(float)
+        return np.column_stack([np.ones(len(df)), dummies, np.log(df.yr), df.yr])
+
+    X, Xn = design(d), design(nd)
+    Q, R = np.linalg.qr(X)
+    resid = d.y.to_numpy() - Q @ (Q.T @ d.y.to_numpy())
+    s = np.sqrt(resid @ resid / (n - X.shape[1]))
+    want = s * np.linalg.norm(np.linalg.solve(R.T, Xn.T), axis=0)
+    fit = gs.glm("y ~ f + log(yr) + yr", d, family=gs.Gaussian())
+    assert_close(fit.predict(nd, se_fit=True)["se"], want, rtol=1e-8)
