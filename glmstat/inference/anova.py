@@ -3,8 +3,9 @@ likelihood-ratio tests, as R's ``anova.glm``, ``anova.glmlist``, ``MASS::anova.n
 ``lmtest::lrtest`` compute them.
 
 Every submodel is refitted with the IRLS engine on a subset of the design columns (same rows, weights and
-offset), from R's starting values, or from the model's own estimate where those do not converge (a submodel
-that converges from neither is used with a ConvergenceWarning).  With phi the dispersion (1 for binomial,
+offset), from R's starting values, or from the model's own estimate where those do not converge (with
+``convergence="R"`` only where they fail: R's tables use the refit stopped at max_iter; a submodel that
+converges from neither is used with a ConvergenceWarning).  With phi the dispersion (1 for binomial,
 Poisson and negative binomial; the full or biggest model's Pearson estimate otherwise) and a term adding ``df``
 columns and reducing the deviance by ``dev``:
 
@@ -109,13 +110,22 @@ def _warm_start(fit, cols: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.asarray(fit.fit_data.coef, dtype=float)[cols], nan=0.0)
 
 
+def _retry_warm(state, control) -> bool:
+    """Whether a submodel refitted from R's starting values is refitted again from the model's own estimate:
+    when the first refit failed, or (``convergence="exact"``) did not converge.  With ``convergence="R"`` a
+    refit that ran its iterations is the one R's anova.glm, drop1.glm and add1.glm use (glm.fit from the
+    family's starting values at the fit's control), converged or not: a warm start gives another number."""
+    return state is None or (not state.converged and control.convergence == "exact")
+
+
 def refit_columns(fit, cols) -> Submodel:
     """Refit ``fit``'s model on the design columns ``cols`` (possibly none: eta = offset).
 
     From R's starting values first (as glm.fit); where scoring from there does not converge (it can wander off
     to the edge of the domain and stop at max_iter with a deviance of 1e21), again from the model's own
-    estimate on those columns; a submodel that converges from neither is kept with a ConvergenceWarning, as
-    R's glm.fit warns, never silently."""
+    estimate on those columns -- with ``convergence="R"`` only where it fails outright, since R reports the
+    refit it stopped at max_iter (see :func:`_retry_warm`); a submodel that converges from neither is kept
+    with a ConvergenceWarning, as R's glm.fit warns, never silently."""
     fd = fit.fit_data
     src = fd.source
     cols = np.asarray(cols, dtype=np.intp)
@@ -124,7 +134,7 @@ def refit_columns(fit, cols) -> Submodel:
         state, failed = irls(sub, fit.family, fd.control, covariance=False), None
     except FitError as e:
         state, failed = None, e
-    if (state is None or not state.converged) and cols.size:
+    if _retry_warm(state, fd.control) and cols.size:
         try:
             warm = irls(sub, fit.family, fd.control, start=_warm_start(fit, cols), covariance=False)
         except FitError:
