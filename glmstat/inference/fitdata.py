@@ -95,6 +95,11 @@ class FitData:
         return int(self.kept.sum())
 
     @property
+    def df_residual(self) -> int:
+        """Rows with a positive weight minus the rank."""
+        return self.n_ok - self.rank
+
+    @property
     def n_rows(self) -> int:
         """Rows used, zero-weight rows included."""
         return self.source.n_rows

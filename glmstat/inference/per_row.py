@@ -27,11 +27,18 @@ AUGMENT_COLUMNS = ("fitted", "linear_predictor", "resid_deviance", "resid_pearso
 
 
 def residual_values(kind: str, family: Family, eta: np.ndarray, mu: np.ndarray, y: np.ndarray,
-                    w: np.ndarray) -> np.ndarray:
+                    w: np.ndarray, df_residual: int = 1) -> np.ndarray:
     """R's ``residuals.glm``: deviance sign(y - mu) sqrt(w d(y, mu)); pearson (y - mu) sqrt(w / V(mu));
-    working (y - mu) / (d mu / d eta); response y - mu."""
+    working (y - mu) / (d mu / d eta); response y - mu.
+
+    The deviance residuals of a fit without residual degrees of freedom (``df_residual`` 0: as many
+    coefficients as rows of positive weight) are 0, as R's: the fit is exact, and what the formula gives is
+    the rounding of the iterations (1e-16), or the distance still left to a fitted mean that goes to the edge
+    of its domain (a zero count)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "deviance":
+            if df_residual == 0:
+                return np.zeros(np.shape(mu))
             return family.deviance_residuals(y, mu, w)
         if kind == "pearson":
             return (y - mu) * np.sqrt(w) / np.sqrt(family.variance(mu))
@@ -58,7 +65,7 @@ def block_column(b, fd: FitData, name: str) -> pd.Series:
     elif name == "fitted":
         values = mu
     else:
-        values = residual_values(name[len("resid_"):], fd.family, eta, mu, b.y, b.weights)
+        values = residual_values(name[len("resid_"):], fd.family, eta, mu, b.y, b.weights, fd.df_residual)
     return pd.Series(values, index=_index(b), name=name)
 
 
@@ -80,7 +87,8 @@ def block_augment(b, fd: FitData, columns: tuple[str, ...] = AUGMENT_COLUMNS,
             h[list(pos)] = values
             inf = block_influence(b, fd, kernel, full=True, hat=h)
     out = {"fitted": mu, "linear_predictor": eta,
-           **{f"resid_{k}": residual_values(k, fd.family, eta, mu, b.y, b.weights) for k in RESIDUAL_KINDS},
+           **{f"resid_{k}": residual_values(k, fd.family, eta, mu, b.y, b.weights, fd.df_residual)
+              for k in RESIDUAL_KINDS},
            "hat": inf.hat, "cooks_d": inf.cooks_d, "std_resid": inf.std_resid_deviance,
            "student_resid": inf.student_resid}
     return pd.DataFrame({c: out[c] for c in columns}, index=_index(b))
@@ -88,7 +96,7 @@ def block_augment(b, fd: FitData, columns: tuple[str, ...] = AUGMENT_COLUMNS,
 
 def _block_range(b, fd: FitData) -> np.ndarray:
     eta, mu = _eta_mu(b, fd)
-    r = residual_values("deviance", fd.family, eta, mu, b.y, b.weights)
+    r = residual_values("deviance", fd.family, eta, mu, b.y, b.weights, fd.df_residual)
     return np.array([np.nanmin(r, initial=np.inf), np.nanmax(r, initial=-np.inf)])
 
 

@@ -618,8 +618,8 @@ class GLMResults:
         if not self._frame.in_memory:
             return self._streamed(partial(block_column, name=f"resid_{kind}"), f"resid_{kind}")
         eta, mu, y, w = self._rows
-        return pd.Series(residual_values(kind, self.family, eta, mu, y, w), index=self.rows_used,
-                         name=f"resid_{kind}")
+        return pd.Series(residual_values(kind, self.family, eta, mu, y, w, self.df_residual),
+                         index=self.rows_used, name=f"resid_{kind}")
 
     # -- influence, prediction, robust covariance (glmstat.inference.influence, .prediction, .robust) --------
     @once

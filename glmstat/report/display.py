@@ -31,7 +31,8 @@ from .rformat import display_width, encode_string, format_pval, format_r, pad_le
 
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
-    "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "named_vector_lines", "htest_number",
+    "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "named_vector_lines",
+    "indexed_vector_lines", "htest_number",
     "htest_pvalue", "negbin_texts", "level_percent", "missing_note", "FLAG", "FLAG_NOTE",
 ]
 
@@ -193,6 +194,17 @@ def named_vector_lines(names: Sequence[str], values: Sequence[str], gap: int = 2
         lines.append("".join(pad_left(n, w) + " " * gap for n in names[i:i + per_line]))
         lines.append("".join(pad_left(v, w) + " " * gap for v in values[i:i + per_line]))
     return lines
+
+
+def indexed_vector_lines(values: Sequence[str], gap: int = 2, width: int = 80) -> list[str]:
+    """R's ``print.default`` of a vector of formatted values without names (``print.gap = gap``, ``width``):
+    every value right-justified to one common width and preceded by the gap, as many per line as fit after
+    the position of the line's first value, ``[k]``, right-justified to the width of the last one."""
+    w = max((display_width(v) for v in values), default=0)
+    label_width = len(f"[{len(values)}]")
+    per_line = max(1, (width - label_width) // (w + gap))
+    return [f"[{i + 1}]".rjust(label_width) + "".join(" " * gap + pad_left(v, w) for v in values[i:i + per_line])
+            for i in range(0, len(values), per_line)]
 
 
 def htest_number(x: float) -> str:

@@ -17,8 +17,8 @@ from tabulate import tabulate
 from . import html as H
 from . import latex as L
 from . import markdown as M
-from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, matrix_lines, missing_note,
-                      named_vector_lines, negbin_texts)
+from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, indexed_vector_lines, matrix_lines,
+                      missing_note, named_vector_lines, negbin_texts)
 from ..errors import DataError
 from .call import call_text
 from .rformat import encode_string, format_r, zapsmall
@@ -204,6 +204,8 @@ class Summary:
         return "\n".join(lines)
 
     def _residual_text(self) -> str:
+        if self.df_residual == 0:  # (R's residuals.glm returns them as rep.int(0, n), which has no names)
+            return "\n".join(indexed_vector_lines(self._residual_cells()))
         return "\n".join(named_vector_lines(self.residual_labels, self._residual_cells()))
 
     def _warnings_text(self) -> list[str]:
