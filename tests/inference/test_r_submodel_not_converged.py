@@ -1,9 +1,10 @@
-"""anova(), drop1() and add1() of a ``convergence="R"`` fit whose submodel does not converge at R's default
-control (fixtures/r_submodel_not_converged, from make_r_submodel_not_converged.R): y ~ g of an inverse Gaussian
-log-link fit of y ~ x + g stops at glm.fit's 25 iterations with a deviance of 9.16996, and R's tables use that
-refit.  glmstat refitted such a submodel again from the model's own estimate, whose scoring "converged" at
-9.68272, and reported that: drop1's F for x was 1162.1 where R prints 1095.5.  With ``convergence="R"`` the refit
-from R's starting values is kept, with a ConvergenceWarning that names the submodel."""
+"""anova(), drop1(), add1() and the type II tests of a ``convergence="R"`` fit whose submodel does not converge
+at R's default control (fixtures/r_submodel_not_converged, from make_r_submodel_not_converged.R): y ~ g of an
+inverse Gaussian log-link fit of y ~ x + g stops at glm.fit's 25 iterations with a deviance of 9.16996, and R's
+tables (and car's) use that refit.  glmstat refitted such a submodel again from the model's own estimate, whose
+scoring "converged" at 9.68272, and reported that: drop1's F for x was 1162.1 where R prints 1095.5.  With
+``convergence="R"`` the refit from R's starting values is kept, with a ConvergenceWarning that names the
+submodel."""
 
 from __future__ import annotations
 
@@ -73,3 +74,12 @@ def test_add1_uses_the_refit_r_uses():
     assert_close(table["deviance"], ref["deviance"], rtol=1e-8)
     assert_close(table["statistic"], ref["statistic"], rtol=1e-7)
     assert_close(table["p_value"], ref["p_value"], rtol=1e-6)
+
+
+def test_type_ii_tests_use_the_refit_car_uses():
+    """car::Anova refits the submodels with glm.fit at the model's control too: y ~ g for the test of x."""
+    table, _ = _quietly(_fit("y ~ x + g").anova, type=2, test="LR")
+    ref = REF["type2"]
+    assert list(table.index) == ref["terms"]
+    assert_close(table["statistic"], ref["statistic"], rtol=1e-7)
+    assert_close(table["p_value"], ref["p_value"], rtol=1e-5)
