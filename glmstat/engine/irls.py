@@ -22,8 +22,8 @@ max_iter, or polishing that stops shrinking), or still crawls towards it after `
 the observed information, halved while they raise the deviance (:mod:`glmstat.engine.newton`), and is
 converged only once the Fisher step there is negligible; the covariance is still the inverse expected
 information, as summary.glm's.  Where scoring has risen far above a deviance it reached and drifts on to the
-edge of the domain (away from the optimum: separation only lowers the deviance), the rescue restarts from the
-lowest iterate.
+edge of the domain or steps out of it (away from the optimum: separation only lowers the deviance), the rescue
+restarts from the lowest iterate.
 ``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
 iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
 
@@ -310,6 +310,19 @@ def _growing(sizes: list[float]) -> bool:
     return len(last) > POLISH_PATIENCE and all(b > a for a, b in zip(last, last[1:]))
 
 
+def _went_away(trace: list, deviance: float, may_restart: bool) -> tuple | None:
+    """The lowest iterate of ``trace`` when the fit's ``deviance`` is far (CYCLE_RISE) above it, else None.
+
+    Fisher scoring that rose above a deviance it had reached and then drifts to the edge of the domain went
+    away from the optimum: separation and optima on the edge only lower the deviance on the way there.
+    ``may_restart``: the fit may still be rescued and its deviance has risen on the way.
+    """
+    if not (may_restart and trace):
+        return None
+    best = min(trace, key=lambda t: t[0])
+    return best if deviance > best[0] + CYCLE_RISE * abs(best[0]) else None
+
+
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
     """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion)."""
     k = fac.kept
@@ -419,7 +432,21 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     rescue = not control.damped and control.convergence == "exact"
     rose = rescuing = False
     at_rounding = False  # converged because the last step was rounding noise (see _at_rounding)
+    restart_from = None  # the lowest iterate, once scoring is seen to have gone away from the optimum
     while True:
+        if restart_from is not None:
+            # scoring rose far above a deviance it had reached and then drifts on towards the edge of the domain,
+            # or steps out of it: it went away from the optimum (separation only lowers the deviance). Restart
+            # from the lowest iterate with the rescue's Newton steps, halved while they raise the deviance.
+            beta = np.where(restart_from[3], restart_from[2], 0.0)
+            res, fac, use_qr = _evaluate(source, family, beta, use_qr, restart_from[3], kernel, None, max_cond)
+            restart_from = None
+            if not res.valid or fac is None:
+                break
+            fixed_gram = fac.gram if res.fixed_weights else None
+            rescuing, rescue, polishing, boundary = True, False, 0, False
+            best_step, since_best = np.inf, 0
+            continue
         if not converged and iterations >= control.max_iter:
             if not (rescue and rose):
                 break
@@ -433,19 +460,9 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # (not when the deviance has risen: scoring cycles, a sign of no optimum at infinity)
             if (res.n_boundary > 0 or (polishing == POLISH_PATIENCE and not rose)) \
                     and _eta_drift(source, step) > DRIFT_TOL:
-                best = min(trace, key=lambda t: t[0]) if trace else None
-                if not (rescue and rose and best is not None and res.deviance > best[0] + CYCLE_RISE * abs(best[0])):
+                restart_from = _went_away(trace, res.deviance, rescue and rose)
+                if restart_from is None:
                     break  # the linear predictor is still moving (separation): the optimum is at infinity
-                # scoring rose far above a deviance it had reached and drifts on towards the edge of the domain:
-                # it went away from the optimum (separation only lowers the deviance). Restart from the lowest
-                # iterate with the rescue's Newton steps, halved while they raise the deviance.
-                beta = np.where(best[3], best[2], 0.0)
-                res, fac, use_qr = _evaluate(source, family, beta, use_qr, best[3], kernel, None, max_cond)
-                if not res.valid or fac is None:
-                    break
-                fixed_gram = fac.gram if res.fixed_weights else None
-                rescuing, rescue, polishing, boundary = True, False, 0, False
-                best_step, since_best = np.inf, 0
                 continue
             size = _small(step, beta, fac)
             polished = size <= POLISH_TOL
@@ -484,7 +501,12 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             boundary = False  # (as R's glm.fit, whose boundary says whether its last iteration was halved)
         while not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
             if converged and not rescuing:
-                break  # a polishing step left the domain (or, damped, raised the deviance): keep the estimate
+                # a polishing step left the domain (or, damped, raised the deviance): keep the estimate -- unless
+                # scoring had risen far above a deviance it reached (an inverse Gaussian log-link fit whose means
+                # overflow, "converged" at 12.9 where it had reached 9.96 and the optimum is 9.71)
+                if not new_res.valid or new_fac is None:
+                    restart_from = _went_away(trace, res.deviance, rescue and rose)
+                break
             if iterations == 1 and start is None:  # as R: nothing to halve towards
                 raise FitError(
                     "no valid set of coefficients has been found: the first step gives a non-finite "
@@ -494,6 +516,12 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             if damp and halvings > _MAX_DAMPING:
                 break  # no step along the Fisher direction lowers the deviance: stop here
             if halvings > control.max_iter and not damp:
+                # scoring that rose far above a deviance it had reached and now cannot step back into the domain
+                # went away from the optimum: restart from the lowest iterate (and converge only if that polishes)
+                restart_from = _went_away(trace, res.deviance, rescue and rose)
+                if restart_from is not None:
+                    converged = True
+                    break
                 raise FitError(
                     f"step-halving exhausted after {halvings - 1} halvings at iteration {iterations}: "
                     "the deviance stays non-finite or mu leaves the family's domain; pass start= coefficients"
@@ -506,6 +534,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 converged = boundary = True
                 break
             new_res, new_fac, use_qr = _evaluate(source, family, new, use_qr, kept, kernel, fixed_gram, max_cond)
+        if restart_from is not None:
+            continue
         if report is not None and halvings and not converged:
             report("halved", iterations, new_res.deviance)  # once, after the halvings, as R's trace
         if not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):

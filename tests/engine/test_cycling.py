@@ -126,3 +126,27 @@ def test_a_fit_that_goes_away_from_the_optimum_is_brought_back_to_it():
     assert_at_reference(f, ref, 1e-6)
     np.testing.assert_allclose([f.deviance, f.null_deviance, f.dispersion],
                                [ref["deviance"], ref["null_deviance"], ref["dispersion"]], rtol=1e-8)
+
+
+def test_scoring_whose_polishing_step_leaves_the_domain_is_brought_back():
+    """An inverse Gaussian log-link model without intercept (fixtures/went_away, make_went_away.R).  From
+    start = c(4.396, 0), deviance 9.78, scoring rises to 5.5e7, then halves its steps towards means that
+    overflow and meets the deviance criterion at 12.9 (R's glm reports 12.57, converged); the next step leaves
+    the domain.  The fit was returned as converged there, coefficients (230, -7.9) against the optimum's
+    (4.50, 0.072): the rise above a deviance it reached is now seen there too, and the fit restarts from its
+    lowest iterate with the rescue's Newton steps.  From glm's own start the same scoring cannot step back
+    into the domain at all (R: "inner loop 1; cannot correct step size"; glmstat: 'step-halving exhausted'),
+    and now restarts the same way."""
+    here = FIXTURES / "went_away"
+    ref = json.loads((here / "r.json").read_text())
+    assert ref["glm_from_start"]["deviance"] > ref["deviance_at_start"] > ref["deviance"]
+    assert ref["iter_from_optimum"] == 1 and "cannot correct step size" in ref["glm_default_error"]
+    d = pd.read_csv(here / "data.csv")
+    for start in (ref["start"], None):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", gs.ConvergenceWarning)
+            f = gs.glm(ref["formula"], d, family=gs.InverseGaussian(link="log"), start=start)
+        assert f.converged
+        assert_at_reference(f, ref, 1e-6)
+        np.testing.assert_allclose([f.deviance, f.null_deviance, f.dispersion],
+                                   [ref["deviance"], ref["null_deviance"], ref["dispersion"]], rtol=1e-8)
