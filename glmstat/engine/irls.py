@@ -17,10 +17,11 @@ non-canonical links; a fitted mean within 10 eps of the edge of its domain stops
 still moves the linear predictor, as under separation, or brings a new mean to the edge), and every returned
 quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
 Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
-max_iter, or polishing that stops shrinking), or still crawls towards it after ``MAX_POLISH`` polishing steps
-(a linear rate near 1, the estimate many steps from the optimum), the exact fit finishes with Newton steps with
-the observed information, halved while they raise the deviance (:mod:`glmstat.engine.newton`), and is
-converged only once the Fisher step there is negligible; the covariance is still the inverse expected
+max_iter, or polishing that stops shrinking; or polishing steps that turn back on each other while they still
+move the linear predictor, the deviance falling all the while), or still crawls towards it after ``MAX_POLISH``
+polishing steps (a linear rate near 1, the estimate many steps from the optimum), the exact fit finishes with
+Newton steps with the observed information, halved while they raise the deviance (:mod:`glmstat.engine.newton`),
+and is converged only once the Fisher step there is negligible; the covariance is still the inverse expected
 information, as summary.glm's.  Where scoring has risen far above a deviance it reached and drifts on to the
 edge of the domain or steps out of it (away from the optimum: separation only lowers the deviance), the rescue
 restarts from the lowest iterate.
@@ -323,6 +324,21 @@ def _went_away(trace: list, deviance: float, may_restart: bool) -> tuple | None:
     return best if deviance > best[0] + CYCLE_RISE * abs(best[0]) else None
 
 
+def _alternates(trace: list) -> bool:
+    """The last two steps of ``trace`` point in opposite directions (their inner product is negative).
+
+    Fisher scoring whose iteration has an eigenvalue near -1 oscillates about an interior optimum, each step
+    turning back on the one before, while the deviance falls a little at every step (so it never rises, the
+    sign of cycling the rescue otherwise waits for); a divergence to infinity (separation) moves the same way.
+    """
+    if len(trace) < 3:
+        return False
+    (_, _, b0, k0), (_, _, b1, k1), (_, _, b2, k2) = trace[-3:]
+    if not (np.array_equal(k0, k1) and np.array_equal(k1, k2)):
+        return False
+    return float(np.dot(b2[k2] - b1[k2], b1[k2] - b0[k2])) < 0.0
+
+
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
     """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion)."""
     k = fac.kept
@@ -460,10 +476,16 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # (not when the deviance has risen: scoring cycles, a sign of no optimum at infinity)
             if (res.n_boundary > 0 or (polishing == POLISH_PATIENCE and not rose)) \
                     and _eta_drift(source, step) > DRIFT_TOL:
-                restart_from = _went_away(trace, res.deviance, rescue and rose)
-                if restart_from is None:
-                    break  # the linear predictor is still moving (separation): the optimum is at infinity
-                continue
+                if rescue and res.n_boundary == 0 and _alternates(trace):
+                    # the steps turn back: scoring oscillates about an interior optimum (a rate near -1, the
+                    # deviance falling by 1e-8 of itself a step), not a divergence to infinity, which moves one
+                    # way: finish with the rescue's Newton steps
+                    rose, rescuing, rescue, polishing = True, True, False, 0
+                else:
+                    restart_from = _went_away(trace, res.deviance, rescue and rose)
+                    if restart_from is None:
+                        break  # the linear predictor is still moving (separation): the optimum is at infinity
+                    continue
             size = _small(step, beta, fac)
             polished = size <= POLISH_TOL
             best_step, since_best = (size, 0) if size < best_step else (best_step, since_best + 1)
