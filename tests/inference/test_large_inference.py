@@ -7,7 +7,11 @@ car::linearHypothesis, car::vif, emmeans, MASS::stepAIC and average marginal eff
 * ``structured``: 10,000 to 15,000 rows with a 100-, 200- or 300-level factor (``scripts/make_structured_data.py``,
   cases by ``scripts/make_structured_cases.py``), in the shapes the first leaves out: prior weights with zeros,
   ``cbind()`` responses, probit and cloglog links, Gamma identity and inverse, inverse Gaussian, missing values,
-  ``g * x1``, ``g * f`` and ``C(g, sum)``, emmeans over the wide factor itself.
+  ``g * x1``, ``g * f`` and ``C(g, sum)``, emmeans over the wide factor itself;
+* ``structured_more``: 6,401 rows with an 80-level factor (``scripts/make_structured_more_data.py``, cases by
+  ``scripts/make_structured_more_cases.py``): the negative binomial with theta estimated, a Gamma log-link fit with
+  prior weights (zeros among them) and an offset, an ordered factor's polynomial contrasts crossed with a factor
+  (``ordered(g) * f``, stored by its cells' codes times the contrasts), and ``cbind()`` rows of no trials.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ SETS = {
                               lru_cache(maxsize=None)(lambda _: pd.read_csv(FIXTURES / "large" / "data" / "large.csv.gz"))),
     "structured": ScriptReferences(FIXTURES / "structured", lru_cache(maxsize=None)(
         lambda name: pd.read_csv(FIXTURES / "structured" / "data" / f"{name}.csv.gz"))),
+    "structured_more": ScriptReferences(FIXTURES / "structured_more", lru_cache(maxsize=None)(
+        lambda name: pd.read_csv(FIXTURES / "structured_more" / "data" / f"{name}.csv.gz"))),
 }
 CASES = [pytest.param(s, i, id=i) for s, refs in SETS.items() for i in refs.ids]
 
@@ -45,7 +51,7 @@ def fit(s: str, case_id: str):
 def test_large_inference_fit_is_structured(s, case_id):
     f = fit(s, case_id)
     assert isinstance(f.model_frame.design, (StructuredDesign, TransformedDesign))
-    assert f.nobs > (65536 if s == "large" else 9000)
+    assert f.nobs > {"large": 65536, "structured": 9000, "structured_more": 6000}[s]
     assert_close(f.coef, ref(s, case_id)["coefficients"])
 
 
