@@ -9,7 +9,8 @@ car::linearHypothesis, car::vif, emmeans, MASS::stepAIC and average marginal eff
   ``cbind()`` responses, probit and cloglog links, Gamma identity and inverse, inverse Gaussian, missing values,
   ``g * x1``, ``g * f`` and ``C(g, sum)``, emmeans over the wide factor itself;
 * ``structured_more``: 6,401 rows with an 80-level factor (``scripts/make_structured_more_data.py``, cases by
-  ``scripts/make_structured_more_cases.py``): the negative binomial with theta estimated, a Gamma log-link fit with
+  ``scripts/make_structured_more_cases.py``): the negative binomial with theta estimated (and a stepAIC of four
+  steps, theta re-estimated for every candidate), a Gamma log-link fit with
   prior weights (zeros among them) and an offset, an ordered factor's polynomial contrasts crossed with a factor
   (``ordered(g) * f``, stored by its cells' codes times the contrasts), and ``cbind()`` rows of no trials.
 """
