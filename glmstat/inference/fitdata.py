@@ -69,6 +69,10 @@ class FitData:
     weights_at_start : bool
         With ``convergence="R"``: those weights are the family's starting means' (R stopped at its first
         iteration).
+    cov_factor : ndarray (p, rank) or None
+        F with ``cov_unscaled`` = F F' on the kept columns (zero rows where aliased), for a covariance too
+        ill-conditioned for quadratic forms x'Cx; set by
+        :func:`~glmstat.inference.covariance_factor.with_cov_factor`, None otherwise.
     """
 
     source: InMemorySource = field(repr=False)
@@ -84,6 +88,7 @@ class FitData:
     n_boundary: int = 0  # fitted means on the edge of the family's domain at the estimate
     weights_beta: np.ndarray | None = field(default=None, repr=False)
     weights_at_start: bool = False
+    cov_factor: np.ndarray | None = field(default=None, repr=False)
 
     def portable(self) -> "FitData":
         """The same fit without its rows and frame: what a per-block computation needs, small enough to ship

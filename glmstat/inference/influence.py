@@ -12,7 +12,9 @@ With working weights w_i = a_i (d mu_i / d eta_i)^2 / V(mu_i) (a_i the prior wei
 phi the dispersion, k the rank, d_i and r_i the deviance and Pearson residuals (R's ``influence.glm``,
 ``rstandard.glm``, ``rstudent.glm``, ``cooks.distance.glm``, ``dfbeta.lm``, ``dfbetas.lm``):
 
-* leverage            h_i = w_i x_i' C x_i  (set to 1 when h_i >= 1 - 10 eps, as R)
+* leverage            h_i = w_i x_i' C x_i  (set to 1 when h_i >= 1 - 10 eps, as R; w_i ||x_i' R^{-1}||^2 from
+  the QR factor R of sqrt(W) X, as R's, where C is too ill-conditioned for the quadratic form:
+  :mod:`~glmstat.inference.covariance_factor`)
 * standardized        d_i / sqrt(phi (1 - h_i))   (or r_i / sqrt(phi (1 - h_i)) for the Pearson type)
 * Cook's distance     (r_i / (1 - h_i))^2 h_i / (phi k)
 * leave-one-out sigma s_(i) = sqrt((sum_j d_j^2 - d_i^2 / (1 - h_i)) / (n - k - 1)), n the rows with
@@ -38,9 +40,9 @@ import pandas as pd
 from ..design.sources import Block
 from ..engine.kernel import kernel_for
 from ..engine.aliasing import aliased_in_order
-from ..engine.irls import covariance_weights_eta
 from ..engine.linalg import GRAM_MAX_COND, QRReducer
 from ..engine.threads import single_threaded_blas
+from .covariance_factor import block_leverages, leverage_weights, with_cov_factor
 from .fitdata import FitData
 
 if TYPE_CHECKING:
@@ -84,18 +86,6 @@ def _nan_inf(x: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(x), np.nan, x)
 
 
-def leverage_weights(block: Block, fd: FitData, kernel, W: np.ndarray) -> np.ndarray:
-    """The working weights of a block's leverages: ``W`` (those at the estimate), or, for a fit stopped where
-    R stops (``convergence="R"``), those C = (X'WX)^{-1} was made with -- R's QR is that of its last
-    iteration, weighted at the coefficients before it -- so that the leverages are the diagonal of that
-    fit's hat matrix (they sum to the rank) and R's ``hatvalues``."""
-    if fd.weights_beta is None and not fd.weights_at_start:
-        return W
-    with np.errstate(all="ignore"):
-        eta = covariance_weights_eta(block, fd.family, fd.weights_beta, fd.weights_at_start)
-        return kernel(block.y, block.weights, eta).W
-
-
 def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_changes: str | None = None,
                     hat: np.ndarray | None = None) -> Influence:
     """Influence measures for the rows of one block; see the module docstring for the formulas.
@@ -112,7 +102,7 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
         wk = kernel(block.y, a, eta)
         W = leverage_weights(block, fd, kernel, wk.W)
         if hat is None:
-            h = W * block.X.quadratic_diag(fd.cov_zeroed)
+            h = block_leverages(block, fd, W)
             h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
         else:
             h = hat
@@ -156,7 +146,7 @@ def influence(fd: FitData, full: bool = True, coef_changes: str | None = None) -
     coef_changes : {None, "dfbeta", "dfbetas"}
         Also that n x rank table (the other one is not computed).
     """
-    parts = _parts(fd, full, coef_changes)
+    parts = _parts(with_cov_factor(fd), full, coef_changes)
     fields = list(_FIELDS if (full or coef_changes) else _FIELDS[:2])
     if coef_changes:
         fields.append(coef_changes)

@@ -17,7 +17,7 @@ x'Vx loses about eps times the condition number of V (scaled to unit diagonal) t
 exact to rounding: with nearly collinear columns (``year + I(year^2)``, ``log(year) + year``) that is 1e-6 to
 1e-4 of the standard error.  R takes it from the QR factor of sqrt(W) X, as ||x' R^{-1}||, which loses only
 the square root of that; so does this for a model-based covariance beyond ``FACTOR_COND`` (one more pass over
-the fitted rows).  A sandwich covariance (:meth:`GLMResults.robust`) has no such factor: x'Vx.
+the fitted rows; :mod:`~glmstat.inference.covariance_factor`).  A sandwich covariance (:meth:`GLMResults.robust`) has no such factor: x'Vx.
 
 A model with aliased columns (NA coefficients) determines x'b only for rows x in the row space of its design
 (over the rows of positive weight): each aliased column must be, in the new row too, the combination of the
@@ -46,32 +46,23 @@ import pandas as pd
 from ..distributions import interval_quantile
 
 from ..design.base import Design
-from ..design.sources import fold
-from ..engine.kernel import kernel_for
-from ..engine.linalg import QRReducer, cholesky_lapack
 from .._arguments import confidence_level, shown
-from .._scipy import linalg as sla
 from .._suggest import close_matches
 from ..errors import AliasingWarning, DataError, GLMStatError
 from ..formula.frame import as_frame, column_names
 from ..formula.readers import in_memory_frame, is_dask, is_path
 from ..report.tables import Column
 from .fitdata import FitData
-from .influence import leverage_weights
+from .covariance_factor import covariance_factor, factor_rows_norm2, ill_conditioned
 
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["predict", "Predictor", "linear_predictor_se", "factor_se", "covariance_factor", "has_offset_array",
+__all__ = ["predict", "Predictor", "linear_predictor_se", "factor_se", "has_offset_array",
            "aliasing_relations", "broken_relations"]
 
 #: A new row breaks an aliasing relation v when |x'v| exceeds this fraction of ||v|| ||x_S||, S the columns of v.
 ESTIMABLE_TOL = 1e-8
-#: Beyond this 1-norm condition number of the model's covariance scaled to unit diagonal, x'Vx would lose more
-#: than about 1e-10 of itself: standard errors come from the QR factor of sqrt(W) X instead, as R's.
-FACTOR_COND = 1e6
-#: Rows per block of the factor's products (an n x rank product at a time).
-_BLOCK_ROWS = 4096
 
 _TYPES = ("response", "link")
 _INTERVALS = (None, "confidence")
@@ -85,63 +76,9 @@ def linear_predictor_se(X: Design, V: np.ndarray) -> np.ndarray:
 
 
 def factor_se(X: Design, F: np.ndarray) -> np.ndarray:
-    """||x_i' F|| for each row x_i of the design, block by block: sqrt(x_i' V x_i) for V = F F', without the
-    cancellation of the quadratic form."""
-    out = np.empty(X.n_rows)
-    for start, stop, rows in X.row_blocks(_BLOCK_ROWS):
-        Z = rows.matmat(F)
-        out[start:stop] = np.sqrt(np.einsum("ij,ij->i", Z, Z))
-    return out
-
-
-def ill_conditioned(cov: np.ndarray) -> bool:
-    """Whether ``cov`` (kept x kept), scaled to unit diagonal, has a 1-norm condition number beyond
-    ``FACTOR_COND`` (or is not numerically positive definite)."""
-    d = np.sqrt(np.diag(cov))
-    if cov.shape[0] < 2 or not (np.all(np.isfinite(cov)) and np.all(d > 0)):
-        return False
-    S = cov / np.outer(d, d)
-    potrf, pocon, _ = cholesky_lapack()
-    c, info = potrf(S, lower=False)
-    if info != 0:
-        return True
-    rcond, info = pocon(c, float(np.abs(S).sum(axis=0).max()))
-    return info != 0 or not rcond * FACTOR_COND > 1.0
-
-
-def _block_factor(b, fd: FitData, cols: np.ndarray) -> QRReducer:
-    """The triangular factor of sqrt(W) X over one block's columns ``cols``, W the working weights the
-    covariance was made with (those of the leverages)."""
-    kernel = kernel_for(fd.family)
-    with np.errstate(all="ignore"):
-        W = leverage_weights(b, fd, kernel, kernel(b.y, b.weights, b.X.matvec(fd.beta) + b.offset).W)
-    red = QRReducer(cols.size)
-    red.add(b.X.select(cols), np.where(W > 0, W, 0.0), np.zeros(b.y.shape[0]))
-    return red
-
-
-def covariance_factor(fd: FitData) -> np.ndarray | None:
-    """F (p x rank, zero rows where aliased) with (X'WX)^{-1} = F F' on the kept columns: R^{-1} for R the
-    triangular factor of sqrt(W) X_K over the fitted rows, as R's ``predict.lm`` uses it.  None for a fit
-    whose rows are gone (a dask fit loaded from a pickle), or whose factor is singular."""
-    kept = np.flatnonzero(fd.kept)
-    try:
-        red = fold(fd.source, partial(_block_factor, fd=fd.portable(), cols=kept), QRReducer.merge, None)
-    except DataError:  # (no rows to read again: the quadratic form, as before)
-        return None
-    if red is None:
-        return None
-    R = red.R[: kept.size, : kept.size]
-    if R.shape[0] < kept.size or not np.all(np.abs(np.diag(R)) > 0):
-        return None
-    Rinv = sla.solve_triangular(R, np.eye(kept.size))
-    # the factor must be that of the fit's covariance: their diagonals (each accurate to far better, sums of
-    # squares) agree to 1e-6 unless the covariance was made with other weights; then x'Vx, as before
-    if not np.allclose(np.einsum("ij,ij->i", Rinv, Rinv), np.diag(fd.cov_kept), rtol=1e-6, atol=0.0):
-        return None
-    F = np.zeros((fd.kept.shape[0], kept.size))
-    F[kept] = Rinv
-    return F
+    """||x_i' F|| for each row x_i of the design: sqrt(x_i' V x_i) for V = F F', without the cancellation of
+    the quadratic form."""
+    return np.sqrt(factor_rows_norm2(X, F))
 
 
 def _spread(values: np.ndarray, ok: np.ndarray | None) -> np.ndarray:

@@ -574,12 +574,20 @@ class GLMResults:
 
         return near_one_hats(self)
 
-    def _streamed(self, fn: Callable, columns: tuple[str, ...] | str) -> Any:
+    def _streamed(self, fn: Callable, columns: tuple[str, ...] | str, fd: FitData | None = None) -> Any:
         """A per-row result of a fit to streamed data, block by block (:mod:`glmstat.inference.lazy`): a dask
-        collection for a dask fit, else a pandas object indexed by :attr:`rows_used`."""
+        collection for a dask fit, else a pandas object indexed by :attr:`rows_used`.  ``fd``: the fit data
+        ``fn`` takes (default :attr:`fit_data`)."""
         from .lazy import per_row
 
-        return per_row(self._source, partial(fn, fd=self.fit_data.portable()), columns)
+        return per_row(self._source, partial(fn, fd=(fd or self.fit_data).portable()), columns)
+
+    @once
+    def _leverage_data(self) -> FitData:
+        """:attr:`fit_data` with the covariance factor the leverages take where C is ill-conditioned."""
+        from .covariance_factor import with_cov_factor
+
+        return with_cov_factor(self.fit_data)
 
     @property
     @returns_table
@@ -626,7 +634,7 @@ class GLMResults:
     def _influence(self):
         from .influence import influence
 
-        return influence(self.fit_data)
+        return influence(self._leverage_data)
 
     @once
     def _hat_cooks(self) -> tuple[np.ndarray, np.ndarray]:
@@ -635,7 +643,7 @@ class GLMResults:
         else:  # leverages and Cook's distances alone: the same pass without the residual measures
             from .influence import influence
 
-            inf = influence(self.fit_data, full=False)
+            inf = influence(self._leverage_data, full=False)
         return inf.hat, inf.cooks_d
 
     @returns_table
@@ -643,7 +651,8 @@ class GLMResults:
         """Leverages h_i = W_i x_i' (X'WX)^{-1} x_i (R's ``hatvalues``), in one pass over the rows (a dask
         Series for a dask fit)."""
         if not self._frame.in_memory:
-            return self._streamed(partial(block_augment, columns=("hat",), exact=self._near_one_hats), ("hat",))["hat"]
+            return self._streamed(partial(block_augment, columns=("hat",), exact=self._near_one_hats), ("hat",),
+                                  self._leverage_data)["hat"]
         return pd.Series(self._hat_cooks[0], index=self.rows_used, name="hat")
 
     @returns_table
@@ -652,7 +661,7 @@ class GLMResults:
         ``cooks.distance``), computed with the leverages in one pass."""
         if not self._frame.in_memory:
             return self._streamed(partial(block_augment, columns=("cooks_d",), exact=self._near_one_hats),
-                                  ("cooks_d",))["cooks_d"]
+                                  ("cooks_d",), self._leverage_data)["cooks_d"]
         return pd.Series(self._hat_cooks[1], index=self.rows_used, name="cooks_d")
 
     @returns_table
@@ -684,10 +693,11 @@ class GLMResults:
             from .lazy import write_rows
 
             with writing_to(path):
-                return write_rows(self._source, partial(block_augment, fd=self.fit_data.portable(),
+                return write_rows(self._source, partial(block_augment, fd=self._leverage_data.portable(),
                                                         exact=self._near_one_hats), AUGMENT_COLUMNS, path)
         if not self._frame.in_memory:
-            return self._streamed(partial(block_augment, exact=self._near_one_hats), AUGMENT_COLUMNS)
+            return self._streamed(partial(block_augment, exact=self._near_one_hats), AUGMENT_COLUMNS,
+                                  self._leverage_data)
         from .influence import augment_table
 
         residuals = {k: self.residuals(k).to_numpy() for k in ("deviance", "pearson", "working", "response")}

@@ -55,7 +55,7 @@ from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
-from .influence import leverage_weights
+from .covariance_factor import block_leverages, leverage_weights, with_cov_factor
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -77,7 +77,7 @@ def _block_scores(block: Block, fd: FitData, kernel, leverage: bool = True
         eta = block.X.matvec(fd.beta) + block.offset
         wk = kernel(block.y, block.weights, eta)
         W = leverage_weights(block, fd, kernel, wk.W)
-        h = W * block.X.quadratic_diag(fd.cov_zeroed) if leverage else None
+        h = block_leverages(block, fd, W) if leverage else None
     return W, (wk.scores if W is wk.W else W * wk.r), h
 
 
@@ -134,6 +134,8 @@ def sandwich_vcov(
     C = fd.cov_kept
     kernel = kernel_for(fd.family)
     if cluster is None:
+        if type in ("HC2", "HC3"):  # (leverages from the covariance's factor where C is ill-conditioned)
+            fd = with_cov_factor(fd)
         part = partial(_block_meat, fd=fd.portable(), kernel=kernel, type=type)
         found = fold(fd.source, part, _Meat.merge, _Meat(np.zeros((kept.size, kept.size)), 0, -1, None))
         if found.first_unit_leverage >= 0:

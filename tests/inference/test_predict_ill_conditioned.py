@@ -32,6 +32,18 @@ def test_prediction_standard_errors_of_nearly_collinear_columns_as_r(ref):
     assert_close(p["upper"] - p["fit"], z * np.asarray(ref["predict_link_se"]), rtol=1e-8)
 
 
+@pytest.mark.parametrize("ref", REF, ids=[r["formula"] for r in REF])
+def test_leverages_of_nearly_collinear_columns_as_r(ref):
+    """hatvalues (R's from its QR factor), and cooks.distance and rstandard built on them: w x'Cx lost 2e-6 to
+    1e-4 of them to the same cancellation."""
+    d = pd.read_csv(HERE / "data.csv")
+    fit = gs.glm(ref["formula"], d, family=FAMILIES[ref["family"]](), convergence=ref["convergence"])
+    assert_close(fit.hat_values(), ref["hat"], rtol=1e-8)
+    assert_close(fit.cooks_distance(), ref["cooks"], rtol=1e-7)
+    assert_close(fit.std_residuals(), ref["rstandard"], rtol=1e-8)
+    assert_close(fit.augment()["hat"], ref["hat"], rtol=1e-8)
+
+
 def test_structured_design_predictions_use_the_qr_factor():
     """A 60-level factor with log(yr) + yr over 20,000 rows, new data of 5,000 rows (the structured design):
     Gaussian standard errors against the closed form s ||R^{-T} x|| from numpy's QR of the design built here."""
