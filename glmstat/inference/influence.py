@@ -21,7 +21,8 @@ phi the dispersion, k the rank, d_i and r_i the deviance and Pearson residuals (
   non-zero weight (sqrt(sum_j d_j^2 / (n - k - 1)) when h_i = 1)
 * studentized         t_i = sign(d_i) sqrt(d_i^2 + h_i r_i^2 / (1 - h_i)), divided by s_(i) unless the
   family has a fixed dispersion (binomial, Poisson, negative binomial), as the reference defines it
-* dfbeta              C x_i sqrt(w_i) d_i / (1 - h_i)   (0 when h_i = 1), R's change in the coefficients
+* dfbeta              C x_i sqrt(w_i) d_i / (1 - h_i)   (0 when h_i = 1; C x_i as F (F' x_i) where C = F F' is
+  ill-conditioned), R's change in the coefficients
   when row i is dropped (one-step, with the deviance residual as R's ``lm.influence`` uses it)
 * dfbetas             dfbeta_ij / (s_(i) sqrt(C_jj))
 
@@ -125,7 +126,9 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
     if coef_changes:
         kept = fd.kept
         with np.errstate(all="ignore"):
-            B = block.X.matmat(fd.cov_zeroed[:, kept]) * np.sqrt(W)[:, None]  # rows sqrt(w_i) x_i' C
+            F = fd.cov_factor  # (C = F F' where C is too ill-conditioned for x'C: (x'F) F', as R's QR gives it)
+            B = block.X.matmat(fd.cov_zeroed[:, kept]) if F is None else block.X.matmat(F) @ F[kept].T
+            B *= np.sqrt(W)[:, None]  # rows sqrt(w_i) x_i' C, in place
             scale = np.where(h < 1, d / one_h, 0.0)
             B *= (scale + nan)[:, None]  # dfbeta, in place: the table is n x rank, its copies would be too
             if coef_changes == "dfbetas":
@@ -256,7 +259,7 @@ def influence_summary(inf: Influence, nobs: int, rank: int, index: pd.Index) -> 
 def coef_changes(fit: "GLMResults", scaled: bool = False) -> pd.DataFrame:
     """dfbeta (or dfbetas when ``scaled``): one row per used row, one column per coefficient (NaN where
     aliased or where the row has zero weight)."""
-    fd = fit.fit_data
+    fd = with_cov_factor(fit.fit_data)
     name = "dfbetas" if scaled else "dfbeta"
     # the leverages first (decided exactly near 1), then each block's changes straight into the table: the
     # n x p table is the only one held, never also a copy of it in block parts

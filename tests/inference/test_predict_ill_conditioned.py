@@ -34,14 +34,16 @@ def test_prediction_standard_errors_of_nearly_collinear_columns_as_r(ref):
 
 @pytest.mark.parametrize("ref", REF, ids=[r["formula"] for r in REF])
 def test_leverages_of_nearly_collinear_columns_as_r(ref):
-    """hatvalues (R's from its QR factor), and cooks.distance and rstandard built on them: w x'Cx lost 2e-6 to
-    1e-4 of them to the same cancellation."""
+    """hatvalues (R's from its QR factor), cooks.distance and rstandard built on them, and dfbeta: w x'Cx and x'C
+    lost 2e-6 to 3e-4 of them to the same cancellation."""
     d = pd.read_csv(HERE / "data.csv")
     fit = gs.glm(ref["formula"], d, family=FAMILIES[ref["family"]](), convergence=ref["convergence"])
     assert_close(fit.hat_values(), ref["hat"], rtol=1e-8)
     assert_close(fit.cooks_distance(), ref["cooks"], rtol=1e-7)
     assert_close(fit.std_residuals(), ref["rstandard"], rtol=1e-8)
     assert_close(fit.augment()["hat"], ref["hat"], rtol=1e-8)
+    dfbeta = fit.dfbeta().to_numpy()[:20]
+    assert_close(dfbeta, ref["dfbeta_rows_1_20"], rtol=1e-7, atol=2e-8 * np.abs(dfbeta).max())
 
 
 def test_structured_design_predictions_use_the_qr_factor():
