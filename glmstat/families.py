@@ -25,7 +25,7 @@ from .densities import bd0, gamma_excess, nb_excess, tweedie_excess, log_dbinom,
 from .distributions import normal_cdf, normal_sf
 from ._arguments import shown
 from .errors import FamilyError
-from .links import MAX_POWER, Link, TweediePower, get_link
+from .links import LINK_NAMES, MAX_POWER, Link, TweediePower, get_link
 
 __all__ = [
     "Family",
@@ -97,11 +97,15 @@ class Family:
     binomial_response: ClassVar[bool] = False  # accepts cbind(), two-level factors and booleans
 
     def __post_init__(self) -> None:
+        # ``allowed_links`` are R's okLinks, the family's usual ones; R's family functions take any other name
+        # of make.link as a character string too (binomial("identity"), the linear probability model), and so
+        # does glmstat: a mean such a link takes outside the family's range is refused or halved, as in R
         link = self.default_link if self.link is None else self.link
-        if isinstance(link, str) and link not in self.allowed_links:
+        if isinstance(link, str) and link not in self.allowed_links and link not in LINK_NAMES:
             raise FamilyError(
-                f"link {shown(link)} is not available for the {self.name} family; "
-                f"use one of {', '.join(self.allowed_links)} (or glmstat.links.Power(p))"
+                f"link {shown(link)} is not available for the {self.name} family; its usual links are "
+                f"{', '.join(self.allowed_links)}, and R's others are {', '.join(l for l in LINK_NAMES if l not in self.allowed_links)} "
+                "(or glmstat.links.Power(p))"
             )
         object.__setattr__(self, "link", get_link(link))
 

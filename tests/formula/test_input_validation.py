@@ -524,9 +524,10 @@ def test_bad_offsets(d, offset, match):
 # -- family, link and control ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make,match", [
-    (lambda: gs.Binomial(link="inverse"), "link 'inverse' is not available for the binomial family; use one of logit"),
-    (lambda: gs.Poisson(link="logit"), "link 'logit' is not available for the poisson family"),
-    (lambda: gs.Gamma(link="probit"), "link 'probit' is not available for the Gamma family"),
+    (lambda: gs.Binomial(link="inverted"), "link 'inverted' is not available for the binomial family; its usual "
+                                           "links are logit"),
+    (lambda: gs.Poisson(link="Log"), "link 'Log' is not available for the poisson family"),
+    (lambda: gs.Gamma(link="probit "), "link 'probit ' is not available for the Gamma family"),
     (lambda: gs.Gaussian(link="foo"), "link 'foo' is not available for the gaussian family"),
     (lambda: gs.Gamma(link=3), "unknown link 3; links are identity, log"),
     (lambda: gs.links.Power("x"), "Power link needs a number, got 'x'"),
