@@ -102,10 +102,10 @@ class Family:
         # does glmstat: a mean such a link takes outside the family's range is refused or halved, as in R
         link = self.default_link if self.link is None else self.link
         if isinstance(link, str) and link not in self.allowed_links and link not in LINK_NAMES:
+            others = ", ".join(name for name in LINK_NAMES if name not in self.allowed_links)
             raise FamilyError(
                 f"link {shown(link)} is not available for the {self.name} family; its usual links are "
-                f"{', '.join(self.allowed_links)}, and R's others are {', '.join(l for l in LINK_NAMES if l not in self.allowed_links)} "
-                "(or glmstat.links.Power(p))"
+                f"{', '.join(self.allowed_links)}, and R's others are {others} (or glmstat.links.Power(p))"
             )
         object.__setattr__(self, "link", get_link(link))
 

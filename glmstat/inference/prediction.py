@@ -17,7 +17,8 @@ x'Vx loses about eps times the condition number of V (scaled to unit diagonal) t
 exact to rounding: with nearly collinear columns (``year + I(year^2)``, ``log(year) + year``) that is 1e-6 to
 1e-4 of the standard error.  R takes it from the QR factor of sqrt(W) X, as ||x' R^{-1}||, which loses only
 the square root of that; so does this for a model-based covariance beyond ``FACTOR_COND`` (one more pass over
-the fitted rows; :mod:`~glmstat.inference.covariance_factor`).  A sandwich covariance (:meth:`GLMResults.robust`) has no such factor: x'Vx.
+the fitted rows; :mod:`~glmstat.inference.covariance_factor`).  A sandwich covariance
+(:meth:`GLMResults.robust`) has no such factor: x'Vx.
 
 A model with aliased columns (NA coefficients) determines x'b only for rows x in the row space of its design
 (over the rows of positive weight): each aliased column must be, in the new row too, the combination of the
