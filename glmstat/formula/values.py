@@ -193,31 +193,24 @@ _EXACT = 2.0 ** 53  # every integer up to 2^53 in magnitude is a double; beyond,
 def _inexact_integers(name: str, ints: np.ndarray, values: np.ndarray) -> str | None:
     """What makes the integer column ``name`` inexact as doubles (``values``, ``ints`` converted): its first
     integer beyond 2^53 that no double holds (an id such as 9007199254740993 reads as 9007199254740992, one
-    level with its neighbour), or None when every integer is held exactly."""
+    level with its neighbour), or None when every integer is held exactly.  ``ints`` is a numpy integer array,
+    or an object array of Python ints (of any size)."""
     big = np.flatnonzero(np.abs(values) >= _EXACT)  # (2^53 itself may be 2^53 + 1 rounded)
     if not big.size:
         return None
     v, k = values[big], ints[big]
-    fits = v < float(np.iinfo(k.dtype).max)  # (that bound rounds up to 2^63 or 2^64, beyond every integer)
-    same = np.zeros(big.size, dtype=bool)
-    same[fits] = v[fits].astype(k.dtype) == k[fits]
+    if k.dtype == object:  # (Python compares an int with a float exactly)
+        same = np.asarray(k == v.astype(object), dtype=bool)
+    else:
+        fits = v < float(np.iinfo(k.dtype).max)  # (that bound rounds up to 2^63 or 2^64, beyond every integer)
+        same = np.zeros(big.size, dtype=bool)
+        same[fits] = v[fits].astype(k.dtype) == k[fits]
     bad = np.flatnonzero(~same)
     if not bad.size:
         return None
-    return _merged(name, int(k[bad[0]]), int(v[bad[0]]))
-
-
-def _merged(name: str, exact: int, read: int) -> str:
+    j = bad[0]
     return (f"the column {shown(name)} holds integers beyond 2^53 that a double cannot tell apart "
-            f"({exact} reads as {read})")
-
-
-def _inexact_python_ints(name: str, ints: np.ndarray, values: np.ndarray) -> str | None:
-    """:func:`_inexact_integers` of an object column of Python ints, which may exceed 64 bits."""
-    for j in np.flatnonzero(np.abs(values) >= _EXACT):
-        if int(ints[j]) != int(values[j]):
-            return _merged(name, int(ints[j]), int(values[j]))
-    return None
+            f"({int(k[j])} reads as {int(v[j])})")
 
 
 def column_value(name: str, raw: Any) -> NumVec | FactorVec:
@@ -264,7 +257,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         except (TypeError, ValueError, OverflowError, ArithmeticError) as e:  # (Decimal("sNaN") signals)
             raise DataError(f"column {shown(name)} holds numbers that are not usable as floats") from e
         if kind == "integer":  # (Python ints, of any size: exact, as an int64 column is)
-            return NumVec(out, inexact=_inexact_python_ints(name, present, out[~missing]))
+            return NumVec(out, inexact=_inexact_integers(name, present, out[~missing]))
         return NumVec(out)
     raise DataError(_unusable_objects(name, kind, present))
 

@@ -45,6 +45,7 @@ from .._arguments import real_number, shown, shown_items
 from ..errors import ConvergenceWarning, FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..report.tables import returns_table
+from .covariance_factor import covariance_weights
 
 __all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope", "check_ml_fit", "table_heading",
            "Submodel", "refit_columns", "rao_statistic"]
@@ -158,9 +159,9 @@ def _zero_nan(beta: np.ndarray | None) -> np.ndarray | None:
 def _weights_eta(b, family, cols: np.ndarray, beta: np.ndarray | None, at_start: bool) -> np.ndarray:
     """The linear predictor of a block's rows at which a submodel on the columns ``cols`` evaluated the working
     weights of its last iteration: X_cols beta + offset, or the link of the family's starting means."""
-    if at_start or cols.size == 0:
-        return covariance_weights_eta(b, family, None, at_start) if at_start else b.offset
-    return b.X.select(cols).matvec(beta) + b.offset
+    if at_start:
+        return covariance_weights_eta(b, family, None, at_start=True)
+    return b.X.select(cols).matvec(beta) + b.offset if cols.size else b.offset
 
 
 def _sub_weights_eta(fit, sub: Submodel):
@@ -206,11 +207,9 @@ def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     kernel = kernel_for(fit.family)
     with np.errstate(all="ignore"):
         wk = kernel(src.y, src.weights, eta)
-        if fd.weights_beta is None and not fd.weights_at_start:
-            return wk.r, wk.W
-        W = [kernel(b.y, b.weights, covariance_weights_eta(b, fit.family, fd.weights_beta, fd.weights_at_start)).W
-             for b in src.blocks()]
-    return wk.r, np.concatenate(W)
+    if fd.weights_beta is None and not fd.weights_at_start:
+        return wk.r, wk.W
+    return wk.r, np.concatenate([covariance_weights(b, fd, kernel) for b in src.blocks()])
 
 
 def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:

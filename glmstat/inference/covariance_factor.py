@@ -26,7 +26,7 @@ from ..engine.linalg import QRReducer, cholesky_lapack
 from ..errors import DataError
 from .fitdata import FitData
 
-__all__ = ["FACTOR_COND", "leverage_weights", "ill_conditioned", "covariance_factor", "factor_rows_norm2",
+__all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "covariance_factor", "factor_rows_norm2",
            "with_cov_factor", "block_leverages"]
 
 #: Beyond this 1-norm condition number of the covariance scaled to unit diagonal, x'Cx would lose more than
@@ -36,16 +36,24 @@ FACTOR_COND = 1e6
 _BLOCK_ROWS = 4096
 
 
+def covariance_weights(block: Block, fd: FitData, kernel) -> np.ndarray:
+    """The working weights of a block's rows at the linear predictor C = (X'WX)^{-1} was made at: for a fit
+    stopped where R stops (``convergence="R"``) the coefficients before its last iteration, whose weights are
+    R's ``fit$weights``; else the estimate."""
+    with np.errstate(all="ignore"):
+        eta = covariance_weights_eta(block, fd.family, fd.weights_beta, fd.weights_at_start) \
+            if fd.weights_beta is not None or fd.weights_at_start else block.X.matvec(fd.beta) + block.offset
+        return kernel(block.y, block.weights, eta).W
+
+
 def leverage_weights(block: Block, fd: FitData, kernel, W: np.ndarray) -> np.ndarray:
     """The working weights of a block's leverages: ``W`` (those at the estimate), or, for a fit stopped where
-    R stops (``convergence="R"``), those C = (X'WX)^{-1} was made with -- R's QR is that of its last
-    iteration, weighted at the coefficients before it -- so that the leverages are the diagonal of that
-    fit's hat matrix (they sum to the rank) and R's ``hatvalues``."""
+    R stops (``convergence="R"``), those C = (X'WX)^{-1} was made with (:func:`covariance_weights`) -- R's QR
+    is that of its last iteration, weighted at the coefficients before it -- so that the leverages are the
+    diagonal of that fit's hat matrix (they sum to the rank) and R's ``hatvalues``."""
     if fd.weights_beta is None and not fd.weights_at_start:
         return W
-    with np.errstate(all="ignore"):
-        eta = covariance_weights_eta(block, fd.family, fd.weights_beta, fd.weights_at_start)
-        return kernel(block.y, block.weights, eta).W
+    return covariance_weights(block, fd, kernel)
 
 
 def ill_conditioned(cov: np.ndarray) -> bool:
@@ -66,9 +74,7 @@ def ill_conditioned(cov: np.ndarray) -> bool:
 def _block_factor(b: Block, fd: FitData, cols: np.ndarray) -> QRReducer:
     """The triangular factor of sqrt(W) X over one block's columns ``cols``, W the working weights the
     covariance was made with (those of the leverages)."""
-    kernel = kernel_for(fd.family)
-    with np.errstate(all="ignore"):
-        W = leverage_weights(b, fd, kernel, kernel(b.y, b.weights, b.X.matvec(fd.beta) + b.offset).W)
+    W = covariance_weights(b, fd, kernel_for(fd.family))
     red = QRReducer(cols.size)
     red.add(b.X.select(cols), np.where(W > 0, W, 0.0), np.zeros(b.y.shape[0]))
     return red

@@ -53,8 +53,7 @@ from ..errors import AliasingWarning, DataError, GLMStatError
 from ..formula.frame import as_frame, column_names
 from ..formula.readers import in_memory_frame, is_dask, is_path
 from ..report.tables import Column
-from .fitdata import FitData
-from .covariance_factor import covariance_factor, factor_rows_norm2, ill_conditioned
+from .covariance_factor import factor_rows_norm2, with_cov_factor
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -239,11 +238,10 @@ def predict(
 def _model_factor(fit: "GLMResults") -> np.ndarray | None:
     """F with vcov = F F' on the kept columns when the model's covariance is too ill-conditioned for x'Vx
     (see the module docstring); None otherwise (a sandwich covariance has no such factor)."""
-    fd = fit.fit_data
-    if fit.covariance_type != "model" or not ill_conditioned(fd.cov_kept):
+    if fit.covariance_type != "model":
         return None
-    F = covariance_factor(fd)
-    return None if F is None else np.sqrt(fd.dispersion) * F
+    fd = with_cov_factor(fit.fit_data)
+    return None if fd.cov_factor is None else np.sqrt(fd.dispersion) * fd.cov_factor
 
 
 def broken_relations(X: Design, relations: np.ndarray) -> np.ndarray:
