@@ -192,12 +192,6 @@ def _has_zero_weight(b) -> bool:
     return bool(np.any(b.weights == 0))
 
 
-def _positive_part(b, p: int) -> QRReducer:
-    red = QRReducer(p)
-    red.add(b.X, (b.weights > 0).astype(float), np.zeros(b.X.n_rows))
-    return red
-
-
 def _aliased_by(red: QRReducer, p: int) -> np.ndarray:
     R = np.zeros((p, p))
     R[: red.R.shape[0]] = red.R[:p, :p]
@@ -212,7 +206,7 @@ def _aliased(source: DesignSource) -> np.ndarray:
     p = source.n_cols
     aliased = _aliased_by(design_qr(source), p)
     if fold(source, _has_zero_weight, operator.or_, False):
-        aliased |= _aliased_by(fold(source, partial(_positive_part, p=p), QRReducer.merge, QRReducer(p)), p)
+        aliased |= _aliased_by(design_qr(source, positive_weights=True), p)
     return aliased
 
 
