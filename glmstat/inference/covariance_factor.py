@@ -27,7 +27,7 @@ from ..errors import DataError
 from .fitdata import FitData
 
 __all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "covariance_factor", "factor_rows_norm2",
-           "with_cov_factor", "block_leverages"]
+           "factor_gram", "with_cov_factor", "block_leverages"]
 
 #: Beyond this 1-norm condition number of the covariance scaled to unit diagonal, x'Cx would lose more than
 #: about 1e-10 of itself: quadratic forms come from the QR factor of sqrt(W) X instead, as R's.
@@ -111,6 +111,17 @@ def factor_rows_norm2(X: Design, F: np.ndarray) -> np.ndarray:
     for start, stop, rows in X.row_blocks(_BLOCK_ROWS):
         Z = rows.matmat(F)
         out[start:stop] = np.einsum("ij,ij->i", Z, Z)
+    return out
+
+
+def factor_gram(X: Design, F: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """sum_i f_i z_i z_i' with z_i = F' x_i over the rows x_i of the design, block by block: F' (X' diag(f) X) F
+    without forming X' diag(f) X, whose product with F would cancel as x'Cx does (a sandwich's meat in the
+    coordinates where C = F F' is the identity)."""
+    out = np.zeros((F.shape[1], F.shape[1]))
+    for start, stop, rows in X.row_blocks(_BLOCK_ROWS):
+        Z = rows.matmat(F)
+        out += Z.T @ (f[start:stop, None] * Z)
     return out
 
 

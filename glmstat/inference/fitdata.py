@@ -30,11 +30,15 @@ class Covariance:
 
     ``kind`` is ``"HC0"``...``"HC3"``; ``label`` says how it was made (``"HC0, clustered by firm, 40
     clusters"``); ``matrix`` is p x p with NaN where aliased.  Tests use z (as ``lmtest::coeftest``).
+    ``factor`` (p x m, zero rows where aliased) has ``matrix`` = factor factor' on the kept columns, for a
+    covariance too ill-conditioned for quadratic forms x'Vx (see :mod:`~glmstat.inference.robust`); None
+    otherwise.
     """
 
     kind: str
     label: str
     matrix: np.ndarray = field(repr=False, compare=False)
+    factor: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ standard errors, and so does this.  Rows of ``newdata`` with a missing value giv
 x'Vx loses about eps times the condition number of V (scaled to unit diagonal) to cancellation, even when V is
 exact to rounding: with nearly collinear columns (``year + I(year^2)``, ``log(year) + year``) that is 1e-6 to
 1e-4 of the standard error.  R takes it from the QR factor of sqrt(W) X, as ||x' R^{-1}||, which loses only
-the square root of that; so does this for a model-based covariance beyond ``FACTOR_COND`` (one more pass over
-the fitted rows; :mod:`~glmstat.inference.covariance_factor`).  A sandwich covariance
-(:meth:`GLMResults.robust`) has no such factor: x'Vx.
+the square root of that; so does this beyond ``FACTOR_COND`` (:attr:`GLMResults.covariance_factor`: for the
+model's covariance one more pass over the fitted rows, made once per fit, see
+:mod:`~glmstat.inference.covariance_factor`; a sandwich covariance's from its meat, see
+:mod:`~glmstat.inference.robust`).
 
 A model with aliased columns (NA coefficients) determines x'b only for rows x in the row space of its design
 (over the rows of positive weight): each aliased column must be, in the new row too, the combination of the
@@ -53,7 +54,7 @@ from ..errors import AliasingWarning, DataError, GLMStatError
 from ..formula.frame import as_frame, column_names
 from ..formula.readers import in_memory_frame, is_dask, is_path
 from ..report.tables import Column
-from .covariance_factor import factor_rows_norm2, with_cov_factor
+from .covariance_factor import factor_rows_norm2
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -188,7 +189,7 @@ def predict(
     frame = fit.model_frame
     kept = np.asarray(fit.fit_data.kept)
     V = np.where(np.outer(kept, kept), fit.vcov.to_numpy(), 0.0) if (se_fit or interval is not None) else None
-    F = _model_factor(fit) if V is not None else None
+    F = fit.covariance_factor if V is not None else None
     rule = Predictor(fit.family, np.where(kept, fit.coef.to_numpy(), 0.0), V, type, interval, level, F)
     source = fit.fit_data.source
     if newdata is None:
@@ -233,15 +234,6 @@ def predict(
     if relations is not None:
         _warn_not_estimable(X, relations, kept, fit.column_names)
     return rule.on(X, off, ok, data.index)
-
-
-def _model_factor(fit: "GLMResults") -> np.ndarray | None:
-    """F with vcov = F F' on the kept columns when the model's covariance is too ill-conditioned for x'Vx
-    (see the module docstring); None otherwise (a sandwich covariance has no such factor)."""
-    if fit.covariance_type != "model":
-        return None
-    fd = with_cov_factor(fit.fit_data)
-    return None if fd.cov_factor is None else np.sqrt(fd.dispersion) * fd.cov_factor
 
 
 def broken_relations(X: Design, relations: np.ndarray) -> np.ndarray:

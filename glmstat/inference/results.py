@@ -583,11 +583,24 @@ class GLMResults:
         return per_row(self._source, partial(fn, fd=(fd or self.fit_data).portable()), columns)
 
     @once
-    def _leverage_data(self) -> FitData:
-        """:attr:`fit_data` with the covariance factor the leverages take where C is ill-conditioned."""
+    def factored_fit_data(self) -> FitData:
+        """:attr:`fit_data` with its covariance factor (``cov_factor``) where (X'WX)^{-1} is too ill-conditioned
+        for quadratic forms (nearly collinear columns: one more pass over the rows, made once), as the
+        leverages, the sandwich covariances and the prediction standard errors take it; else :attr:`fit_data`."""
         from .covariance_factor import with_cov_factor
 
         return with_cov_factor(self.fit_data)
+
+    @property
+    def covariance_factor(self) -> np.ndarray | None:
+        """F (p x m, zero rows where aliased) with :attr:`vcov` = F F' on the kept columns where the covariance
+        is too ill-conditioned for quadratic forms x'Vx (a prediction's variance is then ||x'F||^2, as R's
+        ``predict.lm`` takes it from its QR); None where x'Vx is accurate.  The model-based phi^(1/2) R^{-1}, R
+        the QR factor of sqrt(W) X; for a :meth:`robust` result, the sandwich's own factor."""
+        if self._covariance is not None:
+            return self._covariance.factor
+        F = self.factored_fit_data.cov_factor
+        return None if F is None else np.sqrt(self.dispersion) * F
 
     @property
     @returns_table
@@ -634,7 +647,7 @@ class GLMResults:
     def _influence(self):
         from .influence import influence
 
-        return influence(self._leverage_data)
+        return influence(self.factored_fit_data)
 
     @once
     def _hat_cooks(self) -> tuple[np.ndarray, np.ndarray]:
@@ -643,7 +656,7 @@ class GLMResults:
         else:  # leverages and Cook's distances alone: the same pass without the residual measures
             from .influence import influence
 
-            inf = influence(self._leverage_data, full=False)
+            inf = influence(self.factored_fit_data, full=False)
         return inf.hat, inf.cooks_d
 
     @returns_table
@@ -652,7 +665,7 @@ class GLMResults:
         Series for a dask fit)."""
         if not self._frame.in_memory:
             return self._streamed(partial(block_augment, columns=("hat",), exact=self._near_one_hats), ("hat",),
-                                  self._leverage_data)["hat"]
+                                  self.factored_fit_data)["hat"]
         return pd.Series(self._hat_cooks[0], index=self.rows_used, name="hat")
 
     @returns_table
@@ -661,7 +674,7 @@ class GLMResults:
         ``cooks.distance``), computed with the leverages in one pass."""
         if not self._frame.in_memory:
             return self._streamed(partial(block_augment, columns=("cooks_d",), exact=self._near_one_hats),
-                                  ("cooks_d",), self._leverage_data)["cooks_d"]
+                                  ("cooks_d",), self.factored_fit_data)["cooks_d"]
         return pd.Series(self._hat_cooks[1], index=self.rows_used, name="cooks_d")
 
     @returns_table
@@ -693,11 +706,11 @@ class GLMResults:
             from .lazy import write_rows
 
             with writing_to(path):
-                return write_rows(self._source, partial(block_augment, fd=self._leverage_data.portable(),
+                return write_rows(self._source, partial(block_augment, fd=self.factored_fit_data.portable(),
                                                         exact=self._near_one_hats), AUGMENT_COLUMNS, path)
         if not self._frame.in_memory:
             return self._streamed(partial(block_augment, exact=self._near_one_hats), AUGMENT_COLUMNS,
-                                  self._leverage_data)
+                                  self.factored_fit_data)
         from .influence import augment_table
 
         residuals = {k: self.residuals(k).to_numpy() for k in ("deviance", "pearson", "working", "response")}
