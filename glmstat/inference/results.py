@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import operator
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from typing import Any, Callable, Mapping, Sequence
 
@@ -99,6 +99,10 @@ class GLMResults:
         state = {k: self.__dict__[k] for k in keep}
         if not self._frame.in_memory:
             state["loglik"] = self.loglik
+            # (and the covariance's QR factor where quadratic forms would lose digits: predictions take it)
+            factor = self.factored_fit_data.cov_factor
+            if factor is not None:
+                state["_stored_cov_factor"] = factor
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -589,7 +593,8 @@ class GLMResults:
         leverages, the sandwich covariances and the prediction standard errors take it; else :attr:`fit_data`."""
         from .covariance_factor import with_cov_factor
 
-        return with_cov_factor(self.fit_data)
+        stored = self.__dict__.get("_stored_cov_factor")  # (a streamed fit loaded without its rows)
+        return with_cov_factor(self.fit_data if stored is None else replace(self.fit_data, cov_factor=stored))
 
     @property
     def covariance_factor(self) -> np.ndarray | None:
