@@ -37,6 +37,7 @@ from .._arguments import shown
 from ..distributions import chi2_sf, f_sf
 from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning
 from ..formula.values import label_text
+from .covariance_factor import combination_covariance
 from .fit_access import Structure, refit, structure, variable_codings
 from .hypotheses import singular_covariance_reason, wald_quadratic
 
@@ -174,9 +175,10 @@ def _deviance_tests(fit: "GLMResults", st: Structure, typ: int) -> tuple[np.ndar
     return dev, df
 
 
-def _wald(b: np.ndarray, V: np.ndarray, L: np.ndarray) -> tuple[float, int]:
-    """(L b)' (L V L')^{-1} (L b) and rank(L); NaN where L V L' is singular (:func:`wald_quadratic`)."""
-    W = wald_quadratic(L @ V @ L.T, L @ b, (L ** 2) @ np.diag(V))
+def _wald(b: np.ndarray, V: np.ndarray, L: np.ndarray, F: np.ndarray | None) -> tuple[float, int]:
+    """(L b)' (L V L')^{-1} (L b) and rank(L); NaN where L V L' is singular (:func:`wald_quadratic`).  L V L'
+    is (L F)(L F)' where V = F F' is too ill-conditioned for quadratic forms (``F``, else None)."""
+    W = wald_quadratic(combination_covariance(L, V, F), L @ b, (L ** 2) @ np.diag(V))
     return (np.nan if W is None else W), L.shape[0]
 
 
@@ -200,11 +202,12 @@ def _warn_singular(fit: "GLMResults", labels: list[str], stat: np.ndarray, df: n
                       GLMStatWarning, stacklevel=6)
 
 
-def _complement(H1: np.ndarray, H2: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """Rows spanning {u' H2 : u' H2 V H1' = 0} (car's ``ConjComp``; any basis gives the same statistic)."""
+def _complement(H1: np.ndarray, H2: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
+    """Rows spanning {u' H2 : u' H2 V H1' = 0} (car's ``ConjComp``; any basis gives the same statistic); H2 V H1'
+    is (H2 F)(H1 F)' where V = F F' is too ill-conditioned for quadratic forms (``F``, else None)."""
     if H1.shape[0] == 0:
         return H2
-    M = H2 @ V @ H1.T
+    M = H2 @ V @ H1.T if F is None else (H2 @ F) @ (H1 @ F).T
     U, s, _ = np.linalg.svd(M, full_matrices=True)
     rank = int(np.sum(s > max(M.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0)))
     return U[:, rank:].T @ H2
@@ -214,6 +217,8 @@ def _wald_tests(fit: "GLMResults", st: Structure, typ: int) -> tuple[list[str], 
     kept = np.asarray(~np.isnan(fit.coef.to_numpy()))
     b = fit.coef.to_numpy()[kept]
     V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
+    F = fit.covariance_factor
+    F = None if F is None else F[kept]
     position = np.cumsum(kept) - 1  # column -> index among the kept columns
 
     def at(terms) -> np.ndarray:
@@ -233,8 +238,8 @@ def _wald_tests(fit: "GLMResults", st: Structure, typ: int) -> tuple[list[str], 
     for i, label in enumerate(st.labels):
         rels = _relatives(st, i) if typ == 2 else []
         if rels:
-            L = _complement(rows(rels), rows([i] + rels), V)
-            s, k = _wald(b, V, L) if L.shape[0] else (np.nan, 0)
+            L = _complement(rows(rels), rows([i] + rels), V, F)
+            s, k = _wald(b, V, L, F) if L.shape[0] else (np.nan, 0)
         else:  # (type III, or a term without relatives: the test of its own coefficients)
             s, k = _wald_at(b, V, at([i]))
         labels.append(label), stat.append(s), df.append(k)

@@ -27,7 +27,7 @@ from ..errors import DataError
 from .fitdata import FitData
 
 __all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "covariance_factor", "factor_rows_norm2",
-           "factor_gram", "with_cov_factor", "block_leverages"]
+           "factor_gram", "with_cov_factor", "block_leverages", "combination_covariance", "combination_variances"]
 
 #: Beyond this 1-norm condition number of the covariance scaled to unit diagonal, x'Cx would lose more than
 #: about 1e-10 of itself: quadratic forms come from the QR factor of sqrt(W) X instead, as R's.
@@ -142,3 +142,23 @@ def block_leverages(block: Block, fd: FitData, W: np.ndarray) -> np.ndarray:
     if fd.cov_factor is not None:
         return W * factor_rows_norm2(block.X, fd.cov_factor)
     return W * block.X.quadratic_diag(fd.cov_zeroed)
+
+
+def combination_covariance(L: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
+    """L V L', the covariance of the linear combinations L b (rows of ``L`` over the kept coefficients, dense
+    or scipy sparse): (L F)(L F)' where ``F`` (kept x m, V = F F') is given -- a covariance too ill-conditioned
+    for quadratic forms (:attr:`GLMResults.covariance_factor` on the kept columns) -- else the product."""
+    if F is None:
+        return np.asarray(L @ V @ L.T)
+    LF = np.asarray(L @ F)
+    return LF @ LF.T
+
+
+def combination_variances(L, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
+    """diag(L V L') alone, for rows ``L`` (dense, or scipy sparse for rows mostly zero): ||L_i F||^2 where ``F``
+    is given (see :func:`combination_covariance`), else sum_j (L V)_ij L_ij."""
+    if F is not None:
+        LF = np.asarray(L @ F)
+        return np.sum(LF * LF, axis=1)
+    LV = np.asarray(L @ V)
+    return np.asarray((L.multiply(LV) if hasattr(L, "multiply") else L * LV).sum(axis=1)).ravel()

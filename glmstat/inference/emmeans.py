@@ -71,6 +71,7 @@ from ..errors import GLMStatError
 from ..formula.values import label_text
 from ..report.display import level_percent
 from .column_summaries import column_summaries
+from .covariance_factor import combination_variances
 from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
 from .streamed_data import raw_fold
@@ -275,7 +276,7 @@ def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[Mode
 class _Means(NamedTuple):
     """The marginal means on the link scale: their index, the rows L of the grid's means (every column),
     eta and se_eta (NaN where not estimable), which are estimable, the df of their tests, the kept columns,
-    the covariance of their coefficients and the design's null space (None without aliased columns)."""
+    the covariance of their coefficients (and its factor) and the design's null space (None without aliased columns)."""
 
     index: pd.Index
     L: np.ndarray
@@ -285,6 +286,7 @@ class _Means(NamedTuple):
     df: float
     kept: np.ndarray
     V: np.ndarray
+    F: np.ndarray | None  # V = F F' where V is too ill-conditioned for quadratic forms (else None)
     null_space: np.ndarray | None
 
 
@@ -315,9 +317,11 @@ def _means_link(fit: "GLMResults", term: Any) -> _Means:
     b = fit.coef.to_numpy()
     kept = ~np.isnan(b)
     V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
+    F = fit.covariance_factor
+    F = None if F is None else F[kept]
     Lk = L[:, kept]
     eta = Lk @ b[kept] + o
-    se = np.sqrt(np.maximum(np.sum((Lk @ V) * Lk, axis=1), 0.0))  # (einsum would not use BLAS here)
+    se = np.sqrt(np.maximum(combination_variances(Lk, V, F), 0.0))
     N = _null_space(fit)
     estimable = _estimable(L, N)
     eta[~estimable], se[~estimable] = np.nan, np.nan
@@ -328,7 +332,7 @@ def _means_link(fit: "GLMResults", term: Any) -> _Means:
         index = pd.Index([k[0] for k in order], name=chosen[0].name)
     else:
         index = pd.MultiIndex.from_tuples(order, names=[v.name for v in chosen])
-    return _Means(index, L, eta, se, estimable, df, kept, V, N)
+    return _Means(index, L, eta, se, estimable, df, kept, V, F, N)
 
 
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
@@ -390,16 +394,13 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _quadratic_rows(D: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """diag(D V D') for the rows of ``D``: through a sparse product when D is mostly zeros, as the differences
-    of two means of a factor's levels are (two non-zero columns for a main effect), in time of D's non-zeros
-    times the columns rather than its rows times the columns squared (the same products, summed in another
-    order: 499,500 pairs of a 1,000-level factor took 26 s, 124,750 of 500 levels 2.9 s)."""
-    if np.count_nonzero(D) * 8 < D.size:
-        DV = sparse.csr_matrix(D) @ V
-    else:
-        DV = D @ V
-    return np.sum(DV * D, axis=1)
+def _quadratic_rows(D: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
+    """diag(D V D') for the rows of ``D`` (V = F F' where ``F`` is given): through a sparse product when D is
+    mostly zeros, as the differences of two means of a factor's levels are (two non-zero columns for a main
+    effect), in time of D's non-zeros times the columns rather than its rows times the columns squared (the
+    same products, summed in another order: 499,500 pairs of a 1,000-level factor took 26 s, 124,750 of 500
+    levels 2.9 s)."""
+    return combination_variances(sparse.csr_matrix(D) if np.count_nonzero(D) * 8 < D.size else D, V, F)
 
 
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.DataFrame:
@@ -453,7 +454,7 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
         D = means.L[first[part]] - means.L[second[part]]
         Dk = D[:, means.kept]
         d[part] = Dk @ b  # (the mean offset cancels)
-        s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V), 0.0))
+        s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V, means.F), 0.0))
         estimable[part] = _estimable(D, means.null_space)  # (the means' null space: no second pass)
     d[~estimable], s[~estimable] = np.nan, np.nan
     pairs = zip(first.tolist(), second.tolist())

@@ -40,6 +40,7 @@ from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse, too_deep
 from ..formula.nodes import BinOp, Name, Node, Num, Paren, Unary
 from ..formula.parser import parse_expression, sum_chain
 from ..report.tables import printable_table, returns_table
+from .covariance_factor import combination_covariance
 from .fit_access import formula_limits
 
 if TYPE_CHECKING:
@@ -675,12 +676,14 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
     kept = ~aliased
     Lk, bk = L[:, kept], b[kept]
     V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
+    F = fit.covariance_factor
+    F = None if F is None else F[kept]
     if np.linalg.matrix_rank(Lk) < Lk.shape[0]:
         raise GLMStatError("the hypotheses are linearly dependent (one follows from the others); give each once")
     with np.errstate(all="ignore"):  # (overflow and underflow are refused just below)
         est = Lk @ bk
         d = est - r
-        M = Lk @ V @ Lk.T
+        M = combination_covariance(Lk, V, F)
         if np.isnan(M).any() and np.isnan(V).any():  # (not an overflow: the covariance itself is not a number)
             raise _nan_covariance(fit)
         W = _statistic(M, d, (Lk ** 2) @ np.diag(V), fit.covariance_type)

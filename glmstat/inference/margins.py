@@ -42,6 +42,7 @@ from .._arguments import confidence_level, real_number, shown, shown_items
 from ..distributions import interval_quantile, normal_sf
 from ..errors import AliasingWarning, DataError, GLMStatError
 from ..formula.nodes import Name, names_read
+from .covariance_factor import combination_variances
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
 from .prediction import ESTIMABLE_TOL, aliasing_relations
 from .streamed_data import raw_fold
@@ -355,11 +356,13 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         total = raw_fold(fit, tuple(dict.fromkeys(columns)), sums, _merge, None)
     _warn_not_estimable(fit, total)
     V = fit.vcov.to_numpy()[np.ix_(means.kept, means.kept)]
+    F = fit.covariance_factor
+    F = None if F is None else F[means.kept]
     q = interval_quantile(level)
     rows = []
     for (k, name, contrast), est_sum, grad_sum in zip(total.keys, total.estimates, total.gradients):
         est, grad = float(est_sum / total.n), grad_sum[means.kept] / total.n  # the means over the rows used
-        se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
+        se = float(np.sqrt(max(combination_variances(grad[None, :], V, F)[0], 0.0)))
         z = est / se if se > 0 else np.nan
         rows.append({**settings[k], "term": name, "contrast": contrast, "estimate": est, "std_error": se,
                      "statistic": z, "p_value": 2 * normal_sf(abs(z)),
