@@ -38,7 +38,10 @@ to cancellation -- 1e-5 of the standard errors, 1e-2 of a prediction's -- even w
 (:func:`~glmstat.inference.covariance_factor.with_cov_factor`: C = F F', F = R^{-1} from the QR factor of
 sqrt(W) X) the meat is taken in the coordinates z_i = F' x_i, where C is the identity: V = F A F' with
 A = sum_i f_i z_i z_i' (clustered: the cluster sums F' s_g), well-conditioned, and V = G G' with
-G = F A^(1/2) the factor the prediction standard errors take (||x' G||, no x'Vx).
+G = F A^(1/2) the factor the prediction standard errors take (||x' G||, no x'Vx).  (A wide factor's own
+conditioning makes no factor: see :func:`~glmstat.inference.covariance_factor.with_cov_factor`.  With a wide
+factor and nearly collinear other columns the z_i are dense, O(n p^2) for the meat: C M C through the
+factor's diagonal block lost 6% of the standard errors there.)
 
 Where HC2/HC3 are undefined (a leverage of 1, or I - H_g singular because the cluster is a level of a factor
 in the model) R returns NaN or an arbitrary solution of a singular system.  glmstat returns NaN with a warning

@@ -87,3 +87,35 @@ def test_a_pickled_dask_fit_keeps_the_qr_factor_for_its_predictions():
     p = loaded.predict(nd, type="link", se_fit=True)
     assert_close(p["fit"], ref["predict_link"], rtol=1e-8)
     assert_close(p["se"], ref["predict_link_se"], rtol=1e-8)
+
+
+@pytest.mark.parametrize("numeric", ["x", "log(yr) + yr"])
+def test_a_wide_factor_alone_takes_no_factor_pass(numeric):
+    """A 520-level factor makes C's 1-norm condition number pass 1e6 by itself, yet x'Cx loses nothing to it
+    (its block of X'WX is diagonal): the covariance's factor is made only when the other columns are
+    ill-conditioned (log(yr) + yr), and either way the leverages, prediction and HC0 standard errors are the
+    closed forms from numpy's QR of the design built here (h = ||q_i||^2, se = s ||R^{-T} x||, and
+    V = R^{-1} Q' diag(e^2) Q R^{-T})."""
+    rng = np.random.default_rng(91)
+    n, k = 3_000, 520
+    levels = np.array([f"L{i:03d}" for i in range(k)])
+    d = pd.DataFrame({"f": levels[np.r_[np.arange(k), rng.integers(0, k, n - k)]],
+                      "x": rng.normal(size=n), "yr": 2000 + rng.uniform(0, 10, n)})
+    d["y"] = 0.3 * d.yr - 500 * np.log(d.yr) + 0.2 * d.x + rng.normal(size=n)
+    dummies = (d.f.to_numpy()[:, None] == levels[None, 1:]).astype(float)
+    other = [d.x] if numeric == "x" else [np.log(d.yr), d.yr]
+    X = np.column_stack([np.ones(n), dummies, *other])
+    Q, R = np.linalg.qr(X)
+    y = d.y.to_numpy()
+    e = y - Q @ (Q.T @ y)
+    s = np.sqrt(e @ e / (n - X.shape[1]))
+    Rinv = np.linalg.solve(R, np.eye(X.shape[1]))
+    B = Rinv @ (Q.T * e) @ (Q.T * e).T @ Rinv.T
+    fit = gs.glm(f"y ~ f + {numeric}", d, family=gs.Gaussian())
+    assert type(fit.fit_data.source.X).__name__ == "StructuredDesign" and fit.fit_data.source.X.diagonal_columns() is not None
+    assert (fit.covariance_factor is None) == (numeric == "x")
+    assert_close(fit.std_errors, s * np.linalg.norm(Rinv, axis=1), rtol=1e-8)
+    assert_close(fit.hat_values(), np.sum(Q * Q, axis=1), rtol=1e-8)
+    rows = X[:300]
+    assert_close(fit.predict(d.iloc[:300], se_fit=True)["se"], s * np.linalg.norm(rows @ Rinv, axis=1), rtol=1e-8)
+    assert_close(fit.robust("HC0").std_errors, np.sqrt(np.diag(B)), rtol=1e-8)
