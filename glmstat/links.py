@@ -32,7 +32,8 @@ class Link:
     Attributes
     ----------
     name : str
-        R's name of the link (``"logit"``, ``"1/mu^2"``, ``"mu^0.5"`` for ``Power(0.5)``...).
+        R's name of the link (``"logit"``, ``"1/mu^2"``, ``"mu^0.333"`` for ``Power(1/3)``...): a display text,
+        which two power links can share (R rounds their power to 3 decimals); they differ in ``recipe``.
     link : callable
         eta = g(mu).
     inverse : callable
@@ -48,7 +49,9 @@ class Link:
     inverse: Callable[[Array], Array] = field(repr=False, compare=False)
     mu_eta: Callable[[Array], Array] = field(repr=False, compare=False)
     valid_eta: Callable[[Array], bool] = field(repr=False, compare=False, default=lambda eta: True)
-    recipe: tuple | None = field(default=None, repr=False, compare=False)  # (maker, args), e.g. (Power, (0.3,))
+    # (maker, args), e.g. (Power, (0.3,)): compared, as the name of a power link is rounded (Power(0.3331) and
+    # Power(0.3334) are both "mu^0.333", as in R) and must not make two different links equal
+    recipe: tuple | None = field(default=None, repr=False)
 
     def __reduce__(self):
         # pickled by what makes it (its functions are closures): a fitted model must pickle and load
@@ -184,6 +187,28 @@ def _power(p) -> float:
     return p
 
 
+def _r_number(x: float) -> str:
+    """``as.character(x)`` of a double in R: 15 significant digits, fixed or scientific as R chooses."""
+    from .report.rformat import format_r  # R's format(), for this display text only
+
+    return format_r([x], 15)[0].strip()
+
+
+def power_name(p: float) -> str:
+    """R's name of ``power(p)``, ``paste0("mu^", round(p, 3))``: ``"mu^0.333"`` for p = 1/3 (and ``"mu^0"`` for
+    a power below 0.0005, as R names it).  A negative power (statmod's link; R's ``power()`` gives the log link)
+    is named as statmod's ``tweedie`` names it, :func:`tweedie_power_name`."""
+    from .formula.rounding import r_round  # R's round(), not Python's
+
+    return f"mu^{_r_number(float(r_round(p, 3)))}" if p > 0 else tweedie_power_name(p)
+
+
+def tweedie_power_name(p: float) -> str:
+    """statmod's name of ``tweedie(link.power = p)``, ``paste("mu^", as.character(p), sep = "")``:
+    ``"mu^0.333333333333333"`` for p = 1/3, ``"mu^-0.5"``."""
+    return f"mu^{_r_number(p)}"
+
+
 def Power(p: float) -> Link:
     """The power link eta = mu^p (R's ``power(p)`` for p > 0, statmod's for p < 0); ``Power(0)`` is log.
 
@@ -207,10 +232,10 @@ def Power(p: float) -> Link:
     if p < 0:
         # R's power() turns any negative power into the log link; statmod's tweedie() uses the plain power
         # link (no clamps), which is what a negative power means.
-        return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0), _positive,
-                    recipe=(Power, (p,)))
+        return Link(power_name(p), lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0),
+                    _positive, recipe=(Power, (p,)))
     return Link(
-        f"mu^{p:g}",
+        power_name(p),
         lambda mu: mu**p,
         lambda eta: np.maximum(eta**inv, _EPS),
         lambda eta: np.maximum(inv * eta ** (inv - 1.0), _EPS),
@@ -233,8 +258,8 @@ def TweediePower(p: float) -> Link:
     if p == 0:
         return _LINKS["log"]
     inv = 1.0 / p
-    return Link(f"mu^{p:g}", lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0),
-                recipe=(TweediePower, (p,)))
+    return Link(tweedie_power_name(p), lambda mu: mu**p, lambda eta: eta**inv,
+                lambda eta: inv * eta ** (inv - 1.0), recipe=(TweediePower, (p,)))
 
 
 def get_link(link: str | Link) -> Link:

@@ -391,7 +391,7 @@ def _same_response(a, b) -> bool:
 def _family_key(fit):
     fam = fit.family
     if fit.theta_se is not None:  # negative binomial with theta estimated: each model has its own theta
-        return (type(fam).__name__, fam.link.name, "theta estimated")
+        return (type(fam).__name__, fam.link, "theta estimated")  # (the Link: two power links may share a name)
     return fam
 
 
@@ -686,8 +686,7 @@ class LRTest:
 def _poisson_negbin(fits) -> bool:
     """A Poisson model and a negative binomial with theta estimated, with the same link."""
     names = sorted((f.family.name, f.theta_se is not None) for f in fits)
-    return names == [("negative.binomial", True), ("poisson", False)] and \
-        fits[0].family.link.name == fits[1].family.link.name
+    return names == [("negative.binomial", True), ("poisson", False)] and fits[0].family.link == fits[1].family.link
 
 
 @single_threaded
