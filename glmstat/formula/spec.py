@@ -98,10 +98,12 @@ class ModelSpec:
         r = self.terms.response
         return 2 if isinstance(r, Call) and r.func == "cbind" else 1
 
-    def encode(self, data: pd.DataFrame, names: tuple[str, ...], positions: Mapping[str, int]) \
-            -> tuple[Design, np.ndarray, np.ndarray]:
+    def encode(self, data: pd.DataFrame, names: tuple[str, ...], positions: Mapping[str, int],
+               offset_completes: bool = True) -> tuple[Design, np.ndarray, np.ndarray]:
         """The design of new data's complete rows, the offset of every row, and the complete-row mask (see
-        :func:`glmstat.formula.frame.encode_new_data`)."""
+        :func:`glmstat.formula.frame.encode_new_data`).  With ``offset_completes=False`` a row whose variables
+        are complete has its design row whatever its offset (NaN where missing): predictions, whose standard
+        error on the link scale does not involve the offset (R's ``predict.glm`` gives it)."""
         absent = [c for c in self.columns if c not in positions]
         if self.offset_column_arg is not None and self.offset_column_arg not in positions:
             absent.append(self.offset_column_arg)
@@ -126,7 +128,8 @@ class ModelSpec:
         if self.offset_column_arg is not None:
             o = cols.value(self.offset_column_arg)
             off = off + (o.values if isinstance(o, NumVec) else _not_numeric(self.offset_column_arg))
-        missing |= np.isnan(off)
+        if offset_completes:
+            missing |= np.isnan(off)
         ok = ~missing
         rows = np.flatnonzero(ok)
         used = {k: take_rows(v, None if rows.size == n else rows) for k, v in values.items()}

@@ -11,7 +11,9 @@ phi (X'WX)^{-1}, or the sandwich matrix of a :meth:`GLMResults.robust` result):
                    of the mean; for a decreasing inverse link the limits are reordered.
 
 R's ``predict.glm`` uses the model's dispersion (1 for binomial, Poisson and negative binomial) for the
-standard errors, and so does this.  Rows of ``newdata`` with a missing value give NaN and keep their index.
+standard errors, and so does this.  Rows of ``newdata`` with a missing value give NaN and keep their index; as
+R's (``na.pass``), a row whose only missing value is its offset has the standard error of x'b on the link scale
+(the offset does not enter it) and NaN for its fit, its interval and everything on the response scale.
 
 x'Vx loses about eps times the condition number of V (scaled to unit diagonal) to cancellation, even when V is
 exact to rounding: with nearly collinear columns (``year + I(year^2)``, ``log(year) + year``) that is 1e-6 to
@@ -218,7 +220,7 @@ def predict(
         return per_chunk(newdata, partial(_chunk_predictions, spec=spec, rule=rule), rule.columns, reads=reads,
                          max_read_bytes=spec.limits.max_design_bytes)
     data = as_frame(newdata, name="newdata", allow_empty=True)  # (no rows: none predicted, as R and streamed data)
-    X, off, ok = frame.spec.encode(data, *column_names(data))
+    X, off, ok = frame.spec.encode(data, *column_names(data), offset_completes=False)
     if has_offset_array(fit):
         if offset is None:
             raise DataError(
@@ -313,5 +315,5 @@ def _block_predictions(b, rule: Predictor) -> pd.Series | pd.DataFrame:
 
 def _chunk_predictions(chunk: pd.DataFrame, spec, rule: Predictor) -> pd.Series | pd.DataFrame:
     """The predictions of a chunk of new data (a partition, a row group)."""
-    X, off, ok = spec.encode(chunk, *column_names(chunk))
+    X, off, ok = spec.encode(chunk, *column_names(chunk), offset_completes=False)
     return rule.on(X, off, ok, chunk.index)
