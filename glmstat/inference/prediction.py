@@ -61,8 +61,8 @@ from .covariance_factor import factor_rows_norm2
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["predict", "Predictor", "linear_predictor_se", "factor_se", "has_offset_array",
-           "aliasing_relations", "broken_relations"]
+__all__ = ["predict", "Predictor", "linear_predictor_se", "factor_se", "nonfinite_rows", "nonfinite_row_se",
+           "has_offset_array", "aliasing_relations", "broken_relations"]
 
 #: A new row breaks an aliasing relation v when |x'v| exceeds this fraction of ||v|| ||x_S||, S the columns of v.
 ESTIMABLE_TOL = 1e-8
@@ -82,6 +82,28 @@ def factor_se(X: Design, F: np.ndarray) -> np.ndarray:
     """||x_i' F|| for each row x_i of the design: sqrt(x_i' V x_i) for V = F F', without the cancellation of
     the quadratic form."""
     return np.sqrt(factor_rows_norm2(X, F))
+
+
+#: A weight small enough that a row's sum of its finite design values times it cannot overflow (each term stays
+#: below 1e290): the sum is finite exactly when every value of the row is.
+_PROBE = 2.0 ** -64
+
+
+def nonfinite_rows(X: Design) -> np.ndarray:
+    """Positions of the rows of ``X`` holding an infinite or NaN value (``log(x)`` at x = 0, ``exp()`` beyond
+    overflow), in one product."""
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(~np.isfinite(X.matvec(np.full(X.n_cols, _PROBE))))
+
+
+def nonfinite_row_se(rows: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The link-scale standard error R's ``predict.glm`` gives dense design ``rows`` that hold an infinite or
+    NaN value: it sums the squares of x' R^{-1}, R^{-1} upper triangular over the kept columns, so an infinite
+    value beyond the first kept column meets a zero of R^{-1} (inf * 0: NaN), and one in the first kept column
+    alone makes every product infinite (Inf).  Aliased columns do not enter, as R drops them."""
+    xk = rows[:, kept]
+    first_only = np.isinf(xk[:, 0]) & np.isfinite(xk[:, 1:]).all(axis=1) if xk.shape[1] else np.zeros(len(rows), bool)
+    return np.where(first_only, np.inf, np.nan)
 
 
 def _spread(values: np.ndarray, ok: np.ndarray | None) -> np.ndarray:
@@ -192,7 +214,7 @@ def predict(
     kept = np.asarray(fit.fit_data.kept)
     V = np.where(np.outer(kept, kept), fit.vcov.to_numpy(), 0.0) if (se_fit or interval is not None) else None
     F = fit.covariance_factor if V is not None else None
-    rule = Predictor(fit.family, np.where(kept, fit.coef.to_numpy(), 0.0), V, type, interval, level, F)
+    rule = Predictor(fit.family, np.where(kept, fit.coef.to_numpy(), 0.0), V, type, interval, level, F, kept)
     source = fit.fit_data.source
     if newdata is None:
         if offset is not None:
@@ -278,6 +300,8 @@ class Predictor:
     #: V = F F' (p x rank): the standard errors as ||x' F||, without the quadratic form's cancellation; None:
     #: from V
     F: np.ndarray | None = None
+    #: the columns that are not aliased (None: all)
+    kept: np.ndarray | None = None
 
     @property
     def columns(self) -> tuple[str, ...] | str:
@@ -288,14 +312,22 @@ class Predictor:
 
     def on(self, X: Design, off: np.ndarray, ok: np.ndarray | None, index: pd.Index) -> pd.Series | pd.DataFrame:
         """Predictions for the rows of ``X`` (complete rows ``ok`` among ``index``; None: all)."""
+        with np.errstate(invalid="ignore", over="ignore"):  # (a row with an infinite value: inf - inf is NaN)
+            return self._on(X, off, ok, index)
+
+    def _on(self, X: Design, off: np.ndarray, ok: np.ndarray | None, index: pd.Index) -> pd.Series | pd.DataFrame:
         eta = _spread(X.matvec(self.beta), ok) + off  # rows with a missing value stay NaN
         link = self.family.link
         fitted = eta if self.type == "link" else link.inverse(eta)
         if self.V is None:  # (printable as returned: a one-row prediction makes no second Series)
             return Column(fitted, index=index, name="fit", copy=False)
-        se_link = _spread(linear_predictor_se(X, self.V) if self.F is None else factor_se(X, self.F), ok)
-        with np.errstate(invalid="ignore"):
-            se = se_link if self.type == "link" else np.abs(link.mu_eta(eta)) * se_link
+        se_rows = linear_predictor_se(X, self.V) if self.F is None else factor_se(X, self.F)
+        bad = nonfinite_rows(X)
+        if bad.size:
+            kept = np.ones(X.n_cols, dtype=bool) if self.kept is None else self.kept
+            se_rows[bad] = nonfinite_row_se(X.take(bad).toarray(), kept)
+        se_link = _spread(se_rows, ok)
+        se = se_link if self.type == "link" else np.abs(link.mu_eta(eta)) * se_link
         out = {"fit": fitted, "se": se}
         if self.interval == "confidence":
             z = interval_quantile(self.level)
