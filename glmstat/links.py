@@ -42,6 +42,11 @@ class Link:
         d mu / d eta evaluated at eta.
     valid_eta : callable
         True when every eta lies in the link's domain.
+    domain : str
+        Where g^{-1} is the link's one-to-one map onto its means, as data: ``"real"`` (every eta),
+        ``"positive"`` (eta > 0: ``sqrt``, ``1/mu^2`` and the power links, whose inverse is NaN, or not monotone,
+        below 0) or ``"nonzero"`` (``inverse``: each side of 0 separately).  A confidence interval of eta is cut
+        to the side that holds the estimate before it is mapped to the mean.
     """
 
     name: str
@@ -52,6 +57,7 @@ class Link:
     # (maker, args), e.g. (Power, (0.3,)): compared, as the name of a power link is rounded (Power(0.3331) and
     # Power(0.3334) are both "mu^0.333", as in R) and must not make two different links equal
     recipe: tuple | None = field(default=None, repr=False)
+    domain: str = field(default="real", repr=False, compare=False)
 
     def __reduce__(self):
         # pickled by what makes it (its functions are closures): a fitted model must pickle and load
@@ -152,6 +158,7 @@ _LINKS: dict[str, Link] = {
         lambda eta: 1.0 / eta,
         lambda eta: -1.0 / (eta * eta),
         _nonzero,
+        domain="nonzero",
     ),
     "1/mu^2": Link(
         "1/mu^2",
@@ -159,8 +166,9 @@ _LINKS: dict[str, Link] = {
         lambda eta: 1.0 / np.sqrt(eta),
         lambda eta: -1.0 / (2.0 * eta**1.5),
         _positive,
+        domain="positive",
     ),
-    "sqrt": Link("sqrt", np.sqrt, lambda eta: eta * eta, lambda eta: 2.0 * eta, _positive),  # R: eta > 0
+    "sqrt": Link("sqrt", np.sqrt, lambda eta: eta * eta, lambda eta: 2.0 * eta, _positive, domain="positive"),  # R: eta > 0
 }
 
 LINK_NAMES: tuple[str, ...] = tuple(_LINKS)
@@ -233,7 +241,7 @@ def Power(p: float) -> Link:
         # R's power() turns any negative power into the log link; statmod's tweedie() uses the plain power
         # link (no clamps), which is what a negative power means.
         return Link(power_name(p), lambda mu: mu**p, lambda eta: eta**inv, lambda eta: inv * eta ** (inv - 1.0),
-                    _positive, recipe=(Power, (p,)))
+                    _positive, recipe=(Power, (p,)), domain="positive")
     return Link(
         power_name(p),
         lambda mu: mu**p,
@@ -241,6 +249,7 @@ def Power(p: float) -> Link:
         lambda eta: np.maximum(inv * eta ** (inv - 1.0), _EPS),
         _positive,
         recipe=(Power, (p,)),
+        domain="positive",
     )
 
 
@@ -258,8 +267,10 @@ def TweediePower(p: float) -> Link:
     if p == 0:
         return _LINKS["log"]
     inv = 1.0 / p
+    # (no domain check in the fit, as statmod's; an interval is still cut at 0, where eta^(1/p) stops being a
+    # Tweedie mean: NaN, negative or not monotone)
     return Link(tweedie_power_name(p), lambda mu: mu**p, lambda eta: eta**inv,
-                lambda eta: inv * eta ** (inv - 1.0), recipe=(TweediePower, (p,)))
+                lambda eta: inv * eta ** (inv - 1.0), recipe=(TweediePower, (p,)), domain="positive")
 
 
 def get_link(link: str | Link) -> Link:

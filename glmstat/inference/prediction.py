@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = ["predict", "Predictor", "linear_predictor_se", "factor_se", "nonfinite_rows", "nonfinite_row_se",
-           "has_offset_array", "aliasing_relations", "broken_relations"]
+           "response_limits", "has_offset_array", "aliasing_relations", "broken_relations"]
 
 #: A new row breaks an aliasing relation v when |x'v| exceeds this fraction of ||v|| ||x_S||, S the columns of v.
 ESTIMABLE_TOL = 1e-8
@@ -104,6 +104,24 @@ def nonfinite_row_se(rows: np.ndarray, kept: np.ndarray) -> np.ndarray:
     xk = rows[:, kept]
     first_only = np.isinf(xk[:, 0]) & np.isfinite(xk[:, 1:]).all(axis=1) if xk.shape[1] else np.zeros(len(rows), bool)
     return np.where(first_only, np.inf, np.nan)
+
+
+def response_limits(link, eta: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The confidence limits of the mean from those of eta, [lo, hi]: the interval cut to the side of the link's
+    domain that holds eta (``Link.domain``: eta > 0 for ``sqrt``, ``1/mu^2`` and the power links, the side of 0
+    of eta for ``inverse``), then mapped by g^{-1}, which is monotone there.  Mapping [lo, hi] itself gave,
+    for an interval reaching past 0, limits that do not hold the fit (``sqrt``: eta^2 of a negative lower limit)
+    or a single point (a power link: NaN at one limit).  NaN where eta is outside the domain, or either limit
+    is NaN."""
+    if link.domain != "real":
+        with np.errstate(invalid="ignore"):
+            above = eta > 0
+            outside = ~above if link.domain == "positive" else ~(above | (eta < 0))
+            lo = np.where(above, np.maximum(lo, 0.0), lo)
+            hi = np.where(eta < 0, np.minimum(hi, -0.0), hi)  # (-0.0: 1/eta is -inf there, the side's limit)
+        lo, hi = np.where(outside, np.nan, lo), np.where(outside, np.nan, hi)
+    lo, hi = link.inverse(lo), link.inverse(hi)
+    return np.minimum(lo, hi), np.maximum(lo, hi)  # (NaN stays NaN: no half-defined interval)
 
 
 def _spread(values: np.ndarray, ok: np.ndarray | None) -> np.ndarray:
@@ -333,9 +351,7 @@ class Predictor:
             z = interval_quantile(self.level)
             lo, hi = eta - z * se_link, eta + z * se_link
             if self.type == "response":
-                lo, hi = link.inverse(lo), link.inverse(hi)
-                lo, hi = np.fmin(lo, hi), np.fmax(lo, hi)
-                lo[np.isnan(eta)] = hi[np.isnan(eta)] = np.nan
+                lo, hi = response_limits(link, eta, lo, hi)
             out.update(lower=lo, upper=hi)
         return pd.DataFrame(out, index=index)
 
