@@ -19,7 +19,8 @@ from ._scipy import special
 from ._arguments import shown
 from .errors import FamilyError
 
-__all__ = ["Link", "Power", "TweediePower", "get_link", "LINK_NAMES", "MAX_POWER"]
+__all__ = ["Link", "Power", "TweediePower", "get_link", "domain_limits", "power_name", "tweedie_power_name",
+           "LINK_NAMES", "MAX_POWER"]
 
 _EPS = np.finfo(float).eps
 Array = np.ndarray
@@ -271,6 +272,21 @@ def TweediePower(p: float) -> Link:
     # Tweedie mean: NaN, negative or not monotone)
     return Link(tweedie_power_name(p), lambda mu: mu**p, lambda eta: eta**inv,
                 lambda eta: inv * eta ** (inv - 1.0), recipe=(TweediePower, (p,)), domain="positive")
+
+
+def domain_limits(link: Link, eta: Array, lo: Array, hi: Array) -> tuple[Array, Array]:
+    """Confidence limits [lo, hi] of eta cut to the side of the link's domain that holds eta (``Link.domain``):
+    at 0 for a ``"positive"`` link where eta > 0, and for ``"nonzero"`` at 0 on eta's side (-0.0 below 0, where
+    1/eta is -inf); NaN where eta is outside the domain.  g^{-1} is one-to-one and monotone on what is left, so
+    the limits of the mean are g^{-1} of these (emmeans' links cut at 0 too: ``1/sqrt(pmax(0, eta))``)."""
+    if link.domain == "real":
+        return lo, hi
+    with np.errstate(invalid="ignore"):
+        above, below = eta > 0, eta < 0
+        outside = ~above if link.domain == "positive" else ~(above | below)
+        lo = np.where(outside, np.nan, np.where(above, np.maximum(lo, 0.0), lo))
+        hi = np.where(outside, np.nan, np.where(below, np.minimum(hi, -0.0), hi))
+    return lo, hi
 
 
 def get_link(link: str | Link) -> Link:

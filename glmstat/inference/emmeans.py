@@ -69,6 +69,7 @@ from ..distributions import interval_quantile, normal_sf, t_sf
 from .._arguments import confidence_level, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.values import label_text
+from ..links import domain_limits
 from ..report.display import level_percent
 from .column_summaries import column_summaries
 from .covariance_factor import combination_variances
@@ -358,7 +359,8 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
     h, dh = back_transform(fit)
     q = interval_quantile(level, df)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        a, b = h(eta - q * se), h(eta + q * se)
+        # (cut at the link's domain first, as emmeans' own links do: 1/sqrt(pmax(0, eta)) for 1/mu^2)
+        a, b = (h(v) for v in domain_limits(fit.family.link, eta, eta - q * se, eta + q * se))
         table = pd.DataFrame({"estimate": h(eta), "std_error": np.abs(dh(eta)) * se,
                               "df": np.where(means.estimable, df, np.nan), "lower": np.fmin(a, b),
                               "upper": np.fmax(a, b)}, index=means.index)

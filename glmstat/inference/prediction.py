@@ -53,6 +53,7 @@ from ..design.base import Design
 from .._arguments import confidence_level, shown
 from .._suggest import close_matches
 from ..errors import AliasingWarning, DataError, GLMStatError
+from ..links import domain_limits
 from ..formula.frame import as_frame, column_names
 from ..formula.readers import in_memory_frame, is_dask, is_path
 from ..report.tables import Column
@@ -108,18 +109,11 @@ def nonfinite_row_se(rows: np.ndarray, kept: np.ndarray) -> np.ndarray:
 
 def response_limits(link, eta: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The confidence limits of the mean from those of eta, [lo, hi]: the interval cut to the side of the link's
-    domain that holds eta (``Link.domain``: eta > 0 for ``sqrt``, ``1/mu^2`` and the power links, the side of 0
-    of eta for ``inverse``), then mapped by g^{-1}, which is monotone there.  Mapping [lo, hi] itself gave,
-    for an interval reaching past 0, limits that do not hold the fit (``sqrt``: eta^2 of a negative lower limit)
-    or a single point (a power link: NaN at one limit).  NaN where eta is outside the domain, or either limit
-    is NaN."""
-    if link.domain != "real":
-        with np.errstate(invalid="ignore"):
-            above = eta > 0
-            outside = ~above if link.domain == "positive" else ~(above | (eta < 0))
-            lo = np.where(above, np.maximum(lo, 0.0), lo)
-            hi = np.where(eta < 0, np.minimum(hi, -0.0), hi)  # (-0.0: 1/eta is -inf there, the side's limit)
-        lo, hi = np.where(outside, np.nan, lo), np.where(outside, np.nan, hi)
+    domain that holds eta (:func:`~glmstat.links.domain_limits`), then mapped by g^{-1}, which is monotone there.
+    Mapping [lo, hi] itself gave, for an interval reaching past 0, limits that do not hold the fit (``sqrt``:
+    eta^2 of a negative lower limit) or a single point (a power link: NaN at one limit).  NaN where eta is
+    outside the domain, or either limit is NaN."""
+    lo, hi = domain_limits(link, eta, lo, hi)
     lo, hi = link.inverse(lo), link.inverse(hi)
     return np.minimum(lo, hi), np.maximum(lo, hi)  # (NaN stays NaN: no half-defined interval)
 
