@@ -8,7 +8,11 @@ phi (X'WX)^{-1}, or the sandwich matrix of a :meth:`GLMResults.robust` result):
 * response scale   mu = g^{-1}(eta),          se = |d mu / d eta| se_link   (R's ``predict.glm``)
 * intervals        g^{-1}(eta -/+ z se_link) with z the normal quantile (as ``confint.default``); on the
                    link scale eta -/+ z se_link.  Computed on the link scale so they respect the range
-                   of the mean; for a decreasing inverse link the limits are reordered.
+                   of the mean; for a decreasing inverse link the limits are reordered, and for a link
+                   one-to-one only on one side of 0 (sqrt, 1/mu^2, inverse, power) the interval of eta is
+                   cut at 0 on the estimate's side first (:func:`response_limits`).
+* a row whose design holds an infinite value has R's standard error: NaN, or Inf when only its first kept
+  column is infinite (:func:`nonfinite_row_se`).
 
 R's ``predict.glm`` uses the model's dispersion (1 for binomial, Poisson and negative binomial) for the
 standard errors, and so does this.  Rows of ``newdata`` with a missing value give NaN and keep their index; as
