@@ -399,7 +399,11 @@ def _same_family(fits) -> None:
     keys = [_family_key(f) for f in fits]
     for k, key in enumerate(keys[1:], start=2):
         if key != keys[0]:
-            raise GLMStatError(f"models 1 and {k} have different families ({fits[0].family} vs {fits[k - 1].family}); "
+            a, b = str(fits[0].family), str(fits[k - 1].family)
+            if a == b:  # (two power links that R's name rounds alike: say which powers)
+                a, b = (f"{t} of power {f.family.link.recipe[1][0]!r}" if f.family.link.recipe else t
+                        for t, f in ((a, fits[0]), (b, fits[k - 1])))
+            raise GLMStatError(f"models 1 and {k} have different families ({a} vs {b}); "
                                f"analysis of deviance compares models of one family")
 
 
