@@ -268,10 +268,17 @@ def TweediePower(p: float) -> Link:
     if p == 0:
         return _LINKS["log"]
     inv = 1.0 / p
-    # (no domain check in the fit, as statmod's; an interval is still cut at 0, where eta^(1/p) stops being a
-    # Tweedie mean: NaN, negative or not monotone)
+    # (no domain check in the fit, as statmod's; for intervals the domain: eta^(1/p) is monotone over the reals
+    # (each side of 0 for p < 0) when 1/p is an odd integer, else NaN or not monotone below 0)
     return Link(tweedie_power_name(p), lambda mu: mu**p, lambda eta: eta**inv,
-                lambda eta: inv * eta ** (inv - 1.0), recipe=(TweediePower, (p,)), domain="positive")
+                lambda eta: inv * eta ** (inv - 1.0), recipe=(TweediePower, (p,)), domain=_odd_power_domain(inv))
+
+
+def _odd_power_domain(inv: float) -> str:
+    """The ``Link.domain`` of eta -> eta^inv without clamps: ``"real"`` (``"nonzero"`` for inv < 0) when inv is an
+    odd integer, as numpy's power is then defined and monotone below 0; else ``"positive"``."""
+    odd = abs(inv) < 2.0**53 and inv == round(inv) and int(inv) % 2 == 1
+    return "positive" if not odd else "real" if inv > 0 else "nonzero"
 
 
 def domain_limits(link: Link, eta: Array, lo: Array, hi: Array) -> tuple[Array, Array]:

@@ -60,3 +60,17 @@ def test_interval_of_the_mean_is_cut_at_the_links_domain(ref):
     inside = ~np.isnan(lo)
     assert np.all((mean["lower"][inside] <= mean["fit"][inside]) & (mean["fit"][inside] <= mean["upper"][inside]))
     assert ((np.array(ref["fit"]) - Z * np.array(ref["se"]) < 0) & inside).any()  # (an interval reaches past 0)
+
+
+@pytest.mark.parametrize("link_power, shift", [(1.0, 2.0), (1 / 3, 0.0)])
+def test_tweedie_link_of_an_odd_root_is_not_cut(link_power, shift):
+    """statmod's tweedie link eta = mu^p with 1/p an odd integer is one-to-one over every eta (no clamp), and a
+    Tweedie mean with var.power 0 may be negative: the interval of the mean is the image of eta's, uncut, on
+    either side of 0 (mu = eta^(1/p) of each limit)."""
+    fit = gs.glm("y ~ x + g", DATA.assign(y=DATA["y"] - shift), family=gs.Tweedie(0.0, link_power))
+    new = pd.concat([NEW, pd.DataFrame({"x": [-3.0, -5.0], "g": ["a", "a"]})], ignore_index=True)
+    link = fit.predict(new, type="link", interval="confidence")
+    mean = fit.predict(new, type="response", interval="confidence")
+    assert (link["lower"] < 0).any() and (link["upper"] > 0).any()
+    assert_close(mean["lower"], np.sign(link["lower"]) * np.abs(link["lower"]) ** (1 / link_power), rtol=1e-12)
+    assert_close(mean["upper"], np.sign(link["upper"]) * np.abs(link["upper"]) ** (1 / link_power), rtol=1e-12)
