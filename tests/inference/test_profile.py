@@ -85,6 +85,26 @@ def test_rescaling_a_covariate_rescales_its_interval():
     assert_close(ci2.loc["Intercept"], ci.loc["Intercept"], rtol=1e-8)
 
 
+SMALL_LEVEL = json.loads((FIXTURES / "profile_small_level" / "r.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", SMALL_LEVEL, ids=lambda c: c["id"])
+def test_intervals_at_levels_near_zero_have_the_closed_form_width(case):
+    """Near the estimate z(b) = (b - b_hat) / se + O((b - b_hat)^2), se from the observed information (a
+    canonical link's is summary.glm's): a level-L interval is 2 q se wide to O(q^2) and centred on b_hat to
+    O(q se^2) (fixtures/profile_small_level, R's estimates and standard errors).  At L = 1e-8 the rise of the
+    deviance there, q^2 phi = 1.6e-16 phi, is below the rounding of D(b) - D_hat: the limits were noise, up to
+    14 q se from the estimate."""
+    fam = {"binomial": gs.Binomial(), "poisson": gs.Poisson(), "gaussian": gs.Gaussian()}[case["family"]]
+    fit = gs.glm(case["formula"], load_data(case["data"]), family=fam, tol=1e-12)
+    b, se = np.array(case["estimates"]), np.array(case["std_errors"])
+    for level, q in zip(case["levels"], case["q"]):
+        ci = fit.conf_int(level=level, method="profile")
+        lower, upper = ci["lower"].to_numpy(), ci["upper"].to_numpy()
+        np.testing.assert_allclose((upper - lower) / (2 * q * se), 1.0, rtol=1e-6, atol=0)
+        np.testing.assert_allclose(((upper + lower) / 2 - b) / (q * se), 0.0, atol=1e-3)
+
+
 SEPARATED = json.loads((FIXTURES / "profile_separated" / "r.json").read_text())
 
 
