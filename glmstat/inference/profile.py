@@ -13,8 +13,8 @@ until it holds the root, and bisected whenever a Newton step would leave it; Bre
 job if Newton stalls.  The derivative is free: at the refit the other coefficients are optimal, so
 dD/db = -2 sum_i w_i (y_i - mu_i) mu'(eta_i) / V(mu_i) x_ij (the envelope theorem) and
 dz/db = (dD/db) / (2 phi z).  Near the estimate (a level near 0) the rise D(b) - D_hat is below the rounding of the
-two deviances; at the exact optimum it is then integrated from the estimate along the segment to the refit instead
-(see ``_Profile._rise``).  Each refit is warm-started from the previous one, moved along the slope
+two deviances; it is then integrated along the segment from the estimate to the refit instead (see
+``_Profile._rise``).  Each refit is warm-started from the previous one, moved along the slope
 dc/db = -(X_c' W X_c)^{-1} X_c' W x_j of the other coefficients.  MASS instead interpolates a spline
 through a coarse grid of z values, which is accurate to a few digits only.
 
@@ -229,8 +229,8 @@ class _Profile:
     deviance_hat: float
     dispersion: float
     n_boundary_hat: int = 0  # fitted means on the edge of the domain at the estimate
-    #: the other coefficients at the estimate, when it is the exact optimum of the profile and D_hat its deviance
-    #: (None otherwise: a convergence="R" estimate, the start of a diverging coefficient's search)
+    #: the other coefficients at the estimate, whose deviance D_hat is (None where D_hat is the limit of the
+    #: profile at infinity, as for a diverging coefficient's search)
     others_hat: np.ndarray | None = None
 
     def _refit(self, b: float, starts: tuple[np.ndarray, ...]):
@@ -514,36 +514,33 @@ def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None
         return _separated(fit, names, q, wanted, disp)
     fd = fit.fit_data
     out = np.full((len(names), 2), np.nan)
-    # (convergence="R" stops short of the optimum: its profile rises from R's deviance, as MASS's does)
-    at_optimum = fit.convergence == "exact" and bool(fit.converged)
     _profile_columns(fd.source, fit.family, fd.coef, fd.cov_unscaled, np.flatnonzero(fd.kept), float(fit.deviance),
-                     fd.n_boundary, disp, q, wanted, names, out, at_optimum)
+                     fd.n_boundary, disp, q, wanted, names, out)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
 
 
 def _profile_columns(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarray, deviance: float,
-                     n_boundary: int, disp: float, q: float, wanted: set, names: list[str], out: np.ndarray,
-                     at_optimum: bool) -> None:
+                     n_boundary: int, disp: float, q: float, wanted: set, names: list[str], out: np.ndarray) -> None:
     """Both limits of each column of ``kept`` in ``wanted`` into ``out`` (its rows), profiling the fit of
-    ``src`` whose estimate is ``coef`` (unscaled covariance ``cov``, ``deviance``; ``at_optimum``: the exact
-    optimum), with a ProfileWarning for each limit not found or approximate."""
+    ``src`` whose estimate is ``coef`` (unscaled covariance ``cov``, ``deviance``), with a ProfileWarning for
+    each limit not found or approximate."""
     for j in kept:
         if j in wanted:
             for side in (-1, 1):
                 out[j, int(side > 0)] = _warned_limit(src, family, coef, cov, kept, int(j), deviance, n_boundary,
-                                                      disp, q, side, names[j], at_optimum=at_optimum)
+                                                      disp, q, side, names[j])
 
 
 def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarray, j: int, deviance: float,
                   n_boundary: int, disp: float, q: float, side: int, name: str, step: float | None = None,
-                  first: float | None = None, at_optimum: bool = False) -> float:
+                  first: float | None = None, at_estimate: bool = True) -> float:
     """One limit of column ``j`` (:func:`_limit`), with a ProfileWarning when it is not found or approximate.
     ``deviance``: the profile's minimum (the fit's, or its limit under separation); ``step``: the scale of
     the search (default: the standard error), ``first``: the first point tried (default: the Wald limit);
-    ``at_optimum``: ``coef`` is the exact optimum, of deviance ``deviance``."""
+    ``at_estimate``: ``deviance`` is the deviance at ``coef`` (not a limit of the profile, as under separation)."""
     others = kept[kept != j]
     prof = _Profile(src, j, others, family, coef[j], deviance, disp, n_boundary,
-                    coef[others] if at_optimum else None)
+                    coef[others] if at_estimate else None)
     # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
     slope = cov[others, j] / cov[j, j]
     se = float(np.sqrt(disp * cov[j, j])) if step is None else step
@@ -641,7 +638,7 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
         flat = [j for j in finite if not state.kept[j]]
         out[flat] = [-np.inf, np.inf]
         _profile_columns(src, fit.family, state.coef, state.cov_unscaled, np.flatnonzero(state.kept),
-                         state.deviance, state.n_boundary, disp, q, set(finite), names, out, True)
+                         state.deviance, state.n_boundary, disp, q, set(finite), names, out)
         if diverging.size == 1 and fd.kept[diverging[0]]:
             j = int(diverging[0])
             side = -int(np.sign(d[j]))
@@ -672,7 +669,7 @@ def _diverging_limit(fd, family, j: int, deviance: float, disp: float, q: float,
     b = float(fd.coef[j])
     return _warned_limit(fd.source, family, fd.coef, fd.cov_unscaled, np.flatnonzero(fd.kept), j, deviance,
                          fd.n_boundary, disp, q, side, name, step=1.0 / max(scale, 1e-300),
-                         first=b / 2 if side * b < 0 else None)
+                         first=b / 2 if side * b < 0 else None, at_estimate=False)
 
 
 def _rows_not_separated(source, family, d: np.ndarray, scale: np.ndarray):
