@@ -518,6 +518,9 @@ class Evaluator:
         if math.isnan(start) or math.isnan(end):
             raise FormulaError(f"{deparse(node)}: a sequence needs two numbers, not NA")
         span = abs(end - start)
+        if math.isnan(span):  # (Inf:Inf, -Inf:-Inf: "negative length vectors are not allowed", R says)
+            raise FormulaError(f"{deparse(node)}: a sequence needs finite numbers; from {r_text(start)} to "
+                               f"{r_text(end)} has no length")
         # (every sequence counts: c(1:19999, 1:19999, ...) fits the text 2,500 times)
         if self.sequence_values + span + 1 > self.limits.max_length:
             raise refuse("max_length", f"the sequence {deparse(node)} has more values (with the formula's other "

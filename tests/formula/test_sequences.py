@@ -37,6 +37,9 @@ def test_sequences_inside_calls_as_r(ref):
     ("y ~ I(k %in% 1:1e9)", "the sequence 1:1e\\+09 has more values .* than the formula may have characters"),
     ("y ~ I(k %in% c(" + ", ".join(["1:9999"] * 3) + "))", "the sequence 1:9999 has more values"),
     ("y ~ I(k %in% NA:3)", "a sequence needs two numbers, not NA"),
+    # (the count of the values, int(NaN), was a ValueError)
+    ("y ~ I(k %in% Inf:Inf)", "Inf:Inf: a sequence needs finite numbers; from Inf to Inf has no length"),
+    ("y ~ I(k %in% -Inf:-Inf)", "a sequence needs finite numbers; from -Inf to -Inf has no length"),
     ("y ~ I(k %in% x:3)", "':' \\(interaction\\) cannot be used inside a function call"),
 ])
 def test_sequences_refused(formula, match):
