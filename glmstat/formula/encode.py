@@ -279,6 +279,10 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
     """
     plans = []
     total = 1 if intercept else 0
+    # the factors whose levels' texts are compared once the design's size is known to be within the limits:
+    # the text of each of a million numeric levels took 10 s, before factor(x) was refused for its columns
+    # (every factor then has at most max_columns + 1 levels, each in a term of at least that many columns)
+    labelled: dict[str, tuple] = {}
     for term, codes in zip(terms, codings):
         vcs = []
         for node, contrasts in zip(term, codes):
@@ -291,7 +295,7 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
                         f"the factor {shown(label)} has a single level{lv} in the rows used: contrasts can be applied only "
                         "to factors with 2 or more levels (as R says); remove the term or check the rows dropped "
                         "for missing values")
-                _check_distinct_labels(label, v.levels)
+                labelled.setdefault(label, v.levels)
                 kind = (v.contrasts or ("poly" if v.ordered else "treatment")) if contrasts else "indicator"
                 if kind == "poly" and len(v.levels) > 95:  # (R's contr.poly refuses as well)
                     raise DataError(
@@ -311,6 +315,8 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
         if total > limits.max_columns:
             raise refuse("max_columns", "the design has more columns than allowed", total, limits)
         plans.append(tp)
+    for label, levels in labelled.items():
+        _check_distinct_labels(label, levels)
     plan = DesignPlan(intercept, tuple(plans))
     dense = (1 if intercept else 0) + sum(len(t.names) for t, c in zip(plan.terms, plan.coded_terms) if not c)
     _check_unique_names(plan)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -266,3 +267,24 @@ def test_a_reference_grid_of_many_variables_is_set_in_one_frame(wide):
     at = {f"c{i}": 1.0 for i in range(400)}
     effects = wide.average_marginal_effects(variables="c0", at=at)
     assert effects.shape[0] == 1 and effects["c399"].tolist() == [1.0]
+
+
+def test_a_factor_of_many_distinct_numbers_is_refused_before_its_levels_are_written(monkeypatch):
+    # the design's columns were counted after the text of every level was written (R's 15 digits, 30 us each)
+    # and each level's key made: 18 s for factor(x):factor(z) of a million distinct values, 6 s here
+    from glmstat.formula import encode, functions, values
+
+    written, keyed = [], []
+    monkeypatch.setattr(encode, "label_text", lambda v: written.append(v) or values.label_text(v))
+    monkeypatch.setattr(functions, "number_level_key", lambda v: keyed.append(v) or values.number_level_key(v))
+    rng = np.random.default_rng(7)
+    n = 200_000
+    d = pd.DataFrame({"y": rng.normal(size=n), "x": rng.permutation(n) / 7.0, "z": rng.permutation(n) / 3.0})
+    with pytest.raises(gs.FormulaError, match="^the design has more columns than allowed: 40,000,000,001, where the "
+                                              "limit max_columns is 5,000"):
+        gs.glm("y ~ factor(x):factor(z)", d)
+    assert written == [] and keyed == []
+    # neighbours alike to 15 digits are still one level, as R's texts
+    small = pd.DataFrame({"y": [1.0, 2, 3, 4, 5], "x": [0.1 + 0.2, 0.3, 1e15, 1e15 + 0.125, 7.0]})
+    assert list(gs.glm("y ~ factor(x)", small).coef.index) == ["Intercept", "factor(x)[T.7]", "factor(x)[T.1e+15]"]
+    assert len(keyed) == 4
