@@ -14,7 +14,11 @@ from dataclasses import dataclass, fields
 from .._arguments import shown
 from ..errors import FormulaError
 
-__all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse", "check_variables", "too_deep"]
+__all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse", "check_variables", "factor_bytes", "too_deep"]
+
+#: Bytes a factor's level holds at least: its place in the tuple of levels and, for a level of numbers, the
+#: Python float itself (the texts of a column of strings are the data's own)
+LEVEL_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,9 @@ class FormulaLimits:
         design, rows x dense columns x 8 bytes (factor main effects are stored as codes and do not count),
         plus the fit's working matrices: ``glmstat.formula.encode.WORK_MATRICES`` (12) p x p matrices of
         8-byte numbers for p design columns (the cross-products, their factors and inverses, the QR
-        reducer's stack; p counts every cell of a term of contrasts stored as codes, the columns of its store).  For data read from Parquet files, also the bytes that one read of the model's columns
+        reducer's stack; p counts every cell of a term of contrasts stored as codes, the columns of its store).  The
+        model's variables count against it as each is evaluated, before the next: a numeric column 8 bytes a
+        row, a factor its codes and levels (:func:`factor_bytes`).  For data read from Parquet files, also the bytes that one read of the model's columns
         (a row group, or a batch of one) expands to by the file's metadata, which a row group beyond it is
         refused for before it is read: compressed pages can hold far more than memory does.
     max_pass_work : int
@@ -84,17 +90,26 @@ def refuse(limit: str, what: str, value: int, limits: FormulaLimits) -> FormulaE
     )
 
 
-def check_variables(n_rows: int, held: int, dense: int, limits: FormulaLimits) -> None:
+def factor_bytes(n_rows: int, n_levels: int) -> int:
+    """The memory a factor of ``n_levels`` levels on ``n_rows`` rows holds: its codes (8 bytes a row) and its
+    levels (:data:`LEVEL_BYTES` each)."""
+    return n_rows * 8 + n_levels * LEVEL_BYTES
+
+
+def check_variables(n_rows: int, held: int, dense: int, limits: FormulaLimits, factors: int = 0) -> None:
     """The limits on what the variables evaluated so far already need, checked as each one is evaluated,
-    before the next: ``held`` numeric columns of values in memory (rows x 8 bytes each: part of the design's
-    memory, ``max_design_bytes``), ``dense`` of them (with the intercept) columns of the design for certain, as
-    terms of their own (rows x dense^2 of work per iteration, dense^3 past the rows: ``max_pass_work``).  The
-    design's own check comes after every variable is evaluated: a formula of 1,900 terms ``I(z^k)`` on 200,000
-    rows held 3 GB of values (or failed with a MemoryError) before it was refused."""
-    size = held * n_rows * 8
+    before the next: ``held`` numeric columns of values in memory (rows x 8 bytes each) and ``factors`` bytes
+    of factors (:func:`factor_bytes`), part of the design's memory (``max_design_bytes``), ``dense`` of them
+    (with the intercept) columns of the design for certain, as terms of their own (rows x dense^2 of work per
+    iteration, dense^3 past the rows: ``max_pass_work``).  The design's own check comes after every variable
+    is evaluated: a formula of 1,900 terms ``I(z^k)`` on 200,000 rows held 3 GB of values (or failed with a
+    MemoryError) before it was refused, and one of 100 terms ``factor(x + k)`` on a million rows of distinct
+    values 5 GB of codes and levels."""
+    size = held * n_rows * 8 + factors
     if size > limits.max_design_bytes:
-        raise refuse("max_design_bytes", "the formula's numeric variables need more memory than allowed (bytes)",
-                     size, limits)
+        what = "numeric variables" if not factors else "variables (numeric columns, factors' codes and levels)"
+        raise refuse("max_design_bytes", f"the formula's {what} need more memory than allowed (bytes)", size,
+                     limits)
     work = n_rows * dense * dense if dense <= n_rows else dense ** 3
     if work > limits.max_pass_work:
         raise refuse("max_pass_work", f"the formula's {dense:,} numeric columns of their own on {n_rows:,} rows "

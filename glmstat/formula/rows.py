@@ -25,7 +25,7 @@ from ..families import Family
 from ..printable import escape_unprintable
 from .deparse import deparse
 from .evaluate import DataColumns, Evaluator
-from .limits import check_variables
+from .limits import check_variables, factor_bytes
 from .nodes import Call, Name, Node
 from .spec import model_variable
 from .terms import Terms
@@ -324,13 +324,14 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         off = o_arg if off is None else off + o_arg
     values: dict[Node, Value] = {}
     own = {t[0] for t in terms.terms if len(t) == 1}  # variables that are terms of their own
-    held, dense = 0, int(terms.intercept)
+    held, dense, factors = 0, int(terms.intercept), 0
     for node in variables_used(terms):
         v = values[node] = model_variable(evaluate(ev, node, "the term"), deparse(node), n)
         width = v.values.shape[1] if isinstance(v, NumMat) else int(isinstance(v, NumVec))
         held += width
         dense += width if node in own else 0
-        check_variables(n, held, dense, ev.limits)
+        factors += factor_bytes(n, len(v.levels)) if isinstance(v, FactorVec) else 0
+        check_variables(n, held, dense, ev.limits, factors)
     removed, unreadable = _removed_values(ev, cols, terms)
     computed = [v for node, v in values.items() if not isinstance(node, Name)] + removed
 

@@ -221,6 +221,27 @@ def test_the_limits_hold_as_the_variables_are_evaluated():
         gs.glm(formula, d, context={"power": power}, limits=gs.FormulaLimits(max_design_bytes=2000 * 8 * 30))
 
 
+def test_factors_count_against_the_memory_limit_as_they_are_evaluated():
+    """A factor holds its codes (8 bytes a row) and its levels (32 bytes each at least): 100 terms factor(x + k)
+    of a million distinct values held 5 GB (or ended in a MemoryError) before the design's check refused their
+    columns.  Counted by a context= function: 2,000 rows of 2,000 levels are 80,000 bytes a factor, the third
+    exceeds 200,000."""
+    rng = np.random.default_rng(4)
+    d = pd.DataFrame({"z": rng.permutation(2000).astype(float), "y": rng.normal(size=2000)})
+    calls = []
+
+    def ids(z, k):
+        calls.append(k)
+        return pd.Categorical(z + k)
+
+    formula = "y ~ " + " + ".join(f"ids(z, {k})" for k in range(1, 101))
+    with pytest.raises(gs.FormulaError, match=r"the formula's variables \(numeric columns, factors' codes and levels\) "
+                                              r"need more memory than allowed \(bytes\): 240,000, where the limit "
+                                              r"max_design_bytes is 200,000"):
+        gs.glm(formula, d, context={"ids": ids}, limits=gs.FormulaLimits(max_design_bytes=200_000))
+    assert calls == [1, 2, 3]
+
+
 @pytest.mark.parametrize("formula", ["y ~ " + "abs(" * 5000 + "a" + ")" * 5000, "y ~ " + "(" * 100_000 + "a" + ")" * 100_000])
 def test_a_raised_max_depth_past_python_s_recursion_is_a_formula_error(formula):
     """max_depth raised to a million lets a formula nest deeper than Python's recursion: a FormulaError that

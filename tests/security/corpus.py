@@ -171,6 +171,13 @@ def levels_100k(t: Tokens) -> pd.DataFrame:
     return pd.DataFrame({"y": rng.normal(size=n), "id": [f"id{i}" for i in range(n)]})
 
 
+def distinct_1m(t: Tokens) -> pd.DataFrame:
+    """A million rows; ``x`` and ``z`` are a million distinct numbers each (24 MB in all)."""
+    rng = np.random.default_rng(5)
+    n = 1_000_000
+    return pd.DataFrame({"y": rng.normal(size=n), "x": rng.normal(size=n), "z": rng.normal(size=n)})
+
+
 def wide(t: Tokens) -> pd.DataFrame:
     """3 rows, 5,000 numeric columns c0..c4999 and y."""
     rng = np.random.default_rng(4)
@@ -213,7 +220,7 @@ class Evil:
 
 DATA: dict[str, Callable[[Tokens], Any]] = {
     "base": base, "small": small, "many": many, "levels_10k": levels_10k, "levels_100k": levels_100k,
-    "wide": wide, "ticks": ticks, "xz_100": xz_100,
+    "wide": wide, "ticks": ticks, "xz_100": xz_100, "distinct_1m": distinct_1m,
 }
 
 GAUSS, BINOM, POIS = gs.Gaussian(), gs.Binomial(), gs.Poisson()
@@ -791,6 +798,12 @@ BOMBS = _cases("bomb", [
     ("helmert-10k-by-10k", REFUSE, "y ~ C(a, helmert) * C(b, sum)", {"data": "levels_10k"}),
     ("factor-100k-levels", REFUSE, "y ~ factor(id)", {"data": "levels_100k"}),
     ("relevel-100k-levels", REFUSE, "y ~ relevel(id, ref = 'id5')", {"data": "levels_100k"}),
+    # factors of a million distinct numbers: the text of every level was written before the columns were counted
+    # (18 s), and a hundred such factors held 5 GB of codes and levels before any limit was checked
+    ("factor-1m-distinct-crossed", REFUSE, "y ~ factor(x):factor(z)", {"data": "distinct_1m", "match": "max_columns"}),
+    ("factor-1m-distinct-100-terms", REFUSE, "y ~ " + " + ".join(f"factor(x + {k})" for k in range(100)),
+     {"data": "distinct_1m", "kwargs": {"limits": gs.FormulaLimits(max_design_bytes=2**27)},
+      "match": "factors' codes and levels.*max_design_bytes"}),
     ("factor-levels-list-100k", EITHER, "y ~ factor(id, levels = c(" + ", ".join(f"'id{i}'" for i in range(3000))
      + "))", {"data": "levels_100k"}),
     # terms built only to be removed (or nested away) count too: each of these builds 67 million terms
