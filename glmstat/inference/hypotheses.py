@@ -533,9 +533,14 @@ def _texts(hypotheses: Any) -> Any:
     return hypotheses
 
 
+_EXAMPLE = "e.g. 'x = 0', or a matrix row with one entry per coefficient"
+
+
 def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     names = fit.column_names
     hypotheses = _texts(hypotheses)
+    if isinstance(hypotheses, (list, tuple)) and not hypotheses:
+        raise GLMStatError(f"no hypothesis is given; give at least one, {_EXAMPLE}")
     if isinstance(hypotheses, str) or (isinstance(hypotheses, (list, tuple)) and hypotheses
                                        and all(isinstance(h, str) for h in hypotheses)):
         _at_most_one_per_coefficient(1 if isinstance(hypotheses, str) else len(hypotheses), names)
@@ -557,6 +562,8 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
     if L.ndim != 2 or L.shape[1] != len(names):
         raise GLMStatError(f"the hypothesis matrix must have one column per coefficient ({len(names)}), "
                            f"got shape {L.shape}")
+    if not L.shape[0]:  # (it tested nothing: a ValueError from the empty reduction of the statistic)
+        raise GLMStatError(f"the hypothesis matrix has no rows; give at least one hypothesis, {_EXAMPLE}")
     _at_most_one_per_coefficient(L.shape[0], names)
     r = np.zeros(L.shape[0]) if rhs is None else np.atleast_1d(_real_array(rhs, "rhs"))
     if r.shape != (L.shape[0],):

@@ -199,6 +199,18 @@ def test_refuses_aliased_dependent_and_misshaped():
         f.wald_test("wt = 0", test="LR")
 
 
+@pytest.mark.parametrize("empty", ["matrix", "frame", "list"])
+def test_no_hypothesis_is_refused(empty):
+    # a matrix of no rows (one column per coefficient) ended in a ValueError from the statistic's empty
+    # reduction (car: "'a' is 0-diml")
+    f = fit("mtcars_gauss_weights")
+    hypotheses = {"matrix": np.zeros((0, len(f.coef))), "frame": pd.DataFrame(columns=f.column_names),
+                  "list": []}[empty]
+    with pytest.raises(gs.GLMStatError, match="^(the hypothesis matrix has no rows|no hypothesis is given); give at "
+                                              "least one"):
+        f.wald_test(hypotheses)
+
+
 def test_prints_readably():
     t = fit("birthwt_logit").wald_test(["race[T.other] = race[T.white]", "2*smoke + ht = 1"])
     text = str(t)
