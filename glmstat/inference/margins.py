@@ -271,7 +271,11 @@ def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[
     names, values, count = list(at), [], 1
     for n, given in at.items():
         var = pick(variables, n, "values in at=")[0]
-        vals = list(given) if isinstance(given, (list, tuple, range, np.ndarray, pd.Series, pd.Index)) else [given]
+        array = isinstance(given, np.ndarray)
+        many = isinstance(given, (list, tuple, range, pd.Series, pd.Index)) or array and given.ndim > 0
+        # (no more values than the limit are read: list(range(10**12)) was a MemoryError; a 0-d array is one value,
+        # not a TypeError of its iteration)
+        vals = list(itertools.islice(given, MAX_SETTINGS + 1)) if many else [given[()] if array else given]
         if not vals:
             raise GLMStatError(f"at= gives no value for {shown(n)}")
         count *= len(vals)

@@ -104,6 +104,19 @@ def test_at_values_of_a_numeric_variable_must_be_finite_numbers(fit, value):
     refused(lambda: fit.average_marginal_effects("x", at={"x": [1.0, value]}), r"^at\['x'\] must be", value)
 
 
+@pytest.mark.parametrize("values", [range(10**12), range(10**20)], ids=["1e12", "1e20"])
+def test_at_values_of_a_long_range_are_counted_before_they_are_read(fit, values):
+    # list(range(10**12)) was a MemoryError before the combinations were counted
+    refused(lambda: fit.average_marginal_effects("x", at={"x": values}), "^at= asks for more than 10,000 combinations")
+
+
+def test_at_value_of_a_0_d_array_is_one_value(fit):
+    # its iteration was a TypeError
+    one = fit.average_marginal_effects("x", at={"x": np.array(2.5)})
+    assert one.equals(fit.average_marginal_effects("x", at={"x": 2.5}))
+    assert len(fit.average_marginal_effects("x", at={"g": np.array("b")})) == 1
+
+
 @pytest.mark.parametrize("value", [BIG, NAN, OBJ, CPLX, True, INF, -1], ids=lambda v: repr(v)[:12])
 def test_marginal_effects_variables_are_names(fit, value):
     refused(lambda: fit.average_marginal_effects(value), "marginal effects are asked by data column name", value)
