@@ -307,3 +307,21 @@ def test_a_row_group_of_many_distinct_numbers_is_refused_before_its_levels_are_w
                                               "rows read so far, less one\\): [0-9,]+, where the limit max_columns"):
         gs.glm("y ~ " + " + ".join(f"factor(x + {k})" for k in range(1, 21)), str(path))
     assert written == []
+
+
+def test_new_data_of_many_unseen_numbers_is_refused_after_the_levels_it_names(monkeypatch):
+    # the text of every level of the new data was written, twice for an unseen one: 40 s for a million new numbers
+    # of factor(k) (10 s here) before the prediction was refused
+    from glmstat.formula import spec, values
+
+    written = []
+    monkeypatch.setattr(spec, "label_text", lambda v: written.append(v) or values.label_text(v))
+    data = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "k": [0.5, 1.5, 2.5] * 2})
+    fit = gs.glm("y ~ factor(k)", data)
+    written.clear()
+    new = pd.DataFrame({"k": [1.5] * 10 + [k / 8 + 3 for k in range(200_000)]})
+    with pytest.raises(gs.DataError, match=r"^column 'factor\(k\)' of the new data has level\(s\) '3', '3.125', '3.25', "
+                                           r"'3.375', '3.5', '3.625', '3.75', '3.875', '4', '4.125', \.\.\. not seen when "
+                                           r"fitting \(levels: '0.5', '1.5', '2.5'\)$"):
+        fit.predict(new)
+    assert len(written) == 3 + 1 + 11 + 3  # (the model's levels, the level seen, the unseen ones named; the levels)
