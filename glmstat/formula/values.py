@@ -25,6 +25,7 @@ import pandas as pd
 
 from .._arguments import shown
 from ..errors import DataError
+from ..report.rformat import format_number
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
            "label_text", "level_texts", "r_text", "factor_from_labels", "align_by_label", "check_number_types",
@@ -94,9 +95,7 @@ def number_text(v: float) -> str:
         return str(int(v))
     if math.isnan(v):
         return "NaN"
-    from ..report.rformat import format_r
-
-    return format_r([v], 15)[0].strip()
+    return format_number(v, 15)
 
 
 def number_level_key(v: float) -> str:

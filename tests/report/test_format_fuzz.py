@@ -53,3 +53,24 @@ def test_print_glm_shows_r_fixed_notation():
     lines = repr(fit).splitlines()
     values = lines[lines.index("Coefficients:") + 2].split()
     assert values == g["lines"][g["lines"].index("Coefficients:") + 2].split()  # 123456.002  -1.234
+
+
+def test_one_number_is_formatted_as_r_formats_a_vector_of_it():
+    """format_number (a level's text, R's as.character at 15 digits) is format_r's layout of one element,
+    computed directly: R's own texts of each number of the random vectors, and format_r's of any double."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from glmstat.report.rformat import format_number
+
+    singles = [c for c in R["vectors"] if len(c["x"]) == 1]
+    assert len(singles) == 62
+    for c in singles:
+        assert format_number(num(c["x"][0]), c["digits"]) == c["formatted"][0].strip()
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.floats(allow_nan=False), st.sampled_from([1, 4, 7, 15]))
+    def agrees(x, digits):
+        assert format_number(x, digits) == format_r([x], digits)[0].strip()
+
+    agrees()
