@@ -17,14 +17,14 @@ non-canonical links; a fitted mean within 10 eps of the edge of its domain stops
 still moves the linear predictor, as under separation, or brings a new mean to the edge), and every returned
 quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
 Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
-max_iter, or polishing that stops shrinking; or polishing steps that turn back on each other while they still
-move the linear predictor, the deviance falling all the while), or still crawls towards it after ``MAX_POLISH``
-polishing steps (a linear rate near 1, the estimate many steps from the optimum), the exact fit finishes with
-Newton steps with the observed information, halved while they raise the deviance (:mod:`glmstat.engine.newton`),
-and is converged only once the Fisher step there is negligible; the covariance is still the inverse expected
-information, as summary.glm's.  Where scoring has risen far above a deviance it reached and drifts on to the
-edge of the domain or steps out of it (away from the optimum: separation only lowers the deviance), the rescue
-restarts from the lowest iterate.
+max_iter, or polishing that stops shrinking; or steps that turn back on each other, the deviance falling all the
+while: polishing steps that still move the linear predictor, or the last steps before max_iter), or still crawls
+towards it after ``MAX_POLISH`` polishing steps (a linear rate near 1, the estimate many steps from the optimum),
+the exact fit finishes with Newton steps with the observed information, halved while they raise the deviance
+(:mod:`glmstat.engine.newton`), and is converged only once the Fisher step there is negligible; the covariance
+is still the inverse expected information, as summary.glm's.  Where scoring has risen far above a deviance it
+reached and drifts on to the edge of the domain or steps out of it (away from the optimum: separation only
+lowers the deviance), the rescue restarts from the lowest iterate.
 ``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
 iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
 
@@ -79,6 +79,10 @@ POLISH_PATIENCE = 5
 #: around an interior optimum (an eigenvalue of I - (X'WX)^{-1} X'W_o X beyond -1, W_o the observed weights)
 #: and the exact fit finishes with damped Newton steps (:mod:`glmstat.engine.newton`).
 CYCLE_RISE = 1e-9
+#: A fit that reaches max_iter with each of its last this many steps turning back on the one before oscillates
+#: about an interior optimum (a divergence to infinity, or a crawl at a rate near +1, moves one way): it
+#: finishes as a cycling fit does.
+OSCILLATION_TURNS = 3
 
 
 @dataclass(frozen=True)
@@ -324,19 +328,22 @@ def _went_away(trace: list, deviance: float, may_restart: bool) -> tuple | None:
     return best if deviance > best[0] + CYCLE_RISE * abs(best[0]) else None
 
 
-def _alternates(trace: list) -> bool:
-    """The last two steps of ``trace`` point in opposite directions (their inner product is negative).
+def _alternates(trace: list, turns: int = 1) -> bool:
+    """Each of the last ``turns`` steps of ``trace`` points against the step before it (their inner product is
+    negative), the columns kept the same throughout.
 
     Fisher scoring whose iteration has an eigenvalue near -1 oscillates about an interior optimum, each step
     turning back on the one before, while the deviance falls a little at every step (so it never rises, the
     sign of cycling the rescue otherwise waits for); a divergence to infinity (separation) moves the same way.
     """
-    if len(trace) < 3:
+    if len(trace) < turns + 2:
         return False
-    (_, _, b0, k0), (_, _, b1, k1), (_, _, b2, k2) = trace[-3:]
-    if not (np.array_equal(k0, k1) and np.array_equal(k1, k2)):
+    last = trace[-(turns + 2):]
+    kept = last[-1][3]
+    if not all(np.array_equal(t[3], kept) for t in last):
         return False
-    return float(np.dot(b2[k2] - b1[k2], b1[k2] - b0[k2])) < 0.0
+    steps = np.diff(np.array([t[2][kept] for t in last]), axis=0)
+    return bool(np.all(np.einsum("ij,ij->i", steps[1:], steps[:-1]) < 0.0))
 
 
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
@@ -464,6 +471,10 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             best_step, since_best = np.inf, 0
             continue
         if not converged and iterations >= control.max_iter:
+            # steps that keep turning back on each other: scoring oscillating about an interior optimum at a rate
+            # near -1 (a cauchit fit's -0.996), its deviance falling by 1e-10 of itself a step, so it never rose
+            # and R's criterion at a tight tol is met only thousands of iterations on -- a cycling fit all the same
+            rose = rose or (rescue and res.n_boundary == 0 and _alternates(trace, OSCILLATION_TURNS))
             if not (rescue and rose):
                 break
             converged = rescuing = True  # (R's criterion was not met: converged only if the rescue polishes)

@@ -173,3 +173,38 @@ def test_scoring_that_oscillates_without_a_rise_reaches_the_optimum():
     assert_at_reference(f, ref, 1e-6)
     np.testing.assert_allclose([f.deviance, f.null_deviance, f.dispersion],
                                [ref["deviance"], ref["null_deviance"], ref["dispersion"]], rtol=1e-8)
+
+
+def test_scoring_that_oscillates_until_max_iter_reaches_the_optimum():
+    """A cauchit binomial model with non-integer weights (fixtures/oscillating_max_iter, the random case
+    s1_0069, make_oscillating_max_iter.R): scoring oscillates about the optimum at a rate of -0.996, the
+    deviance falling by 1e-10 of itself a step and never rising, so at a tight tol R's criterion is not met by
+    max_iter.  The fit stopped there, not converged, 1.7e-4 of max(|b|, se) from the optimum -- while the
+    default tol, whose criterion is met, reached it: a tighter tol gave a worse answer.  Steps that keep turning
+    back at max_iter are now read as oscillation and finished with the rescue's Newton steps.
+    ``convergence="R"`` still stops where R stops."""
+    here = FIXTURES / "oscillating_max_iter"
+    ref = json.loads((here / "r.json").read_text())
+    assert ref["iter_from_optimum"] == 1 and ref["max_abs_gradient"] < 1e-10
+    d = pd.read_csv(here / "data.csv")
+    strict = {"r_strict_maxit100": 100, "r_strict_maxit25": 25}
+    for key, max_iter in strict.items():
+        assert not ref[key]["converged"] and ref[key]["deviance"] > ref["deviance"] * (1 + 1e-8)
+    family = gs.Binomial(link="cauchit")
+    for control in ({}, *({"tol": 1e-12, "max_iter": m} for m in strict.values())):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gs.DataWarning)  # (non-integer successes)
+            warnings.simplefilter("error", gs.ConvergenceWarning)
+            f = gs.glm(ref["formula"], d, family=family, weights="w", **control)
+        assert f.converged and f.iterations == control.get("max_iter", ref["r_default"]["iter"])
+        assert_at_reference(f, ref, 1e-8)
+        np.testing.assert_allclose([f.deviance, f.null_deviance], [ref["deviance"], ref["null_deviance"]],
+                                   rtol=1e-12)
+    for key, max_iter in strict.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gs.GLMStatWarning)
+            f = gs.glm(ref["formula"], d, family=family, weights="w", tol=1e-12, max_iter=max_iter,
+                       convergence="R")
+        assert not f.converged and f.iterations == ref[key]["iter"]
+        assert rel(f.coef, ref[key]["coefficients"]) < 1e-8
+        assert rel(f.deviance, ref[key]["deviance"]) < 1e-12
