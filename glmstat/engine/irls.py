@@ -304,15 +304,18 @@ def _at_rounding(new: np.ndarray, beta: np.ndarray, kept: np.ndarray, cond: floa
     return scale > 0 and cond <= _KEPT_COND and step <= ROUNDING_STEPS * _EPS * cond * scale
 
 
-def _growing(sizes: list[float]) -> bool:
-    """Polishing steps that grew POLISH_PATIENCE times in a row: Fisher scoring moving away from an interior
+def _growing(sizes: list[float], times: int = POLISH_PATIENCE) -> bool:
+    """Polishing steps that grew ``times`` times in a row: Fisher scoring moving away from an interior
     optimum it started next to (an eigenvalue of its iteration beyond -1, each step ~3 times the one before
     on a negative binomial fit at theta = 0.22), as a rise of the deviance shows it further away.  So close
     to the optimum the deviance moves by the square of the steps, below CYCLE_RISE, and without this the fit
     stopped at the patience limit, farther from the optimum than it started (a warm start of the
-    alternation of glmstat.engine.negbin then drifted away by that factor at every refit)."""
-    last = sizes[-(POLISH_PATIENCE + 1):]
-    return len(last) > POLISH_PATIENCE and all(b > a for a, b in zip(last, last[1:]))
+    alternation of glmstat.engine.negbin then drifted away by that factor at every refit).  Steps that grow
+    while the deviance falls faster and faster are scoring leaving a plateau on its way to the optimum (an
+    inverse Gaussian log-link fit whose deviance test was met at 895.66, 1.65 times larger a step each time,
+    the optimum at 861.16): the rescue's Newton steps finish either."""
+    last = sizes[-(times + 1):]
+    return len(last) > times and all(b > a for a, b in zip(last, last[1:]))
 
 
 def _went_away(trace: list, deviance: float, may_restart: bool) -> tuple | None:
@@ -485,7 +488,10 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         if converged:
             # (checked when means are on the domain's edge, and once polishing takes longer than a few steps)
             # (not when the deviance has risen: scoring cycles, a sign of no optimum at infinity)
-            if (res.n_boundary > 0 or (polishing == POLISH_PATIENCE and not rose)) \
+            # (nor when the polishing steps keep growing: scoring leaving a plateau where R's criterion was met,
+            # the deviance falling faster at every step; a divergence to infinity takes ever smaller steps)
+            if (res.n_boundary > 0 or (polishing == POLISH_PATIENCE and not rose
+                                       and not _growing(sizes, POLISH_PATIENCE - 1))) \
                     and _eta_drift(source, step) > DRIFT_TOL:
                 if rescue and res.n_boundary == 0 and _alternates(trace):
                     # the steps turn back: scoring oscillates about an interior optimum (a rate near -1, the

@@ -208,3 +208,34 @@ def test_scoring_that_oscillates_until_max_iter_reaches_the_optimum():
         assert not f.converged and f.iterations == ref[key]["iter"]
         assert rel(f.coef, ref[key]["coefficients"]) < 1e-8
         assert rel(f.deviance, ref[key]["deviance"]) < 1e-12
+
+
+def test_scoring_that_leaves_a_plateau_reaches_the_optimum():
+    """An inverse Gaussian log-link model (fixtures/plateau, make_plateau.R): from glm's start, scoring reaches
+    a plateau of means up to 1e16 in 3 iterations, where the deviance (1306.75, above the null model's) meets
+    the criterion; R reports it converged.  Each polishing step from there moved the linear predictor by 1 --
+    read as a divergence to infinity, so the fit stopped, not converged -- but each was 1.65 times the one
+    before, the deviance falling faster and faster: scoring leaving the plateau, not diverging (which takes ever
+    smaller steps).  Polishing now goes on, and the optimum (1237.80) is reached.  ``convergence="R"`` still
+    stops where R stops."""
+    here = FIXTURES / "plateau"
+    ref = json.loads((here / "r.json").read_text())
+    assert ref["r_default"]["converged"] and ref["r_default"]["deviance"] > ref["null_deviance"]
+    assert ref["iter_from_optimum"] == 1 and ref["max_abs_gradient"] < 1e-10
+    d = pd.read_csv(here / "data.csv")
+    family = gs.InverseGaussian(link="log")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.ConvergenceWarning)
+        f = gs.glm(ref["formula"], d, family=family)
+    want = ref["optimum"]
+    assert f.converged and f.iterations == ref["r_default"]["iter"]
+    assert_at_reference(f, want, 1e-8)
+    np.testing.assert_allclose([f.deviance, f.null_deviance, f.dispersion],
+                               [want["deviance"], ref["null_deviance"], want["dispersion"]], rtol=1e-8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)  # (not the optimum: the score equations fail there)
+        f = gs.glm(ref["formula"], d, family=family, convergence="R")
+    want = ref["r_default"]
+    assert f.converged and f.iterations == want["iter"]
+    assert rel(f.coef, want["coefficients"]) < 1e-8
+    assert rel(f.deviance, want["deviance"]) < 1e-10
