@@ -97,7 +97,10 @@ def generic(family: Family, y: np.ndarray, w: np.ndarray, eta: np.ndarray, start
         W = np.where(good, w * mu_eta * (mu_eta / var), 0.0)  # no overflow of mu_eta^2
         r = np.where(good, r if start_offset is None else eta - start_offset + r, 0.0)
         pearson = float(np.sum(np.where(good, w * (y - mu) ** 2 / var, 0.0)))
-        if np.any(good & ~(np.isfinite(var) & (var > 0) & np.isfinite(r) & np.isfinite(W))):
+        # (a variance that overflows where the mean does not -- an inverse Gaussian log-link mean of 1e110, whose
+        # mu^3 is inf -- gives the row a working weight of 0 and a finite residual, as R's glm.fit, which goes on
+        # with it; only a NaN or 0 variance, or a weight or residual not finite, leaves nothing to solve with)
+        if np.any(good & ~((var > 0) & np.isfinite(r) & np.isfinite(W))):
             valid = False  # e.g. eta = log(0) = -inf from the starting mu: nothing to solve with
         n_boundary = int(np.count_nonzero((mu - lo < _EDGE) | (hi - mu < _EDGE)))  # mu = inf on a bad step
     return Working(dev, pearson, bool(valid and np.isfinite(dev)), W, r, n_boundary, mu=mu)
