@@ -27,7 +27,9 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
 * **More columns than rows** -- at most as many coefficients as rows with a positive weight.
 * **Converged but still moving** -- the relative-deviance test can stop Fisher scoring far from the optimum
   when it converges only linearly (non-canonical links with large residuals); if one more step would still
-  change a coefficient by more than ``STEP_TOL`` of max(|beta_j|, se_j), a ConvergenceWarning says so.
+  change a coefficient by more than ``STEP_TOL`` of max(|beta_j|, se_j), a ConvergenceWarning says so; so it
+  does when the score equations fail at a converged estimate whose link keeps every mean valid (log, logit,
+  ...): no edge explains that, and the deviance test was met on a plateau, short of the optimum.
 * **Boundary optimum** -- with a link that lets the mean reach the edge of its domain (identity or sqrt for
   counts), IRLS can converge to a point where some fitted means are 0 and the score equations
   X' diag(w mu'(eta) / V(mu)) (y - mu) = 0 do not hold (relative size above ``SCORE_TOL``): a
@@ -402,8 +404,34 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
                             f"scoring step would change {check.column} by {check.coef_step:.2g} of its size (or "
                             f"standard error), so the estimates are accurate only to about that; {advice}"))
     elif separation is None and state.converged and state.n_boundary == 0 and check.score_rel > SCORE_TOL:
-        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared)))
+        if _means_valid_everywhere(family):
+            findings.insert(0, (ConvergenceWarning, _short_of_optimum_message(family, check, convergence)))
+        else:
+            findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared)))
     return separation, findings
+
+
+def _means_valid_everywhere(family: "Family") -> bool:
+    """Does the link give a valid mean at every finite linear predictor (log for a positive mean; logit,
+    probit, cloglog and cauchit for a probability, clamped as R clamps them)?  Then no estimate can sit on an
+    edge of the region of valid means, and score equations that fail at a converged estimate mean that the
+    fit stopped short of the optimum."""
+    eta = np.array([-700.0, 700.0])  # (beyond, exp() overflows: every link's mean is then clamped or inf)
+    return bool(family.link.valid_eta(eta) and family.valid_mu(family.link.inverse(eta)))
+
+
+def _short_of_optimum_message(family: "Family", check: NewtonCheck, convergence: str) -> str:
+    """A converged fit whose score equations fail where the link keeps every mean valid: R's deviance test
+    was met on a plateau of the deviance (an inverse Gaussian log-link fit at means of 1e16, above the null
+    model), not at the optimum."""
+    if convergence == "R":
+        advice = "convergence='R' stops where R's glm stops; the default convergence='exact' iterates to the maximum"
+    else:
+        advice = "a refit with start= these estimates continues from here"
+    return (f"IRLS met the deviance criterion, but the score equations do not hold at the estimate (relative score "
+            f"{check.score_rel:.2g}), which no edge of the domain explains (the {family.link.name} link keeps every "
+            f"mean inside it): the test was met on a plateau of the deviance, and the estimates are not the "
+            f"maximum-likelihood estimates; {advice}")
 
 
 def _hard_edges(family: "Family") -> list[float]:

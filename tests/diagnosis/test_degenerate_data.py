@@ -7,6 +7,7 @@ says what R does.
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import all_case_ids, family_of, load_data, load_ref
+from conftest import FIXTURES, all_case_ids, family_of, load_data, load_ref
 from glmstat.diagnosis.degenerate import ConstantResponse, ZeroCountSeparation
 
 
@@ -411,3 +412,22 @@ def test_still_moving_in_r_mode_points_to_the_exact_default_not_to_max_iter():
     with warnings.catch_warnings():
         warnings.simplefilter("error", gs.ConvergenceWarning)
         assert gs.glm("dist ~ speed", cars, family=gs.InverseGaussian(link="log")).converged
+
+
+def test_score_equations_that_fail_where_the_link_has_no_edge_are_not_a_boundary():
+    """R's default fit of an inverse Gaussian log-link model (fixtures/plateau, make_plateau.R) meets the deviance
+    test on a plateau of means up to 1e16, above the null model's deviance; convergence="R" returns it, as R.
+    Its score equations fail there (relative score 1), which was reported as a BoundaryWarning: "the fit sits on
+    the edge of the region where the means are valid ... a link that keeps the means inside the domain (e.g.
+    log) avoids this" -- of a log link, whose means are valid at every linear predictor.  It is a fit that
+    stopped short of the optimum, and says so."""
+    here = FIXTURES / "plateau"
+    ref = json.loads((here / "r.json").read_text())
+    assert ref["r_default"]["converged"] and ref["r_default"]["deviance"] > ref["null_deviance"]
+    fit, _ = fit_warns(gs.ConvergenceWarning, r"the score equations do not hold at the estimate \(relative score 1\), "
+                       r"which no edge of the domain explains \(the log link keeps every mean inside it\): the test "
+                       r"was met on a plateau of the deviance, and the estimates are not the maximum-likelihood "
+                       r"estimates; convergence='R' stops where R's glm stops", ref["formula"],
+                       pd.read_csv(here / "data.csv"), family=gs.InverseGaussian(link="log"), convergence="R")
+    assert fit.converged and fit.deviance == pytest.approx(ref["r_default"]["deviance"], rel=1e-10)
+    assert not any("boundary of the parameter space" in n for n in fit.notes)
