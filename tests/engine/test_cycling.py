@@ -239,3 +239,26 @@ def test_scoring_that_leaves_a_plateau_reaches_the_optimum():
     assert f.converged and f.iterations == want["iter"]
     assert rel(f.coef, want["coefficients"]) < 1e-8
     assert rel(f.deviance, want["deviance"]) < 1e-10
+
+
+def test_a_rescue_at_the_rounding_of_its_solve_has_converged():
+    """An inverse Gaussian identity-link model with responses down to 1e-5 (fixtures/rescue_at_rounding,
+    make_rescue_at_rounding.R): its working weights 1/mu^3 reach 1e15 and sqrt(W) X has a condition number of
+    4.5e7 at the optimum, which R's glm cannot reach from its own start ("NA/NaN/Inf in 'x'").  glmstat's
+    scoring cycles and the rescue's Newton steps reach the optimum, where the Fisher steps stay at 1e-10 of
+    max(|b|, se), the rounding of their solve, above POLISH_TOL: the rescue took 200 more passes and reported
+    the fit as not converged.  A rescue whose steps no longer shrink at the rounding of the solve has converged.
+    (R's optimum, by scoring halved while it raises the deviance, is itself known to about 3e-7.)"""
+    here = FIXTURES / "rescue_at_rounding"
+    ref = json.loads((here / "r.json").read_text())
+    assert "NA/NaN/Inf" in ref["glm_default_error"] and ref["iter_from_optimum"] == 1
+    assert ref["fisher_step"] < 1e-6 and ref["rel_score"] < 1e-3
+    d = pd.read_csv(here / "data.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.ConvergenceWarning)
+        f = gs.glm(ref["formula"], d, family=gs.InverseGaussian(link="identity"))
+    assert f.converged
+    assert len(f.trace) < f.iterations + 100  # (not MAX_POLISH steps of a rescue that cannot do better)
+    assert_at_reference(f, ref, 1e-6)
+    np.testing.assert_allclose([f.deviance, f.null_deviance], [ref["deviance"], ref["null_deviance"]], rtol=1e-12)
+    np.testing.assert_allclose(f.dispersion, ref["dispersion"], rtol=1e-6)
