@@ -232,7 +232,7 @@ def build_model_frame(
             raise DataError(f"{e} ({n - used.size} of {n} rows were dropped for missing values: {detail})") from None
         raise
     X = build_design(plan, values_used, used.size, STRUCTURED)
-    check_finite_design(X, plan.column_names)
+    check_finite_design(X, plan.column_names, df.index if sel is None else df.index[sel])
     arrays = complete_arrays(rows, sel, df.index)
 
     spec_columns = _columns_read(list(rows.values) + list(terms.offsets), positions)
@@ -278,14 +278,20 @@ def _columns_read(nodes: list[Node], positions: Mapping[str, int]) -> tuple[str,
     return tuple(sorted(c for c in names if c in positions))
 
 
-def check_finite_design(X: Design, names: tuple[str, ...]) -> None:
+def check_finite_design(X: Design, names: tuple[str, ...], index: pd.Index | None = None) -> None:
+    """Refuse a design with an infinite value (``log(x)`` at x = 0), naming the first such column, its first
+    such row (by its label in ``index``, the labels of the design's rows) and value, and how many rows."""
     big = X.column_abs_max()
     if big.size and math.isfinite(np.maximum.reduce(big)):  # one reduction proves every column finite
         return
     bad = ~np.isfinite(big)
     if bad.any():
-        raise DataError(f"the design column {names[int(np.argmax(bad))]!r} has infinite values; remove or "
-                        "transform them")
+        j = int(np.argmax(bad))
+        x = X.column(j)
+        rows = np.flatnonzero(~np.isfinite(x))
+        where = (f" (row {index[rows[0]]!r} has {x[rows[0]]:g}; {rows.size} rows)"
+                 if index is not None and rows.size else "")
+        raise DataError(f"the design column {names[j]!r} has infinite values{where}; remove or transform them")
 
 
 def encode_new_data(spec: ModelSpec, data: Any) -> tuple[Design, np.ndarray, np.ndarray]:

@@ -56,6 +56,8 @@ class Rows:
     response_levels: tuple | None = None  # a binomial factor response's levels in the rows kept
     response_categories: tuple | None = None  # ... and all its levels, in its order (a categorical's)
     response_ordered: bool = False
+    #: what the offset sums, for messages: (name, values) of each offset() term and of offset=
+    offset_parts: tuple = ()
 
 
 def variables_used(terms: Terms) -> list[Node]:
@@ -308,7 +310,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         if np.ndim(y) == 0:
             raise DataError(f"the response {response_name!r} must be one value per row")
         trials = None
-    off = None
+    off, parts = None, []
     for node in terms.offsets:
         v = evaluate(ev, node, "the offset")
         if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -318,10 +320,12 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         else:
             raise DataError(f"offset({deparse(node)}) must be numeric, one value per row")
         off = v if off is None else off + v
+        parts.append((f"offset({deparse(node)})", v))
     w_arg, w_col = _arg_vector(weights, df, cols, "weights")
     o_arg, o_col = _arg_vector(offset, df, cols, "offset")
     if o_arg is not None:
         off = o_arg if off is None else off + o_arg
+        parts.append(("offset=" if o_col is None else f"offset column {shown(o_col)}", o_arg))
     values: dict[Node, Value] = {}
     own = {t[0] for t in terms.terms if len(t) == 1}  # variables that are terms of their own
     held, dense, factors = 0, int(terms.intercept), 0
@@ -346,7 +350,8 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     if factor_y is not None:
         y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
     return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
-                bool(terms.offsets) or o_arg is not None, binomial, present, *_categories(factor_y))
+                bool(terms.offsets) or o_arg is not None, binomial, present, *_categories(factor_y),
+                offset_parts=tuple(parts))
 
 
 def _missing_rows(cols: DataColumns, read: list[str], unreadable: dict, labelled: tuple, computed: list,
@@ -394,6 +399,18 @@ class ArraysUsed:
     start_weights: np.ndarray | None = None
 
 
+def _infinite_offset_message(rows: Rows, off: np.ndarray, used: np.ndarray | None, label) -> str:
+    """The refusal of an offset that is infinite in a row used: which offset() term or offset= argument, the
+    first such row (``label``: its label from its position among the rows used) and value, and how many rows."""
+    bad = np.flatnonzero(~np.isfinite(off))
+    k = int(bad[0])
+    at = k if used is None else int(used[k])  # (the parts hold every row of the chunk)
+    # the part infinite there names it (several parts: one of them; a sum of +inf and -inf is NaN, a missing value)
+    what = next((name for name, v in rows.offset_parts if not np.isfinite(v[at])), "the offset")
+    return (f"the offset has infinite values: {what} is {off[k]:g} in row {label(k)!r} ({bad.size} rows; log of a "
+            "zero exposure?); drop those rows or correct the values")
+
+
 def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> ArraysUsed:
     """The arrays of the rows ``used`` (positions; None: every row), checked: a finite response, finite and
     non-negative weights, a finite offset.  ``index`` labels the rows for messages."""
@@ -419,6 +436,6 @@ def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> Arr
             what = "weights" if rows.weights_column is None else f"weights column {shown(rows.weights_column)}"
             raise DataError(f"{what} must be finite and non-negative; row {label(bad[0])!r} has {prior[bad[0]]:g}")
     if rows.offset is not None and not np.isfinite(off).all():
-        raise DataError("the offset has infinite values (log of zero exposure?)")
+        raise DataError(_infinite_offset_message(rows, off, used, label))
     total = prior if trials is ones else trials if prior is ones else prior * trials
     return ArraysUsed(y, prior, trials, total, off, trials if rows.trials is not None and rows.prior is not None else None)

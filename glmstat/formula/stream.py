@@ -321,9 +321,9 @@ class ChunkEncoder:
                     v = align_levels(v, vc.factor.levels, vc.label)
                 values[vc.node] = v
         X = build_design(spec.plan, values, used.size, STRUCTURED)
-        check_finite_design(X, spec.plan.column_names)
-        arrays = complete_arrays(rows, sel, df.index)
         index = df.index if sel is None else df.index[used]
+        check_finite_design(X, spec.plan.column_names, index)
+        arrays = complete_arrays(rows, sel, df.index)
         return Block(X, arrays.y, arrays.total_weights, arrays.trials, arrays.offset, index=index,
                      start_weights=arrays.start_weights)
 

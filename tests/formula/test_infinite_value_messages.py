@@ -1,0 +1,70 @@
+"""An infinite offset or design value is refused naming where it comes from: the offset() term or offset=
+argument (or the design column), the first row by its label, the value, and how many rows -- in memory and in
+streamed row groups alike (the rows' labels are the data's index)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+
+
+@pytest.fixture()
+def d() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 12
+    return pd.DataFrame({"count": rng.poisson(3, n).astype(float), "x": rng.normal(size=n),
+                         "expo": rng.uniform(1, 3, n), "o": np.zeros(n)},
+                        index=[f"r{i}" for i in range(n)])
+
+
+def refuse(match: str, formula: str, data, **kw) -> str:
+    with pytest.raises(gs.DataError, match=match) as info:
+        gs.glm(formula, data, family=gs.Poisson(), **kw)
+    return str(info.value)
+
+
+def test_an_offset_term_at_a_zero_exposure_names_the_term_the_row_and_the_value(d):
+    d.loc[["r4", "r9"], "expo"] = 0.0
+    refuse(r"^the offset has infinite values: offset\(log\(expo\)\) is -inf in row 'r4' \(2 rows; log of a zero "
+           r"exposure\?\); drop those rows or correct the values$", "count ~ x + offset(log(expo))", d)
+
+
+def test_the_offset_part_that_is_infinite_is_the_one_named(d):
+    d.loc["r7", "o"] = np.inf
+    refuse(r"offset column 'o' is inf in row 'r7' \(1 rows", "count ~ x + offset(log(expo))", d, offset="o")
+    refuse(r"offset= is inf in row 'r7' \(1 rows", "count ~ x + offset(log(expo))", d, offset=d["o"].to_numpy())
+    d.loc["r7", "o"] = 0.0
+    d.loc["r2", "expo"] = 0.0
+    refuse(r"offset\(log\(expo\)\) is -inf in row 'r2'", "count ~ x + offset(log(expo))", d, offset="o")
+
+
+def test_an_infinite_offset_in_a_row_dropped_for_a_missing_value_is_no_refusal(d):
+    d.loc["r3", "expo"] = 0.0
+    d.loc["r3", "x"] = np.nan
+    d.loc["r5", "expo"] = 0.0
+    # the first infinite offset among the rows used is row 'r5', counted among those rows only
+    refuse(r"is -inf in row 'r5' \(1 rows", "count ~ x + offset(log(expo))", d)
+
+
+def test_an_infinite_design_value_names_the_row_and_the_value(d):
+    d.loc[["r6", "r8"], "x"] = [np.inf, -np.inf]
+    refuse(r"^the design column 'x' has infinite values \(row 'r6' has inf; 2 rows\); remove or transform them$",
+           "count ~ x", d)
+    d.loc[["r6", "r8"], "x"] = [1.0, 0.0]
+    refuse(r"^the design column 'log\(x\)' has infinite values \(row 'r8' has -inf; 1 rows\)", "count ~ log(x)",
+           d.assign(x=d["x"].abs()))
+
+
+def test_streamed_rows_are_named_by_their_labels_too(d, tmp_path):
+    pytest.importorskip("pyarrow")
+    d = d.reset_index(drop=True)
+    d.loc[9, "expo"] = 0.0
+    d.loc[10, "x"] = np.inf
+    path = tmp_path / "d.parquet"
+    d.to_parquet(path, row_group_size=4)
+    # (a Parquet file's rows are labelled 0, 1, ... across its row groups)
+    refuse(r"offset\(log\(expo\)\) is -inf in row 9 \(1 rows", "count ~ offset(log(expo))", str(path))
+    refuse(r"the design column 'x' has infinite values \(row 10 has inf; 1 rows\)", "count ~ x", str(path))
