@@ -183,11 +183,14 @@ def _check_block(response_name: str, n_response_columns: int, family: Family, b,
         bad = np.flatnonzero((w > 0) & (w < _TINY))
         if bad.size:
             seen.setdefault("tiny weights", [w[bad[0]], bad[0], 0])[2] += bad.size
-    # the support is an interval: when the smallest and the largest response lie in it, every response does
+    # the support is an interval: when the smallest and the largest response lie in it, every response does.
+    # Rows of weight 0 count too, as R's families check every row (poisson()$initialize: "negative values not
+    # allowed"); left to the fit, such a row made its starting means invalid, a FitError that named no row
+    # (a binomial proportion is already 0 there, as R sets it)
     if not (family.y_domain.contains(y_span[0]) and family.y_domain.contains(y_span[1])):
-        bad = np.flatnonzero((w > 0) & ~family.y_domain.contains(y))
+        bad = np.flatnonzero(~family.y_domain.contains(y))
         if bad.size:
-            seen.setdefault("support", [y[bad[0]], bad[0], 0])[2] += bad.size
+            seen.setdefault("support", [(y[bad[0]], w[bad[0]]), bad[0], 0])[2] += bad.size
     if family.binomial_response and n_response_columns == 2 and family.fixed_dispersion:
         succ = trials * y
         if not _whole(succ):
@@ -237,10 +240,12 @@ def _refuse_rows(frame, family: Family, seen: dict) -> None:
             f"{_power_of_ten(v)}) or set the negligible ones to 0"
         )
     if "support" in seen:
-        v, i, k = seen["support"]
+        (v, weight), i, k = seen["support"]
+        zero = ("; that row has weight 0, but the response must lie in the support in every row, as R's families "
+                "require: drop such rows from the data") if weight == 0 else ""
         raise DataError(
             f"the response {shown(frame.response_name)} must lie in {family.y_domain} for the {family.name} family; "
-            f"row {shown(_row(frame, i))} has {v:g} ({k} rows outside)"
+            f"row {shown(_row(frame, i))} has {v:g} ({k} rows outside){zero}"
         )
     if "cbind" in seen:
         (succ, trials), i, k = seen["cbind"]
