@@ -241,12 +241,17 @@ class ZeroCountSeparation(SeparationInfo):
     _advice = "Drop or merge the all-zero group, or report the effect as infinite with a likelihood-ratio test."
 
 
-def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi: float, t_lo: float) -> str:
+def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi: float, t_lo: float,
+                    every_row_sided: bool = False) -> str:
     """Separation by one predictor in words: ``positive`` when larger values go with successes; ``t_hi``
-    is the smallest value among the rows on the high side, ``t_lo`` the largest on the low side."""
+    is the smallest value among the rows on the high side, ``t_lo`` the largest on the low side;
+    ``every_row_sided``: every row is a success or a failure (none of a cbind() response has both), and both
+    sides have rows."""
     hi_val, lo_val = ("1", "0") if positive else ("0", "1")
     if binary:
-        return f"every row with {name} = 1 has {response} = {hi_val}"
+        # (the rows of 0 too when every row is on the other side: a two-level factor separating completely)
+        zeros = f" and every row with {name} = 0 has {response} = {lo_val}" if every_row_sided and t_lo < t_hi else ""
+        return f"every row with {name} = 1 has {response} = {hi_val}{zeros}"
     if t_lo >= t_hi:  # quasi-complete: rows of both values at the one value c (g[T.b]:x is 0 at other levels)
         c = _num(t_hi)
         return (f"{name} separates {response} but at {name} = {c}: every row with {name} > {c} has {response} = "
@@ -324,7 +329,9 @@ def contrast_levels_text(d: np.ndarray, names: list[str], factors: tuple[FactorC
         e = np.asarray(f.matrix @ d[list(f.columns)]).ravel() + (d[i0] if i0 is not None else 0.0)
         tol = 1e-6 * float(np.abs(e).max(initial=0.0))
         up, down = e > tol, e < -tol
-        if not (up | down).any() or (up | down).all():  # (every level moved: the intercept's doing)
+        # (every level moved one way is the intercept's doing; moved both ways, every level separates: complete
+        # separation by the factor, "every row at levels 'b' or 'c' of g has y = 1 and every row at level 'a'")
+        if not (up | down).any() or up.all() or down.all():
             return None
         return " and ".join(f"every row at {_level_list(f, mask)} has {response} = {value}"
                             for mask, value in ((up, "1"), (down, "0")) if mask.any())
@@ -349,10 +356,16 @@ def indicator_text(ones: list[str], zeros: list[str], response: str) -> str:
 
 
 def combination_text(names: list[str], d: np.ndarray, response: str) -> str:
-    """Separation by a combination of columns (``d`` over ``names``, zeros left out) in words."""
-    combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{names[k]}"
-                     for k in np.flatnonzero(np.abs(d) > 1e-9))
-    return f"the combination {combo.lstrip('+ ')} is >= 0 for every {response} = 1 and <= 0 for every {response} = 0"
+    """Separation by a combination of columns (``d`` over ``names``, zeros left out) in words: the first
+    :data:`MAX_RELATION_TERMS` terms, the others counted (a model of many columns separates by all of them, and
+    the message stays readable; ``fit.separation`` holds every one), a leading minus sign written "-0.5*x"."""
+    support = np.flatnonzero(np.abs(d) > 1e-9)
+    combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{names[k]}" for k in support[:MAX_RELATION_TERMS])
+    more = support.size - MAX_RELATION_TERMS
+    if more > 0:
+        combo += f" + ... ({more} more columns, in fit.separation)"
+    combo = combo[2:] if combo.startswith("+ ") else "-" + combo[2:] if combo.startswith("- ") else combo
+    return f"the combination {combo} is >= 0 for every {response} = 1 and <= 0 for every {response} = 0"
 
 
 def _describe(X, names, d, y, response, intercept):
@@ -367,7 +380,9 @@ def _describe(X, names, d, y, response, intercept):
         hi_group, lo_group = (succ, fail) if positive else (fail, succ)
         t_hi = x[hi_group].min() if hi_group.any() else np.nan
         t_lo = x[lo_group].max() if lo_group.any() else np.nan
-        return one_column_text(names[k], response, positive, bool(np.all(np.isin(x, (0.0, 1.0)))), t_hi, t_lo)
+        sided = bool(succ.any() and fail.any() and (succ | fail).all())
+        return one_column_text(names[k], response, positive, bool(np.all(np.isin(x, (0.0, 1.0)))), t_hi, t_lo,
+                               sided)
     mid = ~succ & ~fail
     if len(nz) > 1 and not mid.any() and not any(names[k] == intercept and abs(d[k]) > 1e-9 for k in range(len(d))):
         # 0/1 columns (levels of factors) whose rows with a 1 are all on d's side: in their own words
@@ -382,7 +397,7 @@ def _describe(X, names, d, y, response, intercept):
             for positive, hi, lo in ((True, x[succ], x[fail]), (False, x[fail], x[succ])):
                 if lo.max() < hi.min():
                     return one_column_text(names[k], response, positive, bool(np.all(np.isin(x, (0.0, 1.0)))),
-                                           hi.min(), lo.max())
+                                           hi.min(), lo.max(), True)
     return None
 
 

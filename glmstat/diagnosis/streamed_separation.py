@@ -250,7 +250,9 @@ def _binomial_text(tally: _Tally, support: np.ndarray, d: np.ndarray, names: lis
 
 def _threshold(tally: _Tally, i: int, name: str, response: str, positive: bool) -> str:
     t_hi, t_lo = (tally.hi_min[i], tally.lo_max[i]) if positive else (tally.lo_min[i], tally.hi_max[i])
-    return one_column_text(name, response, positive, bool(tally.binary[i]), t_hi, t_lo)
+    # (every row a success or a failure, and both seen: a column's range is finite on a side that has rows)
+    sided = not tally.both and bool(np.isfinite([tally.hi_min[i], tally.lo_min[i]]).all())
+    return one_column_text(name, response, positive, bool(tally.binary[i]), t_hi, t_lo, sided)
 
 
 def _count_text(tally: _Tally, described: tuple[tuple[str, str, tuple[int, ...]], ...], response: str,
