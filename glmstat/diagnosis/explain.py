@@ -56,10 +56,18 @@ class AliasInfo:
     all_zero: bool = False
     #: (with ``all_zero``) the column is not zero in some row, but those rows all have weight 0
     weight_zero: bool = False
+    #: (a relation) it holds in the rows of positive weight only: some row of weight 0 breaks it
+    positive_weight_only: bool = False
 
     @property
     def relation(self) -> str:
         """The relation as text, e.g. ``score = 50 + 5 * hours``."""
+        text = self._equation()
+        if self.positive_weight_only:
+            return f"{text} (in the rows with a positive weight; some rows of weight 0 break it)"
+        return text
+
+    def _equation(self) -> str:
         if self.all_zero and self.weight_zero:
             return f"{self.column} is zero in every row used with a positive weight (its other rows have weight 0)"
         if self.all_zero:
@@ -93,15 +101,33 @@ def _tidy(c: float, scale: float) -> float:
     return r if r != 0 else 0.0
 
 
-def _block_gram(b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _block_gram(b) -> tuple:
     """A block's X'X over its rows of positive weight (those the fit's aliasing is decided on), max |x_ij| per
-    column over every row, and sum |x_ij| per column over the rows of positive weight."""
+    column over every row, sum |x_ij| per column over the rows of positive weight, and X'X over its rows of
+    weight 0 (0.0 when it has none: most blocks), where a relation may fail."""
     pos = (b.weights > 0).astype(float)
-    return b.X.gram(pos), b.X.column_abs_max(), b.X.abs_rmatvec(pos)
+    zero = b.X.gram(1.0 - pos) if b.n_positive < pos.shape[0] else 0.0
+    return b.X.gram(pos), b.X.column_abs_max(), b.X.abs_rmatvec(pos), zero
 
 
 def _merge_gram(a: tuple, b: tuple) -> tuple:
-    return a[0] + b[0], np.maximum(a[1], b[1]), a[2] + b[2]
+    return a[0] + b[0], np.maximum(a[1], b[1]), a[2] + b[2], a[3] + b[3]
+
+
+#: A relation whose residual over the rows of weight 0 exceeds this fraction of the size of its terms there
+#: fails in those rows (rounding leaves ~1e-8 of it: the residual's square comes from the Gram matrix)
+_BROKEN = 1e-6
+
+
+def _breaks_at_weight_zero(G0, j: int, earlier: np.ndarray, c: np.ndarray) -> bool:
+    """Whether x_j = X_E c fails in some row of weight 0: ||x_j - X_E c||^2 over those rows from their Gram
+    matrix ``G0`` (0.0: no such rows), against the size (||x_j|| + sum |c_k| ||x_k||)^2 of its terms."""
+    if np.isscalar(G0):
+        return False
+    g = G0[earlier, j]
+    r2 = G0[j, j] - 2.0 * c @ g + c @ G0[np.ix_(earlier, earlier)] @ c
+    size = (np.sqrt(max(G0[j, j], 0.0)) + np.abs(c) @ np.sqrt(np.maximum(np.diag(G0)[earlier], 0.0))) ** 2
+    return bool(size > 0 and r2 > _BROKEN ** 2 * size)
 
 
 def _earlier_solver(G: np.ndarray, kept: np.ndarray, d: np.ndarray):
@@ -152,7 +178,7 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
     out = []
     idx_kept = np.flatnonzero(kept)
     p = len(names)
-    G, size, used = fold(source, _block_gram, _merge_gram, (np.zeros((p, p)), np.zeros(p), np.zeros(p)))
+    G, size, used, G0 = fold(source, _block_gram, _merge_gram, (np.zeros((p, p)), np.zeros(p), np.zeros(p), 0.0))
     d = np.sqrt(np.diag(G)).copy()
     d[d == 0] = 1.0
     aliased = np.flatnonzero(~kept)
@@ -184,7 +210,8 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
             else:
                 terms.append(names[k])
                 coefs.append(v)
-        out.append(AliasInfo(names[j], tuple(terms), tuple(coefs), const))
+        out.append(AliasInfo(names[j], tuple(terms), tuple(coefs), const,
+                             positive_weight_only=_breaks_at_weight_zero(G0, j, earlier, c)))
     return out
 
 

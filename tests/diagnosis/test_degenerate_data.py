@@ -248,10 +248,30 @@ def test_aliasing_is_explained_on_the_rows_of_positive_weight():
     d["x2"] = 2 * d.x
     d.loc[0, ["x2", "w"]] = [99.0, 0.0]
     fit, _ = fit_warns(gs.AliasingWarning, r"g\[T.c\] is zero in every row used with a positive weight \(its other "
-                       r"rows have weight 0\); x2 = 2 \* x$", "y ~ x + g + x2", d, family=gs.Poisson(), weights="w")
+                       r"rows have weight 0\); x2 = 2 \* x \(in the rows with a positive weight; some rows of weight 0 "
+                       r"break it\)$", "y ~ x + g + x2", d, family=gs.Poisson(), weights="w")
     c, x2 = fit.aliasing
     assert c.all_zero and c.weight_zero and not x2.all_zero
-    assert (x2.terms, x2.coefficients, x2.constant) == (("x",), (2.0,), 0.0)
+    assert (x2.terms, x2.coefficients, x2.constant) == (("x",), (2.0,), 0.0) and x2.positive_weight_only
+    # (a relation that rows of weight 0 keep says nothing of weights)
+    d.loc[0, "x2"] = 2 * d.loc[0, "x"]
+    fit, _ = fit_warns(gs.AliasingWarning, r"; x2 = 2 \* x$", "y ~ x + g + x2", d, family=gs.Poisson(), weights="w")
+    assert not fit.aliasing[1].positive_weight_only
+
+
+def test_a_relation_broken_in_rows_of_weight_0_says_so_in_memory_and_streamed(tmp_path):
+    # x3 = 1 + 2 x1 - 3 x2 in every row of positive weight (checked below), not in the two rows of weight 0
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(8)
+    d = pd.DataFrame({"x1": rng.normal(size=40), "x2": rng.normal(size=40), "y": rng.normal(size=40), "w": 1.0})
+    d["x3"] = 1 + 2 * d.x1 - 3 * d.x2
+    d.loc[[5, 30], ["x3", "w"]] = [[7.0, 0.0], [-1.0, 0.0]]
+    pos = d.w > 0
+    assert np.allclose(d.x3[pos], 1 + 2 * d.x1[pos] - 3 * d.x2[pos]) and not np.allclose(d.x3, 1 + 2 * d.x1 - 3 * d.x2)
+    d.to_parquet(tmp_path / "d.parquet", row_group_size=8)
+    for data in (d, str(tmp_path / "d.parquet")):
+        fit, _ = fit_warns(gs.AliasingWarning, r"x3 = 1 \+ 2 \* x1 - 3 \* x2 \(in the rows with a positive weight; "
+                           r"some rows of weight 0 break it\)$", "y ~ x1 + x2 + x3", data, weights="w")
 
 
 def test_constant_predictor_is_aliased_with_the_intercept():
