@@ -298,6 +298,11 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
             if bad.size:
                 raise DataError(f"{deparse(a)!r} must be non-negative counts; row {df.index[bad[0]]!r} has "
                                 f"{v[bad[0]]:g}")
+            # (an infinite count makes the proportion inf/inf, NaN: the row was dropped as if the value were missing)
+            bad = np.flatnonzero(np.isinf(v))
+            if bad.size:
+                raise DataError(f"{deparse(a)!r} must be finite counts; row {df.index[bad[0]]!r} has {v[bad[0]]:g} "
+                                f"({bad.size} rows); remove or correct them")
         trials = succ + fail
         with np.errstate(invalid="ignore", divide="ignore"):
             y = np.where(trials == 0, 0.0, succ / trials)

@@ -68,3 +68,14 @@ def test_streamed_rows_are_named_by_their_labels_too(d, tmp_path):
     # (a Parquet file's rows are labelled 0, 1, ... across its row groups)
     refuse(r"offset\(log\(expo\)\) is -inf in row 9 \(1 rows", "count ~ offset(log(expo))", str(path))
     refuse(r"the design column 'x' has infinite values \(row 10 has inf; 1 rows\)", "count ~ x", str(path))
+
+
+@pytest.mark.parametrize("column", ["s", "f"])
+def test_an_infinite_count_of_a_cbind_response_is_refused_not_dropped_as_missing(d, column):
+    # (the proportion inf/inf is NaN, and the row was dropped with "1 of 12 rows dropped for missing values
+    # (cbind(s, f): 1)"; R stops, with "missing value where TRUE/FALSE needed")
+    d = d.assign(s=d["count"], f=3.0)
+    d.loc[["r2", "r5"], column] = np.inf
+    with pytest.raises(gs.DataError, match=rf"^'{column}' must be finite counts; row 'r2' has inf \(2 rows\); remove "
+                                           r"or correct them$"):
+        gs.glm("cbind(s, f) ~ x", d, family=gs.Binomial())
