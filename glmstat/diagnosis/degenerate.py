@@ -47,6 +47,8 @@ from .._arguments import shown
 from .._scipy import optimize, sparse
 
 from ..design.sources import fold
+from ..formula.deparse import deparse
+from ..formula.nodes import Name
 from ..formula.values import label_text
 from .explain import (ROWS_NAMED, FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts,
                       contrast_levels_text, detect_separation, levels_text, row_labels_text, separable_without)
@@ -60,7 +62,8 @@ if TYPE_CHECKING:
     from ..formula.frame import ModelFrame
 
 __all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation", "needed_to_separate",
-           "detect_zero_separation", "newton_check", "fit_findings", "DRIFT_TOL", "STEP_TOL", "SCORE_TOL"]
+           "separated_response", "detect_zero_separation", "newton_check", "fit_findings", "DRIFT_TOL", "STEP_TOL",
+           "SCORE_TOL"]
 
 #: A Newton step from a converged estimate that still moves some eta_i by more than this means divergence.
 DRIFT_TOL = 1e-3
@@ -317,6 +320,15 @@ def _lp_too_large(frame: "ModelFrame", kept: np.ndarray) -> bool:
     return frame.design.n_rows * int(np.count_nonzero(kept)) > LP_MAX_CELLS
 
 
+def separated_response(frame: "ModelFrame") -> str:
+    """The response as a binomial separation's words name it: ``y`` ("every row with g[T.b] = 1 has y = 1"), and
+    for ``cbind(s, f)`` its proportion of successes ``s/(s + f)`` (no row has a value "cbind(s, f) = 1")."""
+    if frame.spec.n_response_columns != 2:
+        return frame.response_name
+    s, f = (deparse(a) if isinstance(a, Name) else f"({deparse(a)})" for a in frame.spec.terms.response.args)
+    return f"{s}/({s} + {f})"
+
+
 def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
                     intercept: str | None, check: NewtonCheck,
                     shared: _SharedRange | None = None) -> SeparationInfo | None:
@@ -340,12 +352,12 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
         if check.step is None:
             return None
         return streamed_separation(source, family.binomial_response, state.kept, check.step, list(frame.column_names),
-                                   tuple(zip(frame.term_labels, frame.term_columns)), frame.response_name, intercept,
-                                   factors, state.coef, lambda: frame.rows_used)
+                                   tuple(zip(frame.term_labels, frame.term_columns)), separated_response(frame),
+                                   intercept, factors, state.coef, lambda: frame.rows_used)
     w = frame.total_weights
     if family.binomial_response:
         return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),
-                                 frame.response_name, intercept, factors)
+                                 separated_response(frame), intercept, factors)
     return detect_zero_separation(frame, w, state.kept, intercept, factors)
 
 

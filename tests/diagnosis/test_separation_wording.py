@@ -102,3 +102,19 @@ def test_a_combination_that_starts_with_a_negative_term_reads_as_a_formula():
     assert msgs[0].startswith("complete separation: the combination -")
     assert not msgs[0].startswith("complete separation: the combination - ")
     assert _separates(fit, d["y"].to_numpy()) == (True, True)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["linear-program", "fit-direction"])
+def test_a_cbind_response_is_named_by_its_proportion_of_successes(streamed, monkeypatch):
+    # (it said "every row with g[T.b] = 1 has cbind(s, f) = 1", a value no row has)
+    if streamed:
+        monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    rng = np.random.default_rng(6)
+    g = np.repeat(list("abc"), 8)
+    n = rng.integers(2, 7, 24).astype(float)
+    s = np.where(g == "b", n, rng.integers(0, 2, 24) + 1.0)
+    d = pd.DataFrame({"g": g, "s": s, "n": n})  # (n - s = 0 at level b only)
+    _, msgs = _fit("cbind(s, n - s) ~ g", d)
+    assert msgs[0].startswith("quasi-complete separation: every row with g[T.b] = 1 has s/(s + (n - s)) = 1. ")
+    _, msgs = _fit("cbind(n - s, s) ~ g", d)
+    assert msgs[0].startswith("quasi-complete separation: every row with g[T.b] = 1 has (n - s)/((n - s) + s) = 0. ")
