@@ -280,7 +280,8 @@ def _columns_read(nodes: list[Node], positions: Mapping[str, int]) -> tuple[str,
 
 def check_finite_design(X: Design, names: tuple[str, ...], index: pd.Index | None = None) -> None:
     """Refuse a design with an infinite value (``log(x)`` at x = 0), naming the first such column, its first
-    such row (by its label in ``index``, the labels of the design's rows) and value, and how many rows."""
+    such row (by its label in ``index``, the labels of the design's rows) and value (no count: streamed rows
+    are refused at the first chunk that has one)."""
     big = X.column_abs_max()
     if big.size and math.isfinite(np.maximum.reduce(big)):  # one reduction proves every column finite
         return
@@ -289,7 +290,7 @@ def check_finite_design(X: Design, names: tuple[str, ...], index: pd.Index | Non
         j = int(np.argmax(bad))
         x = X.column(j)
         rows = np.flatnonzero(~np.isfinite(x))
-        where = (f" (row {index[rows[0]]!r} has {x[rows[0]]:g}; {rows.size} rows)"
+        where = (f" (row {index[rows[0]]!r} has {x[rows[0]]:g})"
                  if index is not None and rows.size else "")
         raise DataError(f"the design column {names[j]!r} has infinite values{where}; remove or transform them")
 

@@ -301,8 +301,8 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
             # (an infinite count makes the proportion inf/inf, NaN: the row was dropped as if the value were missing)
             bad = np.flatnonzero(np.isinf(v))
             if bad.size:
-                raise DataError(f"{deparse(a)!r} must be finite counts; row {df.index[bad[0]]!r} has {v[bad[0]]:g} "
-                                f"({bad.size} rows); remove or correct them")
+                raise DataError(f"{deparse(a)!r} must be finite counts; row {df.index[bad[0]]!r} has {v[bad[0]]:g}; "
+                                "remove or correct it")
         trials = succ + fail
         with np.errstate(invalid="ignore", divide="ignore"):
             y = np.where(trials == 0, 0.0, succ / trials)
@@ -406,14 +406,15 @@ class ArraysUsed:
 
 def _infinite_offset_message(rows: Rows, off: np.ndarray, used: np.ndarray | None, label) -> str:
     """The refusal of an offset that is infinite in a row used: which offset() term or offset= argument, the
-    first such row (``label``: its label from its position among the rows used) and value, and how many rows."""
+    first such row (``label``: its label from its position among the rows used) and its value.  (No count of
+    such rows: streamed rows are refused at the first chunk that has one.)"""
     bad = np.flatnonzero(~np.isfinite(off))
     k = int(bad[0])
     at = k if used is None else int(used[k])  # (the parts hold every row of the chunk)
     # the part infinite there names it (several parts: one of them; a sum of +inf and -inf is NaN, a missing value)
     what = next((name for name, v in rows.offset_parts if not np.isfinite(v[at])), "the offset")
-    return (f"the offset has infinite values: {what} is {off[k]:g} in row {label(k)!r} ({bad.size} rows; log of a "
-            "zero exposure?); drop those rows or correct the values")
+    return (f"the offset has infinite values: {what} is {off[k]:g} in row {label(k)!r} (log of a zero exposure?); "
+            "drop such rows or correct the values")
 
 
 def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> ArraysUsed:
