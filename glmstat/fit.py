@@ -80,6 +80,12 @@ _NOT_CONVERGED = {
               "the estimates are not reliable; raise max_iter"),
 }
 
+#: ... when the fit diverges along a separating direction (found by the separation check)
+_NOT_CONVERGED_SEPARATED = (
+    "IRLS did not converge in {it} iterations (last relative deviance change {last:.3g}, tol {tol:g}) because of "
+    "the separation (see the separation warning): some estimates run off to infinity, and more iterations only "
+    "take them further, so raising max_iter does not help; the estimates are not reliable")
+
 
 _ABOVE_NULL = ("the fit's deviance {dev:.6g} is above the null model's {null:.6g}, which the model contains: "
                "Fisher scoring went away from the optimum (as R's glm does from this start), so the estimates "
@@ -123,7 +129,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         warnings.warn(msg, AliasingWarning, stacklevel=3)
     separation, findings = diagnose(frame, source, family, state, intercept, method, control.convergence)
     if separation is not None:
-        msg = separation.message(frame.response_name)
+        msg = separation.message(frame.response_name, quasi=not family.has_likelihood)
         notes.append(msg)
         warnings.warn(msg, SeparationWarning, stacklevel=3)
     # (a statement about the likelihood: quasi families have none, and R's quasibinomial does not warn)
@@ -143,6 +149,9 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
                    "identity link is one least-squares solve: the columns kept are numerically singular together "
                    "(no single one is aliased with the others), so the estimates are not determined; drop or "
                    "combine columns")
+        elif method == "irls" and separation is not None:
+            # the fit runs off to infinity along the separating direction: more iterations only run further
+            msg = _NOT_CONVERGED_SEPARATED.format(it=state.iterations, last=state.last_rel_change, tol=control.tol)
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
     for category, msg in (*fitter_findings, *findings):

@@ -82,7 +82,7 @@ EXACT_FIT_TOL = 1e-10
 class ConstantResponse(SeparationInfo):
     """A binomial or count response at the boundary (all 0, or all 1) in every row."""
 
-    def message(self, response: str) -> str:
+    def message(self, response: str, quasi: bool = False) -> str:
         return (
             f"{self.explanation}: the maximum-likelihood estimate does not exist (the linear predictor diverges) "
             f"and no coefficient is identified, so every estimate, standard error and p-value is meaningless; "

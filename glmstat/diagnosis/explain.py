@@ -229,6 +229,10 @@ class SeparationInfo:
     _means: ClassVar[str] = ""
     _advice: ClassVar[str] = ('Use method="firth" for finite bias-reduced estimates, or drop or merge the '
                               "separating predictor.")
+    #: ... for a quasi-binomial fit, which method="firth" refuses (it maximizes a penalized binomial likelihood)
+    _quasi_advice: ClassVar[str] = ('Refit with family=glmstat.Binomial() and method="firth" for finite bias-reduced '
+                                    'estimates (method="firth" needs the binomial likelihood), or drop or merge the '
+                                    "separating predictor.")
 
     @property
     def kind(self) -> str:
@@ -242,20 +246,24 @@ class SeparationInfo:
             return f"{len(self.columns)} coefficients ({', '.join(self.columns[:MAX_RELATION_TERMS])}, ...)"
         return ", ".join(self.columns)
 
-    def message(self, response: str) -> str:
+    def message(self, response: str, quasi: bool = False) -> str:
+        """The warning's words (``quasi``: a quasi-likelihood family, which method="firth" does not fit)."""
+        advice = self._advice
+        if quasi and self._quasi_advice:
+            advice = self._quasi_advice
         if self.complete:
             # (every row is separated: many directions separate them, and which coefficients the fit pushes to
             # infinity is the direction the fit happens to take, so none is named infinite)
             return (
                 f"{self.kind} separation{self._what}: {self.explanation}. No maximum-likelihood estimate exists: the "
                 f"fit diverges along a direction that moves {self.columns_text}, so every estimate, standard error "
-                f"and p-value is meaningless. {self._advice}"
+                f"and p-value is meaningless. {advice}"
             )
         return (
             f"{self.kind} separation{self._what}: {self.explanation}. The maximum-likelihood estimates of "
             f"{self.columns_text} "
             f"are infinite{self._means}, so their estimates, standard errors and p-values are meaningless. "
-            f"{self._advice}"
+            f"{advice}"
         )
 
 
@@ -266,6 +274,7 @@ class ZeroCountSeparation(SeparationInfo):
     _what = " (zero counts)"
     _means = " (the fitted means of those rows tend to 0)"
     _advice = "Drop or merge the all-zero group, or report the effect as infinite with a likelihood-ratio test."
+    _quasi_advice = ""  # (the same advice for a quasi family)
 
 
 def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi: float, t_lo: float,

@@ -118,3 +118,44 @@ def test_a_cbind_response_is_named_by_its_proportion_of_successes(streamed, monk
     assert msgs[0].startswith("quasi-complete separation: every row with g[T.b] = 1 has s/(s + (n - s)) = 1. ")
     _, msgs = _fit("cbind(n - s, s) ~ g", d)
     assert msgs[0].startswith("quasi-complete separation: every row with g[T.b] = 1 has (n - s)/((n - s) + s) = 0. ")
+
+
+def test_a_fit_that_does_not_converge_because_of_separation_says_so_not_raise_max_iter():
+    # (it advised "raise max_iter or check the model": more iterations only take the estimates further)
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"x1": rng.normal(size=40), "x2": rng.normal(size=40)})
+    d["y"] = (d.x1 + d.x2 > 0.3).astype(float)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm("y ~ x1 + x2", d, family=gs.Binomial())
+    (msg,) = [str(w.message) for w in caught if w.category is gs.ConvergenceWarning]
+    assert not fit.converged and fit.separation is not None
+    assert msg.startswith(f"IRLS did not converge in {fit.iterations} iterations (last relative deviance change ")
+    assert "because of the separation (see the separation warning)" in msg and "raising max_iter does not help" in msg
+    assert "raise max_iter" not in msg and msg in fit.notes
+    # without separation the advice stays
+    d["y"] = (d.x1 + d.x2 + rng.normal(size=40) > 0.3).astype(float)
+    with pytest.warns(gs.ConvergenceWarning, match="raise max_iter or check the model"):
+        fit = gs.glm("y ~ x1 + x2", d, family=gs.Binomial(), max_iter=2)
+    assert fit.separation is None
+
+
+def test_the_advice_for_a_quasi_binomial_fit_is_one_that_runs():
+    # (it advised method="firth", which refuses the quasibinomial family: the bias-reduced fit needs the
+    # binomial likelihood)
+    rng = np.random.default_rng(2)
+    g = np.repeat(list("abc"), 10)
+    d = pd.DataFrame({"g": g, "y": np.where(g == "b", 1.0, rng.integers(0, 2, 30))})
+    _, msgs = _fit("y ~ g", d)
+    assert msgs[0].endswith('Use method="firth" for finite bias-reduced estimates, or drop or merge the separating '
+                            "predictor.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gs.glm("y ~ g", d, family=gs.QuasiBinomial())
+    (msg,) = [str(w.message) for w in caught if w.category is gs.SeparationWarning]
+    assert msg.startswith("quasi-complete separation: every row with g[T.b] = 1 has y = 1. ")
+    assert msg.endswith('Refit with family=glmstat.Binomial() and method="firth" for finite bias-reduced estimates '
+                        '(method="firth" needs the binomial likelihood), or drop or merge the separating predictor.')
+    with pytest.raises(gs.FamilyError):
+        gs.glm("y ~ g", d, family=gs.QuasiBinomial(), method="firth")
+    assert np.isfinite(gs.glm("y ~ g", d, family=gs.Binomial(), method="firth").coef).all()
