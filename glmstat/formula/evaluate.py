@@ -30,8 +30,8 @@ from .limits import FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .validation import check_column_types
-from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text, level_texts,
-                     r_text)
+from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text,
+                     levels_with_texts, r_text)
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "check_context"]
 
@@ -556,16 +556,16 @@ class Evaluator:
         if not isinstance(other, (str, int, float)):
             raise FormulaError(f"{deparse(node)}: a factor can be compared with one of its levels, e.g. g == \"b\"")
         target = label_text(other)
-        if op in ("==", "!="):
-            hit = np.array([target in level_texts(lv) for lv in f.levels] + [False])
+        if op in ("==", "!="):  # (only the levels of numbers near the target have their texts written)
+            hit = np.append(levels_with_texts(f.levels, {target}), False)
             r = hit[f.codes].astype(float)
             if op == "!=":
                 r = 1.0 - r
         else:
-            texts = [label_text(lv) for lv in f.levels]
-            if not f.ordered or target not in texts:
+            hit = levels_with_texts(f.levels, {target}, lambda lv: (label_text(lv),)) if f.ordered else None
+            if hit is None or not hit.any():
                 raise FormulaError(f"{deparse(node)}: '{op}' needs an ordered factor and one of its levels")
-            k = texts.index(target)
+            k = int(np.argmax(hit))
             cmp = {"<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}[op]
             r = (cmp(k, f.codes) if flip else cmp(f.codes, k)).astype(float)
         r[f.codes < 0] = np.nan
@@ -590,8 +590,7 @@ class Evaluator:
         if not all(isinstance(v, (str, int, float, bool)) for v in items):
             raise FormulaError(f"{deparse(node)}: the right side of %in% must be literal values, e.g. c(1, 2)")
         if isinstance(a, FactorVec):
-            texts = {label_text(v) for v in items}
-            hit = np.array([not texts.isdisjoint(level_texts(lv)) for lv in a.levels] + [False])
+            hit = np.append(levels_with_texts(a.levels, {label_text(v) for v in items}), False)
             return NumVec(hit[a.codes].astype(float), logical=True)
         x = numeric(a, node, "left side of %in%")
         if any(isinstance(v, str) for v in items):
@@ -600,7 +599,10 @@ class Evaluator:
             logical = isinstance(a, NumVec) and a.logical
             texts = {r_text(v) for v in items}
             values, inverse = np.unique(np.atleast_1d(np.asarray(x, dtype=float)), return_inverse=True)
-            hit = np.array([not np.isnan(v) and r_text(bool(v) if logical else float(v)) in texts for v in values])
+            if logical:
+                hit = np.array([not np.isnan(v) and r_text(bool(v)) in texts for v in values])
+            else:  # (the texts of the values near a text's number only: a million values wrote a million texts)
+                hit = levels_with_texts(tuple(values.tolist()), texts) & ~np.isnan(values)
             r = hit[inverse].astype(float).reshape(np.shape(x))
         else:
             r = np.isin(x, [float(v) for v in items]).astype(float)

@@ -29,7 +29,7 @@ from ..report.rformat import format_number
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
            "label_text", "level_texts", "r_text", "factor_from_labels", "align_by_label", "check_number_types",
-           "object_missing"]
+           "object_missing", "DoubleLevels", "levels_with_texts"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,6 +116,95 @@ def number_level_key(v: float) -> str:
     power = int(exponent)
     sci_width = (nsig + 1 if nsig > 1 else 1) + (4 if power < 100 else 5)
     return f"{v:.0f}" if power + 1 <= sci_width else digits15
+
+
+def _is_double(level: Any) -> bool:
+    """Whether ``level`` is a double, whose text (:func:`number_text`) is the costly one to write."""
+    return isinstance(level, (float, np.floating))
+
+
+def _text_window(p: float) -> float:
+    """How far from ``p`` (finite, not 0) a double may lie whose text (:func:`number_text`) reads as ``p``: its
+    text is it rounded to 15 significant digits, less than half a unit of the 15th digit, 10^(e - 14) for ``p``
+    of the decade e, away.  One decade more, so that ``log10`` rounding at a power of ten cannot narrow it, and
+    at least a few of the smallest subnormals."""
+    return max(10.0 ** (math.floor(math.log10(abs(p))) - 13), 2e-323)
+
+
+@dataclass(frozen=True, eq=False)
+class DoubleLevels:
+    """A factor's levels, its doubles sorted by value, to find the levels whose text or 15-digit value is a given
+    one by writing the texts of the few doubles near it only (``factor(x) == "1"`` on a million distinct doubles
+    wrote a million texts, 10 s).  A text is its double rounded to 15 significant digits (or the whole number in
+    full), so only doubles within :func:`_text_window` of the number the text reads as can be written as it.  The
+    other levels (texts, logicals, integers: their texts cost nothing) are left to the caller: ``others``."""
+
+    levels: tuple
+    values: np.ndarray  # float64: the doubles among the levels, sorted (NaN last)
+    index: np.ndarray  # intp: the position in ``levels`` of each of ``values``
+    others: np.ndarray  # intp: the positions of the levels that are not doubles, ascending
+
+    @classmethod
+    def of(cls, levels: tuple) -> "DoubleLevels":
+        """The doubles among ``levels``, found and sorted without writing a level's text."""
+        if set(map(type, levels)) <= {float}:  # (a factor of numbers: no Python loop over its levels)
+            values = np.array(levels, dtype=float).reshape(-1)
+            is_double = np.ones(values.shape[0], dtype=bool)
+        else:
+            is_double = np.fromiter(map(_is_double, levels), dtype=bool, count=len(levels))
+            values = np.array([float(lv) if d else np.nan for lv, d in zip(levels, is_double)], dtype=float)
+        index = np.flatnonzero(is_double)
+        order = np.argsort(values[index], kind="stable")
+        return cls(levels, values[index][order], index[order], np.flatnonzero(~is_double))
+
+    def near(self, p: float) -> np.ndarray:
+        """The positions (ascending) of the doubles within :func:`_text_window` of ``p`` (the NaNs for NaN): all
+        that a text reading as ``p``, or a number alike to ``p`` to 15 significant digits, can be."""
+        if math.isnan(p):
+            found = self.index[np.isnan(self.values)]
+        else:
+            w = _text_window(p) if math.isfinite(p) and p != 0 else 0.0
+            lo = np.searchsorted(self.values, p - w, side="left")
+            hi = np.searchsorted(self.values, p + w, side="right")
+            found = self.index[lo:hi]
+        return np.sort(found)
+
+    def with_text(self, text: str) -> np.ndarray:
+        """The positions (ascending) of the doubles that R's ``as.character`` writes as ``text``: of those near
+        the number ``text`` reads as, the texts written and compared (``" 1"`` reads as 1, and no text is it)."""
+        if not self.index.size:
+            return self.index
+        try:
+            p = float(text)
+        except ValueError:  # (no double's text: "a")
+            return np.empty(0, dtype=np.intp)
+        near = self.near(p)
+        keep = [number_text(float(self.levels[i])) == text for i in near.tolist()]
+        return near[np.array(keep, dtype=bool)] if near.size else near
+
+    def with_key(self, v: float) -> np.ndarray:
+        """The positions (ascending) of the doubles that are one level with the number ``v`` in R
+        (:func:`number_level_key`): of those near it, the keys compared."""
+        if not self.index.size:
+            return self.index
+        key = number_level_key(v)
+        near = self.near(float(v))
+        keep = [number_level_key(self.levels[i]) == key for i in near.tolist()]
+        return near[np.array(keep, dtype=bool)] if near.size else near
+
+
+def levels_with_texts(levels: tuple, texts: set, texts_of: Any = None) -> np.ndarray:
+    """Which of ``levels`` have one of ``texts`` among their texts (``texts_of``, :func:`level_texts` by
+    default; a double's only text is :func:`number_text`'s), as a boolean array: the doubles among them found
+    by :class:`DoubleLevels`, in time linear in the levels with the texts of a few written."""
+    texts_of = level_texts if texts_of is None else texts_of
+    found = DoubleLevels.of(levels)
+    hit = np.zeros(len(levels), dtype=bool)
+    for i in found.others.tolist():
+        hit[i] = not texts.isdisjoint(texts_of(levels[i]))
+    for text in texts:
+        hit[found.with_text(text)] = True
+    return hit
 
 
 def level_sort_key(v: Any) -> tuple:
