@@ -24,8 +24,8 @@ from .nodes import Call, Name, Node, Str
 from .rounding import r_round
 from .splines import bspline_basis, bs_knots, natural_spline_basis, ns_knots
 from .contrasts import CONTRASTS
-from .values import (FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key, level_texts,
-                     number_level_key)
+from .values import (DoubleLevels, FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key,
+                     level_texts, levels_with_texts, number_level_key)
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -192,13 +192,16 @@ def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
     """``f`` with ``levels`` (given in a call) as its levels, in that order; other values become missing.
 
     Each given level is matched as :func:`_same_level` matches (numbers by value to 15 significant digits, as
-    R matches their texts; anything else by its text)
-    to the first old level it equals, through dictionaries: linear in the numbers of levels (a scan per level
-    made ``relevel`` of a 100,000-level column take hours)."""
-    by_value: dict[str, int] = {}  # numeric old levels by value to 15 significant digits (as R matches texts)
-    by_text: dict[str, int] = {}  # every old level by its text
+    R matches their texts; anything else by its text) to the first old level it equals: the old levels that are
+    not doubles through dictionaries, the doubles by value (:class:`DoubleLevels`), whose texts are written only
+    for those near a given level -- linear in the number of old levels plus the given ones (a scan per level
+    made ``relevel`` of a 100,000-level column take hours; a text for each of a million doubles, 17 s)."""
+    doubles = DoubleLevels.of(f.levels)
+    by_value: dict[str, int] = {}  # the other numeric old levels by value to 15 significant digits
+    by_text: dict[str, int] = {}  # the other old levels by their texts
     by_text_other: dict[str, int] = {}  # the old levels that are not numbers, by their text
-    for i, old in enumerate(f.levels):
+    for i in doubles.others.tolist():
+        old = f.levels[i]
         for text in level_texts(old):  # (a logical's R text, "TRUE", too)
             by_text.setdefault(text, i)
             if not _is_number(old):
@@ -208,11 +211,14 @@ def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
     index = []
     for lv in levels:
         if _is_number(lv):
-            hits = (by_value.get(number_level_key(lv)), by_text_other.get(label_text(lv)))
-            found = [j for j in hits if j is not None]
-            index.append(min(found) if found else -1)
+            same = doubles.with_key(lv)
+            hits = (by_value.get(number_level_key(lv)), by_text_other.get(label_text(lv)),
+                    int(same[0]) if same.size else None)
         else:
-            index.append(by_text.get(label_text(lv), -1))
+            same = doubles.with_text(label_text(lv))
+            hits = (by_text.get(label_text(lv)), int(same[0]) if same.size else None)
+        found = [j for j in hits if j is not None]
+        index.append(min(found) if found else -1)
     remap = np.full(len(f.levels) + 1, -1, dtype=np.intp)
     for new, old in enumerate(index):
         if old >= 0:
@@ -470,23 +476,55 @@ def _relevel(ev: "Evaluator", call: Call) -> Value:
     # of the levels over every chunk is decided once (formula.stream._merge_levels).
     chunk = ev.mode != "fit"
     if isinstance(ref, str):
-        match = [i for i, lv in enumerate(f.levels) if _same_level(lv, ref)]
-        if not match and chunk:
+        match = levels_with_texts(f.levels, {ref})  # (the texts of the numbers near it only)
+        if not match.any() and chunk:
             return f
-        if not match:
+        if not match.any():
             raise _err(call, f"ref = {deparse(a['ref'])} is not a level (levels: {_levels_text(f.levels)})")
-        first = match[0]
+        first = int(np.argmax(match))
     elif chunk and math.isfinite(ref) and float(ref).is_integer() and not 1 <= ref <= L:
         return f
     else:  # R's relevel: a number is the reference level's position, not its value
         if not (math.isfinite(ref) and float(ref).is_integer() and 1 <= ref <= L):
-            value = [lv for lv in f.levels if _same_level(lv, ref)]
-            hint = f"; for the level {label_text(value[0])} write ref = \"{label_text(value[0])}\"" if value else ""
+            same = _first_same_level(f.levels, ref)
+            value = label_text(f.levels[same]) if same is not None else None
+            hint = f"; for the level {value} write ref = \"{value}\"" if value is not None else ""
             raise _err(call, f"ref = {deparse(a['ref'])} must be a level's position from 1 to {L} (a number is a "
                              f"position, as in R) or a level in quotes{hint}")
         first = int(ref) - 1
+    if _distinct_doubles(f.levels):
+        return _move_first(f, first)
     order = [first] + [i for i in range(L) if i != first]
     return _reorder(f, tuple(f.levels[i] for i in order), call)
+
+
+def _first_same_level(levels: tuple, v: float) -> int | None:
+    """The position of the first of ``levels`` that is one level with the number ``v`` (:func:`_same_level`),
+    or None; the doubles among them by value (:class:`DoubleLevels`), without a key for each."""
+    doubles = DoubleLevels.of(levels)
+    same = doubles.with_key(v)
+    found = [int(same[0])] if same.size else []
+    found += [i for i in doubles.others.tolist() if _same_level(levels[i], v)][:1]
+    return min(found) if found else None
+
+
+def _distinct_doubles(levels: tuple) -> bool:
+    """Whether ``levels`` are doubles of which no two are one level in R (:func:`number_level_key`), as those
+    of :func:`as_factor` are: a reordering of them is a permutation of the codes, with no matching by text."""
+    if not set(map(type, levels)) <= {float}:
+        return False
+    values = np.sort(np.array(levels, dtype=float).reshape(-1))
+    return bool(_first_of_texts(values).all())
+
+
+def _move_first(f: FactorVec, first: int) -> FactorVec:
+    """``f`` with its level ``first`` moved to the front (R's ``relevel``), the others in their order: levels
+    of which no two are one (:func:`_distinct_doubles`), so the codes are permuted, in time linear in the rows
+    and levels (matching each level by its text wrote a million texts for relevel() of a million numbers)."""
+    codes = f.codes
+    shifted = np.where(codes == first, 0, np.where((codes >= 0) & (codes < first), codes + 1, codes))
+    levels = (f.levels[first],) + f.levels[:first] + f.levels[first + 1:]
+    return FactorVec(shifted.astype(np.intp, copy=False), levels, f.ordered, f.contrasts)
 
 
 def _poly(ev: "Evaluator", call: Call) -> Value:
