@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -125,14 +125,40 @@ def arrow_to_pandas(table: Any) -> pd.DataFrame:
     metadata = table.schema.metadata or {}
     if _PANDAS_KEY in metadata and pandas_metadata(table.schema) is None:
         table = table.replace_schema_metadata(None)
+    mapper = _nullable_integers(table)
     try:
-        return table.to_pandas()
+        return table.to_pandas(types_mapper=mapper)
     except Exception:  # (KeyError, JSON, NotImplementedError of a dtype it names, ...: any error is the metadata's)
         table = table.replace_schema_metadata(None)
     try:
-        return table.to_pandas()
+        return table.to_pandas(types_mapper=mapper)
     except ValueError:  # (pandas: "Categorical categories must be unique")
-        return _unique_dictionaries(table).to_pandas()
+        return _unique_dictionaries(table).to_pandas(types_mapper=mapper)
+
+
+def _nullable_integers(table: Any) -> Callable[[Any], Any] | None:
+    """A ``types_mapper`` for ``table.to_pandas`` that reads Arrow integers as pandas' nullable integers when a
+    column of integers holds a missing value, else None (numpy's integers, as pyarrow reads them).
+
+    pyarrow reads such a column as float64, and an integer beyond 2^53 (an id) then becomes its neighbour's
+    double: factor(id) merged distinct ids into one level and ``id == k`` matched the neighbours, where the same
+    column in a DataFrame (pandas' Int64) is refused as inexact.  Read as Int64 it is the DataFrame's column."""
+    import pyarrow as pa
+
+    if not any(pa.types.is_integer(f.type) and table.column(i).null_count
+               for i, f in enumerate(table.schema)):
+        return None
+    return _nullable_dtype
+
+
+def _nullable_dtype(t: Any) -> Any:
+    """pandas' nullable integer dtype of the Arrow integer type ``t`` (Int64 of int64, UInt8 of uint8, ...);
+    None for any other type, which pyarrow then reads as it does without a mapper."""
+    import pyarrow as pa
+
+    if not pa.types.is_integer(t):
+        return None
+    return pd.api.types.pandas_dtype(f"{'U' if pa.types.is_unsigned_integer(t) else ''}Int{t.bit_width}")
 
 
 def _unique_dictionaries(table: Any) -> Any:
