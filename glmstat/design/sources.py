@@ -194,7 +194,10 @@ class WithGroups:
 
     def __call__(self, chunk: pd.DataFrame) -> Block:
         block = self.encode(chunk)
-        values = chunk[self.name].to_numpy()
-        if block.y.shape[0] != values.shape[0]:
-            values = values[self.kept(chunk)]
-        return replace(block, groups=values)
+        column = chunk[self.name]
+        if block.y.shape[0] != column.shape[0]:
+            # (the rows used taken before the conversion: pandas converts a nullable integer column that holds a
+            # missing value to float64, which merged ids beyond 2^53 -- distinct clusters -- into one; the rows
+            # used have no missing value, or the sandwich is refused, and convert to int64)
+            column = column[self.kept(chunk)]
+        return replace(block, groups=column.to_numpy())

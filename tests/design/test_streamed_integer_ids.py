@@ -1,9 +1,10 @@
 """Integer columns with missing values in streamed data: ids beyond 2^53 (2^53 + k, k = 0..3) in a nullable
 integer column that is missing in rows dropped for a missing x.
 
-pyarrow reads an integer column that holds a null as float64: the ids 2^53 and 2^53 + 1 (and 2^53 + 3 and
-2^53 + 4) became one double, and a Parquet fit's factor(id) merged distinct ids into one level, where the
-DataFrame's column is refused as inexact.
+pyarrow reads an integer column that holds a null as float64, and pandas converts a nullable integer column
+that holds a missing value to float64 too: the ids 2^53 and 2^53 + 1 (and 2^53 + 3 and 2^53 + 4) became one
+double.  So a Parquet fit's factor(id) merged distinct ids into one level, where the DataFrame's column is
+refused as inexact, and a streamed fit's sandwich clustered by the ids had three clusters instead of four.
 Reference: R 4.2, tests/fixtures/streamed_integer_ids/make_streamed_integer_ids.R (the ids as the levels of k).
 """
 
@@ -51,6 +52,18 @@ def _fit(formula, data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.DroppedRowsWarning)
         return gs.glm(formula, data, family=gs.Poisson(), tol=1e-12, max_iter=100)
+
+
+@pytest.mark.parametrize("kind", ["memory", "parquet", "parquet_one_group", "dask"])
+def test_clusters_of_ids_beyond_2_53_stay_distinct(kind, sources):
+    ref = REF["y ~ x"]
+    f = _fit("y ~ x", sources[kind])
+    assert f.nobs == ref["nobs"]
+    assert_close(f.coef, ref["coefficients"])
+    for type_ in ("HC0", "HC1"):
+        robust = f.robust(type_, cluster="id")
+        assert robust.covariance_type == f"{type_}, clustered by id, 4 clusters"
+        assert_close(robust.std_errors, ref[type_])
 
 
 @pytest.mark.parametrize("kind", ["memory", "parquet", "parquet_one_group", "dask"])
