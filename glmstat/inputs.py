@@ -150,11 +150,22 @@ def _dask(formula, ddf, family, weights, offset, context, limits, contrasts):
     names = tuple(c if isinstance(c, str) else str(c) for c in ddf.columns)
     if len(set(names)) != len(names):
         raise DataError("the dask DataFrame has duplicate column names; rename them so each is unique")
+    ddf = _named_by_strings(ddf, names)
     model = learn_spec(formula, names, _summaries_on_workers(ddf), family, weights=weights, offset=offset,
                        context=context, limits=limits, contrasts=contrasts)
     source = DaskSource.from_dataframe(ddf, model.columns, model.encoder.encode, model.encoder.kept, model.n_rows,
                                        len(model.spec.plan.column_names))
     return StreamedFrame.of(model, partial(_dask_rows, source)), source
+
+
+def _named_by_strings(ddf, names: tuple[str, ...]):
+    """``ddf`` with its columns labelled ``names``, the labels as strings (a label 0 is "0", which the formula
+    writes `0`, as the in-memory front end reads a DataFrame's labels): every later selection of its columns
+    -- the first pass, the encoding, a cluster column, a refit, a summary of raw columns -- is by these names,
+    and selecting "0" from columns labelled 0 raised pandas' KeyError."""
+    if all(isinstance(c, str) for c in ddf.columns):
+        return ddf
+    return ddf.rename(columns=dict(zip(ddf.columns, names)))
 
 
 def _dask_rows(source) -> pd.Index:
