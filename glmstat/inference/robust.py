@@ -352,11 +352,13 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
         data = frame.data
         if data is None or frame.row_positions is None:
             raise DataError(f"cluster={shown(cluster)}: the fitted data is not available; pass the cluster values")
-        if cluster not in data.columns:
+        # (by the labels' strings, as the formula names the columns: a column labelled 7 is "7")
+        labels = {str(c): c for c in data.columns}
+        if cluster not in labels:
             raise DataError(
-                f"cluster={shown(cluster)} names no column of the data; columns are {shown(list(map(str, data.columns)))}"
+                f"cluster={shown(cluster)} names no column of the data; columns are {shown(list(labels))}"
             )
-        values = data[cluster].iloc[frame.row_positions]
+        values = data[labels[cluster]].iloc[frame.row_positions]
     elif isinstance(cluster, pd.Series):
         name = str(cluster.name) if cluster.name is not None else name
         data = frame.data
