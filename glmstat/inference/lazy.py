@@ -12,7 +12,7 @@ indexed like :attr:`GLMResults.rows_used`.
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import pandas as pd
@@ -49,11 +49,21 @@ def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str, numbered:
 def write_rows(source: Any, fn: Callable, columns: tuple[str, ...], path: Any) -> Any:
     """``fn(block)`` (a DataFrame) over the rows of ``source``, written to the Parquet ``path`` block by block
     (one row group each; the row labels in the column ``row``) without holding them all; a dask fit writes a
-    directory of files from its workers (into a new or empty directory only).  A ``path`` that is one of the
-    files the rows are read from is refused before anything is written.  Returns ``path``."""
+    directory of files from its workers (into a new or empty directory only; ``pd.read_parquet`` reads its
+    files in the order of their names, part.10 before part.2: sort by ``row``, or read it with dask).  A
+    ``path`` that is one of the files the rows are read from is refused before anything is written.  Returns
+    ``path``."""
     if hasattr(source, "map_blocks"):
         refuse_filled_directory(path)
-        per_row(source, fn, columns).to_parquet(path)
+        # (the labels as the column "row", as the files below have them; written as dask's index they were a
+        # column "__null_dask_index__" that pandas reads back as the index)
+        import dask.dataframe as dd
+
+        meta = _empty(columns)
+        meta.insert(0, "row", pd.Series([], dtype=source.origin[0].index.dtype))
+        rows = dd.from_delayed(source.map_blocks(_labels_as_row_column(fn), lambda: meta), meta=meta,
+                               verify_meta=False)
+        rows.to_parquet(path, write_index=False)
         return path
     refuse_data_file(path, getattr(getattr(source, "reader", None), "files", ()))
     import pyarrow as pa
@@ -69,6 +79,17 @@ def write_rows(source: Any, fn: Callable, columns: tuple[str, ...], path: Any) -
         if writer is not None:
             writer.close()
     return path
+
+
+@dataclass(frozen=True)
+class _labels_as_row_column:
+    """``fn(block)`` (a DataFrame) with its row labels as a first column ``row`` (picklable: runs on the
+    workers)."""
+
+    fn: Callable
+
+    def __call__(self, block: Any) -> pd.DataFrame:
+        return self.fn(block).rename_axis("row").reset_index()
 
 
 class _Once:
