@@ -35,8 +35,16 @@ RUN_ROWS = BATCH_ROWS
 
 
 def is_dask(data: Any) -> bool:
-    """A dask DataFrame (checked by its module: dask is an optional dependency)."""
-    return type(data).__module__.split(".")[0] == "dask" and hasattr(data, "npartitions")
+    """A dask DataFrame (checked by its module: dask is an optional dependency).  A dask Series or Array has
+    partitions but no columns: it is not data of a model (refused as any other object is), where taken for a
+    DataFrame it failed with Python's TypeError or AttributeError."""
+    if type(data).__module__.split(".")[0] != "dask":
+        return False
+    try:
+        import dask.dataframe as dd
+    except ImportError:  # (dask without its dataframe extra: an array, a bag)
+        return False
+    return isinstance(data, dd.DataFrame)
 
 
 def is_path(data: Any) -> bool:
