@@ -96,6 +96,14 @@ def r_array(values) -> np.ndarray:
                        (np.nan if row is None else row) for row in values], dtype=float)
 
 
+_R_SPECIAL = {"NA": np.nan, "NaN": np.nan, "Inf": np.inf, "-Inf": -np.inf}
+
+
+def r_values(values) -> np.ndarray:
+    """R's JSON numbers, with NA, NaN and infinities written as strings (jsonlite's ``na = "string"``)."""
+    return np.array([_R_SPECIAL[v] if isinstance(v, str) else v for v in values], dtype=float)
+
+
 def assert_close(got, want, rtol=1e-6, atol=1e-10):
     """Elementwise |got - want| <= rtol |want| + atol, with NaN matching NaN (R's NA)."""
     got = np.asarray(got.to_numpy() if hasattr(got, "to_numpy") else got, dtype=float)

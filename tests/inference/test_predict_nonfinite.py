@@ -15,18 +15,12 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close
+from conftest import FIXTURES, assert_close, r_values
 
 HERE = FIXTURES / "predict_nonfinite"
 REF = json.loads((HERE / "ref.json").read_text())
 DATA = pd.read_csv(HERE / "data.csv")
 NEW = pd.read_csv(HERE / "newdata.csv")
-_SPECIAL = {"NA": np.nan, "NaN": np.nan, "Inf": np.inf, "-Inf": -np.inf}
-
-
-def r_values(values) -> np.ndarray:
-    """R's JSON numbers, with NA, NaN and infinities written as strings."""
-    return np.array([_SPECIAL[v] if isinstance(v, str) else v for v in values], dtype=float)
 
 
 def quiet_predict(fit: gs.GLMResults, scale: str) -> pd.DataFrame:
