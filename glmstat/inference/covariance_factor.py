@@ -7,7 +7,10 @@ loses about eps times the condition number of C (scaled to unit diagonal) to can
 exact to rounding: with nearly collinear columns (``year + I(year^2)``, ``log(year) + year``) that is 1e-6 to
 1e-4 of the result.  R takes such quantities from the QR factor R of sqrt(W) X, as ||x' R^{-1}||^2, which
 loses only the square root of that.  Beyond ``FACTOR_COND`` so does glmstat (:func:`covariance_factor`, one
-more pass over the fitted rows); below it, x'Cx is exact to 1e-10 and costs no pass.
+more pass over the fitted rows); below it, x'Cx is exact to 1e-10 and costs no pass.  A wide factor's
+indicator columns (``diagonal_columns``) do not count: their conditioning (about the square of the levels)
+costs x'Cx nothing.  The sandwich's meat (:func:`factor_gram`) and linear combinations L V L' (emmeans, Wald
+tests: :func:`combination_covariance`) are taken through the same factor.
 """
 
 from __future__ import annotations
@@ -73,9 +76,9 @@ def ill_conditioned(cov: np.ndarray) -> bool:
 
 def _conditioned_apart_from_factor(fd: FitData, diagonal: np.ndarray | None) -> bool:
     """Whether C is ill-conditioned only through a wide factor's indicator columns ``diagonal`` (design
-    positions, or None): their block of X'WX is diagonal, and x'Cx loses nothing to the conditioning that makes
-    (a 2,000-level factor's 1-norm condition, about 4e6: x'Cx within 1e-14 of the factor's), so only the
-    covariance of the other columns decides."""
+    positions, or None): their block of X'WX is diagonal, and x'Cx loses nothing to the conditioning they
+    cause (a 2,000-level factor's 1-norm condition is about 4e6, yet x'Cx is within 1e-14 of the factor's), so
+    only the covariance of the other columns decides."""
     if diagonal is None:
         return False
     other = np.flatnonzero(fd.kept & ~np.isin(np.arange(fd.kept.size), diagonal))
@@ -137,8 +140,8 @@ def factor_gram(X: Design, F: np.ndarray, f: np.ndarray) -> np.ndarray:
 
 
 def with_cov_factor(fd: FitData) -> FitData:
-    """``fd`` with its covariance factor (:attr:`FitData.cov_factor`) where its model covariance is too
-    ill-conditioned for x'Cx (one pass over the rows), else ``fd`` itself.  Call it on the whole fit, before
+    """``fd`` with its covariance factor (:attr:`FitData.cov_factor`) where its model covariance, apart from a
+    wide factor's columns, is too ill-conditioned for x'Cx (one pass over the rows), else ``fd`` itself.  Call it on the whole fit, before
     :meth:`FitData.portable`: workers then receive the factor."""
     if fd.cov_factor is not None or not ill_conditioned(fd.cov_kept):
         return fd
