@@ -109,6 +109,15 @@ def type_name(value: Any) -> str:
 _PANDAS_COLUMNS = (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)
 
 
+def _is_text(name: str) -> bool:
+    """Whether ``name`` is text that can be written (UTF-8): not a string holding a lone surrogate."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.DataFrame:
     """A DataFrame view of ``data`` (a DataFrame or a mapping of equal-length columns); never a copy
     that the caller could see modified.  ``name`` is the argument's name in messages; a frame of no rows is
@@ -116,6 +125,10 @@ def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.Dat
     if isinstance(data, pd.DataFrame):
         df = data
     elif isinstance(data, Mapping):
+        unreadable = next((k for k in data if isinstance(k, str) and not _is_text(k)), None)
+        if unreadable is not None:  # (pandas fails on it with an encoding error from Arrow, far from its cause)
+            raise DataError(f"{name} has a column name that is not valid text (a lone surrogate): "
+                            f"{shown(unreadable)}; rename the column")
         try:
             df = pd.DataFrame({k: v if isinstance(v, _PANDAS_COLUMNS) else np.asarray(v) for k, v in data.items()})
         except (ValueError, TypeError) as e:
@@ -138,6 +151,10 @@ def column_names(df: pd.DataFrame) -> tuple[tuple[str, ...], dict[str, int]]:
     seen, names, positions = _last_columns[0]
     if seen is not index:
         names = tuple(c if isinstance(c, str) else str(c) for c in index)
+        if not _is_text("".join(names)):  # (one encoding of all the names: the loop finds the culprit only then)
+            bad = next(c for c in names if not _is_text(c))
+            raise DataError(f"data has a column name that is not valid text (a lone surrogate): {shown(bad)}; "
+                            "rename the column")
         positions = {c: i for i, c in enumerate(names)}
         if len(positions) != len(names):
             # (counted in one pass: names.count per name was quadratic, 7 s for 30,000 columns; names quoted cut)

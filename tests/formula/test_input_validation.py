@@ -167,6 +167,22 @@ def test_dict_with_unequal_lengths():
     assert isinstance(e.__cause__, ValueError)
 
 
+@pytest.mark.parametrize("as_dict", [True, False])
+def test_a_column_name_that_is_not_text_is_refused_by_name(as_dict):
+    """A name holding a lone surrogate cannot be written: a dict of columns failed in pandas with 'data columns
+    must all have the same length' (an encoding error, a ValueError), and a DataFrame fitted but could not print
+    its summary."""
+    y, x = np.arange(10.0), np.arange(10.0) ** 2
+    if as_dict:
+        data = {"y": y, "x\ud800": x}
+    else:
+        data = pd.DataFrame({"y": y, "x": x})
+        data.columns = pd.Index(["y", "x\ud800"], dtype=object)
+    for formula in ("y ~ .", "y ~ `x\ud800`"):
+        refuse(gs.DataError, r"column name that is not valid text \(a lone surrogate\): 'x\\ud800'; rename", formula,
+               data)
+
+
 def test_duplicate_column_names(d):
     dd = d[["y", "x", "pos"]].copy()
     dd.columns = ["y", "x", "x"]
