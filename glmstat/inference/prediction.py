@@ -332,14 +332,17 @@ class Predictor:
             return self._on(X, off, ok, index)
 
     def _on(self, X: Design, off: np.ndarray, ok: np.ndarray | None, index: pd.Index) -> pd.Series | pd.DataFrame:
-        eta = _spread(X.matvec(self.beta), ok) + off  # rows with a missing value stay NaN
+        raw = X.matvec(self.beta)
+        eta = _spread(raw, ok) + off  # rows with a missing value stay NaN
         link = self.family.link
         fitted = eta if self.type == "link" else link.inverse(eta)
         if self.V is None:  # (printable as returned: a one-row prediction makes no second Series)
             return Column(fitted, index=index, name="fit", copy=False)
         se_rows = linear_predictor_se(X, self.V) if self.F is None else factor_se(X, self.F)
-        bad = nonfinite_rows(X)
-        if bad.size:
+        # (a non-finite value makes x'b non-finite, beta being finite: only then is the design probed, not on
+        # every one-row prediction)
+        bad = nonfinite_rows(X) if not np.isfinite(raw).all() else ()
+        if len(bad):
             kept = np.ones(X.n_cols, dtype=bool) if self.kept is None else self.kept
             se_rows[bad] = nonfinite_row_se(X.take(bad).toarray(), kept)
         se_link = _spread(se_rows, ok)
