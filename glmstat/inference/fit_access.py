@@ -18,13 +18,12 @@ when the design and engine layers change:
   factor's contrasts, a numeric variable's columns);
 * :func:`fit_inputs` -- what ``glm()`` was given besides the formula (weights, offset, family, control), so
   that a model can be refitted with another formula on the same rows;
-* :func:`response` -- response, total weights and offset of the rows used; :func:`formula_limits`;
-* :func:`with_step_path` -- the same results carrying the path a stepwise search took.
+* :func:`response` -- response, total weights and offset of the rows used; :func:`formula_limits`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design", "encode_spec_design",
            "structure", "dot_columns", "fitted_data", "used_data", "factor_levels", "factor_values",
            "variable_codings",
-           "fit_inputs", "formula_limits", "response", "with_step_path"]
+           "fit_inputs", "formula_limits", "response"]
 
 
 def refit(fit: "GLMResults", cols) -> "Submodel":
@@ -233,10 +232,3 @@ def response(fit: "GLMResults") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (np.asarray(frame.y, dtype=float), np.asarray(frame.total_weights, dtype=float),
             np.asarray(frame.offset, dtype=float))
 
-
-def with_step_path(fit: "GLMResults", path: pd.DataFrame) -> "GLMResults":
-    """The same results, carrying ``path`` as :attr:`GLMResults.step_path`."""
-    from .results import GLMResults
-
-    return GLMResults(fit._frame, fit._state, replace(fit._info, step_path=path), fit._source, fit._control,
-                      fit._covariance)

@@ -122,6 +122,11 @@ class GLMResults:
         statistic, p_values, conf_int, summary and predict use it."""
         return GLMResults(self._frame, self._state, self._info, self._source, self._control, covariance)
 
+    def with_step_path(self, path: pd.DataFrame) -> "GLMResults":
+        """The same fit carrying ``path``, the steps a stepwise search took to it, as :attr:`step_path`."""
+        return GLMResults(self._frame, self._state, replace(self._info, step_path=path), self._source,
+                          self._control, self._covariance)
+
     # -- the model -------------------------------------------------------------------------------
     @property
     def formula(self) -> str:

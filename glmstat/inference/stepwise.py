@@ -50,7 +50,7 @@ from ..formula.lexer import tilde_positions
 from ..formula.parser import parse, sum_chain
 from ..formula.terms import Terms, expand_terms, term_label, warn_response_term
 from .fit_access import (dot_columns, fit_inputs, fitted_data, formula_limits, refit, score_test, structure,
-                         used_data, with_step_path)
+                         used_data)
 from .streamed_data import data_columns, data_reference
 
 if TYPE_CHECKING:
@@ -655,4 +655,4 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     path.insert(2, "deviance", np.concatenate([[np.nan], np.abs(np.diff(dev))]))
     path.insert(4, "resid_dev", dev)
     path.attrs["heading"] = f"Stepwise Model Path\nInitial model: {fit.formula}\nFinal model: {current.formula}"
-    return with_step_path(current, path)
+    return current.with_step_path(path)
