@@ -585,8 +585,12 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             report("halved", iterations, new_res.deviance)  # once, after the halvings, as R's trace
         if not new_res.valid or new_fac is None or (damp and _rises(res, new_res)):
             break
-        if converged and new_res.n_boundary > res.n_boundary:
-            break  # polishing brings a mean to the edge of its domain: creeping to an optimum on the edge
+        if converged and new_res.n_boundary > res.n_boundary and _eta_drift(source, step) > DRIFT_TOL:
+            # polishing brings a mean to the edge of its domain while the linear predictor still moves:
+            # creeping to an optimum at infinity.  (A step that barely moves eta goes on: scoring halving its
+            # way to an optimum on the edge, eta = 0 of a sqrt-link mean whose rows are all 0, where stopping
+            # left eta at 7.5e-8 and the other coefficients 4e-7 away from the optimum.)
+            break
         moved = _moved(new, beta) if damp and halvings else 0.0
         if (iterations > 1 or converged) and new_res.deviance > res.deviance + CYCLE_RISE * abs(res.deviance):
             rose = True
