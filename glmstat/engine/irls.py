@@ -74,6 +74,10 @@ R_GRAM_MAX_COND = 1e6
 #: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
 #: monotonically: a step can be twice the one before and the next ten smaller still.
 POLISH_PATIENCE = 5
+#: Beyond this expected relative error of (X'WX)^{-1} (:attr:`StepFactor.inv_error`: a wide factor's block
+#: solve whose Schur complement is ill-conditioned, ``f + log(yr) + yr``: 5e-4 of the standard errors) the
+#: covariance comes from the QR of the rows instead (:func:`_qr_inverse`).
+INV_MAX_ERROR = 1e-10
 #: A full Fisher step that raises the deviance by more than this fraction (above the rounding of any deviance
 #: the kernels return, 2e-10) shows scoring overshooting; if the fit then fails to converge, it is cycling
 #: around an interior optimum (an eigenvalue of I - (X'WX)^{-1} X'W_o X beyond -1, W_o the observed weights)
@@ -640,17 +644,22 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         fac = prev_fac
         # (leverages are those of that least squares fit too, as R's hatvalues from its QR)
         weights_beta, weights_at_start = (None, True) if prev_beta is None else (prev_beta.copy(), False)
-    cov = None
+    cov = inv = None
+    if covariance:
+        inv = fac.inv
+        if fac.inv_error > INV_MAX_ERROR:
+            qr_inv = _qr_inverse(source, family, kernel, prev_beta if control.convergence == "R" else beta, fac.kept)
+            inv = inv if qr_inv is None else qr_inv
     if np.count_nonzero(fac.kept) == p:
         coef = beta.copy()
         if covariance:
-            cov = np.array(fac.inv)  # own copy
+            cov = np.array(inv)  # own copy
     else:
         coef = np.where(fac.kept, beta, np.nan)
         if covariance:
             k = np.flatnonzero(fac.kept)
             cov = np.full((p, p), np.nan)
-            cov[np.ix_(k, k)] = fac.inv
+            cov[np.ix_(k, k)] = inv
     return FitState(
         coef=coef,
         kept=fac.kept,
@@ -673,6 +682,18 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         weights_beta=weights_beta,
         weights_at_start=weights_at_start,
     )
+
+
+def _qr_inverse(source: DesignSource, family: Family, kernel, beta: np.ndarray | None,
+                kept: np.ndarray) -> np.ndarray | None:
+    """(X_K' W X_K)^{-1} on the kept columns from the factor-first QR of sqrt(W) X, W the working weights at
+    ``beta`` (None: R's starting means), one more pass; None where its parts do not give it
+    (:meth:`~glmstat.engine.structured_qr.FactorFirst.inverse_blocks`).  For a block solve that lost digits
+    forming its Schur complement (:attr:`StepFactor.inv_error`): the QR takes the factor's levels out of the
+    rows themselves, as R's QR does, and inverts only the triangular factor of what they leave."""
+    parts = _pass(source, family, beta, True, kernel).reducer.factor_first_parts
+    blocks = None if parts is None else parts.inverse_blocks(kept)
+    return None if blocks is None else blocks.inverse(kept)
 
 
 def _block_r_pearson(b, family: Family, kernel, prev_beta: np.ndarray | None, beta: np.ndarray) -> float:

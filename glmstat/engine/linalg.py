@@ -239,6 +239,11 @@ class QRReducer:
         rank = int(np.sum(s > max(self.n_rows, self.p) * np.finfo(float).eps * top)) if top > 0 else 0
         return Vt[rank:].T
 
+    @property
+    def factor_first_parts(self) -> FactorFirst | None:
+        """The factor-first parts of every row (no block's factor stacked in the design's order), else None."""
+        return self.parts if not self._rows.shape[0] else None
+
     def factor(self, max_cond: float = GRAM_MAX_COND) -> "StepFactor":
         """The step's factorisation, finding R's aliased columns (:func:`factor_qr`).
 
@@ -296,6 +301,9 @@ class StepFactor:
     #: condition number of the kept columns of sqrt(W) X scaled to unit norm, as estimated by the
     #: factorisation (1.0: not estimated); a step is rounding noise below about eps * cond * |beta|
     cond: float = 1.0
+    #: relative error of ``inv`` the factorisation expects beyond eps * cond (0.0: none): the block solve's
+    #: Schur complement A - B D^-1 B' is formed by a subtraction that loses eps * max_j A_jj / S_jj of it
+    inv_error: float = 0.0
 
     def inv_diagonal(self) -> np.ndarray:
         """diag((X_K' W X_K)^{-1})."""
@@ -439,7 +447,9 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
         out[pd] = 1.0 / dd + np.einsum("ij,ij->j", M, M)
         return out
 
-    return StepFactor(kept.copy(), step, inverse, gram, "cholesky", diagonal_of_inv)
+    # what forming S lost (eps times A's diagonal over S's), made larger by S's conditioning in the inverse
+    lost = float(np.max(np.diag(A) / np.diag(S))) * np.finfo(float).eps / rcond if m else 0.0
+    return StepFactor(kept.copy(), step, inverse, gram, "cholesky", diagonal_of_inv, inv_error=lost)
 
 
 #: :func:`explained_sums` takes the Cholesky path below this condition number: its one solve is not refined

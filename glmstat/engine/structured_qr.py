@@ -33,7 +33,7 @@ from .._scipy import linalg as sla
 from ..design.base import Design
 from .aliasing import ALIAS_TOL, aliased_from_null_space, triangularise_in_order
 
-__all__ = ["FactorFirst", "factor_first", "structured_r", "widest_factor"]
+__all__ = ["FactorFirst", "InverseBlocks", "factor_first", "structured_r", "widest_factor"]
 
 #: Below this many columns taken out, the closed form does not pay for its bookkeeping.
 MIN_FACTOR_COLUMNS = 8
@@ -150,6 +150,29 @@ class FactorFirst:
         basis = np.vstack([N, np.eye(self.n_cols)[zero]]).T
         return np.linalg.qr(basis)[0] if basis.shape[1] else basis
 
+    def inverse_blocks(self, kept: np.ndarray) -> "InverseBlocks | None":
+        """The inverse of the triangular factor of sqrt(W) X_K, the kept columns K (a mask over the design's),
+        by blocks (:class:`InverseBlocks`): F = [[diag(1/s), K], [0, R^{-1}]] with K = -diag(1/s) B R^{-1}, R
+        the factor of the other kept columns (``R`` re-triangularised on them where some are aliased).
+
+        None where that is not the factor of X_K: a kept level without weight, an aliased level with weight
+        (R's rule in the design's order aliased it, not a column after the factor), or R singular."""
+        m = self.rest.size
+        lev = kept[self.cols]
+        if np.any(lev & ~(self.s > 0)) or np.any(~lev & (self.s > 0)):
+            return None
+        rest_kept = kept[self.rest]
+        R = self.R[:, :m][:, rest_kept]
+        if not rest_kept.all():
+            R = np.linalg.qr(R, mode="r")  # (the Gram of the kept columns is R'R of these: a QR of them)
+        mk = int(rest_kept.sum())
+        if R.shape[0] < mk or not np.all(np.abs(np.diag(R[:mk])) > 0):
+            return None
+        Rinv = sla.solve_triangular(R[:mk], np.eye(mk))
+        inv_s = 1.0 / self.s[lev]
+        return InverseBlocks(self.cols[lev], self.rest[rest_kept], inv_s,
+                             -(inv_s[:, None] * self.B[lev][:, :m][:, rest_kept]) @ Rinv, Rinv)
+
     def gram_score(self) -> tuple[np.ndarray, np.ndarray]:
         """X'WX (p x p, the design's order) and X'W r from the parts:
         [[diag(s^2), s B_x], [B_x' s, B_x'B_x + R_x'R_x]] and [s b_r; B_x'b_r + R_x'R_r]."""
@@ -165,6 +188,48 @@ class FactorFirst:
         u[self.cols] = self.s * self.B[:, m]
         u[self.rest] = Bx.T @ self.B[:, m] + Rx.T @ self.R[:, m]
         return G, u
+
+
+@dataclass(frozen=True)
+class InverseBlocks:
+    """F = R^{-1} for the factor-first triangular factor R = [[diag(s), B], [0, R_o]] of sqrt(W) X_K, by blocks:
+
+        F = [[diag(inv_s), K], [0, Rinv]]    (rows: the factor's levels ``levels``, then the others ``others``;
+                                              columns: the same coordinates)
+
+    so that (X_K' W X_K)^{-1} = F F' with no p x p product: O(k m) numbers for k levels and m other columns.
+    ``levels`` and ``others`` are design columns."""
+
+    levels: np.ndarray
+    others: np.ndarray
+    inv_s: np.ndarray
+    K: np.ndarray  # (k, m) = -diag(inv_s) B R_o^{-1}
+    Rinv: np.ndarray  # (m, m) upper triangular
+
+    def root(self, p: int) -> np.ndarray:
+        """F as a dense p x (k + m) matrix, its rows by design column (zero where not kept) and its first k
+        columns the levels' (column j zero but at row ``levels[j]``)."""
+        k, m = self.levels.size, self.others.size
+        F = np.zeros((p, k + m))
+        F[self.levels, np.arange(k)] = self.inv_s
+        F[self.levels, k:] = self.K
+        F[self.others, k:] = self.Rinv
+        return F
+
+    def inverse(self, kept: np.ndarray) -> np.ndarray:
+        """F F' on the kept columns, kept x kept in the design's order: diag(inv_s^2) + K K' for the levels,
+        K Rinv' across, Rinv Rinv' for the others (O(k^2 m), not the O(p^3) of a dense product)."""
+        pos = np.cumsum(kept) - 1
+        d, o = pos[self.levels], pos[self.others]
+        out = np.empty((d.size + o.size,) * 2)
+        dd = self.K @ self.K.T
+        dd[np.diag_indices_from(dd)] += self.inv_s ** 2
+        cross = self.K @ self.Rinv.T
+        out[np.ix_(d, d)] = dd
+        out[np.ix_(d, o)] = cross
+        out[np.ix_(o, d)] = cross.T
+        out[np.ix_(o, o)] = self.Rinv @ self.Rinv.T
+        return out
 
 
 def factor_first(X: Design, w: np.ndarray, r: np.ndarray, factor: int) -> FactorFirst:
