@@ -10,12 +10,15 @@ loses only the square root of that.  Beyond ``FACTOR_COND`` so does glmstat (:fu
 more pass over the fitted rows); below it, x'Cx is exact to 1e-10 and costs no pass.  A wide factor's
 indicator columns (``diagonal_columns``) do not count: their conditioning (about the square of the levels)
 costs x'Cx nothing.  The sandwich's meat (:func:`factor_gram`) and linear combinations L V L' (emmeans, Wald
-tests: :func:`combination_covariance`) are taken through the same factor.
+tests: :func:`combination_covariance`) are taken through the same factor.  With a factor of 8 or more levels
+R has their columns first (:attr:`FitData.cov_factor_levels`): x'F then has one non-zero among the levels'
+coordinates, and the leverages and the meat (:func:`levels_first_gram`) cost O(m^2) a row for the m other
+columns, not O(p^2).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -30,13 +33,15 @@ from ..errors import DataError
 from .fitdata import FitData
 
 __all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "covariance_factor", "factor_rows_norm2",
-           "factor_gram", "with_cov_factor", "block_leverages", "combination_covariance", "combination_variances"]
+           "factor_gram", "LevelsFirstGram", "levels_first_gram", "with_cov_factor", "block_leverages", "combination_covariance", "combination_variances"]
 
 #: Beyond this 1-norm condition number of the covariance scaled to unit diagonal, x'Cx would lose more than
 #: about 1e-10 of itself: quadratic forms come from the QR factor of sqrt(W) X instead, as R's.
 FACTOR_COND = 1e6
 #: Rows per block of the factor's products (an n x rank product at a time).
 _BLOCK_ROWS = 4096
+#: ... and of a levels-first factor's (an n x m product: m the columns other than the wide factor's).
+_LEVELS_BLOCK_ROWS = 65536
 
 
 def covariance_weights(block: Block, fd: FitData, kernel) -> np.ndarray:
@@ -65,12 +70,14 @@ def ill_conditioned(cov: np.ndarray) -> bool:
     d = np.sqrt(np.diag(cov))
     if cov.shape[0] < 2 or not (np.all(np.isfinite(cov)) and np.all(d > 0)):
         return False
-    S = cov / np.outer(d, d)
+    S = cov / d[:, None]  # (scaled in place, and factored in place through S', its Fortran-ordered view:
+    S /= d                #  one p x p temporary besides the norm's, not four)
+    norm = float(np.abs(S).sum(axis=0).max())
     potrf, pocon, _ = cholesky_lapack()
-    c, info = potrf(S, lower=False)
+    c, info = potrf(S.T, lower=True, overwrite_a=True)
     if info != 0:
         return True
-    rcond, info = pocon(c, float(np.abs(S).sum(axis=0).max()))
+    rcond, info = pocon(c, norm, uplo="L")
     return info != 0 or not rcond * FACTOR_COND > 1.0
 
 
@@ -94,9 +101,12 @@ def _block_factor(b: Block, fd: FitData, cols: np.ndarray) -> QRReducer:
     return red
 
 
-def covariance_factor(fd: FitData) -> np.ndarray | None:
-    """F (p x rank, zero rows where aliased) with (X'WX)^{-1} = F F' on the kept columns: R^{-1} for R the
-    triangular factor of sqrt(W) X_K over the fitted rows, as R's ``predict.lm`` and ``lm.influence`` use it.
+def covariance_factor(fd: FitData) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """(F, levels): F (p x rank, zero rows where aliased) with (X'WX)^{-1} = F F' on the kept columns, R^{-1}
+    for R the triangular factor of sqrt(W) X_K over the fitted rows, as R's ``predict.lm`` and ``lm.influence``
+    use it.  With a factor of ``MIN_FACTOR_COLUMNS`` or more levels R has its columns first (the QR's own
+    factor-first parts, no O(p^3) re-triangularisation): ``levels`` are their design columns, F's first
+    columns' rows (:attr:`FitData.cov_factor_levels`); else R is in the design's order and ``levels`` None.
     None for a fit whose rows are gone (a dask fit loaded from a pickle), or whose factor is singular."""
     kept = np.flatnonzero(fd.kept)
     try:
@@ -105,23 +115,46 @@ def covariance_factor(fd: FitData) -> np.ndarray | None:
         return None
     if red is None or _conditioned_apart_from_factor(fd, None if red.diagonal is None else kept[red.diagonal]):
         return None
-    R = red.R[: kept.size, : kept.size]
-    if R.shape[0] < kept.size or not np.all(np.abs(np.diag(R)) > 0):
-        return None
-    Rinv = sla.solve_triangular(R, np.eye(kept.size))
+    parts = red.factor_first_parts
+    blocks = None if parts is None else parts.inverse_blocks(np.ones(kept.size, dtype=bool))
+    if blocks is not None:
+        # (its rows by the design's columns: the kept ones' numbers, made once in place of a kept x rank copy)
+        blocks = replace(blocks, levels=kept[blocks.levels], others=kept[blocks.others])
+        F, levels = blocks.root(fd.kept.shape[0]), blocks.levels
+    else:
+        R = red.R[: kept.size, : kept.size]
+        if R.shape[0] < kept.size or not np.all(np.abs(np.diag(R)) > 0):
+            return None
+        F, levels = np.zeros((fd.kept.shape[0], kept.size)), None
+        F[kept] = sla.solve_triangular(R, np.eye(kept.size))
     # the factor must be that of the fit's covariance: their diagonals (each accurate to far better, sums of
     # squares) agree to 1e-6 unless the covariance was made with other weights; then x'Cx, as before
-    if not np.allclose(np.einsum("ij,ij->i", Rinv, Rinv), np.diag(fd.cov_kept), rtol=1e-6, atol=0.0):
+    if not np.allclose(np.einsum("ij,ij->i", F, F)[kept], np.diag(fd.cov_unscaled)[kept], rtol=1e-6, atol=0.0):
         return None
-    F = np.zeros((fd.kept.shape[0], kept.size))
-    F[kept] = Rinv
-    return F
+    return F, levels
 
 
-def factor_rows_norm2(X: Design, F: np.ndarray) -> np.ndarray:
+def _levels_lift(F: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lift, inv_s, F_o) of a levels-first factor F: x_i' lift = u_i, row i's one coordinate among the k
+    levels' (F[levels[j], j] = inv_s[j] at its level, lift zero elsewhere), and F_o = F's other m columns."""
+    k = levels.size
+    inv_s = F[levels, np.arange(k)]
+    lift = np.zeros(F.shape[0])
+    lift[levels] = inv_s
+    return lift, inv_s, np.ascontiguousarray(F[:, k:])
+
+
+def factor_rows_norm2(X: Design, F: np.ndarray, levels: np.ndarray | None = None) -> np.ndarray:
     """||x_i' F||^2 for each row x_i of the design, block by block: x_i' C x_i for C = F F', without the
-    cancellation of the quadratic form."""
+    cancellation of the quadratic form.  For a levels-first F (``levels``, :attr:`FitData.cov_factor_levels`)
+    x_i'F = [u_i e_{c_i}, v_i'] and the norm is u_i^2 + ||v_i||^2: O(m) a row for m other columns, not O(p)."""
     out = np.empty(X.n_rows)
+    if levels is not None:
+        lift, _, F_o = _levels_lift(F, levels)
+        for start, stop, rows in X.row_blocks(_LEVELS_BLOCK_ROWS):
+            u, V = rows.matvec(lift), rows.matmat(F_o)
+            out[start:stop] = u * u + np.einsum("ij,ij->i", V, V)
+        return out
     for start, stop, rows in X.row_blocks(_BLOCK_ROWS):
         Z = rows.matmat(F)
         out[start:stop] = np.einsum("ij,ij->i", Z, Z)
@@ -139,16 +172,57 @@ def factor_gram(X: Design, F: np.ndarray, f: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass
+class LevelsFirstGram:
+    """sum_i f_i z_i z_i' in the coordinates z_i = F' x_i of a levels-first factor F
+    (:attr:`FitData.cov_factor_levels`), by blocks.  z_i = [u_i e_{c_i}; v_i] has one non-zero among the k
+    levels' coordinates (row i's level c_i), so their block is diagonal:
+
+        [[diag(level), cross], [cross', rest]]      (level: k, cross: k x m, rest: m x m)
+
+    O(k m) numbers for k levels and m other columns, not (k + m)^2; sums over blocks add, and a scalar scales."""
+
+    level: np.ndarray
+    cross: np.ndarray
+    rest: np.ndarray
+
+    def __add__(self, other: "LevelsFirstGram") -> "LevelsFirstGram":
+        return LevelsFirstGram(self.level + other.level, self.cross + other.cross, self.rest + other.rest)
+
+    def __mul__(self, c: float) -> "LevelsFirstGram":
+        return LevelsFirstGram(self.level * c, self.cross * c, self.rest * c)
+
+
+def levels_first_gram(X: Design, F: np.ndarray, levels: np.ndarray, f: np.ndarray) -> LevelsFirstGram:
+    """:func:`factor_gram` for a levels-first F, O(n m^2) instead of O(n p^2): per row u_i = x_i' lift and
+    v_i = F_o' x_i (:func:`_levels_lift`), the other columns' block sum f_i v_i v_i', and the levels' sums of
+    f_i u_i^2 and f_i u_i v_i by level -- as u_i = t_i inv_s[c_i] (t_i the row's entry in its level's column),
+    inv_s times the design's X' (f u) and X' (f v_j) at the levels' columns: no n x p product."""
+    lift, inv_s, F_o = _levels_lift(F, levels)
+    m = F_o.shape[1]
+    level, cross, rest = np.zeros(levels.size), np.zeros((levels.size, m)), np.zeros((m, m))
+    for start, stop, rows in X.row_blocks(_LEVELS_BLOCK_ROWS):
+        fb = f[start:stop]
+        u, V = rows.matvec(lift), rows.matmat(F_o)
+        fV = fb[:, None] * V
+        rest += V.T @ fV
+        level += rows.rmatvec(fb * u)[levels]
+        for j in range(m):
+            cross[:, j] += rows.rmatvec(fV[:, j])[levels]
+    return LevelsFirstGram(level * inv_s, cross * inv_s[:, None], (rest + rest.T) / 2)
+
+
 def with_cov_factor(fd: FitData) -> FitData:
     """``fd`` with its covariance factor (:attr:`FitData.cov_factor`) where its model covariance, apart from a
     wide factor's columns, is too ill-conditioned for x'Cx (one pass over the rows), else ``fd`` itself.  Call it on the whole fit, before
     :meth:`FitData.portable`: workers then receive the factor."""
-    if fd.cov_factor is not None or not ill_conditioned(fd.cov_kept):
+    # (the covariance itself where nothing is aliased: no kept x kept copy kept for this test)
+    if fd.cov_factor is not None or not ill_conditioned(fd.cov_unscaled if fd.kept.all() else fd.cov_kept):
         return fd
     if isinstance(fd.source, InMemorySource) and _conditioned_apart_from_factor(fd, fd.source.X.diagonal_columns()):
         return fd  # (known without the pass: a streamed source's design is seen in it)
-    F = covariance_factor(fd)
-    return fd if F is None else replace(fd, cov_factor=F)
+    made = covariance_factor(fd)
+    return fd if made is None else replace(fd, cov_factor=made[0], cov_factor_levels=made[1])
 
 
 def block_leverages(block: Block, fd: FitData, W: np.ndarray) -> np.ndarray:
@@ -156,7 +230,7 @@ def block_leverages(block: Block, fd: FitData, W: np.ndarray) -> np.ndarray:
     covariance factor, w_i ||x_i' F||^2, where ``fd`` has one (:func:`with_cov_factor`), as R's
     ``lm.influence`` takes them from its QR; else from the quadratic form."""
     if fd.cov_factor is not None:
-        return W * factor_rows_norm2(block.X, fd.cov_factor)
+        return W * factor_rows_norm2(block.X, fd.cov_factor, fd.cov_factor_levels)
     return W * block.X.quadratic_diag(fd.cov_zeroed)
 
 

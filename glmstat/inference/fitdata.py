@@ -77,6 +77,10 @@ class FitData:
         F with ``cov_unscaled`` = F F' on the kept columns (zero rows where aliased), for a covariance too
         ill-conditioned for quadratic forms x'Cx; set by
         :func:`~glmstat.inference.covariance_factor.with_cov_factor`, None otherwise.
+    cov_factor_levels : ndarray of int or None
+        Where ``cov_factor`` is levels-first (the inverse of the QR factor with a wide factor's columns first):
+        the design columns of that factor's levels, its first columns' rows (column j of ``cov_factor`` is
+        zero but at row ``cov_factor_levels[j]``), so that x_i'F has one non-zero among them; None otherwise.
     """
 
     source: InMemorySource = field(repr=False)
@@ -93,6 +97,7 @@ class FitData:
     weights_beta: np.ndarray | None = field(default=None, repr=False)
     weights_at_start: bool = False
     cov_factor: np.ndarray | None = field(default=None, repr=False)
+    cov_factor_levels: np.ndarray | None = field(default=None, repr=False)
 
     def portable(self) -> "FitData":
         """The same fit without its rows and frame: what a per-block computation needs, small enough to ship

@@ -103,6 +103,7 @@ class GLMResults:
             factor = self.factored_fit_data.cov_factor
             if factor is not None:
                 state["_stored_cov_factor"] = factor
+                state["_stored_cov_factor_levels"] = self.factored_fit_data.cov_factor_levels
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -599,7 +600,10 @@ class GLMResults:
         from .covariance_factor import with_cov_factor
 
         stored = self.__dict__.get("_stored_cov_factor")  # (a streamed fit loaded without its rows)
-        return with_cov_factor(self.fit_data if stored is None else replace(self.fit_data, cov_factor=stored))
+        if stored is not None:
+            return replace(self.fit_data, cov_factor=stored,
+                           cov_factor_levels=self.__dict__.get("_stored_cov_factor_levels"))
+        return with_cov_factor(self.fit_data)
 
     @property
     def covariance_factor(self) -> np.ndarray | None:

@@ -39,9 +39,12 @@ to cancellation -- 1e-5 of the standard errors, 1e-2 of a prediction's -- even w
 sqrt(W) X) the meat is taken in the coordinates z_i = F' x_i, where C is the identity: V = F A F' with
 A = sum_i f_i z_i z_i' (clustered: the cluster sums F' s_g), well-conditioned, and V = G G' with
 G = F A^(1/2) the factor the prediction standard errors take (||x' G||, no x'Vx).  (A wide factor's own
-conditioning makes no factor: see :func:`~glmstat.inference.covariance_factor.with_cov_factor`.  With a wide
-factor and nearly collinear other columns the z_i are dense, O(n p^2) for the meat: C M C through the
-factor's diagonal block lost 6% of the standard errors there.)
+conditioning makes no factor: see :func:`~glmstat.inference.covariance_factor.with_cov_factor`.  With a
+factor and nearly collinear other columns -- C M C through the factor's diagonal block lost 6% of the standard
+errors there -- F is the inverse of the QR factor with the factor's k levels first: z_i = [u_i e_{c_i}; v_i]
+has one non-zero among the levels' coordinates, A is diagonal there
+(:class:`~glmstat.inference.covariance_factor.LevelsFirstGram`), and the meat is O(n m^2) for the m other
+columns, V and G O(p^2 m) by blocks (:func:`_from_levels_first`), not O(n p^2) and O(p^3).)
 
 Where HC2/HC3 are undefined (a leverage of 1, or I - H_g singular because the cluster is a level of a factor
 in the model) R returns NaN or an arbitrary solution of a singular system.  glmstat returns NaN with a warning
@@ -66,7 +69,8 @@ from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
-from .covariance_factor import block_leverages, factor_gram, leverage_weights, with_cov_factor
+from .covariance_factor import (LevelsFirstGram, block_leverages, factor_gram, leverage_weights, levels_first_gram,
+                                with_cov_factor)
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -146,12 +150,10 @@ def sandwich_vcov(
     C = fd.cov_kept
     kernel = kernel_for(fd.family)
     fd = with_cov_factor(fd)  # (where C is ill-conditioned: the meat, and leverages, from its factor F)
-    F = fd.cov_factor
-    L = None if F is None else F[kept]  # C = L L' (kept x rank)
+    F, levels = fd.cov_factor, fd.cov_factor_levels
     if cluster is None:
         part = partial(_block_meat, fd=fd.portable(), kernel=kernel, type=type)
-        size = kept.size if F is None else F.shape[1]
-        found = fold(fd.source, part, _Meat.merge, _Meat(np.zeros((size, size)), 0, -1, None))
+        found = fold(fd.source, part, _Meat.merge, _Meat(None, 0, -1, None))
         if found.first_unit_leverage >= 0:
             # as R's vcovHC: e_i^2 / (1 - h_i)^2 is 0/0 there, and every entry NaN -- said, not silent
             warnings.warn(f"the {type} sandwich is undefined: row number {found.first_unit_leverage + 1} of the rows "
@@ -161,6 +163,8 @@ def sandwich_vcov(
         meat = found.meat if F is not None else found.meat[np.ix_(kept, kept)]
         if type == "HC1":
             meat *= n / (n - k)
+        if levels is not None:
+            return _from_levels_first(F, levels, kept, meat, fd.n_ok / n)
         diagonal = found.diagonal
     else:
         G = int(n_clusters)
@@ -174,15 +178,18 @@ def sandwich_vcov(
                 sums += b.X.group_rmatvec(e, cluster[start:start + m], G)
                 start += m
                 diagonal = b.X.diagonal_columns()
+            if levels is not None:
+                return _cluster_from_levels_first(F, levels, kept, sums, _cluster_adjustment(G, n, k, type),
+                                                  fd.n_ok / n)
             meat = _cluster_meat(sums[:, kept] if F is None else sums @ F, n, k, type)
         else:
             # (its meat has no structure -- a cluster's adjusted scores mix the levels -- and is taken in the
             # coordinates of a factor of C: Cholesky's where C is well-conditioned)
-            L = np.linalg.cholesky(C) if L is None else L
+            L = np.linalg.cholesky(C) if F is None else F[kept]  # C = L L' (kept x rank)
             meat = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels, L)
             return _from_factor(L, meat, fd.n_ok / n, root=F is not None)
-    if L is not None:
-        return _from_factor(L, meat, fd.n_ok / n, root=True)
+    if F is not None:
+        return _from_factor(F[kept], meat, fd.n_ok / n, root=True)
     return (fd.n_ok / n) ** 2 * sandwich_product(C, meat, _kept_positions(diagonal, kept)), None
 
 
@@ -196,13 +203,67 @@ def _from_factor(L: np.ndarray, A: np.ndarray, scale: float, root: bool) -> tupl
     return V, scale * (L @ (U * np.sqrt(np.clip(lam, 0.0, None))))
 
 
+def _from_levels_first(F: np.ndarray, levels: np.ndarray, kept: np.ndarray, A: LevelsFirstGram,
+                       scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_from_factor` for a levels-first factor F (:attr:`FitData.cov_factor_levels`) and its meat by
+    blocks, without a p x p product or eigendecomposition: O(p^2 m) for m columns other than the k levels',
+    and no p x p temporary but the results.
+
+    With P = F's level columns (inv_s at the levels' rows) and F_o its other columns (kept rows),
+    V = scale^2 (P diag(level) P' + Y F_o' + F_o Y'), Y = F_o rest / 2 + P cross (one product of a p x 2m and
+    a 2m x p matrix); and A = T T' for T = [[diag(r), 0], [cross' diag(1/r), H]], r = level^(1/2),
+    H H' = rest - cross' diag(1/level) cross (an m x m eigendecomposition, rounding below 0 taken as 0), so
+    G = scale F T = scale [P diag(r) + F_o (cross' diag(1/r)), F_o H].  (A level whose level sum is 0 has
+    f_i u_i = 0 on all its rows: its cross row is 0.)"""
+    k = levels.size
+    pos = _kept_positions(levels, kept)
+    inv_s, F_o = F[levels, np.arange(k)], F[np.flatnonzero(kept), k:]
+    Y = F_o @ A.rest / 2
+    Y[pos] += inv_s[:, None] * A.cross
+    V = np.hstack([Y, F_o]) @ np.ascontiguousarray(np.hstack([F_o, Y]).T)
+    V[pos, pos] += inv_s * inv_s * A.level
+    V *= scale * scale
+    r = np.sqrt(np.clip(A.level, 0.0, None))
+    C = A.cross * np.where(r > 0, 1.0 / np.where(r > 0, r, 1.0), 0.0)[:, None]  # diag(1/r) cross
+    schur = A.rest - C.T @ C
+    lam, U = np.linalg.eigh((schur + schur.T) / 2)
+    # G' by rows (each block a product written in place), G its transpose (a view)
+    Gt = np.empty((k + F_o.shape[1], F_o.shape[0]))
+    np.matmul(C, F_o.T, out=Gt[:k])
+    Gt[np.arange(k), pos] += inv_s * r
+    np.matmul((U * np.sqrt(np.clip(lam, 0.0, None))).T, F_o.T, out=Gt[k:])
+    Gt *= scale
+    return V, Gt.T
+
+
+def _cluster_from_levels_first(F: np.ndarray, levels: np.ndarray, kept: np.ndarray, sums: np.ndarray,
+                               adjust: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The clustered HC0/HC1 sandwich and its factor from the G x p cluster sums for a levels-first F: the
+    sums in F's coordinates S = sums F (the levels' columns scaled, the others a G x p by p x m product),
+    T = S (or, for more clusters than columns, S's triangular factor: T'T = S'S) and
+    G = scale adjust^(1/2) F T', V = G G'.  O(G p m + p^2 min(G, p)): no p x p meat or eigendecomposition."""
+    k = levels.size
+    inv_s = F[levels, np.arange(k)]
+    S = np.empty((sums.shape[0], F.shape[1]))
+    S[:, :k] = sums[:, levels] * inv_s
+    S[:, k:] = sums @ F[:, k:]
+    T = S if S.shape[0] <= S.shape[1] else np.linalg.qr(S, mode="r")
+    Fk = F[kept]
+    pos = _kept_positions(levels, kept)
+    root = Fk[:, k:] @ T[:, k:].T
+    root[pos] += inv_s[:, None] * T[:, :k].T
+    root *= scale * np.sqrt(adjust)
+    return root @ root.T, root
+
+
+def _cluster_adjustment(G: int, n: int, k: int, type: str) -> float:
+    """G/(G-1), times (n-1)/(n-k) for HC1: the clustered meat's factor on S'S."""
+    return G / (G - 1) * ((n - 1) / (n - k) if type == "HC1" else 1.0)
+
+
 def _cluster_meat(sums: np.ndarray, n: int, k: int, type: str) -> np.ndarray:
     """G/(G-1) S'S from the G x k cluster sums S (times (n-1)/(n-k) for HC1)."""
-    G = sums.shape[0]
-    meat = sums.T @ sums * (G / (G - 1))
-    if type == "HC1":
-        meat *= (n - 1) / (n - k)
-    return meat
+    return sums.T @ sums * _cluster_adjustment(sums.shape[0], n, k, type)
 
 
 @dataclass
@@ -210,7 +271,7 @@ class _Meat:
     """The unclustered meat over some blocks: sum f_i x_i x_i' (every column), the rows seen, and the position
     among them of the first row with leverage 1 (-1: none) where HC2/HC3 are undefined."""
 
-    meat: np.ndarray
+    meat: np.ndarray | LevelsFirstGram | None  # (None: no rows yet)
     n: int
     first_unit_leverage: int
     diagonal: np.ndarray | None  # the design's diagonal_columns (every block has the same)
@@ -218,7 +279,10 @@ class _Meat:
     def merge(self, other: "_Meat") -> "_Meat":
         if self.first_unit_leverage < 0 and other.first_unit_leverage >= 0:
             self.first_unit_leverage = self.n + other.first_unit_leverage
-        self.meat += other.meat
+        if self.meat is None:
+            self.meat = other.meat
+        else:
+            self.meat += other.meat  # (in place for an array; a LevelsFirstGram's blocks add)
         self.n += other.n
         self.diagonal = other.diagonal
         return self
@@ -236,7 +300,12 @@ def _block_meat(b: Block, fd: FitData, kernel, type: str) -> _Meat:
             f = f / (1 - h) ** 2
     if len(bad):
         f = np.where(1 - h < SINGULAR_TOL, 0.0, f)
-    meat = b.X.gram(f) if fd.cov_factor is None else factor_gram(b.X, fd.cov_factor, f)
+    if fd.cov_factor is None:
+        meat = b.X.gram(f)
+    elif fd.cov_factor_levels is None:
+        meat = factor_gram(b.X, fd.cov_factor, f)
+    else:
+        meat = levels_first_gram(b.X, fd.cov_factor, fd.cov_factor_levels, f)
     return _Meat(meat, b.X.n_rows, int(bad[0]) if len(bad) else -1, b.X.diagonal_columns())
 
 
@@ -293,6 +362,9 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable
         raise DataError(f"cluster {shown(name)} has {G} distinct value(s) among the rows used; it needs at least 2")
     sums = total.sums.to_numpy()
     scale = fd.n_ok / fd.n_rows
+    if fd.cov_factor_levels is not None:
+        return *_cluster_from_levels_first(fd.cov_factor, fd.cov_factor_levels, fd.kept, sums,
+                                           _cluster_adjustment(G, fd.n_rows, fd.rank, type), scale), G
     if fd.cov_factor is not None:
         return *_from_factor(fd.cov_factor[fd.kept], _cluster_meat(sums @ fd.cov_factor, fd.n_rows, fd.rank, type),
                              scale, root=True), G
@@ -432,10 +504,13 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
         label = f"{type}, clustered by {name}, {G} clusters"
     p = fd.kept.size
     kept = np.flatnonzero(fd.kept)
-    V = np.full((p, p), np.nan)
-    V[np.ix_(kept, kept)] = Vk
-    factor = None
-    if Gk is not None:
-        factor = np.zeros((p, Gk.shape[1]))
-        factor[kept] = Gk
+    if kept.size == p:  # (nothing aliased: the matrices as they are, no p x p copies)
+        V, factor = Vk, Gk
+    else:
+        V = np.full((p, p), np.nan)
+        V[np.ix_(kept, kept)] = Vk
+        factor = None
+        if Gk is not None:
+            factor = np.zeros((p, Gk.shape[1]))
+            factor[kept] = Gk
     return fit.with_covariance(Covariance(type, label, V, factor))
