@@ -26,7 +26,8 @@ Clustered (``vcovCL``, one-way, G clusters, the cluster adjustment G/(G-1) as ``
 HC0 and HC1 (clustered or not) and unclustered HC2/HC3 are one pass over the row blocks with O(p^2) state
 per block (plus a G x p matrix of cluster sums), through the design interface (the meat is ``gram(f)``, the
 cluster sums ``group_rmatvec``: a structured design is never expanded).  Clustered HC2/HC3 need the rows of each cluster together;
-A_g e_g comes from a thin SVD of W_g^(1/2) X_g L (C = L L'), O(m_g p^2) for a cluster of m_g rows, never an
+A_g e_g comes from a thin SVD of W_g^(1/2) X_g L (C = L L'), O(m_g p^2) for a cluster of m_g rows -- with a
+levels-first factor (see below) O(m_g (k_g + m)^2), on the coordinates of the k_g levels it reaches -- never an
 m_g x m_g matrix, zero-weight rows included (they get adjusted scores of their own from the other rows, as
 sandwich's I - H_g gives them).
 The product C M C goes through the diagonal block of a wide factor's columns in C's inverse
@@ -64,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
+from ..design.base import Design
 from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
@@ -185,9 +187,14 @@ def sandwich_vcov(
         else:
             # (its meat has no structure -- a cluster's adjusted scores mix the levels -- and is taken in the
             # coordinates of a factor of C: Cholesky's where C is well-conditioned)
+            if levels is not None:  # (a cluster's rows reach few levels: their coordinates, and the others')
+                scores = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels,
+                                                 partial(_levels_first_rows, F=F, levels=levels))
+                return _from_cluster_scores(F, levels, kept, scores, 1.0, fd.n_ok / n)
             L = np.linalg.cholesky(C) if F is None else F[kept]  # C = L L' (kept x rank)
-            meat = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels, L)
-            return _from_factor(L, meat, fd.n_ok / n, root=F is not None)
+            scores = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels,
+                                             partial(_factor_rows, L=L, kept=np.flatnonzero(kept)))
+            return _from_factor(L, scores.T @ scores, fd.n_ok / n, root=F is not None)
     if F is not None:
         return _from_factor(F[kept], meat, fd.n_ok / n, root=True)
     return (fd.n_ok / n) ** 2 * sandwich_product(C, meat, _kept_positions(diagonal, kept)), None
@@ -240,18 +247,24 @@ def _cluster_from_levels_first(F: np.ndarray, levels: np.ndarray, kept: np.ndarr
                                adjust: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
     """The clustered HC0/HC1 sandwich and its factor from the G x p cluster sums for a levels-first F: the
     sums in F's coordinates S = sums F (the levels' columns scaled, the others a G x p by p x m product),
-    T = S (or, for more clusters than columns, S's triangular factor: T'T = S'S) and
-    G = scale adjust^(1/2) F T', V = G G'.  O(G p m + p^2 min(G, p)): no p x p meat or eigendecomposition."""
+    then :func:`_from_cluster_scores`."""
+    k = levels.size
+    S = np.empty((sums.shape[0], F.shape[1]))
+    S[:, :k] = sums[:, levels] * F[levels, np.arange(k)]
+    S[:, k:] = sums @ F[:, k:]
+    return _from_cluster_scores(F, levels, kept, S, adjust, scale)
+
+
+def _from_cluster_scores(F: np.ndarray, levels: np.ndarray, kept: np.ndarray, S: np.ndarray, adjust: float,
+                         scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """V and its factor for the meat adjust S'S, S (G x rank) the clusters' scores in the coordinates of a
+    levels-first F: T = S (or, for more clusters than columns, S's triangular factor: T'T = S'S) and
+    G = scale adjust^(1/2) F T', V = G G'.  O(p^2 min(G, p)): no p x p meat or eigendecomposition."""
     k = levels.size
     inv_s = F[levels, np.arange(k)]
-    S = np.empty((sums.shape[0], F.shape[1]))
-    S[:, :k] = sums[:, levels] * inv_s
-    S[:, k:] = sums @ F[:, k:]
     T = S if S.shape[0] <= S.shape[1] else np.linalg.qr(S, mode="r")
-    Fk = F[kept]
-    pos = _kept_positions(levels, kept)
-    root = Fk[:, k:] @ T[:, k:].T
-    root[pos] += inv_s[:, None] * T[:, :k].T
+    root = F[np.flatnonzero(kept), k:] @ T[:, k:].T
+    root[_kept_positions(levels, kept)] += inv_s[:, None] * T[:, :k].T
     root *= scale * np.sqrt(adjust)
     return root @ root.T, root
 
@@ -372,32 +385,51 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable
     return scale ** 2 * sandwich_product(fd.cov_kept, meat, _kept_positions(total.diagonal, fd.kept)), None, G
 
 
+def _factor_rows(Xg: Design, L: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, slice]:
+    """A cluster's rows in the coordinates of L (C = L L'): X_g L, dense (m_g x rank), every coordinate."""
+    return Xg.select(kept).toarray() @ L, slice(None)
+
+
+def _levels_first_rows(Xg: Design, F: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A cluster's rows in the coordinates of a levels-first F, on the coordinates they reach: row i is
+    [u_i e_{c_i}; v_i], so only the levels of the cluster's rows, then the m others: (m_g x (k_g + m), which)."""
+    k = levels.size
+    ind = Xg.select(levels).tosparse()  # (one entry a row at most: the row's level, where it has a column)
+    has = np.flatnonzero(np.diff(ind.indptr))
+    reached, local = np.unique(ind.indices, return_inverse=True)
+    lift = np.zeros(F.shape[0])
+    lift[levels] = F[levels, np.arange(k)]
+    P = np.zeros((Xg.n_rows, reached.size + F.shape[1] - k))
+    P[has, local] = Xg.matvec(lift)[has]
+    P[:, reached.size:] = Xg.matmat(F[:, k:])
+    return P, np.r_[reached, np.arange(k, F.shape[1])]
+
+
 def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, type: str, labels,
-                            L: np.ndarray) -> np.ndarray:
-    """Meat of the clustered HC2/HC3 estimators in the coordinates of L (C = L L'): sum_g t_g t_g',
-    t_g = L' s_g = (X_g L)' A_g e_g."""
+                            coordinates: Callable[[Design], tuple[np.ndarray, Any]]) -> np.ndarray:
+    """The clustered HC2/HC3 estimators' scores t_g = L' s_g = (X_g L)' A_g e_g in the coordinates of a factor L
+    of C (C = L L'), G x rank (the meat is sum_g t_g t_g'); ``coordinates`` gives a cluster's rows there,
+    X_g L on the coordinates they reach (and which those are)."""
     parts = [_block_scores(b, fd, kernel, leverage=False) for b in fd.source.blocks()]
     w = np.concatenate([p[0] for p in parts])
     e = np.concatenate([p[1] for p in parts])
     X = fd.source.X
-    kept_cols = np.flatnonzero(fd.kept)
     order = np.argsort(cluster, kind="stable")
     bounds = np.searchsorted(cluster[order], np.arange(G + 1))
-    k = L.shape[1]
     power = -0.5 if type == "HC2" else -1.0
-    scores = np.zeros((G, k))
+    scores = np.zeros((G, fd.rank))
     with np.errstate(all="ignore"):
         for g in range(G):
             idx = order[bounds[g]:bounds[g + 1]]
-            # one cluster's rows, dense (m_g x k): the bias reduction works on the cluster's own hat block
-            Xg = X.take(idx).select(kept_cols).toarray()
+            # one cluster's rows, dense (m_g x the coordinates they reach): the bias reduction works on the
+            # cluster's own hat block
+            P, reached = coordinates(X.take(idx))
             wg, eg = w[idx], e[idx]
             # H_g = P Q' with P = X_g L, Q = W_g X_g L; Q'P = B'B, B = W_g^(1/2) X_g L = U diag(s) V'.  H_g is
             # diagonalizable (zero weights too: Q' vanishes on the directions B does), its eigenvectors for
             # lam = s^2 are P v, and f(I - H_g) = I + P V diag((f(1 - lam) - 1) / lam) V' Q': no m x m matrix and
             # no division by W_g, whose zero-weight rows (they still get the bias-reduced scores of the others,
             # through their rows of P, as sandwich's I - H_g) made the m x m eigenvectors singular
-            P = Xg @ L
             _, sv, Vt = np.linalg.svd(P * np.sqrt(wg)[:, None], full_matrices=False)
             lam = sv * sv
             if lam.size and lam.max() > 1 - SINGULAR_TOL:
@@ -406,8 +438,8 @@ def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, ty
                          f"(is the cluster variable a factor of the model?)")
                 raise _undefined(type, where)
             change = Vt.T @ (_power_change(lam, power) * (Vt @ (P.T @ (wg * eg))))
-            scores[g] = P.T @ (eg + P @ change)
-    return scores.T @ scores
+            scores[g, reached] = P.T @ (eg + P @ change)
+    return scores
 
 
 def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, str]:

@@ -3,7 +3,8 @@ f of 60 levels on 12,000 rows: 756,000 cells, past the 2^16 below which a design
 structured design, and the covariance too ill-conditioned for quadratic forms: the whitened meat), against closed forms from numpy's QR of the
 dense design built here: with R the factor of sqrt(W) X and z_i = R^{-T} x_i, V = R^{-1} A R^{-T} for
 A = sum_i f_i z_i z_i' (HC0: f_i = e_i^2; HC1 times n / (n - k); HC3: e_i^2 / (1 - h_i)^2, h_i = w_i ||z_i||^2;
-clustered: G/(G-1) sum_g (sum_{i in g} e_i z_i)(...)'), and a prediction's standard error ||A^(1/2) z||.
+clustered: G/(G-1) sum_g (sum_{i in g} e_i z_i)(...)', and bias-reduced HC3: sum_g t_g t_g' for
+t_g = Z_g' (I - H_g)^{-1} e_g, H_g = Z_g Z_g' W_g), and a prediction's standard error ||A^(1/2) z||.
 The meat is taken in the coordinates of the QR factor with the factor's levels first, O(n m^2) for the m other
 columns (the dense whitened form was O(n p^2)); it must be that closed form."""
 
@@ -50,6 +51,12 @@ def _closed_forms(fit, d: pd.DataFrame, X: np.ndarray, family: str) -> dict:
     meats = {"HC0": (Z * e[:, None] ** 2).T @ Z, "HC3": (Z * (e / (1 - h))[:, None] ** 2).T @ Z,
              "CL": sums.T @ sums * CLUSTERS / (CLUSTERS - 1)}
     meats["HC1"] = meats["HC0"] * n / (n - k)
+    adjusted = np.zeros((CLUSTERS, k))  # (bias-reduced, CR3: t_g = Z_g' (I - H_g)^{-1} e_g, H_g = Z_g Z_g' W_g)
+    for g in range(CLUSTERS):
+        rows = np.flatnonzero(d.g.to_numpy() == g)
+        Zg = Z[rows]
+        adjusted[g] = Zg.T @ np.linalg.solve(np.eye(rows.size) - (Zg @ Zg.T) * w[rows], e[rows])
+    meats["CL_HC3"] = adjusted.T @ adjusted
     return {key: (Rinv, A) for key, A in meats.items()}
 
 
@@ -63,7 +70,7 @@ def test_levels_first_sandwich_is_the_dense_whitened_closed_form(family):
     forms = _closed_forms(fit, d, X, family)
     new = d.iloc[:200]
     for key, rob in [("HC0", fit.robust("HC0")), ("HC1", fit.robust("HC1")), ("HC3", fit.robust("HC3")),
-                     ("CL", fit.robust(cluster="g"))]:
+                     ("CL", fit.robust(cluster="g")), ("CL_HC3", fit.robust("HC3", cluster="g"))]:
         Rinv, A = forms[key]
         V = Rinv @ A @ Rinv.T
         se = np.sqrt(np.diag(V))
