@@ -5,6 +5,9 @@ A family provides
   * ``unit_deviance(y, mu)`` -- d(y, mu), so the deviance is sum_i w_i d(y_i, mu_i);
   * ``start_mu(y, weights)`` -- R's starting values (``initialize``);
   * ``valid_mu(mu)`` and the response domain ``y_domain`` (data, not code);
+  * ``variance_zeros`` -- the edges e of the mean domain where V vanishes linearly, with V'(e) (data): there
+    a response at the edge has a score term w mu'(eta) (e - mu) / V(mu) whose limit as mu -> e is
+    -w mu'(eta_e) / V'(e), which the boundary diagnosis needs (the quotient itself is 0/0 there);
   * ``loglik_terms(y, mu, weights, trials, scale)`` -- per-row log-likelihood, exactly as R's ``family$aic``
     (``None`` for quasi families, which have no likelihood);
   * ``fixed_dispersion`` -- dispersion 1 and z tests (binomial, Poisson, negative binomial) or estimated
@@ -93,6 +96,9 @@ class Family:
     extra_params: ClassVar[int] = 0
     y_domain: ClassVar[Domain] = REALS
     mu_domain: ClassVar[Domain] = REALS
+    #: ((edge, V'(edge)), ...) where V(edge) = 0 and V'(edge) != 0 (see the module docstring); none by default,
+    #: which keeps every diagnosis at such an edge as it is without the limit
+    variance_zeros: ClassVar[tuple[tuple[float, float], ...]] = ()
     has_likelihood: ClassVar[bool] = True
     binomial_response: ClassVar[bool] = False  # accepts cbind(), two-level factors and booleans
 
@@ -199,6 +205,7 @@ class Binomial(Family):
     fixed_dispersion: ClassVar[bool] = True
     y_domain: ClassVar[Domain] = UNIT
     mu_domain: ClassVar[Domain] = OPEN_UNIT
+    variance_zeros: ClassVar[tuple[tuple[float, float], ...]] = ((0.0, 1.0), (1.0, -1.0))  # mu (1 - mu)
     binomial_response: ClassVar[bool] = True
 
     def variance(self, mu):
@@ -261,6 +268,7 @@ class Poisson(Family):
     fixed_dispersion: ClassVar[bool] = True
     y_domain: ClassVar[Domain] = NONNEGATIVE
     mu_domain: ClassVar[Domain] = POSITIVE
+    variance_zeros: ClassVar[tuple[tuple[float, float], ...]] = ((0.0, 1.0),)
 
     def variance(self, mu):
         return mu
@@ -389,6 +397,7 @@ class NegativeBinomial(Family):
     fixed_dispersion: ClassVar[bool] = True
     y_domain: ClassVar[Domain] = NONNEGATIVE
     mu_domain: ClassVar[Domain] = POSITIVE  # MASS: negative.binomial()$validmu is all(mu > 0)
+    variance_zeros: ClassVar[tuple[tuple[float, float], ...]] = ((0.0, 1.0),)  # V'(0) = 1 + 2 * 0 / theta
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -506,6 +515,11 @@ class Tweedie(Family):
         p = self.var_power
         return REALS if p == 0 else NONNEGATIVE if p > 0 else POSITIVE
 
+    @property
+    def variance_zeros(self) -> tuple[tuple[float, float], ...]:  # type: ignore[override]
+        # mu^p vanishes linearly at 0 only for p = 1 (for 1 < p < 2, V'(0) = 0 and the limit is infinite)
+        return ((0.0, 1.0),) if self.var_power == 1 else ()
+
     def variance(self, mu):
         return mu**self.var_power
 
@@ -605,6 +619,11 @@ class Quasi(Family):
     def mu_domain(self) -> Domain:  # type: ignore[override]
         # R's quasi()$validmu: TRUE for a constant variance, 0 < mu < 1 for mu(1-mu), mu > 0 otherwise
         return {"constant": REALS, "mu(1-mu)": OPEN_UNIT}.get(self.variance_name, POSITIVE)
+
+    @property
+    def variance_zeros(self) -> tuple[tuple[float, float], ...]:  # type: ignore[override]
+        # (mu^2 and mu^3 vanish faster than linearly at 0: no finite limit there)
+        return {"mu": ((0.0, 1.0),), "mu(1-mu)": ((0.0, 1.0), (1.0, -1.0))}.get(self.variance_name, ())
 
     def variance(self, mu):
         v = self.variance_name

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from .design.sources import InMemorySource, fold
-from .diagnosis.degenerate import diagnose
+from .diagnosis.degenerate import boundary_rows, diagnose
 from .diagnosis.explain import explain_aliasing
 from .engine.irls import Control, FitState
 from .engine.passes import deviance_part, offset_null_deviance, weighted_sums
@@ -133,10 +133,12 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         notes.append(msg)
         warnings.warn(msg, SeparationWarning, stacklevel=3)
     # (a statement about the likelihood: quasi families have none, and R's quasibinomial does not warn)
-    if separation is None and state.n_boundary > 0 and family.has_likelihood and not any(
-            category is BoundaryWarning for category, _ in findings):  # (unless diagnosed more precisely)
+    # (rows settled on the edge with their response, a sqrt-link mean of 0 for a count of 0, are the optimum)
+    n_edge = boundary_rows(source, family, state) if separation is None and family.has_likelihood else 0
+    if n_edge > 0 and not any(category is BoundaryWarning  # (unless diagnosed more precisely)
+                              for category, _ in findings):
         what = "probabilities numerically 0 or 1" if family.binomial_response else "means numerically at the boundary"
-        msg = _BOUNDARY[method].format(what=what, n=state.n_boundary)
+        msg = _BOUNDARY[method].format(what=what, n=n_edge)
         notes.append(msg)
         warnings.warn(msg, BoundaryWarning, stacklevel=3)
     if not state.converged:

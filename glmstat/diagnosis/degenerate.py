@@ -33,7 +33,11 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
 * **Boundary optimum** -- with a link that lets the mean reach the edge of its domain (identity or sqrt for
   counts), IRLS can converge to a point where some fitted means are 0 and the score equations
   X' diag(w mu'(eta) / V(mu)) (y - mu) = 0 do not hold (relative size above ``SCORE_TOL``): a
-  BoundaryWarning says so, since the standard errors assume an interior maximum.
+  BoundaryWarning says so, since the standard errors assume an interior maximum.  A row whose response sits on
+  that edge too, with its fitted mean there, adds the limit of its term, -w mu'(eta_e) / V'(e) (its quotient
+  is 0/0 at the edge): 0 where the link's derivative vanishes at the edge (sqrt at a mean of 0: an all-zero
+  level fitted at 0 is an interior optimum of the coefficients, as R finds it), w where it does not (identity:
+  the optimum needs a negative mean, a boundary).
 """
 
 from __future__ import annotations
@@ -62,8 +66,8 @@ if TYPE_CHECKING:
     from ..formula.frame import ModelFrame
 
 __all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation", "needed_to_separate",
-           "separated_response", "detect_zero_separation", "newton_check", "fit_findings", "DRIFT_TOL", "STEP_TOL",
-           "SCORE_TOL"]
+           "separated_response", "detect_zero_separation", "newton_check", "fit_findings", "boundary_rows", "DRIFT_TOL",
+           "STEP_TOL", "SCORE_TOL", "AT_EDGE_TOL"]
 
 #: A Newton step from a converged estimate that still moves some eta_i by more than this means divergence.
 DRIFT_TOL = 1e-3
@@ -76,6 +80,12 @@ SCORE_TOL = 1e-3
 _EDGE = 10 * np.finfo(float).eps
 #: |y - mu| below this fraction of (|y| + mean |y|) in every row is a fit exact to rounding.
 EXACT_FIT_TOL = 1e-10
+#: A fitted mean this close (relative to max(1, mean |y|)) to an edge where the row's response is has reached
+#: it: its score term is taken at its limit there.  (Fisher scoring carries such a mean towards the edge linearly
+#: -- halving a sqrt-link eta at each step -- and the exact fit stops with it ~1e-14 of the scale away; a
+#: sqrt-link term still differs from its limit, 0, by 2 w sqrt(mu), at most 2e-4 w here, against terms of order w
+#: in the rows not at the edge.)
+AT_EDGE_TOL = 1e-8
 
 
 @dataclass(frozen=True)
@@ -190,8 +200,34 @@ class NewtonCheck:
 _AT_OPTIMUM = NewtonCheck(0.0, "", 0.0, 0.0)
 
 
-def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A block's share of the score X'u and of the size of its terms (see :class:`NewtonCheck`)."""
+def _edge_limits(family: "Family") -> tuple[tuple[float, float], ...]:
+    """((e, L), ...) for each edge e of the mean domain where the response can be, which the link reaches at a
+    finite linear predictor eta_e, and where V has a simple zero (``family.variance_zeros``): L is the limit of a
+    row's score term per unit weight, mu'(eta) (e - mu) / V(mu) -> -mu'(eta_e) / V'(e), as its mean goes to e.
+
+    L = 0 where the link's derivative vanishes at the edge (sqrt at 0: the term is -2 eta), so a row with y = e
+    fitted at e satisfies its score equation; L != 0 (identity, a log-link probability of 1) is a pull across the
+    edge, which only a boundary optimum leaves unanswered."""
+    out = []
+    with np.errstate(all="ignore"):
+        for e, slope in family.variance_zeros:
+            at = np.array([e], dtype=float)
+            eta_e = family.link.link(at)
+            if bool(family.y_domain.contains(at)[0]) and np.all(np.isfinite(eta_e)):
+                out.append((e, float(-family.link.mu_eta(eta_e)[0] / slope)))
+    return tuple(out)
+
+
+def _settled_edges(family: "Family") -> tuple[float, ...]:
+    """The edges of :func:`_edge_limits` whose limit is 0: a row whose response and fitted mean are both there
+    satisfies its score equation, and is no sign of a boundary of the parameter space."""
+    return tuple(e for e, lim in _edge_limits(family) if lim == 0.0)
+
+
+def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray,
+                 limits: tuple[tuple[float, float], ...] = (), near: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A block's share of the score X'u and of the size of its terms (see :class:`NewtonCheck`); a row whose
+    response is at an edge e of ``limits`` and whose mean is within ``near`` of it adds the limit of its term."""
     link = family.link
     with np.errstate(all="ignore"):
         eta = blk.X.matvec(beta) + blk.offset
@@ -202,6 +238,13 @@ def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray) -> t
         # (every residual at the noise level of the estimate) does not look like a failed score equation
         mag = np.where(blk.weights > 0, np.abs(u) + 1e-6 * blk.weights * np.abs(d) * (np.abs(blk.y) + np.abs(mu))
                        / np.abs(v), 0.0)
+        for e, lim in limits:
+            # (the quotient is 0/0 at the edge and, near it, all of one sign and as small as the distance left:
+            # relative to its own size that reads as a score equation that fails, whatever the distance)
+            at = (blk.weights > 0) & (blk.y == e) & (np.abs(mu - e) <= near)
+            if at.any():
+                u = np.where(at, blk.weights * lim, u)
+                mag = np.where(at, np.abs(u), mag)
         return blk.X.rmatvec(u)[kept], blk.X.abs_rmatvec(mag)[kept]
 
 
@@ -215,15 +258,18 @@ def _block_drift(blk, step: np.ndarray) -> float:
 
 
 def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                 with_drift: bool) -> NewtonCheck:
-    """The size of the next Fisher-scoring step (two passes over the rows; one if not ``with_drift``)."""
+                 with_drift: bool, shared: "_SharedRange | None" = None) -> NewtonCheck:
+    """The size of the next Fisher-scoring step (two passes over the rows; one if not ``with_drift``; one more for
+    the response's scale where rows may sit on an edge with their response, unless ``shared`` has it)."""
     k = state.kept
     b = np.where(k, state.coef, 0.0)
     cov = state.cov_unscaled[np.ix_(k, k)]
     if not np.all(np.isfinite(cov)) or not np.any(k):
         return NewtonCheck(np.inf, "", np.inf, np.inf)
-    score, size = fold(source, partial(_block_score, family=family, beta=b, kept=k), _add_pair,
-                       (np.zeros(int(k.sum())), np.zeros(int(k.sum()))))
+    limits = _edge_limits(family)
+    near = AT_EDGE_TOL * max(1.0, (shared or _SharedRange(source))().mean_abs) if limits else 0.0
+    score, size = fold(source, partial(_block_score, family=family, beta=b, kept=k, limits=limits, near=near),
+                       _add_pair, (np.zeros(int(k.sum())), np.zeros(int(k.sum()))))
     with np.errstate(all="ignore"):
         step = cov @ score
         score_rel = float(np.max(np.abs(score) / np.where(size > 0, size, 1.0), initial=0.0))
@@ -331,20 +377,24 @@ def separated_response(frame: "ModelFrame") -> str:
 
 def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
                     intercept: str | None, check: NewtonCheck,
-                    shared: _SharedRange | None = None) -> SeparationInfo | None:
+                    shared: _SharedRange | None = None, n_boundary: int | None = None) -> SeparationInfo | None:
     """Separation of a binomial or count response, when the fit looks divergent; None otherwise.
 
     In memory the separating direction comes from a linear program over the rows; streamed rows are never all
     in memory, so there the direction the fit diverges along (the next step, ``check.step``) is checked to
     separate in a pass over the blocks (:mod:`glmstat.diagnosis.streamed_separation`).  ``shared``: the
-    response range of the other checks of the same fit (one pass for all)."""
+    response range of the other checks of the same fit (one pass for all); ``n_boundary``: the fitted means on an
+    edge that count (:func:`boundary_rows`; ``state.n_boundary`` if None)."""
     if not separation_possible(family):
         return None
     same = _all_same(frame, (shared or _SharedRange(source))(), state.kept,
                      (0.0, 1.0) if family.binomial_response else (0.0,))
     if same is not None:
         return same
-    divergent = state.n_boundary > 0 or not state.converged or check.eta_drift > DRIFT_TOL
+    # (a mean settled on an edge with its response is not one running off: a sqrt-link probability of 0 for a
+    # level of failures, whose coefficient is finite)
+    n_edge = state.n_boundary if n_boundary is None else n_boundary
+    divergent = n_edge > 0 or not state.converged or check.eta_drift > DRIFT_TOL
     if not divergent:
         return None
     factors = contrast_factors(frame)
@@ -391,11 +441,12 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
         # and the score equations hold, so the extra passes of newton_check would find nothing
         check = _AT_OPTIMUM
     else:
-        check = newton_check(frame, source, family, state, with_drift=separation_possible(family))
-    separation = find_separation(frame, source, family, state, intercept, check, shared)
+        check = newton_check(frame, source, family, state, with_drift=separation_possible(family), shared=shared)
+    n_edge = boundary_rows(source, family, state)
+    separation = find_separation(frame, source, family, state, intercept, check, shared, n_edge)
     # means on an edge of the domain that the link reaches at a finite linear predictor (a log-link
     # probability of 1, an identity-link Poisson mean of 0): a boundary of the parameter space, not separation
-    edge = _hard_edge_rows(source, family, state) if separation is None and state.n_boundary > 0 else None
+    edge = _hard_edge_rows(source, family, state) if separation is None and n_edge > 0 else None
     if edge is not None and edge.size:
         findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge)))
     if separation is None and state.converged and check.coef_step > STEP_TOL:
@@ -415,7 +466,7 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
                             f"IRLS met the deviance criterion, but the estimates are still moving: one more Fisher "
                             f"scoring step would change {check.column} by {check.coef_step:.2g} of its size (or "
                             f"standard error), so the estimates are accurate only to about that; {advice}"))
-    elif separation is None and state.converged and state.n_boundary == 0 and check.score_rel > SCORE_TOL:
+    elif separation is None and state.converged and n_edge == 0 and check.score_rel > SCORE_TOL:
         if _means_valid_everywhere(family):
             findings.insert(0, (ConvergenceWarning, _short_of_optimum_message(family, check, convergence)))
         else:
@@ -454,9 +505,10 @@ def _hard_edges(family: "Family") -> list[float]:
 
 
 def _rows_at(source: "InMemorySource", family: "Family", state: "FitState",
-             edges: list[tuple[float, float]]) -> np.ndarray:
+             edges: list[tuple[float, float]], settled: tuple[float, ...] = ()) -> np.ndarray:
     """Positions of the rows (with weight) whose fitted mean at the estimate is within ``tol`` of an ``edge``,
-    for each (edge, tol) of ``edges``, over the blocks of ``source``."""
+    for each (edge, tol) of ``edges``, over the blocks of ``source``; not those whose response is at an edge of
+    ``settled`` too (:func:`_settled_edges`)."""
     b = np.where(state.kept, state.coef, 0.0)
     rows, start = [], 0
     for blk in source.blocks():
@@ -464,32 +516,56 @@ def _rows_at(source: "InMemorySource", family: "Family", state: "FitState",
             mu = family.link.inverse(blk.X.matvec(b) + blk.offset)
         at = np.zeros(mu.shape[0], dtype=bool)
         for v, tol in edges:
-            at |= np.abs(mu - v) <= tol
+            on = np.abs(mu - v) <= tol
+            at |= on & (blk.y != v) if v in settled else on
         rows.append(start + np.flatnonzero(at & (blk.weights > 0)))
         start += blk.y.shape[0]
     return np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
 
 
 def _hard_edge_rows(source: "InMemorySource", family: "Family", state: "FitState") -> np.ndarray:
-    """Positions of the rows (with weight) whose fitted mean is on a hard edge (:func:`_hard_edges`)."""
+    """Positions of the rows (with weight) whose fitted mean is on a hard edge (:func:`_hard_edges`), but for
+    those settled there with their response (:func:`_settled_edges`)."""
     edges = [(v, _EDGE * max(1.0, abs(v))) for v in _hard_edges(family)]
-    return _rows_at(source, family, state, edges) if edges else np.zeros(0, dtype=np.intp)
+    return _rows_at(source, family, state, edges, _settled_edges(family)) if edges else np.zeros(0, dtype=np.intp)
+
+
+def _block_settled(blk, family: "Family", beta: np.ndarray, settled: tuple[float, ...]) -> int:
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(blk.X.matvec(beta) + blk.offset)
+    on = np.zeros(mu.shape[0], dtype=bool)
+    for v in settled:
+        on |= (blk.y == v) & (np.abs(mu - v) <= _EDGE * max(1.0, abs(v)))
+    return int(np.count_nonzero(on & (blk.weights > 0)))
+
+
+def boundary_rows(source: "InMemorySource", family: "Family", state: "FitState") -> int:
+    """The engine's count of fitted means on an edge of the domain (``state.n_boundary``) less the rows settled
+    there with their response (:func:`_settled_edges`: a sqrt-link mean of 0 for a count of 0), which are the
+    optimum, not a sign of separation or of a boundary; a pass over the rows only when there are both."""
+    settled = _settled_edges(family)
+    if state.n_boundary == 0 or not settled:
+        return state.n_boundary
+    b = np.where(state.kept, state.coef, 0.0)
+    n = fold(source, partial(_block_settled, family=family, beta=b, settled=settled), lambda a, c: a + c, 0)
+    return max(state.n_boundary - n, 0)
 
 
 def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
                       check: NewtonCheck, shared: _SharedRange, rows: np.ndarray | None = None) -> str:
     """The optimum lies on the edge of the family's mean domain: either some means sit on an edge the link
     reaches (``rows``, from :func:`_hard_edge_rows`), or the fit converged yet the score equations fail."""
+    # (R stops a fit on an edge the link reaches with "algorithm stopped at boundary value")
+    why = "" if rows is None else f", which the {family.link.name} link reaches at a finite linear predictor"
     if rows is None:
         tol = 1e-6 * (shared().mean_abs or 1.0)
-        rows = _rows_at(source, family, state, [(family.mu_domain.low, tol), (family.mu_domain.high, tol)])
+        rows = _rows_at(source, family, state, [(family.mu_domain.low, tol), (family.mu_domain.high, tol)],
+                        _settled_edges(family))
     where = (f"the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
              f"{family.name} family's domain {family.mu_domain}" if rows.size else
              "the fit sits on the edge of the region where the means are valid")
     if check.score_rel > SCORE_TOL:
-        why = f", and the score equations do not hold there (relative score {check.score_rel:.2g})"
-    else:  # (R stops such fits with "algorithm stopped at boundary value")
-        why = f", which the {family.link.name} link reaches at a finite linear predictor"
+        why += f", and the score equations do not hold there (relative score {check.score_rel:.2g})"
     better = "logit" if family.binomial_response else "log"
     return (f"the estimate is on the boundary of the parameter space: {where}{why}; the standard errors, tests and "
             f"intervals assume an interior maximum and are not valid; a link that keeps the means inside the domain "

@@ -1,0 +1,110 @@
+"""Fitted means on an edge of the domain only where the response is there too: no boundary is reported.
+
+A factor level whose counts are all 0 (or whose 0/1 responses are all 0), fitted with the sqrt link, has its
+mean at 0 at the optimum, where the link puts eta at 0.  Each of its rows adds w mu'(eta) (0 - mu) / V(mu) =
+-2 w eta (Poisson; the same limit for the negative binomial, binomial and quasi variances) to the score, which
+goes to 0 with the mean: the optimum is an interior one of the coefficients, and R's glm raises no warning.
+glmstat measured those terms relative to their own size -- all of one sign, as small as the distance left --
+and reported "the score equations do not hold there (relative score 1)" and a boundary of the parameter space.
+
+Fits that do stop on a boundary (the identity link, where the same limit is w, not 0: the optimum needs a
+negative mean; a log-link probability of 1) are still reported.  R's numbers: tests/fixtures/settled_edge
+(make_settled_edge.R), at epsilon = 1e-13.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES
+
+HERE = FIXTURES / "settled_edge"
+R = json.loads((HERE / "r.json").read_text())
+DATA = pd.read_csv(HERE / "data.csv")
+
+FAMILIES = {
+    "poisson": lambda: gs.Poisson(link="sqrt"),
+    "quasipoisson": lambda: gs.QuasiPoisson(link="sqrt"),
+    "negbin3": lambda: gs.NegativeBinomial(theta=3, link="sqrt"),
+    "negbin": lambda: gs.NegativeBinomial(link="sqrt"),
+    "quasi_mu": lambda: gs.Quasi(link="sqrt", variance="mu"),
+    "binomial": lambda: gs.Binomial(link="sqrt"),
+    "quasibinomial": lambda: gs.QuasiBinomial(link="sqrt"),
+    "quasi_mu1mu": lambda: gs.Quasi(link="sqrt", variance="mu(1-mu)"),
+}
+CASES = [k for k in R if k not in ("boundary", "started_at_edge")]
+
+
+def fit_caught(formula, data, **kw):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm(formula, data, **kw)
+    return fit, [w for w in caught if issubclass(w.category, gs.GLMStatWarning)]
+
+
+def test_the_fixture_covers_every_family_with_a_variance_zero():
+    assert sorted(CASES) == sorted(["poisson", "poisson_x", "quasipoisson", "negbin3", "negbin", "quasi_mu",
+                                    "binomial", "quasibinomial", "quasi_mu1mu"])
+    assert {R[c]["family"] for c in CASES} == set(FAMILIES)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_level_fitted_at_the_edge_with_its_response_is_no_boundary(case):
+    ref = R[case]
+    # R: converged, no warning at its default control nor at the exact estimate, the level's means at 0
+    assert ref["converged"] and ref["warnings"] == [] and ref["default_warnings"] == []
+    assert ref["min_fitted"] < 1e-13
+    fit, caught = fit_caught(ref["formula"], DATA, family=FAMILIES[ref["family"]]())
+    assert caught == [], [str(w.message) for w in caught]
+    assert not any("boundary" in n or "score equations" in n for n in fit.notes), fit.notes
+    assert fit.converged and fit.separation is None
+    np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
+    np.testing.assert_allclose(fit.std_errors, ref["std_errors"], rtol=1e-6)
+    np.testing.assert_allclose(fit.deviance, ref["deviance"], rtol=1e-6)
+    np.testing.assert_allclose(fit.dispersion, ref["dispersion"], rtol=1e-6)
+    if ref["theta"] is not None:
+        np.testing.assert_allclose(fit.theta, ref["theta"], rtol=1e-6)
+    assert fit.fitted_values.min() < 1e-12
+
+
+def test_means_started_on_the_edge_are_not_separation():
+    """Started with the level's means at 1e-24, the fit stays there (below 10 eps, where the engine counts a mean
+    on the edge, and R warns "fitted probabilities numerically 0 or 1"): the estimates are R's, finite, and
+    neither separation (infinite estimates, which the sqrt link cannot have) nor a boundary optimum is reported."""
+    ref = R["started_at_edge"]
+    assert ref["converged"] and ref["min_fitted"] < 1e-20
+    assert ref["warnings"] == ["glm.fit: fitted probabilities numerically 0 or 1 occurred"]
+    fit, caught = fit_caught(ref["formula"], DATA, family=gs.Binomial(link="sqrt"), start=ref["start"])
+    assert not [w for w in caught if issubclass(w.category, (gs.SeparationWarning, gs.BoundaryWarning))], \
+        [str(w.message) for w in caught]
+    assert fit.converged and fit.separation is None and fit.fitted_values.min() < 1e-20
+    np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
+    np.testing.assert_allclose(fit.deviance, ref["deviance"], rtol=1e-6)
+
+
+BOUNDARY = {  # (formula, family, start, max_iter) of the fits R stops on a boundary
+    "log_ones": ("y1 ~ g3", lambda: gs.Binomial(link="log"), [-1, 0.5, 0.9], 25),
+    "identity_zeros": ("y0 ~ g3", lambda: gs.Binomial(link="identity"), [0.375, 0.375, -0.3], 25),
+    "identity_counts": ("count ~ g4", lambda: gs.Poisson(link="identity"), [12, 2, -11, -5], 200),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOUNDARY))
+def test_an_edge_the_score_pulls_across_is_still_a_boundary(case):
+    """R: "algorithm stopped at boundary value", "fitted probabilities numerically 0 or 1" or steps truncated
+    "out of bounds" at the edge; glmstat reaches the same estimates and reports the boundary optimum."""
+    ref = R["boundary"][case]
+    assert ref["converged"] and any("boundary" in w or "numerically 0" in w or "out of bounds" in w
+                                    for w in ref["warnings"])
+    formula, family, start, max_iter = BOUNDARY[case]
+    data = DATA.assign(y1=np.where(DATA["g3"] == "C", 1.0, DATA["y0"]))
+    fit, caught = fit_caught(formula, data, family=family(), start=start, max_iter=max_iter)
+    said = [str(w.message) for w in caught if issubclass(w.category, gs.BoundaryWarning)]
+    assert any("the estimate is on the boundary of the parameter space" in m for m in said), said
+    np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
