@@ -5,7 +5,8 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
 
 * **Separation** -- some maximum-likelihood estimates are infinite.
   - Binomial: :func:`glmstat.diagnosis.explain.detect_separation` (a direction d with x_i'd >= 0 for successes,
-    <= 0 for failures).
+    <= 0 for failures); not with a link that reaches both 0 and 1 at a finite linear predictor (identity, sqrt),
+    along which the fit meets an edge at finite coefficients: a boundary optimum.
   - Counts with a log link (Poisson, quasi-Poisson, negative binomial, Tweedie with zeros): a direction d
     with x_i'd <= 0 for every row with y = 0, x_i'd = 0 for every row with y > 0 and x_i'd < 0 somewhere.
     Moving beta along d keeps the fit on the rows with y > 0 and sends the means of the other rows to 0,
@@ -208,13 +209,12 @@ def _edge_limits(family: "Family") -> tuple[tuple[float, float], ...]:
     L = 0 where the link's derivative vanishes at the edge (sqrt at 0: the term is -2 eta), so a row with y = e
     fitted at e satisfies its score equation; L != 0 (identity, a log-link probability of 1) is a pull across the
     edge, which only a boundary optimum leaves unanswered."""
-    out = []
+    out, hard = [], _hard_edges(family)
     with np.errstate(all="ignore"):
         for e, slope in family.variance_zeros:
             at = np.array([e], dtype=float)
-            eta_e = family.link.link(at)
-            if bool(family.y_domain.contains(at)[0]) and np.all(np.isfinite(eta_e)):
-                out.append((e, float(-family.link.mu_eta(eta_e)[0] / slope)))
+            if e in hard and bool(family.y_domain.contains(at)[0]):
+                out.append((e, float(-family.link.mu_eta(family.link.link(at))[0] / slope)))
     return tuple(out)
 
 
@@ -351,8 +351,12 @@ def _all_same(frame: "ModelFrame", response: _ResponseRange, kept: np.ndarray,
 
 
 def separation_possible(family: "Family") -> bool:
-    """Can some estimates of this family be infinite (a binomial, or counts with a suitable link)?"""
-    return family.binomial_response or _zero_separation_possible(family)
+    """Can some estimates of this family be infinite (a binomial, or counts with a suitable link)?  Not a binomial
+    whose link reaches both 0 and 1 at a finite linear predictor (identity, sqrt): a separating direction runs
+    into an edge at finite coefficients, a boundary optimum, where the estimates are finite."""
+    if family.binomial_response:
+        return len(_hard_edges(family)) < 2
+    return _zero_separation_possible(family)
 
 
 #: The linear programs of the in-memory separation tests work on the rows' kept columns as a dense matrix:
@@ -498,10 +502,17 @@ def _short_of_optimum_message(family: "Family", check: NewtonCheck, convergence:
 
 
 def _hard_edges(family: "Family") -> list[float]:
-    """The finite edges of the family's mean domain that its link reaches at a finite linear predictor."""
+    """The finite edges of the family's mean domain that its link reaches at a finite linear predictor (one its
+    inverse maps onto the edge itself: tan(-pi/2), the cauchit link of 0, is finite in floating point, but the
+    cauchit mean there is clamped at eps, as R clamps it, and reaches 0 only as eta -> -infinity)."""
+    edges = []
     with np.errstate(all="ignore"):
-        return [v for v in (family.mu_domain.low, family.mu_domain.high)
-                if np.isfinite(v) and np.isfinite(family.link.link(np.array([v], dtype=float))).all()]
+        for v in (family.mu_domain.low, family.mu_domain.high):
+            at = np.array([v], dtype=float)
+            eta = family.link.link(at)
+            if np.isfinite(v) and np.all(np.isfinite(eta)) and np.all(family.link.inverse(eta) == at):
+                edges.append(v)
+    return edges
 
 
 def _rows_at(source: "InMemorySource", family: "Family", state: "FitState",

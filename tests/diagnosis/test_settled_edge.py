@@ -34,6 +34,7 @@ FAMILIES = {
     "negbin3": lambda: gs.NegativeBinomial(theta=3, link="sqrt"),
     "negbin": lambda: gs.NegativeBinomial(link="sqrt"),
     "quasi_mu": lambda: gs.Quasi(link="sqrt", variance="mu"),
+    "tweedie1": lambda: gs.Tweedie(1, link_power=0.5),
     "binomial": lambda: gs.Binomial(link="sqrt"),
     "quasibinomial": lambda: gs.QuasiBinomial(link="sqrt"),
     "quasi_mu1mu": lambda: gs.Quasi(link="sqrt", variance="mu(1-mu)"),
@@ -50,7 +51,7 @@ def fit_caught(formula, data, **kw):
 
 def test_the_fixture_covers_every_family_with_a_variance_zero():
     assert sorted(CASES) == sorted(["poisson", "poisson_x", "quasipoisson", "negbin3", "negbin", "quasi_mu",
-                                    "binomial", "quasibinomial", "quasi_mu1mu"])
+                                    "tweedie1", "binomial", "quasibinomial", "quasi_mu1mu"])
     assert {R[c]["family"] for c in CASES} == set(FAMILIES)
 
 
@@ -91,6 +92,7 @@ def test_means_started_on_the_edge_are_not_separation():
 BOUNDARY = {  # (formula, family, start, max_iter) of the fits R stops on a boundary
     "log_ones": ("y1 ~ g3", lambda: gs.Binomial(link="log"), [-1, 0.5, 0.9], 25),
     "identity_zeros": ("y0 ~ g3", lambda: gs.Binomial(link="identity"), [0.375, 0.375, -0.3], 25),
+    "identity_ones": ("y1 ~ g3", lambda: gs.Binomial(link="identity"), [0.375, 0.375, 0.5], 25),
     "identity_counts": ("count ~ g4", lambda: gs.Poisson(link="identity"), [12, 2, -11, -5], 200),
 }
 
@@ -98,7 +100,9 @@ BOUNDARY = {  # (formula, family, start, max_iter) of the fits R stops on a boun
 @pytest.mark.parametrize("case", sorted(BOUNDARY))
 def test_an_edge_the_score_pulls_across_is_still_a_boundary(case):
     """R: "algorithm stopped at boundary value", "fitted probabilities numerically 0 or 1" or steps truncated
-    "out of bounds" at the edge; glmstat reaches the same estimates and reports the boundary optimum."""
+    "out of bounds" at the edge; glmstat reaches the same estimates and reports the boundary optimum -- not
+    separation: a level of successes fitted at a probability of 1 by the identity link, at eta = 1, was reported
+    as quasi-complete separation whose estimates are infinite."""
     ref = R["boundary"][case]
     assert ref["converged"] and any("boundary" in w or "numerically 0" in w or "out of bounds" in w
                                     for w in ref["warnings"])
@@ -107,4 +111,5 @@ def test_an_edge_the_score_pulls_across_is_still_a_boundary(case):
     fit, caught = fit_caught(formula, data, family=family(), start=start, max_iter=max_iter)
     said = [str(w.message) for w in caught if issubclass(w.category, gs.BoundaryWarning)]
     assert any("the estimate is on the boundary of the parameter space" in m for m in said), said
+    assert fit.separation is None and not [w for w in caught if issubclass(w.category, gs.SeparationWarning)]
     np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
