@@ -391,8 +391,11 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
     edge that count (:func:`boundary_rows`; ``state.n_boundary`` if None)."""
     if not separation_possible(family):
         return None
+    # (a response at an edge the link reaches at a finite linear predictor is fitted there, not diverging: every
+    # probability 1 with the log link is eta = 0)
+    reached = tuple(_hard_edges(family))
     same = _all_same(frame, (shared or _SharedRange(source))(), state.kept,
-                     (0.0, 1.0) if family.binomial_response else (0.0,))
+                     tuple(v for v in ((0.0, 1.0) if family.binomial_response else (0.0,)) if v not in reached))
     if same is not None:
         return same
     # (a mean settled on an edge with its response is not one running off: a sqrt-link probability of 0 for a
@@ -411,7 +414,7 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
     w = frame.total_weights
     if family.binomial_response:
         return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),
-                                 separated_response(frame), intercept, factors)
+                                 separated_response(frame), intercept, factors, reached)
     return detect_zero_separation(frame, w, state.kept, intercept, factors)
 
 

@@ -476,9 +476,12 @@ def _strictly_separable(SZ: np.ndarray) -> bool:
 def detect_separation(
     X: Design, y: np.ndarray, weights: np.ndarray, kept: np.ndarray, names: list[str],
     response: str, intercept: str | None, factors: tuple[FactorContrasts, ...] = (),
+    reached: tuple[float, ...] = (),
 ) -> SeparationInfo | None:
     """Find (quasi-)complete separation of a binomial response by linear programming; None if none
-    (``factors``: the terms coded by contrasts, whose levels may describe it)."""
+    (``factors``: the terms coded by contrasts, whose levels may describe it).  ``reached``: the edges, 0 or 1,
+    that the link reaches at a finite linear predictor (1 for the log link): a row whose response is there is
+    fitted there by finite coefficients, so it is held where it is (z'd = 0), as a proportion is."""
     rows = weights > 0
     # the linear program needs the rows themselves: the kept columns of the rows with weight
     Xk = X.take(np.flatnonzero(rows)).select(np.flatnonzero(kept)).toarray()
@@ -489,6 +492,9 @@ def detect_separation(
     Z = Xk / scale
     succ, fail = yk >= 1, yk <= 0
     mid = ~(succ | fail)
+    for edge, side in ((0.0, fail), (1.0, succ)):
+        if edge in reached:
+            mid |= side
     s = np.where(succ, 1.0, -1.0)
     sided = ~mid
     SZ = s[sided, None] * Z[sided]

@@ -39,7 +39,7 @@ FAMILIES = {
     "quasibinomial": lambda: gs.QuasiBinomial(link="sqrt"),
     "quasi_mu1mu": lambda: gs.Quasi(link="sqrt", variance="mu(1-mu)"),
 }
-CASES = [k for k in R if k not in ("boundary", "started_at_edge")]
+CASES = [k for k in R if k not in ("boundary", "started_at_edge", "log_ones_maxit3")]
 
 
 def fit_caught(formula, data, **kw):
@@ -87,6 +87,22 @@ def test_means_started_on_the_edge_are_not_separation():
     assert fit.converged and fit.separation is None and fit.fitted_values.min() < 1e-20
     np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
     np.testing.assert_allclose(fit.deviance, ref["deviance"], rtol=1e-6)
+
+
+def test_successes_the_log_link_fits_at_one_are_not_separation():
+    """A level of successes with the log link, stopped after 3 iterations: R's estimates (0.97 for the level),
+    "algorithm did not converge".  The level's probability reaches 1 at eta = 0, so its estimate is finite
+    wherever the fit stops; glmstat reported quasi-complete separation ("the maximum-likelihood estimates of
+    g3[T.C] are infinite") and "some estimates run off to infinity", from a test that moved successes up."""
+    ref = R["log_ones_maxit3"]
+    assert not ref["converged"] and "glm.fit: algorithm did not converge" in ref["warnings"]
+    data = DATA.assign(y1=np.where(DATA["g3"] == "C", 1.0, DATA["y0"]))
+    fit, caught = fit_caught("y1 ~ g3", data, family=gs.Binomial(link="log"), start=[-1, 0.5, 0.9], max_iter=3)
+    said = [str(w.message) for w in caught]
+    assert fit.separation is None and not [w for w in caught if issubclass(w.category, gs.SeparationWarning)], said
+    assert any(m.startswith("IRLS did not converge in 3 iterations") for m in said), said
+    assert not any("infinit" in m for m in said), said
+    np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
 
 
 BOUNDARY = {  # (formula, family, start, max_iter) of the fits R stops on a boundary
