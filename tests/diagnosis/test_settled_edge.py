@@ -129,3 +129,17 @@ def test_an_edge_the_score_pulls_across_is_still_a_boundary(case):
     assert any("the estimate is on the boundary of the parameter space" in m for m in said), said
     assert fit.separation is None and not [w for w in caught if issubclass(w.category, gs.SeparationWarning)]
     np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["poisson", "negbin", "binomial"])
+def test_streamed_rows_settled_on_the_edge_are_no_boundary_either(case, tmp_path, row_group_by_row_group):
+    """The same fits from a Parquet file of row groups of 5 rows (every check a pass over the blocks): R's
+    estimates, no warning."""
+    pytest.importorskip("pyarrow")
+    ref = R[case]
+    path = tmp_path / "settled.parquet"
+    DATA.to_parquet(path, row_group_size=5)
+    fit, caught = fit_caught(ref["formula"], str(path), family=FAMILIES[ref["family"]]())
+    assert caught == [], [str(w.message) for w in caught]
+    np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
+    np.testing.assert_allclose(fit.deviance, ref["deviance"], rtol=1e-6)
