@@ -143,3 +143,13 @@ def test_streamed_rows_settled_on_the_edge_are_no_boundary_either(case, tmp_path
     assert caught == [], [str(w.message) for w in caught]
     np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
     np.testing.assert_allclose(fit.deviance, ref["deviance"], rtol=1e-6)
+
+
+def test_a_variance_that_vanishes_faster_than_the_mean_keeps_the_boundary_warning():
+    """quasi(variance = "mu^2") with the sqrt link: a zero count's quasi-likelihood is -log(mu), unbounded as the
+    level's mean goes to 0, and its score term 2 eta (0 - eta^2) / eta^4 = -2 / eta diverges there (V has no
+    simple zero at 0, so no limit is taken): the fit stops on the edge with the score equations failing, and
+    says so.  (R's glm stops where its deviance, 2 max(log(mu) - 1, 0) at y = 0, no longer changes.)"""
+    fit, caught = fit_caught("count ~ g4", DATA, family=gs.Quasi(link="sqrt", variance="mu^2"))
+    said = [str(w.message) for w in caught if issubclass(w.category, gs.BoundaryWarning)]
+    assert any("the score equations do not hold there" in m for m in said), [str(w.message) for w in caught]
