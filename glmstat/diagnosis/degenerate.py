@@ -81,12 +81,12 @@ SCORE_TOL = 1e-3
 _EDGE = 10 * np.finfo(float).eps
 #: |y - mu| below this fraction of (|y| + mean |y|) in every row is a fit exact to rounding.
 EXACT_FIT_TOL = 1e-10
-#: A fitted mean this close (relative to max(1, mean |y|)) to an edge where the row's response is has reached
+#: A fitted mean this close (relative to s = max(1, mean |y|)) to an edge where the row's response is has reached
 #: it: its score term is taken at its limit there.  (Fisher scoring carries such a mean towards the edge linearly
-#: -- halving a sqrt-link eta at each step -- and the exact fit stops with it ~1e-14 of the scale away; a
-#: sqrt-link term still differs from its limit, 0, by 2 w sqrt(mu), at most 2e-4 w here, against terms of order w
-#: in the rows not at the edge.)
-AT_EDGE_TOL = 1e-8
+#: -- halving a sqrt-link eta at each step -- and the exact fit stops with it ~1e-15 s away; a sqrt-link term
+#: still differs from its limit, 0, by 2 w sqrt(mu), at most 2e-5 w sqrt(s) here, where the terms of the rows not
+#: at the edge, 2 w (y - mu) / sqrt(mu) for counts, are of order w.)
+AT_EDGE_TOL = 1e-10
 
 
 @dataclass(frozen=True)
