@@ -44,7 +44,7 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial, wraps
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -201,6 +201,22 @@ class NewtonCheck:
 _AT_OPTIMUM = NewtonCheck(0.0, "", 0.0, 0.0)
 
 
+def _per_family(fn):
+    """Memoise a function of the family alone (its edges are properties of the family and link, not of the data,
+    asked for several times in every fit); an unhashable family (a link object of a user's) is computed afresh."""
+    cached = lru_cache(maxsize=32)(fn)
+
+    @wraps(fn)
+    def wrapper(family):
+        try:
+            return cached(family)
+        except TypeError:
+            return fn(family)
+
+    return wrapper
+
+
+@_per_family
 def _edge_limits(family: "Family") -> tuple[tuple[float, float], ...]:
     """((e, L), ...) for each edge e of the mean domain where the response can be, which the link reaches at a
     finite linear predictor eta_e, and where V has a simple zero (``family.variance_zeros``): L is the limit of a
@@ -218,6 +234,7 @@ def _edge_limits(family: "Family") -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
+@_per_family
 def _settled_edges(family: "Family") -> tuple[float, ...]:
     """The edges of :func:`_edge_limits` whose limit is 0: a row whose response and fitted mean are both there
     satisfies its score equation, and is no sign of a boundary of the parameter space."""
@@ -504,7 +521,8 @@ def _short_of_optimum_message(family: "Family", check: NewtonCheck, convergence:
             f"maximum-likelihood estimates; {advice}")
 
 
-def _hard_edges(family: "Family") -> list[float]:
+@_per_family
+def _hard_edges(family: "Family") -> tuple[float, ...]:
     """The finite edges of the family's mean domain that its link reaches at a finite linear predictor (one its
     inverse maps onto the edge itself: tan(-pi/2), the cauchit link of 0, is finite in floating point, but the
     cauchit mean there is clamped at eps, as R clamps it, and reaches 0 only as eta -> -infinity)."""
@@ -515,7 +533,7 @@ def _hard_edges(family: "Family") -> list[float]:
             eta = family.link.link(at)
             if np.isfinite(v) and np.all(np.isfinite(eta)) and np.all(family.link.inverse(eta) == at):
                 edges.append(v)
-    return edges
+    return tuple(edges)
 
 
 def _rows_at(source: "InMemorySource", family: "Family", state: "FitState",
