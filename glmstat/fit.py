@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from .design.sources import InMemorySource, fold
-from .diagnosis.degenerate import boundary_rows, diagnose
+from .diagnosis.degenerate import diagnose
 from .diagnosis.explain import explain_aliasing
 from .engine.irls import Control, FitState
 from .engine.passes import deviance_part, offset_null_deviance, weighted_sums
@@ -127,16 +127,15 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + shown
         notes.append(msg)  # the summary shows each warning in the warning's own words
         warnings.warn(msg, AliasingWarning, stacklevel=3)
-    separation, findings = diagnose(frame, source, family, state, intercept, method, control.convergence)
+    separation, findings, n_edge = diagnose(frame, source, family, state, intercept, method, control.convergence)
     if separation is not None:
         msg = separation.message(frame.response_name, quasi=not family.has_likelihood)
         notes.append(msg)
         warnings.warn(msg, SeparationWarning, stacklevel=3)
     # (a statement about the likelihood: quasi families have none, and R's quasibinomial does not warn)
     # (rows settled on the edge with their response, a sqrt-link mean of 0 for a count of 0, are the optimum)
-    n_edge = boundary_rows(source, family, state) if separation is None and family.has_likelihood else 0
-    if n_edge > 0 and not any(category is BoundaryWarning  # (unless diagnosed more precisely)
-                              for category, _ in findings):
+    if separation is None and family.has_likelihood and n_edge > 0 and not any(
+            category is BoundaryWarning for category, _ in findings):  # (unless diagnosed more precisely)
         what = "probabilities numerically 0 or 1" if family.binomial_response else "means numerically at the boundary"
         msg = _BOUNDARY[method].format(what=what, n=n_edge)
         notes.append(msg)

@@ -453,20 +453,21 @@ def contrast_factors(frame: "ModelFrame") -> tuple[FactorContrasts, ...]:
 
 def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
              intercept: str | None, method: str, convergence: str = "exact"
-             ) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]]]:
-    """Everything this module checks: (separation or None, [(warning category, message), ...]);
-    ``convergence`` is the fit's mode (``"R"``: it stopped at R's criterion on purpose)."""
+             ) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]], int]:
+    """Everything this module checks: (separation or None, [(warning category, message), ...], the fitted means
+    on an edge of the domain that count, :func:`boundary_rows`); ``convergence`` is the fit's mode (``"R"``: it
+    stopped at R's criterion on purpose)."""
     shared = _SharedRange(source)
     findings = fit_findings(frame, source, family, state, shared)
+    n_edge = boundary_rows(source, family, state)
     if method != "irls" or not state.kept.any():  # Firth has its own score equations; an empty model has none
-        return None, findings
+        return None, findings, n_edge
     if state.polished and state.n_boundary == 0:
         # the engine's last step was already negligible at an interior optimum: nothing is still moving,
         # and the score equations hold, so the extra passes of newton_check would find nothing
         check = _AT_OPTIMUM
     else:
         check = newton_check(frame, source, family, state, with_drift=separation_possible(family), shared=shared)
-    n_edge = boundary_rows(source, family, state)
     separation = find_separation(frame, source, family, state, intercept, check, shared, n_edge)
     # means on an edge of the domain that the link reaches at a finite linear predictor (a log-link
     # probability of 1, an identity-link Poisson mean of 0): a boundary of the parameter space, not separation
@@ -495,7 +496,7 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
             findings.insert(0, (ConvergenceWarning, _short_of_optimum_message(family, check, convergence)))
         else:
             findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared)))
-    return separation, findings
+    return separation, findings, n_edge
 
 
 def _means_valid_everywhere(family: "Family") -> bool:

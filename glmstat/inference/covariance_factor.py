@@ -33,7 +33,7 @@ from ..errors import DataError
 from .fitdata import FitData
 
 __all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "covariance_factor", "factor_rows_norm2",
-           "factor_gram", "LevelsFirstGram", "levels_first_gram", "with_cov_factor", "block_leverages", "combination_covariance", "combination_variances"]
+           "factor_gram", "LevelsFirstGram", "levels_first_gram", "levels_lift", "with_cov_factor", "block_leverages", "combination_covariance", "combination_variances"]
 
 #: Beyond this 1-norm condition number of the covariance scaled to unit diagonal, x'Cx would lose more than
 #: about 1e-10 of itself: quadratic forms come from the QR factor of sqrt(W) X instead, as R's.
@@ -134,7 +134,7 @@ def covariance_factor(fd: FitData) -> tuple[np.ndarray, np.ndarray | None] | Non
     return F, levels
 
 
-def _levels_lift(F: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def levels_lift(F: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lift, inv_s, F_o) of a levels-first factor F: x_i' lift = u_i, row i's one coordinate among the k
     levels' (F[levels[j], j] = inv_s[j] at its level, lift zero elsewhere), and F_o = F's other m columns."""
     k = levels.size
@@ -150,7 +150,7 @@ def factor_rows_norm2(X: Design, F: np.ndarray, levels: np.ndarray | None = None
     x_i'F = [u_i e_{c_i}, v_i'] and the norm is u_i^2 + ||v_i||^2: O(m) a row for m other columns, not O(p)."""
     out = np.empty(X.n_rows)
     if levels is not None:
-        lift, _, F_o = _levels_lift(F, levels)
+        lift, _, F_o = levels_lift(F, levels)
         for start, stop, rows in X.row_blocks(_LEVELS_BLOCK_ROWS):
             u, V = rows.matvec(lift), rows.matmat(F_o)
             out[start:stop] = u * u + np.einsum("ij,ij->i", V, V)
@@ -195,10 +195,10 @@ class LevelsFirstGram:
 
 def levels_first_gram(X: Design, F: np.ndarray, levels: np.ndarray, f: np.ndarray) -> LevelsFirstGram:
     """:func:`factor_gram` for a levels-first F, O(n m^2) instead of O(n p^2): per row u_i = x_i' lift and
-    v_i = F_o' x_i (:func:`_levels_lift`), the other columns' block sum f_i v_i v_i', and the levels' sums of
+    v_i = F_o' x_i (:func:`levels_lift`), the other columns' block sum f_i v_i v_i', and the levels' sums of
     f_i u_i^2 and f_i u_i v_i by level -- as u_i = t_i inv_s[c_i] (t_i the row's entry in its level's column),
     inv_s times the design's X' (f u) and X' (f v_j) at the levels' columns: no n x p product."""
-    lift, inv_s, F_o = _levels_lift(F, levels)
+    lift, inv_s, F_o = levels_lift(F, levels)
     m = F_o.shape[1]
     level, cross, rest = np.zeros(levels.size), np.zeros((levels.size, m)), np.zeros((m, m))
     for start, stop, rows in X.row_blocks(_LEVELS_BLOCK_ROWS):

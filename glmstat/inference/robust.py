@@ -72,7 +72,7 @@ from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
 from .covariance_factor import (LevelsFirstGram, block_leverages, factor_gram, leverage_weights, levels_first_gram,
-                                with_cov_factor)
+                                levels_lift, with_cov_factor)
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -397,11 +397,10 @@ def _levels_first_rows(Xg: Design, F: np.ndarray, levels: np.ndarray) -> tuple[n
     ind = Xg.select(levels).tosparse()  # (one entry a row at most: the row's level, where it has a column)
     has = np.flatnonzero(np.diff(ind.indptr))
     reached, local = np.unique(ind.indices, return_inverse=True)
-    lift = np.zeros(F.shape[0])
-    lift[levels] = F[levels, np.arange(k)]
-    P = np.zeros((Xg.n_rows, reached.size + F.shape[1] - k))
+    lift, _, F_o = levels_lift(F, levels)
+    P = np.zeros((Xg.n_rows, reached.size + F_o.shape[1]))
     P[has, local] = Xg.matvec(lift)[has]
-    P[:, reached.size:] = Xg.matmat(F[:, k:])
+    P[:, reached.size:] = Xg.matmat(F_o)
     return P, np.r_[reached, np.arange(k, F.shape[1])]
 
 
