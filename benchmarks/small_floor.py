@@ -24,11 +24,14 @@ import pandas as pd
 
 _R = """
 args <- commandArgs(trailingOnly = TRUE)
-d <- read.csv(args[1]); reps <- as.integer(args[2])
+d <- read.csv(args[1]); reps <- as.integer(args[2]); pause <- as.numeric(args[3])
 f <- function() coef(summary(glm(passed ~ hours + score, family = binomial(), data = d)))[, 2]
 for (i in 1:20) f()
 t <- numeric(reps)
-for (i in seq_len(reps)) { t0 <- Sys.time(); f(); t[i] <- as.numeric(Sys.time() - t0, units = "secs") * 1000 }
+for (i in seq_len(reps)) {
+  if (pause > 0) Sys.sleep(pause / 1000)
+  t0 <- Sys.time(); f(); t[i] <- as.numeric(Sys.time() - t0, units = "secs") * 1000
+}
 cat(median(t), "\\n")
 """
 
@@ -70,12 +73,12 @@ def floor_fit(d: pd.DataFrame) -> np.ndarray:
     return np.sqrt(np.diag(inv))
 
 
-def r_ms(csv: str, reps: int = 300) -> float | None:
-    """R's median glm + summary time in ms, or None without Rscript."""
+def r_ms(csv: str, reps: int = 300, pause_ms: float = 0.0) -> float | None:
+    """R's median glm + summary time in ms (each call after a sleep of ``pause_ms``), or None without Rscript."""
     with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as f:
         f.write(_R)
     try:
-        out = subprocess.run(["Rscript", f.name, csv, str(reps)], capture_output=True, text=True, check=True)
+        out = subprocess.run(["Rscript", f.name, csv, str(reps), str(pause_ms)], capture_output=True, text=True, check=True)
         return float(out.stdout.split()[-1])
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -126,6 +129,16 @@ def main() -> None:
             t = time.perf_counter()
             tools[k]()
             warm[k].append(1000 * (time.perf_counter() - t))
+    # every contender after the same pause, R included: what a call costs once other work has cooled the caches
+    pause_ms = 15.0
+    paused: dict[str, list[float]] = {k: [] for k in ("glmstat", "floor")}
+    for _ in range(100):
+        for k in paused:
+            time.sleep(pause_ms / 1000)
+            t = time.perf_counter()
+            tools[k]()
+            paused[k].append(1000 * (time.perf_counter() - t))
+    r_paused = r_ms(csv, 100, pause_ms)
     after = r_ms(csv)
     med = {k: statistics.median(v) for k, v in times.items()}
     if before is not None and after is not None:
@@ -137,6 +150,12 @@ def main() -> None:
         print(f"of R's time (R in its own loop): alternating glmstat {med['glmstat'] / med['R']:.2f}, floor "
               f"{med['floor'] / med['R']:.2f}; own loop glmstat {hot['glmstat'] / med['R']:.2f}, floor "
               f"{hot['floor'] / med['R']:.2f}")
+    cold = {k: statistics.median(v) for k, v in paused.items()}
+    line = f"each call after a {pause_ms:.0f} ms sleep: " + "; ".join(f"{k} {v:.3f} ms" for k, v in cold.items())
+    if r_paused is not None:
+        line += (f"; R {r_paused:.3f} ms; of R's time: glmstat {cold['glmstat'] / r_paused:.2f}, "
+                 f"floor {cold['floor'] / r_paused:.2f}")
+    print(line)
 
 
 if __name__ == "__main__":
