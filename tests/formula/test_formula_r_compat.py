@@ -180,6 +180,34 @@ def test_poly_of_a_variable_with_missing_values_is_learned_from_its_values():
     assert_close(fit.coef, gs.glm("y ~ poly(x, 2)", d.dropna(), family=gs.Poisson(), tol=1e-12).coef)
 
 
+def _gram_polynomials(n: int, k: int) -> np.ndarray:
+    """The orthonormal polynomials of degree 1..k over the points 1..n (discrete Chebyshev, or Gram, polynomials),
+    from their closed-form recurrence: p_{i+1} = (x - (n + 1)/2) p_i - b_i p_{i-1},
+    b_i = i^2 (n^2 - i^2) / (4 (4 i^2 - 1)), sum p_0^2 = n and sum p_{i+1}^2 = b_{i+1} sum p_i^2."""
+    x = np.arange(1.0, n + 1)
+    p_prev, p, size = np.zeros(n), np.ones(n), float(n)
+    cols = []
+    for i in range(k):
+        b = 0.0 if i == 0 else i * i * (n * n - i * i) / (4.0 * (4 * i * i - 1))
+        p_prev, p = p, (x - (n + 1) / 2) * p - b * p_prev
+        size *= (i + 1) ** 2 * (n * n - (i + 1) ** 2) / (4.0 * (4 * (i + 1) ** 2 - 1))
+        cols.append(p / np.sqrt(size))
+    return np.column_stack(cols)
+
+
+def test_poly_of_high_degree_is_the_orthonormal_polynomials():
+    # R's poly() takes them from the QR of the powers of x, whose condition grows geometrically with the degree:
+    # on 1..200 R refuses degree 30 ("'degree' must be less than number of unique points"), and glmstat's columns
+    # taken the same way had norms far from 1 at degree 40; the recurrence gives the closed form's to 1e-12
+    d = pd.DataFrame({"x": np.arange(1.0, 201)})
+    d["y"] = np.sin(d.x / 20) + np.random.default_rng(1).normal(0, 0.1, 200)
+    fit = gs.glm("y ~ poly(x, 40)", d)
+    want = _gram_polynomials(200, 40)
+    np.testing.assert_allclose(fit.model_frame.X[:, 1:], want, rtol=0, atol=1e-12)
+    # the learned recurrence predicts new points on the same polynomials (the fit's own rows, given again)
+    assert_close(fit.predict(d.iloc[::7], type="link"), fit.fitted_values.to_numpy()[::7], rtol=1e-10)
+
+
 def test_relevel_names_a_missing_reference_level():
     w = pd.read_csv(FIXTURES / "data" / "warpbreaks.csv")
     with pytest.raises(gs.FormulaError, match=r'ref = "Q" is not a level \(levels: \'H\', \'L\', \'M\'\)'):
