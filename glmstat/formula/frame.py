@@ -31,12 +31,12 @@ from ..design.structured import StructuredDesign
 from ..errors import DataError, DataWarning, FormulaError
 from ..families import Family
 from .contrasts import contrasts_argument, term_codings, with_contrasts
-from .rows import complete_arrays, evaluate_rows, missing_detail, more_levels_warning
+from .rows import complete_arrays, evaluate_rows, missing_detail, more_levels_warning, numeric_text_warning
 from .deparse import deparse
 from .encode import build_design, factor_levels, plan_design
 from .evaluate import DataColumns, Evaluator, check_context
 from .limits import DEFAULT_LIMITS, FormulaLimits
-from .nodes import Node, count_dots
+from .nodes import Name, Node, count_dots
 from .parser import parse
 from .spec import ModelSpec
 from .terms import Terms, expand_terms, lhs_names, warn_idle_powers, warn_response_term
@@ -239,6 +239,8 @@ def build_model_frame(
         if isinstance(v, FactorVec):
             v, lv = factor_levels(v)
             levels[deparse(node)] = lv
+            if isinstance(node, Name) and (msg := numeric_text_warning(node.id, lv)):
+                warnings.warn(msg, DataWarning, stacklevel=4)
         values_used[node] = v
     values_used = with_contrasts(values_used, contrasts, names)
     try:

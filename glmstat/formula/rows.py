@@ -23,7 +23,7 @@ from .._arguments import shown
 from ..errors import DataError, FormulaError, GLMStatError
 from ..families import Family
 from ..printable import escape_unprintable
-from .deparse import deparse
+from .deparse import deparse, r_name
 from .evaluate import DataColumns, Evaluator
 from .limits import check_variables, factor_bytes
 from .nodes import Call, Name, Node
@@ -173,6 +173,40 @@ def more_levels_warning(label: str, levels: tuple) -> str | None:
             f"({shown(label_text(levels[0]))}) is failure and the other {len(others)} "
             f"({', '.join(shown(label_text(x)) for x in others[:5])}{', ...' if len(others) > 5 else ''}) success; "
             "for another grouping, write the response as a 0/1 or True/False expression")
+
+
+#: the forms of a number written as text that the warning below recognises (no "1_000", "0x1f", "inf", "nan")
+_NUMBER_TEXT = r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$"
+
+
+def numeric_text_warning(label: str, levels: tuple) -> str | None:
+    """The message for a column of text whose values read as numbers, or None.
+
+    It is fitted as a factor of as many levels, as R fits a character column, which is seldom what was meant:
+    a number column that pandas read as text for one stray token ("?", "n/a"), numbers kept as Python objects
+    that dask turned into strings.  Warned when at least 90% of 3 or more levels read as numbers and some of
+    them are not whole numbers or, with 10 levels or more, some do not read as numbers (the stray tokens).
+    Whole-number codes alone ("01", "02", ...) are ids stored as text on purpose, and say nothing.
+    """
+    if len(levels) < 3 or not all(isinstance(lv, str) for lv in levels):
+        return None
+    texts = pd.Series(levels, dtype=object)
+    numeric = texts.str.match(_NUMBER_TEXT).to_numpy(dtype=bool)
+    n_numbers = int(numeric.sum())
+    if n_numbers < 0.9 * len(levels):
+        return None
+    values = pd.to_numeric(texts[numeric]).to_numpy(dtype=float)
+    words = [lv for lv, ok in zip(levels, numeric) if not ok]
+    fractional = bool(np.any(np.isfinite(values) & (values != np.round(values))))
+    if not fractional and not (words and len(levels) >= 10):
+        return None
+    which = "all of them read as numbers" if not words else (
+        f"{n_numbers} of them read as numbers, all but {', '.join(shown(w) for w in words[:3])}"
+        f"{', ...' if len(words) > 3 else ''}")
+    return (f"column {shown(label)} holds text, so it is fitted as a factor of {len(levels)} levels (as R fits a "
+            f"character column), but {which}: if it is a number, convert it before the fit "
+            f"(pandas.to_numeric(..., errors='coerce'); dask turns a column of Python objects into text), or write "
+            f"factor({r_name(label)}) in the formula to fit it as a factor without this warning")
 
 
 def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tuple[np.ndarray | None, str | None]:

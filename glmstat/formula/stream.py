@@ -39,8 +39,9 @@ from .frame import STRUCTURED, check_finite_design, column_names, model_terms, p
 from .functions import merge_chunk_levels
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .functions import bind, unqualified
-from .nodes import Call, Node, Num, Str
-from .rows import complete_arrays, evaluate_rows, missing_order, more_levels_warning, variables_used
+from .nodes import Call, Name, Node, Num, Str
+from .rows import (complete_arrays, evaluate_rows, missing_order, more_levels_warning, numeric_text_warning,
+                   variables_used)
 from .spec import ModelSpec, align_levels, all_missing
 from .terms import Terms, lhs_names
 from .values import FactorVec, NumMat, NumVec, label_text, level_sort_key, missing_mask, take_rows
@@ -394,6 +395,8 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         if info.kind == "factor":
             lv = _merge_levels(info, label, node)
             levels[label] = lv
+            if isinstance(node, Name) and (msg := numeric_text_warning(node.id, lv)):
+                warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller, as the response's warning below)
             template[node] = FactorVec(np.zeros(0, dtype=np.intp), lv, info.ordered, info.contrasts, info.keep_unused)
         elif info.kind == "matrix":
             template[node] = NumMat(np.zeros((0, info.width)), info.suffixes)
