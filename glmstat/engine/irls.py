@@ -193,16 +193,19 @@ def _new_reducer(p: int, use_qr: bool, fixed_gram: np.ndarray | None) -> GramRed
 
 
 def _pass_block(family: Family, kernel, beta: np.ndarray | None, use_qr: bool, fixed_gram: np.ndarray | None,
-                p: int, b) -> PassResult:
+                p: int, b, working: bool = True) -> PassResult:
     """One block's share of a pass at ``beta`` (``None``: R's starting mu): its deviance, Pearson sum,
-    counts and reduced normal equations.  Runs where the block is (a dask worker, for a cluster's rows)."""
+    counts and reduced normal equations.  Runs where the block is (a dask worker, for a cluster's rows).
+    ``working=False`` (with ``beta=None`` only) leaves the working residual out of the starting pass's
+    response: the normal equations of the starting linear predictor itself, eta - offset."""
     if beta is None:
         with np.errstate(all="ignore"):
             eta = family.link.link(family.start_mu(b.y, b.mustart_weights))
             wk = kernel(b.y, b.weights, eta)
             # the first pass solves for the coefficients themselves: residual z - offset, not y - mu
             r = eta - b.offset
-            r += wk.r
+            if working:
+                r += wk.r
             r[~(wk.W > 0)] = 0.0  # (the one zero-weight rule: no residual where the working weight is 0)
             # e.g. log link, y = 0: no starting linear predictor (a finite sum has no inf or NaN term)
             valid = wk.valid and (math.isfinite(_sum(r)) or bool(np.isfinite(r).all()))
@@ -221,17 +224,20 @@ def _pass_block(family: Family, kernel, beta: np.ndarray | None, use_qr: bool, f
 
 
 def _pass(source: DesignSource, family: Family, beta: np.ndarray | None, use_qr: bool,
-          kernel=None, fixed_gram: np.ndarray | None = None) -> PassResult:
+          kernel=None, fixed_gram: np.ndarray | None = None, working: bool = True) -> PassResult:
     """Evaluate deviance and the weighted normal equations at ``beta`` (``None``: R's starting mu), as one
     map-reduce over the source's blocks (:func:`_pass_block`, merged by :meth:`PassResult.merge`).
 
     With ``fixed_gram`` (X'WX of a previous pass whose working weights were the prior weights themselves)
     only the score is reduced; should a block's weights turn out not to be fixed, the pass is redone in full.
+    ``working``: see :func:`_pass_block`.
     """
     p = source.n_cols
     if kernel is None:
         kernel = kernel_for(family)
     part = partial(_pass_block, family, kernel, beta, use_qr, fixed_gram, p)  # (positional: binds faster)
+    if not working:
+        part = partial(part, working=False)
     res = source.map_reduce(part, PassResult.merge)
     if res is None:  # no rows
         res = PassResult(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(p, use_qr, fixed_gram))
@@ -276,6 +282,48 @@ def _moved(new: np.ndarray, old: np.ndarray) -> float:
 def _rises(old: PassResult, new: PassResult) -> bool:
     """The deviance rose by more than rounding."""
     return new.deviance > old.deviance + 1e-12 * abs(old.deviance)
+
+
+#: A first step (from R's starting means: nothing to halve towards) whose means leave the family's domain is
+#: refused, as R refuses it -- unless shortening it towards the coefficients of the starting linear predictor
+#: by at most this fraction of itself brings them back: it then left the domain by the rounding of its solve.
+#: Where the exact first step ends on the edge (an identity-link binomial mean of 1 for a factor level whose
+#: responses are all 1: their working responses are exactly 1), the solve's last bit decides the side, and it
+#: falls one way in memory, another for the same sums taken in another order (Parquet row groups, dask
+#: partitions) and a third for R's QR.  (A step that truly leaves the domain needs a shortening of order 1.)
+FIRST_STEP_ROUNDING = 2.0**-30
+#: The shortenings tried, smallest first (each 16 times the one before): the estimate stays as near the edge
+#: as a first step that rounded inside it.
+_FIRST_STEP_SHORTENINGS = tuple(2.0**-k for k in range(46, 29, -4))
+
+
+def _shortened(source: DesignSource, family: Family, kernel, new: np.ndarray, toward: np.ndarray, t: float,
+               kept: np.ndarray, use_qr: bool, max_cond: float):
+    """(coefficients, pass, factor, use_qr) at ``new`` moved the fraction ``t`` towards ``toward``, or None
+    when its means leave the domain (or its X'WX has no factor)."""
+    beta = new + t * (toward - new)
+    res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept, kernel, None, max_cond)
+    return (beta, res, fac, use_qr) if res.valid and fac is not None else None
+
+
+def _first_step_inside(source: DesignSource, family: Family, kernel, new: np.ndarray, kept: np.ndarray,
+                       use_qr: bool, max_cond: float):
+    """The first step ``new``, whose means leave the family's domain, shortened towards the coefficients of
+    the starting linear predictor (its weighted least-squares fit, the working weights those of the first
+    step) by the smallest of :data:`_FIRST_STEP_SHORTENINGS` that brings them back: (coefficients, pass,
+    factor, use_qr), or None when no shortening up to :data:`FIRST_STEP_ROUNDING` does (R's refusal)."""
+    start = _pass(source, family, None, use_qr, kernel, working=False)
+    fac = _factor(start, kept, max_cond) if start.valid else None
+    if fac is None:
+        return None
+    toward = np.where(kept, fac.step, 0.0)
+    if _shortened(source, family, kernel, new, toward, FIRST_STEP_ROUNDING, kept, use_qr, max_cond) is None:
+        return None  # (one pass decides a refusal)
+    for t in _FIRST_STEP_SHORTENINGS:
+        inside = _shortened(source, family, kernel, new, toward, t, kept, use_qr, max_cond)
+        if inside is not None:
+            return inside
+    return None
 
 
 #: At a finite optimum the next Fisher step moves no linear predictor by more than rounding (R's criterion
@@ -557,6 +605,11 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                     restart_from = _went_away(trace, res.deviance, rescue and rose)
                 break
             if iterations == 1 and start is None:  # as R: nothing to halve towards
+                inside = None if halvings else _first_step_inside(source, family, kernel, new, kept, use_qr,
+                                                                    max_cond)
+                if inside is not None:  # (the step left the domain by its rounding only)
+                    new, new_res, new_fac, use_qr = inside
+                    continue
                 raise FitError(
                     "no valid set of coefficients has been found: the first step gives a non-finite "
                     "deviance or leaves the family's domain; pass start= coefficients"
