@@ -127,7 +127,8 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + shown
         notes.append(msg)  # the summary shows each warning in the warning's own words
         warnings.warn(msg, AliasingWarning, stacklevel=3)
-    separation, findings, n_edge = diagnose(frame, source, family, state, intercept, method, control.convergence)
+    separation, findings, n_edge = diagnose(frame, source, family, state, intercept, method, control.convergence,
+                                            control.tol)
     if separation is not None:
         msg = separation.message(frame.response_name, quasi=not family.has_likelihood)
         notes.append(msg)

@@ -30,7 +30,10 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
   when it converges only linearly (non-canonical links with large residuals); if one more step would still
   change a coefficient by more than ``STEP_TOL`` of max(|beta_j|, se_j), a ConvergenceWarning says so; so it
   does when the score equations fail at a converged estimate whose link keeps every mean valid (log, logit,
-  ...): no edge explains that, and the deviance test was met on a plateau, short of the optimum.
+  ...): no edge explains that, and the deviance test was met on a plateau, short of the optimum.  At R's
+  criterion (``convergence="R"``) rows settling on an edge with their response (an all-zero level, sqrt link)
+  whose deviance is below what that criterion resolves are taken at the edge first: their linear approach to it
+  is what R's test stops, silent, and only what still moves beside it is reported.
 * **Boundary optimum** -- with a link that lets the mean reach the edge of its domain (identity or sqrt for
   counts), IRLS can converge to a point where some fitted means are 0 and the score equations
   X' diag(w mu'(eta) / V(mu)) (y - mu) = 0 do not hold (relative size above ``SCORE_TOL``): a
@@ -242,10 +245,14 @@ def _settled_edges(family: "Family") -> tuple[float, ...]:
 
 
 def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray,
-                 limits: tuple[tuple[float, float], ...] = (), near: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """A block's share of the score X'u and of the size of its terms (see :class:`NewtonCheck`); a row whose
-    response is at an edge e of ``limits`` and whose mean is within ``near`` of it adds the limit of its term."""
+                 limits: tuple[tuple[float, float], ...] = (), near: float = 0.0, settled_deviance: float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray, float]:
+    """A block's share of the score X'u and of the size of its terms (see :class:`NewtonCheck`), and the
+    deviance of the rows taken at an edge; a row whose response is at an edge e of ``limits`` and whose mean is
+    within ``near`` of it adds the limit of its term -- so does one whose edge's limit is 0 (a settled edge) and
+    whose deviance there is at most ``settled_deviance``."""
     link = family.link
+    taken = 0.0
     with np.errstate(all="ignore"):
         eta = blk.X.matvec(beta) + blk.offset
         mu = link.inverse(eta)
@@ -258,15 +265,21 @@ def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray,
         for e, lim in limits:
             # (the quotient is 0/0 at the edge and, near it, all of one sign and as small as the distance left:
             # relative to its own size that reads as a score equation that fails, whatever the distance)
-            at = (blk.weights > 0) & (blk.y == e) & (np.abs(mu - e) <= near)
+            at = (blk.weights > 0) & (blk.y == e)
+            close = np.abs(mu - e) <= near
+            if lim == 0.0 and settled_deviance > 0.0:
+                dev = blk.weights * family.unit_deviance(blk.y, mu)
+                close |= dev <= settled_deviance
+                taken += float(np.sum(dev[at & close]))
+            at &= close
             if at.any():
                 u = np.where(at, blk.weights * lim, u)
                 mag = np.where(at, np.abs(u), mag)
-        return blk.X.rmatvec(u)[kept], blk.X.abs_rmatvec(mag)[kept]
+        return blk.X.rmatvec(u)[kept], blk.X.abs_rmatvec(mag)[kept], taken
 
 
 def _add_pair(a: tuple, b: tuple) -> tuple:
-    return a[0] + b[0], a[1] + b[1]
+    return tuple(x + y for x, y in zip(a, b))
 
 
 def _block_drift(blk, step: np.ndarray) -> float:
@@ -275,9 +288,14 @@ def _block_drift(blk, step: np.ndarray) -> float:
 
 
 def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                 with_drift: bool, shared: "_SharedRange | None" = None) -> NewtonCheck:
+                 with_drift: bool, shared: "_SharedRange | None" = None, settled_deviance: float = 0.0
+                 ) -> NewtonCheck | None:
     """The size of the next Fisher-scoring step (two passes over the rows; one if not ``with_drift``; one more for
-    the response's scale where rows may sit on an edge with their response, unless ``shared`` has it)."""
+    the response's scale where rows may sit on an edge with their response, unless ``shared`` has it).
+
+    ``settled_deviance`` > 0: the step with every row whose response is on a settled edge (:func:`_settled_edges`)
+    and whose deviance is at most that taken at the edge, its score term at its limit, 0 -- or None when those
+    rows' deviance adds up to more than ``settled_deviance``."""
     k = state.kept
     b = np.where(k, state.coef, 0.0)
     cov = state.cov_unscaled[np.ix_(k, k)]
@@ -285,8 +303,11 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
         return NewtonCheck(np.inf, "", np.inf, np.inf)
     limits = _edge_limits(family)
     near = AT_EDGE_TOL * max(1.0, (shared or _SharedRange(source))().mean_abs) if limits else 0.0
-    score, size = fold(source, partial(_block_score, family=family, beta=b, kept=k, limits=limits, near=near),
-                       _add_pair, (np.zeros(int(k.sum())), np.zeros(int(k.sum()))))
+    score, size, taken = fold(source, partial(_block_score, family=family, beta=b, kept=k, limits=limits, near=near,
+                                              settled_deviance=settled_deviance),
+                              _add_pair, (np.zeros(int(k.sum())), np.zeros(int(k.sum())), 0.0))
+    if settled_deviance > 0.0 and not taken <= settled_deviance:
+        return None
     with np.errstate(all="ignore"):
         step = cov @ score
         score_rel = float(np.max(np.abs(score) / np.where(size > 0, size, 1.0), initial=0.0))
@@ -451,12 +472,26 @@ def contrast_factors(frame: "ModelFrame") -> tuple[FactorContrasts, ...]:
                  for label, cols, levels, matrix, indicators in frame.spec.plan.factor_contrasts)
 
 
+def _settled_within_tolerance(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                              shared: _SharedRange, tol: float) -> NewtonCheck | None:
+    """The next Fisher step of a fit stopped at R's criterion with the rows settling on an edge with their
+    response taken there, when all their deviance is below what that criterion resolves,
+    tol (|deviance| + 0.1); None otherwise.
+
+    Fisher scoring carries such rows to their edge at a linear rate (it halves a sqrt-link eta each step: an
+    all-zero level's mean of 6e-9 at R's stop, its coefficient still 2e-5 of its size from the optimum, eta = 0),
+    removing their deviance, which is what the remaining steps change.  R's test stops there, converged and
+    silent; the step with those rows at the edge is the one that says whether anything else still moves."""
+    bound = tol * (abs(state.deviance) + 0.1)
+    return newton_check(frame, source, family, state, with_drift=False, shared=shared, settled_deviance=bound)
+
+
 def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-             intercept: str | None, method: str, convergence: str = "exact"
+             intercept: str | None, method: str, convergence: str = "exact", tol: float = 1e-8
              ) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]], int]:
     """Everything this module checks: (separation or None, [(warning category, message), ...], the fitted means
     on an edge of the domain that count, :func:`boundary_rows`); ``convergence`` is the fit's mode (``"R"``: it
-    stopped at R's criterion on purpose)."""
+    stopped at R's criterion on purpose) and ``tol`` its relative-deviance tolerance."""
     shared = _SharedRange(source)
     findings = fit_findings(frame, source, family, state, shared)
     n_edge = boundary_rows(source, family, state)
@@ -474,6 +509,9 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
     edge = _hard_edge_rows(source, family, state) if separation is None and n_edge > 0 else None
     if edge is not None and edge.size:
         findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge)))
+    if (separation is None and state.converged and check.coef_step > STEP_TOL and convergence == "R"
+            and _settled_edges(family)):
+        check = _settled_within_tolerance(frame, source, family, state, shared, tol) or check
     if separation is None and state.converged and check.coef_step > STEP_TOL:
         if edge is not None and edge.size:
             advice = ("it creeps along the boundary of the parameter space (see the boundary warning), which more "
