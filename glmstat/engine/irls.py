@@ -9,7 +9,8 @@ and reduces X'WX and X'Wr (see :mod:`glmstat.engine.linalg`).  The next estimate
 As in R:
   * the first pass starts from the family's ``start_mu`` (or from ``start=`` coefficients);
   * a step whose deviance is not finite, or whose eta/mu leave the family's domain, is halved towards the
-    previous estimate;
+    previous estimate (one that leaves it by the rounding of its solve only is moved back inside:
+    ``ROUNDING_SHORTENING``);
   * the deviance test |dev - dev_old| / (|dev| + 0.1) < tol decides convergence.
 Unlike R, the engine then keeps taking Fisher-scoring steps (*polishing*) until the coefficient change is
 negligible next to the coefficients and their standard errors (R stops ~1e-6 away from the optimum for
@@ -284,17 +285,26 @@ def _rises(old: PassResult, new: PassResult) -> bool:
     return new.deviance > old.deviance + 1e-12 * abs(old.deviance)
 
 
-#: A first step (from R's starting means: nothing to halve towards) whose means leave the family's domain is
-#: refused, as R refuses it -- unless shortening it towards the coefficients of the starting linear predictor
-#: by at most this fraction of itself brings them back: it then left the domain by the rounding of its solve.
-#: Where the exact first step ends on the edge (an identity-link binomial mean of 1 for a factor level whose
-#: responses are all 1: their working responses are exactly 1), the solve's last bit decides the side, and it
-#: falls one way in memory, another for the same sums taken in another order (Parquet row groups, dask
-#: partitions) and a third for R's QR.  (A step that truly leaves the domain needs a shortening of order 1.)
-FIRST_STEP_ROUNDING = 2.0**-30
-#: The shortenings tried, smallest first (each 16 times the one before): the estimate stays as near the edge
-#: as a first step that rounded inside it.
-_FIRST_STEP_SHORTENINGS = tuple(2.0**-k for k in range(46, 29, -4))
+#: A step whose means leave the family's domain is halved towards the previous estimate, as R halves it (the
+#: first step, with nothing to halve towards, is refused) -- unless moving it at most this fraction of the way
+#: towards the coefficients of the starting linear predictor brings them back: it then left the domain by the
+#: rounding of its solve only.  Where the exact step ends on the edge (an identity-link mean of 0 for a
+#: factor level whose counts are all 0, or a binomial mean of 1 for a level of successes: their working
+#: responses are exactly on it), the solve's last bit decides the side, and it falls one way in memory, another
+#: for the same sums taken in another order (Parquet row groups, dask partitions) and a third for R's QR: the
+#: fit was refused, or crept towards the edge by halvings (25 iterations, 4% short of the optimum), or took the
+#: optimum in 3.  (A step that truly leaves the domain needs a shortening of order 1.)  The starting linear
+#: predictor's coefficients are the anchor, not the previous estimate: that is on the edge itself after such a
+#: step (its mean 1e-15 from 0), so no small move towards it comes back inside.
+ROUNDING_SHORTENING = 2.0**-30
+#: ... and for a later step, which comes from an estimate that may be approaching an optimum on the edge by
+#: halvings: its overshoot shrinks along that path (a log-link probability of 1 overshot by 1e-11 after 13
+#: iterations), and only one within the rounding of the linear predictor (1e-15 here) is shortened.
+LATER_ROUNDING_SHORTENING = 2.0**-40
+#: The smallest shortening tried, 2^-53: the step is shortened by the smallest power of 2 that brings its means
+#: back (found by bisection of the exponent, five passes), so that they stay as near the edge as those of a step
+#: that rounded inside it -- within the 10 eps at which the diagnosis counts a mean on the edge.
+_LEAST_SHORTENING_EXPONENT = 53
 
 
 def _shortened(source: DesignSource, family: Family, kernel, new: np.ndarray, toward: np.ndarray, t: float,
@@ -306,24 +316,33 @@ def _shortened(source: DesignSource, family: Family, kernel, new: np.ndarray, to
     return (beta, res, fac, use_qr) if res.valid and fac is not None else None
 
 
-def _first_step_inside(source: DesignSource, family: Family, kernel, new: np.ndarray, kept: np.ndarray,
-                       use_qr: bool, max_cond: float):
-    """The first step ``new``, whose means leave the family's domain, shortened towards the coefficients of
-    the starting linear predictor (its weighted least-squares fit, the working weights those of the first
-    step) by the smallest of :data:`_FIRST_STEP_SHORTENINGS` that brings them back: (coefficients, pass,
-    factor, use_qr), or None when no shortening up to :data:`FIRST_STEP_ROUNDING` does (R's refusal)."""
+def _start_coefficients(source: DesignSource, family: Family, kernel, kept: np.ndarray, use_qr: bool,
+                        max_cond: float) -> np.ndarray | None:
+    """The weighted least-squares coefficients of the starting linear predictor itself (working weights those
+    of R's starting means; 0 where not ``kept``), or None where that pass gives no factor."""
     start = _pass(source, family, None, use_qr, kernel, working=False)
     fac = _factor(start, kept, max_cond) if start.valid else None
-    if fac is None:
-        return None
-    toward = np.where(kept, fac.step, 0.0)
-    if _shortened(source, family, kernel, new, toward, FIRST_STEP_ROUNDING, kept, use_qr, max_cond) is None:
-        return None  # (one pass decides a refusal)
-    for t in _FIRST_STEP_SHORTENINGS:
-        inside = _shortened(source, family, kernel, new, toward, t, kept, use_qr, max_cond)
-        if inside is not None:
-            return inside
-    return None
+    return None if fac is None else np.where(kept, fac.step, 0.0)
+
+
+def _inside_by_rounding(source: DesignSource, family: Family, kernel, new: np.ndarray, toward: np.ndarray,
+                        kept: np.ndarray, use_qr: bool, max_cond: float, most: float = ROUNDING_SHORTENING):
+    """The step to ``new``, whose means leave the family's domain, shortened towards ``toward`` (the starting
+    linear predictor's coefficients) by the smallest power of 2 from ``most`` (a power of 2) down to
+    2^-:data:`_LEAST_SHORTENING_EXPONENT` that brings them back: (coefficients, pass, factor, use_qr), or None
+    when not even ``most`` does (the step truly leaves the domain: halved, or refused, as R does)."""
+    inside = _shortened(source, family, kernel, new, toward, most, kept, use_qr, max_cond)
+    if inside is None:
+        return None  # (one pass decides)
+    valid, invalid = round(-math.log2(most)), _LEAST_SHORTENING_EXPONENT + 1
+    while invalid - valid > 1:  # (the smallest shortening that keeps the means inside: the largest exponent)
+        k = (valid + invalid) // 2
+        got = _shortened(source, family, kernel, new, toward, 2.0**-k, kept, use_qr, max_cond)
+        if got is None:
+            invalid = k
+        else:
+            valid, inside = k, got
+    return inside
 
 
 #: At a finite optimum the next Fisher step moves no linear predictor by more than rounding (R's criterion
@@ -511,6 +530,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     rose = rescuing = False
     at_rounding = False  # converged because the last step was rounding noise (see _at_rounding)
     restart_from = None  # the lowest iterate, once scoring is seen to have gone away from the optimum
+    anchor = None  # (kept, the starting linear predictor's coefficients): see ROUNDING_SHORTENING
     while True:
         if restart_from is not None:
             # scoring rose far above a deviance it had reached and then drifts on towards the edge of the domain,
@@ -604,12 +624,18 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 if not new_res.valid or new_fac is None:
                     restart_from = _went_away(trace, res.deviance, rescue and rose)
                 break
-            if iterations == 1 and start is None:  # as R: nothing to halve towards
-                inside = None if halvings else _first_step_inside(source, family, kernel, new, kept, use_qr,
-                                                                    max_cond)
-                if inside is not None:  # (the step left the domain by its rounding only)
+            first = iterations == 1 and start is None
+            if not halvings and (not new_res.valid or first and new_fac is None):
+                # a step that left the domain by the rounding of its solve only: shortened back into it
+                if anchor is None or not np.array_equal(anchor[0], kept):
+                    anchor = (kept, _start_coefficients(source, family, kernel, kept, use_qr, max_cond))
+                most = ROUNDING_SHORTENING if first else LATER_ROUNDING_SHORTENING
+                inside = None if anchor[1] is None else _inside_by_rounding(source, family, kernel, new, anchor[1],
+                                                                            kept, use_qr, max_cond, most)
+                if inside is not None:
                     new, new_res, new_fac, use_qr = inside
                     continue
+            if first:  # as R: nothing to halve towards
                 raise FitError(
                     "no valid set of coefficients has been found: the first step gives a non-finite "
                     "deviance or leaves the family's domain; pass start= coefficients"

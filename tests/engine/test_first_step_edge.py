@@ -38,10 +38,10 @@ def _sources(s: str, tmp_path):
     return {"memory": rows, "parquet": str(path), "dask": dd.from_pandas(rows, npartitions=4)}
 
 
-def _fit(formula, data, **kw):
+def _fit(formula, data, family=gs.Binomial(link="identity"), **kw):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = gs.glm(formula, data, family=gs.Binomial(link="identity"), **kw)
+        fit = gs.glm(formula, data, family=family, **kw)
     return fit, sorted({w.category.__name__ for w in caught})
 
 
@@ -72,3 +72,35 @@ def test_a_first_step_that_truly_leaves_the_domain_is_refused_everywhere(s, tmp_
     for name, data in _sources(s, tmp_path).items():
         with pytest.raises(gs.FitError, match="no valid set of coefficients has been found"):
             _fit("y ~ g + h", data)
+
+
+def _zero_level_counts(seed: int) -> pd.DataFrame:
+    """400 Poisson counts in four levels of g (means about 3 to 6), those of level l3 then set to 0."""
+    rng = np.random.default_rng(seed)
+    g = rng.choice(["l0", "l1", "l2", "l3"], 400)
+    y = rng.poisson(np.exp(1 + 0.3 * rng.normal(size=400))).astype(float)
+    return pd.DataFrame({"y": np.where(g == "l3", 0.0, y), "g": g})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_an_all_zero_level_with_the_identity_link_reaches_the_level_means_from_every_source(seed, tmp_path):
+    """Poisson counts with the identity link, ``y ~ g``, level l3 all 0: the maximum-likelihood means are the
+    levels' sample means (a closed form), l3's on the edge, 0.  Every step after the first ends on that edge too
+    (its working responses are 0), so rounding decided each time whether the step was taken or halved: from one
+    source the fit took the optimum in 3 iterations, from another it crept towards it by halvings and stopped
+    short (4% off after 25 iterations, "did not converge"), and in memory the first step was refused.  A step
+    that leaves the domain by its rounding only is now shortened back into it, whatever the source."""
+    rows = _zero_level_counts(seed)
+    means = rows.groupby("g")["y"].mean()
+    want = np.array([means["l0"], means["l1"] - means["l0"], means["l2"] - means["l0"], -means["l0"]])
+    mu = rows["g"].map(means).to_numpy()
+    y = rows["y"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deviance = 2 * np.sum(np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu))
+    path = tmp_path / "counts.parquet"
+    rows.to_parquet(path, row_group_size=30, index=False)
+    for name, data in (("memory", rows), ("parquet", str(path)), ("dask", dd.from_pandas(rows, npartitions=5))):
+        fit, categories = _fit("y ~ g", data, family=gs.Poisson(link="identity"))
+        assert categories == ["BoundaryWarning"] and fit.converged, name
+        np.testing.assert_allclose(fit.coef, want, rtol=1e-8, atol=1e-8 * want.max(), err_msg=name)
+        np.testing.assert_allclose(fit.deviance, deviance, rtol=1e-10, err_msg=name)
