@@ -12,7 +12,12 @@ car::linearHypothesis, car::vif, emmeans, MASS::stepAIC and average marginal eff
   ``scripts/make_structured_more_cases.py``): the negative binomial with theta estimated (and a stepAIC of four
   steps, theta re-estimated for every candidate), a Gamma log-link fit with
   prior weights (zeros among them) and an offset, an ordered factor's polynomial contrasts crossed with a factor
-  (``ordered(g) * f``, stored by its cells' codes times the contrasts), and ``cbind()`` rows of no trials.
+  (``ordered(g) * f``, stored by its cells' codes times the contrasts), and ``cbind()`` rows of no trials;
+* ``structured_shapes``: 3,000 rows with a 100-level factor (``scripts/make_structured_shapes_data.py``): a
+  numeric variable's slope per level of the wide factor without its main effect (``log(x3):g``), a transformed
+  variable crossed with a factor (``h * log(x3)``, ``poly(log(x3), 2):h``), the marginal effect of a variable read
+  only by the offset (``t`` in ``offset(log(t))``), the negative binomial with an offset against the Poisson fit,
+  and a Gaussian ``g * x2`` (type II and III F tests of a term with relatives).
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import glmstat as gs
 from conftest import FIXTURES, assert_close
-from inference2_refs import (ScriptReferences, assert_script_anova, assert_script_emmeans,
+from inference2_refs import (ScriptReferences, assert_p, assert_script_anova, assert_script_emmeans,
                             assert_script_hypotheses, assert_script_step, assert_script_vif, script_ame)
 from glmstat.design.structured import StructuredDesign
 from glmstat.design.transformed import TransformedDesign
@@ -36,6 +42,8 @@ SETS = {
         lambda name: pd.read_csv(FIXTURES / "structured" / "data" / f"{name}.csv.gz"))),
     "structured_more": ScriptReferences(FIXTURES / "structured_more", lru_cache(maxsize=None)(
         lambda name: pd.read_csv(FIXTURES / "structured_more" / "data" / f"{name}.csv.gz"))),
+    "structured_shapes": ScriptReferences(FIXTURES / "structured_shapes", lru_cache(maxsize=None)(
+        lambda name: pd.read_csv(FIXTURES / "structured_shapes" / "data" / f"{name}.csv.gz"))),
 }
 CASES = [pytest.param(s, i, id=i) for s, refs in SETS.items() for i in refs.ids]
 
@@ -52,7 +60,7 @@ def fit(s: str, case_id: str):
 def test_large_inference_fit_is_structured(s, case_id):
     f = fit(s, case_id)
     assert isinstance(f.model_frame.design, (StructuredDesign, TransformedDesign))
-    assert f.nobs > {"large": 65536, "structured": 9000, "structured_more": 6000}[s]
+    assert f.nobs > {"large": 65536, "structured": 9000, "structured_more": 6000, "structured_shapes": 2900}[s]
     assert_close(f.coef, ref(s, case_id)["coefficients"])
 
 
@@ -79,3 +87,14 @@ def test_large_emmeans_and_marginal_effects_match_r(s, case_id):
 @pytest.mark.parametrize("s, case_id", [p for p in CASES if "step" in ref(*p.values)])
 def test_large_step_matches_step_aic(s, case_id):
     assert_script_step(ref(s, case_id), fit(s, case_id))
+
+
+@pytest.mark.parametrize("s, case_id", [p for p in CASES if "poisson_vs_negbin" in ref(*p.values)])
+def test_large_poisson_vs_negbin_lr_matches_r(s, case_id):
+    """The LR test of theta = infinity (the Poisson fit of the same formula against the negative binomial), with
+    the boundary-corrected p-value, as R's 2 (logLik(nb) - logLik(pois)) and half its chi-square(1) tail."""
+    r = ref(s, case_id)
+    pois = gs.glm(r["formula"], SETS[s].data(r["data"]), family=gs.Poisson(), tol=1e-12, max_iter=100)
+    got = gs.lrtest(pois, fit(s, case_id))
+    np.testing.assert_allclose(got.statistic, r["poisson_vs_negbin"]["statistic"], rtol=1e-6)
+    assert_p([got.p_value], [r["poisson_vs_negbin"]["p_value"]])
