@@ -25,11 +25,11 @@ Clustered (``vcovCL``, one-way, G clusters, the cluster adjustment G/(G-1) as ``
 
 HC0 and HC1 (clustered or not) and unclustered HC2/HC3 are one pass over the row blocks with O(p^2) state
 per block (plus a G x p matrix of cluster sums), through the design interface (the meat is ``gram(f)``, the
-cluster sums ``group_rmatvec``: a structured design is never expanded).  Clustered HC2/HC3 need the rows of each cluster together;
-A_g e_g comes from a thin SVD of W_g^(1/2) X_g L (C = L L'), O(m_g p^2) for a cluster of m_g rows -- with a
-levels-first factor (see below) O(m_g (k_g + m)^2), on the coordinates of the k_g levels it reaches -- never an
-m_g x m_g matrix, zero-weight rows included (they get adjusted scores of their own from the other rows, as
-sandwich's I - H_g gives them).
+cluster sums ``group_rmatvec``: a structured design is never expanded).  Clustered HC2/HC3 need the rows of
+each cluster together (:mod:`~glmstat.inference.cluster_adjusted`): a cluster's A_g e_g is taken on the j_g
+columns its rows reach (a few of a wide factor's levels), O(m_g j_g min(m_g, j_g) + j_g^3) for m_g rows and no
+m_g x m_g matrix beyond j_g x j_g, zero-weight rows included (they get adjusted scores of their own from the
+other rows, as sandwich's I - H_g gives them); the clusters are read in batches of bounded size.
 The product C M C goes through the diagonal block of a wide factor's columns in C's inverse
 (:func:`glmstat.engine.linalg.sandwich_product`): O(p^2 m) for m other columns, not O(p^3).
 
@@ -65,14 +65,14 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
-from ..design.base import Design
 from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
+from .cluster_adjusted import adjusted_cluster_scores, covariance_root, factor_root
 from .covariance_factor import (LevelsFirstGram, block_leverages, factor_gram, leverage_weights, levels_first_gram,
-                                levels_lift, with_cov_factor)
+                                with_cov_factor)
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -112,14 +112,6 @@ SINGULAR_TOL = np.finfo(float).eps ** (1 / 1.3)
 
 def _undefined(type: str, where: str) -> GLMStatError:
     return GLMStatError(f"the {type} sandwich is undefined: {where}, so I - H is singular; use HC0 or HC1")
-
-
-def _power_change(lam: np.ndarray, power: float) -> np.ndarray:
-    """((1 - lam)^power - 1) / lam for eigenvalues 0 <= lam < 1 of a hat block, its limit -power at lam = 0
-    (through expm1/log1p: no cancellation for small lam)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.expm1(power * np.log1p(-lam)) / lam
-    return np.where(lam > 0, out, -power)
 
 
 def sandwich_vcov(
@@ -185,16 +177,27 @@ def sandwich_vcov(
                                                   fd.n_ok / n)
             meat = _cluster_meat(sums[:, kept] if F is None else sums @ F, n, k, type)
         else:
-            # (its meat has no structure -- a cluster's adjusted scores mix the levels -- and is taken in the
-            # coordinates of a factor of C: Cholesky's where C is well-conditioned)
-            if levels is not None:  # (a cluster's rows reach few levels: their coordinates, and the others')
-                scores = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels,
-                                                 partial(_levels_first_rows, F=F, levels=levels))
-                return _from_cluster_scores(F, levels, kept, scores, 1.0, fd.n_ok / n)
-            L = np.linalg.cholesky(C) if F is None else F[kept]  # C = L L' (kept x rank)
-            scores = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels,
-                                             partial(_factor_rows, L=L, kept=np.flatnonzero(kept)))
-            return _from_factor(L, scores.T @ scores, fd.n_ok / n, root=F is not None)
+            # (each cluster's adjusted score reaches the kept columns its rows reach: the meat, in the design's
+            # coordinates where C is well-conditioned, else each score in the factor's, as HC0's)
+            if F is None:
+                meat = np.zeros((C.shape[0], C.shape[0]))
+
+                def add(g, J, s):
+                    meat[np.ix_(J, J)] += np.outer(s, s)
+
+                _clustered_bias_reduced(fd, kernel, cluster, G, type, labels, covariance_root(C), add)
+                diagonal = fd.source.X.diagonal_columns()
+            else:
+                Fk = F[kept]
+                scores = np.zeros((G, Fk.shape[1]))
+
+                def add(g, at, s):
+                    scores[g, at] = s
+
+                _clustered_bias_reduced(fd, kernel, cluster, G, type, labels, factor_root(Fk), add)
+                if levels is not None:
+                    return _from_cluster_scores(F, levels, kept, scores, 1.0, fd.n_ok / n)
+                return _from_factor(Fk, scores.T @ scores, fd.n_ok / n, root=True)
     if F is not None:
         return _from_factor(F[kept], meat, fd.n_ok / n, root=True)
     return (fd.n_ok / n) ** 2 * sandwich_product(C, meat, _kept_positions(diagonal, kept)), None
@@ -385,60 +388,23 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable
     return scale ** 2 * sandwich_product(fd.cov_kept, meat, _kept_positions(total.diagonal, fd.kept)), None, G
 
 
-def _factor_rows(Xg: Design, L: np.ndarray, kept: np.ndarray) -> tuple[np.ndarray, slice]:
-    """A cluster's rows in the coordinates of L (C = L L'): X_g L, dense (m_g x rank), every coordinate."""
-    return Xg.select(kept).toarray() @ L, slice(None)
-
-
-def _levels_first_rows(Xg: Design, F: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A cluster's rows in the coordinates of a levels-first F, on the coordinates they reach: row i is
-    [u_i e_{c_i}; v_i], so only the levels of the cluster's rows, then the m others: (m_g x (k_g + m), which)."""
-    k = levels.size
-    ind = Xg.select(levels).tosparse()  # (one entry a row at most: the row's level, where it has a column)
-    has = np.flatnonzero(np.diff(ind.indptr))
-    reached, local = np.unique(ind.indices, return_inverse=True)
-    lift, _, F_o = levels_lift(F, levels)
-    P = np.zeros((Xg.n_rows, reached.size + F_o.shape[1]))
-    P[has, local] = Xg.matvec(lift)[has]
-    P[:, reached.size:] = Xg.matmat(F_o)
-    return P, np.r_[reached, np.arange(k, F.shape[1])]
-
-
 def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, type: str, labels,
-                            coordinates: Callable[[Design], tuple[np.ndarray, Any]]) -> np.ndarray:
-    """The clustered HC2/HC3 estimators' scores t_g = L' s_g = (X_g L)' A_g e_g in the coordinates of a factor L
-    of C (C = L L'), G x rank (the meat is sum_g t_g t_g'); ``coordinates`` gives a cluster's rows there,
-    X_g L on the coordinates they reach (and which those are)."""
+                            root: Callable, add: Callable[[int, np.ndarray, np.ndarray], None]) -> None:
+    """The clustered HC2/HC3 estimators' adjusted scores (:mod:`~glmstat.inference.cluster_adjusted`), each
+    cluster's handed to ``add(g, at, s)`` (its non-zero entries s at positions ``at`` of the coordinates of
+    ``root``: the kept columns, or a factor's); an error where I - H_g is singular."""
     parts = [_block_scores(b, fd, kernel, leverage=False) for b in fd.source.blocks()]
     w = np.concatenate([p[0] for p in parts])
     e = np.concatenate([p[1] for p in parts])
-    X = fd.source.X
-    order = np.argsort(cluster, kind="stable")
-    bounds = np.searchsorted(cluster[order], np.arange(G + 1))
+    cols = None if fd.kept.all() else np.flatnonzero(fd.kept)
     power = -0.5 if type == "HC2" else -1.0
-    scores = np.zeros((G, fd.rank))
-    with np.errstate(all="ignore"):
-        for g in range(G):
-            idx = order[bounds[g]:bounds[g + 1]]
-            # one cluster's rows, dense (m_g x the coordinates they reach): the bias reduction works on the
-            # cluster's own hat block
-            P, reached = coordinates(X.take(idx))
-            wg, eg = w[idx], e[idx]
-            # H_g = P Q' with P = X_g L, Q = W_g X_g L; Q'P = B'B, B = W_g^(1/2) X_g L = U diag(s) V'.  H_g is
-            # diagonalizable (zero weights too: Q' vanishes on the directions B does), its eigenvectors for
-            # lam = s^2 are P v, and f(I - H_g) = I + P V diag((f(1 - lam) - 1) / lam) V' Q': no m x m matrix and
-            # no division by W_g, whose zero-weight rows (they still get the bias-reduced scores of the others,
-            # through their rows of P, as sandwich's I - H_g) made the m x m eigenvectors singular
-            _, sv, Vt = np.linalg.svd(P * np.sqrt(wg)[:, None], full_matrices=False)
-            lam = sv * sv
-            if lam.size and lam.max() > 1 - SINGULAR_TOL:
-                where = (f"the one-row cluster {shown(labels[g])} has leverage 1" if idx.size == 1 else
-                         f"the block of the hat matrix of cluster {shown(labels[g])} has an eigenvalue 1 "
-                         f"(is the cluster variable a factor of the model?)")
-                raise _undefined(type, where)
-            change = Vt.T @ (_power_change(lam, power) * (Vt @ (P.T @ (wg * eg))))
-            scores[g, reached] = P.T @ (eg + P @ change)
-    return scores
+    for g, J, s, lam_max in adjusted_cluster_scores(fd.source.X, cols, w, e, cluster, G, power, root):
+        if lam_max > 1 - SINGULAR_TOL:
+            where = (f"the one-row cluster {shown(labels[g])} has leverage 1" if np.sum(cluster == g) == 1 else
+                     f"the block of the hat matrix of cluster {shown(labels[g])} has an eigenvalue 1 "
+                     f"(is the cluster variable a factor of the model?)")
+            raise _undefined(type, where)
+        add(g, J, s)
 
 
 def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, str]:
