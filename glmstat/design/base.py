@@ -30,12 +30,23 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["Design", "SMALL_CELLS"]
+__all__ = ["Design", "SMALL_CELLS", "PRODUCT_CELLS", "rows_within"]
 
 #: A design of at most this many cells (rows x columns) is small: fitted dense, with X' kept beside X, and
 #: checked with reductions over copies -- its bookkeeping costs more than its arithmetic, and any extra copy
 #: is at most 512 kB.
 SMALL_CELLS = 2**16
+
+#: Cells (rows x columns, 8 MB) of a temporary formed a block of rows at a time where a pass needs the entries
+#: of a product themselves -- X's rows of a transformed store, x_i'F for a covariance factor F (p x p with a
+#: wide factor), a batch of clusters' rows: small enough to stay in cache, and that a wide product is not held
+#: whole.
+PRODUCT_CELLS = 2**20
+
+
+def rows_within(width: int) -> int:
+    """Rows per block of a product ``width`` columns wide: ``PRODUCT_CELLS`` cells, at least one row."""
+    return max(1, PRODUCT_CELLS // max(int(width), 1))
 
 
 class Design(ABC):

@@ -495,15 +495,22 @@ class StructuredDesign(Design):
         return acc.gram, acc.score
 
     def matmat(self, M: np.ndarray) -> np.ndarray:
-        """X M: the numeric block's product plus, per factor, the rows of M looked up by the codes."""
+        """X M: the numeric block's product plus, per factor, the rows of M looked up by the codes (a block's
+        rows of M gathered, no copy of M: with a wide factor M is p x p, larger than a block of rows)."""
         M = np.asarray(M, dtype=float)
         k = M.shape[1]
         out = np.zeros((self.n_rows, k)) if self.dense is None else self.dense @ M[self.dense_cols]
         if self.intercept is not None:
             out += M[self.intercept]
-        Mz = np.vstack([M, np.zeros((1, k))])  # column -1 (the reference level) reads a zero row
+        rows = np.empty_like(out) if self.factors else None  # (one buffer for every factor's rows of M)
         for f in self.factors:
-            out += Mz[f.columns][f.codes] if f.values is None else Mz[f.columns][f.codes] * f.values[:, None]
+            target = f.columns[f.codes]  # each row's column (-1: the reference level, which has none)
+            has = target >= 0
+            np.take(M, np.where(has, target, 0), axis=0, out=rows, mode="clip")  # ("raise" would buffer out)
+            rows[~has] = 0.0
+            if f.values is not None:
+                rows *= f.values[:, None]
+            out += rows
         return out
 
     def group_rmatvec(self, v: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:

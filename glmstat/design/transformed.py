@@ -25,15 +25,13 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import Design
+from .base import Design, rows_within
 from .structured import DIAGONAL_SOLVE_COLUMNS, Factor
 
 __all__ = ["TransformedDesign"]
 
 #: A column of X that combines at most this many store columns is read as their sum (each a comparison of codes).
 _FEW_COLUMNS = 8
-#: Cells (rows x columns) of X formed at a time where its entries themselves are needed (8 MB).
-_BLOCK_CELLS = 2**20
 
 
 class TransformedDesign(Design):
@@ -98,7 +96,7 @@ class TransformedDesign(Design):
         xs, zs, xo, zo, _ = self._split()
         p = self.n_cols
         out = np.empty((p, p))
-        step = max(1, _BLOCK_CELLS // max(xs.size, 1))
+        step = rows_within(xs.size)
         for a in range(0, xs.size, step):
             out[xs[a:a + step, None], xs] = G[zs[a:a + step, None], zs]
         if xo.size:
@@ -159,7 +157,7 @@ class TransformedDesign(Design):
         """(start, stop, X's rows start..stop-1 as a scipy CSR matrix), a bounded number of cells at a time:
         the store's rows (a few non-zeros each: one per factor, and the dense columns) times T, at a cost of
         their non-zeros times T's entries per row, not q x p per row."""
-        step = max(1, _BLOCK_CELLS // max(self.n_cols, 1))
+        step = rows_within(self.n_cols)
         for start in range(0, self.n_rows, step):
             stop = min(self.n_rows, start + step)
             yield start, stop, self.inner.rows(start, stop).tosparse() @ self.transform

@@ -18,8 +18,8 @@ taken on the rows' side, from the m_g x m_g matrix W_g^(1/2) Z Z' W_g^(1/2) (the
 A root (:func:`covariance_root`, :func:`factor_root`) gives T and lifts u to the coordinates the meat is
 summed in: the design's (s_g = T'^(-1) u), or those of a factor F of an ill-conditioned C (F_J' s_g, from the
 QR of F_J': Z = X_gJ F_J Q is then as accurate as x'F, with no X'X formed, whose products with T cancel).
-Clusters are read in batches of consecutive clusters, as one sparse matrix of at most ``BLOCK_CELLS`` dense
-cells; a cluster larger than that alone is read in chunks of rows through the design interface, its sums
+Clusters are read in batches of consecutive clusters, as one sparse matrix of at most ``PRODUCT_CELLS`` dense
+cells (:func:`~glmstat.design.base.rows_within`); a cluster larger than that alone is read in chunks of rows through the design interface, its sums
 added over them, so that one cluster's memory is bounded by that budget and j x j.
 """
 
@@ -30,8 +30,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .._scipy import linalg as sla
-from ..design.base import Design
-from ..design.policy import BLOCK_CELLS
+from ..design.base import Design, rows_within
 
 __all__ = ["adjusted_cluster_scores", "covariance_root", "factor_root"]
 
@@ -129,10 +128,9 @@ def _chunked_sums(X: Design, rows: np.ndarray, cols: np.ndarray, T: np.ndarray, 
     return sums
 
 
-def _batches(bounds: np.ndarray, cells_per_row: int) -> Iterator[tuple[int, int]]:
-    """Consecutive clusters (g0, g1) whose rows (``bounds``: cluster g's are bounds[g]..bounds[g+1]-1) hold at
-    most ``BLOCK_CELLS`` dense cells together; a cluster larger than that is a batch of its own."""
-    limit = max(1, BLOCK_CELLS // max(cells_per_row, 1))
+def _batches(bounds: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
+    """Consecutive clusters (g0, g1) with at most ``limit`` rows together (``bounds``: cluster g's are
+    bounds[g]..bounds[g+1]-1); a cluster larger than that is a batch of its own."""
     G, g0 = bounds.size - 1, 0
     while g0 < G:
         g1 = max(g0 + 1, int(np.searchsorted(bounds, bounds[g0] + limit, side="right")) - 1)
@@ -165,10 +163,9 @@ def adjusted_cluster_scores(X: Design, cols: np.ndarray | None, w: np.ndarray, e
     """
     order = np.argsort(cluster, kind="stable")
     bounds = np.searchsorted(cluster[order], np.arange(n_clusters + 1))
-    p = X.n_cols if cols is None else cols.size
-    step = max(1, BLOCK_CELLS // max(p, 1))
+    step = rows_within(X.n_cols if cols is None else cols.size)
     with np.errstate(all="ignore"):
-        for g0, g1 in _batches(bounds, p):
+        for g0, g1 in _batches(bounds, step):
             rows = order[bounds[g0]:bounds[g1]]
             if g1 == g0 + 1 and rows.size > step:  # (one cluster too large to hold dense)
                 J = _reached_columns(X, rows, cols, step)

@@ -24,7 +24,7 @@ from functools import partial
 import numpy as np
 
 from .._scipy import linalg as sla
-from ..design.base import Design
+from ..design.base import Design, rows_within
 from ..design.sources import Block, InMemorySource, fold
 from ..engine.irls import covariance_weights_eta
 from ..engine.kernel import kernel_for
@@ -38,10 +38,6 @@ __all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditi
 #: Beyond this 1-norm condition number of the covariance scaled to unit diagonal, x'Cx would lose more than
 #: about 1e-10 of itself: quadratic forms come from the QR factor of sqrt(W) X instead, as R's.
 FACTOR_COND = 1e6
-#: Rows per block of the factor's products (an n x rank product at a time).
-_BLOCK_ROWS = 4096
-#: ... and of a levels-first factor's (an n x m product: m the columns other than the wide factor's).
-_LEVELS_BLOCK_ROWS = 65536
 
 
 def covariance_weights(block: Block, fd: FitData, kernel) -> np.ndarray:
@@ -147,15 +143,17 @@ def levels_lift(F: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def factor_rows_norm2(X: Design, F: np.ndarray, levels: np.ndarray | None = None) -> np.ndarray:
     """||x_i' F||^2 for each row x_i of the design, block by block: x_i' C x_i for C = F F', without the
     cancellation of the quadratic form.  For a levels-first F (``levels``, :attr:`FitData.cov_factor_levels`)
-    x_i'F = [u_i e_{c_i}, v_i'] and the norm is u_i^2 + ||v_i||^2: O(m) a row for m other columns, not O(p)."""
+    x_i'F = [u_i e_{c_i}, v_i'] and the norm is u_i^2 + ||v_i||^2: O(m) a row for m other columns, not O(p).
+    Blocks of rows hold ``PRODUCT_CELLS`` cells of x_i'F (:func:`~glmstat.design.base.rows_within`): a wide
+    factor's F is p x p, and a fixed 4,096 rows were 65 MB a block at 2,000 levels."""
     out = np.empty(X.n_rows)
     if levels is not None:
         lift, _, F_o = levels_lift(F, levels)
-        for start, stop, rows in X.row_blocks(_LEVELS_BLOCK_ROWS):
+        for start, stop, rows in X.row_blocks(rows_within(F_o.shape[1])):
             u, V = rows.matvec(lift), rows.matmat(F_o)
             out[start:stop] = u * u + np.einsum("ij,ij->i", V, V)
         return out
-    for start, stop, rows in X.row_blocks(_BLOCK_ROWS):
+    for start, stop, rows in X.row_blocks(rows_within(F.shape[1])):
         Z = rows.matmat(F)
         out[start:stop] = np.einsum("ij,ij->i", Z, Z)
     return out
@@ -166,7 +164,7 @@ def factor_gram(X: Design, F: np.ndarray, f: np.ndarray) -> np.ndarray:
     without forming X' diag(f) X, whose product with F would cancel as x'Cx does (a sandwich's meat in the
     coordinates where C = F F' is the identity)."""
     out = np.zeros((F.shape[1], F.shape[1]))
-    for start, stop, rows in X.row_blocks(_BLOCK_ROWS):
+    for start, stop, rows in X.row_blocks(rows_within(F.shape[1])):
         Z = rows.matmat(F)
         out += Z.T @ (f[start:stop, None] * Z)
     return out
@@ -201,7 +199,7 @@ def levels_first_gram(X: Design, F: np.ndarray, levels: np.ndarray, f: np.ndarra
     lift, inv_s, F_o = levels_lift(F, levels)
     m = F_o.shape[1]
     level, cross, rest = np.zeros(levels.size), np.zeros((levels.size, m)), np.zeros((m, m))
-    for start, stop, rows in X.row_blocks(_LEVELS_BLOCK_ROWS):
+    for start, stop, rows in X.row_blocks(rows_within(F_o.shape[1])):
         fb = f[start:stop]
         u, V = rows.matvec(lift), rows.matmat(F_o)
         fV = fb[:, None] * V

@@ -16,6 +16,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close
+from glmstat.design import base
 from glmstat.inference import cluster_adjusted
 
 HERE = FIXTURES / "cluster_many"
@@ -60,7 +61,7 @@ def test_clusters_read_in_chunks_give_the_same_numbers(fits, monkeypatch, name, 
     in chunks of rows through the design interface."""
     chunked = []
     sums = cluster_adjusted._chunked_sums
-    monkeypatch.setattr(cluster_adjusted, "BLOCK_CELLS", 2000)
+    monkeypatch.setattr(base, "PRODUCT_CELLS", 2000)
     monkeypatch.setattr(cluster_adjusted, "_chunked_sums", lambda *a: chunked.append(a[1].size) or sums(*a))
     _check(fits[name], REF[name], type)
     assert sorted(chunked) == [120] * 9 + [290]  # (the large clusters, alone)
