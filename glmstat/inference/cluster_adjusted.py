@@ -13,18 +13,22 @@ score in T's coordinates, u = T' s_g = Z' f(I - H_g) e_g, is
 
     u = Z'e_g + (Z'Z) V diag(g(lam)) V' Z'W_g e_g,
 
-O(m_g j^2 + j^3) and no m_g x m_g matrix; for a cluster of fewer rows than columns the same function is
-taken on the rows' side, from the m_g x m_g matrix W_g^(1/2) Z Z' W_g^(1/2) (the same non-zero eigenvalues).
-A root (:func:`covariance_root`, :func:`factor_root`) gives T and lifts u to the coordinates the meat is
-summed in: the design's (s_g = T'^(-1) u), or those of a factor F of an ill-conditioned C (F_J' s_g, from the
-QR of F_J': Z = X_gJ F_J Q is then as accurate as x'F, with no X'X formed, whose products with T cancel).
-Clusters are read in batches of consecutive clusters, as one sparse matrix of at most ``PRODUCT_CELLS`` dense
-cells (:func:`~glmstat.design.base.rows_within`); a cluster larger than that alone is read in chunks of rows through the design interface, its sums
-added over them, so that one cluster's memory is bounded by that budget and j x j.
+O(m_g j^2 + j^3) and no m_g x m_g matrix.  A cluster of no more rows than columns is taken on the rows'
+side, from the m_g x m_g matrix W_g^(1/2) K W_g^(1/2), K = X_gJ C_JJ X_gJ' (the same non-zero eigenvalues),
+and needs no factor: such clusters (most, when there are many) are taken together, a stack of blocks padded
+to a few sizes, with one call of each array operation per stack, not per cluster.  The scores are summed in
+the design's coordinates (:class:`DesignCoordinates`; s_g = T'^(-1) u on the columns' side), or in those of a
+factor F of an ill-conditioned C (:class:`FactorCoordinates`: F_J' s_g, from the QR of F_J' on the columns'
+side and P = X_gJ F_J on the rows', as accurate as x'F, with no X'X formed, whose products with T cancel).
+Clusters are read in batches of consecutive clusters, as one sparse matrix of at most ``PRODUCT_CELLS``
+non-zeros (:func:`~glmstat.design.base.rows_within`), each stack's temporaries bounded the same way; a
+cluster whose rows would take more than that budget dense reads alone, in chunks of rows through the design
+interface, its sums added over them, so that one cluster's memory is bounded by the budget and j x j.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
@@ -32,7 +36,7 @@ import numpy as np
 from .._scipy import linalg as sla
 from ..design.base import Design, rows_within
 
-__all__ = ["adjusted_cluster_scores", "covariance_root", "factor_root"]
+__all__ = ["adjusted_cluster_scores", "DesignCoordinates", "FactorCoordinates", "power_change"]
 
 
 def power_change(lam: np.ndarray, power: float) -> np.ndarray:
@@ -43,25 +47,62 @@ def power_change(lam: np.ndarray, power: float) -> np.ndarray:
     return np.where(lam > 0, out, -power)
 
 
-def covariance_root(C: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, Callable]]:
-    """``root(J)`` = (T, lift) for the columns J (positions in C): T the Cholesky factor of C_JJ (C well
-    conditioned), and lift(u) = (J, s_J) the score in the design's coordinates, s_J = T'^(-1) u."""
-    def root(J: np.ndarray) -> tuple[np.ndarray, Callable]:
-        T = np.linalg.cholesky(C[np.ix_(J, J)])
+@dataclass(frozen=True)
+class DesignCoordinates:
+    """Scores in the design's coordinates (the kept columns), C well-conditioned: a cluster's T is the
+    Cholesky factor of C_JJ and its score s_g = T'^(-1) u; a stack of clusters' K = X_gJ C_JJ X_gJ'."""
+
+    C: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return self.C.shape[0]
+
+    def root(self, J: np.ndarray) -> tuple[np.ndarray, Callable]:
+        """(T, lift): T T' = C_JJ, lift(u) = (J, s_J)."""
+        T = np.linalg.cholesky(self.C[np.ix_(J, J)])
         return T, lambda u: (J, sla.solve_triangular(T, u, lower=True, trans="T", check_finite=False))
-    return root
+
+    def cells(self, m: int, j: int) -> int:
+        """Cells of the temporaries of :meth:`stacked` per cluster of m rows reaching j columns."""
+        return j * j + 2 * m * j + 3 * m * m
+
+    def stacked(self, Xd: np.ndarray, J: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(A, B, at) for a stack of clusters' rows Xd (b x m x j) on their columns J (b x j, ``valid`` where not
+        padding): A B' = X_gJ C_JJ X_gJ' and the score B' f(I - H_g) e_g at the positions ``at``."""
+        CJJ = self.C[J[:, :, None], J[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
+        return Xd @ CJJ, Xd, J
 
 
-def factor_root(F: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, Callable]]:
-    """``root(J)`` = (T, lift) for C = F F' (F's rows the columns of C): F_J = T Q' on the columns F_J reaches
-    (a QR of F_J', without forming C_JJ, whose conditioning -- C too ill-conditioned for quadratic forms -- a
-    Cholesky factor would square), and lift(u) = (those columns, Q u) the score F_J' s_J in F's coordinates."""
-    def root(J: np.ndarray) -> tuple[np.ndarray, Callable]:
-        rows = F[J]
+@dataclass(frozen=True)
+class FactorCoordinates:
+    """Scores in the coordinates of a factor F of C (C = F F', F's rows the kept columns), C too
+    ill-conditioned for quadratic forms: a cluster's F_J = T Q' on the columns F_J reaches (a QR of F_J',
+    without forming C_JJ, whose conditioning a Cholesky factor would square) and its score F_J' s_g = Q u;
+    a stack of clusters' K = P P' for P = X_gJ F_J (as accurate as x'F)."""
+
+    F: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return self.F.shape[1]
+
+    def root(self, J: np.ndarray) -> tuple[np.ndarray, Callable]:
+        """(T, lift): T T' = C_JJ, lift(u) = (the columns F_J reaches, Q u)."""
+        rows = self.F[J]
         cols = np.flatnonzero(np.any(rows != 0.0, axis=0))
         Q, R = np.linalg.qr(rows[:, cols].T)
         return R.T, lambda u: (cols, Q @ u)
-    return root
+
+    def cells(self, m: int, j: int) -> int:
+        """Cells of the temporaries of :meth:`stacked` per cluster of m rows reaching j columns."""
+        return (j + m) * self.F.shape[1] + 3 * m * m
+
+    def stacked(self, Xd: np.ndarray, J: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(P, P, at) for a stack of clusters' rows Xd (b x m x j) on their columns J (b x j, ``valid`` where not
+        padding): P = X_gJ F_J, and the score P' f(I - H_g) e_g in F's coordinates, every one (``at``)."""
+        P = Xd @ (self.F[J] * valid[:, :, None])
+        return P, P, np.arange(self.F.shape[1])
 
 
 def _from_column_sums(Gw: np.ndarray, Gu: np.ndarray, a: np.ndarray, b: np.ndarray, power: float
@@ -73,14 +114,86 @@ def _from_column_sums(Gw: np.ndarray, Gu: np.ndarray, a: np.ndarray, b: np.ndarr
     return a + Gu @ change, float(lam[-1]) if lam.size else 0.0
 
 
-def _from_rows(Z: np.ndarray, w: np.ndarray, e: np.ndarray, power: float) -> tuple[np.ndarray, float]:
-    """(u, largest eigenvalue of the hat block) from a cluster's rows Z = X_gJ T (m_g x j for m_g <= j):
-    f(I - K W) = I + K W^(1/2) U diag(g(lam)) U' W^(1/2) for K = Z Z' and W^(1/2) K W^(1/2) = U diag(lam) U'."""
-    K = Z @ Z.T
+def _padded(m: np.ndarray) -> np.ndarray:
+    """The rows of a stacked block holding a cluster of m rows: m up to 16, then m rounded up to a multiple
+    of an eighth of the power of 2 below it (clusters of close sizes share a stack; an eigendecomposition
+    of the padded block costs at most (9/8)^3 of the cluster's own)."""
+    step = 2 ** np.maximum(np.floor(np.log2(np.maximum(m, 1))) - 3, 0)
+    return (np.ceil(m / step) * step).astype(np.intp)
+
+
+def _from_rows(A: np.ndarray, B: np.ndarray, w: np.ndarray, e: np.ndarray, power: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(scores B_g' f(I - H_g) e_g, one row per cluster; the largest eigenvalues of their hat blocks) of a
+    stack of clusters, K = A_g B_g' (:meth:`DesignCoordinates.stacked`) and their weights and scores ``w``,
+    ``e`` (b x m): f(I - K W) = I + K W^(1/2) U diag(g(lam)) U' W^(1/2) for W^(1/2) K W^(1/2) =
+    U diag(lam) U' (the rows that pad a cluster are zero: they add eigenvalues 0 and nothing to its score)."""
+    K = A @ B.transpose(0, 2, 1)
     r = np.sqrt(w)
-    lam, U = np.linalg.eigh(K * r[:, None] * r)
-    adjusted = e + K @ (r * (U @ (power_change(lam, power) * (U.T @ (r * e)))))
-    return Z.T @ adjusted, float(lam[-1]) if lam.size else 0.0
+    S = K * r[:, :, None] * r[:, None, :]
+    lam, U = np.linalg.eigh((S + S.transpose(0, 2, 1)) / 2)
+    c = power_change(lam, power) * np.einsum("bji,bj->bi", U, r * e)
+    adjusted = e + np.einsum("bij,bj->bi", K, r * np.einsum("bij,bj->bi", U, c))
+    return np.einsum("bij,bi->bj", B, adjusted), lam[:, -1]
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """starts[0], ..., starts[0] + counts[0] - 1, starts[1], ...: consecutive ranges, concatenated."""
+    ends = np.cumsum(counts)
+    return np.arange(ends[-1] if ends.size else 0) + np.repeat(starts - (ends - counts), counts)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A batch of clusters' rows (consecutive rows of a CSR matrix, ``local`` their bounds) by cluster: each
+    entry's cluster, row in it and column among the columns it reaches, and those columns (cluster c's are
+    ``columns[start[c]:start[c] + reach[c]]``)."""
+
+    local: np.ndarray
+    entry_cluster: np.ndarray
+    entry_row: np.ndarray
+    entry_column: np.ndarray
+    columns: np.ndarray
+    start: np.ndarray
+    reach: np.ndarray
+
+    @classmethod
+    def of(cls, csr, local: np.ndarray) -> "_Layout":
+        """The layout of the rows of ``csr``, cluster c's rows local[c]..local[c+1]-1 (one sort of the
+        entries by cluster and column)."""
+        sizes = np.diff(local)
+        row_cluster = np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)
+        per_row = np.diff(csr.indptr)
+        entry_cluster = np.repeat(row_cluster, per_row)
+        entry_row = np.repeat(np.arange(csr.shape[0]) - local[row_cluster], per_row)
+        width = max(csr.shape[1], 1)
+        keys, inverse = np.unique(entry_cluster * width + csr.indices, return_inverse=True)
+        reach = np.bincount(keys // width, minlength=sizes.size)
+        start = np.cumsum(reach) - reach
+        return cls(local, entry_cluster, entry_row, inverse.ravel() - start[entry_cluster], keys % width, start,
+                   reach)
+
+    def stack(self, csr, clusters: np.ndarray, m: int, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(Xd, J, valid): the rows of ``clusters`` (b of them) as a b x m x j stack on their columns J (b x j,
+        0 where ``valid`` is False: padding)."""
+        b = clusters.size
+        at = np.arange(j)
+        valid = at < self.reach[clusters][:, None]
+        J = np.where(valid, self.columns[np.minimum(self.start[clusters][:, None] + at, self.columns.size - 1)], 0)
+        first = csr.indptr[self.local[clusters]]
+        count = csr.indptr[self.local[clusters + 1]] - first
+        entries = _ranges(first, count)
+        Xd = np.zeros((b, m, j))
+        Xd[np.repeat(np.arange(b), count), self.entry_row[entries], self.entry_column[entries]] = csr.data[entries]
+        return Xd, J, valid
+
+
+def _padded_rows(values: np.ndarray, local: np.ndarray, clusters: np.ndarray, m: int) -> np.ndarray:
+    """A per-row array of a batch as b x m by cluster, 0 where a cluster has fewer rows."""
+    at = np.arange(m)
+    sizes = local[clusters + 1] - local[clusters]
+    pos = np.minimum(local[clusters][:, None] + at, values.size - 1)
+    return np.where(at < sizes[:, None], values[pos], 0.0)
 
 
 def _dense_rows(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, lo: int, hi: int
@@ -128,23 +241,36 @@ def _chunked_sums(X: Design, rows: np.ndarray, cols: np.ndarray, T: np.ndarray, 
     return sums
 
 
-def _batches(bounds: np.ndarray, limit: int) -> Iterator[tuple[int, int]]:
+def _batches(bounds: np.ndarray, limit: int, alone: int) -> Iterator[tuple[int, int]]:
     """Consecutive clusters (g0, g1) with at most ``limit`` rows together (``bounds``: cluster g's are
-    bounds[g]..bounds[g+1]-1); a cluster larger than that is a batch of its own."""
+    bounds[g]..bounds[g+1]-1); a cluster of more than ``alone`` rows (or ``limit``) is a batch of its own."""
     G, g0 = bounds.size - 1, 0
+    large = np.flatnonzero(np.diff(bounds) > min(alone, limit))
     while g0 < G:
-        g1 = max(g0 + 1, int(np.searchsorted(bounds, bounds[g0] + limit, side="right")) - 1)
+        nxt = large[np.searchsorted(large, g0):][:1]
+        if nxt.size and nxt[0] == g0:
+            g1 = g0 + 1
+        else:
+            g1 = max(g0 + 1, int(np.searchsorted(bounds, bounds[g0] + limit, side="right")) - 1)
+            g1 = min(g1, int(nxt[0])) if nxt.size else g1
         yield g0, g1
         g0 = g1
 
 
+def _entries_per_row(X: Design, rows: np.ndarray, cols: np.ndarray | None) -> int:
+    """The non-zeros per row of X's sparse form, from its first rows (a structured design's are a few, a
+    dense design's its columns): the width of a batch's rows."""
+    sample = _take(X, rows[:1024], cols).tosparse()
+    return max(1, -(-sample.nnz // max(sample.shape[0], 1)))
+
+
 def adjusted_cluster_scores(X: Design, cols: np.ndarray | None, w: np.ndarray, e: np.ndarray, cluster: np.ndarray,
-                            n_clusters: int, power: float, root: Callable[[np.ndarray], np.ndarray]
-                            ) -> Iterator[tuple[int, np.ndarray, np.ndarray, float]]:
-    """(g, J, s_J, lam_max) for each cluster g: the columns J (positions among ``cols``) its rows reach, its
-    adjusted score there
-    (module docstring) and the largest eigenvalue of its hat block (HC2/HC3 are undefined where it is 1: the
-    caller decides, and may stop).
+                            n_clusters: int, power: float, coords: DesignCoordinates | FactorCoordinates
+                            ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The clusters' adjusted scores (module docstring) in the coordinates ``coords``, some clusters at a time:
+    (g, at, scores, lam_max) for clusters g (an array), their scores' entries at positions ``at`` (one row
+    of ``scores`` per cluster; zero elsewhere) and the largest eigenvalues of their hat blocks (HC2/HC3 are
+    undefined where one is 1: the caller decides).
 
     Parameters
     ----------
@@ -158,34 +284,48 @@ def adjusted_cluster_scores(X: Design, cols: np.ndarray | None, w: np.ndarray, e
         Cluster codes 0..n_clusters-1.
     power : float
         -0.5 (HC2) or -1 (HC3).
-    root : callable
-        ``root(J)``: T with T T' = C_JJ (:func:`covariance_root`, :func:`factor_root`).
+    coords : DesignCoordinates or FactorCoordinates
+        The coordinates of the scores, and the factors of C they take.
     """
     order = np.argsort(cluster, kind="stable")
     bounds = np.searchsorted(cluster[order], np.arange(n_clusters + 1))
+    # (a batch's rows as a sparse matrix, and a cluster's as a dense block: each within the budget)
     step = rows_within(X.n_cols if cols is None else cols.size)
+    limit = rows_within(_entries_per_row(X, order, cols)) if order.size else step
     with np.errstate(all="ignore"):
-        for g0, g1 in _batches(bounds, step):
+        for g0, g1 in _batches(bounds, limit, step):
             rows = order[bounds[g0]:bounds[g1]]
             if g1 == g0 + 1 and rows.size > step:  # (one cluster too large to hold dense)
                 J = _reached_columns(X, rows, cols, step)
                 if J.size:
-                    T, lift = root(J)
+                    T, lift = coords.root(J)
                     sums = _chunked_sums(X, rows, J if cols is None else cols[J], T, w[rows], e[rows], step)
                     u, lam_max = _from_column_sums(*sums, power)
-                    yield (g0, *lift(u), lam_max)
+                    at, s = lift(u)
+                    yield np.array([g0]), at, s[None], np.array([lam_max])
                 continue
             csr = _take(X, rows, cols).tosparse()
             wb, eb, local = w[rows], e[rows], bounds[g0:g1 + 1] - bounds[g0]
-            for g in range(g0, g1):
-                lo, hi = local[g - g0], local[g - g0 + 1]
+            sizes = np.diff(local)
+            # clusters of no more rows than the columns they reach: on the rows' side, stacked by size
+            layout = _Layout.of(csr, local)
+            by_rows = sizes <= layout.reach
+            few = np.flatnonzero(by_rows & (layout.reach > 0))
+            shapes = np.column_stack([_padded(sizes[few]), _padded(layout.reach[few])])
+            for m, j in np.unique(shapes, axis=0):
+                same = few[(shapes[:, 0] == m) & (shapes[:, 1] == j)]
+                size = rows_within(coords.cells(int(m), int(j)))  # (clusters a stack, their temporaries bounded)
+                for first in range(0, same.size, size):
+                    these = same[first:first + size]
+                    Xd, J, valid = layout.stack(csr, these, int(m), int(j))
+                    A, B, where = coords.stacked(Xd, J, valid)
+                    yield (g0 + these, where, *_from_rows(A, B, _padded_rows(wb, local, these, int(m)),
+                                                          _padded_rows(eb, local, these, int(m)), power))
+            for g in np.flatnonzero(~by_rows):  # the others on the columns' side, one at a time
+                lo, hi = local[g], local[g + 1]
                 J, Xd = _dense_rows(csr.indptr, csr.indices, csr.data, lo, hi)
-                if not J.size:
-                    continue
-                (T, lift), wg, eg = root(J), wb[lo:hi], eb[lo:hi]
-                Z = Xd @ T
-                if hi - lo <= J.size:
-                    u, lam_max = _from_rows(Z, wg, eg, power)
-                else:
-                    u, lam_max = _from_column_sums(*_column_sums(Z, wg, eg), power)
-                yield (g, *lift(u), lam_max)
+                if J.size:
+                    T, lift = coords.root(J)
+                    u, lam_max = _from_column_sums(*_column_sums(Xd @ T, wb[lo:hi], eb[lo:hi]), power)
+                    at, s = lift(u)
+                    yield np.array([g0 + g]), at, s[None], np.array([lam_max])

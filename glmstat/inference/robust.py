@@ -65,12 +65,13 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
+from .._scipy import sparse
 from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
-from .cluster_adjusted import adjusted_cluster_scores, covariance_root, factor_root
+from .cluster_adjusted import DesignCoordinates, FactorCoordinates, adjusted_cluster_scores
 from .covariance_factor import (LevelsFirstGram, block_leverages, factor_gram, leverage_weights, levels_first_gram,
                                 with_cov_factor)
 
@@ -177,27 +178,18 @@ def sandwich_vcov(
                                                   fd.n_ok / n)
             meat = _cluster_meat(sums[:, kept] if F is None else sums @ F, n, k, type)
         else:
-            # (each cluster's adjusted score reaches the kept columns its rows reach: the meat, in the design's
-            # coordinates where C is well-conditioned, else each score in the factor's, as HC0's)
+            # (a cluster's adjusted score reaches the kept columns its rows reach: the meat in the design's
+            # coordinates where C is well-conditioned, else the scores in the factor's, as HC0's)
             if F is None:
-                meat = np.zeros((C.shape[0], C.shape[0]))
-
-                def add(g, J, s):
-                    meat[np.ix_(J, J)] += np.outer(s, s)
-
-                _clustered_bias_reduced(fd, kernel, cluster, G, type, labels, covariance_root(C), add)
+                S = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels, DesignCoordinates(C))
+                meat = (S.T @ S).toarray()
                 diagonal = fd.source.X.diagonal_columns()
             else:
-                Fk = F[kept]
-                scores = np.zeros((G, Fk.shape[1]))
-
-                def add(g, at, s):
-                    scores[g, at] = s
-
-                _clustered_bias_reduced(fd, kernel, cluster, G, type, labels, factor_root(Fk), add)
+                scores = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels,
+                                                 FactorCoordinates(F[kept])).toarray()
                 if levels is not None:
                     return _from_cluster_scores(F, levels, kept, scores, 1.0, fd.n_ok / n)
-                return _from_factor(Fk, scores.T @ scores, fd.n_ok / n, root=True)
+                return _from_factor(F[kept], scores.T @ scores, fd.n_ok / n, root=True)
     if F is not None:
         return _from_factor(F[kept], meat, fd.n_ok / n, root=True)
     return (fd.n_ok / n) ** 2 * sandwich_product(C, meat, _kept_positions(diagonal, kept)), None
@@ -389,22 +381,30 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable
 
 
 def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, type: str, labels,
-                            root: Callable, add: Callable[[int, np.ndarray, np.ndarray], None]) -> None:
-    """The clustered HC2/HC3 estimators' adjusted scores (:mod:`~glmstat.inference.cluster_adjusted`), each
-    cluster's handed to ``add(g, at, s)`` (its non-zero entries s at positions ``at`` of the coordinates of
-    ``root``: the kept columns, or a factor's); an error where I - H_g is singular."""
+                            coords: DesignCoordinates | FactorCoordinates):
+    """The clustered HC2/HC3 estimators' adjusted scores (:mod:`~glmstat.inference.cluster_adjusted`), one row
+    per cluster in the coordinates ``coords`` (scipy sparse: a cluster's rows reach few columns); an error
+    where I - H_g is singular."""
     parts = [_block_scores(b, fd, kernel, leverage=False) for b in fd.source.blocks()]
     w = np.concatenate([p[0] for p in parts])
     e = np.concatenate([p[1] for p in parts])
     cols = None if fd.kept.all() else np.flatnonzero(fd.kept)
     power = -0.5 if type == "HC2" else -1.0
-    for g, J, s, lam_max in adjusted_cluster_scores(fd.source.X, cols, w, e, cluster, G, power, root):
-        if lam_max > 1 - SINGULAR_TOL:
-            where = (f"the one-row cluster {shown(labels[g])} has leverage 1" if np.sum(cluster == g) == 1 else
-                     f"the block of the hat matrix of cluster {shown(labels[g])} has an eigenvalue 1 "
-                     f"(is the cluster variable a factor of the model?)")
-            raise _undefined(type, where)
-        add(g, J, s)
+    rows, at, values = [np.zeros(0, np.intp)], [np.zeros(0, np.intp)], [np.zeros(0)]
+    for g, where, scores, lam_max in adjusted_cluster_scores(fd.source.X, cols, w, e, cluster, G, power, coords):
+        bad = np.flatnonzero(lam_max > 1 - SINGULAR_TOL)
+        if bad.size:
+            first = int(g[bad[0]])
+            raise _undefined(type, f"the one-row cluster {shown(labels[first])} has leverage 1"
+                             if np.sum(cluster == first) == 1 else
+                             f"the block of the hat matrix of cluster {shown(labels[first])} has an eigenvalue 1 "
+                             f"(is the cluster variable a factor of the model?)")
+        i, j = np.nonzero(scores)
+        rows.append(g[i])
+        at.append(where[j] if where.ndim == 1 else where[i, j])
+        values.append(scores[i, j])
+    return sparse.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(at))),
+                             shape=(G, coords.width))
 
 
 def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, str]:

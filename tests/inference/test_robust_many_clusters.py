@@ -65,3 +65,26 @@ def test_clusters_read_in_chunks_give_the_same_numbers(fits, monkeypatch, name, 
     monkeypatch.setattr(cluster_adjusted, "_chunked_sums", lambda *a: chunked.append(a[1].size) or sums(*a))
     _check(fits[name], REF[name], type)
     assert sorted(chunked) == [120] * 9 + [290]  # (the large clusters, alone)
+
+
+def test_clusters_of_few_rows_with_zero_weights_are_the_closed_form():
+    """Clusters of 3 rows (each reaches more columns than it has rows: the rows' side, stacked) holding rows of
+    prior weight 0, which get adjusted scores of their own: HC3 against the closed form of the dense design,
+    V = (n_ok / n)^2 C M C, M = sum_g s_g s_g', s_g = X_g' (I - H_g)^{-1} e_g, H_g = X_g C X_g' W_g (Poisson,
+    log link: w = a mu, e = a (y - mu) for prior weights a)."""
+    d = pd.read_csv(FIXTURES / "cluster_zero_weights" / "data.csv")
+    cl = np.arange(len(d)) // 3
+    fit = gs.glm("count ~ g + x", d, family=gs.Poisson(), weights="w", tol=1e-12, max_iter=100)
+    X = np.column_stack([np.ones(len(d)), d.g == "b", d.g == "c", d.x]).astype(float)
+    a = d.w.to_numpy(float)
+    mu = np.exp(X @ fit.coef.to_numpy())
+    w, e = a * mu, a * (d["count"].to_numpy() - mu)
+    C = np.linalg.inv(X.T @ (w[:, None] * X))
+    M = np.zeros((4, 4))
+    for g in np.unique(cl):
+        rows = np.flatnonzero(cl == g)
+        Xg = X[rows]
+        s = Xg.T @ np.linalg.solve(np.eye(rows.size) - Xg @ C @ Xg.T * w[rows], e[rows])
+        M += np.outer(s, s)
+    scale = np.count_nonzero(a) / a.size
+    assert_close(fit.robust("HC3", cluster=cl).vcov, scale**2 * C @ M @ C, rtol=1e-9)
