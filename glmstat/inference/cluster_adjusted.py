@@ -65,13 +65,22 @@ class DesignCoordinates:
 
     def cells(self, m: int, j: int) -> int:
         """Cells of the temporaries of :meth:`stacked` per cluster of m rows reaching j columns."""
-        return j * j + 2 * m * j + 3 * m * m
+        return (2 * m * j + j * j if 2 * j < self.width else 4 * m * self.width) + 3 * m * m
 
     def stacked(self, Xd: np.ndarray, J: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(A, B, at) for a stack of clusters' rows Xd (b x m x j) on their columns J (b x j, ``valid`` where not
-        padding): A B' = X_gJ C_JJ X_gJ' and the score B' f(I - H_g) e_g at the positions ``at``."""
-        CJJ = self.C[J[:, :, None], J[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
-        return Xd @ CJJ, Xd, J
+        padding): A B' = X_gJ C_JJ X_gJ' and the score B' f(I - H_g) e_g at the positions ``at``.  Clusters
+        that reach half the columns or more (a dense design's) take A from X_g C on every column, one product
+        with C: gathering each cluster's C_JJ would copy about p^2 numbers a cluster."""
+        b, m, j = Xd.shape
+        if 2 * j < self.width:
+            CJJ = self.C[J[:, :, None], J[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
+            return Xd @ CJJ, Xd, J
+        full = np.zeros((b, m, self.width))
+        c, k = np.nonzero(valid)  # (the padding's J is 0: written, it would overwrite column 0)
+        full[c, :, J[c, k]] = Xd[c, :, k]
+        A = (full.reshape(b * m, -1) @ self.C).reshape(b, m, -1)
+        return np.take_along_axis(A, J[:, None, :], axis=2) * valid[:, None, :], Xd, J
 
 
 @dataclass(frozen=True)

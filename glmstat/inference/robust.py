@@ -66,6 +66,7 @@ import pandas as pd
 
 from .._arguments import shown
 from .._scipy import sparse
+from ..design.base import rows_within
 from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
@@ -181,8 +182,8 @@ def sandwich_vcov(
             # (a cluster's adjusted score reaches the kept columns its rows reach: the meat in the design's
             # coordinates where C is well-conditioned, else the scores in the factor's, as HC0's)
             if F is None:
-                S = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels, DesignCoordinates(C))
-                meat = (S.T @ S).toarray()
+                meat = _gram_of_rows(_clustered_bias_reduced(fd, kernel, cluster, G, type, labels,
+                                                             DesignCoordinates(C)))
                 diagonal = fd.source.X.diagonal_columns()
             else:
                 scores = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels,
@@ -405,6 +406,20 @@ def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, ty
         values.append(scores[i, j])
     return sparse.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(at))),
                              shape=(G, coords.width))
+
+
+def _gram_of_rows(S) -> np.ndarray:
+    """S'S for the clusters' scores S (G x p, scipy sparse): a sparse product where the clusters reach few
+    columns (a wide factor's levels), else dense products of blocks of rows (a dense design's clusters reach
+    every column, and the sparse product of such rows took longer than all the clusters' hat blocks)."""
+    G, p = S.shape
+    if 8 * S.nnz < G * p:
+        return (S.T @ S).toarray()
+    out, step = np.zeros((p, p)), rows_within(p)
+    for start in range(0, G, step):
+        D = S[start:start + step].toarray()
+        out += D.T @ D
+    return out
 
 
 def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, str]:

@@ -67,24 +67,43 @@ def test_clusters_read_in_chunks_give_the_same_numbers(fits, monkeypatch, name, 
     assert sorted(chunked) == [120] * 9 + [290]  # (the large clusters, alone)
 
 
-def test_clusters_of_few_rows_with_zero_weights_are_the_closed_form():
-    """Clusters of 3 rows (each reaches more columns than it has rows: the rows' side, stacked) holding rows of
-    prior weight 0, which get adjusted scores of their own: HC3 against the closed form of the dense design,
-    V = (n_ok / n)^2 C M C, M = sum_g s_g s_g', s_g = X_g' (I - H_g)^{-1} e_g, H_g = X_g C X_g' W_g (Poisson,
-    log link: w = a mu, e = a (y - mu) for prior weights a)."""
-    d = pd.read_csv(FIXTURES / "cluster_zero_weights" / "data.csv")
-    cl = np.arange(len(d)) // 3
-    fit = gs.glm("count ~ g + x", d, family=gs.Poisson(), weights="w", tol=1e-12, max_iter=100)
-    X = np.column_stack([np.ones(len(d)), d.g == "b", d.g == "c", d.x]).astype(float)
-    a = d.w.to_numpy(float)
-    mu = np.exp(X @ fit.coef.to_numpy())
-    w, e = a * mu, a * (d["count"].to_numpy() - mu)
+def _closed_form_hc3(X: np.ndarray, a: np.ndarray, y: np.ndarray, beta: np.ndarray, cl: np.ndarray) -> np.ndarray:
+    """HC3 clustered of a Poisson log-linear fit from the dense design: V = (n_ok / n)^2 C M C,
+    M = sum_g s_g s_g', s_g = X_g' (I - H_g)^{-1} e_g, H_g = X_g C X_g' W_g, w = a mu, e = a (y - mu) for prior
+    weights a."""
+    mu = np.exp(X @ beta)
+    w, e = a * mu, a * (y - mu)
     C = np.linalg.inv(X.T @ (w[:, None] * X))
-    M = np.zeros((4, 4))
+    M = np.zeros((X.shape[1], X.shape[1]))
     for g in np.unique(cl):
         rows = np.flatnonzero(cl == g)
         Xg = X[rows]
         s = Xg.T @ np.linalg.solve(np.eye(rows.size) - Xg @ C @ Xg.T * w[rows], e[rows])
         M += np.outer(s, s)
-    scale = np.count_nonzero(a) / a.size
-    assert_close(fit.robust("HC3", cluster=cl).vcov, scale**2 * C @ M @ C, rtol=1e-9)
+    return (np.count_nonzero(a) / a.size) ** 2 * C @ M @ C
+
+
+def test_clusters_of_few_rows_with_zero_weights_are_the_closed_form():
+    """Clusters of 3 rows (each reaches about as many columns as it has rows: the rows' side, stacked) holding
+    rows of prior weight 0, which get adjusted scores of their own."""
+    d = pd.read_csv(FIXTURES / "cluster_zero_weights" / "data.csv")
+    cl = np.arange(len(d)) // 3
+    fit = gs.glm("count ~ g + x", d, family=gs.Poisson(), weights="w", tol=1e-12, max_iter=100)
+    X = np.column_stack([np.ones(len(d)), d.g == "b", d.g == "c", d.x]).astype(float)
+    want = _closed_form_hc3(X, d.w.to_numpy(float), d["count"].to_numpy(float), fit.coef.to_numpy(), cl)
+    assert_close(fit.robust("HC3", cluster=cl).vcov, want, rtol=1e-9)
+
+
+def test_clusters_reaching_most_of_many_columns_are_the_closed_form():
+    """Clusters of 1 to 6 rows of 30 numeric columns, some of them 0/1 (a cluster reaches 20 to 31 columns: its
+    block padded, and X_g C taken on every column, with the padding's columns left out)."""
+    rng = np.random.default_rng(5)
+    n, k = 900, 30
+    Z = np.where(np.arange(k) % 3 == 0, rng.random((n, k)) < 0.3, rng.normal(size=(n, k))).astype(float)
+    d = pd.DataFrame(Z, columns=[f"x{i}" for i in range(k)])
+    d["y"] = rng.poisson(np.exp(0.2 + 0.1 * Z[:, 1]))
+    cl = np.repeat(np.arange(n), rng.integers(1, 7, n))[:n]
+    fit = gs.glm("y ~ " + " + ".join(d.columns[:k]), d, family=gs.Poisson(), tol=1e-12)
+    X = np.column_stack([np.ones(n), Z])
+    want = _closed_form_hc3(X, np.ones(n), d.y.to_numpy(float), fit.coef.to_numpy(), cl)
+    assert_close(fit.robust("HC3", cluster=cl).vcov, want, rtol=1e-9)
