@@ -1182,6 +1182,10 @@ BOMBS += _cases("bomb", [
     ("parquet-glob-link-loops", FIT, "y ~ x", {"data": _path("d/**/*.parquet"), "files": _LINK_LOOPS}),
     ("parquet-glob-stars-link-loops", EITHER, "y ~ x", {"data": _path("d/" + "*/" * 30 + "*.parquet"),
                                                         "files": _LINK_LOOPS}),
+    # a level read against the pattern of a number written as text (the warning of numbers fitted as a factor):
+    # 200,000 digits and a letter, which a pattern with two ways to split a run of digits rejects in quadratic time
+    ("ok-level-of-digits-and-a-letter", FIT, "y ~ x + t", {
+        "data": with_column("t", [f"{k}.5" for k in range(N - 1)] + ["1" * 200_000 + "x"])}),
 ])
 
 PREDICT += [
