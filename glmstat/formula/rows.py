@@ -176,9 +176,10 @@ def more_levels_warning(label: str, levels: tuple) -> str | None:
 
 
 #: the forms of a number written as text that the warning below recognises (no "1_000", "0x1f", "inf", "nan");
-#: every character has one way to match (\d+\.?\d* splits a run of digits two ways at each digit: a level of
-#: 4,000 digits and a letter took 0.44 s to reject, quadratically more for longer ones)
-_NUMBER_TEXT = r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$"
+#: ASCII digits and blanks only (\d matched Arabic-Indic digits, which pandas' to_numeric then refused with a
+#: ValueError); every character has one way to match (\d+\.?\d* splits a run of digits two ways at each digit:
+#: a level of 4,000 digits and a letter took 0.44 s to reject, quadratically more for longer ones)
+_NUMBER_TEXT = r"^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$"
 
 
 def numeric_text_warning(label: str, levels: tuple) -> str | None:
@@ -197,7 +198,7 @@ def numeric_text_warning(label: str, levels: tuple) -> str | None:
     n_numbers = int(numeric.sum())
     if n_numbers < 0.9 * len(levels):
         return None
-    values = pd.to_numeric(texts[numeric]).to_numpy(dtype=float)
+    values = np.array([float(t) for t in texts[numeric]], dtype=float)
     words = [lv for lv, ok in zip(levels, numeric) if not ok]
     fractional = bool(np.any(np.isfinite(values) & (values != np.round(values))))
     if not fractional and not (words and len(levels) >= 10):
