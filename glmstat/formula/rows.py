@@ -175,6 +175,7 @@ def more_levels_warning(label: str, levels: tuple) -> str | None:
             "for another grouping, write the response as a 0/1 or True/False expression")
 
 
+_NUMBER_START = frozenset("0123456789+-. \t")  # (what such a text can begin with)
 #: the forms of a number written as text that the warning below recognises (no "1_000", "0x1f", "inf", "nan");
 #: ASCII digits and blanks only (\d matched Arabic-Indic digits, which pandas' to_numeric then refused with a
 #: ValueError); every character has one way to match (\d+\.?\d* splits a run of digits two ways at each digit:
@@ -193,6 +194,8 @@ def numeric_text_warning(label: str, levels: tuple) -> str | None:
     """
     if len(levels) < 3 or not all(isinstance(lv, str) for lv in levels):
         return None
+    if sum(lv[:1] in _NUMBER_START for lv in levels) < 0.9 * len(levels):
+        return None  # (words, the common case: decided by first characters, without the pattern's 50 us)
     texts = pd.Series(levels, dtype=object)
     numeric = texts.str.match(_NUMBER_TEXT).to_numpy(dtype=bool)
     n_numbers = int(numeric.sum())
