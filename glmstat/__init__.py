@@ -20,6 +20,7 @@ from .errors import (
     FormulaWarning,
     GLMStatError,
     GLMStatWarning,
+    InvalidStartError,
     MissingDependencyError,
     PerfectFitWarning,
     ProfileWarning,
@@ -62,7 +63,7 @@ __all__ = [
     "describe_dataset", "FormulaLimits",
     "Family", "Gaussian", "Binomial", "Poisson", "Gamma", "InverseGaussian", "NegativeBinomial", "Tweedie",
     "QuasiPoisson", "QuasiBinomial", "Quasi",
-    "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError", "MissingDependencyError",
-    "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
+    "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError", "InvalidStartError",
+    "MissingDependencyError", "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
     "BoundaryWarning", "PerfectFitWarning", "DataWarning", "ProfileWarning", "FormulaWarning", "ContrastsWarning",
 ]

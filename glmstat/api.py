@@ -13,7 +13,8 @@ import pandas as pd
 
 from .engine.irls import CONVERGENCE, Control, irls
 from ._arguments import real_number, shown
-from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError
+from .diagnosis.invalid_start import invalid_start
+from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError, InvalidStartError
 from .families import Family, Gaussian
 from .fit import dropped_rows_message, finish
 from .formula.limits import DEFAULT_LIMITS, FormulaLimits, too_deep
@@ -198,6 +199,11 @@ def glm(
                           data_findings=data_findings)
         state = irls(source, family, control, start)
         return finish(formula, frame, source, family, control, state, irls, data_findings=data_findings)
+    except InvalidStartError:
+        detail = invalid_start(frame, source, family, start)  # (the engine's message names no row)
+        if detail is None:
+            raise
+        raise InvalidStartError(detail) from None
     finally:
         if meter is not None:
             meter.done()

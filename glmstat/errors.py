@@ -15,6 +15,7 @@ __all__ = [
     "DataError",
     "FamilyError",
     "FitError",
+    "InvalidStartError",
     "MissingDependencyError",
     "GLMStatWarning",
     "SeparationWarning",
@@ -56,6 +57,12 @@ class FamilyError(GLMStatError):
 
 class FitError(GLMStatError):
     """The fit cannot proceed (no valid starting values, step-halving exhausted, invalid control)."""
+
+
+class InvalidStartError(FitError):
+    """No valid starting values: R's starting means (or the ``start=`` coefficients) give some row a linear
+    predictor outside the link's domain, a mean outside the family's, or an infinite deviance; the message
+    names the first such row."""
 
 
 class MissingDependencyError(GLMStatError, ImportError):

@@ -49,7 +49,7 @@ from typing import Callable
 import numpy as np
 
 from ..design.sources import DesignSource, fold
-from ..errors import FitError
+from ..errors import FitError, InvalidStartError
 from ..families import Family
 from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram
@@ -494,7 +494,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     with np.errstate(over="ignore", invalid="ignore"):
         res, fac, use_qr = _evaluate(source, family, beta, use_qr, kept, kernel, max_cond=max_cond)
     if not res.valid or fac is None:
-        raise FitError(
+        raise InvalidStartError(
             "cannot find valid starting values: " + (
                 "the start= coefficients give" if start is not None else "the family's starting mu gives")
             + " a non-finite deviance, an invalid linear predictor or mean outside the family's domain; pass "

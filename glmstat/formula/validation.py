@@ -34,7 +34,7 @@ from ..families import Family
 if TYPE_CHECKING:
     from .frame import ModelFrame
 
-__all__ = ["check_family", "check_column_types", "check_model_frame", "MAX_MAGNITUDE"]
+__all__ = ["check_family", "check_column_types", "check_model_frame", "row_label", "MAX_MAGNITUDE"]
 
 #: Largest |value| accepted in the design, response, weights and offset: its square (as X'WX needs)
 #: must stay finite in double precision (max ~1.8e308), and so must the inverse of X'WX, with room to spare.
@@ -95,9 +95,9 @@ def _empty_terms(frame: "ModelFrame") -> None:
         )
 
 
-def _row(frame, i: int) -> Any:
-    """The label of the i-th row used (its position for streamed data), as a plain Python value (printed with
-    ``!r``: 0 or 'a', not np.int64(0))."""
+def row_label(frame, i: int) -> Any:
+    """The label of the i-th row used of a model frame (its position for streamed data), as a plain Python
+    value (printed as 0 or 'a', not np.int64(0))."""
     label = frame.rows_used[i]
     return label.item() if isinstance(label, np.generic) else label
 
@@ -230,12 +230,12 @@ def _refuse_rows(frame, family: Family, seen: dict) -> None:
         _, i, k = seen["trials"]
         raise DataError(
             f"the successes or failures of {shown(frame.response_name)} have infinite values (row "
-            f"{shown(_row(frame, i))}; {k} rows); remove or correct them"
+            f"{shown(row_label(frame, i))}; {k} rows); remove or correct them"
         )
     if "tiny weights" in seen:
         v, i, k = seen["tiny weights"]
         raise DataError(
-            f"the weights have positive values below {_TINY:.0e} (row {shown(_row(frame, i))} has {v:.3g}; {k} rows); "
+            f"the weights have positive values below {_TINY:.0e} (row {shown(row_label(frame, i))} has {v:.3g}; {k} rows); "
             "squares of such numbers underflow double precision -- rescale the weights (e.g. multiply them by "
             f"{_power_of_ten(v)}) or set the negligible ones to 0"
         )
@@ -245,13 +245,13 @@ def _refuse_rows(frame, family: Family, seen: dict) -> None:
                 "require: drop such rows from the data") if weight == 0 else ""
         raise DataError(
             f"the response {shown(frame.response_name)} must lie in {family.y_domain} for the {family.name} family; "
-            f"row {shown(_row(frame, i))} has {v:g} ({k} rows outside){zero}"
+            f"row {shown(row_label(frame, i))} has {v:g} ({k} rows outside){zero}"
         )
     if "cbind" in seen:
         (succ, trials), i, k = seen["cbind"]
         raise DataError(
             f"cbind() needs whole numbers of successes and failures for the binomial family; row "
-            f"{shown(_row(frame, i))} has {succ:g} successes of {trials:g} ({k} rows); "
+            f"{shown(row_label(frame, i))} has {succ:g} successes of {trials:g} ({k} rows); "
             "round the counts, or use glmstat.QuasiBinomial() for non-integer data"
         )
 
@@ -263,7 +263,7 @@ def _data_findings(frame, family: Family, seen: dict) -> tuple[tuple[type, str],
     if "successes" in seen:
         v, i, k = seen["successes"]
         found.append((DataWarning,
-            f"non-integer number of successes (weights x response = {v:g} in row {shown(_row(frame, i))}; "
+            f"non-integer number of successes (weights x response = {v:g} in row {shown(row_label(frame, i))}; "
             f"{k} rows): a binomial response with weights= needs the numbers of trials as "
             "weights; with other weights the estimates are quasi-likelihood estimates and the AIC is not "
             "defined"))
@@ -271,7 +271,7 @@ def _data_findings(frame, family: Family, seen: dict) -> tuple[tuple[type, str],
         v, i, k = seen["counts"]
         found.append((DataWarning,
             f"the {family.name} response {shown(frame.response_name)} has non-integer values (row "
-            f"{shown(_row(frame, i))} has {v:g}; {k} rows): the estimates are quasi-likelihood "
+            f"{shown(row_label(frame, i))} has {v:g}; {k} rows): the estimates are quasi-likelihood "
             f"estimates and the log-likelihood and AIC are not defined; use glmstat.QuasiPoisson() for "
             "non-integer data"))
     return tuple(found)

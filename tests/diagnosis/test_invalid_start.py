@@ -1,0 +1,85 @@
+"""A fit without valid starting values names the first row that has none, its response and mean, and counts
+such rows (R: "cannot find valid starting values: please specify some", naming nothing), in memory, from a
+Parquet file and from dask.  The counts are closed forms of the data: R's starting mean of a Poisson count is
+y + 0.1, which the logit link takes only below 1 (so every count of 1 or more is refused); a Gaussian's is y,
+which the log link takes only above 0; coefficients start=(-1, 0) give every row the linear predictor -1."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from streamed_cases import row_groups
+
+
+def _data() -> pd.DataFrame:
+    r = np.random.default_rng(7)
+    n = 400
+    d = pd.DataFrame({"x": r.normal(size=n), "cnt": r.poisson(1.5, n), "yg": r.normal(size=n)})
+    return d.set_axis([f"r{i}" for i in range(n)])
+
+
+def _first(mask: pd.Series):
+    return mask.index[np.flatnonzero(mask.to_numpy())[0]]
+
+
+def test_poisson_logit_names_the_first_count_the_link_cannot_take():
+    d = _data()
+    bad = d.cnt >= 1
+    first = _first(bad)
+    with pytest.raises(gs.InvalidStartError) as e:
+        gs.glm("cnt ~ x", d, family=gs.Poisson(link="logit"))
+    msg = str(e.value)
+    assert msg.startswith("cannot find valid starting values: R's starting mean of row "
+                          f"'{first}', {d.cnt[first] + 0.1:g} (from its response {d.cnt[first]}), has no linear "
+                          "predictor under the logit link")
+    assert f"({int(bad.sum())} rows are like it)" in msg
+    assert isinstance(e.value, gs.FitError)  # (whoever catches FitError still does)
+
+
+def test_gaussian_log_names_a_negative_response():
+    d = _data()
+    bad = d.yg <= 0
+    with pytest.raises(gs.InvalidStartError, match=re.escape(
+            f"R's starting mean of row '{_first(bad)}', {d.yg[_first(bad)]:.6g}")) as e:
+        gs.glm("yg ~ x", d, family=gs.Gaussian(link="log"))
+    assert f"({int(bad.sum())} rows are like it)" in str(e.value)
+
+
+@pytest.mark.parametrize("family,what", [
+    (gs.Poisson(link="sqrt"), "the linear predictor -1, where the sqrt link has no mean"),
+    (gs.Poisson(link="identity"), "the mean -1 (linear predictor -1), outside the poisson family's means (0, inf)"),
+])
+def test_start_coefficients_name_the_row_and_what_is_wrong(family, what):
+    d = _data()
+    with pytest.raises(gs.InvalidStartError, match=re.escape(
+            f"the start= coefficients give row 'r0' {what} ({len(d)} rows are like it); pass other start=")):
+        gs.glm("cnt ~ x", d, family=family, start=[-1.0, 0.0])
+
+
+def test_streamed_sources_name_the_position(tmp_path):
+    d = _data().reset_index(drop=True)
+    bad = d.cnt >= 1
+    expected = (f"R's starting mean of row {int(np.flatnonzero(bad.to_numpy())[0])}, "
+                f"({int(bad.sum())} rows are like it)")
+    path = row_groups(d, tmp_path)
+    import dask.dataframe as dd
+
+    for source in (path, dd.from_pandas(d, npartitions=3)):
+        with pytest.raises(gs.InvalidStartError) as e:
+            gs.glm("cnt ~ x", source, family=gs.Poisson(link="logit"))
+        head, tail = expected.split(", (")
+        assert head in str(e.value) and "(" + tail in str(e.value)
+
+
+def test_overflowing_start_names_the_infinite_linear_predictor():
+    # x'beta = 1e308 + 1e308 x overflows to inf in every row (x > 0 here)
+    d = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "yg": [1.0, 2.0, 1.0, 3.0]})
+    with pytest.raises(gs.InvalidStartError, match=re.escape(
+            "the start= coefficients give row 0 the linear predictor inf, where the identity link has no mean "
+            "(4 rows are like it)")):
+        gs.glm("yg ~ x", d, start=[1e308, 1e308])
