@@ -199,8 +199,8 @@ def glm(
                           data_findings=data_findings)
         state = irls(source, family, control, start)
         return finish(formula, frame, source, family, control, state, irls, data_findings=data_findings)
-    except InvalidStartError:
-        detail = invalid_start(frame, source, family, start)  # (the engine's message names no row)
+    except InvalidStartError as e:
+        detail = invalid_start(frame, source, family, start, e.first_step)  # (the engine's message names no row)
         if detail is None:
             raise
         raise InvalidStartError(detail) from None

@@ -60,9 +60,14 @@ class FitError(GLMStatError):
 
 
 class InvalidStartError(FitError):
-    """No valid starting values: R's starting means (or the ``start=`` coefficients) give some row a linear
-    predictor outside the link's domain, a mean outside the family's, or an infinite deviance; the message
-    names the first such row."""
+    """No valid starting values: R's starting means (or the ``start=`` coefficients, or the first step from
+    R's starting means) give some row a linear predictor outside the link's domain, a mean outside the
+    family's, or an infinite deviance; the message names the first such row.  ``first_step``: the coefficients
+    of that first step, when it was the step that failed (None otherwise)."""
+
+    def __init__(self, message: str, first_step: "numpy.ndarray | None" = None) -> None:
+        super().__init__(message)
+        self.first_step = first_step
 
 
 class MissingDependencyError(GLMStatError, ImportError):

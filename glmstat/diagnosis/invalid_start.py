@@ -1,9 +1,11 @@
 """Which row makes the starting values invalid, for the error that refuses a fit without them.
 
-R's ``glm`` says only "cannot find valid starting values: please specify some".  The fit starts from R's
-starting means mu0 = ``mustart`` (a function of the response: y + 0.1 for a Poisson count), their linear
-predictor eta0 = g(mu0); or, with ``start=`` coefficients, from eta0 = x'beta + offset and mu0 = g^{-1}(eta0).
-A row is invalid there when
+R's ``glm`` says only "cannot find valid starting values: please specify some", or "no valid set of
+coefficients has been found: please supply starting values".  The fit starts from R's starting means
+mu0 = ``mustart`` (a function of the response: y + 0.1 for a Poisson count), their linear predictor
+eta0 = g(mu0); or, with ``start=`` coefficients beta, from eta0 = x'beta + offset and mu0 = g^{-1}(eta0); and
+from R's starting means, the first step's coefficients beta must be valid in the same way (there is nothing
+to halve that step towards).  A row is invalid when
 
 * eta0 is not finite, or outside the link's domain (``Link.domain``: eta > 0 for sqrt, 1/mu^2 and the power
   links, eta != 0 for the inverse link) -- ``log`` of a Gaussian starting mean of -2, ``logit`` of a Poisson
@@ -81,10 +83,11 @@ def _block_invalid(b, family: Family, start: np.ndarray | None) -> _Invalid:
     return _Invalid(b.y.shape[0], (i, reason, float(b.y[i]), float(mu[i]), float(eta[i])), int(hits.size))
 
 
-def invalid_start(frame, source, family: Family, start: np.ndarray | None) -> str | None:
+def invalid_start(frame, source, family: Family, start: np.ndarray | None,
+                  first_step: np.ndarray | None = None) -> str | None:
     """Why the fit has no valid starting values, naming the first invalid row (module docstring) and the
-    number of such rows; None when every row is valid at the start (the sum of the deviances, or the first
-    least-squares solve, failed instead: the engine's own message stands).
+    number of such rows; None when every row is valid (the sum of the deviances, or the least-squares solve,
+    failed instead: the engine's own message stands).
 
     Parameters
     ----------
@@ -96,26 +99,31 @@ def invalid_start(frame, source, family: Family, start: np.ndarray | None) -> st
         The family and link of the fit.
     start : ndarray or None
         The ``start=`` coefficients, or None for R's starting means.
+    first_step : ndarray, optional
+        The coefficients of the first step from R's starting means, when that step was refused.
     """
-    found = fold(source, partial(_block_invalid, family=family, start=start), _Invalid.merge, _Invalid(0, None, 0))
+    beta = start if first_step is None else first_step
+    found = fold(source, partial(_block_invalid, family=family, start=beta), _Invalid.merge, _Invalid(0, None, 0))
     if found.first is None:
         return None
     i, reason, y, mu, eta = found.first
     row = shown(row_label(frame, i))
     others = "" if found.count == 1 else f" ({found.count} rows are like it)"
     link, name = family.link.name, family.name
-    if start is None:
-        where = f"R's starting mean of row {row}, {mu:.6g} (from its response {y:.6g}),"
+    if beta is None:
+        where = f"cannot find valid starting values: R's starting mean of row {row}, {mu:.6g} (from its response {y:.6g}),"
         what = {"eta": f"has no linear predictor under the {link} link (it gives {eta:.6g})",
                 "mu": f"is outside the {name} family's means {family.mu_domain}",
                 "deviance": f"gives a deviance that is not finite for the {name} family"}[reason]
         advice = "pass start= coefficients whose means suit every row, or choose another link"
     else:
-        where = f"the start= coefficients give row {row}"
+        where = ("cannot find valid starting values: the start= coefficients give" if first_step is None else
+                 "no valid set of coefficients has been found: the first step from R's starting means gives")
+        where += f" row {row}"
         what = {"eta": f"the linear predictor {eta:.6g}, where the {link} link has no mean",
                 "mu": f"the mean {mu:.6g} (linear predictor {eta:.6g}), outside the {name} family's means "
                       f"{family.mu_domain}",
                 "deviance": f"the mean {mu:.6g}, where the {name} family's deviance of its response {y:.6g} is not "
                             "finite"}[reason]
-        advice = "pass other start= coefficients"
-    return f"cannot find valid starting values: {where} {what}{others}; {advice}"
+        advice = "pass other start= coefficients" if first_step is None else "pass start= coefficients"
+    return f"{where} {what}{others}; {advice}"

@@ -636,9 +636,9 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                     new, new_res, new_fac, use_qr = inside
                     continue
             if first:  # as R: nothing to halve towards
-                raise FitError(
+                raise InvalidStartError(
                     "no valid set of coefficients has been found: the first step gives a non-finite "
-                    "deviance or leaves the family's domain; pass start= coefficients"
+                    "deviance or leaves the family's domain; pass start= coefficients", first_step=new
                 )
             halvings += 1
             if damp and halvings > _MAX_DAMPING:

@@ -83,3 +83,21 @@ def test_overflowing_start_names_the_infinite_linear_predictor():
             "the start= coefficients give row 0 the linear predictor inf, where the identity link has no mean "
             "(4 rows are like it)")):
         gs.glm("yg ~ x", d, start=[1e308, 1e308])
+
+
+def test_first_step_names_the_row_it_takes_outside():
+    # R: glm(y ~ x, poisson(link = "identity")) on these rows stops with "no valid set of coefficients has
+    # been found: please supply starting values".  The first step is the weighted least squares of y on
+    # (1, x) with weights 1/(y + 0.1) (R's starting means y + 0.1; the identity link's working response is y)
+    d = pd.DataFrame({"x": np.arange(10.0), "y": [0, 0, 0, 0, 1, 3, 9, 20, 40, 80]})
+    X = np.column_stack([np.ones(10), d.x])
+    sw = np.sqrt(1 / (d.y + 0.1))
+    b = np.linalg.lstsq(X * sw.to_numpy()[:, None], d.y * sw, rcond=None)[0]
+    eta = X @ b
+    bad = np.flatnonzero(eta <= 0)
+    assert bad.tolist() == [0, 1]  # (R's first step: -0.5777 + 0.4475 x)
+    with pytest.raises(gs.InvalidStartError, match=re.escape(
+            "no valid set of coefficients has been found: the first step from R's starting means gives row 0 "
+            f"the mean {eta[0]:.6g} (linear predictor {eta[0]:.6g}), outside the poisson family's means (0, inf) "
+            "(2 rows are like it); pass start= coefficients")):
+        gs.glm("y ~ x", d, family=gs.Poisson(link="identity"))
