@@ -13,6 +13,8 @@ plus factor codes) without ever forming the dense matrix:
 * ``group_rmatvec(v, g)``  sum over the rows of each group of v_i x_i (cluster scores)
 * ``column(j)``            the j-th column, shape (n,)
 * ``select(cols)``, ``rows(start, stop)``, ``take(rows)``   sub-designs of the same kind
+* ``stack(others)``        its rows followed by other designs' of the same kind and columns (rows of
+                           several blocks of a source gathered, as a streamed clustered sandwich needs)
 * ``column_abs_max()``, ``abs_rmatvec(v)``             magnitudes, for checks of scale
 * ``toarray()``            the dense n x p matrix -- only when a caller explicitly needs it
 * ``widest_factor(k)``, ``factor(i)``, ``dense_columns(cols)``   a factor whose columns a QR takes out in
@@ -114,6 +116,18 @@ class Design(ABC):
     @abstractmethod
     def take(self, rows: np.ndarray) -> "Design":
         """The rows at positions ``rows``."""
+
+    @abstractmethod
+    def stack(self, others: Sequence["Design"]) -> "Design":
+        """This design's rows followed by those of ``others``, in order: designs of the same kind, columns and
+        structure (blocks of one source, encoded alike), stacked in their own storage (a factor's codes, not
+        its indicator columns).
+
+        Raises
+        ------
+        ValueError
+            For a design of another kind, other columns or another structure.
+        """
 
     @abstractmethod
     def column_abs_max(self) -> np.ndarray:

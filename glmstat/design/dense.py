@@ -92,6 +92,13 @@ class DenseDesign(Design):
     def take(self, rows: np.ndarray) -> "DenseDesign":
         return DenseDesign(self.X[rows])
 
+    def stack(self, others: Sequence[Design]) -> "DenseDesign":
+        """[X; X_1; ...; X_k], one new array."""
+        for o in others:
+            if not isinstance(o, DenseDesign) or o.n_cols != self.n_cols:
+                raise ValueError(f"cannot stack {o!r} under {self!r}: another kind or other columns")
+        return DenseDesign(np.concatenate([self.X] + [o.X for o in others]))
+
     def column_abs_max(self) -> np.ndarray:
         if self.n_rows == 0:
             return np.zeros(self.n_cols)

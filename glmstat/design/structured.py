@@ -574,6 +574,31 @@ class StructuredDesign(Design):
             _groups=self._groups, _cells=tuple(c[rows] for c in self._cells), _nested=self._nested,
         )
 
+    def _same_structure(self, other: Design) -> bool:
+        """``other`` is a structured design of the same columns, dense columns and factors (codes aside)."""
+        if not isinstance(other, StructuredDesign):
+            return False
+        return (other.n_cols == self.n_cols and other.intercept == self.intercept
+                and np.array_equal(other.dense_cols, self.dense_cols) and len(other.factors) == len(self.factors)
+                and all(np.array_equal(f.columns, g.columns) and (f.values is None) == (g.values is None)
+                        and f.parts == g.parts for f, g in zip(self.factors, other.factors)))
+
+    def stack(self, others: Sequence[Design]) -> "StructuredDesign":
+        """The dense blocks, the factors' codes (and values) and the cell codes each concatenated: the same
+        structure (its groups of factors and nested pairs shared), n_1 + ... + n_k rows."""
+        for o in others:
+            if not self._same_structure(o):
+                raise ValueError(f"cannot stack {o!r} under {self!r}: another kind, other columns or other factors")
+        parts = (self, *others)
+        dense = None if self.dense is None else np.asfortranarray(np.concatenate([d.dense for d in parts]))
+        factors = tuple(Factor(np.concatenate([d.factors[i].codes for d in parts]), f.columns,
+                               None if f.values is None else np.concatenate([d.factors[i].values for d in parts]),
+                               f.parts) for i, f in enumerate(self.factors))
+        cells = tuple(np.concatenate([d._cells[k] for d in parts]) for k in range(len(self._cells)))
+        return StructuredDesign(self.n_cols, self.intercept, dense, self.dense_cols, factors,
+                                n_rows=sum(d.n_rows for d in parts), _groups=self._groups, _cells=cells,
+                                _nested=self._nested)
+
 
 class StructuredGram:
     """Accumulates X'WX and X'W r of a structured design over row blocks; ``gram`` and ``score`` assemble

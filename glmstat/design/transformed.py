@@ -153,6 +153,14 @@ class TransformedDesign(Design):
     def take(self, rows: np.ndarray) -> "TransformedDesign":
         return TransformedDesign(self.inner.take(rows), self.transform, self._split())
 
+    def stack(self, others: Sequence[Design]) -> "TransformedDesign":
+        """[Z; Z_1; ...] T: the stores stacked, under the one column map they share."""
+        for o in others:
+            if (not isinstance(o, TransformedDesign) or o.transform.shape != self.transform.shape
+                    or (o.transform != self.transform).nnz):
+                raise ValueError(f"cannot stack {o!r} under {self!r}: another kind or another column map")
+        return TransformedDesign(self.inner.stack([o.inner for o in others]), self.transform, self._split_cache)
+
     def _row_blocks(self):
         """(start, stop, X's rows start..stop-1 as a scipy CSR matrix), a bounded number of cells at a time:
         the store's rows (a few non-zeros each: one per factor, and the dense columns) times T, at a cost of

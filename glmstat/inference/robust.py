@@ -29,7 +29,11 @@ cluster sums ``group_rmatvec``: a structured design is never expanded).  Cluster
 each cluster together (:mod:`~glmstat.inference.cluster_adjusted`): a cluster's A_g e_g is taken on the j_g
 columns its rows reach (a few of a wide factor's levels), O(m_g j_g min(m_g, j_g) + j_g^3) for m_g rows and no
 m_g x m_g matrix beyond j_g x j_g, zero-weight rows included (they get adjusted scores of their own from the
-other rows, as sandwich's I - H_g gives them); the clusters are read in batches of bounded size.
+other rows, as sandwich's I - H_g gives them); the clusters are read in batches of bounded size.  For streamed
+data (a Parquet path, a dask DataFrame), whose row groups and partitions do not keep a cluster's rows together,
+the clusters are counted in one pass and their rows gathered a bucket of clusters at a time, one pass per bucket
+(:mod:`~glmstat.inference.streamed_clusters`: memory bounded by the bucket, whatever the number of rows; on
+dask each partition keeps the bucket's rows where it lives, and only those travel).
 The product C M C goes through the diagonal block of a wide factor's columns in C's inverse
 (:func:`glmstat.engine.linalg.sandwich_product`): O(p^2 m) for m other columns, not O(p^3).
 
@@ -59,7 +63,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -73,6 +77,7 @@ from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
 from .cluster_adjusted import DesignCoordinates, FactorCoordinates, adjusted_cluster_scores
+from .streamed_clusters import cluster_rows, gathered_cluster_scores
 from .covariance_factor import (LevelsFirstGram, block_leverages, factor_gram, leverage_weights, levels_first_gram,
                                 with_cov_factor)
 
@@ -179,18 +184,8 @@ def sandwich_vcov(
                                                   fd.n_ok / n)
             meat = _cluster_meat(sums[:, kept] if F is None else sums @ F, n, k, type)
         else:
-            # (a cluster's adjusted score reaches the kept columns its rows reach: the meat in the design's
-            # coordinates where C is well-conditioned, else the scores in the factor's, as HC0's)
-            if F is None:
-                meat = _gram_of_rows(_clustered_bias_reduced(fd, kernel, cluster, G, type, labels,
-                                                             DesignCoordinates(C)))
-                diagonal = fd.source.X.diagonal_columns()
-            else:
-                scores = _clustered_bias_reduced(fd, kernel, cluster, G, type, labels,
-                                                 FactorCoordinates(F[kept])).toarray()
-                if levels is not None:
-                    return _from_cluster_scores(F, levels, kept, scores, 1.0, fd.n_ok / n)
-                return _from_factor(F[kept], scores.T @ scores, fd.n_ok / n, root=True)
+            return _bias_reduced_sandwich(fd, partial(_clustered_bias_reduced, fd, kernel, cluster, G, type, labels),
+                                          fd.source.X.diagonal_columns())
     if F is not None:
         return _from_factor(F[kept], meat, fd.n_ok / n, root=True)
     return (fd.n_ok / n) ** 2 * sandwich_product(C, meat, _kept_positions(diagonal, kept)), None
@@ -350,6 +345,20 @@ def _block_group_sums(b: Block, fd: FitData, kernel) -> _GroupSums:
     return _GroupSums(pd.DataFrame(sums, index=pd.Index(values)), b.X.diagonal_columns(), n)
 
 
+def _checked_clusters(name: str, G: int, missing: int, first_missing: int,
+                      rows_used: Callable[[], pd.Index] | None) -> int:
+    """G, for streamed rows with ``missing`` rows without a cluster value (the first at ``first_missing`` among
+    the rows used, labelled by ``rows_used()``) and G distinct values: an error for any missing value or fewer
+    than 2 clusters, worded as the in-memory one (:func:`cluster_codes`)."""
+    if missing:
+        first = "" if rows_used is None else f" (first: row {shown(rows_used()[first_missing])})"
+        raise DataError(f"cluster {shown(name)} is missing for {missing} of the rows used{first}; drop or "
+                        "impute those rows and refit")
+    if G < 2:
+        raise DataError(f"cluster {shown(name)} has {G} distinct value(s) among the rows used; it needs at least 2")
+    return G
+
+
 def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable[[], pd.Index] | None = None
                           ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """The clustered HC0/HC1 sandwich of a fit to streamed data, clustered by the data column ``name``: the
@@ -362,13 +371,7 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable
     p = fd.kept.size
     total = fold(source, partial(_block_group_sums, fd=fd.portable(), kernel=kernel), _GroupSums.merge,
                  _GroupSums(pd.DataFrame(np.zeros((0, p))), None))
-    if total.missing:
-        first = "" if rows_used is None else f" (first: row {shown(rows_used()[total.first_missing])})"
-        raise DataError(f"cluster {shown(name)} is missing for {total.missing} of the rows used{first}; drop or "
-                        "impute those rows and refit")
-    G = len(total.sums)
-    if G < 2:
-        raise DataError(f"cluster {shown(name)} has {G} distinct value(s) among the rows used; it needs at least 2")
+    G = _checked_clusters(name, len(total.sums), total.missing, total.first_missing, rows_used)
     sums = total.sums.to_numpy()
     scale = fd.n_ok / fd.n_rows
     if fd.cov_factor_levels is not None:
@@ -381,23 +384,36 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable
     return scale ** 2 * sandwich_product(fd.cov_kept, meat, _kept_positions(total.diagonal, fd.kept)), None, G
 
 
-def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, type: str, labels,
-                            coords: DesignCoordinates | FactorCoordinates):
-    """The clustered HC2/HC3 estimators' adjusted scores (:mod:`~glmstat.inference.cluster_adjusted`), one row
-    per cluster in the coordinates ``coords`` (scipy sparse: a cluster's rows reach few columns); an error
-    where I - H_g is singular."""
-    parts = [_block_scores(b, fd, kernel, leverage=False) for b in fd.source.blocks()]
-    w = np.concatenate([p[0] for p in parts])
-    e = np.concatenate([p[1] for p in parts])
-    cols = None if fd.kept.all() else np.flatnonzero(fd.kept)
-    power = -0.5 if type == "HC2" else -1.0
+def _bias_reduced_sandwich(fd: FitData, scores: Callable[[DesignCoordinates | FactorCoordinates], Any],
+                           diagonal: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The clustered HC2/HC3 sandwich (and its factor, as :func:`sandwich_vcov`) from ``scores(coords)``, the
+    clusters' adjusted scores (G x width, scipy sparse) in the coordinates ``coords``: a cluster's adjusted
+    score reaches the kept columns its rows reach, so the meat S'S is taken in the design's coordinates where
+    C is well-conditioned (V = C S'S C), else in the factor's, as HC0's (``fd`` has its
+    :func:`~glmstat.inference.covariance_factor.with_cov_factor`; ``diagonal``: the design's diagonal
+    columns)."""
+    F, levels, kept, scale = fd.cov_factor, fd.cov_factor_levels, fd.kept, fd.n_ok / fd.n_rows
+    if F is None:
+        meat = _gram_of_rows(scores(DesignCoordinates(fd.cov_kept)))
+        return scale ** 2 * sandwich_product(fd.cov_kept, meat, _kept_positions(diagonal, kept)), None
+    S = scores(FactorCoordinates(F[kept])).toarray()
+    if levels is not None:
+        return _from_cluster_scores(F, levels, kept, S, 1.0, scale)
+    return _from_factor(F[kept], S.T @ S, scale, root=True)
+
+
+def _scores_matrix(parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], G: int, width: int,
+                   type: str, labels: Sequence, sizes: np.ndarray):
+    """The clusters' adjusted scores (G x width, scipy sparse: a cluster's rows reach few columns) from the
+    parts (g, at, scores, lam_max) of :func:`~glmstat.inference.cluster_adjusted.adjusted_cluster_scores`;
+    an error where I - H_g is singular (``labels`` and ``sizes``, the clusters' values and rows, name it)."""
     rows, at, values = [np.zeros(0, np.intp)], [np.zeros(0, np.intp)], [np.zeros(0)]
-    for g, where, scores, lam_max in adjusted_cluster_scores(fd.source.X, cols, w, e, cluster, G, power, coords):
+    for g, where, scores, lam_max in parts:
         bad = np.flatnonzero(lam_max > 1 - SINGULAR_TOL)
         if bad.size:
             first = int(g[bad[0]])
             raise _undefined(type, f"the one-row cluster {shown(labels[first])} has leverage 1"
-                             if np.sum(cluster == first) == 1 else
+                             if sizes[first] == 1 else
                              f"the block of the hat matrix of cluster {shown(labels[first])} has an eigenvalue 1 "
                              f"(is the cluster variable a factor of the model?)")
         i, j = np.nonzero(scores)
@@ -405,7 +421,46 @@ def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, ty
         at.append(where[j] if where.ndim == 1 else where[i, j])
         values.append(scores[i, j])
     return sparse.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(at))),
-                             shape=(G, coords.width))
+                             shape=(G, width))
+
+
+def _power(type: str) -> float:
+    """The power of I - H_g in a cluster's adjusted score: -1/2 for HC2, -1 for HC3."""
+    return -0.5 if type == "HC2" else -1.0
+
+
+def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, type: str, labels,
+                            coords: DesignCoordinates | FactorCoordinates):
+    """The clustered HC2/HC3 estimators' adjusted scores (:mod:`~glmstat.inference.cluster_adjusted`) of rows in
+    memory (``cluster``: their codes), one row per cluster in the coordinates ``coords``
+    (:func:`_scores_matrix`)."""
+    parts = [_block_scores(b, fd, kernel, leverage=False) for b in fd.source.blocks()]
+    w = np.concatenate([p[0] for p in parts])
+    e = np.concatenate([p[1] for p in parts])
+    cols = None if fd.kept.all() else np.flatnonzero(fd.kept)
+    found = adjusted_cluster_scores(fd.source.X, cols, w, e, cluster, G, _power(type), coords)
+    return _scores_matrix(found, G, coords.width, type, labels, np.bincount(cluster, minlength=G))
+
+
+def streamed_bias_reduced_vcov(fd: FitData, type: str, name: str, rows_used: Callable[[], pd.Index] | None = None
+                               ) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """The clustered HC2/HC3 sandwich of a fit to streamed data, clustered by the data column ``name``, its
+    factor (as :func:`sandwich_vcov`) and G: the clusters counted in one pass, then their rows gathered a
+    bucket of clusters at a time (:mod:`~glmstat.inference.streamed_clusters`), each cluster's adjusted score
+    the in-memory one.  ``rows_used()`` labels the first row without a cluster value in the error that
+    refuses them."""
+    fd = with_cov_factor(fd)
+    source = fd.source.with_groups(name)
+    clusters = cluster_rows(source)
+    G = _checked_clusters(name, clusters.values.size, clusters.missing, clusters.first_missing, rows_used)
+    block = partial(_block_scores, fd=fd.portable(), kernel=kernel_for(fd.family), leverage=False)
+    cols = None if fd.kept.all() else np.flatnonzero(fd.kept)
+
+    def scores(coords: DesignCoordinates | FactorCoordinates):
+        found = gathered_cluster_scores(source, clusters, name, block, cols, _power(type), coords)
+        return _scores_matrix(found, G, coords.width, type, list(clusters.values), clusters.sizes)
+
+    return *_bias_reduced_sandwich(fd, scores, clusters.diagonal), G
 
 
 def _gram_of_rows(S) -> np.ndarray:
@@ -499,15 +554,13 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
         if not isinstance(cluster, str):
             raise DataError("cluster= of a fit to streamed data must name a column of the data (its rows are read "
                             "with the model's)")
-        if type not in ("HC0", "HC1"):
-            raise GLMStatError(f"clustered {type} needs each cluster's rows together; for streamed data use HC0 or "
-                               "HC1")
         from .streamed_data import data_columns
 
         columns = data_columns(fit)
         if cluster not in columns:
             raise DataError(f"cluster={shown(cluster)} names no column of the data; columns are {shown(list(columns))}")
-        Vk, Gk, G = streamed_cluster_vcov(fd, type, cluster, lambda: fit.rows_used)
+        streamed = streamed_cluster_vcov if type in ("HC0", "HC1") else streamed_bias_reduced_vcov
+        Vk, Gk, G = streamed(fd, type, cluster, lambda: fit.rows_used)
         label = f"{type}, clustered by {cluster}, {G} clusters"
     else:
         codes, values, name = cluster_codes(cluster, fit)
