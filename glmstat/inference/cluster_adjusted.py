@@ -36,7 +36,8 @@ import numpy as np
 from .._scipy import linalg as sla
 from ..design.base import Design, rows_within
 
-__all__ = ["adjusted_cluster_scores", "DesignCoordinates", "FactorCoordinates", "power_change"]
+__all__ = ["adjusted_cluster_scores", "DesignCoordinates", "FactorCoordinates", "power_change", "cluster_batches",
+           "column_reach", "column_sums", "score_from_sums", "added"]
 
 
 def power_change(lam: np.ndarray, power: float) -> np.ndarray:
@@ -222,14 +223,14 @@ def _take(X: Design, rows: np.ndarray, cols: np.ndarray | None) -> Design:
     return part if cols is None else part.select(cols)
 
 
-def _reached_columns(X: Design, rows: np.ndarray, cols: np.ndarray | None, step: int) -> np.ndarray:
-    """The columns (among ``cols``) that rows ``rows`` of X reach (a non-zero in some row), ``step`` rows at
-    a time."""
-    reach = 0.0
+def column_reach(X: Design, rows: np.ndarray, cols: np.ndarray | None, step: int) -> np.ndarray:
+    """|X_g|' 1 on the columns ``cols`` (None: all) for the rows ``rows`` of X, ``step`` rows at a time: positive
+    at the columns the rows reach (a non-zero in some row), and a sum over parts of a cluster's rows."""
+    reach = np.zeros(X.n_cols if cols is None else cols.size)
     for start in range(0, rows.size, step):
         part = _take(X, rows[start:start + step], cols)
-        reach = reach + part.abs_rmatvec(np.ones(part.n_rows))
-    return np.flatnonzero(reach > 0)
+        reach += part.abs_rmatvec(np.ones(part.n_rows))
+    return reach
 
 
 def _column_sums(Z: np.ndarray, w: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -238,19 +239,34 @@ def _column_sums(Z: np.ndarray, w: np.ndarray, e: np.ndarray) -> tuple[np.ndarra
     return Z.T @ wZ, Z.T @ Z, Z.T @ e, wZ.T @ e
 
 
-def _chunked_sums(X: Design, rows: np.ndarray, cols: np.ndarray, T: np.ndarray, w: np.ndarray, e: np.ndarray,
-                  step: int) -> tuple[np.ndarray, ...]:
-    """A large cluster's :func:`_column_sums` for Z = X_gJ T (J: design columns ``cols``), added over chunks
-    of ``step`` rows: no more than a chunk of Z at a time."""
-    sums = None
+def added(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Two tuples of sums added entry by entry (the parts of :func:`column_sums` over several blocks)."""
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def column_sums(X: Design, rows: np.ndarray, cols: np.ndarray, T: np.ndarray, w: np.ndarray, e: np.ndarray,
+                step: int) -> tuple[np.ndarray, ...]:
+    """A large cluster's Z'WZ, Z'Z, Z'e and Z'We for Z = X_gJ T (rows ``rows`` of X, J: design columns ``cols``;
+    ``w``, ``e`` the rows' weights and scores), added over chunks of ``step`` rows: no more than a chunk of Z at
+    a time, and a sum over parts of a cluster's rows."""
+    j = T.shape[1]
+    sums = (np.zeros((j, j)), np.zeros((j, j)), np.zeros(j), np.zeros(j))
     for start in range(0, rows.size, step):
         s = slice(start, start + step)
-        part = _column_sums(_take(X, rows[s], cols).matmat(T), w[s], e[s])
-        sums = part if sums is None else tuple(x + y for x, y in zip(sums, part))
+        sums = added(sums, _column_sums(_take(X, rows[s], cols).matmat(T), w[s], e[s]))
     return sums
 
 
-def _batches(bounds: np.ndarray, limit: int, alone: int) -> Iterator[tuple[int, int]]:
+def score_from_sums(sums: tuple[np.ndarray, ...], power: float, lift: Callable
+                    ) -> tuple[np.ndarray, np.ndarray, float]:
+    """(at, s, lam_max): a cluster's score s at the positions ``at`` from its :func:`column_sums` and the
+    ``lift`` of its factor (``coords.root(J)``), and the largest eigenvalue of its hat block."""
+    u, lam_max = _from_column_sums(*sums, power)
+    at, s = lift(u)
+    return at, s, lam_max
+
+
+def cluster_batches(bounds: np.ndarray, limit: int, alone: int) -> Iterator[tuple[int, int]]:
     """Consecutive clusters (g0, g1) with at most ``limit`` rows together (``bounds``: cluster g's are
     bounds[g]..bounds[g+1]-1); a cluster of more than ``alone`` rows (or ``limit``) is a batch of its own."""
     G, g0 = bounds.size - 1, 0
@@ -302,15 +318,14 @@ def adjusted_cluster_scores(X: Design, cols: np.ndarray | None, w: np.ndarray, e
     step = rows_within(X.n_cols if cols is None else cols.size)
     limit = rows_within(_entries_per_row(X, order, cols)) if order.size else step
     with np.errstate(all="ignore"):
-        for g0, g1 in _batches(bounds, limit, step):
+        for g0, g1 in cluster_batches(bounds, limit, step):
             rows = order[bounds[g0]:bounds[g1]]
             if g1 == g0 + 1 and rows.size > step:  # (one cluster too large to hold dense)
-                J = _reached_columns(X, rows, cols, step)
+                J = np.flatnonzero(column_reach(X, rows, cols, step) > 0)
                 if J.size:
                     T, lift = coords.root(J)
-                    sums = _chunked_sums(X, rows, J if cols is None else cols[J], T, w[rows], e[rows], step)
-                    u, lam_max = _from_column_sums(*sums, power)
-                    at, s = lift(u)
+                    sums = column_sums(X, rows, J if cols is None else cols[J], T, w[rows], e[rows], step)
+                    at, s, lam_max = score_from_sums(sums, power, lift)
                     yield np.array([g0]), at, s[None], np.array([lam_max])
                 continue
             csr = _take(X, rows, cols).tosparse()

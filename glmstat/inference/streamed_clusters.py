@@ -13,9 +13,12 @@ cluster's rows together, and row groups and partitions do not keep them so).
 
 Memory is a bucket's rows and the G cluster values and counts, whatever the number of rows; the passes are
 about (the rows' bytes) / ``GATHER_BYTES``, plus one.  A cluster whose rows alone take more than the budget
-is refused (:func:`bucket_bounds`), naming it and its size: gathering it would hold rows without bound, and
-taking it in chunks would need two more passes per such cluster (the columns its rows reach, then the sums of
-their products) -- clustered HC0/HC1, or the in-memory fit, take it.
+is not gathered but summed, as the in-memory code takes a cluster too large to hold dense: a pass for the
+columns J its rows reach (:func:`~glmstat.inference.cluster_adjusted.column_reach`), then a pass for the sums
+Z'WZ, Z'Z, Z'e and Z'We of Z = X_gJ T, T T' = C_JJ (:func:`~glmstat.inference.cluster_adjusted.column_sums`,
+each block's rows of the cluster a chunk at a time), from which its score follows (j x j, no m_g x m_g
+matrix): two passes per such cluster, of which there are at most (the rows' bytes) / ``GATHER_BYTES``, and
+memory bounded by p^2, as C's.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
+from ..design.base import rows_within
 from ..design.sources import Block, DesignSource, fold
-from ..errors import DataError, GLMStatError
-from .cluster_adjusted import DesignCoordinates, FactorCoordinates, adjusted_cluster_scores
+from ..errors import DataError
+from .cluster_adjusted import (DesignCoordinates, FactorCoordinates, added, adjusted_cluster_scores, cluster_batches,
+                               column_reach, column_sums, score_from_sums)
 
-__all__ = ["GATHER_BYTES", "ClusterRows", "cluster_rows", "bucket_bounds", "gathered_cluster_scores"]
+__all__ = ["GATHER_BYTES", "ClusterRows", "cluster_rows", "bucket_rows", "gathered_cluster_scores"]
 
 #: The bytes of a bucket's gathered rows (design rows as stored, weights, scores and codes): 64 MB, as much as a
 #: Parquet fit keeps of its encoded rows (:data:`glmstat.design.chunked.KEEP_BYTES`).
@@ -97,30 +102,9 @@ def cluster_rows(source: DesignSource) -> ClusterRows:
                        row_bytes, total.diagonal)
 
 
-def bucket_bounds(clusters: ClusterRows, name: str, budget: int) -> list[tuple[int, int]]:
-    """Consecutive clusters (g0, g1) whose rows take at most ``budget`` bytes together.
-
-    Raises
-    ------
-    GLMStatError
-        For a cluster whose rows alone take more (see the module docstring).
-    """
-    limit = max(1, int(budget // clusters.row_bytes))  # rows per bucket
-    large = np.flatnonzero(clusters.sizes > limit)
-    if large.size:
-        g = int(large[0])
-        raise GLMStatError(
-            f"cluster {shown(clusters.values[g])} of {shown(name)} has {int(clusters.sizes[g])} rows, more than "
-            f"the {limit} a streamed clustered HC2/HC3 sandwich gathers at a time ({budget // 2**20} MB); use HC0 "
-            "or HC1, or fit the data in memory")
-    ends = np.cumsum(clusters.sizes)
-    bounds, g0 = [], 0
-    while g0 < ends.size:
-        before = int(ends[g0 - 1]) if g0 else 0
-        g1 = max(g0 + 1, int(np.searchsorted(ends, before + limit, side="right")))
-        bounds.append((g0, g1))
-        g0 = g1
-    return bounds
+def bucket_rows(clusters: ClusterRows, budget: int) -> int:
+    """The rows a bucket of ``budget`` bytes holds (at least one)."""
+    return max(1, int(budget // clusters.row_bytes))
 
 
 @dataclass(frozen=True)
@@ -140,12 +124,75 @@ class _BucketRows:
         return [(b.X.take(rows), w[rows], e[rows], local[rows])]
 
 
+@dataclass(frozen=True)
+class _ClusterReach:
+    """A block's (rows, |X_g|' 1 on the columns ``cols``) for its rows of the cluster ``value`` (picklable)."""
+
+    value: pd.Index  # (the one value)
+    cols: np.ndarray | None
+    step: int
+
+    def __call__(self, b: Block) -> tuple[int, np.ndarray]:
+        rows = np.flatnonzero(self.value.get_indexer(b.groups) >= 0)
+        return rows.size, column_reach(b.X, rows, self.cols, self.step)
+
+
+@dataclass(frozen=True)
+class _ClusterSums:
+    """A block's :func:`~glmstat.inference.cluster_adjusted.column_sums` for its rows of the cluster ``value``
+    on the design columns ``cols``, with the factor ``T`` (picklable)."""
+
+    value: pd.Index
+    cols: np.ndarray
+    T: np.ndarray
+    block_scores: Callable[[Block], tuple]
+    step: int
+
+    def none(self) -> tuple[np.ndarray, ...]:
+        """The sums of no rows."""
+        j = self.T.shape[1]
+        return np.zeros((j, j)), np.zeros((j, j)), np.zeros(j), np.zeros(j)
+
+    def __call__(self, b: Block) -> tuple[np.ndarray, ...]:
+        rows = np.flatnonzero(self.value.get_indexer(b.groups) >= 0)
+        if not rows.size:
+            return self.none()
+        w, e = self.block_scores(b)[:2]
+        return column_sums(b.X, rows, self.cols, self.T, w[rows], e[rows], self.step)
+
+
+def _changed(name: str, got: int, counted: int) -> DataError:
+    """The error for a pass that read other rows of some clusters than the count did."""
+    return DataError(f"the rows of clusters of {shown(name)} read now ({got}) are not those counted ({counted}): "
+                     "the data changed; fit the model again")
+
+
+def _summed_cluster(source: DesignSource, clusters: ClusterRows, g: int, name: str,
+                    block_scores: Callable[[Block], tuple], cols: np.ndarray | None, power: float,
+                    coords: DesignCoordinates | FactorCoordinates
+                    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The score of cluster ``g``, too large to gather, from its sums (module docstring): two passes."""
+    value = clusters.values[g:g + 1]
+    width = coords.width if cols is None else cols.size  # (the kept columns)
+    step = rows_within(width)
+    got, reach = fold(source, _ClusterReach(value, cols, step), added, (0, np.zeros(width)))
+    if got != clusters.sizes[g]:
+        raise _changed(name, got, int(clusters.sizes[g]))
+    J = np.flatnonzero(reach > 0)
+    if J.size:
+        T, lift = coords.root(J)
+        part = _ClusterSums(value, J if cols is None else cols[J], T, block_scores, step)
+        at, s, lam_max = score_from_sums(fold(source, part, added, part.none()), power, lift)
+        yield np.array([g]), at, s[None], np.array([lam_max])
+
+
 def gathered_cluster_scores(source: DesignSource, clusters: ClusterRows, name: str,
                             block_scores: Callable[[Block], tuple], cols: np.ndarray | None, power: float,
                             coords: DesignCoordinates | FactorCoordinates, budget: int | None = None
                             ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """:func:`~glmstat.inference.cluster_adjusted.adjusted_cluster_scores` of every cluster of ``source``, the
-    clusters numbered as in ``clusters`` (0..G-1), one bucket of clusters' rows gathered at a time.
+    clusters numbered as in ``clusters`` (0..G-1), one bucket of clusters' rows gathered at a time (a cluster
+    too large for a bucket summed over the blocks instead).
 
     Parameters
     ----------
@@ -154,7 +201,7 @@ def gathered_cluster_scores(source: DesignSource, clusters: ClusterRows, name: s
     clusters : ClusterRows
         Their clusters (:func:`cluster_rows`; no missing value).
     name : str
-        The cluster variable, for the error that refuses a cluster too large to gather.
+        The cluster variable, for the error that refuses rows changed since the count.
     block_scores : callable
         A block's (working weights, scores, ...) (picklable, for dask).
     cols, power, coords
@@ -162,12 +209,17 @@ def gathered_cluster_scores(source: DesignSource, clusters: ClusterRows, name: s
     budget : int, optional
         Bytes of a bucket's rows (default ``GATHER_BYTES``).
     """
-    for g0, g1 in bucket_bounds(clusters, name, GATHER_BYTES if budget is None else budget):
+    limit = bucket_rows(clusters, GATHER_BYTES if budget is None else budget)
+    bounds = np.concatenate([[0], np.cumsum(clusters.sizes)])
+    for g0, g1 in cluster_batches(bounds, limit, limit):
+        counted = int(bounds[g1] - bounds[g0])
+        if g1 == g0 + 1 and counted > limit:
+            yield from _summed_cluster(source, clusters, g0, name, block_scores, cols, power, coords)
+            continue
         pieces = fold(source, _BucketRows(clusters.values[g0:g1], block_scores), operator.add, [])
         got = sum(p[3].size for p in pieces)
-        if got != int(clusters.sizes[g0:g1].sum()):  # (a pass of other rows: the data changed since the count)
-            raise DataError(f"the rows of clusters of {shown(name)} read now ({got}) are not those counted "
-                            f"({int(clusters.sizes[g0:g1].sum())}): the data changed; fit the model again")
+        if got != counted:  # (a pass of other rows: the data changed since the count)
+            raise _changed(name, got, counted)
         X = pieces[0][0].stack([p[0] for p in pieces[1:]])
         w, e, codes = (np.concatenate([p[k] for p in pieces]) for k in (1, 2, 3))
         for g, at, scores, lam_max in adjusted_cluster_scores(X, cols, w, e, codes.astype(np.intp), g1 - g0,

@@ -60,9 +60,9 @@ def test_clusters_read_in_chunks_give_the_same_numbers(fits, monkeypatch, name, 
     """A budget of 2,000 cells: batches of a few clusters, and the clusters of more than 2,000 / 62 rows read
     in chunks of rows through the design interface."""
     chunked = []
-    sums = cluster_adjusted._chunked_sums
+    sums = cluster_adjusted.column_sums
     monkeypatch.setattr(base, "PRODUCT_CELLS", 2000)
-    monkeypatch.setattr(cluster_adjusted, "_chunked_sums", lambda *a: chunked.append(a[1].size) or sums(*a))
+    monkeypatch.setattr(cluster_adjusted, "column_sums", lambda *a: chunked.append(a[1].size) or sums(*a))
     _check(fits[name], REF[name], type)
     assert sorted(chunked) == [120] * 9 + [290]  # (the large clusters, alone)
 

@@ -17,7 +17,6 @@ import glmstat as gs
 from conftest import FIXTURES
 from glmstat.design.dense import DenseDesign
 from glmstat.design.structured import StructuredDesign
-from glmstat.errors import GLMStatError
 from glmstat.inference import streamed_clusters
 
 dd = pytest.importorskip("dask.dataframe")
@@ -99,16 +98,24 @@ def test_streamed_clustered_hc2_hc3_match_r(model, reference, tmp_path):
 
 @pytest.fixture
 def buckets(monkeypatch):
-    """The buckets each streamed HC2/HC3 gathered (a list of their (g0, g1) per call)."""
+    """The buckets of clusters each streamed HC2/HC3 took (a list of their (g0, g1) per call)."""
     calls = []
-    bounds = streamed_clusters.bucket_bounds
+    batches = streamed_clusters.cluster_batches
+    monkeypatch.setattr(streamed_clusters, "cluster_batches", lambda *a: calls.append(list(batches(*a))) or calls[-1])
+    return calls
 
-    def recorded(*args, **kwargs):
-        out = bounds(*args, **kwargs)
-        calls.append(out)
-        return out
 
-    monkeypatch.setattr(streamed_clusters, "bucket_bounds", recorded)
+@pytest.fixture
+def summed(monkeypatch):
+    """The clusters each streamed HC2/HC3 summed over the blocks, too large to gather (their codes)."""
+    calls = []
+    summed_cluster = streamed_clusters._summed_cluster
+
+    def recorded(source, clusters, g, *args):
+        calls.append(clusters.values[g])
+        return summed_cluster(source, clusters, g, *args)
+
+    monkeypatch.setattr(streamed_clusters, "_summed_cluster", recorded)
     return calls
 
 
@@ -198,15 +205,28 @@ def test_errors_are_worded_as_in_memory(type, tmp_path):
     assert messages["parquet"] == messages["dask"] == messages["memory"]
 
 
-def test_a_cluster_too_large_to_gather_is_refused_by_name(tmp_path, monkeypatch):
-    d = _data(800, seed=4)
+@pytest.mark.parametrize("formula", ["y ~ x + h", "y ~ x + a + h", "y ~ x + I(x^2) + h"])
+def test_a_cluster_too_large_to_gather_is_summed_over_the_blocks(formula, summed, tmp_path, monkeypatch):
+    """A budget of 6 kB (about 100 rows): the two firms of 300 and 250 rows are not gathered but summed over
+    the blocks, a pass for the columns their rows reach (firm 98's reach 10 of a's 60 levels) and one for the
+    sums of their products; the others gathered in buckets.  The in-memory numbers, on a dense, a structured
+    and an ill-conditioned design (x + I(x^2), scores in C's factor's coordinates)."""
+    d = _data(1600, seed=4)
     d.loc[d.index < 300, "firm"] = 99
-    fit = _fit("y ~ x + h", _parquet(d, tmp_path, 100), gs.Poisson())
-    monkeypatch.setattr(streamed_clusters, "GATHER_BYTES", 5_000)
-    with pytest.raises(GLMStatError, match=r"cluster 99 of 'firm' has 300 rows, more than the \d+ a streamed "
-                                           r"clustered HC2/HC3 sandwich gathers at a time"):
-        fit.robust("HC2", cluster="firm")
-    assert np.isfinite(fit.robust("HC1", cluster="firm").vcov.to_numpy()).all()  # (HC0 and HC1 stream as before)
+    d.loc[(d.index >= 1000) & (d.index < 1250), "firm"] = 98
+    d.loc[d["firm"] == 98, "a"] = [f"a{i:02d}" for i in np.arange(250) % 10]
+    if "I(x^2)" in formula:
+        d["x"] = 50 + 10 * np.abs(d["x"]) / d["x"].abs().max()
+    mem = _fit(formula, d, gs.Poisson())
+    parquet = _fit(formula, _parquet(d, tmp_path, 100), gs.Poisson())
+    ddf = _fit(formula, dd.from_pandas(d, npartitions=6, sort=False), gs.Poisson())
+    monkeypatch.setattr(streamed_clusters, "GATHER_BYTES", 6_000)
+    _same_sandwiches(parquet, mem)
+    _same_sandwiches(ddf, mem)
+    assert summed == [98, 99] * 4
+    from glmstat.inference.covariance_factor import with_cov_factor
+
+    assert (with_cov_factor(mem.factored_fit_data).cov_factor is not None) == ("I(x^2)" in formula)
 
 
 @pytest.mark.parametrize("formula, kind", [("y ~ x * z + h", "DenseDesign"),
