@@ -808,7 +808,10 @@ class GLMResults:
             Default as R: "HC3" unclustered (``vcovHC``), "HC0" clustered (``vcovCL`` for a glm, with the
             cluster adjustment G/(G-1)).
         cluster : str, Series or array, optional
-            A column of the fitted data, or one value per row used (a Series aligns on the index).
+            A column of the fitted data, or one value per row used (a Series aligns on the index).  For a fit
+            to streamed data (a Parquet path, a dask DataFrame) a column name, with every type: clustered
+            HC2/HC3 gather each cluster's rows a bounded bucket of clusters per pass
+            (:mod:`~glmstat.inference.streamed_clusters`).
         """
         from .robust import robust_results
 
