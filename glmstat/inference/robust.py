@@ -406,20 +406,24 @@ def _scores_matrix(parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, np.
                    type: str, labels: Sequence, sizes: np.ndarray):
     """The clusters' adjusted scores (G x width, scipy sparse: a cluster's rows reach few columns) from the
     parts (g, at, scores, lam_max) of :func:`~glmstat.inference.cluster_adjusted.adjusted_cluster_scores`;
-    an error where I - H_g is singular (``labels`` and ``sizes``, the clusters' values and rows, name it)."""
+    an error where I - H_g is singular, naming the first such cluster by code (``labels`` and ``sizes``, the
+    clusters' values and rows: the same cluster whatever the order in which batches or buckets of clusters
+    come)."""
     rows, at, values = [np.zeros(0, np.intp)], [np.zeros(0, np.intp)], [np.zeros(0)]
+    first = G
     for g, where, scores, lam_max in parts:
-        bad = np.flatnonzero(lam_max > 1 - SINGULAR_TOL)
-        if bad.size:
-            first = int(g[bad[0]])
-            raise _undefined(type, f"the one-row cluster {shown(labels[first])} has leverage 1"
-                             if sizes[first] == 1 else
-                             f"the block of the hat matrix of cluster {shown(labels[first])} has an eigenvalue 1 "
-                             f"(is the cluster variable a factor of the model?)")
+        bad = g[lam_max > 1 - SINGULAR_TOL]
+        if bad.size or first < G:
+            first = min(first, int(bad.min())) if bad.size else first
+            continue  # (no scores to keep: the sandwich is refused)
         i, j = np.nonzero(scores)
         rows.append(g[i])
         at.append(where[j] if where.ndim == 1 else where[i, j])
         values.append(scores[i, j])
+    if first < G:
+        raise _undefined(type, f"the one-row cluster {shown(labels[first])} has leverage 1" if sizes[first] == 1 else
+                         f"the block of the hat matrix of cluster {shown(labels[first])} has an eigenvalue 1 "
+                         f"(is the cluster variable a factor of the model?)")
     return sparse.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(at))),
                              shape=(G, width))
 

@@ -181,16 +181,20 @@ def _message(fit, type: str, cluster: str) -> str:
     return str(info.value)
 
 
+@pytest.mark.parametrize("budget", [None, 3_000])  # (one bucket; several, clusters of ~40 rows summed)
 @pytest.mark.parametrize("type", TYPES)
-def test_errors_are_worded_as_in_memory(type, tmp_path):
+def test_errors_are_worded_as_in_memory(type, budget, tmp_path, monkeypatch):
     """A cluster variable that is a factor of the model (I - H_g singular), a missing cluster value and a
-    one-row cluster of leverage 1: the in-memory fit's errors, word for word."""
+    one-row cluster of leverage 1: the in-memory fit's errors, word for word, naming the same cluster (the
+    first by value) however the clusters are split into buckets."""
+    if budget is not None:
+        monkeypatch.setattr(streamed_clusters, "GATHER_BYTES", budget)
     d = _data(600, seed=9)
     d["firm"] = d["firm"].map(lambda i: f"f{i:02d}")
     sources = lambda frame: {"memory": frame, "parquet": _parquet(frame, tmp_path, 100),  # noqa: E731
                              "dask": dd.from_pandas(frame, npartitions=4, sort=False)}
     messages = {k: _message(_fit("y ~ x + firm", s, gs.Poisson()), type, "firm") for k, s in sources(d).items()}
-    assert "has an eigenvalue 1 (is the cluster variable a factor of the model?)" in messages["memory"]
+    assert "cluster 'f00' has an eigenvalue 1 (is the cluster variable a factor of the model?)" in messages["memory"]
     assert messages["parquet"] == messages["dask"] == messages["memory"]
     holes = d.copy()
     holes["firm"] = holes["firm"].where(holes.index % 97 != 5)  # (rows 5, 102, ... without a firm)
