@@ -107,7 +107,7 @@ def buckets(monkeypatch):
 
 @pytest.fixture
 def summed(monkeypatch):
-    """The clusters each streamed HC2/HC3 summed over the blocks, too large to gather (their codes)."""
+    """The clusters each streamed HC2/HC3 summed over the blocks, too large to gather (their values)."""
     calls = []
     summed_cluster = streamed_clusters._summed_cluster
 
@@ -133,28 +133,41 @@ def test_streamed_clustered_hc2_hc3_equal_the_in_memory_ones(formula, n, in_memo
     d = _data(n, seed=n)
     mem = _fit(formula, d, gs.Poisson())
     assert type(mem.fit_data.source.X) is in_memory
+    assert np.isnan(mem.coef).any() == ("I(2 * x)" in formula)
     parquet = _fit(formula, _parquet(d, tmp_path, 200), gs.Poisson())
-    assert parquet.fit_data.source.n_rows == n
+    streamed = type(next(parquet.fit_data.source.blocks()).X)
+    assert streamed is (DenseDesign if "x * z" in formula else StructuredDesign)
     _same_sandwiches(parquet, mem)
     _same_sandwiches(_fit(formula, dd.from_pandas(d, npartitions=7, sort=False), gs.Poisson()), mem)
     assert len(buckets) == 4 and all((len(b) == 1) == (budget is None) for b in buckets)
     assert all(b[0][0] == 0 and b[-1][1] == 40 for b in buckets)
 
 
-def test_an_ill_conditioned_streamed_fit_takes_the_scores_in_the_factors_coordinates(tmp_path, monkeypatch):
-    """Nearly collinear columns (x + I(x^2) over 50..60): the adjusted scores in the coordinates of C's
-    triangular factor, streamed as in memory, a bucket at a time."""
-    monkeypatch.setattr(streamed_clusters, "GATHER_BYTES", 20_000)
+def _ill_conditioned(levels: int, n: int) -> pd.DataFrame:
+    """log(yr) + yr over 1990..2020 (nearly collinear: C too ill-conditioned for quadratic forms), a
+    ``levels``-level factor f, 30 firms."""
     rng = np.random.default_rng(5)
-    n = 1200
-    d = pd.DataFrame({"x": rng.uniform(50, 60, n), "firm": rng.integers(0, 30, n), "a": rng.choice(list("abc"), n)})
-    d["y"] = rng.poisson(np.exp(0.02 * d["x"])).astype(float)
-    formula = "y ~ x + I(x^2) + a"
-    mem = _fit(formula, d, gs.Poisson())
+    d = pd.DataFrame({"yr": 1990 + rng.uniform(0, 30, n), "x": rng.normal(size=n), "firm": rng.integers(0, 30, n),
+                      "f": [f"L{i:02d}" for i in np.r_[np.arange(levels), rng.integers(0, levels, n - levels)]]})
+    d["y"] = rng.poisson(np.exp(-0.3 + 0.02 * (d["yr"] - 2005) + 0.3 * d["x"])).astype(float)
+    return d
+
+
+@pytest.mark.parametrize("levels, n, levels_first", [(3, 1200, False), (60, 6000, True)])
+def test_an_ill_conditioned_streamed_fit_takes_the_scores_in_the_factors_coordinates(levels, n, levels_first,
+                                                                                     tmp_path, monkeypatch):
+    """Nearly collinear columns: the adjusted scores in the coordinates of C's triangular factor (with a
+    60-level factor, the factor with the levels first: test_robust_levels_first.py), streamed as in memory,
+    a bucket at a time."""
     from glmstat.inference.covariance_factor import with_cov_factor
 
-    assert with_cov_factor(mem.factored_fit_data).cov_factor is not None
-    _same_sandwiches(_fit(formula, _parquet(d, tmp_path, 100), gs.Poisson()), mem)
+    monkeypatch.setattr(streamed_clusters, "GATHER_BYTES", 40_000)
+    d = _ill_conditioned(levels, n)
+    formula = "y ~ f + x + log(yr) + yr"
+    mem = _fit(formula, d, gs.Poisson())
+    fd = with_cov_factor(mem.factored_fit_data)
+    assert fd.cov_factor is not None and (fd.cov_factor_levels is not None) == levels_first
+    _same_sandwiches(_fit(formula, _parquet(d, tmp_path, n // 10), gs.Poisson()), mem)
     _same_sandwiches(_fit(formula, dd.from_pandas(d, npartitions=5, sort=False), gs.Poisson()), mem)
 
 
