@@ -182,6 +182,8 @@ def sandwich_vcov(
             if levels is not None:
                 return _cluster_from_levels_first(F, levels, kept, sums, _cluster_adjustment(G, n, k, type),
                                                   fd.n_ok / n)
+            if F is None and G <= k:
+                return _few_clusters(C, sums[:, kept], _cluster_adjustment(G, n, k, type), fd.n_ok / n)
             meat = _cluster_meat(sums[:, kept] if F is None else sums @ F, n, k, type)
         else:
             return _bias_reduced_sandwich(fd, partial(_clustered_bias_reduced, fd, kernel, cluster, G, type, labels),
@@ -257,6 +259,17 @@ def _from_cluster_scores(F: np.ndarray, levels: np.ndarray, kept: np.ndarray, S:
     root = F[np.flatnonzero(kept), k:] @ T[:, k:].T
     root[_kept_positions(levels, kept)] += inv_s[:, None] * T[:, :k].T
     root *= scale * np.sqrt(adjust)
+    return root @ root.T, root
+
+
+def _few_clusters(C: np.ndarray, S: np.ndarray, adjust: float, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """V = G G' and its factor G = scale adjust^(1/2) C S' (k x G) for the G x k cluster scores S of no more
+    clusters than coefficients.  The scores sum to 0 at the estimate, so V has rank at most G - 1 < k, and a
+    Wald test of a direction in its null space must find L V L' singular: through the factor, (L G)(L G)' is
+    singular to rounding (scaled to a unit diagonal, its smallest eigenvalue -1e-16), while C (S'S) C formed
+    first left one of 1e-11 with one build of numpy and BLAS (below 1e-15 with another), and a chi-square of
+    1.5e15 instead of NaN (sandwich's own V gives car 3e14)."""
+    root = (scale * np.sqrt(adjust)) * (C @ S.T)
     return root @ root.T, root
 
 
@@ -380,6 +393,9 @@ def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable
     if fd.cov_factor is not None:
         return *_from_factor(fd.cov_factor[fd.kept], _cluster_meat(sums @ fd.cov_factor, fd.n_rows, fd.rank, type),
                              scale, root=True), G
+    if G <= fd.rank:
+        return *_few_clusters(fd.cov_kept, sums[:, fd.kept], _cluster_adjustment(G, fd.n_rows, fd.rank, type),
+                              scale), G
     meat = _cluster_meat(sums[:, fd.kept], fd.n_rows, fd.rank, type)
     return scale ** 2 * sandwich_product(fd.cov_kept, meat, _kept_positions(total.diagonal, fd.kept)), None, G
 
@@ -394,7 +410,10 @@ def _bias_reduced_sandwich(fd: FitData, scores: Callable[[DesignCoordinates | Fa
     columns)."""
     F, levels, kept, scale = fd.cov_factor, fd.cov_factor_levels, fd.kept, fd.n_ok / fd.n_rows
     if F is None:
-        meat = _gram_of_rows(scores(DesignCoordinates(fd.cov_kept)))
+        S = scores(DesignCoordinates(fd.cov_kept))
+        if S.shape[0] <= fd.rank:
+            return _few_clusters(fd.cov_kept, S.toarray(), 1.0, scale)
+        meat = _gram_of_rows(S)
         return scale ** 2 * sandwich_product(fd.cov_kept, meat, _kept_positions(diagonal, kept)), None
     S = scores(FactorCoordinates(F[kept])).toarray()
     if levels is not None:
