@@ -42,10 +42,17 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
   is 0/0 at the edge): 0 where the link's derivative vanishes at the edge (sqrt at a mean of 0: an all-zero
   level fitted at 0 is an interior optimum of the coefficients, as R finds it), w where it does not (identity:
   the optimum needs a negative mean, a boundary).
+* **Stopped at the boundary** (``convergence="R"``) -- R's glm.fit ends with "algorithm stopped at boundary
+  value" when its last iteration's step left the region of valid means (or gave a non-finite deviance) and was
+  halved back into it (``FitState.boundary``, R's ``boundary``).  The step still to go then points out of the
+  domain too (a sqrt-link ``y ~ g + h`` with a level of g whose counts are all 0 cannot fit all that level's rows
+  at eta = 0, and halving holds some of them at the edge): a BoundaryWarning says the fit stopped there, naming
+  the rows at the edge, where "still moving" would suggest that more iterations lead somewhere.
 """
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial, wraps
 from typing import TYPE_CHECKING
@@ -507,8 +514,17 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
     # means on an edge of the domain that the link reaches at a finite linear predictor (a log-link
     # probability of 1, an identity-link Poisson mean of 0): a boundary of the parameter space, not separation
     edge = _hard_edge_rows(source, family, state) if separation is None and n_edge > 0 else None
+    # R's glm.fit halved its last step back into the domain: it warns "algorithm stopped at boundary value"
+    stopped = convergence == "R" and state.boundary
     if edge is not None and edge.size:
-        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge)))
+        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge,
+                                                               stopped)))
+    elif stopped:
+        # (the step still to go points out of the domain, the way the halved one went: the fit stopped on the
+        # boundary, not short of an interior optimum -- also where the means on the edge are zero counts
+        # fitted at 0, which a settled level alone would be)
+        findings.insert(0, (BoundaryWarning, _stopped_message(frame, source, family, state, check, shared)))
+        return separation, findings, n_edge
     if (separation is None and state.converged and check.coef_step > STEP_TOL and convergence == "R"
             and _settled_edges(family)):
         check = _settled_within_tolerance(frame, source, family, state, shared, tol) or check
@@ -623,11 +639,15 @@ def boundary_rows(source: "InMemorySource", family: "Family", state: "FitState")
 
 
 def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                      check: NewtonCheck, shared: _SharedRange, rows: np.ndarray | None = None) -> str:
+                      check: NewtonCheck, shared: _SharedRange, rows: np.ndarray | None = None,
+                      stopped: bool = False) -> str:
     """The optimum lies on the edge of the family's mean domain: either some means sit on an edge the link
-    reaches (``rows``, from :func:`_hard_edge_rows`), or the fit converged yet the score equations fail."""
+    reaches (``rows``, from :func:`_hard_edge_rows`), or the fit converged yet the score equations fail;
+    ``stopped``: R's criterion stopped the fit after a halved step (:func:`_stopped_message`)."""
     # (R stops a fit on an edge the link reaches with "algorithm stopped at boundary value")
     why = "" if rows is None else f", which the {family.link.name} link reaches at a finite linear predictor"
+    if stopped:
+        why += f"; {_HALVED}"
     if rows is None:
         tol = 1e-6 * (shared().mean_abs or 1.0)
         rows = _rows_at(source, family, state, [(family.mu_domain.low, tol), (family.mu_domain.high, tol)],
@@ -641,6 +661,56 @@ def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Fa
     return (f"the estimate is on the boundary of the parameter space: {where}{why}; the standard errors, tests and "
             f"intervals assume an interior maximum and are not valid; a link that keeps the means inside the domain "
             f"(e.g. {better}) avoids this")
+
+
+#: What R's glm.fit did when its ``boundary`` is TRUE, in the words of a BoundaryWarning.
+_HALVED = ("the last iteration's step left the region of valid means (or of a finite deviance) and was halved back "
+           "into it, and the fit stopped there (R's glm.fit: \"algorithm stopped at boundary value\")")
+
+
+def _stopped_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                     check: NewtonCheck, shared: _SharedRange) -> str:
+    """A fit stopped at R's criterion right after a step halved back into the domain (``state.boundary`` at
+    ``convergence="R"``, R's ``boundary``), with no mean on an edge that :func:`_boundary_message` names.
+
+    Such a fit stops where halving left it, against the edge: a sqrt-link count model with a factor level whose
+    counts are all 0 and a second term (``y ~ g + h``) cannot put every row of that level at its optimum,
+    eta = 0, so scoring pushes some of them across 0 and halving holds them at the edge; the next Fisher step
+    points across it again (it would change a coefficient by max_j |delta_j| / max(|beta_j|, se_j), the
+    measure of "still moving", up to 0.25 there).  Rows named: those whose means are within 1e-6 mean |y| of
+    an edge of the mean domain, their responses there too or not."""
+    tol = 1e-6 * (shared().mean_abs or 1.0)
+    rows = _rows_at(source, family, state, [(family.mu_domain.low, tol), (family.mu_domain.high, tol)])
+    where = (f"the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
+             f"{family.name} family's domain {family.mu_domain}" if rows.size else
+             "the fit sits on the edge of the region where the means are valid")
+    step = ""
+    if STEP_TOL < check.coef_step < np.inf and check.step is not None:
+        where_to = ("and would leave the domain too" if _step_leaves(source, family, state, check.step)
+                    else "inside the domain")
+        step = (f"; one more Fisher scoring step would change {check.column} by {check.coef_step:.2g} of its size "
+                f"(or standard error), {where_to}")
+    advice = "" if _means_valid_everywhere(family) else (
+        f"; a link that keeps the means inside the domain (e.g. {'logit' if family.binomial_response else 'log'}) "
+        f"avoids this")
+    return (f"the algorithm stopped at the boundary of the parameter space: {_HALVED}; {where}{step}; the "
+            f"estimates are not an interior maximum, so the standard errors, tests and intervals are not valid"
+            f"{advice}")
+
+
+def _block_leaves(blk, family: "Family", beta: np.ndarray) -> bool:
+    pos = blk.weights > 0
+    with np.errstate(all="ignore"):
+        eta = (blk.X.matvec(beta) + blk.offset)[pos]
+        mu = family.link.inverse(eta)
+    return not (family.link.valid_eta(eta) and family.valid_mu(mu))
+
+
+def _step_leaves(source: "InMemorySource", family: "Family", state: "FitState", step: np.ndarray) -> bool:
+    """Does the full Fisher step from the estimate, beta + delta, give a linear predictor or mean outside the
+    family's domain (R's valideta and validmu) in some row with a positive weight?  One pass over the rows."""
+    b = np.where(state.kept, state.coef, 0.0) + step
+    return bool(fold(source, partial(_block_leaves, family=family, beta=b), operator.or_, False))
 
 
 def _block_worst(blk, family: "Family", beta: np.ndarray, typical: float) -> float:
