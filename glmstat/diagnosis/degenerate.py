@@ -44,10 +44,11 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
   the optimum needs a negative mean, a boundary).
 * **Stopped at the boundary** (``convergence="R"``) -- R's glm.fit ends with "algorithm stopped at boundary
   value" when its last iteration's step left the region of valid means (or gave a non-finite deviance) and was
-  halved back into it (``FitState.boundary``, R's ``boundary``).  The step still to go then points out of the
-  domain too (a sqrt-link ``y ~ g + h`` with a level of g whose counts are all 0 cannot fit all that level's rows
-  at eta = 0, and halving holds some of them at the edge): a BoundaryWarning says the fit stopped there, naming
-  the rows at the edge, where "still moving" would suggest that more iterations lead somewhere.
+  halved back into it (``FitState.boundary``, R's ``boundary``).  A BoundaryWarning says the fit stopped there,
+  naming the rows at the edge and whether the step still to go leaves the domain too -- as it does for a
+  sqrt-link ``y ~ g + h`` with a level of g whose counts are all 0, which cannot fit all that level's rows at
+  eta = 0 while halving holds some of them at the edge: there "still moving" would suggest that more iterations
+  lead somewhere.
 """
 
 from __future__ import annotations
@@ -678,24 +679,23 @@ def _stopped_message(frame: "ModelFrame", source: "InMemorySource", family: "Fam
     eta = 0, so scoring pushes some of them across 0 and halving holds them at the edge; the next Fisher step
     points across it again (it would change a coefficient by max_j |delta_j| / max(|beta_j|, se_j), the
     measure of "still moving", up to 0.25 there).  Rows named: those whose means are within 1e-6 mean |y| of
-    an edge of the mean domain, their responses there too or not."""
+    an edge of the mean domain, their responses there too or not.  (A step halved for a non-finite deviance --
+    a Gamma identity-link mean taken below 0 -- can leave every mean well inside, and the next step with them.)"""
     tol = 1e-6 * (shared().mean_abs or 1.0)
     rows = _rows_at(source, family, state, [(family.mu_domain.low, tol), (family.mu_domain.high, tol)])
-    where = (f"the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
-             f"{family.name} family's domain {family.mu_domain}" if rows.size else
-             "the fit sits on the edge of the region where the means are valid")
+    where = (f"; the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
+             f"{family.name} family's domain {family.mu_domain}" if rows.size else "")
     step = ""
     if STEP_TOL < check.coef_step < np.inf and check.step is not None:
         where_to = ("and would leave the domain too" if _step_leaves(source, family, state, check.step)
-                    else "inside the domain")
+                    else "and stay inside the domain")
         step = (f"; one more Fisher scoring step would change {check.column} by {check.coef_step:.2g} of its size "
                 f"(or standard error), {where_to}")
     advice = "" if _means_valid_everywhere(family) else (
         f"; a link that keeps the means inside the domain (e.g. {'logit' if family.binomial_response else 'log'}) "
         f"avoids this")
-    return (f"the algorithm stopped at the boundary of the parameter space: {_HALVED}; {where}{step}; the "
-            f"estimates are not an interior maximum, so the standard errors, tests and intervals are not valid"
-            f"{advice}")
+    return (f"the algorithm stopped at the boundary of the parameter space: {_HALVED}{where}{step}; the standard "
+            f"errors, tests and intervals assume an interior maximum and are not valid{advice}")
 
 
 def _block_leaves(blk, family: "Family", beta: np.ndarray) -> bool:

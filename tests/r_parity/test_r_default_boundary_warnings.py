@@ -6,8 +6,10 @@ across 0 and R's glm.fit halves the step back into the domain -- at its last ite
 "algorithm stopped at boundary value" (``m$boundary`` TRUE).  glmstat stopped at R's estimates but warned that they
 were "still moving" (one more Fisher step would change h[T.w] by 0.25 of its size: a step out of the domain).  It
 now gives a BoundaryWarning that the algorithm stopped at the boundary.  Where R's default fit stops silent but
-short of its own exact fit (``yn ~ g + x``: 4.9e-6 of a standard error), "still moving" stays.  R's numbers:
-tests/fixtures/r_default_boundary (scripts/make_r_default_boundary.R).
+short of its own exact fit (``yn ~ g + x``: 4.9e-6 of a standard error), "still moving" stays.  A Gamma
+identity-link fit that R ends not converged after halving its last step for a non-finite deviance said only
+"did not converge"; it says that it stopped at the boundary too.  R's numbers: tests/fixtures/r_default_boundary
+(scripts/make_r_default_boundary.R).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ HERE = FIXTURES / "r_default_boundary"
 R = json.loads((HERE / "r.json").read_text())
 DATA = pd.read_csv(HERE / "data.csv")
 FAMILIES = {"poisson": gs.Poisson, "quasipoisson": gs.QuasiPoisson}
-STOPPED = [c for c in R if R[c]["boundary"]]
+STOPPED = [c for c in R if R[c]["boundary"] and R[c]["family"] != "Gamma"]
 
 
 def fit_caught(ref: dict, data=DATA, convergence: str = "R"):
@@ -91,3 +93,29 @@ def test_a_fit_r_stops_short_but_silent_still_says_it_moves():
     assert "the estimates are still moving" in said[0][1]
     assert not fit.boundary and fit.iterations == ref["iter"]
     np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
+
+
+def test_a_fit_r_stops_unconverged_after_halving_for_a_non_finite_deviance_says_both():
+    """Gamma, identity link, y ~ x + g: R halves its 25th step for a non-finite deviance (a mean below 0) and ends
+    with "algorithm did not converge" and "algorithm stopped at boundary value"; glmstat said only the first.  The
+    fitted means stay well inside (0.0065 at least), and so would the next step's: the warning says so."""
+    ref = R["gamma_identity"]
+    assert not ref["converged"] and ref["boundary"] and ref["iter"] == 25
+    assert {"glm.fit: algorithm did not converge", "glm.fit: algorithm stopped at boundary value",
+            "step size truncated due to divergence"} <= set(ref["warnings"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm(ref["formula"], pd.read_csv(HERE / "gamma.csv"), family=gs.Gamma(link="identity"),
+                     convergence="R")
+    said = [(w.category, str(w.message)) for w in caught if issubclass(w.category, gs.GLMStatWarning)]
+    assert [c for c, _ in said] == [gs.ConvergenceWarning, gs.BoundaryWarning], said
+    assert said[0][1].startswith("IRLS did not converge in 25 iterations")
+    msg = said[1][1]
+    assert msg.startswith("the algorithm stopped at the boundary of the parameter space: the last iteration's step "
+                          "left the region of valid means (or of a finite deviance) and was halved back into it"), msg
+    assert "are at the edge" not in msg and "and stay inside the domain" in msg, msg
+    assert fit.boundary and not fit.converged and fit.iterations == ref["iter"]
+    np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
+    np.testing.assert_allclose(fit.std_errors, ref["std_errors"], rtol=1e-6)
+    np.testing.assert_allclose(fit.deviance, ref["deviance"], rtol=1e-8)
+    np.testing.assert_allclose(fit.dispersion, ref["dispersion"], rtol=1e-6)
