@@ -518,12 +518,12 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
     # R's glm.fit halved its last step back into the domain: it warns "algorithm stopped at boundary value"
     stopped = convergence == "R" and state.boundary
     if edge is not None and edge.size:
-        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge,
-                                                               stopped)))
+        # (R's "algorithm stopped at boundary value", where it halved its last step, is this warning too)
+        findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge)))
     elif stopped:
-        # (the step still to go points out of the domain, the way the halved one went: the fit stopped on the
-        # boundary, not short of an interior optimum -- also where the means on the edge are zero counts
-        # fitted at 0, which a settled level alone would be)
+        # (in place of "still moving": the step still to go often points out of the domain again, the fit held on
+        # the boundary -- also where the means on the edge are zero counts fitted at 0, which a settled level
+        # alone would be -- and the message says whether it does)
         findings.insert(0, (BoundaryWarning, _stopped_message(frame, source, family, state, check, shared)))
         return separation, findings, n_edge
     if (separation is None and state.converged and check.coef_step > STEP_TOL and convergence == "R"
@@ -640,15 +640,11 @@ def boundary_rows(source: "InMemorySource", family: "Family", state: "FitState")
 
 
 def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                      check: NewtonCheck, shared: _SharedRange, rows: np.ndarray | None = None,
-                      stopped: bool = False) -> str:
+                      check: NewtonCheck, shared: _SharedRange, rows: np.ndarray | None = None) -> str:
     """The optimum lies on the edge of the family's mean domain: either some means sit on an edge the link
-    reaches (``rows``, from :func:`_hard_edge_rows`), or the fit converged yet the score equations fail;
-    ``stopped``: R's criterion stopped the fit after a halved step (:func:`_stopped_message`)."""
+    reaches (``rows``, from :func:`_hard_edge_rows`), or the fit converged yet the score equations fail."""
     # (R stops a fit on an edge the link reaches with "algorithm stopped at boundary value")
     why = "" if rows is None else f", which the {family.link.name} link reaches at a finite linear predictor"
-    if stopped:
-        why += f"; {_HALVED}"
     if rows is None:
         tol = 1e-6 * (shared().mean_abs or 1.0)
         rows = _rows_at(source, family, state, [(family.mu_domain.low, tol), (family.mu_domain.high, tol)],
