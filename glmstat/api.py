@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -77,6 +77,19 @@ def _check_start(start: Any) -> np.ndarray | None:
         except OverflowError:  # a Python int beyond double precision
             raise FitError(f"start= needs finite coefficients; start[{i}] is {shown(v)}") from None
     return np.asarray(out, dtype=float)
+
+
+def _explained(fit: Callable[[], Any], frame, source, family: Family, start: np.ndarray | None) -> Any:
+    """``fit()``, the model's own fit, its error for invalid starting values (which names no row: the engine
+    has no labels) raised again naming the first invalid row (:func:`~glmstat.diagnosis.invalid_start`).
+    Not the refits of :func:`~glmstat.fit.finish` (the null model's), whose columns are others."""
+    try:
+        return fit()
+    except InvalidStartError as e:
+        detail = invalid_start(frame, source, family, start, e.first_step)
+        if detail is None:
+            raise
+        raise InvalidStartError(detail) from None
 
 
 def glm(
@@ -187,23 +200,18 @@ def glm(
             if convergence != "exact":
                 raise GLMStatError("convergence='R' reproduces R's glm(); method='firth' has its own iteration "
                                    "(brglm2)")
-            state = fit_firth(source, family, control, start)
+            state = _explained(lambda: fit_firth(source, family, control, start), frame, source, family, start)
             return finish(formula, frame, source, family, control, state, fit_firth, method="firth",
                           data_findings=data_findings)
         if getattr(family, "estimate_theta", False):
             from .engine.negbin import fit_negbin
 
-            nb = fit_negbin(source, family, control, start)
+            nb = _explained(lambda: fit_negbin(source, family, control, start), frame, source, family, start)
             return finish(formula, frame, source, nb.family, control, nb.state, irls, extra_params=1,
                           theta=nb.family.theta, theta_se=nb.theta_se, fitter_findings=nb.findings,
                           data_findings=data_findings)
-        state = irls(source, family, control, start)
+        state = _explained(lambda: irls(source, family, control, start), frame, source, family, start)
         return finish(formula, frame, source, family, control, state, irls, data_findings=data_findings)
-    except InvalidStartError as e:
-        detail = invalid_start(frame, source, family, start, e.first_step)  # (the engine's message names no row)
-        if detail is None:
-            raise
-        raise InvalidStartError(detail) from None
     finally:
         if meter is not None:
             meter.done()
