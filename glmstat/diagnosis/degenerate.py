@@ -42,9 +42,11 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
   is 0/0 at the edge): 0 where the link's derivative vanishes at the edge (sqrt at a mean of 0: an all-zero
   level fitted at 0 is an interior optimum of the coefficients, as R finds it), w where it does not (identity:
   the optimum needs a negative mean, a boundary).
-* **Stopped at the boundary** (``convergence="R"``) -- R's glm.fit ends with "algorithm stopped at boundary
-  value" when its last iteration's step left the region of valid means (or gave a non-finite deviance) and was
-  halved back into it (``FitState.boundary``, R's ``boundary``).  A BoundaryWarning says the fit stopped there,
+* **Stopped at the boundary** -- R's glm.fit ends with "algorithm stopped at boundary value" when its last
+  iteration's step left the region of valid means (or gave a non-finite deviance) and was halved back into it
+  (``FitState.boundary``, R's ``boundary``): at ``convergence="R"`` where it does; at the exact optimum where
+  steps were halved back into the domain and the Fisher step still to go leaves it again (so that no iteration
+  goes further: a sqrt-link count of 0 whose mean halving holds at 0 while the other rows pull it across).  A BoundaryWarning says the fit stopped there,
   naming the rows at the edge and whether the step still to go leaves the domain too -- as it does for a
   sqrt-link ``y ~ g + h`` with a level of g whose counts are all 0, which cannot fit all that level's rows at
   eta = 0 while halving holds some of them at the edge: there "still moving" would suggest that more iterations
@@ -515,8 +517,12 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
     # means on an edge of the domain that the link reaches at a finite linear predictor (a log-link
     # probability of 1, an identity-link Poisson mean of 0): a boundary of the parameter space, not separation
     edge = _hard_edge_rows(source, family, state) if separation is None and n_edge > 0 else None
-    # R's glm.fit halved its last step back into the domain: it warns "algorithm stopped at boundary value"
-    stopped = convergence == "R" and state.boundary
+    # R's glm.fit halved its last step back into the domain: it warns "algorithm stopped at boundary value";
+    # at the exact optimum, steps halved back into the domain and a step still to go that leaves it again hold
+    # the estimate on the boundary (not "still moving": no iteration goes further)
+    stopped = state.boundary and (convergence == "R" or (
+        STEP_TOL < check.coef_step < np.inf and check.step is not None
+        and _step_leaves(source, family, state, check.step)))
     if edge is not None and edge.size:
         # (R's "algorithm stopped at boundary value", where it halved its last step, is this warning too)
         findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge)))
@@ -524,7 +530,8 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
         # (in place of "still moving": the step still to go often points out of the domain again, the fit held on
         # the boundary -- also where the means on the edge are zero counts fitted at 0, which a settled level
         # alone would be -- and the message says whether it does)
-        findings.insert(0, (BoundaryWarning, _stopped_message(frame, source, family, state, check, shared)))
+        findings.insert(0, (BoundaryWarning, _stopped_message(frame, source, family, state, check, shared,
+                                                              convergence)))
         return separation, findings, n_edge
     if (separation is None and state.converged and check.coef_step > STEP_TOL and convergence == "R"
             and _settled_edges(family)):
@@ -665,8 +672,13 @@ _HALVED = ("the last iteration's step left the region of valid means (or of a fi
            "into it, and the fit stopped there (R's glm.fit: \"algorithm stopped at boundary value\")")
 
 
+#: ... and what the exact fit does there: its steps go on leaving the domain and being halved back.
+_HELD = ("Fisher scoring's steps leave the region of valid means (or of a finite deviance) and are halved back "
+         "into it, which holds the estimate on its edge (R's glm.fit: \"algorithm stopped at boundary value\")")
+
+
 def _stopped_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                     check: NewtonCheck, shared: _SharedRange) -> str:
+                     check: NewtonCheck, shared: _SharedRange, convergence: str = "R") -> str:
     """A fit stopped at R's criterion right after a step halved back into the domain (``state.boundary`` at
     ``convergence="R"``, R's ``boundary``), with no mean on an edge that :func:`_boundary_message` names.
 
@@ -679,8 +691,11 @@ def _stopped_message(frame: "ModelFrame", source: "InMemorySource", family: "Fam
     a Gamma identity-link mean taken below 0 -- can leave every mean well inside, and the next step with them.)"""
     tol = 1e-6 * (shared().mean_abs or 1.0)
     rows = _rows_at(source, family, state, [(family.mu_domain.low, tol), (family.mu_domain.high, tol)])
-    where = (f"; the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
-             f"{family.name} family's domain {family.mu_domain}" if rows.size else "")
+    where = ("" if not rows.size else
+             f"; the fitted mean of row {_row_labels(frame, rows)} is at the edge of the {family.name} family's "
+             f"domain {family.mu_domain}" if rows.size == 1 else
+             f"; the fitted means of {rows.size} rows (rows {_row_labels(frame, rows)}) are at the edge of the "
+             f"{family.name} family's domain {family.mu_domain}")
     step = ""
     if STEP_TOL < check.coef_step < np.inf and check.step is not None:
         where_to = ("and would leave the domain too" if _step_leaves(source, family, state, check.step)
@@ -690,7 +705,8 @@ def _stopped_message(frame: "ModelFrame", source: "InMemorySource", family: "Fam
     advice = "" if _means_valid_everywhere(family) else (
         f"; a link that keeps the means inside the domain (e.g. {'logit' if family.binomial_response else 'log'}) "
         f"avoids this")
-    return (f"the algorithm stopped at the boundary of the parameter space: {_HALVED}{where}{step}; the standard "
+    return (f"the algorithm stopped at the boundary of the parameter space: "
+            f"{_HALVED if convergence == 'R' else _HELD}{where}{step}; the standard "
             f"errors, tests and intervals assume an interior maximum and are not valid{advice}")
 
 

@@ -12,7 +12,11 @@ damped warm-started refits) was made by ``scripts/make_reference_random.R`` from
   families do not have; R's quasibinomial does not warn);
 * ``leverage_one``: a factor level with a single row has leverage exactly 1, and Cook's distance,
   rstandard and rstudent are NaN there, as in R;
-* ``single_level_factor``: R refuses a one-level factor in a model that needs its contrasts.
+* ``single_level_factor``: R refuses a one-level factor in a model that needs its contrasts;
+* ``poisson_sqrt_held_at_edge``: a count of 0 whose sqrt-link mean halving holds at 0 while the other rows pull
+  it across (R: "step size truncated: out of bounds", "algorithm stopped at boundary value", "fitted rates
+  numerically 0 occurred", at its exact MLE too): the optimum is on the boundary, and glmstat says so instead of
+  "still moving" (a held-out random batch, seed 57).
 """
 
 from __future__ import annotations
@@ -157,3 +161,17 @@ def test_single_level_factor_is_refused_as_in_r():
     assert ref["error"] == "contrasts can be applied only to factors with 2 or more levels"
     with pytest.raises(gs.DataError):
         fit("single_level_factor")
+
+
+def test_an_estimate_held_on_the_boundary_says_so_not_still_moving():
+    ref, data = load("poisson_sqrt_held_at_edge")
+    assert "glm.fit: algorithm stopped at boundary value" in ref["warnings"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm(ref["formula"], data, family=family_of(ref["family"]), tol=1e-12, max_iter=100)
+    said = [str(w.message) for w in caught if w.category is gs.BoundaryWarning]
+    assert len(said) == 1 and not any("still moving" in str(w.message) for w in caught)
+    assert said[0].startswith("the algorithm stopped at the boundary of the parameter space: Fisher scoring's steps "
+                              "leave the region of valid means")
+    assert "the fitted mean of row 19 is at the edge" in said[0] and "would leave the domain too" in said[0]
+    assert_close(fit.coef.to_numpy(), ref["coefficients"], rtol=1e-6, atol=1e-6)

@@ -58,7 +58,7 @@ def test_a_fit_r_stops_at_the_boundary_warns_so(case):
                           "left the region of valid means"), msg
     assert "algorithm stopped at boundary value" in msg and "still moving" not in msg
     # the rows held at the edge are named, and the step still to go leaves the domain as the halved one did
-    assert "are at the edge of the" in msg and "and would leave the domain too" in msg, msg
+    assert " at the edge of the " in msg and "and would leave the domain too" in msg, msg
     assert fit.boundary and fit.converged and fit.iterations == ref["iter"]
     np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-6)
     np.testing.assert_allclose(fit.std_errors, ref["std_errors"], rtol=1e-6)
