@@ -1153,6 +1153,11 @@ CLI += [
          {"dups.csv": "y,x,a,a,,\n" + _ROWS.replace("\n", ",1,1,1\n")}),
     _cli("parquet-repeated-strings", FIT, _fit("y ~ x + g", "strings.parquet"),
          {"strings.parquet": _repeated_string_parquet}),
+    # a field of digits and a letter, typed as R's type.convert types it: the pattern of a decimal number split a
+    # run of digits in as many ways as it is long (30,000 digits: 20 s; these 100,000: minutes), unused or not
+    _cli("csv-field-of-digits-and-a-letter", FIT, _fit("y ~ x", "digits.csv"),
+         {"digits.csv": "y,x,g\n" + "".join(f"{a},{b},{k}.5\n" for k, (a, b) in enumerate(zip(_Y[1:], _X[1:])))
+          + f"{_Y[0]},{_X[0]}," + "1" * 100_000 + "x\n"}),
 ]
 
 def _long_strings_parquet(t: Tokens, rows: int = 64) -> bytes:
