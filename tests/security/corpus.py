@@ -1168,6 +1168,16 @@ def _long_strings_parquet(t: Tokens, rows: int = 64) -> bytes:
                           compression="zstd", use_dictionary=False)
 
 
+def _unused_dictionary_parquet(t: Tokens, entries: int = 200_000) -> bytes:
+    """A 70 KB file of 12 rows whose column g is a dictionary of 200,000 strings of which its rows use three:
+    every entry was a level (sorted, converted, matched) until the model frame dropped it, 6 s to fit and
+    minutes with relevel() (a million: 22 s, 620 MB)."""
+    import pyarrow as pa
+
+    g = pa.DictionaryArray.from_arrays(pa.array(np.arange(N) % 3, pa.int32()), [f"c{i}" for i in range(entries)])
+    return _parquet_bytes({"y": np.array(_Y), "x": np.array(_X), "g": g}, compression="zstd")
+
+
 _SMALL_DESIGN = {"limits": gs.FormulaLimits(max_design_bytes=2**24)}
 
 BOMBS += _cases("bomb", [
@@ -1185,6 +1195,10 @@ BOMBS += _cases("bomb", [
     ("parquet-levels-every-row-group", REFUSE, "y ~ x + g", {
         "data": _path("ids.parquet"), "files": {"ids.parquet": _many_levels_parquet}, "match": "max_columns"}),
     ("parquet-glob-link-loops", FIT, "y ~ x", {"data": _path("d/**/*.parquet"), "files": _LINK_LOOPS}),
+    ("parquet-unused-dictionary", FIT, "y ~ x + g", {
+        "data": _path("dict.parquet"), "files": {"dict.parquet": _unused_dictionary_parquet}}),
+    ("parquet-unused-dictionary-relevel", FIT, "y ~ relevel(g, ref = 'c1')", {
+        "data": _path("dict.parquet"), "files": {"dict.parquet": _unused_dictionary_parquet}}),
     ("parquet-glob-stars-link-loops", EITHER, "y ~ x", {"data": _path("d/" + "*/" * 30 + "*.parquet"),
                                                         "files": _LINK_LOOPS}),
     # a level read against the pattern of a number written as text (the warning of numbers fitted as a factor):
