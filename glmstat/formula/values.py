@@ -198,6 +198,8 @@ def levels_with_texts(levels: tuple, texts: set, texts_of: Any = None) -> np.nda
     default; a double's only text is :func:`number_text`'s), as a boolean array: the doubles among them found
     by :class:`DoubleLevels`, in time linear in the levels with the texts of a few written."""
     texts_of = level_texts if texts_of is None else texts_of
+    if texts_of is level_texts and set(map(type, levels)) <= {str}:  # (texts, each its own only text: hashed)
+        return np.asarray(pd.Index(levels, dtype=object).isin(list(texts)), dtype=bool)
     found = DoubleLevels.of(levels)
     hit = np.zeros(len(levels), dtype=bool)
     for i in found.others.tolist():
@@ -305,8 +307,12 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     """The value of the data column ``name`` (its stored array: an ndarray or a pandas extension array)."""
     if isinstance(raw, pd.Categorical):
         cats = raw.categories
-        return FactorVec(np.asarray(raw.codes, dtype=np.intp), tuple(c.item() if hasattr(c, "item") else c
-                                                                      for c in cats), bool(raw.ordered))
+        # (Python scalars in one call: iterating a million Arrow-backed strings one by one took 2.5 s; an object
+        # index may hold numpy scalars, made Python's as before)
+        levels = cats.tolist()
+        if not (cats.dtype.kind in "iufb" or isinstance(cats.dtype, pd.StringDtype)):
+            levels = [c.item() if hasattr(c, "item") else c for c in levels]
+        return FactorVec(np.asarray(raw.codes, dtype=np.intp), tuple(levels), bool(raw.ordered))
     dtype = getattr(raw, "dtype", None)
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
         values = raw.astype(np.float64)

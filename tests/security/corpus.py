@@ -196,6 +196,13 @@ def ticks(t: Tokens) -> pd.DataFrame:
     return base(t).assign(gt=["a`b", "c", "d"] * 4, gh=["#1", "#2", "x"] * 4, gq=["a~b", "it's", 'say "hi"'] * 4)
 
 
+def unused_categories(t: Tokens) -> pd.DataFrame:
+    """base plus ``h``, a pandas Categorical of g's three strings among 300,000 categories no row uses (as
+    ``pd.read_parquet`` reads a file's dictionary of that many entries)."""
+    cats = [f"c{i}" for i in range(150_000)] + ["a", "b", "c"] + [f"d{i}" for i in range(150_000)]
+    return base(t).assign(h=pd.Categorical(_G, categories=cats))
+
+
 class Evil:
     """A Python object in a data column whose dunder methods misbehave (raise unusual exceptions)."""
 
@@ -221,6 +228,7 @@ class Evil:
 DATA: dict[str, Callable[[Tokens], Any]] = {
     "base": base, "small": small, "many": many, "levels_10k": levels_10k, "levels_100k": levels_100k,
     "wide": wide, "ticks": ticks, "xz_100": xz_100, "distinct_1m": distinct_1m,
+    "unused_categories": unused_categories,
 }
 
 GAUSS, BINOM, POIS = gs.Gaussian(), gs.Binomial(), gs.Poisson()
@@ -1195,6 +1203,13 @@ BOMBS += _cases("bomb", [
     ("parquet-levels-every-row-group", REFUSE, "y ~ x + g", {
         "data": _path("ids.parquet"), "files": {"ids.parquet": _many_levels_parquet}, "match": "max_columns"}),
     ("parquet-glob-link-loops", FIT, "y ~ x", {"data": _path("d/**/*.parquet"), "files": _LINK_LOOPS}),
+    # a Categorical's categories no row uses were each converted one by one (2.5 s a million, Arrow-backed
+    # strings) and matched level by level by relevel() and factor(levels = ) (13 s and more for a million)
+    ("categorical-unused-categories", FIT, "y ~ x + h", {"data": "unused_categories"}),
+    ("categorical-unused-categories-relevel", FIT, "y ~ relevel(h, ref = 'b')", {"data": "unused_categories"}),
+    ("categorical-unused-categories-position", FIT, "y ~ relevel(h, ref = 150002)", {"data": "unused_categories"}),
+    ("categorical-unused-categories-levels", FIT, "y ~ factor(h, levels = c('c', 'b', 'a'))",
+     {"data": "unused_categories"}),
     ("parquet-unused-dictionary", FIT, "y ~ x + g", {
         "data": _path("dict.parquet"), "files": {"dict.parquet": _unused_dictionary_parquet}}),
     ("parquet-unused-dictionary-relevel", FIT, "y ~ relevel(g, ref = 'c1')", {
