@@ -42,10 +42,11 @@ def refuse_nul(path: Path, data: pd.DataFrame) -> None:
     for j, dtype in enumerate(data.dtypes):
         if where:
             break
+        if not _is_text(dtype):  # (before the column is taken: 200,000 columns of numbers took 25 s to take)
+            continue
         column = data.iloc[:, j]
         # (an object column may hold Python ints: pandas' integers beyond 64 bits, which have no .str)
-        if _is_text(dtype) and \
-                pd.api.types.infer_dtype(column, skipna=True) == "string":
+        if pd.api.types.infer_dtype(column, skipna=True) == "string":
             held = column.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
             if held.any():
                 where.append(f"row {int(np.argmax(held)) + 1}, column {j + 1}")

@@ -37,7 +37,8 @@ from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, Paren, Str, Unary, names_read
 from .parser import sum_chain
 
-__all__ = ["Terms", "expand_terms", "lhs_names", "term_label", "warn_idle_powers", "warn_response_term"]
+__all__ = ["Terms", "check_term_count", "expand_terms", "lhs_names", "term_label", "warn_idle_powers",
+           "warn_response_term"]
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,23 @@ class _Expander:
         return self.var(node)
 
 
+def check_term_count(formula: Formula, columns: Sequence[str], limits: FormulaLimits = DEFAULT_LIMITS) -> None:
+    """Refuse ``formula`` if its expansion on data of the ``columns`` (which ``.`` expands to, but for the
+    response's) builds more terms than ``limits.max_terms``: counted, not built (:class:`_Counter`), so that a
+    reader can refuse it from a file's header before it reads the rows.
+
+    Raises
+    ------
+    FormulaError
+        More terms than ``limits.max_terms``.
+    """
+    exclude = lhs_names(formula.lhs)
+    n_dot = sum(1 for c in columns if c not in exclude)
+    bound = _Counter(n_dot, limits.max_terms + 1).count(formula.rhs)
+    if bound > limits.max_terms:
+        raise refuse("max_terms", "the formula expands to more terms than allowed", bound, limits)
+
+
 def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits = DEFAULT_LIMITS) -> Terms:
     """The model structure of ``formula``; ``columns`` (the data's column names) expand ``.``.
 
@@ -363,11 +381,8 @@ def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits
         A term that is not allowed (``a | b``, a bare number, a string, ``- offset()``, a bad power), or more
         terms than ``limits.max_terms``.
     """
+    check_term_count(formula, columns, limits)
     exclude = lhs_names(formula.lhs)
-    n_dot = sum(1 for c in columns if c not in exclude)
-    bound = _Counter(n_dot, limits.max_terms + 1).count(formula.rhs)
-    if bound > limits.max_terms:
-        raise refuse("max_terms", "the formula expands to more terms than allowed", bound, limits)
     ex = _Expander(columns, exclude, limits.max_terms ** 2 // 4, limits)
     ex.var(formula.lhs)  # the response is R's first variable
     sets = ex.expand(formula.rhs)

@@ -1161,6 +1161,18 @@ CLI += [
          {"dups.csv": "y,x,a,a,,\n" + _ROWS.replace("\n", ",1,1,1\n")}),
     _cli("parquet-repeated-strings", FIT, _fit("y ~ x + g", "strings.parquet"),
          {"strings.parquet": _repeated_string_parquet}),
+    # y ~ . on a 6 MB file of 200,000 columns: every column was read (12 s), and each taken from the frame to look
+    # for a NUL character (25 s), before glm() refused the 199,999 terms; now refused from the header
+    _cli("csv-wide-dot", REFUSE, _fit("y ~ .", "wide.csv"),
+         {"wide.csv": "y,x," + ",".join(f"c{j}" for j in range(200_000)) + "\n"
+          + "".join(f"{a},{b}," + ",".join(["1"] * 200_000) + "\n" for a, b in zip(_Y, _X))},
+         match="expands to more terms than allowed.*max_terms is 2,000"),
+    _cli("ok-csv-dot-within-the-limit", FIT, _fit("y ~ . - c1", "wide.csv"),
+         {"wide.csv": "y," + ",".join(f"c{j}" for j in range(1_500)) + "\n"
+          + "".join(f"{a}," + ",".join([str(b)] * 1_500) + "\n" for a, b in zip(_Y, _X))}),
+    # a file that starts with five million empty lines (5 MB): its header was looked for line by line (3.5 s)
+    _cli("csv-empty-lines-before-the-header", FIT, _fit("y ~ x", "blank.csv"),
+         {"blank.csv": "\n" * 5_000_000 + _CLEAN_CSV}),
     # a field of digits and a letter, typed as R's type.convert types it: the pattern of a decimal number split a
     # run of digits in as many ways as it is long (30,000 digits: 20 s; these 100,000: minutes), unused or not
     _cli("csv-field-of-digits-and-a-letter", FIT, _fit("y ~ x", "digits.csv"),
