@@ -32,6 +32,11 @@ __all__ = ["TransformedDesign"]
 
 #: A column of X that combines at most this many store columns is read as their sum (each a comparison of codes).
 _FEW_COLUMNS = 8
+#: A column map whose block of combined columns has more than this share of non-zeros is multiplied as a dense
+#: matrix (BLAS): a Helmert contrast's is half full, a polynomial one's full, a sum contrast's two a column.
+_DENSE_SHARE = 0.1
+#: ... when the dense operand has at least this many columns (a vector or a few stay sparse products).
+_MANY_COLUMNS = 32
 
 
 class TransformedDesign(Design):
@@ -47,6 +52,7 @@ class TransformedDesign(Design):
         # (the split of T's columns, a function of T alone: made once, and shared by the views of rows that every
         # pass takes)
         self._split_cache = _split
+        self._dense_cache: np.ndarray | None = None  # (T as a dense array, made when a product needs it)
 
     def __reduce__(self):
         return (TransformedDesign, (self.inner, self.transform))
@@ -61,11 +67,28 @@ class TransformedDesign(Design):
 
     def _map(self, b: np.ndarray) -> np.ndarray:
         """T b (b of shape (p,) or (p, k))."""
+        if self._dense_product(b):
+            return self._dense_transform() @ b
         return np.asarray(self.transform @ b)
 
     def _back(self, u: np.ndarray) -> np.ndarray:
         """T' u (u of shape (q,) or (q, k))."""
+        if self._dense_product(u):
+            return self._dense_transform().T @ u
         return np.asarray(self.transform.T @ u)
+
+    def _dense_product(self, b: np.ndarray) -> bool:
+        """Whether T times the matrix ``b`` is a product of dense matrices: ``b`` has many columns and T is dense
+        enough (a Helmert or polynomial contrast's).  scipy multiplies a sparse matrix by a dense one a
+        multiply-add at a time: the standard errors of 100 predictions of a 2,000-level Helmert factor took 7 s."""
+        T = self.transform
+        return b.ndim == 2 and b.shape[1] >= _MANY_COLUMNS and T.nnz > _DENSE_SHARE * T.shape[0] * T.shape[1]
+
+    def _dense_transform(self) -> np.ndarray:
+        """T as a dense array (made once: the size of one p x p working matrix, as T is dense enough)."""
+        if self._dense_cache is None:
+            self._dense_cache = self.transform.toarray()
+        return self._dense_cache
 
     def _split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(design columns that are store columns unchanged, those store columns, the other design columns, the
@@ -101,8 +124,18 @@ class TransformedDesign(Design):
             out[xs[a:a + step, None], xs] = G[zs[a:a + step, None], zs]
         if xo.size:
             M = self.transform[zo][:, xo]
-            B = np.asarray(M.T @ G[zo]).T  # G[:, S] M = (M' G[S, :])', q x |xo| (G symmetric)
-            part = self._back(B)  # T' G T[:, xo], p x |xo|
+            if M.nnz > _DENSE_SHARE * M.shape[0] * M.shape[1]:
+                # (a Helmert or polynomial contrast's map is half full or full: scipy's sparse product, one
+                # multiply-add at a time, took 80 s a pass for a 4,500-level Helmert factor where the product of
+                # dense matrices that max_pass_work counts takes seconds)
+                Md = M.toarray()
+                B = G[:, zo] @ Md  # G[:, S] M, q x |xo|
+                part = np.empty((p, xo.size))  # T' G T[:, xo], p x |xo|: T's columns xs are store columns
+                part[xs] = B[zs]
+                part[xo] = Md.T @ B[zo]
+            else:
+                B = np.asarray(M.T @ G[zo]).T  # G[:, S] M = (M' G[S, :])', q x |xo| (G symmetric)
+                part = self._back(B)  # T' G T[:, xo], p x |xo|
             sq = part[xo]
             part[xo] = (sq + sq.T) / 2.0
             out[:, xo] = part
