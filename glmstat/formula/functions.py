@@ -501,7 +501,7 @@ def _relevel(ev: "Evaluator", call: Call) -> Value:
             raise _err(call, f"ref = {deparse(a['ref'])} must be a level's position from 1 to {L} (a number is a "
                              f"position, as in R) or a level in quotes{hint}")
         first = int(ref) - 1
-    if _distinct_doubles(f.levels) or _distinct_texts(f.levels):
+    if _distinct_doubles(f.levels) or _distinct_texts(f.levels) or _distinct_integers(f.levels):
         return _move_first(f, first)
     order = [first] + [i for i in range(L) if i != first]
     return _reorder(f, tuple(f.levels[i] for i in order), call)
@@ -531,6 +531,14 @@ def _distinct_texts(levels: tuple) -> bool:
     strings are: each is its own only text, so a reordering of them is a permutation of the codes (matched
     level by level, relevel() of a Categorical of a million categories took 13 s)."""
     return set(map(type, levels)) <= {str} and len(set(levels)) == len(levels)
+
+
+def _distinct_integers(levels: tuple) -> bool:
+    """Whether ``levels`` are distinct Python integers below 2^53 in magnitude, as the categories of a pandas
+    Categorical of integers are: R's texts of such integers are all different (every one of them is a double,
+    written with all its digits), so a reordering of them is a permutation of the codes."""
+    return set(map(type, levels)) <= {int} and len(set(levels)) == len(levels) and \
+        max(map(abs, levels), default=0) < 2**53
 
 
 def _move_first(f: FactorVec, first: int) -> FactorVec:

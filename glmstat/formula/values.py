@@ -198,8 +198,13 @@ def levels_with_texts(levels: tuple, texts: set, texts_of: Any = None) -> np.nda
     default; a double's only text is :func:`number_text`'s), as a boolean array: the doubles among them found
     by :class:`DoubleLevels`, in time linear in the levels with the texts of a few written."""
     texts_of = level_texts if texts_of is None else texts_of
-    if texts_of is level_texts and set(map(type, levels)) <= {str}:  # (texts, each its own only text: hashed)
+    kinds = set(map(type, levels)) if texts_of is level_texts else None
+    if kinds is not None and kinds <= {str}:  # (texts, each its own only text: hashed)
         return np.asarray(pd.Index(levels, dtype=object).isin(list(texts)), dtype=bool)
+    if kinds is not None and kinds <= {int} and levels and max(map(abs, levels)) < 2**63:
+        # (integers, written by numpy as str() writes them: a million categories of a Categorical, 2 s one by one)
+        written = np.array(levels, dtype=np.int64).astype(str)
+        return np.asarray(pd.Index(written, dtype=object).isin(list(texts)), dtype=bool)
     found = DoubleLevels.of(levels)
     hit = np.zeros(len(levels), dtype=bool)
     for i in found.others.tolist():

@@ -35,3 +35,18 @@ def test_unused_categories_are_levels_until_the_model_frame_drops_them(ref, more
     assert_close(fit.deviance, ref["deviance"], rtol=1e-9)
     assert [n.rpartition("[T.")[2].rstrip("]") for n in fit.coef.index[2:]] == \
         [n[-1] for n in ref["coef_names"][2:]]
+
+
+INT_REF = json.loads((FIXTURES / "unused_levels" / "r.json").read_text())["int_fits"]
+
+
+@pytest.mark.parametrize("more", [0, 200_000])
+@pytest.mark.parametrize("ref", INT_REF, ids=[r["formula"] for r in INT_REF])
+def test_unused_integer_categories_are_levels_until_the_model_frame_drops_them(ref, more):
+    """A Categorical of integers (levels 0 to 4, and ``more`` unused ones after): relevel() by a level's text and
+    by its position is R's (relevel(k, ref = "2") of a million integer categories: 15 s and more)."""
+    d = _data(0, "object").assign(k=pd.Categorical([1, 2, 3] * 4, categories=list(range(5 + more))))
+    fit = gs.glm(ref["formula"], d)
+    assert_close(fit.coef.to_numpy(), ref["coef"], rtol=1e-9)
+    assert [n.rpartition("[T.")[2].rstrip("]") for n in fit.coef.index[2:]] == \
+        [n[-1] for n in ref["coef_names"][2:]]

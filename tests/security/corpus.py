@@ -203,6 +203,11 @@ def unused_categories(t: Tokens) -> pd.DataFrame:
     return base(t).assign(h=pd.Categorical(_G, categories=cats))
 
 
+def unused_integer_categories(t: Tokens) -> pd.DataFrame:
+    """base plus ``k``, a pandas Categorical of the integers 1 to 3 among 300,000 integer categories."""
+    return base(t).assign(k=pd.Categorical([1, 2, 3] * 4, categories=list(range(300_000))))
+
+
 class Evil:
     """A Python object in a data column whose dunder methods misbehave (raise unusual exceptions)."""
 
@@ -228,7 +233,7 @@ class Evil:
 DATA: dict[str, Callable[[Tokens], Any]] = {
     "base": base, "small": small, "many": many, "levels_10k": levels_10k, "levels_100k": levels_100k,
     "wide": wide, "ticks": ticks, "xz_100": xz_100, "distinct_1m": distinct_1m,
-    "unused_categories": unused_categories,
+    "unused_categories": unused_categories, "unused_integer_categories": unused_integer_categories,
 }
 
 GAUSS, BINOM, POIS = gs.Gaussian(), gs.Binomial(), gs.Poisson()
@@ -1222,6 +1227,8 @@ BOMBS += _cases("bomb", [
     ("categorical-unused-categories-position", FIT, "y ~ relevel(h, ref = 150002)", {"data": "unused_categories"}),
     ("categorical-unused-categories-levels", FIT, "y ~ factor(h, levels = c('c', 'b', 'a'))",
      {"data": "unused_categories"}),
+    ("categorical-unused-integer-categories-relevel", FIT, "y ~ relevel(k, ref = '2')",
+     {"data": "unused_integer_categories"}),
     ("parquet-unused-dictionary", FIT, "y ~ x + g", {
         "data": _path("dict.parquet"), "files": {"dict.parquet": _unused_dictionary_parquet}}),
     ("parquet-unused-dictionary-relevel", FIT, "y ~ relevel(g, ref = 'c1')", {
