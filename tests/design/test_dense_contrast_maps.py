@@ -7,7 +7,6 @@ its predictions with standard errors are R's (tests/fixtures/dense_contrasts, ``
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -42,13 +41,3 @@ def test_dense_contrasts_give_rs_fit_influence_and_predictions(case):
     pred = fit.predict(d.iloc[:40], type="link", se_fit=True)
     assert_close(pred["fit"].to_numpy(), ref["fit"], rtol=1e-9, atol=1e-12)
     assert_close(pred["se"].to_numpy(), ref["se_fit"], rtol=1e-7)
-
-
-def test_a_helmert_factor_of_1500_levels_is_fitted_and_read_within_seconds():
-    # (generous: about 2 s on one core; 8 s and more before)
-    d = _helmert_data(3000, 1500)
-    start = time.perf_counter()
-    fit = gs.glm("y ~ C(h, helmert)", d)
-    fit.predict(d.iloc[:100], se_fit=True)
-    fit.cooks_distance()
-    assert time.perf_counter() - start < 6.0
