@@ -516,6 +516,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     best_step, since_best = np.inf, 0
     sizes: list[float] = []  # the polishing steps' sizes, for _growing
     polished = False
+    rounding_optimum = False  # the rescue's steps stopped shrinking at the rounding of its solve
     trace: list[tuple[float, int, np.ndarray, np.ndarray]] = []
     polish_steps = 0
     rechecked = False
@@ -595,8 +596,11 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             if rescuing and since_best >= POLISH_PATIENCE and best_step <= ROUNDING_STEPS * _EPS * fac.cond:
                 # the rescue has reached the optimum to the rounding of the solve: its Fisher steps no longer
                 # shrink, at 1e-10 of max(|b|, se) where sqrt(W) X has a condition number of 4.5e7 (an inverse
-                # Gaussian identity-link fit with weights 1/mu^3 up to 1e15): no later step gets closer
-                polished = True
+                # Gaussian identity-link fit with weights 1/mu^3 up to 1e15): no later step gets closer.  Not
+                # ``polished``, which says the next step is negligible and spares the diagnosis its check: a
+                # condition number made of vanishing weights (a cauchit cell of zeros running off, its weights
+                # 1e-27) makes any step "rounding", and only the check of the step still to go sees the divergence
+                rounding_optimum = True
                 break
             polishing += 1
             if rescuing:
@@ -748,7 +752,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         pearson_chi2=pearson,
         n_ok=res.n_ok,
         sum_weights=res.sum_weights,
-        converged=converged and (polished or not rescuing or rel < control.tol),
+        converged=converged and (polished or rounding_optimum or not rescuing or rel < control.tol),
         iterations=iterations,
         boundary=boundary,
         n_boundary=res.n_boundary,

@@ -16,7 +16,10 @@ damped warm-started refits) was made by ``scripts/make_reference_random.R`` from
 * ``poisson_sqrt_held_at_edge``: a count of 0 whose sqrt-link mean halving holds at 0 while the other rows pull
   it across (R: "step size truncated: out of bounds", "algorithm stopped at boundary value", "fitted rates
   numerically 0 occurred", at its exact MLE too): the optimum is on the boundary, and glmstat says so instead of
-  "still moving" (a held-out random batch, seed 57).
+  "still moving" (a held-out random batch, seed 57);
+* ``cauchit_cell_of_zeros``: the cell g1 = zeta, g2 = L3, aliased in g1:g2 and so fitted by the intercept alone,
+  has responses all 0: its estimate runs off to -infinity, slowly with the cauchit link (a mean of 6.5e-10 at
+  eta = -5e8), and R's refits never settle; glmstat must name the separation, at a tight tolerance too (seed 58).
 """
 
 from __future__ import annotations
@@ -175,3 +178,18 @@ def test_an_estimate_held_on_the_boundary_says_so_not_still_moving():
                               "leave the region of valid means")
     assert "the fitted mean of row 19 is at the edge" in said[0] and "would leave the domain too" in said[0]
     assert_close(fit.coef.to_numpy(), ref["coefficients"], rtol=1e-6, atol=1e-6)
+
+
+def test_a_slow_divergence_at_a_tight_tolerance_is_named_separation():
+    # (the engine's rescue stopped where X'WX's condition number -- made of the cell's vanishing weights -- made
+    # every step look like rounding, and the diagnosis took that for the optimum: no warning, coefficients of
+    # 4.9e8 with standard errors of 5.7e10)
+    ref, data = load("cauchit_cell_of_zeros")
+    assert "glm.fit: fitted probabilities numerically 0 or 1 occurred" in ref["warnings"] and not ref["converged"]
+    cell = (data.g1 == "zeta") & (data.g2 == "L3") & data.y.notna()
+    assert cell.sum() > 0 and (data.y[cell] == 0).all()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm(ref["formula"], data, family=family_of(ref["family"]), weights="w", tol=1e-12, max_iter=100)
+    assert any(w.category is gs.SeparationWarning for w in caught)
+    assert fit.separation is not None and "Intercept" in fit.separation.columns
