@@ -45,12 +45,12 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
 * **Stopped at the boundary** -- R's glm.fit ends with "algorithm stopped at boundary value" when its last
   iteration's step left the region of valid means (or gave a non-finite deviance) and was halved back into it
   (``FitState.boundary``, R's ``boundary``): at ``convergence="R"`` where it does; at the exact optimum where
-  steps were halved back into the domain and the Fisher step still to go leaves it again (so that no iteration
-  goes further: a sqrt-link count of 0 whose mean halving holds at 0 while the other rows pull it across).  A BoundaryWarning says the fit stopped there,
-  naming the rows at the edge and whether the step still to go leaves the domain too -- as it does for a
-  sqrt-link ``y ~ g + h`` with a level of g whose counts are all 0, which cannot fit all that level's rows at
-  eta = 0 while halving holds some of them at the edge: there "still moving" would suggest that more iterations
-  lead somewhere.
+  steps were halved back into the domain and the Fisher step still to go leaves it again, so that no iteration
+  goes further (a sqrt-link count of 0 whose mean halving holds at 0 while the other rows pull it across).  A
+  BoundaryWarning says the fit stopped there, naming the rows at the edge and whether the step still to go
+  leaves the domain too -- as it does for a sqrt-link ``y ~ g + h`` with a level of g whose counts are all 0,
+  which cannot fit all that level's rows at eta = 0 while halving holds some of them at the edge: there "still
+  moving" would suggest that more iterations lead somewhere.
 """
 
 from __future__ import annotations
@@ -520,9 +520,9 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
     # R's glm.fit halved its last step back into the domain: it warns "algorithm stopped at boundary value";
     # at the exact optimum, steps halved back into the domain and a step still to go that leaves it again hold
     # the estimate on the boundary (not "still moving": no iteration goes further)
-    stopped = state.boundary and (convergence == "R" or (
-        STEP_TOL < check.coef_step < np.inf and check.step is not None
-        and _step_leaves(source, family, state, check.step)))
+    moves = state.boundary and STEP_TOL < check.coef_step < np.inf and check.step is not None
+    leaves = _step_leaves(source, family, state, check.step) if moves else None
+    stopped = state.boundary and (convergence == "R" or bool(leaves))
     if edge is not None and edge.size:
         # (R's "algorithm stopped at boundary value", where it halved its last step, is this warning too)
         findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared, edge)))
@@ -531,7 +531,7 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
         # the boundary -- also where the means on the edge are zero counts fitted at 0, which a settled level
         # alone would be -- and the message says whether it does)
         findings.insert(0, (BoundaryWarning, _stopped_message(frame, source, family, state, check, shared,
-                                                              convergence)))
+                                                              convergence, leaves)))
         return separation, findings, n_edge
     if (separation is None and state.converged and check.coef_step > STEP_TOL and convergence == "R"
             and _settled_edges(family)):
@@ -678,9 +678,12 @@ _HELD = ("Fisher scoring's steps leave the region of valid means (or of a finite
 
 
 def _stopped_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                     check: NewtonCheck, shared: _SharedRange, convergence: str = "R") -> str:
+                     check: NewtonCheck, shared: _SharedRange, convergence: str = "R",
+                     leaves: bool | None = None) -> str:
     """A fit stopped at R's criterion right after a step halved back into the domain (``state.boundary`` at
-    ``convergence="R"``, R's ``boundary``), with no mean on an edge that :func:`_boundary_message` names.
+    ``convergence="R"``, R's ``boundary``), or at the exact optimum held on the boundary by halving, with no
+    mean on an edge that :func:`_boundary_message` names.  ``leaves``: whether the step still to go leaves the
+    domain (:func:`_step_leaves`), when the caller has found it (None: found here).
 
     Such a fit stops where halving left it, against the edge: a sqrt-link count model with a factor level whose
     counts are all 0 and a second term (``y ~ g + h``) cannot put every row of that level at its optimum,
@@ -698,8 +701,9 @@ def _stopped_message(frame: "ModelFrame", source: "InMemorySource", family: "Fam
              f"{family.name} family's domain {family.mu_domain}")
     step = ""
     if STEP_TOL < check.coef_step < np.inf and check.step is not None:
-        where_to = ("and would leave the domain too" if _step_leaves(source, family, state, check.step)
-                    else "and stay inside the domain")
+        if leaves is None:
+            leaves = _step_leaves(source, family, state, check.step)
+        where_to = "and would leave the domain too" if leaves else "and stay inside the domain"
         step = (f"; one more Fisher scoring step would change {check.column} by {check.coef_step:.2g} of its size "
                 f"(or standard error), {where_to}")
     advice = "" if _means_valid_everywhere(family) else (

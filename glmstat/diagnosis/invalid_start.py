@@ -111,7 +111,8 @@ def invalid_start(frame, source, family: Family, start: np.ndarray | None,
     others = "" if found.count == 1 else f" ({found.count} rows are like it)"
     link, name = family.link.name, family.name
     if beta is None:
-        where = f"cannot find valid starting values: R's starting mean of row {row}, {mu:.6g} (from its response {y:.6g}),"
+        where = (f"cannot find valid starting values: R's starting mean of row {row}, {mu:.6g} (from its response "
+                 f"{y:.6g}),")
         what = {"eta": f"has no linear predictor under the {link} link (it gives {eta:.6g})",
                 "mu": f"is outside the {name} family's means {family.mu_domain}",
                 "deviance": f"gives a deviance that is not finite for the {name} family"}[reason]
