@@ -281,6 +281,23 @@ def _odd_power_domain(inv: float) -> str:
     return "positive" if not odd else "real" if inv > 0 else "nonzero"
 
 
+def eta_outside(link: Link, eta: Array) -> np.ndarray:
+    """Row by row, whether eta fails the link's ``valid_eta`` (R's valideta, which tests a whole vector): where
+    the whole vector passes, no row; else the rows outside ``Link.domain`` -- not finite, or not above 0
+    (``"positive"``), or 0 (``"nonzero"``).  (Each link's ``valid_eta`` is this test of its ``domain``, or
+    always true.)"""
+    eta = np.asarray(eta, dtype=float)
+    if link.valid_eta(eta):
+        return np.zeros(eta.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        outside = ~np.isfinite(eta)
+        if link.domain == "positive":
+            outside |= ~(eta > 0)
+        elif link.domain == "nonzero":
+            outside |= eta == 0
+    return outside
+
+
 def domain_limits(link: Link, eta: Array, lo: Array, hi: Array) -> tuple[Array, Array]:
     """Confidence limits [lo, hi] of eta cut to the side of the link's domain that holds eta (``Link.domain``):
     at 0 for a ``"positive"`` link where eta > 0, and for ``"nonzero"`` at 0 on eta's side (-0.0 below 0, where

@@ -7,9 +7,9 @@ eta0 = g(mu0); or, with ``start=`` coefficients beta, from eta0 = x'beta + offse
 from R's starting means, the first step's coefficients beta must be valid in the same way (there is nothing
 to halve that step towards).  A row is invalid when
 
-* eta0 is not finite, or outside the link's domain (``Link.domain``: eta > 0 for sqrt, 1/mu^2 and the power
-  links, eta != 0 for the inverse link) -- ``log`` of a Gaussian starting mean of -2, ``logit`` of a Poisson
-  starting mean of 2.1;
+* eta0 is not finite, or fails the link's ``valid_eta`` (:func:`~glmstat.links.eta_outside`: eta > 0 for
+  sqrt, 1/mu^2 and the power links, not 0 for the inverse link) -- ``log`` of a Gaussian starting mean of -2,
+  ``logit`` of a Poisson starting mean of 2.1;
 * mu0 is not finite, or outside the family's range of means (``Family.mu_domain``), where the family checks
   its means (``Family.valid_mu``; R's inverse.gaussian does not);
 * its deviance is not finite.
@@ -27,6 +27,7 @@ import numpy as np
 
 from ..design.sources import fold
 from ..families import Family
+from ..links import eta_outside
 from .._arguments import shown
 from ..formula.validation import row_label
 
@@ -49,16 +50,6 @@ class _Invalid:
         return _Invalid(self.n + other.n, first, self.count + other.count)
 
 
-def _eta_outside(family: Family, eta: np.ndarray) -> np.ndarray:
-    domain = family.link.domain
-    bad = ~np.isfinite(eta)
-    if domain == "positive":
-        bad |= ~(eta > 0)
-    elif domain == "nonzero":
-        bad |= eta == 0
-    return bad
-
-
 def _block_invalid(b, family: Family, start: np.ndarray | None) -> _Invalid:
     link = family.link
     with np.errstate(all="ignore"):
@@ -68,7 +59,7 @@ def _block_invalid(b, family: Family, start: np.ndarray | None) -> _Invalid:
         else:
             eta = b.X.matvec(start) + b.offset
             mu = np.asarray(link.inverse(eta), dtype=float)
-        bad_eta = _eta_outside(family, eta)
+        bad_eta = ~np.isfinite(eta) | eta_outside(link, eta)  # (an infinite eta has no mean under any link)
         bad_mu = ~np.isfinite(mu)
         if not family.valid_mu(mu):
             bad_mu |= ~family.mu_domain.contains(mu)

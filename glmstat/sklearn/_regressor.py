@@ -12,6 +12,7 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_co
 
 from ..errors import DataError
 from ..families import Family, Gaussian
+from ..links import eta_outside
 from ._base import GLMEstimatorBase
 from ._formula import front_end, split_formula
 
@@ -145,8 +146,7 @@ def outside_the_model(eta: np.ndarray, mu: np.ndarray, family: Family) -> np.nda
     """
     domain = family.mu_domain
     inside = np.isfinite(mu) & (mu >= domain.low) & (mu <= domain.high)
-    if not family.link.valid_eta(eta):  # (a test of the whole array: find its rows, this once)
-        inside &= np.array([family.link.valid_eta(eta[i:i + 1]) for i in range(eta.size)], dtype=bool)
+    inside &= ~eta_outside(family.link, eta)
     return np.flatnonzero(~inside)
 
 

@@ -8,7 +8,7 @@ import pytest
 from scipy import integrate, stats
 
 import glmstat as gs
-from glmstat.links import LINK_NAMES, get_link, Power
+from glmstat.links import LINK_NAMES, Power, TweediePower, eta_outside, get_link
 
 FAMILIES = {
     "gaussian": (gs.Gaussian, lambda rng, n: rng.normal(2.0, 1.0, n) + 3),
@@ -55,6 +55,14 @@ def test_power_link(p):
 def test_power_link_special_cases_are_the_named_links():
     assert Power(0).name == "log" and Power(1).name == "identity" and Power(-1).name == "inverse"
     assert Power(0.5).name == "sqrt" and Power(-2).name == "1/mu^2"
+
+
+@pytest.mark.parametrize("link", [get_link(n) for n in LINK_NAMES] + [Power(p) for p in (0.5, 1 / 3, -0.5, 2, -3)]
+                         + [TweediePower(p) for p in (0.5, 1 / 3, -0.5, -1 / 3)], ids=lambda link: link.name)
+def test_eta_outside_is_valid_eta_row_by_row(link):
+    eta = np.array([-np.inf, -3.0, -1e-300, -0.0, 0.0, 1e-300, 2.0, np.inf, np.nan])
+    by_row = np.array([not link.valid_eta(np.array([e])) for e in eta])
+    np.testing.assert_array_equal(eta_outside(link, eta), by_row)
 
 
 def test_logit_inverse_saturates_like_r():

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..._arguments import real_number, shown
 from ...errors import GLMStatError
-from ...links import Link, get_link
+from ...links import Link, eta_outside, get_link
 from ._figure import literal_text, new_figure, style_axes
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def _inverse_curve(link: Link, eta: np.ndarray, probability: bool, increasing: b
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(mu) & (mu > 0) & ((mu <= 1) if probability else True)
         ok &= (np.asarray(link.mu_eta(eta)) > 0) == increasing
-    ok &= np.array([link.valid_eta(np.array([e])) for e in eta])
+    ok &= ~eta_outside(link, eta)
     return np.where(ok, mu, np.nan)
 
 
