@@ -15,8 +15,10 @@ score in T's coordinates, u = T' s_g = Z' f(I - H_g) e_g, is
 
 O(m_g j^2 + j^3) and no m_g x m_g matrix.  A cluster of no more rows than columns is taken on the rows'
 side, from the m_g x m_g matrix W_g^(1/2) K W_g^(1/2), K = X_gJ C_JJ X_gJ' (the same non-zero eigenvalues),
-and needs no factor: such clusters (most, when there are many) are taken together, a stack of blocks padded
-to a few sizes, with one call of each array operation per stack, not per cluster.  The scores are summed in
+and needs no factor.  Clusters are taken together, a stack of blocks padded to a few sizes, with one call of
+each array operation per stack, not per cluster: on the rows' side always, and on the columns' side in the
+design's coordinates, where the stack's T is a batch of Cholesky factors (identity on the padding) and the
+score s_g = X_gJ'e_g + (X_gJ'Z) V diag(g(lam)) V' Z'W_g e_g needs no solve with T' (T' s_g = u).  The scores are summed in
 the design's coordinates (:class:`DesignCoordinates`; s_g = T'^(-1) u on the columns' side), or in those of a
 factor F of an ill-conditioned C (:class:`FactorCoordinates`: F_J' s_g, from the QR of F_J' on the columns'
 side and P = X_gJ F_J on the rows', as accurate as x'F, with no X'X formed, whose products with T cancel).
@@ -64,9 +66,20 @@ class DesignCoordinates:
         T = np.linalg.cholesky(self.C[np.ix_(J, J)])
         return T, lambda u: (J, sla.solve_triangular(T, u, lower=True, trans="T", check_finite=False))
 
+    #: clusters of more rows than columns are stacked too (:meth:`stacked_roots`)
+    stacks_columns = True
+
     def cells(self, m: int, j: int) -> int:
         """Cells of the temporaries of :meth:`stacked` per cluster of m rows reaching j columns."""
         return (2 * m * j + j * j if 2 * j < self.width else 4 * m * self.width) + 3 * m * m
+
+    def stacked_roots(self, J: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """T (b x j x j) for a stack of clusters' columns J (b x j, ``valid`` where not padding): T T' = C_JJ
+        on the valid columns, the identity on the padding."""
+        CJJ = self.C[J[:, :, None], J[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
+        pad = np.flatnonzero(~valid.ravel())
+        CJJ.reshape(-1, J.shape[1])[pad, pad % J.shape[1]] = 1.0
+        return np.linalg.cholesky(CJJ)
 
     def stacked(self, Xd: np.ndarray, J: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(A, B, at) for a stack of clusters' rows Xd (b x m x j) on their columns J (b x j, ``valid`` where not
@@ -104,6 +117,10 @@ class FactorCoordinates:
         Q, R = np.linalg.qr(rows[:, cols].T)
         return R.T, lambda u: (cols, Q @ u)
 
+    #: clusters of more rows than columns are taken one at a time (:meth:`root`: a QR of F_J' on the columns
+    #: each F_J reaches)
+    stacks_columns = False
+
     def cells(self, m: int, j: int) -> int:
         """Cells of the temporaries of :meth:`stacked` per cluster of m rows reaching j columns."""
         return (j + m) * self.F.shape[1] + 3 * m * m
@@ -122,6 +139,22 @@ def _from_column_sums(Gw: np.ndarray, Gu: np.ndarray, a: np.ndarray, b: np.ndarr
     lam, V = np.linalg.eigh(Gw)
     change = V @ (power_change(lam, power) * (V.T @ b))
     return a + Gu @ change, float(lam[-1]) if lam.size else 0.0
+
+
+def _from_stacked_columns(Xd: np.ndarray, T: np.ndarray, w: np.ndarray, e: np.ndarray, power: float
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """(scores X_gJ' f(I - H_g) e_g, one row per cluster; the largest eigenvalues of their hat blocks) of a stack
+    of clusters' rows Xd (b x m x j) with factors T of their C_JJ (:meth:`DesignCoordinates.stacked_roots`) and
+    weights and scores ``w``, ``e`` (b x m): the columns' side of the module docstring, in the design's
+    coordinates, s_g = X_gJ'e + (X_gJ'Z) V diag(g(lam)) V' Z'W e for Z = X_gJ T and Z'WZ = V diag(lam) V'
+    (padding rows and columns are zero: they add eigenvalues 0 and nothing to a score)."""
+    Z = Xd @ T
+    Zt = Z.transpose(0, 2, 1)
+    lam, V = np.linalg.eigh(Zt @ (Z * w[:, :, None]))
+    c = power_change(lam, power) * np.einsum("bji,bj->bi", V, np.einsum("bij,bi->bj", Z, w * e))
+    change = np.einsum("bij,bj->bi", V, c)
+    s = np.einsum("bij,bi->bj", Xd, e) + np.einsum("bij,bj->bi", Xd.transpose(0, 2, 1) @ Z, change)
+    return s, lam[:, -1]
 
 
 def _padded(m: np.ndarray) -> np.ndarray:
@@ -282,6 +315,23 @@ def cluster_batches(bounds: np.ndarray, limit: int, alone: int) -> Iterator[tupl
         g0 = g1
 
 
+def _column_cells(m: int, j: int) -> int:
+    """Cells of the temporaries of :func:`_from_stacked_columns` per cluster of m rows reaching j columns."""
+    return 3 * m * j + 6 * j * j
+
+
+def _stacks(clusters: np.ndarray, sizes: np.ndarray, reach: np.ndarray, cells: Callable[[int, int], int]
+            ) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(m, j, these): ``clusters`` grouped by their rows and columns padded to a few sizes (:func:`_padded`),
+    each group split into stacks whose temporaries (``cells(m, j)`` a cluster) are within the budget."""
+    shapes = np.column_stack([_padded(sizes[clusters]), _padded(reach[clusters])])
+    for m, j in np.unique(shapes, axis=0):
+        same = clusters[(shapes[:, 0] == m) & (shapes[:, 1] == j)]
+        size = rows_within(cells(int(m), int(j)))
+        for first in range(0, same.size, size):
+            yield int(m), int(j), same[first:first + size]
+
+
 def _entries_per_row(X: Design, rows: np.ndarray, cols: np.ndarray | None) -> int:
     """The non-zeros per row of X's sparse form, from its first rows (a structured design's are a few, a
     dense design's its columns): the width of a batch's rows."""
@@ -335,21 +385,24 @@ def adjusted_cluster_scores(X: Design, cols: np.ndarray | None, w: np.ndarray, e
             layout = _Layout.of(csr, local)
             by_rows = sizes <= layout.reach
             few = np.flatnonzero(by_rows & (layout.reach > 0))
-            shapes = np.column_stack([_padded(sizes[few]), _padded(layout.reach[few])])
-            for m, j in np.unique(shapes, axis=0):
-                same = few[(shapes[:, 0] == m) & (shapes[:, 1] == j)]
-                size = rows_within(coords.cells(int(m), int(j)))  # (clusters a stack, their temporaries bounded)
-                for first in range(0, same.size, size):
-                    these = same[first:first + size]
-                    Xd, J, valid = layout.stack(csr, these, int(m), int(j))
-                    A, B, where = coords.stacked(Xd, J, valid)
-                    yield (g0 + these, where, *_from_rows(A, B, _padded_rows(wb, local, these, int(m)),
-                                                          _padded_rows(eb, local, these, int(m)), power))
-            for g in np.flatnonzero(~by_rows):  # the others on the columns' side, one at a time
+            for m, j, these in _stacks(few, sizes, layout.reach, coords.cells):
+                Xd, J, valid = layout.stack(csr, these, m, j)
+                A, B, where = coords.stacked(Xd, J, valid)
+                yield (g0 + these, where, *_from_rows(A, B, _padded_rows(wb, local, these, m),
+                                                      _padded_rows(eb, local, these, m), power))
+            # the others on the columns' side: stacked in the design's coordinates, else one at a time
+            many = np.flatnonzero(~by_rows & (layout.reach > 0))
+            if coords.stacks_columns:
+                for m, j, these in _stacks(many, sizes, layout.reach, _column_cells):
+                    Xd, J, valid = layout.stack(csr, these, m, j)
+                    yield (g0 + these, J, *_from_stacked_columns(Xd, coords.stacked_roots(J, valid),
+                                                                 _padded_rows(wb, local, these, m),
+                                                                 _padded_rows(eb, local, these, m), power))
+                many = many[:0]
+            for g in many:
                 lo, hi = local[g], local[g + 1]
                 J, Xd = _dense_rows(csr.indptr, csr.indices, csr.data, lo, hi)
-                if J.size:
-                    T, lift = coords.root(J)
-                    u, lam_max = _from_column_sums(*_column_sums(Xd @ T, wb[lo:hi], eb[lo:hi]), power)
-                    at, s = lift(u)
-                    yield np.array([g0 + g]), at, s[None], np.array([lam_max])
+                T, lift = coords.root(J)
+                u, lam_max = _from_column_sums(*_column_sums(Xd @ T, wb[lo:hi], eb[lo:hi]), power)
+                at, s = lift(u)
+                yield np.array([g0 + g]), at, s[None], np.array([lam_max])

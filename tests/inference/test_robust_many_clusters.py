@@ -107,3 +107,37 @@ def test_clusters_reaching_most_of_many_columns_are_the_closed_form():
     X = np.column_stack([np.ones(n), Z])
     want = _closed_form_hc3(X, np.ones(n), d.y.to_numpy(float), fit.coef.to_numpy(), cl)
     assert_close(fit.robust("HC3", cluster=cl).vcov, want, rtol=1e-9)
+
+
+@pytest.mark.parametrize("type", ["HC2", "HC3"])
+def test_clusters_of_more_rows_than_columns_are_stacked_in_the_design_coordinates(fits, monkeypatch, type):
+    """The Poisson case's clusters of 25, 120 and 290 rows reach fewer columns than they have rows: in the
+    design's coordinates they are taken a stack at a time (padded to a few sizes, rows and columns), none
+    one at a time, with R's numbers."""
+    stacked, alone = [], []
+    stack, single = cluster_adjusted._from_stacked_columns, cluster_adjusted._from_column_sums
+    monkeypatch.setattr(cluster_adjusted, "_from_stacked_columns",
+                        lambda Xd, *a: stacked.append(Xd.shape) or stack(Xd, *a))
+    monkeypatch.setattr(cluster_adjusted, "_from_column_sums", lambda *a: alone.append(1) or single(*a))
+    _check(fits["poisson"], REF["poisson"], type)
+    d = pd.read_csv(HERE / "data.csv")
+    by = d.groupby("cl")
+    # a cluster's columns: the intercept, x1, x2 and the levels of f but the first that its rows hold
+    reach = 3 + by.f.nunique() - by.f.agg(lambda f: (f == d.f.min()).any())
+    assert sum(s[0] for s in stacked) == int((by.size() > reach).sum()) > 30 and not alone
+    assert any(s[0] > 1 for s in stacked)
+
+
+def test_stacked_clusters_of_many_rows_on_a_dense_design_are_the_closed_form():
+    """Clusters of 5 to 40 rows on 4 columns (the columns' side, stacked and padded to a few sizes of rows),
+    some rows of prior weight 0."""
+    rng = np.random.default_rng(11)
+    n = 2000
+    d = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.random(n), "x3": rng.normal(size=n)})
+    d["y"] = rng.poisson(np.exp(0.3 + 0.2 * d.x1 - 0.4 * d.x2))
+    d["w"] = np.where(rng.random(n) < 0.05, 0.0, 1.0)
+    cl = np.repeat(np.arange(n), rng.integers(5, 41, n))[:n]
+    fit = gs.glm("y ~ x1 + x2 + x3", d, family=gs.Poisson(), weights="w", tol=1e-12)
+    X = np.column_stack([np.ones(n), d.x1, d.x2, d.x3])
+    want = _closed_form_hc3(X, d.w.to_numpy(), d.y.to_numpy(float), fit.coef.to_numpy(), cl)
+    assert_close(fit.robust("HC3", cluster=cl).vcov, want, rtol=1e-9)
