@@ -16,12 +16,11 @@ score in T's coordinates, u = T' s_g = Z' f(I - H_g) e_g, is
 O(m_g j^2 + j^3) and no m_g x m_g matrix.  A cluster of no more rows than columns is taken on the rows'
 side, from the m_g x m_g matrix W_g^(1/2) K W_g^(1/2), K = X_gJ C_JJ X_gJ' (the same non-zero eigenvalues),
 and needs no factor.  Clusters are taken together, a stack of blocks padded to a few sizes, with one call of
-each array operation per stack, not per cluster: on the rows' side always, and on the columns' side in the
-design's coordinates, where the stack's T is a batch of Cholesky factors (identity on the padding) and the
-score s_g = X_gJ'e_g + (X_gJ'Z) V diag(g(lam)) V' Z'W_g e_g needs no solve with T' (T' s_g = u).  The scores are summed in
-the design's coordinates (:class:`DesignCoordinates`; s_g = T'^(-1) u on the columns' side), or in those of a
-factor F of an ill-conditioned C (:class:`FactorCoordinates`: F_J' s_g, from the QR of F_J' on the columns'
-side and P = X_gJ F_J on the rows', as accurate as x'F, with no X'X formed, whose products with T cancel).
+each array operation per stack, not per cluster, on either side.  The scores are summed in the design's
+coordinates (:class:`DesignCoordinates`: on the columns' side s_g = T'^(-1) u, which for a stack is
+X_gJ'e_g + (X_gJ'Z) V diag(g(lam)) V' Z'W_g e_g, no solve), or in those of a factor F of an ill-conditioned C
+(:class:`FactorCoordinates`: F_J' s_g, from the QR of F_J' on the columns' side and P = X_gJ F_J on the rows',
+as accurate as x'F, with no X'X formed, whose products with T cancel).
 Clusters are read in batches of consecutive clusters, as one sparse matrix of at most ``PRODUCT_CELLS``
 non-zeros (:func:`~glmstat.design.base.rows_within`), each stack's temporaries bounded the same way; a
 cluster whose rows would take more than that budget dense reads alone, in chunks of rows through the design
@@ -66,20 +65,28 @@ class DesignCoordinates:
         T = np.linalg.cholesky(self.C[np.ix_(J, J)])
         return T, lambda u: (J, sla.solve_triangular(T, u, lower=True, trans="T", check_finite=False))
 
-    #: clusters of more rows than columns are stacked too (:meth:`stacked_roots`)
-    stacks_columns = True
-
     def cells(self, m: int, j: int) -> int:
         """Cells of the temporaries of :meth:`stacked` per cluster of m rows reaching j columns."""
         return (2 * m * j + j * j if 2 * j < self.width else 4 * m * self.width) + 3 * m * m
 
-    def stacked_roots(self, J: np.ndarray, valid: np.ndarray) -> np.ndarray:
-        """T (b x j x j) for a stack of clusters' columns J (b x j, ``valid`` where not padding): T T' = C_JJ
-        on the valid columns, the identity on the padding."""
+    def column_cells(self, m: int, j: int) -> int:
+        """Cells of the temporaries of :meth:`stacked_columns` per cluster of m rows reaching j columns."""
+        return 3 * m * j + 6 * j * j
+
+    def stacked_columns(self, Xd: np.ndarray, J: np.ndarray, valid: np.ndarray, w: np.ndarray, e: np.ndarray,
+                        power: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(at, scores, lam_max) of a stack of clusters of more rows than columns, their rows Xd (b x m x j) on
+        their columns J (b x j, ``valid`` where not padding), weights and scores ``w``, ``e`` (b x m): T the
+        Cholesky factors of C_JJ (the identity on the padding), and s_g = X_gJ'e + (X_gJ'Z) c_g with
+        c_g = V diag(g(lam)) V' Z'W e (:func:`_stacked_change`), at the positions J -- T' s_g = u, with no
+        solve."""
         CJJ = self.C[J[:, :, None], J[:, None, :]] * (valid[:, :, None] & valid[:, None, :])
         pad = np.flatnonzero(~valid.ravel())
         CJJ.reshape(-1, J.shape[1])[pad, pad % J.shape[1]] = 1.0
-        return np.linalg.cholesky(CJJ)
+        Z = Xd @ np.linalg.cholesky(CJJ)
+        change, lam_max = _stacked_change(Z, w, e, power)
+        Xt = Xd.transpose(0, 2, 1)
+        return J, np.einsum("bij,bj->bi", Xt, e) + np.einsum("bij,bj->bi", Xt @ Z, change), lam_max
 
     def stacked(self, Xd: np.ndarray, J: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(A, B, at) for a stack of clusters' rows Xd (b x m x j) on their columns J (b x j, ``valid`` where not
@@ -117,10 +124,6 @@ class FactorCoordinates:
         Q, R = np.linalg.qr(rows[:, cols].T)
         return R.T, lambda u: (cols, Q @ u)
 
-    #: clusters of more rows than columns are taken one at a time (:meth:`root`: a QR of F_J' on the columns
-    #: each F_J reaches)
-    stacks_columns = False
-
     def cells(self, m: int, j: int) -> int:
         """Cells of the temporaries of :meth:`stacked` per cluster of m rows reaching j columns."""
         return (j + m) * self.F.shape[1] + 3 * m * m
@@ -130,6 +133,28 @@ class FactorCoordinates:
         padding): P = X_gJ F_J, and the score P' f(I - H_g) e_g in F's coordinates, every one (``at``)."""
         P = Xd @ (self.F[J] * valid[:, :, None])
         return P, P, np.arange(self.F.shape[1])
+
+    def column_cells(self, m: int, j: int) -> int:
+        """Cells of the temporaries of :meth:`stacked_columns` per cluster of m rows reaching j columns."""
+        return 3 * j * max(self.F.shape[1], j) + 3 * m * j + 6 * j * j
+
+    def stacked_columns(self, Xd: np.ndarray, J: np.ndarray, valid: np.ndarray, w: np.ndarray, e: np.ndarray,
+                        power: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(at, scores, lam_max) of a stack of clusters of more rows than columns (as
+        :meth:`DesignCoordinates.stacked_columns`): F_J' = Q R on the columns the stack's F_J reach (their
+        padding rows 0, and zero rows below them where those columns are fewer than j: rows that are never a
+        pivot, whose Q is 0), T = R', and F_J' s_g = Q u, u = Z'e + (Z'Z) c_g."""
+        b, m, j = Xd.shape
+        FJ = self.F[J] * valid[:, :, None]
+        cols = np.flatnonzero(np.any(FJ != 0.0, axis=(0, 1)))
+        A = np.zeros((b, max(cols.size, j), j))
+        A[:, :cols.size] = FJ[:, :, cols].transpose(0, 2, 1)
+        Q, R = np.linalg.qr(A)
+        Z = Xd @ R.transpose(0, 2, 1)
+        change, lam_max = _stacked_change(Z, w, e, power)
+        Zt = Z.transpose(0, 2, 1)
+        u = np.einsum("bij,bj->bi", Zt, e) + np.einsum("bij,bj->bi", Zt @ Z, change)
+        return cols, np.einsum("bij,bj->bi", Q, u)[:, :cols.size], lam_max
 
 
 def _from_column_sums(Gw: np.ndarray, Gu: np.ndarray, a: np.ndarray, b: np.ndarray, power: float
@@ -141,20 +166,14 @@ def _from_column_sums(Gw: np.ndarray, Gu: np.ndarray, a: np.ndarray, b: np.ndarr
     return a + Gu @ change, float(lam[-1]) if lam.size else 0.0
 
 
-def _from_stacked_columns(Xd: np.ndarray, T: np.ndarray, w: np.ndarray, e: np.ndarray, power: float
-                          ) -> tuple[np.ndarray, np.ndarray]:
-    """(scores X_gJ' f(I - H_g) e_g, one row per cluster; the largest eigenvalues of their hat blocks) of a stack
-    of clusters' rows Xd (b x m x j) with factors T of their C_JJ (:meth:`DesignCoordinates.stacked_roots`) and
-    weights and scores ``w``, ``e`` (b x m): the columns' side of the module docstring, in the design's
-    coordinates, s_g = X_gJ'e + (X_gJ'Z) V diag(g(lam)) V' Z'W e for Z = X_gJ T and Z'WZ = V diag(lam) V'
-    (padding rows and columns are zero: they add eigenvalues 0 and nothing to a score)."""
-    Z = Xd @ T
-    Zt = Z.transpose(0, 2, 1)
-    lam, V = np.linalg.eigh(Zt @ (Z * w[:, :, None]))
+def _stacked_change(Z: np.ndarray, w: np.ndarray, e: np.ndarray, power: float) -> tuple[np.ndarray, np.ndarray]:
+    """(c, lam_max): c_g = V diag(g(lam)) V' Z_g'W_g e_g for a stack of clusters' rows in a factor's coordinates,
+    Z (b x m x j), with weights and scores ``w``, ``e`` (b x m), Z'WZ = V diag(lam) V', and the largest
+    eigenvalues lam of the hat blocks (padding rows and columns of Z are zero: they add eigenvalues 0 and
+    nothing to c)."""
+    lam, V = np.linalg.eigh(Z.transpose(0, 2, 1) @ (Z * w[:, :, None]))
     c = power_change(lam, power) * np.einsum("bji,bj->bi", V, np.einsum("bij,bi->bj", Z, w * e))
-    change = np.einsum("bij,bj->bi", V, c)
-    s = np.einsum("bij,bi->bj", Xd, e) + np.einsum("bij,bj->bi", Xd.transpose(0, 2, 1) @ Z, change)
-    return s, lam[:, -1]
+    return np.einsum("bij,bj->bi", V, c), lam[:, -1]
 
 
 def _padded(m: np.ndarray) -> np.ndarray:
@@ -239,16 +258,6 @@ def _padded_rows(values: np.ndarray, local: np.ndarray, clusters: np.ndarray, m:
     return np.where(at < sizes[:, None], values[pos], 0.0)
 
 
-def _dense_rows(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, lo: int, hi: int
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """(J, X_gJ) for the CSR rows lo..hi-1: the columns they reach and the rows on those columns, dense."""
-    a, b = indptr[lo], indptr[hi]
-    J, local = np.unique(indices[a:b], return_inverse=True)
-    Xd = np.zeros((hi - lo, J.size))
-    Xd[np.repeat(np.arange(hi - lo), np.diff(indptr[lo:hi + 1])), local] = data[a:b]
-    return J, Xd
-
-
 def _take(X: Design, rows: np.ndarray, cols: np.ndarray | None) -> Design:
     """Rows ``rows`` of X on its columns ``cols`` (None: all), the rows taken first (a dense design's
     columns are then selected from those rows alone)."""
@@ -313,11 +322,6 @@ def cluster_batches(bounds: np.ndarray, limit: int, alone: int) -> Iterator[tupl
             g1 = min(g1, int(nxt[0])) if nxt.size else g1
         yield g0, g1
         g0 = g1
-
-
-def _column_cells(m: int, j: int) -> int:
-    """Cells of the temporaries of :func:`_from_stacked_columns` per cluster of m rows reaching j columns."""
-    return 3 * m * j + 6 * j * j
 
 
 def _stacks(clusters: np.ndarray, sizes: np.ndarray, reach: np.ndarray, cells: Callable[[int, int], int]
@@ -390,19 +394,9 @@ def adjusted_cluster_scores(X: Design, cols: np.ndarray | None, w: np.ndarray, e
                 A, B, where = coords.stacked(Xd, J, valid)
                 yield (g0 + these, where, *_from_rows(A, B, _padded_rows(wb, local, these, m),
                                                       _padded_rows(eb, local, these, m), power))
-            # the others on the columns' side: stacked in the design's coordinates, else one at a time
+            # the others on the columns' side, stacked the same way
             many = np.flatnonzero(~by_rows & (layout.reach > 0))
-            if coords.stacks_columns:
-                for m, j, these in _stacks(many, sizes, layout.reach, _column_cells):
-                    Xd, J, valid = layout.stack(csr, these, m, j)
-                    yield (g0 + these, J, *_from_stacked_columns(Xd, coords.stacked_roots(J, valid),
-                                                                 _padded_rows(wb, local, these, m),
-                                                                 _padded_rows(eb, local, these, m), power))
-                many = many[:0]
-            for g in many:
-                lo, hi = local[g], local[g + 1]
-                J, Xd = _dense_rows(csr.indptr, csr.indices, csr.data, lo, hi)
-                T, lift = coords.root(J)
-                u, lam_max = _from_column_sums(*_column_sums(Xd @ T, wb[lo:hi], eb[lo:hi]), power)
-                at, s = lift(u)
-                yield np.array([g0 + g]), at, s[None], np.array([lam_max])
+            for m, j, these in _stacks(many, sizes, layout.reach, coords.column_cells):
+                Xd, J, valid = layout.stack(csr, these, m, j)
+                yield (g0 + these, *coords.stacked_columns(Xd, J, valid, _padded_rows(wb, local, these, m),
+                                                           _padded_rows(eb, local, these, m), power))

@@ -110,20 +110,20 @@ def test_clusters_reaching_most_of_many_columns_are_the_closed_form():
 
 
 @pytest.mark.parametrize("type", ["HC2", "HC3"])
-def test_clusters_of_more_rows_than_columns_are_stacked_in_the_design_coordinates(fits, monkeypatch, type):
-    """The Poisson case's clusters of 25, 120 and 290 rows reach fewer columns than they have rows: in the
-    design's coordinates they are taken a stack at a time (padded to a few sizes, rows and columns), none
-    one at a time, with R's numbers."""
+@pytest.mark.parametrize("name", list(REF))
+def test_clusters_of_more_rows_than_columns_are_stacked(fits, monkeypatch, name, type):
+    """The clusters of 25, 120 and 290 rows reach fewer columns than they have rows: they are taken a stack at
+    a time (padded to a few sizes, rows and columns), in the design's coordinates (Poisson) and in those of
+    the covariance's factor (binomial), none one at a time, with R's numbers."""
     stacked, alone = [], []
-    stack, single = cluster_adjusted._from_stacked_columns, cluster_adjusted._from_column_sums
-    monkeypatch.setattr(cluster_adjusted, "_from_stacked_columns",
-                        lambda Xd, *a: stacked.append(Xd.shape) or stack(Xd, *a))
+    stack, single = cluster_adjusted._stacked_change, cluster_adjusted._from_column_sums
+    monkeypatch.setattr(cluster_adjusted, "_stacked_change", lambda Z, *a: stacked.append(Z.shape) or stack(Z, *a))
     monkeypatch.setattr(cluster_adjusted, "_from_column_sums", lambda *a: alone.append(1) or single(*a))
-    _check(fits["poisson"], REF["poisson"], type)
+    _check(fits[name], REF[name], type)
     d = pd.read_csv(HERE / "data.csv")
     by = d.groupby("cl")
-    # a cluster's columns: the intercept, x1, x2 and the levels of f but the first that its rows hold
-    reach = 3 + by.f.nunique() - by.f.agg(lambda f: (f == d.f.min()).any())
+    # a cluster's columns: the intercept, the numeric columns and the levels of f but the first that its rows hold
+    reach = 1 + (len(fits[name].coef) - 60) + by.f.nunique() - by.f.agg(lambda f: (f == d.f.min()).any())
     assert sum(s[0] for s in stacked) == int((by.size() > reach).sum()) > 30 and not alone
     assert any(s[0] > 1 for s in stacked)
 
