@@ -402,6 +402,14 @@ def _went_away(trace: list, deviance: float, may_restart: bool) -> tuple | None:
     return best if deviance > best[0] + CYCLE_RISE * abs(best[0]) else None
 
 
+def _lost_columns(trace: list, kept: np.ndarray, rose: bool) -> bool:
+    """After scoring rose, the estimate keeps fewer columns than an earlier iterate did: columns lost to working
+    weights that vanish where the linear predictor runs off (a Gaussian inverse-link mean running to 0, its
+    weights mu^4 of 1e-84, makes every column look aliased), not aliased in the design.  Checked like a mean on
+    the edge of the domain: a drift away from the optimum, or towards one at infinity."""
+    return rose and not kept.all() and any(np.count_nonzero(t[3]) > np.count_nonzero(kept) for t in trace)
+
+
 def _alternates(trace: list, turns: int = 1) -> bool:
     """Each of the last ``turns`` steps of ``trace`` points against the step before it (their inner product is
     negative), the columns kept the same throughout.
@@ -563,8 +571,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # (not when the deviance has risen: scoring cycles, a sign of no optimum at infinity)
             # (nor when the polishing steps keep growing: scoring leaving a plateau where R's criterion was met,
             # the deviance falling faster at every step; a divergence to infinity takes ever smaller steps)
-            if (res.n_boundary > 0 or (polishing == POLISH_PATIENCE and not rose
-                                       and not _growing(sizes, POLISH_PATIENCE - 1))) \
+            if (res.n_boundary > 0 or _lost_columns(trace, fac.kept, rose)
+                    or (polishing == POLISH_PATIENCE and not rose and not _growing(sizes, POLISH_PATIENCE - 1))) \
                     and _eta_drift(source, step) > DRIFT_TOL:
                 if rescue and res.n_boundary == 0 and _alternates(trace):
                     # the steps turn back: scoring oscillates about an interior optimum (a rate near -1, the

@@ -193,3 +193,23 @@ def test_a_slow_divergence_at_a_tight_tolerance_is_named_separation():
         fit = gs.glm(ref["formula"], data, family=family_of(ref["family"]), weights="w", tol=1e-12, max_iter=100)
     assert any(w.category is gs.SeparationWarning for w in caught)
     assert fit.separation is not None and "Intercept" in fit.separation.columns
+
+
+def test_scoring_that_runs_off_to_vanishing_weights_is_rescued_to_the_interior_optimum():
+    # (gaussian_inverse_pole: from R's start Fisher scoring rises at iteration 10 and then runs off to eta ->
+    # -infinity, all means to 0, working weights mu^4 to 1e-84 -- R's default glm says "converged" at coefficients of
+    # -1e21, above the intercept-only deviance; glmstat returned NaN coefficients and named Intercept and x aliased.
+    # The columns lost to the vanishing weights now send the fit back to its lowest iterate, from which the
+    # rescue's Newton steps reach the interior optimum, R's by Newton's method (make_gaussian_inverse_pole.R).)
+    here = FIXTURES / "gaussian_inverse_pole"
+    ref = json.loads((here / "ref.json").read_text())
+    assert ref["default"]["coefficients"][0] < -1e20 and ref["default"]["deviance"] > ref["null_deviance"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm(ref["formula"], pd.read_csv(here / "data.csv"), family=gs.Gaussian(link="inverse"))
+    assert not caught, [str(w.message) for w in caught]
+    assert fit.converged and fit.deviance < ref["lowest_default_deviance"]
+    assert_close(fit.coef.to_numpy(), ref["coefficients"], rtol=1e-8)
+    assert_close(fit.std_errors.to_numpy(), ref["std_errors"], rtol=1e-7)
+    assert_close(fit.deviance, ref["deviance"], rtol=1e-10)
+    assert_close(fit.dispersion, ref["dispersion"], rtol=1e-8)
