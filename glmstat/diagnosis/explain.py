@@ -58,6 +58,9 @@ class AliasInfo:
     weight_zero: bool = False
     #: (a relation) it holds in the rows of positive weight only: some row of weight 0 breaks it
     positive_weight_only: bool = False
+    #: no relation holds in the data (the least-squares one leaves a residual): the column is aliased only under
+    #: the fit's working weights, which vanish or span too many orders of magnitude where the estimate ran to
+    weights_only: bool = False
 
     @property
     def relation(self) -> str:
@@ -68,6 +71,10 @@ class AliasInfo:
         return text
 
     def _equation(self) -> str:
+        if self.weights_only:
+            return (f"{self.column} is aliased only under the fit's working weights, not in the data (no "
+                    f"combination of the earlier columns gives it): the weights vanish, or span too many orders "
+                    f"of magnitude, where the estimate ran to")
         if self.all_zero and self.weight_zero:
             return f"{self.column} is zero in every row used with a positive weight (its other rows have weight 0)"
         if self.all_zero:
@@ -117,17 +124,20 @@ def _merge_gram(a: tuple, b: tuple) -> tuple:
 #: A relation whose residual over the rows of weight 0 exceeds this fraction of the size of its terms there
 #: fails in those rows (rounding leaves ~1e-8 of it: the residual's square comes from the Gram matrix)
 _BROKEN = 1e-6
+#: ... and one whose residual over the rows of positive weight exceeds this fraction holds nowhere in the data,
+#: far beyond R's aliasing tolerance (1e-7 of the column) and the rounding of the Gram matrix
+_NOT_IN_DATA = 1e-4
 
 
-def _breaks_at_weight_zero(G0, j: int, earlier: np.ndarray, c: np.ndarray) -> bool:
-    """Whether x_j = X_E c fails in some row of weight 0: ||x_j - X_E c||^2 over those rows from their Gram
-    matrix ``G0`` (0.0: no such rows), against the size (||x_j|| + sum |c_k| ||x_k||)^2 of its terms."""
+def _breaks(G0, j: int, earlier: np.ndarray, c: np.ndarray, cut: float = _BROKEN) -> bool:
+    """Whether x_j = X_E c fails in the rows whose Gram matrix is ``G0`` (0.0: no such rows): ||x_j - X_E c||^2
+    over them against ``cut``^2 times the size (||x_j|| + sum |c_k| ||x_k||)^2 of its terms."""
     if np.isscalar(G0):
         return False
     g = G0[earlier, j]
     r2 = G0[j, j] - 2.0 * c @ g + c @ G0[np.ix_(earlier, earlier)] @ c
     size = (np.sqrt(max(G0[j, j], 0.0)) + np.abs(c) @ np.sqrt(np.maximum(np.diag(G0)[earlier], 0.0))) ** 2
-    return bool(size > 0 and r2 > _BROKEN ** 2 * size)
+    return bool(size > 0 and r2 > cut ** 2 * size)
 
 
 def _earlier_solver(G: np.ndarray, kept: np.ndarray, d: np.ndarray):
@@ -211,7 +221,8 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
                 terms.append(names[k])
                 coefs.append(v)
         out.append(AliasInfo(names[j], tuple(terms), tuple(coefs), const,
-                             positive_weight_only=_breaks_at_weight_zero(G0, j, earlier, c)))
+                             positive_weight_only=_breaks(G0, j, earlier, c),
+                             weights_only=_breaks(G, j, earlier, c, _NOT_IN_DATA)))
     return out
 
 

@@ -259,6 +259,28 @@ def test_aliasing_is_explained_on_the_rows_of_positive_weight():
     assert not fit.aliasing[1].positive_weight_only
 
 
+def test_a_column_aliased_only_under_the_working_weights_says_so_not_a_made_up_relation():
+    """Where the fit's QR drops columns that no combination of the earlier ones gives in the data -- working
+    weights that vanish where the estimate ran to (a Gaussian inverse-link fit running to eta = -inf once
+    dropped both of its columns, and said "Intercept = 0; x = 0") -- the relation says the aliasing is the
+    weights', not the data's.  (The kept mask is the one such a fit ended with; x is not constant, so it is no
+    multiple of the intercept, and the intercept is no zero column.)"""
+    from glmstat.diagnosis.explain import explain_aliasing
+
+    d = pd.DataFrame({"x": np.linspace(-1, 1, 40), "y": np.linspace(1, 2, 40) ** 2})
+    fit = gs.glm("y ~ x", d, family=gs.Gaussian(link="inverse"))
+    source = fit.fit_data.source
+    for kept in ([True, False], [False, False]):
+        found = explain_aliasing(source, ["Intercept", "x"], np.array(kept), "Intercept")
+        assert all(a.weights_only for a in found) and len(found) == kept.count(False)
+        assert found[-1].relation.startswith("x is aliased only under the fit's working weights, not in the data")
+    # (a relation that holds in the data is still given as the relation)
+    d["x2"] = 3 * d.x - 1
+    fit = gs.glm("y ~ x + x2", d, family=gs.Gaussian(link="inverse"))
+    (x2,) = fit.aliasing
+    assert not x2.weights_only and x2.relation == "x2 = -1 + 3 * x"
+
+
 def test_a_relation_broken_in_rows_of_weight_0_says_so_in_memory_and_streamed(tmp_path):
     # x3 = 1 + 2 x1 - 3 x2 in every row of positive weight (checked below), not in the two rows of weight 0
     pytest.importorskip("pyarrow")
