@@ -335,6 +335,9 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
             ints = np.asarray(raw[present].to_numpy(dtype=dtype.numpy_dtype))
             return NumVec(values, inexact=_inexact_integers(name, ints, values[present]))
         return NumVec(values)
+    if isinstance(dtype, pd.StringDtype):  # (text by its dtype, pandas' default for strings: nothing to infer)
+        return factor_from_labels(np.asarray(raw.to_numpy(dtype=object), dtype=object),
+                                  np.asarray(raw.isna(), dtype=bool))
     values = np.asarray(raw, dtype=object)
     missing = object_missing(f"column {shown(name)}", values)
     present = values[~missing]

@@ -53,3 +53,17 @@ def test_factor_of_numbers_that_print_alike_merges_them_as_r():
     fit = gs.glm("y ~ factor(x)", df)
     assert list(fit.coef.index) == ["Intercept", "factor(x)[T.1]"]
     np.testing.assert_allclose(fit.coef.to_numpy(), [1.5, 2.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [object, "string[python]", "string[pyarrow]", "str"])
+@pytest.mark.parametrize("n", [1, 3, 200])  # (a few labels are sorted by Python, more by pandas.factorize)
+def test_a_column_of_text_is_the_same_factor_whatever_its_string_dtype(dtype, n):
+    """pandas' string dtypes (and the default "str" of pandas 3) are read by their dtype, object columns by the
+    values' kinds: the same levels (code-point order, as R's factor() in the C locale) and missing rows."""
+    labels = np.array(["b", "a", "\u00e9", "B", ""] * 40, dtype=object)[:n]
+    raw = pd.array(np.where(np.arange(n) % 7 == 6, None, labels), dtype=dtype)
+    got = values.column_value("g", raw)
+    present = [v for i, v in enumerate(labels) if i % 7 != 6]
+    assert got.levels == tuple(sorted(set(present)))
+    assert np.array_equal(got.codes < 0, np.arange(n) % 7 == 6)
+    assert [got.levels[c] for c in got.codes if c >= 0] == present
