@@ -10,6 +10,10 @@ short of its own exact fit (``yn ~ g + x``: 4.9e-6 of a standard error), "still 
 identity-link fit that R ends not converged after halving its last step for a non-finite deviance said only
 "did not converge"; it says that it stopped at the boundary too.  R's numbers: tests/fixtures/r_default_boundary
 (scripts/make_r_default_boundary.R).
+
+A log-link binomial fit whose every step R halves back inside, towards an optimum on the edge: a later step that
+leaves the domain by more than the rounding of eta, however little, is halved as R halves it, not moved back
+inside as a rounding overshoot (the paths parted at iteration 16).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ HERE = FIXTURES / "r_default_boundary"
 R = json.loads((HERE / "r.json").read_text())
 DATA = pd.read_csv(HERE / "data.csv")
 FAMILIES = {"poisson": gs.Poisson, "quasipoisson": gs.QuasiPoisson}
-STOPPED = [c for c in R if R[c]["boundary"] and R[c]["family"] != "Gamma"]
+STOPPED = [c for c in R if R[c].get("family") in FAMILIES and R[c]["boundary"]]  # (the sqrt-link counts)
 
 
 def fit_caught(ref: dict, data=DATA, convergence: str = "R"):
@@ -119,3 +123,61 @@ def test_a_fit_r_stops_unconverged_after_halving_for_a_non_finite_deviance_says_
     np.testing.assert_allclose(fit.std_errors, ref["std_errors"], rtol=1e-6)
     np.testing.assert_allclose(fit.deviance, ref["deviance"], rtol=1e-8)
     np.testing.assert_allclose(fit.dispersion, ref["dispersion"], rtol=1e-6)
+
+
+LOG_BINOMIAL = pd.read_csv(HERE / "log_binomial.csv")
+
+
+def _log_binomial_fit(rows=LOG_BINOMIAL, **kw):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm("y ~ x", rows, family=gs.Binomial(link="log"), start=[-2.0, 0.1], **kw)
+    return fit, [(w.category, str(w.message)) for w in caught if issubclass(w.category, gs.GLMStatWarning)]
+
+
+def test_a_real_overshoot_of_the_edge_is_halved_as_r_halves_it():
+    """Log-link binomial, y ~ x, x = 1..10, start = c(-2, 0.1): the optimum puts row x = 10 on the edge (eta = 0),
+    and R halves every step back inside.  At iteration 16 the iterate is 3.7e-15 from the edge and the step
+    leaves it by 1.1e-14 (26 units of the rounding of eta): glmstat moved it back inside as a rounding overshoot
+    (2^-40 of the way to the starting coefficients was enough), where R halves it three times, and the paths
+    parted (R: -0.95456 at 16, glmstat -0.93598).  R's path and its fit at maxit = 17.  (How many halvings bring
+    the step at 16 inside is rounding again: two land 3e-17 from the edge; R, and glmstat's QR solve, take three.)"""
+    ref = R["log_binomial_maxit17"]
+    assert ref["boundary"] and not ref["converged"] and ref["iter"] == 17 and ref["max_fitted"] == 1
+    fit, said = _log_binomial_fit(convergence="R", max_iter=17)
+    path = fit.trace.set_index("iteration").loc[ref["path_iterations"], ["Intercept", "x"]].to_numpy()
+    np.testing.assert_allclose(path, ref["path"], rtol=1e-8)
+    assert fit.iterations == ref["iter"] and not fit.converged and fit.boundary
+    np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-8)
+    np.testing.assert_allclose(fit.std_errors, ref["std_errors"], rtol=1e-8)
+    np.testing.assert_allclose(fit.deviance, ref["deviance"], rtol=1e-8)
+    # R: "algorithm did not converge", and "algorithm stopped at boundary value" with "fitted probabilities
+    # numerically 0 or 1" (a log-link mean of 1): glmstat's BoundaryWarning names the row on the edge
+    assert {"glm.fit: algorithm did not converge", "glm.fit: algorithm stopped at boundary value",
+            "glm.fit: fitted probabilities numerically 0 or 1 occurred"} <= set(ref["warnings"])
+    assert [c for c, _ in said] == [gs.ConvergenceWarning, gs.BoundaryWarning], said
+    assert said[0][1].startswith("IRLS did not converge in 17 iterations")
+    assert said[1][1].startswith("the estimate is on the boundary of the parameter space: the fitted means of 1 "
+                                 "rows (rows 9) are at the edge of the binomial family's domain (0, 1), which the "
+                                 "log link reaches"), said[1][1]
+    # R halved every one of its 17 steps ("step size truncated" 17 times), and so does glmstat; the exact mode too,
+    # up to 16 (its Cholesky solve rounds the step at 16 so that two halvings land on the edge, 3e-17 inside, and
+    # the step at 17 then leaves it by the rounding of eta only, 1e-16: moved back inside, see the next test)
+    exact, _ = _log_binomial_fit(max_iter=17)
+    assert ref["halved"] == 17
+    assert (fit.trace["halvings"] > 0).all() and (exact.trace["halvings"].iloc[:16] > 0).all()
+
+
+def test_where_the_overshoots_are_rounding_r_s_default_fit_depends_on_the_order_of_the_rows():
+    """From iteration 18 the same fit's steps leave the domain by 2e-16, the rounding of eta, and R halves them
+    3 to 7 times as the last bits of its QR fall: its default fit (25 iterations, not converged) ends 2.2e-3
+    apart for the same rows read in another order, so it is no reference to 1e-8.  glmstat moves such steps
+    back inside, and its fits in the three orders agree to 1e-5 (the size of the step still to go)."""
+    ends = {name: np.asarray(r["coefficients"]) for name, r in R["log_binomial_default"].items()}
+    assert all(not r["converged"] and r["iter"] == 25 for r in R["log_binomial_default"].values())
+    r_spread = max(np.max(np.abs(a - b) / np.abs(b)) for a in ends.values() for b in ends.values())
+    assert r_spread > 2e-3
+    fits = [_log_binomial_fit(LOG_BINOMIAL.iloc[np.asarray(r["rows"]) - 1].reset_index(drop=True),
+                              convergence="R")[0].coef.to_numpy() for r in R["log_binomial_default"].values()]
+    spread = max(np.max(np.abs(a - b) / np.abs(b)) for a in fits for b in fits)
+    assert spread < 1e-5
