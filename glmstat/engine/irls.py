@@ -310,7 +310,9 @@ LATER_ROUNDING_SHORTENING = 2.0**-40
 #: (a log-link binomial y ~ x, the row of x = 10 at eta = 0), the Fisher step leaves the domain by 1.1e-14, 26
 #: such units, and R halves it (as at the next iteration, 12 units), where 2^-40 of the way shortened it, and the
 #: path parted from R's.  Steps that end on the edge exactly (a factor level's rows all 0, or all 1) leave it by
-#: at most 4 units (moved back by no more than that in the fixtures).
+#: at most 4 units (moved back by no more than that in the fixtures).  The last overshoots of such a path are a few
+#: units too, and R halves them or not as its QR rounds (its fit moves by 1e-4 with the order of the rows there):
+#: no bound separates them from a step that ends on the edge, and glmstat moves them back inside.
 LATER_ROUNDING_ETA = 8.0
 #: The smallest shortening tried, 2^-53: the step is shortened by the smallest power of 2 that brings its means
 #: back (found by bisection of the exponent, five passes), so that they stay as near the edge as those of a step
