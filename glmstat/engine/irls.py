@@ -312,7 +312,11 @@ LATER_ROUNDING_SHORTENING = 2.0**-40
 #: path parted from R's.  Steps that end on the edge exactly (a factor level's rows all 0, or all 1) leave it by
 #: at most 4 units (moved back by no more than that in the fixtures).  The last overshoots of such a path are a few
 #: units too, and R halves them or not as its QR rounds (its fit moves by 1e-4 with the order of the rows there):
-#: no bound separates them from a step that ends on the edge, and glmstat moves them back inside.
+#: no bound separates them from a step that ends on the edge, and glmstat moves them back inside.  (With
+#: ``convergence="R"`` only: the exact fit, for which R's path is only the way to the optimum, moves every step
+#: that 2^-40 of the way brings back, which keeps the progress the step makes along the edge: halving the real
+#: overshoots too left it stopped 4.6e-5 of a standard error from an optimum on the edge it reached before, its
+#: polishing steps leaving the domain.)
 LATER_ROUNDING_ETA = 8.0
 #: The smallest shortening tried, 2^-53: the step is shortened by the smallest power of 2 that brings its means
 #: back (found by bisection of the exponent, five passes), so that they stay as near the edge as those of a step
@@ -691,7 +695,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 most = ROUNDING_SHORTENING if first else LATER_ROUNDING_SHORTENING
                 inside = None if anchor[1] is None else _inside_by_rounding(source, family, kernel, new, anchor[1],
                                                                             kept, use_qr, max_cond, most)
-                if inside is not None and not first and not _within_eta_rounding(source, family, new, inside[0]):
+                if (inside is not None and not first and control.convergence == "R"
+                        and not _within_eta_rounding(source, family, new, inside[0])):
                     inside = None  # a real overshoot, however small: halved, as R halves it
                 if inside is not None:
                     new, new_res, new_fac, use_qr = inside

@@ -160,12 +160,8 @@ def test_a_real_overshoot_of_the_edge_is_halved_as_r_halves_it():
     assert said[1][1].startswith("the estimate is on the boundary of the parameter space: the fitted means of 1 "
                                  "rows (rows 9) are at the edge of the binomial family's domain (0, 1), which the "
                                  "log link reaches"), said[1][1]
-    # R halved every one of its 17 steps ("step size truncated" 17 times), and so does glmstat; the exact mode too,
-    # up to 16 (its Cholesky solve rounds the step at 16 so that two halvings land on the edge, 3e-17 inside, and
-    # the step at 17 then leaves it by the rounding of eta only, 1e-16: moved back inside, see the next test)
-    exact, _ = _log_binomial_fit(max_iter=17)
-    assert ref["halved"] == 17
-    assert (fit.trace["halvings"] > 0).all() and (exact.trace["halvings"].iloc[:16] > 0).all()
+    # R halved every one of its 17 steps ("step size truncated" 17 times), and so does glmstat
+    assert ref["halved"] == 17 and (fit.trace["halvings"] > 0).all()
 
 
 def test_where_the_overshoots_are_rounding_r_s_default_fit_depends_on_the_order_of_the_rows():
