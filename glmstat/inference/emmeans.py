@@ -27,6 +27,10 @@ A transformed response (``log(y)``, ``sqrt(y)``, ``2 * sqrt(y)``, ``log(y + 1)``
 too, after the inverse link, as emmeans does (:mod:`glmstat.inference.response_transform`): the estimate is
 h(eta), its standard error |h'(eta)| se_eta and the interval's ends h(eta -/+ q se_eta).
 
+With ``by`` (emmeans' ``~ term | by``) the means are those of the combinations of the term's and the by
+variables' levels, the same numbers as for ``term:by``, grouped by the by variables' levels (they vary
+slowest); pairwise comparisons are made within each group only, and adjusted for that group's comparisons.
+
 Pairwise comparisons (emmeans' ``pairs()``) are made on the link scale: d = eta_a - eta_b, se_d =
 sqrt((L_a - L_b) V (L_a - L_b)'), statistic d / se_d, shown back-transformed where that is a ratio (log link:
 mu_a / mu_b; logit: the odds ratio; std_error exp(d) se_d; with an identity link and a log, log2 or log10
@@ -87,19 +91,28 @@ __all__ = ["emmeans", "emmeans_pairs"]
 _ADJUST = ("tukey", "sidak", "bonferroni", "holm", "none")
 
 
-def _spec(term: Any) -> list[str]:
+def _spec(term: Any, by: Any = None) -> tuple[list[str], int]:
+    """(names, k): the variables of ``term`` and then of ``by`` (none for None), k of them the term's."""
+    names = _names(term, "term")
+    if by is not None:
+        names += _names(by, "by")
+    seen: set[str] = set()  # (one pass: each name searched among the ones before it was quadratic)
+    twice = next((n for n in names if n in seen or seen.add(n)), None)
+    if twice is not None:
+        what = f"the term {shown(term, 80)}" + ("" if by is None else f" with by={shown(by, 80)}")
+        raise GLMStatError(f"{what} names the variable {shown(twice, 80)} more than once")
+    return names, len(names) - (0 if by is None else len(_names(by, "by")))
+
+
+def _names(term: Any, what: str) -> list[str]:
     if isinstance(term, str):
         names = [t.strip() for t in term.replace("*", ":").split(":")]
     elif isinstance(term, (list, tuple)) and term and all(isinstance(t, str) for t in term):
         names = list(term)
     else:
-        raise GLMStatError(f"term must be a variable name (or 'a:b', or a list of names), got {shown(term)}")
+        raise GLMStatError(f"{what} must be a variable name (or 'a:b', or a list of names), got {shown(term)}")
     if not all(names):
-        raise GLMStatError(f"cannot read the term {shown(term)}")
-    seen: set[str] = set()  # (one pass: each name searched among the ones before it was quadratic)
-    twice = next((n for n in names if n in seen or seen.add(n)), None)
-    if twice is not None:
-        raise GLMStatError(f"the term {shown(term, 80)} names the variable {shown(twice, 80)} more than once")
+        raise GLMStatError(f"cannot read the {what} {shown(term)}")
     return names
 
 
@@ -291,11 +304,14 @@ class _Means(NamedTuple):
     null_space: np.ndarray | None
 
 
-def _means_link(fit: "GLMResults", term: Any) -> _Means:
-    names = _spec(term)
+def _means_link(fit: "GLMResults", term: Any, by: Any = None) -> _Means:
+    names, _ = _spec(term, by)
     data, summaries = _template(fit)
     variables = model_variables(fit, summaries)
     chosen = pick(variables, names, "estimated marginal means")
+    twice = next((v.name for i, v in enumerate(chosen) if any(u is v for u in chosen[:i])), None)
+    if twice is not None:  # (two spellings of one variable: dose and factor(dose))
+        raise GLMStatError(f"the variable {shown(twice, 80)} is named more than once among {shown_items(names)}")
     grid, wide = _grid(fit, data, variables)
     at = {v.name: k for k, v in enumerate(variables)}
     axis = {k: a for a, k in enumerate(wide)}  # a variable's axis of the grid (none for one value)
@@ -336,7 +352,7 @@ def _means_link(fit: "GLMResults", term: Any) -> _Means:
     return _Means(index, L, eta, se, estimable, df, kept, V, F, N)
 
 
-def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
+def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None) -> pd.DataFrame:
     """Estimated marginal means of ``term`` on the response scale (see the module docstring).
 
     Parameters
@@ -346,15 +362,17 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
         A variable (``"g"``), or several (``"a:b"``, ``["a", "b"]``): their level combinations.
     level : float
         Coverage of the intervals.
+    by : str or list of str, optional
+        Variables whose levels group the means (emmeans' ``~ term | by``).
 
     Returns
     -------
     DataFrame
-        Indexed by level (a MultiIndex for several variables): ``estimate``, ``std_error``, ``df``, ``lower``,
-        ``upper``.
+        Indexed by level (a MultiIndex for several variables, the term's then ``by``'s): ``estimate``,
+        ``std_error``, ``df``, ``lower``, ``upper``.
     """
     level = confidence_level(level)
-    means = _means_link(fit, term)
+    means = _means_link(fit, term, by)
     eta, se, df = means.eta, means.se, means.df
     h, dh = back_transform(fit)
     q = interval_quantile(level, df)
@@ -366,7 +384,8 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95) -> pd.DataFrame:
                               "upper": np.fmax(a, b)}, index=means.index)
     tr = fitted_response_transform(fit)
     scale = f"{fit.family.link.name} link" + (f", {tr[0]} response" if tr else "")
-    table.attrs["heading"] = (f"Estimated marginal means on the response scale ({scale}), "
+    grouped = "" if by is None else f" by {', '.join(means.index.names[_spec(term, by)[1]:])}"
+    table.attrs["heading"] = (f"Estimated marginal means{grouped} on the response scale ({scale}), "
                               f"{'normal' if np.isinf(df) else 't'}-based {level_percent(level)} intervals")
     return table
 
@@ -405,29 +424,35 @@ def _quadratic_rows(D: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.nd
     return combination_variances(sparse.csr_matrix(D) if np.count_nonzero(D) * 8 < D.size else D, V, F)
 
 
-def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.DataFrame:
-    """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring).
+def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None) -> pd.DataFrame:
+    """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring); with ``by``,
+    within each group of its levels, each group's p-values adjusted for its own comparisons.
 
     Returns
     -------
     DataFrame
-        Indexed by ``contrast`` (``"a / b"`` for ratios, ``"a - b"`` for differences): ``estimate``,
-        ``std_error``, ``df``, ``statistic`` (on the link scale), ``p_value`` (adjusted).
+        Indexed by ``contrast`` (``"a / b"`` for ratios, ``"a - b"`` for differences), after the ``by``
+        variables' levels with ``by``: ``estimate``, ``std_error``, ``df``, ``statistic`` (on the link scale),
+        ``p_value`` (adjusted).
     """
     method = adjust.lower() if isinstance(adjust, str) else None
     if method not in _ADJUST:
         raise GLMStatError(f"unknown adjustment {shown(adjust)}; use one of {', '.join(_ADJUST)}")
-    means = _means_link(fit, term)
+    n_term = _spec(term, by)[1]
+    means = _means_link(fit, term, by)
     index, df = means.index, means.df
-    names = list(index.names)
+    names = list(index.names)[:n_term]
     keys = [k if isinstance(k, tuple) else (k,) for k in index]
+    # the groups (the by variables' levels vary slowest) and, within each, the means of the term's levels
+    groups = list(dict.fromkeys(k[n_term:] for k in keys))
+    k = len(keys) // len(groups)
+    terms = [key[:n_term] for key in keys[:k]]
     # emmeans writes numeric-looking levels with their variable's name (cyl4 - cyl6)
-    numeric = [all(_is_number(k[j]) for k in keys) for j in range(len(names))]
-    labels = [" ".join(f"{n}{x}" if num else str(x) for n, x, num in zip(names, k, numeric)) for k in keys]
+    numeric = [all(_is_number(t[j]) for t in terms) for j in range(len(names))]
+    labels = [" ".join(f"{n}{x}" if num else str(x) for n, x, num in zip(names, t, numeric)) for t in terms]
     labels = [f"({x})" if re.search(r"[-+/*]", x) else x for x in labels]  # emmeans' default "parens" option
-    k = len(labels)
     if k < 2:
-        raise GLMStatError("pairwise comparisons need at least two means")
+        raise GLMStatError("pairwise comparisons need at least two means" + ("" if by is None else " in a group"))
     link = fit.family.link.name
     tr = fitted_response_transform(fit)
     base = np.e if link in ("log", "logit") and tr is None else None
@@ -438,20 +463,25 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
         base = np.e ** 2
         link = "log link, sqrt response"
     ratio = base is not None
-    if k * (k - 1) // 2 > MAX_PAIRS:
-        raise GLMStatError(f"{k} means make {k * (k - 1) // 2} pairwise comparisons, more than the {MAX_PAIRS} "
-                           "compared at most; compare the means of a variable with fewer levels")
-    chars = (k - 1) * sum(map(len, labels)) + 3 * (k * (k - 1) // 2)  # (every label in k - 1 pairs)
+    per_group = k * (k - 1) // 2
+    n_pairs = per_group * len(groups)
+    if n_pairs > MAX_PAIRS:
+        raise GLMStatError(f"{k} means{'' if by is None else f' in each of {len(groups)} groups'} make {n_pairs} "
+                           f"pairwise comparisons, more than the {MAX_PAIRS} compared at most; compare the means "
+                           "of a variable with fewer levels")
+    chars = len(groups) * ((k - 1) * sum(map(len, labels)) + 3 * per_group)  # (every label in k - 1 pairs)
     if chars > MAX_PAIR_LABEL_CHARS:
-        raise GLMStatError(f"the labels of the {k * (k - 1) // 2:,} pairwise comparisons of {k} means would take "
+        raise GLMStatError(f"the labels of the {n_pairs:,} pairwise comparisons of {k} means would take "
                            f"{chars:,} characters, more than the {MAX_PAIR_LABEL_CHARS:,} written at most (the "
                            "levels' labels are long); recode the levels with shorter labels, or compare the means "
                            "of a variable with fewer levels")
-    first, second = np.triu_indices(k, 1)  # (itertools.combinations' order)
-    d, s, estimable = np.empty(len(first)), np.empty(len(first)), np.empty(len(first), dtype=bool)
+    local_first, local_second = np.triu_indices(k, 1)  # (itertools.combinations' order)
+    offsets = np.repeat(np.arange(len(groups)) * k, per_group)  # (a group's means are k consecutive rows)
+    first, second = np.tile(local_first, len(groups)) + offsets, np.tile(local_second, len(groups)) + offsets
+    d, s, estimable = np.empty(n_pairs), np.empty(n_pairs), np.empty(n_pairs, dtype=bool)
     b = fit.coef.to_numpy()[means.kept]
     step = max(1, GRID_CELLS // max(means.L.shape[1], 1))
-    for at in range(0, len(first), step):  # (in blocks: L_a - L_b for every pair at once is pairs x columns)
+    for at in range(0, n_pairs, step):  # (in blocks: L_a - L_b for every pair at once is pairs x columns)
         part = slice(at, at + step)
         D = means.L[first[part]] - means.L[second[part]]
         Dk = D[:, means.kept]
@@ -459,16 +489,26 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey") -> pd.Dat
         s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V, means.F), 0.0))
         estimable[part] = _estimable(D, means.null_space)  # (the means' null space: no second pass)
     d[~estimable], s[~estimable] = np.nan, np.nan
-    pairs = zip(first.tolist(), second.tolist())
-    contrasts = [f"{labels[i]} {'/' if ratio else '-'} {labels[j]}" for i, j in pairs]
+    contrasts = [f"{labels[i]} {'/' if ratio else '-'} {labels[j]}"
+                 for i, j in zip(local_first.tolist(), local_second.tolist())] * len(groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
     p = 2 * (normal_sf(np.abs(t)) if np.isinf(df) else t_sf(np.abs(t), df))
+    adjusted = np.concatenate([_adjust(p[g:g + per_group], t[g:g + per_group], method, k, df)
+                               for g in range(0, n_pairs, per_group)])
     est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
+    if by is None:
+        rows = pd.Index(contrasts, name="contrast")
+    else:
+        by_names = list(index.names)[n_term:]
+        levels = [[g[j] for g in groups for _ in range(per_group)] for j in range(len(by_names))]
+        rows = pd.MultiIndex.from_arrays([*levels, contrasts], names=[*by_names, "contrast"])
     table = pd.DataFrame({"estimate": est, "std_error": se_out, "df": np.where(estimable, df, np.nan), "statistic": t,
-                          "p_value": _adjust(p, t, method, k, df)}, index=pd.Index(contrasts, name="contrast"))
+                          "p_value": adjusted}, index=rows)
     scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
         "differences on the link scale" if link != "identity" else "differences")
-    table.attrs["heading"] = (f"Pairwise comparisons of estimated marginal means ({scale}; tests on the "
-                              f"{link} scale; p-values adjusted by {method} for {len(d)} comparisons)")
+    within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
+    table.attrs["heading"] = (f"Pairwise comparisons of estimated marginal means{within} ({scale}; tests on the "
+                              f"{link} scale; p-values adjusted by {method} for {per_group} comparisons"
+                              f"{'' if by is None else ' a group'})")
     return table

@@ -463,23 +463,24 @@ class GLMResults:
 
     @returns_table
     @single_threaded
-    def emmeans(self, term: Any, level: float = 0.95) -> pd.DataFrame:
+    def emmeans(self, term: Any, level: float = 0.95, *, by: Any = None) -> pd.DataFrame:
         """Estimated marginal means of ``term`` (a factor, or several) on the response scale, as
-        ``emmeans(fit, ~ term, type = "response")``: DataFrame by level with estimate, std_error, df, lower,
-        upper (see :mod:`glmstat.inference.emmeans`)."""
+        ``emmeans(fit, ~ term, type = "response")`` (``~ term | by`` with ``by``): DataFrame by level with
+        estimate, std_error, df, lower, upper (see :mod:`glmstat.inference.emmeans`)."""
         from .emmeans import emmeans
 
-        return emmeans(self, term, level)
+        return emmeans(self, term, level, by)
 
     @returns_table
     @single_threaded
-    def emmeans_pairs(self, term: Any, adjust: str = "tukey") -> pd.DataFrame:
+    def emmeans_pairs(self, term: Any, adjust: str = "tukey", *, by: Any = None) -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
         on the link scale with a multiplicity adjustment (``"tukey"``, ``"bonferroni"``, ``"holm"``,
-        ``"sidak"`` or ``"none"``); see :mod:`glmstat.inference.emmeans`."""
+        ``"sidak"`` or ``"none"``); with ``by``, within each level of the ``by`` variables, adjusted group by
+        group (``pairs(emmeans(fit, ~ term | by))``); see :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans_pairs
 
-        return emmeans_pairs(self, term, adjust)
+        return emmeans_pairs(self, term, adjust, by)
 
     # -- likelihood ------------------------------------------------------------------------------
     @property

@@ -394,3 +394,43 @@ def test_a_level_whose_rows_all_have_weight_0_has_no_estimable_mean(key, term):
     assert_nan_where_r_is_na(pairs["estimate"], r["pair_estimate"])
     assert_nan_where_r_is_na(pairs["std_error"], r["pair_std_error"])
     assert_nan_where_r_is_na(pairs["p_value"], r["pair_p_value"])
+
+
+@pytest.mark.parametrize("case", more_cases("emmeans_by", lambda c: f"{c['id']}-{c['term']}-by-{'-'.join(c['by'])}"))
+def test_means_and_pairs_by_groups_match_emmeans(case):
+    """emmeans(m, ~ term | by) and pairs() within each group, each group's p-values adjusted for its own
+    comparisons (fixtures/inference2/more/emmeans_by.json, scripts/make_emmeans_by.R): ratios (Poisson), odds
+    ratios by two variables (binomial), t-based differences with numeric-looking levels (gaussian, dose0.5 -
+    dose1), and groups of one comparison, where no adjustment changes anything."""
+    here = FIXTURES / "inference2" / "more"
+    path = here / f"{case['data']}.csv" if (here / f"{case['data']}.csv").exists() else FIXTURES / "data" / f"{case['data']}.csv"
+    family = {"poisson": gs.Poisson(), "gaussian": gs.Gaussian(), "binomial": gs.Binomial()}[case["family"]]
+    f = gs.glm(case["formula"], pd.read_csv(path), family=family, tol=1e-12)
+    term, by = case["term"], case["by"] if len(case["by"]) > 1 else case["by"][0]
+    means = f.emmeans(term, by=by)
+    want = case["means"]
+    assert list(means.index) == list(zip(*want["levels"]))
+    for col in ("estimate", "std_error", "lower", "upper"):
+        assert_close(means[col], want[col], rtol=1e-7)
+    assert means.attrs["heading"].startswith(f"Estimated marginal means by {', '.join(case['by'])}")
+    for adjust, p in case["pairs"].items():
+        got = f.emmeans_pairs(term, adjust=adjust, by=by)
+        assert list(got.index) == list(zip(*p["by"], p["contrast"]))
+        for col in ("estimate", "std_error", "statistic"):
+            assert_close(got[col], p[col], rtol=1e-7)
+        df = numbers(p["df"])
+        assert_close(got["df"], np.where(np.isnan(df), np.inf, df))
+        assert_close(got["p_value"], p["p_value"], rtol=1e-5, atol=1e-12)
+
+
+def test_by_may_not_name_a_variable_of_the_term():
+    d = pd.read_csv(FIXTURES / "data" / "warpbreaks.csv")
+    f = gs.glm("breaks ~ wool * tension", d, family=gs.Poisson())
+    with pytest.raises(gs.GLMStatError, match="names the variable 'tension' more than once"):
+        f.emmeans("tension", by="tension")
+    with pytest.raises(gs.GLMStatError, match="by must be a variable name"):
+        f.emmeans_pairs("tension", by=3)
+    tg = pd.DataFrame({"len": np.arange(12.0) + 1, "dose": np.tile([0.5, 1.0, 2.0], 4), "supp": np.repeat(["OJ", "VC"], 6)})
+    g = gs.glm("len ~ supp * factor(dose)", tg)
+    with pytest.raises(gs.GLMStatError, match="'dose' is named more than once"):
+        g.emmeans("dose", by="factor(dose)")
