@@ -396,8 +396,9 @@ def test_a_level_whose_rows_all_have_weight_0_has_no_estimable_mean(key, term):
     assert_nan_where_r_is_na(pairs["p_value"], r["pair_p_value"])
 
 
+@pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
 @pytest.mark.parametrize("case", more_cases("emmeans_by", lambda c: f"{c['id']}-{c['term']}-by-{'-'.join(c['by'])}"))
-def test_means_and_pairs_by_groups_match_emmeans(case):
+def test_means_and_pairs_by_groups_match_emmeans(case, streamed, tmp_path):
     """emmeans(m, ~ term | by) and pairs() within each group, each group's p-values adjusted for its own
     comparisons (fixtures/inference2/more/emmeans_by.json, scripts/make_emmeans_by.R): ratios (Poisson), odds
     ratios by two variables (binomial), t-based differences with numeric-looking levels (gaussian, dose0.5 -
@@ -405,7 +406,8 @@ def test_means_and_pairs_by_groups_match_emmeans(case):
     here = FIXTURES / "inference2" / "more"
     path = here / f"{case['data']}.csv" if (here / f"{case['data']}.csv").exists() else FIXTURES / "data" / f"{case['data']}.csv"
     family = {"poisson": gs.Poisson(), "gaussian": gs.Gaussian(), "binomial": gs.Binomial()}[case["family"]]
-    f = gs.glm(case["formula"], pd.read_csv(path), family=family, tol=1e-12)
+    f = gs.glm(case["formula"], as_input(pd.read_csv(path), streamed, tmp_path, row_group_size=25), family=family,
+               tol=1e-12)
     term, by = case["term"], case["by"] if len(case["by"]) > 1 else case["by"][0]
     means = f.emmeans(term, by=by)
     want = case["means"]
