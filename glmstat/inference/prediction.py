@@ -14,6 +14,12 @@ phi (X'WX)^{-1}, or the sandwich matrix of a :meth:`GLMResults.robust` result):
 * a row whose design holds an infinite value has R's standard error: NaN, or Inf when only its first kept
   column is infinite (:func:`nonfinite_row_se`).
 
+* terms            (``type="terms"``, R's ``predict(type = "terms")``) each term's share of eta, its columns J
+                   times their coefficients centred at the columns' means a_J over the rows used (in a model
+                   with an intercept; R's ``colMeans`` of the model matrix, unweighted): (x_J - a_J)'b_J, with
+                   se sqrt((x_J - a_J)' V_JJ (x_J - a_J)); ``attrs["constant"]`` is a'b (0 without an
+                   intercept), so that the terms, the constant and the offset add up to eta.
+
 R's ``predict.glm`` uses the model's dispersion (1 for binomial, Poisson and negative binomial) for the
 standard errors, and so does this.  Rows of ``newdata`` with a missing value give NaN and keep their index; as
 R's (``na.pass``), a row whose only missing value is its offset has the standard error of x'b on the link scale
@@ -44,6 +50,7 @@ row, or a column of ``newdata``) and refuses without it, rather than predicting 
 
 from __future__ import annotations
 
+import operator
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -53,7 +60,8 @@ import numpy as np
 import pandas as pd
 from ..distributions import interval_quantile
 
-from ..design.base import Design
+from ..design.base import Design, rows_within
+from ..design.sources import fold
 from .._arguments import confidence_level, shown
 from .._suggest import close_matches
 from ..errors import AliasingWarning, DataError, GLMStatError
@@ -72,7 +80,7 @@ __all__ = ["predict", "Predictor", "linear_predictor_se", "factor_se", "nonfinit
 #: A new row breaks an aliasing relation v when |x'v| exceeds this fraction of ||v|| ||x_S||, S the columns of v.
 ESTIMABLE_TOL = 1e-8
 
-_TYPES = ("response", "link")
+_TYPES = ("response", "link", "terms")
 _INTERVALS = (None, "confidence")
 
 
@@ -220,18 +228,26 @@ def predict(
 ) -> pd.Series | pd.DataFrame:
     """Predictions for ``newdata`` (or the training rows); see :meth:`GLMResults.predict`."""
     if type not in _TYPES:
-        raise GLMStatError(f"unknown prediction type {shown(type)}; use 'response' or 'link'")
+        raise GLMStatError(f"unknown prediction type {shown(type)}; use 'response', 'link' or 'terms'")
     if interval not in _INTERVALS:
         raise GLMStatError(f"unknown interval {shown(interval)}; use None or 'confidence'")
     level = confidence_level(level)
     if not isinstance(se_fit, (bool, np.bool_)):
         raise GLMStatError(f"se_fit must be True or False, got {shown(se_fit)}")
+    if type == "terms" and interval is not None:
+        raise GLMStatError("interval= is not available with type='terms' (as R's predict.glm); use se_fit=True")
     frame = fit.model_frame
     kept = np.asarray(fit.fit_data.kept)
     V = np.where(np.outer(kept, kept), fit.vcov.to_numpy(), 0.0) if (se_fit or interval is not None) else None
     F = fit.covariance_factor if V is not None else None
-    rule = Predictor(fit.family, np.where(kept, fit.coef.to_numpy(), 0.0), V, type, interval, level, F, kept)
     source = fit.fit_data.source
+    beta = np.where(kept, fit.coef.to_numpy(), 0.0)
+    terms = center = None
+    if type == "terms":
+        terms = tuple((label, np.asarray(cols, dtype=np.intp))
+                      for label, cols in zip(frame.term_labels, frame.term_columns) if label != "(Intercept)")
+        center = column_means(source) if frame.has_intercept else None
+    rule = Predictor(fit.family, beta, V, type, interval, level, F, kept, terms, center)
     if newdata is None:
         if offset is not None:
             raise DataError("offset= goes with newdata: the fitted rows are predicted with the offset the model "
@@ -276,6 +292,15 @@ def predict(
     return rule.on(X, off, ok, data.index)
 
 
+def _block_column_sums(b) -> np.ndarray:
+    return b.X.rmatvec(np.ones(b.X.n_rows))
+
+
+def column_means(source) -> np.ndarray:
+    """The design's column means over the rows used (R's ``colMeans(model.matrix(fit))``), one pass."""
+    return fold(source, _block_column_sums, operator.add, np.zeros(source.n_cols)) / max(source.n_rows, 1)
+
+
 def broken_relations(X: Design, relations: np.ndarray) -> np.ndarray:
     """Rows x relations: where a row of ``X`` breaks a relation v (:func:`aliasing_relations`),
     |x'v| > ESTIMABLE_TOL ||v|| ||x_S||."""
@@ -318,10 +343,22 @@ class Predictor:
     F: np.ndarray | None = None
     #: the columns that are not aliased (None: all)
     kept: np.ndarray | None = None
+    #: (type "terms") each term's label and design columns, and the columns' means that centre them (None: no
+    #: intercept, no centring)
+    terms: tuple[tuple[str, np.ndarray], ...] | None = None
+    center: np.ndarray | None = None
+
+    @property
+    def constant(self) -> float:
+        """(type "terms") the intercept's share of eta, a'b: the terms, it and the offset add up to eta."""
+        return 0.0 if self.center is None else float(self.center @ self.beta)
 
     @property
     def columns(self) -> tuple[str, ...] | str:
         """The output's columns (a DataFrame), or ``"fit"`` (a Series)."""
+        if self.type == "terms":
+            labels = tuple(label for label, _ in self.terms)
+            return labels if self.V is None else labels + tuple(f"se({label})" for label in labels)
         if self.V is None:
             return "fit"
         return ("fit", "se", "lower", "upper") if self.interval == "confidence" else ("fit", "se")
@@ -332,6 +369,8 @@ class Predictor:
             return self._on(X, off, ok, index)
 
     def _on(self, X: Design, off: np.ndarray, ok: np.ndarray | None, index: pd.Index) -> pd.Series | pd.DataFrame:
+        if self.type == "terms":
+            return self._terms(X, ok, index)
         raw = X.matvec(self.beta)
         eta = _spread(raw, ok) + off  # rows with a missing value stay NaN
         link = self.family.link
@@ -355,6 +394,30 @@ class Predictor:
                 lo, hi = response_limits(link, eta, lo, hi)
             out.update(lower=lo, upper=hi)
         return pd.DataFrame(out, index=index)
+
+
+    def _terms(self, X: Design, ok: np.ndarray | None, index: pd.Index) -> pd.DataFrame:
+        """Each term's centred share of eta (x_J - a_J)'b_J and (with V) its standard error, the rows of a
+        term's columns taken dense a bounded chunk at a time: R's (X_J - a_J) R^{-1}, with no cancellation of a
+        column's mean (a calendar year's, 2005, against its spread)."""
+        out = {}
+        ses = {}
+        for label, cols in self.terms:
+            b = self.beta[cols]
+            a = np.zeros(cols.size) if self.center is None else self.center[cols]
+            part = X.select(cols)
+            out[label] = _spread(part.matvec(b) - float(a @ b), ok)
+            if self.V is not None:
+                VJ = self.V[np.ix_(cols, cols)]
+                se = np.empty(X.n_rows)
+                step = rows_within(cols.size)
+                for start in range(0, X.n_rows, step):
+                    rows = part.take(np.arange(start, min(X.n_rows, start + step))).toarray() - a
+                    se[start:start + step] = np.sqrt(np.maximum(np.einsum("ij,ij->i", rows @ VJ, rows), 0.0))
+                ses[f"se({label})"] = _spread(se, ok)
+        table = pd.DataFrame({**out, **ses}, index=index)
+        table.attrs["constant"] = self.constant
+        return table
 
 
 def _block_predictions(b, rule: Predictor) -> pd.Series | pd.DataFrame:

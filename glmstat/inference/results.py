@@ -776,8 +776,10 @@ class GLMResults:
         ----------
         newdata : DataFrame, dict of columns, pyarrow Table, polars DataFrame, Parquet path or dask DataFrame, optional
             Rows to predict, encoded like the training data; None predicts the rows used in the fit.
-        type : {"response", "link"}
-            The mean mu = g^{-1}(eta), or the linear predictor eta.
+        type : {"response", "link", "terms"}
+            The mean mu = g^{-1}(eta), the linear predictor eta, or each term's share of eta, centred at the
+            columns' means over the rows used (a column per term, ``se(term)`` with ``se_fit``; the constant
+            in ``attrs["constant"]``), as R's ``type = "terms"``.
         se_fit : bool
             Also return delta-method standard errors (uses :attr:`vcov`, robust if this result is).
         interval : {None, "confidence"}

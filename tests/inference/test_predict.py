@@ -224,7 +224,7 @@ def test_decreasing_inverse_link_keeps_lower_below_upper():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"type": "terms"}, "prediction type"),
+    ({"type": "partial"}, "prediction type"),
     ({"interval": "prediction"}, "interval"),
     ({"interval": "confidence", "level": 1.5}, "level"),
     ({"interval": "confidence", "level": 0}, "level"),
