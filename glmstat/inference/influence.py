@@ -25,6 +25,10 @@ phi the dispersion, k the rank, d_i and r_i the deviance and Pearson residuals (
   ill-conditioned), R's change in the coefficients
   when row i is dropped (one-step, with the deviance residual as R's ``lm.influence`` uses it)
 * dfbetas             dfbeta_ij / (s_(i) sqrt(C_jj))
+* dffit               d_i sqrt(h_i) / (s_(i) (1 - h_i)),  covratio  (s_(i) / s)^(2k) / (1 - h_i),
+  s = sqrt(sum_j d_j^2 / df_residual): R's ``influence.measures``, which flags a row whose |dfbetas| > 1,
+  |dffit| > 3 sqrt(k / (n - k)), |1 - covratio| > 3k / (n - k), F_{k, n-k}(Cook's D) > 0.5 or h_i > 3k / n
+  (n the rows with h_i > 0)
 
 Infinite values become NaN, as R.  Rows with zero prior weight are not part of the fit: R drops them from
 these measures; here they are NaN.
@@ -43,6 +47,7 @@ from ..engine.kernel import kernel_for
 from ..engine.aliasing import aliased_in_order
 from ..engine.linalg import GRAM_MAX_COND, QRReducer
 from ..engine.threads import single_threaded_blas
+from ..distributions import f_sf
 from .covariance_factor import block_leverages, leverage_weights, with_cov_factor
 from .fitdata import FitData
 
@@ -52,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Influence", "block_influence", "influence", "exact_near_one", "HAT_ONE_TOL", "NEAR_ONE", "rule_of_thumb_flags",
     "augment_table",
-    "influence_summary", "coef_changes",
+    "influence_summary", "coef_changes", "influence_measures",
 ]
 
 #: R's ``lm.influence`` sets a leverage to exactly 1 when it is within this of 1.
@@ -65,7 +70,7 @@ HAT_ONE_TOL = 10 * np.finfo(float).eps
 NEAR_ONE = 10 * np.finfo(float).eps * GRAM_MAX_COND
 #: Rows per block of the per-row quantities (a fit with more rows is read in blocks of this many).
 BLOCK_ROWS = 8192
-_FIELDS = ("hat", "cooks_d", "std_resid_deviance", "std_resid_pearson", "student_resid", "sigma")
+_FIELDS = ("hat", "cooks_d", "std_resid_deviance", "std_resid_pearson", "student_resid", "sigma", "deviance_resid")
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class Influence:
     std_resid_pearson: np.ndarray | None = None
     student_resid: np.ndarray | None = None
     sigma: np.ndarray | None = None
+    deviance_resid: np.ndarray | None = None
     dfbeta: np.ndarray | None = None  # n x k (kept columns), only when asked for
     dfbetas: np.ndarray | None = None
 
@@ -122,7 +128,7 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
         if not fam.fixed_dispersion:
             t = t / sigma
     out = dict(hat=h + nan, cooks_d=cooks + nan, std_resid_deviance=std_d + nan, std_resid_pearson=std_r + nan,
-               student_resid=t + nan, sigma=sigma + nan)
+               student_resid=t + nan, sigma=sigma + nan, deviance_resid=d + nan)
     if coef_changes:
         kept = fd.kept
         with np.errstate(all="ignore"):
@@ -275,3 +281,30 @@ def coef_changes(fit: "GLMResults", scaled: bool = False) -> pd.DataFrame:
             out[start:stop, kept] = getattr(part, name)
             start = stop
     return pd.DataFrame(out, index=fit.rows_used, columns=fit.column_names, copy=False)
+
+
+def influence_measures(fit: "GLMResults") -> pd.DataFrame:
+    """R's ``influence.measures``: per used row the dfbetas of each kept coefficient (``dfb_<name>``), dffit,
+    cov_ratio, cooks_d and hat (module docstring), ``influential`` where R's rules flag some measure and
+    ``flagged`` naming those measures (NaN and unflagged for rows of zero weight, which R leaves out)."""
+    inf = fit._influence
+    dfb = coef_changes(fit, scaled=True).loc[:, list(fit.fit_data.kept)]
+    h, si, d = inf.hat, inf.sigma, inf.deviance_resid
+    k = fit.rank
+    with np.errstate(all="ignore"):
+        s = np.sqrt(np.nansum(d * d) / fit.df_residual)
+        dffit = _nan_inf(d * np.sqrt(h) / (si * (1.0 - h)))
+        cov_ratio = _nan_inf((si / s) ** (2 * k) / (1.0 - h))
+        n = int(np.count_nonzero(h > 0))
+        measures = {f"dfb_{c}": dfb[c].to_numpy() for c in dfb.columns}
+        measures.update(dffit=dffit, cov_ratio=cov_ratio, cooks_d=inf.cooks_d, hat=h)
+        rules = {name: np.abs(v) > 1.0 for name, v in measures.items() if name.startswith("dfb_")}
+        rules.update(dffit=np.abs(dffit) > 3.0 * np.sqrt(k / (n - k)),
+                     cov_ratio=np.abs(1.0 - cov_ratio) > 3.0 * k / (n - k),
+                     cooks_d=f_sf(inf.cooks_d, k, n - k) < 0.5, hat=h > 3.0 * k / n)
+    flags = np.column_stack(list(rules.values()))
+    names = list(rules)
+    table = pd.DataFrame(measures, index=fit.rows_used)
+    table["influential"] = flags.any(axis=1)
+    table["flagged"] = [", ".join(names[j] for j in np.flatnonzero(row)) for row in flags]
+    return table

@@ -753,6 +753,15 @@ class GLMResults:
         return influence_summary(self._influence, self.nobs, self.rank, self.rows_used)
 
     @returns_table
+    def influence_measures(self) -> pd.DataFrame:
+        """R's ``influence.measures``: per used row dfbetas (``dfb_<coefficient>``), dffit, cov_ratio, cooks_d and
+        hat, ``influential`` where R's rules flag one of them and ``flagged`` naming which (see
+        :mod:`glmstat.inference.influence`)."""
+        from .influence import influence_measures
+
+        return influence_measures(self)
+
+    @returns_table
     def dfbeta(self) -> pd.DataFrame:
         """Change in each coefficient when a row is dropped (R's ``dfbeta``); rows used x coefficients."""
         from .influence import coef_changes

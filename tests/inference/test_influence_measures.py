@@ -1,0 +1,40 @@
+"""influence.measures against R (fixtures/influence_measures, made by make_influence_measures.R): dfbetas,
+dffit, cov.r, cook.d and hat of every row, and the rows and measures R flags (is.inf), for a logit, a Poisson
+with an interaction and a Gamma log-link fit with prior weights (its dispersion estimated)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close
+
+HERE = FIXTURES / "influence_measures"
+REF = json.loads((HERE / "ref.json").read_text())
+FAMILIES = {"binomial": gs.Binomial, "poisson": gs.Poisson, "Gamma": lambda: gs.Gamma(link="log")}
+
+
+@pytest.mark.parametrize("kind", ["in-memory", "parquet"])
+@pytest.mark.parametrize("ref", REF, ids=[r["id"] for r in REF])
+def test_influence_measures_as_r(ref, kind, tmp_path):
+    d = pd.read_csv(FIXTURES / "data" / f"{ref['data']}.csv")
+    data = d
+    if kind == "parquet":
+        pytest.importorskip("pyarrow")
+        d.to_parquet(tmp_path / "d.parquet", row_group_size=11, index=False)
+        data = str(tmp_path / "d.parquet")
+    fit = gs.glm(ref["formula"], data, family=FAMILIES[ref["family"]](), weights=ref["weights"], tol=1e-12)
+    got = fit.influence_measures()
+    p = len(ref["columns"]) - 4
+    assert list(got.columns) == [f"dfb_{c}" for c in fit.column_names] + [
+        "dffit", "cov_ratio", "cooks_d", "hat", "influential", "flagged"]
+    assert_close(got.iloc[:, :p + 4].to_numpy(), np.array(ref["infmat"]).T, rtol=1e-8, atol=1e-12)
+    flags = np.array(ref["is_inf"]).T
+    assert np.array_equal(got["influential"].to_numpy(), flags.any(axis=1))
+    names = list(got.columns[:p + 4])
+    want = [", ".join(names[j] for j in np.flatnonzero(row)) for row in flags]
+    assert list(got["flagged"]) == want
