@@ -170,6 +170,15 @@ class GLMResults:
         return self._frame
 
     # -- coefficients and inference --------------------------------------------------------------
+    def model_matrix(self, newdata: Any = None) -> pd.DataFrame:
+        """The design matrix as a DataFrame (R's ``model.matrix``): the columns named as the coefficients, one
+        row per row used (``newdata``: its complete rows, encoded like the training data).  Dense on request:
+        refused when it would take more than the formula limits' ``max_design_bytes`` (a wide factor's
+        structured design is never expanded otherwise)."""
+        from .model_matrix import design_table
+
+        return design_table(self, newdata)
+
     @once
     def _names(self) -> pd.Index:
         return _column_index(self._frame.column_names).view()  # own object (its .name), shared values

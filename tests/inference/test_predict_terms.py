@@ -63,3 +63,4 @@ def test_terms_keep_the_rows_of_new_data_with_a_missing_value_and_refuse_an_inte
     assert list(got.index) == [10, 11] and got.loc[11].isna().all() and got.loc[10].notna().all()
     with pytest.raises(gs.GLMStatError, match="interval= is not available with type='terms'"):
         fit.predict(new, type="terms", interval="confidence")
+

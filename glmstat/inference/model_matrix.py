@@ -1,0 +1,46 @@
+"""The design matrix as a table (R's ``model.matrix``), dense on request only.
+
+The fit keeps its design in the form the engine reads (a wide factor as its codes, see
+:mod:`glmstat.design.structured`); this writes it out entry by entry, the columns named as the coefficients:
+for the rows used (block by block for streamed data), or for the complete rows of new data encoded like the
+training data.  Refused beyond the formula limits' ``max_design_bytes``, as a fit's design would be.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import GLMStatError
+from .fit_access import encode_design, formula_limits
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["design_table"]
+
+
+def _refuse_beyond(rows: int, cols: int, limit: int) -> None:
+    size = 8 * rows * cols
+    if size > limit:
+        raise GLMStatError(f"the design matrix of {rows:,} rows and {cols:,} columns would take {size / 2**20:,.0f} MB "
+                           f"dense, more than the max_design_bytes of {limit / 2**20:,.0f} MB; take fewer rows "
+                           "(model_matrix(newdata=...)) or raise the limit (glm(..., limits=FormulaLimits(...)))")
+
+
+def design_table(fit: "GLMResults", newdata: Any = None) -> pd.DataFrame:
+    """The design of the rows used (``newdata``: of its complete rows) as a DataFrame; see the module."""
+    names = fit.column_names
+    limit = formula_limits(fit).max_design_bytes
+    if newdata is not None:
+        X, _, ok = encode_design(fit, newdata)
+        _refuse_beyond(X.n_rows, X.n_cols, limit)
+        index = newdata.index if isinstance(newdata, pd.DataFrame) else pd.RangeIndex(len(ok))
+        return pd.DataFrame(X.toarray(), index=index[np.asarray(ok, dtype=bool)], columns=names)
+    source = fit.fit_data.source
+    _refuse_beyond(source.n_rows, source.n_cols, limit)
+    parts = [b.X.toarray() for b in source.blocks()]
+    values = np.concatenate(parts) if parts else np.zeros((0, len(names)))
+    return pd.DataFrame(values, index=fit.rows_used, columns=names)
