@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -376,14 +377,31 @@ def _scope_terms(fit: "GLMResults", scope: Any, columns) -> list[tuple]:
 
 def _add_candidates(current: list[frozenset], upper: list[frozenset]) -> list[frozenset]:
     """R's ``add.scope``: upper terms not in the model that contain no other candidate (marginality)."""
-    cand = [t for t in upper if t not in current]
-    return [t for t in cand if not any(o != t and o <= t for o in cand)]
+    now = set(current)
+    cand = [t for t in upper if t not in now]
+    by_size: dict[int, list[frozenset]] = {}
+    for t in cand:
+        by_size.setdefault(len(t), []).append(t)
+    # (a proper subset has fewer members: only those are compared, not every pair of a long scope)
+    return [t for t in cand if not any(o <= t for k, sets in by_size.items() if k < len(t) for o in sets)]
+
+
+def _without(variables: tuple, labels: list[str], label: str) -> list:
+    """The terms ``variables`` (labelled ``labels``) but the one labelled ``label``."""
+    return [v for v, lab in zip(variables, labels) if lab != label]
+
+
+def _with(variables: tuple, term: tuple) -> list:
+    return list(variables) + [term]
 
 
 def _drop_candidates(current: list[frozenset], lower: list[frozenset]) -> list[frozenset]:
     """R's ``drop.scope`` within the lower scope: model terms not in it that no other such term contains."""
-    cand = [t for t in current if t not in lower]
-    return [t for t in cand if not any(o != t and t <= o for o in cand)]
+    from .anova import contained_elsewhere
+
+    low = set(lower)
+    cand = [t for t in current if t not in low]
+    return [t for t, held in zip(cand, contained_elsewhere(cand, strict=True)) if not held]
 
 
 def _terms_with(fit: "GLMResults", keep: list[tuple]) -> Terms:
@@ -615,6 +633,10 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
         cands = _Candidates(current, k)
         rows: list[tuple[str, float, float, Any]] = []
         change = None
+        # the terms each candidate keeps are listed for the one taken only: listing them for every candidate
+        # was p lists of p labels a step (7 s a step for a model of 2,000 terms)
+        labels = [term_label(v) for v in st.variables]
+        without = partial(_without, st.variables, labels)
         if backward:
             drops = cands.drops(_drop_candidates(sets, lower_sets))
             zero = [r for r in drops if r[1] == 0 and abs(r[2] - aic0) <= 0.01]
@@ -622,15 +644,14 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
                 warnings.warn("0 df terms are changing AIC", GLMStatWarning, stacklevel=3)
             if zero:  # terms with 0 df (all columns aliased) go first, one at a time
                 lab, _, _, new = zero[-1]
-                change = ("- " + lab, new, [v for v in st.variables if term_label(v) != lab])
-            rows += [("- " + lab, df, aic, (new, [v for v in st.variables if term_label(v) != lab]))
-                     for lab, df, aic, new in drops]
+                change = ("- " + lab, new, without(lab))
+            rows += [("- " + lab, df, aic, (new, partial(without, lab))) for lab, df, aic, new in drops]
         if change is None:
             if forward and upper_sets is not None:
                 add_sets = _add_candidates(sets, upper_sets)
                 which = [upper[upper_sets.index(s)] for s in add_sets]
                 if which:
-                    rows += [("+ " + lab, df, aic, (new, list(st.variables) + [t]))
+                    rows += [("+ " + lab, df, aic, (new, partial(_with, st.variables, t)))
                              for (lab, df, aic, new), t in zip(cands.adds(which), which)]
             rows = [r for r in rows if r[1] != 0]
             if not rows:
@@ -640,7 +661,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
             if best == 0:
                 break
             label, _, _, (new, keep) = rows[best - 1]
-            change = (label, new, keep)
+            change = (label, new, keep())
         label, new, keep = change
         current = new if new is not None else _refit_formula(current, _terms_with(current, keep))
         if current.nobs != n:

@@ -879,6 +879,13 @@ def _duplicated_factor(levels: int) -> pd.DataFrame:
                          "b": [f"b{k}" for k in i]})
 
 
+def _mostly_aliased(rows: int = 12, cols: int = 600) -> pd.DataFrame:
+    """y and ``cols`` numeric columns c0, c1, ... on ``rows`` rows: all but rows - 1 of them aliased."""
+    rng = np.random.default_rng(6)
+    d = pd.DataFrame(rng.normal(size=(rows, cols)), columns=[f"c{j}" for j in range(cols)])
+    return d.assign(y=rng.normal(size=rows))
+
+
 def _update(formula: str, new: str) -> Callable[[Tokens], Any]:
     """A call: fit ``formula`` on base, then ``update(new)`` (whose '.' nests the old formula inside the new)."""
     def call(t: Tokens) -> Any:
@@ -928,6 +935,16 @@ BOMBS += [
          call=lambda t: gs.glm("y ~ a + b", _two_factors(100)).emmeans("a:b")),
     Case(id="bomb-emmeans-pairs-10k-means", cls="bomb", expect=REFUSE, kind="call", match="pairwise comparisons",
          call=lambda t: gs.glm("y ~ a + b", _two_factors(100)).emmeans_pairs("a:b")),
+    # y ~ . on 12 rows and 600 columns (58 KB of numbers): 589 of its terms are aliased (R's NA coefficients).
+    # drop1 refitted the model without each of them, which changes nothing (p refits of p columns, with Rao's
+    # score a p x p system each: minutes), anova refitted each prefix (16 s), and step listed every term's
+    # label for every candidate and compared every pair of terms (5 s a step)
+    Case(id="bomb-drop1-mostly-aliased", cls="bomb", expect=FIT, kind="call",
+         call=lambda t: gs.glm("y ~ .", _mostly_aliased()).drop1(test="Rao")),
+    Case(id="bomb-anova-mostly-aliased", cls="bomb", expect=FIT, kind="call",
+         call=lambda t: gs.glm("y ~ .", _mostly_aliased()).anova(test="Rao")),
+    Case(id="bomb-step-mostly-aliased", cls="bomb", expect=FIT, kind="call",
+         call=lambda t: gs.glm("y ~ .", _mostly_aliased()).step()),
 ] + ([] if GLMClassifier is None else [
     # the sklearn front end's penalized fit of a design wider than its rows: the rows' SVD, not p x p solves
     Case(id="bomb-classifier-poly-50-by-50", cls="bomb", expect=FIT, kind="call", call=_classifier_wide),
