@@ -411,3 +411,20 @@ def test_a_reader_that_closes_the_pipe_early_is_not_an_internal_error():
     proc.stderr.close()
     assert proc.wait(timeout=120) != 0
     assert err == ""
+
+
+def test_a_first_row_of_more_fields_than_the_header_and_a_name_is_refused_as_r_does(tmp_path, capsys):
+    """R's read.csv takes one field more than the header as the rows' names and refuses more:
+    ``read.csv(text = "y,x\\n1,2,3,4\\n")`` is the error "more columns than column names".  pandas made the extra
+    fields a multi-level index of the rows (a first row of 100,000 fields: 25 s), so the first row's fields
+    are counted from the header on, quoted commas and doubled quotes as fields' text."""
+    body = "".join(f"{a},{b}\n" for a, b in [(1.2, 1), (0.7, 2), (2.9, 3), (2.1, 4)])
+    (tmp_path / "extra.csv").write_text("y,x\n9,9,9," + body)
+    code, out, err = run(["fit", "y ~ x", str(tmp_path / "extra.csv"), "--family", "gaussian"], capsys)
+    assert_one_line_error(code, out, err)
+    assert "more fields than the header's 2 names and one for the row's name" in err
+    assert "more columns than column names" in err
+    (tmp_path / "named.csv").write_text('y,x\n"r,1",1.2,1\n"r""2",0.7,2\nr3,2.9,3\nr4,2.1,4\n')
+    code, out, err = run(["fit", "y ~ x", str(tmp_path / "named.csv"), "--family", "gaussian"], capsys)
+    assert code == 0 and not err
+    assert 'r,1    r"2' in out  # (the residuals labelled by the first field, R's row names)

@@ -1200,6 +1200,15 @@ CLI += [
     _cli("csv-field-of-digits-and-a-letter", FIT, _fit("y ~ x", "digits.csv"),
          {"digits.csv": "y,x,g\n" + "".join(f"{a},{b},{k}.5\n" for k, (a, b) in enumerate(zip(_Y[1:], _X[1:])))
           + f"{_Y[0]},{_X[0]}," + "1" * 100_000 + "x\n"}),
+    # a first row of more fields than the header: pandas made the extra ones a multi-level index of the rows, a
+    # level a field (100,000 fields: 25 s; this million, 2 MB: hours); R refuses more than one extra field
+    # ("more columns than column names"), and one extra is the rows' names
+    _cli("csv-first-row-beyond-the-header", REFUSE, _fit("y ~ x", "long.csv"), {"long.csv": "y,x\n" + "1," * 1_000_000},
+         match="more fields than the header's 2 names"),
+    _cli("csv-first-row-beyond-the-header-quoted", REFUSE, _fit("y ~ x", "long.csv"),
+         {"long.csv": 'y,x\n"a,b",' + '"",' * 500_000 + "\n" + _ROWS}, match="more fields than the header's 2 names"),
+    _cli("ok-csv-first-row-with-row-names", FIT, _fit("y ~ x + z", "names.csv"),
+         {"names.csv": "y,x,z\n" + "".join(f"r{i},{row}" for i, row in enumerate(_ROWS.splitlines(True)))}),
 ]
 
 def _long_strings_parquet(t: Tokens, rows: int = 64) -> bytes:
