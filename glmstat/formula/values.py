@@ -308,6 +308,24 @@ def _inexact_integers(name: str, ints: np.ndarray, values: np.ndarray) -> str | 
             f"({int(k[j])} reads as {int(v[j])})")
 
 
+def _check_category_types(name: str, categories: list) -> None:
+    """Refuse categories (of an object dtype) that are not text, logical values or Python's and numpy's own
+    numbers, as an object column is refused: a level is written as text, and another object's text is code
+    that came with the data (its ``__str__`` ran for every level); and integers beyond double precision,
+    whose text Python refuses to write past 4,300 digits (a ValueError, not a refusal)."""
+    what = f"the categories of the Categorical column {shown(name)}"
+    for t in set(map(type, categories)):
+        if not (t is str or t is bool or t is np.bool_ or _is_number_type(t)):
+            raise DataError(f"{what} hold values of the type {shown(t.__qualname__)}; a factor's levels must be "
+                            "text, numbers or logical values (convert them first)")
+    for c in categories:
+        if type(c) is int and not -_DOUBLE_MAX <= c <= _DOUBLE_MAX:
+            raise DataError(f"{what} hold an integer too large for double precision (of {c.bit_length():,} bits)")
+
+
+_DOUBLE_MAX = float(np.finfo(np.float64).max)
+
+
 def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     """The value of the data column ``name`` (its stored array: an ndarray or a pandas extension array)."""
     if isinstance(raw, pd.Categorical):
@@ -316,6 +334,8 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         # index may hold numpy scalars, made Python's as before)
         levels = cats.tolist()
         if not (cats.dtype.kind in "iufb" or isinstance(cats.dtype, pd.StringDtype)):
+            if cats.dtype == object:  # (an interval, date or period dtype holds pandas' own values)
+                _check_category_types(name, levels)
             levels = [c.item() if hasattr(c, "item") else c for c in levels]
         return FactorVec(np.asarray(raw.codes, dtype=np.intp), tuple(levels), bool(raw.ordered))
     dtype = getattr(raw, "dtype", None)

@@ -230,6 +230,37 @@ class Evil:
         raise MemoryError("Evil.__lt__")
 
 
+class Labelled:
+    """A category of a pandas Categorical: hashable and ordered (so pandas builds the Categorical), whose text
+    is code that came with the data -- writing it creates the marker file."""
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+    def __hash__(self) -> int:
+        return hash(self.i)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Labelled) and other.i == self.i
+
+    def __lt__(self, other: "Labelled") -> bool:
+        return self.i < other.i
+
+    def __str__(self) -> str:
+        open("PWNED", "w").close()
+        return f"L{self.i}"
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+def _categorical(values: list) -> Callable[[Tokens], pd.DataFrame]:
+    """A data builder: base plus ``obj``, a pandas Categorical of ``values`` (categories of an object dtype)."""
+    return lambda t: base(t).assign(obj=pd.Categorical(_objects(values)))
+
+
 DATA: dict[str, Callable[[Tokens], Any]] = {
     "base": base, "small": small, "many": many, "levels_10k": levels_10k, "levels_100k": levels_100k,
     "wide": wide, "ticks": ticks, "xz_100": xz_100, "distinct_1m": distinct_1m,
@@ -477,6 +508,14 @@ COLUMNS = _cases("columns", [
     ("objects-bytes-used", EITHER, "y ~ x + obj", {"data": with_column("obj", [b"p", b"q", b"r"] * 4)}),
     ("objects-mixed-used", EITHER, "y ~ x + obj", {"data": with_column("obj", ["a", 1, 2.5] * 4)}),
     ("ok-objects-unused", FIT, "y ~ x", {"data": with_column("obj", [Evil(i) for i in range(N)])}),
+    # a Categorical's categories are levels as they are: objects of any type, whose text (their __str__) was
+    # written for every level, and Python integers whose text Python refuses past 4,300 digits (a ValueError)
+    ("categories-objects-used", REFUSE, "y ~ x + obj", {"data": _categorical([Labelled(i % 3) for i in range(N)]),
+                                                       "match": "categories of the Categorical column 'obj'"}),
+    ("categories-huge-integers-used", REFUSE, "y ~ x + obj",
+     {"data": _categorical([10**5000 + i % 3 for i in range(N)]), "match": "too large for double precision"}),
+    ("ok-categories-objects-unused", FIT, "y ~ x", {"data": _categorical([Labelled(i % 3) for i in range(N)])}),
+    ("ok-categories-mixed-used", FIT, "y ~ x + obj", {"data": _categorical(["a", 1, 2.5] * 4)}),
     ("ok-modules-unused", FIT, "y ~ x + g", {"data": with_column("obj", [os] * N)}),
 ])
 
