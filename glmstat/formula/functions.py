@@ -13,12 +13,13 @@ the same transformation to new data, as R's ``makepredictcall`` does.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from .._arguments import shown, shown_items
-from ..errors import DataError, FormulaError
+from ..errors import DataError, FormulaError, FormulaWarning
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
 from .rounding import r_round
@@ -341,12 +342,49 @@ def _where(ev: "Evaluator", call: Call) -> Value:
     return _ifelse(ev, Call("ifelse", call.args, (), call.pos))
 
 
+def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
+    """R's ``as.numeric(f)`` / ``unclass(f)`` of a factor in a formula: each row's level code 1..k (NaN where
+    missing), the scores of a linear trend over an ordered factor (R's ``esoph`` example fits
+    ``unclass(tobgp)``).  The levels are those the fit's rows take, learned once, so that new data and every
+    chunk of streamed data code a level as the fit does (R codes new data by its own levels); a level the fit
+    did not see is refused.  Levels that all read as numbers warn: the codes are not those numbers (R's
+    classic trap, as.numeric(factor(c(10, 20))) is 1, 2)."""
+    used = _drop_unused(f)
+    levels = ev.learned_levels(call, f.levels, used.levels, merge_chunk_levels)
+    if levels is None:  # (a first pass over streamed data records the chunk's levels only)
+        levels = used.levels
+    g = used if ev.mode == "fit" else _reorder(f, levels, call)
+    new = (g.codes < 0) & (f.codes >= 0)
+    if new.any():
+        raise _err(call, f"{shown(label_text(f.levels[f.codes[np.argmax(new)]]))} is not one of the levels the "
+                         f"fit's rows take, whose codes 1..{len(levels)} this gives")
+    if ev.mode == "fit" and levels and all(_is_number(lv) or _reads_as_number(lv) for lv in levels):
+        warnings.warn(f"{deparse(call)} gives the factor's level codes 1..{len(levels)}, as R's does, not the "
+                      "numbers its levels show; for those use the numeric column itself", FormulaWarning,
+                      stacklevel=2)
+    return NumVec(np.where(g.codes >= 0, g.codes + 1.0, np.nan))
+
+
+def _reads_as_number(level: Any) -> bool:
+    try:
+        float(label_text(level))
+    except ValueError:
+        return False
+    return True
+
+
+def _unclass(ev: "Evaluator", call: Call) -> Value:
+    """R's ``unclass``: a factor's level codes (:func:`_level_codes`); anything else itself."""
+    a = bind(call, ("x",))
+    v = ev.eval(a["x"])
+    return _level_codes(ev, call, v) if isinstance(v, FactorVec) else v
+
+
 def _as_numeric(ev: "Evaluator", call: Call) -> Value:
     a = bind(call, ("x",))
     v = ev.eval(a["x"])
     if isinstance(v, FactorVec):
-        raise _err(call, "as.numeric() of a factor gives R's level codes, which a formula rarely means; use the "
-                         "numeric column itself")
+        return _level_codes(ev, call, v)
     x = numeric(v, call)
     return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else float(x)
 
@@ -835,7 +873,7 @@ BUILTINS: dict[str, Builtin] = {
     "np.power": _binary_numeric(np.power), "np.minimum": _binary_numeric(np.minimum),
     "np.maximum": _binary_numeric(np.maximum), "np.clip": _clip, "np.where": _where,
     "pmin": _pminmax(np.minimum), "pmax": _pminmax(np.maximum), "ifelse": _ifelse,
-    "as.numeric": _as_numeric, "as.double": _as_numeric, "as.integer": _as_integer,
+    "as.numeric": _as_numeric, "as.double": _as_numeric, "as.integer": _as_integer, "unclass": _unclass,
     "I": _identity, "c": _c,
     "factor": _factor(False), "as.factor": _factor(False, keep_factor=True), "ordered": _factor(True),
     "as.ordered": _factor(True, keep_factor=True), "C": _C, "relevel": _relevel,
