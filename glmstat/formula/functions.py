@@ -345,15 +345,17 @@ def _where(ev: "Evaluator", call: Call) -> Value:
 def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
     """R's ``as.numeric(f)`` / ``unclass(f)`` of a factor in a formula: each row's level code 1..k (NaN where
     missing), the scores of a linear trend over an ordered factor (R's ``esoph`` example fits
-    ``unclass(tobgp)``).  The levels are those the fit's rows take, learned once, so that new data and every
-    chunk of streamed data code a level as the fit does (R codes new data by its own levels); a level the fit
-    did not see is refused.  Levels that all read as numbers warn: the codes are not those numbers (R's
-    classic trap, as.numeric(factor(c(10, 20))) is 1, 2)."""
-    used = _drop_unused(f)
-    levels = ev.learned_levels(call, f.levels, used.levels, merge_chunk_levels)
+    ``unclass(tobgp)``).  The levels are the factor's in the fit's data (a Categorical's unused categories too,
+    which R's codes count), learned once, so that new data and every chunk of streamed data code a level as the
+    fit does (R codes new data by its own levels); a level the fit did not see is refused.  Levels that all read
+    as numbers warn: the codes are not those numbers (R's classic trap, as.numeric(factor(c(10, 20))) is 1, 2)."""
+    # (in memory the fit's factor levels; a chunk of streamed data records its levels and the used ones, and
+    # _merge_code_levels decides from every chunk's)
+    levels = ev.learned_levels(call, f.levels, f.levels if ev.mode == "fit" else _drop_unused(f).levels,
+                               _merge_code_levels)
     if levels is None:  # (a first pass over streamed data records the chunk's levels only)
-        levels = used.levels
-    g = used if ev.mode == "fit" else _reorder(f, levels, call)
+        levels = f.levels
+    g = f if ev.mode == "fit" else _reorder(f, levels, call)
     new = (g.codes < 0) & (f.codes >= 0)
     if new.any():
         raise _err(call, f"{shown(label_text(f.levels[f.codes[np.argmax(new)]]))} is not one of the levels the "
@@ -363,6 +365,16 @@ def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
                       "numbers its levels show; for those use the numeric column itself", FormulaWarning,
                       stacklevel=2)
     return NumVec(np.where(g.codes >= 0, g.codes + 1.0, np.nan))
+
+
+def _merge_code_levels(chunks: np.ndarray) -> tuple:
+    """The levels of a factor whose codes a formula takes, from every chunk's record (levels, used levels): the
+    chunks' own levels when they all agree (a Categorical's categories, unused ones too, as in memory), else
+    :func:`merge_chunk_levels`' (sorted, as R's factor() of text, which has no unused level)."""
+    records = list(chunks)
+    if records and all(tuple(r[0]) == tuple(records[0][0]) for r in records):
+        return tuple(records[0][0])
+    return merge_chunk_levels(chunks)
 
 
 def _reads_as_number(level: Any) -> bool:

@@ -59,3 +59,20 @@ def test_levels_that_read_as_numbers_warn_that_the_codes_are_not_those_numbers()
     with pytest.warns(gs.FormulaWarning, match=r"as.numeric\(dose\) gives the factor's level codes 1..3"):
         fit = gs.glm("y ~ as.numeric(dose)", d)
     assert_close(fit.model_matrix()["as.numeric(dose)"].to_numpy(), [1.0, 2, 3, 1, 2, 3])
+
+
+@pytest.mark.parametrize("kind", ["in-memory", "parquet"])
+def test_an_unused_category_counts_in_the_codes_as_in_r(kind, tmp_path):
+    """R's as.numeric() of a factor counts its unused levels: tobgp of the rows with tobgp != "10-19" has codes
+    1, 3, 4 (its level 10-19 unused), and the fit's column is those codes, from Parquet row groups too."""
+    d = esoph()
+    d = d[d.tobgp != "10-19"].reset_index(drop=True)
+    data = d
+    if kind == "parquet":
+        pytest.importorskip("pyarrow")
+        d.to_parquet(tmp_path / "e.parquet", row_group_size=13, index=False)
+        data = str(tmp_path / "e.parquet")
+    fit = gs.glm("cbind(ncases, ncontrols) ~ unclass(tobgp)", data, family=gs.Binomial())
+    want = d.tobgp.cat.codes.to_numpy() + 1.0
+    assert set(want) == {1.0, 3.0, 4.0}
+    assert_close(fit.model_matrix()["unclass(tobgp)"].to_numpy(), want)
