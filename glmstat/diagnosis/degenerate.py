@@ -584,6 +584,15 @@ def _short_of_optimum_message(family: "Family", check: NewtonCheck, convergence:
             f"maximum-likelihood estimates; {advice}")
 
 
+def pulled_edges(family: "Family") -> tuple[tuple[float, bool], ...]:
+    """((e, settled), ...): each finite edge e of the family's mean domain that its link reaches at a finite
+    linear predictor (:func:`_hard_edges`), and whether a row whose response is e too satisfies its score
+    equation with its mean there (:func:`_settled_edges`: a sqrt-link count of 0 fitted at 0), so that only
+    the other rows fitted at e are a sign of an optimum on the edge."""
+    settled = _settled_edges(family)
+    return tuple((e, e in settled) for e in _hard_edges(family))
+
+
 @_per_family
 def _hard_edges(family: "Family") -> tuple[float, ...]:
     """The finite edges of the family's mean domain that its link reaches at a finite linear predictor (one its

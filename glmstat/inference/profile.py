@@ -26,9 +26,13 @@ the others' are those of the limit, the profile of the rows the separation leave
 :func:`_separated`).  Aliased coefficients get NaN.  A limit
 whose refit puts more fitted means on the edge of the family's domain than the estimate has (a Poisson/sqrt
 mean of 1e-24, where the refit had to halve its steps to stay inside) comes with a ProfileWarning too: the
-profile deviance there is an infimum that the refits only approach.  Means the engine does not count as on
-the edge (an inverse-link mean growing without bound) and edges the estimate already has (a negative binomial
-identity mean at 0) give no warning.
+profile deviance there is an infimum that the refits only approach.  So does one whose refit's score equations
+fail (not polished) with more means than the estimate within 1e-8 of its largest mean of an edge that the link
+reaches at a finite linear predictor (an identity-link Poisson mean of a count of 0 that the refits carry to
+3.5e-15 without a halving, the rounding of the linear predictor; a sqrt-link count of 0 fitted at 0 satisfies
+its score equation and does not count).  Means the engine does not count as on the edge (an inverse-link mean
+growing without bound) and edges the estimate already has (a negative binomial identity mean at 0) give no
+warning.
 
 Each refit is damped (a step that raises the deviance is halved, so it cannot cycle) and the lowest deviance
 of several starts wins, since where the likelihood is not concave (cauchit, Gamma/identity) they can reach
@@ -59,7 +63,7 @@ from ..design.sources import fold
 from ..engine.irls import Control, irls
 from ..engine.kernel import generic
 from .._arguments import confidence_level, shown
-from ..diagnosis.degenerate import needed_to_separate
+from ..diagnosis.degenerate import needed_to_separate, pulled_edges
 from ..errors import FitError, GLMStatError, ProfileWarning
 
 __all__ = ["profile_conf_int", "ProfileWarning"]
@@ -75,6 +79,9 @@ _STEP_TOL = 1e-12
 #: estimate instead of taken as D(b) - D_hat: the two sums agree to about eps |D_hat|, so their difference keeps
 #: fewer than ten digits there.
 _CANCELLED = 1e-6
+#: A refit's mean within this fraction of its largest mean of an edge that the link reaches at a finite linear
+#: predictor is on that edge, when the refit's score equations fail there (not polished).
+_ON_EDGE = 1e-8
 #: The two-point Gauss-Legendre nodes on [0, 1] (exact for a cubic integrand).
 _GAUSS_NODES = (0.5 - 0.5 / np.sqrt(3.0), 0.5 + 0.5 / np.sqrt(3.0))
 
@@ -89,6 +96,7 @@ class _Point:
     coef: np.ndarray
     dcoef: np.ndarray
     edge: bool = False  # the refit puts more fitted means on the edge of the domain than the fit itself
+    polished: bool = True  # the refit's next Fisher step is negligible (an interior optimum; see FitState)
 
 
 def _point_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> tuple:
@@ -110,6 +118,33 @@ def _point_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value
         wt = np.where(pos, w * mu_eta * mu_eta / var, 0.0)
     u = blk.X.select(others).rmatvec(wt * x_j) if others.size else np.zeros(0)
     return dev, ddev, u, bool(family.link.valid_eta(eta) and family.valid_mu(mu))
+
+
+def _refit_means(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> np.ndarray:
+    """The block's fitted means with coefficient j at ``value`` and the others at ``coef``."""
+    eta = blk.offset + value * blk.X.column(j)
+    if others.size:
+        eta = eta + blk.X.select(others).matvec(coef)
+    with np.errstate(all="ignore"):
+        return family.link.inverse(eta)
+
+
+def _largest_mean_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> float:
+    """The largest |mean| of the block's rows with weight (coefficient j at ``value``, the others at ``coef``)."""
+    mu = _refit_means(blk, family, j, others, coef, value)[blk.weights > 0]
+    return float(np.max(np.abs(mu), initial=0.0))
+
+
+def _on_edge_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float,
+                  edges: tuple[tuple[float, bool], ...], tol: float) -> int:
+    """How many of the block's rows with weight have a mean within ``tol`` of an edge of ``edges``
+    (:func:`~glmstat.diagnosis.degenerate.pulled_edges`), but for those whose response is on a settled edge."""
+    mu = _refit_means(blk, family, j, others, coef, value)
+    at = np.zeros(mu.shape[0], dtype=bool)
+    for e, settled in edges:
+        on = np.abs(mu - e) <= tol
+        at |= on & (blk.y != e) if settled else on
+    return int(np.count_nonzero(at & (blk.weights > 0)))
 
 
 def _rise_part(blk, family, j: int, others: np.ndarray, start: tuple[float, np.ndarray],
@@ -348,7 +383,7 @@ class _Profile:
             coef = np.zeros(0)
             cov = np.zeros((0, 0))
             kept = np.zeros(0, dtype=bool)
-            edge = False
+            edge, polished = False, True
         else:
             state = self._refit(b, starts)
             if state is None:
@@ -357,6 +392,7 @@ class _Profile:
             # a mean on the edge that the refit had to halve its steps to respect (an identity or sqrt link
             # reaching 0), not one that a logit merely rounds to 1 - 1e-16 far out along the profile
             edge = state.boundary and state.n_boundary > self.n_boundary_hat
+            polished = state.polished
             coef = np.where(kept, state.coef, 0.0)
             cov = state.cov_unscaled[np.ix_(kept, kept)]
         part = partial(_point_part, family=self.family, j=self.j, others=self.others, coef=coef, value=b)
@@ -371,7 +407,34 @@ class _Profile:
         diff = max(self._rise(b, coef, dev), 0.0) / self.dispersion
         z = float(np.sign(b - self.b_hat) * np.sqrt(diff))
         dz = ddev / (2.0 * self.dispersion * z) if z != 0 else np.nan
-        return _Point(b, z, dz, coef, dcoef, edge)
+        return _Point(b, z, dz, coef, dcoef, edge, polished)
+
+    def on_edge(self, pt: _Point) -> bool:
+        """Whether the refit ``pt`` has its optimum on the edge of the domain, so that a limit there is the
+        infimum of the profile deviance, which the refits only approach: more means on the edge than the estimate
+        has, by the engine's count (within 10 eps of the edge, kept inside by halving: ``pt.edge``), or -- where
+        the refit's score equations fail (not polished) -- within ``_ON_EDGE`` of its largest mean of an edge
+        the link reaches at a finite linear predictor, the rows whose response is on a settled edge apart.  (An
+        identity-link Poisson mean creeping to 0 for a count of 0 stops at 3.5e-15 of a largest mean of 26, the
+        rounding of its linear predictor: above 10 eps, and reached without a halving.)"""
+        if pt.edge or pt.polished:
+            return pt.edge
+        edges = pulled_edges(self.family)
+        if not edges:
+            return False
+        on_refit = self._on_edge(pt.b, pt.coef, edges)
+        if on_refit == 0:
+            return False
+        at_hat = (self.n_boundary_hat if self.others_hat is None
+                  else self._on_edge(self.b_hat, self.others_hat, edges))
+        return on_refit > at_hat
+
+    def _on_edge(self, b: float, coef: np.ndarray, edges: tuple[tuple[float, bool], ...]) -> int:
+        """The rows with weight whose mean is on an edge of ``edges`` (:meth:`on_edge`) at coefficient j = ``b``,
+        the others ``coef``: two passes over the rows (the largest mean, then the rows near an edge)."""
+        kw = dict(family=self.family, j=self.j, others=self.others, coef=coef, value=b)
+        largest = fold(self.source, partial(_largest_mean_part, **kw), max, 0.0)
+        return fold(self.source, partial(_on_edge_part, edges=edges, tol=_ON_EDGE * largest, **kw), operator.add, 0)
 
     def _rise(self, b: float, coef: np.ndarray, dev: float) -> float:
         """D(b) - D_hat, the refit at ``b`` having the other coefficients ``coef`` and deviance ``dev``.
@@ -441,7 +504,7 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
                         dfdb, secant_now = secant, True
                 newton = x - f / dfdb
                 if abs(newton - x) <= _STEP_TOL * se:
-                    return float(newton), "", pt.edge
+                    return float(newton), "", prof.on_edge(pt)
         far = outside if outside is not None else failed
         if far is None:  # nothing known beyond the limit yet: step out, at most doubling the distance
             reach = 2.0 * abs(x - b_hat)
@@ -457,7 +520,7 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
             secant_step, width = secant_now and nxt == newton, abs(far - inside)
             if abs(far - inside) <= _STEP_TOL * se:
                 if outside is not None:
-                    return float(0.5 * (inside + outside)), "", last.edge
+                    return float(0.5 * (inside + outside)), "", prof.on_edge(last)
                 break  # pinned against the region where the model cannot be fitted
         x = nxt
     if outside is not None:  # Newton stalled: finish with Brent's method on the bracket
@@ -467,7 +530,7 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
                                    *sorted((inside, outside)), xtol=_STEP_TOL * se, rtol=1e-13, maxiter=200)
         except (ValueError, RuntimeError) as e:
             return np.nan, f"the root finder failed ({e})", False
-        return float(root), "", near[0].edge
+        return float(root), "", prof.on_edge(near[0])
     return np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside), False
 
 

@@ -19,7 +19,11 @@ damped warm-started refits) was made by ``scripts/make_reference_random.R`` from
   "still moving" (a held-out random batch, seed 57);
 * ``cauchit_cell_of_zeros``: the cell g1 = zeta, g2 = L3, aliased in g1:g2 and so fitted by the intercept alone,
   has responses all 0: its estimate runs off to -infinity, slowly with the cauchit link (a mean of 6.5e-10 at
-  eta = -5e8), and R's refits never settle; glmstat must name the separation, at a tight tolerance too (seed 58).
+  eta = -5e8), and R's refits never settle; glmstat must name the separation, at a tight tolerance too (seed 58);
+* ``poisson_identity_profile_edge``: beyond sqrt(x3) = -4.39 the profile's constrained optimum puts the mean of a
+  count of 0 on the edge; R's damped refits fail beyond -4.31 and record the lower limit as NA, and glmstat's
+  refits creep to the edge without a halving: the limit is the profile deviance's infimum (R's constrained
+  minimum, tests/fixtures/profile_edge) and must be called approximate (seed 60).
 """
 
 from __future__ import annotations
@@ -213,3 +217,18 @@ def test_scoring_that_runs_off_to_vanishing_weights_is_rescued_to_the_interior_o
     assert_close(fit.std_errors.to_numpy(), ref["std_errors"], rtol=1e-7)
     assert_close(fit.deviance, ref["deviance"], rtol=1e-10)
     assert_close(fit.dispersion, ref["dispersion"], rtol=1e-8)
+
+
+def test_a_profile_limit_whose_refit_creeps_to_the_edge_is_called_approximate():
+    # (its refits stopped at a mean of 3.5e-15, above the engine's 10 eps, without a halving, so the limit was
+    # given as exact where R's reference has none)
+    ref, _ = load("poisson_identity_profile_edge")
+    assert ref["confint_profile"][6][0] is None and ref["warnings"] == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = fit("poisson_identity_profile_edge")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", gs.GLMStatWarning)
+        ci = f.conf_int(method="profile", parm=["sqrt(x3)"])
+    assert [str(w.message)[:48] for w in said] == ["lower profile limit of 'sqrt(x3)' is approximate"]
+    assert_close(ci.iloc[0].to_numpy(), [-4.71963673734115, ref["confint_profile"][6][1]], rtol=1e-8)
