@@ -173,11 +173,12 @@ def _uphill(th: float, score: float) -> float:
 def _newton(th: float, sums: Callable[[float], np.ndarray], max_iter: int, upper: float) -> tuple[float, float]:
     """Newton's iterations for theta from ``th``; ``sums(th)`` gives [U, I, size, n] at ``th`` (one pass over
     the rows).  Stops once the score is rounding noise (below
-    n eps size: a likelihood flat to rounding, SE(theta) of 150 at theta = 34, leaves the score at 1e-14 with
-    Newton steps of 1e-11 theta), the step is below 1e-12 theta, or theta passes ``upper`` (returned with an
-    infinite standard error).  Where the information is negative the step is :func:`_uphill`'s instead, so the
+    eps size), the step is below 1e-12 theta or, below 1e-9 theta, stops shrinking (a likelihood flat to
+    rounding, SE(theta) of 150 at theta = 34, leaves the score at 1e-14 with Newton steps of 1e-11 theta), or
+    theta passes ``upper`` (returned with an infinite standard error).  Where the information is negative the step is :func:`_uphill`'s instead, so the
     iterations end at a maximum, never on the flat tail towards theta = infinity."""
     at = None  # the sums at the final theta, when the loop computed them there
+    last_step = math.inf
     for _ in range(max_iter):
         th = abs(th)
         if th > upper:
@@ -188,15 +189,22 @@ def _newton(th: float, sums: Callable[[float], np.ndarray], max_iter: int, upper
         if info < 0:
             th = _uphill(th, score)
             continue
-        if abs(score) <= n * np.finfo(float).eps * size:  # the score is rounding noise: theta is as exact as it gets
+        # The score is rounding noise (each term is exact to eps times its size): theta is as exact as it gets.
+        # Not n eps size, the worst case of the sum: with a large theta the information is tiny and a score of
+        # n eps size is still a Newton step of 1e-6 theta (1,000 counts, theta 694: score 4e-9, information 3e-6).
+        if abs(score) <= np.finfo(float).eps * size:
             at = info
             break
         th_new = th + score / info
         if th_new <= 0:  # Newton overshoot: halve towards zero instead
             th_new = th / 2
-        if abs(th_new - th) <= 1e-12 * th:
+        step = abs(th_new - th)
+        # a step of 1e-12 theta, or small steps that stopped shrinking (Newton converges quadratically until
+        # the score is noise, then wanders by noise / I)
+        if step <= 1e-12 * th or (step <= 1e-9 * th and step > 0.5 * last_step):
             th = th_new
             break
+        last_step = step
         th = th_new
     else:
         raise FitError(f"theta did not converge in {max_iter} Newton steps (last theta {th:.6g}): "
