@@ -613,6 +613,12 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             if not (rescue and rose):
                 break
             converged = rescuing = True  # (R's criterion was not met: converged only if the rescue polishes)
+            restart_from = _went_away(trace, res.deviance, True)
+            if restart_from is not None:
+                # scoring rose and wandered off far above a deviance it had reached, never meeting R's test (a
+                # cloglog fit of 0/1 rows with frequency weights that ran to the edge and cycled there, its
+                # deviance 15 times the optimum's after 100 steps): restart from the lowest iterate
+                continue
             rescue, polishing = False, 0
         if converged and (control.convergence == "R" or at_rounding):
             break  # (steps at the rounding of the solve: polishing would only move the estimate by noise)
