@@ -172,10 +172,10 @@ def _uphill(th: float, score: float) -> float:
 
 def _newton(th: float, sums: Callable[[float], np.ndarray], max_iter: int, upper: float) -> tuple[float, float]:
     """Newton's iterations for theta from ``th``; ``sums(th)`` gives [U, I, size, n] at ``th`` (one pass over
-    the rows).  Stops once the score is rounding noise (below
-    eps size), the step is below 1e-12 theta or, below 1e-9 theta, stops shrinking (a likelihood flat to
-    rounding, SE(theta) of 150 at theta = 34, leaves the score at 1e-14 with Newton steps of 1e-11 theta), or
-    theta passes ``upper`` (returned with an infinite standard error).  Where the information is negative the step is :func:`_uphill`'s instead, so the
+    the rows).  Stops once the score is rounding noise (below eps size), the step is below 1e-12 theta or,
+    below 1e-9 theta, stops shrinking (a likelihood flat to rounding, SE(theta) of 150 at theta = 34, leaves the
+    score at 1e-14 with Newton steps of 1e-11 theta), or theta passes ``upper`` (returned with an infinite
+    standard error).  Where the information is negative the step is :func:`_uphill`'s instead, so the
     iterations end at a maximum, never on the flat tail towards theta = infinity."""
     at = None  # the sums at the final theta, when the loop computed them there
     last_step = math.inf
