@@ -26,7 +26,7 @@ from .rounding import r_round
 from .splines import bspline_basis, bs_knots, natural_spline_basis, ns_knots
 from .contrasts import CONTRASTS
 from .values import (DoubleLevels, FactorVec, NumMat, NumVec, Value, factor_from_labels, label_text, level_sort_key,
-                     level_texts, levels_with_texts, number_level_key)
+                     level_texts, levels_with_texts, number_level_key, reads_as_number)
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -360,7 +360,7 @@ def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
     if new.any():
         raise _err(call, f"{shown(label_text(f.levels[f.codes[np.argmax(new)]]))} is not one of the levels the "
                          f"fit's rows take, whose codes 1..{len(levels)} this gives")
-    if ev.mode == "fit" and levels and all(_is_number(lv) or _reads_as_number(lv) for lv in levels):
+    if ev.mode == "fit" and levels and all(_is_number(lv) or reads_as_number(label_text(lv)) for lv in levels):
         warnings.warn(f"{deparse(call)} gives the factor's level codes 1..{len(levels)}, as R's does, not the "
                       "numbers its levels show; for those use the numeric column itself", FormulaWarning,
                       stacklevel=2)
@@ -375,14 +375,6 @@ def _merge_code_levels(chunks: np.ndarray) -> tuple:
     if records and all(tuple(r[0]) == tuple(records[0][0]) for r in records):
         return tuple(records[0][0])
     return merge_chunk_levels(chunks)
-
-
-def _reads_as_number(level: Any) -> bool:
-    try:
-        float(label_text(level))
-    except ValueError:
-        return False
-    return True
 
 
 def _unclass(ev: "Evaluator", call: Call) -> Value:

@@ -29,8 +29,8 @@ from .limits import check_variables, factor_bytes
 from .nodes import Call, Name, Node
 from .spec import model_variable
 from .terms import Terms
-from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, check_number_types, label_text,
-                     missing_mask, object_missing)
+from .values import (NUMBER_TEXT, FactorVec, NumMat, NumVec, Value, align_by_label, check_number_types,
+                     label_text, missing_mask, object_missing)
 
 __all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response",
            "missing_detail", "more_levels_warning"]
@@ -176,11 +176,6 @@ def more_levels_warning(label: str, levels: tuple) -> str | None:
 
 
 _NUMBER_START = frozenset("0123456789+-. \t")  # (what such a text can begin with)
-#: the forms of a number written as text that the warning below recognises (no "1_000", "0x1f", "inf", "nan");
-#: ASCII digits and blanks only (\d matched Arabic-Indic digits, which pandas' to_numeric then refused with a
-#: ValueError); every character has one way to match (\d+\.?\d* splits a run of digits two ways at each digit:
-#: a level of 4,000 digits and a letter took 0.44 s to reject, quadratically more for longer ones)
-_NUMBER_TEXT = r"^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$"
 
 
 def numeric_text_warning(label: str, levels: tuple) -> str | None:
@@ -197,7 +192,7 @@ def numeric_text_warning(label: str, levels: tuple) -> str | None:
     if sum(lv[:1] in _NUMBER_START for lv in levels) < 0.9 * len(levels):
         return None  # (words, the common case: decided by first characters, without the pattern's 50 us)
     texts = pd.Series(levels, dtype=object)
-    numeric = texts.str.match(_NUMBER_TEXT).to_numpy(dtype=bool)
+    numeric = texts.str.match(NUMBER_TEXT).to_numpy(dtype=bool)
     n_numbers = int(numeric.sum())
     if n_numbers < 0.9 * len(levels):
         return None

@@ -94,6 +94,7 @@ _ADJUST = ("tukey", "sidak", "bonferroni", "holm", "none")
 def _spec(term: Any, by: Any = None) -> tuple[list[str], int]:
     """(names, k): the variables of ``term`` and then of ``by`` (none for None), k of them the term's."""
     names = _names(term, "term")
+    k = len(names)
     if by is not None:
         names += _names(by, "by")
     seen: set[str] = set()  # (one pass: each name searched among the ones before it was quadratic)
@@ -101,7 +102,7 @@ def _spec(term: Any, by: Any = None) -> tuple[list[str], int]:
     if twice is not None:
         what = f"the term {shown(term, 80)}" + ("" if by is None else f" with by={shown(by, 80)}")
         raise GLMStatError(f"{what} names the variable {shown(twice, 80)} more than once")
-    return names, len(names) - (0 if by is None else len(_names(by, "by")))
+    return names, k
 
 
 def _names(term: Any, what: str) -> list[str]:

@@ -287,8 +287,10 @@ def influence_measures(fit: "GLMResults") -> pd.DataFrame:
     """R's ``influence.measures``: per used row the dfbetas of each kept coefficient (``dfb_<name>``), dffit,
     cov_ratio, cooks_d and hat (module docstring), ``influential`` where R's rules flag some measure and
     ``flagged`` naming those measures (NaN and unflagged for rows of zero weight, which R leaves out)."""
-    inf = fit._influence
-    dfb = coef_changes(fit, scaled=True).loc[:, list(fit.fit_data.kept)]
+    # (one pass: the leverages, residual measures and dfbetas together, the leverages near 1 decided once)
+    inf = influence(fit.fit_data, full=True, coef_changes="dfbetas")
+    kept = np.asarray(fit.fit_data.kept, dtype=bool)
+    names = [c for c, k in zip(fit.column_names, kept) if k]
     h, si, d = inf.hat, inf.sigma, inf.deviance_resid
     k = fit.rank
     with np.errstate(all="ignore"):
@@ -296,7 +298,7 @@ def influence_measures(fit: "GLMResults") -> pd.DataFrame:
         dffit = _nan_inf(d * np.sqrt(h) / (si * (1.0 - h)))
         cov_ratio = _nan_inf((si / s) ** (2 * k) / (1.0 - h))
         n = int(np.count_nonzero(h > 0))
-        measures = {f"dfb_{c}": dfb[c].to_numpy() for c in dfb.columns}
+        measures = {f"dfb_{c}": inf.dfbetas[:, i] for i, c in enumerate(names)}
         measures.update(dffit=dffit, cov_ratio=cov_ratio, cooks_d=inf.cooks_d, hat=h)
         rules = {name: np.abs(v) > 1.0 for name, v in measures.items() if name.startswith("dfb_")}
         rules.update(dffit=np.abs(dffit) > 3.0 * np.sqrt(k / (n - k)),
