@@ -188,7 +188,7 @@ def pass_costs(fit, reps: int) -> dict:
     import numpy as np
 
     from glmstat.design.sources import fold
-    from glmstat.engine.irls import _new_reducer, _pass_block, _PassPart
+    from glmstat.engine.irls import PassResult, _new_reducer, _pass_block
     from glmstat.engine.kernel import kernel_for
     from glmstat.engine.threads import single_threaded_blas
 
@@ -197,11 +197,11 @@ def pass_costs(fit, reps: int) -> dict:
     kernel = kernel_for(fam)
 
     def part_of(source, beta):
-        return partial(_pass_block, family=fam, kernel=kernel, beta=beta, use_qr=False, fixed_gram=None,
-                       p=source.n_cols)
+        # (positional, as the engine binds it: the block comes last)
+        return partial(_pass_block, fam, kernel, beta, False, None, source.n_cols)
 
     def timed_passes(source, beta) -> tuple[float, float]:
-        empty = (_PassPart(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(source.n_cols, False, None)), 0.0, 0)
+        empty = (PassResult(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(source.n_cols, False, None)), 0.0, 0)
         walls, inside = [], []
         for _ in range(reps):
             t0 = time.perf_counter()
