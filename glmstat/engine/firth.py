@@ -14,7 +14,10 @@ l(b) + log|X'WX| / 2.  The equations are solved by quasi-Fisher scoring,
 
 from the maximum-likelihood fit to the responses shifted towards 1/2 (brglm2's start: w + p/n trials with
 p/(2n) added successes), halving a step whose successor would be much longer (brglm2 halves when it is
-longer at all, which can stall an iteration that oscillates on its way in).  Standard errors are
+longer at all, which can stall an iteration that oscillates on its way in) or, for the logit link, that
+lowers the penalised log-likelihood, and taking a step that turns back on the one before at half its length
+(an iteration that oscillates about the root converges fast so, not at the rate near 1 of its oscillation;
+see ``RELAXATION``).  The root is brglm2's; the path to it may differ.  Standard errors are
 sqrt(diag((X'WX)^{-1})) at the estimate.  Iteration stops when every coefficient moves less than
 min(tol, 1e-10) times max(|b_j|, se_j), after at most max(max_iter, 100) steps (the convergence is linear,
 not quadratic as in IRLS).
@@ -62,6 +65,18 @@ STEP_TOL = 1e-10
 #: A step is halved when the next one would be more than GROWTH times longer (the iteration may oscillate
 #: on its way in, so a merely longer next step is no reason to halve) or X'WX is singular at its end.
 GROWTH = 2.0
+#: For the logit link U*(b) is the gradient of the Jeffreys-penalised log-likelihood
+#: l*(b) = l(b) + log |X'WX| / 2, so the quasi-Fisher step (X'WX)^{-1} U*(b) points uphill: a step that lowers
+#: l* by more than this fraction of 1 + |l*| (its rounding) is halved as well.  The growth rule alone let the
+#: iteration cycle between two points on either side of the root (18 rows, 12 columns: deviances 11.45, 10.14,
+#: 11.46, 10.14, ... after 100 steps, where brglm2 reaches the root and the highest l*).
+PENALISED_ROUNDING = 1e-10
+#: A step that turns back on the one before (their inner product negative) is taken at this fraction of its
+#: length: the quasi-Fisher iteration is a fixed-point iteration, linear near the root, and an eigenvalue r of
+#: it near -1 makes it oscillate about the root, shrinking by |r| a step (0.999 after the penalised rule above,
+#: 100 steps leaving it 1e-4 of a standard error away); relaxed by a, that rate becomes 1 - a (1 - r), about
+#: 0 at a = 1/2, and a rate near 0 becomes 1/2.
+RELAXATION = 0.5
 #: At most this many halvings of one step (brglm2's ``max_step_factor``).
 MAX_HALVINGS = 12
 #: The quasi-Fisher iteration converges only linearly: allow at least this many iterations (brglm2's
@@ -144,7 +159,8 @@ def _info_and_score(source: DesignSource, family: Family, beta: np.ndarray):
 
 
 def _factor(info: np.ndarray):
-    """Inverse of X'WX by a Cholesky factorisation of its equilibrated form; None if not positive definite."""
+    """Inverse of X'WX and log |X'WX|, by a Cholesky factorisation of its equilibrated form D^-1 X'WX D^-1
+    (log |X'WX| = 2 sum log diag(chol) + 2 sum log D); None if not positive definite."""
     d = np.sqrt(np.diag(info))
     if not (np.all(np.isfinite(info)) and np.all(d > 0)):
         return None
@@ -152,7 +168,8 @@ def _factor(info: np.ndarray):
         c = sla.cho_factor(info / d[:, None] / d[None, :], lower=False, check_finite=False)
     except np.linalg.LinAlgError:
         return None
-    return sla.cho_solve(c, np.eye(d.size), check_finite=False) / d[:, None] / d[None, :]
+    logdet = 2.0 * float(np.sum(np.log(np.diag(c[0]))) + np.sum(np.log(d)))
+    return sla.cho_solve(c, np.eye(d.size), check_finite=False) / d[:, None] / d[None, :], logdet
 
 
 def _adjustment_part(b, family: Family, beta: np.ndarray, inv: np.ndarray) -> np.ndarray:
@@ -178,14 +195,16 @@ def adjusted_score(source: DesignSource, family: Family, beta: np.ndarray):
 
 
 def _evaluate(source: DesignSource, family: Family, beta: np.ndarray):
-    """:func:`adjusted_score`'s ``(u_star, inv_info, adjustment)`` and the deviance at ``beta``, or None."""
+    """:func:`adjusted_score`'s ``(u_star, inv_info, adjustment)``, the deviance and the Jeffreys-penalised
+    log-likelihood -deviance / 2 + log |X'WX| / 2 (up to a constant) at ``beta``, or None."""
     res = _info_and_score(source, family, beta)
-    inv = None if res is None else _factor(res[0])
-    if inv is None:
+    fac = None if res is None else _factor(res[0])
+    if fac is None:
         return None
+    inv, logdet = fac
     adj = fold(source, partial(_adjustment_part, family=family, beta=beta, inv=inv), operator.add,
                np.zeros(source.n_cols))
-    return res[1] + adj, inv, adj, res[2]
+    return res[1] + adj, inv, adj, res[2], 0.5 * (logdet - res[2])
 
 
 def _has_zero_weight(b) -> bool:
@@ -235,38 +254,46 @@ def _start(source: DesignSource, family: Family, control: Control) -> np.ndarray
 def _solve(source, family, beta, control, start_given=False):
     """Quasi-Fisher scoring for U*(b) = 0 on the source's columns; returns (beta, inv_info, converged,
     iterations, last size, record), the record one (deviance, halvings, coefficients) per iteration (the
-    iterations are reported to ``control.on_iteration`` as they end, as IRLS steps are)."""
+    iterations are reported to ``control.on_iteration`` as they end, as IRLS steps are).  A step is halved
+    while its end is invalid, the next step would be GROWTH times longer, or (logit) l* falls
+    (PENALISED_ROUNDING); one that turns back on the last is relaxed (RELAXATION); convergence is a step taken whole whose size is below the tolerance."""
     tol = min(control.tol, STEP_TOL)
+    uphill = family.link.name == "logit"  # (U* is a gradient for the canonical link only)
     ev = _evaluate(source, family, beta)
     if ev is None:
         given = "the start= coefficients given" if start_given else "brglm2's starting values"
         raise FitError(f"the bias-reduced fit cannot start from {given}: a fitted probability leaves (0, 1) "
                        "there, or X'WX is singular; pass start= coefficients whose fitted probabilities all lie "
                        "inside (0, 1)")
-    u, inv = ev[0], ev[1]
+    u, inv, penalised = ev[0], ev[1], ev[4]
     step = inv @ u
     size = np.inf
     it = 0
     record = []
+    last = None  # the step taken before
     for it in range(1, max(control.max_iter, MIN_ITER) + 1):
         norm = np.sum(np.abs(step))
+        if last is not None and float(step @ last) < 0.0:
+            step = RELAXATION * step
         for halvings in range(MAX_HALVINGS + 1):
             new = beta + step
             ev = _evaluate(source, family, new)
-            if ev is not None and np.sum(np.abs(ev[1] @ ev[0])) <= GROWTH * norm:
+            if ev is not None and np.sum(np.abs(ev[1] @ ev[0])) <= GROWTH * norm and not (
+                    uphill and ev[4] < penalised - PENALISED_ROUNDING * (1.0 + abs(penalised))):
                 break
             step = step / 2
         if ev is None:
             raise FitError("the bias-reduced fit cannot continue: every shortened step makes X'WX singular or a "
                            "fitted probability leave (0, 1); pass start= coefficients")
+        last = new - beta
         se = np.sqrt(np.maximum(np.diag(ev[1]), 0.0))
         size = float(np.max(np.abs(new - beta) / np.maximum(np.maximum(np.abs(new), se), 1e-300)))
-        beta, u, inv = new, ev[0], ev[1]
+        beta, u, inv, penalised = new, ev[0], ev[1], ev[4]
         record.append((ev[3], halvings, beta))
         if control.on_iteration is not None:
             control.on_iteration("step", it, ev[3])
         step = inv @ u
-        if size <= tol:
+        if size <= tol and halvings == 0:  # (a halved step is short for another reason than the root)
             return beta, inv, True, it, size, record
     return beta, inv, False, it, size, record
 
