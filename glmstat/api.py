@@ -190,7 +190,7 @@ def glm(
     # (a design of fewer than 2**16 cells fits in milliseconds: progress=None could never show anything)
     small = source.n_rows * source.n_cols < _SMALL_CELLS
     meter = None if progress is False or (progress is None and small) else Progress(
-        source.n_rows, always=progress is True, started=started)
+        source.n_rows, always=progress is True, started=started, fitter="Firth" if method == "firth" else "IRLS")
     if meter is not None:
         control = replace(control, on_iteration=chain(control.on_iteration, meter))
     try:

@@ -37,8 +37,10 @@ class Progress:
     """An ``on_iteration`` callback of the engine (see :class:`glmstat.engine.irls.Control`) that reports
     the fit's progress (see the module docstring)."""
 
-    def __init__(self, n_rows: int, always: bool, stream: Any = None, started: float | None = None) -> None:
+    def __init__(self, n_rows: int, always: bool, stream: Any = None, started: float | None = None,
+                 fitter: str = "IRLS") -> None:
         self.n_rows = int(n_rows)
+        self.fitter = fitter  # (whose iterations: "IRLS", or "Firth" for the bias-reduced fit's quasi-Fisher steps)
         self.always = always
         self.stream = sys.stderr if stream is None else stream
         self.start = time.perf_counter() if started is None else started  # (the fit's start: reading counts)
@@ -49,7 +51,7 @@ class Progress:
     def line(self, iteration: int, deviance: float) -> str:
         secs = time.perf_counter() - self.start
         rate = self.n_rows * self.passes / secs if secs > 0 else float("inf")
-        return (f"IRLS iteration {iteration}: deviance {deviance:.4g}, {self.n_rows:,} rows, {rate:.2g} rows/s, "
+        return (f"{self.fitter} iteration {iteration}: deviance {deviance:.4g}, {self.n_rows:,} rows, {rate:.2g} rows/s, "
                 f"{secs:.1f} s")
 
     def __call__(self, event: str, iteration: int, deviance: float) -> None:

@@ -27,6 +27,13 @@ def test_progress_true_reports_every_iteration(data, capsys):
     assert f"deviance {f.trace['deviance'].iloc[0]:.4g}," in first
 
 
+def test_a_bias_reduced_fit_reports_its_own_iterations(data, capsys):
+    f = gs.glm("passed ~ hours", data, family=gs.Binomial(), method="firth", progress=True)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == f.iterations
+    assert all(line.startswith(f"Firth iteration {k}: deviance ") for k, line in enumerate(lines, 1))
+
+
 def test_short_fits_show_nothing_by_default_and_false_never(data, capsys, monkeypatch):
     gs.glm("passed ~ hours", data, family=gs.Binomial())
     assert capsys.readouterr().err == ""
