@@ -256,7 +256,8 @@ def _solve(source, family, beta, control, start_given=False):
     iterations, last size, record), the record one (deviance, halvings, coefficients) per iteration (the
     iterations are reported to ``control.on_iteration`` as they end, as IRLS steps are).  A step is halved
     while its end is invalid, the next step would be GROWTH times longer, or (logit) l* falls
-    (PENALISED_ROUNDING); one that turns back on the last is relaxed (RELAXATION); convergence is a step taken whole whose size is below the tolerance."""
+    (PENALISED_ROUNDING); one that turns back on the last is relaxed (RELAXATION); convergence is a step
+    taken whole whose size is below the tolerance."""
     tol = min(control.tol, STEP_TOL)
     uphill = family.link.name == "logit"  # (U* is a gradient for the canonical link only)
     ev = _evaluate(source, family, beta)
