@@ -206,7 +206,9 @@ def glm(
         if getattr(family, "estimate_theta", False):
             from .engine.negbin import fit_negbin
 
-            nb = _explained(lambda: fit_negbin(source, family, control, start), frame, source, family, start)
+            # (the rows are diagnosed at some theta: the means and deviances a start allows do not depend on it)
+            nb = _explained(lambda: fit_negbin(source, family, control, start), frame, source,
+                            family.with_theta(1.0), start)
             return finish(formula, frame, source, nb.family, control, nb.state, irls, extra_params=1,
                           theta=nb.family.theta, theta_se=nb.theta_se, fitter_findings=nb.findings,
                           data_findings=data_findings)

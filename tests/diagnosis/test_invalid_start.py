@@ -111,3 +111,23 @@ def test_a_null_model_without_a_valid_first_step_keeps_the_engine_message():
     with pytest.raises(gs.InvalidStartError, match="^no valid set of coefficients has been found: the first step "
                                                     "gives a non-finite deviance"):
         gs.glm("y ~ x + offset(x)", d, family=gs.Poisson(link="identity"))
+
+
+def test_estimated_theta_first_step_names_the_row_as_for_poisson():
+    """glm.nb's first fit is Poisson's; R refuses both ("no valid set of coefficients has been found: please
+    supply starting values").  The first step from R's starting means y + 0.1 under the identity link is the
+    weighted least squares of y on (1, x) with weights 1 / (y + 0.1); it gives rows 0 and 1 negative means.  The
+    estimated-theta fit raised an internal "NegativeBinomial(theta=None) has no theta" instead of naming them."""
+    d = pd.DataFrame({"x": np.arange(10.0), "y": [0, 0, 0, 0, 1, 3, 8, 15, 30, 60.0]})
+    X = np.column_stack([np.ones(10), d.x])
+    sw = np.sqrt(1 / (d.y + 0.1)).to_numpy()
+    beta = np.linalg.lstsq(X * sw[:, None], d.y.to_numpy() * sw, rcond=None)[0]
+    mean0 = beta[0]
+    assert mean0 < 0 and (X @ beta < 0).sum() == 2
+    for family in (gs.Poisson(link="identity"), gs.NegativeBinomial(link="identity")):
+        with pytest.raises(gs.InvalidStartError) as e:
+            gs.glm("y ~ x", d, family=family)
+        assert str(e.value) == (
+            f"no valid set of coefficients has been found: the first step from R's starting means gives row 0 the "
+            f"mean {mean0:.6g} (linear predictor {mean0:.6g}), outside the {family.name} family's means (0, inf) "
+            "(2 rows are like it); pass start= coefficients")
