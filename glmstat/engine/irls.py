@@ -92,11 +92,12 @@ CYCLE_RISE = 1e-9
 #: finishes as a cycling fit does.
 OSCILLATION_TURNS = 3
 #: ... and so does one whose last OSCILLATION_TURNS + 1 steps all go the same way, each at most this fraction of
-#: the one before, while the deviance falls: scoring crawling to an interior optimum at a linear rate (0.952 for
-#: a log-binomial fit with means up to 0.985, 1e-4 of the estimate short of it after 100 steps).  A divergence to
-#: infinity takes steps that do not shrink so (logit: constant in the end; probit: a rate 1 - 1/(2k) at step k,
-#: 0.98 at 25; cauchit: growing).
-CRAWL_RATE = 0.975
+#: the one before, while the deviance falls and no mean is on the edge: scoring crawling to an interior optimum at
+#: a linear rate (0.952 for a log-binomial fit with means up to 0.985, 1e-4 of the estimate short of it after 100
+#: steps; 0.983 for a quasi mu^3 log-link fit, 0.4 standard errors short).  A divergence to infinity takes steps
+#: that shrink more slowly or not at all (logit: constant in the end; cauchit: growing), or has means on the edge
+#: by then (probit, at a rate 0.96); should the Newton steps find no finite optimum, the fit is not converged.
+CRAWL_RATE = 0.99
 
 
 @dataclass(frozen=True)
