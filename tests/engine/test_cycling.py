@@ -280,3 +280,22 @@ def test_scoring_that_halves_towards_an_edge_reaches_the_optimum():
     assert_at_reference(f, ref, 1e-7)
     np.testing.assert_allclose(f.fitted_values.to_numpy(), ref["fitted"], rtol=1e-8, atol=1e-14)
     np.testing.assert_allclose(f.deviance, ref["deviance"], rtol=1e-9)
+
+
+def test_a_fit_that_ends_above_the_null_model_restarts_from_it():
+    """From glm's own start, Fisher scoring of this Tweedie model (var_power 1.8, link mu^0.5) goes away from
+    the optimum (fixtures/above_null_restart, make_above_null_restart.R): R stops unconverged at a deviance of
+    854.4, glmstat's exact fit ended at 257.6, both above the null model's 159.4, which the model contains.  The
+    fit now starts again from the null model's coefficients and converges to the optimum R reaches from there."""
+    here = FIXTURES / "above_null_restart"
+    ref = json.loads((here / "r.json").read_text())
+    assert not ref["glm_converged"] and ref["glm_deviance"] > ref["null_deviance"] > ref["deviance"]
+    d = pd.read_csv(here / "data.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.ConvergenceWarning)
+        f = gs.glm(ref["formula"], d, family=gs.Tweedie(var_power=ref["var_power"], link_power=ref["link_power"]),
+                   tol=1e-12, max_iter=100)
+    assert f.converged and f.linear_predictor.min() > 0
+    assert_at_reference(f, ref, 1e-7)
+    np.testing.assert_allclose([f.deviance, f.null_deviance, f.dispersion],
+                               [ref["deviance"], ref["null_deviance"], ref["dispersion"]], rtol=1e-9)
