@@ -456,6 +456,8 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
         raise GLMStatError("pairwise comparisons need at least two means" + ("" if by is None else " in a group"))
     link = fit.family.link.name
     tr = fitted_response_transform(fit)
+    if tr is not None and tr[0] == "identity":  # (I(y + c): emmeans compares on the link's scale, as for y)
+        tr = None
     base = np.e if link in ("log", "logit") and tr is None else None
     if tr is not None and link == "identity" and tr[1] == 1:  # a transformed response: its back-transform's ratio
         base = RESPONSE_TRANSFORMS[tr[0]][2]

@@ -2,8 +2,8 @@
 response scale.
 
 emmeans detects the transformation from the names of the functions called on the left-hand side
-(``log(y)``: log; ``asin(sqrt(y))``: asin.sqrt; ``I(...)``: none), a constant multiplier (``2 * sqrt(y)``) and
-a constant added inside (``log(y + 1)``).  With h the inverse of that transformation (log: exp; log10: 10^x;
+(``log(y)``: log; ``asin(sqrt(y))``: asin.sqrt; ``I(...)``: identity), a constant multiplier (``2 * sqrt(y)``)
+and a constant added inside (``log(y + 1)``; ``I(y + 1)`` too, whose means emmeans gives less the 1).  With h the inverse of that transformation (log: exp; log10: 10^x;
 log2: 2^x; log1p: expm1; sqrt: x^2; exp: log; asin.sqrt: sin(x)^2; atanh: tanh), m the multiplier, c the
 constant and g the link, the response scale of a linear predictor eta is h(g^{-1}(eta) / m) - c.  A
 left-hand side emmeans does not know (``factor(y)``, ``cbind(s, f)``, ``y / n``) is the response itself.
@@ -45,6 +45,7 @@ RESPONSE_TRANSFORMS = {
                   None),
     "atanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2, None),
     "scale": (lambda x: x, np.ones_like, None),
+    "identity": (lambda x: x, np.ones_like, None),
 }
 
 
@@ -112,7 +113,7 @@ def response_transform(response: Any, state: Mapping[Any, Any] | None = None):
     if response is None:
         return None
     called = [f for f in dict.fromkeys(_called(response, [])) if f != "cbind"]  # (R's setdiff: each once)
-    if not called or called[0] == "I":
+    if not called:
         return None
     if called[0] == "scale":  # (emmeans: "Unable to recover scale() parameters" without them)
         params = (state or {}).get(_first_call(response, "scale"))
@@ -120,7 +121,8 @@ def response_transform(response: Any, state: Mapping[Any, Any] | None = None):
             return None
         center, scale = params
         return "scale", 1.0 / scale, -center
-    name = ".".join(called)
+    # (emmeans: I(...) first is the identity, whatever it calls inside, its multiplier and constant still read)
+    name = "identity" if called[0] == "I" else ".".join(called)
     if name not in RESPONSE_TRANSFORMS:
         return None
     mult, inner = 1.0, response
@@ -133,6 +135,8 @@ def response_transform(response: Any, state: Mapping[Any, Any] | None = None):
             and inner.args[0].op == "+" and isinstance(inner.args[0].left, Name):
         c = _constant(inner.args[0].right)
         add = c if c is not None else 0.0
+    if name == "identity" and mult == 1.0 and add == 0.0:
+        return None  # (I(y), I(y - 1), I(2 * y): nothing to undo)
     return name, mult, add
 
 

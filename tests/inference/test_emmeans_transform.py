@@ -3,7 +3,9 @@ scripts/make_emmeans_transform.R): R's emmeans(type = "response") back-transform
 function after the link -- log(breaks) gives the geometric means, 2 * sqrt(breaks) and log(breaks + 1) undo
 the multiplier and the constant, scale(breaks) its learned centre and scale -- and pairs() shows ratios for a
 log, log10 or log(y + c) response, and with a log link and a sqrt(y) response the ratio of the back-transformed
-means exp(d)^2 (glmstat showed the difference d on the log scale).
+means exp(d)^2 (glmstat showed the difference d on the log scale).  I(breaks + 1) is emmeans' identity
+transformation with its constant undone (the means less 1; glmstat gave them with the 1), its pairs() compared
+as an untransformed response's.
 glmstat reported the means on the transformed scale (3.01 for tension H of log(breaks) ~ wool + tension,
 where R gives 20.31)."""
 
