@@ -119,14 +119,15 @@ def _names(term: Any, what: str) -> list[str]:
 
 def _axis(v: ModelVariable) -> tuple[tuple, tuple[str, ...]]:
     """The values of a variable on the reference grid and their labels: a factor's levels; a numeric
-    variable with at most two distinct values keeps them (emmeans' ``cov.keep = "2"``); else its mean."""
+    variable with at most two distinct values keeps them (emmeans' ``cov.keep = "2"``); else its mean, labelled
+    as R's ``as.character`` writes it (146.6875, not the 6 digits 146.688 R prints), as the other labels are."""
     if v.refusal:  # every variable is an axis of the grid, asked for or not
         raise GLMStatError(f"estimated marginal means: {v.refusal}")
     if v.is_factor:
         return v.levels, v.labels
     if v.distinct:
         return v.distinct, tuple(label_text(x) for x in v.distinct)
-    return (v.mean,), (f"{v.mean:.6g}",)
+    return (v.mean,), (label_text(float(v.mean)),)
 
 
 def _template(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:

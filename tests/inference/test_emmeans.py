@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close
+from conftest import FIXTURES, assert_close, family_of
 from inference2_refs import CASES, as_list, assert_p, fit, numbers, ref
 
 
@@ -436,3 +436,20 @@ def test_by_may_not_name_a_variable_of_the_term():
     g = gs.glm("len ~ supp * factor(dose)", tg)
     with pytest.raises(gs.GLMStatError, match="'dose' is named more than once"):
         g.emmeans("dose", by="factor(dose)")
+
+
+@pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
+@pytest.mark.parametrize("case", more_cases("emmeans_covariate_label", lambda c: f"{c['formula']}-{c['term']}"))
+def test_a_covariate_at_its_mean_is_labelled_as_r_writes_it(case, streamed, tmp_path):
+    """A numeric variable held at its mean on the grid (the term, or by=) is labelled as R's as.character
+    writes the value (fixtures/inference2/more/emmeans_covariate_label.json, scripts/
+    make_emmeans_covariate_label.R): glmstat wrote 6 significant digits, 146.688 for R's 146.6875 (mtcars hp),
+    so the means could not be looked up by R's labels."""
+    data = as_input(pd.read_csv(FIXTURES / "data" / "mtcars.csv"), streamed, tmp_path, row_group_size=10)
+    f = gs.glm(case["formula"], data, family=family_of({"name": case["family"], "link": case["link"]}), tol=1e-12,
+               max_iter=100)
+    got = f.emmeans(case["term"], by=case["by"])
+    want = case["levels"] if case["by"] is None else list(zip(case["levels"], case["by_levels"]))
+    assert list(got.index) == want
+    assert_close(got["estimate"], case["estimate"], rtol=1e-7)
+    assert_close(got["std_error"], case["std_error"], rtol=1e-6)
