@@ -3,8 +3,9 @@ response scale.
 
 emmeans detects the transformation from the names of the functions called on the left-hand side
 (``log(y)``: log; ``asin(sqrt(y))``: asin.sqrt; ``I(...)``: identity), a constant multiplier (``2 * sqrt(y)``)
-and a constant added inside (``log(y + 1)``; ``I(y + 1)`` too, whose means emmeans gives less the 1).  With h the inverse of that transformation (log: exp; log10: 10^x;
-log2: 2^x; log1p: expm1; sqrt: x^2; exp: log; asin.sqrt: sin(x)^2; atanh: tanh), m the multiplier, c the
+and a constant added inside (``log(y + 1)``; ``I(y + 1)`` too, whose means emmeans gives less the 1).  With h
+the inverse of that transformation (log: exp; log10: 10^x; log2: 2^x; log1p: expm1; sqrt: x^2; exp: log;
+asin.sqrt: sin(x)^2; atanh: tanh; identity: x), m the multiplier, c the
 constant and g the link, the response scale of a linear predictor eta is h(g^{-1}(eta) / m) - c.  A
 left-hand side emmeans does not know (``factor(y)``, ``cbind(s, f)``, ``y / n``) is the response itself.
 

@@ -51,8 +51,8 @@ class Progress:
     def line(self, iteration: int, deviance: float) -> str:
         secs = time.perf_counter() - self.start
         rate = self.n_rows * self.passes / secs if secs > 0 else float("inf")
-        return (f"{self.fitter} iteration {iteration}: deviance {deviance:.4g}, {self.n_rows:,} rows, {rate:.2g} rows/s, "
-                f"{secs:.1f} s")
+        return (f"{self.fitter} iteration {iteration}: deviance {deviance:.4g}, {self.n_rows:,} rows, "
+                f"{rate:.2g} rows/s, {secs:.1f} s")
 
     def __call__(self, event: str, iteration: int, deviance: float) -> None:
         self.passes += 1
