@@ -22,9 +22,10 @@ from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose
 from .diagnosis.explain import explain_aliasing
 from .engine.irls import Control, FitState
-from .engine.passes import deviance_part, offset_null_deviance, weighted_sums
+from .engine.passes import deviance_part, null_step_part, offset_null_deviance, weighted_sums
 from .engine.kernel import constant_mean_deviance
-from .errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatError, SeparationWarning
+from .errors import (AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatError, InvalidStartError,
+                     SeparationWarning)
 from .families import Family, Gaussian
 from .formula.frame import ModelFrame
 from .formula.rows import missing_detail
@@ -44,12 +45,15 @@ def dropped_rows_message(frame) -> str:
 
 
 def null_deviance(source: InMemorySource, family: Family, intercept_col: int | None, has_offset: bool,
-                  control: Control, fitter: Fitter, closed_form: bool = True) -> float:
+                  control: Control, fitter: Fitter, closed_form: bool = True,
+                  model_coef: np.ndarray | None = None) -> float:
     """Deviance of the intercept-only model (R: refitted, with the offset, by the model's own fitter).
 
     Without an offset the maximum-likelihood intercept gives the weighted mean of y, and with an offset some
     families have a closed form (:func:`glmstat.engine.passes.offset_null_deviance`); ``closed_form``
     says whether those maximum-likelihood shortcuts apply to ``fitter`` (not to a bias-reduced fit).
+    The refit starts from the family's starting means; where their first step leaves the domain, it starts
+    as R's does, from the model's fitted means (``model_coef``: the model's coefficients, NaN where aliased).
     """
     in_memory = isinstance(source, InMemorySource)
     if intercept_col is None:  # mu = g^{-1}(offset)
@@ -66,7 +70,25 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
         sums = fold(source, weighted_sums, operator.add, np.zeros(2))
         mu = sums[0] / sums[1]  # the maximum-likelihood intercept is the weighted mean of y
         return fold(source, partial(deviance_part, family=family, mu=mu), operator.add, 0.0)
-    return fitter(source.with_columns(np.array([intercept_col])), family, control, None).deviance
+    null_source = source.with_columns(np.array([intercept_col]))
+    try:
+        return fitter(null_source, family, control, None).deviance
+    except InvalidStartError as e:
+        if model_coef is None:
+            raise
+        refused = e
+    # (a quasi mu(1-mu)/log fit whose starting means y give the null model's first step means above 1: R
+    # starts from the model's means, whose one scoring step stays inside, and fits)
+    sums = fold(source, partial(null_step_part, family=family, beta=np.nan_to_num(model_coef)), operator.add,
+                np.zeros(2))
+    with np.errstate(all="ignore"):
+        b0 = sums[0] / sums[1]
+    if np.isfinite(b0):
+        try:
+            return fitter(null_source, family, control, np.array([b0])).deviance
+        except InvalidStartError:
+            pass
+    raise refused  # R refuses too (its first step from these means leaves the domain): the refit's own message
 
 
 #: The aliasing warning spells out the relations of at most this many columns.
@@ -141,7 +163,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     # Control is frozen, so a control without a callback is already its own quiet copy)
     quiet = control if control.on_iteration is None else replace(control, on_iteration=None)
     nd = null_deviance(source, family, intercept_col, frame.has_offset, quiet, fitter,
-                       closed_form=method == "irls")
+                       closed_form=method == "irls", model_coef=state.coef)
     if _above_null(state, nd, method, control) and intercept_col is not None and extra_params == 0:
         state = _from_null_model(source, family, quiet, fitter, state, nd, intercept_col)
     notes: list[str] = []
