@@ -519,6 +519,16 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
             stalled = secant_step and abs(far - inside) > 0.5 * width
             secant_step, width = secant_now and nxt == newton, abs(far - inside)
             if abs(far - inside) <= _STEP_TOL * se:
+                if outside is not None and last.b != outside:
+                    # z jumps at ``outside``: its refit there (from farther away) may have found a local optimum
+                    # of higher deviance (a cauchit link) than the one the nearby refits follow; refitted from
+                    # the nearest of those, it may be inside after all, and the search goes on beyond it
+                    again = prof.at(outside, (last.coef + last.dcoef * (outside - last.b), last.coef))
+                    if again is not None and side * again.z < q:
+                        inside, outside, last = outside, None, again
+                        step = (q - side * again.z) / again.dz if np.isfinite(again.dz) and again.dz > 0 else 0.0
+                        x = inside + side * max(step, _STEP_TOL * se) * 2.0
+                        continue
                 if outside is not None:
                     return float(0.5 * (inside + outside)), "", prof.on_edge(last)
                 break  # pinned against the region where the model cannot be fitted
