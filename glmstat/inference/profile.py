@@ -43,7 +43,9 @@ binomial identity mean that wants to be 0, an inverse Gaussian inverse-link mean
 log-binomial probability that wants to be 1), every start beyond the point where it reaches the edge puts that
 mean a little outside: a least-squares step that pins such rows back inside gives a valid start, and the damped
 refit approaches the edge from there.  A refit that fails is tried again once a nearer one succeeds: the
-failure may be only the want of a start near enough.
+failure may be only the want of a start near enough.  Likewise a point found outside the interval, when the
+bracket closes on it, is refitted from its neighbour: its first refit, from farther away, may have stopped at
+a local optimum of higher deviance (a cauchit link), and the search then goes on beyond it.
 """
 
 from __future__ import annotations
