@@ -266,8 +266,8 @@ def _solve(source, family, beta, control, start_given=False):
         raise FitError(f"the bias-reduced fit cannot start from {given}: a fitted probability leaves (0, 1) "
                        "there, or X'WX is singular; pass start= coefficients whose fitted probabilities all lie "
                        "inside (0, 1)")
-    u, inv, penalised = ev[0], ev[1], ev[4]
-    step = inv @ u
+    inv, penalised = ev[1], ev[4]
+    step = inv @ ev[0]
     size = np.inf
     it = 0
     record = []
@@ -279,7 +279,8 @@ def _solve(source, family, beta, control, start_given=False):
         for halvings in range(MAX_HALVINGS + 1):
             new = beta + step
             ev = _evaluate(source, family, new)
-            if ev is not None and np.sum(np.abs(ev[1] @ ev[0])) <= GROWTH * norm and not (
+            nxt = None if ev is None else ev[1] @ ev[0]  # (the step from ``new``, taken next if ``new`` stays)
+            if ev is not None and np.sum(np.abs(nxt)) <= GROWTH * norm and not (
                     uphill and ev[4] < penalised - PENALISED_ROUNDING * (1.0 + abs(penalised))):
                 break
             step = step / 2
@@ -289,11 +290,11 @@ def _solve(source, family, beta, control, start_given=False):
         last = new - beta
         se = np.sqrt(np.maximum(np.diag(ev[1]), 0.0))
         size = float(np.max(np.abs(new - beta) / np.maximum(np.maximum(np.abs(new), se), 1e-300)))
-        beta, u, inv, penalised = new, ev[0], ev[1], ev[4]
+        beta, inv, penalised = new, ev[1], ev[4]
         record.append((ev[3], halvings, beta))
         if control.on_iteration is not None:
             control.on_iteration("step", it, ev[3])
-        step = inv @ u
+        step = nxt
         if size <= tol and halvings == 0:  # (a halved step is short for another reason than the root)
             return beta, inv, True, it, size, record
     return beta, inv, False, it, size, record

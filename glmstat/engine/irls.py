@@ -469,6 +469,18 @@ def _lost_columns(trace: list, kept: np.ndarray, rose: bool) -> bool:
     return rose and not kept.all() and any(np.count_nonzero(t[3]) > np.count_nonzero(kept) for t in trace)
 
 
+def _last_steps(trace: list, turns: int) -> tuple[np.ndarray, list] | None:
+    """The last ``turns + 1`` steps of ``trace`` (a row each, over the kept columns) and the ``turns + 2`` iterates
+    they join; None when there are fewer or the columns kept changed on the way (the steps are then not alike)."""
+    if len(trace) < turns + 2:
+        return None
+    last = trace[-(turns + 2):]
+    kept = last[-1][3]
+    if not all(np.array_equal(t[3], kept) for t in last):
+        return None
+    return np.diff(np.array([t[2][kept] for t in last]), axis=0), last
+
+
 def _alternates(trace: list, turns: int = 1) -> bool:
     """Each of the last ``turns`` steps of ``trace`` points against the step before it (their inner product is
     negative), the columns kept the same throughout.
@@ -477,13 +489,10 @@ def _alternates(trace: list, turns: int = 1) -> bool:
     turning back on the one before, while the deviance falls a little at every step (so it never rises, the
     sign of cycling the rescue otherwise waits for); a divergence to infinity (separation) moves the same way.
     """
-    if len(trace) < turns + 2:
+    found = _last_steps(trace, turns)
+    if found is None:
         return False
-    last = trace[-(turns + 2):]
-    kept = last[-1][3]
-    if not all(np.array_equal(t[3], kept) for t in last):
-        return False
-    steps = np.diff(np.array([t[2][kept] for t in last]), axis=0)
+    steps = found[0]
     return bool(np.all(np.einsum("ij,ij->i", steps[1:], steps[:-1]) < 0.0))
 
 
@@ -491,13 +500,12 @@ def _crawls(trace: list, turns: int = OSCILLATION_TURNS) -> bool:
     """Each of the last ``turns`` steps of ``trace`` goes the way of the step before it and is at most
     CRAWL_RATE times its length, and the deviance fell at each, the columns kept the same throughout: scoring
     converging linearly, slowly, to an interior optimum."""
-    if len(trace) < turns + 2:
+    found = _last_steps(trace, turns)
+    if found is None:
         return False
-    last = trace[-(turns + 2):]
-    kept = last[-1][3]
-    if not all(np.array_equal(t[3], kept) for t in last) or not all(b[0] < a[0] for a, b in zip(last, last[1:])):
+    steps, last = found
+    if not all(b[0] < a[0] for a, b in zip(last, last[1:])):
         return False
-    steps = np.diff(np.array([t[2][kept] for t in last]), axis=0)
     norms = np.sqrt(np.einsum("ij,ij->i", steps, steps))
     return bool(np.all(np.einsum("ij,ij->i", steps[1:], steps[:-1]) > 0.0)
                 and np.all(norms[1:] <= CRAWL_RATE * norms[:-1]))
