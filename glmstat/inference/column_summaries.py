@@ -5,7 +5,9 @@ For a column and a chunk of rows, :func:`summarize_chunk` records whether the co
 the number of values n, their mean and their sum of squared deviations M2 = sum (x - mean)^2, the distinct
 values while there are at most ``LEVELS_KEPT`` (emmeans' "at most two values" covariates, and the levels of a
 numeric column read only through a factor of an expression of it, such as ``cl`` in ``factor(cl > 20)``), the smallest
-and largest values (the range an effects plot draws over), and for a non-numeric column its distinct values.
+and largest values (the range an effects plot draws over), and for a non-numeric column its distinct values
+and how many rows hold each (the mean of a factor's level codes, where emmeans holds a factor read through
+``unclass(f)``).
 Chunks merge exactly as Chan, Golub and LeVeque's pairwise update (:meth:`ColumnSummary.merge`):
 
     n = n_a + n_b,   delta = mean_b - mean_a,   mean = mean_a + delta n_b / n,
@@ -46,6 +48,7 @@ class ColumnSummary:
     m2: float = 0.0
     distinct: frozenset | None = frozenset()
     values: frozenset = frozenset()  # the distinct values of a non-numeric column
+    counts: Mapping = field(default_factory=dict)  # a non-numeric column's rows per distinct value
     minimum: float = float("nan")  # of a numeric column (NaN without values)
     maximum: float = float("nan")
 
@@ -66,14 +69,21 @@ class ColumnSummary:
         if distinct is not None and len(distinct) > LEVELS_KEPT:
             distinct = None
         # (fmin/fmax: a chunk without values has NaN extremes, which must not hide the other chunk's)
+        counts = dict(self.counts)
+        for value, k in other.counts.items():
+            counts[value] = counts.get(value, 0) + k
         return ColumnSummary(self.numeric and other.numeric, n, mean, m2, distinct, self.values | other.values,
-                             float(np.fmin(self.minimum, other.minimum)), float(np.fmax(self.maximum, other.maximum)))
+                             counts, float(np.fmin(self.minimum, other.minimum)),
+                             float(np.fmax(self.maximum, other.maximum)))
 
 
 def _summary(values: pd.Series) -> ColumnSummary:
     numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
     if not numeric:
-        return ColumnSummary(False, len(values), values=frozenset(pd.unique(values.dropna())))
+        counts = values.value_counts(dropna=True, sort=False)
+        counts = counts[counts > 0]  # (a categorical counts its unused categories too)
+        return ColumnSummary(False, len(values), values=frozenset(pd.unique(values.dropna())),
+                             counts=dict(zip(counts.index.tolist(), counts.to_numpy().tolist())))
     x = values.to_numpy(dtype=float)
     if x.size == 0:
         return ColumnSummary(True)
