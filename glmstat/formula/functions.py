@@ -31,7 +31,8 @@ from .values import (DoubleLevels, FactorVec, NumMat, NumVec, Value, factor_from
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["BUILTINS", "CONSTANTS", "CONTRASTS", "RESERVED_VALUES", "FUNCTION_NAMES", "NAMESPACES", "unqualified"]
+__all__ = ["BUILTINS", "CONSTANTS", "CONTRASTS", "LEVEL_CODE_CALLS", "RESERVED_VALUES", "FUNCTION_NAMES", "NAMESPACES",
+           "unqualified"]
 
 #: names that stand for a constant when no column or context= entry has that name (in R a column named T masks T)
 CONSTANTS: dict[str, Any] = {
@@ -365,6 +366,11 @@ def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
                       "numbers its levels show; for those use the numeric column itself", FormulaWarning,
                       stacklevel=2)
     return NumVec(np.where(g.codes >= 0, g.codes + 1.0, np.nan))
+
+
+#: The calls that give a factor's level codes (:func:`_level_codes`); the levels whose codes one takes are its
+#: state in the model spec (none when its argument was no factor, a logical's 0/1 or numbers passing through)
+LEVEL_CODE_CALLS = frozenset({"unclass", "as.numeric", "as.double", "as.integer"})
 
 
 def _merge_code_levels(chunks: np.ndarray) -> tuple:

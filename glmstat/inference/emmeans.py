@@ -3,8 +3,10 @@ with ``type = "response"``, and their pairwise comparisons as ``pairs()``.
 
 The reference grid crosses every level of every factor of the model, and both values of each numeric
 variable with at most two distinct values (emmeans' ``cov.keep = "2"``), with every other numeric variable
-at its mean over the rows used; the offset is the mean of the model's offset over the rows used (formula
-offsets and the offset argument together, as emmeans takes it).  For a level (or combination of levels) of
+at its mean over the rows used (a factor read only through its level codes, ``unclass(tobgp)``, is such a
+covariate, at the mean of its codes, as emmeans' ``ref_grid`` holds it: :mod:`glmstat.inference.variables`);
+the offset is the mean of the model's offset over the rows used (formula offsets and the offset argument
+together, as emmeans takes it).  For a level (or combination of levels) of
 the chosen variables, with x_j the design rows of the grid points that have it (equal weights) and o the
 mean offset:
 
@@ -81,7 +83,7 @@ from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
 from .streamed_data import raw_fold
 from .studentized_range import tukey_p_values
-from .variables import ModelVariable, model_variables, pick, with_values
+from .variables import ModelVariable, model_variables, pick, with_columns, with_values
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -123,6 +125,10 @@ def _axis(v: ModelVariable) -> tuple[tuple, tuple[str, ...]]:
     as R's ``as.character`` writes it (146.6875, not the 6 digits 146.688 R prints), as the other labels are."""
     if v.refusal:  # every variable is an axis of the grid, asked for or not
         raise GLMStatError(f"estimated marginal means: {v.refusal}")
+    if v.coded is not None:  # a factor read through its level codes: a covariate (see variables' docstring)
+        if v.coded.refusal:
+            raise GLMStatError(f"estimated marginal means: {v.coded.refusal}")
+        return v.coded.values, v.coded.labels
     if v.is_factor:
         return v.levels, v.labels
     if v.distinct:
@@ -185,6 +191,9 @@ def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable])
         for k, code in zip(wide, np.unravel_index(np.arange(rows), [sizes[k] for k in wide])):
             codes[k] = code
     grid = data.iloc[np.zeros(rows, dtype=np.intp)].set_axis(pd.RangeIndex(rows))
+    # a factor held at the mean of its level codes is that number on the grid (unclass(2.41) is 2.41, as in R)
+    at_mean = {v.name for v in variables if v.coded is not None and v.coded.at_mean}
+    grid = with_columns(grid, {c: np.zeros(rows) for c in grid.columns if str(c) in at_mean})
     grid = with_values(grid, [(v, np.array(vals, dtype=object if isinstance(vals[0], str) else None)[code])
                               for v, (vals, _), code in zip(variables, axes, codes)])
     X, _, ok = encode(fit, grid)

@@ -13,7 +13,8 @@ when the design and engine layers change:
   for products only);
 * :func:`structure` -- the term structure: the frame's term labels and columns and the formula's parsed terms;
 * :func:`fitted_data`, :func:`used_data` -- the caller's data, and the rows of it that the fit used;
-* :func:`factor_levels` -- the training levels of each factor variable; :func:`factor_values` -- the factor
+* :func:`factor_levels` -- the training levels of each factor variable; :func:`code_levels` -- those of each
+  factor whose level codes the formula takes (``unclass(f)``); :func:`factor_values` -- the factor
   variables' values in the rows used; :func:`variable_codings` -- how each term codes its variables (a
   factor's contrasts, a numeric variable's columns);
 * :func:`fit_inputs` -- what ``glm()`` was given besides the formula (weights, offset, family, control), so
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design", "encode_spec_design",
-           "structure", "dot_columns", "fitted_data", "used_data", "factor_levels", "factor_values",
+           "structure", "dot_columns", "fitted_data", "used_data", "factor_levels", "code_levels", "factor_values",
            "variable_codings",
            "fit_inputs", "formula_limits", "response"]
 
@@ -152,6 +153,17 @@ def used_data(fit: "GLMResults") -> pd.DataFrame:
 def factor_levels(fit: "GLMResults") -> Mapping[str, tuple]:
     """Factor variable label (``"g"``, ``"factor(cyl)"``) -> its training levels, in the model's order."""
     return dict(fit.model_frame.spec.levels)
+
+
+def code_levels(fit: "GLMResults") -> Mapping[Node, tuple]:
+    """The formula's calls that took a factor's level codes (``unclass(f)``, ``as.numeric(f)``...: R's codes
+    1..k) -> the levels, in order, whose codes they give (learned from the fit's rows, streamed ones too)."""
+    from ..formula.functions import LEVEL_CODE_CALLS
+    from ..formula.nodes import Call
+
+    return {node: tuple(levels) for node, levels in fit.model_frame.spec.state.items()
+            if isinstance(node, Call) and node.func.rpartition("::")[2].lstrip(":") in LEVEL_CODE_CALLS
+            and isinstance(levels, tuple)}
 
 
 def factor_values(fit: "GLMResults") -> tuple[tuple[str, np.ndarray, tuple[Any, ...]], ...]:

@@ -13,11 +13,20 @@ setting the column to each of them gives the expression every value it takes (se
 was never true, and every level had the same mean).  Past ``LEVELS_KEPT`` distinct values such a variable
 cannot be set to each: it carries a ``refusal`` instead, raised when it is asked for.  Otherwise a column is
 numeric.
+
+A factor column read through its level codes (``tobgp`` in ``unclass(tobgp)``, ``as.numeric(tobgp)``: R's
+``?esoph`` example) is a factor of its values for marginal effects, but emmeans' reference grid holds it as a
+covariate (its ``ref_grid`` finds the data factors read inside a numeric model-frame column, ``.find.coerced``,
+and reduces them as numbers): at the mean of the codes over the rows used (2.409091 for esoph's tobgp, not the
+2.5 that averaging over its four levels amounts to) when it takes more than two levels there, else at each level
+it takes (``cov.keep = "2"``).  Its ``coded`` says so; when the factor is also read otherwise (``tobgp +
+unclass(tobgp)``) and takes more than two levels, emmeans cannot be computed (R's stops with "contrasts apply only
+to factors": the grid holds no level of it) and ``coded`` carries the refusal.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
@@ -26,17 +35,29 @@ import pandas as pd
 from .._arguments import shown, shown_items
 from ..errors import GLMStatError
 from ..formula.deparse import deparse
-from ..formula.nodes import Call, Name, Node, Paren, names_read
+from ..formula.nodes import BinOp, Call, Name, Node, Paren, Unary, names_read
 from ..formula.values import label_text
 from .column_summaries import LEVELS_KEPT, column_summaries
-from .fit_access import factor_levels, structure, used_data
+from .fit_access import code_levels, factor_levels, structure, used_data
 from .streamed_data import data_columns
 
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["ModelVariable", "categorical_with", "level_label", "model_variables", "pick", "with_value",
+__all__ = ["CodedGrid", "ModelVariable", "categorical_with", "level_label", "model_variables", "pick", "with_value",
            "with_values"]
+
+
+@dataclass(frozen=True)
+class CodedGrid:
+    """Where emmeans' reference grid holds a factor read through its level codes (see the module docstring):
+    ``values`` (the mean of the codes when ``at_mean``, else the levels taken, in level order) and their
+    ``labels``; or ``refusal``, why it cannot hold it."""
+
+    values: tuple = ()
+    labels: tuple[str, ...] = ()
+    at_mean: bool = False
+    refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,7 @@ class ModelVariable:
     spellings: tuple[str, ...] = ()
     distinct: tuple = ()  # for a numeric variable, its values when it has at most two (else empty)
     refusal: str = ""  # why the variable cannot be set to each of its values (too many of them), if it cannot
+    coded: CodedGrid | None = None  # a factor read through its level codes: where emmeans' grid holds it
 
 
 #: Calls whose factor has the values of their first argument as levels (``relevel(factor(g), ref = "b")``)
@@ -83,6 +105,66 @@ def _wraps_column(node: Node) -> bool:
     return isinstance(node, Name)
 
 
+def _code_reads(node: Node, codes: Any, columns: Any) -> tuple[dict[str, tuple[str, tuple]], set[str]]:
+    """The data columns ``node`` reads through their level codes (``tobgp`` in ``log(unclass(tobgp))``: a call of
+    ``codes``, :func:`~glmstat.inference.fit_access.code_levels`, on the column itself) -> (the call's label, the
+    levels whose codes it takes); and the columns it reads otherwise (``tobgp`` in ``tobgp`` or in
+    ``as.numeric(relevel(tobgp, "b"))``)."""
+    coded: dict[str, tuple[str, tuple]] = {}
+    other: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Call) and n in codes:
+            arg = n.args[0] if n.args else dict(n.kwargs).get("x")
+            while isinstance(arg, Paren):
+                arg = arg.body
+            if isinstance(arg, Name) and arg.id in columns:
+                coded.setdefault(arg.id, (deparse(n), codes[n]))
+                continue
+        if isinstance(n, Name):
+            other.add(n.id)
+        elif isinstance(n, Call):
+            stack += list(n.args) + [v for _, v in n.kwargs]
+        elif isinstance(n, Paren):
+            stack.append(n.body)
+        elif isinstance(n, BinOp):
+            stack += [n.left, n.right]
+        elif isinstance(n, Unary):
+            stack.append(n.operand)
+    return coded, other
+
+
+def _level_counts(levels: tuple, counts: Any) -> np.ndarray:
+    """The rows holding each of ``levels`` (in order) from ``counts`` (value -> rows, a streamed column's
+    summary); a value of another type than the levels is matched by its label."""
+    out = np.array([counts.get(lv, -1) for lv in levels], dtype=np.int64)
+    if (out < 0).any():
+        by_label: dict[str, int] = {}
+        for value, k in counts.items():
+            by_label[label_text(value)] = by_label.get(label_text(value), 0) + k
+        out = np.array([by_label.get(label_text(lv), 0) for lv in levels], dtype=np.int64)
+    return out
+
+
+def _coded_grid(name: str, call: str, levels: tuple, counts: np.ndarray, also: str | None) -> CodedGrid:
+    """Where emmeans' grid holds the column ``name`` read through the level codes ``call`` (``levels``, each
+    held by ``counts`` rows used); ``also`` names the factor reading it otherwise, if one does."""
+    taken = np.flatnonzero(counts)
+    if taken.size <= 2:  # (emmeans keeps a covariate's values when it has at most two: here, the levels taken)
+        lv = tuple(levels[i] for i in taken)
+        return CodedGrid(lv, tuple(level_label(v) for v in lv))
+    if also is not None:
+        return CodedGrid(refusal=(
+            f"{shown(name, 80)} is read both through its level codes ({shown(call, 80)}) and otherwise "
+            f"({shown(also, 80)}), and emmeans' reference grid holds a factor read through its codes as a covariate "
+            "at the mean of the codes, which is no level of the factor (R's emmeans stops: contrasts apply only to "
+            "factors).  Add the codes to the data as a numeric column of their own and use that column in the "
+            "formula"))
+    mean = float(np.dot(np.arange(1, len(levels) + 1), counts) / counts.sum())
+    return CodedGrid((mean,), (label_text(mean),), at_mean=True)
+
+
 def level_label(level: Any) -> str:
     """A level as R's ``as.character`` writes it, as emmeans labels it: ``TRUE``/``FALSE`` for a logical (the
     design's column names keep formulaic's ``True``), else :func:`~glmstat.formula.values.label_text`."""
@@ -106,12 +188,21 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
     order: dict[str, None] = {}  # (the keys, in order: a list searched per name was quadratic)
     factor_of: dict[str, tuple[str, tuple]] = {}
     computed: set[str] = set()  # columns of factor_of whose levels are an expression's values (I(h == "q"))
+    codes = code_levels(fit)
+    coded: dict[str, tuple[str, tuple]] = {}  # columns read through their level codes -> (call, levels)
+    also: dict[str, str] = {}  # ... and the first variable reading them otherwise
     for term in structure(fit).variables:
         for node in term:
             read = [r for r in names_read(node) if r in columns]
             for r in read:
                 order.setdefault(r)
             label = deparse(node)
+            if codes:
+                through, other = _code_reads(node, codes, columns)
+                for r, call in through.items():
+                    coded.setdefault(r, call)
+                for r in other:
+                    also.setdefault(r, label)
             if label in levels and len(read) == 1 and read[0] not in factor_of:
                 wraps = _wraps_column(node)
                 if not wraps and not _makes_factor(node):
@@ -125,8 +216,36 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
                 order.setdefault(r)
     if streamed:  # the columns summarized in one pass over the data (rows used only)
         if summaries is None:
-            summaries = column_summaries(fit, tuple(n for n in order if n not in factor_of or n in computed))
-        return _from_summaries(list(order), factor_of, computed, summaries)
+            summaries = column_summaries(fit, tuple(n for n in order if n not in factor_of or n in computed
+                                                    or n in coded))
+        out = _from_summaries(list(order), factor_of, computed, summaries)
+    else:
+        out = _in_memory(list(order), factor_of, computed, data, columns)
+    if not coded:
+        return out
+    grids = {}
+    for name, (call, lv) in coded.items():
+        if streamed:
+            counts = _level_counts(lv, summaries.columns[name].counts)
+        else:
+            counts = _rows_per_level(data[columns[name]], lv)
+        grids[name] = _coded_grid(name, call, lv, counts, also.get(name))
+    return [replace(v, coded=grids[v.name]) if v.name in grids else v for v in out]
+
+
+def _rows_per_level(values: pd.Series, levels: tuple) -> np.ndarray:
+    """How many of ``values`` hold each of ``levels`` (in order); a value of another type than the levels is
+    matched by its label."""
+    try:
+        pos = pd.Categorical(values, categories=list(levels)).codes
+    except (TypeError, ValueError):  # (levels of mixed types)
+        pos = pd.Categorical(values.map(label_text), categories=[label_text(v) for v in levels]).codes
+    return np.bincount(pos[pos >= 0], minlength=len(levels))
+
+
+def _in_memory(order: list[str], factor_of: dict, computed: set, data: pd.DataFrame,
+               columns: dict) -> list[ModelVariable]:
+    """:func:`model_variables` of a fit in memory, from its rows used ``data``."""
     out = []
     for name in order:
         values = data[columns[name]]

@@ -453,3 +453,59 @@ def test_a_covariate_at_its_mean_is_labelled_as_r_writes_it(case, streamed, tmp_
     assert list(got.index) == want
     assert_close(got["estimate"], case["estimate"], rtol=1e-7)
     assert_close(got["std_error"], case["std_error"], rtol=1e-6)
+
+
+def _esoph_rows(rows: str) -> pd.DataFrame:
+    """R's esoph (fixtures/level_codes, its factors ordered as in R), all rows or those of tobgp's levels
+    ``tob12`` (0-9g/day, 10-19) or ``tob13`` (0-9g/day, 20-29; its categories kept, as R keeps the factor's levels);
+    ``text``: all rows, the factors as text (read as factors of sorted levels, as R's read.csv makes them)."""
+    here = FIXTURES / "level_codes"
+    levels = json.loads((here / "ref.json").read_text())["levels"]
+    d = pd.read_csv(here / "esoph.csv")
+    if rows == "text":
+        return d
+    for col, lv in levels.items():
+        d[col] = pd.Categorical(d[col], categories=lv, ordered=True)
+    keep = {"all": levels["tobgp"], "tob12": ["0-9g/day", "10-19"], "tob13": ["0-9g/day", "20-29"]}
+    return d[d.tobgp.isin(keep[rows])].reset_index(drop=True)
+
+
+_UNCLASS = json.loads((FIXTURES / "inference2" / "more" / "emmeans_unclass.json").read_text())
+
+
+@pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
+@pytest.mark.parametrize("case", _UNCLASS["cases"],
+                         ids=lambda c: f"{c['formula'].split('~ ')[1]}-{c['rows']}-{c['term']}")
+def test_a_factor_read_through_its_level_codes_is_a_covariate_at_the_mean_code(case, streamed, tmp_path):
+    """R's ?esoph model, glm(cbind(ncases, ncontrols) ~ agegp + unclass(tobgp) + unclass(alcgp), binomial):
+    emmeans' ref_grid holds tobgp and alcgp as covariates at the mean of their codes over the rows used (2.409091,
+    2.454545; as.integer(alcgp) is then 2), or at the levels taken when there are at most two
+    (fixtures/inference2/more/emmeans_unclass.json, scripts/make_emmeans_unclass.R).  glmstat averaged over
+    tobgp's levels, as holding its code at 2.5: 0.014185 for agegp 25-34 where R has 0.012999.  With two levels
+    taken and an unused one between them (tob13: codes 1 and 3) R's emmeans codes its grid 1 and 2; the reference
+    there is the mean of R's predict() over the grid, which codes 20-29 as 3 (R's emmeans gives 0.2613 for
+    20-29, the model 0.3007).  Read as text, the factors' levels are sorted and their codes others (R: 0.010839
+    for 25-34)."""
+    data = as_input(_esoph_rows(case["rows"]), streamed, tmp_path, row_group_size=13)
+    f = gs.glm(case["formula"], data, family=gs.Binomial(), tol=1e-12, max_iter=100)
+    got = f.emmeans(case["term"])
+    assert list(got.index.map(str)) == case["levels"]
+    assert_close(got["estimate"], case["estimate"], rtol=1e-7)
+    assert_close(np.log(got["estimate"] / (1 - got["estimate"])), case["emmean"], rtol=1e-7)
+    assert_close(got["std_error"], case["std_error"], rtol=1e-6)
+    assert_close(got["lower"], case["lower"], rtol=1e-6)
+    assert_close(got["upper"], case["upper"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
+def test_a_factor_read_both_as_a_factor_and_through_its_codes_is_refused(streamed, tmp_path):
+    """tobgp + unclass(tobgp) with tobgp taking four levels: R's emmeans holds tobgp at the mean of its codes, no
+    level of the factor, and stops ("contrasts apply only to factors", fixtures/inference2/more/
+    emmeans_unclass.json); glmstat refuses, saying why, instead of averaging over the levels."""
+    mixed = _UNCLASS["mixed"]
+    assert "contrasts apply only to factors" in mixed["error"]
+    data = as_input(_esoph_rows("all"), streamed, tmp_path, row_group_size=13)
+    f = gs.glm(mixed["formula"], data, family=gs.Binomial())
+    with pytest.raises(gs.GLMStatError, match=r"'tobgp' is read both through its level codes \('unclass\(tobgp\)'\) "
+                                              r"and otherwise \('tobgp'\)"):
+        f.emmeans(mixed["term"])
