@@ -473,7 +473,7 @@ def _esoph_rows(rows: str) -> pd.DataFrame:
 _UNCLASS = json.loads((FIXTURES / "inference2" / "more" / "emmeans_unclass.json").read_text())
 
 
-@pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
+@pytest.mark.parametrize("streamed", ["in-memory", "parquet", "dask"])
 @pytest.mark.parametrize("case", _UNCLASS["cases"],
                          ids=lambda c: f"{c['formula'].split('~ ')[1]}-{c['rows']}-{c['term']}")
 def test_a_factor_read_through_its_level_codes_is_a_covariate_at_the_mean_code(case, streamed, tmp_path):
@@ -495,6 +495,12 @@ def test_a_factor_read_through_its_level_codes_is_a_covariate_at_the_mean_code(c
     assert_close(got["std_error"], case["std_error"], rtol=1e-6)
     assert_close(got["lower"], case["lower"], rtol=1e-6)
     assert_close(got["upper"], case["upper"], rtol=1e-6)
+    if case.get("contrast") is not None:  # (pairs(): odds ratios, Tukey-adjusted)
+        pairs = f.emmeans_pairs(case["term"])
+        assert list(pairs.index) == case["contrast"]
+        assert_close(pairs["estimate"], case["pair_estimate"], rtol=1e-7)
+        assert_close(pairs["std_error"], case["pair_se"], rtol=1e-6)
+        assert_close(pairs["p_value"], case["pair_p_value"], rtol=1e-6)
 
 
 @pytest.mark.parametrize("streamed", ["in-memory", "parquet"])
