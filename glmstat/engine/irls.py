@@ -91,6 +91,10 @@ CYCLE_RISE = 1e-9
 #: about an interior optimum (a divergence to infinity, or a crawl at a rate near +1, moves one way): it
 #: finishes as a cycling fit does.
 OSCILLATION_TURNS = 3
+#: The same with means on the edge of the domain (a probit fit with 6 means at R's clamp, oscillating at a rate
+#: of -0.985): a longer run of turns, each step shorter and the deviance falling (:func:`_settles`), as a linear
+#: predictor still moving there is otherwise read as separation.
+EDGE_OSCILLATION_TURNS = 10
 #: ... and so does one whose last OSCILLATION_TURNS + 1 steps all go the same way, each at most this fraction of
 #: the one before, while the deviance falls and no mean is on the edge: scoring crawling to an interior optimum at
 #: a linear rate (0.952 for a log-binomial fit with means up to 0.985, 1e-4 of the estimate short of it after 100
@@ -496,6 +500,19 @@ def _alternates(trace: list, turns: int = 1) -> bool:
     return bool(np.all(np.einsum("ij,ij->i", steps[1:], steps[:-1]) < 0.0))
 
 
+def _settles(trace: list, turns: int = EDGE_OSCILLATION_TURNS) -> bool:
+    """Each of the last ``turns`` steps of ``trace`` turns back on the one before and is shorter than it, and the
+    deviance fell at each: an oscillation contracting to an optimum (a separated cauchit fit also turns back,
+    its steps growing and shrinking, its deviance rising and falling, on its way to infinity)."""
+    found = _last_steps(trace, turns)
+    if found is None:
+        return False
+    steps, last = found
+    norms = np.sqrt(np.einsum("ij,ij->i", steps, steps))
+    return bool(np.all(np.einsum("ij,ij->i", steps[1:], steps[:-1]) < 0.0) and np.all(norms[1:] < norms[:-1])
+                and all(b[0] < a[0] for a, b in zip(last, last[1:])))
+
+
 def _crawls(trace: list, turns: int = OSCILLATION_TURNS) -> bool:
     """Each of the last ``turns`` steps of ``trace`` goes the way of the step before it and is at most
     CRAWL_RATE times its length, and the deviance fell at each, the columns kept the same throughout: scoring
@@ -622,6 +639,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     rose = rescuing = False
     at_rounding = False  # converged because the last step was rounding noise (see _at_rounding)
     restart_from = None  # the lowest iterate, once scoring is seen to have gone away from the optimum
+    swinging = False  # the rescue was started by steps turning back (an oscillation), not by a rise
     anchor = None  # (kept, the starting linear predictor's coefficients): see ROUNDING_SHORTENING
     while True:
         if restart_from is not None:
@@ -641,9 +659,10 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # steps that keep turning back on each other: scoring oscillating about an interior optimum at a rate
             # near -1 (a cauchit fit's -0.996), its deviance falling by 1e-10 of itself a step, so it never rose
             # and R's criterion at a tight tol is met only thousands of iterations on -- a cycling fit all the same
-            # (or crawling one way at a linear rate well below 1: Newton steps finish it at the optimum)
-            rose = rose or (rescue and res.n_boundary == 0
-                            and (_alternates(trace, OSCILLATION_TURNS) or _crawls(trace, OSCILLATION_TURNS)))
+            # (or crawling one way at a linear rate well below 1: Newton steps finish it at the optimum); with means
+            # on the edge, only a long run of turns (a divergence there moves one way; a crawl may be one)
+            swinging = rescue and (_settles(trace) if res.n_boundary else _alternates(trace, OSCILLATION_TURNS))
+            rose = rose or swinging or (rescue and res.n_boundary == 0 and _crawls(trace, OSCILLATION_TURNS))
             if not (rescue and rose):
                 break
             converged = rescuing = True  # (R's criterion was not met: converged only if the rescue polishes)
@@ -662,14 +681,15 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # (not when the deviance has risen: scoring cycles, a sign of no optimum at infinity)
             # (nor when the polishing steps keep growing: scoring leaving a plateau where R's criterion was met,
             # the deviance falling faster at every step; a divergence to infinity takes ever smaller steps)
-            if (res.n_boundary > 0 or _lost_columns(trace, fac.kept, rose)
+            # (nor in the rescue of an oscillation: its Newton steps may move a linear predictor beyond the clamp)
+            if not (rescuing and swinging) and (res.n_boundary > 0 or _lost_columns(trace, fac.kept, rose)
                     or (polishing == POLISH_PATIENCE and not rose and not _growing(sizes, POLISH_PATIENCE - 1))) \
                     and _eta_drift(source, step) > DRIFT_TOL:
-                if rescue and res.n_boundary == 0 and _alternates(trace):
+                if rescue and (_settles(trace) if res.n_boundary else _alternates(trace)):
                     # the steps turn back: scoring oscillates about an interior optimum (a rate near -1, the
                     # deviance falling by 1e-8 of itself a step), not a divergence to infinity, which moves one
                     # way: finish with the rescue's Newton steps
-                    rose, rescuing, rescue, polishing = True, True, False, 0
+                    swinging, rose, rescuing, rescue, polishing = True, True, True, False, 0
                 else:
                     restart_from = _went_away(trace, res.deviance, rescue and rose)
                     if restart_from is None:
