@@ -230,7 +230,18 @@ def model_variables(fit: "GLMResults", summaries: Any = None, offsets: bool = Fa
         else:
             counts = _rows_per_level(data[columns[name]], lv)
         grids[name] = _coded_grid(name, call, lv, counts, also.get(name))
-    return [replace(v, coded=grids[v.name]) if v.name in grids else v for v in out]
+    return [_in_level_order(replace(v, coded=grids[v.name]), coded[v.name][1]) if v.name in grids else v
+            for v in out]
+
+
+def _in_level_order(v: ModelVariable, levels: tuple) -> ModelVariable:
+    """``v`` (a column read through its level codes) with its values in the order of the factor's ``levels``
+    (its codes), not sorted as text: esoph's alcgp is 0-39g/day, 40-79, 80-119, 120+ for marginal effects."""
+    if not v.is_factor or not v.levels:
+        return v
+    rank = {label_text(lv): k for k, lv in enumerate(levels)}
+    order = sorted(range(len(v.levels)), key=lambda i: rank.get(label_text(v.levels[i]), len(rank)))
+    return replace(v, levels=tuple(v.levels[i] for i in order), labels=tuple(v.labels[i] for i in order))
 
 
 def _rows_per_level(values: pd.Series, levels: tuple) -> np.ndarray:

@@ -154,3 +154,25 @@ def test_a_column_named_as_a_pandas_argument_has_the_same_margins(name):
     assert list(a["term"]) == [name, "g", "g"]
     np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-12)
     np.testing.assert_allclose(a["std_error"], b["std_error"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in-memory", "parquet"])
+def test_a_factor_read_through_its_level_codes_is_contrasted_in_level_order(streamed, tmp_path):
+    """R's ?esoph model, agegp + unclass(tobgp) + unclass(alcgp): tobgp and alcgp are factors of the data read
+    through their codes, contrasted level by level against the first in their levels' order (alcgp 40-79, 80-119,
+    120+; sorted as text, 120+ came first), with R's mean predictions at each level and delta-method standard
+    errors (fixtures/inference2/more/emmeans_unclass.json, scripts/make_emmeans_unclass.R)."""
+    ame = json.loads((FIXTURES / "inference2" / "more" / "emmeans_unclass.json").read_text())["ame"]
+    here = FIXTURES / "level_codes"
+    d = pd.read_csv(here / "esoph.csv")
+    for col, lv in json.loads((here / "ref.json").read_text())["levels"].items():
+        d[col] = pd.Categorical(d[col], categories=lv, ordered=True)
+    data = d
+    if streamed:
+        pytest.importorskip("pyarrow")
+        data = str(tmp_path / "esoph.parquet")
+        d.to_parquet(data, row_group_size=13, index=False)
+    t = gs.glm(ame["formula"], data, family=gs.Binomial(), tol=1e-12).average_marginal_effects(["tobgp", "alcgp"])
+    assert list(t["term"]) == ame["term"] and list(t["contrast"]) == ame["contrast"]
+    np.testing.assert_allclose(t["estimate"], ame["estimate"], rtol=1e-7)
+    np.testing.assert_allclose(t["std_error"], ame["std_error"], rtol=1e-6)
