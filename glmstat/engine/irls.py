@@ -21,7 +21,8 @@ Where scoring cycles around an interior optimum (a step raised the deviance, and
 max_iter, or polishing that stops shrinking; or steps that turn back on each other, the deviance falling all the
 while: polishing steps that still move the linear predictor, or the last steps before max_iter), or still crawls
 towards it after ``MAX_POLISH`` polishing steps (a linear rate near 1, the estimate many steps from the optimum),
-or reaches max_iter crawling one way at a linear rate below ``CRAWL_RATE``, the exact fit finishes with Newton
+or reaches max_iter crawling one way at a linear rate below ``CRAWL_RATE`` (these readings of the last iterates
+are :mod:`glmstat.engine.trajectory`'s), the exact fit finishes with Newton
 steps with the observed information, halved while they raise the deviance (:mod:`glmstat.engine.newton`), and
 is converged only once the Fisher step there is negligible; the covariance
 is still the inverse expected information, as summary.glm's.  Where scoring has risen far above a deviance it
@@ -58,6 +59,8 @@ from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram
 from .newton import newton_step
 from .threads import single_threaded_blas
+from .trajectory import (CYCLE_RISE, OSCILLATION_TURNS, alternates, crawls, growing, lost_columns, settles,
+                         went_away)
 from .kernel import kernel_for
 
 __all__ = ["Control", "FitState", "irls", "CONVERGENCE", "covariance_weights_eta"]
@@ -82,26 +85,6 @@ POLISH_PATIENCE = 5
 #: solve whose Schur complement is ill-conditioned, ``f + log(yr) + yr``: 5e-4 of the standard errors) the
 #: covariance comes from the QR of the rows instead (:func:`_qr_inverse`).
 INV_MAX_ERROR = 1e-10
-#: A full Fisher step that raises the deviance by more than this fraction (above the rounding of any deviance
-#: the kernels return, 2e-10) shows scoring overshooting; if the fit then fails to converge, it is cycling
-#: around an interior optimum (an eigenvalue of I - (X'WX)^{-1} X'W_o X beyond -1, W_o the observed weights)
-#: and the exact fit finishes with damped Newton steps (:mod:`glmstat.engine.newton`).
-CYCLE_RISE = 1e-9
-#: A fit that reaches max_iter with each of its last this many steps turning back on the one before oscillates
-#: about an interior optimum (a divergence to infinity, or a crawl at a rate near +1, moves one way): it
-#: finishes as a cycling fit does.
-OSCILLATION_TURNS = 3
-#: The same with means on the edge of the domain (a probit fit with 6 means at R's clamp, oscillating at a rate
-#: of -0.985): a longer run of turns, each step shorter and the deviance falling (:func:`_settles`), as a linear
-#: predictor still moving there is otherwise read as separation.
-EDGE_OSCILLATION_TURNS = 10
-#: ... and so does one whose last OSCILLATION_TURNS + 1 steps all go the same way, each at most this fraction of
-#: the one before, while the deviance falls and no mean is on the edge: scoring crawling to an interior optimum at
-#: a linear rate (0.952 for a log-binomial fit with means up to 0.985, 1e-4 of the estimate short of it after 100
-#: steps; 0.983 for a quasi mu^3 log-link fit, 0.4 standard errors short).  A divergence to infinity takes steps
-#: that shrink more slowly or not at all (logit: constant in the end; cauchit: growing), or has means on the edge
-#: by then (probit, at a rate 0.96); should the Newton steps find no finite optimum, the fit is not converged.
-CRAWL_RATE = 0.99
 
 
 @dataclass(frozen=True)
@@ -438,96 +421,6 @@ def _at_rounding(new: np.ndarray, beta: np.ndarray, kept: np.ndarray, cond: floa
     return scale > 0 and cond <= _KEPT_COND and step <= ROUNDING_STEPS * _EPS * cond * scale
 
 
-def _growing(sizes: list[float], times: int = POLISH_PATIENCE) -> bool:
-    """Polishing steps that grew ``times`` times in a row: Fisher scoring moving away from an interior
-    optimum it started next to (an eigenvalue of its iteration beyond -1, each step ~3 times the one before
-    on a negative binomial fit at theta = 0.22), as a rise of the deviance shows it further away.  So close
-    to the optimum the deviance moves by the square of the steps, below CYCLE_RISE, and without this the fit
-    stopped at the patience limit, farther from the optimum than it started (a warm start of the
-    alternation of glmstat.engine.negbin then drifted away by that factor at every refit).  Steps that grow
-    while the deviance falls faster and faster are scoring leaving a plateau on its way to the optimum (an
-    inverse Gaussian log-link fit whose deviance test was met at 895.66, 1.65 times larger a step each time,
-    the optimum at 861.16): the rescue's Newton steps finish either."""
-    last = sizes[-(times + 1):]
-    return len(last) > times and all(b > a for a, b in zip(last, last[1:]))
-
-
-def _went_away(trace: list, deviance: float, may_restart: bool) -> tuple | None:
-    """The lowest iterate of ``trace`` when the fit's ``deviance`` is far (CYCLE_RISE) above it, else None.
-
-    Fisher scoring that rose above a deviance it had reached and then drifts to the edge of the domain went
-    away from the optimum: separation and optima on the edge only lower the deviance on the way there.
-    ``may_restart``: the fit may still be rescued and its deviance has risen on the way.
-    """
-    if not (may_restart and trace):
-        return None
-    best = min(trace, key=lambda t: t[0])
-    return best if deviance > best[0] + CYCLE_RISE * abs(best[0]) else None
-
-
-def _lost_columns(trace: list, kept: np.ndarray, rose: bool) -> bool:
-    """After scoring rose, the estimate keeps fewer columns than an earlier iterate did: columns lost to working
-    weights that vanish where the linear predictor runs off (a Gaussian inverse-link mean running to 0, its
-    weights mu^4 of 1e-84, makes every column look aliased), not aliased in the design.  Checked like a mean on
-    the edge of the domain: a drift away from the optimum, or towards one at infinity."""
-    return rose and not kept.all() and any(np.count_nonzero(t[3]) > np.count_nonzero(kept) for t in trace)
-
-
-def _last_steps(trace: list, turns: int) -> tuple[np.ndarray, list] | None:
-    """The last ``turns + 1`` steps of ``trace`` (a row each, over the kept columns) and the ``turns + 2`` iterates
-    they join; None when there are fewer or the columns kept changed on the way (the steps are then not alike)."""
-    if len(trace) < turns + 2:
-        return None
-    last = trace[-(turns + 2):]
-    kept = last[-1][3]
-    if not all(np.array_equal(t[3], kept) for t in last):
-        return None
-    return np.diff(np.array([t[2][kept] for t in last]), axis=0), last
-
-
-def _alternates(trace: list, turns: int = 1) -> bool:
-    """Each of the last ``turns`` steps of ``trace`` points against the step before it (their inner product is
-    negative), the columns kept the same throughout.
-
-    Fisher scoring whose iteration has an eigenvalue near -1 oscillates about an interior optimum, each step
-    turning back on the one before, while the deviance falls a little at every step (so it never rises, the
-    sign of cycling the rescue otherwise waits for); a divergence to infinity (separation) moves the same way.
-    """
-    found = _last_steps(trace, turns)
-    if found is None:
-        return False
-    steps = found[0]
-    return bool(np.all(np.einsum("ij,ij->i", steps[1:], steps[:-1]) < 0.0))
-
-
-def _settles(trace: list, turns: int = EDGE_OSCILLATION_TURNS) -> bool:
-    """Each of the last ``turns`` steps of ``trace`` turns back on the one before and is shorter than it, and the
-    deviance fell at each: an oscillation contracting to an optimum (a separated cauchit fit also turns back,
-    its steps growing and shrinking, its deviance rising and falling, on its way to infinity)."""
-    found = _last_steps(trace, turns)
-    if found is None:
-        return False
-    steps, last = found
-    norms = np.sqrt(np.einsum("ij,ij->i", steps, steps))
-    return bool(np.all(np.einsum("ij,ij->i", steps[1:], steps[:-1]) < 0.0) and np.all(norms[1:] < norms[:-1])
-                and all(b[0] < a[0] for a, b in zip(last, last[1:])))
-
-
-def _crawls(trace: list, turns: int = OSCILLATION_TURNS) -> bool:
-    """Each of the last ``turns`` steps of ``trace`` goes the way of the step before it and is at most
-    CRAWL_RATE times its length, and the deviance fell at each, the columns kept the same throughout: scoring
-    converging linearly, slowly, to an interior optimum."""
-    found = _last_steps(trace, turns)
-    if found is None:
-        return False
-    steps, last = found
-    if not all(b[0] < a[0] for a, b in zip(last, last[1:])):
-        return False
-    norms = np.sqrt(np.einsum("ij,ij->i", steps, steps))
-    return bool(np.all(np.einsum("ij,ij->i", steps[1:], steps[:-1]) > 0.0)
-                and np.all(norms[1:] <= CRAWL_RATE * norms[:-1]))
-
-
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
     """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion)."""
     k = fac.kept
@@ -622,7 +515,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     rel = np.inf
     polishing = 0
     best_step, since_best = np.inf, 0
-    sizes: list[float] = []  # the polishing steps' sizes, for _growing
+    sizes: list[float] = []  # the polishing steps' sizes, for growing
     polished = False
     rounding_optimum = False  # the rescue's steps stopped shrinking at the rounding of its solve
     trace: list[tuple[float, int, np.ndarray, np.ndarray]] = []
@@ -661,12 +554,12 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # and R's criterion at a tight tol is met only thousands of iterations on -- a cycling fit all the same
             # (or crawling one way at a linear rate well below 1: Newton steps finish it at the optimum); with means
             # on the edge, only a long run of turns (a divergence there moves one way; a crawl may be one)
-            swinging = rescue and (_settles(trace) if res.n_boundary else _alternates(trace, OSCILLATION_TURNS))
-            rose = rose or swinging or (rescue and res.n_boundary == 0 and _crawls(trace, OSCILLATION_TURNS))
+            swinging = rescue and (settles(trace) if res.n_boundary else alternates(trace, OSCILLATION_TURNS))
+            rose = rose or swinging or (rescue and res.n_boundary == 0 and crawls(trace, OSCILLATION_TURNS))
             if not (rescue and rose):
                 break
             converged = rescuing = True  # (R's criterion was not met: converged only if the rescue polishes)
-            restart_from = _went_away(trace, res.deviance, True)
+            restart_from = went_away(trace, res.deviance, True)
             if restart_from is not None:
                 # scoring rose and wandered off far above a deviance it had reached, never meeting R's test (a
                 # cloglog fit of 0/1 rows with frequency weights that ran to the edge and cycled there, its
@@ -682,16 +575,16 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # (nor when the polishing steps keep growing: scoring leaving a plateau where R's criterion was met,
             # the deviance falling faster at every step; a divergence to infinity takes ever smaller steps)
             # (nor in the rescue of an oscillation: its Newton steps may move a linear predictor beyond the clamp)
-            if not (rescuing and swinging) and (res.n_boundary > 0 or _lost_columns(trace, fac.kept, rose)
-                    or (polishing == POLISH_PATIENCE and not rose and not _growing(sizes, POLISH_PATIENCE - 1))) \
+            if not (rescuing and swinging) and (res.n_boundary > 0 or lost_columns(trace, fac.kept, rose)
+                    or (polishing == POLISH_PATIENCE and not rose and not growing(sizes, POLISH_PATIENCE - 1))) \
                     and _eta_drift(source, step) > DRIFT_TOL:
-                if rescue and (_settles(trace) if res.n_boundary else _alternates(trace)):
+                if rescue and (settles(trace) if res.n_boundary else alternates(trace)):
                     # the steps turn back: scoring oscillates about an interior optimum (a rate near -1, the
                     # deviance falling by 1e-8 of itself a step), not a divergence to infinity, which moves one
                     # way: finish with the rescue's Newton steps
                     swinging, rose, rescuing, rescue, polishing = True, True, True, False, 0
                 else:
-                    restart_from = _went_away(trace, res.deviance, rescue and rose)
+                    restart_from = went_away(trace, res.deviance, rescue and rose)
                     if restart_from is None:
                         break  # the linear predictor is still moving (separation): the optimum is at infinity
                     continue
@@ -701,7 +594,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             sizes.append(size)
             if polished:
                 break
-            rose = rose or _growing(sizes)
+            rose = rose or growing(sizes, POLISH_PATIENCE)
             if polishing >= MAX_POLISH:
                 # scoring that still crawls after MAX_POLISH steps (a linear rate near 1: the estimate is then
                 # far more than one step from the optimum) finishes as a cycling fit does, with Newton steps
@@ -745,7 +638,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 # scoring had risen far above a deviance it reached (an inverse Gaussian log-link fit whose means
                 # overflow, "converged" at 12.9 where it had reached 9.96 and the optimum is 9.71)
                 if not new_res.valid or new_fac is None:
-                    restart_from = _went_away(trace, res.deviance, rescue and rose)
+                    restart_from = went_away(trace, res.deviance, rescue and rose)
                 break
             first = iterations == 1 and start is None
             if not halvings and (not new_res.valid or first and new_fac is None):
@@ -772,7 +665,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             if halvings > control.max_iter and not damp:
                 # scoring that rose far above a deviance it had reached and now cannot step back into the domain
                 # went away from the optimum: restart from the lowest iterate (and converge only if that polishes)
-                restart_from = _went_away(trace, res.deviance, rescue and rose)
+                restart_from = went_away(trace, res.deviance, rescue and rose)
                 if restart_from is not None:
                     converged = True
                     break
