@@ -22,6 +22,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES
+from glmstat.design.policy import MAX_BLOCK_ROWS
 
 HERE = FIXTURES / "clamp_oscillation"
 R = json.loads((HERE / "r.json").read_text())
@@ -29,7 +30,7 @@ DATA = pd.read_csv(HERE / "data.csv")
 FAMILY = gs.Binomial(link="probit")
 
 
-def _fit(data, **control):
+def _fit(data, repeats=1, **control):
     """The fit, and its warnings: non-integer successes (one row's weight x response is 0.5) and the fitted
     means numerically 0 or 1, R's two warnings besides its non-convergence."""
     with warnings.catch_warnings(record=True) as caught:
@@ -37,7 +38,7 @@ def _fit(data, **control):
         fit = gs.glm(R["formula"], data, family=FAMILY, weights=R["weights"], **control)
     found = {(w.category, str(w.message).split(" (")[0].split(":")[0]) for w in caught}
     assert (gs.DataWarning, "non-integer number of successes") in found
-    assert (gs.BoundaryWarning, f"fitted probabilities numerically 0 or 1 in {R['n_extreme']} rows") in found
+    assert (gs.BoundaryWarning, f"fitted probabilities numerically 0 or 1 in {repeats * R['n_extreme']} rows") in found
     return fit, caught
 
 
@@ -66,3 +67,15 @@ def test_a_parquet_file_gives_the_same_fit(tmp_path):
     fit, _ = _fit(str(path))
     assert fit.converged
     np.testing.assert_allclose(fit.coef.to_numpy(), R["coefficients"], rtol=1e-7)
+
+
+def test_the_rows_repeated_past_one_block_give_the_same_optimum():
+    """The 27 rows 2,500 times over (67,500 rows: two blocks of a pass, MAX_BLOCK_ROWS): Fisher scoring's iterates
+    are the same (every weight times 2,500), so the fit oscillates alike and reaches R's coefficients, its
+    standard errors R's over sqrt(2500) and its deviance 2,500 times R's."""
+    fit, _ = _fit(pd.concat([DATA] * 2500, ignore_index=True), repeats=2500)
+    assert 2500 * len(DATA) > MAX_BLOCK_ROWS
+    assert fit.converged
+    np.testing.assert_allclose(fit.coef.to_numpy(), R["coefficients"], rtol=1e-7)
+    np.testing.assert_allclose(fit.std_errors.to_numpy() * 50, R["std_errors"], rtol=1e-7)
+    np.testing.assert_allclose(fit.deviance, 2500 * R["deviance"], rtol=1e-10)
