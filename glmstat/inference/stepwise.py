@@ -574,6 +574,20 @@ def _scopes(fit: "GLMResults", scope: Any, columns) -> tuple[list[tuple] | None,
     return _scope_terms(fit, scope, columns), []
 
 
+def _check_scopes(st, upper: list[tuple] | None, lower: list[tuple]) -> None:
+    """stepAIC's ``factor.scope`` check: every term of the lower scope is in the model and every term of the
+    model is in the upper scope (matched by their variables, whatever the order), else the error R gives."""
+    model = _varsets(st)
+    for which, outside in (("lower", [t for t in lower if frozenset(t) not in model]),
+                           ("upper", [] if upper is None else
+                            [t for t, s in zip(st.variables, model) if s not in {frozenset(u) for u in upper}])):
+        if outside:
+            names = ", ".join(repr(term_label(t)) for t in outside)
+            raise GLMStatError(f"{which} scope has term{'s' if len(outside) > 1 else ''} {names} not included in "
+                               f"model" + (" (the lower scope must be part of the model)" if which == "lower" else
+                                           " (the upper scope must contain the model)"))
+
+
 def _record(fit: "GLMResults", change: str, k: float, n: int) -> dict:
     edf, aic = extract_aic(fit, k)
     return {"step": change, "deviance": fit.deviance, "resid_df": n - edf, "aic": aic}
@@ -619,6 +633,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     upper, lower = _scopes(fit, scope, _fit_columns(fit))
     upper_sets = None if upper is None else [frozenset(t) for t in upper]
     lower_sets = [frozenset(t) for t in lower]
+    _check_scopes(structure(fit), upper, lower)
     n = fit.nobs
     current = fit
     b_aic = extract_aic(current, k)[1]

@@ -197,6 +197,33 @@ def test_step_lower_scope_keeps_terms():
     assert {"age", "lwt"} <= set(chosen.term_labels)
 
 
+def _step_scope_cases():
+    import json
+
+    from conftest import FIXTURES
+
+    ref = json.loads((FIXTURES / "inference2" / "more" / "step_scope_check.json").read_text())
+    return [pytest.param(ref["formula"], c, id=f"{'-'.join(c['scope'].values())}-{c['direction']}") for c in ref["cases"]]
+
+
+@pytest.mark.parametrize("formula, case", _step_scope_cases())
+def test_step_refuses_a_scope_that_does_not_bracket_the_model(formula, case):
+    """stepAIC's factor.scope: a lower scope with a term outside the model, or an upper scope without one of the
+    model's terms, is an error in every direction (glmstat added the lower scope's terms, or kept the model's
+    terms outside the upper one); a bracketing scope gives R's model.  fixtures/inference2/more/
+    step_scope_check.json, from scripts/make_step_scope_check.R (mtcars)."""
+    import re
+
+    f = gs.glm(formula, load_data("mtcars"))
+    sc = case["scope"]
+    scope = sc["upper"] if set(sc) == {"upper"} else sc
+    if "error" in case:
+        with pytest.raises(gs.GLMStatError, match=re.escape(case["error"])):
+            f.step(direction=case["direction"], scope=scope)
+    else:
+        assert f.step(direction=case["direction"], scope=scope).term_labels == as_list(case["terms"])
+
+
 def test_step_with_missing_values_in_a_new_variable_is_refused():
     d = load_data("mtcars").assign(extra=lambda x: x.qsec.where(x.index > 2))
     f = gs.glm("mpg ~ wt", d)
