@@ -17,7 +17,10 @@ current model's equals R's ``extractAIC`` (AIC + (k - 2) edf, edf = n - df_resid
 max(0, L_0 - L_i) on the added df; F: ((D_0 - D_i) / df) / (D_i / (df_residual - df)); Rao: the score
 statistic of the current model's working residuals r and weights w on the bigger columns -- the weighted
 sum of squares of r about its mean minus the residual sum of squares of r - offset on X (R's
-``glm.fit(X, r, w, offset = offset)``) -- over phi.
+``glm.fit(X, r, w, offset = offset)``) -- over phi.  A candidate with missing values in rows the model uses
+makes every model of the table (the current one too) a fit to the rows complete for all of them, with a
+``DroppedRowsWarning`` ("using the 111/116 rows from a combined fit", as R); phi, the residual df of F and the
+AIC shift stay the model's, and n is the combined fit's.
 
 **step** (``stepAIC``).  From the current model, repeatedly take the single deletion (``drop1`` within the
 lower scope, respecting marginality) or addition (``add1`` within the upper scope) with the lowest AIC of
@@ -27,7 +30,9 @@ estimated refits every candidate with its own theta and uses MASS's AIC without 
 Candidates are refitted on the whole data, as R's ``update`` does (ns() knots, poly()'s basis and the other
 data-dependent terms are learned from every row, as in the original fit); all fits use the rows of the
 original fit, and a candidate that would use other rows (a new variable with missing values, or a dropped
-one whose missing values had set rows aside) is an error, as R's "number of rows in use has changed".
+one whose missing values had set rows aside) is an error, as R's "number of rows in use has changed".  The
+scope must bracket the model (its lower terms in the model, the model's terms in its upper one), else the
+error stepAIC's ``factor.scope`` gives.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ import pandas as pd
 
 from .._arguments import real_number, shown
 from ..distributions import chi2_sf, f_sf
-from ..errors import FormulaError, GLMStatError, GLMStatWarning
+from ..errors import DroppedRowsWarning, FormulaError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, Paren, Unary, count_dots
@@ -299,10 +304,10 @@ def _full(values: Any, n: int, positions: np.ndarray | None) -> Any:
     return out
 
 
-def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None) -> "GLMResults":
+def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None, fewer_rows: bool = False) -> "GLMResults":
     """``terms`` fitted to ``fit``'s data with its weights and offset (and ``family``, default that of
-    :func:`fit_inputs`), refused unless it uses the same rows; warnings silenced (the chosen model's notes keep
-    them)."""
+    :func:`fit_inputs`), refused unless it uses the same rows (``fewer_rows``: or some of them, add1's
+    combined fit); warnings silenced (the chosen model's notes keep them)."""
     inputs = fit_inputs(fit)
     streamed = not fit.model_frame.in_memory
     weights, offset = inputs.weights, inputs.offset
@@ -322,7 +327,13 @@ def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None) -> "GLMR
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GLMStatWarning)
         new = _glm(fit, formula_text(terms), data, weights, offset, family)
-    if (new.model_frame.n_rows != fit.model_frame.n_rows) if streamed else not new.rows_used.equals(fit.rows_used):
+    if fewer_rows:
+        changed = (new.model_frame.n_rows > fit.model_frame.n_rows if streamed
+                   else not new.rows_used.isin(fit.rows_used).all())
+    else:
+        changed = ((new.model_frame.n_rows != fit.model_frame.n_rows) if streamed
+                   else not new.rows_used.equals(fit.rows_used))
+    if changed:
         raise GLMStatError(f"number of rows in use has changed ({fit.model_frame.n_rows} to "
                            f"{new.model_frame.n_rows}): {shown(formula_text(terms))} and the model it changes differ in "
                            f"which rows have missing values; remove them first (as R says)")
@@ -347,16 +358,18 @@ def extract_aic(fit: "GLMResults", k: float) -> tuple[float, float]:
     return float(edf), fit.aic + (k - 2) * edf
 
 
-def _loglik_scale(fit: "GLMResults", dev: np.ndarray) -> np.ndarray:
-    """drop1/add1's stand-in for -2 loglik: n log(D / n) for the Gaussian family, D / phi otherwise."""
-    n = _n_rows(fit)
+def _loglik_scale(fit: "GLMResults", dev: np.ndarray, n: int | None = None) -> np.ndarray:
+    """drop1/add1's stand-in for -2 loglik: n log(D / n) for the Gaussian family (n the rows of the models
+    compared, default the fit's), D / phi otherwise (phi the fit's dispersion)."""
+    n = _n_rows(fit) if n is None else n
     with np.errstate(divide="ignore"):
         return n * np.log(dev / n) if isinstance(fit.family, Gaussian) else dev / fit.dispersion
 
 
-def _approx_aic(fit: "GLMResults", dev: np.ndarray, rank: np.ndarray, k: float, base: int) -> np.ndarray:
-    """The AIC column of drop1/add1: L + k rank, shifted to R's extractAIC at row ``base``."""
-    aic = _loglik_scale(fit, dev) + k * rank
+def _approx_aic(fit: "GLMResults", dev: np.ndarray, rank: np.ndarray, k: float, base: int,
+                n: int | None = None) -> np.ndarray:
+    """The AIC column of drop1/add1: L + k rank, shifted to R's extractAIC (of ``fit``) at row ``base``."""
+    aic = _loglik_scale(fit, dev, n) + k * rank
     return aic + (extract_aic(fit, k)[1] - aic[base])
 
 
@@ -461,19 +474,20 @@ class _Candidates:
 @dataclass(frozen=True)
 class _AddTable:
     """Deviance, rank (and Rao score) of the current model and of each addition, from one fit of the bigger
-    model; ``labels`` of the additions."""
+    model; ``labels`` of the additions; ``n_rows`` the rows of these fits."""
 
     labels: list[str]
     dev: np.ndarray
     rank: np.ndarray
     score: np.ndarray
+    n_rows: int
 
 
-def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _AddTable:
+def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False, fewer_rows: bool = False) -> _AddTable:
     st = structure(fit)
     # the bigger model with the fit's own family: a negative binomial's theta stays the fit's estimate, as R's
     # add1.glm refits with object$family (re-estimated, the current model's row was another theta's deviance)
-    upper = _refit_formula(fit, _terms_with(fit, list(st.variables) + list(which)), fit.family)
+    upper = _refit_formula(fit, _terms_with(fit, list(st.variables) + list(which)), fit.family, fewer_rows)
     ust = structure(upper)
     p = len(upper.column_names)
     assign = ust.term_of_column(p)
@@ -490,7 +504,8 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False) -> _Add
         devs.append(sub.deviance), ranks.append(sub.rank), labels.append(term_label(t))
         if rao:
             score.append(score_test(upper, sub0, cols, minus_offset=True))
-    return _AddTable(labels, np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score))
+    return _AddTable(labels, np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score),
+                     upper.model_frame.n_rows)
 
 
 # -- add1 ---------------------------------------------------------------------------------------------------------
@@ -529,15 +544,23 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
     which = [upper[upper_sets.index(s)] for s in chosen]
     if not which:
         raise GLMStatError("no terms in scope for adding to the model")
-    table = _add_table(fit, which, rao=test == "Rao")
+    # a candidate with missing values where the model has none: R's add1.glm fits every model of the table
+    # (<none> too) on the rows complete for all of them, with a warning, and keeps the model's dispersion,
+    # residual df and extractAIC (stepAIC is what refuses such a change)
+    table = _add_table(fit, which, rao=test == "Rao", fewer_rows=True)
+    n_old = fit.model_frame.n_rows
+    if table.n_rows < n_old:
+        warnings.warn(f"using the {table.n_rows}/{n_old} row{'s' if table.n_rows != 1 else ''} from a combined "
+                      f"fit (a term of the scope has missing values in rows the model uses)", DroppedRowsWarning,
+                      stacklevel=3)
     dev, rank = table.dev, table.rank
-    aic = _approx_aic(fit, dev, rank, k, 0)
+    aic = _approx_aic(fit, dev, rank, k, 0, table.n_rows)
     dfs = rank - rank[0]
     dfs[0] = np.nan
     out = pd.DataFrame({"df": dfs, "deviance": dev}, index=pd.Index(["<none>"] + table.labels, name="term"))
     if fit.family.has_likelihood:
         out["aic"] = aic
-    loglik = _loglik_scale(fit, dev)
+    loglik = _loglik_scale(fit, dev, table.n_rows)
     with np.errstate(divide="ignore", invalid="ignore"):
         if test == "Chisq":
             stat = np.maximum(0.0, loglik[0] - loglik)
