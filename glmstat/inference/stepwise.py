@@ -527,6 +527,12 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
     DataFrame
         Index ``"<none>"`` then the terms; ``df``, ``deviance``, ``aic`` (when the family has a likelihood),
         then ``statistic`` and ``p_value`` for a test.
+
+    Warns
+    -----
+    DroppedRowsWarning
+        When a term of the scope has missing values in rows the model uses: every model of the table, the
+        current one too, is then fitted to the rows complete for all of them (R's "combined fit").
     """
     from .anova import check_ml_fit
 
