@@ -25,10 +25,6 @@ CYCLE_RISE = 1e-9
 #: about an interior optimum (a divergence to infinity, or a crawl at a rate near +1, moves one way): it
 #: finishes as a cycling fit does.
 OSCILLATION_TURNS = 3
-#: The same with means on the edge of the domain (a probit fit with 6 means at R's clamp, oscillating at a rate
-#: of -0.985): a longer run of turns, each step shorter and the deviance falling (:func:`settles`), as a linear
-#: predictor still moving there is otherwise read as separation.
-EDGE_OSCILLATION_TURNS = 10
 #: ... and so does one whose last OSCILLATION_TURNS + 1 steps all go the same way, each at most this fraction of
 #: the one before, while the deviance falls and no mean is on the edge: scoring crawling to an interior optimum at
 #: a linear rate (0.952 for a log-binomial fit with means up to 0.985, 1e-4 of the estimate short of it after 100
@@ -36,6 +32,10 @@ EDGE_OSCILLATION_TURNS = 10
 #: that shrink more slowly or not at all (logit: constant in the end; cauchit: growing), or has means on the edge
 #: by then (probit, at a rate 0.96); should the Newton steps find no finite optimum, the fit is not converged.
 CRAWL_RATE = 0.99
+#: An oscillation with means on the edge of the domain (a probit fit with 6 means at R's clamp, oscillating at a rate
+#: of -0.985): a longer run of turns, each step shorter and the deviance falling (:func:`settles`), as a linear
+#: predictor still moving there is otherwise read as separation.
+EDGE_OSCILLATION_TURNS = 10
 
 
 def growing(sizes: list[float], times: int) -> bool:
