@@ -335,8 +335,8 @@ def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None, fewer_ro
                    else not new.rows_used.equals(fit.rows_used))
     if changed:
         raise GLMStatError(f"number of rows in use has changed ({fit.model_frame.n_rows} to "
-                           f"{new.model_frame.n_rows}): {shown(formula_text(terms))} and the model it changes differ in "
-                           f"which rows have missing values; remove them first (as R says)")
+                           f"{new.model_frame.n_rows}): {shown(formula_text(terms))} and the model it changes "
+                           f"differ in which rows have missing values; remove them first (as R says)")
     return new
 
 
