@@ -32,7 +32,9 @@ reaches at a finite linear predictor (an identity-link Poisson mean of a count o
 3.5e-15 without a halving, the rounding of the linear predictor; a sqrt-link count of 0 fitted at 0 satisfies
 its score equation and does not count).  Means the engine does not count as on the edge (an inverse-link mean
 growing without bound) and edges the estimate already has (a negative binomial identity mean at 0) give no
-warning.
+warning.  A row of prior weight 0 counts in no deviance, but the engine keeps its mean valid too (as R's
+``glm.fit``): a refit held by such a row on the edge of the domain (a Gamma inverse-link row whose linear
+predictor the halvings keep at 1e-14) stops short of that constrained optimum, and its limit is approximate too.
 
 Each refit is damped (a step that raises the deviance is halved, so it cannot cycle) and the lowest deviance
 of several starts wins, since where the likelihood is not concave (cauchit, Gamma/identity) they can reach
@@ -67,6 +69,7 @@ from ..engine.kernel import generic
 from .._arguments import confidence_level, shown
 from ..diagnosis.degenerate import needed_to_separate, pulled_edges
 from ..errors import FitError, GLMStatError, ProfileWarning
+from ..links import eta_outside
 
 __all__ = ["profile_conf_int", "ProfileWarning"]
 
@@ -149,6 +152,35 @@ def _on_edge_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, val
     return int(np.count_nonzero(at & (blk.weights > 0)))
 
 
+def _largest_eta_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> float:
+    """The largest |linear predictor| of the block's rows with weight (coefficient j at ``value``)."""
+    eta = blk.offset + value * blk.X.column(j)
+    if others.size:
+        eta = eta + blk.X.select(others).matvec(coef)
+    return float(np.max(np.abs(eta[blk.weights > 0]), initial=0.0))
+
+
+def _unweighted_edge_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float,
+                          tol: float) -> int:
+    """How many of the block's rows of prior weight 0 have a linear predictor within ``tol`` of where the
+    engine's validity rule fails for them (the link's domain, or a mean outside the family's): such a row has no
+    say in the deviance, but a refit must keep it inside, so it can hold the refit on an edge the likelihood
+    does not have."""
+    zero = blk.weights <= 0
+    if not zero.any():
+        return 0
+    eta = blk.offset + value * blk.X.column(j)
+    if others.size:
+        eta = eta + blk.X.select(others).matvec(coef)
+    eta = eta[zero]
+    near = np.zeros(eta.shape, dtype=bool)
+    with np.errstate(all="ignore"):
+        for e in (eta - tol, eta + tol):
+            mu = family.link.inverse(e)
+            near |= eta_outside(family.link, e) | ~np.isfinite(mu) | ~family.mu_domain.contains(mu)
+    return int(np.count_nonzero(near))
+
+
 def _rise_part(blk, family, j: int, others: np.ndarray, start: tuple[float, np.ndarray],
                end: tuple[float, np.ndarray]) -> float:
     """A block's share of D(end) - D(start), two points (b, c) of coefficient j and the others, as the integral of
@@ -178,6 +210,18 @@ def _rise_part(blk, family, j: int, others: np.ndarray, start: tuple[float, np.n
             terms = w * (y - mu) * family.link.mu_eta(eta) / family.variance(mu) * d
             total -= float(np.sum(np.where(pos, terms, 0.0)))  # (x 2 for the deviance, x 1/2 the rule's weight)
     return total
+
+
+def _normal_solve(G: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The least-squares solution of the normal equations G c = u, with G's columns equilibrated first.
+
+    The columns of a raw polynomial differ in scale by orders of magnitude (x^3 of a covariate of size 1000
+    against the intercept: 1e9), which squares into a condition number of 1e20 or more in G, beyond what
+    ``lstsq``'s cutoff keeps: unscaled it returns coefficients whose linear predictor is nowhere near the
+    target.  Scaled to a unit diagonal, only the columns' collinearity is left."""
+    d = np.sqrt(np.abs(np.diag(G)))
+    d = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 1.0)
+    return d * np.linalg.lstsq(G * d[:, None] * d[None, :], d * u, rcond=None)[0]
 
 
 def _merge_points(a: tuple, b: tuple) -> tuple:
@@ -224,7 +268,9 @@ def _pinned_part(blk, family, j: int, others: np.ndarray, value: float, coef: np
     """A block's share of a step from ``coef`` that pins rows back inside the domain: the weighted normal
     equations of the rows valid at ``coef`` and at every one of ``checks`` (IRLS weights and working response at
     ``coef``), and separately those of the other rows, with unit weights and the target g(mu_start) (the
-    family's starting mean, inside the domain).  Each as (X'WX, X'Wz); then whether any row is valid."""
+    family's starting mean, inside the domain).  Each as (X'WX, X'Wz); then whether any row is valid.  A row of
+    prior weight 0 is pinned only where it is outside: it has no say in the fit, but the engine (as R's
+    ``glm.fit``, whose ``valideta``/``validmu`` see every row) needs its mean inside too."""
     Xo = blk.X.select(others)
     used = blk.weights > 0
     with np.errstate(all="ignore"):
@@ -236,7 +282,7 @@ def _pinned_part(blk, family, j: int, others: np.ndarray, value: float, coef: np
         _, w, z = _working_rows(blk, family, Xo, off, coef)
         ok = used & ~bad & np.isfinite(w) & (w > 0) & np.isfinite(z)
         target = family.link.link(family.start_mu(blk.y, blk.weights)) - off
-        pin = used & ~ok & np.isfinite(target)
+        pin = ((used & ~ok) | bad) & np.isfinite(target)
     G, u = Xo.gram_score(np.where(ok, w, 0.0), np.where(ok, z, 0.0))
     Gp, up = Xo.gram_score(pin.astype(float), np.where(pin, target, 0.0))
     return G, u, Gp, up, bool(ok.any())
@@ -247,11 +293,12 @@ def _merge_pinned(a: tuple, b: tuple) -> tuple:
 
 
 def _valid_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray) -> bool:
-    """Whether every mean of the block's rows with weight is inside the family's domain at ``coef``."""
-    with np.errstate(all="ignore"):
-        mu = family.link.inverse(blk.X.select(others).matvec(coef) + blk.offset + value * blk.X.column(j))
-    used = blk.weights > 0
-    return bool(np.all(np.isfinite(mu[used])) and np.all(family.mu_domain.contains(mu[used])))
+    """Whether ``coef`` is a valid start on the block by the engine's own rule (:func:`~glmstat.engine.kernel.
+    generic`): every row's linear predictor and mean inside the domain, rows of prior weight 0 included (as R's
+    ``glm.fit``, whose ``valideta``/``validmu`` see every row).  A start valid on the weighted rows only is one
+    that the refit refuses."""
+    eta = blk.X.select(others).matvec(coef) + blk.offset + value * blk.X.column(j)
+    return generic(family, blk.y, blk.weights, eta).valid
 
 
 @dataclass(frozen=True)
@@ -325,7 +372,7 @@ class _Profile:
         G, u, any_ok = fold(self.source, part, _merge_starts, (np.zeros((k, k)), np.zeros(k), False))
         if not any_ok:
             return None
-        target = np.linalg.lstsq(G, u, rcond=None)[0]
+        target = _normal_solve(G, u)
         if not np.all(np.isfinite(target)):
             return None
         t = 1.0
@@ -357,7 +404,7 @@ class _Profile:
             if not any_ok or not np.trace(Gp) > 0:  # (no row to pin: the start fails for another reason)
                 return None
             lam = 1e6 * np.trace(G) / np.trace(Gp)  # the pinned rows outweigh the others
-            c = np.linalg.lstsq(G + lam * Gp, u + lam * up, rcond=None)[0]
+            c = _normal_solve(G + lam * Gp, u + lam * up)
             if not np.all(np.isfinite(c)):
                 return None
             valid = partial(_valid_part, family=self.family, j=self.j, others=self.others, value=b, coef=c)
@@ -376,7 +423,7 @@ class _Profile:
         G, u, any_ok = fold(self.source, part, _merge_starts, (np.zeros((k, k)), np.zeros(k), False))
         if not any_ok:
             return None
-        coef = np.linalg.lstsq(G, u, rcond=None)[0]
+        coef = _normal_solve(G, u)
         return coef if np.all(np.isfinite(coef)) else None
 
     def at(self, b: float, starts: tuple[np.ndarray, ...]) -> _Point | None:
@@ -393,7 +440,8 @@ class _Profile:
             kept = state.kept
             # a mean on the edge that the refit had to halve its steps to respect (an identity or sqrt link
             # reaching 0), not one that a logit merely rounds to 1 - 1e-16 far out along the profile
-            edge = state.boundary and state.n_boundary > self.n_boundary_hat
+            edge = state.boundary and (state.n_boundary > self.n_boundary_hat
+                                       or self._held_by_unweighted(b, np.where(kept, state.coef, 0.0)))
             polished = state.polished
             coef = np.where(kept, state.coef, 0.0)
             cov = state.cov_unscaled[np.ix_(kept, kept)]
@@ -430,6 +478,23 @@ class _Profile:
         at_hat = (self.n_boundary_hat if self.others_hat is None
                   else self._on_edge(self.b_hat, self.others_hat, edges))
         return on_refit > at_hat
+
+    def _held_by_unweighted(self, b: float, coef: np.ndarray) -> bool:
+        """Whether more rows of prior weight 0 are on the edge of the engine's validity (within ``_ON_EDGE`` of the
+        largest |linear predictor| of the rows with weight) at the refit than at the estimate.  Such a row
+        counts in no deviance, but the engine keeps every row's mean valid, as R's ``glm.fit`` does, so a refit
+        whose optimum would take it outside creeps towards that edge by halvings and stops short of the
+        constrained optimum (a Gamma inverse-link row of weight 0 whose linear predictor the refits hold at
+        1e-14; R's own damped refits stop at other depths)."""
+        def count(value: float, c: np.ndarray) -> int:
+            kw = dict(family=self.family, j=self.j, others=self.others, coef=c, value=value)
+            largest = fold(self.source, partial(_largest_eta_part, **kw), max, 0.0)
+            return fold(self.source, partial(_unweighted_edge_part, tol=_ON_EDGE * largest, **kw), operator.add, 0)
+
+        on_refit = count(b, coef)
+        if on_refit == 0:
+            return False
+        return self.others_hat is None or on_refit > count(self.b_hat, self.others_hat)
 
     def _on_edge(self, b: float, coef: np.ndarray, edges: tuple[tuple[float, bool], ...]) -> int:
         """The rows with weight whose mean is on an edge of ``edges`` (:meth:`on_edge`) at coefficient j = ``b``,
@@ -625,8 +690,8 @@ def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarr
         warnings.warn(f"{which} not found: {why}; reported as {val}", ProfileWarning, stacklevel=5)
     elif edge:
         warnings.warn(f"{which} is approximate: the refits there have their optimum on the edge of the "
-                      f"{family.name} family's domain (a fitted mean at its bound), which they only "
-                      f"approach", ProfileWarning, stacklevel=5)
+                      f"{family.name} family's domain (a fitted mean at its bound, or a row of prior weight 0 "
+                      f"held inside it), which they only approach", ProfileWarning, stacklevel=5)
     return val
 
 
