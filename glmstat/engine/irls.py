@@ -732,6 +732,16 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         if use_qr and not wide and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond,
                                                          res.reducer.diagonal) is not None:
             use_qr = False
+    set_aside_used = False
+    if (control.convergence == "exact" and not fac.kept.all() and prev_fac is not None
+            and np.any(beta[~fac.kept] != 0) and prev_fac.kept[~fac.kept & (beta != 0)].all()):
+        # the factor at the estimate set aside columns that the estimate itself uses (the step that made it
+        # kept them): working weights that vanish where the linear predictor runs off (a cauchit level of 1s
+        # whose weights are 1e-22) make them look aliased, not the design.  Reporting them as NaN would leave
+        # coefficients (taken as 0) that are not the deviance's, nor its fitted means; keep the factor that made
+        # the estimate, whose columns are the estimate's (and not reported polished: the last step, solved
+        # without them, says nothing of the optimum, so the diagnosis checks the step still to go)
+        fac, set_aside_used = prev_fac, True
     pearson = res.pearson
     weights_beta, weights_at_start = None, False
     if control.convergence == "R":
@@ -773,7 +783,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         n_boundary=res.n_boundary,
         last_rel_change=float(rel),
         deviance_history=tuple(history),
-        polished=polished and not boundary,
+        polished=polished and not boundary and not set_aside_used,
         trace=tuple(trace),
         polish_steps=polish_steps,
         at_rounding=at_rounding and converged,
