@@ -59,8 +59,7 @@ from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram
 from .newton import newton_step
 from .threads import single_threaded_blas
-from .trajectory import (CYCLE_RISE, OSCILLATION_TURNS, alternates, crawls, growing, lost_columns, settles,
-                         went_away)
+from .trajectory import CYCLE_RISE, OSCILLATION_TURNS, crawls, growing, lost_columns, oscillates, went_away
 from .kernel import kernel_for
 
 __all__ = ["Control", "FitState", "irls", "CONVERGENCE", "covariance_weights_eta"]
@@ -554,7 +553,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             # and R's criterion at a tight tol is met only thousands of iterations on -- a cycling fit all the same
             # (or crawling one way at a linear rate well below 1: Newton steps finish it at the optimum); with means
             # on the edge, only a long run of turns (a divergence there moves one way; a crawl may be one)
-            swinging = rescue and (settles(trace) if res.n_boundary else alternates(trace, OSCILLATION_TURNS))
+            swinging = rescue and oscillates(trace, res.n_boundary > 0, OSCILLATION_TURNS)
             rose = rose or swinging or (rescue and res.n_boundary == 0 and crawls(trace, OSCILLATION_TURNS))
             if not (rescue and rose):
                 break
@@ -578,7 +577,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
             if not (rescuing and swinging) and (res.n_boundary > 0 or lost_columns(trace, fac.kept, rose)
                     or (polishing == POLISH_PATIENCE and not rose and not growing(sizes, POLISH_PATIENCE - 1))) \
                     and _eta_drift(source, step) > DRIFT_TOL:
-                if rescue and (settles(trace) if res.n_boundary else alternates(trace)):
+                if rescue and oscillates(trace, res.n_boundary > 0):
                     # the steps turn back: scoring oscillates about an interior optimum (a rate near -1, the
                     # deviance falling by 1e-8 of itself a step), not a divergence to infinity, which moves one
                     # way: finish with the rescue's Newton steps

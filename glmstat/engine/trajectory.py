@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["CYCLE_RISE", "OSCILLATION_TURNS", "EDGE_OSCILLATION_TURNS", "CRAWL_RATE", "growing", "went_away",
-           "lost_columns", "alternates", "settles", "crawls"]
+           "lost_columns", "alternates", "settles", "oscillates", "crawls"]
 
 #: A full Fisher step that raises the deviance by more than this fraction (above the rounding of any deviance
 #: the kernels return, 2e-10) shows scoring overshooting; if the fit then fails to converge, it is cycling
@@ -111,6 +111,14 @@ def settles(trace: list, turns: int = EDGE_OSCILLATION_TURNS) -> bool:
     norms = np.sqrt(np.einsum("ij,ij->i", steps, steps))
     return bool(np.all(np.einsum("ij,ij->i", steps[1:], steps[:-1]) < 0.0) and np.all(norms[1:] < norms[:-1])
                 and all(b[0] < a[0] for a, b in zip(last, last[1:])))
+
+
+def oscillates(trace: list, on_edge: bool, turns: int = 1) -> bool:
+    """Scoring oscillating about an interior optimum: the last ``turns`` steps each turn back on the one before
+    (:func:`alternates`); with means on the edge of the domain (``on_edge``), where a linear predictor still
+    moving is otherwise read as separation, only a longer run that contracts with the deviance falling
+    (:func:`settles`, ``EDGE_OSCILLATION_TURNS``)."""
+    return settles(trace) if on_edge else alternates(trace, turns)
 
 
 def crawls(trace: list, turns: int = OSCILLATION_TURNS) -> bool:

@@ -55,7 +55,7 @@ from __future__ import annotations
 import operator
 import warnings
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Sequence
 
 import numpy as np
@@ -125,13 +125,18 @@ def _point_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value
     return dev, ddev, u, bool(family.link.valid_eta(eta) and family.valid_mu(mu))
 
 
-def _refit_means(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> np.ndarray:
-    """The block's fitted means with coefficient j at ``value`` and the others at ``coef``."""
+def _refit_eta(blk, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> np.ndarray:
+    """The block's linear predictor with coefficient j at ``value`` and the others at ``coef``."""
     eta = blk.offset + value * blk.X.column(j)
     if others.size:
         eta = eta + blk.X.select(others).matvec(coef)
+    return eta
+
+
+def _refit_means(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> np.ndarray:
+    """The block's fitted means with coefficient j at ``value`` and the others at ``coef``."""
     with np.errstate(all="ignore"):
-        return family.link.inverse(eta)
+        return family.link.inverse(_refit_eta(blk, j, others, coef, value))
 
 
 def _largest_mean_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> float:
@@ -154,9 +159,7 @@ def _on_edge_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, val
 
 def _largest_eta_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> float:
     """The largest |linear predictor| of the block's rows with weight (coefficient j at ``value``)."""
-    eta = blk.offset + value * blk.X.column(j)
-    if others.size:
-        eta = eta + blk.X.select(others).matvec(coef)
+    eta = _refit_eta(blk, j, others, coef, value)
     return float(np.max(np.abs(eta[blk.weights > 0]), initial=0.0))
 
 
@@ -169,10 +172,7 @@ def _unweighted_edge_part(blk, family, j: int, others: np.ndarray, coef: np.ndar
     zero = blk.weights <= 0
     if not zero.any():
         return 0
-    eta = blk.offset + value * blk.X.column(j)
-    if others.size:
-        eta = eta + blk.X.select(others).matvec(coef)
-    eta = eta[zero]
+    eta = _refit_eta(blk, j, others, coef, value)[zero]
     near = np.zeros(eta.shape, dtype=bool)
     with np.errstate(all="ignore"):
         for e in (eta - tol, eta + tol):
@@ -297,8 +297,7 @@ def _valid_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.
     generic`): every row's linear predictor and mean inside the domain, rows of prior weight 0 included (as R's
     ``glm.fit``, whose ``valideta``/``validmu`` see every row).  A start valid on the weighted rows only is one
     that the refit refuses."""
-    eta = blk.X.select(others).matvec(coef) + blk.offset + value * blk.X.column(j)
-    return generic(family, blk.y, blk.weights, eta).valid
+    return generic(family, blk.y, blk.weights, _refit_eta(blk, j, others, coef, value)).valid
 
 
 @dataclass(frozen=True)
@@ -486,15 +485,22 @@ class _Profile:
         whose optimum would take it outside creeps towards that edge by halvings and stops short of the
         constrained optimum (a Gamma inverse-link row of weight 0 whose linear predictor the refits hold at
         1e-14; R's own damped refits stop at other depths)."""
-        def count(value: float, c: np.ndarray) -> int:
-            kw = dict(family=self.family, j=self.j, others=self.others, coef=c, value=value)
-            largest = fold(self.source, partial(_largest_eta_part, **kw), max, 0.0)
-            return fold(self.source, partial(_unweighted_edge_part, tol=_ON_EDGE * largest, **kw), operator.add, 0)
-
-        on_refit = count(b, coef)
+        on_refit = self._unweighted_on_edge(b, coef)
         if on_refit == 0:
             return False
-        return self.others_hat is None or on_refit > count(self.b_hat, self.others_hat)
+        return self.others_hat is None or on_refit > self._unweighted_on_edge_at_hat
+
+    def _unweighted_on_edge(self, b: float, coef: np.ndarray) -> int:
+        """The rows of prior weight 0 on the edge of the engine's validity at coefficient j = ``b`` (two passes:
+        the largest |linear predictor| of the rows with weight sets the tolerance)."""
+        kw = dict(family=self.family, j=self.j, others=self.others, coef=coef, value=b)
+        largest = fold(self.source, partial(_largest_eta_part, **kw), max, 0.0)
+        return fold(self.source, partial(_unweighted_edge_part, tol=_ON_EDGE * largest, **kw), operator.add, 0)
+
+    @cached_property
+    def _unweighted_on_edge_at_hat(self) -> int:
+        """:meth:`_unweighted_on_edge` at the estimate (the same for every refit of the profile)."""
+        return self._unweighted_on_edge(self.b_hat, self.others_hat)
 
     def _on_edge(self, b: float, coef: np.ndarray, edges: tuple[tuple[float, bool], ...]) -> int:
         """The rows with weight whose mean is on an edge of ``edges`` (:meth:`on_edge`) at coefficient j = ``b``,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from glmstat.engine.trajectory import (CRAWL_RATE, EDGE_OSCILLATION_TURNS, OSCILLATION_TURNS, alternates, crawls,
-                                       growing, lost_columns, settles, went_away)
+                                       growing, lost_columns, oscillates, settles, went_away)
 
 D = np.array([1.0, -2.0, 0.5])
 ALL = np.ones(3, dtype=bool)
@@ -80,3 +80,10 @@ def test_lost_columns_only_after_a_rise():
     fewer = np.array([True, False, True])
     assert lost_columns(t, fewer, rose=True) and not lost_columns(t, fewer, rose=False)
     assert not lost_columns(t, ALL, rose=True)
+
+
+def test_on_the_edge_an_oscillation_must_also_contract():
+    """Off the edge, turning back is enough; with means on the edge, the steps must also shrink."""
+    assert oscillates(_geometric(-1.02), False, OSCILLATION_TURNS) and not oscillates(_geometric(-1.02), True)
+    assert oscillates(_geometric(-0.985), True)
+    assert not oscillates(_trace([(-0.985)**k * D for k in range(8)]), True)  # (fewer than EDGE turns)
