@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
-from functools import lru_cache, partial, wraps
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,6 +65,7 @@ from .._arguments import shown
 from .._scipy import optimize, sparse
 
 from ..design.sources import fold
+from ..engine.edges import edge_limits as _edge_limits, hard_edges as _hard_edges, settled_edges as _settled_edges
 from ..formula.deparse import deparse
 from ..formula.nodes import Name
 from ..formula.values import label_text
@@ -212,46 +213,6 @@ class NewtonCheck:
 
 #: What newton_check would report for a polished interior optimum: no step, no drift, the score at 0.
 _AT_OPTIMUM = NewtonCheck(0.0, "", 0.0, 0.0)
-
-
-def _per_family(fn):
-    """Memoise a function of the family alone (its edges are properties of the family and link, not of the data,
-    asked for several times in every fit); an unhashable family (a link object of a user's) is computed afresh."""
-    cached = lru_cache(maxsize=32)(fn)
-
-    @wraps(fn)
-    def wrapper(family):
-        try:
-            return cached(family)
-        except TypeError:
-            return fn(family)
-
-    return wrapper
-
-
-@_per_family
-def _edge_limits(family: "Family") -> tuple[tuple[float, float], ...]:
-    """((e, L), ...) for each edge e of the mean domain where the response can be, which the link reaches at a
-    finite linear predictor eta_e, and where V has a simple zero (``family.variance_zeros``): L is the limit of a
-    row's score term per unit weight, mu'(eta) (e - mu) / V(mu) -> -mu'(eta_e) / V'(e), as its mean goes to e.
-
-    L = 0 where the link's derivative vanishes at the edge (sqrt at 0: the term is -2 eta), so a row with y = e
-    fitted at e satisfies its score equation; L != 0 (identity, a log-link probability of 1) is a pull across the
-    edge, which only a boundary optimum leaves unanswered."""
-    out, hard = [], _hard_edges(family)
-    with np.errstate(all="ignore"):
-        for e, slope in family.variance_zeros:
-            at = np.array([e], dtype=float)
-            if e in hard and bool(family.y_domain.contains(at)[0]):
-                out.append((e, float(-family.link.mu_eta(family.link.link(at))[0] / slope)))
-    return tuple(out)
-
-
-@_per_family
-def _settled_edges(family: "Family") -> tuple[float, ...]:
-    """The edges of :func:`_edge_limits` whose limit is 0: a row whose response and fitted mean are both there
-    satisfies its score equation, and is no sign of a boundary of the parameter space."""
-    return tuple(e for e, lim in _edge_limits(family) if lim == 0.0)
 
 
 def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray,
@@ -582,30 +543,6 @@ def _short_of_optimum_message(family: "Family", check: NewtonCheck, convergence:
             f"{check.score_rel:.2g}), which no edge of the domain explains (the {family.link.name} link keeps every "
             f"mean inside it): the test was met on a plateau of the deviance, and the estimates are not the "
             f"maximum-likelihood estimates; {advice}")
-
-
-def pulled_edges(family: "Family") -> tuple[tuple[float, bool], ...]:
-    """((e, settled), ...): each finite edge e of the family's mean domain that its link reaches at a finite
-    linear predictor (:func:`_hard_edges`), and whether a row whose response is e too satisfies its score
-    equation with its mean there (:func:`_settled_edges`: a sqrt-link count of 0 fitted at 0), so that only
-    the other rows fitted at e are a sign of an optimum on the edge."""
-    settled = _settled_edges(family)
-    return tuple((e, e in settled) for e in _hard_edges(family))
-
-
-@_per_family
-def _hard_edges(family: "Family") -> tuple[float, ...]:
-    """The finite edges of the family's mean domain that its link reaches at a finite linear predictor (one its
-    inverse maps onto the edge itself: tan(-pi/2), the cauchit link of 0, is finite in floating point, but the
-    cauchit mean there is clamped at eps, as R clamps it, and reaches 0 only as eta -> -infinity)."""
-    edges = []
-    with np.errstate(all="ignore"):
-        for v in (family.mu_domain.low, family.mu_domain.high):
-            at = np.array([v], dtype=float)
-            eta = family.link.link(at)
-            if np.isfinite(v) and np.all(np.isfinite(eta)) and np.all(family.link.inverse(eta) == at):
-                edges.append(v)
-    return tuple(edges)
 
 
 def _rows_at(source: "InMemorySource", family: "Family", state: "FitState",

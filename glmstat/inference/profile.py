@@ -67,7 +67,8 @@ from ..design.sources import fold
 from ..engine.irls import Control, irls
 from ..engine.kernel import generic
 from .._arguments import confidence_level, shown
-from ..diagnosis.degenerate import needed_to_separate, pulled_edges
+from ..diagnosis.degenerate import needed_to_separate
+from ..engine.edges import pulled_edges
 from ..errors import FitError, GLMStatError, ProfileWarning
 from ..links import eta_outside
 
@@ -148,7 +149,7 @@ def _largest_mean_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray
 def _on_edge_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float,
                   edges: tuple[tuple[float, bool], ...], tol: float) -> int:
     """How many of the block's rows with weight have a mean within ``tol`` of an edge of ``edges``
-    (:func:`~glmstat.diagnosis.degenerate.pulled_edges`), but for those whose response is on a settled edge."""
+    (:func:`~glmstat.engine.edges.pulled_edges`), but for those whose response is on a settled edge."""
     mu = _refit_means(blk, family, j, others, coef, value)
     at = np.zeros(mu.shape[0], dtype=bool)
     for e, settled in edges:
