@@ -17,6 +17,9 @@ negligible next to the coefficients and their standard errors (R stops ~1e-6 awa
 non-canonical links; a fitted mean within 10 eps of the edge of its domain stops this only when the step
 still moves the linear predictor, as under separation, or brings a new mean to the edge), and every returned
 quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
+Rows whose optimum is on an edge of the domain that pulls them across it (a log-link probability of 1 for a row of
+successes), which Fisher scoring approaches only geometrically, are put on the edge by the Fisher step constrained
+there (:mod:`glmstat.engine.edge_approach`) before polishing goes on.
 Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
 max_iter, or polishing that stops shrinking; or steps that turn back on each other, the deviance falling all the
 while: polishing steps that still move the linear predictor, or the last steps before max_iter), or still crawls
@@ -57,6 +60,7 @@ from ..families import Family
 from ..links import eta_outside
 from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram
+from .edge_approach import constrained_to_edge, pulls_across_edge
 from .newton import newton_step
 from .threads import single_threaded_blas
 from .trajectory import CYCLE_RISE, OSCILLATION_TURNS, crawls, growing, lost_columns, oscillates, went_away
@@ -80,6 +84,10 @@ R_GRAM_MAX_COND = 1e6
 #: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
 #: monotonically: a step can be twice the one before and the next ten smaller still.
 POLISH_PATIENCE = 5
+#: Polishing tries to finish a mean's approach to an edge (:mod:`glmstat.engine.edge_approach`) at most this many
+#: times: once takes the rows there, to the rounding of their linear predictor; a second try finds what the
+#: polishing after it carries to the edge anew.
+MAX_EDGE_FINISHES = 2
 #: Beyond this expected relative error of (X'WX)^{-1} (:attr:`StepFactor.inv_error`: a wide factor's block
 #: solve whose Schur complement is ill-conditioned, ``f + log(yr) + yr``: 5e-4 of the standard errors) the
 #: covariance comes from the QR of the rows instead (:func:`_qr_inverse`).
@@ -429,6 +437,28 @@ def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
     return float(_max(np.abs(step[k]) / scale, initial=0.0))
 
 
+def _finish_at_edge(source: DesignSource, family: Family, kernel, beta: np.ndarray, res: PassResult,
+                    fac: StepFactor, use_qr: bool, max_cond: float, edges: tuple[tuple[float, float], ...]):
+    """None where no row binds on an edge of ``edges`` (:func:`~glmstat.engine.edge_approach.constrained_to_edge`);
+    else (finished,): ``finished`` the (coefficients, pass, factor, use_qr) with the rows that scoring carries to
+    the edge put on it, or None where that result has another set of kept columns or a deviance above ``res``'s.
+    The edge itself may be outside the family's domain (a binomial mean of 1): the result is then moved back
+    towards ``beta`` by the smallest power of 2 that brings its means inside (:func:`_inside_by_rounding`), to the
+    rounding of their linear predictor from the edge (a few ulps for a probability of 1), where R's refits end."""
+    new = constrained_to_edge(source, family, beta, fac, edges)
+    if new is None:
+        return None
+    new_res, new_fac, new_qr = _evaluate(source, family, new, use_qr, fac.kept, kernel, None, max_cond)
+    if not new_res.valid or new_fac is None:
+        inside = _inside_by_rounding(source, family, kernel, new, beta, fac.kept, use_qr, max_cond, 0.5)
+        if inside is None:
+            return (None,)
+        new, new_res, new_fac, new_qr = inside
+    if _rises(res, new_res) or not np.array_equal(new_fac.kept, fac.kept):
+        return (None,)
+    return ((new, new_res, new_fac, new_qr),)
+
+
 def irls(
     source: DesignSource, family: Family, control: Control = Control(), start: np.ndarray | None = None,
     covariance: bool = True,
@@ -533,6 +563,10 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     restart_from = None  # the lowest iterate, once scoring is seen to have gone away from the optimum
     swinging = False  # the rescue was started by steps turning back (an oscillation), not by a rise
     anchor = None  # (kept, the starting linear predictor's coefficients): see ROUNDING_SHORTENING
+    # the edges where a row's mean can end on the edge at the optimum (exact fits only: R's stop where it stops,
+    # and a damped fit's own rule for the edge is the profile's)
+    edge_pull = pulls_across_edge(family) if control.convergence == "exact" and not control.damped else ()
+    edge_finishes = 0
     while True:
         if restart_from is not None:
             # scoring rose far above a deviance it had reached and then drifts on towards the edge of the domain,
@@ -565,6 +599,22 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 # deviance 15 times the optimum's after 100 steps): restart from the lowest iterate
                 continue
             rescue, polishing = False, 0
+        if converged and edge_pull and not rescuing and edge_finishes < MAX_EDGE_FINISHES:
+            # rows that scoring carries to an edge of the domain whose optimum is on it only approach it
+            # geometrically (their weights grow as 1 / distance, which also makes the steps read as rounding):
+            # take them there (:mod:`glmstat.engine.edge_approach`) and polish on from the edge
+            finished = _finish_at_edge(source, family, kernel, beta, res, fac, use_qr, max_cond, edge_pull)
+            edge_finishes += finished is not None
+            if finished and finished[0] is not None:
+                prev_beta, prev_fac = beta, fac
+                beta, res, fac, use_qr = finished[0]
+                trace.append((res.deviance, 0, beta, fac.kept))
+                history.append(res.deviance)
+                polish_steps += 1
+                fixed_gram, at_rounding, best_step, since_best, sizes = None, False, np.inf, 0, []
+                if report is not None:
+                    report("polish", polishing, res.deviance)
+                continue
         if converged and (control.convergence == "R" or at_rounding):
             break  # (steps at the rounding of the solve: polishing would only move the estimate by noise)
         step = fac.step

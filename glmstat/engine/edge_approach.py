@@ -1,0 +1,151 @@
+"""Finishing a fitted mean's approach to an edge of its domain where the optimum lies on that edge.
+
+A row whose response is on a hard edge e that pulls across it (:func:`~glmstat.engine.edges.edge_limits`, L != 0:
+a log-link probability of 1 for a row of successes, an identity-link count mean of 0 for a count of 0) can have its
+mean at e at the optimum, a boundary of the parameter space.  Fisher scoring only approaches it geometrically: the
+row's working weight grows as 1 / |mu - e| while its score term stays at its pull, so each step covers a fixed
+fraction of the distance left (0.45 and 0.64 of it in the fixtures ``edge_approach``).  The other coefficients
+settle long before, so polishing stopped (its coefficient test met, or the steps read as rounding of a solve whose
+condition number the growing weight inflates) with the mean still 6e-10 from the edge: a deviance residual of
+7e-5, the square root of that distance, and a leverage of 1 - 1e-9, so Cook's distance 1.5e8, where R's refits
+from their own estimate creep on to a mean 1 ulp from the edge, a leverage of 1 and no Cook's distance.
+
+:func:`constrained_to_edge` takes such rows there in one step: the Fisher step constrained to put their linear
+predictors on the edge -- the limit of the steps as their weights grow, the quadratic model of the other rows
+minimised on the edge -- where the constraint binds.  Its Lagrange multiplier for each row (the row's pull less
+what the others pull back, :func:`_multipliers`) must pull across the edge by at least ``MIN_PULL`` of the pull
+itself, the fraction of the distance left that Fisher scoring covers at each step: a mean converging to an
+interior optimum near the edge (whose steps cover a fraction that falls to 0) is left to scoring.  The engine
+then keeps the step only if its means are valid (moved back inside where the edge itself is outside the domain,
+as the open binomial mean domain's 1 is) and the deviance does not rise.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..design.sources import DesignSource, fold
+from ..families import Family
+from .edges import edge_limits
+from .kernel import generic
+
+if TYPE_CHECKING:
+    from .linalg import StepFactor
+
+__all__ = ["pulls_across_edge", "on_pulled_edge", "constrained_to_edge", "APPROACH_TOL", "MIN_PULL", "MAX_EDGE_ROWS"]
+
+#: A row is a candidate when its mean is within this of its edge (relative to max(1, |e|)) -- farther, the
+#: quadratic model of the others says little about where the constrained optimum is -- and not yet within the 10 eps
+#: at which the engine counts it on the edge.
+APPROACH_TOL = 1e-6
+#: The multiplier of every row taken to the edge must be at least this fraction of the row's pull.
+MIN_PULL = 1e-2
+#: At most this many distinct rows are constrained (a p x p problem's worth; beyond, scoring is left to finish).
+MAX_EDGE_ROWS = 256
+_EDGE = 10 * np.finfo(float).eps
+
+
+def pulls_across_edge(family: Family) -> tuple[tuple[float, float], ...]:
+    """The edges (e, L) of :func:`~glmstat.engine.edges.edge_limits` whose limit L pulls across them (L != 0)."""
+    return tuple((e, lim) for e, lim in edge_limits(family) if lim != 0.0)
+
+
+def on_pulled_edge(family: Family, y: np.ndarray, weights: np.ndarray, mu: np.ndarray) -> np.ndarray | None:
+    """Rows (with weight) whose response and fitted mean are both on an edge that pulls across it (within the 10
+    eps at which the engine counts a mean on the edge), or None where the family has no such edge.
+
+    The optimum holds such a row's linear predictor on the edge whatever its response: its leverage is 1 (the
+    limit of w_i x_i' (X'WX)^{-1} x_i as its working weight grows as 1 / |mu - e|), where the mean a few ulps from
+    the edge computes it as 1 - 1e-14 or so, and Cook's distance and the standardized residuals are not defined
+    there (NaN, as R gives them at a leverage of 1)."""
+    edges = pulls_across_edge(family)
+    if not edges:
+        return None
+    at = np.zeros(mu.shape[0], dtype=bool)
+    for e, _ in edges:
+        at |= (y == e) & (np.abs(mu - e) <= _EDGE * max(1.0, abs(e)))
+    return at & (weights > 0)
+
+
+def _block_rows(b, family: Family, edges: tuple[tuple[float, float], ...], beta: np.ndarray, step: np.ndarray,
+                kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The block's candidate rows (:data:`APPROACH_TOL`) that the Fisher ``step`` moves towards their edge: their
+    design rows (kept columns), the distance of x'beta to the edge's linear predictor, and W times that distance."""
+    link = family.link
+    with np.errstate(all="ignore"):
+        eta = b.X.matvec(beta) + b.offset
+        mu = link.inverse(eta)
+        move = b.X.matvec(step)
+        sel = np.zeros(mu.shape[0], dtype=bool)
+        gap = np.zeros(mu.shape[0])
+        for e, _ in edges:
+            scale = max(1.0, abs(e))
+            d = float(link.link(np.array([e]))[0]) - eta
+            on = ((b.weights > 0) & (b.y == e) & (np.abs(mu - e) > _EDGE * scale)
+                  & (np.abs(mu - e) <= APPROACH_TOL * scale) & (move * d > 0))
+            sel |= on
+            gap = np.where(on, d, gap)
+    rows = np.flatnonzero(sel)
+    if not rows.size:
+        return np.zeros((0, int(kept.sum()))), np.zeros(0), np.zeros(0)
+    wk = generic(family, b.y[rows], b.weights[rows], eta[rows])
+    return b.X.take(rows).toarray()[:, kept], gap[rows], wk.W * gap[rows]
+
+
+def _concat(a: tuple, b: tuple) -> tuple:
+    return tuple(np.concatenate([x, y]) for x, y in zip(a, b))
+
+
+def _multipliers(C: np.ndarray, step: np.ndarray, A: np.ndarray, gap: np.ndarray, pull: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(the constrained step, the multipliers) for the constraints A d = gap on the kept coefficients' change d.
+
+    The Fisher step solves H d = b, H = X'WX and b = X'W r (the rows' own weights and pulls included).  The change
+    minimising the same quadratic model on {A d = gap} is d_c = step + C A' nu with C = H^{-1} and
+    (A C A') nu = gap - A step (least squares: rows of A may coincide).  On that set the constrained rows' own
+    quadratic terms are constant, so d_c also minimises the model of the other rows plus the constrained rows' pull,
+    and its multipliers are mu = (sum of W times the gap over the row) - nu: positive along the gap where the
+    optimum of that model lies across the edge (mu -> the pull times the fraction of the gap that a Fisher step
+    covers, as the gap -> 0)."""
+    CA = C @ A.T
+    nu = np.linalg.lstsq(A @ CA, gap - A @ step, rcond=1e-13)[0]
+    return step + CA @ nu, pull - nu
+
+
+def constrained_to_edge(source: DesignSource, family: Family, beta: np.ndarray, fac: "StepFactor",
+                        edges: tuple[tuple[float, float], ...]) -> np.ndarray | None:
+    """Coefficients with every row that Fisher scoring carries to an edge of ``edges`` (:func:`pulls_across_edge`)
+    put on it, by the Fisher step at ``beta`` (factor ``fac``) constrained there; None where no row binds (see the
+    module docstring), or the rows are too many.  One pass over the rows (and fewer than ``MAX_EDGE_ROWS`` small
+    solves); the caller evaluates the result."""
+    kept = fac.kept
+    step = fac.step[kept]
+    part = partial(_block_rows, family=family, edges=edges, beta=np.where(kept, beta, 0.0),
+                   step=np.where(kept, fac.step, 0.0), kept=kept)
+    empty = (np.zeros((0, int(kept.sum()))), np.zeros(0), np.zeros(0))
+    X, gap, wgap = fold(source, part, _concat, empty)
+    if not gap.size:
+        return None
+    # a row repeated (the same design row and linear predictor) is one constraint, its pulls summed
+    rows, inverse = np.unique(np.column_stack([X, gap]), axis=0, return_inverse=True)
+    if rows.shape[0] > MAX_EDGE_ROWS:
+        return None
+    A, g = rows[:, :-1], rows[:, -1]
+    pull = np.bincount(inverse.ravel(), weights=wgap, minlength=rows.shape[0])
+    C = fac.inv
+    binding = np.ones(g.size, dtype=bool)
+    for _ in range(g.size):  # (drop the rows that the others pull back inside; at most once each)
+        d, mult = _multipliers(C, step, A[binding], g[binding], pull[binding])
+        ok = mult * np.sign(g[binding]) >= MIN_PULL * np.abs(pull[binding])
+        if ok.all():
+            out = np.where(kept, beta, 0.0)
+            out[kept] += d
+            return out
+        binding[np.flatnonzero(binding)[~ok]] = False
+        if not binding.any():
+            return None
+    return None
