@@ -14,7 +14,9 @@ phi the dispersion, k the rank, d_i and r_i the deviance and Pearson residuals (
 
 * leverage            h_i = w_i x_i' C x_i  (set to 1 when h_i >= 1 - 10 eps, as R; w_i ||x_i' R^{-1}||^2 from
   the QR factor R of sqrt(W) X, as R's, where C is too ill-conditioned for the quadratic form:
-  :mod:`~glmstat.inference.covariance_factor`)
+  :mod:`~glmstat.inference.covariance_factor`); 1 for a row the optimum holds on an edge of the domain with its
+  response (:func:`~glmstat.engine.edge_approach.on_pulled_edge`: a log-link probability of 1 for a row of
+  successes), its limit there
 * standardized        d_i / sqrt(phi (1 - h_i))   (or r_i / sqrt(phi (1 - h_i)) for the Pearson type)
 * Cook's distance     (r_i / (1 - h_i))^2 h_i / (phi k)
 * leave-one-out sigma s_(i) = sqrt((sum_j d_j^2 - d_i^2 / (1 - h_i)) / (n - k - 1)), n the rows with
@@ -45,6 +47,7 @@ import pandas as pd
 from ..design.sources import Block
 from ..engine.kernel import kernel_for
 from ..engine.aliasing import aliased_in_order
+from ..engine.edge_approach import on_pulled_edge
 from ..engine.linalg import GRAM_MAX_COND, QRReducer
 from ..engine.threads import single_threaded_blas
 from ..distributions import f_sf
@@ -113,6 +116,9 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
             h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
         else:
             h = hat
+        pinned = on_pulled_edge(fam, block.y, a, wk.mu)  # (held on an edge by the optimum: a leverage of 1)
+        if pinned is not None and pinned.any():
+            h = np.where(pinned, 1.0, h)
         r = wk.pearson_residuals(block.y)
         one_h = 1.0 - h
         phi, k = fd.dispersion, fd.rank
