@@ -13,18 +13,19 @@ from their own estimate creep on to a mean 1 ulp from the edge, a leverage of 1 
 :func:`constrained_to_edge` takes such rows there in one step: the Fisher step constrained to put their linear
 predictors on the edge -- the limit of the steps as their weights grow, the quadratic model of the other rows
 minimised on the edge -- where the constraint binds.  Its Lagrange multiplier for each row (the row's pull less
-what the others pull back, :func:`_multipliers`) must pull across the edge by at least ``MIN_PULL`` of the pull
+what the others pull back, :func:`_constrained`) must pull across the edge by at least ``MIN_PULL`` of the pull
 itself, the fraction of the distance left that Fisher scoring covers at each step: a mean converging to an
 interior optimum near the edge (whose steps cover a fraction that falls to 0) is left to scoring.  The engine
-then keeps the step only if its means are valid (moved back inside where the edge itself is outside the domain,
-as the open binomial mean domain's 1 is) and the deviance does not rise.
+keeps that step only if its means are valid (moved back inside where the edge itself is outside the domain, as the
+open binomial mean domain's 1 is) and the deviance does not rise.  It is taken once polishing ends, the other
+coefficients then settled: Fisher steps from a mean held within ulps of the edge move its linear predictor across
+it by rounding (of x'beta, 4e-16 here), steps polishing could not take.
 """
 
 from __future__ import annotations
 
-import operator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -36,13 +37,14 @@ from .kernel import generic
 if TYPE_CHECKING:
     from .linalg import StepFactor
 
-__all__ = ["pulls_across_edge", "on_pulled_edge", "constrained_to_edge", "APPROACH_TOL", "MIN_PULL", "MAX_EDGE_ROWS"]
+__all__ = ["pulls_across_edge", "on_pulled_edge", "EdgeStep", "constrained_to_edge", "APPROACH_TOL", "MIN_PULL",
+           "MAX_EDGE_ROWS"]
 
-#: A row is a candidate when its mean is within this of its edge (relative to max(1, |e|)) -- farther, the
-#: quadratic model of the others says little about where the constrained optimum is -- and not yet within the 10 eps
-#: at which the engine counts it on the edge.
+#: A row approaches its edge when its mean is within this of it (relative to max(1, |e|)) -- farther, the quadratic
+#: model of the others says little about where the constrained optimum is -- and not yet within the 10 eps at which
+#: the engine counts it on the edge (then it is held there).
 APPROACH_TOL = 1e-6
-#: The multiplier of every row taken to the edge must be at least this fraction of the row's pull.
+#: The multiplier of every row taken to the edge or held there must be at least this fraction of the row's pull.
 MIN_PULL = 1e-2
 #: At most this many distinct rows are constrained (a p x p problem's worth; beyond, scoring is left to finish).
 MAX_EDGE_ROWS = 256
@@ -72,79 +74,93 @@ def on_pulled_edge(family: Family, y: np.ndarray, weights: np.ndarray, mu: np.nd
 
 
 def _block_rows(b, family: Family, edges: tuple[tuple[float, float], ...], beta: np.ndarray, step: np.ndarray,
-                kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The block's candidate rows (:data:`APPROACH_TOL`) that the Fisher ``step`` moves towards their edge: their
-    design rows (kept columns), the distance of x'beta to the edge's linear predictor, and W times that distance."""
+                kept: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The block's rows with their response on an edge of ``edges`` and their mean either on it (within 10 eps:
+    *held*, gap 0) or within :data:`APPROACH_TOL` of it with the Fisher ``step`` moving them towards it
+    (*approaching*, gap the distance of x'beta to the edge's linear predictor): their design rows (kept columns),
+    gap, W times the gap, the side of the edge (+1: the edge's linear predictor is above theirs) and |W r|, their
+    pull."""
     link = family.link
     with np.errstate(all="ignore"):
         eta = b.X.matvec(beta) + b.offset
         mu = link.inverse(eta)
         move = b.X.matvec(step)
         sel = np.zeros(mu.shape[0], dtype=bool)
-        gap = np.zeros(mu.shape[0])
+        gap, side = np.zeros(mu.shape[0]), np.zeros(mu.shape[0])
         for e, _ in edges:
             scale = max(1.0, abs(e))
             d = float(link.link(np.array([e]))[0]) - eta
-            on = ((b.weights > 0) & (b.y == e) & (np.abs(mu - e) > _EDGE * scale)
-                  & (np.abs(mu - e) <= APPROACH_TOL * scale) & (move * d > 0))
-            sel |= on
-            gap = np.where(on, d, gap)
+            row = (b.weights > 0) & (b.y == e)
+            held = row & (np.abs(mu - e) <= _EDGE * scale)
+            approaching = row & ~held & (np.abs(mu - e) <= APPROACH_TOL * scale) & (move * d > 0)
+            sel |= held | approaching
+            gap = np.where(approaching, d, gap)
+            side = np.where(held | approaching, np.sign(d), side)
     rows = np.flatnonzero(sel)
     if not rows.size:
-        return np.zeros((0, int(kept.sum()))), np.zeros(0), np.zeros(0)
+        return (np.zeros((0, int(kept.sum()))),) + (np.zeros(0),) * 4
     wk = generic(family, b.y[rows], b.weights[rows], eta[rows])
-    return b.X.take(rows).toarray()[:, kept], gap[rows], wk.W * gap[rows]
+    return b.X.take(rows).toarray()[:, kept], gap[rows], wk.W * gap[rows], side[rows], np.abs(wk.W * wk.r)
 
 
 def _concat(a: tuple, b: tuple) -> tuple:
     return tuple(np.concatenate([x, y]) for x, y in zip(a, b))
 
 
-def _multipliers(C: np.ndarray, step: np.ndarray, A: np.ndarray, gap: np.ndarray, pull: np.ndarray
+def _constrained(C: np.ndarray, step: np.ndarray, A: np.ndarray, gap: np.ndarray, wgap: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(the constrained step, the multipliers) for the constraints A d = gap on the kept coefficients' change d.
 
     The Fisher step solves H d = b, H = X'WX and b = X'W r (the rows' own weights and pulls included).  The change
     minimising the same quadratic model on {A d = gap} is d_c = step + C A' nu with C = H^{-1} and
     (A C A') nu = gap - A step (least squares: rows of A may coincide).  On that set the constrained rows' own
-    quadratic terms are constant, so d_c also minimises the model of the other rows plus the constrained rows' pull,
-    and its multipliers are mu = (sum of W times the gap over the row) - nu: positive along the gap where the
-    optimum of that model lies across the edge (mu -> the pull times the fraction of the gap that a Fisher step
-    covers, as the gap -> 0)."""
+    quadratic terms W (gap - x'd)^2 are constant, so d_c also minimises the model of the other rows plus the
+    constrained rows' pull, and its multipliers are mu = (W times the gap, summed over the row's copies) - nu: of
+    the sign of the gap's side where the optimum of that model lies across the edge (-> the pull times the
+    fraction of the gap that a Fisher step covers, as the gap -> 0)."""
     CA = C @ A.T
     nu = np.linalg.lstsq(A @ CA, gap - A @ step, rcond=1e-13)[0]
-    return step + CA @ nu, pull - nu
+    return step + CA @ nu, wgap - nu
+
+
+class EdgeStep(NamedTuple):
+    """The constrained step's coefficients, and whether it takes rows to the edge (else it holds rows there)."""
+
+    coef: np.ndarray
+    reaches: bool
 
 
 def constrained_to_edge(source: DesignSource, family: Family, beta: np.ndarray, fac: "StepFactor",
-                        edges: tuple[tuple[float, float], ...]) -> np.ndarray | None:
-    """Coefficients with every row that Fisher scoring carries to an edge of ``edges`` (:func:`pulls_across_edge`)
-    put on it, by the Fisher step at ``beta`` (factor ``fac``) constrained there; None where no row binds (see the
-    module docstring), or the rows are too many.  One pass over the rows (and fewer than ``MAX_EDGE_ROWS`` small
-    solves); the caller evaluates the result."""
+                        edges: tuple[tuple[float, float], ...]) -> EdgeStep | None:
+    """The Fisher step at ``beta`` (factor ``fac``) constrained to put every row that it carries to an edge of
+    ``edges`` (:func:`pulls_across_edge`) on that edge, and to hold there the rows already on it, where the
+    constraint binds (see the module docstring); None where no row binds, or the rows are too many.  One pass over
+    the rows (and fewer than ``MAX_EDGE_ROWS`` small solves); the caller evaluates the result."""
     kept = fac.kept
     step = fac.step[kept]
     part = partial(_block_rows, family=family, edges=edges, beta=np.where(kept, beta, 0.0),
                    step=np.where(kept, fac.step, 0.0), kept=kept)
-    empty = (np.zeros((0, int(kept.sum()))), np.zeros(0), np.zeros(0))
-    X, gap, wgap = fold(source, part, _concat, empty)
+    empty = (np.zeros((0, int(kept.sum()))),) + (np.zeros(0),) * 4
+    X, gap, wgap, side, pull = fold(source, part, _concat, empty)
     if not gap.size:
         return None
     # a row repeated (the same design row and linear predictor) is one constraint, its pulls summed
-    rows, inverse = np.unique(np.column_stack([X, gap]), axis=0, return_inverse=True)
+    rows, inverse = np.unique(np.column_stack([X, gap, side]), axis=0, return_inverse=True)
     if rows.shape[0] > MAX_EDGE_ROWS:
         return None
-    A, g = rows[:, :-1], rows[:, -1]
-    pull = np.bincount(inverse.ravel(), weights=wgap, minlength=rows.shape[0])
+    inverse = inverse.ravel()
+    A, g, sd = rows[:, :-2], rows[:, -2], rows[:, -1]
+    wg = np.bincount(inverse, weights=wgap, minlength=rows.shape[0])
+    pl = np.bincount(inverse, weights=pull, minlength=rows.shape[0])
     C = fac.inv
     binding = np.ones(g.size, dtype=bool)
-    for _ in range(g.size):  # (drop the rows that the others pull back inside; at most once each)
-        d, mult = _multipliers(C, step, A[binding], g[binding], pull[binding])
-        ok = mult * np.sign(g[binding]) >= MIN_PULL * np.abs(pull[binding])
+    for _ in range(g.size):  # (release the rows that the others pull back inside; at most once each)
+        d, mult = _constrained(C, step, A[binding], g[binding], wg[binding])
+        ok = mult * sd[binding] >= MIN_PULL * pl[binding]
         if ok.all():
             out = np.where(kept, beta, 0.0)
             out[kept] += d
-            return out
+            return EdgeStep(out, bool(np.any(g[binding] != 0)))
         binding[np.flatnonzero(binding)[~ok]] = False
         if not binding.any():
             return None

@@ -19,7 +19,7 @@ still moves the linear predictor, as under separation, or brings a new mean to t
 quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
 Rows whose optimum is on an edge of the domain that pulls them across it (a log-link probability of 1 for a row of
 successes), which Fisher scoring approaches only geometrically, are put on the edge by the Fisher step constrained
-there (:mod:`glmstat.engine.edge_approach`) before polishing goes on.
+there (:mod:`glmstat.engine.edge_approach`) once polishing ends.
 Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
 max_iter, or polishing that stops shrinking; or steps that turn back on each other, the deviance falling all the
 while: polishing steps that still move the linear predictor, or the last steps before max_iter), or still crawls
@@ -84,10 +84,6 @@ R_GRAM_MAX_COND = 1e6
 #: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
 #: monotonically: a step can be twice the one before and the next ten smaller still.
 POLISH_PATIENCE = 5
-#: Polishing tries to finish a mean's approach to an edge (:mod:`glmstat.engine.edge_approach`) at most this many
-#: times: once takes the rows there, to the rounding of their linear predictor; a second try finds what the
-#: polishing after it carries to the edge anew.
-MAX_EDGE_FINISHES = 2
 #: Beyond this expected relative error of (X'WX)^{-1} (:attr:`StepFactor.inv_error`: a wide factor's block
 #: solve whose Schur complement is ill-conditioned, ``f + log(yr) + yr``: 5e-4 of the standard errors) the
 #: covariance comes from the QR of the rows instead (:func:`_qr_inverse`).
@@ -439,24 +435,25 @@ def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
 
 def _finish_at_edge(source: DesignSource, family: Family, kernel, beta: np.ndarray, res: PassResult,
                     fac: StepFactor, use_qr: bool, max_cond: float, edges: tuple[tuple[float, float], ...]):
-    """None where no row binds on an edge of ``edges`` (:func:`~glmstat.engine.edge_approach.constrained_to_edge`);
-    else (finished,): ``finished`` the (coefficients, pass, factor, use_qr) with the rows that scoring carries to
-    the edge put on it, or None where that result has another set of kept columns or a deviance above ``res``'s.
+    """(coefficients, pass, factor, use_qr) with the rows that scoring carries to an edge of ``edges`` put on it
+    by the Fisher step from ``beta`` constrained there (:func:`~glmstat.engine.edge_approach.constrained_to_edge`),
+    or None: no row binds there, or the result has another set of kept columns, or a deviance above ``res``'s.
     The edge itself may be outside the family's domain (a binomial mean of 1): the result is then moved back
     towards ``beta`` by the smallest power of 2 that brings its means inside (:func:`_inside_by_rounding`), to the
     rounding of their linear predictor from the edge (a few ulps for a probability of 1), where R's refits end."""
-    new = constrained_to_edge(source, family, beta, fac, edges)
-    if new is None:
+    edge = constrained_to_edge(source, family, beta, fac, edges)
+    if edge is None or not edge.reaches:
         return None
+    new = edge.coef
     new_res, new_fac, new_qr = _evaluate(source, family, new, use_qr, fac.kept, kernel, None, max_cond)
     if not new_res.valid or new_fac is None:
         inside = _inside_by_rounding(source, family, kernel, new, beta, fac.kept, use_qr, max_cond, 0.5)
         if inside is None:
-            return (None,)
+            return None
         new, new_res, new_fac, new_qr = inside
     if _rises(res, new_res) or not np.array_equal(new_fac.kept, fac.kept):
-        return (None,)
-    return ((new, new_res, new_fac, new_qr),)
+        return None
+    return new, new_res, new_fac, new_qr
 
 
 def irls(
@@ -566,7 +563,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     # the edges where a row's mean can end on the edge at the optimum (exact fits only: R's stop where it stops,
     # and a damped fit's own rule for the edge is the profile's)
     edge_pull = pulls_across_edge(family) if control.convergence == "exact" and not control.damped else ()
-    edge_finishes = 0
+    diverging = False  # polishing stopped because the linear predictor still moves (separation)
     while True:
         if restart_from is not None:
             # scoring rose far above a deviance it had reached and then drifts on towards the edge of the domain,
@@ -599,22 +596,6 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 # deviance 15 times the optimum's after 100 steps): restart from the lowest iterate
                 continue
             rescue, polishing = False, 0
-        if converged and edge_pull and not rescuing and edge_finishes < MAX_EDGE_FINISHES:
-            # rows that scoring carries to an edge of the domain whose optimum is on it only approach it
-            # geometrically (their weights grow as 1 / distance, which also makes the steps read as rounding):
-            # take them there (:mod:`glmstat.engine.edge_approach`) and polish on from the edge
-            finished = _finish_at_edge(source, family, kernel, beta, res, fac, use_qr, max_cond, edge_pull)
-            edge_finishes += finished is not None
-            if finished and finished[0] is not None:
-                prev_beta, prev_fac = beta, fac
-                beta, res, fac, use_qr = finished[0]
-                trace.append((res.deviance, 0, beta, fac.kept))
-                history.append(res.deviance)
-                polish_steps += 1
-                fixed_gram, at_rounding, best_step, since_best, sizes = None, False, np.inf, 0, []
-                if report is not None:
-                    report("polish", polishing, res.deviance)
-                continue
         if converged and (control.convergence == "R" or at_rounding):
             break  # (steps at the rounding of the solve: polishing would only move the estimate by noise)
         step = fac.step
@@ -635,6 +616,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                 else:
                     restart_from = went_away(trace, res.deviance, rescue and rose)
                     if restart_from is None:
+                        diverging = True
                         break  # the linear predictor is still moving (separation): the optimum is at infinity
                     continue
             size = _small(step, beta, fac)
@@ -781,6 +763,20 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         if use_qr and not wide and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond,
                                                          res.reducer.diagonal) is not None:
             use_qr = False
+    if converged and edge_pull and not (rescuing or diverging) and fac.kept.any():
+        # rows that scoring carries to an edge of the domain whose optimum is on it only approach it geometrically
+        # (their weights grow as 1 / distance, which also makes the steps read as rounding), and polishing stops
+        # short of it: the step constrained to the edge finishes the approach (:mod:`glmstat.engine.edge_approach`)
+        finished = _finish_at_edge(source, family, kernel, beta, res, fac, use_qr, max_cond, edge_pull)
+        if finished is not None:
+            prev_beta, prev_fac = beta, fac
+            beta, res, fac, use_qr = finished
+            trace.append((res.deviance, 0, beta, fac.kept))
+            history.append(res.deviance)
+            polish_steps += 1
+            polished = at_rounding = False  # (the step still to go is the diagnosis's to check)
+            if report is not None:
+                report("polish", polishing + 1, res.deviance)
     set_aside_used = False
     if (control.convergence == "exact" and not fac.kept.all() and prev_fac is not None
             and np.any(beta[~fac.kept] != 0) and prev_fac.kept[~fac.kept & (beta != 0)].all()):
