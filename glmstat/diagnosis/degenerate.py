@@ -65,7 +65,8 @@ from .._arguments import shown
 from .._scipy import optimize, sparse
 
 from ..design.sources import fold
-from ..engine.edges import edge_limits as _edge_limits, hard_edges as _hard_edges, settled_edges as _settled_edges
+from ..engine.edges import edge_limits as _edge_limits, hard_edges as _hard_edges
+from ..engine.edges import settled_edges as _settled_edges
 from ..formula.deparse import deparse
 from ..formula.nodes import Name
 from ..formula.values import label_text

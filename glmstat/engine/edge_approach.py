@@ -4,7 +4,7 @@ A row whose response is on a hard edge e that pulls across it (:func:`~glmstat.e
 a log-link probability of 1 for a row of successes, an identity-link count mean of 0 for a count of 0) can have its
 mean at e at the optimum, a boundary of the parameter space.  Fisher scoring only approaches it geometrically: the
 row's working weight grows as 1 / |mu - e| while its score term stays at its pull, so each step covers a fixed
-fraction of the distance left (0.45 and 0.64 of it in the fixtures ``edge_approach``).  The other coefficients
+fraction of the distance left (0.45 and 0.64 of it in the fixture ``edge_approach``).  The other coefficients
 settle long before, so polishing stopped (its coefficient test met, or the steps read as rounding of a solve whose
 condition number the growing weight inflates) with the mean still 6e-10 from the edge: a deviance residual of
 7e-5, the square root of that distance, and a leverage of 1 - 1e-9, so Cook's distance 1.5e8, where R's refits
@@ -46,7 +46,7 @@ __all__ = ["pulls_across_edge", "on_pulled_edge", "EdgeStep", "constrained_to_ed
 APPROACH_TOL = 1e-6
 #: The multiplier of every row taken to the edge or held there must be at least this fraction of the row's pull.
 MIN_PULL = 1e-2
-#: At most this many distinct rows are constrained (a p x p problem's worth; beyond, scoring is left to finish).
+#: At most this many distinct rows are constrained (each a row of a small dense solve; beyond, none is).
 MAX_EDGE_ROWS = 256
 _EDGE = 10 * np.finfo(float).eps
 

@@ -763,7 +763,8 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         if use_qr and not wide and fac.kept.any() and factor_gram(fac.gram, np.zeros(p), fac.kept, max_cond,
                                                          res.reducer.diagonal) is not None:
             use_qr = False
-    if converged and edge_pull and not (rescuing or diverging) and fac.kept.any():
+    if (converged and edge_pull and not (rescuing or diverging) and fac.kept.any()
+            and not np.any(beta[~fac.kept] != 0)):  # (nor where the estimate uses columns set aside: below)
         # rows that scoring carries to an edge of the domain whose optimum is on it only approach it geometrically
         # (their weights grow as 1 / distance, which also makes the steps read as rounding), and polishing stops
         # short of it: the step constrained to the edge finishes the approach (:mod:`glmstat.engine.edge_approach`)
