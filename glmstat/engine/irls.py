@@ -434,15 +434,17 @@ def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
 
 
 def _finish_at_edge(source: DesignSource, family: Family, kernel, beta: np.ndarray, res: PassResult,
-                    fac: StepFactor, use_qr: bool, max_cond: float, edges: tuple[tuple[float, float], ...]):
+                    fac: StepFactor, use_qr: bool, max_cond: float, edges: tuple[tuple[float, float], ...],
+                    hold: bool = False):
     """(coefficients, pass, factor, use_qr) with the rows that scoring carries to an edge of ``edges`` put on it
     by the Fisher step from ``beta`` constrained there (:func:`~glmstat.engine.edge_approach.constrained_to_edge`),
     or None: no row binds there, or the result has another set of kept columns, or a deviance above ``res``'s.
+    ``hold``: a step that only holds rows already on the edge will do too (the Fisher step left the domain).
     The edge itself may be outside the family's domain (a binomial mean of 1): the result is then moved back
     towards ``beta`` by the smallest power of 2 that brings its means inside (:func:`_inside_by_rounding`), to the
     rounding of their linear predictor from the edge (a few ulps for a probability of 1), where R's refits end."""
     edge = constrained_to_edge(source, family, beta, fac, edges)
-    if edge is None or not edge.reaches:
+    if edge is None or not (edge.reaches or hold):
         return None
     new = edge.coef
     new_res, new_fac, new_qr = _evaluate(source, family, new, use_qr, fac.kept, kernel, None, max_cond)
@@ -684,6 +686,14 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
                     inside = None  # a real overshoot, however small: halved, as R halves it
                 if inside is not None:
                     new, new_res, new_fac, use_qr = inside
+                    continue
+            if not halvings and not new_res.valid and edge_pull and not (first or rescuing or converged):
+                # from an estimate with rows held on an edge that pulls them across (a start at an earlier fit's
+                # estimate: the negative binomial's refit at its next theta), the Fisher step crosses the edge by
+                # far more than halvings can bring back: the step that holds them there instead
+                held = _finish_at_edge(source, family, kernel, beta, res, fac, use_qr, max_cond, edge_pull, hold=True)
+                if held is not None:
+                    new, new_res, new_fac, use_qr = held
                     continue
             if first:  # as R: nothing to halve towards
                 raise InvalidStartError(

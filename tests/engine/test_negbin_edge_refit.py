@@ -1,0 +1,44 @@
+"""NegativeBinomial() (theta estimated, identity link) whose optimum holds a mean on the edge 0 of the domain.
+
+The IRLS fit at one theta ends with that row's mean a few ulps above 0 (the step constrained to the edge,
+:mod:`glmstat.engine.edge_approach`), and the theta loop refits from there at the next theta.  The Fisher step of
+that refit pushes the row across the edge by far more than step-halving can bring back: the fit failed ("step-halving
+exhausted after 25 halvings at iteration 1"), as R's glm() does from the same start ("inner loop 1; cannot correct
+step size").  The refit now takes the step that holds the row on the edge.
+
+R 4.2 (fixtures/negbin_edge_refit, make_negbin_edge_refit.R): MASS::glm.nb refuses the model; at the theta glmstat
+reports, R's glm() with negative.binomial(theta) gives the coefficients and deviance, and theta.ml() at its means
+gives the same theta back (the fixed point of glm.nb's alternation).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES
+
+HERE = FIXTURES / "negbin_edge_refit"
+R = json.loads((HERE / "r.json").read_text())
+DATA = pd.read_csv(HERE / "data.csv")
+FORMULA = "y ~ poly(x2, 2, raw = TRUE) + b + g2"
+
+
+@pytest.mark.parametrize("tol, max_iter", [(1e-8, 25), (1e-12, 25), (1e-12, 100)])
+def test_refit_from_a_mean_on_the_edge_reaches_rs_fixed_point(tol, max_iter):
+    """(max_iter bounds the halvings too: the default's 25 left the row across the edge, 100 brought it back)"""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm(FORMULA, DATA, family=gs.NegativeBinomial(link="identity"), weights="w", tol=tol,
+                     max_iter=max_iter)
+    assert fit.converged and fit.nobs == R["nobs"]
+    np.testing.assert_allclose(fit.theta, R["theta_ml"], rtol=1e-6)
+    np.testing.assert_allclose(fit.coef.to_numpy(), R["coefficients"], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(fit.deviance, R["deviance"], rtol=1e-8)
+    assert fit.fitted_values.min() < 1e-12  # (R: 6.9e-18) the row on the edge
+    assert any(issubclass(w.category, gs.BoundaryWarning) for w in caught)
