@@ -17,7 +17,11 @@ car::linearHypothesis, car::vif, emmeans, MASS::stepAIC and average marginal eff
   numeric variable's slope per level of the wide factor without its main effect (``log(x3):g``), a transformed
   variable crossed with a factor (``h * log(x3)``, ``poly(log(x3), 2):h``), the marginal effect of a variable read
   only by the offset (``t`` in ``offset(log(t))``), the negative binomial with an offset against the Poisson fit,
-  and a Gaussian ``g * x2`` (type II and III F tests of a term with relatives).
+  and a Gaussian ``g * x2`` (type II and III F tests of a term with relatives);
+* ``structured_quasi``: 3,000 rows with a 100-level factor (``scripts/make_structured_quasi_data.py``): the quasi
+  families, whose dispersion is estimated (type II F tables, linearHypothesis F): quasipoisson log ``g/x1 + h`` and
+  sqrt, quasibinomial ``cbind()`` with ``h:x1``, ``quasi(mu^2, log)`` with ``log(x3)`` and ``quasi(mu(1-mu),
+  logit)`` of proportions with their trials as prior weights.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ SETS = {
         lambda name: pd.read_csv(FIXTURES / "structured_more" / "data" / f"{name}.csv.gz"))),
     "structured_shapes": ScriptReferences(FIXTURES / "structured_shapes", lru_cache(maxsize=None)(
         lambda name: pd.read_csv(FIXTURES / "structured_shapes" / "data" / f"{name}.csv.gz"))),
+    "structured_quasi": ScriptReferences(FIXTURES / "structured_quasi", lru_cache(maxsize=None)(
+        lambda name: pd.read_csv(FIXTURES / "structured_quasi" / "data" / f"{name}.csv.gz"))),
 }
 CASES = [pytest.param(s, i, id=i) for s, refs in SETS.items() for i in refs.ids]
 
@@ -60,7 +66,8 @@ def fit(s: str, case_id: str):
 def test_large_inference_fit_is_structured(s, case_id):
     f = fit(s, case_id)
     assert isinstance(f.model_frame.design, (StructuredDesign, TransformedDesign))
-    assert f.nobs > {"large": 65536, "structured": 9000, "structured_more": 6000, "structured_shapes": 2900}[s]
+    assert f.nobs > {"large": 65536, "structured": 9000, "structured_more": 6000, "structured_shapes": 2900,
+                      "structured_quasi": 2900}[s]
     assert_close(f.coef, ref(s, case_id)["coefficients"])
 
 
