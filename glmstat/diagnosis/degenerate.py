@@ -66,6 +66,7 @@ from .._scipy import optimize, sparse
 
 from ..design.sources import fold
 from ..engine.edges import edge_limits as _edge_limits, hard_edges as _hard_edges
+from ..engine.edges import ON_EDGE_TOL, held_on_edges
 from ..engine.edges import settled_edges as _settled_edges
 from ..formula.deparse import deparse
 from ..formula.nodes import Name
@@ -92,8 +93,6 @@ STEP_TOL = 1e-6
 #: ... nor is one whose score sum_i s_ij exceeds this fraction of sum_i |s_ij| (a boundary optimum; at an
 #: interior optimum the ratio is ~1e-10, at a boundary one it is of order 1).
 SCORE_TOL = 1e-3
-#: A fitted mean this close (relative to max(1, |edge|)) to an edge of its domain is on it (the engine's test).
-_EDGE = 10 * np.finfo(float).eps
 #: |y - mu| below this fraction of (|y| + mean |y|) in every row is a fit exact to rounding.
 EXACT_FIT_TOL = 1e-10
 #: A fitted mean this close (relative to s = max(1, mean |y|)) to an edge where the row's response is has reached
@@ -568,17 +567,14 @@ def _rows_at(source: "InMemorySource", family: "Family", state: "FitState",
 def _hard_edge_rows(source: "InMemorySource", family: "Family", state: "FitState") -> np.ndarray:
     """Positions of the rows (with weight) whose fitted mean is on a hard edge (:func:`_hard_edges`), but for
     those settled there with their response (:func:`_settled_edges`)."""
-    edges = [(v, _EDGE * max(1.0, abs(v))) for v in _hard_edges(family)]
+    edges = [(v, ON_EDGE_TOL * max(1.0, abs(v))) for v in _hard_edges(family)]
     return _rows_at(source, family, state, edges, _settled_edges(family)) if edges else np.zeros(0, dtype=np.intp)
 
 
 def _block_settled(blk, family: "Family", beta: np.ndarray, settled: tuple[float, ...]) -> int:
     with np.errstate(all="ignore"):
         mu = family.link.inverse(blk.X.matvec(beta) + blk.offset)
-    on = np.zeros(mu.shape[0], dtype=bool)
-    for v in settled:
-        on |= (blk.y == v) & (np.abs(mu - v) <= _EDGE * max(1.0, abs(v)))
-    return int(np.count_nonzero(on & (blk.weights > 0)))
+    return int(np.count_nonzero(held_on_edges(blk.y, blk.weights, mu, settled)))
 
 
 def boundary_rows(source: "InMemorySource", family: "Family", state: "FitState") -> int:

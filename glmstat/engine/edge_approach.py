@@ -31,13 +31,13 @@ import numpy as np
 
 from ..design.sources import DesignSource, fold
 from ..families import Family
-from .edges import edge_limits
+from .edges import held_on_edges, on_edge, pulls_across_edge
 from .kernel import generic
 
 if TYPE_CHECKING:
     from .linalg import StepFactor
 
-__all__ = ["pulls_across_edge", "on_pulled_edge", "EdgeStep", "constrained_to_edge", "APPROACH_TOL", "MIN_PULL",
+__all__ = ["on_pulled_edge", "EdgeStep", "constrained_to_edge", "APPROACH_TOL", "MIN_PULL",
            "MAX_EDGE_ROWS"]
 
 #: A row approaches its edge when its mean is within this of it (relative to max(1, |e|)) -- farther, the quadratic
@@ -48,12 +48,6 @@ APPROACH_TOL = 1e-6
 MIN_PULL = 1e-2
 #: At most this many distinct rows are constrained (each a row of a small dense solve; beyond, none is).
 MAX_EDGE_ROWS = 256
-_EDGE = 10 * np.finfo(float).eps
-
-
-def pulls_across_edge(family: Family) -> tuple[tuple[float, float], ...]:
-    """The edges (e, L) of :func:`~glmstat.engine.edges.edge_limits` whose limit L pulls across them (L != 0)."""
-    return tuple((e, lim) for e, lim in edge_limits(family) if lim != 0.0)
 
 
 def on_pulled_edge(family: Family, y: np.ndarray, weights: np.ndarray, mu: np.ndarray) -> np.ndarray | None:
@@ -65,12 +59,7 @@ def on_pulled_edge(family: Family, y: np.ndarray, weights: np.ndarray, mu: np.nd
     the edge computes it as 1 - 1e-14 or so, and Cook's distance and the standardized residuals are not defined
     there (NaN, as R gives them at a leverage of 1)."""
     edges = pulls_across_edge(family)
-    if not edges:
-        return None
-    at = np.zeros(mu.shape[0], dtype=bool)
-    for e, _ in edges:
-        at |= (y == e) & (np.abs(mu - e) <= _EDGE * max(1.0, abs(e)))
-    return at & (weights > 0)
+    return held_on_edges(y, weights, mu, (e for e, _ in edges)) if edges else None
 
 
 def _block_rows(b, family: Family, edges: tuple[tuple[float, float], ...], beta: np.ndarray, step: np.ndarray,
@@ -91,7 +80,7 @@ def _block_rows(b, family: Family, edges: tuple[tuple[float, float], ...], beta:
             scale = max(1.0, abs(e))
             d = float(link.link(np.array([e]))[0]) - eta
             row = (b.weights > 0) & (b.y == e)
-            held = row & (np.abs(mu - e) <= _EDGE * scale)
+            held = row & on_edge(mu, e)
             approaching = row & ~held & (np.abs(mu - e) <= APPROACH_TOL * scale) & (move * d > 0)
             sel |= held | approaching
             gap = np.where(approaching, d, gap)
@@ -133,9 +122,10 @@ class EdgeStep(NamedTuple):
 def constrained_to_edge(source: DesignSource, family: Family, beta: np.ndarray, fac: "StepFactor",
                         edges: tuple[tuple[float, float], ...]) -> EdgeStep | None:
     """The Fisher step at ``beta`` (factor ``fac``) constrained to put every row that it carries to an edge of
-    ``edges`` (:func:`pulls_across_edge`) on that edge, and to hold there the rows already on it, where the
-    constraint binds (see the module docstring); None where no row binds, or the rows are too many.  One pass over
-    the rows (and fewer than ``MAX_EDGE_ROWS`` small solves); the caller evaluates the result."""
+    ``edges`` (:func:`~glmstat.engine.edges.pulls_across_edge`) on that edge, and to hold there the rows already
+    on it, where the constraint binds (see the module docstring); None where no row binds, or the rows are too
+    many.  One pass over the rows (and fewer than ``MAX_EDGE_ROWS`` small solves); the caller evaluates the
+    result."""
     kept = fac.kept
     step = fac.step[kept]
     part = partial(_block_rows, family=family, edges=edges, beta=np.where(kept, beta, 0.0),

@@ -21,7 +21,24 @@ import numpy as np
 if TYPE_CHECKING:
     from ..families import Family
 
-__all__ = ["per_family", "hard_edges", "edge_limits", "settled_edges", "pulled_edges"]
+__all__ = ["per_family", "hard_edges", "edge_limits", "settled_edges", "pulls_across_edge", "pulled_edges",
+           "ON_EDGE_TOL", "on_edge", "held_on_edges"]
+
+#: A fitted mean this close to an edge e, relative to max(1, |e|), is on it (the engine's test, and the diagnosis's).
+ON_EDGE_TOL = 10 * np.finfo(float).eps
+
+
+def on_edge(mu: np.ndarray, e: float) -> np.ndarray:
+    """Whether each mean is on the edge ``e``: |mu - e| <= ON_EDGE_TOL max(1, |e|)."""
+    return np.abs(mu - e) <= ON_EDGE_TOL * max(1.0, abs(e))
+
+
+def held_on_edges(y: np.ndarray, weights: np.ndarray, mu: np.ndarray, edges) -> np.ndarray:
+    """The rows (with weight) whose response and fitted mean are both on one of ``edges`` (:func:`on_edge`)."""
+    at = np.zeros(mu.shape[0], dtype=bool)
+    for e in edges:
+        at |= (y == e) & on_edge(mu, e)
+    return at & (weights > 0)
 
 
 def per_family(fn):
@@ -77,6 +94,13 @@ def settled_edges(family: "Family") -> tuple[float, ...]:
     """The edges of :func:`edge_limits` whose limit is 0: a row whose response and fitted mean are both there
     satisfies its score equation, and is no sign of a boundary of the parameter space."""
     return tuple(e for e, lim in edge_limits(family) if lim == 0.0)
+
+
+@per_family
+def pulls_across_edge(family: "Family") -> tuple[tuple[float, float], ...]:
+    """The edges (e, L) of :func:`edge_limits` whose limit L pulls across them (L != 0): a row whose response is
+    there can have its mean on the edge at the optimum only as a boundary of the parameter space."""
+    return tuple((e, lim) for e, lim in edge_limits(family) if lim != 0.0)
 
 
 def pulled_edges(family: "Family") -> tuple[tuple[float, bool], ...]:

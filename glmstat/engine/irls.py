@@ -60,7 +60,8 @@ from ..families import Family
 from ..links import eta_outside
 from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram
-from .edge_approach import constrained_to_edge, pulls_across_edge
+from .edge_approach import constrained_to_edge
+from .edges import pulls_across_edge
 from .newton import newton_step
 from .threads import single_threaded_blas
 from .trajectory import CYCLE_RISE, OSCILLATION_TURNS, crawls, growing, lost_columns, oscillates, went_away
