@@ -35,7 +35,7 @@ workers, read with ``client.run``).
 After the timed fit every glmstat contender also measures, outside the timer: the passes over the rows the
 fit made (``map_reduce`` calls, counted by model size: the full model's p = 305 columns, or the null model's
 one); one more full-model IRLS pass at the estimate and one null-model pass (``fold`` of the engine's
-``_pass_block`` over ``fit.fit_data.source``, BLAS on one thread as in the engine; medians of
+``pass_block`` over ``fit.fit_data.source``, BLAS on one thread as in the engine; medians of
 ``--pass-reps``), each split into the time the blocks' own parts took (timed where they run: on the dask
 workers, or in this process) and the rest (reading and encoding row groups, or scheduling tasks and sending
 parts); the pickled size of one block's part (what a dask worker sends back per partition per pass) and the
@@ -188,7 +188,7 @@ def pass_costs(fit, reps: int) -> dict:
     import numpy as np
 
     from glmstat.design.sources import fold
-    from glmstat.engine.irls import PassResult, _new_reducer, _pass_block
+    from glmstat.engine.scoring_pass import PassResult, new_reducer, pass_block
     from glmstat.engine.kernel import kernel_for
     from glmstat.engine.threads import single_threaded_blas
 
@@ -198,10 +198,10 @@ def pass_costs(fit, reps: int) -> dict:
 
     def part_of(source, beta):
         # (positional, as the engine binds it: the block comes last)
-        return partial(_pass_block, fam, kernel, beta, False, None, source.n_cols)
+        return partial(pass_block, fam, kernel, beta, False, None, source.n_cols)
 
     def timed_passes(source, beta) -> tuple[float, float]:
-        empty = (PassResult(0.0, 0.0, True, 0, 0.0, 0, True, _new_reducer(source.n_cols, False, None)), 0.0, 0)
+        empty = (PassResult(0.0, 0.0, True, 0, 0.0, 0, True, new_reducer(source.n_cols, False, None)), 0.0, 0)
         walls, inside = [], []
         for _ in range(reps):
             t0 = time.perf_counter()

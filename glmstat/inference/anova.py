@@ -36,7 +36,8 @@ from ..distributions import chi2_sf, f_sf
 
 from ..design.base import Design
 from ..design.sources import fold
-from ..engine.irls import covariance_weights_eta, irls
+from ..engine.irls import irls
+from ..engine.scoring_pass import covariance_weights_eta
 from ..engine.passes import add_score_parts, score_part
 from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums

@@ -26,7 +26,7 @@ import numpy as np
 from .._scipy import linalg as sla
 from ..design.base import Design, rows_within
 from ..design.sources import Block, InMemorySource, fold
-from ..engine.irls import covariance_weights_eta
+from ..engine.scoring_pass import covariance_weights_eta
 from ..engine.kernel import kernel_for
 from ..engine.linalg import QRReducer, cholesky_lapack
 from ..errors import DataError

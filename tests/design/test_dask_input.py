@@ -166,13 +166,13 @@ def test_what_travels_per_iteration_is_small(ddf):
     """Each partition's share of an IRLS pass is a reducer of p x p and p numbers, never rows."""
     from functools import partial
 
-    from glmstat.engine.irls import _pass_block
+    from glmstat.engine.scoring_pass import pass_block
     from glmstat.engine.kernel import kernel_for
 
     f = fit("count ~ x1 + g + h", ddf, gs.Poisson(), None)
     src = f.fit_data.source
     p = src.n_cols
-    part = partial(_pass_block, f.family, kernel_for(f.family), f.fit_data.beta, False, None, p)
+    part = partial(pass_block, f.family, kernel_for(f.family), f.fit_data.beta, False, None, p)
     import pickle
 
     shares = [pickle.dumps(part(b)) for b in src.blocks()]

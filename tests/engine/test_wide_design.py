@@ -18,6 +18,7 @@ import pytest
 
 import glmstat as gs
 from glmstat.engine import irls as irls_module
+from glmstat.engine import scoring_pass
 from glmstat.engine.penalized import _solve_psd, _wide_solve
 from glmstat.design.dense import DenseDesign
 
@@ -55,6 +56,7 @@ def test_more_columns_than_rows_matches_r(family, monkeypatch):
         return real(gram, score, kept, *args, **kwargs)
 
     monkeypatch.setattr(irls_module, "factor_gram", spy)
+    monkeypatch.setattr(scoring_pass, "factor_gram", spy)  # (the pass's factor; the loop's check of the Gram path)
     d = _wide20()
     fam = gs.Poisson() if family == "poisson" else gs.Gaussian()
     with pytest.warns(gs.AliasingWarning):
