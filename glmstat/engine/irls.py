@@ -150,7 +150,7 @@ class FitState:
 
 
 _EPS = np.finfo(float).eps
-_sum, _max = np.add.reduce, np.maximum.reduce
+_max = np.maximum.reduce
 #: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
 _MAX_DAMPING = 40
 

@@ -108,7 +108,7 @@ def within_eta_rounding(source: DesignSource, family: Family, new: np.ndarray, m
 
 
 def start_coefficients(source: DesignSource, family: Family, kernel, kept: np.ndarray, use_qr: bool,
-                        max_cond: float) -> np.ndarray | None:
+                       max_cond: float) -> np.ndarray | None:
     """The weighted least-squares coefficients of the starting linear predictor itself (working weights those
     of R's starting means; 0 where not ``kept``), or None where that pass gives no factor."""
     start = scoring_pass(source, family, None, use_qr, kernel, working=False)
@@ -117,7 +117,7 @@ def start_coefficients(source: DesignSource, family: Family, kernel, kept: np.nd
 
 
 def inside_by_rounding(source: DesignSource, family: Family, kernel, new: np.ndarray, toward: np.ndarray,
-                        kept: np.ndarray, use_qr: bool, max_cond: float, most: float = ROUNDING_SHORTENING):
+                       kept: np.ndarray, use_qr: bool, max_cond: float, most: float = ROUNDING_SHORTENING):
     """The step to ``new``, whose means leave the family's domain, shortened towards ``toward`` (the starting
     linear predictor's coefficients) by the smallest power of 2 from ``most`` (a power of 2) down to
     2^-:data:`_LEAST_SHORTENING_EXPONENT` that brings them back: (coefficients, pass, factor, use_qr), or None
@@ -136,10 +136,9 @@ def inside_by_rounding(source: DesignSource, family: Family, kernel, new: np.nda
     return inside
 
 
-
 def finish_at_edge(source: DesignSource, family: Family, kernel, beta: np.ndarray, res: PassResult,
-                    fac: StepFactor, use_qr: bool, max_cond: float, edges: tuple[tuple[float, float], ...],
-                    hold: bool = False):
+                   fac: StepFactor, use_qr: bool, max_cond: float, edges: tuple[tuple[float, float], ...],
+                   hold: bool = False):
     """(coefficients, pass, factor, use_qr) with the rows that scoring carries to an edge of ``edges`` put on it
     by the Fisher step from ``beta`` constrained there (:func:`~glmstat.engine.edge_approach.constrained_to_edge`),
     or None: no row binds there, or the result has another set of kept columns, or a deviance above ``res``'s.
