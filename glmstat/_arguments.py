@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
+from collections.abc import Mapping
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
@@ -21,7 +23,8 @@ import numpy as np
 
 from .errors import GLMStatError
 
-__all__ = ["shown", "shown_items", "real_number", "confidence_level", "random_seed", "output_path", "writing_to"]
+__all__ = ["shown", "shown_items", "items_given", "real_number", "confidence_level", "random_seed", "output_path",
+           "writing_to"]
 
 
 #: items of a list or tuple a message shows
@@ -59,6 +62,29 @@ def shown_items(items: Sequence[Any], k: int = 10, each: Callable[[Any], str] = 
     :func:`shown`), joined by ``sep``, then ``...`` when there are more: a list in a message stays bounded
     whatever the number of items and their lengths (a factor of a level per row, 40,000 columns)."""
     return sep.join([each(v) for v in items[:k]] + (["..."] if len(items) > k else []))
+
+
+def items_given(values: Any) -> int | None:
+    """How many items ``values`` holds when numpy would read them one by one into an array -- the ``len()`` of a
+    list, a tuple, a ``range`` or any other sized object that is neither an array (numpy's, pandas', Arrow's)
+    nor text nor a mapping -- else None (a scalar, an array, a generator).
+
+    An argument is counted by this before it is read: ``range(10**12)`` takes 48 bytes and was read into an
+    array of 8 TB (a ``MemoryError``) before its length was compared with the rows.  A ``range`` of more than
+    ``sys.maxsize`` items (whose ``len()`` raises ``OverflowError``) is counted from its bounds, any other such
+    object as ``sys.maxsize``.
+    """
+    if isinstance(values, (str, bytes, bytearray, Mapping, np.ndarray, np.generic)) or \
+            type(values).__module__.split(".")[0] in ("pandas", "pyarrow", "polars"):
+        return None
+    try:
+        return len(values)
+    except OverflowError:
+        if isinstance(values, range):  # (ceil((stop - start) / step), or none)
+            return max(0, -((values.start - values.stop) // values.step))
+        return sys.maxsize
+    except TypeError:  # (no length: a scalar, a generator)
+        return None
 
 
 def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = math.inf,

@@ -36,7 +36,7 @@ from .errors import DataError, DataWarning, MissingDependencyError
 from .families import Family
 from .formula.deparse import r_name
 from .formula.frame import ModelFrame, build_model_frame
-from .formula.limits import FormulaLimits
+from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.nodes import Name
 from .formula.readers import ParquetReader, arrow_schema, in_memory_frame, is_dask, is_path, numeric_categoricals
 from .formula.rows import missing_detail
@@ -55,7 +55,7 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
     schema = None
     if not isinstance(data, pd.DataFrame):  # (a pandas DataFrame is used as it is: no path, reader, dask)
         schema = arrow_schema(data)
-        data = in_memory_frame(data)
+        data = in_memory_frame(data, limits if isinstance(limits, FormulaLimits) else DEFAULT_LIMITS)
         if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
             return _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,

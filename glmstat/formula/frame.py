@@ -24,7 +24,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown, shown_items
+from .._arguments import items_given, shown, shown_items
 from ..once import once
 from ..design.base import Design
 from ..design.structured import StructuredDesign
@@ -118,6 +118,13 @@ def _is_text(name: str) -> bool:
     return True
 
 
+def _items(column: Any) -> int | None:
+    """The number of values of a column of a dict of columns, counted without reading them (None: a scalar)."""
+    if isinstance(column, _PANDAS_COLUMNS) or (isinstance(column, np.ndarray) and column.ndim):
+        return len(column)
+    return items_given(column)
+
+
 def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.DataFrame:
     """A DataFrame view of ``data`` (a DataFrame or a mapping of equal-length columns); never a copy
     that the caller could see modified.  ``name`` is the argument's name in messages; a frame of no rows is
@@ -129,10 +136,20 @@ def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.Dat
         if unreadable is not None:  # (pandas fails on it with an encoding error from Arrow, far from its cause)
             raise DataError(f"{name} has a column name that is not valid text (a lone surrogate): "
                             f"{shown(unreadable)}; rename the column")
+        # (counted before they are read: a column range(10**12) beside one of 12 values was a MemoryError)
+        counts = {k: c for k, c in ((k, _items(v)) for k, v in data.items()) if c is not None}
+        if len(set(counts.values())) > 1:
+            a, ca = next(iter(counts.items()))
+            b, cb = next((k, c) for k, c in counts.items() if c != ca)
+            raise DataError(f"{name} columns must all have the same length: {shown(a)} has {ca:,} values and "
+                            f"{shown(b)} {cb:,}")
         try:
             df = pd.DataFrame({k: v if isinstance(v, _PANDAS_COLUMNS) else np.asarray(v) for k, v in data.items()})
         except (ValueError, TypeError) as e:
             raise DataError(f"{name} columns must all have the same length: {e}") from e
+        except MemoryError:  # (columns of one huge length, each a range: numpy refuses to allocate them)
+            raise DataError(f"{name} has columns of {max(counts.values(), default=0):,} values, more than memory "
+                            "holds") from None
     else:
         raise DataError(f"{name} must be a pandas DataFrame or a dict of columns (or a pyarrow Table, a polars or "
                         f"dask DataFrame, a path to Parquet files), got {type_name(data)}")

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._arguments import shown, shown_items
 from ..errors import DataError, GLMStatError, MissingDependencyError
+from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 
 __all__ = ["FileStamp", "ParquetReader", "arrow_schema", "declared_categoricals", "in_memory_frame", "index_columns",
            "is_dask", "is_path", "numeric_categoricals", "pandas_metadata", "parquet_output", "pyarrow_parquet",
@@ -58,7 +59,15 @@ def arrow_schema(data: Any) -> Any:
     return None
 
 
-def in_memory_frame(data: Any) -> Any:
+def _decoded_bytes(table: Any) -> int:
+    """The bytes that an Arrow table's run-end encoded columns take once decoded for pandas, 8 a value (a number,
+    or a string's pointer): their encoding holds a run of a billion values in a few bytes."""
+    import pyarrow as pa
+
+    return sum(table.num_rows * 8 for f in table.schema if pa.types.is_run_end_encoded(f.type))
+
+
+def in_memory_frame(data: Any, limits: FormulaLimits = DEFAULT_LIMITS) -> Any:
     """A pyarrow Table or a polars DataFrame as a pandas DataFrame (once); anything else unchanged.
 
     An unordered Arrow dictionary of strings (a polars Categorical is one) is an encoding of strings, whose
@@ -66,6 +75,8 @@ def in_memory_frame(data: Any) -> Any:
     unencoded (R sorts the levels of character data).  An ordered one (an ordered pandas Categorical converted
     to Arrow, a polars Enum) keeps its declared order, and so does one that the table's pandas metadata says
     was a pandas Categorical (:func:`declared_categoricals`): the same levels as the DataFrame it came from.
+    A table whose run-end encoded columns decode to more than ``limits.max_design_bytes`` is refused before it
+    is converted.
     """
     module = type(data).__module__.split(".")[0]
     if arrow_schema(data) is not None:
@@ -73,12 +84,19 @@ def in_memory_frame(data: Any) -> Any:
         if twice is not None:  # (Arrow allows it; pandas' frame of it has a DataFrame where a column should be)
             raise DataError(f"the Arrow table has two columns named {shown(twice)}; rename one so that every "
                             "column name is unique")
+        if (expanded := _decoded_bytes(data)) > limits.max_design_bytes:
+            raise refuse("max_design_bytes", f"the Arrow table's run-end encoded columns of {data.num_rows:,} rows "
+                                             "decode to more bytes than allowed", expanded, limits)
         try:
             frame = arrow_to_pandas(_used_entries(data, string_columns(data.schema, tuple(data.schema.names))))
         except (ValueError, TypeError) as e:  # (pyarrow's ArrowInvalid: a time zone it does not know, say)
             if isinstance(e, GLMStatError):  # (an ordered dictionary that holds a value twice)
                 raise
             raise DataError(_arrow_refusal(data)) from e
+        except MemoryError:  # (ArrowMemoryError: a column run-end encoded in a few bytes, a billion values decoded)
+            raise DataError(f"the Arrow table of {data.num_rows:,} rows and {data.num_columns:,} column(s) does not fit "
+                            "in memory once decoded for fitting (a run-end or dictionary encoding holds far more "
+                            "values than its bytes); give fewer rows or columns") from None
         return _strings_sorted(frame, keep=declared_categoricals(data.schema))
     if module == "polars" and hasattr(data, "to_pandas"):
         try:

@@ -19,7 +19,7 @@ from typing import Any, Collection, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import items_given, shown
 from ..errors import DataError, FormulaError, GLMStatError
 from ..families import Family
 from ..printable import escape_unprintable
@@ -82,7 +82,7 @@ def _to_float(values: Any, what: str) -> np.ndarray:
         return values.to_numpy(dtype=float, na_value=np.nan)
     try:
         arr = np.asarray(values)
-    except (ValueError, TypeError) as e:  # (ragged nested sequences)
+    except (ValueError, TypeError, MemoryError) as e:  # (ragged nested sequences; rows of ranges)
         raise DataError(f"{what} must be numbers, one value per row") from e
     if arr.dtype.kind == "c":
         raise DataError(f"{what} holds complex numbers; a GLM needs real numbers")
@@ -107,6 +107,9 @@ def _to_float(values: Any, what: str) -> np.ndarray:
 
 
 def _vector(values: Any, n: int, what: str) -> np.ndarray:
+    given = items_given(values)  # (counted before they are read: weights=range(10**12) was a MemoryError)
+    if given is not None and given != n:
+        raise DataError(f"{what} has {given:,} values but the data has {n:,} rows")
     v = _to_float(values, what)
     if v.ndim > 1 and v.shape[1:] != (1,) * (v.ndim - 1):
         raise DataError(f"{what} must be one value per row, but it has shape {v.shape}")

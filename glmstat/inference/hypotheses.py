@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown, shown_items
+from .._arguments import items_given, shown, shown_items
 from .._scipy import linalg as sla
 from .._suggest import close_matches
 from ..distributions import chi2_sf, f_sf
@@ -557,6 +557,11 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
             raise _Columns(names).unknown(str(unknown[0]))
         L = _real_array(hypotheses.reindex(columns=names, fill_value=0.0).to_numpy(), "the hypothesis matrix")
     else:
+        given = items_given(hypotheses)  # (counted before read: wald_test(range(10**12)) was a MemoryError)
+        if given is not None and given > len(names):
+            raise GLMStatError(f"the hypothesis matrix has {given:,} rows (or entries in its row), more than the "
+                               f"{len(names)} coefficients: it has one column per coefficient, and at most "
+                               f"{len(names)} hypotheses can be linearly independent")
         L = _real_array(hypotheses, "the hypothesis matrix")
     L = np.atleast_2d(L)
     if L.ndim != 2 or L.shape[1] != len(names):
@@ -565,6 +570,9 @@ def _as_matrix(fit: "GLMResults", hypotheses: Any, rhs: Any) -> tuple[np.ndarray
     if not L.shape[0]:  # (it tested nothing: a ValueError from the empty reduction of the statistic)
         raise GLMStatError(f"the hypothesis matrix has no rows; give at least one hypothesis, {_EXAMPLE}")
     _at_most_one_per_coefficient(L.shape[0], names)
+    given = items_given(rhs)
+    if given is not None and given != L.shape[0]:  # (before it is read, as the matrix)
+        raise GLMStatError(f"rhs must have one value per hypothesis ({L.shape[0]}), got {given:,}")
     r = np.zeros(L.shape[0]) if rhs is None else np.atleast_1d(_real_array(rhs, "rhs"))
     if r.shape != (L.shape[0],):
         raise GLMStatError(f"rhs must have one value per hypothesis ({L.shape[0]}), got {r.size}")

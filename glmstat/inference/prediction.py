@@ -257,7 +257,7 @@ def predict(
 
             return per_row(source, partial(_block_predictions, rule=rule), rule.columns)
         return rule.on(frame.design, frame.offset, None, fit.rows_used)
-    newdata = in_memory_frame(newdata)  # (a pyarrow Table, a polars DataFrame: pandas, as glm() reads them)
+    newdata = in_memory_frame(newdata, fit.model_frame.spec.limits)  # (a pyarrow Table, a polars DataFrame: pandas)
     if is_dask(newdata) or is_path(newdata):
         if offset is not None:
             raise DataError("offset= with streamed new data: put the offset in a column and refit with offset= "

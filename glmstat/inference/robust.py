@@ -68,7 +68,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import items_given, shown
 from .._scipy import sparse
 from ..design.base import rows_within
 from ..design.sources import Block, fold
@@ -536,6 +536,11 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
                 f"{n_used} rows used in the fit"
             )
     else:
+        given = items_given(cluster)  # (counted before read: cluster=range(10**12) was a MemoryError)
+        rows = len(frame.data) if frame.data is not None and frame.row_positions is not None else n_used
+        if given is not None and given not in (n_used, rows):
+            raise DataError(f"cluster has {given:,} values; it needs one per row used ({n_used}) or per row of the "
+                            "data")
         arr = np.asarray(cluster)
         if arr.ndim != 1:
             raise DataError(f"cluster must be one value per row, got an array of shape {arr.shape}")

@@ -163,8 +163,9 @@ def test_a_categorical_in_a_dict_keeps_its_categories_and_order(categories, orde
 
 
 def test_dict_with_unequal_lengths():
-    e = refuse(gs.DataError, "data columns must all have the same length", "y ~ x", {"y": [0, 1, 0.0], "x": [1, 2.0]})
-    assert isinstance(e.__cause__, ValueError)
+    # (counted before pandas reads them, which it did with a ValueError whose text the message quoted)
+    refuse(gs.DataError, "data columns must all have the same length: 'y' has 3 values and 'x' 2$", "y ~ x",
+           {"y": [0, 1, 0.0], "x": [1, 2.0]})
 
 
 @pytest.mark.parametrize("as_dict", [True, False])
