@@ -167,6 +167,16 @@ def output_path(path: Any, what: str = "path") -> str | os.PathLike:
     naming ``what``.  Whether it can be written is known only by writing: see :func:`writing_to`."""
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
         raise GLMStatError(f"{what} must be a file path (a string or a pathlib.Path), got {shown(path)}")
+    text = os.fspath(path)
+    if not isinstance(text, str):  # (a PathLike of bytes)
+        raise GLMStatError(f"{what} must be a file path (a string or a pathlib.Path), got {shown(path)}")
+    # (no file has such a name: pyarrow's writer failed on them with ArrowInvalid or UnicodeEncodeError)
+    if "\x00" in text:
+        raise GLMStatError(f"{what}={shown(text, 300)}: a file path cannot hold a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise GLMStatError(f"{what}={shown(text, 300)}: a file path must be text (it holds a lone surrogate)") from None
     return path
 
 

@@ -142,6 +142,15 @@ def test_augment_path_must_be_a_path(fit, value):
     refused(lambda: fit.augment(path=value), "^path must be a file path \\(a string or a pathlib.Path\\)", value)
 
 
+@pytest.mark.parametrize("value,match", [
+    ("out\x00.parquet", r"^path='out\\x00.parquet': a file path cannot hold a NUL character$"),
+    ("out\ud800.parquet", r"^path='out\\ud800.parquet': a file path must be text \(it holds a lone surrogate\)$"),
+], ids=["nul", "surrogate"])
+def test_augment_path_that_no_file_can_have_is_refused(fit, value, match):
+    # pyarrow's writer raised ArrowInvalid ("Embedded NUL char in path") and UnicodeEncodeError
+    refused(lambda: fit.augment(path=value), match)
+
+
 def test_augment_path_that_cannot_be_written_is_named(fit, tmp_path):
     pytest.importorskip("pyarrow")
     missing = tmp_path / "no such directory" / "f.parquet"
