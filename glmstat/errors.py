@@ -1,8 +1,9 @@
 """The error and warning taxonomy: every user-facing problem is one of these.
 
 Errors derive from :class:`GLMStatError` (a ``ValueError``) and name the column, the value and what to do;
-warnings derive from :class:`GLMStatWarning`.  Both print with the control and bidi characters of the names
-they quote escaped (:mod:`glmstat.printable`): a message is safe to write to a terminal.
+warnings derive from :class:`GLMStatWarning`.  Both print with the control and bidi characters and the line
+breaks of the names they quote escaped (:mod:`glmstat.printable`): a message is one line, safe to write to a
+terminal or a log.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ __all__ = [
 
 class _PrintableMessage:
     """A message that names columns and values of someone else's data prints without terminal control
-    sequences (its own line breaks kept)."""
+    sequences, on one line: a line break is written ``\\n`` too, as R's encodeString writes it (a column name
+    holding one, quoted by a message, began a line of its own in a log or on the terminal, which could pass for
+    a line glmstat or the application wrote; no message of glmstat's has line breaks of its own)."""
 
     def __str__(self) -> str:
-        return escape_unprintable(super().__str__(), backslash=False, keep="\n")  # type: ignore[misc]
+        return escape_unprintable(super().__str__(), backslash=False)  # type: ignore[misc]
 
 
 class GLMStatError(_PrintableMessage, ValueError):

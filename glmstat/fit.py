@@ -216,9 +216,9 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         notes.append(msg)
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
         state = replace(state, converged=False)
-    # (each note in the words its warning prints: a name it quotes with its control and bidi characters escaped,
-    # as the summary shows it; a separation note held them raw, for whoever prints fit.notes)
-    notes = [escape_unprintable(n, backslash=False, keep="\n") for n in notes]
+    # (each note in the words its warning prints: a name it quotes with its control and bidi characters and line
+    # breaks escaped, as the summary shows it; a separation note held them raw, for whoever prints fit.notes)
+    notes = [escape_unprintable(n, backslash=False) for n in notes]
     info = FitInfo(formula=formula, family=family, method=method, null_deviance=nd, aliasing=aliasing,
                    separation=separation, notes=tuple(notes), extra_params=extra_params, theta=theta,
                    theta_se=theta_se, convergence=control.convergence)

@@ -40,7 +40,7 @@ def escape_unprintable(text: str, *, backslash: bool = True, keep: str = "") -> 
         Also double every backslash, so that the escapes read back unambiguously (R's ``encodeString``);
         ``False`` for text whose backslashes are escapes of their own (R source, a ``repr``).
     keep : str
-        Characters left as they are (a message's own line breaks: ``"\\n"``).
+        Characters left as they are (the line breaks of a multi-line text whose layout is its own).
     """
     if text.isprintable() and not (backslash and "\\" in text):  # the common case: nothing to escape
         return text

@@ -93,10 +93,10 @@ def test_results_argument_errors_are_in_the_taxonomy():
 
 @pytest.mark.parametrize("cls", [gs.DataError, gs.MissingDependencyError, gs.AliasingWarning, gs.DataWarning])
 def test_messages_print_control_characters_escaped(cls):
-    # a message quotes names of someone else's data: ESC (a terminal control sequence), CR and a bidi override
-    # print as R's encodeString escapes them; the message's own line breaks and backslashes stay
+    # a message quotes names of someone else's data: ESC (a terminal control sequence), CR, a bidi override and a
+    # line break print as R's encodeString escapes them (a message is one line); its backslashes stay
     raw = "column 'a\x1b[2Jb\rc\u202ed' in C:\\data\nsee below"
-    assert str(cls(raw)) == "column 'a\\033[2Jb\\rc\\u202ed' in C:\\data\nsee below"
+    assert str(cls(raw)) == "column 'a\\033[2Jb\\rc\\u202ed' in C:\\data\\nsee below"
     assert str(cls("plain")) == "plain"
 
 
