@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import GLMStatError
 
-__all__ = ["shown", "shown_items", "items_given", "real_number", "confidence_level", "random_seed", "output_path",
+__all__ = ["shown", "shown_items", "items_given", "is_one_of", "flag", "real_number", "confidence_level", "random_seed", "output_path",
            "writing_to"]
 
 
@@ -85,6 +85,21 @@ def items_given(values: Any) -> int | None:
         return sys.maxsize
     except TypeError:  # (no length: a scalar, a generator)
         return None
+
+
+def is_one_of(value: Any, options: Sequence[Any]) -> bool:
+    """Whether ``value`` is one of ``options`` (strings, and None where it is one), compared only when it is a
+    string or None: an array, a Series or a DataFrame compares element by element, and ``value in options``
+    was a raw ValueError ("the truth value of an array ... is ambiguous") instead of the argument's refusal."""
+    return (value is None or isinstance(value, str)) and value in options
+
+
+def flag(value: Any, what: str, error: type[GLMStatError] = GLMStatError) -> bool:
+    """``value`` as a bool: True or False (Python's or numpy's), else an ``error`` naming ``what`` -- an array
+    or a Series as a condition was a raw ValueError, and any other value was taken by its truth."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise error(f"{what} must be True or False, got {shown(value)}")
+    return bool(value)
 
 
 def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = math.inf,

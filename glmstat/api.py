@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .engine.irls import CONVERGENCE, Control, irls
-from ._arguments import real_number, shown
+from ._arguments import is_one_of, real_number, shown
 from .diagnosis.invalid_start import invalid_start
 from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError, InvalidStartError
 from .families import Family, Gaussian
@@ -49,7 +49,7 @@ def _check_control(tol: Any, max_iter: Any, convergence: Any = "exact", trace: A
     tol = real_number(tol, "tol", low=0.0, low_open=True, must="a positive number", error=FitError)
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise FitError(f"max_iter must be a positive integer, got {shown(max_iter)}")
-    if convergence not in CONVERGENCE:
+    if not is_one_of(convergence, CONVERGENCE):
         raise FitError(f"convergence must be one of {', '.join(map(repr, CONVERGENCE))}, got {shown(convergence)}")
     if not isinstance(trace, (bool, np.bool_)):
         raise FitError(f"trace must be True or False, got {shown(trace)}")
@@ -169,10 +169,10 @@ def glm(
     started = time.perf_counter()
     _check_argument_order(formula, data)
     family = Gaussian() if family is None else check_family(family)
-    if method not in _METHODS:
+    if not is_one_of(method, _METHODS):
         raise GLMStatError(f"unknown method {shown(method)}; use one of {', '.join(_METHODS)}")
     control = _check_control(tol, max_iter, convergence, trace)
-    if progress not in (None, True, False):
+    if not (progress is None or isinstance(progress, (bool, int, np.bool_, np.integer)) and progress in (True, False)):
         raise FitError(f"progress must be None, True or False, got {shown(progress)}")
     start = _check_start(start)
     try:

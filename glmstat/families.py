@@ -26,7 +26,7 @@ from ._scipy import special, stats
 
 from .densities import bd0, gamma_excess, nb_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
 from .distributions import normal_cdf, normal_sf
-from ._arguments import shown
+from ._arguments import is_one_of, shown
 from .errors import FamilyError
 from .links import LINK_NAMES, MAX_POWER, Link, TweediePower, get_link
 
@@ -602,7 +602,7 @@ class Quasi(Family):
     has_likelihood: ClassVar[bool] = False
 
     def __init__(self, link: Link | str | None = None, variance: str = "constant") -> None:
-        if variance not in _QUASI_VARIANCES:
+        if not is_one_of(variance, _QUASI_VARIANCES):
             raise FamilyError(f"unknown quasi variance {shown(variance)}; use one of {', '.join(_QUASI_VARIANCES)}")
         object.__setattr__(self, "variance_name", variance)
         object.__setattr__(self, "link", link)

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._arguments import shown
+from ._arguments import is_one_of, shown
 from .design.chunked import ChunkSource
 from .design.policy import block_rows, for_fitting
 from .design.sources import DesignSource, InMemorySource
@@ -71,7 +71,7 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
 def _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts):
     """The streamed frame and the source of a Parquet path, an open reader (a streamed fit's refit reads the
     same files) or a dask DataFrame."""
-    if na_action not in ("drop", "raise"):
+    if not is_one_of(na_action, ("drop", "raise")):
         raise DataError(f"na_action must be 'drop' or 'raise', got {shown(na_action)}")
     if is_dask(data):
         frame, source = _dask(formula, data, family, weights, offset, context, limits, contrasts)

@@ -24,7 +24,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import items_given, shown, shown_items
+from .._arguments import is_one_of, items_given, shown, shown_items
 from ..once import once
 from ..design.base import Design
 from ..design.structured import StructuredDesign
@@ -221,7 +221,7 @@ def build_model_frame(
     contrasts: Mapping[str, str] | None = None,
 ) -> ModelFrame:
     """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring."""
-    if na_action not in ("drop", "raise"):
+    if not is_one_of(na_action, ("drop", "raise")):
         raise DataError(f"na_action must be 'drop' or 'raise', got {shown(na_action)}")
     if not isinstance(limits, FormulaLimits):
         raise FormulaError(f"limits= must be a glmstat.FormulaLimits, got {type(limits).__name__}")

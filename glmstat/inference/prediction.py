@@ -62,7 +62,7 @@ from ..distributions import interval_quantile
 
 from ..design.base import Design, rows_within
 from ..design.sources import fold
-from .._arguments import confidence_level, shown
+from .._arguments import confidence_level, is_one_of, shown
 from .._suggest import close_matches
 from ..errors import AliasingWarning, DataError, GLMStatError
 from ..links import domain_limits
@@ -227,9 +227,9 @@ def predict(
     offset: Any = None,
 ) -> pd.Series | pd.DataFrame:
     """Predictions for ``newdata`` (or the training rows); see :meth:`GLMResults.predict`."""
-    if type not in _TYPES:
+    if not is_one_of(type, _TYPES):
         raise GLMStatError(f"unknown prediction type {shown(type)}; use 'response', 'link' or 'terms'")
-    if interval not in _INTERVALS:
+    if not is_one_of(interval, _INTERVALS):
         raise GLMStatError(f"unknown interval {shown(interval)}; use None or 'confidence'")
     level = confidence_level(level)
     if not isinstance(se_fit, (bool, np.bool_)):

@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from .._arguments import confidence_level, output_path, shown, shown_items, writing_to
+from .._arguments import confidence_level, flag, is_one_of, output_path, shown, shown_items, writing_to
 from ..distributions import interval_quantile, normal_sf, t_sf
 
 from ..design.sources import InMemorySource, fold
@@ -336,6 +336,8 @@ class GLMResults:
         from ..errors import GLMStatError
 
         level = confidence_level(level)
+        if not is_one_of(method, ("wald", "profile")):  # (an array compared element by element: a raw ValueError)
+            raise GLMStatError(f"unknown interval method {shown(method)}; use 'wald' or 'profile'")
         names = self.column_names
         if parm is not None:
             if not isinstance(parm, (str, list, tuple, np.ndarray, pd.Index, pd.Series)):
@@ -654,11 +656,11 @@ class GLMResults:
         """
         from ..errors import GLMStatError
 
-        if kind == "quantile":
+        if isinstance(kind, str) and kind == "quantile":
             from .quantile_residuals import quantile_residuals
 
             return quantile_residuals(self, seed)
-        if kind not in RESIDUAL_KINDS:
+        if not is_one_of(kind, RESIDUAL_KINDS):
             raise GLMStatError(f"unknown residual kind {shown(kind)}; use one of {', '.join(RESIDUAL_KINDS)}, quantile")
         if not self._frame.in_memory:
             return self._streamed(partial(block_column, name=f"resid_{kind}"), f"resid_{kind}")
@@ -747,7 +749,7 @@ class GLMResults:
         deviance or the Pearson kind."""
         from ..errors import GLMStatError
 
-        if kind not in ("deviance", "pearson"):
+        if not is_one_of(kind, ("deviance", "pearson")):
             raise GLMStatError(f"unknown standardized residual kind {shown(kind)}; use 'deviance' or 'pearson'")
         inf = self._influence
         r = inf.std_resid_deviance if kind == "deviance" else inf.std_resid_pearson
@@ -846,6 +848,7 @@ class GLMResults:
         With ``exponentiate=True`` estimates and interval limits are exp()'d (odds or rate ratios) and
         std_error is the delta-method exp(b) * se.
         """
+        exponentiate = flag(exponentiate, "exponentiate")
         ci = self.conf_int(confidence_level(conf_level, "conf_level"))
         est, se = self.coef.to_numpy(), self.std_errors.to_numpy()
         lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import real_number, shown
+from .._arguments import is_one_of, real_number, shown
 from ..distributions import chi2_sf, f_sf
 from ..errors import DroppedRowsWarning, FormulaError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
@@ -651,7 +651,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     check_ml_fit(fit, "step")
     if direction is None:
         direction = "both" if scope is not None else "backward"
-    if direction not in ("backward", "forward", "both"):
+    if not is_one_of(direction, ("backward", "forward", "both")):
         raise GLMStatError(f"unknown direction {shown(direction)}; use 'backward', 'forward' or 'both'")
     k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
     if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 0:

@@ -19,6 +19,7 @@ from . import latex as L
 from . import markdown as M
 from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, indexed_vector_lines, matrix_lines,
                       missing_note, named_vector_lines, negbin_texts)
+from .._arguments import flag
 from ..errors import DataError
 from .call import call_text
 from .rformat import encode_string, format_r, zapsmall
@@ -322,6 +323,7 @@ class Summary:
     def to_html(self, full_document: bool = False) -> str:
         """The summary as one styled HTML block (its own scoped stylesheet, no scripts or external
         resources); ``full_document`` wraps it in a complete page for writing to a file."""
+        full_document = flag(full_document, "full_document")
         parts = [f'<div class="gs-title">Generalized linear model: {H.esc(self.family_label)} family, '
                  f"{H.esc(self.link)} link</div>",
                  H.paragraph(f"<code>{chr(10).join(H.esc(ln) for ln in self._call_lines)}</code>", raw=True)]

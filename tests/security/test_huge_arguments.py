@@ -6,6 +6,11 @@ digits) for integer string conversion``, which came out instead of the message w
 with ``!r`` (``method=``, ``test=``, ``type=``, ``adjust=``, ``kind=``...); a 10 MB string made a 10 MB
 message.  Every message now quotes values through ``glmstat._arguments.shown``: an int by its magnitude, a
 string cut to 60 characters.
+
+A numpy array, a pandas Series or a DataFrame where a name or a flag belongs compares element by element:
+``type in ("response", "link")`` and ``if exponentiate:`` raised a raw ``ValueError`` ("the truth value of an
+array ... is ambiguous").  Options are now compared only when they are strings
+(``glmstat._arguments.is_one_of``) and flags must be True or False (``glmstat._arguments.flag``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -169,3 +175,23 @@ def test_a_huge_weights_column_name_is_cut_in_the_missing_values_counts(na_actio
     assert na_action == "raise" or len(texts) == 2
     for text in texts:
         assert "q" * 81 not in text and "\n" not in text and ("q" * 80 + "...: 1") in text
+
+
+ARRAYS = {"ndarray-2": lambda: np.array(["a", "b"]), "ndarray-2d": lambda: np.ones((2, 2)),
+          "series": lambda: pd.Series(["a", "b"]), "frame": lambda: pd.DataFrame({"a": [1, 2]})}
+
+
+@pytest.mark.parametrize("name,call,start", CALLS + STRING_ONLY[3:], ids=[c[0] for c in CALLS + STRING_ONLY[3:]])
+@pytest.mark.parametrize("kind", list(ARRAYS))
+def test_an_array_where_a_name_belongs_is_refused(fits, name, call, start, kind):
+    refused(fits, call, start, ARRAYS[kind]())
+
+
+@pytest.mark.parametrize("call,start", [
+    (lambda f, p, v: f.tidy(exponentiate=v), "exponentiate must be True or False"),
+    (lambda f, p, v: f.summary().to_html(full_document=v), "full_document must be True or False"),
+], ids=["tidy-exponentiate", "summary-to_html-full_document"])
+@pytest.mark.parametrize("value", [np.array([True, False]), pd.Series([True]), "yes", 1, None],
+                         ids=["ndarray", "series", "str", "int", "none"])
+def test_a_flag_is_true_or_false(fits, call, start, value):
+    refused(fits, call, start, value)

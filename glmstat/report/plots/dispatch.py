@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..._arguments import shown
+from ..._arguments import is_one_of, shown
 from ...errors import GLMStatError
 
 if TYPE_CHECKING:
@@ -20,6 +20,8 @@ KINDS = ("diagnostics", "trace", "effects", "halfnormal")
 def plot_fit(fit: "GLMResults", kind: str = "diagnostics", *, term: str | None = None, level: float = 0.95,
              nsim: int = 19, seed: int | None = None) -> "Figure":
     """The figure of the given kind for a fit (see :meth:`GLMResults.plot`)."""
+    if not is_one_of(kind, KINDS):  # (an array compared element by element: a raw ValueError)
+        raise GLMStatError(f"unknown plot kind {shown(kind)}; use one of {', '.join(KINDS)}")
     if kind == "diagnostics":
         from .diagnostics import diagnostics_figure
 

@@ -139,7 +139,7 @@ def effects_grid(fit: "GLMResults", term: str) -> tuple[pd.DataFrame, ModelVaria
     """
     rows, summaries = _rows(fit)
     variables = model_variables(fit, summaries)
-    hits = [v for v in variables if term in v.spellings]
+    hits = [v for v in variables if isinstance(term, str) and term in v.spellings]  # (an array: none)
     if not hits:
         names = shown_items([v.name for v in variables]) or "none"
         raise GLMStatError(f"term={shown(term)} is not a predictor of this model; its predictors are {names}")
