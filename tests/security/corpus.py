@@ -1306,7 +1306,16 @@ BOMBS += _cases("bomb", [
         "data": with_column("t", [f"{k}.5" for k in range(N - 1)] + ["1" * 200_000 + "x"])}),
 ])
 
+def _unseen_level_rows(t: Tokens, rows: int = 5_000_000) -> pd.DataFrame:
+    """New data of 5 million rows (pandas' Arrow-backed strings: 40 MB for g) whose factor g holds one level
+    the model never saw."""
+    return pd.DataFrame({"x": np.ones(rows), "g": pd.array(["zz"] * rows, dtype="str")})
+
+
 PREDICT += [
+    # a factor of Arrow-backed strings was made a Python string a row before its levels were read: 560 MB and
+    # 1.4 s before the unseen level was refused (1.1 GB for 10 million rows)
+    _pred("unseen-level-5m-rows", REFUSE, _unseen_level_rows, match="level\\(s\\) 'zz' not seen when fitting"),
     # new data in a Parquet file: every column was read, the model's or not (400 MB of lists, past the limit)
     _pred("parquet-unused-list-column", FIT, _path("lists.parquet"), fit_formula="y ~ x",
           files={"lists.parquet": _list_column_parquet}),
