@@ -125,6 +125,19 @@ def _items(column: Any) -> int | None:
     return items_given(column)
 
 
+def _not_text(name: str, data: Mapping) -> str:
+    """The message for a dict of columns one of whose strings is not valid text (a lone surrogate, which Python's
+    JSON reader makes of an escape such as ``"\\ud800"``), naming the column and the value."""
+    for k, v in data.items():
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
+            continue
+        bad = next((s for s in v if isinstance(s, str) and not _is_text(s)), None)
+        if bad is not None:
+            return f"{name} column {shown(k)} holds a value that is not valid text (a lone surrogate): {shown(bad)}; " \
+                   "replace or drop it"
+    return f"{name} holds a value that is not valid text (a lone surrogate); replace or drop it"
+
+
 def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.DataFrame:
     """A DataFrame view of ``data`` (a DataFrame or a mapping of equal-length columns); never a copy
     that the caller could see modified.  ``name`` is the argument's name in messages; a frame of no rows is
@@ -145,6 +158,8 @@ def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.Dat
                             f"{shown(b)} {cb:,}")
         try:
             df = pd.DataFrame({k: v if isinstance(v, _PANDAS_COLUMNS) else np.asarray(v) for k, v in data.items()})
+        except UnicodeEncodeError:  # (pandas' Arrow-backed strings cannot hold a lone surrogate: say where it is)
+            raise DataError(_not_text(name, data)) from None
         except (ValueError, TypeError) as e:
             raise DataError(f"{name} columns must all have the same length: {e}") from e
         except MemoryError:  # (columns of one huge length, each a range: numpy refuses to allocate them)

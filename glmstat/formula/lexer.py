@@ -11,6 +11,7 @@ control characters) is refused with its position.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -134,10 +135,16 @@ def _quoted(text: str, i: int, quote: str) -> tuple[str, int]:
     raise _error(text, i, f"an unterminated {what} (no closing {quote})")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def tokenize(text: str) -> list[Token]:
     """The tokens of ``text``, ending with an ``EOF`` token."""
     tokens: list[Token] = []
     n = len(text)
+    if (lone := _SURROGATE.search(text)) is not None:  # (in a string or a backtick name too: no UTF-8 writes it,
+        # and a level or label made of it failed in pandas' Arrow-backed strings with a raw UnicodeEncodeError)
+        raise _error(text, lone.start(), f"the unexpected character {_show(lone.group())} (a lone surrogate, not text)")
     i = 0
     while i < n:
         ch = text[i]

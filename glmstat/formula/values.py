@@ -328,6 +328,29 @@ def _check_category_types(name: str, categories: list) -> None:
 _DOUBLE_MAX = float(np.finfo(np.float64).max)
 
 
+def _text_levels(name: str, f: FactorVec) -> FactorVec:
+    """``f``, whose levels are a column's texts, or a :class:`DataError` naming the column when one is not valid
+    text -- a lone surrogate, which Python's JSON reader makes of an escape such as ``"\\ud800"`` and a file
+    name decoded with ``surrogateescape`` holds: no UTF-8 writes it, and the coefficient names and tables of
+    pandas' Arrow-backed strings failed on it with a raw UnicodeEncodeError (R's strings cannot hold one)."""
+    texts = [v for v in f.levels if isinstance(v, str)]
+    try:
+        "".join(texts).encode("utf-8")  # (one encoding of all the levels: the loop finds the culprit only then)
+    except UnicodeEncodeError:
+        bad = next(v for v in texts if _has_surrogate(v))
+        raise DataError(f"column {shown(name)} holds a value that is not valid text (a lone surrogate): "
+                        f"{shown(bad)}; replace or drop it") from None
+    return f
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 #: the forms of a number written as text that the checks of levels reading as numbers recognise (no "1_000",
 #: "0x1f", "inf", "nan"); ASCII digits and blanks only (\d matched Arabic-Indic digits, which pandas' to_numeric
 #: then refused with a ValueError); every character has one way to match (\d+\.?\d* splits a run of digits two
@@ -353,7 +376,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
             if cats.dtype == object:  # (an interval, date or period dtype holds pandas' own values)
                 _check_category_types(name, levels)
             levels = [c.item() if hasattr(c, "item") else c for c in levels]
-        return FactorVec(np.asarray(raw.codes, dtype=np.intp), tuple(levels), bool(raw.ordered))
+        return _text_levels(name, FactorVec(np.asarray(raw.codes, dtype=np.intp), tuple(levels), bool(raw.ordered)))
     dtype = getattr(raw, "dtype", None)
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
         values = raw.astype(np.float64)
@@ -376,13 +399,13 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         # sorts texts): a Python string made for each row took 70 bytes and 0.25 us a row -- 1.1 GB and 2.7 s
         # for new data of 10 million rows of a level the model never saw, before the level was refused)
         codes, uniques = pd.factorize(raw, sort=True)
-        return FactorVec(np.asarray(codes, dtype=np.intp), tuple(uniques.tolist()))
+        return _text_levels(name, FactorVec(np.asarray(codes, dtype=np.intp), tuple(uniques.tolist())))
     values = np.asarray(raw, dtype=object)
     missing = object_missing(f"column {shown(name)}", values)
     present = values[~missing]
     kind = pd.api.types.infer_dtype(present, skipna=False) if present.size else "empty"
     if kind in ("string", "empty"):
-        return factor_from_labels(values, missing)
+        return _text_levels(name, factor_from_labels(values, missing))
     if kind == "boolean":
         out = np.full(values.shape[0], np.nan)
         out[~missing] = present.astype(bool)

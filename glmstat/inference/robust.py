@@ -551,7 +551,11 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
         else:
             raise DataError(f"cluster has {len(arr)} values; it needs one per row used ({n_used}) or per row "
                             f"of the data")
-    values = pd.Series(values.to_numpy())
+    try:
+        values = pd.Series(values.to_numpy())
+    except UnicodeEncodeError:  # (pandas' Arrow-backed strings cannot hold a lone surrogate)
+        raise DataError(f"cluster {shown(name)} holds a value that is not valid text (a lone surrogate); replace or "
+                        "drop it") from None
     missing = values.isna().to_numpy()
     if missing.any():
         i = int(np.flatnonzero(missing)[0])

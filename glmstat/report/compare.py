@@ -268,6 +268,15 @@ def _diverging(fit) -> tuple[str, ...]:
     return tuple(sep.columns) if sep is not None else ()
 
 
+def _is_text(name: str) -> bool:
+    """Whether ``name`` can be written as UTF-8: not a string holding a lone surrogate."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: float = 0.95,
             ci_method: str = "wald", digits: int = SUMMARY_DIGITS, stars: bool = True) -> ModelComparison:
     """Side-by-side table of several fitted models.
@@ -312,6 +321,9 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         raise GLMStatError(f"names has {len(names)} entries for {len(fits)} models")
     if len(set(names)) != len(names):
         raise GLMStatError(f"model names must be distinct, got {shown(names)}")
+    if any(not _is_text(n) for n in names):  # (pandas' Arrow-backed strings failed on it: UnicodeEncodeError)
+        raise GLMStatError(f"model names must be text, got {shown([n for n in names if not _is_text(n)][0])} (a lone "
+                           "surrogate)")
     if "" in names:  # (to_frame() labels its rows in a column named "": a model so named would be a second)
         raise GLMStatError(f"model names must not be empty (the row labels of to_frame() are the column ''), "
                            f"got {shown(names)}")
