@@ -156,10 +156,33 @@ def arrow_to_pandas(table: Any) -> pd.DataFrame:
         return table.to_pandas(types_mapper=mapper)
     except Exception:  # (KeyError, JSON, NotImplementedError of a dtype it names, ...: any error is the metadata's)
         table = table.replace_schema_metadata(None)
+    import pyarrow as pa
+
     try:
         return table.to_pandas(types_mapper=mapper)
     except ValueError:  # (pandas: "Categorical categories must be unique")
         return _unique_dictionaries(table).to_pandas(types_mapper=mapper)
+    except pa.ArrowException:  # (strings that are not UTF-8: "Unknown error: Wrapping ... failed")
+        raise DataError(_invalid_text(table)) from None
+
+
+def _invalid_text(table: Any) -> str:
+    """The message for an Arrow table (or record batch) that pandas cannot take, naming the first string column
+    whose bytes are not UTF-8 text -- a Parquet file or an Arrow table from someone else may hold any bytes in
+    one, which pyarrow does not check until they are converted."""
+    import pyarrow as pa
+
+    for i, field in enumerate(table.schema):
+        t = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            column = table.column(i)
+            chunks = column.chunks if hasattr(column, "chunks") else [column]
+            try:
+                for chunk in chunks:
+                    (chunk.dictionary if pa.types.is_dictionary(field.type) else chunk).validate(full=True)
+            except pa.ArrowInvalid:
+                return f"column {shown(field.name)} holds bytes that are not UTF-8 text (damaged or forged data)"
+    return "the data cannot be converted for fitting (damaged or forged data)"
 
 
 def _nullable_integers(table: Any) -> Callable[[Any], Any] | None:

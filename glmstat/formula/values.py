@@ -398,8 +398,15 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         # (factorized by the array itself, Arrow's hashing and sort (code-point order, as factor_from_labels
         # sorts texts): a Python string made for each row took 70 bytes and 0.25 us a row -- 1.1 GB and 2.7 s
         # for new data of 10 million rows of a level the model never saw, before the level was refused)
-        codes, uniques = pd.factorize(raw, sort=True)
-        return _text_levels(name, FactorVec(np.asarray(codes, dtype=np.intp), tuple(uniques.tolist())))
+        try:
+            codes, uniques = pd.factorize(raw, sort=True)
+            levels = tuple(uniques.tolist())
+        except Exception as e:  # (pyarrow's ArrowException: bytes that are not UTF-8, decoded only here)
+            if not type(e).__module__.startswith("pyarrow"):
+                raise
+            raise DataError(f"column {shown(name)} holds bytes that are not UTF-8 text (damaged or forged data)"
+                            ) from None
+        return _text_levels(name, FactorVec(np.asarray(codes, dtype=np.intp), levels))
     values = np.asarray(raw, dtype=object)
     missing = object_missing(f"column {shown(name)}", values)
     present = values[~missing]

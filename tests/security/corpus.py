@@ -1150,6 +1150,33 @@ FOREIGN += _cases("foreign", [
     ("ok-parquet-clean", FIT, "y ~ x + g", {"data": _path("clean.parquet"), "files": {"clean.parquet": _clean_parquet}}),
 ])
 
+
+def _not_utf8_parquet(t: Tokens, dictionary: bool = True) -> bytes:
+    """A file whose string column g holds bytes that are not UTF-8 (a stray 0xff, an encoded surrogate): pyarrow
+    writes and reads them unchecked, and converting them to Python strings raised a raw ArrowException
+    ('Unknown error: Wrapping ... failed')."""
+    import pyarrow as pa
+
+    g = pa.array([b"a\xff", b"b", b"\xed\xa0\x80"] * 4, pa.binary()).view(pa.string())
+    return _parquet_bytes({"y": np.array(_Y), "x": np.array(_X), "g": g}, use_dictionary=dictionary)
+
+
+_NOT_UTF8 = "column 'g' holds bytes that are not UTF-8 text"
+FOREIGN += _cases("foreign", [
+    ("parquet-strings-not-utf8", REFUSE, "y ~ x + g", {
+        "data": _path("bytes.parquet"), "files": {"bytes.parquet": _not_utf8_parquet}, "match": _NOT_UTF8}),
+    ("parquet-strings-not-utf8-plain", REFUSE, "y ~ x + g", {
+        "data": _path("bytes.parquet"), "files": {"bytes.parquet": lambda t: _not_utf8_parquet(t, False)},
+        "match": _NOT_UTF8}),
+    ("arrow-table-strings-not-utf8", REFUSE, "y ~ x + g", {
+        "data": lambda t: __import__("pyarrow.parquet").parquet.read_table(__import__("io").BytesIO(
+            _not_utf8_parquet(t, False))), "match": _NOT_UTF8}),
+    ("ok-parquet-strings-not-utf8-unused", FIT, "y ~ x", {
+        "data": _path("bytes.parquet"), "files": {"bytes.parquet": _not_utf8_parquet}}),
+])
+CLI += [_cli("parquet-strings-not-utf8", REFUSE, _fit("y ~ x + g", "bytes.parquet"), {"bytes.parquet": _not_utf8_parquet},
+             match=_NOT_UTF8)]
+
 def _many_levels_parquet(t: Tokens, groups: int = 40, per: int = 5000, width: int = 1000) -> bytes:
     """A 1.4 MB file whose column g holds another 5,000 strings of 1 KB in each of its 40 row groups: 200 MB of
     factor levels, all held until the last row group was read (and 8 s) before the column count was refused."""
