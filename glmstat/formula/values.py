@@ -333,9 +333,14 @@ def _text_levels(name: str, f: FactorVec) -> FactorVec:
     text -- a lone surrogate, which Python's JSON reader makes of an escape such as ``"\\ud800"`` and a file
     name decoded with ``surrogateescape`` holds: no UTF-8 writes it, and the coefficient names and tables of
     pandas' Arrow-backed strings failed on it with a raw UnicodeEncodeError (R's strings cannot hold one)."""
-    texts = [v for v in f.levels if isinstance(v, str)]
     try:
-        "".join(texts).encode("utf-8")  # (one encoding of all the levels: the loop finds the culprit only then)
+        texts = f.levels
+        joined = "".join(texts)  # (texts alone, the common case: no filter of a million levels)
+    except TypeError:  # (a Categorical's numbers or logical values among them)
+        texts = [v for v in f.levels if isinstance(v, str)]
+        joined = "".join(texts)
+    try:
+        joined.encode("utf-8")  # (one encoding of all the levels: the loop finds the culprit only then)
     except UnicodeEncodeError:
         bad = next(v for v in texts if _has_surrogate(v))
         raise DataError(f"column {shown(name)} holds a value that is not valid text (a lone surrogate): "
