@@ -379,7 +379,7 @@ class Evaluator:
             if isinstance(arr, list):
                 try:
                     arr = np.asarray(arr)
-                except (OverflowError, ValueError) as e:  # (ints beyond 64 bits among numpy scalars; ragged)
+                except (OverflowError, ValueError, MemoryError) as e:  # (ints beyond 64 bits; ragged; a row a range)
                     raise DataError(f"context= entry {shown(key)} is not an array of numbers, booleans or strings") from e
             if getattr(arr, "ndim", 1) != 1 or len(arr) != self.n:
                 raise FormulaError(f"context= entry {shown(key)} must have one value per row ({self.n})")

@@ -505,7 +505,7 @@ def _real_array(values: Any, what: str) -> np.ndarray:
             if arr.dtype.kind != "O" or not all(isinstance(v, (int, float, np.number)) for v in arr.ravel()):
                 raise TypeError  # (strings, which numpy would read as numbers, and objects)
             arr = arr.astype(float)
-    except (TypeError, ValueError, OverflowError) as e:
+    except (TypeError, ValueError, OverflowError, MemoryError) as e:  # (MemoryError: rows of ranges, [range(10**12)])
         if isinstance(e, GLMStatError):
             raise
         kind = f"a {type(values).__name__}" if arr is None else f"values of type {arr.dtype}"

@@ -541,7 +541,10 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
         if given is not None and given not in (n_used, rows):
             raise DataError(f"cluster has {given:,} values; it needs one per row used ({n_used}) or per row of the "
                             "data")
-        arr = np.asarray(cluster)
+        try:
+            arr = np.asarray(cluster)
+        except MemoryError:  # (rows that are each a huge sequence, [range(10**12)] * n: numpy refuses the array)
+            raise DataError("cluster must be one value per row, got rows of many values each") from None
         if arr.ndim != 1:
             raise DataError(f"cluster must be one value per row, got an array of shape {arr.shape}")
         if len(arr) == n_used:

@@ -114,3 +114,14 @@ def test_items_given_closed_forms():
         def __len__(self):
             return sys.maxsize + 1  # (len() raises OverflowError)
     assert items_given(Endless()) == sys.maxsize
+
+
+def test_rows_that_are_each_a_huge_sequence_are_refused(fit):
+    # as many rows as the data or the hypotheses need, each a range(10**12): numpy refused the array with a
+    # MemoryError (at once, for want of 8 TB a row) where a refusal belongs
+    refused(lambda: fit.robust(cluster=[HUGE] * N), gs.DataError,
+            "^cluster must be one value per row, got rows of many values each$")
+    refused(lambda: fit.wald_test([HUGE]), gs.GLMStatError, "^the hypothesis matrix must be finite real numbers")
+    refused(lambda: fit.wald_test([[0, 1, 0]], rhs=[HUGE]), gs.GLMStatError, "^rhs must be finite real numbers")
+    refused(lambda: gs.glm("y ~ x + k", D, context={"k": [HUGE] * N}), gs.DataError,
+            "^context= entry 'k' is not an array of numbers, booleans or strings$")
