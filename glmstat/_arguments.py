@@ -23,8 +23,8 @@ import numpy as np
 
 from .errors import GLMStatError
 
-__all__ = ["shown", "shown_items", "items_given", "is_one_of", "flag", "real_number", "confidence_level", "random_seed", "output_path",
-           "writing_to"]
+__all__ = ["shown", "shown_items", "items_given", "is_one_of", "flag", "real_number", "confidence_level",
+           "random_seed", "output_path", "writing_to"]
 
 
 #: items of a list or tuple a message shows

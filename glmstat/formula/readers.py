@@ -94,8 +94,8 @@ def in_memory_frame(data: Any, limits: FormulaLimits = DEFAULT_LIMITS) -> Any:
                 raise
             raise DataError(_arrow_refusal(data)) from e
         except MemoryError:  # (ArrowMemoryError: a column run-end encoded in a few bytes, a billion values decoded)
-            raise DataError(f"the Arrow table of {data.num_rows:,} rows and {data.num_columns:,} column(s) does not fit "
-                            "in memory once decoded for fitting (a run-end or dictionary encoding holds far more "
+            raise DataError(f"the Arrow table of {data.num_rows:,} rows and {data.num_columns:,} column(s) does not "
+                            "fit in memory once decoded for fitting (a run-end or dictionary encoding holds far more "
                             "values than its bytes); give fewer rows or columns") from None
         return _strings_sorted(frame, keep=declared_categoricals(data.schema))
     if module == "polars" and hasattr(data, "to_pandas"):

@@ -1174,8 +1174,8 @@ FOREIGN += _cases("foreign", [
     ("ok-parquet-strings-not-utf8-unused", FIT, "y ~ x", {
         "data": _path("bytes.parquet"), "files": {"bytes.parquet": _not_utf8_parquet}}),
 ])
-CLI += [_cli("parquet-strings-not-utf8", REFUSE, _fit("y ~ x + g", "bytes.parquet"), {"bytes.parquet": _not_utf8_parquet},
-             match=_NOT_UTF8)]
+CLI += [_cli("parquet-strings-not-utf8", REFUSE, _fit("y ~ x + g", "bytes.parquet"),
+             {"bytes.parquet": _not_utf8_parquet}, match=_NOT_UTF8)]
 
 def _many_levels_parquet(t: Tokens, groups: int = 40, per: int = 5000, width: int = 1000) -> bytes:
     """A 1.4 MB file whose column g holds another 5,000 strings of 1 KB in each of its 40 row groups: 200 MB of
