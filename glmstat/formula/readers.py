@@ -590,6 +590,9 @@ class ParquetReader:
         again for every chunk of every pass (10 MB of it doubled a fit's time), and a forged one made the
         model's columns another type (``string[pyarrow]`` on numbers) or the index.
         """
+        if not columns:
+            yield from self._rows_only()
+            return
         pq = pyarrow_parquet()
         stamps = self.stamps or (None,) * len(self.files)
         for stamp in self.stamps:  # every file before the first row is read, and each again as it is opened
@@ -624,6 +627,28 @@ class ParquetReader:
                     yield from gathered.flush()
                 gathered.add(table, strings, nulls, size, _where(f, run))
         yield from gathered.flush()
+
+    def _rows_only(self) -> Iterator[pd.DataFrame]:
+        """Frames of no columns holding the files' rows, by their footers, ``batch_rows`` rows at a time (rows of
+        consecutive row groups and files together): a read of no column, as a model of the intercept alone
+        predicting new rows makes.  pyarrow's table of no columns loses its rows once its metadata is dropped or
+        tables are joined: such a prediction had no rows."""
+        pq = pyarrow_parquet()
+        stamps = self.stamps or (None,) * len(self.files)
+        for stamp in self.stamps:
+            stamp.check()
+        pending = 0
+        for f, stamp in zip(self.files, stamps):
+            if stamp is not None:
+                stamp.check()
+            meta = pq.ParquetFile(f, metadata=stamp.footer if stamp is not None else None).metadata
+            for i in range(meta.num_row_groups):
+                pending += meta.row_group(i).num_rows
+                while pending >= self.batch_rows:
+                    yield pd.DataFrame(index=pd.RangeIndex(self.batch_rows))
+                    pending -= self.batch_rows
+        if pending:
+            yield pd.DataFrame(index=pd.RangeIndex(pending))
 
 
 class _Gathered:

@@ -354,3 +354,23 @@ def test_no_residual_df_gives_nan_standard_errors(family):
     np.testing.assert_allclose(old["fit"], d["y"])
     for table in (new, old):
         assert table[["se", "lower", "upper"]].isna().all().all()
+
+
+@pytest.mark.parametrize("family", [gs.Poisson(), gs.Gaussian()], ids=["poisson", "gaussian"])
+def test_intercept_only_model_predicts_every_row_of_a_parquet_path(family, tmp_path):
+    """A model of the intercept alone reads no column of new data: its predictions of a Parquet path are one a
+    row of the files (two files of several row groups), each the mean of y (the MLE of a constant mean, a closed
+    form), where the read of no columns lost the rows and predicted none."""
+    y = np.arange(10) % 3
+    d = pd.DataFrame({"y": y, "x": np.arange(10.0)})
+    (tmp_path / "new").mkdir()
+    d.iloc[:7].to_parquet(tmp_path / "new" / "a.parquet", row_group_size=3)
+    d.iloc[7:].to_parquet(tmp_path / "new" / "b.parquet", row_group_size=2)
+    fit = gs.glm("y ~ 1", d, family=family)
+    got = fit.predict(str(tmp_path / "new"), type="response")
+    assert len(got) == 10
+    np.testing.assert_allclose(np.asarray(got), np.full(10, y.mean()), rtol=1e-12)
+    with_se = fit.predict(str(tmp_path / "new"), se_fit=True)
+    in_memory = fit.predict(d, se_fit=True)
+    assert with_se.shape == in_memory.shape
+    np.testing.assert_allclose(np.asarray(with_se, dtype=float), np.asarray(in_memory, dtype=float), rtol=1e-12)
