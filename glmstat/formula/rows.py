@@ -107,6 +107,9 @@ def _to_float(values: Any, what: str) -> np.ndarray:
 
 
 def _vector(values: Any, n: int, what: str) -> np.ndarray:
+    if isinstance(values, (bool, np.bool_)):  # (a number broadcasts to every row; True read as a weight of 1)
+        raise DataError(f"{what}={values} is a flag, not a value: give a column name, one value per row or one "
+                        "number for every row")
     given = items_given(values)  # (counted before they are read: weights=range(10**12) was a MemoryError)
     if given is not None and given != n:
         raise DataError(f"{what} has {given:,} values but the data has {n:,} rows")

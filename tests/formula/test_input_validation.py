@@ -622,3 +622,12 @@ def test_two_design_columns_of_one_name_are_refused(d):
            "'Intercept'; rename the data column", "y ~ Intercept", d.assign(Intercept=d["x"]))
     fit = gs.glm("y ~ Intercept - 1", d.assign(Intercept=d["x"]))
     assert fit.column_names == ["Intercept"]
+
+
+@pytest.mark.parametrize("arg", ["weights", "offset"])
+@pytest.mark.parametrize("value", [True, False, np.bool_(True)])
+def test_a_flag_as_weights_or_offset_is_refused(d, arg, value):
+    """A number for every row broadcasts, but True/False is a flag (``weights=True`` read as "use weights"),
+    not a weight of 1 or an offset of 0; R refuses a length-1 weights too ("variable lengths differ")."""
+    refuse(gs.DataError, rf"{arg}=(True|False) is a flag, not a value", "count ~ x", d, family=gs.Poisson(),
+           **{arg: value})
