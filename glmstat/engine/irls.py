@@ -262,13 +262,14 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
 
 
 class _Loop:
-    """One fit's iteration: its state between turns, and the moves of a turn.
+    """One fit's iteration: its state between turns, and the moves of a turn (:meth:`turn`).
 
     Fisher scoring until R's deviance test is met (``converged``), then polishing until the next step is
-    negligible (``polished``).  Rescue of a cycling fit (exact mode): once Fisher scoring has raised the deviance
-    (``rose``) and then fails to converge (max_iter, or polishing that stops shrinking), take Newton steps with the
-    observed information (:mod:`glmstat.engine.newton`; the Fisher step where that is not positive definite),
-    halved while they raise the deviance, until the Fisher step is negligible as for any fit (``rescuing``).
+    negligible (``polished``).  Rescue of a cycling fit (exact mode; ``rescue``: still to be had): once Fisher
+    scoring has raised the deviance (``rose``) and then fails to converge (max_iter, or polishing that stops
+    shrinking), take Newton steps with the observed information (:mod:`glmstat.engine.newton`; the Fisher step
+    where that is not positive definite), halved while they raise the deviance (``rescuing``), until the Fisher
+    step is negligible as for any fit.  The estimate is ``beta``, with its pass ``res`` and factor ``fac``.
     """
 
     __slots__ = ("source", "family", "control", "p", "from_start", "wide", "max_cond", "kernel", "beta", "res",
