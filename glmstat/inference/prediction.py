@@ -217,6 +217,13 @@ def _offset_source(fit: "GLMResults") -> str:
     return ""
 
 
+def _refuse_offset(fit: "GLMResults") -> None:
+    """``predict(newdata, offset=)`` of a model whose offset new data supply (or that has none)."""
+    where = _offset_source(fit)
+    raise DataError("offset= is for a model fitted with offset= an array of values; this model "
+                    + (f"takes its offset from {where}" if where else "has no offset"))
+
+
 def predict(
     fit: "GLMResults",
     newdata: Any = None,
@@ -258,6 +265,8 @@ def predict(
             return per_row(source, partial(_block_predictions, rule=rule), rule.columns)
         return rule.on(frame.design, frame.offset, None, fit.rows_used)
     newdata = in_memory_frame(newdata, fit.model_frame.spec.limits)  # (a pyarrow Table, a polars DataFrame: pandas)
+    if offset is not None and not has_offset_array(fit):  # (in memory or streamed, the same refusal)
+        _refuse_offset(fit)
     if is_dask(newdata) or is_path(newdata):
         if offset is not None:
             raise DataError("offset= with streamed new data: put the offset in a column and refit with offset= "
@@ -282,10 +291,6 @@ def predict(
                 "the offset of the new rows: predict(newdata, offset=<one value per row, or a column name "
                 "of newdata>)")
         off = off + _new_offset(offset, data)
-    elif offset is not None:
-        where = _offset_source(fit)
-        raise DataError("offset= is for a model fitted with offset= an array of values; this model "
-                        + (f"takes its offset from {where}" if where else "has no offset"))
     relations = None if kept.all() else aliasing_relations(fit)
     if relations is not None:
         _warn_not_estimable(X, relations, kept, fit.column_names)

@@ -317,6 +317,27 @@ def test_offset_is_refused_where_the_model_reads_its_offset_from_new_data(ships_
         ref_fit("warpbreaks_poisson").predict(load_data("warpbreaks").head(2), offset=[0.0, 0.0])
 
 
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_offset_is_refused_alike_for_streamed_new_data(kind, tmp_path):
+    """Streamed new data gave another reason (refit with offset= a column name) to a model that already reads
+    its offset from a column, or has none: the refusal is the in-memory one."""
+    d = load_data("ships").assign(logs=lambda x: np.log(x.service))
+    if kind == "parquet":
+        pytest.importorskip("pyarrow")
+        d.head(6).to_parquet(tmp_path / "new.parquet")
+        new = str(tmp_path / "new.parquet")
+    else:
+        new = pytest.importorskip("dask.dataframe").from_pandas(d.head(6), npartitions=2)
+    by_column = gs.glm("incidents ~ type + period", d, family=gs.Poisson(), offset="logs")
+    with pytest.raises(gs.DataError, match="takes its offset from the column 'logs'"):
+        by_column.predict(new, offset="logs")
+    with pytest.raises(gs.DataError, match="has no offset"):
+        gs.glm("incidents ~ type + period", d, family=gs.Poisson()).predict(new, offset="logs")
+    got = by_column.predict(new)
+    got = got.compute() if kind == "dask" else got  # (a dask collection for dask new data)
+    assert_close(got.to_numpy(), by_column.predict(d.head(6)).to_numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("offset, match", [
     (np.zeros(3), "has 3 values but the new data has 5 rows"),
     ("nope", "names no column"),
