@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["escape_unprintable"]
+__all__ = ["escape_unprintable", "writable_text"]
 
 _C_ESCAPES = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
 #: characters that move the cursor, start a terminal escape sequence, reorder text (bidi) or are invisible
@@ -53,3 +53,14 @@ def escape_unprintable(text: str, *, backslash: bool = True, keep: str = "") -> 
         else:
             out.append(ch)
     return "".join(out)
+
+
+def writable_text(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8: not a string holding a lone surrogate (what Python's JSON reader
+    makes of ``"\\ud800"``, so any request body can carry one), on which pandas' Arrow-backed strings, files and
+    terminals fail."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -26,6 +26,7 @@ import pandas as pd
 
 from .._arguments import shown
 from ..errors import DataError
+from ..printable import writable_text
 from ..report.rformat import format_number
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
@@ -342,18 +343,10 @@ def _text_levels(name: str, f: FactorVec) -> FactorVec:
     try:
         joined.encode("utf-8")  # (one encoding of all the levels: the loop finds the culprit only then)
     except UnicodeEncodeError:
-        bad = next(v for v in texts if _has_surrogate(v))
+        bad = next(v for v in texts if not writable_text(v))
         raise DataError(f"column {shown(name)} holds a value that is not valid text (a lone surrogate): "
                         f"{shown(bad)}; replace or drop it") from None
     return f
-
-
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 #: the forms of a number written as text that the checks of levels reading as numbers recognise (no "1_000",

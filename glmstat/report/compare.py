@@ -19,6 +19,7 @@ from tabulate import tabulate
 
 from .._arguments import confidence_level, shown
 from ..errors import GLMStatError
+from ..printable import writable_text
 from . import html as H
 from . import latex as L
 from . import markdown as M
@@ -268,15 +269,6 @@ def _diverging(fit) -> tuple[str, ...]:
     return tuple(sep.columns) if sep is not None else ()
 
 
-def _is_text(name: str) -> bool:
-    """Whether ``name`` can be written as UTF-8: not a string holding a lone surrogate."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: float = 0.95,
             ci_method: str = "wald", digits: int = SUMMARY_DIGITS, stars: bool = True) -> ModelComparison:
     """Side-by-side table of several fitted models.
@@ -311,7 +303,8 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         raise GLMStatError("compare() needs at least one fitted model")
     for k, f in enumerate(fits, start=1):
         if not isinstance(f, GLMResults):
-            raise GLMStatError(f"compare() takes fitted models from glmstat.glm(); argument {k} is a {type(f).__name__}")
+            raise GLMStatError(
+                f"compare() takes fitted models from glmstat.glm(); argument {k} is a {type(f).__name__}")
     if names is None:
         names = [f"({k})" for k in range(1, len(fits) + 1)]
     if not isinstance(names, (list, tuple, np.ndarray, pd.Index, pd.Series)):  # (a string was read as its letters)
@@ -321,9 +314,9 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         raise GLMStatError(f"names has {len(names)} entries for {len(fits)} models")
     if len(set(names)) != len(names):
         raise GLMStatError(f"model names must be distinct, got {shown(names)}")
-    if any(not _is_text(n) for n in names):  # (pandas' Arrow-backed strings failed on it: UnicodeEncodeError)
-        raise GLMStatError(f"model names must be text, got {shown([n for n in names if not _is_text(n)][0])} (a lone "
-                           "surrogate)")
+    unwritable = [n for n in names if not writable_text(n)]  # (pandas' Arrow-backed strings failed on them)
+    if unwritable:
+        raise GLMStatError(f"model names must be text, got {shown(unwritable[0])} (a lone surrogate)")
     if "" in names:  # (to_frame() labels its rows in a column named "": a model so named would be a second)
         raise GLMStatError(f"model names must not be empty (the row labels of to_frame() are the column ''), "
                            f"got {shown(names)}")
