@@ -23,7 +23,8 @@ from ..families import Family
 from .kernel import kernel_for
 from .linalg import GRAM_MAX_COND, GramReducer, QRReducer, ScoreReducer, StepFactor, factor_gram
 
-__all__ = ["PassResult", "new_reducer", "pass_block", "scoring_pass", "factor_of", "evaluate", "rises", "covariance_weights_eta"]
+__all__ = ["PassResult", "new_reducer", "pass_block", "scoring_pass", "factor_of", "evaluate", "rises",
+           "covariance_weights_eta"]
 
 _sum = np.add.reduce
 
