@@ -2,7 +2,7 @@
 
 Run by harness.py as ``python worker.py SPEC`` where SPEC is a JSON object with ``ids`` (case ids), ``results``
 (the file to append JSON lines to), ``base`` (a directory for the cases' working directories), ``tokens``,
-``time_limit`` (seconds) and ``address_space_mb`` (the RLIMIT_AS headroom above the worker's size at the start
+``time_limit`` (seconds of wall time: the harness's ``WALL_LIMIT``) and ``address_space_mb`` (the RLIMIT_AS headroom above the worker's size at the start
 of each case).  For each case it writes ``{"event": "start", "id": ...}`` before and ``{"event": "result",
 ...}`` after the call, so that the parent knows which case was running if it has to kill the worker; a worker
 that a case left much larger than it started writes ``{"event": "restart"}`` and exits, and the parent starts
@@ -10,8 +10,8 @@ a fresh one for the rest of the batch.
 
 Per case: a fresh working directory holding ``secret.txt`` and the case's files; stdout and stderr (file
 descriptors 1 and 2, so child processes too) captured to files; warnings recorded; the peak resident memory
-above the level before the call (Linux: VmHWM, reset through /proc/self/clear_refs); a SIGALRM at the time
-limit that stops pure-Python loops (C loops are left to the parent's kill).  No verdict is made here:
+above the level before the call (Linux: VmHWM, reset through /proc/self/clear_refs); its wall and CPU time; a
+SIGALRM at the time limit that stops pure-Python loops (C loops are left to the parent's kill).  No verdict is made here:
 harness.judge() compares these facts with the case's expectation.
 """
 
@@ -198,7 +198,7 @@ def run_case(case: corpus.Case, tokens: corpus.Tokens, base: str, time_limit: fl
                 rss0 = _status_kb("VmHWM") or 0
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 signal.setitimer(signal.ITIMER_REAL, time_limit + 0.25)
                 try:
                     value = thunk()
@@ -206,7 +206,7 @@ def run_case(case: corpus.Case, tokens: corpus.Tokens, base: str, time_limit: fl
                     exc = e
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
-                elapsed = time.perf_counter() - t0
+                elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
             peak_kb = _status_kb("VmHWM") or 0
             try:
                 sys.stdout.flush()
@@ -220,7 +220,7 @@ def run_case(case: corpus.Case, tokens: corpus.Tokens, base: str, time_limit: fl
         stdout = open(out_path, "rb").read().decode("utf-8", "replace")
         stderr = open(err_path, "rb").read().decode("utf-8", "replace")
         warning_texts = [f"{w.category.__name__}: {w.message}" for w in caught]
-        result.update(elapsed=elapsed, peak_mb=max(0, peak_kb - rss0) / 1024, stdout=_tail(stdout),
+        result.update(elapsed=elapsed, cpu=cpu, peak_mb=max(0, peak_kb - rss0) / 1024, stdout=_tail(stdout),
                       stderr=_tail(stderr), stdout_lines=len(stdout.splitlines()),
                       stderr_lines=[ln for ln in stderr.splitlines() if ln.strip()][-5:],
                       warnings=[_tail(w, 300) for w in warning_texts[:5]])
