@@ -327,6 +327,9 @@ def _check_category_types(name: str, categories: list) -> None:
 
 
 _DOUBLE_MAX = float(np.finfo(np.float64).max)
+#: A column of pandas' strings of at least this many rows is factorized by its array (Arrow's hashing); a
+#: shorter one, a one-row prediction's, by its labels (the same levels and codes).
+ARRAY_FACTORIZE_ROWS = 1024
 
 
 def _text_levels(name: str, f: FactorVec) -> FactorVec:
@@ -397,6 +400,9 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         # sorts texts): a Python string made for each row took 70 bytes and 0.25 us a row -- 1.1 GB and 2.7 s
         # for new data of 10 million rows of a level the model never saw, before the level was refused)
         try:
+            if len(raw) < ARRAY_FACTORIZE_ROWS:  # (a few rows: the hashing's own setup, 0.1 ms, costs more)
+                return _text_levels(name, factor_from_labels(np.asarray(raw.to_numpy(dtype=object), dtype=object),
+                                                             np.asarray(raw.isna(), dtype=bool)))
             codes, uniques = pd.factorize(raw, sort=True)
             levels = tuple(uniques.tolist())
         except Exception as e:  # (pyarrow's ArrowException: bytes that are not UTF-8, decoded only here)

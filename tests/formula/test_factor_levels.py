@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import glmstat as gs
 from glmstat.formula import values
+from glmstat.formula.values import ARRAY_FACTORIZE_ROWS, column_value, factor_from_labels
 
 TEXTS = st.lists(st.text(min_size=0, max_size=4), min_size=1, max_size=values._FEW_LABELS)
 
@@ -67,3 +68,18 @@ def test_a_column_of_text_is_the_same_factor_whatever_its_string_dtype(dtype, n)
     assert got.levels == tuple(sorted(set(present)))
     assert np.array_equal(got.codes < 0, np.arange(n) % 7 == 6)
     assert [got.levels[c] for c in got.codes if c >= 0] == present
+
+
+@pytest.mark.parametrize("dtype", ["string", "str"])
+@pytest.mark.parametrize("n", [5, ARRAY_FACTORIZE_ROWS - 1, ARRAY_FACTORIZE_ROWS, 3 * ARRAY_FACTORIZE_ROWS])
+def test_pandas_strings_give_the_same_factor_on_both_sides_of_the_array_path(dtype, n):
+    """A column of pandas' strings is factorized by its labels below ARRAY_FACTORIZE_ROWS rows and by its array
+    (Arrow's hashing and sort) from there: the same levels, in R's code-point order, and the same codes."""
+    rng = np.random.default_rng(n)
+    words = np.array(["b", "a", "Z", "é", "a b", "10", "9", "", "ß"], dtype=object)
+    x = pd.Series(rng.choice(words, n), dtype=dtype)
+    x[rng.random(n) < 0.1] = None
+    got = column_value("x", x)
+    want = factor_from_labels(np.asarray(x.to_numpy(dtype=object), dtype=object), np.asarray(x.isna(), dtype=bool))
+    assert got.levels == want.levels == tuple(sorted(set(x.dropna())))
+    np.testing.assert_array_equal(got.codes, want.codes)
