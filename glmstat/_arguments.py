@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .errors import GLMStatError
+from .printable import writable_text
 
 __all__ = ["shown", "shown_items", "items_given", "is_one_of", "flag", "real_number", "confidence_level",
            "random_seed", "output_path", "writing_to"]
@@ -188,10 +189,8 @@ def output_path(path: Any, what: str = "path") -> str | os.PathLike:
     # (no file has such a name: pyarrow's writer failed on them with ArrowInvalid or UnicodeEncodeError)
     if "\x00" in text:
         raise GLMStatError(f"{what}={shown(text, 300)}: a file path cannot hold a NUL character")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise GLMStatError(f"{what}={shown(text, 300)}: a file path must be text (it holds a lone surrogate)") from None
+    if not writable_text(text):
+        raise GLMStatError(f"{what}={shown(text, 300)}: a file path must be text (it holds a lone surrogate)")
     return path
 
 

@@ -10,8 +10,9 @@ bidi override reorders what the reader sees.  Every message glmstat writes (erro
 from __future__ import annotations
 
 import unicodedata
+from typing import Sequence
 
-__all__ = ["escape_unprintable", "writable_text"]
+__all__ = ["escape_unprintable", "writable_text", "first_unwritable"]
 
 _C_ESCAPES = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
 #: characters that move the cursor, start a terminal escape sequence, reorder text (bidi) or are invisible
@@ -28,7 +29,7 @@ def _escape_char(ch: str) -> str:
     return f"\\u{k:04x}" if k <= 0xFFFF else f"\\U{k:08x}"
 
 
-def escape_unprintable(text: str, *, backslash: bool = True, keep: str = "") -> str:
+def escape_unprintable(text: str, *, backslash: bool = True) -> str:
     """``text`` with every control, format (bidi, zero-width), line/paragraph separator or surrogate character
     written as its escape: ``\\a \\b \\t \\n \\v \\f \\r``, other C0 controls and DEL in octal (``\\033``),
     the rest ``\\uXXXX``.
@@ -39,8 +40,6 @@ def escape_unprintable(text: str, *, backslash: bool = True, keep: str = "") -> 
     backslash : bool
         Also double every backslash, so that the escapes read back unambiguously (R's ``encodeString``);
         ``False`` for text whose backslashes are escapes of their own (R source, a ``repr``).
-    keep : str
-        Characters left as they are (the line breaks of a multi-line text whose layout is its own).
     """
     if text.isprintable() and not (backslash and "\\" in text):  # the common case: nothing to escape
         return text
@@ -48,7 +47,7 @@ def escape_unprintable(text: str, *, backslash: bool = True, keep: str = "") -> 
     for ch in text:
         if ch == "\\":
             out.append("\\\\" if backslash else ch)
-        elif ch not in keep and unicodedata.category(ch) in _UNPRINTABLE:
+        elif unicodedata.category(ch) in _UNPRINTABLE:
             out.append(_escape_char(ch))
         else:
             out.append(ch)
@@ -64,3 +63,11 @@ def writable_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def first_unwritable(texts: Sequence[str]) -> str | None:
+    """The first of ``texts`` that cannot be written as UTF-8 (:func:`writable_text`), or None.  All of them are
+    encoded at once (a million levels or names: one encoding), and the culprit is looked for only then."""
+    if writable_text("".join(texts)):
+        return None
+    return next(t for t in texts if not writable_text(t))

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .._arguments import is_one_of, items_given, shown, shown_items
 from ..once import once
-from ..printable import writable_text
+from ..printable import first_unwritable
 from ..design.base import Design
 from ..design.structured import StructuredDesign
 from ..errors import DataError, DataWarning, FormulaError
@@ -123,7 +123,7 @@ def _not_text(name: str, data: Mapping) -> str:
     for k, v in data.items():
         if isinstance(v, (str, bytes)) or not hasattr(v, "__iter__"):
             continue
-        bad = next((s for s in v if isinstance(s, str) and not writable_text(s)), None)
+        bad = first_unwritable([s for s in v if isinstance(s, str)])
         if bad is not None:
             return f"{name} column {shown(k)} holds a value that is not valid text (a lone surrogate): {shown(bad)}; " \
                    "replace or drop it"
@@ -137,7 +137,7 @@ def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.Dat
     if isinstance(data, pd.DataFrame):
         df = data
     elif isinstance(data, Mapping):
-        unreadable = next((k for k in data if isinstance(k, str) and not writable_text(k)), None)
+        unreadable = first_unwritable([k for k in data if isinstance(k, str)])
         if unreadable is not None:  # (pandas fails on it with an encoding error from Arrow, far from its cause)
             raise DataError(f"{name} has a column name that is not valid text (a lone surrogate): "
                             f"{shown(unreadable)}; rename the column")
@@ -175,8 +175,8 @@ def column_names(df: pd.DataFrame) -> tuple[tuple[str, ...], dict[str, int]]:
     seen, names, positions = _last_columns[0]
     if seen is not index:
         names = tuple(c if isinstance(c, str) else str(c) for c in index)
-        if not writable_text("".join(names)):  # (one encoding of all the names: the loop finds the culprit only then)
-            bad = next(c for c in names if not writable_text(c))
+        bad = first_unwritable(names)
+        if bad is not None:
             raise DataError(f"data has a column name that is not valid text (a lone surrogate): {shown(bad)}; "
                             "rename the column")
         positions = {c: i for i, c in enumerate(names)}

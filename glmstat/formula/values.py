@@ -26,7 +26,7 @@ import pandas as pd
 
 from .._arguments import shown
 from ..errors import DataError
-from ..printable import writable_text
+from ..printable import first_unwritable
 from ..report.rformat import format_number
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
@@ -338,17 +338,12 @@ def _text_levels(name: str, f: FactorVec) -> FactorVec:
     name decoded with ``surrogateescape`` holds: no UTF-8 writes it, and the coefficient names and tables of
     pandas' Arrow-backed strings failed on it with a raw UnicodeEncodeError (R's strings cannot hold one)."""
     try:
-        texts = f.levels
-        joined = "".join(texts)  # (texts alone, the common case: no filter of a million levels)
+        bad = first_unwritable(f.levels)  # (texts alone, the common case: no filter of a million levels)
     except TypeError:  # (a Categorical's numbers or logical values among them)
-        texts = [v for v in f.levels if isinstance(v, str)]
-        joined = "".join(texts)
-    try:
-        joined.encode("utf-8")  # (one encoding of all the levels: the loop finds the culprit only then)
-    except UnicodeEncodeError:
-        bad = next(v for v in texts if not writable_text(v))
+        bad = first_unwritable([v for v in f.levels if isinstance(v, str)])
+    if bad is not None:
         raise DataError(f"column {shown(name)} holds a value that is not valid text (a lone surrogate): "
-                        f"{shown(bad)}; replace or drop it") from None
+                        f"{shown(bad)}; replace or drop it")
     return f
 
 
@@ -401,16 +396,17 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         # for new data of 10 million rows of a level the model never saw, before the level was refused)
         try:
             if len(raw) < ARRAY_FACTORIZE_ROWS:  # (a few rows: the hashing's own setup, 0.1 ms, costs more)
-                return _text_levels(name, factor_from_labels(np.asarray(raw.to_numpy(dtype=object), dtype=object),
-                                                             np.asarray(raw.isna(), dtype=bool)))
-            codes, uniques = pd.factorize(raw, sort=True)
-            levels = tuple(uniques.tolist())
+                f = factor_from_labels(np.asarray(raw.to_numpy(dtype=object), dtype=object),
+                                       np.asarray(raw.isna(), dtype=bool))
+            else:
+                codes, uniques = pd.factorize(raw, sort=True)
+                f = FactorVec(np.asarray(codes, dtype=np.intp), tuple(uniques.tolist()))
         except Exception as e:  # (pyarrow's ArrowException: bytes that are not UTF-8, decoded only here)
             if not type(e).__module__.startswith("pyarrow"):
                 raise
             raise DataError(f"column {shown(name)} holds bytes that are not UTF-8 text (damaged or forged data)"
                             ) from None
-        return _text_levels(name, FactorVec(np.asarray(codes, dtype=np.intp), levels))
+        return _text_levels(name, f)
     values = np.asarray(raw, dtype=object)
     missing = object_missing(f"column {shown(name)}", values)
     present = values[~missing]

@@ -19,7 +19,7 @@ from tabulate import tabulate
 
 from .._arguments import confidence_level, shown
 from ..errors import GLMStatError
-from ..printable import writable_text
+from ..printable import first_unwritable
 from . import html as H
 from . import latex as L
 from . import markdown as M
@@ -314,9 +314,9 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         raise GLMStatError(f"names has {len(names)} entries for {len(fits)} models")
     if len(set(names)) != len(names):
         raise GLMStatError(f"model names must be distinct, got {shown(names)}")
-    unwritable = [n for n in names if not writable_text(n)]  # (pandas' Arrow-backed strings failed on them)
-    if unwritable:
-        raise GLMStatError(f"model names must be text, got {shown(unwritable[0])} (a lone surrogate)")
+    unwritable = first_unwritable(names)  # (pandas' Arrow-backed strings failed on it)
+    if unwritable is not None:
+        raise GLMStatError(f"model names must be text, got {shown(unwritable)} (a lone surrogate)")
     if "" in names:  # (to_frame() labels its rows in a column named "": a model so named would be a second)
         raise GLMStatError(f"model names must not be empty (the row labels of to_frame() are the column ''), "
                            f"got {shown(names)}")
