@@ -76,7 +76,7 @@ def _streamed(formula, data, family, weights, offset, na_action, context, limits
     if is_dask(data):
         frame, source = _dask(formula, data, family, weights, offset, context, limits, contrasts)
     else:
-        reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data)
+        reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data, limits=limits)
         reader = replace(reader, max_read_bytes=limits.max_design_bytes)  # (a chunk read is the design's memory)
         frame, source = _parquet(formula, reader, family, weights, offset, context, limits, contrasts)
     if frame.n_dropped and na_action == "raise":

@@ -59,6 +59,10 @@ class FormulaLimits:
         it: the bound on a fit's time as ``max_design_bytes`` is on its memory.  The default, 1e11, is some
         seconds on one core (a minute for a fit): 1e6 rows with 300 dense columns pass, a sum-coded
         5,000-level factor (1.25e11 to solve) does not.  For data read in chunks, the rows of a chunk.
+    max_listed : int
+        Directory entries (files, directories and links alike) that a directory or a glob given as data may
+        list, counted as they are listed: ``"/**/*.parquet"`` would walk every directory of the file system,
+        and a directory given as data is looked through for Parquet files in its subdirectories.
     """
 
     max_length: int = 20_000
@@ -68,6 +72,7 @@ class FormulaLimits:
     max_basis: int = 100
     max_design_bytes: int = 4 * 2**30
     max_pass_work: int = 10**11
+    max_listed: int = 100_000
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -398,16 +398,53 @@ def _path_kind(text: str) -> str | None:
         return None
 
 
-def _refuse_nested(directory: Path) -> None:
-    """Refuse a directory with Parquet files in subdirectories (a hive-partitioned data set, key=value/...):
-    reading its own files only would leave those rows out without a word."""
+class _Listing:
+    """The entries of the directories that a data path (a directory or a glob) lists, each directory listed once
+    (a glob's ``**`` and the part after it look through the same ones), counted as they are listed and refused
+    past ``limits.max_listed``: a glob from someone else, ``"/**/*.parquet"``, would walk the whole file
+    system."""
+
+    def __init__(self, text: str, limits: FormulaLimits) -> None:
+        self.text, self.limits, self.listed = text, limits, 0
+        self.listings: dict[str, list[os.DirEntry]] = {}
+
+    def entries(self, directory: str) -> list[os.DirEntry]:
+        """The entries of ``directory`` (none when it cannot be listed)."""
+        if directory not in self.listings:
+            self.listings[directory] = self._listed(directory)
+        return self.listings[directory]
+
+    def _listed(self, directory: str) -> list[os.DirEntry]:
+        out = []
+        try:
+            with os.scandir(directory or os.curdir) as it:
+                for entry in it:
+                    self.listed += 1
+                    if self.listed > self.limits.max_listed:
+                        raise refuse("max_listed", f"data={shown(self.text, 300)} lists more directory entries "
+                                                   "than allowed", self.listed, self.limits)
+                    out.append(entry)
+        except OSError:
+            return []
+        return out
+
+
+def _own_files(directory: Path, listing: _Listing) -> list[str]:
+    """The Parquet files of ``directory`` itself, sorted; a directory with Parquet files in subdirectories (a
+    hive-partitioned data set, key=value/...) is refused: reading its own files only would leave those rows out
+    without a word.  Its directories are looked through top down (as ``os.walk``), not through links."""
     top = str(directory)
-    for root, dirs, files in os.walk(top):
+    stack, own = [top], []
+    while stack:
+        root = stack.pop()
+        entries = sorted(listing.entries(root), key=lambda e: e.name)
         # (as pyarrow's datasets: _temporary, .ipynb_checkpoints and the like hold no data)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        stack.extend(os.path.join(root, e.name) for e in reversed(entries)
+                     if e.is_dir(follow_symlinks=False) and not e.name.startswith(("_", ".")))
         if root == top:
+            own = [str(directory / e.name) for e in entries if Path(e.name).suffix in _SUFFIXES and _is_file(e)]
             continue
-        found = next((f for f in sorted(files) if Path(f).suffix in _SUFFIXES), None)
+        found = next((e.name for e in entries if not _is_dir(e) and Path(e.name).suffix in _SUFFIXES), None)
         if found is None:
             continue
         where = os.path.relpath(os.path.join(root, found), top)
@@ -420,6 +457,23 @@ def _refuse_nested(directory: Path) -> None:
             + (", not the partition values in the directory names" if hive else "")
             + "), or fit dask.dataframe.read_parquet of the directory"
             + (", which makes the partition directories columns" if hive else ""))
+    return own
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """Whether ``entry`` is a file or a link to one."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """Whether ``entry`` is a directory or a link to one (as ``os.walk`` sorts entries: a file is any other)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -510,18 +564,21 @@ class ParquetReader:
     max_read_bytes: int | None = None
 
     @classmethod
-    def open(cls, source: Any, batch_rows: int = BATCH_ROWS) -> "ParquetReader":
+    def open(cls, source: Any, batch_rows: int = BATCH_ROWS,
+             limits: FormulaLimits = DEFAULT_LIMITS) -> "ParquetReader":
+        """The reader of ``source``: its files found (listing at most ``limits.max_listed`` directory entries)
+        and their footers read."""
         pq = pyarrow_parquet()
         text = os.fspath(source)
         path = Path(text)
         kind = _path_kind(text)
+        listing = _Listing(text, limits)
         if kind == "dir":
-            _refuse_nested(path)
-            files = sorted(str(p) for p in path.iterdir() if p.suffix in _SUFFIXES and p.is_file())
+            files = _own_files(path, listing)
         elif kind == "glob":
             if text.count("**") > 1:  # each ** walks every directory below the last: their work multiplies
                 raise DataError(f"data={shown(text, 300)}: a glob may hold one '**' (it reaches any depth)")
-            files = sorted(_glob_files(text))
+            files = sorted(_glob_files(text, listing))
         elif kind == "file":
             files = [text]
         else:
@@ -546,8 +603,12 @@ class ParquetReader:
                 columns = names
             elif set(names) != set(columns) or len(names) != len(columns):  # (read by name: any order)
                 raise DataError(f"the Parquet files of {shown(text, 300)} do not all have the same columns ({shown(f, 300)} differs)")
-            n += meta.metadata.num_rows
-            stamps.append(FileStamp.of(f, meta))
+            stamp = FileStamp.of(f, meta)
+            if meta.metadata.num_rows != sum(stamp.row_groups):  # (pyarrow reads the row groups' rows)
+                raise DataError(f"cannot read {shown(f, 300)}: it is damaged or not valid Parquet (its footer gives "
+                                f"{meta.metadata.num_rows:,} rows, its row groups {sum(stamp.row_groups):,})")
+            n += sum(stamp.row_groups)
+            stamps.append(stamp)
             index.update(index_columns(meta.schema_arrow))
         columns = tuple(c for c in columns if c not in index)
         return cls(tuple(files), columns, n, int(batch_rows), tuple(stamps))
@@ -594,18 +655,12 @@ class ParquetReader:
             yield from self._rows_only()
             return
         pq = pyarrow_parquet()
-        stamps = self.stamps or (None,) * len(self.files)
-        for stamp in self.stamps:  # every file before the first row is read, and each again as it is opened
-            stamp.check()
         run_rows = min(RUN_ROWS, self.batch_rows)
         most = run_rows * 8 * max(1, len(columns))  # (a gathered read's bytes, bounded as one file's run: _runs)
         if self.max_read_bytes is not None:
             most = min(most, self.max_read_bytes)
         gathered = _Gathered()
-        for f, stamp in zip(self.files, stamps):
-            if stamp is not None:
-                stamp.check()
-            footer = stamp.footer if stamp is not None else None  # (parsed once: see FileStamp)
+        for f, stamp, footer in self._files_checked():
             pf = pq.ParquetFile(f, metadata=footer)
             strings = string_columns(pf.schema_arrow, columns)
             nulls = _null_columns(pf.schema_arrow, columns)
@@ -613,20 +668,31 @@ class ParquetReader:
                 pf = pq.ParquetFile(f, read_dictionary=strings, metadata=footer)
             if stamp is not None:  # (a rewrite within the clock's resolution: the row groups differ)
                 stamp.check_row_groups(pf)
-            for run, size in _runs(pf, f, columns, self.batch_rows, run_rows, self.max_read_bytes):
-                if pf.metadata.row_group(run[0]).num_rows > self.batch_rows:  # (a run of one row group)
+            for run, rows, size in _runs(pf, f, columns, self.batch_rows, run_rows, self.max_read_bytes):
+                if rows > self.batch_rows:  # (a run of one row group)
                     yield from gathered.flush()
                     tables = pf.iter_batches(batch_size=self.batch_rows, row_groups=run, columns=list(columns))
                     for df in _checked((arrow_to_pandas(_used_entries(t.replace_schema_metadata(None), strings))
                                         for t in tables),
-                                       _where(f, run)):
+                                       _where(f, run), rows):
                         yield _as_read(df, strings, nulls)
                     continue
-                table = next(_checked(_read_row_groups(pf, run, columns), _where(f, run)))
+                [table] = _checked(_read_row_groups(pf, run, columns), _where(f, run), rows)
                 if not gathered.takes(table, strings, nulls, size, run_rows, most):
                     yield from gathered.flush()
                 gathered.add(table, strings, nulls, size, _where(f, run))
         yield from gathered.flush()
+
+    def _files_checked(self) -> Iterator[tuple[str, FileStamp | None, Any]]:
+        """Each file with its stamp and its footer as parsed when it was opened (None, None for a reader made
+        without stamps), every file checked against its stamp before the first is read and each again as it is
+        reached."""
+        for stamp in self.stamps:
+            stamp.check()
+        for f, stamp in zip(self.files, self.stamps or (None,) * len(self.files)):
+            if stamp is not None:
+                stamp.check()
+            yield f, stamp, (stamp.footer if stamp is not None else None)  # (parsed once: see FileStamp)
 
     def _rows_only(self) -> Iterator[pd.DataFrame]:
         """Frames of no columns holding the files' rows, by their footers, ``batch_rows`` rows at a time (rows of
@@ -634,14 +700,12 @@ class ParquetReader:
         predicting new rows makes.  pyarrow's table of no columns loses its rows once its metadata is dropped or
         tables are joined: such a prediction had no rows."""
         pq = pyarrow_parquet()
-        stamps = self.stamps or (None,) * len(self.files)
-        for stamp in self.stamps:
-            stamp.check()
         pending = 0
-        for f, stamp in zip(self.files, stamps):
+        for f, stamp, footer in self._files_checked():
+            pf = pq.ParquetFile(f, metadata=footer)
             if stamp is not None:
-                stamp.check()
-            meta = pq.ParquetFile(f, metadata=stamp.footer if stamp is not None else None).metadata
+                stamp.check_row_groups(pf)
+            meta = pf.metadata
             for i in range(meta.num_row_groups):
                 pending += meta.row_group(i).num_rows
                 while pending >= self.batch_rows:
@@ -701,7 +765,7 @@ class _Gathered:
 
 
 def _runs(pf: Any, path: str, columns: tuple[str, ...], batch_rows: int, run_rows: int,
-          bound: int | None) -> Iterator[tuple[list[int], int]]:
+          bound: int | None) -> Iterator[tuple[list[int], int, int]]:
     """The row groups of ``pf`` (the file ``path``) in runs read together: consecutive row groups of at most
     ``run_rows`` rows in all, whose reads (by :func:`_refuse_expanding`, with batches of ``batch_rows`` rows)
     take at most the bytes of ``run_rows`` rows of as many 8-byte numbers as ``columns`` -- what a batch of
@@ -709,7 +773,8 @@ def _runs(pf: Any, path: str, columns: tuple[str, ...], batch_rows: int, run_row
     one row group shows) -- and at most ``bound`` (each row group beyond it refused before anything is read);
     a longer row group is a run of its own (read in batches when longer than ``batch_rows``).  Read one by
     one, a file of 20,000 one-row row groups (4.6 MB) took 44 s to fit: every row group paid pyarrow's read and
-    a block's encoding, ~2 ms each, whatever its size.  Each run comes with the bytes its reads take."""
+    a block's encoding, ~2 ms each, whatever its size.  Each run comes with its rows (by the footer) and the bytes
+    its reads take."""
     meta = pf.metadata
     widths = _widths(pf, columns)
     most = run_rows * 8 * max(1, len(widths))
@@ -721,13 +786,13 @@ def _runs(pf: Any, path: str, columns: tuple[str, ...], batch_rows: int, run_row
         n = meta.row_group(i).num_rows
         b = _refuse_expanding(pf, path, i, widths, batch_rows, bound)
         if run and (rows + n > run_rows or size + b > most):
-            yield run, size
+            yield run, rows, size
             run, rows, size = [], 0, 0
         run.append(i)
         rows += n
         size += b
     if run:
-        yield run, size
+        yield run, rows, size
 
 
 def _read_row_groups(pf: Any, run: list[int], columns: tuple[str, ...]) -> Iterator[Any]:
@@ -740,26 +805,32 @@ def _where(path: str, run: list[int]) -> str:
         f" of {shown(path, 300)}"
 
 
-def _checked(frames: Iterator[Any], where: str) -> Iterator[Any]:
+def _checked(frames: Iterator[Any], where: str, rows: int | None = None) -> Iterator[Any]:
     """``frames`` read from the row groups ``where`` (:func:`_where`), pyarrow's errors about their bytes (a
     page that does not decompress or decode, a dictionary index out of range: a damaged or forged file whose
     footer is sound) refused with a DataError naming the file and the row groups; the file's bytes are not
-    quoted."""
+    quoted.  With ``rows``, the number of rows the footer gives them: frames of another number in all are
+    refused too (a footer that claims more rows than the pages hold; pyarrow reads what the pages hold)."""
     frames = iter(frames)
+    read = 0
     while True:
         try:
             frame = next(frames)
         except StopIteration:
-            return
+            break
         except (OSError, ValueError, IndexError, TypeError, NotImplementedError) as e:  # (pyarrow's Arrow* errors)
             if isinstance(e, DataError):
                 raise
             raise DataError(f"cannot read {where}: its data is damaged or not valid Parquet "
                             f"({type(e).__name__})") from None
+        read += len(frame)
         yield frame
+    if rows is not None and read != rows:
+        raise DataError(f"cannot read {where}: its data is damaged or not valid Parquet (the footer gives "
+                        f"{rows:,} rows, the pages hold {read:,})")
 
 
-def _glob_files(pattern: str) -> list[str]:
+def _glob_files(pattern: str, listing: _Listing) -> list[str]:
     """The files the glob ``pattern`` names, as ``glob.glob(pattern, recursive=True)`` names them -- ``*``, ``?``
     and ``[...]`` within one path part, hidden names matched only by a part starting with ``.``, ``**`` any
     depth -- but with work bounded by the directories that exist: each directory is listed at most once per
@@ -779,13 +850,13 @@ def _glob_files(pattern: str) -> list[str]:
         found: list[str] = []
         if part == "**":
             for d in dirs:
-                found.extend(_below(d, seen, files if last else None))
+                found.extend(_below(d, seen, files if last else None, listing))
             dirs = found
             continue
         magic = any(ch in part for ch in "*?[")
         for d in dirs:
             if magic:
-                names = [e for e in _entries(d) if part.startswith(".") or not e.startswith(".")]
+                names = [e.name for e in listing.entries(d) if part.startswith(".") or not e.name.startswith(".")]
                 names = fnmatch.filter(names, part)
             else:
                 names = [part]
@@ -798,14 +869,6 @@ def _glob_files(pattern: str) -> list[str]:
                     found.append(path)
         dirs = found
     return list(dict.fromkeys(files))
-
-
-def _entries(directory: str) -> list[str]:
-    try:
-        with os.scandir(directory or os.curdir) as it:
-            return [e.name for e in it]
-    except OSError:
-        return []
 
 
 def _first_visit(path: str, seen: set) -> bool:
@@ -822,7 +885,7 @@ def _first_visit(path: str, seen: set) -> bool:
     return True
 
 
-def _below(top: str, seen: set, files: list[str] | None) -> list[str]:
+def _below(top: str, seen: set, files: list[str] | None, listing: _Listing) -> list[str]:
     """``top`` and the directories below it that ``**`` reaches (not hidden, not through a symbolic link), each
     not yet in ``seen``; with ``files``, the files among them (a last ``**``) are added to it."""
     out, stack = [], [top]
@@ -831,12 +894,8 @@ def _below(top: str, seen: set, files: list[str] | None) -> list[str]:
         if not _first_visit(d, seen):
             continue
         out.append(d)
-        try:
-            with os.scandir(d or os.curdir) as it:
-                entries = [(e.name, e.is_dir(follow_symlinks=False), e.is_file()) for e in it
-                           if not e.name.startswith(".")]
-        except OSError:
-            continue
+        entries = [(e.name, e.is_dir(follow_symlinks=False), _is_file(e)) for e in listing.entries(d)
+                   if not e.name.startswith(".")]
         for name, is_dir, is_file in sorted(entries, reverse=True):
             path = os.path.join(d, name)
             if is_dir:

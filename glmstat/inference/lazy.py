@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
+from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
 from ..formula.readers import ParquetReader, is_dask, pyarrow_parquet, refuse_data_file, refuse_filled_directory
 
 __all__ = ["per_row", "per_chunk", "write_rows"]
@@ -108,22 +109,23 @@ class _Once:
 
 
 def per_chunk(data: Any, fn: Callable, columns: tuple[str, ...] | str, reads: Sequence[str] | None = None,
-              max_read_bytes: int | None = None) -> Any:
+              limits: FormulaLimits = DEFAULT_LIMITS) -> Any:
     """``fn(chunk)`` over the chunks of new streamed data: ``map_partitions`` of a dask DataFrame (lazy), or
     the row groups of a Parquet path concatenated (rows numbered from 0 across the files).
 
     ``reads``: the only columns of a Parquet file ``fn`` needs (those the file has are read; None: every
     column), checked as a fit's first pass checks them (no lists, structs or bytes; no row group beyond
-    ``max_read_bytes`` when read): a column new data holds but the model does not use is never read."""
+    ``limits.max_design_bytes`` when read): a column new data holds but the model does not use is never read.  A
+    directory or glob lists at most ``limits.max_listed`` entries."""
     if is_dask(data):
         return data.map_partitions(_Once(fn), meta=_empty(columns))
-    reader = ParquetReader.open(data)
+    reader = ParquetReader.open(data, limits=limits)
     wanted = reader.columns
     if reads is not None:
         needed = set(reads)
         wanted = tuple(c for c in reader.columns if c in needed)
         reader.refuse_unusable(wanted)
-        reader = replace(reader, max_read_bytes=max_read_bytes)
+        reader = replace(reader, max_read_bytes=limits.max_design_bytes)
     parts = [fn(chunk) for chunk in reader.chunks(wanted)]
     out = _concat(parts)
     out.index = pd.RangeIndex(len(out))

@@ -281,7 +281,7 @@ def predict(
         spec = frame.spec
         reads = (*spec.columns, *([spec.offset_column_arg] if spec.offset_column_arg is not None else []))
         return per_chunk(newdata, partial(_chunk_predictions, spec=spec, rule=rule), rule.columns, reads=reads,
-                         max_read_bytes=spec.limits.max_design_bytes)
+                         limits=spec.limits)
     data = as_frame(newdata, name="newdata", allow_empty=True)  # (no rows: none predicted, as R and streamed data)
     X, off, ok = frame.spec.encode(data, *column_names(data), offset_completes=False)
     if has_offset_array(fit):

@@ -1131,6 +1131,29 @@ def _damaged_parquet(t: Tokens) -> bytes:
     return bytes(raw)
 
 
+def _forged_rows(rows_in_group: int | None = None) -> bytes:
+    """A file of 12 rows in row groups of 7 and 5 whose footer says 13 rows: by the file's count alone, or also by
+    its last row group's (``rows_in_group``: 6 where its pages hold 5, a footer consistent with itself).  The counts
+    are thrift i64 fields, a byte 0x16 and a zigzag varint: the file's comes first in the footer, the last row
+    group's last (after its columns' counts of values)."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    raw = bytearray(_parquet_bytes({"y": np.array(_Y), "x": np.array(_X)}, row_group_size=7))
+    size = int.from_bytes(raw[-8:-4], "little")
+    start = len(raw) - 8 - size
+    footer = bytes(raw[start:-8])
+    at = start + footer.index(b"\x16" + bytes([2 * 12]))
+    raw[at + 1] = 2 * 13
+    if rows_in_group is not None:
+        at = start + footer.rindex(b"\x16" + bytes([2 * 5]))
+        raw[at + 1] = 2 * rows_in_group
+    meta = pq.ParquetFile(io.BytesIO(bytes(raw))).metadata  # (the forgery is what it says)
+    assert meta.num_rows == 13 and meta.row_group(1).num_rows == (rows_in_group or 5)
+    return bytes(raw)
+
+
 def _path(name: str) -> Callable[[Tokens], str]:
     return lambda t: name
 
@@ -1148,6 +1171,16 @@ FOREIGN += _cases("foreign", [
         "data": _path("damaged.parquet"), "match": "row group 0 of 'damaged.parquet'",
         "files": {"damaged.parquet": _damaged_parquet}}),
     ("ok-parquet-clean", FIT, "y ~ x + g", {"data": _path("clean.parquet"), "files": {"clean.parquet": _clean_parquet}}),
+    # a footer's counts of rows that do not agree: refused as damaged when the file is opened (its count and its
+    # row groups'), or when the row groups are read (pages holding fewer rows than the footer gives), not as a
+    # file that "changed since the fit"
+    ("parquet-footer-rows-forged", REFUSE, "y ~ x", {
+        "data": _path("rows.parquet"), "files": {"rows.parquet": lambda t: _forged_rows()},
+        "match": "'rows.parquet': it is damaged or not valid Parquet \\(its footer gives 13 rows, its row groups 12\\)"}),
+    ("parquet-row-group-rows-forged", REFUSE, "y ~ x", {
+        "data": _path("rows.parquet"), "files": {"rows.parquet": lambda t: _forged_rows(6)},
+        "match": "row groups 0 to 1 of 'rows.parquet': its data is damaged or not valid Parquet \\(the footer gives "
+                 "13 rows, the pages hold 12\\)"}),
 ])
 
 
