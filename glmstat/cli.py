@@ -42,6 +42,7 @@ from .api import glm
 from .datasets import list_datasets, load_dataset
 from .errors import DataError, FamilyError, GLMStatError, GLMStatWarning
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
+from .formula.data_paths import PARQUET_SUFFIXES
 from .formula.nodes import Formula, count_dots, names_read
 from .formula.parser import parse
 from .formula.terms import check_term_count
@@ -52,7 +53,6 @@ from .report.summary import Summary
 __all__ = ["main", "build_parser", "read_data", "make_family", "FAMILY_NAMES"]
 
 _PROG = "glmstat"
-_PARQUET_SUFFIXES = (".parquet", ".pq")
 _FORMATS = ("text", "markdown", "latex", "html")
 FAMILY_NAMES = ("binomial", "poisson", "gaussian", "gamma", "inverse.gaussian", "negative.binomial",
                 "quasipoisson", "quasibinomial", "quasi", "tweedie")
@@ -120,10 +120,10 @@ def read_data(spec: str, needed: frozenset[str] | None = None, formula: Formula 
     if path.is_dir():
         raise DataError(f"{shown(spec, 300)} is a directory; give a CSV or Parquet file or a bundled data set name")
     if path.is_file():
-        if path.suffix.lower() in _PARQUET_SUFFIXES:
+        if path.suffix.lower() in PARQUET_SUFFIXES:
             return _parquet_path(path)
         return _r_row_names(_read_file(path, needed, formula))
-    if path.suffix.lower() in (".csv", ".txt", *_PARQUET_SUFFIXES) or len(path.parts) > 1:
+    if path.suffix.lower() in (".csv", ".txt", *PARQUET_SUFFIXES) or len(path.parts) > 1:
         raise DataError(f"no such file: {shown(spec, 300)}")
     names = list(list_datasets()["name"])
     if spec.lower() in names:

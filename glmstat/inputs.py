@@ -38,7 +38,8 @@ from .formula.deparse import r_name
 from .formula.frame import ModelFrame, build_model_frame
 from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.nodes import Name
-from .formula.readers import ParquetReader, arrow_schema, in_memory_frame, is_dask, is_path, numeric_categoricals
+from .formula.data_paths import is_path
+from .formula.readers import ParquetReader, arrow_schema, in_memory_frame, is_dask, numeric_categoricals
 from .formula.rows import missing_detail
 from .formula.spec import ModelSpec
 from .formula.stream import ChunkSummary, StreamedFrame, StreamModel, learn_spec

@@ -9,12 +9,10 @@ cluster.  Messages about a file never quote its content.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -22,10 +20,11 @@ import pandas as pd
 
 from .._arguments import shown, shown_items
 from ..errors import DataError, GLMStatError, MissingDependencyError
+from .data_paths import data_files
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 
 __all__ = ["FileStamp", "ParquetReader", "arrow_schema", "declared_categoricals", "in_memory_frame", "index_columns",
-           "is_dask", "is_path", "numeric_categoricals", "pandas_metadata", "parquet_output", "pyarrow_parquet",
+           "is_dask", "numeric_categoricals", "pandas_metadata", "pyarrow_parquet",
            "string_columns", "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
@@ -46,10 +45,6 @@ def is_dask(data: Any) -> bool:
     except ImportError:  # (dask without its dataframe extra: an array, a bag)
         return False
     return isinstance(data, dd.DataFrame)
-
-
-def is_path(data: Any) -> bool:
-    return isinstance(data, (str, os.PathLike))
 
 
 def arrow_schema(data: Any) -> Any:
@@ -328,154 +323,6 @@ def pyarrow_parquet(doing: str = "reading Parquet files"):
     return pq
 
 
-_SUFFIXES = (".parquet", ".pq")
-
-
-def parquet_output(path: str | os.PathLike, method: str) -> None:
-    """Refuse a ``path=`` for the Parquet file ``method`` writes that names another format by its suffix
-    (``out.csv``): it would have been written as Parquet, with that name; a name without a suffix (a directory
-    of files a dask fit writes) is taken."""
-    suffix = Path(os.fspath(path)).suffix
-    if suffix and suffix.lower() not in _SUFFIXES:
-        raise GLMStatError(f"{method}(path=...) writes a Parquet file, and path={shown(os.fspath(path), 300)} "
-                           f"names another format ({shown(suffix)}): give a path ending in .parquet, or write the "
-                           f"table returned by {method}() yourself, e.g. fit.{method}().to_csv(...)")
-
-
-def refuse_data_file(path: str | os.PathLike, files: Sequence[str]) -> None:
-    """Refuse a ``path=`` to write to that is one of ``files``, the Parquet files a streamed fit reads its rows
-    from, by any name (a symbolic or a hard link to one too).  The rows are written block by block as they are
-    read, so the file was cut short at the first block: a later row group then read as damaged data, and the
-    data was gone; when the fit kept its rows in memory, the data was replaced without a word."""
-    try:
-        target = os.stat(path)
-    except (OSError, ValueError):  # (nothing there yet, or a name the file system refuses: not a data file)
-        return
-    for f in files:
-        try:
-            st = os.stat(f)
-        except (OSError, ValueError):
-            continue
-        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
-            raise GLMStatError(f"path={shown(os.fspath(path), 300)} is the Parquet file {shown(f, 300)} this fit "
-                               "reads its rows from: writing it would destroy the data while it is read; give "
-                               "another path")
-
-
-def refuse_filled_directory(path: str | os.PathLike) -> None:
-    """Refuse a ``path=`` for a dask fit's directory of part files (``part.0.parquet``, ...) that already holds
-    something.  dask writes into it as it is: the part files of an earlier table stayed next to the new ones, so
-    reading the directory gave their rows too, and the files of the dask DataFrame being fitted, read from that
-    directory, were written over while they were read."""
-    try:
-        with os.scandir(path) as entries:
-            filled = next(entries, None) is not None
-    except (OSError, ValueError):  # (no such directory yet, or not a directory: dask says what is wrong)
-        return
-    if filled:
-        raise GLMStatError(f"path={shown(os.fspath(path), 300)} is a directory that already holds files: a dask fit "
-                           "writes its part files (part.0.parquet, ...) into it, next to those already there (an "
-                           "earlier table's rows, or the data being read); give a new or empty directory")
-
-
-#: No file system takes a longer path (Linux's PATH_MAX); a longer string -- a CSV's text, say -- names nothing
-#: and is not handed to the file system or to glob's pattern matching.
-MAX_PATH_CHARS = 4096
-
-
-def _path_kind(text: str) -> str | None:
-    """``"dir"``, ``"glob"`` (holds ``*``, ``?`` or ``[``) or ``"file"`` for what ``text`` names, or None when
-    it names nothing: no such path, or one the file system refuses to look up (a name too long, a NUL)."""
-    if len(text) > MAX_PATH_CHARS or "\0" in text:
-        return None
-    try:
-        if os.path.isdir(text):
-            return "dir"
-        if any(ch in text for ch in "*?["):
-            return "glob"
-        return "file" if os.path.isfile(text) else None
-    except OSError:  # (ENAMETOOLONG for a component beyond NAME_MAX, ELOOP, ...)
-        return None
-
-
-class _Listing:
-    """The entries of the directories that a data path (a directory or a glob) lists, each directory listed once
-    (a glob's ``**`` and the part after it look through the same ones), counted as they are listed and refused
-    past ``limits.max_listed``: a glob from someone else, ``"/**/*.parquet"``, would walk the whole file
-    system."""
-
-    def __init__(self, text: str, limits: FormulaLimits) -> None:
-        self.text, self.limits, self.listed = text, limits, 0
-        self.listings: dict[str, list[os.DirEntry]] = {}
-
-    def entries(self, directory: str) -> list[os.DirEntry]:
-        """The entries of ``directory`` (none when it cannot be listed)."""
-        if directory not in self.listings:
-            self.listings[directory] = self._listed(directory)
-        return self.listings[directory]
-
-    def _listed(self, directory: str) -> list[os.DirEntry]:
-        out = []
-        try:
-            with os.scandir(directory or os.curdir) as it:
-                for entry in it:
-                    self.listed += 1
-                    if self.listed > self.limits.max_listed:
-                        raise refuse("max_listed", f"data={shown(self.text, 300)} lists more directory entries "
-                                                   "than allowed", self.listed, self.limits)
-                    out.append(entry)
-        except OSError:
-            return []
-        return out
-
-
-def _own_files(directory: Path, listing: _Listing) -> list[str]:
-    """The Parquet files of ``directory`` itself, sorted; a directory with Parquet files in subdirectories (a
-    hive-partitioned data set, key=value/...) is refused: reading its own files only would leave those rows out
-    without a word.  Its directories are looked through top down (as ``os.walk``), not through links."""
-    top = str(directory)
-    stack, own = [top], []
-    while stack:
-        root = stack.pop()
-        entries = sorted(listing.entries(root), key=lambda e: e.name)
-        # (as pyarrow's datasets: _temporary, .ipynb_checkpoints and the like hold no data)
-        stack.extend(os.path.join(root, e.name) for e in reversed(entries)
-                     if e.is_dir(follow_symlinks=False) and not e.name.startswith(("_", ".")))
-        if root == top:
-            own = [str(directory / e.name) for e in entries if Path(e.name).suffix in _SUFFIXES and _is_file(e)]
-            continue
-        found = next((e.name for e in entries if not _is_dir(e) and Path(e.name).suffix in _SUFFIXES), None)
-        if found is None:
-            continue
-        where = os.path.relpath(os.path.join(root, found), top)
-        hive = any("=" in part for part in Path(where).parts[:-1])
-        raise DataError(
-            f"the directory {shown(top, 300)} has Parquet files in subdirectories (such as {shown(where, 300)}"
-            + (", a hive-partitioned layout: its key=value directory names hold a column" if hive else "")
-            + "), and glmstat reads a directory's own files only; pass a glob that reaches them, such as "
-            f"{shown(os.path.join(top, '**', '*.parquet'), 300)} (it reads the columns stored in the files"
-            + (", not the partition values in the directory names" if hive else "")
-            + "), or fit dask.dataframe.read_parquet of the directory"
-            + (", which makes the partition directories columns" if hive else ""))
-    return own
-
-
-def _is_file(entry: os.DirEntry) -> bool:
-    """Whether ``entry`` is a file or a link to one."""
-    try:
-        return entry.is_file()
-    except OSError:
-        return False
-
-
-def _is_dir(entry: os.DirEntry) -> bool:
-    """Whether ``entry`` is a directory or a link to one (as ``os.walk`` sorts entries: a file is any other)."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
 @dataclass(frozen=True)
 class FileStamp:
     """What a Parquet file was when it was opened: its size, modification time and rows per row group, and its
@@ -570,24 +417,7 @@ class ParquetReader:
         and their footers read."""
         pq = pyarrow_parquet()
         text = os.fspath(source)
-        path = Path(text)
-        kind = _path_kind(text)
-        listing = _Listing(text, limits)
-        if kind == "dir":
-            files = _own_files(path, listing)
-        elif kind == "glob":
-            if text.count("**") > 1:  # each ** walks every directory below the last: their work multiplies
-                raise DataError(f"data={shown(text, 300)}: a glob may hold one '**' (it reaches any depth)")
-            files = sorted(_glob_files(text, listing))
-        elif kind == "file":
-            files = [text]
-        else:
-            named = repr(text) if len(text) <= 80 else repr(text[:77]) + "..."
-            raise DataError(f"data is a string, so it must be the path of a Parquet file, a directory of them or a "
-                            f"glob; {named} names none (data must be a pandas DataFrame or a dict of columns, or "
-                            f"one of those paths)")
-        if not files:
-            raise DataError(f"data={shown(text, 300)} matches no Parquet file")
+        files = data_files(text, limits)
         columns, n, stamps, index = None, 0, [], set()
         for f in files:
             try:
@@ -602,7 +432,8 @@ class ParquetReader:
             if columns is None:
                 columns = names
             elif set(names) != set(columns) or len(names) != len(columns):  # (read by name: any order)
-                raise DataError(f"the Parquet files of {shown(text, 300)} do not all have the same columns ({shown(f, 300)} differs)")
+                raise DataError(f"the Parquet files of {shown(text, 300)} do not all have the same columns "
+                                f"({shown(f, 300)} differs)")
             stamp = FileStamp.of(f, meta)
             if meta.metadata.num_rows != sum(stamp.row_groups):  # (pyarrow reads the row groups' rows)
                 raise DataError(f"cannot read {shown(f, 300)}: it is damaged or not valid Parquet (its footer gives "
@@ -830,81 +661,6 @@ def _checked(frames: Iterator[Any], where: str, rows: int | None = None) -> Iter
                         f"{rows:,} rows, the pages hold {read:,})")
 
 
-def _glob_files(pattern: str, listing: _Listing) -> list[str]:
-    """The files the glob ``pattern`` names, as ``glob.glob(pattern, recursive=True)`` names them -- ``*``, ``?``
-    and ``[...]`` within one path part, hidden names matched only by a part starting with ``.``, ``**`` any
-    depth -- but with work bounded by the directories that exist: each directory is listed at most once per
-    part of the pattern (however many links lead to it), and a ``**`` does not descend into a symbolic link to
-    a directory.  Python's glob followed such links, so a directory whose links lead back into it (a loop,
-    which an archive from someone else can hold) made it list paths without end, their number doubling with
-    each loop."""
-    if os.altsep:
-        pattern = pattern.replace(os.altsep, os.sep)
-    drive, rest = os.path.splitdrive(pattern)
-    root = drive + os.sep if rest.startswith(os.sep) else drive
-    parts = [p for p in rest.split(os.sep) if p]
-    dirs, files = [root], []
-    for k, part in enumerate(parts):
-        last = k == len(parts) - 1
-        seen: set = set()
-        found: list[str] = []
-        if part == "**":
-            for d in dirs:
-                found.extend(_below(d, seen, files if last else None, listing))
-            dirs = found
-            continue
-        magic = any(ch in part for ch in "*?[")
-        for d in dirs:
-            if magic:
-                names = [e.name for e in listing.entries(d) if part.startswith(".") or not e.name.startswith(".")]
-                names = fnmatch.filter(names, part)
-            else:
-                names = [part]
-            for name in names:
-                path = os.path.join(d, name)
-                if last:
-                    if os.path.isfile(path):
-                        files.append(path)
-                elif os.path.isdir(path) and _first_visit(path, seen):
-                    found.append(path)
-        dirs = found
-    return list(dict.fromkeys(files))
-
-
-def _first_visit(path: str, seen: set) -> bool:
-    """Whether the directory ``path`` (by its device and inode: links to one directory are one) is new to
-    ``seen`` (then added)."""
-    try:
-        st = os.stat(path or os.curdir)
-    except OSError:
-        return False
-    key = (st.st_dev, st.st_ino)
-    if key in seen:
-        return False
-    seen.add(key)
-    return True
-
-
-def _below(top: str, seen: set, files: list[str] | None, listing: _Listing) -> list[str]:
-    """``top`` and the directories below it that ``**`` reaches (not hidden, not through a symbolic link), each
-    not yet in ``seen``; with ``files``, the files among them (a last ``**``) are added to it."""
-    out, stack = [], [top]
-    while stack:
-        d = stack.pop()
-        if not _first_visit(d, seen):
-            continue
-        out.append(d)
-        entries = [(e.name, e.is_dir(follow_symlinks=False), _is_file(e)) for e in listing.entries(d)
-                   if not e.name.startswith(".")]
-        for name, is_dir, is_file in sorted(entries, reverse=True):
-            path = os.path.join(d, name)
-            if is_dir:
-                stack.append(path)
-            elif is_file and files is not None:
-                files.append(path)
-    return out
-
-
 def _widths(pf: Any, columns: tuple[str, ...]) -> list[tuple[str, int | None, int | None]]:
     """For each of ``columns`` that ``pf`` holds: its name, the bytes of one value when it is a number (None
     otherwise), and the index of its leaf column in the row groups' metadata (None if it has none of its own).
@@ -936,10 +692,10 @@ def _refuse_expanding(pf: Any, path: str, i: int, widths: list[tuple[str, int | 
                       batch_rows: int, bound: int | None) -> int:
     """The bytes that reading the columns ``widths`` (from :func:`_widths`) of row group ``i`` of ``pf`` (the
     file ``path``), a batch of at most ``batch_rows`` rows at a time, takes by the file's metadata; refused when
-    more than ``bound`` (None: never): the rows times the width of a number, and for any other column (strings) the bytes of
-    its pages before compression, in proportion to the rows of a batch.  Compressed pages can expand far beyond
-    what memory holds: a 10 KB file whose strings of 1 MB compress to almost nothing became gigabytes when
-    read."""
+    more than ``bound`` (None: never): the rows times the width of a number, and for any other column (strings)
+    the bytes of its pages before compression, in proportion to the rows of a batch.  Compressed pages can expand
+    far beyond what memory holds: a 10 KB file whose strings of 1 MB compress to almost nothing became gigabytes
+    when read."""
     group = pf.metadata.row_group(i)
     rows = group.num_rows
     share = min(1.0, batch_rows / rows) if rows else 1.0

@@ -18,7 +18,8 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
-from ..formula.readers import ParquetReader, is_dask, pyarrow_parquet, refuse_data_file, refuse_filled_directory
+from ..formula.data_paths import refuse_data_file, refuse_filled_directory
+from ..formula.readers import ParquetReader, is_dask, pyarrow_parquet
 
 __all__ = ["per_row", "per_chunk", "write_rows"]
 

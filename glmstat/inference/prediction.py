@@ -67,7 +67,8 @@ from .._suggest import close_matches
 from ..errors import AliasingWarning, DataError, GLMStatError
 from ..links import domain_limits
 from ..formula.frame import as_frame, column_names
-from ..formula.readers import in_memory_frame, is_dask, is_path
+from ..formula.data_paths import is_path
+from ..formula.readers import in_memory_frame, is_dask
 from ..report.tables import Column
 from .covariance_factor import factor_rows_norm2
 

@@ -32,7 +32,8 @@ from ..engine.passes import loglik_part
 from ..engine.threads import single_threaded
 from ..families import Family
 from ..formula.frame import ModelFrame
-from ..formula.readers import parquet_output, pyarrow_parquet
+from ..formula.data_paths import parquet_output
+from ..formula.readers import pyarrow_parquet
 from ..once import once
 from ..report.tables import Column, returns_table
 from .fitdata import Covariance, FitData

@@ -276,7 +276,8 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
 def _columns_of(data: Any) -> list[str]:
     """The column names of a DataFrame, a dict of columns, a pyarrow Table, a polars or dask DataFrame or a
     ParquetReader (as strings); a Parquet path is opened to read its schema; anything else is refused."""
-    from ..formula.readers import ParquetReader, in_memory_frame, is_path
+    from ..formula.data_paths import is_path
+    from ..formula.readers import ParquetReader, in_memory_frame
 
     if is_path(data):
         data = ParquetReader.open(data)
