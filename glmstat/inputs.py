@@ -39,7 +39,8 @@ from .formula.frame import ModelFrame, build_model_frame
 from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.nodes import Name
 from .formula.data_paths import is_path
-from .formula.readers import ParquetReader, arrow_schema, in_memory_frame, is_dask, numeric_categoricals
+from .formula.arrow_tables import arrow_schema, in_memory_frame, numeric_categoricals
+from .formula.readers import ParquetReader, is_dask
 from .formula.rows import missing_detail
 from .formula.spec import ModelSpec
 from .formula.stream import ChunkSummary, StreamedFrame, StreamModel, learn_spec

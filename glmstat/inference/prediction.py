@@ -68,7 +68,8 @@ from ..errors import AliasingWarning, DataError, GLMStatError
 from ..links import domain_limits
 from ..formula.frame import as_frame, column_names
 from ..formula.data_paths import is_path
-from ..formula.readers import in_memory_frame, is_dask
+from ..formula.arrow_tables import in_memory_frame
+from ..formula.readers import is_dask
 from ..report.tables import Column
 from .covariance_factor import factor_rows_norm2
 

@@ -277,7 +277,8 @@ def _columns_of(data: Any) -> list[str]:
     """The column names of a DataFrame, a dict of columns, a pyarrow Table, a polars or dask DataFrame or a
     ParquetReader (as strings); a Parquet path is opened to read its schema; anything else is refused."""
     from ..formula.data_paths import is_path
-    from ..formula.readers import ParquetReader, in_memory_frame
+    from ..formula.arrow_tables import in_memory_frame
+    from ..formula.readers import ParquetReader
 
     if is_path(data):
         data = ParquetReader.open(data)

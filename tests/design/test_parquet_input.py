@@ -881,7 +881,7 @@ def test_a_files_pandas_metadata_does_not_change_the_rows_read(dtype, tmp_path, 
     # pass (10 MB of it doubled a fit's time)
     import json
 
-    from glmstat.formula import readers
+    from glmstat.formula import arrow_tables
 
     d = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "x": [1.0, 2, 3, 4, 6, 8]})
     table = pa.Table.from_pandas(d, preserve_index=False)
@@ -894,7 +894,7 @@ def test_a_files_pandas_metadata_does_not_change_the_rows_read(dtype, tmp_path, 
     assert f.column_names == ["Intercept", "x"]
     np.testing.assert_allclose(f.coef.to_numpy(), gs.glm("y ~ x", d).coef.to_numpy(), rtol=1e-12)
     parsed = []
-    monkeypatch.setattr(readers, "pandas_metadata", lambda schema: parsed.append(1) or None)
+    monkeypatch.setattr(arrow_tables, "pandas_metadata", lambda schema: parsed.append(1) or None)
     gs.glm("y ~ x", str(path))
     assert not parsed
 

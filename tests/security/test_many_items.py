@@ -186,7 +186,7 @@ def test_the_predictors_an_effects_plot_may_show_are_listed_cut(wide):
 
 
 def test_the_columns_of_a_polars_frame_pandas_cannot_hold_are_listed_cut():
-    from glmstat.formula.readers import _polars_refusal
+    from glmstat.formula.arrow_tables import _polars_refusal
 
     class Column:
         def to_pandas(self):
