@@ -24,8 +24,10 @@ import pandas as pd
 from .._arguments import shown
 from .._suggest import close_matches
 from ..errors import DataError, FormulaError
+from .call_arguments import numeric
 from .deparse import deparse
-from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, RESERVED_VALUES, numeric, refuse_inexact, unqualified
+from .factor_functions import refuse_inexact
+from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, RESERVED_VALUES, unqualified
 from .limits import FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain

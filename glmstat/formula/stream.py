@@ -31,14 +31,15 @@ from ..once import once
 from ..design.sources import Block
 from ..errors import DataError, DataWarning, FormulaError
 from ..families import Family
+from .call_arguments import bind
 from .contrasts import contrasts_argument, with_contrasts
 from .deparse import deparse
 from .encode import build_design
 from .evaluate import DataColumns, Evaluator, check_context
+from .factor_functions import merge_chunk_levels
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
-from .functions import merge_chunk_levels
+from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
-from .functions import bind, unqualified
 from .nodes import Call, Name, Node, Num, Str
 from .rows import (complete_arrays, evaluate_rows, missing_order, more_levels_warning, numeric_text_warning,
                    variables_used)

@@ -158,7 +158,7 @@ def factor_levels(fit: "GLMResults") -> Mapping[str, tuple]:
 def code_levels(fit: "GLMResults") -> Mapping[Node, tuple]:
     """The formula's calls that took a factor's level codes (``unclass(f)``, ``as.numeric(f)``...: R's codes
     1..k) -> the levels, in order, whose codes they give (learned from the fit's rows, streamed ones too)."""
-    from ..formula.functions import LEVEL_CODE_CALLS
+    from ..formula.factor_functions import LEVEL_CODE_CALLS
     from ..formula.nodes import Call
 
     return {node: tuple(levels) for node, levels in fit.model_frame.spec.state.items()

@@ -272,11 +272,11 @@ def test_a_reference_grid_of_many_variables_is_set_in_one_frame(wide):
 def test_a_factor_of_many_distinct_numbers_is_refused_before_its_levels_are_written(monkeypatch):
     # the design's columns were counted after the text of every level was written (R's 15 digits, 30 us each)
     # and each level's key made: 18 s for factor(x):factor(z) of a million distinct values, 6 s here
-    from glmstat.formula import encode, functions, values
+    from glmstat.formula import encode, factor_functions, values
 
     written, keyed = [], []
     monkeypatch.setattr(encode, "label_text", lambda v: written.append(v) or values.label_text(v))
-    monkeypatch.setattr(functions, "number_level_key", lambda v: keyed.append(v) or values.number_level_key(v))
+    monkeypatch.setattr(factor_functions, "number_level_key", lambda v: keyed.append(v) or values.number_level_key(v))
     rng = np.random.default_rng(7)
     n = 200_000
     d = pd.DataFrame({"y": rng.normal(size=n), "x": rng.permutation(n) / 7.0, "z": rng.permutation(n) / 3.0})

@@ -1,0 +1,98 @@
+"""The arguments of the functions a formula calls: matched to parameters as R matches them, and converted to
+what a function takes (numbers, a whole number in a range, a flag), each refused naming the call.  A
+function of a formula is a :data:`Builtin`: it receives the evaluator and its call node, and evaluates its own
+arguments."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, TYPE_CHECKING
+
+import numpy as np
+
+from .._arguments import shown, shown_items
+from ..errors import FormulaError
+from .deparse import deparse
+from .nodes import Call, Node
+from .values import FactorVec, NumMat, NumVec, Value, label_text
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluator
+
+__all__ = ["Builtin", "bind", "call_error", "flag", "levels_text", "numeric", "scalar_number", "whole_number"]
+
+
+def call_error(where: Node, what: str) -> FormulaError:
+    return FormulaError(f"{deparse(where)}: {what}")
+
+
+def bind(call: Call, params: tuple[str, ...], required: int = 1, varargs: bool = False) -> dict[str, Node]:
+    """Match the call's arguments to ``params`` as R does for exact names: positional in order, then by
+    name.  Returns name -> argument node (unevaluated); ``"..."`` holds extra positionals when ``varargs``."""
+    out: dict[str, Node] = {}
+    extra: list[Node] = []
+    names = [p for p in params]
+    for key, node in call.kwargs:
+        if key not in names:
+            raise call_error(call, f"unknown argument {shown(key)} (arguments: {', '.join(params)})")
+        out[key] = node
+    free = [p for p in names if p not in out]
+    for node in call.args:
+        if free:
+            out[free.pop(0)] = node
+        elif varargs:
+            extra.append(node)
+        else:
+            raise call_error(call, f"too many arguments (it takes {', '.join(params)})")
+    missing = [p for p in names[:required] if p not in out]
+    if missing:
+        raise call_error(call, f"the argument {shown(missing[0])} is missing")
+    if varargs:
+        out["..."] = extra  # type: ignore[assignment]
+    return out
+
+
+def numeric(value: Value, call: Node, what: str = "argument") -> np.ndarray | float:
+    """A numeric array or a float; factors, strings and matrices are refused."""
+    if isinstance(value, NumVec):
+        return value.values
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, FactorVec):
+        raise call_error(call, f"the {what} is a factor (with levels {levels_text(value.levels)}); arithmetic is not "
+                         "meaningful for factors")
+    if isinstance(value, NumMat):
+        raise call_error(call, f"the {what} has several columns ({value.values.shape[1]}); use it as a term on its own")
+    if isinstance(value, str):
+        raise call_error(call, f"the {what} is a string, not a number")
+    raise call_error(call, f"the {what} is not a number")
+
+
+def scalar_number(value: Value, call: Call, what: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float)):
+        raise call_error(call, f"{what} must be a number")
+    return float(value)
+
+
+def whole_number(value: Value, call: Call, what: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high`` (an infinite or fractional one is refused, never converted)."""
+    v = scalar_number(value, call, what)
+    if not (math.isfinite(v) and v.is_integer() and low <= v <= high):
+        raise call_error(call, f"{what} must be a whole number from {low} to {high}")
+    return int(v)
+
+
+def flag(value: Value, call: Call, what: str) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise call_error(call, f"{what} must be TRUE or FALSE")
+
+
+def levels_text(levels: tuple, k: int = 8) -> str:
+    """The first ``k`` levels for a message, each quoted as any value (cut, its line breaks escaped)."""
+    return shown_items(levels, k, lambda v: shown(label_text(v)))
+
+
+Builtin = Callable[["Evaluator", Call], Value]
