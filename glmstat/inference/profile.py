@@ -60,17 +60,18 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from .._scipy import optimize
-from ..distributions import interval_quantile
 
-from ..design.sources import fold
-from ..engine.irls import Control, irls
-from ..engine.kernel import generic
 from .._arguments import confidence_level, shown
+from .._scipy import optimize
+from ..design.sources import fold
 from ..diagnosis.degenerate import needed_to_separate
+from ..distributions import interval_quantile
 from ..engine.edges import pulled_edges
+from ..engine.irls import Control, irls
 from ..errors import FitError, GLMStatError, ProfileWarning
-from ..links import eta_outside
+from .profile_rows import (largest_eta_part, largest_mean_part, merge_pinned, merge_points, merge_starts,
+                           on_edge_part, pinned_part, point_part, rise_part, start_part, unweighted_edge_part,
+                           valid_part, valid_rows_part)
 
 __all__ = ["profile_conf_int", "ProfileWarning"]
 
@@ -88,8 +89,6 @@ _CANCELLED = 1e-6
 #: A refit's mean within this fraction of its largest mean of an edge that the link reaches at a finite linear
 #: predictor is on that edge, when the refit's score equations fail there (not polished).
 _ON_EDGE = 1e-8
-#: The two-point Gauss-Legendre nodes on [0, 1] (exact for a cubic integrand).
-_GAUSS_NODES = (0.5 - 0.5 / np.sqrt(3.0), 0.5 + 0.5 / np.sqrt(3.0))
 
 
 @dataclass(frozen=True)
@@ -105,114 +104,6 @@ class _Point:
     polished: bool = True  # the refit's next Fisher step is negligible (an interior optimum; see FitState)
 
 
-def _point_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> tuple:
-    """A block's share of a profile point (coefficient j at ``value``, the others at ``coef``): the deviance,
-    its derivative in b (envelope theorem: the other coefficients are at their optimum), X_c'W x_j for the
-    slope of the others, and whether every eta and mu is valid."""
-    x_j = blk.X.column(j)
-    eta = blk.offset + value * x_j
-    if others.size:
-        eta = eta + blk.X.select(others).matvec(coef)
-    w, y = blk.weights, blk.y
-    with np.errstate(all="ignore"):
-        mu = family.link.inverse(eta)
-        dev = float(np.sum(w * family.unit_deviance(y, mu)))
-        mu_eta = family.link.mu_eta(eta)
-        var = family.variance(mu)
-        pos = w > 0
-        ddev = -2.0 * float(np.sum(np.where(pos, w * (y - mu) * mu_eta / var * x_j, 0.0)))
-        wt = np.where(pos, w * mu_eta * mu_eta / var, 0.0)
-    u = blk.X.select(others).rmatvec(wt * x_j) if others.size else np.zeros(0)
-    return dev, ddev, u, bool(family.link.valid_eta(eta) and family.valid_mu(mu))
-
-
-def _refit_eta(blk, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> np.ndarray:
-    """The block's linear predictor with coefficient j at ``value`` and the others at ``coef``."""
-    eta = blk.offset + value * blk.X.column(j)
-    if others.size:
-        eta = eta + blk.X.select(others).matvec(coef)
-    return eta
-
-
-def _refit_means(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> np.ndarray:
-    """The block's fitted means with coefficient j at ``value`` and the others at ``coef``."""
-    with np.errstate(all="ignore"):
-        return family.link.inverse(_refit_eta(blk, j, others, coef, value))
-
-
-def _largest_mean_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> float:
-    """The largest |mean| of the block's rows with weight (coefficient j at ``value``, the others at ``coef``)."""
-    mu = _refit_means(blk, family, j, others, coef, value)[blk.weights > 0]
-    return float(np.max(np.abs(mu), initial=0.0))
-
-
-def _on_edge_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float,
-                  edges: tuple[tuple[float, bool], ...], tol: float) -> int:
-    """How many of the block's rows with weight have a mean within ``tol`` of an edge of ``edges``
-    (:func:`~glmstat.engine.edges.pulled_edges`), but for those whose response is on a settled edge."""
-    mu = _refit_means(blk, family, j, others, coef, value)
-    at = np.zeros(mu.shape[0], dtype=bool)
-    for e, settled in edges:
-        on = np.abs(mu - e) <= tol
-        at |= on & (blk.y != e) if settled else on
-    return int(np.count_nonzero(at & (blk.weights > 0)))
-
-
-def _largest_eta_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float) -> float:
-    """The largest |linear predictor| of the block's rows with weight (coefficient j at ``value``)."""
-    eta = _refit_eta(blk, j, others, coef, value)
-    return float(np.max(np.abs(eta[blk.weights > 0]), initial=0.0))
-
-
-def _unweighted_edge_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value: float,
-                          tol: float) -> int:
-    """How many of the block's rows of prior weight 0 have a linear predictor within ``tol`` of where the
-    engine's validity rule fails for them (the link's domain, or a mean outside the family's): such a row has no
-    say in the deviance, but a refit must keep it inside, so it can hold the refit on an edge the likelihood
-    does not have."""
-    zero = blk.weights <= 0
-    if not zero.any():
-        return 0
-    eta = _refit_eta(blk, j, others, coef, value)[zero]
-    near = np.zeros(eta.shape, dtype=bool)
-    with np.errstate(all="ignore"):
-        for e in (eta - tol, eta + tol):
-            mu = family.link.inverse(e)
-            near |= eta_outside(family.link, e) | ~np.isfinite(mu) | ~family.mu_domain.contains(mu)
-    return int(np.count_nonzero(near))
-
-
-def _rise_part(blk, family, j: int, others: np.ndarray, start: tuple[float, np.ndarray],
-               end: tuple[float, np.ndarray]) -> float:
-    """A block's share of D(end) - D(start), two points (b, c) of coefficient j and the others, as the integral of
-    the deviance's derivative along the segment between them: with d = eta(end) - eta(start) (taken from the
-    differences of the coefficients, not of the two linear predictors),
-
-        D(end) - D(start) = -2 int_0^1 sum_i w_i (y_i - mu_i) mu'(eta_i) / V(mu_i) d_i ds,  eta = eta(start) + s d,
-
-    by two-point Gauss-Legendre (the segment is short: this is used only for rises that D(end) - D(start) would
-    lose to cancellation).  Each term is O(|d|) and they cancel to O(|d|^2) only, at the optimum, so the sum
-    keeps its relative accuracy however near the two points are."""
-    (b0, c0), (b1, c1) = start, end
-    x_j = blk.X.column(j)
-    eta0 = blk.offset + b0 * x_j
-    d = (b1 - b0) * x_j
-    if others.size:
-        Xo = blk.X.select(others)
-        eta0 = eta0 + Xo.matvec(c0)
-        d = d + Xo.matvec(c1 - c0)
-    w, y = blk.weights, blk.y
-    pos = w > 0
-    total = 0.0
-    with np.errstate(all="ignore"):
-        for s in _GAUSS_NODES:
-            eta = eta0 + s * d
-            mu = family.link.inverse(eta)
-            terms = w * (y - mu) * family.link.mu_eta(eta) / family.variance(mu) * d
-            total -= float(np.sum(np.where(pos, terms, 0.0)))  # (x 2 for the deviance, x 1/2 the rule's weight)
-    return total
-
-
 def _normal_solve(G: np.ndarray, u: np.ndarray) -> np.ndarray:
     """The least-squares solution of the normal equations G c = u, with G's columns equilibrated first.
 
@@ -223,82 +114,6 @@ def _normal_solve(G: np.ndarray, u: np.ndarray) -> np.ndarray:
     d = np.sqrt(np.abs(np.diag(G)))
     d = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 1.0)
     return d * np.linalg.lstsq(G * d[:, None] * d[None, :], d * u, rcond=None)[0]
-
-
-def _merge_points(a: tuple, b: tuple) -> tuple:
-    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] and b[3]
-
-
-def _merge_starts(a: tuple, b: tuple) -> tuple:
-    return a[0] + b[0], a[1] + b[1], a[2] or b[2]  # (some row of either block has a finite target)
-
-
-def _start_part(blk, family, j: int, others: np.ndarray, value: float) -> tuple:
-    """A block's share of the least-squares start: the normal equations of the rows whose target
-    g(mu_start) - offset - value x_j is finite (unweighted)."""
-    with np.errstate(all="ignore"):
-        target = family.link.link(family.start_mu(blk.y, blk.weights)) - blk.offset - value * blk.X.column(j)
-    ok = np.isfinite(target) & (blk.weights > 0)
-    return blk.X.select(others).gram_score(ok.astype(float), np.where(ok, target, 0.0)) + (bool(ok.any()),)
-
-
-def _valid_rows_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray) -> tuple:
-    """A block's share of one IRLS step from ``coef``: the weighted normal equations X'WX c = X'W z of the rows
-    whose mean is inside the family's domain at ``coef`` (W = w mu'(eta)^2 / V(mu), z = eta - offset + (y - mu)
-    / mu'(eta), the offset including value x_j)."""
-    Xo = blk.X.select(others)
-    off = blk.offset + value * blk.X.column(j)
-    mu, w, z = _working_rows(blk, family, Xo, off, coef)
-    with np.errstate(all="ignore"):
-        ok = np.isfinite(mu) & family.mu_domain.contains(mu) & np.isfinite(w) & (w > 0) & np.isfinite(z)
-    return Xo.gram_score(np.where(ok, w, 0.0), np.where(ok, z, 0.0)) + (bool(ok.any()),)
-
-
-def _working_rows(blk, family, Xo, off: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mu, W, z) of the block's rows at ``coef``: the engine's per-row IRLS quantities (:func:`~glmstat.engine.
-    kernel.generic`, W = 0 where the prior weight is 0) and the working response less the offset,
-    z = eta - offset + (y - mu) / mu'(eta)."""
-    eta = Xo.matvec(coef) + off
-    k = generic(family, blk.y, blk.weights, eta)
-    with np.errstate(all="ignore"):
-        return k.mu, k.W, eta - off + k.r
-
-
-def _pinned_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray,
-                 checks: tuple[np.ndarray, ...]) -> tuple:
-    """A block's share of a step from ``coef`` that pins rows back inside the domain: the weighted normal
-    equations of the rows valid at ``coef`` and at every one of ``checks`` (IRLS weights and working response at
-    ``coef``), and separately those of the other rows, with unit weights and the target g(mu_start) (the
-    family's starting mean, inside the domain).  Each as (X'WX, X'Wz); then whether any row is valid.  A row of
-    prior weight 0 is pinned only where it is outside: it has no say in the fit, but the engine (as R's
-    ``glm.fit``, whose ``valideta``/``validmu`` see every row) needs its mean inside too."""
-    Xo = blk.X.select(others)
-    used = blk.weights > 0
-    with np.errstate(all="ignore"):
-        off = blk.offset + value * blk.X.column(j)
-        bad = np.zeros(len(off), dtype=bool)
-        for c in checks:
-            m = family.link.inverse(Xo.matvec(c) + off)
-            bad |= ~(np.isfinite(m) & family.mu_domain.contains(m))
-        _, w, z = _working_rows(blk, family, Xo, off, coef)
-        ok = used & ~bad & np.isfinite(w) & (w > 0) & np.isfinite(z)
-        target = family.link.link(family.start_mu(blk.y, blk.weights)) - off
-        pin = ((used & ~ok) | bad) & np.isfinite(target)
-    G, u = Xo.gram_score(np.where(ok, w, 0.0), np.where(ok, z, 0.0))
-    Gp, up = Xo.gram_score(pin.astype(float), np.where(pin, target, 0.0))
-    return G, u, Gp, up, bool(ok.any())
-
-
-def _merge_pinned(a: tuple, b: tuple) -> tuple:
-    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] or b[4]
-
-
-def _valid_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray) -> bool:
-    """Whether ``coef`` is a valid start on the block by the engine's own rule (:func:`~glmstat.engine.kernel.
-    generic`): every row's linear predictor and mean inside the domain, rows of prior weight 0 included (as R's
-    ``glm.fit``, whose ``valideta``/``validmu`` see every row).  A start valid on the weighted rows only is one
-    that the refit refuses."""
-    return generic(family, blk.y, blk.weights, _refit_eta(blk, j, others, coef, value)).valid
 
 
 @dataclass(frozen=True)
@@ -368,8 +183,8 @@ class _Profile:
         rows) on the rows whose mean is valid there, halved back towards ``coef`` until every mean is valid;
         None when no halving gets there.  The rows left out are those the step must move back inside."""
         k = self.others.size
-        part = partial(_valid_rows_part, family=self.family, j=self.j, others=self.others, value=b, coef=coef)
-        G, u, any_ok = fold(self.source, part, _merge_starts, (np.zeros((k, k)), np.zeros(k), False))
+        part = partial(valid_rows_part, family=self.family, j=self.j, others=self.others, value=b, coef=coef)
+        G, u, any_ok = fold(self.source, part, merge_starts, (np.zeros((k, k)), np.zeros(k), False))
         if not any_ok:
             return None
         target = _normal_solve(G, u)
@@ -378,7 +193,7 @@ class _Profile:
         t = 1.0
         for _ in range(30):
             c = coef + t * (target - coef)
-            valid = partial(_valid_part, family=self.family, j=self.j, others=self.others, value=b, coef=c)
+            valid = partial(valid_part, family=self.family, j=self.j, others=self.others, value=b, coef=c)
             if fold(self.source, valid, bool.__and__, True):
                 return c
             t /= 2.0
@@ -397,9 +212,9 @@ class _Profile:
         k = self.others.size
         checks: tuple[np.ndarray, ...] = (coef,)
         for _ in range(8):
-            part = partial(_pinned_part, family=self.family, j=self.j, others=self.others, value=b, coef=coef,
+            part = partial(pinned_part, family=self.family, j=self.j, others=self.others, value=b, coef=coef,
                            checks=checks)
-            G, u, Gp, up, any_ok = fold(self.source, part, _merge_pinned,
+            G, u, Gp, up, any_ok = fold(self.source, part, merge_pinned,
                                         (np.zeros((k, k)), np.zeros(k), np.zeros((k, k)), np.zeros(k), False))
             if not any_ok or not np.trace(Gp) > 0:  # (no row to pin: the start fails for another reason)
                 return None
@@ -407,7 +222,7 @@ class _Profile:
             c = _normal_solve(G + lam * Gp, u + lam * up)
             if not np.all(np.isfinite(c)):
                 return None
-            valid = partial(_valid_part, family=self.family, j=self.j, others=self.others, value=b, coef=c)
+            valid = partial(valid_part, family=self.family, j=self.j, others=self.others, value=b, coef=c)
             if fold(self.source, valid, bool.__and__, True):
                 return c
             checks = (*checks, c)
@@ -419,8 +234,8 @@ class _Profile:
         Where the first IRLS step from the family's starting means leaves the domain (it weights the rows), this
         start can still be inside it (the reference's damped refits fall back on it too)."""
         k = self.others.size
-        part = partial(_start_part, family=self.family, j=self.j, others=self.others, value=b)
-        G, u, any_ok = fold(self.source, part, _merge_starts, (np.zeros((k, k)), np.zeros(k), False))
+        part = partial(start_part, family=self.family, j=self.j, others=self.others, value=b)
+        G, u, any_ok = fold(self.source, part, merge_starts, (np.zeros((k, k)), np.zeros(k), False))
         if not any_ok:
             return None
         coef = _normal_solve(G, u)
@@ -445,9 +260,9 @@ class _Profile:
             polished = state.polished
             coef = np.where(kept, state.coef, 0.0)
             cov = state.cov_unscaled[np.ix_(kept, kept)]
-        part = partial(_point_part, family=self.family, j=self.j, others=self.others, coef=coef, value=b)
+        part = partial(point_part, family=self.family, j=self.j, others=self.others, coef=coef, value=b)
         k = self.others.size
-        dev, ddev, u, valid = fold(self.source, part, _merge_points, (0.0, 0.0, np.zeros(k), True))
+        dev, ddev, u, valid = fold(self.source, part, merge_points, (0.0, 0.0, np.zeros(k), True))
         if not (np.isfinite(dev) and valid):
             return None
         # slope of the other coefficients along the profile: -(X'WX)^{-1} X'W x_j, for the next warm start
@@ -495,8 +310,8 @@ class _Profile:
         """The rows of prior weight 0 on the edge of the engine's validity at coefficient j = ``b`` (two passes:
         the largest |linear predictor| of the rows with weight sets the tolerance)."""
         kw = dict(family=self.family, j=self.j, others=self.others, coef=coef, value=b)
-        largest = fold(self.source, partial(_largest_eta_part, **kw), max, 0.0)
-        return fold(self.source, partial(_unweighted_edge_part, tol=_ON_EDGE * largest, **kw), operator.add, 0)
+        largest = fold(self.source, partial(largest_eta_part, **kw), max, 0.0)
+        return fold(self.source, partial(unweighted_edge_part, tol=_ON_EDGE * largest, **kw), operator.add, 0)
 
     @cached_property
     def _unweighted_on_edge_at_hat(self) -> int:
@@ -507,8 +322,8 @@ class _Profile:
         """The rows with weight whose mean is on an edge of ``edges`` (:meth:`on_edge`) at coefficient j = ``b``,
         the others ``coef``: two passes over the rows (the largest mean, then the rows near an edge)."""
         kw = dict(family=self.family, j=self.j, others=self.others, coef=coef, value=b)
-        largest = fold(self.source, partial(_largest_mean_part, **kw), max, 0.0)
-        return fold(self.source, partial(_on_edge_part, edges=edges, tol=_ON_EDGE * largest, **kw), operator.add, 0)
+        largest = fold(self.source, partial(largest_mean_part, **kw), max, 0.0)
+        return fold(self.source, partial(on_edge_part, edges=edges, tol=_ON_EDGE * largest, **kw), operator.add, 0)
 
     def _rise(self, b: float, coef: np.ndarray, dev: float) -> float:
         """D(b) - D_hat, the refit at ``b`` having the other coefficients ``coef`` and deviance ``dev``.
@@ -516,12 +331,12 @@ class _Profile:
         Near the estimate the difference of the two sums is mostly rounding: at a level of 1e-8 the rise at
         the limit, q^2 phi = 1.6e-16 phi, is below it, and the limits were noise (up to 14 q se from the estimate
         instead of q se).  There the rise is integrated along the segment from the estimate to the refit
-        (:func:`_rise_part`), which needs no other refit: an error in the refit's coefficients changes its
+        (:func:`rise_part`), which needs no other refit: an error in the refit's coefficients changes its
         deviance only to second order, as it does the difference."""
         rise = dev - self.deviance_hat
         if self.others_hat is None or rise >= _CANCELLED * (abs(self.deviance_hat) + self.dispersion):
             return rise
-        part = partial(_rise_part, family=self.family, j=self.j, others=self.others,
+        part = partial(rise_part, family=self.family, j=self.j, others=self.others,
                        start=(self.b_hat, self.others_hat), end=(b, coef))
         return fold(self.source, part, operator.add, 0.0)
 
