@@ -180,13 +180,16 @@ def _eta_drift(source: DesignSource, step: np.ndarray) -> float:
 ROUNDING_STEPS = 10.0
 
 
-def _at_rounding(new: np.ndarray, beta: np.ndarray, kept: np.ndarray, cond: float) -> bool:
-    """The step from ``beta`` to ``new`` is within the rounding of the factorisation that solved it (condition
-    number ``cond`` of the kept columns): max_j |new_j - beta_j| <= ROUNDING_STEPS eps cond max_j |new_j|.
-    Never for kept columns singular together (``cond`` beyond ``MAX_KEPT_COND``): no step solved on them
-    means anything, and the fit has not converged."""
-    scale = float(_max(np.abs(new[kept]), initial=0.0))
-    step = float(_max(np.abs(new[kept] - beta[kept]), initial=0.0))
+def _at_rounding(new: np.ndarray, beta: np.ndarray, fac: StepFactor) -> bool:
+    """The step from ``beta`` to ``new`` is within the rounding of the factorisation ``fac`` that solved it
+    (condition number ``cond`` of its kept columns K): max_K |new_j - beta_j| <= ROUNDING_STEPS eps cond
+    max_K |new_j|.  Never for kept columns singular together (``cond`` beyond ``MAX_KEPT_COND``): no step
+    solved on them means anything, and the fit has not converged."""
+    if not fac.all_kept:
+        new, beta = new[fac.kept], beta[fac.kept]
+    scale = float(_max(np.abs(new), initial=0.0))
+    step = float(_max(np.abs(new - beta), initial=0.0))
+    cond = fac.cond
     return scale > 0 and cond <= _KEPT_COND and step <= ROUNDING_STEPS * _EPS * cond * scale
 
 
@@ -464,7 +467,7 @@ class _Loop:
         it; False where the fit stops instead."""
         kept = self.fac.kept
         new = self.beta + step
-        if not kept.all():  # (columns are found aliased by the QR reducer, whatever solved the step)
+        if not self.fac.all_kept:  # (columns are found aliased by the QR reducer, whatever solved the step)
             new[~kept] = 0.0  # as R: a column aliased in this pass gets coefficient 0
         if not self.converged:
             self.iterations += 1
@@ -575,7 +578,7 @@ class _Loop:
         # cond ~1e13, that the coefficients are ~1e12 and eta = X beta is off by 1e-5): no later step can do
         # better, and the deviance's rounding (1e-8 relative, seen) would keep R's test from ever passing
         noise = (not self.converged and not halvings and (self.iterations > 1 or self.from_start)
-                 and _at_rounding(new, self.beta, fac.kept, fac.cond))
+                 and _at_rounding(new, self.beta, fac))
         if self.iterations > 1 or self.from_start or self.converged:
             self.prev_beta = self.beta
         self.prev_fac = fac
@@ -634,7 +637,7 @@ class _Loop:
         beta, res, fac, prev_fac, prev_beta = self.beta, self.res, self.fac, self.prev_fac, self.prev_beta
         p = self.p
         set_aside_used = False
-        if (control.convergence == "exact" and not fac.kept.all() and prev_fac is not None
+        if (control.convergence == "exact" and not fac.all_kept and prev_fac is not None
                 and np.any(beta[~fac.kept] != 0) and prev_fac.kept[~fac.kept & (beta != 0)].all()):
             # the factor at the estimate set aside columns that the estimate itself uses (the step that made it
             # kept them): working weights that vanish where the linear predictor runs off (a cauchit level of 1s
@@ -660,7 +663,7 @@ class _Loop:
                 qr_inv = _qr_inverse(source, family, kernel, prev_beta if control.convergence == "R" else beta,
                                      fac.kept)
                 inv = inv if qr_inv is None else qr_inv
-        if np.count_nonzero(fac.kept) == p:
+        if fac.all_kept:
             coef = beta.copy()
             if covariance:
                 cov = np.array(inv)  # own copy

@@ -27,6 +27,7 @@ design's order are read from the dependencies, and the step goes through the blo
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from functools import partial
 
@@ -36,6 +37,7 @@ from .._scipy import linalg as sla
 from ..design.base import Design
 from ..design.sources import DesignSource, fold
 from ..design.policy import BLOCK_CELLS
+from ..once import once
 from .aliasing import triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
@@ -308,6 +310,11 @@ class StepFactor:
     def inv_diagonal(self) -> np.ndarray:
         """diag((X_K' W X_K)^{-1})."""
         return self.inv.diagonal() if self.diagonal_of_inv is None else self.diagonal_of_inv()
+
+    @once
+    def all_kept(self) -> bool:
+        """No column is aliased (most fits): the loop's tests of the kept columns read whole arrays then."""
+        return np.count_nonzero(self.kept) == self.kept.size
 
 
 #: Largest 1-norm condition number of the kept columns scaled to unit norm.  Beyond it they are singular
@@ -632,7 +639,7 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
         ci = (ci + ci.T) / 2.0  # exactly symmetric
         return ci * np.multiply.outer(s, s) if scaled else ci  # G^-1 = S (S G S)^-1 S
 
-    return StepFactor(kept.copy(), step, inverse, gram, "cholesky", cond=float(np.sqrt(1.0 / rcond)))
+    return StepFactor(kept.copy(), step, inverse, gram, "cholesky", cond=math.sqrt(1.0 / rcond))
 
 
 def _unweighted_part(b, p: int, positive_weights: bool = False) -> QRReducer:
