@@ -136,7 +136,19 @@ def _to_latex(table: pd.DataFrame, buf: Any, kwargs: dict[str, Any]) -> str | No
     return shown.to_latex(buf, **opts)
 
 
-class Column(pd.Series):
+class _NoDunderLabels:
+    """pandas reads an attribute it does not find as a label (``table.x`` for a column ``x``), searching the labels
+    for the name; ``np.asarray`` asks every array-like for ``__array_struct__`` and ``__array_interface__``, and
+    that search, failing through an exception, was two thirds of ``np.asarray(fit.std_errors)``.  A dunder name
+    is read as an attribute only, never as a label."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return super().__getattr__(name)  # type: ignore[misc]
+
+
+class Column(_NoDunderLabels, pd.Series):
     """A pandas Series whose printed forms escape the control and bidi characters of its labels, name and
     text values (see the module docstring); otherwise a Series."""
 
@@ -162,7 +174,7 @@ class Column(pd.Series):
         return _to_latex(self.to_frame(), buf, kwargs)  # (as pandas: a Series is written as its frame)
 
 
-class Table(pd.DataFrame):
+class Table(_NoDunderLabels, pd.DataFrame):
     """A pandas DataFrame whose printed forms escape the control and bidi characters of its labels and text
     cells (see the module docstring); otherwise a DataFrame."""
 
