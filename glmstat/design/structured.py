@@ -263,8 +263,18 @@ class StructuredDesign(Design):
         return out
 
     def toarray(self) -> np.ndarray:
-        """The dense n x p design (C order)."""
-        return self._dense_columns(np.arange(self.n_cols))
+        """The dense n x p design (C order): :meth:`_dense_columns` of every column, each in its own place
+        (no map of the columns asked for: a small design is fitted from this copy, made in every fit)."""
+        out = np.zeros((self.n_rows, self.n_cols))
+        if self.intercept is not None:
+            out[:, self.intercept] = 1.0
+        if self.dense is not None:
+            out[:, self.dense_cols] = self.dense
+        for f in self.factors:
+            target = f.columns[f.codes]  # each row's column (-1: the reference level, which has none)
+            rows = np.flatnonzero(target >= 0)
+            out[rows, target[rows]] = 1.0 if f.values is None else f.values[rows]
+        return out
 
     def tosparse(self):
         """The n x p design as a scipy CSR matrix, from the codes: the intercept, the numeric columns and one
