@@ -40,7 +40,7 @@ from .limits import DEFAULT_LIMITS, FormulaLimits
 from .nodes import Name, Node, count_dots
 from .parser import parse
 from .spec import ModelSpec
-from .terms import Terms, expand_terms, lhs_names, warn_idle_powers, warn_response_term
+from .terms import Terms, expand_terms, warn_idle_powers, warn_response_term
 from .values import FactorVec, Value, take_rows
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data", "column_names"]
@@ -278,7 +278,7 @@ def build_model_frame(
     check_finite_design(X, plan.column_names, df.index if sel is None else df.index[sel])
     arrays = complete_arrays(rows, sel, df.index)
 
-    spec_columns = _columns_read(list(rows.values) + list(terms.offsets), positions)
+    spec_columns = tuple(sorted(c for c in terms.names_read if c in positions))  # (what predict's data needs)
     spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, rows.offset_column, limits, levels, spec_columns,
                      offset_array=offset is not None and not isinstance(offset, str), contrasts=contrasts)
     return ModelFrame(
@@ -311,14 +311,6 @@ def plan_for(terms: Terms, values: dict, n_rows: int, limits: FormulaLimits):
     is_factor = [isinstance(v, FactorVec) for v in values.values()]
     codings = term_codings(terms.terms, is_factor, terms.intercept, index)
     return plan_design(terms.terms, terms.intercept, values, codings, n_rows, limits)
-
-
-def _columns_read(nodes: list[Node], positions: Mapping[str, int]) -> tuple[str, ...]:
-    """The data columns that ``nodes`` name (what new data must have for ``predict``)."""
-    names: set[str] = set()
-    for node in nodes:
-        names |= lhs_names(node)
-    return tuple(sorted(c for c in names if c in positions))
 
 
 def check_finite_design(X: Design, names: tuple[str, ...], index: pd.Index | None = None) -> None:

@@ -415,8 +415,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         response_levels = _merge_levels(total.response, response_name, terms.response)  # (relevel(y, "b"): b first)
         if msg := more_levels_warning(response_name, response_levels):
             warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller: _parquet or _dask, _streamed, ...)
-    spec_columns = tuple(c for c in names if c in {n for node in [*variables_used(terms), *terms.offsets]
-                                                     for n in lhs_names(node)})
+    spec_columns = tuple(c for c in names if c in terms.names_read)
     spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts)
     encoder = ChunkEncoder(spec, family, weights, offset, response_levels)
     dropped_by = missing_order(total.dropped_by, set(needed) - {weights, offset},

@@ -31,6 +31,7 @@ from typing import Iterable, Sequence
 
 from .._arguments import shown
 from ..errors import FormulaError, FormulaWarning
+from ..once import once
 from .deparse import deparse
 from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
@@ -78,6 +79,12 @@ class Terms:
     removed: tuple[Node, ...] = ()
     response_term: bool = False
     dot_columns: tuple[str, ...] = ()
+
+    @once
+    def names_read(self) -> frozenset[str]:
+        """Every name the terms' variables and the offsets read: the data columns among them are what new data
+        must have (worked out once per formula: the terms of a formula are cached)."""
+        return frozenset(n for node in (*(v for t in self.terms for v in t), *self.offsets) for n in names_read(node))
 
     @property
     def labels(self) -> tuple[str, ...]:
