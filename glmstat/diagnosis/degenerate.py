@@ -329,7 +329,9 @@ def _merge_range(a: _ResponseRange, b: _ResponseRange) -> _ResponseRange:
 
 
 def _response_range(source) -> _ResponseRange:
-    total = fold(source, _block_range, _merge_range, _ResponseRange(np.inf, -np.inf, 0.0, 0))
+    total = source.map_reduce(_block_range, _merge_range)
+    if total is None:  # (no rows: the empty range made only then)
+        return _ResponseRange(np.inf, -np.inf, 0.0, 0)
     return _ResponseRange(total.low, total.high, total.mean_abs / total.n if total.n else 0.0, total.n)
 
 

@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
-from ..design.sources import fold
 from ..errors import DataError, DataWarning, FamilyError
 from ..families import Family
 
@@ -171,11 +170,11 @@ def _check_block(response_name: str, n_response_columns: int, family: Family, b,
             seen.setdefault("trials", [None, bad[0], 0])[2] += bad.size
     y_span = _span(y)
     y_big, offset_big = max(-y_span[0], y_span[1]) if y.size else 0.0, _abs_max(b.offset)
-    for what, m in ((f"the response {shown(response_name)}", y_big),
-                    ("the weights", max(-w_span[0], w_span[1]) if w.size else 0.0),
+    for what, m in ((None, y_big), ("the weights", max(-w_span[0], w_span[1]) if w.size else 0.0),
                     ("the offset", offset_big)):
         # (max |v| from the span is NaN when v holds a NaN, as np.abs(v).max() is)
         if m > MAX_MAGNITUDE:
+            what = what or f"the response {shown(response_name)}"  # (named only when refused)
             raise DataError(f"{what} has values as large as {m:.3g}; rescale it so its square stays finite")
     # a positive weight so small that its square (or w * x^2) underflows gives infinite or zero standard errors;
     # zero weights are legitimate (rows left out)
@@ -285,7 +284,9 @@ def check_model_frame(frame, source, family: Family) -> tuple[tuple[type, str], 
     p = len(frame.column_names)
     part = partial(_block_checks, response_name=frame.response_name,
                    n_response_columns=frame.spec.n_response_columns, family=family, p=p)
-    found = fold(source, part, _RowChecks.merge, _RowChecks(0, {}, False, np.zeros(p), np.zeros(p)))
+    found = source.map_reduce(part, _RowChecks.merge)
+    if found is None:  # (no rows: the empty checks made only then)
+        found = _RowChecks(0, {}, False, np.zeros(p), np.zeros(p))
     seen, positive, big, big_pos = found.seen, found.positive, found.big, found.big_pos
     _refuse_rows(frame, family, seen)
     if not positive:
