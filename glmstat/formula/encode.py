@@ -318,14 +318,16 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
     for label, levels in labelled.items():
         _check_distinct_labels(label, levels)
     plan = DesignPlan(intercept, tuple(plans))
-    dense = (1 if intercept else 0) + sum(len(t.names) for t, c in zip(plan.terms, plan.coded_terms) if not c)
     _check_unique_names(plan)
-    dense_cols = dense if plan.structured else total
-    # (a structured design also holds a row of combined codes per interaction of factors, and a row of values
-    # per numeric column of a coded term)
-    valued = sum(_coded_rows(t) for t, c in zip(plan.terms, plan.coded_terms) if c) if plan.structured else 0
-    # (a term of contrasts is stored by every cell's indicator: the store's X'WX is the larger one)
-    mapped = [t for t, m in zip(plan.terms, plan.contrast_terms) if m] if plan.structured else []
+    dense_cols, valued, mapped = total, 0, []  # (no term stored as codes: every column is dense)
+    coded = plan.coded_terms
+    if plan.structured and any(coded):
+        dense_cols = (1 if intercept else 0) + sum(len(t.names) for t, c in zip(plan.terms, coded) if not c)
+        # (a structured design also holds a row of combined codes per interaction of factors, and a row of values
+        # per numeric column of a coded term)
+        valued = sum(_coded_rows(t) for t, c in zip(plan.terms, coded) if c)
+        # (a term of contrasts is stored by every cell's indicator: the store's X'WX is the larger one)
+        mapped = [t for t, m in zip(plan.terms, plan.contrast_terms) if m]
     stored = total + sum(_cells_width(t) - len(t.names) for t in mapped)
     size = (dense_cols + valued) * n_rows * 8 + WORK_MATRICES * stored * stored * 8
     if size > limits.max_design_bytes:
