@@ -71,7 +71,8 @@ def _apply_rows(block: Block, transforms: tuple, fn: Callable, empty: Callable) 
 
 def _held_here(parts: tuple) -> tuple | None:
     """The persisted ``parts``' blocks themselves when a local scheduler persisted them (its results stay in this
-    process, each the value of its part's one-key graph); None when a cluster holds them (futures)."""
+    process, each the value of its part's one-key graph), whether or not a distributed client exists (dask may
+    be set to a local scheduler beside one); None when a cluster holds them (futures)."""
     held = tuple(p.__dask_graph__().get(p.key) for p in parts)
     return held if all(isinstance(b, Block) for b in held) else None
 
@@ -132,9 +133,8 @@ class DaskSource:
         delayed_parts = ddf[list(columns)].to_delayed()
         blocks = tuple(dask.delayed(encode)(p) for p in delayed_parts)
         parts = tuple(dask.persist(*blocks))
-        client = _client()
-        return cls(parts, int(n_rows), int(n_cols), graph=blocks, client=client,
-                   origin=(ddf, tuple(columns), encode, kept), here=None if client is not None else _held_here(parts))
+        return cls(parts, int(n_rows), int(n_cols), graph=blocks, client=_client(),
+                   origin=(ddf, tuple(columns), encode, kept), here=_held_here(parts))
 
     def with_groups(self, name: str) -> "DaskSource":
         """The same rows, each block carrying the data column ``name`` of its rows (``Block.groups``): the

@@ -21,8 +21,7 @@ dd = pytest.importorskip("dask.dataframe")
 REF = load_ref("birthwt_logit")
 
 
-@pytest.mark.parametrize("scheduler", ["synchronous", "threads"])
-def test_many_passes_on_a_local_scheduler_match_r_without_dask_compute(scheduler, monkeypatch):
+def _passes_match_r_without_dask_compute(scheduler: str, monkeypatch) -> None:
     data = dd.from_pandas(load_data(REF["data"]), npartitions=4)
     with dask.config.set(scheduler=scheduler):
         with warnings.catch_warnings():
@@ -34,6 +33,7 @@ def test_many_passes_on_a_local_scheduler_match_r_without_dask_compute(scheduler
         profile = fit.conf_int(method="profile")
         hc0 = fit.robust("HC0").vcov
         table = fit.anova(test="Chisq")
+        monkeypatch.undo()
     assert calls == []  # (every pass above ran its tasks without dask.compute)
     assert_close(fit.coef, REF["coefficients"], rtol=1e-8)
     assert_close(profile, REF["confint_profile"], rtol=1e-5)
@@ -44,3 +44,17 @@ def test_many_passes_on_a_local_scheduler_match_r_without_dask_compute(scheduler
     assert_close(table["resid_dev"], anova["resid_dev"], rtol=1e-8)
     assert_close(table["p_value"], anova["p_value"], rtol=1e-6)
     assert np.array_equal(table["df"].to_numpy()[1:], np.asarray(anova["df"][1:], dtype=float))
+
+
+@pytest.mark.parametrize("scheduler", ["synchronous", "threads"])
+def test_many_passes_on_a_local_scheduler_match_r_without_dask_compute(scheduler, monkeypatch):
+    _passes_match_r_without_dask_compute(scheduler, monkeypatch)
+
+
+def test_a_local_scheduler_beside_a_distributed_client(monkeypatch):
+    """dask set to its synchronous scheduler while a distributed client is open: the blocks were persisted
+    here, and the passes run here too."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
+                                  silence_logs=50) as cluster, distributed.Client(cluster):
+        _passes_match_r_without_dask_compute("synchronous", monkeypatch)
