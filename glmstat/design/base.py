@@ -32,7 +32,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["Design", "SMALL_CELLS", "PRODUCT_CELLS", "rows_within"]
+__all__ = ["Design", "GramSums", "SMALL_CELLS", "PRODUCT_CELLS", "rows_within"]
 
 #: A design of at most this many cells (rows x columns) is small: fitted dense, with X' kept beside X, and
 #: checked with reductions over copies -- its bookkeeping costs more than its arithmetic, and any extra copy
@@ -49,6 +49,19 @@ PRODUCT_CELLS = 2**20
 def rows_within(width: int) -> int:
     """Rows per block of a product ``width`` columns wide: ``PRODUCT_CELLS`` cells, at least one row."""
     return max(1, PRODUCT_CELLS // max(int(width), 1))
+
+
+class GramSums:
+    """X'WX (p x p) and X'W r (p) of some rows, added to by the sums of other rows (in place)."""
+
+    def __init__(self, gram: np.ndarray, score: np.ndarray) -> None:
+        self.gram, self.score = gram, score
+
+    def merge(self, other) -> "GramSums":
+        """These sums plus ``other``'s (any sums with ``gram`` and ``score``)."""
+        self.gram += other.gram
+        self.score += other.score
+        return self
 
 
 class Design(ABC):
@@ -86,6 +99,11 @@ class Design(ABC):
     def gram_score(self, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(X' diag(w) X, X' diag(w) r), new arrays the caller may add to."""
         return self.gram(w), self.rmatvec(w * r)
+
+    def gram_sums(self, w: np.ndarray, r: np.ndarray) -> "GramSums":
+        """X' diag(w) X and X' diag(w) r as sums that add up over the blocks of a source (``merge``); a
+        structured design keeps its factors' sums by level and assembles the p x p matrix once, when read."""
+        return GramSums(*self.gram_score(w, r))
 
     @abstractmethod
     def quadratic_diag(self, C: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import SMALL_CELLS, Design
+from .base import GramSums, SMALL_CELLS, Design
 
 __all__ = ["Factor", "StructuredDesign", "StructuredGram", "CELL_LIMIT"]
 
@@ -504,6 +504,13 @@ class StructuredDesign(Design):
         acc.add(self, w, r)
         return acc.gram, acc.score
 
+    def gram_sums(self, w: np.ndarray, r: np.ndarray) -> "StructuredGram":
+        """X'WX and X'W r as the factors' sums by level (see :class:`StructuredGram`): the sums of blocks add
+        level by level, and the p x p matrix is assembled once."""
+        acc = StructuredGram(self)
+        acc.add(self, w, r)
+        return acc
+
     def matmat(self, M: np.ndarray) -> np.ndarray:
         """X M: the numeric block's product plus, per factor, the rows of M looked up by the codes (a block's
         rows of M gathered, no copy of M: with a wide factor M is p x p, larger than a block of rows)."""
@@ -688,6 +695,38 @@ class StructuredGram:
         for (a, b), (fine, _, _, acc) in self.nested.items():
             fa, fb = X.factors[a], X.factors[b]
             acc += np.bincount(X.factors[fine].codes, fb.weighted(fa.weighted(w)), minlength=self.levels[fine])
+
+    def _same_layout(self, other: "StructuredGram") -> bool:
+        """Sums of blocks encoded alike (the same columns, factors and groups of factors)."""
+        return (self.p == other.p and self.intercept == other.intercept
+                and np.array_equal(self.dense_cols, other.dense_cols) and self.levels == other.levels
+                and all(np.array_equal(a, b) for a, b in zip(self.factors, other.factors))
+                and [c.shape for c in self.cell_d] == [c.shape for c in other.cell_d]
+                and [a is None for a in self.cell_wtt] == [a is None for a in other.cell_wtt]
+                and self.cross.keys() == other.cross.keys() and self.nested.keys() == other.nested.keys())
+
+    def merge(self, other) -> "StructuredGram | GramSums":
+        """These sums plus ``other``'s (in place): level by level for the sums of a block encoded alike, else
+        as assembled p x p sums."""
+        if not isinstance(other, StructuredGram) or not self._same_layout(other):
+            return GramSums(self.gram, self.score).merge(other)
+        self._marg = None
+        self.sw += other.sw
+        self.swr += other.swr
+        self.dd += other.dd
+        self.d1 += other.d1
+        self.ud += other.ud
+        for mine, theirs in ((self.cell_w, other.cell_w), (self.cell_wr, other.cell_wr), (self.cell_d, other.cell_d)):
+            for a, b in zip(mine, theirs):
+                a += b
+        for a, b in zip(self.cell_wtt, other.cell_wtt):
+            if a is not None:
+                a += b
+        for key, acc in self.cross.items():
+            acc += other.cross[key]
+        for key, (_, _, _, acc) in self.nested.items():
+            acc += other.nested[key][3]
+        return self
 
     def _marginals(self):
         """Per factor: level sums of w t, w t r and w t X_d and of w t^2 (t: the factor's values, 1 without);

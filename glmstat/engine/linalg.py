@@ -34,7 +34,7 @@ from functools import partial
 import numpy as np
 from .._scipy import linalg as sla
 
-from ..design.base import Design
+from ..design.base import Design, GramSums
 from ..design.sources import DesignSource, fold
 from ..design.policy import BLOCK_CELLS
 from ..once import once
@@ -92,41 +92,57 @@ def _upper_solve(r: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 class GramReducer:
     """Accumulates G = X'WX and u = X'W r over blocks, each block's through the design interface (BLAS on a
-    dense block; weighted bincounts for the factors of a structured one, never dummy columns)."""
+    dense block; weighted bincounts for the factors of a structured one, never dummy columns).  The blocks'
+    sums add as the design keeps them (``gram_sums``: a structured design's by factor level), and G is
+    assembled once, when read: assembling a p x p matrix per block and adding them cost more than a small
+    block's own sums with a wide factor (8 blocks, p = 303: 2 ms a pass)."""
 
     def __init__(self, p: int) -> None:
         self.p = p
-        self._sums: tuple[np.ndarray, np.ndarray] | None = None  # (G, u); None until a block is added
+        self._sums = None  # the blocks' sums (design.base.GramSums or the design's own); None until a block is added
+        self._read: tuple[np.ndarray, np.ndarray] | None = None  # (G, u) assembled from _sums
         self.diagonal: np.ndarray | None = None  # the design's diagonal_columns (every block has the same)
+
+    def _assembled(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._sums is None:
+            return np.zeros((self.p, self.p)), np.zeros(self.p)
+        if self._read is None:
+            self._read = (self._sums.gram, self._sums.score)
+        return self._read
 
     @property
     def gram(self) -> np.ndarray:
-        return np.zeros((self.p, self.p)) if self._sums is None else self._sums[0]
+        return self._assembled()[0]
 
     @property
     def score(self) -> np.ndarray:
-        return np.zeros(self.p) if self._sums is None else self._sums[1]
+        return self._assembled()[1]
 
     def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
-        g, u = X.gram_score(w, r)
+        sums = X.gram_sums(w, r)
+        self._read = None
         if self._sums is None:  # the first block's own sums are taken as they are
-            self._sums = (g, u)
+            self._sums = sums
             self.diagonal = X.diagonal_columns()
             return
-        g0, u0 = self._sums
-        g0 += g
-        u0 += u
+        self._sums = self._sums.merge(sums)
 
     def merge(self, other: "GramReducer") -> "GramReducer":
         """The sums over both reducers' rows (in place)."""
         if other._sums is not None:
+            self._read = None
             if self._sums is None:
                 self._sums, self.diagonal = other._sums, other.diagonal
             else:
-                g0, u0 = self._sums
-                g0 += other._sums[0]
-                u0 += other._sums[1]
+                self._sums = self._sums.merge(other._sums)
         return self
+
+    def __getstate__(self) -> dict:
+        # (a dask worker's share travels as the assembled p x p and p sums, whatever the design kept)
+        state = dict(self.__dict__)
+        if self._sums is not None:
+            state["_sums"], state["_read"] = GramSums(*self._assembled()), None
+        return state
 
 
 class ScoreReducer:
