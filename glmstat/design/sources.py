@@ -21,8 +21,8 @@ from .base import Design
 
 T = TypeVar("T")
 
-__all__ = ["Block", "DesignSource", "InMemorySource", "SequentialSource", "fold", "SelectColumns", "FixColumn",
-           "WithGroups"]
+__all__ = ["Block", "DesignSource", "InMemorySource", "SequentialSource", "fold", "fold_lazy", "SelectColumns",
+           "FixColumn", "WithGroups"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,14 @@ def fold(source: DesignSource, part: Callable[[Block], T], merge: Callable[[T, T
     """``source.map_reduce(part, merge)``, or ``empty`` when the source has no rows."""
     out = source.map_reduce(part, merge)
     return empty if out is None else out
+
+
+def fold_lazy(source: DesignSource, part: Callable[[Block], T], merge: Callable[[T, T], T],
+              empty: Callable[[], T]) -> T:
+    """As :func:`fold`, with the value for no rows made (``empty()``) only when the source has none: for one
+    that costs to build on every fit (a dataclass of p-vectors)."""
+    out = source.map_reduce(part, merge)
+    return empty() if out is None else out
 
 
 @dataclass(frozen=True)

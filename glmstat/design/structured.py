@@ -500,9 +500,8 @@ class StructuredDesign(Design):
 
     def gram_score(self, w: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """X'WX and X'W r in one pass."""
-        acc = StructuredGram(self)
-        acc.add(self, w, r)
-        return acc.gram, acc.score
+        sums = self.gram_sums(w, r)
+        return sums.gram, sums.score
 
     def gram_sums(self, w: np.ndarray, r: np.ndarray) -> "StructuredGram":
         """X'WX and X'W r as the factors' sums by level (see :class:`StructuredGram`): the sums of blocks add

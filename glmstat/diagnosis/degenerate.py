@@ -64,7 +64,7 @@ import numpy as np
 from .._arguments import shown
 from .._scipy import optimize, sparse
 
-from ..design.sources import fold
+from ..design.sources import fold, fold_lazy
 from ..engine.edges import edge_limits as _edge_limits, hard_edges as _hard_edges
 from ..engine.edges import ON_EDGE_TOL, held_on_edges
 from ..engine.edges import settled_edges as _settled_edges
@@ -329,9 +329,7 @@ def _merge_range(a: _ResponseRange, b: _ResponseRange) -> _ResponseRange:
 
 
 def _response_range(source) -> _ResponseRange:
-    total = source.map_reduce(_block_range, _merge_range)
-    if total is None:  # (no rows: the empty range made only then)
-        return _ResponseRange(np.inf, -np.inf, 0.0, 0)
+    total = fold_lazy(source, _block_range, _merge_range, lambda: _ResponseRange(np.inf, -np.inf, 0.0, 0))
     return _ResponseRange(total.low, total.high, total.mean_abs / total.n if total.n else 0.0, total.n)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown
+from ..design.sources import fold_lazy
 from ..errors import DataError, DataWarning, FamilyError
 from ..families import Family
 
@@ -284,9 +285,7 @@ def check_model_frame(frame, source, family: Family) -> tuple[tuple[type, str], 
     p = len(frame.column_names)
     part = partial(_block_checks, response_name=frame.response_name,
                    n_response_columns=frame.spec.n_response_columns, family=family, p=p)
-    found = source.map_reduce(part, _RowChecks.merge)
-    if found is None:  # (no rows: the empty checks made only then)
-        found = _RowChecks(0, {}, False, np.zeros(p), np.zeros(p))
+    found = fold_lazy(source, part, _RowChecks.merge, lambda: _RowChecks(0, {}, False, np.zeros(p), np.zeros(p)))
     seen, positive, big, big_pos = found.seen, found.positive, found.big, found.big_pos
     _refuse_rows(frame, family, seen)
     if not positive:
