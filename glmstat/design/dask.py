@@ -30,11 +30,15 @@ import numpy as np
 
 from .._arguments import shown
 from ..errors import DataError
-from .sources import Block, FixColumn, SelectColumns, WithGroups
+from .sources import Block, FixColumn, HeldBlocks, SelectColumns, WithGroups, block_bytes, transformed
 
-__all__ = ["DaskSource", "DetachedSource", "tree_merge"]
+__all__ = ["DaskSource", "DetachedSource", "tree_merge", "PREPARE_BYTES"]
 
 T = TypeVar("T")
+
+#: Blocks held in this process that take at most this many bytes are transformed once for a derived source (a
+#: refit's columns selected, a coefficient held), not again by each of its passes.
+PREPARE_BYTES = 64 * 2**20
 
 
 def tree_merge(values: Sequence[T], merge: Callable[[T, T], T]) -> T | None:
@@ -53,9 +57,7 @@ def tree_merge(values: Sequence[T], merge: Callable[[T, T], T]) -> T | None:
 def _transformed(block: Block, transforms: tuple) -> Block | None:
     if block.y.shape[0] == 0:
         return None  # an empty partition, or one whose rows were all dropped for missing values
-    for t in transforms:
-        block = t(block)
-    return block
+    return transformed(block, transforms)
 
 
 def _apply(block: Block, transforms: tuple, part: Callable) -> Any:
@@ -122,6 +124,9 @@ class DaskSource:
     origin: tuple = field(default=(), repr=False)
     #: the persisted blocks themselves when they are in this process (a local scheduler persisted them), else None
     here: tuple | None = field(default=None, repr=False)
+    #: ``here`` with ``transforms`` applied (a partition without rows as it is), made at this source's first pass
+    #: when the blocks take at most PREPARE_BYTES; each derived source has its own (:meth:`_with`)
+    prepared: HeldBlocks = field(default_factory=HeldBlocks, compare=False, repr=False)
 
     @classmethod
     def from_dataframe(cls, ddf: Any, columns: Sequence[str], encode: Callable, kept: Callable, n_rows: int,
@@ -144,7 +149,7 @@ class DaskSource:
             raise DataError(f"{shown(name)} names no column of the data")
         cols = columns if name in columns else columns + (name,)
         again = DaskSource.from_dataframe(ddf, cols, WithGroups(encode, kept, name), kept, self.n_rows, self.n_cols)
-        return replace(again, transforms=self.transforms)
+        return replace(again, transforms=self.transforms)  # (``again`` has a ``prepared`` of its own)
 
     def live_blocks(self) -> tuple:
         """The persisted blocks while their cluster runs; once its client is closed, the graph that makes
@@ -162,7 +167,10 @@ class DaskSource:
         """One task per partition computes ``part(block)``; the parts are merged on the client (a tree)."""
         import dask
 
-        if self.here is not None:
+        held = self._prepared()
+        if held is not None:
+            values = _run_here(held, (), part)
+        elif self.here is not None:
             values = _run_here(self.here, self.transforms, part)
         else:
             tasks = [dask.delayed(_apply, pure=False)(b, self.transforms, part) for b in self.live_blocks()]
@@ -182,25 +190,38 @@ class DaskSource:
     def blocks(self) -> Iterator[Block]:
         """The blocks brought to this machine one partition at a time (rows travel: only for the few passes
         that need rows here, such as finding the rows at the edge of the domain for a boundary warning)."""
-        held = self.here if self.here is not None else (p.compute() for p in self.live_blocks())
+        prepared = self._prepared()
+        held = prepared if prepared is not None else self.here if self.here is not None else (
+            p.compute() for p in self.live_blocks())
         for block in held:
-            b = _transformed(block, self.transforms)
+            b = _transformed(block, () if prepared is not None else self.transforms)
             if b is not None:
                 yield b
+
+    def _prepared(self) -> tuple | None:
+        """The held blocks with ``transforms`` applied, made once (None: no transforms, the blocks are on a
+        cluster, or they take more than PREPARE_BYTES, whose every pass transforms a block at a time)."""
+        if self.prepared.blocks is None and self.transforms and self.here is not None \
+                and sum(block_bytes(b) for b in self.here) <= PREPARE_BYTES:
+            self.prepared.blocks = tuple(b if b.y.shape[0] == 0 else transformed(b, self.transforms) for b in self.here)
+        return self.prepared.blocks
 
     def with_columns(self, cols: np.ndarray) -> "DaskSource":
         """The same rows with only the design columns ``cols``."""
         cols = np.asarray(cols, dtype=np.intp)
-        return replace(self, n_cols=int(cols.size), transforms=self.transforms + (SelectColumns(cols),))
+        return replace(self._with(SelectColumns(cols)), n_cols=int(cols.size))
 
     def with_transform(self, transform: Callable[[Block], Block]) -> "DaskSource":
         """The same partitions with ``transform`` applied to every block where it lives (a row-wise change of
         the response, weights or offset that keeps the columns; it travels, so it must pickle)."""
-        return replace(self, transforms=self.transforms + (transform,))
+        return self._with(transform)
 
     def with_fixed(self, col: int, value: float) -> "DaskSource":
         """The same rows and columns with column ``col``'s coefficient held at ``value`` (offset + value x_col)."""
-        return replace(self, transforms=self.transforms + (FixColumn(int(col), float(value)),))
+        return self._with(FixColumn(int(col), float(value)))
+
+    def _with(self, transform: Callable[[Block], Block]) -> "DaskSource":
+        return replace(self, transforms=self.transforms + (transform,), prepared=HeldBlocks())
 
 
 @dataclass(frozen=True)

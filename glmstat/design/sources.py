@@ -22,7 +22,7 @@ from .base import Design
 T = TypeVar("T")
 
 __all__ = ["Block", "DesignSource", "InMemorySource", "SequentialSource", "fold", "fold_lazy", "SelectColumns",
-           "FixColumn", "WithGroups"]
+           "FixColumn", "WithGroups", "block_bytes", "transformed", "HeldBlocks"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,29 @@ class Block:
     def has_offset(self) -> bool:
         """Some row's offset is not 0 (else X beta is the linear predictor as it is)."""
         return bool(self.offset.any())
+
+
+def block_bytes(block: Block) -> int:
+    """The memory a block holds: its design's store and its per-row arrays."""
+    arrays = (block.y, block.weights, block.trials, block.offset, block.start_weights, block.groups)
+    return block.X.nbytes + sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+
+def transformed(block: Block, transforms: tuple) -> Block:
+    """``block`` with ``transforms`` applied in order."""
+    for t in transforms:
+        block = t(block)
+    return block
+
+
+class HeldBlocks:
+    """Blocks a source holds in memory once a pass has made them (None until then): a mutable slot in a frozen
+    source, shared by the sources that ``dataclasses.replace`` derives from it unless they are given their own."""
+
+    __slots__ = ("blocks",)
+
+    def __init__(self) -> None:
+        self.blocks: tuple[Block, ...] | None = None
 
 
 class DesignSource(Protocol):
