@@ -54,6 +54,7 @@ from .irls import Control, FitState, irls
 from .aliasing import aliased_in_order
 from .linalg import QRReducer, design_qr
 from .passes import add_parts
+from .pass_memory import keep_pass_memory
 
 __all__ = ["d2mu_deta", "adjusted_score", "fit_firth"]
 
@@ -319,6 +320,7 @@ def fit_firth(source: DesignSource, family: Family, control: Control, start: np.
     """Bias-reduced binomial regression (see the module docstring): a fitter, as ``glm(method="firth")``
     and the null model of its :func:`glmstat.fit.finish` use it."""
     _check_family(family)
+    keep_pass_memory(source.n_rows)
     p = source.n_cols
     kept = ~_aliased(source)
     cols = np.flatnonzero(kept)

@@ -62,6 +62,7 @@ from .linalg import GRAM_MAX_COND, StepFactor, factor_gram
 from .edges import pulls_across_edge
 from .kernel import kernel_for
 from .newton import newton_step
+from .pass_memory import keep_pass_memory
 from .scoring_pass import PassResult, covariance_weights_eta, evaluate, rises, scoring_pass
 from .shortening import (LATER_ROUNDING_SHORTENING, ROUNDING_SHORTENING, finish_at_edge, inside_by_rounding,
                          start_coefficients, within_eta_rounding)
@@ -226,6 +227,7 @@ def irls(
     -------
     FitState
     """
+    keep_pass_memory(source.n_rows)
     # small products: BLAS runs them on one thread anyway; a p x p factorisation counts too (a design wider
     # than its rows: 401 columns on 100 rows was 10x slower with two BLAS threads on a loaded 2-core machine)
     if max(source.n_rows, source.n_cols) * source.n_cols < 2**16:
