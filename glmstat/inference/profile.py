@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import confidence_level, shown
-from .._scipy import optimize
+from .._scipy import linalg, optimize
 from ..design.sources import fold
 from ..diagnosis.degenerate import needed_to_separate
 from ..distributions import interval_quantile
@@ -114,6 +114,19 @@ def _normal_solve(G: np.ndarray, u: np.ndarray) -> np.ndarray:
     d = np.sqrt(np.abs(np.diag(G)))
     d = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 1.0)
     return d * np.linalg.lstsq(G * d[:, None] * d[None, :], d * u, rcond=None)[0]
+
+
+def _gram_solve(G: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """G^{-1} u for G = X'WX at a refit (positive definite on its kept columns): the Cholesky factor of G
+    equilibrated to a unit diagonal, O(p^2) once factored -- not the p x p inverse (3.3 ms at p = 303, a fifth
+    of a wide factor's profile); the least-squares solution where the factor fails."""
+    d = np.sqrt(np.abs(np.diag(G)))
+    d = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 1.0)
+    try:
+        factor = linalg.cho_factor(G * d[:, None] * d[None, :], check_finite=False)
+    except np.linalg.LinAlgError:
+        return _normal_solve(G, u)
+    return d * linalg.cho_solve(factor, d * u, check_finite=False)
 
 
 @dataclass(frozen=True)
@@ -170,7 +183,7 @@ class _Profile:
         converged = False
         for s in starts:
             try:
-                state = irls(moved, self.family, _REFIT, s)
+                state = irls(moved, self.family, _REFIT, s, covariance=False)
             except FitError:
                 continue
             converged = converged or state.converged
@@ -245,7 +258,7 @@ class _Profile:
         """The refit at ``b`` (None when no valid fit exists there), from the first of ``starts`` that works."""
         if self.others.size == 0:  # nothing left to refit: eta = offset + b x_j
             coef = np.zeros(0)
-            cov = np.zeros((0, 0))
+            gram = np.zeros((0, 0))
             kept = np.zeros(0, dtype=bool)
             edge, polished = False, True
         else:
@@ -259,7 +272,7 @@ class _Profile:
                                        or self._held_by_unweighted(b, np.where(kept, state.coef, 0.0)))
             polished = state.polished
             coef = np.where(kept, state.coef, 0.0)
-            cov = state.cov_unscaled[np.ix_(kept, kept)]
+            gram = state.gram[np.ix_(kept, kept)]
         part = partial(point_part, family=self.family, j=self.j, others=self.others, coef=coef, value=b)
         k = self.others.size
         dev, ddev, u, valid = fold(self.source, part, merge_points, (0.0, 0.0, np.zeros(k), True))
@@ -268,7 +281,7 @@ class _Profile:
         # slope of the other coefficients along the profile: -(X'WX)^{-1} X'W x_j, for the next warm start
         dcoef = np.zeros_like(coef)
         if kept.any():
-            dcoef[kept] = -cov @ u[kept]
+            dcoef[kept] = -_gram_solve(gram, u[kept])
         diff = max(self._rise(b, coef, dev), 0.0) / self.dispersion
         z = float(np.sign(b - self.b_hat) * np.sqrt(diff))
         dz = ddev / (2.0 * self.dispersion * z) if z != 0 else np.nan
