@@ -171,6 +171,7 @@ class GLMResults:
         return self._frame
 
     # -- coefficients and inference --------------------------------------------------------------
+    @returns_table  # (its columns are coefficient names: column names and levels from the data)
     def model_matrix(self, newdata: Any = None) -> pd.DataFrame:
         """The design matrix as a DataFrame (R's ``model.matrix``): the columns named as the coefficients, one
         row per row used (``newdata``: its complete rows, encoded like the training data).  Dense on request:

@@ -46,6 +46,7 @@ OUTPUTS = {  # name: the LaTeX of one output of the fit
     "coef": lambda f: f.coef.to_latex(),
     "std_errors": lambda f: f.std_errors.to_latex(),
     "vcov": lambda f: f.vcov.to_latex(),
+    "model_matrix": lambda f: f.model_matrix().to_latex(),
     "conf_int": lambda f: f.conf_int().to_latex(),
     "tidy": lambda f: f.tidy().to_latex(),
     "anova": lambda f: f.anova().to_latex(),

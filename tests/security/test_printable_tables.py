@@ -109,6 +109,8 @@ TABLES = {  # name: (table of the fits, a label of it to index by)
     "influence_summary": (lambda f, s, st, d: f.influence_summary(), None),
     "dfbeta": (lambda f, s, st, d: f.dfbeta(), ROWS[0]),
     "dfbetas": (lambda f, s, st, d: f.dfbetas(), ROWS[0]),
+    "model_matrix": (lambda f, s, st, d: f.model_matrix(), ROWS[0]),
+    "model_matrix-newdata": (lambda f, s, st, d: f.model_matrix(d), ROWS[0]),
     "predict": (lambda f, s, st, d: f.predict(d), ROWS[0]),
     "predict-se": (lambda f, s, st, d: f.predict(d, se_fit=True, interval="confidence"), ROWS[0]),
     "glance": (lambda f, s, st, d: f.glance(), 0),
