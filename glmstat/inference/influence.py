@@ -268,11 +268,29 @@ def influence_summary(inf: Influence, nobs: int, rank: int, index: pd.Index) -> 
     }, index=index[idx])
 
 
+def _refuse_dense_table(fit: "GLMResults", cols: int, what: str) -> None:
+    """Refuse a table of a row per used row and ``cols`` numbers each that would take more than the formula
+    limits' ``max_design_bytes``, before it is allocated: a wide factor's design is fitted as its codes, so
+    a fit of 300,000 rows and a 3,000-level factor takes megabytes, where its rows x coefficients table takes
+    7 GB (a raw MemoryError, or the machine's memory)."""
+    from ..errors import GLMStatError
+    from .fit_access import formula_limits
+
+    rows, limit = fit.fit_data.n_rows, formula_limits(fit).max_design_bytes
+    size = 8 * rows * cols
+    if size > limit:
+        raise GLMStatError(f"{what} of {rows:,} rows and {cols:,} columns would take {size / 2**20:,.0f} MB, more than "
+                           f"the max_design_bytes of {limit / 2**20:,.0f} MB; fit fewer rows, or raise the limit "
+                           "(glm(..., limits=FormulaLimits(max_design_bytes=...)))")
+
+
 def coef_changes(fit: "GLMResults", scaled: bool = False) -> pd.DataFrame:
     """dfbeta (or dfbetas when ``scaled``): one row per used row, one column per coefficient (NaN where
-    aliased or where the row has zero weight)."""
-    fd = with_cov_factor(fit.fit_data)
+    aliased or where the row has zero weight).  Refused beyond ``max_design_bytes``
+    (:func:`_refuse_dense_table`)."""
     name = "dfbetas" if scaled else "dfbeta"
+    _refuse_dense_table(fit, len(fit.column_names), f"the {name} table")
+    fd = with_cov_factor(fit.fit_data)
     # the leverages first (decided exactly near 1), then each block's changes straight into the table: the
     # n x p table is the only one held, never also a copy of it in block parts
     hat = np.nan_to_num(np.concatenate([p.hat for p in _parts(fd, False, None)]))
@@ -292,7 +310,9 @@ def coef_changes(fit: "GLMResults", scaled: bool = False) -> pd.DataFrame:
 def influence_measures(fit: "GLMResults") -> pd.DataFrame:
     """R's ``influence.measures``: per used row the dfbetas of each kept coefficient (``dfb_<name>``), dffit,
     cov_ratio, cooks_d and hat (module docstring), ``influential`` where R's rules flag some measure and
-    ``flagged`` naming those measures (NaN and unflagged for rows of zero weight, which R leaves out)."""
+    ``flagged`` naming those measures (NaN and unflagged for rows of zero weight, which R leaves out).
+    Refused beyond ``max_design_bytes`` (:func:`_refuse_dense_table`)."""
+    _refuse_dense_table(fit, int(np.count_nonzero(fit.fit_data.kept)) + 4, "the influence measures table")
     # (one pass: the leverages, residual measures and dfbetas together, the leverages near 1 decided once)
     inf = influence(fit.fit_data, full=True, coef_changes="dfbetas")
     kept = np.asarray(fit.fit_data.kept, dtype=bool)
