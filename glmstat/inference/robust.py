@@ -76,6 +76,7 @@ from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
 from .fitdata import Covariance, FitData
+from .fit_access import formula_limits
 from .cluster_adjusted import DesignCoordinates, FactorCoordinates, adjusted_cluster_scores
 from .streamed_clusters import cluster_rows, gathered_cluster_scores
 from .covariance_factor import (LevelsFirstGram, block_leverages, factor_gram, leverage_weights, levels_first_gram,
@@ -127,6 +128,8 @@ def sandwich_vcov(
     cluster: np.ndarray | None = None,
     n_clusters: int | None = None,
     cluster_labels: Sequence | None = None,
+    cluster_name: Any = None,
+    max_bytes: float = float("inf"),
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The sandwich covariance V (kept x kept) of the module docstring, and G (kept x m) with V = G G' where C
     is too ill-conditioned for quadratic forms (else None).
@@ -142,6 +145,10 @@ def sandwich_vcov(
         G (required with ``cluster``).
     cluster_labels : sequence, optional
         The cluster values by code, for error messages.
+    cluster_name, max_bytes : optional
+        The cluster variable's name and the bytes its dense G x p sums may take (the formula limits'
+        ``max_design_bytes``): beyond them the clusters are refused (:func:`refuse_dense_cluster_sums`).  The
+        HC2/HC3 scores are sparse, and dense (G x p) only in a covariance factor's coordinates.
     """
     if type not in HC_TYPES:
         raise GLMStatError(f"unknown sandwich type {shown(type)}; use one of {', '.join(HC_TYPES)}")
@@ -170,6 +177,8 @@ def sandwich_vcov(
     else:
         G = int(n_clusters)
         labels = list(range(1, G + 1)) if cluster_labels is None else list(cluster_labels)
+        if type in ("HC0", "HC1") or F is not None:
+            refuse_dense_cluster_sums(cluster_name, G, kept.size, max_bytes)
         if type in ("HC0", "HC1"):
             sums = np.zeros((G, kept.size))
             start, diagonal = 0, None
@@ -336,26 +345,49 @@ class _GroupSums:
     n: int = 0
     missing: int = 0
     first_missing: int = -1
+    name: Any = None  # the cluster column, and the bytes its sums may take (refuse_dense_cluster_sums)
+    limit: float = float("inf")
 
     def merge(self, other: "_GroupSums") -> "_GroupSums":
         first = self.first_missing if self.first_missing >= 0 else (
             self.n + other.first_missing if other.first_missing >= 0 else -1)
+        limit = min(self.limit, other.limit)
+        # (the union of the two's clusters, counted before it is made: a column of distinct values held G x p)
+        clusters = len(self.sums.index.union(other.sums.index)) if limit < float("inf") else 0
+        refuse_dense_cluster_sums(self.name if self.name is not None else other.name, clusters,
+                                  self.sums.shape[1], limit, seen=True)
         return _GroupSums(self.sums.add(other.sums, fill_value=0.0), other.diagonal, self.n + other.n,
-                          self.missing + other.missing, first)
+                          self.missing + other.missing, first, self.name if self.name is not None else other.name,
+                          limit)
 
 
-def _block_group_sums(b: Block, fd: FitData, kernel) -> _GroupSums:
+def _block_group_sums(b: Block, fd: FitData, kernel, name: Any = None, limit: float = float("inf")) -> _GroupSums:
     """A block's cluster sums; its cluster values are the block's ``groups`` (no sums where one is missing:
-    the covariance is refused)."""
+    the covariance is refused).  ``name`` and ``limit``: the bound every merge of the sums checks."""
     codes, values = pd.factorize(b.groups, sort=False)
     n = codes.shape[0]
     missing = np.flatnonzero(codes < 0)
     if missing.size:
         return _GroupSums(pd.DataFrame(np.zeros((0, b.X.n_cols))), b.X.diagonal_columns(), n, int(missing.size),
-                          int(missing[0]))
+                          int(missing[0]), name, limit)
+    refuse_dense_cluster_sums(name, len(values), b.X.n_cols, limit, seen=True)  # (a block: up to a million rows)
     _, e, _ = _block_scores(b, fd, kernel, leverage=False)
     sums = b.X.group_rmatvec(e, codes.astype(np.intp), len(values))
-    return _GroupSums(pd.DataFrame(sums, index=pd.Index(values)), b.X.diagonal_columns(), n)
+    return _GroupSums(pd.DataFrame(sums, index=pd.Index(values)), b.X.diagonal_columns(), n, name=name, limit=limit)
+
+
+def refuse_dense_cluster_sums(name: Any, G: int, p: int, limit: float, seen: bool = False) -> None:
+    """Refuse clusters whose G x p sums (of scores, dense) would take more than ``limit`` bytes (the formula
+    limits' ``max_design_bytes``), before they are allocated: a wide factor's design is fitted as its codes, so
+    a fit of 300,000 rows and a 3,000-level factor clustered by a row id asked for 7 GB here (a streamed one
+    held them as they were added).  ``seen``: G counts the clusters of the rows read so far (streamed)."""
+    size = 8 * G * p
+    if size > limit:
+        many = f"{'at least ' if seen else ''}{G:,}"
+        raise GLMStatError(f"cluster={shown(name)}: the sums of {many} clusters over {p:,} coefficients would take "
+                           f"{size / 2**20:,.0f} MB, more than the max_design_bytes of {limit / 2**20:,.0f} MB; "
+                           "cluster by a coarser variable, or raise the limit "
+                           "(glm(..., limits=FormulaLimits(max_design_bytes=...)))")
 
 
 def _checked_clusters(name: str, G: int, missing: int, first_missing: int,
@@ -372,18 +404,19 @@ def _checked_clusters(name: str, G: int, missing: int, first_missing: int,
     return G
 
 
-def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable[[], pd.Index] | None = None
-                          ) -> tuple[np.ndarray, np.ndarray | None, int]:
+def streamed_cluster_vcov(fd: FitData, type: str, name: str, rows_used: Callable[[], pd.Index] | None = None,
+                          max_bytes: float = float("inf")) -> tuple[np.ndarray, np.ndarray | None, int]:
     """The clustered HC0/HC1 sandwich of a fit to streamed data, clustered by the data column ``name``: the
     cluster sums reduced per block (per partition, on a cluster) and added by cluster value; its factor (as
     :func:`sandwich_vcov`); G.  ``rows_used()`` labels the first row without a cluster value in the error
-    that refuses them."""
+    that refuses them; sums beyond ``max_bytes`` are refused as they are added
+    (:func:`refuse_dense_cluster_sums`)."""
     fd = with_cov_factor(fd)
     source = fd.source.with_groups(name)
     kernel = kernel_for(fd.family)
     p = fd.kept.size
-    total = fold(source, partial(_block_group_sums, fd=fd.portable(), kernel=kernel), _GroupSums.merge,
-                 _GroupSums(pd.DataFrame(np.zeros((0, p))), None))
+    total = fold(source, partial(_block_group_sums, fd=fd.portable(), kernel=kernel, name=name, limit=max_bytes),
+                 _GroupSums.merge, _GroupSums(pd.DataFrame(np.zeros((0, p))), None, name=name, limit=max_bytes))
     G = _checked_clusters(name, len(total.sums), total.missing, total.first_missing, rows_used)
     sums = total.sums.to_numpy()
     scale = fd.n_ok / fd.n_rows
@@ -465,8 +498,8 @@ def _clustered_bias_reduced(fd: FitData, kernel, cluster: np.ndarray, G: int, ty
     return _scores_matrix(found, G, coords.width, type, labels, np.bincount(cluster, minlength=G))
 
 
-def streamed_bias_reduced_vcov(fd: FitData, type: str, name: str, rows_used: Callable[[], pd.Index] | None = None
-                               ) -> tuple[np.ndarray, np.ndarray | None, int]:
+def streamed_bias_reduced_vcov(fd: FitData, type: str, name: str, rows_used: Callable[[], pd.Index] | None = None,
+                               max_bytes: float = float("inf")) -> tuple[np.ndarray, np.ndarray | None, int]:
     """The clustered HC2/HC3 sandwich of a fit to streamed data, clustered by the data column ``name``, its
     factor (as :func:`sandwich_vcov`) and G: the clusters counted in one pass, then their rows gathered a
     bucket of clusters at a time (:mod:`~glmstat.inference.streamed_clusters`), each cluster's adjusted score
@@ -476,6 +509,8 @@ def streamed_bias_reduced_vcov(fd: FitData, type: str, name: str, rows_used: Cal
     source = fd.source.with_groups(name)
     clusters = cluster_rows(source)
     G = _checked_clusters(name, clusters.values.size, clusters.missing, clusters.first_missing, rows_used)
+    if fd.cov_factor is not None:  # (the scores in the factor's coordinates are dense)
+        refuse_dense_cluster_sums(name, G, fd.kept.size, max_bytes)
     block = partial(_block_scores, fd=fd.portable(), kernel=kernel_for(fd.family), leverage=False)
     cols = None if fd.kept.all() else np.flatnonzero(fd.kept)
 
@@ -580,6 +615,7 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
     type = type.upper()
     fd = fit.factored_fit_data
     n = fd.n_rows
+    limit = formula_limits(fit).max_design_bytes
     if type == "HC1" and n - fd.rank <= 0:
         raise GLMStatError(f"HC1 needs more rows ({n}) than coefficients ({fd.rank})")
     if cluster is None:
@@ -594,13 +630,15 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
         columns = data_columns(fit)
         if cluster not in columns:
             raise DataError(f"cluster={shown(cluster)} names no column of the data; columns are {shown(list(columns))}")
-        streamed = streamed_cluster_vcov if type in ("HC0", "HC1") else streamed_bias_reduced_vcov
-        Vk, Gk, G = streamed(fd, type, cluster, lambda: fit.rows_used)
+        if type in ("HC0", "HC1"):
+            Vk, Gk, G = streamed_cluster_vcov(fd, type, cluster, lambda: fit.rows_used, max_bytes=limit)
+        else:
+            Vk, Gk, G = streamed_bias_reduced_vcov(fd, type, cluster, lambda: fit.rows_used, max_bytes=limit)
         label = f"{type}, clustered by {cluster}, {G} clusters"
     else:
         codes, values, name = cluster_codes(cluster, fit)
         G = len(values)
-        Vk, Gk = sandwich_vcov(fd, type, codes, G, values)
+        Vk, Gk = sandwich_vcov(fd, type, codes, G, values, cluster_name=name, max_bytes=limit)
         label = f"{type}, clustered by {name}, {G} clusters"
     p = fd.kept.size
     kept = np.flatnonzero(fd.kept)

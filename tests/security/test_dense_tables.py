@@ -11,6 +11,7 @@ the peak of the memory numpy allocates (traced) stays far below the table's size
 
 from __future__ import annotations
 
+import re
 import tracemalloc
 import warnings
 
@@ -79,3 +80,74 @@ def test_within_the_limit_the_tables_are_computed():
     np.testing.assert_allclose(table.loc[level, "Intercept"].to_numpy(), 0.0, atol=1e-12)
     measures = fit.influence_measures()
     assert measures.shape == (ROWS, LEVELS + 4 + 2) and measures.columns[0] == "dfb_Intercept"
+
+
+# -- clustered sandwiches: the clusters' sums of scores are G x p ----------------------------------------------
+def traced_refusal(call) -> tuple[str, float]:
+    """The message of the GLMStatError ``call()`` raises, and the peak of the memory traced until then."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(gs.GLMStatError) as info:
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return str(info.value), peak
+
+
+def with_row_ids(data: pd.DataFrame) -> pd.DataFrame:
+    return data.assign(row=[f"r{i}" for i in range(len(data))])
+
+
+@pytest.mark.parametrize("type", ["HC0", "HC1"])
+def test_clusters_whose_sums_exceed_the_limit_are_refused(small_limit, type):
+    """Clustered by a row id, HC0/HC1 summed the scores of 30,000 clusters into a dense G x p array."""
+    data = with_row_ids(wide_factor_data())
+    message, peak = traced_refusal(lambda: small_limit.robust(type, cluster=data["row"]))
+    assert message.startswith("cluster='row': the sums of 30,000 clusters over 201 coefficients"), message
+    assert "max_design_bytes of 20 MB" in message and "\n" not in message
+    assert peak < TABLE_MB * 2**20 / 4, f"{peak / 2**20:.0f} MB allocated before the refusal"
+
+
+def test_sparse_clustered_scores_are_still_computed(small_limit):
+    """HC3's clusters' scores are sparse (a row reaches its level's column): not refused."""
+    se = small_limit.robust("HC3", cluster=with_row_ids(wide_factor_data())["row"]).std_errors
+    assert np.isfinite(se.to_numpy()).all()
+
+
+def test_a_parquet_fit_refuses_them_in_its_pass(tmp_path):
+    path = tmp_path / "rows.parquet"
+    with_row_ids(wide_factor_data()).to_parquet(path, row_group_size=4096)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = gs.glm("y ~ x + id", str(path), family=gs.Poisson(),
+                     limits=gs.FormulaLimits(max_design_bytes=20 * 2**20))
+    with pytest.raises(gs.GLMStatError) as info:
+        fit.robust("HC0", cluster="row")
+    # (counted as the rows are read: the clusters of the rows read when the sums outgrew the limit; the
+    # reading of a block itself takes more memory than the sums, so no peak is asserted here)
+    assert re.match(r"cluster='row': the sums of at least [\d,]+ clusters over 201 coefficients", str(info.value))
+
+
+def test_a_dask_fit_refuses_them_as_partitions_are_added():
+    """Each partition's sums are within the limit; their union is counted before it is made."""
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    data = with_row_ids(wide_factor_data())
+    with dask.config.set(scheduler="synchronous"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = gs.glm("y ~ x + id", dd.from_pandas(data, npartitions=8), family=gs.Poisson(),
+                     limits=gs.FormulaLimits(max_design_bytes=20 * 2**20))
+        with pytest.raises(gs.GLMStatError, match=r"^cluster='row': the sums of at least [\d,]+ clusters over 201 "):
+            fit.robust("HC0", cluster="row")
+
+
+def test_within_the_limit_one_cluster_per_row_is_hc0_times_g_over_g_minus_1():
+    """Closed form: with every row its own cluster, vcovCL's meat is G/(G-1) times vcovHC's HC0 meat."""
+    data = with_row_ids(wide_factor_data())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = gs.glm("y ~ x + id", data, family=gs.Poisson(), limits=gs.FormulaLimits(max_design_bytes=60 * 2**20))
+    clustered = fit.robust("HC0", cluster=data["row"]).vcov.to_numpy()
+    plain = fit.robust("HC0").vcov.to_numpy()
+    np.testing.assert_allclose(clustered, plain * ROWS / (ROWS - 1), rtol=1e-9, atol=1e-14)
