@@ -587,16 +587,27 @@ def _negbin_table(fits, test) -> pd.DataFrame:
 
 # -- single-term deletions ------------------------------------------------------------------------------------
 def _factors(label: str) -> frozenset[str]:
-    """The variables of an interaction label ``a:b:c``, splitting at ``:`` outside brackets and backticks."""
-    parts, depth, tick, cur = [], 0, False, []
+    """The variables of an interaction label ``a:b:c``, splitting at ``:`` outside brackets, backtick-quoted
+    names and string literals.  A label is R's deparsed text, whose quoted names and strings escape a backtick
+    or a quote with a backslash (a column named with a backtick, crossed with b, is labelled with a backslash
+    and two backticks before ``:b``), and a string may hold a bracket (``I(g == ")"):b``).  Read as plain
+    characters, either was one variable, so ``drop1`` offered to drop a main effect under its interaction."""
+    parts, depth, quote, escaped, cur = [], 0, "", False, []
     for ch in label:
-        if ch == "`":
-            tick = not tick
-        elif not tick and ch in "([{":
+        if quote:  # (inside a backtick name or a string: only its closing quote ends it)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "`'\"":
+            quote = ch
+        elif ch in "([{":
             depth += 1
-        elif not tick and ch in ")]}":
+        elif ch in ")]}":
             depth -= 1
-        if ch == ":" and depth == 0 and not tick:
+        if ch == ":" and depth == 0 and not quote:
             parts.append("".join(cur).strip())
             cur = []
         else:
