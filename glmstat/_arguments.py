@@ -24,7 +24,7 @@ import numpy as np
 from .errors import GLMStatError
 from .printable import writable_text
 
-__all__ = ["shown", "shown_items", "items_given", "is_one_of", "flag", "real_number", "confidence_level",
+__all__ = ["shown", "shown_row", "shown_items", "items_given", "is_one_of", "flag", "real_number", "confidence_level",
            "random_seed", "output_path", "writing_to"]
 
 
@@ -56,6 +56,22 @@ def shown(value: Any, width: int = 60) -> str:
     if isinstance(value, str):
         return repr(value if len(value) <= width else value[:width] + "...")
     return f"a {type(value).__name__}"
+
+
+def shown_row(label: Any, width: int = 60) -> str:
+    """A row's label (from the data's index: someone else's) for a message, as :func:`shown` shows a value: a
+    string cut, an int of 5,000 digits by its magnitude (its ``repr`` raised Python's ValueError in place of
+    the message); a numpy scalar as its Python value; a date, time or period (a time series' index) as its
+    text; any other object by its type, never by its own ``__repr__``."""
+    import datetime
+
+    import pandas as pd
+
+    if isinstance(label, np.generic):
+        label = label.item()
+    if isinstance(label, (datetime.date, datetime.time, datetime.timedelta, pd.Period)):  # (Timestamps too)
+        return shown(str(label), width)
+    return shown(label, width)
 
 
 def shown_items(items: Sequence[Any], k: int = 10, each: Callable[[Any], str] = shown, sep: str = ", ") -> str:

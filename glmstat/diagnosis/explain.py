@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from .._arguments import shown
+from .._arguments import shown, shown_row
 from ..design.sources import fold
 from .._scipy import linalg as sla
 from .._scipy import optimize
@@ -326,7 +326,7 @@ ROWS_NAMED = 5
 
 def row_labels_text(labels: Sequence[Any], total: int) -> str:
     """``5, 17, 'a', ...``: the labels of the first rows of ``total`` (those past :data:`ROWS_NAMED` left out)."""
-    return ", ".join(repr(v) for v in list(labels)[:ROWS_NAMED]) + (", ..." if total > ROWS_NAMED else "")
+    return ", ".join(shown_row(v) for v in list(labels)[:ROWS_NAMED]) + (", ..." if total > ROWS_NAMED else "")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import numpy as np
 from ..design.sources import fold
 from ..families import Family
 from ..links import eta_outside
-from .._arguments import shown
+from .._arguments import shown_row
 from ..formula.validation import row_label
 
 __all__ = ["invalid_start"]
@@ -98,7 +98,7 @@ def invalid_start(frame, source, family: Family, start: np.ndarray | None,
     if found.first is None:
         return None
     i, reason, y, mu, eta = found.first
-    row = shown(row_label(frame, i))
+    row = shown_row(row_label(frame, i))
     others = "" if found.count == 1 else f" ({found.count} rows are like it)"
     link, name = family.link.name, family.name
     if beta is None:

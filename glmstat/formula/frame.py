@@ -24,7 +24,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import is_one_of, items_given, shown, shown_items
+from .._arguments import is_one_of, items_given, shown, shown_items, shown_row
 from ..once import once
 from ..printable import first_unwritable
 from ..design.base import Design
@@ -325,9 +325,9 @@ def check_finite_design(X: Design, names: tuple[str, ...], index: pd.Index | Non
         j = int(np.argmax(bad))
         x = X.column(j)
         rows = np.flatnonzero(~np.isfinite(x))
-        where = (f" (row {index[rows[0]]!r} has {x[rows[0]]:g})"
+        where = (f" (row {shown_row(index[rows[0]])} has {x[rows[0]]:g})"
                  if index is not None and rows.size else "")
-        raise DataError(f"the design column {names[j]!r} has infinite values{where}; remove or transform them")
+        raise DataError(f"the design column {shown(names[j])} has infinite values{where}; remove or transform them")
 
 
 def encode_new_data(spec: ModelSpec, data: Any) -> tuple[Design, np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from typing import Any, Collection, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import items_given, shown
+from .._arguments import items_given, shown, shown_row
 from ..errors import DataError, FormulaError, GLMStatError
 from ..families import Family
 from ..printable import escape_unprintable
@@ -337,13 +337,13 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         for v, a in ((succ, response.args[0]), (fail, response.args[1])):
             bad = np.flatnonzero(v < 0)
             if bad.size:
-                raise DataError(f"{deparse(a)!r} must be non-negative counts; row {df.index[bad[0]]!r} has "
-                                f"{v[bad[0]]:g}")
+                raise DataError(f"{deparse(a)!r} must be non-negative counts; row {shown_row(df.index[bad[0]])} "
+                                f"has {v[bad[0]]:g}")
             # (an infinite count makes the proportion inf/inf, NaN: the row was dropped as if the value were missing)
             bad = np.flatnonzero(np.isinf(v))
             if bad.size:
-                raise DataError(f"{deparse(a)!r} must be finite counts; row {df.index[bad[0]]!r} has {v[bad[0]]:g}; "
-                                "remove or correct it")
+                raise DataError(f"{deparse(a)!r} must be finite counts; row {shown_row(df.index[bad[0]])} has "
+                                f"{v[bad[0]]:g}; remove or correct it")
         trials = succ + fail
         with np.errstate(invalid="ignore", divide="ignore"):
             y = np.where(trials == 0, 0.0, succ / trials)
@@ -454,8 +454,8 @@ def _infinite_offset_message(rows: Rows, off: np.ndarray, used: np.ndarray | Non
     at = k if used is None else int(used[k])  # (the parts hold every row of the chunk)
     # the part infinite there names it (several parts: one of them; a sum of +inf and -inf is NaN, a missing value)
     what = next((name for name, v in rows.offset_parts if not np.isfinite(v[at])), "the offset")
-    return (f"the offset has infinite values: {what} is {off[k]:g} in row {label(k)!r} (log of a zero exposure?); "
-            "drop such rows or correct the values")
+    return (f"the offset has infinite values: {what} is {off[k]:g} in row {shown_row(label(k))} (log of a zero "
+            "exposure?); drop such rows or correct the values")
 
 
 def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> ArraysUsed:
@@ -475,13 +475,14 @@ def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> Arr
     label = (lambda k: index[k if used is None else used[k]])  # the row label of position k among the used
     if not np.isfinite(y).all():
         k = int(np.flatnonzero(~np.isfinite(y))[0])
-        raise DataError(f"the response {rows.response_name!r} has infinite values (row {label(k)!r} has {y[k]:g}); "
-                        "remove or transform them")
+        raise DataError(f"the response {rows.response_name!r} has infinite values (row {shown_row(label(k))} has "
+                        f"{y[k]:g}); remove or transform them")
     if rows.prior is not None:
         bad = np.flatnonzero(~np.isfinite(prior) | (prior < 0))
         if bad.size:
             what = "weights" if rows.weights_column is None else f"weights column {shown(rows.weights_column)}"
-            raise DataError(f"{what} must be finite and non-negative; row {label(bad[0])!r} has {prior[bad[0]]:g}")
+            raise DataError(f"{what} must be finite and non-negative; row {shown_row(label(bad[0]))} has "
+                            f"{prior[bad[0]]:g}")
     if rows.offset is not None and not np.isfinite(off).all():
         raise DataError(_infinite_offset_message(rows, off, used, label))
     total = prior if trials is ones else trials if prior is ones else prior * trials

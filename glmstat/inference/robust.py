@@ -68,7 +68,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import items_given, shown
+from .._arguments import items_given, shown, shown_row
 from .._scipy import sparse
 from ..design.base import rows_within
 from ..design.sources import Block, fold
@@ -396,7 +396,7 @@ def _checked_clusters(name: str, G: int, missing: int, first_missing: int,
     the rows used, labelled by ``rows_used()``) and G distinct values: an error for any missing value or fewer
     than 2 clusters, worded as the in-memory one (:func:`cluster_codes`)."""
     if missing:
-        first = "" if rows_used is None else f" (first: row {shown(rows_used()[first_missing])})"
+        first = "" if rows_used is None else f" (first: row {shown_row(rows_used()[first_missing])})"
         raise DataError(f"cluster {shown(name)} is missing for {missing} of the rows used{first}; drop or "
                         "impute those rows and refit")
     if G < 2:

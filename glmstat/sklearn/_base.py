@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._arguments import shown
+from .._arguments import shown, shown_row
 from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..errors import ConvergenceWarning as _GsConvergenceWarning
@@ -227,7 +227,7 @@ class GLMEstimatorBase(BaseEstimator):
             raise ValueError(f"with formula= the estimator takes a pandas DataFrame, got {type(X).__name__}")
         enc = front_end(X, spec=self._spec)
         if not enc.complete.all():
-            rows = list(X.index[~enc.complete][:5])
+            rows = ", ".join(shown_row(r) for r in X.index[~enc.complete][:5])
             raise ValueError(f"{int((~enc.complete).sum())} rows have missing values in the model's columns "
                              f"(rows {rows}); impute or drop them first")
         return enc.design.matvec(self._design_coef()) + enc.offset
