@@ -11,6 +11,7 @@ a file never quote its content.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -45,12 +46,43 @@ def is_dask(data: Any) -> bool:
     return isinstance(data, dd.DataFrame)
 
 
+#: The first pyarrow whose Parquet and IPC readers do not unpickle a column's extension type
+#: (``arrow.py_extension_type``): 0.14.0 to 14.0.0 ran the code a file from someone else held (CVE-2023-47248)
+SAFE_PYARROW = (14, 0, 1)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    """The leading numbers of a version string (``"14.0.1.dev3"``: (14, 0, 1))."""
+    out = []
+    for part in text.split(".")[:3]:
+        digits = ""
+        for ch in part:
+            if not ch.isdigit():
+                break
+            digits += ch
+        out.append(int(digits) if digits else 0)
+        if len(digits) < len(part):
+            break
+    return tuple(out + [0] * (3 - len(out)))
+
+
 def pyarrow_parquet(doing: str = "reading Parquet files"):
-    """``pyarrow.parquet``, or a MissingDependencyError saying that ``doing`` needs it and how to install it."""
+    """``pyarrow.parquet``, or a MissingDependencyError saying that ``doing`` needs it and how to install it.
+
+    A pyarrow older than :data:`SAFE_PYARROW` is refused unless ``pyarrow_hotfix`` was imported (the fix for
+    those versions): its readers unpickled a column's extension type, so reading a Parquet file from someone
+    else ran their code.  The ``parquet`` extra asks for a safe version, but a pyarrow installed before (or
+    for another package) is used as it is."""
     try:
+        import pyarrow
         import pyarrow.parquet as pq
     except ImportError as e:
         raise MissingDependencyError(f"{doing} needs pyarrow: pip install 'glmstat[parquet]'") from e
+    version = str(getattr(pyarrow, "__version__", "0"))
+    if _version(version) < SAFE_PYARROW and "pyarrow_hotfix" not in sys.modules:
+        raise MissingDependencyError(
+            f"{doing} needs pyarrow 14.0.1 or later: pyarrow {shown(version)} runs code that a Parquet file can hold "
+            "(CVE-2023-47248); pip install 'pyarrow>=14.0.1' (or import pyarrow_hotfix first)")
     return pq
 
 
