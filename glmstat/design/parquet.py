@@ -28,11 +28,11 @@ _META_KEY = b"glmstat.design"
 
 
 def _pa():
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as e:  # pragma: no cover - exercised only without pyarrow
-        raise ImportError("Parquet sources need pyarrow: pip install glmstat[parquet]") from e
+    from ..formula.readers import pyarrow_parquet  # (a pyarrow that unpickles extension types is refused there)
+
+    pq = pyarrow_parquet("a Parquet source")
+    import pyarrow as pa
+
     return pa, pq
 
 
