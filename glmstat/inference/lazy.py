@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
+from ..errors import GLMStatError
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
 from ..formula.data_paths import refuse_data_file, refuse_filled_directory
 from ..formula.readers import ParquetReader, is_dask, pyarrow_parquet
@@ -35,15 +36,33 @@ def _concat(parts: list) -> pd.Series | pd.DataFrame:
     return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
-def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str, numbered: bool = False) -> Any:
+def refuse_in_memory(rows: int, columns: tuple[str, ...] | str, limit: float) -> None:
+    """Refuse a per-row result of streamed rows that would take more than ``limit`` bytes (the formula limits'
+    ``max_design_bytes``) in memory, 8 bytes a value and a row label, before any block is read: a Parquet file
+    of 200 million rows of zeros takes 1.7 MB and is fitted in bounded memory, but its ``augment()`` held 16 GB
+    of rows.  Written to a file (``augment(path=...)``) or left on a dask cluster, they are never held."""
+    width = 1 if isinstance(columns, str) else len(columns)
+    size = 8 * rows * (width + 1)
+    if size > limit:
+        what = columns if isinstance(columns, str) else columns[0] if width == 1 else f"{width} columns"
+        raise GLMStatError(f"the {rows:,} rows' results ({what}) would take {size / 2**20:,.0f} MB in memory, more "
+                           f"than the max_design_bytes of {limit / 2**20:,.0f} MB; write them to a Parquet file block "
+                           "by block with fit.augment(path=...), fit a dask DataFrame (its results stay on the "
+                           "cluster), or raise the limit (glm(..., limits=FormulaLimits(max_design_bytes=...)))")
+
+
+def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str, numbered: bool = False,
+            max_bytes: float = float("inf")) -> Any:
     """``fn(block)`` (a pandas Series or DataFrame indexed by the block's row labels) over the rows of a
     streamed ``source``: a dask collection when the source is on a cluster, else one pandas object, the
-    blocks taken in order.  With ``numbered``, ``fn(block, k=k)``, k the block's (partition's) number."""
+    blocks taken in order, refused beyond ``max_bytes`` (:func:`refuse_in_memory`).  With ``numbered``,
+    ``fn(block, k=k)``, k the block's (partition's) number."""
     if hasattr(source, "map_blocks"):
         import dask.dataframe as dd
 
         meta = _empty(columns)
         return dd.from_delayed(source.map_blocks(fn, lambda: meta, numbered), meta=meta, verify_meta=False)
+    refuse_in_memory(source.n_rows, columns, max_bytes)
     parts = [fn(b, k=k) if numbered else fn(b) for k, b in enumerate(source.blocks())]
     return _concat(parts) if parts else _empty(columns)
 
@@ -117,10 +136,12 @@ def per_chunk(data: Any, fn: Callable, columns: tuple[str, ...] | str, reads: Se
     ``reads``: the only columns of a Parquet file ``fn`` needs (those the file has are read; None: every
     column), checked as a fit's first pass checks them (no lists, structs or bytes; no row group beyond
     ``limits.max_design_bytes`` when read): a column new data holds but the model does not use is never read.  A
-    directory or glob lists at most ``limits.max_listed`` entries."""
+    directory or glob lists at most ``limits.max_listed`` entries; rows whose results would take more than
+    ``limits.max_design_bytes`` in memory are refused from the files' metadata (:func:`refuse_in_memory`)."""
     if is_dask(data):
         return data.map_partitions(_Once(fn), meta=_empty(columns))
     reader = ParquetReader.open(data, limits=limits)
+    refuse_in_memory(reader.n_rows, columns, limits.max_design_bytes)
     wanted = reader.columns
     if reads is not None:
         needed = set(reads)

@@ -264,7 +264,8 @@ def predict(
         if not frame.in_memory:  # the fitted rows, block by block (a dask collection for a dask fit)
             from .lazy import per_row
 
-            return per_row(source, partial(_block_predictions, rule=rule), rule.columns)
+            return per_row(source, partial(_block_predictions, rule=rule), rule.columns,
+                           max_bytes=frame.spec.limits.max_design_bytes)
         return rule.on(frame.design, frame.offset, None, fit.rows_used)
     newdata = in_memory_frame(newdata, fit.model_frame.spec.limits)  # (a pyarrow Table, a polars DataFrame: pandas)
     if offset is not None and not has_offset_array(fit):  # (in memory or streamed, the same refusal)

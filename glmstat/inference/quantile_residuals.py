@@ -137,4 +137,4 @@ def _streamed(fit: "GLMResults", seed: Any) -> Any:
     on_cluster = hasattr(source, "map_blocks")
     draws = _PerPartition(_seed_sequence(seed)) if on_cluster else _InOrder(np.random.default_rng(seed))
     return per_row(source, partial(_block_residuals, fd=fit.fit_data.portable(), draws=draws), "resid_quantile",
-                   numbered=True)
+                   numbered=True, max_bytes=fit.model_frame.spec.limits.max_design_bytes)

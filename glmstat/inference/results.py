@@ -37,6 +37,7 @@ from ..formula.readers import pyarrow_parquet
 from ..once import once
 from ..report.tables import Column, returns_table
 from .fitdata import Covariance, FitData
+from .fit_access import formula_limits
 from .per_row import AUGMENT_COLUMNS, RESIDUAL_KINDS, block_augment, block_column, residual_values
 
 __all__ = ["GLMResults"]
@@ -604,7 +605,8 @@ class GLMResults:
         ``fn`` takes (default :attr:`fit_data`)."""
         from .lazy import per_row
 
-        return per_row(self._source, partial(fn, fd=(fd or self.fit_data).portable()), columns)
+        return per_row(self._source, partial(fn, fd=(fd or self.fit_data).portable()), columns,
+                       max_bytes=formula_limits(self).max_design_bytes)
 
     @once
     def factored_fit_data(self) -> FitData:

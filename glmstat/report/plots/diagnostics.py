@@ -211,17 +211,17 @@ def _per_row(fit: "GLMResults") -> dict[str, np.ndarray]:
     """Leverage, Cook's distance, linear predictor, Pearson and standardized Pearson residuals and the row
     labels of every row used (a streamed fit: from one pass of ``augment()``, refused above
     :data:`MAX_STREAMED_ROWS` rows)."""
+    if not fit.model_frame.in_memory and fit.nobs > MAX_STREAMED_ROWS:  # (before augment() reads every row)
+        raise GLMStatError(
+            f"fit.plot() draws every row used, and this fit to streamed data has {fit.nobs} (more than "
+            f"{MAX_STREAMED_ROWS}, the most the diagnostic plots draw: more points make a blot, and all of "
+            "them would be brought into memory); plot a fit to a sample of the rows, or write "
+            "fit.augment(path) and look at the rows with the largest residuals and Cook's distances")
     aug = fit.augment()
     if fit.model_frame.in_memory:
         rows = {"eta": fit.linear_predictor, "r": fit.residuals("pearson"), "rs": fit.std_residuals("pearson")}
         labels = row_labels(fit)
     else:
-        if fit.nobs > MAX_STREAMED_ROWS:
-            raise GLMStatError(
-                f"fit.plot() draws every row used, and this fit to streamed data has {fit.nobs} (more than "
-                f"{MAX_STREAMED_ROWS}, the most the diagnostic plots draw: more points make a blot, and all of "
-                "them would be brought into memory); plot a fit to a sample of the rows, or write "
-                "fit.augment(path) and look at the rows with the largest residuals and Cook's distances")
         if hasattr(aug, "compute"):  # a dask fit's lazy table: one pass on the cluster
             aug = aug.compute()
         r = aug["resid_pearson"].to_numpy(dtype=float)
