@@ -24,12 +24,38 @@ import numpy as np
 from .errors import GLMStatError
 from .printable import writable_text
 
-__all__ = ["shown", "shown_row", "shown_items", "items_given", "is_one_of", "flag", "real_number", "confidence_level",
-           "random_seed", "output_path", "writing_to"]
+__all__ = ["shown", "shown_row", "shown_items", "own_scalar", "foreign_type", "items_given", "is_one_of", "flag",
+           "real_number", "confidence_level", "random_seed", "output_path", "writing_to"]
 
 
 #: items of a list or tuple a message shows
 _SHOWN_ITEMS = 5
+#: Python's own scalar types (a subclass of one is not: its methods are someone else's code)
+_OWN_SCALARS = frozenset({str, int, float, bool, complex, type(None)})
+
+
+def own_scalar(value: Any) -> bool:
+    """Whether ``value`` is Python's or numpy's own scalar -- a str, int, float, bool, None, or a numpy scalar of
+    numpy's own types -- and not an instance of a subclass, whose conversions, comparisons and ``repr`` are
+    code that came with the value (a float subclass's ``__float__`` runs when numpy or ``float()`` reads it)."""
+    t = type(value)
+    return t in _OWN_SCALARS or (issubclass(t, np.generic) and t.__module__ == "numpy")
+
+
+def foreign_type(values: Sequence[Any], depth: int = 1, also: frozenset = frozenset()) -> type | None:
+    """The type of an item of the list or tuple ``values`` (and of its lists or tuples, ``depth`` levels down:
+    a column of one-element rows) that is not Python's or numpy's own scalar (:func:`own_scalar`) nor one of
+    the types ``also``, or None.
+    Only the items' types are looked at: nothing of theirs runs (``np.asarray`` of a list of float subclasses
+    called each one's ``__float__``)."""
+    for t in set(map(type, values)):
+        if t in (list, tuple) and depth > 0:
+            for v in values:
+                if type(v) is t and (inner := foreign_type(v, depth - 1, also)) is not None:
+                    return inner
+        elif not (t in _OWN_SCALARS or t in also or (issubclass(t, np.generic) and t.__module__ == "numpy")):
+            return t
+    return None
 
 
 def shown(value: Any, width: int = 60) -> str:
@@ -39,13 +65,16 @@ def shown(value: Any, width: int = 60) -> str:
 
     Every user value a message quotes passes here: ``repr`` of an int of more than 4,300 digits raises
     Python's ``ValueError`` (instead of the message), a 10 MB string would make a 10 MB message, and an
-    object's own ``__repr__`` is someone else's code.
+    object's own ``__repr__`` is someone else's code -- so is a subclass's of str, int or float (shown by its
+    type, as any other object).
     """
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):
         items = [f"a {type(v).__name__}" if isinstance(v, (list, tuple)) else shown(v, width)  # (one level)
                  for v in value[:_SHOWN_ITEMS]] + (["..."] if len(value) > _SHOWN_ITEMS else [])
         text = ", ".join(items)
         return f"[{text}]" if isinstance(value, list) else f"({text}{',' if len(value) == 1 else ''})"
+    if not own_scalar(value):
+        return f"a {type(value).__name__}"
     if isinstance(value, (bool, np.bool_)) or value is None:
         return repr(bool(value) if value is not None else None)
     if isinstance(value, (int, np.integer)):
@@ -149,7 +178,8 @@ def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = 
         bounds = "" if (low, high) == (-math.inf, math.inf) else (
             f" from {low:g} to {high:g}" if not (low_open or high_open) else f" in {lo}{low:g}, {high:g}{hi}")
         must = ("a finite number" if finite else "a number") + bounds
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not own_scalar(value)):  # (a float subclass: float() would run its __float__)
         raise error(f"{what} must be {must}, got {shown(value)}")
     try:
         v = float(value)

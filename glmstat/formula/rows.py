@@ -19,7 +19,7 @@ from typing import Any, Collection, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import items_given, shown, shown_row
+from .._arguments import foreign_type, items_given, shown, shown_row
 from ..errors import DataError, FormulaError, GLMStatError
 from ..families import Family
 from ..printable import escape_unprintable
@@ -31,6 +31,7 @@ from .spec import model_variable
 from .terms import Terms
 from .values import (NUMBER_TEXT, FactorVec, NumMat, NumVec, Value, align_by_label, check_number_types,
                      label_text, missing_mask, object_missing)
+from .values import _NUMBER_TYPES  # (Decimal and Fraction, read as numbers as in an object column)
 
 __all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response",
            "missing_detail", "more_levels_warning"]
@@ -80,6 +81,12 @@ def _to_float(values: Any, what: str) -> np.ndarray:
         if not pd.api.types.is_numeric_dtype(values.dtype):
             raise DataError(f"{what} must be numeric, but it has dtype {values.dtype}")
         return values.to_numpy(dtype=float, na_value=np.nan)
+    if type(values) in (list, tuple):  # (before numpy reads them: it calls a float subclass's __float__)
+        foreign = foreign_type(values, also=_NUMBER_TYPES)
+        if foreign is not None and foreign not in (list, tuple, range):  # (rows of many values: said below)
+            raise DataError(
+                f"{what} holds values of the type {shown(foreign.__qualname__)}, which glmstat does not convert to "
+                "numbers (a float subclass's conversion is code of its own); convert them to floats first")
     try:
         arr = np.asarray(values)
     except (ValueError, TypeError, MemoryError) as e:  # (ragged nested sequences; rows of ranges)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import items_given, shown, shown_items
+from .._arguments import foreign_type, items_given, own_scalar, shown, shown_items
 from .._scipy import linalg as sla
 from .._suggest import close_matches
 from ..distributions import chi2_sf, f_sf
@@ -498,12 +498,16 @@ def _real_array(values: Any, what: str) -> np.ndarray:
     are refused naming ``what`` (a cast would drop an imaginary part or raise a raw TypeError/OverflowError)."""
     arr = None
     try:
+        if type(values) in (list, tuple) and foreign_type(values) is not None:  # (before numpy reads them)
+            raise TypeError
         arr = np.asarray(values)
         if arr.dtype.kind == "c":
             raise GLMStatError(f"{what} holds complex numbers; it must be real numbers")
         if arr.dtype.kind not in "biuf":
-            if arr.dtype.kind != "O" or not all(isinstance(v, (int, float, np.number)) for v in arr.ravel()):
-                raise TypeError  # (strings, which numpy would read as numbers, and objects)
+            # (strings, which numpy would read as numbers, and objects: a float subclass's __float__ would run)
+            if arr.dtype.kind != "O" or not all(own_scalar(v) and isinstance(v, (int, float, np.number))
+                                                for v in arr.ravel()):
+                raise TypeError
             arr = arr.astype(float)
     except (TypeError, ValueError, OverflowError, MemoryError) as e:  # (MemoryError: rows of ranges, [range(10**12)])
         if isinstance(e, GLMStatError):

@@ -60,6 +60,8 @@ row simply contributes nothing.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -68,7 +70,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import items_given, shown, shown_row
+from .._arguments import foreign_type, items_given, shown, shown_row
 from .._scipy import sparse
 from ..design.base import rows_within
 from ..design.sources import Block, fold
@@ -535,6 +537,22 @@ def _gram_of_rows(S) -> np.ndarray:
     return out
 
 
+#: Values of an object column that are clusters as they are, besides Python's and numpy's own scalars: pandas'
+#: missing values and dates (a cluster per day), decimals
+_CLUSTER_TYPES = frozenset({type(pd.NA), type(pd.NaT), pd.Timestamp, pd.Timedelta, pd.Period, datetime.date,
+                            datetime.datetime, datetime.timedelta, decimal.Decimal})
+
+
+def _refuse_foreign_clusters(name: str, foreign: type | None) -> None:
+    """Refuse cluster values of the type ``foreign`` (not None): an object that is not Python's, numpy's or
+    pandas' own value (a subclass of float or str) is hashed and compared by its own code when the clusters are
+    told apart, as data from someone else must never be."""
+    if foreign is not None:
+        raise DataError(f"cluster {shown(name)} holds values of the type {shown(foreign.__qualname__)}, which glmstat "
+                        "does not compare (its comparisons are code of its own); convert them to strings or numbers "
+                        "first, e.g. with .astype(str)")
+
+
 def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, str]:
     """Cluster codes 0..G-1 for the rows used, the G cluster values (by code), and a name for the summary.
 
@@ -576,6 +594,11 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
         if given is not None and given not in (n_used, rows):
             raise DataError(f"cluster has {given:,} values; it needs one per row used ({n_used}) or per row of the "
                             "data")
+        if type(cluster) in (list, tuple):  # (before numpy reads them: it calls a float subclass's __float__)
+            foreign = foreign_type(cluster, depth=0, also=_CLUSTER_TYPES)
+            if foreign in (list, tuple, range):
+                raise DataError("cluster must be one value per row, got rows of many values each")
+            _refuse_foreign_clusters(name, foreign)
         try:
             arr = np.asarray(cluster)
         except MemoryError:  # (rows that are each a huge sequence, [range(10**12)] * n: numpy refuses the array)
@@ -594,6 +617,8 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
     except UnicodeEncodeError:  # (pandas' Arrow-backed strings cannot hold a lone surrogate)
         raise DataError(f"cluster {shown(name)} holds a value that is not valid text (a lone surrogate); replace or "
                         "drop it") from None
+    if values.dtype == object:  # (before values are hashed and compared: a float subclass's __eq__ would run)
+        _refuse_foreign_clusters(name, foreign_type(values.to_numpy(), depth=0, also=_CLUSTER_TYPES))
     missing = values.isna().to_numpy()
     if missing.any():
         i = int(np.flatnonzero(missing)[0])

@@ -1158,6 +1158,60 @@ def _path(name: str) -> Callable[[Tokens], str]:
     return lambda t: name
 
 
+class _Touching(float):
+    """A float subclass whose conversions, comparisons and text create the marker file: numpy's ``asarray`` of a
+    list of them calls ``__float__``, pandas' ``factorize`` their ``__hash__`` and ``__eq__``."""
+
+    def __float__(self) -> float:
+        open(MARKER, "w").close()
+        return 1.0
+
+    def __hash__(self) -> int:
+        open(MARKER, "w").close()
+        return 1
+
+    def __eq__(self, other: object) -> bool:
+        open(MARKER, "w").close()
+        return True
+
+    def __repr__(self) -> str:
+        open(MARKER, "w").close()
+        return "t"
+
+    __str__ = __format__ = __repr__
+
+
+def _touching_column(t: Tokens) -> pd.DataFrame:
+    """base plus ``c``, an object column of :class:`_Touching` values (three clusters by value)."""
+    return base(t).assign(c=_objects([_Touching(i % 3) for i in range(N)]))
+
+
+_OBJECT_OF_ITS_OWN = "holds values of the type '_Touching'"
+# Objects of a subclass of float in the data or an argument: a cluster column (its values hashed and compared by
+# pandas' factorize), a list given as weights=, cluster= or a hypothesis matrix (numpy's asarray called each
+# one's __float__), a confidence level or an at= value (float() of it): each ran its code, where an object
+# column the formula uses, or an object array given as offset=, is refused (the threat model's promise).
+FOREIGN += [
+    Case(id="foreign-cluster-column-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         match=_OBJECT_OF_ITS_OWN, call=lambda t: gs.glm("y ~ x", _touching_column(t)).robust(cluster="c")),
+    Case(id="foreign-cluster-list-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         match=_OBJECT_OF_ITS_OWN,
+         call=lambda t: gs.glm("y ~ x", base(t)).robust(cluster=[_Touching(i % 3) for i in range(N)])),
+    Case(id="foreign-cluster-column-of-evil", cls="foreign", expect=REFUSE, kind="call", match="type 'Evil'",
+         call=lambda t: gs.glm("y ~ x", with_column("c", [Evil(i) for i in range(N)])(t)).robust(cluster="c")),
+    Case(id="foreign-weights-list-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         match=_OBJECT_OF_ITS_OWN, call=lambda t: gs.glm("y ~ x", base(t), weights=[_Touching(1.0)] * N)),
+    Case(id="foreign-level-float-subclass", cls="foreign", expect=REFUSE, kind="call", match="got a _Touching",
+         call=lambda t: gs.glm("y ~ x", base(t)).conf_int(level=_Touching(0.9))),
+    Case(id="foreign-at-float-subclass", cls="foreign", expect=REFUSE, kind="call", match="got a _Touching",
+         call=lambda t: gs.glm("y ~ x + g", base(t)).average_marginal_effects(at={"x": [_Touching(1.0)]})),
+    Case(id="foreign-hypothesis-matrix-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         call=lambda t: gs.glm("y ~ x", base(t)).wald_test([[_Touching(0.0), _Touching(1.0)]])),
+    Case(id="ok-cluster-column-of-dates", cls="foreign", expect=FIT, kind="call",
+         call=lambda t: gs.glm("y ~ x", base(t).assign(c=_objects(
+             [pd.Timestamp("2026-01-01") + pd.Timedelta(days=i % 3) for i in range(N)]))).robust(cluster="c")),
+]
+
 #: a directory whose symbolic links lead back into it: Python's glob listed 2**40 paths for d/**/*.parquet
 _LINK_LOOPS = {"d/a/f.parquet": _clean_parquet, "d/self": ("symlink", "."), "d/a/up": ("symlink", ".."),
                "d/a/me": ("symlink", ".")}
