@@ -385,14 +385,33 @@ def used_entries(table: Any, columns: Sequence[str]) -> Any:
         i = table.schema.get_field_index(name)
         if i < 0 or not pa.types.is_dictionary(table.schema.field(i).type):
             continue
-        chunks = table.column(i).chunks if isinstance(table, pa.Table) else [table.column(i)]
+        read = table.column(i).chunks if isinstance(table, pa.Table) else [table.column(i)]
+        combined = _combined(read, pa, pc) if len(read) > 1 else None
+        chunks = read if combined is None else [combined]
         cut = [_used_dictionary(c, pc) for c in chunks]
-        if all(a is b for a, b in zip(cut, chunks)):
+        if len(cut) == len(read) and all(a is b for a, b in zip(cut, read)):
             continue
         if not isinstance(table, pa.Table):  # (a record batch of a long row group)
             table = pa.Table.from_batches([table])
         table = table.set_column(i, table.schema.field(i), pa.chunked_array(cut, table.schema.field(i).type))
     return table
+
+
+def _combined(chunks: list, pa: Any, pc: Any) -> Any:
+    """The dictionary arrays ``chunks`` (the row groups of one read) as one, their dictionaries unified, where
+    that costs no more than their rows: every code lies inside its chunk's dictionary (checked over all the
+    codes at once: unifying transposes them unchecked), and the dictionaries hold no more entries than the
+    chunks' rows.  Else None: a forged dictionary of a million entries is cut chunk by chunk.  (A file of 20,000
+    one-row row groups spent 4 s of its 8 s fit cutting each chunk's dictionary.)"""
+    sizes = np.array([len(c.dictionary) for c in chunks], dtype=np.int64)
+    lengths = np.array([len(c) for c in chunks], dtype=np.int64)
+    if sizes.sum() > lengths.sum():
+        return None
+    codes = pc.fill_null(pa.concat_arrays([c.indices for c in chunks]), 0).to_numpy(zero_copy_only=False)
+    bound = np.repeat(sizes, lengths)
+    if codes.size and not bool(np.all((codes >= 0) & (codes < bound))):
+        return None
+    return pa.chunked_array(chunks).combine_chunks()
 
 
 def _used_dictionary(chunk: Any, pc: Any) -> Any:
