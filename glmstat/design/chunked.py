@@ -71,12 +71,7 @@ class ChunkSource(SequentialSource):
     def blocks(self) -> Iterator[Block]:
         """The chunks' blocks, each row labelled by its position in the data (counting every row read)."""
         if self.encoded.blocks is not None:
-            if not self.transforms:
-                yield from self.encoded.blocks
-                return
-            if self.prepared.blocks is None:
-                self.prepared.blocks = tuple(transformed(b, self.transforms) for b in self.encoded.blocks)
-            yield from self.prepared.blocks
+            yield from self.prepared.made_from(self.encoded.blocks, self.transforms)
             return
         keep: list[Block] | None = []
         kept_bytes = 0

@@ -124,6 +124,8 @@ class DaskSource:
     origin: tuple = field(default=(), repr=False)
     #: the persisted blocks themselves when they are in this process (a local scheduler persisted them), else None
     here: tuple | None = field(default=None, repr=False)
+    #: the memory ``here`` takes (:func:`~glmstat.design.sources.block_bytes`)
+    here_bytes: int = field(default=0, repr=False)
     #: ``here`` with ``transforms`` applied (a partition without rows as it is), made at this source's first pass
     #: when the blocks take at most PREPARE_BYTES; each derived source has its own (:meth:`_with`)
     prepared: HeldBlocks = field(default_factory=HeldBlocks, compare=False, repr=False)
@@ -138,8 +140,10 @@ class DaskSource:
         delayed_parts = ddf[list(columns)].to_delayed()
         blocks = tuple(dask.delayed(encode)(p) for p in delayed_parts)
         parts = tuple(dask.persist(*blocks))
+        here = _held_here(parts)
         return cls(parts, int(n_rows), int(n_cols), graph=blocks, client=_client(),
-                   origin=(ddf, tuple(columns), encode, kept), here=_held_here(parts))
+                   origin=(ddf, tuple(columns), encode, kept), here=here,
+                   here_bytes=0 if here is None else sum(block_bytes(b) for b in here))
 
     def with_groups(self, name: str) -> "DaskSource":
         """The same rows, each block carrying the data column ``name`` of its rows (``Block.groups``): the
@@ -170,7 +174,7 @@ class DaskSource:
         held = self._prepared()
         if held is not None:
             values = _run_here(held, (), part)
-        elif self.here is not None:
+        elif self.here is not None:  # (too many rows to hold transformed: each pass transforms a block at a time)
             values = _run_here(self.here, self.transforms, part)
         else:
             tasks = [dask.delayed(_apply, pure=False)(b, self.transforms, part) for b in self.live_blocks()]
@@ -190,21 +194,21 @@ class DaskSource:
     def blocks(self) -> Iterator[Block]:
         """The blocks brought to this machine one partition at a time (rows travel: only for the few passes
         that need rows here, such as finding the rows at the edge of the domain for a boundary warning)."""
-        prepared = self._prepared()
-        held = prepared if prepared is not None else self.here if self.here is not None else (
-            p.compute() for p in self.live_blocks())
+        held, transforms = self._prepared(), ()
+        if held is None:
+            held = self.here if self.here is not None else (p.compute() for p in self.live_blocks())
+            transforms = self.transforms
         for block in held:
-            b = _transformed(block, () if prepared is not None else self.transforms)
+            b = _transformed(block, transforms)
             if b is not None:
                 yield b
 
     def _prepared(self) -> tuple | None:
-        """The held blocks with ``transforms`` applied, made once (None: no transforms, the blocks are on a
-        cluster, or they take more than PREPARE_BYTES, whose every pass transforms a block at a time)."""
-        if self.prepared.blocks is None and self.transforms and self.here is not None \
-                and sum(block_bytes(b) for b in self.here) <= PREPARE_BYTES:
-            self.prepared.blocks = tuple(b if b.y.shape[0] == 0 else transformed(b, self.transforms) for b in self.here)
-        return self.prepared.blocks
+        """The blocks held in this process with ``transforms`` applied, made once (:meth:`HeldBlocks.made_from`);
+        None when the blocks are on a cluster, or take more than PREPARE_BYTES."""
+        if self.here is None or self.here_bytes > PREPARE_BYTES:
+            return None
+        return self.prepared.made_from(self.here, self.transforms)
 
     def with_columns(self, cols: np.ndarray) -> "DaskSource":
         """The same rows with only the design columns ``cols``."""

@@ -84,6 +84,15 @@ class HeldBlocks:
     def __init__(self) -> None:
         self.blocks: tuple[Block, ...] | None = None
 
+    def made_from(self, blocks: tuple, transforms: tuple) -> tuple:
+        """``blocks`` with ``transforms`` applied (a block without rows as it is), made at the first call and
+        held for the next: a refit's passes select its columns or hold its coefficient once, not every pass."""
+        if not transforms:
+            return blocks
+        if self.blocks is None:
+            self.blocks = tuple(b if b.y.shape[0] == 0 else transformed(b, transforms) for b in blocks)
+        return self.blocks
+
 
 class DesignSource(Protocol):
     """What the engine needs from a data source."""

@@ -435,11 +435,7 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
     pa, pd = np.searchsorted(kept_idx, a_idx), np.searchsorted(kept_idx, d_idx)
 
     def schur_inverse() -> np.ndarray:
-        if not m:
-            return np.zeros((0, 0))
-        si = potrs(c, np.eye(m), 0, 1)[0]
-        si = (si + si.T) / 2.0
-        return si * np.multiply.outer(s, s) if scaled else si  # S^-1 = E (E S E)^-1 E
+        return _posvx_inverse(c, s, scaled) if m else np.zeros((0, 0))  # S^-1 = E (E S E)^-1 E
 
     def half() -> np.ndarray:
         """M with M'M = D^-1 B' S^-1 B D^-1: M = C^-T E B D^-1, C'C = E S E (m x k)."""
@@ -638,7 +634,7 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
     else:
         idx = np.flatnonzero(kept)
         g, u = gram[np.ix_(idx, idx)], score[idx]
-    posvx, potrs = _posvx_lapack()
+    posvx, _ = _posvx_lapack()
     _, c, equed, s, _, x, rcond, _, _, info = posvx(g, u)
     if info != 0 or not rcond > 1.0 / max_cond:  # (info = p + 1: singular to working precision)
         return None
@@ -650,22 +646,28 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
         step[idx] = x
     scaled = equed == b"Y"
 
-    def inverse() -> np.ndarray:
-        ci, _ = potrs(c, np.eye(c.shape[0]), 0, 1)  # (lower=0, overwrite_b=1)
-        ci = (ci + ci.T) / 2.0  # exactly symmetric
-        return ci * np.multiply.outer(s, s) if scaled else ci  # G^-1 = S (S G S)^-1 S
+    return StepFactor(kept.copy(), step, lambda: _posvx_inverse(c, s, scaled), gram, "cholesky",
+                      lambda: _posvx_inverse_diagonal(c, s, scaled), cond=math.sqrt(1.0 / rcond))
 
-    def inverse_diagonal() -> np.ndarray:
-        # S G S = U'U: diag((S G S)^-1) = the squared rows of U^-1 summed, one triangular inverse (a third of the
-        # flops of the inverse, which solves for the identity: polishing reads only the diagonal, and a refit that
-        # needs no covariance -- a profile's -- never reads the inverse)
-        trtri, _ = _triangular_lapack()
-        ui, _ = trtri(c, lower=0)
-        ui = np.triu(ui)  # (the strict lower part of posvx's factor is not U's)
-        d = np.einsum("ij,ij->i", ui, ui)
-        return d * s * s if scaled else d
 
-    return StepFactor(kept.copy(), step, inverse, gram, "cholesky", inverse_diagonal, cond=math.sqrt(1.0 / rcond))
+def _posvx_inverse(c: np.ndarray, s: np.ndarray, scaled: bool) -> np.ndarray:
+    """G^-1 from dposvx's factor ``c`` (upper: S G S = U'U) and scaling ``s``: G^-1 = S (S G S)^-1 S, exactly
+    symmetric."""
+    _, potrs = _posvx_lapack()
+    ci, _ = potrs(c, np.eye(c.shape[0]), 0, 1)  # (lower=0, overwrite_b=1)
+    ci = (ci + ci.T) / 2.0
+    return ci * np.multiply.outer(s, s) if scaled else ci
+
+
+def _posvx_inverse_diagonal(c: np.ndarray, s: np.ndarray, scaled: bool) -> np.ndarray:
+    """diag(G^-1) from dposvx's factor (as :func:`_posvx_inverse`): the squared rows of U^-1 summed, one
+    triangular inverse, a third of the flops of the inverse (which solves for the identity): polishing reads only
+    the diagonal, and a refit that needs no covariance (a profile's) never reads the inverse."""
+    trtri, _ = _triangular_lapack()
+    ui, _ = trtri(c, lower=0)
+    ui = np.triu(ui)  # (the strict lower part of posvx's factor is not U's)
+    d = np.einsum("ij,ij->i", ui, ui)
+    return d * s * s if scaled else d
 
 
 def _unweighted_part(b, p: int, positive_weights: bool = False) -> QRReducer:

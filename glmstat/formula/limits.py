@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from .._arguments import shown
-from ..errors import FormulaError
+from ..errors import FormulaError, GLMStatError
 
-__all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse", "check_variables", "factor_bytes", "too_deep"]
+__all__ = ["FormulaLimits", "DEFAULT_LIMITS", "refuse", "refuse_dense", "check_variables", "factor_bytes",
+           "too_deep"]
 
 #: Bytes a factor's level holds at least: its place in the tuple of levels and, for a level of numbers, the
 #: Python float itself (the texts of a column of strings are the data's own)
@@ -93,6 +94,17 @@ def refuse(limit: str, what: str, value: int, limits: FormulaLimits) -> FormulaE
         f"{what}: {value:,}, where the limit {limit} is {bound:,}; if this is intended, raise it with "
         f"glm(..., limits=glmstat.FormulaLimits({limit}=...))"
     )
+
+
+def refuse_dense(what: str, size: int, limit: float, remedy: str, held: str = "") -> None:
+    """Refuse, before it is allocated, a dense result (``what``: "the dfbeta table of 300,000 rows and 3,001
+    columns") of ``size`` bytes when that is more than ``limit``, the formula limits' ``max_design_bytes``: a
+    wide factor is fitted as its codes, in megabytes, where a table of its rows by its coefficients takes
+    gigabytes (a raw MemoryError, or the machine's memory).  ``held`` says how it would be held (" dense",
+    " in memory"); ``remedy`` what to do instead."""
+    if size > limit:
+        raise GLMStatError(f"{what} would take {size / 2**20:,.0f} MB{held}, more than the max_design_bytes of "
+                           f"{limit / 2**20:,.0f} MB; {remedy}")
 
 
 def factor_bytes(n_rows: int, n_levels: int) -> int:

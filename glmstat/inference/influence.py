@@ -273,15 +273,12 @@ def _refuse_dense_table(fit: "GLMResults", cols: int, what: str) -> None:
     limits' ``max_design_bytes``, before it is allocated: a wide factor's design is fitted as its codes, so
     a fit of 300,000 rows and a 3,000-level factor takes megabytes, where its rows x coefficients table takes
     7 GB (a raw MemoryError, or the machine's memory)."""
-    from ..errors import GLMStatError
+    from ..formula.limits import refuse_dense
     from .fit_access import formula_limits
 
-    rows, limit = fit.fit_data.n_rows, formula_limits(fit).max_design_bytes
-    size = 8 * rows * cols
-    if size > limit:
-        raise GLMStatError(f"{what} of {rows:,} rows and {cols:,} columns would take {size / 2**20:,.0f} MB, more than "
-                           f"the max_design_bytes of {limit / 2**20:,.0f} MB; fit fewer rows, or raise the limit "
-                           "(glm(..., limits=FormulaLimits(max_design_bytes=...)))")
+    rows = fit.fit_data.n_rows
+    refuse_dense(f"{what} of {rows:,} rows and {cols:,} columns", 8 * rows * cols, formula_limits(fit).max_design_bytes,
+                 "fit fewer rows, or raise the limit (glm(..., limits=FormulaLimits(max_design_bytes=...)))")
 
 
 def coef_changes(fit: "GLMResults", scaled: bool = False) -> pd.DataFrame:

@@ -17,8 +17,7 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
-from ..errors import GLMStatError
-from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
+from ..formula.limits import DEFAULT_LIMITS, FormulaLimits, refuse_dense
 from ..formula.data_paths import refuse_data_file, refuse_filled_directory
 from ..formula.readers import ParquetReader, is_dask, pyarrow_parquet
 
@@ -42,13 +41,12 @@ def refuse_in_memory(rows: int, columns: tuple[str, ...] | str, limit: float) ->
     of 200 million rows of zeros takes 1.7 MB and is fitted in bounded memory, but its ``augment()`` held 16 GB
     of rows.  Written to a file (``augment(path=...)``) or left on a dask cluster, they are never held."""
     width = 1 if isinstance(columns, str) else len(columns)
-    size = 8 * rows * (width + 1)
-    if size > limit:
-        what = columns if isinstance(columns, str) else columns[0] if width == 1 else f"{width} columns"
-        raise GLMStatError(f"the {rows:,} rows' results ({what}) would take {size / 2**20:,.0f} MB in memory, more "
-                           f"than the max_design_bytes of {limit / 2**20:,.0f} MB; write them to a Parquet file block "
-                           "by block with fit.augment(path=...), fit a dask DataFrame (its results stay on the "
-                           "cluster), or raise the limit (glm(..., limits=FormulaLimits(max_design_bytes=...)))")
+    what = columns if isinstance(columns, str) else columns[0] if width == 1 else f"{width} columns"
+    refuse_dense(f"the {rows:,} rows' results ({what})", 8 * rows * (width + 1), limit,
+                 "write them to a Parquet file block by block with fit.augment(path=...), fit a dask DataFrame (its "
+                 "results stay on the cluster), or raise the limit "
+                 "(glm(..., limits=FormulaLimits(max_design_bytes=...)))",
+                 held=" in memory")
 
 
 def per_row(source: Any, fn: Callable, columns: tuple[str, ...] | str, numbered: bool = False,

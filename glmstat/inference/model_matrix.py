@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import GLMStatError
+from ..formula.limits import refuse_dense
 from .fit_access import encode_design, formula_limits
 
 if TYPE_CHECKING:
@@ -23,11 +23,9 @@ __all__ = ["design_table"]
 
 
 def _refuse_beyond(rows: int, cols: int, limit: int) -> None:
-    size = 8 * rows * cols
-    if size > limit:
-        raise GLMStatError(f"the design matrix of {rows:,} rows and {cols:,} columns would take {size / 2**20:,.0f} MB "
-                           f"dense, more than the max_design_bytes of {limit / 2**20:,.0f} MB; take fewer rows "
-                           "(model_matrix(newdata=...)) or raise the limit (glm(..., limits=FormulaLimits(...)))")
+    refuse_dense(f"the design matrix of {rows:,} rows and {cols:,} columns", 8 * rows * cols, limit,
+                 "take fewer rows (model_matrix(newdata=...)) or raise the limit (glm(..., limits=FormulaLimits(...)))",
+                 held=" dense")
 
 
 def design_table(fit: "GLMResults", newdata: Any = None) -> pd.DataFrame:

@@ -62,12 +62,13 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import confidence_level, shown
-from .._scipy import linalg, optimize
+from .._scipy import optimize
 from ..design.sources import fold
 from ..diagnosis.degenerate import needed_to_separate
 from ..distributions import interval_quantile
 from ..engine.edges import pulled_edges
 from ..engine.irls import Control, irls
+from ..engine.linalg import factor_gram
 from ..errors import FitError, GLMStatError, ProfileWarning
 from .profile_rows import (largest_eta_part, largest_mean_part, merge_pinned, merge_points, merge_starts,
                            on_edge_part, pinned_part, point_part, rise_part, start_part, unweighted_edge_part,
@@ -117,16 +118,11 @@ def _normal_solve(G: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def _gram_solve(G: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """G^{-1} u for G = X'WX at a refit (positive definite on its kept columns): the Cholesky factor of G
-    equilibrated to a unit diagonal, O(p^2) once factored -- not the p x p inverse (3.3 ms at p = 303, a fifth
-    of a wide factor's profile); the least-squares solution where the factor fails."""
-    d = np.sqrt(np.abs(np.diag(G)))
-    d = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 1.0)
-    try:
-        factor = linalg.cho_factor(G * d[:, None] * d[None, :], check_finite=False)
-    except np.linalg.LinAlgError:
-        return _normal_solve(G, u)
-    return d * linalg.cho_solve(factor, d * u, check_finite=False)
+    """G^{-1} u for G = X'WX at a refit, by the engine's solve of the normal equations (:func:`factor_gram`:
+    equilibrated Cholesky, O(p^2) once factored -- not the p x p inverse, 3.3 ms at p = 303, a fifth of a wide
+    factor's profile); the least-squares solution where that refuses G as ill-conditioned."""
+    fac = factor_gram(G, u, np.ones(G.shape[0], dtype=bool))
+    return _normal_solve(G, u) if fac is None else fac.step
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning
+from ..formula.limits import refuse_dense
 from .fitdata import Covariance, FitData
 from .fit_access import formula_limits
 from .cluster_adjusted import DesignCoordinates, FactorCoordinates, adjusted_cluster_scores
@@ -383,13 +384,10 @@ def refuse_dense_cluster_sums(name: Any, G: int, p: int, limit: float, seen: boo
     limits' ``max_design_bytes``), before they are allocated: a wide factor's design is fitted as its codes, so
     a fit of 300,000 rows and a 3,000-level factor clustered by a row id asked for 7 GB here (a streamed one
     held them as they were added).  ``seen``: G counts the clusters of the rows read so far (streamed)."""
-    size = 8 * G * p
-    if size > limit:
-        many = f"{'at least ' if seen else ''}{G:,}"
-        raise GLMStatError(f"cluster={shown(name)}: the sums of {many} clusters over {p:,} coefficients would take "
-                           f"{size / 2**20:,.0f} MB, more than the max_design_bytes of {limit / 2**20:,.0f} MB; "
-                           "cluster by a coarser variable, or raise the limit "
-                           "(glm(..., limits=FormulaLimits(max_design_bytes=...)))")
+    many = f"{'at least ' if seen else ''}{G:,}"
+    refuse_dense(f"cluster={shown(name)}: the sums of {many} clusters over {p:,} coefficients", 8 * G * p, limit,
+                 "cluster by a coarser variable, or raise the limit "
+                 "(glm(..., limits=FormulaLimits(max_design_bytes=...)))")
 
 
 def _checked_clusters(name: str, G: int, missing: int, first_missing: int,
