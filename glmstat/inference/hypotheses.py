@@ -339,6 +339,11 @@ def _side(cols: _Columns, text: str, hypothesis: str, limits: FormulaLimits) -> 
     return _Side(cols, found, parts, text).walk(node)
 
 
+def _times(k: float, v: np.ndarray) -> np.ndarray:
+    """k v on the coefficients ``v`` involves only: 1e400 * x is inf on x, not NaN (inf * 0) on every other one."""
+    return np.where(v != 0, k * v, 0.0)
+
+
 class _Side:
     """The reading of one side: its placeholders for whole names (``found``) and bracketed names (``parts``)."""
 
@@ -387,9 +392,9 @@ class _Side:
         if node.op == "-":
             return a - b, ca - cb
         if node.op == "*" and not a.any():
-            return ca * b, ca * cb
+            return _times(ca, b), ca * cb
         if node.op == "*" and not b.any():
-            return cb * a, cb * ca
+            return _times(cb, a), cb * ca
         if node.op == "/" and not b.any() and cb != 0:
             return a / cb, ca / cb
         if node.op == "^" and not a.any() and not b.any():
