@@ -649,11 +649,14 @@ class GLMResults:
         return pd.Series(self._eta_mu[1], index=self.rows_used, name="fitted")
 
     @returns_table
-    def residuals(self, kind: str = "deviance", seed: int | np.random.Generator | None = None) -> pd.Series:
+    def residuals(self, kind: str = "deviance",
+                  seed: int | np.random.Generator | None = None) -> pd.Series | pd.DataFrame:
         """Residuals of the given kind (R's ``residuals.glm``, and statmod's ``qresiduals``).
 
         deviance: sign(y - mu) sqrt(w d(y, mu)); pearson: (y - mu) sqrt(w) / sqrt(V(mu));
         working: (y - mu) / (d mu / d eta); response: y - mu;
+        partial: the working residual plus each term's share of eta, x_iJ' b_J - xbar_J' b_J (``predict(type=
+        "terms")``), a column per term, as R's ``type = "partial"`` (the component-plus-residual plots' y);
         quantile: Phi^{-1}(u), u uniform between F(y-) and F(y) of the fitted distribution (Dunn and Smyth
         1996; exact for continuous families, randomized with ``seed`` for discrete ones -- see
         :mod:`glmstat.inference.quantile_residuals`).
@@ -664,8 +667,11 @@ class GLMResults:
             from .quantile_residuals import quantile_residuals
 
             return quantile_residuals(self, seed)
+        if isinstance(kind, str) and kind == "partial":
+            return self.predict(type="terms").add(self.residuals("working"), axis=0)
         if not is_one_of(kind, RESIDUAL_KINDS):
-            raise GLMStatError(f"unknown residual kind {shown(kind)}; use one of {', '.join(RESIDUAL_KINDS)}, quantile")
+            raise GLMStatError(f"unknown residual kind {shown(kind)}; use one of {', '.join(RESIDUAL_KINDS)}, "
+                               "partial, quantile")
         if not self._frame.in_memory:
             return self._streamed(partial(block_column, name=f"resid_{kind}"), f"resid_{kind}")
         eta, mu, y, w = self._rows
