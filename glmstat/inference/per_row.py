@@ -18,10 +18,11 @@ from ..engine.kernel import kernel_for
 from ..families import Family
 from .fitdata import FitData
 
-__all__ = ["RESIDUAL_KINDS", "AUGMENT_COLUMNS", "residual_values", "block_column", "block_augment",
-           "near_one_hats", "deviance_residual_range"]
+__all__ = ["RESIDUAL_KINDS", "WEIGHT_KINDS", "AUGMENT_COLUMNS", "residual_values", "block_column", "block_weights",
+           "block_augment", "near_one_hats", "deviance_residual_range"]
 
 RESIDUAL_KINDS = ("deviance", "pearson", "working", "response")
+WEIGHT_KINDS = ("prior", "working")
 AUGMENT_COLUMNS = ("fitted", "linear_predictor", "resid_deviance", "resid_pearson", "resid_working",
                    "resid_response", "hat", "cooks_d", "std_resid", "student_resid")
 
@@ -67,6 +68,20 @@ def block_column(b, fd: FitData, name: str) -> pd.Series:
     else:
         values = residual_values(name[len("resid_"):], fd.family, eta, mu, b.y, b.weights, fd.df_residual)
     return pd.Series(values, index=_index(b), name=name)
+
+
+def block_weights(b, fd: FitData, kind: str) -> pd.Series:
+    """A block's prior weights (``kind`` "prior": the weights= values times a binomial response's trials, R's
+    ``prior.weights``) or the working weights w_i (d mu_i/d eta_i)^2 / V(mu_i) of the fit's covariance, R's
+    ``fit$weights`` (:func:`~glmstat.inference.covariance_factor.covariance_weights`: at the estimate, or at
+    the coefficients before R's last iteration for ``convergence="R"``); 0 where the prior weight is 0."""
+    if kind == "prior":
+        values = b.weights
+    else:
+        from .covariance_factor import covariance_weights
+
+        values = covariance_weights(b, fd, kernel_for(fd.family))
+    return pd.Series(values, index=_index(b), name=f"weights_{kind}")
 
 
 def block_augment(b, fd: FitData, columns: tuple[str, ...] = AUGMENT_COLUMNS,

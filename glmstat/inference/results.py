@@ -38,7 +38,8 @@ from ..once import once
 from ..report.tables import Column, returns_table
 from .fitdata import Covariance, FitData
 from .fit_access import formula_limits
-from .per_row import AUGMENT_COLUMNS, RESIDUAL_KINDS, block_augment, block_column, residual_values
+from .per_row import (AUGMENT_COLUMNS, RESIDUAL_KINDS, WEIGHT_KINDS, block_augment, block_column, block_weights,
+                      residual_values)
 
 __all__ = ["GLMResults"]
 
@@ -677,6 +678,27 @@ class GLMResults:
         eta, mu, y, w = self._rows
         return pd.Series(residual_values(kind, self.family, eta, mu, y, w, self.df_residual),
                          index=self.rows_used, name=f"resid_{kind}")
+
+    @returns_table
+    def weights(self, type: str = "prior") -> pd.Series:
+        """The rows' weights in the fit, as R's ``weights(fit, type)``.
+
+        prior: the weights given (``weights=``), times the trials of a binomial response given as counts
+        (``cbind(successes, failures)``: R's ``prior.weights``); working: the weights of the final iteration's
+        least squares, w_i (d mu_i / d eta_i)^2 / V(mu_i), those of the covariance (R's ``fit$weights``: at the
+        estimate, or with ``convergence="R"`` at the coefficients before R's last iteration), 0 where the
+        prior weight is 0.  A Series indexed by the rows used (a dask Series for a dask fit).
+        """
+        from ..errors import GLMStatError
+
+        if not is_one_of(type, WEIGHT_KINDS):
+            raise GLMStatError(f"unknown weights type {shown(type)}; use 'prior' or 'working'")
+        name = f"weights_{type}"
+        if not self._frame.in_memory:
+            return self._streamed(partial(block_weights, kind=type), name)
+        fd = self.fit_data.portable()
+        parts = [block_weights(b, fd, type).to_numpy() for b in self._source.blocks()]
+        return pd.Series(parts[0] if len(parts) == 1 else np.concatenate(parts), index=self.rows_used, name=name)
 
     # -- influence, prediction, robust covariance (glmstat.inference.influence, .prediction, .robust) --------
     @once
