@@ -921,10 +921,12 @@ class GLMResults:
 
         Parameters
         ----------
-        kind : {"diagnostics", "trace", "effects", "halfnormal"}
+        kind : {"diagnostics", "trace", "effects", "halfnormal", "partial"}
             R's four diagnostic panels of ``plot(glm)``; the IRLS path; the fitted mean against ``term``
             with a ``level`` confidence band; a half-normal plot of |standardized deviance residuals| with
-            an envelope from ``nsim`` simulated responses (random generator seeded by ``seed``).  A fit to
+            an envelope from ``nsim`` simulated responses (random generator seeded by ``seed``); the partial
+            residuals of ``term`` with its share of the linear predictor and their smooth (R's ``termplot(fit,
+            partial.resid = TRUE)``).  A fit to
             streamed data draws effects with a binned rug and diagnostics up to a million rows, and refuses
             the half-normal envelope (:mod:`glmstat.report.plots`).
         """

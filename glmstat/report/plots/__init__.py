@@ -7,6 +7,8 @@ pyplot) and never changes the fit.
 * :func:`trace_figure` -- the IRLS path from ``fit.trace`` (``fit.plot("trace")``);
 * :func:`effects_figure` -- the fitted mean against one predictor (``fit.plot("effects", term=...)``);
 * :func:`halfnormal_figure` -- half-normal plot with a simulated envelope (``fit.plot("halfnormal")``);
+* :func:`partial_figure` -- a term's partial residuals, R's ``termplot(partial.resid = TRUE)``
+  (``fit.plot("partial", term=...)``);
 * :func:`plot_links` -- link and inverse-link functions side by side (``gs.plot_links``);
 * :func:`lowess` -- R's lowess smoother, used by the diagnostic panels.
 
@@ -22,7 +24,8 @@ from .effects import effects_figure
 from .halfnormal import halfnormal_figure
 from .links import plot_links
 from .lowess import lowess
+from .partial import partial_figure
 from .trace import trace_figure
 
 __all__ = ["plot_fit", "diagnostics_figure", "trace_figure", "effects_figure", "halfnormal_figure",
-           "plot_links", "lowess"]
+           "partial_figure", "plot_links", "lowess"]

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_fit", "KINDS"]
 
-KINDS = ("diagnostics", "trace", "effects", "halfnormal")
+KINDS = ("diagnostics", "trace", "effects", "halfnormal", "partial")
 
 
 def plot_fit(fit: "GLMResults", kind: str = "diagnostics", *, term: str | None = None, level: float = 0.95,
@@ -37,6 +37,12 @@ def plot_fit(fit: "GLMResults", kind: str = "diagnostics", *, term: str | None =
         from .effects import effects_figure
 
         return effects_figure(fit, term, level=level)
+    if kind == "partial":
+        if term is None:
+            raise GLMStatError('fit.plot("partial") needs term=, the term to draw, e.g. term="x"')
+        from .partial import partial_figure
+
+        return partial_figure(fit, term)
     if kind == "halfnormal":
         from .halfnormal import halfnormal_figure
 
