@@ -237,6 +237,13 @@ def _reads_transform_values(terms: Terms, transforms: Iterable[Node]) -> bool:
     return any(call not in as_is for call in transforms)
 
 
+def _gives_factor(total: ChunkSummary, call: Node) -> bool:
+    """Whether the stateful call ``call`` is a factor variable of the model: its placeholder's levels in the first
+    pass are not the levels it takes (``cut(x, 3)`` before the range of x is known)."""
+    info = total.variables.get(call)
+    return info is not None and info.kind == "factor"
+
+
 def _relevel_refs(node: Node) -> list[Node]:
     """The ``ref`` arguments of the relevel() calls in ``node``."""
     out, stack = [], [node]
@@ -378,9 +385,10 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     if total.n == 0:
         raise DataError("the data has no rows")
     _refuse_across_rows(total)
-    # (factor(x, labels = ...) placeholders carry a chunk's own levels: the labels need every chunk's)
+    # (factor(x, labels = ...) placeholders carry a chunk's own levels, those of cut(x, 3) and interaction(a, b)
+    # none: the levels need every chunk's)
     again = _reads_transform_values(terms, total.collected) or any(
-        total.learners[call] is merge_chunk_levels for call in total.collected)
+        total.learners[call] is merge_chunk_levels or _gives_factor(total, call) for call in total.collected)
     if not again:  # (else placeholders decided the rows kept, and the learners run first)
         _check_rows_kept(total)
     state = {}
