@@ -6,8 +6,8 @@ is given and refuses the rest with a :class:`~glmstat.errors.FormulaError` that 
 here can reach a module, a file or a Python object: the arguments are numbers, strings and arrays.
 
 This module holds the math functions and the registry of every function (:data:`BUILTINS`); the factor
-functions are in :mod:`glmstat.formula.factor_functions`, ``cut`` in :mod:`glmstat.formula.interval_functions`, the
-stateful transforms (``poly``, ``scale``,
+functions are in :mod:`glmstat.formula.factor_functions`, ``cut`` in :mod:`glmstat.formula.interval_functions`,
+``interaction`` in :mod:`glmstat.formula.combination_functions`, the stateful transforms (``poly``, ``scale``,
 ``center``, ``bs``, ``ns``) in :mod:`glmstat.formula.basis_functions`, and the matching and conversion of
 arguments in :mod:`glmstat.formula.call_arguments`.
 """
@@ -23,6 +23,7 @@ from ..errors import FormulaError
 from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scale
 from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, whole_number
 from .factor_functions import call_C, call_as_integer, call_as_numeric, call_relevel, call_unclass, factor_call
+from .combination_functions import call_interaction
 from .interval_functions import call_cut
 from .nodes import Call
 from .rounding import r_round
@@ -185,6 +186,7 @@ BUILTINS: dict[str, Builtin] = {
     "I": _identity, "c": _c,
     "factor": factor_call(False), "as.factor": factor_call(False, keep_factor=True), "ordered": factor_call(True),
     "as.ordered": factor_call(True, keep_factor=True), "C": call_C, "relevel": call_relevel, "cut": call_cut,
+    "interaction": call_interaction,
     "poly": call_poly, "scale": call_scale, "center": call_center, "bs": call_bs, "ns": call_ns,
 }
 

@@ -1,0 +1,149 @@
+"""R's ``interaction()``: the combinations of factors' levels as one factor.
+
+Its levels are every combination of its arguments' levels (each argument a factor as ``as.factor`` makes it),
+so their number is the product of the arguments' level counts: it is bounded from those counts, before any
+combination is built.  The arguments' levels are learned from the fit's rows -- from every chunk of streamed
+data, merged as ``factor()``'s are -- so that every chunk and new data combine them in the fit's order."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from functools import partial
+from typing import Iterable, TYPE_CHECKING
+
+import numpy as np
+
+from .._arguments import shown
+from .call_arguments import call_error, flag
+from .deparse import deparse
+from .factor_functions import as_factor, merge_chunk_levels
+from .limits import FormulaLimits, refuse
+from .nodes import Call, Node
+from .values import FactorVec, Value, r_text
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluator
+
+__all__ = ["call_interaction"]
+
+_OPTIONS = ("sep", "drop", "lex.order")
+
+
+def call_interaction(ev: "Evaluator", call: Call) -> Value:
+    """R's ``interaction(f1, f2, ..., drop = FALSE, sep = ".", lex.order = FALSE)``: one factor whose levels are
+    the combinations of the arguments' levels, their texts joined by ``sep`` (``"a.u"``), the first argument's
+    level varying fastest (the last's with ``lex.order = TRUE``); missing where any argument is.  ``drop =
+    TRUE`` keeps only the combinations the rows take (the model frame drops the others from a fit anyway).
+    Combinations whose texts coincide (``"a.b" + "c"`` and ``"a" + "b.c"``) are one level, the first's, as in R.
+
+    The combinations are bounded by the design's columns (``max_columns``), from the arguments' level counts
+    before any is built: R builds them all, and two columns of 100,000 ids would make 10^10.
+    """
+    nodes, sep, drop, lex_order = _arguments(ev, call)
+    factors = [as_factor(ev.eval(node), call) for node in nodes]
+    if drop:  # (R: each argument's unused levels dropped first, as.factor(x)[, drop = TRUE])
+        factors = [_used_levels(f) for f in factors]
+    _check_combinations(call, [len(f.levels) for f in factors], ev.limits)
+    if ev.mode == "collect":
+        ev.learned_levels(call, tuple(f.levels for f in factors), tuple(_used_levels(f).levels for f in factors),
+                          partial(merge_argument_levels, call=call, limits=ev.limits))
+        return _placeholder(factors)
+    own = tuple(f.levels for f in factors)
+    learned = ev.learned_levels(call, own, own, None)  # (the fit's: stored; new data: the fit's, as stored)
+    if ev.mode == "apply" and learned is not None:
+        factors = [_onto(f, levels) for f, levels in zip(factors, learned)]
+        _check_combinations(call, [len(f.levels) for f in factors], ev.limits)
+    return _combined(factors, sep, drop, lex_order)
+
+
+def _arguments(ev: "Evaluator", call: Call) -> tuple[list[Node], str, bool, bool]:
+    """The factors (every positional argument) and the options ``sep``, ``drop`` and ``lex.order`` (named)."""
+    options = dict(call.kwargs)
+    unknown = [k for k in options if k not in _OPTIONS]
+    if unknown:
+        raise call_error(call, f"unknown argument {shown(unknown[0])}: the factors are given by position, the "
+                         f"options by name ({', '.join(_OPTIONS)})")
+    if not call.args:
+        raise call_error(call, "no factors given (R: No factors specified)")
+    sep = ev.eval(options["sep"]) if "sep" in options else "."
+    if not isinstance(sep, str):
+        raise call_error(call, f"sep must be a string, e.g. sep = \"_\", got {shown(sep)}")
+    drop = flag(ev.eval(options["drop"]), call, "drop") if "drop" in options else False
+    lex_order = flag(ev.eval(options["lex.order"]), call, "lex.order") if "lex.order" in options else False
+    return list(call.args), sep, drop, lex_order
+
+
+def _used_levels(f: FactorVec) -> FactorVec:
+    """``f`` without the levels no row takes."""
+    used = np.zeros(len(f.levels) + 1, dtype=bool)
+    used[f.codes] = True  # (a missing value's -1 marks the extra last entry)
+    used = used[:-1]
+    if used.all():
+        return f
+    remap = np.append(np.cumsum(used) - 1, -1)
+    return FactorVec(remap[f.codes], tuple(lv for lv, u in zip(f.levels, used) if u), f.ordered, f.contrasts)
+
+
+def _check_combinations(call: Call, counts: Iterable[int], limits: FormulaLimits) -> None:
+    """Refuse, from the arguments' level ``counts``, more combinations than the design may have columns (each
+    level but the first is one): they would all be built, as texts, before the model frame drops unused ones."""
+    counts = list(counts)
+    total = math.prod(counts)  # (a Python integer: exact, whatever the counts)
+    if total - 1 > limits.max_columns:
+        sizes = " x ".join(f"{c:,}" for c in counts)
+        raise refuse("max_columns", f"{deparse(call)} combines {sizes} levels, more combinations (less one) than "
+                     "the design may have columns; for the combinations the rows take write the interaction as a "
+                     "term, a:b", total - 1, limits)
+
+
+def merge_argument_levels(chunks: np.ndarray, call: Call, limits: FormulaLimits) -> tuple[tuple, ...]:
+    """The arguments' levels over every chunk of streamed data, from each chunk's record (the arguments' levels,
+    the levels their rows take): each argument's merged as ``factor()``'s are (:func:`merge_chunk_levels`), and
+    their combinations bounded as in memory."""
+    records = list(chunks)
+    k = len(records[0][0]) if records else 0
+    merged = tuple(merge_chunk_levels([(levels[i], used[i]) for levels, used in records]) for i in range(k))
+    _check_combinations(call, [len(m) for m in merged], limits)
+    return merged
+
+
+def _onto(f: FactorVec, levels: tuple) -> FactorVec:
+    """New data's factor ``f`` on the fit's ``levels`` (matched by their texts), its other levels after them:
+    every chunk of streamed data then has the fit's combinations in the fit's order, and a combination the fit
+    did not see is refused by its text, as a factor's unseen level is."""
+    position = {r_text(lv): i for i, lv in enumerate(levels)}
+    extra = [lv for lv in f.levels if r_text(lv) not in position]
+    position.update({r_text(lv): len(levels) + i for i, lv in enumerate(extra)})
+    remap = np.array([position[r_text(lv)] for lv in f.levels] + [-1], dtype=np.intp)
+    return FactorVec(remap[f.codes], tuple(levels) + tuple(extra), f.ordered, f.contrasts)
+
+
+def _combined(factors: list[FactorVec], sep: str, drop: bool, lex_order: bool) -> FactorVec:
+    """The factor of the combinations of ``factors``' levels (R's order: the first factor's level varying fastest,
+    or the last's with ``lex_order``), combinations of the same text merged into the first's level."""
+    order = factors[::-1] if lex_order else factors  # (fastest first)
+    codes = np.zeros(factors[0].codes.shape[0], dtype=np.int64)
+    stride = 1
+    for f in order:
+        codes += stride * f.codes
+        stride *= len(f.levels)
+    missing = np.logical_or.reduce([f.codes < 0 for f in factors])
+    codes[missing] = -1
+    # (itertools.product varies its last iterable fastest)
+    slowest_first = [[r_text(lv) for lv in f.levels] for f in reversed(order)]
+    texts = [sep.join(t[::-1] if not lex_order else t) for t in itertools.product(*slowest_first)]
+    levels = tuple(dict.fromkeys(texts))
+    if len(levels) < len(texts):  # R merges a duplicated text into its first level
+        first = {text: i for i, text in enumerate(levels)}
+        codes = np.append(np.array([first[t] for t in texts], dtype=np.int64), -1)[codes]
+    f = FactorVec(codes.astype(np.intp), levels)
+    return _used_levels(f) if drop else f
+
+
+def _placeholder(factors: list[FactorVec]) -> FactorVec:
+    """``interaction``'s value in a first pass over streamed data, before the arguments' levels of every chunk
+    are known: missing where an argument is, one level elsewhere (the chunks are summarized again once they are
+    known)."""
+    missing = np.logical_or.reduce([f.codes < 0 for f in factors])
+    return FactorVec(np.where(missing, -1, 0).astype(np.intp), ("",))
