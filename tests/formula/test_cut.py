@@ -5,7 +5,6 @@ streamed data equal to the in-memory fit, and the refusals."""
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 
@@ -14,77 +13,33 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close
+from conftest import assert_close
+from factor_refs import REF, fit_as_r, formula_value, new_rows, r_names, reference_data
 from glmstat.formula import values
-from glmstat.formula.evaluate import DataColumns, Evaluator
-from glmstat.formula.frame import as_frame, column_names
-from glmstat.formula.limits import DEFAULT_LIMITS
-from glmstat.formula.parser import parse_expression
 from streamed_cases import GROUP, assert_same_fit, close, data, fit, row_groups
 
-HERE = FIXTURES / "cut_interaction"
-REF = json.loads((HERE / "ref.json").read_text())
 FITS = [f for f in REF["fits"] if "cut(" in f["formula"]]
-FAMILIES = {"poisson": gs.Poisson(), "binomial": gs.Binomial()}
-
-
-def _data() -> pd.DataFrame:
-    return pd.read_csv(HERE / "data.csv")
-
-
-def _new() -> pd.DataFrame:
-    return pd.DataFrame(REF["new"])
-
-
-def r_names(columns) -> list[str]:
-    """glmstat's column names written as R names its coefficients: ``cut(x, 3)[T.(0.9,2.1]]`` is
-    ``cut(x, 3)(0.9,2.1]``, ``ordered(x)[.L]`` is ``ordered(x).L``."""
-    out = []
-    for name in columns:
-        if name == "Intercept":
-            out.append("(Intercept)")
-        elif name.endswith("]") and "[T." in name:
-            term, _, level = name[:-1].partition("[T.")
-            out.append(term + level)
-        elif name.endswith("]") and "[." in name:
-            term, _, contrast = name[:-1].rpartition("[.")
-            out.append(f"{term}.{contrast}")
-        else:
-            out.append(name)
-    return out
-
-
-def fit_as_r(ref: dict, data) -> gs.GLMResults:
-    return gs.glm(ref["formula"], data, family=FAMILIES[ref["family"]], tol=1e-12)
 
 
 @pytest.mark.parametrize("ref", FITS, ids=[f["formula"] for f in FITS])
 def test_fits_as_r(ref):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.DroppedRowsWarning)  # (rows outside the breaks: checked below)
-        got = fit_as_r(ref, _data())
+        got = fit_as_r(ref, reference_data())
     assert r_names(got.coef.index) == ref["coef_names"]
     assert_close(got.coef, ref["coefficients"], rtol=1e-8)
     assert_close(got.std_errors, ref["std_errors"], rtol=1e-7)
     assert_close(got.deviance, ref["deviance"], rtol=1e-10)
     assert got.nobs == ref["nobs"]
-    new = _new()
+    new = new_rows()
     assert_close(got.predict(new), ref["predict"], rtol=1e-8)
     # one row at a time: the fit's breaks, where R's predict() would take the range of the one row
     assert_close([got.predict(new.iloc[[i]]).iloc[0] for i in range(len(new))], ref["predict"], rtol=1e-8)
 
 
-def _value(expression: str, frame: pd.DataFrame) -> values.Value:
-    """What ``expression`` evaluates to on ``frame``, as a model frame evaluates its terms."""
-    df = as_frame(frame)
-    names, positions = column_names(df)
-    ev = Evaluator(DataColumns(df, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
-    return ev.eval(parse_expression(expression))
-
-
 @pytest.mark.parametrize("case", REF["labels"], ids=[f"{c['cut']} of {c['v']}" for c in REF["labels"]])
 def test_levels_and_codes_as_r(case):
-    f = _value(case["cut"], pd.DataFrame({"v": np.asarray(case["v"], dtype=float)}))
+    f = formula_value(case["cut"], pd.DataFrame({"v": np.asarray(case["v"], dtype=float)}))
     assert isinstance(f, values.FactorVec)
     assert list(f.levels) == case["levels"]
     assert_close(np.where(f.codes >= 0, f.codes + 1.0, np.nan), case["codes"], rtol=0, atol=0)
@@ -92,7 +47,7 @@ def test_levels_and_codes_as_r(case):
 
 def test_rows_outside_the_breaks_are_dropped_and_reported():
     formula = "y ~ cut(x, c(0.5, 3, 6, 9.9), right = FALSE, include.lowest = TRUE)"
-    d = _data()
+    d = reference_data()
     outside = np.flatnonzero((d.x < 0.5) | (d.x > 9.9))
     ref = next(f for f in FITS if f["formula"] == formula)
     assert ref["nobs"] == len(d) - outside.size and outside.size > 2
@@ -105,14 +60,14 @@ def test_rows_outside_the_breaks_are_dropped_and_reported():
 
 def test_an_unused_interval_is_dropped_as_r_s_model_frame_drops_it():
     ref = next(f for f in FITS if f["formula"] == "y ~ cut(x, c(0, 2, 5, 10, 20))")
-    got = fit_as_r(ref, _data())
+    got = fit_as_r(ref, reference_data())
     assert r_names(got.coef.index) == ref["coef_names"]  # ((10,20] has no row: no column, as in R)
     assert not any("(10,20]" in c for c in got.coef.index)
 
 
 def test_emmeans_of_the_cut_variable_as_r():
     ref = REF["emmeans"]
-    got = gs.glm(ref["formula"], _data(), family=gs.Poisson(), tol=1e-12)
+    got = gs.glm(ref["formula"], reference_data(), family=gs.Poisson(), tol=1e-12)
     for var in ("w", "a"):
         table = got.emmeans(var)
         assert [values.label_text(v) for v in table.index] == ref[var]["levels"]
@@ -121,7 +76,7 @@ def test_emmeans_of_the_cut_variable_as_r():
 
 
 def test_summary_anova_and_drop1_name_the_cut_term():
-    got = gs.glm("y ~ cut(x, 3) + a", _data(), family=gs.Poisson())
+    got = gs.glm("y ~ cut(x, 3) + a", reference_data(), family=gs.Poisson())
     assert "cut(x, 3)[T.(3.5,6.74]]" in str(got.summary())
     assert list(got.anova().index) == ["NULL", "cut(x, 3)", "a"]
     assert list(got.drop1().index) == ["<none>", "cut(x, 3)", "a"]
@@ -187,21 +142,21 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("formula, message", REFUSED, ids=[f for f, _ in REFUSED])
-def test_refusals_name_the_call_and_the_value(formula, message):
+def test_refusals_name_the_call_and_theformula_value(formula, message):
     with pytest.raises(gs.FormulaError, match=message):
-        gs.glm(formula, _data(), family=gs.Poisson())
+        gs.glm(formula, reference_data(), family=gs.Poisson())
 
 
 def test_a_count_of_intervals_beyond_the_design_s_columns_is_refused_before_any_label():
     start = time.perf_counter()
     with pytest.raises(gs.FormulaError, match=r"cut\(x, 1e\+09\) asks for more intervals .*: 999,999,999, where "
                                               r"the limit max_columns is 5,000"):
-        gs.glm("y ~ cut(x, 1e9)", _data(), family=gs.Poisson())
+        gs.glm("y ~ cut(x, 1e9)", reference_data(), family=gs.Poisson())
     assert time.perf_counter() - start < 0.5
 
 
 def test_infinite_values_have_no_range_to_cut_but_given_breaks_take_them():
-    d = _data().assign(x=lambda t: t.x.where(t.index != 5, np.inf))
+    d = reference_data().assign(x=lambda t: t.x.where(t.index != 5, np.inf))
     with pytest.raises(gs.FormulaError, match=r"cut\(x, 3\): x has infinite values \(Inf\)"):
         gs.glm("y ~ cut(x, 3)", d, family=gs.Poisson())
     got = gs.glm("y ~ cut(x, c(0, 5, Inf))", d, family=gs.Poisson())
