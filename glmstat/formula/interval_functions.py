@@ -119,8 +119,9 @@ def _labels_argument(ev: "Evaluator", node: Node | None, call: Call) -> tuple[st
     if value is False:
         return False
     vals = value if isinstance(value, tuple) else (value,)
-    if not vals or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in vals):
-        raise call_error(call, f"labels must be FALSE or literal values such as c(\"low\", \"high\"), got "
+    if not vals or not all(isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                  and not math.isnan(v)) for v in vals):
+        raise call_error(call, f"labels must be FALSE or literal values such as c(\"low\", \"high\") (not NA), got "
                          f"{shown(vals)}")
     return tuple(r_text(v) for v in vals)
 

@@ -135,6 +135,8 @@ REFUSED = [
     ("y ~ cut(x, 3, dig.lab = 13)", r"dig.lab must be a whole number from 1 to 12"),
     ("y ~ cut(x, 3, labels = c(\"a\", \"b\"))", r"labels has 2 values for 3 intervals"),
     ("y ~ cut(x, 3, labels = TRUE)", r"labels must be FALSE or literal values"),
+    ("y ~ cut(x, 3, labels = c(\"a\", NA, \"b\"))", r"labels must be FALSE or literal values .* \(not NA\), got "
+                                                r"\('a', nan, 'b'\)"),
     ("y ~ cut(x, 3, right = 1)", r"right must be TRUE or FALSE"),
     ("y ~ cut(3, 2)", r"cut\(3, 2\): x must be a numeric column .* the constant 3.0, not a column"),
     ("y ~ cut(x, 3, brakes = 2)", r"unknown argument 'brakes'"),
