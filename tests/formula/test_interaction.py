@@ -67,6 +67,15 @@ def test_emmeans_of_the_combined_variables_as_r():
         assert_close(table["std_error"], ref[var]["std_error"], rtol=1e-7)
 
 
+def test_emmeans_over_a_combination_no_row_takes_is_refused():
+    """r.w is no row's: the grid's row of a = "r", c = "w" has no level of interaction(a, c).  R's emmeans gives it
+    the reference level's mean (1.38 with the SE of p.k), under a note that results "may be misleading"; glmstat
+    refuses it, naming the combination."""
+    got = gs.glm("y ~ interaction(a, c)", reference_data(), family=gs.Poisson())
+    with pytest.raises(gs.DataError, match=r"'interaction\(a, c\)' .* level\(s\) 'r.w' not seen when fitting"):
+        got.emmeans("a")
+
+
 def test_summary_anova_drop1_and_new_combinations():
     got = gs.glm("y ~ interaction(a, b) + x", reference_data(), family=gs.Poisson())
     assert "interaction(a, b)[T.q.u]" in str(got.summary())
