@@ -9,9 +9,11 @@ partition, dropped for missing values), and scattered missing values elsewhere.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import glmstat as gs
 from glmstat.report.plots.effects import RUG_BINS
@@ -84,6 +86,16 @@ def row_groups(frame: pd.DataFrame, directory) -> str:
     return str(path)
 
 
+def as_streamed(frame: pd.DataFrame, kind: str, directory, rows: int = 7):
+    """``frame`` as streamed data of ``rows``-row chunks: a Parquet file in ``directory`` (``kind`` "parquet") or a
+    dask DataFrame ("dask"); the test is skipped without the library."""
+    if kind == "parquet":
+        pytest.importorskip("pyarrow")
+        frame.to_parquet(Path(directory) / "streamed.parquet", row_group_size=rows, index=False)
+        return str(Path(directory) / "streamed.parquet")
+    return pytest.importorskip("dask.dataframe").from_pandas(frame, chunksize=rows)
+
+
 def fit(formula: str, source, family, weights, method: str = "irls") -> gs.GLMResults:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.DroppedRowsWarning)
@@ -134,6 +146,17 @@ def assert_same_fit(streamed: gs.GLMResults, mem: gs.GLMResults, newdata, new_me
     aug_s, aug_m = streamed.augment(), mem.augment()
     for c in ("cooks_d", "student_resid"):
         close(aug_s[c], aug_m[c], what=c)
+
+
+def assert_same_dask_fit(formula: str, frame: pd.DataFrame, mem: gs.GLMResults) -> None:
+    """The Poisson fit of ``formula`` to ``frame`` as a dask DataFrame of ``GROUP``-row partitions has the
+    in-memory fit ``mem``'s columns, coefficients, standard errors and deviance."""
+    import dask.dataframe as dd
+
+    streamed = fit(formula, dd.from_pandas(frame, npartitions=len(frame) // GROUP), gs.Poisson(), None)
+    assert streamed.column_names == mem.column_names
+    for q in ("coef", "std_errors", "deviance"):
+        close(getattr(streamed, q), getattr(mem, q), what=q)
 
 
 def assert_same_influence(streamed: gs.GLMResults, mem: gs.GLMResults) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from streamed_cases import GROUP, assert_same_fit, close, data, fit, row_groups
+from streamed_cases import assert_same_dask_fit, assert_same_fit, close, data, fit, row_groups
 
 LEVELS = [f"l{i:02d}" for i in range(8)] + ["l99"]  # l99: only in the last row group (partition)
 FORMULA = ("count ~ x1 + factor(g, labels = c(" + ", ".join(f'"L{i}"' for i in range(9)) + "))"
@@ -58,11 +58,8 @@ def test_parquet_row_groups_lacking_a_level_fit_as_in_memory(frame, mem, tmp_pat
 
 
 def test_dask_partitions_lacking_a_level_fit_as_in_memory(frame, mem):
-    dd = pytest.importorskip("dask.dataframe")
-    streamed = fit(FORMULA, dd.from_pandas(frame, npartitions=len(frame) // GROUP), gs.Poisson(), None)
-    assert streamed.column_names == mem.column_names
-    for q in ("coef", "std_errors", "deviance"):
-        close(getattr(streamed, q), getattr(mem, q), what=q)
+    pytest.importorskip("dask.dataframe")
+    assert_same_dask_fit(FORMULA, frame, mem)
 
 
 def test_more_levels_than_labels_is_refused_in_memory_and_streamed(frame, tmp_path):

@@ -16,7 +16,7 @@ import glmstat as gs
 from conftest import assert_close
 from factor_refs import REF, fit_as_r, formula_value, new_rows, r_names, reference_data
 from glmstat.formula import values
-from streamed_cases import GROUP, assert_same_fit, close, data, fit, row_groups
+from streamed_cases import GROUP, assert_same_dask_fit, assert_same_fit, close, data, fit, row_groups
 
 FITS = [f for f in REF["fits"] if "cut(" in f["formula"]]
 
@@ -105,11 +105,8 @@ def test_parquet_row_groups_fit_as_in_memory(frame, mem, tmp_path):
 
 
 def test_dask_partitions_fit_as_in_memory(frame, mem):
-    dd = pytest.importorskip("dask.dataframe")
-    streamed = fit(STREAMED, dd.from_pandas(frame, npartitions=len(frame) // GROUP), gs.Poisson(), None)
-    assert streamed.column_names == mem.column_names
-    for q in ("coef", "std_errors", "deviance"):
-        close(getattr(streamed, q), getattr(mem, q), what=q)
+    pytest.importorskip("dask.dataframe")
+    assert_same_dask_fit(STREAMED, frame, mem)
 
 
 def test_given_breaks_and_codes_from_parquet(frame, tmp_path):

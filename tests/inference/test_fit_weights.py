@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close
+from streamed_cases import as_streamed
 
 HERE = FIXTURES / "fit_weights"
 REF = json.loads((HERE / "ref.json").read_text())
@@ -50,12 +50,7 @@ def test_working_weights_as_r_default(ref):
 def test_weights_streamed_equal_in_memory(kind, tmp_path):
     ref = REF[1]  # (a zero prior weight and a dropped row)
     d = pd.read_csv(HERE / "data.csv")
-    if kind == "parquet":
-        pytest.importorskip("pyarrow")
-        d.to_parquet(tmp_path / "d.parquet", row_group_size=7, index=False)
-        data = str(tmp_path / "d.parquet")
-    else:
-        data = pytest.importorskip("dask.dataframe").from_pandas(d, npartitions=3)
+    data = as_streamed(d, kind, tmp_path)
     fit = fitted(ref, data)
     for type_, values in (("prior", ref["prior"]), ("working", ref["working"])):
         got = fit.weights(type_)

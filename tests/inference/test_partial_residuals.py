@@ -14,6 +14,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close
+from streamed_cases import as_streamed
 
 HERE = FIXTURES / "partial_residuals"
 REF = json.loads((HERE / "ref.json").read_text())
@@ -41,13 +42,7 @@ def test_partial_residuals_as_r(ref):
 def test_partial_residuals_streamed_equal_in_memory(kind, tmp_path):
     ref = REF[0]
     d = pd.read_csv(HERE / "data.csv")
-    if kind == "parquet":
-        pytest.importorskip("pyarrow")
-        d.to_parquet(tmp_path / "d.parquet", row_group_size=7, index=False)
-        data = str(tmp_path / "d.parquet")
-    else:
-        dd = pytest.importorskip("dask.dataframe")
-        data = dd.from_pandas(d, npartitions=3)
+    data = as_streamed(d, kind, tmp_path)
     streamed = fitted(ref, data).residuals("partial")
     streamed = streamed.compute() if kind == "dask" else streamed
     in_memory = fitted(ref, d).residuals("partial")
