@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Any, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,10 @@ class DataColumns:
         self.n = len(df)
         self._values: dict[str, Any] = {}
         self.used: list[str] = []
+        #: False while a summary of whole columns is evaluated (``mean(x)``): its value for a row is not that
+        #: row's, so a missing value of a column it reads drops no row (R's na.omit sees the term's values)
+        self.recording = True
+        self._recorded: set[str] = set()
 
     def raw(self, name: str) -> Any:
         pos = self.positions[name]
@@ -77,6 +82,8 @@ class DataColumns:
             if not (isinstance(raw, np.ndarray) and raw.dtype.kind in "fiub"):  # (numbers and booleans pass)
                 check_column_types(self.df, [name], {name: getattr(raw, "dtype", None)})
             v = self._values[name] = column_value(name, raw)
+        if self.recording and name not in self._recorded:
+            self._recorded.add(name)
             self.used.append(name)
         return v
 
@@ -280,6 +287,33 @@ class Evaluator:
             return None
         self.state[call] = used
         return used
+
+    def summary_state(self, call: Call, part: Any, learn) -> Any:
+        """The value of the summary ``call`` (``mean(x)``) that ``learn`` computes from an object array of
+        mergeable parts: learned from these rows' ``part`` (mode "fit"), stored (mode "apply"), or None after
+        recording ``part`` for ``learn`` to merge with every other chunk's (mode "collect")."""
+        if self.mode == "apply":
+            state = self.state.get(call)
+            if state is None:  # pragma: no cover - a spec always carries the value of its summaries
+                raise FormulaError(f"{deparse(call)}: no fitted value to apply")
+            return state
+        record = np.empty(1, dtype=object)
+        record[0] = part
+        if self.mode == "collect":
+            if call not in self.collected:  # (a call met twice on a chunk counts the chunk's rows once)
+                self._collect(call, record, learn)
+            return None
+        state = self.state[call] = learn(record)
+        return state
+
+    @contextmanager
+    def whole_columns(self) -> Iterator[None]:
+        """Evaluate the arguments of a summary of whole columns: the columns read there drop no row."""
+        before, self.data.recording = self.data.recording, False
+        try:
+            yield
+        finally:
+            self.data.recording = before
 
     def _collect(self, call: Call, values: np.ndarray, learn) -> None:
         """Mode "collect": keep this chunk's ``values`` for ``learn``, which decides ``call``'s parameters from

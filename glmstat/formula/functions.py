@@ -27,6 +27,7 @@ from .combination_functions import call_interaction
 from .interval_functions import call_cut
 from .nodes import Call
 from .rounding import r_round
+from .summary_functions import SUMMARY_FUNCTIONS
 from .values import NumVec, Value, factor_from_labels
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ BUILTINS: dict[str, Builtin] = {
     "as.ordered": factor_call(True, keep_factor=True), "C": call_C, "relevel": call_relevel, "cut": call_cut,
     "interaction": call_interaction,
     "poly": call_poly, "scale": call_scale, "center": call_center, "bs": call_bs, "ns": call_ns,
+    **SUMMARY_FUNCTIONS,
 }
 
 #: every function name a formula may call without context= (for messages)
@@ -197,7 +199,7 @@ FUNCTION_NAMES = tuple(sorted(set(BUILTINS) | {"offset", "cbind"}))
 #: script that does not attach splines writes it; ``stats::poly``, ``base::log``)
 NAMESPACES: dict[str, frozenset[str]] = {
     "splines": frozenset({"ns", "bs"}),
-    "stats": frozenset({"poly", "relevel", "C", "offset"}),
+    "stats": frozenset({"poly", "relevel", "C", "offset", "sd", "var", "median"}),
 }
 NAMESPACES["base"] = frozenset(n for n in FUNCTION_NAMES if not n.startswith("np.") and n != "center"
                                and not any(n in names for names in NAMESPACES.values()))

@@ -189,16 +189,32 @@ def _summaries(read: "SummaryReader", columns: tuple, summarize_chunk: Callable,
     """``summarize_chunk`` of every chunk of ``columns``, merged; a factor of the model's terms whose levels
     present in the rows read so far already give more design columns than ``limits.max_columns`` is refused
     there and then: its levels are held in memory until every chunk is read, and a small file whose row groups
-    each hold other long strings (a column of ids, or a forged file) grew them without bound."""
+    each hold other long strings (a column of ids, or a forged file) grew them without bound.  So are the values
+    the stateful transforms gather to learn from (``median(x)``, ``scale(x)``: every value of x) once they
+    need more than ``limits.max_design_bytes``."""
     total = ChunkSummary()
     factors = variables_used(terms)
+    held: dict[Node, int] = {}
     for part in read(columns, summarize_chunk):
         total.merge(part)
+        for call, size in _held_bytes(part).items():
+            held[call] = held.get(call, 0) + size
+        if sum(held.values()) > limits.max_design_bytes:
+            calls = ", ".join(deparse(c) for c, size in held.items() if size)
+            raise refuse("max_design_bytes", f"the values gathered from every chunk of the data to learn {calls} "
+                         "from need more memory than allowed (bytes)", sum(held.values()), limits)
         for node in factors:
             info = total.variables.get(node)
             if info is not None and info.kind == "factor":
                 _check_levels(node, len(info.present), limits)
     return total
+
+
+def _held_bytes(part: ChunkSummary) -> dict[Node, int]:
+    """The memory of the values a chunk's summary gathers for each stateful transform (``median(x)`` and
+    ``scale(x)`` the values of x, ``mean(x)`` a few numbers: a :class:`~glmstat.formula.summary_functions.Part`)."""
+    return {call: sum(sum(getattr(v, "nbytes", 0) for v in a) if a.dtype == object else a.nbytes for a in arrays)
+            for call, arrays in part.collected.items()}
 
 
 def _check_levels(node: Node, present: int, limits: FormulaLimits) -> None:

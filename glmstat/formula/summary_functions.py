@@ -1,0 +1,433 @@
+"""R's summaries of a whole column inside a formula: ``mean``, ``median``, ``sd``, ``var``, ``min``, ``max``,
+``sum`` and ``length`` (``y ~ I(x - mean(x))``, ``I((x - mean(x)) / sd(x))``, ``offset(log(n / sum(n)))``).
+
+As in R's ``model.frame``, a summary is taken over every row of the data, before the rows with a missing
+value elsewhere (the response, another variable) are dropped, and a column read only inside a summary drops
+no row (``I(z - mean(x, na.rm = TRUE))`` keeps the rows where x is missing, as R does).
+
+Unlike R, a summary is a stateful transform, as ``scale()`` is: its value is learned once from the training
+data and kept in the model, so ``predict(newdata)`` and every chunk of streamed data (a Parquet file read a
+row group at a time, a dask DataFrame) use the training value.  R's ``predict`` evaluates ``mean(x)`` again on
+the new rows, so that a one-row ``newdata`` is centred on itself.  On streamed data the summary is of all
+the rows: each chunk gives mergeable quantities (:class:`Part`: counts, exact sums, the sum of squared
+deviations about the chunk's mean, the extremes), combined by the parallel-variance formula of Chan, Golub
+and LeVeque in exact rational arithmetic; ``median`` and a trimmed ``mean`` need the values themselves, which
+are gathered within ``FormulaLimits.max_design_bytes``.
+
+The numbers are R's: sums and means are computed exactly and rounded once (R accumulates in long double,
+which gives the same double but where that loses digits: R's ``mean(c(1e20, 1, -1e20))`` is 0, glmstat's
+1/3), ``var`` and ``sd`` divide by n - 1, ``median`` averages the two middle values of an even count.  A
+missing value without ``na.rm = TRUE`` -- R's NA, on which R's ``glm`` stops with "0 (non-NA) cases" -- is
+refused with a :class:`~glmstat.errors.DataError` naming the call, the column and the count of missing
+values, and so is a summary that is not a finite number (an infinite value, too few values).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from functools import reduce
+from typing import Callable, Iterable, TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import DataError, GLMStatError
+from .call_arguments import bind, call_error, flag, levels_text, scalar_number
+from .deparse import deparse
+from .nodes import Call, Node
+from .values import FactorVec, NumMat, NumVec, Value, r_text
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluator
+
+__all__ = ["Part", "SUMMARY_FUNCTIONS", "call_length", "call_max", "call_mean", "call_median", "call_min", "call_sd",
+           "call_sum", "call_var", "exact_sum", "merge", "merge_all", "part_of", "rounded_squares"]
+
+#: what a summary needs of the values: their sum, the sum of squared deviations, the extremes, the values
+TOTAL, SQUARES, RANGE, VALUES = "total", "squares", "range", "values"
+_ZERO = Fraction(0)
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """What some values (a chunk's rows of a column, a literal) tell about their summaries, merged by
+    :func:`merge` into what all of them tell.  Sums are exact rationals; ``squares`` is the sum of squared
+    deviations of the finite values about ``center`` (None when not needed); ``values`` are the values that
+    are not missing, for a median (None when not needed)."""
+
+    rows: int = 0  # every value, the missing ones too (R's length)
+    missing: int = 0  # NA or NaN
+    infinite: int = 0
+    finite: int = 0
+    total: Fraction = _ZERO  # the sum of the finite values
+    low: float = math.inf  # the extremes of the values that are not missing
+    high: float = -math.inf
+    center: Fraction = _ZERO
+    squares: Fraction | None = None
+    values: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def count(self) -> int:
+        """The values that are not missing."""
+        return self.finite + self.infinite
+
+    @property
+    def nbytes(self) -> int:
+        """The memory of the values held (for the bound on what streamed data gathers)."""
+        return 0 if self.values is None else int(self.values.nbytes)
+
+
+def _pairwise_sum(x: np.ndarray) -> Fraction:
+    """The sum of ``x`` to about 2^-100 of the sum of its magnitudes: halves added pairwise, each addition's
+    rounding error kept by Knuth's TwoSum (s + e = a + b exactly) and the errors of each level summed apart
+    (they are 2^-53 of the sums, so their own rounding is 2^-106), the whole added up as an exact rational."""
+    errors: list[float] = []
+    while x.size > 1:
+        half = x.size // 2
+        if x.size % 2:
+            errors.append(float(x[-1]))  # (the odd one out, as it is)
+        a, b = x[:half], x[half:2 * half]
+        s = a + b
+        bv = s - a
+        e = a - (s - bv)
+        e += b - bv
+        errors.append(float(e.sum()))
+        x = s
+    return sum(map(Fraction, errors), Fraction(float(x[0])) if x.size else _ZERO)
+
+
+def _scale_of(x: np.ndarray) -> int:
+    """A power of two that brings ``x`` near 1 when it is far from it (0 otherwise): sums of huge values and
+    squares of large ones stay finite, and products of tiny ones do not underflow."""
+    big = float(np.max(np.abs(x))) if x.size else 0.0
+    e = math.frexp(big)[1] if big > 0 else 0
+    return e if abs(e) > 200 else 0
+
+
+def exact_sum(x: np.ndarray) -> Fraction:
+    """The sum of the finite values ``x`` (see :func:`_pairwise_sum`), without overflow."""
+    e = _scale_of(x)
+    return _pairwise_sum(np.ldexp(x, -e) if e else x) * Fraction(2) ** e
+
+
+def rounded_squares(x: np.ndarray, center: float) -> Fraction:
+    """R's sum of squared deviations: each ``(x - center)^2`` rounded to a double, as R's ``var`` computes it
+    (``cov.c``), and the rounded squares summed exactly (R sums them in long double).  Values far from 1 are
+    brought near it by a power of two first, which changes no rounding but keeps the squares finite."""
+    e = _scale_of(x)
+    if e:
+        x, center = np.ldexp(x, -e), math.ldexp(center, -e)
+    d = x - center
+    return _pairwise_sum(d * d) * Fraction(4) ** e
+
+
+def part_of(x: np.ndarray, needs: frozenset[str]) -> Part:
+    """The :class:`Part` of the numbers ``x`` (NaN for missing) with what ``needs`` asks for."""
+    missing = np.isnan(x)
+    n_missing = int(np.count_nonzero(missing))
+    present = x[~missing] if n_missing else x
+    finite_mask = np.isfinite(present)
+    n_finite = int(np.count_nonzero(finite_mask))
+    finite = present if n_finite == present.size else present[finite_mask]
+    kept = {}
+    if RANGE in needs and present.size:
+        kept.update(low=float(present.min()), high=float(present.max()))
+    if (TOTAL in needs or SQUARES in needs) and n_finite:
+        kept["total"] = exact_sum(finite)
+    if SQUARES in needs:
+        center = _as_float(kept["total"] / n_finite) if n_finite else 0.0
+        kept.update(center=Fraction(center), squares=rounded_squares(finite, center) if n_finite else _ZERO)
+    if VALUES in needs:  # (a copy: a view would hold the chunk's whole block of columns)
+        kept["values"] = present.copy() if present is x else present
+    return Part(rows=x.size, missing=n_missing, infinite=present.size - n_finite, finite=n_finite, **kept)
+
+
+def merge(a: Part, b: Part) -> Part:
+    """The :class:`Part` of the values of ``a`` and ``b`` together: ``b``'s squared deviations moved to ``a``'s
+    center by the parallel-variance formula, sum (x - c)^2 = sum (x - c_b)^2 + 2 (c_b - c) sum (x - c_b) +
+    n_b (c_b - c)^2, exactly."""
+    if a.finite == 0:
+        center, squares = b.center, b.squares
+    elif b.finite == 0 or a.squares is None or b.squares is None:
+        center, squares = a.center, a.squares
+    else:
+        shift = b.center - a.center
+        center = a.center
+        squares = a.squares + b.squares + 2 * shift * (b.total - b.finite * b.center) + b.finite * shift * shift
+    values = a.values if b.values is None else b.values if a.values is None else np.concatenate([a.values,
+                                                                                                 b.values])
+    return Part(a.rows + b.rows, a.missing + b.missing, a.infinite + b.infinite, a.finite + b.finite,
+                a.total + b.total, min(a.low, b.low), max(a.high, b.high), center, squares, values)
+
+
+def merge_all(parts: Iterable[Part]) -> Part:
+    """The :class:`Part` of every part's values together (their values concatenated once, not pairwise)."""
+    parts = list(parts)
+    merged = reduce(merge, (replace(p, values=None) for p in parts), Part())
+    held = [p.values for p in parts if p.values is not None]
+    return replace(merged, values=np.concatenate(held) if held else None)
+
+
+def _as_float(q: Fraction) -> float:
+    """An exact rational rounded once to a double (infinite beyond the doubles, as R's long double is)."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """One summary call: what it computes (``value``: a Part to a number) and what its messages say."""
+
+    call: Call
+    name: str  # the R function
+    subject: str  # what is summarized, for messages: "x", "x, z"
+    na_rm: bool
+    needs: frozenset
+    value: Callable[["_Summary", Part], float]
+    trim: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return deparse(self.call)
+
+    def fail(self, what: str) -> DataError:
+        return DataError(f"{self.text}: {what}")
+
+    def of(self, part: Part) -> float:
+        """The summary of ``part``'s values, or the error saying why there is none R's glm could use."""
+        if part.missing and not self.na_rm and self.name != "length":
+            raise self.fail(f"{self.subject} has {part.missing:,} missing value(s) (NA or NaN) among its "
+                            f"{part.rows:,} values, so {self.text} is NA, as in R, and would make every row of the "
+                            f"model missing (R's glm stops: '0 (non-NA) cases'); write {self.text[:-1]}, na.rm = "
+                            f"TRUE) for the {self.name} of the values present")
+        v = self.value(self, part)
+        if math.isfinite(v):
+            return v
+        if part.infinite:
+            raise self.fail(f"{self.subject} has {part.infinite:,} infinite value(s), so its {self.name} is not a "
+                            "finite number (R's is Inf or NaN), which no model can use")
+        raise self.fail(f"the {self.name} of {self.subject} is {r_text(v)}, not a finite number, which no model can "
+                        "use")
+
+    def at_least(self, part: Part, k: int, finite: bool = False) -> None:
+        """Refuse a summary of fewer than ``k`` values (finite ones: ``finite``), which R gives as NA or NaN."""
+        have = part.finite if finite else part.count
+        if have < k:
+            kind = "finite " if finite and part.infinite else ""
+            present = " that are not missing" if part.missing else ""
+            raise self.fail(f"{self.subject} has {have:,} {kind}value(s){present}; {self.name}() needs at least {k} "
+                            "(R gives NA, NaN or an infinity)")
+
+
+def _mean(s: _Summary, p: Part) -> float:
+    if s.trim > 0 and p.count:
+        return _trimmed_mean(s, p)
+    s.at_least(p, 1)
+    return math.nan if p.infinite else _as_float(p.total / p.finite)
+
+
+def _trimmed_mean(s: _Summary, p: Part) -> float:
+    """R's ``mean(x, trim)``: the median from trim 0.5, else the mean of the values from the floor(n trim) + 1-th
+    smallest to as many from the largest."""
+    if s.trim >= 0.5:
+        return _median(s, p)
+    n = p.count
+    lo = math.floor(n * s.trim) + 1
+    kept = np.partition(p.values, (lo - 1, n - lo))[lo - 1:n + 1 - lo]
+    inner = part_of(kept, frozenset({TOTAL}))
+    return math.nan if inner.infinite else _as_float(inner.total / inner.finite)
+
+
+def _median(s: _Summary, p: Part) -> float:
+    s.at_least(p, 1)
+    n, v = p.count, p.values
+    half = (n + 1) // 2
+    if n % 2:
+        return float(np.partition(v, half - 1)[half - 1])
+    a, b = (float(u) for u in np.partition(v, (half - 1, half))[half - 1:half + 1])
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return (a + b) / 2
+    return _as_float((Fraction(a) + Fraction(b)) / 2)
+
+
+def _var(s: _Summary, p: Part) -> float:
+    """R's ``var``: the squared deviations from the mean rounded to a double (not from the exact mean: where the
+    values' spacing is near that rounding the two differ by 1e-8), over n - 1."""
+    if p.infinite:
+        return math.nan
+    s.at_least(p, 2, finite=True)
+    mean = Fraction(_as_float(p.total / p.finite))
+    shift = p.center - mean  # (each chunk's squares are about its own mean: moved to this one exactly)
+    squares = p.squares + 2 * shift * (p.total - p.finite * p.center) + p.finite * shift * shift
+    return _as_float(squares / (p.finite - 1))
+
+
+def _sd(s: _Summary, p: Part) -> float:
+    return math.sqrt(_var(s, p))
+
+
+def _sum(s: _Summary, p: Part) -> float:
+    return math.nan if p.infinite else _as_float(p.total)
+
+
+def _min(s: _Summary, p: Part) -> float:
+    s.at_least(p, 1)
+    return p.low
+
+
+def _max(s: _Summary, p: Part) -> float:
+    s.at_least(p, 1)
+    return p.high
+
+
+def _length(s: _Summary, p: Part) -> float:
+    return float(p.rows)
+
+
+# -- the arguments ------------------------------------------------------------------------------------------
+def _numbers(value: Value, call: Call, node: Node, name: str) -> tuple[np.ndarray, bool]:
+    """The numbers an argument holds (NaN where missing) and whether they are a column (one per row) rather
+    than literal values; a factor, text or a matrix is refused as R refuses them."""
+    if isinstance(value, NumVec):
+        return value.values, True
+    if isinstance(value, tuple):
+        if all(isinstance(v, (bool, int, float)) for v in value):
+            return np.asarray(value, dtype=float), False
+    elif isinstance(value, (bool, np.bool_, int, float)):
+        return np.array([float(value)]), False
+    what = deparse(node)
+    if isinstance(value, FactorVec):
+        raise call_error(call, f"{what} is a factor (levels {levels_text(value.levels)}); {name}() summarizes "
+                               "numbers or logicals, as in R ('argument is not numeric or logical')")
+    if isinstance(value, NumMat):
+        raise call_error(call, f"{what} has {value.values.shape[1]} columns; {name}() summarizes one column")
+    raise call_error(call, f"{what} is text, not numbers; {name}() summarizes numbers or logicals, as in R")
+
+
+def _rows_of(value: Value) -> tuple[int, bool]:
+    """R's ``length()`` of an argument, and whether it is a column (one value per row)."""
+    if isinstance(value, (NumVec, FactorVec)):
+        return (value.values.size if isinstance(value, NumVec) else value.codes.size), True
+    if isinstance(value, NumMat):
+        return value.values.size, True  # (R: a matrix's length is its rows times its columns)
+    return (len(value) if isinstance(value, tuple) else 1), False
+
+
+def _na_rm(ev: "Evaluator", node: Node | None, call: Call) -> bool:
+    return False if node is None else flag(ev.eval(node), call, "na.rm")
+
+
+def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float:
+    """The value of the summary ``s`` of the arguments ``nodes``: computed at once from literal values; else
+    learned from the column over every row (kept for new data and for each chunk of streamed data), or, while
+    streamed data are gathered, recorded and this chunk's own value returned for the time being."""
+    if s.call in ev.state and ev.mode != "collect":  # (the same call twice in a formula: one value)
+        return ev.state[s.call]
+    constant, columns, any_column = Part(), Part(), False
+    with ev.whole_columns():  # (a summary's value for a row is not that row's: no missing value of it drops the row)
+        for node in nodes:  # (one argument at a time: many arguments hold one column at most)
+            value = ev.eval(node)
+            if s.name == "length":
+                rows, is_column = _rows_of(value)
+                part = Part(rows=rows)
+            else:
+                numbers, is_column = _numbers(value, s.call, node, s.name)
+                part = part_of(numbers, s.needs)
+            if is_column:
+                columns, any_column = merge(columns, part), True
+            else:
+                constant = merge(constant, part)
+    if not any_column:
+        return s.of(constant)
+
+    def learn(records: np.ndarray) -> float:
+        return s.of(merge_all([constant, *records]))
+
+    learned = ev.summary_state(s.call, columns, learn)
+    if learned is not None:
+        return learned
+    try:  # mode "collect": this chunk's own summary stands for the whole data's until every chunk is read
+        return s.of(merge(constant, columns))
+    except GLMStatError:
+        return 1.0
+
+
+def _summary(call: Call, name: str, nodes: list[Node], na_rm: bool, value: Callable, needs: frozenset,
+             trim: float = 0.0) -> _Summary:
+    return _Summary(call, name, ", ".join(deparse(n) for n in nodes), na_rm, needs, value, trim)
+
+
+def _one_column(name: str, value: Callable, needs: frozenset) -> Callable[["Evaluator", Call], float]:
+    """``median(x, na.rm)`` and ``sd(x, na.rm)``: one argument to summarize."""
+    def apply(ev: "Evaluator", call: Call) -> float:
+        a = bind(call, ("x", "na.rm"))
+        s = _summary(call, name, [a["x"]], _na_rm(ev, a.get("na.rm"), call), value, needs)
+        return _summarize(ev, s, [a["x"]])
+    return apply
+
+
+def call_mean(ev: "Evaluator", call: Call) -> float:
+    """R's ``mean(x, trim = 0, na.rm = FALSE)``: the exact mean rounded once (R's two-pass long double mean
+    gives the same double); with ``trim`` in (0, 0.5) the mean of the values left when floor(n trim) are
+    dropped from each end, from 0.5 the median, as R's ``mean.default``."""
+    a = bind(call, ("x", "trim", "na.rm"))
+    trim = 0.0
+    if "trim" in a:
+        given = ev.eval(a["trim"])
+        if isinstance(given, (NumVec, FactorVec, NumMat, tuple)):
+            raise call_error(call, f"trim must be one number, not {deparse(a['trim'])} (mean() summarizes one "
+                                   "column; its second argument is trim)")
+        trim = scalar_number(given, call, "trim")
+        if math.isnan(trim):
+            raise call_error(call, "trim must be a number, not NA")
+    needs = frozenset({TOTAL, VALUES} if trim > 0 else {TOTAL})
+    s = _summary(call, "mean", [a["x"]], _na_rm(ev, a.get("na.rm"), call), _mean, needs, trim)
+    return _summarize(ev, s, [a["x"]])
+
+
+def call_var(ev: "Evaluator", call: Call) -> float:
+    """R's ``var(x, na.rm = FALSE)`` of one column: the sum of squared deviations from the mean over n - 1."""
+    a = bind(call, ("x", "y", "na.rm", "use"))
+    if "y" in a or "use" in a:
+        raise call_error(call, "only var(x) and var(x, na.rm = TRUE) are supported (not a covariance var(x, y), "
+                               "nor use =)")
+    s = _summary(call, "var", [a["x"]], _na_rm(ev, a.get("na.rm"), call), _var, frozenset({TOTAL, SQUARES}))
+    return _summarize(ev, s, [a["x"]])
+
+
+def _of_all(name: str, value: Callable, needs: frozenset) -> Callable[["Evaluator", Call], float]:
+    """``min``, ``max`` and ``sum`` of all their arguments' values together (``max(x, z)``, ``sum(x, 10)``), as
+    R's; ``na.rm`` by name."""
+    def apply(ev: "Evaluator", call: Call) -> float:
+        named = dict(call.kwargs)
+        if set(named) - {"na.rm"}:
+            raise call_error(call, f"{name}() takes values and na.rm = TRUE or FALSE; the named argument "
+                                   f"{sorted(set(named) - {'na.rm'})[0]} is not supported")
+        if not call.args:
+            raise call_error(call, f"{name}() needs at least one value")
+        nodes = list(call.args)
+        s = _summary(call, name, nodes, _na_rm(ev, named.get("na.rm"), call), value, needs)
+        return _summarize(ev, s, nodes)
+    return apply
+
+
+def call_length(ev: "Evaluator", call: Call) -> float:
+    """R's ``length(x)``: the number of rows of the data (missing values too), or of literal values."""
+    a = bind(call, ("x",))
+    return _summarize(ev, _summary(call, "length", [a["x"]], False, _length, frozenset()), [a["x"]])
+
+
+call_median = _one_column("median", _median, frozenset({VALUES}))
+call_sd = _one_column("sd", _sd, frozenset({TOTAL, SQUARES}))
+call_min = _of_all("min", _min, frozenset({RANGE}))
+call_max = _of_all("max", _max, frozenset({RANGE}))
+call_sum = _of_all("sum", _sum, frozenset({TOTAL}))
+
+#: R's summary functions by name, for the registry of :mod:`glmstat.formula.functions`
+SUMMARY_FUNCTIONS: dict[str, Callable[["Evaluator", Call], float]] = {
+    "mean": call_mean, "median": call_median, "sd": call_sd, "var": call_var, "min": call_min, "max": call_max,
+    "sum": call_sum, "length": call_length,
+}
