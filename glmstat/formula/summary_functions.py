@@ -41,9 +41,12 @@ from .values import FactorVec, NumMat, NumVec, Value, r_text
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["Part", "SUMMARY_FUNCTIONS", "call_length", "call_max", "call_mean", "call_median", "call_min", "call_sd",
-           "call_sum", "call_var", "exact_sum", "merge", "merge_all", "part_of", "rounded_squares"]
+__all__ = ["MAX_ARGUMENTS", "Part", "SUMMARY_FUNCTIONS", "call_length", "call_max", "call_mean", "call_median",
+           "call_min", "call_sd", "call_sum", "call_var", "exact_sum", "merge", "merge_all", "part_of",
+           "rounded_squares"]
 
+#: the values ``min()``, ``max()`` and ``sum()`` take at most (R takes any number; each is a pass over the rows)
+MAX_ARGUMENTS = 64
 #: what a summary needs of the values: their sum, the sum of squared deviations, the extremes, the values
 TOTAL, SQUARES, RANGE, VALUES = "total", "squares", "range", "values"
 _ZERO = Fraction(0)
@@ -408,6 +411,9 @@ def _of_all(name: str, value: Callable, needs: frozenset) -> Callable[["Evaluato
                                    f"{sorted(set(named) - {'na.rm'})[0]} is not supported")
         if not call.args:
             raise call_error(call, f"{name}() needs at least one value")
+        if len(call.args) > MAX_ARGUMENTS:  # (each a pass over the rows: a formula's text holds thousands)
+            raise call_error(call, f"{name}() takes at most {MAX_ARGUMENTS} values (columns, numbers or c(...)), "
+                                   f"got {len(call.args):,}")
         nodes = list(call.args)
         s = _summary(call, name, nodes, _na_rm(ev, named.get("na.rm"), call), value, needs)
         return _summarize(ev, s, nodes)
