@@ -54,6 +54,11 @@ POSITIONS = [
     ("y ~ log({p})", gs.Gaussian()),
     ("y ~ C({p})", gs.Gaussian()),
     ("y ~ x:I({p})", gs.Gaussian()),
+    ("y ~ I(x - mean({p}))", gs.Gaussian()),
+    ("y ~ I(x/max(x, {p}, na.rm = TRUE))", gs.Gaussian()),
+    ("y ~ I(x - mean(x, trim = {p}))", gs.Gaussian()),
+    ("y ~ I(x/sd(x, na.rm = {p}))", gs.Gaussian()),
+    ("y ~ x + offset(log(t/sum({p})))", gs.Poisson()),
 ]
 
 
@@ -102,6 +107,7 @@ def test_literal_arithmetic_bombs_are_refused(expr, error, message):
     ("cbind(s, f) ~ I(2 ** 10 * x)", gs.Binomial()),
     ("y ~ I((x > 2) & (x < 5)) + pmax(x, 3) + abs(x - 3) + I(x % 2)", gs.Gaussian()),
     ("y ~ myscale(x)", gs.Gaussian()),
+    ("y ~ I(x - mean(x)) + I(x/max(x, t)) + offset(log(t/sum(t))) + I(median(x) > x)", gs.Poisson()),
 ])
 def test_the_safe_subset_still_works(formula, family):
     fit = gs.glm(formula, D, family=family, context={"myscale": lambda v: (v - v.mean()) / v.std()})
