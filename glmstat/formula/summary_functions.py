@@ -35,7 +35,7 @@ import numpy as np
 from ..errors import DataError, GLMStatError
 from .call_arguments import bind, call_error, flag, levels_text, scalar_number
 from .deparse import deparse
-from .nodes import Call, Node
+from .nodes import Call, Const, Node
 from .values import FactorVec, NumMat, NumVec, Value, r_text
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ __all__ = ["MAX_ARGUMENTS", "Part", "SUMMARY_FUNCTIONS", "call_length", "call_ma
            "rounded_squares"]
 
 #: the values ``min()``, ``max()`` and ``sum()`` take at most (R takes any number; each is a pass over the rows)
-MAX_ARGUMENTS = 64
+MAX_ARGUMENTS = 16
 #: what a summary needs of the values: their sum, the sum of squared deviations, the extremes, the values
 TOTAL, SQUARES, RANGE, VALUES = "total", "squares", "range", "values"
 _ZERO = Fraction(0)
@@ -186,7 +186,8 @@ class _Summary:
 
     call: Call
     name: str  # the R function
-    subject: str  # what is summarized, for messages: "x", "x, z"
+    subject: str  # what is summarized, for messages: "x", "the values of x, z"
+    several: bool  # arguments
     na_rm: bool
     needs: frozenset
     value: Callable[["_Summary", Part], float]
@@ -196,22 +197,32 @@ class _Summary:
     def text(self) -> str:
         return deparse(self.call)
 
+    @property
+    def has(self) -> str:
+        return "have" if self.several else "has"
+
+    @property
+    def removing_na(self) -> str:
+        """The call with ``na.rm = TRUE``, for the message that suggests it."""
+        kwargs = tuple((k, v) for k, v in self.call.kwargs if k != "na.rm") + (("na.rm", Const("TRUE")),)
+        return deparse(Call(self.call.func, self.call.args, kwargs))
+
     def fail(self, what: str) -> DataError:
         return DataError(f"{self.text}: {what}")
 
     def of(self, part: Part) -> float:
         """The summary of ``part``'s values, or the error saying why there is none R's glm could use."""
         if part.missing and not self.na_rm and self.name != "length":
-            raise self.fail(f"{self.subject} has {part.missing:,} missing value(s) (NA or NaN) among its "
-                            f"{part.rows:,} values, so {self.text} is NA, as in R, and would make every row of the "
-                            f"model missing (R's glm stops: '0 (non-NA) cases'); write {self.text[:-1]}, na.rm = "
-                            f"TRUE) for the {self.name} of the values present")
+            raise self.fail(f"{self.subject} {self.has} {part.missing:,} missing value(s) (NA or NaN) among "
+                            f"{part.rows:,}, so {self.text} is NA, as in R, and would make every row of the model "
+                            f"missing (R's glm stops: '0 (non-NA) cases'); write {self.removing_na} for the "
+                            f"{self.name} of the values present")
         v = self.value(self, part)
         if math.isfinite(v):
             return v
         if part.infinite:
-            raise self.fail(f"{self.subject} has {part.infinite:,} infinite value(s), so its {self.name} is not a "
-                            "finite number (R's is Inf or NaN), which no model can use")
+            raise self.fail(f"{self.subject} {self.has} {part.infinite:,} infinite value(s), so the {self.name} is "
+                            "not a finite number (R's is Inf or NaN), which no model can use")
         raise self.fail(f"the {self.name} of {self.subject} is {r_text(v)}, not a finite number, which no model can "
                         "use")
 
@@ -221,8 +232,8 @@ class _Summary:
         if have < k:
             kind = "finite " if finite and part.infinite else ""
             present = " that are not missing" if part.missing else ""
-            raise self.fail(f"{self.subject} has {have:,} {kind}value(s){present}; {self.name}() needs at least {k} "
-                            "(R gives NA, NaN or an infinity)")
+            raise self.fail(f"{self.subject} {self.has} {have:,} {kind}value(s){present}; {self.name}() needs at "
+                            f"least {k} (R gives NA, NaN or an infinity)")
 
 
 def _mean(s: _Summary, p: Part) -> float:
@@ -360,7 +371,8 @@ def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float:
 
 def _summary(call: Call, name: str, nodes: list[Node], na_rm: bool, value: Callable, needs: frozenset,
              trim: float = 0.0) -> _Summary:
-    return _Summary(call, name, ", ".join(deparse(n) for n in nodes), na_rm, needs, value, trim)
+    subject = deparse(nodes[0]) if len(nodes) == 1 else f"the values of {', '.join(deparse(n) for n in nodes)}"
+    return _Summary(call, name, subject, len(nodes) > 1, na_rm, needs, value, trim)
 
 
 def _one_column(name: str, value: Callable, needs: frozenset) -> Callable[["Evaluator", Call], float]:

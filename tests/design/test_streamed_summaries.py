@@ -52,7 +52,7 @@ def test_a_missing_value_is_counted_over_every_chunk(frame, path):
     assert missing == GROUP  # (a whole row group: the chunks' counts are added)
     for source in (frame, path):
         with pytest.raises(gs.DataError, match=rf"^mean\(x1\): x1 has {missing:,} missing value\(s\) \(NA or NaN\) "
-                                               rf"among its {N:,} values, .*write mean\(x1, na.rm = TRUE\)"):
+                                               rf"among {N:,}, .*write mean\(x1, na.rm = TRUE\)"):
             fit("count ~ I(x1 - mean(x1))", source, gs.Poisson(), None)
 
 
