@@ -387,7 +387,8 @@ def _one_column(name: str, value: Callable, needs: frozenset) -> Callable[["Eval
 def call_mean(ev: "Evaluator", call: Call) -> float:
     """R's ``mean(x, trim = 0, na.rm = FALSE)``: the exact mean rounded once (R's two-pass long double mean
     gives the same double); with ``trim`` in (0, 0.5) the mean of the values left when floor(n trim) are
-    dropped from each end, from 0.5 the median, as R's ``mean.default``."""
+    dropped from each end, from 0.5 the median, as R's ``mean.default``.  Learned from the training rows and
+    kept: ``predict(newdata)`` centres new rows on the training mean, where R's recomputes it from them."""
     a = bind(call, ("x", "trim", "na.rm"))
     trim = 0.0
     if "trim" in a:

@@ -47,6 +47,16 @@ def test_a_parquet_fit_of_summaries_equals_the_in_memory_fit(case, frame, path):
     close(streamed.predict(one), mem.predict(one), what="one-row predict")
 
 
+def test_a_summary_in_the_response_and_in_a_factor(frame, path):
+    formula = "I(z - mean(z)) ~ x2 + factor(x1 > median(x1, na.rm = TRUE))"
+    mem = fit(formula, frame, gs.Gaussian(), None)
+    streamed = fit(formula, path, gs.Gaussian(), None)
+    assert streamed.column_names == mem.column_names and (streamed.nobs, streamed.n_dropped) == (mem.nobs,
+                                                                                                 mem.n_dropped)
+    close(streamed.coef, mem.coef, what="coef")
+    close(streamed.std_errors, mem.std_errors, what="se")
+
+
 def test_a_missing_value_is_counted_over_every_chunk(frame, path):
     missing = int(frame["x1"].isna().sum())
     assert missing == GROUP  # (a whole row group: the chunks' counts are added)
