@@ -300,8 +300,7 @@ class Evaluator:
         record = np.empty(1, dtype=object)
         record[0] = part
         if self.mode == "collect":
-            if call not in self.collected:  # (a call met twice on a chunk counts the chunk's rows once)
-                self._collect(call, record, learn)
+            self._collect(call, record, learn)
             return None
         state = self.state[call] = learn(record)
         return state
@@ -317,7 +316,10 @@ class Evaluator:
 
     def _collect(self, call: Call, values: np.ndarray, learn) -> None:
         """Mode "collect": keep this chunk's ``values`` for ``learn``, which decides ``call``'s parameters from
-        every chunk's once the pass is over (formula.stream.learn_spec)."""
+        every chunk's once the pass is over (formula.stream.learn_spec).  A call met twice on a chunk
+        (``scale(x) + I(scale(x)^2)``) gives the chunk's values once."""
+        if call in self.collected:
+            return
         self.collected.setdefault(call, []).append(values)
         self.learners[call] = learn
 

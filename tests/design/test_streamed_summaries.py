@@ -57,6 +57,12 @@ def test_a_summary_in_the_response_and_in_a_factor(frame, path):
     close(streamed.std_errors, mem.std_errors, what="se")
 
 
+def test_a_summary_met_twice_counts_each_row_once(frame, path):
+    formula = "count ~ I(expo/sd(expo)) + I((expo/sd(expo))^2) + x2"
+    mem = fit(formula, frame, gs.Poisson(), None)
+    close(fit(formula, path, gs.Poisson(), None).coef, mem.coef, what="coef")
+
+
 def test_a_missing_value_is_counted_over_every_chunk(frame, path):
     missing = int(frame["x1"].isna().sum())
     assert missing == GROUP  # (a whole row group: the chunks' counts are added)
