@@ -8,7 +8,8 @@ here can reach a module, a file or a Python object: the arguments are numbers, s
 This module holds the math functions and the registry of every function (:data:`BUILTINS`); the factor
 functions are in :mod:`glmstat.formula.factor_functions`, ``cut`` in :mod:`glmstat.formula.interval_functions`,
 ``interaction`` in :mod:`glmstat.formula.combination_functions`, the stateful transforms (``poly``, ``scale``,
-``center``, ``bs``, ``ns``) in :mod:`glmstat.formula.basis_functions`, and the matching and conversion of
+``center``, ``bs``, ``ns``) in :mod:`glmstat.formula.basis_functions`, the summaries of whole columns (``mean``,
+``sd``, ``median``, ``sum``...) in :mod:`glmstat.formula.summary_functions`, and the matching and conversion of
 arguments in :mod:`glmstat.formula.call_arguments`.
 """
 
@@ -22,8 +23,8 @@ import numpy as np
 from ..errors import FormulaError
 from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scale
 from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, whole_number
-from .factor_functions import call_C, call_as_integer, call_as_numeric, call_relevel, call_unclass, factor_call
 from .combination_functions import call_interaction
+from .factor_functions import call_C, call_as_integer, call_as_numeric, call_relevel, call_unclass, factor_call
 from .interval_functions import call_cut
 from .nodes import Call
 from .rounding import r_round
