@@ -3,7 +3,8 @@
 :func:`evaluate_rows` evaluates the response (``cbind``, factors, booleans for binomial), the
 offsets and weights, and every variable of the right-hand side on the rows of a DataFrame, and finds the
 rows to drop: a missing value in any column the model reads (counted per column), then values that are NaN
-for another reason (``log`` of a negative number: "terms evaluating to NaN").  :func:`complete_arrays` gives
+for another reason (``log(z)`` of a negative z, ``cut(x, c(0, 10))`` of an x outside the breaks: counted per
+term, under its text).  :func:`complete_arrays` gives
 the response, weights, trials and offset of the rows kept, with their checks.
 
 The same two functions serve the in-memory model frame (:mod:`glmstat.formula.frame`) and every chunk of a
@@ -48,7 +49,7 @@ class Rows:
     prior: np.ndarray | None  # the weights= values, else None
     offset: np.ndarray | None  # sum of offset() terms and offset=, None when there is none
     values: dict  # variable node -> value (logicals already two-level factors)
-    missing: dict  # column (or "terms evaluating to NaN", the response...) -> mask of rows
+    missing: dict  # column (or a term evaluating to NaN, the response...) -> mask of rows
     drop: np.ndarray  # rows with a missing value in any of them
     offset_column: str | None  # offset= given as a column name
     weights_column: str | None
@@ -253,14 +254,10 @@ def evaluate(ev: Evaluator, node: Node, what: str) -> Value:
         raise FormulaError(f"in {what} {label!r}: {e}") from e.__cause__
 
 
-#: The label under which rows whose terms evaluate to NaN (not a missing value of a column) are counted.
-NAN_TERMS = "terms evaluating to NaN"
-
-
 def missing_order(counts: Mapping[str, int], columns: Collection[str], specials: Sequence[str]) -> dict[str, int]:
     """Rows dropped per cause in the order :func:`evaluate_rows` finds them: data columns by name, then the
-    response, offset and weights (``specials``, missing without a missing column), then :data:`NAN_TERMS`
-    -- so that counts merged over chunks read as one chunk's do."""
+    response, offset and weights (``specials``, missing without a missing column), then the terms that
+    evaluate to NaN by their text -- so that counts merged over chunks read as one chunk's do."""
     def rank(label: str) -> tuple:
         if label in columns:
             return (0, label)
@@ -303,12 +300,14 @@ def _surely_complete(values: Sequence[Value], arrays: Sequence[np.ndarray | None
     return True
 
 
-def _removed_values(ev: Evaluator, cols: DataColumns, terms: Terms) -> tuple[list[Value], dict[str, np.ndarray]]:
+def _removed_values(ev: Evaluator, cols: DataColumns,
+                    terms: Terms) -> tuple[list[tuple[str, Value]], dict[str, np.ndarray]]:
     """The variables of the formula that no term keeps (``y ~ x - x``, ``y ~ . - z``): R's model frame reads
-    them too, so ``na.omit`` drops their missing rows although they make no column.  Returns the values of
-    the computed ones (a column's missing values are counted as the column's, once read), and the missing
-    entries of columns that are no model variable (``y ~ . - date``, a column of dates: left out, not refused)."""
-    values: list[Value] = []
+    them too, so ``na.omit`` drops their missing rows although they make no column.  Returns the computed ones
+    by their text, with their values (a column's missing values are counted as the column's, once read), and the
+    missing entries of columns that are no model variable (``y ~ . - date``, a column of dates: left out, not
+    refused)."""
+    values: list[tuple[str, Value]] = []
     unreadable: dict[str, np.ndarray] = {}
     for node in terms.removed:
         try:
@@ -318,7 +317,7 @@ def _removed_values(ev: Evaluator, cols: DataColumns, terms: Terms) -> tuple[lis
                 unreadable[node.id] = np.asarray(pd.isna(pd.Series(cols.raw(node.id))), dtype=bool)
             continue
         if not isinstance(node, Name) and isinstance(v, (NumVec, NumMat, FactorVec)):
-            values.append(v)
+            values.append((deparse(node), v))
     return values, unreadable
 
 
@@ -390,11 +389,12 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         factors += factor_bytes(n, len(v.levels)) if isinstance(v, FactorVec) else 0
         check_variables(n, held, dense, ev.limits, factors)
     removed, unreadable = _removed_values(ev, cols, terms)
-    computed = [v for node, v in values.items() if not isinstance(node, Name)] + removed
+    computed = [(deparse(node), v) for node, v in values.items() if not isinstance(node, Name)] + removed
 
     # missing values, as na.omit: any column the model reads, then values that are NaN for another reason
     read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
-    if not unreadable and _surely_complete([cols.value(c) for c in read] + computed, (y, off, w_arg)):
+    if not unreadable and _surely_complete([cols.value(c) for c in read] + [v for _, v in computed],
+                                           (y, off, w_arg)):
         missing, drop = {}, np.zeros(n, dtype=bool)
     else:
         labelled = ((response_name, y), (o_col or "offset", off), (w_col or "weights", w_arg))
@@ -428,13 +428,14 @@ def _missing_rows(cols: DataColumns, read: list[str], unreadable: dict, labelled
             if m.any():
                 missing[label] = missing[label] | m if label in missing else m
                 drop |= m
-    nan_terms = np.zeros(n, dtype=bool)
-    for v in computed:  # (a plain column's missing values are counted above)
-        nan_terms |= missing_mask(v, n)
-    nan_terms &= ~drop
-    if nan_terms.any():  # e.g. log of a negative number: R's na.omit drops the row too
-        missing[NAN_TERMS] = nan_terms
-        drop |= nan_terms
+    # a term NaN where no column read is missing (log of a negative number, cut() outside its breaks): R's
+    # na.omit drops the row too; counted under the term's text, terms in the order of their texts (the order
+    # of counts merged over chunks), a row under the first that drops it
+    for label, v in sorted(computed, key=lambda lv: lv[0]):  # (a plain column's missing values are counted above)
+        m = missing_mask(v, n) & ~drop
+        if m.any():
+            missing[label] = missing[label] | m if label in missing else m
+            drop |= m
     return missing, drop
 
 

@@ -5,6 +5,7 @@ streamed data equal to the in-memory fit, and the refusals."""
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 
@@ -51,10 +52,11 @@ def test_rows_outside_the_breaks_are_dropped_and_reported():
     outside = np.flatnonzero((d.x < 0.5) | (d.x > 9.9))
     ref = next(f for f in FITS if f["formula"] == formula)
     assert ref["nobs"] == len(d) - outside.size and outside.size > 2
-    with pytest.warns(gs.DroppedRowsWarning, match=rf"^{outside.size} of 90 rows dropped for missing values \(terms "
-                                                   rf"evaluating to NaN: {outside.size}\)"):
+    term = "cut(x, c(0.5, 3, 6, 9.9), right = FALSE, include.lowest = TRUE)"  # (the count names the term)
+    with pytest.warns(gs.DroppedRowsWarning, match=rf"^{outside.size} of 90 rows dropped for missing values "
+                                                   rf"\({re.escape(term)}: {outside.size}\)"):
         got = gs.glm(formula, d, family=gs.Poisson())
-    assert got.n_dropped == outside.size
+    assert got.n_dropped == outside.size and dict(got.dropped_by) == {term: outside.size}
     assert list(got.rows_used) == sorted(set(range(90)) - set(outside.tolist()))
 
 

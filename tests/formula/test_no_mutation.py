@@ -110,6 +110,22 @@ def test_dropped_rows_are_counted_and_the_used_index_is_kept():
 
 def test_rows_dropped_for_nan_terms_are_counted():
     d = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6], "x": [1.0, -2, 3, 4, -5, 6]}, index=list("abcdef"))
-    with pytest.warns(gs.DroppedRowsWarning, match="2 of 6 rows dropped .*terms evaluating to NaN: 2"):
+    with pytest.warns(gs.DroppedRowsWarning, match=r"2 of 6 rows dropped .*\(log\(x\): 2\)"):
         fit = gs.glm("y ~ log(x)", d)
     assert list(fit.rows_used) == ["a", "c", "d", "f"]
+
+
+@pytest.mark.parametrize("kind", ["memory", "parquet", "dask"])
+def test_each_term_evaluating_to_nan_counts_its_rows(kind, tmp_path):
+    """A row dropped because a term is NaN (no column missing) is counted under that term's text -- the first of
+    them, by text, where two are NaN -- the same in memory and over chunks of streamed data."""
+    from streamed_cases import as_streamed
+
+    d = pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6, 7, 8], "x": [1.0, -2, 3, 4, -5, 6, 7, 8],
+                      "z": [1.0, 2, -3, 4, -5, 6, 7, -8]})
+    data = d if kind == "memory" else as_streamed(d, kind, tmp_path, rows=3)
+    with pytest.warns(gs.DroppedRowsWarning, match=r"^4 of 8 rows dropped for missing values \(log\(x\): 2, "
+                                                   r"sqrt\(z\): 2\)$"):
+        fit = gs.glm("y ~ sqrt(z) + log(x)", data)
+    assert list(fit.dropped_by.items()) == [("log(x)", 2), ("sqrt(z)", 2)]  # (row 4: x and z negative, once)
+    assert fit.nobs == 4
