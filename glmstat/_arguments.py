@@ -134,10 +134,11 @@ def items_given(values: Any) -> int | None:
 
 
 def is_one_of(value: Any, options: Sequence[Any]) -> bool:
-    """Whether ``value`` is one of ``options`` (strings, and None where it is one), compared only when it is a
-    string or None: an array, a Series or a DataFrame compares element by element, and ``value in options``
-    was a raw ValueError ("the truth value of an array ... is ambiguous") instead of the argument's refusal."""
-    return (value is None or isinstance(value, str)) and value in options
+    """Whether ``value`` is one of ``options`` (strings, and None where it is one), compared only when it is
+    Python's or numpy's own string or None: an array, a Series or a DataFrame compares element by element, and
+    ``value in options`` was a raw ValueError ("the truth value of an array ... is ambiguous") instead of the
+    argument's refusal; and a subclass of str has its own ``__eq__``, which ``in`` ran."""
+    return (value is None or (isinstance(value, str) and own_scalar(value))) and value in options
 
 
 def flag(value: Any, what: str, error: type[GLMStatError] = GLMStatError) -> bool:

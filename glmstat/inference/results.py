@@ -664,11 +664,11 @@ class GLMResults:
         """
         from ..errors import GLMStatError
 
-        if isinstance(kind, str) and kind == "quantile":
+        if is_one_of(kind, ("quantile",)):  # (a str subclass's own __eq__ is not run)
             from .quantile_residuals import quantile_residuals
 
             return quantile_residuals(self, seed)
-        if isinstance(kind, str) and kind == "partial":
+        if is_one_of(kind, ("partial",)):
             return self.predict(type="terms").add(self.residuals("working"), axis=0)
         if not is_one_of(kind, RESIDUAL_KINDS):
             raise GLMStatError(f"unknown residual kind {shown(kind)}; use one of {', '.join(RESIDUAL_KINDS)}, "

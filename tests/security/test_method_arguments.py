@@ -221,3 +221,37 @@ def test_update_with_a_dict_of_columns(fit):
 def test_plot_links_arguments(kwargs, match):
     pytest.importorskip("matplotlib")
     refused(lambda: gs.plot_links(**kwargs), match)
+
+
+class _Ran(str):
+    """A str whose comparison and hash are someone else's code: they record that they ran."""
+
+    ran: list = []
+
+    def __eq__(self, other):
+        _Ran.ran.append("__eq__")
+        return True
+
+    def __hash__(self):
+        _Ran.ran.append("__hash__")
+        return hash(str(self))
+
+
+@pytest.mark.parametrize("call", [
+    lambda f: f.weights(_Ran("prior")),
+    lambda f: f.weights(_Ran("nothing")),
+    lambda f: f.residuals(_Ran("partial")),
+    lambda f: f.residuals(_Ran("quantile")),
+    lambda f: f.residuals(_Ran("nothing")),
+    lambda f: f.plot(_Ran("partial"), term="x"),
+    lambda f: f.plot("partial", term=_Ran("x")),
+], ids=["weights", "weights-other", "residuals-partial", "residuals-quantile", "residuals-other", "plot-kind",
+        "plot-term"])
+def test_a_str_subclass_as_a_kind_runs_none_of_its_methods(fit, call):
+    # is_one_of took any str: `kind in options` ran a subclass's __eq__, which said it was "prior" (and so did
+    # `kind == "partial"`); the partial plot looked its term up in a dict (__hash__, then __eq__)
+    if "plot" in call.__code__.co_names:
+        pytest.importorskip("matplotlib")
+    _Ran.ran.clear()
+    refused(lambda: call(fit), r"^(unknown (weights type|residual kind|plot kind)|term=)")
+    assert _Ran.ran == []

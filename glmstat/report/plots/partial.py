@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..._arguments import shown, shown_items
+from ..._arguments import own_scalar, shown, shown_items
 from ...errors import GLMStatError
 from ...formula.nodes import names_read
 from ...formula.terms import term_label
@@ -48,11 +48,12 @@ def term_column(fit: "GLMResults", term: str) -> tuple[str, str]:
     column that exactly one term reads (``"t"``)."""
     spec = fit.model_frame.spec
     reads = {term_label(t): [n for v in t for n in names_read(v) if n in spec.columns] for t in spec.terms.terms}
-    if isinstance(term, str) and term not in reads:
+    named = isinstance(term, str) and own_scalar(term)  # (a str subclass's __hash__ and __eq__ are not run)
+    if named and term not in reads:
         hits = [label for label, cols in reads.items() if cols == [term]]
         if len(hits) == 1:
             term = hits[0]
-    if not isinstance(term, str) or term not in reads:
+    if not named or term not in reads:
         raise GLMStatError(f"term={shown(term)} is not a term of this model; its terms are "
                            f"{shown_items(list(reads)) or 'none'}")
     columns = list(dict.fromkeys(reads[term]))
