@@ -139,7 +139,13 @@ def _learned_breaks(ev: "Evaluator", call: Call, x: np.ndarray, intervals: int) 
     def learn(ends: np.ndarray) -> tuple[float, ...]:
         if not ends.size:
             raise call_error(call, "x has no finite values to take the range of")
-        return equal_breaks(float(ends.min()), float(ends.max()), intervals)
+        low, high = float(ends.min()), float(ends.max())
+        breaks = equal_breaks(low, high, intervals)
+        if any(a == b for a, b in zip(breaks, breaks[1:])):  # (as R: no row would fall between them)
+            raise call_error(call, f"the range of x, {r_text(low)} to {r_text(high)}, is too narrow for {intervals:,} "
+                             "equal intervals: their breaks repeat in double precision (R: 'breaks' are not unique); "
+                             "give fewer intervals or the breaks")
+        return breaks
 
     return ev.transform_state(call, extremes, learn)
 
@@ -162,8 +168,12 @@ def equal_breaks(low: float, high: float, intervals: int) -> tuple[float, ...]:
 
 
 def _seq(start: float, end: float, n: int) -> tuple[float, ...]:
-    """R 4.2's ``seq.int(start, end, length.out = n)`` (n >= 2)."""
+    """R 4.2's ``seq.int(start, end, length.out = n)`` (n >= 2); a range beyond the doubles (-1e308 to 1e308)
+    stepped in halves, where ``end - start`` is infinite and every break but the last was NaN."""
     by = (end - start) / (n - 1)
+    if math.isinf(by):
+        half = end / 2 / (n - 1) - start / 2 / (n - 1)
+        return tuple(2 * (start / 2 + i * half) for i in range(n - 1)) + (end,)
     return tuple(start + i * by for i in range(n - 1)) + (end,)
 
 

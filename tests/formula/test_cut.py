@@ -163,3 +163,25 @@ def test_infinite_values_have_no_range_to_cut_but_given_breaks_take_them():
     got = gs.glm("y ~ cut(x, c(0, 5, Inf))", d, family=gs.Poisson())
     assert r_names(got.coef.index) == ["(Intercept)", "cut(x, c(0, 5, Inf))(5,Inf]"]
     assert got.nobs == 90
+
+
+def test_a_range_beyond_the_doubles_is_cut_into_its_intervals():
+    # x from -1e308 to 1e308: its range, 2e308, is infinite in double precision, and every break but the last was
+    # NaN -- each level 'Range_i', no row in any, and the fit refused for a single level
+    d = reference_data().assign(x=lambda t: np.linspace(-1.0, 1.0, len(t)) * 1e308)
+    got = gs.glm("y ~ cut(x, 3)", d, family=gs.Poisson())
+    # (formatC pads Inf to the width of -Inf)
+    assert r_names(got.coef.index) == ["(Intercept)", "cut(x, 3)(-3.33e+307,3.33e+307]", "cut(x, 3)(3.33e+307, Inf]"]
+    assert got.nobs == len(d)
+    breaks = next(iter(got.model_frame.spec.state.values()))
+    assert breaks[0] == -np.inf and breaks[-1] == np.inf and np.isfinite(breaks[1:-1]).all()
+
+
+@pytest.mark.parametrize("x, k", [(5e-324, 3), (1e16, 4999)], ids=["subnormal", "narrow"])
+def test_breaks_that_repeat_in_double_precision_are_refused_as_r_refuses_them(x, k):
+    # a constant subnormal x (a thousandth of it is 0) or a range of 2 at 1e16 in 4,999 steps: breaks repeat, no
+    # row fell between two, and the fit was refused for 'no complete rows' (R: 'breaks' are not unique)
+    d = reference_data().assign(x=lambda t: np.where(t.index % 2, x, x + (2.0 if x > 1 else 0.0)))
+    with pytest.raises(gs.FormulaError, match=rf"cut\(x, {k}\): the range of x, .* is too narrow for {k:,} equal "
+                                              r"intervals: their breaks repeat .*\(R: 'breaks' are not unique\)"):
+        gs.glm(f"y ~ cut(x, {k})", d, family=gs.Poisson())
