@@ -18,7 +18,7 @@ from .._arguments import shown
 from .call_arguments import call_error, flag
 from .deparse import deparse
 from .factor_functions import as_factor, merge_chunk_levels
-from .limits import FormulaLimits, refuse
+from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import Call, Node
 from .values import FactorVec, Value, r_text
 
@@ -54,7 +54,7 @@ def call_interaction(ev: "Evaluator", call: Call) -> Value:
     if ev.mode == "apply" and learned is not None:
         factors = [_onto(f, levels) for f, levels in zip(factors, learned)]
         _check_combinations(call, [len(f.levels) for f in factors], ev.limits)
-    return _combined(factors, sep, drop, lex_order)
+    return _combined(factors, sep, drop, lex_order, call, ev.limits)
 
 
 def _arguments(ev: "Evaluator", call: Call) -> tuple[list[Node], str, bool, bool]:
@@ -119,9 +119,28 @@ def _onto(f: FactorVec, levels: tuple) -> FactorVec:
     return FactorVec(remap[f.codes], tuple(levels) + tuple(extra), f.ordered, f.contrasts)
 
 
-def _combined(factors: list[FactorVec], sep: str, drop: bool, lex_order: bool) -> FactorVec:
+def _check_texts(call: Call, texts: list[list[str]], sep: str, limits: FormulaLimits) -> None:
+    """Refuse combinations whose ``texts`` (each argument's levels' texts) joined by ``sep`` would take more
+    memory than the design may (``max_design_bytes``, a byte a character at least), counted before any is
+    written: each argument's texts are repeated in every combination of the others' levels, and a long sep
+    between arguments of one level each (a column of one value, ``cut(x, c(-Inf, Inf))``) multiplies no count
+    -- ``interaction(id, one, one, ..., sep = "<10,000 characters>")`` made 15 MB levels, gigabytes in all."""
+    counts = [len(t) for t in texts]
+    total = math.prod(counts)
+    if not total:
+        return
+    size = total * (LEVEL_BYTES + (len(texts) - 1) * len(sep))
+    size += sum(sum(map(len, t)) * (total // c) for t, c in zip(texts, counts))
+    if size > limits.max_design_bytes:
+        raise refuse("max_design_bytes", f"{deparse(call)}'s {total:,} levels, its arguments' levels joined by "
+                     "sep, need more memory than allowed (bytes)", size, limits)
+
+
+def _combined(factors: list[FactorVec], sep: str, drop: bool, lex_order: bool, call: Call,
+              limits: FormulaLimits) -> FactorVec:
     """The factor of the combinations of ``factors``' levels (R's order: the first factor's level varying fastest,
-    or the last's with ``lex_order``), combinations of the same text merged into the first's level."""
+    or the last's with ``lex_order``), combinations of the same text merged into the first's level; their texts
+    bounded first (:func:`_check_texts`)."""
     order = factors[::-1] if lex_order else factors  # (fastest first)
     codes = np.zeros(factors[0].codes.shape[0], dtype=np.int64)
     stride = 1
@@ -132,6 +151,7 @@ def _combined(factors: list[FactorVec], sep: str, drop: bool, lex_order: bool) -
     codes[missing] = -1
     # (itertools.product varies its last iterable fastest)
     slowest_first = [[r_text(lv) for lv in f.levels] for f in reversed(order)]
+    _check_texts(call, slowest_first, sep, limits)
     texts = [sep.join(t[::-1] if not lex_order else t) for t in itertools.product(*slowest_first)]
     levels = tuple(dict.fromkeys(texts))
     if len(levels) < len(texts):  # R merges a duplicated text into its first level

@@ -1436,6 +1436,16 @@ BOMBS += _cases("bomb", [
         "data": with_column("t", [f"{k}.5" for k in range(N - 1)] + ["1" * 200_000 + "x"])}),
 ])
 
+# interaction() of 12 x 12 x 12 levels and 1,900 arguments of one level each, joined by a sep of 9,000 characters:
+# 1,728 levels of 17 MB each (29 GB) were written before the design's check, a MemoryError
+_ONE_LEVEL_ARGUMENTS = "interaction(x, z, MPG.city, " + "one, " * 1_900 + "sep = '" + "s" * 9_000 + "')"
+BOMBS += _cases("bomb", [
+    ("interaction-long-sep-one-level-arguments", REFUSE, f"y ~ {_ONE_LEVEL_ARGUMENTS}",
+     {"data": with_column("one", ["a"] * N), "match": "levels, its arguments' levels joined by sep, need more memory"}),
+    ("ok-interaction-sep", FIT, "y ~ interaction(g, x > 6, sep = '" + "s" * 1_000 + "')"),
+])
+
+
 def _unseen_level_rows(t: Tokens, rows: int = 5_000_000) -> pd.DataFrame:
     """New data of 5 million rows (pandas' Arrow-backed strings: 40 MB for g) whose factor g holds one level
     the model never saw."""
