@@ -36,7 +36,7 @@ from .validation import check_column_types
 from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text,
                      levels_with_texts, r_text)
 
-__all__ = ["Evaluator", "DataColumns", "HINT", "check_context"]
+__all__ = ["Evaluator", "DataColumns", "HINT", "check_context", "gathered_bytes"]
 
 HINT = ("formulas may use data columns, math functions (log, exp, sqrt, abs, np.<ufunc>, ...), factor()/C(), "
         "I(), offset(), cbind() and names passed with context= (e.g. context={'myfun': myfun})")
@@ -142,6 +142,13 @@ def check_context(context: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 _FLT_EPSILON = 1.1920928955078125e-07  # (R's ':' counts its steps with this tolerance: 1:(3 - 1e-9) is 1, 2, 3)
+
+
+def gathered_bytes(values: np.ndarray) -> int:
+    """The memory of what a stateful transform gathers from a chunk to learn from: the values (``median(x)``,
+    ``scale(x)``), or the ``nbytes`` of each record of an object array (a summary's
+    :class:`~glmstat.formula.summary_functions.Part`, whose values a median keeps)."""
+    return sum(getattr(v, "nbytes", 0) for v in values) if values.dtype == object else int(values.nbytes)
 
 
 def _is_number(v: Any) -> bool:
@@ -253,6 +260,7 @@ class Evaluator:
         self.reserved = 0  # dense columns asked for so far (poly, bs), checked against the limits
         self.sequence_values = 0  # values of the sequences (1:5) evaluated so far, checked against max_length
         self.collected: dict[Call, list[np.ndarray]] = {}
+        self.collected_bytes = 0  # (their memory, bounded by max_design_bytes)
         self.learners: dict[Call, Any] = {}
         #: mode "collect": the context= calls whose value on these rows is not the values on their halves
         self.across_rows: list[Call] = []
@@ -320,6 +328,13 @@ class Evaluator:
         (``scale(x) + I(scale(x)^2)``) gives the chunk's values once."""
         if call in self.collected:
             return
+        # (each call gathers a copy of the chunk's values: a thousand median(x + k) held a thousand, past any bound,
+        # before the pass over the chunks checked what they gather)
+        self.collected_bytes += gathered_bytes(values)
+        if self.collected_bytes > self.limits.max_design_bytes:
+            raise refuse("max_design_bytes", f"the values gathered from a chunk of the data to learn {deparse(call)} "
+                         "and the formula's other stateful calls from need more memory than allowed (bytes)",
+                         self.collected_bytes, self.limits)
         self.collected.setdefault(call, []).append(values)
         self.learners[call] = learn
 

@@ -35,7 +35,7 @@ from .call_arguments import bind
 from .contrasts import contrasts_argument, with_contrasts
 from .deparse import deparse
 from .encode import build_design
-from .evaluate import DataColumns, Evaluator, check_context
+from .evaluate import DataColumns, Evaluator, check_context, gathered_bytes
 from .factor_functions import merge_chunk_levels
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
 from .functions import unqualified
@@ -213,8 +213,7 @@ def _summaries(read: "SummaryReader", columns: tuple, summarize_chunk: Callable,
 def _held_bytes(part: ChunkSummary) -> dict[Node, int]:
     """The memory of the values a chunk's summary gathers for each stateful transform (``median(x)`` and
     ``scale(x)`` the values of x, ``mean(x)`` a few numbers: a :class:`~glmstat.formula.summary_functions.Part`)."""
-    return {call: sum(sum(getattr(v, "nbytes", 0) for v in a) if a.dtype == object else a.nbytes for a in arrays)
-            for call, arrays in part.collected.items()}
+    return {call: sum(map(gathered_bytes, arrays)) for call, arrays in part.collected.items()}
 
 
 def _check_levels(node: Node, present: int, limits: FormulaLimits) -> None:

@@ -1446,6 +1446,22 @@ BOMBS += _cases("bomb", [
 ])
 
 
+def _one_row_group_parquet(t: Tokens, rows: int = 400_000) -> bytes:
+    """y and x in one row group of 400,000 rows (6.4 MB when read)."""
+    x = np.random.default_rng(1).normal(size=rows)
+    return _parquet_bytes({"y": np.exp(x) + 1.0, "x": x}, row_group_size=rows)
+
+
+# a median gathers a copy of x from each chunk: 300 of them held 300 copies of the row group (960 MB) before the
+# pass over the chunks checked what they gather, after the chunk
+_MEDIANS = [" + ".join(f"median(x + {k})" for k in range(j, j + 150)) for j in (0, 150)]  # (a chain of 150)
+BOMBS += _cases("bomb", [
+    ("parquet-300-medians-one-row-group", REFUSE, f"y ~ I(x * ({_MEDIANS[0]})) + I(x^2 * ({_MEDIANS[1]}))", {
+        "data": _path("one.parquet"), "files": {"one.parquet": _one_row_group_parquet}, "kwargs": _SMALL_DESIGN,
+        "match": "the values gathered from a chunk of the data to learn median"}),
+])
+
+
 def _unseen_level_rows(t: Tokens, rows: int = 5_000_000) -> pd.DataFrame:
     """New data of 5 million rows (pandas' Arrow-backed strings: 40 MB for g) whose factor g holds one level
     the model never saw."""
