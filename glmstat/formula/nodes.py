@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Num", "Str", "Name", "Const", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "count_dots", "names_read"]
+__all__ = ["Num", "Str", "Name", "Const", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "children", "count_dots",
+           "names_read"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,7 @@ class Formula:
 Node = Union[Num, Str, Name, Const, Call, BinOp, Unary, Paren, Dot]
 
 
-def _children(n: "Node") -> list:
+def children(n: "Node") -> list:
     """The nodes directly under ``n``, left to right."""
     if isinstance(n, BinOp):
         return [n.left, n.right]
@@ -128,7 +129,7 @@ def count_dots(node: "Node | None") -> int:
     while stack:
         n = stack.pop()
         count += isinstance(n, Dot)
-        stack += _children(n)
+        stack += children(n)
     return count
 
 
@@ -141,5 +142,5 @@ def names_read(node: "Node") -> list[str]:
         n = stack.pop()
         if isinstance(n, Name):
             out.setdefault(n.id)
-        stack += reversed(_children(n))
+        stack += reversed(children(n))
     return list(out)

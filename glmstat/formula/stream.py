@@ -40,7 +40,7 @@ from .factor_functions import merge_chunk_levels
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
 from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
-from .nodes import Call, Name, Node, Num, Str
+from .nodes import Call, Name, Node, Num, Str, children
 from .rows import (complete_arrays, evaluate_rows, missing_order, more_levels_warning, numeric_text_warning,
                    variables_used)
 from .spec import ModelSpec, align_levels, all_missing
@@ -408,7 +408,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         _check_rows_kept(total)
     state = {}
     for call, arrays in total.collected.items():
-        nested = [c for c in total.collected if c is not call and _contains(call, c)]
+        nested = [c for c in _inner_calls(call) if c in total.collected]
         if nested:
             raise FormulaError(f"{deparse(call)}: a stateful transform inside another ({deparse(nested[0])}) is not "
                                "supported on streamed data; compute the inner one as a column first")
@@ -499,19 +499,13 @@ class StreamedFrame:
                    model.spec, rows_index, model.encoder.weights)
 
 
-def _contains(outer: Node, inner: Node) -> bool:
-    """Whether the call ``inner`` occurs inside ``outer``'s arguments."""
-    stack = list(outer.args) + [v for _, v in outer.kwargs] if isinstance(outer, Call) else []
+def _inner_calls(outer: Node) -> list[Node]:
+    """The calls inside ``outer``'s arguments, in one walk of its tree: each stateful call was compared with every
+    other, a walk of its tree each (1,300 summaries on 100 rows: 7 s)."""
+    out, stack = [], list(children(outer))
     while stack:
         n = stack.pop()
-        if n == inner:
-            return True
-        for attr in ("args", "left", "right", "operand", "body"):
-            v = getattr(n, attr, None)
-            if isinstance(v, tuple):
-                stack.extend(v)
-            elif v is not None and not isinstance(v, (str, float)):
-                stack.append(v)
         if isinstance(n, Call):
-            stack.extend(v for _, v in n.kwargs)
-    return False
+            out.append(n)
+        stack.extend(children(n))
+    return out

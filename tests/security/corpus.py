@@ -1462,6 +1462,16 @@ BOMBS += _cases("bomb", [
 ])
 
 
+# the first pass over streamed data compared each stateful call with every other, a walk of its tree each: 1,200
+# summaries of a file of 12 rows took 5 s
+_MEANS = " + ".join("I(x^%d*(%s))" % (j, "+".join(f"mean(x+{k})" for k in range(150 * j, 150 * j + 150)))
+                    for j in range(1, 9))
+BOMBS += _cases("bomb", [
+    ("parquet-1200-summaries", EITHER, f"y ~ {_MEANS}", {
+        "data": _path("clean.parquet"), "files": {"clean.parquet": _clean_parquet}}),
+])
+
+
 def _unseen_level_rows(t: Tokens, rows: int = 5_000_000) -> pd.DataFrame:
     """New data of 5 million rows (pandas' Arrow-backed strings: 40 MB for g) whose factor g holds one level
     the model never saw."""
