@@ -29,7 +29,7 @@ from .call_arguments import numeric
 from .deparse import deparse
 from .factor_functions import refuse_inexact
 from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, RESERVED_VALUES, unqualified
-from .limits import FormulaLimits, refuse
+from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .validation import check_column_types
@@ -146,9 +146,20 @@ _FLT_EPSILON = 1.1920928955078125e-07  # (R's ':' counts its steps with this tol
 
 def gathered_bytes(values: np.ndarray) -> int:
     """The memory of what a stateful transform gathers from a chunk to learn from: the values (``median(x)``,
-    ``scale(x)``), or the ``nbytes`` of each record of an object array (a summary's
-    :class:`~glmstat.formula.summary_functions.Part`, whose values a median keeps)."""
-    return sum(getattr(v, "nbytes", 0) for v in values) if values.dtype == object else int(values.nbytes)
+    ``scale(x)``), or that of each record of an object array (:func:`_record_bytes`)."""
+    return sum(map(_record_bytes, values)) if values.dtype == object else int(values.nbytes)
+
+
+def _record_bytes(record: Any) -> int:
+    """A chunk's record's memory: the ``nbytes`` of a summary's :class:`~glmstat.formula.summary_functions.Part`
+    (the values a median keeps), or the levels (:data:`LEVEL_BYTES` each, and a string's characters) of the tuples
+    of levels ``interaction()`` and ``factor(labels = )`` keep -- each chunk's own, as many as it has, until every
+    chunk is read: chunks of 5,000 long ids each piled them up, their number refused only at the end."""
+    if hasattr(record, "nbytes"):
+        return int(record.nbytes)
+    if isinstance(record, tuple):
+        return sum(map(_record_bytes, record))
+    return LEVEL_BYTES + (len(record) if isinstance(record, str) else 0)
 
 
 def _is_number(v: Any) -> bool:

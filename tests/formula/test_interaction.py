@@ -16,7 +16,8 @@ import glmstat as gs
 from conftest import assert_close
 from factor_refs import REF, fit_as_r, formula_value, new_rows, r_names, reference_data
 from glmstat.formula import values
-from streamed_cases import GROUP, assert_same_dask_fit, assert_same_fit, close, data, fit, row_groups
+from streamed_cases import (GROUP, as_streamed, assert_same_dask_fit, assert_same_fit, close, data, fit,
+                            row_groups)
 
 FITS = [f for f in REF["fits"] if "interaction(" in f["formula"]]
 
@@ -144,6 +145,19 @@ def test_the_bound_follows_the_limits():
                                               r"the limit max_columns is 10"):
         gs.glm("y ~ interaction(a, b, c)", d, family=gs.Poisson(), limits=gs.FormulaLimits(max_columns=10))
     assert gs.glm("y ~ interaction(a, b)", d, family=gs.Poisson(), limits=gs.FormulaLimits(max_columns=10)).rank == 6
+
+
+def test_the_levels_each_chunk_of_streamed_data_gives_count_against_the_design_s_memory(tmp_path):
+    # each chunk's record of its arguments' levels is kept until every chunk is read, and only their merged count
+    # was bounded: chunks of the same 100 long ids piled up a copy each (10 chunks, 10 MB, past a limit of 4 MB)
+    ids = [f"{k:03d}" + "a" * 5_000 for k in range(100)]
+    frame = pd.DataFrame({"g": ids * 10, "h": ["p", "q"] * 500, "y": np.linspace(0, 1, 1_000)})
+    limits = gs.FormulaLimits(max_design_bytes=4 * 2**20)
+    with pytest.raises(gs.FormulaError, match=r"^the values gathered from every chunk of the data to learn "
+                                              r"interaction\(g, h\) from need more memory than allowed"):
+        gs.glm("y ~ interaction(g, h)", as_streamed(frame, "dask", tmp_path, rows=100), limits=limits)
+    assert fit("y ~ interaction(g, h)", as_streamed(frame.iloc[:200], "dask", tmp_path, rows=100), None, None,
+               ).rank == 100
 
 
 REFUSED = [
