@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["Num", "Str", "Name", "Const", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "children", "count_dots",
-           "names_read"]
+__all__ = ["Num", "Str", "Name", "Const", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "children",
+           "count_dots", "names_read"]
 
 
 @dataclass(frozen=True, slots=True)
