@@ -4,8 +4,8 @@
 offsets and weights, and every variable of the right-hand side on the rows of a DataFrame, and finds the
 rows to drop: a missing value in any column the model reads (counted per column), then values that are NaN
 for another reason (``log(z)`` of a negative z, ``cut(x, c(0, 10))`` of an x outside the breaks: counted per
-term, under its text).  :func:`complete_arrays` gives
-the response, weights, trials and offset of the rows kept, with their checks.
+term, under its text).  :func:`complete_arrays` gives the response, weights, trials and offset of the rows
+kept, with their checks.
 
 The same two functions serve the in-memory model frame (:mod:`glmstat.formula.frame`) and every chunk of a
 streamed source (:mod:`glmstat.formula.stream`), so both drop the same rows and read the same numbers.
