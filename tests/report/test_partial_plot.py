@@ -37,7 +37,7 @@ def fit(data) -> gs.GLMResults:
     return gs.glm(REF["formula"], data, family=gs.Poisson(), tol=1e-12)
 
 
-@pytest.mark.parametrize("term,column", [("x", "x"), ("poly(t, 2)", "t"), ("t", "t")])
+@pytest.mark.parametrize("term,column", [("x", "x"), ("poly(t, 2)", "t"), ("t", "t")])  # (t: poly(t, 2)'s column)
 def test_numeric_term_draws_rs_partial_residuals_and_terms(fit, data, term, column):
     label = "poly(t, 2)" if column == "t" else term
     j = REF["terms"].index(label)
@@ -89,6 +89,7 @@ def test_streamed_figure_is_the_in_memory_one(fit, data, tmp_path):
     ("y ~ I(x * t) + g", "I(x * t)", "reads 2 data columns"),
     ("y ~ x + g", "z", "term='z' is not a term of this model; its terms are 'x', 'g'"),
     ("y ~ x + g", None, "needs term="),
+    ("y ~ log(t) + I(t^2) + x", "t", r"term='t' is the column of 2 terms, 'log\(t\)', 'I\(t\^2\)': name the term"),
 ])
 def test_terms_it_cannot_draw_are_refused(data, formula, term, match):
     fit = gs.glm(formula, data, family=gs.Poisson())

@@ -47,16 +47,20 @@ def term_column(fit: "GLMResults", term: str) -> tuple[str, str]:
     """(the term's label, the one data column it reads) for ``term``, a term label (``"poly(t, 2)"``) or a data
     column that exactly one term reads (``"t"``)."""
     spec = fit.model_frame.spec
-    reads = {term_label(t): [n for v in t for n in names_read(v) if n in spec.columns] for t in spec.terms.terms}
+    reads = {term_label(t): list(dict.fromkeys(n for v in t for n in names_read(v) if n in spec.columns))
+             for t in spec.terms.terms}
     named = isinstance(term, str) and own_scalar(term)  # (a str subclass's __hash__ and __eq__ are not run)
     if named and term not in reads:
         hits = [label for label, cols in reads.items() if cols == [term]]
-        if len(hits) == 1:
+        if len(hits) > 1:
+            raise GLMStatError(f"term={shown(term)} is the column of {len(hits)} terms, {shown_items(hits)}: name "
+                               "the term to draw")
+        if hits:
             term = hits[0]
     if not named or term not in reads:
         raise GLMStatError(f"term={shown(term)} is not a term of this model; its terms are "
                            f"{shown_items(list(reads)) or 'none'}")
-    columns = list(dict.fromkeys(reads[term]))
+    columns = reads[term]
     if len(columns) != 1:
         what = "no data column" if not columns else f"{len(columns)} data columns ({shown_items(columns)})"
         raise GLMStatError(f"the term {shown(term)} reads {what}: a partial residual plot draws a term against "
