@@ -17,7 +17,7 @@ import numpy as np
 from .._arguments import shown
 from .call_arguments import call_error, flag
 from .deparse import deparse
-from .factor_functions import as_factor, merge_chunk_levels
+from .factor_functions import as_factor, drop_unused, merge_chunk_levels
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import Call, Node
 from .values import FactorVec, Value, r_text
@@ -43,10 +43,10 @@ def call_interaction(ev: "Evaluator", call: Call) -> Value:
     nodes, sep, drop, lex_order = _arguments(ev, call)
     factors = [as_factor(ev.eval(node), call) for node in nodes]
     if drop:  # (R: each argument's unused levels dropped first, as.factor(x)[, drop = TRUE])
-        factors = [_used_levels(f) for f in factors]
+        factors = [drop_unused(f) for f in factors]
     _check_combinations(call, [len(f.levels) for f in factors], ev.limits)
     if ev.mode == "collect":
-        ev.learned_levels(call, tuple(f.levels for f in factors), tuple(_used_levels(f).levels for f in factors),
+        ev.learned_levels(call, tuple(f.levels for f in factors), tuple(drop_unused(f).levels for f in factors),
                           partial(merge_argument_levels, call=call, limits=ev.limits))
         return _placeholder(factors)
     own = tuple(f.levels for f in factors)
@@ -72,17 +72,6 @@ def _arguments(ev: "Evaluator", call: Call) -> tuple[list[Node], str, bool, bool
     drop = flag(ev.eval(options["drop"]), call, "drop") if "drop" in options else False
     lex_order = flag(ev.eval(options["lex.order"]), call, "lex.order") if "lex.order" in options else False
     return list(call.args), sep, drop, lex_order
-
-
-def _used_levels(f: FactorVec) -> FactorVec:
-    """``f`` without the levels no row takes."""
-    used = np.zeros(len(f.levels) + 1, dtype=bool)
-    used[f.codes] = True  # (a missing value's -1 marks the extra last entry)
-    used = used[:-1]
-    if used.all():
-        return f
-    remap = np.append(np.cumsum(used) - 1, -1)
-    return FactorVec(remap[f.codes], tuple(lv for lv, u in zip(f.levels, used) if u), f.ordered, f.contrasts)
 
 
 def _check_combinations(call: Call, counts: Iterable[int], limits: FormulaLimits) -> None:
@@ -158,7 +147,7 @@ def _combined(factors: list[FactorVec], sep: str, drop: bool, lex_order: bool, c
         first = {text: i for i, text in enumerate(levels)}
         codes = np.append(np.array([first[t] for t in texts], dtype=np.int64), -1)[codes]
     f = FactorVec(codes.astype(np.intp), levels)
-    return _used_levels(f) if drop else f
+    return drop_unused(f) if drop else f
 
 
 def _placeholder(factors: list[FactorVec]) -> FactorVec:

@@ -277,19 +277,22 @@ class Evaluator:
         self.across_rows: list[Call] = []
 
     def transform_state(self, call: Call, x: np.ndarray, learn) -> Any:
-        """The parameters of the stateful transform ``call`` on input ``x``: learned from ``x`` (mode "fit"),
-        stored (mode "apply"), or None after recording ``x``'s finite values (mode "collect")."""
+        """The parameters of the stateful transform ``call`` on input ``x``: learned from ``x``'s finite values
+        (mode "fit"), stored (mode "apply"), or None after recording them (mode "collect")."""
+        return self._learned(call, None if self.mode == "apply" else x[np.isfinite(x)], learn)
+
+    def _learned(self, call: Call, values: Any, learn) -> Any:
+        """``learn(values)``, kept as ``call``'s state (mode "fit"); the stored state (mode "apply"); or None after
+        recording ``values`` for ``learn`` to decide from every chunk's (mode "collect")."""
         if self.mode == "apply":
             state = self.state.get(call)
-            if state is None:  # pragma: no cover - a spec always carries the state of its transforms
+            if state is None:  # pragma: no cover - a spec always carries the state of its stateful calls
                 raise FormulaError(f"{deparse(call)}: no fitted parameters to apply")
             return state
-        finite = x[np.isfinite(x)]
         if self.mode == "collect":
-            self._collect(call, finite, learn)
+            self._collect(call, values, learn)
             return None
-        state = learn(finite)
-        self.state[call] = state
+        state = self.state[call] = learn(values)
         return state
 
     def learned_levels(self, call: Call, levels: tuple, used: tuple, merge) -> tuple | None:
@@ -309,20 +312,10 @@ class Evaluator:
 
     def summary_state(self, call: Call, part: Any, learn) -> Any:
         """The value of the summary ``call`` (``mean(x)``) that ``learn`` computes from an object array of
-        mergeable parts: learned from these rows' ``part`` (mode "fit"), stored (mode "apply"), or None after
-        recording ``part`` for ``learn`` to merge with every other chunk's (mode "collect")."""
-        if self.mode == "apply":
-            state = self.state.get(call)
-            if state is None:  # pragma: no cover - a spec always carries the value of its summaries
-                raise FormulaError(f"{deparse(call)}: no fitted value to apply")
-            return state
+        mergeable parts, as :meth:`_learned` keeps it: these rows' ``part`` is that array's one element."""
         record = np.empty(1, dtype=object)
         record[0] = part
-        if self.mode == "collect":
-            self._collect(call, record, learn)
-            return None
-        state = self.state[call] = learn(record)
-        return state
+        return self._learned(call, record, learn)
 
     @contextmanager
     def whole_columns(self) -> Iterator[None]:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .evaluate import Evaluator
 
 __all__ = ["LEVEL_CODE_CALLS", "as_factor", "call_C", "call_as_integer", "call_as_numeric", "call_relevel",
-           "call_unclass", "factor_call", "merge_chunk_levels", "refuse_inexact"]
+           "call_unclass", "drop_unused", "factor_call", "merge_chunk_levels", "refuse_inexact"]
 
 
 def refuse_inexact(value: Value, where: Node, what: str) -> None:
@@ -76,7 +76,8 @@ def _first_of_texts(uniques: np.ndarray) -> np.ndarray:
     return first
 
 
-def _drop_unused(f: FactorVec) -> FactorVec:
+def drop_unused(f: FactorVec) -> FactorVec:
+    """``f`` without the levels no row takes (R's ``droplevels``), the codes renumbered."""
     used = np.zeros(len(f.levels), dtype=bool)
     used[f.codes[f.codes >= 0]] = True
     if used.all():
@@ -165,7 +166,7 @@ def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
     as numbers warn: the codes are not those numbers (R's classic trap, as.numeric(factor(c(10, 20))) is 1, 2)."""
     # (in memory the fit's factor levels; a chunk of streamed data records its levels and the used ones, and
     # _merge_code_levels decides from every chunk's)
-    levels = ev.learned_levels(call, f.levels, f.levels if ev.mode == "fit" else _drop_unused(f).levels,
+    levels = ev.learned_levels(call, f.levels, f.levels if ev.mode == "fit" else drop_unused(f).levels,
                                _merge_code_levels)
     if levels is None:  # (a first pass over streamed data records the chunk's levels only)
         levels = f.levels
@@ -233,13 +234,13 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
         elif "labels" in a:
             f = _labelled_levels(ev, call, as_factor(x, call))
             if f is None:  # a first pass over streamed data: the chunk's own levels stand for them
-                return _drop_unused(as_factor(x, call))
+                return drop_unused(as_factor(x, call))
         else:
             # A chunk of streamed data (or new data) keeps the unused levels of a factor: they carry its order
             # (a categorical's) to the merge of every chunk's levels, which drops those no row uses
             # (formula.stream._merge_levels), as the model frame drops them in memory.
             f = as_factor(x, call)
-            f = _drop_unused(f) if ev.mode == "fit" else f
+            f = drop_unused(f) if ev.mode == "fit" else f
         # (R's default is ordered = is.ordered(x): factor() of an ordered factor stays ordered)
         ordered = flag(ev.eval(a["ordered"]), call, "ordered") if "ordered" in a else (ordered_default or f.ordered)
         levels = f.levels
@@ -257,7 +258,7 @@ def _labelled_levels(ev: "Evaluator", call: Call, f: FactorVec) -> FactorVec | N
     once -- new data or a chunk of streamed data may lack some (R's own predict() then fails: "invalid
     'labels'") or hold others, which would shift every label after them.  A value that is not one of them is
     refused.  None in a first pass over streamed data, which only records the chunk's levels."""
-    used = _drop_unused(f)
+    used = drop_unused(f)
     levels = ev.learned_levels(call, f.levels, used.levels, merge_chunk_levels)
     if levels is None or ev.mode == "fit":
         return None if levels is None else used

@@ -146,18 +146,22 @@ def part_of(x: np.ndarray, needs: frozenset[str]) -> Part:
     return Part(rows=x.size, missing=n_missing, infinite=present.size - n_finite, finite=n_finite, **kept)
 
 
+def _moved_squares(p: Part, center: Fraction) -> Fraction:
+    """``p``'s sum of squared deviations about another ``center``: sum (x - c)^2 = sum (x - c_p)^2 +
+    2 (c_p - c) sum (x - c_p) + n (c_p - c)^2, exactly (the parallel-variance formula)."""
+    shift = p.center - center
+    return p.squares + 2 * shift * (p.total - p.finite * p.center) + p.finite * shift * shift
+
+
 def merge(a: Part, b: Part) -> Part:
     """The :class:`Part` of the values of ``a`` and ``b`` together: ``b``'s squared deviations moved to ``a``'s
-    center by the parallel-variance formula, sum (x - c)^2 = sum (x - c_b)^2 + 2 (c_b - c) sum (x - c_b) +
-    n_b (c_b - c)^2, exactly."""
+    center (:func:`_moved_squares`)."""
     if a.finite == 0:
         center, squares = b.center, b.squares
     elif b.finite == 0 or a.squares is None or b.squares is None:
         center, squares = a.center, a.squares
     else:
-        shift = b.center - a.center
-        center = a.center
-        squares = a.squares + b.squares + 2 * shift * (b.total - b.finite * b.center) + b.finite * shift * shift
+        center, squares = a.center, a.squares + _moved_squares(b, a.center)
     values = a.values if b.values is None else b.values if a.values is None else np.concatenate([a.values,
                                                                                                  b.values])
     return Part(a.rows + b.rows, a.missing + b.missing, a.infinite + b.infinite, a.finite + b.finite,
@@ -273,10 +277,8 @@ def _var(s: _Summary, p: Part) -> float:
     if p.infinite:
         return math.nan
     s.at_least(p, 2, finite=True)
-    mean = Fraction(_as_float(p.total / p.finite))
-    shift = p.center - mean  # (each chunk's squares are about its own mean: moved to this one exactly)
-    squares = p.squares + 2 * shift * (p.total - p.finite * p.center) + p.finite * shift * shift
-    return _as_float(squares / (p.finite - 1))
+    mean = Fraction(_as_float(p.total / p.finite))  # (the squares are about the first chunk's mean: moved here)
+    return _as_float(_moved_squares(p, mean) / (p.finite - 1))
 
 
 def _sd(s: _Summary, p: Part) -> float:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ...inference.results import GLMResults
     from ...inference.variables import ModelVariable
 
-__all__ = ["typical", "describe", "response_expression", "row_labels"]
+__all__ = ["typical", "describe", "response_expression", "row_labels", "data_column"]
 
 
 def typical(var: "ModelVariable") -> Any:
@@ -32,6 +32,12 @@ def describe(var: "ModelVariable") -> str:
     if var.is_factor:
         return f"{var.name} = {var.labels[0]} (reference level)"
     return f"{var.name} = {var.mean:.4g} (mean)"
+
+
+def data_column(rows: Any, name: str) -> Any:
+    """The column of the DataFrame ``rows`` named ``name`` (a data column's name may be a number: compared as
+    strings)."""
+    return rows[next(c for c in rows.columns if str(c) == name)]
 
 
 def row_labels(fit: "GLMResults") -> np.ndarray:

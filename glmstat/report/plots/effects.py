@@ -31,7 +31,7 @@ from ...inference.fit_access import used_data
 from ...inference.streamed_data import raw_fold
 from ...inference.variables import ModelVariable, categorical_with, model_variables
 from ._figure import literal_text, new_figure, style_axes
-from ._model import describe, response_expression, typical
+from ._model import data_column, describe, response_expression, typical
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -74,14 +74,9 @@ def _rows(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
     return summaries.first, summaries
 
 
-def _column(rows: pd.DataFrame, name: str) -> pd.Series:
-    """The column of ``rows`` named ``name`` (a data column's name may be a number: compared as strings)."""
-    return rows[next(c for c in rows.columns if str(c) == name)]
-
-
 def _bin_minima(chunk: pd.DataFrame, name: str, lo: float, hi: float) -> np.ndarray:
     """The smallest value of the column ``name`` in each of ``RUG_BINS`` bins of [lo, hi] (inf: none)."""
-    x = _column(chunk, name).to_numpy(dtype=float)
+    x = data_column(chunk, name).to_numpy(dtype=float)
     x = x[np.isfinite(x)]
     out = np.full(RUG_BINS, np.inf)
     if x.size:
@@ -100,7 +95,7 @@ def _binned_values(fit: "GLMResults", name: str, lo: float, hi: float) -> np.nda
 def _range(rows: pd.DataFrame, summaries: Any, name: str) -> tuple[float, float]:
     """The smallest and largest value of the numeric column ``name`` over the rows used."""
     if summaries is None:
-        x = _column(rows, name).to_numpy(dtype=float)
+        x = data_column(rows, name).to_numpy(dtype=float)
         return float(x.min()), float(x.max())
     s = summaries.columns[name]
     return s.minimum, s.maximum
@@ -116,7 +111,7 @@ def _offset_columns(fit: "GLMResults", rows: pd.DataFrame, summaries: Any,
         if summaries is not None:
             mean = summaries.columns[name].mean
         else:
-            mean = float(np.mean(_column(rows, name).to_numpy(dtype=float)))
+            mean = float(np.mean(data_column(rows, name).to_numpy(dtype=float)))
         out.append(ModelVariable(name, False, mean=mean, spellings=(name,)))
     return out
 
@@ -145,13 +140,13 @@ def effects_grid(fit: "GLMResults", term: str) -> tuple[pd.DataFrame, ModelVaria
         raise GLMStatError(f"term={shown(term)} is not a predictor of this model; its predictors are {names}")
     focus = hits[0]
     if focus.is_factor:
-        grid = _as_column(_column(rows, focus.name), list(focus.levels))
+        grid = _as_column(data_column(rows, focus.name), list(focus.levels))
     else:
         lo, hi = _range(rows, summaries, focus.name)
         grid = pd.Series(np.linspace(lo, hi, GRID_POINTS))
     others = [v for v in variables if v is not focus] + _offset_columns(fit, rows, summaries, variables)
     columns = {focus.name: grid,
-               **{v.name: _as_column(_column(rows, v.name), [typical(v)] * len(grid)) for v in others}}
+               **{v.name: _as_column(data_column(rows, v.name), [typical(v)] * len(grid)) for v in others}}
     return pd.DataFrame(columns), focus, others
 
 
@@ -189,7 +184,7 @@ def effects_figure(fit: "GLMResults", term: str, level: float = 0.95) -> "Figure
         ax.fill_between(x, lower, upper, color="0.8", linewidth=0, label=f"{100 * level:g}% confidence band",
                         gid="band")
         ax.plot(x, mean, color="black", linewidth=1.5, label="fitted mean", gid="fit")
-        observed = (_column(used_data(fit), focus.name).to_numpy(dtype=float) if fit.model_frame.in_memory
+        observed = (data_column(used_data(fit), focus.name).to_numpy(dtype=float) if fit.model_frame.in_memory
                     else _binned_values(fit, focus.name, float(x[0]), float(x[-1])))
         ax.plot(observed, np.zeros_like(observed), linestyle="none", marker="|", markersize=8, color="0.3",
                 transform=ax.get_xaxis_transform(), clip_on=False, gid="rug")

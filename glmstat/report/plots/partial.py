@@ -29,6 +29,7 @@ from ...inference.fit_access import used_data
 from ...inference.streamed_data import raw_fold
 from ...inference.variables import model_variables
 from ._figure import R_RED, literal_text, new_figure, style_axes
+from ._model import data_column
 from .diagnostics import MAX_STREAMED_ROWS
 from .lowess import lowess
 
@@ -71,8 +72,7 @@ def term_column(fit: "GLMResults", term: str) -> tuple[str, str]:
 def _column_values(fit: "GLMResults", name: str) -> pd.Series:
     """The column ``name`` over the rows used, in their order (a streamed fit: one pass over the data)."""
     if fit.model_frame.in_memory:
-        rows = used_data(fit)
-        return rows[next(c for c in rows.columns if str(c) == name)].reset_index(drop=True)
+        return data_column(used_data(fit), name).reset_index(drop=True)
     parts = raw_fold(fit, (name,), lambda chunk: [chunk[name].reset_index(drop=True)], list.__add__, [])
     return pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype=float)
 
@@ -101,8 +101,9 @@ def partial_figure(fit: "GLMResults", term: str) -> "Figure":
     if not fit.model_frame.in_memory and fit.nobs > MAX_STREAMED_ROWS:  # (before a row is read)
         raise GLMStatError(f"fit.plot('partial') draws every row used, and this fit to streamed data has {fit.nobs} "
                            f"(more than {MAX_STREAMED_ROWS}); plot a fit to a sample of the rows")
-    partial = _computed(fit.residuals("partial"))[label].to_numpy(dtype=float)
+    # (residuals("partial"), with the terms predicted once: the share is drawn too)
     share = _computed(fit.predict(type="terms"))[label].to_numpy(dtype=float)
+    partial = share + _computed(fit.residuals("working")).to_numpy(dtype=float)
     x = _column_values(fit, column)
     fig, axes = new_figure('fit.plot("partial")', 1, 1, panel_size=(5.6, 4.2))
     ax = axes[0, 0]
@@ -126,9 +127,11 @@ def partial_figure(fit: "GLMResults", term: str) -> "Figure":
         count = np.bincount(at[at >= 0], minlength=m)[at]
         ax.plot(at + SPREAD * (2 * (rank + 0.5) / count - 1), partial, linestyle="none", marker="o", markersize=3,
                 markerfacecolor="none", color="0.45", label="partial residuals", gid="partial")
-        for i in np.unique(at[at >= 0]).tolist():
-            ax.plot([i - 0.35, i + 0.35], [share[at == i][0]] * 2, color=R_RED, linewidth=2,
-                    label=None if i else f"{label} (fitted)", gid="term")
+        rows = np.flatnonzero(at >= 0)
+        present, first = np.unique(at[rows], return_index=True)  # (each level's share: that of its first row)
+        for k, (i, row) in enumerate(zip(present.tolist(), rows[first].tolist())):
+            ax.plot([i - 0.35, i + 0.35], [share[row]] * 2, color=R_RED, linewidth=2,
+                    label=None if k else f"{label} (fitted)", gid="term")
         ax.set_xticks(range(m), list(var.labels))
         ax.set_xlim(-0.6, m - 0.4)
     ax.set(xlabel=column, ylabel=f"Partial for {label}", title=f"Component + residual: {label}")
