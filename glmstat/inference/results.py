@@ -22,7 +22,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from .._arguments import confidence_level, flag, is_one_of, output_path, shown, shown_items, writing_to
+from .._arguments import (confidence_level, flag, is_one_of, output_path, real_number, shown, shown_items,
+                          writing_to)
 from ..distributions import interval_quantile, normal_sf, t_sf
 
 from ..design.sources import InMemorySource, fold
@@ -909,11 +910,28 @@ class GLMResults:
         return check_fit(self, level)
 
     # -- presentation ----------------------------------------------------------------------------
-    def summary(self):
-        """R-like summary (printable; also ``to_markdown()``, ``to_latex()``, ``_repr_html_``)."""
+    def summary(self, *, dispersion: float | None = None, correlation: bool = False, stars: bool = True):
+        """R-like summary (printable; also ``to_markdown()``, ``to_latex()``, ``_repr_html_``).
+
+        Parameters
+        ----------
+        dispersion : float, optional
+            A known dispersion phi > 0, as R's ``summary(fit, dispersion = phi)``: standard errors
+            sqrt(phi [(X'WX)^{-1}]_jj), and z tests (normal p-values) whatever the family -- e.g. ``dispersion=1``
+            for a quasi-Poisson fit gives the Poisson tests.  The fit itself is unchanged.
+        correlation : bool
+            Also show the correlation matrix of the estimated coefficients, as R's ``summary(fit,
+            correlation = TRUE)`` prints it (lower triangle, two decimals; aliased coefficients left out).
+        stars : bool
+            Show the significance codes (R's ``signif.stars``).
+        """
         from ..report.summary import Summary
 
-        return Summary.from_results(self)
+        if dispersion is not None:
+            dispersion = real_number(dispersion, "dispersion", low=0.0, low_open=True,
+                                     must="a positive finite number (R's summary(fit, dispersion =))")
+        return Summary.from_results(self, dispersion=dispersion, correlation=flag(correlation, "correlation"),
+                                    stars=flag(stars, "stars"))
 
     def plot(self, kind: str = "diagnostics", *, term: str | None = None, level: float = 0.95,
              nsim: int = 19, seed: int | None = None):

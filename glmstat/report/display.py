@@ -31,8 +31,8 @@ from .rformat import display_width, encode_string, format_pval, format_r, pad_le
 
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
-    "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "named_vector_lines",
-    "indexed_vector_lines", "htest_number",
+    "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "left_matrix_lines",
+    "correlation_cells", "correlation_lines", "named_vector_lines", "indexed_vector_lines", "htest_number",
     "htest_pvalue", "negbin_texts", "level_percent", "missing_note", "FLAG", "FLAG_NOTE",
 ]
 
@@ -88,7 +88,8 @@ def _fmt_matrix(values: np.ndarray, digits: int) -> np.ndarray:
 
 def coefmat(columns: Sequence[Sequence[float]], header: Sequence[str], *, digits: int,
             cs_ind: Sequence[int] = (), tst_ind: Sequence[int] = (), zap_ind: Sequence[int] = (),
-            has_p: bool = True, na_print: str = "NA", na_rows: Sequence[bool] | None = None) -> CoefTable:
+            has_p: bool = True, na_print: str = "NA", na_rows: Sequence[bool] | None = None,
+            stars: bool = True) -> CoefTable:
     """The cells R's ``printCoefmat`` prints for a numeric table (NaN is R's NA).
 
     Parameters
@@ -105,6 +106,7 @@ def coefmat(columns: Sequence[Sequence[float]], header: Sequence[str], *, digits
     na_rows : the rows whose missing cells are R's NA (an aliased coefficient's); a missing cell of any other
         row is a NaN computed from the others (a standard error from a NaN dispersion, its statistic and
         p-value) and shows ``NaN``, as ``printCoefmat`` shows it.  ``None``: every missing cell is NA.
+    stars : show the significance codes when some p-value is below 0.1 (``signif.stars``); False: never.
 
     A non-zero value whose cell reads as 0 is reformatted with ``digits - 1`` significant digits, as R does.
     """
@@ -142,7 +144,7 @@ def coefmat(columns: Sequence[Sequence[float]], header: Sequence[str], *, digits
     cells[ina] = na_print
     if na_rows is not None:  # (NaN is not NA: R prints it as NaN, in every column)
         cells[ina & ~np.asarray(na_rows, dtype=bool)[:, None]] = "NaN"
-    stars = False
+    shown_stars = False
     codes: list[str] = []
     if has_p and nc:
         p = xm[:, -1]
@@ -150,13 +152,13 @@ def coefmat(columns: Sequence[Sequence[float]], header: Sequence[str], *, digits
         if okp.any():
             for r, s in zip(np.flatnonzero(okp), format_pval(p[okp], dig_tst)):
                 cells[r, -1] = s
-            stars = shows_stars(p[okp])
-            if stars:
+            shown_stars = stars and shows_stars(p[okp])
+            if shown_stars:
                 codes = [signif_stars(v) for v in p]
                 width = max(len(c) for c in codes)
                 codes = [c.ljust(width) for c in codes]
-    rows = tuple(tuple(str(c) for c in row) + ((codes[k],) if stars else ()) for k, row in enumerate(cells))
-    return CoefTable(tuple(header) + (("",) if stars else ()), rows, stars)
+    rows = tuple(tuple(str(c) for c in row) + ((codes[k],) if shown_stars else ()) for k, row in enumerate(cells))
+    return CoefTable(tuple(header) + (("",) if shown_stars else ()), rows, shown_stars)
 
 
 def _as_number(cell: str) -> float:
@@ -179,6 +181,51 @@ def matrix_lines(row_names: Sequence[str], header: Sequence[str], rows: Sequence
     for name, row in zip(names, rows):
         lines.append(pad_right(name, wn) + "".join(" " + pad_left(c, w) for c, w in zip(row, widths)))
     return lines
+
+
+def left_matrix_lines(row_names: Sequence[str], col_names: Sequence[str], rows: Sequence[Sequence[str]],
+                      width: int = 80) -> list[str]:
+    """R's ``print(m, quote = FALSE)`` of a character matrix (``right = FALSE``): row names, column names and
+    cells left-justified to their column's widest (in terminal columns), one space before each column; the
+    columns that do not fit on a line wrap into further blocks, each with the row names, as R's ``printMatrix``
+    wraps them: a block takes columns while its width stays below ``width`` (strictly: 80 characters wrap)."""
+    names = [encode_string(r) for r in row_names]
+    heads = [encode_string(c) for c in col_names]
+    wn = max((display_width(r) for r in names), default=0)
+    widths = [max([display_width(h)] + [display_width(r[j]) for r in rows]) for j, h in enumerate(heads)]
+    lines: list[str] = []
+    start = 0
+    while start < len(heads):
+        stop, used = start + 1, wn + 1 + widths[start]  # (a block has at least one column)
+        while stop < len(heads) and used + 1 + widths[stop] < width:
+            used += 1 + widths[stop]
+            stop += 1
+        cols = range(start, stop)
+        lines.append(" " * wn + "".join(" " + pad_right(heads[j], widths[j]) for j in cols))
+        for name, row in zip(names, rows):
+            lines.append(pad_right(name, wn) + "".join(" " + pad_right(row[j], widths[j]) for j in cols))
+        start = stop
+    return lines
+
+
+def correlation_cells(corr: np.ndarray) -> list[list[str]]:
+    """``print.summary.glm``'s cells of a correlation matrix of p >= 2 coefficients: ``format(round(r, 2),
+    nsmall = 2)`` (one common width; -0 as 0), the lower triangle only (the rest ""), from the second row and
+    without the last column: p - 1 rows of p - 1 cells."""
+    r = np.asarray(r_round(np.asarray(corr, dtype=float), 2), dtype=float) + 0.0
+    texts = [["NaN" if math.isnan(v) else f"{v:.2f}" for v in row] for row in r]
+    w = max((len(t) for row in texts for t in row), default=0)
+    p = len(texts)
+    return [[texts[i][j].rjust(w) if i > j else "" for j in range(p - 1)] for i in range(1, p)]
+
+
+def correlation_lines(names: Sequence[str], corr: np.ndarray, width: int = 80) -> list[str]:
+    """``print.summary.glm``'s block "Correlation of Coefficients" (without its heading): the cells of
+    :func:`correlation_cells` printed by :func:`left_matrix_lines`.  Nothing for fewer than two coefficients
+    (R prints no block)."""
+    if len(names) < 2:
+        return []
+    return left_matrix_lines(names[1:], names[:-1], correlation_cells(corr), width)
 
 
 def named_vector_lines(names: Sequence[str], values: Sequence[str], gap: int = 2, width: int = 80) -> list[str]:

@@ -17,14 +17,15 @@ from tabulate import tabulate
 from . import html as H
 from . import latex as L
 from . import markdown as M
-from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, indexed_vector_lines, matrix_lines,
-                      missing_note, named_vector_lines, negbin_texts)
+from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, correlation_cells, correlation_lines,
+                      indexed_vector_lines, matrix_lines, missing_note, named_vector_lines, negbin_texts)
 from .._arguments import flag
 from ..errors import DataError
 from .call import call_text
 from .rformat import encode_string, format_r, zapsmall
 from .tables import printable_table
 from ..inference.per_row import deviance_residual_range
+from ..inference.summary_tables import coefficient_correlation, known_dispersion_table
 
 if TYPE_CHECKING:
     from ..inference.results import GLMResults
@@ -32,19 +33,20 @@ if TYPE_CHECKING:
 __all__ = ["Summary", "format_coef_table", "call_text", "FLAG", "FLAG_NOTE"]
 
 
-def format_coef_table(table: pd.DataFrame, kind: str) -> tuple[list[str], list[list[str]]]:
+def format_coef_table(table: pd.DataFrame, kind: str, stars: bool = True) -> tuple[list[str], list[list[str]]]:
     """R's ``printCoefmat`` cells for a coefficient table as ``summary.glm`` prints it (digits 4): an aliased
     coefficient's row (its estimate missing) "NA", any other missing cell "NaN" (a standard error from the NaN
     dispersion of a fit without residual degrees of freedom, and its statistic and p-value), as R.
 
-    ``table`` has columns estimate, std_error, statistic, p_value; ``kind`` is "z" or "t".
-    Returns the header (with ``""`` for the significance codes when some p < 0.1) and one list of cells per
+    ``table`` has columns estimate, std_error, statistic, p_value; ``kind`` is "z" or "t"; ``stars``: the
+    significance codes where some p < 0.1 (False: never, R's ``signif.stars = FALSE``).
+    Returns the header (with ``""`` for the significance codes when they are shown) and one list of cells per
     row, padded as R pads them.
     """
     header = ["Estimate", "Std. Error", f"{kind} value", f"Pr(>|{kind}|)"]
     cols = [table[c].to_numpy(dtype=float) for c in ("estimate", "std_error", "statistic", "p_value")]
     t = coefmat(cols, header, digits=SUMMARY_DIGITS, cs_ind=(0, 1), tst_ind=(2,), na_print="NA",
-                na_rows=np.isnan(cols[0]))
+                na_rows=np.isnan(cols[0]), stars=stars)
     return list(t.header), [list(r) for r in t.rows]
 
 
@@ -72,7 +74,10 @@ class Summary:
     """Everything ``summary()`` shows, as plain data.
 
     ``notes`` are the fit's warnings, worded as the Python warnings are; every rendering shows them once,
-    in a block of their own after the fit statistics (the aliasing relations among them).
+    in a block of their own after the fit statistics (the aliasing relations among them).  ``dispersion_given``:
+    the dispersion was given (``summary(dispersion=)``), not the family's or the fit's estimate;
+    ``correlation``: the correlation of the estimates when asked for, shown after the iteration count;
+    ``stars``: the significance codes where some p < 0.1.
     """
 
     call: str
@@ -101,29 +106,36 @@ class Summary:
     notes: tuple[str, ...]
     link: str = ""
     twologlik: float = math.nan  # 2 x log-likelihood, shown with an estimated negative binomial theta (MASS)
+    dispersion_given: bool = False
+    correlation: pd.DataFrame | None = None
+    stars: bool = True
 
     @classmethod
-    def from_results(cls, fit: "GLMResults") -> "Summary":
+    def from_results(cls, fit: "GLMResults", *, dispersion: float | None = None, correlation: bool = False,
+                     stars: bool = True) -> "Summary":
+        """The summary of ``fit``; the options are those of :meth:`GLMResults.summary` (already checked)."""
         fam = fit.family
         try:
             labels, values = _residual_block(fit)
         except DataError:  # a loaded fit whose rows stayed on a cluster: no residuals to show
             labels, values = (), ()
-        table = printable_table(pd.DataFrame({
-            "estimate": fit.coef, "std_error": fit.std_errors, "statistic": fit.statistic, "p_value": fit.p_values,
-        }))
+        if dispersion is None:
+            table = pd.DataFrame({"estimate": fit.coef, "std_error": fit.std_errors, "statistic": fit.statistic,
+                                  "p_value": fit.p_values})
+        else:
+            table = known_dispersion_table(fit, dispersion)
         sep = fit.separation
         return cls(
             call=call_text(fit),
             residual_labels=labels,
             residual_values=values,
-            table=table,
-            statistic_kind=fit.statistic_kind,
+            table=printable_table(table),
+            statistic_kind=fit.statistic_kind if dispersion is None else "z",
             n_aliased=len(fit.aliased),
             aliasing=tuple(a.relation for a in fit.aliasing),
             separated=tuple(sep.columns) if sep is not None else (),
             family_label=fam.label,
-            dispersion=fit.dispersion,
+            dispersion=fit.dispersion if dispersion is None else dispersion,
             dispersion_fixed=fam.fixed_dispersion,
             covariance_type=fit.covariance_type,
             null_deviance=fit.null_deviance,
@@ -140,6 +152,9 @@ class Summary:
             notes=fit.notes,
             link=fam.link.name,
             twologlik=2.0 * fit.loglik if fit.theta is not None else math.nan,
+            dispersion_given=dispersion is not None,
+            correlation=printable_table(coefficient_correlation(fit)) if correlation else None,
+            stars=stars,
         )
 
     # -- the pieces every rendering shares ------------------------------------------------------------
@@ -149,7 +164,7 @@ class Summary:
         return [encode_string(ln, backslash=False) for ln in self.call.split("\n")]
 
     def _coef_cells(self) -> tuple[list[str], list[list[str]]]:
-        return format_coef_table(self.table, self.statistic_kind)
+        return format_coef_table(self.table, self.statistic_kind, self.stars)
 
     def _term_names(self) -> list[str]:
         """Coefficient names, those of diverging estimates marked with the flag."""
@@ -171,7 +186,9 @@ class Summary:
 
     def _dispersion_text(self) -> str:
         # (NaN without residual degrees of freedom, which R prints as NaN: it is not a missing value)
-        return "1" if self.dispersion_fixed else format_r([self.dispersion], 7, na="NaN")[0].strip()
+        if self.dispersion_fixed and not self.dispersion_given:
+            return "1"
+        return format_r([self.dispersion], 7, na="NaN")[0].strip()
 
     def _deviance_texts(self) -> list[str]:
         return format_r([self.null_deviance, self.deviance], 5)
@@ -191,6 +208,19 @@ class Summary:
     @property
     def _iterations_label(self) -> str:
         return f"Number of {'Firth-penalised ' if self.method == 'firth' else ''}Fisher Scoring iterations"
+
+    def _correlation_lines(self) -> list[str]:
+        """print.summary.glm's correlation matrix (lower triangle), or nothing."""
+        if self.correlation is None:
+            return []
+        return correlation_lines([str(n) for n in self.correlation.index], self.correlation.to_numpy(dtype=float))
+
+    def _correlation_table(self) -> tuple[list[str], list[list[str]]]:
+        """The coefficient names and the lower triangle's cells (:func:`correlation_cells`) of the correlation
+        matrix, or no cells (not asked for, or fewer than two coefficients)."""
+        if self.correlation is None or len(self.correlation) < 2:
+            return [], []
+        return [str(n) for n in self.correlation.index], correlation_cells(self.correlation.to_numpy(dtype=float))
 
     @property
     def _missing_line(self) -> str:
@@ -240,6 +270,9 @@ class Summary:
             lines.append(f"  {self._missing_line}")
         lines.append(f"AIC: {self._aic_text()}")
         lines += ["", f"{self._iterations_label}: {self.iterations}"]
+        correlation = self._correlation_lines()
+        if correlation:  # (print.summary.glm's block, before MASS's theta lines)
+            lines += ["", "Correlation of Coefficients:", *correlation]
         theta = self._theta_texts()
         if theta is not None:  # MASS's print.summary.negbin, after summary.glm's last (blank) line
             lines += ["", "", f"              Theta:  {theta[0]} ", f"          Std. Err.:  {theta[1]} ", "",
@@ -261,7 +294,8 @@ class Summary:
         devs = [d.strip() for d in self._deviance_texts()]
         stats = [
             ("Dispersion parameter", self._dispersion_text(),
-             f"({self.family_label} family" + (", fixed)" if self.dispersion_fixed else ")")),
+             f"({self.family_label} family" + (", given)" if self.dispersion_given else
+                                                ", fixed)" if self.dispersion_fixed else ")")),
             ("Null deviance", devs[0], f"on {self.df_null} degrees of freedom"),
             ("Residual deviance", devs[1], f"on {self.df_residual} degrees of freedom"),
         ]
@@ -294,6 +328,12 @@ class Summary:
         parts += [M.code(n) if n == SIGNIF_LEGEND else n for n in self._notes_under_table()]
         parts.append("\n".join(f"- {label}: {value}{' ' + remark if remark else ''}"
                                for label, value, remark in self._statistics()))
+        names, cells = self._correlation_table()
+        if cells:
+            rows = [[M.text(n)] + pipe([c.strip() for c in r]) for n, r in zip(names[1:], cells)]
+            parts.append("**Correlation of coefficients**\n\n" + tabulate(
+                rows, headers=[""] + pipe([M.text(n) for n in names[:-1]]), tablefmt="pipe", disable_numparse=True,
+                colalign=("left",) + ("right",) * (len(names) - 1)))
         if self.notes:
             parts.append(("**Warning**" if len(self.notes) == 1 else "**Warnings**") + "\n\n"
                          + "\n".join(f"{k}. {M.text(n, backslash=False)}" for k, n in enumerate(self.notes, start=1)))
@@ -347,6 +387,10 @@ class Summary:
         else:
             parts.append(H.paragraph("No coefficients"))
         parts += [H.heading("Fit"), H.statistics_table(self._statistics())]
+        names, cells = self._correlation_table()
+        if cells:
+            parts += [H.heading("Correlation of coefficients"),
+                      H.table(names[:-1], [[c.strip() for c in r] for r in cells], labels=names[1:], cls="gs-corr")]
         parts.append(H.warnings_block(self.notes))
         block = H.fragment(parts, "glmstat summary")
         return H.document(block, "glmstat summary") if full_document else block
