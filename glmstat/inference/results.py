@@ -910,7 +910,8 @@ class GLMResults:
         return check_fit(self, level)
 
     # -- presentation ----------------------------------------------------------------------------
-    def summary(self, *, dispersion: float | None = None, correlation: bool = False, stars: bool = True):
+    def summary(self, *, dispersion: float | None = None, correlation: bool = False, stars: bool = True,
+                digits: int = 4):
         """R-like summary (printable; also ``to_markdown()``, ``to_latex()``, ``_repr_html_``).
 
         Parameters
@@ -924,14 +925,20 @@ class GLMResults:
             correlation = TRUE)`` prints it (lower triangle, two decimals; aliased coefficients left out).
         stars : bool
             Show the significance codes (R's ``signif.stars``).
+        digits : int
+            Significant digits, as ``print(summary(fit), digits = )``: the coefficient table and the residuals
+            (4 by default, R's), the deviances at max(5, digits + 1) and the AIC at max(4, digits + 1).
         """
+        from ..errors import GLMStatError
         from ..report.summary import Summary
 
         if dispersion is not None:
             dispersion = real_number(dispersion, "dispersion", low=0.0, low_open=True,
                                      must="a positive finite number (R's summary(fit, dispersion =))")
+        if isinstance(digits, (bool, np.bool_)) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 22:
+            raise GLMStatError(f"digits must be a whole number from 1 to 22 (R's), got {shown(digits)}")
         return Summary.from_results(self, dispersion=dispersion, correlation=flag(correlation, "correlation"),
-                                    stars=flag(stars, "stars"))
+                                    stars=flag(stars, "stars"), digits=int(digits))
 
     def plot(self, kind: str = "diagnostics", *, term: str | None = None, level: float = 0.95,
              nsim: int = 19, seed: int | None = None):

@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 __all__ = ["Summary", "format_coef_table", "call_text", "FLAG", "FLAG_NOTE"]
 
 
-def format_coef_table(table: pd.DataFrame, kind: str, stars: bool = True) -> tuple[list[str], list[list[str]]]:
-    """R's ``printCoefmat`` cells for a coefficient table as ``summary.glm`` prints it (digits 4): an aliased
+def format_coef_table(table: pd.DataFrame, kind: str, stars: bool = True,
+                      digits: int = SUMMARY_DIGITS) -> tuple[list[str], list[list[str]]]:
+    """R's ``printCoefmat`` cells for a coefficient table as ``summary.glm`` prints it (``digits``, 4 by default,
+    as R's ``max(3, getOption("digits") - 3)``): an aliased
     coefficient's row (its estimate missing) "NA", any other missing cell "NaN" (a standard error from the NaN
     dispersion of a fit without residual degrees of freedom, and its statistic and p-value), as R.
 
@@ -45,7 +47,7 @@ def format_coef_table(table: pd.DataFrame, kind: str, stars: bool = True) -> tup
     """
     header = ["Estimate", "Std. Error", f"{kind} value", f"Pr(>|{kind}|)"]
     cols = [table[c].to_numpy(dtype=float) for c in ("estimate", "std_error", "statistic", "p_value")]
-    t = coefmat(cols, header, digits=SUMMARY_DIGITS, cs_ind=(0, 1), tst_ind=(2,), na_print="NA",
+    t = coefmat(cols, header, digits=digits, cs_ind=(0, 1), tst_ind=(2,), na_print="NA",
                 na_rows=np.isnan(cols[0]), stars=stars)
     return list(t.header), [list(r) for r in t.rows]
 
@@ -77,7 +79,7 @@ class Summary:
     in a block of their own after the fit statistics (the aliasing relations among them).  ``dispersion_given``:
     the dispersion was given (``summary(dispersion=)``), not the family's or the fit's estimate;
     ``correlation``: the correlation of the estimates when asked for, shown after the iteration count;
-    ``stars``: the significance codes where some p < 0.1.
+    ``stars``: the significance codes where some p < 0.1; ``digits``: print.summary.glm's significant digits.
     """
 
     call: str
@@ -109,10 +111,11 @@ class Summary:
     dispersion_given: bool = False
     correlation: pd.DataFrame | None = None
     stars: bool = True
+    digits: int = SUMMARY_DIGITS
 
     @classmethod
     def from_results(cls, fit: "GLMResults", *, dispersion: float | None = None, correlation: bool = False,
-                     stars: bool = True) -> "Summary":
+                     stars: bool = True, digits: int = SUMMARY_DIGITS) -> "Summary":
         """The summary of ``fit``; the options are those of :meth:`GLMResults.summary` (already checked)."""
         fam = fit.family
         try:
@@ -155,6 +158,7 @@ class Summary:
             dispersion_given=dispersion is not None,
             correlation=printable_table(coefficient_correlation(fit)) if correlation else None,
             stars=stars,
+            digits=digits,
         )
 
     # -- the pieces every rendering shares ------------------------------------------------------------
@@ -164,7 +168,7 @@ class Summary:
         return [encode_string(ln, backslash=False) for ln in self.call.split("\n")]
 
     def _coef_cells(self) -> tuple[list[str], list[list[str]]]:
-        return format_coef_table(self.table, self.statistic_kind, self.stars)
+        return format_coef_table(self.table, self.statistic_kind, self.stars, self.digits)
 
     def _term_names(self) -> list[str]:
         """Coefficient names, those of diverging estimates marked with the flag."""
@@ -181,8 +185,7 @@ class Summary:
         return f"Standard errors: sandwich ({self.covariance_type}), robust to misspecified variance"
 
     def _residual_cells(self) -> list[str]:
-        return [v.strip() for v in format_r(zapsmall(np.array(self.residual_values), SUMMARY_DIGITS + 1),
-                                            SUMMARY_DIGITS)]
+        return [v.strip() for v in format_r(zapsmall(np.array(self.residual_values), self.digits + 1), self.digits)]
 
     def _dispersion_text(self) -> str:
         # (NaN without residual degrees of freedom, which R prints as NaN: it is not a missing value)
@@ -191,12 +194,12 @@ class Summary:
         return format_r([self.dispersion], 7, na="NaN")[0].strip()
 
     def _deviance_texts(self) -> list[str]:
-        return format_r([self.null_deviance, self.deviance], 5)
+        return format_r([self.null_deviance, self.deviance], max(5, self.digits + 1))  # (print.summary.glm's)
 
     def _aic_text(self) -> str:
         if not math.isfinite(self.aic):  # NA without a likelihood; Inf as R for non-integer Poisson counts
             return "NA" if math.isnan(self.aic) else ("Inf" if self.aic > 0 else "-Inf")
-        return format_r([self.aic], 5)[0].strip()
+        return format_r([self.aic], max(4, self.digits + 1))[0].strip()
 
     def _theta_texts(self) -> tuple[str, str, str] | None:
         """An estimated theta, its standard error and 2 x log-likelihood, as MASS prints them."""

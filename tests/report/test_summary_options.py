@@ -1,6 +1,6 @@
 """summary()'s options as R's summary.glm and print.summary.glm take them: ``dispersion=`` (a known dispersion: z
 tests), ``correlation=True`` (the correlation of the estimates, printed after the iteration count) and
-``stars=False`` (``signif.stars = FALSE``).
+``stars=False`` (``signif.stars = FALSE``), and print.summary.glm's ``digits``.
 
 R's numbers and printed lines come from R 4.2 (tests/fixtures/scripts/make_summary_options.R ->
 summary_options/r.json), of fits with ``epsilon = 1e-12``; glmstat fits them with ``convergence="R"`` at that
@@ -43,8 +43,11 @@ def _fit(case: dict) -> gs.GLMResults:
 
 def _options(case: dict) -> dict:
     options = dict(case["summary_args"] or {})
-    if case["print_args"]:
-        options["stars"] = case["print_args"]["signif.stars"]
+    printing = case["print_args"] or {}
+    if "signif.stars" in printing:
+        options["stars"] = printing["signif.stars"]
+    if "digits" in printing:
+        options["digits"] = printing["digits"]
     return options
 
 
@@ -58,10 +61,10 @@ def _in_r_names(summary, case: dict):
     return dataclasses.replace(summary, table=table, correlation=corr)
 
 
-def _from_coefficients(lines: list[str]) -> list[str]:
-    """The printed lines from the coefficient table on, without the blank lines that end them, nor glmstat's
-    warnings (which R's printed summary leaves out: an aliased column's relation)."""
-    out = lines[next(i for i, ln in enumerate(lines) if ln.startswith("Coefficients:")):]
+def _after_call(lines: list[str]) -> list[str]:
+    """The printed lines from the deviance residuals on (the call is R's script's), without the blank lines that
+    end them, nor glmstat's warnings (which R's printed summary leaves out: an aliased column's relation)."""
+    out = lines[lines.index("Deviance Residuals: "):]
     out = out[:next((i for i, ln in enumerate(out) if ln.startswith("Warning message")), len(out))]
     while out and out[-1] == "":
         out.pop()
@@ -72,7 +75,7 @@ def _from_coefficients(lines: list[str]) -> list[str]:
 def test_summary_with_options_prints_as_r(case_id):
     case = CASES[case_id]
     summary = _in_r_names(_fit(case).summary(**_options(case)), case)
-    assert _from_coefficients(str(summary).splitlines()) == _from_coefficients(case["lines"])
+    assert _after_call(str(summary).splitlines()) == _after_call(case["lines"])
 
 
 @pytest.mark.parametrize("case_id", sorted(CASES))
@@ -154,6 +157,13 @@ def test_a_dispersion_that_is_not_a_positive_number_is_refused(bad):
         return
     with pytest.raises(gs.GLMStatError, match="dispersion must be a positive finite number"):
         fit.summary(dispersion=bad)
+
+
+@pytest.mark.parametrize("bad", [0, 23, 3.0, "4", True])
+def test_digits_are_a_whole_number_r_takes(bad):
+    fit = gs.glm("breaks ~ wool", load_data("warpbreaks"), family=gs.Poisson())
+    with pytest.raises(gs.GLMStatError, match="digits must be a whole number from 1 to 22"):
+        fit.summary(digits=bad)
 
 
 @pytest.mark.parametrize("option", ["correlation", "stars"])
