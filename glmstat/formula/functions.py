@@ -9,8 +9,9 @@ This module holds the math functions and the registry of every function (:data:`
 functions are in :mod:`glmstat.formula.factor_functions`, ``cut`` in :mod:`glmstat.formula.interval_functions`,
 ``interaction`` in :mod:`glmstat.formula.combination_functions`, the stateful transforms (``poly``, ``scale``,
 ``center``, ``bs``, ``ns``) in :mod:`glmstat.formula.basis_functions`, the summaries of whole columns (``mean``,
-``sd``, ``median``, ``sum``...) in :mod:`glmstat.formula.summary_functions`, and the matching and conversion of
-arguments in :mod:`glmstat.formula.call_arguments`.
+``sd``, ``median``, ``sum``...) in :mod:`glmstat.formula.summary_functions`, R's normal and logistic
+distribution functions and its gamma and beta functions in :mod:`glmstat.formula.distribution_functions`, and
+the matching and conversion of arguments in :mod:`glmstat.formula.call_arguments`.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from ..errors import FormulaError
 from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scale
 from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, whole_number
 from .combination_functions import call_interaction
+from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .factor_functions import call_C, call_as_integer, call_as_numeric, call_relevel, call_unclass, factor_call
 from .interval_functions import call_cut
 from .nodes import Call
 from .rounding import r_round
 from .summary_functions import SUMMARY_FUNCTIONS
-from .values import NumVec, Value, factor_from_labels
+from .values import FactorVec, NumVec, Value, factor_from_labels
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -172,8 +174,22 @@ _R_UNARY = {
     "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "exp": np.exp, "expm1": np.expm1, "sqrt": np.sqrt,
     "abs": np.abs, "sign": np.sign, "floor": np.floor, "ceiling": np.ceil, "trunc": np.trunc, "sin": np.sin,
     "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh,
-    "cosh": np.cosh, "tanh": np.tanh,
+    "cosh": np.cosh, "tanh": np.tanh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
 }
+
+
+def _is_na(ev: "Evaluator", call: Call) -> Value:
+    """R's ``is.na(x)``: TRUE where x is missing (NA or NaN; a factor's missing level).  A column read only here
+    drops no row: the term's values have no missing value (R's model frame keeps the rows, ``y ~ is.na(x)``
+    compares the rows missing x with the others)."""
+    a = bind(call, ("x",))
+    with ev.whole_columns():
+        x = ev.eval(a["x"])
+    if isinstance(x, FactorVec):
+        return NumVec((x.codes < 0).astype(float), logical=True)
+    values = numeric(x, call)
+    return NumVec(np.isnan(values).astype(float), logical=True) if isinstance(values, np.ndarray) else \
+        float(math.isnan(values))
 
 BUILTINS: dict[str, Builtin] = {
     **{name: _elementwise(fn) for name, fn in _R_UNARY.items()},
@@ -190,7 +206,9 @@ BUILTINS: dict[str, Builtin] = {
     "as.ordered": factor_call(True, keep_factor=True), "C": call_C, "relevel": call_relevel, "cut": call_cut,
     "interaction": call_interaction,
     "poly": call_poly, "scale": call_scale, "center": call_center, "bs": call_bs, "ns": call_ns,
+    "is.na": _is_na,
     **SUMMARY_FUNCTIONS,
+    **DISTRIBUTION_FUNCTIONS,
 }
 
 #: every function name a formula may call without context= (for messages)
@@ -200,7 +218,8 @@ FUNCTION_NAMES = tuple(sorted(set(BUILTINS) | {"offset", "cbind"}))
 #: script that does not attach splines writes it; ``stats::poly``, ``base::log``)
 NAMESPACES: dict[str, frozenset[str]] = {
     "splines": frozenset({"ns", "bs"}),
-    "stats": frozenset({"poly", "relevel", "C", "offset", "sd", "var", "median"}),
+    "stats": frozenset({"poly", "relevel", "C", "offset", "sd", "var", "median", "dnorm", "pnorm", "qnorm", "dlogis",
+                        "plogis", "qlogis"}),
 }
 NAMESPACES["base"] = frozenset(n for n in FUNCTION_NAMES if not n.startswith("np.") and n != "center"
                                and not any(n in names for names in NAMESPACES.values()))
