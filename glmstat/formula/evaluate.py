@@ -162,6 +162,12 @@ def _record_bytes(record: Any) -> int:
     return LEVEL_BYTES + (len(record) if isinstance(record, str) else 0)
 
 
+def _one_literal(v: Value) -> Value:
+    """One literal number, c(2) or quantile(x, 0.5), as that number (R's vector of length one): it meets a column
+    as a number does (x - quantile(x, 0.5), x > c(3))."""
+    return v[0] if isinstance(v, tuple) and len(v) == 1 and isinstance(v[0], (int, float)) else v
+
+
 def _is_number(v: Any) -> bool:
     """A number (or R's TRUE/FALSE) standing alone, not one value per row."""
     return isinstance(v, (bool, int, float)) and not isinstance(v, np.ndarray)
@@ -517,12 +523,17 @@ class Evaluator:
                 r = np.where(np.isnan(x), np.nan, (np.asarray(x) == 0).astype(float)) if isinstance(x, np.ndarray) \
                     else float(x == 0)
             return NumVec(r, logical=True) if isinstance(r, np.ndarray) else bool(r)
+        if isinstance(v, tuple) and node.op in ("-", "+"):  # (literal values: -c(1, 2))
+            return self.literal_arith("*", -1.0 if node.op == "-" else 1.0, v, node)
         x = numeric(v, node)
         if node.op == "-":
             return NumVec(-x) if isinstance(x, np.ndarray) else -x
         return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else x
 
     def arith(self, op: str, a: Value, b: Value, node: Node) -> Value:
+        a, b = _one_literal(a), _one_literal(b)
+        if isinstance(a, tuple) or isinstance(b, tuple):
+            return self.literal_arith(op, a, b, node)
         if op in ("%%", "%/%"):
             for v in (a, b):
                 refuse_inexact(v, node, f"'{op}' of it would be that of another integer")
@@ -548,6 +559,31 @@ class Evaluator:
         if isinstance(r, np.ndarray) and r.ndim == 1:
             return NumVec(r.astype(float, copy=False))
         return float(r)
+
+    def literal_arith(self, op: str, a: Value, b: Value, node: Node) -> tuple:
+        """Arithmetic of literal values (``c(0, 1, 2) * 100``, ``0:4 / 4``, ``1 - c(0.1, 0.2)``), elementwise with
+        R's recycling of the shorter side, as the literal values c() gives: R's vector arithmetic, for the
+        arguments of a call (breaks, probabilities, levels).  A side that is a column, or a length that is not a
+        multiple of the other's (R warns and recycles part of it), is refused."""
+        sides = []
+        for side, v in (("left", a), ("right", b)):
+            if isinstance(v, tuple) and all(isinstance(u, (bool, int, float)) for u in v):
+                sides.append(np.asarray(v, dtype=float))
+            elif isinstance(v, (bool, np.bool_, int, float)):
+                sides.append(np.array([float(v)]))
+            else:
+                raise FormulaError(f"{deparse(node)}: the {side} side of '{op}' is not a number or literal numbers "
+                                   "(arithmetic of literal values such as c(0, 1, 2) * 100 takes numbers only)")
+        x, y = sides
+        if x.size and y.size and max(x.size, y.size) % min(x.size, y.size):
+            raise FormulaError(f"{deparse(node)}: {x.size} values {op} {y.size} values: the longer is not a multiple "
+                               "of the shorter (R recycles part of it, with a warning)")
+        n = max(x.size, y.size) if x.size and y.size else 0
+        x, y = np.resize(x, n), np.resize(y, n)
+        with np.errstate(all="ignore"):
+            r = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "^": np.power,
+                 "%%": np.mod, "%/%": np.floor_divide}[op](x, y)
+        return tuple(float(v) for v in r)
 
     def binop(self, node: BinOp) -> Value:
         op = node.op
@@ -578,17 +614,25 @@ class Evaluator:
         if math.isnan(span):  # (Inf:Inf, -Inf:-Inf: "negative length vectors are not allowed", R says)
             raise FormulaError(f"{deparse(node)}: a sequence needs finite numbers; from {r_text(start)} to "
                                f"{r_text(end)} has no length")
-        # (every sequence counts: c(1:19999, 1:19999, ...) fits the text 2,500 times)
-        if self.sequence_values + span + 1 > self.limits.max_length:
-            raise refuse("max_length", f"the sequence {deparse(node)} has more values (with the formula's other "
-                         "sequences) than the formula may have characters",
-                         int(min(self.sequence_values + span + 1, 2 ** 62)), self.limits)
-        count = int(span + 1 + _FLT_EPSILON)
-        self.sequence_values += count
+        count = self.count_sequence(span + 1 + _FLT_EPSILON, node)
         step = 1.0 if end >= start else -1.0
         return tuple(start + step * i for i in range(count))
 
+    def count_sequence(self, values: float, node: Node) -> int:
+        """Count a sequence of about ``values`` values (``1:5``, ``seq(0, 1, 0.1)``) against the formula's length
+        (``max_length``): no formula could write as many with c().  Returns int(values)."""
+        # (every sequence counts: c(1:19999, 1:19999, ...) fits the text 2,500 times)
+        if not self.sequence_values + values <= self.limits.max_length:
+            raise refuse("max_length", f"the sequence {deparse(node)} has more values (with the formula's other "
+                         "sequences) than the formula may have characters",
+                         int(min(self.sequence_values + values, 2 ** 62)) if values == values else 2 ** 62,
+                         self.limits)
+        count = int(values)
+        self.sequence_values += count
+        return count
+
     def compare(self, op: str, a: Value, b: Value, node: Node) -> Value:
+        a, b = _one_literal(a), _one_literal(b)
         if op in ("==", "!="):  # (rounding keeps the order: x > 2 of such integers is right, x == k may not be)
             for v in (a, b):
                 refuse_inexact(v, node, f"'{op}' cannot tell them apart")

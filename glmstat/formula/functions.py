@@ -163,6 +163,67 @@ def _c(ev: "Evaluator", call: Call) -> Value:
     return tuple(out)
 
 
+_SEQ_PARAMS = ("from", "to", "by", "length.out")
+
+
+def _seq(ev: "Evaluator", call: Call) -> tuple:
+    """R's ``seq(from, to)``, ``seq(from, to, by)``, ``seq(from, to, length.out = n)`` (``length =``, as R's partial
+    matching reads it) and ``seq(from, by = , length.out = )`` of literal numbers, as R's ``seq.default``
+    computes them: from + (0:n) * by with n = floor((to - from) / by + 1e-10), the last held within ``to``; n
+    values from ``from`` to ``to`` exactly, evenly spaced in between.  The values c() gives, counted against the
+    formula's length as ``1:5`` is."""
+    kwargs = []
+    for key, node in call.kwargs:  # (R's partial matching of the names seq users write: length =, len =)
+        full = [p for p in _SEQ_PARAMS if p == key] or [p for p in _SEQ_PARAMS if len(key) >= 3 and p.startswith(key)]
+        kwargs.append((full[0] if len(full) == 1 else key, node))
+    a = bind(Call(call.func, call.args, tuple(kwargs), call.pos), _SEQ_PARAMS, required=0)
+    given = {k: scalar_number(ev.eval(node), call, k) for k, node in a.items()}
+    for k, v in given.items():
+        if not math.isfinite(v):
+            raise call_error(call, f"'{k}' must be a finite number (R: seq() refuses {k} = {v})")
+    start, end = given.get("from", 1.0), given.get("to", 1.0)
+    if "length.out" in given:
+        n = math.ceil(given["length.out"])
+        if n < 0:
+            raise call_error(call, "'length.out' must be a non-negative number")
+        if "by" in given and {"from", "to"} <= set(given):
+            raise call_error(call, "too many arguments: give two of to, by and length.out")
+        n = ev.count_sequence(n, call)
+        if "by" in given:
+            by = given["by"]
+            return tuple(start + i * by for i in range(n)) if "from" in given or "to" not in given else \
+                tuple(end - (n - 1 - i) * by for i in range(n))
+        if n > 2:
+            return start, *(start + i * ((end - start) / (n - 1)) for i in range(1, n - 1)), end
+        return (start, end)[:n]
+    if "by" not in given:
+        if "to" not in given and "from" in given and len(call.args) == 1:
+            raise call_error(call, "seq(n) of one number (R's 1:n) is not supported; write 1:n or seq_len(n)")
+        return ev.sequence(start, end, call)
+    by, span = given["by"], end - start
+    if span == 0 and end == 0:
+        return (end,)
+    with np.errstate(all="ignore"):
+        count = span / by if by else math.inf
+    if not math.isfinite(count):
+        if by == 0 and span == 0:
+            return (start,)
+        raise call_error(call, "invalid '(to - from)/by'")
+    if count < 0:
+        raise call_error(call, "wrong sign in 'by' argument")
+    if abs(span) / max(abs(end), abs(start)) < 100 * np.finfo(float).eps:
+        return (start,)
+    n = ev.count_sequence(int(count + 1e-10) + 1, call)
+    values = (start + i * by for i in range(n))
+    return tuple(min(v, end) if by > 0 else max(v, end) for v in values)
+
+
+def _seq_len(ev: "Evaluator", call: Call) -> tuple:
+    """R's ``seq_len(n)``: 1, 2, ..., n."""
+    n = whole_number(ev.eval(bind(call, ("length.out",))["length.out"]), call, "length.out", 0, 2**31 - 1)
+    return tuple(float(i) for i in range(1, ev.count_sequence(n, call) + 1))
+
+
 _NP_UNARY = {
     "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "exp": np.exp, "exp2": np.exp2,
     "expm1": np.expm1, "sqrt": np.sqrt, "cbrt": np.cbrt, "abs": np.abs, "absolute": np.abs, "square": np.square,
@@ -201,7 +262,7 @@ BUILTINS: dict[str, Builtin] = {
     "np.maximum": _binary_numeric(np.maximum), "np.clip": _clip, "np.where": _where,
     "pmin": _pminmax(np.minimum), "pmax": _pminmax(np.maximum), "ifelse": _ifelse,
     "as.numeric": call_as_numeric, "as.double": call_as_numeric, "as.integer": call_as_integer, "unclass": call_unclass,
-    "I": _identity, "c": _c,
+    "I": _identity, "c": _c, "seq": _seq, "seq_len": _seq_len,
     "factor": factor_call(False), "as.factor": factor_call(False, keep_factor=True), "ordered": factor_call(True),
     "as.ordered": factor_call(True, keep_factor=True), "C": call_C, "relevel": call_relevel, "cut": call_cut,
     "interaction": call_interaction,
@@ -218,8 +279,8 @@ FUNCTION_NAMES = tuple(sorted(set(BUILTINS) | {"offset", "cbind"}))
 #: script that does not attach splines writes it; ``stats::poly``, ``base::log``)
 NAMESPACES: dict[str, frozenset[str]] = {
     "splines": frozenset({"ns", "bs"}),
-    "stats": frozenset({"poly", "relevel", "C", "offset", "sd", "var", "median", "dnorm", "pnorm", "qnorm", "dlogis",
-                        "plogis", "qlogis"}),
+    "stats": frozenset({"poly", "relevel", "C", "offset", "sd", "var", "median", "quantile", "dnorm", "pnorm", "qnorm",
+                        "dlogis", "plogis", "qlogis"}),
 }
 NAMESPACES["base"] = frozenset(n for n in FUNCTION_NAMES if not n.startswith("np.") and n != "center"
                                and not any(n in names for names in NAMESPACES.values()))

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .evaluate import Evaluator
 
 __all__ = ["MAX_ARGUMENTS", "Part", "SUMMARY_FUNCTIONS", "call_length", "call_max", "call_mean", "call_median",
-           "call_min", "call_sd", "call_sum", "call_var", "exact_sum", "merge", "merge_all", "part_of",
+           "call_min", "call_quantile", "call_sd", "call_sum", "call_var", "exact_sum", "merge", "merge_all", "part_of",
            "rounded_squares"]
 
 #: the values ``min()``, ``max()`` and ``sum()`` take at most (R takes any number; each is a pass over the rows)
@@ -194,8 +194,15 @@ class _Summary:
     several: bool  # arguments
     na_rm: bool
     needs: frozenset
-    value: Callable[["_Summary", Part], float]
+    value: Callable[["_Summary", Part], float | tuple[float, ...]]
     trim: float = 0.0
+    probs: tuple[float, ...] = ()  # quantile()'s
+
+    @property
+    def placeholder(self) -> float | tuple[float, ...]:
+        """A value of the summary's shape, standing for it while streamed data are collected (when a chunk alone
+        has none): a number, or quantile()'s increasing values, one per probability."""
+        return tuple(float(i) for i in range(len(self.probs))) if self.name == "quantile" else 1.0
 
     @property
     def text(self) -> str:
@@ -214,7 +221,7 @@ class _Summary:
     def fail(self, what: str) -> DataError:
         return DataError(f"{self.text}: {what}")
 
-    def of(self, part: Part) -> float:
+    def of(self, part: Part) -> float | tuple[float, ...]:
         """The summary of ``part``'s values, or the error saying why there is none R's glm could use."""
         if part.missing and not self.na_rm and self.name != "length":
             raise self.fail(f"{self.subject} {self.has} {part.missing:,} missing value(s) (NA or NaN) among "
@@ -222,7 +229,12 @@ class _Summary:
                             f"missing (R's glm stops: '0 (non-NA) cases'); write {self.removing_na} for the "
                             f"{self.name} of the values present")
         v = self.value(self, part)
-        if math.isfinite(v):
+        if isinstance(v, tuple):
+            bad = [u for u in v if not math.isfinite(u)]
+            if not bad:
+                return v
+            v = bad[0]
+        elif math.isfinite(v):
             return v
         if part.infinite:
             raise self.fail(f"{self.subject} {self.has} {part.infinite:,} infinite value(s), so the {self.name} is "
@@ -303,6 +315,26 @@ def _length(s: _Summary, p: Part) -> float:
     return float(p.rows)
 
 
+def _quantile(s: _Summary, p: Part) -> tuple[float, ...]:
+    """R's ``quantile(x, probs)`` of type 7: for h = 1 + (n - 1) p, the floor(h)-th smallest value, moved by
+    h - floor(h) of the way to the next, ``(1 - f) x_lo + f x_hi`` as R computes it."""
+    s.at_least(p, 1)
+    n, v = p.count, p.values
+    index = [1.0 + max(n - 1, 0) * q for q in s.probs]
+    lo = [math.floor(i) for i in index]
+    hi = [math.ceil(i) for i in index]
+    order = np.partition(v, sorted({k - 1 for k in lo + hi}))
+    out = []
+    for i, a, b in zip(index, lo, hi):
+        q = float(order[a - 1])
+        high = float(order[b - 1])
+        if i > a and high != q:
+            f = i - a
+            q = (1.0 - f) * q + f * high
+        out.append(q)
+    return tuple(out)
+
+
 # -- the arguments ------------------------------------------------------------------------------------------
 def _numbers(value: Value, call: Call, node: Node, name: str) -> tuple[np.ndarray, bool]:
     """The numbers an argument holds (NaN where missing) and whether they are a column (one per row) rather
@@ -336,7 +368,7 @@ def _na_rm(ev: "Evaluator", node: Node | None, call: Call) -> bool:
     return False if node is None else flag(ev.eval(node), call, "na.rm")
 
 
-def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float:
+def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float | tuple[float, ...]:
     """The value of the summary ``s`` of the arguments ``nodes``: computed at once from literal values; else
     learned from the column over every row (kept for new data and for each chunk of streamed data), or, while
     streamed data are gathered, recorded and this chunk's own value returned for the time being."""
@@ -359,22 +391,24 @@ def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float:
     if not any_column:
         return s.of(constant)
 
-    def learn(records: np.ndarray) -> float:
+    def learn(records: np.ndarray) -> float | tuple[float, ...]:
         return s.of(merge_all([constant, *records]))
 
     learned = ev.summary_state(s.call, columns, learn)
     if learned is not None:
         return learned
+    if s.probs:  # (a chunk's own quantiles may tie where every row's do not: cut() would refuse them as breaks)
+        return s.placeholder
     try:  # mode "collect": this chunk's own summary stands for the whole data's until every chunk is read
         return s.of(merge(constant, columns))
     except GLMStatError:
-        return 1.0
+        return s.placeholder
 
 
 def _summary(call: Call, name: str, nodes: list[Node], na_rm: bool, value: Callable, needs: frozenset,
-             trim: float = 0.0) -> _Summary:
+             trim: float = 0.0, probs: tuple[float, ...] = ()) -> _Summary:
     subject = deparse(nodes[0]) if len(nodes) == 1 else f"the values of {', '.join(deparse(n) for n in nodes)}"
-    return _Summary(call, name, subject, len(nodes) > 1, na_rm, needs, value, trim)
+    return _Summary(call, name, subject, len(nodes) > 1, na_rm, needs, value, trim, probs)
 
 
 def _one_column(name: str, value: Callable, needs: frozenset) -> Callable[["Evaluator", Call], float]:
@@ -435,6 +469,36 @@ def _of_all(name: str, value: Callable, needs: frozenset) -> Callable[["Evaluato
     return apply
 
 
+#: quantile()'s default probabilities (R's seq(0, 1, 0.25)); at most as many as a formula may have characters
+_QUARTILES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def call_quantile(ev: "Evaluator", call: Call) -> tuple[float, ...]:
+    """R's ``quantile(x, probs = seq(0, 1, 0.25), na.rm = FALSE, names = TRUE, type = 7)`` of one column: the
+    values at ``probs`` (type 7, R's default), as literal values -- the breaks of ``cut(x, quantile(x, c(0,
+    1/3, 2/3, 1)), include.lowest = TRUE)``.  Learned from the training rows and kept, as ``mean()`` is
+    (R's ``predict`` computes them again from the new rows, where one row gives one break)."""
+    a = bind(call, ("x", "probs", "na.rm", "names", "type"))
+    probs = _QUARTILES
+    if "probs" in a:
+        given = ev.eval(a["probs"])
+        values = given if isinstance(given, tuple) else (given,)
+        if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise call_error(call, f"probs must be literal numbers in [0, 1], e.g. c(0, 0.5, 1) or seq(0, 1, 0.25); "
+                                   f"got {deparse(a['probs'])}")
+        eps = 100 * np.finfo(float).eps
+        if not all(-eps <= v <= 1 + eps for v in values):  # (NaN too)
+            raise call_error(call, f"probs must lie in [0, 1] (R: 'probs' outside [0,1]); got {deparse(a['probs'])}")
+        probs = tuple(min(1.0, max(0.0, float(v))) for v in values)
+    if "names" in a:
+        flag(ev.eval(a["names"]), call, "names")  # (the values' names print only)
+    if "type" in a and ev.eval(a["type"]) != 7:
+        raise call_error(call, "only R's default type = 7 is supported")
+    s = _summary(call, "quantile", [a["x"]], _na_rm(ev, a.get("na.rm"), call), _quantile, frozenset({VALUES}),
+                 probs=probs)
+    return _summarize(ev, s, [a["x"]])
+
+
 def call_length(ev: "Evaluator", call: Call) -> float:
     """R's ``length(x)``: the number of rows of the data (missing values too), or of literal values."""
     a = bind(call, ("x",))
@@ -450,5 +514,5 @@ call_sum = _of_all("sum", _sum, frozenset({TOTAL}))
 #: R's summary functions by name, for the registry of :mod:`glmstat.formula.functions`
 SUMMARY_FUNCTIONS: dict[str, Callable[["Evaluator", Call], float]] = {
     "mean": call_mean, "median": call_median, "sd": call_sd, "var": call_var, "min": call_min, "max": call_max,
-    "sum": call_sum, "length": call_length,
+    "sum": call_sum, "length": call_length, "quantile": call_quantile,
 }
