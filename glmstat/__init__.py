@@ -64,6 +64,7 @@ __all__ = [
     "Family", "Gaussian", "Binomial", "Poisson", "Gamma", "InverseGaussian", "NegativeBinomial", "Tweedie",
     "QuasiPoisson", "QuasiBinomial", "Quasi",
     "GLMStatError", "FormulaError", "DataError", "FamilyError", "FitError", "InvalidStartError",
-    "MissingDependencyError", "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning", "AliasingWarning",
+    "MissingDependencyError", "GLMStatWarning", "SeparationWarning", "ConvergenceWarning", "DroppedRowsWarning",
+    "AliasingWarning",
     "BoundaryWarning", "PerfectFitWarning", "DataWarning", "ProfileWarning", "FormulaWarning", "ContrastsWarning",
 ]

@@ -128,7 +128,8 @@ def read_data(spec: str, needed: frozenset[str] | None = None, formula: Formula 
     names = list(list_datasets()["name"])
     if spec.lower() in names:
         return load_dataset(spec)
-    raise DataError(f"{shown(spec, 300)} is neither a file nor a bundled data set; bundled data sets: {', '.join(names)}")
+    raise DataError(f"{shown(spec, 300)} is neither a file nor a bundled data set; bundled data sets: "
+                    f"{', '.join(names)}")
 
 
 def _parquet_path(path: Path) -> str:
@@ -230,8 +231,8 @@ def _header_names(path: Path) -> tuple[list[str], int, bool] | None:
     read the header (pandas then reads the file, and says what is wrong).  pandas renames each repeat as R's
     read.csv does (a, a.1, a.2, ..., skipping a name the header already holds; an empty cell is 'Unnamed: i',
     renamed after the named columns), but searches the whole header for every candidate name, even when it
-    is given the names: quadratic, 7 s for a header of 20,000 a's and more than 2 minutes for 200,000 (1 MB).  The header is read with the
-    csv module (a BOM, quotes, line ends and blank lines before it as pandas reads them)."""
+    is given the names: quadratic, 7 s for a header of 20,000 a's and more than 2 minutes for 200,000 (1 MB).
+    The header is read with the csv module (a BOM, quotes, line ends and blank lines before it as pandas reads them)."""
     consumed = 0
 
     def lines(fh):

@@ -160,7 +160,8 @@ def _convert(values: pd.Series, column: dict[str, Any], key: str) -> pd.Series:
     else:
         out = values
     if int(out.isna().sum()) != column["missing"]:  # a value outside the levels would turn into NA silently
-        raise DataError(f"column {shown(column['name'])} of {shown(key)} does not match its catalog entry; reinstall glmstat")
+        raise DataError(f"column {shown(column['name'])} of {shown(key)} does not match its catalog entry; "
+                        "reinstall glmstat")
     return out
 
 

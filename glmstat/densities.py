@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 from ._scipy import special
 
-__all__ = ["bd0", "gamma_excess", "tweedie_excess", "nb_excess", "stirlerr", "log_dpois", "log_dbinom", "log_dgamma", "log_dnbinom", "NEAR"]
+__all__ = ["bd0", "gamma_excess", "tweedie_excess", "nb_excess", "stirlerr", "log_dpois", "log_dbinom", "log_dgamma",
+           "log_dnbinom", "NEAR"]
 
 Array = np.ndarray
 
@@ -118,7 +119,8 @@ def nb_excess(y: Array, mu: Array, theta: float) -> Array:
     y, mu = np.asarray(y, dtype=float), np.asarray(mu, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         direct = special.xlogy(y, np.maximum(1.0, y) / mu) - (y + theta) * np.log1p((y - mu) / (mu + theta))
-        direct = np.where(y == 0, theta * np.log1p(mu / theta), direct)  # (log1p(-mu / (mu + theta)) near -1 loses digits)
+        # (log1p(-mu / (mu + theta)) near -1 loses digits)
+        direct = np.where(y == 0, theta * np.log1p(mu / theta), direct)
         # theta <= y: the same as -theta log(y / mu) - (y + theta) log1p(theta (mu - y) / (y (mu + theta))),
         # whose terms are theta-sized rather than y-sized (theta << y: R's form subtracts two terms of y r to
         # leave theta r^2 / 2, all digits lost at y / theta = 1e12)

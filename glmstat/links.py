@@ -169,7 +169,8 @@ _LINKS: dict[str, Link] = {
         _positive,
         domain="positive",
     ),
-    "sqrt": Link("sqrt", np.sqrt, lambda eta: eta * eta, lambda eta: 2.0 * eta, _positive, domain="positive"),  # R: eta > 0
+    # R: eta > 0
+    "sqrt": Link("sqrt", np.sqrt, lambda eta: eta * eta, lambda eta: 2.0 * eta, _positive, domain="positive"),
 }
 
 LINK_NAMES: tuple[str, ...] = tuple(_LINKS)

@@ -82,9 +82,9 @@ if TYPE_CHECKING:
     from ..families import Family
     from ..formula.frame import ModelFrame
 
-__all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation", "needed_to_separate",
-           "separated_response", "detect_zero_separation", "newton_check", "fit_findings", "boundary_rows", "DRIFT_TOL",
-           "STEP_TOL", "SCORE_TOL", "AT_EDGE_TOL"]
+__all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation",
+           "needed_to_separate", "separated_response", "detect_zero_separation", "newton_check", "fit_findings",
+           "boundary_rows", "DRIFT_TOL", "STEP_TOL", "SCORE_TOL", "AT_EDGE_TOL"]
 
 #: A Newton step from a converged estimate that still moves some eta_i by more than this means divergence.
 DRIFT_TOL = 1e-3

@@ -41,8 +41,8 @@ from ..once import once
 from .aliasing import triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
-__all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr", "design_qr",
-           "sandwich_product", "explained_sums"]
+__all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr",
+           "design_qr", "sandwich_product", "explained_sums"]
 
 #: Largest condition number of X'WX (scaled to unit diagonal when unbalanced) the Cholesky path accepts.
 GRAM_MAX_COND = 1e10

@@ -292,8 +292,8 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
                 if len(v.levels) < 2:  # R's model.matrix sets contrasts on every factor, even one coded by indicators
                     lv = f" ({shown(label_text(v.levels[0]))})" if v.levels else ""
                     raise DataError(
-                        f"the factor {shown(label)} has a single level{lv} in the rows used: contrasts can be applied only "
-                        "to factors with 2 or more levels (as R says); remove the term or check the rows dropped "
+                        f"the factor {shown(label)} has a single level{lv} in the rows used: contrasts can be applied "
+                        "only to factors with 2 or more levels (as R says); remove the term or check the rows dropped "
                         "for missing values")
                 labelled.setdefault(label, v.levels)
                 kind = (v.contrasts or ("poly" if v.ordered else "treatment")) if contrasts else "indicator"

@@ -4,9 +4,9 @@ It knows R's arithmetic (``+ - * / ^ %% %/%``), comparisons, logical operators (
 against literal values, the functions of :mod:`glmstat.formula.functions` and the caller's ``context=``.
 A name is resolved, as in R, to a data column first, then to a ``context=`` constant, then to a constant
 (``T``, ``pi``); R's reserved constants (``TRUE``, ``Inf``, ``NA``...) are not names but nodes of their own,
-never a column (a column named ``Inf`` is `` `Inf` ``); a call's function to a ``context=`` function, then to glmstat's.  Nothing is ever
-handed to Python's ``eval``, there is no attribute access, and a name can only ever mean numbers: a column's
-values, never the column object.
+never a column (a column named ``Inf`` is `` `Inf` ``); a call's function to a ``context=`` function, then to
+glmstat's.  Nothing is ever handed to Python's ``eval``, there is no attribute access, and a name can only ever
+mean numbers: a column's values, never the column object.
 
 Arithmetic is float64 on arrays of the data's length, so nothing a formula computes can grow beyond a few
 columns of that length (``FormulaLimits`` bounds how many).
@@ -443,7 +443,8 @@ class Evaluator:
                 try:
                     arr = np.asarray(arr)
                 except (OverflowError, ValueError, MemoryError) as e:  # (ints beyond 64 bits; ragged; a row a range)
-                    raise DataError(f"context= entry {shown(key)} is not an array of numbers, booleans or strings") from e
+                    raise DataError(f"context= entry {shown(key)} is not an array of numbers, booleans or "
+                                    "strings") from e
             if getattr(arr, "ndim", 1) != 1 or len(arr) != self.n:
                 raise FormulaError(f"context= entry {shown(key)} must have one value per row ({self.n})")
             _refuse_complex(arr, f"context= entry {shown(key)} holds")

@@ -151,7 +151,8 @@ def tokenize(text: str) -> list[Token]:
         if ch in " \t\n\r\f":
             i += 1
             continue
-        if ch.isdigit() and ch.isascii() or (ch == "." and i + 1 < n and text[i + 1].isdigit() and text[i + 1].isascii()):
+        if ch.isdigit() and ch.isascii() or (ch == "." and i + 1 < n and text[i + 1].isdigit()
+                                             and text[i + 1].isascii()):
             s, i2 = _number(text, i)
             tokens.append(Token("NUM", s, i))
             i = i2

@@ -47,9 +47,10 @@ class FormulaLimits:
         8-byte numbers for p design columns (the cross-products, their factors and inverses, the QR
         reducer's stack; p counts every cell of a term of contrasts stored as codes, the columns of its store).  The
         model's variables count against it as each is evaluated, before the next: a numeric column 8 bytes a
-        row, a factor its codes and levels (:func:`factor_bytes`).  For data read from Parquet files, also the bytes that one read of the model's columns
-        (a row group, or a batch of one) expands to by the file's metadata, which a row group beyond it is
-        refused for before it is read: compressed pages can hold far more than memory does.
+        row, a factor its codes and levels (:func:`factor_bytes`).  For data read from Parquet files, also the
+        bytes that one read of the model's columns (a row group, or a batch of one) expands to by the file's
+        metadata, which a row group beyond it is refused for before it is read: compressed pages can hold far
+        more than memory does.
     max_pass_work : int
         Multiply-adds of one iteration: rows x dense design columns squared, the cost of forming X'WX
         (factors stored as codes do not count), plus the number of columns of sum, Helmert or polynomial

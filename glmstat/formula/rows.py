@@ -494,4 +494,5 @@ def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> Arr
     if rows.offset is not None and not np.isfinite(off).all():
         raise DataError(_infinite_offset_message(rows, off, used, label))
     total = prior if trials is ones else trials if prior is ones else prior * trials
-    return ArraysUsed(y, prior, trials, total, off, trials if rows.trials is not None and rows.prior is not None else None)
+    both = rows.trials is not None and rows.prior is not None
+    return ArraysUsed(y, prior, trials, total, off, trials if both else None)

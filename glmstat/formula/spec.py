@@ -39,8 +39,8 @@ def model_variable(value: Value, label: str, n: int) -> NumVec | FactorVec | Num
         return value
     from ..errors import FormulaError
 
-    raise FormulaError(f"the term {shown(label)} is a constant, not a variable; a constant is absorbed by the intercept "
-                       "(use offset() for a fixed term)")
+    raise FormulaError(f"the term {shown(label)} is a constant, not a variable; a constant is absorbed by the "
+                       "intercept (use offset() for a fixed term)")
 
 
 #: Levels of new data not seen when fitting that a message names (then "...")

@@ -72,7 +72,8 @@ def check_ml_fit(fit, what: str) -> None:
     if not isinstance(fit, GLMResults):
         raise GLMStatError(f"{what} needs fitted models from glmstat.glm(), got {type(fit).__name__}")
     if fit.method != "irls":
-        raise GLMStatError(f"{what} needs maximum-likelihood fits; this model was fitted with method={shown(fit.method)}")
+        raise GLMStatError(f"{what} needs maximum-likelihood fits; this model was fitted with "
+                           f"method={shown(fit.method)}")
 
 
 @dataclass(frozen=True)
@@ -467,8 +468,8 @@ def _nested_in(small, big, i: int, j: int) -> None:
             continue
         if mm - ex > 1e-12 * mm:  # a residual above 1e-6 of the column's norm
             detail = ("its offset differs from model {j}'s by more than a combination of model {j}'s columns"
-                      if name == "(offset)" else f"its column {shown(name)} is not a linear combination of model {{j}}'s "
-                                                 "columns")
+                      if name == "(offset)" else
+                      f"its column {shown(name)} is not a linear combination of model {{j}}'s columns")
             raise GLMStatError(f"model {i} ({small.formula}) is not nested in model {j} ({big.formula}): "
                                + detail.format(j=j) + "; analysis of deviance needs nested models")
 
@@ -660,7 +661,8 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         model), ``aic`` (when the family has a likelihood), then ``statistic`` and ``p_value``.
         With L = n log(D / n) for the Gaussian family and D / phi otherwise (phi the full model's
         dispersion, n the number of rows): AIC = L + k rank, shifted so the full model's equals R's
-        ``extractAIC`` (for a negative binomial with theta estimated MASS's, which leaves theta out); Chisq: statistic max(0, L_i - L_full); Rao: the score statistic over phi; F:
+        ``extractAIC`` (for a negative binomial with theta estimated MASS's, which leaves theta out); Chisq:
+        statistic max(0, L_i - L_full); Rao: the score statistic over phi; F:
         ((D_i - D_full) / df) / (D_full / df_residual) on (df, df_residual) -- all as R.
     """
     check_ml_fit(fit, "drop1")

@@ -32,8 +32,9 @@ from ..engine.linalg import QRReducer, cholesky_lapack
 from ..errors import DataError
 from .fitdata import FitData
 
-__all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "covariance_factor", "factor_rows_norm2",
-           "factor_gram", "LevelsFirstGram", "levels_first_gram", "levels_lift", "with_cov_factor", "block_leverages", "combination_covariance", "combination_variances"]
+__all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "covariance_factor",
+           "factor_rows_norm2", "factor_gram", "LevelsFirstGram", "levels_first_gram", "levels_lift", "with_cov_factor",
+           "block_leverages", "combination_covariance", "combination_variances"]
 
 #: Beyond this 1-norm condition number of the covariance scaled to unit diagonal, x'Cx would lose more than
 #: about 1e-10 of itself: quadratic forms come from the QR factor of sqrt(W) X instead, as R's.
@@ -212,8 +213,8 @@ def levels_first_gram(X: Design, F: np.ndarray, levels: np.ndarray, f: np.ndarra
 
 def with_cov_factor(fd: FitData) -> FitData:
     """``fd`` with its covariance factor (:attr:`FitData.cov_factor`) where its model covariance, apart from a
-    wide factor's columns, is too ill-conditioned for x'Cx (one pass over the rows), else ``fd`` itself.  Call it on the whole fit, before
-    :meth:`FitData.portable`: workers then receive the factor."""
+    wide factor's columns, is too ill-conditioned for x'Cx (one pass over the rows), else ``fd`` itself.  Call it
+    on the whole fit, before :meth:`FitData.portable`: workers then receive the factor."""
     # (the covariance itself where nothing is aliased: no kept x kept copy kept for this test)
     if fd.cov_factor is not None or not ill_conditioned(fd.cov_unscaled if fd.kept.all() else fd.cov_kept):
         return fd

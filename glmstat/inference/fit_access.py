@@ -39,10 +39,9 @@ if TYPE_CHECKING:
     from .anova import Submodel
     from .results import GLMResults
 
-__all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design", "encode_spec_design",
-           "structure", "dot_columns", "fitted_data", "used_data", "factor_levels", "code_levels", "factor_values",
-           "variable_codings",
-           "fit_inputs", "formula_limits", "response"]
+__all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design",
+           "encode_spec_design", "structure", "dot_columns", "fitted_data", "used_data", "factor_levels", "code_levels",
+           "factor_values", "variable_codings", "fit_inputs", "formula_limits", "response"]
 
 
 def refit(fit: "GLMResults", cols) -> "Submodel":
@@ -191,7 +190,8 @@ class FitInputs:
     """What ``glm()`` was given for ``fit`` besides the formula and the data, for the rows used:
     ``weights`` (the ``weights=`` column name when given as one -- always, for streamed data --, else an array
     of the values for the rows used, or None when all 1),
-    ``offset`` (a column name, an array of the offset argument's values for the rows used, or None), ``family`` (theta free again for a negative binomial with theta estimated), the
+    ``offset`` (a column name, an array of the offset argument's values for the rows used, or None), ``family``
+    (theta free again for a negative binomial with theta estimated), the
     fitting ``method``, ``tol``, ``max_iter``, ``context``, ``limits``, ``contrasts`` (``glm(contrasts=)``) and
     ``convergence`` (a refit stops where the fit did: R's ``update`` keeps the call's ``control``)."""
 

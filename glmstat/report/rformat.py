@@ -19,7 +19,8 @@ import numpy as np
 from ..formula.rounding import r_round
 from ..printable import escape_unprintable
 
-__all__ = ["format_r", "format_number", "format_pval", "zapsmall", "encode_string", "display_width", "pad_left", "pad_right"]
+__all__ = ["format_r", "format_number", "format_pval", "zapsmall", "encode_string", "display_width", "pad_left",
+           "pad_right"]
 
 def encode_string(text: object, *, backslash: bool = True) -> str:
     """``text`` as R's ``encodeString(x, quote = "")`` prints it: safe to write to a terminal.

@@ -51,7 +51,8 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
     formula : str, optional
         R formula on a DataFrame X: ``"y ~ x + C(g)"`` (classes read from column ``y`` of X, ``y=None``; a
         Categorical column's in its level order, as R reads a factor response: ``classes_[1]``, the event, is
-        its second level) or ``"~ x + C(g)"`` with the labels in ``y`` (sorted, as scikit-learn sorts them).  The spec is learned in fit and re-applied in predict;
+        its second level) or ``"~ x + C(g)"`` with the labels in ``y`` (sorted, as scikit-learn sorts them).  The
+        spec is learned in fit and re-applied in predict;
         unseen factor levels and missing values are errors.
     class_weight : None, "balanced" or dict
         Multiplies the sample weights by class: ``"balanced"`` gives class c the weight

@@ -88,7 +88,8 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     y, sw = est._target(y, sw)
     problem = make_problem(X, y, sw, None, fam, fit_intercept)
     if alphas is None:
-        if isinstance(n_alphas, bool) or not isinstance(n_alphas, (int, np.integer)) or not 1 <= n_alphas <= _MAX_ALPHAS:
+        if (isinstance(n_alphas, bool) or not isinstance(n_alphas, (int, np.integer))
+                or not 1 <= n_alphas <= _MAX_ALPHAS):
             raise ValueError(f"n_alphas must be a positive integer of at most {_MAX_ALPHAS:,} (a fit each), got "
                              f"{shown(n_alphas)}")
         if not isinstance(eps, (int, float, np.floating)) or not 0 < eps <= 1:
