@@ -193,6 +193,10 @@ def _seq(ev: "Evaluator", call: Call) -> tuple:
             by = given["by"]
             return tuple(start + i * by for i in range(n)) if "from" in given or "to" not in given else \
                 tuple(end - (n - 1 - i) * by for i in range(n))
+        if "to" not in given:  # (R: steps of 1 from from, or up to to)
+            end = start + (n - 1)
+        elif "from" not in given:
+            start = end - (n - 1)
         if n > 2:
             return start, *(start + i * ((end - start) / (n - 1)) for i in range(1, n - 1)), end
         return (start, end)[:n]
