@@ -1110,6 +1110,15 @@ FOREIGN = _cases("foreign", [
     ("sequence-huge", REFUSE, "y ~ I(x %in% 1:1e300)", {"match": "max_length"}),
     ("sequence-many", REFUSE, "y ~ I(x %in% c(" + ", ".join(["1:19999"] * 2000) + "))", {"match": "max_length"}),
     ("sequence-inf", REFUSE, "y ~ I(x %in% 1:Inf)", {"match": "max_length"}),
+    # seq() and arithmetic of literal values: bounded as sequences are, whatever the step or the count asked
+    ("seq-tiny-step", REFUSE, "y ~ cut(x, seq(0, 1, by = 1e-300))", {"match": "max_length"}),
+    ("seq-huge-length", REFUSE, "y ~ cut(x, seq(0, 1, length.out = 1e15))", {"match": "max_length"}),
+    ("seq-len-huge", REFUSE, "y ~ I(x %in% seq_len(2147483647))", {"match": "max_length"}),
+    ("seq-nan-step", REFUSE, "y ~ cut(x, seq(0, 1, by = NaN))", {"match": "finite number"}),
+    ("seq-many", REFUSE, "y ~ I(x %in% c(" + ", ".join(["seq(1, 19999)"] * 2000) + "))", {"match": "max_length"}),
+    ("literal-power-overflow", REFUSE, "y ~ cut(x, 10^(300:310))", {"match": "breaks"}),
+    ("quantile-many-probs", REFUSE, "y ~ cut(x, quantile(x, seq(0, 1, length.out = 1e12)))", {"match": "max_length"}),
+    ("quantile-probs-column", REFUSE, "y ~ cut(x, quantile(x, x))", {"match": "probs must be literal numbers"}),
     # R's reserved constants are never a column, whatever the data's columns are called
     ("reserved-inf-column-shadow", FIT, "y ~ I(pmin(x, Inf))", {"data": with_column("Inf")}),
     ("reserved-na-column-shadow", FIT, "y ~ I(ifelse(x > 0, x, NA)) + `NA`", {"data": with_column("NA")}),
