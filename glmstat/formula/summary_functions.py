@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_ARGUMENTS", "Part", "SUMMARY_FUNCTIONS", "call_length", "call_max", "call_mean", "call_median",
            "call_min", "call_quantile", "call_sd", "call_sum", "call_var", "exact_sum", "merge", "merge_all", "part_of",
-           "rounded_squares"]
+           "rounded_squares", "type7_quantiles"]
 
 #: the values ``min()``, ``max()`` and ``sum()`` take at most (R takes any number; each is a pass over the rows)
 MAX_ARGUMENTS = 16
@@ -315,15 +315,16 @@ def _length(s: _Summary, p: Part) -> float:
     return float(p.rows)
 
 
-def _quantile(s: _Summary, p: Part) -> tuple[float, ...]:
-    """R's ``quantile(x, probs)`` of type 7: for h = 1 + (n - 1) p, the floor(h)-th smallest value, moved by
-    h - floor(h) of the way to the next, ``(1 - f) x_lo + f x_hi`` as R computes it."""
-    s.at_least(p, 1)
-    n, v = p.count, p.values
-    index = [1.0 + max(n - 1, 0) * q for q in s.probs]
+def type7_quantiles(values: np.ndarray, probs: Iterable[float]) -> tuple[float, ...]:
+    """R's ``quantile(x, probs)`` of type 7 (its default) of the n >= 1 numbers ``values`` (none missing): for
+    h = 1 + (n - 1) p, the floor(h)-th smallest value, moved by f = h - floor(h) of the way to the ceiling(h)-th,
+    ``(1 - f) x_lo + f x_hi`` as R computes it (to the last bit)."""
+    probs = list(probs)
+    n = values.shape[0]
+    index = [1.0 + max(n - 1, 0) * q for q in probs]
     lo = [math.floor(i) for i in index]
     hi = [math.ceil(i) for i in index]
-    order = np.partition(v, sorted({k - 1 for k in lo + hi}))
+    order = np.partition(values, sorted({k - 1 for k in lo + hi}))
     out = []
     for i, a, b in zip(index, lo, hi):
         q = float(order[a - 1])
@@ -333,6 +334,11 @@ def _quantile(s: _Summary, p: Part) -> tuple[float, ...]:
             q = (1.0 - f) * q + f * high
         out.append(q)
     return tuple(out)
+
+
+def _quantile(s: _Summary, p: Part) -> tuple[float, ...]:
+    s.at_least(p, 1)
+    return type7_quantiles(p.values, s.probs)
 
 
 # -- the arguments ------------------------------------------------------------------------------------------

@@ -909,6 +909,15 @@ class GLMResults:
 
         return check_fit(self, level)
 
+    def hosmer_lemeshow(self, groups: int = 10):
+        """The Hosmer-Lemeshow goodness-of-fit test of a binomial fit to 0/1 responses, as
+        ``ResourceSelection::hoslem.test(y, fitted(fit), g = groups)``: X^2 over groups of fitted probabilities,
+        on groups - 2 df (see :mod:`glmstat.inference.goodness_of_fit`); ``print()`` it for R's lines and the
+        observed and expected counts of each group."""
+        from .goodness_of_fit import hosmer_lemeshow
+
+        return hosmer_lemeshow(self, groups)
+
     # -- presentation ----------------------------------------------------------------------------
     def summary(self, *, dispersion: float | None = None, correlation: bool = False, stars: bool = True,
                 digits: int = 4):

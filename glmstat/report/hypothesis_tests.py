@@ -1,6 +1,7 @@
 """Text and HTML of test results: the likelihood-ratio test (as ``lmtest::lrtest`` prints), the
-overdispersion check of a Poisson fit (its numbers as ``print.htest`` shows a test), and the HTML of a Wald
-test of linear hypotheses.
+overdispersion check of a Poisson fit (its numbers as ``print.htest`` shows a test), the Hosmer-Lemeshow test
+(as ``print.htest`` prints ``ResourceSelection::hoslem.test``, then its groups) and the HTML of a Wald test of
+linear hypotheses.
 
 The numbers come from the result objects; cells, digits and significance codes from
 :mod:`glmstat.report.display`.
@@ -17,11 +18,12 @@ from .rformat import encode_string, format_pval, format_r
 
 if TYPE_CHECKING:
     from ..inference.anova import LRTest
+    from ..inference.goodness_of_fit import HosmerLemeshowTest
     from ..inference.hypotheses import WaldTest
     from ..inference.overdispersion import OverdispersionTest
 
-__all__ = ["lrtest_text", "lrtest_html", "overdispersion_text", "overdispersion_html", "wald_html",
-           "wald_result_line"]
+__all__ = ["lrtest_text", "lrtest_html", "overdispersion_text", "overdispersion_html", "hosmer_lemeshow_text",
+           "hosmer_lemeshow_html", "wald_html", "wald_result_line"]
 
 _LR_HEADER = ("#Df", "LogLik", "Df", "Chisq", "Pr(>Chisq)")
 
@@ -106,6 +108,40 @@ def overdispersion_html(t: "OverdispersionTest") -> str:
                      text_cols=(2,), cls="gs-tests"),
              H.paragraph(t.conclusion)]
     return H.fragment(parts, "overdispersion check")
+
+
+# -- Hosmer-Lemeshow test ------------------------------------------------------------------------------------
+_HL_METHOD = "Hosmer and Lemeshow goodness of fit (GOF) test"
+_HL_HEADER = ("n", "observed 1", "expected 1", "observed 0", "expected 0")
+
+
+def _hosmer_lemeshow_line(t: "HosmerLemeshowTest") -> str:
+    return f"X-squared = {htest_number(t.statistic)}, df = {htest_number(t.df)}, {htest_pvalue(t.p_value)}"
+
+
+def _hosmer_lemeshow_cells(t: "HosmerLemeshowTest") -> list[list[str]]:
+    """Each group's count, its observed counts of 1s and 0s and their expected counts (two decimals)."""
+    tab = t.table
+    return [[str(int(n)), str(int(o1)), f"{e1:.2f}", str(int(o0)), f"{e0:.2f}"]
+            for n, o1, e1, o0, e0 in tab[["n", "observed_1", "expected_1", "observed_0", "expected_0"]].to_numpy()]
+
+
+def hosmer_lemeshow_text(t: "HosmerLemeshowTest") -> str:
+    """``print.htest``'s lines for the test (R's, word for word), then the observed and expected counts of
+    each group of fitted probabilities."""
+    lines = ["", f"\t{_HL_METHOD}", "", f"data:  {encode_string(t.data_name, backslash=False)}",
+             _hosmer_lemeshow_line(t), ""]
+    lines += ["Observed and expected counts by group of fitted probabilities:"]
+    lines += matrix_lines(list(t.table.index), _HL_HEADER, _hosmer_lemeshow_cells(t))
+    return "\n".join(lines) + "\n"
+
+
+def hosmer_lemeshow_html(t: "HosmerLemeshowTest") -> str:
+    """The test's line, then its groups, as a styled block."""
+    parts = [f'<div class="gs-title">{H.esc(_HL_METHOD)}</div>', H.paragraph(_hosmer_lemeshow_line(t)),
+             H.table(list(_HL_HEADER), _hosmer_lemeshow_cells(t), labels=list(t.table.index),
+                     label_header="fitted", cls="gs-groups")]
+    return H.fragment(parts, "Hosmer-Lemeshow test")
 
 
 # -- Wald test of linear hypotheses -------------------------------------------------------------------------
