@@ -28,7 +28,9 @@ from ..design.sources import fold
 from ..distributions import chi2_sf
 from ..errors import GLMStatError
 from ..formula.interval_functions import cut_labels, interval_codes
+from ..formula.limits import refuse_dense
 from ..formula.summary_functions import type7_quantiles
+from .fit_access import formula_limits
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -96,6 +98,9 @@ def hosmer_lemeshow(fit: "GLMResults", groups: int = 10) -> HosmerLemeshowTest:
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or not 3 <= groups <= 10_000:
         raise GLMStatError(f"groups must be a whole number from 3 to 10,000 (df = groups - 2), got {shown(groups)}")
     groups = int(groups)
+    # (the quantiles need every fitted probability at once: 8 bytes a row, within the fit's memory bound)
+    refuse_dense(f"the fitted probabilities of {fit.nobs:,} rows", 8 * fit.nobs,
+                 formula_limits(fit).max_design_bytes, "raise the formula limits' max_design_bytes", " in memory")
     fd = fit.fit_data
     mu, odd = fold(fd.source, partial(_block_fitted, beta=fd.beta, link=fam.link), _merge,
                    [np.zeros(0), np.zeros(1)])

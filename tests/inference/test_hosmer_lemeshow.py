@@ -88,3 +88,17 @@ def test_one_fitted_probability_has_no_groups():
     with pytest.raises(gs.GLMStatError, match="every fitted probability is the same"):
         gs.glm("y ~ 1", d, family=gs.Binomial()).hosmer_lemeshow(3)
     assert np.isfinite(gs.glm("y ~ 1", d.assign(x=range(8)), family=gs.Binomial()).deviance)
+
+
+def test_the_fitted_probabilities_it_holds_are_bounded_by_the_fit_s_limits(tmp_path):
+    # a streamed fit holds a row group at a time within max_design_bytes; the test's quantiles need every row's
+    # fitted probability at once (8 bytes a row), refused beyond the same bound
+    from streamed_cases import as_streamed
+
+    rng = np.random.default_rng(2)
+    d = pd.DataFrame({"x": rng.normal(size=4000)}).assign(y=lambda f: (rng.random(4000) < 0.5 + 0.2 * np.tanh(f.x))
+                                                          .astype(int))
+    fit = gs.glm("y ~ x", as_streamed(d, "parquet", tmp_path, rows=100), family=gs.Binomial(),
+                 limits=gs.FormulaLimits(max_design_bytes=20_000))
+    with pytest.raises(gs.GLMStatError, match="fitted probabilities of 4,000 rows .* max_design_bytes"):
+        fit.hosmer_lemeshow()
