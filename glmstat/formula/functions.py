@@ -256,6 +256,7 @@ def _is_na(ev: "Evaluator", call: Call) -> Value:
     return NumVec(np.isnan(values).astype(float), logical=True) if isinstance(values, np.ndarray) else \
         float(math.isnan(values))
 
+
 BUILTINS: dict[str, Builtin] = {
     **{name: _elementwise(fn) for name, fn in _R_UNARY.items()},
     **{f"np.{name}": _elementwise(fn) for name, fn in _NP_UNARY.items()},

@@ -36,9 +36,9 @@ __all__ = ["Summary", "format_coef_table", "call_text", "FLAG", "FLAG_NOTE"]
 def format_coef_table(table: pd.DataFrame, kind: str, stars: bool = True,
                       digits: int = SUMMARY_DIGITS) -> tuple[list[str], list[list[str]]]:
     """R's ``printCoefmat`` cells for a coefficient table as ``summary.glm`` prints it (``digits``, 4 by default,
-    as R's ``max(3, getOption("digits") - 3)``): an aliased
-    coefficient's row (its estimate missing) "NA", any other missing cell "NaN" (a standard error from the NaN
-    dispersion of a fit without residual degrees of freedom, and its statistic and p-value), as R.
+    as R's ``max(3, getOption("digits") - 3)``): an aliased coefficient's row (its estimate missing) "NA", any
+    other missing cell "NaN" (a standard error from the NaN dispersion of a fit without residual degrees of
+    freedom, and its statistic and p-value), as R.
 
     ``table`` has columns estimate, std_error, statistic, p_value; ``kind`` is "z" or "t"; ``stars``: the
     significance codes where some p < 0.1 (False: never, R's ``signif.stars = FALSE``).
