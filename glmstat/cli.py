@@ -370,7 +370,8 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if args.method != "irls" and exc.name and exc.name.startswith("glmstat"):
                 raise GLMStatError(f"method {shown(args.method)} is not available in this glmstat version") from None
             raise
-        summary = fit.summary()
+        summary = fit.summary(dispersion=args.dispersion, correlation=args.correlation, stars=not args.no_stars,
+                              digits=args.digits)
     if args.format != "latex":
         summary = _with_warnings(summary, caught)
         caught = [w for w in caught if not issubclass(w.category, GLMStatWarning)]
@@ -424,6 +425,13 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _summary_digits(text: str) -> int:
+    v = _positive_int(text)
+    if v > 22:
+        raise argparse.ArgumentTypeError(f"expected digits from 1 to 22 (R's), got {shown(text, 300)}")
+    return v
+
+
 def _positive_float(text: str) -> float:
     try:
         v = float(text)
@@ -472,6 +480,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="tweedie: link power, eta = mu^Q, 0 for log (default 1 - P)")
     fit.add_argument("--variance", metavar="V", help="quasi: variance function (constant, mu(1-mu), mu, mu^2, mu^3)")
     fit.add_argument("--format", choices=_FORMATS, default="text", help="summary format (text)")
+    fit.add_argument("--dispersion", type=_positive_float, metavar="PHI",
+                     help="a known dispersion: z tests with it (R's summary(fit, dispersion = PHI))")
+    fit.add_argument("--correlation", action="store_true",
+                     help="also print the correlation of the estimates (R's summary(fit, correlation = TRUE))")
+    fit.add_argument("--digits", type=_summary_digits, default=4, metavar="D",
+                     help="significant digits of the summary (4, R's)")
+    fit.add_argument("--no-stars", action="store_true", help="no significance codes (R's signif.stars = FALSE)")
     fit.set_defaults(run=_cmd_fit)
 
     ds = sub.add_parser("datasets", help="list the bundled data sets",

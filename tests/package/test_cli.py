@@ -428,3 +428,27 @@ def test_a_first_row_of_more_fields_than_the_header_and_a_name_is_refused_as_r_d
     code, out, err = run(["fit", "y ~ x", str(tmp_path / "named.csv"), "--family", "gaussian"], capsys)
     assert code == 0 and not err
     assert 'r,1    r"2' in out  # (the residuals labelled by the first field, R's row names)
+
+
+# -- summary options -------------------------------------------------------------------------------------------
+def test_summary_options_print_what_summary_prints(capsys, tmp_path):
+    # --dispersion, --correlation, --digits and --no-stars are summary(dispersion=, correlation=, digits=,
+    # stars=): the text the Python call prints
+    path = tmp_path / "warpbreaks.csv"
+    load_data("warpbreaks").to_csv(path, index=False)
+    code, out, err = run(["fit", "breaks ~ wool + tension", str(path), "--family", "quasipoisson", "--dispersion",
+                          "1", "--correlation", "--digits", "3", "--no-stars"], capsys)
+    assert code == 0 and err == ""
+    want = str(gs.glm("breaks ~ wool + tension", load_data("warpbreaks"), family=gs.QuasiPoisson())
+               .summary(dispersion=1.0, correlation=True, digits=3, stars=False)).rstrip("\n")
+    body = lambda text: text[text.index("Deviance Residuals"):].rstrip("\n")  # noqa: E731  (the Call differs)
+    assert body(out) == body(want)
+    assert "taken to be 1)" in out and "Correlation of Coefficients:" in out and "Signif. codes" not in out
+
+
+@pytest.mark.parametrize("argv, message", [(["--digits", "23"], "from 1 to 22"), (["--digits", "0"], "positive"),
+                                           (["--dispersion", "-1"], "positive")])
+def test_summary_options_out_of_range_are_one_line_errors(argv, message, capsys):
+    code, out, err = run(SEED + argv, capsys)
+    line = assert_one_line_error(code, out, err, expected_code=2)
+    assert message in line
