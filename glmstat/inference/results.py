@@ -950,23 +950,24 @@ class GLMResults:
                                     stars=flag(stars, "stars"), digits=int(digits))
 
     def plot(self, kind: str = "diagnostics", *, term: str | None = None, level: float = 0.95,
-             nsim: int = 19, seed: int | None = None):
+             nsim: int = 19, seed: int | None = None, groups: int = 10):
         """A matplotlib Figure (needs the ``plot`` extra; see :mod:`glmstat.report.plots`).
 
         Parameters
         ----------
-        kind : {"diagnostics", "trace", "effects", "halfnormal", "partial"}
+        kind : {"diagnostics", "trace", "effects", "halfnormal", "partial", "calibration"}
             R's four diagnostic panels of ``plot(glm)``; the IRLS path; the fitted mean against ``term``
             with a ``level`` confidence band; a half-normal plot of |standardized deviance residuals| with
             an envelope from ``nsim`` simulated responses (random generator seeded by ``seed``); the partial
             residuals of ``term`` with its share of the linear predictor and their smooth (R's ``termplot(fit,
-            partial.resid = TRUE)``).  A fit to
-            streamed data draws effects with a binned rug and diagnostics up to a million rows, and refuses
-            the half-normal envelope (:mod:`glmstat.report.plots`).
+            partial.resid = TRUE)``); for a binomial fit to 0/1 responses, the observed proportion against the
+            mean fitted probability in ``groups`` groups of the Hosmer-Lemeshow test, with ``level`` exact
+            intervals.  A fit to streamed data draws effects with a binned rug and diagnostics up to a million
+            rows, and refuses the half-normal envelope (:mod:`glmstat.report.plots`).
         """
         from ..report.plots import plot_fit
 
-        return plot_fit(self, kind, term=term, level=level, nsim=nsim, seed=seed)
+        return plot_fit(self, kind, term=term, level=level, nsim=nsim, seed=seed, groups=groups)
 
     def __str__(self) -> str:
         return str(self.summary())

@@ -102,3 +102,33 @@ def test_the_fitted_probabilities_it_holds_are_bounded_by_the_fit_s_limits(tmp_p
                  limits=gs.FormulaLimits(max_design_bytes=20_000))
     with pytest.raises(gs.GLMStatError, match="fitted probabilities of 4,000 rows .* max_design_bytes"):
         fit.hosmer_lemeshow()
+
+
+# -- the calibration plot ----------------------------------------------------------------------------------------
+def _drawn(ax, gid: str) -> list[np.ndarray]:
+    return [ln.get_xydata() for ln in ax.lines if ln.get_gid() == gid]
+
+
+@pytest.mark.parametrize("ref", REF[:3], ids=[f"{r['formula']}-g{r['groups']}" for r in REF[:3]])
+@pytest.mark.parametrize("level, key", [(0.95, "ci95"), (0.8, "ci80")])
+def test_calibration_plot_draws_the_groups_and_binom_test_intervals(ref, level, key):
+    pytest.importorskip("matplotlib")
+    fit = _fit(ref)
+    ax = fit.plot("calibration", groups=ref["groups"], level=level).axes[0]
+    n = np.add(ref["observed_1"], ref["observed_0"])
+    (points,) = _drawn(ax, "groups")
+    assert_close(points[:, 0], np.divide(ref["expected_1"], n), rtol=1e-6)
+    assert_close(points[:, 1], np.divide(ref["observed_1"], n), rtol=1e-12)
+    bars = _drawn(ax, "intervals")
+    assert len(bars) == len(n)
+    assert_close(np.array([b[:, 1] for b in bars]), np.array(ref[key]), rtol=1e-9, atol=1e-12)
+    (diagonal,) = _drawn(ax, "diagonal")
+    assert diagonal.tolist() == [[0.0, 0.0], [1.0, 1.0]]
+
+
+def test_calibration_plot_is_refused_where_the_test_is():
+    pytest.importorskip("matplotlib")
+    with pytest.raises(gs.GLMStatError, match="for binomial fits of 0/1 responses"):
+        gs.glm("counts ~ outcome", load_data("dobson"), family=gs.Poisson()).plot("calibration")
+    with pytest.raises(gs.GLMStatError, match="level must be between 0 and 1"):
+        _fit(REF[0]).plot("calibration", level=1.5)

@@ -9,6 +9,8 @@ pyplot) and never changes the fit.
 * :func:`halfnormal_figure` -- half-normal plot with a simulated envelope (``fit.plot("halfnormal")``);
 * :func:`partial_figure` -- a term's partial residuals, R's ``termplot(partial.resid = TRUE)``
   (``fit.plot("partial", term=...)``);
+* :func:`calibration_figure` -- observed proportions against fitted probabilities in the Hosmer-Lemeshow
+  groups, with exact intervals (``fit.plot("calibration")``);
 * :func:`plot_links` -- link and inverse-link functions side by side (``gs.plot_links``);
 * :func:`lowess` -- R's lowess smoother, used by the diagnostic panels.
 
@@ -18,6 +20,7 @@ column summaries and one of bins), the diagnostic panels up to ``diagnostics.MAX
 re-read the data).
 """
 
+from .calibration import calibration_figure
 from .diagnostics import diagnostics_figure
 from .dispatch import plot_fit
 from .effects import effects_figure
@@ -28,4 +31,4 @@ from .partial import partial_figure
 from .trace import trace_figure
 
 __all__ = ["plot_fit", "diagnostics_figure", "trace_figure", "effects_figure", "halfnormal_figure",
-           "partial_figure", "plot_links", "lowess"]
+           "partial_figure", "calibration_figure", "plot_links", "lowess"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..._arguments import is_one_of, shown
+from ..._arguments import confidence_level, is_one_of, shown
 from ...errors import GLMStatError
 
 if TYPE_CHECKING:
@@ -14,11 +14,11 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_fit", "KINDS"]
 
-KINDS = ("diagnostics", "trace", "effects", "halfnormal", "partial")
+KINDS = ("diagnostics", "trace", "effects", "halfnormal", "partial", "calibration")
 
 
 def plot_fit(fit: "GLMResults", kind: str = "diagnostics", *, term: str | None = None, level: float = 0.95,
-             nsim: int = 19, seed: int | None = None) -> "Figure":
+             nsim: int = 19, seed: int | None = None, groups: int = 10) -> "Figure":
     """The figure of the given kind for a fit (see :meth:`GLMResults.plot`)."""
     if not is_one_of(kind, KINDS):  # (an array compared element by element: a raw ValueError)
         raise GLMStatError(f"unknown plot kind {shown(kind)}; use one of {', '.join(KINDS)}")
@@ -43,6 +43,10 @@ def plot_fit(fit: "GLMResults", kind: str = "diagnostics", *, term: str | None =
         from .partial import partial_figure
 
         return partial_figure(fit, term)
+    if kind == "calibration":
+        from .calibration import calibration_figure
+
+        return calibration_figure(fit, groups, confidence_level(level))
     if kind == "halfnormal":
         from .halfnormal import halfnormal_figure
 
