@@ -27,7 +27,11 @@ from ..errors import GLMStatError
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["known_dispersion_table", "coefficient_correlation"]
+__all__ = ["known_dispersion_table", "coefficient_correlation", "MAX_CORRELATION"]
+
+#: The most coefficients whose correlation matrix the summary shows: its cells are text, a million at this
+#: size (R prints any; 5,000 columns would be 25 million strings, gigabytes)
+MAX_CORRELATION = 1000
 
 
 def known_dispersion_table(fit: "GLMResults", dispersion: float) -> pd.DataFrame:
@@ -51,6 +55,10 @@ def coefficient_correlation(fit: "GLMResults") -> pd.DataFrame:
     ``summary.glm(correlation = TRUE)``), from the fit's covariance: the model's (X'WX)^{-1}, or a
     sandwich fit's matrix."""
     kept = ~np.isnan(fit.coef.to_numpy(dtype=float))
+    if kept.sum() > MAX_CORRELATION:
+        raise GLMStatError(f"the correlation of {int(kept.sum()):,} coefficients would be {int(kept.sum()) ** 2:,} "
+                           f"cells of text; summary(correlation=True) shows at most {MAX_CORRELATION:,} coefficients "
+                           "(fit.vcov is the covariance matrix, as numbers)")
     cov = fit.fit_data.cov_unscaled if fit.covariance_type == "model" else fit.vcov.to_numpy(dtype=float)
     v = np.asarray(cov, dtype=float)[np.ix_(kept, kept)]
     sd = np.sqrt(np.diagonal(v))

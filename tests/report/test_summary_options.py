@@ -202,3 +202,14 @@ def test_streamed_fits_give_the_in_memory_summary_options(kind, tmp_path):
         assert_close(b.table, a.table.to_numpy(dtype=float), rtol=1e-9)
         assert_close(b.correlation, a.correlation.to_numpy(dtype=float), rtol=1e-9)
         assert str(a).split("Correlation of Coefficients:")[1] == str(b).split("Correlation of Coefficients:")[1]
+
+
+def test_the_correlation_of_very_many_coefficients_is_refused(monkeypatch):
+    # its cells are text: 5,000 columns would be 25 million strings; the covariance stays available as numbers
+    import glmstat.inference.summary_tables as tables
+
+    monkeypatch.setattr(tables, "MAX_CORRELATION", 3)
+    fit = gs.glm("breaks ~ wool + tension", load_data("warpbreaks"), family=gs.Poisson())
+    with pytest.raises(gs.GLMStatError, match=r"correlation of 4 coefficients would be 16 cells"):
+        fit.summary(correlation=True)
+    assert fit.vcov.shape == (4, 4)
