@@ -42,7 +42,9 @@ a log link and a response m sqrt(y), whose means are (exp(eta) / m)^2, their rat
 adjusted for the k(k-1)/2 comparisons: Tukey (emmeans' default: P(Q_{k,df} > sqrt(2) |t|), the studentized
 range; below 1e-10, where its integral loses its digits, k(k-1)/2 times the unadjusted p; with more than 100
 distinct statistics interpolated between checked evaluations of scipy's integral, to a relative 1e-9, an
-absolute 1e-13 below 1e-4: :mod:`glmstat.inference.studentized_range`), Sidak, Bonferroni, Holm or none.
+absolute 1e-13 below 1e-4: :mod:`glmstat.inference.studentized_range`), Scheffe (P(F_{k-1,df} > t^2 / (k - 1))),
+Sidak, Bonferroni, Holm, Hochberg, Hommel, Benjamini-Hochberg ("BH" or "fdr"), Benjamini-Yekutieli ("BY") as R's
+``p.adjust`` (:mod:`glmstat.inference.p_adjust`), or none.
 Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl4 - cyl6``) and levels holding
 ``- + / *`` are put in parentheses.
 
@@ -82,6 +84,7 @@ from .covariance_factor import combination_variances
 from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
 from .streamed_data import raw_fold
+from .p_adjust import P_ADJUST_METHODS, p_adjust, scheffe_p_values
 from .studentized_range import tukey_p_values
 from .variables import ModelVariable, model_variables, pick, with_columns, with_values
 
@@ -90,7 +93,8 @@ if TYPE_CHECKING:
 
 __all__ = ["emmeans", "emmeans_pairs"]
 
-_ADJUST = ("tukey", "sidak", "bonferroni", "holm", "none")
+# emmeans' adjustments of pairs() (lower-cased: "BH", "BY"), but its simulated "mvt" and "dunnettx"
+_ADJUST = ("tukey", "scheffe", *P_ADJUST_METHODS)
 
 
 def _spec(term: Any, by: Any = None) -> tuple[list[str], int]:
@@ -402,20 +406,14 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None) -
 
 
 def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, df: float) -> np.ndarray:
-    m = len(p)
-    if method == "none" or m <= 1:
+    """The p-values of the k(k-1)/2 pairs of k means adjusted by ``method`` (see :mod:`.p_adjust`)."""
+    if method == "none" or len(p) <= 1:
         return p
     if method == "tukey":  # (P(Q_{k,df} > sqrt(2) |t|); k(k-1)/2 p below 1e-10)
         return tukey_p_values(t, p, k, df)
-    if method == "sidak":
-        return 1 - (1 - p) ** m
-    if method == "bonferroni":
-        return np.minimum(1.0, m * p)
-    order = np.argsort(p)  # holm: step-down
-    adj = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * p[order]))
-    out = np.empty(m)
-    out[order] = adj
-    return out
+    if method == "scheffe":  # (the pairs of k means span contrasts of rank k - 1)
+        return scheffe_p_values(t, k - 1, df)
+    return p_adjust(p, method)
 
 
 def _is_number(text: str) -> bool:
@@ -448,7 +446,8 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
     """
     method = adjust.lower() if isinstance(adjust, str) else None
     if method not in _ADJUST:
-        raise GLMStatError(f"unknown adjustment {shown(adjust)}; use one of {', '.join(_ADJUST)}")
+        raise GLMStatError(f"unknown adjustment {shown(adjust)}; use one of "
+                           f"{', '.join({'bh': 'BH', 'by': 'BY'}.get(a, a) for a in _ADJUST)}")
     n_term = _spec(term, by)[1]
     means = _means_link(fit, term, by)
     index, df = means.index, means.df

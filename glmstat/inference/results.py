@@ -491,8 +491,9 @@ class GLMResults:
     @single_threaded
     def emmeans_pairs(self, term: Any, adjust: str = "tukey", *, by: Any = None) -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
-        on the link scale with a multiplicity adjustment (``"tukey"``, ``"bonferroni"``, ``"holm"``,
-        ``"sidak"`` or ``"none"``); with ``by``, within each level of the ``by`` variables, adjusted group by
+        on the link scale with a multiplicity adjustment (``"tukey"``, ``"scheffe"``, ``"sidak"``, or one of R's
+        ``p.adjust``: ``"bonferroni"``, ``"holm"``, ``"hochberg"``, ``"hommel"``, ``"BH"`` (``"fdr"``), ``"BY"``;
+        or ``"none"``); with ``by``, within each level of the ``by`` variables, adjusted group by
         group (``pairs(emmeans(fit, ~ term | by))``); see :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans_pairs
 

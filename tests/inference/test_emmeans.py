@@ -69,7 +69,7 @@ def test_level_and_errors():
     with pytest.raises(gs.GLMStatError, match="not a variable"):
         f.emmeans("dose")
     with pytest.raises(gs.GLMStatError, match="unknown adjustment"):
-        f.emmeans_pairs("spray", adjust="scheffe")
+        f.emmeans_pairs("spray", adjust="mvt")
     assert "tukey" in f.emmeans_pairs("spray").attrs["heading"]
 
 
