@@ -861,9 +861,10 @@ class GLMResults:
 
         Parameters
         ----------
-        type : {"HC0", "HC1", "HC2", "HC3"}, optional
+        type : {"HC0", "HC1", "HC2", "HC3", "HC4", "HC4m", "HC5"}, optional
             Default as R: "HC3" unclustered (``vcovHC``), "HC0" clustered (``vcovCL`` for a glm, with the
-            cluster adjustment G/(G-1)).
+            cluster adjustment G/(G-1)).  HC4, HC4m and HC5 unclustered only, as sandwich (any case:
+            ``"hc4m"``).
         cluster : str, Series or array, optional
             A column of the fitted data, or one value per row used (a Series aligns on the index).  For a fit
             to streamed data (a Parquet path, a dask DataFrame) a column name, with every type: clustered

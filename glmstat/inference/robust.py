@@ -12,6 +12,13 @@ n_ok the rows with non-zero weight, k the rank, h_i = w_i x_i' C x_i the leverag
 * HC1:  M = n / (n - k) sum_i e_i^2 x_i x_i'
 * HC2:  M = sum_i e_i^2 / (1 - h_i) x_i x_i'
 * HC3:  M = sum_i e_i^2 / (1 - h_i)^2 x_i x_i'
+* HC4:  M = sum_i e_i^2 / (1 - h_i)^d_i x_i x_i',  d_i = min(4, n h_i / k)  (Cribari-Neto 2004)
+* HC4m: as HC4 with d_i = min(1, n h_i / k) + min(1.5, n h_i / k)  (Cribari-Neto and da Silva 2011)
+* HC5:  M = sum_i e_i^2 / (1 - h_i)^(d_i / 2) x_i x_i',  d_i = min(n h_i / k, max(4, 0.7 n h_max / k))
+  (Cribari-Neto et al. 2007; h_max the largest leverage, from a pass of its own)
+
+(sandwich's ``meatHC`` takes k as round(sum_i h_i), which is the rank.)  ``vcovCL`` has no HC4, HC4m or HC5,
+and neither has the clustered sandwich here.
 
 Clustered (``vcovCL``, one-way, G clusters, the cluster adjustment G/(G-1) as ``cadjust = TRUE``):
 
@@ -23,8 +30,8 @@ Clustered (``vcovCL``, one-way, G clusters, the cluster adjustment G/(G-1) as ``
 
 ``vcovCL``'s default for a glm is HC0 (HC1 only for ``lm`` objects); ``vcovHC``'s default is HC3.
 
-HC0 and HC1 (clustered or not) and unclustered HC2/HC3 are one pass over the row blocks with O(p^2) state
-per block (plus a G x p matrix of cluster sums), through the design interface (the meat is ``gram(f)``, the
+HC0 and HC1 (clustered or not) and unclustered HC2 to HC4m are one pass over the row blocks (HC5 two) with
+O(p^2) state per block (plus a G x p matrix of cluster sums), through the design interface (the meat is ``gram(f)``, the
 cluster sums ``group_rmatvec``: a structured design is never expanded).  Clustered HC2/HC3 need the rows of
 each cluster together (:mod:`~glmstat.inference.cluster_adjusted`): a cluster's A_g e_g is taken on the j_g
 columns its rows reach (a few of a wide factor's levels), O(m_g j_g min(m_g, j_g) + j_g^3) for m_g rows and no
@@ -51,7 +58,7 @@ has one non-zero among the levels' coordinates, A is diagonal there
 (:class:`~glmstat.inference.covariance_factor.LevelsFirstGram`), and the meat is O(n m^2) for the m other
 columns, V and G O(p^2 m) by blocks (:func:`_from_levels_first`), not O(n p^2) and O(p^3).)
 
-Where HC2/HC3 are undefined (a leverage of 1, or I - H_g singular because the cluster is a level of a factor
+Where HC2 to HC5 are undefined (a leverage of 1, or I - H_g singular because the cluster is a level of a factor
 in the model) R returns NaN or an arbitrary solution of a singular system.  glmstat returns NaN with a warning
 for a row of leverage 1 (unclustered, as R) and raises an error for a singular I - H_g (clustered).
 With zero prior weights R's unclustered HC2/HC3 recycle hat values of the wrong length; here a zero-weight
@@ -90,7 +97,11 @@ if TYPE_CHECKING:
 
 __all__ = ["HC_TYPES", "sandwich_vcov", "cluster_codes", "robust_results"]
 
-HC_TYPES = ("HC0", "HC1", "HC2", "HC3")
+HC_TYPES = ("HC0", "HC1", "HC2", "HC3", "HC4", "HC4m", "HC5")
+#: the types sandwich's vcovCL offers (clustered)
+CLUSTER_TYPES = ("HC0", "HC1", "HC2", "HC3")
+#: the types whose weights need the leverages
+_LEVERAGE_TYPES = ("HC2", "HC3", "HC4", "HC4m", "HC5")
 
 
 def _block_scores(block: Block, fd: FitData, kernel, leverage: bool = True
@@ -141,7 +152,8 @@ def sandwich_vcov(
     ----------
     fd : FitData
         The rows the model was fitted to, the estimate and C = (X'WX)^{-1}.
-    type : {"HC0", "HC1", "HC2", "HC3"}
+    type : {"HC0", "HC1", "HC2", "HC3", "HC4", "HC4m", "HC5"}
+        HC4, HC4m and HC5 unclustered only (as sandwich's ``vcovHC``; ``vcovCL`` has none of them).
     cluster : array of int, optional
         Cluster codes 0..G-1, one per row (in block order); None for the unclustered estimators.
     n_clusters : int, optional
@@ -153,8 +165,9 @@ def sandwich_vcov(
         ``max_design_bytes``): beyond them the clusters are refused (:func:`refuse_dense_cluster_sums`).  The
         HC2/HC3 scores are sparse, and dense (G x p) only in a covariance factor's coordinates.
     """
-    if type not in HC_TYPES:
-        raise GLMStatError(f"unknown sandwich type {shown(type)}; use one of {', '.join(HC_TYPES)}")
+    if type not in (HC_TYPES if cluster is None else CLUSTER_TYPES):
+        raise GLMStatError(f"unknown {'' if cluster is None else 'clustered '}sandwich type {shown(type)}; use one of "
+                           f"{', '.join(HC_TYPES if cluster is None else CLUSTER_TYPES)}")
     k = fd.rank
     n = fd.n_rows
     kept = fd.kept
@@ -163,7 +176,10 @@ def sandwich_vcov(
     fd = with_cov_factor(fd)  # (where C is ill-conditioned: the meat, and leverages, from its factor F)
     F, levels = fd.cov_factor, fd.cov_factor_levels
     if cluster is None:
-        part = partial(_block_meat, fd=fd.portable(), kernel=kernel, type=type)
+        h_max = 0.0
+        if type == "HC5":  # (its exponents need the largest leverage first: a pass of its own)
+            h_max = fold(fd.source, partial(_block_max_leverage, fd=fd.portable(), kernel=kernel), max, 0.0)
+        part = partial(_block_meat, fd=fd.portable(), kernel=kernel, type=type, n=n, k=k, h_max=h_max)
         found = fold(fd.source, part, _Meat.merge, _Meat(None, 0, -1, None))
         if found.first_unit_leverage >= 0:
             # as R's vcovHC: e_i^2 / (1 - h_i)^2 is 0/0 there, and every entry NaN -- said, not silent
@@ -317,9 +333,17 @@ class _Meat:
         return self
 
 
-def _block_meat(b: Block, fd: FitData, kernel, type: str) -> _Meat:
-    """A block's share of the unclustered meat: f_i = e_i^2, / (1 - h_i) (HC2) or / (1 - h_i)^2 (HC3)."""
-    _, e, h = _block_scores(b, fd, kernel, leverage=type in ("HC2", "HC3"))
+def _block_max_leverage(b: Block, fd: FitData, kernel) -> float:
+    """The largest leverage among a block's rows (HC5's h_max)."""
+    h = _block_scores(b, fd, kernel)[2]
+    return float(np.max(h)) if h.size else 0.0
+
+
+def _block_meat(b: Block, fd: FitData, kernel, type: str, n: int = 0, k: int = 1, h_max: float = 0.0) -> _Meat:
+    """A block's share of the unclustered meat: f_i = e_i^2, divided by (1 - h_i) (HC2), (1 - h_i)^2 (HC3),
+    or (1 - h_i)^d_i (HC4, HC4m; d_i / 2 for HC5) with the exponents of the module docstring, of ``n`` rows,
+    rank ``k`` and largest leverage ``h_max``."""
+    _, e, h = _block_scores(b, fd, kernel, leverage=type in _LEVERAGE_TYPES)
     bad = np.flatnonzero(1 - h < SINGULAR_TOL) if h is not None else ()
     f = e * e
     with np.errstate(all="ignore"):
@@ -327,6 +351,12 @@ def _block_meat(b: Block, fd: FitData, kernel, type: str) -> _Meat:
             f = f / (1 - h)
         elif type == "HC3":
             f = f / (1 - h) ** 2
+        elif type == "HC4":
+            f = f / (1 - h) ** np.minimum(4.0, n * h / k)
+        elif type == "HC4m":
+            f = f / (1 - h) ** (np.minimum(1.0, n * h / k) + np.minimum(1.5, n * h / k))
+        elif type == "HC5":
+            f = f / np.sqrt((1 - h) ** np.minimum(n * h / k, max(4.0, 0.7 * n * h_max / k)))
     if len(bad):
         f = np.where(1 - h < SINGULAR_TOL, 0.0, f)
     if fd.cov_factor is None:
@@ -633,9 +663,13 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
     """A new results object, the same fit, whose covariance is the sandwich estimator."""
     if type is None:
         type = "HC3" if cluster is None else "HC0"  # R's defaults: vcovHC, and vcovCL for a glm
-    if not isinstance(type, str) or type.upper() not in HC_TYPES:
+    canonical = {t.upper(): t for t in HC_TYPES}  # (any case: "hc3", "HC4M")
+    if not isinstance(type, str) or type.upper() not in canonical:
         raise GLMStatError(f"unknown sandwich type {shown(type)}; use one of {', '.join(HC_TYPES)}")
-    type = type.upper()
+    type = canonical[type.upper()]
+    if cluster is not None and type not in CLUSTER_TYPES:
+        raise GLMStatError(f"{type} has no clustered form (sandwich's vcovCL offers {', '.join(CLUSTER_TYPES)}); "
+                           f"use one of those with cluster=, or {type} without it")
     fd = fit.factored_fit_data
     n = fd.n_rows
     limit = formula_limits(fit).max_design_bytes

@@ -177,8 +177,8 @@ def test_missing_cluster_values_are_a_data_error():
 
 
 def test_unknown_type_is_refused():
-    with pytest.raises(gs.GLMStatError, match="HC4"):
-        ref_fit("dobson_poisson").robust("HC4")
+    with pytest.raises(gs.GLMStatError, match="HC6"):
+        ref_fit("dobson_poisson").robust("HC6")
 
 
 def test_leverage_one_makes_hc3_undefined():
