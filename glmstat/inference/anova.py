@@ -644,8 +644,31 @@ def drop_scope(labels: list[str]) -> list[str]:
     return [t for t, held in zip(labels, inside) if not held]
 
 
-def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
-    """Single-term deletions, as R's ``drop1.glm``: each droppable term (``drop_scope``) removed in turn.
+def _given_scope(fit, scope: Any, labels: list[str]) -> list[str]:
+    """The model's term labels named by ``scope`` (R's ``drop1(scope = )``): a list of term labels, or a formula
+    whose terms (``.`` the model's, as ``update.formula``) are read as labels; an interaction matches whatever
+    the order of its variables.  Any term not in the model is refused, as R's "scope is not a subset of term
+    labels"."""
+    from .stepwise import _fit_columns, updated_formula
+    from ..formula.deparse import deparse
+
+    if isinstance(scope, str):
+        wanted = [":".join(deparse(v) for v in term) for term in updated_formula(fit, scope, _fit_columns(fit)).terms]
+    elif isinstance(scope, (list, tuple)) and all(isinstance(t, str) for t in scope):
+        wanted = list(scope)
+    else:
+        raise GLMStatError(f"scope must be a formula such as '~ x1 + x2' or a list of term labels, got {shown(scope)}")
+    by_variables = {_factors(t): t for t in labels}
+    unknown = [t for t in wanted if _factors(t) not in by_variables]
+    if unknown:
+        raise GLMStatError(f"scope is not a subset of the model's term labels: {shown_items(unknown, 5)} not among "
+                           f"{shown_items(labels, 20)}")
+    return list(dict.fromkeys(by_variables[_factors(t)] for t in wanted))
+
+
+def drop1(fit, test: str = "none", k: float = 2.0, scope: Any = None) -> pd.DataFrame:
+    """Single-term deletions, as R's ``drop1.glm``: each droppable term (``drop_scope``) removed in turn, or
+    each term of ``scope``.
 
     Parameters
     ----------
@@ -653,6 +676,10 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
     test : {"none", "Chisq", "LRT", "F", "Rao"}
     k : float
         Penalty per parameter in the AIC column (2: AIC; log(n): BIC).
+    scope : str or list of str, optional
+        The terms to drop, as R's ``scope``: a formula (``"~ x1 + x2"``) or term labels.  As in R, these are
+        dropped even where marginality would keep them (a main effect under its interaction: the interaction's
+        columns stay as they are coded).  Default: every term no other term contains (R's ``drop.scope``).
 
     Returns
     -------
@@ -672,7 +699,7 @@ def drop1(fit, test: str = "none", k: float = 2.0) -> pd.DataFrame:
         raise GLMStatError(f"unknown test {shown(test)}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
     test = _TESTS[key]
     labels, assign, _ = _term_map(fit)
-    scope = drop_scope(labels)
+    scope = drop_scope(labels) if scope is None else _given_scope(fit, scope, labels)
     n = fit.fit_data.n_rows
     devs, ranks, score = [fit.deviance], [fit.rank], [np.nan]
     # the score of adding back every column is that of the kept ones: an aliased column lies in their span,

@@ -394,11 +394,12 @@ class GLMResults:
 
     @returns_table
     @single_threaded
-    def drop1(self, test: str = "none", k: float = 2.0) -> pd.DataFrame:
-        """Single-term deletions as R's ``drop1.glm`` (see :func:`glmstat.inference.anova.drop1`)."""
+    def drop1(self, test: str = "none", k: float = 2.0, scope: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Single-term deletions as R's ``drop1.glm`` (see :func:`glmstat.inference.anova.drop1`); ``scope``: the
+        terms to drop (a formula such as ``"~ x1 + x2"`` or term labels), by default every term no other contains."""
         from .anova import drop1
 
-        return drop1(self, test, k)
+        return drop1(self, test, k, scope)
 
     @returns_table
     @single_threaded
