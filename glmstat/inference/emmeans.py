@@ -367,8 +367,10 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None) -> _Means:
     return _Means(index, L, eta, se, estimable, df, kept, V, F, N)
 
 
-def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None) -> pd.DataFrame:
-    """Estimated marginal means of ``term`` on the response scale (see the module docstring).
+def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response"
+            ) -> pd.DataFrame:
+    """Estimated marginal means of ``term`` on the response scale (see the module docstring), or on the scale of
+    the linear predictor.
 
     Parameters
     ----------
@@ -379,6 +381,10 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None) -
         Coverage of the intervals.
     by : str or list of str, optional
         Variables whose levels group the means (emmeans' ``~ term | by``).
+    type : {"response", "link"}
+        ``"response"``: back-transformed, as ``emmeans(..., type = "response")``; ``"link"``: eta, its standard
+        error and eta -/+ q se, as emmeans' default (its ``emmean`` column, on the scale of the linear
+        predictor -- of a transformed response's too).
 
     Returns
     -------
@@ -387,10 +393,21 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None) -
         ``std_error``, ``df``, ``lower``, ``upper``.
     """
     level = confidence_level(level)
+    if not isinstance(type, str) or type not in ("response", "link"):
+        raise GLMStatError(f"unknown type {shown(type)}; use 'response' (the means back-transformed, as emmeans' "
+                           "type = \"response\") or 'link' (the linear predictor's scale, emmeans' default)")
     means = _means_link(fit, term, by)
     eta, se, df = means.eta, means.se, means.df
-    h, dh = back_transform(fit)
     q = interval_quantile(level, df)
+    grouped = "" if by is None else f" by {', '.join(means.index.names[_spec(term, by)[1]:])}"
+    based = f"{'normal' if np.isinf(df) else 't'}-based {level_percent(level)} intervals"
+    if type == "link":
+        table = pd.DataFrame({"estimate": eta, "std_error": se, "df": np.where(means.estimable, df, np.nan),
+                              "lower": eta - q * se, "upper": eta + q * se}, index=means.index)
+        table.attrs["heading"] = (f"Estimated marginal means{grouped} on the scale of the linear predictor "
+                                  f"({fit.family.link.name} link), {based}")
+        return table
+    h, dh = back_transform(fit)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         # (cut at the link's domain first, as emmeans' own links do: 1/sqrt(pmax(0, eta)) for 1/mu^2)
         a, b = (h(v) for v in domain_limits(fit.family.link, eta, eta - q * se, eta + q * se))
@@ -399,9 +416,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None) -
                               "upper": np.fmax(a, b)}, index=means.index)
     tr = fitted_response_transform(fit)
     scale = f"{fit.family.link.name} link" + (f", {tr[0]} response" if tr else "")
-    grouped = "" if by is None else f" by {', '.join(means.index.names[_spec(term, by)[1]:])}"
-    table.attrs["heading"] = (f"Estimated marginal means{grouped} on the response scale ({scale}), "
-                              f"{'normal' if np.isinf(df) else 't'}-based {level_percent(level)} intervals")
+    table.attrs["heading"] = f"Estimated marginal means{grouped} on the response scale ({scale}), {based}"
     return table
 
 

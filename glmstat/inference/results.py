@@ -480,13 +480,14 @@ class GLMResults:
 
     @returns_table
     @single_threaded
-    def emmeans(self, term: Any, level: float = 0.95, *, by: Any = None) -> pd.DataFrame:
+    def emmeans(self, term: Any, level: float = 0.95, *, by: Any = None, type: str = "response") -> pd.DataFrame:
         """Estimated marginal means of ``term`` (a factor, or several) on the response scale, as
-        ``emmeans(fit, ~ term, type = "response")`` (``~ term | by`` with ``by``): DataFrame by level with
-        estimate, std_error, df, lower, upper (see :mod:`glmstat.inference.emmeans`)."""
+        ``emmeans(fit, ~ term, type = "response")`` (``~ term | by`` with ``by``; ``type="link"``: on the scale
+        of the linear predictor, emmeans' default): DataFrame by level with estimate, std_error, df, lower, upper
+        (see :mod:`glmstat.inference.emmeans`)."""
         from .emmeans import emmeans
 
-        return emmeans(self, term, level, by)
+        return emmeans(self, term, level, by, type)
 
     @returns_table
     @single_threaded
