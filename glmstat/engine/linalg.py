@@ -395,7 +395,9 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
     then one step of iterative refinement on the whole system; the inverse when read is
     [[S^-1, -S^-1 B D^-1], [., D^-1 + D^-1 B' S^-1 B D^-1]].  O((k + m) m^2) instead of O((k + m)^3).
     Refused (None, the QR reducer then decides) where factor_gram refuses: a level without weight (a zero
-    diagonal entry: D is singular) or S beyond ``max_cond`` -- with G scaled to unit diagonal, D is the
+    diagonal entry: D is singular), a column that the indicators explain to within 1 / ``max_cond`` of its
+    weighted sum of squares (max_j A_jj / S_jj beyond ``max_cond``, a lower bound of G's condition number with
+    G scaled to unit diagonal), or S beyond ``max_cond`` -- with G scaled to unit diagonal, D is the
     identity and G's condition is S's up to a factor (1 + sqrt(m))^4, since B's rows have norm at most 1.
     """
     p = gram.shape[0]
@@ -410,6 +412,13 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
     S = A - BDinv @ B.T
     S = (S + S.T) / 2.0
     m = a_idx.size
+    # A column that the factor's indicators explain (the intercept beside an interaction's every cell) keeps
+    # only the rounding of the subtraction in S_jj, and dposvx's equilibration would scale that noise to a unit
+    # diagonal and pass it as well conditioned (an aliased intercept kept, its step arbitrary).  G scaled to
+    # unit diagonal has condition number at least max_j A_jj / S_jj (S's scaled diagonal bounds its least
+    # eigenvalue, which bounds G's): refused beyond max_cond, as factor_gram refuses G itself.
+    if m and not np.all(np.diag(S) * max_cond > np.diag(A)):
+        return None
     posvx, potrs = _posvx_lapack()
     c, s, scaled = None, None, False
     if m:
