@@ -31,7 +31,7 @@ from .interval_functions import call_cut
 from .nodes import Call
 from .rounding import r_round
 from .summary_functions import SUMMARY_FUNCTIONS
-from .values import FactorVec, NumVec, Value, factor_from_labels
+from .values import FactorVec, NumVec, Value, factor_from_labels, r_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -120,17 +120,37 @@ def _clip(ev: "Evaluator", call: Call) -> Value:
     return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
 
 
+def _texts(v: Value, n: int, call: Call, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """An ifelse() value as R's character vector of ``n`` rows, and where it is missing: a string; the labels
+    of a factor (an inner ifelse() of strings, which R keeps as text); numbers as R's as.character writes them."""
+    if isinstance(v, str):
+        return np.full(n, v, dtype=object), np.zeros(n, dtype=bool)
+    if isinstance(v, FactorVec):
+        labels = np.array([r_text(level) for level in v.levels] + [""], dtype=object)
+        return labels[v.codes], v.codes < 0
+    x = np.broadcast_to(np.asarray(numeric(v, call, what), dtype=float), (n,))
+    return np.array([r_text(u) for u in x], dtype=object), np.isnan(x)
+
+
 def _ifelse(ev: "Evaluator", call: Call) -> Value:
+    """R's ``ifelse(test, yes, no)``: numbers, or text where either value is text -- a string, or a nested
+    ``ifelse()`` of strings (``ifelse(x > 2, "high", ifelse(x < 1, "low", "mid"))``) -- as a factor of sorted
+    levels, R's character vector in a model frame; numbers beside text are written as R's as.character writes
+    them.  The value is missing where the test is, or where the value it takes is (a row is dropped for any
+    column the model reads, as for every term: the README's deliberate differences)."""
     a = bind(call, ("test", "yes", "no"), required=3)
     test = numeric(ev.eval(a["test"]), call, "test")
     yes, no = ev.eval(a["yes"]), ev.eval(a["no"])
     n = ev.n
     t = np.broadcast_to(np.asarray(test, dtype=float), (n,))
     miss = np.isnan(t)
-    if isinstance(yes, str) and isinstance(no, str):
+    if any(isinstance(v, (str, FactorVec)) for v in (yes, no)):
         # R's test is as.logical(): any non-zero number is TRUE, as in the numeric branch below
-        labels = np.where(t != 0, yes, no).astype(object)
-        return factor_from_labels(labels, miss)
+        (yes_text, yes_miss), (no_text, no_miss) = (_texts(v, n, call, w) for v, w in ((yes, "yes value"),
+                                                                                       (no, "no value")))
+        pick = t != 0
+        labels = np.where(pick, yes_text, no_text).astype(object)
+        return factor_from_labels(labels, miss | np.where(pick, yes_miss, no_miss))
     y_, n_ = numeric(yes, call, "yes value"), numeric(no, call, "no value")
     r = np.where(t != 0, y_, n_).astype(float)
     r[miss] = np.nan

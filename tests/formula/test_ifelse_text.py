@@ -1,0 +1,64 @@
+"""``ifelse()`` of text in formulas, as R: nested (``ifelse(x > 2, "high", ifelse(x < 1, "low", "mid"))``, the R
+idiom for three groups, which glmstat refused as "the yes value is a string"), and beside numbers (written as R's
+as.character writes them). R's fits from tests/fixtures/ifelse_text (scripts/make_ifelse_text.R)."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close
+
+REF = json.loads((FIXTURES / "ifelse_text" / "ref.json").read_text())
+DATA = {"mt": pd.read_csv(FIXTURES / "data" / "mtcars.csv"), "aq": pd.read_csv(FIXTURES / "data" / "airquality.csv")}
+FAMILIES = {"gaussian": gs.Gaussian(), "binomial": gs.Binomial(), "poisson": gs.Poisson()}
+
+
+def _r_name(name: str) -> str:
+    return "(Intercept)" if name == "Intercept" else re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
+
+
+@pytest.mark.parametrize("ref", REF, ids=[r["formula"] for r in REF])
+def test_fits_with_text_from_ifelse_are_r_s(ref):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fit = gs.glm(ref["formula"], DATA[ref["data"]], family=FAMILIES[ref["family"]], tol=1e-12, max_iter=100)
+    assert [_r_name(n) for n in fit.coef.index] == ref["coef_names"]
+    assert fit.nobs == ref["nobs"]
+    assert_close(fit.coef, ref["coef"], rtol=1e-7)
+    assert_close(fit.std_errors, ref["se"], rtol=1e-6)
+
+
+def test_new_rows_take_the_fit_s_groups():
+    fit = gs.glm(REF[0]["formula"], DATA["mt"])
+    new = pd.DataFrame({"hp": [200.0, 80.0, 120.0], "wt": [3.0, 3.0, 3.0]})
+    b = fit.coef.to_numpy()
+    assert_close(fit.predict(new), [b[0] + 3 * b[3], b[0] + b[1] + 3 * b[3], b[0] + b[2] + 3 * b[3]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
+    from streamed_cases import as_streamed
+
+    formula = REF[1]["formula"]
+    mem = gs.glm(formula, DATA["mt"])
+    streamed = gs.glm(formula, as_streamed(DATA["mt"], kind, tmp_path, rows=5))
+    assert list(streamed.coef.index) == list(mem.coef.index)
+    assert_close(streamed.coef, mem.coef.to_numpy(), rtol=1e-9)
+
+
+def test_missing_values_are_decided_by_the_columns_read():
+    # the README's deliberate difference: a row missing g is dropped whichever branch it takes (R keeps the row
+    # at x = 3, whose value is "a"); the counts say which column dropped them
+    d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "x": [1.0, -1.0, 2.0, -2.0, 3.0, -3.0],
+                      "g": ["u", None, "v", "u", None, "v"]})
+    with pytest.warns(gs.DroppedRowsWarning):
+        fit = gs.glm('y ~ ifelse(x > 0, "a", ifelse(g == "u", "b", "c"))', d)
+    assert fit.nobs == 4 and fit.dropped_by == {"g": 2}
+    assert np.isfinite(fit.coef).all()
