@@ -121,22 +121,25 @@ def _clip(ev: "Evaluator", call: Call) -> Value:
 
 
 def _texts(v: Value, n: int, call: Call, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """An ifelse() value as R's character vector of ``n`` rows, and where it is missing: a string; the labels
-    of a factor (an inner ifelse() of strings, which R keeps as text); numbers as R's as.character writes them."""
-    if isinstance(v, str):
-        return np.full(n, v, dtype=object), np.zeros(n, dtype=bool)
+    """An ifelse() value as R's character vector of ``n`` rows, and where it is missing: a string or a number
+    (written as R's as.character writes it); the labels of a factor (an inner ifelse() of strings, which R keeps
+    as text: one reference a row, no new string).  A numeric column beside text is refused: a text for every
+    row of it would be built, and a column of distinct values a level each."""
+    if isinstance(v, (str, bool, int, float)):
+        text = v if isinstance(v, str) else r_text(v)
+        return np.full(n, text, dtype=object), np.zeros(n, dtype=bool)
     if isinstance(v, FactorVec):
         labels = np.array([r_text(level) for level in v.levels] + [""], dtype=object)
         return labels[v.codes], v.codes < 0
-    x = np.broadcast_to(np.asarray(numeric(v, call, what), dtype=float), (n,))
-    return np.array([r_text(u) for u in x], dtype=object), np.isnan(x)
+    raise call_error(call, f"the {what} is a column of numbers beside text; ifelse() of text takes strings, "
+                           "numbers or another ifelse() of text (use factor() of the column for its levels)")
 
 
 def _ifelse(ev: "Evaluator", call: Call) -> Value:
     """R's ``ifelse(test, yes, no)``: numbers, or text where either value is text -- a string, or a nested
     ``ifelse()`` of strings (``ifelse(x > 2, "high", ifelse(x < 1, "low", "mid"))``) -- as a factor of sorted
-    levels, R's character vector in a model frame; numbers beside text are written as R's as.character writes
-    them.  The value is missing where the test is, or where the value it takes is (a row is dropped for any
+    levels, R's character vector in a model frame; a number beside text is written as R's as.character writes
+    it.  The value is missing where the test is, or where the value it takes is (a row is dropped for any
     column the model reads, as for every term: the README's deliberate differences)."""
     a = bind(call, ("test", "yes", "no"), required=3)
     test = numeric(ev.eval(a["test"]), call, "test")

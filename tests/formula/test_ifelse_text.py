@@ -62,3 +62,9 @@ def test_missing_values_are_decided_by_the_columns_read():
         fit = gs.glm('y ~ ifelse(x > 0, "a", ifelse(g == "u", "b", "c"))', d)
     assert fit.nobs == 4 and fit.dropped_by == {"g": 2}
     assert np.isfinite(fit.coef).all()
+
+
+def test_a_numeric_column_beside_text_is_refused():
+    # a text for every row of the column would be built (and a level for each distinct value): refused, naming it
+    with pytest.raises(gs.FormulaError, match="the no value is a column of numbers beside text"):
+        gs.glm('mpg ~ ifelse(hp > 150, "high", wt)', DATA["mt"])
