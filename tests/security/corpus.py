@@ -1119,6 +1119,9 @@ FOREIGN = _cases("foreign", [
     ("literal-power-overflow", REFUSE, "y ~ cut(x, 10^(300:310))", {"match": "breaks"}),
     ("quantile-many-probs", REFUSE, "y ~ cut(x, quantile(x, seq(0, 1, length.out = 1e12)))", {"match": "max_length"}),
     ("quantile-probs-column", REFUSE, "y ~ cut(x, quantile(x, x))", {"match": "probs must be literal numbers"}),
+    # ifelse() of text builds no string a row: a numeric column beside text is refused, nested text is references
+    ("ifelse-text-numeric-column", REFUSE, 'y ~ ifelse(x > 0, "a", x)', {"match": "column of numbers beside text"}),
+    ("ifelse-text-nested-deep", EITHER, "y ~ " + "ifelse(x > 0, 'a', " * 40 + "'b'" + ")" * 40, {}),
     # R's reserved constants are never a column, whatever the data's columns are called
     ("reserved-inf-column-shadow", FIT, "y ~ I(pmin(x, Inf))", {"data": with_column("Inf")}),
     ("reserved-na-column-shadow", FIT, "y ~ I(ifelse(x > 0, x, NA)) + `NA`", {"data": with_column("NA")}),
