@@ -1,6 +1,7 @@
-"""``ifelse()`` of text in formulas, as R: nested (``ifelse(x > 2, "high", ifelse(x < 1, "low", "mid"))``, the R
-idiom for three groups, which glmstat refused as "the yes value is a string"), and beside numbers (written as R's
-as.character writes them). R's fits from tests/fixtures/ifelse_text (scripts/make_ifelse_text.R)."""
+"""Text in formulas, as R: ``ifelse()`` of text nested (``ifelse(x > 2, "high", ifelse(x < 1, "low", "mid"))``,
+the R idiom for three groups, which glmstat refused as "the yes value is a string") and beside a number (written
+as R's as.character writes it), and ``as.character(x)`` (levels sorted as text: "10" before "9", ``1e+05``).
+R's fits from tests/fixtures/ifelse_text (scripts/make_ifelse_text.R)."""
 
 from __future__ import annotations
 
