@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -110,6 +111,26 @@ def assert_close(got, want, rtol=1e-6, atol=1e-10):
     want = r_array(want) if isinstance(want, list) else np.asarray(want, dtype=float)
     assert got.shape == want.shape, f"shape {got.shape} != {want.shape}"
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+
+
+def r_coef_name(name: str) -> str:
+    """glmstat's coefficient name as R writes it: 'Intercept' -> '(Intercept)', 'g[T.b]' -> 'gb', a logical's
+    'I(x > 1)[T.True]' -> 'I(x > 1)TRUE'."""
+    name = name.replace("[T.True]", "TRUE")
+    return "(Intercept)" if name == "Intercept" else re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
+
+
+def assert_fit_is_r_s(ref: dict, data: pd.DataFrame, family: gs.Family) -> gs.GLMResults:
+    """Fit ``ref["formula"]`` at a tight tolerance and compare it with R's glm (``ref``: coef_names, nobs, coef,
+    se, as the formula fixtures' R scripts write them); the fit."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fit = gs.glm(ref["formula"], data, family=family, tol=1e-12, max_iter=100)
+    assert [r_coef_name(n) for n in fit.coef.index] == ref["coef_names"]
+    assert fit.nobs == ref["nobs"]
+    assert_close(fit.coef, ref["coef"], rtol=1e-7)
+    assert_close(fit.std_errors, ref["se"], rtol=1e-6)
+    return fit
 
 
 @pytest.fixture(autouse=True)

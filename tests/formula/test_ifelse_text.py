@@ -6,34 +6,22 @@ R's fits from tests/fixtures/ifelse_text (scripts/make_ifelse_text.R)."""
 from __future__ import annotations
 
 import json
-import re
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close
+from conftest import FIXTURES, assert_close, assert_fit_is_r_s
 
 REF = json.loads((FIXTURES / "ifelse_text" / "ref.json").read_text())
 DATA = {"mt": pd.read_csv(FIXTURES / "data" / "mtcars.csv"), "aq": pd.read_csv(FIXTURES / "data" / "airquality.csv")}
 FAMILIES = {"gaussian": gs.Gaussian(), "binomial": gs.Binomial(), "poisson": gs.Poisson()}
 
 
-def _r_name(name: str) -> str:
-    return "(Intercept)" if name == "Intercept" else re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
-
-
 @pytest.mark.parametrize("ref", REF, ids=[r["formula"] for r in REF])
 def test_fits_with_text_from_ifelse_are_r_s(ref):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        fit = gs.glm(ref["formula"], DATA[ref["data"]], family=FAMILIES[ref["family"]], tol=1e-12, max_iter=100)
-    assert [_r_name(n) for n in fit.coef.index] == ref["coef_names"]
-    assert fit.nobs == ref["nobs"]
-    assert_close(fit.coef, ref["coef"], rtol=1e-7)
-    assert_close(fit.std_errors, ref["se"], rtol=1e-6)
+    assert_fit_is_r_s(ref, DATA[ref["data"]], FAMILIES[ref["family"]])
 
 
 def test_new_rows_take_the_fit_s_groups():

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import pickle
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close
+from conftest import FIXTURES, assert_close, assert_fit_is_r_s
 from glmstat.formula.evaluate import DataColumns, Evaluator
 from glmstat.formula.frame import column_names
 from glmstat.formula.limits import DEFAULT_LIMITS
@@ -39,11 +38,6 @@ def _r(values: list[str] | str) -> list[float]:
     return [float.fromhex(v) for v in ([values] if isinstance(values, str) else values)]
 
 
-def _r_name(name: str) -> str:
-    name = name.replace("[T.True]", "TRUE")
-    return "(Intercept)" if name == "Intercept" else re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
-
-
 @pytest.mark.parametrize("expr", list(REF["literals"]))
 def test_literal_values_are_r_s(expr):
     assert list(_value(expr, DATA["mt"])) == _r(REF["literals"][expr])  # (exactly: R's arithmetic, R's order)
@@ -59,13 +53,7 @@ def test_quantiles_are_r_s(data, expr):
 
 @pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
 def test_fits_with_quantile_breaks_are_r_s(ref):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.DroppedRowsWarning)
-        fit = gs.glm(ref["formula"], DATA[ref["data"]], family=FAMILIES[ref["family"]], tol=1e-12, max_iter=100)
-    assert [_r_name(n) for n in fit.coef.index] == ref["coef_names"]
-    assert fit.nobs == ref["nobs"]
-    assert_close(fit.coef, ref["coef"], rtol=1e-7)
-    assert_close(fit.std_errors, ref["se"], rtol=1e-6)
+    assert_fit_is_r_s(ref, DATA[ref["data"]], FAMILIES[ref["family"]])
 
 
 def test_the_training_quantiles_are_kept_for_new_rows():
