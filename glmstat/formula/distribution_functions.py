@@ -142,15 +142,13 @@ def _trigamma(x):
     return np.where(_pole(x), np.inf, np.where(np.isinf(r), np.nan, r))
 
 
-def _beta(a, b):
-    # R: NaN for a negative argument, Inf where one is 0 (scipy continues B(a, b) to negative a and b)
-    edge = np.where((a < 0) | (b < 0), np.nan, np.inf)
-    return np.where((a > 0) & (b > 0), special.beta(a, b), np.where(np.isnan(a) | np.isnan(b), np.nan, edge))
-
-
-def _lbeta(a, b):
-    edge = np.where((a < 0) | (b < 0), np.nan, np.inf)
-    return np.where((a > 0) & (b > 0), special.betaln(a, b), np.where(np.isnan(a) | np.isnan(b), np.nan, edge))
+def _on_positive(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Callable[[np.ndarray, np.ndarray], Any]:
+    """``fn(a, b)`` (the beta function or its log) for positive arguments, R's values elsewhere: NaN for a
+    negative argument, Inf where one is 0 (scipy continues B(a, b) to negative a and b)."""
+    def apply(a, b):
+        edge = np.where((a < 0) | (b < 0), np.nan, np.inf)
+        return np.where((a > 0) & (b > 0), fn(a, b), np.where(np.isnan(a) | np.isnan(b), np.nan, edge))
+    return apply
 
 
 _NORMAL, _LOGISTIC = ("mean", "sd"), ("location", "scale")
@@ -164,5 +162,6 @@ DISTRIBUTION_FUNCTIONS: dict[str, Builtin] = {
     "plogis": _distribution(("q",) + _LOGISTIC, (0.0, 1.0), ("lower.tail", "log.p"), _plogis),
     "qlogis": _distribution(("p",) + _LOGISTIC, (0.0, 1.0), ("lower.tail", "log.p"), _qlogis),
     "gamma": _unary(_gamma), "lgamma": _unary(_lgamma), "digamma": _unary(_digamma),
-    "trigamma": _unary(_trigamma), "beta": _binary(_beta), "lbeta": _binary(_lbeta),
+    "trigamma": _unary(_trigamma), "beta": _binary(_on_positive(lambda a, b: special.beta(a, b))),
+    "lbeta": _binary(_on_positive(lambda a, b: special.betaln(a, b))),
 }

@@ -74,7 +74,7 @@ from .._scipy import sparse
 from ..design.sources import fold
 from ..engine.linalg import design_qr
 from ..distributions import interval_quantile, normal_sf, t_sf
-from .._arguments import confidence_level, shown, shown_items
+from .._arguments import confidence_level, is_one_of, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.values import label_text
 from ..links import domain_limits
@@ -393,7 +393,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
         ``std_error``, ``df``, ``lower``, ``upper``.
     """
     level = confidence_level(level)
-    if not isinstance(type, str) or type not in ("response", "link"):
+    if not is_one_of(type, ("response", "link")):  # (only Python's own str compared: a subclass's __eq__ never runs)
         raise GLMStatError(f"unknown type {shown(type)}; use 'response' (the means back-transformed, as emmeans' "
                            "type = \"response\") or 'link' (the linear predictor's scale, emmeans' default)")
     means = _means_link(fit, term, by)

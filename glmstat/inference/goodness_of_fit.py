@@ -15,7 +15,6 @@ the number of groups and has little power in small samples; the table of groups 
 from __future__ import annotations
 
 import math
-import operator
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -69,28 +68,21 @@ class HosmerLemeshowTest:
 
 
 def _block_fitted(b, beta: np.ndarray, link) -> list[np.ndarray]:
-    """A block's fitted probabilities, and a count of its rows that are not single 0/1 trials."""
+    """A block's fitted probabilities, its responses (0/1, as booleans), and a count of its rows that are not
+    single 0/1 trials."""
     mu = link.inverse(b.X.matvec(beta) + b.offset)
     odd = np.count_nonzero((b.weights != 1) | ((b.y != 0) & (b.y != 1)))
-    return [np.asarray(mu, dtype=float), np.array([odd], dtype=float)]
+    return [np.asarray(mu, dtype=float), b.y == 1, np.array([odd], dtype=float)]
 
 
 def _merge(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
-    return [np.concatenate([a[0], b[0]]), a[1] + b[1]]
-
-
-def _block_counts(b, beta: np.ndarray, link, breaks: np.ndarray) -> np.ndarray:
-    """A block's (n, sum y, sum mu) in each group of fitted probabilities."""
-    mu = link.inverse(b.X.matvec(beta) + b.offset)
-    k = breaks.shape[0] - 1
-    codes = interval_codes(mu, breaks, right=True, include_lowest=True)
-    return np.stack([np.bincount(codes, minlength=k), np.bincount(codes, weights=b.y, minlength=k),
-                     np.bincount(codes, weights=mu, minlength=k)]).astype(float)
+    return [np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]]), a[2] + b[2]]
 
 
 def hosmer_lemeshow(fit: "GLMResults", groups: int = 10) -> HosmerLemeshowTest:
-    """The Hosmer-Lemeshow test of ``fit`` with ``groups`` groups (see the module docstring), in two passes over
-    the rows: the fitted probabilities, for their quantiles, then each group's counts."""
+    """The Hosmer-Lemeshow test of ``fit`` with ``groups`` groups (see the module docstring), in one pass over
+    the rows: the fitted probabilities (for their quantiles) and the responses, from which each group's counts
+    come."""
     fam = fit.family
     if fam.name != "binomial":
         raise GLMStatError(f"the Hosmer-Lemeshow test is for binomial fits of 0/1 responses; this fit uses the "
@@ -98,12 +90,13 @@ def hosmer_lemeshow(fit: "GLMResults", groups: int = 10) -> HosmerLemeshowTest:
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or not 3 <= groups <= 10_000:
         raise GLMStatError(f"groups must be a whole number from 3 to 10,000 (df = groups - 2), got {shown(groups)}")
     groups = int(groups)
-    # (the quantiles need every fitted probability at once: 8 bytes a row, within the fit's memory bound)
-    refuse_dense(f"the fitted probabilities of {fit.nobs:,} rows", 8 * fit.nobs,
+    # (the quantiles need every fitted probability at once, kept with its response: 9 bytes a row, within the
+    # fit's memory bound)
+    refuse_dense(f"the fitted probabilities of {fit.nobs:,} rows", 9 * fit.nobs,
                  formula_limits(fit).max_design_bytes, "raise the formula limits' max_design_bytes", " in memory")
     fd = fit.fit_data
-    mu, odd = fold(fd.source, partial(_block_fitted, beta=fd.beta, link=fam.link), _merge,
-                   [np.zeros(0), np.zeros(1)])
+    mu, y, odd = fold(fd.source, partial(_block_fitted, beta=fd.beta, link=fam.link), _merge,
+                      [np.zeros(0), np.zeros(0, dtype=bool), np.zeros(1)])
     if odd[0]:
         raise GLMStatError(f"the Hosmer-Lemeshow test compares 0/1 responses with their fitted probabilities; "
                            f"{int(odd[0]):,} rows of this fit are not a single 0/1 trial (a cbind() or proportion "
@@ -114,9 +107,9 @@ def hosmer_lemeshow(fit: "GLMResults", groups: int = 10) -> HosmerLemeshowTest:
     breaks = np.unique(np.asarray(type7_quantiles(mu, probs)))
     if breaks.size < 2:
         raise GLMStatError("every fitted probability is the same: there are no groups to compare")
-    counts = fold(fd.source, partial(_block_counts, beta=fd.beta, link=fam.link, breaks=breaks), operator.add,
-                  np.zeros((3, breaks.size - 1)))
-    n, o1, e1 = counts
+    k = breaks.size - 1
+    codes = interval_codes(mu, breaks, right=True, include_lowest=True)
+    n, o1, e1 = (np.bincount(codes, weights=w, minlength=k).astype(float) for w in (None, y, mu))
     o0, e0 = n - o1, n - e1
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = float(np.sum((o1 - e1) ** 2 / e1) + np.sum((o0 - e0) ** 2 / e0))
