@@ -99,6 +99,7 @@ def glm(
     *,
     weights: str | Sequence[float] | None = None,
     offset: str | Sequence[float] | None = None,
+    subset: str | Sequence[bool] | None = None,
     na_action: str = "drop",
     context: Mapping[str, Any] | None = None,
     contrasts: Mapping[str, str] | None = None,
@@ -127,6 +128,13 @@ def glm(
         Prior weights (for binomial proportions: the number of trials).
     offset : column name or array, optional
         Added to the linear predictor (on top of any ``offset()`` terms).
+    subset : str or array of bool, optional
+        The rows to fit, as R's ``subset``: a condition in R's syntax (``"age > 30 & sex == 'F'"``,
+        ``"g %in% c('a', 'b')"``), evaluated safely on the data, or one True/False per row (a pandas Series is
+        aligned by the data's index).  As in R, every variable is evaluated on all the rows first (``scale(x)``
+        and ``poly(x)`` learn from all of them), the rows left out are neither used nor counted as dropped, and
+        a row where the condition is missing is dropped and counted as a missing value.  Refits (``update``,
+        ``drop1``, ``anova``, ``step``) use the same rows.  Streamed data take a condition only.
     na_action : {"drop", "raise"}
         Drop rows with a missing value in any model variable (with a warning), or refuse.
     context : mapping, optional
@@ -179,7 +187,7 @@ def glm(
         frame, source = model_frame_and_source(formula, data, family, weights=weights, offset=offset,
                                                na_action=na_action, context=context,
                                                limits=DEFAULT_LIMITS if limits is None else limits,
-                                               contrasts=contrasts)
+                                               contrasts=contrasts, subset=subset)
     except RecursionError:  # (only with max_depth raised past what Python's recursion allows)
         raise too_deep("the formula") from None
     if frame.n_dropped:

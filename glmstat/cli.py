@@ -44,7 +44,7 @@ from .errors import DataError, FamilyError, GLMStatError, GLMStatWarning
 from .families import Family, NegativeBinomial, Quasi, Tweedie, get_family
 from .formula.data_paths import PARQUET_SUFFIXES
 from .formula.nodes import Formula, count_dots, names_read
-from .formula.parser import parse
+from .formula.parser import parse, parse_expression
 from .formula.terms import check_term_count
 from .report.rformat import encode_string
 from .rcsv import r_column_types, read_fields, refuse_nul
@@ -346,12 +346,19 @@ def _parsed(formula: str) -> Formula | None:
         return None
 
 
-def _columns_read(f: Formula | None, weights: str | None, offset: str | None) -> frozenset[str] | None:
-    """The data columns a fit of the parsed formula ``f`` can read: the names it holds and the weights and offset
-    columns; None (every column) for a formula with ``.`` or one that does not parse (None)."""
+def _columns_read(f: Formula | None, weights: str | None, offset: str | None,
+                  subset: str | None = None) -> frozenset[str] | None:
+    """The data columns a fit of the parsed formula ``f`` can read: the names it holds, the weights and offset
+    columns and the names of the subset condition; None (every column) for a formula with ``.`` or one that does
+    not parse (None), or a subset condition that does not parse (glm() says why)."""
     if f is None or count_dots(f.rhs):
         return None
     names = set(names_read(f.rhs)) | (set(names_read(f.lhs)) if f.lhs is not None else set())
+    if subset is not None:
+        try:
+            names |= set(names_read(parse_expression(subset, what="subset")))
+        except GLMStatError:
+            return None
     return frozenset(names | {c for c in (weights, offset) if c is not None})
 
 
@@ -360,12 +367,12 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     family = make_family(args.family, args.link, theta=args.theta, var_power=args.var_power,
                          link_power=args.link_power, variance=args.variance)
     formula = _parsed(args.formula)
-    data = read_data(args.data, _columns_read(formula, args.weights, args.offset), formula)
+    data = read_data(args.data, _columns_read(formula, args.weights, args.offset, args.subset), formula)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             fit = glm(args.formula, data, family=family, weights=args.weights, offset=args.offset,
-                      method=args.method, tol=args.tol, max_iter=args.max_iter)
+                      subset=args.subset, method=args.method, tol=args.tol, max_iter=args.max_iter)
         except ModuleNotFoundError as exc:
             if args.method != "irls" and exc.name and exc.name.startswith("glmstat"):
                 raise GLMStatError(f"method {shown(args.method)} is not available in this glmstat version") from None
@@ -468,6 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--link", "-l", metavar="L", help="link name (default: the family's canonical link)")
     fit.add_argument("--weights", metavar="COL", help="column of prior weights (binomial: number of trials)")
     fit.add_argument("--offset", metavar="COL", help="column added to the linear predictor")
+    fit.add_argument("--subset", metavar="EXPR",
+                     help="the rows to fit, an R condition such as \"age > 30 & sex == 'F'\" (R's subset =)")
     fit.add_argument("--method", choices=("irls", "firth"), default="irls",
                      help="maximum likelihood (irls, default) or Firth's bias-reduced logistic regression")
     fit.add_argument("--max-iter", type=_positive_int, default=25, metavar="N", help="at most N iterations (25)")

@@ -50,7 +50,7 @@ __all__ = ["model_frame_and_source"]
 
 def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: Any, offset: Any, na_action: str,
                            context: Mapping[str, Any] | None,
-                           limits: FormulaLimits, contrasts: Mapping[str, str] | None = None
+                           limits: FormulaLimits, contrasts: Mapping[str, str] | None = None, subset: Any = None
                            ) -> tuple[ModelFrame | StreamedFrame, DesignSource]:
     """The model frame of ``formula`` on ``data`` and the row source the engine fits from (see the module
     docstring for what ``data`` may be)."""
@@ -59,9 +59,9 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
         schema = arrow_schema(data)
         data = in_memory_frame(data, limits if isinstance(limits, FormulaLimits) else DEFAULT_LIMITS)
         if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
-            return _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts)
+            return _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts, subset)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
-                              context=context, limits=limits, contrasts=contrasts)
+                              context=context, limits=limits, contrasts=contrasts, subset=subset)
     if schema is not None:  # (an Arrow table read from a Parquet file: a Categorical of numbers is numbers)
         _warn_numeric_categoricals(frame.spec, lambda columns: numeric_categoricals(schema, columns), stacklevel=4)
     design = for_fitting(frame.design)
@@ -70,17 +70,17 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
     return frame, source
 
 
-def _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts):
+def _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts, subset):
     """The streamed frame and the source of a Parquet path, an open reader (a streamed fit's refit reads the
     same files) or a dask DataFrame."""
     if not is_one_of(na_action, ("drop", "raise")):
         raise DataError(f"na_action must be 'drop' or 'raise', got {shown(na_action)}")
     if is_dask(data):
-        frame, source = _dask(formula, data, family, weights, offset, context, limits, contrasts)
+        frame, source = _dask(formula, data, family, weights, offset, context, limits, contrasts, subset)
     else:
         reader = data if isinstance(data, ParquetReader) else ParquetReader.open(data, limits=limits)
         reader = replace(reader, max_read_bytes=limits.max_design_bytes)  # (a chunk read is the design's memory)
-        frame, source = _parquet(formula, reader, family, weights, offset, context, limits, contrasts)
+        frame, source = _parquet(formula, reader, family, weights, offset, context, limits, contrasts, subset)
     if frame.n_dropped and na_action == "raise":
         detail = missing_detail(frame.dropped_by)
         raise DataError(f"{frame.n_dropped} rows have missing values ({detail}) and na_action='raise'")
@@ -97,9 +97,9 @@ def _summaries_here(reader: ParquetReader) -> Callable:
     return read
 
 
-def _parquet(formula, reader: ParquetReader, family, weights, offset, context, limits, contrasts):
+def _parquet(formula, reader: ParquetReader, family, weights, offset, context, limits, contrasts, subset):
     model = learn_spec(formula, reader.columns, _summaries_here(reader), family, weights=weights, offset=offset,
-                       context=context, limits=limits, contrasts=contrasts)
+                       context=context, limits=limits, contrasts=contrasts, subset=subset)
     source = ChunkSource(reader, model.columns, model.encoder.encode, model.n_rows,
                          len(model.spec.plan.column_names), kept=model.encoder.kept)
     _warn_numeric_categoricals(model.spec, reader.numeric_categoricals, stacklevel=6)
@@ -123,7 +123,7 @@ def _warn_numeric_categoricals(spec: ModelSpec, categoricals: Callable[[tuple], 
 
 def _parquet_rows(reader: ParquetReader, model: StreamModel) -> pd.Index:
     """The positions in the file(s) of the rows used (0-based, counting every row of every file)."""
-    if model.n_dropped == 0:
+    if model.n_dropped == 0 and model.encoder.subset is None:
         return pd.RangeIndex(model.n_rows)
     parts, start = [], 0
     for chunk in reader.chunks(model.columns):
@@ -144,7 +144,7 @@ def _summaries_on_workers(ddf) -> Callable:
     return read
 
 
-def _dask(formula, ddf, family, weights, offset, context, limits, contrasts):
+def _dask(formula, ddf, family, weights, offset, context, limits, contrasts, subset):
     try:
         from .design.dask import DaskSource
     except ImportError as e:  # pragma: no cover - dask itself made the DataFrame
@@ -154,7 +154,7 @@ def _dask(formula, ddf, family, weights, offset, context, limits, contrasts):
         raise DataError("the dask DataFrame has duplicate column names; rename them so each is unique")
     ddf = _named_by_strings(ddf, names)
     model = learn_spec(formula, names, _summaries_on_workers(ddf), family, weights=weights, offset=offset,
-                       context=context, limits=limits, contrasts=contrasts)
+                       context=context, limits=limits, contrasts=contrasts, subset=subset)
     source = DaskSource.from_dataframe(ddf, model.columns, model.encoder.encode, model.encoder.kept, model.n_rows,
                                        len(model.spec.plan.column_names))
     return StreamedFrame.of(model, partial(_dask_rows, source)), source

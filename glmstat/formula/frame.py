@@ -40,6 +40,7 @@ from .limits import DEFAULT_LIMITS, FormulaLimits
 from .nodes import Name, Node, count_dots
 from .parser import parse
 from .spec import ModelSpec
+from .subset import Subset, subset_argument
 from .terms import Terms, expand_terms, warn_idle_powers, warn_response_term
 from .values import FactorVec, Value, take_rows
 
@@ -83,6 +84,8 @@ class ModelFrame:
     start_weights: np.ndarray | None = field(default=None, repr=False, compare=False)
     #: the column ``weights=`` named (None: no weights, or an array of them), for the call R would record
     weights_column: str | None = None
+    #: ``glm(subset=)``, for refits and the call R would record (None: every row)
+    subset: Subset | None = field(default=None, repr=False, compare=False)
 
     #: the rows are held here (a :class:`~glmstat.formula.stream.StreamedFrame` reads them from the data)
     in_memory = True
@@ -226,8 +229,10 @@ def build_model_frame(
     context: Mapping[str, Any] | None = None,
     limits: FormulaLimits = DEFAULT_LIMITS,
     contrasts: Mapping[str, str] | None = None,
+    subset: Any = None,
 ) -> ModelFrame:
-    """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring."""
+    """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring.  ``subset``: a condition or one
+    boolean per row (:mod:`glmstat.formula.subset`)."""
     if not is_one_of(na_action, ("drop", "raise")):
         raise DataError(f"na_action must be 'drop' or 'raise', got {shown(na_action)}")
     if not isinstance(limits, FormulaLimits):
@@ -237,21 +242,23 @@ def build_model_frame(
     df = as_frame(data)
     names, positions = column_names(df)
     terms = model_terms(formula, names, limits)  # 1. parsed and expanded; nothing evaluated yet
+    chosen = subset_argument(subset, limits, df.index)
     cols = DataColumns(df, names, positions)
     n = cols.n
     ev = Evaluator(cols, ctx, {}, "fit", limits)
     # 2. the response, offsets, weights and every variable on all rows (R's model.frame), then 3. na.omit
-    rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
+    rows = evaluate_rows(df, cols, ev, terms, family, weights, offset, subset=chosen)
     if rows.response_levels is not None and (msg := more_levels_warning(rows.response_name, rows.response_levels)):
         warnings.warn(msg, DataWarning, stacklevel=4)
     # (a row is dropped only with a cause in rows.missing: no cause, no row to look for)
     if rows.missing and rows.drop.any() and na_action == "raise":
         detail = missing_detail({c: int(m.sum()) for c, m in rows.missing.items()})
-        raise DataError(f"{int(rows.drop.sum())} rows have missing values ({detail}) and na_action='raise'")
-    used = np.flatnonzero(~rows.drop) if rows.missing else np.arange(n)
+        raise DataError(f"{int(rows.drop.sum()) - rows.excluded} rows have missing values ({detail}) and "
+                        "na_action='raise'")
+    used = np.flatnonzero(~rows.drop) if rows.missing or rows.excluded else np.arange(n)
     if used.size == 0:
-        raise DataError(f"no complete rows: every row has a missing value in a model variable "
-                        f"({', '.join(rows.missing)})")
+        raise no_rows_error(n, rows.excluded, rows.missing, chosen)
+    n_dropped = int(n - used.size - rows.excluded)
 
     # 4. the design of the complete rows
     every = used.size == n
@@ -270,9 +277,10 @@ def build_model_frame(
     try:
         plan = plan_for(terms, values_used, used.size, limits)
     except DataError as e:
-        if n > used.size:  # say what made the rows used fewer: rows dropped for missing values
+        if n_dropped:  # say what made the rows used fewer: rows dropped for missing values
             detail = missing_detail({c: int(m.sum()) for c, m in rows.missing.items()})
-            raise DataError(f"{e} ({n - used.size} of {n} rows were dropped for missing values: {detail})") from None
+            raise DataError(f"{e} ({n_dropped} of {n - rows.excluded} rows were dropped for missing values: "
+                            f"{detail})") from None
         raise
     X = build_design(plan, values_used, used.size, STRUCTURED)
     check_finite_design(X, plan.column_names, df.index if sel is None else df.index[sel])
@@ -294,7 +302,7 @@ def build_model_frame(
         has_offset=rows.has_offset,
         has_intercept=terms.intercept,
         rows_used=df.index if every else df.index[used],
-        n_dropped=int(n - used.size),
+        n_dropped=n_dropped,
         dropped_by={c: int(m.sum()) for c, m in rows.missing.items() if m.any()},
         response_name=rows.response_name,
         spec=spec,
@@ -302,7 +310,19 @@ def build_model_frame(
         row_positions=used,
         start_weights=arrays.start_weights,
         weights_column=rows.weights_column,
+        subset=chosen,
     )
+
+
+def no_rows_error(n: int, excluded: int, missing: Mapping[str, Any], subset: Subset | None) -> DataError:
+    """The refusal of a model frame of no rows: ``subset`` left out all ``n`` rows, or the ``excluded`` rows it
+    left out and the rows with a missing value in a model variable (the columns ``missing``) are all of them."""
+    said = "" if subset is None or subset.node is None else f" {shown(subset.text)}"
+    if excluded == n:
+        return DataError(f"subset{said} keeps no row of the data's {n:,}")
+    within = f" of the {n - excluded:,} rows subset{said} keeps" if excluded else ""
+    return DataError(f"no complete rows: every row{within} has a missing value in a model variable "
+                     f"({', '.join(missing)})")
 
 
 def plan_for(terms: Terms, values: dict, n_rows: int, limits: FormulaLimits):

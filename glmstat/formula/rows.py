@@ -29,6 +29,7 @@ from .evaluate import DataColumns, Evaluator
 from .limits import check_variables, factor_bytes
 from .nodes import Call, Name, Node
 from .spec import model_variable
+from .subset import Subset, subset_rows
 from .terms import Terms
 from .values import (NUMBER_TEXT, FactorVec, NumMat, NumVec, Value, align_by_label, check_number_types,
                      label_text, missing_mask, object_missing)
@@ -60,6 +61,8 @@ class Rows:
     response_ordered: bool = False
     #: what the offset sums, for messages: (name, values) of each offset() term and of offset=
     offset_parts: tuple = ()
+    #: rows that ``subset=`` leaves out (in ``drop``, but not dropped for a missing value)
+    excluded: int = 0
 
 
 def variables_used(terms: Terms) -> list[Node]:
@@ -257,13 +260,14 @@ def evaluate(ev: Evaluator, node: Node, what: str) -> Value:
 def missing_order(counts: Mapping[str, int], columns: Collection[str], specials: Sequence[str]) -> dict[str, int]:
     """Rows dropped per cause in the order :func:`evaluate_rows` finds them: data columns by name, then the
     response, offset and weights (``specials``, missing without a missing column), then the terms that
-    evaluate to NaN by their text -- so that counts merged over chunks read as one chunk's do."""
+    evaluate to NaN by their text, then a missing value of ``subset=`` -- so that counts merged over chunks read
+    as one chunk's do."""
     def rank(label: str) -> tuple:
         if label in columns:
             return (0, label)
         if label in specials:
             return (1, specials.index(label))
-        return (2, label)
+        return (3, label) if label == "subset" or label.startswith("subset ") else (2, label)  # (subset's last)
 
     return {k: counts[k] for k in sorted(counts, key=rank)}
 
@@ -322,11 +326,16 @@ def _removed_values(ev: Evaluator, cols: DataColumns,
 
 
 def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Terms, family: Family,
-                  weights: Any = None, offset: Any = None, response_levels: tuple | None = None) -> Rows:
+                  weights: Any = None, offset: Any = None, response_levels: tuple | None = None,
+                  subset: Subset | None = None) -> Rows:
     """Evaluate the model's variables on every row of ``df`` and find the rows to drop (see the module
     docstring).  ``response_levels``: a binomial factor response's levels in the whole data's rows kept (for a
-    chunk of it; the first is failure)."""
+    chunk of it; the first is failure).  ``subset``: the rows it leaves out are dropped too, neither checked
+    nor counted as missing (:mod:`glmstat.formula.subset`)."""
     n = cols.n  # (the rows of df, which cols reads)
+    outside = unknown = None
+    if subset is not None:  # (first: the checks of the values below pass over the rows it leaves out)
+        outside, unknown = subset_rows(subset, ev, df.index)
     binomial = family.binomial_response
     response = terms.response
     factor_y = None  # a binomial factor response, read once the rows kept are known (factor_response)
@@ -341,12 +350,12 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         succ, fail = (numeric_response(evaluate(ev, a, "the response"), deparse(a)) for a in response.args)
         succ, fail = (np.broadcast_to(v, (n,)).astype(float) for v in (succ, fail))
         for v, a in ((succ, response.args[0]), (fail, response.args[1])):
-            bad = np.flatnonzero(v < 0)
+            bad = np.flatnonzero(_inside(v < 0, outside))
             if bad.size:
                 raise DataError(f"{deparse(a)!r} must be non-negative counts; row {shown_row(df.index[bad[0]])} "
                                 f"has {v[bad[0]]:g}")
             # (an infinite count makes the proportion inf/inf, NaN: the row was dropped as if the value were missing)
-            bad = np.flatnonzero(np.isinf(v))
+            bad = np.flatnonzero(_inside(np.isinf(v), outside))
             if bad.size:
                 raise DataError(f"{deparse(a)!r} must be finite counts; row {shown_row(df.index[bad[0]])} has "
                                 f"{v[bad[0]]:g}; remove or correct it")
@@ -399,12 +408,32 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     else:
         labelled = ((response_name, y), (o_col or "offset", off), (w_col or "weights", w_arg))
         missing, drop = _missing_rows(cols, read, unreadable, labelled, computed, n)
+    if subset is not None:
+        missing, drop = _subset_rows(missing, drop, outside, unknown, subset.label)
     present = None
     if factor_y is not None:
         y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
     return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
                 bool(terms.offsets) or o_arg is not None, binomial, present, *_categories(factor_y),
-                offset_parts=tuple(parts))
+                offset_parts=tuple(parts), excluded=0 if outside is None else int(outside.sum()))
+
+
+def _inside(bad: np.ndarray, outside: np.ndarray | None) -> np.ndarray:
+    """``bad`` in the rows of the subset only."""
+    return bad if outside is None else bad & ~outside
+
+
+def _subset_rows(missing: dict[str, np.ndarray], drop: np.ndarray, outside: np.ndarray, unknown: np.ndarray,
+                 label: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """na.omit's rows within the subset, and the rows to drop: those too, the rows the subset leaves out, and
+    the rows where its value is missing (R makes each a row of missing values: counted under ``label``)."""
+    missing = {c: m & ~outside for c, m in missing.items()}
+    missing = {c: m for c, m in missing.items() if m.any()}
+    drop = drop & ~outside
+    na = unknown & ~drop
+    if na.any():
+        missing[label] = missing[label] | na if label in missing else na
+    return missing, drop | na | outside
 
 
 def _missing_rows(cols: DataColumns, read: list[str], unreadable: dict, labelled: tuple, computed: list,

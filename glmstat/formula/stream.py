@@ -37,13 +37,14 @@ from .deparse import deparse
 from .encode import build_design
 from .evaluate import DataColumns, Evaluator, check_context, gathered_bytes
 from .factor_functions import merge_chunk_levels
-from .frame import STRUCTURED, check_finite_design, column_names, model_terms, plan_for
+from .frame import STRUCTURED, check_finite_design, column_names, model_terms, no_rows_error, plan_for
 from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import Call, Name, Node, Num, Str, children
 from .rows import (complete_arrays, evaluate_rows, missing_order, more_levels_warning, numeric_text_warning,
                    variables_used)
 from .spec import ModelSpec, align_levels, all_missing
+from .subset import Subset, subset_argument
 from .terms import Terms, lhs_names
 from .values import FactorVec, NumMat, NumVec, label_text, level_sort_key, missing_mask, take_rows
 
@@ -82,6 +83,7 @@ class ChunkSummary:
 
     n: int = 0
     n_kept: int = 0
+    n_excluded: int = 0  # rows subset= leaves out
     max_rows: int = 0
     dropped_by: dict = field(default_factory=dict)
     variables: dict = field(default_factory=dict)  # node -> _VarInfo
@@ -95,6 +97,7 @@ class ChunkSummary:
     def merge(self, other: "ChunkSummary") -> "ChunkSummary":
         self.n += other.n
         self.n_kept += other.n_kept
+        self.n_excluded += other.n_excluded
         self.max_rows = max(self.max_rows, other.max_rows)
         for k, v in other.dropped_by.items():
             self.dropped_by[k] = self.dropped_by.get(k, 0) + v
@@ -123,10 +126,11 @@ class ChunkSummary:
         return self
 
 
-def columns_needed(terms: Terms, names: Sequence[str], weights: str | None, offset: str | None) -> list[str]:
-    """The data columns a model reads (response, terms, offsets, weights= and offset= columns, and the variables
-    of removed terms, whose missing values drop rows as in R)."""
-    used: set[str] = set()
+def columns_needed(terms: Terms, names: Sequence[str], weights: str | None, offset: str | None,
+                   subset: Subset | None = None) -> list[str]:
+    """The data columns a model reads (response, terms, offsets, weights= and offset= columns, the variables
+    of removed terms, whose missing values drop rows as in R, and the columns of the subset= condition)."""
+    used: set[str] = set() if subset is None else subset.columns()
     for node in [terms.response, *terms.variables, *terms.removed, *terms.offsets]:
         used |= lhs_names(node)
     used |= {c for c in (weights, offset) if c is not None}
@@ -142,7 +146,7 @@ def _check_arg(arg: Any, what: str) -> str | None:
 
 def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | None, offset: str | None,
               context: Mapping[str, Any], limits: FormulaLimits, state: Mapping[Node, Any] | None = None,
-              known: Sequence[str] | None = None) -> ChunkSummary:
+              known: Sequence[str] | None = None, subset: Subset | None = None) -> ChunkSummary:
     """The first pass over one chunk (see the module docstring).
 
     Without ``state`` the stateful transforms collect their inputs and stand for placeholders; with the
@@ -154,9 +158,10 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
     cols = DataColumns(df, names, positions, known)
     ev = Evaluator(cols, context, {}, "collect", limits) if state is None else \
         Evaluator(cols, context, dict(state), "apply", limits)
-    rows = evaluate_rows(df, cols, ev, terms, family, weights, offset)
+    rows = evaluate_rows(df, cols, ev, terms, family, weights, offset, subset=subset)
     keep = ~rows.drop
-    out = ChunkSummary(n=rows.n, n_kept=int(keep.sum()), max_rows=rows.n, has_offset=rows.has_offset,
+    out = ChunkSummary(n=rows.n, n_kept=int(keep.sum()), n_excluded=rows.excluded, max_rows=rows.n,
+                       has_offset=rows.has_offset,
                        chunks=int(rows.n > 0), across_rows=dict.fromkeys(ev.across_rows))
     out.dropped_by = {c: int(m.sum()) for c, m in rows.missing.items() if m.any()}
     for node, v in rows.values.items():
@@ -224,10 +229,9 @@ def _check_levels(node: Node, present: int, limits: FormulaLimits) -> None:
                      "so far, less one)", present - 1, limits)
 
 
-def _check_rows_kept(total: ChunkSummary) -> None:
+def _check_rows_kept(total: ChunkSummary, subset: Subset | None) -> None:
     if total.n_kept == 0:
-        raise DataError(f"no complete rows: every row has a missing value in a model variable "
-                        f"({', '.join(total.dropped_by)})")
+        raise no_rows_error(total.n, total.n_excluded, total.dropped_by, subset)
 
 
 def _refuse_across_rows(total: ChunkSummary) -> None:
@@ -329,13 +333,15 @@ class ChunkEncoder:
     weights: str | None
     offset: str | None
     response_levels: tuple | None
+    subset: Subset | None = None
 
     def encode(self, df: pd.DataFrame) -> Block:
         spec = self.spec
         names, positions = column_names(df)
         cols = DataColumns(df, names, positions)
         ev = Evaluator(cols, spec.context, dict(spec.state), "apply", spec.limits)
-        rows = evaluate_rows(df, cols, ev, spec.terms, self.family, self.weights, self.offset, self.response_levels)
+        rows = evaluate_rows(df, cols, ev, spec.terms, self.family, self.weights, self.offset, self.response_levels,
+                             self.subset)
         used = np.flatnonzero(~rows.drop)
         sel = None if used.size == rows.n else used
         values = {}
@@ -361,7 +367,7 @@ class ChunkEncoder:
         cols = DataColumns(df, names, positions)
         ev = Evaluator(cols, self.spec.context, dict(self.spec.state), "apply", self.spec.limits)
         rows = evaluate_rows(df, cols, ev, self.spec.terms, self.family, self.weights, self.offset,
-                             self.response_levels)
+                             self.response_levels, self.subset)
         return ~rows.drop
 
 
@@ -386,16 +392,19 @@ SummaryReader = Callable[[tuple, Callable[[pd.DataFrame], ChunkSummary]], Iterab
 
 def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: Family, *, weights: Any = None,
                offset: Any = None, context: Mapping[str, Any] | None = None,
-               limits: FormulaLimits = DEFAULT_LIMITS, contrasts: Mapping[str, str] | None = None) -> StreamModel:
+               limits: FormulaLimits = DEFAULT_LIMITS, contrasts: Mapping[str, str] | None = None,
+               subset: Any = None) -> StreamModel:
     """The model spec of ``formula`` on streamed data with columns ``names``, from a first pass (``read``)
-    that summarizes every chunk of the columns the model uses (see the module docstring)."""
+    that summarizes every chunk of the columns the model uses (see the module docstring); ``subset``: a
+    condition choosing the rows (:mod:`glmstat.formula.subset`)."""
     weights, offset = _check_arg(weights, "weights"), _check_arg(offset, "offset")
+    chosen = subset_argument(subset, limits, None)
     ctx = check_context(context)
     contrasts = contrasts_argument(contrasts)
     terms = model_terms(formula, tuple(names), limits)
-    needed = tuple(columns_needed(terms, names, weights, offset))
+    needed = tuple(columns_needed(terms, names, weights, offset, chosen))
     one = partial(summarize, terms=terms, family=family, weights=weights, offset=offset, context=ctx, limits=limits,
-                  known=tuple(names))
+                  known=tuple(names), subset=chosen)
     total = _summaries(read, needed, one, terms, limits)
     if total.n == 0:
         raise DataError("the data has no rows")
@@ -405,7 +414,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     again = _reads_transform_values(terms, total.collected) or any(
         total.learners[call] is merge_chunk_levels or _gives_factor(total, call) for call in total.collected)
     if not again:  # (else placeholders decided the rows kept, and the learners run first)
-        _check_rows_kept(total)
+        _check_rows_kept(total, chosen)
     state = {}
     for call, arrays in total.collected.items():
         nested = [c for c in _inner_calls(call) if c in total.collected]
@@ -415,7 +424,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         state[call] = total.learners[call](np.concatenate(arrays) if arrays else np.zeros(0))
     if again:
         total = _summaries(read, needed, partial(one, state=state), terms, limits)
-        _check_rows_kept(total)
+        _check_rows_kept(total, chosen)
     template, levels = {}, {}
     for node in variables_used(terms):
         info = total.variables[node]
@@ -440,10 +449,10 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
             warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller: _parquet or _dask, _streamed, ...)
     spec_columns = tuple(c for c in names if c in terms.names_read)
     spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts)
-    encoder = ChunkEncoder(spec, family, weights, offset, response_levels)
+    encoder = ChunkEncoder(spec, family, weights, offset, response_levels, chosen)
     dropped_by = missing_order(total.dropped_by, set(needed) - {weights, offset},
                                [response_name, offset or "offset", weights or "weights"])
-    return StreamModel(spec, encoder, needed, total.n_kept, total.n - total.n_kept, dropped_by,
+    return StreamModel(spec, encoder, needed, total.n_kept, total.n - total.n_kept - total.n_excluded, dropped_by,
                        response_name, total.has_offset or offset is not None)
 
 
@@ -475,6 +484,8 @@ class StreamedFrame:
     rows_index: Callable[[], pd.Index] = field(repr=False, compare=False)
     #: the ``weights=`` column (refits with another formula read the same column)
     weights_column: str | None = None
+    #: ``glm(subset=)``'s condition (refits choose the same rows)
+    subset: Subset | None = None
     data = None  # the caller's data is not kept: it may not fit in memory
     row_positions = None
     in_memory = False
@@ -496,7 +507,7 @@ class StreamedFrame:
         plan = model.spec.plan
         return cls(plan.column_names, plan.term_labels, plan.term_columns, model.has_offset,
                    model.spec.terms.intercept, model.n_rows, model.n_dropped, model.dropped_by, model.response_name,
-                   model.spec, rows_index, model.encoder.weights)
+                   model.spec, rows_index, model.encoder.weights, model.encoder.subset)
 
 
 def _inner_calls(outer: Node) -> list[Node]:

@@ -192,8 +192,9 @@ class FitInputs:
     of the values for the rows used, or None when all 1),
     ``offset`` (a column name, an array of the offset argument's values for the rows used, or None), ``family``
     (theta free again for a negative binomial with theta estimated), the
-    fitting ``method``, ``tol``, ``max_iter``, ``context``, ``limits``, ``contrasts`` (``glm(contrasts=)``) and
-    ``convergence`` (a refit stops where the fit did: R's ``update`` keeps the call's ``control``)."""
+    fitting ``method``, ``tol``, ``max_iter``, ``context``, ``limits``, ``contrasts`` (``glm(contrasts=)``),
+    ``convergence`` (a refit stops where the fit did: R's ``update`` keeps the call's ``control``) and ``subset``
+    (``glm(subset=)``: R's ``update`` evaluates the call's condition again)."""
 
     weights: np.ndarray | str | None
     offset: str | np.ndarray | None
@@ -205,6 +206,8 @@ class FitInputs:
     limits: FormulaLimits
     contrasts: Mapping[str, str] = field(default_factory=dict)
     convergence: str = "exact"
+    #: ``glm(subset=)``: its condition's text, or its values for the rows of the fitted data (None: every row)
+    subset: str | np.ndarray | None = None
 
 
 def fit_inputs(fit: "GLMResults") -> FitInputs:
@@ -229,8 +232,10 @@ def fit_inputs(fit: "GLMResults") -> FitInputs:
     if fit.theta_se is not None:  # MASS::glm.nb: every refit estimates its own theta
         family = NegativeBinomial(link=family.link)
     control = fit.fit_data.control
+    chosen = getattr(frame, "subset", None)
+    subset = None if chosen is None else chosen.text if chosen.node is not None else chosen.values
     return FitInputs(weights, offset, family, fit.method, control.tol, control.max_iter, dict(spec.context),
-                     formula_limits(fit), dict(getattr(spec, "contrasts", {})), control.convergence)
+                     formula_limits(fit), dict(getattr(spec, "contrasts", {})), control.convergence, subset)
 
 
 def formula_limits(fit: "GLMResults") -> FormulaLimits:

@@ -216,14 +216,14 @@ def _updated_text(fit: "GLMResults", formula: str, columns) -> str:
     return formula_text(terms)
 
 
-def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offset: Any,
+def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offset: Any, subset: Any,
          family: Any = None) -> "GLMResults":
     """``formula`` fitted as ``fit`` was (``family``: another family than ``fit``'s refits use)."""
     from ..api import glm
 
     inputs = fit_inputs(fit)
     return glm(formula, data, family=inputs.family if family is None else family, weights=weights, offset=offset,
-               context=inputs.context, contrasts=inputs.contrasts, method=inputs.method, tol=inputs.tol,
+               subset=subset, context=inputs.context, contrasts=inputs.contrasts, method=inputs.method, tol=inputs.tol,
                max_iter=inputs.max_iter, limits=inputs.limits, convergence=inputs.convergence)
 
 
@@ -250,15 +250,15 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
     if not fit.model_frame.in_memory:  # streamed: weights and offset are columns, read again from the data
         data = data_reference(fit) if data is None else data
         new = _updated_text(fit, formula, _columns_of(data))
-        return _glm(fit, new, data, inputs.weights, inputs.offset)
+        return _glm(fit, new, data, inputs.weights, inputs.offset, inputs.subset)
     original, positions = fitted_data(fit)
     arrays = isinstance(inputs.weights, np.ndarray) or isinstance(inputs.offset, np.ndarray)
     if data is not None:
-        if arrays:
-            raise GLMStatError("this fit has weights or an offset given as values, which cannot be carried to other "
-                               "data; call glmstat.glm() with the new data and its weights")
+        if arrays or isinstance(inputs.subset, np.ndarray):
+            raise GLMStatError("this fit has weights, an offset or a subset given as values, which cannot be carried "
+                               "to other data; call glmstat.glm() with the new data and its own")
         new = _updated_text(fit, formula, _columns_of(data))
-        return _glm(fit, new, data, inputs.weights, inputs.offset)
+        return _glm(fit, new, data, inputs.weights, inputs.offset, inputs.subset)
     if original is None:
         raise GLMStatError("update needs the fitted data, and this fit does not keep it; pass data=")
     if fit.n_dropped and arrays:
@@ -266,11 +266,13 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
                       f"{fit.n_dropped} rows it dropped for missing values stay dropped", GLMStatWarning,
                       stacklevel=3)
         data, weights, offset = used_data(fit), inputs.weights, inputs.offset
+        subset = None  # (every row used is in the subset; its condition read on them alone could differ)
     else:
-        data = original
+        data, subset = original, inputs.subset
         weights, offset = _full(inputs.weights, len(data), positions), _full(inputs.offset, len(data), positions)
     new = _updated_text(fit, formula, data.columns)
-    return _glm(fit, new, data, weights, offset)
+    return _glm(fit, new, data, weights, offset, subset)
+
 
 
 def _columns_of(data: Any) -> list[str]:
@@ -312,7 +314,7 @@ def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None, fewer_ro
     combined fit); warnings silenced (the chosen model's notes keep them)."""
     inputs = fit_inputs(fit)
     streamed = not fit.model_frame.in_memory
-    weights, offset = inputs.weights, inputs.offset
+    weights, offset, subset = inputs.weights, inputs.offset, inputs.subset
     # every row of the data, as R's model.frame reads them: data-dependent terms (ns() and bs() knots, poly()'s
     # basis) are learned from all rows, not only the fit's; a candidate using the same rows drops the same
     # ones, and one whose variables differ in missing values changes the rows (R's check, below)
@@ -322,13 +324,13 @@ def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None, fewer_ro
         original, positions = fitted_data(fit)
         arrays = isinstance(weights, np.ndarray) or isinstance(offset, np.ndarray)
         if original is None or (fit.n_dropped and arrays):  # (values known for the rows used only)
-            data = used_data(fit)
+            data, subset = used_data(fit), None  # (the rows used: all in the subset)
         else:
             data = original
             weights, offset = _full(weights, len(data), positions), _full(offset, len(data), positions)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GLMStatWarning)
-        new = _glm(fit, formula_text(terms), data, weights, offset, family)
+        new = _glm(fit, formula_text(terms), data, weights, offset, subset, family)
     if fewer_rows:
         changed = (new.model_frame.n_rows > fit.model_frame.n_rows if streamed
                    else not new.rows_used.isin(fit.rows_used).all())

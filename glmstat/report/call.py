@@ -194,7 +194,11 @@ def call_of(fit: "GLMResults") -> RCall:
     frame = fit.model_frame
     weights = getattr(frame, "weights_column", None)
     offset = getattr(getattr(frame, "spec", None), "offset_column_arg", None)
-    columns = tuple((tag, r_name(col)) for tag, col in (("weights", weights), ("offset", offset)) if col)
+    chosen = getattr(frame, "subset", None)
+    condition = None if chosen is None else chosen.node  # (values: no expression to show, as an array of weights)
+    # (in glm()'s order of arguments, as match.call records them)
+    columns = tuple((tag, r_name(v) if tag != "subset" else v)
+                    for tag, v in (("weights", weights), ("subset", condition), ("offset", offset)) if v)
     fam = fit.family
     if fit.theta is not None:  # theta estimated: MASS's glm.nb records init.theta and link after the call
         theta = ("init.theta", _number(float(f"{fit.theta:.10g}")))

@@ -172,6 +172,18 @@ def test_offset_weights_and_control_options(tmp_path, capsys):
                                              tol=1e-10, max_iter=50)
 
 
+def test_subset_option_reads_only_the_columns_it_needs(tmp_path, capsys):
+    # the condition's column is read from a CSV whose other unused columns are not (cli._columns_read)
+    wb = load_data("warpbreaks")
+    path = tmp_path / "wb.csv"
+    wb.to_csv(path, index=False)
+    argv = ["fit", "breaks ~ wool", str(path), "-f", "poisson", "--subset", 'tension != "M"']
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert "subset = tension != \"M\")" in out
+    assert out.rstrip("\n") == quiet_summary("breaks ~ wool", wb, gs.Poisson(), subset='tension != "M"')
+
+
 @pytest.mark.parametrize("argv, family", [
     (["-f", "negative.binomial", "--theta", "1.5"], gs.NegativeBinomial(theta=1.5)),
     (["-f", "quasi", "--variance", "mu", "--link", "log"], gs.Quasi(link="log", variance="mu")),
