@@ -254,9 +254,13 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
     original, positions = fitted_data(fit)
     arrays = isinstance(inputs.weights, np.ndarray) or isinstance(inputs.offset, np.ndarray)
     if data is not None:
-        if arrays or isinstance(inputs.subset, np.ndarray):
-            raise GLMStatError("this fit has weights, an offset or a subset given as values, which cannot be carried "
-                               "to other data; call glmstat.glm() with the new data and its own")
+        if arrays:
+            raise GLMStatError("this fit has weights or an offset given as values, which cannot be carried to other "
+                               "data; call glmstat.glm() with the new data and its weights")
+        if isinstance(inputs.subset, np.ndarray):
+            raise GLMStatError("this fit has a subset given as values, one per row of its data, which cannot be "
+                               "carried to other data; call glmstat.glm() with the new data and its own subset, or "
+                               "give the subset as a condition ('age > 30'), which update() evaluates on the new data")
         new = _updated_text(fit, formula, _columns_of(data))
         return _glm(fit, new, data, inputs.weights, inputs.offset, inputs.subset)
     if original is None:
