@@ -124,10 +124,13 @@ def glm(
         each iteration one map-reduce over the partitions (see :mod:`glmstat.inputs`).
     family : Family, default Gaussian()
         Error distribution and link, e.g. ``Binomial()``, ``Poisson(link="sqrt")``.
-    weights : column name or array, optional
-        Prior weights (for binomial proportions: the number of trials).
-    offset : column name or array, optional
-        Added to the linear predictor (on top of any ``offset()`` terms).
+    weights : column name, R expression or array, optional
+        Prior weights (for binomial proportions: the number of trials).  Text names a column, or is an R
+        expression of the data's columns evaluated as a formula's terms are (``"numdead + numalive"``), as R's
+        ``weights = n1 + n2``.
+    offset : column name, R expression or array, optional
+        Added to the linear predictor (on top of any ``offset()`` terms); text as for ``weights``
+        (``"log(service)"``, R's ``offset = log(service)``), evaluated again on new data by ``predict``.
     subset : str or array of bool, optional
         The rows to fit, as R's ``subset``: a condition in R's syntax (``"age > 30 & sex == 'F'"``,
         ``"g %in% c('a', 'b')"``), evaluated safely on the data, or one True/False per row (a pandas Series is

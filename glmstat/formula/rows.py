@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Collection, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,8 +26,9 @@ from ..families import Family
 from ..printable import escape_unprintable
 from .deparse import deparse, r_name
 from .evaluate import DataColumns, Evaluator
-from .limits import check_variables, factor_bytes
+from .limits import FormulaLimits, check_variables, factor_bytes
 from .nodes import Call, Name, Node
+from .parser import parse_expression
 from .spec import model_variable
 from .subset import Subset, subset_rows
 from .terms import Terms
@@ -35,7 +36,8 @@ from .values import (NUMBER_TEXT, FactorVec, NumMat, NumVec, Value, align_by_lab
                      label_text, missing_mask, object_missing)
 from .values import _NUMBER_TYPES  # (Decimal and Fraction, read as numbers as in an object column)
 
-__all__ = ["Rows", "ArraysUsed", "evaluate_rows", "complete_arrays", "variables_used", "numeric_response",
+__all__ = ["Rows", "ArraysUsed", "argument_node", "evaluate_rows", "complete_arrays", "variables_used",
+           "numeric_response",
            "missing_detail", "more_levels_warning"]
 
 
@@ -52,7 +54,7 @@ class Rows:
     values: dict  # variable node -> value (logicals already two-level factors)
     missing: dict  # column (or a term evaluating to NaN, the response...) -> mask of rows
     drop: np.ndarray  # rows with a missing value in any of them
-    offset_column: str | None  # offset= given as a column name
+    offset_column: str | None  # offset= given as a column name or an expression of columns (its text)
     weights_column: str | None
     has_offset: bool
     binomial: bool
@@ -63,6 +65,9 @@ class Rows:
     offset_parts: tuple = ()
     #: rows that ``subset=`` leaves out (in ``drop``, but not dropped for a missing value)
     excluded: int = 0
+    #: offset= and weights= given as text, parsed (:func:`argument_node`): a column's Name, or an expression
+    offset_node: Node | None = None
+    weights_node: Node | None = None
 
 
 def variables_used(terms: Terms) -> list[Node]:
@@ -227,23 +232,48 @@ def numeric_text_warning(label: str, levels: tuple) -> str | None:
             f"factor({r_name(label)}) in the formula to fit it as a factor without this warning")
 
 
-def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, what: str) -> tuple[np.ndarray | None, str | None]:
-    """A weights/offset argument: a column name or one value per row."""
-    if arg is None:
-        return None, None
-    if isinstance(arg, str):
-        if arg not in cols:
-            from .._suggest import close_matches
+def argument_node(arg: str, is_column: Callable[[str], bool], known: Sequence[str], limits: FormulaLimits,
+                  what: str) -> Node:
+    """A ``weights=``/``offset=`` text as R reads the argument in the data: the column of that name (whatever the
+    name: ``"my weights"``), else the R expression it spells (``"log(service)"``, ``"1/v"``), parsed by the
+    formula's grammar -- never run as Python.  Text that is neither (a misspelt column, unreadable R) is refused
+    naming it, with the close names of ``known`` columns."""
+    if is_column(arg):
+        return Name(arg)
+    try:
+        node = parse_expression(arg, limits, what=what)
+    except FormulaError:
+        node = None
+    if node is None or isinstance(node, Name):
+        from .._suggest import close_matches
 
-            close = close_matches(arg, cols.known, n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise DataError(f"{what}={shown(arg)} names no column of the data{hint}")
-        v = cols.value(arg)
-        if not isinstance(v, NumVec):
-            numeric_response(v, arg, f"{what} column")
-        return v.values, arg
+        close = close_matches(arg, known, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        nor = "" if node is not None else ", nor is it an R expression of them such as 'log(exposure)'"
+        raise DataError(f"{what}={shown(arg)} names no column of the data{nor}{hint}")
+    return node
+
+
+def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, ev: Evaluator,
+                what: str) -> tuple[np.ndarray | None, str | None, Node | None]:
+    """A weights/offset argument: (its values for every row, its text when given as text, that text parsed).
+    Text names a column or is an R expression of columns (:func:`argument_node`); else one value per row."""
+    if arg is None:
+        return None, None, None
+    if isinstance(arg, str):
+        node = argument_node(arg, cols.__contains__, cols.known, ev.limits, what)
+        if isinstance(node, Name):
+            v = cols.value(arg)
+            if not isinstance(v, NumVec):
+                numeric_response(v, arg, f"{what} column")
+            return v.values, arg, node
+        v = evaluate(ev, node, f"{what}=")
+        if not isinstance(v, NumVec):  # (a number: R's model frame refuses a variable of one value too)
+            raise DataError(f"{what}={shown(arg)} must give one number per row, but it gives "
+                            f"{'one number' if isinstance(v, (int, float)) else 'no numbers'}")
+        return v.values, arg, node
     values = align_by_label(arg, df.index, what, f"{what}=s.reindex(data.index)")
-    return _vector(values, len(df), what), None
+    return _vector(values, len(df), what), None, None
 
 
 def evaluate(ev: Evaluator, node: Node, what: str) -> Value:
@@ -382,11 +412,12 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
             raise DataError(f"offset({deparse(node)}) must be numeric, one value per row")
         off = v if off is None else off + v
         parts.append((f"offset({deparse(node)})", v))
-    w_arg, w_col = _arg_vector(weights, df, cols, "weights")
-    o_arg, o_col = _arg_vector(offset, df, cols, "offset")
+    w_arg, w_col, w_node = _arg_vector(weights, df, cols, ev, "weights")
+    o_arg, o_col, o_node = _arg_vector(offset, df, cols, ev, "offset")
     if o_arg is not None:
         off = o_arg if off is None else off + o_arg
-        parts.append(("offset=" if o_col is None else f"offset column {shown(o_col)}", o_arg))
+        parts.append(("offset=" if o_col is None else f"offset column {shown(o_col)}" if isinstance(o_node, Name)
+                      else f"offset={shown(o_col)}", o_arg))
     values: dict[Node, Value] = {}
     own = {t[0] for t in terms.terms if len(t) == 1}  # variables that are terms of their own
     held, dense, factors = 0, int(terms.intercept), 0
@@ -415,7 +446,8 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
     return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
                 bool(terms.offsets) or o_arg is not None, binomial, present, *_categories(factor_y),
-                offset_parts=tuple(parts), excluded=0 if outside is None else int(outside.sum()))
+                offset_parts=tuple(parts), excluded=0 if outside is None else int(outside.sum()),
+                offset_node=o_node, weights_node=w_node)
 
 
 def _inside(bad: np.ndarray, outside: np.ndarray | None) -> np.ndarray:
@@ -517,7 +549,8 @@ def complete_arrays(rows: Rows, used: np.ndarray | None, index: pd.Index) -> Arr
     if rows.prior is not None:
         bad = np.flatnonzero(~np.isfinite(prior) | (prior < 0))
         if bad.size:
-            what = "weights" if rows.weights_column is None else f"weights column {shown(rows.weights_column)}"
+            what = ("weights" if rows.weights_column is None else f"weights column {shown(rows.weights_column)}"
+                    if isinstance(rows.weights_node, Name) else f"weights={shown(rows.weights_column)}")
             raise DataError(f"{what} must be finite and non-negative; row {shown_row(label(bad[0]))} has "
                             f"{prior[bad[0]]:g}")
     if rows.offset is not None and not np.isfinite(off).all():

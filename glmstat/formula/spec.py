@@ -21,7 +21,7 @@ from ..design.base import SMALL_CELLS, Design
 from .encode import DesignPlan, build_design
 from .evaluate import DataColumns, Evaluator
 from .limits import FormulaLimits
-from .nodes import Call, Node
+from .nodes import Call, Name, Node, names_read
 from .terms import Terms
 from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, take_rows
 
@@ -99,6 +99,15 @@ class ModelSpec:
     offset_array: bool = False  # glm(offset=) was an array of values: new data cannot supply it
     #: glm(contrasts=): factor name -> contrasts (the plan holds the codings; refits with another formula reuse it)
     contrasts: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: offset= and weights= given as text, parsed (:func:`~glmstat.formula.rows.argument_node`): a column's Name
+    #: or an R expression of columns (``log(service)``), which new data are evaluated on as R's predict() does
+    offset_node: Node | None = field(default=None, repr=False)
+    weights_node: Node | None = field(default=None, repr=False)
+
+    @property
+    def offset_columns(self) -> tuple[str, ...]:
+        """The data columns the ``offset=`` argument reads (none when it was values or not given)."""
+        return () if self.offset_node is None else tuple(names_read(self.offset_node))
 
     @property
     def n_response_columns(self) -> int:
@@ -113,8 +122,7 @@ class ModelSpec:
         are complete has its design row whatever its offset (NaN where missing): predictions, whose standard
         error on the link scale does not involve the offset (R's ``predict.glm`` gives it)."""
         absent = [c for c in self.columns if c not in positions]
-        if self.offset_column_arg is not None and self.offset_column_arg not in positions:
-            absent.append(self.offset_column_arg)
+        absent += [c for c in self.offset_columns if c not in positions and c not in absent]
         if absent:
             raise DataError(f"new data lacks the column(s) {', '.join(sorted(absent))} that the model uses")
         cols = DataColumns(data, names, positions)
@@ -133,8 +141,9 @@ class ModelSpec:
             v = ev.eval(node)
             off = off + (v.values if isinstance(v, NumVec) else float(v) if isinstance(v, (int, float)) else
                          _not_numeric(node))
-        if self.offset_column_arg is not None:
-            o = cols.value(self.offset_column_arg)
+        if self.offset_node is not None:
+            node = self.offset_node
+            o = cols.value(node.id) if isinstance(node, Name) else ev.eval(node)
             off = off + (o.values if isinstance(o, NumVec) else _not_numeric(self.offset_column_arg))
         if offset_completes:
             missing |= np.isnan(off)

@@ -41,7 +41,7 @@ from .frame import STRUCTURED, check_finite_design, column_names, model_terms, n
 from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import Call, Name, Node, Num, Str, children
-from .rows import (complete_arrays, evaluate_rows, missing_order, more_levels_warning, numeric_text_warning,
+from .rows import (argument_node, complete_arrays, evaluate_rows, missing_order, more_levels_warning, numeric_text_warning,
                    variables_used)
 from .spec import ModelSpec, align_levels, all_missing
 from .subset import Subset, subset_argument
@@ -126,14 +126,14 @@ class ChunkSummary:
         return self
 
 
-def columns_needed(terms: Terms, names: Sequence[str], weights: str | None, offset: str | None,
+def columns_needed(terms: Terms, names: Sequence[str], weights: Node | None, offset: Node | None,
                    subset: Subset | None = None) -> list[str]:
-    """The data columns a model reads (response, terms, offsets, weights= and offset= columns, the variables
-    of removed terms, whose missing values drop rows as in R, and the columns of the subset= condition)."""
+    """The data columns a model reads (response, terms, offsets, the columns weights= and offset= read, the
+    variables of removed terms, whose missing values drop rows as in R, and the columns of the subset=
+    condition)."""
     used: set[str] = set() if subset is None else subset.columns()
-    for node in [terms.response, *terms.variables, *terms.removed, *terms.offsets]:
+    for node in [terms.response, *terms.variables, *terms.removed, *terms.offsets, weights, offset]:
         used |= lhs_names(node)
-    used |= {c for c in (weights, offset) if c is not None}
     return [c for c in names if c in used]
 
 
@@ -402,7 +402,9 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     ctx = check_context(context)
     contrasts = contrasts_argument(contrasts)
     terms = model_terms(formula, tuple(names), limits)
-    needed = tuple(columns_needed(terms, names, weights, offset, chosen))
+    nodes = {what: None if arg is None else argument_node(arg, set(names).__contains__, names, limits, what)
+             for what, arg in (("weights", weights), ("offset", offset))}
+    needed = tuple(columns_needed(terms, names, nodes["weights"], nodes["offset"], chosen))
     one = partial(summarize, terms=terms, family=family, weights=weights, offset=offset, context=ctx, limits=limits,
                   known=tuple(names), subset=chosen)
     total = _summaries(read, needed, one, terms, limits)
@@ -448,7 +450,8 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         if msg := more_levels_warning(response_name, response_levels):
             warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller: _parquet or _dask, _streamed, ...)
     spec_columns = tuple(c for c in names if c in terms.names_read)
-    spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts)
+    spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts,
+                     offset_node=nodes["offset"], weights_node=nodes["weights"])
     encoder = ChunkEncoder(spec, family, weights, offset, response_levels, chosen)
     dropped_by = missing_order(total.dropped_by, set(needed) - {weights, offset},
                                [response_name, offset or "offset", weights or "weights"])

@@ -147,7 +147,7 @@ def _template(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
     if fit.model_frame.in_memory:
         return used_data(fit), None
     spec = fit.model_frame.spec
-    columns = tuple(dict.fromkeys(spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())))
+    columns = tuple(dict.fromkeys(spec.columns + spec.offset_columns))
     summaries = column_summaries(fit, columns)
     return summaries.first, summaries
 

@@ -356,7 +356,7 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         total = sums(_as_categoricals(used_data(fit), _plain_factor_columns(fit, every)))
     else:  # every chunk of the data's rows used, re-encoded with the variables changed, where the rows are
         spec = fit.model_frame.spec
-        columns = spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())
+        columns = tuple(dict.fromkeys(spec.columns + spec.offset_columns))
         total = raw_fold(fit, tuple(dict.fromkeys(columns)), sums, _merge, None)
     _warn_not_estimable(fit, total)
     V = fit.vcov.to_numpy()[np.ix_(means.kept, means.kept)]

@@ -66,6 +66,7 @@ from .._arguments import confidence_level, is_one_of, shown
 from .._suggest import close_matches
 from ..errors import AliasingWarning, DataError, GLMStatError
 from ..links import domain_limits
+from ..formula.nodes import Name
 from ..formula.frame import as_frame, column_names
 from ..formula.data_paths import is_path
 from ..formula.arrow_tables import in_memory_frame
@@ -213,6 +214,8 @@ def _new_offset(offset: Any, data: pd.DataFrame) -> np.ndarray:
 def _offset_source(fit: "GLMResults") -> str:
     spec = fit.model_frame.spec
     if spec.offset_column_arg is not None:
+        if spec.offset_node is not None and not isinstance(spec.offset_node, Name):
+            return f"offset={shown(spec.offset_column_arg)}, evaluated on the new data"
         return f"the column {shown(spec.offset_column_arg)} of the new data"
     if spec.terms.offsets:
         return "its offset() terms, evaluated on the new data"
@@ -282,7 +285,7 @@ def predict(
         from .lazy import per_chunk
 
         spec = frame.spec
-        reads = (*spec.columns, *([spec.offset_column_arg] if spec.offset_column_arg is not None else []))
+        reads = tuple(dict.fromkeys((*spec.columns, *spec.offset_columns)))
         return per_chunk(newdata, partial(_chunk_predictions, spec=spec, rule=rule), rule.columns, reads=reads,
                          limits=spec.limits)
     data = as_frame(newdata, name="newdata", allow_empty=True)  # (no rows: none predicted, as R and streamed data)

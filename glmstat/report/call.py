@@ -3,9 +3,10 @@
 ``glm(formula = y ~ a * b + log(z), family = poisson(link = "log"), weights = w0, offset = o)``: the
 formula re-deparsed from its syntax tree (spaces around ``+ - * ~`` and comparisons, none around
 ``/ ^ : %%``), the family as a call R accepts (``quasi(link = "log", variance = "mu^2")``,
-``negative.binomial(theta = 2, link = "log")``, ``tweedie(var.power = 1.5, link.power = 0)``), ``weights =``
-and ``offset =`` when they were given as column names, and an estimated negative binomial theta as MASS's
-``glm.nb(formula = ..., init.theta = 1.274892646, link = log)``.  ``data =`` is left out: glmstat cannot
+``negative.binomial(theta = 2, link = "log")``, ``tweedie(var.power = 1.5, link.power = 0)``), ``weights =``,
+``subset =`` and ``offset =`` when they were given as column names or R expressions (``offset = log(service)``),
+and an estimated negative binomial theta as MASS's ``glm.nb(formula = ..., init.theta = 1.274892646, link =
+log)``.  ``data =`` is left out: glmstat cannot
 know the name of the caller's data; so are weights and offsets given as arrays (R would print the
 expression that made them, which glmstat does not have) -- the call stays valid R and never names a
 variable that was not used.  (The ``weights =`` column is the one the model frame records, in memory and
@@ -192,13 +193,12 @@ def call_of(fit: "GLMResults") -> RCall:
     """The call R would have recorded for ``fit`` (see the module docstring); ``weights =`` names the column
     the fit's model frame records."""
     frame = fit.model_frame
-    weights = getattr(frame, "weights_column", None)
-    offset = getattr(getattr(frame, "spec", None), "offset_column_arg", None)
+    spec = getattr(frame, "spec", None)
     chosen = getattr(frame, "subset", None)
-    condition = None if chosen is None else chosen.node  # (values: no expression to show, as an array of weights)
-    # (in glm()'s order of arguments, as match.call records them)
-    columns = tuple((tag, r_name(v) if tag != "subset" else v)
-                    for tag, v in (("weights", weights), ("subset", condition), ("offset", offset)) if v)
+    # a column's name or an expression of columns; values have no expression to show (as an array of weights)
+    given = (("weights", getattr(spec, "weights_node", None)), ("subset", None if chosen is None else chosen.node),
+             ("offset", getattr(spec, "offset_node", None)))
+    columns = tuple((tag, node) for tag, node in given if node is not None)  # (glm()'s order, as match.call's)
     fam = fit.family
     if fit.theta is not None:  # theta estimated: MASS's glm.nb records init.theta and link after the call
         theta = ("init.theta", _number(float(f"{fit.theta:.10g}")))

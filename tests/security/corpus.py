@@ -802,6 +802,15 @@ LEAKS = _cases("leak", [
      {"data": lambda t: base(t).assign(when=pd.date_range("2020-01-01", periods=N), cplx=np.ones(N) * 1j)}),
     ("relevel-missing-level", REFUSE, "y ~ relevel(g, ref = 'zz')"),
     ("weights-secret-path", REFUSE, "y ~ x", {"kwargs": {"weights": SECRET_FILE}}),
+    # weights= and offset= text that is no column is R read by the formula's evaluator, never Python
+    ("weights-payload", REFUSE, "y ~ x", {"kwargs": {"weights": TOUCH}}),
+    ("weights-read-file", REFUSE, "y ~ x", {"kwargs": {"weights": READ_FILE}}),
+    ("offset-payload", REFUSE, "y ~ x", {"kwargs": {"offset": f"log(x) + {bt(TOUCH)}"}}),
+    ("offset-read-env", REFUSE, "y ~ x", {"kwargs": {"offset": READ_ENV}}),
+    ("offset-system", REFUSE, "y ~ x", {"kwargs": {"offset": "system('touch PWNED')"}}),
+    ("weights-huge-sequence", REFUSE, "y ~ x", {"kwargs": {"weights": "x %in% 1:1e300"}, "match": "max_length"}),
+    ("offset-deep", REFUSE, "y ~ x", {"kwargs": {"offset": "(" * 5000 + "x" + ")" * 5000}}),
+    ("offset-expression", FIT, "y ~ x", {"kwargs": {"offset": "log(z)"}}),
     ("offset-secret-path", REFUSE, "y ~ x", {"kwargs": {"offset": SECRET_FILE}}),
     ("data-secret-path", REFUSE, "y ~ x", {"data": lambda t: SECRET_FILE}),
 ])

@@ -61,7 +61,7 @@ def _as_column(like: pd.Series, items: list) -> pd.Series:
 def _read_columns(fit: "GLMResults") -> tuple[str, ...]:
     """The data columns the model's right-hand side and offsets read, and an ``offset=`` column."""
     spec = fit.model_frame.spec
-    return tuple(dict.fromkeys(spec.columns + ((spec.offset_column_arg,) if spec.offset_column_arg else ())))
+    return tuple(dict.fromkeys(spec.columns + spec.offset_columns))
 
 
 def _rows(fit: "GLMResults") -> tuple[pd.DataFrame, Any]:
