@@ -349,17 +349,21 @@ def _parsed(formula: str) -> Formula | None:
 def _columns_read(f: Formula | None, weights: str | None, offset: str | None,
                   subset: str | None = None) -> frozenset[str] | None:
     """The data columns a fit of the parsed formula ``f`` can read: the names it holds, the weights and offset
-    columns and the names of the subset condition; None (every column) for a formula with ``.`` or one that does
-    not parse (None), or a subset condition that does not parse (glm() says why)."""
+    columns (or the names of the R expressions they are) and the names of the subset condition; None (every
+    column) for a formula with ``.`` or one that does not parse (None), or a subset condition that does not parse
+    (glm() says why)."""
     if f is None or count_dots(f.rhs):
         return None
     names = set(names_read(f.rhs)) | (set(names_read(f.lhs)) if f.lhs is not None else set())
-    if subset is not None:
-        try:
-            names |= set(names_read(parse_expression(subset, what="subset")))
-        except GLMStatError:
-            return None
-    return frozenset(names | {c for c in (weights, offset) if c is not None})
+    names |= {c for c in (weights, offset) if c is not None}  # (a column's name, which may be no R name)
+    for what, text in (("weights", weights), ("offset", offset), ("subset", subset)):
+        if text is not None:  # (an R expression of columns: "log(service)")
+            try:
+                names |= set(names_read(parse_expression(text, what=what)))
+            except GLMStatError:
+                if what == "subset":
+                    return None
+    return frozenset(names)
 
 
 # -- commands ---------------------------------------------------------------------------------------------
@@ -473,8 +477,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--family", "-f", required=True, metavar="NAME",
                      help=", ".join(FAMILY_NAMES))
     fit.add_argument("--link", "-l", metavar="L", help="link name (default: the family's canonical link)")
-    fit.add_argument("--weights", metavar="COL", help="column of prior weights (binomial: number of trials)")
-    fit.add_argument("--offset", metavar="COL", help="column added to the linear predictor")
+    fit.add_argument("--weights", metavar="COL",
+                     help="column (or R expression of columns) of prior weights (binomial: number of trials)")
+    fit.add_argument("--offset", metavar="COL",
+                     help="column (or R expression of columns, \"log(service)\") added to the linear predictor")
     fit.add_argument("--subset", metavar="EXPR",
                      help="the rows to fit, an R condition such as \"age > 30 & sex == 'F'\" (R's subset =)")
     fit.add_argument("--method", choices=("irls", "firth"), default="irls",

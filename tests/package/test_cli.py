@@ -172,6 +172,16 @@ def test_offset_weights_and_control_options(tmp_path, capsys):
                                              tol=1e-10, max_iter=50)
 
 
+def test_offset_expression_reads_its_columns(tmp_path, capsys):
+    ships = load_data("ships")
+    ships = ships[ships["service"] > 0]
+    path = tmp_path / "ships.csv"
+    ships.to_csv(path, index=False)
+    code, out, err = run(["fit", "incidents ~ type", str(path), "-f", "poisson", "--offset", "log(service)"], capsys)
+    assert code == 0, err
+    assert out.rstrip("\n") == quiet_summary("incidents ~ type", ships, gs.Poisson(), offset="log(service)")
+
+
 def test_subset_option_reads_only_the_columns_it_needs(tmp_path, capsys):
     # the condition's column is read from a CSV whose other unused columns are not (cli._columns_read)
     wb = load_data("warpbreaks")
