@@ -87,6 +87,15 @@ def drop_unused(f: FactorVec) -> FactorVec:
     return FactorVec(codes, tuple(lv for lv, u in zip(f.levels, used) if u), f.ordered, f.contrasts)
 
 
+def call_droplevels(ev: "Evaluator", call: Call) -> FactorVec:
+    """R's ``droplevels(f)``: the factor without the levels no row takes, in their order (on new data or a chunk
+    of streamed data the training levels are kept, as ``factor()`` keeps them, and the spec aligns them)."""
+    x = ev.eval(bind(call, ("x",))["x"])
+    if not isinstance(x, FactorVec):
+        raise call_error(call, "droplevels() takes a factor (or a column of text); this is not one")
+    return drop_unused(x) if ev.mode == "fit" else x
+
+
 def _same_level(a: Any, b: Any) -> bool:
     if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
         return not set(level_texts(a)).isdisjoint(level_texts(b))

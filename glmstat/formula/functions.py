@@ -26,8 +26,9 @@ from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scal
 from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, whole_number
 from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
-from .factor_functions import (call_C, call_as_character, call_as_integer, call_as_numeric, call_relevel, call_unclass,
-                               factor_call)
+from .number_functions import NUMBER_FUNCTIONS
+from .factor_functions import (call_C, call_as_character, call_as_integer, call_as_numeric, call_droplevels,
+                               call_relevel, call_unclass, factor_call)
 from .interval_functions import call_cut
 from .nodes import Call
 from .rounding import r_round
@@ -300,6 +301,8 @@ BUILTINS: dict[str, Builtin] = {
     "is.na": _is_na,
     **SUMMARY_FUNCTIONS,
     **DISTRIBUTION_FUNCTIONS,
+    **NUMBER_FUNCTIONS,
+    "droplevels": call_droplevels,
 }
 
 #: every function name a formula may call without context= (for messages)

@@ -41,8 +41,8 @@ from .frame import STRUCTURED, check_finite_design, column_names, model_terms, n
 from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import Call, Name, Node, Num, Str, children
-from .rows import (argument_node, complete_arrays, evaluate_rows, missing_order, more_levels_warning, numeric_text_warning,
-                   variables_used)
+from .rows import (argument_node, complete_arrays, evaluate_rows, missing_order, more_levels_warning,
+                   numeric_text_warning, variables_used)
 from .spec import ModelSpec, align_levels, all_missing
 from .subset import Subset, subset_argument
 from .terms import Terms, lhs_names

@@ -860,6 +860,9 @@ BOMBS = _cases("bomb", [
      {"data": "distinct_1m", "match": "at most 16 values"}),
     ("ok-sum-16-arguments-1m", FIT, "y ~ I(x/sum(" + ", ".join(["x"] * 16) + "))", {"data": "distinct_1m"}),
     ("ok-median-sd-1m", FIT, "y ~ I(x - median(x)) + I(z/sd(z))", {"data": "distinct_1m"}),
+    # R's number functions are vectorized: a million distinct values cost no Python call each
+    ("ok-choose-signif-1m", FIT, "y ~ lchoose(abs(x) * 100, 7) + signif(z, abs(x) * 30)", {"data": "distinct_1m"}),
+    ("ok-choose-large-k-1m", FIT, "y ~ I(choose(abs(x) * 1000, 45) > 1)", {"data": "distinct_1m"}),
     ("sum-of-long-sequence", REFUSE, "y ~ I(x/sum(1:1e12))", {"match": "max_length"}),
     ("poly-1e6", REFUSE, "y ~ poly(x, 10**6)"),
     ("poly-100000", REFUSE, "y ~ poly(x, 100000)"),

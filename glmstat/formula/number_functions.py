@@ -1,0 +1,318 @@
+"""R's functions of numbers that formulas call beyond the elementary ones: ``choose``, ``lchoose``,
+``factorial``, ``lfactorial``, ``signif``, ``sinpi``, ``cospi``, ``tanpi``, ``findInterval``, ``xor`` and
+``as.logical``.
+
+Each gives R's value where R's is not the textbook formula's (R's nmath sources define them):
+
+* ``choose(n, k)`` rounds k to a whole number; for k < 30 it is the product n (n - 1) ... (n - k + 1) / k!,
+  rounded when n is whole (so ``choose(5, 2)`` is exactly 10); beyond, exp(-log(n + 1) - lbeta(n - k + 1, k + 1)),
+  with choose(-n, k) = (-1)^k choose(n + k - 1, k); 0 for k < 0 or a whole n < k.  ``lchoose`` is its log |.|.
+* ``factorial(x)`` = gamma(x + 1), ``lfactorial(x)`` = lgamma(x + 1) (NaN, resp. Inf, at the poles).
+* ``signif(x, digits)``: x rounded (half to even, on x 10^e) to ``digits`` significant digits, 1 to 22.
+* ``sinpi(x)`` = sin(pi x), exactly 0, 1 or -1 at the multiples of 1/2 (``tanpi``: of 1/4), NaN for +-Inf.
+* ``findInterval(x, vec)``: the number of ``vec``'s (sorted) values at or below x, as R's arguments
+  ``rightmost.closed``, ``all.inside`` and ``left.open`` change it.
+* ``xor(x, y)``, ``as.logical(x)``: logicals (NA where R's are), as comparisons are.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from .._scipy import special
+from .call_arguments import Builtin, bind, call_error, flag, numeric
+from .nodes import Call
+from .values import FactorVec, NumVec, Value, label_text
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluator
+
+__all__ = ["NUMBER_FUNCTIONS"]
+
+_K_SMALL = 30  # R's k_small_max: below it choose() multiplies, above it goes through lbeta
+_MAX_DIGITS = 22  # signif(): more digits leave x as it is (R's MAX_DIGITS)
+_MAX10E = 308  # R's (int) DBL_MAX_10_EXP
+
+
+def _result(r: Any, args: list) -> Value:
+    """A column where any argument was one, else a number."""
+    if any(isinstance(a, np.ndarray) for a in args):
+        return NumVec(np.asarray(r, dtype=float))
+    return float(np.asarray(r, dtype=float))
+
+
+def _small_product(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """n (n - 1) ... (n - k + 1) / k! for whole 1 <= k < 30, multiplied in R's order (R's choose)."""
+    r = n.copy()
+    for j in range(2, _K_SMALL):
+        r = np.where(j <= k, r * ((n - j + 1) / j), r)
+    return r
+
+
+def _choose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """R's choose on arrays: the k < 30 branch vectorized (symmetry, the product, rounding for a whole n),
+    larger k one value at a time (:func:`_choose`)."""
+    k = np.rint(k)
+    whole = _is_int_vec(n)
+    small = k < _K_SMALL
+    k = np.where(small & (n - k < k) & (n >= 0) & whole, np.rint(n - k), k)
+    with np.errstate(all="ignore"):
+        r = _small_product(n, np.where(small & (k >= 1), k, 1.0))
+    r = np.where(whole, np.rint(r), r)
+    r = np.where(k < 0, 0.0, np.where(k == 0, 1.0, r))
+    with np.errstate(all="ignore"):
+        r = np.where(small, r, _choose_large_k(n, k))
+    return np.where(np.isnan(n) | np.isnan(k), n + k, r)
+
+
+def _choose_large_k(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """R's choose for k >= 30: choose(-n, k) = (-1)^k choose(n + k - 1, k); for a whole n, 0 below k, the product
+    of the other side within 30 of k, else exp(lfastchoose) rounded; for a fractional n, exp(lfastchoose), signed
+    by Gamma(n - k + 1) below k - 1."""
+    sign = np.where((n < 0) & (np.fmod(k, 2) == 1), -1.0, 1.0)
+    n = np.where(n < 0, -n + k - 1, n)
+    whole = _is_int_vec(n)
+    n = np.where(whole, np.rint(n), n)
+    other_side = np.rint(n - k)  # (whole n within 30 of k: choose(n, n - k), a short product)
+    near = np.rint(_small_product(n, np.where(other_side >= 1, other_side, 1.0)))
+    near = np.where(other_side == 0, 1.0, near)
+    far = np.exp(-np.log(n + 1.0) - special.betaln(n - k + 1.0, k + 1.0))
+    whole_value = np.where(n < k, 0.0, np.where(n - k < _K_SMALL, near, np.rint(far)))
+    below = special.gammasgn(n - k + 1.0) * np.exp(special.gammaln(n + 1.0) - special.gammaln(k + 1.0)
+                                                   - special.gammaln(n - k + 1.0))
+    return sign * np.where(whole, whole_value, np.where(n < k - 1, below, far))
+
+
+def _lchoose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """R's lchoose on arrays (see :func:`_lchoose`, its branches as masks)."""
+    k = np.rint(k)
+    with np.errstate(all="ignore"):
+        low = np.where(k < 0, -np.inf, np.where(k == 0, 0.0, np.log(np.abs(n))))  # (k < 2)
+        n = np.where((n < 0) & (k >= 2), -n + k - 1, n)  # (R: lchoose(-n + k - 1, k))
+        whole = _is_int_vec(n)
+        n = np.where(whole, np.rint(n), n)
+        # a whole n: -Inf below k; n - k < 2 by symmetry (k' = n - k, 0 or 1); else lfastchoose
+        sym = np.where(n - k == 0, 0.0, np.log(np.abs(n)))
+        fast = _lfastchoose_vec(n, k)
+        whole_value = np.where(n < k, -np.inf, np.where(n - k < 2, sym, fast))
+        other = np.where(n < k - 1, special.gammaln(n + 1.0) - special.gammaln(k + 1.0) - special.gammaln(n - k + 1.0),
+                         fast)
+        r = np.where(k < 2, low, np.where(whole, whole_value, other))
+    return np.where(np.isnan(n) | np.isnan(k), n + k, r)
+
+
+def _lfastchoose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """:func:`_lfastchoose` on arrays: the sum of log((n - j + 1) / j) for a finite n and k < 30 (where every factor
+    is positive), else -log(n + 1) - lbeta(n - k + 1, k + 1)."""
+    summed = (k < _K_SMALL) & np.isfinite(n) & (n - k + 1 > 0)
+    terms = np.zeros_like(n)
+    for j in range(1, _K_SMALL):
+        on = summed & (j <= k)
+        terms = terms + np.log(np.where(on, (n - j + 1) / j, 1.0))
+    return np.where(summed, terms, -np.log(n + 1.0) - special.betaln(n - k + 1.0, k + 1.0))
+
+
+def _is_int_vec(x: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.abs(x - np.rint(x)) <= 1e-7 * np.maximum(1.0, np.abs(x))
+
+
+def _binary(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], params: tuple[str, str]) -> Builtin:
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        a = bind(call, params, required=2)
+        x, y = (numeric(ev.eval(a[p]), call, p) for p in params)
+        xs, ys = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return _result(fn(np.array(xs, dtype=float, ndmin=1), np.array(ys, dtype=float, ndmin=1)).reshape(xs.shape),
+                       [x, y])
+    return apply
+
+
+def _pole(x: np.ndarray) -> np.ndarray:
+    return (x <= 0) & (x == np.floor(x))
+
+
+def _unary(fn: Callable[[np.ndarray], Any]) -> Builtin:
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        x = numeric(ev.eval(bind(call, ("x",))["x"]), call)
+        with np.errstate(all="ignore"):
+            return _result(fn(np.asarray(x, dtype=float)), [x])
+    return apply
+
+
+def _factorial(x: np.ndarray) -> np.ndarray:
+    return np.where(_pole(x + 1.0), np.nan, special.gamma(x + 1.0))
+
+
+def _lfactorial(x: np.ndarray) -> np.ndarray:
+    return np.where(_pole(x + 1.0), np.inf, special.gammaln(x + 1.0))
+
+
+def _pow_di(x: float, n: int) -> float:
+    """R's R_pow_di: x^n by repeated squaring, rounding as R's does."""
+    result = 1.0
+    if n < 0:
+        n, x = -n, 1.0 / x
+    while n:
+        if n & 1:
+            result *= x
+        n >>= 1
+        if n:
+            x *= x
+    return result
+
+
+def _powers(exponents: np.ndarray) -> np.ndarray:
+    """10^e by R's R_pow_di for each of ``exponents`` (computed once per distinct exponent)."""
+    distinct, inverse = np.unique(exponents, return_inverse=True)
+    return np.array([_pow_di(10.0, int(e)) for e in distinct])[inverse.ravel()].reshape(exponents.shape)
+
+
+def _signif_digits(x: np.ndarray, dig: int) -> np.ndarray:
+    """R's fprec(x, dig) for whole 1 <= dig <= 22, on arrays (the powers of 10 are R_pow_di's)."""
+    out = x.copy()  # (0, +-Inf and NaN stay as they are)
+    with np.errstate(all="ignore"):
+        l10 = np.log10(np.abs(x))
+    done = np.isfinite(l10)
+    if not done.any():
+        return out
+    v, l10 = np.abs(x[done]), l10[done]
+    e10 = dig - 1 - np.floor(l10).astype(np.int64)
+    ordinary = np.abs(l10) < _MAX10E - 2
+    r = np.empty_like(v)
+    # ordinary numbers: round x 10^e10 (scaled by p10 past 10^308), or x / 10^-e10, half to even
+    up = ordinary & (e10 > 0)
+    e = np.minimum(e10[up], _MAX10E)
+    p10 = np.where(e10[up] > _MAX10E, _powers(np.maximum(e10[up] - _MAX10E, 0)), 1.0)
+    pow10 = _powers(e)
+    r[up] = (np.rint((v[up] * pow10) * p10) / pow10) / p10
+    down = ordinary & (e10 <= 0)
+    pow10 = _powers(-e10[down])
+    r[down] = np.rint(v[down] / pow10) * pow10
+    # beyond 10^+-306: R's scaled floor(x + 1/2)
+    far = ~ordinary
+    if far.any():
+        e2 = dig + np.where(e10[far] > 0, 1, 6)
+        big, pow10 = _powers(e2), _powers(e10[far] - e2)
+        y = v[far] * big * pow10
+        y = np.where(_MAX10E - l10[far] >= _pow_di(10.0, -dig), y + 0.5, y)
+        r[far] = (np.floor(y) / pow10) / big
+    out[done] = np.sign(x[done]) * r
+    return out
+
+
+def _signif(ev: "Evaluator", call: Call) -> Value:
+    """R's ``signif(x, digits = 6)``: ``digits`` rounded as C's round(), below 1 taken as 1, above 22 leaving x as
+    it is; each whole number of digits vectorized (:func:`_signif_digits`)."""
+    a = bind(call, ("x", "digits"))
+    x = numeric(ev.eval(a["x"]), call, "x")
+    digits = numeric(ev.eval(a["digits"]), call, "digits") if "digits" in a else 6.0
+    xs, ds = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(digits, dtype=float))
+    xs, ds = np.array(xs, ndmin=1), np.array(ds, ndmin=1)
+    with np.errstate(invalid="ignore"):
+        dig = np.where(np.isposinf(ds), _MAX_DIGITS + 1, np.where(np.isneginf(ds), 1, np.sign(ds) * np.floor(
+            np.abs(ds) + 0.5)))
+    result = np.where(np.isnan(ds), xs + ds, xs)  # (NaN digits: NaN; more than 22: x)
+    for d in np.unique(dig[~np.isnan(dig) & (dig <= _MAX_DIGITS)]):
+        at = dig == d
+        result[at] = _signif_digits(xs[at], max(int(d), 1))
+    return _result(result.reshape(np.shape(np.broadcast_arrays(np.asarray(x), np.asarray(digits))[0])),
+                   [x, digits])
+
+
+def _sinpi(x: np.ndarray) -> np.ndarray:
+    r = np.fmod(x, 2.0)
+    r = np.where(r <= -1, r + 2.0, np.where(r > 1, r - 2.0, r))
+    out = np.sin(np.pi * r)
+    out = np.where((r == 0) | (r == 1), 0.0, np.where(r == 0.5, 1.0, np.where(r == -0.5, -1.0, out)))
+    return np.where(np.isinf(x), np.nan, out)
+
+
+def _cospi(x: np.ndarray) -> np.ndarray:
+    r = np.fmod(np.abs(x), 2.0)
+    out = np.where(np.fmod(r, 1.0) == 0.5, 0.0, np.where(r == 1, -1.0, np.where(r == 0, 1.0, np.cos(np.pi * r))))
+    return np.where(np.isinf(x), np.nan, out)
+
+
+def _tanpi(x: np.ndarray) -> np.ndarray:
+    r = np.fmod(x, 1.0)
+    r = np.where(r <= -0.5, r + 1.0, np.where(r > 0.5, r - 1.0, r))
+    out = np.where(r == 0, 0.0, np.where(r == 0.5, np.nan, np.where(r == 0.25, 1.0, np.where(
+        r == -0.25, -1.0, np.tan(np.pi * r)))))
+    return np.where(np.isinf(x), np.nan, out)
+
+
+def _literal_numbers(value: Value, call: Call, what: str) -> np.ndarray:
+    """Numbers written in the formula (``c(0, 10, 20)``, ``seq(...)``, one number), never a column."""
+    if isinstance(value, tuple) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return np.asarray(value, dtype=float)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return np.asarray([value], dtype=float)
+    raise call_error(call, f"{what} must be numbers written in the formula, such as c(0, 10, 20)")
+
+
+def _find_interval(ev: "Evaluator", call: Call) -> Value:
+    """R's ``findInterval(x, vec, rightmost.closed, all.inside, left.open)``: for each x the number of vec's
+    values at or below it (below it, with left.open), NA where x is."""
+    a = bind(call, ("x", "vec", "rightmost.closed", "all.inside", "left.open"), required=2)
+    x = numeric(ev.eval(a["x"]), call, "x")
+    vec = _literal_numbers(ev.eval(a["vec"]), call, "vec")
+    if np.isnan(vec).any() or np.any(np.diff(vec) < 0):
+        raise call_error(call, "vec must be sorted non-decreasingly and not contain NAs")
+    right, inside, left_open = (flag(ev.eval(a[f]), call, f) if f in a else False
+                                for f in ("rightmost.closed", "all.inside", "left.open"))
+    xs = np.asarray(x, dtype=float)
+    n = vec.size
+    i = np.searchsorted(vec, xs, side="left" if left_open else "right").astype(float)
+    if right and n:
+        if left_open:
+            i = np.where(xs == vec[0], 1.0, i)
+        else:
+            i = np.where(xs == vec[-1], float(n - 1), i)
+    if inside:
+        i = np.clip(i, 1.0, max(n - 1, 1))
+    return _result(np.where(np.isnan(xs), np.nan, i), [x])
+
+
+def _logical(value: Value, call: Call, what: str) -> np.ndarray | float:
+    """A value as R's logical: numbers (0 is FALSE, any other number TRUE), logicals, and a factor's or a text's
+    R spellings ("TRUE", "true", "T", "True"; "FALSE", ...), NA (NaN) otherwise."""
+    if isinstance(value, FactorVec):
+        texts = [label_text(lv) for lv in value.levels]
+        table = np.array([_TEXT_LOGICAL.get(t, np.nan) for t in texts] + [np.nan], dtype=float)
+        return table[value.codes]
+    if isinstance(value, str):
+        return _TEXT_LOGICAL.get(value, math.nan)
+    x = numeric(value, call, what)
+    return np.where(np.isnan(x), np.nan, (np.asarray(x) != 0).astype(float)) if isinstance(x, np.ndarray) \
+        else (math.nan if math.isnan(x) else float(x != 0))
+
+
+_TEXT_LOGICAL = {t: 1.0 for t in ("TRUE", "true", "T", "True")} | {t: 0.0 for t in ("FALSE", "false", "F", "False")}
+
+
+def _as_logical(ev: "Evaluator", call: Call) -> Value:
+    v = _logical(ev.eval(bind(call, ("x",))["x"]), call, "x")
+    return NumVec(v, logical=True) if isinstance(v, np.ndarray) else (v if math.isnan(v) else bool(v))
+
+
+def _xor(ev: "Evaluator", call: Call) -> Value:
+    """R's ``xor(x, y)``: TRUE where exactly one is TRUE, NA where either is NA."""
+    a = bind(call, ("x", "y"), required=2)
+    x, y = (_logical(ev.eval(a[p]), call, p) for p in ("x", "y"))
+    r = np.where(np.isnan(x) | np.isnan(y), np.nan, (np.asarray(x) != np.asarray(y)).astype(float))
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return NumVec(np.broadcast_to(r, np.broadcast(x, y).shape).astype(float), logical=True)
+    return math.nan if math.isnan(float(r)) else bool(r)
+
+
+#: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
+NUMBER_FUNCTIONS: dict[str, Builtin] = {
+    "choose": _binary(_choose_vec, ("n", "k")), "lchoose": _binary(_lchoose_vec, ("n", "k")),
+    "factorial": _unary(_factorial), "lfactorial": _unary(_lfactorial),
+    "signif": _signif,
+    "sinpi": _unary(_sinpi), "cospi": _unary(_cospi), "tanpi": _unary(_tanpi),
+    "findInterval": _find_interval, "xor": _xor, "as.logical": _as_logical,
+}
