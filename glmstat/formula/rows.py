@@ -440,7 +440,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         labelled = ((response_name, y), (o_col or "offset", off), (w_col or "weights", w_arg))
         missing, drop = _missing_rows(cols, read, unreadable, labelled, computed, n)
     if subset is not None:
-        missing, drop = _subset_rows(missing, drop, outside, unknown, subset.label)
+        missing, drop = _with_subset(missing, drop, outside, unknown, subset.label)
     present = None
     if factor_y is not None:
         y, present = factor_response(factor_y, drop, response_levels[0] if response_levels else None)
@@ -455,7 +455,7 @@ def _inside(bad: np.ndarray, outside: np.ndarray | None) -> np.ndarray:
     return bad if outside is None else bad & ~outside
 
 
-def _subset_rows(missing: dict[str, np.ndarray], drop: np.ndarray, outside: np.ndarray, unknown: np.ndarray,
+def _with_subset(missing: dict[str, np.ndarray], drop: np.ndarray, outside: np.ndarray, unknown: np.ndarray,
                  label: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """na.omit's rows within the subset, and the rows to drop: those too, the rows the subset leaves out, and
     the rows where its value is missing (R makes each a row of missing values: counted under ``label``)."""
