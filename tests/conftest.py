@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import warnings
 from pathlib import Path
@@ -25,6 +26,23 @@ def load_ref(case_id: str) -> dict:
 def load_data(name: str) -> pd.DataFrame:
     """A reference data set exactly as R read it."""
     return pd.read_csv(FIXTURES / "data" / f"{name}.csv")
+
+
+def expression_values(data: pd.DataFrame, expr: str) -> np.ndarray:
+    """glmstat's values of the formula expression ``expr`` on every row of ``data`` (as a model is fitted)."""
+    from glmstat.formula.evaluate import DataColumns, Evaluator
+    from glmstat.formula.frame import column_names
+    from glmstat.formula.limits import DEFAULT_LIMITS
+    from glmstat.formula.parser import parse_expression
+
+    names, positions = column_names(data)
+    ev = Evaluator(DataColumns(data, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
+    return np.asarray(ev.eval(parse_expression(expr)).values, dtype=float)
+
+
+def r_double(text: str) -> float:
+    """A double as R's ``sprintf("%a")`` wrote it (or "NA", "NaN", "Inf", "-Inf")."""
+    return math.nan if text in ("NA", "NaN") else float(text) if text in ("Inf", "-Inf") else float.fromhex(text)
 
 
 def all_case_ids() -> list[str]:

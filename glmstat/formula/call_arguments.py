@@ -6,7 +6,7 @@ arguments."""
 from __future__ import annotations
 
 import math
-from typing import Callable, TYPE_CHECKING
+from typing import Any, Callable, TYPE_CHECKING
 
 import numpy as np
 
@@ -96,3 +96,20 @@ def levels_text(levels: tuple, k: int = 8) -> str:
 
 
 Builtin = Callable[["Evaluator", Call], Value]
+
+
+def column_or_number(r: Any, args: list) -> Value:
+    """A function's result ``r``: a column where any of its arguments ``args`` was one, else a number."""
+    if any(isinstance(a, np.ndarray) for a in args):
+        return NumVec(np.asarray(r, dtype=float))
+    return float(np.asarray(r, dtype=float))
+
+
+def unary(fn: Callable[[np.ndarray], Any]) -> Builtin:
+    """R's ``f(x)`` of a numeric x, computed by ``fn`` on a float array (numpy's warnings silenced: R's NaN and
+    +-Inf are the values)."""
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        x = numeric(ev.eval(bind(call, ("x",))["x"]), call)
+        with np.errstate(all="ignore"):
+            return column_or_number(fn(np.asarray(x, dtype=float)), [x])
+    return apply

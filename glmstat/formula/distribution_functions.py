@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .._scipy import special
-from .call_arguments import Builtin, bind, flag, numeric
+from .call_arguments import Builtin, bind, column_or_number, flag, numeric, unary
 from .nodes import Call
-from .values import NumVec, Value
+from .values import Value
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -29,13 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["DISTRIBUTION_FUNCTIONS"]
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
-
-
-def _result(r: Any, args: list) -> Value:
-    """A column where any argument was one, else a number."""
-    if any(isinstance(a, np.ndarray) for a in args):
-        return NumVec(np.asarray(r, dtype=float))
-    return float(np.asarray(r, dtype=float))
 
 
 def _distribution(params: tuple[str, ...], defaults: tuple[float, float], flags: tuple[str, ...],
@@ -50,7 +43,7 @@ def _distribution(params: tuple[str, ...], defaults: tuple[float, float], flags:
         with np.errstate(all="ignore"):
             r = compute(*arrays, *switches)
         missing = np.isnan(arrays[0]) | np.isnan(arrays[1]) | np.isnan(arrays[2])  # (R: NaN in, NaN out)
-        return _result(np.where(missing, np.nan, r), values)
+        return column_or_number(np.where(missing, np.nan, r), values)
     return apply
 
 
@@ -102,20 +95,12 @@ def _qlogis(p, m, s, lower, log):
     return np.where(s > 0, m + s * z, np.where(s == 0, m, np.nan))
 
 
-def _unary(fn: Callable[[np.ndarray], Any]) -> Builtin:
-    def apply(ev: "Evaluator", call: Call) -> Value:
-        x = numeric(ev.eval(bind(call, ("x",))["x"]), call)
-        with np.errstate(all="ignore"):
-            return _result(fn(np.asarray(x, dtype=float)), [x])
-    return apply
-
-
 def _binary(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Builtin:
     def apply(ev: "Evaluator", call: Call) -> Value:
         a = bind(call, ("a", "b"), required=2)
         values = [numeric(ev.eval(a[p]), call, p) for p in ("a", "b")]
         with np.errstate(all="ignore"):
-            return _result(fn(*(np.asarray(v, dtype=float) for v in values)), values)
+            return column_or_number(fn(*(np.asarray(v, dtype=float) for v in values)), values)
     return apply
 
 
@@ -161,7 +146,7 @@ DISTRIBUTION_FUNCTIONS: dict[str, Builtin] = {
     "dlogis": _distribution(("x",) + _LOGISTIC, (0.0, 1.0), ("log",), _dlogis),
     "plogis": _distribution(("q",) + _LOGISTIC, (0.0, 1.0), ("lower.tail", "log.p"), _plogis),
     "qlogis": _distribution(("p",) + _LOGISTIC, (0.0, 1.0), ("lower.tail", "log.p"), _qlogis),
-    "gamma": _unary(_gamma), "lgamma": _unary(_lgamma), "digamma": _unary(_digamma),
-    "trigamma": _unary(_trigamma), "beta": _binary(_on_positive(lambda a, b: special.beta(a, b))),
+    "gamma": unary(_gamma), "lgamma": unary(_lgamma), "digamma": unary(_digamma),
+    "trigamma": unary(_trigamma), "beta": _binary(_on_positive(lambda a, b: special.beta(a, b))),
     "lbeta": _binary(_on_positive(lambda a, b: special.betaln(a, b))),
 }

@@ -18,12 +18,12 @@ Each gives R's value where R's is not the textbook formula's (R's nmath sources 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from .._scipy import special
-from .call_arguments import Builtin, bind, call_error, flag, numeric
+from .call_arguments import Builtin, bind, call_error, column_or_number, flag, numeric, unary
 from .nodes import Call
 from .values import FactorVec, NumVec, Value, label_text
 
@@ -35,13 +35,6 @@ __all__ = ["NUMBER_FUNCTIONS"]
 _K_SMALL = 30  # R's k_small_max: below it choose() multiplies, above it goes through lbeta
 _MAX_DIGITS = 22  # signif(): more digits leave x as it is (R's MAX_DIGITS)
 _MAX10E = 308  # R's (int) DBL_MAX_10_EXP
-
-
-def _result(r: Any, args: list) -> Value:
-    """A column where any argument was one, else a number."""
-    if any(isinstance(a, np.ndarray) for a in args):
-        return NumVec(np.asarray(r, dtype=float))
-    return float(np.asarray(r, dtype=float))
 
 
 def _small_product(n: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -125,21 +118,13 @@ def _binary(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], params: tuple[st
         a = bind(call, params, required=2)
         x, y = (numeric(ev.eval(a[p]), call, p) for p in params)
         xs, ys = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-        return _result(fn(np.array(xs, dtype=float, ndmin=1), np.array(ys, dtype=float, ndmin=1)).reshape(xs.shape),
-                       [x, y])
+        r = fn(np.array(xs, dtype=float, ndmin=1), np.array(ys, dtype=float, ndmin=1))
+        return column_or_number(r.reshape(xs.shape), [x, y])
     return apply
 
 
 def _pole(x: np.ndarray) -> np.ndarray:
     return (x <= 0) & (x == np.floor(x))
-
-
-def _unary(fn: Callable[[np.ndarray], Any]) -> Builtin:
-    def apply(ev: "Evaluator", call: Call) -> Value:
-        x = numeric(ev.eval(bind(call, ("x",))["x"]), call)
-        with np.errstate(all="ignore"):
-            return _result(fn(np.asarray(x, dtype=float)), [x])
-    return apply
 
 
 def _factorial(x: np.ndarray) -> np.ndarray:
@@ -218,8 +203,7 @@ def _signif(ev: "Evaluator", call: Call) -> Value:
     for d in np.unique(dig[~np.isnan(dig) & (dig <= _MAX_DIGITS)]):
         at = dig == d
         result[at] = _signif_digits(xs[at], max(int(d), 1))
-    return _result(result.reshape(np.shape(np.broadcast_arrays(np.asarray(x), np.asarray(digits))[0])),
-                   [x, digits])
+    return column_or_number(result.reshape(np.broadcast(np.asarray(x), np.asarray(digits)).shape), [x, digits])
 
 
 def _sinpi(x: np.ndarray) -> np.ndarray:
@@ -273,7 +257,7 @@ def _find_interval(ev: "Evaluator", call: Call) -> Value:
             i = np.where(xs == vec[-1], float(n - 1), i)
     if inside:
         i = np.clip(i, 1.0, max(n - 1, 1))
-    return _result(np.where(np.isnan(xs), np.nan, i), [x])
+    return column_or_number(np.where(np.isnan(xs), np.nan, i), [x])
 
 
 def _logical(value: Value, call: Call, what: str) -> np.ndarray | float:
@@ -311,8 +295,8 @@ def _xor(ev: "Evaluator", call: Call) -> Value:
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
 NUMBER_FUNCTIONS: dict[str, Builtin] = {
     "choose": _binary(_choose_vec, ("n", "k")), "lchoose": _binary(_lchoose_vec, ("n", "k")),
-    "factorial": _unary(_factorial), "lfactorial": _unary(_lfactorial),
+    "factorial": unary(_factorial), "lfactorial": unary(_lfactorial),
     "signif": _signif,
-    "sinpi": _unary(_sinpi), "cospi": _unary(_cospi), "tanpi": _unary(_tanpi),
+    "sinpi": unary(_sinpi), "cospi": unary(_cospi), "tanpi": unary(_tanpi),
     "findInterval": _find_interval, "xor": _xor, "as.logical": _as_logical,
 }

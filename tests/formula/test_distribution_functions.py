@@ -7,7 +7,6 @@ scripts/make_distribution_functions.R)."""
 from __future__ import annotations
 
 import json
-import math
 import re
 
 import numpy as np
@@ -15,11 +14,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, assert_fit_is_r_s
-from glmstat.formula.evaluate import DataColumns, Evaluator
-from glmstat.formula.frame import column_names
-from glmstat.formula.limits import DEFAULT_LIMITS
-from glmstat.formula.parser import parse_expression
+from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_values, r_double
 
 HERE = FIXTURES / "distribution_functions"
 REF = json.loads((HERE / "ref.json").read_text())
@@ -28,15 +23,7 @@ FAMILIES = {"binomial": gs.Binomial(), "poisson": gs.Poisson(), "gaussian": gs.G
 
 
 def _values(expr: str) -> np.ndarray:
-    """glmstat's values of ``expr`` on the awkward columns (as a model is fitted)."""
-    names, positions = column_names(DATA)
-    ev = Evaluator(DataColumns(DATA, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
-    value = ev.eval(parse_expression(expr))
-    return np.asarray(value.values, dtype=float)
-
-
-def _r(text: str) -> float:
-    return math.nan if text in ("NA", "NaN") else float(text) if text in ("Inf", "-Inf") else float.fromhex(text)
+    return expression_values(DATA, expr)
 
 
 #: R 4.2's qnorm(lp, log.p = TRUE) far in the tail is accurate to about five digits only (R 4.3.0's NEWS: "qnorm(<very
@@ -47,7 +34,7 @@ _R_INEXACT_QNORM = {"qnorm(lp, log.p = TRUE)": 0, "qnorm(lp, lower.tail = FALSE,
 
 @pytest.mark.parametrize("expr", list(REF["values"]))
 def test_values_are_r_s(expr):
-    want = np.array([_r(v) for v in REF["values"][expr]])
+    want = np.array([r_double(v) for v in REF["values"][expr]])
     got = _values(expr)
     if expr in _R_INEXACT_QNORM:
         i = _R_INEXACT_QNORM[expr]

@@ -6,18 +6,13 @@ and quarters of pi, numbers near the ends of double precision, NA) and fits that
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, assert_fit_is_r_s
-from glmstat.formula.evaluate import DataColumns, Evaluator
-from glmstat.formula.frame import column_names
-from glmstat.formula.limits import DEFAULT_LIMITS
-from glmstat.formula.parser import parse_expression
+from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_values, r_double
 
 HERE = FIXTURES / "number_functions"
 REF = json.loads((HERE / "ref.json").read_text())
@@ -26,20 +21,12 @@ FAMILIES = {"binomial": gs.Binomial(), "poisson": gs.Poisson(), "gaussian": gs.G
 
 
 def _values(expr: str) -> np.ndarray:
-    """glmstat's values of ``expr`` on the awkward columns (as a model is fitted)."""
-    names, positions = column_names(DATA)
-    ev = Evaluator(DataColumns(DATA, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
-    value = ev.eval(parse_expression(expr))
-    return np.asarray(value.values, dtype=float)
-
-
-def _r(text: str) -> float:
-    return math.nan if text in ("NA", "NaN") else float(text) if text in ("Inf", "-Inf") else float.fromhex(text)
+    return expression_values(DATA, expr)
 
 
 @pytest.mark.parametrize("expr", list(REF["values"]))
 def test_values_are_r_s(expr):
-    want = np.array([_r(v) for v in REF["values"][expr]])
+    want = np.array([r_double(v) for v in REF["values"][expr]])
     got = _values(expr)
     assert np.array_equal(np.isnan(got), np.isnan(want)), (got, want)
     infinite = np.isinf(want)
@@ -52,7 +39,7 @@ def test_values_are_r_s(expr):
                                                                              "cospi", "tanpi", "findInterval"))])
 def test_exact_functions_are_bit_exact(expr):
     # rounding, whole-number products and exact multiples of pi/4: R's doubles to the last bit
-    want = np.array([_r(v) for v in REF["values"][expr]])
+    want = np.array([r_double(v) for v in REF["values"][expr]])
     got = _values(expr)
     finite = np.isfinite(want)
     assert np.array_equal(got[finite], want[finite])
