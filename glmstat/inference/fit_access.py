@@ -210,6 +210,17 @@ class FitInputs:
     subset: str | np.ndarray | None = None
 
 
+class _SameSubset:
+    """``update()``'s default ``subset=``: the rows the fit chose (R's ``update`` keeps the call's ``subset``)."""
+
+    def __repr__(self) -> str:
+        return "the fit's subset"
+
+
+#: ``update(subset=SAME_SUBSET)``: keep the fit's subset (``subset=None``: every row)
+SAME_SUBSET = _SameSubset()
+
+
 def fit_inputs(fit: "GLMResults") -> FitInputs:
     """The inputs to refit ``fit``'s model with another formula on the rows it used (see :class:`FitInputs`)."""
     frame, spec = fit.model_frame, fit.model_frame.spec

@@ -38,7 +38,7 @@ from ..formula.readers import pyarrow_parquet
 from ..once import once
 from ..report.tables import Column, returns_table
 from .fitdata import Covariance, FitData
-from .fit_access import formula_limits
+from .fit_access import SAME_SUBSET, formula_limits
 from .per_row import (AUGMENT_COLUMNS, RESIDUAL_KINDS, WEIGHT_KINDS, block_augment, block_column, block_weights,
                       residual_values)
 
@@ -413,12 +413,13 @@ class GLMResults:
 
         return add1(self, scope, test, k)
 
-    def update(self, formula: str, data: Any = None) -> "GLMResults":
-        """The model refitted with a changed formula, as R's ``update``: ``.`` stands for the old formula's
-        side (``"~ . - x"``, ``"log(.) ~ . + z"``); see :func:`glmstat.inference.stepwise.update`."""
+    def update(self, formula: str = ". ~ .", data: Any = None, subset: Any = SAME_SUBSET) -> "GLMResults":
+        """The model refitted with a changed formula, data or subset, as R's ``update``: ``.`` stands for the old
+        formula's side (``"~ . - x"``, ``"log(.) ~ . + z"``); ``subset=`` other rows (a condition, one boolean per
+        row, or None for all; default: the fit's); see :func:`glmstat.inference.stepwise.update`."""
         from .stepwise import update
 
-        return update(self, formula, data)
+        return update(self, formula, data, subset)
 
     @single_threaded
     def step(self, direction: str | None = None, k: float = 2.0, scope: Any = None,

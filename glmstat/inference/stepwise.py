@@ -55,8 +55,8 @@ from ..formula.limits import FormulaLimits, refuse
 from ..formula.lexer import tilde_positions
 from ..formula.parser import parse, sum_chain
 from ..formula.terms import Terms, expand_terms, term_label, warn_response_term
-from .fit_access import (dot_columns, fit_inputs, fitted_data, formula_limits, refit, score_test, structure,
-                         used_data)
+from .fit_access import (SAME_SUBSET, dot_columns, fit_inputs, fitted_data, formula_limits, refit, score_test,
+                         structure, used_data)
 from .streamed_data import data_columns, data_reference
 
 if TYPE_CHECKING:
@@ -227,18 +227,22 @@ def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offs
                max_iter=inputs.max_iter, limits=inputs.limits, convergence=inputs.convergence)
 
 
-def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
+def update(fit: "GLMResults", formula: str = ". ~ .", data: Any = None, subset: Any = SAME_SUBSET) -> "GLMResults":
     """The model refitted with the updated formula (see the module docstring).
 
     Parameters
     ----------
     fit : GLMResults
     formula : str
-        The new formula, ``.`` standing for the old formula's sides (``"~ . - x"``, ``". ~ . + z"``).
+        The new formula, ``.`` standing for the old formula's sides (``"~ . - x"``, ``". ~ . + z"``); the default
+        keeps the model.
     data : DataFrame, Parquet path or dask DataFrame, optional
         Other data to fit to (default: the fitted data).  Weights or an offset given as values cannot be
         carried to other data.  A fit to streamed data is refitted from the same Parquet files or dask
         DataFrame (a dask fit loaded from a pickle no longer has it: pass ``data``).
+    subset : str, array of bool or None, optional
+        Other rows to fit, as R's ``update(m, subset = ...)``: a condition, one boolean per row of the data, or
+        None for every row (default: the fit's subset, its condition evaluated on other ``data``).
 
     Notes
     -----
@@ -247,36 +251,41 @@ def update(fit: "GLMResults", formula: str, data: Any = None) -> "GLMResults":
     values, which are known for the rows used only: then the rows used are refitted (with a warning).
     """
     inputs = fit_inputs(fit)
+    same = subset is SAME_SUBSET
+    chosen = inputs.subset if same else subset
     if not fit.model_frame.in_memory:  # streamed: weights and offset are columns, read again from the data
         data = data_reference(fit) if data is None else data
         new = _updated_text(fit, formula, _columns_of(data))
-        return _glm(fit, new, data, inputs.weights, inputs.offset, inputs.subset)
+        return _glm(fit, new, data, inputs.weights, inputs.offset, chosen)
     original, positions = fitted_data(fit)
     arrays = isinstance(inputs.weights, np.ndarray) or isinstance(inputs.offset, np.ndarray)
     if data is not None:
         if arrays:
             raise GLMStatError("this fit has weights or an offset given as values, which cannot be carried to other "
                                "data; call glmstat.glm() with the new data and its weights")
-        if isinstance(inputs.subset, np.ndarray):
+        if same and isinstance(inputs.subset, np.ndarray):
             raise GLMStatError("this fit has a subset given as values, one per row of its data, which cannot be "
-                               "carried to other data; call glmstat.glm() with the new data and its own subset, or "
-                               "give the subset as a condition ('age > 30'), which update() evaluates on the new data")
+                               "carried to other data; pass subset= for the new data, or give the subset as a "
+                               "condition ('age > 30'), which update() evaluates on the new data")
         new = _updated_text(fit, formula, _columns_of(data))
-        return _glm(fit, new, data, inputs.weights, inputs.offset, inputs.subset)
+        return _glm(fit, new, data, inputs.weights, inputs.offset, chosen)
     if original is None:
         raise GLMStatError("update needs the fitted data, and this fit does not keep it; pass data=")
+    if not same and arrays:
+        raise GLMStatError("this fit has weights or an offset given as values, known for the rows it used only, and "
+                           "other rows need them too; give them as columns of the data (weights='w') to refit "
+                           "another subset")
     if fit.n_dropped and arrays:
         warnings.warn("the fit's weights or offset were given as values, known only for the rows it used: the "
                       f"{fit.n_dropped} rows it dropped for missing values stay dropped", GLMStatWarning,
                       stacklevel=3)
         data, weights, offset = used_data(fit), inputs.weights, inputs.offset
-        subset = None  # (every row used is in the subset; its condition read on them alone could differ)
+        chosen = None  # (every row used is in the subset; its condition read on them alone could differ)
     else:
-        data, subset = original, inputs.subset
+        data = original
         weights, offset = _full(inputs.weights, len(data), positions), _full(inputs.offset, len(data), positions)
     new = _updated_text(fit, formula, data.columns)
-    return _glm(fit, new, data, weights, offset, subset)
-
+    return _glm(fit, new, data, weights, offset, chosen)
 
 
 def _columns_of(data: Any) -> list[str]:

@@ -171,3 +171,23 @@ def test_a_fit_with_a_subset_pickles_and_predicts(tmp_path):
     back = pickle.loads(pickle.dumps(fit))
     new = DATA["aq"].dropna().iloc[:5]
     assert_close(back.predict(new), fit.predict(new).to_numpy(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name, subset", [("july", "Month >= 7"), ("none", None)])
+def test_update_takes_another_subset_as_r_s_update(name, subset):
+    # R: update(m, subset = Month >= 7), update(m, subset = NULL) (scripts/make_subset_update.R)
+    want = json.loads((FIXTURES / "subset" / "update.json").read_text())[name]
+    fit = _fit(next(r for r in REF if r["subset"] == "Month >= 6"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        new = fit.update(subset=subset)
+    assert (new.nobs, new.n_dropped) == (want["nobs"], want["n_dropped"])
+    assert_close(new.coef, want["coef"], rtol=1e-7)
+    assert fit.update().rows_used.equals(fit.rows_used)  # (the default keeps the fit's subset)
+
+
+def test_update_to_another_subset_needs_weights_for_every_row():
+    mt = DATA["mt"]
+    fit = gs.glm("am ~ hp", mt, family=gs.Binomial(), weights=np.ones(32) * 2, subset="cyl != 6")
+    with pytest.raises(gs.GLMStatError, match="other rows need them too"):
+        fit.update(subset="cyl != 4")
