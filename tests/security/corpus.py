@@ -863,6 +863,9 @@ BOMBS = _cases("bomb", [
     # R's number functions are vectorized: a million distinct values cost no Python call each
     ("ok-choose-signif-1m", FIT, "y ~ lchoose(abs(x) * 100, 7) + signif(z, abs(x) * 30)", {"data": "distinct_1m"}),
     ("ok-choose-large-k-1m", FIT, "y ~ I(choose(abs(x) * 1000, 45) > 1)", {"data": "distinct_1m"}),
+    # as.character() of a million distinct numbers: refused before it writes a text each (it took 5 s)
+    ("as-character-distinct-1m", REFUSE, "y ~ I(as.character(x) == '1')", {"data": "distinct_1m",
+                                                                          "match": "texts of 1,000,000 distinct"}),
     ("sum-of-long-sequence", REFUSE, "y ~ I(x/sum(1:1e12))", {"match": "max_length"}),
     ("poly-1e6", REFUSE, "y ~ poly(x, 10**6)"),
     ("poly-100000", REFUSE, "y ~ poly(x, 100000)"),
