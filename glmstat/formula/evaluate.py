@@ -687,12 +687,16 @@ class Evaluator:
         return NumVec(r, logical=True) if r.ndim == 1 else bool(r) if not np.isnan(r) else float("nan")
 
     def member(self, a: Value, b: Value, node: Node) -> Value:
+        """R's ``a %in% b``: never NA; a missing value of ``a`` is in ``b`` when ``b`` has NA (R's match() matches
+        NA to NA: ``g %in% c("a", NA)`` keeps the rows where g is missing)."""
         refuse_inexact(a, node, "%in% cannot tell them apart")
         items = b if isinstance(b, tuple) else (b,)
         if not all(isinstance(v, (str, int, float, bool)) for v in items):
             raise FormulaError(f"{deparse(node)}: the right side of %in% must be literal values, e.g. c(1, 2)")
+        has_na = any(isinstance(v, float) and math.isnan(v) for v in items)
+        items = tuple(v for v in items if not (isinstance(v, float) and math.isnan(v)))  # (NA is no level's text)
         if isinstance(a, FactorVec):
-            hit = np.append(levels_with_texts(a.levels, {label_text(v) for v in items}), False)
+            hit = np.append(levels_with_texts(a.levels, {label_text(v) for v in items}), has_na)
             return NumVec(hit[a.codes].astype(float), logical=True)
         x = numeric(a, node, "left side of %in%")
         if any(isinstance(v, str) for v in items):
@@ -708,4 +712,6 @@ class Evaluator:
             r = hit[inverse].astype(float).reshape(np.shape(x))
         else:
             r = np.isin(x, [float(v) for v in items]).astype(float)
+        if has_na:
+            r = np.where(np.isnan(x), 1.0, r)
         return NumVec(r, logical=True) if isinstance(x, np.ndarray) else bool(r)
