@@ -281,6 +281,9 @@ class Evaluator:
         self.learners: dict[Call, Any] = {}
         #: mode "collect": the context= calls whose value on these rows is not the values on their halves
         self.across_rows: list[Call] = []
+        #: a summary of values with a missing one (``median(x)``, no ``na.rm``) is R's NA, not refused (see
+        #: :meth:`missing_summaries_are_na`)
+        self.missing_summaries_na = False
 
     def transform_state(self, call: Call, x: np.ndarray, learn) -> Any:
         """The parameters of the stateful transform ``call`` on input ``x``: learned from ``x``'s finite values
@@ -331,6 +334,17 @@ class Evaluator:
             yield
         finally:
             self.data.recording = before
+
+    @contextmanager
+    def missing_summaries_are_na(self) -> Iterator[None]:
+        """Evaluate with a summary of values that has a missing one (``median(x)`` without ``na.rm``) NA, as R's,
+        where a formula's term refuses it: in a ``subset=`` condition R's three-valued logic keeps rows with it
+        (``x > median(x) | g == "a"`` is TRUE where g is "a")."""
+        before, self.missing_summaries_na = self.missing_summaries_na, True
+        try:
+            yield
+        finally:
+            self.missing_summaries_na = before
 
     def _collect(self, call: Call, values: np.ndarray, learn) -> None:
         """Mode "collect": keep this chunk's ``values`` for ``learn``, which decides ``call``'s parameters from

@@ -9,7 +9,9 @@ TRUE, then drops the rows with a missing value (``na.omit``).  So
 * a row outside the subset is neither used nor counted as dropped, and its values are never checked (a
   negative count there is no error);
 * a row where the condition is NA becomes a row of missing values: dropped, and counted as dropped for a
-  missing value.
+  missing value;
+* a summary of a column with missing values (``median(x)`` without ``na.rm``) is NA in a condition, as R's,
+  where a term of the formula refuses it: ``x > median(x) | g == "a"`` keeps the rows where g is "a".
 
 A subset is a condition written in R, ``"age > 30 & sex == 'F'"``, evaluated on the data by the formula's own
 evaluator (never as Python: nothing in it can run code, and it is bounded by the same limits as a formula);
@@ -143,7 +145,7 @@ def subset_rows(subset: Subset, ev: Evaluator, index: pd.Index) -> tuple[np.ndar
 def _condition(subset: Subset, ev: Evaluator, n: int) -> np.ndarray:
     """The condition's value on every row, as 1/0/NaN."""
     try:
-        with ev.whole_columns():
+        with ev.whole_columns(), ev.missing_summaries_are_na():  # (R's NA: x > median(x) | g == "a" keeps rows)
             v = ev.eval(subset.node)
     except FormulaError as e:
         raise FormulaError(f"in subset {subset.text!r}: {e}") from e.__cause__

@@ -19,7 +19,8 @@ which gives the same double but where that loses digits: R's ``mean(c(1e20, 1, -
 1/3), ``var`` and ``sd`` divide by n - 1, ``median`` averages the two middle values of an even count.  A
 missing value without ``na.rm = TRUE`` -- R's NA, on which R's ``glm`` stops with "0 (non-NA) cases" -- is
 refused with a :class:`~glmstat.errors.DataError` naming the call, the column and the count of missing
-values, and so is a summary that is not a finite number (an infinite value, too few values).
+values, and so is a summary that is not a finite number (an infinite value, too few values).  In a ``subset=``
+condition such a summary is NA, as R's: R's three-valued logic keeps rows with it (``x > median(x) | g == "a"``).
 """
 
 from __future__ import annotations
@@ -197,6 +198,8 @@ class _Summary:
     value: Callable[["_Summary", Part], float | tuple[float, ...]]
     trim: float = 0.0
     probs: tuple[float, ...] = ()  # quantile()'s
+    #: a missing value without na.rm makes the summary NA, as R's, instead of refused (Evaluator.missing_summaries_na)
+    missing_is_na: bool = False
 
     @property
     def placeholder(self) -> float | tuple[float, ...]:
@@ -224,6 +227,8 @@ class _Summary:
     def of(self, part: Part) -> float | tuple[float, ...]:
         """The summary of ``part``'s values, or the error saying why there is none R's glm could use."""
         if part.missing and not self.na_rm and self.name != "length":
+            if self.missing_is_na and self.name != "quantile":  # (R's quantile() refuses them: so does glmstat)
+                return math.nan
             raise self.fail(f"{self.subject} {self.has} {part.missing:,} missing value(s) (NA or NaN) among "
                             f"{part.rows:,}, so {self.text} is NA, as in R, and would make every row of the model "
                             f"missing (R's glm stops: '0 (non-NA) cases'); write {self.removing_na} for the "
@@ -379,7 +384,12 @@ def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float | tuple
     learned from the column over every row (kept for new data and for each chunk of streamed data), or, while
     streamed data are gathered, recorded and this chunk's own value returned for the time being."""
     if s.call in ev.state and ev.mode != "collect":  # (the same call twice in a formula: one value)
-        return ev.state[s.call]
+        known = ev.state[s.call]
+        # (a subset's NA, learned first, is no value for a term of the formula: computed again, it is refused)
+        if ev.missing_summaries_na or ev.mode == "apply" or not (isinstance(known, float) and math.isnan(known)):
+            return known
+    if ev.missing_summaries_na:
+        s = replace(s, missing_is_na=True)
     constant, columns, any_column = Part(), Part(), False
     with ev.whole_columns():  # (a summary's value for a row is not that row's: no missing value of it drops the row)
         for node in nodes:  # (one argument at a time: many arguments hold one column at most)

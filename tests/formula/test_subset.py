@@ -66,6 +66,16 @@ def test_a_missing_condition_drops_the_row_and_counts_it():
     assert fit.dropped_by == {"subset Solar.R > 150": 7}
 
 
+def test_a_summary_of_missing_values_is_na_in_the_condition_only():
+    # R: quantile() of a column with missing values stops whatever follows (median() is NA, see the fixture);
+    # in a term of the formula glmstat refuses the NA median, which would make every row missing
+    aq = DATA["aq"]
+    with pytest.raises(gs.DataError, match=r"^quantile\(Ozone, 0.5\): Ozone has 37 missing value"):
+        gs.glm("Wind ~ Temp", aq, subset="Ozone > quantile(Ozone, 0.5) | Month == 5")
+    with pytest.raises(gs.DataError, match=r"^median\(Ozone\): Ozone has 37 missing value"):
+        gs.glm("Wind ~ I(Temp - median(Ozone))", aq, subset="Ozone > median(Ozone) | Month == 5")
+
+
 def test_values_are_the_condition():
     ref = next(r for r in REF if r["subset"] == "Solar.R > 150")
     aq = DATA["aq"]
