@@ -60,6 +60,9 @@ class _VarInfo:
     suffixes: tuple = ()
     full_levels: list = field(default_factory=list)  # each chunk's level tuple (a factor)
     present: set = field(default_factory=set)  # labels present in the rows kept
+    #: labels present in any row, those subset= leaves out and those dropped for a missing value too (R's factor()
+    #: keeps them, and relevel(x, ref = 2) counts them): for relevel() by position only
+    used: set = field(default_factory=set)
     ordered: bool = False
     contrasts: str | None = None
     keep_unused: bool = False
@@ -74,6 +77,7 @@ class _VarInfo:
             if not self.full_levels or t != self.full_levels[-1]:
                 self.full_levels.append(t)
         self.present |= other.present
+        self.used |= other.used
         self.ordered = self.ordered or other.ordered
 
 
@@ -175,6 +179,10 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
             out.variables[node] = _VarInfo("factor", full_levels=[tuple(v.levels)],
                                            present={label_text(lv) for lv, p in zip(v.levels, present) if p},
                                            ordered=v.ordered, contrasts=v.contrasts, keep_unused=v.keep_unused)
+            if any(not isinstance(r, Str) for r in _relevel_refs(node)):
+                used = np.zeros(len(v.levels), dtype=bool)
+                used[v.codes[v.codes >= 0]] = True
+                out.variables[node].used = {label_text(lv) for lv, u in zip(v.levels, used) if u}
         elif isinstance(v, NumMat):
             out.variables[node] = _VarInfo("matrix", v.values.shape[1], v.suffixes)
         else:
@@ -283,7 +291,8 @@ def _merge_levels(info: _VarInfo, label: str, node: Node | None = None) -> tuple
     relevel() with a quoted level puts that level first, as on all the rows at once; a position (``ref =
     2``) counts in levels that only all the rows have, so chunks that disagree on the levels are refused, and
     so is a position counting a level no row uses (a chunk keeps a factor's unused levels, which carry a
-    categorical's order here; factor() drops them from all the rows before relevel() counts).
+    categorical's order here; factor() drops them from all the rows before relevel() counts).  The rows that
+    subset= leaves out and those dropped for a missing value count: R's relevel() sees every row.
     """
     first = info.full_levels[0]
     refs = _relevel_refs(node) if node is not None else []
@@ -292,7 +301,7 @@ def _merge_levels(info: _VarInfo, label: str, node: Node | None = None) -> tuple
         candidates = list(first)
         counted = max((int(r.value) if isinstance(r, Num) and 1 <= r.value <= len(first) else len(first)
                        for r in refs if not isinstance(r, Str)), default=0)
-        if any(label_text(lv) not in info.present for lv in first[:counted]):
+        if any(label_text(lv) not in info.used for lv in first[:counted]):
             raise DataError(f"{shown(label)}: relevel() with a level's position needs the levels of all the rows, "
                             "and some levels it counts are used by no row; name the level, ref = \"b\", or give "
                             "the order with factor(x, levels = c(...))")

@@ -155,6 +155,19 @@ def test_streamed_fits_are_the_in_memory_fit(ref, kind, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_streamed_relevel_by_position_counts_the_rows_left_out(kind, tmp_path):
+    # R: relevel(factor(cyl), ref = 2) on every row puts 6 first, which the subset then leaves unused (each
+    # 16-row chunk holds the three levels: the chunks agree on them)
+    from streamed_cases import as_streamed
+
+    ref = next(r for r in REF if "relevel" in r["formula"])
+    fit = _fit(ref, data=as_streamed(DATA["mt"], kind, tmp_path, rows=16))
+    assert [r_coef_name(n) for n in fit.coef.index] == ref["coef_names"]
+    assert list(np.asarray(fit.rows_used) + 1) == ref["rows_used"]
+    assert_close(fit.coef, ref["coef"], rtol=1e-7)
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
 def test_streamed_data_take_a_condition_only(kind, tmp_path):
     from streamed_cases import as_streamed
 
