@@ -222,8 +222,8 @@ def call_as_numeric(ev: "Evaluator", call: Call) -> Value:
     return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else float(x)
 
 
-#: as.character() writes at most this many texts per design column the limits allow
-_TEXTS_PER_COLUMN = 20
+#: as.character() and paste() write at most this many texts per design column the limits allow
+TEXTS_PER_COLUMN = 20
 
 
 def call_as_character(ev: "Evaluator", call: Call) -> FactorVec:
@@ -232,10 +232,10 @@ def call_as_character(ev: "Evaluator", call: Call) -> FactorVec:
     (``"10"`` before ``"9"``), not as numbers as ``factor(x)`` sorts them.  Only the distinct values are written,
     never a text a row."""
     f = as_factor(ev.eval(bind(call, ("x",))["x"]), call)
-    bound = _TEXTS_PER_COLUMN * ev.limits.max_columns
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     if len(f.levels) > bound:  # (R's 15-digit text of a number takes microseconds: a million took 5 s)
         raise call_error(call, f"it would write the texts of {len(f.levels):,} distinct values, more than {bound:,} "
-                         f"({_TEXTS_PER_COLUMN} times the limit max_columns: a factor of so many levels cannot be a "
+                         f"({TEXTS_PER_COLUMN} times the limit max_columns: a factor of so many levels cannot be a "
                          "model term); compare the values themselves, or raise max_columns")
     texts = [r_text(level) for level in f.levels]
     levels = tuple(sorted(set(texts)))  # (code-point order, as R's in the C locale; alike texts are one level)

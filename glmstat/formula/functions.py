@@ -27,6 +27,7 @@ from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, w
 from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .number_functions import NUMBER_FUNCTIONS
+from .text_functions import TEXT_FUNCTIONS
 from .factor_functions import (call_C, call_as_character, call_as_integer, call_as_numeric, call_droplevels,
                                call_relevel, call_unclass, factor_call)
 from .interval_functions import call_cut
@@ -302,6 +303,7 @@ BUILTINS: dict[str, Builtin] = {
     **SUMMARY_FUNCTIONS,
     **DISTRIBUTION_FUNCTIONS,
     **NUMBER_FUNCTIONS,
+    **TEXT_FUNCTIONS,
     "droplevels": call_droplevels,
 }
 

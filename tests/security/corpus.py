@@ -864,6 +864,10 @@ BOMBS = _cases("bomb", [
     ("ok-choose-signif-1m", FIT, "y ~ lchoose(abs(x) * 100, 7) + signif(z, abs(x) * 30)", {"data": "distinct_1m"}),
     ("ok-choose-large-k-1m", FIT, "y ~ I(choose(abs(x) * 1000, 45) > 1)", {"data": "distinct_1m"}),
     # as.character() of a million distinct numbers: refused before it writes a text each (it took 5 s)
+    ("paste-distinct-1m", REFUSE, "y ~ I(paste(x, z) == '1 2')", {"data": "distinct_1m",
+                                                                   "match": "1,000,000 distinct values"}),
+    ("paste-combinations-1m", REFUSE, "y ~ I(paste(round(x, 2), round(z, 2)) == '1 2')",
+     {"data": "distinct_1m", "match": "combinations, more texts"}),
     ("as-character-distinct-1m", REFUSE, "y ~ I(as.character(x) == '1')", {"data": "distinct_1m",
                                                                           "match": "texts of 1,000,000 distinct"}),
     ("sum-of-long-sequence", REFUSE, "y ~ I(x/sum(1:1e12))", {"match": "max_length"}),

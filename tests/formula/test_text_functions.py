@@ -1,0 +1,80 @@
+"""R's ``paste()`` and ``paste0()`` in formulas: each row's text (numbers as R's as.character writes them,
+TRUE/FALSE, NaN) and fits whose model frame makes a factor of them, levels sorted as text, against R 4.2
+(tests/fixtures/text_functions, made by scripts/make_text_functions.R); the texts are written for the
+combinations the rows take only, and bounded."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close, assert_fit_is_r_s
+from glmstat.formula.evaluate import DataColumns, Evaluator
+from glmstat.formula.frame import column_names
+from glmstat.formula.limits import DEFAULT_LIMITS
+from glmstat.formula.parser import parse_expression
+from glmstat.formula.values import label_text
+
+REF = json.loads((FIXTURES / "text_functions" / "ref.json").read_text())
+DATA = {"mt": pd.read_csv(FIXTURES / "data" / "mtcars.csv"), "aq": pd.read_csv(FIXTURES / "data" / "airquality.csv"),
+        "es": pd.read_csv(FIXTURES / "data" / "esoph.csv")}
+FAMILIES = {"binomial": gs.Binomial(), "poisson": gs.Poisson(), "gaussian": gs.Gaussian()}
+
+
+def _texts(expr: str, data: pd.DataFrame) -> list[str]:
+    names, positions = column_names(data)
+    ev = Evaluator(DataColumns(data, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
+    f = ev.eval(parse_expression(expr))
+    return [label_text(f.levels[c]) for c in f.codes]
+
+
+@pytest.mark.parametrize("expr", list(REF["texts"]))
+def test_each_row_s_text_is_r_s(expr):
+    assert _texts(expr, DATA["mt"]) == REF["texts"][expr]
+
+
+@pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
+def test_fits_using_them_are_r_s(ref):
+    fit = assert_fit_is_r_s(ref, DATA[ref["data"]], FAMILIES[ref["family"]])
+    assert_close([fit.deviance], [ref["deviance"]], rtol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
+    from streamed_cases import as_streamed
+
+    formula = REF["fits"][0]["formula"]
+    mem = gs.glm(formula, DATA["mt"])
+    streamed = gs.glm(formula, as_streamed(DATA["mt"], kind, tmp_path, rows=5))
+    assert list(streamed.coef.index) == list(mem.coef.index)
+    assert_close(streamed.coef, mem.coef.to_numpy(), rtol=1e-9)
+
+
+def test_new_rows_take_the_fit_s_levels():
+    fit = gs.glm(REF["fits"][0]["formula"], DATA["mt"])
+    new = DATA["mt"].iloc[[0, 2, 4]]
+    assert_close(fit.predict(new), fit.fitted_values.to_numpy()[[0, 2, 4]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("formula, match", [
+    ('mpg ~ paste(cyl, collapse = "")', "one text of every row"),
+    ("mpg ~ paste0(cyl, sep = '-')", "unknown argument 'sep'"),
+    ("mpg ~ paste(cyl, sep = 1)", "sep must be a string"),
+])
+def test_refusals(formula, match):
+    with pytest.raises(gs.FormulaError, match=match):
+        gs.glm(formula, DATA["mt"])
+
+
+def test_combinations_are_bounded_before_their_texts_are_written():
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"y": rng.normal(size=3000), "a": rng.normal(size=3000), "b": rng.normal(size=3000)})
+    limits = gs.FormulaLimits(max_columns=100)  # (20 x 100 = 2,000 texts at most)
+    with pytest.raises(gs.FormulaError, match="distinct values, more texts than 2,000"):
+        gs.glm("y ~ I(paste(a, b) == 'x')", d, limits=limits)
+    with pytest.raises(gs.FormulaError, match="combinations, more texts than 2,000"):
+        gs.glm("y ~ I(paste(round(a, 2), round(b, 2)) == 'x')", d, limits=limits)
