@@ -57,7 +57,7 @@ def test_the_call_shows_the_expressions_as_r_deparses_them(ref):
     text = " ".join(str(_fit(ref).summary()).split())
     tags = [t for t in ("weights", "offset") if ref.get(t)]
     for tag, expression in zip(tags, ref["call_arguments"] if isinstance(ref["call_arguments"], list)
-                               else [ref["call_arguments"]]):
+                               else [ref["call_arguments"]], strict=True):
         assert f"{tag} = {expression}" in text
 
 
