@@ -165,24 +165,27 @@ def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarr
                         terms: tuple[tuple[str, tuple[int, ...]], ...], response: str,
                         intercept: str | None, factors: tuple[FactorContrasts, ...] = (),
                         estimate: np.ndarray | None = None,
-                        rows_used: Callable[[], pd.Index] | None = None) -> SeparationInfo | None:
+                        rows_used: Callable[[], pd.Index] | None = None,
+                        earlier: np.ndarray | None = None) -> SeparationInfo | None:
     """The separation a diverging fit of streamed rows shows, checked over the rows (a pass for the columns'
     scales, one per cut of the direction tried); None when neither the next Fisher-scoring ``step`` from the
-    estimate nor the ``estimate`` itself separates.
+    estimate, the ``estimate`` itself nor an ``earlier`` step separates.
 
     ``binomial``: a binomial response (else counts whose means tend to 0); ``kept``: the columns not aliased;
     ``terms``: (label, columns) of each term, to describe the separated rows of counts; ``factors``: the terms
     coded by contrasts, whose levels may describe them.  The estimate is the direction tried when the fit has
     run so far along the separating direction (coefficients of 1e15) that the step is rounding noise.
     ``rows_used()``: the labels of the rows in the blocks' order, to name separated rows of counts that no
-    level describes (as in memory).
+    level describes (as in memory).  ``earlier``: a step the fit took on its way down, tried last (0 in the columns
+    not kept then, which may be kept now), for a fit that left the separating direction
+    (``degenerate._step_into_lowest``).
     """
     scale = fold(source, _column_abs_max, np.maximum, np.zeros(kept.size))
     found = None
-    for direction in (step, estimate):
+    for direction, kept_then in ((step, kept), (estimate, kept), (earlier, np.ones_like(kept))):
         if direction is not None and found is None:
-            found = _check(source, binomial, np.where(kept & np.isfinite(direction), direction, 0.0), scale, names,
-                           terms, intercept)
+            found = _check(source, binomial, np.where(kept_then & np.isfinite(direction), direction, 0.0), scale,
+                           names, terms, intercept)
     if found is None:
         return None
     d, support, tally, described = found
