@@ -1,4 +1,6 @@
-"""R's ``paste(..., sep = " ")`` and ``paste0(...)`` as a model reads them: each argument's values as R's
+"""R's text functions as a model reads them: ``toupper``, ``tolower``, ``trimws``, ``substr`` and ``nchar``
+of each distinct text (R's case mapping of ASCII; Python's beyond, as R's in a UTF-8 locale), and
+``paste(..., sep = " ")`` and ``paste0(...)``: each argument's values as R's
 ``as.character`` writes them (a factor's labels, numbers to 15 significant digits, ``TRUE``), joined row by
 row, which the model frame makes a factor whose levels are sorted as text -- ``factor(paste(cyl, gear))``, a
 group of two columns as one factor.
@@ -87,5 +89,77 @@ def _paste(sep_default: str | None) -> Builtin:
     return apply
 
 
+def _recoded(value: Value, call: Call, ev: "Evaluator", fn) -> Value:
+    """``fn`` applied to each distinct text of ``value`` (a column's, as R's as.character writes them, bounded as
+    paste()'s), the results that coincide made one level, sorted as text; one value gives one text."""
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
+    codes, texts = _texts(value, call, bound)
+    if codes is None:
+        return fn(texts[0])
+    out = [fn(t) for t in texts[:-1]]
+    levels = tuple(sorted(set(out)))
+    position = {t: k for k, t in enumerate(levels)}
+    remap = np.array([position[t] for t in out] + [-1], dtype=np.intp)
+    return FactorVec(remap[codes], levels)
+
+
+def _one_argument(call: Call) -> None:
+    if len(call.args) != 1 or call.kwargs:
+        raise call_error(call, "takes one argument, x")
+
+
+def _case(fn) -> Builtin:
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        _one_argument(call)
+        return _recoded(ev.eval(call.args[0]), call, ev, fn)
+    return apply
+
+
+_WHICH = {"both": str.strip, "left": str.lstrip, "right": str.rstrip}
+
+
+def _trimws(ev: "Evaluator", call: Call) -> Value:
+    """R's ``trimws(x, which = "both")``: white space (space, tab, newline, carriage return) trimmed."""
+    kw = dict(call.kwargs)
+    if len(call.args) != 1 or set(kw) - {"which"}:
+        raise call_error(call, "takes x and which = \"both\", \"left\" or \"right\"")
+    which = ev.eval(kw["which"]) if "which" in kw else "both"
+    if which not in _WHICH:
+        raise call_error(call, f"which must be \"both\", \"left\" or \"right\", got {shown(which)}")
+    strip = _WHICH[which]
+    return _recoded(ev.eval(call.args[0]), call, ev, lambda t: strip(t, " \t\n\r"))
+
+
+def _substr(ev: "Evaluator", call: Call) -> Value:
+    """R's ``substr(x, start, stop)``: characters start to stop (counted from 1; start below 1 read as 1), of
+    numbers written in the formula."""
+    if len(call.args) + len(call.kwargs) != 3 or set(dict(call.kwargs)) - {"x", "start", "stop"}:
+        raise call_error(call, "takes x, start and stop")
+    args = dict(zip(("x", "start", "stop"), call.args)) | dict(call.kwargs)
+    bounds = []
+    for what in ("start", "stop"):
+        v = ev.eval(args[what])
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+            raise call_error(call, f"{what} must be a finite number written in the formula")
+        bounds.append(int(max(min(v, 2.0**31), -2.0**31)))  # (R truncates them to integers)
+    start, stop = max(bounds[0], 1), bounds[1]
+    return _recoded(ev.eval(args["x"]), call, ev, lambda t: t[start - 1:stop] if stop >= start else "")
+
+
+def _nchar(ev: "Evaluator", call: Call) -> Value:
+    """R's ``nchar(x)``: the number of characters of each value's text (NA where it is missing)."""
+    _one_argument(call)
+    value = ev.eval(call.args[0])
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
+    codes, texts = _texts(value, call, bound)
+    if codes is None:
+        return float(len(texts[0]))
+    lengths = np.array([len(t) for t in texts[:-1]] + [np.nan], dtype=float)
+    return NumVec(lengths[codes])
+
+
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
-TEXT_FUNCTIONS: dict[str, Builtin] = {"paste": _paste(" "), "paste0": _paste(None)}
+TEXT_FUNCTIONS: dict[str, Builtin] = {
+    "paste": _paste(" "), "paste0": _paste(None), "toupper": _case(str.upper), "tolower": _case(str.lower),
+    "trimws": _trimws, "substr": _substr, "nchar": _nchar,
+}

@@ -1,4 +1,5 @@
-"""R's ``paste()`` and ``paste0()`` in formulas: each row's text (numbers as R's as.character writes them,
+"""R's ``paste()``, ``paste0()``, ``toupper()``, ``tolower()``, ``trimws()``, ``substr()`` and ``nchar()`` in
+formulas: each row's text (numbers as R's as.character writes them,
 TRUE/FALSE, NaN) and fits whose model frame makes a factor of them, levels sorted as text, against R 4.2
 (tests/fixtures/text_functions, made by scripts/make_text_functions.R); the texts are written for the
 combinations the rows take only, and bounded."""
@@ -35,6 +36,22 @@ def _texts(expr: str, data: pd.DataFrame) -> list[str]:
 @pytest.mark.parametrize("expr", list(REF["texts"]))
 def test_each_row_s_text_is_r_s(expr):
     assert _texts(expr, DATA["mt"]) == REF["texts"][expr]
+
+
+#: awkward texts (spaces, a tab and a newline, an empty string) beside numbers, as R read them
+TX = pd.read_csv(FIXTURES / "text_functions" / "data.csv", keep_default_na=False, dtype={"s": str})
+
+
+@pytest.mark.parametrize("expr", list(REF["texts_tx"]))
+def test_text_functions_give_r_s_texts(expr):
+    assert _texts(expr, TX) == REF["texts_tx"][expr]
+
+
+@pytest.mark.parametrize("expr", list(REF["nchars_tx"]))
+def test_nchar_is_r_s(expr):
+    names, positions = column_names(TX)
+    ev = Evaluator(DataColumns(TX, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
+    assert ev.eval(parse_expression(expr)).values.tolist() == REF["nchars_tx"][expr]
 
 
 @pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
