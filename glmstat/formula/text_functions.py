@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._arguments import shown
-from .call_arguments import Builtin, call_error
+from .call_arguments import Builtin, bind, call_error
 from .factor_functions import TEXTS_PER_COLUMN, as_factor
 from .nodes import Call
 from .values import FactorVec, NumVec, Value, r_text
@@ -133,9 +133,7 @@ def _trimws(ev: "Evaluator", call: Call) -> Value:
 def _substr(ev: "Evaluator", call: Call) -> Value:
     """R's ``substr(x, start, stop)``: characters start to stop (counted from 1; start below 1 read as 1), of
     numbers written in the formula."""
-    if len(call.args) + len(call.kwargs) != 3 or set(dict(call.kwargs)) - {"x", "start", "stop"}:
-        raise call_error(call, "takes x, start and stop")
-    args = dict(zip(("x", "start", "stop"), call.args)) | dict(call.kwargs)
+    args = bind(call, ("x", "start", "stop"), required=3)
     bounds = []
     for what in ("start", "stop"):
         v = ev.eval(args[what])
