@@ -28,8 +28,8 @@ def load_data(name: str) -> pd.DataFrame:
     return pd.read_csv(FIXTURES / "data" / f"{name}.csv")
 
 
-def expression_values(data: pd.DataFrame, expr: str) -> np.ndarray:
-    """glmstat's values of the formula expression ``expr`` on every row of ``data`` (as a model is fitted)."""
+def expression_value(data: pd.DataFrame, expr: str):
+    """glmstat's value of the formula expression ``expr`` on the rows of ``data`` (as a model is fitted)."""
     from glmstat.formula.evaluate import DataColumns, Evaluator
     from glmstat.formula.frame import column_names
     from glmstat.formula.limits import DEFAULT_LIMITS
@@ -37,7 +37,12 @@ def expression_values(data: pd.DataFrame, expr: str) -> np.ndarray:
 
     names, positions = column_names(data)
     ev = Evaluator(DataColumns(data, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
-    return np.asarray(ev.eval(parse_expression(expr)).values, dtype=float)
+    return ev.eval(parse_expression(expr))
+
+
+def expression_values(data: pd.DataFrame, expr: str) -> np.ndarray:
+    """The numbers of :func:`expression_value`."""
+    return np.asarray(expression_value(data, expr).values, dtype=float)
 
 
 def r_double(text: str) -> float:

@@ -113,3 +113,16 @@ def unary(fn: Callable[[np.ndarray], Any]) -> Builtin:
         with np.errstate(all="ignore"):
             return column_or_number(fn(np.asarray(x, dtype=float)), [x])
     return apply
+
+
+def binary(fn: Callable[[np.ndarray, np.ndarray], Any], params: tuple[str, str]) -> Builtin:
+    """R's ``f(a, b)`` of two numerics (each a column or a number, broadcast against the other), computed by
+    ``fn`` on two float arrays of one dimension (numpy's warnings silenced, as for :func:`unary`)."""
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        a = bind(call, params, required=2)
+        x, y = (numeric(ev.eval(a[p]), call, p) for p in params)
+        xs, ys = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        with np.errstate(all="ignore"):
+            r = np.asarray(fn(np.array(xs, dtype=float, ndmin=1), np.array(ys, dtype=float, ndmin=1)), dtype=float)
+        return column_or_number(r.reshape(xs.shape), [x, y])
+    return apply

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .._scipy import special
-from .call_arguments import Builtin, bind, column_or_number, flag, numeric, unary
+from .call_arguments import Builtin, bind, binary, column_or_number, flag, numeric, unary
 from .nodes import Call
 from .values import Value
 
@@ -95,15 +95,6 @@ def _qlogis(p, m, s, lower, log):
     return np.where(s > 0, m + s * z, np.where(s == 0, m, np.nan))
 
 
-def _binary(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Builtin:
-    def apply(ev: "Evaluator", call: Call) -> Value:
-        a = bind(call, ("a", "b"), required=2)
-        values = [numeric(ev.eval(a[p]), call, p) for p in ("a", "b")]
-        with np.errstate(all="ignore"):
-            return column_or_number(fn(*(np.asarray(v, dtype=float) for v in values)), values)
-    return apply
-
-
 def _pole(x: np.ndarray) -> np.ndarray:
     """0 and the negative integers: the poles of the gamma function."""
     return (x <= 0) & (x == np.floor(x))
@@ -147,6 +138,6 @@ DISTRIBUTION_FUNCTIONS: dict[str, Builtin] = {
     "plogis": _distribution(("q",) + _LOGISTIC, (0.0, 1.0), ("lower.tail", "log.p"), _plogis),
     "qlogis": _distribution(("p",) + _LOGISTIC, (0.0, 1.0), ("lower.tail", "log.p"), _qlogis),
     "gamma": unary(_gamma), "lgamma": unary(_lgamma), "digamma": unary(_digamma),
-    "trigamma": unary(_trigamma), "beta": _binary(_on_positive(lambda a, b: special.beta(a, b))),
-    "lbeta": _binary(_on_positive(lambda a, b: special.betaln(a, b))),
+    "trigamma": unary(_trigamma), "beta": binary(_on_positive(lambda a, b: special.beta(a, b)), ("a", "b")),
+    "lbeta": binary(_on_positive(lambda a, b: special.betaln(a, b)), ("a", "b")),
 }

@@ -19,12 +19,12 @@ from .contrasts import CONTRASTS
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
 from .values import (DoubleLevels, FactorVec, NumVec, Value, factor_from_labels, label_text, level_sort_key,
-                     level_texts, levels_with_texts, number_level_key, reads_as_number, r_text)
+                     level_texts, levels_with_texts, number_level_key, reads_as_number)
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["LEVEL_CODE_CALLS", "as_factor", "call_C", "call_as_character", "call_as_integer", "call_as_numeric",
+__all__ = ["LEVEL_CODE_CALLS", "as_factor", "call_C", "call_as_integer", "call_as_numeric",
            "call_relevel", "call_unclass", "drop_unused", "factor_call", "merge_chunk_levels", "refuse_inexact"]
 
 
@@ -220,28 +220,6 @@ def call_as_numeric(ev: "Evaluator", call: Call) -> Value:
         return _level_codes(ev, call, v)
     x = numeric(v, call)
     return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else float(x)
-
-
-#: as.character() and paste() write at most this many texts per design column the limits allow
-TEXTS_PER_COLUMN = 20
-
-
-def call_as_character(ev: "Evaluator", call: Call) -> FactorVec:
-    """R's ``as.character(x)`` as a model reads it: the values' texts (R's as.character: 15 significant digits,
-    ``1e+05``, ``TRUE``; a factor's labels), which the model frame makes a factor whose levels are sorted as text
-    (``"10"`` before ``"9"``), not as numbers as ``factor(x)`` sorts them.  Only the distinct values are written,
-    never a text a row."""
-    f = as_factor(ev.eval(bind(call, ("x",))["x"]), call)
-    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
-    if len(f.levels) > bound:  # (R's 15-digit text of a number takes microseconds: a million took 5 s)
-        raise call_error(call, f"it would write the texts of {len(f.levels):,} distinct values, more than {bound:,} "
-                         f"({TEXTS_PER_COLUMN} times the limit max_columns: a factor of so many levels cannot be a "
-                         "model term); compare the values themselves, or raise max_columns")
-    texts = [r_text(level) for level in f.levels]
-    levels = tuple(sorted(set(texts)))  # (code-point order, as R's in the C locale; alike texts are one level)
-    position = {t: k for k, t in enumerate(levels)}
-    remap = np.array([position[t] for t in texts] + [-1], dtype=np.intp)
-    return FactorVec(remap[f.codes], levels)
 
 
 def call_as_integer(ev: "Evaluator", call: Call) -> Value:

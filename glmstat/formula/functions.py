@@ -28,8 +28,8 @@ from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .number_functions import NUMBER_FUNCTIONS
 from .text_functions import TEXT_FUNCTIONS
-from .factor_functions import (call_C, call_as_character, call_as_integer, call_as_numeric, call_droplevels,
-                               call_relevel, call_unclass, factor_call)
+from .factor_functions import (call_C, call_as_integer, call_as_numeric, call_droplevels, call_relevel, call_unclass,
+                               factor_call)
 from .interval_functions import call_cut
 from .nodes import Call
 from .rounding import r_round
@@ -293,7 +293,6 @@ BUILTINS: dict[str, Builtin] = {
     "np.maximum": _binary_numeric(np.maximum), "np.clip": _clip, "np.where": _where,
     "pmin": _pminmax(np.minimum), "pmax": _pminmax(np.maximum), "ifelse": _ifelse,
     "as.numeric": call_as_numeric, "as.double": call_as_numeric, "as.integer": call_as_integer, "unclass": call_unclass,
-    "as.character": call_as_character,
     "I": _identity, "c": _c, "seq": _seq, "seq_len": _seq_len,
     "factor": factor_call(False), "as.factor": factor_call(False, keep_factor=True), "ordered": factor_call(True),
     "as.ordered": factor_call(True, keep_factor=True), "C": call_C, "relevel": call_relevel, "cut": call_cut,

@@ -18,12 +18,12 @@ Each gives R's value where R's is not the textbook formula's (R's nmath sources 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._scipy import special
-from .call_arguments import Builtin, bind, call_error, column_or_number, flag, numeric, unary
+from .call_arguments import Builtin, bind, binary, call_error, column_or_number, flag, numeric, unary
 from .nodes import Call
 from .values import FactorVec, NumVec, Value, label_text
 
@@ -111,16 +111,6 @@ def _lfastchoose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
 def _is_int_vec(x: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return np.abs(x - np.rint(x)) <= 1e-7 * np.maximum(1.0, np.abs(x))
-
-
-def _binary(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], params: tuple[str, str]) -> Builtin:
-    def apply(ev: "Evaluator", call: Call) -> Value:
-        a = bind(call, params, required=2)
-        x, y = (numeric(ev.eval(a[p]), call, p) for p in params)
-        xs, ys = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-        r = fn(np.array(xs, dtype=float, ndmin=1), np.array(ys, dtype=float, ndmin=1))
-        return column_or_number(r.reshape(xs.shape), [x, y])
-    return apply
 
 
 def _pole(x: np.ndarray) -> np.ndarray:
@@ -294,7 +284,7 @@ def _xor(ev: "Evaluator", call: Call) -> Value:
 
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
 NUMBER_FUNCTIONS: dict[str, Builtin] = {
-    "choose": _binary(_choose_vec, ("n", "k")), "lchoose": _binary(_lchoose_vec, ("n", "k")),
+    "choose": binary(_choose_vec, ("n", "k")), "lchoose": binary(_lchoose_vec, ("n", "k")),
     "factorial": unary(_factorial), "lfactorial": unary(_lfactorial),
     "signif": _signif,
     "sinpi": unary(_sinpi), "cospi": unary(_cospi), "tanpi": unary(_tanpi),

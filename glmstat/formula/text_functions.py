@@ -1,5 +1,7 @@
-"""R's text functions as a model reads them: ``toupper``, ``tolower``, ``trimws``, ``substr`` and ``nchar``
-of each distinct text (R's case mapping of ASCII; Python's beyond, as R's in a UTF-8 locale), and
+"""R's text functions as a model reads them: ``as.character`` (the values' texts, which the model frame makes a
+factor whose levels are sorted as text, ``"10"`` before ``"9"``, not as numbers as ``factor(x)`` sorts them),
+``toupper``, ``tolower``, ``trimws``, ``substr`` and ``nchar`` of each distinct text (R's case mapping of ASCII;
+Python's beyond, as R's in a UTF-8 locale), and
 ``paste(..., sep = " ")`` and ``paste0(...)``: each argument's values as R's
 ``as.character`` writes them (a factor's labels, numbers to 15 significant digits, ``TRUE``), joined row by
 row, which the model frame makes a factor whose levels are sorted as text -- ``factor(paste(cyl, gear))``, a
@@ -21,7 +23,7 @@ import numpy as np
 
 from .._arguments import shown
 from .call_arguments import Builtin, bind, call_error
-from .factor_functions import TEXTS_PER_COLUMN, as_factor
+from .factor_functions import as_factor
 from .nodes import Call
 from .values import FactorVec, NumVec, Value, r_text
 
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
     from .evaluate import Evaluator
 
 __all__ = ["TEXT_FUNCTIONS"]
+
+#: the texts a function writes for one argument, or for the combinations of paste()'s, at most this many times
+#: the design columns the limits allow (R's 15-digit text of a number takes microseconds: a million took 5 s)
+TEXTS_PER_COLUMN = 20
 
 
 def _texts(value: Value, call: Call, bound: int) -> tuple[np.ndarray | None, list[str]]:
@@ -43,9 +49,9 @@ def _texts(value: Value, call: Call, bound: int) -> tuple[np.ndarray | None, lis
     missing = "NaN" if isinstance(value, NumVec) and not value.logical else "NA"
     f = as_factor(value, call)
     if len(f.levels) > bound:
-        raise call_error(call, f"an argument has {len(f.levels):,} distinct values, more texts than {bound:,} "
-                         f"({TEXTS_PER_COLUMN} times the limit max_columns: a factor of so many levels cannot be a "
-                         "model term); raise max_columns")
+        raise call_error(call, f"it would write the texts of {len(f.levels):,} distinct values, more texts than "
+                         f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns: a factor of so many levels "
+                         "cannot be a model term); compare the values themselves, or raise max_columns")
     codes = np.where(f.codes >= 0, f.codes, len(f.levels))
     return codes, [r_text(lv) for lv in f.levels] + [missing]
 
@@ -103,15 +109,10 @@ def _recoded(value: Value, call: Call, ev: "Evaluator", fn) -> Value:
     return FactorVec(remap[codes], levels)
 
 
-def _one_argument(call: Call) -> None:
-    if len(call.args) != 1 or call.kwargs:
-        raise call_error(call, "takes one argument, x")
-
-
-def _case(fn) -> Builtin:
+def _each_text(fn) -> Builtin:
+    """R's ``f(x)`` of text: ``fn`` of each distinct text of x (:func:`_recoded`)."""
     def apply(ev: "Evaluator", call: Call) -> Value:
-        _one_argument(call)
-        return _recoded(ev.eval(call.args[0]), call, ev, fn)
+        return _recoded(ev.eval(bind(call, ("x",))["x"]), call, ev, fn)
     return apply
 
 
@@ -146,8 +147,7 @@ def _substr(ev: "Evaluator", call: Call) -> Value:
 
 def _nchar(ev: "Evaluator", call: Call) -> Value:
     """R's ``nchar(x)``: the number of characters of each value's text (NA where it is missing)."""
-    _one_argument(call)
-    value = ev.eval(call.args[0])
+    value = ev.eval(bind(call, ("x",))["x"])
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     codes, texts = _texts(value, call, bound)
     if codes is None:
@@ -158,6 +158,7 @@ def _nchar(ev: "Evaluator", call: Call) -> Value:
 
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
 TEXT_FUNCTIONS: dict[str, Builtin] = {
-    "paste": _paste(" "), "paste0": _paste(None), "toupper": _case(str.upper), "tolower": _case(str.lower),
+    "as.character": _each_text(lambda t: t), "paste": _paste(" "), "paste0": _paste(None),
+    "toupper": _each_text(str.upper), "tolower": _each_text(str.lower),
     "trimws": _trimws, "substr": _substr, "nchar": _nchar,
 }

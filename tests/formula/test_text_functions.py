@@ -13,11 +13,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, assert_fit_is_r_s
-from glmstat.formula.evaluate import DataColumns, Evaluator
-from glmstat.formula.frame import column_names
-from glmstat.formula.limits import DEFAULT_LIMITS
-from glmstat.formula.parser import parse_expression
+from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_value, expression_values
 from glmstat.formula.values import label_text
 
 REF = json.loads((FIXTURES / "text_functions" / "ref.json").read_text())
@@ -27,9 +23,7 @@ FAMILIES = {"binomial": gs.Binomial(), "poisson": gs.Poisson(), "gaussian": gs.G
 
 
 def _texts(expr: str, data: pd.DataFrame) -> list[str]:
-    names, positions = column_names(data)
-    ev = Evaluator(DataColumns(data, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
-    f = ev.eval(parse_expression(expr))
+    f = expression_value(data, expr)
     return [label_text(f.levels[c]) for c in f.codes]
 
 
@@ -49,9 +43,7 @@ def test_text_functions_give_r_s_texts(expr):
 
 @pytest.mark.parametrize("expr", list(REF["nchars_tx"]))
 def test_nchar_is_r_s(expr):
-    names, positions = column_names(TX)
-    ev = Evaluator(DataColumns(TX, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
-    assert ev.eval(parse_expression(expr)).values.tolist() == REF["nchars_tx"][expr]
+    assert expression_values(TX, expr).tolist() == REF["nchars_tx"][expr]
 
 
 @pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
