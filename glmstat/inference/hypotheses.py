@@ -46,7 +46,8 @@ from .fit_access import formula_limits
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["WaldTest", "wald_test", "hypothesis_matrix", "wald_quadratic", "singular_covariance_reason"]
+__all__ = ["WaldTest", "wald_test", "hypothesis_matrix", "wald_quadratic", "singular_covariance_reason",
+           "column_spellings"]
 
 _PLACEHOLDER = ".glmstat column {}"  # a backtick-quoted name no formula or data set uses
 _BRACKET = ".glmstat bracket {}"
@@ -215,6 +216,12 @@ def _r_alias(name: str, logical: bool = False) -> str | None:
         i = rb + 1
     alias = "".join(out)
     return alias if alias != name else None
+
+
+def column_spellings(names: Sequence[str]) -> dict[str, int]:
+    """Every spelling of the model's column ``names`` a user may write -- glmstat's (``sex[T.M]``), R's
+    (``sexM``, ``(Intercept)``) or in backticks -- to the column's position (ambiguous spellings left out)."""
+    return _Columns(names).spellings
 
 
 class _Columns:

@@ -923,6 +923,24 @@ class GLMResults:
 
         return hosmer_lemeshow(self, groups)
 
+    @returns_table
+    def dose_p(self, p: float | Sequence[float] = 0.5, cf: Sequence[str] | None = None) -> pd.DataFrame:
+        """The dose at which the fitted probability is ``p`` (the LD50 at 0.5), with its delta-method standard
+        error, as ``MASS::dose.p``: x_p = (g(p) - b0) / b1 for the coefficients ``cf`` (names of the
+        intercept's and the dose's; default the first two); DataFrame by p with ``dose`` and ``std_error``
+        (see :mod:`glmstat.inference.dose`)."""
+        from .dose import dose_p
+
+        return dose_p(self, p, cf)
+
+    def gamma_shape(self):
+        """The maximum-likelihood shape alpha of a Gamma fit and its standard error, as ``MASS::gamma.shape``
+        (``.dispersion`` is 1/alpha, for ``summary(dispersion=...)``); with ``convergence="R"`` MASS's own
+        iteration and printed numbers (see :mod:`glmstat.inference.gamma_shape`)."""
+        from .gamma_shape import gamma_shape
+
+        return gamma_shape(self)
+
     # -- presentation ----------------------------------------------------------------------------
     def summary(self, *, dispersion: float | None = None, correlation: bool = False, stars: bool = True,
                 digits: int = 4):

@@ -1,0 +1,87 @@
+"""The dose at which a fitted probability is reached, with its delta-method standard error, as
+``MASS::dose.p``.
+
+For a fit with linear predictor b0 + b1 x (the coefficients ``cf``, intercept first) and link g, the dose
+at probability p is
+
+    x_p = (g(p) - b0) / b1,
+
+with gradient d x_p / d(b0, b1) = -(1, x_p) / b1, so that
+
+    se(x_p) = sqrt(d' V d),   d = -(1, x_p) / b1,
+
+V the covariance of (b0, b1) (the fit's, scaled by its dispersion: a quasi-binomial fit's estimated one).
+With a log dose (``ldose``) the dose itself is 2^x_p or exp(x_p); the bounds of an interval transform, the
+standard error does not.  The LD50 is ``p = 0.5``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._arguments import shown, shown_items
+from ..errors import GLMStatError
+from .hypotheses import column_spellings
+
+if TYPE_CHECKING:
+    from .results import GLMResults
+
+__all__ = ["dose_p"]
+
+
+def _probabilities(p) -> np.ndarray:
+    vals = np.atleast_1d(np.asarray(p, dtype=object))
+    if vals.ndim != 1 or vals.size == 0 or vals.size > 10_000:
+        raise GLMStatError(f"p must be a probability or a list of 1 to 10,000 of them, got {shown(p)}")
+    out = np.empty(vals.size)
+    for i, v in enumerate(vals):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise GLMStatError(f"p must hold numbers, got {shown(v)}")
+        out[i] = float(v)
+    return out
+
+
+def _coefficients(fit: "GLMResults", cf: Sequence[str] | None) -> list[str]:
+    """The two coefficients' names, from glmstat's or R's spelling (``sex[F]`` or ``sexF``, ``(Intercept)``)."""
+    names = fit.column_names
+    if cf is None:
+        if len(names) < 2:
+            raise GLMStatError("the dose needs an intercept and a slope: this fit has fewer than two coefficients")
+        return names[:2]
+    if isinstance(cf, str) or not isinstance(cf, Sequence) or len(cf) != 2 or not all(isinstance(c, str)
+                                                                                     for c in cf):
+        raise GLMStatError(f"cf must name two coefficients, the intercept's and the dose's slope, got {shown(cf)}")
+    spellings = column_spellings(names)
+    for c in cf:
+        if c not in spellings:
+            raise GLMStatError(f"cf names {shown(c)}, which is not a coefficient of this fit (its coefficients: "
+                               f"{shown_items(names)})")
+    return [names[spellings[c]] for c in cf]
+
+
+def dose_p(fit: "GLMResults", p=0.5, cf: Sequence[str] | None = None) -> pd.DataFrame:
+    """The dose x_p of each probability ``p`` and its standard error (see the module docstring): a DataFrame
+    indexed by p with columns ``dose`` and ``std_error``; ``cf`` names the intercept's and the slope's
+    coefficients (default: the first two, as R's ``cf = 1:2``)."""
+    probs = _probabilities(p)
+    b0_name, b1_name = _coefficients(fit, cf)
+    coef, V = fit.coef, fit.vcov
+    b0, b1 = float(coef[b0_name]), float(coef[b1_name])
+    for name, b in ((b0_name, b0), (b1_name, b1)):
+        if not math.isfinite(b):
+            raise GLMStatError(f"the coefficient {name} is aliased (not estimable): no dose from it")
+    with np.errstate(all="ignore"):
+        eta = np.asarray(fit.family.link.link(probs), dtype=float)
+    bad = ~np.isfinite(eta)
+    if bad.any():
+        raise GLMStatError(f"p = {probs[bad][0]:g} has no finite linear predictor under the "
+                           f"{fit.family.link.name} link (a probability strictly between 0 and 1 is needed)")
+    x = (eta - b0) / b1
+    v = V.loc[[b0_name, b1_name], [b0_name, b1_name]].to_numpy()
+    # d' V d with d = -(1, x) / b1
+    se = np.sqrt((v[0, 0] + 2.0 * x * v[0, 1] + x * x * v[1, 1]) / (b1 * b1))
+    return pd.DataFrame({"dose": x, "std_error": se}, index=pd.Index(probs, name="p"))
