@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown, shown_items
+from .._arguments import real_number, shown, shown_items
 from ..errors import GLMStatError
 from .hypotheses import column_spellings
 
@@ -34,15 +34,13 @@ __all__ = ["dose_p"]
 
 
 def _probabilities(p) -> np.ndarray:
-    vals = np.atleast_1d(np.asarray(p, dtype=object))
-    if vals.ndim != 1 or vals.size == 0 or vals.size > 10_000:
+    """``p`` as an array of finite numbers (one, or a list of up to 10,000)."""
+    if isinstance(p, np.ndarray) and p.ndim == 0:
+        p = p.item()
+    vals = p if isinstance(p, (list, tuple, np.ndarray, pd.Series, pd.Index)) else [p]
+    if (isinstance(vals, np.ndarray) and vals.ndim != 1) or not 1 <= len(vals) <= 10_000:
         raise GLMStatError(f"p must be a probability or a list of 1 to 10,000 of them, got {shown(p)}")
-    out = np.empty(vals.size)
-    for i, v in enumerate(vals):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-            raise GLMStatError(f"p must hold numbers, got {shown(v)}")
-        out[i] = float(v)
-    return out
+    return np.array([real_number(v, "p", must="a probability (a finite number)") for v in vals])
 
 
 def _coefficients(fit: "GLMResults", cf: Sequence[str] | None) -> list[str]:
@@ -60,7 +58,11 @@ def _coefficients(fit: "GLMResults", cf: Sequence[str] | None) -> list[str]:
         if c not in spellings:
             raise GLMStatError(f"cf names {shown(c)}, which is not a coefficient of this fit (its coefficients: "
                                f"{shown_items(names)})")
-    return [names[spellings[c]] for c in cf]
+    chosen = [names[spellings[c]] for c in cf]
+    if chosen[0] == chosen[1]:
+        raise GLMStatError(f"cf names the coefficient {shown(chosen[0])} twice; name the intercept's and the "
+                           "dose's slope")
+    return chosen
 
 
 def dose_p(fit: "GLMResults", p=0.5, cf: Sequence[str] | None = None) -> pd.DataFrame:

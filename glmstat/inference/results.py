@@ -933,6 +933,14 @@ class GLMResults:
 
         return dose_p(self, p, cf)
 
+    def simulate(self, nsim: int = 1, seed: int | np.random.Generator | None = None) -> pd.DataFrame:
+        """``nsim`` responses simulated from the fitted model, as R's ``simulate(fit, nsim, seed)``: a DataFrame
+        by row used with columns ``sim_1``...; each family's draw at the fitted means (the Gamma's with MASS's
+        maximum-likelihood shape), NaN for rows of zero weight (see :mod:`glmstat.inference.simulate`)."""
+        from .simulate import simulate
+
+        return simulate(self, nsim, seed)
+
     def gamma_shape(self):
         """The maximum-likelihood shape alpha of a Gamma fit and its standard error, as ``MASS::gamma.shape``
         (``.dispersion`` is 1/alpha, for ``summary(dispersion=...)``); with ``convergence="R"`` MASS's own

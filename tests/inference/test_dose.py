@@ -45,7 +45,7 @@ def test_glmstat_s_names_and_the_default_coefficients():
     (0.5, "ldose", "cf must name two coefficients"),
     (0.5, ["Intercept"], "cf must name two coefficients"),
     (1.0, None, "p = 1 has no finite linear predictor under the logit link"),
-    ("half", None, "p must hold numbers"),
+    ("half", None, "p must be a probability"),
     ([], None, "p must be a probability or a list"),
 ])
 def test_refusals_name_the_argument(p, cf, message):
@@ -60,3 +60,26 @@ def test_an_aliased_slope_is_refused():
     fit = gs.glm("cbind(numdead, numalive) ~ ldose + ldose2", d, family=gs.Binomial())
     with pytest.raises(gs.GLMStatError, match="ldose2 is aliased"):
         fit.dose_p(0.5, cf=["Intercept", "ldose2"])
+
+
+@pytest.mark.parametrize("p", ["0.5", 10**400, 10**5000, float("nan"), float("inf"), 0.5 + 0j, object(), True,
+                               [0.5, 10**400], [[0.5]], range(10**12), []],
+                         ids=["str", "big", "huge", "nan", "inf", "complex", "object", "bool", "list-big", "nested",
+                              "range", "empty"])
+def test_hostile_probabilities_are_refused_by_name(p):
+    # (10**5000 has no repr within Python's 4,300 digits; range(10**12) must not be listed)
+    fit = _fit(REF["dose"][2])
+    with pytest.raises(gs.GLMStatError, match="^p must be a probability"):
+        fit.dose_p(p)
+
+
+def test_a_zero_dimensional_array_is_one_probability():
+    fit = _fit(REF["dose"][2])
+    assert fit.dose_p(np.array(0.5)).equals(fit.dose_p(0.5))
+
+
+@pytest.mark.parametrize("cf", [10**400, ["Intercept", 10**400], ("Intercept", "ldose", "x"), {"a": 1},
+                                ["Intercept", "(Intercept)"]], ids=["big", "list-big", "three", "dict", "twice"])
+def test_hostile_coefficient_names_are_refused(cf):
+    with pytest.raises(gs.GLMStatError, match="^cf "):
+        _fit(REF["dose"][2]).dose_p(0.5, cf=cf)

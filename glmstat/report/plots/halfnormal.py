@@ -2,8 +2,8 @@
 
 The ordered absolute standardized deviance residuals |rs|_(1) <= ... <= |rs|_(n) (R's ``rstandard``) are
 plotted against the half-normal scores Phi^{-1}((i + n - 1/8) / (2n + 1/2)).  The envelope: ``nsim``
-responses are simulated from the fitted model (the family's ``simulate`` at the fitted means, weights and
-dispersion; a factor or logical binomial response one Bernoulli draw per row, as R's ``simulate``), the
+responses are simulated from the fitted model (as R's ``simulate``: :mod:`glmstat.inference.simulate`; a
+factor or logical binomial response one Bernoulli draw per row), the
 model is refitted to each with ``glm()`` on a copy of the data whose response column holds the simulated
 values, and the ordered |rs| of each refit give, at each i, the minimum, the mean and
 the maximum over the simulations.  Points outside the envelope, or a systematic drift across it, suggest
@@ -30,6 +30,7 @@ from ...errors import GLMStatError
 from ...families import NegativeBinomial
 from ...formula.nodes import Call, Name
 from ...inference.fit_access import structure, used_data
+from ...inference.simulate import draw, simulation_scale
 from ._figure import literal_text, new_figure, style_axes
 from ._model import response_expression, row_labels
 from .diagnostics import extreme_rows
@@ -157,10 +158,11 @@ def simulated_envelope(fit: "GLMResults", nsim: int = 19, seed: int | None = Non
     if refitter.binary:  # one Bernoulli draw per row, as R's binomial()$simulate draws for a factor response
         weights = np.ones_like(weights)  # (the proportion of w trials would become FALSE unless all w succeed)
     rng = np.random.default_rng(seed)
+    scale = simulation_scale(fit)
     rows, failed = [], 0
     for _ in range(nsim):
         y = observed_y.copy()  # rows with zero weight keep their value: they take no part in the fit
-        y[positive] = sim_family.simulate(mu[positive], weights[positive], fit.dispersion, rng)
+        y[positive] = draw(sim_family, mu, np.where(positive, weights, 0.0), scale, rng)[positive]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # a simulated binary response may well be separated
