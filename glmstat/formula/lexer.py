@@ -40,7 +40,10 @@ class Token:
 
 _TWO = {"**": "^", "//": "%/%", "==": "==", "!=": "!=", "<=": "<=", ">=": ">=", "&&": "&&", "||": "||"}
 _ONE = set("+-*/^:~<>!&|")
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"', "`": "`"}
+#: R's one-character escapes (its parser refuses any other letter or sign after a backslash)
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "a": "\a", "f": "\f", "v": "\v", " ": " ",
+            "\\": "\\", "'": "'", '"': '"', "`": "`"}
+_HEX = frozenset("0123456789abcdefABCDEF")
 _SPECIAL = {"%in%": "%in%", "%%": "%%", "%/%": "%/%"}
 
 
@@ -113,6 +116,43 @@ def _number(text: str, i: int) -> tuple[str, int]:
     return text[i:j], j
 
 
+def _code_point(text: str, j: int, start: int, digits: int, base: int, braced: bool) -> tuple[str, int]:
+    """The character of the up to ``digits`` digits at ``start`` (``\\101``, ``\\x41``, ``\\u00e9``,
+    ``\\u{e9}``), and the position after them; ``j`` is the backslash's."""
+    allowed = _HEX if base == 16 else frozenset("01234567")
+    k = start + braced
+    end = k
+    while end < len(text) and end - k < digits and text[end] in allowed:
+        end += 1
+    if end == k or (braced and (end >= len(text) or text[end] != "}")):
+        raise _error(text, j, f"'{text[j:start]}' used without {'hex ' if base == 16 else ''}digits")
+    code = int(text[k:end], base)
+    if code == 0:
+        raise _error(text, j, "a nul character (R allows none in a string)")
+    if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        raise _error(text, j, f"'{text[j:end + braced]}' is no character (a surrogate or beyond Unicode)")
+    return chr(code), end + braced
+
+
+def _escape(text: str, j: int) -> tuple[str, int]:
+    """The character a backslash escape at ``j`` stands for, as R's parser reads it, and the position after it:
+    ``\\n \\t \\r \\b \\a \\f \\v \\\\ \\' \\" \\` \\ `` (space), octal ``\\ooo``, ``\\xhh``,
+    ``\\uXXXX`` and ``\\UXXXXXXXX`` (or braced).  Any other escape is refused, as R refuses it: a regular
+    expression's ``\\d`` is written ``"\\\\d"`` in R (``"\\d"`` read as ``"d"`` would match another pattern)."""
+    nxt = text[j + 1]
+    if nxt in _ESCAPES:
+        return _ESCAPES[nxt], j + 2
+    if nxt in "01234567":
+        return _code_point(text, j, j + 1, 3, 8, False)
+    if nxt == "x":
+        return _code_point(text, j, j + 2, 2, 16, False)
+    if nxt in "uU":
+        braced = j + 2 < len(text) and text[j + 2] == "{"
+        return _code_point(text, j, j + 2, 4 if nxt == "u" else 8, 16, braced)
+    raise _error(text, j, f"'\\{nxt}' is an unrecognized escape in a string (as in R; a backslash itself is "
+                          f"written '\\\\', so a regular expression's \\{nxt} is \"\\\\{nxt}\")")
+
+
 def _quoted(text: str, i: int, quote: str) -> tuple[str, int]:
     """The unescaped content of a quoted string or backtick name starting at ``i`` (the opening quote)."""
     n = len(text)
@@ -125,9 +165,8 @@ def _quoted(text: str, i: int, quote: str) -> tuple[str, int]:
         if ch == "\\":
             if j + 1 >= n:
                 break
-            nxt = text[j + 1]
-            out.append(_ESCAPES.get(nxt, nxt))
-            j += 2
+            char, j = _escape(text, j)
+            out.append(char)
             continue
         out.append(ch)
         j += 1
