@@ -1,6 +1,7 @@
 """R's text functions as a model reads them: ``as.character`` (the values' texts, which the model frame makes a
 factor whose levels are sorted as text, ``"10"`` before ``"9"``, not as numbers as ``factor(x)`` sorts them),
-``toupper``, ``tolower``, ``trimws``, ``substr`` and ``nchar`` of each distinct text (R's case mapping of ASCII;
+``toupper``, ``tolower``, ``trimws``, ``substr``, ``nchar``, ``startsWith``, ``endsWith`` and ``grepl`` (a
+regular expression read by :mod:`glmstat.formula.regex`) of each distinct text (R's case mapping of ASCII;
 Python's beyond, as R's in a UTF-8 locale), and
 ``paste(..., sep = " ")`` and ``paste0(...)``: each argument's values as R's
 ``as.character`` writes them (a factor's labels, numbers to 15 significant digits, ``TRUE``), joined row by
@@ -25,6 +26,7 @@ from .._arguments import shown
 from .call_arguments import Builtin, bind, call_error
 from .factor_functions import as_factor
 from .nodes import Call
+from .regex import compile_regex
 from .values import FactorVec, NumVec, Value, r_text
 
 if TYPE_CHECKING:
@@ -156,9 +158,71 @@ def _nchar(ev: "Evaluator", call: Call) -> Value:
     return NumVec(lengths[codes])
 
 
+#: the characters grepl() reads, summed over the distinct texts (a second or two of the automaton's lookups)
+MAX_PATTERN_TEXT = 10_000_000
+
+
+def _flag(ev: "Evaluator", call: Call, args: dict, name: str) -> bool:
+    if name not in args:
+        return False
+    v = ev.eval(args[name])
+    if not isinstance(v, (bool, np.bool_)):
+        raise call_error(call, f"{name} must be TRUE or FALSE, got {shown(v)}")
+    return bool(v)
+
+
+def _grepl(ev: "Evaluator", call: Call) -> Value:
+    """R's ``grepl(pattern, x, ignore.case = FALSE, perl = FALSE, fixed = FALSE)``: whether each value's text
+    holds a match of the pattern (a regular expression read by :mod:`glmstat.formula.regex`, in time linear in
+    the text; or, ``fixed``, the text itself), FALSE where x is missing, as R's."""
+    args = bind(call, ("pattern", "x", "ignore.case", "perl", "fixed", "useBytes"), required=2)
+    pattern = ev.eval(args["pattern"])
+    if not isinstance(pattern, str):
+        got = "a value per row" if isinstance(pattern, (FactorVec, NumVec)) else shown(pattern)
+        raise call_error(call, f"the pattern must be one string written in the formula, e.g. \"^a\", got {got}")
+    ignore_case, perl, fixed = (_flag(ev, call, args, k) for k in ("ignore.case", "perl", "fixed"))
+    if _flag(ev, call, args, "useBytes"):
+        raise call_error(call, "useBytes = TRUE is not supported (the texts are matched as characters)")
+    if fixed and (ignore_case or perl):
+        raise call_error(call, "fixed = TRUE matches the pattern's characters exactly: it takes neither "
+                         "ignore.case = TRUE nor perl = TRUE (R ignores them with a warning)")
+    match = (lambda t: pattern in t) if fixed else compile_regex(pattern, perl, ignore_case).search
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
+    codes, texts = _texts(ev.eval(args["x"]), call, bound)
+    if sum(map(len, texts)) > MAX_PATTERN_TEXT:
+        raise call_error(call, f"its distinct texts hold more than {MAX_PATTERN_TEXT:,} characters to search")
+    if codes is None:
+        return bool(match(texts[0]))
+    found = np.array([match(t) for t in texts[:-1]] + [False], dtype=float)
+    return NumVec(found[codes], logical=True)
+
+
+def _affix(which: str) -> Builtin:
+    """R's ``startsWith(x, prefix)`` / ``endsWith(x, suffix)``: NA where x is missing; numbers refused, as R
+    refuses them."""
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        args = bind(call, ("x", "prefix" if which == "start" else "suffix"), required=2)
+        affix = ev.eval(list(args.values())[1])
+        if not isinstance(affix, str):
+            got = "a value per row" if isinstance(affix, (FactorVec, NumVec)) else shown(affix)
+            raise call_error(call, f"the {'prefix' if which == 'start' else 'suffix'} must be one string written "
+                             f"in the formula, got {got}")
+        value = ev.eval(args["x"])
+        if isinstance(value, NumVec) or not isinstance(value, (FactorVec, str)):
+            raise call_error(call, "x must be text (as in R; as.character(x) writes numbers as text)")
+        test = str.startswith if which == "start" else str.endswith
+        codes, texts = _texts(value, call, TEXTS_PER_COLUMN * ev.limits.max_columns)
+        if codes is None:
+            return test(texts[0], affix)
+        found = np.array([test(t, affix) for t in texts[:-1]] + [np.nan], dtype=float)
+        return NumVec(found[codes], logical=True)
+    return apply
+
+
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
 TEXT_FUNCTIONS: dict[str, Builtin] = {
     "as.character": _each_text(lambda t: t), "paste": _paste(" "), "paste0": _paste(None),
     "toupper": _each_text(str.upper), "tolower": _each_text(str.lower),
     "trimws": _trimws, "substr": _substr, "nchar": _nchar,
+    "grepl": _grepl, "startsWith": _affix("start"), "endsWith": _affix("end"),
 }

@@ -1,0 +1,403 @@
+"""R's regular expressions as ``grepl()`` reads them, matched in time linear in the text whatever the pattern.
+
+A pattern from someone else must not be able to stall the fit: a backtracking engine (Python's ``re``, PCRE)
+takes exponential time on ``(a+)+$`` against a run of ``a``.  Here a pattern is parsed into a tree, compiled to
+a Thompson automaton (at most :data:`MAX_STATES` states), and a text is read once, character by character, with
+the set of states the automaton can be in; the sets met are cached as the states of a deterministic automaton
+(their size bounded by :data:`MAX_CACHED`), so that a text costs a dictionary lookup a character.
+
+Syntax: R's default, POSIX extended expressions as TRE reads them -- literals, ``.`` (any character, a newline
+too), bracket expressions (``[a-z]``, ``[^...]``, ``]`` first taken literally, POSIX classes ``[:alpha:]`` and
+the others, a backslash inside taken literally), ``^``, ``$``, groups, ``|``, ``* + ?``, ``{m}``, ``{m,}``,
+``{m,n}`` (m, n <= 255), ``\\d \\w \\s`` and their complements, ``\\b \\B \\< \\>`` (word edges) and escaped
+signs.  With ``perl = TRUE`` PCRE's readings where they differ: ``.`` no newline, ``$`` also before a final
+newline, escapes inside brackets (``[\\d.]``), ``(?:...)``; an unknown letter escape is an error.  Not
+supported, refused by name: back-references (no finite automaton matches them), look-around, possessive
+quantifiers, collating elements.  A lazy quantifier (``*?``) matches what the greedy one does: only whether the
+text matches is asked.  Character classes follow R in a UTF-8 locale (``[:alpha:]`` takes accented letters,
+``[:digit:]`` the ASCII digits).
+"""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from dataclasses import dataclass
+
+from ..errors import FormulaError
+
+__all__ = ["Regex", "compile_regex", "MAX_STATES", "MAX_CACHED"]
+
+#: Most automaton states a pattern may compile to (``a{255}`` is 256; a pattern beyond is refused)
+MAX_STATES = 5_000
+#: Most automaton states held in the cache's keys at once, summed over its transitions (some tens of MB; the
+#: cache is emptied when full)
+MAX_CACHED = 2_000_000
+#: POSIX's RE_DUP_MAX: the largest count of a bounded repetition (TRE refuses a{256})
+MAX_REPEAT = 255
+#: Most automaton states one pattern may visit outside the cache, over all the texts it reads (a few seconds):
+#: a pattern whose state sets never repeat (thousands of states alive at every character) is refused midway
+MAX_WORK = 5_000_000
+
+_CHAR, _SPLIT, _EMPTY, _ASSERT, _MATCH = range(5)
+_SPACE = frozenset(" \t\n\r\f\v")
+_PUNCT = frozenset(string.punctuation)
+
+
+def _posix_class(name: str):
+    """The test of a POSIX character class ``[:name:]`` (R in a UTF-8 locale)."""
+    tests = {
+        "alpha": str.isalpha, "digit": lambda c: "0" <= c <= "9", "alnum": lambda c: c.isalpha() or "0" <= c <= "9",
+        "upper": str.isupper, "lower": str.islower, "space": lambda c: c in _SPACE, "blank": lambda c: c in " \t",
+        "punct": lambda c: c in _PUNCT or (not c.isascii() and unicodedata.category(c)[0] in "PS"),
+        "cntrl": lambda c: unicodedata.category(c) == "Cc", "print": lambda c: c.isprintable(),
+        "graph": lambda c: c.isprintable() and not c.isspace(), "xdigit": lambda c: c in string.hexdigits,
+    }
+    return tests.get(name)
+
+
+def _word(c: str | None) -> bool:
+    return c is not None and (c.isalnum() or c == "_")
+
+
+@dataclass(frozen=True)
+class _Set:
+    """A set of characters: some characters, ranges of code points, class tests; complemented when ``negated``."""
+
+    chars: frozenset = frozenset()
+    ranges: tuple = ()
+    tests: tuple = ()
+    negated: bool = False
+    fold: bool = False  # ignore.case: a character matches when either of its cases does
+
+    def _has(self, c: str) -> bool:
+        return c in self.chars or any(lo <= c <= hi for lo, hi in self.ranges) or any(t(c) for t in self.tests)
+
+    def has(self, c: str) -> bool:
+        inside = self._has(c) or (self.fold and (self._has(c.lower()) or self._has(c.upper())))
+        return inside != self.negated
+
+
+_ANY = _Set(negated=True)
+_ANY_BUT_NEWLINE = _Set(chars=frozenset("\n"), negated=True)
+_CLASS_ESCAPES = {"d": "digit", "w": None, "s": "space"}
+
+
+def _escape_set(letter: str, fold: bool) -> _Set:
+    """``\\d \\w \\s`` and, upper case, their complements."""
+    kind = letter.lower()
+    tests = (_word,) if kind == "w" else (_posix_class(_CLASS_ESCAPES[kind]),)
+    return _Set(tests=tests, negated=letter.isupper(), fold=fold)
+
+
+class _Parser:
+    """Recursive descent over the pattern; the tree's nodes are tuples ``("set", _Set)``, ``("cat", [...])``,
+    ``("alt", [...])``, ``("rep", node, m, n or None)``, ``("assert", name)``."""
+
+    def __init__(self, pattern: str, perl: bool, fold: bool) -> None:
+        self.p, self.i, self.perl, self.fold = pattern, 0, perl, fold
+
+    def error(self, what: str) -> FormulaError:
+        return FormulaError(f"grepl(): the pattern {self.p!r} {what}")
+
+    def peek(self) -> str | None:
+        return self.p[self.i] if self.i < len(self.p) else None
+
+    def parse(self):
+        node = self.alternation()
+        if self.i < len(self.p):
+            raise self.error(f"has an unmatched ')' at position {self.i + 1}")
+        return node
+
+    def alternation(self):
+        branches = [self.concatenation()]
+        while self.peek() == "|":
+            self.i += 1
+            branches.append(self.concatenation())
+        return branches[0] if len(branches) == 1 else ("alt", branches)
+
+    def concatenation(self):
+        items = []
+        while self.peek() not in (None, "|", ")"):
+            items.append(self.repetition())
+        return ("cat", items)
+
+    def repetition(self):
+        if self.peek() in ("*", "+", "?") or (self.peek() == "{" and self._bound_at(self.i)):
+            raise self.error(f"has a repetition with nothing to repeat at position {self.i + 1}")
+        node = self.atom()
+        while True:
+            c = self.peek()
+            if c in ("*", "+", "?"):
+                self.i += 1
+                node = ("rep", node, 1 if c == "+" else 0, 1 if c == "?" else None)
+            elif c == "{" and self._bound_at(self.i):
+                m, n = self._bound()
+                node = ("rep", node, m, n)
+            elif c == "{" and not self.perl:
+                raise self.error(f"has a '{{' that opens no repetition at position {self.i + 1} (write [{{]"
+                                 " for the character)")
+            else:
+                return node
+            if self.peek() == "?":  # a lazy quantifier: the same match or none, for whether the text matches
+                self.i += 1
+            elif self.peek() == "+" and self.perl:
+                raise self.error("uses a possessive quantifier, which is not supported")
+            elif self.peek() in ("*", "+") or (self.peek() == "{" and self._bound_at(self.i)):
+                raise self.error(f"repeats a repetition at position {self.i + 1} (write a group: (a*)*)")
+
+    def _bound_at(self, i: int) -> bool:
+        j = i + 1
+        while j < len(self.p) and (self.p[j].isdigit() or self.p[j] == ","):
+            j += 1
+        body = self.p[i + 1:j]
+        return j < len(self.p) and self.p[j] == "}" and body[:1].isdigit() and body.count(",") <= 1
+
+    def _bound(self) -> tuple[int, int | None]:
+        end = self.p.index("}", self.i)
+        lo, comma, hi = self.p[self.i + 1:end].partition(",")
+        self.i = end + 1
+        m = int(lo)
+        n = m if not comma else (int(hi) if hi else None)
+        if m > MAX_REPEAT or (n is not None and (n > MAX_REPEAT or n < m)):
+            raise self.error(f"has the repetition {{{lo}{comma}{hi}}}: counts go from 0 to {MAX_REPEAT}, the "
+                             "first no larger than the second")
+        return m, n
+
+    def atom(self):
+        c = self.p[self.i]
+        self.i += 1
+        if c == "(":
+            if self.peek() == "?":
+                if not (self.perl and self.p.startswith("?:", self.i)):
+                    raise self.error("uses a (? group: look-around and options are not supported (perl = TRUE "
+                                     "takes (?:...))")
+                self.i += 2
+            node = self.alternation()
+            if self.peek() != ")":
+                raise self.error("has a '(' without its ')'")
+            self.i += 1
+            return node
+        if c == "[":
+            return ("set", self.bracket())
+        if c == ".":
+            return ("set", _ANY_BUT_NEWLINE if self.perl else _ANY)
+        if c == "^":
+            return ("assert", "bol")
+        if c == "$":
+            return ("assert", "eol_perl" if self.perl else "eol")
+        if c == "\\":
+            return self.escape()
+        return self.literal(c)
+
+    def literal(self, c: str):
+        return ("set", _Set(chars=frozenset(c), fold=self.fold))
+
+    def escape(self):
+        c = self.peek()
+        if c is None:
+            raise self.error("ends with a backslash")
+        self.i += 1
+        if c in "dDwWsS":
+            return ("set", _escape_set(c, self.fold))
+        assertions = {"b": "word_edge", "B": "not_word_edge", "<": "word_start", ">": "word_end"}
+        if c in assertions and not (self.perl and c in "<>"):
+            return ("assert", assertions[c])
+        if c.isdigit():
+            raise self.error(f"uses the back-reference \\{c}, which no finite automaton matches (not supported)")
+        controls = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
+        if c in controls:
+            return self.literal(controls[c])
+        if c.isalpha() and self.perl:
+            raise self.error(f"uses the escape \\{c}, which is not supported")
+        return self.literal(c)  # (TRE: an escaped sign, or an unknown letter, is the character itself)
+
+    def bracket(self) -> _Set:
+        negated = self.peek() == "^"
+        self.i += negated
+        chars, ranges, tests = set(), [], []
+        first = True
+        while True:
+            c = self.peek()
+            if c is None:
+                raise self.error("has a '[' without its ']'")
+            if c == "]" and not first:
+                self.i += 1
+                break
+            first = False
+            if self.p.startswith("[:", self.i):
+                end = self.p.find(":]", self.i + 2)
+                test = _posix_class(self.p[self.i + 2:end]) if end > 0 else None
+                if test is None:
+                    raise self.error(f"has an unknown character class at position {self.i + 1}")
+                tests.append(test)
+                self.i = end + 2
+                continue
+            if self.p.startswith(("[=", "[."), self.i):
+                raise self.error("uses a collating element or equivalence class, which is not supported")
+            lo = self._bracket_char(tests)
+            if lo is None:
+                continue
+            if self.peek() == "-" and self.i + 1 < len(self.p) and self.p[self.i + 1] != "]":
+                self.i += 1
+                hi = self._bracket_char(tests)
+                if hi is None or hi < lo:
+                    raise self.error(f"has an invalid range ending at position {self.i}")
+                ranges.append((lo, hi))
+            else:
+                chars.add(lo)
+        return _Set(frozenset(chars), tuple(ranges), tuple(tests), negated, self.fold)
+
+    def _bracket_char(self, tests: list) -> str | None:
+        """One character of a bracket expression (None: a perl class escape, added to ``tests``)."""
+        c = self.p[self.i]
+        self.i += 1
+        if c == "\\" and self.perl and self.i < len(self.p):
+            e = self.p[self.i]
+            self.i += 1
+            if e in "dDwWsS":
+                tests.append(_escape_set(e, False).has)
+                return None
+            return {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}.get(e, e)
+        return c
+
+
+class _Builder:
+    """Thompson's construction, right to left: ``build(node, next)`` returns the state that matches ``node``
+    and goes on to ``next``."""
+
+    def __init__(self, pattern: str) -> None:
+        self.kind: list[int] = []
+        self.arg: list = []
+        self.out1: list[int] = []
+        self.out2: list[int] = []
+        self.pattern = pattern
+
+    def state(self, kind: int, arg=None, out1: int = -1, out2: int = -1) -> int:
+        if len(self.kind) >= MAX_STATES:
+            raise FormulaError(f"grepl(): the pattern {self.pattern!r} compiles to more than {MAX_STATES:,} automaton "
+                               "states (its repetitions multiply); write a shorter pattern")
+        self.kind.append(kind)
+        self.arg.append(arg)
+        self.out1.append(out1)
+        self.out2.append(out2)
+        return len(self.kind) - 1
+
+    def build(self, node, nxt: int) -> int:
+        tag = node[0]
+        if tag == "set":
+            return self.state(_CHAR, node[1], nxt)
+        if tag == "assert":
+            return self.state(_ASSERT, node[1], nxt)
+        if tag == "cat":
+            for item in reversed(node[1]):
+                nxt = self.build(item, nxt)
+            return nxt if node[1] else self.state(_EMPTY, None, nxt)
+        if tag == "alt":
+            starts = [self.build(b, nxt) for b in node[1]]
+            s = starts[-1]
+            for other in reversed(starts[:-1]):
+                s = self.state(_SPLIT, None, other, s)
+            return s
+        _, body, m, n = node
+        if n is None:  # body{m,}: m copies, then a loop
+            loop = self.state(_SPLIT, None, -1, nxt)
+            self.out1[loop] = self.build(body, loop)
+            nxt = loop
+        else:  # (n - m) optional copies
+            for _ in range(n - m):
+                nxt = self.state(_SPLIT, None, self.build(body, nxt), nxt)
+        for _ in range(m):
+            nxt = self.build(body, nxt)
+        return nxt
+
+
+class Regex:
+    """A compiled pattern: :meth:`search` says whether it matches somewhere in a text."""
+
+    def __init__(self, pattern: str, perl: bool = False, ignore_case: bool = False) -> None:
+        tree = _Parser(pattern, perl, ignore_case).parse()
+        b = _Builder(pattern)
+        match = b.state(_MATCH)
+        self.start = b.build(tree, match)
+        self.kind, self.arg, self.out1, self.out2 = b.kind, b.arg, b.out1, b.out2
+        self._cache: dict = {}
+        self._cached = 0  # states held in the cache's keys
+        self.pattern = pattern
+        self._work = 0
+
+    def _holds(self, name: str, prev: str | None, nxt: str | None, final_newline: bool) -> bool:
+        if name == "bol":
+            return prev is None
+        if name == "eol":
+            return nxt is None
+        if name == "eol_perl":
+            return nxt is None or final_newline
+        before, after = _word(prev), _word(nxt)
+        return {"word_edge": before != after, "not_word_edge": before == after,
+                "word_start": after and not before, "word_end": before and not after}[name]
+
+    def _closure(self, states, prev, nxt, final_newline) -> tuple[list[int], bool]:
+        """The character-reading states reachable from ``states`` without reading (assertions decided at this
+        position), and whether the match state is among them."""
+        kind, out1, out2, arg = self.kind, self.out1, self.out2, self.arg
+        stack, seen, reading = list(states), set(), []
+        self._work += len(stack)
+        if self._work > MAX_WORK:
+            raise FormulaError(f"grepl(): the pattern {self.pattern!r} keeps too many automaton states alive at once "
+                               f"to read these texts in bounded time ({MAX_WORK:,} state visits); simplify it")
+        while stack:
+            s = stack.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            k = kind[s]
+            if k == _CHAR:
+                reading.append(s)
+            elif k == _MATCH:
+                return reading, True
+            elif k == _SPLIT:
+                stack.append(out2[s])
+                stack.append(out1[s])
+            elif k == _EMPTY or (k == _ASSERT and self._holds(arg[s], prev, nxt, final_newline)):
+                stack.append(out1[s])
+        return reading, False
+
+    def _step(self, states: frozenset, prev, c: str, final_newline: bool) -> tuple[frozenset, bool]:
+        reading, matched = self._closure(states, prev, c, final_newline)
+        if matched:
+            return states, True
+        arg, out1 = self.arg, self.out1
+        nxt = {out1[s] for s in reading if arg[s].has(c)}
+        self._work += len(reading)
+        nxt.add(self.start)  # (a match may start at the next character: search, not match)
+        return frozenset(nxt), False
+
+    def search(self, text: str) -> bool:
+        """Whether the pattern matches somewhere in ``text`` (R's ``grepl``)."""
+        states = frozenset((self.start,))
+        cache = self._cache
+        n, prev = len(text), None
+        for i, c in enumerate(text):
+            final_newline = i == n - 1 and c == "\n"
+            if prev is None or final_newline:  # (positions whose assertions the cache's key does not hold)
+                states, matched = self._step(states, prev, c, final_newline)
+            else:
+                key = (states, _word(prev), c)
+                hit = cache.get(key)
+                if hit is None:
+                    if self._cached >= MAX_CACHED:
+                        cache.clear()
+                        self._cached = 0
+                    hit = cache[key] = self._step(states, prev, c, False)
+                    self._cached += len(states)
+                states, matched = hit
+            if matched:
+                return True
+            prev = c
+        return self._closure(states, prev, None, False)[1]
+
+
+def compile_regex(pattern: str, perl: bool = False, ignore_case: bool = False) -> Regex:
+    """``pattern`` compiled (see the module docstring); a FormulaError naming what it cannot take."""
+    return Regex(pattern, perl, ignore_case)

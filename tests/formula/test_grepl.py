@@ -1,0 +1,132 @@
+"""``grepl()``, ``startsWith()`` and ``endsWith()`` in formulas and ``subset=`` against R (tests/fixtures/grepl,
+from scripts/make_grepl.R in a UTF-8 locale): 62 patterns -- POSIX classes, bracket expressions, anchors,
+repetition counts, word edges, perl = TRUE's readings, ignore.case and fixed -- over 37 awkward texts (a newline, a
+tab, accents, regex signs, the empty text, NA), row by row; five fits.  And the promise the engine keeps: time
+linear in the text, whatever the pattern (the patterns that stall a backtracking engine), with its bounds."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, expression_values
+from glmstat.formula.regex import MAX_STATES, compile_regex
+
+REF = json.loads((FIXTURES / "grepl" / "ref.json").read_text())
+TEXTS = REF["texts"]
+
+
+def _r_call(case: dict) -> str:
+    """The case as the formula's R call, the pattern escaped as R writes a string."""
+    pattern = case["pattern"].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    args = "".join(f", {k} = {'TRUE' if v else 'FALSE'}" for k, v in (case["args"] or {}).items())
+    return f'grepl("{pattern}", s{args})'
+
+
+@pytest.mark.parametrize("case", REF["grepl"], ids=[_r_call(c) for c in REF["grepl"]])
+def test_grepl_is_r_s_row_by_row(case):
+    import pandas as pd
+
+    got = expression_values(pd.DataFrame({"s": TEXTS}), _r_call(case))
+    assert [bool(v) for v in got] == case["result"]
+
+
+@pytest.mark.parametrize("case", REF["affixes"], ids=[f"{c['fun']}-{c['affix']!r}" for c in REF["affixes"]])
+def test_starts_and_ends_with_are_r_s(case):
+    import pandas as pd
+
+    affix = case["affix"].replace("\\", "\\\\").replace("\n", "\\n")
+    got = expression_values(pd.DataFrame({"s": TEXTS}), f'{case["fun"]}(s, "{affix}")')
+    assert [None if np.isnan(v) else bool(v) for v in got] == case["result"]
+
+
+def _cars():
+    d = gs.load_dataset("mtcars").reset_index(drop=True)
+    d["model"] = REF["models"]
+    d.loc[4, "model"] = None  # (R's fixture: model[5] <- NA)
+    return d
+
+
+@pytest.mark.parametrize("case", REF["fits"], ids=[f"{c['formula']} | {c['subset']}" for c in REF["fits"]])
+def test_fits_are_r_s(case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.DroppedRowsWarning)
+        fit = gs.glm(case["formula"], _cars(), subset=case["subset"] or None)
+    assert fit.nobs == case["nobs"]
+    assert [int(i) + 1 for i in fit.rows_used] == case["rows"]
+    np.testing.assert_allclose(fit.coef.to_numpy(), case["coef"], rtol=1e-10)
+
+
+def test_a_term_reading_a_missing_text_drops_its_row():
+    # (R's grepl gives FALSE for NA and keeps the row: the README's deliberate difference, "missing values are
+    # decided by the columns read"; R's fixture fits the same rows with subset = !is.na(model))
+    with pytest.warns(gs.DroppedRowsWarning, match="1 of 32 rows dropped for missing values"):
+        fit = gs.glm('mpg ~ wt + grepl("^Merc", model)', _cars())
+    assert fit.nobs == 31
+
+
+@pytest.mark.parametrize("pattern, text", [
+    ("(a+)+$", "a" * 100_000 + "!"), ("(a|a)*b", "a" * 100_000), ("(x+x+)+y", "x" * 100_000),
+    ("(.*a){20}c", "a" * 20_000 + "b"), ("^(a|aa)*c$", "a" * 100_000),
+])
+def test_patterns_that_stall_backtracking_take_linear_time(pattern, text):
+    # (Python's re takes exponential time on each: a backtracking engine tries every split of the run)
+    start = time.process_time()
+    assert compile_regex(pattern).search(text) is False
+    assert time.process_time() - start < 5.0  # (about 0.05 s; the bound is the engine's, not a benchmark)
+
+
+def test_state_sets_that_never_repeat_are_refused_midway():
+    rng = np.random.default_rng(0)
+    text = "".join(rng.choice(["a", "b"], 100_000))
+    with pytest.raises(gs.FormulaError, match="keeps too many automaton states alive"):
+        compile_regex("[ab]*a[ab]{200}c").search(text)
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("(.{0,255}){0,19}x", f"more than {MAX_STATES:,} automaton states"),
+    ("a{256}", "counts go from 0 to 255"), ("a{3,2}", "counts go from 0 to 255"),
+    ("\\1", "back-reference"), ("(?=a)", "look-around"), ("a**", "repeats a repetition"), ("*a", "nothing to repeat"),
+    ("(a", "without its ')'"), ("a)", "unmatched ')'"), ("[a", "without its ']'"), ("[[:nope:]]", "unknown character class"),
+    ("[z-a]", "invalid range"), ("a{", "opens no repetition"), ("[[=a=]]", "collating element"), ("a\\", "ends with a backslash"),
+])
+def test_patterns_it_cannot_read_are_refused_by_name(pattern, message):
+    with pytest.raises(gs.FormulaError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")
+                       .replace("{", r"\{").replace("[", r"\[")):
+        compile_regex(pattern)
+
+
+@pytest.mark.parametrize("term, message", [
+    ('grepl(model, model)', "the pattern must be one string written in the formula, e.g. .*got a value per row"),
+    ('grepl("a", model, fixed = TRUE, ignore.case = TRUE)', "takes neither ignore.case"),
+    ('grepl("a", model, perl = 1)', "perl must be TRUE or FALSE"),
+    ('grepl("a", model, useBytes = TRUE)', "useBytes = TRUE is not supported"),
+    ('startsWith(cyl, "4")', "x must be text"),
+    ('endsWith(model, model)', "the suffix must be one string"),
+])
+def test_arguments_are_refused_by_name(term, message):
+    with pytest.raises(gs.GLMStatError, match=message):
+        gs.glm(f"mpg ~ {term}", _cars())
+
+
+def test_a_perl_unknown_escape_is_an_error_where_tre_reads_the_letter():
+    assert compile_regex("\\q").search("q")  # (TRE: an escaped letter it does not know is the letter)
+    with pytest.raises(gs.FormulaError, match="the escape \\\\q"):
+        compile_regex("\\q", perl=True)
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
+    from streamed_cases import as_streamed
+
+    d = _cars().dropna()
+    formula, subset = 'mpg ~ wt + grepl("^M[a-z]+ ", model)', '!endsWith(model, "C")'
+    mem = gs.glm(formula, d, subset=subset)
+    streamed = gs.glm(formula, as_streamed(d, kind, tmp_path, rows=5), subset=subset)
+    assert streamed.nobs == mem.nobs == 29  # (31 named cars, two of them ending in C)
+    np.testing.assert_allclose(streamed.coef.to_numpy(), mem.coef.to_numpy(), rtol=1e-10)
