@@ -91,7 +91,8 @@ def test_state_sets_that_never_repeat_are_refused_midway():
 @pytest.mark.parametrize("pattern, message", [
     ("(.{0,255}){0,19}x", f"more than {MAX_STATES:,} automaton states"),
     ("a{256}", "counts go from 0 to 255"), ("a{3,2}", "counts go from 0 to 255"),
-    ("\\1", "back-reference"), ("(?=a)", "look-around"), ("a**", "repeats a repetition"), ("*a", "nothing to repeat"),
+    ("\\1", "back-reference"), ("(?=a)", "look-around"), ("a**", "repeats a repetition"), ("a{2}+", "repeats a"),
+    ("*a", "nothing to repeat"),
     ("(a", "without its ')'"), ("a)", "unmatched ')'"), ("[a", "without its ']'"), ("[[:nope:]]", "unknown character class"),
     ("[z-a]", "invalid range"), ("a{", "opens no repetition"), ("[[=a=]]", "collating element"), ("a\\", "ends with a backslash"),
 ])
@@ -130,3 +131,14 @@ def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
     streamed = gs.glm(formula, as_streamed(d, kind, tmp_path, rows=5), subset=subset)
     assert streamed.nobs == mem.nobs == 29  # (31 named cars, two of them ending in C)
     np.testing.assert_allclose(streamed.coef.to_numpy(), mem.coef.to_numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("pattern, matches", [
+    # R 4.2: a count after a quantifier repeats the repetition (a+{2} is (a+){2}); "" "a" "aa" "aaa" "b"
+    ("a*{2}", "11111"), ("a+{2}", "00110"), ("a{1}{2}", "00110"), ("a??", "11111"), ("a{2}?", "00110"),
+    # TRE's word edges: both ends of the text are edges for \b, and \B never holds there
+    ("\\b", "11111"), ("\\B", "00110"), ("a\\b", "01110"),
+])
+def test_tre_s_readings(pattern, matches):
+    rx = compile_regex(pattern)
+    assert "".join(str(int(rx.search(t))) for t in ["", "a", "aa", "aaa", "b"]) == matches
