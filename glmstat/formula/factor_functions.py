@@ -18,6 +18,7 @@ from .call_arguments import Builtin, bind, call_error, flag, levels_text, numeri
 from .contrasts import CONTRASTS
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
+from .text_numbers import r_text_number, text_as_numbers
 from .values import (DoubleLevels, FactorVec, NumVec, Value, factor_from_labels, label_text, level_sort_key,
                      level_texts, levels_with_texts, number_level_key, reads_as_number)
 
@@ -185,8 +186,9 @@ def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
         raise call_error(call, f"{shown(label_text(f.levels[f.codes[np.argmax(new)]]))} is not one of the levels the "
                          f"fit's rows take, whose codes 1..{len(levels)} this gives")
     if ev.mode == "fit" and levels and all(_is_number(lv) or reads_as_number(label_text(lv)) for lv in levels):
-        warnings.warn(f"{deparse(call)} gives the factor's level codes 1..{len(levels)}, as R's does, not the "
-                      "numbers its levels show; for those use the numeric column itself", FormulaWarning,
+        warnings.warn(f"{deparse(call)} gives the factor's level codes 1..{len(levels)}, as R's does (a column of "
+                      "text is a factor, as R's read.csv(stringsAsFactors = TRUE) reads it), not the numbers its "
+                      "levels show; as.numeric(as.character(x)) reads those numbers, as in R", FormulaWarning,
                       stacklevel=2)
     return NumVec(np.where(g.codes >= 0, g.codes + 1.0, np.nan))
 
@@ -210,12 +212,33 @@ def call_unclass(ev: "Evaluator", call: Call) -> Value:
     """R's ``unclass``: a factor's level codes (:func:`_level_codes`); anything else itself."""
     a = bind(call, ("x",))
     v = ev.eval(a["x"])
-    return _level_codes(ev, call, v) if isinstance(v, FactorVec) else v
+    return _level_codes(ev, call, v) if isinstance(v, FactorVec) and not _reads_numbers(ev, call, v) else v
+
+
+def _reads_numbers(ev: "Evaluator", call: Call, v: FactorVec) -> bool:
+    """Whether ``as.numeric(v)`` reads the texts as numbers (R's character vector) rather than giving level codes
+    (a factor).  The fit decides from its own data (a column of text, or a text function's result, against a
+    Categorical or ``factor()``); new data and the later chunks of streamed data follow the fit's choice, kept
+    as the levels it learned (text given where the fit saw a factor is coded by those levels, and the reverse
+    read as numbers)."""
+    if ev.mode == "apply":
+        return not isinstance(ev.state.get(call), tuple)
+    return v.text
 
 
 def call_as_numeric(ev: "Evaluator", call: Call) -> Value:
+    """R's ``as.numeric``: a factor's level codes (:func:`_level_codes`), the numbers a text vector's texts read
+    as (:func:`~glmstat.formula.text_numbers.text_as_numbers`: R's ``as.numeric(as.character(f))``), numbers
+    themselves."""
     a = bind(call, ("x",))
     v = ev.eval(a["x"])
+    if isinstance(v, FactorVec) and _reads_numbers(ev, call, v):
+        return text_as_numbers(v, deparse(call))
+    if isinstance(v, str):
+        read = r_text_number(v)
+        if read is None:
+            raise call_error(call, f"{shown(v)} reads as no number")
+        return read
     if isinstance(v, FactorVec):
         return _level_codes(ev, call, v)
     x = numeric(v, call)

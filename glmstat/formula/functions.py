@@ -17,6 +17,7 @@ the matching and conversion of arguments in :mod:`glmstat.formula.call_arguments
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, Callable, TYPE_CHECKING
 
 import numpy as np
@@ -156,7 +157,7 @@ def _ifelse(ev: "Evaluator", call: Call) -> Value:
                                                                                        (no, "no value")))
         pick = t != 0
         labels = np.where(pick, yes_text, no_text).astype(object)
-        return factor_from_labels(labels, miss | np.where(pick, yes_miss, no_miss))
+        return replace(factor_from_labels(labels, miss | np.where(pick, yes_miss, no_miss)), text=True)
     y_, n_ = numeric(yes, call, "yes value"), numeric(no, call, "no value")
     r = np.where(t != 0, y_, n_).astype(float)
     r[miss] = np.nan

@@ -93,7 +93,7 @@ def _paste(sep_default: str | None) -> Builtin:
         levels = tuple(sorted(set(joined)))  # (code-point order, as R's in the C locale; alike texts one level)
         position = {t: k for k, t in enumerate(levels)}
         remap = np.array([position[t] for t in joined], dtype=np.intp)
-        return FactorVec(remap[combined], levels)
+        return FactorVec(remap[combined], levels, text=True)
     return apply
 
 
@@ -108,7 +108,7 @@ def _recoded(value: Value, call: Call, ev: "Evaluator", fn) -> Value:
     levels = tuple(sorted(set(out)))
     position = {t: k for k, t in enumerate(levels)}
     remap = np.array([position[t] for t in out] + [-1], dtype=np.intp)
-    return FactorVec(remap[codes], levels)
+    return FactorVec(remap[codes], levels, text=True)
 
 
 def _each_text(fn) -> Builtin:

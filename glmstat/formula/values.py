@@ -51,6 +51,10 @@ class FactorVec:
     ordered: bool = False
     contrasts: str | None = None  # "treatment", "sum", "helmert", "poly"; None: R's default for the kind
     keep_unused: bool = False  # logicals keep both levels, as R's model.matrix codes them
+    #: R's character vector rather than a factor: a text function's result (as.character, paste, substr, an
+    #: ifelse() of strings...), whose as.numeric() reads each text as a number (a factor's gives its level
+    #: codes).  A data column of strings is a factor, as R's read.csv(stringsAsFactors = TRUE) reads it.
+    text: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -491,7 +495,8 @@ def take_rows(value: Value, rows: np.ndarray | None) -> Value:
     if isinstance(value, NumVec):
         return NumVec(value.values[rows], value.logical)
     if isinstance(value, FactorVec):
-        return FactorVec(value.codes[rows], value.levels, value.ordered, value.contrasts, value.keep_unused)
+        return FactorVec(value.codes[rows], value.levels, value.ordered, value.contrasts, value.keep_unused,
+                         value.text)
     if isinstance(value, NumMat):
         return NumMat(value.values[rows], value.suffixes)
     return value

@@ -1,0 +1,63 @@
+"""R's ``as.numeric()`` of text: each distinct text read as R's parser of numbers (``R_strtod``) reads it.
+
+Accepted, around optional white space (space, tab, newline, vertical tab, form feed, carriage return): a sign;
+decimal digits with an optional point and an exponent whose digits may be missing (``"1e"`` and ``"1e+"`` are 1,
+as in R); hexadecimal ``0x1A`` with an optional binary exponent ``p3``; ``Inf``, ``infinity`` and ``NaN`` in any
+case.  ``"NA"`` is missing.  Anything else -- ``"1,5"``, ``"TRUE"``, ``""``, ``"1_000"``, digits of other scripts
+(which Python's ``float`` reads, R does not) -- is missing too, and counted in a warning, as R's "NAs introduced
+by coercion".  A hexadecimal number with a fraction (``0x.8``, which R 4.2 reads as 8) is taken as missing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import numpy as np
+
+from .._arguments import shown_items
+from ..errors import FormulaWarning
+from .values import FactorVec, NumVec
+
+__all__ = ["r_text_number", "text_as_numbers"]
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]*)?\Z")
+_HEX = re.compile(r"([+-]?)0[xX]([0-9a-fA-F]+)(?:[pP]([+-]?[0-9]+))?\Z")
+_SPECIAL = {"inf": math.inf, "infinity": math.inf, "nan": math.nan}
+_WHITE = " \t\n\v\f\r"
+
+
+def r_text_number(text: str) -> float | None:
+    """The number R's ``as.numeric`` reads in ``text`` (NaN for ``"NA"``), or None where R gives NA with its
+    coercion warning."""
+    t = text.strip(_WHITE)
+    if t == "NA":
+        return math.nan
+    sign = -1.0 if t[:1] == "-" else 1.0
+    word = t.lstrip("+-") if t[:1] in "+-" and t[1:2] not in "+-" else t
+    if word.lower() in _SPECIAL:
+        return sign * _SPECIAL[word.lower()]
+    if _DECIMAL.match(t):
+        mantissa, _, exponent = t.replace("E", "e").partition("e")
+        return float(mantissa + ("e" + exponent if exponent.lstrip("+-") else ""))
+    m = _HEX.match(t)
+    if m:
+        value = float(int(m.group(2), 16)) * (2.0 ** int(m.group(3)) if m.group(3) else 1.0)
+        return -value if m.group(1) == "-" else value
+    return None
+
+
+def text_as_numbers(f: FactorVec, what: str) -> NumVec:
+    """``as.numeric`` of the text vector ``f``: each distinct text read once (:func:`r_text_number`), missing where
+    it reads as no number, with R's warning naming how many and which (``what``: the call)."""
+    read = [r_text_number(str(level)) for level in f.levels]
+    bad = [str(level) for level, v in zip(f.levels, read) if v is None]
+    values = np.array([math.nan if v is None else v for v in read] + [math.nan], dtype=float)
+    out = values[np.where(f.codes >= 0, f.codes, len(f.levels))]
+    if bad:
+        rows = int(np.isin(f.codes, [i for i, v in enumerate(read) if v is None]).sum())
+        warnings.warn(f"{what}: {rows:,} value(s) read as no number and became NA, as R's 'NAs introduced by "
+                      f"coercion' (the texts {shown_items(bad, 5)}); their rows are dropped as missing",
+                      FormulaWarning, stacklevel=2)
+    return NumVec(out)

@@ -1,0 +1,88 @@
+"""``as.numeric()`` and ``as.integer()`` of text read numbers as R reads them (tests/fixtures/text_numbers, from
+scripts/make_text_numbers.R): 45 awkward texts (white space, hex, exponents without digits, Inf and NaN in any
+case, other scripts' digits), and fits reading numbers from ``as.character()`` of a column (R's idiom for a
+factor's numbers), ``substr()`` and ``paste0()``, with their predictions on new data.  A factor's ``as.numeric()``
+-- a column of text is one, as R's ``read.csv(stringsAsFactors = TRUE)`` reads it -- still gives its level codes
+(tests/formula/test_level_codes.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, expression_values
+from glmstat.formula.text_numbers import r_text_number
+
+REF = json.loads((FIXTURES / "text_numbers" / "ref.json").read_text())
+_SPECIAL = {"Inf": math.inf, "-Inf": -math.inf, "NaN": math.nan, "NA": None}
+
+
+def _r_value(v):
+    return _SPECIAL[v] if isinstance(v, str) else float(v)
+
+
+@pytest.mark.parametrize("text, want", list(zip(REF["texts"], REF["numeric"])), ids=[repr(t) for t in REF["texts"]])
+def test_each_text_reads_as_r_reads_it(text, want):
+    got, want = r_text_number(text), _r_value(want)
+    if text == "NA":  # (missing without the coercion warning: NaN here)
+        assert got is not None and math.isnan(got)
+    elif want is None:
+        assert got is None
+    elif math.isnan(want):
+        assert math.isnan(got)
+    else:
+        assert got == pytest.approx(want, rel=1e-14, abs=0)
+
+
+def test_as_integer_truncates_and_refuses_what_r_refuses():
+    d = pd.DataFrame({"s": REF["texts"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.FormulaWarning)
+        got = expression_values(d, "as.integer(as.character(s))")
+    want = [np.nan if v == "NA" else float(v) for v in REF["integer"]]
+    np.testing.assert_array_equal(got, want)
+
+
+def _data() -> pd.DataFrame:
+    d = pd.DataFrame(REF["data"])
+    d["g"] = pd.Categorical(d["g"])  # (R's factor)
+    return d
+
+
+@pytest.mark.parametrize("ref", REF["fits"], ids=[r["formula"] for r in REF["fits"]])
+def test_fits_and_predictions_are_r_s(ref):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = gs.glm(ref["formula"], _data())
+    assert fit.nobs == ref["nobs"]
+    np.testing.assert_allclose(fit.coef.to_numpy(), ref["coef"], rtol=1e-10)
+    new = pd.DataFrame({"dose": ["2.5", "10"], "g": pd.Categorical(["20", "40"], categories=["10", "20", "40"]),
+                        "code": ["z-9", "q-0"]})
+    np.testing.assert_allclose(fit.predict(new).to_numpy(), ref["predict"], rtol=1e-10)
+
+
+def test_a_text_that_reads_as_no_number_is_missing_with_r_s_warning():
+    with pytest.warns(gs.FormulaWarning, match=r"as.numeric\(as.character\(dose\)\): 1 value\(s\) read as no "
+                                               r"number and became NA, as R's 'NAs introduced by coercion' \(the "
+                                               r"texts 'x'\)"):
+        fit = gs.glm("y ~ as.numeric(as.character(dose))", _data())
+    assert fit.n_dropped == 1
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_streamed_fits_read_the_numbers_too(kind, tmp_path):
+    from streamed_cases import as_streamed
+
+    d = _data().astype({"g": str})  # (text in every chunk)
+    formula = "y ~ as.numeric(as.character(g)) + as.numeric(substr(code, 3, 3))"
+    mem = gs.glm(formula, d)
+    streamed = gs.glm(formula, as_streamed(d, kind, tmp_path, rows=3))
+    np.testing.assert_allclose(streamed.coef.to_numpy(), mem.coef.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(mem.model_matrix()["as.numeric(as.character(g))"].to_numpy(),
+                               [10, 20, 40, 10, 20, 40, 10, 20])
