@@ -11,7 +11,10 @@ group of two columns as one factor.
 The texts are written for the combinations the rows take only, never a text a row: each argument is coded by
 its distinct values (as ``factor()`` codes it), the codes are combined argument by argument and the
 combinations no row takes pruned after each, as R's ``interaction(drop = TRUE)`` prunes them.  Their number
-is bounded, as ``as.character()``'s distinct values are, before any text is written.  A missing value is R's
+is bounded, as ``as.character()``'s distinct values are (the distinct values of every argument together), before
+any text is written, and so is the memory of their texts joined by ``sep`` (``max_design_bytes``, as
+``interaction()``'s); a text of values that are one each, which may be the ``sep`` of another paste(), is no longer
+than the formula may be (``max_length``).  A missing value is R's
 text for it, ``"NA"`` (``"NaN"`` for a number that is NaN); the model frame drops the rows missing a column the
 formula reads anyway (the README's deliberate difference).
 """
@@ -24,7 +27,9 @@ import numpy as np
 
 from .._arguments import shown
 from .call_arguments import Builtin, bind, call_error
+from .deparse import deparse
 from .factor_functions import as_factor
+from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import Call
 from .regex import compile_regex
 from .values import FactorVec, NumVec, Value, r_text
@@ -39,9 +44,9 @@ __all__ = ["TEXT_FUNCTIONS"]
 TEXTS_PER_COLUMN = 20
 
 
-def _texts(value: Value, call: Call, bound: int) -> tuple[np.ndarray | None, list[str]]:
+def _texts(value: Value, call: Call, bound: int, written: int = 0) -> tuple[np.ndarray | None, list[str]]:
     """An argument as (codes, texts): codes into texts for a column (the last text for a missing value), or
-    (None, [text]) for one value."""
+    (None, [text]) for one value.  ``written`` texts of the call's other arguments count against ``bound`` too."""
     if isinstance(value, (str, bool, np.bool_, int, float)):
         return None, [r_text(value)]
     if not isinstance(value, (FactorVec, NumVec)):
@@ -50,8 +55,9 @@ def _texts(value: Value, call: Call, bound: int) -> tuple[np.ndarray | None, lis
     # dropped anyway, so a NaN here is computed, log(-1))
     missing = "NaN" if isinstance(value, NumVec) and not value.logical else "NA"
     f = as_factor(value, call)
-    if len(f.levels) > bound:
-        raise call_error(call, f"it would write the texts of {len(f.levels):,} distinct values, more texts than "
+    if written + len(f.levels) > bound:
+        raise call_error(call, f"it would write the texts of {written + len(f.levels):,} distinct values"
+                         f"{' (of its arguments together)' if written else ''}, more texts than "
                          f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns: a factor of so many levels "
                          "cannot be a model term); compare the values themselves, or raise max_columns")
     codes = np.where(f.codes >= 0, f.codes, len(f.levels))
@@ -72,29 +78,75 @@ def _paste(sep_default: str | None) -> Builtin:
             raise call_error(call, f"sep must be a string, e.g. sep = \"_\", got {shown(sep)}")
         if not call.args:
             raise call_error(call, "no values given")
-        bound = TEXTS_PER_COLUMN * ev.limits.max_columns
-        parts = [_texts(ev.eval(node), call, bound) for node in call.args]
-        if all(codes is None for codes, _ in parts):
-            return sep.join(texts[0] for _, texts in parts)
-        # combine the codes argument by argument, keeping only the combinations the rows take (np.unique)
-        combined, tuples = np.zeros(ev.n, dtype=np.int64), [()]
-        for codes, texts in parts:
-            if codes is None:
-                tuples = [t + (texts[0],) for t in tuples]
-                continue
-            pair = combined * len(texts) + codes
-            present, combined = np.unique(pair, return_inverse=True)
-            if present.size > bound:
-                raise call_error(call, f"its arguments take {present.size:,} combinations, more texts than {bound:,} "
-                                 f"({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
-            tuples = [tuples[p // len(texts)] + (texts[p % len(texts)],) for p in present.tolist()]
-            combined = combined.reshape(-1)
-        joined = [sep.join(t) for t in tuples]
+        combined, columns = _combinations(ev, call)
+        if combined is None:  # (every argument one value)
+            return _one_text([texts[0] for _, texts in columns], sep, call, ev.limits)
+        _check_texts(columns, sep, call, ev.limits)
+        joined = [sep.join(t) for t in zip(*(np.asarray(texts, dtype=object)[index] for index, texts in columns))]
         levels = tuple(sorted(set(joined)))  # (code-point order, as R's in the C locale; alike texts one level)
         position = {t: k for k, t in enumerate(levels)}
         remap = np.array([position[t] for t in joined], dtype=np.intp)
         return FactorVec(remap[combined], levels, text=True)
     return apply
+
+
+def _one_text(texts: list[str], sep: str, call: Call, limits: FormulaLimits) -> str:
+    """paste() of values that are one each: their texts joined by ``sep``, at most as long as the formula may be
+    (``max_length``), measured before it is written -- such a text is the ``sep`` of a paste() around it, whose
+    own values it is repeated between: ``paste("", "", ..., sep = paste("", "", ..., sep = "aaaa"))`` multiplied
+    its length by its values' count at each nesting, 270 MB from a formula of 3 KB."""
+    size = sum(map(len, texts)) + (len(texts) - 1) * len(sep)
+    if size > limits.max_length:
+        raise refuse("max_length", f"{deparse(call)} writes one text longer than the formula may be (characters)",
+                     size, limits)
+    return sep.join(texts)
+
+
+def _combinations(ev: "Evaluator", call: Call) -> tuple[np.ndarray | None, list[tuple[np.ndarray, list[str]]]]:
+    """The combinations of paste()'s arguments that the rows take: each row's combination (None when every
+    argument is one value), and for each argument (index into its texts of each combination, its texts,
+    :func:`_texts`).  Each argument is evaluated, coded and combined with the ones before it in turn, the
+    combinations no row takes pruned (np.unique), so that no two arguments' codes are held at once; each
+    combination records the one before it and its argument's text, never a tuple of its texts: those tuples,
+    copied and extended at each argument, took time in the square of the arguments (x of 100 values and 9,000
+    arguments 1: 7 s).  The texts of every argument's distinct values count together against the bound on one's
+    (500 arguments of 100,000 values: a MemoryError after 22 s)."""
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
+    combined = np.zeros(ev.n, dtype=np.int64)
+    count, written, columnar, steps = 1, 0, False, []
+    for node in call.args:
+        codes, texts = _texts(ev.eval(node), call, bound, written)
+        if codes is None:  # (one value: the same text in every combination)
+            steps.append((np.arange(count), np.zeros(count, dtype=np.int64), texts))
+            continue
+        columnar, written = True, written + len(texts) - 1
+        present, combined = np.unique(combined * len(texts) + codes, return_inverse=True)
+        if present.size > bound:
+            raise call_error(call, f"its arguments take {present.size:,} combinations, more texts than {bound:,} "
+                             f"({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
+        combined, count = combined.reshape(-1), present.size
+        steps.append((present // len(texts), present % len(texts), texts))
+    columns, at = [], np.arange(count)
+    for before, index, texts in reversed(steps):  # (from the last argument's text back to the first's)
+        columns.append((index[at], texts))
+        at = before[at]
+    return combined if columnar else None, columns[::-1]
+
+
+def _check_texts(columns: list[tuple[np.ndarray, list[str]]], sep: str, call: Call, limits: FormulaLimits) -> None:
+    """Refuse paste()'s texts (each argument's texts, :func:`_combinations`' columns, joined by ``sep``) when they
+    would take more memory than the design may (``max_design_bytes``, a byte a character at least, and the
+    place of each argument's text while it is joined), counted before any is written: a long sep between many
+    arguments multiplies no count of combinations -- ``paste(x, x, ..., x, sep = "<10,000 characters>")`` of
+    4,000 arguments made texts of 40 MB for each value of x (100 values: a MemoryError after 12 s; 900
+    arguments, within the bound on their values, 9 MB each), as interaction()'s texts are bounded."""
+    count = columns[0][0].size
+    size = count * (LEVEL_BYTES + (len(columns) - 1) * len(sep) + 8 * len(columns))
+    for index, texts in columns:
+        size += int(np.array([len(t) for t in texts], dtype=np.int64)[index].sum())
+    if size > limits.max_design_bytes:
+        raise refuse("max_design_bytes", f"{deparse(call)}'s {count:,} texts, its arguments' texts joined by sep, "
+                     "need more memory than allowed (bytes)", size, limits)
 
 
 def _recoded(value: Value, call: Call, ev: "Evaluator", fn) -> Value:

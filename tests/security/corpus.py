@@ -817,6 +817,9 @@ LEAKS = _cases("leak", [
 
 # -- 9. resource and recursion bombs ----------------------------------------------------------------------
 _AZ = list("abcdefghijklmnopqrstuvwxyz")
+_NESTED_PASTE = '"aaaaaaaaaa"'
+for _ in range(3):  # (300^3 x 10 characters)
+    _NESTED_PASTE = "paste(" + ", ".join(['""'] * 300) + ", sep = " + _NESTED_PASTE + ")"
 _MANY = {"data": "many"}
 BOMBS = _cases("bomb", [
     ("power-24", REFUSE, f"y ~ ({' + '.join(_AZ[:24])})^24", _MANY),
@@ -873,6 +876,18 @@ BOMBS = _cases("bomb", [
     ("nchar-distinct-1m", REFUSE, "y ~ nchar(z)", {"data": "distinct_1m", "match": "1,000,000 distinct values"}),
     ("substr-infinite-stop", REFUSE, "y ~ substr(g, 1, Inf)", {"match": "finite number"}),
     ("substr-huge-stop", FIT, "y ~ substr(g, -1e300, 1e300)", {}),
+    # paste()'s sep repeated between its values: a text of one value each is the sep of a paste() around it, whose
+    # length multiplied by its values' count at each nesting (270 MB from 3 KB), now no longer than the formula
+    ("paste-nested-sep", REFUSE, "y ~ I(x + nchar(" + _NESTED_PASTE + "))", {"match": "longer than the formula"}),
+    # 9,000 arguments, x's 100 values and 1s: each combination's tuple of texts was copied at every argument (7 s)
+    ("ok-paste-9000-arguments", FIT, "y ~ I(paste0(x," + ",".join(["1"] * 9000) + ") == 'a')", {"data": "xz_100"}),
+    # the texts of every argument count together: 500 arguments of 100,000 values wrote 50 million (a MemoryError)
+    ("paste-500-arguments-100k", REFUSE, "y ~ I(paste0(" + ",".join(["id"] * 500) + ") == 'a')",
+     {"data": "levels_100k", "match": "distinct values .of its arguments together."}),
+    # a sep of 10,000 characters between 900 arguments: 9 MB for each of 100 values, counted before written
+    ("paste-long-sep-900-arguments", REFUSE, "y ~ I(paste(" + ",".join(["x"] * 900) + ", sep = '" + "a" * 10_000
+     + "') == 'a')", {"data": "xz_100", "kwargs": {"limits": gs.FormulaLimits(max_design_bytes=2**27)},
+                      "match": "texts, its arguments' texts joined by sep.*max_design_bytes"}),
     ("as-character-distinct-1m", REFUSE, "y ~ I(as.character(x) == '1')", {"data": "distinct_1m",
                                                                           "match": "texts of 1,000,000 distinct"}),
     ("sum-of-long-sequence", REFUSE, "y ~ I(x/sum(1:1e12))", {"match": "max_length"}),
