@@ -28,7 +28,7 @@ from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, w
 from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .number_functions import NUMBER_FUNCTIONS
-from .text_functions import TEXT_FUNCTIONS
+from .text_functions import TEXT_FUNCTIONS, TEXTS_PER_COLUMN
 from .factor_functions import (call_C, call_as_integer, call_as_numeric, call_droplevels, call_relevel, call_unclass,
                                factor_call)
 from .interval_functions import call_cut
@@ -124,14 +124,20 @@ def _clip(ev: "Evaluator", call: Call) -> Value:
     return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
 
 
-def _texts(v: Value, n: int, call: Call, what: str) -> tuple[np.ndarray, np.ndarray]:
+def _texts(v: Value, n: int, call: Call, what: str, bound: int) -> tuple[np.ndarray, np.ndarray]:
     """An ifelse() value as R's character vector of ``n`` rows, and where it is missing: a string or a number
     (written as R's as.character writes it); the labels of a factor (an inner ifelse() of strings, which R keeps
-    as text: one reference a row, no new string).  A numeric column beside text is refused: a text for every
-    row of it would be built, and a column of distinct values a level each."""
+    as text: one reference a row, no new string), of at most ``bound`` levels, as as.character() writes them: a
+    factor of a million distinct numbers, factor(z), had the text of each written, and the rows made a factor of
+    them again (13 s).  A numeric column beside text is refused: a text for every row of it would be built, and a
+    column of distinct values a level each."""
     if isinstance(v, (str, bool, int, float)):
         text = v if isinstance(v, str) else r_text(v)
         return np.full(n, text, dtype=object), np.zeros(n, dtype=bool)
+    if isinstance(v, FactorVec) and len(v.levels) > bound:
+        raise call_error(call, f"the {what} is a factor of {len(v.levels):,} levels, more texts than {bound:,} "
+                         f"({TEXTS_PER_COLUMN} times the limit max_columns, as as.character() writes); compare the "
+                         "values themselves, or raise max_columns")
     if isinstance(v, FactorVec):
         labels = np.array([r_text(level) for level in v.levels] + [""], dtype=object)
         return labels[v.codes], v.codes < 0
@@ -153,8 +159,9 @@ def _ifelse(ev: "Evaluator", call: Call) -> Value:
     miss = np.isnan(t)
     if any(isinstance(v, (str, FactorVec)) for v in (yes, no)):
         # R's test is as.logical(): any non-zero number is TRUE, as in the numeric branch below
-        (yes_text, yes_miss), (no_text, no_miss) = (_texts(v, n, call, w) for v, w in ((yes, "yes value"),
-                                                                                       (no, "no value")))
+        bound = TEXTS_PER_COLUMN * ev.limits.max_columns
+        (yes_text, yes_miss), (no_text, no_miss) = (_texts(v, n, call, w, bound) for v, w in ((yes, "yes value"),
+                                                                                              (no, "no value")))
         pick = t != 0
         labels = np.where(pick, yes_text, no_text).astype(object)
         return replace(factor_from_labels(labels, miss | np.where(pick, yes_miss, no_miss)), text=True)

@@ -18,7 +18,7 @@ Each gives R's value where R's is not the textbook formula's (R's nmath sources 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
@@ -254,14 +254,21 @@ def _logical(value: Value, call: Call, what: str) -> np.ndarray | float:
     """A value as R's logical: numbers (0 is FALSE, any other number TRUE), logicals, and a factor's or a text's
     R spellings ("TRUE", "true", "T", "True"; "FALSE", ...), NA (NaN) otherwise."""
     if isinstance(value, FactorVec):
-        texts = [label_text(lv) for lv in value.levels]
-        table = np.array([_TEXT_LOGICAL.get(t, np.nan) for t in texts] + [np.nan], dtype=float)
+        table = np.array([_level_logical(lv) for lv in value.levels] + [np.nan], dtype=float)
         return table[value.codes]
     if isinstance(value, str):
         return _TEXT_LOGICAL.get(value, math.nan)
     x = numeric(value, call, what)
     return np.where(np.isnan(x), np.nan, (np.asarray(x) != 0).astype(float)) if isinstance(x, np.ndarray) \
         else (math.nan if math.isnan(x) else float(x != 0))
+
+
+def _level_logical(level: Any) -> float:
+    """A factor's level as R's logical: a text's spelling, a logical's own value; NaN for a number, whose text is
+    no spelling of a logical and is not written (a million levels of factor(z) took 4 s)."""
+    if isinstance(level, (bool, np.bool_, str)):
+        return _TEXT_LOGICAL.get(label_text(level), math.nan)
+    return math.nan
 
 
 _TEXT_LOGICAL = {t: 1.0 for t in ("TRUE", "true", "T", "True")} | {t: 0.0 for t in ("FALSE", "false", "F", "False")}

@@ -888,6 +888,15 @@ BOMBS = _cases("bomb", [
     ("paste-long-sep-900-arguments", REFUSE, "y ~ I(paste(" + ",".join(["x"] * 900) + ", sep = '" + "a" * 10_000
      + "') == 'a')", {"data": "xz_100", "kwargs": {"limits": gs.FormulaLimits(max_design_bytes=2**27)},
                       "match": "texts, its arguments' texts joined by sep.*max_design_bytes"}),
+    # ifelse() of a factor beside text writes its levels' texts as as.character() does, and as.logical() and xor() of
+    # a factor read its levels as R's spellings of TRUE and FALSE: the texts of a million distinct numbers took 13 s
+    # (written, then made a factor again) and 4 s; now refused before any is written, and a number's not written
+    ("ifelse-factor-distinct-1m", REFUSE, "y ~ I(ifelse(x > 0, factor(z), 'a') == 'a')",
+     {"data": "distinct_1m", "match": "yes value is a factor of 1,000,000 levels"}),
+    ("as-logical-factor-distinct-1m", REFUSE, "y ~ x + I(as.logical(factor(z)))",
+     {"data": "distinct_1m", "match": "no complete rows"}),
+    ("xor-factor-distinct-1m", REFUSE, "y ~ x + I(xor(factor(z), x > 0))",
+     {"data": "distinct_1m", "match": "no complete rows"}),
     ("as-character-distinct-1m", REFUSE, "y ~ I(as.character(x) == '1')", {"data": "distinct_1m",
                                                                           "match": "texts of 1,000,000 distinct"}),
     ("sum-of-long-sequence", REFUSE, "y ~ I(x/sum(1:1e12))", {"match": "max_length"}),
