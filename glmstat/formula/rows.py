@@ -148,8 +148,9 @@ def numeric_response(v: Value, label: str, what: str = "the response") -> np.nda
         ok = v.codes[v.codes >= 0]
         if not ok.size:  # (an object column of None or pd.NA alone: missing values, as R's logical NA, not text)
             return np.full(v.codes.shape[0], np.nan)
-        raise DataError(f"{what} {label!r} must be numeric, but it holds {label_text(v.levels[ok[0]])!r} (a factor "
-                        "or strings)")
+        # (the level shown cut, as every level a message quotes: a text of 100 KB made a message of 100 KB)
+        raise DataError(f"{what} {label!r} must be numeric, but it holds {shown(label_text(v.levels[ok[0]]))} (a "
+                        "factor or strings)")
     if isinstance(v, NumMat):
         raise DataError(f"{what} {label!r} has {v.values.shape[1]} columns; it must be one value per row "
                         "(or cbind(successes, failures) for a binomial model)")

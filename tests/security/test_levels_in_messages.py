@@ -1,0 +1,42 @@
+"""A factor's level quoted by a refusal is cut, as every level, name and row label a message quotes is.
+
+The refusal of a response, ``weights=`` or ``offset=`` column of text ("the response 'y' must be numeric, but it
+holds ...") quoted the first level with Python's ``repr``, whole: a text of a megabyte in the data's first row
+made a message of a megabyte (the threat model: a level is shown cut to 60 characters).  It now goes through
+:func:`glmstat._arguments.shown`, as the levels of the other refusals do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+
+N = 12
+LONG = "L" * 1_000_000 + "\n\x1b[2J"
+CUT = repr("L" * 60 + "...")
+
+
+def data() -> pd.DataFrame:
+    return pd.DataFrame({"t": [LONG] + ["b"] * (N - 1), "y": np.linspace(1.0, 4.0, N), "x": np.arange(1.0, N + 1),
+                         "s": np.arange(N) % 4 + 1.0})
+
+
+SITES = {  # name: (formula, glm keywords, family, what the message names)
+    "response": ("t ~ x", {}, None, "the response 't'"),
+    "binomial-counts": ("cbind(t, s) ~ x", {}, gs.Binomial(), "the response 't'"),
+    "weights": ("y ~ x", {"weights": "t"}, None, "weights column 't'"),
+    "offset": ("y ~ x", {"offset": "t"}, None, "offset column 't'"),
+}
+
+
+@pytest.mark.parametrize("site", list(SITES))
+def test_a_level_of_a_megabyte_is_quoted_cut(site):
+    formula, kwargs, family, what = SITES[site]
+    with pytest.raises(gs.DataError) as info:
+        gs.glm(formula, data(), family=family, **kwargs)
+    message = str(info.value)
+    assert f"{what} must be numeric, but it holds {CUT}" in message, message[:300]
+    assert len(message) < 300 and "\n" not in message
