@@ -1,9 +1,11 @@
-"""A factor's level quoted by a refusal is cut, as every level, name and row label a message quotes is.
+"""A factor's level or a column's name quoted by a refusal is cut, as every level, name and row label a message
+quotes is.
 
 The refusal of a response, ``weights=`` or ``offset=`` column of text ("the response 'y' must be numeric, but it
 holds ...") quoted the first level with Python's ``repr``, whole: a text of a megabyte in the data's first row
 made a message of a megabyte (the threat model: a level is shown cut to 60 characters).  It now goes through
-:func:`glmstat._arguments.shown`, as the levels of the other refusals do.
+:func:`glmstat._arguments.shown`, as the levels of the other refusals do.  So do the columns that new data given
+to ``predict()`` lacks: every one was listed whole (``y ~ .`` on a file's columns: thousands, of any length).
 """
 
 from __future__ import annotations
@@ -40,3 +42,14 @@ def test_a_level_of_a_megabyte_is_quoted_cut(site):
     message = str(info.value)
     assert f"{what} must be numeric, but it holds {CUT}" in message, message[:300]
     assert len(message) < 300 and "\n" not in message
+
+
+def test_the_columns_new_data_lacks_are_listed_cut():
+    names = [f"c{k}_" + "N" * 100_000 for k in range(40)]
+    d = pd.DataFrame(np.random.default_rng(0).normal(size=(N, 41)), columns=["y"] + names)
+    fit = gs.glm("y ~ .", d.iloc[:, :41])
+    with pytest.raises(gs.DataError) as info:
+        fit.predict(d[["y"]])
+    message = str(info.value)
+    assert message.startswith("new data lacks the column(s) 'c0_NNN") and "(40 of them)" in message, message[:300]
+    assert len(message) < 1000
