@@ -192,8 +192,14 @@ def _read_file(path: Path, needed: frozenset[str] | None = None, formula: Formul
     return r_column_types(data)
 
 
-#: A CSV file's tokens: a quoted field (its doubled quotes inside), an unquoted one, a comma, a line end
-_CSV_TOKEN = re.compile(rb'"(?:[^"]|"")*"|[^",\r\n]+|,|\r\n|\r|\n|"')
+#: A CSV file's tokens: a quoted field without doubled quotes, an unquoted field, a comma, a line end, the opening
+#: quote of any other quoted field (whose end :func:`_quoted_end` finds).  Every byte starts one.  (A quoted field
+#: as one pattern, '"(?:[^"]|"")*"', made Python's regular expressions keep a backtracking record for each of its
+#: characters: a first row of one quoted field of 20 MB took 2.3 GB, a MemoryError in a smaller process; each
+#: pattern here repeats one character only, which keeps none.)
+_CSV_TOKEN = re.compile(rb'"[^"]*"(?!")|[^",\r\n]+|,|\r\n|\r|\n|"')
+#: A run of quotes (a repeat of one character: no record kept for each)
+_QUOTES = re.compile(rb'"+')
 
 
 def _refuse_fields_beyond_the_header(path: Path, names: list[str], offset: int) -> None:
@@ -210,9 +216,11 @@ def _refuse_fields_beyond_the_header(path: Path, names: list[str], offset: int) 
         except (ValueError, OSError):  # (an empty file, or one that cannot be mapped: pandas says what is wrong)
             return
     with view:
-        fields, line = 1, 0
-        for m in _CSV_TOKEN.finditer(view, offset):
-            token = m.group()
+        fields, line, at = 1, 0, offset
+        while at < len(view):
+            m = _CSV_TOKEN.match(view, at)
+            token = m.group() if m.end() - at <= 2 else b"field"  # (a long unquoted field is not copied)
+            at = _quoted_end(view, m.end()) if token == b'"' else m.end()
             if token in (b"\n", b"\r", b"\r\n"):
                 if line:  # (blank lines before the first row are skipped, as pandas and R skip them)
                     return
@@ -223,6 +231,23 @@ def _refuse_fields_beyond_the_header(path: Path, names: list[str], offset: int) 
                     raise DataError(f"cannot read {shown(str(path), 300)} as CSV: its first row has more fields "
                                     f"than the header's {len(names):,} names and one for the row's name (R: more "
                                     "columns than column names)")
+
+
+def _quoted_end(view: mmap.mmap, start: int) -> int:
+    """Where the quoted field whose opening quote ends at ``start`` ends: after the first run of quotes of odd
+    length (its doubled quotes are quotes of the text, the last one of the run closes it); when none closes it,
+    ``start``: the quote is a token of its own, as the pattern's last choice took it, and the fields after it are
+    counted (pandas reads a quote inside an unquoted field, ``ab"c``, as a character of it).  Each run of quotes
+    is found by one search, so a field takes time in the number of its runs and no memory beyond the view; only
+    the first quote that none closes searches to the end (every run after it is of even length, closed nearby)."""
+    at = start
+    while True:
+        first = view.find(b'"', at)
+        if first < 0:
+            return start
+        at = _QUOTES.match(view, first).end()
+        if (at - first) % 2:
+            return at
 
 
 def _header_names(path: Path) -> tuple[list[str], int, bool] | None:

@@ -1453,6 +1453,17 @@ CLI += [
          match="more fields than the header's 2 names"),
     _cli("csv-first-row-beyond-the-header-quoted", REFUSE, _fit("y ~ x", "long.csv"),
          {"long.csv": 'y,x\n"a,b",' + '"",' * 500_000 + "\n" + _ROWS}, match="more fields than the header's 2 names"),
+    # the first row's scan read a quoted field as one pattern, '"(?:[^"]|"")*"', for which Python's regular
+    # expressions kept a record a character (or doubled quote): a quoted field of 5 MB took 600 MB (20 MB: 2.3 GB,
+    # a MemoryError), one of 5 million doubled quotes 600 MB
+    _cli("ok-csv-first-row-long-quoted-field", FIT, _fit("y ~ x", "note.csv"),
+         {"note.csv": "y,x,note\n" + "".join(f'{a},{b},"{"n" * (5_000_000 if k == 0 else 1)}"\n'
+                                             for k, (a, b) in enumerate(zip(_Y, _X)))}),
+    _cli("csv-first-row-unclosed-quote", REFUSE, _fit("y ~ x", "open.csv"),
+         {"open.csv": 'y,x\n"' + "a" * 5_000_000 + "\n" + _ROWS}),
+    _cli("ok-csv-first-row-doubled-quotes", FIT, _fit("y ~ x", "quotes.csv"),
+         {"quotes.csv": "y,x,note\n" + "".join(f'{a},{b},"{chr(34) * 10_000_000 if k == 0 else "q"}"\n'
+                                               for k, (a, b) in enumerate(zip(_Y, _X)))}),
     _cli("ok-csv-first-row-with-row-names", FIT, _fit("y ~ x + z", "names.csv"),
          {"names.csv": "y,x,z\n" + "".join(f"r{i},{row}" for i, row in enumerate(_ROWS.splitlines(True)))}),
 ]
