@@ -897,6 +897,12 @@ BOMBS = _cases("bomb", [
      {"data": "distinct_1m", "match": "no complete rows"}),
     ("xor-factor-distinct-1m", REFUSE, "y ~ x + I(xor(factor(z), x > 0))",
      {"data": "distinct_1m", "match": "no complete rows"}),
+    # the arguments of pmax() and interaction() were evaluated into a list, every one held at once: 700 columns of
+    # 100,000 rows, 560 MB (pmax() of 3,000: 2.4 GB); now each is folded in as it is evaluated
+    ("pmax-900-arguments-100k", FIT, "y ~ I(pmax(" + ", ".join(f"y + {k}" for k in range(900)) + "))",
+     {"data": "levels_100k"}),
+    ("interaction-700-arguments-100k", REFUSE, "y ~ interaction(" + ",".join(["cut(y,c(-Inf,Inf))"] * 700) + ")",
+     {"data": "levels_100k", "match": "has a single level"}),
     ("as-character-distinct-1m", REFUSE, "y ~ I(as.character(x) == '1')", {"data": "distinct_1m",
                                                                           "match": "texts of 1,000,000 distinct"}),
     ("sum-of-long-sequence", REFUSE, "y ~ I(x/sum(1:1e12))", {"match": "max_length"}),
