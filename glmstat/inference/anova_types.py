@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import shown, shown_items
 from ..distributions import chi2_sf, f_sf
 from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning
 from ..formula.values import label_text
@@ -147,7 +147,7 @@ def _warn_covariance_unused(fit: "GLMResults", test: str) -> None:
 def _refuse_aliased(fit: "GLMResults", what: str) -> None:
     if fit.aliased:
         raise GLMStatError(
-            f"{what} needs a model without aliased coefficients, and {', '.join(fit.aliased)} "
+            f"{what} needs a model without aliased coefficients, and {shown_items(fit.aliased)} "
             f"{'is' if len(fit.aliased) == 1 else 'are'} aliased (as car::Anova, which refuses them too); "
             "remove the aliased term or use type=2")
 

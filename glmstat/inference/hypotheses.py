@@ -702,7 +702,7 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
     aliased = np.isnan(b)
     touched = [n for n, a, used in zip(fit.column_names, aliased, np.any(L != 0, axis=0)) if a and used]
     if touched:
-        raise GLMStatError(f"the hypotheses involve the aliased coefficient(s) {', '.join(touched)}, which have no "
+        raise GLMStatError(f"the hypotheses involve the aliased coefficient(s) {shown_items(touched)}, which have no "
                            "estimate (a linear combination of other columns); rewrite them without")
     kept = ~aliased
     Lk, bk = L[:, kept], b[kept]

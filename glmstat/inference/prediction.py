@@ -62,7 +62,7 @@ from ..distributions import interval_quantile
 
 from ..design.base import Design, rows_within
 from ..design.sources import fold
-from .._arguments import confidence_level, is_one_of, shown
+from .._arguments import confidence_level, is_one_of, shown, shown_items
 from .._suggest import close_matches
 from ..errors import AliasingWarning, DataError, GLMStatError
 from ..links import domain_limits
@@ -332,7 +332,7 @@ def _warn_not_estimable(X: Design, relations: np.ndarray, kept: np.ndarray, name
     aliased = [names[j] for j in np.flatnonzero(~kept)[broken.any(axis=0)]]
     warnings.warn(
         f"{rows} row(s) of the new data are not estimable from this fit: their values of the aliased column(s) "
-        f"{', '.join(map(repr, aliased))} are not the combination of the other columns that they are in the rows "
+        f"{shown_items(aliased)} are not the combination of the other columns that they are in the rows "
         "the model was fitted to (with positive weight), so their predictions are those with the aliased "
         "coefficients set to 0 (as R's), which the data do not determine", AliasingWarning, stacklevel=5)
 

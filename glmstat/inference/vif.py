@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown_items
 from .._scipy import linalg as sla
 from ..errors import GLMStatError, GLMStatWarning
 from .fit_access import structure
@@ -83,7 +84,7 @@ def vif(fit: "GLMResults") -> pd.DataFrame:
         raise GLMStatError("variance-inflation factors need a model with at least 2 terms")
     if fit.aliased:
         raise GLMStatError(f"variance-inflation factors are not defined with aliased coefficients "
-                           f"({', '.join(fit.aliased)} {'is' if len(fit.aliased) == 1 else 'are'} a linear "
+                           f"({shown_items(fit.aliased)} {'is' if len(fit.aliased) == 1 else 'are'} a linear "
                            "combination of other columns: an infinite inflation); remove the aliased term first")
     if not st.intercept_columns:
         warnings.warn("no intercept: variance-inflation factors may not be sensible (as car warns)",

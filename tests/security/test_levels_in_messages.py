@@ -1,5 +1,5 @@
 """A factor's level or a column's name quoted by a refusal is cut, as every level, name and row label a message
-quotes is.
+quotes is (a list of them: the first ten).
 
 The refusal of a response, ``weights=`` or ``offset=`` column of text ("the response 'y' must be numeric, but it
 holds ...") quoted the first level with Python's ``repr``, whole: a text of a megabyte in the data's first row
@@ -53,3 +53,24 @@ def test_the_columns_new_data_lacks_are_listed_cut():
     message = str(info.value)
     assert message.startswith("new data lacks the column(s) 'c0_NNN") and "(40 of them)" in message, message[:300]
     assert len(message) < 1000
+
+
+def _aliased_fit():
+    """y ~ x + 30 columns of 10,000-character names, each 2 x: every one aliased."""
+    names = [f"a{k}_" + "A" * 10_000 for k in range(30)]
+    base = data()[["y", "x"]]
+    d = pd.concat([base] + [pd.DataFrame({name: base.x * 2}) for name in names], axis=1)
+    with pytest.warns(gs.AliasingWarning):
+        fit = gs.glm("y ~ .", d)
+    return fit, names
+
+
+@pytest.mark.parametrize("method", ["vif", "anova-type-3", "wald-test"])
+def test_the_aliased_coefficients_a_refusal_names_are_listed_cut(method):
+    fit, names = _aliased_fit()
+    call = {"vif": lambda: fit.vif(), "anova-type-3": lambda: fit.anova(type=3, test="Chisq"),
+            "wald-test": lambda: fit.wald_test(f"`{names[0]}` = 0")}[method]
+    with pytest.raises(gs.GLMStatError) as info:
+        call()
+    message = str(info.value)
+    assert "'a0_AAA" in message and len(message) < 1500, message[:300]
