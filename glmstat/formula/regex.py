@@ -1,10 +1,14 @@
-"""R's regular expressions as ``grepl()`` reads them, matched in time linear in the text whatever the pattern.
+"""R's regular expressions as ``grepl()``, ``sub()`` and ``gsub()`` read them, matched in time linear in the text
+whatever the pattern.
 
 A pattern from someone else must not be able to stall the fit: a backtracking engine (Python's ``re``, PCRE)
 takes exponential time on ``(a+)+$`` against a run of ``a``.  Here a pattern is parsed into a tree, compiled to
 a Thompson automaton (at most :data:`MAX_STATES` states), and a text is read once, character by character, with
 the set of states the automaton can be in; the sets met are cached as the states of a deterministic automaton
-(their size bounded by :data:`MAX_CACHED`), so that a text costs a dictionary lookup a character.
+(their size bounded by :data:`MAX_CACHED`), so that a text costs a dictionary lookup a character.  For ``sub``
+and ``gsub`` the starts of matches are read in one pass of the reversed pattern over the reversed text, and each
+match's longest extent from its start (POSIX's leftmost-longest match, as TRE's), the characters so read bounded
+by :data:`MAX_SCANNED`.
 
 Syntax: R's default, POSIX extended expressions as TRE reads them -- literals, ``.`` (any character, a newline
 too), bracket expressions (``[a-z]``, ``[^...]``, ``]`` first taken literally, POSIX classes ``[:alpha:]`` and
@@ -39,6 +43,9 @@ MAX_STATES = 5_000
 MAX_CACHED = 2_000_000
 #: POSIX's RE_DUP_MAX: the largest count of a bounded repetition (TRE refuses a{256})
 MAX_REPEAT = 255
+#: Most characters the anchored runs of one sub()/gsub() may read, over all its texts (each match's longest
+#: extent is read from its start: a pattern whose matches reach to the end of a long text reads it again for each)
+MAX_SCANNED = 5_000_000
 #: Most automaton states one pattern may visit outside the cache, over all the texts it reads (a few seconds):
 #: a pattern whose state sets never repeat (thousands of states alive at every character) is refused midway
 MAX_WORK = 5_000_000
@@ -100,9 +107,10 @@ class _Parser:
 
     def __init__(self, pattern: str, perl: bool, fold: bool) -> None:
         self.p, self.i, self.perl, self.fold = pattern, 0, perl, fold
+        self.lazy = False  # a lazy quantifier seen (whether a text matches is the greedy one's; extents are not)
 
     def error(self, what: str) -> FormulaError:
-        return FormulaError(f"grepl(): the pattern {self.p!r} {what}")
+        return FormulaError(f"the pattern {self.p!r} {what}")
 
     def peek(self) -> str | None:
         return self.p[self.i] if self.i < len(self.p) else None
@@ -145,6 +153,7 @@ class _Parser:
                 return node
             if self.peek() == "?":  # a lazy quantifier: the same match or none, for whether the text matches
                 self.i += 1
+                self.lazy = True
             elif self.peek() == "+" and self.perl:
                 raise self.error("uses a possessive quantifier, which is not supported")
             elif self.peek() in ("*", "+"):  # (as TRE: a*{2} repeats the repetition, a** is refused)
@@ -279,7 +288,7 @@ class _Builder:
 
     def state(self, kind: int, arg=None, out1: int = -1, out2: int = -1) -> int:
         if len(self.kind) >= MAX_STATES:
-            raise FormulaError(f"grepl(): the pattern {self.pattern!r} compiles to more than {MAX_STATES:,} automaton "
+            raise FormulaError(f"the pattern {self.pattern!r} compiles to more than {MAX_STATES:,} automaton "
                                "states (its repetitions multiply); write a shorter pattern")
         self.kind.append(kind)
         self.arg.append(arg)
@@ -317,22 +326,29 @@ class _Builder:
 
 
 class Regex:
-    """A compiled pattern: :meth:`search` says whether it matches somewhere in a text."""
+    """A compiled pattern: :meth:`search` says whether it matches somewhere in a text, :meth:`replace` replaces
+    its leftmost-longest matches (R's ``sub`` and ``gsub``)."""
 
     def __init__(self, pattern: str, perl: bool = False, ignore_case: bool = False) -> None:
-        tree = _Parser(pattern, perl, ignore_case).parse()
+        parser = _Parser(pattern, perl, ignore_case)
+        self._build(pattern, parser.parse())
+        self.perl, self.lazy = perl, parser.lazy
+
+    def _build(self, pattern: str, tree) -> None:
         b = _Builder(pattern)
         match = b.state(_MATCH)
+        self.tree, self.pattern = tree, pattern
         self.start = b.build(tree, match)
         self.kind, self.arg, self.out1, self.out2 = b.kind, b.arg, b.out1, b.out2
         self._cache: dict = {}
         self._cached = 0  # states held in the cache's keys
-        self.pattern = pattern
         self._work = 0
+        self._scanned = 0  # characters read by the anchored runs of replace()
+        self._backward: Regex | None = None
 
-    def _holds(self, name: str, prev: str | None, nxt: str | None, final_newline: bool) -> bool:
+    def _holds(self, name: str, prev: str | None, nxt: str | None, final_newline: bool, notbol: bool) -> bool:
         if name == "bol":
-            return prev is None
+            return prev is None and not notbol
         if name == "eol":
             return nxt is None
         if name == "eol_perl":
@@ -345,15 +361,17 @@ class Regex:
         return {"word_edge_perl": before != after, "not_word_edge_perl": before == after,
                 "word_start": after and not before, "word_end": before and not after}[name]
 
-    def _closure(self, states, prev, nxt, final_newline) -> tuple[list[int], bool]:
+    def _closure(self, states, prev, nxt, final_newline, notbol=False, whole=False) -> tuple[list[int], bool]:
         """The character-reading states reachable from ``states`` without reading (assertions decided at this
-        position), and whether the match state is among them."""
+        position, ``notbol``: where ``^`` fails though no character precedes), and whether the match state is
+        among them (found, the rest is not looked for unless ``whole``)."""
         kind, out1, out2, arg = self.kind, self.out1, self.out2, self.arg
         stack, seen, reading = list(states), set(), []
         self._work += len(stack)
         if self._work > MAX_WORK:
-            raise FormulaError(f"grepl(): the pattern {self.pattern!r} keeps too many automaton states alive at once "
-                               f"to read these texts in bounded time ({MAX_WORK:,} state visits); simplify it")
+            raise FormulaError(f"the pattern {self.pattern!r} keeps too many automaton states alive at once to read "
+                               f"these texts in bounded time ({MAX_WORK:,} state visits); simplify it")
+        matched = False
         while stack:
             s = stack.pop()
             if s in seen:
@@ -363,47 +381,155 @@ class Regex:
             if k == _CHAR:
                 reading.append(s)
             elif k == _MATCH:
-                return reading, True
+                if not whole:
+                    return reading, True
+                matched = True
             elif k == _SPLIT:
                 stack.append(out2[s])
                 stack.append(out1[s])
-            elif k == _EMPTY or (k == _ASSERT and self._holds(arg[s], prev, nxt, final_newline)):
+            elif k == _EMPTY or (k == _ASSERT and self._holds(arg[s], prev, nxt, final_newline, notbol)):
                 stack.append(out1[s])
-        return reading, False
+        return reading, matched
 
-    def _step(self, states: frozenset, prev, c: str, final_newline: bool) -> tuple[frozenset, bool]:
-        reading, matched = self._closure(states, prev, c, final_newline)
-        if matched:
+    def _step(self, states: frozenset, prev, c: str, final_newline: bool, anchored: bool = False,
+              notbol: bool = False, whole: bool = False) -> tuple[frozenset, bool]:
+        """The states after reading ``c`` and whether a match ends before it; a search (not ``anchored``) may
+        also start a match at the next character.  A match found ends the step at once (the states returned
+        are then the ones given) unless ``whole`` or ``anchored``: the longest or every match goes on."""
+        whole = whole or anchored
+        reading, matched = self._closure(states, prev, c, final_newline, notbol, whole)
+        if matched and not whole:
             return states, True
         arg, out1 = self.arg, self.out1
         nxt = {out1[s] for s in reading if arg[s].has(c)}
         self._work += len(reading)
-        nxt.add(self.start)  # (a match may start at the next character: search, not match)
-        return frozenset(nxt), False
+        if not anchored:
+            nxt.add(self.start)  # (a match may start at the next character: search, not match)
+        return frozenset(nxt), matched
 
-    def search(self, text: str) -> bool:
-        """Whether the pattern matches somewhere in ``text`` (R's ``grepl``)."""
+    def _cached_step(self, states: frozenset, prev: str, c: str, anchored: bool, whole: bool = False
+                     ) -> tuple[frozenset, bool]:
+        """:meth:`_step` at a position with a character on either side and no final newline, by the cache."""
+        key = (states, _word(prev), c, anchored, whole)
+        hit = self._cache.get(key)
+        if hit is None:
+            if self._cached >= MAX_CACHED:
+                self._cache.clear()
+                self._cached = 0
+            hit = self._cache[key] = self._step(states, prev, c, False, anchored, False, whole)
+            self._cached += len(states)
+        return hit
+
+    def _ends(self, text: str, every: bool) -> bool | list[bool]:
+        """Whether a match ends somewhere in ``text`` (``every``: for each position 0..n, whether one ends there)."""
         states = frozenset((self.start,))
-        cache = self._cache
         n, prev = len(text), None
+        ends = []
         for i, c in enumerate(text):
             final_newline = i == n - 1 and c == "\n"
             if prev is None or final_newline:  # (positions whose assertions the cache's key does not hold)
-                states, matched = self._step(states, prev, c, final_newline)
+                states, matched = self._step(states, prev, c, final_newline, whole=every)
             else:
-                key = (states, _word(prev), c)
-                hit = cache.get(key)
-                if hit is None:
-                    if self._cached >= MAX_CACHED:
-                        cache.clear()
-                        self._cached = 0
-                    hit = cache[key] = self._step(states, prev, c, False)
-                    self._cached += len(states)
-                states, matched = hit
-            if matched:
+                states, matched = self._cached_step(states, prev, c, False, every)
+            if matched and not every:
                 return True
+            ends.append(matched)
             prev = c
-        return self._closure(states, prev, None, False)[1]
+        last = self._closure(states, prev, None, False)[1]
+        return ends + [last] if every else last
+
+    def search(self, text: str) -> bool:
+        """Whether the pattern matches somewhere in ``text`` (R's ``grepl``)."""
+        return self._ends(text, every=False)
+
+    def _starts(self, text: str) -> list[bool]:
+        """For each position 0..n of ``text``, whether a match starts there: the reversed pattern's match ends,
+        read over the reversed text."""
+        if self._backward is None:
+            self._backward = Regex.__new__(Regex)
+            self._backward._build(self.pattern, _reversed(self.tree))
+            self._backward.perl, self._backward.lazy = self.perl, self.lazy
+        return self._backward._ends(text[::-1], every=True)[::-1]
+
+    def _longest(self, text: str, s: int, restart: bool) -> int | None:
+        """The end of the longest match starting at ``s`` (None: none); ``restart``: ``s`` read as a text's start
+        where ``^`` fails, as R's gsub reads the text after a match (TRE's REG_NOTBOL)."""
+        n = len(text)
+        states, last = frozenset((self.start,)), None
+        for j in range(s, n + 1):
+            self._scanned += 1
+            if self._scanned > MAX_SCANNED:
+                raise FormulaError(f"the pattern {self.pattern!r} would read more than {MAX_SCANNED:,} characters "
+                                   "to find the longest matches in these texts; simplify it")
+            prev = None if restart and j == s else (text[j - 1] if j > 0 else None)
+            if j == n:
+                return j if self._closure(states, prev, None, False, restart and j == s)[1] else last
+            c = text[j]
+            if prev is None or (j == n - 1 and c == "\n"):
+                states, matched = self._step(states, prev, c, j == n - 1 and c == "\n", True, restart and j == s)
+            else:
+                states, matched = self._cached_step(states, prev, c, True)
+            if matched:
+                last = j
+            if not states:
+                return last
+        return last
+
+    def replace(self, text: str, replacement: str, every: bool) -> str:
+        """``text`` with its leftmost-longest match (``every``: each match, left to right, as R's ``gsub``)
+        replaced.  After a match the text is searched again from its end (a match that matched nothing: after
+        the next character, which is kept), that point read as a text's start where ``^`` fails; a match that
+        matches nothing right where a non-empty one ended is passed over -- R's rules: ``gsub("b*", "-", "abc")``
+        is ``"-a-c-"``."""
+        starts = self._starts(text)
+        n, out, pos, after_nonempty = len(text), [], 0, False
+        while pos <= n:
+            restart = pos > 0
+            end = self._longest(text, pos, restart) if restart else None
+            s = pos if end is not None else next((k for k in range(pos + restart, n + 1) if starts[k]), None)
+            if s is None:
+                break
+            if end is None:
+                end = self._longest(text, s, False)
+                if end is None:  # (cannot happen: a match starts at s)
+                    break
+            if end == s and s == pos and after_nonempty:  # (an empty match where the last one ended: passed over)
+                if s == n:
+                    break
+                out.append(text[s])
+                pos, after_nonempty = s + 1, False
+                continue
+            out.append(text[pos:s])
+            out.append(replacement)
+            if not every:
+                pos = end
+                break
+            if end == s:
+                if s == n:
+                    pos = n + 1
+                    break
+                out.append(text[s])
+                pos, after_nonempty = s + 1, False
+            else:
+                pos, after_nonempty = end, True
+        out.append(text[pos:] if pos <= n else "")
+        return "".join(out)
+
+
+def _reversed(node):
+    """The tree of the pattern matching the reversed texts: sequences reversed, ``^`` and ``$`` and the word
+    start and end swapped."""
+    tag = node[0]
+    if tag == "set":
+        return node
+    if tag == "assert":
+        return ("assert", {"bol": "eol", "eol": "bol", "word_start": "word_end", "word_end": "word_start"}.get(
+            node[1], node[1]))
+    if tag == "cat":
+        return ("cat", [_reversed(item) for item in reversed(node[1])])
+    if tag == "alt":
+        return ("alt", [_reversed(b) for b in node[1]])
+    return ("rep", _reversed(node[1]), node[2], node[3])
 
 
 def compile_regex(pattern: str, perl: bool = False, ignore_case: bool = False) -> Regex:

@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._arguments import shown
+from ..errors import FormulaError
 from .call_arguments import Builtin, bind, call_error
 from .deparse import deparse
 from .factor_functions import as_factor
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import Call
-from .regex import compile_regex
+from .regex import Regex, compile_regex
 from .values import FactorVec, NumVec, Value, r_text
 
 if TYPE_CHECKING:
@@ -223,30 +224,101 @@ def _flag(ev: "Evaluator", call: Call, args: dict, name: str) -> bool:
     return bool(v)
 
 
-def _grepl(ev: "Evaluator", call: Call) -> Value:
-    """R's ``grepl(pattern, x, ignore.case = FALSE, perl = FALSE, fixed = FALSE)``: whether each value's text
-    holds a match of the pattern (a regular expression read by :mod:`glmstat.formula.regex`, in time linear in
-    the text; or, ``fixed``, the text itself), FALSE where x is missing, as R's."""
-    args = bind(call, ("pattern", "x", "ignore.case", "perl", "fixed", "useBytes"), required=2)
-    pattern = ev.eval(args["pattern"])
-    if not isinstance(pattern, str):
-        got = "a value per row" if isinstance(pattern, (FactorVec, NumVec)) else shown(pattern)
-        raise call_error(call, f"the pattern must be one string written in the formula, e.g. \"^a\", got {got}")
+def _one_string(ev: "Evaluator", call: Call, node, what: str) -> str:
+    value = ev.eval(node)
+    if not isinstance(value, str):
+        got = "a value per row" if isinstance(value, (FactorVec, NumVec)) else shown(value)
+        raise call_error(call, f"the {what} must be one string written in the formula, e.g. \"^a\", got {got}")
+    return value
+
+
+def _pattern(ev: "Evaluator", call: Call, args: dict) -> tuple[str, bool, bool, bool]:
+    """The pattern and its ``ignore.case``, ``perl`` and ``fixed``, checked as grepl(), sub() and gsub() take them."""
+    pattern = _one_string(ev, call, args["pattern"], "pattern")
     ignore_case, perl, fixed = (_flag(ev, call, args, k) for k in ("ignore.case", "perl", "fixed"))
     if _flag(ev, call, args, "useBytes"):
         raise call_error(call, "useBytes = TRUE is not supported (the texts are matched as characters)")
     if fixed and (ignore_case or perl):
         raise call_error(call, "fixed = TRUE matches the pattern's characters exactly: it takes neither "
                          "ignore.case = TRUE nor perl = TRUE (R ignores them with a warning)")
-    match = (lambda t: pattern in t) if fixed else compile_regex(pattern, perl, ignore_case).search
-    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
-    codes, texts = _texts(ev.eval(args["x"]), call, bound)
+    return pattern, ignore_case, perl, fixed
+
+
+def _compiled(call: Call, pattern: str, perl: bool, ignore_case: bool) -> Regex:
+    try:
+        return compile_regex(pattern, perl, ignore_case)
+    except FormulaError as e:
+        raise call_error(call, str(e)) from None
+
+
+def _searched_texts(ev: "Evaluator", call: Call, node) -> tuple[np.ndarray | None, list[str]]:
+    """The distinct texts of an argument (:func:`_texts`), their characters bounded before any is searched."""
+    codes, texts = _texts(ev.eval(node), call, TEXTS_PER_COLUMN * ev.limits.max_columns)
     if sum(map(len, texts)) > MAX_PATTERN_TEXT:
         raise call_error(call, f"its distinct texts hold more than {MAX_PATTERN_TEXT:,} characters to search")
+    return codes, texts
+
+
+def _grepl(ev: "Evaluator", call: Call) -> Value:
+    """R's ``grepl(pattern, x, ignore.case = FALSE, perl = FALSE, fixed = FALSE)``: whether each value's text
+    holds a match of the pattern (a regular expression read by :mod:`glmstat.formula.regex`, in time linear in
+    the text; or, ``fixed``, the text itself), FALSE where x is missing, as R's."""
+    args = bind(call, ("pattern", "x", "ignore.case", "perl", "fixed", "useBytes"), required=2)
+    pattern, ignore_case, perl, fixed = _pattern(ev, call, args)
+    match = (lambda t: pattern in t) if fixed else _compiled(call, pattern, perl, ignore_case).search
+    codes, texts = _searched_texts(ev, call, args["x"])
     if codes is None:
         return bool(match(texts[0]))
     found = np.array([match(t) for t in texts[:-1]] + [False], dtype=float)
     return NumVec(found[codes], logical=True)
+
+
+def _replacement(call: Call, text: str) -> str:
+    """R's replacement text of a regular expression: ``\\1`` to ``\\9`` are back-references (refused: the
+    automaton keeps no groups), any other escaped character is that character (``\\0`` is ``0``)."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            if text[i + 1] in "123456789":
+                raise call_error(call, f"the replacement uses the back-reference \\{text[i + 1]}, which is not "
+                                 "supported (no groups are kept); replace the parts with a pattern each")
+            out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def _sub(every: bool) -> Builtin:
+    """R's ``sub(pattern, replacement, x)`` (``every``: ``gsub``): the leftmost-longest match of each distinct
+    text replaced (every match, left to right), with ``ignore.case`` and ``fixed`` (a literal pattern and
+    replacement); NA where x is missing.  ``perl = TRUE`` (PCRE's leftmost-first matches), lazy quantifiers
+    (their matches are shorter) and back-references are refused, and so is an empty pattern (R's result for it
+    follows no rule: ``gsub("", "-", "a")`` is ``"-a-"``, of ``"abc"`` ``"-a-b-c"``)."""
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        args = bind(call, ("pattern", "replacement", "x", "ignore.case", "perl", "fixed", "useBytes"), required=3)
+        pattern, ignore_case, perl, fixed = _pattern(ev, call, args)
+        replacement = _one_string(ev, call, args["replacement"], "replacement")
+        if not pattern:
+            raise call_error(call, "the pattern is empty (R refuses it with fixed = TRUE and gives irregular "
+                             "results without)")
+        if fixed:
+            count = -1 if every else 1
+            edit = lambda t: t.replace(pattern, replacement, count)  # noqa: E731
+        else:
+            if perl:
+                raise call_error(call, "perl = TRUE is not supported here: PCRE replaces the leftmost-first match, "
+                                 "R's default (used here) the leftmost-longest")
+            rx = _compiled(call, pattern, False, ignore_case)
+            if rx.lazy:
+                raise call_error(call, "a lazy quantifier (*?, +?, ??) is not supported here: it changes which "
+                                 "characters a match replaces")
+            text = _replacement(call, replacement)
+            edit = lambda t: rx.replace(t, text, every)  # noqa: E731
+        _searched_texts(ev, call, args["x"])  # (the bound on the characters searched, before any is)
+        return _recoded(ev.eval(args["x"]), call, ev, edit)
+    return apply
 
 
 def _affix(which: str) -> Builtin:
@@ -276,5 +348,5 @@ TEXT_FUNCTIONS: dict[str, Builtin] = {
     "as.character": _each_text(lambda t: t), "paste": _paste(" "), "paste0": _paste(None),
     "toupper": _each_text(str.upper), "tolower": _each_text(str.lower),
     "trimws": _trimws, "substr": _substr, "nchar": _nchar,
-    "grepl": _grepl, "startsWith": _affix("start"), "endsWith": _affix("end"),
+    "grepl": _grepl, "sub": _sub(False), "gsub": _sub(True), "startsWith": _affix("start"), "endsWith": _affix("end"),
 }

@@ -1,0 +1,66 @@
+"""``sub()`` and ``gsub()`` in formulas against R (tests/fixtures/sub_gsub, from scripts/make_sub_gsub.R in a UTF-8
+locale): 36 patterns and replacements -- leftmost-longest alternatives, matches of nothing (``gsub("b*", "-",
+x)``), anchors and word edges where R's search starts again after a match, escapes in the replacement,
+ignore.case, fixed -- over 21 awkward texts, row by row for both; three fits that read numbers or groups from
+cleaned text; what is refused, by name; bounded work."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, expression_value
+from glmstat.formula.regex import MAX_SCANNED, compile_regex
+
+REF = json.loads((FIXTURES / "sub_gsub" / "ref.json").read_text())
+
+
+def _r_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def _call(fn: str, case: dict) -> str:
+    args = "".join(f", {k} = {'TRUE' if v else 'FALSE'}" for k, v in (case["args"] or {}).items())
+    return f"{fn}({_r_string(case['pattern'])}, {_r_string(case['replacement'])}, s{args})"
+
+
+@pytest.mark.parametrize("fn, case", [(fn, c) for fn in ("sub", "gsub") for c in REF[fn]],
+                         ids=[_call(fn, c) for fn in ("sub", "gsub") for c in REF[fn]])
+def test_each_text_is_r_s(fn, case):
+    v = expression_value(pd.DataFrame({"s": REF["texts"]}), _call(fn, case))
+    assert [None if k < 0 else v.levels[k] for k in v.codes] == case["result"]
+    assert v.text  # (R's character vector: as.numeric() of it reads numbers)
+
+
+@pytest.mark.parametrize("ref", REF["fits"], ids=[r["formula"] for r in REF["fits"]])
+def test_fits_are_r_s(ref):
+    fit = gs.glm(ref["formula"], pd.DataFrame(REF["data"]))
+    np.testing.assert_allclose(fit.coef.to_numpy(), ref["coef"], rtol=1e-10)
+    assert len(fit.column_names) == len(ref["names"])
+
+
+@pytest.mark.parametrize("term, message", [
+    ('gsub("(a)", "\\\\1", s)', "back-reference \\\\1, which is not supported"),
+    ('gsub("a*?", "-", s)', "lazy quantifier"),
+    ('gsub("", "-", s)', "the pattern is empty"),
+    ('gsub("", "-", s, fixed = TRUE)', "the pattern is empty"),
+    ('sub("a", "b", s, perl = TRUE)', "leftmost-first"),
+    ('sub("(a", "b", s)', "has a '\\(' without its '\\)'"),
+    ('sub("a", s, s)', "the replacement must be one string"),
+    ('sub("a", "b", s, fixed = TRUE, ignore.case = TRUE)', "takes neither ignore.case"),
+])
+def test_what_it_cannot_do_is_refused_by_name(term, message):
+    with pytest.raises(gs.GLMStatError, match=message):
+        gs.glm(f"y ~ {term}", pd.DataFrame({"s": ["ab", "ba", "aa"], "y": [1.0, 2.0, 3.0]}))
+
+
+def test_longest_matches_reading_to_the_end_again_and_again_are_bounded():
+    # (each match of "a.*b|a" in a run of a's reads to the end of the text for its longest extent: quadratic)
+    rx = compile_regex("a.*b|a")
+    with pytest.raises(gs.FormulaError, match=f"more than {MAX_SCANNED:,} characters"):
+        rx.replace("a" * 10_000, "-", True)
+    assert compile_regex("a.*b|a").replace("a" * 100 + "b", "-", True) == "-"
