@@ -64,3 +64,15 @@ def test_longest_matches_reading_to_the_end_again_and_again_are_bounded():
     with pytest.raises(gs.FormulaError, match=f"more than {MAX_SCANNED:,} characters"):
         rx.replace("a" * 10_000, "-", True)
     assert compile_regex("a.*b|a").replace("a" * 100 + "b", "-", True) == "-"
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
+    from streamed_cases import as_streamed
+
+    d = pd.DataFrame(REF["data"])
+    formula = 'y ~ as.numeric(gsub(",", "", amount)) + sub("-[0-9]+$", "", id)'
+    mem = gs.glm(formula, d)
+    streamed = gs.glm(formula, as_streamed(d, kind, tmp_path, rows=2))
+    assert streamed.column_names == mem.column_names
+    np.testing.assert_allclose(streamed.coef.to_numpy(), mem.coef.to_numpy(), rtol=1e-10)
