@@ -153,8 +153,12 @@ def _check_texts(columns: list[tuple[np.ndarray, list[str]]], sep: str, call: Ca
 def _recoded(value: Value, call: Call, ev: "Evaluator", fn) -> Value:
     """``fn`` applied to each distinct text of ``value`` (a column's, as R's as.character writes them, bounded as
     paste()'s), the results that coincide made one level, sorted as text; one value gives one text."""
-    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
-    codes, texts = _texts(value, call, bound)
+    return _recoded_texts(_texts(value, call, TEXTS_PER_COLUMN * ev.limits.max_columns), fn)
+
+
+def _recoded_texts(coded: tuple[np.ndarray | None, list[str]], fn) -> Value:
+    """:func:`_recoded` of an argument's (codes, texts), as :func:`_texts` gives them."""
+    codes, texts = coded
     if codes is None:
         return fn(texts[0])
     out = [fn(t) for t in texts[:-1]]
@@ -252,7 +256,8 @@ def _compiled(call: Call, pattern: str, perl: bool, ignore_case: bool) -> Regex:
 
 
 def _searched_texts(ev: "Evaluator", call: Call, node) -> tuple[np.ndarray | None, list[str]]:
-    """The distinct texts of an argument (:func:`_texts`), their characters bounded before any is searched."""
+    """The distinct texts of an argument (:func:`_texts`), their characters bounded before any is searched (the
+    argument evaluated once)."""
     codes, texts = _texts(ev.eval(node), call, TEXTS_PER_COLUMN * ev.limits.max_columns)
     if sum(map(len, texts)) > MAX_PATTERN_TEXT:
         raise call_error(call, f"its distinct texts hold more than {MAX_PATTERN_TEXT:,} characters to search")
@@ -316,8 +321,7 @@ def _sub(every: bool) -> Builtin:
                                  "characters a match replaces")
             text = _replacement(call, replacement)
             edit = lambda t: rx.replace(t, text, every)  # noqa: E731
-        _searched_texts(ev, call, args["x"])  # (the bound on the characters searched, before any is)
-        return _recoded(ev.eval(args["x"]), call, ev, edit)
+        return _recoded_texts(_searched_texts(ev, call, args["x"]), edit)
     return apply
 
 
