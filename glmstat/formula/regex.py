@@ -1,48 +1,43 @@
 """R's regular expressions as ``grepl()``, ``sub()`` and ``gsub()`` read them, matched in time linear in the text
 whatever the pattern.
 
-A pattern from someone else must not be able to stall the fit: a backtracking engine (Python's ``re``, PCRE)
-takes exponential time on ``(a+)+$`` against a run of ``a``.  Here a pattern is parsed into a tree, compiled to
-a Thompson automaton (at most :data:`MAX_STATES` states), and a text is read once, character by character, with
-the set of states the automaton can be in; the sets met are cached as the states of a deterministic automaton
-(their size bounded by :data:`MAX_CACHED`), so that a text costs a dictionary lookup a character.  For ``sub``
-and ``gsub`` the starts of matches are read in one pass of the reversed pattern over the reversed text, and each
-match's longest extent from its start (POSIX's leftmost-longest match, as TRE's), the characters so read bounded
-by :data:`MAX_SCANNED`.
+A pattern from someone else must not be able to stall the fit: a backtracking engine (Python's ``re``, PCRE) takes
+exponential time on ``(a+)+$`` against a run of ``a``. Here a pattern is parsed into a tree
+(:mod:`glmstat.formula.regex_syntax`), compiled to a Thompson automaton (at most :data:`MAX_STATES` states), and a
+text is read once, character by character, with the set of states the automaton can be in; the sets met are cached
+as the states of a deterministic automaton (their size bounded by :data:`MAX_CACHED`), so that a text costs a
+dictionary lookup a character. For ``sub`` and ``gsub`` the starts of matches are read in one pass of the reversed
+pattern over the reversed text, and each match's longest extent from its start (POSIX's leftmost-longest match, as
+TRE's), the characters so read bounded by :data:`MAX_SCANNED`.
 
 Syntax: R's default, POSIX extended expressions as TRE reads them -- literals, ``.`` (any character, a newline
-too), bracket expressions (``[a-z]``, ``[^...]``, ``]`` first taken literally, POSIX classes ``[:alpha:]`` and
-the others, a backslash inside taken literally), ``^``, ``$``, groups, ``|``, ``* + ?``, ``{m}``, ``{m,}``,
-``{m,n}`` (m, n <= 255), ``\\d \\w \\s`` and their complements, ``\\b \\B \\< \\>`` (word edges, as TRE
-decides them: both ends of the text are edges for ``\\b`` and never inside a word for ``\\B``) and escaped
-signs.  With ``perl = TRUE`` PCRE's readings where they differ: ``.`` no newline, ``$`` also before a final
-newline, ``\\b`` between a word character and another (an end counting as none), escapes inside brackets (``[\\d.]``), ``(?:...)``; an unknown letter escape is an error.  Not
-supported, refused by name: back-references (no finite automaton matches them), look-around, possessive
-quantifiers, collating elements.  A lazy quantifier (``*?``) matches what the greedy one does: only whether the
-text matches is asked.  Where TRE errs, the POSIX definition is followed: TRE misses matches that skip an anchor
-or word edge inside an optional or repeated group or an alternative (in R ``grepl("[ab](^)?b", "ab")`` and
-``grepl("\\\\>|c?", "")`` are FALSE, though ``(^)?`` and ``c?`` may match nothing); randomized comparisons with R
-on 4,500 patterns differed only so.  Character classes follow R in a UTF-8 locale (``[:alpha:]`` takes accented letters,
-``[:digit:]`` the ASCII digits).
+too), bracket expressions (``[a-z]``, ``[^...]``, ``]`` first taken literally, POSIX classes ``[:alpha:]`` and the
+others, a backslash inside taken literally), ``^``, ``$``, groups, ``|``, ``* + ?``, ``{m}``, ``{m,}``, ``{m,n}``
+(m, n <= 255), ``\\d \\w \\s`` and their complements, ``\\b \\B \\< \\>`` (word edges, as TRE decides them: both
+ends of the text are edges for ``\\b`` and never inside a word for ``\\B``) and escaped signs. With ``perl =
+TRUE`` PCRE's readings where they differ: ``.`` no newline, ``$`` also before a final newline, ``\\b`` between a
+word character and another (an end counting as none), escapes inside brackets (``[\\d.]``), ``(?:...)``; an
+unknown letter escape is an error. Not supported, refused by name: back-references (no finite automaton matches
+them), look-around, possessive quantifiers, collating elements. A lazy quantifier (``*?``) matches what the greedy
+one does in ``grepl``, which asks only whether the text matches (``sub`` and ``gsub`` refuse it). Where TRE errs, the POSIX definition is followed: TRE misses
+matches that skip an anchor or word edge inside an optional or repeated group or an alternative (in R
+``grepl("[ab](^)?b", "ab")`` and ``grepl("\\\\>|c?", "")`` are FALSE, though ``(^)?`` and ``c?`` may match
+nothing); randomized comparisons with R on 4,500 patterns differed only so. Character classes follow R in a UTF-8
+locale (``[:alpha:]`` takes accented letters, ``[:digit:]`` the ASCII digits).
 """
 
 from __future__ import annotations
 
-import string
-import unicodedata
-from dataclasses import dataclass
-
 from ..errors import FormulaError
+from .regex_syntax import parse_regex, reversed_tree, word_character
 
-__all__ = ["Regex", "compile_regex", "MAX_STATES", "MAX_CACHED"]
+__all__ = ["Regex", "compile_regex", "MAX_STATES", "MAX_CACHED", "MAX_SCANNED", "MAX_WORK"]
 
 #: Most automaton states a pattern may compile to (``a{255}`` is 256; a pattern beyond is refused)
 MAX_STATES = 5_000
 #: Most automaton states held in the cache's keys at once, summed over its transitions (some tens of MB; the
 #: cache is emptied when full)
 MAX_CACHED = 2_000_000
-#: POSIX's RE_DUP_MAX: the largest count of a bounded repetition (TRE refuses a{256})
-MAX_REPEAT = 255
 #: Most characters the anchored runs of one sub()/gsub() may read, over all its texts (each match's longest
 #: extent is read from its start: a pattern whose matches reach to the end of a long text reads it again for each)
 MAX_SCANNED = 5_000_000
@@ -51,228 +46,6 @@ MAX_SCANNED = 5_000_000
 MAX_WORK = 5_000_000
 
 _CHAR, _SPLIT, _EMPTY, _ASSERT, _MATCH = range(5)
-_SPACE = frozenset(" \t\n\r\f\v")
-_PUNCT = frozenset(string.punctuation)
-
-
-def _posix_class(name: str):
-    """The test of a POSIX character class ``[:name:]`` (R in a UTF-8 locale)."""
-    tests = {
-        "alpha": str.isalpha, "digit": lambda c: "0" <= c <= "9", "alnum": lambda c: c.isalpha() or "0" <= c <= "9",
-        "upper": str.isupper, "lower": str.islower, "space": lambda c: c in _SPACE, "blank": lambda c: c in " \t",
-        "punct": lambda c: c in _PUNCT or (not c.isascii() and unicodedata.category(c)[0] in "PS"),
-        "cntrl": lambda c: unicodedata.category(c) == "Cc", "print": lambda c: c.isprintable(),
-        "graph": lambda c: c.isprintable() and not c.isspace(), "xdigit": lambda c: c in string.hexdigits,
-    }
-    return tests.get(name)
-
-
-def _word(c: str | None) -> bool:
-    return c is not None and (c.isalnum() or c == "_")
-
-
-@dataclass(frozen=True)
-class _Set:
-    """A set of characters: some characters, ranges of code points, class tests; complemented when ``negated``."""
-
-    chars: frozenset = frozenset()
-    ranges: tuple = ()
-    tests: tuple = ()
-    negated: bool = False
-    fold: bool = False  # ignore.case: a character matches when either of its cases does
-
-    def _has(self, c: str) -> bool:
-        return c in self.chars or any(lo <= c <= hi for lo, hi in self.ranges) or any(t(c) for t in self.tests)
-
-    def has(self, c: str) -> bool:
-        inside = self._has(c) or (self.fold and (self._has(c.lower()) or self._has(c.upper())))
-        return inside != self.negated
-
-
-_ANY = _Set(negated=True)
-_ANY_BUT_NEWLINE = _Set(chars=frozenset("\n"), negated=True)
-_CLASS_ESCAPES = {"d": "digit", "w": None, "s": "space"}
-
-
-def _escape_set(letter: str, fold: bool) -> _Set:
-    """``\\d \\w \\s`` and, upper case, their complements."""
-    kind = letter.lower()
-    tests = (_word,) if kind == "w" else (_posix_class(_CLASS_ESCAPES[kind]),)
-    return _Set(tests=tests, negated=letter.isupper(), fold=fold)
-
-
-class _Parser:
-    """Recursive descent over the pattern; the tree's nodes are tuples ``("set", _Set)``, ``("cat", [...])``,
-    ``("alt", [...])``, ``("rep", node, m, n or None)``, ``("assert", name)``."""
-
-    def __init__(self, pattern: str, perl: bool, fold: bool) -> None:
-        self.p, self.i, self.perl, self.fold = pattern, 0, perl, fold
-        self.lazy = False  # a lazy quantifier seen (whether a text matches is the greedy one's; extents are not)
-
-    def error(self, what: str) -> FormulaError:
-        return FormulaError(f"the pattern {self.p!r} {what}")
-
-    def peek(self) -> str | None:
-        return self.p[self.i] if self.i < len(self.p) else None
-
-    def parse(self):
-        node = self.alternation()
-        if self.i < len(self.p):
-            raise self.error(f"has an unmatched ')' at position {self.i + 1}")
-        return node
-
-    def alternation(self):
-        branches = [self.concatenation()]
-        while self.peek() == "|":
-            self.i += 1
-            branches.append(self.concatenation())
-        return branches[0] if len(branches) == 1 else ("alt", branches)
-
-    def concatenation(self):
-        items = []
-        while self.peek() not in (None, "|", ")"):
-            items.append(self.repetition())
-        return ("cat", items)
-
-    def repetition(self):
-        if self.peek() in ("*", "+", "?") or (self.peek() == "{" and self._bound_at(self.i)):
-            raise self.error(f"has a repetition with nothing to repeat at position {self.i + 1}")
-        node = self.atom()
-        while True:
-            c = self.peek()
-            if c in ("*", "+", "?"):
-                self.i += 1
-                node = ("rep", node, 1 if c == "+" else 0, 1 if c == "?" else None)
-            elif c == "{" and self._bound_at(self.i):
-                m, n = self._bound()
-                node = ("rep", node, m, n)
-            elif c == "{" and not self.perl:
-                raise self.error(f"has a '{{' that opens no repetition at position {self.i + 1} (write [{{]"
-                                 " for the character)")
-            else:
-                return node
-            if self.peek() == "?":  # a lazy quantifier: the same match or none, for whether the text matches
-                self.i += 1
-                self.lazy = True
-            elif self.peek() == "+" and self.perl:
-                raise self.error("uses a possessive quantifier, which is not supported")
-            elif self.peek() in ("*", "+"):  # (as TRE: a*{2} repeats the repetition, a** is refused)
-                raise self.error(f"repeats a repetition at position {self.i + 1} (write a group: (a*)*)")
-
-    def _bound_at(self, i: int) -> bool:
-        j = i + 1
-        while j < len(self.p) and (self.p[j].isdigit() or self.p[j] == ","):
-            j += 1
-        body = self.p[i + 1:j]
-        return j < len(self.p) and self.p[j] == "}" and body[:1].isdigit() and body.count(",") <= 1
-
-    def _bound(self) -> tuple[int, int | None]:
-        end = self.p.index("}", self.i)
-        lo, comma, hi = self.p[self.i + 1:end].partition(",")
-        self.i = end + 1
-        m = int(lo)
-        n = m if not comma else (int(hi) if hi else None)
-        if m > MAX_REPEAT or (n is not None and (n > MAX_REPEAT or n < m)):
-            raise self.error(f"has the repetition {{{lo}{comma}{hi}}}: counts go from 0 to {MAX_REPEAT}, the "
-                             "first no larger than the second")
-        return m, n
-
-    def atom(self):
-        c = self.p[self.i]
-        self.i += 1
-        if c == "(":
-            if self.peek() == "?":
-                if not (self.perl and self.p.startswith("?:", self.i)):
-                    raise self.error("uses a (? group: look-around and options are not supported (perl = TRUE "
-                                     "takes (?:...))")
-                self.i += 2
-            node = self.alternation()
-            if self.peek() != ")":
-                raise self.error("has a '(' without its ')'")
-            self.i += 1
-            return node
-        if c == "[":
-            return ("set", self.bracket())
-        if c == ".":
-            return ("set", _ANY_BUT_NEWLINE if self.perl else _ANY)
-        if c == "^":
-            return ("assert", "bol")
-        if c == "$":
-            return ("assert", "eol_perl" if self.perl else "eol")
-        if c == "\\":
-            return self.escape()
-        return self.literal(c)
-
-    def literal(self, c: str):
-        return ("set", _Set(chars=frozenset(c), fold=self.fold))
-
-    def escape(self):
-        c = self.peek()
-        if c is None:
-            raise self.error("ends with a backslash")
-        self.i += 1
-        if c in "dDwWsS":
-            return ("set", _escape_set(c, self.fold))
-        assertions = {"b": "word_edge", "B": "not_word_edge", "<": "word_start", ">": "word_end"}
-        if c in assertions and not (self.perl and c in "<>"):
-            return ("assert", assertions[c] + ("_perl" if self.perl and c in "bB" else ""))
-        if c.isdigit():
-            raise self.error(f"uses the back-reference \\{c}, which no finite automaton matches (not supported)")
-        controls = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
-        if c in controls:
-            return self.literal(controls[c])
-        if c.isalpha() and self.perl:
-            raise self.error(f"uses the escape \\{c}, which is not supported")
-        return self.literal(c)  # (TRE: an escaped sign, or an unknown letter, is the character itself)
-
-    def bracket(self) -> _Set:
-        negated = self.peek() == "^"
-        self.i += negated
-        chars, ranges, tests = set(), [], []
-        first = True
-        while True:
-            c = self.peek()
-            if c is None:
-                raise self.error("has a '[' without its ']'")
-            if c == "]" and not first:
-                self.i += 1
-                break
-            first = False
-            if self.p.startswith("[:", self.i):
-                end = self.p.find(":]", self.i + 2)
-                test = _posix_class(self.p[self.i + 2:end]) if end > 0 else None
-                if test is None:
-                    raise self.error(f"has an unknown character class at position {self.i + 1}")
-                tests.append(test)
-                self.i = end + 2
-                continue
-            if self.p.startswith(("[=", "[."), self.i):
-                raise self.error("uses a collating element or equivalence class, which is not supported")
-            lo = self._bracket_char(tests)
-            if lo is None:
-                continue
-            if self.peek() == "-" and self.i + 1 < len(self.p) and self.p[self.i + 1] != "]":
-                self.i += 1
-                hi = self._bracket_char(tests)
-                if hi is None or hi < lo:
-                    raise self.error(f"has an invalid range ending at position {self.i}")
-                ranges.append((lo, hi))
-            else:
-                chars.add(lo)
-        return _Set(frozenset(chars), tuple(ranges), tuple(tests), negated, self.fold)
-
-    def _bracket_char(self, tests: list) -> str | None:
-        """One character of a bracket expression (None: a perl class escape, added to ``tests``)."""
-        c = self.p[self.i]
-        self.i += 1
-        if c == "\\" and self.perl and self.i < len(self.p):
-            e = self.p[self.i]
-            self.i += 1
-            if e in "dDwWsS":
-                tests.append(_escape_set(e, False).has)
-                return None
-            return {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}.get(e, e)
-        return c
 
 
 class _Builder:
@@ -330,9 +103,9 @@ class Regex:
     its leftmost-longest matches (R's ``sub`` and ``gsub``)."""
 
     def __init__(self, pattern: str, perl: bool = False, ignore_case: bool = False) -> None:
-        parser = _Parser(pattern, perl, ignore_case)
-        self._build(pattern, parser.parse())
-        self.perl, self.lazy = perl, parser.lazy
+        tree, lazy = parse_regex(pattern, perl, ignore_case)
+        self._build(pattern, tree)
+        self.perl, self.lazy = perl, lazy
 
     def _build(self, pattern: str, tree) -> None:
         b = _Builder(pattern)
@@ -353,7 +126,7 @@ class Regex:
             return nxt is None
         if name == "eol_perl":
             return nxt is None or final_newline
-        before, after = _word(prev), _word(nxt)
+        before, after = word_character(prev), word_character(nxt)
         if name == "word_edge":  # (TRE: the text's two ends are word edges whatever their characters)
             return prev is None or nxt is None or before != after
         if name == "not_word_edge":
@@ -410,7 +183,7 @@ class Regex:
     def _cached_step(self, states: frozenset, prev: str, c: str, anchored: bool, whole: bool = False
                      ) -> tuple[frozenset, bool]:
         """:meth:`_step` at a position with a character on either side and no final newline, by the cache."""
-        key = (states, _word(prev), c, anchored, whole)
+        key = (states, word_character(prev), c, anchored, whole)
         hit = self._cache.get(key)
         if hit is None:
             if self._cached >= MAX_CACHED:
@@ -447,7 +220,7 @@ class Regex:
         read over the reversed text."""
         if self._backward is None:
             self._backward = Regex.__new__(Regex)
-            self._backward._build(self.pattern, _reversed(self.tree))
+            self._backward._build(self.pattern, reversed_tree(self.tree))
             self._backward.perl, self._backward.lazy = self.perl, self.lazy
         return self._backward._ends(text[::-1], every=True)[::-1]
 
@@ -514,22 +287,6 @@ class Regex:
                 pos, after_nonempty = end, True
         out.append(text[pos:] if pos <= n else "")
         return "".join(out)
-
-
-def _reversed(node):
-    """The tree of the pattern matching the reversed texts: sequences reversed, ``^`` and ``$`` and the word
-    start and end swapped."""
-    tag = node[0]
-    if tag == "set":
-        return node
-    if tag == "assert":
-        return ("assert", {"bol": "eol", "eol": "bol", "word_start": "word_end", "word_end": "word_start"}.get(
-            node[1], node[1]))
-    if tag == "cat":
-        return ("cat", [_reversed(item) for item in reversed(node[1])])
-    if tag == "alt":
-        return ("alt", [_reversed(b) for b in node[1]])
-    return ("rep", _reversed(node[1]), node[2], node[3])
 
 
 def compile_regex(pattern: str, perl: bool = False, ignore_case: bool = False) -> Regex:

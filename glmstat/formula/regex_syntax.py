@@ -1,0 +1,266 @@
+"""The syntax of R's regular expressions, read into a tree for :mod:`glmstat.formula.regex`'s automaton.
+
+The tree's nodes are tuples: ``("set", _Set)`` (a character of a set: a literal, ``.``, a bracket expression, a
+class escape), ``("cat", [...])``, ``("alt", [...])``, ``("rep", node, m, n or None)`` and ``("assert", name)``
+(``bol``, ``eol``, ``eol_perl``, the word edges).  What the syntax accepts, and how TRE and PCRE read it, is
+described in :mod:`glmstat.formula.regex`; :func:`reversed_tree` gives the tree of the pattern that matches the
+reversed texts.
+"""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from dataclasses import dataclass
+
+from ..errors import FormulaError
+
+__all__ = ["parse_regex", "reversed_tree", "word_character", "MAX_REPEAT"]
+
+#: POSIX's RE_DUP_MAX: the largest count of a bounded repetition (TRE refuses a{256})
+MAX_REPEAT = 255
+
+_SPACE = frozenset(" \t\n\r\f\v")
+_PUNCT = frozenset(string.punctuation)
+
+
+def _posix_class(name: str):
+    """The test of a POSIX character class ``[:name:]`` (R in a UTF-8 locale)."""
+    tests = {
+        "alpha": str.isalpha, "digit": lambda c: "0" <= c <= "9", "alnum": lambda c: c.isalpha() or "0" <= c <= "9",
+        "upper": str.isupper, "lower": str.islower, "space": lambda c: c in _SPACE, "blank": lambda c: c in " \t",
+        "punct": lambda c: c in _PUNCT or (not c.isascii() and unicodedata.category(c)[0] in "PS"),
+        "cntrl": lambda c: unicodedata.category(c) == "Cc", "print": lambda c: c.isprintable(),
+        "graph": lambda c: c.isprintable() and not c.isspace(), "xdigit": lambda c: c in string.hexdigits,
+    }
+    return tests.get(name)
+
+
+def word_character(c: str | None) -> bool:
+    return c is not None and (c.isalnum() or c == "_")
+
+
+@dataclass(frozen=True)
+class _Set:
+    """A set of characters: some characters, ranges of code points, class tests; complemented when ``negated``."""
+
+    chars: frozenset = frozenset()
+    ranges: tuple = ()
+    tests: tuple = ()
+    negated: bool = False
+    fold: bool = False  # ignore.case: a character matches when either of its cases does
+
+    def _has(self, c: str) -> bool:
+        return c in self.chars or any(lo <= c <= hi for lo, hi in self.ranges) or any(t(c) for t in self.tests)
+
+    def has(self, c: str) -> bool:
+        inside = self._has(c) or (self.fold and (self._has(c.lower()) or self._has(c.upper())))
+        return inside != self.negated
+
+
+_ANY = _Set(negated=True)
+_ANY_BUT_NEWLINE = _Set(chars=frozenset("\n"), negated=True)
+_CLASS_ESCAPES = {"d": "digit", "w": None, "s": "space"}
+
+
+def _escape_set(letter: str, fold: bool) -> _Set:
+    """``\\d \\w \\s`` and, upper case, their complements."""
+    kind = letter.lower()
+    tests = (word_character,) if kind == "w" else (_posix_class(_CLASS_ESCAPES[kind]),)
+    return _Set(tests=tests, negated=letter.isupper(), fold=fold)
+
+
+class _Parser:
+    """Recursive descent over the pattern; the tree's nodes are tuples ``("set", _Set)``, ``("cat", [...])``,
+    ``("alt", [...])``, ``("rep", node, m, n or None)``, ``("assert", name)``."""
+
+    def __init__(self, pattern: str, perl: bool, fold: bool) -> None:
+        self.p, self.i, self.perl, self.fold = pattern, 0, perl, fold
+        self.lazy = False  # a lazy quantifier seen (whether a text matches is the greedy one's; extents are not)
+
+    def error(self, what: str) -> FormulaError:
+        return FormulaError(f"the pattern {self.p!r} {what}")
+
+    def peek(self) -> str | None:
+        return self.p[self.i] if self.i < len(self.p) else None
+
+    def parse(self):
+        node = self.alternation()
+        if self.i < len(self.p):
+            raise self.error(f"has an unmatched ')' at position {self.i + 1}")
+        return node
+
+    def alternation(self):
+        branches = [self.concatenation()]
+        while self.peek() == "|":
+            self.i += 1
+            branches.append(self.concatenation())
+        return branches[0] if len(branches) == 1 else ("alt", branches)
+
+    def concatenation(self):
+        items = []
+        while self.peek() not in (None, "|", ")"):
+            items.append(self.repetition())
+        return ("cat", items)
+
+    def repetition(self):
+        if self.peek() in ("*", "+", "?") or (self.peek() == "{" and self._bound_at(self.i)):
+            raise self.error(f"has a repetition with nothing to repeat at position {self.i + 1}")
+        node = self.atom()
+        while True:
+            c = self.peek()
+            if c in ("*", "+", "?"):
+                self.i += 1
+                node = ("rep", node, 1 if c == "+" else 0, 1 if c == "?" else None)
+            elif c == "{" and self._bound_at(self.i):
+                m, n = self._bound()
+                node = ("rep", node, m, n)
+            elif c == "{" and not self.perl:
+                raise self.error(f"has a '{{' that opens no repetition at position {self.i + 1} (write [{{]"
+                                 " for the character)")
+            else:
+                return node
+            if self.peek() == "?":  # a lazy quantifier: the same match or none, for whether the text matches
+                self.i += 1
+                self.lazy = True
+            elif self.peek() == "+" and self.perl:
+                raise self.error("uses a possessive quantifier, which is not supported")
+            elif self.peek() in ("*", "+"):  # (as TRE: a*{2} repeats the repetition, a** is refused)
+                raise self.error(f"repeats a repetition at position {self.i + 1} (write a group: (a*)*)")
+
+    def _bound_at(self, i: int) -> bool:
+        j = i + 1
+        while j < len(self.p) and (self.p[j].isdigit() or self.p[j] == ","):
+            j += 1
+        body = self.p[i + 1:j]
+        return j < len(self.p) and self.p[j] == "}" and body[:1].isdigit() and body.count(",") <= 1
+
+    def _bound(self) -> tuple[int, int | None]:
+        end = self.p.index("}", self.i)
+        lo, comma, hi = self.p[self.i + 1:end].partition(",")
+        self.i = end + 1
+        m = int(lo)
+        n = m if not comma else (int(hi) if hi else None)
+        if m > MAX_REPEAT or (n is not None and (n > MAX_REPEAT or n < m)):
+            raise self.error(f"has the repetition {{{lo}{comma}{hi}}}: counts go from 0 to {MAX_REPEAT}, the "
+                             "first no larger than the second")
+        return m, n
+
+    def atom(self):
+        c = self.p[self.i]
+        self.i += 1
+        if c == "(":
+            if self.peek() == "?":
+                if not (self.perl and self.p.startswith("?:", self.i)):
+                    raise self.error("uses a (? group: look-around and options are not supported (perl = TRUE "
+                                     "takes (?:...))")
+                self.i += 2
+            node = self.alternation()
+            if self.peek() != ")":
+                raise self.error("has a '(' without its ')'")
+            self.i += 1
+            return node
+        if c == "[":
+            return ("set", self.bracket())
+        if c == ".":
+            return ("set", _ANY_BUT_NEWLINE if self.perl else _ANY)
+        if c == "^":
+            return ("assert", "bol")
+        if c == "$":
+            return ("assert", "eol_perl" if self.perl else "eol")
+        if c == "\\":
+            return self.escape()
+        return self.literal(c)
+
+    def literal(self, c: str):
+        return ("set", _Set(chars=frozenset(c), fold=self.fold))
+
+    def escape(self):
+        c = self.peek()
+        if c is None:
+            raise self.error("ends with a backslash")
+        self.i += 1
+        if c in "dDwWsS":
+            return ("set", _escape_set(c, self.fold))
+        assertions = {"b": "word_edge", "B": "not_word_edge", "<": "word_start", ">": "word_end"}
+        if c in assertions and not (self.perl and c in "<>"):
+            return ("assert", assertions[c] + ("_perl" if self.perl and c in "bB" else ""))
+        if c.isdigit():
+            raise self.error(f"uses the back-reference \\{c}, which no finite automaton matches (not supported)")
+        controls = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
+        if c in controls:
+            return self.literal(controls[c])
+        if c.isalpha() and self.perl:
+            raise self.error(f"uses the escape \\{c}, which is not supported")
+        return self.literal(c)  # (TRE: an escaped sign, or an unknown letter, is the character itself)
+
+    def bracket(self) -> _Set:
+        negated = self.peek() == "^"
+        self.i += negated
+        chars, ranges, tests = set(), [], []
+        first = True
+        while True:
+            c = self.peek()
+            if c is None:
+                raise self.error("has a '[' without its ']'")
+            if c == "]" and not first:
+                self.i += 1
+                break
+            first = False
+            if self.p.startswith("[:", self.i):
+                end = self.p.find(":]", self.i + 2)
+                test = _posix_class(self.p[self.i + 2:end]) if end > 0 else None
+                if test is None:
+                    raise self.error(f"has an unknown character class at position {self.i + 1}")
+                tests.append(test)
+                self.i = end + 2
+                continue
+            if self.p.startswith(("[=", "[."), self.i):
+                raise self.error("uses a collating element or equivalence class, which is not supported")
+            lo = self._bracket_char(tests)
+            if lo is None:
+                continue
+            if self.peek() == "-" and self.i + 1 < len(self.p) and self.p[self.i + 1] != "]":
+                self.i += 1
+                hi = self._bracket_char(tests)
+                if hi is None or hi < lo:
+                    raise self.error(f"has an invalid range ending at position {self.i}")
+                ranges.append((lo, hi))
+            else:
+                chars.add(lo)
+        return _Set(frozenset(chars), tuple(ranges), tuple(tests), negated, self.fold)
+
+    def _bracket_char(self, tests: list) -> str | None:
+        """One character of a bracket expression (None: a perl class escape, added to ``tests``)."""
+        c = self.p[self.i]
+        self.i += 1
+        if c == "\\" and self.perl and self.i < len(self.p):
+            e = self.p[self.i]
+            self.i += 1
+            if e in "dDwWsS":
+                tests.append(_escape_set(e, False).has)
+                return None
+            return {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}.get(e, e)
+        return c
+
+
+def reversed_tree(node):
+    """The tree of the pattern matching the reversed texts: sequences reversed, ``^`` and ``$`` and the word
+    start and end swapped."""
+    tag = node[0]
+    if tag == "set":
+        return node
+    if tag == "assert":
+        return ("assert", {"bol": "eol", "eol": "bol", "word_start": "word_end", "word_end": "word_start"}.get(
+            node[1], node[1]))
+    if tag == "cat":
+        return ("cat", [reversed_tree(item) for item in reversed(node[1])])
+    if tag == "alt":
+        return ("alt", [reversed_tree(b) for b in node[1]])
+    return ("rep", reversed_tree(node[1]), node[2], node[3])
+
+
+def parse_regex(pattern: str, perl: bool, ignore_case: bool) -> tuple[tuple, bool]:
+    """The tree of ``pattern``, and whether it uses a lazy quantifier; a FormulaError naming what it cannot read."""
+    parser = _Parser(pattern, perl, ignore_case)
+    return parser.parse(), parser.lazy
