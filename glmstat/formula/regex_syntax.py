@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import FormulaError
 
-__all__ = ["parse_regex", "reversed_tree", "word_character", "MAX_REPEAT"]
+__all__ = ["parse_regex", "reversed_tree", "word_character", "ascii_word_character", "MAX_REPEAT"]
 
 #: POSIX's RE_DUP_MAX: the largest count of a bounded repetition (TRE refuses a{256})
 MAX_REPEAT = 255
@@ -24,8 +24,9 @@ _SPACE = frozenset(" \t\n\r\f\v")
 _PUNCT = frozenset(string.punctuation)
 
 
-def _posix_class(name: str):
-    """The test of a POSIX character class ``[:name:]`` (R in a UTF-8 locale)."""
+def _posix_class(name: str, ascii_only: bool = False):
+    """The test of a POSIX character class ``[:name:]``: R's default in a UTF-8 locale (``[:alpha:]`` takes ``é``),
+    or ``ascii_only`` as PCRE's without Unicode properties (R's ``perl = TRUE``)."""
     tests = {
         "alpha": str.isalpha, "digit": lambda c: "0" <= c <= "9", "alnum": lambda c: c.isalpha() or "0" <= c <= "9",
         "upper": str.isupper, "lower": str.islower, "space": lambda c: c in _SPACE, "blank": lambda c: c in " \t",
@@ -33,11 +34,18 @@ def _posix_class(name: str):
         "cntrl": lambda c: unicodedata.category(c) == "Cc", "print": lambda c: c.isprintable(),
         "graph": lambda c: c.isprintable() and not c.isspace(), "xdigit": lambda c: c in string.hexdigits,
     }
-    return tests.get(name)
+    test = tests.get(name)
+    return (lambda c: c.isascii() and test(c)) if ascii_only and test is not None else test
 
 
 def word_character(c: str | None) -> bool:
+    """A character of a word for ``\\w`` and the word edges, as TRE reads it in a UTF-8 locale."""
     return c is not None and (c.isalnum() or c == "_")
+
+
+def ascii_word_character(c: str | None) -> bool:
+    """A character of a word as PCRE reads it without Unicode properties (R's ``perl = TRUE``): ASCII only."""
+    return c is not None and c.isascii() and (c.isalnum() or c == "_")
 
 
 @dataclass(frozen=True)
@@ -54,8 +62,8 @@ class _Set:
         return c in self.chars or any(lo <= c <= hi for lo, hi in self.ranges) or any(t(c) for t in self.tests)
 
     def has(self, c: str) -> bool:
-        inside = self._has(c) or (self.fold and (self._has(c.lower()) or self._has(c.upper())))
-        return inside != self.negated
+        inside = self._has(c) or (self.fold and any(len(v) == 1 and self._has(v) for v in (c.lower(), c.upper())))
+        return inside != self.negated  # (a case of several characters, "ß".upper() == "SS", is no case of one)
 
 
 _ANY = _Set(negated=True)
@@ -63,10 +71,11 @@ _ANY_BUT_NEWLINE = _Set(chars=frozenset("\n"), negated=True)
 _CLASS_ESCAPES = {"d": "digit", "w": None, "s": "space"}
 
 
-def _escape_set(letter: str, fold: bool) -> _Set:
-    """``\\d \\w \\s`` and, upper case, their complements."""
+def _escape_set(letter: str, fold: bool, ascii_only: bool) -> _Set:
+    """``\\d \\w \\s`` and, upper case, their complements (``ascii_only``: PCRE's)."""
     kind = letter.lower()
-    tests = (word_character,) if kind == "w" else (_posix_class(_CLASS_ESCAPES[kind]),)
+    word = ascii_word_character if ascii_only else word_character
+    tests = (word,) if kind == "w" else (_posix_class(_CLASS_ESCAPES[kind], ascii_only),)
     return _Set(tests=tests, negated=letter.isupper(), fold=fold)
 
 
@@ -181,7 +190,7 @@ class _Parser:
             raise self.error("ends with a backslash")
         self.i += 1
         if c in "dDwWsS":
-            return ("set", _escape_set(c, self.fold))
+            return ("set", _escape_set(c, self.fold, self.perl))
         assertions = {"b": "word_edge", "B": "not_word_edge", "<": "word_start", ">": "word_end"}
         if c in assertions and not (self.perl and c in "<>"):
             return ("assert", assertions[c] + ("_perl" if self.perl and c in "bB" else ""))
@@ -209,7 +218,7 @@ class _Parser:
             first = False
             if self.p.startswith("[:", self.i):
                 end = self.p.find(":]", self.i + 2)
-                test = _posix_class(self.p[self.i + 2:end]) if end > 0 else None
+                test = _posix_class(self.p[self.i + 2:end], self.perl) if end > 0 else None
                 if test is None:
                     raise self.error(f"has an unknown character class at position {self.i + 1}")
                 tests.append(test)
@@ -238,7 +247,7 @@ class _Parser:
             e = self.p[self.i]
             self.i += 1
             if e in "dDwWsS":
-                tests.append(_escape_set(e, False).has)
+                tests.append(_escape_set(e, False, True).has)
                 return None
             return {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}.get(e, e)
         return c
