@@ -1,7 +1,7 @@
 """``grepl()``, ``startsWith()`` and ``endsWith()`` in formulas and ``subset=`` against R (tests/fixtures/grepl,
 from scripts/make_grepl.R in a UTF-8 locale): 66 patterns -- POSIX classes, bracket expressions, anchors,
-repetition counts, word edges, perl = TRUE's readings (ASCII classes), ignore.case and fixed -- over 38 awkward texts (a newline, a
-tab, accents, regex signs, the empty text, NA), row by row; five fits.  And the promise the engine keeps: time
+repetition counts, word edges, perl = TRUE's readings (ASCII classes), ignore.case and fixed -- over 38 awkward
+texts (a newline, a tab, accents, ß, regex signs, the empty text, NA), row by row; five fits.  And the promise the engine keeps: time
 linear in the text, whatever the pattern (the patterns that stall a backtracking engine), with its bounds."""
 
 from __future__ import annotations
