@@ -22,6 +22,7 @@ column `` `2` `` (a CSV header), and ``-x`` is minus x beside a column `` `-x` `
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -629,7 +630,8 @@ def wald_quadratic(M: np.ndarray, d: np.ndarray, free: np.ndarray | None = None)
     of L in the null space of a singular V, whose variance is rounding).
 
     The Cholesky factor of M scaled to unit diagonal gives the second: its j-th pivot squared is 1 - R^2 of
-    the j-th hypothesis on the ones before it."""
+    the j-th hypothesis on the ones before it.  With M so conditioned, W beyond the doubles is infinite, as R's
+    (``x = 1e308``: d / s overflows, where scipy's solve refused the infinite value with a ValueError)."""
     var = np.diag(M)
     if not (var >= np.finfo(float).tiny).all():  # (below the smallest normal double: lost to underflow)
         return None
@@ -641,9 +643,13 @@ def wald_quadratic(M: np.ndarray, d: np.ndarray, free: np.ndarray | None = None)
     c, info = potrf(C, lower=True, clean=True)
     if info != 0 or np.min(np.diag(c)) ** 2 < SINGULAR_RATIO:
         return None
-    z = sla.solve_triangular(c, d / s, lower=True)
-    W = float(z @ z)
-    return W if np.isfinite(W) else None
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = d / s
+        if not np.isfinite(scaled).all():  # (|d_j| / s_j beyond the doubles: so is W, at least that squared / q)
+            return math.inf
+        z = sla.solve_triangular(c, scaled, lower=True, check_finite=False)
+        W = float(z @ z)
+    return W if not math.isnan(W) else math.inf  # (an overflow of z: inf - inf)
 
 
 def singular_covariance_reason(covariance_type: str) -> str:

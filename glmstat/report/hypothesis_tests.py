@@ -155,7 +155,7 @@ def wald_result_line(t: "WaldTest") -> str:
     ``print.htest`` shows one (:func:`~glmstat.report.display.htest_pvalue`: ``format.pval(p, digits = 4)``,
     ``p-value < 2.2e-16`` below the machine epsilon, as every other test glmstat prints).  The residual df
     in full (a count of rows: 1000008, which ``%g`` wrote 1.00001e+06)."""
-    stat = f"{t.statistic:.6g}"
+    stat = f"{t.statistic:.6g}" if math.isfinite(t.statistic) else "Inf"  # (beyond the doubles, as R prints it)
     where = f"on {t.df} and {_count(t.df_residual)} df" if t.test == "F" else f"on {t.df} df"
     return f"{'F' if t.test == 'F' else 'Chisq'} = {stat} {where}, {htest_pvalue(t.p_value)}"
 

@@ -255,3 +255,14 @@ def test_a_str_subclass_as_a_kind_runs_none_of_its_methods(fit, call):
     _Ran.ran.clear()
     refused(lambda: call(fit), r"^(unknown (weights type|residual kind|plot kind)|term=)")
     assert _Ran.ran == []
+
+
+@pytest.mark.parametrize("hypothesis, rhs", [("x = 1e308", None), ("x = -1e308", None), ("x + g[T.b] = 1e200", None),
+                                             ([[0.0, 1.0, 0.0, 0.0, 0.0]], 1e308)])
+def test_a_wald_statistic_beyond_the_doubles_is_infinite(fit, hypothesis, rhs):
+    """A right-hand side far from the estimate: d / se overflowed and scipy's solve refused the infinite value
+    with a ValueError ('array must not contain infs or NaNs'), and a statistic that overflowed was called
+    "degenerate"; R's is Inf, its p-value 0."""
+    test = fit.wald_test(hypothesis) if rhs is None else fit.wald_test(hypothesis, rhs=rhs)
+    assert test.statistic == np.inf and test.p_value == 0.0
+    assert test.result_line().startswith("Chisq = Inf on 1 df")
