@@ -26,7 +26,7 @@ from ._scipy import special, stats
 
 from .densities import bd0, gamma_excess, nb_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
 from .distributions import normal_cdf, normal_sf
-from ._arguments import is_one_of, shown
+from ._arguments import is_one_of, own_scalar, shown
 from .errors import FamilyError
 from .links import LINK_NAMES, MAX_POWER, Link, TweediePower, get_link
 
@@ -107,6 +107,8 @@ class Family:
         # of make.link as a character string too (binomial("identity"), the linear probability model), and so
         # does glmstat: a mean such a link takes outside the family's range is refused or halved, as in R
         link = self.default_link if self.link is None else self.link
+        if isinstance(link, str) and not own_scalar(link):  # (a subclass's __eq__ would run in the tests below)
+            raise FamilyError(f"link must be a link's name or a glmstat.links.Link, got {shown(link)}")
         if isinstance(link, str) and link not in self.allowed_links and link not in LINK_NAMES:
             others = ", ".join(name for name in LINK_NAMES if name not in self.allowed_links)
             raise FamilyError(
@@ -673,7 +675,7 @@ _BY_NAME = {
 
 def get_family(name: str, link: str | None = None) -> Family:
     """A family by (case-insensitive) name, as the command line names it: ``binomial``, ``Gamma``..."""
-    cls = _BY_NAME.get(name.lower() if isinstance(name, str) else None)
+    cls = _BY_NAME.get(name.lower() if isinstance(name, str) and own_scalar(name) else None)  # (not a subclass's)
     if cls is None:
         raise FamilyError(
             f"unknown family {shown(name)}; families are gaussian, binomial, poisson, gamma, inverse.gaussian, "

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 from ._scipy import special
 
-from ._arguments import shown
+from ._arguments import own_scalar, shown
 from .errors import FamilyError
 
 __all__ = ["Link", "Power", "TweediePower", "get_link", "domain_limits", "power_name", "tweedie_power_name",
@@ -318,7 +318,7 @@ def get_link(link: str | Link) -> Link:
     """Return the ``Link`` for a name or pass a ``Link`` through."""
     if isinstance(link, Link):
         return link
-    if isinstance(link, str) and link in _LINKS:
+    if isinstance(link, str) and own_scalar(link) and link in _LINKS:  # (a str subclass's __eq__ never runs)
         return _LINKS[link]
     raise FamilyError(
         f"unknown link {shown(link)}; links are {', '.join(LINK_NAMES)} or glmstat.links.Power(p)"

@@ -42,7 +42,7 @@ from ..engine.passes import add_score_parts, score_part
 from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums
 from ..engine.threads import single_threaded
-from .._arguments import real_number, shown, shown_items
+from .._arguments import own_scalar, real_number, shown, shown_items
 from ..errors import ConvergenceWarning, FitError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
 from ..report.tables import returns_table
@@ -60,7 +60,7 @@ _ANOVA_TESTS = {**_TESTS, "cp": "Cp"}
 def _resolve_test(test: str | None, fit) -> str | None:
     if test is None:
         return "Chisq" if fit.family.fixed_dispersion else "F"
-    key = test.lower() if isinstance(test, str) else None
+    key = test.lower() if isinstance(test, str) and own_scalar(test) else None  # (not a subclass's lower)
     if key not in _ANOVA_TESTS:
         raise GLMStatError(f"unknown test {shown(test)}; use 'Chisq' (or 'LRT'), 'F', 'Rao', 'Cp' or 'none'")
     return _ANOVA_TESTS[key]
@@ -694,7 +694,7 @@ def drop1(fit, test: str = "none", k: float = 2.0, scope: Any = None) -> pd.Data
     """
     check_ml_fit(fit, "drop1")
     k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
-    key = test.lower() if isinstance(test, str) else None
+    key = test.lower() if isinstance(test, str) and own_scalar(test) else None  # (not a subclass's lower)
     if key not in _TESTS:
         raise GLMStatError(f"unknown test {shown(test)}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
     test = _TESTS[key]

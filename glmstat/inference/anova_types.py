@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown, shown_items
+from .._arguments import own_scalar, shown, shown_items
 from ..distributions import chi2_sf, f_sf
 from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning
 from ..formula.values import label_text
@@ -52,7 +52,11 @@ _TESTS = {"lr": "LR", "lrt": "LR", "chisq": "LR", "wald": "Wald", "f": "F"}
 
 def _type_key(type):
     """``type`` as a key of ``_TYPES``: a string upper-cased, a whole number (a numpy integer, 2.0) as an int --
-    R's Anova reads ``as.character(type)``, so 2.0 is "2" there --, anything else None."""
+    R's Anova reads ``as.character(type)``, so 2.0 is "2" there --, anything else None: an instance of a subclass
+    of str, int or float too, whose ``upper``, ``__int__`` or ``__float__`` would run (it is a choice among fixed
+    words and numbers, as ``residuals(kind=)`` is)."""
+    if not own_scalar(type):
+        return None
     if isinstance(type, str):
         return type.upper()
     if isinstance(type, (bool, np.bool_)) or not isinstance(type, numbers.Real):
@@ -67,7 +71,7 @@ def _resolve(type, test) -> tuple[int, str]:
     if key not in _TYPES:
         raise GLMStatError(f"unknown anova type {shown(type)}; use 2 (or 'II') or 3 (or 'III'), or type=None for the "
                            "sequential table")
-    name = test.lower() if isinstance(test, str) else None
+    name = test.lower() if isinstance(test, str) and own_scalar(test) else None
     if name not in _TESTS:
         raise GLMStatError(f"unknown test {shown(test)} for a type {_TYPES[key]} table; use 'LR', 'Wald' or 'F'")
     return _TYPES[key], _TESTS[name]

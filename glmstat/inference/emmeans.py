@@ -74,7 +74,7 @@ from .._scipy import sparse
 from ..design.sources import fold
 from ..engine.linalg import design_qr
 from ..distributions import interval_quantile, normal_sf, t_sf
-from .._arguments import confidence_level, is_one_of, shown, shown_items
+from .._arguments import confidence_level, is_one_of, own_scalar, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.values import label_text
 from ..links import domain_limits
@@ -459,7 +459,7 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
         variables' levels with ``by``: ``estimate``, ``std_error``, ``df``, ``statistic`` (on the link scale),
         ``p_value`` (adjusted).
     """
-    method = adjust.lower() if isinstance(adjust, str) else None
+    method = adjust.lower() if isinstance(adjust, str) and own_scalar(adjust) else None  # (not a subclass's lower)
     if method not in _ADJUST:
         raise GLMStatError(f"unknown adjustment {shown(adjust)}; use one of "
                            f"{', '.join({'bh': 'BH', 'by': 'BY'}.get(a, a) for a in _ADJUST)}")

@@ -23,6 +23,7 @@ column `` `2` `` (a CSV header), and ``-x`` is minus x beside a column `` `-x` `
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -513,6 +514,8 @@ def _real_array(values: Any, what: str) -> np.ndarray:
     try:
         if type(values) in (list, tuple) and foreign_type(values) is not None:  # (before numpy reads them)
             raise TypeError
+        if isinstance(values, numbers.Number) and not own_scalar(values):  # (one number: numpy calls __float__)
+            raise TypeError
         arr = np.asarray(values)
         if arr.dtype.kind == "c":
             raise GLMStatError(f"{what} holds complex numbers; it must be real numbers")
@@ -699,7 +702,7 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
         For an unknown column (with close names), a non-linear or empty hypothesis, hypotheses that are
         linearly dependent or inconsistent, or one involving an aliased coefficient.
     """
-    key = test.lower() if isinstance(test, str) else None
+    key = test.lower() if isinstance(test, str) and own_scalar(test) else None  # (a subclass's lower() never runs)
     if key not in _TESTS:
         raise GLMStatError(f"unknown test {shown(test)}; use 'chisq' or 'F'")
     test = _TESTS[key]

@@ -77,7 +77,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import foreign_type, items_given, shown, shown_row
+from .._arguments import foreign_type, items_given, own_scalar, shown, shown_row
 from .._scipy import sparse
 from ..design.base import rows_within
 from ..design.sources import Block, fold
@@ -664,7 +664,7 @@ def robust_results(fit: "GLMResults", type: str | None = None, cluster: Any = No
     if type is None:
         type = "HC3" if cluster is None else "HC0"  # R's defaults: vcovHC, and vcovCL for a glm
     canonical = {t.upper(): t for t in HC_TYPES}  # (any case: "hc3", "HC4M")
-    if not isinstance(type, str) or type.upper() not in canonical:
+    if not (isinstance(type, str) and own_scalar(type)) or type.upper() not in canonical:  # (not a subclass's upper)
         raise GLMStatError(f"unknown sandwich type {shown(type)}; use one of {', '.join(HC_TYPES)}")
     type = canonical[type.upper()]
     if cluster is not None and type not in CLUSTER_TYPES:

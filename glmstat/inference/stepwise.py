@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import is_one_of, real_number, shown
+from .._arguments import is_one_of, own_scalar, real_number, shown
 from ..distributions import chi2_sf, f_sf
 from ..errors import DroppedRowsWarning, FormulaError, GLMStatError, GLMStatWarning
 from ..families import Gaussian
@@ -555,7 +555,7 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
 
     check_ml_fit(fit, "add1")
     k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
-    key = test.lower() if isinstance(test, str) else None
+    key = test.lower() if isinstance(test, str) and own_scalar(test) else None  # (not a subclass's lower)
     if key not in _TESTS:
         raise GLMStatError(f"unknown test {shown(test)}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
     test = _TESTS[key]

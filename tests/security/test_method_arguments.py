@@ -266,3 +266,47 @@ def test_a_wald_statistic_beyond_the_doubles_is_infinite(fit, hypothesis, rhs):
     test = fit.wald_test(hypothesis) if rhs is None else fit.wald_test(hypothesis, rhs=rhs)
     assert test.statistic == np.inf and test.p_value == 0.0
     assert test.result_line().startswith("Chisq = Inf on 1 df")
+
+
+class _RanToo(_Ran):
+    """A str whose case changes are someone else's code too (``test.lower()`` ran them before any comparison)."""
+
+    def lower(self):
+        _Ran.ran.append("lower")
+        return "f"
+
+    def upper(self):
+        _Ran.ran.append("upper")
+        return "HC3"
+
+
+class _Number(float):
+    """A float whose conversion is someone else's code (numpy's asarray and float() ran it)."""
+
+    def __float__(self):
+        _Ran.ran.append("__float__")
+        return 2.0
+
+
+@pytest.mark.parametrize("call", [
+    lambda f: f.anova(test=_RanToo("F")),
+    lambda f: f.anova(type=_RanToo("II")),
+    lambda f: f.anova(type=2, test=_RanToo("LR")),
+    lambda f: f.anova(type=_Number(2.0)),
+    lambda f: f.drop1(test=_RanToo("F")),
+    lambda f: f.add1(scope="~ . + z", test=_RanToo("F")),
+    lambda f: f.emmeans_pairs("g", adjust=_RanToo("tukey")),
+    lambda f: f.robust(_RanToo("HC3")),
+    lambda f: f.wald_test("x = 0", test=_RanToo("F")),
+    lambda f: f.wald_test(_Number(1.0)),
+    lambda f: f.wald_test([[0.0, 1.0, 0.0, 0.0, 0.0]], rhs=_Number(1.0)),
+    lambda f: gs.Gaussian(link=_RanToo("log")),
+], ids=["anova-test", "anova-type", "anova-type-test", "anova-type-number", "drop1-test", "add1-test",
+        "emmeans-pairs-adjust", "robust-type", "wald-test", "wald-hypothesis-number", "wald-rhs-number", "link"])
+def test_a_subclass_as_a_choice_or_a_number_runs_none_of_its_methods(fit, call):
+    # each of these read the word with its lower() or upper(), looked it up (__hash__, __eq__), or read the number
+    # with numpy or float() (__float__), before it was refused or taken
+    _Ran.ran.clear()
+    with pytest.raises(gs.GLMStatError):
+        call(fit)
+    assert _Ran.ran == []
