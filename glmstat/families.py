@@ -403,7 +403,8 @@ class NegativeBinomial(Family):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if isinstance(self.theta, bool):
+        # (a subclass of float or int is refused by its type: float() would run its __float__)
+        if isinstance(self.theta, bool) or (self.theta is not None and not own_scalar(self.theta)):
             raise FamilyError(f"theta must be a positive number, got {shown(self.theta)}")
         if self.theta is not None:
             try:
@@ -484,6 +485,9 @@ class Tweedie(Family):
 
     def __post_init__(self) -> None:
         v = self.var_power
+        for what, value in (("var_power", v), ("link_power", self.link_power)):
+            if not own_scalar(value):  # (float() would run a subclass's __float__)
+                raise FamilyError(f"{what} must be a number, got {shown(value)}")
         try:
             p = float(v)
         except (TypeError, ValueError) as e:

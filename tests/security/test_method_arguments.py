@@ -310,3 +310,15 @@ def test_a_subclass_as_a_choice_or_a_number_runs_none_of_its_methods(fit, call):
     with pytest.raises(gs.GLMStatError):
         call(fit)
     assert _Ran.ran == []
+
+
+@pytest.mark.parametrize("make", [lambda: gs.NegativeBinomial(theta=_Number(2.0)),
+                                  lambda: gs.Tweedie(var_power=_Number(1.5)),
+                                  lambda: gs.Tweedie(var_power=1.5, link_power=_Number(0.0))],
+                         ids=["theta", "var-power", "link-power"])
+def test_a_float_subclass_as_a_family_parameter_runs_none_of_its_methods(make):
+    # float() of theta, var_power and link_power ran the subclass's __float__
+    _Ran.ran.clear()
+    with pytest.raises(gs.FamilyError, match="must be a .*number, got a _Number"):
+        make()
+    assert _Ran.ran == []
