@@ -65,27 +65,37 @@ class AliasInfo:
     @property
     def relation(self) -> str:
         """The relation as text, e.g. ``score = 50 + 5 * hours``."""
-        text = self._equation()
+        return self.relation_text()
+
+    def relation_text(self, width: int | None = None) -> str:
+        """The relation as text, each column's name cut to ``width`` characters (None: whole), as the aliasing
+        warning quotes it: a column named by a file's header may be a megabyte long, and the warning repeated it
+        whole."""
+        text = self._equation(width)
         if self.positive_weight_only:
             return f"{text} (in the rows with a positive weight; some rows of weight 0 break it)"
         return text
 
-    def _equation(self) -> str:
+    def _equation(self, width: int | None) -> str:
+        def name(text: str) -> str:
+            return text if width is None or len(text) <= width else text[:width] + "..."
+
+        column = name(self.column)
         if self.weights_only:
-            return (f"{self.column} is aliased only under the fit's working weights, not in the data (no "
+            return (f"{column} is aliased only under the fit's working weights, not in the data (no "
                     f"combination of the earlier columns gives it): the weights vanish, or span too many orders "
                     f"of magnitude, where the estimate ran to")
         if self.all_zero and self.weight_zero:
-            return f"{self.column} is zero in every row used with a positive weight (its other rows have weight 0)"
+            return f"{column} is zero in every row used with a positive weight (its other rows have weight 0)"
         if self.all_zero:
-            return f"{self.column} is zero in every row used (an empty cell or an unused level)"
+            return f"{column} is zero in every row used (an empty cell or an unused level)"
         parts = [] if self.constant == 0 else [_num(self.constant)]
         for t, c in zip(self.terms[:MAX_RELATION_TERMS], self.coefficients):
             sign = "-" if c < 0 else "+"
             mag = "" if abs(c) == 1 else f"{_num(abs(c))} * "
-            parts.append(f"{sign} {mag}{t}")
+            parts.append(f"{sign} {mag}{name(t)}")
         if not parts:
-            return f"{self.column} = 0"
+            return f"{column} = 0"
         more = len(self.terms) - MAX_RELATION_TERMS
         if more > 0:
             parts.append(f"+ ... ({more} more columns)")
@@ -94,7 +104,7 @@ class AliasInfo:
             text = text[2:]
         elif text.startswith("- "):
             text = "-" + text[2:]
-        return f"{self.column} = {text}"
+        return f"{column} = {text}"
 
     def __str__(self) -> str:
         return self.relation

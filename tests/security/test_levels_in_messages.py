@@ -74,3 +74,13 @@ def test_the_aliased_coefficients_a_refusal_names_are_listed_cut(method):
         call()
     message = str(info.value)
     assert "'a0_AAA" in message and len(message) < 1500, message[:300]
+
+
+def test_the_aliasing_warning_cuts_the_names_of_its_relations():
+    # the relation "a0_AAA... = 2 * x" repeated each aliased column's name whole: 30 names of 10,000 characters
+    with pytest.warns(gs.AliasingWarning) as seen:
+        fit = gs.glm("y ~ .", pd.concat([data()[["y", "x"]], pd.DataFrame({"a_" + "A" * 10_000: data().x * 2})],
+                                       axis=1))
+    message = str(next(w.message for w in seen if issubclass(w.category, gs.AliasingWarning)))
+    assert "a_" + "A" * 58 + "... = 2 * x" in message and len(message) < 300, message[:300]
+    assert fit.aliasing[0].relation == "a_" + "A" * 10_000 + " = 2 * x"  # (the relation itself whole)
