@@ -614,10 +614,15 @@ class _Loop:
         """Rows that scoring carries to an edge of the domain whose optimum is on it only approach it
         geometrically (their weights grow as 1 / distance, which also makes the steps read as rounding), and
         polishing stops short of it: the step constrained to the edge finishes the approach
-        (:mod:`glmstat.engine.edge_approach`)."""
+        (:mod:`glmstat.engine.edge_approach`).  So it does after the rescue: a row whose mean approaches the edge
+        at a rate near 1 (2.7% of the distance left a step, a log-binomial row of successes) makes scoring crawl
+        to max_iter, and the rescue's Newton steps then stop 6e-10 from the edge, where the row's growing weight
+        makes them read as rounding -- unless the rescue stopped unfinished (no estimate to finish)."""
         fac = self.fac
-        if not (self.converged and self.edge_pull and not (self.rescuing or self.diverging) and fac.kept.any()
+        if not (self.converged and self.edge_pull and not self.diverging and fac.kept.any()
                 and not np.any(self.beta[~fac.kept] != 0)):  # (nor where the estimate uses columns set aside)
+            return
+        if self.rescuing and not (self.polished or self.rounding_optimum):
             return
         finished = finish_at_edge(self.source, self.family, self.kernel, self.beta, self.res, fac, self.use_qr,
                                   self.max_cond, self.edge_pull)
@@ -629,6 +634,9 @@ class _Loop:
         self.history.append(self.res.deviance)
         self.polish_steps += 1
         self.polished = self.at_rounding = False  # (the step still to go is the diagnosis's to check)
+        # (a finished rescue stays finished: the edge step is its last move, and result() reads its convergence
+        # from these flags)
+        self.rounding_optimum = self.rounding_optimum or self.rescuing
         if self.report is not None:
             self.report("polish", self.polishing + 1, self.res.deviance)
 

@@ -1,11 +1,13 @@
 """Optima that put a fitted probability on the edge of its domain, mu = 1, with a log link.
 
-Two held-out random cases (fixtures/edge_approach, R's exact-MLE references by make_reference_random.R): a
+Three held-out random cases (fixtures/edge_approach, R's exact-MLE references by make_reference_random.R): two
 binomial and a quasibinomial log-link model in which the optimum holds one row of successes at mu = 1.  Fisher
 scoring only approaches it geometrically, and polishing stopped with that mean 6e-10 (5e-13) from the edge: no
 BoundaryWarning, a deviance residual of 7e-5 against R's 4e-8, a leverage of 1 - 1e-9 and a Cook's distance of
 1.5e8 where R's leverage is 1.  The engine now puts such rows on the edge by the Fisher step constrained there
-(glmstat.engine.edge_approach), says so, and reports what R reports at a leverage of 1.
+(glmstat.engine.edge_approach), says so, and reports what R reports at a leverage of 1.  In s702_0168 each Fisher
+step covers only 2.7% of the distance left, so scoring crawls to max_iter and the rescue's Newton steps finish
+the fit; they stopped 6e-10 from the edge too (same symptoms), and are finished on the edge the same way.
 
 R's deviance and Pearson residuals of that row are sqrt(w k ulp), k the ulps its mean stopped below 1 (1 or 2; 1 to
 3 here): they compare to 1e-7.  In s99_0132 R's leverage of that row is 1 - 2.4e-14, from the weights of the step
@@ -28,7 +30,7 @@ from glmstat.design.policy import DENSE_BELOW
 from glmstat.design.structured import StructuredDesign
 
 HERE = FIXTURES / "edge_approach"
-CASES = ("s98_0047", "s99_0132")
+CASES = ("s98_0047", "s99_0132", "s702_0168")
 STEPS = json.loads((HERE / "r_steps.json").read_text())
 _EDGE = 10 * np.finfo(float).eps
 
