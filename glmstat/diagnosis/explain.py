@@ -236,6 +236,15 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
     return out
 
 
+#: Characters of a name that a separation message quotes (a column named by a file's header may be a megabyte long,
+#: and the message quoted it several times); ``fit.separation`` keeps the names whole
+NAME_WIDTH = 60
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= NAME_WIDTH else text[:NAME_WIDTH] + "..."
+
+
 @dataclass(frozen=True)
 class SeparationInfo:
     """A separating direction and what it means for the data."""
@@ -264,8 +273,8 @@ class SeparationInfo:
         """The diverging coefficients for a message: their names, or their number and the first few (a level of
         a sum-coded factor moves every coefficient of the factor and the intercept)."""
         if len(self.columns) > MAX_RELATION_TERMS:
-            return f"{len(self.columns)} coefficients ({', '.join(self.columns[:MAX_RELATION_TERMS])}, ...)"
-        return ", ".join(self.columns)
+            return f"{len(self.columns)} coefficients ({', '.join(map(_cut, self.columns[:MAX_RELATION_TERMS]))}, ...)"
+        return ", ".join(map(_cut, self.columns))
 
     def message(self, response: str, quasi: bool = False) -> str:
         """The warning's words (``quasi``: a quasi-likelihood family, which method="firth" does not fit)."""
@@ -304,6 +313,7 @@ def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi
     is the smallest value among the rows on the high side, ``t_lo`` the largest on the low side;
     ``every_row_sided``: every row is a success or a failure (none of a cbind() response has both), and both
     sides have rows."""
+    name, response = _cut(name), _cut(response)
     hi_val, lo_val = ("1", "0") if positive else ("0", "1")
     if binary:
         # (the rows of 0 too when every row is on the other side: a two-level factor separating completely)
@@ -323,9 +333,11 @@ def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi
 def levels_text(names: list[str], response: str, value: str, shown_max: int = 10) -> str:
     """"every row with g[T.b], g[T.d] or g[T.e] = 1 has y = 0": the rows of several levels of a factor (the
     first ``shown_max`` named)."""
+    response = _cut(response)
     if len(names) > shown_max:
-        return (f"every row with a 1 in one of the {len(names)} columns {', '.join(names[:shown_max])}, ... has "
-                f"{response} = {value}")
+        return (f"every row with a 1 in one of the {len(names)} columns {', '.join(map(_cut, names[:shown_max]))}, "
+                f"... has {response} = {value}")
+    names = [_cut(n) for n in names]
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     return f"every row with {listed} = 1 has {response} = {value}"
 
@@ -390,7 +402,7 @@ def contrast_levels_text(d: np.ndarray, names: list[str], factors: tuple[FactorC
         # separation by the factor, "every row at levels 'b' or 'c' of g has y = 1 and every row at level 'a'")
         if not (up | down).any() or up.all() or down.all():
             return None
-        return " and ".join(f"every row at {_level_list(f, mask)} has {response} = {value}"
+        return " and ".join(f"every row at {_level_list(f, mask)} has {_cut(response)} = {value}"
                             for mask, value in ((up, "1"), (down, "0")) if mask.any())
     return None
 
@@ -398,11 +410,12 @@ def contrast_levels_text(d: np.ndarray, names: list[str], factors: tuple[FactorC
 def _level_list(f: FactorContrasts, mask: np.ndarray, shown_max: int = 10) -> str:
     """"level '7' of C(g, sum)", "levels 'a', 'b' or 'c' of C(g, sum)" (the first ``shown_max`` named)."""
     names = [shown(f.levels[i]) for i in np.flatnonzero(mask)]
+    label = _cut(f.label)
     if len(names) == 1:
-        return f"level {names[0]} of {f.label}"
+        return f"level {names[0]} of {label}"
     if len(names) > shown_max:
-        return f"one of the {len(names)} levels {', '.join(names[:shown_max])}, ... of {f.label}"
-    return f"levels {', '.join(names[:-1])} or {names[-1]} of {f.label}"
+        return f"one of the {len(names)} levels {', '.join(names[:shown_max])}, ... of {label}"
+    return f"levels {', '.join(names[:-1])} or {names[-1]} of {label}"
 
 
 def indicator_text(ones: list[str], zeros: list[str], response: str) -> str:
@@ -417,11 +430,13 @@ def combination_text(names: list[str], d: np.ndarray, response: str) -> str:
     :data:`MAX_RELATION_TERMS` terms, the others counted (a model of many columns separates by all of them, and
     the message stays readable; ``fit.separation`` holds every one), a leading minus sign written "-0.5*x"."""
     support = np.flatnonzero(np.abs(d) > 1e-9)
-    combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{names[k]}" for k in support[:MAX_RELATION_TERMS])
+    combo = " ".join(f"{'+' if d[k] > 0 else '-'} {_num(abs(d[k]))}*{_cut(names[k])}"
+                     for k in support[:MAX_RELATION_TERMS])
     more = support.size - MAX_RELATION_TERMS
     if more > 0:
         combo += f" + ... ({more} more columns, in fit.separation)"
     combo = combo[2:] if combo.startswith("+ ") else "-" + combo[2:] if combo.startswith("- ") else combo
+    response = _cut(response)
     return f"the combination {combo} is >= 0 for every {response} = 1 and <= 0 for every {response} = 0"
 
 

@@ -84,3 +84,21 @@ def test_the_aliasing_warning_cuts_the_names_of_its_relations():
     message = str(next(w.message for w in seen if issubclass(w.category, gs.AliasingWarning)))
     assert "a_" + "A" * 58 + "... = 2 * x" in message and len(message) < 300, message[:300]
     assert fit.aliasing[0].relation == "a_" + "A" * 10_000 + " = 2 * x"  # (the relation itself whole)
+
+
+@pytest.mark.parametrize("kind", ["one column", "levels"])
+def test_the_separation_warning_cuts_the_names_it_quotes(kind):
+    # a column named by a file's header (a megabyte long) was quoted four times: a 4 MB SeparationWarning
+    long = "L" * 1_000_000
+    x = np.arange(24.0)
+    if kind == "one column":
+        frame, formula = pd.DataFrame({"yb": (x > 11).astype(int), long: x}), "yb ~ ."
+    else:
+        frame = pd.DataFrame({"yb": [0, 1] * 12, long: ["a"] * 8 + ["b"] * 8 + ["c"] * 8})
+        frame.loc[frame[long] == "c", "yb"] = 1
+        formula = "yb ~ ."
+    with pytest.warns(gs.SeparationWarning) as seen:
+        fit = gs.glm(formula, frame, family=gs.Binomial())
+    message = str(next(w.message for w in seen if issubclass(w.category, gs.SeparationWarning)))
+    assert "L" * 60 + "..." in message and len(message) < 1_000, message[:300]
+    assert any(len(c) >= 1_000_000 for c in fit.separation.columns)  # (the names themselves whole)
