@@ -32,7 +32,8 @@ from ..engine.threads import single_threaded
 
 __all__ = ["AliasInfo", "SeparationInfo", "ZeroCountSeparation", "FactorContrasts", "explain_aliasing",
            "separable_without",
-           "detect_separation", "one_column_text", "combination_text", "contrast_levels_text", "coded_by_contrasts",
+           "detect_separation", "one_column_text", "zero_side_text", "combination_text", "contrast_levels_text",
+           "coded_by_contrasts",
            "levels_or_combination", "ROWS_NAMED", "row_labels_text"]
 
 
@@ -307,6 +308,16 @@ class ZeroCountSeparation(SeparationInfo):
     _quasi_advice = ""  # (the same advice for a quasi family)
 
 
+def zero_side_text(name: str, response: str, d0: float, dk: float) -> str | None:
+    """A 0/1 column x in a separating direction with the intercept, d0 + dk x, whose two components cancel (d = (1,
+    -1)): the rows moved are those with x = 0 (the reference level of a two-level factor), all with the response on
+    d0's side, while the rows with x = 1, where d0 + dk x is 0, may have both: "every row with g[T.b] = 0 has
+    y = 1".  None where they do not cancel (:func:`one_column_text` then)."""
+    if d0 != 0 and abs(d0 + dk) <= 1e-9 * max(abs(d0), abs(dk)):
+        return f"every row with {name} = 0 has {response} = {'1' if d0 > 0 else '0'}"
+    return None
+
+
 def one_column_text(name: str, response: str, positive: bool, binary: bool, t_hi: float, t_lo: float,
                     every_row_sided: bool = False) -> str:
     """Separation by one predictor in words: ``positive`` when larger values go with successes; ``t_hi``
@@ -448,13 +459,17 @@ def _describe(X, names, d, y, response, intercept):
     if len(nz) == 1:
         k = nz[0]
         x = X[:, k]
+        binary = bool(np.all(np.isin(x, (0.0, 1.0))))
+        d0 = sum(d[j] for j in range(len(d)) if names[j] == intercept)
+        zero_side = binary and zero_side_text(names[k], response, d0, d[k])
+        if zero_side:
+            return zero_side
         positive = bool(d[k] > 0)
         hi_group, lo_group = (succ, fail) if positive else (fail, succ)
         t_hi = x[hi_group].min() if hi_group.any() else np.nan
         t_lo = x[lo_group].max() if lo_group.any() else np.nan
         sided = bool(succ.any() and fail.any() and (succ | fail).all())
-        return one_column_text(names[k], response, positive, bool(np.all(np.isin(x, (0.0, 1.0)))), t_hi, t_lo,
-                               sided)
+        return one_column_text(names[k], response, positive, binary, t_hi, t_lo, sided)
     mid = ~succ & ~fail
     if len(nz) > 1 and not mid.any() and not any(names[k] == intercept and abs(d[k]) > 1e-9 for k in range(len(d))):
         # 0/1 columns (levels of factors) whose rows with a 1 are all on d's side: in their own words

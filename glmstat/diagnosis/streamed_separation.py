@@ -34,7 +34,7 @@ import pandas as pd
 from ..design.sources import fold
 from .explain import (ROWS_NAMED, FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts,
                       contrast_levels_text, indicator_text, levels_or_combination, levels_text, one_column_text,
-                      row_labels_text)
+                      row_labels_text, zero_side_text)
 
 __all__ = ["streamed_separation", "SUPPORT_TOLS", "ZERO_TOL"]
 
@@ -234,6 +234,10 @@ def _binomial_text(tally: _Tally, support: np.ndarray, d: np.ndarray, names: lis
     own = [i for i, j in enumerate(support) if names[j] != intercept]
     if len(own) == 1:
         i = own[0]
+        zero_side = bool(tally.binary[i]) and zero_side_text(
+            names[support[i]], response, sum(d[j] for j in support if names[j] == intercept), d[support[i]])
+        if zero_side:
+            return zero_side
         positive = bool(d[support[i]] > 0)
         return _threshold(tally, i, names[support[i]], response, positive)
     if len(own) == len(support) > 1 and not tally.both and tally.binary.all():

@@ -78,6 +78,19 @@ def test_a_level_all_one_with_other_levels_mixed_stays_quasi_complete(by_level):
     assert msgs[0].startswith("quasi-complete separation: every row with g[T.b] = 1 has y = 1. ")
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["linear-program", "fit-direction"])
+def test_the_reference_level_of_a_two_level_factor_all_one_is_said_as_such(by_level, streamed, monkeypatch):
+    # (the direction (1, -1) on Intercept and g[T.b] moves the rows with g[T.b] = 0; it said "every row with
+    # g[T.b] = 1 has y = 0", where those rows have both)
+    if streamed:
+        monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    two = by_level[by_level["g"] != "c"]
+    y = np.where(two["g"] == "a", 1.0, np.resize([1.0, 0.0, 0.0], len(two)))
+    fit, msgs = _fit("y ~ g", two.assign(y=y))
+    assert msgs[0].startswith("quasi-complete separation: every row with g[T.b] = 0 has y = 1. ")
+    assert _separates(fit, y) == (True, False)
+
+
 def test_a_combination_of_many_columns_names_the_first_and_counts_the_rest():
     # 80 rows, 40 columns of noise: separable by every column together (the message once listed all 41 terms,
     # 1000 characters; a thousand columns made it 25,000)
