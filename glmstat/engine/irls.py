@@ -229,6 +229,14 @@ def _aliased_absorbed(source: DesignSource, kernel, new: np.ndarray, beta: np.nd
     return out
 
 
+def _set_aside_in_use(beta: np.ndarray, fac: StepFactor, prev_fac: StepFactor | None) -> bool:
+    """Does ``fac`` (the factor at ``beta``) set aside a column that ``beta`` uses (b_j != 0) and that the step
+    which made ``beta`` kept (``prev_fac``)?  Then the column is aliased only under the working weights at
+    ``beta``, not in the design: weights that vanish where the linear predictor runs off."""
+    used = ~fac.kept & (beta != 0)
+    return bool(used.any()) and prev_fac is not None and bool(prev_fac.kept[used].all())
+
+
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
     """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion)."""
     k = fac.kept
@@ -507,9 +515,15 @@ class _Loop:
         if not self.fac.all_kept:  # (columns are found aliased by the QR reducer, whatever solved the step)
             if self.control.convergence == "R":
                 new = _aliased_absorbed(self.source, self.kernel, new, self.beta, self.fac)
+            elif _set_aside_in_use(self.beta, self.fac, self.prev_fac):
+                # the weights vanish where the estimate runs off (a cauchit level of 1s: intercept 2.3e7, its
+                # contrast -2.3e7): zeroing the column leaps away from the run-off, to every level's mean at 1 (a
+                # deviance of 36.2 above the null model's 5.0, where the run-off had reached its infimum, 3.82);
+                # stop at the estimate instead, whose factor (the step's) kept the column (result()), and leave
+                # the divergence to the diagnosis, which finds the separation
+                self.diverging = True
+                return False
             else:
-                # (a column the factor sets aside while the estimate uses it keeps its coefficient in result():
-                # the engine's condition limit, not R's QR, may have set it aside where weights vanish)
                 new[~kept] = 0.0
         if not self.converged:
             self.iterations += 1
