@@ -903,6 +903,16 @@ BOMBS = _cases("bomb", [
      {"data": "levels_100k"}),
     ("interaction-700-arguments-100k", REFUSE, "y ~ interaction(" + ",".join(["cut(y,c(-Inf,Inf))"] * 700) + ")",
      {"data": "levels_100k", "match": "has a single level"}),
+    # regular expressions: never a backtracking engine (Python's re takes exponential time on these), an automaton
+    # that reads each of 100,000 texts once; what no automaton can do, or would take too many states, refused
+    ("grepl-nested-quantifier-100k", FIT, "y ~ grepl('^(i|d|[0-9]+)+$', id) + grepl('(a+)+$', id)",
+     {"data": "levels_100k"}),
+    ("grepl-subset-100k", FIT, "y ~ 1", {"data": "levels_100k", "kwargs": {"subset": "!grepl('(d+)*9$', id)"}}),
+    ("grepl-backreference", REFUSE, "y ~ grepl('(a)\\\\1', g)", {"match": "back-reference"}),
+    ("grepl-state-bomb", REFUSE, "y ~ grepl('((a{255}){255}){255}', g)", {"match": "automaton states"}),
+    ("grepl-lookaround", REFUSE, "y ~ grepl('(?=a)', g, perl = TRUE)", {"match": "look-around"}),
+    ("gsub-backreference", REFUSE, "y ~ gsub('(a)', '\\\\1', g)", {"match": "back-reference"}),
+    ("gsub-10k", FIT, "y ~ nchar(gsub('i.*x|[0-9]', '-', substr(id, 1, 6)))", {"data": "levels_100k"}),
     ("as-character-distinct-1m", REFUSE, "y ~ I(as.character(x) == '1')", {"data": "distinct_1m",
                                                                           "match": "texts of 1,000,000 distinct"}),
     ("sum-of-long-sequence", REFUSE, "y ~ I(x/sum(1:1e12))", {"match": "max_length"}),
