@@ -29,28 +29,28 @@ def is_path(data: Any) -> bool:
     return isinstance(data, (str, os.PathLike))
 
 
-def data_files(text: str, limits: FormulaLimits = DEFAULT_LIMITS) -> list[str]:
+def data_files(text: str, limits: FormulaLimits = DEFAULT_LIMITS, what: str = "data") -> list[str]:
     """The Parquet files the data path ``text`` names, sorted: a file; a directory's own ``*.parquet`` and
     ``*.pq`` files (one with Parquet files in subdirectories is refused); or the files a glob matches (``**``
     reaches any depth, once in a pattern).  A directory or a glob lists at most ``limits.max_listed``
-    directory entries."""
+    directory entries.  ``what``: the argument the messages name (``"newdata"`` for predict's)."""
     kind = _path_kind(text)
-    listing = _Listing(text, limits)
+    listing = _Listing(text, limits, what)
     if kind == "dir":
         files = _own_files(Path(text), listing)
     elif kind == "glob":
         if text.count("**") > 1:  # each ** walks every directory below the last: their work multiplies
-            raise DataError(f"data={shown(text, 300)}: a glob may hold one '**' (it reaches any depth)")
+            raise DataError(f"{what}={shown(text, 300)}: a glob may hold one '**' (it reaches any depth)")
         files = sorted(_glob_files(text, listing))
     elif kind == "file":
         files = [text]
     else:
         named = repr(text) if len(text) <= 80 else repr(text[:77]) + "..."
-        raise DataError(f"data is a string, so it must be the path of a Parquet file, a directory of them or a "
-                        f"glob; {named} names none (data must be a pandas DataFrame or a dict of columns, or "
+        raise DataError(f"{what} is a string, so it must be the path of a Parquet file, a directory of them or a "
+                        f"glob; {named} names none ({what} must be a pandas DataFrame or a dict of columns, or "
                         f"one of those paths)")
     if not files:
-        raise DataError(f"data={shown(text, 300)} matches no Parquet file")
+        raise DataError(f"{what}={shown(text, 300)} matches no Parquet file")
     return files
 
 
@@ -80,8 +80,8 @@ class _Listing:
     past ``limits.max_listed``: a glob from someone else, ``"/**/*.parquet"``, would walk the whole file
     system."""
 
-    def __init__(self, text: str, limits: FormulaLimits) -> None:
-        self.text, self.limits, self.listed = text, limits, 0
+    def __init__(self, text: str, limits: FormulaLimits, what: str = "data") -> None:
+        self.text, self.limits, self.what, self.listed = text, limits, what, 0
         self.listings: dict[str, list[os.DirEntry]] = {}
 
     def entries(self, directory: str) -> list[os.DirEntry]:
@@ -97,7 +97,7 @@ class _Listing:
                 for entry in it:
                     self.listed += 1
                     if self.listed > self.limits.max_listed:
-                        raise refuse("max_listed", f"data={shown(self.text, 300)} lists more directory entries "
+                        raise refuse("max_listed", f"{self.what}={shown(self.text, 300)} lists more directory entries "
                                                    "than allowed", self.listed, self.limits)
                     out.append(entry)
         except OSError:

@@ -175,12 +175,12 @@ class ParquetReader:
 
     @classmethod
     def open(cls, source: Any, batch_rows: int = BATCH_ROWS,
-             limits: FormulaLimits = DEFAULT_LIMITS) -> "ParquetReader":
+             limits: FormulaLimits = DEFAULT_LIMITS, what: str = "data") -> "ParquetReader":
         """The reader of ``source``: its files found (listing at most ``limits.max_listed`` directory entries)
-        and their footers read."""
+        and their footers read (``what``: the argument messages name, ``"newdata"`` for new data)."""
         pq = pyarrow_parquet()
         text = os.fspath(source)
-        files = data_files(text, limits)
+        files = data_files(text, limits, what)
         columns, n, stamps, index = None, 0, [], set()
         for f in files:
             try:

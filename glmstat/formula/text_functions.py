@@ -76,7 +76,8 @@ def _paste(sep_default: str | None) -> Builtin:
             raise call_error(call, "collapse = makes one text of every row, which is no variable of a model")
         sep = ev.eval(options["sep"]) if "sep" in options else (sep_default or "")
         if not isinstance(sep, str):
-            raise call_error(call, f"sep must be a string, e.g. sep = \"_\", got {shown(sep)}")
+            got = "a value per row" if isinstance(sep, (FactorVec, NumVec)) else shown(sep)
+            raise call_error(call, f"sep must be a string, e.g. sep = \"_\", got {got}")
         if not call.args:
             raise call_error(call, "no values given")
         combined, columns = _combinations(ev, call)

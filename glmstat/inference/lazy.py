@@ -138,7 +138,7 @@ def per_chunk(data: Any, fn: Callable, columns: tuple[str, ...] | str, reads: Se
     ``limits.max_design_bytes`` in memory are refused from the files' metadata (:func:`refuse_in_memory`)."""
     if is_dask(data):
         return data.map_partitions(_Once(fn), meta=_empty(columns))
-    reader = ParquetReader.open(data, limits=limits)
+    reader = ParquetReader.open(data, limits=limits, what="newdata")
     refuse_in_memory(reader.n_rows, columns, limits.max_design_bytes)
     wanted = reader.columns
     if reads is not None:

@@ -87,3 +87,8 @@ def test_combinations_are_bounded_before_their_texts_are_written():
         gs.glm("y ~ I(paste(a, b) == 'x')", d, limits=limits)
     with pytest.raises(gs.FormulaError, match="combinations, more texts than 2,000"):
         gs.glm("y ~ I(paste(round(a, 2), round(b, 2)) == 'x')", d, limits=limits)
+
+
+def test_a_sep_per_row_is_refused_without_naming_internal_types():
+    with pytest.raises(gs.GLMStatError, match=r"sep must be a string, e.g. sep = \"_\", got a value per row$"):
+        gs.glm("mpg ~ I(paste(cyl, gear, sep = paste0(am)) == 'a')", gs.load_dataset("mtcars"))

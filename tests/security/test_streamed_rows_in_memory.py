@@ -81,3 +81,14 @@ def test_plot_refuses_before_it_reads_the_rows(parquet_fit, monkeypatch):
                                               r"has 200000 \(more than 1000"):
         fit.plot()
     assert read == []
+
+
+@pytest.mark.parametrize("path, message", [
+    ("no/such/*.parquet", r"^newdata='no/such/\*.parquet' matches no Parquet file$"),
+    ("no such file", r"^newdata is a string, so it must be the path of a Parquet file.*\(newdata must be"),
+])
+def test_a_newdata_path_naming_nothing_is_refused_as_newdata(path, message):
+    # (a JSON string sent where records belong is read as a path: the message names the argument given)
+    fit = gs.glm("y ~ x", pd.DataFrame({"y": [1.0, 2.0, 4.0, 3.0], "x": [1.0, 2.0, 3.0, 4.0]}))
+    with pytest.raises(gs.DataError, match=message):
+        fit.predict(path)
