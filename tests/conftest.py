@@ -40,6 +40,13 @@ def expression_value(data: pd.DataFrame, expr: str):
     return ev.eval(parse_expression(expr))
 
 
+def bernoulli_deviance(fit) -> float:
+    """-2 sum log P(y_i) of a fit to 0/1 responses, from its fitted means (the closed form of its deviance)."""
+    y, mu = np.asarray(fit.model_frame.y), fit.fitted_values.to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(-2.0 * np.sum(np.where(y > 0, np.log(mu), np.log1p(-mu))))
+
+
 def expression_values(data: pd.DataFrame, expr: str) -> np.ndarray:
     """The numbers of :func:`expression_value`."""
     return np.asarray(expression_value(data, expr).values, dtype=float)
