@@ -184,16 +184,22 @@ class Regex:
             nxt.add(self.start)  # (a match may start at the next character: search, not match)
         return frozenset(nxt), matched
 
-    def _cached_step(self, states: frozenset, prev: str, c: str, anchored: bool, whole: bool = False
-                     ) -> tuple[frozenset, bool]:
-        """:meth:`_step` at a position with a character on either side and no final newline, by the cache."""
-        key = (states, self._word(prev), c, anchored, whole)
+    def _cached_step(self, states: frozenset, prev: str | None, c: str | None, final_newline: bool = False,
+                     anchored: bool = False, notbol: bool = False, whole: bool = False) -> tuple[frozenset, bool]:
+        """:meth:`_step` by the cache (``c`` None: the end of the text, whose value is whether a match ends there).
+        The key holds what the assertions read of the position -- whether a character precedes and whether it is
+        a word's, the next character, a final newline, ``^`` failing -- so that every position is cached."""
+        key = (states, None if prev is None else self._word(prev), c, final_newline, anchored, notbol, whole)
         hit = self._cache.get(key)
         if hit is None:
             if self._cached >= MAX_CACHED:
                 self._cache.clear()
                 self._cached = 0
-            hit = self._cache[key] = self._step(states, prev, c, False, anchored, False, whole)
+            if c is None:
+                hit = (states, self._closure(states, prev, None, False, notbol)[1])
+            else:
+                hit = self._step(states, prev, c, final_newline, anchored, notbol, whole)
+            self._cache[key] = hit
             self._cached += len(states)
         return hit
 
@@ -202,17 +208,14 @@ class Regex:
         states = frozenset((self.start,))
         n, prev = len(text), None
         ends = []
+        step = self._cached_step
         for i, c in enumerate(text):
-            final_newline = i == n - 1 and c == "\n"
-            if prev is None or final_newline:  # (positions whose assertions the cache's key does not hold)
-                states, matched = self._step(states, prev, c, final_newline, whole=every)
-            else:
-                states, matched = self._cached_step(states, prev, c, False, every)
+            states, matched = step(states, prev, c, i == n - 1 and c == "\n", False, False, every)
             if matched and not every:
                 return True
             ends.append(matched)
             prev = c
-        last = self._closure(states, prev, None, False)[1]
+        last = step(states, prev, None)[1]
         return ends + [last] if every else last
 
     def search(self, text: str) -> bool:
@@ -238,14 +241,12 @@ class Regex:
             if self._scanned > MAX_SCANNED:
                 raise FormulaError(f"the pattern {self.pattern!r} would read more than {MAX_SCANNED:,} characters "
                                    "to find the longest matches in these texts; simplify it")
-            prev = None if restart and j == s else (text[j - 1] if j > 0 else None)
+            first = restart and j == s
+            prev = None if first else (text[j - 1] if j > 0 else None)
             if j == n:
-                return j if self._closure(states, prev, None, False, restart and j == s)[1] else last
+                return j if self._cached_step(states, prev, None, False, False, first)[1] else last
             c = text[j]
-            if prev is None or (j == n - 1 and c == "\n"):
-                states, matched = self._step(states, prev, c, j == n - 1 and c == "\n", True, restart and j == s)
-            else:
-                states, matched = self._cached_step(states, prev, c, True)
+            states, matched = self._cached_step(states, prev, c, j == n - 1 and c == "\n", True, first)
             if matched:
                 last = j
             if not states:
