@@ -276,6 +276,7 @@ class Evaluator:
         self.limits = limits
         self.reserved = 0  # dense columns asked for so far (poly, bs), checked against the limits
         self.sequence_values = 0  # values of the sequences (1:5) evaluated so far, checked against max_length
+        self.summaries = 0  # summaries of columns computed so far (each a pass over the rows; median() sorts them)
         self.collected: dict[Call, list[np.ndarray]] = {}
         self.collected_bytes = 0  # (their memory, bounded by max_design_bytes)
         self.learners: dict[Call, Any] = {}
@@ -284,6 +285,16 @@ class Evaluator:
         #: a summary of values with a missing one (``median(x)``, no ``na.rm``) is R's NA, not refused (see
         #: :meth:`missing_summaries_are_na`)
         self.missing_summaries_na = False
+
+    def count_summary(self, call: Call, most: int) -> None:
+        """Count a summary of columns about to be computed, refusing the formula past ``most`` of them: each reads
+        every row (a median or quantile sorts them), so a formula of a thousand medians of a million rows took
+        34 s, where the formula's length allowed it."""
+        self.summaries += 1
+        if self.summaries > most:
+            raise FormulaError(f"{deparse(call)}: the formula computes more than {most} summaries of columns "
+                               "(mean, median, quantile, ...), each a pass over the rows; compute them once, "
+                               "before the fit, and pass the values")
 
     def transform_state(self, call: Call, x: np.ndarray, learn) -> Any:
         """The parameters of the stateful transform ``call`` on input ``x``: learned from ``x``'s finite values

@@ -48,6 +48,8 @@ __all__ = ["MAX_ARGUMENTS", "Part", "SUMMARY_FUNCTIONS", "call_length", "call_ma
 
 #: the values ``min()``, ``max()`` and ``sum()`` take at most (R takes any number; each is a pass over the rows)
 MAX_ARGUMENTS = 16
+#: the summaries of columns one formula computes at most (each a pass over the rows, a median's a sort of them)
+MAX_SUMMARIES = 64
 #: what a summary needs of the values: their sum, the sum of squared deviations, the extremes, the values
 TOTAL, SQUARES, RANGE, VALUES = "total", "squares", "range", "values"
 _ZERO = Fraction(0)
@@ -390,6 +392,7 @@ def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float | tuple
             return known
     if ev.missing_summaries_na:
         s = replace(s, missing_is_na=True)
+    ev.count_summary(s.call, MAX_SUMMARIES)
     constant, columns, any_column = Part(), Part(), False
     with ev.whole_columns():  # (a summary's value for a row is not that row's: no missing value of it drops the row)
         for node in nodes:  # (one argument at a time: many arguments hold one column at most)

@@ -863,6 +863,9 @@ BOMBS = _cases("bomb", [
      {"data": "distinct_1m", "match": "at most 16 values"}),
     ("ok-sum-16-arguments-1m", FIT, "y ~ I(x/sum(" + ", ".join(["x"] * 16) + "))", {"data": "distinct_1m"}),
     ("ok-median-sd-1m", FIT, "y ~ I(x - median(x)) + I(z/sd(z))", {"data": "distinct_1m"}),
+    # a thousand medians of a million rows, each a sort, took 34 s (the formula's length allowed them): at most 64
+    ("median-1000-summaries-1m", REFUSE, "y ~ I(x - pmax(" + ", ".join(f"median(z + {k})" for k in range(1000)) + "))",
+     {"data": "distinct_1m", "match": "more than 64 summaries of columns"}),
     # R's number functions are vectorized: a million distinct values cost no Python call each
     ("ok-choose-signif-1m", FIT, "y ~ lchoose(abs(x) * 100, 7) + signif(z, abs(x) * 30)", {"data": "distinct_1m"}),
     ("ok-choose-large-k-1m", FIT, "y ~ I(choose(abs(x) * 1000, 45) > 1)", {"data": "distinct_1m"}),
