@@ -26,6 +26,8 @@ _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]*)?\Z"
 _HEX = re.compile(r"([+-]?)0[xX]([0-9a-fA-F]+)(?:[pP]([+-]?[0-9]+))?\Z")
 _SPECIAL = {"inf": math.inf, "infinity": math.inf, "nan": math.nan}
 _WHITE = " \t\n\v\f\r"
+#: hexadecimal digits read as an integer at most (16^250 = 2^1000, below the largest double)
+_HEX_DIGITS = 250
 
 
 def r_text_number(text: str) -> float | None:
@@ -43,9 +45,22 @@ def r_text_number(text: str) -> float | None:
         return float(mantissa + ("e" + exponent if exponent.lstrip("+-") else ""))
     m = _HEX.match(t)
     if m:
-        value = float(int(m.group(2), 16)) * (2.0 ** int(m.group(3)) if m.group(3) else 1.0)
-        return -value if m.group(1) == "-" else value
+        return _hex_number(m.group(1) == "-", m.group(2), m.group(3) or "0")
     return None
+
+
+def _hex_number(negative: bool, digits: str, exponent: str) -> float:
+    """``0x<digits>p<exponent>``, beyond the doubles +-Inf or 0 as R gives them: a text of a thousand digits (or a
+    binary exponent of five thousand, which Python's int() refuses to read) is a number all the same."""
+    digits = digits.lstrip("0") or "0"
+    e = int(exponent) if len(exponent.lstrip("+-")) <= 6 else (-10**7 if exponent.startswith("-") else 10**7)
+    if len(digits) > _HEX_DIGITS:  # (the leading digits carry every bit a double keeps)
+        e, digits = e + 4 * (len(digits) - _HEX_DIGITS), digits[:_HEX_DIGITS]
+    try:
+        value = math.ldexp(float(int(digits, 16)), e)
+    except OverflowError:
+        value = math.inf
+    return -value if negative else value
 
 
 def text_as_numbers(f: FactorVec, what: str) -> NumVec:

@@ -1,9 +1,9 @@
 """``as.numeric()`` and ``as.integer()`` of text read numbers as R reads them (tests/fixtures/text_numbers, from
-scripts/make_text_numbers.R): 45 awkward texts (white space, hex, exponents without digits, Inf and NaN in any
-case, other scripts' digits), and fits reading numbers from ``as.character()`` of a column (R's idiom for a
-factor's numbers), ``substr()`` and ``paste0()``, with their predictions on new data.  A factor's ``as.numeric()``
--- a column of text is one, as R's ``read.csv(stringsAsFactors = TRUE)`` reads it -- still gives its level codes
-(tests/formula/test_level_codes.py)."""
+scripts/make_text_numbers.R): 49 awkward texts (white space, hex, exponents without digits or beyond the doubles,
+a thousand hex digits, Inf and NaN in any case, other scripts' digits), and fits reading numbers from
+``as.character()`` of a column (R's idiom for a factor's numbers), ``substr()`` and ``paste0()``, with their
+predictions on new data.  A factor's ``as.numeric()`` -- a column of text is one, as R's
+``read.csv(stringsAsFactors = TRUE)`` reads it -- still gives its level codes (tests/formula/test_level_codes.py)."""
 
 from __future__ import annotations
 
