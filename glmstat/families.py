@@ -47,6 +47,9 @@ __all__ = [
 ]
 
 Array = np.ndarray
+#: the largest count numpy's binomial, Poisson and negative binomial generators draw (2^62: theirs is 2^63 - 1);
+#: beyond it a draw is NaN, as R's rbinom and rpois give NA
+_MAX_DRAWN_COUNT = 2.0**62
 _BINOMIAL_LINKS = ("logit", "probit", "cloglog", "cauchit", "log")
 
 
@@ -231,7 +234,10 @@ class Binomial(Family):
             raise FamilyError(f"cannot simulate binomial responses from non-integer trials (prior weights): "
                               f"{int(bad.sum())} row(s), the first with {shown(first)}; the trials of a "
                               "binomial response are whole numbers")
-        return rng.binomial(m.astype(np.int64), mu) / m
+        drawn = m <= _MAX_DRAWN_COUNT
+        out = np.full(np.shape(m), np.nan)
+        out[drawn] = rng.binomial(m[drawn].astype(np.int64), mu[drawn]) / m[drawn]
+        return out
 
     def cdf(self, y, mu, weights, dispersion, upper=False):
         m = np.round(weights)  # the trials; y a proportion of them
@@ -282,7 +288,10 @@ class Poisson(Family):
         return y + 0.1
 
     def simulate(self, mu, weights, dispersion, rng):
-        return rng.poisson(mu).astype(float)
+        drawn = mu <= _MAX_DRAWN_COUNT / 4  # (numpy's Poisson generator takes means up to about 9.2e18)
+        out = np.full(np.shape(mu), np.nan)
+        out[drawn] = rng.poisson(mu[drawn])
+        return out
 
     def cdf(self, y, mu, weights, dispersion, upper=False):
         if upper:  # prior weights are not part of the Poisson distribution (as statmod's qresiduals)
@@ -439,7 +448,11 @@ class NegativeBinomial(Family):
 
     def simulate(self, mu, weights, dispersion, rng):
         th = self._theta()
-        return rng.negative_binomial(th, th / (th + mu)).astype(float)
+        prob = th / (th + mu)
+        drawn = (mu <= _MAX_DRAWN_COUNT / 4) & (prob > 0)  # (a mean the generator cannot draw: NaN, as R's NA)
+        out = np.full(np.shape(mu), np.nan)
+        out[drawn] = rng.negative_binomial(th, prob[drawn])
+        return out
 
     def cdf(self, y, mu, weights, dispersion, upper=False):
         th = self._theta()

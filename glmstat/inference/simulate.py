@@ -13,7 +13,8 @@ simulation draws
 * negative binomial: y_i ~ NB(mu_i, theta) (MASS's ``rnegbin``).
 
 Quasi families and Tweedie have no distribution to draw from (R: "family ... not implemented").  A row of zero
-prior weight takes no part in the fit and gets NaN (R draws NaN for some families, values for others).
+prior weight takes no part in the fit and gets NaN (R draws NaN for some families, values for others), and so
+does a count beyond numpy's generators (more than 2^62 trials, a mean above 1e18), where R's draw is NA.
 
 The values are the response as the fit reads it: for a binomial fit the proportion of successes (0/1 for one
 trial; for a ``cbind(s, f)`` response R gives the two counts, which are the proportion times the trials,

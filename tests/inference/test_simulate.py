@@ -155,3 +155,11 @@ def test_hostile_seeds_are_refused(seed):
     fit = gs.glm("mpg ~ wt", gs.load_dataset("mtcars"))
     with pytest.raises(gs.GLMStatError, match="^seed must be"):
         fit.simulate(2, seed)
+
+
+@pytest.mark.filterwarnings("ignore::glmstat.DataWarning")
+def test_counts_beyond_the_generators_are_nan_as_r_s_na():
+    # (numpy's binomial draws at most 2^63 - 1 trials: 1e20 raised its ValueError 'n < 0'; R's rbinom gives NA)
+    d = pd.DataFrame({"p": [0.1, 0.5, 0.3, 0.8], "x": [1.0, 2, 3, 4], "w": [1e20, 10, 2e20, 1e20]})
+    sims = gs.glm("p ~ x", d, family=gs.Binomial(), weights="w").simulate(3, seed=1)
+    assert sims.iloc[[0, 2, 3]].isna().all().all() and sims.iloc[1].notna().all()
