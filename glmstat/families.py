@@ -50,6 +50,13 @@ Array = np.ndarray
 #: the largest count numpy's binomial, Poisson and negative binomial generators draw (2^62: theirs is 2^63 - 1);
 #: beyond it a draw is NaN, as R's rbinom and rpois give NA
 _MAX_DRAWN_COUNT = 2.0**62
+
+
+def _draws_where(drawn: Array, draw) -> Array:
+    """``draw()`` (the draws of the rows ``drawn``, in their order) in those rows, NaN in the others."""
+    out = np.full(drawn.shape, np.nan)
+    out[drawn] = draw()
+    return out
 _BINOMIAL_LINKS = ("logit", "probit", "cloglog", "cauchit", "log")
 
 
@@ -235,9 +242,7 @@ class Binomial(Family):
                               f"{int(bad.sum())} row(s), the first with {shown(first)}; the trials of a "
                               "binomial response are whole numbers")
         drawn = m <= _MAX_DRAWN_COUNT
-        out = np.full(np.shape(m), np.nan)
-        out[drawn] = rng.binomial(m[drawn].astype(np.int64), mu[drawn]) / m[drawn]
-        return out
+        return _draws_where(drawn, lambda: rng.binomial(m[drawn].astype(np.int64), mu[drawn]) / m[drawn])
 
     def cdf(self, y, mu, weights, dispersion, upper=False):
         m = np.round(weights)  # the trials; y a proportion of them
@@ -289,9 +294,7 @@ class Poisson(Family):
 
     def simulate(self, mu, weights, dispersion, rng):
         drawn = mu <= _MAX_DRAWN_COUNT / 4  # (numpy's Poisson generator takes means up to about 9.2e18)
-        out = np.full(np.shape(mu), np.nan)
-        out[drawn] = rng.poisson(mu[drawn])
-        return out
+        return _draws_where(drawn, lambda: rng.poisson(mu[drawn]))
 
     def cdf(self, y, mu, weights, dispersion, upper=False):
         if upper:  # prior weights are not part of the Poisson distribution (as statmod's qresiduals)
@@ -450,9 +453,7 @@ class NegativeBinomial(Family):
         th = self._theta()
         prob = th / (th + mu)
         drawn = (mu <= _MAX_DRAWN_COUNT / 4) & (prob > 0)  # (a mean the generator cannot draw: NaN, as R's NA)
-        out = np.full(np.shape(mu), np.nan)
-        out[drawn] = rng.negative_binomial(th, prob[drawn])
-        return out
+        return _draws_where(drawn, lambda: rng.negative_binomial(th, prob[drawn]))
 
     def cdf(self, y, mu, weights, dispersion, upper=False):
         th = self._theta()

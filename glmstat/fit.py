@@ -20,7 +20,7 @@ import numpy as np
 
 from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose
-from .diagnosis.explain import explain_aliasing
+from .diagnosis.explain import NAME_WIDTH, explain_aliasing
 from .engine.irls import Control, FitState
 from .engine.passes import deviance_part, null_step_part, offset_null_deviance, weighted_sums
 from .engine.kernel import constant_mean_deviance
@@ -93,9 +93,6 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
 
 #: The aliasing warning spells out the relations of at most this many columns.
 _MAX_ALIASED_SHOWN = 10
-#: ... each column's name in them cut to this many characters, as every name a message quotes (fit.aliasing has
-#: them whole)
-_NAME_WIDTH = 60
 #: Wording of the notes that depend on how the model was fitted.
 _BOUNDARY = {"irls": "fitted {what} in {n} rows", "firth": "fitted {what} in {n} rows of the bias-reduced fit"}
 _NOT_CONVERGED = {
@@ -173,7 +170,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     aliasing = ()
     if not state.kept.all():
         aliasing = tuple(explain_aliasing(source, names, state.kept, intercept))
-        shown = "; ".join(a.relation_text(_NAME_WIDTH) for a in aliasing[:_MAX_ALIASED_SHOWN])
+        shown = "; ".join(a.relation_text(NAME_WIDTH) for a in aliasing[:_MAX_ALIASED_SHOWN])
         if len(aliasing) > _MAX_ALIASED_SHOWN:  # (fit.aliasing has every relation)
             shown += f"; and {len(aliasing) - _MAX_ALIASED_SHOWN} more (see fit.aliasing)"
         msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + shown

@@ -30,7 +30,7 @@ from .._scipy import optimize
 from ..design.base import Design
 from ..engine.threads import single_threaded
 
-__all__ = ["AliasInfo", "SeparationInfo", "ZeroCountSeparation", "FactorContrasts", "explain_aliasing",
+__all__ = ["NAME_WIDTH", "cut_name", "AliasInfo", "SeparationInfo", "ZeroCountSeparation", "FactorContrasts", "explain_aliasing",
            "separable_without",
            "detect_separation", "one_column_text", "zero_side_text", "combination_text", "contrast_levels_text",
            "coded_by_contrasts",
@@ -44,6 +44,19 @@ def _num(x: float) -> str:
 #: A relation names at most this many columns in its text (the rest are counted; ``terms`` keeps them all):
 #: an interaction with empty cells can make one column the sum of a thousand others.
 MAX_RELATION_TERMS = 8
+
+
+#: Characters of a name that a warning quotes (a column named by a file's header may be a megabyte long, and the
+#: aliasing and separation warnings quoted it several times); ``fit.aliasing`` and ``fit.separation`` keep names whole
+NAME_WIDTH = 60
+
+
+def cut_name(text: str, width: int = NAME_WIDTH) -> str:
+    """``text`` cut to ``width`` characters, ``...`` marking the cut."""
+    return text if len(text) <= width else text[:width] + "..."
+
+
+_cut = cut_name
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,7 @@ class AliasInfo:
 
     def _equation(self, width: int | None) -> str:
         def name(text: str) -> str:
-            return text if width is None or len(text) <= width else text[:width] + "..."
+            return text if width is None else cut_name(text, width)
 
         column = name(self.column)
         if self.weights_only:
@@ -235,15 +248,6 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
                              positive_weight_only=_breaks(G0, j, earlier, c),
                              weights_only=_breaks(G, j, earlier, c, _NOT_IN_DATA)))
     return out
-
-
-#: Characters of a name that a separation message quotes (a column named by a file's header may be a megabyte long,
-#: and the message quoted it several times); ``fit.separation`` keeps the names whole
-NAME_WIDTH = 60
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= NAME_WIDTH else text[:NAME_WIDTH] + "..."
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ __all__ = ["parse_regex", "reversed_tree", "word_character", "ascii_word_charact
 #: POSIX's RE_DUP_MAX: the largest count of a bounded repetition (TRE refuses a{256})
 MAX_REPEAT = 255
 
+#: the escapes of control characters a pattern may write (``\\n``: a newline)
+_CONTROLS = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
 _SPACE = frozenset(" \t\n\r\f\v")
 _PUNCT = frozenset(string.punctuation)
 
@@ -196,9 +198,8 @@ class _Parser:
             return ("assert", assertions[c] + ("_perl" if self.perl and c in "bB" else ""))
         if c.isdigit():
             raise self.error(f"uses the back-reference \\{c}, which no finite automaton matches (not supported)")
-        controls = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
-        if c in controls:
-            return self.literal(controls[c])
+        if c in _CONTROLS:
+            return self.literal(_CONTROLS[c])
         if c.isalpha() and self.perl:
             raise self.error(f"uses the escape \\{c}, which is not supported")
         return self.literal(c)  # (TRE: an escaped sign, or an unknown letter, is the character itself)
@@ -249,7 +250,7 @@ class _Parser:
             if e in "dDwWsS":
                 tests.append(_escape_set(e, False, True).has)
                 return None
-            return {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}.get(e, e)
+            return _CONTROLS.get(e, e)
         return c
 
 

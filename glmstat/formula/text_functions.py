@@ -76,8 +76,7 @@ def _paste(sep_default: str | None) -> Builtin:
             raise call_error(call, "collapse = makes one text of every row, which is no variable of a model")
         sep = ev.eval(options["sep"]) if "sep" in options else (sep_default or "")
         if not isinstance(sep, str):
-            got = "a value per row" if isinstance(sep, (FactorVec, NumVec)) else shown(sep)
-            raise call_error(call, f"sep must be a string, e.g. sep = \"_\", got {got}")
+            raise call_error(call, f"sep must be a string, e.g. sep = \"_\", got {_given(sep)}")
         if not call.args:
             raise call_error(call, "no values given")
         combined, columns = _combinations(ev, call)
@@ -229,12 +228,27 @@ def _flag(ev: "Evaluator", call: Call, args: dict, name: str) -> bool:
     return bool(v)
 
 
-def _one_string(ev: "Evaluator", call: Call, node, what: str) -> str:
+def _given(value: Value) -> str:
+    """An argument that should have been one string, for a message (a column is no value to quote)."""
+    return "a value per row" if isinstance(value, (FactorVec, NumVec)) else shown(value)
+
+
+def _one_string(ev: "Evaluator", call: Call, node, what: str, example: str = '"^a"') -> str:
     value = ev.eval(node)
     if not isinstance(value, str):
-        got = "a value per row" if isinstance(value, (FactorVec, NumVec)) else shown(value)
-        raise call_error(call, f"the {what} must be one string written in the formula, e.g. \"^a\", got {got}")
+        raise call_error(call, f"the {what} must be one string written in the formula, e.g. {example}, got "
+                         f"{_given(value)}")
     return value
+
+
+def _logical_of_texts(coded: tuple[np.ndarray | None, list[str]], test, missing: float) -> Value:
+    """``test`` of each distinct text of an argument's (codes, texts) (:func:`_texts`), as R's logical vector:
+    ``missing`` where the argument is missing (FALSE for grepl, NA for startsWith)."""
+    codes, texts = coded
+    if codes is None:
+        return bool(test(texts[0]))
+    found = np.array([test(t) for t in texts[:-1]] + [missing], dtype=float)
+    return NumVec(found[codes], logical=True)
 
 
 def _pattern(ev: "Evaluator", call: Call, args: dict) -> tuple[str, bool, bool, bool]:
@@ -272,11 +286,7 @@ def _grepl(ev: "Evaluator", call: Call) -> Value:
     args = bind(call, ("pattern", "x", "ignore.case", "perl", "fixed", "useBytes"), required=2)
     pattern, ignore_case, perl, fixed = _pattern(ev, call, args)
     match = (lambda t: pattern in t) if fixed else _compiled(call, pattern, perl, ignore_case).search
-    codes, texts = _searched_texts(ev, call, args["x"])
-    if codes is None:
-        return bool(match(texts[0]))
-    found = np.array([match(t) for t in texts[:-1]] + [False], dtype=float)
-    return NumVec(found[codes], logical=True)
+    return _logical_of_texts(_searched_texts(ev, call, args["x"]), match, 0.0)
 
 
 def _replacement(call: Call, text: str) -> str:
@@ -330,21 +340,15 @@ def _affix(which: str) -> Builtin:
     """R's ``startsWith(x, prefix)`` / ``endsWith(x, suffix)``: NA where x is missing; numbers refused, as R
     refuses them."""
     def apply(ev: "Evaluator", call: Call) -> Value:
-        args = bind(call, ("x", "prefix" if which == "start" else "suffix"), required=2)
-        affix = ev.eval(list(args.values())[1])
-        if not isinstance(affix, str):
-            got = "a value per row" if isinstance(affix, (FactorVec, NumVec)) else shown(affix)
-            raise call_error(call, f"the {'prefix' if which == 'start' else 'suffix'} must be one string written "
-                             f"in the formula, got {got}")
+        name = "prefix" if which == "start" else "suffix"
+        args = bind(call, ("x", name), required=2)
+        affix = _one_string(ev, call, args[name], name, '"a"')
         value = ev.eval(args["x"])
         if isinstance(value, NumVec) or not isinstance(value, (FactorVec, str)):
             raise call_error(call, "x must be text (as in R; as.character(x) writes numbers as text)")
         test = str.startswith if which == "start" else str.endswith
-        codes, texts = _texts(value, call, TEXTS_PER_COLUMN * ev.limits.max_columns)
-        if codes is None:
-            return test(texts[0], affix)
-        found = np.array([test(t, affix) for t in texts[:-1]] + [np.nan], dtype=float)
-        return NumVec(found[codes], logical=True)
+        coded = _texts(value, call, TEXTS_PER_COLUMN * ev.limits.max_columns)
+        return _logical_of_texts(coded, lambda t: test(t, affix), np.nan)
     return apply
 
 

@@ -11,6 +11,7 @@ import time
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import glmstat as gs
@@ -142,3 +143,10 @@ def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
 def test_tre_s_readings(pattern, matches):
     rx = compile_regex(pattern)
     assert "".join(str(int(rx.search(t))) for t in ["", "a", "aa", "aaa", "b"]) == matches
+
+
+def test_starts_with_arguments_by_name_in_any_order():
+    # (the prefix was read as the second argument given: by name first, it was x, refused as "not one string")
+    d = pd.DataFrame({"s": ["ab", "ba", None]})
+    got = expression_values(d, 'startsWith(prefix = "a", x = s)')
+    np.testing.assert_array_equal(got, [1.0, 0.0, np.nan])
