@@ -17,9 +17,10 @@ others, a backslash inside taken literally), ``^``, ``$``, groups, ``|``, ``* + 
 ends of the text are edges for ``\\b`` and never inside a word for ``\\B``) and escaped signs. With ``perl =
 TRUE`` PCRE's readings where they differ: ``.`` no newline, ``$`` also before a final newline, ``\\b`` between a
 word character and another (an end counting as none), escapes inside brackets (``[\\d.]``), ``(?:...)``; an
-unknown letter escape is an error. Not supported, refused by name: back-references (no finite automaton matches
-them), look-around, possessive quantifiers, collating elements. A lazy quantifier (``*?``) matches what the greedy
-one does in ``grepl``, which asks only whether the text matches (``sub`` and ``gsub`` refuse it). Where TRE errs,
+unknown letter escape is an error. Not supported, refused by name: back-references in a pattern (no finite
+automaton matches them; a replacement's ``\\1`` to ``\\9`` are found by :mod:`glmstat.formula.regex_groups`),
+look-around, possessive quantifiers, collating elements. A lazy quantifier (``*?``) matches what the greedy one
+does in ``grepl``, which asks only whether the text matches (``sub`` and ``gsub`` refuse it). Where TRE errs,
 the POSIX definition is followed: TRE misses matches that skip an anchor or word edge inside an optional or
 repeated group or an alternative (in R ``grepl("[ab](^)?b", "ab")`` and ``grepl("\\\\>|c?", "")`` are FALSE,
 though ``(^)?`` and ``c?`` may match nothing), and a negated class repeated takes letters
@@ -31,6 +32,7 @@ digits); with ``perl = TRUE`` they, ``\\w`` and the word edges are ASCII, as PCR
 from __future__ import annotations
 
 from ..errors import FormulaError
+from .regex_groups import GroupBudget, group_spans
 from .regex_syntax import ascii_word_character, parse_regex, reversed_tree, word_character
 
 __all__ = ["Regex", "compile_regex", "MAX_STATES", "MAX_CACHED", "MAX_SCANNED", "MAX_WORK"]
@@ -77,6 +79,8 @@ class _Builder:
             return self.state(_CHAR, node[1], nxt)
         if tag == "assert":
             return self.state(_ASSERT, node[1], nxt)
+        if tag == "group":  # (the automaton keeps no groups: see glmstat.formula.regex_groups)
+            return self.build(node[2], nxt)
         if tag == "cat":
             for item in reversed(node[1]):
                 nxt = self.build(item, nxt)
@@ -105,9 +109,13 @@ class Regex:
     its leftmost-longest matches (R's ``sub`` and ``gsub``)."""
 
     def __init__(self, pattern: str, perl: bool = False, ignore_case: bool = False) -> None:
-        tree, lazy = parse_regex(pattern, perl, ignore_case)
+        tree, lazy, groups, repeated = parse_regex(pattern, perl, ignore_case)
         self._build(pattern, tree, perl)
         self.lazy = lazy
+        #: the number of capturing groups, which a replacement's ``\\1`` to ``\\9`` name
+        self.groups = groups
+        #: the groups inside a repetition (``(ab)*``, ``(a|b)+``, ``(x)?``, ``(ab){2}``)
+        self.repeated_groups = repeated
 
     def _build(self, pattern: str, tree, perl: bool) -> None:
         b = _Builder(pattern)
@@ -228,7 +236,8 @@ class Regex:
         if self._backward is None:
             self._backward = Regex.__new__(Regex)
             self._backward._build(self.pattern, reversed_tree(self.tree), self.perl)
-            self._backward.lazy = self.lazy
+            self._backward.lazy, self._backward.groups, self._backward.repeated_groups = (
+                self.lazy, self.groups, self.repeated_groups)
         return self._backward._ends(text[::-1], every=True)[::-1]
 
     def _longest(self, text: str, s: int, restart: bool) -> int | None:
@@ -253,12 +262,16 @@ class Regex:
                 return last
         return last
 
-    def replace(self, text: str, replacement: str, every: bool) -> str:
+    def replace(self, text: str, replacement: str | tuple, every: bool, budget: GroupBudget | None = None) -> str:
         """``text`` with its leftmost-longest match (``every``: each match, left to right, as R's ``gsub``)
         replaced.  After a match the text is searched again from its end (a match that matched nothing: after
         the next character, which is kept), that point read as a text's start where ``^`` fails; a match that
         matches nothing right where a non-empty one ended is passed over -- R's rules: ``gsub("b*", "-", "abc")``
-        is ``"-a-c-"``."""
+        is ``"-a-c-"``.  ``replacement``: a text, or a template of texts and group numbers (the back-references
+        ``\\1`` to ``\\9``: each the text its group took in the match, empty where it took no part), whose
+        groups count their work against ``budget`` (see :mod:`glmstat.formula.regex_groups`)."""
+        if not isinstance(replacement, str):
+            self.check_template(replacement)
         starts = self._starts(text)
         n, out, pos, after_nonempty = len(text), [], 0, False
         while pos <= n:
@@ -267,6 +280,7 @@ class Regex:
             s = pos if end is not None else next((k for k in range(pos + restart, n + 1) if starts[k]), None)
             if s is None:
                 break
+            notbol_at = s if end is not None else -1  # (the restart's position, read as a text's start)
             if end is None:
                 end = self._longest(text, s, False)
                 if end is None:  # (cannot happen: a match starts at s)
@@ -278,7 +292,8 @@ class Regex:
                 pos, after_nonempty = s + 1, False
                 continue
             out.append(text[pos:s])
-            out.append(replacement)
+            out.append(replacement if isinstance(replacement, str) else
+                       self._filled(replacement, text, s, end, notbol_at, budget or GroupBudget(self.pattern)))
             if not every:
                 pos = end
                 break
@@ -292,6 +307,30 @@ class Regex:
                 pos, after_nonempty = end, True
         out.append(text[pos:] if pos <= n else "")
         return "".join(out)
+
+    def check_template(self, template: tuple) -> None:
+        """Refuse back-references (a FormulaError) where a group of the pattern is repeated: see
+        :mod:`glmstat.formula.regex_groups`."""
+        if self.repeated_groups:
+            first = min(self.repeated_groups)
+            raise FormulaError(
+                f"the replacement has back-references, and the pattern {self.pattern!r} repeats its group {first}: "
+                "which characters R gives each group then follows rules of R's regular expression library that "
+                "glmstat does not reproduce (back-references are taken where no group is repeated)")
+
+    def _filled(self, template: tuple, text: str, s: int, e: int, notbol_at: int, budget: GroupBudget) -> str:
+        """The template's texts and the groups it names, of the match [s, e) of ``text``."""
+        n = len(text)
+
+        def holds(name: str, i: int) -> bool:  # (as the search that found the match read position i)
+            first = i == notbol_at
+            prev = None if first or i == 0 else text[i - 1]
+            nxt = text[i] if i < n else None
+            return self._holds(name, prev, nxt, nxt == "\n" and i == n - 1, first)
+
+        spans = group_spans(self.tree, text, s, e, holds, budget)
+        return "".join(part if isinstance(part, str) else text[slice(*spans[part])] if part in spans else ""
+                       for part in template)
 
 
 def compile_regex(pattern: str, perl: bool = False, ignore_case: bool = False) -> Regex:

@@ -2,7 +2,8 @@
 
 The tree's nodes are tuples: ``("set", _Set)`` (a character of a set: a literal, ``.``, a bracket expression, a
 class escape), ``("cat", [...])``, ``("alt", [...])``, ``("rep", node, m, n or None)`` and ``("assert", name)``
-(``bol``, ``eol``, ``eol_perl``, the word edges).  What the syntax accepts, and how TRE and PCRE read it, is
+(``bol``, ``eol``, ``eol_perl``, the word edges) and ``("group", number, node)`` (a capturing group, numbered
+from 1 in the order of its ``(``).  What the syntax accepts, and how TRE and PCRE read it, is
 described in :mod:`glmstat.formula.regex`; :func:`reversed_tree` gives the tree of the pattern that matches the
 reversed texts.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from ..errors import FormulaError
 
-__all__ = ["parse_regex", "reversed_tree", "word_character", "ascii_word_character", "MAX_REPEAT"]
+__all__ = ["parse_regex", "reversed_tree", "group_numbers", "word_character", "ascii_word_character", "MAX_REPEAT"]
 
 #: POSIX's RE_DUP_MAX: the largest count of a bounded repetition (TRE refuses a{256})
 MAX_REPEAT = 255
@@ -83,11 +84,13 @@ def _escape_set(letter: str, fold: bool, ascii_only: bool) -> _Set:
 
 class _Parser:
     """Recursive descent over the pattern; the tree's nodes are tuples ``("set", _Set)``, ``("cat", [...])``,
-    ``("alt", [...])``, ``("rep", node, m, n or None)``, ``("assert", name)``."""
+    ``("alt", [...])``, ``("rep", node, m, n or None)``, ``("assert", name)``, ``("group", number, node)``."""
 
     def __init__(self, pattern: str, perl: bool, fold: bool) -> None:
         self.p, self.i, self.perl, self.fold = pattern, 0, perl, fold
         self.lazy = False  # a lazy quantifier seen (whether a text matches is the greedy one's; extents are not)
+        self.groups = 0  # the capturing groups opened so far (numbered from 1 as their '(' come)
+        self.repeated: set[int] = set()  # the groups inside a repetition
 
     def error(self, what: str) -> FormulaError:
         return FormulaError(f"the pattern {self.p!r} {what}")
@@ -123,9 +126,11 @@ class _Parser:
             if c in ("*", "+", "?"):
                 self.i += 1
                 node = ("rep", node, 1 if c == "+" else 0, 1 if c == "?" else None)
+                self.repeated.update(group_numbers(node))
             elif c == "{" and self._bound_at(self.i):
                 m, n = self._bound()
                 node = ("rep", node, m, n)
+                self.repeated.update(group_numbers(node))
             elif c == "{" and not self.perl:
                 raise self.error(f"has a '{{' that opens no repetition at position {self.i + 1} (write [{{]"
                                  " for the character)")
@@ -161,16 +166,20 @@ class _Parser:
         c = self.p[self.i]
         self.i += 1
         if c == "(":
+            number = None
             if self.peek() == "?":
                 if not (self.perl and self.p.startswith("?:", self.i)):
                     raise self.error("uses a (? group: look-around and options are not supported (perl = TRUE "
                                      "takes (?:...))")
                 self.i += 2
+            else:
+                self.groups += 1
+                number = self.groups
             node = self.alternation()
             if self.peek() != ")":
                 raise self.error("has a '(' without its ')'")
             self.i += 1
-            return node
+            return node if number is None else ("group", number, node)
         if c == "[":
             return ("set", self.bracket())
         if c == ".":
@@ -254,6 +263,22 @@ class _Parser:
         return c
 
 
+def group_numbers(node) -> list[int]:
+    """The numbers of the capturing groups in ``node``."""
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        tag = n[0]
+        if tag == "group":
+            out.append(n[1])
+            stack.append(n[2])
+        elif tag in ("cat", "alt"):
+            stack.extend(n[1])
+        elif tag == "rep":
+            stack.append(n[1])
+    return out
+
+
 def reversed_tree(node):
     """The tree of the pattern matching the reversed texts: sequences reversed, ``^`` and ``$`` and the word
     start and end swapped."""
@@ -267,10 +292,13 @@ def reversed_tree(node):
         return ("cat", [reversed_tree(item) for item in reversed(node[1])])
     if tag == "alt":
         return ("alt", [reversed_tree(b) for b in node[1]])
+    if tag == "group":
+        return ("group", node[1], reversed_tree(node[2]))
     return ("rep", reversed_tree(node[1]), node[2], node[3])
 
 
-def parse_regex(pattern: str, perl: bool, ignore_case: bool) -> tuple[tuple, bool]:
-    """The tree of ``pattern``, and whether it uses a lazy quantifier; a FormulaError naming what it cannot read."""
+def parse_regex(pattern: str, perl: bool, ignore_case: bool) -> tuple[tuple, bool, int, frozenset[int]]:
+    """The tree of ``pattern``, whether it uses a lazy quantifier, its number of capturing groups and those inside
+    a repetition; a FormulaError naming what it cannot read."""
     parser = _Parser(pattern, perl, ignore_case)
-    return parser.parse(), parser.lazy
+    return parser.parse(), parser.lazy, parser.groups, frozenset(parser.repeated)

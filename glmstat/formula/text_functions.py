@@ -33,12 +33,13 @@ from .factor_functions import as_factor
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import Call
 from .regex import Regex, compile_regex
+from .regex_groups import GroupBudget
 from .values import FactorVec, NumVec, Value, r_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["TEXT_FUNCTIONS"]
+__all__ = ["TEXT_FUNCTIONS", "replacement_template"]
 
 #: the texts a function writes for one argument, or for the combinations of paste()'s, at most this many times
 #: the design columns the limits allow (R's 15-digit text of a number takes microseconds: a million took 5 s)
@@ -289,29 +290,34 @@ def _grepl(ev: "Evaluator", call: Call) -> Value:
     return _logical_of_texts(_searched_texts(ev, call, args["x"]), match, 0.0)
 
 
-def _replacement(call: Call, text: str) -> str:
-    """R's replacement text of a regular expression: ``\\1`` to ``\\9`` are back-references (refused: the
-    automaton keeps no groups), any other escaped character is that character (``\\0`` is ``0``)."""
+def replacement_template(text: str) -> str | tuple[str | int, ...]:
+    """R's replacement text of a regular expression (TRE's reading): ``\\1`` to ``\\9`` are back-references to the
+    pattern's groups, any other escaped character is that character (``\\0`` is ``0``).  The text, or where it has
+    back-references a template: texts and group numbers, in order."""
+    parts: list[str | int] = []
     out, i = [], 0
     while i < len(text):
         if text[i] == "\\" and i + 1 < len(text):
             if text[i + 1] in "123456789":
-                raise call_error(call, f"the replacement uses the back-reference \\{text[i + 1]}, which is not "
-                                 "supported (no groups are kept); replace the parts with a pattern each")
-            out.append(text[i + 1])
+                parts += ["".join(out), int(text[i + 1])]
+                out = []
+            else:
+                out.append(text[i + 1])
             i += 2
             continue
         out.append(text[i])
         i += 1
-    return "".join(out)
+    return "".join(out) if not parts else tuple(parts + ["".join(out)])
 
 
 def _sub(every: bool) -> Builtin:
     """R's ``sub(pattern, replacement, x)`` (``every``: ``gsub``): the leftmost-longest match of each distinct
     text replaced (every match, left to right), with ``ignore.case`` and ``fixed`` (a literal pattern and
-    replacement); NA where x is missing.  ``perl = TRUE`` (PCRE's leftmost-first matches), lazy quantifiers
-    (their matches are shorter) and back-references are refused, and so is an empty pattern (R's result for it
-    follows no rule: ``gsub("", "-", "a")`` is ``"-a-"``, of ``"abc"`` ``"-a-b-c"``)."""
+    replacement); NA where x is missing.  ``\\1`` to ``\\9`` in the replacement are the texts of the pattern's
+    groups, as R's TRE finds them (:mod:`glmstat.formula.regex_groups`; a group inside a repetition is refused with
+    them).  ``perl = TRUE`` (PCRE's leftmost-first matches) and lazy quantifiers (their matches are shorter) are
+    refused, and so is an empty pattern (R's result for it follows no rule: ``gsub("", "-", "a")`` is ``"-a-"``, of
+    ``"abc"`` ``"-a-b-c"``)."""
     def apply(ev: "Evaluator", call: Call) -> Value:
         args = bind(call, ("pattern", "replacement", "x", "ignore.case", "perl", "fixed", "useBytes"), required=3)
         pattern, ignore_case, perl, fixed = _pattern(ev, call, args)
@@ -330,8 +336,13 @@ def _sub(every: bool) -> Builtin:
             if rx.lazy:
                 raise call_error(call, "a lazy quantifier (*?, +?, ??) is not supported here: it changes which "
                                  "characters a match replaces")
-            text = _replacement(call, replacement)
-            edit = lambda t: rx.replace(t, text, every)  # noqa: E731
+            text, budget = replacement_template(replacement), GroupBudget(pattern)
+            if not isinstance(text, str):
+                try:
+                    rx.check_template(text)  # (before any text: refused whatever the data)
+                except FormulaError as e:
+                    raise call_error(call, str(e)) from None
+            edit = lambda t: rx.replace(t, text, every, budget)  # noqa: E731
         return _recoded_texts(_searched_texts(ev, call, args["x"]), edit)
     return apply
 
