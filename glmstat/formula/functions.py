@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import FormulaError
 from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scale
 from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, whole_number
+from .column_functions import COLUMN_FUNCTIONS
 from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .number_functions import NUMBER_FUNCTIONS
@@ -182,9 +183,26 @@ def _identity(ev: "Evaluator", call: Call) -> Value:
     return ev.eval(a["x"])
 
 
+def _as_vector(ev: "Evaluator", call: Call) -> Value:
+    """R's ``as.vector(x)``: x without its attributes (``as.vector(scale(x))``); a factor's values become its
+    levels' texts, R's character vector (whose levels a model frame sorts)."""
+    a = bind(call, ("x", "mode"))
+    if "mode" in a and ev.eval(a["mode"]) != "any":
+        raise call_error(call, "only mode = \"any\" is supported (as.numeric(), as.character() convert)")
+    x = ev.eval(a["x"])
+    return TEXT_FUNCTIONS["as.character"](ev, Call("as.character", (a["x"],), (), call.pos)) \
+        if isinstance(x, FactorVec) else x
+
+
 def _c(ev: "Evaluator", call: Call) -> Value:
+    """R's ``c()``: literal values combined (``c("a", "b")``, ``c(1, 2)``), or one column as it is (``c(scale(x))``,
+    R's idiom for dropping a matrix's attributes)."""
     if call.kwargs:
         raise call_error(call, "c() takes values only")
+    if len(call.args) == 1:
+        v = ev.eval(call.args[0])
+        if isinstance(v, (NumVec, FactorVec)):
+            return v
     out = []
     for node in call.args:
         v = ev.eval(node)
@@ -302,7 +320,7 @@ BUILTINS: dict[str, Builtin] = {
     "np.maximum": _binary_numeric(np.maximum), "np.clip": _clip, "np.where": _where,
     "pmin": _pminmax(np.minimum), "pmax": _pminmax(np.maximum), "ifelse": _ifelse,
     "as.numeric": call_as_numeric, "as.double": call_as_numeric, "as.integer": call_as_integer, "unclass": call_unclass,
-    "I": _identity, "c": _c, "seq": _seq, "seq_len": _seq_len,
+    "I": _identity, "c": _c, "as.vector": _as_vector, "seq": _seq, "seq_len": _seq_len,
     "factor": factor_call(False), "as.factor": factor_call(False, keep_factor=True), "ordered": factor_call(True),
     "as.ordered": factor_call(True, keep_factor=True), "C": call_C, "relevel": call_relevel, "cut": call_cut,
     "interaction": call_interaction,
@@ -312,6 +330,7 @@ BUILTINS: dict[str, Builtin] = {
     **DISTRIBUTION_FUNCTIONS,
     **NUMBER_FUNCTIONS,
     **TEXT_FUNCTIONS,
+    **COLUMN_FUNCTIONS,
     "droplevels": call_droplevels,
 }
 

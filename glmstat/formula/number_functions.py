@@ -1,6 +1,6 @@
 """R's functions of numbers that formulas call beyond the elementary ones: ``choose``, ``lchoose``,
-``factorial``, ``lfactorial``, ``signif``, ``sinpi``, ``cospi``, ``tanpi``, ``findInterval``, ``xor`` and
-``as.logical``.
+``factorial``, ``lfactorial``, ``signif``, ``sinpi``, ``cospi``, ``tanpi``, ``findInterval``, ``xor``,
+``as.logical``, ``atan2``, ``is.finite`` and ``is.infinite``.
 
 Each gives R's value where R's is not the textbook formula's (R's nmath sources define them):
 
@@ -13,6 +13,9 @@ Each gives R's value where R's is not the textbook formula's (R's nmath sources 
 * ``findInterval(x, vec)``: the number of ``vec``'s (sorted) values at or below x, as R's arguments
   ``rightmost.closed``, ``all.inside`` and ``left.open`` change it.
 * ``xor(x, y)``, ``as.logical(x)``: logicals (NA where R's are), as comparisons are.
+* ``atan2(y, x)``: the angle of the point (x, y), in (-pi, pi].
+* ``is.finite(x)``, ``is.infinite(x)``: never missing (FALSE for NA and NaN), so that, as ``is.na()``, a column
+  read only there drops no row; FALSE for every row of a factor, as R's.
 """
 
 from __future__ import annotations
@@ -290,10 +293,24 @@ def _xor(ev: "Evaluator", call: Call) -> Value:
 
 
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
+def _finiteness(infinite: bool) -> Builtin:
+    """R's ``is.finite(x)`` (``infinite``: ``is.infinite(x)``)."""
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        with ev.whole_columns():  # (R's value is never NA: the rows missing x are kept)
+            x = ev.eval(bind(call, ("x",))["x"])
+        if isinstance(x, FactorVec):
+            return NumVec(np.zeros(len(x.codes)), logical=True)
+        v = np.asarray(numeric(x, call), dtype=float)
+        r = np.isinf(v) if infinite else np.isfinite(v)
+        return NumVec(r.astype(float), logical=True) if v.ndim else float(r)
+    return apply
+
+
 NUMBER_FUNCTIONS: dict[str, Builtin] = {
     "choose": binary(_choose_vec, ("n", "k")), "lchoose": binary(_lchoose_vec, ("n", "k")),
     "factorial": unary(_factorial), "lfactorial": unary(_lfactorial),
     "signif": _signif,
     "sinpi": unary(_sinpi), "cospi": unary(_cospi), "tanpi": unary(_tanpi),
     "findInterval": _find_interval, "xor": _xor, "as.logical": _as_logical,
+    "atan2": binary(np.arctan2, ("y", "x")), "is.finite": _finiteness(False), "is.infinite": _finiteness(True),
 }

@@ -1,5 +1,5 @@
 """R's summaries of a whole column inside a formula: ``mean``, ``median``, ``sd``, ``var``, ``min``, ``max``,
-``sum`` and ``length`` (``y ~ I(x - mean(x))``, ``I((x - mean(x)) / sd(x))``, ``offset(log(n / sum(n)))``).
+``sum``, ``length``, ``quantile``, ``IQR`` and ``mad`` (``y ~ I(x - mean(x))``, ``I((x - mean(x)) / sd(x))``, ``offset(log(n / sum(n)))``).
 
 As in R's ``model.frame``, a summary is taken over every row of the data, before the rows with a missing
 value elsewhere (the response, another variable) are dropped, and a column read only inside a summary drops
@@ -16,7 +16,8 @@ are gathered within ``FormulaLimits.max_design_bytes``.
 
 The numbers are R's: sums and means are computed exactly and rounded once (R accumulates in long double,
 which gives the same double but where that loses digits: R's ``mean(c(1e20, 1, -1e20))`` is 0, glmstat's
-1/3), ``var`` and ``sd`` divide by n - 1, ``median`` averages the two middle values of an even count.  A
+1/3), ``var`` and ``sd`` divide by n - 1, ``median`` averages the two middle values of an even count, ``IQR`` is
+the difference of the type-7 quartiles and ``mad`` 1.4826 times the median absolute deviation from the median.  A
 missing value without ``na.rm = TRUE`` -- R's NA, on which R's ``glm`` stops with "0 (non-NA) cases" -- is
 refused with a :class:`~glmstat.errors.DataError` naming the call, the column and the count of missing
 values, and so is a summary that is not a finite number (an infinite value, too few values).  In a ``subset=``
@@ -42,7 +43,8 @@ from .values import FactorVec, NumMat, NumVec, Value, r_text
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["MAX_ARGUMENTS", "Part", "SUMMARY_FUNCTIONS", "call_length", "call_max", "call_mean", "call_median",
+__all__ = ["MAX_ARGUMENTS", "Part", "SUMMARY_FUNCTIONS", "call_iqr", "call_length", "call_mad", "call_max",
+           "call_mean", "call_median",
            "call_min", "call_quantile", "call_sd", "call_sum", "call_var", "exact_sum", "merge", "merge_all", "part_of",
            "rounded_squares", "type7_quantiles"]
 
@@ -348,6 +350,23 @@ def _quantile(s: _Summary, p: Part) -> tuple[float, ...]:
     return type7_quantiles(p.values, s.probs)
 
 
+def _iqr(s: _Summary, p: Part) -> float:
+    """R's ``IQR(x)``: the third quartile less the first, both of type 7."""
+    s.at_least(p, 1)
+    q1, q3 = type7_quantiles(p.values, (0.25, 0.75))
+    return q3 - q1
+
+
+#: R's mad() constant, which makes the median absolute deviation estimate the normal's standard deviation
+_MAD_CONSTANT = 1.4826
+
+
+def _mad(s: _Summary, p: Part) -> float:
+    """R's ``mad(x)``: 1.4826 times the median of |x - median(x)|."""
+    center = _median(s, p)
+    return _MAD_CONSTANT * _median(s, replace(p, values=np.abs(p.values - center)))
+
+
 # -- the arguments ------------------------------------------------------------------------------------------
 def _numbers(value: Value, call: Call, node: Node, name: str) -> tuple[np.ndarray, bool]:
     """The numbers an argument holds (NaN where missing) and whether they are a column (one per row) rather
@@ -525,6 +544,8 @@ def call_length(ev: "Evaluator", call: Call) -> float:
 
 
 call_median = _one_column("median", _median, frozenset({VALUES}))
+call_iqr = _one_column("IQR", _iqr, frozenset({VALUES}))
+call_mad = _one_column("mad", _mad, frozenset({VALUES}))
 call_sd = _one_column("sd", _sd, frozenset({TOTAL, SQUARES}))
 call_min = _of_all("min", _min, frozenset({RANGE}))
 call_max = _of_all("max", _max, frozenset({RANGE}))
@@ -533,5 +554,5 @@ call_sum = _of_all("sum", _sum, frozenset({TOTAL}))
 #: R's summary functions by name, for the registry of :mod:`glmstat.formula.functions`
 SUMMARY_FUNCTIONS: dict[str, Callable[["Evaluator", Call], float]] = {
     "mean": call_mean, "median": call_median, "sd": call_sd, "var": call_var, "min": call_min, "max": call_max,
-    "sum": call_sum, "length": call_length, "quantile": call_quantile,
+    "sum": call_sum, "length": call_length, "quantile": call_quantile, "IQR": call_iqr, "mad": call_mad,
 }

@@ -27,7 +27,7 @@ import numpy as np
 
 from .._arguments import shown
 from ..errors import FormulaError
-from .call_arguments import Builtin, bind, call_error
+from .call_arguments import Builtin, bind, call_error, flag
 from .deparse import deparse
 from .factor_functions import as_factor
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
@@ -310,6 +310,13 @@ def replacement_template(text: str) -> str | tuple[str | int, ...]:
     return "".join(out) if not parts else tuple(parts + ["".join(out)])
 
 
+def _casefold(ev: "Evaluator", call: Call) -> Value:
+    """R's ``casefold(x, upper = FALSE)``: ``tolower(x)``, or ``toupper(x)``."""
+    a = bind(call, ("x", "upper"))
+    upper = flag(ev.eval(a["upper"]), call, "upper") if "upper" in a else False
+    return TEXT_FUNCTIONS["toupper" if upper else "tolower"](ev, Call("casefold", (a["x"],), (), call.pos))
+
+
 def _sub(every: bool) -> Builtin:
     """R's ``sub(pattern, replacement, x)`` (``every``: ``gsub``): the leftmost-longest match of each distinct
     text replaced (every match, left to right), with ``ignore.case`` and ``fixed`` (a literal pattern and
@@ -366,7 +373,7 @@ def _affix(which: str) -> Builtin:
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
 TEXT_FUNCTIONS: dict[str, Builtin] = {
     "as.character": _each_text(lambda t: t), "paste": _paste(" "), "paste0": _paste(None),
-    "toupper": _each_text(str.upper), "tolower": _each_text(str.lower),
+    "toupper": _each_text(str.upper), "tolower": _each_text(str.lower), "casefold": _casefold,
     "trimws": _trimws, "substr": _substr, "nchar": _nchar,
     "grepl": _grepl, "sub": _sub(False), "gsub": _sub(True), "startsWith": _affix("start"), "endsWith": _affix("end"),
 }
