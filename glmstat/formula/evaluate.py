@@ -26,6 +26,7 @@ from .._arguments import shown
 from .._suggest import close_matches
 from ..errors import DataError, FormulaError
 from .call_arguments import numeric
+from .date_functions import date_arith, date_operand, is_date
 from .deparse import deparse
 from .factor_functions import refuse_inexact
 from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, RESERVED_VALUES, unqualified
@@ -33,7 +34,7 @@ from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .validation import check_column_types
-from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text,
+from .values import (FactorVec, NumMat, NumVec, RDate, Value, align_by_label, column_value, label_text,
                      levels_with_texts, r_text)
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "check_context", "gathered_bytes"]
@@ -296,6 +297,11 @@ class Evaluator:
                                "(mean, median, quantile, ...), each a pass over the rows; compute them once, "
                                "before the fit, and pass the values")
 
+    def text_state(self, call: Call, texts: np.ndarray, learn) -> Any:
+        """The parameters ``call`` learns from the distinct texts ``texts`` (an object array: as.Date()'s format),
+        as :meth:`transform_state` keeps them."""
+        return self._learned(call, None if self.mode == "apply" else texts, learn)
+
     def transform_state(self, call: Call, x: np.ndarray, learn) -> Any:
         """The parameters of the stateful transform ``call`` on input ``x``: learned from ``x``'s finite values
         (mode "fit"), stored (mode "apply"), or None after recording them (mode "collect")."""
@@ -549,6 +555,8 @@ class Evaluator:
                 r = np.where(np.isnan(x), np.nan, (np.asarray(x) == 0).astype(float)) if isinstance(x, np.ndarray) \
                     else float(x == 0)
             return NumVec(r, logical=True) if isinstance(r, np.ndarray) else bool(r)
+        if is_date(v) and node.op == "-":
+            raise FormulaError(f'{deparse(node)}: unary - is not defined for "Date" objects (R\'s words)')
         if isinstance(v, tuple) and node.op in ("-", "+"):  # (literal values: -c(1, 2))
             return self.literal_arith("*", -1.0 if node.op == "-" else 1.0, v, node)
         x = numeric(v, node)
@@ -558,6 +566,8 @@ class Evaluator:
 
     def arith(self, op: str, a: Value, b: Value, node: Node) -> Value:
         a, b = _one_literal(a), _one_literal(b)
+        if is_date(a) or is_date(b):
+            return self.date_arith(op, a, b, node)
         if isinstance(a, tuple) or isinstance(b, tuple):
             return self.literal_arith(op, a, b, node)
         if op in ("%%", "%/%"):
@@ -585,6 +595,18 @@ class Evaluator:
         if isinstance(r, np.ndarray) and r.ndim == 1:
             return NumVec(r.astype(float, copy=False))
         return float(r)
+
+    def date_arith(self, op: str, a: Value, b: Value, node: Node) -> Value:
+        """R's Date arithmetic: date +- days is a date, date - date the days between; the rest refused as R
+        refuses it."""
+        how = date_arith(op, a, b)
+        if isinstance(how, str):
+            raise FormulaError(f"{deparse(node)}: {how} (R's words)")
+        x, y = numeric(a, node, f"left side of '{op}'"), numeric(b, node, f"right side of '{op}'")
+        r = x + y if op == "+" else x - y
+        if how[0] == "days":
+            return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
+        return NumVec(np.asarray(r, dtype=float), date=True) if isinstance(r, np.ndarray) else RDate(r)
 
     def literal_arith(self, op: str, a: Value, b: Value, node: Node) -> tuple:
         """Arithmetic of literal values (``c(0, 1, 2) * 100``, ``0:4 / 4``, ``1 - c(0.1, 0.2)``), elementwise with
@@ -659,6 +681,8 @@ class Evaluator:
 
     def compare(self, op: str, a: Value, b: Value, node: Node) -> Value:
         a, b = _one_literal(a), _one_literal(b)
+        if is_date(a) or is_date(b):  # (a string beside a date is read as one, as R's Ops.Date reads it)
+            a, b = date_operand(a), date_operand(b)
         if op in ("==", "!="):  # (rounding keeps the order: x > 2 of such integers is right, x == k may not be)
             for v in (a, b):
                 refuse_inexact(v, node, f"'{op}' cannot tell them apart")

@@ -19,7 +19,7 @@ from .contrasts import CONTRASTS
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
 from .text_numbers import r_text_number, text_as_numbers
-from .values import (DoubleLevels, FactorVec, NumVec, Value, factor_from_labels, label_text, level_sort_key,
+from .values import (DoubleLevels, FactorVec, NumVec, RDate, Value, factor_from_labels, label_text, level_sort_key,
                      level_texts, levels_with_texts, number_level_key, reads_as_number)
 
 if TYPE_CHECKING:
@@ -209,9 +209,11 @@ def _merge_code_levels(chunks: np.ndarray) -> tuple:
 
 
 def call_unclass(ev: "Evaluator", call: Call) -> Value:
-    """R's ``unclass``: a factor's level codes (:func:`_level_codes`); anything else itself."""
+    """R's ``unclass``: a factor's level codes (:func:`_level_codes`), a date's days; anything else itself."""
     a = bind(call, ("x",))
     v = ev.eval(a["x"])
+    if isinstance(v, NumVec) and v.date or isinstance(v, RDate):  # (a date's days)
+        return NumVec(v.values) if isinstance(v, NumVec) else float(v)
     return _level_codes(ev, call, v) if isinstance(v, FactorVec) and not _reads_numbers(ev, call, v) else v
 
 

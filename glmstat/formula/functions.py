@@ -26,6 +26,7 @@ from ..errors import FormulaError
 from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scale
 from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, whole_number
 from .column_functions import COLUMN_FUNCTIONS
+from .date_functions import DATE_FUNCTIONS
 from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .number_functions import NUMBER_FUNCTIONS
@@ -331,6 +332,7 @@ BUILTINS: dict[str, Builtin] = {
     **NUMBER_FUNCTIONS,
     **TEXT_FUNCTIONS,
     **COLUMN_FUNCTIONS,
+    **DATE_FUNCTIONS,
     "droplevels": call_droplevels,
 }
 

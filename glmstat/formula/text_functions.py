@@ -39,7 +39,7 @@ from .values import FactorVec, NumVec, Value, r_text
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["TEXT_FUNCTIONS", "replacement_template"]
+__all__ = ["TEXT_FUNCTIONS", "distinct_texts", "replacement_template", "texts_factor"]
 
 #: the texts a function writes for one argument, or for the combinations of paste()'s, at most this many times
 #: the design columns the limits allow (R's 15-digit text of a number takes microseconds: a million took 5 s)
@@ -64,6 +64,18 @@ def _texts(value: Value, call: Call, bound: int, written: int = 0) -> tuple[np.n
                          "cannot be a model term); compare the values themselves, or raise max_columns")
     codes = np.where(f.codes >= 0, f.codes, len(f.levels))
     return codes, [r_text(lv) for lv in f.levels] + [missing]
+
+
+def distinct_texts(value: Value, call: Call, ev: "Evaluator") -> tuple[np.ndarray | None, list[str]]:
+    """An argument's distinct texts, as R's as.character writes them, and each row's code into them (the last
+    text for a missing value): (None, [text]) for one value.  At most 20 times ``max_columns`` texts."""
+    return _texts(value, call, TEXTS_PER_COLUMN * ev.limits.max_columns)
+
+
+def texts_factor(codes: np.ndarray, texts: list[str]) -> FactorVec:
+    """R's character vector of a text for each row: ``texts[code]`` (the last code: missing), the texts that
+    coincide made one level, sorted."""
+    return _recoded_texts((codes, texts), lambda t: t)
 
 
 def _paste(sep_default: str | None) -> Builtin:

@@ -73,6 +73,8 @@ def check_column_types(df: pd.DataFrame, columns: Any, dtypes: Any = None) -> No
             raise DataError(
                 f"column {shown(c)} holds {what} ({dtype}); convert them to numbers in a unit you choose (e.g. "
                 f"days since a reference date) or to strings for a factor"
+                + ("; as strings (.dt.strftime(\"%Y-%m-%d\")), as.Date() in the formula reads them as R's dates"
+                   if what == "dates" else "")
             )
         if kind == "c":
             raise DataError(f"column {shown(c)} holds complex numbers ({dtype}); a GLM needs real numbers")

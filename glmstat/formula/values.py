@@ -42,6 +42,14 @@ class NumVec:
     #: a data column of integers some of which no double holds (beyond 2^53): what the column holds, for the
     #: refusal of a factor or a comparison of it, which would merge distinct integers (None: exact)
     inexact: str | None = None
+    #: R's Date: days since 1970-01-01 (glmstat.formula.date_functions)
+    date: bool = False
+
+
+class RDate(float):
+    """One date, days since 1970-01-01: R's Date of one element (a column of them is a NumVec marked ``date``)."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -449,7 +457,8 @@ def _unusable_objects(name: str, kind: str, present: np.ndarray) -> str:
         what = "dates" if kind in _DATE_KINDS else "time spans"
         return (f"column {shown(name)} holds {what} (Python objects of the type {type(present[0]).__name__}); "
                 "convert them to numbers in a unit you choose (e.g. days since a reference date) or to strings "
-                "for a factor")
+                "for a factor" + ("; as strings, as.Date() in the formula reads them as R's dates" if what == "dates"
+                                  else ""))
     if kind == "complex":
         return f"column {shown(name)} holds complex numbers; a GLM needs real numbers"
     kinds = sorted({type(v).__name__ for v in present[:1000].tolist()})

@@ -1,0 +1,381 @@
+"""R's dates in formulas: ``as.Date()`` of text, ``format()``, ``months()``, ``weekdays()``, ``quarters()`` and
+``julian()`` of dates, and the arithmetic and comparisons R's Date class allows.
+
+A date is the number of days since 1970-01-01, R's Date: a column of them is a :class:`NumVec` marked ``date``,
+one date an :class:`RDate`.  As a model term a date is that number, as R's model matrix takes it
+(``y ~ as.Date(day)``); ``as.numeric()`` and ``julian()`` give it; ``date - date`` is a number of days, ``date
++ 3`` and ``date - 3`` dates, and other arithmetic is refused as R refuses it.  A date compared with a string
+reads the string as a date (``as.Date(day) >= "2024-03-01"``, as R's).
+
+``as.Date(x, format)`` reads each distinct text once, by R's ``strptime`` rules (:func:`parse_date`): numbers
+of at most so many digits in range (``%d`` of ``"45"`` is missing, not the 4th), spaces before a number skipped,
+white space in the format matching any, text after the format ignored, an impossible day (February 30) missing.
+Without ``format`` R tries ``"%Y-%m-%d"`` then ``"%Y/%m/%d"`` on the first text and reads every text with the
+first that reads it, so that a column mixing the two gets missing values wherever it differs from its first row.
+glmstat takes the format that reads the texts, learned once from the fit's rows (every chunk of streamed data and
+new data for ``predict()`` read with it), and refuses a column that both formats read in part -- naming a text
+of each -- rather than drop rows silently.  A format without a year (``"%m-%d"``) is refused: R takes the
+current year, so that the model would change with the day it is fitted.
+
+Bounded as the text functions are: each distinct text read once (at most 20 times ``max_columns`` of them), a
+format no longer than the formula.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .call_arguments import Builtin, bind, call_error
+from .deparse import deparse
+from .limits import refuse
+from .nodes import Call
+from .text_functions import distinct_texts, texts_factor
+from .values import FactorVec, NumVec, RDate, Value
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluator
+
+__all__ = ["DATE_FUNCTIONS", "is_date", "parse_date", "format_date", "date_arith", "date_operand"]
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+#: R's strptime's numbers: code -> (smallest, largest, most digits)
+_NUMBERS = {"Y": (0, 9999, 4), "y": (0, 99, 2), "m": (1, 12, 2), "d": (1, 31, 2), "e": (1, 31, 2),
+            "j": (1, 366, 3), "H": (0, 23, 2), "M": (0, 59, 2), "S": (0, 61, 2)}
+#: the codes as.Date() reads and format() writes
+_READ = set(_NUMBERS) | {"b", "B", "h", "a", "A", "%"}
+_WRITTEN = {"Y", "y", "m", "d", "e", "j", "H", "M", "S", "b", "B", "h", "a", "A", "u", "w", "U", "W", "F", "D", "%"}
+#: R's tryFormats of as.Date() for text
+_TRY_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
+
+
+def is_date(value: Value) -> bool:
+    """Whether ``value`` is R's Date: a column of dates or one date."""
+    return isinstance(value, RDate) or (isinstance(value, NumVec) and value.date)
+
+
+def _dates(days):
+    """Days as R's Date: a column or one date."""
+    return NumVec(np.asarray(days, dtype=float), date=True) if isinstance(days, np.ndarray) else RDate(days)
+
+
+def days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of the proleptic Gregorian date y-m-d (Hinnant's algorithm)."""
+    y -= m <= 2
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(z: int) -> tuple[int, int, int]:
+    """(year, month, day) of the date ``z`` days after 1970-01-01."""
+    z += 719468
+    era = (z if z >= 0 else z - 146096) // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def _leap(y: int) -> bool:
+    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+
+
+def _month_days(y: int, m: int) -> int:
+    return (31, 29 if _leap(y) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[m - 1]
+
+
+def check_format(fmt: str, codes: set, call: Call, reading: bool) -> None:
+    """Refuse a format with a code outside ``codes``, a lone ``%``, or (``reading``) no year."""
+    k = 0
+    while k < len(fmt):
+        if fmt[k] == "%":
+            if k + 1 == len(fmt) or fmt[k + 1] not in codes:
+                code = fmt[k:k + 2]
+                raise call_error(call, f"the format code {code!r} is not supported (glmstat "
+                                 f"{'reads' if reading else 'writes'} %{', %'.join(sorted(codes - {'%'}))} and %%)")
+            k += 2
+        else:
+            k += 1
+    if reading and "%Y" not in fmt and "%y" not in fmt:
+        raise call_error(call, f"the format {fmt!r} has no year (%Y or %y): R takes the current year, so that the "
+                         "model would change with the day it is fitted; write the year in the format")
+
+
+def _number(text: str, i: int, low: int, high: int, digits: int) -> tuple[int, int] | None:
+    """R's strptime get_number: spaces skipped, then at most ``digits`` digits, their value in [low, high]."""
+    n = len(text)
+    while i < n and text[i] == " ":
+        i += 1
+    if i == n or not "0" <= text[i] <= "9":
+        return None
+    value, left = 0, digits
+    while True:
+        value = value * 10 + ord(text[i]) - 48
+        i += 1
+        left -= 1
+        if not (left > 0 and i < n and "0" <= text[i] <= "9"):
+            break
+    return (value, i) if low <= value <= high else None
+
+
+def _name(text: str, i: int, names: tuple[str, ...]) -> tuple[int, int] | None:
+    """A month's or a weekday's name, whole or its first three letters, in any case: (its index, the end)."""
+    low = text[i:i + 9].lower()
+    for k, full in enumerate(names):
+        for spelling in (full.lower(), full[:3].lower()):
+            if low.startswith(spelling):
+                return k, i + len(spelling)
+    return None
+
+
+def parse_date(text: str, fmt: str) -> int | None:
+    """The date ``text`` writes in the format ``fmt`` (already checked), as R's ``strptime`` reads it for
+    ``as.Date``; None where it reads none."""
+    i, n, k = 0, len(text), 0
+    year = month = day = yday = None
+    while k < len(fmt):
+        c = fmt[k]
+        if c == "%":
+            code = fmt[k + 1]
+            k += 2
+            if code == "%":
+                if i < n and text[i] == "%":
+                    i += 1
+                    continue
+                return None
+            if code in _NUMBERS:
+                got = _number(text, i, *_NUMBERS[code])
+                if got is None:
+                    return None
+                value, i = got
+                if code == "Y":
+                    year = value
+                elif code == "y":
+                    year = value + (2000 if value < 69 else 1900)
+                elif code == "m":
+                    month = value
+                elif code in "de":
+                    day = value
+                elif code == "j":
+                    yday = value
+                continue
+            while i < n and text[i] == " ":
+                i += 1
+            got = _name(text, i, _MONTHS if code in "bBh" else _DAYS)
+            if got is None:
+                return None
+            if code in "bBh":
+                month = got[0] + 1
+            i = got[1]
+        elif c.isspace():
+            while i < n and text[i].isspace():
+                i += 1
+            k += 1
+        elif i < n and text[i] == c:
+            i += 1
+            k += 1
+        else:
+            return None
+    if month is not None and day is not None:
+        return days_from_civil(year, month, day) if day <= _month_days(year, month) else None
+    if yday is not None and month is None and day is None:
+        return days_from_civil(year, 1, 1) + yday - 1 if yday <= 365 + _leap(year) else None
+    return None
+
+
+def format_date(z: int, fmt: str) -> str:
+    """The date ``z`` written in the format ``fmt`` (already checked), as R's ``format.Date`` writes it."""
+    y, m, d = civil_from_days(z)
+    wday = (z + 4) % 7  # (1970-01-01 was a Thursday; 0 is Sunday)
+    yday = z - days_from_civil(y, 1, 1)  # (from 0)
+    out, k = [], 0
+    while k < len(fmt):
+        if fmt[k] != "%":
+            out.append(fmt[k])
+            k += 1
+            continue
+        code = fmt[k + 1]
+        k += 2
+        out.append({
+            "Y": str(y), "y": f"{y % 100:02d}", "m": f"{m:02d}", "d": f"{d:02d}", "e": f"{d:2d}",
+            "j": f"{yday + 1:03d}", "H": "00", "M": "00", "S": "00", "b": _MONTHS[m - 1][:3],
+            "h": _MONTHS[m - 1][:3], "B": _MONTHS[m - 1], "a": _DAYS[wday][:3], "A": _DAYS[wday],
+            "u": str(wday or 7), "w": str(wday), "U": f"{(yday + 7 - wday) // 7:02d}",
+            "W": f"{(yday + 7 - (wday + 6) % 7) // 7:02d}", "F": f"{y}-{m:02d}-{d:02d}",
+            "D": f"{m:02d}/{d:02d}/{y % 100:02d}", "%": "%"}[code])
+    return "".join(out)
+
+
+def _literal_formats(ev: "Evaluator", call: Call, node, what: str) -> tuple[str, ...]:
+    value = ev.eval(node)
+    values = value if isinstance(value, tuple) else (value,)
+    if not values or not all(isinstance(v, str) for v in values):
+        raise call_error(call, f"{what} must be strings written in the formula, e.g. \"%d/%m/%Y\"")
+    return values
+
+
+def _chosen_format(texts: np.ndarray, call: Call) -> str:
+    """The format of :data:`_TRY_FORMATS` that reads the texts (see the module docstring)."""
+    readers = {f: [t for t in texts if parse_date(t, f) is not None] for f in _TRY_FORMATS}
+    reading = [f for f in _TRY_FORMATS if readers[f]]
+    if not reading:
+        example = next((t for t in texts), None)
+        raise call_error(call, "the texts are not in a standard unambiguous format (R's words): none reads as "
+                         f"\"%Y-%m-%d\" or \"%Y/%m/%d\"{f', e.g. {example!r}' if example is not None else ''}; "
+                         "give format =")
+    if len(reading) > 1:
+        a, b = (readers[f][0] for f in reading[:2])
+        raise call_error(call, f"the texts mix the formats {reading[0]!r} ({a!r}) and {reading[1]!r} ({b!r}): R "
+                         "reads all with the first row's and makes the others missing; give format =")
+    return reading[0]
+
+
+def _as_date(ev: "Evaluator", call: Call) -> Value:
+    """R's ``as.Date(x, format, tryFormats, origin)`` of text (each distinct text read once), of a date, or of a
+    number of days since ``origin`` (1970-01-01 by default, as R 4.3's)."""
+    a = bind(call, ("x", "format", "tryFormats", "origin", "tz", "optional"))
+    x = ev.eval(a["x"])
+    if is_date(x):
+        return x
+    if isinstance(x, (NumVec, int, float)) and not isinstance(x, bool):
+        origin = 0.0
+        if "origin" in a:
+            given = _as_date(ev, Call("as.Date", (a["origin"],), (), call.pos))
+            if not isinstance(given, RDate):
+                raise call_error(call, "origin must be one date, e.g. \"1970-01-01\"")
+            origin = float(given)
+        days = x.values if isinstance(x, NumVec) else float(x)
+        return _dates(np.asarray(days, dtype=float) + origin if isinstance(days, np.ndarray) else days + origin)
+    if not isinstance(x, (FactorVec, str)):
+        raise call_error(call, "x must be text (or a factor of texts, or a number of days with origin =)")
+    codes, texts = distinct_texts(x, call, ev)
+    present = texts if codes is None else texts[:-1]
+    if "tryFormats" in a:
+        raise call_error(call, "tryFormats is not supported; give format =")
+    if "format" in a:
+        formats = _literal_formats(ev, call, a["format"], "format")
+        if len(formats) != 1:
+            raise call_error(call, "format must be one string (one format for every row)")
+        fmt = formats[0]
+        check_format(fmt, _READ, call, reading=True)
+    else:  # (learned once, from every chunk: see the module docstring)
+        fmt = ev.text_state(call, np.array(present, dtype=object), lambda t: _chosen_format(list(t), call))
+    read = [None if fmt is None else parse_date(t, fmt) for t in present]
+    if codes is None:
+        return RDate(np.nan if read[0] is None else read[0])
+    table = np.array([np.nan if v is None else float(v) for v in read] + [np.nan])
+    return _dates(table[codes])
+
+
+def _date_argument(ev: "Evaluator", call: Call, node) -> Value:
+    x = ev.eval(node)
+    if not is_date(x):
+        raise call_error(call, "x must be a date (as.Date(...)): format() of other values is not supported")
+    return x
+
+
+#: the longest text one code of a format writes ("September", "Wednesday")
+_CODE_WIDTH = 9
+
+
+def _written(ev: "Evaluator", call: Call, x: Value, write, width: int = _CODE_WIDTH) -> Value:
+    """``write(day)`` of each distinct date of ``x``, as text (R's character vector; missing where x is): at most
+    ``width`` characters a date, their total bounded by ``max_design_bytes`` before any is written."""
+    if isinstance(x, RDate):
+        return write(int(x)) if x == x else float("nan")
+    days = x.values
+    present = ~np.isnan(days)
+    unique, inverse = np.unique(days[present], return_inverse=True)
+    bound = 20 * ev.limits.max_columns
+    if len(unique) > bound:
+        raise call_error(call, f"it would write the texts of {len(unique):,} distinct dates, more than {bound:,}")
+    if width * len(unique) > ev.limits.max_design_bytes:
+        raise refuse("max_design_bytes", f"{deparse(call)} would write texts of up to {width:,} characters for "
+                     f"{len(unique):,} distinct dates", width * len(unique), ev.limits)
+    codes = np.full(days.shape[0], len(unique), dtype=np.intp)
+    codes[present] = inverse
+    return texts_factor(codes, [write(int(u)) for u in unique] + ["NA"])
+
+
+def _format(ev: "Evaluator", call: Call) -> Value:
+    """R's ``format(x, format = "%Y-%m-%d")`` of dates."""
+    a = bind(call, ("x", "format"))
+    x = _date_argument(ev, call, a["x"])
+    fmt = _literal_formats(ev, call, a["format"], "format")[0] if "format" in a else "%Y-%m-%d"
+    check_format(fmt, _WRITTEN, call, reading=False)
+    return _written(ev, call, x, lambda z: format_date(z, fmt), _CODE_WIDTH * len(fmt))
+
+
+def _named(fmt: str, abbreviated: str) -> Builtin:
+    """R's ``months(x, abbreviate = FALSE)`` and ``weekdays(x, abbreviate = FALSE)``."""
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        a = bind(call, ("x", "abbreviate"))
+        x = _date_argument(ev, call, a["x"])
+        short = ev.eval(a["abbreviate"]) if "abbreviate" in a else False
+        if not isinstance(short, (bool, np.bool_)):
+            raise call_error(call, "abbreviate must be TRUE or FALSE")
+        return _written(ev, call, x, lambda z: format_date(z, abbreviated if short else fmt))
+    return apply
+
+
+def _quarters(ev: "Evaluator", call: Call) -> Value:
+    """R's ``quarters(x)``: "Q1" to "Q4" (missing where x is: R writes "QNA")."""
+    x = _date_argument(ev, call, bind(call, ("x", "abbreviate"))["x"])
+    return _written(ev, call, x, lambda z: f"Q{(civil_from_days(z)[1] - 1) // 3 + 1}")
+
+
+def _julian(ev: "Evaluator", call: Call) -> Value:
+    """R's ``julian(x)``: days since 1970-01-01 (``origin =`` another date)."""
+    a = bind(call, ("x", "origin"))
+    x = _date_argument(ev, call, a["x"])
+    origin = 0.0
+    if "origin" in a:
+        given = _as_date(ev, Call("as.Date", (a["origin"],), (), call.pos))
+        if not isinstance(given, RDate):
+            raise call_error(call, "origin must be one date")
+        origin = float(given)
+    return NumVec(x.values - origin) if isinstance(x, NumVec) else float(x) - origin
+
+
+def date_operand(value: Value) -> Value:
+    """A string compared with a date, read as R's Ops.Date reads it (as.Date with R's tryFormats); else itself."""
+    if isinstance(value, str):
+        for f in _TRY_FORMATS:
+            days = parse_date(value, f)
+            if days is not None:
+                return RDate(days)
+        return RDate(np.nan)
+    return value
+
+
+def date_arith(op: str, a: Value, b: Value) -> tuple[str, float] | str:
+    """How R's Date class takes ``a op b`` when either is a date: ("date", sign) for date +- number (the result a
+    date), ("days", 0) for date - date (a number of days), or R's refusal."""
+    da, db = is_date(a), is_date(b)
+    if op == "+" and da != db:
+        return ("date", 1.0)
+    if op == "-" and da and not db:
+        return ("date", -1.0)
+    if op == "-" and da and db:
+        return ("days", 0.0)
+    if op == "-" and db:
+        return 'can only subtract from "Date" objects'
+    if op == "+":
+        return 'binary + is not defined for "Date" objects'
+    return f'{op} not defined for "Date" objects'
+
+
+#: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
+DATE_FUNCTIONS: dict[str, Builtin] = {
+    "as.Date": _as_date, "format": _format, "months": _named("%B", "%b"), "weekdays": _named("%A", "%a"),
+    "quarters": _quarters, "julian": _julian,
+}
