@@ -47,6 +47,17 @@ def bernoulli_deviance(fit) -> float:
         return float(-2.0 * np.sum(np.where(y > 0, np.log(mu), np.log1p(-mu))))
 
 
+def r_string(text: str) -> str:
+    """``text`` as an R string literal (backslash, quote, newline and tab escaped)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def r_replace_call(fn: str, case: dict) -> str:
+    """The call ``fn(pattern, replacement, s, flags...)`` of a sub()/gsub() fixture case."""
+    args = "".join(f", {k} = {'TRUE' if v else 'FALSE'}" for k, v in (case["args"] or {}).items())
+    return f"{fn}({r_string(case['pattern'])}, {r_string(case['replacement'])}, s{args})"
+
+
 def expression_values(data: pd.DataFrame, expr: str) -> np.ndarray:
     """The numbers of :func:`expression_value`."""
     return np.asarray(expression_value(data, expr).values, dtype=float)

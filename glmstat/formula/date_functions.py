@@ -247,12 +247,7 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
     if is_date(x):
         return x
     if isinstance(x, (NumVec, int, float)) and not isinstance(x, bool):
-        origin = 0.0
-        if "origin" in a:
-            given = _as_date(ev, Call("as.Date", (a["origin"],), (), call.pos))
-            if not isinstance(given, RDate):
-                raise call_error(call, "origin must be one date, e.g. \"1970-01-01\"")
-            origin = float(given)
+        origin = _origin(ev, call, a)
         days = x.values if isinstance(x, NumVec) else float(x)
         return _dates(np.asarray(days, dtype=float) + origin if isinstance(days, np.ndarray) else days + origin)
     if not isinstance(x, (FactorVec, str)):
@@ -274,6 +269,16 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
         return RDate(np.nan if read[0] is None else read[0])
     table = np.array([np.nan if v is None else float(v) for v in read] + [np.nan])
     return _dates(table[codes])
+
+
+def _origin(ev: "Evaluator", call: Call, args: dict) -> float:
+    """``origin =``: one date, as text (R's tryFormats) or as.Date(...); 1970-01-01 when not given."""
+    if "origin" not in args:
+        return 0.0
+    given = date_operand(ev.eval(args["origin"]))
+    if not isinstance(given, RDate) or given != given:
+        raise call_error(call, "origin must be one date, e.g. \"1970-01-01\"")
+    return float(given)
 
 
 def _date_argument(ev: "Evaluator", call: Call, node) -> Value:
@@ -337,12 +342,7 @@ def _julian(ev: "Evaluator", call: Call) -> Value:
     """R's ``julian(x)``: days since 1970-01-01 (``origin =`` another date)."""
     a = bind(call, ("x", "origin"))
     x = _date_argument(ev, call, a["x"])
-    origin = 0.0
-    if "origin" in a:
-        given = _as_date(ev, Call("as.Date", (a["origin"],), (), call.pos))
-        if not isinstance(given, RDate):
-            raise call_error(call, "origin must be one date")
-        origin = float(given)
+    origin = _origin(ev, call, a)
     return NumVec(x.values - origin) if isinstance(x, NumVec) else float(x) - origin
 
 

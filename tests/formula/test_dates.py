@@ -20,7 +20,7 @@ REF = json.loads((HERE / "ref.json").read_text())
 DATA = pd.read_csv(HERE / "data.csv", keep_default_na=False, na_values=[""])
 FAMILIES = {"poisson": gs.Poisson(), "gaussian": gs.Gaussian()}
 DAYS = pd.DataFrame({"s": ["2024-01-05", "2024-02-29", "1999-12-31", "2000-01-01", "2024-12-30", "1970-01-01",
-                           "1969-12-28"]})
+                           "1969-12-28"], "k": [1, 2, 10, -5, 0, 0.5, 366]})
 
 
 def _texts(data: pd.DataFrame, expr: str) -> list:
@@ -59,6 +59,7 @@ def test_names_of_dates_are_r_s(expr, key):
     ('julian(as.Date(s), origin = as.Date("2000-01-01"))', "julian_2000"), ("as.numeric(as.Date(s) + 3)", "plus"),
     ("unclass(as.Date(s) - 10)", "minus"), ('as.Date(s) - as.Date("2024-01-01")', "between"),
     ('as.Date(s) > "2000-01-01"', "after"), ('as.Date(s) == "2024-02-29"', "same"),
+    ('as.numeric(as.Date(k, origin = "2000-01-01"))', "from_number"),
 ])
 def test_arithmetic_and_comparisons_are_r_s(expr, key):
     np.testing.assert_array_equal(expression_values(DAYS, expr), _numbers(REF[key]))

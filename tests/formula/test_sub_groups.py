@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, expression_value
+from conftest import FIXTURES, expression_value, r_replace_call
 from glmstat.formula.regex import compile_regex
 from glmstat.formula.regex_groups import MAX_GROUP_WORK, GroupBudget
 from glmstat.formula.text_functions import replacement_template
@@ -22,19 +22,10 @@ from glmstat.formula.text_functions import replacement_template
 REF = json.loads((FIXTURES / "sub_groups" / "ref.json").read_text())
 
 
-def _r_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
-
-
-def _call(fn: str, case: dict) -> str:
-    args = "".join(f", {k} = {'TRUE' if v else 'FALSE'}" for k, v in (case["args"] or {}).items())
-    return f"{fn}({_r_string(case['pattern'])}, {_r_string(case['replacement'])}, s{args})"
-
-
 @pytest.mark.parametrize("fn, case", [(fn, c) for fn in ("sub", "gsub") for c in REF[fn]],
-                         ids=[_call(fn, c) for fn in ("sub", "gsub") for c in REF[fn]])
+                         ids=[r_replace_call(fn, c) for fn in ("sub", "gsub") for c in REF[fn]])
 def test_each_text_is_r_s(fn, case):
-    v = expression_value(pd.DataFrame({"s": REF["texts"]}), _call(fn, case))
+    v = expression_value(pd.DataFrame({"s": REF["texts"]}), r_replace_call(fn, case))
     assert [None if k < 0 else v.levels[k] for k in v.codes] == case["result"]
 
 
