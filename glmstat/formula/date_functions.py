@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._arguments import shown
+from ..errors import FormulaError
 from .call_arguments import Builtin, bind, call_error
 from .deparse import deparse
 from .limits import refuse
@@ -296,9 +298,9 @@ def _written(ev: "Evaluator", call: Call, x: Value, write, width: int = _CODE_WI
     """``write(day)`` of each distinct date of ``x``, as text (R's character vector; missing where x is): at most
     ``width`` characters a date, their total bounded by ``max_design_bytes`` before any is written."""
     if isinstance(x, RDate):
-        return write(int(x)) if x == x else float("nan")
+        return write(int(x)) if np.isfinite(x) else float("nan")
     days = x.values
-    present = ~np.isnan(days)
+    present = np.isfinite(days)  # (as.Date(Inf) is a date R writes as NA)
     unique, inverse = np.unique(days[present], return_inverse=True)
     bound = 20 * ev.limits.max_columns
     if len(unique) > bound:
@@ -347,13 +349,15 @@ def _julian(ev: "Evaluator", call: Call) -> Value:
 
 
 def date_operand(value: Value) -> Value:
-    """A string compared with a date, read as R's Ops.Date reads it (as.Date with R's tryFormats); else itself."""
+    """A string beside a date, read as R's Ops.Date reads it (as.Date with R's tryFormats; a FormulaError where
+    it reads as none, as R's error); anything else itself."""
     if isinstance(value, str):
         for f in _TRY_FORMATS:
             days = parse_date(value, f)
             if days is not None:
                 return RDate(days)
-        return RDate(np.nan)
+        raise FormulaError(f"the string {shown(value)} beside a date reads as no date (R: character string is not "
+                           "in a standard unambiguous format); write it as \"2024-01-31\"")
     return value
 
 

@@ -113,8 +113,11 @@ def test_the_format_is_learned_from_the_fit_and_kept_for_new_data():
     ('as.Date(day, tryFormats = c("%Y-%m-%d"))', "tryFormats is not supported"),
     ("as.Date(mixed)", "mix the formats '%Y-%m-%d' \\('2024-01-05'\\) and '%Y/%m/%d' \\('2024/01/06'\\)"),
     ("as.Date(junk)", "not in a standard unambiguous format"),
+    ('I(as.Date(day) > "31.1.2024")', "reads as no date"),
+    ('as.Date(y, origin = "someday")', "reads as no date"),
 ])
 def test_refusals(term, match):
+    # (as R: a string beside a date that reads as none is R's error, not a missing comparison)
     data = DATA.assign(mixed=["2024-01-05", "2024/01/06"] * 30, junk=["x", "y"] * 30)
     with pytest.raises(gs.FormulaError, match=match):
         gs.glm(f"y ~ {term}", data)
