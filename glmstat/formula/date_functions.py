@@ -23,6 +23,7 @@ format no longer than the formula.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -290,18 +291,20 @@ def _date_argument(ev: "Evaluator", call: Call, node) -> Value:
     return x
 
 
-#: the longest text one code of a format writes ("September", "Wednesday")
+#: the longest text one code of a format writes ("September", "Wednesday"; a year of 9 digits)
 _CODE_WIDTH = 9
+#: the dates written, within 2**29 days of 1970 (years of at most 7 digits); further ones are written as NA
+_LAST_DAY = 2**29
 
 
 def _written(ev: "Evaluator", call: Call, x: Value, write, width: int = _CODE_WIDTH) -> Value:
     """``write(day)`` of each distinct date of ``x``, as text (R's character vector; missing where x is): at most
     ``width`` characters a date, their total bounded by ``max_design_bytes`` before any is written."""
     if isinstance(x, RDate):
-        return write(int(x)) if np.isfinite(x) else float("nan")
+        return write(math.floor(x)) if abs(x) <= _LAST_DAY else float("nan")
     days = x.values
-    present = np.isfinite(days)  # (as.Date(Inf) is a date R writes as NA)
-    unique, inverse = np.unique(days[present], return_inverse=True)
+    present = np.abs(days) <= _LAST_DAY  # (as.Date(Inf) is a date R writes as NA)
+    unique, inverse = np.unique(np.floor(days[present]), return_inverse=True)  # (a fraction of a day: that day)
     bound = 20 * ev.limits.max_columns
     if len(unique) > bound:
         raise call_error(call, f"it would write the texts of {len(unique):,} distinct dates, more than {bound:,}")
