@@ -27,6 +27,7 @@ from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scal
 from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, whole_number
 from .column_functions import COLUMN_FUNCTIONS
 from .date_functions import DATE_FUNCTIONS
+from .group_functions import GROUP_FUNCTIONS
 from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .number_functions import NUMBER_FUNCTIONS
@@ -333,6 +334,7 @@ BUILTINS: dict[str, Builtin] = {
     **TEXT_FUNCTIONS,
     **COLUMN_FUNCTIONS,
     **DATE_FUNCTIONS,
+    **GROUP_FUNCTIONS,
     "droplevels": call_droplevels,
 }
 

@@ -919,6 +919,8 @@ BOMBS = _cases("bomb", [
     ("date-100k-texts", REFUSE, "y ~ as.Date(id)", {"data": "levels_100k", "match": "standard unambiguous"}),
     ("date-format-bomb", REFUSE, "y ~ format(as.Date('2000-01-01') + round(y * 10000), '" + "%B" * 9000 + "')",
      {"data": "levels_100k", "match": "max_design_bytes"}),
+    ("ave-1m-groups", REFUSE, "y ~ ave(y, x)", {"data": "distinct_1m", "match": "groups, more than"}),
+    ("ave-100k-groups", FIT, "y ~ I(y - ave(y, id))", {"data": "levels_100k"}),
     ("sub-groups-10k", FIT, "y ~ nchar(sub('^(i)(.*)(.)$', '\\\\3\\\\2\\\\1', substr(id, 1, 6)))",
      {"data": "levels_100k"}),
     ("sub-groups-100k", REFUSE, "y ~ nchar(sub('^id(.*)(.)$', '\\\\2\\\\1', id))",

@@ -1,0 +1,148 @@
+"""R's ``ave(x, g, ..., FUN = mean)`` in a formula: each row's x replaced by the summary of x over the rows of its
+group (the combination of the grouping variables' values), R's idiom for group means and centring within groups
+(``y ~ I(x - ave(x, g))``).
+
+As R's ``model.frame`` evaluates it, the groups are taken over every row of the data, before rows with a missing
+value elsewhere are dropped; a missing x makes its group's summary missing (R's ``mean`` without ``na.rm``), and a
+row whose group is missing keeps its own x, as R's ``ave`` leaves it (so a missing grouping value drops no row).
+``FUN`` is one of ``mean``, ``sum``, ``min``, ``max`` and ``length``.  At most 20 times ``max_columns`` groups,
+whose summaries and texts the model keeps.
+
+Like glmstat's other summaries of columns (:mod:`glmstat.formula.summary_functions`), the groups' summaries are
+learned once from the fit's rows -- on streamed data from every chunk's sums, counts and extremes -- and kept:
+``predict(newdata)`` gives a row of a group the fit saw that group's training summary, and a group it did not see a
+missing value (R computes ``ave`` again over the new rows, so that one new row is its own group).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .call_arguments import bind, call_error, numeric
+from .factor_functions import as_factor, refuse_inexact
+from .nodes import Call, Name
+from .summary_functions import MAX_ARGUMENTS, MAX_SUMMARIES
+from .text_functions import TEXTS_PER_COLUMN
+from .values import NumVec, Value, label_text
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluator
+
+__all__ = ["GROUP_FUNCTIONS"]
+
+#: the summaries FUN may name
+_FUNS = ("mean", "sum", "min", "max", "length")
+
+
+def _groups(ev: "Evaluator", call: Call, nodes: tuple) -> tuple[np.ndarray, list[tuple]]:
+    """Each row's group (-1: a grouping value is missing) and the groups' keys, their levels' texts."""
+    n = ev.n
+    if not nodes:
+        return np.zeros(n, dtype=np.intp), [()]
+    codes, levels = [], []
+    with ev.whole_columns():  # (a missing grouping value drops no row: the row keeps its x)
+        for node in nodes:
+            v = ev.eval(node)
+            if isinstance(v, NumVec):  # (its distinct numbers, without a factor's level objects: counted first)
+                refuse_inexact(v, call, "grouping by it would merge distinct values")
+                seen = ~np.isnan(v.values)
+                uniq, inverse = np.unique(v.values[seen], return_inverse=True)
+                c = np.full(n, -1, dtype=np.intp)
+                c[seen] = inverse.reshape(-1)
+                codes.append(c)
+                levels.append(uniq)
+            else:
+                f = as_factor(v, call)
+                codes.append(np.broadcast_to(f.codes, (n,)))
+                levels.append(f.levels)
+    stacked = np.stack(codes, axis=1)
+    missing = (stacked < 0).any(axis=1)
+    sizes = [max(len(lv), 1) for lv in levels]
+    if float(np.prod(sizes, dtype=float)) < 2.0**62:  # (one integer a combination: a sort of numbers, not of rows)
+        radix = np.cumprod([1] + sizes[:-1]).astype(np.int64)
+        combined, first = np.unique(stacked[~missing].astype(np.int64) @ radix, return_inverse=True)
+        unique = (combined[:, None] // radix) % np.asarray(sizes, dtype=np.int64)
+        inverse = first
+    else:
+        unique, inverse = np.unique(stacked[~missing], axis=0, return_inverse=True)
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns  # (the model keeps a summary and the texts of each group)
+    if len(unique) > bound:
+        raise call_error(call, f"it has {len(unique):,} groups, more than {bound:,} ({TEXTS_PER_COLUMN} times the "
+                         "limit max_columns), whose summaries the model would keep; raise max_columns")
+    group = np.full(n, -1, dtype=np.intp)
+    group[~missing] = inverse.reshape(-1)
+    keys = [tuple(label_text(_level(lv[c])) for lv, c in zip(levels, row)) for row in unique]
+    return group, keys
+
+
+def _level(value):
+    """A grouping level as a factor holds it (a number as a Python float)."""
+    return float(value) if isinstance(value, np.floating) else value
+
+
+def _part(x: np.ndarray, group: np.ndarray, keys: list[tuple]) -> dict:
+    """What these rows tell about each group: key -> (sum, count, min, max, whether a value is missing)."""
+    k = len(keys)
+    present = group >= 0
+    g, v = group[present], x[present]
+    nan = np.isnan(v)
+    total = np.bincount(g[~nan], weights=v[~nan], minlength=k)
+    count = np.bincount(g, minlength=k)
+    missing = np.bincount(g[nan], minlength=k) > 0
+    low = np.full(k, np.inf)
+    high = np.full(k, -np.inf)
+    np.minimum.at(low, g[~nan], v[~nan])
+    np.maximum.at(high, g[~nan], v[~nan])
+    return {key: (total[i], int(count[i]), low[i], high[i], bool(missing[i])) for i, key in enumerate(keys)}
+
+
+def _learn(fun: str):
+    def learn(parts: np.ndarray) -> dict:
+        merged: dict = {}
+        for part in parts:
+            for key, (s, c, lo, hi, miss) in part.items():
+                if key in merged:
+                    s0, c0, lo0, hi0, miss0 = merged[key]
+                    merged[key] = (s0 + s, c0 + c, min(lo0, lo), max(hi0, hi), miss0 or miss)
+                else:
+                    merged[key] = (s, c, lo, hi, miss)
+        out = {}
+        for key, (s, c, lo, hi, miss) in merged.items():
+            if fun == "length":
+                out[key] = float(c)
+            elif miss:
+                out[key] = np.nan
+            else:
+                out[key] = {"mean": s / c if c else np.nan, "sum": s, "min": lo, "max": hi}[fun]
+        return out
+    return learn
+
+
+def call_ave(ev: "Evaluator", call: Call) -> Value:
+    """R's ``ave(x, ..., FUN = mean)``: see the module docstring."""
+    named = dict(call.kwargs)
+    if set(named) - {"FUN"} or not call.args:
+        raise call_error(call, "takes x, the grouping variables and FUN = (mean, sum, min, max or length)")
+    if len(call.args) > 1 + MAX_ARGUMENTS:
+        raise call_error(call, f"takes at most {MAX_ARGUMENTS} grouping variables, got {len(call.args) - 1:,}")
+    fun = "mean"
+    if "FUN" in named:
+        node = named["FUN"]
+        if not (isinstance(node, Name) and node.id in _FUNS):
+            raise call_error(call, f"FUN must be one of {', '.join(_FUNS)} (a function's name)")
+        fun = node.id
+    ev.count_summary(call, MAX_SUMMARIES)  # (a pass over the rows, as any summary of columns)
+    x = np.broadcast_to(np.asarray(numeric(ev.eval(call.args[0]), call, "x"), dtype=float), (ev.n,))
+    group, keys = _groups(ev, call, call.args[1:])
+    table = ev.summary_state(call, _part(x, group, keys), _learn(fun))
+    if table is None:  # (collecting every chunk's parts first)
+        return NumVec(np.full(ev.n, np.nan))
+    values = np.array([table.get(key, np.nan) for key in keys] + [np.nan])
+    out = values[np.where(group >= 0, group, len(keys))]
+    return NumVec(np.where(group >= 0, out, x))
+
+
+#: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
+GROUP_FUNCTIONS = {"ave": call_ave}
