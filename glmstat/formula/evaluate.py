@@ -29,7 +29,7 @@ from .call_arguments import numeric
 from .date_functions import date_arith, date_operand, is_date
 from .deparse import deparse
 from .factor_functions import refuse_inexact
-from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, RESERVED_VALUES, unqualified
+from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, PASSES, RESERVED_VALUES, unqualified
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
@@ -37,7 +37,7 @@ from .validation import check_column_types
 from .values import (FactorVec, NumMat, NumVec, RDate, Value, align_by_label, column_value, label_text,
                      levels_with_texts, r_text)
 
-__all__ = ["Evaluator", "DataColumns", "HINT", "check_context", "gathered_bytes"]
+__all__ = ["Evaluator", "DataColumns", "HINT", "check_context", "evaluation_passes", "gathered_bytes"]
 
 HINT = ("formulas may use data columns, math functions (log, exp, sqrt, abs, np.<ufunc>, ...), factor()/C(), "
         "I(), offset(), cbind() and names passed with context= (e.g. context={'myfun': myfun})")
@@ -163,6 +163,50 @@ def _record_bytes(record: Any) -> int:
     return LEVEL_BYTES + (len(record) if isinstance(record, str) else 0)
 
 
+def _children(node: Node) -> tuple[Node, ...]:
+    """The operands or arguments of ``node``."""
+    if isinstance(node, Paren):
+        return (node.body,)
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, BinOp):
+        return node.left, node.right
+    if isinstance(node, Call):
+        return node.args + tuple(v for _, v in node.kwargs)
+    return ()
+
+
+def evaluation_passes(node: Node) -> int:
+    """The passes over the rows that evaluating ``node`` takes, read from its text before any is made: an operator
+    whose operands read the rows -- hold a name -- costs its :data:`~glmstat.formula.functions.PASSES` (one, unless
+    priced), a call that for each argument that reads them (``pmax()`` of 3,000 columns makes 3,000 passes), a
+    call of a ``context=`` function one at least; ``log(2)``, ``-1`` and ``c(0, 1)`` make none.  A name costs
+    nothing: a column is read once.  Two walks of the tree with a stack, one step a node each."""
+    order: list[Node] = []
+    stack = [node]
+    while stack:
+        nd = stack.pop()
+        order.append(nd)
+        stack += _children(nd)
+    reads: dict[int, bool] = {}
+    total = 0
+    for nd in reversed(order):  # (every node after its children)
+        children = _children(nd)
+        read = sum(reads[id(c)] for c in children)
+        if isinstance(nd, Name):
+            reads[id(nd)] = True
+        elif isinstance(nd, Call) and nd.func not in BUILTINS and nd.func.rpartition(":")[2] not in BUILTINS:
+            reads[id(nd)] = True  # (a context= function: its result may be one value a row whatever it is given)
+            total += max(read, 1)
+        else:
+            reads[id(nd)] = read > 0
+            if read and isinstance(nd, Call):
+                total += PASSES.get(nd.func.rpartition(":")[2], 1) * read
+            elif read and not isinstance(nd, Paren):
+                total += PASSES.get(nd.op, 1)
+    return total
+
+
 def _one_literal(v: Value) -> Value:
     """One literal number, c(2) or quantile(x, 0.5), as that number (R's vector of length one): it meets a column
     as a number does (x - quantile(x, 0.5), x > c(3))."""
@@ -278,6 +322,8 @@ class Evaluator:
         self.reserved = 0  # dense columns asked for so far (poly, bs), checked against the limits
         self.sequence_values = 0  # values of the sequences (1:5) evaluated so far, checked against max_length
         self.summaries = 0  # summaries of columns computed so far (each a pass over the rows; median() sorts them)
+        self.work = 0  # rows x passes over them asked for so far (evaluation_passes), bounded by max_eval_work
+        self._inside = False  # (evaluating a node below one whose work is counted)
         self.collected: dict[Call, list[np.ndarray]] = {}
         self.collected_bytes = 0  # (their memory, bounded by max_design_bytes)
         self.learners: dict[Call, Any] = {}
@@ -393,8 +439,29 @@ class Evaluator:
             raise refuse("max_design_bytes", f"{deparse(call)} needs more memory than allowed (bytes)", size,
                          self.limits)
 
+    def count_work(self, node: Node) -> None:
+        """Count the work of evaluating ``node`` (rows x :func:`evaluation_passes`) before any of it is done,
+        refusing the formula once its variables' work exceeds ``max_eval_work``."""
+        self.work += self.n * evaluation_passes(node)
+        if self.work > self.limits.max_eval_work:
+            raise refuse("max_eval_work", f"evaluating {shown(deparse(node))} on {self.n:,} rows, with the formula's "
+                         "other variables, needs more work than allowed (rows x passes over them)", self.work,
+                         self.limits)
+
     # -- evaluation -------------------------------------------------------------------------------------
     def eval(self, node: Node) -> Value:
+        """The value of ``node``; the work of one evaluated from outside (a variable, the response, a condition)
+        counted first (:meth:`count_work`), with every node below it."""
+        if self._inside:
+            return self._eval(node)
+        self.count_work(node)
+        self._inside = True
+        try:
+            return self._eval(node)
+        finally:
+            self._inside = False
+
+    def _eval(self, node: Node) -> Value:
         if isinstance(node, Name):
             return self.name(node)
         if isinstance(node, Num):

@@ -65,6 +65,16 @@ class FormulaLimits:
         Directory entries (files, directories and links alike) that a directory or a glob given as data may
         list, counted as they are listed: ``"/**/*.parquet"`` would walk every directory of the file system,
         and a directory given as data is looked through for Parquet files in its subdirectories.
+    max_eval_work : int
+        Work of evaluating the formula's variables (the response, ``weights=``, ``offset=`` and ``subset=`` among
+        them): rows x passes over them, counted from the formula's text before each variable is evaluated
+        (:func:`glmstat.formula.evaluate.evaluation_passes`: an operator or a call is a pass over the rows per
+        argument that is not a literal, a slow function several, as :data:`glmstat.formula.functions.PASSES`
+        prices them).  Each node's result is one column, but a formula of 20,000 characters holds thousands of
+        nodes: ``pmax()`` of 60 sums of 150 ``x`` (9,000 additions) on a million rows took 4 s, of 50
+        ``choose(x, 3)`` 24 s.
+        The default, 5e9, is some seconds on one core: a thousand nodes on 5 million rows.  For data read in
+        chunks, the rows of a chunk.
     """
 
     max_length: int = 20_000
@@ -75,6 +85,7 @@ class FormulaLimits:
     max_design_bytes: int = 4 * 2**30
     max_pass_work: int = 10**11
     max_listed: int = 100_000
+    max_eval_work: int = 5 * 10**9
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -278,14 +278,15 @@ def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, ev: Evaluator,
 
 
 def evaluate(ev: Evaluator, node: Node, what: str) -> Value:
-    """``node``'s value; a problem inside it is reported with the term it belongs to."""
+    """``node``'s value; a problem inside it is reported with the term it belongs to, cut to 60 characters (a term
+    of 18,000 was quoted whole, with the call inside it that the message names)."""
     try:
         return ev.eval(node)
     except FormulaError as e:
         label = deparse(node)
-        if str(e).startswith(label):
+        if str(e).startswith(label) or shown(label) in str(e):
             raise
-        raise FormulaError(f"in {what} {label!r}: {e}") from e.__cause__
+        raise FormulaError(f"in {what} {shown(label)}: {e}") from e.__cause__
 
 
 def missing_order(counts: Mapping[str, int], columns: Collection[str], specials: Sequence[str]) -> dict[str, int]:

@@ -148,7 +148,7 @@ def _condition(subset: Subset, ev: Evaluator, n: int) -> np.ndarray:
         with ev.whole_columns(), ev.missing_summaries_are_na():  # (R's NA: x > median(x) | g == "a" keeps rows)
             v = ev.eval(subset.node)
     except FormulaError as e:
-        raise FormulaError(f"in subset {subset.text!r}: {e}") from e.__cause__
+        raise FormulaError(f"in subset {shown(subset.text)}: {e}") from e.__cause__
     if isinstance(v, (bool, np.bool_)):  # (TRUE: every row, as R recycles it)
         return np.full(n, float(v))
     if isinstance(v, NumVec) and v.logical:

@@ -864,11 +864,26 @@ BOMBS = _cases("bomb", [
     ("ok-sum-16-arguments-1m", FIT, "y ~ I(x/sum(" + ", ".join(["x"] * 16) + "))", {"data": "distinct_1m"}),
     ("ok-median-sd-1m", FIT, "y ~ I(x - median(x)) + I(z/sd(z))", {"data": "distinct_1m"}),
     # a thousand medians of a million rows, each a sort, took 34 s (the formula's length allowed them): at most 64
+    # (the formula's work, 1,000 sorts of a million rows, is refused first, before any is evaluated)
     ("median-1000-summaries-1m", REFUSE, "y ~ I(x - pmax(" + ", ".join(f"median(z + {k})" for k in range(1000)) + "))",
-     {"data": "distinct_1m", "match": "more than 64 summaries of columns"}),
+     {"data": "distinct_1m", "match": "more than 64 summaries of columns|max_eval_work"}),
     # R's number functions are vectorized: a million distinct values cost no Python call each
     ("ok-choose-signif-1m", FIT, "y ~ lchoose(abs(x) * 100, 7) + signif(z, abs(x) * 30)", {"data": "distinct_1m"}),
     ("ok-choose-large-k-1m", FIT, "y ~ I(choose(abs(x) * 1000, 45) > 1)", {"data": "distinct_1m"}),
+    # the formula's work, rows x passes over them, is bounded (max_eval_work), counted before a variable is evaluated:
+    # each node's result is one column, but pmax() of 60 sums of 150 x (18,000 characters) took 4 s, 50 choose(x, 3)
+    # 24 s (612 characters), 20 digamma() terms 10 s, a subset= of 20 choose() as long
+    ("work-pmax-9000-additions-1m", REFUSE, "y ~ I(pmax(" + ", ".join(["+".join(["x"] * 150)] * 60) + "))",
+     {"data": "distinct_1m", "match": "needs more work than allowed.*max_eval_work"}),
+    ("work-choose-50-1m", REFUSE, "y ~ I(pmax(" + ", ".join(["choose(x, 3)"] * 50) + "))",
+     {"data": "distinct_1m", "match": "max_eval_work"}),
+    ("work-digamma-20-terms-1m", REFUSE, "y ~ " + " + ".join(f"digamma(x + {k})" for k in range(20)),
+     {"data": "distinct_1m", "match": "max_eval_work"}),
+    ("work-subset-choose-1m", REFUSE, "y ~ x",
+     {"data": "distinct_1m", "kwargs": {"subset": " | ".join(f"choose(z, {k}) > 0" for k in range(20))},
+      "match": "max_eval_work"}),
+    ("ok-work-usual-terms-1m", FIT, "y ~ log(abs(x) + 1) + sqrt(abs(z)) + I(x^2) + cut(x, 5) + I(z > median(z))",
+     {"data": "distinct_1m"}),
     # as.character() of a million distinct numbers: refused before it writes a text each (it took 5 s)
     ("paste-distinct-1m", REFUSE, "y ~ I(paste(x, z) == '1 2')", {"data": "distinct_1m",
                                                                    "match": "1,000,000 distinct values"}),
@@ -905,7 +920,7 @@ BOMBS = _cases("bomb", [
     ("pmax-900-arguments-100k", FIT, "y ~ I(pmax(" + ", ".join(f"y + {k}" for k in range(900)) + "))",
      {"data": "levels_100k"}),
     ("interaction-700-arguments-100k", REFUSE, "y ~ interaction(" + ",".join(["cut(y,c(-Inf,Inf))"] * 700) + ")",
-     {"data": "levels_100k", "match": "has a single level"}),
+     {"data": "levels_100k", "match": "has a single level|max_eval_work"}),
     # regular expressions: never a backtracking engine (Python's re takes exponential time on these), an automaton
     # that reads each of 100,000 texts once; what no automaton can do, or would take too many states, refused
     ("grepl-nested-quantifier-100k", FIT, "y ~ grepl('^(i|d|[0-9]+)+$', id) + grepl('(a+)+$', id)",
