@@ -33,6 +33,7 @@ from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, PASSES, RESERVED_VAL
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
+from .regex import RegexBudget
 from .validation import check_column_types
 from .values import (FactorVec, NumMat, NumVec, RDate, Value, align_by_label, column_value, label_text,
                      levels_with_texts, r_text)
@@ -324,6 +325,7 @@ class Evaluator:
         self.summaries = 0  # summaries of columns computed so far (each a pass over the rows; median() sorts them)
         self.work = 0  # rows x passes over them asked for so far (evaluation_passes), bounded by max_eval_work
         self._inside = False  # (evaluating a node below one whose work is counted)
+        self.regex_budget = RegexBudget()  # (the work of the formula's regular expressions, every call's together)
         self.collected: dict[Call, list[np.ndarray]] = {}
         self.collected_bytes = 0  # (their memory, bounded by max_design_bytes)
         self.learners: dict[Call, Any] = {}

@@ -31,23 +31,63 @@ digits); with ``perl = TRUE`` they, ``\\w`` and the word edges are ASCII, as PCR
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from .._arguments import shown
 from ..errors import FormulaError
 from .regex_groups import GroupBudget, group_spans
 from .regex_syntax import ascii_word_character, parse_regex, reversed_tree, word_character
 
-__all__ = ["Regex", "compile_regex", "MAX_STATES", "MAX_CACHED", "MAX_SCANNED", "MAX_WORK"]
+__all__ = ["Regex", "RegexBudget", "compile_regex", "MAX_STATES", "MAX_CACHED", "MAX_SCANNED", "MAX_WORK",
+           "MAX_SEARCHED", "MAX_WRITTEN"]
 
 #: Most automaton states a pattern may compile to (``a{255}`` is 256; a pattern beyond is refused)
 MAX_STATES = 5_000
 #: Most automaton states held in the cache's keys at once, summed over its transitions (some tens of MB; the
 #: cache is emptied when full)
 MAX_CACHED = 2_000_000
-#: Most characters the anchored runs of one sub()/gsub() may read, over all its texts (each match's longest
-#: extent is read from its start: a pattern whose matches reach to the end of a long text reads it again for each)
+#: Most characters the anchored runs of one formula's sub() and gsub() may read, over all their texts (each match's
+#: longest extent is read from its start: a pattern whose matches reach to the end of a long text reads it again
+#: for each)
 MAX_SCANNED = 5_000_000
-#: Most automaton states one pattern may visit outside the cache, over all the texts it reads (a few seconds):
-#: a pattern whose state sets never repeat (thousands of states alive at every character) is refused midway
+#: Most automaton states one formula's patterns may visit outside their caches, over all the texts they read (a
+#: few seconds): a pattern whose state sets never repeat (thousands of states alive at every character) is refused
+#: midway
 MAX_WORK = 5_000_000
+#: Most characters of distinct texts one formula's grepl(), sub() and gsub() may search together (300 ns a
+#: character, 600 on a busy machine: a second or two), counted before each call searches any (each call had 10
+#: million, some seconds, and not the formula: five grepl() of 10 million characters took 31 s, and a formula has
+#: room for a thousand)
+MAX_SEARCHED = 4_000_000
+#: Most characters one formula's sub() and gsub() may write together, counted as each match is replaced: a
+#: replacement of 10,000 characters for each of a million matches is 10 GB (a MemoryError after 6 s)
+MAX_WRITTEN = 20_000_000
+
+
+@dataclass
+class RegexBudget:
+    """What the regular expressions of one formula have done so far, every call's together (an evaluator holds
+    one): automaton states visited outside the caches (:data:`MAX_WORK`), characters read by the anchored runs
+    (:data:`MAX_SCANNED`), characters of texts searched (:data:`MAX_SEARCHED`) and written (:data:`MAX_WRITTEN`)."""
+
+    work: int = 0
+    scanned: int = 0
+    searched: int = 0
+    written: int = 0
+
+    def search(self, what: str, chars: int) -> None:
+        """Count ``chars`` characters about to be searched by ``what`` (a call), refusing past the bound."""
+        self.searched += chars
+        if self.searched > MAX_SEARCHED:
+            raise FormulaError(f"{what}: its distinct texts, with those the formula's other grepl(), sub() and gsub() "
+                               f"calls search, hold more than {MAX_SEARCHED:,} characters to search")
+
+    def write(self, pattern: str, chars: int) -> None:
+        """Count ``chars`` characters about to be written for the matches of ``pattern``, refusing past the bound."""
+        self.written += chars
+        if self.written > MAX_WRITTEN:
+            raise FormulaError(f"the replacements of the pattern {shown(pattern)}, with the formula's other sub() and "
+                               f"gsub() calls, would write more than {MAX_WRITTEN:,} characters")
 
 _CHAR, _SPLIT, _EMPTY, _ASSERT, _MATCH = range(5)
 
@@ -65,7 +105,7 @@ class _Builder:
 
     def state(self, kind: int, arg=None, out1: int = -1, out2: int = -1) -> int:
         if len(self.kind) >= MAX_STATES:
-            raise FormulaError(f"the pattern {self.pattern!r} compiles to more than {MAX_STATES:,} automaton "
+            raise FormulaError(f"the pattern {shown(self.pattern)} compiles to more than {MAX_STATES:,} automaton "
                                "states (its repetitions multiply); write a shorter pattern")
         self.kind.append(kind)
         self.arg.append(arg)
@@ -108,16 +148,17 @@ class Regex:
     """A compiled pattern: :meth:`search` says whether it matches somewhere in a text, :meth:`replace` replaces
     its leftmost-longest matches (R's ``sub`` and ``gsub``)."""
 
-    def __init__(self, pattern: str, perl: bool = False, ignore_case: bool = False) -> None:
+    def __init__(self, pattern: str, perl: bool = False, ignore_case: bool = False,
+                 budget: RegexBudget | None = None) -> None:
         tree, lazy, groups, repeated = parse_regex(pattern, perl, ignore_case)
-        self._build(pattern, tree, perl)
+        self._build(pattern, tree, perl, RegexBudget() if budget is None else budget)
         self.lazy = lazy
         #: the number of capturing groups, which a replacement's ``\\1`` to ``\\9`` name
         self.groups = groups
         #: the groups inside a repetition (``(ab)*``, ``(a|b)+``, ``(x)?``, ``(ab){2}``)
         self.repeated_groups = repeated
 
-    def _build(self, pattern: str, tree, perl: bool) -> None:
+    def _build(self, pattern: str, tree, perl: bool, budget: RegexBudget) -> None:
         b = _Builder(pattern)
         match = b.state(_MATCH)
         self.tree, self.pattern, self.perl = tree, pattern, perl
@@ -127,8 +168,7 @@ class Regex:
         self.kind, self.arg, self.out1, self.out2 = b.kind, b.arg, b.out1, b.out2
         self._cache: dict = {}
         self._cached = 0  # states held in the cache's keys
-        self._work = 0
-        self._scanned = 0  # characters read by the anchored runs of replace()
+        self.budget = budget  # (the work of every pattern of the formula)
         self._backward: Regex | None = None
 
     def _holds(self, name: str, prev: str | None, nxt: str | None, final_newline: bool, notbol: bool) -> bool:
@@ -152,10 +192,12 @@ class Regex:
         among them (found, the rest is not looked for unless ``whole``)."""
         kind, out1, out2, arg = self.kind, self.out1, self.out2, self.arg
         stack, seen, reading = list(states), set(), []
-        self._work += len(stack)
-        if self._work > MAX_WORK:
-            raise FormulaError(f"the pattern {self.pattern!r} keeps too many automaton states alive at once to read "
-                               f"these texts in bounded time ({MAX_WORK:,} state visits); simplify it")
+        budget = self.budget
+        budget.work += len(stack)
+        if budget.work > MAX_WORK:
+            raise FormulaError(f"the pattern {shown(self.pattern)} keeps too many automaton states alive at once to "
+                               f"read these texts, with the formula's other patterns, in bounded time ({MAX_WORK:,} "
+                               "state visits); simplify it")
         matched = False
         while stack:
             s = stack.pop()
@@ -187,7 +229,7 @@ class Regex:
             return states, True
         arg, out1 = self.arg, self.out1
         nxt = {out1[s] for s in reading if arg[s].has(c)}
-        self._work += len(reading)
+        self.budget.work += len(reading)
         if not anchored:
             nxt.add(self.start)  # (a match may start at the next character: search, not match)
         return frozenset(nxt), matched
@@ -235,7 +277,7 @@ class Regex:
         read over the reversed text."""
         if self._backward is None:
             self._backward = Regex.__new__(Regex)
-            self._backward._build(self.pattern, reversed_tree(self.tree), self.perl)
+            self._backward._build(self.pattern, reversed_tree(self.tree), self.perl, self.budget)
             self._backward.lazy, self._backward.groups, self._backward.repeated_groups = (
                 self.lazy, self.groups, self.repeated_groups)
         return self._backward._ends(text[::-1], every=True)[::-1]
@@ -245,11 +287,13 @@ class Regex:
         where ``^`` fails, as R's gsub reads the text after a match (TRE's REG_NOTBOL)."""
         n = len(text)
         states, last = frozenset((self.start,)), None
+        budget = self.budget
         for j in range(s, n + 1):
-            self._scanned += 1
-            if self._scanned > MAX_SCANNED:
-                raise FormulaError(f"the pattern {self.pattern!r} would read more than {MAX_SCANNED:,} characters "
-                                   "to find the longest matches in these texts; simplify it")
+            budget.scanned += 1
+            if budget.scanned > MAX_SCANNED:
+                raise FormulaError(f"the pattern {shown(self.pattern)}, with the formula's other patterns, would read "
+                                   f"more than {MAX_SCANNED:,} characters to find the longest matches in these texts; "
+                                   "simplify it")
             first = restart and j == s
             prev = None if first else (text[j - 1] if j > 0 else None)
             if j == n:
@@ -291,9 +335,11 @@ class Regex:
                 out.append(text[s])
                 pos, after_nonempty = s + 1, False
                 continue
+            filled = replacement if isinstance(replacement, str) else self._filled(
+                replacement, text, s, end, notbol_at, budget or GroupBudget(self.pattern))
+            self.budget.write(self.pattern, s - pos + len(filled))
             out.append(text[pos:s])
-            out.append(replacement if isinstance(replacement, str) else
-                       self._filled(replacement, text, s, end, notbol_at, budget or GroupBudget(self.pattern)))
+            out.append(filled)
             if not every:
                 pos = end
                 break
@@ -333,6 +379,8 @@ class Regex:
                        for part in template)
 
 
-def compile_regex(pattern: str, perl: bool = False, ignore_case: bool = False) -> Regex:
-    """``pattern`` compiled (see the module docstring); a FormulaError naming what it cannot take."""
-    return Regex(pattern, perl, ignore_case)
+def compile_regex(pattern: str, perl: bool = False, ignore_case: bool = False,
+                  budget: RegexBudget | None = None) -> Regex:
+    """``pattern`` compiled (see the module docstring); a FormulaError naming what it cannot take.  ``budget``: the
+    work of the formula's patterns so far, which this one's adds to (a new one, alone)."""
+    return Regex(pattern, perl, ignore_case, budget)

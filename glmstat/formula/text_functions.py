@@ -228,10 +228,6 @@ def _nchar(ev: "Evaluator", call: Call) -> Value:
     return NumVec(lengths[codes])
 
 
-#: the characters grepl() reads, summed over the distinct texts (a second or two of the automaton's lookups)
-MAX_PATTERN_TEXT = 10_000_000
-
-
 def _flag(ev: "Evaluator", call: Call, args: dict, name: str) -> bool:
     if name not in args:
         return False
@@ -276,19 +272,18 @@ def _pattern(ev: "Evaluator", call: Call, args: dict) -> tuple[str, bool, bool, 
     return pattern, ignore_case, perl, fixed
 
 
-def _compiled(call: Call, pattern: str, perl: bool, ignore_case: bool) -> Regex:
+def _compiled(ev: "Evaluator", call: Call, pattern: str, perl: bool, ignore_case: bool) -> Regex:
     try:
-        return compile_regex(pattern, perl, ignore_case)
+        return compile_regex(pattern, perl, ignore_case, ev.regex_budget)
     except FormulaError as e:
         raise call_error(call, str(e)) from None
 
 
 def _searched_texts(ev: "Evaluator", call: Call, node) -> tuple[np.ndarray | None, list[str]]:
-    """The distinct texts of an argument (:func:`_texts`), their characters bounded before any is searched (the
-    argument evaluated once)."""
+    """The distinct texts of an argument (:func:`_texts`), their characters counted before any is searched, with
+    those of the formula's other calls (:data:`~glmstat.formula.regex.MAX_SEARCHED`; the argument evaluated once)."""
     codes, texts = _texts(ev.eval(node), call, TEXTS_PER_COLUMN * ev.limits.max_columns)
-    if sum(map(len, texts)) > MAX_PATTERN_TEXT:
-        raise call_error(call, f"its distinct texts hold more than {MAX_PATTERN_TEXT:,} characters to search")
+    ev.regex_budget.search(shown(deparse(call)), sum(map(len, texts)))
     return codes, texts
 
 
@@ -298,7 +293,7 @@ def _grepl(ev: "Evaluator", call: Call) -> Value:
     the text; or, ``fixed``, the text itself), FALSE where x is missing, as R's."""
     args = bind(call, ("pattern", "x", "ignore.case", "perl", "fixed", "useBytes"), required=2)
     pattern, ignore_case, perl, fixed = _pattern(ev, call, args)
-    match = (lambda t: pattern in t) if fixed else _compiled(call, pattern, perl, ignore_case).search
+    match = (lambda t: pattern in t) if fixed else _compiled(ev, call, pattern, perl, ignore_case).search
     return _logical_of_texts(_searched_texts(ev, call, args["x"]), match, 0.0)
 
 
@@ -346,12 +341,16 @@ def _sub(every: bool) -> Builtin:
                              "results without)")
         if fixed:
             count = -1 if every else 1
-            edit = lambda t: t.replace(pattern, replacement, count)  # noqa: E731
+
+            def edit(t: str) -> str:
+                found = t.count(pattern) if every else int(pattern in t)
+                ev.regex_budget.write(pattern, found * len(replacement))
+                return t.replace(pattern, replacement, count)
         else:
             if perl:
                 raise call_error(call, "perl = TRUE is not supported here: PCRE replaces the leftmost-first match, "
                                  "R's default (used here) the leftmost-longest")
-            rx = _compiled(call, pattern, False, ignore_case)
+            rx = _compiled(ev, call, pattern, False, ignore_case)
             if rx.lazy:
                 raise call_error(call, "a lazy quantifier (*?, +?, ??) is not supported here: it changes which "
                                  "characters a match replaces")

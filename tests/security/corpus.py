@@ -261,9 +261,15 @@ def _categorical(values: list) -> Callable[[Tokens], pd.DataFrame]:
     return lambda t: base(t).assign(obj=pd.Categorical(_objects(values)))
 
 
+def long_texts(t: Tokens) -> pd.DataFrame:
+    """Ten rows; ``g`` ten distinct texts of 150,000 characters ("ab" repeated after a number: 1.5 million)."""
+    return pd.DataFrame({"y": np.arange(10, dtype=float), "x": np.arange(10) % 3 * 1.0,
+                         "g": [f"{i:06d}" + "ab" * 74_997 for i in range(10)]})
+
+
 DATA: dict[str, Callable[[Tokens], Any]] = {
     "base": base, "small": small, "many": many, "levels_10k": levels_10k, "levels_100k": levels_100k,
-    "wide": wide, "ticks": ticks, "xz_100": xz_100, "distinct_1m": distinct_1m,
+    "wide": wide, "ticks": ticks, "xz_100": xz_100, "distinct_1m": distinct_1m, "long_texts": long_texts,
     "unused_categories": unused_categories, "unused_integer_categories": unused_integer_categories,
 }
 
@@ -941,6 +947,16 @@ BOMBS = _cases("bomb", [
     ("sub-groups-100k", REFUSE, "y ~ nchar(sub('^id(.*)(.)$', '\\\\2\\\\1', id))",
      {"data": "levels_100k", "match": "steps to find the groups"}),
     ("gsub-10k", FIT, "y ~ nchar(gsub('i.*x|[0-9]', '-', substr(id, 1, 6)))", {"data": "levels_100k"}),
+    # the characters the formula's calls search and write are bounded together, not each call's alone: ten grepl()
+    # of 1.5 million characters each took 5 s (a thousand fit in the formula), and a replacement of 10,000
+    # characters for each of 750,000 matches ended in a MemoryError after 4 GB
+    ("ok-grepl-long-texts", FIT, "y ~ x + grepl('c', g)", {"data": "long_texts"}),
+    ("grepl-10-calls-long-texts", REFUSE, "y ~ x + I(" + " + ".join(f"grepl('c{k}', g)" for k in range(10)) + ")",
+     {"data": "long_texts", "match": "with those the formula's other grepl.*more than 4,000,000 characters"}),
+    ("gsub-long-replacement", REFUSE, "y ~ x + nchar(gsub('a', '" + "b" * 10_000 + "', g))",
+     {"data": "long_texts", "match": "would write more than 20,000,000 characters"}),
+    ("gsub-fixed-long-replacement", REFUSE, "y ~ x + nchar(gsub('a', '" + "b" * 10_000 + "', g, fixed = TRUE))",
+     {"data": "long_texts", "match": "would write more than 20,000,000 characters"}),
     ("as-character-distinct-1m", REFUSE, "y ~ I(as.character(x) == '1')", {"data": "distinct_1m",
                                                                           "match": "texts of 1,000,000 distinct"}),
     ("sum-of-long-sequence", REFUSE, "y ~ I(x/sum(1:1e12))", {"match": "max_length"}),
