@@ -14,12 +14,18 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
+from .._arguments import shown
 from ..errors import FormulaError
 
-__all__ = ["parse_regex", "reversed_tree", "group_numbers", "word_character", "ascii_word_character", "MAX_REPEAT"]
+__all__ = ["parse_regex", "reversed_tree", "group_numbers", "word_character", "ascii_word_character", "MAX_REPEAT",
+           "MAX_GROUPS"]
 
 #: POSIX's RE_DUP_MAX: the largest count of a bounded repetition (TRE refuses a{256})
 MAX_REPEAT = 255
+#: The deepest nesting of groups: the parser, the automaton's construction and the reversed tree recurse once a
+#: group, on top of the formula's own walk (a pattern of 5,000 nested groups, 10,000 characters of a formula's
+#: string, raised Python's RecursionError, reported as the formula nesting too deeply)
+MAX_GROUPS = 32
 
 #: the escapes of control characters a pattern may write (``\\n``: a newline)
 _CONTROLS = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
@@ -88,12 +94,13 @@ class _Parser:
 
     def __init__(self, pattern: str, perl: bool, fold: bool) -> None:
         self.p, self.i, self.perl, self.fold = pattern, 0, perl, fold
+        self.depth = 0  # groups open
         self.lazy = False  # a lazy quantifier seen (whether a text matches is the greedy one's; extents are not)
         self.groups = 0  # the capturing groups opened so far (numbered from 1 as their '(' come)
         self.repeated: set[int] = set()  # the groups inside a repetition
 
     def error(self, what: str) -> FormulaError:
-        return FormulaError(f"the pattern {self.p!r} {what}")
+        return FormulaError(f"the pattern {shown(self.p)} {what}")
 
     def peek(self) -> str | None:
         return self.p[self.i] if self.i < len(self.p) else None
@@ -167,6 +174,9 @@ class _Parser:
         self.i += 1
         if c == "(":
             number = None
+            self.depth += 1
+            if self.depth > MAX_GROUPS:
+                raise self.error(f"nests groups more than {MAX_GROUPS} deep at position {self.i}")
             if self.peek() == "?":
                 if not (self.perl and self.p.startswith("?:", self.i)):
                     raise self.error("uses a (? group: look-around and options are not supported (perl = TRUE "
@@ -179,6 +189,7 @@ class _Parser:
             if self.peek() != ")":
                 raise self.error("has a '(' without its ')'")
             self.i += 1
+            self.depth -= 1
             return node if number is None else ("group", number, node)
         if c == "[":
             return ("set", self.bracket())

@@ -17,6 +17,7 @@ import pytest
 import glmstat as gs
 from glmstat.formula import regex
 from glmstat.formula.regex import RegexBudget, compile_regex
+from glmstat.formula.regex_syntax import MAX_GROUPS
 
 
 def _texts(n: int, length: int) -> pd.DataFrame:
@@ -86,3 +87,26 @@ def test_a_long_pattern_is_quoted_cut():
     with pytest.raises(gs.FormulaError) as e:
         compile_regex(pattern)
     assert "compiles to more than" in str(e.value) and len(str(e.value)) < 300
+
+
+@pytest.mark.parametrize("depth", [MAX_GROUPS + 1, 5_000])
+def test_groups_nested_too_deep_are_refused_by_name(depth):
+    # 5,000 nested groups, 10,000 characters of a formula's string, raised Python's RecursionError (reported as the
+    # formula nesting more deeply than Python's recursion allows, which it did not)
+    pattern = "(" * depth + "a" + ")" * depth
+    d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "g": ["a", "b", "a", "c"]})
+    for term in (f'grepl("{pattern}", g)', f'nchar(gsub("{pattern}", "b", g))'):
+        with pytest.raises(gs.FormulaError, match=f"nests groups more than {MAX_GROUPS} deep at position "
+                                                  f"{MAX_GROUPS + 1}"):
+            gs.glm(f"y ~ {term}", d)
+    with pytest.raises(gs.FormulaError, match="nests groups"):
+        gs.glm("y ~ 1", d, subset=f'grepl("{pattern}", g)')
+
+
+def test_groups_as_deep_as_allowed_in_a_formula_as_deep_as_allowed():
+    pattern = "(" * MAX_GROUPS + "a" + ")" * MAX_GROUPS
+    d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "g": ["a", "b", "a", "c"]})
+    depth = gs.FormulaLimits().max_depth - 4
+    for term in (f'grepl("{pattern}", g)', f'nchar(gsub("{pattern}", "b", g))'):
+        fit = gs.glm("y ~ I(" + "abs(" * depth + term + ")" * depth + ")", d)
+        assert fit.coef.size == 2

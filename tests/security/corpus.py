@@ -935,6 +935,12 @@ BOMBS = _cases("bomb", [
     ("grepl-backreference", REFUSE, "y ~ grepl('(a)\\\\1', g)", {"match": "back-reference"}),
     ("grepl-state-bomb", REFUSE, "y ~ grepl('((a{255}){255}){255}', g)", {"match": "automaton states"}),
     ("grepl-lookaround", REFUSE, "y ~ grepl('(?=a)', g, perl = TRUE)", {"match": "look-around"}),
+    # 5,000 nested groups in a string of the formula: Python's RecursionError, reported as the formula nesting too
+    # deeply (it nests two deep); at most 32
+    ("grepl-nested-groups", REFUSE, "y ~ grepl('" + "(" * 5000 + "a" + ")" * 5000 + "', g)",
+     {"match": "nests groups more than 32 deep"}),
+    ("subset-grepl-nested-groups", REFUSE, "y ~ x", {"kwargs": {"subset": "grepl('" + "(" * 5000 + "a" + ")" * 5000
+                                                                + "', g)"}, "match": "nests groups more than 32"}),
     ("gsub-backreference", REFUSE, "y ~ gsub('(a)\\\\1', '-', g)", {"match": "back-reference"}),
     ("gsub-groups-repeated", REFUSE, "y ~ gsub('(a)+', '\\\\1', g)", {"match": "repeats its group"}),
     ("date-100k-texts", REFUSE, "y ~ as.Date(id)", {"data": "levels_100k", "match": "standard unambiguous"}),
