@@ -45,6 +45,8 @@ __all__ = ["simulate", "draw", "simulation_scale", "MAX_NSIM"]
 
 #: Most simulations in one call (the memory bound on rows x simulations applies as well)
 MAX_NSIM = 1_000_000
+#: Draws of one call of a family's generator: simulations are drawn in blocks of about as many
+_BLOCK_DRAWS = 1 << 16
 
 
 def simulation_scale(fit: "GLMResults") -> float:
@@ -113,6 +115,12 @@ def simulate(fit: "GLMResults", nsim: int = 1, seed: Any = None) -> pd.DataFrame
     m = mu.to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
     sims = np.empty((m.size, nsim))
-    for k in range(nsim):  # (simulation after simulation, as R's column-major fill)
-        sims[:, k] = draw(family, m, weights, scale, rng)
+    # simulation after simulation, as R's column-major fill, a block of them a call: numpy's generators draw an
+    # array's elements in order, so a block's draws are its simulations' one by one (a million simulations of ten
+    # rows, drawn one a call, took 30 s)
+    block = max(1, _BLOCK_DRAWS // max(m.size, 1))
+    for k in range(0, nsim, block):
+        j = min(nsim, k + block)
+        drawn = draw(family, np.tile(m, j - k), np.tile(weights, j - k), scale, rng)
+        sims[:, k:j] = drawn.reshape(j - k, m.size).T
     return pd.DataFrame(sims, index=mu.index, columns=[f"sim_{k + 1}" for k in range(nsim)])
