@@ -200,13 +200,13 @@ def confidence_level(level: Any, what: str = "level") -> float:
 
 def random_seed(seed: Any, what: str = "seed") -> Any:
     """A seed numpy's ``default_rng`` takes: None, a non-negative whole number (a Python or numpy int, or a
-    float that is one) or a list of them, a ``numpy.random.Generator``, ``SeedSequence`` or ``BitGenerator``
-    (returned as they are)."""
+    float that is one; not a subclass's) or a list or tuple of them, a ``numpy.random.Generator``, ``SeedSequence``
+    or ``BitGenerator`` (returned as they are)."""
     if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
         return seed
 
     def whole(v: Any) -> int | None:
-        if isinstance(v, (bool, np.bool_)):
+        if isinstance(v, (bool, np.bool_)) or not own_scalar(v):  # (an int subclass's >= is its own code)
             return None
         if isinstance(v, (int, np.integer)):
             return int(v) if v >= 0 else None
@@ -217,7 +217,7 @@ def random_seed(seed: Any, what: str = "seed") -> Any:
     one = whole(seed)
     if one is not None:
         return one
-    if isinstance(seed, (list, tuple)) and seed:
+    if type(seed) in (list, tuple) and seed:  # (not a subclass: its len and iteration are its own code)
         many = [whole(v) for v in seed]
         if all(v is not None for v in many):
             return many

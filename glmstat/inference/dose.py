@@ -35,9 +35,12 @@ __all__ = ["dose_p"]
 
 def _probabilities(p) -> np.ndarray:
     """``p`` as an array of finite numbers (one, or a list of up to 10,000)."""
-    if isinstance(p, np.ndarray) and p.ndim == 0:
+    if type(p) is np.ndarray and p.ndim == 0:
         p = p.item()
-    vals = p if isinstance(p, (list, tuple, np.ndarray, pd.Series, pd.Index)) else [p]
+    # (a list's, an array's or a Series' own type, not a subclass: its len and iteration would be its own code)
+    many = type(p) in (list, tuple, np.ndarray) or (isinstance(p, (pd.Series, pd.Index))
+                                                    and type(p).__module__.startswith("pandas."))
+    vals = p if many else [p]
     if (isinstance(vals, np.ndarray) and vals.ndim != 1) or not 1 <= len(vals) <= 10_000:
         raise GLMStatError(f"p must be a probability or a list of 1 to 10,000 of them, got {shown(p)}")
     return np.array([real_number(v, "p", must="a probability (a finite number)") for v in vals])
@@ -50,8 +53,8 @@ def _coefficients(fit: "GLMResults", cf: Sequence[str] | None) -> list[str]:
         if len(names) < 2:
             raise GLMStatError("the dose needs an intercept and a slope: this fit has fewer than two coefficients")
         return names[:2]
-    if isinstance(cf, str) or not isinstance(cf, Sequence) or len(cf) != 2 or not all(isinstance(c, str)
-                                                                                     for c in cf):
+    if type(cf) not in (list, tuple) or len(cf) != 2 or not all(type(c) in (str, np.str_) for c in cf):
+        # (Python's own list and strings: a subclass's len, iteration, hash and == are its own code)
         raise GLMStatError(f"cf must name two coefficients, the intercept's and the dose's slope, got {shown(cf)}")
     spellings = column_spellings(names)
     for c in cf:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._arguments import random_seed, shown
+from .._arguments import own_scalar, random_seed, shown
 from ..errors import DataWarning, GLMStatError
 from ..families import Family
 from ..formula.limits import refuse_dense
@@ -84,7 +84,8 @@ def _one_trial(fit: "GLMResults") -> bool:
 
 
 def _nsim(nsim: Any) -> int:
-    if isinstance(nsim, (bool, np.bool_)) or not isinstance(nsim, (int, np.integer)) or not 1 <= nsim <= MAX_NSIM:
+    if (isinstance(nsim, (bool, np.bool_)) or not isinstance(nsim, (int, np.integer)) or not own_scalar(nsim)
+            or not 1 <= nsim <= MAX_NSIM):  # (an int subclass's comparisons are its own code)
         raise GLMStatError(f"nsim must be a whole number from 1 to {MAX_NSIM:,}, got {shown(nsim)}")
     return int(nsim)
 

@@ -322,3 +322,68 @@ def test_a_float_subclass_as_a_family_parameter_runs_none_of_its_methods(make):
     with pytest.raises(gs.FamilyError, match="must be a .*number, got a _Number"):
         make()
     assert _Ran.ran == []
+
+
+class _Int(int):
+    """An int whose comparisons, conversions and hash are someone else's code (they record that they ran)."""
+
+    ran: list[str] = []
+
+    def _ran(self, name):
+        _Int.ran.append(name)
+        return True
+
+    __ge__ = __le__ = __gt__ = __lt__ = __eq__ = lambda self, other: self._ran("compare")  # noqa: E731
+    __index__ = __int__ = lambda self: self._ran("convert") and 3  # noqa: E731
+    __hash__ = lambda self: self._ran("hash") and 3  # noqa: E731
+
+
+class _List(list):
+    """A list whose length and iteration are someone else's code."""
+
+    ran: list[str] = []
+
+    def __len__(self):
+        _List.ran.append("len")
+        return 2
+
+    def __iter__(self):
+        _List.ran.append("iter")
+        return iter(["(Intercept)", "x"])
+
+
+class _Str(str):
+    ran: list[str] = []
+
+    def __hash__(self):
+        _Str.ran.append("hash")
+        return 0
+
+    def __eq__(self, other):
+        _Str.ran.append("eq")
+        return True
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda f: f.simulate(_Int(3)), "^nsim must be a whole number"),
+    (lambda f: f.simulate(2, seed=_Int(3)), "^seed must be None"),
+    (lambda f: f.simulate(2, seed=_List([1, 2])), "^seed must be None"),
+    (lambda f: f.residuals("quantile", seed=[_Int(1)]), "^seed must be None"),
+    (lambda f: f.dose_p(_List([0.5, 0.9])), "^p must be a probability"),
+    (lambda f: f.dose_p(0.5, cf=_List(["(Intercept)", "x"])), "^cf must name two coefficients"),
+    (lambda f: f.dose_p(0.5, cf=[_Str("(Intercept)"), "x"]), "^cf must name two coefficients"),
+], ids=["nsim-int", "seed-int", "seed-list", "seed-list-of-int", "dose-p-list", "dose-cf-list", "dose-cf-str"])
+def test_subclasses_of_int_list_and_str_run_none_of_their_methods(call, match):
+    # an int subclass as nsim or seed had its >= run, a list subclass as dose_p's p or cf its len, a str subclass
+    # in cf its hash: code that came with the value
+    bfit = gs.glm("cnt / 5 ~ x", D, family=gs.Binomial(), weights=[5.0] * len(D))
+    _Int.ran, _List.ran, _Str.ran = [], [], []
+    refused(lambda: call(bfit), match)
+    assert _Int.ran == _List.ran == _Str.ran == []
+
+
+def test_halfnormal_nsim_of_an_int_subclass(pfit):
+    pytest.importorskip("matplotlib")
+    _Int.ran = []
+    refused(lambda: pfit.plot("halfnormal", nsim=_Int(3)), "^nsim must be a whole number")
+    assert _Int.ran == []
