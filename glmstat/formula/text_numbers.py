@@ -49,18 +49,50 @@ def r_text_number(text: str) -> float | None:
     return None
 
 
+def _long_double_rounds_up(m: int) -> bool:
+    """Whether ``m``, of 16,384 bits, rounds to 2^16384 with a long double's 64 bits (to nearest, ties to even)."""
+    drop = m.bit_length() - 64
+    top, rest = m >> drop, m & ((1 << drop) - 1)
+    half = 1 << (drop - 1)
+    return top == (1 << 64) - 1 and (rest > half or (rest == half and top & 1 == 1))
+
+
 def _hex_number(negative: bool, digits: str, exponent: str) -> float:
-    """``0x<digits>p<exponent>``, beyond the doubles +-Inf or 0 as R gives them: a text of a thousand digits (or a
-    binary exponent of five thousand, which Python's int() refuses to read) is a number all the same."""
+    """``0x<digits>p<exponent>`` as R_strtod computes it: the digits in a long double (x87's, Inf from 2^16384), the
+    binary exponent's digits read while it is below 9999 (its leading zeros count for nothing), 2^exponent
+    computed as a double (Inf from 2^1024), and the one divided or multiplied by the other.  So beyond the doubles
+    it is Inf, or 0 (``0x1p-1074`` is 0 in R, not the smallest subnormal), or NaN (Inf / Inf: a million digits and
+    the exponent -1000000); a text of a thousand digits (or an exponent of five thousand, which Python's int()
+    refuses to read) is a number all the same."""
     digits = digits.lstrip("0") or "0"
-    e = int(exponent) if len(exponent.lstrip("+-")) <= 6 else (-10**7 if exponent.startswith("-") else 10**7)
+    sign = -1.0 if negative else 1.0
+    if digits == "0":  # (R: "allow big exponents on 0")
+        return sign * 0.0
+    n = 0
+    for d in exponent.lstrip("+-").lstrip("0")[:6]:  # (R's MAX_EXPONENT_PREFIX: digits are read while n < 9999)
+        if n >= 9999:
+            break
+        n = n * 10 + int(d)
+    bits = 4 * len(digits) - 4 + int(digits[0], 16).bit_length()  # (the mantissa is below 2^bits)
+    mantissa_inf = bits > 16384 or (bits == 16384 and _long_double_rounds_up(int(digits, 16)))
+    factor_inf = n >= 1024
+    if exponent.startswith("-"):
+        if factor_inf:
+            return math.nan if mantissa_inf else sign * 0.0
+        if mantissa_inf:
+            return sign * math.inf
+        e = -n
+    else:
+        if mantissa_inf or factor_inf:
+            return sign * math.inf
+        e = n
     if len(digits) > _HEX_DIGITS:  # (the leading digits carry every bit a double keeps)
         e, digits = e + 4 * (len(digits) - _HEX_DIGITS), digits[:_HEX_DIGITS]
     try:
         value = math.ldexp(float(int(digits, 16)), e)
     except OverflowError:
         value = math.inf
-    return -value if negative else value
+    return sign * value
 
 
 def text_as_numbers(f: FactorVec, what: str) -> NumVec:
