@@ -6,6 +6,10 @@ as in R); hexadecimal ``0x1A`` with an optional binary exponent ``p3``; ``Inf``,
 case.  ``"NA"`` is missing.  Anything else -- ``"1,5"``, ``"TRUE"``, ``""``, ``"1_000"``, digits of other scripts
 (which Python's ``float`` reads, R does not) -- is missing too, and counted in a warning, as R's "NAs introduced
 by coercion".  A hexadecimal number with a fraction (``0x.8``, which R 4.2 reads as 8) is taken as missing.
+A hexadecimal number beyond the doubles is R's (:func:`_hex_number`).  A decimal one is the double nearest it,
+where R's sums its digits in a long double: of 3,000 random texts, two of 17 to 25 digits differ from R's by an
+ulp, and a mantissa of more than 4,932 digits is Inf in R (with an exponent bringing it back, NaN or Inf where
+the number is an ordinary one, ``4.5e193`` written with 5,000 digits) -- not copied.
 """
 
 from __future__ import annotations
