@@ -27,6 +27,13 @@ though ``(^)?`` and ``c?`` may match nothing), and a negated class repeated take
 (``grepl("[^[:alpha:]]{2,}1", "xx1")`` is TRUE); randomized comparisons with R on 9,000 patterns differed only so.
 Character classes follow R in a UTF-8 locale (``[:alpha:]`` takes accented letters, ``[:digit:]`` the ASCII
 digits); with ``perl = TRUE`` they, ``\\w`` and the word edges are ASCII, as PCRE's without Unicode properties.
+``ignore.case`` is TRE's: a letter of the pattern matches its two cases (C's one-character ``towlower`` and
+``towupper``: ``İ`` matches ``i``, ``I`` not ``ı``, a title case ``ǅ`` ``ǆ`` and ``Ǆ`` but not itself), a bracket
+expression's characters and ranges their counterparts, a class a character whose lower or upper case it holds;
+``[:upper:]``, ``[:lower:]`` and ``[:punct:]`` are glibc's (a title case letter is both; marks, U+00A0 and U+200B
+are punctuation).  Not copied: TRE's negated bracket expressions with ``ignore.case`` whose ranges hold both
+cases (R's ``grepl("[^I-z]", "m", ignore.case = TRUE)`` is TRUE), and glibc's ``\\w`` and ``[:space:]`` beyond
+ASCII (``₀`` no word character, U+2028 a space).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ reversed texts.
 
 from __future__ import annotations
 
+import functools
 import string
 import unicodedata
 from dataclasses import dataclass
@@ -33,13 +34,71 @@ _SPACE = frozenset(" \t\n\r\f\v")
 _PUNCT = frozenset(string.punctuation)
 
 
+def simple_lower(c: str) -> str:
+    """C's ``towlower``: the one character that is ``c``'s lower case, or ``c`` (U+0130's full lower case has two)."""
+    low = c.lower()
+    return low if len(low) == 1 else ("i" if c == "\u0130" else c)
+
+
+def simple_upper(c: str) -> str:
+    """C's ``towupper``: the one character that is ``c``'s upper case, or ``c`` (``"ß".upper()`` is ``"SS"``)."""
+    up = c.upper()
+    return up if len(up) == 1 else c
+
+
+def _is_upper(c: str) -> bool:
+    """glibc's ``iswupper``: a character with a lower case, or of Unicode's Uppercase (a title case letter, ``ǅ``,
+    is both upper and lower)."""
+    return simple_lower(c) != c or c.isupper()
+
+
+def _is_lower(c: str) -> bool:
+    """glibc's ``iswlower``: a character with an upper case, or of Unicode's Lowercase (``ß``)."""
+    return simple_upper(c) != c or c.islower()
+
+
+def _is_punct(c: str) -> bool:
+    """glibc's ``iswpunct`` beyond ASCII: a graphic character (not a control, a separator of lines or paragraphs,
+    a surrogate or unassigned, nor a space but the no-break ones) that is no letter and no digit -- combining marks,
+    U+00A0 and U+200B among them."""
+    category = unicodedata.category(c)
+    if category in ("Cc", "Cs", "Cn", "Zl", "Zp", "Nd") or c.isalpha():
+        return False
+    return category != "Zs" or unicodedata.decomposition(c).startswith("<noBreak>")
+
+
+def _counterpart(c: str) -> str | None:
+    """The other case TRE adds for ``c`` in a bracket expression with ignore.case: the upper case of a lower case
+    letter, else the lower case of an upper case one."""
+    if _is_lower(c):
+        return simple_upper(c)
+    if _is_upper(c):
+        return simple_lower(c)
+    return None
+
+
+@functools.cache
+def _preimages() -> dict[str, str]:
+    """Each character that is the counterpart (:func:`_counterpart`) of others, with them, as one string; the cased
+    letters are below U+1F000 (built once, when ignore.case first meets a range)."""
+    out: dict[str, list[str]] = {}
+    for code in range(0x1F000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        c = chr(code)
+        other = _counterpart(c)
+        if other is not None and other != c:
+            out.setdefault(other, []).append(c)
+    return {k: "".join(v) for k, v in out.items()}
+
+
 def _posix_class(name: str, ascii_only: bool = False):
     """The test of a POSIX character class ``[:name:]``: R's default in a UTF-8 locale (``[:alpha:]`` takes ``é``),
     or ``ascii_only`` as PCRE's without Unicode properties (R's ``perl = TRUE``)."""
     tests = {
         "alpha": str.isalpha, "digit": lambda c: "0" <= c <= "9", "alnum": lambda c: c.isalpha() or "0" <= c <= "9",
-        "upper": str.isupper, "lower": str.islower, "space": lambda c: c in _SPACE, "blank": lambda c: c in " \t",
-        "punct": lambda c: c in _PUNCT or (not c.isascii() and unicodedata.category(c)[0] in "PS"),
+        "upper": _is_upper, "lower": _is_lower, "space": lambda c: c in _SPACE, "blank": lambda c: c in " \t",
+        "punct": lambda c: c in _PUNCT or (not c.isascii() and _is_punct(c)),
         "cntrl": lambda c: unicodedata.category(c) == "Cc", "print": lambda c: c.isprintable(),
         "graph": lambda c: c.isprintable() and not c.isspace(), "xdigit": lambda c: c in string.hexdigits,
     }
@@ -65,12 +124,26 @@ class _Set:
     ranges: tuple = ()
     tests: tuple = ()
     negated: bool = False
-    fold: bool = False  # ignore.case: a character matches when either of its cases does
+    fold: bool = False  # ignore.case with perl = TRUE: a character matches when either of its cases does
+    #: ignore.case as TRE reads it (R's default): the ranges take their characters' counterparts (a lower case
+    #: letter's upper case, an upper case one's lower case; the characters, already, in ``chars``) and a class a
+    #: character whose lower or upper case it holds
+    case_ranges: bool = False
 
     def _has(self, c: str) -> bool:
         return c in self.chars or any(lo <= c <= hi for lo, hi in self.ranges) or any(t(c) for t in self.tests)
 
+    def _has_tre_fold(self, c: str) -> bool:
+        if c in self.chars or any(lo <= c <= hi for lo, hi in self.ranges):
+            return True
+        if self.ranges and any(lo <= p <= hi for p in _preimages().get(c, "") for lo, hi in self.ranges):
+            return True
+        low, up = simple_lower(c), simple_upper(c)
+        return any(t(low) or t(up) for t in self.tests)
+
     def has(self, c: str) -> bool:
+        if self.case_ranges:
+            return self._has_tre_fold(c) != self.negated
         inside = self._has(c) or (self.fold and any(len(v) == 1 and self._has(v) for v in (c.lower(), c.upper())))
         return inside != self.negated  # (a case of several characters, "ß".upper() == "SS", is no case of one)
 
@@ -85,7 +158,7 @@ def _escape_set(letter: str, fold: bool, ascii_only: bool) -> _Set:
     kind = letter.lower()
     word = ascii_word_character if ascii_only else word_character
     tests = (word,) if kind == "w" else (_posix_class(_CLASS_ESCAPES[kind], ascii_only),)
-    return _Set(tests=tests, negated=letter.isupper(), fold=fold)
+    return _Set(tests=tests, negated=letter.isupper(), fold=fold and ascii_only, case_ranges=fold and not ascii_only)
 
 
 class _Parser:
@@ -204,6 +277,9 @@ class _Parser:
         return self.literal(c)
 
     def literal(self, c: str):
+        if self.fold and not self.perl:  # (TRE: a letter's two cases -- a title case letter's, not itself)
+            return ("set", _Set(chars=frozenset({simple_upper(c), simple_lower(c)}) if _is_upper(c) or _is_lower(c)
+                                else frozenset(c)))
         return ("set", _Set(chars=frozenset(c), fold=self.fold))
 
     def escape(self):
@@ -258,6 +334,9 @@ class _Parser:
                 ranges.append((lo, hi))
             else:
                 chars.add(lo)
+        if self.fold and not self.perl:  # (TRE: each character with its counterpart, the ranges' at matching)
+            chars |= {o for o in map(_counterpart, chars) if o is not None}
+            return _Set(frozenset(chars), tuple(ranges), tuple(tests), negated, case_ranges=True)
         return _Set(frozenset(chars), tuple(ranges), tuple(tests), negated, self.fold)
 
     def _bracket_char(self, tests: list) -> str | None:
