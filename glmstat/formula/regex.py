@@ -46,7 +46,7 @@ from .regex_groups import GroupBudget, group_spans
 from .regex_syntax import ascii_word_character, parse_regex, reversed_tree, word_character
 
 __all__ = ["Regex", "RegexBudget", "compile_regex", "MAX_STATES", "MAX_CACHED", "MAX_SCANNED", "MAX_WORK",
-           "MAX_SEARCHED", "MAX_WRITTEN"]
+           "MAX_SEARCHED", "MAX_WRITTEN", "MAX_COMPILED"]
 
 #: Most automaton states a pattern may compile to (``a{255}`` is 256; a pattern beyond is refused)
 MAX_STATES = 5_000
@@ -58,9 +58,12 @@ MAX_CACHED = 2_000_000
 #: for each)
 MAX_SCANNED = 5_000_000
 #: Most automaton states one formula's patterns may visit outside their caches, over all the texts they read (a
-#: few seconds): a pattern whose state sets never repeat (thousands of states alive at every character) is refused
-#: midway
-MAX_WORK = 5_000_000
+#: second or two, a microsecond a visit): a pattern whose state sets never repeat (thousands of states alive at
+#: every character) is refused midway
+MAX_WORK = 2_000_000
+#: Most automaton states one formula's patterns may compile to together (a millisecond a thousand): each pattern
+#: is bounded by MAX_STATES, and 300 patterns of 4,846 states each in one formula were compiled
+MAX_COMPILED = 100_000
 #: Most characters of distinct texts one formula's grepl(), sub() and gsub() may search together (300 ns a
 #: character, 600 on a busy machine: a second or two), counted before each call searches any (each call had 10
 #: million, some seconds, and not the formula: five grepl() of 10 million characters took 31 s, and a formula has
@@ -74,13 +77,22 @@ MAX_WRITTEN = 20_000_000
 @dataclass
 class RegexBudget:
     """What the regular expressions of one formula have done so far, every call's together (an evaluator holds
-    one): automaton states visited outside the caches (:data:`MAX_WORK`), characters read by the anchored runs
-    (:data:`MAX_SCANNED`), characters of texts searched (:data:`MAX_SEARCHED`) and written (:data:`MAX_WRITTEN`)."""
+    one): automaton states compiled (:data:`MAX_COMPILED`) and visited outside the caches (:data:`MAX_WORK`),
+    characters read by the anchored runs (:data:`MAX_SCANNED`), characters of texts searched
+    (:data:`MAX_SEARCHED`) and written (:data:`MAX_WRITTEN`)."""
 
+    compiled: int = 0
     work: int = 0
     scanned: int = 0
     searched: int = 0
     written: int = 0
+
+    def compile(self, pattern: str, states: int) -> None:
+        """Count the ``states`` of an automaton ``pattern`` compiled to, refusing past the bound."""
+        self.compiled += states
+        if self.compiled > MAX_COMPILED:
+            raise FormulaError(f"the pattern {shown(pattern)}, with the formula's other patterns, compiles to more "
+                               f"than {MAX_COMPILED:,} automaton states; write fewer or shorter patterns")
 
     def search(self, what: str, chars: int) -> None:
         """Count ``chars`` characters about to be searched by ``what`` (a call), refusing past the bound."""
@@ -172,6 +184,7 @@ class Regex:
         #: a word's characters for the word edges and the cache's key: PCRE's ASCII ones with perl = TRUE
         self._word = ascii_word_character if perl else word_character
         self.start = b.build(tree, match)
+        budget.compile(pattern, len(b.kind))
         self.kind, self.arg, self.out1, self.out2 = b.kind, b.arg, b.out1, b.out2
         self._cache: dict = {}
         self._cached = 0  # states held in the cache's keys

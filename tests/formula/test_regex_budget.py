@@ -110,3 +110,18 @@ def test_groups_as_deep_as_allowed_in_a_formula_as_deep_as_allowed():
     for term in (f'grepl("{pattern}", g)', f'nchar(gsub("{pattern}", "b", g))'):
         fit = gs.glm("y ~ I(" + "abs(" * depth + term + ")" * depth + ")", d)
         assert fit.coef.size == 2
+
+
+def test_the_states_compiled_count_over_the_formula():
+    # each pattern is bounded (5,000 states), not the formula's: 300 patterns of 4,846 states were compiled, and read
+    big = "(a{255}){19}"  # (4,846 states)
+    budget = RegexBudget()
+    for k in range(regex.MAX_COMPILED // 4_846):
+        compile_regex(f"{big}{k}", budget=budget)
+    with pytest.raises(gs.FormulaError, match=f"with the formula's other patterns, compiles to more than "
+                                              f"{regex.MAX_COMPILED:,} automaton states"):
+        compile_regex(f"{big}x", budget=budget)
+    d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "g": ["a", "b", "a", "c"]})
+    terms = ", ".join(f'grepl("{big}{k}", g)' for k in range(regex.MAX_COMPILED // 4_846 + 1))
+    with pytest.raises(gs.FormulaError, match="compiles to more than"):
+        gs.glm(f"y ~ I(pmax({terms}))", d)

@@ -959,6 +959,9 @@ BOMBS = _cases("bomb", [
     ("ok-grepl-long-texts", FIT, "y ~ x + grepl('c', g)", {"data": "long_texts"}),
     ("grepl-10-calls-long-texts", REFUSE, "y ~ x + I(" + " + ".join(f"grepl('c{k}', g)" for k in range(10)) + ")",
      {"data": "long_texts", "match": "with those the formula's other grepl.*more than 4,000,000 characters"}),
+    # 300 patterns of 4,846 states each: bounded each, not together (the states compiled, and visited: 4 s)
+    ("grepl-300-big-patterns", REFUSE, "y ~ x + I(pmax(" + ", ".join(f"grepl('([[:alpha:]]{{250}}|b{{4}}){{19}}{k}', g, "
+     "ignore.case = TRUE)" for k in range(300)) + "))", {"match": "compiles to more than 100,000 automaton states"}),
     ("gsub-long-replacement", REFUSE, "y ~ x + nchar(gsub('a', '" + "b" * 10_000 + "', g))",
      {"data": "long_texts", "match": "would write more than 20,000,000 characters"}),
     ("gsub-fixed-long-replacement", REFUSE, "y ~ x + nchar(gsub('a', '" + "b" * 10_000 + "', g, fixed = TRUE))",
