@@ -326,6 +326,7 @@ class Evaluator:
         self.work = 0  # rows x passes over them asked for so far (evaluation_passes), bounded by max_eval_work
         self._inside = False  # (evaluating a node below one whose work is counted)
         self.regex_budget = RegexBudget()  # (the work of the formula's regular expressions, every call's together)
+        self.text_read = 0  # characters of distinct texts the text functions read (bounded: text_functions)
         self.collected: dict[Call, list[np.ndarray]] = {}
         self.collected_bytes = 0  # (their memory, bounded by max_design_bytes)
         self.learners: dict[Call, Any] = {}

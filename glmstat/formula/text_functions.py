@@ -46,11 +46,20 @@ __all__ = ["TEXT_FUNCTIONS", "distinct_texts", "replacement_template", "texts_fa
 TEXTS_PER_COLUMN = 20
 
 
-def _texts(value: Value, call: Call, bound: int, written: int = 0) -> tuple[np.ndarray | None, list[str]]:
+#: Characters of distinct texts the formula's text functions may read together (each call is bounded in its
+#: texts, not their length: 20 toupper() of 10,000 texts of 10,000 characters took 3.5 s, and a formula has room
+#: for a thousand); some nanoseconds a character, a second or two in all
+MAX_TEXT_READ = 500_000_000
+
+
+def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple[np.ndarray | None, list[str]]:
     """An argument as (codes, texts): codes into texts for a column (the last text for a missing value), or
-    (None, [text]) for one value.  ``written`` texts of the call's other arguments count against ``bound`` too."""
+    (None, [text]) for one value.  ``written`` texts of the call's other arguments count against the bound on the
+    texts (:data:`TEXTS_PER_COLUMN` times ``max_columns``) too, and the characters of the texts against the
+    formula's :data:`MAX_TEXT_READ`."""
     if isinstance(value, (str, bool, np.bool_, int, float)):
         return None, [r_text(value)]
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     if not isinstance(value, (FactorVec, NumVec)):
         raise call_error(call, "each argument must be a column, an expression of one value per row, or one value")
     # (R writes NA for a missing value, NaN for a number that is NaN: a row missing a column the formula reads is
@@ -63,7 +72,12 @@ def _texts(value: Value, call: Call, bound: int, written: int = 0) -> tuple[np.n
                          f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns: a factor of so many levels "
                          "cannot be a model term); compare the values themselves, or raise max_columns")
     codes = np.where(f.codes >= 0, f.codes, len(f.levels))
-    return codes, [r_text(lv) for lv in f.levels] + [missing]
+    texts = [r_text(lv) for lv in f.levels] + [missing]
+    ev.text_read += sum(map(len, texts))
+    if ev.text_read > MAX_TEXT_READ:
+        raise call_error(call, f"its texts, with those the formula's other text functions read, hold more than "
+                         f"{MAX_TEXT_READ:,} characters")
+    return codes, texts
 
 
 def distinct_texts(value: Value, call: Call, ev: "Evaluator") -> tuple[np.ndarray | None, list[str]]:
@@ -129,7 +143,7 @@ def _combinations(ev: "Evaluator", call: Call) -> tuple[np.ndarray | None, list[
     combined = np.zeros(ev.n, dtype=np.int64)
     count, written, columnar, steps = 1, 0, False, []
     for node in call.args:
-        codes, texts = _texts(ev.eval(node), call, bound, written)
+        codes, texts = _texts(ev.eval(node), call, ev, written)
         if codes is None:  # (one value: the same text in every combination)
             steps.append((np.arange(count), np.zeros(count, dtype=np.int64), texts))
             continue
@@ -166,7 +180,7 @@ def _check_texts(columns: list[tuple[np.ndarray, list[str]]], sep: str, call: Ca
 def _recoded(value: Value, call: Call, ev: "Evaluator", fn) -> Value:
     """``fn`` applied to each distinct text of ``value`` (a column's, as R's as.character writes them, bounded as
     paste()'s), the results that coincide made one level, sorted as text; one value gives one text."""
-    return _recoded_texts(_texts(value, call, TEXTS_PER_COLUMN * ev.limits.max_columns), fn)
+    return _recoded_texts(_texts(value, call, ev), fn)
 
 
 def _recoded_texts(coded: tuple[np.ndarray | None, list[str]], fn) -> Value:
@@ -220,8 +234,7 @@ def _substr(ev: "Evaluator", call: Call) -> Value:
 def _nchar(ev: "Evaluator", call: Call) -> Value:
     """R's ``nchar(x)``: the number of characters of each value's text (NA where it is missing)."""
     value = ev.eval(bind(call, ("x",))["x"])
-    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
-    codes, texts = _texts(value, call, bound)
+    codes, texts = _texts(value, call, ev)
     if codes is None:
         return float(len(texts[0]))
     lengths = np.array([len(t) for t in texts[:-1]] + [np.nan], dtype=float)
@@ -282,7 +295,7 @@ def _compiled(ev: "Evaluator", call: Call, pattern: str, perl: bool, ignore_case
 def _searched_texts(ev: "Evaluator", call: Call, node) -> tuple[np.ndarray | None, list[str]]:
     """The distinct texts of an argument (:func:`_texts`), their characters counted before any is searched, with
     those of the formula's other calls (:data:`~glmstat.formula.regex.MAX_SEARCHED`; the argument evaluated once)."""
-    codes, texts = _texts(ev.eval(node), call, TEXTS_PER_COLUMN * ev.limits.max_columns)
+    codes, texts = _texts(ev.eval(node), call, ev)
     ev.regex_budget.search(shown(deparse(call)), sum(map(len, texts)))
     return codes, texts
 
@@ -376,7 +389,7 @@ def _affix(which: str) -> Builtin:
         if isinstance(value, NumVec) or not isinstance(value, (FactorVec, str)):
             raise call_error(call, "x must be text (as in R; as.character(x) writes numbers as text)")
         test = str.startswith if which == "start" else str.endswith
-        coded = _texts(value, call, TEXTS_PER_COLUMN * ev.limits.max_columns)
+        coded = _texts(value, call, ev)
         return _logical_of_texts(coded, lambda t: test(t, affix), np.nan)
     return apply
 
