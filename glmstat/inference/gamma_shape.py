@@ -105,6 +105,9 @@ def gamma_shape(fit: "GLMResults") -> GammaShape:
     fixed, sum_a = fold(fd.source, partial(_block_fixed, beta=fd.beta, link=fit.family.link), operator.add,
                         np.zeros(2))
     d = fd.deviance / fd.df_residual
+    if not (d > 0 and math.isfinite(d)):  # (a deviance of 0, or -0.0 from rounding: 1/0 was a ZeroDivisionError)
+        raise GLMStatError(f"the Gamma shape cannot be estimated from a deviance of {fd.deviance:.3g}: a fit whose "
+                           "responses equal their fitted means leaves no likelihood in the shape")
     alpha = (6.0 + 2.0 * d) / (d * (6.0 + d))
     as_r = fd.control.convergence == "R"
     most = _R_MAX_STEPS if as_r else _EXACT_MAX_STEPS

@@ -91,3 +91,15 @@ def test_a_structured_design_gives_the_dense_design_s_shape():
         dense = gs.glm(formula, d, family=gs.Gamma(link="log"), tol=1e-12).gamma_shape()
     assert_close([s.alpha, s.se], [dense.alpha, dense.se], rtol=1e-9)
     assert 3.5 < s.alpha < 4.5  # (the shape the rows were drawn with, 4, within a few standard errors)
+
+
+@pytest.mark.parametrize("formula", ["y ~ x", "y ~ 1"])
+def test_a_fit_of_no_deviance_is_refused_by_name(formula):
+    # a constant response fits with a deviance of 0 (-0.0): the starting value 1/0 raised Python's
+    # ZeroDivisionError, from gamma_shape() and from simulate(), which draws with its shape
+    d = pd.DataFrame({"x": [float(i) for i in range(10)], "y": [1.0] * 10})
+    fit = gs.glm(formula, d, family=gs.Gamma(link="log"))
+    for call in (fit.gamma_shape, lambda: fit.simulate(2, seed=1)):
+        with pytest.raises(gs.GLMStatError, match="cannot be estimated from a deviance of .*0: a fit whose responses "
+                                                  "equal their fitted means"):
+            call()
