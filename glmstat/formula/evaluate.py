@@ -164,47 +164,58 @@ def _record_bytes(record: Any) -> int:
     return LEVEL_BYTES + (len(record) if isinstance(record, str) else 0)
 
 
-def _children(node: Node) -> tuple[Node, ...]:
-    """The operands or arguments of ``node``."""
-    if isinstance(node, Paren):
-        return (node.body,)
-    if isinstance(node, Unary):
-        return (node.operand,)
+_LEAVES = (Num, Str, Const)
+
+
+def _unwrapped(node: Node) -> Node:
+    """``node`` without the signs and parentheses around it."""
+    while isinstance(node, (Unary, Paren)):
+        node = node.operand if isinstance(node, Unary) else node.body
+    return node
+
+
+def _literal(node: Node) -> bool:
+    """Whether ``node`` is a literal (``2``, ``"a"``, ``TRUE``, ``-1``, ``(3)``) or glmstat's operator or function of
+    literals (``1:5``, ``c(0, 1)``, ``seq(0, 1, 0.1)``, ``log(2)``), which no pass over the rows makes."""
+    node = _unwrapped(node)
+    if isinstance(node, _LEAVES):
+        return True
     if isinstance(node, BinOp):
-        return node.left, node.right
-    if isinstance(node, Call):
-        return node.args + tuple(v for _, v in node.kwargs)
-    return ()
+        return isinstance(_unwrapped(node.left), _LEAVES) and isinstance(_unwrapped(node.right), _LEAVES)
+    if isinstance(node, Call) and node.func in BUILTINS:
+        return all(isinstance(_unwrapped(a), _LEAVES) for a in node.args) and all(
+            isinstance(_unwrapped(v), _LEAVES) for _, v in node.kwargs)
+    return False
 
 
 def evaluation_passes(node: Node) -> int:
     """The passes over the rows that evaluating ``node`` takes, read from its text before any is made: an operator
-    whose operands read the rows -- hold a name -- costs its :data:`~glmstat.formula.functions.PASSES` (one, unless
-    priced), a call that for each argument that reads them (``pmax()`` of 3,000 columns makes 3,000 passes), a
-    call of a ``context=`` function one at least; ``log(2)``, ``-1`` and ``c(0, 1)`` make none.  A name costs
-    nothing: a column is read once.  Two walks of the tree with a stack, one step a node each."""
-    order: list[Node] = []
+    costs its :data:`~glmstat.formula.functions.PASSES` (one, unless priced), a call that for each argument that is
+    not a literal (``pmax()`` of 3,000 columns makes 3,000 passes), at least one for a call of a ``context=``
+    function; an operator or call of literals only (``log(2)``, ``-1``, ``c(0, 1)``) none.  A name costs nothing: a
+    column is read once.  One walk of the tree with a stack, a step a node."""
+    total = 0
     stack = [node]
     while stack:
         nd = stack.pop()
-        order.append(nd)
-        stack += _children(nd)
-    reads: dict[int, bool] = {}
-    total = 0
-    for nd in reversed(order):  # (every node after its children)
-        children = _children(nd)
-        read = sum(reads[id(c)] for c in children)
-        if isinstance(nd, Name):
-            reads[id(nd)] = True
-        elif isinstance(nd, Call) and nd.func not in BUILTINS and nd.func.rpartition(":")[2] not in BUILTINS:
-            reads[id(nd)] = True  # (a context= function: its result may be one value a row whatever it is given)
-            total += max(read, 1)
-        else:
-            reads[id(nd)] = read > 0
-            if read and isinstance(nd, Call):
+        if isinstance(nd, Call):
+            args = nd.args + tuple(v for _, v in nd.kwargs) if nd.kwargs else nd.args
+            stack += args
+            read = sum(not _literal(a) for a in args)
+            if nd.func not in BUILTINS and nd.func.rpartition(":")[2] not in BUILTINS:
+                total += max(read, 1)  # (a context= function: its result may be one value a row whatever it gets)
+            elif read:
                 total += PASSES.get(nd.func.rpartition(":")[2], 1) * read
-            elif read and not isinstance(nd, Paren):
+        elif isinstance(nd, BinOp):
+            stack += (nd.left, nd.right)
+            if not (_literal(nd.left) and _literal(nd.right)):
                 total += PASSES.get(nd.op, 1)
+        elif isinstance(nd, Unary):
+            stack.append(nd.operand)
+            if not _literal(nd.operand):
+                total += PASSES.get(nd.op, 1)
+        elif isinstance(nd, Paren):
+            stack.append(nd.body)
     return total
 
 
@@ -445,6 +456,8 @@ class Evaluator:
     def count_work(self, node: Node) -> None:
         """Count the work of evaluating ``node`` (rows x :func:`evaluation_passes`) before any of it is done,
         refusing the formula once its variables' work exceeds ``max_eval_work``."""
+        if isinstance(node, (Name, Num, Str, Const)):  # (a column, read once, or a literal)
+            return
         self.work += self.n * evaluation_passes(node)
         if self.work > self.limits.max_eval_work:
             raise refuse("max_eval_work", f"evaluating {shown(deparse(node))} on {self.n:,} rows, with the formula's "
