@@ -32,7 +32,7 @@ D = pd.DataFrame({"y": rng.normal(size=N), "x": rng.uniform(0.5, 1.5, N), "z": r
     ("log(x)", PASSES["log"]),
     ("exp(log(x))", 1 + PASSES["log"]),
     ("x > 1 & z < 1", PASSES[">"] + PASSES["<"] + PASSES["&"]),
-    ("pmax(x, z, x + z)", 3 + 1),               # a call: a pass per argument that reads the rows
+    ("pmax(x, z, x + z)", 3 + 1),               # a call: a pass per argument not a literal
     ("pmax(x, 0, 1)", 1),
     ("choose(x, 3)", PASSES["choose"]),
     ("stats::qnorm(x / 2)", 1 + PASSES["qnorm"]),
