@@ -353,6 +353,7 @@ NAMESPACES["base"] = frozenset(n for n in FUNCTION_NAMES if not n.startswith("np
 
 
 def _priced(passes: int, names: str) -> dict[str, int]:
+    """Each of the space-separated ``names`` priced at ``passes`` (:data:`PASSES`)."""
     return dict.fromkeys(names.split(), passes)
 
 
