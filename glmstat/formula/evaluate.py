@@ -30,7 +30,7 @@ from .date_functions import date_arith, date_operand, is_date
 from .deparse import deparse
 from .factor_functions import refuse_inexact
 from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, PASSES, RESERVED_VALUES, unqualified
-from .limits import LEVEL_BYTES, FormulaLimits, refuse
+from .limits import DEFAULT_LIMITS, LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .regex import RegexBudget
@@ -188,12 +188,28 @@ def _literal(node: Node) -> bool:
     return False
 
 
-def evaluation_passes(node: Node) -> int:
+#: the basis transforms, by the argument (name and position) that says how many columns they make
+_BASIS_COLUMNS = {"poly": ("degree", 1), "bs": ("df", 1), "ns": ("df", 1)}
+
+
+def _basis_columns(call: Call, most: int) -> int:
+    """The columns a basis transform ``call`` (``poly(x, 100)``, ``bs(x, df = 30)``) makes, as its text says (one
+    when it does not say it as a number), at most ``most`` (``max_basis``, which refuses more when it is made)."""
+    name, position = _BASIS_COLUMNS[call.func.rpartition(":")[2]]
+    given = dict(call.kwargs).get(name, call.args[position] if len(call.args) > position else None)
+    given = _unwrapped(given) if given is not None else None
+    if isinstance(given, Num) and math.isfinite(given.value) and given.value >= 1:
+        return int(min(given.value, most))
+    return 1
+
+
+def evaluation_passes(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) -> int:
     """The passes over the rows that evaluating ``node`` takes, read from its text before any is made: an operator
     costs its :data:`~glmstat.formula.functions.PASSES` (one, unless priced), a call that for each argument that is
     not a literal (``pmax()`` of 3,000 columns makes 3,000 passes), at least one for a call of a ``context=``
-    function; an operator or call of literals only (``log(2)``, ``-1``, ``c(0, 1)``) none.  A name costs nothing: a
-    column is read once.  One walk of the tree with a stack, a step a node."""
+    function; an operator or call of literals only (``log(2)``, ``-1``, ``c(0, 1)``) none; a basis transform that
+    for each column it makes (``poly(x, 100)`` on a million rows: 6 s), at most ``most_columns``.  A name costs
+    nothing: a column is read once.  One walk of the tree with a stack, a step a node."""
     total = 0
     stack = [node]
     while stack:
@@ -205,7 +221,8 @@ def evaluation_passes(node: Node) -> int:
             if nd.func not in BUILTINS and nd.func.rpartition(":")[2] not in BUILTINS:
                 total += max(read, 1)  # (a context= function: its result may be one value a row whatever it gets)
             elif read:
-                total += PASSES.get(nd.func.rpartition(":")[2], 1) * read
+                columns = _basis_columns(nd, most_columns) if nd.func.rpartition(":")[2] in _BASIS_COLUMNS else 1
+                total += PASSES.get(nd.func.rpartition(":")[2], 1) * read * columns
         elif isinstance(nd, BinOp):
             stack += (nd.left, nd.right)
             if not (_literal(nd.left) and _literal(nd.right)):
@@ -458,7 +475,7 @@ class Evaluator:
         refusing the formula once its variables' work exceeds ``max_eval_work``."""
         if isinstance(node, (Name, Num, Str, Const)):  # (a column, read once, or a literal)
             return
-        self.work += self.n * evaluation_passes(node)
+        self.work += self.n * evaluation_passes(node, self.limits.max_basis)
         if self.work > self.limits.max_eval_work:
             raise refuse("max_eval_work", f"evaluating {shown(deparse(node))} on {self.n:,} rows, with the formula's "
                          "other variables, needs more work than allowed (rows x passes over them)", self.work,

@@ -888,6 +888,9 @@ BOMBS = _cases("bomb", [
     ("work-subset-choose-1m", REFUSE, "y ~ x",
      {"data": "distinct_1m", "kwargs": {"subset": " | ".join(f"choose(z, {k}) > 0" for k in range(20))},
       "match": "max_eval_work"}),
+    # a basis transform's work is its columns': poly(x, 100) on a million rows took 6 to 13 s to make
+    ("work-poly-100-1m", REFUSE, "y ~ poly(x, 100)", {"data": "distinct_1m", "match": "max_eval_work"}),
+    ("ok-work-poly-bs-1m", FIT, "y ~ poly(x, 3) + bs(z, df = 5)", {"data": "distinct_1m"}),
     ("ok-work-usual-terms-1m", FIT, "y ~ log(abs(x) + 1) + sqrt(abs(z)) + I(x^2) + cut(x, 5) + I(z > median(z))",
      {"data": "distinct_1m"}),
     # as.character() of a million distinct numbers: refused before it writes a text each (it took 5 s)
