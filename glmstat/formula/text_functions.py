@@ -82,8 +82,8 @@ def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple
 
 def distinct_texts(value: Value, call: Call, ev: "Evaluator") -> tuple[np.ndarray | None, list[str]]:
     """An argument's distinct texts, as R's as.character writes them, and each row's code into them (the last
-    text for a missing value): (None, [text]) for one value.  At most 20 times ``max_columns`` texts."""
-    return _texts(value, call, TEXTS_PER_COLUMN * ev.limits.max_columns)
+    text for a missing value): (None, [text]) for one value, bounded as :func:`_texts` bounds them."""
+    return _texts(value, call, ev)
 
 
 def texts_factor(codes: np.ndarray, texts: list[str]) -> FactorVec:
