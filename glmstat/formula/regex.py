@@ -29,11 +29,13 @@ Character classes follow R in a UTF-8 locale (``[:alpha:]`` takes accented lette
 digits); with ``perl = TRUE`` they, ``\\w`` and the word edges are ASCII, as PCRE's without Unicode properties.
 ``ignore.case`` is TRE's: a letter of the pattern matches its two cases (C's one-character ``towlower`` and
 ``towupper``: ``İ`` matches ``i``, ``I`` not ``ı``, a title case ``ǅ`` ``ǆ`` and ``Ǆ`` but not itself), a bracket
-expression's characters and ranges their counterparts, a class a character whose lower or upper case it holds;
-``[:upper:]``, ``[:lower:]`` and ``[:punct:]`` are glibc's (a title case letter is both; marks, U+00A0 and U+200B
-are punctuation).  Not copied: TRE's negated bracket expressions with ``ignore.case`` whose ranges hold both
-cases (R's ``grepl("[^I-z]", "m", ignore.case = TRUE)`` is TRUE), and glibc's ``\\w`` and ``[:space:]`` beyond
-ASCII (``₀`` no word character, U+2028 a space).
+expression's characters and ranges their counterparts, a class a character whose lower or upper case it holds.
+The classes, ``\\w``, ``\\s`` and the word edges are glibc's (a title case letter is upper and lower; letter
+numbers, spacing vowel signs, circled letters and other scripts' digits are letters, ``²`` and ``₀`` no word
+characters; U+3000 and U+2028 spaces, U+00A0 and U+202F not; marks, U+00A0 and U+200B punctuation).  Not copied:
+the marks that do not space yet are Unicode's Alphabetic (U+0941: Python does not carry the property), and TRE's
+negated bracket expressions with ``ignore.case`` whose ranges hold both cases (R's ``grepl("[^I-z]", "m",
+ignore.case = TRUE)`` is TRUE).
 """
 
 from __future__ import annotations

@@ -57,14 +57,35 @@ def _is_lower(c: str) -> bool:
     return simple_upper(c) != c or c.islower()
 
 
-def _is_punct(c: str) -> bool:
-    """glibc's ``iswpunct`` beyond ASCII: a graphic character (not a control, a separator of lines or paragraphs,
-    a surrogate or unassigned, nor a space but the no-break ones) that is no letter and no digit -- combining marks,
-    U+00A0 and U+200B among them."""
+def _is_alpha(c: str) -> bool:
+    """glibc's ``iswalpha``, Unicode's Alphabetic and the digits beyond ASCII: letters, letter numbers (``ⅰ``),
+    spacing vowel signs, circled letters and digits of other scripts (``٠``); a mark that does not space is taken as
+    none (Unicode's data, which Python does not carry, makes some Alphabetic: U+0941)."""
+    if c.isalpha():
+        return True
     category = unicodedata.category(c)
-    if category in ("Cc", "Cs", "Cn", "Zl", "Zp", "Nd") or c.isalpha():
-        return False
-    return category != "Zs" or unicodedata.decomposition(c).startswith("<noBreak>")
+    return category in ("Nl", "Mc") or (category == "Nd" and not c.isascii()) or "\u24b6" <= c <= "\u24e9"
+
+
+def _is_space(c: str) -> bool:
+    """glibc's ``iswspace``: the ASCII spaces, the separators of lines and paragraphs and the spaces but the no-break
+    ones (U+3000 and U+2028 are spaces, U+00A0 and U+202F not)."""
+    if c.isascii():
+        return c in _SPACE
+    category = unicodedata.category(c)
+    return category in ("Zl", "Zp") or (category == "Zs" and not unicodedata.decomposition(c).startswith("<noBreak>"))
+
+
+def _is_print(c: str) -> bool:
+    """glibc's ``iswprint``: not a control, a separator of lines or paragraphs, a surrogate or unassigned (U+00A0,
+    U+3000 and U+200B are printable)."""
+    return unicodedata.category(c) not in ("Cc", "Cs", "Cn", "Zl", "Zp")
+
+
+def _is_punct(c: str) -> bool:
+    """glibc's ``iswpunct`` beyond ASCII: a graphic character (printable, not a space) that is no letter and no digit
+    -- combining marks, U+00A0 and U+200B among them."""
+    return _is_print(c) and not _is_space(c) and not _is_alpha(c)
 
 
 def _counterpart(c: str) -> str | None:
@@ -96,19 +117,21 @@ def _posix_class(name: str, ascii_only: bool = False):
     """The test of a POSIX character class ``[:name:]``: R's default in a UTF-8 locale (``[:alpha:]`` takes ``é``),
     or ``ascii_only`` as PCRE's without Unicode properties (R's ``perl = TRUE``)."""
     tests = {
-        "alpha": str.isalpha, "digit": lambda c: "0" <= c <= "9", "alnum": lambda c: c.isalpha() or "0" <= c <= "9",
-        "upper": _is_upper, "lower": _is_lower, "space": lambda c: c in _SPACE, "blank": lambda c: c in " \t",
+        "alpha": _is_alpha, "digit": lambda c: "0" <= c <= "9", "alnum": lambda c: _is_alpha(c) or "0" <= c <= "9",
+        "upper": _is_upper, "lower": _is_lower, "space": _is_space,
+        "blank": lambda c: c in " \t" or (not c.isascii() and _is_space(c) and unicodedata.category(c) == "Zs"),
         "punct": lambda c: c in _PUNCT or (not c.isascii() and _is_punct(c)),
-        "cntrl": lambda c: unicodedata.category(c) == "Cc", "print": lambda c: c.isprintable(),
-        "graph": lambda c: c.isprintable() and not c.isspace(), "xdigit": lambda c: c in string.hexdigits,
+        "cntrl": lambda c: unicodedata.category(c) in ("Cc", "Zl", "Zp"), "print": _is_print,
+        "graph": lambda c: _is_print(c) and not _is_space(c), "xdigit": lambda c: c in string.hexdigits,
     }
     test = tests.get(name)
     return (lambda c: c.isascii() and test(c)) if ascii_only and test is not None else test
 
 
 def word_character(c: str | None) -> bool:
-    """A character of a word for ``\\w`` and the word edges, as TRE reads it in a UTF-8 locale."""
-    return c is not None and (c.isalnum() or c == "_")
+    """A character of a word for ``\\w`` and the word edges, as TRE reads it in a UTF-8 locale: glibc's alphanumeric
+    characters (:func:`_is_alpha`, the ASCII digits; not ``²`` nor ``₀``) and ``_``."""
+    return c is not None and (_is_alpha(c) or "0" <= c <= "9" or c == "_")
 
 
 def ascii_word_character(c: str | None) -> bool:
