@@ -81,13 +81,15 @@ class RegexBudget:
     """What the regular expressions of one formula have done so far, every call's together (an evaluator holds
     one): automaton states compiled (:data:`MAX_COMPILED`) and visited outside the caches (:data:`MAX_WORK`),
     characters read by the anchored runs (:data:`MAX_SCANNED`), characters of texts searched
-    (:data:`MAX_SEARCHED`) and written (:data:`MAX_WRITTEN`)."""
+    (:data:`MAX_SEARCHED`) and written (:data:`MAX_WRITTEN`), and the steps finding back-references' groups
+    (:data:`glmstat.formula.regex_groups.MAX_GROUP_WORK`)."""
 
     compiled: int = 0
     work: int = 0
     scanned: int = 0
     searched: int = 0
     written: int = 0
+    group_work: int = 0  # (steps finding the groups of back-references: glmstat.formula.regex_groups)
 
     def compile(self, pattern: str, states: int) -> None:
         """Count the ``states`` of an automaton ``pattern`` compiled to, refusing past the bound."""
@@ -358,7 +360,7 @@ class Regex:
                 pos, after_nonempty = s + 1, False
                 continue
             filled = replacement if isinstance(replacement, str) else self._filled(
-                replacement, text, s, end, notbol_at, budget or GroupBudget(self.pattern))
+                replacement, text, s, end, notbol_at, budget or GroupBudget(self.pattern, self.budget))
             self.budget.write(self.pattern, s - pos + len(filled))
             out.append(text[pos:s])
             out.append(filled)

@@ -18,39 +18,50 @@ to guess.  Randomized comparisons with R on 6,000 patterns of unrepeated groups 
 --groups``, seeds 22 to 24) found no group that differs where the matches agree.
 
 The work is bounded: the sets computed and the positions tried, each weighed by the machine words of a set, count
-against :data:`MAX_GROUP_WORK` over all the texts of one ``sub()``/``gsub()`` (a long text matched whole by a
-pattern of many parts is quadratic in its length); the memo's memory is so bounded by some tens of MB.
+against :data:`MAX_GROUP_WORK` over all the texts of a formula's ``sub()`` and ``gsub()`` calls together (a long
+text matched whole by a pattern of many parts is quadratic in its length); the memo's memory is so bounded by some
+tens of MB.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from .._arguments import shown
 from ..errors import FormulaError
+
+if TYPE_CHECKING:
+    from .regex import RegexBudget
 
 __all__ = ["GroupBudget", "group_spans", "MAX_GROUP_WORK"]
 
-#: Most (node, position) sets and positions tried by one sub()/gsub() to find its matches' groups, over all its
-#: texts, each counted by its machine words (a set over a match of n characters: 1 + n // 64)
+#: Most (node, position) sets and positions tried to find the groups of a formula's sub() and gsub() calls' matches,
+#: over all their texts, each counted by its machine words (a set over a match of n characters: 1 + n // 64)
 MAX_GROUP_WORK = 1_000_000
 
 
 class GroupBudget:
-    """The work spent finding groups by one ``sub()``/``gsub()`` (:data:`MAX_GROUP_WORK`), and what its texts'
-    characters are known to be (whether a character set of the pattern holds each, read once)."""
+    """The work spent finding groups by one ``sub()``/``gsub()``, counted also in the formula's ``shared`` total
+    (every call's together, :data:`MAX_GROUP_WORK`), and what its texts' characters are known to be (whether a
+    character set of the pattern holds each, read once)."""
 
-    __slots__ = ("pattern", "spent", "classes")
+    __slots__ = ("pattern", "spent", "classes", "shared")
 
-    def __init__(self, pattern: str) -> None:
-        self.pattern, self.spent = pattern, 0
+    def __init__(self, pattern: str, shared: "RegexBudget | None" = None) -> None:
+        self.pattern, self.spent, self.shared = pattern, 0, shared
         self.classes: dict = {}  # id of a character set -> {code point: "1" where the set holds it, else "0"}
 
     def spend(self, units: int) -> None:
         self.spent += units
-        if self.spent > MAX_GROUP_WORK:
-            raise FormulaError(f"the pattern {self.pattern!r} would take more than {MAX_GROUP_WORK:,} steps to find "
-                               "the groups its replacement's back-references name in these texts; use fewer groups "
-                               "or shorter texts")
+        total = self.spent
+        if self.shared is not None:
+            self.shared.group_work += units
+            total = self.shared.group_work
+        if total > MAX_GROUP_WORK:
+            raise FormulaError(f"the pattern {shown(self.pattern)}, with the formula's other sub() and gsub() calls, "
+                               f"would take more than {MAX_GROUP_WORK:,} steps to find the groups their replacements' "
+                               "back-references name in these texts; use fewer groups or shorter texts")
 
 
 def _positions(bits: int):

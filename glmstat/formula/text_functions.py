@@ -367,7 +367,7 @@ def _sub(every: bool) -> Builtin:
             if rx.lazy:
                 raise call_error(call, "a lazy quantifier (*?, +?, ??) is not supported here: it changes which "
                                  "characters a match replaces")
-            text, budget = replacement_template(replacement), GroupBudget(pattern)
+            text, budget = replacement_template(replacement), GroupBudget(pattern, ev.regex_budget)
             if not isinstance(text, str):
                 try:
                     rx.check_template(text)  # (before any text: refused whatever the data)

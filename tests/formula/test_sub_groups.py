@@ -88,3 +88,12 @@ def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
     streamed = gs.glm(formula, as_streamed(d, kind, tmp_path, rows=3))
     assert streamed.column_names == mem.column_names
     np.testing.assert_allclose(streamed.coef.to_numpy(), mem.coef.to_numpy(), rtol=1e-10)
+
+
+def test_the_bound_holds_the_formula_s_calls_together():
+    # (each call's texts well within the bound, the formula's together beyond it)
+    d = pd.DataFrame({"s": [f"x{'y' * 40}{i}" for i in range(2000)], "y": np.arange(2000.0)})
+    term = 'nchar(sub("(.*)(y.*)", "\\\\2", s))'
+    gs.glm(f"y ~ {term}", d)
+    with pytest.raises(gs.FormulaError, match="with the formula's other sub.*steps to find the groups"):
+        gs.glm("y ~ " + " + ".join(f"I({term} + {k})" for k in range(40)), d)
