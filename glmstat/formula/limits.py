@@ -70,9 +70,9 @@ class FormulaLimits:
         them): rows x passes over them, counted from the formula's text before each variable is evaluated
         (:func:`glmstat.formula.evaluate.evaluation_passes`: an operator or a call is a pass over the rows per
         argument that is not a literal, a slow function several, as :data:`glmstat.formula.functions.PASSES`
-        prices them, a basis transform as many for each column it makes).  Each node's result is one column, but a formula of 20,000 characters holds thousands of
-        nodes: ``pmax()`` of 60 sums of 150 ``x`` (9,000 additions) on a million rows took 4 s, of 50
-        ``choose(x, 3)`` 24 s.
+        prices them, a basis transform as many for each column it makes).  Each node's result is one column,
+        but a formula of 20,000 characters holds thousands of nodes: ``pmax()`` of 60 sums of 150 ``x`` (9,000
+        additions) on a million rows took 4 s, of 50 ``choose(x, 3)`` 24 s.
         The default, 5e9, is some seconds on one core: a thousand nodes on 5 million rows.  For data read in
         chunks, the rows of a chunk.
     """

@@ -1,5 +1,6 @@
 """R's summaries of a whole column inside a formula: ``mean``, ``median``, ``sd``, ``var``, ``min``, ``max``,
-``sum``, ``length``, ``quantile``, ``IQR`` and ``mad`` (``y ~ I(x - mean(x))``, ``I((x - mean(x)) / sd(x))``, ``offset(log(n / sum(n)))``).
+``sum``, ``length``, ``quantile``, ``IQR`` and ``mad`` (``y ~ I(x - mean(x))``, ``I((x - mean(x)) / sd(x))``,
+``offset(log(n / sum(n)))``).
 
 As in R's ``model.frame``, a summary is taken over every row of the data, before the rows with a missing
 value elsewhere (the response, another variable) are dropped, and a column read only inside a summary drops
