@@ -123,11 +123,16 @@ def nb_excess(y: Array, mu: Array, theta: float) -> Array:
         direct = np.where(y == 0, theta * np.log1p(mu / theta), direct)
         # theta <= y: the same as -theta log(y / mu) - (y + theta) log1p(theta (mu - y) / (y (mu + theta))),
         # whose terms are theta-sized rather than y-sized (theta << y: R's form subtracts two terms of y r to
-        # leave theta r^2 / 2, all digits lost at y / theta = 1e12)
-        small = (y >= 1.0) & (theta <= y)
+        # leave theta r^2 / 2, all digits lost at y / theta = 1e12).  The argument of log1p is 1 + it =
+        # mu (y + theta) / (y (mu + theta)) less 1, which rounds to -1 once mu is below eps theta: there the
+        # log of that product is taken instead (log1p(-1) = -inf made the deviance inf, or NaN at mu = 0 where
+        # R's form is inf: the null model y ~ 0 of a sqrt link)
+        small = (y >= 1.0) & (theta <= y) & (mu > 0)
         if np.any(small):
-            ratio = theta * (mu - y) / (np.where(small, y, 1.0) * (mu + theta))
-            alt = -theta * np.log(np.where(small, y, 1.0) / mu) - (y + theta) * np.log1p(ratio)
+            ys = np.where(small, y, 1.0)
+            ratio = theta * (mu - y) / (ys * (mu + theta))
+            log_rest = np.where(ratio > -0.5, np.log1p(ratio), np.log(mu * (ys + theta) / (ys * (mu + theta))))
+            alt = -theta * np.log(ys / mu) - (y + theta) * log_rest
             direct = np.where(small, alt, direct)
         y, mu = np.broadcast_arrays(y, mu)
         # (below y = 1, R's max(1, y) makes it another function, left as R computes it)

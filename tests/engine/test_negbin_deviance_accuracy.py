@@ -9,6 +9,7 @@ subtracts two terms of about y (y - mu)/mu to leave about theta (y - mu)^2 / mu^
 from __future__ import annotations
 
 import decimal
+import json
 import warnings
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 
 import glmstat as gs
 from glmstat.densities import nb_excess
+from conftest import FIXTURES
 
 D = decimal.Decimal
 
@@ -67,3 +69,30 @@ def test_fit_of_huge_counts_has_the_exact_deviance():
         warnings.simplefilter("ignore")
         resid = fit.residuals("deviance")
     assert float(np.sum(resid**2)) == pytest.approx(want, rel=1e-10)
+
+
+def _numbers(values: list) -> np.ndarray:
+    """R's numbers as jsonlite writes them with na = "string" ("Inf", "NA")."""
+    return np.array([{"Inf": np.inf, "-Inf": -np.inf, "NA": np.nan, "NaN": np.nan}.get(v, v) for v in values],
+                    dtype=float)
+
+
+def test_deviance_at_a_mean_of_0_or_below_eps_theta_is_rs():
+    """Counts of at least theta at a mean of 0 have an infinite deviance, and at a mean below eps theta a finite
+    one (R's form loses nothing there): the form for theta <= y took log1p of theta (mu - y) / (y (mu + theta)),
+    which rounds to -1 there, and gave inf at mu = 1e-17 (R 790.8) and NaN at mu = 0.  So the null model y ~ 0 of a
+    sqrt-link fit (every mean 0) had a NaN null deviance, and anova() a NaN first row where R's are Inf.
+    (fixtures/negbin_mean_zero, scripts/make_negbin_mean_zero.R)"""
+    r = json.loads((FIXTURES / "negbin_mean_zero" / "r.json").read_text())
+    fam = gs.NegativeBinomial(theta=r["theta"], link="sqrt")
+    got = fam.unit_deviance(np.array(r["y"], dtype=float), np.array(r["mu"], dtype=float))
+    np.testing.assert_allclose(got, _numbers(r["dev_resids"]), rtol=1e-12)
+    d = pd.read_csv(FIXTURES / "negbin_mean_zero" / "data.csv")
+    f = gs.glm(r["formula"], d, family=fam, tol=1e-12)
+    np.testing.assert_allclose(f.coef, r["coefficients"], rtol=1e-8)
+    np.testing.assert_allclose(f.deviance, r["deviance"], rtol=1e-10)
+    assert f.null_deviance == np.inf and _numbers([r["null_deviance"]])[0] == np.inf
+    a = f.anova()
+    assert list(a.index) == r["anova"]["terms"]
+    for col, key in (("deviance", "deviance"), ("resid_dev", "resid_dev"), ("p_value", "p_value")):
+        np.testing.assert_allclose(a[col], _numbers(r["anova"][key]), rtol=1e-8)
