@@ -3,6 +3,8 @@ dfbeta, dfbetas) against R's influence.glm / cooks.distance.glm / rstandard / rs
 
 from __future__ import annotations
 
+import json
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -10,7 +12,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, load_data, load_ref, r_array
+from conftest import FIXTURES, assert_close, load_data, load_ref, r_array
 from glmstat.design.sources import InMemorySource
 from glmstat.inference.influence import influence
 from inference_refs import (
@@ -205,3 +207,26 @@ def test_dfbeta_of_many_columns_holds_about_two_copies_of_its_table():
     assert peak < 2.6 * table, peak / table
     fd = fit.fit_data
     assert influence(fd, full=False, coef_changes="dfbeta").dfbetas is None
+
+
+def test_rstudent_is_nan_where_the_leave_one_out_variance_is_negative():
+    """lm.influence's leave-one-out sigma of a row, sqrt((sum(d^2) - d_i^2 / (1 - h_i)) / (n - p - 1)) of the
+    deviance residuals, is the root of a negative number for row 3 of this inverse Gaussian fit: R's rstudent is
+    NaN there, as glmstat's, when the data have no missing values.  With rows dropped for missing values R's
+    lm.influence fills every NA of its sigma with the overall one (meant for the dropped rows), and row 3 gets a
+    number: that is not copied, so glmstat's rstudent does not depend on other rows' missing values.
+    (fixtures/rstudent_negative_loo, scripts/make_rstudent_negative_loo.R)"""
+    r = json.loads((FIXTURES / "rstudent_negative_loo" / "r.json").read_text())
+    d = pd.read_csv(FIXTURES / "rstudent_negative_loo" / "data.csv")
+    nan = {"NaN": np.nan}
+    want = np.array([nan.get(v, v) for v in r["rstudent"]], dtype=float)
+    with_na = np.array([nan.get(v, v) for v in r["rstudent_na_omit"]], dtype=float)
+    assert np.isnan(want[1]) and np.isfinite(with_na[1])  # (R's two answers for the same fit)
+    for data in (d, d.dropna()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gs.DroppedRowsWarning)  # (the first: 4 rows have missing values)
+            f = gs.glm(r["formula"], data, family=gs.InverseGaussian(link="inverse"), tol=1e-12)
+        assert list(f.rows_used + 1) == r["rows_used"]  # (index labels: the same rows in both)
+        aug = f.augment()
+        np.testing.assert_allclose(aug["hat"], r["hat"], rtol=1e-8)
+        np.testing.assert_allclose(aug["student_resid"], want, rtol=1e-6)
