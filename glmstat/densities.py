@@ -87,7 +87,10 @@ def tweedie_excess(y: Array, mu: Array, p: float) -> Array:
     """
     y, mu = np.asarray(y, dtype=float), np.asarray(mu, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        L = np.log1p((mu - y) / y)
+        # (log1p of (mu - y) / y only near y: far below it, 1 + that ratio keeps few digits of mu / y -- 4e-4 of
+        # the deviance at mu / y = 1e-14 -- and rounds to 0 below eps, where the deviance came out inf or NaN)
+        r = (mu - y) / y
+        L = np.where(np.abs(r) < 0.5, np.log1p(r), np.log(mu) - np.log(y))
 
         def e(a: float) -> Array:
             return L if a == 0 else np.expm1(a * L) / a
@@ -118,7 +121,9 @@ def nb_excess(y: Array, mu: Array, theta: float) -> Array:
     """
     y, mu = np.asarray(y, dtype=float), np.asarray(mu, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        direct = special.xlogy(y, np.maximum(1.0, y) / mu) - (y + theta) * np.log1p((y - mu) / (mu + theta))
+        ratio = (y - mu) / (mu + theta)  # (log1p(ratio) only above -1/2: it rounds to -1 at a mean of 1e16 y)
+        log_ratio = np.where(ratio > -0.5, np.log1p(ratio), np.log(y + theta) - np.log(mu + theta))
+        direct = special.xlogy(y, np.maximum(1.0, y) / mu) - (y + theta) * log_ratio
         # (log1p(-mu / (mu + theta)) near -1 loses digits)
         direct = np.where(y == 0, theta * np.log1p(mu / theta), direct)
         # theta <= y: the same as -theta log(y / mu) - (y + theta) log1p(theta (mu - y) / (y (mu + theta))),

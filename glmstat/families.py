@@ -549,7 +549,7 @@ class Tweedie(Family):
         # residual of 1e-6 there: tweedie_excess)
         p = self.var_power
         y1 = y + 0.1 * (y == 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # (mu^(1-p) of a tiny mean is inf, as R's)
             theta = np.log(y1 / mu) if p == 1 else (y1 ** (1 - p) - mu ** (1 - p)) / (1 - p)
             kappa = np.log(y1 / mu) if p == 2 else (y ** (2 - p) - mu ** (2 - p)) / (2 - p)
             statmod = 2.0 * (y * theta - kappa)

@@ -266,3 +266,25 @@ def test_least_squares_that_does_not_settle_says_why(monkeypatch):
     assert not fit.converged and fit.rank == 50
     assert not any("raise max_iter" in str(w.message) for w in caught)
     assert any("numerically singular together" in note for note in fit.notes)
+
+
+def test_tweedie_and_negative_binomial_deviances_far_from_the_response_are_rs():
+    """A mean far below the response (Tweedie) or far above it (negative binomial), where R's direct differences
+    do not cancel.  tweedie_excess took log(mu / y) as log1p((mu - y) / y), whose 1 + ratio keeps few digits of a
+    small mu / y (4e-4 of the deviance at mu / y = 1e-14) and rounds to 0 below eps: inf for var_power 1.2 and 1.5,
+    NaN for 3, where R's is finite; the negative binomial took log1p((y - mu) / (mu + theta)), which rounds to -1 at
+    mu / y = 1e17 and more (inf where R's is 38 or so).  (fixtures/deviance_far_from_y,
+    scripts/make_deviance_far_from_y.R)"""
+    r = json.loads((FIXTURES / "deviance_far_from_y" / "r.json").read_text())
+
+    def numbers(v):
+        return np.array([{"Inf": np.inf}.get(x, x) for x in v], dtype=float)
+
+    t = r["tweedie"]
+    for fam in t["families"]:
+        got = gs.Tweedie(var_power=fam["var_power"], link_power=0).unit_deviance(np.array(t["y"]), np.array(t["mu"]))
+        np.testing.assert_allclose(got, numbers(fam["dev_resids"]), rtol=1e-11, err_msg=str(fam["var_power"]))
+    nb = r["negative_binomial"]
+    for fam in nb["families"]:
+        got = gs.NegativeBinomial(theta=fam["theta"]).unit_deviance(np.array(nb["y"]), np.array(nb["mu"]))
+        np.testing.assert_allclose(got, numbers(fam["dev_resids"]), rtol=1e-11, err_msg=str(fam["theta"]))
