@@ -8,7 +8,12 @@ terminal or a log.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .printable import escape_unprintable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "GLMStatError",
@@ -68,7 +73,7 @@ class InvalidStartError(FitError):
     family's, or an infinite deviance; the message names the first such row.  ``first_step``: the coefficients
     of that first step, when it was the step that failed (None otherwise)."""
 
-    def __init__(self, message: str, first_step: "numpy.ndarray | None" = None) -> None:
+    def __init__(self, message: str, first_step: "np.ndarray | None" = None) -> None:
         super().__init__(message)
         self.first_step = first_step
 

@@ -18,11 +18,11 @@ A family provides
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from ._scipy import special, stats
+from ._scipy import stats
 
 from .densities import bd0, gamma_excess, nb_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
 from .distributions import normal_cdf, normal_sf

@@ -67,7 +67,7 @@ def _replace(ev: "Evaluator", call: Call) -> Value:
     if not (isinstance(condition, NumVec) and condition.logical or isinstance(condition, (bool, np.bool_))):
         raise call_error(call, "list must be a condition (x > 3, g == \"a\"): positions are not supported")
     value = ev.eval(a["values"])
-    if not isinstance(value, (int, float, bool, np.bool_)) or isinstance(value, str):
+    if not isinstance(value, (int, float, bool, np.bool_)):
         raise call_error(call, "values must be one number: R recycles several values over the rows chosen, not row "
                          "by row (ifelse(condition, value, x) takes a column row by row)")
     chosen = np.broadcast_to(np.asarray(condition.values if isinstance(condition, NumVec) else float(condition)),

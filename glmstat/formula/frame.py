@@ -28,7 +28,6 @@ from .._arguments import is_one_of, items_given, shown, shown_items, shown_row
 from ..once import once
 from ..printable import first_unwritable
 from ..design.base import Design
-from ..design.structured import StructuredDesign
 from ..errors import DataError, DataWarning, FormulaError
 from ..families import Family
 from .contrasts import contrasts_argument, term_codings, with_contrasts

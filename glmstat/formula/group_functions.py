@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .call_arguments import bind, call_error, numeric
+from .call_arguments import call_error, numeric
 from .factor_functions import as_factor, refuse_inexact
 from .nodes import Call, Name
 from .summary_functions import MAX_ARGUMENTS, MAX_SUMMARIES
