@@ -30,7 +30,7 @@ import numpy as np
 
 from .._arguments import shown
 from ..errors import FormulaError
-from .call_arguments import Builtin, bind, call_error
+from .call_arguments import Builtin, bind, call_error, numeric
 from .deparse import deparse
 from .limits import refuse
 from .nodes import Call
@@ -226,9 +226,10 @@ def _literal_formats(ev: "Evaluator", call: Call, node, what: str) -> tuple[str,
     return values
 
 
-def _chosen_format(texts: np.ndarray, call: Call) -> str:
-    """The format of :data:`_TRY_FORMATS` that reads the texts (see the module docstring)."""
-    readers = {f: [t for t in texts if parse_date(t, f) is not None] for f in _TRY_FORMATS}
+def _chosen_format(texts, call: Call, read=parse_date) -> str:
+    """The format of :data:`_TRY_FORMATS` that reads the texts (see the module docstring); ``read(text, format)``
+    as :func:`parse_date`."""
+    readers = {f: [t for t in texts if read(t, f) is not None] for f in _TRY_FORMATS}
     reading = [f for f in _TRY_FORMATS if readers[f]]
     if not reading:
         example = next((t for t in texts), None)
@@ -257,6 +258,13 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
         raise call_error(call, "x must be text (or a factor of texts, or a number of days with origin =)")
     codes, texts = distinct_texts(x, call, ev)
     present = texts if codes is None else texts[:-1]
+    parsed: dict = {}  # (text, format) -> its day: the texts the chosen format read are not read again
+
+    def read(text: str, fmt: str) -> int | None:
+        if (text, fmt) not in parsed:
+            parsed[text, fmt] = parse_date(text, fmt)
+        return parsed[text, fmt]
+
     if "tryFormats" in a:
         raise call_error(call, "tryFormats is not supported; give format =")
     if "format" in a:
@@ -266,11 +274,11 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
         fmt = formats[0]
         check_format(fmt, _READ, call, reading=True)
     else:  # (learned once, from every chunk: see the module docstring)
-        fmt = ev.text_state(call, np.array(present, dtype=object), lambda t: _chosen_format(list(t), call))
-    read = [None if fmt is None else parse_date(t, fmt) for t in present]
+        fmt = ev.text_state(call, np.array(present, dtype=object), lambda t: _chosen_format(t, call, read))
+    days = [None if fmt is None else read(t, fmt) for t in present]
     if codes is None:
-        return RDate(np.nan if read[0] is None else read[0])
-    table = np.array([np.nan if v is None else float(v) for v in read] + [np.nan])
+        return RDate(np.nan if days[0] is None else days[0])
+    table = np.array([np.nan if v is None else float(v) for v in days] + [np.nan])
     return _dates(table[codes])
 
 
@@ -364,21 +372,19 @@ def date_operand(value: Value) -> Value:
     return value
 
 
-def date_arith(op: str, a: Value, b: Value) -> tuple[str, float] | str:
-    """How R's Date class takes ``a op b`` when either is a date: ("date", sign) for date +- number (the result a
-    date), ("days", 0) for date - date (a number of days), or R's refusal."""
+def date_arith(op: str, a: Value, b: Value, node) -> Value:
+    """``a op b`` where either is a date, as R's Date class takes it: date +- days a date, date - date the days
+    between (a number); any other operation refused in R's words."""
     da, db = is_date(a), is_date(b)
-    if op == "+" and da != db:
-        return ("date", 1.0)
-    if op == "-" and da and not db:
-        return ("date", -1.0)
-    if op == "-" and da and db:
-        return ("days", 0.0)
-    if op == "-" and db:
-        return 'can only subtract from "Date" objects'
-    if op == "+":
-        return 'binary + is not defined for "Date" objects'
-    return f'{op} not defined for "Date" objects'
+    if not (op == "+" and da != db or op == "-" and da):
+        why = ('can only subtract from "Date" objects' if op == "-" else
+               'binary + is not defined for "Date" objects' if op == "+" else f'{op} not defined for "Date" objects')
+        raise FormulaError(f"{deparse(node)}: {why} (R's words)")
+    x, y = numeric(a, node, f"left side of '{op}'"), numeric(b, node, f"right side of '{op}'")
+    r = x + y if op == "+" else x - y
+    if da and db:
+        return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
+    return _dates(r if isinstance(r, np.ndarray) else float(r))
 
 
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)

@@ -35,7 +35,7 @@ from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .regex import RegexBudget
 from .validation import check_column_types
-from .values import (FactorVec, NumMat, NumVec, RDate, Value, align_by_label, column_value, label_text,
+from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text,
                      levels_with_texts, r_text)
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "check_context", "evaluation_passes", "gathered_bytes"]
@@ -667,7 +667,7 @@ class Evaluator:
     def arith(self, op: str, a: Value, b: Value, node: Node) -> Value:
         a, b = _one_literal(a), _one_literal(b)
         if is_date(a) or is_date(b):
-            return self.date_arith(op, a, b, node)
+            return date_arith(op, a, b, node)
         if isinstance(a, tuple) or isinstance(b, tuple):
             return self.literal_arith(op, a, b, node)
         if op in ("%%", "%/%"):
@@ -695,18 +695,6 @@ class Evaluator:
         if isinstance(r, np.ndarray) and r.ndim == 1:
             return NumVec(r.astype(float, copy=False))
         return float(r)
-
-    def date_arith(self, op: str, a: Value, b: Value, node: Node) -> Value:
-        """R's Date arithmetic: date +- days is a date, date - date the days between; the rest refused as R
-        refuses it."""
-        how = date_arith(op, a, b)
-        if isinstance(how, str):
-            raise FormulaError(f"{deparse(node)}: {how} (R's words)")
-        x, y = numeric(a, node, f"left side of '{op}'"), numeric(b, node, f"right side of '{op}'")
-        r = x + y if op == "+" else x - y
-        if how[0] == "days":
-            return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
-        return NumVec(np.asarray(r, dtype=float), date=True) if isinstance(r, np.ndarray) else RDate(r)
 
     def literal_arith(self, op: str, a: Value, b: Value, node: Node) -> tuple:
         """Arithmetic of literal values (``c(0, 1, 2) * 100``, ``0:4 / 4``, ``1 - c(0.1, 0.2)``), elementwise with

@@ -17,21 +17,24 @@ from conftest import FIXTURES, expression_value, r_replace_call
 from glmstat.formula.regex import MAX_SCANNED, compile_regex
 
 REF = json.loads((FIXTURES / "sub_gsub" / "ref.json").read_text())
+#: the back-references' fixture (tests/formula/test_sub_groups.py tests the rest of them), compared the same way
+GROUPS = json.loads((FIXTURES / "sub_groups" / "ref.json").read_text())
+CASES = [(ref, fn, c) for ref in (REF, GROUPS) for fn in ("sub", "gsub") for c in ref[fn]]
 
 
-@pytest.mark.parametrize("fn, case", [(fn, c) for fn in ("sub", "gsub") for c in REF[fn]],
-                         ids=[r_replace_call(fn, c) for fn in ("sub", "gsub") for c in REF[fn]])
-def test_each_text_is_r_s(fn, case):
-    v = expression_value(pd.DataFrame({"s": REF["texts"]}), r_replace_call(fn, case))
+@pytest.mark.parametrize("ref, fn, case", CASES, ids=[r_replace_call(fn, c) for _, fn, c in CASES])
+def test_each_text_is_r_s(ref, fn, case):
+    v = expression_value(pd.DataFrame({"s": ref["texts"]}), r_replace_call(fn, case))
     assert [None if k < 0 else v.levels[k] for k in v.codes] == case["result"]
     assert v.text  # (R's character vector: as.numeric() of it reads numbers)
 
 
-@pytest.mark.parametrize("ref", REF["fits"], ids=[r["formula"] for r in REF["fits"]])
-def test_fits_are_r_s(ref):
-    fit = gs.glm(ref["formula"], pd.DataFrame(REF["data"]))
-    np.testing.assert_allclose(fit.coef.to_numpy(), ref["coef"], rtol=1e-10)
-    assert len(fit.column_names) == len(ref["names"])
+@pytest.mark.parametrize("ref, fit_ref", [(r, f) for r in (REF, GROUPS) for f in r["fits"]],
+                         ids=[f["formula"] for r in (REF, GROUPS) for f in r["fits"]])
+def test_fits_are_r_s(ref, fit_ref):
+    fit = gs.glm(fit_ref["formula"], pd.DataFrame(ref["data"]))
+    np.testing.assert_allclose(fit.coef.to_numpy(), fit_ref["coef"], rtol=1e-10)
+    assert len(fit.column_names) == len(fit_ref["names"])
 
 
 @pytest.mark.parametrize("term, message", [
