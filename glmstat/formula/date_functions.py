@@ -17,6 +17,15 @@ new data for ``predict()`` read with it), and refuses a column that both formats
 of each -- rather than drop rows silently.  A format without a year (``"%m-%d"``) is refused: R takes the
 current year, so that the model would change with the day it is fitted.
 
+A data column of date-times (``datetime64``, with or without a time zone: R's POSIXct) is reached by these
+functions only (:class:`~glmstat.formula.values.DateTimes`): ``as.Date(t, tz =)`` is its date in UTC (R's default)
+or on the clock of its own zone (``tz =`` that zone), refused without ``tz =`` for a column in another zone than
+UTC, where R's default silently takes the day before for times after midnight; ``as.numeric(t)`` seconds since
+1970-01-01 UTC; ``format(t, format)`` (``format =`` required: R's default drops the time when every row is at
+midnight, so that new data could be written otherwise), ``months``, ``weekdays`` and ``quarters`` read that clock,
+``julian(t)`` the days since 1970-01-01 UTC, fractional.  Anywhere else such a column is refused with these choices:
+as a number it is R's seconds since 1970, a slope per second about an intercept at 1970.
+
 Bounded as the text functions are: each distinct text read once (at most 20 times ``max_columns`` of them), a
 format no longer than the formula.
 """
@@ -30,21 +39,19 @@ import numpy as np
 
 from .._arguments import shown
 from ..errors import FormulaError
+from .calendar import DAYS, MONTHS, civil_from_days, days_from_civil, format_date, leap_year, month_days
 from .call_arguments import Builtin, bind, call_error, numeric
 from .deparse import deparse
 from .limits import refuse
 from .nodes import Call
 from .text_functions import distinct_texts, texts_factor
-from .values import FactorVec, NumVec, RDate, Value
+from .values import DateTimes, FactorVec, NumVec, RDate, Value
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["DATE_FUNCTIONS", "is_date", "parse_date", "format_date", "date_arith", "date_operand"]
+__all__ = ["DATE_FUNCTIONS", "is_date", "parse_date", "date_arith", "date_operand"]
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 #: R's strptime's numbers: code -> (smallest, largest, most digits)
 _NUMBERS = {"Y": (0, 9999, 4), "y": (0, 99, 2), "m": (1, 12, 2), "d": (1, 31, 2), "e": (1, 31, 2),
             "j": (1, 366, 3), "H": (0, 23, 2), "M": (0, 59, 2), "S": (0, 61, 2)}
@@ -63,37 +70,6 @@ def is_date(value: Value) -> bool:
 def _dates(days):
     """Days as R's Date: a column or one date."""
     return NumVec(np.asarray(days, dtype=float), date=True) if isinstance(days, np.ndarray) else RDate(days)
-
-
-def days_from_civil(y: int, m: int, d: int) -> int:
-    """Days since 1970-01-01 of the proleptic Gregorian date y-m-d (Hinnant's algorithm)."""
-    y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def civil_from_days(z: int) -> tuple[int, int, int]:
-    """(year, month, day) of the date ``z`` days after 1970-01-01."""
-    z += 719468
-    era = (z if z >= 0 else z - 146096) // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + (3 if mp < 10 else -9)
-    return yoe + era * 400 + (m <= 2), m, d
-
-
-def _leap(y: int) -> bool:
-    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
-
-
-def _month_days(y: int, m: int) -> int:
-    return (31, 29 if _leap(y) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[m - 1]
 
 
 def check_format(fmt: str, codes: set, call: Call, reading: bool) -> None:
@@ -173,7 +149,7 @@ def parse_date(text: str, fmt: str) -> int | None:
                 continue
             while i < n and text[i] == " ":
                 i += 1
-            got = _name(text, i, _MONTHS if code in "bBh" else _DAYS)
+            got = _name(text, i, MONTHS if code in "bBh" else DAYS)
             if got is None:
                 return None
             if code in "bBh":
@@ -189,33 +165,10 @@ def parse_date(text: str, fmt: str) -> int | None:
         else:
             return None
     if month is not None and day is not None:
-        return days_from_civil(year, month, day) if day <= _month_days(year, month) else None
+        return days_from_civil(year, month, day) if day <= month_days(year, month) else None
     if yday is not None and month is None and day is None:
-        return days_from_civil(year, 1, 1) + yday - 1 if yday <= 365 + _leap(year) else None
+        return days_from_civil(year, 1, 1) + yday - 1 if yday <= 365 + leap_year(year) else None
     return None
-
-
-def format_date(z: int, fmt: str) -> str:
-    """The date ``z`` written in the format ``fmt`` (already checked), as R's ``format.Date`` writes it."""
-    y, m, d = civil_from_days(z)
-    wday = (z + 4) % 7  # (1970-01-01 was a Thursday; 0 is Sunday)
-    yday = z - days_from_civil(y, 1, 1)  # (from 0)
-    out, k = [], 0
-    while k < len(fmt):
-        if fmt[k] != "%":
-            out.append(fmt[k])
-            k += 1
-            continue
-        code = fmt[k + 1]
-        k += 2
-        out.append({
-            "Y": str(y), "y": f"{y % 100:02d}", "m": f"{m:02d}", "d": f"{d:02d}", "e": f"{d:2d}",
-            "j": f"{yday + 1:03d}", "H": "00", "M": "00", "S": "00", "b": _MONTHS[m - 1][:3],
-            "h": _MONTHS[m - 1][:3], "B": _MONTHS[m - 1], "a": _DAYS[wday][:3], "A": _DAYS[wday],
-            "u": str(wday or 7), "w": str(wday), "U": f"{(yday + 7 - wday) // 7:02d}",
-            "W": f"{(yday + 7 - (wday + 6) % 7) // 7:02d}", "F": f"{y}-{m:02d}-{d:02d}",
-            "D": f"{m:02d}/{d:02d}/{y % 100:02d}", "%": "%"}[code])
-    return "".join(out)
 
 
 def _literal_formats(ev: "Evaluator", call: Call, node, what: str) -> tuple[str, ...]:
@@ -247,6 +200,9 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
     """R's ``as.Date(x, format, tryFormats, origin)`` of text (each distinct text read once), of a date, or of a
     number of days since ``origin`` (1970-01-01 by default, as R 4.3's)."""
     a = bind(call, ("x", "format", "tryFormats", "origin", "tz", "optional"))
+    times = ev.date_times(a["x"])
+    if times is not None:
+        return _dates_of_times(ev, call, a, times)
     x = ev.eval(a["x"])
     if is_date(x):
         return x
@@ -282,6 +238,37 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
     return _dates(table[codes])
 
 
+#: R's names of UTC, whose date as.Date.POSIXct takes by floor(seconds / 86400)
+_UTC_NAMES = frozenset({"UTC", "GMT", "Etc/UTC", "Etc/GMT", "UTC0", "UTC+0", "UTC-0", "GMT0", "GMT+0", "GMT-0"})
+
+
+def _dates_of_times(ev: "Evaluator", call: Call, args: dict, times: DateTimes) -> Value:
+    """R's ``as.Date(t, tz = "UTC")`` of a column of date-times: the date on the clock of ``tz``, UTC by default.
+
+    R's default is UTC whatever the column's own time zone, so that a time of 00:30 in Paris is the day before: for
+    a column in another zone, ``as.Date(t)`` is refused and ``tz =`` asked for, ``"UTC"`` or the column's own zone
+    (its clock's date, which ``format()``, ``months()`` and ``weekdays()`` of it read).  No other zone is looked up
+    (a zone name from a formula is untrusted text)."""
+    given = sorted(set(args) - {"x", "tz"})
+    if given:
+        raise call_error(call, f"as.Date() of date-times takes no {given[0]} = (only tz =)")
+    own = times.zone is None or times.zone in _UTC_NAMES
+    if "tz" not in args:
+        if not own:
+            raise call_error(call, f"the column's time zone is {times.zone!r}: R's as.Date() takes the date in UTC, the "
+                             f"day before for a time just after midnight there; write tz = \"{times.zone}\" for the "
+                             "date on the column's clock, or tz = \"UTC\" for R's default")
+        return _dates(times.days.copy())
+    tz = ev.eval(args["tz"])
+    if isinstance(tz, str) and tz in _UTC_NAMES:
+        return _dates(times.utc_days.copy())
+    if isinstance(tz, str) and tz == times.zone:
+        return _dates(times.days.copy())
+    zone = "no time zone (UTC's clock)" if times.zone is None else f"the time zone {times.zone!r}"
+    raise call_error(call, f"tz must be \"UTC\" or the column's own time zone: it has {zone}; convert the column "
+                     "(.dt.tz_convert(...)) for another")
+
+
 def _origin(ev: "Evaluator", call: Call, args: dict) -> float:
     """``origin =``: one date, as text (R's tryFormats) or as.Date(...); 1970-01-01 when not given."""
     if "origin" not in args:
@@ -292,11 +279,21 @@ def _origin(ev: "Evaluator", call: Call, args: dict) -> float:
     return float(given)
 
 
-def _date_argument(ev: "Evaluator", call: Call, node) -> Value:
+def _date_argument(ev: "Evaluator", call: Call, node) -> Value | DateTimes:
+    """A date (R's Date) or a data column of date-times."""
+    times = ev.date_times(node)
+    if times is not None:
+        return times
     x = ev.eval(node)
     if not is_date(x):
-        raise call_error(call, "x must be a date (as.Date(...)): format() of other values is not supported")
+        raise call_error(call, "x must be a date (as.Date(...)) or a column of date-times: "
+                         f"{call.func}() of other values is not supported")
     return x
+
+
+def _days(x: Value | DateTimes) -> Value:
+    """The dates of ``x``: a date's days, a date-time's date on its column's clock."""
+    return NumVec(x.days) if isinstance(x, DateTimes) else x
 
 
 #: the longest text one code of a format writes ("September", "Wednesday"; a year of 9 digits)
@@ -305,17 +302,19 @@ _CODE_WIDTH = 9
 _LAST_DAY = 2**29
 
 
-def _written(ev: "Evaluator", call: Call, x: Value, write, width: int = _CODE_WIDTH) -> Value:
-    """``write(day)`` of each distinct date of ``x``, as text (R's character vector; missing where x is): at most
-    ``width`` characters a date, their total bounded by ``max_design_bytes`` before any is written."""
+def _written(ev: "Evaluator", call: Call, x: Value, write, width: int = _CODE_WIDTH, last: int = _LAST_DAY) -> Value:
+    """``write(key)`` of each distinct whole key of ``x`` (a date's day, or a date-time's second on its clock), as
+    text (R's character vector; missing where x is): at most ``width`` characters a key, their total bounded by
+    ``max_design_bytes`` before any is written; keys beyond ``last`` are written as missing."""
     if isinstance(x, RDate):
-        return write(math.floor(x)) if abs(x) <= _LAST_DAY else float("nan")
+        return write(math.floor(x)) if abs(x) <= last else float("nan")
     days = x.values
-    present = np.abs(days) <= _LAST_DAY  # (as.Date(Inf) is a date R writes as NA)
+    present = np.abs(days) <= last  # (as.Date(Inf) is a date R writes as NA)
     unique, inverse = np.unique(np.floor(days[present]), return_inverse=True)  # (a fraction of a day: that day)
     bound = 20 * ev.limits.max_columns
     if len(unique) > bound:
-        raise call_error(call, f"it would write the texts of {len(unique):,} distinct dates, more than {bound:,}")
+        what = "dates" if last == _LAST_DAY else "date-times"
+        raise call_error(call, f"it would write the texts of {len(unique):,} distinct {what}, more than {bound:,}")
     if width * len(unique) > ev.limits.max_design_bytes:
         raise refuse("max_design_bytes", f"{deparse(call)} would write texts of up to {width:,} characters for "
                      f"{len(unique):,} distinct dates", width * len(unique), ev.limits)
@@ -325,12 +324,20 @@ def _written(ev: "Evaluator", call: Call, x: Value, write, width: int = _CODE_WI
 
 
 def _format(ev: "Evaluator", call: Call) -> Value:
-    """R's ``format(x, format = "%Y-%m-%d")`` of dates."""
+    """R's ``format(x, format = "%Y-%m-%d")`` of dates, and ``format(x, format)`` of date-times (their clock)."""
     a = bind(call, ("x", "format"))
     x = _date_argument(ev, call, a["x"])
+    if isinstance(x, DateTimes) and "format" not in a:
+        raise call_error(call, "format() of date-times needs format = (e.g. \"%Y-%m-%d %H:%M\"): R's default "
+                         "drops the time when every row is at midnight, so that other rows would be written otherwise")
     fmt = _literal_formats(ev, call, a["format"], "format")[0] if "format" in a else "%Y-%m-%d"
     check_format(fmt, _WRITTEN, call, reading=False)
-    return _written(ev, call, x, lambda z: format_date(z, fmt), _CODE_WIDTH * len(fmt))
+    width = _CODE_WIDTH * len(fmt)
+    if isinstance(x, DateTimes) and any(f"%{c}" in fmt.replace("%%", "") for c in "HMS"):
+        # (each distinct second on the clock written once; a format of the date alone writes each date once)
+        return _written(ev, call, NumVec(x.days * 86400.0 + x.clock),
+                        lambda t: format_date(t // 86400, fmt, t % 86400), width, _LAST_DAY * 86400)
+    return _written(ev, call, _days(x), lambda z: format_date(z, fmt), width)
 
 
 def _named(fmt: str, abbreviated: str) -> Builtin:
@@ -341,20 +348,26 @@ def _named(fmt: str, abbreviated: str) -> Builtin:
         short = ev.eval(a["abbreviate"]) if "abbreviate" in a else False
         if not isinstance(short, (bool, np.bool_)):
             raise call_error(call, "abbreviate must be TRUE or FALSE")
-        return _written(ev, call, x, lambda z: format_date(z, abbreviated if short else fmt))
+        return _written(ev, call, _days(x), lambda z: format_date(z, abbreviated if short else fmt))
     return apply
 
 
 def _quarters(ev: "Evaluator", call: Call) -> Value:
     """R's ``quarters(x)``: "Q1" to "Q4" (missing where x is: R writes "QNA")."""
     x = _date_argument(ev, call, bind(call, ("x", "abbreviate"))["x"])
-    return _written(ev, call, x, lambda z: f"Q{(civil_from_days(z)[1] - 1) // 3 + 1}")
+    return _written(ev, call, _days(x), lambda z: f"Q{(civil_from_days(z)[1] - 1) // 3 + 1}")
 
 
 def _julian(ev: "Evaluator", call: Call) -> Value:
-    """R's ``julian(x)``: days since 1970-01-01 (``origin =`` another date)."""
+    """R's ``julian(x)``: days since 1970-01-01 (``origin =`` another date); of date-times, the days since
+    1970-01-01 00:00 UTC, fractional (R's ``julian.POSIXt``)."""
     a = bind(call, ("x", "origin"))
     x = _date_argument(ev, call, a["x"])
+    if isinstance(x, DateTimes):
+        if "origin" in a:  # (R reads a text origin on the clock of the session's time zone)
+            raise call_error(call, "julian() of date-times takes no origin =: it counts days from 1970-01-01 00:00 "
+                             "UTC; subtract a number of days for another origin")
+        return NumVec(x.seconds / 86400.0)
     origin = _origin(ev, call, a)
     return NumVec(x.values - origin) if isinstance(x, NumVec) else float(x) - origin
 

@@ -35,8 +35,8 @@ from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .regex import RegexBudget
 from .validation import check_column_types
-from .values import (FactorVec, NumMat, NumVec, Value, align_by_label, column_value, label_text,
-                     levels_with_texts, r_text)
+from .values import (DateTimes, FactorVec, NumMat, NumVec, Value, align_by_label, column_value, date_times_of,
+                     label_text, levels_with_texts, r_text)
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "check_context", "evaluation_passes", "gathered_bytes"]
 
@@ -60,7 +60,7 @@ class DataColumns:
         self.known = names if known is None else tuple(known)
         self.positions = positions
         self.n = len(df)
-        self._values: dict[str, Any] = {}
+        self._values: dict[Any, Any] = {}
         self.used: list[str] = []
         #: False while a summary of whole columns is evaluated (``mean(x)``): its value for a row is not that
         #: row's, so a missing value of a column it reads drops no row (R's na.omit sees the term's values)
@@ -76,6 +76,15 @@ class DataColumns:
 
     def __contains__(self, name: str) -> bool:
         return name in self.positions
+
+    def date_times(self, name: str) -> DateTimes | None:
+        """The column ``name``'s date-times when it holds them (R's POSIXct), for the date functions; else None.
+        Not counted among the columns read for missing values: the function's result is (a missing date-time
+        gives a missing date, text or number)."""
+        key = ("date-times", name)
+        if key not in self._values:
+            self._values[key] = date_times_of(self.raw(name))
+        return self._values[key]
 
     def value(self, name: str) -> NumVec | FactorVec:
         v = self._values.get(name)
@@ -520,6 +529,15 @@ class Evaluator:
         if isinstance(node, Dot):
             raise FormulaError("'.' (all other columns) can only stand as a term of the right-hand side")
         raise FormulaError(f"cannot evaluate {node!r}")
+
+    def date_times(self, node: Node) -> DateTimes | None:
+        """The date-times of the data column ``node`` names (R's POSIXct: see :class:`DateTimes`), or None when
+        ``node`` is no such column.  Only the date functions read them; anywhere else such a column is refused."""
+        if isinstance(node, Paren):
+            return self.date_times(node.body)
+        if not (isinstance(node, Name) and node.id in self.data):
+            return None
+        return self.data.date_times(node.id)
 
     def name(self, node: Name) -> Value:
         key = node.id

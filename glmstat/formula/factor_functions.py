@@ -14,6 +14,7 @@ import numpy as np
 
 from .._arguments import shown, shown_items
 from ..errors import DataError, FormulaWarning
+from .calendar import date_text
 from .call_arguments import Builtin, bind, call_error, flag, levels_text, numeric
 from .contrasts import CONTRASTS
 from .deparse import deparse
@@ -50,6 +51,11 @@ def as_factor(value: Value, call: Call) -> FactorVec:
             labels = np.array([False, True], dtype=object)[np.where(miss, 0, v).astype(np.intp)]
             return factor_from_labels(labels, miss)
         ok = ~miss
+        if value.date:  # (R's levels of dates are their texts, in time order; a fraction of a day is that day)
+            uniques, inv = np.unique(np.floor(v[ok]), return_inverse=True)
+            codes = np.full(v.shape[0], -1, dtype=np.intp)
+            codes[ok] = inv
+            return FactorVec(codes, tuple(date_text(u) for u in uniques.tolist()))
         uniques, inv = np.unique(v[ok], return_inverse=True)
         # R's levels are the values' texts (as.character), so values alike to 15 digits (0.1 + 0.2 and 0.3) are
         # one level, the first (smallest) value standing for them -- not whole numbers that R writes in full
@@ -209,8 +215,12 @@ def _merge_code_levels(chunks: np.ndarray) -> tuple:
 
 
 def call_unclass(ev: "Evaluator", call: Call) -> Value:
-    """R's ``unclass``: a factor's level codes (:func:`_level_codes`), a date's days; anything else itself."""
+    """R's ``unclass``: a factor's level codes (:func:`_level_codes`), a date's days, a column of date-times'
+    seconds since 1970-01-01 UTC; anything else itself."""
     a = bind(call, ("x",))
+    times = ev.date_times(a["x"])
+    if times is not None:  # (R's POSIXct: seconds since 1970-01-01 UTC)
+        return NumVec(times.seconds.copy())
     v = ev.eval(a["x"])
     if isinstance(v, NumVec) and v.date or isinstance(v, RDate):  # (a date's days)
         return NumVec(v.values) if isinstance(v, NumVec) else float(v)
@@ -231,8 +241,11 @@ def _reads_numbers(ev: "Evaluator", call: Call, v: FactorVec) -> bool:
 def call_as_numeric(ev: "Evaluator", call: Call) -> Value:
     """R's ``as.numeric``: a factor's level codes (:func:`_level_codes`), the numbers a text vector's texts read
     as (:func:`~glmstat.formula.text_numbers.text_as_numbers`: R's ``as.numeric(as.character(f))``), numbers
-    themselves."""
+    themselves, a column of date-times' seconds since 1970-01-01 UTC (R's POSIXct)."""
     a = bind(call, ("x",))
+    times = ev.date_times(a["x"])
+    if times is not None:
+        return NumVec(times.seconds.copy())
     v = ev.eval(a["x"])
     if isinstance(v, FactorVec) and _reads_numbers(ev, call, v):
         return text_as_numbers(v, deparse(call))

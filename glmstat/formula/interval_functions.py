@@ -71,7 +71,12 @@ def call_cut(ev: "Evaluator", call: Call) -> Value:
 
 
 def _numbers(value: Value, call: Call) -> np.ndarray:
-    """``x``: a numeric column (R's ``cut`` refuses anything that is not numeric, a logical too)."""
+    """``x``: a numeric column (R's ``cut`` refuses anything that is not numeric, a logical too).  Dates are
+    refused: R's ``cut.Date`` takes breaks of its own (``"month"``, dates) and labels intervals by their first
+    day, where cutting the days as numbers would label them by numbers of days."""
+    if isinstance(value, NumVec) and value.date:
+        raise call_error(call, "cut() of dates is not supported (R's cut.Date labels its intervals by dates); cut "
+                         "the numbers, cut(as.numeric(x), ...), or group by format(x, \"%Y-%m\") or quarters(x)")
     if isinstance(value, NumVec) and not value.logical:
         return value.values
     if isinstance(value, FactorVec):

@@ -30,6 +30,7 @@ from .._arguments import shown, shown_row
 from ..design.sources import fold_lazy
 from ..errors import DataError, DataWarning, FamilyError
 from ..families import Family
+from .deparse import r_name
 
 if TYPE_CHECKING:
     from .frame import ModelFrame
@@ -68,7 +69,16 @@ def check_column_types(df: pd.DataFrame, columns: Any, dtypes: Any = None) -> No
     for c in sorted(columns):
         dtype = df[c].dtype if dtypes is None else dtypes[c]
         kind = getattr(dtype, "kind", "O")
-        if kind in "mM" or isinstance(dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)):
+        if kind == "M" or isinstance(dtype, pd.DatetimeTZDtype):
+            # (as a number, a date-time is R's POSIXct's seconds since 1970: a slope per second about an intercept
+            # at 1970, which no one means by y ~ t -- the unit is asked for instead)
+            n = r_name(c) if len(c) <= 40 else "x"  # (a name as the formula writes it; a long one stands as x)
+            raise DataError(
+                f"column {shown(c)} holds date-times ({dtype}); say which number: as.Date({n}) for its dates (days "
+                f"since 1970-01-01, R's Date), as.numeric({n}) for seconds since 1970 (R's POSIXct), or "
+                f"format({n}, \"%H\"), months({n}), weekdays({n}) or quarters({n}) for a factor"
+            )
+        if kind == "m" or isinstance(dtype, pd.PeriodDtype):
             what = "time spans" if kind == "m" else "dates"
             raise DataError(
                 f"column {shown(c)} holds {what} ({dtype}); convert them to numbers in a unit you choose (e.g. "

@@ -7,6 +7,10 @@
 * :class:`NumMat` -- several numeric columns from one expression (``poly(x, 2)``, ``bs(x, df = 4)``);
 * scalars (``float``, ``str``, ``bool``) and tuples of them (``c(1, 2)``) for literals and arguments.
 
+A data column of dates (Python's ``datetime.date``, Arrow's ``date32``) is a :class:`NumVec` marked ``date``, R's
+Date.  A column of date-times (``datetime64``, with or without a time zone) is no value: only the date functions
+reach it, as :class:`DateTimes` (:func:`date_times_of`).
+
 A data column becomes a value through :func:`column_value`; nothing of the column object (a pandas Series,
 an object with methods) survives into the formula's reach.
 """
@@ -32,7 +36,7 @@ from ..report.rformat import format_number
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
            "NUMBER_TEXT", "reads_as_number",
            "label_text", "level_texts", "r_text", "factor_from_labels", "align_by_label", "check_number_types",
-           "object_missing", "DoubleLevels", "levels_with_texts"]
+           "object_missing", "DoubleLevels", "levels_with_texts", "DateTimes", "date_times_of"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +48,61 @@ class NumVec:
     inexact: str | None = None
     #: R's Date: days since 1970-01-01 (glmstat.formula.date_functions)
     date: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class DateTimes:
+    """A data column of date-times, R's POSIXct, as the date functions read it (``as.Date``, ``as.numeric``,
+    ``format``, ``months``, ``weekdays``, ``quarters``, ``julian``): never a value of its own.
+
+    ``seconds`` since 1970-01-01 00:00 UTC (a time without a zone taken as UTC, as R's ``tz = "UTC"``);
+    ``days`` and ``clock``, the date (days since 1970-01-01) and the whole seconds into that day on the clock of
+    the column's own time zone ``zone`` (None: none, UTC's clock); ``utc_days`` the date on UTC's clock.  NaN where
+    the column is missing (NaT).
+    """
+
+    seconds: np.ndarray
+    days: np.ndarray
+    clock: np.ndarray
+    utc_days: np.ndarray
+    zone: str | None
+
+
+#: nanoseconds of pandas' date-time units
+_UNIT_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def date_times_of(raw: Any) -> DateTimes | None:
+    """The date-times of a column's stored array (numpy ``datetime64``, pandas' with a time zone, Arrow's
+    timestamps), or None for any other column."""
+    dtype = getattr(raw, "dtype", None)
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        t = dtype.pyarrow_dtype
+        if not pa.types.is_timestamp(t):
+            return None
+        raw = pd.array(raw.to_numpy(dtype=f"datetime64[{t.unit}]", na_value=np.datetime64("NaT")))
+        if t.tz:  # (Arrow keeps UTC instants: localized to UTC, then shown on the zone's clock)
+            raw = raw.tz_localize("UTC").tz_convert(t.tz)
+    elif isinstance(raw, np.ndarray) and raw.dtype.kind == "M":
+        raw = pd.array(raw)
+    elif not isinstance(raw, pd.arrays.DatetimeArray):
+        return None
+    if raw.unit not in _UNIT_NS:  # (pandas 2 holds s, ms, us and ns only)
+        return None
+    per_second = 10**9 // _UNIT_NS[raw.unit]
+    missing = np.asarray(raw.isna())
+    instants = raw.asi8  # (UTC for a column with a time zone)
+    wall = raw.tz_localize(None).asi8 if raw.tz is not None else instants
+    per_day = 86400 * per_second
+    days = (wall // per_day).astype(float)
+    clock = ((wall % per_day) // per_second).astype(float)
+    utc_days = (instants // per_day).astype(float)
+    seconds = instants / per_second
+    for a in (days, clock, utc_days, seconds):
+        a[missing] = np.nan
+    return DateTimes(seconds, days, clock, utc_days, None if raw.tz is None else str(raw.tz))
 
 
 class RDate(float):
@@ -425,6 +484,10 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     kind = pd.api.types.infer_dtype(present, skipna=False) if present.size else "empty"
     if kind in ("string", "empty"):
         return _text_levels(name, factor_from_labels(values, missing))
+    if kind == "date":  # (Python's dates, Arrow's date32 read by pandas: R's Date, days since 1970-01-01)
+        out = np.full(values.shape[0], np.nan)
+        out[~missing] = present.astype("datetime64[D]").astype(np.int64)
+        return NumVec(out, date=True)
     if kind == "boolean":
         out = np.full(values.shape[0], np.nan)
         out[~missing] = present.astype(bool)
@@ -445,14 +508,18 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     raise DataError(_unusable_objects(name, kind, present))
 
 
-#: pandas' kinds of an object column of dates (Python's, pandas' or numpy's) and of time spans
-_DATE_KINDS = frozenset({"date", "datetime", "datetime64", "period"})
+#: pandas' kinds of an object column of dates that are no R Date (Python's dates are) and of time spans
+_DATE_KINDS = frozenset({"period"})
 _SPAN_KINDS = frozenset({"timedelta", "timedelta64"})
 
 
 def _unusable_objects(name: str, kind: str, present: np.ndarray) -> str:
     """Why an object column whose values are neither numbers, booleans nor strings is refused: dates and time
     spans as a column of their own dtype is (which unit?), complex numbers, one other type, or a mixture."""
+    if kind in ("datetime", "datetime64"):  # (Python's datetimes, pandas' Timestamps in an object column)
+        return (f"column {shown(name)} holds date-times as Python objects of the type {type(present[0]).__name__}; "
+                "make it a datetime64 column (pd.to_datetime), which as.Date(), as.numeric(), format(), months() and "
+                "weekdays() in the formula read")
     if kind in _DATE_KINDS or kind in _SPAN_KINDS:
         what = "dates" if kind in _DATE_KINDS else "time spans"
         return (f"column {shown(name)} holds {what} (Python objects of the type {type(present[0]).__name__}); "

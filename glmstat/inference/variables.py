@@ -26,6 +26,8 @@ to factors": the grid holds no level of it) and ``coded`` carries the refusal.
 
 from __future__ import annotations
 
+import datetime
+
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -260,6 +262,9 @@ def _in_memory(order: list[str], factor_of: dict, computed: set, data: pd.DataFr
     out = []
     for name in order:
         values = data[columns[name]]
+        if _dated(values):
+            out.append(_dated_variable(name))
+            continue
         numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
         if name in computed:
             out.append(_own_values(name, factor_of[name][0], pd.unique(values.dropna()), numeric))
@@ -279,6 +284,22 @@ def _in_memory(order: list[str], factor_of: dict, computed: set, data: pd.DataFr
             lv = tuple(sorted(pd.unique(values.dropna()), key=label_text))
             out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=(name,)))
     return out
+
+
+def _dated_variable(name: str) -> ModelVariable:
+    """A column of dates or date-times: a variable no marginal effect or reference grid can set."""
+    return ModelVariable(name, False, spellings=(name,), refusal=(
+        f"{shown(name, 80)} holds dates or date-times, which glmstat neither moves by a small step nor holds at a "
+        "mean (the formula reads them through as.Date(), format(), months()...); ask for the other variables by "
+        "name, or add the number the model uses (its days) to the data as a column of its own"))
+
+
+def _dated(values: pd.Series) -> bool:
+    """A column of date-times (any datetime64, Arrow's timestamps) or of Python's dates (R's Date)."""
+    dtype = values.dtype
+    if getattr(dtype, "kind", "") == "M" or isinstance(dtype, pd.DatetimeTZDtype):
+        return True
+    return dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "date"
 
 
 def _own_values(name: str, label: str, values: Any, numeric: bool) -> ModelVariable:
@@ -309,6 +330,9 @@ def _from_summaries(order: list[str], factor_of: dict, computed: set, summaries)
             out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=spell))
             continue
         s = summaries.columns[name]
+        if not s.numeric and any(isinstance(v, (datetime.date, np.datetime64)) for v in list(s.values)[:1]):
+            out.append(_dated_variable(name))  # (pandas' Timestamps are Python's datetimes, dates too)
+            continue
         if s.numeric:
             distinct = tuple(sorted(s.distinct)) if s.distinct is not None and len(s.distinct) <= 2 else ()
             out.append(ModelVariable(name, False, mean=s.mean, sd=s.sd, spellings=(name,), distinct=distinct))

@@ -219,7 +219,7 @@ def test_unknown_na_action(d):
 
 
 @pytest.mark.parametrize("column,what", [
-    (pd.date_range("2020-01-01", periods=30), "dates"),
+    (pd.date_range("2020-01-01", periods=30), "date-times"),
     (pd.to_timedelta(np.arange(30), "D"), "time spans"),
     (np.arange(30) + 1j, "complex numbers"),
 ])
@@ -309,15 +309,18 @@ def test_an_object_column_of_mixed_python_numbers_is_read_as_numbers(d, kind):
 
 
 @pytest.mark.parametrize("values,held", [
-    ([datetime.date(2020, 1, d) for d in range(1, 31)], r"holds dates \(Python objects of the type date\)"),
+    ([datetime.datetime(2020, 1, d, 12) for d in range(1, 31)],
+     r"holds date-times as Python objects of the type datetime; make it a datetime64 column"),
+    ([pd.Period("2020-01", "M")] * 30, r"holds dates \(Python objects of the type Period\)"),
     ([datetime.timedelta(days=d) for d in range(30)], r"holds time spans \(Python objects of the type timedelta\)"),
     ([complex(d, 1) for d in range(30)], "holds complex numbers"),
     ([b"a", b"b"] * 15, "holds values of the type bytes;"),
     (["a", 1.5] * 15, "holds a mixture of values of the types float, str;"),
 ])
 def test_an_object_column_of_other_values_is_refused_for_what_it_holds(d, values, held):
-    """An object column of dates (what pyarrow's date32 becomes), time spans or complex numbers is refused as a
-    column of their dtype is; the message said "mixes values of types date" of a column of one type."""
+    """An object column of date-times, periods, time spans or complex numbers is refused as a column of their dtype
+    is (a column of Python's dates, what pyarrow's date32 becomes, is R's Date: tests/formula/test_date_times.py);
+    the message said "mixes values of types date" of a column of one type."""
     refuse(gs.DataError, f"column 't' {held}", "y ~ x + t", d.assign(t=pd.Series(values, dtype=object)))
 
 
