@@ -649,11 +649,11 @@ def _given_scope(fit, scope: Any, labels: list[str]) -> list[str]:
     whose terms (``.`` the model's, as ``update.formula``) are read as labels; an interaction matches whatever
     the order of its variables.  Any term not in the model is refused, as R's "scope is not a subset of term
     labels"."""
-    from .stepwise import _fit_columns, updated_formula
+    from .stepwise import fit_columns, updated_formula
     from ..formula.deparse import deparse
 
     if isinstance(scope, str):
-        wanted = [":".join(deparse(v) for v in term) for term in updated_formula(fit, scope, _fit_columns(fit)).terms]
+        wanted = [":".join(deparse(v) for v in term) for term in updated_formula(fit, scope, fit_columns(fit)).terms]
     elif isinstance(scope, (list, tuple)) and all(isinstance(t, str) for t in scope):
         wanted = list(scope)
     else:

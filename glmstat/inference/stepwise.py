@@ -62,7 +62,7 @@ from .streamed_data import data_columns, data_reference
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["update", "updated_formula", "add1", "step"]
+__all__ = ["update", "updated_formula", "fit_columns", "add1", "step"]
 
 _TESTS = {"none": None, "chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao"}
 
@@ -307,7 +307,7 @@ def _columns_of(data: Any) -> list[str]:
     return [str(c) for c in columns]
 
 
-def _fit_columns(fit: "GLMResults") -> list[str]:
+def fit_columns(fit: "GLMResults") -> list[str]:
     """The column names of the data ``fit`` was fitted to (scope formulas' ``.`` reads them)."""
     return list(data_columns(fit)) if not fit.model_frame.in_memory else list(used_data(fit).columns)
 
@@ -561,7 +561,7 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
     test = _TESTS[key]
     st = structure(fit)
     current = _varsets(st)
-    upper = _scope_terms(fit, scope, _fit_columns(fit))
+    upper = _scope_terms(fit, scope, fit_columns(fit))
     upper_sets = [frozenset(t) for t in upper]
     chosen = _add_candidates(current, list(dict.fromkeys(current + upper_sets)))
     which = [upper[upper_sets.index(s)] for s in chosen]
@@ -676,7 +676,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     backward, forward = direction in ("backward", "both"), direction in ("forward", "both")
     if not fit.family.has_likelihood:
         raise GLMStatError(f"AIC is not defined for the {fit.family.label} family, so step cannot proceed")
-    upper, lower = _scopes(fit, scope, _fit_columns(fit))
+    upper, lower = _scopes(fit, scope, fit_columns(fit))
     upper_sets = None if upper is None else [frozenset(t) for t in upper]
     lower_sets = [frozenset(t) for t in lower]
     _check_scopes(structure(fit), upper, lower)
