@@ -333,10 +333,15 @@ def _format(ev: "Evaluator", call: Call) -> Value:
     fmt = _literal_formats(ev, call, a["format"], "format")[0] if "format" in a else "%Y-%m-%d"
     check_format(fmt, _WRITTEN, call, reading=False)
     width = _CODE_WIDTH * len(fmt)
-    if isinstance(x, DateTimes) and any(f"%{c}" in fmt.replace("%%", "") for c in "HMS"):
-        # (each distinct second on the clock written once; a format of the date alone writes each date once)
-        return _written(ev, call, NumVec(x.days * 86400.0 + x.clock),
-                        lambda t: format_date(t // 86400, fmt, t % 86400), width, _LAST_DAY * 86400)
+    codes = {c[0] for c in fmt.replace("%%", "").split("%")[1:] if c}  # (the codes the format writes)
+    if isinstance(x, DateTimes) and codes & {"H", "M", "S"}:
+        # (each distinct value the format writes read once: the second, minute or hour on the clock, of the day
+        # when the format writes a date -- format(t, "%H") of a million distinct instants reads 24 hours)
+        step = 1.0 if "S" in codes else 60.0 if "M" in codes else 3600.0
+        day = 86400.0 if codes - {"H", "M", "S"} else 0.0
+        keys = np.floor(x.clock / step) * step + (x.days * day if day else 0.0)
+        return _written(ev, call, NumVec(keys), lambda t: format_date(t // 86400, fmt, t % 86400), width,
+                        _LAST_DAY * 86400)
     return _written(ev, call, _days(x), lambda z: format_date(z, fmt), width)
 
 

@@ -172,3 +172,18 @@ def test_inference_beyond_the_fit(kind, tmp_path):
         fit.average_marginal_effects()
     with pytest.raises(gs.GLMStatError, match="estimated marginal means: 't' holds dates or date-times"):
         fit.emmeans("g")
+
+
+def test_format_reads_each_value_it_writes_once():
+    """format(t, "%H") of many distinct instants writes 24 texts: only the distinct hours are counted against the
+    bound on distinct texts (each distinct second was, so that a large column was refused)."""
+    seconds = 1704067200.0 + np.arange(200_000) * 7.3
+    data = pd.DataFrame({"t": _instants(seconds, "Europe/Paris")})
+    hours = _texts(data, 'format(t, "%H")')
+    want = pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).dt.tz_convert("Europe/Paris").dt.strftime("%H")
+    assert hours == want.tolist()
+    minutes = _texts(data.head(5000), 'format(t, "%d %H:%M")')
+    want = pd.Series(pd.to_datetime(seconds[:5000], unit="s", utc=True)).dt.tz_convert("Europe/Paris")
+    assert minutes == want.dt.strftime("%d %H:%M").tolist()
+    with pytest.raises(gs.FormulaError, match="distinct date-times"):
+        expression_value(data, 'format(t, "%d %H:%M:%S")')  # (200,000 distinct seconds: more than 100,000)
