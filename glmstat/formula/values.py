@@ -82,7 +82,12 @@ def date_times_of(raw: Any) -> DateTimes | None:
         t = dtype.pyarrow_dtype
         if not pa.types.is_timestamp(t):
             return None
-        raw = pd.array(raw.to_numpy(dtype=f"datetime64[{t.unit}]", na_value=np.datetime64("NaT")))
+        import pyarrow.compute as pc
+
+        # (the instants' integers through the Arrow protocol, a missing one as NaT's: pandas 2.0 cannot convert
+        # Arrow's timestamps with a time zone to numpy's)
+        ints = pc.fill_null(pc.cast(pa.array(raw), pa.int64()), np.iinfo(np.int64).min)
+        raw = pd.array(np.asarray(ints.to_numpy(zero_copy_only=False), dtype=np.int64).view(f"M8[{t.unit}]"))
         if t.tz:  # (Arrow keeps UTC instants: localized to UTC, then shown on the zone's clock)
             raw = raw.tz_localize("UTC").tz_convert(t.tz)
     elif isinstance(raw, np.ndarray) and raw.dtype.kind == "M":
