@@ -490,6 +490,19 @@ class Evaluator:
                          "other variables, needs more work than allowed (rows x passes over them)", self.work,
                          self.limits)
 
+    def expect_work(self, nodes: Sequence[Node]) -> None:
+        """Refuse at once, before any is evaluated, variables whose work together (rows x
+        :func:`evaluation_passes`, as :meth:`count_work` counts each when it is evaluated) exceeds
+        ``max_eval_work``, naming the costliest: twenty terms each within the limit were evaluated one by one
+        until their sum passed it."""
+        costs = [(self.n * evaluation_passes(node, self.limits.max_basis), i) for i, node in enumerate(nodes)
+                 if not isinstance(node, (Name, Num, Str, Const))]
+        total = self.work + sum(c for c, _ in costs)
+        if total > self.limits.max_eval_work:
+            node = nodes[min(costs, key=lambda c: (-c[0], c[1]))[1]]  # (the first of the costliest)
+            raise refuse("max_eval_work", f"evaluating {shown(deparse(node))} on {self.n:,} rows, with the formula's "
+                         "other variables, needs more work than allowed (rows x passes over them)", total, self.limits)
+
     # -- evaluation -------------------------------------------------------------------------------------
     def eval(self, node: Node) -> Value:
         """The value of ``node``; the work of one evaluated from outside (a variable, the response, a condition)

@@ -365,6 +365,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     chunk of it; the first is failure).  ``subset``: the rows it leaves out are dropped too, neither checked
     nor counted as missing (:mod:`glmstat.formula.subset`)."""
     n = cols.n  # (the rows of df, which cols reads)
+    ev.expect_work([terms.response, *terms.offsets, *variables_used(terms)])
     outside = unknown = None
     if subset is not None:  # (first: the checks of the values below pass over the rows it leaves out)
         outside, unknown = subset_rows(subset, ev, df.index)

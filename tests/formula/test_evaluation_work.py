@@ -85,9 +85,15 @@ def test_the_work_is_counted_before_it_is_done():
         return 2 * v
 
     formula = "y ~ " + " + ".join(f"twice(x + {k})" for k in range(1, 11))  # 2 passes each
-    with pytest.raises(gs.FormulaError, match=r"evaluating 'twice\(x \+ 6\)'.*: 12,000, where the limit"):
+    # (the formula's variables are counted together before the first is evaluated: refused before any call)
+    with pytest.raises(gs.FormulaError, match=r"evaluating 'twice\(x \+ 1\)'.*: 20,000, where the limit"):
         gs.glm(formula, D, context={"twice": twice}, limits=gs.FormulaLimits(max_eval_work=10 * N + 1))
-    assert len(calls) == 5
+    assert calls == []
+    # weights= is counted as it is evaluated, the terms' variables before it: twice(x) is never called
+    with pytest.raises(gs.FormulaError, match="max_eval_work"):
+        gs.glm("y ~ twice(x)", D, context={"twice": twice}, weights="x + z + x + z + x",
+               limits=gs.FormulaLimits(max_eval_work=4 * N))
+    assert calls == []
 
 
 def test_predict_counts_the_new_rows():

@@ -992,8 +992,10 @@ BOMBS = _cases("bomb", [
     # (18 s), and a hundred such factors held 5 GB of codes and levels before any limit was checked
     ("factor-1m-distinct-crossed", REFUSE, "y ~ factor(x):factor(z)", {"data": "distinct_1m", "match": "max_columns"}),
     ("factor-1m-distinct-100-terms", REFUSE, "y ~ " + " + ".join(f"factor(x + {k})" for k in range(100)),
-     {"data": "distinct_1m", "kwargs": {"limits": gs.FormulaLimits(max_design_bytes=2**27)},
-      "match": "factors' codes and levels.*max_design_bytes"}),
+     {"data": "distinct_1m", "kwargs": {"limits": gs.FormulaLimits(max_design_bytes=2**27, max_eval_work=10**11)},
+      "match": "factors' codes and levels.*max_design_bytes"}),  # (the work's limit raised: it refuses sooner)
+    ("factor-1m-distinct-100-terms-work", REFUSE, "y ~ " + " + ".join(f"factor(x + {k})" for k in range(100)),
+     {"data": "distinct_1m", "match": "max_eval_work"}),
     ("factor-levels-list-100k", EITHER, "y ~ factor(id, levels = c(" + ", ".join(f"'id{i}'" for i in range(3000))
      + "))", {"data": "levels_100k"}),
     # terms built only to be removed (or nested away) count too: each of these builds 67 million terms
@@ -1617,7 +1619,8 @@ def _one_row_group_parquet(t: Tokens, rows: int = 400_000) -> bytes:
 _MEDIANS = [" + ".join(f"median(x + {k})" for k in range(j, j + 150)) for j in (0, 150)]  # (a chain of 150)
 BOMBS += _cases("bomb", [
     ("parquet-300-medians-one-row-group", REFUSE, f"y ~ I(x * ({_MEDIANS[0]})) + I(x^2 * ({_MEDIANS[1]}))", {
-        "data": _path("one.parquet"), "files": {"one.parquet": _one_row_group_parquet}, "kwargs": _SMALL_DESIGN,
+        "data": _path("one.parquet"), "files": {"one.parquet": _one_row_group_parquet},
+        "kwargs": {"limits": gs.FormulaLimits(max_design_bytes=2**24, max_eval_work=10**11)},  # (see above)
         "match": "the values gathered from a chunk of the data to learn median"}),
 ])
 
