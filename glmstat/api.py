@@ -102,7 +102,7 @@ def glm(
     subset: str | Sequence[bool] | None = None,
     na_action: str = "drop",
     context: Mapping[str, Any] | None = None,
-    contrasts: Mapping[str, str] | None = None,
+    contrasts: Mapping[str, Any] | None = None,
     method: str = "irls",
     tol: float = 1e-8,
     max_iter: int = 25,
@@ -144,7 +144,8 @@ def glm(
         Extra names (functions, constants) the formula may use.
     contrasts : mapping, optional
         Contrasts of factors, by the formula's name of the variable: ``{"wool": "sum", "tension": "sum"}``
-        (or ``"contr.sum"``; also ``"treatment"``, ``"helmert"``, ``"poly"``), as R's
+        (or ``"contr.sum"``; also ``"treatment"``, ``"helmert"``, ``"poly"``, ``"contr.SAS"``, or a matrix of
+        planned contrasts: one row per level, L - 1 columns, a 2-D array or a DataFrame naming its columns), as R's
         ``glm(contrasts = list(wool = "contr.sum"))``; the same as writing ``C(wool, sum)`` in the formula,
         with the variable's own name in the column names.  A name that is a numeric variable, or neither a
         variable of the formula nor a column of the data, is refused; a column the formula does not use is

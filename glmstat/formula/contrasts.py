@@ -8,6 +8,10 @@ row with level l_i:
 * helmert: column j is -1 for the first j levels, j for level j + 1, 0 after; columns ``g[H.l_{j+1}]``;
 * poly (R's default for ordered factors): orthonormal polynomials in the scores 1..L, from the QR of their
   powers; columns ``g[.L]``, ``g[.Q]``, ``g[.C]``, ``g[^4]``, ...
+* treatment against another level (:class:`Reference`: R's ``contr.treatment(n, base = k)`` and ``contr.SAS``,
+  the last level the reference): the identity without that level's column; columns ``g[T.l_j]``;
+* a matrix of one's own (:class:`ContrastMatrix`: R's ``C(g, cbind(...))``, planned contrasts), L x (L - 1);
+  columns named by its column names, or 1..L - 1 as R names them.
 
 Indicators: the L x L identity, columns ``g[l_j]``.
 
@@ -22,11 +26,9 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
-
-from typing import Any, Mapping
 
 from .._arguments import shown, shown_items
 from ..errors import FormulaError
@@ -35,7 +37,8 @@ from .deparse import deparse
 from .nodes import Node
 from .values import FactorVec, Value, label_text
 
-__all__ = ["FactorCoding", "coding_of", "term_codings", "CONTRASTS", "contrasts_argument", "with_contrasts"]
+__all__ = ["FactorCoding", "coding_of", "term_codings", "CONTRASTS", "contrasts_argument", "with_contrasts",
+           "Reference", "ContrastMatrix", "contrast_matrix", "held_level", "coding_problem"]
 
 #: Names of contrasts, as ``C(g, sum)`` and ``glm(contrasts=)`` accept them (R's function names too).
 CONTRASTS = {
@@ -46,12 +49,98 @@ CONTRASTS = {
 }
 #: ``glm(contrasts=)`` names at most this many variables (a formula has at most ``max_terms`` terms anyway).
 MAX_CONTRASTS_ENTRIES = 10_000
+#: A contrast matrix given as values has at most this many entries (a factor of this many levels squared).
+MAX_MATRIX_ENTRIES = 250_000
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Treatment contrasts against the level at ``position`` (1-based; 0: the last, R's ``contr.SAS``): R's
+    ``contr.treatment(n, base = k)``."""
+
+    position: int
+
+
+@dataclass(frozen=True)
+class ContrastMatrix:
+    """Contrasts given as a matrix: ``rows`` one per level, ``names`` the columns'; ``levels`` the level each row
+    codes (a DataFrame's index: its rows are matched to the factor's levels by their texts), or None: the factor's
+    levels in order, as R takes a matrix."""
+
+    rows: tuple[tuple[float, ...], ...]
+    names: tuple[str, ...]
+    levels: tuple[str, ...] | None = None
+
+    def matrix_for(self, levels: Sequence) -> np.ndarray:
+        """The L x k matrix in the order of the factor's ``levels`` (checked by :func:`coding_problem`)."""
+        M = np.array(self.rows, dtype=float)
+        if self.levels is None:
+            return M
+        at = {text: i for i, text in enumerate(self.levels)}
+        return M[[at[label_text(v)] for v in levels]]
+
+
+def contrast_matrix(values: Any, names: Sequence[str] | None, what: str,
+                    levels: Sequence[str] | None = None) -> ContrastMatrix:
+    """``values`` (rows of numbers, one per level) as a :class:`ContrastMatrix` whose columns are ``names`` (R
+    names unnamed ones 1..k) and whose rows code ``levels`` (None: the factor's, in order); finite numbers only,
+    at most ``MAX_MATRIX_ENTRIES`` of them."""
+    try:  # (numbers only: a matrix of objects is refused before any of their conversions could run)
+        A = np.asarray(values)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise FormulaError(f"{what}: a contrast matrix must be numbers, one row per level") from e
+    if A.dtype.kind not in "iuf":
+        raise FormulaError(f"{what}: a contrast matrix must be numbers, one row per level (got {A.dtype})")
+    M = A.astype(float)
+    if M.ndim != 2 or M.shape[1] == 0 or M.size > MAX_MATRIX_ENTRIES:
+        raise FormulaError(f"{what}: a contrast matrix must be a matrix of one row per level and at least one "
+                           f"column (at most {MAX_MATRIX_ENTRIES:,} entries); got the shape {M.shape}")
+    if not np.isfinite(M).all():
+        raise FormulaError(f"{what}: a contrast matrix must hold finite numbers")
+    names = tuple(str(j) for j in range(1, M.shape[1] + 1)) if names is None else tuple(names)
+    if len(names) != M.shape[1] or len(set(names)) != len(names):
+        raise FormulaError(f"{what}: the contrast matrix's {M.shape[1]} columns need as many distinct names")
+    if levels is not None and (len(levels) != M.shape[0] or len(set(levels)) != len(levels)):
+        raise FormulaError(f"{what}: the contrast matrix's rows need one distinct level each")
+    return ContrastMatrix(tuple(map(tuple, M.tolist())), names, None if levels is None else tuple(levels))
+
+
+def _kind_of(kind: Any, what: str) -> Any:
+    """A contrasts value of ``glm(contrasts=)``: a name (:data:`CONTRASTS`, ``contr.SAS``), a contrasts object
+    already checked, or a matrix (a 2-D array, nested lists, or a DataFrame whose columns name its columns)."""
+    if isinstance(kind, (Reference, ContrastMatrix)):
+        return kind
+    if isinstance(kind, str):
+        if kind in _SAS:
+            return Reference(0)
+        if kind in CONTRASTS:
+            return CONTRASTS[kind]
+        raise FormulaError(f"{what}: unknown contrasts {shown(kind)}; use one of treatment, sum, helmert, poly, SAS "
+                           "(or contr.treatment, contr.sum, contr.helmert, contr.poly, contr.SAS) or a matrix")
+    import pandas as pd
+
+    if isinstance(kind, pd.DataFrame):
+        # (an index of labels says which level each row codes; a RangeIndex, the factor's levels in order)
+        rows = None if isinstance(kind.index, pd.RangeIndex) else [label_text(v) for v in kind.index]
+        if not all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in kind.dtypes):
+            raise FormulaError(f"{what}: a contrast matrix must be numbers, one row per level")
+        return contrast_matrix(kind.to_numpy(dtype=float), [str(c) for c in kind.columns], what, rows)
+    if isinstance(kind, (np.ndarray, list, tuple)):
+        return contrast_matrix(kind, None, what)
+    raise FormulaError(f"{what}: contrasts must be a name such as 'contr.sum' or a matrix, got a "
+                       f"{type(kind).__name__}")
+
+
+#: R's names of treatment contrasts against the last level
+_SAS = frozenset({"SAS", "contr.SAS"})
 
 
 def contrasts_argument(contrasts: Any) -> dict[str, str]:
     """``glm(contrasts=)`` checked: a mapping from a factor variable, as the formula writes it (``"g"``,
     ``"factor(cyl)"``), to the name of its contrasts (``"sum"`` or ``"contr.sum"``, as R's
-    ``glm(contrasts = list(g = "contr.sum"))``); values are names only, never called.  Returns name -> kind."""
+    ``glm(contrasts = list(g = "contr.sum"))``), or matrices (R's ``list(g = cbind(...))``: a 2-D array, nested
+    lists or a DataFrame naming its columns); values are names or numbers only, never called.  Returns name ->
+    kind (a name of :data:`CONTRASTS`, a :class:`Reference` or a :class:`ContrastMatrix`)."""
     if contrasts is None:
         return {}
     if not isinstance(contrasts, Mapping):
@@ -63,15 +152,11 @@ def contrasts_argument(contrasts: Any) -> dict[str, str]:
     for name, kind in contrasts.items():
         if not isinstance(name, str):
             raise FormulaError(f"contrasts= must be keyed by factor names (strings); got a {type(name).__name__}")
-        if not isinstance(kind, str) or kind not in CONTRASTS:
-            raise FormulaError(f"contrasts= for {shown(name)}: unknown contrasts {shown(kind)}; use one of "
-                               "treatment, sum, helmert, poly (or contr.treatment, contr.sum, contr.helmert, "
-                               "contr.poly)")
-        out[name] = CONTRASTS[kind]
+        out[name] = _kind_of(kind, f"contrasts= for {shown(name)}")
     return out
 
 
-def with_contrasts(values: Mapping[Node, Value], contrasts: Mapping[str, str], columns: Sequence[str]
+def with_contrasts(values: Mapping[Node, Value], contrasts: Mapping[str, Any], columns: Sequence[str]
                    ) -> dict[Node, Value]:
     """The variables' values with ``glm(contrasts=)``'s codings on the factors it names (by the formula's text
     of them).  A name that is only a column of the data is a factor the formula does not use, and is passed
@@ -104,11 +189,13 @@ class FactorCoding:
     matrix and the column suffixes are made on first use: a factor kept as codes never needs them."""
 
     levels: tuple
-    kind: str  # "treatment", "sum", "helmert", "poly" or "indicator"
+    kind: Any  # "treatment", "sum", "helmert", "poly" or "indicator"; a Reference or a ContrastMatrix
 
     @property
     def n_columns(self) -> int:
         L = len(self.levels)
+        if isinstance(self.kind, ContrastMatrix):
+            return len(self.kind.names)
         return L if self.kind == "indicator" else max(L - 1, 0)
 
     @property
@@ -118,6 +205,8 @@ class FactorCoding:
 
     @once
     def matrix(self) -> np.ndarray:
+        if isinstance(self.kind, ContrastMatrix):
+            return self.kind.matrix_for(self.levels)
         return _matrix(self.kind, len(self.levels))
 
     @once
@@ -139,7 +228,12 @@ class FactorCoding:
 
     @once
     def suffixes(self) -> tuple[str, ...]:
+        if isinstance(self.kind, ContrastMatrix):
+            return self.kind.names
         text = [label_text(v) for v in self.levels]
+        if isinstance(self.kind, Reference):
+            base = _base(self.kind, len(text))
+            return tuple(f"T.{t}" for i, t in enumerate(text) if i != base)
         return {"indicator": lambda: tuple(text), "treatment": lambda: tuple(f"T.{t}" for t in text[1:]),
                 "sum": lambda: tuple(f"S.{t}" for t in text[:-1]), "helmert": lambda: tuple(f"H.{t}" for t in text[1:]),
                 "poly": lambda: _poly_names(len(text))}[self.kind]()
@@ -265,7 +359,16 @@ def _poly_names(n: int) -> tuple[str, ...]:
     return tuple(names[: n - 1])
 
 
-def _matrix(kind: str, L: int) -> np.ndarray:
+def _base(kind: Reference, L: int) -> int:
+    """The reference level's index of :class:`Reference` contrasts of L levels."""
+    return L - 1 if kind.position == 0 else kind.position - 1
+
+
+def _matrix(kind: Any, L: int) -> np.ndarray:
+    if isinstance(kind, ContrastMatrix):
+        return np.array(kind.rows, dtype=float)
+    if isinstance(kind, Reference):
+        return np.delete(np.eye(L), _base(kind, L), axis=1)
     if kind == "indicator":
         return np.eye(L)
     if kind == "treatment":
@@ -283,11 +386,53 @@ def _matrix(kind: str, L: int) -> np.ndarray:
     raise ValueError(f"unknown contrasts {kind!r}")
 
 
-def coding_of(levels: Sequence, kind: str) -> FactorCoding:
-    """The coding of a factor with ``levels`` by ``kind`` (a contrast name or ``"indicator"``)."""
-    if kind not in ("indicator", "treatment", "sum", "helmert", "poly"):
+def coding_of(levels: Sequence, kind: Any) -> FactorCoding:
+    """The coding of a factor with ``levels`` by ``kind`` (a contrast name or ``"indicator"``, a
+    :class:`Reference` or a :class:`ContrastMatrix`)."""
+    if not isinstance(kind, (Reference, ContrastMatrix)) and kind not in ("indicator", "treatment", "sum", "helmert",
+                                                                         "poly"):
         raise ValueError(f"unknown contrasts {kind!r}")
     return FactorCoding(tuple(levels), kind)
+
+
+def coding_problem(levels: Sequence, kind: Any) -> str | None:
+    """Why contrasts ``kind`` cannot code a factor of ``levels`` (None: they can): a reference level beyond the
+    levels, or a matrix of another number of rows than levels or of more columns than levels less one.  A matrix
+    of fewer columns is refused too: R completes it with columns of its own QR, an arbitrary basis of the rest."""
+    L = len(levels)
+    if isinstance(kind, Reference) and not 0 <= kind.position <= L:
+        return f"base = {kind.position} is no level's position (the factor has {L} levels)"
+    if isinstance(kind, ContrastMatrix):
+        rows, k = len(kind.rows), len(kind.names)
+        if kind.levels is not None and set(kind.levels) != {label_text(v) for v in levels}:
+            missing = [label_text(v) for v in levels if label_text(v) not in set(kind.levels)]
+            other = [t for t in kind.levels if t not in {label_text(v) for v in levels}]
+            return ("the contrast matrix's rows name the levels " + shown_items(list(kind.levels))
+                    + (f", without {shown_items(missing)}" if missing else "")
+                    + (f"; {shown_items(other)} is no level of the factor" if other else ""))
+        if rows != L:
+            return f"the contrast matrix has {rows} rows for the factor's {L} levels (one row per level, in order)"
+        if k != L - 1:
+            return (f"the contrast matrix has {k} columns where the factor's {L} levels take {L - 1}"
+                    + ("; R completes fewer with columns of its own choosing: give them all" if k < L - 1 else ""))
+    return None
+
+
+def held_level(kind: Any, levels: Sequence) -> int | None:
+    """The level at which treatment-like contrasts code every column 0 (the reference a type III test holds an
+    interaction's other factor at), or None for contrasts whose columns each sum to zero over the levels (sum,
+    Helmert, polynomial: the test averages over them) and for a matrix that neither does."""
+    if kind == "treatment":
+        return 0
+    if isinstance(kind, Reference):
+        return _base(kind, len(levels))
+    if isinstance(kind, ContrastMatrix):
+        M = kind.matrix_for(levels)
+        if np.allclose(M.sum(axis=0), 0.0, atol=1e-12 * max(1.0, float(np.abs(M).max()))):
+            return None
+        zero = np.flatnonzero(~M.any(axis=1))
+        return int(zero[0]) if zero.size == 1 else None
+    return None
 
 
 def term_codings(terms: Sequence[Sequence[object]], is_factor: Sequence[bool], intercept: bool,

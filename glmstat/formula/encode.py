@@ -32,7 +32,7 @@ from ..design.dense import DenseDesign
 from ..design.structured import Factor, StructuredDesign
 from ..design.transformed import TransformedDesign
 from ..errors import DataError
-from .contrasts import FactorCoding, coding_of
+from .contrasts import FactorCoding, coding_of, coding_problem
 from .deparse import deparse
 from ..once import once
 from .limits import FormulaLimits, refuse
@@ -302,6 +302,9 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
                         f"the factor {shown(label)} has {len(v.levels)} levels: orthogonal polynomials cannot be "
                         f"represented accurately enough for {len(v.levels) - 1} degrees of freedom (as R says); "
                         "use treatment contrasts (an unordered factor) or fewer levels")
+                problem = coding_problem(v.levels, kind)
+                if problem is not None:
+                    raise DataError(f"the factor {shown(label)}: {problem}")
                 vcs.append(VariableCoding(node, label, coding_of(v.levels, kind), 0, ()))
             elif isinstance(v, NumMat):
                 vcs.append(VariableCoding(node, label, None, v.values.shape[1], v.suffixes))

@@ -16,7 +16,7 @@ from .._arguments import shown, shown_items
 from ..errors import DataError, FormulaWarning
 from .calendar import date_text
 from .call_arguments import Builtin, bind, call_error, flag, levels_text, numeric
-from .contrasts import CONTRASTS
+from .contrasts import CONTRASTS, MAX_MATRIX_ENTRIES, ContrastMatrix, Reference, coding_of, contrast_matrix
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
 from .text_numbers import r_text_number, text_as_numbers
@@ -337,25 +337,104 @@ def merge_chunk_levels(chunks: np.ndarray) -> tuple:
     return tuple(lv for lv in order if label_text(lv) in used)
 
 
-def _contrast_kind(node: Node, call: Call) -> str:
+#: R's contrast functions a formula may call for a matrix of n levels: C(g, contr.treatment(4, base = 2))
+_CONTRAST_CALLS = ("contr.treatment", "contr.SAS", "contr.sum", "contr.helmert", "contr.poly")
+_CONTRAST_HINT = ("use one of treatment, sum, helmert, poly, SAS (or contr.treatment, contr.sum, contr.helmert, "
+                  "contr.poly, contr.SAS), contr.treatment with base =, or a matrix: cbind(c(...), c(...)) or "
+                  "matrix(c(...), nrow)")
+
+
+def _contrast_kind(ev: "Evaluator", node: Node, call: Call, base: Node | None) -> Any:
+    """The contrasts ``C(object, contr)`` names (and its ``base =``, for treatment contrasts): a name of
+    :data:`CONTRASTS`, a :class:`~glmstat.formula.contrasts.Reference`, or a matrix -- R's contrast functions
+    of a number of levels, ``cbind()`` of columns (named by its argument names) or ``matrix()`` -- as a
+    :class:`~glmstat.formula.contrasts.ContrastMatrix` (its numbers literal: evaluated, never called)."""
     key = node.id if isinstance(node, Name) else node.value if isinstance(node, Str) else None
-    if key is None or key not in CONTRASTS:
-        shown = deparse(node)
-        raise call_error(call, f"unknown contrasts {shown}; use one of treatment, sum, helmert, poly (or "
-                               "contr.treatment, contr.sum, contr.helmert, contr.poly)")
-    return CONTRASTS[key]
+    if key is not None and (key in CONTRASTS or key in ("SAS", "contr.SAS")):
+        kind = Reference(0) if key in ("SAS", "contr.SAS") else CONTRASTS[key]
+        if base is None:
+            return kind
+        if kind != "treatment":
+            raise call_error(call, "base = is for treatment contrasts (contr.treatment)")
+        b = _whole(ev.eval(base), call, "base")
+        return "treatment" if b == 1 else Reference(b)  # (the first level: R's default, stored as codes)
+    if base is not None:
+        raise call_error(call, "base = is for treatment contrasts: C(g, contr.treatment, base = 2)")
+    if isinstance(node, Call) and node.func in _CONTRAST_CALLS:
+        return _contrast_call(ev, node, call)
+    if isinstance(node, Call) and node.func == "cbind":
+        columns = [(None, arg) for arg in node.args] + list(node.kwargs)
+        values = [_numbers(ev.eval(arg), call, "each column of the contrast matrix") for _, arg in columns]
+        if len({len(v) for v in values}) != 1:
+            raise call_error(call, "the columns of the contrast matrix differ in length")
+        named = [name for name, _ in columns]
+        names = None if not any(named) else [n if n else str(j + 1) for j, n in enumerate(named)]
+        return contrast_matrix(np.array(values).T, names, deparse(call))
+    if isinstance(node, Call) and node.func == "matrix":
+        a = bind(node, ("data", "nrow", "ncol", "byrow"))
+        data = _numbers(ev.eval(a["data"]), call, "the data of the contrast matrix")
+        nrow = _whole(ev.eval(a["nrow"]), call, "nrow") if "nrow" in a else None
+        ncol = _whole(ev.eval(a["ncol"]), call, "ncol") if "ncol" in a else None
+        nrow = nrow or (len(data) // ncol if ncol else len(data))
+        ncol = ncol or len(data) // nrow
+        if nrow * ncol != len(data):
+            raise call_error(call, f"the contrast matrix's {len(data)} values do not fill {nrow} x {ncol} (R would "
+                             "recycle them: write each value)")
+        byrow = flag(ev.eval(a["byrow"]), call, "byrow") if "byrow" in a else False
+        M = np.array(data).reshape((nrow, ncol)) if byrow else np.array(data).reshape((ncol, nrow)).T
+        return contrast_matrix(M, None, deparse(call))
+    raise call_error(call, f"unknown contrasts {deparse(node)}; {_CONTRAST_HINT}")
+
+
+def _numbers(value: Value, call: Call, what: str) -> tuple[float, ...]:
+    """Literal numbers (``c(1, -1, 0)`` or one number)."""
+    vals = value if isinstance(value, tuple) else (value,)
+    if not vals or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+        raise call_error(call, f"{what} must be numbers written in the formula, e.g. c(1, -1, 0)")
+    return tuple(float(v) for v in vals)
+
+
+def _whole(value: Value, call: Call, what: str) -> int:
+    v = _numbers(value, call, what)
+    if len(v) != 1 or not (v[0].is_integer() and 1 <= v[0] <= MAX_MATRIX_ENTRIES):
+        raise call_error(call, f"{what} must be one whole number from 1")
+    return int(v[0])
+
+
+def _contrast_call(ev: "Evaluator", node: Call, call: Call) -> ContrastMatrix:
+    """R's ``contr.treatment(n, base = 1)``, ``contr.SAS(n)``, ``contr.sum(n)``, ``contr.helmert(n)`` and
+    ``contr.poly(n)`` of a number of levels: the matrix, its columns named as R names them (the positions of the
+    levels kept for treatment, 1..n - 1 for sum and Helmert, .L, .Q... for polynomials)."""
+    params = ("n", "base") if node.func == "contr.treatment" else ("n",)
+    a = bind(node, params)
+    n = _whole(ev.eval(a["n"]), call, "n (the number of levels)")
+    if n < 2 or n * n > MAX_MATRIX_ENTRIES or (node.func == "contr.poly" and n > 95):
+        raise call_error(call, f"{node.func}() takes from 2 to {95 if node.func == 'contr.poly' else 500} levels")
+    if node.func in ("contr.treatment", "contr.SAS"):
+        b = n if node.func == "contr.SAS" else _whole(ev.eval(a["base"]), call, "base") if "base" in a else 1
+        if b > n:
+            raise call_error(call, f"base = {b} is no level's position (of {n})")
+        keep = [j for j in range(n) if j != b - 1]
+        return contrast_matrix(np.eye(n)[:, keep], [str(j + 1) for j in keep], deparse(call))
+    kind = {"contr.sum": "sum", "contr.helmert": "helmert", "contr.poly": "poly"}[node.func]
+    coding = coding_of(tuple(range(n)), kind)
+    names = list(coding.suffixes) if kind == "poly" else None
+    return contrast_matrix(coding.matrix, names, deparse(call))
 
 
 def call_C(ev: "Evaluator", call: Call) -> Value:
-    # (R's C(object, contr, how.many): a third argument is how.many, not glmstat's levels=, which is named)
-    a = bind(call, ("object", "contr", "how.many", "levels"))
+    # (R's C(object, contr, how.many): a third argument is how.many, not glmstat's levels=, which is named; base =
+    # goes to treatment contrasts, as R passes C's ... to the contrast function)
+    a = bind(call, ("object", "contr", "how.many", "levels", "base"))
     if "how.many" in a:
         raise call_error(call, "how.many (fewer contrast columns than levels - 1) is not supported; leave it out for "
                                "all the contrasts, or name levels = c(...) to reorder the levels")
     f = as_factor(ev.eval(a["object"]), call)
     if "levels" in a:
         f = _reorder(f, _literal_levels(ev.eval(a["levels"]), call, "levels"), call)
-    kind = _contrast_kind(a["contr"], call) if "contr" in a else f.contrasts
+    if "contr" not in a and "base" in a:
+        raise call_error(call, "base = is for treatment contrasts: C(g, contr.treatment, base = 2)")
+    kind = _contrast_kind(ev, a["contr"], call, a.get("base")) if "contr" in a else f.contrasts
     return FactorVec(f.codes, f.levels, f.ordered, kind)
 
 

@@ -227,7 +227,7 @@ def build_model_frame(
     na_action: str = "drop",
     context: Mapping[str, Any] | None = None,
     limits: FormulaLimits = DEFAULT_LIMITS,
-    contrasts: Mapping[str, str] | None = None,
+    contrasts: Mapping[str, Any] | None = None,
     subset: Any = None,
 ) -> ModelFrame:
     """Evaluate ``formula`` on ``data`` for ``family``; see the module docstring.  ``subset``: a condition or one

@@ -98,7 +98,7 @@ class ModelSpec:
     columns: tuple[str, ...] = ()  # data columns the right-hand side and offsets read
     offset_array: bool = False  # glm(offset=) was an array of values: new data cannot supply it
     #: glm(contrasts=): factor name -> contrasts (the plan holds the codings; refits with another formula reuse it)
-    contrasts: Mapping[str, str] = field(default_factory=dict, repr=False)
+    contrasts: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: offset= and weights= given as text, parsed (:func:`~glmstat.formula.rows.argument_node`): a column's Name
     #: or an R expression of columns (``log(service)``), which new data are evaluated on as R's predict() does
     offset_node: Node | None = field(default=None, repr=False)

@@ -401,7 +401,7 @@ SummaryReader = Callable[[tuple, Callable[[pd.DataFrame], ChunkSummary]], Iterab
 
 def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: Family, *, weights: Any = None,
                offset: Any = None, context: Mapping[str, Any] | None = None,
-               limits: FormulaLimits = DEFAULT_LIMITS, contrasts: Mapping[str, str] | None = None,
+               limits: FormulaLimits = DEFAULT_LIMITS, contrasts: Mapping[str, Any] | None = None,
                subset: Any = None) -> StreamModel:
     """The model spec of ``formula`` on streamed data with columns ``names``, from a first pass (``read``)
     that summarizes every chunk of the columns the model uses (see the module docstring); ``subset``: a

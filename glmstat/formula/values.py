@@ -121,7 +121,9 @@ class FactorVec:
     codes: np.ndarray  # intp, shape (n,), -1 = missing
     levels: tuple
     ordered: bool = False
-    contrasts: str | None = None  # "treatment", "sum", "helmert", "poly"; None: R's default for the kind
+    #: "treatment", "sum", "helmert", "poly", a Reference or a ContrastMatrix (glmstat.formula.contrasts); None: R's
+    #: default for the kind
+    contrasts: Any = None
     keep_unused: bool = False  # logicals keep both levels, as R's model.matrix codes them
     #: R's character vector rather than a factor: a text function's result (as.character, paste, substr, an
     #: ifelse() of strings...), whose as.numeric() reads each text as a number (a factor's gives its level

@@ -36,6 +36,7 @@ import pandas as pd
 from .._arguments import own_scalar, shown, shown_items
 from ..distributions import chi2_sf, f_sf
 from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning
+from ..formula.contrasts import held_level
 from ..formula.values import label_text
 from .covariance_factor import combination_covariance
 from .fit_access import Structure, refit, structure, variable_codings
@@ -94,8 +95,8 @@ def _without(p: int, drop: np.ndarray) -> np.ndarray:
 def _conditions(fit: "GLMResults", st: Structure) -> dict[str, list[tuple[str, str | None]]]:
     """Per term contained in an interaction of the model: what its type III test holds fixed, from the
     variables the interaction adds -- a factor coded by treatment contrasts at its reference level (variable,
-    the level shown), a numeric variable at 0 (variable, None).  (Contrasts that sum to zero -- sum, Helmert,
-    polynomial -- average over the levels.)"""
+    the level shown; :func:`~glmstat.formula.contrasts.held_level`), a numeric variable at 0 (variable, None).
+    (Contrasts that sum to zero -- sum, Helmert, polynomial -- average over the levels.)"""
     codings = variable_codings(fit)
     out: dict[str, list[tuple[str, str | None]]] = {}
     for label, mine in zip(st.labels, codings):
@@ -105,9 +106,10 @@ def _conditions(fit: "GLMResults", st: Structure) -> dict[str, list[tuple[str, s
             if len(other) <= len(mine) or not nodes <= {node for node, *_ in other}:
                 continue
             for node, var, kind, levels in other:
-                if node in nodes or kind not in (None, "treatment"):
+                base = None if kind is None else held_level(kind, levels)
+                if node in nodes or (kind is not None and base is None):
                     continue
-                at = (var, None if kind is None else shown(label_text(levels[0])))
+                at = (var, None if kind is None else shown(label_text(levels[base])))
                 if at not in held:
                     held.append(at)
         if held:

@@ -177,9 +177,10 @@ def factor_values(fit: "GLMResults") -> tuple[tuple[str, np.ndarray, tuple[Any, 
                  for label, v in fit.model_frame.spec.factor_variables(data, names, positions))
 
 
-def variable_codings(fit: "GLMResults") -> tuple[tuple[tuple[Node, str, str | None, tuple], ...], ...]:
+def variable_codings(fit: "GLMResults") -> tuple[tuple[tuple[Node, str, Any, tuple], ...], ...]:
     """Per term (``structure``'s order), per variable: (node, label, the contrasts coding it -- ``"treatment"``,
-    ``"sum"``, ``"helmert"``, ``"poly"`` or ``"indicator"``; None for a numeric variable --, the factor's levels)."""
+    ``"sum"``, ``"helmert"``, ``"poly"`` or ``"indicator"``, a :class:`~glmstat.formula.contrasts.Reference` or
+    :class:`~glmstat.formula.contrasts.ContrastMatrix`; None for a numeric variable --, the factor's levels)."""
     return tuple(tuple((vc.node, vc.label, None if vc.factor is None else vc.factor.kind,
                         () if vc.factor is None else vc.factor.levels) for vc in t.variables)
                  for t in fit.model_frame.spec.plan.terms)
@@ -204,7 +205,7 @@ class FitInputs:
     max_iter: int
     context: Mapping[str, Any]
     limits: FormulaLimits
-    contrasts: Mapping[str, str] = field(default_factory=dict)
+    contrasts: Mapping[str, Any] = field(default_factory=dict)
     convergence: str = "exact"
     #: ``glm(subset=)``: its condition's text, or its values for the rows of the fitted data (None: every row)
     subset: str | np.ndarray | None = None

@@ -79,8 +79,9 @@ def test_a_streamed_fit_takes_the_same_contrasts(warp, tmp_path):
 @pytest.mark.parametrize("contrasts, message", [
     ({"wol": "sum"}, "contrasts= names 'wol', which is neither a variable of the formula nor a column of the data; "
                      "the formula's factors are 'wool', 'tension'"),
-    ({"wool": "contr.SAS"}, "contrasts= for 'wool': unknown contrasts 'contr.SAS'"),
-    ({"wool": len}, "unknown contrasts"),  # (a function is a name of nothing here: never called)
+    ({"wool": "contr.bogus"}, "contrasts= for 'wool': unknown contrasts 'contr.bogus'"),
+    ({"wool": len}, "contrasts must be a name such as 'contr.sum' or a matrix, got a builtin_function_or_method"),
+    # (a function is a name of nothing here: never called)
     ([("wool", "sum")], "must be a mapping from factor names to contrasts"),
     ({1: "sum"}, "keyed by factor names"),
 ])
