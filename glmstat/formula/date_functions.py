@@ -41,6 +41,7 @@ from .._arguments import shown
 from ..errors import FormulaError
 from .calendar import DAYS, MONTHS, civil_from_days, days_from_civil, format_date, leap_year, month_days
 from .call_arguments import Builtin, bind, call_error, numeric
+from .date_time_columns import date_times_argument
 from .deparse import deparse
 from .limits import refuse
 from .nodes import Call
@@ -200,18 +201,25 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
     """R's ``as.Date(x, format, tryFormats, origin)`` of text (each distinct text read once), of a date, or of a
     number of days since ``origin`` (1970-01-01 by default, as R 4.3's)."""
     a = bind(call, ("x", "format", "tryFormats", "origin", "tz", "optional"))
-    times = ev.date_times(a["x"])
+    times = date_times_argument(ev, call, a["x"])
     if times is not None:
         return _dates_of_times(ev, call, a, times)
     x = ev.eval(a["x"])
     if is_date(x):
         return x
+    # (new data of another kind than the fit's -- numbers where it read text, text where it read numbers -- would
+    # be read as something else: days since 1970 for a text's date)
+    learned = ev.state.get(call) if ev.mode == "apply" and "format" not in a else None
     if isinstance(x, (NumVec, int, float)) and not isinstance(x, bool):
+        if isinstance(learned, str):
+            raise call_error(call, "x held text when the model was fitted; new data must hold text too, not numbers")
         origin = _origin(ev, call, a)
         days = x.values if isinstance(x, NumVec) else float(x)
         return _dates(np.asarray(days, dtype=float) + origin if isinstance(days, np.ndarray) else days + origin)
     if not isinstance(x, (FactorVec, str)):
         raise call_error(call, "x must be text (or a factor of texts, or a number of days with origin =)")
+    if ev.mode == "apply" and "format" not in a and not isinstance(learned, str):
+        raise call_error(call, "x held numbers when the model was fitted; new data must hold numbers too, not text")
     codes, texts = distinct_texts(x, call, ev)
     present = texts if codes is None else texts[:-1]
     parsed: dict = {}  # (text, format) -> its day: the texts the chosen format read are not read again
@@ -281,7 +289,7 @@ def _origin(ev: "Evaluator", call: Call, args: dict) -> float:
 
 def _date_argument(ev: "Evaluator", call: Call, node) -> Value | DateTimes:
     """A date (R's Date) or a data column of date-times."""
-    times = ev.date_times(node)
+    times = date_times_argument(ev, call, node)
     if times is not None:
         return times
     x = ev.eval(node)

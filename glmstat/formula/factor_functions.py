@@ -17,6 +17,7 @@ from ..errors import DataError, FormulaWarning
 from .calendar import date_text
 from .call_arguments import Builtin, bind, call_error, flag, levels_text, numeric
 from .contrasts import CONTRASTS, MAX_MATRIX_ENTRIES, ContrastMatrix, Reference, coding_of, contrast_matrix
+from .date_time_columns import date_times_argument
 from .deparse import deparse
 from .nodes import Call, Name, Node, Str
 from .text_numbers import r_text_number, text_as_numbers
@@ -218,7 +219,7 @@ def call_unclass(ev: "Evaluator", call: Call) -> Value:
     """R's ``unclass``: a factor's level codes (:func:`_level_codes`), a date's days, a column of date-times'
     seconds since 1970-01-01 UTC; anything else itself."""
     a = bind(call, ("x",))
-    times = ev.date_times(a["x"])
+    times = date_times_argument(ev, call, a["x"])
     if times is not None:  # (R's POSIXct: seconds since 1970-01-01 UTC)
         return NumVec(times.seconds.copy())
     v = ev.eval(a["x"])
@@ -243,7 +244,7 @@ def call_as_numeric(ev: "Evaluator", call: Call) -> Value:
     as (:func:`~glmstat.formula.text_numbers.text_as_numbers`: R's ``as.numeric(as.character(f))``), numbers
     themselves, a column of date-times' seconds since 1970-01-01 UTC (R's POSIXct)."""
     a = bind(call, ("x",))
-    times = ev.date_times(a["x"])
+    times = date_times_argument(ev, call, a["x"])
     if times is not None:
         return NumVec(times.seconds.copy())
     v = ev.eval(a["x"])

@@ -187,3 +187,34 @@ def test_format_reads_each_value_it_writes_once():
     assert minutes == want.dt.strftime("%d %H:%M").tolist()
     with pytest.raises(gs.FormulaError, match="distinct date-times"):
         expression_value(data, 'format(t, "%d %H:%M:%S")')  # (200,000 distinct seconds: more than 100,000)
+
+
+@pytest.mark.parametrize("formula", ['y ~ as.Date(t, tz = "Europe/Paris")', "y ~ I(as.numeric(t) / 3600)",
+                                     "y ~ weekdays(t)", 'y ~ format(t, "%H")', "y ~ julian(t)"])
+def test_new_data_holds_what_the_fit_read(formula):
+    """A call that read date-times reads date-times of new data, and nothing else: text or seconds there would
+    be read as something else (days, text as a number) and give a silently wrong prediction."""
+    data = _data()
+    with pytest.warns(gs.DroppedRowsWarning):
+        fit = gs.glm(formula, data)
+    assert_close(fit.predict(data.head(3)), fit.fitted_values.to_numpy()[:3], rtol=1e-12)
+    for other in (["2024-05-01 10:00:00+02:00"], [1.7e9]):
+        with pytest.raises(gs.FormulaError, match="t held date-times when the model was fitted; new data must"):
+            fit.predict(pd.DataFrame({"t": other}))
+    text = gs.glm("y ~ as.Date(s) + as.numeric(s2)", data.assign(s=data["t"].dt.strftime("%Y-%m-%d"),
+                                                                    s2=data["y"].astype(str)).dropna())
+    new = data.head(2).assign(s=data["t"].head(2), s2=data["t"].head(2))
+    with pytest.raises(gs.FormulaError, match="s holds date-times, where the model was fitted on other values"):
+        text.predict(new)
+
+
+def test_new_data_of_another_kind_than_the_fit_s_text_or_numbers_is_refused():
+    data = pd.DataFrame({"y": np.arange(40) % 5 + 1.0, "s": pd.date_range("2024-01-01", periods=40).strftime("%Y-%m-%d"),
+                         "k": np.arange(40.0)})
+    text = gs.glm("y ~ as.Date(s)", data, family=gs.Poisson())
+    days = gs.glm('y ~ as.Date(k, origin = "2024-01-01")', data, family=gs.Poisson())
+    assert_close(text.predict(data.head(3)), days.predict(data.head(3)), rtol=1e-9)  # (the same dates)
+    with pytest.raises(gs.FormulaError, match="x held text when the model was fitted; new data must hold text"):
+        text.predict(pd.DataFrame({"s": [19725.0]}))
+    with pytest.raises(gs.FormulaError, match="x held numbers when the model was fitted; new data must hold numbers"):
+        days.predict(pd.DataFrame({"k": ["3"]}))
