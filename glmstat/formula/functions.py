@@ -374,7 +374,7 @@ PASSES: dict[str, int] = {
     # transforms' knots, medians and quantiles
     **_priced(64, "%in% factor as.factor ordered as.ordered C relevel droplevels cut interaction as.numeric "
                   "as.double scale center poly bs ns median quantile as.character paste paste0 toupper tolower "
-                  "trimws substr nchar grepl sub gsub startsWith endsWith"),
+                  "trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith"),
     # R's rounding to digits and the beta function
     **_priced(128, "round signif beta lbeta"),
     # R's choose and the digamma functions: hundreds of ns a row

@@ -1,8 +1,8 @@
 """R's text functions as a model reads them: ``as.character`` (the values' texts, which the model frame makes a
 factor whose levels are sorted as text, ``"10"`` before ``"9"``, not as numbers as ``factor(x)`` sorts them),
-``toupper``, ``tolower``, ``trimws``, ``substr``, ``nchar``, ``startsWith``, ``endsWith`` and ``grepl`` (a
-regular expression read by :mod:`glmstat.formula.regex`) of each distinct text (R's case mapping of ASCII;
-Python's beyond, as R's in a UTF-8 locale), and
+``toupper``, ``tolower``, ``trimws``, ``substr``, ``substring``, ``strtoi``, ``nchar``, ``startsWith``, ``endsWith``
+and ``grepl`` (a regular expression read by :mod:`glmstat.formula.regex`) of each distinct text (R's case mapping
+of ASCII; Python's beyond, as R's in a UTF-8 locale), and
 ``paste(..., sep = " ")`` and ``paste0(...)``: each argument's values as R's
 ``as.character`` writes them (a factor's labels, numbers to 15 significant digits, ``TRUE``), joined row by
 row, which the model frame makes a factor whose levels are sorted as text -- ``factor(paste(cyl, gear))``, a
@@ -231,6 +231,128 @@ def _substr(ev: "Evaluator", call: Call) -> Value:
     return _recoded(ev.eval(args["x"]), call, ev, lambda t: t[start - 1:stop] if stop >= start else "")
 
 
+def _position(value: Value, call: Call, what: str) -> float | np.ndarray:
+    """A substring() position as R's ``as.integer`` makes it: a number truncated toward zero, NaN (R's NA) for
+    a missing one or one beyond R's integers; a column one a row.  Literal vectors (``c(1, 3)``, which R recycles
+    along the rows) are refused."""
+    if isinstance(value, NumVec) and not value.date:
+        v = value.values
+    elif isinstance(value, (int, float)) and not isinstance(value, (bool, np.bool_)):
+        v = np.array([float(value)])
+    else:
+        raise call_error(call, f"{what} must be a number, or a column of numbers (one position a row); R "
+                         "recycles a vector of positions along the rows, which glmstat does not")
+    with np.errstate(invalid="ignore"):
+        r = np.where(np.abs(v) < 2.0**31, np.trunc(v), np.nan)
+    return r if isinstance(value, NumVec) else float(r[0])
+
+
+def _substring(ev: "Evaluator", call: Call) -> Value:
+    """R's ``substring(text, first, last = 1000000L)``: characters first to last of each text (counted from 1;
+    first below 1 read as 1; empty where last < first), NA where the text or a position is.  A position may be a
+    column (``substring(id, nchar(id) - 1)``), as R's vector of one a row: the texts are cut for each distinct
+    (text, first, last) the rows take, their number bounded as paste()'s combinations."""
+    args = bind(call, ("text", "first", "last"), required=2)
+    first = _position(ev.eval(args["first"]), call, "first")
+    last = _position(ev.eval(args["last"]), call, "last") if "last" in args else 1000000.0
+    codes, texts = _texts(ev.eval(args["text"]), call, ev)
+
+    def cut(t: str, start: float, stop: float) -> str | None:
+        if start != start or stop != stop:
+            return None
+        start = max(int(start), 1)
+        return t[start - 1:int(stop)] if stop >= start else ""
+
+    if not isinstance(first, np.ndarray) and not isinstance(last, np.ndarray):
+        if first != first or last != last:  # (R: NA for every text)
+            return float("nan") if codes is None else FactorVec(np.full(codes.shape[0], -1, dtype=np.intp), (),
+                                                                text=True)
+        return _recoded_texts((codes, texts), lambda t: cut(t, first, last))
+    n = ev.n
+    text_codes = np.zeros(n, dtype=np.int64) if codes is None else codes.astype(np.int64)
+    if codes is None:  # (one text: the missing one is never taken)
+        texts = texts + ["NA"]
+    missing_text = len(texts) - 1
+    columns = [text_codes]
+    values = []
+    for p in (first, last):
+        arr = np.broadcast_to(np.asarray(p, dtype=float), (n,))
+        uniq, inverse = np.unique(np.nan_to_num(arr, nan=2.0**31), return_inverse=True)
+        values.append(np.where(uniq == 2.0**31, np.nan, uniq))
+        columns.append(inverse.reshape(-1).astype(np.int64))
+    sizes = [len(texts), values[0].size, values[1].size]
+    key = (columns[0] * sizes[1] + columns[1]) * sizes[2] + columns[2]
+    present, inverse = np.unique(key, return_inverse=True)
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
+    if present.size > bound:
+        raise call_error(call, f"its text and positions take {present.size:,} combinations, more texts than "
+                         f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
+    t_code, rest = present // (sizes[1] * sizes[2]), present % (sizes[1] * sizes[2])
+    out = [None if t == missing_text else cut(texts[t], values[0][f], values[1][s])
+           for t, f, s in zip(t_code.tolist(), (rest // sizes[2]).tolist(), (rest % sizes[2]).tolist())]
+    levels = tuple(sorted({t for t in out if t is not None}))
+    position = {t: k for k, t in enumerate(levels)}
+    remap = np.array([-1 if t is None else position[t] for t in out], dtype=np.intp)
+    return FactorVec(remap[inverse.reshape(-1)], levels, text=True)
+
+
+_SPACES = " \t\n\v\f\r"  # (C's isspace in the C locale: what strtol skips)
+
+
+def _digit(c: str) -> int:
+    """C's digit value of an ASCII letter or digit in strtol (36 for anything else)."""
+    if "0" <= c <= "9":
+        return ord(c) - 48
+    if "a" <= c <= "z":
+        return ord(c) - 87
+    if "A" <= c <= "Z":
+        return ord(c) - 55
+    return 36
+
+
+def strtoi_text(text: str, base: int) -> float:
+    """R's ``strtoi(text, base)``: C's strtol of the text -- white space skipped, a sign, a ``0x`` or ``0X``
+    prefix for base 16 (base 0: hexadecimal after ``0x``, octal after ``0``, else decimal), ASCII digits and
+    letters below the base -- NaN (R's NA) for an empty text, any character left over, or a value beyond R's
+    integers (|v| > 2^31 - 1)."""
+    n, i = len(text), 0
+    while i < n and text[i] in _SPACES:
+        i += 1
+    negative = i < n and text[i] == "-"
+    if i < n and text[i] in "+-":
+        i += 1
+    if base in (0, 16) and text[i:i + 2] in ("0x", "0X") and i + 2 < n and _digit(text[i + 2]) < 16:
+        i, base = i + 2, 16
+    elif base == 0:
+        base = 8 if text[i:i + 1] == "0" else 10
+    start, value = i, 0
+    while i < n and _digit(text[i]) < base:
+        if value <= 2**31:  # (past R's integers the value is NA: no need to grow it with the text)
+            value = value * base + _digit(text[i])
+        i += 1
+    if i == start or i < n or value > 2**31 - 1:
+        return np.nan
+    return float(-value if negative else value)
+
+
+def _strtoi(ev: "Evaluator", call: Call) -> Value:
+    """R's ``strtoi(x, base = 0L)`` of each distinct text of x (:func:`strtoi_text`); base 2 to 36, or 0 (R 4.2's
+    default: the base read from each text, C's rules)."""
+    args = bind(call, ("x", "base"))
+    base = 0
+    if "base" in args:
+        b = ev.eval(args["base"])
+        if isinstance(b, (bool, np.bool_)) or not isinstance(b, (int, float)) or not np.isfinite(b) or \
+                not (int(b) == 0 or 2 <= int(b) <= 36):
+            raise call_error(call, "invalid 'base' argument (R's words): base must be one number from 2 to 36, or 0")
+        base = int(b)  # (R's as.integer: 10.7 is 10)
+    codes, texts = _texts(ev.eval(args["x"]), call, ev)
+    if codes is None:
+        return strtoi_text(texts[0], base)
+    values = np.array([strtoi_text(t, base) for t in texts[:-1]] + [np.nan], dtype=float)
+    return NumVec(values[codes])
+
+
 def _nchar(ev: "Evaluator", call: Call) -> Value:
     """R's ``nchar(x)``: the number of characters of each value's text (NA where it is missing)."""
     value = ev.eval(bind(call, ("x",))["x"])
@@ -398,6 +520,6 @@ def _affix(which: str) -> Builtin:
 TEXT_FUNCTIONS: dict[str, Builtin] = {
     "as.character": _each_text(lambda t: t), "paste": _paste(" "), "paste0": _paste(None),
     "toupper": _each_text(str.upper), "tolower": _each_text(str.lower), "casefold": _casefold,
-    "trimws": _trimws, "substr": _substr, "nchar": _nchar,
+    "trimws": _trimws, "substr": _substr, "substring": _substring, "strtoi": _strtoi, "nchar": _nchar,
     "grepl": _grepl, "sub": _sub(False), "gsub": _sub(True), "startsWith": _affix("start"), "endsWith": _affix("end"),
 }
