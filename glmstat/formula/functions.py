@@ -31,6 +31,7 @@ from .group_functions import GROUP_FUNCTIONS
 from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .number_functions import NUMBER_FUNCTIONS
+from .text_formats import TEXT_FORMAT_FUNCTIONS
 from .text_functions import TEXT_FUNCTIONS, TEXTS_PER_COLUMN
 from .factor_functions import (call_C, call_as_integer, call_as_numeric, call_droplevels, call_relevel, call_unclass,
                                factor_call)
@@ -332,6 +333,7 @@ BUILTINS: dict[str, Builtin] = {
     **DISTRIBUTION_FUNCTIONS,
     **NUMBER_FUNCTIONS,
     **TEXT_FUNCTIONS,
+    **TEXT_FORMAT_FUNCTIONS,
     **COLUMN_FUNCTIONS,
     **DATE_FUNCTIONS,
     **GROUP_FUNCTIONS,
@@ -374,7 +376,7 @@ PASSES: dict[str, int] = {
     # transforms' knots, medians and quantiles
     **_priced(64, "%in% factor as.factor ordered as.ordered C relevel droplevels cut interaction as.numeric "
                   "as.double scale center poly bs ns median quantile as.character paste paste0 toupper tolower "
-                  "trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith"),
+                  "trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith sprintf"),
     # R's rounding to digits and the beta function
     **_priced(128, "round signif beta lbeta"),
     # R's choose and the digamma functions: hundreds of ns a row

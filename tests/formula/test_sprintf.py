@@ -1,0 +1,80 @@
+"""R's ``sprintf()`` in formulas against R 4.2 (tests/fixtures/sprintf, made by scripts/make_sprintf.R): each row's
+text for every conversion glmstat writes (flags, widths, precisions; missing, infinite and NaN values; a value
+recycled beside columns), formats of values that are one each, fits of keys built with it, what is refused by name,
+and the bounds on its texts (counted before any is written)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_value
+from glmstat.formula.limits import FormulaLimits
+
+HERE = FIXTURES / "sprintf"
+REF = json.loads((HERE / "ref.json").read_text())
+DATA = pd.read_csv(HERE / "data.csv")
+
+
+@pytest.mark.parametrize("expr", list(REF["texts"]))
+def test_each_row_s_text_is_r_s(expr):
+    f = expression_value(DATA, expr)
+    assert [f.levels[c] for c in f.codes] == REF["texts"][expr]
+
+
+@pytest.mark.parametrize("expr", list(REF["scalars"]))
+def test_a_text_of_values_that_are_one_each_is_r_s(expr):
+    assert expression_value(DATA, expr) == REF["scalars"][expr]
+
+
+@pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
+def test_fits_are_r_s(ref):
+    fit = assert_fit_is_r_s(ref, DATA, gs.Gaussian())
+    assert_close([fit.deviance], [ref["deviance"]], rtol=1e-9)
+    assert_close(fit.fitted_values, ref["fitted"], rtol=1e-9)
+    assert_close(fit.predict(DATA.iloc[:6]), ref["fitted"][:6], rtol=1e-9)
+
+
+@pytest.mark.parametrize("term, match", [
+    ("sprintf(\"%d\", x)", r"invalid format '%d'; use format %f, %e, %g or %a for numeric objects"),
+    ("sprintf(\"%d\", w * 2^31)", r"invalid format '%d'"),
+    ("sprintf(\"%f\", g)", r"'%f' of a factor"),
+    ("sprintf(\"%d\", as.character(g))", r"invalid format '%d'; use format %s for character objects"),
+    ("sprintf(\"%s %s\", g)", "too few arguments"),
+    ("sprintf(\"%s\", g, w)", "1 arguments not used by the format"),
+    ("sprintf(\"%y\", w)", "unrecognised format specification '%y'"),
+    ("sprintf(\"%5\", w)", "unrecognised format specification '%5'"),
+    ("sprintf(\"%*d\", 5, w)", "'\\*' widths and 'n\\$' positions are not supported"),
+    ("sprintf(\"%1$s\", g)", "'\\*' widths and 'n\\$' positions are not supported"),
+    ("sprintf(\"%9000s\", g)", "a width of 9,000, more than 8,192"),
+    ("sprintf(\"%.9000f\", x)", "a precision of 9,000, more than 8,192"),
+    ("sprintf(g, w)", "the format must be one string"),
+    ("sprintf(\"%s\", c(1, 2))", "recycles a vector of values along the rows"),
+    ("sprintf(fmt = \"%s\", x = g)", "takes the format and the values by position"),
+    ("sprintf()", "the argument 'fmt' is missing"),
+])
+def test_refusals_name_the_call(term, match):
+    with pytest.raises(gs.FormulaError, match=match) as e:
+        gs.glm(f"y ~ {term}", DATA)
+    assert "sprintf(" in str(e.value)
+
+
+def test_the_distinct_values_and_their_combinations_are_bounded_before_any_text_is_written():
+    rows = pd.DataFrame({"a": np.arange(300) % 60, "b": np.arange(300) % 7, "y": np.arange(300.0)})
+    limits = FormulaLimits(max_columns=5)  # (100 texts)
+    with pytest.raises(gs.FormulaError, match="argument 1 takes 300 distinct values, more texts than 100"):
+        gs.glm("y ~ sprintf(\"%d\", y)", rows, limits=limits)
+    with pytest.raises(gs.FormulaError, match="take 300 combinations, more texts than 100"):
+        gs.glm("y ~ sprintf(\"%d-%d\", a, b)", rows, limits=limits)
+
+
+def test_the_characters_written_are_bounded_before_any_is_written():
+    rows = pd.DataFrame({"a": np.arange(300) % 60, "y": np.arange(300.0)})
+    with pytest.raises(gs.FormulaError, match="max_design_bytes"):
+        gs.glm("y ~ sprintf(\"%8000d%8000d%8000d\", a, a, a)", rows, limits=FormulaLimits(max_design_bytes=10**6))
+    with pytest.raises(gs.FormulaError, match="max_length"):  # (one text of values that are one each)
+        gs.glm("y ~ a + nchar(sprintf(\"%8000d%8000d%8000d\", 1, 2, 3))", rows)
