@@ -1,5 +1,6 @@
-"""The factor functions a formula may call: ``factor``, ``as.factor``, ``ordered``, ``as.ordered``, ``C``
-(contrasts), ``relevel``, and the level codes of a factor (``unclass``, ``as.numeric``, ``as.integer``), with
+"""The factor functions a formula may call: ``factor`` (``exclude =``), ``as.factor``, ``ordered``, ``as.ordered``,
+``addNA``, ``C`` (contrasts), ``relevel``, and the level codes of a factor (``unclass``, ``as.numeric``,
+``as.integer``), with
 the level rules they share: levels sorted as R sorts them (texts, numbers), unused levels dropped, a level
 named by a literal matched to the data's levels exactly, and the levels of streamed data merged over its
 chunks."""
@@ -19,16 +20,17 @@ from .call_arguments import Builtin, bind, call_error, flag, levels_text, numeri
 from .contrasts import CONTRASTS, MAX_MATRIX_ENTRIES, ContrastMatrix, Reference, coding_of, contrast_matrix
 from .date_time_columns import date_times_argument
 from .deparse import deparse
-from .nodes import Call, Name, Node, Str
+from .nodes import Call, Const, Name, Node, Str
 from .text_numbers import r_text_number, text_as_numbers
-from .values import (DoubleLevels, FactorVec, NumVec, RDate, Value, factor_from_labels, label_text, level_sort_key,
-                     level_texts, levels_with_texts, number_level_key, reads_as_number)
+from .values import (NA_LEVEL, DoubleLevels, FactorVec, NALevel, NumVec, RDate, Value, factor_from_labels, label_text,
+                     level_sort_key, level_texts, levels_with_texts, number_level_key, r_text, reads_as_number)
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["LEVEL_CODE_CALLS", "as_factor", "call_C", "call_as_integer", "call_as_numeric",
-           "call_relevel", "call_unclass", "drop_unused", "factor_call", "merge_chunk_levels", "refuse_inexact"]
+__all__ = ["LEVEL_CODE_CALLS", "as_factor", "call_C", "call_add_na", "call_as_integer", "call_as_numeric",
+           "call_relevel", "call_unclass", "drop_unused", "factor_call", "merge_chunk_levels", "refuse_inexact",
+           "with_na_level"]
 
 
 def refuse_inexact(value: Value, where: Node, what: str) -> None:
@@ -271,10 +273,63 @@ def call_as_integer(ev: "Evaluator", call: Call) -> Value:
     return NumVec(r) if isinstance(v, NumVec) else float(r)
 
 
+def _exclude(ev: "Evaluator", call: Call, node: Node | None) -> tuple[set[str], bool]:
+    """R's ``exclude =`` of factor(): the texts of the levels it names (numbers as R's as.character writes them,
+    as R matches them) and whether it names NA (R's default, ``exclude = NA``).  ``exclude = NULL`` names none:
+    NA is a level."""
+    if node is None:
+        return set(), True
+    if isinstance(node, Const) and node.id == "NULL":
+        return set(), False
+    value = ev.eval(node)
+    values = value if isinstance(value, tuple) else (value,)
+    if not all(isinstance(v, (str, int, float, bool)) for v in values):
+        raise call_error(call, "exclude must be literal values such as \"a\", c(\"a\", NA) or NULL")
+    is_na = [isinstance(v, float) and math.isnan(v) for v in values]
+    return {r_text(v) for v, na in zip(values, is_na) if not na}, any(is_na)
+
+
+def _without_levels(f: FactorVec, texts: set[str]) -> FactorVec:
+    """``f`` without the levels of ``texts`` (R's ``exclude``): their values missing."""
+    if not texts:
+        return f
+    hit = levels_with_texts(f.levels, texts) & np.array([not isinstance(lv, NALevel) for lv in f.levels], dtype=bool)
+    if not hit.any():
+        return f
+    keep = ~hit
+    remap = np.append(np.where(keep, np.cumsum(keep) - 1, -1), -1)
+    return FactorVec(remap[f.codes], tuple(lv for lv, k in zip(f.levels, keep) if k), f.ordered, f.contrasts)
+
+
+def with_na_level(f: FactorVec, call: Call, always: bool) -> FactorVec:
+    """``f`` with R's NA level last (:data:`NA_LEVEL`), which the rows missing a value take: when some row is
+    missing, or ``always`` (``addNA(x)``; a model drops it where no row takes it, as R's glm drops unused levels).
+    A level already written "NA" is refused: R keeps the two apart, but names both coefficients ``xNA``."""
+    if any(isinstance(lv, NALevel) for lv in f.levels):
+        return f
+    missing = f.codes < 0
+    if not (always or missing.any()):
+        return f
+    if levels_with_texts(f.levels, {"NA"}).any():
+        raise call_error(call, "x has a level written \"NA\", which R's NA level would share its name with (R names "
+                         "both coefficients ...NA); rename that level first")
+    codes = np.where(missing, len(f.levels), f.codes)
+    return FactorVec(codes, f.levels + (NA_LEVEL,), f.ordered, f.contrasts)
+
+
 def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
     def apply(ev: "Evaluator", call: Call) -> Value:
-        a = bind(call, ("x", "levels", "labels", "ordered"))
-        x = ev.eval(a["x"])
+        a = bind(call, ("x", "levels", "labels", "exclude", "ordered"))
+        if "exclude" in a and "labels" in a:
+            raise call_error(call, "exclude = with labels = is not supported; exclude the levels first, "
+                             "factor(factor(x, exclude = ...), labels = ...)")
+        texts, exclude_na = _exclude(ev, call, a.get("exclude"))
+        na_level = not exclude_na and "levels" not in a
+        if na_level:  # (a missing x is a level, no missing value: it drops no row, as R's model frame keeps it)
+            with ev.whole_columns():
+                x = ev.eval(a["x"])
+        else:
+            x = ev.eval(a["x"])
         if keep_factor and isinstance(x, FactorVec) and "levels" not in a:
             f = x
         elif "levels" in a:
@@ -289,6 +344,9 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
             # (formula.stream._merge_levels), as the model frame drops them in memory.
             f = as_factor(x, call)
             f = drop_unused(f) if ev.mode == "fit" else f
+        if na_level:  # (the rows missing x; those of the levels excluded next are missing values)
+            f = with_na_level(f, call, always=False)
+        f = _without_levels(f, texts)
         # (R's default is ordered = is.ordered(x): factor() of an ordered factor stays ordered)
         ordered = flag(ev.eval(a["ordered"]), call, "ordered") if "ordered" in a else (ordered_default or f.ordered)
         levels = f.levels
@@ -299,6 +357,20 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
             levels = tuple(labels)
         return FactorVec(f.codes, levels, bool(ordered), f.contrasts)
     return apply
+
+
+def call_add_na(ev: "Evaluator", call: Call) -> Value:
+    """R's ``addNA(x, ifany = FALSE)``: the factor of x (its levels, or R's factor() of a vector) with NA as its
+    last level, which the rows missing x take (a missing x drops no row); with ``ifany = TRUE`` only where some row
+    is missing.  R's glm drops the NA level where no row takes it (its model frame drops unused levels), and so
+    does glmstat's model."""
+    a = bind(call, ("x", "ifany"))
+    ifany = flag(ev.eval(a["ifany"]), call, "ifany") if "ifany" in a else False
+    with ev.whole_columns():
+        x = ev.eval(a["x"])
+    f = x if isinstance(x, FactorVec) else as_factor(x, call)
+    # (R's factor(x, levels = , exclude = NULL) makes a new factor: contrasts set by C() are not kept)
+    return with_na_level(FactorVec(f.codes, f.levels, f.ordered), call, always=not ifany)
 
 
 def _labelled_levels(ev: "Evaluator", call: Call, f: FactorVec) -> FactorVec | None:

@@ -33,8 +33,8 @@ from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .number_functions import NUMBER_FUNCTIONS
 from .text_formats import TEXT_FORMAT_FUNCTIONS
 from .text_functions import TEXT_FUNCTIONS, TEXTS_PER_COLUMN
-from .factor_functions import (call_C, call_as_integer, call_as_numeric, call_droplevels, call_relevel, call_unclass,
-                               factor_call)
+from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_numeric, call_droplevels, call_relevel,
+                               call_unclass, factor_call)
 from .interval_functions import call_cut
 from .nodes import Call
 from .rounding import r_round
@@ -337,7 +337,7 @@ BUILTINS: dict[str, Builtin] = {
     **COLUMN_FUNCTIONS,
     **DATE_FUNCTIONS,
     **GROUP_FUNCTIONS,
-    "droplevels": call_droplevels,
+    "droplevels": call_droplevels, "addNA": call_add_na,
 }
 
 #: every function name a formula may call without context= (for messages)
@@ -374,7 +374,7 @@ PASSES: dict[str, int] = {
                   "tanpi dnorm pnorm qnorm dlogis plogis qlogis gamma lgamma factorial lfactorial"),
     # what sorts the rows or their distinct values: factors, their levels, texts, cut points, %in%, the basis
     # transforms' knots, medians and quantiles
-    **_priced(64, "%in% factor as.factor ordered as.ordered C relevel droplevels cut interaction as.numeric "
+    **_priced(64, "%in% factor as.factor ordered as.ordered C relevel droplevels addNA cut interaction as.numeric "
                   "as.double scale center poly bs ns median quantile as.character paste paste0 toupper tolower "
                   "trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith sprintf"),
     # R's rounding to digits and the beta function

@@ -36,7 +36,7 @@ from ..report.rformat import format_number
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
            "NUMBER_TEXT", "reads_as_number",
            "label_text", "level_texts", "r_text", "factor_from_labels", "align_by_label", "check_number_types",
-           "object_missing", "DoubleLevels", "levels_with_texts", "DateTimes", "date_times_of"]
+           "object_missing", "DoubleLevels", "levels_with_texts", "DateTimes", "date_times_of", "NALevel", "NA_LEVEL"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,6 +135,22 @@ class FactorVec:
 class NumMat:
     values: np.ndarray  # float64, shape (n, k)
     suffixes: tuple[str, ...]
+
+
+class NALevel(str):
+    """R's NA as a factor's level (``addNA(x)``, ``factor(x, exclude = NULL)``): its text is ``"NA"``, as R writes
+    it in coefficient names (``addNA(x)NA``), and it sorts after every other level, as R puts it last.  A str, so
+    that what reads levels as texts reads it; its own type, so that the level order knows it from a text "NA"
+    (which a factor holding it is refused beside: their coefficients would have one name)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):  # (one value: the level of every model that holds it)
+        return (NALevel, ("NA",))
+
+
+#: the NA level (:class:`NALevel`)
+NA_LEVEL = NALevel("NA")
 
 
 Scalar = Union[float, str, bool]
@@ -298,6 +314,8 @@ def levels_with_texts(levels: tuple, texts: set, texts_of: Any = None) -> np.nda
 def level_sort_key(v: Any) -> tuple:
     """The key of the level order: numbers by value first, then texts by code point, as R sorts them in the C
     locale (the one R's references are made in; in a UTF-8 locale R's ICU collation ignores case first)."""
+    if isinstance(v, NALevel):  # (R's NA level: last)
+        return (2, 0.0, "")
     return (0, float(v), "") if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
         else (1, 0.0, str(v))
 
