@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from .evaluate import Evaluator
 
 __all__ = ["LEVEL_CODE_CALLS", "as_factor", "call_C", "call_add_na", "call_as_integer", "call_as_numeric",
-           "call_relevel", "call_unclass", "drop_unused", "factor_call", "merge_chunk_levels", "refuse_inexact",
-           "with_na_level"]
+           "call_relevel", "call_unclass", "drop_unused", "factor_call", "merge_chunk_levels", "on_levels",
+           "refuse_inexact", "with_na_level"]
 
 
 def refuse_inexact(value: Value, where: Node, what: str) -> None:
@@ -153,6 +153,12 @@ def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
         found = [j for j in hits if j is not None]
         index.append(min(found) if found else -1)
     return _remapped(f, index, levels)
+
+
+def on_levels(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
+    """``f`` on ``levels`` (level values, in their order), as ``factor(f, levels = )``: each matched to the old level
+    it is (:func:`_reorder`), the values of the other old levels missing."""
+    return _reorder(f, levels, call)
 
 
 def _remapped(f: FactorVec, index: list[int], levels: tuple) -> FactorVec:

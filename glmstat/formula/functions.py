@@ -375,7 +375,7 @@ PASSES: dict[str, int] = {
     # what sorts the rows or their distinct values: factors, their levels, texts, cut points, %in%, the basis
     # transforms' knots, medians and quantiles
     **_priced(64, "%in% factor as.factor ordered as.ordered C relevel droplevels addNA cut interaction as.numeric "
-                  "as.double scale center poly bs ns median quantile as.character paste paste0 toupper tolower "
+                  "reorder as.double scale center poly bs ns median quantile as.character paste paste0 toupper tolower "
                   "trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith sprintf"),
     # R's rounding to digits and the beta function
     **_priced(128, "round signif beta lbeta"),

@@ -1,6 +1,7 @@
 """R's ``ave(x, g, ..., FUN = mean)`` in a formula: each row's x replaced by the summary of x over the rows of its
 group (the combination of the grouping variables' values), R's idiom for group means and centring within groups
-(``y ~ I(x - ave(x, g))``).
+(``y ~ I(x - ave(x, g))``); and ``reorder(x, X, FUN = mean)``, which orders a factor's levels by the same
+summaries of each level's rows (:func:`call_reorder`).
 
 As R's ``model.frame`` evaluates it, the groups are taken over every row of the data, before rows with a missing
 value elsewhere are dropped; a missing x makes its group's summary missing (R's ``mean`` without ``na.rm``), and a
@@ -20,12 +21,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .call_arguments import call_error, numeric
-from .factor_functions import as_factor, refuse_inexact
+from .call_arguments import bind, call_error, flag, numeric
+from .factor_functions import as_factor, drop_unused, on_levels, refuse_inexact
 from .nodes import Call, Name
 from .summary_functions import MAX_ARGUMENTS, MAX_SUMMARIES
 from .text_functions import TEXTS_PER_COLUMN
-from .values import NumVec, Value, label_text
+from .values import FactorVec, NumVec, Value, label_text, level_sort_key
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -98,26 +99,39 @@ def _part(x: np.ndarray, group: np.ndarray, keys: list[tuple]) -> dict:
     return {key: (total[i], int(count[i]), low[i], high[i], bool(missing[i])) for i, key in enumerate(keys)}
 
 
+def _merged(parts) -> dict:
+    """The parts (:func:`_part`) of every chunk merged: key -> (sum, count, min, max, whether a value is missing)."""
+    merged: dict = {}
+    for part in parts:
+        for key, (s, c, lo, hi, miss) in part.items():
+            if key in merged:
+                s0, c0, lo0, hi0, miss0 = merged[key]
+                merged[key] = (s0 + s, c0 + c, min(lo0, lo), max(hi0, hi), miss0 or miss)
+            else:
+                merged[key] = (s, c, lo, hi, miss)
+    return merged
+
+
+def _summary(fun: str, s: float, c: int, lo: float, hi: float, miss: bool) -> float:
+    """``fun`` of a group's values from its merged part (NA where a value is missing, as R's without na.rm)."""
+    if fun == "length":
+        return float(c)
+    if miss:
+        return np.nan
+    return {"mean": s / c if c else np.nan, "sum": s, "min": lo, "max": hi}[fun]
+
+
 def _learn(fun: str):
     def learn(parts: np.ndarray) -> dict:
-        merged: dict = {}
-        for part in parts:
-            for key, (s, c, lo, hi, miss) in part.items():
-                if key in merged:
-                    s0, c0, lo0, hi0, miss0 = merged[key]
-                    merged[key] = (s0 + s, c0 + c, min(lo0, lo), max(hi0, hi), miss0 or miss)
-                else:
-                    merged[key] = (s, c, lo, hi, miss)
-        out = {}
-        for key, (s, c, lo, hi, miss) in merged.items():
-            if fun == "length":
-                out[key] = float(c)
-            elif miss:
-                out[key] = np.nan
-            else:
-                out[key] = {"mean": s / c if c else np.nan, "sum": s, "min": lo, "max": hi}[fun]
-        return out
+        return {key: _summary(fun, *record) for key, record in _merged(parts).items()}
     return learn
+
+
+def _fun(call: Call, node) -> str:
+    """``FUN =``: the name of one of :data:`_FUNS`."""
+    if not (isinstance(node, Name) and node.id in _FUNS):
+        raise call_error(call, f"FUN must be one of {', '.join(_FUNS)} (a function's name)")
+    return node.id
 
 
 def call_ave(ev: "Evaluator", call: Call) -> Value:
@@ -127,12 +141,7 @@ def call_ave(ev: "Evaluator", call: Call) -> Value:
         raise call_error(call, "takes x, the grouping variables and FUN = (mean, sum, min, max or length)")
     if len(call.args) > 1 + MAX_ARGUMENTS:
         raise call_error(call, f"takes at most {MAX_ARGUMENTS} grouping variables, got {len(call.args) - 1:,}")
-    fun = "mean"
-    if "FUN" in named:
-        node = named["FUN"]
-        if not (isinstance(node, Name) and node.id in _FUNS):
-            raise call_error(call, f"FUN must be one of {', '.join(_FUNS)} (a function's name)")
-        fun = node.id
+    fun = _fun(call, named["FUN"]) if "FUN" in named else "mean"
     ev.count_summary(call, MAX_SUMMARIES)  # (a pass over the rows, as any summary of columns)
     x = np.broadcast_to(np.asarray(numeric(ev.eval(call.args[0]), call, "x"), dtype=float), (ev.n,))
     group, keys = _groups(ev, call, call.args[1:])
@@ -144,5 +153,62 @@ def call_ave(ev: "Evaluator", call: Call) -> Value:
     return NumVec(np.where(group >= 0, out, x))
 
 
+def _learn_order(fun: str, decreasing: bool):
+    """The levels of ``reorder()`` from every chunk's record (its levels, their parts): the levels some row takes,
+    ordered by ``fun`` of X over their rows (R's ``sort(scores, na.last = TRUE)``: ties in the factor's own order,
+    a missing summary last).  The factor's own order is the chunks' when they agree (a Categorical's), else R's
+    factor() order of the levels (sorted)."""
+    def learn(records: np.ndarray) -> tuple:
+        records = list(records)
+        merged = _merged(part for _, part in records)
+        if records and all(levels == records[0][0] for levels, _ in records):
+            order = list(records[0][0])
+        else:
+            by_text: dict = {}
+            for levels, _ in records:
+                for lv in levels:
+                    by_text.setdefault(label_text(lv), lv)
+            order = sorted(by_text.values(), key=level_sort_key)
+        present = [lv for lv in order if merged.get(label_text(lv), (0, 0))[1] > 0]
+        scores = [_summary(fun, *merged[label_text(lv)]) for lv in present]
+        sign = -1.0 if decreasing else 1.0
+        ranked = sorted(range(len(present)), key=lambda i: (scores[i] != scores[i], sign * scores[i]
+                                                            if scores[i] == scores[i] else 0.0))
+        return tuple(present[i] for i in ranked)
+    return learn
+
+
+def call_reorder(ev: "Evaluator", call: Call) -> Value:
+    """R's ``reorder(x, X, FUN = mean, order = is.ordered(x), decreasing = FALSE)``: the factor x with its levels
+    ordered by ``FUN`` (``mean``, ``sum``, ``min``, ``max`` or ``length``) of X over each level's rows -- so that the
+    first level, a treatment contrast's reference, has the smallest summary.  As R's model frame evaluates it,
+    the summaries are of every row of the data (a missing X makes its level's summary missing, which R sorts
+    last; a missing X drops no row), and the order is learned once from the fit's rows -- on streamed data from
+    every chunk's sums, counts and extremes -- and kept: new data and each chunk take the fit's levels in the
+    fit's order (R computes the order again from the new rows), a level the fit did not see is missing.  At most
+    20 times ``max_columns`` levels, whose summaries the model learns."""
+    a = bind(call, ("x", "X", "FUN", "order", "decreasing"), required=2)
+    fun = _fun(call, a["FUN"]) if "FUN" in a else "mean"
+    decreasing = flag(ev.eval(a["decreasing"]), call, "decreasing") if "decreasing" in a else False
+    ev.count_summary(call, MAX_SUMMARIES)  # (a pass over the rows, as any summary of columns)
+    f = as_factor(ev.eval(a["x"]), call)
+    ordered = flag(ev.eval(a["order"]), call, "order") if "order" in a else f.ordered
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns  # (the model learns a summary and the text of each level)
+    if len(f.levels) > bound:
+        raise call_error(call, f"x has {len(f.levels):,} levels, more than {bound:,} ({TEXTS_PER_COLUMN} times the "
+                         "limit max_columns), whose summaries the model would learn; raise max_columns")
+    with ev.whole_columns():  # (X is summarized over every row: a missing X drops no row)
+        x = np.broadcast_to(np.asarray(numeric(ev.eval(a["X"]), call, "X"), dtype=float), (ev.n,))
+    f = drop_unused(f)
+    keys = [label_text(lv) for lv in f.levels]
+    record = (tuple(f.levels), _part(x, f.codes, keys))
+    levels = ev.summary_state(call, record, _learn_order(fun, decreasing))
+    if levels is None:  # (collecting every chunk's parts first: the chunk's own factor stands for it)
+        return f
+    g = on_levels(f, levels, call)
+    # (R's factor(x, levels = ) makes a new factor: contrasts set by C() are not kept)
+    return FactorVec(g.codes, g.levels, bool(ordered))
+
+
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
-GROUP_FUNCTIONS = {"ave": call_ave}
+GROUP_FUNCTIONS = {"ave": call_ave, "reorder": call_reorder}
