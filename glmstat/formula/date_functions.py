@@ -10,12 +10,14 @@ reads the string as a date (``as.Date(day) >= "2024-03-01"``, as R's).
 ``as.Date(x, format)`` reads each distinct text once, by R's ``strptime`` rules (:func:`parse_date`): numbers
 of at most so many digits in range (``%d`` of ``"45"`` is missing, not the 4th), spaces before a number skipped,
 white space in the format matching any, text after the format ignored, an impossible day (February 30) missing.
-Without ``format`` R tries ``"%Y-%m-%d"`` then ``"%Y/%m/%d"`` on the first text and reads every text with the
-first that reads it, so that a column mixing the two gets missing values wherever it differs from its first row.
-glmstat takes the format that reads the texts, learned once from the fit's rows (every chunk of streamed data and
-new data for ``predict()`` read with it), and refuses a column that both formats read in part -- naming a text
-of each -- rather than drop rows silently.  A format without a year (``"%m-%d"``) is refused: R takes the
-current year, so that the model would change with the day it is fitted.
+Without ``format`` R tries its ``tryFormats`` (``"%Y-%m-%d"`` then ``"%Y/%m/%d"`` by default) on the first text
+and reads every text with the first that reads it, so that a column mixing two formats gets missing values wherever
+it differs from its first row.  glmstat takes the first format, in order, that reads every text any of them reads,
+learned once from the fit's rows (every chunk of streamed data and new data for ``predict()`` read with it), and
+refuses a column that no format reads whole -- naming a text the first format misses -- rather than drop rows
+silently (R's choice is glmstat's whenever a format reads every text).  ``optional = TRUE`` makes every value
+missing where no format reads any text, as R's does, instead of the error.  A format without a year (``"%m-%d"``)
+is refused: R takes the current year, so that the model would change with the day it is fitted.
 
 A data column of date-times (``datetime64``, with or without a time zone: R's POSIXct) is reached by these
 functions only (:class:`~glmstat.formula.values.DateTimes`): ``as.Date(t, tz =)`` is its date in UTC (R's default)
@@ -40,7 +42,7 @@ import numpy as np
 from .._arguments import shown
 from ..errors import FormulaError
 from .calendar import DAYS, MONTHS, civil_from_days, days_from_civil, format_date, leap_year, month_days
-from .call_arguments import Builtin, bind, call_error, numeric
+from .call_arguments import Builtin, bind, call_error, flag, numeric
 from .date_time_columns import date_times_argument
 from .deparse import deparse
 from .limits import refuse
@@ -180,21 +182,35 @@ def _literal_formats(ev: "Evaluator", call: Call, node, what: str) -> tuple[str,
     return values
 
 
-def _chosen_format(texts, call: Call, read=parse_date) -> str:
-    """The format of :data:`_TRY_FORMATS` that reads the texts (see the module docstring); ``read(text, format)``
-    as :func:`parse_date`."""
-    readers = {f: [t for t in texts if read(t, f) is not None] for f in _TRY_FORMATS}
-    reading = [f for f in _TRY_FORMATS if readers[f]]
-    if not reading:
+#: the formats tryFormats may list at most (each distinct text is read with each format)
+MAX_TRY_FORMATS = 16
+
+
+def _chosen_format(texts, call: Call, read=parse_date, formats: tuple[str, ...] = _TRY_FORMATS,
+                   optional: bool = False) -> str | None:
+    """The format of ``formats`` (R's tryFormats) that reads the texts: the first, in order, that reads every text
+    any of them reads (see the module docstring); None (every value missing) when none reads any and
+    ``optional``; ``read(text, format)`` as :func:`parse_date`."""
+    texts = list(dict.fromkeys(texts))  # (every chunk's distinct texts: one text may come from several)
+    readers = {f: [t for t in texts if read(t, f) is not None] for f in formats}
+    read_by_any = {t for f in formats for t in readers[f]}
+    if not read_by_any:
+        if optional:  # (R's optional = TRUE: NA for every text, no error)
+            return None
         example = next((t for t in texts), None)
-        raise call_error(call, "the texts are not in a standard unambiguous format (R's words): none reads as "
-                         f"\"%Y-%m-%d\" or \"%Y/%m/%d\"{f', e.g. {example!r}' if example is not None else ''}; "
-                         "give format =")
-    if len(reading) > 1:
-        a, b = (readers[f][0] for f in reading[:2])
-        raise call_error(call, f"the texts mix the formats {reading[0]!r} ({a!r}) and {reading[1]!r} ({b!r}): R "
-                         "reads all with the first row's and makes the others missing; give format =")
-    return reading[0]
+        tried = " or ".join(f'"{f}"' for f in formats)
+        raise call_error(call, f"the texts are not in a standard unambiguous format (R's words): none reads as "
+                         f"{tried}{f', e.g. {example!r}' if example is not None else ''}; give format =")
+    for f in formats:
+        if len(readers[f]) == len(read_by_any):
+            return f
+    first = next(f for f in formats if readers[f])
+    done = set(readers[first])
+    missed = next(t for t in texts if t in read_by_any and t not in done)
+    other = next(f for f in formats if missed in readers[f])
+    raise call_error(call, f"the texts mix the formats {first!r} ({readers[first][0]!r}) and {other!r} ({missed!r}), "
+                     "and no format reads them all: R reads all with the first format that reads the first text and "
+                     "makes the others missing; give format =")
 
 
 def _as_date(ev: "Evaluator", call: Call) -> Value:
@@ -229,16 +245,24 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
             parsed[text, fmt] = parse_date(text, fmt)
         return parsed[text, fmt]
 
-    if "tryFormats" in a:
-        raise call_error(call, "tryFormats is not supported; give format =")
-    if "format" in a:
+    if "format" in a:  # (as R's, tryFormats and optional are for texts read without a format)
         formats = _literal_formats(ev, call, a["format"], "format")
         if len(formats) != 1:
             raise call_error(call, "format must be one string (one format for every row)")
         fmt = formats[0]
         check_format(fmt, _READ, call, reading=True)
     else:  # (learned once, from every chunk: see the module docstring)
-        fmt = ev.text_state(call, np.array(present, dtype=object), lambda t: _chosen_format(t, call, read))
+        formats = _TRY_FORMATS
+        if "tryFormats" in a:
+            formats = _literal_formats(ev, call, a["tryFormats"], "tryFormats")
+            if len(formats) > MAX_TRY_FORMATS:
+                raise call_error(call, f"tryFormats lists {len(formats):,} formats, more than {MAX_TRY_FORMATS} (each "
+                                 "text is read with each)")
+            for f in formats:
+                check_format(f, _READ, call, reading=True)
+        optional = flag(ev.eval(a["optional"]), call, "optional") if "optional" in a else False
+        fmt = ev.text_state(call, np.array(present, dtype=object),
+                            lambda t: _chosen_format(t, call, read, formats, optional))
     days = [None if fmt is None else read(t, fmt) for t in present]
     if codes is None:
         return RDate(np.nan if days[0] is None else days[0])

@@ -38,7 +38,7 @@ from .validation import check_column_types
 from .values import (DateTimes, FactorVec, NumMat, NumVec, Value, align_by_label, column_value, date_times_of,
                      label_text, levels_with_texts, r_text)
 
-__all__ = ["Evaluator", "DataColumns", "HINT", "check_context", "evaluation_passes", "gathered_bytes"]
+__all__ = ["Evaluator", "DataColumns", "HINT", "TextLearner", "check_context", "evaluation_passes", "gathered_bytes"]
 
 HINT = ("formulas may use data columns, math functions (log, exp, sqrt, abs, np.<ufunc>, ...), factor()/C(), "
         "I(), offset(), cbind() and names passed with context= (e.g. context={'myfun': myfun})")
@@ -327,6 +327,18 @@ def _by_rows(fn: Any, args: list, kwargs: dict, result: Any, n: int) -> bool:
     return _same_rows(whole, np.concatenate(parts))
 
 
+class TextLearner:
+    """What :meth:`Evaluator.text_state` learns from texts with (``learn``): what it learns decides which rows are
+    missing (a text as.Date()'s format does not read), which a first pass's placeholders cannot say, so that
+    streamed data is summarized again with it (formula.stream.learn_spec)."""
+
+    def __init__(self, learn) -> None:
+        self.learn = learn
+
+    def __call__(self, texts: np.ndarray) -> Any:
+        return self.learn(texts)
+
+
 class Evaluator:
     """Evaluates nodes on ``data`` (all rows).
 
@@ -386,7 +398,7 @@ class Evaluator:
     def text_state(self, call: Call, texts: np.ndarray, learn) -> Any:
         """The parameters ``call`` learns from the distinct texts ``texts`` (an object array: as.Date()'s format),
         as :meth:`transform_state` keeps them."""
-        return self._learned(call, None if self.mode == "apply" else texts, learn)
+        return self._learned(call, None if self.mode == "apply" else texts, TextLearner(learn))
 
     def transform_state(self, call: Call, x: np.ndarray, learn) -> Any:
         """The parameters of the stateful transform ``call`` on input ``x``: learned from ``x``'s finite values

@@ -35,7 +35,7 @@ from .call_arguments import bind
 from .contrasts import contrasts_argument, with_contrasts
 from .deparse import deparse
 from .encode import build_design
-from .evaluate import DataColumns, Evaluator, check_context, gathered_bytes
+from .evaluate import DataColumns, Evaluator, TextLearner, check_context, gathered_bytes
 from .factor_functions import merge_chunk_levels
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, no_rows_error, plan_for
 from .functions import unqualified
@@ -421,9 +421,10 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         raise DataError("the data has no rows")
     _refuse_across_rows(total)
     # (factor(x, labels = ...) placeholders carry a chunk's own levels, those of cut(x, 3) and interaction(a, b)
-    # none: the levels need every chunk's)
+    # none: the levels need every chunk's; as.Date()'s format, which texts are missing)
     again = _reads_transform_values(terms, total.collected) or any(
-        total.learners[call] is merge_chunk_levels or _gives_factor(total, call) for call in total.collected)
+        total.learners[call] is merge_chunk_levels or isinstance(total.learners[call], TextLearner)
+        or _gives_factor(total, call) for call in total.collected)
     if not again:  # (else placeholders decided the rows kept, and the learners run first)
         _check_rows_kept(total, chosen)
     state = {}
