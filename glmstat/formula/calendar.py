@@ -51,22 +51,22 @@ def format_date(z: int, fmt: str, clock: int = 0) -> str:
     y, m, d = civil_from_days(z)
     wday = (z + 4) % 7  # (1970-01-01 was a Thursday; 0 is Sunday)
     yday = z - days_from_civil(y, 1, 1)  # (from 0)
+    codes = {  # (once a date: a format's every code is a lookup)
+        "Y": str(y), "y": f"{y % 100:02d}", "m": f"{m:02d}", "d": f"{d:02d}", "e": f"{d:2d}",
+        "j": f"{yday + 1:03d}", "H": f"{clock // 3600:02d}", "M": f"{clock // 60 % 60:02d}",
+        "S": f"{clock % 60:02d}", "b": MONTHS[m - 1][:3],
+        "h": MONTHS[m - 1][:3], "B": MONTHS[m - 1], "a": DAYS[wday][:3], "A": DAYS[wday],
+        "u": str(wday or 7), "w": str(wday), "U": f"{(yday + 7 - wday) // 7:02d}",
+        "W": f"{(yday + 7 - (wday + 6) % 7) // 7:02d}", "F": f"{y}-{m:02d}-{d:02d}",
+        "D": f"{m:02d}/{d:02d}/{y % 100:02d}", "%": "%"}
     out, k = [], 0
     while k < len(fmt):
         if fmt[k] != "%":
             out.append(fmt[k])
             k += 1
             continue
-        code = fmt[k + 1]
+        out.append(codes[fmt[k + 1]])
         k += 2
-        out.append({
-            "Y": str(y), "y": f"{y % 100:02d}", "m": f"{m:02d}", "d": f"{d:02d}", "e": f"{d:2d}",
-            "j": f"{yday + 1:03d}", "H": f"{clock // 3600:02d}", "M": f"{clock // 60 % 60:02d}",
-            "S": f"{clock % 60:02d}", "b": MONTHS[m - 1][:3],
-            "h": MONTHS[m - 1][:3], "B": MONTHS[m - 1], "a": DAYS[wday][:3], "A": DAYS[wday],
-            "u": str(wday or 7), "w": str(wday), "U": f"{(yday + 7 - wday) // 7:02d}",
-            "W": f"{(yday + 7 - (wday + 6) % 7) // 7:02d}", "F": f"{y}-{m:02d}-{d:02d}",
-            "D": f"{m:02d}/{d:02d}/{y % 100:02d}", "%": "%"}[code])
     return "".join(out)
 
 

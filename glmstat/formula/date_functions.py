@@ -29,7 +29,9 @@ midnight, so that new data could be written otherwise), ``months``, ``weekdays``
 as a number it is R's seconds since 1970, a slope per second about an intercept at 1970.
 
 Bounded as the text functions are: each distinct text read once (at most 20 times ``max_columns`` of them), a
-format no longer than the formula.
+format no longer than the formula; and the characters of texts and formats that the formula's date functions step
+through in Python, together, by ``FormulaLimits.max_date_steps``, counted before each call reads or writes any
+(:func:`count_steps`).
 """
 
 from __future__ import annotations
@@ -47,13 +49,17 @@ from .date_time_columns import date_times_argument
 from .deparse import deparse
 from .limits import refuse
 from .nodes import Call
-from .text_functions import distinct_texts, texts_factor
+from .text_functions import TEXTS_PER_COLUMN, distinct_texts, texts_factor
 from .values import DateTimes, FactorVec, NumVec, RDate, Value
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["DATE_FUNCTIONS", "is_date", "parse_date", "date_arith", "date_operand"]
+__all__ = ["DATE_FUNCTIONS", "is_date", "parse_date", "date_arith", "date_operand", "count_steps", "format_steps"]
+
+#: the steps beyond a format's characters of reading a month's or a weekday's name (24 spellings tried), and of
+#: the table of a date's codes written once a date
+_CODE_STEPS = 24
 
 #: R's strptime's numbers: code -> (smallest, largest, most digits)
 _NUMBERS = {"Y": (0, 9999, 4), "y": (0, 99, 2), "m": (1, 12, 2), "d": (1, 31, 2), "e": (1, 31, 2),
@@ -90,6 +96,27 @@ def check_format(fmt: str, codes: set, call: Call, reading: bool) -> None:
     if reading and "%Y" not in fmt and "%y" not in fmt:
         raise call_error(call, f"the format {fmt!r} has no year (%Y or %y): R takes the current year, so that the "
                          "model would change with the day it is fitted; write the year in the format")
+
+
+def format_steps(fmt: str, reading: bool) -> int:
+    """The steps of reading (``reading``) or writing one text in the format ``fmt``, beside a text's own characters
+    (a number's digits among them): a step a character of the format, and :data:`_CODE_STEPS` a name read
+    (``%b``, ``%B``, ``%h``, ``%a``, ``%A``), or once a date written."""
+    if not reading:
+        return len(fmt) + _CODE_STEPS
+    return len(fmt) + _CODE_STEPS * sum(fmt.count("%" + c) for c in "bBhaA")
+
+
+def count_steps(ev: "Evaluator", call: Call, steps: int) -> None:
+    """Count ``steps`` that ``call`` is about to take reading or writing dates, refusing the formula once its date
+    functions' steps together pass ``FormulaLimits.max_date_steps``, before any of them is taken: a call's own
+    bound is on its distinct texts, not on the length of its format or its texts, and a step is one of Python
+    (some hundreds of nanoseconds), where the rows' work (``max_eval_work``) is priced in numpy's."""
+    ev.date_steps += steps
+    if ev.date_steps > ev.limits.max_date_steps:
+        raise refuse("max_date_steps", f"{shown(deparse(call))}: its texts and format, with those of the formula's "
+                     "other date functions, take more steps to read or write than allowed (a character of a "
+                     f"distinct text or of the format a step, {_CODE_STEPS} a name)", ev.date_steps, ev.limits)
 
 
 def _number(text: str, i: int, low: int, high: int, digits: int) -> tuple[int, int] | None:
@@ -251,6 +278,7 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
             raise call_error(call, "format must be one string (one format for every row)")
         fmt = formats[0]
         check_format(fmt, _READ, call, reading=True)
+        count_steps(ev, call, sum(map(len, present)) + len(present) * format_steps(fmt, True))
     else:  # (learned once, from every chunk: see the module docstring)
         formats = _TRY_FORMATS
         if "tryFormats" in a:
@@ -261,6 +289,9 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
             for f in formats:
                 check_format(f, _READ, call, reading=True)
         optional = flag(ev.eval(a["optional"]), call, "optional") if "optional" in a else False
+        # (each text read with each format)
+        count_steps(ev, call, len(formats) * sum(map(len, present))
+                    + len(present) * sum(format_steps(f, True) for f in formats))
         fmt = ev.text_state(call, np.array(present, dtype=object),
                             lambda t: _chosen_format(t, call, read, formats, optional))
     days = [None if fmt is None else read(t, fmt) for t in present]
@@ -334,22 +365,28 @@ _CODE_WIDTH = 9
 _LAST_DAY = 2**29
 
 
-def _written(ev: "Evaluator", call: Call, x: Value, write, width: int = _CODE_WIDTH, last: int = _LAST_DAY) -> Value:
+def _written(ev: "Evaluator", call: Call, x: Value, write, fmt: str, last: int = _LAST_DAY) -> Value:
     """``write(key)`` of each distinct whole key of ``x`` (a date's day, or a date-time's second on its clock), as
-    text (R's character vector; missing where x is): at most ``width`` characters a key, their total bounded by
-    ``max_design_bytes`` before any is written; keys beyond ``last`` are written as missing."""
+    text (R's character vector; missing where x is), ``fmt`` the format it writes (at most :data:`_CODE_WIDTH`
+    characters a character of it): the distinct keys bounded as the text functions' texts, their texts' total by
+    ``max_design_bytes`` and the steps of writing them by ``FormulaLimits.max_date_steps`` (:func:`count_steps`),
+    before any is written; keys beyond ``last`` are written as missing."""
+    width = _CODE_WIDTH * max(len(fmt), 1)
     if isinstance(x, RDate):
+        count_steps(ev, call, format_steps(fmt, False))
         return write(math.floor(x)) if abs(x) <= last else float("nan")
     days = x.values
     present = np.abs(days) <= last  # (as.Date(Inf) is a date R writes as NA)
     unique, inverse = np.unique(np.floor(days[present]), return_inverse=True)  # (a fraction of a day: that day)
-    bound = 20 * ev.limits.max_columns
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     if len(unique) > bound:
         what = "dates" if last == _LAST_DAY else "date-times"
-        raise call_error(call, f"it would write the texts of {len(unique):,} distinct {what}, more than {bound:,}")
+        raise call_error(call, f"it would write the texts of {len(unique):,} distinct {what}, more than {bound:,} "
+                         f"({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
     if width * len(unique) > ev.limits.max_design_bytes:
         raise refuse("max_design_bytes", f"{deparse(call)} would write texts of up to {width:,} characters for "
                      f"{len(unique):,} distinct dates", width * len(unique), ev.limits)
+    count_steps(ev, call, len(unique) * format_steps(fmt, False))
     codes = np.full(days.shape[0], len(unique), dtype=np.intp)
     codes[present] = inverse
     return texts_factor(codes, [write(int(u)) for u in unique] + ["NA"])
@@ -364,7 +401,6 @@ def _format(ev: "Evaluator", call: Call) -> Value:
                          "drops the time when every row is at midnight, so that other rows would be written otherwise")
     fmt = _literal_formats(ev, call, a["format"], "format")[0] if "format" in a else "%Y-%m-%d"
     check_format(fmt, _WRITTEN, call, reading=False)
-    width = _CODE_WIDTH * len(fmt)
     codes = {c[0] for c in fmt.replace("%%", "").split("%")[1:] if c}  # (the codes the format writes)
     if isinstance(x, DateTimes) and codes & {"H", "M", "S"}:
         # (each distinct value the format writes read once: the second, minute or hour on the clock, of the day
@@ -372,9 +408,9 @@ def _format(ev: "Evaluator", call: Call) -> Value:
         step = 1.0 if "S" in codes else 60.0 if "M" in codes else 3600.0
         day = 86400.0 if codes - {"H", "M", "S"} else 0.0
         keys = np.floor(x.clock / step) * step + (x.days * day if day else 0.0)
-        return _written(ev, call, NumVec(keys), lambda t: format_date(t // 86400, fmt, t % 86400), width,
+        return _written(ev, call, NumVec(keys), lambda t: format_date(t // 86400, fmt, t % 86400), fmt,
                         _LAST_DAY * 86400)
-    return _written(ev, call, _days(x), lambda z: format_date(z, fmt), width)
+    return _written(ev, call, _days(x), lambda z: format_date(z, fmt), fmt)
 
 
 def _named(fmt: str, abbreviated: str) -> Builtin:
@@ -385,14 +421,15 @@ def _named(fmt: str, abbreviated: str) -> Builtin:
         short = ev.eval(a["abbreviate"]) if "abbreviate" in a else False
         if not isinstance(short, (bool, np.bool_)):
             raise call_error(call, "abbreviate must be TRUE or FALSE")
-        return _written(ev, call, _days(x), lambda z: format_date(z, abbreviated if short else fmt))
+        written = abbreviated if short else fmt
+        return _written(ev, call, _days(x), lambda z: format_date(z, written), written)
     return apply
 
 
 def _quarters(ev: "Evaluator", call: Call) -> Value:
     """R's ``quarters(x)``: "Q1" to "Q4" (missing where x is: R writes "QNA")."""
     x = _date_argument(ev, call, bind(call, ("x", "abbreviate"))["x"])
-    return _written(ev, call, _days(x), lambda z: f"Q{(civil_from_days(z)[1] - 1) // 3 + 1}")
+    return _written(ev, call, _days(x), lambda z: f"Q{(civil_from_days(z)[1] - 1) // 3 + 1}", "Q%m")
 
 
 def _julian(ev: "Evaluator", call: Call) -> Value:

@@ -376,6 +376,8 @@ class Evaluator:
         self._inside = False  # (evaluating a node below one whose work is counted)
         self.regex_budget = RegexBudget()  # (the work of the formula's regular expressions, every call's together)
         self.text_read = 0  # characters of distinct texts the text functions read (bounded: text_functions)
+        self.date_steps = 0  # steps the date functions took reading and writing (bounded: date_functions)
+        self.group_texts = 0  # texts of the groups' values ave() wrote (bounded: group_functions)
         self.collected: dict[Call, list[np.ndarray]] = {}
         self.collected_bytes = 0  # (their memory, bounded by max_design_bytes)
         self.learners: dict[Call, Any] = {}

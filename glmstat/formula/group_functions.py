@@ -7,7 +7,8 @@ As R's ``model.frame`` evaluates it, the groups are taken over every row of the 
 value elsewhere are dropped; a missing x makes its group's summary missing (R's ``mean`` without ``na.rm``), and a
 row whose group is missing keeps its own x, as R's ``ave`` leaves it (so a missing grouping value drops no row).
 ``FUN`` is one of ``mean``, ``sum``, ``min``, ``max`` and ``length``.  At most 20 times ``max_columns`` groups,
-whose summaries and texts the model keeps.
+whose summaries and texts the model keeps, and as many texts of the groups' values (a text a grouping variable a
+group) for the formula's ``ave()`` calls together (:func:`_count_key_texts`).
 
 Like glmstat's other summaries of columns (:mod:`glmstat.formula.summary_functions`), the groups' summaries are
 learned once from the fit's rows -- on streamed data from every chunk's sums, counts and extremes -- and kept:
@@ -72,10 +73,25 @@ def _groups(ev: "Evaluator", call: Call, nodes: tuple) -> tuple[np.ndarray, list
     if len(unique) > bound:
         raise call_error(call, f"it has {len(unique):,} groups, more than {bound:,} ({TEXTS_PER_COLUMN} times the "
                          "limit max_columns), whose summaries the model would keep; raise max_columns")
+    _count_key_texts(ev, call, len(unique) * len(nodes), bound)
     group = np.full(n, -1, dtype=np.intp)
     group[~missing] = inverse.reshape(-1)
     keys = [tuple(label_text(_level(lv[c])) for lv, c in zip(levels, row)) for row in unique]
     return group, keys
+
+
+def _count_key_texts(ev: "Evaluator", call: Call, texts: int, bound: int) -> None:
+    """Count the ``texts`` of the groups' keys (a text for each grouping variable of each group) that ``call`` is
+    about to write, refusing once the formula's ``ave()`` calls together would write more than ``bound``, the bound
+    on one call's groups (:data:`TEXTS_PER_COLUMN` times ``max_columns``): a text is a step of Python (a
+    microsecond or two) a group, not a row, so that no pricing of the rows bounds it -- 100,000 groups of 16
+    grouping variables wrote 1.6 million texts (4 s) on 100,000 rows, and a formula may call ave() 64 times."""
+    ev.group_texts += texts
+    if ev.group_texts > bound:
+        raise call_error(call, f"the texts of its groups' values (a text for each grouping variable of each group), "
+                         f"with those of the formula's other ave() calls, would be {ev.group_texts:,}, more than "
+                         f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns), which the model would keep; "
+                         "group by fewer variables (interaction() of them is one), or raise max_columns")
 
 
 def _level(value):

@@ -75,6 +75,15 @@ class FormulaLimits:
         additions) on a million rows took 4 s, of 50 ``choose(x, 3)`` 24 s.
         The default, 5e9, is some seconds on one core: a thousand nodes on 5 million rows.  For data read in
         chunks, the rows of a chunk.
+    max_date_steps : int
+        Steps of Python that the formula's date functions take together (``as.Date()`` reading texts,
+        ``format()``, ``months()``, ``weekdays()`` and ``quarters()`` writing them), counted before each call
+        reads or writes any (:func:`glmstat.formula.date_functions.count_steps`): a character of a distinct text
+        or of its format a step, a month's or weekday's name read 24.  Each call's distinct texts are bounded, but
+        not its format's length: a format of 2,000 spaces (which match any white space, so that every text walks
+        the whole format) read 100,000 distinct dates in 17 s.  The default, 6e6, is a second or two: as.Date()
+        of 100,000 distinct ``"2024-01-31"`` takes 3.6e6 (each read with R's two formats).  For data read in
+        chunks, the distinct texts of a chunk.
     """
 
     max_length: int = 20_000
@@ -86,6 +95,7 @@ class FormulaLimits:
     max_pass_work: int = 10**11
     max_listed: int = 100_000
     max_eval_work: int = 5 * 10**9
+    max_date_steps: int = 6_000_000
 
     def __post_init__(self) -> None:
         for f in fields(self):

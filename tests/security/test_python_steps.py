@@ -1,0 +1,116 @@
+"""Work that the formula's functions do in Python, a step per distinct text or group rather than numpy's per row,
+which ``max_eval_work`` (rows x passes) does not bound: the date functions' reading and writing
+(``FormulaLimits.max_date_steps``), the texts of ``ave()``'s groups (20 times ``max_columns``, the formula's calls
+together), and the pricing of the newer functions' passes over the rows.
+
+Each attack is refused before the work it asks for is done: the functions that would do it are replaced by ones
+that fail the test when called, so that the test asserts on what was counted, never on time.  Before the fixes:
+``as.Date(day, format = "%Y-%m-%d" + 2,000 spaces)`` read 100,000 distinct dates in 17 s (white space in a format
+matches any, so that every text walks the whole format); a format of 2,000 ``%B`` wrote 18 KB a date; ``ave()`` of
+16 grouping variables on 100,000 rows of distinct values wrote 1.6 million texts (4 s), and a formula may call
+it 64 times; ``ave(x, g, ...)`` was priced one pass an argument where it sorts each (6 s on a million rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from glmstat.formula import date_functions, group_functions
+from glmstat.formula.evaluate import evaluation_passes
+from glmstat.formula.parser import parse_expression
+
+N = 400
+DAYS = pd.DataFrame({"y": np.arange(N, dtype=float) % 7, "x": np.arange(N, dtype=float),
+                     "day": pd.date_range("2001-01-01", periods=N, freq="D").strftime("%Y-%m-%d"),
+                     "id": np.arange(N), "g": np.arange(N) % 3})
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("the work was done before the refusal")
+
+
+@pytest.fixture
+def no_date_work(monkeypatch):
+    monkeypatch.setattr(date_functions, "parse_date", _never)
+    monkeypatch.setattr(date_functions, "format_date", _never)
+
+
+def refused(formula: str, match: str, data=DAYS, **kwargs) -> str:
+    with pytest.raises(gs.FormulaError, match=match) as info:
+        gs.glm(formula, data, **kwargs)
+    message = str(info.value)
+    assert len(message) < 600, message  # (a format of 19,000 characters is cut in the message)
+    return message
+
+
+@pytest.mark.parametrize("formula", [
+    'y ~ as.Date(day, format = "%Y-%m-%d' + " " * 19_000 + '")',  # (white space in a format matches any)
+    'y ~ as.Date(day, format = "%Y' + "%b" * 6_000 + '")',  # (a name tries 24 spellings)
+    'y ~ format(as.Date(x), "' + "%B" * 8_000 + '")',  # (18 KB a date written)
+])
+def test_a_long_format_is_refused_before_any_text_is_read_or_written(no_date_work, formula):
+    message = refused(formula, "max_date_steps")
+    assert "FormulaLimits(max_date_steps=...)" in message
+
+
+def test_long_texts_are_counted_by_their_characters(no_date_work):
+    data = DAYS.assign(day=[" " * 20_000 + d for d in DAYS.day])  # (spaces before a number are skipped)
+    refused("y ~ as.Date(day)", "max_date_steps", data)
+
+
+def test_the_date_calls_of_a_formula_are_counted_together():
+    refused("y ~ " + " + ".join(f'format(as.Date(x + {k}), "' + "%Y" * 900 + '")' for k in range(10)),
+            "max_date_steps")  # (each call 720,000 steps)
+
+
+def test_the_steps_counted_are_the_work_of_an_ordinary_call():
+    one = 2 * 10 * N + N * 16
+    formula = "y ~ I(julian(as.Date(day)) + julian(as.Date(day)))"
+    fit = gs.glm(formula, DAYS, limits=gs.FormulaLimits(max_date_steps=2 * one))
+    assert fit.coef.size == 2
+    refused(formula, "max_date_steps", limits=gs.FormulaLimits(max_date_steps=2 * one - 1))
+    written = N * (len("%Y-%m-%d") + 24)  # (a date's table of codes once, then a step a character)
+    gs.glm('y ~ format(as.Date(x), "%Y-%m-%d")', DAYS, limits=gs.FormulaLimits(max_date_steps=written))
+    refused('y ~ format(as.Date(x), "%Y-%m-%d")', "max_date_steps", limits=gs.FormulaLimits(max_date_steps=written - 1))
+
+
+@pytest.fixture
+def no_group_texts(monkeypatch):
+    monkeypatch.setattr(group_functions, "label_text", _never)
+
+
+SMALL = gs.FormulaLimits(max_columns=10)  # (200 texts: 20 times max_columns)
+
+
+@pytest.mark.parametrize("formula", [
+    "y ~ I(ave(x, id %% 150, g))",  # (150 groups of 2 values)
+    "y ~ I(ave(x, g, g, g, g, g, g, g, g, g, g, g, g, g, g, g, id %% 5))",  # (15 groups of 16)
+])
+def test_the_texts_of_ave_groups_are_counted_before_they_are_written(no_group_texts, formula):
+    refused(formula, "max_columns", limits=SMALL)
+
+
+def test_the_texts_of_a_formula_s_ave_groups_are_counted_together():
+    refused("y ~ I(ave(x, id %% 150)) + I(ave(x, id %% 51))", "other ave", limits=SMALL)
+
+
+def test_ave_within_the_texts_of_its_groups_fits():
+    fit = gs.glm("y ~ I(ave(x, id %% 60, g)) + I(ave(x, id %% 80))", DAYS, limits=SMALL)  # (60 x 2 + 80 texts)
+    assert fit.coef.size == 3
+
+
+@pytest.mark.parametrize("expr, passes", [
+    ("ave(x, g)", 2 * 64), ("ave(x, g, id)", 3 * 64), ("as.Date(day)", 64), ('format(as.Date(day), "%Y")', 2 * 64),
+    ("months(as.Date(day))", 2 * 64), ("replace(x, x > 3, 0)", 2 * 8 + 8), ("rowSums(cbind(x, g))", 8 + 2),
+])
+def test_the_newer_functions_are_priced_as_what_they_do(expr, passes):
+    assert evaluation_passes(parse_expression(expr)) == passes
+
+
+def test_ave_of_many_grouping_variables_is_refused_by_its_price():
+    rows = 1_000_000
+    passes = evaluation_passes(parse_expression("ave(x, " + ", ".join(["g"] * 16) + ")"))
+    assert rows * passes * 5 > gs.FormulaLimits().max_eval_work  # (five such calls on a million rows: 30 s)
