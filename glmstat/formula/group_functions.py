@@ -27,6 +27,7 @@ from .factor_functions import as_factor, drop_unused, on_levels, refuse_inexact
 from .nodes import Call, Name
 from .summary_functions import MAX_ARGUMENTS, MAX_SUMMARIES
 from .text_functions import TEXTS_PER_COLUMN
+from .limits import LEVEL_BYTES
 from .values import FactorVec, NumVec, Value, label_text, level_sort_key
 
 if TYPE_CHECKING:
@@ -99,7 +100,20 @@ def _level(value):
     return float(value) if isinstance(value, np.floating) else value
 
 
-def _part(x: np.ndarray, group: np.ndarray, keys: list[tuple]) -> dict:
+#: the memory of a group's entry in a chunk's part beyond its key's texts: the dict's slot, the tuple of five
+#: numbers and the numbers
+_ENTRY_BYTES = 250
+
+
+class _Part(dict):
+    """A chunk's :func:`_part`, with its memory (``nbytes``) for the bound on what the chunks of streamed data
+    gather to learn from (``max_design_bytes``, :func:`glmstat.formula.evaluate.gathered_bytes`): every chunk's
+    part is held until the last is read, and a dict was counted as one level (32 bytes) whatever it held."""
+
+    nbytes: int = 0
+
+
+def _part(x: np.ndarray, group: np.ndarray, keys: list[tuple]) -> _Part:
     """What these rows tell about each group: key -> (sum, count, min, max, whether a value is missing)."""
     k = len(keys)
     present = group >= 0
@@ -112,14 +126,23 @@ def _part(x: np.ndarray, group: np.ndarray, keys: list[tuple]) -> dict:
     high = np.full(k, -np.inf)
     np.minimum.at(low, g[~nan], v[~nan])
     np.maximum.at(high, g[~nan], v[~nan])
-    return {key: (total[i], int(count[i]), low[i], high[i], bool(missing[i])) for i, key in enumerate(keys)}
+    part = _Part((key, (total[i], int(count[i]), low[i], high[i], bool(missing[i]))) for i, key in enumerate(keys))
+    part.nbytes = sum(_ENTRY_BYTES + LEVEL_BYTES * len(key) + sum(map(len, key)) for key in keys)
+    return part
 
 
-def _merged(parts) -> dict:
-    """The parts (:func:`_part`) of every chunk merged: key -> (sum, count, min, max, whether a value is missing)."""
+def _merged(parts, call: Call, bound: int) -> dict:
+    """The parts (:func:`_part`) of every chunk merged: key -> (sum, count, min, max, whether a value is missing);
+    refused as soon as the groups merged from them are more than ``bound`` (the bound on one chunk's): each chunk's
+    groups are bounded, and streamed data of many chunks, each of other groups (ids), gave the model a table of a
+    million groups, the formula's rows evaluated again and again with it (50 s)."""
     merged: dict = {}
     for part in parts:
         for key, (s, c, lo, hi, miss) in part.items():
+            if key not in merged and len(merged) == bound:
+                raise call_error(call, f"the chunks of the data hold more than {bound:,} groups together "
+                                 f"({TEXTS_PER_COLUMN} times the limit max_columns), whose summaries the model "
+                                 "would keep; raise max_columns")
             if key in merged:
                 s0, c0, lo0, hi0, miss0 = merged[key]
                 merged[key] = (s0 + s, c0 + c, min(lo0, lo), max(hi0, hi), miss0 or miss)
@@ -137,9 +160,9 @@ def _summary(fun: str, s: float, c: int, lo: float, hi: float, miss: bool) -> fl
     return {"mean": s / c if c else np.nan, "sum": s, "min": lo, "max": hi}[fun]
 
 
-def _learn(fun: str):
+def _learn(fun: str, call: Call, bound: int):
     def learn(parts: np.ndarray) -> dict:
-        return {key: _summary(fun, *record) for key, record in _merged(parts).items()}
+        return {key: _summary(fun, *record) for key, record in _merged(parts, call, bound).items()}
     return learn
 
 
@@ -161,7 +184,7 @@ def call_ave(ev: "Evaluator", call: Call) -> Value:
     ev.count_summary(call, MAX_SUMMARIES)  # (a pass over the rows, as any summary of columns)
     x = np.broadcast_to(np.asarray(numeric(ev.eval(call.args[0]), call, "x"), dtype=float), (ev.n,))
     group, keys = _groups(ev, call, call.args[1:])
-    table = ev.summary_state(call, _part(x, group, keys), _learn(fun))
+    table = ev.summary_state(call, _part(x, group, keys), _learn(fun, call, TEXTS_PER_COLUMN * ev.limits.max_columns))
     if table is None:  # (collecting every chunk's parts first)
         return NumVec(np.full(ev.n, np.nan))
     values = np.array([table.get(key, np.nan) for key in keys] + [np.nan])
@@ -169,14 +192,14 @@ def call_ave(ev: "Evaluator", call: Call) -> Value:
     return NumVec(np.where(group >= 0, out, x))
 
 
-def _learn_order(fun: str, decreasing: bool):
+def _learn_order(fun: str, decreasing: bool, call: Call, bound: int):
     """The levels of ``reorder()`` from every chunk's record (its levels, their parts): the levels some row takes,
     ordered by ``fun`` of X over their rows (R's ``sort(scores, na.last = TRUE)``: ties in the factor's own order,
     a missing summary last).  The factor's own order is the chunks' when they agree (a Categorical's), else R's
     factor() order of the levels (sorted)."""
     def learn(records: np.ndarray) -> tuple:
         records = list(records)
-        merged = _merged(part for _, part in records)
+        merged = _merged((part for _, part in records), call, bound)
         if records and all(levels == records[0][0] for levels, _ in records):
             order = list(records[0][0])
         else:
@@ -218,7 +241,8 @@ def call_reorder(ev: "Evaluator", call: Call) -> Value:
     f = drop_unused(f)
     keys = [label_text(lv) for lv in f.levels]
     record = (tuple(f.levels), _part(x, f.codes, keys))
-    levels = ev.summary_state(call, record, _learn_order(fun, decreasing))
+    bound = TEXTS_PER_COLUMN * ev.limits.max_columns
+    levels = ev.summary_state(call, record, _learn_order(fun, decreasing, call, bound))
     if levels is None:  # (collecting every chunk's parts first: the chunk's own factor stands for it)
         return f
     g = on_levels(f, levels, call)

@@ -114,3 +114,31 @@ def test_ave_of_many_grouping_variables_is_refused_by_its_price():
     rows = 1_000_000
     passes = evaluation_passes(parse_expression("ave(x, " + ", ".join(["g"] * 16) + ")"))
     assert rows * passes * 5 > gs.FormulaLimits().max_eval_work  # (five such calls on a million rows: 30 s)
+
+
+def _ids_parquet(tmp_path, rows: int, per_group: int, row_group: int):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = np.arange(rows) // per_group
+    path = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"y": (ids % 7).astype(float), "x": np.arange(rows, dtype=float), "id": ids}), path,
+                   row_group_size=row_group)
+    return str(path)
+
+
+def test_ave_groups_of_every_chunk_together_are_bounded(tmp_path):
+    # (chunks of 100 rows, 50 ids each, 500 in all: each chunk within the 200 groups, the file not; it gave the
+    # model a table of a million groups, evaluated again with each pass over the chunks, in 50 s)
+    path = _ids_parquet(tmp_path, 1_000, 2, 100)
+    refused("y ~ I(ave(x, id))", "chunks of the data hold more than 200 groups together", path, limits=SMALL)
+    fit = gs.glm("y ~ I(ave(x, id %% 150))", path, limits=SMALL)
+    assert fit.coef.size == 2
+
+
+def test_ave_parts_gathered_from_the_chunks_count_their_memory(tmp_path):
+    # (every chunk's groups are held until the last is read: a dict was counted 32 bytes whatever it held)
+    path = _ids_parquet(tmp_path, 1_000, 1, 100)
+    one = 100 * (250 + 32 + 2)  # (a chunk's 100 groups: their entries and one text each of 1 to 3 characters)
+    refused("y ~ I(ave(x, id %% 100))", "gathered from every chunk .* max_design_bytes", path,
+            limits=gs.FormulaLimits(max_columns=10, max_design_bytes=5 * one))
