@@ -141,7 +141,8 @@ def _vector(values: Any, n: int, what: str) -> np.ndarray:
 
 
 def numeric_response(v: Value, label: str, what: str = "the response") -> np.ndarray:
-    """The values of a numeric variable; a factor, a matrix or a constant is refused with the label."""
+    """The values of a numeric variable; a factor, a matrix or a constant is refused with the label, cut as every
+    name a message shows (a weights column of a factor named by 1 MB of text made a message of 1 MB)."""
     if isinstance(v, NumVec):
         return v.values
     if isinstance(v, FactorVec):
@@ -149,12 +150,12 @@ def numeric_response(v: Value, label: str, what: str = "the response") -> np.nda
         if not ok.size:  # (an object column of None or pd.NA alone: missing values, as R's logical NA, not text)
             return np.full(v.codes.shape[0], np.nan)
         # (the level shown cut, as every level a message quotes: a text of 100 KB made a message of 100 KB)
-        raise DataError(f"{what} {label!r} must be numeric, but it holds {shown(label_text(v.levels[ok[0]]))} (a "
+        raise DataError(f"{what} {shown(label)} must be numeric, but it holds {shown(label_text(v.levels[ok[0]]))} (a "
                         "factor or strings)")
     if isinstance(v, NumMat):
-        raise DataError(f"{what} {label!r} has {v.values.shape[1]} columns; it must be one value per row "
+        raise DataError(f"{what} {shown(label)} has {v.values.shape[1]} columns; it must be one value per row "
                         "(or cbind(successes, failures) for a binomial model)")
-    raise DataError(f"{what} {label!r} is a constant")
+    raise DataError(f"{what} {shown(label)} is a constant")
 
 
 def binomial_response(v: Value, label: str) -> np.ndarray:

@@ -177,6 +177,13 @@ def test_a_huge_weights_column_name_is_cut_in_the_missing_values_counts(na_actio
         assert "q" * 81 not in text and "\n" not in text and ("q" * 80 + "...: 1") in text
 
 
+def test_a_huge_weights_column_name_is_cut_where_its_values_are_refused():
+    """A weights column of text was named whole in its refusal: a name of 10 MB, a message of 10 MB."""
+    with pytest.raises(gs.DataError, match="must be numeric") as e:
+        gs.glm("y ~ x", D.assign(**{LONG: ["a", "b"] * 4}), weights=LONG)
+    assert len(str(e.value)) < MAX_MESSAGE and "q" * 61 not in str(e.value)
+
+
 ARRAYS = {"ndarray-2": lambda: np.array(["a", "b"]), "ndarray-2d": lambda: np.ones((2, 2)),
           "series": lambda: pd.Series(["a", "b"]), "frame": lambda: pd.DataFrame({"a": [1, 2]})}
 
