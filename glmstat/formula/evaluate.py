@@ -374,7 +374,7 @@ class Evaluator:
         self.summaries = 0  # summaries of columns computed so far (each a pass over the rows; median() sorts them)
         self.work = 0  # rows x passes over them asked for so far (evaluation_passes), bounded by max_eval_work
         self._inside = False  # (evaluating a node below one whose work is counted)
-        self.regex_budget = RegexBudget()  # (the work of the formula's regular expressions, every call's together)
+        self.regex_budget = RegexBudget(limits)  # (the work of the formula's regular expressions, every call's)
         self.text_read = 0  # characters of distinct texts the text functions read (bounded: text_functions)
         self.date_steps = 0  # steps the date functions took reading and writing (bounded: date_functions)
         self.group_texts = 0  # texts of the groups' values ave() wrote (bounded: group_functions)

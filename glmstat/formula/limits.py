@@ -84,6 +84,24 @@ class FormulaLimits:
         the whole format) read 100,000 distinct dates in 17 s.  The default, 6e6, is a second or two: as.Date()
         of 100,000 distinct ``"2024-01-31"`` takes 3.6e6 (each read with R's two formats).  For data read in
         chunks, the distinct texts of a chunk.
+    max_text_chars : int
+        Characters of distinct texts that the formula's text functions (``toupper()``, ``substr()``, ``paste()``,
+        ``as.Date()``, ...) read together, counted before each call reads them: each call is bounded in its
+        distinct texts (20 times ``max_columns``), not their length, and 20 ``toupper()`` of 10,000 texts of
+        10,000 characters took 3.5 s where a formula has room for a thousand calls.  The default, 5e8, is a
+        second or two (some nanoseconds a character).
+    max_regex_chars : int
+        Characters of distinct texts that the formula's ``grepl()``, ``sub()`` and ``gsub()`` search together,
+        counted before each call searches any: glmstat's own automaton reads a character in 300 ns (600 on a busy
+        machine), and five ``grepl()`` of 10 million characters took 31 s.  The default, 4e6, is a second or two.
+    max_regex_written : int
+        Characters that the formula's ``sub()`` and ``gsub()`` write together for their matches, counted as each
+        match is replaced: a replacement of 10,000 characters for each of a million matches is 10 GB (a
+        MemoryError after 6 s).  The default, 2e7, is some tens of MB.
+    (The regular expressions' other bounds -- automaton states of a pattern, 5,000, and of the formula's, 100,000;
+    states visited outside the caches, 2 million; characters read for the longest matches, 5 million; steps
+    finding back-references' groups, a million -- are on the patterns' complexity more than on the data's size,
+    and stay the engine's constants: :mod:`glmstat.formula.regex`, whose refusals say to write a simpler pattern.)
     """
 
     max_length: int = 20_000
@@ -96,6 +114,9 @@ class FormulaLimits:
     max_listed: int = 100_000
     max_eval_work: int = 5 * 10**9
     max_date_steps: int = 6_000_000
+    max_text_chars: int = 500_000_000
+    max_regex_chars: int = 4_000_000
+    max_regex_written: int = 20_000_000
 
     def __post_init__(self) -> None:
         for f in fields(self):

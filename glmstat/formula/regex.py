@@ -44,11 +44,12 @@ from dataclasses import dataclass
 
 from .._arguments import shown
 from ..errors import FormulaError
+from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .regex_groups import GroupBudget, group_spans
 from .regex_syntax import ascii_word_character, parse_regex, reversed_tree, word_character
 
 __all__ = ["Regex", "RegexBudget", "compile_regex", "MAX_STATES", "MAX_CACHED", "MAX_SCANNED", "MAX_WORK",
-           "MAX_SEARCHED", "MAX_WRITTEN", "MAX_COMPILED"]
+           "MAX_COMPILED"]
 
 #: Most automaton states a pattern may compile to (``a{255}`` is 256; a pattern beyond is refused)
 MAX_STATES = 5_000
@@ -66,14 +67,8 @@ MAX_WORK = 2_000_000
 #: Most automaton states one formula's patterns may compile to together (a millisecond a thousand): each pattern
 #: is bounded by MAX_STATES, and 300 patterns of 4,846 states each in one formula were compiled
 MAX_COMPILED = 100_000
-#: Most characters of distinct texts one formula's grepl(), sub() and gsub() may search together (300 ns a
-#: character, 600 on a busy machine: a second or two), counted before each call searches any (each call had 10
-#: million, some seconds, and not the formula: five grepl() of 10 million characters took 31 s, and a formula has
-#: room for a thousand)
-MAX_SEARCHED = 4_000_000
-#: Most characters one formula's sub() and gsub() may write together, counted as each match is replaced: a
-#: replacement of 10,000 characters for each of a million matches is 10 GB (a MemoryError after 6 s)
-MAX_WRITTEN = 20_000_000
+# (the characters of distinct texts one formula's grepl(), sub() and gsub() may search together, and those its sub()
+# and gsub() may write: the limits' max_regex_chars and max_regex_written, which the data's size drives)
 
 
 @dataclass
@@ -81,9 +76,10 @@ class RegexBudget:
     """What the regular expressions of one formula have done so far, every call's together (an evaluator holds
     one): automaton states compiled (:data:`MAX_COMPILED`) and visited outside the caches (:data:`MAX_WORK`),
     characters read by the anchored runs (:data:`MAX_SCANNED`), characters of texts searched
-    (:data:`MAX_SEARCHED`) and written (:data:`MAX_WRITTEN`), and the steps finding back-references' groups
-    (:data:`glmstat.formula.regex_groups.MAX_GROUP_WORK`)."""
+    (``FormulaLimits.max_regex_chars``) and written (``max_regex_written``), and the steps finding
+    back-references' groups (:data:`glmstat.formula.regex_groups.MAX_GROUP_WORK`)."""
 
+    limits: FormulaLimits = DEFAULT_LIMITS
     compiled: int = 0
     work: int = 0
     scanned: int = 0
@@ -101,16 +97,18 @@ class RegexBudget:
     def search(self, what: str, chars: int) -> None:
         """Count ``chars`` characters about to be searched by ``what`` (a call), refusing past the bound."""
         self.searched += chars
-        if self.searched > MAX_SEARCHED:
-            raise FormulaError(f"{what}: its distinct texts, with those the formula's other grepl(), sub() and gsub() "
-                               f"calls search, hold more than {MAX_SEARCHED:,} characters to search")
+        if self.searched > self.limits.max_regex_chars:
+            raise refuse("max_regex_chars", f"{what}: its distinct texts, with those the formula's other grepl(), "
+                         f"sub() and gsub() calls search, hold more than {self.limits.max_regex_chars:,} characters "
+                         "to search", self.searched, self.limits)
 
     def write(self, pattern: str, chars: int) -> None:
         """Count ``chars`` characters about to be written for the matches of ``pattern``, refusing past the bound."""
         self.written += chars
-        if self.written > MAX_WRITTEN:
-            raise FormulaError(f"the replacements of the pattern {shown(pattern)}, with the formula's other sub() and "
-                               f"gsub() calls, would write more than {MAX_WRITTEN:,} characters")
+        if self.written > self.limits.max_regex_written:
+            raise refuse("max_regex_written", f"the replacements of the pattern {shown(pattern)}, with the formula's "
+                         f"other sub() and gsub() calls, would write more than {self.limits.max_regex_written:,} "
+                         "characters", self.written, self.limits)
 
 _CHAR, _SPLIT, _EMPTY, _ASSERT, _MATCH = range(5)
 

@@ -46,17 +46,11 @@ __all__ = ["TEXT_FUNCTIONS", "distinct_texts", "replacement_template", "texts_fa
 TEXTS_PER_COLUMN = 20
 
 
-#: Characters of distinct texts the formula's text functions may read together (each call is bounded in its
-#: texts, not their length: 20 toupper() of 10,000 texts of 10,000 characters took 3.5 s, and a formula has room
-#: for a thousand); some nanoseconds a character, a second or two in all
-MAX_TEXT_READ = 500_000_000
-
-
 def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple[np.ndarray | None, list[str]]:
     """An argument as (codes, texts): codes into texts for a column (the last text for a missing value), or
     (None, [text]) for one value.  ``written`` texts of the call's other arguments count against the bound on the
     texts (:data:`TEXTS_PER_COLUMN` times ``max_columns``) too, and the characters of the texts against the
-    formula's :data:`MAX_TEXT_READ`."""
+    formula's ``FormulaLimits.max_text_chars``."""
     if isinstance(value, (str, bool, np.bool_, int, float)):
         return None, [r_text(value)]
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
@@ -74,9 +68,10 @@ def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple
     codes = np.where(f.codes >= 0, f.codes, len(f.levels))
     texts = [r_text(lv) for lv in f.levels] + [missing]
     ev.text_read += sum(map(len, texts))
-    if ev.text_read > MAX_TEXT_READ:
-        raise call_error(call, f"its texts, with those the formula's other text functions read, hold more than "
-                         f"{MAX_TEXT_READ:,} characters")
+    if ev.text_read > ev.limits.max_text_chars:
+        raise refuse("max_text_chars", f"{shown(deparse(call))}: its texts, with those the formula's other text "
+                     f"functions read, hold more than {ev.limits.max_text_chars:,} characters", ev.text_read,
+                     ev.limits)
     return codes, texts
 
 
@@ -416,7 +411,7 @@ def _compiled(ev: "Evaluator", call: Call, pattern: str, perl: bool, ignore_case
 
 def _searched_texts(ev: "Evaluator", call: Call, node) -> tuple[np.ndarray | None, list[str]]:
     """The distinct texts of an argument (:func:`_texts`), their characters counted before any is searched, with
-    those of the formula's other calls (:data:`~glmstat.formula.regex.MAX_SEARCHED`; the argument evaluated once)."""
+    those of the formula's other calls (``FormulaLimits.max_regex_chars``; the argument evaluated once)."""
     codes, texts = _texts(ev.eval(node), call, ev)
     ev.regex_budget.search(shown(deparse(call)), sum(map(len, texts)))
     return codes, texts

@@ -10,6 +10,8 @@ the characters written as each match is replaced.  Counted, never timed.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,24 +30,29 @@ def _texts(n: int, length: int) -> pd.DataFrame:
 
 @pytest.fixture
 def small_bounds(monkeypatch):
-    """The bounds at a thousandth (those of the texts searched and written) or a hundredth (the counts are what is
-    tested, not the time a bound's worth of work takes)."""
-    for name in ("MAX_SEARCHED", "MAX_WRITTEN", "MAX_SCANNED", "MAX_WORK"):
-        monkeypatch.setattr(regex, name, getattr(regex, name) // (1000 if name in ("MAX_SEARCHED", "MAX_WRITTEN")
-                                                                  else 100))
-    return regex
+    """The bounds at a thousandth (those of the texts searched and written, the limits' max_regex_chars and
+    max_regex_written, in ``limits``) or a hundredth (the engine's; the counts are what is tested, not the time a
+    bound's worth of work takes)."""
+    for name in ("MAX_SCANNED", "MAX_WORK"):
+        monkeypatch.setattr(regex, name, getattr(regex, name) // 100)
+    default = gs.FormulaLimits()
+    limits = gs.FormulaLimits(max_regex_chars=default.max_regex_chars // 1000,
+                              max_regex_written=default.max_regex_written // 1000)
+    return SimpleNamespace(MAX_SEARCHED=limits.max_regex_chars, MAX_WRITTEN=limits.max_regex_written,
+                           MAX_SCANNED=regex.MAX_SCANNED, MAX_WORK=regex.MAX_WORK, limits=limits)
 
 
 def test_the_characters_searched_count_over_the_formula(small_bounds):
     bound = small_bounds.MAX_SEARCHED
     d = _texts(40, bound // 100)  # (40 texts of a hundredth each: each call within the bound)
-    assert gs.glm('y ~ x + grepl("c", g) + grepl("b$", g)', d).coef.size == 4  # (two fifths of it)
+    limits = small_bounds.limits
+    assert gs.glm('y ~ x + grepl("c", g) + grepl("b$", g)', d, limits=limits).coef.size == 4  # (two fifths of it)
     with pytest.raises(gs.FormulaError, match=r'grepl\("d", g\)\': its distinct texts, with those the formula\'s '
                                               r"other grepl\(\), sub\(\) and gsub\(\) calls search, hold more than "
-                                              f"{bound:,} characters"):
-        gs.glm('y ~ x + ' + " + ".join(f'grepl("{c}", g)' for c in "bcd"), d)
+                                              f"{bound:,} characters.*FormulaLimits\\(max_regex_chars=...\\)"):
+        gs.glm('y ~ x + ' + " + ".join(f'grepl("{c}", g)' for c in "bcd"), d, limits=limits)
     with pytest.raises(gs.FormulaError, match=f"more than {bound:,} characters to search"):
-        gs.glm('y ~ x + grepl("c", g) + grepl("b$", g)', d, subset='!grepl("d", g)')
+        gs.glm('y ~ x + grepl("c", g) + grepl("b$", g)', d, subset='!grepl("d", g)', limits=limits)
 
 
 def test_the_characters_written_are_bounded_as_each_match_is_replaced(small_bounds):
@@ -54,15 +61,16 @@ def test_the_characters_written_are_bounded_as_each_match_is_replaced(small_boun
     long = "b" * (bound // 500)
     for fixed in ("FALSE", "TRUE"):
         with pytest.raises(gs.FormulaError, match=f"the replacements of the pattern 'a'.*more than {bound:,} "
-                                                  "characters"):
-            gs.glm(f'y ~ x + nchar(gsub("a", "{long}", g, fixed = {fixed}))', d)
-        assert gs.glm(f'y ~ x + nchar(gsub("a", "{long[:2]}", g, fixed = {fixed}))', d).coef.size == 3
+                                                  "characters.*max_regex_written"):
+            gs.glm(f'y ~ x + nchar(gsub("a", "{long}", g, fixed = {fixed}))', d, limits=small_bounds.limits)
+        assert gs.glm(f'y ~ x + nchar(gsub("a", "{long[:2]}", g, fixed = {fixed}))', d,
+                      limits=small_bounds.limits).coef.size == 3
     # ... and nested calls together, each writing four times what it reads
     nested = "g"
     for _ in range(4):
         nested = f'gsub("a", "aaaa", {nested}, fixed = TRUE)'
     with pytest.raises(gs.FormulaError, match=f"more than ({bound:,}|{small_bounds.MAX_SEARCHED:,}) characters"):
-        gs.glm(f"y ~ x + nchar({nested})", d)
+        gs.glm(f"y ~ x + nchar({nested})", d, limits=small_bounds.limits)
 
 
 def test_one_budget_holds_every_pattern_of_a_formula(small_bounds):

@@ -94,17 +94,16 @@ def test_a_sep_per_row_is_refused_without_naming_internal_types():
         gs.glm("mpg ~ I(paste(cyl, gear, sep = paste0(am)) == 'a')", gs.load_dataset("mtcars"))
 
 
-def test_the_characters_the_text_functions_read_count_over_the_formula(monkeypatch):
+def test_the_characters_the_text_functions_read_count_over_the_formula():
     # each call is bounded in its distinct texts, not their length: 20 toupper() of 10,000 texts of 10,000
     # characters took 3.5 s, and a formula has room for a thousand; the formula's calls count together
-    from glmstat.formula import text_functions
-
     d = pd.DataFrame({"y": np.arange(10.0), "g": [f"{i}" + "ab" * 50 for i in range(10)]})  # (1,010 characters)
-    monkeypatch.setattr(text_functions, "MAX_TEXT_READ", 6_500)
+    limits = gs.FormulaLimits(max_text_chars=6_500)
     calls = [f"nchar({fn}(g))" for fn in ("toupper", "tolower", "trimws")]
-    assert gs.glm(f"y ~ I(pmax({', '.join(calls)}))", d).coef.size == 2  # (six reads, each of 1,010 characters and the missing value's "NA")
-    with pytest.raises(gs.FormulaError, match=r"substr\(g, 2, 5\): its texts, with those the formula's other text "
-                                              r"functions read, hold more than 6,500 characters"):
-        gs.glm(f"y ~ I(pmax({', '.join(calls + ['nchar(substr(g, 2, 5))'])}))", d)
+    assert gs.glm(f"y ~ I(pmax({', '.join(calls)}))", d, limits=limits).coef.size == 2  # (six reads, each of 1,010 characters and the missing value's "NA")
+    with pytest.raises(gs.FormulaError, match=r"substr\(g, 2, 5\)'?: its texts, with those the formula's other text "
+                                              r"functions read, hold more than 6,500 characters.*"
+                                              r"FormulaLimits\(max_text_chars=...\)"):
+        gs.glm(f"y ~ I(pmax({', '.join(calls + ['nchar(substr(g, 2, 5))'])}))", d, limits=limits)
     with pytest.raises(gs.FormulaError, match="more than 6,500 characters"):
-        gs.glm("y ~ I(paste(g, g, g, g, g, g, g) == 'a')", d)
+        gs.glm("y ~ I(paste(g, g, g, g, g, g, g) == 'a')", d, limits=limits)

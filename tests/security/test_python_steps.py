@@ -165,3 +165,26 @@ def test_the_texts_as_date_learns_its_format_from_are_bounded_over_the_chunks(tm
 def test_a_text_as_date_cannot_read_is_cut_in_its_message(texts):
     message = refused("y ~ as.Date(s)", "give format", pd.DataFrame({"y": [1.0, 2], "s": texts}))
     assert "a" * 61 not in message
+
+
+TEXTS = pd.DataFrame({"y": np.arange(10.0), "g": [f"{i}" + "ab" * 50 for i in range(10)]})  # (1,010 characters)
+
+
+@pytest.mark.parametrize("name, formula", [
+    ("max_text_chars", "y ~ I(nchar(toupper(g)) + nchar(tolower(g)))"),
+    ("max_regex_chars", 'y ~ I(grepl("a", g) + grepl("b", g))'),
+    ("max_regex_written", 'y ~ nchar(gsub("a", "aaaa", g))'),
+])
+def test_the_text_bounds_are_limits_a_refusal_names(name, formula):
+    # (they were the modules' constants: a refusal said what was too large, and nothing could raise it)
+    small = gs.FormulaLimits(**{name: 1_500})
+    message = refused(formula, f"FormulaLimits\\({name}=...\\)", TEXTS, limits=small)
+    assert f"the limit {name} is 1,500" in message
+    with pytest.warns(gs.AliasingWarning):  # (each text gives the same count)
+        gs.glm(formula, TEXTS, limits=gs.FormulaLimits(**{name: 10_000}))
+
+
+def test_the_text_limits_keep_their_defaults():
+    limits = gs.FormulaLimits()
+    assert (limits.max_text_chars, limits.max_regex_chars, limits.max_regex_written, limits.max_date_steps) == (
+        500_000_000, 4_000_000, 20_000_000, 6_000_000)
