@@ -245,6 +245,46 @@ def evaluation_passes(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) 
     return total
 
 
+#: glmstat's functions that take a basis of several columns as it is (``I(poly(x, 2))``); every other function, and
+#: every operator, takes one column
+_TAKES_COLUMNS = frozenset({"I", "as.vector", "unclass", "length"})
+
+
+def refuse_basis_arguments(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) -> None:
+    """Refuse, before anything is evaluated, a basis transform that its text says makes several columns
+    (``poly(x, 100)``, :func:`_basis_columns`) as the argument of a function or an operator that takes one column
+    (``pmax(poly(x, 100), 1)``, ``poly(x, 3) + 1``): each was refused only once the basis was computed, work the
+    limits allow (``poly(x, 70)`` of a million rows: 4 s) for a term that cannot be.  One walk of the tree with a
+    stack, a step a node; a basis whose columns the text does not say is refused where its value is read."""
+    stack = [node]
+    while stack:
+        nd = stack.pop()
+        if isinstance(nd, Call):
+            args = nd.args + tuple(v for _, v in nd.kwargs) if nd.kwargs else nd.args
+            stack += args
+            func = nd.func.rpartition(":")[2]
+            if func in BUILTINS and func not in _TAKES_COLUMNS:
+                _refuse_basis(nd, args, most_columns)
+        elif isinstance(nd, BinOp):
+            stack += (nd.left, nd.right)
+            _refuse_basis(nd, (nd.left, nd.right), most_columns)
+        elif isinstance(nd, Unary):
+            stack.append(nd.operand)
+            _refuse_basis(nd, (nd.operand,), most_columns)
+        elif isinstance(nd, Paren):
+            stack.append(nd.body)
+
+
+def _refuse_basis(parent: Node, args: tuple, most_columns: int) -> None:
+    for a in args:
+        a = _unwrapped(a)
+        if isinstance(a, Call) and a.func.rpartition(":")[2] in _BASIS_COLUMNS:
+            k = _basis_columns(a, most_columns)
+            if k > 1:
+                raise FormulaError(f"{deparse(parent)}: the argument {deparse(a)} has several columns ({k}); use it as "
+                                   "a term on its own")
+
+
 def _one_literal(v: Value) -> Value:
     """One literal number, c(2) or quantile(x, 0.5), as that number (R's vector of length one): it meets a column
     as a number does (x - quantile(x, 0.5), x > c(3))."""
@@ -499,6 +539,7 @@ class Evaluator:
         if isinstance(node, (Name, Num, Str, Const)):  # (a column, read once, or a literal)
             return
         self.work += self.n * evaluation_passes(node, self.limits.max_basis)
+        refuse_basis_arguments(node, self.limits.max_basis)
         if self.work > self.limits.max_eval_work:
             raise refuse("max_eval_work", f"evaluating {shown(deparse(node))} on {self.n:,} rows, with the formula's "
                          "other variables, needs more work than allowed (rows x passes over them)", self.work,

@@ -210,7 +210,8 @@ def test_a_summary_met_twice_is_computed_once(monkeypatch):
      r"mean\(g\): g is a factor \(levels 'a', 'b', 'c'\); mean\(\) summarizes numbers or logicals, as in R "
      r"\('argument is not numeric or logical'\)"),
     ("y ~ I(x - sum(\"a\"))", gs.FormulaError, r"sum\(\"a\"\): \"a\" is text, not numbers"),
-    ("y ~ I(x - mean(poly(x, 2)))", gs.FormulaError, r"poly\(x, 2\) has 2 columns; mean\(\) summarizes one"),
+    ("y ~ I(x - mean(poly(x, 2)))", gs.FormulaError,  # (refused before the basis is computed)
+     r"mean\(poly\(x, 2\)\): the argument poly\(x, 2\) has several columns \(2\)"),
     ("y ~ I(x - mean(x, z))", gs.FormulaError, r"trim must be one number, not z \(mean\(\) summarizes one column"),
     ("y ~ I(x - mean(x, trim = NA))", gs.FormulaError, r"trim must be a number, not NA"),
     ("y ~ I(x - var(x, z))", gs.FormulaError, r"not a covariance var\(x, y\)"),

@@ -188,3 +188,28 @@ def test_the_text_limits_keep_their_defaults():
     limits = gs.FormulaLimits()
     assert (limits.max_text_chars, limits.max_regex_chars, limits.max_regex_written, limits.max_date_steps) == (
         500_000_000, 4_000_000, 20_000_000, 6_000_000)
+
+
+@pytest.fixture
+def no_basis(monkeypatch):
+    from glmstat.formula import basis_functions
+
+    for name in ("_poly_coefs", "_poly_predict", "bspline_basis", "natural_spline_basis"):
+        monkeypatch.setattr(basis_functions, name, _never)
+
+
+@pytest.mark.parametrize("formula", [
+    "y ~ pmax(poly(x, 100), 1)", "y ~ I(poly(x, 3) + 1)", "y ~ log(bs(x, df = 50))", "y ~ I(-poly(x, 2))",
+    "y ~ x", "y ~ I(sqrt((splines::ns(x, df = 3))))",  # (the 'x' of the weights below)
+])
+def test_a_basis_as_an_argument_of_one_column_is_refused_before_it_is_computed(no_basis, formula):
+    # (left open by the last review: pmax(poly(x, 100), 1) computed the basis, work the limits allow -- poly(x, 70)
+    # of a million rows, 4 s -- before its value was refused)
+    weights = "pmin(poly(x, 5), 2)" if formula == "y ~ x" else None
+    refused(formula, "has several columns", weights=weights)
+
+
+def test_a_basis_is_still_taken_where_a_basis_may_stand():
+    for formula in ("y ~ poly(x, 3)", "y ~ I(poly(x, 2))", "y ~ unclass(poly(x, 2))", "y ~ as.vector(poly(x, 2))",
+                    "y ~ ns(x, df = 3):factor(g)"):
+        assert gs.glm(formula, DAYS).coef.size > 1
