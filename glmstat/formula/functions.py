@@ -32,7 +32,7 @@ from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
 from .number_functions import NUMBER_FUNCTIONS
 from .text_formats import TEXT_FORMAT_FUNCTIONS
-from .text_functions import TEXT_FUNCTIONS, TEXTS_PER_COLUMN
+from .text_functions import NUMBER_TEXT_CHARS, TEXT_FUNCTIONS, TEXTS_PER_COLUMN, count_text_read, number_levels
 from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_numeric, call_droplevels, call_relevel,
                                call_unclass, factor_call)
 from .interval_functions import call_cut
@@ -129,8 +129,8 @@ def _clip(ev: "Evaluator", call: Call) -> Value:
     return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
 
 
-def _texts(v: Value, n: int, call: Call, what: str, bound: int) -> tuple[np.ndarray, np.ndarray]:
-    """An ifelse() value as R's character vector of ``n`` rows, and where it is missing: a string or a number
+def _texts(v: Value, ev: "Evaluator", call: Call, what: str, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """An ifelse() value as R's character vector of the rows, and where it is missing: a string or a number
     (written as R's as.character writes it); the labels of a factor (an inner ifelse() of strings, which R keeps
     as text: one reference a row, no new string), of at most ``bound`` levels, as as.character() writes them: a
     factor of a million distinct numbers, factor(z), had the text of each written, and the rows made a factor of
@@ -138,12 +138,13 @@ def _texts(v: Value, n: int, call: Call, what: str, bound: int) -> tuple[np.ndar
     column of distinct values a level each."""
     if isinstance(v, (str, bool, int, float)):
         text = v if isinstance(v, str) else r_text(v)
-        return np.full(n, text, dtype=object), np.zeros(n, dtype=bool)
+        return np.full(ev.n, text, dtype=object), np.zeros(ev.n, dtype=bool)
     if isinstance(v, FactorVec) and len(v.levels) > bound:
         raise call_error(call, f"the {what} is a factor of {len(v.levels):,} levels, more texts than {bound:,} "
                          f"({TEXTS_PER_COLUMN} times the limit max_columns, as as.character() writes); compare the "
                          "values themselves, or raise max_columns")
     if isinstance(v, FactorVec):
+        count_text_read(ev, call, number_levels(v.levels) * NUMBER_TEXT_CHARS)  # (the formula's numbers' texts)
         labels = np.array([r_text(level) for level in v.levels] + [""], dtype=object)
         return labels[v.codes], v.codes < 0
     raise call_error(call, f"the {what} is a column of numbers beside text; ifelse() of text takes strings, "
@@ -165,7 +166,7 @@ def _ifelse(ev: "Evaluator", call: Call) -> Value:
     if any(isinstance(v, (str, FactorVec)) for v in (yes, no)):
         # R's test is as.logical(): any non-zero number is TRUE, as in the numeric branch below
         bound = TEXTS_PER_COLUMN * ev.limits.max_columns
-        (yes_text, yes_miss), (no_text, no_miss) = (_texts(v, n, call, w, bound) for v, w in ((yes, "yes value"),
+        (yes_text, yes_miss), (no_text, no_miss) = (_texts(v, ev, call, w, bound) for v, w in ((yes, "yes value"),
                                                                                               (no, "no value")))
         pick = t != 0
         labels = np.where(pick, yes_text, no_text).astype(object)

@@ -39,11 +39,34 @@ from .values import FactorVec, NumVec, Value, r_text
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["TEXT_FUNCTIONS", "distinct_texts", "replacement_template", "texts_factor"]
+__all__ = ["TEXT_FUNCTIONS", "NUMBER_TEXT_CHARS", "count_text_read", "distinct_texts", "number_levels",
+           "replacement_template", "texts_factor"]
 
 #: the texts a function writes for one argument, or for the combinations of paste()'s, at most this many times
 #: the design columns the limits allow (R's 15-digit text of a number takes microseconds: a million took 5 s)
 TEXTS_PER_COLUMN = 20
+
+
+#: What writing a number's text (R's 15 significant digits, :func:`glmstat.formula.values.number_text`: some
+#: 20 microseconds) counts against ``FormulaLimits.max_text_chars``, in characters read (some nanoseconds each):
+#: each call's distinct numbers are bounded, not the formula's, and ten ``as.character(x + k)`` of 100,000
+#: distinct numbers took 27 s where a formula has room for hundreds
+NUMBER_TEXT_CHARS = 4_000
+
+
+def count_text_read(ev: "Evaluator", call: Call, chars: int) -> None:
+    """Count ``chars`` characters (or their equivalent in work) that ``call`` reads or writes as text, refusing the
+    formula once its text functions' together pass ``FormulaLimits.max_text_chars``."""
+    ev.text_read += chars
+    if ev.text_read > ev.limits.max_text_chars:
+        raise refuse("max_text_chars", f"{shown(deparse(call))}: its texts, with those the formula's other text "
+                     f"functions read, hold more than {ev.limits.max_text_chars:,} characters (a number's text "
+                     f"counted as {NUMBER_TEXT_CHARS:,}, the work of writing it)", ev.text_read, ev.limits)
+
+
+def number_levels(levels) -> int:
+    """How many of a factor's ``levels`` are numbers, whose texts :func:`count_text_read` weighs."""
+    return sum(isinstance(lv, (float, np.floating)) and not isinstance(lv, bool) for lv in levels)
 
 
 def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple[np.ndarray | None, list[str]]:
@@ -66,12 +89,9 @@ def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple
                          f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns: a factor of so many levels "
                          "cannot be a model term); compare the values themselves, or raise max_columns")
     codes = np.where(f.codes >= 0, f.codes, len(f.levels))
+    count_text_read(ev, call, number_levels(f.levels) * NUMBER_TEXT_CHARS)  # (before any number's text is written)
     texts = [r_text(lv) for lv in f.levels] + [missing]
-    ev.text_read += sum(map(len, texts))
-    if ev.text_read > ev.limits.max_text_chars:
-        raise refuse("max_text_chars", f"{shown(deparse(call))}: its texts, with those the formula's other text "
-                     f"functions read, hold more than {ev.limits.max_text_chars:,} characters", ev.text_read,
-                     ev.limits)
+    count_text_read(ev, call, sum(map(len, texts)))
     return codes, texts
 
 

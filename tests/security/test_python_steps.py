@@ -213,3 +213,26 @@ def test_a_basis_is_still_taken_where_a_basis_may_stand():
     for formula in ("y ~ poly(x, 3)", "y ~ I(poly(x, 2))", "y ~ unclass(poly(x, 2))", "y ~ as.vector(poly(x, 2))",
                     "y ~ ns(x, df = 3):factor(g)"):
         assert gs.glm(formula, DAYS).coef.size > 1
+
+
+@pytest.mark.parametrize("formula", [
+    "y ~ nchar(as.character(x))", 'y ~ I(paste(x, "a") == "1 a")', 'y ~ ifelse(x > 3, factor(x), "small")',
+])
+def test_the_texts_of_numbers_are_counted_by_their_work_before_any_is_written(monkeypatch, formula):
+    # (R's 15 significant digits take some 20 microseconds a number: ten as.character(x + k) of 100,000 distinct
+    # numbers took 27 s, each call within its bound on distinct values and the characters they made far within
+    # the formula's; a number's text now counts NUMBER_TEXT_CHARS, before it is written)
+    from glmstat.formula import functions, text_functions
+
+    monkeypatch.setattr(text_functions, "r_text", _never)
+    monkeypatch.setattr(functions, "r_text", _never)
+    limits = gs.FormulaLimits(max_text_chars=300 * text_functions.NUMBER_TEXT_CHARS)  # (400 distinct numbers)
+    refused(formula, "max_text_chars", limits=limits)
+
+
+def test_the_texts_of_numbers_within_the_limit_are_written():
+    from glmstat.formula.text_functions import NUMBER_TEXT_CHARS
+
+    limits = gs.FormulaLimits(max_text_chars=500 * NUMBER_TEXT_CHARS)
+    assert gs.glm("y ~ nchar(as.character(x))", DAYS, limits=limits).coef.size == 2
+    refused("y ~ nchar(as.character(x)) + nchar(as.character(x + 1))", "max_text_chars", limits=limits)
