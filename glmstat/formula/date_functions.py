@@ -337,8 +337,8 @@ def _dates_of_times(ev: "Evaluator", call: Call, args: dict, times: DateTimes) -
     if "tz" not in args:
         if not own:
             raise call_error(call, f"the column's time zone is {times.zone!r}: R's as.Date() takes the date in UTC, "
-                             f"the day before for a time just after midnight there; write tz = \"{times.zone}\" for the "
-                             "date on the column's clock, or tz = \"UTC\" for R's default")
+                             f"the day before for a time just after midnight there; write tz = \"{times.zone}\" for "
+                             "the date on the column's clock, or tz = \"UTC\" for R's default")
         return _dates(times.days.copy())
     tz = ev.eval(args["tz"])
     if isinstance(tz, str) and tz in _UTC_NAMES:

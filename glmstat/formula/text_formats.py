@@ -35,7 +35,7 @@ from .call_arguments import Builtin, call_error
 from .deparse import deparse
 from .limits import LEVEL_BYTES, refuse
 from .nodes import Call
-from .text_functions import MAX_TEXT_READ, TEXTS_PER_COLUMN
+from .text_functions import TEXTS_PER_COLUMN, count_text_read
 from .values import FactorVec, NumVec, RDate, Value, r_text
 
 if TYPE_CHECKING:
@@ -283,10 +283,7 @@ def _sprintf(ev: "Evaluator", call: Call) -> Value:
         arg = _argument(ev.eval(node), call, ev, bound, k)
         _check_conversion(arg, spec, call, k)
         if spec.conversion == "s" and arg.kind in ("text", "factor"):
-            ev.text_read += sum(len(r_text(v)) for v in arg.values if v is not None)
-            if ev.text_read > MAX_TEXT_READ:
-                raise call_error(call, f"its texts, with those the formula's other text functions read, hold more "
-                                 f"than {MAX_TEXT_READ:,} characters")
+            count_text_read(ev, call, sum(len(r_text(v)) for v in arg.values if v is not None))
         args.append(arg)
     combined, columns = _combinations(args, call, ev, bound)
     literal = sum(len(p) for p in pieces if isinstance(p, str))
