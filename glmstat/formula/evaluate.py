@@ -227,7 +227,9 @@ def evaluation_passes(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) 
             args = nd.args + tuple(v for _, v in nd.kwargs) if nd.kwargs else nd.args
             stack += args
             read = sum(not _literal(a) for a in args)
-            if nd.func not in BUILTINS and nd.func.rpartition(":")[2] not in BUILTINS:
+            if nd.func == "cbind":  # (rowSums()' columns, added in long double; the response's two)
+                total += PASSES["cbind"] * read
+            elif nd.func not in BUILTINS and nd.func.rpartition(":")[2] not in BUILTINS:
                 total += max(read, 1)  # (a context= function: its result may be one value a row whatever it gets)
             elif read:
                 columns = _basis_columns(nd, most_columns) if nd.func.rpartition(":")[2] in _BASIS_COLUMNS else 1

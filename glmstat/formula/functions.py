@@ -370,6 +370,9 @@ PASSES: dict[str, int] = {
                  "np.isfinite as.logical log np.log log2 np.log2 log10 np.log10 sqrt np.sqrt np.cbrt expm1 np.expm1 "
                  "pmin np.minimum findInterval as.integer floor np.floor ceiling np.ceil trunc np.trunc sinh np.sinh "
                  "cosh np.cosh asinh acosh atanh"),
+    # the columns of rowSums(cbind(...)) and rowMeans(), each added in long double (12 ns a row, where a numpy
+    # addition of doubles takes 1: 16 columns of a million rows priced one pass each took 15 times their price)
+    "cbind": 16,
     # trigonometry, modular arithmetic, R's distribution functions and the gamma function: tens of ns a row
     **_priced(32, "%% %/% sin np.sin cos np.cos tan np.tan asin np.arcsin acos np.arccos atan np.arctan sinpi cospi "
                   "tanpi dnorm pnorm qnorm dlogis plogis qlogis gamma lgamma factorial lfactorial"),
