@@ -10,8 +10,9 @@ for a number of ``%f``, ``%e`` and ``%g``, kept for ``%d`` and ``%s``; the flags
 The format must be one string (R's vector of formats is refused), with as many conversions as arguments (R
 ignores the extra ones with a warning); ``*`` widths and ``n$`` positions are refused, and so is ``%d`` of a
 factor (R writes its level codes) or of text.  Python's ``%`` operator writes each conversion: it is C's printf
-for these conversions (doubles rounded exactly, as glibc's), and it runs on a spec glmstat parsed and checked,
-never on the formula's text itself.
+for these conversions (doubles rounded exactly, as glibc's) but for two rules of ``%d`` applied here (a precision
+makes it ignore the ``0`` flag; 0 of precision 0 writes no digit), and it runs on a spec glmstat parsed and
+checked, never on the formula's text itself.
 
 The texts are written for the combinations of the arguments' distinct values that the rows take, never a text a
 row, as paste()'s (:mod:`glmstat.formula.text_functions`): each argument's distinct values (at most 20 times
@@ -199,6 +200,11 @@ def _write(value, kind: str, spec: Spec) -> str:
     if c in "di":
         if value != value:  # (R's integer NA: the conversion made %s, its flags, width and precision kept)
             return spec.python("s") % "NA"
+        if spec.precision == 0 and value == 0:  # (C: no digit for 0 of precision 0, only the flag's sign or space)
+            sign = "+" if "+" in spec.flags else " " if " " in spec.flags else ""
+            return spec.python("s", precision=False) % sign
+        if spec.precision is not None and "0" in spec.flags:  # (C: a precision makes %d ignore the 0 flag)
+            spec = Spec(spec.flags.replace("0", ""), spec.width, spec.precision, spec.conversion)
         return spec.python("d") % int(value)
     if math.isfinite(value):
         return spec.python(c) % float(value)

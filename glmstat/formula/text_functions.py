@@ -314,38 +314,35 @@ def _substring(ev: "Evaluator", call: Call) -> Value:
 _SPACES = " \t\n\v\f\r"  # (C's isspace in the C locale: what strtol skips)
 
 
-def _digit(c: str) -> int:
-    """C's digit value of an ASCII letter or digit in strtol (36 for anything else)."""
-    if "0" <= c <= "9":
-        return ord(c) - 48
-    if "a" <= c <= "z":
-        return ord(c) - 87
-    if "A" <= c <= "Z":
-        return ord(c) - 55
-    return 36
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+#: the characters that are digits below each base (ASCII, either case), as C's strtol reads them
+_BASE_DIGITS = {b: frozenset(_DIGITS[:b] + _DIGITS[10:b].upper()) for b in range(2, 37)}
 
 
 def strtoi_text(text: str, base: int) -> float:
     """R's ``strtoi(text, base)``: C's strtol of the text -- white space skipped, a sign, a ``0x`` or ``0X``
     prefix for base 16 (base 0: hexadecimal after ``0x``, octal after ``0``, else decimal), ASCII digits and
     letters below the base -- NaN (R's NA) for an empty text, any character left over, or a value beyond R's
-    integers (|v| > 2^31 - 1)."""
+    integers (|v| > 2^31 - 1).  The digits are checked as a set and read by Python's int() only when there are few
+    enough for R's integers (a text of ten million digits is read at C speed, not a character at a time)."""
     n, i = len(text), 0
     while i < n and text[i] in _SPACES:
         i += 1
     negative = i < n and text[i] == "-"
     if i < n and text[i] in "+-":
         i += 1
-    if base in (0, 16) and text[i:i + 2] in ("0x", "0X") and i + 2 < n and _digit(text[i + 2]) < 16:
+    if base in (0, 16) and text[i:i + 2] in ("0x", "0X") and text[i + 2:i + 3] in _BASE_DIGITS[16] and i + 2 < n:
         i, base = i + 2, 16
     elif base == 0:
         base = 8 if text[i:i + 1] == "0" else 10
-    start, value = i, 0
-    while i < n and _digit(text[i]) < base:
-        if value <= 2**31:  # (past R's integers the value is NA: no need to grow it with the text)
-            value = value * base + _digit(text[i])
-        i += 1
-    if i == start or i < n or value > 2**31 - 1:
+    digits = text[i:]
+    if not digits or not _BASE_DIGITS[base].issuperset(digits):
+        return np.nan
+    significant = digits.lstrip("0")
+    if len(significant) > 32:  # (2^32 or more in any base from 2: beyond R's integers)
+        return np.nan
+    value = int(significant or "0", base)
+    if value > 2**31 - 1:
         return np.nan
     return float(-value if negative else value)
 

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_value
+from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_value, r_double
 from glmstat.formula.limits import FormulaLimits
+from glmstat.formula.text_formats import _write, parse_format
 
 HERE = FIXTURES / "sprintf"
 REF = json.loads((HERE / "ref.json").read_text())
@@ -29,6 +30,19 @@ def test_each_row_s_text_is_r_s(expr):
 @pytest.mark.parametrize("expr", list(REF["scalars"]))
 def test_a_text_of_values_that_are_one_each_is_r_s(expr):
     assert expression_value(DATA, expr) == REF["scalars"][expr]
+
+
+def test_each_conversion_of_one_number_is_r_s():
+    # (600 drawn at random: flags, width, precision and conversion of numbers, R's NA among them; C's rules that
+    # Python's % does not follow -- a precision makes %d ignore the 0 flag, 0 of precision 0 writes no digit)
+    wrong = []
+    for case in REF["conversions"]:
+        (spec,) = parse_format(case["fmt"], None)
+        kind = "logical" if case["na"] else "number"  # (R's NA: a logical one, as a missing logical is written)
+        got = _write(r_double(case["value"]), kind, spec)
+        if got != case["text"]:
+            wrong.append((case["fmt"], case["value"], case["text"], got))
+    assert wrong == []
 
 
 @pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
