@@ -1,11 +1,11 @@
 """R's ``sprintf(fmt, ...)`` in a formula, for keys and labels (``factor(sprintf("%s-%02d", region, week))``): a
 safe subset of its conversions -- ``%s`` (texts, a factor's labels, numbers as R's ``as.character`` writes them: 15
-significant digits, ``TRUE``/``FALSE``), ``%d`` and ``%i`` (whole numbers: R refuses a double that is not one),
-``%f``, ``%e``, ``%E``, ``%g`` and ``%G`` with C's flags (``-+ 0#``), width and precision, and ``%%`` -- each
-argument one value, or a column (one value a row; one value is recycled), as R's vectorised sprintf.  A missing
-value is written as R writes it: ``NA`` (or ``NaN``, ``Inf``) in the conversion's width, its precision dropped
-for a number of ``%f``, ``%e`` and ``%g``, kept for ``%d`` and ``%s``; the flags ``+`` and space write ``+Inf``,
-`` Inf`` and `` NA`` as R's do.
+significant digits, ``TRUE``/``FALSE``; a width and precision of text beyond ASCII counted in UTF-8 bytes, as
+R's), ``%d`` and ``%i`` (whole numbers: R refuses a double that is not one), ``%f``, ``%e``, ``%E``, ``%g`` and
+``%G`` with C's flags (``-+ 0#``), width and precision, and ``%%`` -- each argument one value, or a column (one
+value a row; one value is recycled), as R's vectorised sprintf.  A missing value is written as R writes it: ``NA``
+(or ``NaN``, ``Inf``) in the conversion's width, its precision dropped for a number of ``%f``, ``%e`` and ``%g``,
+kept for ``%d`` and ``%s``; the flags ``+`` and space write ``+Inf``, `` Inf`` and `` NA`` as R's do.
 
 The format must be one string (R's vector of formats is refused), with as many conversions as arguments (R
 ignores the extra ones with a warning); ``*`` widths and ``n$`` positions are refused, and so is ``%d`` of a
@@ -196,7 +196,8 @@ def _write(value, kind: str, spec: Spec) -> str:
     """One conversion of one value, as R's sprintf writes it."""
     c = spec.conversion
     if c == "s":
-        return spec.python("s") % _text_of(value, kind)
+        text = _text_of(value, kind)
+        return spec.python("s") % text if text.isascii() else _bytes_wide(text, spec)
     if c in "di":
         if value != value:  # (R's integer NA: the conversion made %s, its flags, width and precision kept)
             return spec.python("s") % "NA"
@@ -217,6 +218,18 @@ def _write(value, kind: str, spec: Spec) -> str:
         word = "NA" if kind == "logical" else "NaN"
         text = f" {word}" if " " in spec.flags else word
     return spec.python("s", precision=False) % text
+
+
+def _bytes_wide(text: str, spec: Spec) -> str:
+    """``%s`` of a text beyond ASCII as R writes it: its width and precision counted in UTF-8 bytes, as C's
+    (``"%5s"`` of "é" is three spaces and "é").  Where the precision ends inside a character, R writes part of its
+    bytes, which is no text: glmstat writes the whole characters before it."""
+    data = text.encode("utf-8")
+    if spec.precision is not None and len(data) > spec.precision:
+        data = data[:spec.precision].decode("utf-8", errors="ignore").encode("utf-8")
+    pad = " " * max(0, (spec.width or 0) - len(data))
+    out = data.decode("utf-8")
+    return out + pad if "-" in spec.flags else pad + out
 
 
 def _widest(value, kind: str, spec: Spec) -> int:

@@ -45,6 +45,12 @@ def test_each_conversion_of_one_number_is_r_s():
     assert wrong == []
 
 
+@pytest.mark.parametrize("case", REF["utf8"], ids=[f"{c['fmt']} {c['text']}" for c in REF["utf8"]])
+def test_a_text_beyond_ascii_is_as_wide_as_r_counts_it(case):
+    # (R counts %s's width and precision in UTF-8 bytes, as C's printf: "%5s" of "é" is three spaces and "é")
+    assert expression_value(DATA, f'sprintf("{case["fmt"]}", "{case["text"]}")') == case["out"]
+
+
 @pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
 def test_fits_are_r_s(ref):
     fit = assert_fit_is_r_s(ref, DATA, gs.Gaussian())
