@@ -73,8 +73,10 @@ def check_column_types(df: pd.DataFrame, columns: Any, dtypes: Any = None) -> No
             # (as a number, a date-time is R's POSIXct's seconds since 1970: a slope per second about an intercept
             # at 1970, which no one means by y ~ t -- the unit is asked for instead)
             n = r_name(c) if len(c) <= 40 else "x"  # (a name as the formula writes it; a long one stands as x)
+            zone = str(getattr(dtype, "tz", None) or "UTC")
+            tz = "" if zone in ("UTC", "GMT") or len(zone) > 40 else f", tz = \"{zone}\""  # (its clock's dates)
             raise DataError(
-                f"column {shown(c)} holds date-times ({dtype}); say which number: as.Date({n}) for its dates (days "
+                f"column {shown(c)} holds date-times ({dtype}); say which number: as.Date({n}{tz}) for its dates (days "
                 f"since 1970-01-01, R's Date), as.numeric({n}) for seconds since 1970 (R's POSIXct), or "
                 f"format({n}, \"%H\"), months({n}), weekdays({n}) or quarters({n}) for a factor"
             )
