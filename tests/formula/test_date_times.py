@@ -128,11 +128,12 @@ def test_the_caller_s_columns_are_unchanged():
 
 
 @pytest.mark.parametrize("term, match", [
-    ("t", "column 't' holds date-times .*as.Date\\(t\\) for its dates .*as.numeric\\(t\\) for seconds"),
+    ("t", "column 't' holds date-times .*as.Date\\(t, tz = \"Europe/Paris\"\\) for its dates "
+          ".*as.numeric\\(t\\) for seconds"),
     ("log(t)", "column 't' holds date-times"),
     ("I(t > 0)", "column 't' holds date-times"),
     ("factor(t)", "column 't' holds date-times"),
-    ("`odd name`", "as.Date\\(`odd name`\\)"),
+    ("`odd name`", "as.Date\\(`odd name`, tz = \"Europe/Paris\"\\)"),
     ("as.Date(t)", "time zone is 'Europe/Paris': R's as.Date\\(\\) takes the date in UTC, the day before .*"
                    'write tz = "Europe/Paris" .* or tz = "UTC"'),
     ('as.Date(t, tz = "America/New_York")', 'tz must be "UTC" or the column\'s own time zone'),
