@@ -60,7 +60,9 @@ columns, V and G O(p^2 m) by blocks (:func:`_from_levels_first`), not O(n p^2) a
 
 Where HC2 to HC5 are undefined (a leverage of 1, or I - H_g singular because the cluster is a level of a factor
 in the model) R returns NaN or an arbitrary solution of a singular system.  glmstat returns NaN with a warning
-for a row of leverage 1 (unclustered, as R) and raises an error for a singular I - H_g (clustered).
+for a row of leverage 1 (unclustered, as R) and raises an error for a singular I - H_g (clustered).  A leverage
+within ``NEAR_ONE`` of 1 is taken from the factor of the other rows (:func:`_near_one_correction`), as the
+influence measures take it: HC2 to HC5 divide by a power of 1 - h_i.
 With zero prior weights R's unclustered HC2/HC3 recycle hat values of the wrong length; here a zero-weight
 row simply contributes nothing.
 """
@@ -70,7 +72,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
@@ -91,6 +93,7 @@ from .cluster_adjusted import DesignCoordinates, FactorCoordinates, adjusted_clu
 from .streamed_clusters import cluster_rows, gathered_cluster_scores
 from .covariance_factor import (LevelsFirstGram, block_leverages, factor_gram, leverage_weights, levels_first_gram,
                                 with_cov_factor)
+from .influence import HAT_ONE_TOL, NEAR_ONE, exact_near_one
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -181,6 +184,11 @@ def sandwich_vcov(
             h_max = fold(fd.source, partial(_block_max_leverage, fd=fd.portable(), kernel=kernel), max, 0.0)
         part = partial(_block_meat, fd=fd.portable(), kernel=kernel, type=type, n=n, k=k, h_max=h_max)
         found = fold(fd.source, part, _Meat.merge, _Meat(None, 0, -1, None))
+        if found.near.size and found.first_unit_leverage < 0:
+            correction, unit = _near_one_correction(fd, kernel, found, type, n, k, h_max)
+            found.first_unit_leverage = unit
+            if correction is not None:
+                found.meat = found.meat + correction
         if found.first_unit_leverage >= 0:
             # as R's vcovHC: e_i^2 / (1 - h_i)^2 is 0/0 there, and every entry NaN -- said, not silent
             warnings.warn(f"the {type} sandwich is undefined: row number {found.first_unit_leverage + 1} of the rows "
@@ -320,10 +328,14 @@ class _Meat:
     n: int
     first_unit_leverage: int
     diagonal: np.ndarray | None  # the design's diagonal_columns (every block has the same)
+    near: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # rows with h within NEAR_ONE of 1
+    near_h: np.ndarray = field(default_factory=lambda: np.zeros(0))  # and their leverages
 
     def merge(self, other: "_Meat") -> "_Meat":
         if self.first_unit_leverage < 0 and other.first_unit_leverage >= 0:
             self.first_unit_leverage = self.n + other.first_unit_leverage
+        self.near = np.concatenate([self.near, self.n + other.near])
+        self.near_h = np.concatenate([self.near_h, other.near_h])
         if self.meat is None:
             self.meat = other.meat
         else:
@@ -339,12 +351,10 @@ def _block_max_leverage(b: Block, fd: FitData, kernel) -> float:
     return float(np.max(h)) if h.size else 0.0
 
 
-def _block_meat(b: Block, fd: FitData, kernel, type: str, n: int = 0, k: int = 1, h_max: float = 0.0) -> _Meat:
-    """A block's share of the unclustered meat: f_i = e_i^2, divided by (1 - h_i) (HC2), (1 - h_i)^2 (HC3),
-    or (1 - h_i)^d_i (HC4, HC4m; d_i / 2 for HC5) with the exponents of the module docstring, of ``n`` rows,
-    rank ``k`` and largest leverage ``h_max``."""
-    _, e, h = _block_scores(b, fd, kernel, leverage=type in _LEVERAGE_TYPES)
-    bad = np.flatnonzero(1 - h < SINGULAR_TOL) if h is not None else ()
+def _meat_weights(e: np.ndarray, h: np.ndarray | None, type: str, n: int, k: int, h_max: float) -> np.ndarray:
+    """f_i = e_i^2, divided by (1 - h_i) (HC2), (1 - h_i)^2 (HC3), or (1 - h_i)^d_i (HC4, HC4m; d_i / 2 for HC5)
+    with the exponents of the module docstring, of ``n`` rows, rank ``k`` and largest leverage ``h_max``; 0
+    where I - H is singular (the caller says so)."""
     f = e * e
     with np.errstate(all="ignore"):
         if type == "HC2":
@@ -357,15 +367,58 @@ def _block_meat(b: Block, fd: FitData, kernel, type: str, n: int = 0, k: int = 1
             f = f / (1 - h) ** (np.minimum(1.0, n * h / k) + np.minimum(1.5, n * h / k))
         elif type == "HC5":
             f = f / np.sqrt((1 - h) ** np.minimum(n * h / k, max(4.0, 0.7 * n * h_max / k)))
-    if len(bad):
+    if h is not None:
         f = np.where(1 - h < SINGULAR_TOL, 0.0, f)
+    return f
+
+
+def _gram_of(b: Block, fd: FitData, f: np.ndarray):
+    """sum_i f_i x_i x_i' over a block's rows, in the coordinates of the covariance factor where there is one."""
     if fd.cov_factor is None:
-        meat = b.X.gram(f)
-    elif fd.cov_factor_levels is None:
-        meat = factor_gram(b.X, fd.cov_factor, f)
-    else:
-        meat = levels_first_gram(b.X, fd.cov_factor, fd.cov_factor_levels, f)
-    return _Meat(meat, b.X.n_rows, int(bad[0]) if len(bad) else -1, b.X.diagonal_columns())
+        return b.X.gram(f)
+    if fd.cov_factor_levels is None:
+        return factor_gram(b.X, fd.cov_factor, f)
+    return levels_first_gram(b.X, fd.cov_factor, fd.cov_factor_levels, f)
+
+
+def _block_meat(b: Block, fd: FitData, kernel, type: str, n: int = 0, k: int = 1, h_max: float = 0.0) -> _Meat:
+    """A block's share of the unclustered meat, sum f_i x_i x_i' with the weights of :func:`_meat_weights`; the
+    rows whose leverage is within ``NEAR_ONE`` of 1 are noted (:func:`_near_one_correction`)."""
+    _, e, h = _block_scores(b, fd, kernel, leverage=type in _LEVERAGE_TYPES)
+    bad = np.flatnonzero(1 - h < SINGULAR_TOL) if h is not None else ()
+    near = np.flatnonzero((h > 1.0 - NEAR_ONE) & (h < 1.0 - HAT_ONE_TOL)) if h is not None else np.zeros(0, int)
+    return _Meat(_gram_of(b, fd, _meat_weights(e, h, type, n, k, h_max)), b.X.n_rows, int(bad[0]) if len(bad) else -1,
+                 b.X.diagonal_columns(), near, np.zeros(0) if h is None else h[near])
+
+
+def _near_one_correction(fd: FitData, kernel, found: _Meat, type: str, n: int, k: int, h_max: float):
+    """The meat's change when the leverages within ``NEAR_ONE`` of 1 are those of
+    :func:`~glmstat.inference.influence.exact_near_one` (1 where the row alone spans a direction, else
+    1 - h_i without the quadratic form's cancellation): HC3 divides by (1 - h_i)^2, whose relative error is
+    the leverage's absolute one, about eps cond(X'WX), over 1 - h_i (1.3e-6 of the standard errors at
+    1 - h_i = 1.7e-6 and a condition number of 2e5; R's QR gives its leverage to a few eps).  Returns
+    (the correction, the position of a row found to have leverage 1, or -1).  A second pass over the blocks,
+    only when such a row exists (rare)."""
+    blocks = list(fd.source.blocks())
+    starts = np.cumsum([0] + [b.y.shape[0] for b in blocks])
+    h = np.zeros(int(starts[-1]))
+    h[found.near] = found.near_h
+    exact = exact_near_one(h, blocks, starts, fd, kernel)
+    correction, unit = None, -1
+    for j, b in enumerate(blocks):
+        rows = found.near[(found.near >= starts[j]) & (found.near < starts[j + 1])] - starts[j]
+        if not rows.size:
+            continue
+        _, e, h_b = _block_scores(b, fd, kernel)
+        new = h_b.copy()
+        new[rows] = exact[rows + starts[j]]
+        if unit < 0 and np.any(1 - new[rows] < SINGULAR_TOL):
+            unit = int(starts[j] + rows[np.argmax(1 - new[rows] < SINGULAR_TOL)])
+        delta = np.zeros(h_b.shape[0])
+        delta[rows] = (_meat_weights(e, new, type, n, k, h_max) - _meat_weights(e, h_b, type, n, k, h_max))[rows]
+        part = _gram_of(b, fd, delta)
+        correction = part if correction is None else correction + part
+    return correction, unit
 
 
 @dataclass
