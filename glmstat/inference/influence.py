@@ -21,7 +21,7 @@ phi the dispersion, k the rank, d_i and r_i the deviance and Pearson residuals (
 * standardized        d_i / sqrt(phi (1 - h_i))   (or r_i / sqrt(phi (1 - h_i)) for the Pearson type)
 * Cook's distance     (r_i / (1 - h_i))^2 h_i / (phi k)
 * leave-one-out sigma s_(i) = sqrt((sum_j d_j^2 - d_i^2 / (1 - h_i)) / (n - k - 1)), n the rows with
-  non-zero weight (sqrt(sum_j d_j^2 / (n - k - 1)) when h_i = 1)
+  non-zero weight (sqrt(sum_j d_j^2 / (n - k - 1)) when h_i = 1; NaN when n - k - 1 <= 0)
 * studentized         t_i = sign(d_i) sqrt(d_i^2 + h_i r_i^2 / (1 - h_i)), divided by s_(i) unless the
   family has a fixed dispersion (binomial, Poisson, negative binomial), as the reference defines it
 * dfbeta              C x_i sqrt(w_i) d_i / (1 - h_i)   (0 when h_i = 1; C x_i as F (F' x_i) where C = F F' is
@@ -131,7 +131,10 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
         std_d = _nan_inf(d / np.sqrt(phi * one_h))
         std_r = _nan_inf(r / np.sqrt(phi * one_h))
         denom = fd.n_ok - k - 1
-        sigma = np.sqrt(np.where(h < 1, fd.deviance - d * d / one_h, fd.deviance) / denom)
+        # (with one residual df, or none, no leave-one-out dispersion exists: x / 0, whose sign -- the rounding of
+        # a numerator that is exactly 0 for a constant-variance family -- made R's rstudent 0 or NaN)
+        sigma = np.sqrt(np.where(h < 1, fd.deviance - d * d / one_h, fd.deviance) / denom) if denom > 0 \
+            else np.full(d.shape, np.nan)
         t = _nan_inf(np.sign(d) * np.sqrt(d * d + h * r * r / one_h))
         if not fam.fixed_dispersion:
             t = t / sigma

@@ -230,3 +230,26 @@ def test_rstudent_is_nan_where_the_leave_one_out_variance_is_negative():
         aug = f.augment()
         np.testing.assert_allclose(aug["hat"], r["hat"], rtol=1e-8)
         np.testing.assert_allclose(aug["student_resid"], want, rtol=1e-6)
+
+
+def test_rstudent_with_one_residual_degree_of_freedom_is_nan():
+    """With one residual degree of freedom lm.influence's leave-one-out sigma divides by n - p - 1 = 0, and its
+    numerator, sum(d^2) - d_i^2 / (1 - h_i), is exactly 0 for a constant-variance family: R's rstudent is 0 where
+    the rounding of that numerator is positive (sigma Inf), NaN where it is not, and +-1 where rows were dropped for
+    missing values (the NaN sigma filled with the overall one).  There is no leave-one-out dispersion to divide by:
+    glmstat's studentized residuals are NaN, whatever the rounding.  The rest is R's.
+    (fixtures/rstudent_one_residual_df, scripts/make_rstudent_one_residual_df.R)"""
+    r = json.loads((FIXTURES / "rstudent_one_residual_df" / "r.json").read_text())
+    d = pd.read_csv(FIXTURES / "rstudent_one_residual_df" / "data.csv")
+    nan = {"NaN": np.nan}
+    rstudent = np.array([nan.get(v, v) for v in r["rstudent"]], dtype=float)
+    assert (rstudent == 0).any() and np.isnan(rstudent).any()  # (R's rounding decides between the two)
+    for data in (d, d.dropna()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gs.DroppedRowsWarning)
+            f = gs.glm(r["formula"], data, family=gs.Quasi(variance="constant", link="inverse"), tol=1e-12)
+        assert f.df_residual == r["df_residual"] == 1
+        aug = f.augment()
+        np.testing.assert_allclose(aug["hat"], r["hat"], rtol=1e-8)
+        np.testing.assert_allclose(aug["std_resid"], [nan.get(v, v) for v in r["rstandard"]], rtol=1e-6)
+        assert aug["student_resid"].isna().all()
