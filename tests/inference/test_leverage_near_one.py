@@ -47,3 +47,16 @@ def test_sandwich_that_divides_by_one_minus_leverage(case, type):
     want = np.array(r[f"vcov_{type.lower()}"])
     scale = np.sqrt(np.outer(np.diag(want), np.diag(want)))
     assert np.max(np.abs(fit.robust(type).vcov.to_numpy() - want) / scale) < 1e-7
+
+
+def test_streamed_rows_take_the_same_leverage(case, tmp_path):
+    """Read from Parquet in row groups of 7 rows (the near-one row in the second), the leverage is recomputed
+    against every group's rows, as in memory."""
+    r, _ = case
+    path = tmp_path / "data.parquet"
+    pd.read_csv(HERE / "data.csv").to_parquet(path, row_group_size=7)
+    fit = gs.glm(r["formula"], str(path), family=gs.Poisson(link="sqrt"), tol=1e-12)
+    np.testing.assert_allclose(fit.augment()["cooks_d"], r["cooks"], rtol=1e-8)
+    want = np.array(r["vcov_hc3"])
+    scale = np.sqrt(np.outer(np.diag(want), np.diag(want)))
+    assert np.max(np.abs(fit.robust("HC3").vcov.to_numpy() - want) / scale) < 1e-7
