@@ -30,7 +30,34 @@ def read_fields(path: Path, after: tuple[list[str], int] | None, columns: list[s
         text = _read_csv(path, after, again, ["NA"], as_text=True)
         for c in again:
             data.isetitem(data.columns.get_loc(c), text[c])
+    _integers_with_missing(path, after, data)
     return data
+
+
+#: R's integer field (type.convert): C white space, a sign, decimal digits (no point, exponent or "0x")
+_R_INTEGER = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+[ \t\n\v\f\r]*", re.ASCII)
+
+
+def _integers_with_missing(path: Path, after: tuple[list[str], int] | None, data: pd.DataFrame) -> None:
+    """Make pandas' nullable integers (Int64) of the columns that R's ``read.csv`` reads as integers but pandas,
+    for a missing value, as floats: every field a whole number written without a point or exponent, within R's
+    integers, or missing.  R writes an integer in full (its levels, ``paste()``: "100000", a double's "1e+05")."""
+    maybe = [c for c, dtype in data.dtypes.items() if dtype.kind == "f" and _whole_within_r_integers(data[c])]
+    if not maybe:
+        return
+    text = _read_csv(path, after, maybe, ["NA", ""], as_text=True)
+    for c in maybe:
+        fields = text[c].dropna()
+        if fields.str.fullmatch(_R_INTEGER).all():
+            data.isetitem(data.columns.get_loc(c), data[c].astype("Int64"))
+
+
+def _whole_within_r_integers(column: pd.Series) -> bool:
+    """Whether a column of floats holds a missing value and whole numbers within R's integers only."""
+    values = column.to_numpy()
+    present = values[~np.isnan(values)]
+    return bool(0 < present.size < values.size and np.all(np.abs(present) <= 2**31 - 1)
+                and np.all(present == np.trunc(present)))
 
 
 def refuse_nul(path: Path, data: pd.DataFrame) -> None:

@@ -35,8 +35,8 @@ from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .regex import RegexBudget
 from .validation import check_column_types
-from .values import (DateTimes, FactorVec, NumMat, NumVec, Value, align_by_label, column_value, date_times_of,
-                     label_text, levels_with_texts, r_text)
+from .values import (R_INT_MAX, DateTimes, FactorVec, NumMat, NumVec, RInteger, Value, align_by_label, column_value,
+                     date_times_of, is_r_integer, label_text, levels_with_texts, r_text)
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "TextLearner", "check_context", "evaluation_passes", "gathered_bytes"]
 
@@ -285,6 +285,24 @@ def _refuse_basis(parent: Node, args: tuple, most_columns: int) -> None:
             if k > 1:
                 raise FormulaError(f"{deparse(parent)}: the argument {deparse(a)} has several columns ({k}); use it as "
                                    "a term on its own")
+
+
+#: the arithmetic whose result of two integers is an integer in R (``/`` and ``^`` make doubles)
+_INTEGER_OPS = frozenset({"+", "-", "*", "%/%", "%%"})
+
+
+def _is_integer(v: Value) -> bool:
+    """Whether ``v`` is of R's integer type: a column marked ``integer`` or an integer literal (``5L``)."""
+    return isinstance(v, RInteger) or (isinstance(v, NumVec) and v.integer)
+
+
+def _literal_value(node: Num) -> float:
+    """A number literal's value: R's integer for ``5L`` (a whole number within R's integers; R makes ``1.5L`` and
+    ``1e10L`` doubles, with a warning), else a double."""
+    v = node.value
+    if node.text[-1:] == "L" and v == v and abs(v) <= R_INT_MAX and float(v).is_integer():
+        return RInteger(v)
+    return v
 
 
 def _one_literal(v: Value) -> Value:
@@ -577,7 +595,7 @@ class Evaluator:
         if isinstance(node, Name):
             return self.name(node)
         if isinstance(node, Num):
-            return node.value
+            return _literal_value(node)
         if isinstance(node, Str):
             return node.value
         if isinstance(node, Const):
@@ -748,8 +766,9 @@ class Evaluator:
         if isinstance(v, tuple) and node.op in ("-", "+"):  # (literal values: -c(1, 2))
             return self.literal_arith("*", -1.0 if node.op == "-" else 1.0, v, node)
         x = numeric(v, node)
-        if node.op == "-":
-            return NumVec(-x) if isinstance(x, np.ndarray) else -x
+        if node.op == "-":  # (R: minus an integer is an integer)
+            return NumVec(-x, integer=_is_integer(v)) if isinstance(x, np.ndarray) else (
+                RInteger(-x) if isinstance(v, RInteger) else -x)
         return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else x
 
     def arith(self, op: str, a: Value, b: Value, node: Node) -> Value:
@@ -781,7 +800,13 @@ class Evaluator:
             else:  # pragma: no cover - binop() dispatches only arithmetic here
                 raise FormulaError(f"unknown operator {op!r}")
         if isinstance(r, np.ndarray) and r.ndim == 1:
-            return NumVec(r.astype(float, copy=False))
+            r = r.astype(float, copy=False)
+            # (R: integer + - * %/% %% integer is an integer, written in full; a double beside it makes a double)
+            if op in _INTEGER_OPS and _is_integer(a) and _is_integer(b) and is_r_integer(r):
+                return NumVec(r, integer=True)
+            return NumVec(r)
+        if op in _INTEGER_OPS and isinstance(a, RInteger) and isinstance(b, RInteger) and abs(r) <= R_INT_MAX:
+            return RInteger(r)
         return float(r)
 
     def literal_arith(self, op: str, a: Value, b: Value, node: Node) -> tuple:
@@ -932,6 +957,10 @@ class Evaluator:
             values, inverse = np.unique(np.atleast_1d(np.asarray(x, dtype=float)), return_inverse=True)
             if logical:
                 hit = np.array([not np.isnan(v) and r_text(bool(v)) in texts for v in values])
+            elif isinstance(a, RInteger) or (isinstance(a, NumVec) and a.integer):  # (R's integers: in full)
+                present = ~np.isnan(values)
+                hit = np.zeros(values.shape[0], dtype=bool)
+                hit[present] = levels_with_texts(tuple(values[present].astype(np.int64).tolist()), texts)
             else:  # (the texts of the values near a text's number only: a million values wrote a million texts)
                 hit = levels_with_texts(tuple(values.tolist()), texts) & ~np.isnan(values)
             r = hit[inverse].astype(float).reshape(np.shape(x))

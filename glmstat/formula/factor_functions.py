@@ -22,8 +22,9 @@ from .date_time_columns import date_times_argument
 from .deparse import deparse
 from .nodes import Call, Const, Name, Node, Str
 from .text_numbers import r_text_number, text_as_numbers
-from .values import (NA_LEVEL, DoubleLevels, FactorVec, NALevel, NumVec, RDate, Value, factor_from_labels, label_text,
-                     level_sort_key, level_texts, levels_with_texts, number_level_key, r_text, reads_as_number)
+from .values import (NA_LEVEL, DoubleLevels, FactorVec, NALevel, NumVec, RDate, RInteger, Value, factor_from_labels,
+                     integer_levels, label_text, level_sort_key, level_texts, levels_with_texts, number_level_key,
+                     r_text, reads_as_number)
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -60,6 +61,10 @@ def as_factor(value: Value, call: Call) -> FactorVec:
             codes[ok] = inv
             return FactorVec(codes, tuple(date_text(u) for u in uniques.tolist()))
         uniques, inv = np.unique(v[ok], return_inverse=True)
+        if value.integer:  # (R's levels of integers: each written in full, "100000"; Python ints, so written)
+            codes = np.full(v.shape[0], -1, dtype=np.intp)
+            codes[ok] = inv
+            return FactorVec(codes, integer_levels(uniques))
         # R's levels are the values' texts (as.character), so values alike to 15 digits (0.1 + 0.2 and 0.3) are
         # one level, the first (smallest) value standing for them -- not whole numbers that R writes in full
         first = _first_of_texts(uniques)
@@ -233,7 +238,10 @@ def call_unclass(ev: "Evaluator", call: Call) -> Value:
     v = ev.eval(a["x"])
     if isinstance(v, NumVec) and v.date or isinstance(v, RDate):  # (a date's days)
         return NumVec(v.values) if isinstance(v, NumVec) else float(v)
-    return _level_codes(ev, call, v) if isinstance(v, FactorVec) and not _reads_numbers(ev, call, v) else v
+    if isinstance(v, FactorVec) and not _reads_numbers(ev, call, v):  # (R's codes are integers)
+        codes = _level_codes(ev, call, v)
+        return NumVec(codes.values, integer=True)
+    return v
 
 
 def _reads_numbers(ev: "Evaluator", call: Call, v: FactorVec) -> bool:
@@ -276,7 +284,8 @@ def call_as_integer(ev: "Evaluator", call: Call) -> Value:
     x = np.asarray(v.values if isinstance(v, NumVec) else v, dtype=float)
     with np.errstate(invalid="ignore"):
         r = np.where((x > -2.0**31) & (x < 2.0**31), np.trunc(x), np.nan)
-    return NumVec(r) if isinstance(v, NumVec) else float(r)
+    # (R's integer type: written in full, as.character(as.integer(1e5)) is "100000")
+    return NumVec(r, integer=True) if isinstance(v, NumVec) else RInteger(r)
 
 
 def _exclude(ev: "Evaluator", call: Call, node: Node | None) -> tuple[set[str], bool]:

@@ -23,7 +23,7 @@ from .evaluate import DataColumns, Evaluator
 from .limits import FormulaLimits
 from .nodes import Call, Name, Node, names_read
 from .terms import Terms
-from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, take_rows
+from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, number_level_key, take_rows
 
 __all__ = ["ModelSpec", "model_variable", "align_levels", "all_missing"]
 
@@ -47,6 +47,11 @@ def model_variable(value: Value, label: str, n: int) -> NumVec | FactorVec | Num
 _UNSEEN_SHOWN = 10
 
 
+def _is_number_level(level: Any) -> bool:
+    """Whether a factor's level is a number (an R integer or a double), not a logical or a text."""
+    return isinstance(level, (int, float, np.integer, np.floating)) and not isinstance(level, (bool, np.bool_))
+
+
 def align_levels(f: FactorVec, levels: tuple, label: str) -> FactorVec:
     """New data's factor ``f`` coded by the training ``levels``; an unseen level is an error."""
     index = {label_text(lv): i for i, lv in enumerate(levels)}
@@ -56,9 +61,19 @@ def align_levels(f: FactorVec, levels: tuple, label: str) -> FactorVec:
     present[f.codes[f.codes >= 0]] = True
     # only the levels some row takes are written as texts, and no more unseen ones than the message shows: the
     # text of each of a million new numbers (R's 15 digits, 30 us each) took 40 s before the prediction was refused
+    by_value = None
     for i in np.flatnonzero(present).tolist():
         text = label_text(f.levels[i])
         j = index.get(text)
+        if j is None and _is_number_level(f.levels[i]):
+            # (a number is its training level by value whether either is R's integer or a double: new data whose
+            # id column is float64 where the fit's was int64 -- R writes 100000 and 1e+05 and refuses the level)
+            if by_value is None:
+                by_value = {}
+                for k, lv in enumerate(levels):
+                    if _is_number_level(lv):
+                        by_value.setdefault(number_level_key(lv), k)
+            j = by_value.get(number_level_key(f.levels[i]))
         if j is not None:
             remap[i] = j
             continue

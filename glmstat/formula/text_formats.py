@@ -37,7 +37,7 @@ from .deparse import deparse
 from .limits import LEVEL_BYTES, refuse
 from .nodes import Call
 from .text_functions import TEXTS_PER_COLUMN, count_text_read
-from .values import FactorVec, NumVec, RDate, Value, r_text
+from .values import FactorVec, NumVec, RDate, RInteger, Value, r_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -122,7 +122,7 @@ def parse_format(fmt: str, call: Call) -> list[str | Spec]:
 @dataclass
 class _Argument:
     """An argument by its distinct values: ``codes`` into ``values`` for a column (None: one value), and what
-    they are (``kind``: "text", "number", "logical", "date", "factor")."""
+    they are (``kind``: "text", "number", "integer" (R's integer type), "logical", "date", "factor")."""
 
     codes: np.ndarray | None
     values: list
@@ -137,6 +137,8 @@ def _argument(value: Value, call: Call, ev: "Evaluator", bound: int, position: i
         return _Argument(None, [float(value)], "date")
     if isinstance(value, (bool, np.bool_)):
         return _Argument(None, [float(value)], "logical")
+    if isinstance(value, RInteger):  # (R's integer: written in full, "NA" where missing)
+        return _Argument(None, [float(value)], "integer")
     if isinstance(value, (int, float)):
         return _Argument(None, [float(value)], "number")
     if isinstance(value, FactorVec):
@@ -153,7 +155,7 @@ def _argument(value: Value, call: Call, ev: "Evaluator", bound: int, position: i
                              f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
         codes = np.full(value.values.shape[0], uniq.size, dtype=np.int64)
         codes[present] = inverse.reshape(-1)
-        kind = "logical" if value.logical else "date" if value.date else "number"
+        kind = "logical" if value.logical else "date" if value.date else "integer" if value.integer else "number"
         return _Argument(codes, uniq.tolist() + [math.nan], kind)
     raise call_error(call, f"argument {position} must be a column, an expression of one value per row, or one "
                      "value (R recycles a vector of values along the rows, which glmstat does not)")
@@ -189,6 +191,8 @@ def _text_of(value, kind: str) -> str:
         return "NA" if value != value else date_text(math.floor(value))
     if kind == "logical":
         return "NA" if value != value else ("TRUE" if value else "FALSE")
+    if kind == "integer":  # (R writes an integer in full: "100000", where the double is "1e+05")
+        return "NA" if value != value else str(int(value))
     return r_text(value)  # (a missing number is R's NaN: a row missing a column read is dropped anyway)
 
 
@@ -215,7 +219,7 @@ def _write(value, kind: str, spec: Spec) -> str:
     elif math.isinf(value):
         text = "+Inf" if "+" in spec.flags else " Inf" if " " in spec.flags else "Inf"
     else:
-        word = "NA" if kind == "logical" else "NaN"
+        word = "NA" if kind in ("logical", "integer") else "NaN"
         text = f" {word}" if " " in spec.flags else word
     return spec.python("s", precision=False) % text
 

@@ -34,7 +34,7 @@ from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import Call
 from .regex import Regex, compile_regex
 from .regex_groups import GroupBudget
-from .values import FactorVec, NumVec, Value, r_text
+from .values import FactorVec, NumVec, RInteger, Value, r_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -81,7 +81,8 @@ def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple
         raise call_error(call, "each argument must be a column, an expression of one value per row, or one value")
     # (R writes NA for a missing value, NaN for a number that is NaN: a row missing a column the formula reads is
     # dropped anyway, so a NaN here is computed, log(-1))
-    missing = "NaN" if isinstance(value, NumVec) and not value.logical else "NA"
+    # (an integer has no NaN: R's NA_integer_ is "NA")
+    missing = "NaN" if isinstance(value, NumVec) and not value.logical and not value.integer else "NA"
     f = as_factor(value, call)
     if written + len(f.levels) > bound:
         raise call_error(call, f"it would write the texts of {written + len(f.levels):,} distinct values"
@@ -359,20 +360,20 @@ def _strtoi(ev: "Evaluator", call: Call) -> Value:
             raise call_error(call, "invalid 'base' argument (R's words): base must be one number from 2 to 36, or 0")
         base = int(b)  # (R's as.integer: 10.7 is 10)
     codes, texts = _texts(ev.eval(args["x"]), call, ev)
-    if codes is None:
-        return strtoi_text(texts[0], base)
+    if codes is None:  # (R's integers, written in full)
+        return RInteger(strtoi_text(texts[0], base))
     values = np.array([strtoi_text(t, base) for t in texts[:-1]] + [np.nan], dtype=float)
-    return NumVec(values[codes])
+    return NumVec(values[codes], integer=True)
 
 
 def _nchar(ev: "Evaluator", call: Call) -> Value:
     """R's ``nchar(x)``: the number of characters of each value's text (NA where it is missing)."""
     value = ev.eval(bind(call, ("x",))["x"])
     codes, texts = _texts(value, call, ev)
-    if codes is None:
-        return float(len(texts[0]))
+    if codes is None:  # (R's integers, written in full)
+        return RInteger(len(texts[0]))
     lengths = np.array([len(t) for t in texts[:-1]] + [np.nan], dtype=float)
-    return NumVec(lengths[codes])
+    return NumVec(lengths[codes], integer=True)
 
 
 def _flag(ev: "Evaluator", call: Call, args: dict, name: str) -> bool:

@@ -36,7 +36,8 @@ from ..report.rformat import format_number
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
            "NUMBER_TEXT", "reads_as_number",
            "label_text", "level_texts", "r_text", "factor_from_labels", "align_by_label", "check_number_types",
-           "object_missing", "DoubleLevels", "levels_with_texts", "DateTimes", "date_times_of", "NALevel", "NA_LEVEL"]
+           "object_missing", "DoubleLevels", "levels_with_texts", "DateTimes", "date_times_of", "NALevel", "NA_LEVEL",
+           "RInteger", "R_INT_MAX", "integer_levels", "is_r_integer"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +49,10 @@ class NumVec:
     inexact: str | None = None
     #: R's Date: days since 1970-01-01 (glmstat.formula.date_functions)
     date: bool = False
+    #: R's integer type (a data column of integers within R's range, ``as.integer()``, ``nchar()``...): the values
+    #: are the same doubles, only their text differs -- R writes an integer in full (``as.character(100000L)`` is
+    #: "100000", a double 100000 "1e+05"), in factor levels, coefficient names, paste() and sprintf("%s")
+    integer: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,20 +164,56 @@ Value = Union[NumVec, FactorVec, NumMat, float, str, bool, tuple]
 
 def label_text(level: Any) -> str:
     """A level as text (R prints ``TRUE``/``FALSE`` for logicals; formulaic's names use ``True``); a double
-    as R's ``as.character`` writes it (:func:`number_text`)."""
+    as R's ``as.character`` writes it (:func:`number_text`), an integer (a Python or numpy int, or
+    :class:`RInteger`: R's integer type) in full, as R writes its integers (``100000``, where the double is
+    ``1e+05``)."""
     if isinstance(level, (bool, np.bool_)):
         return str(bool(level))
+    if isinstance(level, RInteger):
+        return str(int(level)) if level == level else "NA"
     if isinstance(level, (float, np.floating)):
         return number_text(float(level))
     return str(level)
 
 
 def r_text(value: Any) -> str:
-    """A value as R's ``as.character`` writes it: ``TRUE``/``FALSE`` for a logical, a number to 15 significant
-    digits (:func:`number_text`), a text as it is."""
+    """A value as R's ``as.character`` writes it: ``TRUE``/``FALSE`` for a logical, a double to 15 significant
+    digits (:func:`number_text`), an integer (a Python or numpy int, :class:`RInteger`) in full, a text as it
+    is."""
     if isinstance(value, (bool, np.bool_)):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, np.integer, RInteger)):
+        return label_text(value if isinstance(value, RInteger) else int(value))
     return value if isinstance(value, str) else label_text(float(value))
+
+
+class RInteger(float):
+    """One value of R's integer type (``5L``, a level of an integer column written by ``sprintf``): a float, so
+    that every computation reads it as the number it is, written in full as R writes an integer
+    (:func:`label_text`)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return (RInteger, (float(self),))
+
+
+#: R's integers: -2147483647 to 2147483647 (-2^31 is R's NA_integer_)
+R_INT_MAX = 2**31 - 1
+
+
+def integer_levels(uniques: np.ndarray) -> tuple:
+    """The sorted distinct values (whole doubles within R's integers) of an integer-marked column as a factor's
+    levels: Python ints, which :func:`label_text` writes in full, as R writes an integer's level."""
+    return tuple(uniques.astype(np.int64).tolist())
+
+
+def is_r_integer(values: np.ndarray) -> bool:
+    """Whether the doubles ``values`` (NaN: missing) are all whole numbers within R's integers, as R's integer
+    type holds them."""
+    with np.errstate(invalid="ignore"):
+        present = values[~np.isnan(values)]
+        return bool(np.all(np.abs(present) <= R_INT_MAX)) and bool(np.all(present == np.trunc(present)))
 
 
 def level_texts(level: Any) -> tuple[str, ...]:
@@ -384,6 +425,15 @@ def check_number_types(what: str, present: np.ndarray) -> None:
 _EXACT = 2.0 ** 53  # every integer up to 2^53 in magnitude is a double; beyond, neighbours share one
 
 
+def _integer_marks(name: str, ints: np.ndarray, values: np.ndarray) -> dict:
+    """The marks of an integer column (``values``, ``ints`` converted): ``inexact`` (:func:`_inexact_integers`)
+    and ``integer``, R's integer type, when every value lies within R's integers -- as R's ``read.csv`` reads
+    whole numbers (2147483648 is a double in R, written so).  One pass finds the largest magnitude."""
+    peak = float(np.abs(values).max()) if values.size else 0.0
+    inexact = _inexact_integers(name, ints, values) if not peak < _EXACT else None
+    return {"inexact": inexact, "integer": peak <= R_INT_MAX}
+
+
 def _inexact_integers(name: str, ints: np.ndarray, values: np.ndarray) -> str | None:
     """What makes the integer column ``name`` inexact as doubles (``values``, ``ints`` converted): its first
     integer beyond 2^53 that no double holds (an id such as 9007199254740993 reads as 9007199254740992, one
@@ -472,7 +522,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     dtype = getattr(raw, "dtype", None)
     if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":
         values = raw.astype(np.float64)
-        return NumVec(values, inexact=_inexact_integers(name, raw, values))
+        return NumVec(values, **_integer_marks(name, raw, values))
     if isinstance(raw, np.ndarray) and raw.dtype.kind == "f":
         return NumVec(raw if raw.dtype == np.float64 else raw.astype(np.float64))
     if isinstance(raw, np.ndarray) and raw.dtype.kind == "b":
@@ -484,7 +534,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         if pd.api.types.is_integer_dtype(dtype):  # (pandas' nullable Int64, UInt64...)
             present = ~np.isnan(values)
             ints = np.asarray(raw[present].to_numpy(dtype=dtype.numpy_dtype))
-            return NumVec(values, inexact=_inexact_integers(name, ints, values[present]))
+            return NumVec(values, **_integer_marks(name, ints, values[present]))
         return NumVec(values)
     if isinstance(dtype, pd.StringDtype):  # (text by its dtype, pandas' default for strings: nothing to infer)
         # (factorized by the array itself, Arrow's hashing and sort (code-point order, as factor_from_labels
@@ -528,7 +578,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         except (TypeError, ValueError, OverflowError, ArithmeticError) as e:  # (Decimal("sNaN") signals)
             raise DataError(f"column {shown(name)} holds numbers that are not usable as floats") from e
         if kind == "integer":  # (Python ints, of any size: exact, as an int64 column is)
-            return NumVec(out, inexact=_inexact_integers(name, present, out[~missing]))
+            return NumVec(out, **_integer_marks(name, present, out[~missing]))
         return NumVec(out)
     raise DataError(_unusable_objects(name, kind, present))
 
@@ -594,7 +644,7 @@ def take_rows(value: Value, rows: np.ndarray | None) -> Value:
     if rows is None:
         return value
     if isinstance(value, NumVec):
-        return NumVec(value.values[rows], value.logical)
+        return NumVec(value.values[rows], value.logical, integer=value.integer)
     if isinstance(value, FactorVec):
         return FactorVec(value.codes[rows], value.levels, value.ordered, value.contrasts, value.keep_unused,
                          value.text)
