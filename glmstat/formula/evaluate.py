@@ -36,7 +36,7 @@ from .parser import sum_chain
 from .regex import RegexBudget
 from .validation import check_column_types
 from .values import (R_INT_MAX, DateTimes, FactorVec, NumMat, NumVec, RInteger, Value, align_by_label, column_value,
-                     date_times_of, is_r_integer, label_text, levels_with_texts, r_text)
+                     date_times_of, is_integer_value, is_r_integer, label_text, levels_with_texts, r_text)
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "TextLearner", "check_context", "evaluation_passes", "gathered_bytes"]
 
@@ -289,11 +289,6 @@ def _refuse_basis(parent: Node, args: tuple, most_columns: int) -> None:
 
 #: the arithmetic whose result of two integers is an integer in R (``/`` and ``^`` make doubles)
 _INTEGER_OPS = frozenset({"+", "-", "*", "%/%", "%%"})
-
-
-def _is_integer(v: Value) -> bool:
-    """Whether ``v`` is of R's integer type: a column marked ``integer`` or an integer literal (``5L``)."""
-    return isinstance(v, RInteger) or (isinstance(v, NumVec) and v.integer)
 
 
 def _literal_value(node: Num) -> float:
@@ -767,7 +762,7 @@ class Evaluator:
             return self.literal_arith("*", -1.0 if node.op == "-" else 1.0, v, node)
         x = numeric(v, node)
         if node.op == "-":  # (R: minus an integer is an integer)
-            return NumVec(-x, integer=_is_integer(v)) if isinstance(x, np.ndarray) else (
+            return NumVec(-x, integer=is_integer_value(v)) if isinstance(x, np.ndarray) else (
                 RInteger(-x) if isinstance(v, RInteger) else -x)
         return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else x
 
@@ -802,7 +797,7 @@ class Evaluator:
         if isinstance(r, np.ndarray) and r.ndim == 1:
             r = r.astype(float, copy=False)
             # (R: integer + - * %/% %% integer is an integer, written in full; a double beside it makes a double)
-            if op in _INTEGER_OPS and _is_integer(a) and _is_integer(b) and is_r_integer(r):
+            if op in _INTEGER_OPS and is_integer_value(a) and is_integer_value(b) and is_r_integer(r):
                 return NumVec(r, integer=True)
             return NumVec(r)
         if op in _INTEGER_OPS and isinstance(a, RInteger) and isinstance(b, RInteger) and abs(r) <= R_INT_MAX:

@@ -174,8 +174,16 @@ def _remapped(f: FactorVec, index: list[int], levels: tuple) -> FactorVec:
         if old >= 0:
             remap[old] = new
     codes = np.where(f.codes >= 0, remap[f.codes], -1)
-    new_levels = tuple(f.levels[i] if i >= 0 else lv for i, lv in zip(index, levels))
+    # (a given double stands for an integer level it matches: R's levels are as.character(levels), and
+    # factor(id, levels = c(1e5, 2e5)) of integer ids has the levels "1e+05", "2e+05")
+    new_levels = tuple(f.levels[i] if i >= 0 and not _double_for_integer(lv, f.levels[i]) else lv
+                       for i, lv in zip(index, levels))
     return FactorVec(codes, new_levels, f.ordered, f.contrasts)
+
+
+def _double_for_integer(given: Any, old: Any) -> bool:
+    """Whether a level given as a double (``1e5``) matched an integer level (a Python int: R's integer)."""
+    return type(given) is float and type(old) is int
 
 
 def _literal_levels(value: Value, call: Call, what: str) -> tuple:

@@ -39,7 +39,7 @@ from .interval_functions import call_cut
 from .nodes import Call
 from .rounding import r_round
 from .summary_functions import SUMMARY_FUNCTIONS
-from .values import FactorVec, NumVec, Value, factor_from_labels, r_text
+from .values import FactorVec, NumVec, RInteger, Value, factor_from_labels, is_integer_value, r_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -59,13 +59,18 @@ RESERVED_VALUES: dict[str, Any] = {
 }
 
 
-def _elementwise(fn: Callable[[Any], Any], logical: bool = False) -> Builtin:
+def _elementwise(fn: Callable[[Any], Any], logical: bool = False, keeps_integer: bool = False) -> Builtin:
+    """``fn`` of each value; ``keeps_integer``: of R's integer an integer (R's ``abs()``)."""
     def apply(ev: "Evaluator", call: Call) -> Value:
         a = bind(call, ("x",))
-        x = numeric(ev.eval(a["x"]), call)
+        v = ev.eval(a["x"])
+        x = numeric(v, call)
         with np.errstate(all="ignore"):
             r = fn(x)
-        return NumVec(np.asarray(r, dtype=float), logical) if isinstance(x, np.ndarray) else float(r)
+        integer = keeps_integer and is_integer_value(v)
+        if isinstance(x, np.ndarray):
+            return NumVec(np.asarray(r, dtype=float), logical, integer=integer)
+        return RInteger(r) if integer else float(r)
     return apply
 
 
@@ -115,10 +120,16 @@ def _pminmax(fn: Callable[[Any, Any], Any]) -> Builtin:
             raise call_error(call, "takes one or more numeric arguments (na.rm is not supported)")
         # (each argument folded in as it is evaluated: a list of them all held 3,000 columns at once, 2.4 GB for
         # pmax(z + 1, ..., z + 3000) on 100,000 rows, a MemoryError on more)
-        r = numeric(ev.eval(call.args[0]), call)
+        first = ev.eval(call.args[0])
+        integer = is_integer_value(first)  # (R: of integers an integer)
+        r = numeric(first, call)
         for node in call.args[1:]:
-            r = fn(r, numeric(ev.eval(node), call))
-        return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
+            v = ev.eval(node)
+            integer = integer and is_integer_value(v)
+            r = fn(r, numeric(v, call))
+        if isinstance(r, np.ndarray):
+            return NumVec(np.asarray(r, dtype=float), integer=integer)
+        return RInteger(r) if integer else float(r)
     return apply
 
 
@@ -175,7 +186,7 @@ def _ifelse(ev: "Evaluator", call: Call) -> Value:
     r = np.where(t != 0, y_, n_).astype(float)
     r[miss] = np.nan
     logical = all(isinstance(v, (bool, np.bool_)) or (isinstance(v, NumVec) and v.logical) for v in (yes, no))
-    return NumVec(r, logical)
+    return NumVec(r, logical, integer=is_integer_value(yes) and is_integer_value(no))  # (R: of integers, one)
 
 
 def _where(ev: "Evaluator", call: Call) -> Value:
@@ -315,7 +326,7 @@ def _is_na(ev: "Evaluator", call: Call) -> Value:
 
 
 BUILTINS: dict[str, Builtin] = {
-    **{name: _elementwise(fn) for name, fn in _R_UNARY.items()},
+    **{name: _elementwise(fn, keeps_integer=name == "abs") for name, fn in _R_UNARY.items()},
     **{f"np.{name}": _elementwise(fn) for name, fn in _NP_UNARY.items()},
     "log": _log, "round": _round, "np.round": _np_round,
     "np.isnan": _elementwise(lambda x: np.isnan(x), logical=True),

@@ -37,7 +37,7 @@ __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "
            "NUMBER_TEXT", "reads_as_number",
            "label_text", "level_texts", "r_text", "factor_from_labels", "align_by_label", "check_number_types",
            "object_missing", "DoubleLevels", "levels_with_texts", "DateTimes", "date_times_of", "NALevel", "NA_LEVEL",
-           "RInteger", "R_INT_MAX", "integer_levels", "is_r_integer"]
+           "RInteger", "R_INT_MAX", "integer_levels", "is_integer_value", "is_r_integer"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,6 +200,11 @@ class RInteger(float):
 
 #: R's integers: -2147483647 to 2147483647 (-2^31 is R's NA_integer_)
 R_INT_MAX = 2**31 - 1
+
+
+def is_integer_value(v: Any) -> bool:
+    """Whether ``v`` is of R's integer type: a NumVec marked ``integer`` or an :class:`RInteger`."""
+    return isinstance(v, RInteger) or (isinstance(v, NumVec) and v.integer)
 
 
 def integer_levels(uniques: np.ndarray) -> tuple:
