@@ -860,6 +860,9 @@ class Evaluator:
                                f"{r_text(end)} has no length")
         count = self.count_sequence(span + 1 + _FLT_EPSILON, node)
         step = 1.0 if end >= start else -1.0
+        last = start + step * (count - 1)
+        if start.is_integer() and abs(start) <= R_INT_MAX and abs(last) <= R_INT_MAX:  # (R's 1:5 is integers)
+            return tuple(RInteger(start + step * i) for i in range(count))
         return tuple(start + step * i for i in range(count))
 
     def count_sequence(self, values: float, node: Node) -> int:

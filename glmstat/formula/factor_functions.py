@@ -123,14 +123,18 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, (bool, np.bool_))
 
 
-def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
+def _reorder(f: FactorVec, levels: tuple, call: Call, typed: bool = False) -> FactorVec:
     """``f`` with ``levels`` (given in a call) as its levels, in that order; other values become missing.
 
     Each given level is matched as :func:`_same_level` matches (numbers by value to 15 significant digits, as
     R matches their texts; anything else by its text) to the first old level it equals: the old levels that are
     not doubles through dictionaries, the doubles by value (:class:`DoubleLevels`), whose texts are written only
     for those near a given level -- linear in the number of old levels plus the given ones (a scan per level
-    made ``relevel`` of a 100,000-level column take hours; a text for each of a million doubles, 17 s)."""
+    made ``relevel`` of a 100,000-level column take hours; a text for each of a million doubles, 17 s).
+
+    ``typed`` (``factor(x, levels = )``): R matches the texts, so an integer and a double match only where R
+    writes them alike -- ``factor(id, levels = c(1e5, 7))`` of integer ids leaves 100000 out ("1e+05" is not
+    "100000").  Otherwise (new data coded by the fit's levels) numbers match by value."""
     if _distinct_texts(f.levels):  # (each old level its own only text: one dictionary, built at C speed)
         at = dict(zip(f.levels, range(len(f.levels))))
         return _remapped(f, [at.get(label_text(lv), -1) for lv in levels], levels)
@@ -156,8 +160,16 @@ def _reorder(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
             same = doubles.with_text(label_text(lv))
             hits = (by_text.get(label_text(lv)), int(same[0]) if same.size else None)
         found = [j for j in hits if j is not None]
+        if typed and found and _is_number(lv):
+            found = [j for j in found if _integer_typed(f.levels[j]) == _integer_typed(lv)
+                     or label_text(f.levels[j]) == label_text(lv)]
         index.append(min(found) if found else -1)
     return _remapped(f, index, levels)
+
+
+def _integer_typed(level: Any) -> bool:
+    """Whether a level is of R's integer type (a Python int, an :class:`RInteger`), not a double."""
+    return isinstance(level, (int, np.integer, RInteger)) and not isinstance(level, (bool, np.bool_))
 
 
 def on_levels(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
@@ -356,7 +368,7 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
         if keep_factor and isinstance(x, FactorVec) and "levels" not in a:
             f = x
         elif "levels" in a:
-            f = _reorder(as_factor(x, call), _literal_levels(ev.eval(a["levels"]), call, "levels"), call)
+            f = _reorder(as_factor(x, call), _literal_levels(ev.eval(a["levels"]), call, "levels"), call, typed=True)
         elif "labels" in a:
             f = _labelled_levels(ev, call, as_factor(x, call))
             if f is None:  # a first pass over streamed data: the chunk's own levels stand for them
@@ -527,7 +539,7 @@ def call_C(ev: "Evaluator", call: Call) -> Value:
                                "all the contrasts, or name levels = c(...) to reorder the levels")
     f = as_factor(ev.eval(a["object"]), call)
     if "levels" in a:
-        f = _reorder(f, _literal_levels(ev.eval(a["levels"]), call, "levels"), call)
+        f = _reorder(f, _literal_levels(ev.eval(a["levels"]), call, "levels"), call, typed=True)
     if "contr" not in a and "base" in a:
         raise call_error(call, "base = is for treatment contrasts: C(g, contr.treatment, base = 2)")
     kind = _contrast_kind(ev, a["contr"], call, a.get("base")) if "contr" in a else f.contrasts

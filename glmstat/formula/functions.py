@@ -228,6 +228,8 @@ def _c(ev: "Evaluator", call: Call) -> Value:
         else:
             raise call_error(call, "c() combines literal values such as c(\"a\", \"b\") or c(1, 2); columns cannot be "
                              "combined")
+    if any(type(v) is float for v in out):  # (R: an integer beside a double is a double, c(1e5, 2L) "1e+05")
+        out = [float(v) if isinstance(v, RInteger) else v for v in out]
     return tuple(out)
 
 
@@ -293,7 +295,7 @@ def _seq(ev: "Evaluator", call: Call) -> tuple:
 def _seq_len(ev: "Evaluator", call: Call) -> tuple:
     """R's ``seq_len(n)``: 1, 2, ..., n."""
     n = whole_number(ev.eval(bind(call, ("length.out",))["length.out"]), call, "length.out", 0, 2**31 - 1)
-    return tuple(float(i) for i in range(1, ev.count_sequence(n, call) + 1))
+    return tuple(RInteger(i) for i in range(1, ev.count_sequence(n, call) + 1))  # (R's integers)
 
 
 _NP_UNARY = {

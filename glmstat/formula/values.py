@@ -262,8 +262,9 @@ def number_level_key(v: float) -> str:
 
 
 def _is_double(level: Any) -> bool:
-    """Whether ``level`` is a double, whose text (:func:`number_text`) is the costly one to write."""
-    return isinstance(level, (float, np.floating))
+    """Whether ``level`` is a double, whose text (:func:`number_text`) is the costly one to write (not R's
+    integer, :class:`RInteger`, written in full)."""
+    return isinstance(level, (float, np.floating)) and not isinstance(level, RInteger)
 
 
 def _text_window(p: float) -> float:

@@ -68,6 +68,16 @@ def test_factor_levels_are_r_s(expr):
     assert [label_text(lv) for lv in f.levels] == ["NA" if w is None else w for w in REF["levels"][expr]]
 
 
+@pytest.mark.parametrize("expr", list(REF["factors"]))
+def test_factor_of_given_levels_matches_texts_as_r(expr):
+    """R's factor(x, levels = ) matches the texts: the double level 1e5 is "1e+05", no integer id's text, and
+    seq_len(), 199999:200001 and 5L are integers ("200000"); c(100000L, 7) is doubles."""
+    f = expression_value(r_data(), expr)
+    ref = REF["factors"][expr]
+    assert [label_text(lv) for lv in f.levels] == ref["levels"]
+    assert [None if c < 0 else c + 1 for c in f.codes.tolist()] == ref["codes"]
+
+
 def _r_name(name: str) -> str:
     return "(Intercept)" if name == "Intercept" else re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
 
