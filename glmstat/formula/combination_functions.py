@@ -20,7 +20,7 @@ from .deparse import deparse
 from .factor_functions import as_factor, drop_unused, merge_chunk_levels
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import Call, Node
-from .values import FactorVec, Value, r_text
+from .values import FactorVec, Value, number_level_key, r_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -133,11 +133,27 @@ def merge_argument_levels(chunks: np.ndarray, call: Call, limits: FormulaLimits)
     return merged
 
 
+def _is_number_level(level) -> bool:
+    """Whether a factor's level is a number (an R integer or a double), not a logical or a text."""
+    return isinstance(level, (int, float, np.integer, np.floating)) and not isinstance(level, (bool, np.bool_))
+
+
 def _onto(f: FactorVec, levels: tuple) -> FactorVec:
     """New data's factor ``f`` on the fit's ``levels`` (matched by their texts), its other levels after them:
     every chunk of streamed data then has the fit's combinations in the fit's order, and a combination the fit
     did not see is refused by its text, as a factor's unseen level is."""
     position = {r_text(lv): i for i, lv in enumerate(levels)}
+    unmatched = [lv for lv in f.levels if r_text(lv) not in position]
+    if unmatched and any(map(_is_number_level, unmatched)):
+        # (a number is the fit's level by value, R's integer or a double: new ids of float64 where the fit's were
+        # int64 are the fit's levels, as factor()'s are in new data)
+        by_value = {}
+        for i, lv in enumerate(levels):
+            if _is_number_level(lv):
+                by_value.setdefault(number_level_key(lv), i)
+        for lv in unmatched:
+            if _is_number_level(lv) and number_level_key(lv) in by_value:
+                position[r_text(lv)] = by_value[number_level_key(lv)]
     extra = [lv for lv in f.levels if r_text(lv) not in position]
     position.update({r_text(lv): len(levels) + i for i, lv in enumerate(extra)})
     remap = np.array([position[r_text(lv)] for lv in f.levels] + [-1], dtype=np.intp)

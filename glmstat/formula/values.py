@@ -1,11 +1,15 @@
 """What a formula's expressions evaluate to: plain numbers and codes, never pandas or user objects.
 
 * :class:`NumVec` -- a float64 vector (NaN = missing); ``logical`` when it holds R's TRUE/FALSE (a
-  comparison, ``!``, ``&``, a boolean column), which a model codes as a two-level factor, as R does;
+  comparison, ``!``, ``&``, a boolean column), which a model codes as a two-level factor, as R does; ``integer``
+  when it is R's integer type (a data column of integers within R's range, ``as.integer()``, ``nchar()``,
+  integer arithmetic), whose numbers are the same doubles but written in full, as R writes an integer
+  (``100000``, where the double is ``1e+05``): a factor of it has Python ints as its levels;
 * :class:`FactorVec` -- integer codes (-1 = missing) into ``levels``, ``ordered`` as R's ordered factors,
   with the contrasts asked for by ``C()`` (None: R's default, treatment or polynomial);
 * :class:`NumMat` -- several numeric columns from one expression (``poly(x, 2)``, ``bs(x, df = 4)``);
-* scalars (``float``, ``str``, ``bool``) and tuples of them (``c(1, 2)``) for literals and arguments.
+* scalars (``float``, ``str``, ``bool``) and tuples of them (``c(1, 2)``) for literals and arguments; R's integer
+  literal ``5L`` (and ``1:3``, ``seq_len()``) is an :class:`RInteger`, a float written in full.
 
 A data column of dates (Python's ``datetime.date``, Arrow's ``date32``) is a :class:`NumVec` marked ``date``, R's
 Date.  A column of date-times (``datetime64``, with or without a time zone) is no value: only the date functions

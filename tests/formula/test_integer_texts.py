@@ -157,3 +157,21 @@ def test_integers_beyond_r_s_range_are_doubles():
     d = pd.DataFrame({"k": np.array([3_000_000_000, 100000], dtype=np.int64)})
     f = expression_value(d, "paste(k)")
     assert sorted(f.levels) == ["1e+05", "3e+09"]
+
+
+@pytest.mark.parametrize("formula", ["y ~ interaction(factor(id), g)", "y ~ factor(id):g",
+                                     "y ~ as.numeric(factor(id))"])
+def test_new_float_ids_are_the_fit_s_integer_levels_in_combinations_and_codes(formula):
+    d = _integer_columns("int64")
+    fit = _fit(formula, d)
+    new = d.iloc[[0, 1, 2, 3]]
+    assert_close(fit.predict(new.astype({"id": np.float64})), fit.predict(new), rtol=1e-12)
+
+
+def test_a_text_of_new_float_ids_is_r_s_and_not_the_fit_s():
+    """paste(id) of a float64 id is the double's text, "1e+05", as R's: a level the fit to integer ids did not
+    see (R refuses it too)."""
+    d = _integer_columns("int64")
+    fit = _fit("y ~ factor(paste(id))", d)
+    with pytest.raises(gs.DataError, match="1e\\+05"):
+        fit.predict(d.iloc[[0]].astype({"id": np.float64}))
