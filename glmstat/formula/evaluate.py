@@ -758,8 +758,10 @@ class Evaluator:
             return NumVec(r, logical=True) if isinstance(r, np.ndarray) else bool(r)
         if is_date(v) and node.op == "-":
             raise FormulaError(f'{deparse(node)}: unary - is not defined for "Date" objects (R\'s words)')
-        if isinstance(v, tuple) and node.op in ("-", "+"):  # (literal values: -c(1, 2))
-            return self.literal_arith("*", -1.0 if node.op == "-" else 1.0, v, node)
+        if isinstance(v, tuple) and node.op in ("-", "+"):  # (literal values: -c(1, 2); of integers, integers)
+            sign = -1.0 if node.op == "-" else 1.0
+            return self.literal_arith("*", RInteger(sign) if v and all(isinstance(u, RInteger) for u in v) else sign,
+                                      v, node)
         x = numeric(v, node)
         if node.op == "-":  # (R: minus an integer is an integer)
             return NumVec(-x, integer=is_integer_value(v)) if isinstance(x, np.ndarray) else (
@@ -827,6 +829,11 @@ class Evaluator:
         with np.errstate(all="ignore"):
             r = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "^": np.power,
                  "%%": np.mod, "%/%": np.floor_divide}[op](x, y)
+        # (R: integers + - * %/% %% integers are integers, c(1L, 2L) * 100000L is "100000", "200000")
+        if op in _INTEGER_OPS and all(isinstance(u, RInteger) for v in (a, b) for u in (v if isinstance(v, tuple)
+                                                                                     else (v,))) \
+                and is_r_integer(r):
+            return tuple(RInteger(v) for v in r)
         return tuple(float(v) for v in r)
 
     def binop(self, node: BinOp) -> Value:
