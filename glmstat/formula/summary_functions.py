@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import reduce
-from typing import Callable, Iterable, TYPE_CHECKING
+from typing import Any, Callable, Iterable, TYPE_CHECKING
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from ..errors import DataError, GLMStatError
 from .call_arguments import bind, call_error, flag, levels_text, scalar_number
 from .deparse import deparse
 from .nodes import Call, Const, Node
-from .values import FactorVec, NumMat, NumVec, Value, r_text
+from .values import R_INT_MAX, FactorVec, NumMat, NumVec, RInteger, Value, is_integer_value, r_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -401,6 +401,22 @@ def _na_rm(ev: "Evaluator", node: Node | None, call: Call) -> bool:
     return False if node is None else flag(ev.eval(node), call, "na.rm")
 
 
+#: the summaries whose value of R's integers is an integer (R's sum(), min(), max(), range())
+_INTEGER_SUMMARIES = frozenset({"sum", "min", "max", "range"})
+
+
+def _as_integer(value: Any, integer: bool) -> Any:
+    """A summary's value (a number or a tuple of them) as R's integers (:class:`RInteger`) when ``integer`` and
+    each is a whole number within R's integers (R's integer sum beyond them is NA, with a warning: here the
+    double); else as it is."""
+    if not integer:
+        return value
+    values = value if isinstance(value, tuple) else (value,)
+    if not all(isinstance(v, float) and v.is_integer() and abs(v) <= R_INT_MAX for v in values):
+        return value
+    return tuple(map(RInteger, values)) if isinstance(value, tuple) else RInteger(value)
+
+
 def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float | tuple[float, ...]:
     """The value of the summary ``s`` of the arguments ``nodes``: computed at once from literal values; else
     learned from the column over every row (kept for new data and for each chunk of streamed data), or, while
@@ -414,9 +430,11 @@ def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float | tuple
         s = replace(s, missing_is_na=True)
     ev.count_summary(s.call, MAX_SUMMARIES)
     constant, columns, any_column = Part(), Part(), False
+    integer = s.name in _INTEGER_SUMMARIES  # (R: of integers an integer, written in full; length() always one)
     with ev.whole_columns():  # (a summary's value for a row is not that row's: no missing value of it drops the row)
         for node in nodes:  # (one argument at a time: many arguments hold one column at most)
             value = ev.eval(node)
+            integer = integer and is_integer_value(value)
             if s.name == "length":
                 rows, is_column = _rows_of(value)
                 part = Part(rows=rows)
@@ -427,11 +445,13 @@ def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float | tuple
                 columns, any_column = merge(columns, part), True
             else:
                 constant = merge(constant, part)
+    if s.name == "length":
+        integer = True
     if not any_column:
-        return s.of(constant)
+        return _as_integer(s.of(constant), integer)
 
     def learn(records: np.ndarray) -> float | tuple[float, ...]:
-        return s.of(merge_all([constant, *records]))
+        return _as_integer(s.of(merge_all([constant, *records])), integer)
 
     learned = ev.summary_state(s.call, columns, learn)
     if learned is not None:
@@ -439,7 +459,7 @@ def _summarize(ev: "Evaluator", s: _Summary, nodes: list[Node]) -> float | tuple
     if s.probs:  # (a chunk's own quantiles may tie where every row's do not: cut() would refuse them as breaks)
         return s.placeholder
     try:  # mode "collect": this chunk's own summary stands for the whole data's until every chunk is read
-        return s.of(merge(constant, columns))
+        return _as_integer(s.of(merge(constant, columns)), integer)
     except GLMStatError:
         return s.placeholder
 
