@@ -175,3 +175,14 @@ def test_a_text_of_new_float_ids_is_r_s_and_not_the_fit_s():
     fit = _fit("y ~ factor(paste(id))", d)
     with pytest.raises(gs.DataError, match="1e\\+05"):
         fit.predict(d.iloc[[0]].astype({"id": np.float64}))
+
+
+def test_the_command_line_names_integer_ids_as_r(capsys):
+    """The command line reads the CSV as R's read.csv: ``id``, whole numbers with NA, is R's integer column."""
+    from glmstat.cli import main
+
+    main(["fit", "y ~ factor(id)", str(HERE / "data.csv"), "-f", "gaussian"])
+    out = capsys.readouterr().out
+    names = [n for n in REF["fits"][0]["coef_names"] if n != "(Intercept)"]
+    assert all(f"factor(id)[T.{n[len('factor(id)'):]}]" in out for n in names)
+    assert "e+0" not in out.split("Coefficients:")[1].split("---")[0]
