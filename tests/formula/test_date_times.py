@@ -1,8 +1,9 @@
 """Columns of date-times (pandas' datetime64, R's POSIXct) and of dates (Python's datetime.date, R's Date) against
 R 4.2 (tests/fixtures/date_times, made by scripts/make_date_times.R): as.Date() in UTC (R's default) and on the
-clock of the column's own time zone (tz =), as.numeric(), format() codes of the date and the clock, months(), weekdays(), quarters() and julian()
-across daylight-saving changes, midnight, 1970 and fractions of a second, in four time zones and every storage
-(units, a zone or none, Arrow's); fits and predictions; the same on Parquet and dask; what is refused, by name."""
+clock of the column's own time zone (tz =), as.numeric(), format() codes of the date and the clock, months(),
+weekdays(), quarters() and julian() across daylight-saving changes, midnight, 1970 and fractions of a second, in
+four time zones and every storage (units, a zone or none, Arrow's); fits and predictions; the same on Parquet and
+dask; what is refused, by name."""
 
 from __future__ import annotations
 
@@ -210,8 +211,8 @@ def test_new_data_holds_what_the_fit_read(formula):
 
 
 def test_new_data_of_another_kind_than_the_fit_s_text_or_numbers_is_refused():
-    data = pd.DataFrame({"y": np.arange(40) % 5 + 1.0, "s": pd.date_range("2024-01-01", periods=40).strftime("%Y-%m-%d"),
-                         "k": np.arange(40.0)})
+    data = pd.DataFrame({"y": np.arange(40) % 5 + 1.0, "k": np.arange(40.0),
+                         "s": pd.date_range("2024-01-01", periods=40).strftime("%Y-%m-%d")})
     text = gs.glm("y ~ as.Date(s)", data, family=gs.Poisson())
     days = gs.glm('y ~ as.Date(k, origin = "2024-01-01")', data, family=gs.Poisson())
     assert_close(text.predict(data.head(3)), days.predict(data.head(3)), rtol=1e-9)  # (the same dates)
