@@ -19,7 +19,8 @@ from .values import FactorVec, NumMat, NumVec, Value, label_text
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["Builtin", "bind", "call_error", "flag", "levels_text", "numeric", "scalar_number", "whole_number"]
+__all__ = ["Builtin", "bind", "call_error", "flag", "levels_text", "literal_numbers", "numeric", "scalar_number",
+           "whole_number"]
 
 
 def call_error(where: Node, what: str) -> FormulaError:
@@ -74,6 +75,15 @@ def scalar_number(value: Value, call: Call, what: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float)):
         raise call_error(call, f"{what} must be a number")
     return float(value)
+
+
+def literal_numbers(value: Value, call: Call, what: str) -> np.ndarray:
+    """Numbers written in the formula (``c(0, 10, 20)``, ``seq(...)``, one number), never a column."""
+    if isinstance(value, tuple) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return np.asarray(value, dtype=float)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return np.asarray([value], dtype=float)
+    raise call_error(call, f"{what} must be numbers written in the formula, such as c(0, 10, 20)")
 
 
 def whole_number(value: Value, call: Call, what: str, low: int, high: int) -> int:

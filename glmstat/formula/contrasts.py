@@ -135,7 +135,7 @@ def _kind_of(kind: Any, what: str) -> Any:
 _SAS = frozenset({"SAS", "contr.SAS"})
 
 
-def contrasts_argument(contrasts: Any) -> dict[str, str]:
+def contrasts_argument(contrasts: Any) -> dict[str, Any]:
     """``glm(contrasts=)`` checked: a mapping from a factor variable, as the formula writes it (``"g"``,
     ``"factor(cyl)"``), to the name of its contrasts (``"sum"`` or ``"contr.sum"``, as R's
     ``glm(contrasts = list(g = "contr.sum"))``), or matrices (R's ``list(g = cbind(...))``: a 2-D array, nested

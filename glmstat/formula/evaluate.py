@@ -212,38 +212,45 @@ def _basis_columns(call: Call, most: int) -> int:
     return 1
 
 
+def _operations(node: Node) -> Iterator[tuple[Node, tuple]]:
+    """Every call and operator under ``node`` (itself too) with its arguments' nodes: one walk of the tree with a
+    stack, a step a node (no recursion: a formula may nest deeper than Python's stack)."""
+    stack = [node]
+    while stack:
+        nd = stack.pop()
+        if isinstance(nd, Call):
+            args = nd.args + tuple(v for _, v in nd.kwargs) if nd.kwargs else nd.args
+        elif isinstance(nd, BinOp):
+            args = (nd.left, nd.right)
+        elif isinstance(nd, Unary):
+            args = (nd.operand,)
+        else:
+            if isinstance(nd, Paren):
+                stack.append(nd.body)
+            continue
+        stack += args
+        yield nd, args
+
+
 def evaluation_passes(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) -> int:
     """The passes over the rows that evaluating ``node`` takes, read from its text before any is made: an operator
     costs its :data:`~glmstat.formula.functions.PASSES` (one, unless priced), a call that for each argument that is
     not a literal (``pmax()`` of 3,000 columns makes 3,000 passes), at least one for a call of a ``context=``
     function; an operator or call of literals only (``log(2)``, ``-1``, ``c(0, 1)``) none; a basis transform that
     for each column it makes (``poly(x, 100)`` on a million rows: 6 s), at most ``most_columns``.  A name costs
-    nothing: a column is read once.  One walk of the tree with a stack, a step a node."""
+    nothing: a column is read once."""
     total = 0
-    stack = [node]
-    while stack:
-        nd = stack.pop()
-        if isinstance(nd, Call):
-            args = nd.args + tuple(v for _, v in nd.kwargs) if nd.kwargs else nd.args
-            stack += args
-            read = sum(not _literal(a) for a in args)
-            if nd.func == "cbind":  # (rowSums()' columns, added in long double; the response's two)
-                total += PASSES["cbind"] * read
-            elif nd.func not in BUILTINS and nd.func.rpartition(":")[2] not in BUILTINS:
-                total += max(read, 1)  # (a context= function: its result may be one value a row whatever it gets)
-            elif read:
-                columns = _basis_columns(nd, most_columns) if nd.func.rpartition(":")[2] in _BASIS_COLUMNS else 1
-                total += PASSES.get(nd.func.rpartition(":")[2], 1) * read * columns
-        elif isinstance(nd, BinOp):
-            stack += (nd.left, nd.right)
-            if not (_literal(nd.left) and _literal(nd.right)):
-                total += PASSES.get(nd.op, 1)
-        elif isinstance(nd, Unary):
-            stack.append(nd.operand)
-            if not _literal(nd.operand):
-                total += PASSES.get(nd.op, 1)
-        elif isinstance(nd, Paren):
-            stack.append(nd.body)
+    for nd, args in _operations(node):
+        read = sum(not _literal(a) for a in args)
+        if not isinstance(nd, Call):
+            total += PASSES.get(nd.op, 1) if read else 0
+        elif nd.func == "cbind":  # (rowSums()' columns, added in long double; the response's two)
+            total += PASSES["cbind"] * read
+        elif nd.func not in BUILTINS and nd.func.rpartition(":")[2] not in BUILTINS:
+            total += max(read, 1)  # (a context= function: its result may be one value a row whatever it gets)
+        elif read:
+            columns = _basis_columns(nd, most_columns) if nd.func.rpartition(":")[2] in _BASIS_COLUMNS else 1
+            total += PASSES.get(nd.func.rpartition(":")[2], 1) * read * columns
     return total
 
 
@@ -256,25 +263,12 @@ def refuse_basis_arguments(node: Node, most_columns: int = DEFAULT_LIMITS.max_ba
     """Refuse, before anything is evaluated, a basis transform that its text says makes several columns
     (``poly(x, 100)``, :func:`_basis_columns`) as the argument of a function or an operator that takes one column
     (``pmax(poly(x, 100), 1)``, ``poly(x, 3) + 1``): each was refused only once the basis was computed, work the
-    limits allow (``poly(x, 70)`` of a million rows: 4 s) for a term that cannot be.  One walk of the tree with a
-    stack, a step a node; a basis whose columns the text does not say is refused where its value is read."""
-    stack = [node]
-    while stack:
-        nd = stack.pop()
-        if isinstance(nd, Call):
-            args = nd.args + tuple(v for _, v in nd.kwargs) if nd.kwargs else nd.args
-            stack += args
-            func = nd.func.rpartition(":")[2]
-            if func in BUILTINS and func not in _TAKES_COLUMNS:
-                _refuse_basis(nd, args, most_columns)
-        elif isinstance(nd, BinOp):
-            stack += (nd.left, nd.right)
-            _refuse_basis(nd, (nd.left, nd.right), most_columns)
-        elif isinstance(nd, Unary):
-            stack.append(nd.operand)
-            _refuse_basis(nd, (nd.operand,), most_columns)
-        elif isinstance(nd, Paren):
-            stack.append(nd.body)
+    limits allow (``poly(x, 70)`` of a million rows: 4 s) for a term that cannot be.  A basis whose columns the
+    text does not say is refused where its value is read."""
+    for nd, args in _operations(node):
+        func = nd.func.rpartition(":")[2] if isinstance(nd, Call) else None
+        if func is None or func in BUILTINS and func not in _TAKES_COLUMNS:
+            _refuse_basis(nd, args, most_columns)
 
 
 def _refuse_basis(parent: Node, args: tuple, most_columns: int) -> None:

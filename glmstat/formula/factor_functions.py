@@ -16,7 +16,7 @@ import numpy as np
 from .._arguments import shown, shown_items
 from ..errors import DataError, FormulaWarning
 from .calendar import date_text
-from .call_arguments import Builtin, bind, call_error, flag, levels_text, numeric
+from .call_arguments import Builtin, bind, call_error, flag, levels_text, literal_numbers, numeric, whole_number
 from .contrasts import CONTRASTS, MAX_MATRIX_ENTRIES, ContrastMatrix, Reference, coding_of, contrast_matrix
 from .date_time_columns import date_times_argument
 from .deparse import deparse
@@ -464,7 +464,7 @@ def _contrast_kind(ev: "Evaluator", node: Node, call: Call, base: Node | None) -
             return kind
         if kind != "treatment":
             raise call_error(call, "base = is for treatment contrasts (contr.treatment)")
-        b = _whole(ev.eval(base), call, "base")
+        b = whole_number(ev.eval(base), call, "base", 1, MAX_MATRIX_ENTRIES)
         return "treatment" if b == 1 else Reference(b)  # (the first level: R's default, stored as codes)
     if base is not None:
         raise call_error(call, "base = is for treatment contrasts: C(g, contr.treatment, base = 2)")
@@ -472,7 +472,7 @@ def _contrast_kind(ev: "Evaluator", node: Node, call: Call, base: Node | None) -
         return _contrast_call(ev, node, call)
     if isinstance(node, Call) and node.func == "cbind":
         columns = [(None, arg) for arg in node.args] + list(node.kwargs)
-        values = [_numbers(ev.eval(arg), call, "each column of the contrast matrix") for _, arg in columns]
+        values = [literal_numbers(ev.eval(arg), call, "each column of the contrast matrix") for _, arg in columns]
         if len({len(v) for v in values}) != 1:
             raise call_error(call, "the columns of the contrast matrix differ in length")
         named = [name for name, _ in columns]
@@ -480,9 +480,9 @@ def _contrast_kind(ev: "Evaluator", node: Node, call: Call, base: Node | None) -
         return contrast_matrix(np.array(values).T, names, deparse(call))
     if isinstance(node, Call) and node.func == "matrix":
         a = bind(node, ("data", "nrow", "ncol", "byrow"))
-        data = _numbers(ev.eval(a["data"]), call, "the data of the contrast matrix")
-        nrow = _whole(ev.eval(a["nrow"]), call, "nrow") if "nrow" in a else None
-        ncol = _whole(ev.eval(a["ncol"]), call, "ncol") if "ncol" in a else None
+        data = literal_numbers(ev.eval(a["data"]), call, "the data of the contrast matrix")
+        nrow = whole_number(ev.eval(a["nrow"]), call, "nrow", 1, MAX_MATRIX_ENTRIES) if "nrow" in a else None
+        ncol = whole_number(ev.eval(a["ncol"]), call, "ncol", 1, MAX_MATRIX_ENTRIES) if "ncol" in a else None
         nrow = nrow or (len(data) // ncol if ncol else len(data))
         ncol = ncol or len(data) // nrow
         if nrow * ncol != len(data):
@@ -494,32 +494,19 @@ def _contrast_kind(ev: "Evaluator", node: Node, call: Call, base: Node | None) -
     raise call_error(call, f"unknown contrasts {deparse(node)}; {_CONTRAST_HINT}")
 
 
-def _numbers(value: Value, call: Call, what: str) -> tuple[float, ...]:
-    """Literal numbers (``c(1, -1, 0)`` or one number)."""
-    vals = value if isinstance(value, tuple) else (value,)
-    if not vals or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
-        raise call_error(call, f"{what} must be numbers written in the formula, e.g. c(1, -1, 0)")
-    return tuple(float(v) for v in vals)
-
-
-def _whole(value: Value, call: Call, what: str) -> int:
-    v = _numbers(value, call, what)
-    if len(v) != 1 or not (v[0].is_integer() and 1 <= v[0] <= MAX_MATRIX_ENTRIES):
-        raise call_error(call, f"{what} must be one whole number from 1")
-    return int(v[0])
-
-
 def _contrast_call(ev: "Evaluator", node: Call, call: Call) -> ContrastMatrix:
     """R's ``contr.treatment(n, base = 1)``, ``contr.SAS(n)``, ``contr.sum(n)``, ``contr.helmert(n)`` and
     ``contr.poly(n)`` of a number of levels: the matrix, its columns named as R names them (the positions of the
     levels kept for treatment, 1..n - 1 for sum and Helmert, .L, .Q... for polynomials)."""
     params = ("n", "base") if node.func == "contr.treatment" else ("n",)
     a = bind(node, params)
-    n = _whole(ev.eval(a["n"]), call, "n (the number of levels)")
+    n = whole_number(ev.eval(a["n"]), call, "n (the number of levels)", 1, MAX_MATRIX_ENTRIES)
     if n < 2 or n * n > MAX_MATRIX_ENTRIES or (node.func == "contr.poly" and n > 95):
         raise call_error(call, f"{node.func}() takes from 2 to {95 if node.func == 'contr.poly' else 500} levels")
     if node.func in ("contr.treatment", "contr.SAS"):
-        b = n if node.func == "contr.SAS" else _whole(ev.eval(a["base"]), call, "base") if "base" in a else 1
+        base = a.get("base")
+        b = n if node.func == "contr.SAS" else 1 if base is None else whole_number(ev.eval(base), call, "base", 1,
+                                                                                  MAX_MATRIX_ENTRIES)
         if b > n:
             raise call_error(call, f"base = {b} is no level's position (of {n})")
         keep = [j for j in range(n) if j != b - 1]

@@ -26,7 +26,8 @@ from typing import Any, TYPE_CHECKING
 import numpy as np
 
 from .._scipy import special
-from .call_arguments import Builtin, bind, binary, call_error, column_or_number, flag, numeric, unary
+from .call_arguments import (Builtin, bind, binary, call_error, column_or_number, flag, literal_numbers, numeric,
+                             unary)
 from .nodes import Call
 from .values import FactorVec, NumVec, Value, label_text
 
@@ -221,21 +222,12 @@ def _tanpi(x: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(x), np.nan, out)
 
 
-def _literal_numbers(value: Value, call: Call, what: str) -> np.ndarray:
-    """Numbers written in the formula (``c(0, 10, 20)``, ``seq(...)``, one number), never a column."""
-    if isinstance(value, tuple) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-        return np.asarray(value, dtype=float)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return np.asarray([value], dtype=float)
-    raise call_error(call, f"{what} must be numbers written in the formula, such as c(0, 10, 20)")
-
-
 def _find_interval(ev: "Evaluator", call: Call) -> Value:
     """R's ``findInterval(x, vec, rightmost.closed, all.inside, left.open)``: for each x the number of vec's
     values at or below it (below it, with left.open), NA where x is."""
     a = bind(call, ("x", "vec", "rightmost.closed", "all.inside", "left.open"), required=2)
     x = numeric(ev.eval(a["x"]), call, "x")
-    vec = _literal_numbers(ev.eval(a["vec"]), call, "vec")
+    vec = literal_numbers(ev.eval(a["vec"]), call, "vec")
     if np.isnan(vec).any() or np.any(np.diff(vec) < 0):
         raise call_error(call, "vec must be sorted non-decreasingly and not contain NAs")
     right, inside, left_open = (flag(ev.eval(a[f]), call, f) if f in a else False
