@@ -27,15 +27,21 @@ __all__ = ["call_bs", "call_center", "call_ns", "call_poly", "call_scale"]
 
 
 def call_poly(ev: "Evaluator", call: Call) -> Value:
+    """R's ``poly(x, degree, raw)``; with several variables, ``poly(x, z, degree = 2)``, R's ``polym``
+    (:func:`_call_polym`)."""
+    if len(call.args) >= 2:
+        # (R: one unnamed argument after x that is one value is the degree; a column makes it polym)
+        second = ev.eval(call.args[1])
+        if isinstance(second, (NumVec, FactorVec, NumMat)):
+            return _call_polym(ev, call, second)
     a = bind(call, ("x", "degree", "raw"), varargs=False)
     x = numeric(ev.eval(a["x"]), call)
     if not isinstance(x, np.ndarray):
         raise call_error(call, "needs a column, not a constant")
     given = {p: ev.eval(a[p]) for p in ("degree", "raw") if p in a}
     if any(isinstance(v, (NumVec, FactorVec, NumMat)) for v in given.values()):
-        # (R reads poly(x1, x2, ...) as polym(x1, x2, ...), a polynomial in several variables)
-        raise call_error(call, "a polynomial in several variables (R's polym) is not supported; use the polynomials of "
-                         "each variable and their interaction, e.g. poly(x1, 2) * poly(x2, 2), or I() products")
+        raise call_error(call, "the degree and raw arguments must be constants, not columns; the variables of a "
+                               "polynomial in several come first, unnamed: poly(x, z, degree = 2)")
     k = whole_number(given["degree"], call, "degree", 1, 2**31) if "degree" in given else 1
     raw = flag(given["raw"], call, "raw") if "raw" in given else False
     ev.reserve(call, k)  # before anything of n x k is computed
@@ -44,25 +50,96 @@ def call_poly(ev: "Evaluator", call: Call) -> Value:
         # (as R: no test of the distinct values, which would refuse a one-row prediction or a row group of
         # streamed data; powers beyond them are aliased columns, reported as such)
         with np.errstate(all="ignore"):
-            return NumMat(np.column_stack([x ** j for j in range(1, k + 1)]), names)
-
-    def learn(finite: np.ndarray) -> tuple:
-        distinct = np.unique(finite).size
-        if k >= distinct:
-            raise call_error(call, f"degree ({k}) must be less than the number of distinct values ({distinct}), "
-                                   "as in R")
-        with np.errstate(all="ignore"):
-            alpha, norm2, settled = _poly_coefs(finite, k)
-        if not (all(np.isfinite(alpha)) and all(np.isfinite(norm2)) and min(norm2[1:]) > 0 and settled):
-            raise call_error(call, "the orthogonal polynomials cannot be computed in double precision (values too "
-                                   "large or too close together); rescale the variable")
-        return alpha, norm2
-
-    state = ev.transform_state(call, x, learn)
+            return NumMat(_powers(x, k), names)
+    state = ev.transform_state(call, x, lambda finite: _learn_poly(call, finite, k))
     if state is None:
         return _placeholder(x, names)
     with np.errstate(all="ignore"):
         return NumMat(_poly_predict(x, *state), names)
+
+
+def polym_exponents(n_vars: int, degree: int) -> list[tuple[int, ...]]:
+    """The exponents of ``poly(x_1, ..., x_m, degree = d)``'s columns, in R's order: ``expand.grid`` of 0..d for
+    each variable (the first varying fastest), kept where their sum is 1..d -- (1,0), (2,0), (0,1), (1,1), (0,2).
+    Made directly, C(d + m, m) of them, not filtered from the (d + 1)^m of the grid."""
+    out: list[tuple[int, ...]] = [()]
+    for _ in range(n_vars):
+        out = [e + (j,) for e in out for j in range(degree + 1 - sum(e))]
+    return sorted((e for e in out if sum(e)), key=lambda e: e[::-1])
+
+
+def polym_columns(n_vars: int, degree: int) -> int:
+    """The number of columns of ``poly()`` of ``n_vars`` variables to ``degree``: C(d + m, m) - 1."""
+    return math.comb(degree + n_vars, n_vars) - 1
+
+
+def _call_polym(ev: "Evaluator", call: Call, second: Value) -> Value:
+    """R's ``polym(x_1, ..., x_m, degree = d, raw = FALSE)``: for every exponent (e_1, ..., e_m) of total degree 1
+    to d, the column prod_i P_i[, e_i], P_i the polynomials of x_i to degree d (orthogonal, each learned from x_i's
+    own values as ``poly(x_i, d)``, or raw powers), P_i[, 0] = 1; named by the exponents joined by dots
+    (``"1.0"``, ``"0.1"``, ``"1.1"``), as R names them.  ``second``: the second variable's value, already read."""
+    kw = dict(call.kwargs)
+    unknown = [k for k in kw if k not in ("degree", "raw")]
+    if unknown:
+        raise call_error(call, f"unknown argument {shown(unknown[0])} (arguments: the variables, degree, raw)")
+    given = {p: ev.eval(kw[p]) for p in ("degree", "raw") if p in kw}
+    if any(isinstance(v, (NumVec, FactorVec, NumMat)) for v in given.values()):
+        raise call_error(call, "the degree and raw arguments must be constants, not columns")
+    k = whole_number(given["degree"], call, "degree", 1, 2**31) if "degree" in given else 1
+    raw = flag(given["raw"], call, "raw") if "raw" in given else False
+    ev.reserve(call, polym_columns(len(call.args), k))  # before anything of n x columns is computed
+    xs = []
+    for j, node in enumerate(call.args):
+        x = numeric(second if j == 1 else ev.eval(node), call, f"variable {deparse(node)}")
+        if not isinstance(x, np.ndarray):
+            raise call_error(call, f"the variable {deparse(node)} is a constant, not a column")
+        xs.append(x)
+    exponents = polym_exponents(len(call.args), k)
+    names = tuple(".".join(map(str, e)) for e in exponents)
+    if raw:
+        with np.errstate(all="ignore"):
+            bases = [_powers(x, k) for x in xs]
+    else:
+        def learn(records: np.ndarray) -> tuple:
+            # (a record per chunk: each variable's finite values)
+            return tuple(_learn_poly(call, np.concatenate([r[i] for r in records]), k, deparse(node))
+                         for i, node in enumerate(call.args))
+
+        state = ev.summary_state(call, tuple(x[np.isfinite(x)] for x in xs), learn)
+        if state is None:
+            missing = np.logical_or.reduce([~np.isfinite(x) for x in xs])
+            return _placeholder(np.where(missing, np.nan, 0.0), names)
+        with np.errstate(all="ignore"):
+            bases = [_poly_predict(x, *s) for x, s in zip(xs, state)]
+    n = xs[0].shape[0]
+    out = np.empty((n, len(exponents)))
+    with np.errstate(all="ignore"):
+        for j, e in enumerate(exponents):
+            col = np.ones(n)
+            for basis, power in zip(bases, e):
+                if power:
+                    col = col * basis[:, power - 1]
+            out[:, j] = col
+    return NumMat(out, names)
+
+
+def _powers(x: np.ndarray, k: int) -> np.ndarray:
+    return np.column_stack([x ** j for j in range(1, k + 1)])
+
+
+def _learn_poly(call: Call, finite: np.ndarray, k: int, variable: str | None = None) -> tuple:
+    """R's ``poly()`` coefficients of ``finite`` to degree ``k``, refused as R refuses them."""
+    of = "" if variable is None else f" of {variable}"
+    distinct = np.unique(finite).size
+    if k >= distinct:
+        raise call_error(call, f"degree ({k}) must be less than the number of distinct values{of} ({distinct}), "
+                               "as in R")
+    with np.errstate(all="ignore"):
+        alpha, norm2, settled = _poly_coefs(finite, k)
+    if not (all(np.isfinite(alpha)) and all(np.isfinite(norm2)) and min(norm2[1:]) > 0 and settled):
+        raise call_error(call, f"the orthogonal polynomials{of} cannot be computed in double precision (values too "
+                               "large or too close together); rescale the variable")
+    return alpha, norm2
 
 
 def _placeholder(x: np.ndarray, suffixes: tuple[str, ...]) -> Value:

@@ -204,12 +204,16 @@ _BASIS_COLUMNS = {"poly": ("degree", 1), "bs": ("df", 1), "ns": ("df", 1)}
 def _basis_columns(call: Call, most: int) -> int:
     """The columns a basis transform ``call`` (``poly(x, 100)``, ``bs(x, df = 30)``) makes, as its text says (one
     when it does not say it as a number), at most ``most`` (``max_basis``, which refuses more when it is made)."""
-    name, position = _BASIS_COLUMNS[call.func.rpartition(":")[2]]
+    func = call.func.rpartition(":")[2]
+    name, position = _BASIS_COLUMNS[func]
+    several = func == "poly" and len(call.args) > 1 and not _literal(call.args[1])
+    if several:  # poly(x, z, degree = d), R's polym: C(d + m, m) - 1 columns of m variables
+        position = len(call.args)
     given = dict(call.kwargs).get(name, call.args[position] if len(call.args) > position else None)
     given = _unwrapped(given) if given is not None else None
-    if isinstance(given, Num) and math.isfinite(given.value) and given.value >= 1:
-        return int(min(given.value, most))
-    return 1
+    degree = int(min(given.value, most)) if isinstance(given, Num) and math.isfinite(given.value) and given.value >= 1 \
+        else 1
+    return min(math.comb(degree + len(call.args), degree) - 1, most) if several else degree
 
 
 def _operations(node: Node) -> Iterator[tuple[Node, tuple]]:

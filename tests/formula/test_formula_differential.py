@@ -13,7 +13,6 @@ import json
 import re
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -72,12 +71,3 @@ def test_third_argument_of_C_is_how_many():
     fit = gs.glm("mpg ~ C(factor(cyl), sum, levels = c(8, 6, 4))", data)
     assert fit.column_names[1:] == ["C(factor(cyl), sum, levels = c(8, 6, 4))[S.8]",
                                     "C(factor(cyl), sum, levels = c(8, 6, 4))[S.6]"]
-
-
-def test_poly_of_several_variables_is_refused_by_name():
-    # R reads poly(wt, hp) as polym(wt, hp), columns 1.0 and 0.1; glmstat took hp for the degree ("degree must
-    # be a number") or, with degree = 2 named, for raw ("raw must be TRUE or FALSE")
-    data = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
-    for formula in ("mpg ~ poly(wt, hp)", "mpg ~ poly(wt, hp, degree = 2)"):
-        with pytest.raises(gs.FormulaError, match="several variables"):
-            gs.glm(formula, data)

@@ -21,7 +21,7 @@ import glmstat as gs
 from conftest import FIXTURES, assert_close
 from glmstat.formula.deparse import deparse, r_name
 from glmstat.formula.nodes import Const, Name
-from glmstat.formula.parser import parse, parse_expression
+from glmstat.formula.parser import parse_expression
 
 HERE = FIXTURES / "reserved_words"
 REF = json.loads((HERE / "ref.json").read_text())
