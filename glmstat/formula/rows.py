@@ -2,9 +2,9 @@
 
 :func:`evaluate_rows` evaluates the response (``cbind``, factors, booleans for binomial), the
 offsets and weights, and every variable of the right-hand side on the rows of a DataFrame, and finds the
-rows to drop: a missing value in any column the model reads (counted per column), then values that are NaN
-for another reason (``log(z)`` of a negative z, ``cut(x, c(0, 10))`` of an x outside the breaks: counted per
-term, under its text).  :func:`complete_arrays` gives the response, weights, trials and offset of the rows
+rows to drop, as R's ``na.omit`` of the model frame: those where a variable's value is missing (counted under
+the columns read that are missing there, then under the term's text: ``log(z)`` of a negative z,
+``cut(x, c(0, 10))`` of an x outside the breaks).  :func:`complete_arrays` gives the response, weights, trials and offset of the rows
 kept, with their checks.
 
 The same two functions serve the in-memory model frame (:mod:`glmstat.formula.frame`) and every chunk of a
@@ -340,8 +340,8 @@ def _surely_complete(values: Sequence[Value], arrays: Sequence[np.ndarray | None
 def _removed_values(ev: Evaluator, cols: DataColumns,
                     terms: Terms) -> tuple[list[tuple[str, Value]], dict[str, np.ndarray]]:
     """The variables of the formula that no term keeps (``y ~ x - x``, ``y ~ . - z``): R's model frame reads
-    them too, so ``na.omit`` drops their missing rows although they make no column.  Returns the computed ones
-    by their text, with their values (a column's missing values are counted as the column's, once read), and the
+    them too, so ``na.omit`` drops their missing rows although they make no column.  Returns their values, each
+    with its text (None for a column: its missing values are counted as the column's, once read), and the
     missing entries of columns that are no model variable (``y ~ . - date``, a column of dates: left out, not
     refused)."""
     values: list[tuple[str, Value]] = []
@@ -353,8 +353,8 @@ def _removed_values(ev: Evaluator, cols: DataColumns,
             if isinstance(node, Name) and node.id in cols:
                 unreadable[node.id] = np.asarray(pd.isna(pd.Series(cols.raw(node.id))), dtype=bool)
             continue
-        if not isinstance(node, Name) and isinstance(v, (NumVec, NumMat, FactorVec)):
-            values.append((deparse(node), v))
+        if isinstance(v, (NumVec, NumMat, FactorVec)):
+            values.append((None if isinstance(node, Name) else deparse(node), v))
     return values, unreadable
 
 
@@ -433,16 +433,18 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         factors += factor_bytes(n, len(v.levels)) if isinstance(v, FactorVec) else 0
         check_variables(n, held, dense, ev.limits, factors)
     removed, unreadable = _removed_values(ev, cols, terms)
-    computed = [(deparse(node), v) for node, v in values.items() if not isinstance(node, Name)] + removed
+    computed = [(deparse(node), v) for node, v in values.items() if not isinstance(node, Name)] + [
+        (text, v) for text, v in removed if text is not None]
 
-    # missing values, as na.omit: any column the model reads, then values that are NaN for another reason
-    read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
-    if not unreadable and _surely_complete([cols.value(c) for c in read] + [v for _, v in computed],
-                                           (y, off, w_arg)):
+    # missing values, as na.omit: a row where a variable's value is missing (the response, offset and weights
+    # among them), counted under the columns read that are missing there, else under what is missing
+    if not unreadable and _surely_complete(list(values.values()) + [v for _, v in removed], (y, off, w_arg)):
         missing, drop = {}, np.zeros(n, dtype=bool)
     else:
+        read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
         labelled = ((response_name, y), (o_col or "offset", off), (w_col or "weights", w_arg))
-        missing, drop = _missing_rows(cols, read, unreadable, labelled, computed, n)
+        variables = list(values.values()) + [v for _, v in removed]
+        missing, drop = _missing_rows(cols, read, unreadable, labelled, variables, computed, n)
     if subset is not None:
         missing, drop = _with_subset(missing, drop, outside, unknown, subset.label)
     present = None
@@ -472,13 +474,24 @@ def _with_subset(missing: dict[str, np.ndarray], drop: np.ndarray, outside: np.n
     return missing, drop | na | outside
 
 
-def _missing_rows(cols: DataColumns, read: list[str], unreadable: dict, labelled: tuple, computed: list,
-                  n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """na.omit's rows, by cause: a missing value in a column read, then a NaN in the response, offset or weights
-    (``labelled``: name and values), then a computed term that is NaN (``log`` of a negative number)."""
+def _missing_rows(cols: DataColumns, read: list[str], unreadable: dict, labelled: tuple, variables: list,
+                  computed: list, n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """na.omit's rows: those where the value of a model variable (``variables``), the response, the offset or the
+    weights (``labelled``: name and values) is missing -- as R's ``na.omit`` of the model frame, so that
+    ``ifelse(is.na(z), 0, z)`` or ``pmax(x, w, na.rm = TRUE)`` keeps a row where z or x is missing.  Counted by
+    cause: a missing value in a column read (``read``, in order), then the response, offset or weights, then a
+    computed term (``log`` of a negative number; ``computed``: text and value)."""
+    gone = np.zeros(n, dtype=bool)
+    for v in variables:
+        gone |= missing_mask(v, n)
+    for m in unreadable.values():
+        gone |= m
+    for _, v in labelled:
+        if v is not None:
+            gone |= np.isnan(v)
     missing: dict[str, np.ndarray] = {}
     for c in read:
-        m = missing_mask(cols.value(c), n)
+        m = missing_mask(cols.value(c), n) & gone
         if m.any():
             missing[c] = m
     for c, m in unreadable.items():

@@ -42,15 +42,15 @@ def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
     assert_close(streamed.coef, mem.coef.to_numpy(), rtol=1e-9)
 
 
-def test_missing_values_are_decided_by_the_columns_read():
-    # the README's deliberate difference: a row missing g is dropped whichever branch it takes (R keeps the row
-    # at x = 3, whose value is "a"); the counts say which column dropped them
+def test_missing_values_are_decided_by_the_values_as_r_s_na_omit():
+    # a row missing g keeps the value of the branch it takes: "a" at x = 3, kept as R keeps it; NA at x = -1,
+    # dropped and counted under g, the column missing there
     d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "x": [1.0, -1.0, 2.0, -2.0, 3.0, -3.0],
                       "g": ["u", None, "v", "u", None, "v"]})
-    with pytest.warns(gs.DroppedRowsWarning):
+    with pytest.warns(gs.DroppedRowsWarning, match="1 of 6 rows"):
         fit = gs.glm('y ~ ifelse(x > 0, "a", ifelse(g == "u", "b", "c"))', d)
-    assert fit.nobs == 4 and fit.dropped_by == {"g": 2}
-    assert np.isfinite(fit.coef).all()
+    assert fit.nobs == 5 and fit.dropped_by == {"g": 1}
+    assert list(fit.rows_used) == [0, 2, 3, 4, 5]
 
 
 def test_a_numeric_column_beside_text_is_refused():

@@ -113,8 +113,10 @@ def _integer_columns(kind: str) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("kind", ["int64", "int32", "Int64", "object"])
-@pytest.mark.parametrize("ref", [f for f in REF["fits"] if "id" in f["formula"]], ids=lambda f: f["formula"])
+@pytest.mark.parametrize("ref", [f for f in REF["fits"] if "id" in f["formula"] and "paste" not in f["formula"]],
+                         ids=lambda f: f["formula"])
 def test_every_integer_dtype_is_r_s_integer(ref, kind):
+    # (not factor(paste(id)): R fits its rows of a missing id too, at the level "NA", which int64 cannot hold)
     _check(_fit(ref["formula"], _integer_columns(kind)), ref)
 
 
