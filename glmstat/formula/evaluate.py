@@ -29,7 +29,7 @@ from .call_arguments import numeric
 from .date_functions import date_arith, date_operand, is_date
 from .deparse import deparse
 from .factor_functions import refuse_inexact
-from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, PASSES, RESERVED_VALUES, unqualified
+from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, PASSES, REFUSED_FUNCTIONS, RESERVED_VALUES, unqualified
 from .limits import DEFAULT_LIMITS, LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
@@ -697,6 +697,10 @@ class Evaluator:
             raise FormulaError(f"{deparse(node)}: offset() can only stand as a term of the right-hand side")
         if node.func == "cbind":
             raise FormulaError(f"{deparse(node)}: cbind(successes, failures) can only be the whole left-hand side")
+        reason = REFUSED_FUNCTIONS.get(func)
+        if reason is not None:
+            raise FormulaError(f"the formula calls {node.func}(), which glmstat refuses: {reason}; compute it as a "
+                               "column of the data before fitting")
         close = close_matches(node.func, FUNCTION_NAMES, n=3, cutoff=0.7)
         hint = f"; did you mean {', '.join(c + '()' for c in close)}?" if close else ""
         raise FormulaError(f"the formula calls {node.func}(), which is not a function glmstat knows{hint}; "

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import FormulaError
 from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scale
-from .call_arguments import Builtin, bind, call_error, numeric, scalar_number, whole_number
+from .call_arguments import Builtin, bind, call_error, flag, numeric, scalar_number, whole_number
 from .column_functions import COLUMN_FUNCTIONS
 from .date_functions import DATE_FUNCTIONS
 from .group_functions import GROUP_FUNCTIONS
@@ -36,7 +36,7 @@ from .text_functions import NUMBER_TEXT_CHARS, TEXT_FUNCTIONS, TEXTS_PER_COLUMN,
 from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_numeric, call_droplevels, call_relevel,
                                call_unclass, factor_call)
 from .interval_functions import call_cut
-from .nodes import Call
+from .nodes import BinOp, Call
 from .rounding import r_round
 from .summary_functions import SUMMARY_FUNCTIONS
 from .values import FactorVec, NumVec, RInteger, Value, factor_from_labels, is_integer_value, r_text
@@ -44,7 +44,7 @@ from .values import FactorVec, NumVec, RInteger, Value, factor_from_labels, is_i
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["BUILTINS", "CONSTANTS", "RESERVED_VALUES", "FUNCTION_NAMES", "NAMESPACES", "PASSES", "unqualified"]
+__all__ = ["BUILTINS", "CONSTANTS", "REFUSED_FUNCTIONS", "RESERVED_VALUES", "FUNCTION_NAMES", "NAMESPACES", "PASSES", "unqualified"]
 
 #: names that stand for a constant when no column or context= entry has that name (in R a column named T masks T)
 CONSTANTS: dict[str, Any] = {
@@ -114,10 +114,14 @@ def _binary_numeric(fn: Callable[[Any, Any], Any], params: tuple[str, str] = ("x
     return apply
 
 
-def _pminmax(fn: Callable[[Any, Any], Any]) -> Builtin:
+def _pminmax(fn: Callable[[Any, Any], Any], fn_na_rm: Callable[[Any, Any], Any]) -> Builtin:
+    """R's ``pmin``/``pmax`` of one or more numeric arguments, ``fn`` folded over them; with ``na.rm = TRUE``
+    ``fn_na_rm``, which passes over a missing value (NA only where every argument is)."""
     def apply(ev: "Evaluator", call: Call) -> Value:
-        if call.kwargs or not call.args:
-            raise call_error(call, "takes one or more numeric arguments (na.rm is not supported)")
+        if not call.args or any(k != "na.rm" for k, _ in call.kwargs):
+            raise call_error(call, "takes one or more numeric arguments, and na.rm")
+        na_rm = flag(ev.eval(dict(call.kwargs)["na.rm"]), call, "na.rm") if call.kwargs else False
+        step = fn_na_rm if na_rm else fn
         # (each argument folded in as it is evaluated: a list of them all held 3,000 columns at once, 2.4 GB for
         # pmax(z + 1, ..., z + 3000) on 100,000 rows, a MemoryError on more)
         first = ev.eval(call.args[0])
@@ -126,11 +130,17 @@ def _pminmax(fn: Callable[[Any, Any], Any]) -> Builtin:
         for node in call.args[1:]:
             v = ev.eval(node)
             integer = integer and is_integer_value(v)
-            r = fn(r, numeric(v, call))
+            r = step(r, numeric(v, call))
         if isinstance(r, np.ndarray):
             return NumVec(np.asarray(r, dtype=float), integer=integer)
         return RInteger(r) if integer else float(r)
     return apply
+
+
+def _is_element(ev: "Evaluator", call: Call) -> Value:
+    """R's ``is.element(x, table)``: ``x %in% table``."""
+    a = bind(call, ("el", "table"), required=2)
+    return ev.eval(BinOp("%in%", a["el"], a["table"], call.pos))
 
 
 def _clip(ev: "Evaluator", call: Call) -> Value:
@@ -166,8 +176,8 @@ def _ifelse(ev: "Evaluator", call: Call) -> Value:
     """R's ``ifelse(test, yes, no)``: numbers, or text where either value is text -- a string, or a nested
     ``ifelse()`` of strings (``ifelse(x > 2, "high", ifelse(x < 1, "low", "mid"))``) -- as a factor of sorted
     levels, R's character vector in a model frame; a number beside text is written as R's as.character writes
-    it.  The value is missing where the test is, or where the value it takes is (a row is dropped for any
-    column the model reads, as for every term: the README's deliberate differences)."""
+    it.  The value is missing where the test is, or where the value it takes is: ``ifelse(is.na(z), 0, z)`` keeps
+    the rows missing z, as R's model frame does."""
     a = bind(call, ("test", "yes", "no"), required=3)
     test = numeric(ev.eval(a["test"]), call, "test")
     yes, no = ev.eval(a["yes"]), ev.eval(a["no"])
@@ -335,7 +345,8 @@ BUILTINS: dict[str, Builtin] = {
     "np.isfinite": _elementwise(lambda x: np.isfinite(x), logical=True),
     "np.power": _binary_numeric(np.power), "np.minimum": _binary_numeric(np.minimum),
     "np.maximum": _binary_numeric(np.maximum), "np.clip": _clip, "np.where": _where,
-    "pmin": _pminmax(np.minimum), "pmax": _pminmax(np.maximum), "ifelse": _ifelse,
+    "pmin": _pminmax(np.minimum, np.fmin), "pmax": _pminmax(np.maximum, np.fmax), "ifelse": _ifelse,
+    "is.element": _is_element,
     "as.numeric": call_as_numeric, "as.double": call_as_numeric, "as.integer": call_as_integer, "unclass": call_unclass,
     "I": _identity, "c": _c, "as.vector": _as_vector, "seq": _seq, "seq_len": _seq_len,
     "factor": factor_call(False), "as.factor": factor_call(False, keep_factor=True), "ordered": factor_call(True),
@@ -352,6 +363,20 @@ BUILTINS: dict[str, Builtin] = {
     **DATE_FUNCTIONS,
     **GROUP_FUNCTIONS,
     "droplevels": call_droplevels, "addNA": call_add_na,
+}
+
+#: R functions a formula may not call, with the reason (R evaluates them, and its ``predict()`` then computes them
+#: again over the new rows alone: another value for the same row, silently)
+REFUSED_FUNCTIONS: dict[str, str] = {
+    **dict.fromkeys(("cumsum", "cumprod", "cummax", "cummin", "diff", "lag", "lead", "rank", "rev", "order", "sort",
+                     "seq_along", "rownames", "row.names", "head", "tail", "embed", "filter", "ecdf", "duplicated"),
+                    "its value for a row depends on the other rows and their order, so predict() on new data (or a fit "
+                    "from Parquet row groups or dask partitions, a part of the rows at a time) would give the same "
+                    "row another value"),
+    **dict.fromkeys(("runif", "rnorm", "rbinom", "rpois", "rexp", "rgamma", "rbeta", "rt", "rchisq", "rlogis",
+                     "rweibull", "rgeom", "rnbinom", "rhyper", "rcauchy", "rlnorm", "sample", "set.seed"),
+                    "it draws random numbers: the model could not be refitted, nor applied to new data, with the same "
+                    "values"),
 }
 
 #: every function name a formula may call without context= (for messages)
@@ -392,7 +417,7 @@ PASSES: dict[str, int] = {
     # what sorts the rows or their distinct values: factors, their levels, texts, dates, cut points, %in%, the
     # basis transforms' knots, medians and quantiles, groups (ave(x, g): 16 grouping variables of a million rows
     # took 6 s, priced at one pass each)
-    **_priced(64, "%in% factor as.factor ordered as.ordered C relevel droplevels addNA cut interaction as.numeric "
+    **_priced(64, "%in% is.element factor as.factor ordered as.ordered C relevel droplevels addNA cut interaction as.numeric "
                   "reorder as.double scale center poly bs ns median quantile as.character paste paste0 toupper tolower "
                   "trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith sprintf as.Date format "
                   "months weekdays quarters ave"),

@@ -39,8 +39,12 @@ def model_variable(value: Value, label: str, n: int) -> NumVec | FactorVec | Num
         return value
     from ..errors import FormulaError
 
+    # (a summary standing as a term is most often arithmetic the formula's operators took as their own: R makes
+    # x / sd(x) the terms x and x:sd(x), and reports an aliased coefficient)
+    arithmetic = ("; if it came from arithmetic such as x / sd(x): outside I() the formula's + - * / ^ combine terms "
+                  "rather than compute, so write I(x / sd(x))") if "(" in label else ""
     raise FormulaError(f"the term {shown(label)} is a constant, not a variable; a constant is absorbed by the "
-                       "intercept (use offset() for a fixed term)")
+                       f"intercept (use offset() for a fixed term){arithmetic}")
 
 
 #: Levels of new data not seen when fitting that a message names (then "...")
