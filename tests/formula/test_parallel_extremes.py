@@ -5,6 +5,7 @@ them and that fill missing values (the rows kept are R's na.omit's, by the terms
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -45,3 +46,17 @@ def test_na_rm_must_be_true_or_false():
         expression_values(DATA, "pmax(x, z, na.rm = w)")
     with pytest.raises(gs.FormulaError, match="na.rm"):
         expression_values(DATA, "pmax(x, z, narm = TRUE)")
+
+
+@pytest.mark.parametrize("stream", ["parquet", "dask"])
+@pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
+def test_streamed_rows_are_the_same(ref, stream, tmp_path):
+    # (each chunk of 5 rows decides its rows by the terms' values as the whole frame does)
+    from streamed_cases import as_streamed
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.DroppedRowsWarning)
+        mem = gs.glm(ref["formula"], DATA, family=gs.Poisson())
+        streamed = gs.glm(ref["formula"], as_streamed(DATA, stream, tmp_path, rows=5), family=gs.Poisson())
+    assert streamed.nobs == ref["nobs"] and streamed.dropped_by == mem.dropped_by
+    assert_close(streamed.coef, ref["coef"], rtol=1e-7)
