@@ -5,7 +5,6 @@ the original chained; the taxonomy is documented in docs/errors.md."""
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

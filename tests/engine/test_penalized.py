@@ -8,7 +8,6 @@ objective (tests/fixtures/penalized/glum.json, made by tests/fixtures/scripts/ma
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -13,7 +13,6 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, load_data, load_ref, r_array
-from glmstat.design.sources import InMemorySource
 from glmstat.inference.influence import influence
 from inference_refs import (
     REF_CASES, extra_fit, extra_ids, extra_weights, load_extra, positive_weight_rows, ref_fit,

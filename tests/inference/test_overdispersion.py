@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
