@@ -38,12 +38,7 @@ def call_poly(ev: "Evaluator", call: Call) -> Value:
     x = numeric(ev.eval(a["x"]), call)
     if not isinstance(x, np.ndarray):
         raise call_error(call, "needs a column, not a constant")
-    given = {p: ev.eval(a[p]) for p in ("degree", "raw") if p in a}
-    if any(isinstance(v, (NumVec, FactorVec, NumMat)) for v in given.values()):
-        raise call_error(call, "the degree and raw arguments must be constants, not columns; the variables of a "
-                               "polynomial in several come first, unnamed: poly(x, z, degree = 2)")
-    k = whole_number(given["degree"], call, "degree", 1, 2**31) if "degree" in given else 1
-    raw = flag(given["raw"], call, "raw") if "raw" in given else False
+    k, raw = _degree_and_raw(ev, call, a)
     ev.reserve(call, k)  # before anything of n x k is computed
     names = tuple(str(j) for j in range(1, k + 1))
     if raw:
@@ -56,6 +51,16 @@ def call_poly(ev: "Evaluator", call: Call) -> Value:
         return _placeholder(x, names)
     with np.errstate(all="ignore"):
         return NumMat(_poly_predict(x, *state), names)
+
+
+def _degree_and_raw(ev: "Evaluator", call: Call, args: dict) -> tuple[int, bool]:
+    """``poly()``'s ``degree`` (default 1) and ``raw`` (default FALSE) among the bound ``args``: constants."""
+    given = {p: ev.eval(args[p]) for p in ("degree", "raw") if p in args}
+    if any(isinstance(v, (NumVec, FactorVec, NumMat)) for v in given.values()):
+        raise call_error(call, "the degree and raw arguments must be constants, not columns; the variables of a "
+                               "polynomial in several come first, unnamed: poly(x, z, degree = 2)")
+    k = whole_number(given["degree"], call, "degree", 1, 2**31) if "degree" in given else 1
+    return k, flag(given["raw"], call, "raw") if "raw" in given else False
 
 
 def polym_exponents(n_vars: int, degree: int) -> list[tuple[int, ...]]:
@@ -82,11 +87,7 @@ def _call_polym(ev: "Evaluator", call: Call, second: Value) -> Value:
     unknown = [k for k in kw if k not in ("degree", "raw")]
     if unknown:
         raise call_error(call, f"unknown argument {shown(unknown[0])} (arguments: the variables, degree, raw)")
-    given = {p: ev.eval(kw[p]) for p in ("degree", "raw") if p in kw}
-    if any(isinstance(v, (NumVec, FactorVec, NumMat)) for v in given.values()):
-        raise call_error(call, "the degree and raw arguments must be constants, not columns")
-    k = whole_number(given["degree"], call, "degree", 1, 2**31) if "degree" in given else 1
-    raw = flag(given["raw"], call, "raw") if "raw" in given else False
+    k, raw = _degree_and_raw(ev, call, kw)
     ev.reserve(call, polym_columns(len(call.args), k))  # before anything of n x columns is computed
     xs = []
     for j, node in enumerate(call.args):
