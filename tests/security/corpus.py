@@ -511,6 +511,12 @@ COLUMNS = _cases("columns", [
     ("ok-C-of-C", FIT, "y ~ C(C)", {"data": with_column("C", _STR)}),
     ("ok-offset-of-offset", FIT, "cnt ~ x + offset(log(offset))", {"data": with_column("offset"), "family": POIS}),
     ("ok-poly-of-poly", FIT, "y ~ poly(poly, 2)", {"data": with_column("poly")}),
+    # R's polym: its columns, C(d + m, m) - 1, counted before the exponents or any column is made
+    ("polym-degree-huge", REFUSE, "y ~ poly(x, z, degree = 2147483647)"),
+    ("polym-many-variables", REFUSE, "y ~ poly(" + ", ".join(["x", "z"] * 200) + ", degree = 3)"),
+    ("polym-degree-column", REFUSE, "y ~ poly(x, z, degree = x)"),
+    ("bt-polym", REFUSE, f"y ~ poly(x, z + 0*{_B}, degree = 2)"),
+    ("ok-polym", FIT, "y ~ poly(x, z, degree = 2)"),
     ("ok-open-interaction", FIT, "y ~ open:x + open", {"data": with_column("open")}),
     ("ok-trailing-space-twin", FIT, "y ~ x", {"data": with_column("y ")}),
     # columns holding Python objects
