@@ -27,7 +27,7 @@ from ..printable import escape_unprintable
 from .deparse import deparse, r_name
 from .evaluate import DataColumns, Evaluator
 from .limits import FormulaLimits, check_variables, factor_bytes
-from .nodes import Call, Name, Node
+from .nodes import Call, Name, Node, names_read
 from .parser import parse_expression
 from .spec import model_variable
 from .subset import Subset, subset_rows
@@ -338,10 +338,11 @@ def _surely_complete(values: Sequence[Value], arrays: Sequence[np.ndarray | None
 
 
 def _removed_values(ev: Evaluator, cols: DataColumns,
-                    terms: Terms) -> tuple[list[tuple[str, Value]], dict[str, np.ndarray]]:
+                    terms: Terms) -> tuple[list[tuple[str | None, Value, set[str]]], dict[str, np.ndarray]]:
     """The variables of the formula that no term keeps (``y ~ x - x``, ``y ~ . - z``): R's model frame reads
     them too, so ``na.omit`` drops their missing rows although they make no column.  Returns their values, each
-    with its text (None for a column: its missing values are counted as the column's, once read), and the
+    with its text (None for a column: its missing values are counted as the column's, once read) and the names
+    it reads, and the
     missing entries of columns that are no model variable (``y ~ . - date``, a column of dates: left out, not
     refused)."""
     values: list[tuple[str, Value]] = []
@@ -354,7 +355,7 @@ def _removed_values(ev: Evaluator, cols: DataColumns,
                 unreadable[node.id] = np.asarray(pd.isna(pd.Series(cols.raw(node.id))), dtype=bool)
             continue
         if isinstance(v, (NumVec, NumMat, FactorVec)):
-            values.append((None if isinstance(node, Name) else deparse(node), v))
+            values.append((None if isinstance(node, Name) else deparse(node), v, names_read(node)))
     return values, unreadable
 
 
@@ -434,16 +435,18 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         check_variables(n, held, dense, ev.limits, factors)
     removed, unreadable = _removed_values(ev, cols, terms)
     computed = [(deparse(node), v) for node, v in values.items() if not isinstance(node, Name)] + [
-        (text, v) for text, v in removed if text is not None]
+        (text, v) for text, v, _ in removed if text is not None]
 
     # missing values, as na.omit: a row where a variable's value is missing (the response, offset and weights
     # among them), counted under the columns read that are missing there, else under what is missing
-    if not unreadable and _surely_complete(list(values.values()) + [v for _, v in removed], (y, off, w_arg)):
+    if not unreadable and _surely_complete(list(values.values()) + [v for _, v, _ in removed], (y, off, w_arg)):
         missing, drop = {}, np.zeros(n, dtype=bool)
     else:
         read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
-        labelled = ((response_name, y), (o_col or "offset", off), (w_col or "weights", w_arg))
-        variables = list(values.values()) + [v for _, v in removed]
+        off_names = set().union(*map(names_read, terms.offsets), names_read(o_node) if o_node is not None else ())
+        labelled = ((response_name, y, names_read(response)), (o_col or "offset", off, off_names),
+                    (w_col or "weights", w_arg, names_read(w_node) if w_node is not None else set()))
+        variables = [(v, names_read(node)) for node, v in values.items()] + [(v, names) for _, v, names in removed]
         missing, drop = _missing_rows(cols, read, unreadable, labelled, variables, computed, n)
     if subset is not None:
         missing, drop = _with_subset(missing, drop, outside, unknown, subset.label)
@@ -476,31 +479,31 @@ def _with_subset(missing: dict[str, np.ndarray], drop: np.ndarray, outside: np.n
 
 def _missing_rows(cols: DataColumns, read: list[str], unreadable: dict, labelled: tuple, variables: list,
                   computed: list, n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """na.omit's rows: those where the value of a model variable (``variables``), the response, the offset or the
-    weights (``labelled``: name and values) is missing -- as R's ``na.omit`` of the model frame, so that
-    ``ifelse(is.na(z), 0, z)`` or ``pmax(x, w, na.rm = TRUE)`` keeps a row where z or x is missing.  Counted by
-    cause: a missing value in a column read (``read``, in order), then the response, offset or weights, then a
-    computed term (``log`` of a negative number; ``computed``: text and value)."""
-    gone = np.zeros(n, dtype=bool)
-    for v in variables:
-        gone |= missing_mask(v, n)
-    for m in unreadable.values():
-        gone |= m
-    for _, v in labelled:
-        if v is not None:
-            gone |= np.isnan(v)
+    """na.omit's rows: those where the value of a model variable (``variables``: value and the names it reads),
+    the response, the offset or the weights (``labelled``: name, values and the names they read) is missing -- as
+    R's ``na.omit`` of the model frame, so that ``ifelse(is.na(z), 0, z)`` or ``pmax(x, w, na.rm = TRUE)`` keeps
+    a row where z or x is missing.  Counted by cause: a column read (``read``, in order) counts the rows where it
+    is missing and a value that reads it is too, then the response, offset or weights, then a computed term
+    (``log`` of a negative number; ``computed``: text and value)."""
+    gone: dict[str, np.ndarray] = {}  # column -> rows where a value that reads it is missing
+    for v, names in [(missing_mask(v, n), names) for v, names in variables] + [
+            (np.isnan(v), names) for _, v, names in labelled if v is not None]:
+        if v.any():
+            for c in names:
+                gone[c] = gone[c] | v if c in gone else v
     missing: dict[str, np.ndarray] = {}
     for c in read:
-        m = missing_mask(cols.value(c), n) & gone
-        if m.any():
-            missing[c] = m
+        if c in gone:
+            m = missing_mask(cols.value(c), n) & gone[c]
+            if m.any():
+                missing[c] = m
     for c, m in unreadable.items():
         if m.any():
             missing[c] = m
     drop = np.zeros(n, dtype=bool)
     for m in missing.values():
         drop |= m
-    for label, v in labelled:
+    for label, v, _ in labelled:
         if v is not None:
             m = np.isnan(v) & ~drop
             if m.any():

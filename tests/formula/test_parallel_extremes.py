@@ -60,3 +60,15 @@ def test_streamed_rows_are_the_same(ref, stream, tmp_path):
         streamed = gs.glm(ref["formula"], as_streamed(DATA, stream, tmp_path, rows=5), family=gs.Poisson())
     assert streamed.nobs == ref["nobs"] and streamed.dropped_by == mem.dropped_by
     assert_close(streamed.coef, ref["coef"], rtol=1e-7)
+
+
+def test_a_column_filled_by_its_term_counts_no_dropped_row():
+    # rows 0-2 miss x, rows 1-4 miss z, which ifelse() fills: the rows dropped are x's (R's na.omit keeps the
+    # others), and z is not named for rows 1 and 2, which it did not drop
+    d = pd.DataFrame({"y": np.arange(10.0) % 4, "x": [np.nan] * 3 + [float(v) for v in range(1, 8)],
+                      "z": [1.0] + [np.nan] * 4 + [float(v) for v in range(2, 7)]})
+    with pytest.warns(gs.DroppedRowsWarning, match=r"3 of 10 rows dropped for missing values \(x: 3\)$"):
+        fit = gs.glm("y ~ ifelse(is.na(z), 0, z) + x", d)
+    assert fit.dropped_by == {"x": 3} and list(fit.rows_used) == list(range(3, 10))
+    with pytest.warns(gs.DroppedRowsWarning, match=r"5 of 10 rows dropped for missing values \(x: 3, z: 4\)$"):
+        assert gs.glm("y ~ z + x", d).dropped_by == {"x": 3, "z": 4}
