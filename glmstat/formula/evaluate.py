@@ -717,7 +717,9 @@ class Evaluator:
         except Exception as e:  # the caller's own function failed: report it as a problem of this term
             raise FormulaError(f"cannot evaluate {shown(deparse(node))}: {type(e).__name__}: {e}") from e
         value = self.user_result(node, result)
-        if self.mode == "collect" and node not in self.across_rows and not _by_rows(fn, args, kwargs, result, self.n):
+        # (fitting: a value for a row that depends on the other rows is another function of new data, or of each
+        # chunk of streamed data -- found once, from its values on each half of the rows)
+        if self.mode != "apply" and node not in self.across_rows and not _by_rows(fn, args, kwargs, result, self.n):
             self.across_rows.append(node)
         return value
 

@@ -288,7 +288,8 @@ def build_model_frame(
     spec_columns = tuple(sorted(c for c in terms.names_read if c in positions))  # (what predict's data needs)
     spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, rows.offset_column, limits, levels, spec_columns,
                      offset_array=offset is not None and not isinstance(offset, str), contrasts=contrasts,
-                     offset_node=rows.offset_node, weights_node=rows.weights_node)
+                     offset_node=rows.offset_node, weights_node=rows.weights_node,
+                     across_rows=tuple(deparse(c) for c in ev.across_rows))
     return ModelFrame(
         design=X,
         column_names=plan.column_names,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._arguments import shown, shown_items
-from ..errors import DataError
+from ..errors import DataError, FormulaError
 from ..design.base import SMALL_CELLS, Design
 from .encode import DesignPlan, build_design
 from .evaluate import DataColumns, Evaluator
@@ -37,8 +37,6 @@ def model_variable(value: Value, label: str, n: int) -> NumVec | FactorVec | Num
         return FactorVec(codes, (False, True), keep_unused=True)
     if isinstance(value, (NumVec, FactorVec, NumMat)):
         return value
-    from ..errors import FormulaError
-
     # (a summary standing as a term is most often arithmetic the formula's operators took as their own: R makes
     # x / sd(x) the terms x and x:sd(x), and reports an aliased coefficient)
     arithmetic = ("; if it came from arithmetic such as x / sd(x): outside I() the formula's + - * / ^ combine terms "
@@ -122,6 +120,9 @@ class ModelSpec:
     #: or an R expression of columns (``log(service)``), which new data are evaluated on as R's predict() does
     offset_node: Node | None = field(default=None, repr=False)
     weights_node: Node | None = field(default=None, repr=False)
+    #: the context= calls whose value for a row depends on the other rows (a rank, (x - x.mean()) / x.std()):
+    #: computed again on new data, they would give its rows other values than the fit's, so new data is refused
+    across_rows: tuple[str, ...] = ()
 
     @property
     def offset_columns(self) -> tuple[str, ...]:
@@ -140,6 +141,12 @@ class ModelSpec:
         :func:`glmstat.formula.frame.encode_new_data`).  With ``offset_completes=False`` a row whose variables
         are complete has its design row whatever its offset (NaN where missing): predictions, whose standard
         error on the link scale does not involve the offset (R's ``predict.glm`` gives it)."""
+        if self.across_rows:
+            raise FormulaError(
+                f"{shown(self.across_rows[0])}: the context= function's value for a row depends on the other rows (on "
+                "half of them it gives other values), so on new data -- a prediction, a model matrix, a reference "
+                "grid or the shifted rows of a marginal effect -- it would give other values than the fit's; compute "
+                "the column before fitting, or use scale(), poly(), ns() or bs(), which keep what they learned")
         absent = [c for c in self.columns if c not in positions]
         absent += [c for c in self.offset_columns if c not in positions and c not in absent]
         if absent:

@@ -461,7 +461,8 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
             warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller: _parquet or _dask, _streamed, ...)
     spec_columns = tuple(c for c in names if c in terms.names_read)
     spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts,
-                     offset_node=nodes["offset"], weights_node=nodes["weights"])
+                     offset_node=nodes["offset"], weights_node=nodes["weights"],
+                     across_rows=tuple(deparse(c) for c in total.across_rows))
     encoder = ChunkEncoder(spec, family, weights, offset, response_levels, chosen)
     dropped_by = missing_order(total.dropped_by, set(needed) - {weights, offset},
                                [response_name, offset or "offset", weights or "weights"])

@@ -206,7 +206,8 @@ def test_the_limits_hold_as_the_variables_are_evaluated():
     calls = []
 
     def power(z, k):
-        calls.append(k)
+        if len(z) == len(d):  # (not the halves on which the fit checks that each row's value is its own)
+            calls.append(k)
         return z ** k
 
     formula = "y ~ " + " + ".join(f"power(z, {k})" for k in range(1, 201))
@@ -231,7 +232,8 @@ def test_factors_count_against_the_memory_limit_as_they_are_evaluated():
     calls = []
 
     def ids(z, k):
-        calls.append(k)
+        if len(z) == len(d):  # (not the halves on which the fit checks that each row's value is its own)
+            calls.append(k)
         return pd.Categorical(z + k)
 
     formula = "y ~ " + " + ".join(f"ids(z, {k})" for k in range(1, 101))

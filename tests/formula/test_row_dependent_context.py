@@ -1,0 +1,52 @@
+"""A context= function whose value for a row depends on the other rows (a rank, a standardization by the data's
+own mean): fitted on the fit's rows as given, but never computed again on other rows -- new data, a model
+matrix, a reference grid, the shifted rows of a marginal effect -- where it would silently give the same row
+another value (R's predict() does, for such a function of its own)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+
+DATA = pd.DataFrame({"x": np.arange(1.0, 21.0) ** 1.5, "g": list("ab") * 10, "y": np.arange(20.0) % 7})
+
+
+def _rank(v):
+    return np.argsort(np.argsort(v)) + 1.0
+
+
+def _standardize(v):
+    return (v - v.mean()) / v.std()
+
+
+FUNCTIONS = {"rank": _rank, "standardize": _standardize,
+             "noise": lambda v: v + np.random.default_rng().normal(size=len(v))}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_new_rows_are_refused(name):
+    fit = gs.glm("y ~ f(x) + g", DATA, context={"f": FUNCTIONS[name]})
+    assert fit.fitted_values.size == 20
+    for attempt in (lambda: fit.predict(DATA.iloc[[10]]), lambda: fit.model_matrix(DATA),
+                    lambda: fit.average_marginal_effects(), lambda: fit.emmeans("g")):
+        with pytest.raises(gs.FormulaError, match=r"'f\(x\)': the context= function's value for a row depends on "
+                                                  "the other rows"):
+            attempt()
+
+
+def test_a_function_of_each_row_alone_predicts_as_it_fitted():
+    fit = gs.glm("y ~ f(x) + g", DATA, context={"f": np.sqrt})
+    np.testing.assert_allclose(fit.predict(DATA.iloc[[10, 3]]).to_numpy(), fit.fitted_values.iloc[[10, 3]],
+                               rtol=1e-12)
+
+
+def test_a_streamed_fit_of_one_chunk_refuses_new_rows_too(tmp_path):
+    path = tmp_path / "d.parquet"
+    DATA.to_parquet(path)  # (one row group: the data come in one chunk, which the function may see whole)
+    fit = gs.glm("y ~ f(x)", str(path), context={"f": _rank})
+    np.testing.assert_allclose(fit.coef, gs.glm("y ~ f(x)", DATA, context={"f": _rank}).coef, rtol=1e-12)
+    with pytest.raises(gs.FormulaError, match="depends on the other rows"):
+        fit.predict(DATA.head(3))
