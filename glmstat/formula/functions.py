@@ -44,7 +44,8 @@ from .values import FactorVec, NumVec, RInteger, Value, factor_from_labels, is_i
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["BUILTINS", "CONSTANTS", "REFUSED_FUNCTIONS", "RESERVED_VALUES", "FUNCTION_NAMES", "NAMESPACES", "PASSES", "unqualified"]
+__all__ = ["BUILTINS", "CONSTANTS", "REFUSED_FUNCTIONS", "RESERVED_VALUES", "FUNCTION_NAMES", "NAMESPACES", "PASSES",
+           "unqualified"]
 
 #: names that stand for a constant when no column or context= entry has that name (in R a column named T masks T)
 CONSTANTS: dict[str, Any] = {
@@ -417,8 +418,8 @@ PASSES: dict[str, int] = {
     # what sorts the rows or their distinct values: factors, their levels, texts, dates, cut points, %in%, the
     # basis transforms' knots, medians and quantiles, groups (ave(x, g): 16 grouping variables of a million rows
     # took 6 s, priced at one pass each)
-    **_priced(64, "%in% is.element factor as.factor ordered as.ordered C relevel droplevels addNA cut interaction as.numeric "
-                  "reorder as.double scale center poly bs ns median quantile as.character paste paste0 toupper tolower "
+    **_priced(64, "%in% is.element factor as.factor ordered as.ordered C relevel droplevels addNA cut interaction "
+                  "as.numeric reorder as.double scale center poly bs ns median quantile as.character paste paste0 toupper tolower "
                   "trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith sprintf as.Date format "
                   "months weekdays quarters ave"),
     # R's rounding to digits and the beta function

@@ -4,8 +4,8 @@
 offsets and weights, and every variable of the right-hand side on the rows of a DataFrame, and finds the
 rows to drop, as R's ``na.omit`` of the model frame: those where a variable's value is missing (counted under
 the columns read that are missing there, then under the term's text: ``log(z)`` of a negative z,
-``cut(x, c(0, 10))`` of an x outside the breaks).  :func:`complete_arrays` gives the response, weights, trials and offset of the rows
-kept, with their checks.
+``cut(x, c(0, 10))`` of an x outside the breaks).  :func:`complete_arrays` gives the response, weights, trials
+and offset of the rows kept, with their checks.
 
 The same two functions serve the in-memory model frame (:mod:`glmstat.formula.frame`) and every chunk of a
 streamed source (:mod:`glmstat.formula.stream`), so both drop the same rows and read the same numbers.
@@ -338,14 +338,14 @@ def _surely_complete(values: Sequence[Value], arrays: Sequence[np.ndarray | None
 
 
 def _removed_values(ev: Evaluator, cols: DataColumns,
-                    terms: Terms) -> tuple[list[tuple[str | None, Value, set[str]]], dict[str, np.ndarray]]:
+                    terms: Terms) -> tuple[list[tuple[str | None, Value, list[str]]], dict[str, np.ndarray]]:
     """The variables of the formula that no term keeps (``y ~ x - x``, ``y ~ . - z``): R's model frame reads
     them too, so ``na.omit`` drops their missing rows although they make no column.  Returns their values, each
     with its text (None for a column: its missing values are counted as the column's, once read) and the names
     it reads, and the
     missing entries of columns that are no model variable (``y ~ . - date``, a column of dates: left out, not
     refused)."""
-    values: list[tuple[str, Value]] = []
+    values: list[tuple[str | None, Value, list[str]]] = []
     unreadable: dict[str, np.ndarray] = {}
     for node in terms.removed:
         try:
@@ -486,11 +486,11 @@ def _missing_rows(cols: DataColumns, read: list[str], unreadable: dict, labelled
     is missing and a value that reads it is too, then the response, offset or weights, then a computed term
     (``log`` of a negative number; ``computed``: text and value)."""
     gone: dict[str, np.ndarray] = {}  # column -> rows where a value that reads it is missing
-    for v, names in [(missing_mask(v, n), names) for v, names in variables] + [
+    for mask, names in [(missing_mask(v, n), names) for v, names in variables] + [
             (np.isnan(v), names) for _, v, names in labelled if v is not None]:
-        if v.any():
+        if mask.any():
             for c in names:
-                gone[c] = gone[c] | v if c in gone else v
+                gone[c] = gone[c] | mask if c in gone else mask
     missing: dict[str, np.ndarray] = {}
     for c in read:
         if c in gone:
