@@ -4,7 +4,6 @@ bottom here: front end -> design source -> IRLS engine -> diagnostics -> results
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import replace
 from typing import Any, Callable, Mapping, Sequence
 
@@ -14,7 +13,7 @@ import pandas as pd
 from .engine.irls import CONVERGENCE, Control, irls
 from ._arguments import is_one_of, real_number, shown
 from .diagnosis.invalid_start import invalid_start
-from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError, InvalidStartError
+from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError, InvalidStartError, warn_user
 from .families import Family, Gaussian
 from .fit import dropped_rows_message, finish
 from .formula.limits import DEFAULT_LIMITS, FormulaLimits, too_deep
@@ -195,10 +194,10 @@ def glm(
     except RecursionError:  # (only with max_depth raised past what Python's recursion allows)
         raise too_deep("the formula") from None
     if frame.n_dropped:
-        warnings.warn(dropped_rows_message(frame), DroppedRowsWarning, stacklevel=2)
+        warn_user(dropped_rows_message(frame), DroppedRowsWarning)
     data_findings = check_model_frame(frame, source, family)
     for category, msg in data_findings:
-        warnings.warn(msg, category, stacklevel=2)
+        warn_user(msg, category)
     # (a design of fewer than 2**16 cells fits in milliseconds: progress=None could never show anything)
     small = source.n_rows * source.n_cols < _SMALL_CELLS
     meter = None if progress is False or (progress is None and small) else Progress(

@@ -8,6 +8,9 @@ terminal or a log.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from typing import TYPE_CHECKING
 
 from .printable import escape_unprintable
@@ -131,3 +134,16 @@ class FormulaWarning(GLMStatWarning):
 class ContrastsWarning(GLMStatWarning):
     """A type III test depends on the coding of what the tested term interacts with: a factor coded by treatment
     contrasts (the test is at that factor's reference level) or a covariate (at the covariate's 0)."""
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message: str, category: type[Warning]) -> None:
+    """``warnings.warn(message, category)`` reported at the first frame outside glmstat: the user's line that
+    called into it, however many of glmstat's functions and wrappers lie between (a fixed ``stacklevel`` pointed
+    into glmstat once a decorator wrapped the method)."""
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import operator
-import warnings
 from dataclasses import replace
 from functools import partial
 from typing import Callable
 
 import numpy as np
 
+from .errors import warn_user
 from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose
 from .diagnosis.explain import NAME_WIDTH, explain_aliasing
@@ -175,13 +175,13 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
             shown += f"; and {len(aliasing) - _MAX_ALIASED_SHOWN} more (see fit.aliasing)"
         msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + shown
         notes.append(msg)  # the summary shows each warning in the warning's own words
-        warnings.warn(msg, AliasingWarning, stacklevel=3)
+        warn_user(msg, AliasingWarning)
     separation, findings, n_edge = diagnose(frame, source, family, state, intercept, method, control.convergence,
                                             control.tol)
     if separation is not None:
         msg = separation.message(frame.response_name, quasi=not family.has_likelihood)
         notes.append(msg)
-        warnings.warn(msg, SeparationWarning, stacklevel=3)
+        warn_user(msg, SeparationWarning)
     # (a statement about the likelihood: quasi families have none, and R's quasibinomial does not warn)
     # (rows settled on the edge with their response, a sqrt-link mean of 0 for a count of 0, are the optimum)
     if separation is None and family.has_likelihood and n_edge > 0 and not any(
@@ -189,7 +189,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         what = "probabilities numerically 0 or 1" if family.binomial_response else "means numerically at the boundary"
         msg = _BOUNDARY[method].format(what=what, n=n_edge)
         notes.append(msg)
-        warnings.warn(msg, BoundaryWarning, stacklevel=3)
+        warn_user(msg, BoundaryWarning)
     if not state.converged:
         msg = _NOT_CONVERGED[method].format(it=state.iterations, last=state.last_rel_change, tol=control.tol)
         if method == "irls" and state.iterations > 2 and isinstance(family, Gaussian) \
@@ -204,17 +204,17 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
             # the fit runs off to infinity along the separating direction: more iterations only run further
             msg = _NOT_CONVERGED_SEPARATED.format(it=state.iterations, last=state.last_rel_change, tol=control.tol)
         notes.append(msg)
-        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+        warn_user(msg, ConvergenceWarning)
     for category, msg in (*fitter_findings, *findings):
         notes.append(msg)
-        warnings.warn(msg, category, stacklevel=3)
+        warn_user(msg, category)
     notes.extend(msg for _, msg in data_findings)
     if frame.n_dropped:
         notes.append(dropped_rows_message(frame))
     if _above_null(state, nd, method, control):
         msg = _ABOVE_NULL.format(dev=state.deviance, null=nd)
         notes.append(msg)
-        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+        warn_user(msg, ConvergenceWarning)
         state = replace(state, converged=False)
     # (each note in the words its warning prints: a name it quotes with its control and bidi characters and line
     # breaks escaped, as the summary shows it; a separation note held them raw, for whoever prints fit.notes)

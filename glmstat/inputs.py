@@ -20,7 +20,6 @@ counts of an in-memory one, but not the rows.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -32,7 +31,7 @@ from ._arguments import is_one_of, shown
 from .design.chunked import ChunkSource
 from .design.policy import block_rows, for_fitting
 from .design.sources import DesignSource, InMemorySource
-from .errors import DataError, DataWarning, MissingDependencyError
+from .errors import DataError, DataWarning, MissingDependencyError, warn_user
 from .families import Family
 from .formula.deparse import r_name
 from .formula.frame import ModelFrame, build_model_frame
@@ -63,7 +62,7 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
                               context=context, limits=limits, contrasts=contrasts, subset=subset)
     if schema is not None:  # (an Arrow table read from a Parquet file: a Categorical of numbers is numbers)
-        _warn_numeric_categoricals(frame.spec, lambda columns: numeric_categoricals(schema, columns), stacklevel=4)
+        _warn_numeric_categoricals(frame.spec, lambda columns: numeric_categoricals(schema, columns))
     design = for_fitting(frame.design)
     source = InMemorySource(design, frame.y, frame.total_weights, frame.trials, frame.offset,
                             block_rows=block_rows(design), start_weights=frame.start_weights)
@@ -102,23 +101,21 @@ def _parquet(formula, reader: ParquetReader, family, weights, offset, context, l
                        context=context, limits=limits, contrasts=contrasts, subset=subset)
     source = ChunkSource(reader, model.columns, model.encoder.encode, model.n_rows,
                          len(model.spec.plan.column_names), kept=model.encoder.kept)
-    _warn_numeric_categoricals(model.spec, reader.numeric_categoricals, stacklevel=6)
+    _warn_numeric_categoricals(model.spec, reader.numeric_categoricals)
     return StreamedFrame.of(model, partial(_parquet_rows, reader, model)), source
 
 
-def _warn_numeric_categoricals(spec: ModelSpec, categoricals: Callable[[tuple], Sequence[str]], stacklevel: int
-                               ) -> None:
+def _warn_numeric_categoricals(spec: ModelSpec, categoricals: Callable[[tuple], Sequence[str]]) -> None:
     """Warn of a variable the model uses as a number that was a pandas Categorical when the file was written
     (Parquet keeps only its values; ``categoricals(columns)`` finds them): fitted from the DataFrame it was a
     factor, so the two fits would differ without a word.  ``factor(x)`` in the formula is the factor and says
-    nothing.  ``stacklevel``: the frames from here to glm()'s caller."""
+    nothing."""
     bare = {v.id for v in spec.terms.variables if isinstance(v, Name)} - set(spec.levels)
     for c in categoricals(tuple(c for c in spec.columns if c in bare)):
-        warnings.warn(
+        warn_user(
             f"column {shown(c)} was a pandas Categorical when the Parquet file was written, but Parquet keeps a "
             f"Categorical of numbers as plain numbers (pd.read_parquet reads numbers too): the model uses it as a "
-            f"number; write {shown('factor(' + r_name(c) + ')')} in the formula to fit it as a factor", DataWarning,
-            stacklevel=stacklevel)
+            f"number; write {shown('factor(' + r_name(c) + ')')} in the formula to fit it as a factor", DataWarning)
 
 
 def _parquet_rows(reader: ParquetReader, model: StreamModel) -> pd.Index:

@@ -8,13 +8,12 @@ chunks."""
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any, TYPE_CHECKING
 
 import numpy as np
 
 from .._arguments import shown, shown_items
-from ..errors import DataError, FormulaWarning
+from ..errors import DataError, FormulaWarning, warn_user
 from .calendar import date_text
 from .call_arguments import Builtin, bind, call_error, flag, levels_text, literal_numbers, numeric, whole_number
 from .contrasts import CONTRASTS, MAX_MATRIX_ENTRIES, ContrastMatrix, Reference, coding_of, contrast_matrix
@@ -226,10 +225,9 @@ def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
         raise call_error(call, f"{shown(label_text(f.levels[f.codes[np.argmax(new)]]))} is not one of the levels the "
                          f"fit's rows take, whose codes 1..{len(levels)} this gives")
     if ev.mode == "fit" and levels and all(_is_number(lv) or reads_as_number(label_text(lv)) for lv in levels):
-        warnings.warn(f"{deparse(call)} gives the factor's level codes 1..{len(levels)}, as R's does (a column of "
-                      "text is a factor, as R's read.csv(stringsAsFactors = TRUE) reads it), not the numbers its "
-                      "levels show; as.numeric(as.character(x)) reads those numbers, as in R", FormulaWarning,
-                      stacklevel=2)
+        warn_user(f"{deparse(call)} gives the factor's level codes 1..{len(levels)}, as R's does (a column of "
+                  "text is a factor, as R's read.csv(stringsAsFactors = TRUE) reads it), not the numbers its "
+                  "levels show; as.numeric(as.character(x)) reads those numbers, as in R", FormulaWarning)
     return NumVec(np.where(g.codes >= 0, g.codes + 1.0, np.nan))
 
 

@@ -16,7 +16,6 @@ The caller's data is never modified; the model spec (:mod:`glmstat.formula.spec`
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Mapping
@@ -28,7 +27,7 @@ from .._arguments import is_one_of, items_given, shown, shown_items, shown_row
 from ..once import once
 from ..printable import first_unwritable
 from ..design.base import Design
-from ..errors import DataError, DataWarning, FormulaError
+from ..errors import DataError, DataWarning, FormulaError, warn_user
 from ..families import Family
 from .contrasts import contrasts_argument, term_codings, with_contrasts
 from .rows import complete_arrays, evaluate_rows, missing_detail, more_levels_warning, numeric_text_warning
@@ -212,8 +211,8 @@ def model_terms(formula: Any, columns: tuple[str, ...], limits: FormulaLimits) -
     if not isinstance(formula, str):
         raise FormulaError(f"formula must be a string such as 'y ~ x1 + x2', got {type(formula).__name__}")
     terms = _cached_terms(formula, columns if _has_dot(formula, limits) else (), limits)
-    warn_idle_powers(terms, stacklevel=5)  # outside the cache: every fit of y ~ x^2 warns
-    warn_response_term(terms, stacklevel=5)
+    warn_idle_powers(terms)  # outside the cache: every fit of y ~ x^2 warns
+    warn_response_term(terms)
     return terms
 
 
@@ -248,7 +247,7 @@ def build_model_frame(
     # 2. the response, offsets, weights and every variable on all rows (R's model.frame), then 3. na.omit
     rows = evaluate_rows(df, cols, ev, terms, family, weights, offset, subset=chosen)
     if rows.response_levels is not None and (msg := more_levels_warning(rows.response_name, rows.response_levels)):
-        warnings.warn(msg, DataWarning, stacklevel=4)
+        warn_user(msg, DataWarning)
     # (a row is dropped only with a cause in rows.missing: no cause, no row to look for)
     if rows.missing and rows.drop.any() and na_action == "raise":
         detail = missing_detail({c: int(m.sum()) for c, m in rows.missing.items()})
@@ -270,7 +269,7 @@ def build_model_frame(
             v, lv = factor_levels(v)
             levels[deparse(node)] = lv
             if isinstance(node, Name) and (msg := numeric_text_warning(node.id, lv)):
-                warnings.warn(msg, DataWarning, stacklevel=4)
+                warn_user(msg, DataWarning)
         values_used[node] = v
     values_used = with_contrasts(values_used, contrasts, names)
     try:

@@ -18,7 +18,6 @@ chunks summarized a second time with the learned parameters, since those values 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -29,7 +28,7 @@ import pandas as pd
 from .._arguments import shown
 from ..once import once
 from ..design.sources import Block
-from ..errors import DataError, DataWarning, FormulaError
+from ..errors import DataError, DataWarning, FormulaError, warn_user
 from ..families import Family
 from .call_arguments import bind
 from .contrasts import contrasts_argument, with_contrasts
@@ -445,7 +444,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
             lv = _merge_levels(info, label, node)
             levels[label] = lv
             if isinstance(node, Name) and (msg := numeric_text_warning(node.id, lv)):
-                warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller, as the response's warning below)
+                warn_user(msg, DataWarning)  # (glm's caller, as the response's warning below)
             template[node] = FactorVec(np.zeros(0, dtype=np.intp), lv, info.ordered, info.contrasts, info.keep_unused)
         elif info.kind == "matrix":
             template[node] = NumMat(np.zeros((0, info.width)), info.suffixes)
@@ -458,7 +457,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     if total.response is not None and total.response.present:
         response_levels = _merge_levels(total.response, response_name, terms.response)  # (relevel(y, "b"): b first)
         if msg := more_levels_warning(response_name, response_levels):
-            warnings.warn(msg, DataWarning, stacklevel=6)  # (glm's caller: _parquet or _dask, _streamed, ...)
+            warn_user(msg, DataWarning)  # (glm's caller: _parquet or _dask, _streamed, ...)
     spec_columns = tuple(c for c in names if c in terms.names_read)
     spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts,
                      offset_node=nodes["offset"], weights_node=nodes["weights"],

@@ -25,12 +25,11 @@ The number of terms is counted before anything is expanded (``FormulaLimits.max_
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .._arguments import shown
-from ..errors import FormulaError, FormulaWarning
+from ..errors import FormulaError, FormulaWarning, warn_user
 from ..once import once
 from .deparse import deparse
 from .functions import unqualified
@@ -102,7 +101,7 @@ def lhs_names(node: Node | None) -> set[str]:
     return set(names_read(node)) if node is not None else set()
 
 
-def warn_idle_powers(terms: Terms, stacklevel: int = 2) -> None:
+def warn_idle_powers(terms: Terms) -> None:
     """Warn (:class:`~glmstat.errors.FormulaWarning`) once per ``x^k`` of a single variable, ``k > 1``: in R's
     formula algebra it is ``x``, not a power.  Called by the fit, not by :func:`expand_terms` (whose results
     are cached), so every fit of such a formula warns."""
@@ -111,22 +110,21 @@ def warn_idle_powers(terms: Terms, stacklevel: int = 2) -> None:
         while isinstance(left, Paren):
             left = left.body
         base, written, k = deparse(left), deparse(node), _power(node)
-        warnings.warn(
+        warn_user(
             f"{shown(written)} in a formula is {base} itself, not {base} to the power {k}: '^' (or '**') crosses "
             f"terms, and a term crossed with itself is that term, so the model has {base} (as in R); write "
             f"I({written}) for the power, or {base} + I({written}) or poly({base}, {k}) for a polynomial",
-            FormulaWarning, stacklevel=stacklevel + 1,
-        )
+            FormulaWarning)
 
 
-def warn_response_term(terms: Terms, stacklevel: int = 2) -> None:
+def warn_response_term(terms: Terms) -> None:
     """Warn (:class:`~glmstat.errors.FormulaWarning`) when the response was a term of the right-hand side and was
     dropped (R warns too).  Called by the fit, as :func:`warn_idle_powers`."""
     if terms.response_term:
         y = shown(deparse(terms.response))
-        warnings.warn(f"the response {y} appears on the right-hand side of the formula as a term of its own; the term "
-                      f"is dropped (as R's model.matrix drops it): a model cannot explain {y} by itself",
-                      FormulaWarning, stacklevel=stacklevel + 1)
+        warn_user(f"the response {y} appears on the right-hand side of the formula as a term of its own; the term "
+                  f"is dropped (as R's model.matrix drops it): a model cannot explain {y} by itself",
+                  FormulaWarning)
 
 
 def _is_offset(node: Node) -> bool:

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 
 import numpy as np
 
 from .._arguments import shown_items
-from ..errors import FormulaWarning
+from ..errors import FormulaWarning, warn_user
 from .values import FactorVec, NumVec
 
 __all__ = ["r_text_number", "text_as_numbers"]
@@ -108,7 +107,7 @@ def text_as_numbers(f: FactorVec, what: str) -> NumVec:
     out = values[np.where(f.codes >= 0, f.codes, len(f.levels))]
     if bad:
         rows = int(np.isin(f.codes, [i for i, v in enumerate(read) if v is None]).sum())
-        warnings.warn(f"{what}: {rows:,} value(s) read as no number and became NA, as R's 'NAs introduced by "
-                      f"coercion' (the texts {shown_items(bad, 5)}); their rows are dropped as missing",
-                      FormulaWarning, stacklevel=2)
+        warn_user(f"{what}: {rows:,} value(s) read as no number and became NA, as R's 'NAs introduced by "
+                  f"coercion' (the texts {shown_items(bad, 5)}); their rows are dropped as missing",
+                  FormulaWarning)
     return NumVec(out)

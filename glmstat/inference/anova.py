@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import itertools
 import operator
-import warnings
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -43,7 +42,7 @@ from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums
 from ..engine.threads import single_threaded
 from .._arguments import own_scalar, real_number, shown, shown_items
-from ..errors import ConvergenceWarning, FitError, GLMStatError, GLMStatWarning
+from ..errors import ConvergenceWarning, FitError, GLMStatError, GLMStatWarning, warn_user
 from ..families import Gaussian
 from ..report.tables import returns_table
 from .covariance_factor import covariance_weights
@@ -149,9 +148,9 @@ def refit_columns(fit, cols) -> Submodel:
     if state is None:
         raise FitError(f"the submodel with {_submodel_names(fit, cols)} cannot be refitted: {failed}") from None
     if not state.converged:
-        warnings.warn(f"the submodel with {_submodel_names(fit, cols)} did not converge in {state.iterations} "
-                      f"iterations (deviance {state.deviance:.6g}), so the tests that use it are unreliable; "
-                      f"refit the model with a larger max_iter", ConvergenceWarning, stacklevel=4)
+        warn_user(f"the submodel with {_submodel_names(fit, cols)} did not converge in {state.iterations} "
+                  f"iterations (deviance {state.deviance:.6g}), so the tests that use it are unreliable; "
+                  f"refit the model with a larger max_iter", ConvergenceWarning)
     return Submodel(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src,
                     _zero_nan(state.weights_beta), state.weights_at_start)
 
@@ -306,9 +305,9 @@ def _add_test(table: pd.DataFrame, test: str | None, dev_col: str, scale: float,
 
 
 def _warn_f_fixed(fit) -> None:
-    warnings.warn(f"an F test with a fixed-dispersion family ({fit.family.label}) is inappropriate: the "
-                  f"dispersion is not estimated, so this is a chi-square test divided by its df",
-                  GLMStatWarning, stacklevel=4)
+    warn_user(f"an F test with a fixed-dispersion family ({fit.family.label}) is inappropriate: the "
+              f"dispersion is not estimated, so this is a chi-square test divided by its df",
+              GLMStatWarning)
 
 
 def _term_map(fit) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -348,9 +347,8 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
     check_ml_fit(fit, "anova")
     test = _resolve_test(test, fit)
     if fit.theta_se is not None:
-        warnings.warn(f"tests made without re-estimating theta (held at {fit.theta:.6g}, as MASS's anova.negbin "
-                      f"does); compare refitted models with glmstat.anova(m1, m2) or lrtest", GLMStatWarning,
-                      stacklevel=3)
+        warn_user(f"tests made without re-estimating theta (held at {fit.theta:.6g}, as MASS's anova.negbin "
+                  f"does); compare refitted models with glmstat.anova(m1, m2) or lrtest", GLMStatWarning)
     labels, assign, icpt_cols = _term_map(fit)
     nvars = len(labels)
     has_icpt = fit.model_frame.has_intercept
@@ -568,8 +566,8 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
 def _negbin_table(fits, test) -> pd.DataFrame:
     """MASS's ``anova.negbin``: likelihood-ratio tests of negative binomial fits, theta re-estimated."""
     if test is not None and _resolve_test(test, fits[0]) != "Chisq":
-        warnings.warn("only chi-square likelihood-ratio tests are available for negative binomial models "
-                      "with theta estimated", GLMStatWarning, stacklevel=3)
+        warn_user("only chi-square likelihood-ratio tests are available for negative binomial models "
+                  "with theta estimated", GLMStatWarning)
     order = sorted(range(len(fits)), key=lambda k: -fits[k].df_residual)
     fs = [fits[k] for k in order]
     dfs = np.array([f.df_residual for f in fs], dtype=float)
@@ -734,8 +732,8 @@ def drop1(fit, test: str = "none", k: float = 2.0, scope: Any = None) -> pd.Data
             table["p_value"] = chi2_sf(stat, dfs)
         elif test == "F":
             if fit.family.name in ("binomial", "poisson"):
-                warnings.warn(f"the F test assumes the quasi{fit.family.name} family (an estimated dispersion)",
-                              GLMStatWarning, stacklevel=3)
+                warn_user(f"the F test assumes the quasi{fit.family.name} family (an estimated dispersion)",
+                          GLMStatWarning)
             rdf = fit.df_residual
             F = (np.maximum(0.0, devs - devs[0]) / dfs) / (devs[0] / rdf)
             F[~(dfs >= 1e-4)] = np.nan

@@ -27,7 +27,6 @@ as car does; type III tests need a model without aliased coefficients (car refus
 from __future__ import annotations
 
 import numbers
-import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,7 +34,7 @@ import pandas as pd
 
 from .._arguments import own_scalar, shown, shown_items
 from ..distributions import chi2_sf, f_sf
-from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning
+from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning, warn_user
 from ..formula.contrasts import held_level
 from ..formula.values import label_text
 from .covariance_factor import combination_covariance
@@ -134,9 +133,8 @@ def _warn_contrast_dependence(fit: "GLMResults", st: Structure) -> None:
                       ", ".join(f"{f!r}: 'sum'" for f in factors) + "})) for tests averaged over the levels")
     if any(level is None for h in held.values() for _, level in h):
         advice.append("center a covariate for a test at its mean")
-    # (stacklevel: the caller of fit.anova(), past anova_type, GLMResults.anova and its two wrappers)
-    warnings.warn(f"type III tests depend on the coding of the terms they interact with: {tests}; "
-                  + ", or ".join(advice) + " (type II tests do not)", ContrastsWarning, stacklevel=6)
+    warn_user(f"type III tests depend on the coding of the terms they interact with: {tests}; "
+              + ", or ".join(advice) + " (type II tests do not)", ContrastsWarning)
 
 
 def _warn_covariance_unused(fit: "GLMResults", test: str) -> None:
@@ -145,9 +143,9 @@ def _warn_covariance_unused(fit: "GLMResults", test: str) -> None:
     one (car::Anova warns "vcov. argument ignored" alike); only the Wald table uses the covariance."""
     if test != "Wald" and fit.covariance_type != "model":
         kind = "likelihood-ratio" if test == "LR" else "F"
-        warnings.warn(f"{kind} tests are differences of deviances and do not use this fit's covariance "
-                      f"({fit.covariance_type}): the table is the model-based one (car::Anova ignores vcov. for "
-                      "them too); use test='Wald' for tests with the covariance", GLMStatWarning, stacklevel=6)
+        warn_user(f"{kind} tests are differences of deviances and do not use this fit's covariance "
+                  f"({fit.covariance_type}): the table is the model-based one (car::Anova ignores vcov. for "
+                  "them too); use test='Wald' for tests with the covariance", GLMStatWarning)
 
 
 def _refuse_aliased(fit: "GLMResults", what: str) -> None:
@@ -203,9 +201,9 @@ def _warn_singular(fit: "GLMResults", labels: list[str], stat: np.ndarray, df: n
     from it (chi-squares of 1e16, or negative)."""
     terms = [t for t, s, k in zip(labels, stat, df) if k > 0 and np.isnan(s)]
     if terms:
-        warnings.warn(f"the Wald tests of {', '.join(shown(t) for t in terms)} are NaN: the covariance of the "
-                      f"coefficients tested is singular ({singular_covariance_reason(fit.covariance_type)})",
-                      GLMStatWarning, stacklevel=6)
+        warn_user(f"the Wald tests of {', '.join(shown(t) for t in terms)} are NaN: the covariance of the "
+                  f"coefficients tested is singular ({singular_covariance_reason(fit.covariance_type)})",
+                  GLMStatWarning)
 
 
 def _complement(H1: np.ndarray, H2: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
@@ -299,8 +297,8 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
                                  index=pd.Index(list(st.labels), name="term"))
         else:
             if fit.family.fixed_dispersion:
-                warnings.warn(f"an F test with the {fit.family.label} family: the dispersion is estimated from "
-                              "the Pearson residuals, not taken as 1 (as car::Anova)", GLMStatWarning, stacklevel=5)
+                warn_user(f"an F test with the {fit.family.label} family: the dispersion is estimated from "
+                          "the Pearson residuals, not taken as 1 (as car::Anova)", GLMStatWarning)
             rdf = fit.df_residual
             x2 = fit.pearson_chi2
             # no residual df (a saturated fit): no error estimate, so F is NaN, as the dispersion and the

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import operator
-import warnings
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -34,7 +33,7 @@ import numpy as np
 
 from .._scipy import special
 from ..design.sources import fold
-from ..errors import ConvergenceWarning, GLMStatError
+from ..errors import ConvergenceWarning, GLMStatError, warn_user
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -126,8 +125,8 @@ def gamma_shape(fit: "GLMResults") -> GammaShape:
         raise GLMStatError("the Gamma shape's iteration did not give a finite value (a fit whose responses equal "
                            "their fitted means leaves no likelihood in the shape)")
     if not converged:
-        warnings.warn(f"the Gamma shape's Newton iteration reached its limit of {most} steps (last alpha "
-                      f"{alpha:.6g})", ConvergenceWarning, stacklevel=3)
+        warn_user(f"the Gamma shape's Newton iteration reached its limit of {most} steps (last alpha "
+                  f"{alpha:.6g})", ConvergenceWarning)
     if not as_r:
         info = _score_information(fd.source, fixed, sum_a, alpha)[1]  # (the information at the maximum)
     return GammaShape(float(alpha), float(1.0 / math.sqrt(info)), steps, converged)

@@ -31,7 +31,6 @@ cluster (one pass over the columns the model reads, after one that summarizes th
 from __future__ import annotations
 
 import itertools
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -40,7 +39,7 @@ import pandas as pd
 
 from .._arguments import confidence_level, real_number, shown, shown_items
 from ..distributions import interval_quantile, normal_sf
-from ..errors import AliasingWarning, DataError, GLMStatError
+from ..errors import AliasingWarning, DataError, GLMStatError, warn_user
 from ..formula.nodes import Name, names_read
 from .covariance_factor import combination_variances
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
@@ -314,10 +313,10 @@ def _warn_not_estimable(fit: "GLMResults", total: _Sums) -> None:
         return
     effects = [f"{name}: {contrast}" for (_, name, contrast), b in zip(total.keys, broken.any(axis=1)) if b]
     aliased = [fit.column_names[j] for j in np.flatnonzero(np.isnan(fit.coef.to_numpy()))[broken.any(axis=0)]]
-    warnings.warn(f"the average marginal effect(s) {shown_items(effects)} are not estimable from this fit: they "
-                  f"move the aliased column(s) {shown_items(aliased)} otherwise than the rows fitted (with positive "
-                  "weight) determine, so they are those with the aliased coefficients set to 0 (as R's predict() "
-                  "gives them), which the data do not determine", AliasingWarning, stacklevel=6)
+    warn_user(f"the average marginal effect(s) {shown_items(effects)} are not estimable from this fit: they "
+              f"move the aliased column(s) {shown_items(aliased)} otherwise than the rows fitted (with positive "
+              "weight) determine, so they are those with the aliased coefficients set to 0 (as R's predict() "
+              "gives them), which the data do not determine", AliasingWarning)
 
 
 def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mapping[str, Any] | None = None,

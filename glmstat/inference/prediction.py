@@ -51,7 +51,6 @@ row, or a column of ``newdata``) and refuses without it, rather than predicting 
 from __future__ import annotations
 
 import operator
-import warnings
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -64,7 +63,7 @@ from ..design.base import Design, rows_within
 from ..design.sources import fold
 from .._arguments import confidence_level, is_one_of, shown, shown_items
 from .._suggest import close_matches
-from ..errors import AliasingWarning, DataError, GLMStatError
+from ..errors import AliasingWarning, DataError, GLMStatError, warn_user
 from ..links import domain_limits
 from ..formula.nodes import Name
 from ..formula.frame import as_frame, column_names
@@ -330,11 +329,11 @@ def _warn_not_estimable(X: Design, relations: np.ndarray, kept: np.ndarray, name
         return
     rows = int(broken.any(axis=1).sum())
     aliased = [names[j] for j in np.flatnonzero(~kept)[broken.any(axis=0)]]
-    warnings.warn(
+    warn_user(
         f"{rows} row(s) of the new data are not estimable from this fit: their values of the aliased column(s) "
         f"{shown_items(aliased)} are not the combination of the other columns that they are in the rows "
         "the model was fitted to (with positive weight), so their predictions are those with the aliased "
-        "coefficients set to 0 (as R's), which the data do not determine", AliasingWarning, stacklevel=5)
+        "coefficients set to 0 (as R's), which the data do not determine", AliasingWarning)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,6 @@ a local optimum of higher deviance (a cauchit link), and the search then goes on
 from __future__ import annotations
 
 import operator
-import warnings
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from typing import Any, Sequence
@@ -69,7 +68,7 @@ from ..distributions import interval_quantile
 from ..engine.edges import pulled_edges
 from ..engine.irls import Control, irls
 from ..engine.linalg import factor_gram
-from ..errors import FitError, GLMStatError, ProfileWarning
+from ..errors import FitError, GLMStatError, ProfileWarning, warn_user
 from .profile_rows import (largest_eta_part, largest_mean_part, merge_pinned, merge_points, merge_starts,
                            on_edge_part, pinned_part, point_part, rise_part, start_part, unweighted_edge_part,
                            valid_part, valid_rows_part)
@@ -518,11 +517,11 @@ def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarr
     val, why, edge = _limit(prof, se, q, side, coef[others], slope, first)
     which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(name)}"
     if why:
-        warnings.warn(f"{which} not found: {why}; reported as {val}", ProfileWarning, stacklevel=5)
+        warn_user(f"{which} not found: {why}; reported as {val}", ProfileWarning)
     elif edge:
-        warnings.warn(f"{which} is approximate: the refits there have their optimum on the edge of the "
-                      f"{family.name} family's domain (a fitted mean at its bound, or a row of prior weight 0 "
-                      f"held inside it), which they only approach", ProfileWarning, stacklevel=5)
+        warn_user(f"{which} is approximate: the refits there have their optimum on the edge of the "
+                  f"{family.name} family's domain (a fitted mean at its bound, or a row of prior weight 0 "
+                  f"held inside it), which they only approach", ProfileWarning)
     return val
 
 
@@ -625,8 +624,8 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
     what = (f"no maximum-likelihood estimate exists; the profile intervals of the coefficients the fit diverges "
             f"along ({sep.columns_text}) are" if sep.complete else
             f"the maximum-likelihood estimates of {sep.columns_text} are infinite, so their profile intervals are")
-    warnings.warn(f"{sep.kind} separation: {what} unbounded in that direction and {other}; use method='firth' for "
-                  f"finite estimates", ProfileWarning, stacklevel=3)
+    warn_user(f"{sep.kind} separation: {what} unbounded in that direction and {other}; use method='firth' for "
+              f"finite estimates", ProfileWarning)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
 
 

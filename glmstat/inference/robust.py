@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import warnings
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -85,7 +84,7 @@ from ..design.base import rows_within
 from ..design.sources import Block, fold
 from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
-from ..errors import DataError, GLMStatError, GLMStatWarning
+from ..errors import DataError, GLMStatError, GLMStatWarning, warn_user
 from ..formula.limits import refuse_dense
 from .fitdata import Covariance, FitData
 from .fit_access import formula_limits
@@ -191,9 +190,9 @@ def sandwich_vcov(
                 found.meat = found.meat + correction
         if found.first_unit_leverage >= 0:
             # as R's vcovHC: e_i^2 / (1 - h_i)^2 is 0/0 there, and every entry NaN -- said, not silent
-            warnings.warn(f"the {type} sandwich is undefined: row number {found.first_unit_leverage + 1} of the rows "
-                          "used has leverage 1 (it is fitted exactly), so every entry is NaN, as in R's vcovHC; "
-                          "use HC0 or HC1", GLMStatWarning, stacklevel=4)
+            warn_user(f"the {type} sandwich is undefined: row number {found.first_unit_leverage + 1} of the rows "
+                      "used has leverage 1 (it is fitted exactly), so every entry is NaN, as in R's vcovHC; "
+                      "use HC0 or HC1", GLMStatWarning)
             return np.full((kept.sum(), kept.sum()), np.nan), None
         meat = found.meat if F is not None else found.meat[np.ix_(kept, kept)]
         if type == "HC1":

@@ -25,14 +25,13 @@ seed -- their distribution is.
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._arguments import own_scalar, random_seed, shown
-from ..errors import DataWarning, GLMStatError
+from ..errors import DataWarning, GLMStatError, warn_user
 from ..families import Family
 from ..formula.limits import refuse_dense
 from ..formula.nodes import Name
@@ -109,8 +108,8 @@ def simulate(fit: "GLMResults", nsim: int = 1, seed: Any = None) -> pd.DataFrame
     mu = _values(fit.fitted_values)
     weights = _values(fit.weights("prior")).to_numpy(dtype=float)
     if family.name == "poisson" and np.any(weights[weights > 0] != 1):
-        warnings.warn("the Poisson distribution has no prior weights: they are ignored in the simulated "
-                      "counts (as R's simulate)", DataWarning, stacklevel=3)
+        warn_user("the Poisson distribution has no prior weights: they are ignored in the simulated "
+                  "counts (as R's simulate)", DataWarning)
     if _one_trial(fit):
         weights = np.where(weights > 0, 1.0, 0.0)
     m = mu.to_numpy(dtype=float)

@@ -47,7 +47,7 @@ import pandas as pd
 
 from .._arguments import is_one_of, own_scalar, real_number, shown
 from ..distributions import chi2_sf, f_sf
-from ..errors import DroppedRowsWarning, FormulaError, GLMStatError, GLMStatWarning
+from ..errors import DroppedRowsWarning, FormulaError, GLMStatError, GLMStatWarning, warn_user
 from ..families import Gaussian
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, Paren, Unary, count_dots
@@ -212,7 +212,7 @@ def _updated_text(fit: "GLMResults", formula: str, columns) -> str:
     """The text of the formula ``update`` refits; warns, as the fit of the text would have, when the response
     was a term of the right-hand side (``~ . + y``), which the text leaves out."""
     terms = updated_formula(fit, formula, columns)
-    warn_response_term(terms, stacklevel=4)
+    warn_response_term(terms)
     return formula_text(terms)
 
 
@@ -276,9 +276,8 @@ def update(fit: "GLMResults", formula: str = ". ~ .", data: Any = None, subset: 
                            "other rows need them too; give them as columns of the data (weights='w') to refit "
                            "another subset")
     if fit.n_dropped and arrays:
-        warnings.warn("the fit's weights or offset were given as values, known only for the rows it used: the "
-                      f"{fit.n_dropped} rows it dropped for missing values stay dropped", GLMStatWarning,
-                      stacklevel=3)
+        warn_user("the fit's weights or offset were given as values, known only for the rows it used: the "
+                  f"{fit.n_dropped} rows it dropped for missing values stay dropped", GLMStatWarning)
         data, weights, offset = used_data(fit), inputs.weights, inputs.offset
         chosen = None  # (every row used is in the subset; its condition read on them alone could differ)
     else:
@@ -573,9 +572,8 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
     table = _add_table(fit, which, rao=test == "Rao", fewer_rows=True)
     n_old = fit.model_frame.n_rows
     if table.n_rows < n_old:
-        warnings.warn(f"using the {table.n_rows}/{n_old} row{'s' if table.n_rows != 1 else ''} from a combined "
-                      f"fit (a term of the scope has missing values in rows the model uses)", DroppedRowsWarning,
-                      stacklevel=3)
+        warn_user(f"using the {table.n_rows}/{n_old} row{'s' if table.n_rows != 1 else ''} from a combined "
+                  f"fit (a term of the scope has missing values in rows the model uses)", DroppedRowsWarning)
     dev, rank = table.dev, table.rank
     aic = _approx_aic(fit, dev, rank, k, 0, table.n_rows)
     dfs = rank - rank[0]
@@ -594,8 +592,8 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
             out["statistic"], out["p_value"] = stat, chi2_sf(stat, dfs)
         elif test == "F":
             if fit.family.name in ("binomial", "poisson"):
-                warnings.warn(f"the F test assumes the quasi{fit.family.name} family (an estimated dispersion)",
-                              GLMStatWarning, stacklevel=3)
+                warn_user(f"the F test assumes the quasi{fit.family.name} family (an estimated dispersion)",
+                          GLMStatWarning)
             rdf = fit.df_residual
             F = np.maximum(0.0, (dev[0] - dev) / dfs) / (dev / (rdf - dfs))
             F[~(dfs >= np.finfo(float).eps)] = np.nan
@@ -702,7 +700,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
             drops = cands.drops(_drop_candidates(sets, lower_sets))
             zero = [r for r in drops if r[1] == 0 and abs(r[2] - aic0) <= 0.01]
             if any(r[1] == 0 and abs(r[2] - aic0) > 0.01 for r in drops):
-                warnings.warn("0 df terms are changing AIC", GLMStatWarning, stacklevel=3)
+                warn_user("0 df terms are changing AIC", GLMStatWarning)
             if zero:  # terms with 0 df (all columns aliased) go first, one at a time
                 lab, _, _, new = zero[-1]
                 change = ("- " + lab, new, without(lab))

@@ -20,7 +20,6 @@ form.
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +27,7 @@ import pandas as pd
 
 from .._arguments import shown_items
 from .._scipy import linalg as sla
-from ..errors import GLMStatError, GLMStatWarning
+from ..errors import GLMStatError, GLMStatWarning, warn_user
 from .fit_access import structure
 
 if TYPE_CHECKING:
@@ -87,8 +86,8 @@ def vif(fit: "GLMResults") -> pd.DataFrame:
                            f"({shown_items(fit.aliased)} {'is' if len(fit.aliased) == 1 else 'are'} a linear "
                            "combination of other columns: an infinite inflation); remove the aliased term first")
     if not st.intercept_columns:
-        warnings.warn("no intercept: variance-inflation factors may not be sensible (as car warns)",
-                      GLMStatWarning, stacklevel=3)
+        warn_user("no intercept: variance-inflation factors may not be sensible (as car warns)",
+                  GLMStatWarning)
     V = fit.vcov.to_numpy()
     keep = np.setdiff1d(np.arange(V.shape[0]), st.intercept_columns)
     V = V[np.ix_(keep, keep)]

@@ -7,7 +7,6 @@ import dataclasses
 import keyword
 import math
 import numbers
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -19,7 +18,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .._arguments import shown, shown_row
 from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
-from ..errors import ConvergenceWarning as _GsConvergenceWarning
+from ..errors import ConvergenceWarning as _GsConvergenceWarning, warn_user
 from ..formula.deparse import r_name
 from ..formula.lexer import is_reserved, reads_as_name
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
@@ -146,15 +145,14 @@ class GLMEstimatorBase(BaseEstimator):
         problem = make_problem(design, y_num, weights, offset, family, intercept)
         fit = fit_penalized(problem, penalty, float(self.tol), int(self.max_iter))
         if not fit.converged:
-            warnings.warn(
+            warn_user(
                 f"the penalized fit did not converge in {fit.iterations} iterations (largest violation of the "
                 f"optimality conditions {fit.kkt:.3g}, tol {self.tol:g}); raise max_iter, or check for "
                 "separation or unbounded estimates (alpha=0)",
-                ConvergenceWarning, stacklevel=3,
-            )
+                ConvergenceWarning)
         if fit.drift > DRIFT_TOL:
-            warnings.warn(diverging_message(fit.drift, family, "coef_") + "; results_ names the cause",
-                          SeparationWarning, stacklevel=3)
+            warn_user(diverging_message(fit.drift, family, "coef_") + "; results_ names the cause",
+                      SeparationWarning)
         self._set_coef(fit.coef, fit.intercept)
         self.n_iter_ = fit.iterations + 1  # IRLS passes, counting the one at the starting values
         self.coef_names_ = names

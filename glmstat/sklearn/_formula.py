@@ -10,7 +10,6 @@ or from ``y`` with a one-sided formula (``"~ x + C(g)"``, scikit-learn's way, wh
 
 from __future__ import annotations
 
-import warnings
 
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ import pandas as pd
 
 from .._arguments import shown
 from ..design.base import Design
-from ..errors import DataError, FormulaError
+from ..errors import DataError, FormulaError, warn_user
 from ..families import Family
 
 __all__ = ["Encoded", "front_end", "split_formula", "with_response"]
@@ -68,7 +67,7 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
                         "drop rows: impute them (sklearn.impute) or drop them before fitting")
     for category, msg in check_model_frame(frame, InMemorySource(frame.design, frame.y, frame.total_weights,
                                                                  frame.trials, frame.offset), family):
-        warnings.warn(msg, category, stacklevel=3)
+        warn_user(msg, category)
     icol = frame.term_columns[frame.term_labels.index("(Intercept)")][0] if frame.has_intercept else None
     return Encoded(design=frame.design, offset=frame.offset, spec=frame.spec,
                    column_names=tuple(frame.column_names), intercept_column=icol, y=frame.y,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -11,7 +10,7 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_co
 
 from .._arguments import shown
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
-from ..errors import SeparationWarning
+from ..errors import SeparationWarning, warn_user
 from ..families import Family
 from ._base import DRIFT_TOL, ConvergenceWarning, diverging_message
 from ._regressor import GLMRegressor
@@ -105,14 +104,13 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     fits = tuple(fit_path(problem, alphas, float(l1_ratio), tol, max_iter))
     stopped = [a for a, f in zip(alphas, fits) if not f.converged]
     if stopped:
-        warnings.warn(
+        warn_user(
             f"{len(stopped)} of the {alphas.size} fits did not converge in {max_iter} iterations (alpha "
             f"{', '.join(f'{a:.4g}' for a in stopped[:5])}{', ...' if len(stopped) > 5 else ''}); raise max_iter",
-            ConvergenceWarning, stacklevel=2,
-        )
+            ConvergenceWarning)
     diverging = [(a, f.drift) for a, f in zip(alphas, fits) if f.drift > DRIFT_TOL]
     if diverging:  # (an alpha of 0 on separated data: the estimator warns so for the same fit)
-        warnings.warn(diverging_message(diverging[0][1], fam, "the path's solution at alpha=0"),
-                      SeparationWarning, stacklevel=2)
+        warn_user(diverging_message(diverging[0][1], fam, "the path's solution at alpha=0"),
+                  SeparationWarning)
     coefs = np.array([f.coef for f in fits]).reshape(len(fits), X.shape[1])
     return GLMPath(alphas, np.array([f.intercept for f in fits]), coefs, (coefs != 0).sum(axis=1), fits)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -10,7 +9,7 @@ from sklearn.base import RegressorMixin
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import _check_sample_weight, check_array, check_consistent_length, column_or_1d
 
-from ..errors import DataError
+from ..errors import DataError, warn_user
 from ..families import Family, Gaussian
 from ..links import eta_outside
 from ._base import GLMEstimatorBase
@@ -130,7 +129,7 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
         if not np.any(w > 0):
             raise DataError("every sample weight is zero; the score needs at least one row of positive weight")
         if y.size < 2:  # (as r2_score: nan and a warning, where the ratio 0/0 raised ZeroDivisionError)
-            warnings.warn("D^2 is not well-defined with less than two samples", UndefinedMetricWarning, stacklevel=2)
+            warn_user("D^2 is not well-defined with less than two samples", UndefinedMetricWarning)
             return float("nan")
         deviance = float(w @ family.unit_deviance(y, mu))
         return _explained(deviance, float(w @ family.unit_deviance(y, _weighted_mean(y, w))))

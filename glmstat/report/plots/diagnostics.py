@@ -27,14 +27,13 @@ for constant leverage needs the factors' values in every row, and refuses a stre
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 from ..._arguments import shown_items
 from ...distributions import normal_quantile
 
-from ...errors import GLMStatError, GLMStatWarning
+from ...errors import GLMStatError, GLMStatWarning, warn_user
 from ...formula.values import r_text
 from ...inference.fit_access import factor_values, used_data
 from ._figure import R_GRAY, R_RED, literal_text, new_figure, r_range, style_axes
@@ -253,9 +252,9 @@ def diagnostics_figure(fit: "GLMResults") -> "Figure":
     h, cook, eta, r, rs, labels = (rows[k][keep] for k in ("h", "cook", "eta", "r", "rs", "labels"))
     if np.any(h >= 1):
         one = labels[h >= 1]  # (at most ten named, each cut: a factor of a level per row puts every row here)
-        warnings.warn("not plotting observations with leverage one: "
-                      + shown_items(one),
-                      GLMStatWarning, stacklevel=3)
+        warn_user("not plotting observations with leverage one: "
+                  + shown_items(one),
+                  GLMStatWarning)
         rs = np.where(h >= 1, np.nan, rs)
     (ax1, ax2), (ax3, ax4) = axes
     _residuals_vs_fitted(ax1, eta, r, labels)
