@@ -138,6 +138,38 @@ def _pminmax(fn: Callable[[Any, Any], Any], fn_na_rm: Callable[[Any, Any], Any])
     return apply
 
 
+def _constant_vector(ev: "Evaluator", call: Call, node) -> tuple:
+    """The literal values ``node`` gives (``c(8, 6, 4)``, ``seq_len(3)``), as a tuple; a column is refused: the
+    function of a column's rows depends on the other rows (REFUSED_FUNCTIONS)."""
+    v = ev.eval(node)
+    if isinstance(v, (str, bool, int, float)):
+        return (v,)
+    if not isinstance(v, tuple):
+        func = unqualified(call.func)
+        raise FormulaError(f"the formula calls {func}() of a column, which glmstat refuses: {REFUSED_FUNCTIONS[func]}; "
+                           f"compute it as a column of the data before fitting (of literal values, such as c(8, 6, 4), "
+                           f"it is R's {func}())")
+    return v
+
+
+def _rev(ev: "Evaluator", call: Call) -> Value:
+    """R's ``rev()`` of literal values (``factor(g, levels = rev(c("lo", "mid", "hi")))``)."""
+    a = bind(call, ("x",))
+    return _constant_vector(ev, call, a["x"])[::-1]
+
+
+def _sort(ev: "Evaluator", call: Call) -> Value:
+    """R's ``sort(x, decreasing = FALSE)`` of literal values: numbers by value, texts by code point (R's C
+    locale, the order of factor levels); mixed numbers and texts are refused."""
+    a = bind(call, ("x", "decreasing"))
+    values = _constant_vector(ev, call, a["x"])
+    decreasing = flag(ev.eval(a["decreasing"]), call, "decreasing") if "decreasing" in a else False
+    texts = [isinstance(v, str) for v in values]
+    if any(texts) and not all(texts):
+        raise call_error(call, "sorts numbers or texts, not both")
+    return tuple(sorted(values, reverse=decreasing))
+
+
 def _is_element(ev: "Evaluator", call: Call) -> Value:
     """R's ``is.element(x, table)``: ``x %in% table``."""
     a = bind(call, ("el", "table"), required=2)
@@ -347,7 +379,7 @@ BUILTINS: dict[str, Builtin] = {
     "np.power": _binary_numeric(np.power), "np.minimum": _binary_numeric(np.minimum),
     "np.maximum": _binary_numeric(np.maximum), "np.clip": _clip, "np.where": _where,
     "pmin": _pminmax(np.minimum, np.fmin), "pmax": _pminmax(np.maximum, np.fmax), "ifelse": _ifelse,
-    "is.element": _is_element,
+    "is.element": _is_element, "rev": _rev, "sort": _sort,
     "as.numeric": call_as_numeric, "as.double": call_as_numeric, "as.integer": call_as_integer, "unclass": call_unclass,
     "I": _identity, "c": _c, "as.vector": _as_vector, "seq": _seq, "seq_len": _seq_len,
     "factor": factor_call(False), "as.factor": factor_call(False, keep_factor=True), "ordered": factor_call(True),
