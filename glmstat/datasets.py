@@ -32,6 +32,7 @@ import pandas as pd
 
 from ._arguments import shown
 from ._suggest import close_matches
+from .rcsv import EXACT_FLOATS
 from .errors import DataError
 
 __all__ = ["list_datasets", "load_dataset", "describe_dataset", "dataset_path", "catalog_markdown"]
@@ -87,8 +88,6 @@ def dataset_path(name: str) -> Path:
     return _data_dir() / _entry(name)[1]["file"]
 
 
-#: the exact doubles written: pandas before 3 parses with a faster, less exact default (3 deprecates the option)
-_EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 
 def load_dataset(name: str) -> pd.DataFrame:
@@ -124,7 +123,7 @@ def load_dataset(name: str) -> pd.DataFrame:
         keep_default_na=False,  # only an empty field is NA: "None" is a level of Cars93's AirBags
         na_values=[""],
         index_col=0 if entry["row_names"] else None,
-        **_EXACT_FLOATS,
+        **EXACT_FLOATS,  # (the exact doubles written)
     )
     if entry["row_names"]:
         data.index.name = None  # R's row names have no name

@@ -7,6 +7,8 @@ or logical values and as the level ``""`` in a column of text.  The command line
 from __future__ import annotations
 
 import math
+import mmap
+import os
 import re
 from pathlib import Path
 
@@ -16,7 +18,13 @@ import pandas as pd
 from ._arguments import shown
 from .errors import DataError
 
-__all__ = ["read_fields", "refuse_nul", "r_column_types", "r_number"]
+__all__ = ["EXACT_FLOATS", "read_fields", "refuse_nul", "r_column_types", "r_number"]
+
+#: pandas' options that read each number written as the double nearest to it, as R's ``R_strtod`` does (for many
+#: digits it calls C's correctly rounded strtod): before pandas 3 the default parser is faster and not exact
+#: ("0.69999999999999996" was read as 0.6999999999999998 at pandas 2.0, not 0.7); pandas 3 reads exactly and
+#: deprecates the option
+EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 
 def read_fields(path: Path, after: tuple[list[str], int] | None, columns: list[str] | None) -> pd.DataFrame:
@@ -77,9 +85,41 @@ def refuse_nul(path: Path, data: pd.DataFrame) -> None:
             held = column.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
             if held.any():
                 where.append(f"row {int(np.argmax(held)) + 1}, column {j + 1}")
+    if not where:  # (pandas before 3 cuts a field at a NUL, as R does but silently: "2\x00" was read as 2)
+        where = _nul_in_file(path)
     if where:
         raise DataError(f"cannot read {shown(str(path), 300)} as CSV: {where[0]} holds a NUL character (is it UTF-16 "
                         "text, or damaged?); save it as UTF-8 text")
+
+
+#: what moves a CSV file's position on: a quote (a quoted field's quotes, doubled ones too, come in pairs), a
+#: comma, a line end
+_CSV_MARK = re.compile(rb'"|,|\r\n|\r|\n')
+
+
+def _nul_in_file(path: Path) -> list[str]:
+    """Where the file's first NUL byte is (as :func:`refuse_nul` says it), or nothing: found with one pass of
+    memchr over the mapped file, placed by counting the line ends and commas before it outside quoted fields."""
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return []
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as text:
+            at = text.find(b"\x00")
+            if at < 0:
+                return []
+            row = column = 0
+            quoted = False
+            for mark in _CSV_MARK.finditer(text, 0, at):
+                m = mark.group()
+                if m == b'"':
+                    quoted = not quoted
+                elif quoted:
+                    continue
+                elif m == b",":
+                    column += 1
+                else:
+                    row, column = row + 1, 0
+    return [f"the header (column {column + 1})" if row == 0 else f"row {row}, column {column + 1}"]
 
 
 def _read_csv(path: Path, after: tuple[list[str], int] | None, columns: list[str] | None,
@@ -89,7 +129,8 @@ def _read_csv(path: Path, after: tuple[list[str], int] | None, columns: list[str
     missing, so a factor level ``None`` (Cars93's AirBags, written by R's write.csv) lost its rows.  ``after``:
     the names of the columns and the byte offset of the rows after the header (None: pandas reads the header);
     ``columns``: those to read (None: every one); ``as_text``: every field read as text."""
-    options = {"compression": None, "keep_default_na": False, "na_values": missing, "usecols": columns}
+    options = {"compression": None, "keep_default_na": False, "na_values": missing, "usecols": columns,
+               **EXACT_FLOATS}
     if as_text:
         options["dtype"] = str
     if after is None:  # (no decompression: a small file stays small)

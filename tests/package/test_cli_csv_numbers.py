@@ -81,3 +81,11 @@ def test_integers_beyond_64_bits_pass_the_nul_check(tmp_path):
     path.write_text("y,x\n1.2,1\n2.3,99999999999999999999\n2.9,-99999999999999999999\n")
     data = read_data(str(path))
     assert [float(v) for v in data["x"]] == [1.0, 1e20, -1e20]
+
+
+def test_numbers_of_seventeen_digits_are_the_nearest_doubles(tmp_path):
+    # (R's read.csv reads them with C's correctly rounded strtod; pandas before 3 parsed "0.69999999999999996" as
+    # 0.6999999999999998 and "0.29999999999999999" as 0.2999999999999999 by default)
+    path = tmp_path / "digits.csv"
+    path.write_text("y,x\n1,0.69999999999999996\n2,0.29999999999999999\n3,0.10000000000000001\n4,1e-300\n")
+    assert read_data(str(path))["x"].tolist() == [0.7, 0.3, 0.1, 1e-300]
