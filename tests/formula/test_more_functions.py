@@ -13,10 +13,11 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_value, expression_values, r_double
+from glmstat.rcsv import EXACT_FLOATS
 
 HERE = FIXTURES / "more_functions"
 REF = json.loads((HERE / "ref.json").read_text())
-DATA = pd.read_csv(HERE / "data.csv", keep_default_na=False, na_values=["NA"])
+DATA = pd.read_csv(HERE / "data.csv", keep_default_na=False, na_values=["NA"], **EXACT_FLOATS)  # (17 digits)
 FIT_DATA = DATA.assign(y=REF["y"], n=REF["n"],
                        f=pd.Categorical(DATA["g"], categories=["c", "b", "a", "C", "A"]))
 FAMILIES = {"poisson": gs.Poisson(), "gaussian": gs.Gaussian()}

@@ -15,6 +15,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, assert_fit_is_r_s
+from glmstat.rcsv import EXACT_FLOATS
 from glmstat.formula.evaluate import DataColumns, Evaluator
 from glmstat.formula.frame import column_names
 from glmstat.formula.limits import DEFAULT_LIMITS
@@ -23,7 +24,7 @@ from glmstat.formula.parser import parse_expression
 HERE = FIXTURES / "quantile_seq"
 REF = json.loads((HERE / "ref.json").read_text())
 DATA = {"mt": pd.read_csv(FIXTURES / "data" / "mtcars.csv"), "aq": pd.read_csv(FIXTURES / "data" / "airquality.csv"),
-        "awkward": pd.read_csv(HERE / "awkward.csv")}
+        "awkward": pd.read_csv(HERE / "awkward.csv", **EXACT_FLOATS)}  # (17 digits)
 FAMILIES = {"binomial": gs.Binomial(), "poisson": gs.Poisson(), "gaussian": gs.Gaussian()}
 
 
