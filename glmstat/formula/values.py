@@ -374,6 +374,19 @@ def level_sort_key(v: Any) -> tuple:
 #: Up to this many labels a factor's levels are found by a Python set and sort rather than pandas.factorize.
 _FEW_LABELS = 32
 
+#: pandas before 3.1 hashes Python strings as C strings, to their first NUL: its factorize made "" and "\x00"
+#: (and "a\x00b", "a\x00c") one level, the first one's
+_NUL_COLLAPSES = tuple(int(p) if p.isdigit() else 0 for p in pd.__version__.split(".")[:2]) < (3, 1)
+
+
+def _factorized_exactly(present: np.ndarray, codes: np.ndarray, uniques) -> bool:
+    """Whether pandas' factorize of the Python strings ``present`` gave each its own value (see _NUL_COLLAPSES:
+    one comparison a row, where pandas hashes them as C strings)."""
+    if not _NUL_COLLAPSES:
+        return True
+    back = np.asarray(uniques, dtype=object)[np.asarray(codes)]
+    return bool(np.all(back == np.asarray(present, dtype=object)))
+
 
 def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) -> FactorVec:
     """A factor of ``labels`` (an object or string array) with sorted levels, as R's ``factor()``."""
@@ -389,6 +402,8 @@ def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) ->
             try:
                 c, uniques = pd.factorize(present, sort=True)
             except TypeError:  # mixed types
+                uniques = None
+            if uniques is not None and not _factorized_exactly(present, c, uniques):
                 uniques = None
         if uniques is None:  # numbers before texts, texts in code-point order (as factorize sorts them)
             uniques = sorted(set(present.tolist()), key=level_sort_key)
@@ -551,7 +566,9 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         # sorts texts): a Python string made for each row took 70 bytes and 0.25 us a row -- 1.1 GB and 2.7 s
         # for new data of 10 million rows of a level the model never saw, before the level was refused)
         try:
-            if len(raw) < ARRAY_FACTORIZE_ROWS:  # (a few rows: the hashing's own setup, 0.1 ms, costs more)
+            # (a few rows: the hashing's own setup, 0.1 ms, costs more; Python's strings before pandas 3.1: see
+            # _NUL_COLLAPSES)
+            if len(raw) < ARRAY_FACTORIZE_ROWS or (_NUL_COLLAPSES and dtype.storage == "python"):
                 f = factor_from_labels(np.asarray(raw.to_numpy(dtype=object), dtype=object),
                                        np.asarray(raw.isna(), dtype=bool))
             else:
