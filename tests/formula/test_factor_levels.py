@@ -61,6 +61,8 @@ def test_factor_of_numbers_that_print_alike_merges_them_as_r():
 def test_a_column_of_text_is_the_same_factor_whatever_its_string_dtype(dtype, n):
     """pandas' string dtypes (and the default "str" of pandas 3) are read by their dtype, object columns by the
     values' kinds: the same levels (code-point order, as R's factor() in the C locale) and missing rows."""
+    if dtype == "str" and not isinstance(pd.api.types.pandas_dtype("str"), pd.StringDtype):
+        pytest.skip("before pandas 3 'str' is numpy's text dtype, which makes None the text 'None'")
     labels = np.array(["b", "a", "\u00e9", "B", ""] * 40, dtype=object)[:n]
     raw = pd.array(np.where(np.arange(n) % 7 == 6, None, labels), dtype=dtype)
     got = values.column_value("g", raw)
