@@ -86,6 +86,7 @@ from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning, warn_user
 from ..formula.limits import refuse_dense
+from ..formula.values import _factorized_exactly, factor_from_labels
 from .fitdata import Covariance, FitData
 from .fit_access import formula_limits
 from .cluster_adjusted import DesignCoordinates, FactorCoordinates, adjusted_cluster_scores
@@ -705,6 +706,11 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
         raise DataError(f"cluster {shown(name)} is missing for {int(missing.sum())} of the rows used (first: row "
                         f"{shown(fit.rows_used[i])}); drop or impute those rows and refit")
     codes, uniques = pd.factorize(values, sort=True)
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        texts = values.to_numpy(dtype=object)
+        if not _factorized_exactly(texts, codes, uniques):  # (pandas before 3.1 cut texts at a NUL)
+            f = factor_from_labels(texts)
+            codes, uniques = f.codes, f.levels
     G = len(uniques)
     if G < 2:
         raise DataError(f"cluster {shown(name)} has {G} distinct value(s) among the rows used; it needs at least 2")

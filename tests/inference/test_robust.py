@@ -323,3 +323,14 @@ def test_clustered_bias_reduced_sandwich_with_zero_weight_rows_matches_r(model):
     assert_close(fit.coef, ref["coefficients"], rtol=1e-8)
     for t in TYPES:
         assert_close(fit.robust(t, cluster="cl").vcov, ref["vcov"][t], rtol=1e-7)
+
+
+def test_cluster_values_that_differ_after_a_nul_are_distinct_clusters():
+    # (pandas before 3.1 hashes texts to their first NUL: "" and "\x00", "a\x00b" and "a\x00c" were one cluster)
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"y": rng.normal(size=60), "x": rng.normal(size=60),
+                       "cl": np.array(["", "\x00", "a\x00b", "a\x00c", "z", "q"] * 10, dtype=object)})
+    plain = df.assign(cl=df["cl"].map({"": "e", "\x00": "n", "a\x00b": "ab", "a\x00c": "ac", "z": "z", "q": "q"}))
+    fit, same = gs.glm("y ~ x", df), gs.glm("y ~ x", plain)
+    np.testing.assert_array_equal(fit.robust(type="HC0", cluster="cl").std_errors,
+                                  same.robust(type="HC0", cluster="cl").std_errors)
