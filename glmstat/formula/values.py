@@ -422,12 +422,21 @@ _NUMBER_TYPES = frozenset({float, int, decimal.Decimal, fractions.Fraction})
 
 def object_missing(what: str, values: np.ndarray) -> np.ndarray:
     """``pd.isna`` of an object array; a value that signals when compared with itself (pandas' test compares
-    a ``Decimal("sNaN")`` with itself) is a :class:`DataError` naming ``what``."""
+    a ``Decimal("sNaN")`` with itself) is a :class:`DataError` naming ``what``.  (pandas 2.0's test swallows the
+    signal -- it prints "Exception ignored" and calls the value present -- so Decimals are looked at first.)"""
+    flat = values.ravel()
     try:
+        if pd.api.types.infer_dtype(flat, skipna=False) in _MAY_HOLD_DECIMALS and any(
+                isinstance(v, decimal.Decimal) and v.is_snan() for v in flat):
+            raise ArithmeticError
         return np.asarray(pd.isna(values), dtype=bool)
     except ArithmeticError:
         raise DataError(f"{what} holds a value that cannot be compared with itself, a signalling NaN such as "
                         "Decimal('sNaN'); make it a missing value or convert it to floats") from None
+
+
+#: pandas' kinds of an object array that may hold a Decimal
+_MAY_HOLD_DECIMALS = frozenset({"decimal", "mixed", "mixed-integer"})
 
 
 def _is_number_type(t: type) -> bool:
