@@ -132,6 +132,7 @@ def test_reserved_words_refused_with_a_clear_message(formula, match):
 
 
 def test_sklearn_features_named_as_reserved_words():
+    pytest.importorskip("sklearn")  # (an optional dependency: glmstat[sklearn])
     from glmstat.sklearn import GLMRegressor
 
     X = DATA[["NA", "Inf", "x"]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 
-import dask.dataframe as dd
 import pandas as pd
 import pytest
 
@@ -41,6 +40,7 @@ def test_sandwich_of_nearly_collinear_columns_as_r(ref, key):
 @pytest.mark.parametrize("key", ["HC0", "CL_HC1"])
 def test_sandwich_of_nearly_collinear_columns_from_dask_as_r(key):
     """The same meat reduced over partitions (the factor is shipped to the workers)."""
+    dd = pytest.importorskip("dask.dataframe")  # (an optional dependency: glmstat[dask])
     ref = REF[0]
     d, nd = pd.read_csv(DATA / "data.csv"), pd.read_csv(DATA / "newdata.csv")
     fit = gs.glm(ref["formula"], dd.from_pandas(d, npartitions=3), family=FAMILIES[ref["family"]]())

@@ -10,7 +10,6 @@ columns (the dense whitened form was O(n p^2)); it must be that closed form."""
 
 from __future__ import annotations
 
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,6 +94,7 @@ def _hat(fit, X, Rinv, family):
 @pytest.mark.parametrize("key", ["HC0", "CL"])
 def test_levels_first_sandwich_from_dask_is_the_closed_form(key):
     """The same meat reduced over partitions: the levels-first factor is shipped to the workers."""
+    dd = pytest.importorskip("dask.dataframe")  # (an optional dependency: glmstat[dask])
     d, X = _case("binomial")
     fit = gs.glm("y ~ f + x + log(yr) + yr", dd.from_pandas(d, npartitions=3), family=gs.Binomial())
     assert fit.factored_fit_data.cov_factor_levels is not None

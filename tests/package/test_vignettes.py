@@ -104,8 +104,14 @@ def test_there_are_vignettes():
     assert vignette_paths(), "no vignettes found"
 
 
+#: vignettes about an optional dependency, skipped where it is not installed
+_VIGNETTE_NEEDS = {"08-sklearn.md": "sklearn"}
+
+
 @pytest.mark.parametrize("path", vignette_paths(), ids=lambda p: p.name)
 def test_vignette_runs(path):
+    if path.name in _VIGNETTE_NEEDS:
+        pytest.importorskip(_VIGNETTE_NEEDS[path.name])
     assert parse_blocks(path.read_text(encoding="utf-8")), f"{path.name} has no python blocks"
     for note in run_vignette(path):
         warnings.warn(note, UserWarning)
