@@ -85,6 +85,7 @@ def booktabs(rows: Sequence[Sequence[object]], headers: Sequence[object], colali
     rows, headers : the cells as plain text (names raw, not yet escaped): each goes through :func:`text`.
     colalign : tabulate's alignment of each column (``"left"``, ``"right"``).
     """
+    # (no alignment for no rows: tabulate 0.9 raised IndexError, 0.10 ignores it)
     body = tabulate([[text(c) for c in r] for r in rows], headers=[text(h) for h in headers], tablefmt=_BOOKTABS,
-                    disable_numparse=True, colalign=colalign)
+                    disable_numparse=True, colalign=colalign if len(rows) else None)
     return _begin(colalign) + "\n" + body

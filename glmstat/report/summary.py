@@ -322,8 +322,9 @@ class Summary:
         text from the data (names, levels, the call, the warnings) escaped by :mod:`.markdown`."""
         header, rows = self._rows(M.text)
         pipe = lambda cells: [c.replace("|", "\\|") for c in cells]  # noqa: E731  (a literal | in a cell)
+        # (no alignment for no rows: tabulate 0.9 raised IndexError, 0.10 ignores it)
         body = tabulate([r[:1] + pipe(r[1:]) for r in rows], headers=pipe(header), tablefmt="pipe",
-                        disable_numparse=True, colalign=self._colalign(header))
+                        disable_numparse=True, colalign=self._colalign(header) if rows else None)
         parts = [M.code("".join(ln.lstrip() for ln in self._call_lines))]  # R's wrapped lines as one
         if self._covariance_line:
             parts.append(M.text(self._covariance_line, backslash=False))
