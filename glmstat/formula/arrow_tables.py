@@ -64,7 +64,9 @@ def in_memory_frame(data: Any, limits: FormulaLimits = DEFAULT_LIMITS) -> Any:
                                              "decode to more bytes than allowed", expanded, limits)
         try:
             frame = arrow_to_pandas(used_entries(data, string_columns(data.schema, tuple(data.schema.names))))
-        except (ValueError, TypeError) as e:  # (pyarrow's ArrowInvalid: a time zone it does not know, say)
+        # (pyarrow's ArrowInvalid: a time zone it does not know, say; pytz's UnknownTimeZoneError, a KeyError,
+        # where pandas before 3 looks the time zone up)
+        except (ValueError, TypeError, KeyError) as e:
             if isinstance(e, GLMStatError):  # (an ordered dictionary that holds a value twice)
                 raise
             raise DataError(_arrow_refusal(data)) from e
@@ -91,7 +93,7 @@ def _unconvertible(columns: Iterator[tuple[Any, Any, Any]]) -> str:
     for name, kind, convert in columns:
         try:
             convert()
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, KeyError):  # (KeyError: pytz's unknown time zone, before pandas 3)
             kind = str(kind)  # (a struct's type names its fields)
             bad.append(f"{shown(name)} ({kind if len(kind) <= 60 else kind[:60] + '...'})")
             if len(bad) > 10:
@@ -141,6 +143,15 @@ def arrow_to_pandas(table: Any) -> pd.DataFrame:
         raise DataError(_invalid_text(table)) from None
 
 
+def _is_string_view(t) -> bool:
+    """Whether the Arrow type is a string view (pyarrow 16 has them; pyarrow 14, the oldest supported, has no
+    ``is_string_view``)."""
+    import pyarrow as pa
+
+    test = getattr(pa.types, "is_string_view", None)
+    return test is not None and test(t)
+
+
 def _invalid_text(table: Any) -> str:
     """The message for an Arrow table (or record batch) that pandas cannot take, naming the first string column
     whose bytes are not UTF-8 text -- a Parquet file or an Arrow table from someone else may hold any bytes in
@@ -149,7 +160,7 @@ def _invalid_text(table: Any) -> str:
 
     for i, field in enumerate(table.schema):
         t = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
-        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or _is_string_view(t):
             column = table.column(i)
             chunks = column.chunks if hasattr(column, "chunks") else [column]
             try:
@@ -324,7 +335,7 @@ def _unknown_time_zone(t) -> bool:
         return False
     try:
         pa.array([], type=t).to_pandas()
-    except (ValueError, TypeError):  # (ArrowInvalid)
+    except (ValueError, TypeError, KeyError):  # (ArrowInvalid; pytz's UnknownTimeZoneError before pandas 3)
         return True
     return False
 
@@ -345,8 +356,7 @@ def string_columns(schema, columns: tuple[str, ...]) -> list[str]:
     import pyarrow as pa
 
     def text(t) -> bool:
-        return pa.types.is_string(t) or pa.types.is_large_string(t) or getattr(pa.types, "is_string_view",
-                                                                               lambda _: False)(t)
+        return pa.types.is_string(t) or pa.types.is_large_string(t) or _is_string_view(t)
 
     out = []
     present = set(schema.names)  # (schema.names builds a new list at each read: many columns, many lists)
