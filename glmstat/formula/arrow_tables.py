@@ -42,6 +42,26 @@ def _decoded_bytes(table: Any) -> int:
     return sum(table.num_rows * 8 for f in table.schema if pa.types.is_run_end_encoded(f.type))
 
 
+def _run_ends_decoded(table: Any) -> Any:
+    """The Arrow table (or record batch) with its run-end encoded columns decoded (measured first by
+    :func:`_decoded_bytes`): pyarrow 14, the oldest supported, cannot convert them to pandas ("No known equivalent
+    Pandas block"), newer ones decode them so; a decoded column of strings is then a column of strings as any
+    other."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = [i for i, f in enumerate(table.schema) if pa.types.is_run_end_encoded(f.type)]
+    if not encoded:
+        return table
+    if not isinstance(table, pa.Table):
+        table = pa.Table.from_batches([table])
+    for i in encoded:
+        field = table.schema.field(i)
+        column = pc.run_end_decode(table.column(i))
+        table = table.set_column(i, pa.field(field.name, column.type, field.nullable, field.metadata), column)
+    return table
+
+
 def in_memory_frame(data: Any, limits: FormulaLimits = DEFAULT_LIMITS) -> Any:
     """A pyarrow Table or a polars DataFrame as a pandas DataFrame (once); anything else unchanged.
 
@@ -63,6 +83,7 @@ def in_memory_frame(data: Any, limits: FormulaLimits = DEFAULT_LIMITS) -> Any:
             raise refuse("max_design_bytes", f"the Arrow table's run-end encoded columns of {data.num_rows:,} rows "
                                              "decode to more bytes than allowed", expanded, limits)
         try:
+            data = _run_ends_decoded(data)
             frame = arrow_to_pandas(used_entries(data, string_columns(data.schema, tuple(data.schema.names))))
         # (pyarrow's ArrowInvalid: a time zone it does not know, say; pytz's UnknownTimeZoneError, a KeyError,
         # where pandas before 3 looks the time zone up)
