@@ -258,7 +258,19 @@ class Labelled:
 
 def _categorical(values: list) -> Callable[[Tokens], pd.DataFrame]:
     """A data builder: base plus ``obj``, a pandas Categorical of ``values`` (categories of an object dtype)."""
-    return lambda t: base(t).assign(obj=pd.Categorical(_objects(values)))
+    return lambda t: base(t).assign(obj=_object_categorical(_objects(values)))
+
+
+def _object_categorical(values: np.ndarray) -> pd.Categorical:
+    """pd.Categorical(values); pandas 2.0 cannot make one of Python ints beyond 64 bits (it tries floats and
+    raises OverflowError), so there its categories are given as an object Index (sorted, as pandas sorts them)."""
+    try:
+        return pd.Categorical(values)
+    except OverflowError:
+        ordered = sorted(set(values.tolist()))
+        position = {v: i for i, v in enumerate(ordered)}
+        return pd.Categorical.from_codes([position[v] for v in values.tolist()],
+                                         categories=pd.Index(ordered, dtype=object))
 
 
 def long_texts(t: Tokens) -> pd.DataFrame:
