@@ -333,8 +333,10 @@ def refuse_unusable(schema, columns: tuple[str, ...], path: str) -> None:
     def unusable(t) -> bool:
         while isinstance(t, pa.BaseExtensionType) or pa.types.is_dictionary(t):  # (a tensor's storage: a list)
             t = t.storage_type if isinstance(t, pa.BaseExtensionType) else t.value_type
-        return pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t) or \
-            pa.types.is_fixed_size_binary(t) or getattr(pa.types, "is_binary_view", lambda _: False)(t)
+        # (a fixed-size list, a tensor's storage, is not nested to pyarrow 14's is_nested: named too)
+        return pa.types.is_nested(t) or pa.types.is_fixed_size_list(t) or pa.types.is_binary(t) or \
+            pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t) or \
+            getattr(pa.types, "is_binary_view", lambda _: False)(t)
 
     present = set(schema.names)  # (schema.names builds a new list at each read)
     for c in columns:
