@@ -131,6 +131,13 @@ def _not_text(name: str, data: Mapping) -> str:
     return f"{name} holds a value that is not valid text (a lone surrogate); replace or drop it"
 
 
+def _holds_unwritable(column: pd.Series) -> bool:
+    """Whether an object column of texts holds one that is not valid text (one encoding of them all)."""
+    values = column.to_numpy()
+    return pd.api.types.infer_dtype(values, skipna=True) == "string" and \
+        first_unwritable([v for v in values if isinstance(v, str)]) is not None
+
+
 def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.DataFrame:
     """A DataFrame view of ``data`` (a DataFrame or a mapping of equal-length columns); never a copy
     that the caller could see modified.  ``name`` is the argument's name in messages; a frame of no rows is
@@ -158,6 +165,10 @@ def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.Dat
         except MemoryError:  # (columns of one huge length, each a range: numpy refuses to allocate them)
             raise DataError(f"{name} has columns of {max(counts.values(), default=0):,} values, more than memory "
                             "holds") from None
+        if any(_holds_unwritable(df.iloc[:, j]) for j in range(df.shape[1]) if df.dtypes.iloc[j] == object):
+            # (pandas before 3 keeps the strings as Python objects, which hold a lone surrogate silently: said
+            # as pandas 3's Arrow-backed strings have it said above)
+            raise DataError(_not_text(name, data))
     else:
         raise DataError(f"{name} must be a pandas DataFrame or a dict of columns (or a pyarrow Table, a polars or "
                         f"dask DataFrame, a path to Parquet files), got {type_name(data)}")

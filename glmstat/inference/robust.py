@@ -87,6 +87,7 @@ from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning, warn_user
 from ..formula.limits import refuse_dense
 from ..formula.values import _factorized_exactly, factor_from_labels
+from ..printable import first_unwritable
 from .fitdata import Covariance, FitData
 from .fit_access import formula_limits
 from .cluster_adjusted import DesignCoordinates, FactorCoordinates, adjusted_cluster_scores
@@ -711,6 +712,9 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
         if not _factorized_exactly(texts, codes, uniques):  # (pandas before 3.1 cut texts at a NUL)
             f = factor_from_labels(texts)
             codes, uniques = f.codes, f.levels
+        if first_unwritable([u for u in uniques if isinstance(u, str)]) is not None:  # (pandas before 3: held)
+            raise DataError(f"cluster {shown(name)} holds a value that is not valid text (a lone surrogate); "
+                            "replace or drop it")
     G = len(uniques)
     if G < 2:
         raise DataError(f"cluster {shown(name)} has {G} distinct value(s) among the rows used; it needs at least 2")
