@@ -683,6 +683,14 @@ def _statistic(M: np.ndarray, d: np.ndarray, free: np.ndarray, covariance_type: 
     return W
 
 
+def _rank(A: np.ndarray) -> int:
+    """numpy 2's ``matrix_rank(A)``: singular values above the largest times max(shape) eps -- that product
+    formed as numpy 2 forms it, (max(shape) eps) first; numpy 1.24 multiplied the largest by max(shape) first,
+    which overflowed for entries near 1e308 (a RuntimeWarning, and rank 0: "linearly dependent")."""
+    S = np.linalg.svd(A, compute_uv=False)
+    return int(np.count_nonzero(S > S.max(initial=0.0) * (max(A.shape) * np.finfo(float).eps)))
+
+
 def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "chisq") -> WaldTest:
     """Wald test of linear hypotheses, as ``car::linearHypothesis`` (see the module docstring).
 
@@ -718,7 +726,7 @@ def wald_test(fit: "GLMResults", hypotheses: Any, rhs: Any = None, test: str = "
     V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
     F = fit.covariance_factor
     F = None if F is None else F[kept]
-    if np.linalg.matrix_rank(Lk) < Lk.shape[0]:
+    if _rank(Lk) < Lk.shape[0]:
         raise GLMStatError("the hypotheses are linearly dependent (one follows from the others); give each once")
     with np.errstate(all="ignore"):  # (overflow and underflow are refused just below)
         est = Lk @ bk
