@@ -76,6 +76,7 @@ def unescaped(tex: str) -> list[str]:
 
 @pytest.mark.parametrize("name", list(OUTPUTS))
 def test_latex_writes_hostile_names_as_text(fit, name):
+    pytest.importorskip("jinja2")  # (pandas' to_latex, under the tables' to_latex, needs it)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tex = OUTPUTS[name](fit)
@@ -98,6 +99,7 @@ def test_the_escaper_escapes_every_tex_special_character():
 def test_a_table_still_writes_what_pandas_is_asked_for(fit):
     """``columns`` selects by the raw labels and ``formatters`` are keyed by them; ``escape=True`` does not
     escape twice."""
+    pytest.importorskip("jinja2")
     table = fit.conf_int()
     tex = table.to_latex(columns=["lower"], formatters={"lower": lambda v: "LOW"})
     assert tex.count("LOW") == len(table) and "upper" not in tex
@@ -106,6 +108,7 @@ def test_a_table_still_writes_what_pandas_is_asked_for(fit):
 
 def test_labels_and_cells_that_are_not_strings_are_written_as_escaped_text():
     """A row label of the data may be a tuple or bytes, which pandas writes as its ``str()``: escaped too."""
+    pytest.importorskip("jinja2")
     from glmstat.report.tables import Table
 
     table = Table(pd.DataFrame({"a": [1.5, np.nan], "b": [("x^^5cinput{f}", 1), b"^^5cdef"]},
