@@ -63,34 +63,53 @@ def t_sf(x, df):
         return np.where((x2 < 1e-8 * np.minimum(n, 1.0)) & np.isfinite(n), near, special.stdtr(n, -x))[()]
 
 
-def _t_density(x, n):
-    """The density of Student's t with n degrees of freedom at x (for the Newton steps of :func:`t_quantile`)."""
-    return np.exp(special.gammaln((n + 1.0) / 2.0) - special.gammaln(n / 2.0) - 0.5 * np.log(n * math.pi)
-                  - (n + 1.0) / 2.0 * np.log1p(x * x / n))
+def _t_log_density(x, n):
+    """The log density of Student's t with n degrees of freedom at x (for the Newton steps of :func:`t_quantile`:
+    far out, at t = 1e100, the density itself underflows)."""
+    return special.gammaln((n + 1.0) / 2.0) - special.gammaln(n / 2.0) - 0.5 * np.log(n * math.pi) \
+        - (n + 1.0) / 2.0 * np.log1p(x * x / n)
 
 
 def t_quantile(q, df):
     """The q quantile of Student's t with ``df`` > 0 degrees of freedom (R's ``qt(q, df)``): -inf at 0.
 
     scipy's ``stdtrit`` of the smaller tail (exact: 1 - q for q > 1/2), polished as R's ``qt`` polishes its
-    approximation: Newton steps on :func:`t_sf` (R's ``pt``) until a step is below 1e-14 of the quantile
-    (scipy 1.10's stdtrit alone was 2e-11 relative from R's).
+    approximation, by Newton steps on :func:`t_sf` (R's ``pt``) until a step is below 1e-14 of the quantile:
+    scipy 1.10's stdtrit alone was 2e-11 relative from R's.  Far out, where stdtrit fails (scipy 1.10 stops
+    near 1e100, scipy 1.17 gives +inf, the wrong end, for stdtrit(3, 1e-300)), the start is the tail's power
+    law instead; the steps are taken on log t against log pt, which near the root is Newton's step and far out
+    is exact for a power law (the density there, 1e-400, underflows).
     """
     q, n = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(df, dtype=float))
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
         tail = np.where(q > 0.5, 1.0 - q, q)
+        inside = (tail > 0) & (tail < 0.5) & np.isfinite(n) & (n > 0) & (n <= 1e20)
         t = -special.stdtrit(n, tail)  # (>= 0: the upper tail's quantile)
-        polish = (tail > 0) & (tail < 0.5) & np.isfinite(t) & (t > 0) & np.isfinite(n) & (n > 0) & (n <= 1e20)
-        for _ in range(10):
+        if inside.any():
+            far = np.exp((special.gammaln((n + 1.0) / 2.0) - special.gammaln(n / 2.0) - 0.5 * np.log(n * math.pi)
+                          + (n - 1.0) / 2.0 * np.log(n) - np.log(tail)) / n)
+            t = np.where(inside & (_miss(t, tail, n) > _miss(far, tail, n)), far, t)
+        polish = inside & np.isfinite(t) & (t > 0)
+        for _ in range(20):
             if not polish.any():
                 break
-            y = _t_density(t, n)
-            step = (t_sf(t, n) - tail) / y
-            polish &= (y > 0) & np.isfinite(step) & (np.abs(step) > 1e-14 * np.abs(t))
-            t = np.where(polish, t + step * (1.0 + step * t * (n + 1.0) / (2.0 * (t * t + n))), t)
+            sf = t_sf(t, n)
+            step = np.log(sf / tail) * np.exp(np.log(sf) - np.log(t) - _t_log_density(t, n))  # (in log t)
+            new = t * np.exp(step)
+            polish &= np.isfinite(new) & (new > 0)
+            moved = np.abs(new - t)
+            t = np.where(polish, new, t)
+            polish &= moved > 1e-14 * t
         out = np.where(q > 0.5, t, -t)
         out = np.where(q == 0.5, 0.0, out)
     return np.where((q == 0.0) | (q == 1.0), np.where(n > 0, np.where(q == 0.0, -np.inf, np.inf), np.nan), out)[()]
+
+
+def _miss(t, tail, n):
+    """How far t_sf(t, n) is from ``tail``, as |log(t_sf / tail)| (inf for a t that is no start)."""
+    ok = np.isfinite(t) & (t > 0)
+    miss = np.abs(np.log(t_sf(np.where(ok, t, 1.0), n) / tail))
+    return np.where(ok & np.isfinite(miss), miss, np.inf)
 
 
 def interval_quantile(level: float, df: float = math.inf) -> float:
