@@ -385,7 +385,10 @@ def _factorized_exactly(present: np.ndarray, codes: np.ndarray, uniques) -> bool
     if not _NUL_COLLAPSES:
         return True
     back = np.asarray(uniques, dtype=object)[np.asarray(codes)]
-    return bool(np.all(back == np.asarray(present, dtype=object)))
+    try:
+        return bool(np.all(back == np.asarray(present, dtype=object)))
+    except (TypeError, ValueError):  # (values whose == is not a truth value: factorize's answer stands)
+        return True
 
 
 def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) -> FactorVec:
