@@ -89,3 +89,19 @@ def test_numbers_of_seventeen_digits_are_the_nearest_doubles(tmp_path):
     path = tmp_path / "digits.csv"
     path.write_text("y,x\n1,0.69999999999999996\n2,0.29999999999999999\n3,0.10000000000000001\n4,1e-300\n")
     assert read_data(str(path))["x"].tolist() == [0.7, 0.3, 0.1, 1e-300]
+
+
+def test_a_nul_byte_is_placed_by_the_file_scan_past_quoted_line_ends(tmp_path):
+    # (the scan that finds a NUL where pandas' parser cut the field at it, before pandas 3: a quoted field's commas
+    # and line ends are not the row's)
+    from glmstat.rcsv import _nul_in_file
+
+    path = tmp_path / "quoted.csv"
+    path.write_bytes(b'y,g,x\n1,"a,\nb",1\n2,"say ""hi""",2\x00\n')
+    assert _nul_in_file(path) == ["row 2, column 3"]
+    path.write_bytes(b"y\x00,x\n1,2\n")
+    assert _nul_in_file(path) == ["the header (column 1)"]
+    path.write_bytes(b"")
+    assert _nul_in_file(path) == []
+    path.write_bytes(b"y,x\n1,2\n")
+    assert _nul_in_file(path) == []
