@@ -391,6 +391,26 @@ def _factorized_exactly(present: np.ndarray, codes: np.ndarray, uniques) -> bool
         return True
 
 
+def factorize_in_order(values: Any) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(values, sort=False)`` (codes, -1 where missing, and the values in order of first
+    appearance), also before pandas 3.1 for texts that differ only after a NUL (see _NUL_COLLAPSES): where its
+    answer merged two, the codes are made again by a Python dict."""
+    codes, uniques = pd.factorize(values, sort=False)
+    if not _NUL_COLLAPSES or not (getattr(values, "dtype", None) == object
+                                  or isinstance(getattr(values, "dtype", None), pd.StringDtype)):
+        return codes, uniques
+    texts = np.asarray(values.to_numpy(dtype=object) if hasattr(values, "to_numpy") else values, dtype=object)
+    present = codes >= 0
+    if _factorized_exactly(texts[present], codes[present], uniques):
+        return codes, uniques
+    seen: dict = {}
+    codes = np.array([seen.setdefault(v, len(seen)) if p else -1 for v, p in zip(texts.tolist(), present.tolist())],
+                     dtype=np.intp)
+    order = np.empty(len(seen), dtype=object)
+    order[:] = list(seen)
+    return codes, order
+
+
 def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) -> FactorVec:
     """A factor of ``labels`` (an object or string array) with sorted levels, as R's ``factor()``."""
     if missing is None:

@@ -86,7 +86,7 @@ from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning, warn_user
 from ..formula.limits import refuse_dense
-from ..formula.values import _factorized_exactly, factor_from_labels
+from ..formula.values import _factorized_exactly, factor_from_labels, factorize_in_order
 from ..printable import first_unwritable
 from .fitdata import Covariance, FitData
 from .fit_access import formula_limits
@@ -451,7 +451,7 @@ class _GroupSums:
 def _block_group_sums(b: Block, fd: FitData, kernel, name: Any = None, limit: float = float("inf")) -> _GroupSums:
     """A block's cluster sums; its cluster values are the block's ``groups`` (no sums where one is missing:
     the covariance is refused).  ``name`` and ``limit``: the bound every merge of the sums checks."""
-    codes, values = pd.factorize(b.groups, sort=False)
+    codes, values = factorize_in_order(b.groups)  # (pd.factorize, checked before pandas 3.1)
     n = codes.shape[0]
     missing = np.flatnonzero(codes < 0)
     if missing.size:

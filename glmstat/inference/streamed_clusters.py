@@ -34,6 +34,7 @@ from .._arguments import shown
 from ..design.base import rows_within
 from ..design.sources import Block, DesignSource, fold
 from ..errors import DataError
+from ..formula.values import factorize_in_order
 from .cluster_adjusted import (DesignCoordinates, FactorCoordinates, added, adjusted_cluster_scores, cluster_batches,
                                column_reach, column_sums, score_from_sums)
 
@@ -82,7 +83,7 @@ class _Counts:
 
 def _block_counts(b: Block) -> _Counts:
     """A block's rows per cluster value (its ``groups``)."""
-    codes, values = pd.factorize(b.groups, sort=False)
+    codes, values = factorize_in_order(b.groups)  # (pd.factorize, checked before pandas 3.1)
     missing = np.flatnonzero(codes < 0)
     counts = np.bincount(codes[codes >= 0], minlength=len(values))
     return _Counts(pd.Series(counts, index=pd.Index(values)), codes.shape[0], int(missing.size),

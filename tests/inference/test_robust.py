@@ -334,3 +334,15 @@ def test_cluster_values_that_differ_after_a_nul_are_distinct_clusters():
     fit, same = gs.glm("y ~ x", df), gs.glm("y ~ x", plain)
     np.testing.assert_array_equal(fit.robust(type="HC0", cluster="cl").std_errors,
                                   same.robust(type="HC0", cluster="cl").std_errors)
+
+
+def test_streamed_cluster_values_that_differ_after_a_nul_are_distinct_clusters(tmp_path):
+    # (the streamed fit's clusters are counted and summed block by block: the same check of pandas' factorize)
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"y": rng.normal(size=60), "x": rng.normal(size=60),
+                       "cl": np.array(["", "\x00", "a\x00b", "a\x00c", "z", "q"] * 10, dtype=object)})
+    path = tmp_path / "rows.parquet"
+    df.to_parquet(path, row_group_size=7, index=False)
+    np.testing.assert_allclose(gs.glm("y ~ x", str(path)).robust(type="HC0", cluster="cl").std_errors,
+                               gs.glm("y ~ x", df).robust(type="HC0", cluster="cl").std_errors, rtol=1e-12)
