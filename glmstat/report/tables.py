@@ -23,6 +23,7 @@ prints raw.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import numbers
 from typing import Any, Callable, TypeVar
 
@@ -117,6 +118,12 @@ def _to_latex(table: pd.DataFrame, buf: Any, kwargs: dict[str, Any]) -> str | No
     options that name or replace labels follow: ``columns`` selects by the raw labels, ``formatters`` are
     keyed by them, and replacement headings (``header=[...]``) and the caption (a string, or pandas' pair of
     the full and the short caption) are escaped the same way."""
+    if importlib.util.find_spec("jinja2") is None:  # (pandas writes LaTeX through its Styler, which needs it)
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError("a table's to_latex() writes through pandas' LaTeX writer, which needs jinja2: "
+                                     "pip install 'glmstat[latex]' (summaries and compare() tables write LaTeX "
+                                     "without it)")
     opts = {**kwargs, "escape": False}
     if opts.get("columns") is not None:
         table = table[list(opts.pop("columns"))]  # (by the raw labels, before they are escaped)
