@@ -265,6 +265,14 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True) -> list[str]:
 
         checks.update(hat=lambda: col("hat"), cooks=lambda: col("cooks_d"), rstandard=lambda: col("std_resid"),
                       rstudent=lambda: col("student_resid"))
+        if ref.get("statistic_kind") == "t" and ref["df_residual"] == 1:
+            # one residual degree of freedom: the leave-one-out dispersion divides by n - p - 1 = 0, and R's
+            # rstudent is the sign of the rounding of its numerator (0 where it came out positive, NaN where
+            # not); glmstat's is NaN on every row (README: R's answers; R's own rounding is checked in
+            # inference/test_influence.py against fixtures/rstudent_one_residual_df)
+            del checks["rstudent"]
+            if not np.all(np.isnan(col("student_resid"))):
+                fails.append("rstudent: one residual degree of freedom, yet not NaN on every row")
     if ref.get("vcov_hc0") is not None:
         def hc0():
             v = res.robust("HC0").vcov.to_numpy()
@@ -343,6 +351,24 @@ def test_random_case_matches_r(case_id):
     ref, data = load(case_id)
     fails = compare(ref, data)
     assert not fails, f"{ref['formula']} | {ref['family']} | weights={ref.get('weights')}\n" + "\n".join(fails)
+
+
+#: Cases of fresh seeds kept for what they exercise in :func:`compare` (fixtures/random_held_out, the same scripts).
+HELD_OUT = FIXTURES / "random_held_out"
+
+
+@pytest.mark.parametrize("case_id", case_ids(HELD_OUT))
+def test_held_out_case_matches_r(case_id):
+    ref, data = load(case_id, HELD_OUT)
+    fails = compare(ref, data)
+    assert not fails, f"{ref['formula']} | {ref['family']} | weights={ref.get('weights')}\n" + "\n".join(fails)
+
+
+def test_held_out_one_residual_df_has_r_s_rounded_rstudent():
+    # s730_0220 (Gamma identity, 14 rows, 13 coefficients): R's rstudent is 0 or NaN by the sign of a rounding
+    ref, _ = load("s730_0220", HELD_OUT)
+    assert ref["df_residual"] == 1 and ref["statistic_kind"] == "t"
+    assert {0.0, None} == set(ref["rstudent"])
 
 
 def test_random_cases_cover_every_family_and_link():
