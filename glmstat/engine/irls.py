@@ -32,7 +32,8 @@ steps with the observed information, halved while they raise the deviance (:mod:
 is converged only once the Fisher step there is negligible; the covariance
 is still the inverse expected information, as summary.glm's.  Where scoring has risen far above a deviance it
 reached and drifts on to the edge of the domain or steps out of it (away from the optimum: separation only
-lowers the deviance), the rescue restarts from the lowest iterate.
+lowers the deviance), the rescue restarts from the lowest iterate, and its Newton steps go on from there while
+they lower the deviance, whatever means they carry to the edge (a finite optimum can have them there).
 ``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
 iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
 
@@ -324,7 +325,7 @@ class _Loop:
                  "fac", "use_qr", "fixed_gram", "history", "dev_old", "converged", "boundary", "iterations", "rel",
                  "polishing", "best_step", "since_best", "sizes", "polished", "rounding_optimum", "trace",
                  "polish_steps", "rechecked", "prev_fac", "prev_beta", "report", "rescue", "rose", "rescuing",
-                 "at_rounding", "restart_from", "swinging", "anchor", "edge_pull", "diverging")
+                 "at_rounding", "restart_from", "swinging", "anchor", "edge_pull", "diverging", "restarted")
 
     def __init__(self, source: DesignSource, family: Family, control: Control, start: np.ndarray | None) -> None:
         self.source, self.family, self.control = source, family, control
@@ -379,6 +380,7 @@ class _Loop:
         # and a damped fit's own rule for the edge is the profile's)
         self.edge_pull = pulls_across_edge(family) if control.convergence == "exact" and not control.damped else ()
         self.diverging = False  # polishing stopped because the linear predictor still moves (separation)
+        self.restarted = False  # the rescue restarted from the lowest iterate (scoring went away from the optimum)
 
     def _back_to_gram(self) -> None:
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices (not
@@ -419,6 +421,7 @@ class _Loop:
             return False
         self.fixed_gram = self.fac.gram if self.res.fixed_weights else None
         self.rescuing, self.rescue, self.polishing, self.boundary = True, False, 0, False
+        self.restarted = True
         self.best_step, self.since_best = np.inf, 0
         return True
 
@@ -455,7 +458,11 @@ class _Loop:
         # (nor when the polishing steps keep growing: scoring leaving a plateau where R's criterion was met,
         # the deviance falling faster at every step; a divergence to infinity takes ever smaller steps)
         # (nor in the rescue of an oscillation: its Newton steps may move a linear predictor beyond the clamp)
-        if not (self.rescuing and self.swinging) and (
+        # (nor in the rescue restarted from the lowest iterate: scoring rose far above it, which a divergence to
+        # an optimum at infinity never does, and the damped Newton steps from there only lower the deviance; a
+        # finite optimum may have means on the edge, rows far beyond a probit's clamp, which the steps reach
+        # by moving those linear predictors on)
+        if not (self.rescuing and (self.swinging or self.restarted)) and (
                 res.n_boundary > 0 or lost_columns(self.trace, fac.kept, self.rose)
                 or (self.polishing == POLISH_PATIENCE and not self.rose
                     and not growing(self.sizes, POLISH_PATIENCE - 1))) \
@@ -542,11 +549,13 @@ class _Loop:
             report("halved", self.iterations, new_res.deviance)  # once, after the halvings, as R's trace
         if not new_res.valid or new_fac is None or (damp and rises(self.res, new_res)):
             return False
-        if self.converged and new_res.n_boundary > self.res.n_boundary and _eta_drift(self.source, step) > DRIFT_TOL:
+        if self.converged and new_res.n_boundary > self.res.n_boundary and _eta_drift(self.source, step) > DRIFT_TOL \
+                and not self.restarted:
             # polishing brings a mean to the edge of its domain while the linear predictor still moves:
-            # creeping to an optimum at infinity.  (A step that barely moves eta goes on: scoring halving its
-            # way to an optimum on the edge, eta = 0 of a sqrt-link mean whose rows are all 0, where stopping
-            # left eta at 7.5e-8 and the other coefficients 4e-7 away from the optimum.)
+            # creeping to an optimum at infinity (not after a restart from the lowest iterate, see
+            # _polishing_step).  (A step that barely moves eta goes on: scoring halving its way to an optimum on
+            # the edge, eta = 0 of a sqrt-link mean whose rows are all 0, where stopping left eta at 7.5e-8 and
+            # the other coefficients 4e-7 away from the optimum.)
             return False
         self._accept(new, new_res, new_fac, halvings, damp)
         return True
