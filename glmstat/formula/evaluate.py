@@ -29,7 +29,9 @@ from .call_arguments import numeric
 from .date_functions import date_arith, date_operand, is_date
 from .deparse import deparse
 from .factor_functions import refuse_inexact
-from .functions import BUILTINS, CONSTANTS, FUNCTION_NAMES, PASSES, REFUSED_FUNCTIONS, RESERVED_VALUES, unqualified
+from .basis_functions import polym_columns
+from .functions import (BUILTINS, CONSTANTS, FUNCTION_NAMES, PASSES, REFUSED_FUNCTIONS, RESERVED_VALUES,
+                        refused_function, unqualified)
 from .limits import DEFAULT_LIMITS, LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
@@ -213,7 +215,7 @@ def _basis_columns(call: Call, most: int) -> int:
     given = _unwrapped(given) if given is not None else None
     degree = int(min(given.value, most)) if isinstance(given, Num) and math.isfinite(given.value) and given.value >= 1 \
         else 1
-    return min(math.comb(degree + len(call.args), degree) - 1, most) if several else degree
+    return min(polym_columns(len(call.args), degree), most) if several else degree
 
 
 def _operations(node: Node) -> Iterator[tuple[Node, tuple]]:
@@ -355,6 +357,14 @@ def _same_rows(a: np.ndarray, b: np.ndarray) -> bool:
         return bool(np.allclose(a.astype(float), b.astype(float), rtol=1e-12, atol=0.0, equal_nan=True))
     na, nb = pd.isna(a), pd.isna(b)
     return bool(np.array_equal(na, nb) and (a[~na] == b[~nb]).all())
+
+
+def across_rows_error(call: str, where: str, instead: str) -> FormulaError:
+    """The refusal of the ``context=`` call ``call`` whose value for a row depends on the other rows (found by
+    :func:`_by_rows`): ``where`` it would be computed again over other rows, and what ``instead`` keeps."""
+    return FormulaError(f"{shown(call)}: the context= function's value for a row depends on the other rows (on half of "
+                        f"them it gives other values), {where}, it would give other values than the fit's rows had; "
+                        f"compute the column before fitting, or use scale(), poly(), ns() or bs(), which {instead}")
 
 
 def _by_rows(fn: Any, args: list, kwargs: dict, result: Any, n: int) -> bool:
@@ -697,10 +707,8 @@ class Evaluator:
             raise FormulaError(f"{deparse(node)}: offset() can only stand as a term of the right-hand side")
         if node.func == "cbind":
             raise FormulaError(f"{deparse(node)}: cbind(successes, failures) can only be the whole left-hand side")
-        reason = REFUSED_FUNCTIONS.get(func)
-        if reason is not None:
-            raise FormulaError(f"the formula calls {node.func}(), which glmstat refuses: {reason}; compute it as a "
-                               "column of the data before fitting")
+        if func in REFUSED_FUNCTIONS:
+            raise refused_function(func)
         close = close_matches(node.func, FUNCTION_NAMES, n=3, cutoff=0.7)
         hint = f"; did you mean {', '.join(c + '()' for c in close)}?" if close else ""
         raise FormulaError(f"the formula calls {node.func}(), which is not a function glmstat knows{hint}; "

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .evaluate import Evaluator
 
 __all__ = ["BUILTINS", "CONSTANTS", "REFUSED_FUNCTIONS", "RESERVED_VALUES", "FUNCTION_NAMES", "NAMESPACES", "PASSES",
-           "unqualified"]
+           "refused_function", "unqualified"]
 
 #: names that stand for a constant when no column or context= entry has that name (in R a column named T masks T)
 CONSTANTS: dict[str, Any] = {
@@ -145,10 +145,7 @@ def _constant_vector(ev: "Evaluator", call: Call, node) -> tuple:
     if isinstance(v, (str, bool, int, float)):
         return (v,)
     if not isinstance(v, tuple):
-        func = unqualified(call.func)
-        raise FormulaError(f"the formula calls {func}() of a column, which glmstat refuses: {REFUSED_FUNCTIONS[func]}; "
-                           f"compute it as a column of the data before fitting (of literal values, such as c(8, 6, 4), "
-                           f"it is R's {func}())")
+        raise refused_function(unqualified(call.func), of_column=True)
     return v
 
 
@@ -412,6 +409,15 @@ REFUSED_FUNCTIONS: dict[str, str] = {
                     "values"),
 }
 
+def refused_function(func: str, of_column: bool = False) -> FormulaError:
+    """The refusal of the R function ``func`` (one of :data:`REFUSED_FUNCTIONS`), with its reason; ``of_column``: a
+    function that glmstat computes of literal values (``rev(c(8, 6, 4))``) was given a column."""
+    which = f"{func}() of a column" if of_column else f"{func}()"
+    literal = f" (of literal values, such as c(8, 6, 4), it is R's {func}())" if of_column else ""
+    return FormulaError(f"the formula calls {which}, which glmstat refuses: {REFUSED_FUNCTIONS[func]}; compute it as a "
+                        f"column of the data before fitting{literal}")
+
+
 #: every function name a formula may call without context= (for messages)
 FUNCTION_NAMES = tuple(sorted(set(BUILTINS) | {"offset", "cbind"}))
 
@@ -451,9 +457,9 @@ PASSES: dict[str, int] = {
     # basis transforms' knots, medians and quantiles, groups (ave(x, g): 16 grouping variables of a million rows
     # took 6 s, priced at one pass each)
     **_priced(64, "%in% is.element factor as.factor ordered as.ordered C relevel droplevels addNA cut interaction "
-                  "as.numeric reorder as.double scale center poly bs ns median quantile as.character paste paste0 toupper tolower "
-                  "trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith sprintf as.Date format "
-                  "months weekdays quarters ave"),
+                  "as.numeric reorder as.double scale center poly bs ns median quantile as.character paste paste0 "
+                  "toupper tolower trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith sprintf "
+                  "as.Date format months weekdays quarters ave"),
     # R's rounding to digits and the beta function
     **_priced(128, "round signif beta lbeta"),
     # R's choose and the digamma functions: hundreds of ns a row

@@ -19,7 +19,7 @@ from .._arguments import shown, shown_items
 from ..errors import DataError, FormulaError
 from ..design.base import SMALL_CELLS, Design
 from .encode import DesignPlan, build_design
-from .evaluate import DataColumns, Evaluator
+from .evaluate import DataColumns, Evaluator, across_rows_error
 from .limits import FormulaLimits
 from .nodes import Call, Name, Node, names_read
 from .terms import Terms
@@ -142,11 +142,8 @@ class ModelSpec:
         are complete has its design row whatever its offset (NaN where missing): predictions, whose standard
         error on the link scale does not involve the offset (R's ``predict.glm`` gives it)."""
         if self.across_rows:
-            raise FormulaError(
-                f"{shown(self.across_rows[0])}: the context= function's value for a row depends on the other rows (on "
-                "half of them it gives other values), so on new data -- a prediction, a model matrix, a reference "
-                "grid or the shifted rows of a marginal effect -- it would give other values than the fit's; compute "
-                "the column before fitting, or use scale(), poly(), ns() or bs(), which keep what they learned")
+            raise across_rows_error(self.across_rows[0], "so on new data (a prediction, a model matrix, a reference "
+                                    "grid or the shifted rows of a marginal effect)", "keep what they learned")
         absent = [c for c in self.columns if c not in positions]
         absent += [c for c in self.offset_columns if c not in positions and c not in absent]
         if absent:

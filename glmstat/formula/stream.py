@@ -34,7 +34,7 @@ from .call_arguments import bind
 from .contrasts import contrasts_argument, with_contrasts
 from .deparse import deparse
 from .encode import build_design
-from .evaluate import DataColumns, Evaluator, TextLearner, check_context, gathered_bytes
+from .evaluate import DataColumns, Evaluator, TextLearner, across_rows_error, check_context, gathered_bytes
 from .factor_functions import merge_chunk_levels
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, no_rows_error, plan_for
 from .functions import unqualified
@@ -245,12 +245,9 @@ def _refuse_across_rows(total: ChunkSummary) -> None:
     """A ``context=`` function whose value for a row depends on the other rows (``(x - x.mean()) / x.std()``,
     a rank) is another function on each chunk: refused when the data came in more than one."""
     if total.across_rows and total.chunks > 1:
-        call = deparse(next(iter(total.across_rows)))
-        raise FormulaError(f"{shown(call)}: the context= function's value for a row depends on the other rows (on "
-                           f"half of them it gives other values), and streamed data (a Parquet file, a dask "
-                           f"DataFrame) is evaluated one chunk of rows at a time ({total.chunks} here), on each of "
-                           f"which it would give other values than on all the rows; compute the column before "
-                           f"fitting, or use scale(), poly(), ns() or bs(), which learn from every row")
+        raise across_rows_error(deparse(next(iter(total.across_rows))),
+                                f"and streamed data (a Parquet file, a dask DataFrame) is evaluated one chunk of rows "
+                                f"at a time ({total.chunks} here): on each", "learn from every row")
 
 
 def _reads_transform_values(terms: Terms, transforms: Iterable[Node]) -> bool:
