@@ -96,6 +96,17 @@ def as_streamed(frame: pd.DataFrame, kind: str, directory, rows: int = 7):
     return pytest.importorskip("dask.dataframe").from_pandas(frame, chunksize=rows)
 
 
+def assert_streamed_is_in_memory(formula: str, frame: pd.DataFrame, kind: str, directory, rows: int, rtol: float,
+                                 family: gs.Family | None = None) -> tuple[gs.GLMResults, gs.GLMResults]:
+    """Fit ``formula`` to ``frame`` in memory and streamed in ``rows``-row chunks (:func:`as_streamed`); assert the
+    same coefficient names and the same coefficients to ``rtol``.  Returns (streamed, in memory)."""
+    mem = gs.glm(formula, frame, family=family)
+    streamed = gs.glm(formula, as_streamed(frame, kind, directory, rows=rows), family=family)
+    assert list(streamed.coef.index) == list(mem.coef.index)
+    np.testing.assert_allclose(streamed.coef.to_numpy(), mem.coef.to_numpy(), rtol=rtol)
+    return streamed, mem
+
+
 def fit(formula: str, source, family, weights, method: str = "irls") -> gs.GLMResults:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.DroppedRowsWarning)
