@@ -161,6 +161,17 @@ def r_coef_name(name: str) -> str:
     return "(Intercept)" if name == "Intercept" else re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
 
 
+def assert_type3_is_car_s(fit: gs.GLMResults, ref: dict) -> None:
+    """``fit.anova(type=3)`` against car's ``Anova(m, type = 3)`` (``ref``: its terms, statistic and df, the
+    intercept's row left out of glmstat's table)."""
+    rows = [i for i, t in enumerate(ref["terms"]) if t != "(Intercept)"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.ContrastsWarning)
+        table = fit.anova(type=3)
+    assert_close(table["statistic"], [ref["statistic"][i] for i in rows], rtol=1e-6)
+    assert list(table["df"]) == [ref["df"][i] for i in rows]
+
+
 def assert_fit_is_r_s(ref: dict, data: pd.DataFrame, family: gs.Family) -> gs.GLMResults:
     """Fit ``ref["formula"]`` at a tight tolerance and compare it with R's glm (``ref``: coef_names, nobs, coef,
     se, as the formula fixtures' R scripts write them); the fit."""

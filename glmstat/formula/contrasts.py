@@ -38,7 +38,8 @@ from .nodes import Node
 from .values import FactorVec, Value, label_text
 
 __all__ = ["FactorCoding", "coding_of", "term_codings", "CONTRASTS", "contrasts_argument", "with_contrasts",
-           "Reference", "ContrastMatrix", "contrast_matrix", "held_level", "coding_problem"]
+           "Reference", "ContrastMatrix", "contrast_matrix", "held_level", "coding_problem",
+           "completed_contrasts"]
 
 #: Names of contrasts, as ``C(g, sum)`` and ``glm(contrasts=)`` accept them (R's function names too).
 CONTRASTS = {
@@ -65,11 +66,14 @@ class Reference:
 class ContrastMatrix:
     """Contrasts given as a matrix: ``rows`` one per level, ``names`` the columns'; ``levels`` the level each row
     codes (a DataFrame's index: its rows are matched to the factor's levels by their texts), or None: the factor's
-    levels in order, as R takes a matrix."""
+    levels in order, as R takes a matrix.  ``fill``: fewer than L - 1 columns are completed as R's ``C()``
+    completes them (:func:`completed_contrasts`); without it (``glm(contrasts=)``, whose matrix R sets with
+    ``how.many`` = its columns) the factor takes only the matrix's columns."""
 
     rows: tuple[tuple[float, ...], ...]
     names: tuple[str, ...]
     levels: tuple[str, ...] | None = None
+    fill: bool = False
 
     def matrix_for(self, levels: Sequence) -> np.ndarray:
         """The L x k matrix in the order of the factor's ``levels`` (checked by :func:`coding_problem`)."""
@@ -395,10 +399,74 @@ def coding_of(levels: Sequence, kind: Any) -> FactorCoding:
     return FactorCoding(tuple(levels), kind)
 
 
+def completed_contrasts(kind: Any, levels: Sequence) -> Any:
+    """``kind`` with a matrix of fewer than L - 1 columns completed as R's ``contrasts<-`` completes it for
+    ``C(g, m)``; any other ``kind`` as it is.
+
+    R factors A = [1 | M] (L x (k + 1)) as A = QR by Householder reflections and takes columns 2..L of Q, the
+    first k replaced by M's: the added columns are an orthonormal basis of what the intercept and M leave, in R's
+    choice (the reflectors, hence Q, are LINPACK's and LAPACK's alike: each maps a column to -sign(a_jj) times
+    its norm).  The coefficients of M's own columns do not depend on that choice; the added ones are named by
+    their position (R names them "" when M's columns have names: one name for several coefficients).  Raises
+    :class:`ValueError` when [1 | M] is singular (R's "singular contrast matrix", by ``dqrdc2``'s rule: a column
+    whose norm left after the earlier ones is below 1e-7 of its own), or when the completed matrix would have more
+    than ``MAX_MATRIX_ENTRIES`` entries.
+    """
+    if not (isinstance(kind, ContrastMatrix) and kind.fill):
+        return kind
+    M = kind.matrix_for(levels)
+    L, k = M.shape
+    if M.shape[0] != len(levels) or k >= L - 1:
+        return kind  # (as it is: coding_problem says what is wrong with it, if anything)
+    if L * (L - 1) > MAX_MATRIX_ENTRIES:  # (priced before the L x L factor is made)
+        raise ValueError(f"completing it for {L:,} levels would make {L:,} x {L - 1:,} entries, more than the "
+                         f"{MAX_MATRIX_ENTRIES:,} a contrast matrix of one's own may have")
+    Q = _linpack_q(np.column_stack([np.ones(L), M]))
+    if Q is None:
+        raise ValueError("its columns and the intercept are linearly dependent (R: singular contrast matrix)")
+    C = Q[:, 1:]
+    C[:, :k] = M
+    names = kind.names + tuple(str(j) for j in range(k + 1, L))
+    return ContrastMatrix(tuple(map(tuple, C.tolist())), names, None, fill=True)
+
+
+def _linpack_q(A: np.ndarray, tol: float = 1e-7) -> np.ndarray | None:
+    """Q (n x n) of A = QR as R's ``qr.qy(qr(A), diag(n))`` computes it, or None when A's rank is below its
+    columns (a column whose norm left after the earlier ones is below ``tol`` of its own: ``dqrdc2``'s rule).
+
+    LINPACK's arithmetic, not LAPACK's: column l is scaled by its signed norm s = sign(a_ll) ||a_l|| (+||a_l||
+    where a_ll = 0) to u = a_l / s + e_l, each later column a_j takes t = -u'a_j / u_l times u, and Q is the
+    reflections applied to the identity in reverse.  Planned contrasts are often orthogonal to the intercept,
+    which leaves a pivot of exactly 0: LINPACK's scaling keeps it 0 (a reflection to -||a_l||), where LAPACK's
+    leaves a rounding error of either sign and so another Q.
+    """
+    X = np.array(A, dtype=float)
+    n, p = X.shape
+    norms = np.linalg.norm(X, axis=0)
+    us: list[np.ndarray] = []
+    for j in range(p):  # (p < n: the intercept and fewer than n - 1 contrasts)
+        x = X[j:, j]
+        if not np.linalg.norm(x) >= tol * norms[j] or norms[j] == 0.0:
+            return None
+        s = float(np.linalg.norm(x))
+        s = math.copysign(s, x[0]) if x[0] != 0.0 else s
+        u = x / s
+        u[0] += 1.0
+        X[j:, j + 1:] += np.outer(u, -(u @ X[j:, j + 1:]) / u[0])
+        us.append(u)
+    Q = np.eye(n)
+    for j in range(len(us) - 1, -1, -1):
+        u = us[j]
+        Q[j:] += np.outer(u, -(u @ Q[j:]) / u[0])
+    return Q
+
+
 def coding_problem(levels: Sequence, kind: Any) -> str | None:
     """Why contrasts ``kind`` cannot code a factor of ``levels`` (None: they can): a reference level beyond the
-    levels, or a matrix of another number of rows than levels or of more columns than levels less one.  A matrix
-    of fewer columns is refused too: R completes it with columns of its own QR, an arbitrary basis of the rest."""
+    levels, or a matrix of another number of rows than levels or of more columns than levels less one (R would
+    use the first L - 1 silently).  A matrix of fewer columns from ``C()`` is completed by
+    :func:`completed_contrasts` first; one from ``glm(contrasts=)`` codes the factor with its columns alone, as
+    R's ``model.matrix`` does."""
     L = len(levels)
     if isinstance(kind, Reference) and not 0 <= kind.position <= L:
         return f"base = {kind.position} is no level's position (the factor has {L} levels)"
@@ -412,9 +480,9 @@ def coding_problem(levels: Sequence, kind: Any) -> str | None:
                     + (f"; {shown_items(other)} is no level of the factor" if other else ""))
         if rows != L:
             return f"the contrast matrix has {rows} rows for the factor's {L} levels (one row per level, in order)"
-        if k != L - 1:
-            return (f"the contrast matrix has {k} columns where the factor's {L} levels take {L - 1}"
-                    + ("; R completes fewer with columns of its own choosing: give them all" if k < L - 1 else ""))
+        if k > L - 1:
+            return (f"the contrast matrix has {k} columns where the factor's {L} levels take at most {L - 1} "
+                    "(R would drop the last ones silently)")
     return None
 
 

@@ -8,6 +8,7 @@ chunks."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, TYPE_CHECKING
 
 import numpy as np
@@ -528,6 +529,8 @@ def call_C(ev: "Evaluator", call: Call) -> Value:
     if "contr" not in a and "base" in a:
         raise call_error(call, "base = is for treatment contrasts: C(g, contr.treatment, base = 2)")
     kind = _contrast_kind(ev, a["contr"], call, a.get("base")) if "contr" in a else f.contrasts
+    if isinstance(kind, ContrastMatrix):  # (R's C() completes fewer than L - 1 columns, once the levels are known)
+        kind = replace(kind, fill=True)
     return FactorVec(f.codes, f.levels, f.ordered, kind)
 
 
