@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -39,7 +39,7 @@ from .values import FactorVec, Value, label_text
 
 __all__ = ["FactorCoding", "coding_of", "term_codings", "CONTRASTS", "contrasts_argument", "with_contrasts",
            "Reference", "ContrastMatrix", "contrast_matrix", "held_level", "coding_problem",
-           "completed_contrasts"]
+           "resolved_contrasts", "FirstColumns"]
 
 #: Names of contrasts, as ``C(g, sum)`` and ``glm(contrasts=)`` accept them (R's function names too).
 CONTRASTS = {
@@ -60,6 +60,17 @@ class Reference:
     ``contr.treatment(n, base = k)``."""
 
     position: int
+
+
+@dataclass(frozen=True)
+class FirstColumns:
+    """R's ``C(g, contr, how.many)``: the first ``k`` columns of ``kind``'s L x (L - 1) matrix (a name of
+    :data:`CONTRASTS`, a :class:`Reference` or a :class:`ContrastMatrix`), the factor's effect constrained to them
+    (``C(dose, poly, 1)``: a linear trend alone).  Resolved once the levels are known
+    (:func:`resolved_contrasts`)."""
+
+    kind: Any
+    k: int
 
 
 @dataclass(frozen=True)
@@ -399,18 +410,53 @@ def coding_of(levels: Sequence, kind: Any) -> FactorCoding:
     return FactorCoding(tuple(levels), kind)
 
 
-def completed_contrasts(kind: Any, levels: Sequence) -> Any:
+def resolved_contrasts(kind: Any, levels: Sequence) -> Any:
+    """``kind`` for a factor of ``levels``: :class:`FirstColumns` as the matrix of those columns, a matrix of
+    ``C()`` of fewer than L - 1 columns completed (:func:`_completed`); any other ``kind`` as it is.
+
+    Raises :class:`ValueError` with the reason where R fails or would do what was not asked: ``how.many`` above
+    L - 1 (R: subscript out of bounds), a matrix of fewer than ``how.many`` < L - 1 columns (R completes it to
+    all L - 1 whatever ``how.many`` says), polynomials of more than 95 levels, a factor whose L x (L - 1) matrix
+    would have more than ``MAX_MATRIX_ENTRIES`` entries."""
+    L = len(levels)
+    if isinstance(kind, FirstColumns):
+        base, k = kind.kind, kind.k
+        if k > L - 1:
+            raise ValueError(f"how.many = {k} is more than the {L - 1} columns of the factor's {L} levels")
+        if L * (L - 1) > MAX_MATRIX_ENTRIES:
+            raise ValueError(f"how.many takes the columns of a {L:,} x {L - 1:,} contrast matrix, more than the "
+                             f"{MAX_MATRIX_ENTRIES:,} entries a matrix may have")
+        if base == "poly" and L > 95:
+            raise ValueError(f"orthogonal polynomials of {L} levels cannot be represented accurately enough (as R "
+                             "says)")
+        if not isinstance(base, ContrastMatrix):
+            coding = coding_of(levels, base)
+            return ContrastMatrix(tuple(map(tuple, coding.matrix[:, :k].tolist())), coding.suffixes[:k])
+        if len(base.rows) != L or (base.levels is not None
+                                   and set(base.levels) != {label_text(v) for v in levels}):
+            return base  # (coding_problem says what is wrong with it)
+        if len(base.names) >= k:
+            M = base.matrix_for(levels)
+            return ContrastMatrix(tuple(map(tuple, M[:, :k].tolist())), base.names[:k])
+        if k == L - 1:
+            return _completed(replace(base, fill=True), levels)
+        nc = len(base.names)
+        raise ValueError(f"how.many = {k} with a matrix of {nc} column{'s' if nc > 1 else ''}: R completes it to all "
+                         f"{L - 1} columns whatever how.many says; leave how.many out for that, or give {k} columns")
+    return _completed(kind, levels)
+
+
+def _completed(kind: Any, levels: Sequence) -> Any:
     """``kind`` with a matrix of fewer than L - 1 columns completed as R's ``contrasts<-`` completes it for
     ``C(g, m)``; any other ``kind`` as it is.
 
-    R factors A = [1 | M] (L x (k + 1)) as A = QR by Householder reflections and takes columns 2..L of Q, the
-    first k replaced by M's: the added columns are an orthonormal basis of what the intercept and M leave, in R's
-    choice (the reflectors, hence Q, are LINPACK's and LAPACK's alike: each maps a column to -sign(a_jj) times
-    its norm).  The coefficients of M's own columns do not depend on that choice; the added ones are named by
-    their position (R names them "" when M's columns have names: one name for several coefficients).  Raises
-    :class:`ValueError` when [1 | M] is singular (R's "singular contrast matrix", by ``dqrdc2``'s rule: a column
-    whose norm left after the earlier ones is below 1e-7 of its own), or when the completed matrix would have more
-    than ``MAX_MATRIX_ENTRIES`` entries.
+    R factors A = [1 | M] (L x (k + 1)) as A = QR by Householder reflections (LINPACK's: :func:`_linpack_q`)
+    and takes columns 2..L of Q, the first k replaced by M's: the added columns are an orthonormal basis of what
+    the intercept and M leave, in R's choice.  The coefficients of M's own columns do not depend on that choice;
+    the added ones are named by their position (R names them "" when M's columns have names: one name for
+    several coefficients).  Raises :class:`ValueError` when [1 | M] is singular (R's "singular contrast matrix",
+    by ``dqrdc2``'s rule: a column whose norm left after the earlier ones is below 1e-7 of its own), or when the
+    completed matrix would have more than ``MAX_MATRIX_ENTRIES`` entries.
     """
     if not (isinstance(kind, ContrastMatrix) and kind.fill):
         return kind

@@ -32,7 +32,7 @@ from ..design.dense import DenseDesign
 from ..design.structured import Factor, StructuredDesign
 from ..design.transformed import TransformedDesign
 from ..errors import DataError
-from .contrasts import FactorCoding, coding_of, coding_problem, completed_contrasts
+from .contrasts import FactorCoding, coding_of, coding_problem, resolved_contrasts
 from .deparse import deparse
 from ..once import once
 from .limits import FormulaLimits, refuse
@@ -303,9 +303,9 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
                         f"represented accurately enough for {len(v.levels) - 1} degrees of freedom (as R says); "
                         "use treatment contrasts (an unordered factor) or fewer levels")
                 try:
-                    kind = completed_contrasts(kind, v.levels)
+                    kind = resolved_contrasts(kind, v.levels)
                 except ValueError as e:
-                    raise DataError(f"the factor {shown(label)}: the contrast matrix cannot be completed: {e}") from None
+                    raise DataError(f"the factor {shown(label)}: {e}") from None
                 problem = coding_problem(v.levels, kind)
                 if problem is not None:
                     raise DataError(f"the factor {shown(label)}: {problem}")

@@ -17,7 +17,8 @@ from .._arguments import shown, shown_items
 from ..errors import DataError, FormulaWarning, warn_user
 from .calendar import date_text
 from .call_arguments import Builtin, bind, call_error, flag, levels_text, literal_numbers, numeric, whole_number
-from .contrasts import CONTRASTS, MAX_MATRIX_ENTRIES, ContrastMatrix, Reference, coding_of, contrast_matrix
+from .contrasts import (CONTRASTS, MAX_MATRIX_ENTRIES, ContrastMatrix, FirstColumns, Reference, coding_of,
+                        contrast_matrix)
 from .date_time_columns import date_times_argument
 from .deparse import deparse
 from .nodes import Call, Const, Name, Node, Str
@@ -520,9 +521,6 @@ def call_C(ev: "Evaluator", call: Call) -> Value:
     # (R's C(object, contr, how.many): a third argument is how.many, not glmstat's levels=, which is named; base =
     # goes to treatment contrasts, as R passes C's ... to the contrast function)
     a = bind(call, ("object", "contr", "how.many", "levels", "base"))
-    if "how.many" in a:
-        raise call_error(call, "how.many (fewer contrast columns than levels - 1) is not supported; leave it out for "
-                               "all the contrasts, or name levels = c(...) to reorder the levels")
     f = as_factor(ev.eval(a["object"]), call)
     if "levels" in a:
         f = _reorder(f, _literal_levels(ev.eval(a["levels"]), call, "levels"), call, typed=True)
@@ -531,6 +529,10 @@ def call_C(ev: "Evaluator", call: Call) -> Value:
     kind = _contrast_kind(ev, a["contr"], call, a.get("base")) if "contr" in a else f.contrasts
     if isinstance(kind, ContrastMatrix):  # (R's C() completes fewer than L - 1 columns, once the levels are known)
         kind = replace(kind, fill=True)
+    if "how.many" in a:  # (the first how.many columns: resolved once the levels are known)
+        k = whole_number(ev.eval(a["how.many"]), call, "how.many", 1, MAX_MATRIX_ENTRIES)
+        # (without contr, R takes the default contrasts of its options, not the factor's own)
+        kind = FirstColumns(kind if "contr" in a else "poly" if f.ordered else "treatment", k)
     return FactorVec(f.codes, f.levels, f.ordered, kind)
 
 

@@ -1,7 +1,8 @@
 """Planned contrasts of fewer than L - 1 columns against R (tests/fixtures/fewer_contrasts, made by
 scripts/make_fewer_contrasts.R): ``C(g, m)`` completes them as R's ``contrasts<-`` does (columns of the QR of
-cbind(1, m)); ``glm(contrasts = {"g": m})`` codes the factor with m's columns alone, as R's ``model.matrix``;
-both on the small data and past the structured-design threshold, streamed, and what is refused."""
+cbind(1, m)); ``glm(contrasts = {"g": m})`` codes the factor with m's columns alone, as R's ``model.matrix``, and
+``C(g, contr, how.many)`` with the first how.many columns of contr's matrix; on the small data and past the
+structured-design threshold, streamed, and what is refused."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ LARGE = _large()
 
 def _data(ref: dict) -> pd.DataFrame:
     return LARGE if "f" in ref["contrasts"] or "C(f," in ref["formula"] else SMALL
+
+
+#: R names the columns of C(g, treatment | sum | helmert, how.many) by position, glmstat by level (README)
+_BY_LEVEL = ("treatment", "sum", "helmert", "how.many")
 
 
 def _by_cells(formula: str, data: pd.DataFrame, **kw) -> bool:
@@ -118,12 +123,46 @@ def test_glm_contrasts_with_fewer_columns_code_the_factor_with_them_alone(key):
             _check(_fit(ref["formula"], data, contrasts=contrasts), ref, data)
 
 
+@pytest.mark.parametrize("ref", REF["how_many"], ids=[c["formula"] for c in REF["how_many"]])
+def test_how_many_takes_the_first_columns_as_r_does(ref):
+    """``C(g, poly, 1)``: a linear trend alone; a matrix's first columns; a matrix of fewer columns with
+    how.many = L - 1, completed; 66 Helmert columns of a 70-level factor, a structured design."""
+    data = _data(ref)
+    if "66" in ref["formula"]:
+        assert _by_cells(ref["formula"], data)
+    fit = _fit(ref["formula"], data)
+    _check(fit, ref, data)
+    if not any(k in ref["formula"] for k in _BY_LEVEL):
+        assert [r_coef_name(n) for n in fit.coef.index] == ref["coef_names"]
+    if "anova1" in ref:
+        rows = fit.anova().loc[ref["anova1"]["terms"]]
+        assert list(rows["df"]) == ref["anova1"]["df"]
+        assert_close(rows["deviance"], ref["anova1"]["deviance"], rtol=1e-6)
+    if "anova3" in ref:
+        assert_type3_is_car_s(fit, ref["anova3"])
+
+
+def test_how_many_names_by_level():
+    assert list(_fit("y ~ C(g, treatment, 1)", SMALL).coef.index) == ["Intercept", "C(g, treatment, 1)[T.b]"]
+    assert list(_fit("y ~ C(g, sum, 2)", SMALL).coef.index[1:]) == ["C(g, sum, 2)[S.a]", "C(g, sum, 2)[S.b]"]
+
+
+@pytest.mark.parametrize("term, match", [
+    ("C(g, poly, 5)", "how.many = 5 is more than the 3 columns of the factor's 4 levels"),
+    ("C(g, poly, 0)", "how.many must be a whole number from 1"),
+    ("C(g, cbind(c(1, 1, -1, -1)), 2)", "how.many = 2 with a matrix of 1 column: R completes it to all 3 columns"),
+])
+def test_how_many_refusals(term, match):
+    with pytest.raises(gs.GLMStatError, match=match):
+        _fit(f"y ~ {term}", SMALL)
+
+
 @pytest.mark.parametrize("kind", ["parquet", "dask"])
 def test_streamed_fits_complete_as_in_memory(kind, tmp_path):
     from streamed_cases import as_streamed
 
-    ref = REF["cases"][2]
-    _check(_fit(ref["formula"], as_streamed(SMALL, kind, tmp_path, rows=9)), ref, SMALL)
+    for ref in (REF["cases"][2], REF["how_many"][1]):
+        _check(_fit(ref["formula"], as_streamed(SMALL, kind, tmp_path, rows=9)), ref, SMALL)
 
 
 @pytest.mark.parametrize("ref", REF["refused"], ids=[c["formula"] for c in REF["refused"]])
@@ -140,3 +179,5 @@ def test_completing_is_priced_before_the_matrix_is_made():
     column = "c(" + ", ".join(["1"] * 599 + ["-599"]) + ")"
     with pytest.raises(gs.DataError, match="600 x 599 entries, more than the 250,000"):
         _fit(f"y ~ C(g, cbind({column}))", data)
+    with pytest.raises(gs.DataError, match="columns of a 600 x 599 contrast matrix, more than the 250,000"):
+        _fit("y ~ C(g, helmert, 2)", data)

@@ -63,11 +63,13 @@ def test_relevel_number_is_a_position_not_a_value():
 
 
 def test_third_argument_of_C_is_how_many():
-    # R's C(object, contr, how.many): C(f, sum, 1) keeps one contrast column; glmstat read the 1 as levels =
-    # and dropped every row.  It is refused by name; levels = c(...) still reorders when named.
+    # R's C(object, contr, how.many): C(f, sum, 1) keeps one contrast column (glmstat once read the 1 as
+    # levels = and dropped every row); levels = c(...) still reorders when named.
     data = pd.read_csv(FIXTURES / "data" / "mtcars.csv")
-    with pytest.raises(gs.FormulaError, match="how.many"):
-        gs.glm("mpg ~ C(factor(cyl), sum, 1)", data)
+    # R 4.2.2: coef(glm(mpg ~ C(factor(cyl), sum, 1), data = mtcars))
+    one = gs.glm("mpg ~ C(factor(cyl), sum, 1)", data)
+    assert_close(one.coef, [20.6298356510745826, 5.7515802781289516], rtol=1e-10)
+    assert one.column_names[1:] == ["C(factor(cyl), sum, 1)[S.4]"]
     fit = gs.glm("mpg ~ C(factor(cyl), sum, levels = c(8, 6, 4))", data)
     assert fit.column_names[1:] == ["C(factor(cyl), sum, levels = c(8, 6, 4))[S.8]",
                                     "C(factor(cyl), sum, levels = c(8, 6, 4))[S.6]"]
