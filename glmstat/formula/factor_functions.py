@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from .evaluate import Evaluator
 
 __all__ = ["LEVEL_CODE_CALLS", "as_factor", "call_C", "call_add_na", "call_as_integer", "call_as_numeric",
-           "call_relevel", "call_unclass", "drop_unused", "factor_call", "merge_chunk_levels", "on_levels",
-           "refuse_inexact", "with_na_level"]
+           "call_relevel", "call_unclass", "drop_unused", "factor_call", "merge_chunk_levels", "merge_factor_levels",
+           "on_levels", "refuse_inexact", "with_na_level"]
 
 
 def refuse_inexact(value: Value, where: Node, what: str) -> None:
@@ -231,9 +231,9 @@ def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
     fit does (R codes new data by its own levels); a level the fit did not see is refused.  Levels that all read
     as numbers warn: the codes are not those numbers (R's classic trap, as.numeric(factor(c(10, 20))) is 1, 2)."""
     # (in memory the fit's factor levels; a chunk of streamed data records its levels and the used ones, and
-    # _merge_code_levels decides from every chunk's)
+    # merge_factor_levels decides from every chunk's)
     levels = ev.learned_levels(call, f.levels, f.levels if ev.mode == "fit" else drop_unused(f).levels,
-                               _merge_code_levels)
+                               merge_factor_levels)
     if levels is None:  # (a first pass over streamed data records the chunk's levels only)
         levels = f.levels
     g = f if ev.mode == "fit" else _reorder(f, levels, call)
@@ -253,9 +253,9 @@ def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
 LEVEL_CODE_CALLS = frozenset({"unclass", "as.numeric", "as.double", "as.integer"})
 
 
-def _merge_code_levels(chunks: np.ndarray) -> tuple:
-    """The levels of a factor whose codes a formula takes, from every chunk's record (levels, used levels): the
-    chunks' own levels when they all agree (a Categorical's categories, unused ones too, as in memory), else
+def merge_factor_levels(chunks: np.ndarray) -> tuple:
+    """The levels of a factor over every chunk (whose codes a formula takes, or its ``levels()``), from every chunk's
+    record (levels, used levels): the chunks' own levels when they all agree (a Categorical's categories, unused ones too, as in memory), else
     :func:`merge_chunk_levels`' (sorted, as R's factor() of text, which has no unused level)."""
     records = list(chunks)
     if records and all(tuple(r[0]) == tuple(records[0][0]) for r in records):

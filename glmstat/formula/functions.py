@@ -38,6 +38,7 @@ from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_num
 from .interval_functions import call_cut
 from .nodes import BinOp, Call
 from .rounding import r_round
+from .distinct_values import DISTINCT_FUNCTIONS
 from .summary_functions import SUMMARY_FUNCTIONS
 from .values import FactorVec, NumVec, RInteger, Value, factor_from_labels, is_integer_value, r_text
 
@@ -157,9 +158,10 @@ def _rev(ev: "Evaluator", call: Call) -> Value:
 
 def _sort(ev: "Evaluator", call: Call) -> Value:
     """R's ``sort(x, decreasing = FALSE)`` of literal values: numbers by value, texts by code point (R's C
-    locale, the order of factor levels); mixed numbers and texts are refused."""
+    locale, the order of factor levels), without NA (R's default ``na.last = NA``); mixed numbers and texts are
+    refused."""
     a = bind(call, ("x", "decreasing"))
-    values = _constant_vector(ev, call, a["x"])
+    values = tuple(v for v in _constant_vector(ev, call, a["x"]) if not (isinstance(v, float) and math.isnan(v)))
     decreasing = flag(ev.eval(a["decreasing"]), call, "decreasing") if "decreasing" in a else False
     texts = [isinstance(v, str) for v in values]
     if any(texts) and not all(texts):
@@ -385,6 +387,7 @@ BUILTINS: dict[str, Builtin] = {
     "poly": call_poly, "scale": call_scale, "center": call_center, "bs": call_bs, "ns": call_ns,
     "is.na": _is_na,
     **SUMMARY_FUNCTIONS,
+    **DISTINCT_FUNCTIONS,
     **DISTRIBUTION_FUNCTIONS,
     **NUMBER_FUNCTIONS,
     **TEXT_FUNCTIONS,
@@ -459,7 +462,7 @@ PASSES: dict[str, int] = {
     **_priced(64, "%in% is.element factor as.factor ordered as.ordered C relevel droplevels addNA cut interaction "
                   "as.numeric reorder as.double scale center poly bs ns median quantile as.character paste paste0 "
                   "toupper tolower trimws substr substring strtoi nchar grepl sub gsub startsWith endsWith sprintf "
-                  "as.Date format months weekdays quarters ave"),
+                  "as.Date format months weekdays quarters ave levels unique"),
     # R's rounding to digits and the beta function
     **_priced(128, "round signif beta lbeta"),
     # R's choose and the digamma functions: hundreds of ns a row
