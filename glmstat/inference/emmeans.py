@@ -80,6 +80,7 @@ from ..formula.values import label_text
 from ..links import domain_limits
 from ..report.display import level_percent
 from .column_summaries import column_summaries
+from .contrast_families import FAMILIES, PairFamily, dunnettx_p_values, family_of
 from .covariance_factor import combination_variances
 from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
@@ -91,7 +92,7 @@ from .variables import ModelVariable, model_variables, pick, with_columns, with_
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["emmeans", "emmeans_pairs"]
+__all__ = ["emmeans", "emmeans_contrasts", "emmeans_pairs"]
 
 # emmeans' adjustments of pairs() (lower-cased: "BH", "BY"), but its simulated "mvt" and "dunnettx"
 _ADJUST = ("tukey", "scheffe", *P_ADJUST_METHODS)
@@ -421,12 +422,15 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
 
 
 def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, df: float) -> np.ndarray:
-    """The p-values of the k(k-1)/2 pairs of k means adjusted by ``method`` (see :mod:`.p_adjust`)."""
+    """The p-values of a family of comparisons of k means adjusted by ``method`` (see :mod:`.p_adjust`; Tukey's
+    for the k(k-1)/2 pairs, Dunnett's by emmeans' approximation: :mod:`.contrast_families`)."""
     if method == "none" or len(p) <= 1:
         return p
     if method == "tukey":  # (P(Q_{k,df} > sqrt(2) |t|); k(k-1)/2 p below 1e-10)
         return tukey_p_values(t, p, k, df)
-    if method == "scheffe":  # (the pairs of k means span contrasts of rank k - 1)
+    if method == "dunnettx":
+        return dunnettx_p_values(t, p, df)
+    if method == "scheffe":  # (every family here, of differences of k means, spans contrasts of rank k - 1)
         return scheffe_p_values(t, k - 1, df)
     return p_adjust(p, method)
 
@@ -449,8 +453,40 @@ def _quadratic_rows(D: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.nd
 
 
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None) -> pd.DataFrame:
-    """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring); with ``by``,
-    within each group of its levels, each group's p-values adjusted for its own comparisons.
+    """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring): emmeans'
+    ``pairs()``, :func:`emmeans_contrasts` with ``method="pairwise"``."""
+    return emmeans_contrasts(fit, term, "pairwise", adjust, by)
+
+
+def _adjustment(adjust: Any, family: PairFamily) -> tuple[str, str]:
+    """(the adjustment made, a note of the one asked for where emmeans makes another): ``adjust`` checked, None
+    for the family's default; Tukey's for a family that is not every pair is Sidak's, as emmeans changes it.
+    emmeans' ``"mvt"`` (a multivariate t integral computed by simulation, whose p-values change from run to run)
+    is refused, asked for or the family's default."""
+    default = adjust is None
+    if default:
+        adjust = family.default_adjust
+    method = adjust.lower() if isinstance(adjust, str) and own_scalar(adjust) else None  # (not a subclass's lower)
+    known = _ADJUST + ("dunnettx",)
+    if method not in known or method == "mvt":
+        methods = ", ".join({"bh": "BH", "by": "BY"}.get(a, a) for a in known)
+        if method == "mvt":
+            why = (f"emmeans' default for {family.method} comparisons, " if default else "") + (
+                "\"mvt\" integrates the multivariate t distribution by simulation, whose p-values change from run "
+                "to run: not offered")
+            raise GLMStatError(f"{why}; give adjust= one of {methods}")
+        raise GLMStatError(f"unknown adjustment {shown(adjust)}; use one of {methods}")
+    if method == "tukey" and not family.every_pair:
+        return "sidak", "; tukey changed to sidak, as emmeans does: Tukey's is for one set of pairwise comparisons"
+    return method, ""
+
+
+def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", adjust: str | None = None,
+                      by: Any = None, ref: Any = None) -> pd.DataFrame:
+    """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
+    methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
+    ``"trt.vs.ctrlk"``, ``"consec"``); with ``by``, within each group of its levels, each group's p-values
+    adjusted for its own comparisons (``adjust`` None: the method's default, as emmeans').
 
     Returns
     -------
@@ -459,10 +495,8 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
         variables' levels with ``by``: ``estimate``, ``std_error``, ``df``, ``statistic`` (on the link scale),
         ``p_value`` (adjusted).
     """
-    method = adjust.lower() if isinstance(adjust, str) and own_scalar(adjust) else None  # (not a subclass's lower)
-    if method not in _ADJUST:
-        raise GLMStatError(f"unknown adjustment {shown(adjust)}; use one of "
-                           f"{', '.join({'bh': 'BH', 'by': 'BY'}.get(a, a) for a in _ADJUST)}")
+    if not isinstance(method, str) or method not in FAMILIES:
+        raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}")
     n_term = _spec(term, by)[1]
     means = _means_link(fit, term, by)
     index, df = means.index, means.df
@@ -477,7 +511,9 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
     labels = [" ".join(f"{n}{x}" if num else str(x) for n, x, num in zip(names, t, numeric)) for t in terms]
     labels = [f"({x})" if re.search(r"[-+/*]", x) else x for x in labels]  # emmeans' default "parens" option
     if k < 2:
-        raise GLMStatError("pairwise comparisons need at least two means" + ("" if by is None else " in a group"))
+        raise GLMStatError("comparisons need at least two means" + ("" if by is None else " in a group"))
+    family = family_of(method, ref, labels)
+    adjusted_by, note = _adjustment(adjust, family)
     link = fit.family.link.name
     tr = fitted_response_transform(fit)
     if tr is not None and tr[0] == "identity":  # (I(y + c): emmeans compares on the link's scale, as for y)
@@ -490,7 +526,8 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
         base = np.e ** 2
         link = "log link, sqrt response"
     ratio = base is not None
-    per_group = k * (k - 1) // 2
+    local_first, local_second = family.pairs(k)
+    per_group = len(local_first)
     n_pairs = per_group * len(groups)
     if n_pairs > MAX_PAIRS:
         raise GLMStatError(f"{k} means{'' if by is None else f' in each of {len(groups)} groups'} make {n_pairs} "
@@ -502,7 +539,6 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
                            f"{chars:,} characters, more than the {MAX_PAIR_LABEL_CHARS:,} written at most (the "
                            "levels' labels are long); recode the levels with shorter labels, or compare the means "
                            "of a variable with fewer levels")
-    local_first, local_second = np.triu_indices(k, 1)  # (itertools.combinations' order)
     offsets = np.repeat(np.arange(len(groups)) * k, per_group)  # (a group's means are k consecutive rows)
     first, second = np.tile(local_first, len(groups)) + offsets, np.tile(local_second, len(groups)) + offsets
     d, s, estimable = np.empty(n_pairs), np.empty(n_pairs), np.empty(n_pairs, dtype=bool)
@@ -521,7 +557,7 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
     p = 2 * (normal_sf(np.abs(t)) if np.isinf(df) else t_sf(np.abs(t), df))
-    adjusted = np.concatenate([_adjust(p[g:g + per_group], t[g:g + per_group], method, k, df)
+    adjusted = np.concatenate([_adjust(p[g:g + per_group], t[g:g + per_group], adjusted_by, k, df)
                                for g in range(0, n_pairs, per_group)])
     est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
     if by is None:
@@ -535,7 +571,8 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
     scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
         "differences on the link scale" if link != "identity" else "differences")
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
-    table.attrs["heading"] = (f"Pairwise comparisons of estimated marginal means{within} ({scale}; tests on the "
-                              f"{link} scale; p-values adjusted by {method} for {per_group} comparisons"
-                              f"{'' if by is None else ' a group'})")
+    control = f" ({labels[local_second[0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
+    table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
+                              f"on the {link} scale; p-values adjusted by {adjusted_by} for {per_group} comparisons"
+                              f"{'' if by is None else ' a group'}{note})")
     return table

@@ -502,6 +502,21 @@ class GLMResults:
 
         return emmeans_pairs(self, term, adjust, by)
 
+    @returns_table
+    @single_threaded
+    def emmeans_contrasts(self, term: Any, method: str = "pairwise", adjust: str | None = None, *, by: Any = None,
+                          ref: Any = None) -> pd.DataFrame:
+        """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emmeans(fit, ~ term),
+        method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
+        control ``ref``: its 1-based position, as emmeans', or its label; the first by default), ``"trt.vs.ctrlk"``
+        (against the last level) or ``"consec"`` (each level against the one before).  ``adjust`` None is
+        emmeans' default for the method: Tukey's for the pairs, ``"dunnettx"`` (emmeans' approximation of
+        Dunnett's) for the comparisons with a control; for ``"consec"``, whose default ``"mvt"`` is simulated,
+        name one (``"sidak"``, ``"holm"``, ...).  See :mod:`glmstat.inference.contrast_families`."""
+        from .emmeans import emmeans_contrasts
+
+        return emmeans_contrasts(self, term, method, adjust, by, ref)
+
     # -- likelihood ------------------------------------------------------------------------------
     @property
     def df_loglik(self) -> int:

@@ -69,6 +69,8 @@ def test_level_and_errors():
     with pytest.raises(gs.GLMStatError, match="not a variable"):
         f.emmeans("dose")
     with pytest.raises(gs.GLMStatError, match="unknown adjustment"):
+        f.emmeans_pairs("spray", adjust="bogus")
+    with pytest.raises(gs.GLMStatError, match="by simulation, whose p-values change from run to run: not offered"):
         f.emmeans_pairs("spray", adjust="mvt")
     assert "tukey" in f.emmeans_pairs("spray").attrs["heading"]
 

@@ -1,0 +1,110 @@
+"""emmeans' families of comparisons between the estimated marginal means of a group (``contrast(emm, method)``)
+that are differences of two means, and the adjustments of their p-values that depend on the family.
+
+For k means m_1..m_k (a factor's levels, in order) each comparison is m_a - m_b, labelled ``"a - b"``:
+
+* ``"pairwise"`` (``pairs()``): every a < b, in the order (1, 2), (1, 3), ..., (2, 3), ...;
+* ``"revpairwise"``: every b < a, in the order (2, 1), (3, 1), (3, 2), (4, 1), ...;
+* ``"trt.vs.ctrl"``: every level against the reference ``ref`` (the first by default), a != ref, in order;
+  ``"trt.vs.ctrlk"``: against the last level;
+* ``"consec"``: each level against the one before, (2, 1), (3, 2), ...
+
+emmeans adjusts the first two by Tukey's method by default, the comparisons with a control by ``"dunnettx"`` and
+the consecutive ones by ``"mvt"``.  ``"dunnettx"`` is emmeans' approximation of Dunnett's: for m comparisons and
+w = (m - 1) / m,
+
+    p = w P(Q_{c,df} > sqrt(2) |t|) + (1 - w) (1 - (1 - p_t)^m),   c = (1 + sqrt(1 + 8 m)) / 2,
+
+a mixture of Tukey's p-value for c means (whose c(c - 1)/2 pairs are m) and Sidak's; emmeans computes it as
+``1 - .pdunnx(|t|, m, df)``, 1 less the lower tails, which here are summed as upper tails so that small p-values
+keep their digits.  ``"mvt"`` integrates the multivariate t distribution by simulation (mvtnorm's randomised
+quasi-Monte Carlo): its p-values differ from run to run in the fourth digit and are not offered.  Tukey's method
+applies to a family of every pair of means only: asked for another family it becomes Sidak's, as emmeans
+changes it ("only appropriate for one set of pairwise comparisons").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .._arguments import shown, shown_items
+from ..errors import GLMStatError
+from .studentized_range import tukey_p_values
+
+__all__ = ["PairFamily", "FAMILIES", "family_of", "dunnettx_p_values"]
+
+
+@dataclass(frozen=True)
+class PairFamily:
+    """A family of differences of two means: emmeans' ``method``, what the comparisons are (for headings), the
+    adjustment emmeans makes by default, and whether the family is every pair (where Tukey's method applies)."""
+
+    method: str
+    description: str
+    default_adjust: str
+    every_pair: bool
+    ref: int | None = None  # (the control's position, 0-based, for the comparisons with a control)
+
+    def pairs(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(a, b): the positions of each comparison's two means, m_a - m_b, in the family's order."""
+        if self.method == "pairwise":
+            return np.triu_indices(k, 1)
+        if self.method == "revpairwise":
+            b, a = np.triu_indices(k, 1)
+            order = np.lexsort((b, a))  # (by the later mean, then the earlier: (2, 1), (3, 1), (3, 2), ...)
+            return a[order], b[order]
+        if self.method == "consec":
+            return np.arange(1, k), np.arange(k - 1)
+        ref = k - 1 if self.ref is None else self.ref
+        if ref >= k:
+            raise GLMStatError(f"ref = {ref + 1} is no mean's position: the group has {k} means")
+        a = np.array([i for i in range(k) if i != ref], dtype=np.intp)
+        return a, np.full(a.size, ref, dtype=np.intp)
+
+
+#: emmeans' methods of comparisons of two means, with their default adjustments
+FAMILIES = {
+    "pairwise": PairFamily("pairwise", "Pairwise comparisons", "tukey", True),
+    "revpairwise": PairFamily("revpairwise", "Pairwise comparisons (reversed)", "tukey", True),
+    "trt.vs.ctrl": PairFamily("trt.vs.ctrl", "Comparisons with a control", "dunnettx", False, 0),
+    "trt.vs.ctrlk": PairFamily("trt.vs.ctrlk", "Comparisons with the last level", "dunnettx", False, None),
+    "consec": PairFamily("consec", "Comparisons of consecutive levels", "mvt", False),
+}
+
+
+def family_of(method: Any, ref: Any, labels: Sequence[str]) -> PairFamily:
+    """The family ``method`` names, with the control ``ref`` (a 1-based position, as emmeans' ``ref =``, or a
+    mean's label) for ``"trt.vs.ctrl"``; the means' ``labels`` (of one group) name a control given by label."""
+    if not isinstance(method, str) or method not in FAMILIES:
+        raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}")
+    fam = FAMILIES[method]
+    if ref is None:
+        return fam
+    if method != "trt.vs.ctrl":
+        raise GLMStatError(f"ref= is for method=\"trt.vs.ctrl\" (the control), not {shown(method)}")
+    if isinstance(ref, str):
+        if ref not in labels:
+            raise GLMStatError(f"ref = {shown(ref)} is not one of the means' labels: {shown_items(list(labels))}")
+        position = list(labels).index(ref)
+    elif isinstance(ref, (int, np.integer)) and not isinstance(ref, bool) and 1 <= ref <= len(labels):
+        position = int(ref) - 1
+    else:
+        raise GLMStatError(f"ref must be a mean's position from 1 to {len(labels)} or its label, got {shown(ref)}")
+    return PairFamily(fam.method, fam.description, fam.default_adjust, False, position)
+
+
+def dunnettx_p_values(t: np.ndarray, p: np.ndarray, df: float) -> np.ndarray:
+    """emmeans' ``"dunnettx"`` p-values of a family of m = len(t) comparisons (see the module docstring): ``t``
+    their statistics, ``p`` their unadjusted two-sided p-values on ``df`` degrees of freedom."""
+    m = len(t)
+    if m <= 1:
+        return p
+    w = (m - 1) / m
+    c = (1.0 + math.sqrt(1.0 + 8.0 * m)) / 2.0  # (c (c - 1) / 2 = m pairs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sidak = -np.expm1(m * np.log1p(-p))
+    return w * tukey_p_values(t, p, c, df) + (1.0 - w) * sidak

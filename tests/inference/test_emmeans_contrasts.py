@@ -1,0 +1,96 @@
+"""emmeans' contrast(emm, method) for the families of differences of two means beyond pairs() -- revpairwise,
+trt.vs.ctrl (a control by position or label), trt.vs.ctrlk, consec -- under their default adjustments (Tukey's,
+emmeans' "dunnettx") and others, against R (fixtures/emmeans_contrasts, scripts/make_emmeans_contrasts.R); the
+dunnettx p-value against its closed form; what is refused."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close
+from glmstat.inference.contrast_families import dunnettx_p_values
+
+CASES = json.loads((FIXTURES / "emmeans_contrasts" / "ref.json").read_text())
+FAMILIES = {"poisson": lambda: gs.Poisson(), "Gamma_log": lambda: gs.Gamma(link="log")}
+REQUESTS = [(c, i) for c in CASES for i in range(len(c["requests"]))]
+
+
+def _fitted(case) -> gs.GLMResults:
+    d = pd.read_csv(FIXTURES / "data" / f"{case['data']}.csv")
+    if case["data"] == "quine":
+        d["Days1"] = d["Days"] + 1
+    return gs.glm(case["formula"], d, family=FAMILIES[case["family"]](), tol=1e-12)
+
+
+@pytest.mark.parametrize("case, i", REQUESTS, ids=[f"{c['id']}-{c['requests'][i]['method']}-{c['requests'][i]['adjust']}"
+                                                     f"-{c['requests'][i]['ref']}" for c, i in REQUESTS])
+def test_contrasts_as_emmeans(case, i):
+    want = case["requests"][i]
+    got = _fitted(case).emmeans_contrasts(case["spec"], want["method"], want["adjust"], by=case["by"],
+                                          ref=want["ref"])
+    # (R's contrasts on the link scale are written a - b; glmstat shows the log link's ratios a / b, same tests)
+    labels = [c for *_, c in got.index] if case["by"] else list(got.index)
+    assert [c.replace(" / ", " - ") for c in labels] == want["contrast"]
+    assert_close(np.log(got["estimate"].to_numpy()), want["estimate"], rtol=1e-7)
+    assert_close(got["statistic"].to_numpy(), want["statistic"], rtol=1e-7)
+    # (R's dunnettx p-value is 1 less lower tails: below 1e-12 it keeps no digits; glmstat sums upper tails)
+    assert_close(got["p_value"].to_numpy(), want["p_value"], rtol=1e-7, atol=1e-12)
+
+
+def test_dunnettx_is_the_mixture_of_tukey_and_sidak():
+    """For m comparisons, w = (m - 1)/m and c = (1 + sqrt(1 + 8m))/2 means (c(c - 1)/2 = m pairs): p = w
+    P(Q_{c,df} > sqrt(2)|t|) + (1 - w)(1 - (1 - p_t)^m) (emmeans' .pdunnx), here with scipy's studentized range."""
+    t = np.array([0.3, 1.7, 2.9, -3.4])
+    for df in (12.0, math.inf):
+        p = 2 * (stats.norm.sf(np.abs(t)) if math.isinf(df) else stats.t.sf(np.abs(t), df))
+        m, c = 4, (1 + math.sqrt(33)) / 2
+        want = 0.75 * stats.studentized_range.sf(math.sqrt(2) * np.abs(t), c, df) + 0.25 * (1 - (1 - p) ** m)
+        assert_close(dunnettx_p_values(t, p, df), want, rtol=1e-9)
+
+
+def test_the_heading_names_the_control_and_the_adjustment():
+    fit = _fitted(CASES[0])
+    assert fit.emmeans_contrasts("spray", "trt.vs.ctrl", ref="C").attrs["heading"].startswith(
+        "Comparisons with a control (C) of estimated marginal means")
+    assert "adjusted by dunnettx for 5 comparisons" in fit.emmeans_contrasts("spray", "trt.vs.ctrl").attrs["heading"]
+    assert "tukey changed to sidak" in fit.emmeans_contrasts("spray", "consec", "tukey").attrs["heading"]
+    by_label = fit.emmeans_contrasts("spray", "trt.vs.ctrl", ref="C")
+    by_position = fit.emmeans_contrasts("spray", "trt.vs.ctrl", ref=3)
+    pd.testing.assert_frame_equal(by_label, by_position)
+    pd.testing.assert_frame_equal(fit.emmeans_contrasts("spray"), fit.emmeans_pairs("spray"))
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_streamed_fits_compare_as_in_memory(kind, tmp_path):
+    from streamed_cases import as_streamed
+
+    case = CASES[2]
+    d = pd.read_csv(FIXTURES / "data" / "quine.csv")
+    d["Days1"] = d["Days"] + 1
+    streamed = gs.glm(case["formula"], as_streamed(d, kind, tmp_path, rows=40), family=gs.Gamma(link="log"), tol=1e-12)
+    for method in ("trt.vs.ctrl", "revpairwise"):
+        want = _fitted(case).emmeans_contrasts("Age", method, by="Eth")
+        got = streamed.emmeans_contrasts("Age", method, by="Eth")
+        assert list(got.index) == list(want.index)
+        assert_close(got["p_value"].to_numpy(), want["p_value"].to_numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"method": "consec"}, "emmeans' default for consec comparisons, \"mvt\" integrates the multivariate t "
+                           "distribution by simulation"),
+    ({"method": "poly"}, "unknown comparisons 'poly'"),
+    ({"method": "trt.vs.ctrl", "ref": 7}, "ref must be a mean's position from 1 to 6 or its label"),
+    ({"method": "trt.vs.ctrl", "ref": "Z"}, "ref = 'Z' is not one of the means' labels"),
+    ({"method": "pairwise", "ref": 2}, "ref= is for method=\"trt.vs.ctrl\""),
+    ({"method": "trt.vs.ctrl", "adjust": "bogus"}, "unknown adjustment 'bogus'"),
+])
+def test_refusals(kw, match):
+    with pytest.raises(gs.GLMStatError, match=match):
+        _fitted(CASES[0]).emmeans_contrasts("spray", **kw)
