@@ -1,5 +1,5 @@
-"""emmeans' families of comparisons between the estimated marginal means of a group (``contrast(emm, method)``)
-that are differences of two means, and the adjustments of their p-values that depend on the family.
+"""emmeans' families of comparisons between the estimated marginal means of a group (``contrast(emm, method)``),
+and the adjustments of their p-values that depend on the family.
 
 For k means m_1..m_k (a factor's levels, in order) each comparison is m_a - m_b, labelled ``"a - b"``:
 
@@ -21,6 +21,15 @@ keep their digits.  ``"mvt"`` integrates the multivariate t distribution by simu
 quasi-Monte Carlo): its p-values differ from run to run in the fourth digit and are not offered.  Tukey's method
 applies to a family of every pair of means only: asked for another family it becomes Sidak's, as emmeans
 changes it ("only appropriate for one set of pairwise comparisons").
+
+Three more families are linear combinations of the k means, each comparison c'm with c summing to 0:
+
+* ``"eff"``: each mean less the average of all, c = e_a - 1/k (``"a effect"``);
+* ``"del.eff"``: each mean less the average of the others, c = e_a - (1 - e_a) / (k - 1) (``"a effect"``);
+* ``"poly"``: orthogonal polynomials of degrees 1 to min(6, k - 1) over equally spaced levels, as emmeans scales
+  them to whole numbers (``"linear"``, ``"quadratic"``, ``"cubic"``, ``"quartic"``, ``"degree 5"``, ...).
+
+emmeans adjusts the first two by ``"fdr"`` (Benjamini-Hochberg) and the polynomials not at all.
 """
 
 from __future__ import annotations
@@ -40,14 +49,36 @@ __all__ = ["PairFamily", "FAMILIES", "family_of", "dunnettx_p_values"]
 
 @dataclass(frozen=True)
 class PairFamily:
-    """A family of differences of two means: emmeans' ``method``, what the comparisons are (for headings), the
-    adjustment emmeans makes by default, and whether the family is every pair (where Tukey's method applies)."""
+    """A family of comparisons of k means: emmeans' ``method``, what the comparisons are (for headings), the
+    adjustment emmeans makes by default, whether the family is every pair (where Tukey's method applies), and
+    whether its comparisons are linear combinations of the means (:meth:`coefficients`) rather than differences
+    of two (:meth:`pairs`)."""
 
     method: str
     description: str
     default_adjust: str
     every_pair: bool
     ref: int | None = None  # (the control's position, 0-based, for the comparisons with a control)
+    linear: bool = False
+
+    def coefficients(self, k: int) -> np.ndarray:
+        """The n x k coefficients of a linear family's comparisons of k means (rows summing to 0)."""
+        if self.method == "poly":
+            return _polynomials(k)
+        C = np.eye(k) - 1.0 / k  # ("eff": each mean less the average of all)
+        if self.method == "del.eff":  # (each less the average of the others: the row scaled to 1 at its mean)
+            C /= np.diag(C)[:, None]
+        return C
+
+    def names(self, labels: Sequence[str]) -> list[str]:
+        """The labels of a linear family's comparisons of the means ``labels``."""
+        if self.method == "poly":
+            return list(_DEGREES[:_poly_degree(len(labels))])
+        return [f"{label} effect" for label in labels]
+
+    def rank(self, k: int) -> int:
+        """The rank of the family's comparisons of k means (Scheffe's adjustment): k - 1, or the polynomials'."""
+        return _poly_degree(k) if self.method == "poly" else k - 1
 
     def pairs(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(a, b): the positions of each comparison's two means, m_a - m_b, in the family's order."""
@@ -66,13 +97,41 @@ class PairFamily:
         return a, np.full(a.size, ref, dtype=np.intp)
 
 
-#: emmeans' methods of comparisons of two means, with their default adjustments
+_DEGREES = ("linear", "quadratic", "cubic", "quartic", *(f"degree {d}" for d in range(5, 21)))
+
+
+def _poly_degree(k: int) -> int:
+    return min(6, k - 1)  # (emmeans' max.degree)
+
+
+def _polynomials(k: int) -> np.ndarray:
+    """emmeans' ``poly.emmc``: R's orthogonal polynomials over 1..k of degrees 1 to min(6, k - 1) (each the part of
+    x^d orthogonal to the lower powers), each scaled by its smallest value above 0.01 and then, while a value is
+    more than 0.05 from a whole number, divided by that distance, and rounded: whole numbers (-5, -3, -1, 1, 3, 5)."""
+    x = np.arange(1.0, k + 1) - (k + 1) / 2.0
+    Q, R = np.linalg.qr(np.vander(x, _poly_degree(k) + 1, increasing=True))
+    rows = []
+    for j in range(1, Q.shape[1]):
+        con = Q[:, j] * np.sign(R[j, j])  # (the sign of x^j's own coefficient positive, as R's poly)
+        con = con / con[con > 0.01].min()
+        z = np.max(np.abs(con - np.round(con)))
+        while z > 0.05:
+            con = con / z
+            z = np.max(np.abs(con - np.round(con)))
+        rows.append(np.round(con))
+    return np.array(rows)
+
+
+#: emmeans' methods of comparisons, with their default adjustments
 FAMILIES = {
     "pairwise": PairFamily("pairwise", "Pairwise comparisons", "tukey", True),
     "revpairwise": PairFamily("revpairwise", "Pairwise comparisons (reversed)", "tukey", True),
     "trt.vs.ctrl": PairFamily("trt.vs.ctrl", "Comparisons with a control", "dunnettx", False, 0),
     "trt.vs.ctrlk": PairFamily("trt.vs.ctrlk", "Comparisons with the last level", "dunnettx", False, None),
     "consec": PairFamily("consec", "Comparisons of consecutive levels", "mvt", False),
+    "eff": PairFamily("eff", "Differences from the grand mean", "fdr", False, linear=True),
+    "del.eff": PairFamily("del.eff", "Differences from the mean of the others", "fdr", False, linear=True),
+    "poly": PairFamily("poly", "Polynomial contrasts", "none", False, linear=True),
 }
 
 

@@ -421,17 +421,18 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     return table
 
 
-def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, df: float) -> np.ndarray:
-    """The p-values of a family of comparisons of k means adjusted by ``method`` (see :mod:`.p_adjust`; Tukey's
-    for the k(k-1)/2 pairs, Dunnett's by emmeans' approximation: :mod:`.contrast_families`)."""
+def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, rank: int, df: float) -> np.ndarray:
+    """The p-values of a family of comparisons of k means, of ``rank``, adjusted by ``method`` (see
+    :mod:`.p_adjust`; Tukey's for the k(k-1)/2 pairs, Dunnett's by emmeans' approximation:
+    :mod:`.contrast_families`)."""
     if method == "none" or len(p) <= 1:
         return p
     if method == "tukey":  # (P(Q_{k,df} > sqrt(2) |t|); k(k-1)/2 p below 1e-10)
         return tukey_p_values(t, p, k, df)
     if method == "dunnettx":
         return dunnettx_p_values(t, p, df)
-    if method == "scheffe":  # (every family here, of differences of k means, spans contrasts of rank k - 1)
-        return scheffe_p_values(t, k - 1, df)
+    if method == "scheffe":  # (emmeans' rank of the family's contrasts: k - 1 for the pairs of k means)
+        return scheffe_p_values(t, rank, df)
     return p_adjust(p, method)
 
 
@@ -483,9 +484,9 @@ def _adjustment(adjust: Any, family: PairFamily) -> tuple[str, str]:
 
 def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", adjust: str | None = None,
                       by: Any = None, ref: Any = None) -> pd.DataFrame:
-    """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
+    """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
-    ``"trt.vs.ctrlk"``, ``"consec"``); with ``by``, within each group of its levels, each group's p-values
+    ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``); with ``by``, within each group of its levels, each group's p-values
     adjusted for its own comparisons (``adjust`` None: the method's default, as emmeans').
 
     Returns
@@ -526,8 +527,13 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
         base = np.e ** 2
         link = "log link, sqrt response"
     ratio = base is not None
-    local_first, local_second = family.pairs(k)
-    per_group = len(local_first)
+    if family.linear:
+        C = family.coefficients(k)
+        local_first = local_second = np.zeros(0, dtype=np.intp)
+        per_group = C.shape[0]
+    else:
+        local_first, local_second = family.pairs(k)
+        per_group = len(local_first)
     n_pairs = per_group * len(groups)
     if n_pairs > MAX_PAIRS:
         raise GLMStatError(f"{k} means{'' if by is None else f' in each of {len(groups)} groups'} make {n_pairs} "
@@ -539,25 +545,29 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
                            f"{chars:,} characters, more than the {MAX_PAIR_LABEL_CHARS:,} written at most (the "
                            "levels' labels are long); recode the levels with shorter labels, or compare the means "
                            "of a variable with fewer levels")
-    offsets = np.repeat(np.arange(len(groups)) * k, per_group)  # (a group's means are k consecutive rows)
-    first, second = np.tile(local_first, len(groups)) + offsets, np.tile(local_second, len(groups)) + offsets
+    if family.linear:  # (at most as many comparisons as means: their rows all at once)
+        combined = np.vstack([C @ means.L[g * k:(g + 1) * k] for g in range(len(groups))])
+    else:
+        offsets = np.repeat(np.arange(len(groups)) * k, per_group)  # (a group's means are k consecutive rows)
+        first, second = np.tile(local_first, len(groups)) + offsets, np.tile(local_second, len(groups)) + offsets
     d, s, estimable = np.empty(n_pairs), np.empty(n_pairs), np.empty(n_pairs, dtype=bool)
     b = fit.coef.to_numpy()[means.kept]
     step = max(1, GRID_CELLS // max(means.L.shape[1], 1))
     for at in range(0, n_pairs, step):  # (in blocks: L_a - L_b for every pair at once is pairs x columns)
         part = slice(at, at + step)
-        D = means.L[first[part]] - means.L[second[part]]
+        D = combined[part] if family.linear else means.L[first[part]] - means.L[second[part]]
         Dk = D[:, means.kept]
         d[part] = Dk @ b  # (the mean offset cancels)
         s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V, means.F), 0.0))
         estimable[part] = _estimable(D, means.null_space)  # (the means' null space: no second pass)
     d[~estimable], s[~estimable] = np.nan, np.nan
-    contrasts = [f"{labels[i]} {'/' if ratio else '-'} {labels[j]}"
-                 for i, j in zip(local_first.tolist(), local_second.tolist())] * len(groups)
+    contrasts = (family.names(labels) if family.linear else
+                 [f"{labels[i]} {'/' if ratio else '-'} {labels[j]}"
+                  for i, j in zip(local_first.tolist(), local_second.tolist())]) * len(groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
     p = 2 * (normal_sf(np.abs(t)) if np.isinf(df) else t_sf(np.abs(t), df))
-    adjusted = np.concatenate([_adjust(p[g:g + per_group], t[g:g + per_group], adjusted_by, k, df)
+    adjusted = np.concatenate([_adjust(p[g:g + per_group], t[g:g + per_group], adjusted_by, k, family.rank(k), df)
                                for g in range(0, n_pairs, per_group)])
     est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
     if by is None:
@@ -572,7 +582,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
         "differences on the link scale" if link != "identity" else "differences")
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
     control = f" ({labels[local_second[0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
+    adjusted_text = ("p-values not adjusted" if adjusted_by == "none" else f"p-values adjusted by {adjusted_by} for "
+                     f"{per_group} comparisons{'' if by is None else ' a group'}")
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
-                              f"on the {link} scale; p-values adjusted by {adjusted_by} for {per_group} comparisons"
-                              f"{'' if by is None else ' a group'}{note})")
+                              f"on the {link} scale; {adjusted_text}{note})")
     return table

@@ -509,10 +509,12 @@ class GLMResults:
         """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emmeans(fit, ~ term),
         method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
         control ``ref``: its 1-based position, as emmeans', or its label; the first by default), ``"trt.vs.ctrlk"``
-        (against the last level) or ``"consec"`` (each level against the one before).  ``adjust`` None is
+        (against the last level), ``"consec"`` (each level against the one before), ``"eff"`` and ``"del.eff"``
+        (each against the mean of all, of the others) or ``"poly"`` (orthogonal polynomials).  ``adjust`` None is
         emmeans' default for the method: Tukey's for the pairs, ``"dunnettx"`` (emmeans' approximation of
-        Dunnett's) for the comparisons with a control; for ``"consec"``, whose default ``"mvt"`` is simulated,
-        name one (``"sidak"``, ``"holm"``, ...).  See :mod:`glmstat.inference.contrast_families`."""
+        Dunnett's) for the comparisons with a control, ``"fdr"`` for the effects, none for the polynomials; for
+        ``"consec"``, whose default ``"mvt"`` is simulated, name one (``"sidak"``, ``"holm"``, ...).  See
+        :mod:`glmstat.inference.contrast_families`."""
         from .emmeans import emmeans_contrasts
 
         return emmeans_contrasts(self, term, method, adjust, by, ref)

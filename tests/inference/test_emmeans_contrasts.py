@@ -1,6 +1,6 @@
-"""emmeans' contrast(emm, method) for the families of differences of two means beyond pairs() -- revpairwise,
-trt.vs.ctrl (a control by position or label), trt.vs.ctrlk, consec -- under their default adjustments (Tukey's,
-emmeans' "dunnettx") and others, against R (fixtures/emmeans_contrasts, scripts/make_emmeans_contrasts.R); the
+"""emmeans' contrast(emm, method) beyond pairs() -- the differences of two means revpairwise, trt.vs.ctrl (a
+control by position or label), trt.vs.ctrlk, consec, and the linear eff, del.eff and poly -- under their default
+adjustments (Tukey's, emmeans' "dunnettx", fdr, none) and others, against R (fixtures/emmeans_contrasts, scripts/make_emmeans_contrasts.R); the
 dunnettx p-value against its closed form; what is refused."""
 
 from __future__ import annotations
@@ -44,6 +44,16 @@ def test_contrasts_as_emmeans(case, i):
     assert_close(got["p_value"].to_numpy(), want["p_value"], rtol=1e-7, atol=1e-12)
 
 
+def test_poly_coefficients_are_the_classical_whole_numbers():
+    """Orthogonal polynomial coefficients of a published table (e.g. Fisher and Yates, table XXIII): k = 4 and 6."""
+    from glmstat.inference.contrast_families import FAMILIES
+
+    assert FAMILIES["poly"].coefficients(4).tolist() == [[-3, -1, 1, 3], [1, -1, -1, 1], [-1, 3, -3, 1]]
+    assert FAMILIES["poly"].coefficients(6).tolist() == [[-5, -3, -1, 1, 3, 5], [5, -1, -4, -4, -1, 5],
+                                                         [-5, 7, 4, -4, -7, 5], [1, -3, 2, 2, -3, 1],
+                                                         [-1, 5, -10, 10, -5, 1]]
+
+
 def test_dunnettx_is_the_mixture_of_tukey_and_sidak():
     """For m comparisons, w = (m - 1)/m and c = (1 + sqrt(1 + 8m))/2 means (c(c - 1)/2 = m pairs): p = w
     P(Q_{c,df} > sqrt(2)|t|) + (1 - w)(1 - (1 - p_t)^m) (emmeans' .pdunnx), here with scipy's studentized range."""
@@ -85,7 +95,7 @@ def test_streamed_fits_compare_as_in_memory(kind, tmp_path):
 @pytest.mark.parametrize("kw, match", [
     ({"method": "consec"}, "emmeans' default for consec comparisons, \"mvt\" integrates the multivariate t "
                            "distribution by simulation"),
-    ({"method": "poly"}, "unknown comparisons 'poly'"),
+    ({"method": "mean_chg"}, "unknown comparisons 'mean_chg'"),
     ({"method": "trt.vs.ctrl", "ref": 7}, "ref must be a mean's position from 1 to 6 or its label"),
     ({"method": "trt.vs.ctrl", "ref": "Z"}, "ref = 'Z' is not one of the means' labels"),
     ({"method": "pairwise", "ref": 2}, "ref= is for method=\"trt.vs.ctrl\""),
