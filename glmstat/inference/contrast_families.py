@@ -44,11 +44,11 @@ from .._arguments import shown, shown_items
 from ..errors import GLMStatError
 from .studentized_range import tukey_p_values
 
-__all__ = ["PairFamily", "FAMILIES", "family_of", "dunnettx_p_values"]
+__all__ = ["ContrastFamily", "FAMILIES", "family_of", "dunnettx_p_values"]
 
 
 @dataclass(frozen=True)
-class PairFamily:
+class ContrastFamily:
     """A family of comparisons of k means: emmeans' ``method``, what the comparisons are (for headings), the
     adjustment emmeans makes by default, whether the family is every pair (where Tukey's method applies), and
     whether its comparisons are linear combinations of the means (:meth:`coefficients`) rather than differences
@@ -124,18 +124,18 @@ def _polynomials(k: int) -> np.ndarray:
 
 #: emmeans' methods of comparisons, with their default adjustments
 FAMILIES = {
-    "pairwise": PairFamily("pairwise", "Pairwise comparisons", "tukey", True),
-    "revpairwise": PairFamily("revpairwise", "Pairwise comparisons (reversed)", "tukey", True),
-    "trt.vs.ctrl": PairFamily("trt.vs.ctrl", "Comparisons with a control", "dunnettx", False, 0),
-    "trt.vs.ctrlk": PairFamily("trt.vs.ctrlk", "Comparisons with the last level", "dunnettx", False, None),
-    "consec": PairFamily("consec", "Comparisons of consecutive levels", "mvt", False),
-    "eff": PairFamily("eff", "Differences from the grand mean", "fdr", False, linear=True),
-    "del.eff": PairFamily("del.eff", "Differences from the mean of the others", "fdr", False, linear=True),
-    "poly": PairFamily("poly", "Polynomial contrasts", "none", False, linear=True),
+    "pairwise": ContrastFamily("pairwise", "Pairwise comparisons", "tukey", True),
+    "revpairwise": ContrastFamily("revpairwise", "Pairwise comparisons (reversed)", "tukey", True),
+    "trt.vs.ctrl": ContrastFamily("trt.vs.ctrl", "Comparisons with a control", "dunnettx", False, 0),
+    "trt.vs.ctrlk": ContrastFamily("trt.vs.ctrlk", "Comparisons with the last level", "dunnettx", False, None),
+    "consec": ContrastFamily("consec", "Comparisons of consecutive levels", "mvt", False),
+    "eff": ContrastFamily("eff", "Differences from the grand mean", "fdr", False, linear=True),
+    "del.eff": ContrastFamily("del.eff", "Differences from the mean of the others", "fdr", False, linear=True),
+    "poly": ContrastFamily("poly", "Polynomial contrasts", "none", False, linear=True),
 }
 
 
-def family_of(method: Any, ref: Any, labels: Sequence[str]) -> PairFamily:
+def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
     """The family ``method`` names, with the control ``ref`` (a 1-based position, as emmeans' ``ref =``, or a
     mean's label) for ``"trt.vs.ctrl"``; the means' ``labels`` (of one group) name a control given by label."""
     if not isinstance(method, str) or method not in FAMILIES:
@@ -153,7 +153,7 @@ def family_of(method: Any, ref: Any, labels: Sequence[str]) -> PairFamily:
         position = int(ref) - 1
     else:
         raise GLMStatError(f"ref must be a mean's position from 1 to {len(labels)} or its label, got {shown(ref)}")
-    return PairFamily(fam.method, fam.description, fam.default_adjust, False, position)
+    return ContrastFamily(fam.method, fam.description, fam.default_adjust, False, position)
 
 
 def dunnettx_p_values(t: np.ndarray, p: np.ndarray, df: float) -> np.ndarray:

@@ -80,7 +80,7 @@ from ..formula.values import label_text
 from ..links import domain_limits
 from ..report.display import level_percent
 from .column_summaries import column_summaries
-from .contrast_families import FAMILIES, PairFamily, dunnettx_p_values, family_of
+from .contrast_families import FAMILIES, ContrastFamily, dunnettx_p_values, family_of
 from .covariance_factor import combination_variances
 from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
@@ -459,7 +459,7 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
     return emmeans_contrasts(fit, term, "pairwise", adjust, by)
 
 
-def _adjustment(adjust: Any, family: PairFamily) -> tuple[str, str]:
+def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
     """(the adjustment made, a note of the one asked for where emmeans makes another): ``adjust`` checked, None
     for the family's default; Tukey's for a family that is not every pair is Sidak's, as emmeans changes it.
     emmeans' ``"mvt"`` (a multivariate t integral computed by simulation, whose p-values change from run to run)
