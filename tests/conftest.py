@@ -156,8 +156,8 @@ def assert_close(got, want, rtol=1e-6, atol=1e-10):
 
 def r_coef_name(name: str) -> str:
     """glmstat's coefficient name as R writes it: 'Intercept' -> '(Intercept)', 'g[T.b]' -> 'gb', a logical's
-    'I(x > 1)[T.True]' -> 'I(x > 1)TRUE'."""
-    name = name.replace("[T.True]", "TRUE")
+    'I(x > 1)[T.True]' -> 'I(x > 1)TRUE' (and FALSE)."""
+    name = name.replace("[T.True]", "TRUE").replace("[T.False]", "FALSE")
     return "(Intercept)" if name == "Intercept" else re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", name)
 
 

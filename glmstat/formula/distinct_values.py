@@ -87,7 +87,8 @@ def _first_appearances(x: Value, call: Call) -> tuple:
         _, first = np.unique(v[present], return_index=True)
         rows = present[first].tolist() + ([int(np.argmax(nan))] if nan.any() else [])
         rows.sort()
-        kind = RInteger if x.integer else float  # (R's unique() of integers is integers)
+        # (R's unique() of integers is integers, of logicals logicals)
+        kind = bool if x.logical else RInteger if x.integer else float
         return tuple(math.nan if nan[r] else kind(v[r]) for r in rows)
     values = x if isinstance(x, tuple) else (x,)
     out: dict = {}
