@@ -81,6 +81,7 @@ from ..links import domain_limits
 from ..report.display import level_percent
 from .column_summaries import column_summaries
 from .contrast_families import FAMILIES, ContrastFamily, dunnettx_p_values, family_of
+from .critical_values import INTERVAL_ADJUSTMENTS, critical_value
 from .covariance_factor import combination_variances
 from .fit_access import encode, response, used_data
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
@@ -453,10 +454,11 @@ def _quadratic_rows(D: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.nd
     return combination_variances(sparse.csr_matrix(D) if np.count_nonzero(D) * 8 < D.size else D, V, F)
 
 
-def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None) -> pd.DataFrame:
+def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None,
+                  level: float | None = None) -> pd.DataFrame:
     """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring): emmeans'
     ``pairs()``, :func:`emmeans_contrasts` with ``method="pairwise"``."""
-    return emmeans_contrasts(fit, term, "pairwise", adjust, by)
+    return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level)
 
 
 def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
@@ -483,7 +485,7 @@ def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
 
 
 def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", adjust: str | None = None,
-                      by: Any = None, ref: Any = None) -> pd.DataFrame:
+                      by: Any = None, ref: Any = None, level: float | None = None) -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
     ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``); with ``by``, within each group of its levels, each group's p-values
@@ -494,7 +496,9 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
     DataFrame
         Indexed by ``contrast`` (``"a / b"`` for ratios, ``"a - b"`` for differences), after the ``by``
         variables' levels with ``by``: ``estimate``, ``std_error``, ``df``, ``statistic`` (on the link scale),
-        ``p_value`` (adjusted).
+        ``p_value`` (adjusted); with a ``level``, ``lower`` and ``upper``: simultaneous intervals, as emmeans'
+        ``confint()`` adjusts them (:mod:`.critical_values`: R's other p.adjust methods as Bonferroni's), on the
+        link scale and shown as the estimates are.
     """
     if not isinstance(method, str) or method not in FAMILIES:
         raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}")
@@ -570,6 +574,14 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
     adjusted = np.concatenate([_adjust(p[g:g + per_group], t[g:g + per_group], adjusted_by, k, family.rank(k), df)
                                for g in range(0, n_pairs, per_group)])
     est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
+    interval = ""
+    if level is not None:
+        level = confidence_level(level)
+        by_interval = adjusted_by if adjusted_by in INTERVAL_ADJUSTMENTS else "bonferroni"
+        q = critical_value(by_interval, level, per_group, k, family.rank(k), df)
+        ends = (d - q * s, d + q * s)
+        lower, upper = (base ** e for e in ends) if ratio else ends
+        interval = f"; {level:.4g} intervals adjusted by {by_interval}"
     if by is None:
         rows = pd.Index(contrasts, name="contrast")
     else:
@@ -578,6 +590,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
         rows = pd.MultiIndex.from_arrays([*levels, contrasts], names=[*by_names, "contrast"])
     table = pd.DataFrame({"estimate": est, "std_error": se_out, "df": np.where(estimable, df, np.nan), "statistic": t,
                           "p_value": adjusted}, index=rows)
+    if level is not None:
+        table["lower"], table["upper"] = lower, upper
     scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
         "differences on the link scale" if link != "identity" else "differences")
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
@@ -585,5 +599,5 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
     adjusted_text = ("p-values not adjusted" if adjusted_by == "none" else f"p-values adjusted by {adjusted_by} for "
                      f"{per_group} comparisons{'' if by is None else ' a group'}")
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
-                              f"on the {link} scale; {adjusted_text}{note})")
+                              f"on the {link} scale; {adjusted_text}{note}{interval})")
     return table

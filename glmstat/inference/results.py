@@ -492,20 +492,22 @@ class GLMResults:
 
     @returns_table
     @single_threaded
-    def emmeans_pairs(self, term: Any, adjust: str = "tukey", *, by: Any = None) -> pd.DataFrame:
+    def emmeans_pairs(self, term: Any, adjust: str = "tukey", *, by: Any = None, level: float | None = None
+                      ) -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
         on the link scale with a multiplicity adjustment (``"tukey"``, ``"scheffe"``, ``"sidak"``, or one of R's
         ``p.adjust``: ``"bonferroni"``, ``"holm"``, ``"hochberg"``, ``"hommel"``, ``"BH"`` (``"fdr"``), ``"BY"``;
         or ``"none"``); with ``by``, within each level of the ``by`` variables, adjusted group by
-        group (``pairs(emmeans(fit, ~ term | by))``); see :mod:`glmstat.inference.emmeans`."""
+        group (``pairs(emmeans(fit, ~ term | by))``); with a ``level``, simultaneous intervals as emmeans'
+        ``confint(pairs(...))``; see :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans_pairs
 
-        return emmeans_pairs(self, term, adjust, by)
+        return emmeans_pairs(self, term, adjust, by, level)
 
     @returns_table
     @single_threaded
     def emmeans_contrasts(self, term: Any, method: str = "pairwise", adjust: str | None = None, *, by: Any = None,
-                          ref: Any = None) -> pd.DataFrame:
+                          ref: Any = None, level: float | None = None) -> pd.DataFrame:
         """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emmeans(fit, ~ term),
         method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
         control ``ref``: its 1-based position, as emmeans', or its label; the first by default), ``"trt.vs.ctrlk"``
@@ -513,11 +515,12 @@ class GLMResults:
         (each against the mean of all, of the others) or ``"poly"`` (orthogonal polynomials).  ``adjust`` None is
         emmeans' default for the method: Tukey's for the pairs, ``"dunnettx"`` (emmeans' approximation of
         Dunnett's) for the comparisons with a control, ``"fdr"`` for the effects, none for the polynomials; for
-        ``"consec"``, whose default ``"mvt"`` is simulated, name one (``"sidak"``, ``"holm"``, ...).  See
-        :mod:`glmstat.inference.contrast_families`."""
+        ``"consec"``, whose default ``"mvt"`` is simulated, name one (``"sidak"``, ``"holm"``, ...).  With a
+        ``level``, simultaneous intervals as emmeans' ``confint()``.  See
+        :mod:`glmstat.inference.contrast_families` and :mod:`glmstat.inference.critical_values`."""
         from .emmeans import emmeans_contrasts
 
-        return emmeans_contrasts(self, term, method, adjust, by, ref)
+        return emmeans_contrasts(self, term, method, adjust, by, ref, level)
 
     # -- likelihood ------------------------------------------------------------------------------
     @property

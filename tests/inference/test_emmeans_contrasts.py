@@ -1,7 +1,8 @@
 """emmeans' contrast(emm, method) beyond pairs() -- the differences of two means revpairwise, trt.vs.ctrl (a
 control by position or label), trt.vs.ctrlk, consec, and the linear eff, del.eff and poly -- under their default
-adjustments (Tukey's, emmeans' "dunnettx", fdr, none) and others, against R (fixtures/emmeans_contrasts, scripts/make_emmeans_contrasts.R); the
-dunnettx p-value against its closed form; what is refused."""
+adjustments (Tukey's, emmeans' "dunnettx", fdr, none) and others, with emmeans' simultaneous intervals, against R
+(fixtures/emmeans_contrasts, scripts/make_emmeans_contrasts.R); the dunnettx p-value against its closed form and
+qtukey against published tables; what is refused."""
 
 from __future__ import annotations
 
@@ -44,6 +45,18 @@ def test_contrasts_as_emmeans(case, i):
     assert_close(got["p_value"].to_numpy(), want["p_value"], rtol=1e-7, atol=1e-12)
 
 
+@pytest.mark.parametrize("case, i", REQUESTS, ids=[f"{c['id']}-{c['requests'][i]['method']}-{c['requests'][i]['adjust']}"
+                                                     f"-{c['requests'][i]['ref']}" for c, i in REQUESTS])
+def test_simultaneous_intervals_as_emmeans_confint(case, i):
+    """emmeans' confint() at level 0.9: R's qtukey (a secant search to 1e-4), .qdunnx (uniroot to 5e-4: R's own
+    steps, or the multiplier would be 1e-4 off), Sidak's, Scheffe's of the family's rank, Bonferroni's for Holm."""
+    want = case["requests"][i]
+    got = _fitted(case).emmeans_contrasts(case["spec"], want["method"], want["adjust"], by=case["by"],
+                                          ref=want["ref"], level=0.9)
+    assert_close(np.log(got["lower"].to_numpy()), want["lower"], rtol=1e-7)
+    assert_close(np.log(got["upper"].to_numpy()), want["upper"], rtol=1e-7)
+
+
 def test_poly_coefficients_are_the_classical_whole_numbers():
     """Orthogonal polynomial coefficients of a published table (e.g. Fisher and Yates, table XXIII): k = 4 and 6."""
     from glmstat.inference.contrast_families import FAMILIES
@@ -52,6 +65,25 @@ def test_poly_coefficients_are_the_classical_whole_numbers():
     assert FAMILIES["poly"].coefficients(6).tolist() == [[-5, -3, -1, 1, 3, 5], [5, -1, -4, -4, -1, 5],
                                                          [-5, 7, 4, -4, -7, 5], [1, -3, 2, 2, -3, 1],
                                                          [-1, 5, -10, 10, -5, 1]]
+
+
+def test_qtukey_is_the_studentized_range_quantile():
+    """The upper 5% and 1% points of the studentized range in the published tables (3.877 for 3 means on 10 df,
+    4.232 for 5 on 20, 4.403 at 1% for 4 on infinite df), and scipy's quantile to the 1e-7 that R's secant search
+    (steps down to 1e-4) reaches."""
+    from glmstat.inference.critical_values import qtukey
+
+    for p, k, df, table in [(0.95, 3, 10.0, 3.877), (0.95, 5, 20.0, 4.232), (0.99, 4, math.inf, 4.403)]:
+        q = qtukey(p, k, df)
+        assert abs(q - table) < 5e-4
+        assert_close([q], [stats.studentized_range.ppf(p, k, df)], rtol=1e-7)
+
+
+def test_pairs_intervals_are_the_pairwise_family_s():
+    fit = _fitted(CASES[0])
+    pd.testing.assert_frame_equal(fit.emmeans_pairs("spray", level=0.9),
+                                  fit.emmeans_contrasts("spray", "pairwise", "tukey", level=0.9))
+    assert "0.9 intervals adjusted by tukey" in fit.emmeans_pairs("spray", level=0.9).attrs["heading"]
 
 
 def test_dunnettx_is_the_mixture_of_tukey_and_sidak():
