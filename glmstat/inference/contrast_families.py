@@ -61,14 +61,27 @@ class ContrastFamily:
     ref: int | None = None  # (the control's position, 0-based, for the comparisons with a control)
     linear: bool = False
 
+    def count(self, k: int) -> int:
+        """How many comparisons the family makes of k means (known before any is built)."""
+        if self.method in ("pairwise", "revpairwise"):
+            return k * (k - 1) // 2
+        if self.method in ("eff", "del.eff"):
+            return k
+        return _poly_degree(k) if self.method == "poly" else k - 1
+
     def coefficients(self, k: int) -> np.ndarray:
-        """The n x k coefficients of a linear family's comparisons of k means (rows summing to 0)."""
+        """The n x k coefficients of a linear family's comparisons of k means (rows summing to 0); those of
+        ``"eff"`` and ``"del.eff"`` are k x k, which :meth:`combine` never forms."""
+        return self.combine(np.eye(k))
+
+    def combine(self, L: np.ndarray) -> np.ndarray:
+        """A linear family's comparisons of the k means whose rows (of design coefficients) are ``L``: C L."""
         if self.method == "poly":
-            return _polynomials(k)
-        C = np.eye(k) - 1.0 / k  # ("eff": each mean less the average of all)
-        if self.method == "del.eff":  # (each less the average of the others: the row scaled to 1 at its mean)
-            C /= np.diag(C)[:, None]
-        return C
+            return _polynomials(L.shape[0]) @ L
+        if self.method == "eff":  # (each mean less the average of all: e_a - 1/k)
+            return L - L.mean(axis=0)
+        k = L.shape[0]  # ("del.eff": each less the average of the others, e_a - (1 - e_a) / (k - 1))
+        return L - (L.sum(axis=0) - L) / (k - 1)
 
     def names(self, labels: Sequence[str]) -> list[str]:
         """The labels of a linear family's comparisons of the means ``labels``."""

@@ -531,26 +531,26 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
         base = np.e ** 2
         link = "log link, sqrt response"
     ratio = base is not None
-    if family.linear:
-        C = family.coefficients(k)
-        local_first = local_second = np.zeros(0, dtype=np.intp)
-        per_group = C.shape[0]
-    else:
-        local_first, local_second = family.pairs(k)
-        per_group = len(local_first)
+    per_group = family.count(k)
     n_pairs = per_group * len(groups)
     if n_pairs > MAX_PAIRS:
         raise GLMStatError(f"{k} means{'' if by is None else f' in each of {len(groups)} groups'} make {n_pairs} "
-                           f"pairwise comparisons, more than the {MAX_PAIRS} compared at most; compare the means "
-                           "of a variable with fewer levels")
-    chars = len(groups) * ((k - 1) * sum(map(len, labels)) + 3 * per_group)  # (every label in k - 1 pairs)
+                           f"{'pairwise comparisons' if family.every_pair else 'comparisons'}, more than the "
+                           f"{MAX_PAIRS} compared at most; compare the means of a variable with fewer levels")
+    lengths = np.array([len(x) for x in labels], dtype=np.int64)
+    if family.linear:
+        local_first = local_second = np.zeros(0, dtype=np.intp)
+        chars = len(groups) * (int(lengths.sum()) + 10 * per_group)  # ("a effect", "quadratic")
+    else:
+        local_first, local_second = family.pairs(k)
+        chars = len(groups) * int(lengths[local_first].sum() + lengths[local_second].sum() + 3 * per_group)
     if chars > MAX_PAIR_LABEL_CHARS:
         raise GLMStatError(f"the labels of the {n_pairs:,} pairwise comparisons of {k} means would take "
                            f"{chars:,} characters, more than the {MAX_PAIR_LABEL_CHARS:,} written at most (the "
                            "levels' labels are long); recode the levels with shorter labels, or compare the means "
                            "of a variable with fewer levels")
     if family.linear:  # (at most as many comparisons as means: their rows all at once)
-        combined = np.vstack([C @ means.L[g * k:(g + 1) * k] for g in range(len(groups))])
+        combined = np.vstack([family.combine(means.L[g * k:(g + 1) * k]) for g in range(len(groups))])
     else:
         offsets = np.repeat(np.arange(len(groups)) * k, per_group)  # (a group's means are k consecutive rows)
         first, second = np.tile(local_first, len(groups)) + offsets, np.tile(local_second, len(groups)) + offsets

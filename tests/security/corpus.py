@@ -1132,6 +1132,10 @@ BOMBS += [
          call=lambda t: gs.glm("y ~ a + b", _two_factors(100)).emmeans("a:b")),
     Case(id="bomb-emmeans-pairs-10k-means", cls="bomb", expect=REFUSE, kind="call", match="pairwise comparisons",
          call=lambda t: gs.glm("y ~ a + b", _two_factors(100)).emmeans_pairs("a:b")),
+    # the same 10,000 means compared with their average: each comparison's row is its mean's less the average of
+    # all, never the 10,000 x 10,000 coefficients (800 MB); the pairs were counted only after they were built
+    Case(id="bomb-emmeans-effects-10k-means", cls="bomb", expect=FIT, kind="call",
+         call=lambda t: gs.glm("y ~ a + b", _two_factors(100)).emmeans_contrasts("a:b", "eff")),
     # y ~ . on 12 rows and 600 columns (58 KB of numbers): 589 of its terms are aliased (R's NA coefficients).
     # drop1 refitted the model without each of them, which changes nothing (p refits of p columns, with Rao's
     # score a p x p system each: minutes), anova refitted each prefix (16 s), and step listed every term's
