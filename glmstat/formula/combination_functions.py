@@ -2,13 +2,15 @@
 
 Its levels are every combination of its arguments' levels (each argument a factor as ``as.factor`` makes it),
 so their number is the product of the arguments' level counts: it is bounded from those counts, before any
-combination is built.  The arguments' levels are learned from the fit's rows -- from every chunk of streamed
+combination is built.  With ``drop = TRUE`` only the combinations the rows take are levels, found without the
+product (their codes are folded in and ranked one argument at a time), and their number is bounded instead.  The arguments' levels are learned from the fit's rows -- from every chunk of streamed
 data, merged as ``factor()``'s are -- so that every chunk and new data combine them in the fit's order."""
 
 from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from functools import partial
 from typing import Iterable, TYPE_CHECKING
 
@@ -25,7 +27,7 @@ from .values import FactorVec, Value, number_level_key, r_text
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["call_interaction"]
+__all__ = ["call_interaction", "UsedCombinations", "merge_used_combinations"]
 
 _OPTIONS = ("sep", "drop", "lex.order")
 
@@ -43,6 +45,8 @@ def call_interaction(ev: "Evaluator", call: Call) -> Value:
     2,200 arguments of one level each held their codes at once, 2.3 GB on 100,000 rows.
     """
     nodes, sep, drop, lex_order = _arguments(ev, call)
+    if drop:
+        return _used_combinations(ev, call, nodes, sep, lex_order)
     # (new data: each argument on the fit's levels, stored before any argument is evaluated)
     learned = ev.learned_levels(call, (), (), None) if ev.mode == "apply" else None
     fold = _Fold(ev.n, lex_order)
@@ -91,6 +95,110 @@ class _Fold:
             self.codes = self.codes * len(f.levels) + f.codes
         else:
             self.codes += self.stride // len(f.levels) * f.codes.astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class UsedCombinations:
+    """What ``interaction(..., drop = TRUE)`` learns from the fit's rows: each argument's levels, and the
+    combinations the rows take (one row each: the position of each argument's level), in R's order."""
+
+    levels: tuple[tuple, ...]
+    combos: np.ndarray  # (m, arguments) positions in levels
+
+
+class _UsedFold:
+    """The arguments of ``interaction(..., drop = TRUE)`` folded in one by one, keeping only the combinations
+    the rows take: after each argument the codes are those combinations' ranks in R's order, so they stay below
+    the rows' count (never the product of the level counts), and ``combos`` holds each one's levels' positions."""
+
+    def __init__(self, n: int, lex_order: bool) -> None:
+        self.codes = np.zeros(n, dtype=np.int64)
+        self.missing = np.zeros(n, dtype=bool)
+        self.lex_order = lex_order
+        self.levels: list[tuple] = []
+        self.combos = np.zeros((1, 0), dtype=np.intp)
+
+    def add(self, f: FactorVec) -> None:
+        self.levels.append(f.levels)
+        self.missing |= f.codes < 0
+        kept = ~self.missing
+        c = f.codes[kept].astype(np.int64)
+        ranks, m = self.codes[kept], len(self.combos)
+        # (the first argument's level varies fastest: the new one is the slowest, or the fastest with lex_order)
+        keys = ranks * len(f.levels) + c if self.lex_order else c * m + ranks
+        unique, inverse = np.unique(keys, return_inverse=True)
+        before, level = (unique // len(f.levels), unique % len(f.levels)) if self.lex_order else (unique % m,
+                                                                                                  unique // m)
+        self.combos = np.column_stack([self.combos[before], level]).astype(np.intp)
+        self.codes = np.zeros(self.codes.shape[0], dtype=np.int64)
+        self.codes[kept] = inverse.reshape(-1)
+
+    def texts(self) -> tuple[tuple[str, ...], ...]:
+        """Each combination as its arguments' levels' texts (a chunk's record: positions differ by chunk)."""
+        return tuple(tuple(r_text(self.levels[j][i]) for j, i in enumerate(row)) for row in self.combos.tolist())
+
+
+def _used_combinations(ev: "Evaluator", call: Call, nodes: list[Node], sep: str, lex_order: bool) -> FactorVec:
+    """``interaction(..., drop = TRUE)``: the combinations the rows take, in R's order (the first argument's
+    level varying fastest, the last's with ``lex_order``), each argument's unused levels dropped first, as R's.
+    Learned from the fit's rows (:class:`UsedCombinations`; from every chunk of streamed data, merged by
+    :func:`merge_used_combinations`); new data take the fit's, a combination it did not see a level after them
+    (refused by its text, as a factor's unseen level is).  Bounded by their number (``max_columns``), not by the
+    product of the level counts: two columns of 100,000 ids whose rows take 3,000 pairs make 3,000 levels."""
+    learned = ev.learned_levels(call, (), (), None) if ev.mode == "apply" else None
+    fold = _UsedFold(ev.n, lex_order)
+    full: list[tuple] = []  # (each argument's levels before its unused ones are dropped: a categorical's order)
+    for i, node in enumerate(nodes):
+        f = as_factor(ev.eval(node), call)
+        full.append(f.levels)
+        f = drop_unused(f)
+        fold.add(_onto(f, learned.levels[i]) if learned is not None else f)
+    if ev.mode == "collect":
+        ev.learned_levels(call, tuple(full), (tuple(fold.levels), fold.texts()),
+                          partial(merge_used_combinations, call=call, limits=ev.limits, lex_order=lex_order))
+        return FactorVec(np.where(fold.missing, -1, 0).astype(np.intp), ("",))  # (a placeholder, as _Fold's)
+    if learned is None:
+        _check_used(call, len(fold.combos), ev.limits)
+        learned = UsedCombinations(tuple(fold.levels), fold.combos)
+        ev.learned_levels(call, learned.levels, learned, None)  # (the fit's: stored)
+        codes = fold.codes
+    else:  # (new data: each combination the fit's, or a new one after them)
+        at = {tuple(row): i for i, row in enumerate(learned.combos.tolist())}
+        index = [at.setdefault(tuple(row), len(at)) for row in fold.combos.tolist()]
+        codes = np.asarray(index, dtype=np.int64)[fold.codes] if index else fold.codes
+        extra = fold.combos[[i for i, j in enumerate(index) if j >= len(learned.combos)]]
+        # (fold.levels: each argument's fit's levels, then those new data bring: _onto)
+        learned = UsedCombinations(tuple(fold.levels), np.vstack([learned.combos, extra]) if len(extra) else
+                                   learned.combos)
+    texts = [sep.join(r_text(learned.levels[j][i]) for j, i in enumerate(row)) for row in learned.combos.tolist()]
+    levels = tuple(dict.fromkeys(texts))
+    if len(levels) < len(texts):  # R merges a duplicated text into its first level
+        first = {text: i for i, text in enumerate(levels)}
+        codes = np.array([first[t] for t in texts], dtype=np.int64)[codes]
+    return FactorVec(np.where(fold.missing, -1, codes).astype(np.intp), levels)
+
+
+def _check_used(call: Call, count: int, limits: FormulaLimits) -> None:
+    """Refuse more combinations the rows take than the design may have columns (each level but the first is one)."""
+    if count - 1 > limits.max_columns:
+        raise refuse("max_columns", f"{deparse(call)}: the rows take {count:,} combinations of its arguments' levels, "
+                     "more (less one) than the design may have columns", count - 1, limits)
+
+
+def merge_used_combinations(chunks: np.ndarray, call: Call, limits: FormulaLimits,
+                            lex_order: bool) -> UsedCombinations:
+    """What ``interaction(..., drop = TRUE)`` learns from every chunk of streamed data, from each chunk's record
+    (its arguments' levels; their used levels and the combinations' texts): each argument's levels merged as
+    ``factor()``'s are (:func:`merge_chunk_levels`), the combinations every chunk takes in R's order, bounded as
+    in memory."""
+    records = list(chunks)
+    k = len(records[0][0]) if records else 0
+    levels = tuple(merge_chunk_levels([(lv[i], used[i]) for lv, (used, _) in records]) for i in range(k))
+    position = [{r_text(lv): i for i, lv in enumerate(arg)} for arg in levels]
+    combos = {tuple(position[j][t] for j, t in enumerate(row)) for _, (_, texts) in records for row in texts}
+    _check_used(call, len(combos), limits)
+    order = sorted(combos) if lex_order else sorted(combos, key=lambda row: row[::-1])
+    return UsedCombinations(levels, np.array(order, dtype=np.intp).reshape(len(order), k))
 
 
 def _arguments(ev: "Evaluator", call: Call) -> tuple[list[Node], str, bool, bool]:
