@@ -924,6 +924,8 @@ class Evaluator:
         f, other, flip = (a, b, False) if isinstance(a, FactorVec) else (b, a, True)
         if not isinstance(other, (str, int, float)):
             raise FormulaError(f"{deparse(node)}: a factor can be compared with one of its levels, e.g. g == \"b\"")
+        if isinstance(other, float) and math.isnan(other):  # (R: g == NA is NA on every row, not FALSE)
+            return NumVec(np.full(f.codes.shape[0], np.nan), logical=True)
         target = label_text(other)
         if op in ("==", "!="):  # (only the levels of numbers near the target have their texts written)
             hit = np.append(levels_with_texts(f.levels, {target}), False)

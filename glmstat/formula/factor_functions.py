@@ -194,33 +194,37 @@ def _remapped(f: FactorVec, index: list[int], levels: tuple) -> FactorVec:
     return FactorVec(codes, new_levels, f.ordered, f.contrasts)
 
 
+def _is_missing_literal(v: Any) -> bool:
+    """Whether a literal value is R's NA or NaN (a float NaN, as the formula's constants hold both; R's NA level,
+    as ``levels()`` gives it)."""
+    return isinstance(v, NALevel) or (isinstance(v, float) and math.isnan(v))
+
+
 def _double_for_integer(given: Any, old: Any) -> bool:
     """Whether a level given as a double (``1e5``) matched an integer level (a Python int: R's integer)."""
     return type(given) is float and type(old) is int
 
 
-def _literal_levels(value: Value, call: Call, what: str) -> tuple:
-    """Literal levels or labels (``c("a", "b")``, ``c(4, 6, 8)``); an NA among them is :data:`NA_LEVEL`."""
+def _literal_levels(value: Value, call: Call, what: str, na: str = "keep") -> tuple:
+    """Literal values given as ``what`` (``levels =``, ``labels =``), distinct.  A missing value among them (NA,
+    NaN) is kept as R's NA level (``na = "keep"``: a label, :data:`NA_LEVEL`, named ...NA as R names it), left out
+    (``"drop"``: R's ``factor(x, levels = c(1, NA))`` excludes it, its default ``exclude = NA``) or refused
+    (``"refuse"``)."""
     vals = value if isinstance(value, tuple) else (value,)
     if not vals or not all(isinstance(v, (str, int, float, bool)) for v in vals):
         raise call_error(call, f"{what} must be literal values such as c(\"a\", \"b\") or c(4, 6, 8)")
-    vals = tuple(NA_LEVEL if isinstance(v, float) and math.isnan(v) else v for v in vals)
+    if na != "keep" and any(_is_missing_literal(v) for v in vals):
+        if na == "refuse":
+            raise call_error(call, f"{what} holds NA, which is no level here; leave it out (addNA() makes a level "
+                                   "of the missing values)")
+        vals = tuple(v for v in vals if not _is_missing_literal(v))
+        if not vals:
+            raise call_error(call, f"{what} holds NA alone, which factor() leaves out (R's exclude = NA): every "
+                                   "value would be missing")
+    vals = tuple(NA_LEVEL if _is_missing_literal(v) else v for v in vals)
     if len(set(map(label_text, vals))) != len(vals):
         raise call_error(call, f"{what} has duplicate levels")
     return vals
-
-
-def _given_levels(ev: "Evaluator", call: Call, node: Node, exclude_na: bool) -> tuple:
-    """``factor(x, levels = )``'s levels, without an NA among them, which R's default ``exclude = NA`` removes
-    (``factor(cyl, levels = c(8, NA, 4))`` has the levels 8 and 4)."""
-    given = _literal_levels(ev.eval(node), call, "levels")
-    levels = tuple(v for v in given if not isinstance(v, NALevel))
-    if len(levels) < len(given) and not exclude_na:
-        raise call_error(call, "NA among levels = with exclude = NULL is not supported; write addNA(factor(x, levels "
-                               "= c(...))) for the rows missing x as a last level")
-    if not levels:
-        raise call_error(call, "levels = names no level but NA, which R excludes: every row would be missing")
-    return levels
 
 
 def _level_codes(ev: "Evaluator", call: Call, f: FactorVec) -> NumVec:
@@ -383,7 +387,10 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
         if keep_factor and isinstance(x, FactorVec) and "levels" not in a:
             f = x
         elif "levels" in a:
-            f = _reorder(as_factor(x, call), _given_levels(ev, call, a["levels"], exclude_na), call, typed=True)
+            # (R's factor() leaves NA out of the levels where it excludes NA, its default; with exclude = NULL R
+            # makes it a level at its place, which glmstat's addNA() makes last: refused)
+            given = _literal_levels(ev.eval(a["levels"]), call, "levels", "drop" if exclude_na else "refuse")
+            f = _reorder(as_factor(x, call), given, call, typed=True)
         elif "labels" in a:
             f = _labelled_levels(ev, call, as_factor(x, call))
             if f is None:  # a first pass over streamed data: the chunk's own levels stand for them
@@ -538,7 +545,7 @@ def call_C(ev: "Evaluator", call: Call) -> Value:
     a = bind(call, ("object", "contr", "how.many", "levels", "base"))
     f = as_factor(ev.eval(a["object"]), call)
     if "levels" in a:
-        f = _reorder(f, _given_levels(ev, call, a["levels"], True), call, typed=True)
+        f = _reorder(f, _literal_levels(ev.eval(a["levels"]), call, "levels", "refuse"), call, typed=True)
     if "contr" not in a and "base" in a:
         raise call_error(call, "base = is for treatment contrasts: C(g, contr.treatment, base = 2)")
     kind = _contrast_kind(ev, a["contr"], call, a.get("base")) if "contr" in a else f.contrasts

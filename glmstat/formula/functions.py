@@ -36,7 +36,8 @@ from .text_functions import NUMBER_TEXT_CHARS, TEXT_FUNCTIONS, TEXTS_PER_COLUMN,
 from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_numeric, call_droplevels, call_relevel,
                                call_unclass, factor_call)
 from .interval_functions import call_cut
-from .nodes import BinOp, Call
+from .deparse import deparse
+from .nodes import BinOp, Call, Const, Node, Paren
 from .rounding import r_round
 from .distinct_values import DISTINCT_FUNCTIONS
 from .summary_functions import SUMMARY_FUNCTIONS
@@ -158,8 +159,8 @@ def _rev(ev: "Evaluator", call: Call) -> Value:
 
 def _sort(ev: "Evaluator", call: Call) -> Value:
     """R's ``sort(x, decreasing = FALSE)`` of literal values: numbers by value, texts by code point (R's C
-    locale, the order of factor levels), without NA (R's default ``na.last = NA``); mixed numbers and texts are
-    refused."""
+    locale, the order of factor levels), without the missing values (R's ``na.last = NA``: ``sort(c(3, NA, 1))``
+    is 1, 3); mixed numbers and texts are refused."""
     a = bind(call, ("x", "decreasing"))
     values = tuple(v for v in _constant_vector(ev, call, a["x"]) if not (isinstance(v, float) and math.isnan(v)))
     decreasing = flag(ev.eval(a["decreasing"]), call, "decreasing") if "decreasing" in a else False
@@ -182,14 +183,16 @@ def _clip(ev: "Evaluator", call: Call) -> Value:
     return NumVec(np.asarray(r, dtype=float)) if isinstance(r, np.ndarray) else float(r)
 
 
-def _texts(v: Value, ev: "Evaluator", call: Call, what: str, bound: int) -> tuple[np.ndarray, np.ndarray]:
-    """An ifelse() value as R's character vector of the rows, and where it is missing: a string or a number
-    (written as R's as.character writes it); the labels of a factor (an inner ifelse() of strings, which R keeps
-    as text: one reference a row, no new string), of at most ``bound`` levels, as as.character() writes them: a
-    factor of a million distinct numbers, factor(z), had the text of each written, and the rows made a factor of
-    them again (13 s).  A numeric column beside text is refused: a text for every row of it would be built, and a
-    column of distinct values a level each."""
+def _texts(v: Value, node: Node, ev: "Evaluator", call: Call, what: str, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """An ifelse() value (``node``'s) as R's character vector of the rows, and where it is missing: a string or a
+    number (written as R's as.character writes it; R's NA is missing, :func:`_missing_literal`); the labels of a
+    factor (an inner ifelse() of strings, which R keeps as text: one reference a row, no new string), of at most
+    ``bound`` levels, as as.character() writes them: a factor of a million distinct numbers, factor(z), had the
+    text of each written, and the rows made a factor of them again (13 s).  A numeric column beside text is
+    refused: a text for every row of it would be built, and a column of distinct values a level each."""
     if isinstance(v, (str, bool, int, float)):
+        if _missing_literal(v, node, call, what):
+            return np.full(ev.n, "", dtype=object), np.ones(ev.n, dtype=bool)
         text = v if isinstance(v, str) else r_text(v)
         return np.full(ev.n, text, dtype=object), np.zeros(ev.n, dtype=bool)
     if isinstance(v, FactorVec) and len(v.levels) > bound:
@@ -202,6 +205,22 @@ def _texts(v: Value, ev: "Evaluator", call: Call, what: str, bound: int) -> tupl
         return labels[v.codes], v.codes < 0
     raise call_error(call, f"the {what} is a column of numbers beside text; ifelse() of text takes strings, "
                            "numbers or another ifelse() of text (use factor() of the column for its levels)")
+
+
+def _missing_literal(v: Any, node: Node, call: Call, what: str) -> bool:
+    """Whether the one value ``v`` (of ``node``) beside text is R's NA, a missing text: R's ``ifelse(x > 2, NA,
+    "a")`` is NA there, not a level.  R writes NaN as the text "NaN", which ``NaN`` itself is; a NaN computed from
+    literals (``0/0``, ``NA + 1``: R tells NA from NaN, the formula's numbers do not) is refused."""
+    if not (isinstance(v, float) and math.isnan(v)):
+        return False
+    while isinstance(node, Paren):
+        node = node.body
+    if isinstance(node, Const) and node.id != "NaN":
+        return True
+    if isinstance(node, Const):
+        return False
+    raise call_error(call, f"the {what} {deparse(node)} is NA or NaN beside text (R writes NaN as the text \"NaN\", "
+                           "and NA is missing); write NA or \"NaN\"")
 
 
 def _ifelse(ev: "Evaluator", call: Call) -> Value:
@@ -219,8 +238,8 @@ def _ifelse(ev: "Evaluator", call: Call) -> Value:
     if any(isinstance(v, (str, FactorVec)) for v in (yes, no)):
         # R's test is as.logical(): any non-zero number is TRUE, as in the numeric branch below
         bound = TEXTS_PER_COLUMN * ev.limits.max_columns
-        (yes_text, yes_miss), (no_text, no_miss) = (_texts(v, ev, call, w, bound) for v, w in ((yes, "yes value"),
-                                                                                              (no, "no value")))
+        (yes_text, yes_miss), (no_text, no_miss) = (_texts(v, a[p], ev, call, f"{p} value", bound)
+                                                    for v, p in ((yes, "yes"), (no, "no")))
         pick = t != 0
         labels = np.where(pick, yes_text, no_text).astype(object)
         return replace(factor_from_labels(labels, miss | np.where(pick, yes_miss, no_miss)), text=True)

@@ -254,7 +254,7 @@ def number_level_key(v: float) -> str:
     above, the text's own rule, without formatting it."""
     v = float(v)
     digits15 = f"{v:.14e}"
-    if abs(v) < 1e15 or math.isinf(v):  # (R's levels Inf and -Inf: "inf" has no exponent to read)
+    if not abs(v) >= 1e15 or math.isinf(v):  # (R's levels Inf and -Inf, and NaN: "inf", "nan" have no exponent)
         return digits15
     # R's formatReal: fixed notation (every integer digit, as "%.0f" writes them) when it is no wider than
     # scientific with the significant digits of the 15-digit value (number_text's rule, without its cost)

@@ -1288,6 +1288,14 @@ FOREIGN = _cases("foreign", [
     ("reserved-na-column-shadow", FIT, "y ~ I(ifelse(x > 0, x, NA)) + `NA`", {"data": with_column("NA")}),
     ("reserved-inf-as-term", REFUSE, "y ~ x + Inf", {"data": with_column("Inf"), "match": "R's constant Inf"}),
     ("reserved-null-as-value", REFUSE, "y ~ I(x + NULL)", {"data": with_column("NULL"), "match": "NULL as a value"}),
+    # R's NA among literal levels: the key of the number NaN raised a raw ValueError (not enough values to unpack)
+    ("factor-levels-na", FIT, "y ~ factor(g, levels = c('b', NA, 'a'))"),
+    ("factor-levels-numbers-na", FIT, "y ~ factor(x, levels = c(NA, 1:11))"),
+    ("ordered-levels-nan", FIT, "y ~ ordered(x, levels = c(1:6, NaN, 7:11))"),
+    ("factor-levels-na-alone", REFUSE, "y ~ factor(x, levels = NA)", {"match": "levels holds NA alone"}),
+    ("relevel-ref-na", REFUSE, "y ~ relevel(factor(x), ref = NA)", {"match": "ref = NA must be"}),
+    ("factor-levels-na-exclude-null", REFUSE, "y ~ factor(x, levels = c(1, NA), exclude = NULL)",
+     {"match": "levels holds NA"}),
 ])
 
 # -- Parquet files given as data= (a path, a directory or a glob): damaged, odd or hostile files ---------------
