@@ -15,9 +15,11 @@ DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satur
 
 
 def days_from_civil(y: int, m: int, d: int) -> int:
-    """Days since 1970-01-01 of the proleptic Gregorian date y-m-d (Hinnant's algorithm)."""
+    """Days since 1970-01-01 of the proleptic Gregorian date y-m-d (Hinnant's algorithm, whose C truncates its
+    divisions: Python's ``//`` floors them already, so that the era of a year before 0 is ``y // 400``; C's
+    correction, ``(y - 399) / 400``, floored again, put the dates before 0000-03-01 a day late)."""
     y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
+    era = y // 400
     yoe = y - era * 400
     doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
@@ -25,9 +27,10 @@ def days_from_civil(y: int, m: int, d: int) -> int:
 
 
 def civil_from_days(z: int) -> tuple[int, int, int]:
-    """(year, month, day) of the date ``z`` days after 1970-01-01."""
+    """(year, month, day) of the date ``z`` days after 1970-01-01 (the era of 400 years floored, as in
+    :func:`days_from_civil`)."""
     z += 719468
-    era = (z if z >= 0 else z - 146096) // 146097
+    era = z // 146097
     doe = z - era * 146097
     yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
     doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
