@@ -37,7 +37,7 @@ from .evaluate import DataColumns, Evaluator, check_context
 from .limits import DEFAULT_LIMITS, FormulaLimits
 from .nodes import Name, Node, count_dots
 from .parser import parse
-from .spec import ModelSpec
+from .spec import ModelSpec, new_data_calls
 from .subset import Subset, subset_argument
 from .terms import Terms, expand_terms, warn_idle_powers, warn_response_term
 from .values import FactorVec, Value, take_rows
@@ -299,7 +299,7 @@ def build_model_frame(
     spec = ModelSpec(formula, terms, plan, dict(ev.state), ctx, rows.offset_column, limits, levels, spec_columns,
                      offset_array=offset is not None and not isinstance(offset, str), contrasts=contrasts,
                      offset_node=rows.offset_node, weights_node=rows.weights_node,
-                     across_rows=tuple(deparse(c) for c in ev.across_rows))
+                     across_rows=new_data_calls(terms, rows.offset_node, ev.across_rows))
     return ModelFrame(
         design=X,
         column_names=plan.column_names,

@@ -21,11 +21,12 @@ from ..design.base import SMALL_CELLS, Design
 from .encode import DesignPlan, build_design
 from .evaluate import DataColumns, Evaluator, across_rows_error
 from .limits import FormulaLimits
-from .nodes import Call, Name, Node, names_read
+from .deparse import deparse
+from .nodes import Call, Name, Node, children, names_read
 from .terms import Terms
 from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, number_level_key, take_rows
 
-__all__ = ["ModelSpec", "model_variable", "align_levels", "all_missing"]
+__all__ = ["ModelSpec", "model_variable", "align_levels", "all_missing", "new_data_calls"]
 
 
 def model_variable(value: Value, label: str, n: int) -> NumVec | FactorVec | NumMat:
@@ -98,6 +99,21 @@ def all_missing(vc: Any, n: int) -> FactorVec | NumVec | NumMat:
     if vc.suffixes:
         return NumMat(np.full((n, vc.width), np.nan), tuple(vc.suffixes))
     return NumVec(np.full(n, np.nan))
+
+
+def new_data_calls(terms: Terms, offset_node: Node | None, calls: Any) -> tuple[str, ...]:
+    """The texts of those of ``calls`` (``context=`` calls whose value for a row depends on the other rows) that new
+    data are evaluated on: inside a variable of the right-hand side or an offset (``offset()`` terms and
+    ``offset=``).  One in the response, ``weights=`` or ``subset=`` only is not computed again for a prediction, a
+    model matrix or a reference grid (the fit's rows had it), and refuses none of them."""
+    within: set = set()
+    stack = [*terms.variables, *terms.offsets, *([] if offset_node is None else [offset_node])]
+    while stack:  # (without recursion: a formula may nest as deeply as its limits allow)
+        n = stack.pop()
+        if n not in within:
+            within.add(n)
+            stack += children(n)
+    return tuple(deparse(c) for c in calls if c in within)
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,7 +239,5 @@ class ModelSpec:
 
 
 def _not_numeric(what: Any) -> np.ndarray:
-    from .deparse import deparse
-
     label = what if isinstance(what, str) else deparse(what)
     raise DataError(f"the offset {shown(label)} must be numeric in the new data")

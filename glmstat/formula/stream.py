@@ -42,7 +42,7 @@ from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import Call, Name, Node, Num, Str, children
 from .rows import (argument_node, complete_arrays, evaluate_rows, missing_order, more_levels_warning,
                    numeric_text_warning, variables_used)
-from .spec import ModelSpec, align_levels, all_missing
+from .spec import ModelSpec, align_levels, all_missing, new_data_calls
 from .subset import Subset, subset_argument
 from .terms import Terms, lhs_names
 from .values import FactorVec, NumMat, NumVec, label_text, level_sort_key, missing_mask, take_rows
@@ -458,7 +458,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     spec_columns = tuple(c for c in names if c in terms.names_read)
     spec = ModelSpec(formula, terms, plan, state, ctx, offset, limits, levels, spec_columns, contrasts=contrasts,
                      offset_node=nodes["offset"], weights_node=nodes["weights"],
-                     across_rows=tuple(deparse(c) for c in total.across_rows))
+                     across_rows=new_data_calls(terms, nodes["offset"], total.across_rows))
     encoder = ChunkEncoder(spec, family, weights, offset, response_levels, chosen)
     dropped_by = missing_order(total.dropped_by, set(needed) - {weights, offset},
                                [response_name, offset or "offset", weights or "weights"])

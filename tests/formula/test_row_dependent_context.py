@@ -50,3 +50,23 @@ def test_a_streamed_fit_of_one_chunk_refuses_new_rows_too(tmp_path):
     np.testing.assert_allclose(fit.coef, gs.glm("y ~ f(x)", DATA, context={"f": _rank}).coef, rtol=1e-12)
     with pytest.raises(gs.FormulaError, match="depends on the other rows"):
         fit.predict(DATA.head(3))
+
+
+@pytest.mark.parametrize("where", [{"weights": "f(x)"}, {"subset": "f(x) > 4"}, {"formula": "f(y) ~ x + g"}])
+def test_a_function_that_new_data_do_not_take_refuses_none(where):
+    # (the weights, the subset and the response are the fit's rows' own: a prediction computes none of them again,
+    # and was refused all the same; its linear predictor is the fitted one, the closed form X b)
+    kwargs = {k: v for k, v in where.items() if k != "formula"}
+    fit = gs.glm(where.get("formula", "y ~ x + g"), DATA, context={"f": _rank}, **kwargs)
+    new = DATA.iloc[[12, 3, 7]]
+    X = np.column_stack([np.ones(3), new["x"], new["g"] == "b"])
+    np.testing.assert_allclose(fit.predict(new, type="link").to_numpy(), X @ fit.coef.to_numpy(), rtol=1e-12)
+    assert fit.model_matrix(new).shape == (3, 3)
+
+
+def test_a_function_in_the_offset_or_a_term_beside_weights_still_refuses():
+    for formula, kwargs in [("y ~ x", {"offset": "f(x)"}), ("y ~ x + offset(f(x))", {}),
+                            ("y ~ f(x)", {"weights": "f(x)"})]:
+        fit = gs.glm(formula, DATA, context={"f": _rank}, **kwargs)
+        with pytest.raises(gs.FormulaError, match="depends on the other rows"):
+            fit.predict(DATA.head(3))
