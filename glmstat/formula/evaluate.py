@@ -25,6 +25,7 @@ import pandas as pd
 from .._arguments import shown
 from .._suggest import close_matches
 from ..errors import DataError, FormulaError
+from .arithmetic import r_div, r_mod, r_power
 from .call_arguments import numeric
 from .date_functions import date_arith, date_operand, is_date
 from .deparse import deparse
@@ -800,12 +801,12 @@ class Evaluator:
                 r = x * y
             elif op == "/":
                 r = np.true_divide(x, y)
-            elif op == "^":
-                r = np.power(np.asarray(x, dtype=float), y)
+            elif op == "^":  # (R's rules beside numpy's where a side is not finite: formula.arithmetic)
+                r = r_power(x, y)
             elif op == "%%":
-                r = np.mod(np.asarray(x, dtype=float), y)
+                r = r_mod(x, y)
             elif op == "%/%":
-                r = np.floor_divide(np.asarray(x, dtype=float), y)
+                r = r_div(x, y)
             else:  # pragma: no cover - binop() dispatches only arithmetic here
                 raise FormulaError(f"unknown operator {op!r}")
         if isinstance(r, np.ndarray) and r.ndim == 1:
@@ -839,8 +840,8 @@ class Evaluator:
         n = max(x.size, y.size) if x.size and y.size else 0
         x, y = np.resize(x, n), np.resize(y, n)
         with np.errstate(all="ignore"):
-            r = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "^": np.power,
-                 "%%": np.mod, "%/%": np.floor_divide}[op](x, y)
+            r = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "^": r_power,
+                 "%%": r_mod, "%/%": r_div}[op](x, y)
         # (R: integers + - * %/% %% integers are integers, c(1L, 2L) * 100000L is "100000", "200000")
         if op in _INTEGER_OPS and all(isinstance(u, RInteger) for v in (a, b) for u in (v if isinstance(v, tuple)
                                                                                      else (v,))) \

@@ -465,7 +465,7 @@ def _priced(passes: int, names: str) -> dict[str, int]:
 PASSES: dict[str, int] = {
     "I": 0, "c": 0, "unclass": 0,  # (the values themselves)
     # comparisons, logic, tests, and the math of some nanoseconds a row
-    **_priced(8, "== != < > <= >= & && | || ! xor ifelse np.where replace rowSums rowMeans is.na np.isnan "
+    **_priced(8, "^ == != < > <= >= & && | || ! xor ifelse np.where replace rowSums rowMeans is.na np.isnan "
                  "np.isfinite as.logical log np.log log2 np.log2 log10 np.log10 sqrt np.sqrt np.cbrt expm1 np.expm1 "
                  "pmin np.minimum findInterval as.integer floor np.floor ceiling np.ceil trunc np.trunc sinh np.sinh "
                  "cosh np.cosh asinh acosh atanh"),

@@ -48,7 +48,7 @@ def test_passes_are_read_from_the_text(text, passes):
 
 
 def test_every_priced_name_is_a_function_or_an_operator():
-    operators = {"==", "!=", "<", ">", "<=", ">=", "&", "&&", "|", "||", "!", "%%", "%/%", "%in%"}
+    operators = {"==", "!=", "<", ">", "<=", ">=", "&", "&&", "|", "||", "!", "^", "%%", "%/%", "%in%"}
     assert set(PASSES) - operators <= set(BUILTINS) | {"cbind"}  # (cbind: rowSums()' columns, not a function alone)
 
 

@@ -1,0 +1,103 @@
+"""R's ``^``, ``%%`` and ``%/%`` of doubles, where R's answer is not numpy's.
+
+``x ^ y`` is the C library's ``pow`` (numpy's own, as np.power computes it) but for R's rules where either is
+not finite or x is 0 (R's ``R_pow``): a negative number to an infinite power is NaN (numpy: ``(-1)^Inf`` 1,
+``(-2)^Inf`` Inf), ``(-Inf)`` to a power that is not a whole number NaN (numpy: Inf or 0), and ``0^y`` for a
+negative y is +Inf, whatever the sign of the zero (numpy: ``(-0)^-1`` -Inf).
+
+``x %/% y`` and ``x %% y`` are R's ``myfloor`` and ``myfmod``: the quotient ``q = x / y``, its floor, and the
+remainder ``x - floor(q) * y`` taken again modulo y, in C's long double (80 bits on x86-64).  Where q is not finite
+``%/%`` is q itself (R: ``Inf %/% 2`` is Inf, numpy's floor_divide NaN), and numpy's remainder differs from R's
+where the long double arithmetic rounds (``1e-300 %% -1`` is R's 0, numpy's -1, the divisor itself) or ``|q|`` is
+beyond 2^63 (R then says "probable complete loss of accuracy in modulus").  For a quotient between 2^-10 and 2^10
+in magnitude that is not a whole number, R's long double steps are exact and give numpy's numbers, which are
+taken; the others are computed as R computes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["r_power", "r_mod", "r_div"]
+
+#: C's LDBL_EPSILON, R's bound on a quotient whose floor still means something (DBL_EPSILON where long double is
+#: no wider than double)
+_EPS = float(np.finfo(np.longdouble).eps)
+#: quotients from 2^-10 to 2^10 in magnitude: R's long double steps are exact there (a whole number of 10 bits
+#: times a 53-bit divisor fits the 64 bits of an x86-64 long double)
+_EXACT = 2.0 ** 10
+
+
+def _pair(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+    """``x`` and ``y`` as flat float arrays of one length, and the shape to give the result (None: both were
+    single numbers, a number)."""
+    a, b = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    shape = None if a.ndim == 0 else a.shape
+    return np.array(a, dtype=float).reshape(-1), np.array(b, dtype=float).reshape(-1), shape
+
+
+def _result(r: np.ndarray, shape: tuple | None) -> Any:
+    return float(r[0]) if shape is None else r.reshape(shape)
+
+
+def r_power(x: Any, y: Any) -> Any:
+    """R's ``x ^ y`` (``R_pow``) of numbers or arrays of them."""
+    a, b, shape = _pair(x, y)
+    with np.errstate(all="ignore"):
+        r = np.power(a, b)
+        special = np.isinf(b) | np.isneginf(a) | (a == 0)
+        if special.any():
+            r = np.where((a == 0) & (b < 0), np.inf, r)
+            nan = ((a < 0) & np.isinf(b)) | (np.isneginf(a) & (np.isinf(b) | (b != np.floor(b))))
+            r = np.where(nan, np.nan, r)
+    return _result(r, shape)  # (1^NaN and NaN^0 are 1 in C's pow as in R's)
+
+
+def _hard(q: np.ndarray, low: float) -> np.ndarray:
+    """Where R's long double steps may round: a quotient that is not finite, a whole number, or outside
+    ``low`` to 2^10 in magnitude."""
+    size = np.abs(q)
+    return ~((size >= low) & (size < _EXACT)) | (q == np.floor(q))
+
+
+def r_div(x: Any, y: Any) -> Any:
+    """R's ``x %/% y`` of doubles (``myfloor``)."""
+    a, b, shape = _pair(x, y)
+    with np.errstate(all="ignore"):
+        q = a / b
+        r = np.floor_divide(a, b)
+        hard = _hard(q, 1.0) | (b == 0)
+        if hard.any():
+            x1, x2, qh = a[hard], b[hard], q[hard]
+            fq = np.floor(qh)
+            ld = np.longdouble
+            tmp = x1.astype(ld) - fq.astype(ld) * x2.astype(ld)
+            out = (fq.astype(ld) + np.floor(tmp / x2.astype(ld))).astype(float)
+            # (|q| < 1: -1 where the signs differ, q having underflowed to 0 or not; 0 where they agree)
+            small = np.where((qh < 0) | ((x1 < 0) & (x2 > 0)) | ((x1 > 0) & (x2 < 0)), -1.0, 0.0)
+            out = np.where(np.abs(qh) < 1, small, out)
+            out = np.where((x2 == 0) | (np.abs(qh) * _EPS > 1) | ~np.isfinite(qh), qh, out)
+            r[hard] = out
+    return _result(r, shape)
+
+
+def r_mod(x: Any, y: Any) -> Any:
+    """R's ``x %% y`` of doubles (``myfmod``)."""
+    a, b, shape = _pair(x, y)
+    with np.errstate(all="ignore"):
+        q = a / b
+        r = np.mod(a, b)
+        hard = _hard(q, 1.0 / _EXACT) | ~np.isfinite(a) | ~np.isfinite(b)
+        if hard.any():
+            x1, x2, qh = a[hard], b[hard], q[hard]
+            ld = np.longdouble
+            tmp = x1.astype(ld) - np.floor(qh).astype(ld) * x2.astype(ld)
+            out = (tmp - np.floor(tmp / x2.astype(ld)) * x2.astype(ld)).astype(float)
+            # (a divisor beyond 1/eps and a dividend no larger: x, or x + y where their signs differ, 0 if |x| = |y|)
+            huge = (np.abs(x2) * _EPS > 1) & np.isfinite(x1) & (np.abs(x1) <= np.abs(x2))
+            differ = ((x1 < 0) & (x2 > 0)) | ((x2 < 0) & (x1 > 0))
+            out = np.where(huge, np.where(np.abs(x1) == np.abs(x2), 0.0, np.where(differ, x1 + x2, x1)), out)
+            r[hard] = np.where(x2 == 0, np.nan, out)
+    return _result(r, shape)
