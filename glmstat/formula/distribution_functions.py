@@ -104,8 +104,29 @@ def _gamma(x):
     return np.where(_pole(x), np.nan, special.gamma(x))  # (R: NaN at a pole, not +-Inf)
 
 
+#: below this R's lgamma is -log|x| (its "denormalized range"; scipy's gammaln overflows to Inf for subnormal x)
+_TINY = 1e-306
+
+
 def _lgamma(x):
-    return np.where(_pole(x), np.inf, special.gammaln(x))  # log |Gamma(x)|
+    with np.errstate(divide="ignore"):
+        tiny = -np.log(np.abs(x))
+    return np.where(_pole(x), np.inf, np.where(np.abs(x) < _TINY, tiny, special.gammaln(x)))  # log |Gamma(x)|
+
+
+def _lbeta(a, b):
+    """R's lbeta of positive a and b: -Inf where one is infinite; where the smaller is below 1e-306, its
+    lgamma (-log p, :func:`_lgamma`) plus lgamma(q) - lgamma(p + q), as R splits it (scipy's betaln: Inf)."""
+    p, q = np.minimum(a, b), np.maximum(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tiny = -np.log(p) + (special.gammaln(q) - special.gammaln(p + q))
+        r = np.where(p < _TINY, tiny, special.betaln(a, b))
+    return np.where(np.isinf(q), -np.inf, r)
+
+
+def _beta(a, b):
+    """R's beta of positive a and b: 0 where one is infinite (scipy's: NaN where both are)."""
+    return np.where(np.isinf(a) | np.isinf(b), 0.0, special.beta(a, b))
 
 
 def _digamma(x):
@@ -138,6 +159,6 @@ DISTRIBUTION_FUNCTIONS: dict[str, Builtin] = {
     "plogis": _distribution(("q",) + _LOGISTIC, (0.0, 1.0), ("lower.tail", "log.p"), _plogis),
     "qlogis": _distribution(("p",) + _LOGISTIC, (0.0, 1.0), ("lower.tail", "log.p"), _qlogis),
     "gamma": unary(_gamma), "lgamma": unary(_lgamma), "digamma": unary(_digamma),
-    "trigamma": unary(_trigamma), "beta": binary(_on_positive(lambda a, b: special.beta(a, b)), ("a", "b")),
-    "lbeta": binary(_on_positive(lambda a, b: special.betaln(a, b)), ("a", "b")),
+    "trigamma": unary(_trigamma), "beta": binary(_on_positive(_beta), ("a", "b")),
+    "lbeta": binary(_on_positive(_lbeta), ("a", "b")),
 }

@@ -80,6 +80,7 @@ def _choose_large_k(n: np.ndarray, k: np.ndarray) -> np.ndarray:
     whole_value = np.where(n < k, 0.0, np.where(n - k < _K_SMALL, near, np.rint(far)))
     below = special.gammasgn(n - k + 1.0) * np.exp(special.gammaln(n + 1.0) - special.gammaln(k + 1.0)
                                                    - special.gammaln(n - k + 1.0))
+    below = np.where(np.isposinf(k) & np.isfinite(n), 0.0, below)  # (R: choose(0.5, Inf) is 0, its log -Inf)
     return sign * np.where(whole, whole_value, np.where(n < k - 1, below, far))
 
 
@@ -95,8 +96,9 @@ def _lchoose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
         sym = np.where(n - k == 0, 0.0, np.log(np.abs(n)))
         fast = _lfastchoose_vec(n, k)
         whole_value = np.where(n < k, -np.inf, np.where(n - k < 2, sym, fast))
-        other = np.where(n < k - 1, special.gammaln(n + 1.0) - special.gammaln(k + 1.0) - special.gammaln(n - k + 1.0),
-                         fast)
+        below = special.gammaln(n + 1.0) - special.gammaln(k + 1.0) - special.gammaln(n - k + 1.0)
+        below = np.where(np.isposinf(k) & np.isfinite(n), -np.inf, below)  # (R: lchoose(0.5, Inf) is -Inf)
+        other = np.where(n < k - 1, below, fast)
         r = np.where(k < 2, low, np.where(whole, whole_value, other))
     return np.where(np.isnan(n) | np.isnan(k), n + k, r)
 
@@ -130,10 +132,11 @@ def _lfactorial(x: np.ndarray) -> np.ndarray:
 
 
 def _pow_di(x: float, n: int) -> float:
-    """R's R_pow_di: x^n by repeated squaring, rounding as R's does."""
-    result = 1.0
+    """R's R_pow_di: x^|n| by repeated squaring, rounding as R's does, and its reciprocal for a negative n (not
+    the powers of 1/x: 10^-310 so was 4 units in the last place from R's)."""
     if n < 0:
-        n, x = -n, 1.0 / x
+        return 1.0 / _pow_di(x, -n)
+    result = 1.0
     while n:
         if n & 1:
             result *= x
@@ -170,14 +173,15 @@ def _signif_digits(x: np.ndarray, dig: int) -> np.ndarray:
     down = ordinary & (e10 <= 0)
     pow10 = _powers(-e10[down])
     r[down] = np.rint(v[down] / pow10) * pow10
-    # beyond 10^+-306: R's scaled floor(x + 1/2)
+    # beyond 10^+-306: R's scaled floor(x + 1/2), by 10^e10 in two factors, 10^(dig +- 22) first (the shift of
+    # 1 or 6 that stood here overflowed 10^(e10 - e2) for x below 1e-315, NaN, and x 10^e2 for x above 1e306, Inf)
     far = ~ordinary
     if far.any():
-        e2 = dig + np.where(e10[far] > 0, 1, 6)
-        big, pow10 = _powers(e2), _powers(e10[far] - e2)
-        y = v[far] * big * pow10
+        e2 = dig + np.where(e10[far] > 0, _MAX_DIGITS, -_MAX_DIGITS)
+        p10, big_p10 = _powers(e2), _powers(e10[far] - e2)
+        y = (v[far] * p10) * big_p10
         y = np.where(_MAX10E - l10[far] >= _pow_di(10.0, -dig), y + 0.5, y)
-        r[far] = (np.floor(y) / pow10) / big
+        r[far] = (np.floor(y) / p10) / big_p10
     out[done] = np.sign(x[done]) * r
     return out
 
