@@ -41,9 +41,14 @@ def simple_lower(c: str) -> str:
 
 
 def simple_upper(c: str) -> str:
-    """C's ``towupper``: the one character that is ``c``'s upper case, or ``c`` (``"ß".upper()`` is ``"SS"``)."""
+    """C's ``towupper``: the one character that is ``c``'s upper case, or ``c`` (``"ß".upper()`` is ``"SS"``); a
+    Greek letter with ypogegrammeni, whose full upper case has two characters (``"ᾳ".upper()`` is ``"ΑΙ"``), has
+    its title case (``"ᾼ"``), as glibc's simple mapping has it."""
     up = c.upper()
-    return up if len(up) == 1 else c
+    if len(up) == 1:
+        return up
+    title = c.title()
+    return title if len(title) == 1 else c
 
 
 def _is_upper(c: str) -> bool:

@@ -1,8 +1,8 @@
 """R's text functions as a model reads them: ``as.character`` (the values' texts, which the model frame makes a
 factor whose levels are sorted as text, ``"10"`` before ``"9"``, not as numbers as ``factor(x)`` sorts them),
 ``toupper``, ``tolower``, ``trimws``, ``substr``, ``substring``, ``strtoi``, ``nchar``, ``startsWith``, ``endsWith``
-and ``grepl`` (a regular expression read by :mod:`glmstat.formula.regex`) of each distinct text (R's case mapping
-of ASCII; Python's beyond, as R's in a UTF-8 locale), and
+and ``grepl`` (a regular expression read by :mod:`glmstat.formula.regex`) of each distinct text (R's case mapping: C's
+``towupper`` and ``towlower`` of each character, as R's in a UTF-8 locale), and
 ``paste(..., sep = " ")`` and ``paste0(...)``: each argument's values as R's
 ``as.character`` writes them (a factor's labels, numbers to 15 significant digits, ``TRUE``), joined row by
 row, which the model frame makes a factor whose levels are sorted as text -- ``factor(paste(cyl, gear))``, a
@@ -34,6 +34,7 @@ from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import Call
 from .regex import Regex, compile_regex
 from .regex_groups import GroupBudget
+from .regex_syntax import simple_lower, simple_upper
 from .values import FactorVec, NumVec, RInteger, Value, r_text
 
 if TYPE_CHECKING:
@@ -209,6 +210,21 @@ def _recoded_texts(coded: tuple[np.ndarray | None, list[str]], fn) -> Value:
     position = {t: k for k, t in enumerate(levels)}
     remap = np.array([position[t] for t in out] + [-1], dtype=np.intp)
     return FactorVec(remap[codes], levels, text=True)
+
+
+def r_upper(text: str) -> str:
+    """R's ``toupper`` of a text: C's ``towupper`` of each character, one for one (``"stra\u00dfe"`` is
+    ``"STRA\u00dfE"``: Python's full case mapping makes ``"\u00df"`` ``"SS"``, so that R's two levels "\u00df" and
+    "SS" were one)."""
+    up = text.upper()
+    return up if len(up) == len(text) else "".join(map(simple_upper, text))
+
+
+def r_lower(text: str) -> str:
+    """R's ``tolower`` of a text: C's ``towlower`` of each character, one for one (Python writes a capital sigma
+    at the end of a word as the final sigma, and U+0130 as two characters)."""
+    low = text.lower()
+    return low if len(low) == len(text) and "\u03a3" not in text else "".join(map(simple_lower, text))
 
 
 def _each_text(fn) -> Builtin:
@@ -532,7 +548,7 @@ def _affix(which: str) -> Builtin:
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
 TEXT_FUNCTIONS: dict[str, Builtin] = {
     "as.character": _each_text(lambda t: t), "paste": _paste(" "), "paste0": _paste(None),
-    "toupper": _each_text(str.upper), "tolower": _each_text(str.lower), "casefold": _casefold,
+    "toupper": _each_text(r_upper), "tolower": _each_text(r_lower), "casefold": _casefold,
     "trimws": _trimws, "substr": _substr, "substring": _substring, "strtoi": _strtoi, "nchar": _nchar,
     "grepl": _grepl, "sub": _sub(False), "gsub": _sub(True), "startsWith": _affix("start"), "endsWith": _affix("end"),
 }
