@@ -149,7 +149,10 @@ def _argument(value: Value, call: Call, ev: "Evaluator", bound: int, position: i
         return _Argument(codes, list(value.levels) + [None], "text" if value.text else "factor")
     if isinstance(value, NumVec):
         present = ~np.isnan(value.values)
-        uniq, inverse = np.unique(value.values[present], return_inverse=True)
+        # (distinct by their bits: -0 and 0 are one number, but %f, %e and %g write "-0.00" and "0.00", two levels
+        # of R's; np.unique of the values made them one, written as whichever sorted first)
+        bits, inverse = np.unique(np.ascontiguousarray(value.values[present]).view(np.int64), return_inverse=True)
+        uniq = bits.view(np.float64)
         if uniq.size > bound:
             raise call_error(call, f"argument {position} takes {uniq.size:,} distinct values, more texts than "
                              f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_value, r_double
+from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_value, r_coef_name, r_double
 from glmstat.formula.limits import FormulaLimits
 from glmstat.formula.text_formats import _write, parse_format
 
@@ -98,3 +98,22 @@ def test_the_characters_written_are_bounded_before_any_is_written():
         gs.glm("y ~ sprintf(\"%8000d%8000d%8000d\", a, a, a)", rows, limits=FormulaLimits(max_design_bytes=10**6))
     with pytest.raises(gs.FormulaError, match="max_length"):  # (one text of values that are one each)
         gs.glm("y ~ a + nchar(sprintf(\"%8000d%8000d%8000d\", 1, 2, 3))", rows)
+
+
+SIGNED = json.loads((FIXTURES / "signed_zero" / "ref.json").read_text())
+
+
+@pytest.mark.parametrize("fmt", list(SIGNED["texts"]))
+def test_zero_and_negative_zero_are_written_as_r_writes_them(fmt):
+    # (tests/fixtures/signed_zero, scripts/make_signed_zero.R: %f, %e and %g write the sign of -0, two levels in R;
+    # the distinct values were found by np.unique, which made 0 and -0 one, written as whichever sorted first)
+    data = pd.DataFrame({"x": [r_double(t) for t in SIGNED["x"]]})
+    f = expression_value(data, f'sprintf("{fmt}", x)')
+    assert [f.levels[c] for c in f.codes] == SIGNED["texts"][fmt]
+
+
+def test_a_fit_keeps_negative_zero_apart_as_r_does():
+    data = pd.DataFrame({"x": [r_double(t) for t in SIGNED["x"]], "y": SIGNED["y"]})
+    fit = gs.glm('y ~ sprintf("%+.1f", x)', data)
+    assert [r_coef_name(n) for n in fit.coef.index] == SIGNED["coef_names"]
+    np.testing.assert_allclose(fit.coef, [r_double(t) for t in SIGNED["coef"]], rtol=1e-12)
