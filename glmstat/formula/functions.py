@@ -37,7 +37,7 @@ from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_num
                                call_unclass, factor_call)
 from .interval_functions import call_cut
 from .deparse import deparse
-from .nodes import BinOp, Call, Const, Node, Paren
+from .nodes import BinOp, Call, Const, Node, Paren, is_na_constant
 from .rounding import r_round
 from .distinct_values import DISTINCT_FUNCTIONS
 from .summary_functions import SUMMARY_FUNCTIONS
@@ -213,11 +213,11 @@ def _missing_literal(v: Any, node: Node, call: Call, what: str) -> bool:
     literals (``0/0``, ``NA + 1``: R tells NA from NaN, the formula's numbers do not) is refused."""
     if not (isinstance(v, float) and math.isnan(v)):
         return False
+    if is_na_constant(node):
+        return True
     while isinstance(node, Paren):
         node = node.body
-    if isinstance(node, Const) and node.id != "NaN":
-        return True
-    if isinstance(node, Const):
+    if isinstance(node, Const):  # (NaN)
         return False
     raise call_error(call, f"the {what} {deparse(node)} is NA or NaN beside text (R writes NaN as the text \"NaN\", "
                            "and NA is missing); write NA or \"NaN\"")

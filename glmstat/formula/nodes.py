@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 __all__ = ["Num", "Str", "Name", "Const", "Call", "BinOp", "Unary", "Paren", "Dot", "Formula", "Node", "children",
-           "count_dots", "names_read"]
+           "count_dots", "is_na_constant", "names_read"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +144,12 @@ def names_read(node: "Node") -> list[str]:
             out.setdefault(n.id)
         stack += reversed(children(n))
     return list(out)
+
+
+def is_na_constant(node: "Node") -> bool:
+    """Whether ``node`` is R's NA (``NA``, ``NA_real_``, ``NA_character_``...), parentheses around it or not: the
+    formula's numbers hold it as NaN, as they do ``NaN``, which R writes as the text "NaN" where NA is "NA" or a
+    missing text."""
+    while isinstance(node, Paren):
+        node = node.body
+    return isinstance(node, Const) and node.id.startswith("NA")

@@ -35,7 +35,7 @@ from .calendar import date_text
 from .call_arguments import Builtin, call_error
 from .deparse import deparse
 from .limits import LEVEL_BYTES, refuse
-from .nodes import Call
+from .nodes import Call, is_na_constant
 from .text_functions import TEXTS_PER_COLUMN, count_text_read
 from .values import FactorVec, NumVec, RDate, RInteger, Value, r_text
 
@@ -306,7 +306,10 @@ def _sprintf(ev: "Evaluator", call: Call) -> Value:
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     args = []
     for k, (node, spec) in enumerate(zip(nodes, specs), start=1):
-        arg = _argument(ev.eval(node), call, ev, bound, k)
+        value = ev.eval(node)
+        # (R's NA written in the formula: R's logical NA, "NA" for every conversion; NaN is the number's "NaN")
+        na = isinstance(value, float) and value != value and is_na_constant(node)
+        arg = _Argument(None, [math.nan], "logical") if na else _argument(value, call, ev, bound, k)
         _check_conversion(arg, spec, call, k)
         if spec.conversion == "s" and arg.kind in ("text", "factor"):
             count_text_read(ev, call, sum(len(r_text(v)) for v in arg.values if v is not None))

@@ -31,7 +31,7 @@ from .call_arguments import Builtin, bind, call_error, flag
 from .deparse import deparse
 from .factor_functions import as_factor
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
-from .nodes import Call
+from .nodes import Call, Node, is_na_constant
 from .regex import Regex, compile_regex
 from .regex_groups import GroupBudget
 from .regex_syntax import simple_lower, simple_upper
@@ -135,6 +135,11 @@ def _paste(sep_default: str | None) -> Builtin:
     return apply
 
 
+def _is_na_value(value: Value, node: Node) -> bool:
+    """Whether ``value`` (of ``node``) is R's NA written in the formula (:func:`is_na_constant`)."""
+    return isinstance(value, float) and value != value and is_na_constant(node)
+
+
 def _one_text(texts: list[str], sep: str, call: Call, limits: FormulaLimits) -> str:
     """paste() of values that are one each: their texts joined by ``sep``, at most as long as the formula may be
     (``max_length``), measured before it is written -- such a text is the ``sep`` of a paste() around it, whose
@@ -160,7 +165,9 @@ def _combinations(ev: "Evaluator", call: Call) -> tuple[np.ndarray | None, list[
     combined = np.zeros(ev.n, dtype=np.int64)
     count, written, columnar, steps = 1, 0, False, []
     for node in call.args:
-        codes, texts = _texts(ev.eval(node), call, ev, written)
+        value = ev.eval(node)
+        # (R's NA written in the formula is "NA", as R's paste writes it; NaN "NaN", which the numbers hold both as)
+        codes, texts = (None, ["NA"]) if _is_na_value(value, node) else _texts(value, call, ev, written)
         if codes is None:  # (one value: the same text in every combination)
             steps.append((np.arange(count), np.zeros(count, dtype=np.int64), texts))
             continue

@@ -10,6 +10,8 @@
   the model was fitted with it (R: one level left, refused).  R writes NaN as "NaN", which ``NaN`` stays.
 * ``g == NA`` of a factor is NA on every row, not FALSE: the model was fitted with a column of zeros, where R
   has no row to fit.
+* ``paste(g, NA)`` and ``sprintf("%5.1f", NA)`` write "NA", as R's do (they wrote "NaN", the text of the number
+  the formula holds R's NA as); NaN stays "NaN".
 """
 
 from __future__ import annotations
