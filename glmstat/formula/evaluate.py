@@ -312,6 +312,11 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (bool, int, float)) and not isinstance(v, np.ndarray)
 
 
+def _ordered_texts(level: Any) -> tuple[str, ...]:
+    """The texts an ordered factor's level is compared by: its label, and a logical's R text (``TRUE``)."""
+    return (label_text(level), r_text(level)) if isinstance(level, (bool, np.bool_)) else (label_text(level),)
+
+
 def _refuse_complex(values: Any, subject: str) -> None:
     """Complex numbers have no place in a GLM, and casting them to float drops the imaginary part."""
     if getattr(getattr(values, "dtype", None), "kind", None) == "c":
@@ -927,14 +932,16 @@ class Evaluator:
             raise FormulaError(f"{deparse(node)}: a factor can be compared with one of its levels, e.g. g == \"b\"")
         if isinstance(other, float) and math.isnan(other):  # (R: g == NA is NA on every row, not FALSE)
             return NumVec(np.full(f.codes.shape[0], np.nan), logical=True)
-        target = label_text(other)
+        # (R compares a factor's labels with as.character() of the value: TRUE is "TRUE", which a logical level
+        # has among its texts too; label_text's "True" matched the text "True" of a column of text instead)
+        target = r_text(other) if isinstance(other, bool) else label_text(other)
         if op in ("==", "!="):  # (only the levels of numbers near the target have their texts written)
             hit = np.append(levels_with_texts(f.levels, {target}), False)
             r = hit[f.codes].astype(float)
             if op == "!=":
                 r = 1.0 - r
         else:
-            hit = levels_with_texts(f.levels, {target}, lambda lv: (label_text(lv),)) if f.ordered else None
+            hit = levels_with_texts(f.levels, {target}, _ordered_texts) if f.ordered else None
             if hit is None or not hit.any():
                 raise FormulaError(f"{deparse(node)}: '{op}' needs an ordered factor and one of its levels")
             k = int(np.argmax(hit))
@@ -966,7 +973,8 @@ class Evaluator:
         has_na = any(isinstance(v, float) and math.isnan(v) for v in items)
         items = tuple(v for v in items if not (isinstance(v, float) and math.isnan(v)))  # (NA is no level's text)
         if isinstance(a, FactorVec):
-            hit = np.append(levels_with_texts(a.levels, {label_text(v) for v in items}), has_na)
+            hit = np.append(levels_with_texts(a.levels, {r_text(v) if isinstance(v, bool) else label_text(v)
+                                                         for v in items}), has_na)
             return NumVec(hit[a.codes].astype(float), logical=True)
         x = numeric(a, node, "left side of %in%")
         if any(isinstance(v, str) for v in items):

@@ -1,0 +1,31 @@
+"""A factor of texts compared with TRUE or FALSE, against R 4.2 (tests/fixtures/text_versus_logical, made by
+scripts/make_text_versus_logical.R): R compares its labels with ``as.character()`` of the logical, "TRUE" and
+"FALSE".  ``t == TRUE``, ``t %in% TRUE`` and ``is.element(t, FALSE)`` matched the texts "True" and "False" instead
+(Python's spelling of the logical, which a formula's names use), the rows R matches not; a logical column's own
+levels match either way.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, expression_values, r_coef_name, r_double
+
+REF = json.loads((FIXTURES / "text_versus_logical" / "ref.json").read_text())
+DATA = pd.DataFrame({"t": REF["t"], "b": REF["b"], "y": REF["y"]})
+
+
+@pytest.mark.parametrize("expr", list(REF["values"]))
+def test_comparisons_with_a_logical_are_r_s(expr):
+    np.testing.assert_array_equal(expression_values(DATA, expr), REF["values"][expr])
+
+
+def test_a_fit_on_such_a_comparison_is_r_s():
+    fit = gs.glm("y ~ I(t == TRUE)", DATA)
+    assert [r_coef_name(n) for n in fit.coef.index] == REF["coef_names"]
+    np.testing.assert_allclose(fit.coef, [r_double(t) for t in REF["coef"]], rtol=1e-12)
