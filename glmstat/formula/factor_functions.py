@@ -135,10 +135,14 @@ def _reorder(f: FactorVec, levels: tuple, call: Call, typed: bool = False) -> Fa
 
     ``typed`` (``factor(x, levels = )``): R matches the texts, so an integer and a double match only where R
     writes them alike -- ``factor(id, levels = c(1e5, 7))`` of integer ids leaves 100000 out ("1e+05" is not
-    "100000").  Otherwise (new data coded by the fit's levels) numbers match by value."""
+    "100000").  Otherwise (new data coded by the fit's levels) numbers match by value.  A logical given in a call
+    is matched by R's text of it, "TRUE" (a logical level has it among its texts; Python's "True" matched a text
+    column's "True" where R matches its "TRUE")."""
+    given_text = (lambda lv: r_text(lv) if isinstance(lv, (bool, np.bool_)) else label_text(lv)) if typed else \
+        label_text
     if _distinct_texts(f.levels):  # (each old level its own only text: one dictionary, built at C speed)
         at = dict(zip(f.levels, range(len(f.levels))))
-        return _remapped(f, [at.get(label_text(lv), -1) for lv in levels], levels)
+        return _remapped(f, [at.get(given_text(lv), -1) for lv in levels], levels)
     doubles = DoubleLevels.of(f.levels)
     by_value: dict[str, int] = {}  # the other numeric old levels by value to 15 significant digits
     by_text: dict[str, int] = {}  # the other old levels by their texts
@@ -158,8 +162,8 @@ def _reorder(f: FactorVec, levels: tuple, call: Call, typed: bool = False) -> Fa
             hits = (by_value.get(number_level_key(lv)), by_text_other.get(label_text(lv)),
                     int(same[0]) if same.size else None)
         else:
-            same = doubles.with_text(label_text(lv))
-            hits = (by_text.get(label_text(lv)), int(same[0]) if same.size else None)
+            same = doubles.with_text(given_text(lv))
+            hits = (by_text.get(given_text(lv)), int(same[0]) if same.size else None)
         found = [j for j in hits if j is not None]
         if typed and found and _is_number(lv):
             found = [j for j in found if _integer_typed(f.levels[j]) == _integer_typed(lv)
