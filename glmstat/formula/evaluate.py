@@ -452,6 +452,9 @@ class Evaluator:
         self.learners: dict[Call, Any] = {}
         #: mode "collect": the context= calls whose value on these rows is not the values on their halves
         self.across_rows: list[Call] = []
+        #: every context= call evaluated to fit, and whether it was checked on two rows or more (on one, whether its
+        #: value depends on the other rows cannot be told)
+        self.context_calls: dict[Call, bool] = {}
         #: a summary of values with a missing one (``median(x)``, no ``na.rm``) is R's NA, not refused (see
         #: :meth:`missing_summaries_are_na`)
         self.missing_summaries_na = False
@@ -733,8 +736,10 @@ class Evaluator:
         value = self.user_result(node, result)
         # (fitting: a value for a row that depends on the other rows is another function of new data, or of each
         # chunk of streamed data -- found once, from its values on each half of the rows)
-        if self.mode != "apply" and node not in self.across_rows and not _by_rows(fn, args, kwargs, result, self.n):
-            self.across_rows.append(node)
+        if self.mode != "apply":
+            self.context_calls[node] = self.context_calls.get(node, False) or self.n >= 2
+            if node not in self.across_rows and not _by_rows(fn, args, kwargs, result, self.n):
+                self.across_rows.append(node)
         return value
 
     def user_result(self, node: Call, result: Any) -> Value:

@@ -96,6 +96,10 @@ class ChunkSummary:
     has_offset: bool = False
     chunks: int = 0  # chunks with rows
     across_rows: dict = field(default_factory=dict)  # context= calls whose values depend on other rows (as keys)
+    #: context= calls evaluated, as keys: on a chunk of two rows or more (whether they depend on the other rows was
+    #: checked there), and on chunks of one row only
+    checked: dict = field(default_factory=dict)
+    unchecked: dict = field(default_factory=dict)
 
     def merge(self, other: "ChunkSummary") -> "ChunkSummary":
         self.n += other.n
@@ -126,6 +130,8 @@ class ChunkSummary:
         self.has_offset = self.has_offset or other.has_offset
         self.chunks += other.chunks
         self.across_rows.update(other.across_rows)
+        self.checked.update(other.checked)
+        self.unchecked.update(other.unchecked)
         return self
 
 
@@ -165,7 +171,9 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
     keep = ~rows.drop
     out = ChunkSummary(n=rows.n, n_kept=int(keep.sum()), n_excluded=rows.excluded, max_rows=rows.n,
                        has_offset=rows.has_offset,
-                       chunks=int(rows.n > 0), across_rows=dict.fromkeys(ev.across_rows))
+                       chunks=int(rows.n > 0), across_rows=dict.fromkeys(ev.across_rows),
+                       checked=dict.fromkeys(c for c, ok in ev.context_calls.items() if ok),
+                       unchecked=dict.fromkeys(c for c, ok in ev.context_calls.items() if not ok))
     out.dropped_by = {c: int(m.sum()) for c, m in rows.missing.items() if m.any()}
     for node, v in rows.values.items():
         if isinstance(v, FactorVec):
@@ -248,6 +256,14 @@ def _refuse_across_rows(total: ChunkSummary) -> None:
         raise across_rows_error(deparse(next(iter(total.across_rows))),
                                 f"and streamed data (a Parquet file, a dask DataFrame) is evaluated one chunk of rows "
                                 f"at a time ({total.chunks} here): on each", "learn from every row")
+    # (a call seen on chunks of one row only was never checked: a rank is 1 on each, the in-memory fit's ranks not)
+    unchecked = [c for c in total.unchecked if c not in total.checked]
+    if unchecked and total.chunks > 1:
+        raise FormulaError(f"{shown(deparse(unchecked[0]))}: every chunk of the streamed data that the context= "
+                           f"function was evaluated on held one row ({total.chunks} chunks), so whether its value for "
+                           "a row depends on the other rows (a rank, a standardization), which would make it another "
+                           "function on each chunk, cannot be told; fit the data in memory, or read it in chunks of "
+                           "two rows or more (Parquet row groups, dask partitions)")
 
 
 def _reads_transform_values(terms: Terms, transforms: Iterable[Node]) -> bool:

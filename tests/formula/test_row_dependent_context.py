@@ -70,3 +70,19 @@ def test_a_function_in_the_offset_or_a_term_beside_weights_still_refuses():
         fit = gs.glm(formula, DATA, context={"f": _rank}, **kwargs)
         with pytest.raises(gs.FormulaError, match="depends on the other rows"):
             fit.predict(DATA.head(3))
+
+
+def test_a_streamed_fit_whose_chunks_hold_one_row_each_is_refused(tmp_path):
+    # (a rank is 1 on a row alone, and the check compares a chunk's values with those of its halves: on chunks of one
+    # row it never ran, and the streamed fit's column was constant -- an aliased coefficient where the in-memory fit
+    # has a slope, silently; tests read each Parquet row group as a chunk of its own)
+    path = tmp_path / "d.parquet"
+    DATA.to_parquet(path, row_group_size=1)
+    for f in (_rank, np.sqrt):  # (a function of each row alone cannot be told from a rank there either)
+        with pytest.raises(gs.FormulaError, match=r"'f\(x\)': every chunk of the streamed data .* held one row "
+                                                  r"\(20 chunks\)"):
+            gs.glm("y ~ f(x) + g", str(path), context={"f": f})
+    pairs = tmp_path / "pairs.parquet"
+    DATA.to_parquet(pairs, row_group_size=2)
+    fit = gs.glm("y ~ f(x) + g", str(pairs), context={"f": np.sqrt})
+    np.testing.assert_allclose(fit.coef, gs.glm("y ~ f(x) + g", DATA, context={"f": np.sqrt}).coef, rtol=1e-10)
