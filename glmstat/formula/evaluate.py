@@ -365,12 +365,14 @@ def _same_rows(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.array_equal(na, nb) and (a[~na] == b[~nb]).all())
 
 
-def across_rows_error(call: str, where: str, instead: str) -> FormulaError:
-    """The refusal of the ``context=`` call ``call`` whose value for a row depends on the other rows (found by
-    :func:`_by_rows`): ``where`` it would be computed again over other rows, and what ``instead`` keeps."""
-    return FormulaError(f"{shown(call)}: the context= function's value for a row depends on the other rows (on half of "
-                        f"them it gives other values), {where}, it would give other values than the fit's rows had; "
-                        f"compute the column before fitting, or use scale(), poly(), ns() or bs(), which {instead}")
+def across_rows_error(call: str, where: str, instead: str,
+                      found: str = "on half of them it gives other values") -> FormulaError:
+    """The refusal of the ``context=`` call ``call`` whose value for a row depends on the other rows (``found`` so:
+    by :func:`_by_rows`, or :func:`same_across_chunks`): ``where`` it would be computed again over other rows, and
+    what ``instead`` keeps."""
+    return FormulaError(f"{shown(call)}: the context= function's value for a row depends on the other rows ({found}), "
+                        f"{where}, it would give other values than the fit's rows had; compute the column before "
+                        f"fitting, or use scale(), poly(), ns() or bs(), which {instead}")
 
 
 def _by_rows(fn: Any, args: list, kwargs: dict, result: Any, n: int) -> bool:
@@ -394,6 +396,61 @@ def _by_rows(fn: Any, args: list, kwargs: dict, result: Any, n: int) -> bool:
     if any(p.ndim != whole.ndim for p in parts):
         return False
     return _same_rows(whole, np.concatenate(parts))
+
+
+def _first_row(v: Any, n: int) -> Any:
+    """A ``context=`` function's argument or value for the first of ``n`` rows (one that is not one a row, as it is)."""
+    if isinstance(v, (np.ndarray, pd.Categorical)) and v.ndim >= 1 and len(v) == n:
+        return v[:1]
+    return v
+
+
+def row_sample(args: list, kwargs: dict, result: Any, n: int) -> tuple:
+    """A ``context=`` call's first row of ``n``: (its arguments there, its keyword arguments there, its value
+    there) -- of a chunk of streamed data, which :func:`same_across_chunks` puts beside other chunks' rows."""
+    rows = _as_rows(result)
+    return (tuple(_first_row(a, n) for a in args), {k: _first_row(v, n) for k, v in kwargs.items()},
+            rows[:1] if rows.ndim >= 1 and len(rows) == n else rows)
+
+
+def _joined(parts: list) -> Any:
+    """Rows of several chunks (:func:`_first_row`) as one argument; a value that is not one a row, if the same in
+    every chunk; None where they cannot be put together."""
+    if all(isinstance(p, np.ndarray) and p.ndim >= 1 for p in parts):
+        return np.concatenate(parts) if len({p.shape[1:] for p in parts}) == 1 else None
+    if all(isinstance(p, pd.Categorical) for p in parts):
+        try:
+            return pd.api.types.union_categoricals(parts)
+        except (TypeError, ValueError):
+            return None
+    first = parts[0]
+    same = all(type(p) is type(first) and not isinstance(p, (np.ndarray, pd.Categorical)) and p == first
+               for p in parts)
+    return first if same else None
+
+
+def same_across_chunks(fn: Any, samples: Sequence[tuple]) -> bool:
+    """Whether a ``context=`` function gives the first rows of several chunks of streamed data (``samples``, each
+    :func:`row_sample`) together the values it gave each on its own chunk: a rank, or a centring, of chunks whose
+    rows are alike within each (``[5, 5]`` and ``[7, 7]``; or one row each), is the same on each chunk's halves,
+    which :func:`_by_rows` compares, but not on rows of several chunks.  Rows that cannot be put together, or a
+    function that fails on them, are left to the check of each chunk."""
+    if len(samples) < 2:
+        return True
+    args = [_joined(list(parts)) for parts in zip(*(s[0] for s in samples))]
+    keys = samples[0][1].keys()
+    if any(s[1].keys() != keys for s in samples):
+        return True
+    kwargs = {k: _joined([s[1][k] for s in samples]) for k in keys}
+    expected = _joined([s[2] for s in samples])
+    if any(a is None for a in args) or any(v is None for v in kwargs.values()) or expected is None:
+        return True
+    try:
+        with np.errstate(all="ignore"):
+            got = _as_rows(fn(*args, **kwargs))
+    except Exception:
+        return True
+    return _same_rows(np.asarray(expected), got)
 
 
 class TextLearner:
@@ -452,9 +509,9 @@ class Evaluator:
         self.learners: dict[Call, Any] = {}
         #: mode "collect": the context= calls whose value on these rows is not the values on their halves
         self.across_rows: list[Call] = []
-        #: every context= call evaluated to fit, and whether it was checked on two rows or more (on one, whether its
-        #: value depends on the other rows cannot be told)
-        self.context_calls: dict[Call, bool] = {}
+        #: mode "collect": each context= call's first row -- its arguments and its value there (:func:`row_sample`),
+        #: which the rows of other chunks are checked together with (:func:`same_across_chunks`)
+        self.context_samples: dict[Call, tuple] = {}
         #: a summary of values with a missing one (``median(x)``, no ``na.rm``) is R's NA, not refused (see
         #: :meth:`missing_summaries_are_na`)
         self.missing_summaries_na = False
@@ -736,10 +793,10 @@ class Evaluator:
         value = self.user_result(node, result)
         # (fitting: a value for a row that depends on the other rows is another function of new data, or of each
         # chunk of streamed data -- found once, from its values on each half of the rows)
-        if self.mode != "apply":
-            self.context_calls[node] = self.context_calls.get(node, False) or self.n >= 2
-            if node not in self.across_rows and not _by_rows(fn, args, kwargs, result, self.n):
-                self.across_rows.append(node)
+        if self.mode != "apply" and node not in self.across_rows and not _by_rows(fn, args, kwargs, result, self.n):
+            self.across_rows.append(node)
+        if self.mode == "collect" and self.n and node not in self.context_samples:
+            self.context_samples[node] = row_sample(args, kwargs, result, self.n)
         return value
 
     def user_result(self, node: Call, result: Any) -> Value:

@@ -34,7 +34,8 @@ from .call_arguments import bind
 from .contrasts import contrasts_argument, with_contrasts
 from .deparse import deparse
 from .encode import build_design
-from .evaluate import DataColumns, Evaluator, TextLearner, across_rows_error, check_context, gathered_bytes
+from .evaluate import (DataColumns, Evaluator, TextLearner, across_rows_error, check_context, gathered_bytes,
+                       same_across_chunks)
 from .factor_functions import merge_chunk_levels
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, no_rows_error, plan_for
 from .functions import unqualified
@@ -48,6 +49,9 @@ from .terms import Terms, lhs_names
 from .values import FactorVec, NumMat, NumVec, label_text, level_sort_key, missing_mask, take_rows
 
 __all__ = ["ChunkSummary", "ChunkEncoder", "StreamModel", "StreamedFrame", "summarize", "learn_spec", "columns_needed"]
+
+#: the chunks whose first rows a context= function is given together, at most (:func:`_refuse_across_chunks`)
+CONTEXT_SAMPLES = 64
 
 
 @dataclass
@@ -96,10 +100,9 @@ class ChunkSummary:
     has_offset: bool = False
     chunks: int = 0  # chunks with rows
     across_rows: dict = field(default_factory=dict)  # context= calls whose values depend on other rows (as keys)
-    #: context= calls evaluated, as keys: on a chunk of two rows or more (whether they depend on the other rows was
-    #: checked there), and on chunks of one row only
-    checked: dict = field(default_factory=dict)
-    unchecked: dict = field(default_factory=dict)
+    #: context= call -> the first row of some chunks (:func:`~glmstat.formula.evaluate.row_sample`), at most
+    #: :data:`CONTEXT_SAMPLES`, which the function is given together (:func:`_refuse_across_chunks`)
+    samples: dict = field(default_factory=dict)
 
     def merge(self, other: "ChunkSummary") -> "ChunkSummary":
         self.n += other.n
@@ -130,8 +133,9 @@ class ChunkSummary:
         self.has_offset = self.has_offset or other.has_offset
         self.chunks += other.chunks
         self.across_rows.update(other.across_rows)
-        self.checked.update(other.checked)
-        self.unchecked.update(other.unchecked)
+        for call, rows in other.samples.items():
+            mine = self.samples.setdefault(call, [])
+            mine.extend(rows[:CONTEXT_SAMPLES - len(mine)])
         return self
 
 
@@ -172,8 +176,7 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
     out = ChunkSummary(n=rows.n, n_kept=int(keep.sum()), n_excluded=rows.excluded, max_rows=rows.n,
                        has_offset=rows.has_offset,
                        chunks=int(rows.n > 0), across_rows=dict.fromkeys(ev.across_rows),
-                       checked=dict.fromkeys(c for c, ok in ev.context_calls.items() if ok),
-                       unchecked=dict.fromkeys(c for c, ok in ev.context_calls.items() if not ok))
+                       samples={c: [row] for c, row in ev.context_samples.items()})
     out.dropped_by = {c: int(m.sum()) for c, m in rows.missing.items() if m.any()}
     for node, v in rows.values.items():
         if isinstance(v, FactorVec):
@@ -256,14 +259,20 @@ def _refuse_across_rows(total: ChunkSummary) -> None:
         raise across_rows_error(deparse(next(iter(total.across_rows))),
                                 f"and streamed data (a Parquet file, a dask DataFrame) is evaluated one chunk of rows "
                                 f"at a time ({total.chunks} here): on each", "learn from every row")
-    # (a call seen on chunks of one row only was never checked: a rank is 1 on each, the in-memory fit's ranks not)
-    unchecked = [c for c in total.unchecked if c not in total.checked]
-    if unchecked and total.chunks > 1:
-        raise FormulaError(f"{shown(deparse(unchecked[0]))}: every chunk of the streamed data that the context= "
-                           f"function was evaluated on held one row ({total.chunks} chunks), so whether its value for "
-                           "a row depends on the other rows (a rank, a standardization), which would make it another "
-                           "function on each chunk, cannot be told; fit the data in memory, or read it in chunks of "
-                           "two rows or more (Parquet row groups, dask partitions)")
+
+
+
+def _refuse_across_chunks(total: ChunkSummary, context: Mapping[str, Any]) -> None:
+    """A ``context=`` function that gives rows of several chunks together other values than it gave each on its own
+    chunk (:func:`~glmstat.formula.evaluate.same_across_chunks`): a rank of chunks of one row each (1 on every
+    chunk), a centring of chunks whose rows are alike within each, which each chunk's halves do not tell."""
+    for call, rows in total.samples.items():
+        fn = context.get(call.func)
+        if fn is not None and not same_across_chunks(fn, rows):
+            raise across_rows_error(deparse(call), f"and streamed data (a Parquet file, a dask DataFrame) is "
+                                    f"evaluated one chunk of rows at a time ({total.chunks} here): on each",
+                                    "learn from every row", "on rows of several chunks together it gives them other "
+                                    "values than on their own chunks")
 
 
 def _reads_transform_values(terms: Terms, transforms: Iterable[Node]) -> bool:
@@ -432,6 +441,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     if total.n == 0:
         raise DataError("the data has no rows")
     _refuse_across_rows(total)
+    _refuse_across_chunks(total, ctx)
     # (factor(x, labels = ...) placeholders carry a chunk's own levels, those of cut(x, 3) and interaction(a, b)
     # none: the levels need every chunk's; as.Date()'s format, which texts are missing)
     again = _reads_transform_values(terms, total.collected) or any(

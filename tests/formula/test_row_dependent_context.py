@@ -72,17 +72,29 @@ def test_a_function_in_the_offset_or_a_term_beside_weights_still_refuses():
             fit.predict(DATA.head(3))
 
 
-def test_a_streamed_fit_whose_chunks_hold_one_row_each_is_refused(tmp_path):
-    # (a rank is 1 on a row alone, and the check compares a chunk's values with those of its halves: on chunks of one
-    # row it never ran, and the streamed fit's column was constant -- an aliased coefficient where the in-memory fit
-    # has a slope, silently; tests read each Parquet row group as a chunk of its own)
+def test_a_streamed_fit_whose_chunks_hold_one_row_each_is_checked_across_them(tmp_path):
+    # (the check compares a chunk's values with those of its halves, which a row alone has not: a rank, 1 on every
+    # chunk, gave the streamed fit a constant column -- an aliased coefficient where the in-memory fit has a slope,
+    # silently; tests read each Parquet row group as a chunk of its own)
     path = tmp_path / "d.parquet"
     DATA.to_parquet(path, row_group_size=1)
-    for f in (_rank, np.sqrt):  # (a function of each row alone cannot be told from a rank there either)
-        with pytest.raises(gs.FormulaError, match=r"'f\(x\)': every chunk of the streamed data .* held one row "
-                                                  r"\(20 chunks\)"):
-            gs.glm("y ~ f(x) + g", str(path), context={"f": f})
-    pairs = tmp_path / "pairs.parquet"
-    DATA.to_parquet(pairs, row_group_size=2)
-    fit = gs.glm("y ~ f(x) + g", str(pairs), context={"f": np.sqrt})
+    with pytest.raises(gs.FormulaError, match=r"'f\(x\)': the context= function's value for a row depends on the "
+                                              r"other rows \(on rows of several chunks together"):
+        gs.glm("y ~ f(x) + g", str(path), context={"f": _rank})
+    fit = gs.glm("y ~ f(x) + g", str(path), context={"f": np.sqrt})  # (of each row alone: the same together)
     np.testing.assert_allclose(fit.coef, gs.glm("y ~ f(x) + g", DATA, context={"f": np.sqrt}).coef, rtol=1e-10)
+
+
+def test_chunks_whose_rows_are_alike_within_each_are_checked_across_them(tmp_path):
+    # (a centring is 0 on every row of a chunk whose rows are alike, and on its halves too: row groups of two alike
+    # rows made the streamed fit's column all 0 where the in-memory fit's is x - mean(x), silently)
+    alike = pd.DataFrame({"x": np.repeat(np.arange(1.0, 11.0), 2), "y": np.arange(20.0) % 7})
+    path = tmp_path / "alike.parquet"
+    alike.to_parquet(path, row_group_size=2)
+
+    def centre(v):
+        return v - v.mean()
+
+    assert np.isfinite(gs.glm("y ~ f(x)", alike, context={"f": centre}).coef).all()
+    with pytest.raises(gs.FormulaError, match="on rows of several chunks together it gives them other values"):
+        gs.glm("y ~ f(x)", str(path), context={"f": centre})
