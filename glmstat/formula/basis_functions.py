@@ -258,6 +258,11 @@ def call_bs(ev: "Evaluator", call: Call) -> Value:
         if ok.size == 0:
             raise call_error(call, "has no finite values")
         distinct = np.unique(ok).size
+        if distinct < 2 and boundary is None:
+            # (R's boundary knots are range(x), one point: its basis is 0 on every row; scipy refused the knots
+            # with a raw ValueError, "Need at least two internal knots")
+            raise call_error(call, f"needs at least two distinct values of x to place its boundary knots (it has "
+                                   f"{distinct}), or Boundary.knots = c(...)")
         if (df is not None and df > distinct) or (knots is not None and len(knots) > distinct):
             raise call_error(call, f"df (at most the number of distinct values) must be a whole number from 1 to "
                                    f"{distinct}" if df is not None else f"knots must be at most {distinct} numbers")

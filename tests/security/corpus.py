@@ -1262,6 +1262,11 @@ FOREIGN = _cases("foreign", [
     # spline knots that scipy refuses with its own ValueError (or a numpy warning)
     ("bs-knots-na", REFUSE, "y ~ bs(x, knots = c(NA))", {"match": "knots must be finite numbers"}),
     ("bs-knots-inf", REFUSE, "y ~ bs(x, knots = c(Inf))", {"match": "knots must be finite numbers"}),
+    # a column of one value (the data's), whose boundary knots are one point: scipy's raw ValueError ("Need at least
+    # two internal knots")
+    ("bs-one-value", REFUSE, "y ~ bs(I(x * 0))", {"match": "needs at least two distinct values of x"}),
+    ("bs-one-value-df", REFUSE, "y ~ bs(I(0 * z + 3), df = 5)", {"match": "needs at least two distinct values"}),
+    ("ok-bs-one-value-boundary", FIT, "y ~ x + bs(I(x * 0), Boundary.knots = c(-1, 1))"),
     ("bs-boundary-equal", REFUSE, "y ~ bs(x, Boundary.knots = c(1, 1))", {"match": "two increasing"}),
     ("bs-boundary-na", REFUSE, "y ~ bs(x, Boundary.knots = c(NA, NA))", {"match": "finite numbers"}),
     ("bs-boundary-inf", REFUSE, "y ~ bs(x, Boundary.knots = c(-Inf, Inf))", {"match": "finite numbers"}),
