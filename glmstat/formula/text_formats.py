@@ -36,7 +36,7 @@ from .call_arguments import Builtin, call_error
 from .deparse import deparse
 from .limits import LEVEL_BYTES, refuse
 from .nodes import Call, is_na_constant
-from .text_functions import TEXTS_PER_COLUMN, count_text_read
+from .text_functions import TEXTS_PER_COLUMN, count_text_read, na_rows
 from .values import FactorVec, NumVec, RDate, RInteger, Value, r_text
 
 if TYPE_CHECKING:
@@ -129,8 +129,19 @@ class _Argument:
     kind: str
 
 
-def _argument(value: Value, call: Call, ev: "Evaluator", bound: int, position: int) -> _Argument:
-    """An argument's distinct values (at most ``bound``, counted before any text is written)."""
+class _DataNA(float):
+    """A missing number that is R's NA, written "NA" (one computed from numbers, ``log(-1)``, is R's NaN, "NaN")."""
+
+    __slots__ = ()
+
+
+_DATA_NA = _DataNA("nan")
+
+
+def _argument(value: Value, call: Call, ev: "Evaluator", bound: int, position: int,
+              na: np.ndarray | None = None) -> _Argument:
+    """An argument's distinct values (at most ``bound``, counted before any text is written); ``na``: where a
+    missing number is R's NA (:func:`~glmstat.formula.text_functions.na_rows`), written "NA", not "NaN"."""
     if isinstance(value, str):
         return _Argument(None, [value], "text")
     if isinstance(value, RDate):
@@ -157,9 +168,11 @@ def _argument(value: Value, call: Call, ev: "Evaluator", bound: int, position: i
             raise call_error(call, f"argument {position} takes {uniq.size:,} distinct values, more texts than "
                              f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
         codes = np.full(value.values.shape[0], uniq.size, dtype=np.int64)
+        if na is not None:
+            codes[na] = uniq.size + 1
         codes[present] = inverse.reshape(-1)
         kind = "logical" if value.logical else "date" if value.date else "integer" if value.integer else "number"
-        return _Argument(codes, uniq.tolist() + [math.nan], kind)
+        return _Argument(codes, uniq.tolist() + [math.nan, _DATA_NA], kind)
     raise call_error(call, f"argument {position} must be a column, an expression of one value per row, or one "
                      "value (R recycles a vector of values along the rows, which glmstat does not)")
 
@@ -196,7 +209,7 @@ def _text_of(value, kind: str) -> str:
         return "NA" if value != value else ("TRUE" if value else "FALSE")
     if kind == "integer":  # (R writes an integer in full: "100000", where the double is "1e+05")
         return "NA" if value != value else str(int(value))
-    return r_text(value)  # (a missing number is R's NaN: a row missing a column read is dropped anyway)
+    return "NA" if isinstance(value, _DataNA) else r_text(value)  # (a computed NaN: R's "NaN")
 
 
 def _write(value, kind: str, spec: Spec) -> str:
@@ -222,7 +235,7 @@ def _write(value, kind: str, spec: Spec) -> str:
     elif math.isinf(value):
         text = "+Inf" if "+" in spec.flags else " Inf" if " " in spec.flags else "Inf"
     else:
-        word = "NA" if kind in ("logical", "integer") else "NaN"
+        word = "NA" if kind in ("logical", "integer") or isinstance(value, _DataNA) else "NaN"
         text = f" {word}" if " " in spec.flags else word
     return spec.python("s", precision=False) % text
 
@@ -309,7 +322,8 @@ def _sprintf(ev: "Evaluator", call: Call) -> Value:
         value = ev.eval(node)
         # (R's NA written in the formula: R's logical NA, "NA" for every conversion; NaN is the number's "NaN")
         na = isinstance(value, float) and value != value and is_na_constant(node)
-        arg = _Argument(None, [math.nan], "logical") if na else _argument(value, call, ev, bound, k)
+        arg = _Argument(None, [math.nan], "logical") if na else _argument(value, call, ev, bound, k,
+                                                                          na_rows(ev, node, value))
         _check_conversion(arg, spec, call, k)
         if spec.conversion == "s" and arg.kind in ("text", "factor"):
             count_text_read(ev, call, sum(len(r_text(v)) for v in arg.values if v is not None))

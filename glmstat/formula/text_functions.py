@@ -31,11 +31,11 @@ from .call_arguments import Builtin, bind, call_error, flag
 from .deparse import deparse
 from .factor_functions import as_factor
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
-from .nodes import Call, Node, is_na_constant
+from .nodes import Call, Node, is_na_constant, names_read
 from .regex import Regex, compile_regex
 from .regex_groups import GroupBudget
 from .regex_syntax import simple_lower, simple_upper
-from .values import FactorVec, NumVec, RInteger, Value, r_text
+from .values import FactorVec, NumVec, RInteger, Value, missing_mask, r_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -70,18 +70,32 @@ def number_levels(levels) -> int:
     return sum(isinstance(lv, (float, np.floating)) and not isinstance(lv, bool) for lv in levels)
 
 
+def na_rows(ev: "Evaluator", node: Node, value: Value) -> np.ndarray | None:
+    """Where a number ``value`` (of ``node``) that is missing is R's NA, not NaN: the rows where a data column it
+    reads is missing (R's NA goes through arithmetic, ``k + 1``, ``log(k)``; a NaN computed from numbers,
+    ``log(-1)``, is R's NaN); None for a value that is not numbers or reads no column."""
+    if not isinstance(value, NumVec) or value.logical or value.integer:
+        return None
+    read = [c for c in names_read(node) if c in ev.data]
+    if not read:
+        return None
+    out = np.zeros(ev.n, dtype=bool)
+    for c in read:
+        out |= missing_mask(ev.data.value(c), ev.n)
+    return out
+
+
 def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple[np.ndarray | None, list[str]]:
-    """An argument as (codes, texts): codes into texts for a column (the last text for a missing value), or
-    (None, [text]) for one value.  ``written`` texts of the call's other arguments count against the bound on the
-    texts (:data:`TEXTS_PER_COLUMN` times ``max_columns``) too, and the characters of the texts against the
-    formula's ``FormulaLimits.max_text_chars``."""
+    """An argument as (codes, texts): codes into texts for a column (the last text for a missing value: "NA" of a
+    factor, logical or integer, "NaN" of a number -- which paste() writes "NA" where it is R's NA,
+    :func:`na_rows`), or (None, [text]) for one value.  ``written`` texts of the call's other arguments count
+    against the bound on the texts (:data:`TEXTS_PER_COLUMN` times ``max_columns``) too, and the characters of the
+    texts against the formula's ``FormulaLimits.max_text_chars``."""
     if isinstance(value, (str, bool, np.bool_, int, float)):
         return None, [r_text(value)]
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     if not isinstance(value, (FactorVec, NumVec)):
         raise call_error(call, "each argument must be a column, an expression of one value per row, or one value")
-    # (R writes NA for a missing value, NaN for a number that is NaN: a row missing a column the formula reads is
-    # dropped anyway, so a NaN here is computed, log(-1))
     # (an integer has no NaN: R's NA_integer_ is "NA")
     missing = "NaN" if isinstance(value, NumVec) and not value.logical and not value.integer else "NA"
     f = as_factor(value, call)
@@ -168,6 +182,10 @@ def _combinations(ev: "Evaluator", call: Call) -> tuple[np.ndarray | None, list[
         value = ev.eval(node)
         # (R's NA written in the formula is "NA", as R's paste writes it; NaN "NaN", which the numbers hold both as)
         codes, texts = (None, ["NA"]) if _is_na_value(value, node) else _texts(value, call, ev, written)
+        na = na_rows(ev, node, value) if codes is not None else None
+        if na is not None:  # (a missing number R's NA there, its text "NA"; elsewhere NaN, computed: "NaN")
+            codes = np.where((codes == len(texts) - 1) & na, len(texts), codes)
+            texts = texts + ["NA"]
         if codes is None:  # (one value: the same text in every combination)
             steps.append((np.arange(count), np.zeros(count, dtype=np.int64), texts))
             continue

@@ -11,7 +11,9 @@
 * ``g == NA`` of a factor is NA on every row, not FALSE: the model was fitted with a column of zeros, where R
   has no row to fit.
 * ``paste(g, NA)`` and ``sprintf("%5.1f", NA)`` write "NA", as R's do (they wrote "NaN", the text of the number
-  the formula holds R's NA as); NaN stays "NaN".
+  the formula holds R's NA as); NaN stays "NaN".  So do ``paste(g, k)`` and ``sprintf("%f", log(k - 2))`` where
+  a column the argument reads is missing (R's NA goes through arithmetic), "NaN" where it is computed from numbers
+  (log(-1)): such a row is not dropped, its text is not missing, and "aNaN" was another level than R's "aNA".
 """
 
 from __future__ import annotations
