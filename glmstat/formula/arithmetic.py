@@ -9,9 +9,9 @@ negative y is +Inf, whatever the sign of the zero (numpy: ``(-0)^-1`` -Inf).
 remainder ``x - floor(q) * y`` taken again modulo y, in C's long double (80 bits on x86-64).  Where q is not finite
 ``%/%`` is q itself (R: ``Inf %/% 2`` is Inf, numpy's floor_divide NaN), and numpy's remainder differs from R's
 where the long double arithmetic rounds (``1e-300 %% -1`` is R's 0, numpy's -1, the divisor itself) or ``|q|`` is
-beyond 2^63 (R then says "probable complete loss of accuracy in modulus").  For a quotient between 2^-10 and 2^10
-in magnitude that is not a whole number, R's long double steps are exact and give numpy's numbers, which are
-taken; the others are computed as R computes them.
+beyond 2^63 (R then says "probable complete loss of accuracy in modulus").  For a quotient below 2^10 in magnitude
+(and above 2^-10 for ``%%``), R's long double steps are exact and give numpy's numbers, which are taken (a zero
+without its sign, as R's); the others are computed as R computes them.
 """
 
 from __future__ import annotations
@@ -56,10 +56,11 @@ def r_power(x: Any, y: Any) -> Any:
 
 
 def _hard(q: np.ndarray, low: float) -> np.ndarray:
-    """Where R's long double steps may round: a quotient that is not finite, a whole number, or outside
-    ``low`` to 2^10 in magnitude."""
+    """Where R's long double steps may round: a quotient that is not finite, or outside ``low`` to 2^10 in
+    magnitude (within, its floor times the divisor fits 64 bits, and the subtraction is exact: numpy's remainder
+    and floor are R's, but for the sign of a zero, which R's are without)."""
     size = np.abs(q)
-    return ~((size >= low) & (size < _EXACT)) | (q == np.floor(q))
+    return ~((size >= low) & (size < _EXACT))
 
 
 def r_div(x: Any, y: Any) -> Any:
@@ -68,7 +69,8 @@ def r_div(x: Any, y: Any) -> Any:
     with np.errstate(all="ignore"):
         q = a / b
         r = np.floor_divide(a, b)
-        hard = _hard(q, 1.0) | (b == 0)
+        r = np.where(r == 0, 0.0, r)  # (R's 0 has no sign: -0.0 %/% 2 is 0)
+        hard = _hard(q, 0.0) | (b == 0)
         if hard.any():
             x1, x2, qh = a[hard], b[hard], q[hard]
             fq = np.floor(qh)
@@ -89,6 +91,7 @@ def r_mod(x: Any, y: Any) -> Any:
     with np.errstate(all="ignore"):
         q = a / b
         r = np.mod(a, b)
+        r = np.where(r == 0, 0.0, r)  # (R's 0 has no sign: 4 %% -2 is 0, numpy's -0)
         hard = _hard(q, 1.0 / _EXACT) | ~np.isfinite(a) | ~np.isfinite(b)
         if hard.any():
             x1, x2, qh = a[hard], b[hard], q[hard]

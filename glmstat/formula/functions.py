@@ -473,7 +473,7 @@ PASSES: dict[str, int] = {
     # addition of doubles takes 1: 16 columns of a million rows priced one pass each took 15 times their price)
     "cbind": 16,
     # trigonometry, modular arithmetic, R's distribution functions and the gamma function: tens of ns a row
-    **_priced(32, "%% %/% sin np.sin cos np.cos tan np.tan asin np.arcsin acos np.arccos atan np.arctan sinpi cospi "
+    **_priced(32, "sin np.sin cos np.cos tan np.tan asin np.arcsin acos np.arccos atan np.arctan sinpi cospi "
                   "tanpi dnorm pnorm qnorm dlogis plogis qlogis gamma lgamma factorial lfactorial"),
     # what sorts the rows or their distinct values: factors, their levels, texts, dates, cut points, %in%, the
     # basis transforms' knots, medians and quantiles, groups (ave(x, g): 16 grouping variables of a million rows
@@ -484,6 +484,9 @@ PASSES: dict[str, int] = {
                   "as.Date format months weekdays quarters ave levels unique"),
     # R's rounding to digits and the beta function
     **_priced(128, "round signif beta lbeta"),
+    # R's modulus and integer division: C's long double steps where the quotient is past 2^10 (formula.arithmetic),
+    # 300 ns a row for x %% 1e-5 (x %% 2: 40)
+    **_priced(256, "%% %/%"),
     # R's choose and the digamma functions: hundreds of ns a row
     **_priced(512, "choose lchoose digamma trigamma"),
 }
