@@ -3,7 +3,7 @@
 ``x ^ y`` is the C library's ``pow`` (numpy's own, as np.power computes it) but for R's rules where either is
 not finite or x is 0 (R's ``R_pow``): a negative number to an infinite power is NaN (numpy: ``(-1)^Inf`` 1,
 ``(-2)^Inf`` Inf), ``(-Inf)`` to a power that is not a whole number NaN (numpy: Inf or 0), and ``0^y`` for a
-negative y is +Inf, whatever the sign of the zero (numpy: ``(-0)^-1`` -Inf).
+negative y is +Inf and for a positive y 0, whatever the sign of the zero (numpy: ``(-0)^-1`` -Inf, ``(-0)^3`` -0).
 
 ``x %/% y`` and ``x %% y`` are R's ``myfloor`` and ``myfmod``: the quotient ``q = x / y``, its floor, and the
 remainder ``x - floor(q) * y`` taken again modulo y, in C's long double (80 bits on x86-64).  Where q is not finite
@@ -49,7 +49,7 @@ def r_power(x: Any, y: Any) -> Any:
         r = np.power(a, b)
         special = np.isinf(b) | np.isneginf(a) | (a == 0)
         if special.any():
-            r = np.where((a == 0) & (b < 0), np.inf, r)
+            r = np.where((a == 0) & (b < 0), np.inf, np.where((a == 0) & (b > 0), 0.0, r))  # (R: (-0)^3 is 0)
             nan = ((a < 0) & np.isinf(b)) | (np.isneginf(a) & (np.isinf(b) | (b != np.floor(b))))
             r = np.where(nan, np.nan, r)
     return _result(r, shape)  # (1^NaN and NaN^0 are 1 in C's pow as in R's)
