@@ -326,7 +326,7 @@ def call_as_integer(ev: "Evaluator", call: Call) -> Value:
     v = call_as_numeric(ev, call)
     x = np.asarray(v.values if isinstance(v, NumVec) else v, dtype=float)
     with np.errstate(invalid="ignore"):
-        r = np.where((x > -2.0**31) & (x < 2.0**31), np.trunc(x), np.nan)
+        r = np.where((x > -2.0**31) & (x < 2.0**31), np.trunc(x) + 0.0, np.nan)  # (+ 0: no -0, R's integer 0)
     # (R's integer type: written in full, as.character(as.integer(1e5)) is "100000")
     return NumVec(r, integer=True) if isinstance(v, NumVec) else RInteger(r)
 

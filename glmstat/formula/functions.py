@@ -117,6 +117,35 @@ def _binary_numeric(fn: Callable[[Any, Any], Any], params: tuple[str, str] = ("x
     return apply
 
 
+def _r_max(r: Any, y: Any) -> Any:
+    """R's ``pmax`` of two: ``y`` where it is larger or missing, else ``r`` -- the first of equal values, as R's
+    (``pmax(-0, 0)`` is -0, which sprintf's ``%f`` writes; numpy's maximum takes the second)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(y) | (y > r), y, r) if isinstance(r, np.ndarray) or isinstance(y, np.ndarray) \
+            else (y if y != y or y > r else r)
+
+
+def _r_min(r: Any, y: Any) -> Any:
+    """R's ``pmin`` of two (see :func:`_r_max`)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(y) | (y < r), y, r) if isinstance(r, np.ndarray) or isinstance(y, np.ndarray) \
+            else (y if y != y or y < r else r)
+
+
+def _r_max_na_rm(r: Any, y: Any) -> Any:
+    """``pmax(..., na.rm = TRUE)`` of two: a missing value passed over (NA only where both are)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(r) | (y > r), y, r) if isinstance(r, np.ndarray) or isinstance(y, np.ndarray) \
+            else (y if r != r or y > r else r)
+
+
+def _r_min_na_rm(r: Any, y: Any) -> Any:
+    """``pmin(..., na.rm = TRUE)`` of two (see :func:`_r_max_na_rm`)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(r) | (y < r), y, r) if isinstance(r, np.ndarray) or isinstance(y, np.ndarray) \
+            else (y if r != r or y < r else r)
+
+
 def _pminmax(fn: Callable[[Any, Any], Any], fn_na_rm: Callable[[Any, Any], Any]) -> Builtin:
     """R's ``pmin``/``pmax`` of one or more numeric arguments, ``fn`` folded over them; with ``na.rm = TRUE``
     ``fn_na_rm``, which passes over a missing value (NA only where every argument is)."""
@@ -396,7 +425,7 @@ BUILTINS: dict[str, Builtin] = {
     "np.isfinite": _elementwise(lambda x: np.isfinite(x), logical=True),
     "np.power": _binary_numeric(np.power), "np.minimum": _binary_numeric(np.minimum),
     "np.maximum": _binary_numeric(np.maximum), "np.clip": _clip, "np.where": _where,
-    "pmin": _pminmax(np.minimum, np.fmin), "pmax": _pminmax(np.maximum, np.fmax), "ifelse": _ifelse,
+    "pmin": _pminmax(_r_min, _r_min_na_rm), "pmax": _pminmax(_r_max, _r_max_na_rm), "ifelse": _ifelse,
     "is.element": _is_element, "rev": _rev, "sort": _sort,
     "as.numeric": call_as_numeric, "as.double": call_as_numeric, "as.integer": call_as_integer, "unclass": call_unclass,
     "I": _identity, "c": _c, "as.vector": _as_vector, "seq": _seq, "seq_len": _seq_len,
@@ -467,8 +496,8 @@ PASSES: dict[str, int] = {
     # comparisons, logic, tests, and the math of some nanoseconds a row
     **_priced(8, "^ == != < > <= >= & && | || ! xor ifelse np.where replace rowSums rowMeans is.na np.isnan "
                  "np.isfinite as.logical log np.log log2 np.log2 log10 np.log10 sqrt np.sqrt np.cbrt expm1 np.expm1 "
-                 "pmin np.minimum findInterval as.integer floor np.floor ceiling np.ceil trunc np.trunc sinh np.sinh "
-                 "cosh np.cosh asinh acosh atanh"),
+                 "pmin pmax np.minimum findInterval as.integer floor np.floor ceiling np.ceil trunc np.trunc sinh "
+                 "np.sinh cosh np.cosh asinh acosh atanh"),
     # the columns of rowSums(cbind(...)) and rowMeans(), each added in long double (12 ns a row, where a numpy
     # addition of doubles takes 1: 16 columns of a million rows priced one pass each took 15 times their price)
     "cbind": 16,

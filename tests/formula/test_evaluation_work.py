@@ -32,8 +32,8 @@ D = pd.DataFrame({"y": rng.normal(size=N), "x": rng.uniform(0.5, 1.5, N), "z": r
     ("log(x)", PASSES["log"]),
     ("exp(log(x))", 1 + PASSES["log"]),
     ("x > 1 & z < 1", PASSES[">"] + PASSES["<"] + PASSES["&"]),
-    ("pmax(x, z, x + z)", 3 + 1),               # a call: a pass per argument not a literal
-    ("pmax(x, 0, 1)", 1),
+    ("pmax(x, z, x + z)", 3 * PASSES["pmax"] + 1),   # a call: its passes for each argument not a literal
+    ("pmax(x, 0, 1)", PASSES["pmax"]),
     ("choose(x, 3)", PASSES["choose"]),
     ("stats::qnorm(x / 2)", 1 + PASSES["qnorm"]),
     ("cut(x, breaks = c(0, 1, 2))", PASSES["cut"]),
@@ -110,4 +110,4 @@ def test_a_long_term_is_quoted_cut_in_the_message():
         gs.glm(f"y ~ {term}", D, limits=gs.FormulaLimits(max_eval_work=10**6))
     msg = str(e.value)
     assert len(msg) < 400 and msg.count("choose(x, 3), choose(x, 3), choose(x, 3)") == 1, msg
-    assert f": {50 * PASSES['choose'] * N + 50 * N:,}, where the limit max_eval_work" in msg
+    assert f": {50 * PASSES['choose'] * N + 50 * PASSES['pmax'] * N:,}, where the limit max_eval_work" in msg

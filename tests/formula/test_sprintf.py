@@ -117,3 +117,12 @@ def test_a_fit_keeps_negative_zero_apart_as_r_does():
     fit = gs.glm('y ~ sprintf("%+.1f", x)', data)
     assert [r_coef_name(n) for n in fit.coef.index] == SIGNED["coef_names"]
     np.testing.assert_allclose(fit.coef, [r_double(t) for t in SIGNED["coef"]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("expr", list(SIGNED["zeros"]))
+def test_the_zeros_of_r_s_arithmetic_have_r_s_sign(expr):
+    # (pmax/pmin keep the first of equal values, as R's, where numpy's maximum took the second; as.integer, ^ and
+    # %% give R's unsigned 0 where numpy's was -0: sprintf's %f writes the sign)
+    data = pd.DataFrame({"x": [r_double(t) for t in SIGNED["x"]]})
+    f = expression_value(data, f'sprintf("%+.1f", {expr})')
+    assert [f.levels[c] for c in f.codes] == SIGNED["zeros"][expr]
