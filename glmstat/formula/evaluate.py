@@ -399,8 +399,11 @@ def _by_rows(fn: Any, args: list, kwargs: dict, result: Any, n: int) -> bool:
 
 
 def _first_row(v: Any, n: int) -> Any:
-    """A ``context=`` function's argument or value for the first of ``n`` rows (one that is not one a row, as it is)."""
-    if isinstance(v, (np.ndarray, pd.Categorical)) and v.ndim >= 1 and len(v) == n:
+    """A ``context=`` function's argument or value for the first of ``n`` rows (one that is not one a row, as it is);
+    None for a factor, whose categories -- every level of its chunk -- a row would keep, for each of many chunks."""
+    if isinstance(v, pd.Categorical):
+        return None
+    if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n:
         return v[:1]
     return v
 
@@ -415,17 +418,13 @@ def row_sample(args: list, kwargs: dict, result: Any, n: int) -> tuple:
 
 def _joined(parts: list) -> Any:
     """Rows of several chunks (:func:`_first_row`) as one argument; a value that is not one a row, if the same in
-    every chunk; None where they cannot be put together."""
+    every chunk; None where they cannot be put together (a factor's)."""
     if all(isinstance(p, np.ndarray) and p.ndim >= 1 for p in parts):
         return np.concatenate(parts) if len({p.shape[1:] for p in parts}) == 1 else None
-    if all(isinstance(p, pd.Categorical) for p in parts):
-        try:
-            return pd.api.types.union_categoricals(parts)
-        except (TypeError, ValueError):
-            return None
     first = parts[0]
-    same = all(type(p) is type(first) and not isinstance(p, (np.ndarray, pd.Categorical)) and p == first
-               for p in parts)
+    if first is None:
+        return None
+    same = all(type(p) is type(first) and not isinstance(p, np.ndarray) and p == first for p in parts)
     return first if same else None
 
 
