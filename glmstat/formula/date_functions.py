@@ -464,6 +464,49 @@ def _julian(ev: "Evaluator", call: Call) -> Value:
     return NumVec(x.values - origin) if isinstance(x, NumVec) else float(x) - origin
 
 
+#: seconds of difftime()'s units
+_DIFFTIME_UNITS = {"secs": 1.0, "mins": 60.0, "hours": 3600.0, "days": 86400.0, "weeks": 604800.0}
+
+
+def _seconds(x: Value | DateTimes) -> Value:
+    """Seconds since 1970-01-01 00:00 UTC: of date-times, or of dates at their midnight in UTC (R's
+    ``as.POSIXct`` of a Date)."""
+    if isinstance(x, DateTimes):
+        return NumVec(x.seconds)
+    return NumVec(x.values * 86400.0) if isinstance(x, NumVec) else float(x) * 86400.0
+
+
+def _difftime(ev: "Evaluator", call: Call) -> Value:
+    """R's ``difftime(time1, time2, units = )`` of dates and columns of date-times: time1 - time2 in ``units``
+    (``"secs"``, ``"mins"``, ``"hours"``, ``"days"``, ``"weeks"``), a number per row.  R's default ``units =
+    "auto"`` chooses the units from the smallest difference among the rows -- seconds where two dates are the same
+    day, days otherwise -- so that other rows (new data, a chunk of streamed data) could be counted in other
+    units: refused, with the units to name.  A text is refused as an argument too: R reads it as a date-time on
+    the session's clock, hours off a Date's UTC midnight elsewhere than in UTC."""
+    a = bind(call, ("time1", "time2", "tz", "units"), required=2)
+    if "tz" in a:
+        raise call_error(call, "tz = is not supported: give dates (as.Date(...)) or a column of date-times")
+    units = ev.eval(a["units"]) if "units" in a else "auto"
+    if not isinstance(units, str) or units not in _DIFFTIME_UNITS:
+        why = ("R's default units = \"auto\" picks them from the smallest difference among the rows, which other "
+               "rows could make other units; name them" if units == "auto" else f"unknown units {shown(units)}")
+        raise call_error(call, f"{why}: units = one of {', '.join(repr(u) for u in _DIFFTIME_UNITS)}")
+    times = []
+    for name in ("time1", "time2"):
+        x = date_times_argument(ev, call, a[name])
+        if x is None:
+            x = ev.eval(a[name])
+            if isinstance(x, str):
+                raise call_error(call, f"{name} is text, which R reads as a date-time on the session's clock; write "
+                                       f"as.Date({deparse(a[name])}) for a date")
+            if not is_date(x):
+                raise call_error(call, f"{name} must be a date (as.Date(...)) or a column of date-times")
+        times.append(_seconds(x))
+    diff = numeric(times[0], call) - numeric(times[1], call)
+    scaled = diff / _DIFFTIME_UNITS[units]
+    return NumVec(np.asarray(scaled, dtype=float)) if isinstance(scaled, np.ndarray) else float(scaled)
+
+
 def date_operand(value: Value) -> Value:
     """A string beside a date, read as R's Ops.Date reads it (as.Date with R's tryFormats; a FormulaError where
     it reads as none, as R's error); anything else itself."""
@@ -495,5 +538,5 @@ def date_arith(op: str, a: Value, b: Value, node) -> Value:
 #: name -> function, merged into the formula's functions (:data:`glmstat.formula.functions.BUILTINS`)
 DATE_FUNCTIONS: dict[str, Builtin] = {
     "as.Date": _as_date, "format": _format, "months": _named("%B", "%b"), "weekdays": _named("%A", "%a"),
-    "quarters": _quarters, "julian": _julian,
+    "quarters": _quarters, "julian": _julian, "difftime": _difftime,
 }

@@ -31,8 +31,8 @@ from .date_functions import date_arith, date_operand, is_date
 from .deparse import deparse
 from .factor_functions import refuse_inexact
 from .basis_functions import polym_columns
-from .functions import (BUILTINS, CONSTANTS, FUNCTION_NAMES, PASSES, REFUSED_FUNCTIONS, RESERVED_VALUES,
-                        refused_function, unqualified)
+from .functions import (BUILTINS, CONSTANTS, FOREIGN_FUNCTIONS, FUNCTION_NAMES, PASSES, REFUSED_FUNCTIONS,
+                        RESERVED_VALUES, refused_function, unqualified)
 from .limits import DEFAULT_LIMITS, LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
@@ -774,6 +774,8 @@ class Evaluator:
             raise FormulaError(f"{deparse(node)}: cbind(successes, failures) can only be the whole left-hand side")
         if func in REFUSED_FUNCTIONS:
             raise refused_function(func)
+        if func in FOREIGN_FUNCTIONS:
+            raise FormulaError(f"the formula calls {node.func}(), {FOREIGN_FUNCTIONS[func]}")
         close = close_matches(node.func, FUNCTION_NAMES, n=3, cutoff=0.7)
         hint = f"; did you mean {', '.join(c + '()' for c in close)}?" if close else ""
         raise FormulaError(f"the formula calls {node.func}(), which is not a function glmstat knows{hint}; "

@@ -46,8 +46,8 @@ from .values import FactorVec, NumVec, RInteger, Value, factor_from_labels, is_i
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["BUILTINS", "CONSTANTS", "REFUSED_FUNCTIONS", "RESERVED_VALUES", "FUNCTION_NAMES", "NAMESPACES", "PASSES",
-           "refused_function", "unqualified"]
+__all__ = ["BUILTINS", "CONSTANTS", "FOREIGN_FUNCTIONS", "REFUSED_FUNCTIONS", "RESERVED_VALUES", "FUNCTION_NAMES",
+           "NAMESPACES", "PASSES", "refused_function", "unqualified"]
 
 #: names that stand for a constant when no column or context= entry has that name (in R a column named T masks T)
 CONSTANTS: dict[str, Any] = {
@@ -459,6 +459,23 @@ REFUSED_FUNCTIONS: dict[str, str] = {
                     "it draws random numbers: the model could not be refitted, nor applied to new data, with the same "
                     "values"),
 }
+
+#: functions of other R packages or other kinds of model that R formulas call, with what a GLM has instead
+FOREIGN_FUNCTIONS: dict[str, str] = {
+    **dict.fromkeys(("s", "te", "ti", "t2", "lo"),
+                    "a smooth term of a generalized additive model (mgcv's or gam's gam()), which a GLM has not; "
+                    "ns(x, df = 4) or bs(x, df = 4) is a regression spline of fixed degrees of freedom"),
+    **dict.fromkeys(("Surv", "strata", "cluster", "frailty", "pspline"),
+                    "the survival package's, for survival models, which a GLM is not"),
+    **dict.fromkeys(("year", "month", "day", "wday", "yday", "hour", "minute", "ymd", "mdy", "dmy", "ymd_hms"),
+                    "lubridate's; base R's as.numeric(format(as.Date(x), \"%Y\")), months() and weekdays() read a "
+                    "date's parts, and as.Date() reads a date from text"),
+    **dict.fromkeys(("as.POSIXct", "as.POSIXlt", "strptime"),
+                    "a formula reads no date-time from text: a column of date-times (datetime64) is R's POSIXct "
+                    "itself -- as.numeric(x) its seconds, as.Date(x) its dates, format(x, \"%H\") its hours -- and "
+                    "as.Date() reads a date from text"),
+}
+
 
 def refused_function(func: str, of_column: bool = False) -> FormulaError:
     """The refusal of the R function ``func`` (one of :data:`REFUSED_FUNCTIONS`), with its reason; ``of_column``: a

@@ -332,7 +332,10 @@ class _Expander:
             op = node.op
             if op in ("|", "||"):
                 raise FormulaError(f"the right-hand side {shown(deparse(node))} has '|' or '~' at the top level; a glm "
-                                   "formula has one right-hand side (use I(a | b) for a logical 'or')")
+                                   "formula has one right-hand side (use I(a | b) for a logical 'or'; (1 | g) is a "
+                                   "random effect of lme4's mixed models, which a GLM has not: + g fits a level's "
+                                   "own effect, and fit.robust(cluster=\"g\") standard errors that allow for the "
+                                   "groups)")
             if op == "^":
                 base = self.expand(node.left, parity)
                 if len(base) == 1 and len(base[0]) == 1 and _power(node) > 1 and node not in self.idle_powers:

@@ -64,3 +64,21 @@ def test_rev_and_sort_of_literal_values_are_r_s(formula, same):
 def test_sort_of_numbers_and_texts_together_is_refused():
     with pytest.raises(gs.FormulaError, match="numbers or texts, not both"):
         gs.glm('y ~ factor(x %% 3, levels = sort(c(1, "a")))', DATA)
+
+
+@pytest.mark.parametrize("formula, match", [
+    ("y ~ s(x)", r"calls s\(\), a smooth term of a generalized additive model .*ns\(x, df = 4\)"),
+    ("y ~ te(x, x)", r"calls te\(\), a smooth term"),
+    ("y ~ year(x)", r"calls year\(\), lubridate's"),
+    ("y ~ as.POSIXct(x)", r"calls as.POSIXct\(\), a formula reads no date-time from text"),
+    ("y ~ strata(x)", r"calls strata\(\), the survival package's"),
+    ("y ~ x + (1 | x)", r"\(1 \| g\) is a random effect of lme4's mixed models.*fit.robust\(cluster="),
+])
+def test_other_packages_functions_are_named_with_what_a_glm_has(formula, match):
+    with pytest.raises(gs.FormulaError, match=match):
+        gs.glm(formula, DATA)
+
+
+def test_a_context_function_of_such_a_name_is_the_caller_s():
+    fit = gs.glm("y ~ s(x)", DATA, context={"s": lambda v: 2 * v})
+    assert np.isclose(fit.coef["s(x)"], gs.glm("y ~ x", DATA).coef["x"] / 2)
