@@ -493,7 +493,7 @@ def _difftime(ev: "Evaluator", call: Call) -> Value:
         raise call_error(call, f"{why}: units = one of {', '.join(repr(u) for u in _DIFFTIME_UNITS)}")
     times = []
     for name in ("time1", "time2"):
-        x = date_times_argument(ev, call, a[name])
+        x = date_times_argument(ev, call, a[name], name)
         if x is None:
             x = ev.eval(a[name])
             if isinstance(x, str):

@@ -32,6 +32,7 @@ from ..errors import DataError, DataWarning, FormulaError, warn_user
 from ..families import Family
 from .call_arguments import bind
 from .contrasts import contrasts_argument, with_contrasts
+from .date_time_columns import date_times_read
 from .deparse import deparse
 from .encode import build_design
 from .evaluate import (DataColumns, Evaluator, TextLearner, across_rows_error, check_context, gathered_bytes,
@@ -452,7 +453,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     state = {}
     for call, arrays in total.collected.items():
         nested = [c for c in _inner_calls(call) if c in total.collected]
-        if nested:
+        if nested and total.learners[call] is not date_times_read:  # (whose state no value decides)
             raise FormulaError(f"{deparse(call)}: a stateful transform inside another ({deparse(nested[0])}) is not "
                                "supported on streamed data; compute the inner one as a column first")
         state[call] = total.learners[call](np.concatenate(arrays) if arrays else np.zeros(0))

@@ -35,6 +35,8 @@ def test_fits_are_r_s(ref):
     fit = gs.glm(ref["formula"], DATA, family=gs.Poisson(), tol=1e-12, max_iter=100)
     np.testing.assert_allclose(fit.coef, [r_double(t) for t in ref["coef"]], rtol=1e-9)
     np.testing.assert_allclose(fit.deviance, r_double(ref["deviance"]), rtol=1e-10)
+    # (new data: each argument read as the fit read it, a column of date-times or a date)
+    np.testing.assert_allclose(fit.predict(DATA.iloc[[3, 17]]), fit.fitted_values.iloc[[3, 17]], rtol=1e-12)
 
 
 @pytest.mark.parametrize("term, match", [
@@ -48,3 +50,11 @@ def test_fits_are_r_s(ref):
 def test_refusals(term, match):
     with pytest.raises(gs.FormulaError, match=match):
         gs.glm(f"y ~ {term}", DATA, family=gs.Poisson())
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
+    from streamed_cases import assert_streamed_is_in_memory
+
+    assert_streamed_is_in_memory(REF["fits"][2]["formula"], DATA, kind, tmp_path, rows=7, rtol=1e-10,
+                                 family=gs.Poisson())
