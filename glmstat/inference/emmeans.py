@@ -29,6 +29,11 @@ A transformed response (``log(y)``, ``sqrt(y)``, ``2 * sqrt(y)``, ``log(y + 1)``
 too, after the inverse link, as emmeans does (:mod:`glmstat.inference.response_transform`): the estimate is
 h(eta), its standard error |h'(eta)| se_eta and the interval's ends h(eta -/+ q se_eta).
 
+emmeans' ``weights`` other than equal weigh the grid's cells by the rows used that take them (counted in memory,
+or in one pass over a streamed fit's data): ``"proportional"`` by the rows of each combination of the averaged
+variables' values, ``"outer"`` by the product of their one-way counts, ``"cells"`` by each cell's rows (the
+ordinary marginal means of the fitted values, on the link scale), ``"flat"`` 1 for each cell some row takes.
+
 With ``by`` (emmeans' ``~ term | by``) the means are those of the combinations of the term's and the by
 variables' levels, the same numbers as for ``term:by``, grouped by the by variables' levels (they vary
 slowest); pairwise comparisons are made within each group only, and adjusted for that group's comparisons.
@@ -239,9 +244,9 @@ def _axis_codes(axis: tuple, values: pd.Series) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _CellsPresent:
-    """The grid cells (flat indices over the axes ``shape``) whose combination of the columns' values occurs in
-    a chunk of rows (picklable: runs on dask workers for a dask fit)."""
+class _CellCounts:
+    """How many rows of a chunk take each grid cell (flat indices over the axes ``shape``), by the combination of
+    the columns' values (picklable: runs on dask workers for a dask fit)."""
 
     columns: tuple[str, ...]
     axes: tuple[tuple, ...]
@@ -252,7 +257,48 @@ class _CellsPresent:
         on_grid = np.all(np.stack([c >= 0 for c in codes]), axis=0)
         flat = np.ravel_multi_index([c[on_grid] for c in codes], self.shape)
         # (a grid has at most GRID_CELLS cells: counting them is cheaper than sorting the rows)
-        return np.flatnonzero(np.bincount(flat, minlength=math.prod(self.shape)))
+        return np.bincount(flat, minlength=math.prod(self.shape))
+
+
+@dataclass(frozen=True)
+class _CellsPresent(_CellCounts):
+    """The grid cells whose combination of the columns' values occurs in a chunk of rows (flat indices)."""
+
+    def __call__(self, rows: pd.DataFrame) -> np.ndarray:
+        return np.flatnonzero(super().__call__(rows))
+
+
+#: emmeans' weights of the cells a marginal mean averages over
+WEIGHTS = ("equal", "proportional", "outer", "cells", "flat")
+
+
+def _cell_counts(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], wide: list[int],
+                 shape: tuple[int, ...]) -> np.ndarray:
+    """How many rows used take each cell of the grid (of its wide axes, ``shape``): in memory from ``data``, for a
+    streamed fit in one pass over its data."""
+    counts = _CellCounts(tuple(variables[k].name for k in wide), tuple(_axis(variables[k])[0] for k in wide),
+                         tuple(int(x) for x in shape))
+    if fit.model_frame.in_memory:
+        flat = counts(data)
+    else:
+        flat = raw_fold(fit, counts.columns, counts, np.add, np.zeros(math.prod(shape), dtype=np.int64))
+    return flat.reshape(shape).astype(float)
+
+
+def _weights(weights: str, counts: np.ndarray, others: tuple[int, ...]) -> np.ndarray:
+    """emmeans' ``weights`` of the grid's cells (``counts`` rows each), for means over the axes ``others``:
+    ``"proportional"`` the rows of the combination of the other axes' values (summed over the chosen ones),
+    ``"outer"`` the product of each other axis's one-way counts, ``"cells"`` each cell's own rows, ``"flat"`` 1
+    for each cell some row takes."""
+    chosen = tuple(a for a in range(counts.ndim) if a not in others)
+    if weights == "proportional":
+        return np.broadcast_to(counts.sum(axis=chosen, keepdims=True), counts.shape)
+    if weights == "outer":
+        W = np.ones(counts.shape)
+        for a in others:
+            W = W * counts.sum(axis=tuple(b for b in range(counts.ndim) if b != a), keepdims=True)
+        return W
+    return counts if weights == "cells" else (counts > 0).astype(float)
 
 
 def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], wide: list[int],
@@ -321,7 +367,9 @@ class _Means(NamedTuple):
     null_space: np.ndarray | None
 
 
-def _means_link(fit: "GLMResults", term: Any, by: Any = None) -> _Means:
+def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal") -> _Means:
+    if not is_one_of(weights, WEIGHTS):
+        raise GLMStatError(f"unknown weights {shown(weights)}; use one of {shown_items(list(WEIGHTS))} (emmeans')")
     names, _ = _spec(term, by)
     data, summaries = _template(fit)
     variables = model_variables(fit, summaries)
@@ -338,6 +386,11 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None) -> _Means:
     kept = set(position)
     others = tuple(a for a in range(len(wide)) if a not in kept)
     W = _nesting_weights(fit, data, variables, wide, grid.shape[:-1])
+    if weights != "equal":
+        if W is not None:
+            raise GLMStatError(f"weights = {shown(weights)} with nested factors is not supported (emmeans averages "
+                               "a nested factor within its parents' levels); use the default equal weights")
+        W = _weights(weights, _cell_counts(fit, data, variables, wide, grid.shape[:-1]), others)
     if W is None:
         means = grid.mean(axis=others)
     else:  # (a combination that never occurs has no weight: NaN, not estimable)
@@ -369,8 +422,8 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None) -> _Means:
     return _Means(index, L, eta, se, estimable, df, kept, V, F, N)
 
 
-def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response"
-            ) -> pd.DataFrame:
+def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response",
+            weights: str = "equal") -> pd.DataFrame:
     """Estimated marginal means of ``term`` on the response scale (see the module docstring), or on the scale of
     the linear predictor.
 
@@ -387,6 +440,11 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
         ``"response"``: back-transformed, as ``emmeans(..., type = "response")``; ``"link"``: eta, its standard
         error and eta -/+ q se, as emmeans' default (its ``emmean`` column, on the scale of the linear
         predictor -- of a transformed response's too).
+    weights : {"equal", "proportional", "outer", "cells", "flat"}
+        emmeans' weights of the grid's cells each mean averages over: equal (its default); in proportion to the
+        rows of each combination of the other variables' values; to the product of their one-way counts; to each
+        cell's own rows (the ordinary marginal means of the fitted values, on the link scale); 1 for each cell
+        some row takes.
 
     Returns
     -------
@@ -398,7 +456,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     if not is_one_of(type, ("response", "link")):  # (only Python's own str compared: a subclass's __eq__ never runs)
         raise GLMStatError(f"unknown type {shown(type)}; use 'response' (the means back-transformed, as emmeans' "
                            "type = \"response\") or 'link' (the linear predictor's scale, emmeans' default)")
-    means = _means_link(fit, term, by)
+    means = _means_link(fit, term, by, weights)
     eta, se, df = means.eta, means.se, means.df
     q = interval_quantile(level, df)
     grouped = "" if by is None else f" by {', '.join(means.index.names[_spec(term, by)[1]:])}"
@@ -455,10 +513,10 @@ def _quadratic_rows(D: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.nd
 
 
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None,
-                  level: float | None = None) -> pd.DataFrame:
+                  level: float | None = None, weights: str = "equal") -> pd.DataFrame:
     """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring): emmeans'
     ``pairs()``, :func:`emmeans_contrasts` with ``method="pairwise"``."""
-    return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level)
+    return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level, weights=weights)
 
 
 def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
@@ -485,7 +543,8 @@ def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
 
 
 def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", adjust: str | None = None,
-                      by: Any = None, ref: Any = None, level: float | None = None) -> pd.DataFrame:
+                      by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal"
+                      ) -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
     ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``); with ``by``, within each group of its levels, each group's p-values
@@ -503,7 +562,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
     if not isinstance(method, str) or method not in FAMILIES:
         raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}")
     n_term = _spec(term, by)[1]
-    means = _means_link(fit, term, by)
+    means = _means_link(fit, term, by, weights)
     index, df = means.index, means.df
     names = list(index.names)[:n_term]
     keys = [k if isinstance(k, tuple) else (k,) for k in index]
