@@ -69,7 +69,7 @@ import itertools
 import math
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -302,28 +302,31 @@ def _weights(weights: str, counts: np.ndarray, others: tuple[int, ...]) -> np.nd
 
 
 def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], wide: list[int],
-                     shape: tuple[int, ...]) -> np.ndarray | None:
+                     shape: tuple[int, ...], ignore: frozenset[int] = frozenset()) -> np.ndarray | None:
     """The weights of the grid's cells when factors are nested, as emmeans detects nesting (its ``.find_nests``,
     from the data): an axis A is nested in an axis B when every value of A occurs in the rows used with one
     value of B only (each city in one region).  A nested axis is averaged within each value of its parents
     over the values that occur with it, the others equally: a cell's weight is the product, over the nested
     axes, of [the combination occurs] / [how many values of A occur with the parents' values].  None when
     nothing is nested, where every cell weighs the same.  Only which combinations occur matters: they are
-    found in the rows used in memory, or in one pass over a streamed fit's data."""
-    if len(wide) < 2:
+    found in the rows used in memory, or in one pass over a streamed fit's data.  The axes ``ignore`` (values
+    given by ``at=``, which the rows need not take) are neither nested nor parents."""
+    used = [a for a in range(len(wide)) if a not in ignore]
+    if len(used) < 2:
         return None
-    present = _CellsPresent(tuple(variables[k].name for k in wide), tuple(_axis(variables[k])[0] for k in wide),
-                            tuple(int(x) for x in shape))
+    used_shape = tuple(int(shape[a]) for a in used)
+    present = _CellsPresent(tuple(variables[wide[a]].name for a in used),
+                            tuple(_axis(variables[wide[a]])[0] for a in used), used_shape)
     if fit.model_frame.in_memory:
         cells = present(data)
     else:
         cells = raw_fold(fit, present.columns, present, np.union1d, np.zeros(0, dtype=np.intp))
-    codes = dict(enumerate(np.unravel_index(cells, shape)))
+    codes = dict(zip(used, np.unravel_index(cells, used_shape)))
     nested: dict[int, list[int]] = {}
-    for a in range(len(wide)):  # (emmeans' order: an axis already nested in this one is not its parent)
+    for a in used:  # (emmeans' order: an axis already nested in this one is not its parent)
         excluded = {b for b, parents in nested.items() if a in parents}
         parents = []
-        for b in range(len(wide)):
+        for b in used:
             if b == a or b in excluded:
                 continue
             pairs = np.unique(codes[a] * shape[b] + codes[b])  # (a combination as one integer)
@@ -367,25 +370,73 @@ class _Means(NamedTuple):
     null_space: np.ndarray | None
 
 
-def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal") -> _Means:
+#: at most this many values of a numeric variable given by ``at=``
+MAX_AT_VALUES = 1000
+
+
+def _at_values(variables: list[ModelVariable], at: Any) -> list[ModelVariable]:
+    """``variables`` with the numeric ones ``at`` names (emmeans' ``at = list(x = c(...))``) held at the values
+    given, finite numbers, instead of their mean (or their two values)."""
+    if not isinstance(at, dict):
+        raise GLMStatError(f"at= must be a dict of numeric variables and their values, e.g. {{'x': [1, 2]}}, got "
+                           f"{shown(at)}")
+    given: dict[int, tuple] = {}
+    for name, values in at.items():
+        v = pick(variables, [name], "values given by at=")[0]
+        if v.is_factor or v.coded is not None:
+            raise GLMStatError(f"at= gives values of numeric variables; {shown(name)} is a factor, whose levels are "
+                               "all on the grid (compare a subset of them with emmeans_contrasts)")
+        raw = values if isinstance(values, (list, tuple, np.ndarray, pd.Series)) else [values]
+        numbers = [_finite(x) for x in raw[:MAX_AT_VALUES + 1]]
+        if not 0 < len(raw) <= MAX_AT_VALUES or any(x is None for x in numbers):
+            raise GLMStatError(f"at= {shown(name)}: give 1 to {MAX_AT_VALUES} finite numbers, got {shown(values)}")
+        given[next(i for i, u in enumerate(variables) if u is v)] = tuple(dict.fromkeys(numbers))
+    return [replace(v, distinct=given[i]) if i in given else v for i, v in enumerate(variables)]
+
+
+def _finite(x: Any) -> float | None:
+    """``x`` as a finite float, or None for anything else (a huge int, a bool, a text, NaN)."""
+    if not isinstance(x, (int, float, np.integer, np.floating)) or isinstance(x, (bool, np.bool_)):
+        return None
+    try:
+        value = float(x)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _at_names(variables: list[ModelVariable], at: dict) -> set[str]:
+    """The names of the variables ``at`` gives values of."""
+    return {pick(variables, [name], "values given by at=")[0].name for name in at}
+
+
+def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None) -> _Means:
     if not is_one_of(weights, WEIGHTS):
         raise GLMStatError(f"unknown weights {shown(weights)}; use one of {shown_items(list(WEIGHTS))} (emmeans')")
     names, _ = _spec(term, by)
     data, summaries = _template(fit)
     variables = model_variables(fit, summaries)
+    given: set[str] = set()  # (the variables held at values given by at=)
+    if at is not None:
+        if weights != "equal":
+            raise GLMStatError("weights other than equal with at= are not supported: the rows used weigh cells of "
+                               "the data's own values")
+        variables = _at_values(variables, at)
+        given = _at_names(variables, at)
     chosen = pick(variables, names, "estimated marginal means")
     twice = next((v.name for i, v in enumerate(chosen) if any(u is v for u in chosen[:i])), None)
     if twice is not None:  # (two spellings of one variable: dose and factor(dose))
         raise GLMStatError(f"the variable {shown(twice, 80)} is named more than once among {shown_items(names)}")
     grid, wide = _grid(fit, data, variables)
-    at = {v.name: k for k, v in enumerate(variables)}
+    index_of = {v.name: k for k, v in enumerate(variables)}
     axis = {k: a for a, k in enumerate(wide)}  # a variable's axis of the grid (none for one value)
-    position = [axis[at[v.name]] for v in chosen if at[v.name] in axis]
+    position = [axis[index_of[v.name]] for v in chosen if index_of[v.name] in axis]
     # each combination of the chosen variables' values: the mean of the grid rows that have it (equal weights,
     # the mean over the other variables' axes), in emmeans' order -- the first chosen variable varies fastest
     kept = set(position)
     others = tuple(a for a in range(len(wide)) if a not in kept)
-    W = _nesting_weights(fit, data, variables, wide, grid.shape[:-1])
+    ignore = frozenset(axis[k] for k, v in enumerate(variables) if v.name in given and k in axis)
+    W = _nesting_weights(fit, data, variables, wide, grid.shape[:-1], ignore)
     if weights != "equal":
         if W is not None:
             raise GLMStatError(f"weights = {shown(weights)} with nested factors is not supported (emmeans averages "
@@ -423,7 +474,7 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
 
 
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response",
-            weights: str = "equal") -> pd.DataFrame:
+            weights: str = "equal", at: dict | None = None) -> pd.DataFrame:
     """Estimated marginal means of ``term`` on the response scale (see the module docstring), or on the scale of
     the linear predictor.
 
@@ -445,6 +496,9 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
         rows of each combination of the other variables' values; to the product of their one-way counts; to each
         cell's own rows (the ordinary marginal means of the fitted values, on the link scale); 1 for each cell
         some row takes.
+    at : dict, optional
+        Numeric variables held at the values given instead of their mean (emmeans' ``at = list(x = c(...))``):
+        ``{"x": [100, 150]}``, an axis of the grid (averaged over unless asked for by ``term`` or ``by``).
 
     Returns
     -------
@@ -456,7 +510,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     if not is_one_of(type, ("response", "link")):  # (only Python's own str compared: a subclass's __eq__ never runs)
         raise GLMStatError(f"unknown type {shown(type)}; use 'response' (the means back-transformed, as emmeans' "
                            "type = \"response\") or 'link' (the linear predictor's scale, emmeans' default)")
-    means = _means_link(fit, term, by, weights)
+    means = _means_link(fit, term, by, weights, at)
     eta, se, df = means.eta, means.se, means.df
     q = interval_quantile(level, df)
     grouped = "" if by is None else f" by {', '.join(means.index.names[_spec(term, by)[1]:])}"
@@ -513,10 +567,10 @@ def _quadratic_rows(D: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.nd
 
 
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None,
-                  level: float | None = None, weights: str = "equal") -> pd.DataFrame:
+                  level: float | None = None, weights: str = "equal", at: dict | None = None) -> pd.DataFrame:
     """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring): emmeans'
     ``pairs()``, :func:`emmeans_contrasts` with ``method="pairwise"``."""
-    return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level, weights=weights)
+    return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level, weights=weights, at=at)
 
 
 def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
@@ -543,8 +597,8 @@ def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
 
 
 def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", adjust: str | None = None,
-                      by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal"
-                      ) -> pd.DataFrame:
+                      by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
+                      at: dict | None = None) -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
     ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``); with ``by``, within each group of its levels, each group's p-values
@@ -562,7 +616,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
     if not isinstance(method, str) or method not in FAMILIES:
         raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}")
     n_term = _spec(term, by)[1]
-    means = _means_link(fit, term, by, weights)
+    means = _means_link(fit, term, by, weights, at)
     index, df = means.index, means.df
     names = list(index.names)[:n_term]
     keys = [k if isinstance(k, tuple) else (k,) for k in index]

@@ -482,20 +482,21 @@ class GLMResults:
     @returns_table
     @single_threaded
     def emmeans(self, term: Any, level: float = 0.95, *, by: Any = None, type: str = "response",
-                weights: str = "equal") -> pd.DataFrame:
+                weights: str = "equal", at: dict | None = None) -> pd.DataFrame:
         """Estimated marginal means of ``term`` (a factor, or several) on the response scale, as
         ``emmeans(fit, ~ term, type = "response")`` (``~ term | by`` with ``by``; ``type="link"``: on the scale
         of the linear predictor, emmeans' default): DataFrame by level with estimate, std_error, df, lower, upper;
         ``weights`` emmeans' weights of the cells averaged over (``"equal"``, ``"proportional"``, ``"outer"``,
-        ``"cells"``, ``"flat"``; see :mod:`glmstat.inference.emmeans`)."""
+        ``"cells"``, ``"flat"``); ``at`` numeric variables held at the values given (``{"x": [1, 2]}``, emmeans'
+        ``at = list(x = c(1, 2))``); see :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans
 
-        return emmeans(self, term, level, by, type, weights)
+        return emmeans(self, term, level, by, type, weights, at)
 
     @returns_table
     @single_threaded
     def emmeans_pairs(self, term: Any, adjust: str = "tukey", *, by: Any = None, level: float | None = None,
-                      weights: str = "equal") -> pd.DataFrame:
+                      weights: str = "equal", at: dict | None = None) -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
         on the link scale with a multiplicity adjustment (``"tukey"``, ``"scheffe"``, ``"sidak"``, or one of R's
         ``p.adjust``: ``"bonferroni"``, ``"holm"``, ``"hochberg"``, ``"hommel"``, ``"BH"`` (``"fdr"``), ``"BY"``;
@@ -504,12 +505,13 @@ class GLMResults:
         ``confint(pairs(...))``; see :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans_pairs
 
-        return emmeans_pairs(self, term, adjust, by, level, weights)
+        return emmeans_pairs(self, term, adjust, by, level, weights, at)
 
     @returns_table
     @single_threaded
     def emmeans_contrasts(self, term: Any, method: str = "pairwise", adjust: str | None = None, *, by: Any = None,
-                          ref: Any = None, level: float | None = None, weights: str = "equal") -> pd.DataFrame:
+                          ref: Any = None, level: float | None = None, weights: str = "equal",
+                          at: dict | None = None) -> pd.DataFrame:
         """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emmeans(fit, ~ term),
         method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
         control ``ref``: its 1-based position, as emmeans', or its label; the first by default), ``"trt.vs.ctrlk"``
@@ -522,7 +524,7 @@ class GLMResults:
         :mod:`glmstat.inference.contrast_families` and :mod:`glmstat.inference.critical_values`."""
         from .emmeans import emmeans_contrasts
 
-        return emmeans_contrasts(self, term, method, adjust, by, ref, level, weights)
+        return emmeans_contrasts(self, term, method, adjust, by, ref, level, weights, at)
 
     # -- likelihood ------------------------------------------------------------------------------
     @property

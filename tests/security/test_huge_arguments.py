@@ -62,6 +62,7 @@ CALLS = [  # (id, call of (gaussian fit, poisson fit, value), the message's star
     ("emmeans_contrasts-adjust", lambda f, p, v: f.emmeans_contrasts("g", adjust=v), "unknown adjustment"),
     ("emmeans_contrasts-ref", lambda f, p, v: f.emmeans_contrasts("g", "trt.vs.ctrl", ref=v), "ref"),
     ("emmeans-weights", lambda f, p, v: f.emmeans("g", weights=v), "unknown weights"),
+    ("emmeans-at", lambda f, p, v: f.emmeans("g", at={"x": v}), "at= 'x': give 1 to 1000 finite numbers"),
     ("residuals-kind", lambda f, p, v: f.residuals(v), "unknown residual kind"),
     ("std_residuals-kind", lambda f, p, v: f.std_residuals(v), "unknown standardized residual kind"),
     ("predict-type", lambda f, p, v: f.predict(D, type=v), "unknown prediction type"),
