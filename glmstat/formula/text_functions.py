@@ -15,8 +15,9 @@ is bounded, as ``as.character()``'s distinct values are (the distinct values of 
 any text is written, and so is the memory of their texts joined by ``sep`` (``max_design_bytes``, as
 ``interaction()``'s); a text of values that are one each, which may be the ``sep`` of another paste(), is no longer
 than the formula may be (``max_length``).  A missing value is R's
-text for it, ``"NA"`` (``"NaN"`` for a number that is NaN); the model frame drops the rows missing a column the
-formula reads anyway (the README's deliberate difference).
+text for it, ``"NA"`` -- of a number too where a column it reads is missing, or R's NA is written in the formula
+(:func:`na_rows`) -- and ``"NaN"`` for a number computed to be NaN (``log(-1)``); such a text is no missing value,
+and keeps its row, as in R's model frame.
 """
 
 from __future__ import annotations
