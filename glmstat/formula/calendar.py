@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MONTHS", "DAYS", "days_from_civil", "civil_from_days", "leap_year", "month_days", "format_date",
-           "date_text"]
+__all__ = ["MONTHS", "DAYS", "LAST_DAY", "days_from_civil", "civil_from_days", "leap_year", "month_days",
+           "format_date", "date_text", "writable_date"]
+
+#: the dates written, within 2**29 days of 1970 (years of at most 7 digits); further ones are written as NA, missing
+#: (R's own bound is its POSIXlt year, an int: 2^31 years; a date of 1e300 days was a year of 300 digits here)
+LAST_DAY = 2**29
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -73,6 +77,15 @@ def format_date(z: int, fmt: str, clock: int = 0) -> str:
     return "".join(out)
 
 
+def writable_date(z: float) -> bool:
+    """Whether the date ``z`` (days) has a text: an infinite one, "Inf" or "-Inf", as R's; one within
+    :data:`LAST_DAY` of 1970; not NaN."""
+    return math.isinf(z) or abs(z) <= LAST_DAY
+
+
 def date_text(z: float) -> str:
-    """The date ``z`` (days, a fraction of a day is that day) as R's ``as.character`` of a Date writes it."""
+    """The date ``z`` (days, a fraction of a day is that day; :func:`writable_date`) as R's ``as.character`` of a
+    Date writes it: "Inf" and "-Inf" for the infinite ones (``math.floor`` of them raised OverflowError)."""
+    if math.isinf(z):
+        return "Inf" if z > 0 else "-Inf"
     return format_date(math.floor(z), "%Y-%m-%d")

@@ -43,7 +43,7 @@ import numpy as np
 
 from .._arguments import shown
 from ..errors import FormulaError
-from .calendar import DAYS, MONTHS, civil_from_days, days_from_civil, format_date, leap_year, month_days
+from .calendar import DAYS, LAST_DAY, MONTHS, civil_from_days, days_from_civil, format_date, leap_year, month_days
 from .call_arguments import Builtin, bind, call_error, flag, numeric
 from .date_time_columns import date_times_argument
 from .deparse import deparse
@@ -379,8 +379,8 @@ def _days(x: Value | DateTimes) -> Value:
 
 #: the longest text one code of a format writes ("September", "Wednesday"; a year of 9 digits)
 _CODE_WIDTH = 9
-#: the dates written, within 2**29 days of 1970 (years of at most 7 digits); further ones are written as NA
-_LAST_DAY = 2**29
+#: the dates written (:data:`glmstat.formula.calendar.LAST_DAY`); further ones are written as NA
+_LAST_DAY = LAST_DAY
 
 
 def _written(ev: "Evaluator", call: Call, x: Value, write, fmt: str, last: int = _LAST_DAY) -> Value:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._arguments import shown, shown_items
 from ..errors import DataError, FormulaWarning, warn_user
-from .calendar import date_text
+from .calendar import LAST_DAY, date_text
 from .call_arguments import Builtin, bind, call_error, flag, levels_text, literal_numbers, numeric, whole_number
 from .contrasts import (CONTRASTS, MAX_MATRIX_ENTRIES, ContrastMatrix, FirstColumns, Reference, coding_of,
                         contrast_matrix)
@@ -57,6 +57,7 @@ def as_factor(value: Value, call: Call) -> FactorVec:
             return factor_from_labels(labels, miss)
         ok = ~miss
         if value.date:  # (R's levels of dates are their texts, in time order; a fraction of a day is that day)
+            ok &= np.isinf(v) | (np.abs(v) <= LAST_DAY)  # (a date too far to be written: R's NA)
             uniques, inv = np.unique(np.floor(v[ok]), return_inverse=True)
             codes = np.full(v.shape[0], -1, dtype=np.intp)
             codes[ok] = inv

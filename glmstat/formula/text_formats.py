@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .calendar import date_text
+from .calendar import date_text, writable_date
 from .call_arguments import Builtin, call_error
 from .deparse import deparse
 from .limits import LEVEL_BYTES, refuse
@@ -204,7 +204,7 @@ def _text_of(value, kind: str) -> str:
     if kind in ("text", "factor"):
         return "NA" if value is None else r_text(value)
     if kind == "date":
-        return "NA" if value != value else date_text(math.floor(value))
+        return date_text(value) if writable_date(value) else "NA"
     if kind == "logical":
         return "NA" if value != value else ("TRUE" if value else "FALSE")
     if kind == "integer":  # (R writes an integer in full: "100000", where the double is "1e+05")

@@ -1264,6 +1264,10 @@ FOREIGN = _cases("foreign", [
     ("bs-knots-inf", REFUSE, "y ~ bs(x, knots = c(Inf))", {"match": "knots must be finite numbers"}),
     # a column of one value (the data's), whose boundary knots are one point: scipy's raw ValueError ("Need at least
     # two internal knots")
+    # an infinite date, whose floor raised a raw OverflowError where its text was written (R: "-Inf")
+    ("date-infinite-factor", FIT, "y ~ factor(as.Date(log2(x > 2)))"),
+    ("date-infinite-paste", REFUSE, "y ~ paste(as.Date(x * -Inf))", {"match": "single level"}),
+    ("date-far-sprintf", REFUSE, 'y ~ sprintf("%s", as.Date(x * 1e300))', {"match": "single level"}),
     ("bs-one-value", REFUSE, "y ~ bs(I(x * 0))", {"match": "needs at least two distinct values of x"}),
     ("bs-one-value-df", REFUSE, "y ~ bs(I(0 * z + 3), df = 5)", {"match": "needs at least two distinct values"}),
     ("ok-bs-one-value-boundary", FIT, "y ~ x + bs(I(x * 0), Boundary.knots = c(-1, 1))"),
