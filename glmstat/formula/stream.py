@@ -35,13 +35,13 @@ from .contrasts import contrasts_argument, with_contrasts
 from .date_time_columns import date_times_read
 from .deparse import deparse
 from .encode import build_design
-from .evaluate import (DataColumns, Evaluator, TextLearner, across_rows_error, check_context, gathered_bytes,
-                       same_across_chunks)
+from .evaluate import DataColumns, Evaluator, TextLearner, check_context, gathered_bytes
 from .factor_functions import merge_chunk_levels
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, no_rows_error, plan_for
 from .functions import unqualified
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import Call, Name, Node, Num, Str, children
+from .row_dependence import across_rows_error, same_across_chunks
 from .rows import (argument_node, complete_arrays, evaluate_rows, missing_order, more_levels_warning,
                    numeric_text_warning, variables_used)
 from .spec import ModelSpec, align_levels, all_missing, new_data_calls
@@ -101,7 +101,7 @@ class ChunkSummary:
     has_offset: bool = False
     chunks: int = 0  # chunks with rows
     across_rows: dict = field(default_factory=dict)  # context= calls whose values depend on other rows (as keys)
-    #: context= call -> the first row of some chunks (:func:`~glmstat.formula.evaluate.row_sample`), at most
+    #: context= call -> the first row of some chunks (:func:`~glmstat.formula.row_dependence.row_sample`), at most
     #: :data:`CONTEXT_SAMPLES`, which the function is given together (:func:`_refuse_across_chunks`)
     samples: dict = field(default_factory=dict)
 
@@ -265,7 +265,7 @@ def _refuse_across_rows(total: ChunkSummary) -> None:
 
 def _refuse_across_chunks(total: ChunkSummary, context: Mapping[str, Any]) -> None:
     """A ``context=`` function that gives rows of several chunks together other values than it gave each on its own
-    chunk (:func:`~glmstat.formula.evaluate.same_across_chunks`): a rank of chunks of one row each (1 on every
+    chunk (:func:`~glmstat.formula.row_dependence.same_across_chunks`): a rank of chunks of one row each (1 on every
     chunk), a centring of chunks whose rows are alike within each, which each chunk's halves do not tell."""
     for call, rows in total.samples.items():
         fn = context.get(call.func)
