@@ -496,12 +496,14 @@ class Evaluator:
     # -- limits ---------------------------------------------------------------------------------------
     def reserve(self, call: Call, k: int) -> None:
         """Account for ``k`` new columns of ``n`` rows (one basis term) before they are allocated."""
+        # (the call's text cut, as every quoted value: poly() of 6,500 variables is a call of 20,000 characters)
         if k > self.limits.max_basis:
-            raise refuse("max_basis", f"{deparse(call)} asks for more basis columns than allowed", k, self.limits)
+            raise refuse("max_basis", f"{shown(deparse(call))} asks for more basis columns than allowed", k,
+                         self.limits)
         self.reserved += k
         if self.reserved > self.limits.max_columns:
-            raise refuse("max_columns", f"{deparse(call)} asks for more design columns than allowed", self.reserved,
-                         self.limits)
+            raise refuse("max_columns", f"{shown(deparse(call))} asks for more design columns than allowed",
+                         self.reserved, self.limits)
         size = self.reserved * self.n * 8
         if size > self.limits.max_design_bytes:
             raise refuse("max_design_bytes", f"{deparse(call)} needs more memory than allowed (bytes)", size,

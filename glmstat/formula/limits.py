@@ -133,8 +133,11 @@ def refuse(limit: str, what: str, value: int, limits: FormulaLimits) -> FormulaE
     ``limits.<limit>``: "the design has more columns than allowed: 200,000, where the limit max_columns is
     5,000; ..."."""
     bound = getattr(limits, limit)
+    # (a count of 4,300 digits or more -- the columns of poly() of 6,500 variables to degree 2^31 - 1 -- has no
+    # text: Python's ValueError came out instead of the message; shown writes its magnitude past 1e30)
+    count = f"{value:,}" if abs(value) < 10**30 else shown(value)
     return FormulaError(
-        f"{what}: {value:,}, where the limit {limit} is {bound:,}; if this is intended, raise it with "
+        f"{what}: {count}, where the limit {limit} is {bound:,}; if this is intended, raise it with "
         f"glm(..., limits=glmstat.FormulaLimits({limit}=...))"
     )
 

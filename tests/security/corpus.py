@@ -526,6 +526,9 @@ COLUMNS = _cases("columns", [
     # R's polym: its columns, C(d + m, m) - 1, counted before the exponents or any column is made
     ("polym-degree-huge", REFUSE, "y ~ poly(x, z, degree = 2147483647)"),
     ("polym-many-variables", REFUSE, "y ~ poly(" + ", ".join(["x", "z"] * 200) + ", degree = 3)"),
+    # columns of 4,300 digits and more: the refusal's count raised Python's ValueError (integer string conversion)
+    ("polym-columns-beyond-text", REFUSE, "y ~ poly(" + ",".join(["x"] * 6500) + ", degree = 2147483647)",
+     {"match": "more basis columns than allowed: an integer of about 1e"}),
     ("polym-degree-column", REFUSE, "y ~ poly(x, z, degree = x)"),
     ("bt-polym", REFUSE, f"y ~ poly(x, z + 0*{_B}, degree = 2)"),
     ("ok-polym", FIT, "y ~ poly(x, z, degree = 2)"),
