@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._arguments import shown
 from .calendar import date_text, writable_date
 from .call_arguments import Builtin, call_error
 from .deparse import deparse
@@ -103,12 +104,15 @@ def parse_format(fmt: str, call: Call) -> list[str | Spec]:
         if conversion not in "sdi" + _NUMBER_CONVERSIONS or not conversion:
             raise call_error(call, f"unrecognised format specification {spec_text!r} (R's words; glmstat writes %s, "
                              "%d, %i, %f, %e, %E, %g, %G and %%)")
+        # (the digits checked before they are read: int() of 4,300 digits or more raises Python's ValueError)
+        width, precision = (None if d is None else d.lstrip("0") or ("0" if d else "") for d in (width, precision))
+        for what, digits in (("width", width), ("precision", precision)):
+            if digits and (len(digits) > len(str(MAX_FIELD)) or int(digits) > MAX_FIELD):
+                size = f"{int(digits):,}" if len(digits) <= 30 else f"{len(digits):,} digits"
+                raise call_error(call, f"the conversion {shown(spec_text)} has a {what} of {size}, more than "
+                                 f"{MAX_FIELD:,} (R's bound on the text of one conversion)")
         w = int(width) if width else None
         p = int(precision) if precision else (0 if precision is not None else None)
-        for what, v in (("width", w), ("precision", p)):
-            if v is not None and v > MAX_FIELD:
-                raise call_error(call, f"the conversion {spec_text!r} has a {what} of {v:,}, more than {MAX_FIELD:,} "
-                                 "(R's bound on the text of one conversion)")
         if text:
             pieces.append("".join(text))
             text = []

@@ -527,6 +527,12 @@ COLUMNS = _cases("columns", [
     ("polym-degree-huge", REFUSE, "y ~ poly(x, z, degree = 2147483647)"),
     ("polym-many-variables", REFUSE, "y ~ poly(" + ", ".join(["x", "z"] * 200) + ", degree = 3)"),
     # columns of 4,300 digits and more: the refusal's count raised Python's ValueError (integer string conversion)
+    # a width or precision of 5,000 digits: int() of its text raised Python's ValueError (integer string conversion)
+    ("sprintf-width-5000-digits", REFUSE, 'y ~ x + sprintf("%' + "9" * 5000 + 'd", s)',
+     {"match": "has a width of 5,000 digits, more than 8,192"}),
+    ("sprintf-precision-5000-digits", REFUSE, 'y ~ x + sprintf("%.' + "9" * 5000 + 'f", x)',
+     {"match": "has a precision of 5,000 digits"}),
+    ("ok-sprintf-zero-flags-5000", FIT, 'y ~ x + sprintf("%' + "0" * 5000 + '3d", s)'),
     ("polym-columns-beyond-text", REFUSE, "y ~ poly(" + ",".join(["x"] * 6500) + ", degree = 2147483647)",
      {"match": "more basis columns than allowed: an integer of about 1e"}),
     ("polym-degree-column", REFUSE, "y ~ poly(x, z, degree = x)"),
