@@ -23,6 +23,7 @@ __all__ = ["parse_regex", "reversed_tree", "group_numbers", "word_character", "a
 
 #: POSIX's RE_DUP_MAX: the largest count of a bounded repetition (TRE refuses a{256})
 MAX_REPEAT = 255
+_DIGITS = frozenset("0123456789")
 #: The deepest nesting of groups: the parser, the automaton's construction and the reversed tree recurse once a
 #: group, on top of the formula's own walk (a pattern of 5,000 nested groups, 10,000 characters of a formula's
 #: string, raised Python's RecursionError, reported as the formula nesting too deeply)
@@ -254,19 +255,24 @@ class _Parser:
 
     def _bound_at(self, i: int) -> bool:
         j = i + 1
-        while j < len(self.p) and (self.p[j].isdigit() or self.p[j] == ","):
+        while j < len(self.p) and (self.p[j] in _DIGITS or self.p[j] == ","):  # (ASCII digits: "٣" is no count)
             j += 1
         body = self.p[i + 1:j]
-        return j < len(self.p) and self.p[j] == "}" and body[:1].isdigit() and body.count(",") <= 1
+        return j < len(self.p) and self.p[j] == "}" and body[:1] in _DIGITS and body.count(",") <= 1
 
     def _bound(self) -> tuple[int, int | None]:
         end = self.p.index("}", self.i)
         lo, comma, hi = self.p[self.i + 1:end].partition(",")
         self.i = end + 1
-        m = int(lo)
-        n = m if not comma else (int(hi) if hi else None)
-        if m > MAX_REPEAT or (n is not None and (n > MAX_REPEAT or n < m)):
-            raise self.error(f"has the repetition {{{lo}{comma}{hi}}}: counts go from 0 to {MAX_REPEAT}, the "
+        # (a count's digits beyond MAX_REPEAT's are refused unread: int() of 4,300 digits or more raised Python's
+        # ValueError, from a pattern a{99...9})
+        lo_digits, hi_digits = lo.lstrip("0") or "0", hi.lstrip("0") or ("0" if hi else "")
+        too_long = any(len(d) > len(str(MAX_REPEAT)) for d in (lo_digits, hi_digits))
+        m = MAX_REPEAT + 1 if too_long else int(lo_digits)
+        n = m if not comma else (int(hi_digits) if hi and not too_long else None)
+        if too_long or m > MAX_REPEAT or (n is not None and (n > MAX_REPEAT or n < m)):
+            cut = [d if len(d) <= 10 else d[:8] + "..." for d in (lo, hi)]
+            raise self.error(f"has the repetition {{{cut[0]}{comma}{cut[1]}}}: counts go from 0 to {MAX_REPEAT}, the "
                              "first no larger than the second")
         return m, n
 

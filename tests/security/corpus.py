@@ -533,6 +533,12 @@ COLUMNS = _cases("columns", [
     ("sprintf-precision-5000-digits", REFUSE, 'y ~ x + sprintf("%.' + "9" * 5000 + 'f", x)',
      {"match": "has a precision of 5,000 digits"}),
     ("ok-sprintf-zero-flags-5000", FIT, 'y ~ x + sprintf("%' + "0" * 5000 + '3d", s)'),
+    # a repetition count of 5,000 digits: int() of its text raised Python's ValueError; leading zeros are a zero
+    ("grepl-count-5000-digits", REFUSE, 'y ~ x + grepl("a{' + "9" * 5000 + '}", g)',
+     {"match": "has the repetition .99999999...}: counts go from 0 to 255"}),
+    ("grepl-count-range-5000-digits", REFUSE, 'y ~ x + grepl("a{1,' + "9" * 5000 + '}", g)',
+     {"match": "counts go from 0 to 255"}),
+    ("ok-grepl-count-leading-zeros", FIT, 'y ~ x + grepl("a{' + "0" * 5000 + '1}", g)'),
     ("polym-columns-beyond-text", REFUSE, "y ~ poly(" + ",".join(["x"] * 6500) + ", degree = 2147483647)",
      {"match": "more basis columns than allowed: an integer of about 1e"}),
     ("polym-degree-column", REFUSE, "y ~ poly(x, z, degree = x)"),
