@@ -539,6 +539,9 @@ COLUMNS = _cases("columns", [
     ("grepl-count-range-5000-digits", REFUSE, 'y ~ x + grepl("a{1,' + "9" * 5000 + '}", g)',
      {"match": "counts go from 0 to 255"}),
     ("ok-grepl-count-leading-zeros", FIT, 'y ~ x + grepl("a{' + "0" * 5000 + '1}", g)'),
+    # (so did the levels of interaction() of 4,000 variables of 12 values each, 12^4000, which drop = FALSE counts)
+    ("interaction-levels-beyond-text", REFUSE, "y ~ interaction(" + ",".join(["x"] * 4000) + ", drop = FALSE)",
+     {"match": "an integer of about 1e"}),
     ("polym-columns-beyond-text", REFUSE, "y ~ poly(" + ",".join(["x"] * 6500) + ", degree = 2147483647)",
      {"match": "more basis columns than allowed: an integer of about 1e"}),
     ("polym-degree-column", REFUSE, "y ~ poly(x, z, degree = x)"),
