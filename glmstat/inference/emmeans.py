@@ -405,12 +405,22 @@ def _finite(x: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _offset_value(offset: Any) -> float:
+    """The offset= of emmeans: one finite number on the linear predictor's scale."""
+    value = _finite(offset)
+    if value is None:
+        raise GLMStatError(f"offset= must be one finite number on the linear predictor's scale (0: a rate per unit "
+                           f"of a log-exposure offset), got {shown(offset)}")
+    return value
+
+
 def _at_names(variables: list[ModelVariable], at: dict) -> set[str]:
     """The names of the variables ``at`` gives values of."""
     return {pick(variables, [name], "values given by at=")[0].name for name in at}
 
 
-def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None) -> _Means:
+def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None,
+                offset: Any = None) -> _Means:
     if not is_one_of(weights, WEIGHTS):
         raise GLMStatError(f"unknown weights {shown(weights)}; use one of {shown_items(list(WEIGHTS))} (emmeans')")
     names, _ = _spec(term, by)
@@ -449,7 +459,8 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
             means = (grid * W[..., None]).sum(axis=others) / W.sum(axis=others)[..., None]
     rank = {a: r for r, a in enumerate(sorted(position))}
     L = means.transpose([rank[a] for a in reversed(position)] + [len(position)]).reshape(-1, grid.shape[-1])
-    o = np.full(len(L), _mean_offset(fit))  # emmeans: the mean of the model's offset
+    # emmeans: the mean of the model's offset, or the offset given (offset = 0: a rate per unit of exposure)
+    o = np.full(len(L), _mean_offset(fit) if offset is None else _offset_value(offset))
     level_lists = [_axis(v)[1] for v in chosen]
     order = [tuple(reversed(c)) for c in itertools.product(*reversed(level_lists))]
     b = fit.coef.to_numpy()
@@ -474,7 +485,7 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
 
 
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response",
-            weights: str = "equal", at: dict | None = None) -> pd.DataFrame:
+            weights: str = "equal", at: dict | None = None, offset: float | None = None) -> pd.DataFrame:
     """Estimated marginal means of ``term`` on the response scale (see the module docstring), or on the scale of
     the linear predictor.
 
@@ -499,6 +510,9 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     at : dict, optional
         Numeric variables held at the values given instead of their mean (emmeans' ``at = list(x = c(...))``):
         ``{"x": [100, 150]}``, an axis of the grid (averaged over unless asked for by ``term`` or ``by``).
+    offset : float, optional
+        The offset of the grid's linear predictor instead of the mean of the model's (emmeans' ``offset =``):
+        ``offset=0`` gives a rate per unit of exposure where the model's offset is ``log(exposure)``.
 
     Returns
     -------
@@ -510,7 +524,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     if not is_one_of(type, ("response", "link")):  # (only Python's own str compared: a subclass's __eq__ never runs)
         raise GLMStatError(f"unknown type {shown(type)}; use 'response' (the means back-transformed, as emmeans' "
                            "type = \"response\") or 'link' (the linear predictor's scale, emmeans' default)")
-    means = _means_link(fit, term, by, weights, at)
+    means = _means_link(fit, term, by, weights, at, offset)
     eta, se, df = means.eta, means.se, means.df
     q = interval_quantile(level, df)
     grouped = "" if by is None else f" by {', '.join(means.index.names[_spec(term, by)[1]:])}"

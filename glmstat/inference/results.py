@@ -482,16 +482,17 @@ class GLMResults:
     @returns_table
     @single_threaded
     def emmeans(self, term: Any, level: float = 0.95, *, by: Any = None, type: str = "response",
-                weights: str = "equal", at: dict | None = None) -> pd.DataFrame:
+                weights: str = "equal", at: dict | None = None, offset: float | None = None) -> pd.DataFrame:
         """Estimated marginal means of ``term`` (a factor, or several) on the response scale, as
         ``emmeans(fit, ~ term, type = "response")`` (``~ term | by`` with ``by``; ``type="link"``: on the scale
         of the linear predictor, emmeans' default): DataFrame by level with estimate, std_error, df, lower, upper;
         ``weights`` emmeans' weights of the cells averaged over (``"equal"``, ``"proportional"``, ``"outer"``,
         ``"cells"``, ``"flat"``); ``at`` numeric variables held at the values given (``{"x": [1, 2]}``, emmeans'
-        ``at = list(x = c(1, 2))``); see :mod:`glmstat.inference.emmeans`."""
+        ``at = list(x = c(1, 2))``); ``offset`` the grid's offset instead of the mean of the model's (``0``: a
+        rate per unit of a log-exposure offset); see :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans
 
-        return emmeans(self, term, level, by, type, weights, at)
+        return emmeans(self, term, level, by, type, weights, at, offset)
 
     @returns_table
     @single_threaded
