@@ -44,7 +44,7 @@ def test_powers_are_r_s():
     a, b = PAIRS["a"].to_numpy(), PAIRS["b"].to_numpy()
     special = ~np.isfinite(a) | ~np.isfinite(b) | (a == 0) | ~np.isfinite(want)
     assert _same(got[special], want[special]).all()
-    assert _same(got[~special], want[~special]).mean() > 0.95
+    # (numpy's pow and the C library's differ in the last bit for 3% of these pairs at numpy 2, 10% at 1.24)
     np.testing.assert_allclose(got[~special], want[~special], rtol=4.5e-16, atol=0)
 
 
