@@ -43,7 +43,8 @@ import numpy as np
 
 from .._arguments import shown
 from ..errors import FormulaError
-from .calendar import DAYS, LAST_DAY, MONTHS, civil_from_days, days_from_civil, format_date, leap_year, month_days
+from .calendar import (DAYS, LAST_DAY, MONTHS, civil_from_days, date_text, days_from_civil, format_date, leap_year,
+                       month_days)
 from .call_arguments import Builtin, bind, call_error, flag, numeric
 from .date_time_columns import date_times_argument
 from .deparse import deparse
@@ -505,6 +506,60 @@ def _difftime(ev: "Evaluator", call: Call) -> Value:
     diff = numeric(times[0], call) - numeric(times[1], call)
     scaled = diff / _DIFFTIME_UNITS[units]
     return NumVec(np.asarray(scaled, dtype=float)) if isinstance(scaled, np.ndarray) else float(scaled)
+
+
+#: cut.Date's units of breaks, by the word R's pmatch completes
+_CUT_UNITS = ("days", "weeks", "months", "years", "quarters")
+
+
+def _interval_start(z: int, unit: str, monday: bool) -> int:
+    """The first day of the interval of ``unit`` holding the day ``z``, as R's ``cut.Date`` lays its breaks: the
+    day; the Monday (or Sunday) on or before it; the first of its month, of its year, of its quarter."""
+    if unit == "days":
+        return z
+    if unit == "weeks":
+        wday = (z + 4) % 7  # (1970-01-01 was a Thursday; 0 is Sunday)
+        return z - ((wday + 6) % 7 if monday else wday)
+    y, m, _ = civil_from_days(z)
+    if unit == "years":
+        return days_from_civil(y, 1, 1)
+    return days_from_civil(y, m if unit == "months" else 3 * ((m - 1) // 3) + 1, 1)
+
+
+def cut_dates(ev: "Evaluator", call: Call, args: dict, x: Value) -> FactorVec:
+    """R's ``cut.Date(x, breaks, start.on.monday = TRUE)`` of dates with ``breaks`` one of ``"day"``, ``"week"``,
+    ``"month"``, ``"quarter"``, ``"year"`` (R's pmatch of the unit's name): the factor of each date's interval,
+    labelled by its first day (``"2024-03-01"``), its levels in the order of the dates (R's intervals between the
+    data's first and last dates; the model frame drops those no row takes).  Each row's interval is its own date's,
+    whatever the other rows.  Refused, with the reason: a count of units (``"2 months"``: R lays the intervals from
+    the data's first date, so that another row changes every row's), breaks given as dates, ``labels =`` (R counts
+    the intervals between the data's first and last dates), ``right = TRUE`` and R's options of numbers."""
+    given = ev.eval(args["breaks"])
+    words = given.split(" ") if isinstance(given, str) else []
+    units = [u for u in _CUT_UNITS if len(words) == 1 and words[0] and u.startswith(words[0])]
+    if len(words) == 2 and any(u.startswith(words[1]) for u in _CUT_UNITS if words[1]):
+        raise call_error(call, f"breaks = {shown(given)}: R lays a count of units from the data's first date, so that "
+                               "another row moves every row's interval; cut by one unit, or write the intervals as "
+                               "numbers of days")
+    if len(units) != 1:
+        raise call_error(call, "of dates takes breaks = \"day\", \"week\", \"month\", \"quarter\" or \"year\" "
+                               f"(R's cut.Date), got {shown(given)}")
+    for option in ("labels", "include.lowest", "dig.lab", "ordered_result"):
+        if option in args:
+            raise call_error(call, f"{option} = is not supported for dates (R's cut.Date labels an interval by its "
+                                   "first day, counted from the data's first date)")
+    if "right" in args and flag(ev.eval(args["right"]), call, "right"):
+        raise call_error(call, "right = TRUE is not supported for dates: cut.Date's intervals hold their first day")
+    monday = flag(ev.eval(args["start.on.monday"]), call, "start.on.monday") if "start.on.monday" in args else True
+    days = np.asarray(x.values if isinstance(x, NumVec) else [float(x)], dtype=float)
+    finite = np.isfinite(days)
+    distinct, inverse = np.unique(np.floor(days[finite]).astype(np.int64), return_inverse=True)
+    count_steps(ev, call, len(distinct) * format_steps("%Y-%m-%d", False))
+    starts = np.array([_interval_start(z, units[0], monday) for z in distinct.tolist()], dtype=np.int64)
+    levels, where = np.unique(starts, return_inverse=True)
+    codes = np.full(days.shape[0], -1, dtype=np.intp)
+    codes[finite] = where.reshape(-1)[inverse.reshape(-1)]
+    return FactorVec(codes, tuple(date_text(float(z)) for z in levels.tolist()))
 
 
 def date_operand(value: Value) -> Value:

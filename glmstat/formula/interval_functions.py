@@ -15,6 +15,7 @@ import numpy as np
 
 from .._arguments import shown
 from .call_arguments import bind, call_error, flag, levels_text, whole_number
+from .date_functions import cut_dates, is_date
 from .deparse import deparse
 from .limits import refuse
 from .nodes import Call, Const, Node
@@ -40,8 +41,13 @@ def call_cut(ev: "Evaluator", call: Call) -> Value:
     R's own ``predict()`` recomputes them from the new rows (their range: one row cannot be cut at all, and
     other rows fall in other intervals than the fit's), a known pitfall that glmstat does not reproduce.
     """
-    a = bind(call, _PARAMS, required=2)
-    x = _numbers(ev.eval(a["x"]), call)
+    a = bind(call, _PARAMS + ("start.on.monday",), required=2)
+    value = ev.eval(a["x"])
+    if is_date(value):  # (R's cut.Date)
+        return cut_dates(ev, call, a, value)
+    if "start.on.monday" in a:
+        raise call_error(call, "start.on.monday = is for dates (R's cut.Date)")
+    x = _numbers(value, call)
     include_lowest = flag(ev.eval(a["include.lowest"]), call, "include.lowest") if "include.lowest" in a else False
     right = flag(ev.eval(a["right"]), call, "right") if "right" in a else True
     dig = whole_number(ev.eval(a["dig.lab"]), call, "dig.lab", 1, 12) if "dig.lab" in a else 3
@@ -71,12 +77,8 @@ def call_cut(ev: "Evaluator", call: Call) -> Value:
 
 
 def _numbers(value: Value, call: Call) -> np.ndarray:
-    """``x``: a numeric column (R's ``cut`` refuses anything that is not numeric, a logical too).  Dates are
-    refused: R's ``cut.Date`` takes breaks of its own (``"month"``, dates) and labels intervals by their first
-    day, where cutting the days as numbers would label them by numbers of days."""
-    if isinstance(value, NumVec) and value.date:
-        raise call_error(call, "cut() of dates is not supported (R's cut.Date labels its intervals by dates); cut "
-                         "the numbers, cut(as.numeric(x), ...), or group by format(x, \"%Y-%m\") or quarters(x)")
+    """``x``: a numeric column (R's ``cut`` refuses anything that is not numeric, a logical too; dates are cut by
+    :func:`~glmstat.formula.date_functions.cut_dates`)."""
     if isinstance(value, NumVec) and not value.logical:
         return value.values
     if isinstance(value, FactorVec):

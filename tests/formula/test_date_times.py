@@ -142,7 +142,7 @@ def test_the_caller_s_columns_are_unchanged():
     ('as.Date(t, format = "%Y")', "takes no format = \\(only tz =\\)"),
     ("format(t)", "format\\(\\) of date-times needs format ="),
     ('julian(t, origin = as.Date("2000-01-01"))', "takes no origin ="),
-    ('cut(as.Date(t, tz = "UTC"), 3)', "cut\\(\\) of dates is not supported"),
+    ('cut(as.Date(t, tz = "UTC"), 3)', "of dates takes breaks = \"day\", \"week\""),
     ("months(y)", "x must be a date .* or a column of date-times"),
     ("span", "column 'span' holds time spans"),
 ])
