@@ -62,7 +62,7 @@ from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import GRAM_MAX_COND, StepFactor, factor_gram
 from .edges import pulls_across_edge
 from .kernel import kernel_for
-from .newton import newton_step
+from .newton import newton_step, newton_step_on_edge
 from .pass_memory import keep_pass_memory
 from .scoring_pass import PassResult, covariance_weights_eta, evaluate, rises, scoring_pass
 from .shortening import (LATER_ROUNDING_SHORTENING, ROUNDING_SHORTENING, finish_at_edge, inside_by_rounding,
@@ -479,6 +479,15 @@ class _Loop:
                     self.diverging = True
                     return False  # the linear predictor is still moving (separation): the optimum is at infinity
                 return True
+        held = None
+        if self.rescuing and self.edge_pull and res.n_boundary > 0:
+            # rows held on an edge that pulls them across (a cell of zero counts fitted at 0 by an identity link):
+            # the Fisher step would carry them over it, and never shrinks; the Newton step that holds them there
+            # is the step to take, and its size says how far the optimum on the edge is
+            held = newton_step_on_edge(self.source, self.family, self.kernel, self.beta, fac.kept, fac.gram,
+                                       self.edge_pull)
+            if held is not None:
+                step = held
         size = _small(step, self.beta, fac)
         self.polished = size <= POLISH_TOL
         if size < self.best_step:
@@ -509,7 +518,7 @@ class _Loop:
             self.rounding_optimum = True
             return False
         self.polishing += 1
-        if self.rescuing:
+        if self.rescuing and held is None:
             newton = newton_step(self.source, self.kernel, self.beta, fac.kept, fac.gram)
             step = step if newton is None else newton
         return step

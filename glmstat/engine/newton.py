@@ -10,6 +10,13 @@ The observed weights are -d u_i / d eta_i, u_i = W_i r_i = w_i (y_i - mu_i) mu'(
 contribution to the score X'u, differentiated by central differences of the engine's own per-row kernel
 (no second derivatives of links or variance functions needed; the step is only a direction, the engine's
 convergence test is still the Fisher step at the new estimate).
+
+Rows whose response and fitted mean are both on an edge of the domain that pulls them across it (an identity-link
+count mean of 0 for a cell of zeros: :func:`~glmstat.engine.edges.pulls_across_edge`) are a boundary of the
+parameter space.  Their observed weights cannot be differenced there (a neighbouring linear predictor leaves the
+domain), nor computed as 1 / V terms of size 1e15 that cancel, and the unconstrained step would carry them across
+the edge: :func:`newton_step_on_edge` holds their linear predictors where they are instead, the Newton step of the
+other rows on that constraint.
 """
 
 from __future__ import annotations
@@ -19,8 +26,10 @@ from functools import partial
 import numpy as np
 
 from ..design.sources import DesignSource, fold
+from ..families import Family
+from .edges import held_on_edges
 
-__all__ = ["newton_step"]
+__all__ = ["newton_step", "newton_step_on_edge"]
 
 #: Central-difference step, relative to |eta| (floored): about eps^(1/3).
 _H = 6e-6
@@ -66,3 +75,101 @@ def newton_step(source: DesignSource, kernel, beta: np.ndarray, kept: np.ndarray
     step = np.zeros(p)
     step[k] = s * np.linalg.solve(L.T, np.linalg.solve(L, s * score[k]))
     return step if np.all(np.isfinite(step)) else None
+
+
+#: A held row stays constrained only while its multiplier pulls across the edge by at least this fraction of its
+#: own pull (as :data:`glmstat.engine.edge_approach.MIN_PULL`): else the others pull it back inside, and it is freed.
+_MIN_PULL = 1e-2
+
+
+def _block_observed_on_edge(b, family: Family, kernel, beta: np.ndarray, edges: tuple[tuple[float, float], ...]
+                            ) -> tuple:
+    """As :func:`_block_observed`, the rows held on ``edges`` left out of the observed information; with their
+    design rows, their pulls |W r| and the side each pulls to (the sign of the edge's limit L)."""
+    p = beta.size
+    eta = b.X.matvec(beta)
+    if b.has_offset:
+        eta += b.offset
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(eta)
+        held = np.zeros(eta.shape[0], dtype=bool)
+        side = np.zeros(eta.shape[0])
+        for e, lim in edges:
+            at_e = held_on_edges(b.y, b.weights, mu, (e,)) & ~held
+            side[at_e] = np.sign(lim)
+            held |= at_e
+        free = ~held
+        y, w, ef = b.y[free], b.weights[free], eta[free]
+        h = _H * np.maximum(np.abs(ef), 1e-2)
+        at = kernel(b.y, b.weights, eta)
+        up, down = kernel(y, w, ef + h), kernel(y, w, ef - h)
+        w_obs = np.zeros(eta.shape[0])
+        w_obs[free] = (down.scores - up.scores) / (2.0 * h)
+        scores = at.scores
+        ok = at.valid and up.valid and down.valid and bool(np.isfinite(w_obs).all() and np.isfinite(scores).all())
+    rows = np.flatnonzero(held)
+    if not ok:
+        return np.zeros((p, p)), np.zeros(p), False, np.zeros((0, p)), np.zeros(0), np.zeros(0)
+    return (b.X.gram(w_obs), b.X.rmatvec(scores), True, b.X.take(rows).toarray(), np.abs(scores[rows]),
+            side[rows])
+
+
+def _add_on_edge(a, b):
+    return (a[0] + b[0], a[1] + b[1], a[2] and b[2], np.concatenate([a[3], b[3]]), np.concatenate([a[4], b[4]]),
+            np.concatenate([a[5], b[5]]))
+
+
+def newton_step_on_edge(source: DesignSource, family: Family, kernel, beta: np.ndarray, kept: np.ndarray,
+                        fisher: np.ndarray, edges: tuple[tuple[float, float], ...]) -> np.ndarray | None:
+    """The Newton step at ``beta`` that holds the linear predictors of the rows on ``edges`` (response and mean both
+    on an edge that pulls them across it) where they are, the observed information of the other rows on the
+    ``kept`` columns; ``fisher`` (X'WX) scales the columns.  A held row whose multiplier does not pull it across
+    the edge (the others pull it back inside) is freed.  None where no row is held and binds, where the observed
+    information is not positive definite on the constraint, or where a neighbouring linear predictor of the
+    other rows leaves the domain."""
+    p = beta.size
+    empty = (np.zeros((p, p)), np.zeros(p), True, np.zeros((0, p)), np.zeros(0), np.zeros(0))
+    hess, score, ok, A, pull, side = fold(
+        source, partial(_block_observed_on_edge, family=family, kernel=kernel, beta=beta, edges=edges),
+        _add_on_edge, empty)
+    k = np.flatnonzero(kept)
+    d = np.diag(fisher)[k]
+    if not ok or not A.shape[0] or not np.all(d > 0):
+        return None
+    # a row repeated (the same design row) is one constraint, its pulls summed
+    A, inverse = np.unique(np.column_stack([A[:, k], side]), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    A, side = A[:, :-1], A[:, -1]
+    pull = np.bincount(inverse, weights=pull, minlength=A.shape[0])
+    # (the scale of X'WX's diagonal counts the held rows' own weights, which vanish from nothing here: the
+    # diagonal of the observed information of the other rows, where positive, scales the columns instead)
+    dh = np.diag(hess)[k]
+    s = 1.0 / np.sqrt(np.where(dh > 0, dh, d))
+    H = hess[np.ix_(k, k)] * s[:, None] * s[None, :]
+    H = (H + H.T) / 2
+    u = s * score[k]
+    binding = np.ones(A.shape[0], dtype=bool)
+    for _ in range(A.shape[0]):
+        As = A[binding] * s[None, :]
+        m = As.shape[0]
+        # positive definite on the constraint's null space (the directions the step may take)
+        _, sv, vt = np.linalg.svd(As)
+        rank = int(np.sum(sv > 1e-12 * sv[0])) if sv.size else 0
+        N = vt[rank:].T
+        if N.shape[1]:
+            try:
+                np.linalg.cholesky(N.T @ H @ N)
+            except np.linalg.LinAlgError:
+                return None
+        K = np.block([[H, As.T], [As, np.zeros((m, m))]])
+        sol = np.linalg.lstsq(K, np.concatenate([u, np.zeros(m)]), rcond=1e-13)[0]
+        mult = sol[k.size:]
+        holds = mult * side[binding] >= _MIN_PULL * pull[binding]
+        if holds.all():
+            step = np.zeros(p)
+            step[k] = s * sol[:k.size]
+            return step if np.all(np.isfinite(step)) else None
+        binding[np.flatnonzero(binding)[~holds]] = False
+        if not binding.any():
+            return None
+    return None
