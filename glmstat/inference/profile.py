@@ -37,7 +37,8 @@ warning.  A row of prior weight 0 counts in no deviance, but the engine keeps it
 predictor the halvings keep at 1e-14) stops short of that constrained optimum, and its limit is approximate too.
 
 Each refit is damped (a step that raises the deviance is halved, so it cannot cycle) and the lowest deviance
-of several starts wins, since where the likelihood is not concave (cauchit, Gamma/identity) they can reach
+of several starts (the neighbouring refit and the estimate, both moved along the slope, and the estimate itself,
+as the reference's refits) wins, since where the likelihood is not concave (cauchit, Gamma/identity) they can reach
 different local optima.  Near the edge of the domain (an identity link with means near 0) every start can
 leave it; one weighted least-squares step on the rows a start leaves valid, halved until every mean is valid,
 then gives one (as the reference's damped refits do).  Where the optimum itself lies on the edge (a negative
@@ -373,8 +374,10 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
     x = b_hat + side * q * se if first is None else first  # the Wald limit
     for _ in range(_MAX_STEPS):
         # the last refit moved along its slope, the last refit, the estimate moved along its slope (a refit
-        # that crept to the edge of the domain can be wedged there: its steps all leave the domain)
-        pt = prof.at(x, (last.coef + last.dcoef * (x - last.b), last.coef, start + slope * (x - b_hat)))
+        # that crept to the edge of the domain can be wedged there: its steps all leave the domain), and the
+        # estimate itself (the warm starts can follow a branch of higher deviance: a cauchit limit at -0.00387
+        # on a branch at the threshold, where the refit from the estimate is 0.85 below it)
+        pt = prof.at(x, (last.coef + last.dcoef * (x - last.b), last.coef, start + slope * (x - b_hat), start))
         if pt is not None and failed is not None and outside is None and side * pt.z < q:
             again = prof.at(failed, (pt.coef + pt.dcoef * (failed - x), pt.coef))
             if again is not None:  # x is inside; go on from the point that failed before
