@@ -29,7 +29,9 @@ towards it after ``MAX_POLISH`` polishing steps (a linear rate near 1, the estim
 or reaches max_iter crawling one way at a linear rate below ``CRAWL_RATE`` (these readings of the last iterates
 are :mod:`glmstat.engine.trajectory`'s), the exact fit finishes with Newton
 steps with the observed information, halved while they raise the deviance (:mod:`glmstat.engine.newton`), and
-is converged only once the Fisher step there is negligible; the covariance
+is converged only once the Fisher step there is negligible (where rows are held on an edge of the domain that
+pulls them across, a cell of zero counts fitted at 0 by an identity link, the Newton step that holds them there,
+:func:`~glmstat.engine.newton.newton_step_on_edge`, is both the step and the test); the covariance
 is still the inverse expected information, as summary.glm's.  Where scoring has risen far above a deviance it
 reached and drifts on to the edge of the domain or steps out of it (away from the optimum: separation only
 lowers the deviance), the rescue restarts from the lowest iterate, and its Newton steps go on from there while
