@@ -179,6 +179,16 @@ def _negbin_restart(ref: dict, res) -> bool:
             and not isinstance(res, Exception) and res.converged and bool(np.all(res.fitted_values > 0)))
 
 
+def _inverse_gaussian_negative_means(ref: dict, res) -> bool:
+    """R's ``inverse.gaussian()$validmu`` accepts any mean, so with the identity or inverse link a step to
+    negative means is taken and the next iteration stops with "NA/NaN/Inf in 'x'" (the square root of a negative
+    variance); glmstat halves such a step back into (0, inf), as R does for the Gamma family (a deliberate
+    difference, in the README).  Only a converged fit with every mean positive counts."""
+    return (ref["family"]["name"] == "inverse.gaussian" and ref["family"].get("link") in ("identity", "inverse")
+            and "NA/NaN/Inf in 'x'" in ref["error"] and not isinstance(res, Exception) and res.converged
+            and bool(np.all(res.fitted_values > 0)))
+
+
 def _gaussian_zero_weight(ref: dict, data: pd.DataFrame) -> bool:
     """R's Gaussian AIC sums log(w) over every row, so a zero prior weight makes it infinite (recorded as
     NA); glmstat leaves zero-weight rows out of the likelihood (a deliberate difference, in the README)."""
@@ -213,6 +223,13 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True) -> list[str]:
         if _negbin_restart(ref, res) or _poisson_limit(ref, res):
             return []
         if not res.converged:  # glmstat says it has no estimate either (a ConvergenceWarning)
+            return []
+        if res.separation is not None and separation_certified(res):
+            # no MLE (a cell of zero counts): the reference refits R's fit from its own estimate until the
+            # coefficients stop moving, and those refits follow the diverging coefficient until a step fails
+            # ("NA/NaN/Inf in 'x'"), where R's glm itself stops at -18 without a warning
+            return []
+        if _inverse_gaussian_negative_means(ref, res):
             return []
         if ref.get("error_in") == "null model":
             # R refits the null model (intercept and offset) from the model's fitted means for the null
