@@ -166,8 +166,11 @@ def newton_step_on_edge(source: DesignSource, family: Family, kernel, beta: np.n
         mult = sol[k.size:]
         holds = mult * side[binding] >= _MIN_PULL * pull[binding]
         if holds.all():
+            # (onto the constraint's null space exactly: the solve's rounding across it would otherwise be
+            # measured against a held row's vanishing standard error, an intercept fixed by that row alone)
+            e = N @ (N.T @ sol[:k.size])
             step = np.zeros(p)
-            step[k] = s * sol[:k.size]
+            step[k] = s * e
             return step if np.all(np.isfinite(step)) else None
         binding[np.flatnonzero(binding)[~holds]] = False
         if not binding.any():
