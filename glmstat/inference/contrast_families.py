@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -60,9 +60,13 @@ class ContrastFamily:
     every_pair: bool
     ref: int | None = None  # (the control's position, 0-based, for the comparisons with a control)
     linear: bool = False
+    given: tuple[tuple[float, ...], ...] = ()  # (contrasts of one's own: their coefficients, by name)
+    given_names: tuple[str, ...] = ()
 
     def count(self, k: int) -> int:
         """How many comparisons the family makes of k means (known before any is built)."""
+        if self.given:
+            return len(self.given)
         if self.method in ("pairwise", "revpairwise"):
             return k * (k - 1) // 2
         if self.method in ("eff", "del.eff"):
@@ -76,6 +80,8 @@ class ContrastFamily:
 
     def combine(self, L: np.ndarray) -> np.ndarray:
         """A linear family's comparisons of the k means whose rows (of design coefficients) are ``L``: C L."""
+        if self.given:
+            return np.array(self.given) @ L
         if self.method == "poly":
             return _polynomials(L.shape[0]) @ L
         if self.method == "eff":  # (each mean less the average of all: e_a - 1/k)
@@ -85,12 +91,17 @@ class ContrastFamily:
 
     def names(self, labels: Sequence[str]) -> list[str]:
         """The labels of a linear family's comparisons of the means ``labels``."""
+        if self.given:
+            return list(self.given_names)
         if self.method == "poly":
             return list(_DEGREES[:_poly_degree(len(labels))])
         return [f"{label} effect" for label in labels]
 
     def rank(self, k: int) -> int:
-        """The rank of the family's comparisons of k means (Scheffe's adjustment): k - 1, or the polynomials'."""
+        """The rank of the family's comparisons of k means (Scheffe's adjustment): k - 1, the polynomials', or that
+        of one's own contrasts."""
+        if self.given:
+            return int(np.linalg.matrix_rank(np.array(self.given)))
         return _poly_degree(k) if self.method == "poly" else k - 1
 
     def pairs(self, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -151,8 +162,13 @@ FAMILIES = {
 def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
     """The family ``method`` names, with the control ``ref`` (a 1-based position, as emmeans' ``ref =``, or a
     mean's label) for ``"trt.vs.ctrl"``; the means' ``labels`` (of one group) name a control given by label."""
+    if isinstance(method, Mapping):
+        if ref is not None:
+            raise GLMStatError("ref= is for method=\"trt.vs.ctrl\" (the control), not for contrasts of one's own")
+        return _own_contrasts(method, len(labels))
     if not isinstance(method, str) or method not in FAMILIES:
-        raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}")
+        raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}, or a "
+                           "dict of contrasts of one's own")
     fam = FAMILIES[method]
     if ref is None:
         return fam
@@ -167,6 +183,46 @@ def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
     else:
         raise GLMStatError(f"ref must be a mean's position from 1 to {len(labels)} or its label, got {shown(ref)}")
     return ContrastFamily(fam.method, fam.description, fam.default_adjust, False, position)
+
+
+#: contrasts of one's own a family holds at most
+MAX_OWN_CONTRASTS = 1000
+
+
+def _own_contrasts(given: Mapping, k: int) -> ContrastFamily:
+    """emmeans' ``contrast(emm, list(name = c(...), ...))``: each a name and k coefficients of the k means (of one
+    group), finite and summing to 0 (a comparison: the offset cancels, and its value is a ratio on a log scale);
+    p-values not adjusted, as emmeans does for a list."""
+    if not 0 < len(given) <= MAX_OWN_CONTRASTS:
+        raise GLMStatError(f"contrasts of one's own: give 1 to {MAX_OWN_CONTRASTS} of them, got {len(given):,}")
+    names, rows = [], []
+    for name, values in given.items():
+        if not isinstance(name, str) or not name:
+            raise GLMStatError(f"contrasts of one's own are named by texts, got {shown(name)}")
+        raw = list(values) if isinstance(values, (list, tuple, np.ndarray)) and np.ndim(values) == 1 else None
+        numbers = None if raw is None or len(raw) != k else [_finite(x) for x in raw]
+        if numbers is None or any(x is None for x in numbers):
+            raise GLMStatError(f"the contrast {shown(name)} must be {k} finite numbers, one per mean, got "
+                               f"{shown(values)}")
+        scale = max(abs(x) for x in numbers)
+        if scale == 0 or abs(math.fsum(numbers)) > 1e-9 * scale:
+            raise GLMStatError(f"the contrast {shown(name)}'s coefficients must sum to 0 and not all be 0 (a "
+                               "comparison of the means; the means themselves are emmeans()'s)")
+        names.append(name)
+        rows.append(tuple(numbers))
+    return ContrastFamily("custom", "Contrasts of one's own", "none", False, linear=True, given=tuple(rows),
+                          given_names=tuple(names))
+
+
+def _finite(x) -> float | None:
+    """``x`` as a finite float, or None (a bool, a text, a huge int, NaN)."""
+    if not isinstance(x, (int, float, np.integer, np.floating)) or isinstance(x, (bool, np.bool_)):
+        return None
+    try:
+        value = float(x)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def dunnettx_p_values(t: np.ndarray, p: np.ndarray, df: float) -> np.ndarray:

@@ -627,8 +627,9 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
         ``confint()`` adjusts them (:mod:`.critical_values`: R's other p.adjust methods as Bonferroni's), on the
         link scale and shown as the estimates are.
     """
-    if not isinstance(method, str) or method not in FAMILIES:
-        raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}")
+    if not isinstance(method, dict) and (not isinstance(method, str) or method not in FAMILIES):
+        raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}, or a "
+                           "dict of contrasts of one's own")
     n_term = _spec(term, by)[1]
     means = _means_link(fit, term, by, weights, at)
     index, df = means.index, means.df

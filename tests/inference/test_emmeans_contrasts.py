@@ -38,12 +38,21 @@ def _fitted(case) -> gs.GLMResults:
     return gs.glm(case["formula"], d, family=FAMILIES[case["family"]](), tol=1e-12)
 
 
+def _method(fit: gs.GLMResults, case: dict, want: dict):
+    """The request's method; "own": the script's contrasts of one's own for the k means of a group."""
+    if want["method"] != "own":
+        return want["method"]
+    k = len(fit.emmeans(case["spec"]).index)
+    return {"first_vs_rest": [1.0] + [-1.0 / (k - 1)] * (k - 1), "second_vs_third": [0.0, 1.0, -1.0] + [0.0] * (k - 3)}
+
+
 @pytest.mark.parametrize("case, i", REQUESTS, ids=[f"{c['id']}-{c['requests'][i]['method']}-{c['requests'][i]['adjust']}"
                                                      f"-{c['requests'][i]['ref']}" for c, i in REQUESTS])
 def test_contrasts_as_emmeans(case, i):
     want = case["requests"][i]
-    got = _fitted(case).emmeans_contrasts(case["spec"], want["method"], want["adjust"], by=case["by"],
-                                          ref=want["ref"])
+    fit = _fitted(case)
+    got = fit.emmeans_contrasts(case["spec"], _method(fit, case, want), want["adjust"], by=case["by"],
+                                ref=want["ref"])
     # (R's contrasts on the link scale are written a - b; glmstat shows the log link's ratios a / b, same tests)
     labels = [c for *_, c in got.index] if case["by"] else list(got.index)
     assert [c.replace(" / ", " - ") for c in labels] == want["contrast"]
@@ -60,8 +69,9 @@ def test_simultaneous_intervals_as_emmeans_confint(case, i):
     """emmeans' confint() at level 0.9: R's qtukey (a secant search to 1e-4), .qdunnx (uniroot to 5e-4: R's own
     steps, or the multiplier would be 1e-4 off), Sidak's, Scheffe's of the family's rank, Bonferroni's for Holm."""
     want = case["requests"][i]
-    got = _fitted(case).emmeans_contrasts(case["spec"], want["method"], want["adjust"], by=case["by"],
-                                          ref=want["ref"], level=0.9)
+    fit = _fitted(case)
+    got = fit.emmeans_contrasts(case["spec"], _method(fit, case, want), want["adjust"], by=case["by"],
+                                ref=want["ref"], level=0.9)
     scale = np.log if case["family"] in RATIOS else np.asarray
     assert_close(scale(got["lower"].to_numpy()), want["lower"], rtol=1e-7)
     assert_close(scale(got["upper"].to_numpy()), want["upper"], rtol=1e-7)
@@ -138,6 +148,12 @@ def test_streamed_fits_compare_as_in_memory(kind, tmp_path):
     ({"method": "consec"}, "emmeans' default for consec comparisons, \"mvt\" integrates the multivariate t "
                            "distribution by simulation"),
     ({"method": "mean_chg"}, "unknown comparisons 'mean_chg'"),
+    ({"method": {"x": [1, -1]}}, "the contrast 'x' must be 6 finite numbers, one per mean"),
+    ({"method": {"x": [1, 1, 0, 0, 0, 0]}}, "the contrast 'x''s coefficients must sum to 0"),
+    ({"method": {"x": [1, -1, 0, 0, 0, float("nan")]}}, "must be 6 finite numbers"),
+    ({"method": {3: [1, -1, 0, 0, 0, 0]}}, "contrasts of one's own are named by texts"),
+    ({"method": {}}, "give 1 to 1000 of them, got 0"),
+    ({"method": {"x": [1, -1, 0, 0, 0, 0]}, "ref": 2}, "ref= is for method=\"trt.vs.ctrl\""),
     ({"method": "trt.vs.ctrl", "ref": 7}, "ref must be a mean's position from 1 to 6 or its label"),
     ({"method": "trt.vs.ctrl", "ref": "Z"}, "ref = 'Z' is not one of the means' labels"),
     ({"method": "pairwise", "ref": 2}, "ref= is for method=\"trt.vs.ctrl\""),
