@@ -78,7 +78,7 @@ class ContrastMatrix:
     """Contrasts given as a matrix: ``rows`` one per level, ``names`` the columns'; ``levels`` the level each row
     codes (a DataFrame's index: its rows are matched to the factor's levels by their texts), or None: the factor's
     levels in order, as R takes a matrix.  ``fill``: fewer than L - 1 columns are completed as R's ``C()``
-    completes them (:func:`completed_contrasts`); without it (``glm(contrasts=)``, whose matrix R sets with
+    completes them (:func:`resolved_contrasts`); without it (``glm(contrasts=)``, whose matrix R sets with
     ``how.many`` = its columns) the factor takes only the matrix's columns."""
 
     rows: tuple[tuple[float, ...], ...]
@@ -511,7 +511,7 @@ def coding_problem(levels: Sequence, kind: Any) -> str | None:
     """Why contrasts ``kind`` cannot code a factor of ``levels`` (None: they can): a reference level beyond the
     levels, or a matrix of another number of rows than levels or of more columns than levels less one (R would
     use the first L - 1 silently).  A matrix of fewer columns from ``C()`` is completed by
-    :func:`completed_contrasts` first; one from ``glm(contrasts=)`` codes the factor with its columns alone, as
+    :func:`resolved_contrasts` first; one from ``glm(contrasts=)`` codes the factor with its columns alone, as
     R's ``model.matrix`` does."""
     L = len(levels)
     if isinstance(kind, Reference) and not 0 <= kind.position <= L:

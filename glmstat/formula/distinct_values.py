@@ -7,7 +7,7 @@ are dropped, and the column they read drops no row.  As glmstat's summaries (``m
 :mod:`glmstat.formula.summary_functions`) their values are learned once from the training rows and kept in the
 model: ``predict(newdata)`` and every chunk of streamed data use the training values, where R's ``predict()``
 computes them again from the new rows (for ``factor(x, levels = unique(x))`` R then codes the new rows by the fit's
-levels anyway; for ``x == unique(x)[...]``-like uses the values would differ).  On streamed data ``unique()`` is of
+levels anyway; for other uses, ``x %in% unique(z)``, the values would differ).  On streamed data ``unique()`` is of
 all the rows in their order (the chunks' own first appearances, in the chunks' order) and ``levels()`` of a factor is
 the chunks' own levels where they all agree (a categorical's categories), else the levels of every chunk sorted, as
 R's ``factor()`` sorts them.  At most ``TEXTS_PER_COLUMN`` times ``max_columns`` values, which the model keeps.
@@ -90,20 +90,20 @@ def _first_appearances(x: Value, call: Call) -> tuple:
         # (R's unique() of integers is integers, of logicals logicals)
         kind = bool if x.logical else RInteger if x.integer else float
         return tuple(math.nan if nan[r] else kind(v[r]) for r in rows)
-    values = x if isinstance(x, tuple) else (x,)
+    return _distinct_in_order(x if isinstance(x, tuple) else (x,))  # (literal values: R's unique() of them)
+
+
+def _distinct_in_order(values) -> tuple:
+    """The distinct ``values`` in their order, R's NA (a float NaN) once, a number and a text of one value apart."""
     out: dict = {}
-    for value in values:  # (literal values: R's unique() of them)
+    for value in values:
         out.setdefault(("NA",) if isinstance(value, float) and math.isnan(value) else (type(value), value), value)
     return tuple(out.values())
 
 
 def _merge_appearances(chunks: np.ndarray) -> tuple:
     """``unique()`` of every chunk's rows, in their order, from each chunk's own first appearances."""
-    out: dict = {}
-    for record in chunks:
-        for value in record:
-            out.setdefault(("NA",) if isinstance(value, float) and math.isnan(value) else (type(value), value), value)
-    return tuple(out.values())
+    return _distinct_in_order(value for record in chunks for value in record)
 
 
 def call_unique(ev: "Evaluator", call: Call) -> tuple:
