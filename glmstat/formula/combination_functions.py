@@ -3,8 +3,9 @@
 Its levels are every combination of its arguments' levels (each argument a factor as ``as.factor`` makes it),
 so their number is the product of the arguments' level counts: it is bounded from those counts, before any
 combination is built.  With ``drop = TRUE`` only the combinations the rows take are levels, found without the
-product (their codes are folded in and ranked one argument at a time), and their number is bounded instead.  The arguments' levels are learned from the fit's rows -- from every chunk of streamed
-data, merged as ``factor()``'s are -- so that every chunk and new data combine them in the fit's order."""
+product (their codes are folded in and ranked one argument at a time), and their number is bounded instead.  The
+arguments' levels are learned from the fit's rows -- from every chunk of streamed data, merged as ``factor()``'s
+are -- so that every chunk and new data combine them in the fit's order."""
 
 from __future__ import annotations
 

@@ -264,8 +264,9 @@ LEVEL_CODE_CALLS = frozenset({"unclass", "as.numeric", "as.double", "as.integer"
 
 def merge_factor_levels(chunks: np.ndarray) -> tuple:
     """The levels of a factor over every chunk (whose codes a formula takes, or its ``levels()``), from every chunk's
-    record (levels, used levels): the chunks' own levels when they all agree (a Categorical's categories, unused ones too, as in memory), else
-    :func:`merge_chunk_levels`' (sorted, as R's factor() of text, which has no unused level)."""
+    record (levels, used levels): the chunks' own levels when they all agree (a Categorical's categories, unused
+    ones too, as in memory), else :func:`merge_chunk_levels`' (sorted, as R's factor() of text, which has no unused
+    level)."""
     records = list(chunks)
     if records and all(tuple(r[0]) == tuple(records[0][0]) for r in records):
         return tuple(records[0][0])

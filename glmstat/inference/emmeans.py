@@ -615,8 +615,9 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", ad
                       at: dict | None = None) -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
-    ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``); with ``by``, within each group of its levels, each group's p-values
-    adjusted for its own comparisons (``adjust`` None: the method's default, as emmeans').
+    ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, or a dict of contrasts of one's own);
+    with ``by``, within each group of its levels, each group's p-values adjusted for its own comparisons (``adjust``
+    None: the method's default, as emmeans').
 
     Returns
     -------

@@ -69,8 +69,9 @@ def test_new_data_take_the_fit_s_values():
 
 
 @pytest.mark.parametrize("kind", ["parquet", "dask"])
-@pytest.mark.parametrize("formula", ["y ~ factor(g, levels = unique(g)) + x",
-                                     "y ~ factor(k, levels = rev(sort(unique(k)))) + factor(g, levels = rev(levels(g)))"])
+@pytest.mark.parametrize("formula", [
+    "y ~ factor(g, levels = unique(g)) + x",
+    "y ~ factor(k, levels = rev(sort(unique(k)))) + factor(g, levels = rev(levels(g)))"])
 def test_streamed_fits_are_the_in_memory_fit(kind, formula, tmp_path):
     from streamed_cases import assert_streamed_is_in_memory
 
