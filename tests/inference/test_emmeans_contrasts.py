@@ -25,6 +25,8 @@ FAMILIES = {"poisson": lambda: gs.Poisson(), "Gamma_log": lambda: gs.Gamma(link=
 #: the families whose comparisons are shown as ratios (R's are on the link scale: their logarithms)
 RATIOS = {"poisson", "Gamma_log", "binomial"}
 REQUESTS = [(c, i) for c in CASES for i in range(len(c["requests"]))]
+REQUEST_IDS = [f"{c['id']}-{c['requests'][i]['method']}-{c['requests'][i]['adjust']}-{c['requests'][i]['ref']}"
+               for c, i in REQUESTS]
 
 
 def _fitted(case) -> gs.GLMResults:
@@ -46,8 +48,7 @@ def _method(fit: gs.GLMResults, case: dict, want: dict):
     return {"first_vs_rest": [1.0] + [-1.0 / (k - 1)] * (k - 1), "second_vs_third": [0.0, 1.0, -1.0] + [0.0] * (k - 3)}
 
 
-@pytest.mark.parametrize("case, i", REQUESTS, ids=[f"{c['id']}-{c['requests'][i]['method']}-{c['requests'][i]['adjust']}"
-                                                     f"-{c['requests'][i]['ref']}" for c, i in REQUESTS])
+@pytest.mark.parametrize("case, i", REQUESTS, ids=REQUEST_IDS)
 def test_contrasts_as_emmeans(case, i):
     want = case["requests"][i]
     fit = _fitted(case)
@@ -63,8 +64,7 @@ def test_contrasts_as_emmeans(case, i):
     assert_close(got["p_value"].to_numpy(), want["p_value"], rtol=1e-7, atol=1e-12)
 
 
-@pytest.mark.parametrize("case, i", REQUESTS, ids=[f"{c['id']}-{c['requests'][i]['method']}-{c['requests'][i]['adjust']}"
-                                                     f"-{c['requests'][i]['ref']}" for c, i in REQUESTS])
+@pytest.mark.parametrize("case, i", REQUESTS, ids=REQUEST_IDS)
 def test_simultaneous_intervals_as_emmeans_confint(case, i):
     """emmeans' confint() at level 0.9: R's qtukey (a secant search to 1e-4), .qdunnx (uniroot to 5e-4: R's own
     steps, or the multiplier would be 1e-4 off), Sidak's, Scheffe's of the family's rank, Bonferroni's for Holm."""
