@@ -610,7 +610,7 @@ def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
     return method, ""
 
 
-def emmeans_contrasts(fit: "GLMResults", term: Any, method: str = "pairwise", adjust: str | None = None,
+def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwise", adjust: str | None = None,
                       by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
                       at: dict | None = None) -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the

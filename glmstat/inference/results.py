@@ -510,8 +510,8 @@ class GLMResults:
 
     @returns_table
     @single_threaded
-    def emmeans_contrasts(self, term: Any, method: str = "pairwise", adjust: str | None = None, *, by: Any = None,
-                          ref: Any = None, level: float | None = None, weights: str = "equal",
+    def emmeans_contrasts(self, term: Any, method: str | dict = "pairwise", adjust: str | None = None, *,
+                          by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
                           at: dict | None = None) -> pd.DataFrame:
         """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emmeans(fit, ~ term),
         method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
