@@ -1,8 +1,8 @@
 """``interaction(a, b, drop = TRUE)`` of two 100-level factors whose rows take 300 of their 10,000 combinations,
 against R (tests/fixtures/interaction_drop, scripts/make_interaction_drop.R): more combinations than a design may
 have columns, but only those the rows take are levels, in R's order (lex.order too); fits, standard errors and
-predictions as R's, the structured design, streamed data as in memory, new data's unseen combination refused, and
-the bound on the combinations the rows take."""
+predictions as R's, the structured design, streamed data as in memory, new data's unseen combination refused, the
+bound on the combinations the rows take, and (a property) the product's combinations with the unused dropped."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, r_coef_name, structured_frame
+from conftest import FIXTURES, assert_close, expression_value, r_coef_name, structured_frame
 
 REF = json.loads((FIXTURES / "interaction_drop" / "ref.json").read_text())
 
@@ -75,3 +77,20 @@ def test_streamed_fits_are_the_in_memory_fit(kind, ref, tmp_path):
 
     # (chunks of 250 rows: each takes 250 of the combinations and its own levels, merged in R's order)
     assert_streamed_is_in_memory(ref["formula"], DATA, kind, tmp_path, rows=250, rtol=1e-7, family=gs.Poisson())
+
+
+_LEVELS = st.lists(st.sampled_from(["p", "q", "r", "s", None]), min_size=1, max_size=30)
+
+
+@settings(max_examples=60)
+@given(a=_LEVELS, b=_LEVELS, c=_LEVELS, lex=st.booleans())
+def test_drop_is_the_product_with_its_unused_combinations_dropped(a, b, c, lex):
+    """The combinations the rows take, found without the product, are the product's with the others dropped
+    (droplevels() of interaction(drop = FALSE)): the same levels in the same order and each row's code."""
+    n = min(len(a), len(b), len(c))
+    rows = pd.DataFrame({"a": a[:n], "b": b[:n], "c": [x if x is None else x.upper() for x in c[:n]]})
+    lex_text = "TRUE" if lex else "FALSE"
+    dropped = expression_value(rows, f"interaction(a, b, c, drop = TRUE, lex.order = {lex_text})")
+    product = expression_value(rows, f"droplevels(interaction(a, b, c, lex.order = {lex_text}))")
+    assert list(dropped.levels) == list(product.levels)
+    np.testing.assert_array_equal(dropped.codes, product.codes)
