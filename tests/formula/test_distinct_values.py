@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, assert_fit_is_r_s, expression_value
@@ -95,3 +97,18 @@ def test_the_values_a_model_keeps_are_bounded():
     many = pd.DataFrame({"u": np.arange(2_000.0), "y": np.ones(2_000)})
     with pytest.raises(gs.FormulaError, match="gives 2,000 values, more than 1,000"):
         gs.glm("y ~ I(u %in% unique(u))", many, limits=gs.FormulaLimits(max_columns=50))
+
+
+@settings(max_examples=60)
+@given(values=st.lists(st.one_of(st.sampled_from(["u", "v", "w"]), st.none()), min_size=1, max_size=25))
+def test_levels_in_the_order_of_appearance_label_each_row_as_factor_does(values):
+    """factor(x, levels = unique(x)) is factor(x) with its levels in the order the rows first take them: each row
+    the same label (or missing), the levels those labels in order of first appearance (a column of NA alone has
+    none: refused)."""
+    assume(any(v is not None for v in values))
+    rows = pd.DataFrame({"x": values})
+    ordered = expression_value(rows, "factor(x, levels = unique(x))")
+    plain = expression_value(rows, "factor(x)")
+    labels = [None if c < 0 else label_text(ordered.levels[c]) for c in ordered.codes]
+    assert labels == [None if c < 0 else label_text(plain.levels[c]) for c in plain.codes]
+    assert [label_text(v) for v in ordered.levels] == list(dict.fromkeys(v for v in values if v is not None))
