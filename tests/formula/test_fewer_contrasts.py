@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, assert_type3_is_car_s, dense_only, r_coef_name
@@ -181,3 +183,25 @@ def test_completing_is_priced_before_the_matrix_is_made():
         _fit(f"y ~ C(g, cbind({column}))", data)
     with pytest.raises(gs.DataError, match="columns of a 600 x 599 contrast matrix, more than the 250,000"):
         _fit("y ~ C(g, helmert, 2)", data)
+
+
+@settings(max_examples=60)
+@given(data=st.data(), levels=st.integers(3, 8))
+def test_the_added_columns_complete_the_contrasts_orthonormally(data, levels):
+    """For any matrix of fewer columns that with the constant is of full rank, the completed matrix keeps its
+    columns and adds orthonormal ones orthogonal to the constant and to them: together a basis of the contrasts,
+    so that the fit is the factor's own (the same deviance)."""
+    from glmstat.formula.contrasts import ContrastMatrix, resolved_contrasts
+
+    k = data.draw(st.integers(1, levels - 2))
+    M = np.array(data.draw(st.lists(st.lists(st.integers(-3, 3), min_size=k, max_size=k), min_size=levels,
+                                    max_size=levels)), dtype=float)
+    assume(np.linalg.matrix_rank(np.column_stack([np.ones(levels), M])) == k + 1)
+    names = tuple(str(j) for j in range(1, k + 1))
+    kind = ContrastMatrix(tuple(map(tuple, M.tolist())), names, None, fill=True)
+    C = resolved_contrasts(kind, tuple(range(levels))).matrix_for(tuple(range(levels)))
+    assert C.shape == (levels, levels - 1)
+    np.testing.assert_array_equal(C[:, :k], M)
+    added = C[:, k:]
+    np.testing.assert_allclose(added.T @ added, np.eye(levels - 1 - k), atol=1e-12)
+    np.testing.assert_allclose(added.T @ np.column_stack([np.ones(levels), M]), 0.0, atol=1e-12)
