@@ -39,6 +39,10 @@ def triangularise_in_order(R: np.ndarray, tol: float = ALIAS_TOL, carried: int =
     """
     T = np.array(R, dtype=float)  # (own copy: transformed in place)
     m, p = T.shape
+    scale = _overflow_scale(T)
+    if scale is not None:  # columns of ~1e154 and more, whose squares overflow: worked on scaled, exactly
+        T /= scale
+        norms = None if norms is None else norms / scale
     if m > 1 and np.any(np.tril(T, -1)):
         T = np.linalg.qr(T, mode="r")
         m = T.shape[0]
@@ -59,7 +63,27 @@ def triangularise_in_order(R: np.ndarray, tol: float = ALIAS_TOL, carried: int =
             rest -= np.outer(u, (2.0 / (u @ u)) * (u @ rest))
             T[i, j], T[i + 1:hi, j] = (-nv if v[0] >= 0 else nv), 0.0
         i += 1
+    if scale is not None:
+        T *= scale
     return aliased, T
+
+
+def _overflow_scale(T: np.ndarray) -> np.ndarray | None:
+    """Powers of two, one per column, that bring columns whose sums of squares would overflow (entries past
+    2**500) to unit size, or None when no column needs it.
+
+    R's ``dqrdc2`` takes its column norms with the scaled ``dnrm2``; here the columns themselves are scaled.
+    A power of two changes no rounding, and the reflections act on rows, so ``T`` of the scaled columns is
+    that of the columns themselves scaled alike: the aliasing is the same, and the factor is scaled back.
+    """
+    with np.errstate(invalid="ignore"):
+        big = np.abs(T).max(axis=0, initial=0.0)
+    if not np.any(big > 2.0 ** 500) or not np.all(np.isfinite(big)):
+        return None
+    out = np.ones(T.shape[1])
+    over = big > 2.0 ** 500
+    out[over] = np.exp2(np.floor(np.log2(big[over])))
+    return out
 
 
 def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:

@@ -119,7 +119,11 @@ class GramReducer:
         return self._assembled()[1]
 
     def add(self, X: Design, w: np.ndarray, r: np.ndarray) -> None:
-        sums = X.gram_sums(w, r)
+        # (weights whose X'WX overflows although sqrt(W) X does not -- mu ~ 1e300 at a profile's far trial
+        # point -- give an infinite Gram matrix, which :func:`factor_gram` refuses for the QR reducer, as R
+        # itself works on sqrt(W) X: no RuntimeWarning for it)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums = X.gram_sums(w, r)
         self._read = None
         if self._sums is None:  # the first block's own sums are taken as they are
             self._sums = sums
@@ -643,6 +647,8 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
     else:
         idx = np.flatnonzero(kept)
         g, u = gram[np.ix_(idx, idx)], score[idx]
+    if not (np.isfinite(g).all() and np.isfinite(u).all()):
+        return None  # (an overflowed Gram matrix: the QR reducer instead)
     posvx, _ = _posvx_lapack()
     _, c, equed, s, _, x, rcond, _, _, info = posvx(g, u)
     if info != 0 or not rcond > 1.0 / max_cond:  # (info = p + 1: singular to working precision)

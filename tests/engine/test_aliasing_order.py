@@ -83,3 +83,19 @@ def test_the_first_of_two_equal_columns_is_kept():
     A = np.column_stack([np.ones(50), x, 2 * x, rng.normal(size=50)])
     assert list(np.flatnonzero(aliased_in_order(A))) == [2]
     assert list(np.flatnonzero(aliased_in_order(A[:, [0, 2, 1, 3]]))) == [2]
+
+
+def test_columns_whose_squares_overflow_are_triangularised_as_scaled():
+    # sqrt(W) X with entries past 1e154 (mu ~ 1e300 at a profile's far trial point): R's dqrdc2 takes its
+    # norms with the scaled dnrm2.  A power of two scales T exactly, so the factor is that of the small
+    # columns times 2^600 and the aliasing the same (the third column is the sum of the first two)
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((12, 3))
+    A[:, 2] = A[:, 0] + A[:, 1]
+    A = np.column_stack([A, rng.standard_normal(12)])
+    big = A * np.array([2.0 ** 600, 2.0 ** 600, 2.0 ** 600, 1.0])
+    with np.errstate(all="raise"):
+        aliased_big, T_big = triangularise_in_order(big, carried=1)
+    aliased, T = triangularise_in_order(A, carried=1)
+    assert list(aliased_big) == list(aliased) == [False, False, True]
+    np.testing.assert_array_equal(T_big, T * np.array([2.0 ** 600, 2.0 ** 600, 2.0 ** 600, 1.0]))
