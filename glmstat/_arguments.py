@@ -25,7 +25,7 @@ from .errors import GLMStatError
 from .printable import writable_text
 
 __all__ = ["shown", "shown_row", "shown_items", "own_scalar", "foreign_type", "items_given", "is_one_of", "flag",
-           "real_number", "confidence_level", "random_seed", "output_path", "writing_to"]
+           "real_number", "finite_or_none", "confidence_level", "random_seed", "output_path", "writing_to"]
 
 
 #: items of a list or tuple a message shows
@@ -191,6 +191,18 @@ def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = 
     if v < low or v > high or (low_open and v == low) or (high_open and v == high):
         raise error(f"{what} must be {must}, got {shown(value)}")
     return v
+
+
+def finite_or_none(value: Any) -> float | None:
+    """``value`` as a finite float when it is a real number (Python or numpy; not a bool, a string, NaN or an
+    integer beyond the doubles), else None: for callers that say themselves what they need."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def confidence_level(level: Any, what: str = "level") -> float:

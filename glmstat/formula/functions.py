@@ -17,6 +17,7 @@ the matching and conversion of arguments in :mod:`glmstat.formula.call_arguments
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import replace
 from typing import Any, Callable, TYPE_CHECKING
 
@@ -117,33 +118,24 @@ def _binary_numeric(fn: Callable[[Any, Any], Any], params: tuple[str, str] = ("x
     return apply
 
 
-def _r_max(r: Any, y: Any) -> Any:
-    """R's ``pmax`` of two: ``y`` where it is larger or missing, else ``r`` -- the first of equal values, as R's
-    (``pmax(-0, 0)`` is -0, which sprintf's ``%f`` writes; numpy's maximum takes the second)."""
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isnan(y) | (y > r), y, r) if isinstance(r, np.ndarray) or isinstance(y, np.ndarray) \
-            else (y if y != y or y > r else r)
+def _keep_first(greater: bool, na_rm: bool) -> Callable[[Any, Any], Any]:
+    """R's ``pmax`` (``greater``) or ``pmin`` of two values: ``y`` where it is beyond ``r``, or where it is missing
+    (with ``na_rm``, where ``r`` is: a missing value passed over, NA only where both are); else ``r`` -- the first
+    of equal values, as R's (``pmax(-0, 0)`` is -0, which sprintf's ``%f`` writes; numpy's maximum takes the
+    second)."""
+    beyond = operator.gt if greater else operator.lt
+
+    def pick(r: Any, y: Any) -> Any:
+        with np.errstate(invalid="ignore"):
+            if isinstance(r, np.ndarray) or isinstance(y, np.ndarray):
+                return np.where(np.isnan(r if na_rm else y) | beyond(y, r), y, r)
+            missing = r != r if na_rm else y != y
+            return y if missing or beyond(y, r) else r
+    return pick
 
 
-def _r_min(r: Any, y: Any) -> Any:
-    """R's ``pmin`` of two (see :func:`_r_max`)."""
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isnan(y) | (y < r), y, r) if isinstance(r, np.ndarray) or isinstance(y, np.ndarray) \
-            else (y if y != y or y < r else r)
-
-
-def _r_max_na_rm(r: Any, y: Any) -> Any:
-    """``pmax(..., na.rm = TRUE)`` of two: a missing value passed over (NA only where both are)."""
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isnan(r) | (y > r), y, r) if isinstance(r, np.ndarray) or isinstance(y, np.ndarray) \
-            else (y if r != r or y > r else r)
-
-
-def _r_min_na_rm(r: Any, y: Any) -> Any:
-    """``pmin(..., na.rm = TRUE)`` of two (see :func:`_r_max_na_rm`)."""
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isnan(r) | (y < r), y, r) if isinstance(r, np.ndarray) or isinstance(y, np.ndarray) \
-            else (y if r != r or y < r else r)
+_r_max, _r_min = _keep_first(True, False), _keep_first(False, False)
+_r_max_na_rm, _r_min_na_rm = _keep_first(True, True), _keep_first(False, True)
 
 
 def _pminmax(fn: Callable[[Any, Any], Any], fn_na_rm: Callable[[Any, Any], Any]) -> Builtin:

@@ -40,7 +40,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .._arguments import shown, shown_items
+from .._arguments import finite_or_none, shown, shown_items
 from ..errors import GLMStatError
 from .studentized_range import tukey_p_values
 
@@ -200,7 +200,7 @@ def _own_contrasts(given: Mapping, k: int) -> ContrastFamily:
         if not isinstance(name, str) or not name:
             raise GLMStatError(f"contrasts of one's own are named by texts, got {shown(name)}")
         raw = list(values) if isinstance(values, (list, tuple, np.ndarray)) and np.ndim(values) == 1 else None
-        numbers = None if raw is None or len(raw) != k else [_finite(x) for x in raw]
+        numbers = None if raw is None or len(raw) != k else [finite_or_none(x) for x in raw]
         if numbers is None or any(x is None for x in numbers):
             raise GLMStatError(f"the contrast {shown(name)} must be {k} finite numbers, one per mean, got "
                                f"{shown(values)}")
@@ -212,17 +212,6 @@ def _own_contrasts(given: Mapping, k: int) -> ContrastFamily:
         rows.append(tuple(numbers))
     return ContrastFamily("custom", "Contrasts of one's own", "none", False, linear=True, given=tuple(rows),
                           given_names=tuple(names))
-
-
-def _finite(x) -> float | None:
-    """``x`` as a finite float, or None (a bool, a text, a huge int, NaN)."""
-    if not isinstance(x, (int, float, np.integer, np.floating)) or isinstance(x, (bool, np.bool_)):
-        return None
-    try:
-        value = float(x)
-    except OverflowError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def dunnettx_p_values(t: np.ndarray, p: np.ndarray, df: float) -> np.ndarray:

@@ -79,7 +79,7 @@ from .._scipy import sparse
 from ..design.sources import fold
 from ..engine.linalg import design_qr
 from ..distributions import interval_quantile, normal_sf, t_sf
-from .._arguments import confidence_level, is_one_of, own_scalar, shown, shown_items
+from .._arguments import confidence_level, finite_or_none, is_one_of, own_scalar, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.values import label_text
 from ..links import domain_limits
@@ -387,27 +387,16 @@ def _at_values(variables: list[ModelVariable], at: Any) -> list[ModelVariable]:
             raise GLMStatError(f"at= gives values of numeric variables; {shown(name)} is a factor, whose levels are "
                                "all on the grid (compare a subset of them with emmeans_contrasts)")
         raw = values if isinstance(values, (list, tuple, np.ndarray, pd.Series)) else [values]
-        numbers = [_finite(x) for x in raw[:MAX_AT_VALUES + 1]]
+        numbers = [finite_or_none(x) for x in raw[:MAX_AT_VALUES + 1]]
         if not 0 < len(raw) <= MAX_AT_VALUES or any(x is None for x in numbers):
             raise GLMStatError(f"at= {shown(name)}: give 1 to {MAX_AT_VALUES} finite numbers, got {shown(values)}")
         given[next(i for i, u in enumerate(variables) if u is v)] = tuple(dict.fromkeys(numbers))
     return [replace(v, distinct=given[i]) if i in given else v for i, v in enumerate(variables)]
 
 
-def _finite(x: Any) -> float | None:
-    """``x`` as a finite float, or None for anything else (a huge int, a bool, a text, NaN)."""
-    if not isinstance(x, (int, float, np.integer, np.floating)) or isinstance(x, (bool, np.bool_)):
-        return None
-    try:
-        value = float(x)
-    except OverflowError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _offset_value(offset: Any) -> float:
     """The offset= of emmeans: one finite number on the linear predictor's scale."""
-    value = _finite(offset)
+    value = finite_or_none(offset)
     if value is None:
         raise GLMStatError(f"offset= must be one finite number on the linear predictor's scale (0: a rate per unit "
                            f"of a log-exposure offset), got {shown(offset)}")
