@@ -361,14 +361,19 @@ def _origin(ev: "Evaluator", call: Call, args: dict) -> float:
     return float(given)
 
 
-def _date_argument(ev: "Evaluator", call: Call, node) -> Value | DateTimes:
-    """A date (R's Date) or a data column of date-times."""
-    times = date_times_argument(ev, call, node)
+def _date_argument(ev: "Evaluator", call: Call, node, which: str | None = None) -> Value | DateTimes:
+    """A date (R's Date) or a data column of date-times: ``x``, or the argument ``which`` of a call of several
+    (each remembering on its own whether it read date-times, :func:`date_times_argument`), where a text is refused:
+    R reads it as a date-time on the session's clock."""
+    times = date_times_argument(ev, call, node, which)
     if times is not None:
         return times
     x = ev.eval(node)
+    if which is not None and isinstance(x, str):
+        raise call_error(call, f"{which} is text, which R reads as a date-time on the session's clock; write "
+                               f"as.Date({deparse(node)}) for a date")
     if not is_date(x):
-        raise call_error(call, "x must be a date (as.Date(...)) or a column of date-times: "
+        raise call_error(call, f"{which or 'x'} must be a date (as.Date(...)) or a column of date-times: "
                          f"{call.func}() of other values is not supported")
     return x
 
@@ -492,18 +497,8 @@ def _difftime(ev: "Evaluator", call: Call) -> Value:
         why = ("R's default units = \"auto\" picks them from the smallest difference among the rows, which other "
                "rows could make other units; name them" if units == "auto" else f"unknown units {shown(units)}")
         raise call_error(call, f"{why}: units = one of {', '.join(repr(u) for u in _DIFFTIME_UNITS)}")
-    times = []
-    for name in ("time1", "time2"):
-        x = date_times_argument(ev, call, a[name], name)
-        if x is None:
-            x = ev.eval(a[name])
-            if isinstance(x, str):
-                raise call_error(call, f"{name} is text, which R reads as a date-time on the session's clock; write "
-                                       f"as.Date({deparse(a[name])}) for a date")
-            if not is_date(x):
-                raise call_error(call, f"{name} must be a date (as.Date(...)) or a column of date-times")
-        times.append(_seconds(x))
-    diff = numeric(times[0], call) - numeric(times[1], call)
+    first, second = (_seconds(_date_argument(ev, call, a[name], name)) for name in ("time1", "time2"))
+    diff = numeric(first, call) - numeric(second, call)
     scaled = diff / _DIFFTIME_UNITS[units]
     return NumVec(np.asarray(scaled, dtype=float)) if isinstance(scaled, np.ndarray) else float(scaled)
 

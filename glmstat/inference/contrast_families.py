@@ -44,14 +44,14 @@ from .._arguments import finite_or_none, shown, shown_items
 from ..errors import GLMStatError
 from .studentized_range import tukey_p_values
 
-__all__ = ["ContrastFamily", "FAMILIES", "family_of", "dunnettx_p_values"]
+__all__ = ["ContrastFamily", "FAMILIES", "check_method", "family_of", "dunnettx_p_values"]
 
 
 @dataclass(frozen=True)
 class ContrastFamily:
     """A family of comparisons of k means: emmeans' ``method``, what the comparisons are (for headings), the
     adjustment emmeans makes by default, whether the family is every pair (where Tukey's method applies), and
-    whether its comparisons are linear combinations of the means (:meth:`coefficients`) rather than differences
+    whether its comparisons are linear combinations of the means (:meth:`combine`) rather than differences
     of two (:meth:`pairs`)."""
 
     method: str
@@ -72,11 +72,6 @@ class ContrastFamily:
         if self.method in ("eff", "del.eff"):
             return k
         return _poly_degree(k) if self.method == "poly" else k - 1
-
-    def coefficients(self, k: int) -> np.ndarray:
-        """The n x k coefficients of a linear family's comparisons of k means (rows summing to 0); those of
-        ``"eff"`` and ``"del.eff"`` are k x k, which :meth:`combine` never forms."""
-        return self.combine(np.eye(k))
 
     def combine(self, L: np.ndarray) -> np.ndarray:
         """A linear family's comparisons of the k means whose rows (of design coefficients) are ``L``: C L."""
@@ -159,6 +154,14 @@ FAMILIES = {
 }
 
 
+def check_method(method: Any) -> None:
+    """Refuse a ``method`` that is neither a family's name nor a dict of contrasts of one's own (before the means
+    are computed)."""
+    if not isinstance(method, Mapping) and (not isinstance(method, str) or method not in FAMILIES):
+        raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}, or a "
+                           "dict of contrasts of one's own")
+
+
 def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
     """The family ``method`` names, with the control ``ref`` (a 1-based position, as emmeans' ``ref =``, or a
     mean's label) for ``"trt.vs.ctrl"``; the means' ``labels`` (of one group) name a control given by label."""
@@ -166,9 +169,7 @@ def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
         if ref is not None:
             raise GLMStatError("ref= is for method=\"trt.vs.ctrl\" (the control), not for contrasts of one's own")
         return _own_contrasts(method, len(labels))
-    if not isinstance(method, str) or method not in FAMILIES:
-        raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}, or a "
-                           "dict of contrasts of one's own")
+    check_method(method)
     fam = FAMILIES[method]
     if ref is None:
         return fam

@@ -23,7 +23,7 @@ from typing import Callable
 
 
 from .._scipy import stats
-from ..distributions import t_quantile
+from ..distributions import interval_quantile
 
 __all__ = ["critical_value", "INTERVAL_ADJUSTMENTS", "qtukey"]
 
@@ -31,11 +31,6 @@ __all__ = ["critical_value", "INTERVAL_ADJUSTMENTS", "qtukey"]
 INTERVAL_ADJUSTMENTS = ("sidak", "tukey", "scheffe", "dunnettx", "bonferroni", "none")
 
 _EPS = 2.0**-52
-
-
-def _qt_upper(tail: float, df: float) -> float:
-    """R's ``-qt(tail, df)``: the upper ``tail`` quantile of Student's t (the normal's for infinite df)."""
-    return float(-(stats.norm.ppf(tail) if math.isinf(df) else t_quantile(tail, df)))
 
 
 def _ptukey(q: float, k: float, df: float) -> float:
@@ -146,12 +141,13 @@ def critical_value(adjust: str, level: float, m: int, k: int, rank: int, df: flo
     (one of :data:`INTERVAL_ADJUSTMENTS`; ``k`` the means whose pairs Tukey's counts, ``rank`` Scheffe's)."""
     if m == 1 and adjust != "scheffe":
         adjust = "none"
+    # (interval_quantile(c, df) is R's -qt((1 - c) / 2, df), the normal's for infinite df)
     if adjust == "none":
-        return _qt_upper((1.0 - level) / 2.0, df)
+        return interval_quantile(level, df)
     if adjust == "sidak":
-        return _qt_upper((1.0 - level ** (1.0 / m)) / 2.0, df)
+        return interval_quantile(level ** (1.0 / m), df)
     if adjust == "bonferroni":
-        return _qt_upper((1.0 - level) / m / 2.0, df)
+        return interval_quantile(1.0 - (1.0 - level) / m, df)
     if adjust == "scheffe":
         return math.sqrt(rank * float(stats.chi2.ppf(level, rank) / rank if math.isinf(df)
                                       else stats.f.ppf(level, rank, df)))

@@ -85,7 +85,7 @@ from ..formula.values import label_text
 from ..links import domain_limits
 from ..report.display import level_percent
 from .column_summaries import column_summaries
-from .contrast_families import FAMILIES, ContrastFamily, dunnettx_p_values, family_of
+from .contrast_families import ContrastFamily, check_method, dunnettx_p_values, family_of
 from .critical_values import INTERVAL_ADJUSTMENTS, critical_value
 from .covariance_factor import combination_variances
 from .fit_access import encode, response, used_data
@@ -302,25 +302,30 @@ def _weights(weights: str, counts: np.ndarray, others: tuple[int, ...]) -> np.nd
 
 
 def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], wide: list[int],
-                     shape: tuple[int, ...], ignore: frozenset[int] = frozenset()) -> np.ndarray | None:
+                     shape: tuple[int, ...], ignore: frozenset[int] = frozenset(),
+                     counts: np.ndarray | None = None) -> np.ndarray | None:
     """The weights of the grid's cells when factors are nested, as emmeans detects nesting (its ``.find_nests``,
     from the data): an axis A is nested in an axis B when every value of A occurs in the rows used with one
     value of B only (each city in one region).  A nested axis is averaged within each value of its parents
     over the values that occur with it, the others equally: a cell's weight is the product, over the nested
     axes, of [the combination occurs] / [how many values of A occur with the parents' values].  None when
     nothing is nested, where every cell weighs the same.  Only which combinations occur matters: they are
-    found in the rows used in memory, or in one pass over a streamed fit's data.  The axes ``ignore`` (values
+    found in the rows used in memory, or in one pass over a streamed fit's data -- or from ``counts``, the rows of
+    each cell of the whole grid (:func:`_cell_counts`) where the caller has them.  The axes ``ignore`` (values
     given by ``at=``, which the rows need not take) are neither nested nor parents."""
     used = [a for a in range(len(wide)) if a not in ignore]
     if len(used) < 2:
         return None
     used_shape = tuple(int(shape[a]) for a in used)
-    present = _CellsPresent(tuple(variables[wide[a]].name for a in used),
-                            tuple(_axis(variables[wide[a]])[0] for a in used), used_shape)
-    if fit.model_frame.in_memory:
-        cells = present(data)
+    if counts is not None:
+        cells = np.flatnonzero(counts.sum(axis=tuple(ignore)) if ignore else counts)
     else:
-        cells = raw_fold(fit, present.columns, present, np.union1d, np.zeros(0, dtype=np.intp))
+        present = _CellsPresent(tuple(variables[wide[a]].name for a in used),
+                                tuple(_axis(variables[wide[a]])[0] for a in used), used_shape)
+        if fit.model_frame.in_memory:
+            cells = present(data)
+        else:
+            cells = raw_fold(fit, present.columns, present, np.union1d, np.zeros(0, dtype=np.intp))
     codes = dict(zip(used, np.unravel_index(cells, used_shape)))
     nested: dict[int, list[int]] = {}
     for a in used:  # (emmeans' order: an axis already nested in this one is not its parent)
@@ -374,9 +379,9 @@ class _Means(NamedTuple):
 MAX_AT_VALUES = 1000
 
 
-def _at_values(variables: list[ModelVariable], at: Any) -> list[ModelVariable]:
+def _at_values(variables: list[ModelVariable], at: Any) -> tuple[list[ModelVariable], set[str]]:
     """``variables`` with the numeric ones ``at`` names (emmeans' ``at = list(x = c(...))``) held at the values
-    given, finite numbers, instead of their mean (or their two values)."""
+    given, finite numbers, instead of their mean (or their two values); and those variables' names."""
     if not isinstance(at, dict):
         raise GLMStatError(f"at= must be a dict of numeric variables and their values, e.g. {{'x': [1, 2]}}, got "
                            f"{shown(at)}")
@@ -391,7 +396,8 @@ def _at_values(variables: list[ModelVariable], at: Any) -> list[ModelVariable]:
         if not 0 < len(raw) <= MAX_AT_VALUES or any(x is None for x in numbers):
             raise GLMStatError(f"at= {shown(name)}: give 1 to {MAX_AT_VALUES} finite numbers, got {shown(values)}")
         given[next(i for i, u in enumerate(variables) if u is v)] = tuple(dict.fromkeys(numbers))
-    return [replace(v, distinct=given[i]) if i in given else v for i, v in enumerate(variables)]
+    return ([replace(v, distinct=given[i]) if i in given else v for i, v in enumerate(variables)],
+            {variables[i].name for i in given})
 
 
 def _offset_value(offset: Any) -> float:
@@ -401,11 +407,6 @@ def _offset_value(offset: Any) -> float:
         raise GLMStatError(f"offset= must be one finite number on the linear predictor's scale (0: a rate per unit "
                            f"of a log-exposure offset), got {shown(offset)}")
     return value
-
-
-def _at_names(variables: list[ModelVariable], at: dict) -> set[str]:
-    """The names of the variables ``at`` gives values of."""
-    return {pick(variables, [name], "values given by at=")[0].name for name in at}
 
 
 def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None,
@@ -420,8 +421,7 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
         if weights != "equal":
             raise GLMStatError("weights other than equal with at= are not supported: the rows used weigh cells of "
                                "the data's own values")
-        variables = _at_values(variables, at)
-        given = _at_names(variables, at)
+        variables, given = _at_values(variables, at)
     chosen = pick(variables, names, "estimated marginal means")
     twice = next((v.name for i, v in enumerate(chosen) if any(u is v for u in chosen[:i])), None)
     if twice is not None:  # (two spellings of one variable: dose and factor(dose))
@@ -435,12 +435,14 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
     kept = set(position)
     others = tuple(a for a in range(len(wide)) if a not in kept)
     ignore = frozenset(axis[k] for k, v in enumerate(variables) if v.name in given and k in axis)
-    W = _nesting_weights(fit, data, variables, wide, grid.shape[:-1], ignore)
-    if weights != "equal":
+    # (weights need each cell's rows, whose counts say which cells occur too: one pass over the data, not two)
+    counts = _cell_counts(fit, data, variables, wide, grid.shape[:-1]) if weights != "equal" else None
+    W = _nesting_weights(fit, data, variables, wide, grid.shape[:-1], ignore, counts)
+    if counts is not None:
         if W is not None:
             raise GLMStatError(f"weights = {shown(weights)} with nested factors is not supported (emmeans averages "
                                "a nested factor within its parents' levels); use the default equal weights")
-        W = _weights(weights, _cell_counts(fit, data, variables, wide, grid.shape[:-1]), others)
+        W = _weights(weights, counts, others)
     if W is None:
         means = grid.mean(axis=others)
     else:  # (a combination that never occurs has no weight: NaN, not estimable)
@@ -617,9 +619,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         ``confint()`` adjusts them (:mod:`.critical_values`: R's other p.adjust methods as Bonferroni's), on the
         link scale and shown as the estimates are.
     """
-    if not isinstance(method, dict) and (not isinstance(method, str) or method not in FAMILIES):
-        raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}, or a "
-                           "dict of contrasts of one's own")
+    check_method(method)
     n_term = _spec(term, by)[1]
     means = _means_link(fit, term, by, weights, at)
     index, df = means.index, means.df

@@ -81,8 +81,8 @@ def test_poly_coefficients_are_the_classical_whole_numbers():
     """Orthogonal polynomial coefficients of a published table (e.g. Fisher and Yates, table XXIII): k = 4 and 6."""
     from glmstat.inference.contrast_families import FAMILIES
 
-    assert FAMILIES["poly"].coefficients(4).tolist() == [[-3, -1, 1, 3], [1, -1, -1, 1], [-1, 3, -3, 1]]
-    assert FAMILIES["poly"].coefficients(6).tolist() == [[-5, -3, -1, 1, 3, 5], [5, -1, -4, -4, -1, 5],
+    assert FAMILIES["poly"].combine(np.eye(4)).tolist() == [[-3, -1, 1, 3], [1, -1, -1, 1], [-1, 3, -3, 1]]
+    assert FAMILIES["poly"].combine(np.eye(6)).tolist() == [[-5, -3, -1, 1, 3, 5], [5, -1, -4, -4, -1, 5],
                                                          [-5, 7, 4, -4, -7, 5], [1, -3, 2, 2, -3, 1],
                                                          [-1, 5, -10, 10, -5, 1]]
 
