@@ -412,15 +412,16 @@ def _term_columns(t: TermPlan, values: dict, n: int, out: np.ndarray) -> None:
         out[...] = _variable_columns(t.variables[0], values[t.variables[0].node], n)
         return
     block = np.ones((n, 1))
-    for i, vc in enumerate(t.variables):
-        cols = _variable_columns(vc, values[vc.node], n)
-        if i == last:  # the term's columns go straight into out (no term-sized temporary: an interaction of
-            # two 70-level factors is as large as the design)
-            k = block.shape[1]
-            for j in range(cols.shape[1]):
-                np.multiply(block, cols[:, j:j + 1], out=out[:, j * k:(j + 1) * k])
-        else:  # the earlier variables vary fastest: for each new column, every existing column
-            block = (block[:, None, :] * cols[:, :, None]).reshape(n, block.shape[1] * cols.shape[1])
+    with np.errstate(invalid="ignore"):  # (inf * 0 is NaN, as R's; check_finite_design refuses it in a fit)
+        for i, vc in enumerate(t.variables):
+            cols = _variable_columns(vc, values[vc.node], n)
+            if i == last:  # the term's columns go straight into out (no term-sized temporary: an interaction of
+                # two 70-level factors is as large as the design)
+                k = block.shape[1]
+                for j in range(cols.shape[1]):
+                    np.multiply(block, cols[:, j:j + 1], out=out[:, j * k:(j + 1) * k])
+            else:  # the earlier variables vary fastest: for each new column, every existing column
+                block = (block[:, None, :] * cols[:, :, None]).reshape(n, block.shape[1] * cols.shape[1])
 
 
 def dense_design(plan: DesignPlan, values: dict, n: int) -> np.ndarray:

@@ -356,9 +356,14 @@ def check_finite_design(X: Design, names: tuple[str, ...], index: pd.Index | Non
         j = int(np.argmax(bad))
         x = X.column(j)
         rows = np.flatnonzero(~np.isfinite(x))
-        where = (f" (row {shown_row(index[rows[0]])} has {x[rows[0]]:g})"
-                 if index is not None and rows.size else "")
-        raise DataError(f"the design column {shown(names[j])} has infinite values{where}; remove or transform them")
+        value = x[rows[0]] if rows.size else None
+        # (a NaN here is a product of an infinite value and 0: log(x):z at x = 0, z = 0; a missing value drops its row)
+        what = "infinite values" if value is None or not math.isnan(value) else "values that are not numbers"
+        where = ""
+        if index is not None and value is not None:
+            where = (f" (row {shown_row(index[rows[0]])} has {value:g})" if not math.isnan(value) else
+                     f" (row {shown_row(index[rows[0]])} has NaN: an infinite value times 0)")
+        raise DataError(f"the design column {shown(names[j])} has {what}{where}; remove or transform them")
 
 
 def encode_new_data(spec: ModelSpec, data: Any) -> tuple[Design, np.ndarray, np.ndarray]:
