@@ -1,0 +1,128 @@
+"""The fits of fixtures/emmeans_model_kinds (scripts/make_emmeans_model_kinds.R) and their comparison with emmeans:
+shared by the tests of prior weights, quasi families, nesting, aliased designs and factor-coded designs
+(inference/test_emmeans_prior_weights.py, test_emmeans_quasi.py, test_emmeans_nesting.py, test_emmeans_aliased.py,
+test_emmeans_structured.py), each in memory and streamed from a Parquet file in chunks."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+import glmstat as gs
+from conftest import FIXTURES
+from streamed_cases import as_streamed
+
+DIRECTORY = FIXTURES / "emmeans_model_kinds"
+MODELS = {m["id"]: m for m in json.loads((DIRECTORY / "ref.json").read_text())}
+FAMILIES = {"poisson": gs.Poisson, "binomial": gs.Binomial, "Gamma": gs.Gamma, "gaussian": gs.Gaussian,
+            "quasipoisson": gs.QuasiPoisson, "quasibinomial": gs.QuasiBinomial}
+#: the links whose comparisons glmstat shows as ratios (R's are on the link scale: their logarithms)
+RATIOS = {"log", "logit"}
+#: rows of a chunk of streamed data
+CHUNK = 37
+
+
+def listed(v) -> list:
+    """R's one-element vectors come unboxed."""
+    return v if isinstance(v, list) else [v]
+
+
+def numbers(v) -> np.ndarray:
+    """R's numbers as jsonlite writes them ("NA" for a missing one, "Inf")."""
+    return np.array([np.nan if x == "NA" else float(x) for x in listed(v)])
+
+
+def close(got, want, rtol: float, atol: float = 1e-10, what: str = "") -> None:
+    """|got - want| <= rtol |want| + atol elementwise, NaN (R's NA) matching NaN, infinities equal."""
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+
+
+def family(model: dict) -> gs.Family:
+    if model["family"] == "quasi":
+        return gs.Quasi(link=model["link"], variance=model["variance"])
+    return FAMILIES[model["family"]](link=model["link"])
+
+
+@cache
+def frame(name: str) -> pd.DataFrame:
+    return pd.read_csv(DIRECTORY / f"{name}.csv")
+
+
+def fit(model_id: str, streamed: bool = False, directory=None) -> gs.GLMResults:
+    """The model fitted to its data in memory, or streamed from a Parquet file of ``CHUNK``-row row groups."""
+    model = MODELS[model_id]
+    data = frame(model["data"])
+    source = as_streamed(data, "parquet", directory, rows=CHUNK) if streamed else data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.AliasingWarning)
+        return gs.glm(model["formula"], source, family=family(model), weights=model["weights"], tol=1e-12)
+
+
+def check_means(got: pd.DataFrame, want: dict) -> None:
+    """glmstat's means against emmeans' summary: the grid's labels (each variable's, the index's levels), estimate,
+    standard error, df and the interval (NaN where emmeans says NA: nonEst)."""
+    r = want["value"]
+    grid = [listed(v) for v in r["grid"].values()]
+    index = got.index.to_frame(index=False).astype(str)
+    assert list(index.columns) == list(r["grid"]), (list(index.columns), list(r["grid"]))
+    assert [list(index[c]) for c in index.columns] == grid
+    for column, key, rtol in (("estimate", "estimate", 1e-6), ("std_error", "se", 1e-6), ("df", "df", 1e-12),
+                              ("lower", "lower", 1e-6), ("upper", "upper", 1e-6)):
+        close(got[column].to_numpy(dtype=float), numbers(r[key]), rtol=rtol, what=column)
+
+
+def own_method(k: int) -> dict:
+    """The contrast of one's own of the fixture: the first mean against the average of the others."""
+    return {"first_vs_rest": [1.0] + [-1.0 / (k - 1)] * (k - 1)}
+
+
+def contrasts(fit: gs.GLMResults, want: dict) -> pd.DataFrame:
+    method = want["method"]
+    if method == "own":
+        means = fit.emmeans(want["term"], by=want["by"])
+        groups = 1 if want["by"] is None else len(means.index.droplevel(0).unique())
+        method = own_method(len(means) // groups)
+    return fit.emmeans_contrasts(want["term"], method, want["adjust"], by=want["by"], ref=want["ref"], level=0.9,
+                                 weights=want["weights"])
+
+
+def check_contrasts(got: pd.DataFrame, want: dict, link: str) -> None:
+    """glmstat's contrasts against emmeans' summary(infer = c(TRUE, TRUE), level = 0.9): labels (with the by
+    variables' levels), estimate, standard error on the link scale, df, statistic, adjusted p-value and the
+    simultaneous interval (R's on the link scale: glmstat's ratios are their exponentials)."""
+    r = want["value"]
+    ratio = link in RATIOS
+    scale = np.log if ratio else np.asarray
+    index = got.index.to_frame(index=False).astype(str)
+    labels = [c.replace(" / ", " - ") for c in index["contrast"]]
+    assert labels == listed(r["contrast"]), (labels, r["contrast"])
+    assert {c: list(index[c]) for c in index.columns if c != "contrast"} == {  # (the by variables)
+        c: listed(v) for c, v in r["by"].items()}
+    estimate = got["estimate"].to_numpy(dtype=float)
+    se = got["std_error"].to_numpy(dtype=float) / (estimate if ratio else 1.0)
+    for values, key, rtol in ((scale(estimate), "estimate", 1e-6), (se, "se", 1e-6),
+                              (got["df"].to_numpy(dtype=float), "df", 1e-12),
+                              (got["statistic"].to_numpy(dtype=float), "statistic", 1e-6),
+                              (scale(got["lower"].to_numpy(dtype=float)), "lower", 1e-6),
+                              (scale(got["upper"].to_numpy(dtype=float)), "upper", 1e-6)):
+        close(values, numbers(r[key]), rtol=rtol, what=key)
+    # (R's Tukey and dunnettx p-values are 1 less lower tails: below 1e-5 ptukey keeps few digits)
+    p, want_p = got["p_value"].to_numpy(dtype=float), numbers(r["p_value"])
+    tail = want_p < 1e-5 if want["adjust"] in ("tukey", "dunnettx") else np.zeros(len(p), dtype=bool)
+    close(p[~tail], want_p[~tail], rtol=1e-6, atol=1e-12, what="p_value")
+    close(p[tail], want_p[tail], rtol=1e-2, atol=1e-9, what="p_value (R's ptukey tail)")
+
+
+def check_model(model_id: str, streamed: bool, directory) -> None:
+    """Every mean and contrast of the model against emmeans'."""
+    model = MODELS[model_id]
+    f = fit(model_id, streamed, directory)
+    for want in model["means"]:
+        got = f.emmeans(want["term"], 0.9, by=want["by"], type=want["type"], weights=want["weights"])
+        check_means(got, want)
+    for want in model["contrasts"]:
+        check_contrasts(contrasts(f, want), want, model["link"])

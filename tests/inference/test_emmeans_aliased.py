@@ -1,0 +1,17 @@
+"""emmeans of an aliased design against R's (fixtures/emmeans_model_kinds, scripts/make_emmeans_model_kinds.R):
+y ~ A * B + D + x with no row in the cell a3:b2, whose column is aliased.  The means of A (averaged over B) and of D
+are not estimable where they hold that cell (emmeans' nonEst: NaN estimate, standard error, df and interval), nor
+are the contrasts with them -- but the contrasts of D, whose non-estimable parts cancel, are reported though none of
+D's means is.  Every method, in memory and streamed from Parquet."""
+
+from __future__ import annotations
+
+import pytest
+
+from emmeans_kind_refs import check_model
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["memory", "parquet"])
+@pytest.mark.parametrize("model", ["aliased"])
+def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
+    check_model(model, streamed, tmp_path)
