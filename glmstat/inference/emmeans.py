@@ -14,9 +14,12 @@ mean offset:
     estimate = g^{-1}(eta),   std_error = |g^{-1}'(eta)| se_eta,
     interval = g^{-1}(eta -/+ q se_eta) (reordered for a decreasing inverse link),
 
-(With nesting in the data -- every level of a factor A occurs with one level of a factor B only, emmeans'
-``.find_nests`` -- A is averaged within each level of B over the levels that occur there, and the mean is
-weighted so; for a fit to streamed data the combinations that occur are gathered in one pass over its data.)
+(With nesting -- in the data, every level of a factor A occurs with one level of a factor B only, or in the formula,
+A in ``B/A`` = ``B + B:A`` whatever the data: emmeans' ``.find_nests``, :mod:`glmstat.inference.nesting_terms` --
+A is averaged within each level of B over the levels that occur there, and the mean is weighted so; the means
+of A itself are given within B's levels, as emmeans' ``.nested_emm`` adds the parents to the term (``~ A`` is
+``~ A:B``, its index A and then B), and only for the combinations that occur (its ``.find.nonempty.nests``).
+For a fit to streamed data the combinations that occur are gathered in one pass over its data.)
 
 q the t quantile on the residual df for the gaussian and Gamma families and the normal quantile (``df`` =
 inf) for the others -- emmeans' rule for a glm, which treats quasi families and the inverse Gaussian as
@@ -37,6 +40,10 @@ ordinary marginal means of the fitted values, on the link scale), ``"flat"`` 1 f
 With ``by`` (emmeans' ``~ term | by``) the means are those of the combinations of the term's and the by
 variables' levels, the same numbers as for ``term:by``, grouped by the by variables' levels (they vary
 slowest); pairwise comparisons are made within each group only, and adjusted for that group's comparisons.
+With a nested factor in the term the comparisons are made over the rows shown (a group of ``~ A | B`` holds A's
+levels that occur with that level of B, and groups may differ in size); Tukey's adjustment there is for the family
+of all the means shown, not the group's, as emmeans' ``.nested_contrast`` rbinds the groups' contrasts (its
+"family of 9 estimates" for three groups of three), the other adjustments for each group's comparisons.
 
 Pairwise comparisons (emmeans' ``pairs()``) are made on the link scale: d = eta_a - eta_b, se_d =
 sqrt((L_a - L_b) V (L_a - L_b)'), statistic d / se_d, shown back-transformed where that is a ratio (log link:
@@ -85,6 +92,7 @@ from ..formula.values import label_text
 from ..links import domain_limits
 from ..report.display import level_percent
 from .column_summaries import column_summaries
+from .nesting_terms import term_nesting
 from .contrast_families import ContrastFamily, check_method, dunnettx_p_values, family_of
 from .critical_values import INTERVAL_ADJUSTMENTS, critical_value
 from .covariance_factor import combination_variances
@@ -301,18 +309,29 @@ def _weights(weights: str, counts: np.ndarray, others: tuple[int, ...]) -> np.nd
     return counts if weights == "cells" else (counts > 0).astype(float)
 
 
-def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], wide: list[int],
-                     shape: tuple[int, ...], ignore: frozenset[int] = frozenset(),
-                     counts: np.ndarray | None = None) -> np.ndarray | None:
-    """The weights of the grid's cells when factors are nested, as emmeans detects nesting (its ``.find_nests``,
-    from the data): an axis A is nested in an axis B when every value of A occurs in the rows used with one
-    value of B only (each city in one region).  A nested axis is averaged within each value of its parents
-    over the values that occur with it, the others equally: a cell's weight is the product, over the nested
-    axes, of [the combination occurs] / [how many values of A occur with the parents' values].  None when
-    nothing is nested, where every cell weighs the same.  Only which combinations occur matters: they are
-    found in the rows used in memory, or in one pass over a streamed fit's data -- or from ``counts``, the rows of
-    each cell of the whole grid (:func:`_cell_counts`) where the caller has them.  The axes ``ignore`` (values
-    given by ``at=``, which the rows need not take) are neither nested nor parents."""
+class _Nesting(NamedTuple):
+    """Nested axes of the grid: each one's ``parents`` (axes), the weights ``W`` of the grid's cells and, for
+    each nested axis, whether each combination of its values and its parents' occurs in the rows used (its axis
+    first, then its parents', in that order)."""
+
+    parents: dict[int, list[int]]
+    W: np.ndarray
+    occurs: dict[int, np.ndarray]
+
+
+def _nesting(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], wide: list[int],
+             shape: tuple[int, ...], ignore: frozenset[int] = frozenset(),
+             counts: np.ndarray | None = None) -> _Nesting | None:
+    """The grid's nesting as emmeans finds it (its ``.find_nests``), in the data and in the model's terms: an axis A
+    is nested in an axis B when every value of A occurs in the rows used with one value of B only (each city in
+    one region), or when the formula nests it (B in ``A/B``, whatever the data: :mod:`.nesting_terms`).  A nested
+    axis is averaged within each value of its parents over the values that occur with it, the others equally: a
+    cell's weight is the product, over the nested axes, of [the combination occurs] / [how many values of A occur
+    with the parents' values].  None when nothing is nested, where every cell weighs the same.  Only which
+    combinations occur matters: they are found in the rows used in memory, or in one pass over a streamed fit's
+    data -- or from ``counts``, the rows of each cell of the whole grid (:func:`_cell_counts`) where the caller has
+    them.  The axes ``ignore`` (values given by ``at=``, which the rows need not take) are neither nested nor
+    parents."""
     used = [a for a in range(len(wide)) if a not in ignore]
     if len(used) < 2:
         return None
@@ -339,29 +358,37 @@ def _nesting_weights(fit: "GLMResults", data: pd.DataFrame, variables: list[Mode
                 parents.append(b)
         if parents:
             nested[a] = parents
-    for a in list(nested):  # the parents of its parents too, and never itself
-        nested[a] = sorted(set(nested[a]).union(*(nested.get(b, []) for b in nested[a])) - {a})
-        if not nested[a]:
+    # the formula's nesting too (emmeans adds it to the data's)
+    spellings = [variables[wide[a]].spellings or (variables[wide[a]].name,) for a in used]
+    for i, parents in term_nesting(fit, spellings).items():
+        nested[used[i]] = list(dict.fromkeys(nested.get(used[i], []) + [used[j] for j in parents]))
+    for a in list(nested):  # the parents of its parents too (emmeans' order, each updated in turn) ...
+        nested[a] = list(dict.fromkeys([c for b in nested[a] for c in nested.get(b, [])] + nested[a]))
+    for a in list(nested):  # ... and none nested in itself (A:B alone nests A in B and B in A: neither)
+        if a in nested[a]:
             del nested[a]
     if not nested:
         return None
     W = np.ones(shape)
+    occurring: dict[int, np.ndarray] = {}
     for a, parents in nested.items():
         axes = [a] + parents
         occurs = np.zeros([shape[x] for x in axes])
         occurs[tuple(codes[x] for x in axes)] = 1.0
+        occurring[a] = occurs > 0
         with np.errstate(invalid="ignore", divide="ignore"):
             w = occurs / occurs.sum(axis=0, keepdims=True)
         w = np.nan_to_num(w)
         order = np.argsort(axes)  # broadcast onto the grid's axes
         W = W * np.expand_dims(w.transpose(order), [x for x in range(len(shape)) if x not in axes])
-    return W
+    return _Nesting(nested, W, occurring)
 
 
 class _Means(NamedTuple):
     """The marginal means on the link scale: their index, the rows L of the grid's means (every column),
     eta and se_eta (NaN where not estimable), which are estimable, the df of their tests, the kept columns,
-    the covariance of their coefficients (and its factor) and the design's null space (None without aliased columns)."""
+    the covariance of their coefficients (and its factor), the design's null space (None without aliased columns),
+    how many of the index's variables are the term's, and whether a nested one is among them."""
 
     index: pd.Index
     L: np.ndarray
@@ -373,6 +400,8 @@ class _Means(NamedTuple):
     V: np.ndarray
     F: np.ndarray | None  # V = F F' where V is too ill-conditioned for quadratic forms (else None)
     null_space: np.ndarray | None
+    n_term: int  # the index's first n_term variables are the term's (with the parents of its nested ones)
+    nested: bool  # a nested variable among them (emmeans' nested contrasts)
 
 
 #: at most this many values of a numeric variable given by ``at=``
@@ -409,6 +438,48 @@ def _offset_value(offset: Any) -> float:
     return value
 
 
+def _with_parents(chosen: list[ModelVariable], n_term: int, nesting: _Nesting | None,
+                  variables: list[ModelVariable], index_of: dict[str, int],
+                  axis: dict[int, int]) -> tuple[list[ModelVariable], int, list[int]]:
+    """The variables of the means as emmeans' ``.nested_emm`` makes them (``chosen``: the term's n_term, then the
+    by variables): a nested variable among them brings its parents into the term, after the nested ones --
+    ``~ B`` with B in A is ``~ B:A`` (B's means within each level of A, never averaged over it); parents given as
+    by variables stay there.  Returns (the variables, how many are the term's, the nested variables' axes)."""
+    if nesting is None:
+        return chosen, n_term, []
+    axis_of = [axis.get(index_of[v.name]) for v in chosen]
+    nested = [a for a in axis_of if a is not None and a in nesting.parents]
+    if not nested:
+        return chosen, n_term, []
+    by = chosen[n_term:]
+    inner = next((v for v, a in zip(by, axis_of[n_term:]) if a in nested), None)
+    if inner is not None:
+        parents = ", ".join(variables[[k for k, a in axis.items() if a == p][0]].name for p in nesting.parents[
+            axis[index_of[inner.name]]])
+        raise GLMStatError(f"by={shown(inner.name, 80)} is nested in {parents}: give it as the term (its means "
+                           f"within each level of {parents}), not as a by variable")
+    variable_of = {a: variables[k] for k, a in axis.items()}
+    parents = [p for a in nested for p in nesting.parents[a]]
+    term = list({id(v): v for v in [variable_of[a] for a in nested] + [variable_of[p] for p in parents]
+                 + chosen[:n_term]}.values())
+    term = [v for v in term if not any(v is u for u in by)]
+    return term + by, len(term), nested
+
+
+def _occurring(nested: list[int], nesting: _Nesting, sizes: list[int], chosen: list[ModelVariable],
+               index_of: dict[str, int], axis: dict[int, int]) -> np.ndarray:
+    """Which rows of the means (every combination of the chosen variables' values, the first varying fastest) hold
+    values of each nested variable with values of its parents that occur with them in the rows used: the rows
+    emmeans shows (its ``.find.nonempty.nests``)."""
+    rows = math.prod(sizes)
+    each = reversed(np.unravel_index(np.arange(rows), list(reversed(sizes))))  # (each chosen variable's code)
+    codes = {axis[index_of[v.name]]: c for v, c in zip(chosen, each) if index_of[v.name] in axis}
+    keep = np.ones(rows, dtype=bool)
+    for a in nested:
+        keep &= nesting.occurs[a][tuple(codes[x] for x in [a] + nesting.parents[a])]
+    return keep
+
+
 def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None,
                 offset: Any = None) -> _Means:
     if not is_one_of(weights, WEIGHTS):
@@ -429,15 +500,17 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
     grid, wide = _grid(fit, data, variables)
     index_of = {v.name: k for k, v in enumerate(variables)}
     axis = {k: a for a, k in enumerate(wide)}  # a variable's axis of the grid (none for one value)
+    ignore = frozenset(axis[k] for k, v in enumerate(variables) if v.name in given and k in axis)
+    # (weights need each cell's rows, whose counts say which cells occur too: one pass over the data, not two)
+    counts = _cell_counts(fit, data, variables, wide, grid.shape[:-1]) if weights != "equal" else None
+    nesting = _nesting(fit, data, variables, wide, grid.shape[:-1], ignore, counts)
+    chosen, n_term, nested = _with_parents(chosen, len(_names(term, "term")), nesting, variables, index_of, axis)
     position = [axis[index_of[v.name]] for v in chosen if index_of[v.name] in axis]
     # each combination of the chosen variables' values: the mean of the grid rows that have it (equal weights,
     # the mean over the other variables' axes), in emmeans' order -- the first chosen variable varies fastest
     kept = set(position)
     others = tuple(a for a in range(len(wide)) if a not in kept)
-    ignore = frozenset(axis[k] for k, v in enumerate(variables) if v.name in given and k in axis)
-    # (weights need each cell's rows, whose counts say which cells occur too: one pass over the data, not two)
-    counts = _cell_counts(fit, data, variables, wide, grid.shape[:-1]) if weights != "equal" else None
-    W = _nesting_weights(fit, data, variables, wide, grid.shape[:-1], ignore, counts)
+    W = None if nesting is None else nesting.W
     if counts is not None:
         if W is not None:
             raise GLMStatError(f"weights = {shown(weights)} with nested factors is not supported (emmeans averages "
@@ -450,10 +523,13 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
             means = (grid * W[..., None]).sum(axis=others) / W.sum(axis=others)[..., None]
     rank = {a: r for r, a in enumerate(sorted(position))}
     L = means.transpose([rank[a] for a in reversed(position)] + [len(position)]).reshape(-1, grid.shape[-1])
-    # emmeans: the mean of the model's offset, or the offset given (offset = 0: a rate per unit of exposure)
-    o = np.full(len(L), _mean_offset(fit) if offset is None else _offset_value(offset))
     level_lists = [_axis(v)[1] for v in chosen]
     order = [tuple(reversed(c)) for c in itertools.product(*reversed(level_lists))]
+    if nested:  # emmeans shows a nested variable's values only with the parents' values they occur with
+        shown_rows = _occurring(nested, nesting, [len(x) for x in level_lists], chosen, index_of, axis)
+        L, order = L[shown_rows], [c for c, keep in zip(order, shown_rows) if keep]
+    # emmeans: the mean of the model's offset, or the offset given (offset = 0: a rate per unit of exposure)
+    o = np.full(len(L), _mean_offset(fit) if offset is None else _offset_value(offset))
     b = fit.coef.to_numpy()
     kept = ~np.isnan(b)
     V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
@@ -468,11 +544,11 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
     # emmeans' rule for a glm: t on the residual df for the gaussian and Gamma families, normal for the others
     # (quasi families and the inverse Gaussian included, although their dispersion is estimated)
     df = float(fit.df_residual) if fit.family.name in ("gaussian", "Gamma") else np.inf
-    if len(names) == 1:
+    if len(chosen) == 1:
         index = pd.Index([k[0] for k in order], name=chosen[0].name)
     else:
         index = pd.MultiIndex.from_tuples(order, names=[v.name for v in chosen])
-    return _Means(index, L, eta, se, estimable, df, kept, V, F, N)
+    return _Means(index, L, eta, se, estimable, df, kept, V, F, N, n_term, bool(nested))
 
 
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response",
@@ -518,7 +594,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     means = _means_link(fit, term, by, weights, at, offset)
     eta, se, df = means.eta, means.se, means.df
     q = interval_quantile(level, df)
-    grouped = "" if by is None else f" by {', '.join(means.index.names[_spec(term, by)[1]:])}"
+    grouped = "" if by is None else f" by {', '.join(means.index.names[means.n_term:])}"
     based = f"{'normal' if np.isinf(df) else 't'}-based {level_percent(level)} intervals"
     if type == "link":
         table = pd.DataFrame({"estimate": eta, "std_error": se, "df": np.where(means.estimable, df, np.nan),
@@ -620,22 +696,27 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         link scale and shown as the estimates are.
     """
     check_method(method)
-    n_term = _spec(term, by)[1]
+    _spec(term, by)
     means = _means_link(fit, term, by, weights, at)
-    index, df = means.index, means.df
+    index, df, n_term = means.index, means.df, means.n_term
     names = list(index.names)[:n_term]
     keys = [k if isinstance(k, tuple) else (k,) for k in index]
-    # the groups (the by variables' levels vary slowest) and, within each, the means of the term's levels
-    groups = list(dict.fromkeys(k[n_term:] for k in keys))
-    k = len(keys) // len(groups)
-    terms = [key[:n_term] for key in keys[:k]]
+    # the groups (the by variables' levels vary slowest): each one's first row and its means, which nesting can
+    # make differ in number (a parent's levels each with the nested levels that occur with it)
+    group_keys = list(dict.fromkeys(k[n_term:] for k in keys))
+    group_of = {g: i for i, g in enumerate(group_keys)}
+    sizes = np.bincount([group_of[k[n_term:]] for k in keys], minlength=len(group_keys))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    terms = [key[:n_term] for key in keys]
     # emmeans writes numeric-looking levels with their variable's name (cyl4 - cyl6)
     numeric = [all(_is_number(t[j]) for t in terms) for j in range(len(names))]
-    labels = [" ".join(f"{n}{x}" if num else str(x) for n, x, num in zip(names, t, numeric)) for t in terms]
-    labels = [f"({x})" if re.search(r"[-+/*]", x) else x for x in labels]  # emmeans' default "parens" option
-    if k < 2:
+    all_labels = [" ".join(f"{n}{x}" if num else str(x) for n, x, num in zip(names, t, numeric)) for t in terms]
+    all_labels = [f"({x})" if re.search(r"[-+/*]", x) else x for x in all_labels]  # emmeans' default "parens"
+    if sizes.min() < 2:
         raise GLMStatError("comparisons need at least two means" + ("" if by is None else " in a group"))
-    family = family_of(method, ref, labels)
+    groups = [(int(a), int(k), all_labels[a:a + k]) for a, k in zip(starts, sizes)]
+    families = [family_of(method, ref, labels) for _, _, labels in groups]
+    family = families[0]
     adjusted_by, note = _adjustment(adjust, family)
     link = fit.family.link.name
     tr = fitted_response_transform(fit)
@@ -645,33 +726,35 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     if tr is not None and link == "identity" and tr[1] == 1:  # a transformed response: its back-transform's ratio
         base = RESPONSE_TRANSFORMS[tr[0]][2]
         link = f"{tr[0]} response"
-    elif tr is not None and link == "log" and tr[0] == "sqrt" and tr[2] == 0:  # (exp(eta) / m)^2: ratio e^(2 d)
+    elif tr is not None and link == "log" and tr[0] == "sqrt" and tr[2] == 0:  # (exp(eta) / m)^2: ratio e^(2d)
         base = np.e ** 2
         link = "log link, sqrt response"
     ratio = base is not None
-    per_group = family.count(k)
-    n_pairs = per_group * len(groups)
+    counts = [f.count(k) for f, (_, k, _) in zip(families, groups)]
+    n_pairs = sum(counts)
+    k_first = groups[0][1]
     if n_pairs > MAX_PAIRS:
-        raise GLMStatError(f"{k} means{'' if by is None else f' in each of {len(groups)} groups'} make {n_pairs} "
-                           f"{'pairwise comparisons' if family.every_pair else 'comparisons'}, more than the "
+        raise GLMStatError(f"{k_first} means{'' if by is None else f' in each of {len(groups)} groups'} make "
+                           f"{n_pairs} {'pairwise comparisons' if family.every_pair else 'comparisons'}, more than the "
                            f"{MAX_PAIRS} compared at most; compare the means of a variable with fewer levels")
-    lengths = np.array([len(x) for x in labels], dtype=np.int64)
+    lengths = np.array([len(x) for x in all_labels], dtype=np.int64)
+    none = np.zeros(0, dtype=np.intp)
+    local = [(none, none) if family.linear else f.pairs(k) for f, (_, k, _) in zip(families, groups)]
     if family.linear:
-        local_first = local_second = np.zeros(0, dtype=np.intp)
-        chars = len(groups) * (int(lengths.sum()) + 10 * per_group)  # ("a effect", "quadratic")
+        chars = int(lengths.sum()) + 10 * n_pairs  # ("a effect", "quadratic")
     else:
-        local_first, local_second = family.pairs(k)
-        chars = len(groups) * int(lengths[local_first].sum() + lengths[local_second].sum() + 3 * per_group)
+        chars = sum(int(lengths[a + i].sum() + lengths[a + j].sum()) for (a, _, _), (i, j) in zip(groups, local))
+        chars += 3 * n_pairs
     if chars > MAX_PAIR_LABEL_CHARS:
-        raise GLMStatError(f"the labels of the {n_pairs:,} pairwise comparisons of {k} means would take "
+        raise GLMStatError(f"the labels of the {n_pairs:,} pairwise comparisons of {k_first} means would take "
                            f"{chars:,} characters, more than the {MAX_PAIR_LABEL_CHARS:,} written at most (the "
                            "levels' labels are long); recode the levels with shorter labels, or compare the means "
                            "of a variable with fewer levels")
     if family.linear:  # (at most as many comparisons as means: their rows all at once)
-        combined = np.vstack([family.combine(means.L[g * k:(g + 1) * k]) for g in range(len(groups))])
-    else:
-        offsets = np.repeat(np.arange(len(groups)) * k, per_group)  # (a group's means are k consecutive rows)
-        first, second = np.tile(local_first, len(groups)) + offsets, np.tile(local_second, len(groups)) + offsets
+        combined = np.vstack([f.combine(means.L[a:a + k]) for f, (a, k, _) in zip(families, groups)])
+    else:  # (a group's means are consecutive rows)
+        first = np.concatenate([a + i for (a, _, _), (i, _) in zip(groups, local)])
+        second = np.concatenate([a + j for (a, _, _), (_, j) in zip(groups, local)])
     d, s, estimable = np.empty(n_pairs), np.empty(n_pairs), np.empty(n_pairs, dtype=bool)
     b = fit.coef.to_numpy()[means.kept]
     step = max(1, GRID_CELLS // max(means.L.shape[1], 1))
@@ -683,28 +766,34 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V, means.F), 0.0))
         estimable[part] = _estimable(D, means.null_space)  # (the means' null space: no second pass)
     d[~estimable], s[~estimable] = np.nan, np.nan
-    contrasts = (family.names(labels) if family.linear else
-                 [f"{labels[i]} {'/' if ratio else '-'} {labels[j]}"
-                  for i, j in zip(local_first.tolist(), local_second.tolist())]) * len(groups)
+    contrasts = [c for f, (_, _, labels), (i, j) in zip(families, groups, local) for c in (
+        f.names(labels) if family.linear else
+        [f"{labels[x]} {'/' if ratio else '-'} {labels[y]}" for x, y in zip(i.tolist(), j.tolist())])]
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
     p = 2 * (normal_sf(np.abs(t)) if np.isinf(df) else t_sf(np.abs(t), df))
-    adjusted = np.concatenate([_adjust(p[g:g + per_group], t[g:g + per_group], adjusted_by, k, family.rank(k), df)
-                               for g in range(0, n_pairs, per_group)])
+    # Tukey's k: each group's means -- but emmeans' nested contrasts (a group of a parent's nested levels each)
+    # keep the family size of all the means shown, its rbind of the groups' contrasts ("a family of 9 estimates")
+    tukey_k = [len(keys) if means.nested else k for _, k, _ in groups]
+    ends = np.cumsum(counts)
+    parts = [slice(e - c, e) for e, c in zip(ends, counts)]
+    adjusted = np.concatenate([_adjust(p[g], t[g], adjusted_by, kt, f.rank(k), df)
+                               for g, kt, f, (_, k, _) in zip(parts, tukey_k, families, groups)])
     est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
     interval = ""
     if level is not None:
         level = confidence_level(level)
         by_interval = adjusted_by if adjusted_by in INTERVAL_ADJUSTMENTS else "bonferroni"
-        q = critical_value(by_interval, level, per_group, k, family.rank(k), df)
-        ends = (d - q * s, d + q * s)
-        lower, upper = (base ** e for e in ends) if ratio else ends
+        q = np.concatenate([np.full(c, critical_value(by_interval, level, c, kt, f.rank(k), df))
+                            for c, kt, f, (_, k, _) in zip(counts, tukey_k, families, groups)])
+        ends_ci = (d - q * s, d + q * s)
+        lower, upper = (base ** e for e in ends_ci) if ratio else ends_ci
         interval = f"; {level:.4g} intervals adjusted by {by_interval}"
     if by is None:
         rows = pd.Index(contrasts, name="contrast")
     else:
         by_names = list(index.names)[n_term:]
-        levels = [[g[j] for g in groups for _ in range(per_group)] for j in range(len(by_names))]
+        levels = [[g[j] for g, c in zip(group_keys, counts) for _ in range(c)] for j in range(len(by_names))]
         rows = pd.MultiIndex.from_arrays([*levels, contrasts], names=[*by_names, "contrast"])
     table = pd.DataFrame({"estimate": est, "std_error": se_out, "df": np.where(estimable, df, np.nan), "statistic": t,
                           "p_value": adjusted}, index=rows)
@@ -713,7 +802,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
         "differences on the link scale" if link != "identity" else "differences")
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
-    control = f" ({labels[local_second[0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
+    control = f" ({groups[0][2][local[0][1][0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
+    per_group = counts[0] if len(set(counts)) == 1 else f"{min(counts)} to {max(counts)}"
     adjusted_text = ("p-values not adjusted" if adjusted_by == "none" else f"p-values adjusted by {adjusted_by} for "
                      f"{per_group} comparisons{'' if by is None else ' a group'}")
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "

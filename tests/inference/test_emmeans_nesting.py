@@ -1,0 +1,31 @@
+"""emmeans with nested factors against R's (fixtures/emmeans_model_kinds, scripts/make_emmeans_model_kinds.R).
+
+emmeans finds nesting in the data (C's levels each with one level of A) and in the formula (B in ``A/B`` or
+``A + A:B``, whatever the data: B's labels are crossed with A's there; B in A and D in ``A + A:B:D + D``; none in
+``A:B - 1`` or ``A * B``).  The means of a nested factor are given within its parents' levels that it occurs with
+(``~ B`` is B's means with A's, nine rows; ``~ B | A`` three within each level of A), and the comparisons of them
+are made over those rows: without by one family of all of them, with by within each group -- Tukey's adjustment
+still for the family of all the means shown, as emmeans' rbind of the groups keeps it.  Every method but one's own
+(which emmeans does not take with nesting), in memory and streamed from Parquet."""
+
+from __future__ import annotations
+
+import pytest
+
+import glmstat as gs
+from emmeans_kind_refs import check_model, fit
+
+MODELS = ["nested_formula", "nested_data", "nested_written_out", "interaction_only", "crossed", "nested_in_two",
+          "parent_aliased"]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["memory", "parquet"])
+@pytest.mark.parametrize("model", MODELS)
+def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
+    check_model(model, streamed, tmp_path)
+
+
+@pytest.mark.parametrize("model, nested, parent", [("nested_formula", "B", "A"), ("nested_data", "C", "A")])
+def test_a_nested_factor_as_by_is_refused_with_its_parents(model, nested, parent):
+    with pytest.raises(gs.GLMStatError, match=f"by='{nested}' is nested in {parent}"):
+        fit(model).emmeans(parent, by=nested)
