@@ -41,9 +41,11 @@ With ``by`` (emmeans' ``~ term | by``) the means are those of the combinations o
 variables' levels, the same numbers as for ``term:by``, grouped by the by variables' levels (they vary
 slowest); pairwise comparisons are made within each group only, and adjusted for that group's comparisons.
 With a nested factor in the term the comparisons are made over the rows shown (a group of ``~ A | B`` holds A's
-levels that occur with that level of B, and groups may differ in size); Tukey's adjustment there is for the family
-of all the means shown, not the group's, as emmeans' ``.nested_contrast`` rbinds the groups' contrasts (its
-"family of 9 estimates" for three groups of three), the other adjustments for each group's comparisons.
+levels that occur with that level of B, and groups may differ in size).  Where the groups are of one size, Tukey's
+adjustment there takes k = the number of comparisons in all groups, not the group's means, as emmeans'
+``.nested_contrast`` rbinds the groups' contrasts into a grid whose ``famSize`` is their number (its "family of 12
+estimates" for two groups of four means; intervals too); groups of different sizes are each adjusted for their
+own k, as are the other adjustments always.
 
 Pairwise comparisons (emmeans' ``pairs()``) are made on the link scale: d = eta_a - eta_b, se_d =
 sqrt((L_a - L_b) V (L_a - L_b)'), statistic d / se_d, shown back-transformed where that is a ratio (log link:
@@ -772,9 +774,10 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
     p = 2 * (normal_sf(np.abs(t)) if np.isinf(df) else t_sf(np.abs(t), df))
-    # Tukey's k: each group's means -- but emmeans' nested contrasts (a group of a parent's nested levels each)
-    # keep the family size of all the means shown, its rbind of the groups' contrasts ("a family of 9 estimates")
-    tukey_k = [len(keys) if means.nested else k for _, k, _ in groups]
+    # Tukey's k: each group's means -- but where emmeans compares nested means in groups of the same size it rbinds
+    # the groups' comparisons into one grid whose family size is the number of them all, and Tukey's k is that (its
+    # "family of 12 estimates" for two groups of four means); groups of sizes that differ are each their own
+    tukey_k = [n_pairs if means.nested and len(groups) > 1 and len(set(sizes)) == 1 else k for _, k, _ in groups]
     ends = np.cumsum(counts)
     parts = [slice(e - c, e) for e, c in zip(ends, counts)]
     adjusted = np.concatenate([_adjust(p[g], t[g], adjusted_by, kt, f.rank(k), df)

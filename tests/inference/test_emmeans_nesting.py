@@ -4,9 +4,11 @@ emmeans finds nesting in the data (C's levels each with one level of A) and in t
 ``A + A:B``, whatever the data: B's labels are crossed with A's there; B in A and D in ``A + A:B:D + D``; none in
 ``A:B - 1`` or ``A * B``).  The means of a nested factor are given within its parents' levels that it occurs with
 (``~ B`` is B's means with A's, nine rows; ``~ B | A`` three within each level of A), and the comparisons of them
-are made over those rows: without by one family of all of them, with by within each group -- Tukey's adjustment
-still for the family of all the means shown, as emmeans' rbind of the groups keeps it.  Every method but one's own
-(which emmeans does not take with nesting), in memory and streamed from Parquet."""
+are made over those rows: without by one family of all of them, with by within each group, which may differ in size
+(nested_ragged: 3, 3 and 2 means).  In groups of one size emmeans' Tukey adjustment takes k = the number of all the
+groups' comparisons (nested_four: two groups of four means, k = 12), its rbind's famSize; in groups of different
+sizes each group's own k.  Every method but one's own (which emmeans does not take with nesting), in memory and
+streamed from Parquet."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import glmstat as gs
 from emmeans_kind_refs import check_model, fit
 
 MODELS = ["nested_formula", "nested_data", "nested_written_out", "interaction_only", "crossed", "nested_in_two",
-          "parent_aliased"]
+          "parent_aliased", "nested_ragged", "nested_four"]
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["memory", "parquet"])
