@@ -2,7 +2,7 @@
 y ~ A * B + D + x with no row in the cell a3:b2, whose column is aliased.  The means of A (averaged over B) and of D
 are not estimable where they hold that cell (emmeans' nonEst: NaN estimate, standard error, df and interval), nor
 are the contrasts with them -- but the contrasts of D, whose non-estimable parts cancel, are reported though none of
-D's means is.  Every method, in memory and streamed from Parquet."""
+D's means is.  Every method, in memory and streamed (Parquet, dask)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from emmeans_kind_refs import check_model
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["memory", "parquet"])
+@pytest.mark.parametrize("streamed", [None, "parquet", "dask"], ids=["memory", "parquet", "dask"])
 @pytest.mark.parametrize("model", ["aliased"])
 def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
     check_model(model, streamed, tmp_path)

@@ -8,7 +8,7 @@ are made over those rows: without by one family of all of them, with by within e
 (nested_ragged: 3, 3 and 2 means).  In groups of one size emmeans' Tukey adjustment takes k = the number of all the
 groups' comparisons (nested_four: two groups of four means, k = 12), its rbind's famSize; in groups of different
 sizes each group's own k.  Every method but one's own (which emmeans does not take with nesting), in memory and
-streamed from Parquet."""
+streamed (Parquet, dask)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ MODELS = ["nested_formula", "nested_data", "nested_written_out", "interaction_on
           "parent_aliased", "nested_ragged", "nested_four"]
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["memory", "parquet"])
+@pytest.mark.parametrize("streamed", [None, "parquet", "dask"], ids=["memory", "parquet", "dask"])
 @pytest.mark.parametrize("model", MODELS)
 def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
     check_model(model, streamed, tmp_path)

@@ -2,7 +2,7 @@
 emmeans' weights proportional, outer, cells and flat count a cell's rows, not their prior weights (its ref_grid sums
 the recovered data's "(weights)" column, which a glm's does not hold), rows of prior weight 0 included; the means
 and every method of contrasts with their level-0.9 intervals, for a Poisson and a t-based gaussian fit, in memory and
-streamed from Parquet."""
+streamed (Parquet, dask)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from emmeans_kind_refs import check_model
 
 
-@pytest.mark.parametrize("streamed", [False, True], ids=["memory", "parquet"])
+@pytest.mark.parametrize("streamed", [None, "parquet", "dask"], ids=["memory", "parquet", "dask"])
 @pytest.mark.parametrize("model", ["weighted_poisson", "weighted_gaussian"])
 def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
     check_model(model, streamed, tmp_path)
