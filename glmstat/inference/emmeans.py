@@ -36,6 +36,9 @@ emmeans' ``weights`` other than equal weigh the grid's cells by the rows used th
 or in one pass over a streamed fit's data): ``"proportional"`` by the rows of each combination of the averaged
 variables' values, ``"outer"`` by the product of their one-way counts, ``"cells"`` by each cell's rows (the
 ordinary marginal means of the fitted values, on the link scale), ``"flat"`` 1 for each cell some row takes.
+Where a nested factor is averaged over they weigh the cells within each combination of its parents' values by
+that combination's rows (the nested factor at the values that occur there), then those combinations by their rows,
+as emmeans' ``.nested_emm`` calls itself twice (one nested factor only: more are refused).
 
 With ``by`` (emmeans' ``~ term | by``) the means are those of the combinations of the term's and the by
 variables' levels, the same numbers as for ``term:by``, grouped by the by variables' levels (they vary
@@ -482,6 +485,46 @@ def _occurring(nested: list[int], nesting: _Nesting, sizes: list[int], chosen: l
     return keep
 
 
+def _nested_weighted_means(grid: np.ndarray, counts: np.ndarray, weights: str, nesting: _Nesting, kept: set[int],
+                           averaged: list[int]) -> np.ndarray:
+    """The grid's rows averaged over the axes not ``kept`` with emmeans' ``weights`` other than equal where a nested
+    axis is averaged over, as its ``.nested_emm`` does for one nested factor: within each combination of the nested
+    axis's parents' values, over the other axes not kept (the nested one at the values that occur there), the
+    weights from the rows of that combination (:func:`_weights`, the kept axes being the parents' and the chosen
+    ones); then over the parents not kept, weighted so by the rows of each of their combinations.  Returns the
+    means over the kept axes, in the grid's order.  More than one nested axis is refused (emmeans recurses)."""
+    if len(nesting.parents) > 1:
+        raise GLMStatError(f"weights = {shown(weights)} with more than one nested factor is not supported; use the "
+                           "default equal weights")
+    n = averaged[0]
+    parents = nesting.parents[n]
+    inner_kept = set(kept) | set(parents)
+    inner = tuple(a for a in range(counts.ndim) if a not in inner_kept)
+    chosen = tuple(a for a in kept if a not in parents)  # (within a group the parents' values are fixed)
+    if weights == "proportional":  # (the group's rows of each combination of the values averaged over)
+        W = counts.sum(axis=chosen, keepdims=True)
+    elif weights == "outer":  # (the product of the group's one-way counts)
+        W = np.ones((1,) * counts.ndim)
+        for a in inner:
+            W = W * counts.sum(axis=tuple(b for b in inner if b != a) + chosen, keepdims=True)
+    else:
+        W = counts if weights == "cells" else (counts > 0).astype(float)
+    # (only the nested values that occur with the parents' values: the group's levels)
+    order = np.argsort([n] + parents)
+    mask = np.expand_dims(nesting.occurs[n].transpose(order), [x for x in range(counts.ndim)
+                                                               if x not in [n] + parents])
+    W = np.broadcast_to(W, counts.shape) * mask
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (grid * W[..., None]).sum(axis=inner) / W.sum(axis=inner)[..., None]
+    remaining = sorted(inner_kept)
+    outer = tuple(remaining.index(a) for a in parents if a not in kept)
+    if not outer:
+        return means
+    V = _weights(weights, counts.sum(axis=inner), outer)  # (by the rows of each combination of the parents' values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (means * V[..., None]).sum(axis=outer) / V.sum(axis=outer)[..., None]
+
+
 def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None,
                 offset: Any = None) -> _Means:
     if not is_one_of(weights, WEIGHTS):
@@ -513,16 +556,17 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
     kept = set(position)
     others = tuple(a for a in range(len(wide)) if a not in kept)
     W = None if nesting is None else nesting.W
-    if counts is not None:
-        if W is not None:
-            raise GLMStatError(f"weights = {shown(weights)} with nested factors is not supported (emmeans averages "
-                               "a nested factor within its parents' levels); use the default equal weights")
-        W = _weights(weights, counts, others)
-    if W is None:
-        means = grid.mean(axis=others)
-    else:  # (a combination that never occurs has no weight: NaN, not estimable)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = (grid * W[..., None]).sum(axis=others) / W.sum(axis=others)[..., None]
+    averaged = [] if nesting is None else [a for a in nesting.parents if a not in kept]
+    if counts is not None and averaged:  # (a nested factor averaged over: within its parents' levels, then over them)
+        means = _nested_weighted_means(grid, counts, weights, nesting, kept, averaged)
+    else:
+        if counts is not None:  # (a nested factor among the chosen: emmeans weighs the grid's cells as without one)
+            W = _weights(weights, counts, others)
+        if W is None:
+            means = grid.mean(axis=others)
+        else:  # (a combination that never occurs has no weight: NaN, not estimable)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = (grid * W[..., None]).sum(axis=others) / W.sum(axis=others)[..., None]
     rank = {a: r for r, a in enumerate(sorted(position))}
     L = means.transpose([rank[a] for a in reversed(position)] + [len(position)]).reshape(-1, grid.shape[-1])
     level_lists = [_axis(v)[1] for v in chosen]
