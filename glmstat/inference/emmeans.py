@@ -488,11 +488,17 @@ def _occurring(nested: list[int], nesting: _Nesting, sizes: list[int], chosen: l
 def _nested_weighted_means(grid: np.ndarray, counts: np.ndarray, weights: str, nesting: _Nesting, kept: set[int],
                            averaged: list[int]) -> np.ndarray:
     """The grid's rows averaged over the axes not ``kept`` with emmeans' ``weights`` other than equal where a nested
-    axis is averaged over, as its ``.nested_emm`` does for one nested factor: within each combination of the nested
-    axis's parents' values, over the other axes not kept (the nested one at the values that occur there), the
-    weights from the rows of that combination (:func:`_weights`, the kept axes being the parents' and the chosen
-    ones); then over the parents not kept, weighted so by the rows of each of their combinations.  Returns the
-    means over the kept axes, in the grid's order.  More than one nested axis is refused (emmeans recurses)."""
+    axis is averaged over, as its ``.nested_emm`` does for one nested factor, in two steps.  Within each combination
+    g of the nested axis's parents' values, over the other axes I not kept (the nested one at the values that occur
+    with g), with n the rows of each cell:
+
+        M_g = sum_I w x / sum_I w,   w = sum over the kept axes other than the parents of n ("proportional"),
+                                         the product over I of n's one-way sums within g ("outer"), n ("cells"),
+                                         [n > 0] ("flat");
+
+    then over the parents not kept, M = sum_g v M_g / sum_g v with v from the rows of each g as :func:`_weights`
+    weighs cells.  Returns the means over the kept axes, in the grid's order.  More than one nested axis is refused
+    (emmeans recurses through them)."""
     if len(nesting.parents) > 1:
         raise GLMStatError(f"weights = {shown(weights)} with more than one nested factor is not supported; use the "
                            "default equal weights")
