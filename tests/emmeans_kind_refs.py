@@ -112,10 +112,13 @@ def check_contrasts(got: pd.DataFrame, want: dict, link: str) -> None:
                               (scale(got["lower"].to_numpy(dtype=float)), "lower", 1e-6),
                               (scale(got["upper"].to_numpy(dtype=float)), "upper", 1e-6)):
         close(values, numbers(r[key]), rtol=rtol, what=key)
-    # (R's Tukey and dunnettx p-values are 1 less lower tails: below 1e-5 ptukey keeps few digits)
+    # (R's Tukey and dunnettx p-values are 1 less lower tails: below 1e-5 ptukey keeps few digits; and for many
+    # means its quadrature is off in the sixth digit: k = 56, q = 3.7829, R's ptukey upper tail 0.905673350 where
+    # R's own integrate() of k phi(z) (Phi(z) - Phi(z - q))^(k - 1) and scipy give glmstat's 0.905674278)
     p, want_p = got["p_value"].to_numpy(dtype=float), numbers(r["p_value"])
-    tail = want_p < 1e-5 if want["adjust"] in ("tukey", "dunnettx") else np.zeros(len(p), dtype=bool)
-    close(p[~tail], want_p[~tail], rtol=1e-6, atol=1e-12, what="p_value")
+    studentized = want["adjust"] in ("tukey", "dunnettx")
+    tail = want_p < 1e-5 if studentized else np.zeros(len(p), dtype=bool)
+    close(p[~tail], want_p[~tail], rtol=2e-6 if studentized else 1e-6, atol=1e-12, what="p_value")
     close(p[tail], want_p[tail], rtol=1e-2, atol=1e-9, what="p_value (R's ptukey tail)")
 
 
