@@ -1,7 +1,7 @@
 """The fits of fixtures/emmeans_model_kinds (scripts/make_emmeans_model_kinds.R) and their comparison with emmeans:
 shared by the tests of prior weights, quasi families, nesting, aliased designs and factor-coded designs
 (inference/test_emmeans_prior_weights.py, test_emmeans_quasi.py, test_emmeans_nesting.py, test_emmeans_aliased.py,
-test_emmeans_structured.py), each in memory and streamed (a Parquet file, or a dask DataFrame, in chunks)."""
+test_emmeans_structured.py), each in memory and streamed (a Parquet file in chunks; the first model of each module also a dask DataFrame)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import glmstat as gs
 from conftest import FIXTURES
@@ -25,6 +26,13 @@ RATIOS = {"log", "logit"}
 #: rows of a chunk of streamed data (at least: a tenth of the 3,000 rows of the structured case, whose 82 chunks of 37
 #: took 10 s a fit)
 CHUNK = 37
+
+
+def inputs(models: list[str]) -> list:
+    """(model, streamed) for the tests: every model in memory and from Parquet, the first also as a dask DataFrame
+    (the cluster's passes are the Parquet file's map-reduce on other workers; one model keeps them in step)."""
+    return ([pytest.param(m, s, id=f"{m}-{s or 'memory'}") for m in models for s in (None, "parquet")]
+            + [pytest.param(models[0], "dask", id=f"{models[0]}-dask")])
 
 
 def listed(v) -> list:

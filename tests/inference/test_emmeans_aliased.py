@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from emmeans_kind_refs import check_model
+from emmeans_kind_refs import check_model, inputs
 
 
-@pytest.mark.parametrize("streamed", [None, "parquet", "dask"], ids=["memory", "parquet", "dask"])
-@pytest.mark.parametrize("model", ["aliased"])
+@pytest.mark.parametrize("model, streamed", inputs(["aliased"]))
 def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
     check_model(model, streamed, tmp_path)

@@ -17,14 +17,13 @@ from __future__ import annotations
 import pytest
 
 import glmstat as gs
-from emmeans_kind_refs import check_model, fit, frame
+from emmeans_kind_refs import check_model, inputs, fit, frame
 
 MODELS = ["nested_formula", "nested_data", "nested_written_out", "interaction_only", "crossed", "nested_in_two",
           "parent_aliased", "nested_ragged", "nested_four", "nested_weights_data", "nested_weights_formula"]
 
 
-@pytest.mark.parametrize("streamed", [None, "parquet", "dask"], ids=["memory", "parquet", "dask"])
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model, streamed", inputs(MODELS))
 def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
     check_model(model, streamed, tmp_path)
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from emmeans_kind_refs import check_model
+from emmeans_kind_refs import check_model, inputs
 
 
-@pytest.mark.parametrize("streamed", [None, "parquet", "dask"], ids=["memory", "parquet", "dask"])
-@pytest.mark.parametrize("model", ["weighted_poisson", "weighted_gaussian"])
+@pytest.mark.parametrize("model, streamed", inputs(["weighted_poisson", "weighted_gaussian"]))
 def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
     check_model(model, streamed, tmp_path)

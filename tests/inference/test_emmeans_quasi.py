@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from emmeans_kind_refs import check_model
+from emmeans_kind_refs import check_model, inputs
 
 
-@pytest.mark.parametrize("streamed", [None, "parquet", "dask"], ids=["memory", "parquet", "dask"])
-@pytest.mark.parametrize("model", ["quasipoisson", "quasibinomial", "quasi_log_mu2", "gamma_log_weighted",
-                                   "gaussian_log"])
+@pytest.mark.parametrize("model, streamed", inputs(["quasipoisson", "quasibinomial", "quasi_log_mu2", "gamma_log_weighted",
+                                   "gaussian_log"]))
 def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
     check_model(model, streamed, tmp_path)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from emmeans_kind_refs import check_model, fit
+from emmeans_kind_refs import check_model, inputs, fit
 
 MODELS = ["structured", "structured_nested"]
 
 
-@pytest.mark.parametrize("streamed", [None, "parquet", "dask"], ids=["memory", "parquet", "dask"])
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model, streamed", inputs(MODELS))
 def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
     check_model(model, streamed, tmp_path)
 
