@@ -1,7 +1,8 @@
 """The fits of fixtures/emmeans_model_kinds (scripts/make_emmeans_model_kinds.R) and their comparison with emmeans:
 shared by the tests of prior weights, quasi families, nesting, aliased designs and factor-coded designs
 (inference/test_emmeans_prior_weights.py, test_emmeans_quasi.py, test_emmeans_nesting.py, test_emmeans_aliased.py,
-test_emmeans_structured.py), each in memory and streamed (a Parquet file in chunks; the first model of each module also a dask DataFrame)."""
+test_emmeans_structured.py), each in memory and streamed (a Parquet file in chunks; the first model of each
+module also a dask DataFrame)."""
 
 from __future__ import annotations
 
