@@ -34,10 +34,12 @@ from .basis_functions import polym_columns
 from .functions import (BUILTINS, CONSTANTS, FOREIGN_FUNCTIONS, FUNCTION_NAMES, PASSES, REFUSED_FUNCTIONS,
                         RESERVED_VALUES, refused_function, unqualified)
 from .limits import DEFAULT_LIMITS, LEVEL_BYTES, FormulaLimits, refuse
+from .na_values import carried, is_r_na
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .regex import RegexBudget
 from .row_dependence import by_rows, row_sample
+from .text_functions import na_rows
 from .validation import check_column_types
 from .values import (R_INT_MAX, DateTimes, FactorVec, NumMat, NumVec, RInteger, Value, align_by_label, column_value,
                      date_times_of, is_integer_value, is_r_integer, label_text, levels_with_texts, r_text)
@@ -748,6 +750,9 @@ class Evaluator:
                 refuse_inexact(v, node, f"'{op}' of it would be that of another integer")
         x = numeric(a, node, f"left side of '{op}'")
         y = numeric(b, node, f"right side of '{op}'")
+        one = not isinstance(x, np.ndarray) and not isinstance(y, np.ndarray)
+        if one:  # (numpy's loops: Python's float arithmetic of two NaNs returns either, as it has specialised it)
+            x, y = np.array([x], dtype=float), np.array([y], dtype=float)
         with np.errstate(all="ignore"):
             if op == "+":
                 r = x + y
@@ -765,6 +770,9 @@ class Evaluator:
                 r = r_div(x, y)
             else:  # pragma: no cover - binop() dispatches only arithmetic here
                 raise FormulaError(f"unknown operator {op!r}")
+        r = carried(op, x, y, r)  # (R's NA or NaN where both sides are NaN)
+        if one:
+            r = float(r[0])
         if isinstance(r, np.ndarray) and r.ndim == 1:
             r = r.astype(float, copy=False)
             # (R: integer + - * %/% %% integer is an integer, written in full; a double beside it makes a double)
@@ -798,6 +806,7 @@ class Evaluator:
         with np.errstate(all="ignore"):
             r = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "^": r_power,
                  "%%": r_mod, "%/%": r_div}[op](x, y)
+        r = carried(op, x, y, r)
         # (R: integers + - * %/% %% integers are integers, c(1L, 2L) * 100000L is "100000", "200000")
         if op in _INTEGER_OPS and all(isinstance(u, RInteger) for v in (a, b) for u in (v if isinstance(v, tuple)
                                                                                      else (v,))) \
@@ -915,24 +924,31 @@ class Evaluator:
         return NumVec(r, logical=True) if r.ndim == 1 else bool(r) if not np.isnan(r) else float("nan")
 
     def member(self, a: Value, b: Value, node: Node) -> Value:
-        """R's ``a %in% b``: never NA; a missing value of ``a`` is in ``b`` when ``b`` has NA (R's match() matches
-        NA to NA: ``g %in% c("a", NA)`` keeps the rows where g is missing)."""
+        """R's ``a %in% b``: never NA; R's match() matches NA to NA and NaN to NaN only (``NA %in% NaN`` is FALSE):
+        a missing value of ``a`` is in ``b`` when ``b`` has NA (``g %in% c("a", NA)`` keeps the rows where g is
+        missing) and it is R's NA there -- a column read is missing, or the formula's NA reaches it
+        (:func:`~glmstat.formula.text_functions.na_rows`) -- and when ``b`` has another NaN and it is NaN there
+        (``log(x) %in% NaN``, x negative).  Beside a text in ``b``, or for a factor, NaN is the text "NaN"."""
         refuse_inexact(a, node, "%in% cannot tell them apart")
         items = b if isinstance(b, tuple) else (b,)
         if not all(isinstance(v, (str, int, float, bool)) for v in items):
             raise FormulaError(f"{deparse(node)}: the right side of %in% must be literal values, e.g. c(1, 2)")
-        has_na = any(isinstance(v, float) and math.isnan(v) for v in items)
+        nans = [v for v in items if isinstance(v, float) and math.isnan(v)]
+        has_na = any(map(is_r_na, nans))
+        has_nan = len(nans) > sum(map(is_r_na, nans))
         items = tuple(v for v in items if not (isinstance(v, float) and math.isnan(v)))  # (NA is no level's text)
-        if isinstance(a, FactorVec):
-            hit = np.append(levels_with_texts(a.levels, {r_text(v) if isinstance(v, bool) else label_text(v)
-                                                         for v in items}), has_na)
+        if isinstance(a, FactorVec):  # (R matches a factor's labels: a NaN of b is the text "NaN")
+            texts = {r_text(v) if isinstance(v, bool) else label_text(v) for v in items}
+            texts |= {"NaN"} if has_nan else set()
+            hit = np.append(levels_with_texts(a.levels, texts), has_na)
             return NumVec(hit[a.codes].astype(float), logical=True)
         x = numeric(a, node, "left side of %in%")
+        logical = isinstance(a, (bool, np.bool_)) or (isinstance(a, NumVec) and a.logical)
         if any(isinstance(v, str) for v in items):
             # as R: with a text among the items every value is matched as text (c(1, "5") is c("1", "5"); a
-            # number as as.character writes it, a logical as TRUE/FALSE)
-            logical = isinstance(a, NumVec) and a.logical
-            texts = {r_text(v) for v in items}
+            # number as as.character writes it, a logical as TRUE/FALSE, NaN as "NaN")
+            texts = {r_text(v) for v in items} | ({"NaN"} if has_nan else set())
+            has_nan = "NaN" in texts and not logical
             values, inverse = np.unique(np.atleast_1d(np.asarray(x, dtype=float)), return_inverse=True)
             if logical:
                 hit = np.array([not np.isnan(v) and r_text(bool(v)) in texts for v in values])
@@ -945,6 +961,21 @@ class Evaluator:
             r = hit[inverse].astype(float).reshape(np.shape(x))
         else:
             r = np.isin(x, [float(v) for v in items]).astype(float)
-        if has_na:
-            r = np.where(np.isnan(x), 1.0, r)
+        if has_na or (has_nan and not logical):
+            na = self._na_rows(node.left if isinstance(node, BinOp) else node, a, x)
+            missing = np.isnan(x)
+            r = np.where(missing & (na if has_na else ~na), 1.0, r)
+            if has_na and has_nan and not logical:
+                r = np.where(missing, 1.0, r)
         return NumVec(r, logical=True) if isinstance(x, np.ndarray) else bool(r)
+
+    def _na_rows(self, node: Node, a: Value, x: np.ndarray | float) -> np.ndarray | bool:
+        """Where the missing numbers ``x`` (of ``node``'s value ``a``) are R's NA rather than NaN: a logical's or an
+        integer's missing value always (neither has a NaN), a double's where
+        :func:`~glmstat.formula.text_functions.na_rows` finds a column read missing or the formula's NA."""
+        if not isinstance(x, np.ndarray):
+            return not (x == x) and (is_r_na(x) or isinstance(a, (bool, np.bool_, RInteger)))
+        if isinstance(a, NumVec) and (a.logical or a.integer):
+            return np.ones(x.shape, dtype=bool)
+        na = na_rows(self, node, a)
+        return np.zeros(x.shape, dtype=bool) if na is None else na

@@ -37,8 +37,8 @@ from .text_functions import NUMBER_TEXT_CHARS, TEXT_FUNCTIONS, TEXTS_PER_COLUMN,
 from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_numeric, call_droplevels, call_relevel,
                                call_unclass, factor_call)
 from .interval_functions import call_cut
-from .deparse import deparse
-from .nodes import BinOp, Call, Const, Node, Paren, is_na_constant
+from .na_values import R_NA, is_r_na
+from .nodes import BinOp, Call, Node, is_na_constant
 from .rounding import r_round
 from .distinct_values import DISTINCT_FUNCTIONS
 from .summary_functions import SUMMARY_FUNCTIONS
@@ -58,8 +58,8 @@ CONSTANTS: dict[str, Any] = {
 #: the values of R's reserved constants (a :class:`~glmstat.formula.nodes.Const`): never a column's (NULL has no
 #: value of one row or of every row, and is refused where a value is needed)
 RESERVED_VALUES: dict[str, Any] = {
-    "TRUE": True, "FALSE": False, "Inf": math.inf, "NaN": math.nan, "NA": math.nan, "NA_integer_": math.nan,
-    "NA_real_": math.nan, "NA_character_": math.nan, "NA_complex_": math.nan,
+    "TRUE": True, "FALSE": False, "Inf": math.inf, "NaN": math.nan, "NA": R_NA, "NA_integer_": R_NA,
+    "NA_real_": R_NA, "NA_character_": R_NA, "NA_complex_": R_NA,
 }
 
 
@@ -230,18 +230,9 @@ def _texts(v: Value, node: Node, ev: "Evaluator", call: Call, what: str, bound: 
 
 def _missing_literal(v: Any, node: Node, call: Call, what: str) -> bool:
     """Whether the one value ``v`` (of ``node``) beside text is R's NA, a missing text: R's ``ifelse(x > 2, NA,
-    "a")`` is NA there, not a level.  R writes NaN as the text "NaN", which ``NaN`` itself is; a NaN computed from
-    literals (``0/0``, ``NA + 1``: R tells NA from NaN, the formula's numbers do not) is refused."""
-    if not (isinstance(v, float) and math.isnan(v)):
-        return False
-    if is_na_constant(node):
-        return True
-    while isinstance(node, Paren):
-        node = node.body
-    if isinstance(node, Const):  # (NaN)
-        return False
-    raise call_error(call, f"the {what} {deparse(node)} is NA or NaN beside text (R writes NaN as the text \"NaN\", "
-                           "and NA is missing); write NA or \"NaN\"")
+    "a")`` is NA there, not a level, and so is ``NA + 1`` (R's NA carried through arithmetic,
+    :func:`~glmstat.formula.na_values.is_r_na`).  R writes another NaN (``NaN``, ``0/0``) as the text "NaN"."""
+    return isinstance(v, float) and math.isnan(v) and (is_na_constant(node) or is_r_na(v))
 
 
 def _ifelse(ev: "Evaluator", call: Call) -> Value:

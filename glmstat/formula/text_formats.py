@@ -36,6 +36,7 @@ from .calendar import date_text, writable_date
 from .call_arguments import Builtin, call_error
 from .deparse import deparse
 from .limits import LEVEL_BYTES, refuse
+from .na_values import is_r_na
 from .nodes import Call, is_na_constant
 from .text_functions import TEXTS_PER_COLUMN, count_text_read, na_rows
 from .values import FactorVec, NumVec, RDate, RInteger, Value, r_text
@@ -213,7 +214,7 @@ def _text_of(value, kind: str) -> str:
         return "NA" if value != value else ("TRUE" if value else "FALSE")
     if kind == "integer":  # (R writes an integer in full: "100000", where the double is "1e+05")
         return "NA" if value != value else str(int(value))
-    return "NA" if isinstance(value, _DataNA) else r_text(value)  # (a computed NaN: R's "NaN")
+    return "NA" if isinstance(value, _DataNA) else r_text(value)  # (a computed NaN: R's "NaN"; R's NA "NA")
 
 
 def _write(value, kind: str, spec: Spec) -> str:
@@ -239,7 +240,7 @@ def _write(value, kind: str, spec: Spec) -> str:
     elif math.isinf(value):
         text = "+Inf" if "+" in spec.flags else " Inf" if " " in spec.flags else "Inf"
     else:
-        word = "NA" if kind in ("logical", "integer") or isinstance(value, _DataNA) else "NaN"
+        word = "NA" if kind in ("logical", "integer") or isinstance(value, _DataNA) or is_r_na(value) else "NaN"
         text = f" {word}" if " " in spec.flags else word
     return spec.python("s", precision=False) % text
 

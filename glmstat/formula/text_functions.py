@@ -32,6 +32,7 @@ from .call_arguments import Builtin, bind, call_error, flag
 from .deparse import deparse
 from .factor_functions import as_factor
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
+from .na_values import R_NA, is_r_na, r_na_mask
 from .nodes import Call, Node, is_na_constant, names_read
 from .regex import Regex, compile_regex
 from .regex_groups import GroupBudget
@@ -74,13 +75,16 @@ def number_levels(levels) -> int:
 def na_rows(ev: "Evaluator", node: Node, value: Value) -> np.ndarray | None:
     """Where a number ``value`` (of ``node``) that is missing is R's NA, not NaN: the rows where a data column it
     reads is missing (R's NA goes through arithmetic, ``k + 1``, ``log(k)``; a NaN computed from numbers,
-    ``log(-1)``, is R's NaN); None for a value that is not numbers or reads no column."""
+    ``log(-1)``, is R's NaN), and those holding R's NA written in the formula (``NA_real_ * x``,
+    ``ifelse(x > 0, NA, NaN)``: :func:`~glmstat.formula.na_values.r_na_mask`); None for a value that is not
+    numbers, or that reads no column and holds no NA."""
     if not isinstance(value, NumVec) or value.logical or value.integer:
         return None
     read = [c for c in names_read(node) if c in ev.data]
+    written = r_na_mask(value.values)
     if not read:
-        return None
-    out = np.zeros(ev.n, dtype=bool)
+        return written if written.any() else None
+    out = written
     for c in read:
         out |= missing_mask(ev.data.value(c), ev.n)
     return out
@@ -151,8 +155,9 @@ def _paste(sep_default: str | None) -> Builtin:
 
 
 def _is_na_value(value: Value, node: Node) -> bool:
-    """Whether ``value`` (of ``node``) is R's NA written in the formula (:func:`is_na_constant`)."""
-    return isinstance(value, float) and value != value and is_na_constant(node)
+    """Whether ``value`` (of ``node``) is R's NA: written in the formula (:func:`is_na_constant`), or computed from
+    it (``NA + 1``, whose NaN carries R's NA: :func:`~glmstat.formula.na_values.is_r_na`)."""
+    return isinstance(value, float) and value != value and (is_na_constant(node) or is_r_na(value))
 
 
 def _one_text(texts: list[str], sep: str, call: Call, limits: FormulaLimits) -> str:
@@ -220,10 +225,32 @@ def _check_texts(columns: list[tuple[np.ndarray, list[str]]], sep: str, call: Ca
                      "need more memory than allowed (bytes)", size, limits)
 
 
-def _recoded(value: Value, call: Call, ev: "Evaluator", fn) -> Value:
-    """``fn`` applied to each distinct text of ``value`` (a column's, as R's as.character writes them, bounded as
-    paste()'s), the results that coincide made one level, sorted as text; one value gives one text."""
-    return _recoded_texts(_texts(value, call, ev), fn)
+def _value_texts(ev: "Evaluator", node: Node, call: Call) -> tuple[np.ndarray | None, list[str]]:
+    """:func:`_texts` of ``node``'s value as R's character vector holds it: a number's NaN is the text "NaN" (R's
+    ``as.character(0/0)``, no missing value: ``toupper()`` of it is "NAN") and only R's NA is missing
+    (:func:`na_rows`: where a column read is missing, or the formula's NA reaches) -- the last code, as for a
+    factor.  (``_texts`` writes each missing number "NaN", as paste() does before it tells NA apart.)"""
+    value = ev.eval(node)
+    codes, texts = _texts(value, call, ev)
+    if codes is None or not isinstance(value, NumVec) or texts[-1] != "NaN":
+        return codes, texts
+    missing = codes == len(texts) - 1
+    na = na_rows(ev, node, value)
+    if na is not None and not (missing & ~na).any():  # (no NaN: every missing number is NA, no text "NaN")
+        return codes, texts
+    if na is not None:
+        codes = np.where(missing & na, len(texts), codes)
+    return codes, texts + ["NA"]
+
+
+def _recoded(node: Node, call: Call, ev: "Evaluator", fn) -> Value:
+    """``fn`` applied to each distinct text of ``node``'s value (a column's, as R's as.character writes them,
+    bounded as paste()'s: :func:`_value_texts`), the results that coincide made one level, sorted as text; one
+    value gives one text, and R's NA (``as.character(NA + 1)``) stays missing."""
+    codes, texts = _value_texts(ev, node, call)
+    if codes is None and texts == ["NA"] and _is_na_value(ev.eval(node), node):
+        return R_NA
+    return _recoded_texts((codes, texts), fn)
 
 
 def _recoded_texts(coded: tuple[np.ndarray | None, list[str]], fn) -> Value:
@@ -256,7 +283,7 @@ def r_lower(text: str) -> str:
 def _each_text(fn) -> Builtin:
     """R's ``f(x)`` of text: ``fn`` of each distinct text of x (:func:`_recoded`)."""
     def apply(ev: "Evaluator", call: Call) -> Value:
-        return _recoded(ev.eval(bind(call, ("x",))["x"]), call, ev, fn)
+        return _recoded(bind(call, ("x",))["x"], call, ev, fn)
     return apply
 
 
@@ -272,7 +299,7 @@ def _trimws(ev: "Evaluator", call: Call) -> Value:
     if which not in _WHICH:
         raise call_error(call, f"which must be \"both\", \"left\" or \"right\", got {shown(which)}")
     strip = _WHICH[which]
-    return _recoded(ev.eval(call.args[0]), call, ev, lambda t: strip(t, " \t\n\r"))
+    return _recoded(call.args[0], call, ev, lambda t: strip(t, " \t\n\r"))
 
 
 def _substr(ev: "Evaluator", call: Call) -> Value:
@@ -286,7 +313,7 @@ def _substr(ev: "Evaluator", call: Call) -> Value:
             raise call_error(call, f"{what} must be a finite number written in the formula")
         bounds.append(int(max(min(v, 2.0**31), -2.0**31)))  # (R truncates them to integers)
     start, stop = max(bounds[0], 1), bounds[1]
-    return _recoded(ev.eval(args["x"]), call, ev, lambda t: t[start - 1:stop] if stop >= start else "")
+    return _recoded(args["x"], call, ev, lambda t: t[start - 1:stop] if stop >= start else "")
 
 
 def _position(value: Value, call: Call, what: str) -> float | np.ndarray:
@@ -313,7 +340,7 @@ def _substring(ev: "Evaluator", call: Call) -> Value:
     args = bind(call, ("text", "first", "last"), required=2)
     first = _position(ev.eval(args["first"]), call, "first")
     last = _position(ev.eval(args["last"]), call, "last") if "last" in args else 1000000.0
-    codes, texts = _texts(ev.eval(args["text"]), call, ev)
+    codes, texts = _value_texts(ev, args["text"], call)
 
     def cut(t: str, start: float, stop: float) -> str | None:
         if start != start or stop != stop:
@@ -472,7 +499,7 @@ def _compiled(ev: "Evaluator", call: Call, pattern: str, perl: bool, ignore_case
 def _searched_texts(ev: "Evaluator", call: Call, node) -> tuple[np.ndarray | None, list[str]]:
     """The distinct texts of an argument (:func:`_texts`), their characters counted before any is searched, with
     those of the formula's other calls (``FormulaLimits.max_regex_chars``; the argument evaluated once)."""
-    codes, texts = _texts(ev.eval(node), call, ev)
+    codes, texts = _value_texts(ev, node, call)
     ev.regex_budget.search(shown(deparse(call)), sum(map(len, texts)))
     return codes, texts
 

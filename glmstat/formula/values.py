@@ -36,6 +36,7 @@ from .._arguments import shown
 from ..errors import DataError
 from ..printable import first_unwritable
 from ..report.rformat import format_number
+from .na_values import is_r_na
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
            "NUMBER_TEXT", "reads_as_number",
@@ -240,8 +241,8 @@ def number_text(v: float) -> str:
     (``100000`` is ``1e+05``, ``0.1 + 0.2`` is ``0.3``, ``1e-04``)."""
     if v.is_integer() and abs(v) < 1e5:  # (fixed notation is the narrower: the common case, without formatting)
         return str(int(v))
-    if math.isnan(v):
-        return "NaN"
+    if math.isnan(v):  # (R's NA, of the formula's NA through arithmetic: "NA"; another NaN, computed: "NaN")
+        return "NA" if is_r_na(v) else "NaN"
     return format_number(v, 15)
 
 

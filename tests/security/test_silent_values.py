@@ -11,6 +11,9 @@ against R's own values are in tests/formula (the module named with each).
 * a number column at the ends of the doubles: ``signif(x, 3)`` of 1e-320 was NaN (a row dropped), of 1.7e308 Inf;
   ``x %% -1`` of 1e-300 was -1; ``x %/% 2`` of Inf was NaN (a row dropped, where R refuses)
   (test_number_extremes.py, test_r_arithmetic.py);
+* a column holding NA and -1: ``x %in% c(1, NaN)`` was TRUE where x is NA, ``log(x) %in% NA`` TRUE where x is -1
+  (R's match() keeps NA and NaN apart); ``paste(NA + 1)`` was "NaN", ``as.character(log(x))`` missing where R
+  writes "NaN" (test_na_versus_nan.py);
 * day numbers before year 1: ``format(as.Date(d))`` a day late (test_early_dates.py);
 * a Parquet file of one-row row groups, or of row groups whose rows are alike: a ``context=`` rank or centring was
   another function on each chunk, a constant column (test_row_dependent_context.py).
@@ -57,6 +60,14 @@ def test_na_written_in_a_formula_is_missing():
     assert _texts(data, 'ifelse(x > 2, NA, "a")') == ["a"] * 3 + [None] * 5
     with pytest.raises(gs.DataError, match="no complete rows"):
         gs.glm("y ~ g == NA", data)
+
+
+def test_na_and_nan_are_kept_apart():
+    data = pd.DataFrame({"x": [1.0, np.nan, -1.0, 2.0]})
+    np.testing.assert_array_equal(expression_values(data, "x %in% c(1, NaN)"), [1, 0, 0, 0])
+    np.testing.assert_array_equal(expression_values(data, "log(x) %in% NA"), [0, 1, 0, 0])
+    assert expression_value(data, "paste(NA + 1)") == "NA"
+    assert _texts(data, "as.character(log(x))")[1:3] == [None, "NaN"]
 
 
 @pytest.mark.parametrize("expr, value, want", [

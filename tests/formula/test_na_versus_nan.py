@@ -1,0 +1,74 @@
+"""R's NA and NaN kept apart, against R 4.2 (tests/fixtures/na_versus_nan, made by scripts/make_na_versus_nan.R).
+
+The formula's numbers hold both as NaN; R's NA written in the formula is the NaN of R's payload
+(glmstat.formula.na_values), which arithmetic carries as R's does, and a data column's missing value is NA.
+
+* ``%in%``: R's match() matches NA to NA and NaN to NaN only.  ``x %in% c(1, NaN)`` was TRUE where x is missing,
+  ``log(x) %in% NA`` TRUE where x is negative (NaN), ``log(x) %in% NaN`` TRUE where x is missing.
+* ``paste(NA + 1)``, ``paste(NA_real_ * x)``, ``as.character(NA + 1)``, ``sprintf("%f", NA + 1)`` wrote "NaN" (R:
+  "NA"), ``paste(ifelse(x > 0, NA, NaN))`` "NaN" on every row where x is not missing (R: "NA" where x > 0).
+* ``as.character(log(x))``, ``toupper()``, ``substr()`` of it made a NaN missing (a row dropped), where R's text is
+  "NaN"; ``ifelse(x > 0, NA + 1, "pos")`` and ``ifelse(x > 0, 0/0, g)`` were refused (R: missing, resp. "NaN").
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, expression_value, r_coef_name, r_double
+from glmstat.formula.na_values import r_na_mask
+from glmstat.formula.values import FactorVec, label_text
+
+HERE = FIXTURES / "na_versus_nan"
+REF = json.loads((HERE / "ref.json").read_text())
+# (the text "NaN" of g is a level, as R's read.csv keeps it; an empty field is missing)
+DATA = pd.read_csv(HERE / "data.csv", keep_default_na=False, na_values=[""])
+N = len(DATA)
+
+
+def _r_missing(texts: list[str]) -> np.ndarray:
+    return np.array([t == "NA" for t in texts])
+
+
+@pytest.mark.parametrize("expr", list(REF["values"]))
+def test_values_are_r_s(expr):
+    want = REF["values"][expr]
+    v = expression_value(DATA, expr)
+    if "values" in want:
+        got = np.broadcast_to(np.asarray(getattr(v, "values", v), dtype=float), (N,))
+        np.testing.assert_array_equal(got, [r_double(t) for t in want["values"]])
+        return
+    levels = [want["levels"]] if isinstance(want["levels"], str) else want["levels"]
+    if not isinstance(v, FactorVec):  # (one text, or R's NA of one value)
+        assert levels == [label_text(v)] and want["codes"] == [1] * N
+        return
+    assert [label_text(lv) for lv in v.levels] == levels
+    assert [None if c < 0 else int(c) + 1 for c in v.codes] == want["codes"]
+
+
+@pytest.mark.parametrize("expr, na", [
+    ("NA_real_ * x", lambda x: np.ones(N, dtype=bool)),
+    ("-(NA) + x", lambda x: np.ones(N, dtype=bool)),
+    ("log(NA_real_ + x)", lambda x: np.ones(N, dtype=bool)),
+    ("ifelse(x > 0, NA, NaN)", lambda x: x > 0),
+    ("log(x)", lambda x: np.zeros(N, dtype=bool)),
+])
+def test_r_s_na_is_carried_through_arithmetic(expr, na):
+    # (R's is.na(v) & !is.nan(v) of a value computed from NA written in the formula, where x is not missing: where
+    # it is, the row is R's NA by the column read, na_rows)
+    x = DATA["x"].to_numpy()
+    got = r_na_mask(np.asarray(expression_value(DATA, expr).values, dtype=float))
+    np.testing.assert_array_equal(got[~np.isnan(x)], na(x)[~np.isnan(x)])
+
+
+@pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
+def test_fits_are_r_s(ref):
+    fit = gs.glm(ref["formula"], DATA, tol=1e-12, max_iter=100)
+    assert [r_coef_name(n) for n in fit.coef.index] == ref["coef_names"]
+    assert fit.nobs == ref["nobs"]
+    np.testing.assert_allclose(fit.coef, [r_double(t) for t in ref["coef"]], rtol=1e-9)
