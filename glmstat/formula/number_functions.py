@@ -6,7 +6,9 @@ Each gives R's value where R's is not the textbook formula's (R's nmath sources 
 
 * ``choose(n, k)`` rounds k to a whole number; for k < 30 it is the product n (n - 1) ... (n - k + 1) / k!,
   rounded when n is whole (so ``choose(5, 2)`` is exactly 10); beyond, exp(-log(n + 1) - lbeta(n - k + 1, k + 1)),
-  with choose(-n, k) = (-1)^k choose(n + k - 1, k); 0 for k < 0 or a whole n < k.  ``lchoose`` is its log |.|.
+  with choose(-n, k) = (-1)^k choose(n + k - 1, k); 0 for k < 0 or a whole n < k; for a fractional n below k - 1,
+  exp(lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)) signed as Gamma(n - k + 1), by R's own log-gamma
+  (:mod:`~glmstat.formula.log_gamma`: the terms cancel).  ``lchoose`` is its log |.|.
 * ``factorial(x)`` = gamma(x + 1), ``lfactorial(x)`` = lgamma(x + 1) (NaN, resp. Inf, at the poles).
 * ``signif(x, digits)``: x rounded (half to even, on x 10^e) to ``digits`` significant digits, 1 to 22.
 * ``sinpi(x)`` = sin(pi x), exactly 0, 1 or -1 at the multiples of 1/2 (``tanpi``: of 1/4), NaN for +-Inf.
@@ -28,6 +30,7 @@ import numpy as np
 from .._scipy import special
 from .call_arguments import (Builtin, bind, binary, call_error, column_or_number, flag, literal_numbers, numeric,
                              unary)
+from .log_gamma import r_lgamma_sign
 from .nodes import Call
 from .values import FactorVec, NumVec, Value, label_text
 
@@ -78,10 +81,28 @@ def _choose_large_k(n: np.ndarray, k: np.ndarray) -> np.ndarray:
     near = np.where(other_side == 0, 1.0, near)
     far = np.exp(-np.log(n + 1.0) - special.betaln(n - k + 1.0, k + 1.0))
     whole_value = np.where(n < k, 0.0, np.where(n - k < _K_SMALL, near, np.rint(far)))
-    below = special.gammasgn(n - k + 1.0) * np.exp(special.gammaln(n + 1.0) - special.gammaln(k + 1.0)
-                                                   - special.gammaln(n - k + 1.0))
+    log_below, sign_below = _lfastchoose2_vec(n, k, ~whole & (n < k - 1))
+    below = sign_below * np.exp(log_below)
     below = np.where(np.isposinf(k) & np.isfinite(n), 0.0, below)  # (R: choose(0.5, Inf) is 0, its log -Inf)
     return sign * np.where(whole, whole_value, np.where(n < k - 1, below, far))
+
+
+def _lfastchoose2_vec(n: np.ndarray, k: np.ndarray, on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R's lfastchoose2 where ``on`` (a fractional n below k - 1; NaN elsewhere): log |choose(n, k)| =
+    lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1), and the sign of Gamma(n - k + 1), by R's log-gamma
+    (:func:`~glmstat.formula.log_gamma.r_lgamma_sign`, a C loop's terms: their difference cancels to the last
+    place), once for each distinct pair."""
+    value, sign = np.full(n.shape, np.nan), np.ones(n.shape)
+    on = on & np.isfinite(n) & np.isfinite(k)
+    if not on.any():
+        return value, sign
+    pairs, inverse = np.unique(np.stack([n[on], k[on]], axis=1), axis=0, return_inverse=True)
+    logs, signs = np.empty(len(pairs)), np.empty(len(pairs))
+    for i, (a, b) in enumerate(pairs.tolist()):
+        rest, signs[i] = r_lgamma_sign(a - b + 1.0)
+        logs[i] = r_lgamma_sign(a + 1.0)[0] - r_lgamma_sign(b + 1.0)[0] - rest
+    value[on], sign[on] = logs[inverse.reshape(-1)], signs[inverse.reshape(-1)]
+    return value, sign
 
 
 def _lchoose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -96,7 +117,7 @@ def _lchoose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
         sym = np.where(n - k == 0, 0.0, np.log(np.abs(n)))
         fast = _lfastchoose_vec(n, k)
         whole_value = np.where(n < k, -np.inf, np.where(n - k < 2, sym, fast))
-        below = special.gammaln(n + 1.0) - special.gammaln(k + 1.0) - special.gammaln(n - k + 1.0)
+        below = _lfastchoose2_vec(n, k, ~whole & (n < k - 1))[0]
         below = np.where(np.isposinf(k) & np.isfinite(n), -np.inf, below)  # (R: lchoose(0.5, Inf) is -Inf)
         other = np.where(n < k - 1, below, fast)
         r = np.where(k < 2, low, np.where(whole, whole_value, other))
