@@ -87,11 +87,7 @@ def _number(text: str, i: int) -> tuple[str, int]:
     n = len(text)
     j = i
     if text.startswith(("0x", "0X"), i):
-        j = i + 2
-        while j < n and text[j] in "0123456789abcdefABCDEF":
-            j += 1
-        if j == i + 2:
-            raise _error(text, i, "a hexadecimal number without digits")
+        j = _hex_number(text, i)
     else:
         while j < n and text[j].isdigit() and text[j].isascii():
             j += 1
@@ -114,6 +110,40 @@ def _number(text: str, i: int) -> tuple[str, int]:
     if j < n and (_is_name_char(text[j]) and text[j] != "."):
         raise _error(text, j, f"the number {text[i:j]!r} is followed by {_show(text[j])}")
     return text[i:j], j
+
+
+def _hex_digits(text: str, j: int) -> int:
+    while j < len(text) and text[j] in "0123456789abcdefABCDEF":
+        j += 1
+    return j
+
+
+def _hex_number(text: str, i: int) -> int:
+    """The end of the hexadecimal literal at ``i`` (``0x1F``, ``0x1.8p1``, ``0xAp-2``), as R's lexer reads it:
+    hexadecimal digits, a point and more (then a binary exponent is needed), ``p`` or ``P``, a sign and decimal
+    digits."""
+    n = len(text)
+    j = _hex_digits(text, i + 2)
+    digits = j - (i + 2)
+    point = j < n and text[j] == "."
+    if point:
+        k = j + 1
+        j = _hex_digits(text, k)
+        digits += j - k
+    if digits == 0:
+        raise _error(text, i, "a hexadecimal number without digits")
+    if j < n and text[j] in "pP":
+        k = j + 1 + (j + 1 < n and text[j + 1] in "+-")
+        end = k
+        while end < n and text[end].isdigit() and text[end].isascii():
+            end += 1
+        if end == k:
+            raise _error(text, j, "a hexadecimal number with an incomplete binary exponent (p)")
+        return end
+    if point:
+        raise _error(text, i, f"the hexadecimal number {text[i:j]!r} has a point but no binary exponent (R reads "
+                              "0x1.8p0, not 0x1.8)")
+    return j
 
 
 def _code_point(text: str, j: int, start: int, digits: int, base: int, braced: bool) -> tuple[str, int]:

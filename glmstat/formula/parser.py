@@ -22,6 +22,7 @@ import math
 from .._arguments import shown
 from .lexer import CONSTANT_WORDS, Token, tokenize
 from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
+from .text_numbers import HEX_LITERAL_BITS, hex_literal_value
 from .nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, Paren, Str, Unary
 from ..errors import FormulaError
 
@@ -186,6 +187,8 @@ def _number_value(text: str) -> float:
     """A number literal's value as R reads it: a decimal or hexadecimal literal too large for a double is
     ``Inf`` (as ``1e999`` is), never an OverflowError."""
     body = text[:-1] if text.endswith("L") else text
+    if body[:2] in ("0x", "0X") and ("." in body or "p" in body or "P" in body):
+        return _hex_float(body)
     if body[:2] in ("0x", "0X"):
         digits = body[2:].lstrip("0") or "0"
         if len(digits) > 257:  # 16^256 = 2^1024 is beyond the largest double: skip the big int
@@ -195,6 +198,20 @@ def _number_value(text: str) -> float:
         except OverflowError:
             return math.inf
     return float(body)
+
+
+def _hex_float(body: str) -> float:
+    """A hexadecimal literal with a point or a binary exponent (``0x1.8p1``), as R's parser reads it
+    (:func:`~glmstat.formula.text_numbers.hex_literal_value`); refused where its digits are more than R's long
+    double holds exactly."""
+    mantissa, _, exponent = body[2:].replace("P", "p").partition("p")
+    digits, point, fraction = mantissa.partition(".")
+    value = hex_literal_value(digits, fraction if point else None, exponent or None)
+    if value is None:
+        raise FormulaError(f"the hexadecimal number {_clip(body, 60)} has more significant digits than "
+                           f"{HEX_LITERAL_BITS} bits: R reads them in a long double, rounding at each digit, which "
+                           "glmstat does not reproduce; write at most 16 significant hexadecimal digits")
+    return value
 
 
 def _clip(text: str, n: int = 120) -> str:

@@ -23,7 +23,7 @@ from .._arguments import shown_items
 from ..errors import FormulaWarning, warn_user
 from .values import FactorVec, NumVec
 
-__all__ = ["r_text_number", "text_as_numbers"]
+__all__ = ["HEX_LITERAL_BITS", "hex_literal_value", "r_text_number", "text_as_numbers"]
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]*)?\Z")
 _HEX = re.compile(r"([+-]?)0[xX]([0-9a-fA-F]+)(?:[pP]([+-]?[0-9]+))?\Z")
@@ -96,6 +96,53 @@ def _hex_number(negative: bool, digits: str, exponent: str) -> float:
     except OverflowError:
         value = math.inf
     return sign * value
+
+
+#: the significant bits of a hexadecimal literal with a point or a binary exponent that glmstat reads: R's long
+#: double holds them exactly (beyond, R rounds at each digit, which is not reproduced: such a literal is refused)
+HEX_LITERAL_BITS = 64
+
+
+def hex_literal_value(digits: str, fraction: str | None, exponent: str | None) -> float | None:
+    """The value R's parser gives the hexadecimal literal ``0x<digits>.<fraction>p<exponent>`` (``0x1.8p1``,
+    ``0xAp-2``; ``fraction`` None without a point, ``exponent`` None without ``p``, as R_strtod computes it), or
+    None where its significant bits, from the first 1 to the last, are more than :data:`HEX_LITERAL_BITS`.
+
+    R reads every digit into a long double, M (exact below 2^64), counts 4 bits a digit after the point, h, reads
+    the binary exponent's digits while it is below 9999, e, and takes M 2^(e - h) with a factor 2^|.| computed as a
+    double (Inf from 2^1024): M / 2^|e - h| (or M 2^(e - h)), rounded to a double once; where e - h is below -122,
+    M / 2^h first and then the factor of e alone.  So ``0x1p-1074`` and ``0x1.8p-1074`` are 0 in R (their factor
+    2^1074 is Inf), ``0x1.0000000000001p-1022`` the subnormal it names, ``0x1p1024`` Inf.
+    """
+    whole = (digits + (fraction or "")).lstrip("0")
+    significant = whole.rstrip("0")  # (trailing zeros: 16 ans is exact in the long double, whatever their number)
+    if len(significant) > HEX_LITERAL_BITS // 4 + 1:  # (each digit 4 bits: no int of a long text made)
+        return None
+    m = int(significant or "0", 16)
+    if m == 0:  # (R: "allow big exponents on 0")
+        return 0.0
+    if m.bit_length() - ((m & -m).bit_length() - 1) > HEX_LITERAL_BITS:  # (its bits from the first 1 to the last)
+        return None
+    n = 0
+    for d in (exponent or "").lstrip("+-").lstrip("0")[:6]:  # (R's MAX_EXPONENT_PREFIX, as _hex_number)
+        if n >= 9999:
+            break
+        n = n * 10 + int(d)
+    e = -n if (exponent or "").startswith("-") else n
+    h = 4 * len(fraction or "")
+    if h > 0 and e - h < -122:  # (R's PR#17199 branch: M / 2^h, then the factor of e alone)
+        factor_inf, total = abs(e) >= 1024, e - h
+        negative = e < 0
+    else:
+        total = e - h
+        factor_inf, negative = abs(total) >= 1024, total < 0
+    if factor_inf:
+        return 0.0 if negative else math.inf
+    total += 4 * (len(whole) - len(significant))  # (M is m 16^zeros)
+    try:  # (Python's int true division and float() of an int round once, to nearest even, as the cast does)
+        return m / (1 << -total) if total < 0 else float(m << total)
+    except OverflowError:
+        return math.inf
 
 
 def text_as_numbers(f: FactorVec, what: str) -> NumVec:
