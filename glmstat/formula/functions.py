@@ -23,11 +23,13 @@ from typing import Any, Callable, TYPE_CHECKING
 
 import numpy as np
 
+from .._arguments import shown
 from ..errors import FormulaError
 from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scale
 from .call_arguments import Builtin, bind, call_error, flag, numeric, scalar_number, whole_number
 from .column_functions import COLUMN_FUNCTIONS
 from .date_functions import DATE_FUNCTIONS
+from .date_sequences import seq_dates
 from .group_functions import GROUP_FUNCTIONS
 from .combination_functions import call_interaction
 from .distribution_functions import DISTRIBUTION_FUNCTIONS
@@ -42,7 +44,8 @@ from .nodes import BinOp, Call, Node, is_na_constant
 from .rounding import r_round
 from .distinct_values import DISTINCT_FUNCTIONS
 from .summary_functions import SUMMARY_FUNCTIONS
-from .values import FactorVec, NumVec, RInteger, Value, factor_from_labels, is_integer_value, r_text
+from .values import (FactorVec, NumVec, RDate, RInteger, Value, factor_from_labels, is_integer_value,
+                     r_text)
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -320,7 +323,17 @@ def _seq(ev: "Evaluator", call: Call) -> tuple:
         full = [p for p in _SEQ_PARAMS if p == key] or [p for p in _SEQ_PARAMS if len(key) >= 3 and p.startswith(key)]
         kwargs.append((full[0] if len(full) == 1 else key, node))
     a = bind(Call(call.func, call.args, tuple(kwargs), call.pos), _SEQ_PARAMS, required=0)
-    given = {k: scalar_number(ev.eval(node), call, k) for k, node in a.items()}
+    values = {k: ev.eval(node) for k, node in a.items()}
+    if isinstance(values.get("from"), RDate):  # (R's seq.Date)
+        return seq_dates(ev, call, values, _seq_numbers)
+    if isinstance(values.get("to"), RDate):
+        raise call_error(call, f"'to' is a date and 'from' is not ({shown(values.get('from', 1.0))}): R's seq() of "
+                               "numbers would count days from it; give from = as.Date(...)")
+    return _seq_numbers(ev, call, {k: scalar_number(v, call, k) for k, v in values.items()})
+
+
+def _seq_numbers(ev: "Evaluator", call: Call, given: dict) -> tuple:
+    """:func:`_seq` of the numbers ``given`` (of from, to, by, length.out), R's ``seq.default``."""
     for k, v in given.items():
         if not math.isfinite(v):
             raise call_error(call, f"'{k}' must be a finite number (R: seq() refuses {k} = {v})")

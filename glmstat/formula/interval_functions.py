@@ -19,7 +19,8 @@ from .date_functions import cut_dates, is_date
 from .deparse import deparse
 from .limits import refuse
 from .nodes import Call, Const, Node
-from .values import FactorVec, NumMat, NumVec, Value, r_text
+from .calendar import date_text
+from .values import FactorVec, NumMat, NumVec, RDate, Value, r_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
@@ -44,6 +45,9 @@ def call_cut(ev: "Evaluator", call: Call) -> Value:
     a = bind(call, _PARAMS + ("start.on.monday",), required=2)
     value = ev.eval(a["x"])
     if is_date(value):  # (R's cut.Date)
+        breaks = ev.eval(a["breaks"])
+        if isinstance(breaks, tuple) and breaks and all(isinstance(b, RDate) for b in breaks):
+            return _cut_at_dates(ev, call, a, value, breaks)
         return cut_dates(ev, call, a, value)
     if "start.on.monday" in a:
         raise call_error(call, "start.on.monday = is for dates (R's cut.Date)")
@@ -182,6 +186,34 @@ def _seq(start: float, end: float, n: int) -> tuple[float, ...]:
         half = end / 2 / (n - 1) - start / 2 / (n - 1)
         return tuple(2 * (start / 2 + i * half) for i in range(n - 1)) + (end,)
     return tuple(start + i * by for i in range(n - 1)) + (end,)
+
+
+def _cut_at_dates(ev: "Evaluator", call: Call, a: dict, value: Value, breaks: tuple) -> FactorVec:
+    """R's ``cut.Date(x, breaks)`` of dates at dates (``seq(as.Date(...), by = "month", length.out = 4)``,
+    ``c(as.Date(...), ...)``): the breaks sorted, each date's interval ``[a, b)`` (``(a, b]`` with ``right = TRUE``;
+    ``include.lowest`` closes the outer end), labelled by its first break as R's as.character writes the date
+    (``"2020-01-01"``), every interval a level; a date outside them missing.  R refuses breaks that are not
+    distinct; ``labels =``, ``dig.lab`` and ``ordered_result`` are refused here as for breaks of units."""
+    for option in ("labels", "dig.lab", "ordered_result"):
+        if option in a:
+            raise call_error(call, f"{option} = is not supported for dates (R's cut.Date labels an interval by its "
+                                   "first break)")
+    if "start.on.monday" in a:
+        raise call_error(call, "start.on.monday = is for breaks of weeks, not dates")
+    edges = np.sort(np.asarray(breaks, dtype=float))
+    if not np.isfinite(edges).all():
+        raise call_error(call, f"breaks must be dates, not NA: {shown([date_text(b) for b in breaks])}")
+    if edges.shape[0] < 2 or (np.diff(edges) == 0).any():
+        raise call_error(call, f"'breaks' are not unique, or fewer than two (R's words): "
+                               f"{shown([date_text(b) for b in edges.tolist()])}")
+    if edges.shape[0] - 2 > ev.limits.max_columns:  # (a level per interval, before any label is written)
+        raise refuse("max_columns", f"{deparse(call)} asks for more intervals (less one: its design columns) than "
+                                    "allowed", edges.shape[0] - 2, ev.limits)
+    right = flag(ev.eval(a["right"]), call, "right") if "right" in a else False
+    lowest = flag(ev.eval(a["include.lowest"]), call, "include.lowest") if "include.lowest" in a else False
+    x = np.asarray(value.values if isinstance(value, NumVec) else [float(value)], dtype=float)
+    codes = interval_codes(x, edges, right, lowest)
+    return FactorVec(codes, tuple(date_text(b) for b in edges[:-1].tolist()))
 
 
 def interval_codes(x: np.ndarray, breaks: np.ndarray, right: bool, include_lowest: bool) -> np.ndarray:

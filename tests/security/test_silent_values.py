@@ -15,6 +15,8 @@ against R's own values are in tests/formula (the module named with each).
   (R's match() keeps NA and NaN apart); ``paste(NA + 1)`` was "NaN", ``as.character(log(x))`` missing where R
   writes "NaN" (test_na_versus_nan.py);
 * ``choose(0.5, 3e9)`` positive, ``choose(0.5, 1e9)`` 3.8e-6 relative from R's (test_choose_hard_pairs.py);
+* ``d - seq(as.Date("2020-01-05"), by = 36, length.out = 1)``: dates near 1970 where R has the days between (seq()
+  of a date lost its class, test_seq_dates.py);
 * day numbers before year 1: ``format(as.Date(d))`` a day late (test_early_dates.py);
 * a Parquet file of one-row row groups, or of row groups whose rows are alike: a ``context=`` rank or centring was
   another function on each chunk, a constant column (test_row_dependent_context.py).
@@ -88,6 +90,12 @@ def test_numbers_at_the_ends_of_the_doubles_are_r_s(expr, value, want):
 def test_a_day_before_year_one_is_the_day_it_is():
     # (0000-01-01 is 719,528 days before 1970-01-01: 1970 years of 365 days and 478 leap days)
     assert _texts(pd.DataFrame({"d": [-719528.0, -719529.0]}), "format(as.Date(d))") == ["0-01-01", "-1-12-31"]
+
+
+def test_days_between_a_date_and_a_sequence_of_dates_are_numbers():
+    data = pd.DataFrame({"d": pd.to_datetime(["2020-01-05", "2020-02-10"]).date})
+    v = expression_value(data, 'd - seq(as.Date("2020-01-05"), by = 36, length.out = 1)')
+    assert not v.date and list(v.values) == [0.0, 36.0]
 
 
 @pytest.mark.parametrize("rows", [[1.0], [5.0, 5.0]])
