@@ -264,6 +264,54 @@ def evaluation_passes(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) 
     return total
 
 
+#: functions that fold each argument into one column as it is evaluated (pmax(), paste()'s codes of the combinations)
+_FOLDING = frozenset({"pmin", "pmax", "paste", "paste0"})
+#: columns of rows a call or an operator holds besides its arguments' values as it computes its own: its result and
+#: a numpy step's scratch (ifelse's np.where, then the float copy of it, beside the test's missing mask)
+_OWN_COLUMNS = 3
+
+
+def _held_columns(node: Node, most_columns: int) -> int:
+    """Columns of rows (the value of one expression on every row: a numeric column's 8 bytes a row) that values
+    evaluated inside ``node`` hold at once at most, read from its text before any is made: a call or an operator
+    holds the value of each argument evaluated while it evaluates the next (``ifelse(x > 1, 1, ifelse(x > 2, ...))``
+    holds one test at each nesting: 190 of them on a million rows were 1.5 GB), then its own
+    (:data:`_OWN_COLUMNS`); a column read or a literal holds none of its own, a basis transform the columns its text
+    says (:func:`_basis_columns`); pmax() and paste() fold each argument in as it comes (:data:`_FOLDING`).  One walk
+    of the tree with a stack, no recursion."""
+    peak: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        nd, done = stack.pop()
+        body = _unwrapped(nd)
+        if isinstance(body, Call):
+            args = body.args + tuple(v for _, v in body.kwargs)
+        elif isinstance(body, BinOp):
+            args = (body.left, body.right)
+        elif isinstance(body, Unary):
+            args = (body.operand,)
+        else:
+            peak[id(nd)] = 0
+            continue
+        if not done:
+            stack.append((nd, True))
+            stack.extend((a, False) for a in args)
+            continue
+        held = most = 0
+        folds = isinstance(body, Call) and body.func.rpartition(":")[2] in _FOLDING
+        for a in args:
+            most = max(most, held + peak[id(a)])
+            inner = _unwrapped(a)
+            if not (_literal(a) or isinstance(inner, (Name, Dot))):
+                func = inner.func.rpartition(":")[2] if isinstance(inner, Call) else None
+                held += _basis_columns(inner, most_columns) if func in _BASIS_COLUMNS else 1
+                held = min(held, 1) if folds else held
+        own = _basis_columns(body, most_columns) if isinstance(body, Call) and \
+            body.func.rpartition(":")[2] in _BASIS_COLUMNS else 1
+        peak[id(nd)] = max(most, held + own + _OWN_COLUMNS - 1)
+    return peak[id(node)]
+
+
 #: glmstat's functions that take a basis of several columns as it is (``I(poly(x, 2))``); every other function, and
 #: every operator, takes one column
 _TAKES_COLUMNS = frozenset({"I", "as.vector", "unclass", "length"})
@@ -513,7 +561,9 @@ class Evaluator:
 
     def count_work(self, node: Node) -> None:
         """Count the work of evaluating ``node`` (rows x :func:`evaluation_passes`) before any of it is done,
-        refusing the formula once its variables' work exceeds ``max_eval_work``."""
+        refusing the formula once its variables' work exceeds ``max_eval_work``, and its memory: the columns of
+        rows it holds at once (:func:`_held_columns`), 8 bytes a row each, with the design's columns reserved so
+        far, within ``max_design_bytes``."""
         if isinstance(node, (Name, Num, Str, Const)):  # (a column, read once, or a literal)
             return
         self.work += self.n * evaluation_passes(node, self.limits.max_basis)
@@ -522,6 +572,13 @@ class Evaluator:
             raise refuse("max_eval_work", f"evaluating {shown(deparse(node))} on {self.n:,} rows, with the formula's "
                          "other variables, needs more work than allowed (rows x passes over them)", self.work,
                          self.limits)
+        # (the values its calls hold while the calls inside them are evaluated, beside the design's columns so far)
+        held = _held_columns(node, self.limits.max_basis)
+        size = (self.reserved + held) * self.n * 8
+        if size > self.limits.max_design_bytes:
+            raise refuse("max_design_bytes", f"evaluating {shown(deparse(node))} on {self.n:,} rows holds {held:,} "
+                         "columns of rows at once (each call's values while the calls inside it are evaluated), "
+                         "with the design's columns so far more memory than allowed (bytes)", size, self.limits)
 
     def expect_work(self, nodes: Sequence[Node]) -> None:
         """Refuse at once, before any is evaluated, variables whose work together (rows x
