@@ -49,10 +49,10 @@ class FormulaLimits:
         model's variables count against it as each is evaluated, before the next: a numeric column 8 bytes a
         row, a factor its codes and levels (:func:`factor_bytes`); and before a variable is evaluated, the columns
         of rows its calls hold at once, each call's values while the calls inside it are evaluated
-        (:func:`glmstat.formula.evaluate._held_columns`: 190 nested ``ifelse()`` held 1.5 GB on a million rows).  For data read from Parquet files, also the
-        bytes that one read of the model's columns (a row group, or a batch of one) expands to by the file's
-        metadata, which a row group beyond it is refused for before it is read: compressed pages can hold far
-        more than memory does.
+        (:func:`glmstat.formula.evaluate._held_columns`: 190 nested ``ifelse()`` held 1.5 GB on a million rows).
+        For data read from Parquet files, also the bytes that one read of the model's columns (a row group, or a
+        batch of one) expands to by the file's metadata, which a row group beyond it is refused for before it is
+        read: compressed pages can hold far more than memory does.
     max_pass_work : int
         Multiply-adds of one iteration: rows x dense design columns squared, the cost of forming X'WX
         (factors stored as codes do not count), plus the number of columns of sum, Helmert or polynomial
