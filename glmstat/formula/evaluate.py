@@ -22,7 +22,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import shown, shown_items
 from .._suggest import close_matches
 from ..errors import DataError, FormulaError
 from .arithmetic import r_div, r_mod, r_power
@@ -350,6 +350,19 @@ def _literal_value(node: Num) -> float:
     if node.text[-1:] == "L" and v == v and abs(v) <= R_INT_MAX and float(v).is_integer():
         return RInteger(v)
     return v
+
+
+#: why an order of texts is refused: R's depends on where it runs
+_COLLATION = ("R orders texts by the locale's collation -- by bytes in the C locale, by ICU's or the C library's "
+              "order elsewhere, where \"B\" and \"a\" sort the other way -- which glmstat does not choose for you; "
+              "compare numbers, or an ordered factor with one of its levels (ordered(x, levels = c(...)) < \"b\")")
+
+
+def _shown_value(v: Value) -> str:
+    """One side of a comparison as a message shows it: a literal itself, a column by its kind."""
+    if isinstance(v, (str, int, float, bool)):
+        return shown(v)
+    return "a column of text" if isinstance(v, FactorVec) else "a column of numbers"
 
 
 def _one_literal(v: Value) -> Value:
@@ -930,7 +943,9 @@ class Evaluator:
         if isinstance(a, FactorVec) or isinstance(b, FactorVec):
             return self.compare_factor(op, a, b, node)
         if isinstance(a, str) or isinstance(b, str):
-            raise FormulaError(f"{deparse(node)}: a string can only be compared with a factor")
+            why = _COLLATION if op not in ("==", "!=") and isinstance(a, str) and isinstance(b, str) else \
+                "a string can only be compared with a factor or a text column"
+            raise FormulaError(f"{deparse(node)}: {why} (here {_shown_value(a)} and {_shown_value(b)})")
         x = numeric(a, node, f"left side of '{op}'")
         y = numeric(b, node, f"right side of '{op}'")
         with np.errstate(invalid="ignore"):
@@ -946,7 +961,9 @@ class Evaluator:
     def compare_factor(self, op: str, a: Value, b: Value, node: Node) -> Value:
         f, other, flip = (a, b, False) if isinstance(a, FactorVec) else (b, a, True)
         if not isinstance(other, (str, int, float)):
-            raise FormulaError(f"{deparse(node)}: a factor can be compared with one of its levels, e.g. g == \"b\"")
+            texts = op not in ("==", "!=") and any(isinstance(v, FactorVec) and v.text for v in (a, b))
+            raise FormulaError(f"{deparse(node)}: " + (f"{_COLLATION} (here two columns of text)" if texts else
+                               "a factor can be compared with one of its levels, e.g. g == \"b\""))
         if isinstance(other, float) and math.isnan(other):  # (R: g == NA is NA on every row, not FALSE)
             return NumVec(np.full(f.codes.shape[0], np.nan), logical=True)
         # (R compares a factor's labels with as.character() of the value: TRUE is "TRUE", which a logical level
@@ -960,7 +977,12 @@ class Evaluator:
         else:
             hit = levels_with_texts(f.levels, {target}, _ordered_texts) if f.ordered else None
             if hit is None or not hit.any():
-                raise FormulaError(f"{deparse(node)}: '{op}' needs an ordered factor and one of its levels")
+                raise FormulaError(f"{deparse(node)}: " + (
+                    f"{_COLLATION} (here the texts of {deparse(node.right if flip else node.left)} and "
+                    f"{shown(target)})" if f.text else
+                    f"'{op}' needs an ordered factor and one of its levels, got {shown(target)}" + (
+                        f" (the levels: {shown_items([label_text(v) for v in f.levels[:10]])})" if f.ordered else
+                        " beside a factor that is not ordered (R: NA, \"not meaningful for factors\")")))
             k = int(np.argmax(hit))
             cmp = {"<": np.less, ">": np.greater, "<=": np.less_equal, ">=": np.greater_equal}[op]
             r = (cmp(k, f.codes) if flip else cmp(f.codes, k)).astype(float)
