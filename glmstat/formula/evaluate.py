@@ -34,7 +34,7 @@ from .basis_functions import polym_columns
 from .functions import (BUILTINS, CONSTANTS, FOREIGN_FUNCTIONS, FUNCTION_NAMES, PASSES, REFUSED_FUNCTIONS,
                         RESERVED_VALUES, refused_function, unqualified)
 from .limits import DEFAULT_LIMITS, LEVEL_BYTES, FormulaLimits, refuse
-from .na_values import carried, is_r_na
+from .na_values import carried, is_r_na, na_exact
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .regex import RegexBudget
@@ -341,6 +341,8 @@ def _refuse_basis(parent: Node, args: tuple, most_columns: int) -> None:
 
 #: the arithmetic whose result of two integers is an integer in R (``/`` and ``^`` make doubles)
 _INTEGER_OPS = frozenset({"+", "-", "*", "%/%", "%%"})
+#: the operators whose results keep a NaN operand's payload (numpy's ufuncs, formula.na_values.carried)
+_PAYLOAD_OPS = frozenset({"+", "-", "*", "/", "^"})
 
 
 def _literal_value(node: Num) -> float:
@@ -805,7 +807,7 @@ class Evaluator:
                                       v, node)
         x = numeric(v, node)
         if node.op == "-":  # (R: minus an integer is an integer)
-            return NumVec(-x, integer=is_integer_value(v)) if isinstance(x, np.ndarray) else (
+            return NumVec(-x, integer=is_integer_value(v), na_exact=na_exact(v)) if isinstance(x, np.ndarray) else (
                 RInteger(-x) if isinstance(v, RInteger) else -x)
         return NumVec(np.asarray(x, dtype=float)) if isinstance(x, np.ndarray) else x
 
@@ -848,7 +850,9 @@ class Evaluator:
             # (R: integer + - * %/% %% integer is an integer, written in full; a double beside it makes a double)
             if op in _INTEGER_OPS and is_integer_value(a) and is_integer_value(b) and is_r_integer(r):
                 return NumVec(r, integer=True)
-            return NumVec(r)
+            # (numpy's + - * / ^ return a NaN operand's payload, and carried() chose between two: R's NA stays
+            # exact where both sides' is)
+            return NumVec(r, na_exact=op in _PAYLOAD_OPS and na_exact(a) and na_exact(b))
         if op in _INTEGER_OPS and isinstance(a, RInteger) and isinstance(b, RInteger) and abs(r) <= R_INT_MAX:
             return RInteger(r)
         return float(r)

@@ -39,7 +39,7 @@ from .text_functions import NUMBER_TEXT_CHARS, TEXT_FUNCTIONS, TEXTS_PER_COLUMN,
 from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_numeric, call_droplevels, call_relevel,
                                call_unclass, factor_call)
 from .interval_functions import call_cut
-from .na_values import R_NA, is_r_na
+from .na_values import R_NA, is_r_na, na_exact
 from .nodes import BinOp, Call, Node, is_na_constant
 from .rounding import r_round
 from .distinct_values import DISTINCT_FUNCTIONS
@@ -76,19 +76,32 @@ def _elementwise(fn: Callable[[Any], Any], logical: bool = False, keeps_integer:
             r = fn(x)
         integer = keeps_integer and is_integer_value(v)
         if isinstance(x, np.ndarray):
-            return NumVec(np.asarray(r, dtype=float), logical, integer=integer)
+            if logical:
+                return NumVec(np.asarray(r, dtype=float), logical)
+            return _math1(x, r, v, integer)
         return RInteger(r) if integer else float(r)
     return apply
 
 
+def _math1(x: np.ndarray, r: Any, v: Value, integer: bool = False) -> NumVec:
+    """A math function's result ``r`` of the numbers ``x`` (of the value ``v``): where x is NaN, x's own NaN, as R's
+    math1 keeps it (NA stays NA, NaN NaN), exact about NA (``NumVec.na_exact``) where x was."""
+    out = np.asarray(r, dtype=float)
+    if not na_exact(v):
+        return NumVec(out, integer=integer)
+    missing = np.isnan(x)
+    return NumVec(np.where(missing, x, out) if missing.any() else out, integer=integer, na_exact=True)
+
+
 def _log(ev: "Evaluator", call: Call) -> Value:
     a = bind(call, ("x", "base"))
-    x = numeric(ev.eval(a["x"]), call)
+    v = ev.eval(a["x"])
+    x = numeric(v, call)
     with np.errstate(all="ignore"):
         r = np.log(x)
         if "base" in a:
             r = r / np.log(scalar_number(ev.eval(a["base"]), call, "the base"))
-    return NumVec(np.asarray(r, dtype=float)) if isinstance(x, np.ndarray) else float(r)
+    return _math1(x, r, v) if isinstance(x, np.ndarray) else float(r)
 
 
 def _round(ev: "Evaluator", call: Call) -> Value:
@@ -260,9 +273,10 @@ def _ifelse(ev: "Evaluator", call: Call) -> Value:
         return replace(factor_from_labels(labels, miss | np.where(pick, yes_miss, no_miss)), text=True)
     y_, n_ = numeric(yes, call, "yes value"), numeric(no, call, "no value")
     r = np.where(t != 0, y_, n_).astype(float)
-    r[miss] = np.nan
+    r[miss] = R_NA  # (R: NA where the test is; each other row the value it takes, NA or NaN as that value's)
     logical = all(isinstance(v, (bool, np.bool_)) or (isinstance(v, NumVec) and v.logical) for v in (yes, no))
-    return NumVec(r, logical, integer=is_integer_value(yes) and is_integer_value(no))  # (R: of integers, one)
+    return NumVec(r, logical, integer=is_integer_value(yes) and is_integer_value(no),  # (R: of integers, one)
+                  na_exact=na_exact(yes) and na_exact(no))
 
 
 def _where(ev: "Evaluator", call: Call) -> Value:

@@ -24,10 +24,11 @@ import struct
 
 import numpy as np
 
-__all__ = ["R_NA", "carried", "is_r_na", "r_na_mask"]
+__all__ = ["R_NA", "carried", "is_r_na", "na_exact", "r_na_mask"]
 
-#: R's NA_real_: the NaN of exponent all ones and low word 1954 (R's arithmetic.c)
-R_NA: float = struct.unpack("<d", struct.pack("<Q", 0x7FF00000000007A2))[0]
+#: R's NA_real_: the NaN of low word 1954 (R's arithmetic.c), quiet -- as R's arithmetic leaves it (R's constant is
+#: the signalling pattern 0x7FF00000000007A2, which a cast to long double or a comparison flags as invalid)
+R_NA: float = struct.unpack("<d", struct.pack("<Q", 0x7FF80000000007A2))[0]
 
 _LOW_WORD = np.uint64(0xFFFFFFFF)
 _NA_WORD = np.uint64(1954)
@@ -60,3 +61,15 @@ def carried(op: str, x: np.ndarray | float, y: np.ndarray | float, r: np.ndarray
     else:
         pick = xa
     return np.where(both, pick, r)
+
+
+def na_exact(value: object) -> bool:
+    """Whether ``value``'s NaNs say exactly which are R's NA: one number (a literal's NA is R's, a computed NaN is
+    not), a column marked so (``NumVec.na_exact``), or R's integers or logicals without a missing value."""
+    if isinstance(value, (int, float)):
+        return True
+    if getattr(value, "na_exact", False):
+        return True
+    # (R's integers and logicals have no NaN, only NA: without a missing value, nothing to tell apart)
+    return bool(getattr(value, "integer", False) or getattr(value, "logical", False)) and \
+        not np.isnan(value.values).any()

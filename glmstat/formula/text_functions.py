@@ -76,12 +76,15 @@ def na_rows(ev: "Evaluator", node: Node, value: Value) -> np.ndarray | None:
     """Where a number ``value`` (of ``node``) that is missing is R's NA, not NaN: the rows where a data column it
     reads is missing (R's NA goes through arithmetic, ``k + 1``, ``log(k)``; a NaN computed from numbers,
     ``log(-1)``, is R's NaN), and those holding R's NA written in the formula (``NA_real_ * x``,
-    ``ifelse(x > 0, NA, NaN)``: :func:`~glmstat.formula.na_values.r_na_mask`); None for a value that is not
-    numbers, or that reads no column and holds no NA."""
+    ``ifelse(x > 0, NA, NaN)``: :func:`~glmstat.formula.na_values.r_na_mask`) -- only those where the value's
+    payloads are exact (``NumVec.na_exact``: ``paste(ifelse(x > 0, sqrt(-1), z * 0))`` is "NaN" where x > 0
+    whatever z); None for a value that is not numbers, or that reads no column and holds no NA."""
     if not isinstance(value, NumVec) or value.logical or value.integer:
         return None
-    read = [c for c in names_read(node) if c in ev.data]
     written = r_na_mask(value.values)
+    if value.na_exact:  # (a data column's doubles, arithmetic and ifelse() of them: the payload says it)
+        return written if written.any() else None
+    read = [c for c in names_read(node) if c in ev.data]
     if not read:
         return written if written.any() else None
     out = written

@@ -36,7 +36,7 @@ from .._arguments import shown
 from ..errors import DataError
 from ..printable import first_unwritable
 from ..report.rformat import format_number
-from .na_values import is_r_na
+from .na_values import R_NA, is_r_na
 
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
            "NUMBER_TEXT", "reads_as_number",
@@ -58,6 +58,10 @@ class NumVec:
     #: are the same doubles, only their text differs -- R writes an integer in full (``as.character(100000L)`` is
     #: "100000", a double 100000 "1e+05"), in factor levels, coefficient names, paste() and sprintf("%s")
     integer: bool = False
+    #: whether a missing value's NaN payload says exactly whether it is R's NA or NaN (glmstat.formula.na_values): a
+    #: data column of doubles, whose missing values are made R's NA, and arithmetic and ifelse() of such values
+    #: and literals; otherwise a missing value is NA where a column the value reads is missing (its text "NA")
+    na_exact: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -565,6 +569,15 @@ def reads_as_number(text: str) -> bool:
     return _NUMBER_RE.match(text) is not None
 
 
+def _doubles(values: np.ndarray) -> NumVec:
+    """A data column of doubles as a value: its missing values R's NA (a copy where there are any; the column is
+    not changed), so that arithmetic carries them as R does, apart from the NaN computed from numbers."""
+    missing = np.isnan(values)
+    if missing.any():
+        values = np.where(missing, R_NA, values)
+    return NumVec(values, na_exact=True)
+
+
 def column_value(name: str, raw: Any) -> NumVec | FactorVec:
     """The value of the data column ``name`` (its stored array: an ndarray or a pandas extension array)."""
     if isinstance(raw, pd.Categorical):
@@ -582,7 +595,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
         values = raw.astype(np.float64)
         return NumVec(values, **_integer_marks(name, raw, values))
     if isinstance(raw, np.ndarray) and raw.dtype.kind == "f":
-        return NumVec(raw if raw.dtype == np.float64 else raw.astype(np.float64))
+        return _doubles(raw if raw.dtype == np.float64 else raw.astype(np.float64))
     if isinstance(raw, np.ndarray) and raw.dtype.kind == "b":
         return NumVec(raw.astype(np.float64), logical=True)
     if dtype is not None and pd.api.types.is_bool_dtype(dtype):
@@ -593,7 +606,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
             present = ~np.isnan(values)
             ints = np.asarray(raw[present].to_numpy(dtype=dtype.numpy_dtype))
             return NumVec(values, **_integer_marks(name, ints, values[present]))
-        return NumVec(values)
+        return _doubles(values)
     if isinstance(dtype, pd.StringDtype):  # (text by its dtype, pandas' default for strings: nothing to infer)
         # (factorized by the array itself, Arrow's hashing and sort (code-point order, as factor_from_labels
         # sorts texts): a Python string made for each row took 70 bytes and 0.25 us a row -- 1.1 GB and 2.7 s

@@ -9,6 +9,9 @@ The formula's numbers hold both as NaN; R's NA written in the formula is the NaN
   "NA"), ``paste(ifelse(x > 0, NA, NaN))`` "NaN" on every row where x is not missing (R: "NA" where x > 0).
 * ``as.character(log(x))``, ``toupper()``, ``substr()`` of it made a NaN missing (a row dropped), where R's text is
   "NaN"; ``ifelse(x > 0, NA + 1, "pos")`` and ``ifelse(x > 0, 0/0, g)`` were refused (R: missing, resp. "NaN").
+* ``paste(g, ifelse(z > 10, sqrt(-1), x * 0))`` (found by the formula differential fuzz, seed 1456) was "NA" where
+  z > 10 and x is missing, a column the row's value does not read (R: "NaN"): a data column's missing doubles are
+  now R's NA, and arithmetic, math functions and ifelse() of them say exactly which NaN is NA.
 """
 
 from __future__ import annotations

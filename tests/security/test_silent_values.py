@@ -13,7 +13,8 @@ against R's own values are in tests/formula (the module named with each).
   (test_number_extremes.py, test_r_arithmetic.py);
 * a column holding NA and -1: ``x %in% c(1, NaN)`` was TRUE where x is NA, ``log(x) %in% NA`` TRUE where x is -1
   (R's match() keeps NA and NaN apart); ``paste(NA + 1)`` was "NaN", ``as.character(log(x))`` missing where R
-  writes "NaN" (test_na_versus_nan.py);
+  writes "NaN", ``paste(ifelse(x > 0, sqrt(-1), z * 0))`` "NA" where x > 0 and z is missing (R: "NaN")
+  (test_na_versus_nan.py);
 * ``choose(0.5, 3e9)`` positive, ``choose(0.5, 1e9)`` 3.8e-6 relative from R's (test_choose_hard_pairs.py);
 * ``d - seq(as.Date("2020-01-05"), by = 36, length.out = 1)``: dates near 1970 where R has the days between (seq()
   of a date lost its class, test_seq_dates.py);
@@ -71,6 +72,9 @@ def test_na_and_nan_are_kept_apart():
     np.testing.assert_array_equal(expression_values(data, "log(x) %in% NA"), [0, 1, 0, 0])
     assert expression_value(data, "paste(NA + 1)") == "NA"
     assert _texts(data, "as.character(log(x))")[1:3] == [None, "NaN"]
+    # (z missing on both rows, read only where x <= 0: "NaN" where x > 0 whatever z, as R's; "NA" before)
+    data["z"] = np.nan
+    assert _texts(data, "paste(ifelse(x > 0, sqrt(-1), z * 0))")[::2] == ["NaN", "NA"]
 
 
 @pytest.mark.parametrize("expr, value, want", [
