@@ -3,7 +3,7 @@
 The lexer reads the text once, left to right, without recursion and without regular expressions that could
 backtrack.  It knows R's tokens -- names (``MPG.city``, Unicode letters, `` `any text` `` in backticks, a function
 qualified by its package as ``splines::ns``),
-numbers (``2``, ``.5``, ``1e-3``, ``5L``, ``0x1F``), strings in single or double quotes with backslash
+numbers (``2``, ``.5``, ``1e-3``, ``5L``, ``0x1F``, ``0x1.8p1``), strings in single or double quotes with backslash
 escapes, and operators -- plus the Python spellings users bring along: ``**`` (R's ``^``), ``//`` (``%/%``)
 and a lone ``%`` (``%%``).  Anything else (``[``, ``$``, ``{``, ``#``, ``;``, look-alike Unicode operators,
 control characters) is refused with its position.
