@@ -5,7 +5,9 @@ decimal digits with an optional point and an exponent whose digits may be missin
 as in R); hexadecimal ``0x1A`` with an optional binary exponent ``p3``; ``Inf``, ``infinity`` and ``NaN`` in any
 case.  ``"NA"`` is missing.  Anything else -- ``"1,5"``, ``"TRUE"``, ``""``, ``"1_000"``, digits of other scripts
 (which Python's ``float`` reads, R does not) -- is missing too, and counted in a warning, as R's "NAs introduced
-by coercion".  A hexadecimal number with a fraction (``0x.8``, which R 4.2 reads as 8) is taken as missing.
+by coercion".  A hexadecimal number with a point and a binary exponent (``0x1.8p1``) is read as R's parser reads the literal
+(:func:`hex_literal_value`; more than 64 significant bits refused); with a point and no exponent (``0x.8``, which R
+4.2 reads as 8, the point left out) it is taken as missing.
 A hexadecimal number beyond the doubles is R's (:func:`_hex_number`).  A decimal one is the double nearest it,
 where R's sums its digits in a long double: of 3,000 random texts, two of 17 to 25 digits differ from R's by an
 ulp, and a mantissa of more than 4,932 digits is Inf in R (with an exponent bringing it back, NaN or Inf where
@@ -19,14 +21,17 @@ import re
 
 import numpy as np
 
-from .._arguments import shown_items
-from ..errors import FormulaWarning, warn_user
+from .._arguments import shown, shown_items
+from ..errors import DataError, FormulaWarning, warn_user
 from .values import FactorVec, NumVec
 
 __all__ = ["HEX_LITERAL_BITS", "hex_literal_value", "r_text_number", "text_as_numbers"]
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]*)?\Z")
 _HEX = re.compile(r"([+-]?)0[xX]([0-9a-fA-F]+)(?:[pP]([+-]?[0-9]+))?\Z")
+#: a hexadecimal number with a point and a binary exponent (``0x1.8p1``); without the exponent R 4.2 leaves the
+#: point out (``0x1.8`` is 24), which is not copied: such a text is missing
+_HEX_POINT = re.compile(r"([+-]?)0[xX]([0-9a-fA-F]*)\.([0-9a-fA-F]*)[pP]([+-]?[0-9]+)\Z")
 _SPECIAL = {"inf": math.inf, "infinity": math.inf, "nan": math.nan}
 _WHITE = " \t\n\v\f\r"
 #: hexadecimal digits read as an integer at most (16^250 = 2^1000, below the largest double)
@@ -49,6 +54,14 @@ def r_text_number(text: str) -> float | None:
     m = _HEX.match(t)
     if m:
         return _hex_number(m.group(1) == "-", m.group(2), m.group(3) or "0")
+    m = _HEX_POINT.match(t)
+    if m and (m.group(2) or m.group(3)):  # (a point and a binary exponent: R's parser's literal, read alike)
+        value = hex_literal_value(m.group(2), m.group(3), m.group(4))
+        if value is None:
+            raise DataError(f"the text {shown(text)} is a hexadecimal number of more than {HEX_LITERAL_BITS} "
+                            "significant bits, which R reads digit by digit in a long double (its rounding is not "
+                            "reproduced here); write it with fewer digits")
+        return -value if m.group(1) == "-" else value
     return None
 
 

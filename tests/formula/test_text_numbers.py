@@ -98,6 +98,20 @@ def test_hex_exponents_with_leading_zeros(text, want):
     assert r_text_number(text) == want
 
 
+@pytest.mark.parametrize("text, want", [  # (R 4.2's as.numeric(), printed with sprintf("%a"))
+    ("0x1.8p1", 3.0), ("-0x.8p1", -1.0), ("0x1.0000000000001p-1022", float.fromhex("0x1.0000000000001p-1022")),
+    ("0x1.8p-1074", 0.0), (" 0xA.Cp-2 ", float.fromhex("0x1.58p+1")), ("0x.000001p30", 64.0), ("0x1.p2", 4.0),
+])
+def test_hex_numbers_with_a_point_and_an_exponent_are_r_s(text, want):
+    # (R_strtod, as its parser reads the literal: they were missing, with R's coercion warning, where R reads them)
+    assert r_text_number(text) == want
+
+
+def test_hex_numbers_with_a_point_of_more_than_64_bits_are_refused():
+    with pytest.raises(gs.DataError, match="'0x1.ffffffffffffffffffffp1' is a hexadecimal number of more than 64"):
+        r_text_number("0x1." + "f" * 20 + "p1")
+
+
 @pytest.mark.parametrize("text, want", [  # (R 4's as.numeric(), printed with sprintf("%a"))
     ("0x1p-1074", 0.0), ("0x1p-1023", float.fromhex("0x0.8p-1022")), ("0x1p1023", 2.0**1023),
     ("0x1p1024", math.inf), ("-0x1p-1075", -0.0), ("0x" + "f" * 1000 + "p-5000", 0.0),
