@@ -6,8 +6,8 @@ as in R); hexadecimal ``0x1A`` with an optional binary exponent ``p3``; ``Inf``,
 case.  ``"NA"`` is missing.  Anything else -- ``"1,5"``, ``"TRUE"``, ``""``, ``"1_000"``, digits of other scripts
 (which Python's ``float`` reads, R does not) -- is missing too, and counted in a warning, as R's "NAs introduced
 by coercion".  A hexadecimal number with a point and a binary exponent (``0x1.8p1``) is read as R's parser reads the literal
-(:func:`hex_literal_value`; more than 64 significant bits refused); with a point and no exponent (``0x.8``, which R
-4.2 reads as 8, the point left out) it is taken as missing.
+(:func:`hex_literal_value`; more than 64 significant bits refused); what else R reads as one by R_strtod's quirks
+(``0x.8``, which R 4.2 reads as 8, the point left out without an exponent; ``0xp2``, 0) is refused, naming it.
 A hexadecimal number beyond the doubles is R's (:func:`_hex_number`).  A decimal one is the double nearest it,
 where R's sums its digits in a long double: of 3,000 random texts, two of 17 to 25 digits differ from R's by an
 ulp, and a mantissa of more than 4,932 digits is Inf in R (with an exponent bringing it back, NaN or Inf where
@@ -23,6 +23,7 @@ import numpy as np
 
 from .._arguments import shown, shown_items
 from ..errors import DataError, FormulaWarning, warn_user
+from .na_values import R_NA
 from .values import FactorVec, NumVec
 
 __all__ = ["HEX_LITERAL_BITS", "hex_literal_value", "r_text_number", "text_as_numbers"]
@@ -32,6 +33,9 @@ _HEX = re.compile(r"([+-]?)0[xX]([0-9a-fA-F]+)(?:[pP]([+-]?[0-9]+))?\Z")
 #: a hexadecimal number with a point and a binary exponent (``0x1.8p1``); without the exponent R 4.2 leaves the
 #: point out (``0x1.8`` is 24), which is not copied: such a text is missing
 _HEX_POINT = re.compile(r"([+-]?)0[xX]([0-9a-fA-F]*)\.([0-9a-fA-F]*)[pP]([+-]?[0-9]+)\Z")
+#: what else R_strtod reads as a hexadecimal number (digits and points, a binary exponent with or without digits),
+#: by rules glmstat does not copy
+_HEX_QUIRK = re.compile(r"[+-]?0[xX][0-9a-fA-F.]+(?:[pP][+-]?[0-9]*)?\Z|[+-]?0[xX][pP][+-]?[0-9]*\Z")
 _SPECIAL = {"inf": math.inf, "infinity": math.inf, "nan": math.nan}
 _WHITE = " \t\n\v\f\r"
 #: hexadecimal digits read as an integer at most (16^250 = 2^1000, below the largest double)
@@ -43,7 +47,7 @@ def r_text_number(text: str) -> float | None:
     coercion warning."""
     t = text.strip(_WHITE)
     if t == "NA":
-        return math.nan
+        return R_NA
     sign = -1.0 if t[:1] == "-" else 1.0
     word = t.lstrip("+-") if t[:1] in "+-" and t[1:2] not in "+-" else t
     if word.lower() in _SPECIAL:
@@ -62,6 +66,11 @@ def r_text_number(text: str) -> float | None:
                             "significant bits, which R reads digit by digit in a long double (its rounding is not "
                             "reproduced here); write it with fewer digits")
         return -value if m.group(1) == "-" else value
+    if _HEX_QUIRK.match(t):
+        raise DataError(f"the text {shown(text)} is a hexadecimal number that R 4.2 reads by a quirk of R_strtod (a "
+                        "point without a binary exponent left out, \"0x1.8\" read as 24; no digits read as 0; after "
+                        "several points only the last counts), which glmstat does not copy; write it as 0x1.8p0 (1.5) "
+                        "or 0x18 (24)")
     return None
 
 
@@ -161,13 +170,17 @@ def hex_literal_value(digits: str, fraction: str | None, exponent: str | None) -
 def text_as_numbers(f: FactorVec, what: str) -> NumVec:
     """``as.numeric`` of the text vector ``f``: each distinct text read once (:func:`r_text_number`), missing where
     it reads as no number, with R's warning naming how many and which (``what``: the call)."""
-    read = [r_text_number(str(level)) for level in f.levels]
+    try:
+        read = [r_text_number(str(level)) for level in f.levels]
+    except DataError as e:  # (a text read otherwise than R reads it: refused, naming the call)
+        raise DataError(f"{what}: {e}") from None
     bad = [str(level) for level, v in zip(f.levels, read) if v is None]
-    values = np.array([math.nan if v is None else v for v in read] + [math.nan], dtype=float)
+    # (R's NA where a text reads as no number, or is missing; "NaN" is NaN: as.numeric's NA and NaN, apart)
+    values = np.array([R_NA if v is None else v for v in read] + [R_NA], dtype=float)
     out = values[np.where(f.codes >= 0, f.codes, len(f.levels))]
     if bad:
         rows = int(np.isin(f.codes, [i for i, v in enumerate(read) if v is None]).sum())
         warn_user(f"{what}: {rows:,} value(s) read as no number and became NA, as R's 'NAs introduced by "
                   f"coercion' (the texts {shown_items(bad, 5)}); their rows are dropped as missing",
                   FormulaWarning)
-    return NumVec(out)
+    return NumVec(out, na_exact=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 
 import numpy as np
@@ -105,6 +106,15 @@ def test_hex_exponents_with_leading_zeros(text, want):
 def test_hex_numbers_with_a_point_and_an_exponent_are_r_s(text, want):
     # (R_strtod, as its parser reads the literal: they were missing, with R's coercion warning, where R reads them)
     assert r_text_number(text) == want
+
+
+@pytest.mark.parametrize("text", ["0x1.8", "0x.8", "0xp2", "0x.", "0x1.2.3p1", "0x1p"])
+def test_hex_numbers_r_reads_by_a_quirk_are_refused_with_the_call_and_the_text(text):
+    # (R 4.2: 24, 8, 0, 0, 36.375 -- the last point's digits only -- and 1; they were missing, with R's warning)
+    data = pd.DataFrame({"s": [text, "2", "3", "5"], "y": [1.0, 2.0, 2.5, 4.0]})
+    with pytest.raises(gs.DataError, match=f"as.numeric\\(as.character\\(s\\)\\): the text '{re.escape(text)}' is "
+                                           "a hexadecimal number that R 4.2 reads by a quirk"):
+        gs.glm("y ~ as.numeric(as.character(s))", data)
 
 
 def test_hex_numbers_with_a_point_of_more_than_64_bits_are_refused():
