@@ -5,9 +5,10 @@ decimal digits with an optional point and an exponent whose digits may be missin
 as in R); hexadecimal ``0x1A`` with an optional binary exponent ``p3``; ``Inf``, ``infinity`` and ``NaN`` in any
 case.  ``"NA"`` is missing.  Anything else -- ``"1,5"``, ``"TRUE"``, ``""``, ``"1_000"``, digits of other scripts
 (which Python's ``float`` reads, R does not) -- is missing too, and counted in a warning, as R's "NAs introduced
-by coercion".  A hexadecimal number with a point and a binary exponent (``0x1.8p1``) is read as R's parser reads the literal
-(:func:`hex_literal_value`; more than 64 significant bits refused); what else R reads as one by R_strtod's quirks
-(``0x.8``, which R 4.2 reads as 8, the point left out without an exponent; ``0xp2``, 0) is refused, naming it.
+by coercion".  A hexadecimal number with a point and a binary exponent (``0x1.8p1``) is read as R's parser reads
+the literal (:func:`hex_literal_value`; more than 64 significant bits refused); what else R reads as one by
+R_strtod's quirks (``0x.8``, which R 4.2 reads as 8, the point left out without an exponent; ``0xp2``, 0) is
+refused, naming it.
 A hexadecimal number beyond the doubles is R's (:func:`_hex_number`).  A decimal one is the double nearest it,
 where R's sums its digits in a long double: of 3,000 random texts, two of 17 to 25 digits differ from R's by an
 ulp, and a mantissa of more than 4,932 digits is Inf in R (with an exponent bringing it back, NaN or Inf where
