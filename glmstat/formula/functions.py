@@ -39,7 +39,8 @@ from .text_functions import NUMBER_TEXT_CHARS, TEXT_FUNCTIONS, TEXTS_PER_COLUMN,
 from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_numeric, call_droplevels, call_relevel,
                                call_unclass, factor_call)
 from .interval_functions import call_cut
-from .na_values import R_NA, is_r_na, na_exact
+from .na_values import R_NA, is_r_na, na_exact, r_na_mask
+from .deparse import deparse
 from .nodes import BinOp, Call, Node, is_na_constant
 from .rounding import r_round
 from .distinct_values import DISTINCT_FUNCTIONS
@@ -427,6 +428,28 @@ def _is_na(ev: "Evaluator", call: Call) -> Value:
         float(math.isnan(values))
 
 
+def _is_nan(ev: "Evaluator", call: Call) -> Value:
+    """R's ``is.nan(x)``: TRUE where x is NaN, FALSE where it is R's NA (a column's missing value, the formula's
+    ``NA`` and what arithmetic, math functions and ifelse() carry of them) or a number; never missing, as ``is.na()``.
+    Of a value whose NaNs do not say which are NA (``NumVec.na_exact``: what other functions compute from a missing
+    value), refused rather than guessed; of R's integers and logicals, which hold no NaN, FALSE."""
+    a = bind(call, ("x",))
+    with ev.whole_columns():
+        x = ev.eval(a["x"])
+    if isinstance(x, FactorVec):
+        raise call_error(call, "is.nan() of a factor: R's is.nan has no method for one (it holds no NaN)")
+    values = numeric(x, call)
+    if not isinstance(values, np.ndarray):
+        return bool(values != values and not is_r_na(values))
+    if isinstance(x, NumVec) and (x.logical or x.integer):
+        return NumVec(np.zeros(values.shape[0]), logical=True)
+    if not na_exact(x):
+        raise call_error(call, f"which missing values of {deparse(a['x'])} are NaN rather than NA is not known "
+                               "here (it is computed by a function that does not carry R's NA); is.nan() applies to "
+                               "columns, arithmetic, math functions such as log() and ifelse() of them")
+    return NumVec((np.isnan(values) & ~r_na_mask(values)).astype(float), logical=True)
+
+
 BUILTINS: dict[str, Builtin] = {
     **{name: _elementwise(fn, keeps_integer=name == "abs") for name, fn in _R_UNARY.items()},
     **{f"np.{name}": _elementwise(fn) for name, fn in _NP_UNARY.items()},
@@ -443,7 +466,7 @@ BUILTINS: dict[str, Builtin] = {
     "as.ordered": factor_call(True, keep_factor=True), "C": call_C, "relevel": call_relevel, "cut": call_cut,
     "interaction": call_interaction,
     "poly": call_poly, "scale": call_scale, "center": call_center, "bs": call_bs, "ns": call_ns,
-    "is.na": _is_na,
+    "is.na": _is_na, "is.nan": _is_nan,
     **SUMMARY_FUNCTIONS,
     **DISTINCT_FUNCTIONS,
     **DISTRIBUTION_FUNCTIONS,
@@ -521,7 +544,7 @@ def _priced(passes: int, names: str) -> dict[str, int]:
 PASSES: dict[str, int] = {
     "I": 0, "c": 0, "unclass": 0,  # (the values themselves)
     # comparisons, logic, tests, and the math of some nanoseconds a row
-    **_priced(8, "^ == != < > <= >= & && | || ! xor ifelse np.where replace rowSums rowMeans is.na np.isnan "
+    **_priced(8, "^ == != < > <= >= & && | || ! xor ifelse np.where replace rowSums rowMeans is.na is.nan np.isnan "
                  "np.isfinite as.logical log np.log log2 np.log2 log10 np.log10 sqrt np.sqrt np.cbrt expm1 np.expm1 "
                  "pmin pmax np.minimum findInterval as.integer floor np.floor ceiling np.ceil trunc np.trunc sinh "
                  "np.sinh cosh np.cosh asinh acosh atanh"),

@@ -12,6 +12,8 @@ The formula's numbers hold both as NaN; R's NA written in the formula is the NaN
 * ``paste(g, ifelse(z > 10, sqrt(-1), x * 0))`` (found by the formula differential fuzz, seed 1456) was "NA" where
   z > 10 and x is missing, a column the row's value does not read (R: "NaN"): a data column's missing doubles are
   now R's NA, and arithmetic, math functions and ifelse() of them say exactly which NaN is NA.
+* ``is.nan()``, which glmstat did not know (its suggestion, ``np.isnan()``, is TRUE for NA too), is R's where the
+  NaNs say which are NA, refused elsewhere.
 """
 
 from __future__ import annotations
@@ -67,6 +69,12 @@ def test_r_s_na_is_carried_through_arithmetic(expr, na):
     x = DATA["x"].to_numpy()
     got = r_na_mask(np.asarray(expression_value(DATA, expr).values, dtype=float))
     np.testing.assert_array_equal(got[~np.isnan(x)], na(x)[~np.isnan(x)])
+
+
+def test_is_nan_of_a_value_whose_nans_are_not_told_apart_is_refused():
+    # (gamma() of a column: scipy's NaN for R's NA, which no payload tells here; R: is.nan(gamma(NA)) is FALSE)
+    with pytest.raises(gs.FormulaError, match="which missing values of gamma\\(x\\) are NaN rather than NA"):
+        expression_value(DATA, "is.nan(gamma(x))")
 
 
 @pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
