@@ -13,14 +13,15 @@ import numpy as np
 from .._arguments import shown, shown_items
 from ..errors import FormulaError
 from .deparse import deparse
+from .na_values import na_exact
 from .nodes import Call, Node
 from .values import FactorVec, NumMat, NumVec, Value, label_text
 
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["Builtin", "bind", "call_error", "flag", "levels_text", "literal_numbers", "numeric", "scalar_number",
-           "whole_number"]
+__all__ = ["Builtin", "bind", "call_error", "flag", "levels_text", "literal_numbers", "math1", "numeric",
+           "scalar_number", "whole_number"]
 
 
 def call_error(where: Node, what: str) -> FormulaError:
@@ -115,13 +116,27 @@ def column_or_number(r: Any, args: list) -> Value:
     return float(np.asarray(r, dtype=float))
 
 
+def math1(x: np.ndarray, r: Any, v: Value, integer: bool = False) -> NumVec:
+    """A math function's result ``r`` of the numbers ``x`` (of the value ``v``): where x is NaN, x's own NaN, as R's
+    math1 keeps it (NA stays NA, NaN NaN), exact about NA (``NumVec.na_exact``) where x was."""
+    out = np.asarray(r, dtype=float)
+    if not na_exact(v):
+        return NumVec(out, integer=integer)
+    missing = np.isnan(x)
+    return NumVec(np.where(missing, x, out) if missing.any() else out, integer=integer, na_exact=True)
+
+
 def unary(fn: Callable[[np.ndarray], Any]) -> Builtin:
     """R's ``f(x)`` of a numeric x, computed by ``fn`` on a float array (numpy's warnings silenced: R's NaN and
-    +-Inf are the values)."""
+    +-Inf are the values); a missing x gives x itself, NA or NaN, as R's math1 (:func:`math1`)."""
     def apply(ev: "Evaluator", call: Call) -> Value:
-        x = numeric(ev.eval(bind(call, ("x",))["x"]), call)
+        v = ev.eval(bind(call, ("x",))["x"])
+        x = numeric(v, call)
         with np.errstate(all="ignore"):
-            return column_or_number(fn(np.asarray(x, dtype=float)), [x])
+            r = fn(np.asarray(x, dtype=float))
+        if isinstance(x, np.ndarray):
+            return math1(x, r, v)
+        return x if x != x else float(np.asarray(r, dtype=float))
     return apply
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from .._arguments import shown
 from ..errors import FormulaError
 from .basis_functions import call_bs, call_center, call_ns, call_poly, call_scale
-from .call_arguments import Builtin, bind, call_error, flag, numeric, scalar_number, whole_number
+from .call_arguments import Builtin, bind, call_error, flag, math1, numeric, scalar_number, whole_number
 from .column_functions import COLUMN_FUNCTIONS
 from .date_functions import DATE_FUNCTIONS
 from .date_sequences import seq_dates
@@ -79,19 +79,9 @@ def _elementwise(fn: Callable[[Any], Any], logical: bool = False, keeps_integer:
         if isinstance(x, np.ndarray):
             if logical:
                 return NumVec(np.asarray(r, dtype=float), logical)
-            return _math1(x, r, v, integer)
+            return math1(x, r, v, integer)
         return RInteger(r) if integer else float(r)
     return apply
-
-
-def _math1(x: np.ndarray, r: Any, v: Value, integer: bool = False) -> NumVec:
-    """A math function's result ``r`` of the numbers ``x`` (of the value ``v``): where x is NaN, x's own NaN, as R's
-    math1 keeps it (NA stays NA, NaN NaN), exact about NA (``NumVec.na_exact``) where x was."""
-    out = np.asarray(r, dtype=float)
-    if not na_exact(v):
-        return NumVec(out, integer=integer)
-    missing = np.isnan(x)
-    return NumVec(np.where(missing, x, out) if missing.any() else out, integer=integer, na_exact=True)
 
 
 def _log(ev: "Evaluator", call: Call) -> Value:
@@ -102,7 +92,7 @@ def _log(ev: "Evaluator", call: Call) -> Value:
         r = np.log(x)
         if "base" in a:
             r = r / np.log(scalar_number(ev.eval(a["base"]), call, "the base"))
-    return _math1(x, r, v) if isinstance(x, np.ndarray) else float(r)
+    return math1(x, r, v) if isinstance(x, np.ndarray) else float(r)
 
 
 def _round(ev: "Evaluator", call: Call) -> Value:
