@@ -140,6 +140,9 @@ class _Profile:
     #: the other coefficients at the estimate, whose deviance D_hat is (None where D_hat is the limit of the
     #: profile at infinity, as for a diverging coefficient's search)
     others_hat: np.ndarray | None = None
+    #: the others' slope dc/db along the profile at the estimate, where -beta gives the means beta gives (see
+    #: :func:`_mirrored`); None otherwise
+    mirror_slope: np.ndarray | None = None
 
     def _refit(self, b: float, starts: tuple[np.ndarray, ...]):
         """The engine's damped fit with coefficient j held at ``b``: the lowest deviance from the starts, or
@@ -258,7 +261,7 @@ class _Profile:
             kept = np.zeros(0, dtype=bool)
             edge, polished = False, True
         else:
-            state = self._refit(b, starts)
+            state = self._refit(b, (*starts, *self._mirror_starts(b)))
             if state is None:
                 return None
             kept = state.kept
@@ -282,6 +285,20 @@ class _Profile:
         z = float(np.sign(b - self.b_hat) * np.sqrt(diff))
         dz = ddev / (2.0 * self.dispersion * z) if z != 0 else np.nan
         return _Point(b, z, dz, coef, dcoef, edge, polished)
+
+    def _mirror_starts(self, b: float) -> tuple[np.ndarray, ...]:
+        """The mirror image of the estimate moved along its slope to ``b``, where -beta fits as beta does.
+
+        The profile is then symmetric, D(-b) = D(b): the refit at b is the refit at -b negated, so the branch
+        through the mirror image (-b_hat, -c_hat) is c_m(b) = -c(-b), of slope c'(-b), which is dc/db at the
+        estimate, ``mirror_slope``, near -b = b_hat: c_m(b) ~ -c_hat + (dc/db) (b + b_hat).  The warm starts
+        follow the estimate's branch, which a limit beyond the mirror image -b_hat need not reach (a Tweedie
+        fit with the link mu^0.5 whose intercept's profile stays below the cutoff between 1.58 and -1.58: its
+        branch crossed the cutoff at -8.88, where the mirror branch's deviance is 2.6 lower; R's -12.81 is
+        minus the upper limit)."""
+        if self.mirror_slope is None or self.others_hat is None:
+            return ()
+        return (-self.others_hat + self.mirror_slope * (b + self.b_hat),)
 
     def on_edge(self, pt: _Point) -> bool:
         """Whether the refit ``pt`` has its optimum on the edge of the domain, so that a limit there is the
@@ -512,10 +529,10 @@ def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarr
     the search (default: the standard error), ``first``: the first point tried (default: the Wald limit);
     ``at_estimate``: ``deviance`` is the deviance at ``coef`` (not a limit of the profile, as under separation)."""
     others = kept[kept != j]
-    prof = _Profile(src, j, others, family, coef[j], deviance, disp, n_boundary,
-                    coef[others] if at_estimate else None)
     # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
     slope = cov[others, j] / cov[j, j]
+    prof = _Profile(src, j, others, family, coef[j], deviance, disp, n_boundary,
+                    coef[others] if at_estimate else None, slope if at_estimate and _mirrored(src, family) else None)
     se = float(np.sqrt(disp * cov[j, j])) if step is None else step
     val, why, edge = _limit(prof, se, q, side, coef[others], slope, first)
     which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(name)}"
@@ -526,6 +543,17 @@ def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarr
                   f"{family.name} family's domain (a fitted mean at its bound, or a row of prior weight 0 "
                   f"held inside it), which they only approach", ProfileWarning)
     return val
+
+
+def _mirrored(src, family) -> bool:
+    """Does -beta give the means beta gives?  So it does for a link of an even root that takes every linear
+    predictor (a Tweedie link_power of 0.5: mu = eta^2, as statmod's ``tweedie()``, which has no ``valideta``)
+    when no row has an offset (eta = X beta).  A Poisson sqrt link takes positive predictors only, as R's."""
+    eta = np.array([0.5, 2.0, 30.0])
+    with np.errstate(all="ignore"):
+        even = bool(family.link.valid_eta(-eta)) and np.array_equal(family.link.inverse(-eta),
+                                                                     family.link.inverse(eta))
+    return even and not fold(src, operator.attrgetter("has_offset"), operator.or_, False)
 
 
 @dataclass(frozen=True)
