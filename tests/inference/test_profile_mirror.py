@@ -1,0 +1,44 @@
+"""Profile limits of a Tweedie fit whose link is an even root (mu = eta^2), without an offset.
+
+-beta gives the means beta gives, so the profile deviance is symmetric in every coefficient, D(-b) = D(b), and
+so is the set {|z(b)| <= q}: where the interval of the estimate's branch holds 0 it overlaps its mirror image and
+the interval runs from -m to m (closed form: lower = -upper).  Held-out random case s742_0205 (seed 742,
+tests/fixtures/random_held_out, make_reference_random.R): the intercept's refits, warm-started along the
+estimate's branch, crossed the cutoff at -8.877, where the mirror branch's deviance is 2.6 lower; R's reference
+limits are -12.81159742 and 12.81159742.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, r_array
+
+HERE = FIXTURES / "random_held_out"
+
+
+@pytest.fixture(scope="module")
+def case():
+    ref = json.loads((HERE / "r" / "s742_0205.json").read_text())
+    data = pd.read_csv(HERE / "data" / "s742_0205.csv")
+    with pytest.warns(gs.DroppedRowsWarning):
+        fit = gs.glm(ref["formula"], data, family=gs.Tweedie(var_power=1.5, link_power=0.5), tol=1e-12, max_iter=100)
+    return ref, fit, fit.conf_int(method="profile").to_numpy()
+
+
+def test_the_intercept_limits_are_r_s(case):
+    ref, fit, ci = case
+    np.testing.assert_allclose(fit.coef, ref["coefficients"], rtol=1e-7)
+    np.testing.assert_allclose(ci[0], r_array(ref["confint_profile"])[0], rtol=1e-6)
+
+
+def test_an_interval_that_holds_zero_is_symmetric(case):
+    _, _, ci = case
+    holds = (ci[:, 0] < 0) & (ci[:, 1] > 0)
+    assert holds.sum() >= 5  # (every coefficient but the linear term of x1, whose interval is (-6.68, -2.63))
+    np.testing.assert_allclose(ci[holds, 0], -ci[holds, 1], rtol=1e-8)
