@@ -192,8 +192,10 @@ def _cut_at_dates(ev: "Evaluator", call: Call, a: dict, value: Value, breaks: tu
     """R's ``cut.Date(x, breaks)`` of dates at dates (``seq(as.Date(...), by = "month", length.out = 4)``,
     ``c(as.Date(...), ...)``): the breaks sorted, each date's interval ``[a, b)`` (``(a, b]`` with ``right = TRUE``;
     ``include.lowest`` closes the outer end), labelled by its first break as R's as.character writes the date
-    (``"2020-01-01"``), every interval a level; a date outside them missing.  R refuses breaks that are not
-    distinct; ``labels =``, ``dig.lab`` and ``ordered_result`` are refused here as for breaks of units."""
+    (``"2020-01-01"``), intervals whose first breaks are in one day one level (R's ``levels(res) <-`` of those
+    texts merges a duplicated one: breaks at fractions of a day); a date outside them missing.  R refuses breaks
+    that are not distinct; ``labels =``, ``dig.lab`` and ``ordered_result`` are refused here as for breaks of
+    units."""
     for option in ("labels", "dig.lab", "ordered_result"):
         if option in a:
             raise call_error(call, f"{option} = is not supported for dates (R's cut.Date labels an interval by its "
@@ -213,7 +215,8 @@ def _cut_at_dates(ev: "Evaluator", call: Call, a: dict, value: Value, breaks: tu
     lowest = flag(ev.eval(a["include.lowest"]), call, "include.lowest") if "include.lowest" in a else False
     x = np.asarray(value.values if isinstance(value, NumVec) else [float(value)], dtype=float)
     codes = interval_codes(x, edges, right, lowest)
-    return FactorVec(codes, tuple(date_text(b) for b in edges[:-1].tolist()))
+    # (two breaks in one day write one text: R's levels<- makes their intervals one level, as labels = does)
+    return _named(codes, tuple(date_text(b) for b in edges[:-1].tolist()), False)
 
 
 def interval_codes(x: np.ndarray, breaks: np.ndarray, right: bool, include_lowest: bool) -> np.ndarray:

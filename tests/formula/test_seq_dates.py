@@ -6,6 +6,10 @@ scripts/make_seq_dates.R).
 quarter, year, "2 weeks", "-1 quarter") was refused, and so was ``cut(d, <dates>)``.  Now R's seq.Date (months
 past a month's end carried over, as R's POSIXlt: 2020-01-31 and a month is 2020-03-02) and cut.Date's intervals
 [a, b) at dates, labelled by their first date.
+
+Breaks within one day (``c(as.Date("2020-06-16") + 0.5, as.Date("2020-06-16"), ...)``, ``seq(..., length.out =
+1000)`` over 700 days) write one label twice: each interval was a level of its own, so that a fit was refused for
+two design columns of one name (R: one level, ``levels<-`` of cut.Date merging the duplicated label).
 """
 
 from __future__ import annotations

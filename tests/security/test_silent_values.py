@@ -18,6 +18,8 @@ against R's own values are in tests/formula (the module named with each).
 * ``choose(0.5, 3e9)`` positive, ``choose(0.5, 1e9)`` 3.8e-6 relative from R's (test_choose_hard_pairs.py);
 * ``d - seq(as.Date("2020-01-05"), by = 36, length.out = 1)``: dates near 1970 where R has the days between (seq()
   of a date lost its class, test_seq_dates.py);
+* ``as.numeric(cut(d, <dates>))`` with two breaks in one day (``as.Date("2020-01-01") + 0.5``): a code per interval
+  where R's cut.Date makes the intervals of one label one level (test_seq_dates.py);
 * day numbers before year 1: ``format(as.Date(d))`` a day late (test_early_dates.py);
 * a Parquet file of one-row row groups, or of row groups whose rows are alike: a ``context=`` rank or centring was
   another function on each chunk, a constant column (test_row_dependent_context.py).
@@ -100,6 +102,14 @@ def test_days_between_a_date_and_a_sequence_of_dates_are_numbers():
     data = pd.DataFrame({"d": pd.to_datetime(["2020-01-05", "2020-02-10"]).date})
     v = expression_value(data, 'd - seq(as.Date("2020-01-05"), by = 36, length.out = 1)')
     assert not v.date and list(v.values) == [0.0, 36.0]
+
+
+def test_intervals_of_dates_starting_on_one_day_are_one_level():
+    # (breaks 2020-01-01 and 2020-01-01 + 0.5 both write "2020-01-01": R's cut.Date sets the levels to those texts,
+    # and levels<- merges a duplicated one, so the later rows' code is 2, not 3)
+    data = pd.DataFrame({"d": pd.to_datetime(["2019-12-31", "2020-01-01", "2020-01-02"]).date})
+    breaks = 'c(as.Date("2019-12-31"), as.Date("2020-01-01"), as.Date("2020-01-01") + 0.5, as.Date("2020-01-05"))'
+    np.testing.assert_array_equal(expression_values(data, f"as.numeric(cut(d, {breaks}))"), [1.0, 2.0, 2.0])
 
 
 @pytest.mark.parametrize("rows", [[1.0], [5.0, 5.0]])
