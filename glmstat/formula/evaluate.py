@@ -189,6 +189,16 @@ def _unwrapped(node: Node) -> Node:
     return node
 
 
+def _signs(node: Node) -> int:
+    """The signs and negations around ``node``, parentheses aside (``-x``: 1, ``-(!x)``: 2): each makes a column of
+    its operand's (numpy's negative, R's ``!``), where the column itself is the data's own."""
+    count = 0
+    while isinstance(node, (Unary, Paren)):
+        count += isinstance(node, Unary)
+        node = node.operand if isinstance(node, Unary) else node.body
+    return count
+
+
 def _literal(node: Node) -> bool:
     """Whether ``node`` is a literal (``2``, ``"a"``, ``TRUE``, ``-1``, ``(3)``) or glmstat's operator or function of
     literals (``1:5``, ``c(0, 1)``, ``seq(0, 1, 0.1)``, ``log(2)``), which no pass over the rows makes."""
@@ -277,8 +287,9 @@ def _held_columns(node: Node, most_columns: int) -> int:
     holds the value of each argument evaluated while it evaluates the next (``ifelse(x > 1, 1, ifelse(x > 2, ...))``
     holds one test at each nesting: 190 of them on a million rows were 1.5 GB), then its own
     (:data:`_OWN_COLUMNS`); a column read or a literal holds none of its own, a basis transform the columns its text
-    says (:func:`_basis_columns`); pmax() and paste() fold each argument in as it comes (:data:`_FOLDING`).  One walk
-    of the tree with a stack, no recursion."""
+    says (:func:`_basis_columns`), a sign or ``!`` of a column the column it makes (:func:`_signs`); pmax() and
+    paste() fold each argument in as it comes (:data:`_FOLDING`).  One walk of the tree with a stack, no
+    recursion."""
     peak: dict[int, int] = {}
     stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
@@ -290,8 +301,8 @@ def _held_columns(node: Node, most_columns: int) -> int:
             args = (body.left, body.right)
         elif isinstance(body, Unary):
             args = (body.operand,)
-        else:
-            peak[id(nd)] = 0
+        else:  # (a column read holds none of its own; a sign or ! of it makes one, and ! a step's scratch beside it)
+            peak[id(nd)] = 2 if _signs(nd) and isinstance(body, (Name, Dot)) else 0
             continue
         if not done:
             stack.append((nd, True))
@@ -302,7 +313,8 @@ def _held_columns(node: Node, most_columns: int) -> int:
         for a in args:
             most = max(most, held + peak[id(a)])
             inner = _unwrapped(a)
-            if not (_literal(a) or isinstance(inner, (Name, Dot))):
+            # (sprintf() of 40 times -x held 40 columns where its text was priced 3: -x is no column read)
+            if not (_literal(a) or isinstance(inner, (Name, Dot)) and not _signs(a)):
                 func = inner.func.rpartition(":")[2] if isinstance(inner, Call) else None
                 held += _basis_columns(inner, most_columns) if func in _BASIS_COLUMNS else 1
                 held = min(held, 1) if folds else held
