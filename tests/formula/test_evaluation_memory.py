@@ -81,3 +81,18 @@ def test_the_measured_peak_is_within_the_price(text, least):
         tracemalloc.stop()
     priced = _held_columns(parse_expression(text), 100) * n * 8
     assert least * n * 8 < peak <= 1.05 * priced
+
+
+@pytest.mark.parametrize("text", ["choose(x, 3)", "lchoose(x, 2.5)", "choose(x + 0.5, 40)", "choose(x, x * 2)"])
+def test_choose_holds_its_masks_for_a_block_of_rows(text):
+    # (its branches' score of masks and products on every row at once: 4.8 to 6.3 times the price on 200,000 rows)
+    n = 200_000
+    data = pd.DataFrame({"x": np.resize([0.5, -3.0, 7.0, 40.5], n)})
+    expression_value(data.head(8), text)  # (scipy's first call's tables, once a process)
+    tracemalloc.start()
+    try:
+        expression_value(data, text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 1.3 * _held_columns(parse_expression(text), 100) * n * 8
