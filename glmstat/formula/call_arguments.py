@@ -13,7 +13,7 @@ import numpy as np
 from .._arguments import shown, shown_items
 from ..errors import FormulaError
 from .deparse import deparse
-from .na_values import na_exact
+from .na_values import R_NA, na_exact, r_na_mask
 from .nodes import Call, Node
 from .values import FactorVec, NumMat, NumVec, Value, label_text
 
@@ -145,9 +145,26 @@ def binary(fn: Callable[[np.ndarray, np.ndarray], Any], params: tuple[str, str])
     ``fn`` on two float arrays of one dimension (numpy's warnings silenced, as for :func:`unary`)."""
     def apply(ev: "Evaluator", call: Call) -> Value:
         a = bind(call, params, required=2)
-        x, y = (numeric(ev.eval(a[p]), call, p) for p in params)
+        values = [ev.eval(a[p]) for p in params]
+        x, y = (numeric(v, call, p) for v, p in zip(values, params))
         xs, ys = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         with np.errstate(all="ignore"):
             r = np.asarray(fn(np.array(xs, dtype=float, ndmin=1), np.array(ys, dtype=float, ndmin=1)), dtype=float)
-        return column_or_number(r.reshape(xs.shape), [x, y])
+        return math2(xs, ys, r.reshape(xs.shape), values, [x, y])
     return apply
+
+
+def math2(xs: np.ndarray, ys: np.ndarray, r: np.ndarray, values: list, args: list) -> Value:
+    """A two-argument function's result ``r`` of the numbers ``xs`` and ``ys`` (of the values ``values``, the
+    numbers ``args``) as R's math2 leaves it (``if_NA_Math2_set``): R's NA where either is NA, NaN where either is
+    another NaN, whichever NaN the function returned (``choose(NaN, NA)`` is NA, ``atan2(log(-1), NA)`` NA); exact
+    about NA (``NumVec.na_exact``) where both values were.  A column where either argument was one."""
+    if not all(na_exact(v) for v in values):
+        return column_or_number(r, args)
+    missing = np.isnan(xs) | np.isnan(ys)
+    if missing.any():  # (r_na_mask of one number is of one row: the shapes kept as they came)
+        na = (r_na_mask(xs) | r_na_mask(ys)).reshape(missing.shape)
+        r = np.where(na, R_NA, np.where(missing, np.nan, r))
+    if any(isinstance(v, np.ndarray) for v in args):
+        return NumVec(np.asarray(r, dtype=float), na_exact=True)
+    return float(np.asarray(r, dtype=float))

@@ -34,7 +34,7 @@ from .basis_functions import polym_columns
 from .functions import (BUILTINS, CONSTANTS, FOREIGN_FUNCTIONS, FUNCTION_NAMES, PASSES, REFUSED_FUNCTIONS,
                         RESERVED_VALUES, refused_function, unqualified)
 from .limits import DEFAULT_LIMITS, LEVEL_BYTES, FormulaLimits, refuse
-from .na_values import carried, is_r_na, na_exact
+from .na_values import R_NA, carried, is_r_na, na_exact
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .regex import RegexBudget
@@ -810,7 +810,9 @@ class Evaluator:
             with np.errstate(invalid="ignore"):
                 r = np.where(np.isnan(x), np.nan, (np.asarray(x) == 0).astype(float)) if isinstance(x, np.ndarray) \
                     else float(x == 0)
-            return NumVec(r, logical=True) if isinstance(r, np.ndarray) else bool(r)
+            if not isinstance(r, np.ndarray):  # (!NA and !NaN are R's NA: x == 0 of a NaN was FALSE)
+                return R_NA if x != x else bool(r)
+            return NumVec(r, logical=True)
         if is_date(v) and node.op == "-":
             raise FormulaError(f'{deparse(node)}: unary - is not defined for "Date" objects (R\'s words)')
         if isinstance(v, tuple) and node.op in ("-", "+"):  # (literal values: -c(1, 2); of integers, integers)

@@ -14,6 +14,8 @@ The formula's numbers hold both as NaN; R's NA written in the formula is the NaN
   now R's NA, and arithmetic, math functions and ifelse() of them say exactly which NaN is NA.
 * ``is.nan()``, which glmstat did not know (its suggestion, ``np.isnan()``, is TRUE for NA too), is R's where the
   NaNs say which are NA, refused elsewhere.
+* ``choose(log(z), NA)``, ``atan2(NaN, NA)``, ``choose(NA, 2)`` were "NaN" (R's math2: NA where either argument
+  is NA, else NaN), ``!NA`` and ``!(0/0)`` FALSE (R: NA).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ against R's own values are in tests/formula (the module named with each).
   (test_number_extremes.py, test_r_arithmetic.py);
 * a column holding NA and -1: ``x %in% c(1, NaN)`` was TRUE where x is NA, ``log(x) %in% NA`` TRUE where x is -1
   (R's match() keeps NA and NaN apart); ``paste(NA + 1)`` was "NaN", ``as.character(log(x))`` missing where R
-  writes "NaN", ``paste(ifelse(x > 0, sqrt(-1), z * 0))`` "NA" where x > 0 and z is missing (R: "NaN")
-  (test_na_versus_nan.py);
+  writes "NaN", ``paste(ifelse(x > 0, sqrt(-1), z * 0))`` "NA" where x > 0 and z is missing (R: "NaN"),
+  ``!NA`` FALSE (R: NA), ``paste(choose(NaN, NA))`` "NaN" (R: "NA") (test_na_versus_nan.py);
 * ``choose(0.5, 3e9)`` positive, ``choose(0.5, 1e9)`` 3.8e-6 relative from R's (test_choose_hard_pairs.py);
 * ``d - seq(as.Date("2020-01-05"), by = 36, length.out = 1)``: dates near 1970 where R has the days between (seq()
   of a date lost its class, test_seq_dates.py);
@@ -27,6 +27,7 @@ against R's own values are in tests/formula (the module named with each).
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -96,6 +97,12 @@ def test_numbers_at_the_ends_of_the_doubles_are_r_s(expr, value, want):
 def test_a_day_before_year_one_is_the_day_it_is():
     # (0000-01-01 is 719,528 days before 1970-01-01: 1970 years of 365 days and 478 leap days)
     assert _texts(pd.DataFrame({"d": [-719528.0, -719529.0]}), "format(as.Date(d))") == ["0-01-01", "-1-12-31"]
+
+
+def test_not_of_a_missing_value_is_missing():
+    # (R: !NA is NA, a missing value, so that the row is dropped; x == 0 of a NaN made it FALSE, a row kept)
+    data = pd.DataFrame({"x": [1.0, 2.0]})
+    assert math.isnan(expression_value(data, "!NA")) and math.isnan(expression_value(data, "!(0/0)"))
 
 
 def test_days_between_a_date_and_a_sequence_of_dates_are_numbers():
