@@ -50,7 +50,8 @@ def r_power(x: Any, y: Any) -> Any:
         special = np.isinf(b) | np.isneginf(a) | (a == 0)
         if special.any():
             r = np.where((a == 0) & (b < 0), np.inf, np.where((a == 0) & (b > 0), 0.0, r))  # (R: (-0)^3 is 0)
-            nan = ((a < 0) & np.isinf(b)) | (np.isneginf(a) & (np.isinf(b) | (b != np.floor(b))))
+            # (not where b is NaN: R_pow returns x + y there, so (-Inf)^NA is NA, the NaN of b's payload)
+            nan = ((a < 0) & np.isinf(b)) | (np.isneginf(a) & (np.isinf(b) | (b != np.floor(b)) & ~np.isnan(b)))
             r = np.where(nan, np.nan, r)
     return _result(r, shape)  # (1^NaN and NaN^0 are 1 in C's pow as in R's)
 

@@ -354,7 +354,7 @@ def _refuse_basis(parent: Node, args: tuple, most_columns: int) -> None:
 #: the arithmetic whose result of two integers is an integer in R (``/`` and ``^`` make doubles)
 _INTEGER_OPS = frozenset({"+", "-", "*", "%/%", "%%"})
 #: the operators whose results keep a NaN operand's payload (numpy's ufuncs, formula.na_values.carried)
-_PAYLOAD_OPS = frozenset({"+", "-", "*", "/", "^"})
+_PAYLOAD_OPS = frozenset({"+", "-", "*", "/", "^", "%/%"})
 
 
 def _literal_value(node: Num) -> float:
