@@ -80,6 +80,8 @@ def _elementwise(fn: Callable[[Any], Any], logical: bool = False, keeps_integer:
             if logical:
                 return NumVec(np.asarray(r, dtype=float), logical)
             return math1(x, r, v, integer)
+        if x != x and not logical:  # (R's math1 returns a NaN argument itself: numpy's tanh(NA) lost R's payload)
+            return float(x)
         return RInteger(r) if integer else float(r)
     return apply
 
@@ -92,7 +94,7 @@ def _log(ev: "Evaluator", call: Call) -> Value:
         r = np.log(x)
         if "base" in a:
             r = r / np.log(scalar_number(ev.eval(a["base"]), call, "the base"))
-    return math1(x, r, v) if isinstance(x, np.ndarray) else float(r)
+    return math1(x, r, v) if isinstance(x, np.ndarray) else float(x if x != x else r)
 
 
 def _round(ev: "Evaluator", call: Call) -> Value:

@@ -17,7 +17,8 @@ The formula's numbers hold both as NaN; R's NA written in the formula is the NaN
 * ``choose(log(z), NA)``, ``atan2(NaN, NA)``, ``choose(NA, 2)`` were "NaN" (R's math2: NA where either argument
   is NA, else NaN), ``!NA`` and ``!(0/0)`` FALSE (R: NA).
 * ``paste(NaN %/% x)`` was "NA" where x is missing (R: "NaN", the left's: %/% keeps a NaN's payload as / does),
-  ``(-Inf)^NA`` "NaN" (R_pow: x + y where y is NaN, so NA).
+  ``(-Inf)^NA`` "NaN" (R_pow: x + y where y is NaN, so NA); ``tanh(NA)`` of one value "NaN" (numpy's tanh does
+  not keep a NaN's payload; R's math1 returns the NaN argument).
 """
 
 from __future__ import annotations
