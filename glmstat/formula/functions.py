@@ -159,13 +159,17 @@ def _pminmax(fn: Callable[[Any, Any], Any], fn_na_rm: Callable[[Any, Any], Any])
         # pmax(z + 1, ..., z + 3000) on 100,000 rows, a MemoryError on more)
         first = ev.eval(call.args[0])
         integer = is_integer_value(first)  # (R: of integers an integer)
+        exact = na_exact(first)
         r = numeric(first, call)
         for node in call.args[1:]:
             v = ev.eval(node)
             integer = integer and is_integer_value(v)
+            exact = exact and na_exact(v)
             r = step(r, numeric(v, call))
         if isinstance(r, np.ndarray):
-            return NumVec(np.asarray(r, dtype=float), integer=integer)
+            # (each row one argument's own value, NaNs too, as R's: the later NaN, pmin(NA, NaN) NaN -- exact about
+            # NA where every argument was; paste() took its missing rows from the columns read: "NA")
+            return NumVec(np.asarray(r, dtype=float), integer=integer, na_exact=exact and not integer)
         return RInteger(r) if integer else float(r)
     return apply
 

@@ -18,7 +18,8 @@ The formula's numbers hold both as NaN; R's NA written in the formula is the NaN
   is NA, else NaN), ``!NA`` and ``!(0/0)`` FALSE (R: NA).
 * ``paste(NaN %/% x)`` was "NA" where x is missing (R: "NaN", the left's: %/% keeps a NaN's payload as / does),
   ``(-Inf)^NA`` "NaN" (R_pow: x + y where y is NaN, so NA); ``tanh(NA)`` of one value "NaN" (numpy's tanh does
-  not keep a NaN's payload; R's math1 returns the NaN argument).
+  not keep a NaN's payload; R's math1 returns the NaN argument); ``paste(pmin(x, NaN))`` "NA" where x is missing
+  (R: the later argument's NaN, "NaN").
 """
 
 from __future__ import annotations
@@ -77,9 +78,10 @@ def test_r_s_na_is_carried_through_arithmetic(expr, na):
 
 
 def test_is_nan_of_a_value_whose_nans_are_not_told_apart_is_refused():
-    # (pmax() of a column does not carry R's NA, which no payload tells here; R: is.nan(pmax(NA, 1)) is FALSE)
-    with pytest.raises(gs.FormulaError, match="which missing values of pmax\\(x, 1\\) are NaN rather than NA"):
-        expression_value(DATA, "is.nan(pmax(x, 1))")
+    # (scale() of a column does not carry R's NA, which no payload tells here; R: is.nan(scale(c(NA, 1, 2))) is
+    # FALSE where x is NA.  pmax(), which was the example, now carries it)
+    with pytest.raises(gs.FormulaError, match="which missing values of scale\\(x\\) are NaN rather than NA"):
+        expression_value(DATA, "is.nan(scale(x))")
 
 
 @pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
