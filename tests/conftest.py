@@ -185,6 +185,15 @@ def assert_fit_is_r_s(ref: dict, data: pd.DataFrame, family: gs.Family) -> gs.GL
     return fit
 
 
+def assert_coef_is_r_s(ref: dict, data: pd.DataFrame) -> None:
+    """A gaussian fit of ``ref["formula"]`` at a tight tolerance against R's glm, the coefficients to 1e-9 (``ref``:
+    coef_names, nobs, and coef written by sprintf("%a"), as the scripts of the formula functions' fixtures write)."""
+    fit = gs.glm(ref["formula"], data, tol=1e-12, max_iter=100)
+    assert [r_coef_name(n) for n in fit.coef.index] == ref["coef_names"]
+    assert fit.nobs == ref["nobs"]
+    np.testing.assert_allclose(fit.coef, [r_double(t) for t in ref["coef"]], rtol=1e-9)
+
+
 @pytest.fixture(autouse=True)
 def row_group_by_row_group(monkeypatch):
     """Parquet files read one row group per chunk, as a file of long row groups is: the tests' files hold

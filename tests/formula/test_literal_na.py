@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, expression_value, r_coef_name, r_double
+from conftest import FIXTURES, assert_coef_is_r_s, expression_value, r_double
 from glmstat.formula.values import label_text
 
 HERE = FIXTURES / "literal_na"
@@ -49,10 +49,7 @@ def test_values_are_r_s(expr):
 
 @pytest.mark.parametrize("ref", REF["fits"], ids=[f["formula"] for f in REF["fits"]])
 def test_fits_are_r_s(ref):
-    fit = gs.glm(ref["formula"], DATA, tol=1e-12, max_iter=100)
-    assert [r_coef_name(n) for n in fit.coef.index] == ref["coef_names"]
-    assert fit.nobs == ref["nobs"]
-    np.testing.assert_allclose(fit.coef, [r_double(t) for t in ref["coef"]], rtol=1e-9)
+    assert_coef_is_r_s(ref, DATA)
 
 
 @pytest.mark.parametrize("formula", list(REF["errors"]))

@@ -11,7 +11,7 @@ import pytest
 from emmeans_kind_refs import check_model, inputs
 
 
-@pytest.mark.parametrize("model, streamed", inputs(["quasipoisson", "quasibinomial", "quasi_log_mu2", "gamma_log_weighted",
-                                   "gaussian_log"]))
+@pytest.mark.parametrize("model, streamed", inputs(["quasipoisson", "quasibinomial", "quasi_log_mu2",
+                                                  "gamma_log_weighted", "gaussian_log"]))
 def test_means_and_contrasts_as_emmeans(model, streamed, tmp_path):
     check_model(model, streamed, tmp_path)
