@@ -1,9 +1,12 @@
 """R's ``^``, ``%%`` and ``%/%`` of doubles, where R's answer is not numpy's.
 
-``x ^ y`` is the C library's ``pow`` (numpy's own, as np.power computes it) but for R's rules where either is
-not finite or x is 0 (R's ``R_pow``): a negative number to an infinite power is NaN (numpy: ``(-1)^Inf`` 1,
-``(-2)^Inf`` Inf), ``(-Inf)`` to a power that is not a whole number NaN (numpy: Inf or 0), and ``0^y`` for a
-negative y is +Inf and for a positive y 0, whatever the sign of the zero (numpy: ``(-0)^-1`` -Inf, ``(-0)^3`` -0).
+``x ^ y`` is numpy's power but for R's rules where either is not finite or x is 0 (R's ``R_pow``): a negative
+number to an infinite power is NaN (numpy: ``(-1)^Inf`` 1, ``(-2)^Inf`` Inf), ``(-Inf)`` to a power that is not a
+whole number NaN (numpy: Inf or 0), and ``0^y`` for a negative y is +Inf and for a positive y 0, whatever the sign of
+the zero (numpy: ``(-0)^-1`` -Inf, ``(-0)^3`` -0).  Elsewhere R calls the C library's ``pow``, and numpy's own vector
+loop rounds otherwise in the last bit on about 4% of random pairs (7,989 of 200,000 against R 4.2 with glibc on
+x86-64; squares, ``x^2``, are ``x * x`` on both sides): C's pow one value at a time would cost 36 times numpy's (180
+ns a value), for a relative difference of 1e-16 that another platform's C library gives R as well.
 
 ``x %/% y`` and ``x %% y`` are R's ``myfloor`` and ``myfmod``: the quotient ``q = x / y``, its floor, and the
 remainder ``x - floor(q) * y`` taken again modulo y, in C's long double (80 bits on x86-64).  Where q is not finite
