@@ -228,12 +228,11 @@ def _check_texts(columns: list[tuple[np.ndarray, list[str]]], sep: str, call: Ca
                      "need more memory than allowed (bytes)", size, limits)
 
 
-def _value_texts(ev: "Evaluator", node: Node, call: Call) -> tuple[np.ndarray | None, list[str]]:
-    """:func:`_texts` of ``node``'s value as R's character vector holds it: a number's NaN is the text "NaN" (R's
-    ``as.character(0/0)``, no missing value: ``toupper()`` of it is "NAN") and only R's NA is missing
+def _value_texts(ev: "Evaluator", node: Node, value: Value, call: Call) -> tuple[np.ndarray | None, list[str]]:
+    """:func:`_texts` of ``value`` (``node``'s) as R's character vector holds it: a number's NaN is the text "NaN"
+    (R's ``as.character(0/0)``, no missing value: ``toupper()`` of it is "NAN") and only R's NA is missing
     (:func:`na_rows`: where a column read is missing, or the formula's NA reaches) -- the last code, as for a
     factor.  (``_texts`` writes each missing number "NaN", as paste() does before it tells NA apart.)"""
-    value = ev.eval(node)
     codes, texts = _texts(value, call, ev)
     if codes is None or not isinstance(value, NumVec) or texts[-1] != "NaN":
         return codes, texts
@@ -250,8 +249,9 @@ def _recoded(node: Node, call: Call, ev: "Evaluator", fn) -> Value:
     """``fn`` applied to each distinct text of ``node``'s value (a column's, as R's as.character writes them,
     bounded as paste()'s: :func:`_value_texts`), the results that coincide made one level, sorted as text; one
     value gives one text, and R's NA (``as.character(NA + 1)``) stays missing."""
-    codes, texts = _value_texts(ev, node, call)
-    if codes is None and texts == ["NA"] and _is_na_value(ev.eval(node), node):
+    value = ev.eval(node)
+    codes, texts = _value_texts(ev, node, value, call)
+    if codes is None and texts == ["NA"] and _is_na_value(value, node):
         return R_NA
     return _recoded_texts((codes, texts), fn)
 
@@ -343,7 +343,7 @@ def _substring(ev: "Evaluator", call: Call) -> Value:
     args = bind(call, ("text", "first", "last"), required=2)
     first = _position(ev.eval(args["first"]), call, "first")
     last = _position(ev.eval(args["last"]), call, "last") if "last" in args else 1000000.0
-    codes, texts = _value_texts(ev, args["text"], call)
+    codes, texts = _value_texts(ev, args["text"], ev.eval(args["text"]), call)
 
     def cut(t: str, start: float, stop: float) -> str | None:
         if start != start or stop != stop:
@@ -502,7 +502,7 @@ def _compiled(ev: "Evaluator", call: Call, pattern: str, perl: bool, ignore_case
 def _searched_texts(ev: "Evaluator", call: Call, node) -> tuple[np.ndarray | None, list[str]]:
     """The distinct texts of an argument (:func:`_texts`), their characters counted before any is searched, with
     those of the formula's other calls (``FormulaLimits.max_regex_chars``; the argument evaluated once)."""
-    codes, texts = _value_texts(ev, node, call)
+    codes, texts = _value_texts(ev, node, ev.eval(node), call)
     ev.regex_budget.search(shown(deparse(call)), sum(map(len, texts)))
     return codes, texts
 

@@ -535,7 +535,7 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
                 offset: Any = None) -> _Means:
     if not is_one_of(weights, WEIGHTS):
         raise GLMStatError(f"unknown weights {shown(weights)}; use one of {shown_items(list(WEIGHTS))} (emmeans')")
-    names, _ = _spec(term, by)
+    names, n_named = _spec(term, by)
     data, summaries = _template(fit)
     variables = model_variables(fit, summaries)
     given: set[str] = set()  # (the variables held at values given by at=)
@@ -555,7 +555,7 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
     # (weights need each cell's rows, whose counts say which cells occur too: one pass over the data, not two)
     counts = _cell_counts(fit, data, variables, wide, grid.shape[:-1]) if weights != "equal" else None
     nesting = _nesting(fit, data, variables, wide, grid.shape[:-1], ignore, counts)
-    chosen, n_term, nested = _with_parents(chosen, len(_names(term, "term")), nesting, variables, index_of, axis)
+    chosen, n_term, nested = _with_parents(chosen, n_named, nesting, variables, index_of, axis)
     position = [axis[index_of[v.name]] for v in chosen if index_of[v.name] in axis]
     # each combination of the chosen variables' values: the mean of the grid rows that have it (equal weights,
     # the mean over the other variables' axes), in emmeans' order -- the first chosen variable varies fastest
@@ -748,7 +748,6 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         link scale and shown as the estimates are.
     """
     check_method(method)
-    _spec(term, by)
     means = _means_link(fit, term, by, weights, at)
     index, df, n_term = means.index, means.df, means.n_term
     names = list(index.names)[:n_term]
