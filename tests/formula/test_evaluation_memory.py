@@ -65,6 +65,16 @@ def test_nested_calls_beyond_the_memory_are_refused(depth):
     gs.glm(f"y ~ I({_flat_ifelse(depth)})", DATA, limits=limits)  # (the same calls side by side: 5 columns)
 
 
+def _peak_bytes(data: pd.DataFrame, text: str) -> int:
+    """The peak of the memory traced while ``text`` is evaluated on ``data``."""
+    tracemalloc.start()
+    try:
+        expression_value(data, text)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("text, least", [
     (_nested_ifelse(30), 30),
     # (a test and -x held at each nesting, where the text was priced the test alone: -x was taken for a column read)
@@ -73,12 +83,7 @@ def test_nested_calls_beyond_the_memory_are_refused(depth):
 def test_the_measured_peak_is_within_the_price(text, least):
     n = 20_000
     data = pd.DataFrame({"x": np.repeat(np.arange(4.0), n // 4)})  # (four texts: the rows' columns, not the texts')
-    tracemalloc.start()
-    try:
-        expression_value(data, text)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = _peak_bytes(data, text)
     priced = _held_columns(parse_expression(text), 100) * n * 8
     assert least * n * 8 < peak <= 1.05 * priced
 
@@ -89,10 +94,5 @@ def test_choose_holds_its_masks_for_a_block_of_rows(text):
     n = 200_000
     data = pd.DataFrame({"x": np.resize([0.5, -3.0, 7.0, 40.5], n)})
     expression_value(data.head(8), text)  # (scipy's first call's tables, once a process)
-    tracemalloc.start()
-    try:
-        expression_value(data, text)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = _peak_bytes(data, text)
     assert peak <= 1.3 * _held_columns(parse_expression(text), 100) * n * 8
