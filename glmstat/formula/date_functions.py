@@ -51,6 +51,7 @@ from .deparse import deparse
 from .limits import refuse
 from .nodes import Call
 from .text_functions import TEXTS_PER_COLUMN, distinct_texts, texts_factor
+from .text_memory import hold_texts
 from .values import DateTimes, FactorVec, NumVec, RDate, Value
 
 if TYPE_CHECKING:
@@ -407,9 +408,7 @@ def _written(ev: "Evaluator", call: Call, x: Value, write, fmt: str, last: int =
         what = "dates" if last == _LAST_DAY else "date-times"
         raise call_error(call, f"it would write the texts of {len(unique):,} distinct {what}, more than {bound:,} "
                          f"({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
-    if width * len(unique) > ev.limits.max_design_bytes:
-        raise refuse("max_design_bytes", f"{deparse(call)} would write texts of up to {width:,} characters for "
-                     f"{len(unique):,} distinct dates", width * len(unique), ev.limits)
+    hold_texts(ev, call, len(unique), width * len(unique))  # (texts of up to width characters, and their levels)
     count_steps(ev, call, len(unique) * format_steps(fmt, False))
     codes = np.full(days.shape[0], len(unique), dtype=np.intp)
     codes[present] = inverse

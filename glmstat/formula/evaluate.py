@@ -466,6 +466,8 @@ class Evaluator:
         self.text_read = 0  # characters of distinct texts the text functions read (bounded: text_functions)
         self.date_steps = 0  # steps the date functions took reading and writing (bounded: date_functions)
         self.group_texts = 0  # texts of the groups' values ave() wrote (bounded: group_functions)
+        self.text_bytes = 0  # memory of the texts the text functions wrote (bounded: text_memory.hold_texts)
+        self.held_bytes = 0  # memory of the columns of rows the variable evaluated holds (count_work)
         self.collected: dict[Call, list[np.ndarray]] = {}
         self.collected_bytes = 0  # (their memory, bounded by max_design_bytes)
         self.learners: dict[Call, Any] = {}
@@ -590,7 +592,8 @@ class Evaluator:
         """Count the work of evaluating ``node`` (rows x :func:`evaluation_passes`) before any of it is done,
         refusing the formula once its variables' work exceeds ``max_eval_work``, and its memory: the columns of
         rows it holds at once (:func:`_held_columns`), 8 bytes a row each, with the design's columns reserved so
-        far, within ``max_design_bytes``."""
+        far, within ``max_design_bytes`` -- kept (``held_bytes``) for the texts its text functions write to be
+        counted beside (:func:`glmstat.formula.text_memory.hold_texts`)."""
         if isinstance(node, (Name, Num, Str, Const)):  # (a column, read once, or a literal)
             return
         self.work += self.n * evaluation_passes(node, self.limits.max_basis)
@@ -601,7 +604,7 @@ class Evaluator:
                          self.limits)
         # (the values its calls hold while the calls inside them are evaluated, beside the design's columns so far)
         held = _held_columns(node, self.limits.max_basis)
-        size = (self.reserved + held) * self.n * 8
+        size = self.held_bytes = (self.reserved + held) * self.n * 8
         if size > self.limits.max_design_bytes:
             raise refuse("max_design_bytes", f"evaluating {shown(deparse(node))} on {self.n:,} rows holds {held:,} "
                          "columns of rows at once (each call's values while the calls inside it are evaluated), "

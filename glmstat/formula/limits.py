@@ -49,7 +49,9 @@ class FormulaLimits:
         model's variables count against it as each is evaluated, before the next: a numeric column 8 bytes a
         row, a factor its codes and levels (:func:`factor_bytes`); and before a variable is evaluated, the columns
         of rows its calls hold at once, each call's values while the calls inside it are evaluated
-        (:func:`glmstat.formula.evaluate._held_columns`: 190 nested ``ifelse()`` held 1.5 GB on a million rows).
+        (:func:`glmstat.formula.evaluate._held_columns`: 190 nested ``ifelse()`` held 1.5 GB on a million rows),
+        and beside them the texts the formula's text functions write, each call's priced before it writes them
+        (:func:`glmstat.formula.text_memory.hold_texts`: 200 bytes a distinct text and its characters).
         For data read from Parquet files, also the bytes that one read of the model's columns (a row group, or a
         batch of one) expands to by the file's metadata, which a row group beyond it is refused for before it is
         read: compressed pages can hold far more than memory does.

@@ -35,10 +35,11 @@ from .._arguments import shown
 from .calendar import date_text, writable_date
 from .call_arguments import Builtin, call_error
 from .deparse import deparse
-from .limits import LEVEL_BYTES, refuse
+from .limits import refuse
 from .na_values import is_r_na
 from .nodes import Call, is_na_constant
 from .text_functions import TEXTS_PER_COLUMN, count_text_read, na_rows
+from .text_memory import chars_bytes, hold_texts
 from .values import FactorVec, NumVec, RDate, RInteger, Value, r_text
 
 if TYPE_CHECKING:
@@ -334,19 +335,20 @@ def _sprintf(ev: "Evaluator", call: Call) -> Value:
             count_text_read(ev, call, sum(len(r_text(v)) for v in arg.values if v is not None))
         args.append(arg)
     combined, columns = _combinations(args, call, ev, bound)
-    literal = sum(len(p) for p in pieces if isinstance(p, str))
     count = columns[0].size if columns else 1
-    size = count * (LEVEL_BYTES + literal)
+    literal = [p for p in pieces if isinstance(p, str)]
+    size, held = count * sum(map(len, literal)), count * chars_bytes(literal)  # (characters, and their bytes)
     for arg, spec, index in zip(args, specs, columns):
         widths = np.array([_widest(v, arg.kind, spec) for v in arg.values], dtype=np.int64)
         size += int(widths[index].sum())
+        # (a text beyond ASCII: four bytes a character, the most a str takes)
+        held += int((widths * [1 if not isinstance(v, str) or v.isascii() else 4 for v in arg.values])[index].sum())
     if combined is None:
-        if size - LEVEL_BYTES > ev.limits.max_length:
+        if size > ev.limits.max_length:
             raise refuse("max_length", f"{deparse(call)} writes one text longer than the formula may be "
-                         "(characters)", size - LEVEL_BYTES, ev.limits)
-    elif size > ev.limits.max_design_bytes:
-        raise refuse("max_design_bytes", f"{deparse(call)}'s {count:,} texts need more memory than allowed (bytes)",
-                     size, ev.limits)
+                         "(characters)", size, ev.limits)
+    else:  # (the texts' memory, before any is written: text_memory)
+        hold_texts(ev, call, count, held)
     written = []
     for row in range(count):
         out, at = [], 0

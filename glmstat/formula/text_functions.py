@@ -31,12 +31,13 @@ from ..errors import FormulaError
 from .call_arguments import Builtin, bind, call_error, flag
 from .deparse import deparse
 from .factor_functions import as_factor
-from .limits import LEVEL_BYTES, FormulaLimits, refuse
+from .limits import FormulaLimits, refuse
 from .na_values import R_NA, is_r_na, r_na_mask
 from .nodes import Call, Node, is_na_constant, names_read
 from .regex import Regex, compile_regex
 from .regex_groups import GroupBudget
 from .regex_syntax import simple_lower, simple_upper
+from .text_memory import NUMBER_CHARS, STR_BYTES, chars_bytes, hold_texts
 from .values import FactorVec, NumVec, RInteger, Value, missing_mask, r_text
 
 if TYPE_CHECKING:
@@ -98,7 +99,8 @@ def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple
     factor, logical or integer, "NaN" of a number -- which paste() writes "NA" where it is R's NA,
     :func:`na_rows`), or (None, [text]) for one value.  ``written`` texts of the call's other arguments count
     against the bound on the texts (:data:`TEXTS_PER_COLUMN` times ``max_columns``) too, and the characters of the
-    texts against the formula's ``FormulaLimits.max_text_chars``."""
+    texts against the formula's ``FormulaLimits.max_text_chars``, and the memory of the numbers' texts written
+    (:func:`~glmstat.formula.text_memory.hold_texts`) against its ``max_design_bytes``."""
     if isinstance(value, (str, bool, np.bool_, int, float)):
         return None, [r_text(value)]
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
@@ -113,7 +115,10 @@ def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple
                          f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns: a factor of so many levels "
                          "cannot be a model term); compare the values themselves, or raise max_columns")
     codes = np.where(f.codes >= 0, f.codes, len(f.levels))
-    count_text_read(ev, call, number_levels(f.levels) * NUMBER_TEXT_CHARS)  # (before any number's text is written)
+    numbers = number_levels(f.levels)
+    count_text_read(ev, call, numbers * NUMBER_TEXT_CHARS)  # (before any number's text is written)
+    if numbers:  # (a number's text is a new str in the list of texts; a level that is text is its own)
+        hold_texts(ev, call, numbers, numbers * NUMBER_CHARS, STR_BYTES)
     texts = [r_text(lv) for lv in f.levels] + [missing]
     count_text_read(ev, call, sum(map(len, texts)))
     return codes, texts
@@ -127,8 +132,8 @@ def distinct_texts(value: Value, call: Call, ev: "Evaluator") -> tuple[np.ndarra
 
 def texts_factor(codes: np.ndarray, texts: list[str]) -> FactorVec:
     """R's character vector of a text for each row: ``texts[code]`` (the last code: missing), the texts that
-    coincide made one level, sorted."""
-    return _recoded_texts((codes, texts), lambda t: t)
+    coincide made one level, sorted (their memory priced by the caller before they were written)."""
+    return _levels_of(codes, texts[:-1])
 
 
 def _paste(sep_default: str | None) -> Builtin:
@@ -148,7 +153,7 @@ def _paste(sep_default: str | None) -> Builtin:
         combined, columns = _combinations(ev, call)
         if combined is None:  # (every argument one value)
             return _one_text([texts[0] for _, texts in columns], sep, call, ev.limits)
-        _check_texts(columns, sep, call, ev.limits)
+        _check_texts(columns, sep, call, ev)
         joined = [sep.join(t) for t in zip(*(np.asarray(texts, dtype=object)[index] for index, texts in columns))]
         levels = tuple(sorted(set(joined)))  # (code-point order, as R's in the C locale; alike texts one level)
         position = {t: k for k, t in enumerate(levels)}
@@ -212,20 +217,18 @@ def _combinations(ev: "Evaluator", call: Call) -> tuple[np.ndarray | None, list[
     return combined if columnar else None, columns[::-1]
 
 
-def _check_texts(columns: list[tuple[np.ndarray, list[str]]], sep: str, call: Call, limits: FormulaLimits) -> None:
-    """Refuse paste()'s texts (each argument's texts, :func:`_combinations`' columns, joined by ``sep``) when they
-    would take more memory than the design may (``max_design_bytes``, a byte a character at least, and the
-    place of each argument's text while it is joined), counted before any is written: a long sep between many
-    arguments multiplies no count of combinations -- ``paste(x, x, ..., x, sep = "<10,000 characters>")`` of
-    4,000 arguments made texts of 40 MB for each value of x (100 values: a MemoryError after 12 s; 900
-    arguments, within the bound on their values, 9 MB each), as interaction()'s texts are bounded."""
+def _check_texts(columns: list[tuple[np.ndarray, list[str]]], sep: str, call: Call, ev: "Evaluator") -> None:
+    """Price paste()'s texts (each argument's texts, :func:`_combinations`' columns, joined by ``sep``) before any is
+    written (:func:`~glmstat.formula.text_memory.hold_texts`): their characters and, for each argument, the place of
+    its text while they are joined (``max_design_bytes``) -- a long sep between many arguments multiplies no count of
+    combinations: ``paste(x, x, ..., x, sep = "<10,000 characters>")`` of 4,000 arguments made texts of 40 MB for
+    each value of x (100 values: a MemoryError after 12 s; 900 arguments, within the bound on their values, 9 MB
+    each), as interaction()'s texts are bounded."""
     count = columns[0][0].size
-    size = count * (LEVEL_BYTES + (len(columns) - 1) * len(sep) + 8 * len(columns))
+    size = count * ((len(columns) - 1) * chars_bytes((sep,)) + 8 * len(columns))
     for index, texts in columns:
-        size += int(np.array([len(t) for t in texts], dtype=np.int64)[index].sum())
-    if size > limits.max_design_bytes:
-        raise refuse("max_design_bytes", f"{deparse(call)}'s {count:,} texts, its arguments' texts joined by sep, "
-                     "need more memory than allowed (bytes)", size, limits)
+        size += int(np.array([chars_bytes((t,)) for t in texts], dtype=np.int64)[index].sum())
+    hold_texts(ev, call, count, size)
 
 
 def _value_texts(ev: "Evaluator", node: Node, value: Value, call: Call) -> tuple[np.ndarray | None, list[str]]:
@@ -253,15 +256,23 @@ def _recoded(node: Node, call: Call, ev: "Evaluator", fn) -> Value:
     codes, texts = _value_texts(ev, node, value, call)
     if codes is None and texts == ["NA"] and _is_na_value(value, node):
         return R_NA
-    return _recoded_texts((codes, texts), fn)
+    return _recoded_texts((codes, texts), fn, ev, call)
 
 
-def _recoded_texts(coded: tuple[np.ndarray | None, list[str]], fn) -> Value:
-    """:func:`_recoded` of an argument's (codes, texts), as :func:`_texts` gives them."""
+def _recoded_texts(coded: tuple[np.ndarray | None, list[str]], fn, ev: "Evaluator", call: Call) -> Value:
+    """:func:`_recoded` of an argument's (codes, texts), as :func:`_texts` gives them: ``call``'s texts, priced
+    before ``fn`` writes them (:func:`~glmstat.formula.text_memory.hold_texts`) as many as the texts and as long
+    (``toupper()``, ``substr()``, ``trimws()`` write no longer ones; what ``gsub()`` writes beyond is bounded by
+    ``max_regex_written``)."""
     codes, texts = coded
     if codes is None:
         return fn(texts[0])
-    out = [fn(t) for t in texts[:-1]]
+    hold_texts(ev, call, len(texts) - 1, chars_bytes(texts[:-1]))
+    return _levels_of(codes, [fn(t) for t in texts[:-1]])
+
+
+def _levels_of(codes: np.ndarray, out: list[str]) -> FactorVec:
+    """The factor of the texts ``out[code]`` (the code ``len(out)``: missing), those that coincide one level, sorted."""
     levels = tuple(sorted(set(out)))
     position = {t: k for k, t in enumerate(levels)}
     remap = np.array([position[t] for t in out] + [-1], dtype=np.intp)
@@ -355,7 +366,7 @@ def _substring(ev: "Evaluator", call: Call) -> Value:
         if first != first or last != last:  # (R: NA for every text)
             return float("nan") if codes is None else FactorVec(np.full(codes.shape[0], -1, dtype=np.intp), (),
                                                                 text=True)
-        return _recoded_texts((codes, texts), lambda t: cut(t, first, last))
+        return _recoded_texts((codes, texts), lambda t: cut(t, first, last), ev, call)
     n = ev.n
     text_codes = np.zeros(n, dtype=np.int64) if codes is None else codes.astype(np.int64)
     if codes is None:  # (one text: the missing one is never taken)
@@ -376,6 +387,7 @@ def _substring(ev: "Evaluator", call: Call) -> Value:
         raise call_error(call, f"its text and positions take {present.size:,} combinations, more texts than "
                          f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
     t_code, rest = present // (sizes[1] * sizes[2]), present % (sizes[1] * sizes[2])
+    hold_texts(ev, call, present.size, int(np.array([chars_bytes((t,)) for t in texts], dtype=np.int64)[t_code].sum()))
     out = [None if t == missing_text else cut(texts[t], values[0][f], values[1][s])
            for t, f, s in zip(t_code.tolist(), (rest // sizes[2]).tolist(), (rest % sizes[2]).tolist())]
     levels = tuple(sorted({t for t in out if t is not None}))
@@ -581,7 +593,7 @@ def _sub(every: bool) -> Builtin:
                 except FormulaError as e:
                     raise call_error(call, str(e)) from None
             edit = lambda t: rx.replace(t, text, every, budget)  # noqa: E731
-        return _recoded_texts(_searched_texts(ev, call, args["x"]), edit)
+        return _recoded_texts(_searched_texts(ev, call, args["x"]), edit, ev, call)
     return apply
 
 

@@ -1665,6 +1665,22 @@ BOMBS += _cases("bomb", [
 ])
 
 
+def _distinct_ids(t: Tokens, rows: int = 20_000) -> pd.DataFrame:
+    """20,000 rows, each of its own id (a text function writes 20,000 texts of them)."""
+    x = np.linspace(0.0, 1.0, rows)
+    return pd.DataFrame({"y": x ** 2 + 1.0, "x": x, "id": np.array([f"id{k:06d}" for k in range(rows)], dtype=object)})
+
+
+# the text functions' texts were not priced, only their number per call (and each argument's) bounded: sprintf() of
+# 40 toupper() of 20,000 distinct ids held 80 x 20,000 texts (100 MB, 6 s) where the design was allowed 16 MB
+_UPPER_IDS = f"nchar(sprintf('{'%s' * 40}', " + ", ".join(f"toupper(paste0(id, {k}))" for k in range(40)) + "))"
+BOMBS += _cases("bomb", [
+    ("texts-of-distinct-ids", REFUSE, f"y ~ x + {_UPPER_IDS}", {
+        "data": _distinct_ids, "kwargs": _SMALL_DESIGN, "match": "writes 20,000 distinct texts, which with the"}),
+    ("ok-texts-of-distinct-ids", FIT, "y ~ x + nchar(paste(toupper(id), x > 0.5))", {"data": _distinct_ids}),
+])
+
+
 def _one_row_group_parquet(t: Tokens, rows: int = 400_000) -> bytes:
     """y and x in one row group of 400,000 rows (6.4 MB when read)."""
     x = np.random.default_rng(1).normal(size=rows)
