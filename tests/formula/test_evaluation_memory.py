@@ -48,7 +48,7 @@ def _flat_ifelse(count: int) -> str:
     ("pmax(x * 1, x * 2, x * 3, x * 4, x * 5)", 4),  # (folded in one at a time)
     ("poly(x, 6) + x", 9),                       # (a basis of 6 columns held)
     ("-x", 2),                                   # (a sign of a column makes a column: no column read)
-    ('sprintf("%f%f%f", -x, !x, -(-x))', 6),     # (each argument's column held while the next is made)
+    ('sprintf("%f%f%f", -x, !x, -(-x))', 11),    # (one argument's column, its codes of each, its sort's scratch)
     (_nested_ifelse(40, yes="-x"), 83),          # (a test and -x held at each nesting)
 ])
 def test_the_columns_held_are_read_from_the_text(text, held):

@@ -61,6 +61,16 @@ def test_the_texts_of_distinct_values_are_within_their_price(text):
     assert peak <= 1.5 * priced, peak / priced
 
 
+@pytest.mark.parametrize("text", [
+    "factor(x)", "as.character(x)", "paste(x)", "paste(g, h, x)", 'sprintf("%f", x)', 'sprintf("%s_%d", g, k)',
+    "ave(z, x)", "interaction(x, h)", "substring(g, 2, k)",
+])
+def test_the_rows_coded_by_sorted_values_are_within_their_price(text):
+    # (50,000 rows of 100 values: the sort's columns of rows, 2 to 4 times the price before)
+    peak, priced = _measured(_data(50_000, 100), text)
+    assert peak <= 1.5 * priced, peak / priced
+
+
 #: a design allowed 750 KB, where one text function's 4,000 texts hold more
 _SMALL = gs.FormulaLimits(max_design_bytes=750_000)
 
