@@ -53,7 +53,7 @@ def _measured(data: pd.DataFrame, text: str) -> tuple[int, int]:
 
 @pytest.mark.parametrize("text", [
     "toupper(g)", "trimws(g)", 'gsub("id", "ID", g)', "as.character(x)", "paste(x)", 'sprintf("%f", x)',
-    'sprintf("%s_%d", g, k)', "substring(g, 2, k)", "toupper(paste0(g, 1))",
+    'sprintf("%s_%d", g, k)', "substring(g, 2, k)", "toupper(paste0(g, 1))", "ave(z, k)", "reorder(g, z)",
 ])
 def test_the_texts_of_distinct_values_are_within_their_price(text):
     # (3,000 rows of as many distinct values: the texts' memory, 2.7 to 10 times the price before)
@@ -82,6 +82,7 @@ _SMALL = gs.FormulaLimits(max_design_bytes=750_000)
     ('nchar(paste(g, "a"))', 'paste(g, "a")'),
     ('nchar(sprintf("%s-%f", g, x))', 'sprintf("%s-%f", g, x)'),
     ("nchar(substring(g, 2, k))", "substring(g, 2, k)"),
+    ("ave(z, g)", "ave(z, g)"),
 ])
 def test_texts_beyond_the_design_memory_are_refused_naming_the_call(term, call):
     data = _data(4_000, 4_000)
@@ -99,3 +100,10 @@ def test_the_texts_of_a_formula_count_together():
     many = "nchar(paste(" + ", ".join(f"toupper(paste0(g, {k}))" for k in range(5)) + "))"
     with pytest.raises(gs.FormulaError, match="distinct texts, which with the formula's other texts"):
         gs.glm(f"y ~ {many}", data, limits=_SMALL)
+
+
+def test_reorder_of_many_numbers_is_refused_before_their_texts_are_written():
+    # (100,000 levels of numbers: three texts of each, 4 s, before the design's bound on its columns refused them)
+    data = _data(100_000, 100_000)
+    with pytest.raises(gs.FormulaError, match=r"'reorder\(factor\(x\), z\)': its texts.*max_text_chars"):
+        gs.glm("y ~ reorder(factor(x), z)", data)
