@@ -283,10 +283,14 @@ _OWN_COLUMNS = 3
 #: the columns of rows the calls that code their rows by the sorted distinct values of a column hold beyond
 #: :data:`_OWN_COLUMNS` (np.unique with its inverse: a sorted copy, the order, the inverse, the first of each value),
 #: as measured with tracemalloc on a million rows of 100 distinct numbers: factor(x) and as.character(x) held 6.4
-#: columns, paste(x) and sprintf("%f", x) 8.1, interaction(x, h) 7.5, ave(z, x) 9.4, substring(g, 2, k) 12.1, where
-#: each was priced 3; sprintf() holds the codes of each argument besides (:func:`_own_columns`)
-_SORTING_COLUMNS = {**dict.fromkeys(("factor", "as.factor", "ordered", "as.ordered", "as.character", "interaction"), 3),
-                    **dict.fromkeys(("paste", "paste0", "sprintf"), 4), "ave": 5, "substring": 6}
+#: columns, paste(x) and sprintf("%f", x) 8.1, interaction(x, h) 7.5, ave(z, x) 9.4, substring(g, 2, k) 12.1, the text
+#: functions, relevel() and addNA() of numbers 6.4 (toupper(x), nchar(x), relevel(x, "1.5")), x %in% c("1.5") 5.1,
+#: where each was priced 3; sprintf() holds the codes of each argument besides (:func:`_own_columns`)
+_SORTING_COLUMNS = {**dict.fromkeys(("factor", "as.factor", "ordered", "as.ordered", "as.character", "interaction",
+                                     "toupper", "tolower", "casefold", "trimws", "substr", "strtoi", "nchar", "grepl",
+                                     "sub", "gsub", "relevel", "addNA", "C"), 3),
+                    **dict.fromkeys(("paste", "paste0", "sprintf"), 4), "ave": 5, "substring": 6,
+                    "%in%": 1, "is.element": 1}
 
 
 def _held_columns(node: Node, most_columns: int) -> int:
@@ -334,7 +338,7 @@ def _own_columns(body: Node, most_columns: int) -> int:
     """The columns of rows a call or an operator ``body`` makes as it computes its value (:func:`_held_columns`):
     one, a basis transform's its columns (:func:`_basis_columns`), a call that codes its rows by sorting their
     values those it sorts with (:data:`_SORTING_COLUMNS`), sprintf() besides the codes of each argument."""
-    func = body.func.rpartition(":")[2] if isinstance(body, Call) else None
+    func = body.func.rpartition(":")[2] if isinstance(body, Call) else body.op if isinstance(body, BinOp) else None
     if func in _BASIS_COLUMNS:
         return _basis_columns(body, most_columns)
     if func == "sprintf":

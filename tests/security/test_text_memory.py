@@ -5,8 +5,8 @@ Each text function writes a text for each distinct value its rows take, at most 
 only that bound limited their memory: on 100,000 distinct texts ``toupper()``, ``gsub()`` and ``sprintf()`` held 7 to
 10 times the columns of rows priced, and a formula of many of them held hundreds of megabytes where the design was
 allowed 16.  The functions that code each row by the sorted distinct values of a column (``factor(x)``, ``paste()``,
-``sprintf()``, ``ave()``, ``substring()``) held 2 to 4 times their columns of rows.  These tests measure memory with
-tracemalloc, never time.
+``sprintf()``, ``ave()``, ``substring()``, and every text function, ``relevel()`` and ``%in%`` of an argument of
+numbers) held 2 to 4 times their columns of rows.  These tests measure memory with tracemalloc, never time.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def test_the_texts_of_distinct_values_are_within_their_price(text):
 
 @pytest.mark.parametrize("text", [
     "factor(x)", "as.character(x)", "paste(x)", "paste(g, h, x)", 'sprintf("%f", x)', 'sprintf("%s_%d", g, k)',
-    "ave(z, x)", "interaction(x, h)", "substring(g, 2, k)",
+    "ave(z, x)", "interaction(x, h)", "substring(g, 2, k)", "nchar(x)", 'gsub("1", "2", x)', 'relevel(x, "1.5")',
+    'x %in% c("1.5")',
 ])
 def test_the_rows_coded_by_sorted_values_are_within_their_price(text):
     # (50,000 rows of 100 values: the sort's columns of rows, 2 to 4 times the price before)
