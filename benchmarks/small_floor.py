@@ -78,7 +78,8 @@ def r_ms(csv: str, reps: int = 300, pause_ms: float = 0.0) -> float | None:
     with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as f:
         f.write(_R)
     try:
-        out = subprocess.run(["Rscript", f.name, csv, str(reps), str(pause_ms)], capture_output=True, text=True, check=True)
+        out = subprocess.run(["Rscript", f.name, csv, str(reps), str(pause_ms)], capture_output=True, text=True,
+                             check=True)
         return float(out.stdout.split()[-1])
     except (OSError, subprocess.CalledProcessError):
         return None

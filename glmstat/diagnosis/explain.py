@@ -30,8 +30,8 @@ from .._scipy import optimize
 from ..design.base import Design
 from ..engine.threads import single_threaded
 
-__all__ = ["NAME_WIDTH", "cut_name", "AliasInfo", "SeparationInfo", "ZeroCountSeparation", "FactorContrasts", "explain_aliasing",
-           "separable_without",
+__all__ = ["NAME_WIDTH", "cut_name", "AliasInfo", "SeparationInfo", "ZeroCountSeparation", "FactorContrasts",
+           "explain_aliasing", "separable_without",
            "detect_separation", "one_column_text", "zero_side_text", "combination_text", "contrast_levels_text",
            "coded_by_contrasts",
            "levels_or_combination", "ROWS_NAMED", "row_labels_text"]

@@ -868,8 +868,8 @@ def test_a_files_malformed_pandas_metadata_is_ignored(metadata, tmp_path, capsys
     path = tmp_path / "bad.parquet"
     pq.write_table(table, path, row_group_size=2)
     want = gs.glm("y ~ x", d).coef.to_numpy()
-    for data in (str(path), table):
-        np.testing.assert_allclose(gs.glm("y ~ x", data).coef.to_numpy(), want, rtol=1e-12)
+    for given in (str(path), table):
+        np.testing.assert_allclose(gs.glm("y ~ x", given).coef.to_numpy(), want, rtol=1e-12)
     assert main(["fit", "y ~ x", str(path), "--family", "gaussian"]) == 0
     assert "Coefficients:" in capsys.readouterr().out
 
@@ -912,8 +912,8 @@ def test_an_index_pandas_stored_in_the_file_is_not_a_column(index, tmp_path):
     d.to_parquet(path, row_group_size=10)
     assert len(pq.read_schema(path).names) == 4
     mem = gs.glm("y ~ .", d, family=gs.Poisson())
-    for data in (str(path), pq.read_table(path)):
-        f = gs.glm("y ~ .", data, family=gs.Poisson())
+    for given in (str(path), pq.read_table(path)):
+        f = gs.glm("y ~ .", given, family=gs.Poisson())
         assert f.column_names == mem.column_names == ["Intercept", "x", "g[T.b]"]
         close(f.coef, mem.coef, what="coef")
 

@@ -57,9 +57,9 @@ def streamed_fit(formula, data, context):
 def test_a_function_of_each_row_alone_gives_the_in_memory_fit(formula, frame, path):
     with pytest.warns(gs.DroppedRowsWarning):
         mem = streamed_fit(formula, frame, BY_ROWS)
-    for kind, data in sources(frame, path).items():
+    for kind, given in sources(frame, path).items():
         with pytest.warns(gs.DroppedRowsWarning):
-            streamed = streamed_fit(formula, data, BY_ROWS)
+            streamed = streamed_fit(formula, given, BY_ROWS)
         assert streamed.column_names == mem.column_names, kind
         close(streamed.coef, mem.coef, what=kind)
         close(streamed.std_errors, mem.std_errors, what=kind)
@@ -67,10 +67,10 @@ def test_a_function_of_each_row_alone_gives_the_in_memory_fit(formula, frame, pa
 
 @pytest.mark.parametrize("call", ["standardize(x2)", "rank(x1)", "lump(g)"])
 def test_a_function_of_every_row_is_refused_on_chunks(call, frame, path):
-    for data in sources(frame, path).values():
+    for given in sources(frame, path).values():
         with pytest.raises(gs.FormulaError, match=rf"'{call.replace('(', '[(]').replace(')', '[)]')}': the "
                                                   r"context= function's value for a row depends on the other rows"):
-            streamed_fit(f"count ~ {call} + h", data, ACROSS_ROWS)
+            streamed_fit(f"count ~ {call} + h", given, ACROSS_ROWS)
 
 
 def test_data_read_in_one_chunk_fits_a_function_of_every_row(frame, path, monkeypatch):
@@ -92,7 +92,7 @@ def test_an_array_of_values_is_refused_whatever_the_chunks_length(values, frame,
     # one as long as the data was refused as having the wrong length
     n = GROUP if values == "array" else N
     a = np.arange(n, dtype=float) if values == "array" else pd.Series(np.arange(n, dtype=float), index=frame.index)
-    for data in sources(frame, path).values():
+    for given in sources(frame, path).values():
         with pytest.raises(gs.DataError, match="context= entry 'a' is an array of values, which cannot be matched "
                                                "to the rows of streamed data"):
-            streamed_fit("count ~ I(x1 + a) + h", data, {"a": a})
+            streamed_fit("count ~ I(x1 + a) + h", given, {"a": a})
