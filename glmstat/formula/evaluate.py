@@ -269,9 +269,39 @@ def evaluation_passes(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) 
         elif nd.func not in BUILTINS and nd.func.rpartition(":")[2] not in BUILTINS:
             total += max(read, 1)  # (a context= function: its result may be one value a row whatever it gets)
         elif read:
-            columns = _basis_columns(nd, most_columns) if nd.func.rpartition(":")[2] in _BASIS_COLUMNS else 1
-            total += PASSES.get(nd.func.rpartition(":")[2], 1) * read * columns
+            func = nd.func.rpartition(":")[2]
+            columns = max(_basis_columns(nd, most_columns), _BASIS_LEAST) if func in _BASIS_COLUMNS else 1
+            passes = _TEXT_IFELSE_PASSES if func == "ifelse" and _text_ifelse(nd) else PASSES.get(func, 1)
+            total += passes * read * columns
     return total
+
+
+#: the columns a basis transform is priced for at least: poly(x), bs(x) and ns(x) took 240 to 600 ns a row, where
+#: the knots, the sorted values and the basis's own passes cost about as much as four columns of one more degree
+_BASIS_LEAST = 4
+#: the columns of rows an ifelse() of text holds beyond :data:`_OWN_COLUMNS`: its yes and no texts a row, the texts
+#: chosen, pandas' hash table of them and their codes, as measured with tracemalloc on a million rows: 15 columns for
+#: one ifelse() of two strings, 29 for one nested in another, where each was priced 4 (3.8 and 5.8 times)
+_TEXT_IFELSE_COLUMNS = 16
+#: the passes of an ifelse() of text (a string, or another such ifelse(), as its yes or no value): R's character
+#: vector, a Python reference a row chosen and its distinct texts hashed and sorted into a factor, as factor() codes
+#: its rows (90 to 290 ns a row, one nested in another 300 to 600, where each was priced 8)
+_TEXT_IFELSE_PASSES = 192
+
+
+def _text_ifelse(call: Call) -> bool:
+    """Whether the ifelse() ``call`` gives text: a string, or an ifelse() that does, as its yes or no value (a walk
+    down the nested calls with a stack, no recursion)."""
+    stack = [call]
+    while stack:
+        nd = stack.pop()
+        for value in (nd.args[1:3] + tuple(v for k, v in nd.kwargs if k in ("yes", "no"))):
+            value = _unwrapped(value)
+            if isinstance(value, Str):
+                return True
+            if isinstance(value, Call) and value.func.rpartition(":")[2] == "ifelse":
+                stack.append(value)
+    return False
 
 
 #: functions that fold each argument into one column as it is evaluated (pmax(), paste()'s codes of the combinations;
@@ -288,9 +318,16 @@ _OWN_COLUMNS = 3
 #: where each was priced 3; sprintf() holds the codes of each argument besides (:func:`_own_columns`)
 _SORTING_COLUMNS = {**dict.fromkeys(("factor", "as.factor", "ordered", "as.ordered", "as.character", "interaction",
                                      "toupper", "tolower", "casefold", "trimws", "substr", "strtoi", "nchar", "grepl",
-                                     "sub", "gsub", "relevel", "addNA", "C"), 3),
+                                     "sub", "gsub", "relevel", "C"), 3), "addNA": 5,
                     **dict.fromkeys(("paste", "paste0", "sprintf"), 4), "ave": 5, "substring": 6,
                     "%in%": 1, "is.element": 1}
+#: the columns of rows the functions of numbers whose steps are masks and copies of their rows hold beyond
+#: :data:`_OWN_COLUMNS`, as measured with tracemalloc on a million rows: round(x, 2) 9.5 columns, lbeta(x, 2) 9.1,
+#: beta(x, 2) 6.1, pnorm(x) 5.1 and dnorm(x) 5.0, where each was priced 3; a basis transform holds, beside its
+#: columns, as many again and 6 more (the knots' and its steps': ns(x, df = 10) 27.6 columns, poly(x) 7, bs(x) 9.5,
+#: priced 12, 3 and 3)
+_SCRATCH_COLUMNS = {"round": 7, "lbeta": 7, "beta": 4, "pnorm": 3, "dnorm": 2}
+_BASIS_SCRATCH = 6
 
 
 def _held_columns(node: Node, most_columns: int) -> int:
@@ -336,14 +373,18 @@ def _held_columns(node: Node, most_columns: int) -> int:
 
 def _own_columns(body: Node, most_columns: int) -> int:
     """The columns of rows a call or an operator ``body`` makes as it computes its value (:func:`_held_columns`):
-    one, a basis transform's its columns (:func:`_basis_columns`), a call that codes its rows by sorting their
-    values those it sorts with (:data:`_SORTING_COLUMNS`), sprintf() besides the codes of each argument."""
+    one, a basis transform's its columns twice and its steps' (:func:`_basis_columns`, :data:`_BASIS_SCRATCH`), a call
+    that codes its rows by sorting their values those it sorts with (:data:`_SORTING_COLUMNS`), sprintf() besides the
+    codes of each argument, an ifelse() of text its texts' (:data:`_TEXT_IFELSE_COLUMNS`), a function of numbers its
+    steps' (:data:`_SCRATCH_COLUMNS`)."""
     func = body.func.rpartition(":")[2] if isinstance(body, Call) else body.op if isinstance(body, BinOp) else None
     if func in _BASIS_COLUMNS:
-        return _basis_columns(body, most_columns)
+        return 2 * _basis_columns(body, most_columns) + _BASIS_SCRATCH
     if func == "sprintf":
         return 1 + _SORTING_COLUMNS[func] + sum(not _literal(a) for a in body.args)
-    return 1 + _SORTING_COLUMNS.get(func, 0)
+    if func == "ifelse" and _text_ifelse(body):
+        return 1 + _TEXT_IFELSE_COLUMNS
+    return 1 + _SORTING_COLUMNS.get(func, 0) + _SCRATCH_COLUMNS.get(func, 0)
 
 
 #: glmstat's functions that take a basis of several columns as it is (``I(poly(x, 2))``); every other function, and

@@ -46,7 +46,7 @@ def _flat_ifelse(count: int) -> str:
     (_nested_ifelse(40), 43),                    # (a test held at each nesting)
     (_flat_ifelse(40), 5),                       # (one sum held beside each term)
     ("pmax(x * 1, x * 2, x * 3, x * 4, x * 5)", 4),  # (folded in one at a time)
-    ("poly(x, 6) + x", 9),                       # (a basis of 6 columns held)
+    ("poly(x, 6) + x", 20),                      # (a basis of 6 columns held, and as many again and 6 as it is made)
     ("-x", 2),                                   # (a sign of a column makes a column: no column read)
     ('sprintf("%f%f%f", -x, !x, -(-x))', 11),    # (one argument's column, its codes of each, its sort's scratch)
     (_nested_ifelse(40, yes="-x"), 83),          # (a test and -x held at each nesting)
