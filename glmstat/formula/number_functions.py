@@ -30,6 +30,9 @@ import numpy as np
 from .._scipy import special
 from .call_arguments import (Builtin, bind, binary, call_error, column_or_number, flag, literal_numbers, numeric,
                              unary)
+from .._arguments import shown
+from .deparse import deparse
+from .limits import refuse
 from .log_gamma import r_lgamma_sign
 from .nodes import Call
 from .values import FactorVec, NumVec, Value, label_text
@@ -71,7 +74,7 @@ def _small_product(n: np.ndarray, k: np.ndarray) -> np.ndarray:
     return r
 
 
-def _choose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+def _choose_vec(n: np.ndarray, k: np.ndarray, count: Callable[[int], None] | None = None) -> np.ndarray:
     """R's choose on arrays: the k < 30 branch vectorized (symmetry, the product, rounding for a whole n),
     larger k one value at a time (:func:`_choose`)."""
     k = np.rint(k)
@@ -83,11 +86,11 @@ def _choose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
     r = np.where(whole, np.rint(r), r)
     r = np.where(k < 0, 0.0, np.where(k == 0, 1.0, r))
     with np.errstate(all="ignore"):
-        r = np.where(small, r, _choose_large_k(n, k))
+        r = np.where(small, r, _choose_large_k(n, k, count))
     return np.where(np.isnan(n) | np.isnan(k), n + k, r)
 
 
-def _choose_large_k(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+def _choose_large_k(n: np.ndarray, k: np.ndarray, count: Callable[[int], None] | None = None) -> np.ndarray:
     """R's choose for k >= 30: choose(-n, k) = (-1)^k choose(n + k - 1, k); for a whole n, 0 below k, the product
     of the other side within 30 of k, else exp(lfastchoose) rounded; for a fractional n, exp(lfastchoose), signed
     by Gamma(n - k + 1) below k - 1."""
@@ -100,13 +103,43 @@ def _choose_large_k(n: np.ndarray, k: np.ndarray) -> np.ndarray:
     near = np.where(other_side == 0, 1.0, near)
     far = np.exp(-np.log(n + 1.0) - special.betaln(n - k + 1.0, k + 1.0))
     whole_value = np.where(n < k, 0.0, np.where(n - k < _K_SMALL, near, np.rint(far)))
-    log_below, sign_below = _lfastchoose2_vec(n, k, ~whole & (n < k - 1))
+    # (only where k >= 30, whose rows this branch gives: no pair of R's log-gamma for the rows of the product)
+    log_below, sign_below = _lfastchoose2_vec(n, k, ~whole & (n < k - 1) & (k >= _K_SMALL), count)
     below = sign_below * np.exp(log_below)
     below = np.where(np.isposinf(k) & np.isfinite(n), 0.0, below)  # (R: choose(0.5, Inf) is 0, its log -Inf)
     return sign * np.where(whole, whole_value, np.where(n < k - 1, below, far))
 
 
-def _lfastchoose2_vec(n: np.ndarray, k: np.ndarray, on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+#: the work (rows x passes: a nanosecond each) priced for each distinct pair that :func:`_lfastchoose2_vec` computes
+#: in Python, R's log-gamma three times: 8 to 10 us a pair, where choose(x, 40) of a million distinct fractional x
+#: took 5.7 s priced as 512 passes of its rows (0.5 s)
+_PAIR_WORK = 8192
+
+
+def _count_pairs(ev: "Evaluator", call: Call) -> Callable[[int], None]:
+    """A counter of the distinct pairs ``call`` (choose() or lchoose()) is about to compute in Python, each
+    :data:`_PAIR_WORK` added to the formula's work (``ev.work``), refusing the formula once it exceeds
+    ``FormulaLimits.max_eval_work``, before they are computed."""
+    def count(pairs: int) -> None:
+        ev.work += pairs * _PAIR_WORK
+        if ev.work > ev.limits.max_eval_work:
+            raise refuse("max_eval_work", f"{shown(deparse(call))} computes R's log-gamma of {pairs:,} distinct pairs "
+                         "(a fractional n below k - 1) one at a time, which with the formula's other work (rows x "
+                         f"passes over them, {_PAIR_WORK:,} a pair) needs more than allowed", ev.work, ev.limits)
+    return count
+
+
+def _counted(fn: Callable[..., np.ndarray]) -> Builtin:
+    """R's ``fn(n, k)`` (choose or lchoose), computed in blocks of rows (:func:`_in_blocks`), the pairs each block
+    computes in Python counted before (:func:`_count_pairs`)."""
+    def apply(ev: "Evaluator", call: Call) -> Value:
+        count = _count_pairs(ev, call)
+        return binary(_in_blocks(lambda n, k: fn(n, k, count)), ("n", "k"))(ev, call)
+    return apply
+
+
+def _lfastchoose2_vec(n: np.ndarray, k: np.ndarray, on: np.ndarray,
+                      count: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """R's lfastchoose2 where ``on`` (a fractional n below k - 1; NaN elsewhere): log |choose(n, k)| =
     lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1), and the sign of Gamma(n - k + 1), by R's log-gamma
     (:func:`~glmstat.formula.log_gamma.r_lgamma_sign`, a C loop's terms: their difference cancels to the last
@@ -116,6 +149,8 @@ def _lfastchoose2_vec(n: np.ndarray, k: np.ndarray, on: np.ndarray) -> tuple[np.
     if not on.any():
         return value, sign
     pairs, inverse = np.unique(np.stack([n[on], k[on]], axis=1), axis=0, return_inverse=True)
+    if count is not None:
+        count(len(pairs))
     logs, signs = np.empty(len(pairs)), np.empty(len(pairs))
     for i, (a, b) in enumerate(pairs.tolist()):
         rest, signs[i] = r_lgamma_sign(a - b + 1.0)
@@ -124,7 +159,7 @@ def _lfastchoose2_vec(n: np.ndarray, k: np.ndarray, on: np.ndarray) -> tuple[np.
     return value, sign
 
 
-def _lchoose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+def _lchoose_vec(n: np.ndarray, k: np.ndarray, count: Callable[[int], None] | None = None) -> np.ndarray:
     """R's lchoose on arrays (see :func:`_lchoose`, its branches as masks)."""
     k = np.rint(k)
     with np.errstate(all="ignore"):
@@ -136,7 +171,7 @@ def _lchoose_vec(n: np.ndarray, k: np.ndarray) -> np.ndarray:
         sym = np.where(n - k == 0, 0.0, np.log(np.abs(n)))
         fast = _lfastchoose_vec(n, k)
         whole_value = np.where(n < k, -np.inf, np.where(n - k < 2, sym, fast))
-        below = _lfastchoose2_vec(n, k, ~whole & (n < k - 1))[0]
+        below = _lfastchoose2_vec(n, k, ~whole & (n < k - 1), count)[0]
         below = np.where(np.isposinf(k) & np.isfinite(n), -np.inf, below)  # (R: lchoose(0.5, Inf) is -Inf)
         other = np.where(n < k - 1, below, fast)
         r = np.where(k < 2, low, np.where(whole, whole_value, other))
@@ -232,8 +267,19 @@ def _signif(ev: "Evaluator", call: Call) -> Value:
     a = bind(call, ("x", "digits"))
     x = numeric(ev.eval(a["x"]), call, "x")
     digits = numeric(ev.eval(a["digits"]), call, "digits") if "digits" in a else 6.0
-    xs, ds = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(digits, dtype=float))
-    xs, ds = np.array(xs, ndmin=1), np.array(ds, ndmin=1)
+    # (views, not copies: a number of digits is one value for every row)
+    xs, ds = np.broadcast_arrays(np.atleast_1d(np.asarray(x, dtype=float)), np.atleast_1d(np.asarray(digits,
+                                                                                                      dtype=float)))
+    result = np.empty(xs.shape)
+    # (a block of rows at a time: on every row at once its masks and steps held 18 columns of rows, priced 3)
+    for start in range(0, xs.shape[0], _BLOCK_ROWS):
+        result[start:start + _BLOCK_ROWS] = _signif_block(xs[start:start + _BLOCK_ROWS], ds[start:start + _BLOCK_ROWS])
+    return column_or_number(result.reshape(np.broadcast(np.asarray(x), np.asarray(digits)).shape), [x, digits])
+
+
+def _signif_block(xs: np.ndarray, ds: np.ndarray) -> np.ndarray:
+    """signif() of the numbers ``xs`` to the digits ``ds`` (of one length): each whole number of digits vectorized
+    (:func:`_signif_digits`)."""
     with np.errstate(invalid="ignore"):
         dig = np.where(np.isposinf(ds), _MAX_DIGITS + 1, np.where(np.isneginf(ds), 1, np.sign(ds) * np.floor(
             np.abs(ds) + 0.5)))
@@ -241,7 +287,7 @@ def _signif(ev: "Evaluator", call: Call) -> Value:
     for d in np.unique(dig[~np.isnan(dig) & (dig <= _MAX_DIGITS)]):
         at = dig == d
         result[at] = _signif_digits(xs[at], max(int(d), 1))
-    return column_or_number(result.reshape(np.broadcast(np.asarray(x), np.asarray(digits)).shape), [x, digits])
+    return result
 
 
 def _libm(f, x: np.ndarray) -> np.ndarray:
@@ -249,7 +295,12 @@ def _libm(f, x: np.ndarray) -> np.ndarray:
     version and machine (numpy 1.24's vectorized loops on AVX-512 differ from it in the last bit for a third of
     arguments, numpy 2's tan for some), and R's sinpi, cospi and tanpi are exact to the last bit."""
     x = np.asarray(x, dtype=float)
-    return np.fromiter(map(f, x.ravel().tolist()), dtype=float, count=x.size).reshape(x.shape)
+    flat, out = x.ravel(), np.empty(x.size)
+    # (a block of rows at a time: every row's Python float and the list of them held 4 columns of rows beside it)
+    for start in range(0, x.size, _BLOCK_ROWS):
+        block = flat[start:start + _BLOCK_ROWS]
+        out[start:start + block.size] = np.fromiter(map(f, block.tolist()), dtype=float, count=block.size)
+    return out.reshape(x.shape)
 
 
 def _sinpi(x: np.ndarray) -> np.ndarray:
@@ -353,8 +404,7 @@ def _finiteness(infinite: bool) -> Builtin:
 
 
 NUMBER_FUNCTIONS: dict[str, Builtin] = {
-    "choose": binary(_in_blocks(_choose_vec), ("n", "k")),
-    "lchoose": binary(_in_blocks(_lchoose_vec), ("n", "k")),
+    "choose": _counted(_choose_vec), "lchoose": _counted(_lchoose_vec),
     "factorial": unary(_factorial), "lfactorial": unary(_lfactorial),
     "signif": _signif,
     "sinpi": unary(_sinpi), "cospi": unary(_cospi), "tanpi": unary(_tanpi),
