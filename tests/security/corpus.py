@@ -1710,6 +1710,32 @@ BOMBS += _cases("bomb", [
 ])
 
 
+def _nested_text_ifelse(depth: int) -> str:
+    """ifelse() of text nested ``depth`` deep: ``ifelse(x > 0.98, "l59", ifelse(x > 0.97, "l58", ...))``."""
+    text = '"end"'
+    for k in range(depth):
+        text = f'ifelse(x > {k / depth:.4f}, "l{k}", {text})'
+    return text
+
+
+# functions that cost more than their price in passes over the rows (max_eval_work), each within the limit before:
+# 150 sinpi() of a million rows (C's sin one value at a time, 200 ns a row, priced 32 passes) 33 s, 35 signif() (priced
+# 128, 350 to 550 ns a row) 12 s, 9 choose(x, 40 + k) (R's log-gamma in Python for each of 500,000 distinct pairs) 31 s,
+# an ifelse() of text nested 60 deep (300 to 600 ns a row a level, priced 24) 20 s
+BOMBS += _cases("bomb", [
+    ("work-sinpi-150-terms-1m", REFUSE, "y ~ I(" + " + ".join(["sinpi(x)"] * 150) + ")",
+     {"data": "distinct_1m", "match": "max_eval_work"}),
+    ("work-signif-35-terms-1m", REFUSE, "y ~ I(" + " + ".join(f"signif(x, {k % 15 + 1})" for k in range(35)) + ")",
+     {"data": "distinct_1m", "match": "max_eval_work"}),
+    ("work-choose-large-k-pairs-1m", REFUSE, "y ~ I(" + " + ".join(f"choose(x, {40 + k})" for k in range(9)) + ")",
+     {"data": "distinct_1m", "match": "computes R's log-gamma of .* distinct pairs .*max_eval_work"}),
+    ("work-text-ifelse-nested-60-1m", REFUSE, "y ~ " + _nested_text_ifelse(60),
+     {"data": "distinct_1m", "match": "max_eval_work"}),
+    ("ok-work-text-ifelse-summary-1m", FIT, 'y ~ ifelse(x > 1, "high", ifelse(x < -1, "low", "mid")) + I(x / sd(x))',
+     {"data": "distinct_1m"}),
+])
+
+
 def _unseen_level_rows(t: Tokens, rows: int = 5_000_000) -> pd.DataFrame:
     """New data of 5 million rows (pandas' Arrow-backed strings: 40 MB for g) whose factor g holds one level
     the model never saw."""

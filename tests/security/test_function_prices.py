@@ -1,0 +1,126 @@
+"""Each formula function's price -- its passes over the rows (``functions.PASSES``, ``max_eval_work``) and the columns
+of rows it holds (``evaluate._held_columns``, ``max_design_bytes``) -- against what it was measured to cost.
+
+Measured on a million rows (a numpy addition 1 ns a row, a column 8 MB), these took 3 to 20 times their price: R's
+sinpi(), cospi() and tanpi() (C's sin one value at a time, 200 ns a row, priced 32 passes), signif() (550 ns, priced
+128), gamma() and lgamma() of a few distinct values (200 ns, priced 32), atan2() and tanh() (8 and 2 ns, priced 1), the
+summaries of a column (var(), IQR(), mad(): 30 to 50 ns, priced 1, bounded only by their count, 64), an ifelse() of
+text (90 ns a row, one nested in another 300 to 600, priced 8), poly(x), bs(x) and ns(x) of a column or two (240 to
+600 ns a row, priced 64); choose(x, 40) of a million distinct fractional x computed R's log-gamma in Python for each,
+5.7 s where it was priced 0.5.  In memory signif() held 18 columns of rows, x %/% 1e-5 16, round(x, 2) and lbeta()
+9, sinpi() 7, ifelse(x > 3, "a", "b") 15 and a nested one 29, where each was priced 3 to 5.  These tests count the
+prices, never time, and measure memory with tracemalloc.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import expression_values
+from glmstat.formula.evaluate import DataColumns, Evaluator, evaluation_passes
+from glmstat.formula.frame import column_names
+from glmstat.formula.functions import PASSES
+from glmstat.formula.limits import DEFAULT_LIMITS
+from glmstat.formula.nodes import names_read
+from glmstat.formula.parser import parse_expression
+
+N = 20_000  # (three blocks of choose(), computed a block of rows at a time, 8,192 rows)
+
+
+def _data(n: int = N) -> pd.DataFrame:
+    k = np.arange(n) % 100
+    return pd.DataFrame({"x": k + 0.5, "z": np.linspace(0.01, 29.99, n), "g": (k % 7).astype(float)})
+
+
+def _evaluated(data: pd.DataFrame, text: str, limits: gs.FormulaLimits = DEFAULT_LIMITS,
+               traced: bool = True) -> tuple[Evaluator, int]:
+    """The evaluator after ``text`` is evaluated on ``data`` (the data's columns read before), and the peak of the
+    memory traced meanwhile (``traced``; else 0: tracing slows Python's steps tenfold)."""
+    names, positions = column_names(data)
+    ev = Evaluator(DataColumns(data, names, positions), {}, {}, "fit", limits)
+    node = parse_expression(text)
+    for name in names_read(node):
+        ev.data.value(name)  # (the data's own columns, coded once as a model reads them)
+    if not traced:
+        ev.eval(node)
+        return ev, 0
+    tracemalloc.start()
+    try:
+        ev.eval(node)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return ev, peak
+
+
+@pytest.mark.parametrize("text, passes", [
+    ("sinpi(x)", 256), ("cospi(x)", 256), ("tanpi(x)", 256), ("gamma(x)", 256), ("lgamma(x)", 256),
+    ("signif(x, 3)", 512), ("atan2(x, 2)", 8), ("tanh(x)", 8),
+    ("x - mean(x)", 1 + 32), ("x / sd(x)", 1 + 32), ("x / var(x)", 1 + 32), ("x / IQR(x)", 1 + 64),
+    ("x / mad(x)", 1 + 64),
+    ('ifelse(x > 1, "a", "b")', PASSES[">"] + 192),                     # (an ifelse() of text: a factor's coding)
+    ('ifelse(x > 1, 1, 0)', PASSES[">"] + PASSES["ifelse"]),           # (of numbers: np.where)
+    ('ifelse(x > 2, "hi", ifelse(x < 1, "lo", "mid"))', 2 * PASSES[">"] + 2 * 192 + 192),
+    ("poly(x)", PASSES["poly"] * 4), ("bs(x)", PASSES["bs"] * 4),    # (at least four columns' worth)
+    ("poly(x, 10)", PASSES["poly"] * 10),
+])
+def test_the_prices_measured_are_read_from_the_text(text, passes):
+    assert evaluation_passes(parse_expression(text)) == passes
+
+
+@pytest.mark.parametrize("text", [
+    "signif(x, 3)", "signif(z, g)", "sinpi(z)", "cospi(z)", "tanpi(z)", "x %/% 1e-5", "x %% 1e-5", "z %% 7",
+    "round(z, 2)", "lbeta(z, 2)", "beta(z, 2)", "pnorm(z)", "dnorm(z)", 'ifelse(x > 3, "a", "b")',
+    'ifelse(x > 2, "hi", ifelse(x < 1, "lo", "mid"))', "poly(z)", "bs(z)", "ns(z, df = 10)", "addNA(z)",
+])
+def test_what_a_function_holds_is_within_its_price(text):
+    # (before: signif() 5.9 times its price, x %/% 1e-5 5.4, round(z, 2) and the ifelse() of text 3.2 to 5.8,
+    # sinpi() 2.3, the basis transforms 1.8 to 3.2)
+    _evaluated(_data(100), text, traced=False)  # (the modules a function imports the first time it is called are no rows')
+    ev, peak = _evaluated(_data(120_000), text)  # (a block's scratch, 8,192 rows, is a part of 120,000 rows')
+    priced = ev.held_bytes + ev.text_bytes
+    assert peak <= 1.5 * priced, peak / priced
+
+
+def test_the_values_computed_by_blocks_are_those_of_every_row_at_once():
+    # (a block of rows at a time: the same numbers; R's: signif(123.456, 2) 120, sinpi(0.5) 1, 7.5 %/% 2 3,
+    # -7.5 %% 2 0.5)
+    x = np.concatenate([np.full(20_000, 123.456), np.full(20_000, 0.5), np.full(10_000, -7.5)])
+    d = pd.DataFrame({"x": x})
+    values = {text: expression_values(d, text) for text in ("signif(x, 2)", "sinpi(x)", "x %/% 2", "x %% 2")}
+    assert np.array_equal(values["signif(x, 2)"][:20_000], np.full(20_000, 120.0))
+    assert np.array_equal(values["sinpi(x)"][20_000:40_000], np.full(20_000, 1.0))
+    assert np.array_equal(values["x %/% 2"][40_000:], np.full(10_000, -4.0))
+    assert np.array_equal(values["x %% 2"][40_000:], np.full(10_000, 0.5))
+
+
+def test_choose_prices_the_pairs_it_computes_in_python():
+    # z: 20,000 distinct fractional numbers below k - 1, each choose(z, 40) a pair of R's log-gamma in Python
+    ev, _ = _evaluated(_data(), "choose(z, 40)", traced=False)
+    assert ev.work == N * PASSES["choose"] + N * 8192
+
+
+@pytest.mark.parametrize("text", ["choose(z, 40)", "lchoose(z, 45)"])
+def test_choose_of_distinct_pairs_past_the_work_is_refused(text):
+    limits = gs.FormulaLimits(max_eval_work=4 * 10**7)  # (the rows' passes, 1e7, within it; 20,000 pairs past it)
+    with pytest.raises(gs.FormulaError, match=rf"'{text.replace('(', '[(]').replace(')', '[)]')}' computes R's "
+                                              r"log-gamma of [\d,]+ distinct pairs .* max_eval_work is 40,000,000"):
+        _evaluated(_data(), text, limits, traced=False)
+
+
+def test_choose_of_whole_numbers_or_small_k_takes_no_pair():
+    # (R's product for k < 30, and whole n: no log-gamma of a pair)
+    ev, _ = _evaluated(_data(), "choose(g, 40) + choose(z, 3)", traced=False)
+    assert ev.work == N * (2 * PASSES["choose"] + 1)
+
+
+def test_a_model_of_many_slow_terms_is_refused_before_it_is_evaluated():
+    # 150 sinpi() of a million rows: 30 s, priced 4.95e9 (within 5e9) before
+    data = pd.DataFrame({"y": np.zeros(1_000_000), "x": np.zeros(1_000_000)})
+    with pytest.raises(gs.FormulaError, match="max_eval_work"):
+        gs.glm("y ~ I(" + " + ".join(["sinpi(x)"] * 150) + ")", data)
