@@ -276,17 +276,17 @@ def evaluation_passes(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) 
     return total
 
 
-#: the columns a basis transform is priced for at least: poly(x), bs(x) and ns(x) took 240 to 600 ns a row, where
-#: the knots, the sorted values and the basis's own passes cost about as much as four columns of one more degree
-_BASIS_LEAST = 4
+#: the columns a basis transform is priced for at least: bs(x) and ns(x) took 120 ns a row of CPU time, priced 64,
+#: where the knots, the sorted values and the basis's own passes cost about as much as a column more
+_BASIS_LEAST = 2
 #: the columns of rows an ifelse() of text holds beyond :data:`_OWN_COLUMNS`: its yes and no texts a row, the texts
 #: chosen, pandas' hash table of them and their codes, as measured with tracemalloc on a million rows: 15 columns for
 #: one ifelse() of two strings, 29 for one nested in another, where each was priced 4 (3.8 and 5.8 times)
 _TEXT_IFELSE_COLUMNS = 16
 #: the passes of an ifelse() of text (a string, or another such ifelse(), as its yes or no value): R's character
-#: vector, a Python reference a row chosen and its distinct texts hashed and sorted into a factor, as factor() codes
-#: its rows (90 to 290 ns a row, one nested in another 300 to 600, where each was priced 8)
-_TEXT_IFELSE_PASSES = 192
+#: vector, a Python reference a row chosen and its distinct texts hashed into a factor (60 ns a row of CPU time, one
+#: nested in another 310 for the two, where each was priced 8)
+_TEXT_IFELSE_PASSES = 64
 
 
 def _text_ifelse(call: Call) -> bool:

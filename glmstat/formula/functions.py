@@ -535,7 +535,8 @@ def _priced(passes: int, names: str) -> dict[str, int]:
 
 
 #: What a function or an operator costs per argument that is not a literal, in passes over the rows (one pass: a
-#: numpy addition, 1 ns a row on one core), as measured on a million rows; anything else is one pass.  The
+#: numpy addition, 1 ns a row on one core), as measured on a million rows (CPU time, not wall time: on a busy machine
+#: a long call is descheduled where a short one is not); anything else is one pass.  The
 #: formula's work, rows x passes, is bounded by ``FormulaLimits.max_eval_work`` before each variable is evaluated.
 PASSES: dict[str, int] = {
     "I": 0, "c": 0, "unclass": 0,  # (the values themselves)
@@ -544,20 +545,20 @@ PASSES: dict[str, int] = {
                  "np.isfinite as.logical log np.log log2 np.log2 log10 np.log10 sqrt np.sqrt np.cbrt expm1 np.expm1 "
                  "pmin pmax np.minimum findInterval as.integer floor np.floor ceiling np.ceil trunc np.trunc sinh "
                  "np.sinh cosh np.cosh asinh acosh atanh tanh np.tanh atan2"),
-    # the summaries of a column, each a pass over the rows of 7 (max) to 30 ns a row (var(x)); median(), quantile(),
-    # IQR() and mad() sort them (below): a formula computes at most 64, which alone bounded them, not the rows
-    **_priced(32, "mean sd var sum max min"),
+    # the summaries of a column, bounded by their count (64) but not by the rows, each priced a pass: mean(x) took
+    # 5 ns a row of CPU time, sd(x) and var(x) 10, IQR(x) 16 and mad(x) 25 (the last two sort them, as median())
+    **_priced(8, "mean sum max min"), **_priced(16, "sd var"), **_priced(32, "IQR mad"),
     # the columns of rowSums(cbind(...)) and rowMeans(), each added in long double (12 ns a row, where a numpy
     # addition of doubles takes 1: 16 columns of a million rows priced one pass each took 15 times their price)
     "cbind": 16,
     # trigonometry, modular arithmetic, R's distribution functions and the gamma function: tens of ns a row
     **_priced(32, "sin np.sin cos np.cos tan np.tan asin np.arcsin acos np.arccos atan np.arctan dnorm pnorm qnorm "
-                  "dlogis plogis qlogis factorial lfactorial"),
+                  "dlogis plogis qlogis gamma lgamma factorial lfactorial"),
     # what sorts the rows or their distinct values: factors' levels, texts, dates, cut points, %in%, the basis
     # transforms' knots, medians and quantiles, groups (ave(x, g): 16 grouping variables of a million rows took 6 s,
     # priced at one pass each)
     **_priced(64, "droplevels cut as.numeric reorder as.double scale center poly bs ns median quantile startsWith "
-                  "endsWith as.Date format months weekdays quarters levels unique IQR mad"),
+                  "endsWith as.Date format months weekdays quarters levels unique"),
     # what codes each row by the sorted distinct values of a column (np.unique with its inverse), as measured on a
     # million rows of 100 numbers where each was priced 64: factor(x) and as.character(x) 150 to 270 ns a row, ave(z, x)
     # 150 to 230 an argument; paste() and sprintf() sort each argument's codes into the combinations besides: 240 ns
@@ -568,12 +569,11 @@ PASSES: dict[str, int] = {
                    "casefold trimws substr strtoi nchar grepl sub gsub relevel addNA C %in% is.element"),
     **_priced(256, "paste paste0 sprintf"),
     # R's rounding to digits and the beta function
-    **_priced(128, "round beta lbeta"),
-    # C's sin, cos and tan one value at a time (R's sinpi, cospi and tanpi, exact: 190 to 250 ns a row, where each was
-    # priced 32), scipy's gamma and lgamma of numbers of a few distinct values (170 to 220 ns a row: priced 32),
-    # R's signif(), a score of steps a row (450 to 650 ns a row: priced 128)
-    **_priced(256, "sinpi cospi tanpi gamma lgamma"),
-    "signif": 512,
+    # C's sin, cos and tan one value at a time (R's sinpi, cospi and tanpi, exact: 80 to 110 ns a row of CPU time,
+    # where each was priced 32)
+    **_priced(128, "round beta lbeta sinpi cospi tanpi"),
+    # R's signif(), a score of masked steps a row (220 ns a row of CPU time)
+    "signif": 256,
     # R's modulus and integer division: C's long double steps where the quotient is past 2^10 (formula.arithmetic),
     # 300 ns a row for x %% 1e-5 (x %% 2: 40)
     **_priced(256, "%% %/%"),

@@ -111,9 +111,9 @@ def _choose_large_k(n: np.ndarray, k: np.ndarray, count: Callable[[int], None] |
 
 
 #: the work (rows x passes: a nanosecond each) priced for each distinct pair that :func:`_lfastchoose2_vec` computes
-#: in Python, R's log-gamma three times: 8 to 10 us a pair, where choose(x, 40) of a million distinct fractional x
-#: took 5.7 s priced as 512 passes of its rows (0.5 s)
-_PAIR_WORK = 8192
+#: in Python, R's log-gamma three times: 4.7 us a pair of CPU time, where choose(x, 40) of a million distinct
+#: fractional x took 4.7 s priced as 512 passes of its rows (0.5 s)
+_PAIR_WORK = 4096
 
 
 def _count_pairs(ev: "Evaluator", call: Call) -> Callable[[int], None]:

@@ -1718,10 +1718,10 @@ def _nested_text_ifelse(depth: int) -> str:
     return text
 
 
-# functions that cost more than their price in passes over the rows (max_eval_work), each within the limit before:
-# 150 sinpi() of a million rows (C's sin one value at a time, 200 ns a row, priced 32 passes) 33 s, 35 signif() (priced
-# 128, 350 to 550 ns a row) 12 s, 9 choose(x, 40 + k) (R's log-gamma in Python for each of 500,000 distinct pairs) 31 s,
-# an ifelse() of text nested 60 deep (300 to 600 ns a row a level, priced 24) 20 s
+# functions that cost more than their price in passes over the rows (max_eval_work), each within the limit before (CPU
+# time): 150 sinpi() of a million rows (C's sin one value at a time, 100 ns a row, priced 32 passes) 15 s, 35 signif()
+# (priced 128, 220 ns a row) 8 s, 9 choose(x, 40 + k) (R's log-gamma in Python for each of 500,000 distinct pairs,
+# 4.7 us each) 21 s, an ifelse() of text nested 60 deep (150 ns a row a level, priced 24) 9 s
 BOMBS += _cases("bomb", [
     ("work-sinpi-150-terms-1m", REFUSE, "y ~ I(" + " + ".join(["sinpi(x)"] * 150) + ")",
      {"data": "distinct_1m", "match": "max_eval_work"}),
