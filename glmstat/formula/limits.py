@@ -97,7 +97,10 @@ class FormulaLimits:
     max_regex_chars : int
         Characters of distinct texts that the formula's ``grepl()``, ``sub()`` and ``gsub()`` search together,
         counted before each call searches any: glmstat's own automaton reads a character in 300 ns (600 on a busy
-        machine), and five ``grepl()`` of 10 million characters took 31 s.  The default, 4e6, is a second or two.
+        machine), and five ``grepl()`` of 10 million characters took 31 s.  The matches of ``sub()`` and ``gsub()``
+        count among them (:meth:`glmstat.formula.regex.RegexBudget.matched`: the characters read for each match's
+        extent, and a match's own steps, each about a character searched's work): ``gsub("(((((.)))))", "\\5", g)``
+        of 900,000 characters took 8 s.  The default, 4e6, is a second or two.
     max_regex_written : int
         Characters that the formula's ``sub()`` and ``gsub()`` write together for their matches, counted as each
         match is replaced: a replacement of 10,000 characters for each of a million matches is 10 GB (a

@@ -59,12 +59,13 @@ def test_the_characters_written_are_bounded_as_each_match_is_replaced(small_boun
     bound = small_bounds.MAX_WRITTEN
     d = _texts(10, 200)  # (970 "a", each a match)
     long = "b" * (bound // 500)
+    # (the matches count with the characters searched, 6,000 characters' work: room for them, beside the bound tested)
+    limits = gs.FormulaLimits(max_regex_chars=10 * small_bounds.MAX_SEARCHED, max_regex_written=bound)
     for fixed in ("FALSE", "TRUE"):
         with pytest.raises(gs.FormulaError, match=f"the replacements of the pattern 'a'.*more than {bound:,} "
                                                   "characters.*max_regex_written"):
-            gs.glm(f'y ~ x + nchar(gsub("a", "{long}", g, fixed = {fixed}))', d, limits=small_bounds.limits)
-        assert gs.glm(f'y ~ x + nchar(gsub("a", "{long[:2]}", g, fixed = {fixed}))', d,
-                      limits=small_bounds.limits).coef.size == 3
+            gs.glm(f'y ~ x + nchar(gsub("a", "{long}", g, fixed = {fixed}))', d, limits=limits)
+        assert gs.glm(f'y ~ x + nchar(gsub("a", "{long[:2]}", g, fixed = {fixed}))', d, limits=limits).coef.size == 3
     # ... and nested calls together, each writing four times what it reads
     nested = "g"
     for _ in range(4):

@@ -14,7 +14,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, expression_value, r_replace_call
-from glmstat.formula.regex import MAX_SCANNED, compile_regex
+from glmstat.formula.regex import MAX_SCANNED, RegexBudget, compile_regex
 
 REF = json.loads((FIXTURES / "sub_gsub" / "ref.json").read_text())
 #: the back-references' fixture (tests/formula/test_sub_groups.py tests the rest of them), compared the same way
@@ -54,9 +54,14 @@ def test_what_it_cannot_do_is_refused_by_name(term, message):
 
 def test_longest_matches_reading_to_the_end_again_and_again_are_bounded():
     # (each match of "a.*b|a" in a run of a's reads to the end of the text for its longest extent: quadratic)
+    # (the characters read count with those searched too, whose bound, max_regex_chars, is the lower by default)
     rx = compile_regex("a.*b|a")
-    with pytest.raises(gs.FormulaError, match=f"more than {MAX_SCANNED:,} characters"):
+    with pytest.raises(gs.FormulaError, match=f"more than ({MAX_SCANNED:,}|{gs.FormulaLimits().max_regex_chars:,}) "
+                                              "characters"):
         rx.replace("a" * 10_000, "-", True)
+    with pytest.raises(gs.FormulaError, match=f"more than {MAX_SCANNED:,} characters"):
+        compile_regex("a.*b|a", budget=RegexBudget(gs.FormulaLimits(max_regex_chars=10**8))).replace(
+            "a" * 10_000, "-", True)
     assert compile_regex("a.*b|a").replace("a" * 100 + "b", "-", True) == "-"
 
 

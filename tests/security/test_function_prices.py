@@ -122,3 +122,29 @@ def test_a_model_of_many_slow_terms_is_refused_before_it_is_evaluated():
     data = pd.DataFrame({"y": np.zeros(1_000_000), "x": np.zeros(1_000_000)})
     with pytest.raises(gs.FormulaError, match="max_eval_work"):
         gs.glm("y ~ I(" + " + ".join(["sinpi(x)"] * 150) + ")", data)
+
+
+_IDS = pd.DataFrame({"y": np.arange(200.0), "g": [f"id{i:05d}" for i in range(200)]})  # (7 characters each)
+
+
+@pytest.mark.parametrize("pattern, replacement, groups", [(".", "x", 0), ("(.)", "\\\\1", 1), ("(((.)))", "\\\\3", 3)])
+def test_the_matches_of_sub_and_gsub_count_with_the_characters_searched(pattern, replacement, groups):
+    # each of the 1,400 characters a match: the characters read for its extent, 2 a match, and 8 and 2 a group for a
+    # replacement of back-references (gsub("(((((.)))))", "\\5", g) of 100,000 ids took 8 s of CPU time, counted as
+    # 900,000 characters of the 4 million allowed)
+    from glmstat.formula.regex import FILL_CHARS, GROUP_CHARS, MATCH_CHARS
+
+    ev, _ = _evaluated(_IDS, f'gsub("{pattern}", "{replacement}", g)', traced=False)
+    budget = ev.regex_budget
+    per_match = MATCH_CHARS + (FILL_CHARS + GROUP_CHARS * groups if groups else 0)
+    assert budget.searched == 1_400 + 2 + budget.scanned + 1_400 * per_match  # (2: R's "NA", the missing rows' text)
+
+
+def test_sub_and_gsub_past_the_characters_searched_are_refused_by_their_matches():
+    # grepl() of the 1,400 characters is within a limit of 3,000; gsub()'s matches of the same texts are not
+    limits = gs.FormulaLimits(max_regex_chars=3_000)
+    _evaluated(_IDS, 'grepl("[0-9]", g)', limits, traced=False)
+    with pytest.raises(gs.FormulaError, match=r"the matches of the pattern '\[0-9\]', with the texts the formula's "
+                                              r"grepl\(\), sub\(\) and gsub\(\) calls search, take more than 3,000 "
+                                              r"characters' work .*max_regex_chars is 3,000"):
+        _evaluated(_IDS, 'gsub("[0-9]", "", g)', limits, traced=False)
