@@ -262,6 +262,12 @@ def _chosen_format(texts, call: Call, read=parse_date, formats: tuple[str, ...] 
                      "the first text and makes the others missing; give format =")
 
 
+#: What as.Date() holds for each distinct text it reads beside the text itself (the data's own): its (text, format)
+#: key and day in the dict of those read, its day in a list and in the table of days, its place in the list and the
+#: array of texts read; measured with tracemalloc, 280 bytes a text
+_READ_BYTES = 320
+
+
 def _as_date(ev: "Evaluator", call: Call) -> Value:
     """R's ``as.Date(x, format, tryFormats, origin)`` of text (each distinct text read once), of a date, or of a
     number of days since ``origin`` (1970-01-01 by default, as R 4.3's)."""
@@ -287,6 +293,9 @@ def _as_date(ev: "Evaluator", call: Call) -> Value:
         raise call_error(call, "x held numbers when the model was fitted; new data must hold numbers too, not text")
     codes, texts = distinct_texts(x, call, ev)
     present = texts if codes is None else texts[:-1]
+    # (each distinct text's day, its key in the dict of those read and its places in the lists and the array of
+    # the texts, priced before any is read: 60,000 distinct texts of 120,000 rows held 6.9 times the columns priced)
+    hold_texts(ev, call, len(present), 0, _READ_BYTES)
     parsed: dict = {}  # (text, format) -> its day: the texts the chosen format read are not read again
 
     def read(text: str, fmt: str) -> int | None:

@@ -325,8 +325,10 @@ _SORTING_COLUMNS = {**dict.fromkeys(("factor", "as.factor", "ordered", "as.order
 #: :data:`_OWN_COLUMNS`, as measured with tracemalloc on a million rows: round(x, 2) 9.5 columns, lbeta(x, 2) 9.1,
 #: beta(x, 2) 6.1, pnorm(x) 5.1 and dnorm(x) 5.0, where each was priced 3; a basis transform holds, beside its
 #: columns, as many again and 6 more (the knots' and its steps': ns(x, df = 10) 27.6 columns, poly(x) 7, bs(x) 9.5,
-#: priced 12, 3 and 3)
-_SCRATCH_COLUMNS = {"round": 7, "lbeta": 7, "beta": 4, "pnorm": 3, "dnorm": 2}
+#: priced 12, 3 and 3); the date functions' days, keys and codes: months(), weekdays(), quarters(), format() and
+#: cut() of dates 7.3 columns with the dates, priced 4
+_SCRATCH_COLUMNS = {"round": 7, "lbeta": 7, "beta": 4, "pnorm": 3, "dnorm": 2,
+                    **dict.fromkeys(("months", "weekdays", "quarters", "format", "cut"), 3)}
 _BASIS_SCRATCH = 6
 
 

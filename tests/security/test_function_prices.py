@@ -33,7 +33,9 @@ N = 20_000  # (three blocks of choose(), computed a block of rows at a time, 8,1
 
 def _data(n: int = N) -> pd.DataFrame:
     k = np.arange(n) % 100
-    return pd.DataFrame({"x": k + 0.5, "z": np.linspace(0.01, 29.99, n), "g": (k % 7).astype(float)})
+    days = np.array([str(np.datetime64("1900-01-01") + d) for d in range(60_000)], dtype=object)
+    return pd.DataFrame({"x": k + 0.5, "z": np.linspace(0.01, 29.99, n), "g": (k % 7).astype(float),
+                         "s": days[np.arange(n) % 60_000]})
 
 
 def _evaluated(data: pd.DataFrame, text: str, limits: gs.FormulaLimits = DEFAULT_LIMITS,
@@ -75,10 +77,11 @@ def test_the_prices_measured_are_read_from_the_text(text, passes):
     "signif(x, 3)", "signif(z, g)", "sinpi(z)", "cospi(z)", "tanpi(z)", "x %/% 1e-5", "x %% 1e-5", "z %% 7",
     "round(z, 2)", "lbeta(z, 2)", "beta(z, 2)", "pnorm(z)", "dnorm(z)", 'ifelse(x > 3, "a", "b")',
     'ifelse(x > 2, "hi", ifelse(x < 1, "lo", "mid"))', "poly(z)", "bs(z)", "ns(z, df = 10)", "addNA(z)",
+    "as.Date(s)", "months(as.Date(s))", 'format(as.Date(s), "%d/%m")', 'cut(as.Date(s), "month")',
 ])
 def test_what_a_function_holds_is_within_its_price(text):
     # (before: signif() 5.9 times its price, x %/% 1e-5 5.4, round(z, 2) and the ifelse() of text 3.2 to 5.8,
-    # sinpi() 2.3, the basis transforms 1.8 to 3.2)
+    # sinpi() 2.3, the basis transforms 1.8 to 3.2, the date functions 1.4 to 1.8)
     _evaluated(_data(100), text, traced=False)  # (the modules a function imports the first time it is called are no rows')
     ev, peak = _evaluated(_data(120_000), text)  # (a block's scratch, 8,192 rows, is a part of 120,000 rows')
     priced = ev.held_bytes + ev.text_bytes
