@@ -105,17 +105,18 @@ class RegexBudget:
     def matched(self, pattern: str, scanned: int, groups: int, matches: int = 1) -> None:
         """Count a match of ``pattern`` that sub() or gsub() is about to replace with the characters searched
         (``max_regex_chars``): the ``scanned`` characters read to find its extent, :data:`MATCH_CHARS` for the match,
-        and, for a replacement of back-references, :data:`FILL_CHARS` and :data:`GROUP_CHARS` for each of the pattern's
-        ``groups`` (``matches``: 0 for the characters read after the last match); refusing past the bound.  (Each costs about what a character searched does, half a microsecond of
-        CPU time: ``gsub("(((((.)))))", "\\5", g)`` read 100,000 texts of 9 characters in 8 s, counted as 900,000
-        characters, where the bound allows 4 million.)"""
+        and, for a replacement of back-references, :data:`FILL_CHARS` and :data:`GROUP_CHARS` for each of the
+        pattern's ``groups`` (``matches``: 0 for the characters read after the last match); refusing past the bound.
+        (Each costs about what a character searched does, half a microsecond of CPU time: ``gsub("(((((.)))))",
+        "\\5", g)`` read 100,000 texts of 9 characters in 8 s, counted as 900,000 characters of the 4 million
+        allowed.)"""
         self.searched += scanned + matches * (MATCH_CHARS + (FILL_CHARS + GROUP_CHARS * groups if groups else 0))
         if self.searched > self.limits.max_regex_chars:
-            raise refuse("max_regex_chars", f"the matches of the pattern {shown(pattern)}, with the texts the formula's "
-                         f"grepl(), sub() and gsub() calls search, take more than {self.limits.max_regex_chars:,} "
-                         f"characters' work to find and replace (the characters read for each match's extent, "
-                         f"{MATCH_CHARS} a match, {FILL_CHARS} and {GROUP_CHARS} a group of its back-references)",
-                         self.searched, self.limits)
+            raise refuse("max_regex_chars", f"the matches of the pattern {shown(pattern)}, with the texts the "
+                         f"formula's grepl(), sub() and gsub() calls search, take more than "
+                         f"{self.limits.max_regex_chars:,} characters' work to find and replace (the characters read "
+                         f"for each match's extent, {MATCH_CHARS} a match, {FILL_CHARS} and {GROUP_CHARS} a group of "
+                         "its back-references)", self.searched, self.limits)
 
     def write(self, pattern: str, chars: int) -> None:
         """Count ``chars`` characters about to be written for the matches of ``pattern``, refusing past the bound."""
