@@ -12,7 +12,9 @@ A family provides
     (``None`` for quasi families, which have no likelihood);
   * ``fixed_dispersion`` -- dispersion 1 and z tests (binomial, Poisson, negative binomial) or estimated
     dispersion and t tests; ``extra_params`` -- parameters beyond the coefficients that R's ``logLik``
-    counts (the ML dispersion of Gaussian, Gamma and inverse Gaussian).
+    counts (the ML dispersion of Gaussian, Gamma and inverse Gaussian);
+  * ``convex_links`` -- the links under which every row's unit deviance is convex in its linear predictor,
+    for every response (data; ``convex_deviance`` says whether the family's own link is one of them).
 """
 
 from __future__ import annotations
@@ -111,6 +113,9 @@ class Family:
     variance_zeros: ClassVar[tuple[tuple[float, float], ...]] = ()
     has_likelihood: ClassVar[bool] = True
     binomial_response: ClassVar[bool] = False  # accepts cbind(), two-level factors and booleans
+    #: links under which d(y, g^{-1}(eta)) is convex in eta for every y of ``y_domain`` (on the convex set of
+    #: valid linear predictors); none by default: not known to be
+    convex_links: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         # ``allowed_links`` are R's okLinks, the family's usual ones; R's family functions take any other name
@@ -140,6 +145,14 @@ class Family:
 
     def valid_mu(self, mu: Array) -> bool:
         return bool(np.all(np.isfinite(mu)) and np.all(self.mu_domain.contains(mu)))
+
+    @property
+    def convex_deviance(self) -> bool:
+        """Whether the deviance sum_i w_i d(y_i, g^{-1}(x_i'beta)) is convex in beta for any data: the link is
+        one of ``convex_links`` (the registered link itself, not another of that name).  A fit with some
+        coefficients held then has one optimum; otherwise (a cauchit, a Gamma identity link) it can have
+        several."""
+        return any(self.link is get_link(name) for name in self.convex_links)
 
     def ml_scale(self, deviance: float, nobs: int, sum_weights: float) -> float:
         """The dispersion R's ``aic`` plugs into the likelihood (Gaussian, Gamma, inverse Gaussian)."""
@@ -182,6 +195,7 @@ class Gaussian(Family):
     name: ClassVar[str] = "gaussian"
     allowed_links: ClassVar[tuple[str, ...]] = ("identity", "log", "inverse")
     extra_params: ClassVar[int] = 1
+    convex_links: ClassVar[tuple[str, ...]] = ("identity",)
 
     def variance(self, mu: Array) -> Array:
         return np.ones_like(mu)
@@ -219,6 +233,8 @@ class Binomial(Family):
     mu_domain: ClassVar[Domain] = OPEN_UNIT
     variance_zeros: ClassVar[tuple[tuple[float, float], ...]] = ((0.0, 1.0), (1.0, -1.0))  # mu (1 - mu)
     binomial_response: ClassVar[bool] = True
+    # -(y log F(eta) + (1 - y) log(1 - F(eta))) with F and 1 - F log-concave (not the cauchit's)
+    convex_links: ClassVar[tuple[str, ...]] = ("logit", "probit", "cloglog", "log", "identity")
 
     def variance(self, mu):
         return mu * (1.0 - mu)
@@ -282,6 +298,7 @@ class Poisson(Family):
     y_domain: ClassVar[Domain] = NONNEGATIVE
     mu_domain: ClassVar[Domain] = POSITIVE
     variance_zeros: ClassVar[tuple[tuple[float, float], ...]] = ((0.0, 1.0),)
+    convex_links: ClassVar[tuple[str, ...]] = ("log", "identity", "sqrt")  # (sqrt: eta^2 - 2 y log eta, eta > 0)
 
     def variance(self, mu):
         return mu
@@ -330,6 +347,8 @@ class Gamma(Family):
     extra_params: ClassVar[int] = 1
     y_domain: ClassVar[Domain] = POSITIVE
     mu_domain: ClassVar[Domain] = POSITIVE
+    # y eta - log eta (inverse), y e^-eta + eta (log); not y / mu + log mu (identity: concave beyond mu = 2y)
+    convex_links: ClassVar[tuple[str, ...]] = ("inverse", "log")
 
     def variance(self, mu):
         return mu * mu
@@ -367,6 +386,7 @@ class InverseGaussian(Family):
     extra_params: ClassVar[int] = 1
     y_domain: ClassVar[Domain] = POSITIVE
     mu_domain: ClassVar[Domain] = POSITIVE
+    convex_links: ClassVar[tuple[str, ...]] = ("1/mu^2", "inverse")  # y eta - 2 sqrt(eta), y eta^2 - 2 eta (+ 1/y)
 
     def variance(self, mu):
         return mu**3
@@ -412,6 +432,8 @@ class NegativeBinomial(Family):
     y_domain: ClassVar[Domain] = NONNEGATIVE
     mu_domain: ClassVar[Domain] = POSITIVE  # MASS: negative.binomial()$validmu is all(mu > 0)
     variance_zeros: ClassVar[tuple[tuple[float, float], ...]] = ((0.0, 1.0),)  # V'(0) = 1 + 2 * 0 / theta
+    # (y + theta) log(e^eta + theta) - y eta; not the identity link's: a count of 0 has theta log(1 + mu / theta)
+    convex_links: ClassVar[tuple[str, ...]] = ("log",)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -540,6 +562,14 @@ class Tweedie(Family):
         # mu^p vanishes linearly at 0 only for p = 1 (for 1 < p < 2, V'(0) = 0 and the limit is infinite)
         return ((0.0, 1.0),) if self.var_power == 1 else ()
 
+    @property
+    def convex_deviance(self) -> bool:  # type: ignore[override]
+        """The log link for 1 <= p <= 2 (d/2 = y e^((1-p) eta) / (p-1) + e^((2-p) eta) / (2-p) + c: two convex
+        terms; at p = 1, 2 the Poisson's and the Gamma's) and the identity for p = 0 (Gaussian); other pairs are
+        not known to be convex (an even root, mu = eta^2, fits -eta as eta)."""
+        p, lp = self.var_power, self.link_power
+        return (lp == 0 and 1 <= p <= 2) or (lp == 1 and p == 0)
+
     def variance(self, mu):
         return mu**self.var_power
 
@@ -644,6 +674,13 @@ class Quasi(Family):
     def variance_zeros(self) -> tuple[tuple[float, float], ...]:  # type: ignore[override]
         # (mu^2 and mu^3 vanish faster than linearly at 0: no finite limit there)
         return {"mu": ((0.0, 1.0),), "mu(1-mu)": ((0.0, 1.0), (1.0, -1.0))}.get(self.variance_name, ())
+
+    @property
+    def convex_links(self) -> tuple[str, ...]:  # type: ignore[override]
+        # the quasi-deviance of each variance is the deviance of the family that has it (Gaussian, binomial,
+        # Poisson, Gamma, inverse Gaussian), and so are the links under which it is convex
+        return {"constant": Gaussian.convex_links, "mu(1-mu)": Binomial.convex_links, "mu": Poisson.convex_links,
+                "mu^2": Gamma.convex_links, "mu^3": InverseGaussian.convex_links}[self.variance_name]
 
     def variance(self, mu):
         v = self.variance_name

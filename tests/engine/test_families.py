@@ -189,3 +189,46 @@ def test_canonical_link_score_equations(fam, link):
     X = np.column_stack([np.ones(n), x])
     score = X.T @ (d.w.to_numpy() * (d.y.to_numpy() - fit.fitted_values.to_numpy()))
     np.testing.assert_allclose(score, 0.0, atol=1e-9 * np.abs(X.T @ d.y.to_numpy()).max())
+
+
+
+def _deviance_curvature(family, y: float) -> np.ndarray:
+    """Second differences of d(y, g^{-1}(eta)) in eta on a grid of means over the family's domain, less their
+    rounding error (100 eps |d| / h^2): negative only where the deviance bends down."""
+    lo, hi = family.mu_domain.low, family.mu_domain.high
+    mu = np.linspace(0.002, 0.998, 400) if np.isfinite(hi) else np.geomspace(1e-3, 60.0, 400)
+    if not np.isfinite(lo):
+        mu = np.concatenate([-mu[::-1], mu])
+    eta = family.link.link(mu)
+    eta = eta[np.isfinite(eta)]  # (a log of a negative mean of the Gaussian's grid)
+    h = 1e-4 * np.maximum(np.abs(eta), 1e-2)
+    d = [family.unit_deviance(np.full(eta.shape, y), family.link.inverse(e)) for e in (eta - h, eta, eta + h)]
+    rounding = 100 * np.finfo(float).eps * (np.abs(d[0]) + np.abs(d[1]) + np.abs(d[2])) / (h * h)
+    return (d[0] - 2 * d[1] + d[2]) / (h * h) + rounding
+
+
+@pytest.mark.parametrize("fam,link", PAIRS)
+def test_convex_deviance_is_convex_in_eta_for_every_response(fam, link):
+    # the profile's refits trust one optimum where this holds (inference/profile.py): d(y, g^{-1}(eta)) must be
+    # convex in eta for responses across the family's support, its edges included
+    family = FAMILIES[fam][0](link=link)
+    dom = family.y_domain
+    ys = [0.0, 0.3, 1.0] if dom.high == 1 else [0.0, 1.0, 3.0, 20.0] if dom.low == 0 else [0.2, 1.0, 7.0]
+    worst = min(float(np.min(_deviance_curvature(family, y))) for y in ys if dom.contains(np.array(y)))
+    # (otherwise some response's deviance bends down: several optima are possible)
+    assert (worst >= 0) if family.convex_deviance else (worst < -1e-3)
+
+
+@pytest.mark.parametrize("family", [gs.Tweedie(var_power=p, link_power=lp) for p, lp in
+                                    ((0, 1), (1, 0), (1.2, 0), (1.5, 0), (2, 0), (1.5, 1), (3, 0), (0, 0))]
+                         + [gs.Quasi(link=link, variance=v) for v, links in
+                            (("constant", ("identity", "log")), ("mu(1-mu)", ("logit", "log")),
+                             ("mu", ("sqrt", "inverse")), ("mu^2", ("inverse", "identity")),
+                             ("mu^3", ("1/mu^2", "inverse", "log"))) for link in links],
+                         ids=str)
+def test_tweedie_and_quasi_convex_deviance_is_convex_in_eta(family):
+    # (Tweedie: the log link for 1 <= p <= 2 and the Gaussian identity; quasi: as the family of its variance)
+    dom = family.y_domain
+    ys = [0.0, 0.3, 1.0] if dom.high == 1 else [0.0, 1.0, 3.0, 20.0] if dom.low == 0 else [-2.0, 0.2, 1.0, 7.0]
+    worst = min(float(np.min(_deviance_curvature(family, y))) for y in ys if dom.contains(np.array(y)))
+    assert (worst >= 0) if family.convex_deviance else (worst < -1e-3)
