@@ -52,6 +52,16 @@ refit approaches the edge from there.  A refit that fails is tried again once a 
 failure may be only the want of a start near enough.  Likewise a point found outside the interval, when the
 bracket closes on it, is refitted from its neighbour: its first refit, from farther away, may have stopped at
 a local optimum of higher deviance (a cauchit link), and the search then goes on beyond it.
+
+Conversely the refits warm-started from the estimate outwards can follow a branch of optima to the cutoff while
+another branch lies lower there (a negative binomial identity-link fit whose count of 0 is fitted at the edge of
+the domain on the lower branch): where the deviance is not convex in the coefficients
+(``Family.convex_deviance``), a limit found is checked from outside, as the reference brackets it (doubling the
+distance from the estimate in standard errors): the refit at the first such point beyond the limit, and the refit
+at the limit from that one.  When either is inside the interval the search goes on along it, every refit started
+from it too; a limit that a lower branch still undercuts after ``_MAX_BRANCHES`` such rounds comes with a
+ProfileWarning.  Where the deviance is convex (canonical links, log links of counts) each refit has one optimum
+and nothing is checked.
 """
 
 from __future__ import annotations
@@ -86,6 +96,11 @@ _MAX_SE = 2.0 ** 40
 _MAX_STEPS = 100
 #: A limit is accepted once the Newton step is below this fraction of the standard error.
 _STEP_TOL = 1e-12
+#: A refit at a limit from another start that brings z this far inside the cutoff has found a lower branch of
+#: optima (a limit's z is the cutoff to about 1e-12: this is far above its rounding) ...
+_BRANCH_TOL = 1e-9
+#: ... from which the search goes on, at most this many times.
+_MAX_BRANCHES = 4
 #: A rise of the profile deviance below this fraction of |D_hat| + phi is integrated along the segment from the
 #: estimate instead of taken as D(b) - D_hat: the two sums agree to about eps |D_hat|, so their difference keeps
 #: fewer than ten digits there.
@@ -370,11 +385,21 @@ class _Profile:
         return fold(self.source, part, operator.add, 0.0)
 
 
+@dataclass(frozen=True)
+class _Branch:
+    """A refit inside the interval on a branch of optima lower than the one a search followed to its limit
+    (:func:`_lower_branch`), and the nearest point known outside the interval beyond it (None if none)."""
+
+    point: _Point
+    beyond: float | None
+
+
 def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, slope: np.ndarray,
-           first: float | None = None) -> tuple[float, str, bool]:
+           first: float | None = None, branch: _Branch | None = None) -> tuple[float, str, bool]:
     """One limit (side -1: lower, +1: upper), the reason when it cannot be found, and whether the refit
     there puts a fitted mean on the edge of the family's domain (the limit is then approximate).  The search
-    starts at ``first`` (default: the Wald limit) and finds the limit to ``_STEP_TOL`` times ``se``.
+    starts at ``first`` (default: the Wald limit) and finds the limit to ``_STEP_TOL`` times ``se``; or it goes
+    on along ``branch`` from its point, every refit started from that point too (moved along its slope).
 
     Solves f(b) = side * z(b) - q = 0.  ``inside`` is the farthest point known to have f < 0, ``outside``
     the nearest known with f >= 0, ``failed`` the nearest known where no valid fit was found.  Each step is a
@@ -387,17 +412,22 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
     tried again from it, and the search goes on from there if that works.
     """
     b_hat = prof.b_hat
-    inside, outside, failed = b_hat, None, None
+    inside, outside, failed = b_hat, None if branch is None else branch.beyond, None
     secant_step = stalled = False  # (the secant's bookkeeping: see below)
     width = np.inf
     last = _Point(b_hat, 0.0, np.nan, start, slope)  # warm start: extrapolate the last refit along its slope
     x = b_hat + side * q * se if first is None else first  # the Wald limit
+    anchor = None
+    if branch is not None:
+        last = anchor = branch.point
+        x = anchor.b
     for _ in range(_MAX_STEPS):
         # the last refit moved along its slope, the last refit, the estimate moved along its slope (a refit
         # that crept to the edge of the domain can be wedged there: its steps all leave the domain), and the
         # estimate itself (the warm starts can follow a branch of higher deviance: a cauchit limit at -0.00387
         # on a branch at the threshold, where the refit from the estimate is 0.85 below it)
-        pt = prof.at(x, (last.coef + last.dcoef * (x - last.b), last.coef, start + slope * (x - b_hat), start))
+        pt = prof.at(x, (last.coef + last.dcoef * (x - last.b), last.coef, start + slope * (x - b_hat), start,
+                         *(() if anchor is None else (anchor.coef + anchor.dcoef * (x - anchor.b),))))
         if pt is not None and failed is not None and outside is None and side * pt.z < q:
             again = prof.at(failed, (pt.coef + pt.dcoef * (failed - x), pt.coef))
             if again is not None:  # x is inside; go on from the point that failed before
@@ -462,6 +492,34 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
             return np.nan, f"the root finder failed ({e})", False
         return float(root), "", prof.on_edge(near[0])
     return np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside), False
+
+
+def _lower_branch(prof: _Profile, se: float, q: float, side: int, val: float, start: np.ndarray,
+                  slope: np.ndarray) -> _Branch | None:
+    """A refit inside the interval (side z < q) at or beyond the limit ``val`` just found, from starts the search
+    did not try; None when there is none.
+
+    The search follows one branch of the refits' optima from the estimate outwards.  Where the deviance is not
+    convex in the coefficients (``Family.convex_deviance``) another branch can lie lower: a negative binomial
+    identity-link fit whose refits follow an interior optimum to the cutoff while the optimum with a count of 0
+    fitted at the edge (a mean of 3e-14) is 0.008 lower there.  The R reference's search (the tests'
+    make_reference_random.R) brackets the limit first, doubling the distance from the estimate in standard
+    errors, so its refits come from outside; so does this check: the refit at that bracket point beyond ``val``
+    (from the estimate moved along its slope, and the estimate), and the refit at ``val`` from that one moved back
+    along its slope.  When the bracket point is inside, the limit lies beyond it; when the refit at ``val`` from
+    there is lower by more than rounding (side z < q), beyond ``val``.  Two refits for a limit that stands."""
+    b_hat = prof.b_hat
+    reach = se
+    while reach <= abs(val - b_hat):
+        reach *= 2.0
+    hi = b_hat + side * reach
+    far = prof.at(hi, (start + slope * (hi - b_hat), start))
+    if far is None:
+        return None
+    if side * far.z < q:
+        return _Branch(far, None)
+    back = prof.at(val, (far.coef + far.dcoef * (val - hi), far.coef))
+    return _Branch(back, hi) if back is not None and side * back.z < q - _BRANCH_TOL else None
 
 
 def _signed(prof: _Profile, b: float, start: np.ndarray, slope: np.ndarray, near: list[_Point]) -> float:
@@ -539,6 +597,18 @@ def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarr
     se = float(np.sqrt(disp * cov[j, j])) if step is None else step
     val, why, edge = _limit(prof, se, q, side, coef[others], slope, first)
     which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(name)}"
+    for rounds in range(_MAX_BRANCHES + 1 if at_estimate and not family.convex_deviance else 0):
+        lower = None if why else _lower_branch(prof, se, q, side, val, coef[others], slope)
+        if lower is None:
+            break
+        if rounds == _MAX_BRANCHES:
+            warn_user(f"{which} may be too near the estimate: the refits crossed the threshold (deviance "
+                      f"{prof.deviance_hat + disp * q * q:.10g}) at {val:.8g}, but a refit from another start at "
+                      f"{lower.point.b:.8g} has deviance {prof.deviance_hat + disp * lower.point.z ** 2:.10g}, "
+                      f"below it, after {_MAX_BRANCHES} searches along such lower branches; reported as {val}",
+                      ProfileWarning)
+            break
+        val, why, edge = _limit(prof, se, q, side, coef[others], slope, branch=lower)
     if why:
         warn_user(f"{which} not found: {why}; reported as {val}", ProfileWarning)
     elif edge:
