@@ -57,11 +57,11 @@ Conversely the refits warm-started from the estimate outwards can follow a branc
 another branch lies lower there (a negative binomial identity-link fit whose count of 0 is fitted at the edge of
 the domain on the lower branch): where the deviance is not convex in the coefficients
 (``Family.convex_deviance``), a limit found is checked from outside, as the reference brackets it (doubling the
-distance from the estimate in standard errors): the refit at the first such point beyond the limit, and the refit
-at the limit from that one.  When either is inside the interval the search goes on along it, every refit started
-from it too; a limit that a lower branch still undercuts after ``_MAX_BRANCHES`` such rounds comes with a
-ProfileWarning.  Where the deviance is convex (canonical links, log links of counts) each refit has one optimum
-and nothing is checked.
+distance from the estimate in standard errors): the refit at the first such point beyond the limit (from the
+estimate moved along its slope), and the refit at the limit from that one.  When either is inside the interval
+the search goes on along it, every refit started from it too; a limit that a lower branch still undercuts after
+``_MAX_BRANCHES`` such rounds comes with a ProfileWarning.  Where the deviance is convex (canonical links, log
+links of counts) each refit has one optimum and nothing is checked.
 """
 
 from __future__ import annotations
@@ -427,7 +427,7 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
         # estimate itself (the warm starts can follow a branch of higher deviance: a cauchit limit at -0.00387
         # on a branch at the threshold, where the refit from the estimate is 0.85 below it)
         pt = prof.at(x, (last.coef + last.dcoef * (x - last.b), last.coef, start + slope * (x - b_hat), start,
-                         *(() if anchor is None else (anchor.coef + anchor.dcoef * (x - anchor.b),))))
+                         *(() if anchor is None or last is anchor else (anchor.coef + anchor.dcoef * (x - anchor.b),))))
         if pt is not None and failed is not None and outside is None and side * pt.z < q:
             again = prof.at(failed, (pt.coef + pt.dcoef * (failed - x), pt.coef))
             if again is not None:  # x is inside; go on from the point that failed before
@@ -505,20 +505,21 @@ def _lower_branch(prof: _Profile, se: float, q: float, side: int, val: float, st
     fitted at the edge (a mean of 3e-14) is 0.008 lower there.  The R reference's search (the tests'
     make_reference_random.R) brackets the limit first, doubling the distance from the estimate in standard
     errors, so its refits come from outside; so does this check: the refit at that bracket point beyond ``val``
-    (from the estimate moved along its slope, and the estimate), and the refit at ``val`` from that one moved back
-    along its slope.  When the bracket point is inside, the limit lies beyond it; when the refit at ``val`` from
-    there is lower by more than rounding (side z < q), beyond ``val``.  Two refits for a limit that stands."""
+    (from the estimate moved along its slope), and the refit at ``val`` from that one moved back along its slope
+    (one start each: the engine falls back on others where it fails).  When the bracket point is inside, the
+    limit lies beyond it; when the refit at ``val`` from there is lower by more than rounding (side z < q),
+    beyond ``val``.  Two refits for a limit that stands."""
     b_hat = prof.b_hat
     reach = se
     while reach <= abs(val - b_hat):
         reach *= 2.0
     hi = b_hat + side * reach
-    far = prof.at(hi, (start + slope * (hi - b_hat), start))
+    far = prof.at(hi, (start + slope * (hi - b_hat),))
     if far is None:
         return None
     if side * far.z < q:
         return _Branch(far, None)
-    back = prof.at(val, (far.coef + far.dcoef * (val - hi), far.coef))
+    back = prof.at(val, (far.coef + far.dcoef * (val - hi),))
     return _Branch(back, hi) if back is not None and side * back.z < q - _BRANCH_TOL else None
 
 
