@@ -58,10 +58,10 @@ another branch lies lower there (a negative binomial identity-link fit whose cou
 the domain on the lower branch): where the deviance is not convex in the coefficients
 (``Family.convex_deviance``), a limit found is checked from outside, as the reference brackets it (doubling the
 distance from the estimate in standard errors): the refit at the first such point beyond the limit (from the
-estimate moved along its slope), and the refit at the limit from that one.  When either is inside the interval
-the search goes on along it, every refit started from it too; a limit that a lower branch still undercuts after
-``_MAX_BRANCHES`` such rounds comes with a ProfileWarning.  Where the deviance is convex (canonical links, log
-links of counts) each refit has one optimum and nothing is checked.
+estimate moved along its slope), and the refit at the limit from that one.  When the latter is inside the
+interval the search goes on along it, every refit started from it too; a limit that a lower branch still
+undercuts after ``_MAX_BRANCHES`` such rounds comes with a ProfileWarning.  Where the deviance is convex
+(canonical links, log links of counts) each refit has one optimum and nothing is checked.
 """
 
 from __future__ import annotations
@@ -496,8 +496,8 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
 
 def _lower_branch(prof: _Profile, se: float, q: float, side: int, val: float, start: np.ndarray,
                   slope: np.ndarray) -> _Branch | None:
-    """A refit inside the interval (side z < q) at or beyond the limit ``val`` just found, from starts the search
-    did not try; None when there is none.
+    """A refit inside the interval (side z < q) at the limit ``val`` just found, from a start the search did not
+    try; None when there is none.
 
     The search follows one branch of the refits' optima from the estimate outwards.  Where the deviance is not
     convex in the coefficients (``Family.convex_deviance``) another branch can lie lower: a negative binomial
@@ -506,21 +506,20 @@ def _lower_branch(prof: _Profile, se: float, q: float, side: int, val: float, st
     make_reference_random.R) brackets the limit first, doubling the distance from the estimate in standard
     errors, so its refits come from outside; so does this check: the refit at that bracket point beyond ``val``
     (from the estimate moved along its slope), and the refit at ``val`` from that one moved back along its slope
-    (one start each: the engine falls back on others where it fails).  When the bracket point is inside, the
-    limit lies beyond it; when the refit at ``val`` from there is lower by more than rounding (side z < q),
-    beyond ``val``.  Two refits for a limit that stands."""
+    (one start each: the engine falls back on others where it fails).  When the refit at ``val`` from there is
+    lower by more than rounding (side z < q), the limit lies beyond ``val``.  (The bracket point being inside says
+    nothing of the points between: the set {|z| <= q} of a symmetric profile can be two intervals, +/-[1.45, 10.54]
+    with z(0) = -2.56, and the limits are those of the estimate's.)  Two refits for a limit that stands."""
     b_hat = prof.b_hat
     reach = se
     while reach <= abs(val - b_hat):
         reach *= 2.0
     hi = b_hat + side * reach
     far = prof.at(hi, (start + slope * (hi - b_hat),))
-    if far is None:
+    back = None if far is None else prof.at(val, (far.coef + far.dcoef * (val - hi),))
+    if back is None or not side * back.z < q - _BRANCH_TOL:
         return None
-    if side * far.z < q:
-        return _Branch(far, None)
-    back = prof.at(val, (far.coef + far.dcoef * (val - hi),))
-    return _Branch(back, hi) if back is not None and side * back.z < q - _BRANCH_TOL else None
+    return _Branch(back, hi if side * far.z >= q else None)
 
 
 def _signed(prof: _Profile, b: float, start: np.ndarray, slope: np.ndarray, near: list[_Point]) -> float:
