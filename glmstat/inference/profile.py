@@ -574,12 +574,30 @@ def _profile_columns(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.nd
                      n_boundary: int, disp: float, q: float, wanted: set, names: list[str], out: np.ndarray) -> None:
     """Both limits of each column of ``kept`` in ``wanted`` into ``out`` (its rows), profiling the fit of
     ``src`` whose estimate is ``coef`` (unscaled covariance ``cov``, ``deviance``), with a ProfileWarning for
-    each limit not found or approximate."""
+    each limit not found or approximate, and for an interval whose mirror image is in the confidence set too
+    (:func:`_warn_mirror`)."""
+    mirrored = None
     for j in kept:
         if j in wanted:
             for side in (-1, 1):
                 out[j, int(side > 0)] = _warned_limit(src, family, coef, cov, kept, int(j), deviance, n_boundary,
                                                       disp, q, side, names[j])
+            lower, upper = out[j]
+            if (lower > 0 or upper < 0) and np.isfinite(lower) and np.isfinite(upper):
+                mirrored = _mirrored(src, family) if mirrored is None else mirrored
+                if mirrored:
+                    _warn_mirror(names[j], lower, upper)
+
+
+def _warn_mirror(name: str, lower: float, upper: float) -> None:
+    """Where -beta gives the means beta gives (:func:`_mirrored`) the profile is symmetric, D(-b) = D(b), so the
+    values the likelihood-ratio test does not reject are [lower, upper] and [-upper, -lower]: for an interval that
+    does not hold 0 two apart (one that holds 0 runs from -m to m and is the whole set).  The interval reported is
+    the estimate's; say that the other is in the set too (-b_hat fits as well as b_hat)."""
+    warn_user(f"the profile of {shown(name)} is symmetric (the link gives the same means at -beta, the estimate's "
+              f"signs negated, with no offset: the model cannot tell the signs apart), so its confidence set is "
+              f"[{lower:.6g}, {upper:.6g}] and [{-upper:.6g}, {-lower:.6g}]; the interval is the one of the "
+              f"estimate's sign", ProfileWarning)
 
 
 def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarray, j: int, deviance: float,
