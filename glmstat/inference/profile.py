@@ -447,8 +447,11 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
                 # where the refit's optimum is on the edge of the domain, dz (the envelope theorem's, which
                 # ignores the edge) is wrong and Newton's steps converge only linearly: once the root is
                 # bracketed, the secant through the last two refits replaces it when they disagree (unless
-                # the last secant step failed to halve the bracket: the refits there are too rough for it)
-                if outside is not None and prev.b != x and not stalled:
+                # the last secant step failed to halve the bracket: the refits there are too rough for it).
+                # So it does before, from a refit on the edge: there dz can be too large by orders of
+                # magnitude (a term (y - mu) / V(mu) of a mean pinned near 0), and Newton's steps outwards
+                # crept by 3e-8 where the limit was 0.5 away (a Tweedie identity-link intercept)
+                if (outside is not None or pt.edge) and prev.b != x and not stalled:
                     secant = (f - (side * prev.z - q)) / (x - prev.b)
                     if secant > 0 and abs(secant / dfdb - 1.0) > 0.05:
                         dfdb, secant_now = secant, True

@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import family_of, r_array, FIXTURES
+from conftest import assert_close, family_of, r_array, FIXTURES
 
 DIR = Path(os.environ.get("GLMSTAT_RANDOM_DIR", FIXTURES / "random"))
 
@@ -406,6 +406,20 @@ def test_held_out_one_residual_df_has_r_s_rounded_rstudent():
     ref, _ = load("s730_0220", HELD_OUT)
     assert ref["df_residual"] == 1 and ref["statistic_kind"] == "t"
     assert {0.0, None} == set(ref["rstudent"])
+
+
+def test_held_out_profile_limit_beyond_refits_on_the_edge():
+    # s745_0278 (Tweedie p = 1.5, identity link, y ~ sqrt(x3)): past an intercept of 2.396 the refits' optimum puts
+    # the mean of the row of largest x3 (a response of 0) on the edge 0, where the envelope theorem's dz/db is
+    # too large by orders of magnitude; Newton's steps outwards crept by 3e-8 and the limit was reported as NaN
+    # ("cannot be refitted beyond 2.39639"), where any b >= 0 for sqrt(x3) is a valid refit.  R's limit:
+    ref, data = load("s745_0278", HELD_OUT)
+    res, _ = fit(ref, data)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", gs.GLMStatWarning)
+        ci = res.conf_int(method="profile")
+    assert_close(ci.loc["Intercept"], r_array(ref["confint_profile"])[0], rtol=1e-6)
+    assert any("upper profile limit of 'Intercept' is approximate" in str(w.message) for w in said)
 
 
 def test_random_cases_cover_every_family_and_link():
