@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ALIAS_TOL", "aliased_in_order", "triangularise_in_order", "aliased_from_null_space"]
+__all__ = ["ALIAS_TOL", "aliased_in_order", "triangularise_in_order", "aliased_from_null_space", "column_norms"]
 
 #: R's glm.fit tolerance for aliasing in its QR (``min(1e-7, epsilon / 1000)`` at the default epsilon).
 ALIAS_TOL = 1e-11
@@ -84,6 +84,15 @@ def _overflow_scale(T: np.ndarray) -> np.ndarray | None:
     over = big > 2.0 ** 500
     out[over] = np.exp2(np.floor(np.log2(big[over])))
     return out
+
+
+def column_norms(T: np.ndarray) -> np.ndarray:
+    """Euclidean norms of the columns of ``T``; a column with entries past 2**500, whose sum of squares would
+    overflow, is scaled by a power of two first (exact, as BLAS's ``dnrm2`` scales) and its norm scaled back."""
+    scale = _overflow_scale(T)
+    if scale is None:
+        return np.linalg.norm(T, axis=0)
+    return scale * np.linalg.norm(T / scale, axis=0)
 
 
 def aliased_in_order(R: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:

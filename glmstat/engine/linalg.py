@@ -38,7 +38,7 @@ from ..design.base import Design, GramSums
 from ..design.sources import DesignSource, fold
 from ..design.policy import BLOCK_CELLS
 from ..once import once
-from .aliasing import triangularise_in_order
+from .aliasing import column_norms, triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
 __all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr",
@@ -376,7 +376,7 @@ def set_aside_singular(R_aug: np.ndarray, kept: np.ndarray, T: np.ndarray | None
             rinv = _upper_inverse(rk)
         if k == 0:
             return kept, rk, ck, rinv
-        d = np.linalg.norm(rk, axis=0)
+        d = column_norms(rk)  # (the factor of columns past 1e154, s746_0323's profile refits: scaled norms)
         Ts, Tinv = rk / d, rinv * d[:, None]  # (T = R D^-1, T^-1 = D R^-1)
         if not _prefix_singular(Ts, Tinv, k):
             return kept, rk, ck, rinv
@@ -616,7 +616,7 @@ def factor_qr(R_aug: np.ndarray) -> StepFactor:
     step = np.zeros(p)
     step[kept] = _upper_solve(rk, ck)
     Rx = R[:, :p]
-    d = np.linalg.norm(rk, axis=0)
+    d = column_norms(rk)
     d[~(d > 0)] = 1.0
     with np.errstate(invalid="ignore", over="ignore"):
         # 1-norm condition number of the column-scaled factor: ||R D^-1||_1 ||D R^-1||_1

@@ -10,7 +10,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glmstat.engine.aliasing import ALIAS_TOL, aliased_in_order, triangularise_in_order
+from glmstat.engine.aliasing import ALIAS_TOL, aliased_in_order, column_norms, triangularise_in_order
+from glmstat.engine.linalg import factor_qr
 
 
 def _by_definition(A: np.ndarray, tol: float = ALIAS_TOL) -> np.ndarray:
@@ -99,3 +100,20 @@ def test_columns_whose_squares_overflow_are_triangularised_as_scaled():
     aliased, T = triangularise_in_order(A, carried=1)
     assert list(aliased_big) == list(aliased) == [False, False, True]
     np.testing.assert_array_equal(T_big, T * np.array([2.0 ** 600, 2.0 ** 600, 2.0 ** 600, 1.0]))
+
+
+def test_the_qr_step_of_columns_whose_squares_overflow_is_the_scaled_one():
+    # the kept columns' factor of such columns has entries past 1e154 too: its column norms (set_aside_singular's
+    # conditioning test, factor_qr's condition number) are taken scaled, as dnrm2's, without overflow (a Poisson
+    # profile's trial point, held-out s746_0323, leaked 'overflow encountered in multiply').  A power of two
+    # scales the step's columns exactly: the step of the big columns is the small columns' divided by 2^600
+    rng = np.random.default_rng(8)
+    A = np.column_stack([rng.standard_normal((12, 3)), rng.standard_normal(12)])
+    scale = np.array([2.0 ** 600, 2.0 ** 600, 1.0, 1.0])
+    with np.errstate(all="raise"):
+        big = factor_qr(np.linalg.qr(A * scale, mode="r"))
+        assert np.all(column_norms(A * scale)[:2] > 2.0 ** 600)
+    small = factor_qr(np.linalg.qr(A, mode="r"))
+    np.testing.assert_allclose(big.step * scale[:3], small.step, rtol=1e-12)
+    assert big.kept.all() and small.kept.all()
+    np.testing.assert_allclose(big.cond, small.cond, rtol=1e-10)
