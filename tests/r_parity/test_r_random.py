@@ -174,8 +174,12 @@ def _negbin_restart(ref: dict, res) -> bool:
     """``glm.nb`` restarts each fit at the next theta from the previous linear predictor without its
     coefficients, so a first step that leaves the domain stops it ("no valid set of coefficients"); glmstat
     warm-starts from the previous coefficients and halves such a step (a deliberate difference, listed in the
-    README).  Only a converged fit with every mean in the domain counts."""
-    return (ref["family"]["name"] == "negative.binomial.estimated" and "no valid set" in ref["error"]
+    README).  Only a converged fit with every mean in the domain counts.  A first step that diverges (a log link
+    without an intercept: "step size truncated due to divergence") stops it with "NA/NaN/Inf in 'x'" instead;
+    there R's glm at glmstat's theta stays at glmstat's coefficients, and theta.ml at those means gives that theta
+    (held-out s747_0123)."""
+    return (ref["family"]["name"] == "negative.binomial.estimated"
+            and ("no valid set" in ref["error"] or "NA/NaN/Inf in 'x'" in ref["error"])
             and not isinstance(res, Exception) and res.converged and bool(np.all(res.fitted_values > 0)))
 
 
