@@ -67,27 +67,28 @@ def _hard(q: np.ndarray, low: float) -> np.ndarray:
     return ~((size >= low) & (size < _EXACT))
 
 
-#: rows computed at once by ``%/%`` and ``%%``, whose masks and long double steps (16 bytes a value) are the size of
-#: their rows: on every row at once ``x %/% 1e-5`` held 16 columns of rows where an operator is priced 3
-#: (evaluate._held_columns); each value is its own row's alone, so the blocks change no number
-_BLOCK_ROWS = 1 << 13
+#: rows computed at once by the elementwise functions whose temporaries are the size of their rows (``%/%`` and
+#: ``%%``, whose masks and long double steps take 16 bytes a value: on every row at once ``x %/% 1e-5`` held 16
+#: columns of rows where an operator is priced 3, evaluate._held_columns; choose(), signif(), sinpi()); each value is
+#: its own row's alone, so the blocks change no number
+BLOCK_ROWS = 1 << 13
 
 
-def _in_blocks(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def in_blocks(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``fn`` of the flat arrays ``a`` and ``b`` (of one length), an elementwise function, computed on
-    :data:`_BLOCK_ROWS` rows at a time into one result."""
-    if a.shape[0] <= _BLOCK_ROWS:
+    :data:`BLOCK_ROWS` rows at a time into one result, so that its temporaries hold a block's rows."""
+    if a.shape[0] <= BLOCK_ROWS:
         return fn(a, b)
     out = np.empty(a.shape[0])
-    for start in range(0, a.shape[0], _BLOCK_ROWS):
-        out[start:start + _BLOCK_ROWS] = fn(a[start:start + _BLOCK_ROWS], b[start:start + _BLOCK_ROWS])
+    for start in range(0, a.shape[0], BLOCK_ROWS):
+        out[start:start + BLOCK_ROWS] = fn(a[start:start + BLOCK_ROWS], b[start:start + BLOCK_ROWS])
     return out
 
 
 def r_div(x: Any, y: Any) -> Any:
     """R's ``x %/% y`` of doubles (``myfloor``)."""
     a, b, shape = _pair(x, y)
-    return _result(_in_blocks(_div, a, b), shape)
+    return _result(in_blocks(_div, a, b), shape)
 
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -114,7 +115,7 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def r_mod(x: Any, y: Any) -> Any:
     """R's ``x %% y`` of doubles (``myfmod``)."""
     a, b, shape = _pair(x, y)
-    return _result(_in_blocks(_mod, a, b), shape)
+    return _result(in_blocks(_mod, a, b), shape)
 
 
 def _mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:

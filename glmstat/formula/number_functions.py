@@ -28,6 +28,7 @@ from typing import Any, Callable, TYPE_CHECKING
 import numpy as np
 
 from .._scipy import special
+from .arithmetic import BLOCK_ROWS, in_blocks
 from .call_arguments import (Builtin, bind, binary, call_error, column_or_number, flag, literal_numbers, numeric,
                              unary)
 from .._arguments import shown
@@ -45,25 +46,6 @@ __all__ = ["NUMBER_FUNCTIONS"]
 _K_SMALL = 30  # R's k_small_max: below it choose() multiplies, above it goes through lbeta
 _MAX_DIGITS = 22  # signif(): more digits leave x as it is (R's MAX_DIGITS)
 _MAX10E = 308  # R's (int) DBL_MAX_10_EXP
-
-
-#: rows computed at once by choose() and lchoose(), whose branches are a score of masks and products the size of
-#: their rows: computed on every row at once, choose(x, 3) held 20 columns of rows where a call is priced 3
-#: (evaluate._held_columns); each value is its own row's alone, so the blocks change no number
-_BLOCK_ROWS = 1 << 13
-
-
-def _in_blocks(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """``fn`` of two arrays of one length, an elementwise function, computed on :data:`_BLOCK_ROWS` rows at a time
-    into one result, so that its temporaries hold a block's rows rather than every row's."""
-    def apply(n: np.ndarray, k: np.ndarray) -> np.ndarray:
-        if n.shape[0] <= _BLOCK_ROWS:
-            return fn(n, k)
-        out = np.empty(n.shape[0])
-        for start in range(0, n.shape[0], _BLOCK_ROWS):
-            out[start:start + _BLOCK_ROWS] = fn(n[start:start + _BLOCK_ROWS], k[start:start + _BLOCK_ROWS])
-        return out
-    return apply
 
 
 def _small_product(n: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -130,11 +112,12 @@ def _count_pairs(ev: "Evaluator", call: Call) -> Callable[[int], None]:
 
 
 def _counted(fn: Callable[..., np.ndarray]) -> Builtin:
-    """R's ``fn(n, k)`` (choose or lchoose), computed in blocks of rows (:func:`_in_blocks`), the pairs each block
-    computes in Python counted before (:func:`_count_pairs`)."""
+    """R's ``fn(n, k)`` (choose or lchoose), computed in blocks of rows (:func:`~glmstat.formula.arithmetic.in_blocks`:
+    its branches are a score of masks and products the size of their rows, choose(x, 3) held 20 columns of rows on
+    every row at once), the pairs each block computes in Python counted before (:func:`_count_pairs`)."""
     def apply(ev: "Evaluator", call: Call) -> Value:
         count = _count_pairs(ev, call)
-        return binary(_in_blocks(lambda n, k: fn(n, k, count)), ("n", "k"))(ev, call)
+        return binary(lambda n, k: in_blocks(lambda nb, kb: fn(nb, kb, count), n, k), ("n", "k"))(ev, call)
     return apply
 
 
@@ -270,10 +253,8 @@ def _signif(ev: "Evaluator", call: Call) -> Value:
     # (views, not copies: a number of digits is one value for every row)
     xs, ds = np.broadcast_arrays(np.atleast_1d(np.asarray(x, dtype=float)), np.atleast_1d(np.asarray(digits,
                                                                                                       dtype=float)))
-    result = np.empty(xs.shape)
     # (a block of rows at a time: on every row at once its masks and steps held 18 columns of rows, priced 3)
-    for start in range(0, xs.shape[0], _BLOCK_ROWS):
-        result[start:start + _BLOCK_ROWS] = _signif_block(xs[start:start + _BLOCK_ROWS], ds[start:start + _BLOCK_ROWS])
+    result = in_blocks(_signif_block, xs, ds)
     return column_or_number(result.reshape(np.broadcast(np.asarray(x), np.asarray(digits)).shape), [x, digits])
 
 
@@ -297,8 +278,8 @@ def _libm(f, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     flat, out = x.ravel(), np.empty(x.size)
     # (a block of rows at a time: every row's Python float and the list of them held 4 columns of rows beside it)
-    for start in range(0, x.size, _BLOCK_ROWS):
-        block = flat[start:start + _BLOCK_ROWS]
+    for start in range(0, x.size, BLOCK_ROWS):
+        block = flat[start:start + BLOCK_ROWS]
         out[start:start + block.size] = np.fromiter(map(f, block.tolist()), dtype=float, count=block.size)
     return out.reshape(x.shape)
 

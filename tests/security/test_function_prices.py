@@ -13,19 +13,16 @@ prices, never time, and measure memory with tracemalloc.
 
 from __future__ import annotations
 
-import tracemalloc
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import expression_values
-from glmstat.formula.evaluate import DataColumns, Evaluator, evaluation_passes
-from glmstat.formula.frame import column_names
+from conftest import expression_values, traced_evaluation
+from glmstat.formula.evaluate import Evaluator, evaluation_passes
 from glmstat.formula.functions import PASSES
 from glmstat.formula.limits import DEFAULT_LIMITS
-from glmstat.formula.nodes import names_read
 from glmstat.formula.parser import parse_expression
 
 N = 20_000  # (three blocks of choose(), computed a block of rows at a time, 8,192 rows)
@@ -40,23 +37,8 @@ def _data(n: int = N) -> pd.DataFrame:
 
 def _evaluated(data: pd.DataFrame, text: str, limits: gs.FormulaLimits = DEFAULT_LIMITS,
                traced: bool = True) -> tuple[Evaluator, int]:
-    """The evaluator after ``text`` is evaluated on ``data`` (the data's columns read before), and the peak of the
-    memory traced meanwhile (``traced``; else 0: tracing slows Python's steps tenfold)."""
-    names, positions = column_names(data)
-    ev = Evaluator(DataColumns(data, names, positions), {}, {}, "fit", limits)
-    node = parse_expression(text)
-    for name in names_read(node):
-        ev.data.value(name)  # (the data's own columns, coded once as a model reads them)
-    if not traced:
-        ev.eval(node)
-        return ev, 0
-    tracemalloc.start()
-    try:
-        ev.eval(node)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    return ev, peak
+    """The evaluator after ``text`` is evaluated on ``data``, and the peak of the memory traced meanwhile."""
+    return traced_evaluation(data, text, limits, traced)
 
 
 @pytest.mark.parametrize("text, passes", [

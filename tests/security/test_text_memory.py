@@ -11,18 +11,13 @@ numbers) held 2 to 4 times their columns of rows.  These tests measure memory wi
 
 from __future__ import annotations
 
-import tracemalloc
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmstat as gs
-from glmstat.formula.evaluate import DataColumns, Evaluator
-from glmstat.formula.frame import column_names
-from glmstat.formula.limits import DEFAULT_LIMITS
-from glmstat.formula.nodes import names_read
-from glmstat.formula.parser import parse_expression
+from conftest import traced_evaluation
 
 
 def _data(n: int, distinct: int) -> pd.DataFrame:
@@ -37,17 +32,7 @@ def _data(n: int, distinct: int) -> pd.DataFrame:
 def _measured(data: pd.DataFrame, text: str) -> tuple[int, int]:
     """The peak of the memory traced while ``text`` is evaluated on ``data`` (the data's columns read before), and its
     price: the columns of rows it holds (``held_bytes``) and the texts its calls wrote (``text_bytes``)."""
-    names, positions = column_names(data)
-    ev = Evaluator(DataColumns(data, names, positions), {}, {}, "fit", DEFAULT_LIMITS)
-    node = parse_expression(text)
-    for name in names_read(node):
-        ev.data.value(name)  # (the data's own columns, coded once as a model reads them)
-    tracemalloc.start()
-    try:
-        ev.eval(node)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    ev, peak = traced_evaluation(data, text)
     return peak, ev.held_bytes + ev.text_bytes
 
 
