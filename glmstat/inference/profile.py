@@ -42,7 +42,8 @@ as the reference's refits) wins, since where the likelihood is not concave (cauc
 different local optima.  Where -beta gives the means beta gives (a Tweedie link of an even root, mu = eta^2,
 without an offset) the profile is symmetric, D(-b) = D(b), and the mirror image of the estimate, moved along its
 slope, is a start too: a limit then runs on past -b_hat to minus the other limit when the profile stays below the
-cutoff between them.  Near the edge of the domain (an identity link with means near 0) every start can
+cutoff between them; an interval that does not hold 0 is the estimate's, and a ProfileWarning names its mirror image,
+which is in the confidence set too.  Near the edge of the domain (an identity link with means near 0) every start can
 leave it; one weighted least-squares step on the rows a start leaves valid, halved until every mean is valid,
 then gives one (as the reference's damped refits do).  Where the optimum itself lies on the edge (a negative
 binomial identity mean that wants to be 0, an inverse Gaussian inverse-link mean that wants to be infinite, a
