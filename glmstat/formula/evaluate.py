@@ -328,7 +328,8 @@ _SORTING_COLUMNS = {**dict.fromkeys(("factor", "as.factor", "ordered", "as.order
 #: priced 12, 3 and 3); the date functions' days, keys and codes: months(), weekdays(), quarters(), format() and
 #: cut() of dates 7.3 columns with the dates, priced 4
 _SCRATCH_COLUMNS = {"round": 7, "lbeta": 7, "beta": 4, "pnorm": 3, "dnorm": 2,
-                    **dict.fromkeys(("months", "weekdays", "quarters", "format", "cut"), 3)}
+                    **dict.fromkeys(("months", "weekdays", "quarters", "format", "cut"), 3),
+                    **_SORTING_COLUMNS}  # (one table for _own_columns: no function is in both)
 _BASIS_SCRATCH = 6
 
 
@@ -378,7 +379,7 @@ def _own_columns(body: Node, most_columns: int) -> int:
     one, a basis transform's its columns twice and its steps' (:func:`_basis_columns`, :data:`_BASIS_SCRATCH`), a call
     that codes its rows by sorting their values those it sorts with (:data:`_SORTING_COLUMNS`), sprintf() besides the
     codes of each argument, an ifelse() of text its texts' (:data:`_TEXT_IFELSE_COLUMNS`), a function of numbers its
-    steps' (:data:`_SCRATCH_COLUMNS`)."""
+    steps' (:data:`_SCRATCH_COLUMNS`, which holds the former too)."""
     func = body.func.rpartition(":")[2] if isinstance(body, Call) else body.op if isinstance(body, BinOp) else None
     if func in _BASIS_COLUMNS:
         return 2 * _basis_columns(body, most_columns) + _BASIS_SCRATCH
@@ -386,7 +387,7 @@ def _own_columns(body: Node, most_columns: int) -> int:
         return 1 + _SORTING_COLUMNS[func] + sum(not _literal(a) for a in body.args)
     if func == "ifelse" and _text_ifelse(body):
         return 1 + _TEXT_IFELSE_COLUMNS
-    return 1 + _SORTING_COLUMNS.get(func, 0) + _SCRATCH_COLUMNS.get(func, 0)
+    return 1 + _SCRATCH_COLUMNS.get(func, 0)
 
 
 #: glmstat's functions that take a basis of several columns as it is (``I(poly(x, 2))``); every other function, and

@@ -580,17 +580,15 @@ def _profile_columns(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.nd
     ``src`` whose estimate is ``coef`` (unscaled covariance ``cov``, ``deviance``), with a ProfileWarning for
     each limit not found or approximate, and for an interval whose mirror image is in the confidence set too
     (:func:`_warn_mirror`)."""
-    mirrored = None
+    mirrored = _mirrored(src, family)  # (once: for an even-root link, a pass over the rows for their offsets)
     for j in kept:
         if j in wanted:
             for side in (-1, 1):
                 out[j, int(side > 0)] = _warned_limit(src, family, coef, cov, kept, int(j), deviance, n_boundary,
-                                                      disp, q, side, names[j])
+                                                      disp, q, side, names[j], mirrored=mirrored)
             lower, upper = out[j]
-            if (lower > 0 or upper < 0) and np.isfinite(lower) and np.isfinite(upper):
-                mirrored = _mirrored(src, family) if mirrored is None else mirrored
-                if mirrored:
-                    _warn_mirror(names[j], lower, upper)
+            if mirrored and (lower > 0 or upper < 0) and np.isfinite(lower) and np.isfinite(upper):
+                _warn_mirror(names[j], lower, upper)
 
 
 def _warn_mirror(name: str, lower: float, upper: float) -> None:
@@ -606,16 +604,18 @@ def _warn_mirror(name: str, lower: float, upper: float) -> None:
 
 def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarray, j: int, deviance: float,
                   n_boundary: int, disp: float, q: float, side: int, name: str, step: float | None = None,
-                  first: float | None = None, at_estimate: bool = True) -> float:
+                  first: float | None = None, at_estimate: bool = True, mirrored: bool = False) -> float:
     """One limit of column ``j`` (:func:`_limit`), with a ProfileWarning when it is not found or approximate.
     ``deviance``: the profile's minimum (the fit's, or its limit under separation); ``step``: the scale of
     the search (default: the standard error), ``first``: the first point tried (default: the Wald limit);
-    ``at_estimate``: ``deviance`` is the deviance at ``coef`` (not a limit of the profile, as under separation)."""
+    ``at_estimate``: ``deviance`` is the deviance at ``coef`` (not a limit of the profile, as under separation);
+    ``mirrored``: -beta gives the means beta gives (:func:`_mirrored`), so the refits start from the mirror image of
+    the estimate too."""
     others = kept[kept != j]
     # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
     slope = cov[others, j] / cov[j, j]
     prof = _Profile(src, j, others, family, coef[j], deviance, disp, n_boundary,
-                    coef[others] if at_estimate else None, slope if at_estimate and _mirrored(src, family) else None)
+                    coef[others] if at_estimate else None, slope if at_estimate and mirrored else None)
     se = float(np.sqrt(disp * cov[j, j])) if step is None else step
     val, why, edge = _limit(prof, se, q, side, coef[others], slope, first)
     which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(name)}"
