@@ -23,6 +23,7 @@ from .deparse import deparse
 from .factor_functions import as_factor, drop_unused, merge_chunk_levels
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .nodes import Call, Node
+from .value_codes import sorted_codes
 from .values import FactorVec, Value, number_level_key, r_text
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class _UsedFold:
         ranks, m = self.codes[kept], len(self.combos)
         # (the first argument's level varies fastest: the new one is the slowest, or the fastest with lex_order)
         keys = ranks * len(f.levels) + c if self.lex_order else c * m + ranks
-        unique, inverse = np.unique(keys, return_inverse=True)
+        unique, inverse = sorted_codes(keys)
         before, level = (unique // len(f.levels), unique % len(f.levels)) if self.lex_order else (unique % m,
                                                                                                   unique // m)
         self.combos = np.column_stack([self.combos[before], level]).astype(np.intp)

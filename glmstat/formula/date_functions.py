@@ -52,6 +52,7 @@ from .limits import refuse
 from .nodes import Call
 from .text_functions import TEXTS_PER_COLUMN, distinct_texts, texts_factor
 from .text_memory import hold_texts
+from .value_codes import sorted_codes
 from .values import DateTimes, FactorVec, NumVec, RDate, Value
 
 if TYPE_CHECKING:
@@ -411,7 +412,7 @@ def _written(ev: "Evaluator", call: Call, x: Value, write, fmt: str, last: int =
         return write(math.floor(x)) if abs(x) <= last else float("nan")
     days = x.values
     present = np.abs(days) <= last  # (as.Date(Inf) is a date R writes as NA)
-    unique, inverse = np.unique(np.floor(days[present]), return_inverse=True)  # (a fraction of a day: that day)
+    unique, inverse = sorted_codes(np.floor(days[present]))  # (a fraction of a day: that day)
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     if len(unique) > bound:
         what = "dates" if last == _LAST_DAY else "date-times"
@@ -556,10 +557,10 @@ def cut_dates(ev: "Evaluator", call: Call, args: dict, x: Value) -> FactorVec:
     monday = flag(ev.eval(args["start.on.monday"]), call, "start.on.monday") if "start.on.monday" in args else True
     days = np.asarray(x.values if isinstance(x, NumVec) else [float(x)], dtype=float)
     finite = np.isfinite(days)
-    distinct, inverse = np.unique(np.floor(days[finite]).astype(np.int64), return_inverse=True)
+    distinct, inverse = sorted_codes(np.floor(days[finite]).astype(np.int64))
     count_steps(ev, call, len(distinct) * format_steps("%Y-%m-%d", False))
     starts = np.array([_interval_start(z, units[0], monday) for z in distinct.tolist()], dtype=np.int64)
-    levels, where = np.unique(starts, return_inverse=True)
+    levels, where = sorted_codes(starts)
     codes = np.full(days.shape[0], -1, dtype=np.intp)
     codes[finite] = where.reshape(-1)[inverse.reshape(-1)]
     return FactorVec(codes, tuple(date_text(float(z)) for z in levels.tolist()))

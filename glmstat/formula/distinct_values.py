@@ -26,6 +26,7 @@ from .factor_functions import drop_unused, merge_factor_levels
 from .nodes import Call
 from .summary_functions import MAX_SUMMARIES
 from .text_functions import TEXTS_PER_COLUMN
+from .value_codes import first_rows
 from .values import FactorVec, NALevel, NumMat, NumVec, RInteger, Value, label_text
 
 if TYPE_CHECKING:
@@ -73,8 +74,7 @@ def _first_appearances(x: Value, call: Call) -> tuple:
     first appears, as R's ``unique()`` keeps it)."""
     if isinstance(x, FactorVec):
         codes = x.codes
-        _, first = np.unique(codes, return_index=True)
-        order = codes[np.sort(first)]
+        order = codes[first_rows(codes)]
         levels = _level_values(x.levels)
         return tuple(math.nan if c < 0 else levels[c] for c in order.tolist())
     if isinstance(x, NumVec):
@@ -84,8 +84,7 @@ def _first_appearances(x: Value, call: Call) -> tuple:
         v = x.values
         nan = np.isnan(v)  # (NA and NaN: R's NA, once)
         present = np.flatnonzero(~nan)
-        _, first = np.unique(v[present], return_index=True)
-        rows = present[first].tolist() + ([int(np.argmax(nan))] if nan.any() else [])
+        rows = present[first_rows(v[present])].tolist() + ([int(np.argmax(nan))] if nan.any() else [])
         rows.sort()
         # (R's unique() of integers is integers, of logicals logicals)
         kind = bool if x.logical else RInteger if x.integer else float

@@ -41,6 +41,7 @@ from .regex import RegexBudget
 from .row_dependence import by_rows, row_sample
 from .text_functions import na_rows
 from .validation import check_column_types
+from .value_codes import sorted_codes
 from .values import (R_INT_MAX, DateTimes, FactorVec, NumMat, NumVec, RInteger, Value, align_by_label, column_value,
                      date_times_of, is_integer_value, is_r_integer, label_text, levels_with_texts, r_text)
 
@@ -1115,7 +1116,7 @@ class Evaluator:
             # number as as.character writes it, a logical as TRUE/FALSE, NaN as "NaN")
             texts = {r_text(v) for v in items} | ({"NaN"} if has_nan else set())
             has_nan = "NaN" in texts and not logical
-            values, inverse = np.unique(np.atleast_1d(np.asarray(x, dtype=float)), return_inverse=True)
+            values, inverse = sorted_codes(np.atleast_1d(np.asarray(x, dtype=float)).reshape(-1))
             if logical:
                 hit = np.array([not np.isnan(v) and r_text(bool(v)) in texts for v in values])
             elif isinstance(a, RInteger) or (isinstance(a, NumVec) and a.integer):  # (R's integers: in full)

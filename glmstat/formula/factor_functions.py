@@ -23,6 +23,7 @@ from .date_time_columns import date_times_argument
 from .deparse import deparse
 from .nodes import Call, Const, Name, Node, Str
 from .text_numbers import r_text_number, text_as_numbers
+from .value_codes import sorted_codes
 from .values import (NA_LEVEL, DoubleLevels, FactorVec, NALevel, NumVec, RDate, RInteger, Value, factor_from_labels,
                      integer_levels, label_text, level_sort_key, level_texts, levels_with_texts, number_level_key,
                      r_text, reads_as_number)
@@ -58,11 +59,11 @@ def as_factor(value: Value, call: Call) -> FactorVec:
         ok = ~miss
         if value.date:  # (R's levels of dates are their texts, in time order; a fraction of a day is that day)
             ok &= np.isinf(v) | (np.abs(v) <= LAST_DAY)  # (a date too far to be written: R's NA)
-            uniques, inv = np.unique(np.floor(v[ok]), return_inverse=True)
+            uniques, inv = sorted_codes(np.floor(v[ok]))
             codes = np.full(v.shape[0], -1, dtype=np.intp)
             codes[ok] = inv
             return FactorVec(codes, tuple(date_text(u) for u in uniques.tolist()))
-        uniques, inv = np.unique(v[ok], return_inverse=True)
+        uniques, inv = sorted_codes(v[ok])
         if value.integer:  # (R's levels of integers: each written in full, "100000"; Python ints, so written)
             codes = np.full(v.shape[0], -1, dtype=np.intp)
             codes[ok] = inv

@@ -29,6 +29,7 @@ from .summary_functions import MAX_ARGUMENTS, MAX_SUMMARIES
 from .text_functions import NUMBER_TEXT_CHARS, TEXTS_PER_COLUMN, count_text_read, number_levels
 from .text_memory import NUMBER_CHARS, TEXT_BYTES, chars_bytes, hold_texts
 from .limits import LEVEL_BYTES
+from .value_codes import sorted_codes
 from .values import FactorVec, NumVec, Value, label_text, level_sort_key
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def _groups(ev: "Evaluator", call: Call, nodes: tuple) -> tuple[np.ndarray, list
             if isinstance(v, NumVec):  # (its distinct numbers, without a factor's level objects: counted first)
                 refuse_inexact(v, call, "grouping by it would merge distinct values")
                 seen = ~np.isnan(v.values)
-                uniq, inverse = np.unique(v.values[seen], return_inverse=True)
+                uniq, inverse = sorted_codes(v.values[seen])
                 c = np.full(n, -1, dtype=np.intp)
                 c[seen] = inverse.reshape(-1)
                 codes.append(c)
@@ -66,7 +67,7 @@ def _groups(ev: "Evaluator", call: Call, nodes: tuple) -> tuple[np.ndarray, list
     sizes = [max(len(lv), 1) for lv in levels]
     if float(np.prod(sizes, dtype=float)) < 2.0**62:  # (one integer a combination: a sort of numbers, not of rows)
         radix = np.cumprod([1] + sizes[:-1]).astype(np.int64)
-        combined, first = np.unique(stacked[~missing].astype(np.int64) @ radix, return_inverse=True)
+        combined, first = sorted_codes(stacked[~missing].astype(np.int64) @ radix)
         unique = (combined[:, None] // radix) % np.asarray(sizes, dtype=np.int64)
         inverse = first
     else:

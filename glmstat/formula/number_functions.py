@@ -36,6 +36,7 @@ from .deparse import deparse
 from .limits import refuse
 from .log_gamma import r_lgamma_sign
 from .nodes import Call
+from .value_codes import sorted_codes
 from .values import FactorVec, NumVec, Value, label_text
 
 if TYPE_CHECKING:
@@ -206,7 +207,7 @@ def _pow_di(x: float, n: int) -> float:
 
 def _powers(exponents: np.ndarray) -> np.ndarray:
     """10^e by R's R_pow_di for each of ``exponents`` (computed once per distinct exponent)."""
-    distinct, inverse = np.unique(exponents, return_inverse=True)
+    distinct, inverse = sorted_codes(exponents.reshape(-1))
     return np.array([_pow_di(10.0, int(e)) for e in distinct])[inverse.ravel()].reshape(exponents.shape)
 
 

@@ -40,6 +40,7 @@ from .na_values import is_r_na
 from .nodes import Call, is_na_constant
 from .text_functions import TEXTS_PER_COLUMN, count_text_read, na_rows
 from .text_memory import chars_bytes, hold_texts
+from .value_codes import sorted_codes
 from .values import FactorVec, NumVec, RDate, RInteger, Value, r_text
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ def _argument(value: Value, call: Call, ev: "Evaluator", bound: int, position: i
         present = ~np.isnan(value.values)
         # (distinct by their bits: -0 and 0 are one number, but %f, %e and %g write "-0.00" and "0.00", two levels
         # of R's; np.unique of the values made them one, written as whichever sorted first)
-        bits, inverse = np.unique(np.ascontiguousarray(value.values[present]).view(np.int64), return_inverse=True)
+        bits, inverse = sorted_codes(np.ascontiguousarray(value.values[present]).view(np.int64))
         uniq = bits.view(np.float64)
         if uniq.size > bound:
             raise call_error(call, f"argument {position} takes {uniq.size:,} distinct values, more texts than "
@@ -289,7 +290,7 @@ def _combinations(args: list[_Argument], call: Call, ev: "Evaluator", bound: int
             continue
         columnar = True
         size = len(arg.values)
-        present, combined = np.unique(combined * size + arg.codes, return_inverse=True)
+        present, combined = sorted_codes(combined * size + arg.codes)
         if present.size > bound:
             raise call_error(call, f"its arguments take {present.size:,} combinations, more texts than {bound:,} "
                              f"({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")

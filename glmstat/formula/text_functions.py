@@ -38,6 +38,7 @@ from .regex import Regex, compile_regex
 from .regex_groups import GroupBudget
 from .regex_syntax import simple_lower, simple_upper
 from .text_memory import NUMBER_CHARS, STR_BYTES, chars_bytes, hold_texts
+from .value_codes import sorted_codes
 from .values import FactorVec, NumVec, RInteger, Value, missing_mask, r_text
 
 if TYPE_CHECKING:
@@ -184,11 +185,11 @@ def _combinations(ev: "Evaluator", call: Call) -> tuple[np.ndarray | None, list[
     """The combinations of paste()'s arguments that the rows take: each row's combination (None when every
     argument is one value), and for each argument (index into its texts of each combination, its texts,
     :func:`_texts`).  Each argument is evaluated, coded and combined with the ones before it in turn, the
-    combinations no row takes pruned (np.unique), so that no two arguments' codes are held at once; each
-    combination records the one before it and its argument's text, never a tuple of its texts: those tuples,
-    copied and extended at each argument, took time in the square of the arguments (x of 100 values and 9,000
-    arguments 1: 7 s).  The texts of every argument's distinct values count together against the bound on one's
-    (500 arguments of 100,000 values: a MemoryError after 22 s)."""
+    combinations no row takes pruned (:func:`~glmstat.formula.value_codes.sorted_codes`), so that no two
+    arguments' codes are held at once; each combination records the one before it and its argument's text, never a
+    tuple of its texts: those tuples, copied and extended at each argument, took time in the square of the arguments
+    (x of 100 values and 9,000 arguments 1: 7 s).  The texts of every argument's distinct values count together
+    against the bound on one's (500 arguments of 100,000 values: a MemoryError after 22 s)."""
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     combined = np.zeros(ev.n, dtype=np.int64)
     count, written, columnar, steps = 1, 0, False, []
@@ -204,7 +205,7 @@ def _combinations(ev: "Evaluator", call: Call) -> tuple[np.ndarray | None, list[
             steps.append((np.arange(count), np.zeros(count, dtype=np.int64), texts))
             continue
         columnar, written = True, written + len(texts) - 1
-        present, combined = np.unique(combined * len(texts) + codes, return_inverse=True)
+        present, combined = sorted_codes(combined * len(texts) + codes)
         if present.size > bound:
             raise call_error(call, f"its arguments take {present.size:,} combinations, more texts than {bound:,} "
                              f"({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
@@ -376,12 +377,12 @@ def _substring(ev: "Evaluator", call: Call) -> Value:
     values = []
     for p in (first, last):
         arr = np.broadcast_to(np.asarray(p, dtype=float), (n,))
-        uniq, inverse = np.unique(np.nan_to_num(arr, nan=2.0**31), return_inverse=True)
+        uniq, inverse = sorted_codes(np.nan_to_num(arr, nan=2.0**31))
         values.append(np.where(uniq == 2.0**31, np.nan, uniq))
         columns.append(inverse.reshape(-1).astype(np.int64))
     sizes = [len(texts), values[0].size, values[1].size]
     key = (columns[0] * sizes[1] + columns[1]) * sizes[2] + columns[2]
-    present, inverse = np.unique(key, return_inverse=True)
+    present, inverse = sorted_codes(key)
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     if present.size > bound:
         raise call_error(call, f"its text and positions take {present.size:,} combinations, more texts than "
