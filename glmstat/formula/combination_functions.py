@@ -13,7 +13,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import partial
-from typing import Iterable, TYPE_CHECKING
+from typing import Callable, Iterable, TYPE_CHECKING
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def call_interaction(ev: "Evaluator", call: Call) -> Value:
     learned = ev.learned_levels(call, (), (), None) if ev.mode == "apply" else None
     fold = _Fold(ev.n, lex_order)
     for i, node in enumerate(nodes):
-        f = as_factor(ev.eval(node), call)
+        f = as_factor(ev.eval(node), call, ev)
         if drop:  # (R: each argument's unused levels dropped first, as.factor(x)[, drop = TRUE])
             f = drop_unused(f)
         fold.add(_onto(f, learned[i]) if learned is not None else f,
@@ -113,7 +113,8 @@ class _UsedFold:
     the rows take: after each argument the codes are those combinations' ranks in R's order, so they stay below
     the rows' count (never the product of the level counts), and ``combos`` holds each one's levels' positions."""
 
-    def __init__(self, n: int, lex_order: bool) -> None:
+    def __init__(self, n: int, lex_order: bool, count: Callable[[int], None]) -> None:
+        self.count = count  # (the sort of the combinations the rows take, priced: Evaluator.count_distinct)
         self.codes = np.zeros(n, dtype=np.int64)
         self.missing = np.zeros(n, dtype=bool)
         self.lex_order = lex_order
@@ -128,7 +129,7 @@ class _UsedFold:
         ranks, m = self.codes[kept], len(self.combos)
         # (the first argument's level varies fastest: the new one is the slowest, or the fastest with lex_order)
         keys = ranks * len(f.levels) + c if self.lex_order else c * m + ranks
-        unique, inverse = sorted_codes(keys)
+        unique, inverse = sorted_codes(keys, self.count)
         before, level = (unique // len(f.levels), unique % len(f.levels)) if self.lex_order else (unique % m,
                                                                                                   unique // m)
         self.combos = np.column_stack([self.combos[before], level]).astype(np.intp)
@@ -148,10 +149,10 @@ def _used_combinations(ev: "Evaluator", call: Call, nodes: list[Node], sep: str,
     (refused by its text, as a factor's unseen level is).  Bounded by their number (``max_columns``), not by the
     product of the level counts: two columns of 100,000 ids whose rows take 3,000 pairs make 3,000 levels."""
     learned = ev.learned_levels(call, (), (), None) if ev.mode == "apply" else None
-    fold = _UsedFold(ev.n, lex_order)
+    fold = _UsedFold(ev.n, lex_order, partial(ev.count_distinct, call))
     full: list[tuple] = []  # (each argument's levels before its unused ones are dropped: a categorical's order)
     for i, node in enumerate(nodes):
-        f = as_factor(ev.eval(node), call)
+        f = as_factor(ev.eval(node), call, ev)
         full.append(f.levels)
         f = drop_unused(f)
         fold.add(_onto(f, learned.levels[i]) if learned is not None else f)

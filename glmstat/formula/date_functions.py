@@ -37,6 +37,7 @@ through in Python, together, by ``FormulaLimits.max_date_steps``, counted before
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -412,7 +413,8 @@ def _written(ev: "Evaluator", call: Call, x: Value, write, fmt: str, last: int =
         return write(math.floor(x)) if abs(x) <= last else float("nan")
     days = x.values
     present = np.abs(days) <= last  # (as.Date(Inf) is a date R writes as NA)
-    unique, inverse = sorted_codes(np.floor(days[present]))  # (a fraction of a day: that day)
+    # (a fraction of a day: that day)
+    unique, inverse = sorted_codes(np.floor(days[present]), partial(ev.count_distinct, call))
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     if len(unique) > bound:
         what = "dates" if last == _LAST_DAY else "date-times"
@@ -557,10 +559,10 @@ def cut_dates(ev: "Evaluator", call: Call, args: dict, x: Value) -> FactorVec:
     monday = flag(ev.eval(args["start.on.monday"]), call, "start.on.monday") if "start.on.monday" in args else True
     days = np.asarray(x.values if isinstance(x, NumVec) else [float(x)], dtype=float)
     finite = np.isfinite(days)
-    distinct, inverse = sorted_codes(np.floor(days[finite]).astype(np.int64))
+    distinct, inverse = sorted_codes(np.floor(days[finite]).astype(np.int64), partial(ev.count_distinct, call))
     count_steps(ev, call, len(distinct) * format_steps("%Y-%m-%d", False))
     starts = np.array([_interval_start(z, units[0], monday) for z in distinct.tolist()], dtype=np.int64)
-    levels, where = sorted_codes(starts)
+    levels, where = sorted_codes(starts, None)  # (one of each distinct date)
     codes = np.full(days.shape[0], -1, dtype=np.intp)
     codes[finite] = where.reshape(-1)[inverse.reshape(-1)]
     return FactorVec(codes, tuple(date_text(float(z)) for z in levels.tolist()))

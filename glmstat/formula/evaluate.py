@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import math
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -31,8 +32,8 @@ from .date_functions import date_arith, date_operand, is_date
 from .deparse import deparse
 from .factor_functions import refuse_inexact
 from .basis_functions import polym_columns
-from .functions import (BUILTINS, CONSTANTS, FOREIGN_FUNCTIONS, FUNCTION_NAMES, PASSES, REFUSED_FUNCTIONS,
-                        RESERVED_VALUES, refused_function, unqualified)
+from .functions import (BUILTINS, CONSTANTS, DISTINCT_PASSES, FOREIGN_FUNCTIONS, FUNCTION_NAMES, PASSES,
+                        REFUSED_FUNCTIONS, RESERVED_VALUES, refused_function, unqualified)
 from .limits import DEFAULT_LIMITS, LEVEL_BYTES, FormulaLimits, refuse
 from .na_values import R_NA, carried, is_r_na, na_exact
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
@@ -312,11 +313,12 @@ _FOLDING = frozenset({"pmin", "pmax", "paste", "paste0", "sprintf"})
 #: a numpy step's scratch (ifelse's np.where, then the float copy of it, beside the test's missing mask)
 _OWN_COLUMNS = 3
 #: the columns of rows the calls that code their rows by the sorted distinct values of a column hold beyond
-#: :data:`_OWN_COLUMNS` (np.unique with its inverse: a sorted copy, the order, the inverse, the first of each value),
-#: as measured with tracemalloc on a million rows of 100 distinct numbers: factor(x) and as.character(x) held 6.4
-#: columns, paste(x) and sprintf("%f", x) 8.1, interaction(x, h) 7.5, ave(z, x) 9.4, substring(g, 2, k) 12.1, the text
-#: functions, relevel() and addNA() of numbers 6.4 (toupper(x), nchar(x), relevel(x, "1.5")), x %in% c("1.5") 5.1,
-#: where each was priced 3; sprintf() holds the codes of each argument besides (:func:`_own_columns`)
+#: :data:`_OWN_COLUMNS` (:func:`~glmstat.formula.value_codes.sorted_codes`: the present values, their hash table's
+#: codes, those codes in sorted order, the rows' codes), as measured with tracemalloc on a million rows of 100
+#: distinct numbers: factor(x) and as.character(x) held 6.5 columns, paste(x) and sprintf("%f", x) 8.2,
+#: interaction(x, h) 7.6, ave(z, x) 9.5, substring(g, 2, k) 12.2, the text functions, relevel() and addNA() of
+#: numbers 6.5 (toupper(x), nchar(x), relevel(x, "1.5")), x %in% c("1.5") 5.2 -- as np.unique's argsort held within
+#: 0.1, where each was priced 3; sprintf() holds the codes of each argument besides (:func:`_own_columns`)
 _SORTING_COLUMNS = {**dict.fromkeys(("factor", "as.factor", "ordered", "as.ordered", "as.character", "interaction",
                                      "toupper", "tolower", "casefold", "trimws", "substr", "strtoi", "nchar", "grepl",
                                      "sub", "gsub", "relevel", "C"), 3), "addNA": 5,
@@ -676,6 +678,18 @@ class Evaluator:
             raise refuse("max_design_bytes", f"evaluating {shown(deparse(node))} on {self.n:,} rows holds {held:,} "
                          "columns of rows at once (each call's values while the calls inside it are evaluated), "
                          "with the design's columns so far more memory than allowed (bytes)", size, self.limits)
+
+    def count_distinct(self, call: Node, distinct: int) -> None:
+        """Count the sort of the ``distinct`` values a call found hashing its rows, before they are sorted
+        (:func:`~glmstat.formula.value_codes.sorted_codes`): :data:`~glmstat.formula.functions.DISTINCT_PASSES`
+        each, with the work counted so far, refusing the formula once it exceeds ``max_eval_work``.  A call's
+        rows are priced from its text (:data:`~glmstat.formula.functions.PASSES`: their hash table); what sorting
+        its distinct values costs is known only once they are found (a million distinct numbers: 90 ns each)."""
+        self.work += distinct * DISTINCT_PASSES
+        if self.work > self.limits.max_eval_work:
+            raise refuse("max_eval_work", f"{shown(deparse(call))} sorts the {distinct:,} distinct values of its rows "
+                         f"on {self.n:,} rows, which with the formula's other work needs more than allowed (rows x "
+                         "passes over them)", self.work, self.limits)
 
     def expect_work(self, nodes: Sequence[Node]) -> None:
         """Refuse at once, before any is evaluated, variables whose work together (rows x
@@ -1116,7 +1130,8 @@ class Evaluator:
             # number as as.character writes it, a logical as TRUE/FALSE, NaN as "NaN")
             texts = {r_text(v) for v in items} | ({"NaN"} if has_nan else set())
             has_nan = "NaN" in texts and not logical
-            values, inverse = sorted_codes(np.atleast_1d(np.asarray(x, dtype=float)).reshape(-1))
+            values, inverse = sorted_codes(np.atleast_1d(np.asarray(x, dtype=float)).reshape(-1),
+                                           partial(self.count_distinct, node))
             if logical:
                 hit = np.array([not np.isnan(v) and r_text(bool(v)) in texts for v in values])
             elif isinstance(a, RInteger) or (isinstance(a, NumVec) and a.integer):  # (R's integers: in full)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from functools import partial
 from typing import Any, TYPE_CHECKING
 
 import numpy as np
@@ -45,8 +46,9 @@ def refuse_inexact(value: Value, where: Node, what: str) -> None:
                         "(data[column].astype(str)) to use it as a factor")
 
 
-def as_factor(value: Value, call: Call) -> FactorVec:
-    """R's ``factor(x)`` of a vector (levels sorted, unused dropped) or a factor unchanged."""
+def as_factor(value: Value, call: Call, ev: "Evaluator") -> FactorVec:
+    """R's ``factor(x)`` of a vector (levels sorted, unused dropped) or a factor unchanged; the sort of its distinct
+    values priced by ``ev`` (:meth:`~glmstat.formula.evaluate.Evaluator.count_distinct`)."""
     if isinstance(value, FactorVec):
         return value
     if isinstance(value, NumVec):
@@ -59,11 +61,11 @@ def as_factor(value: Value, call: Call) -> FactorVec:
         ok = ~miss
         if value.date:  # (R's levels of dates are their texts, in time order; a fraction of a day is that day)
             ok &= np.isinf(v) | (np.abs(v) <= LAST_DAY)  # (a date too far to be written: R's NA)
-            uniques, inv = sorted_codes(np.floor(v[ok]))
+            uniques, inv = sorted_codes(np.floor(v[ok]), partial(ev.count_distinct, call))
             codes = np.full(v.shape[0], -1, dtype=np.intp)
             codes[ok] = inv
             return FactorVec(codes, tuple(date_text(u) for u in uniques.tolist()))
-        uniques, inv = sorted_codes(v[ok])
+        uniques, inv = sorted_codes(v[ok], partial(ev.count_distinct, call))
         if value.integer:  # (R's levels of integers: each written in full, "100000"; Python ints, so written)
             codes = np.full(v.shape[0], -1, dtype=np.intp)
             codes[ok] = inv
@@ -397,16 +399,16 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
             # (R's factor() leaves NA out of the levels where it excludes NA, its default; with exclude = NULL R
             # makes it a level at its place, which glmstat's addNA() makes last: refused)
             given = _literal_levels(ev.eval(a["levels"]), call, "levels", "drop" if exclude_na else "refuse")
-            f = _reorder(as_factor(x, call), given, call, typed=True)
+            f = _reorder(as_factor(x, call, ev), given, call, typed=True)
         elif "labels" in a:
-            f = _labelled_levels(ev, call, as_factor(x, call))
+            f = _labelled_levels(ev, call, as_factor(x, call, ev))
             if f is None:  # a first pass over streamed data: the chunk's own levels stand for them
-                return drop_unused(as_factor(x, call))
+                return drop_unused(as_factor(x, call, ev))
         else:
             # A chunk of streamed data (or new data) keeps the unused levels of a factor: they carry its order
             # (a categorical's) to the merge of every chunk's levels, which drops those no row uses
             # (formula.stream._merge_levels), as the model frame drops them in memory.
-            f = as_factor(x, call)
+            f = as_factor(x, call, ev)
             f = drop_unused(f) if ev.mode == "fit" else f
         if na_level:  # (the rows missing x; those of the levels excluded next are missing values)
             f = with_na_level(f, call, always=False)
@@ -432,7 +434,7 @@ def call_add_na(ev: "Evaluator", call: Call) -> Value:
     ifany = flag(ev.eval(a["ifany"]), call, "ifany") if "ifany" in a else False
     with ev.whole_columns():
         x = ev.eval(a["x"])
-    f = x if isinstance(x, FactorVec) else as_factor(x, call)
+    f = x if isinstance(x, FactorVec) else as_factor(x, call, ev)
     # (R's factor(x, levels = , exclude = NULL) makes a new factor: contrasts set by C() are not kept)
     return with_na_level(FactorVec(f.codes, f.levels, f.ordered), call, always=not ifany)
 
@@ -550,7 +552,7 @@ def call_C(ev: "Evaluator", call: Call) -> Value:
     # (R's C(object, contr, how.many): a third argument is how.many, not glmstat's levels=, which is named; base =
     # goes to treatment contrasts, as R passes C's ... to the contrast function)
     a = bind(call, ("object", "contr", "how.many", "levels", "base"))
-    f = as_factor(ev.eval(a["object"]), call)
+    f = as_factor(ev.eval(a["object"]), call, ev)
     if "levels" in a:
         f = _reorder(f, _literal_levels(ev.eval(a["levels"]), call, "levels", "refuse"), call, typed=True)
     if "contr" not in a and "base" in a:
@@ -567,7 +569,7 @@ def call_C(ev: "Evaluator", call: Call) -> Value:
 
 def call_relevel(ev: "Evaluator", call: Call) -> Value:
     a = bind(call, ("x", "ref"), required=2)
-    f = as_factor(ev.eval(a["x"]), call)
+    f = as_factor(ev.eval(a["x"]), call, ev)
     if f.ordered:
         raise call_error(call, "relevel() is for unordered factors (as in R)")
     ref = ev.eval(a["ref"])

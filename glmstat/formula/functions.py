@@ -51,8 +51,8 @@ from .values import (FactorVec, NumVec, RDate, RInteger, Value, factor_from_labe
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["BUILTINS", "CONSTANTS", "FOREIGN_FUNCTIONS", "REFUSED_FUNCTIONS", "RESERVED_VALUES", "FUNCTION_NAMES",
-           "NAMESPACES", "PASSES", "refused_function", "unqualified"]
+__all__ = ["BUILTINS", "CONSTANTS", "DISTINCT_PASSES", "FOREIGN_FUNCTIONS", "REFUSED_FUNCTIONS", "RESERVED_VALUES",
+           "FUNCTION_NAMES", "NAMESPACES", "PASSES", "refused_function", "unqualified"]
 
 #: names that stand for a constant when no column or context= entry has that name (in R a column named T masks T)
 CONSTANTS: dict[str, Any] = {
@@ -559,15 +559,21 @@ PASSES: dict[str, int] = {
     # priced at one pass each)
     **_priced(64, "droplevels cut as.numeric as.double scale center poly bs ns median quantile startsWith "
                   "endsWith as.Date format months weekdays quarters levels unique"),
-    # what codes each row by the sorted distinct values of a column (np.unique with its inverse), as measured on a
-    # million rows of 100 numbers where each was priced 64: factor(x) and as.character(x) 150 to 270 ns a row, ave(z, x)
-    # 150 to 230 an argument; paste() and sprintf() sort each argument's codes into the combinations besides: 240 ns
-    # for an argument of text, 370 for one of numbers (paste(x), sprintf("%f", x)).  The text functions, relevel(),
-    # addNA(), C() and %in% (of texts) code an argument of numbers so too: toupper(x), nchar(x), grepl("1", x),
-    # relevel(x, "1.5") and addNA(x) 140 to 190 ns a row (casefold() was one pass)
-    # (reorder(g, x) of 100,000 levels: 600 ns a row of CPU time, priced 64 an argument)
-    **_priced(192, "factor as.factor ordered as.ordered as.character ave interaction substring toupper tolower reorder "
-                   "casefold trimws substr strtoi nchar grepl sub gsub relevel addNA C %in% is.element"),
+    # what codes each row by the sorted distinct values of a column: a hash table of its rows, then a sort of the
+    # distinct values found, each priced DISTINCT_PASSES besides (value_codes.sorted_codes; np.unique's argsort of
+    # the rows took 150 to 270 ns a row, priced 192).  Measured on a million rows (CPU time) of 100 numbers, of
+    # 100,000 and of a million distinct ones: factor(x), relevel(x, "1.5"), addNA(x), C(x), x %in% c("1.5") 9 to 15
+    # ns a row, 47 to 75 of 100,000 values (priced 96 + 45 for them), 196 to 350 of a million (96 + 448);
+    # ave(z, x) and interaction(x, h) 17 to 21 an argument; reorder(x, z) 15 (of 100,000 levels of text 600 ns a
+    # row, their texts bounded by max_text_chars), substr(g, 1, 3), nchar(g) 62 and 45 of 100,000 texts; grepl(),
+    # sub() and gsub() bounded by their characters searched (max_regex_chars)
+    **_priced(96, "factor as.factor ordered as.ordered ave interaction reorder relevel addNA C %in% is.element substr "
+                  "nchar grepl sub gsub"),
+    # the text functions whose texts' own work a row is past that (the rows coded 13 ns, as factor(x)):
+    # as.character(g), toupper(g), tolower(g), casefold(g), trimws(g) and strtoi(g) of 100,000 distinct texts 89 to
+    # 120 ns a row, substring(g, 2, k) 250 for its two arguments; paste(g) 145 and sprintf("%s", g) 246, paste() and
+    # sprintf() of 100 numbers 15 to 20 an argument (before: paste(x) 240 to 370 ns a row)
+    **_priced(192, "as.character substring toupper tolower casefold trimws strtoi"),
     **_priced(256, "paste paste0 sprintf"),
     # R's rounding to digits and the beta function
     # C's sin, cos and tan one value at a time (R's sinpi, cospi and tanpi, exact: 80 to 110 ns a row of CPU time,
@@ -581,6 +587,15 @@ PASSES: dict[str, int] = {
     # R's choose and the digamma functions: hundreds of ns a row
     **_priced(512, "choose lchoose digamma trigamma"),
 }
+
+
+#: What sorting one distinct value of a column costs, in passes over the rows (a pass: 1 ns a row), counted by
+#: :meth:`glmstat.formula.evaluate.Evaluator.count_distinct` once a call coding its rows by their sorted distinct
+#: values has found them (:func:`glmstat.formula.value_codes.sorted_codes`) and before it sorts them.  Their hash
+#: table's rows are priced by :data:`PASSES` (96 a row for factor()); a million distinct numbers of a million rows
+#: took 196 to 350 ns a row of CPU time (factor(x), relevel(x, "1.5"), addNA(x), x %in% c("1.5"): the hash table
+#: past the caches, the sort, the levels), priced 96 + 448
+DISTINCT_PASSES = 448
 
 
 def unqualified(func: str) -> str:

@@ -18,6 +18,7 @@ missing value (R computes ``ave`` again over the new rows, so that one new row i
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,13 +54,13 @@ def _groups(ev: "Evaluator", call: Call, nodes: tuple) -> tuple[np.ndarray, list
             if isinstance(v, NumVec):  # (its distinct numbers, without a factor's level objects: counted first)
                 refuse_inexact(v, call, "grouping by it would merge distinct values")
                 seen = ~np.isnan(v.values)
-                uniq, inverse = sorted_codes(v.values[seen])
+                uniq, inverse = sorted_codes(v.values[seen], partial(ev.count_distinct, call))
                 c = np.full(n, -1, dtype=np.intp)
                 c[seen] = inverse.reshape(-1)
                 codes.append(c)
                 levels.append(uniq)
             else:
-                f = as_factor(v, call)
+                f = as_factor(v, call, ev)
                 codes.append(np.broadcast_to(f.codes, (n,)))
                 levels.append(f.levels)
     stacked = np.stack(codes, axis=1)
@@ -67,7 +68,7 @@ def _groups(ev: "Evaluator", call: Call, nodes: tuple) -> tuple[np.ndarray, list
     sizes = [max(len(lv), 1) for lv in levels]
     if float(np.prod(sizes, dtype=float)) < 2.0**62:  # (one integer a combination: a sort of numbers, not of rows)
         radix = np.cumprod([1] + sizes[:-1]).astype(np.int64)
-        combined, first = sorted_codes(stacked[~missing].astype(np.int64) @ radix)
+        combined, first = sorted_codes(stacked[~missing].astype(np.int64) @ radix, partial(ev.count_distinct, call))
         unique = (combined[:, None] // radix) % np.asarray(sizes, dtype=np.int64)
         inverse = first
     else:
@@ -236,7 +237,7 @@ def call_reorder(ev: "Evaluator", call: Call) -> Value:
     fun = _fun(call, a["FUN"]) if "FUN" in a else "mean"
     decreasing = flag(ev.eval(a["decreasing"]), call, "decreasing") if "decreasing" in a else False
     ev.count_summary(call, MAX_SUMMARIES)  # (a pass over the rows, as any summary of columns)
-    f = as_factor(ev.eval(a["x"]), call)
+    f = as_factor(ev.eval(a["x"]), call, ev)
     ordered = flag(ev.eval(a["order"]), call, "order") if "order" in a else f.ordered
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns  # (the model learns a summary and the text of each level)
     if len(f.levels) > bound:

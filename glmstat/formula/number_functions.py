@@ -207,7 +207,7 @@ def _pow_di(x: float, n: int) -> float:
 
 def _powers(exponents: np.ndarray) -> np.ndarray:
     """10^e by R's R_pow_di for each of ``exponents`` (computed once per distinct exponent)."""
-    distinct, inverse = sorted_codes(exponents.reshape(-1))
+    distinct, inverse = sorted_codes(exponents.reshape(-1), None)  # (signif()'s own price: PASSES)
     return np.array([_pow_di(10.0, int(e)) for e in distinct])[inverse.ravel()].reshape(exponents.shape)
 
 

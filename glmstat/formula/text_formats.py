@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -169,7 +170,8 @@ def _argument(value: Value, call: Call, ev: "Evaluator", bound: int, position: i
         present = ~np.isnan(value.values)
         # (distinct by their bits: -0 and 0 are one number, but %f, %e and %g write "-0.00" and "0.00", two levels
         # of R's; np.unique of the values made them one, written as whichever sorted first)
-        bits, inverse = sorted_codes(np.ascontiguousarray(value.values[present]).view(np.int64))
+        bits, inverse = sorted_codes(np.ascontiguousarray(value.values[present]).view(np.int64),
+                                       partial(ev.count_distinct, call))
         uniq = bits.view(np.float64)
         if uniq.size > bound:
             raise call_error(call, f"argument {position} takes {uniq.size:,} distinct values, more texts than "
@@ -290,7 +292,7 @@ def _combinations(args: list[_Argument], call: Call, ev: "Evaluator", bound: int
             continue
         columnar = True
         size = len(arg.values)
-        present, combined = sorted_codes(combined * size + arg.codes)
+        present, combined = sorted_codes(combined * size + arg.codes, partial(ev.count_distinct, call))
         if present.size > bound:
             raise call_error(call, f"its arguments take {present.size:,} combinations, more texts than {bound:,} "
                              f"({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")

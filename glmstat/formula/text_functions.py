@@ -22,6 +22,7 @@ and keeps its row, as in R's model frame.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -109,7 +110,7 @@ def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple
         raise call_error(call, "each argument must be a column, an expression of one value per row, or one value")
     # (an integer has no NaN: R's NA_integer_ is "NA")
     missing = "NaN" if isinstance(value, NumVec) and not value.logical and not value.integer else "NA"
-    f = as_factor(value, call)
+    f = as_factor(value, call, ev)
     if written + len(f.levels) > bound:
         raise call_error(call, f"it would write the texts of {written + len(f.levels):,} distinct values"
                          f"{' (of its arguments together)' if written else ''}, more texts than "
@@ -205,7 +206,7 @@ def _combinations(ev: "Evaluator", call: Call) -> tuple[np.ndarray | None, list[
             steps.append((np.arange(count), np.zeros(count, dtype=np.int64), texts))
             continue
         columnar, written = True, written + len(texts) - 1
-        present, combined = sorted_codes(combined * len(texts) + codes)
+        present, combined = sorted_codes(combined * len(texts) + codes, partial(ev.count_distinct, call))
         if present.size > bound:
             raise call_error(call, f"its arguments take {present.size:,} combinations, more texts than {bound:,} "
                              f"({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
@@ -377,12 +378,12 @@ def _substring(ev: "Evaluator", call: Call) -> Value:
     values = []
     for p in (first, last):
         arr = np.broadcast_to(np.asarray(p, dtype=float), (n,))
-        uniq, inverse = sorted_codes(np.nan_to_num(arr, nan=2.0**31))
+        uniq, inverse = sorted_codes(np.nan_to_num(arr, nan=2.0**31), partial(ev.count_distinct, call))
         values.append(np.where(uniq == 2.0**31, np.nan, uniq))
         columns.append(inverse.reshape(-1).astype(np.int64))
     sizes = [len(texts), values[0].size, values[1].size]
     key = (columns[0] * sizes[1] + columns[1]) * sizes[2] + columns[2]
-    present, inverse = sorted_codes(key)
+    present, inverse = sorted_codes(key, partial(ev.count_distinct, call))
     bound = TEXTS_PER_COLUMN * ev.limits.max_columns
     if present.size > bound:
         raise call_error(call, f"its text and positions take {present.size:,} combinations, more texts than "

@@ -9,6 +9,8 @@ its columns of rows by their sorted distinct values here (:func:`sorted_codes`),
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -23,13 +25,17 @@ def _one_column(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sorted_codes(values: np.ndarray, count: Callable[[int], None] | None) -> tuple[np.ndarray, np.ndarray]:
     """The sorted distinct values of ``values`` and each row's code, its index into them.
 
     Parameters
     ----------
     values : numpy.ndarray
         One-dimensional numbers (integers, doubles, or int64 views of doubles' bits).
+    count : callable or None
+        Called with the number of distinct values once the rows are hashed, before they are sorted (a sort of ``k``
+        values, ``k log k``: :meth:`glmstat.formula.evaluate.Evaluator.count_distinct` prices it, and may refuse);
+        None where they are bounded otherwise.
 
     Returns
     -------
@@ -41,13 +47,21 @@ def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Notes
     -----
     The result is ``np.unique(values, return_inverse=True)``'s, from a hash table of the distinct values and a sort
-    of those only (``pandas.factorize(values, sort=True)``): linear time in the rows.  Doubles are equal as numbers
-    are, so -0.0 and 0.0 are one value, written as the first row's of them (np.unique's is whichever its unstable
-    sort put first); a caller that tells them apart hashes their bits (``values.view(np.int64)``), whose order is
-    np.unique's of the same int64 view.  Integers are hashed as they are, exact beyond 2^53.
+    of those only (as ``pandas.factorize(values, sort=True)``): with ``d`` the distinct values in the order of their
+    first rows and ``c`` the rows' codes into them, ``o = argsort(d)`` and ``r[o] = 0, ..., k - 1`` give ``u = d[o]``
+    and each row's code ``r[c]`` -- linear time in the rows, ``k log k`` in the distinct values.  Doubles are equal
+    as numbers are, so -0.0 and 0.0 are one value, written as the first row's of them (np.unique's is whichever its
+    unstable sort put first); a caller that tells them apart hashes their bits (``values.view(np.int64)``), whose
+    order is np.unique's of the same int64 view.  Integers are hashed as they are, exact beyond 2^53.
     """
-    codes, distinct = pd.factorize(_one_column(values), sort=True, use_na_sentinel=False)
-    return np.asarray(distinct), codes.astype(np.intp, copy=False)
+    codes, distinct = pd.factorize(_one_column(values), use_na_sentinel=False)
+    distinct = np.asarray(distinct)
+    if count is not None:
+        count(distinct.size)
+    order = np.argsort(distinct)  # (NaN last, as np.unique's)
+    rank = np.empty(distinct.size, dtype=np.intp)
+    rank[order] = np.arange(distinct.size)
+    return distinct[order], rank[codes]
 
 
 def first_rows(values: np.ndarray) -> np.ndarray:

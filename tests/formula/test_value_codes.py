@@ -27,7 +27,7 @@ def _arrays(dtype, elements):
 
 def _assert_numpy_s(v: np.ndarray) -> None:
     want, inverse = np.unique(v, return_inverse=True)
-    got, codes = sorted_codes(v)
+    got, codes = sorted_codes(v, None)
     assert got.dtype == want.dtype and codes.dtype == np.intp
     assert np.array_equal(got, want) and np.array_equal(codes, inverse.reshape(-1))  # (-0.0 == 0.0, as numpy's)
     assert np.array_equal(got[codes], v)
@@ -53,20 +53,26 @@ def test_the_bits_of_doubles_tell_minus_zero_from_zero(v):
     # (sprintf()'s arguments: "%f" writes -0 as "-0.000000", so the bits, not the numbers, are the keys)
     bits = np.ascontiguousarray(v).view(np.int64)
     _assert_numpy_s(bits)
-    got, codes = sorted_codes(bits)
+    got, codes = sorted_codes(bits, None)
     assert np.array_equal(np.signbit(got.view(np.float64)[codes]), np.signbit(v))
 
 
 def test_nan_is_one_value_last_as_numpy_s():
     v = np.array([np.nan, 2.0, -np.nan, -np.inf, 0.0])
-    got, codes = sorted_codes(v)
+    got, codes = sorted_codes(v, None)
     assert np.array_equal(got, [-np.inf, 0.0, 2.0, np.nan], equal_nan=True)
     assert codes.tolist() == [3, 2, 3, 0, 1]
     assert first_rows(v).tolist() == [0, 1, 3, 4]
 
 
+def test_the_distinct_values_are_counted_before_they_are_sorted():
+    seen = []
+    sorted_codes(np.array([3.0, 1.0, 3.0, -0.0, 0.0, np.inf]), seen.append)
+    assert seen == [4]  # (3, 1, 0 and inf)
+
+
 def test_an_empty_column_has_no_values():
-    got, codes = sorted_codes(np.array([], dtype=float))
+    got, codes = sorted_codes(np.array([], dtype=float), None)
     assert got.shape == codes.shape == (0,) and got.dtype == np.float64
     assert first_rows(np.array([], dtype=np.int64)).shape == (0,)
 
@@ -74,4 +80,4 @@ def test_an_empty_column_has_no_values():
 @pytest.mark.parametrize("v", [np.zeros((2, 3)), np.array(["a", "b"], dtype=object)])
 def test_only_one_column_of_numbers_is_coded(v):
     with pytest.raises(TypeError, match="a 1-D array of numbers"):
-        sorted_codes(v)
+        sorted_codes(v, None)

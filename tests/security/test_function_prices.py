@@ -20,10 +20,12 @@ import pytest
 
 import glmstat as gs
 from conftest import expression_values, traced_evaluation
-from glmstat.formula.evaluate import Evaluator, evaluation_passes
-from glmstat.formula.functions import PASSES
+from glmstat.formula.evaluate import DataColumns, Evaluator, evaluation_passes
+from glmstat.formula.frame import model_terms
+from glmstat.formula.functions import DISTINCT_PASSES, PASSES
 from glmstat.formula.limits import DEFAULT_LIMITS
 from glmstat.formula.parser import parse_expression
+from glmstat.formula.rows import variables_used
 
 N = 20_000  # (three blocks of choose(), computed a block of rows at a time, 8,192 rows)
 
@@ -49,7 +51,11 @@ def _evaluated(data: pd.DataFrame, text: str, limits: gs.FormulaLimits = DEFAULT
     ('ifelse(x > 1, 1, 0)', PASSES[">"] + PASSES["ifelse"]),           # (of numbers: np.where)
     ('ifelse(x > 2, "hi", ifelse(x < 1, "lo", "mid"))', 2 * PASSES[">"] + 2 * 64 + 64),
     ("poly(x)", PASSES["poly"] * 2), ("bs(x)", PASSES["bs"] * 2),    # (at least two columns' worth)
-    ("poly(x, 10)", PASSES["poly"] * 10), ("reorder(g, x)", 2 * 192),  # (600 ns a row of 100,000 levels)
+    ("poly(x, 10)", PASSES["poly"] * 10),
+    # (a hash table of the rows, 9 to 75 ns a row, where np.unique's argsort took 150 to 270; 100,000 levels' texts,
+    # 600 ns a row of reorder(g, x) on a million rows, count against max_text_chars)
+    ("factor(x)", 96), ("relevel(x, 1)", 96), ("x %in% c(1)", 96), ("reorder(g, x)", 2 * 96),
+    ("toupper(x)", 192), ("paste(x, g)", 2 * 256),  # (their texts' work on 100,000 distinct texts: 89 to 250 ns a row)
 ])
 def test_the_prices_measured_are_read_from_the_text(text, passes):
     assert evaluation_passes(parse_expression(text)) == passes
@@ -107,6 +113,39 @@ def test_a_model_of_many_slow_terms_is_refused_before_it_is_evaluated():
     data = pd.DataFrame({"y": np.zeros(1_000_000), "x": np.zeros(1_000_000)})
     with pytest.raises(gs.FormulaError, match="max_eval_work"):
         gs.glm("y ~ I(" + " + ".join(["sinpi(x)"] * 150) + ")", data)
+
+
+def test_the_distinct_values_sorted_are_priced_once_found():
+    # z: 20,000 distinct numbers, each sorted once the rows' hash table has found them (a million distinct took 196 to
+    # 350 ns a row of CPU time, priced 96 + 448), x: 100
+    ev, _ = _evaluated(_data(), "factor(z)", traced=False)
+    assert ev.work == N * PASSES["factor"] + N * DISTINCT_PASSES
+    ev, _ = _evaluated(_data(), 'relevel(x, "1.5")', traced=False)
+    assert ev.work == N * PASSES["relevel"] + 100 * DISTINCT_PASSES
+    limits = gs.FormulaLimits(max_eval_work=N * PASSES["factor"] + 1_000)  # (the rows' passes within it)
+    with pytest.raises(gs.FormulaError, match=r"'factor\(z\)' sorts the 20,000 distinct values of its rows on 20,000 "
+                                              r"rows, .*max_eval_work is 1,921,000"):
+        _evaluated(_data(), "factor(z)", limits, traced=False)
+
+
+def _expect_work(formula: str, rows: int) -> int:
+    """The work (rows x passes) the evaluator prices ``formula``'s variables at on ``rows`` rows, as a fit does before
+    it evaluates any (refusing it past ``max_eval_work``): rows with no column, so none is built."""
+    terms = model_terms(formula, (), DEFAULT_LIMITS)
+    ev = Evaluator(DataColumns(pd.DataFrame(index=pd.RangeIndex(rows)), (), {}), {}, {}, "fit", DEFAULT_LIMITS)
+    variables = [terms.response, *terms.offsets, *variables_used(terms)]
+    ev.expect_work(variables)
+    return rows * sum(evaluation_passes(v) for v in variables)
+
+
+def test_three_factors_of_ten_million_rows_are_within_the_default_work():
+    # (each factor() was priced 192 passes a row, for np.unique's sort of the rows: 5.76e9 past the 5e9 allowed; a
+    # hash table of the rows takes some nanoseconds a row, functions.PASSES)
+    work = _expect_work("y ~ factor(region) + factor(year) + factor(store)", 10**7)
+    assert work == 3 * 10**7 * PASSES["factor"] <= DEFAULT_LIMITS.max_eval_work
+    many = DEFAULT_LIMITS.max_eval_work // (10**7 * PASSES["factor"]) + 1  # (the fewest factor() calls past it)
+    with pytest.raises(gs.FormulaError, match="max_eval_work"):
+        _expect_work("y ~ " + " + ".join(f"factor(g{i})" for i in range(many)), 10**7)
 
 
 _IDS = pd.DataFrame({"y": np.arange(200.0), "g": [f"id{i:05d}" for i in range(200)]})  # (7 characters each)
