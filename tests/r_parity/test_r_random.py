@@ -163,6 +163,15 @@ def _poisson_limit(ref: dict, res) -> bool:
             and res.theta >= 1e7 and any("overdispersion" in n for n in res.notes))
 
 
+def _theta_stopped_short(ref: dict, res) -> bool:
+    """Not overdispersed counts, where ``theta.ml`` stopped at its iteration limit at a theta below 1e7 on a
+    likelihood still rising towards the Poisson fit's (held-out s748_0016: glm.nb's theta 4.05e6, R's profile
+    log-likelihood -103.56676783 there, -103.56676775 at theta 1e7, -103.56676739 for the Poisson fit):
+    glmstat's Poisson-limit fit must have the higher likelihood (R's is written to 10 digits)."""
+    return (_poisson_limit(ref, res) and any("iteration limit reached" in m for m in ref["warnings"])
+            and res.loglik >= ref["loglik"] - 1e-9 * abs(ref["loglik"]))
+
+
 def _theta_infinite(ref: dict, err: Exception) -> bool:
     """A response of zeros only: ``glm.nb`` fails or returns some huge theta; glmstat refuses with a FitError
     that says so."""
@@ -270,6 +279,10 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True) -> list[str]:
         # size theta) are rounding noise there; glmstat's Poisson-limit fit is checked against R's Poisson
         # fits in test_negbin_poisson_limit.py
         return []
+    if _theta_stopped_short(ref, res):
+        # R's deviances are at its finite theta; the coefficients barely depend on theta out there
+        why = _close(res.coef, ref["coefficients"], 1e-6)
+        return [f"coefficients: {why}"] if why else []
     fails = _warning_failures(ref, res, caught)
     if res.separation is not None:  # no MLE: R's numbers are where its iterations stopped
         return fails
