@@ -24,7 +24,7 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
   against every row in a pass over the blocks (:mod:`.streamed_separation`).
 * **Perfect fit** (families with an estimated dispersion) -- the model reproduces the response to machine
   precision, or leaves no residual degrees of freedom: the dispersion estimate is rounding noise (or NaN)
-  and so are the standard errors.
+  and so are the standard errors, and the log-likelihood and AIC, whose dispersion is the deviance over n.
 * **More columns than rows** -- at most as many coefficients as rows with a positive weight.
 * **Converged but still moving** -- the relative-deviance test can stop Fisher scoring far from the optimum
   when it converges only linearly (non-canonical links with large residuals); if one more step would still
@@ -728,11 +728,15 @@ def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     response = (shared or _SharedRange(source))()
     constant = response.n > 0 and response.low == response.high
     what = f"the response {shown(frame.response_name)} is constant ({response.low:g} in every row)" if constant else ""
+    # the likelihood's dispersion is the deviance over n, whose exact value is 0 here (the log-likelihood +inf):
+    # its log is that of rounding noise, in R's AIC too
+    noise = ("; the log-likelihood, AIC and BIC, whose dispersion is taken from the deviance, are rounding noise too"
+             if family.has_likelihood else "")
     if n_pos - rank <= 0:
         out.append((PerfectFitWarning,
                     f"no residual degrees of freedom ({n_pos} rows, {rank} coefficients): the dispersion cannot "
                     "be estimated, so standard errors, test statistics and p-values are NaN"
-                    + (f"; {what}" if what else "")))
+                    + (f"; {what}" if what else "") + noise))
         return out
     worst = _exact_fit(source, family, state, response.mean_abs)
     if worst is not None:
@@ -740,5 +744,5 @@ def fit_findings(frame: "ModelFrame", source: "InMemorySource", family: "Family"
         out.append((PerfectFitWarning,
                     f"essentially perfect fit: {lead} (largest relative residual {worst:.2g}), so the estimated "
                     "dispersion is rounding noise and the standard errors, test statistics and p-values are "
-                    "meaningless"))
+                    "meaningless" + noise))
     return out
