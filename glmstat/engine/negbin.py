@@ -11,7 +11,7 @@ Score and information for theta (w = prior weights):
     I(theta) = sum w [-psi'(theta + y) + psi'(theta) - 1/theta + 2/(mu + theta) - (y + theta)/(mu + theta)^2]
              = sum w [psi'(theta) - psi'(theta + y) - (mu^2 + theta y) / (theta (mu + theta)^2)]
 and SE(theta) = 1 / sqrt(I(theta)).  The second forms are summed: the first's terms are of the size of log(theta)
-and cancel to about y/theta, so that a large theta's score was known to eps n log(theta) only (theta 1440 on 70
+and cancel to about y/theta, so that a large theta's score was known to eps n log(theta) only (theta 1440 on 25
 counts, SE 4.8e5: Newton stopped at 1440.4073, where the score in 60-digit arithmetic is -9.4e-14 and its root
 1440.3767; glm.nb's 1440.3773).  They are used from theta = 100 on, with the differences of psi and psi' taken
 from their asymptotic series' terms, each exact to its own rounding.
