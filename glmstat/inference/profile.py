@@ -492,8 +492,14 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
         try:
             root = optimize.brentq(lambda b: _signed(prof, b, start, slope, near) - side * q,
                                    *sorted((inside, outside)), xtol=_STEP_TOL * se, rtol=1e-13, maxiter=200)
-        except (ValueError, RuntimeError) as e:
-            return np.nan, f"the root finder failed ({e})", False
+        except RuntimeError:
+            return np.nan, "Brent's method did not close in on it in 200 refits", False
+        except ValueError as e:  # (scipy's for a bracket whose ends have one sign, or _signed's for no valid fit)
+            lo, hi = sorted((inside, outside))
+            why = str(e) if str(e).startswith("no valid fit") else (
+                f"refitted again, its bracket [{lo:.9g}, {hi:.9g}] no longer holds the threshold: the refits' "
+                "deviance there depends on where they start")
+            return np.nan, f"the root finder failed ({why})", False
         return float(root), "", prof.on_edge(near[0])
     return np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside), False
 
