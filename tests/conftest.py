@@ -57,7 +57,8 @@ def traced_evaluation(data: pd.DataFrame, expr: str, limits=None, traced: bool =
     ev = Evaluator(DataColumns(data, names, positions), {}, {}, "fit", DEFAULT_LIMITS if limits is None else limits)
     node = parse_expression(expr)
     for name in names_read(node):
-        ev.data.value(name)
+        if name in ev.data:  # (a name that is no column: C(g, sum)'s contrast)
+            ev.data.value(name)
     if not traced:
         ev.eval(node)
         return ev, 0

@@ -263,7 +263,7 @@ def evaluation_passes(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) 
     nothing: a column is read once."""
     total = 0
     for nd, args in _operations(node):
-        read = sum(not _literal(a) for a in args)
+        read = sum(not _literal(a) for a in _row_arguments(nd, args))
         if not isinstance(nd, Call):
             total += PASSES.get(nd.op, 1) if read else 0
         elif nd.func == "cbind":  # (rowSums()' columns, added in long double; the response's two)
@@ -276,6 +276,24 @@ def evaluation_passes(node: Node, most_columns: int = DEFAULT_LIMITS.max_basis) 
             passes = _TEXT_IFELSE_PASSES if func == "ifelse" and _text_ifelse(nd) else PASSES.get(func, 1)
             total += passes * read * columns
     return total
+
+
+#: the arguments, by name and position, of calls that take a contrast, a summary or a flag where other calls take a
+#: column (``C(g, sum)``, ``ave(z, g, FUN = max)``, ``reorder(g, z, max)``): a name there is no column, and no pass
+#: over the rows (C(x, sum) was priced for two)
+_NOT_ROWS = {"C": (frozenset({"contr", "how.many", "levels", "base"}), 1),
+             "ave": (frozenset({"FUN"}), None), "reorder": (frozenset({"FUN", "order", "decreasing"}), 2)}
+
+
+def _row_arguments(node: Node, args: tuple) -> tuple:
+    """The arguments ``args`` of ``node`` that may pass over the rows: all of them, but for the calls of
+    :data:`_NOT_ROWS` those before its position and not named as its arguments that are no column."""
+    func = node.func.rpartition(":")[2] if isinstance(node, Call) else None
+    if func not in _NOT_ROWS:
+        return args
+    names, first = _NOT_ROWS[func]
+    positional = node.args if first is None else node.args[:first]
+    return positional + tuple(v for k, v in node.kwargs if k not in names)
 
 
 #: the columns a basis transform is priced for at least: bs(x) and ns(x) took 120 ns a row of CPU time, priced 64,

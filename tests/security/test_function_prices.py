@@ -56,6 +56,9 @@ def _evaluated(data: pd.DataFrame, text: str, limits: gs.FormulaLimits = DEFAULT
     # 600 ns a row of reorder(g, x) on a million rows, count against max_text_chars)
     ("factor(x)", 96), ("relevel(x, 1)", 96), ("x %in% c(1)", 96), ("reorder(g, x)", 2 * 96),
     ("toupper(x)", 192), ("paste(x, g)", 2 * 256),  # (their texts' work on 100,000 distinct texts: 89 to 250 ns a row)
+    # (a contrast, a summary or a flag named where a column could be is no column: C(x, sum) was priced as two)
+    ("C(x, sum)", 96), ("C(x, contr.sum)", 96), ("C(object = x, contr = sum)", 96), ("ave(z, x, FUN = max)", 2 * 96),
+    ("reorder(g, x, max)", 2 * 96), ("reorder(g, x, FUN = max, decreasing = TRUE)", 2 * 96),
 ])
 def test_the_prices_measured_are_read_from_the_text(text, passes):
     assert evaluation_passes(parse_expression(text)) == passes
