@@ -43,8 +43,8 @@ from .row_dependence import by_rows, row_sample
 from .text_functions import na_rows
 from .validation import check_column_types
 from .value_codes import sorted_codes
-from .values import (R_INT_MAX, DateTimes, FactorVec, NumMat, NumVec, RInteger, Value, align_by_label, column_value,
-                     date_times_of, is_integer_value, is_r_integer, label_text, levels_with_texts, r_text)
+from .values import (R_INT_MAX, DateTimes, DoubleLevels, FactorVec, NumMat, NumVec, RInteger, Value, align_by_label,
+                     column_value, date_times_of, is_integer_value, is_r_integer, label_text, levels_with_texts, r_text)
 
 __all__ = ["Evaluator", "DataColumns", "HINT", "TextLearner", "check_context", "evaluation_passes", "gathered_bytes"]
 
@@ -335,13 +335,22 @@ _OWN_COLUMNS = 3
 #: codes, those codes in sorted order, the rows' codes), as measured with tracemalloc on a million rows of 100
 #: distinct numbers: factor(x) and as.character(x) held 6.5 columns, paste(x) and sprintf("%f", x) 8.2,
 #: interaction(x, h) 7.6, ave(z, x) 9.5, substring(g, 2, k) 12.2, the text functions, relevel() and addNA() of
-#: numbers 6.5 (toupper(x), nchar(x), relevel(x, "1.5")), x %in% c("1.5") 5.2 -- as np.unique's argsort held within
-#: 0.1, where each was priced 3; sprintf() holds the codes of each argument besides (:func:`_own_columns`)
+#: numbers 6.5 (toupper(x), nchar(x), relevel(x, "1.5"), reorder(x, z)), x %in% c("1.5") 5.2 (pandas.factorize's own
+#: peak) -- as np.unique's argsort held within 0.1, where each was priced 3 (reorder() and %in% not among them: 2.2
+#: and 1.3 times their price); sprintf() holds the codes of each argument besides (:func:`_own_columns`).  What the
+#: distinct values hold beside, their hash table and levels, is counted once they are found (:data:`DISTINCT_BYTES`)
 _SORTING_COLUMNS = {**dict.fromkeys(("factor", "as.factor", "ordered", "as.ordered", "as.character", "interaction",
                                      "toupper", "tolower", "casefold", "trimws", "substr", "strtoi", "nchar", "grepl",
-                                     "sub", "gsub", "relevel", "C"), 3), "addNA": 5,
+                                     "sub", "gsub", "relevel", "C", "reorder"), 3), "addNA": 5,
                     **dict.fromkeys(("paste", "paste0", "sprintf"), 4), "ave": 5, "substring": 6,
-                    "%in%": 1, "is.element": 1}
+                    "%in%": 2, "is.element": 2}
+#: the memory each distinct value of a column holds while a call codes its rows by them, beside the columns of rows
+#: (:data:`_SORTING_COLUMNS`): the hash table's entry (pandas.factorize of a million distinct numbers peaked 17 MB
+#: above that of 100), a level's Python float and its place in the tuple of levels (32 bytes); measured with
+#: tracemalloc on a million rows of a million distinct numbers beyond the same call of 100: factor(x) and C(x) 17
+#: MB, relevel(x, "1.5") 30, addNA(x) 31 (where x %in% c("1.5"), priced 4 columns, held 90 MB before it kept the
+#: sorted values as they are: DoubleLevels.of_sorted)
+DISTINCT_BYTES = 32
 #: the columns of rows the functions of numbers whose steps are masks and copies of their rows hold beyond
 #: :data:`_OWN_COLUMNS`, as measured with tracemalloc on a million rows: round(x, 2) 9.5 columns, lbeta(x, 2) 9.1,
 #: beta(x, 2) 6.1, pnorm(x) 5.1 and dnorm(x) 5.0, where each was priced 3; a basis transform holds, beside its
@@ -702,12 +711,21 @@ class Evaluator:
         (:func:`~glmstat.formula.value_codes.sorted_codes`): :data:`~glmstat.formula.functions.DISTINCT_PASSES`
         each, with the work counted so far, refusing the formula once it exceeds ``max_eval_work``.  A call's
         rows are priced from its text (:data:`~glmstat.formula.functions.PASSES`: their hash table); what sorting
-        its distinct values costs is known only once they are found (a million distinct numbers: 90 ns each)."""
+        its distinct values costs is known only once they are found (a million distinct numbers: 90 ns each); so is
+        the memory they hold, :data:`DISTINCT_BYTES` each, counted with the variable's (``held_bytes``) against
+        ``max_design_bytes``."""
         self.work += distinct * DISTINCT_PASSES
         if self.work > self.limits.max_eval_work:
             raise refuse("max_eval_work", f"{shown(deparse(call))} sorts the {distinct:,} distinct values of its rows "
                          f"on {self.n:,} rows, which with the formula's other work needs more than allowed (rows x "
                          "passes over them)", self.work, self.limits)
+        self.held_bytes += distinct * DISTINCT_BYTES  # (held by the variable, as its columns of rows)
+        size = self.held_bytes + self.text_bytes
+        if size > self.limits.max_design_bytes:
+            raise refuse("max_design_bytes", f"{shown(deparse(call))} holds the {distinct:,} distinct values of its "
+                         f"rows on {self.n:,} rows ({DISTINCT_BYTES} bytes each), which with the columns of rows the "
+                         "variable holds and the formula's texts need more memory than allowed (bytes)", size,
+                         self.limits)
 
     def expect_work(self, nodes: Sequence[Node]) -> None:
         """Refuse at once, before any is evaluated, variables whose work together (rows x
@@ -1157,7 +1175,11 @@ class Evaluator:
                 hit = np.zeros(values.shape[0], dtype=bool)
                 hit[present] = levels_with_texts(tuple(values[present].astype(np.int64).tolist()), texts)
             else:  # (the texts of the values near a text's number only: a million values wrote a million texts)
-                hit = levels_with_texts(tuple(values.tolist()), texts) & ~np.isnan(values)
+                found = DoubleLevels.of_sorted(values)
+                hit = np.zeros(values.shape[0], dtype=bool)
+                for text in texts:
+                    hit[found.with_text(text)] = True
+                hit &= ~np.isnan(values)
             r = hit[inverse].astype(float).reshape(np.shape(x))
         else:
             r = np.isin(x, [float(v) for v in items]).astype(float)
