@@ -31,7 +31,7 @@ as a number it is R's seconds since 1970, a slope per second about an intercept 
 Bounded as the text functions are: each distinct text read once (at most 20 times ``max_columns`` of them), a
 format no longer than the formula; and the characters of texts and formats that the formula's date functions step
 through in Python, together, by ``FormulaLimits.max_date_steps``, counted before each call reads or writes any
-(:func:`count_steps`).
+(:func:`~glmstat.formula.date_steps.count_steps`).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from ..errors import FormulaError
 from .calendar import (DAYS, LAST_DAY, MONTHS, civil_from_days, date_text, days_from_civil, format_date, leap_year,
                        month_days)
 from .call_arguments import Builtin, bind, call_error, flag, numeric
+from .date_steps import DATE_TEXT_FORMAT, count_steps, format_steps
 from .date_time_columns import date_times_argument
 from .deparse import deparse
 from .limits import refuse
@@ -59,11 +60,7 @@ from .values import DateTimes, FactorVec, NumVec, RDate, Value
 if TYPE_CHECKING:
     from .evaluate import Evaluator
 
-__all__ = ["DATE_FUNCTIONS", "is_date", "parse_date", "date_arith", "date_operand", "count_steps", "format_steps"]
-
-#: the steps beyond a format's characters of reading a month's or a weekday's name (24 spellings tried), and of
-#: the table of a date's codes written once a date
-_CODE_STEPS = 24
+__all__ = ["DATE_FUNCTIONS", "is_date", "parse_date", "date_arith", "date_operand"]
 
 #: R's strptime's numbers: code -> (smallest, largest, most digits)
 _NUMBERS = {"Y": (0, 9999, 4), "y": (0, 99, 2), "m": (1, 12, 2), "d": (1, 31, 2), "e": (1, 31, 2),
@@ -100,27 +97,6 @@ def check_format(fmt: str, codes: set, call: Call, reading: bool) -> None:
     if reading and "%Y" not in fmt and "%y" not in fmt:
         raise call_error(call, f"the format {fmt!r} has no year (%Y or %y): R takes the current year, so that the "
                          "model would change with the day it is fitted; write the year in the format")
-
-
-def format_steps(fmt: str, reading: bool) -> int:
-    """The steps of reading (``reading``) or writing one text in the format ``fmt``, beside a text's own characters
-    (a number's digits among them): a step a character of the format, and :data:`_CODE_STEPS` a name read
-    (``%b``, ``%B``, ``%h``, ``%a``, ``%A``), or once a date written."""
-    if not reading:
-        return len(fmt) + _CODE_STEPS
-    return len(fmt) + _CODE_STEPS * sum(fmt.count("%" + c) for c in "bBhaA")
-
-
-def count_steps(ev: "Evaluator", call: Call, steps: int) -> None:
-    """Count ``steps`` that ``call`` is about to take reading or writing dates, refusing the formula once its date
-    functions' steps together pass ``FormulaLimits.max_date_steps``, before any of them is taken: a call's own
-    bound is on its distinct texts, not on the length of its format or its texts, and a step is one of Python
-    (some hundreds of nanoseconds), where the rows' work (``max_eval_work``) is priced in numpy's."""
-    ev.date_steps += steps
-    if ev.date_steps > ev.limits.max_date_steps:
-        raise refuse("max_date_steps", f"{shown(deparse(call))}: its texts and format, with those of the formula's "
-                     "other date functions, take more steps to read or write than allowed (a character of a "
-                     f"distinct text or of the format a step, {_CODE_STEPS} a name)", ev.date_steps, ev.limits)
 
 
 def _number(text: str, i: int, low: int, high: int, digits: int) -> tuple[int, int] | None:
@@ -560,7 +536,7 @@ def cut_dates(ev: "Evaluator", call: Call, args: dict, x: Value) -> FactorVec:
     days = np.asarray(x.values if isinstance(x, NumVec) else [float(x)], dtype=float)
     finite = np.isfinite(days)
     distinct, inverse = sorted_codes(np.floor(days[finite]).astype(np.int64), partial(ev.count_distinct, call))
-    count_steps(ev, call, len(distinct) * format_steps("%Y-%m-%d", False))
+    count_steps(ev, call, len(distinct) * format_steps(DATE_TEXT_FORMAT, False))
     starts = np.array([_interval_start(z, units[0], monday) for z in distinct.tolist()], dtype=np.int64)
     levels, where = sorted_codes(starts, None)  # (one of each distinct date)
     codes = np.full(days.shape[0], -1, dtype=np.intp)

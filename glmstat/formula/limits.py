@@ -82,7 +82,7 @@ class FormulaLimits:
     max_date_steps : int
         Steps of Python that the formula's date functions take together (``as.Date()`` reading texts,
         ``format()``, ``months()``, ``weekdays()`` and ``quarters()`` writing them), counted before each call
-        reads or writes any (:func:`glmstat.formula.date_functions.count_steps`): a character of a distinct text
+        reads or writes any (:func:`glmstat.formula.date_steps.count_steps`): a character of a distinct text
         or of its format a step, a month's or weekday's name read 24.  Each call's distinct texts are bounded, but
         not its format's length: a format of 2,000 spaces (which match any white space, so that every text walks
         the whole format) read 100,000 distinct dates in 17 s.  The default, 6e6, is a second or two: as.Date()

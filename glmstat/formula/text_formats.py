@@ -35,6 +35,7 @@ import numpy as np
 from .._arguments import shown
 from .calendar import date_text, writable_date
 from .call_arguments import Builtin, call_error
+from .date_steps import DATE_TEXT_FORMAT, count_steps, format_steps
 from .deparse import deparse
 from .limits import refuse
 from .na_values import is_r_na
@@ -339,6 +340,8 @@ def _sprintf(ev: "Evaluator", call: Call) -> Value:
         args.append(arg)
     combined, columns = _combinations(args, call, ev, bound)
     count = columns[0].size if columns else 1
+    # (a date's text is written for each combination, in Python: counted as the date functions' texts)
+    count_steps(ev, call, count * sum(a.kind == "date" for a in args) * format_steps(DATE_TEXT_FORMAT, False))
     literal = [p for p in pieces if isinstance(p, str)]
     size, held = count * sum(map(len, literal)), count * chars_bytes(literal)  # (characters, and their bytes)
     for arg, spec, index in zip(args, specs, columns):
