@@ -564,6 +564,7 @@ class Evaluator:
         self.group_texts = 0  # texts of the groups' values ave() wrote (bounded: group_functions)
         self.text_bytes = 0  # memory of the texts the text functions wrote (bounded: text_memory.hold_texts)
         self.held_bytes = 0  # memory of the columns of rows the variable evaluated holds (count_work)
+        self.distinct_bytes = 0  # (of it, the most distinct values one of its calls held: count_distinct)
         self.collected: dict[Call, list[np.ndarray]] = {}
         self.collected_bytes = 0  # (their memory, bounded by max_design_bytes)
         self.learners: dict[Call, Any] = {}
@@ -701,6 +702,7 @@ class Evaluator:
         # (the values its calls hold while the calls inside them are evaluated, beside the design's columns so far)
         held = _held_columns(node, self.limits.max_basis)
         size = self.held_bytes = (self.reserved + held) * self.n * 8
+        self.distinct_bytes = 0
         if size > self.limits.max_design_bytes:
             raise refuse("max_design_bytes", f"evaluating {shown(deparse(node))} on {self.n:,} rows holds {held:,} "
                          "columns of rows at once (each call's values while the calls inside it are evaluated), "
@@ -712,14 +714,18 @@ class Evaluator:
         each, with the work counted so far, refusing the formula once it exceeds ``max_eval_work``.  A call's
         rows are priced from its text (:data:`~glmstat.formula.functions.PASSES`: their hash table); what sorting
         its distinct values costs is known only once they are found (a million distinct numbers: 90 ns each); so is
-        the memory they hold, :data:`DISTINCT_BYTES` each, counted with the variable's (``held_bytes``) against
-        ``max_design_bytes``."""
+        the memory they hold, :data:`DISTINCT_BYTES` each, counted with the variable's (``held_bytes``: the most of
+        its calls') against ``max_design_bytes``."""
         self.work += distinct * DISTINCT_PASSES
         if self.work > self.limits.max_eval_work:
             raise refuse("max_eval_work", f"{shown(deparse(call))} sorts the {distinct:,} distinct values of its rows "
                          f"on {self.n:,} rows, which with the formula's other work needs more than allowed (rows x "
                          "passes over them)", self.work, self.limits)
-        self.held_bytes += distinct * DISTINCT_BYTES  # (held by the variable, as its columns of rows)
+        # (held by the variable beside its columns of rows while the call codes them: the most of one call's, as the
+        # hash tables of one call are gone before the next's, and texts' levels are priced as texts)
+        extra = distinct * DISTINCT_BYTES
+        self.held_bytes += max(extra - self.distinct_bytes, 0)
+        self.distinct_bytes = max(self.distinct_bytes, extra)
         size = self.held_bytes + self.text_bytes
         if size > self.limits.max_design_bytes:
             raise refuse("max_design_bytes", f"{shown(deparse(call))} holds the {distinct:,} distinct values of its "
