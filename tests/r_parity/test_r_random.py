@@ -77,6 +77,14 @@ def load(case_id: str, directory: Path = DIR) -> tuple[dict, pd.DataFrame]:
         # call, not at the reference's theta (scripts/make_null_deviance_closed_form.R)
         assert "alternation limit reached" in ref["warnings"]
         ref["null_deviance"] = known[case_id]
+    walked = directory / "profile_walk.json"
+    if walked.exists() and case_id in (limits := json.loads(walked.read_text())):
+        # profile limits the reference's refits could not reach (each from the estimate or a bracket point, a
+        # mean leaves the domain on the way), found by R's refits walked out one from the other
+        # (scripts/make_profile_walk.R)
+        for index, (side, limit) in limits[case_id].items():
+            assert ref["confint_profile"][int(index) - 1][(side + 1) // 2] is None
+            ref["confint_profile"][int(index) - 1][(side + 1) // 2] = limit
     return ref, pd.read_csv(directory / "data" / f"{ref['data']}.csv")
 
 
