@@ -322,6 +322,10 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True) -> list[str]:
         return fails
     if not ref["converged"]:  # R's refits from its own estimate never settled: no reference numbers
         return fails
+    if ref["deviance"] > ref["null_deviance"] >= res.deviance:
+        # R's scoring went away from the optimum and met its test there, above the deviance of the null model that
+        # the model contains (README, "Scoring that goes away from the optimum is brought back"): no estimate
+        return fails
     if any(issubclass(w.category, gs.BoundaryWarning) for w in caught) and (boundary_certified(res) or any(
             s in m for m in ref["warnings"] for s in ("stopped at boundary value", "numerically 0"))):
         # the optimum is on the edge of the domain (a mean of 0 with an identity link): each side creeps
