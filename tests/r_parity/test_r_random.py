@@ -322,7 +322,7 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True) -> list[str]:
         return fails
     if not ref["converged"]:  # R's refits from its own estimate never settled: no reference numbers
         return fails
-    if ref["deviance"] > ref["null_deviance"] >= res.deviance:
+    if None not in (ref["deviance"], ref["null_deviance"]) and ref["deviance"] > ref["null_deviance"] >= res.deviance:
         # R's scoring went away from the optimum and met its test there, above the deviance of the null model that
         # the model contains (README, "Scoring that goes away from the optimum is brought back"): no estimate
         return fails
