@@ -64,7 +64,7 @@ from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import GRAM_MAX_COND, StepFactor, factor_gram
 from .edges import pulls_across_edge
 from .kernel import kernel_for
-from .newton import newton_step, newton_step_on_edge
+from .newton import newton_step, newton_step_off_edge, newton_step_on_edge
 from .pass_memory import keep_pass_memory
 from .scoring_pass import PassResult, covariance_weights_eta, evaluate, rises, scoring_pass
 from .shortening import (LATER_ROUNDING_SHORTENING, ROUNDING_SHORTENING, finish_at_edge, inside_by_rounding,
@@ -309,6 +309,10 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     while loop.turn():
         pass
     loop.approach_edge()
+    if loop.leave_edge():
+        while loop.turn():
+            pass
+        loop.approach_edge()
     return loop.result(covariance)
 
 
@@ -488,6 +492,9 @@ class _Loop:
             # is the step to take, and its size says how far the optimum on the edge is
             held = newton_step_on_edge(self.source, self.family, self.kernel, self.beta, fac.kept, fac.gram,
                                        self.edge_pull)
+            if held is None:  # (the others pull every held row back inside: the Newton step that frees them)
+                held = newton_step_off_edge(self.source, self.family, self.kernel, self.beta, fac.kept, fac.gram,
+                                            self.edge_pull)
             if held is not None:
                 step = held
         size = _small(step, self.beta, fac)
@@ -713,6 +720,34 @@ class _Loop:
         self.rounding_optimum = self.rounding_optimum or self.rescuing
         if self.report is not None:
             self.report("polish", self.polishing + 1, self.res.deviance)
+
+    def leave_edge(self) -> bool:
+        """Rows on an edge that pulls them across, where the others pull every one of them back inside (no
+        multiplier holds them: :func:`~glmstat.engine.newton.newton_step_off_edge`), are not at a boundary
+        optimum: a step of scoring overshot the edge and was shortened back to within ulps of it, where the
+        row's Fisher weight w / V(mu) (1e15) freezes its mean, and polishing then stops there (a Tweedie
+        identity-link fit held a count of 0 at a mean of 2e-15, deviance 77.70035, where R's optimum has that
+        mean at 0.352 and a deviance of 77.64802).  Take the Newton step that frees them (halved while it raises
+        the deviance) and go on with the rescue's Newton steps; True where that step was taken."""
+        fac = self.fac
+        if not (self.converged and self.edge_pull and not self.diverging and not self.rescuing
+                and fac.kept.any() and not np.any(self.beta[~fac.kept] != 0)):
+            return False
+        step = newton_step_off_edge(self.source, self.family, self.kernel, self.beta, fac.kept, fac.gram,
+                                    self.edge_pull)
+        if step is None:
+            return False
+        saved = (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.polished,
+                 self.rounding_optimum, self.at_rounding, self.boundary)
+        self.rescuing, self.rescue, self.polishing = True, False, 0
+        self.best_step, self.since_best, self.sizes = np.inf, 0, []
+        self.polished = self.rounding_optimum = self.at_rounding = False
+        if self._take(step) and self.restart_from is None:
+            return True
+        self.restart_from = None
+        (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.polished,
+         self.rounding_optimum, self.at_rounding, self.boundary) = saved
+        return False
 
     def result(self, covariance: bool) -> FitState:
         """The state at the estimate (with ``convergence="R"``: what R's glm.fit returns, the covariance from

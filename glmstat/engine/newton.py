@@ -27,9 +27,9 @@ import numpy as np
 
 from ..design.sources import DesignSource, fold
 from ..families import Family
-from .edges import held_on_edges
+from .edges import ON_EDGE_TOL
 
-__all__ = ["newton_step", "newton_step_on_edge"]
+__all__ = ["newton_step", "newton_step_on_edge", "newton_step_off_edge"]
 
 #: Central-difference step, relative to |eta| (floored): about eps^(1/3).
 _H = 6e-6
@@ -80,12 +80,17 @@ def newton_step(source: DesignSource, kernel, beta: np.ndarray, kept: np.ndarray
 #: A held row stays constrained only while its multiplier pulls across the edge by at least this fraction of its
 #: own pull (as :data:`glmstat.engine.edge_approach.MIN_PULL`): else the others pull it back inside, and it is freed.
 _MIN_PULL = 1e-2
+#: A row whose mean is this close to its edge (relative to max(1, |e|)), though not on it, is frozen there all the
+#: same: its Fisher weight w / V(mu) is 1e14 at 7e-15 from an identity-link count mean's 0, and its observed weight
+#: cannot be differenced (a neighbouring linear predictor leaves the domain).  As the edge approach's tolerance.
+NEAR_EDGE_TOL = 1e-6
 
 
-def _block_observed_on_edge(b, family: Family, kernel, beta: np.ndarray, edges: tuple[tuple[float, float], ...]
-                            ) -> tuple:
-    """As :func:`_block_observed`, the rows held on ``edges`` left out of the observed information; with their
-    design rows, their pulls |W r| and the side each pulls to (the sign of the edge's limit L)."""
+def _block_observed_on_edge(b, family: Family, kernel, beta: np.ndarray, edges: tuple[tuple[float, float], ...],
+                            tol: float) -> tuple:
+    """As :func:`_block_observed`, the rows held on ``edges`` (response on the edge, mean within ``tol`` of it,
+    relative to max(1, |e|)) left out of the observed information; with their design rows, their pulls |W r| and
+    the side each pulls to (the sign of the edge's limit L)."""
     p = beta.size
     eta = b.X.matvec(beta)
     if b.has_offset:
@@ -95,7 +100,7 @@ def _block_observed_on_edge(b, family: Family, kernel, beta: np.ndarray, edges: 
         held = np.zeros(eta.shape[0], dtype=bool)
         side = np.zeros(eta.shape[0])
         for e, lim in edges:
-            at_e = held_on_edges(b.y, b.weights, mu, (e,)) & ~held
+            at_e = (b.y == e) & (np.abs(mu - e) <= tol * max(1.0, abs(e))) & (b.weights > 0) & ~held
             side[at_e] = np.sign(lim)
             held |= at_e
         free = ~held
@@ -127,15 +132,39 @@ def newton_step_on_edge(source: DesignSource, family: Family, kernel, beta: np.n
     the edge (the others pull it back inside) is freed.  None where no row is held and binds, where the observed
     information is not positive definite on the constraint, or where a neighbouring linear predictor of the
     other rows leaves the domain."""
+    step, _ = _edge_newton(source, family, kernel, beta, kept, fisher, edges, ON_EDGE_TOL)
+    return step
+
+
+def newton_step_off_edge(source: DesignSource, family: Family, kernel, beta: np.ndarray, kept: np.ndarray,
+                         fisher: np.ndarray, edges: tuple[tuple[float, float], ...]) -> np.ndarray | None:
+    """The Newton step at ``beta`` that frees every row on or near ``edges`` (within :data:`NEAR_EDGE_TOL`) where
+    the others pull each of them back inside (no multiplier of :func:`newton_step_on_edge` pulls across the edge),
+    or None (no row is on an edge, one of them binds, or no step: see :func:`newton_step_on_edge`).
+
+    The freed rows count with their scores u_i (their pulls) and no observed weight: u_i = w_i mu'(eta) (e - mu)
+    / V(mu) tends to the finite limit w_i L at the edge, its derivative is not differenced there (a neighbouring
+    linear predictor leaves the domain), and it is 0 where u_i is constant (an identity-link count of 0: u_i =
+    -w_i).  The step is H^{-1} X'u, H the other rows' observed information: a row held within ulps of the edge,
+    where its Fisher weight w / V(mu) (1e15) freezes it, is moved inside by the steps that lower the deviance."""
+    step, freed = _edge_newton(source, family, kernel, beta, kept, fisher, edges, NEAR_EDGE_TOL)
+    return step if freed else None
+
+
+def _edge_newton(source: DesignSource, family: Family, kernel, beta: np.ndarray, kept: np.ndarray,
+                 fisher: np.ndarray, edges: tuple[tuple[float, float], ...], tol: float
+                 ) -> tuple[np.ndarray | None, bool]:
+    """(the step, whether every row on the edges was freed): the step of :func:`newton_step_on_edge`, or where
+    every held row is freed that of :func:`newton_step_off_edge`."""
     p = beta.size
     empty = (np.zeros((p, p)), np.zeros(p), True, np.zeros((0, p)), np.zeros(0), np.zeros(0))
     hess, score, ok, A, pull, side = fold(
-        source, partial(_block_observed_on_edge, family=family, kernel=kernel, beta=beta, edges=edges),
+        source, partial(_block_observed_on_edge, family=family, kernel=kernel, beta=beta, edges=edges, tol=tol),
         _add_on_edge, empty)
     k = np.flatnonzero(kept)
     d = np.diag(fisher)[k]
     if not ok or not A.shape[0] or not np.all(d > 0):
-        return None
+        return None, False
     # a row repeated (the same design row) is one constraint, its pulls summed
     A, inverse = np.unique(np.column_stack([A[:, k], side]), axis=0, return_inverse=True)
     inverse = inverse.ravel()
@@ -160,7 +189,7 @@ def newton_step_on_edge(source: DesignSource, family: Family, kernel, beta: np.n
             try:
                 np.linalg.cholesky(N.T @ H @ N)
             except np.linalg.LinAlgError:
-                return None
+                return None, False
         K = np.block([[H, As.T], [As, np.zeros((m, m))]])
         sol = np.linalg.lstsq(K, np.concatenate([u, np.zeros(m)]), rcond=1e-13)[0]
         mult = sol[k.size:]
@@ -171,8 +200,19 @@ def newton_step_on_edge(source: DesignSource, family: Family, kernel, beta: np.n
             e = N @ (N.T @ sol[:k.size])
             step = np.zeros(p)
             step[k] = s * e
-            return step if np.all(np.isfinite(step)) else None
+            return (step if np.all(np.isfinite(step)) else None), False
         binding[np.flatnonzero(binding)[~holds]] = False
         if not binding.any():
-            return None
-    return None
+            return _free_step(H, u, s, k, p), True
+    return None, False
+
+
+def _free_step(H: np.ndarray, u: np.ndarray, s: np.ndarray, k: np.ndarray, p: int) -> np.ndarray | None:
+    """The scaled Newton step H^{-1} u on the kept columns ``k`` (None where H is not positive definite)."""
+    try:
+        L = np.linalg.cholesky(H)
+    except np.linalg.LinAlgError:
+        return None
+    step = np.zeros(p)
+    step[k] = s * np.linalg.solve(L.T, np.linalg.solve(L, u))
+    return step if np.all(np.isfinite(step)) else None
