@@ -331,7 +331,8 @@ class _Loop:
                  "fac", "use_qr", "fixed_gram", "history", "dev_old", "converged", "boundary", "iterations", "rel",
                  "polishing", "best_step", "since_best", "sizes", "polished", "rounding_optimum", "trace",
                  "polish_steps", "rechecked", "prev_fac", "prev_beta", "report", "rescue", "rose", "rescuing",
-                 "at_rounding", "restart_from", "swinging", "anchor", "edge_pull", "diverging", "restarted")
+                 "at_rounding", "restart_from", "swinging", "anchor", "edge_pull", "free_pull", "diverging",
+                 "restarted")
 
     def __init__(self, source: DesignSource, family: Family, control: Control, start: np.ndarray | None) -> None:
         self.source, self.family, self.control = source, family, control
@@ -385,6 +386,8 @@ class _Loop:
         # the edges where a row's mean can end on the edge at the optimum (exact fits only: R's stop where it stops,
         # and a damped fit's own rule for the edge is the profile's)
         self.edge_pull = pulls_across_edge(family) if control.convergence == "exact" and not control.damped else ()
+        # the edges a row frozen near them is freed from (leave_edge; damped fits too: the profile's refits)
+        self.free_pull = pulls_across_edge(family) if control.convergence == "exact" else ()
         self.diverging = False  # polishing stopped because the linear predictor still moves (separation)
         self.restarted = False  # the rescue restarted from the lowest iterate (scoring went away from the optimum)
 
@@ -730,11 +733,11 @@ class _Loop:
         mean at 0.352 and a deviance of 77.64802).  Take the Newton step that frees them (halved while it raises
         the deviance) and go on with the rescue's Newton steps; True where that step was taken."""
         fac = self.fac
-        if not (self.converged and self.edge_pull and not self.diverging and not self.rescuing
+        if not (self.converged and self.free_pull and not self.diverging and not self.rescuing
                 and fac.kept.any() and not np.any(self.beta[~fac.kept] != 0)):
             return False
         step = newton_step_off_edge(self.source, self.family, self.kernel, self.beta, fac.kept, fac.gram,
-                                    self.edge_pull)
+                                    self.free_pull)
         if step is None:
             return False
         saved = (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.polished,
