@@ -40,3 +40,25 @@ def test_the_fit_leaves_the_edge_for_the_optimum(scale):
     np.testing.assert_allclose(fit.deviance, R["deviance"], rtol=1e-10)
     np.testing.assert_allclose(fit.coef.to_numpy(), R["coefficients"], rtol=1e-7)
     np.testing.assert_allclose(np.asarray(fit.fitted_values)[6], R["row7_mean"], rtol=1e-7)
+
+
+@pytest.mark.parametrize("reading", ["in_memory", "row_groups", "runs"])
+def test_the_profile_limit_is_r_s(reading, tmp_path, monkeypatch):
+    # the profile's damped refits near g1[T.zeta]'s upper limit froze that row the same way when the rows came from
+    # a Parquet file (row groups of 16, read together as one run, the reader's default): limit -4.96354662
+    data = pd.read_csv(HERE / "data.csv")
+    source = data
+    if reading != "in_memory":
+        pytest.importorskip("pyarrow")
+        from glmstat.formula import readers
+
+        if reading == "runs":
+            monkeypatch.setattr(readers, "RUN_ROWS", readers.BATCH_ROWS)  # (conftest reads one group at a time)
+        source = str(tmp_path / "rows.parquet")
+        data.to_parquet(source, row_group_size=16, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the full fit is on the boundary: not what is tested here)
+        fit = gs.glm("y ~ poly(x1, 3, raw = TRUE) + b + g1 - 1", source,
+                     family=gs.Tweedie(var_power=1.0, link_power=1.0), weights="w", tol=1e-12, max_iter=100)
+        ci = fit.conf_int(method="profile", parm=["g1[T.zeta]"])
+    np.testing.assert_allclose(ci.loc["g1[T.zeta]", "upper"], R["g1zeta_profile_upper"], rtol=1e-7)
