@@ -479,8 +479,9 @@ def test_a_pandas_categorical_keeps_its_order_through_parquet_and_arrow(kind, tm
         d.iloc[50:].to_parquet(tmp_path / "b.parquet")
         source = str(tmp_path / "*.parquet")
     else:
-        d.to_parquet(tmp_path / "cat.parquet", row_group_size=30 if "30" in kind else None)
-        source = pd.read_parquet(tmp_path / "cat.parquet") if kind == "pd.read_parquet" else str(tmp_path / "cat.parquet")
+        path = tmp_path / "cat.parquet"
+        d.to_parquet(path, row_group_size=30 if "30" in kind else None)
+        source = pd.read_parquet(path) if kind == "pd.read_parquet" else str(path)
     f = fit("y ~ g + x", source, gs.Poisson(), None)
     assert f.column_names == mem.column_names
     close(f.coef, mem.coef)
@@ -581,7 +582,8 @@ def test_nested_streamed_models_compare_as_in_memory(frame, path):
     close(a["deviance"].iloc[1:], b["deviance"].iloc[1:])
     close(a["p_value"].iloc[1:], b["p_value"].iloc[1:])
     with pytest.raises(gs.GLMStatError, match="not nested in model 2"):
-        gs.anova(fit("count ~ x1 + x2 + h", path, gs.Poisson(), None), fit("count ~ x1 + g + x2", path, gs.Poisson(), None))
+        gs.anova(fit("count ~ x1 + x2 + h", path, gs.Poisson(), None),
+                 fit("count ~ x1 + g + x2", path, gs.Poisson(), None))
 
 
 @pytest.mark.parametrize("small, big", [("count ~ 1", "count ~ 0 + h"), ("count ~ x1", "count ~ 0 + h + x1"),

@@ -61,7 +61,8 @@ def test_quasi_complete_separation_binomial():
 
 def test_separation_in_the_reference_students_case():
     ref = load_ref("students_seed")
-    with pytest.warns(gs.SeparationWarning, match="hours"), pytest.warns(gs.AliasingWarning, match="score = 50 \\+ 5 \\* hours"):
+    with pytest.warns(gs.SeparationWarning, match="hours"), \
+            pytest.warns(gs.AliasingWarning, match="score = 50 \\+ 5 \\* hours"):
         fit = gs.glm(ref["formula"], load_data(ref["data"]), family=gs.Binomial())
     assert "hours" in fit.separation.columns
     assert fit.aliased == ["score"]
@@ -117,7 +118,8 @@ def test_no_separation_claimed_for_regular_count_fits():
 
 
 @pytest.mark.parametrize("family,value", [(gs.Binomial(), 0.0), (gs.Binomial(), 1.0), (gs.Poisson(), 0.0),
-                                          (gs.QuasiBinomial(), 1.0)], ids=["binomial0", "binomial1", "poisson0", "quasibinomial1"])
+                                          (gs.QuasiBinomial(), 1.0)],
+                         ids=["binomial0", "binomial1", "poisson0", "quasibinomial1"])
 def test_constant_boundary_response(family, value):
     """R returns an intercept near +/-25 with a huge standard error and no warning at all."""
     d = pd.DataFrame({"y": np.full(30, value), "x": np.linspace(-1, 1, 30)})
@@ -306,7 +308,8 @@ def test_aliasing_warning_stays_readable_however_many_columns_are_involved():
     # y ~ a:b with the intercept: the last indicator is 1 minus the other 24 (a closed form); the relation
     # names 8 of them and counts the rest, fit.aliasing keeps all; of 12 empty cells the warning spells 10
     rng = np.random.default_rng(4)
-    d = pd.DataFrame({"a": rng.choice(list("abcde"), 500), "b": rng.choice(list("vwxyz"), 500), "y": rng.normal(size=500)})
+    d = pd.DataFrame({"a": rng.choice(list("abcde"), 500), "b": rng.choice(list("vwxyz"), 500),
+                      "y": rng.normal(size=500)})
     fit, (msg,) = fit_warns(gs.AliasingWarning, r"1 aliased column\(s\), coefficient\(s\) NA: a\[e\]:b\[z\] = 1 - "
                             r"a\[a\]:b\[v\] - .* \+ \.\.\. \(16 more columns\)$", "y ~ a:b", d)
     (info,) = fit.aliasing
