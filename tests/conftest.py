@@ -28,6 +28,13 @@ def load_data(name: str) -> pd.DataFrame:
     return pd.read_csv(FIXTURES / "data" / f"{name}.csv")
 
 
+def held_out_case(case_id: str) -> tuple[dict, pd.DataFrame]:
+    """R's output for a held-out random case (fixtures/random_held_out) and its data."""
+    here = FIXTURES / "random_held_out"
+    ref = json.loads((here / "r" / f"{case_id}.json").read_text())
+    return ref, pd.read_csv(here / "data" / f"{ref['data']}.csv")
+
+
 def expression_value(data: pd.DataFrame, expr: str):
     """glmstat's value of the formula expression ``expr`` on the rows of ``data`` (as a model is fitted)."""
     from glmstat.formula.evaluate import DataColumns, Evaluator

@@ -740,15 +740,15 @@ class _Loop:
                                     self.free_pull)
         if step is None:
             return False
-        saved = (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.polished,
-                 self.rounding_optimum, self.at_rounding, self.boundary)
+        saved = (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.sizes,
+                 self.polished, self.rounding_optimum, self.at_rounding, self.boundary)
         self.rescuing, self.rescue, self.polishing = True, False, 0
         self.best_step, self.since_best, self.sizes = np.inf, 0, []
         self.polished = self.rounding_optimum = self.at_rounding = False
         if self._take(step) and self.restart_from is None:
             return True
         self.restart_from = None
-        (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.polished,
+        (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.sizes, self.polished,
          self.rounding_optimum, self.at_rounding, self.boundary) = saved
         return False
 

@@ -21,19 +21,15 @@ import warnings
 from statistics import NormalDist
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, r_array
-
-HERE = FIXTURES / "random_held_out"
+from conftest import FIXTURES, held_out_case, r_array
 
 
 @pytest.fixture(scope="module")
 def case():
-    ref = json.loads((HERE / "r" / "s744_0145.json").read_text())
-    data = pd.read_csv(HERE / "data" / "s744_0145.csv")
+    ref, data = held_out_case("s744_0145")
     with pytest.warns(gs.DroppedRowsWarning):
         fit = gs.glm(ref["formula"], data, family=gs.NegativeBinomial(theta=1.5, link="identity"), weights="w",
                      tol=1e-12, max_iter=100)

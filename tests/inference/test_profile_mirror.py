@@ -11,22 +11,16 @@ set, which a ProfileWarning names.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
-import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, r_array
-
-HERE = FIXTURES / "random_held_out"
+from conftest import held_out_case, r_array
 
 
 @pytest.fixture(scope="module")
 def case():
-    ref = json.loads((HERE / "r" / "s742_0205.json").read_text())
-    data = pd.read_csv(HERE / "data" / "s742_0205.csv")
+    ref, data = held_out_case("s742_0205")
     with pytest.warns(gs.DroppedRowsWarning):
         fit = gs.glm(ref["formula"], data, family=gs.Tweedie(var_power=1.5, link_power=0.5), tol=1e-12, max_iter=100)
     with pytest.warns(gs.ProfileWarning) as caught:
