@@ -64,6 +64,7 @@ import numpy as np
 from .._arguments import shown
 from .._scipy import optimize, sparse
 
+from ..design.dense import DenseDesign
 from ..design.sources import fold, fold_lazy
 from ..engine.edges import edge_limits as _edge_limits, hard_edges as _hard_edges
 from ..engine.edges import ON_EDGE_TOL, held_on_edges
@@ -78,7 +79,7 @@ from .streamed_separation import streamed_separation
 from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
 
 if TYPE_CHECKING:
-    from ..design.sources import InMemorySource
+    from ..design.sources import Block, DesignSource, InMemorySource
     from ..engine.irls import FitState
     from ..families import Family
     from ..formula.frame import ModelFrame
@@ -450,13 +451,35 @@ def _step_into_lowest(state: "FitState") -> np.ndarray | None:
     return None
 
 
-def needed_to_separate(frame: "ModelFrame", kept: np.ndarray) -> np.ndarray | None:
+def needed_to_separate(frame: "ModelFrame", kept: np.ndarray, source: "DesignSource | None" = None
+                       ) -> np.ndarray | None:
     """Under complete separation of a 0/1 response: for each column, whether every separating direction moves
-    it (the other kept columns alone do not separate the rows); None where no linear program runs (streamed
-    rows, or a design beyond ``LP_MAX_CELLS``).  One linear program per kept column."""
-    if not frame.in_memory or _lp_too_large(frame, kept):
+    it (the other kept columns alone do not separate the rows); None where no linear program runs (a design
+    beyond ``LP_MAX_CELLS``, or streamed rows without their ``source``).  One linear program per kept column.
+    Streamed rows within ``LP_MAX_CELLS`` are gathered from ``source`` for the programs: the kept columns of the
+    rows with weight, at most 8 MB."""
+    if frame.in_memory:
+        if _lp_too_large(frame, kept):
+            return None
+        return kept & ~separable_without(frame.design, frame.y, frame.total_weights, kept)
+    cols = np.flatnonzero(kept)
+    if source is None or source.n_rows * cols.size > LP_MAX_CELLS:
         return None
-    return kept & ~separable_without(frame.design, frame.y, frame.total_weights, kept)
+    Z, y, w = fold(source, partial(_weighted_rows, cols=cols), _stacked,
+                   (np.zeros((0, cols.size)), np.zeros(0), np.zeros(0)))
+    needed = np.zeros(kept.size, dtype=bool)
+    needed[cols] = ~separable_without(DenseDesign(Z), y, w, np.ones(cols.size, dtype=bool))
+    return needed
+
+
+def _weighted_rows(block: "Block", cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A block's rows of positive weight: their design columns ``cols`` (dense), response and weights."""
+    rows = np.flatnonzero(block.weights > 0)
+    return block.X.take(rows).select(cols).toarray(), block.y[rows], block.weights[rows]
+
+
+def _stacked(a: tuple, b: tuple) -> tuple:
+    return np.vstack([a[0], b[0]]), np.concatenate([a[1], b[1]]), np.concatenate([a[2], b[2]])
 
 
 def contrast_factors(frame: "ModelFrame") -> tuple[FactorContrasts, ...]:

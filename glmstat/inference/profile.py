@@ -702,8 +702,8 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
     some separating direction leaves at 0 (the other columns alone separate the rows) has a flat profile,
     (-inf, inf); one that every separating direction moves diverges with the sign they share, and its finite
     limit is where its profile deviance is q^2 phi above 0.  Which is which takes a linear program per
-    column over the rows: for streamed rows (or a design beyond the programs' size) the limits other than
-    the diverging side are NaN.
+    column over the rows (streamed rows gathered for them): for a design beyond the programs' size the limits
+    other than the diverging side are NaN.
     """
     sep = fit.separation
     out = np.full((len(names), 2), np.nan)
@@ -716,7 +716,7 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
     scale = fold(fd.source, _column_abs_max, np.maximum, np.zeros(d.size))
     rest = None if sep.complete else _rows_not_separated(fd.source, fit.family, d, scale)
     diverging = np.flatnonzero(d)
-    needed = needed_to_separate(fd.frame, fd.kept) if sep.complete and fit.family.binomial_response else None
+    needed = needed_to_separate(fd.frame, fd.kept, fd.source) if sep.complete and fit.family.binomial_response else None
     if needed is not None:
         for j in np.flatnonzero(fd.kept):
             j = int(j)

@@ -128,13 +128,20 @@ def test_complete_separation_gives_one_sided_intervals_with_a_warning():
     assert ci.loc["score"].isna().all()  # aliased
 
 
-def test_complete_separation_leaves_the_columns_it_does_not_need_unbounded():
-    # y2 = (x > 0.2): the intercept and x separate it without g, so g's likelihood is flat at the supremum
+@pytest.mark.parametrize("data", ["in memory", "parquet"])
+def test_complete_separation_leaves_the_columns_it_does_not_need_unbounded(data, tmp_path):
+    # y2 = (x > 0.2): the intercept and x separate it without g, so g's likelihood is flat at the supremum; which
+    # columns the separation needs takes linear programs over the rows, streamed rows gathered for them
     d = pd.read_csv(FIXTURES / "profile_separated" / "data" / "separated.csv")
     d["y2"] = (d["x"] > 0.2).astype(int)
+    source = d
+    if data == "parquet":
+        pytest.importorskip("pyarrow")
+        d.to_parquet(tmp_path / "sep.parquet", row_group_size=120)  # (two chunks: each refit's pass reads both)
+        source = str(tmp_path / "sep.parquet")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)
-        fit = gs.glm("y2 ~ x + g", d, family=gs.Binomial())
+        fit = gs.glm("y2 ~ x + g", source, family=gs.Binomial())
     assert fit.separation.complete
     with pytest.warns(ProfileWarning, match="'g\\[T.b\\]', 'g\\[T.c\\]' unbounded: the other columns separate"):
         ci = fit.conf_int(method="profile")
