@@ -332,7 +332,7 @@ class _Loop:
                  "polishing", "best_step", "since_best", "sizes", "polished", "rounding_optimum", "trace",
                  "polish_steps", "rechecked", "prev_fac", "prev_beta", "report", "rescue", "rose", "rescuing",
                  "at_rounding", "restart_from", "swinging", "anchor", "edge_pull", "free_pull", "diverging",
-                 "restarted")
+                 "restarted", "r_kept")
 
     def __init__(self, source: DesignSource, family: Family, control: Control, start: np.ndarray | None) -> None:
         self.source, self.family, self.control = source, family, control
@@ -358,6 +358,10 @@ class _Loop:
                 + ("other " if start is not None else "") + "start= coefficients"
             )
         self.beta, self.res, self.fac = (start if start is not None else np.zeros(p)), res, fac
+        # With convergence="R", the columns a pass may keep: R's QR pivots every iteration afresh, so a column set
+        # aside only by one pass's working weights (mu^4 of 5e-31 where a Gaussian inverse-link fit runs off) comes
+        # back at the next; only those aliased at the start stay out (the Gram path solves the rest)
+        self.r_kept = fac.kept if control.convergence == "R" else None
         self._back_to_gram()
         # fixed working weights (Gamma/log, Gaussian/identity): X'WX is formed once, then only X'W r per pass
         self.fixed_gram = fac.gram if res.fixed_weights else None
@@ -394,9 +398,11 @@ class _Loop:
     def _back_to_gram(self) -> None:
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices (not
         # for a design wider than its rows: X'WX is then O(n p^2) a pass, the QR reducer's factor O(n^2 p)).
+        # (with convergence="R", only once the Gram path is fine on every column R's next QR may keep: r_kept)
         fac = self.fac
+        kept = fac.kept if self.r_kept is None else self.r_kept
         if self.use_qr and not self.wide and fac.kept.any() and factor_gram(
-                fac.gram, np.zeros(self.p), fac.kept, self.max_cond, self.res.reducer.diagonal) is not None:
+                fac.gram, np.zeros(self.p), kept, self.max_cond, self.res.reducer.diagonal) is not None:
             self.use_qr = False
 
     def turn(self) -> bool:
@@ -538,7 +544,7 @@ class _Loop:
     def _take(self, step: np.ndarray) -> bool:
         """Take ``step`` from the estimate (halved or shortened into the domain where it leaves it) and accept
         it; False where the fit stops instead."""
-        kept = self.fac.kept
+        kept = self.fac.kept if self.r_kept is None else self.r_kept
         new = self.beta + step
         if not self.fac.all_kept:  # (columns are found aliased by the QR reducer, whatever solved the step)
             if self.control.convergence == "R":

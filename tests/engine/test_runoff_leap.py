@@ -1,0 +1,73 @@
+"""A run-off that is not the fit's answer (held-out random case s751_0318; R's numbers in
+tests/fixtures/random_held_out/runoff_leap.json, made by ``scripts/make_runoff_leap.R``).
+
+``y ~ x1 + I(x2^2) - 1`` with the Gaussian inverse link: scoring runs off (coefficients -3.5e6 and 83871 at
+iteration 13, every mean but row 1's running to 0), its deviance falling to the limit sum_{i != 1} y_i^2 = 35046.60.
+Under working weights mu^4 of 5e-31 R's QR then pivots I(x2^2) out, glm.fit gives it 0 (a leap to a deviance of
+6.2e8 at iteration 14) and descends from there to an interior optimum, 33725.12.  glmstat stopped at the run-off
+("did not converge", 35046.5987) and its convergence="R" kept I(x2^2) aliased after the leap (33986.29 where R
+prints 33740.39).  The deviance has other interior optima, lower still (29319.36): each start finds its own, as R's.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close, r_double
+
+HERE = FIXTURES / "random_held_out"
+REF = json.loads((HERE / "runoff_leap.json").read_text())
+DATA = pd.read_csv(HERE / "data" / "s751_0318.csv")
+FORMULA = "y ~ x1 + I(x2^2) - 1"
+
+
+def hexes(values) -> np.ndarray:
+    return np.array([np.nan if v is None else r_double(v) for v in values])
+
+
+def fit(**kw):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", gs.GLMStatWarning)
+        out = gs.glm(FORMULA, DATA, family=gs.Gaussian(link="inverse"), **kw)
+    return out, [w.category for w in caught]
+
+
+def test_at_the_default_control_neither_converges():
+    # R stops unconverged at 25 iterations; the fit from the leap has 11 left and does not converge in them
+    res, said = fit()
+    assert not REF["default"]["converged"] and REF["default"]["iter"] == 25
+    assert not res.converged and gs.ConvergenceWarning in said
+
+
+def test_convergence_r_follows_r_s_leap_and_r_s_qr_afterwards():
+    # R's QR pivots afresh every iteration: I(x2^2), out at iteration 14 only, is back at 15
+    res, _ = fit(convergence="R")
+    ref = REF["default"]
+    assert res.iterations == ref["iter"] == 25 and not res.converged
+    assert_close(res.coef, hexes(ref["coefficients"]), rtol=1e-7)
+    assert res.deviance == pytest.approx(r_double(ref["deviance"]), rel=1e-9)
+    assert_close(res.trace.deviance, hexes([it["deviance"] for it in ref["iterations"]]), rtol=1e-7)
+    # each iterate's coefficients, R's NA (pivoted out) being the 0 its linear predictor used; glmstat's trace marks
+    # a column aliased by the factor at the iterate (iteration 13's), R's by the QR that made it (14's)
+    got = res.trace[["x1", "I(x2^2)"]].to_numpy()
+    want = np.array([hexes(it["coefficients"]) for it in ref["iterations"]])
+    assert np.isnan(want[13, 1]) and res.trace["I(x2^2)"][13] == 0
+    want[13, 1] = 0.0
+    both = ~np.isnan(got)
+    assert both.sum() == got.size - 1 and np.isnan(got[12, 1])
+    assert_close(got[both], want[both], rtol=1e-7)
+
+
+@pytest.mark.parametrize("k", range(len(REF["optima"])))
+def test_each_start_finds_r_s_optimum_there(k):
+    opt = REF["optima"][k]
+    res, said = fit(tol=1e-12, max_iter=100, start=opt["start"])
+    assert res.converged and gs.ConvergenceWarning not in said
+    assert_close(res.coef, hexes(opt["coefficients"]), rtol=1e-8)
+    assert res.deviance == pytest.approx(r_double(opt["deviance"]), rel=1e-12)
