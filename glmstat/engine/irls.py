@@ -36,6 +36,9 @@ is still the inverse expected information, as summary.glm's.  Where scoring has 
 reached and drifts on to the edge of the domain or steps out of it (away from the optimum: separation only
 lowers the deviance), the rescue restarts from the lowest iterate, and its Newton steps go on from there while
 they lower the deviance, whatever means they carry to the edge (a finite optimum can have them there).
+Where the estimate runs off until working weights that vanish there set aside a column it uses, the loop stops
+(separation's answer), and the fit from R's leap out of the run-off (that column at 0) is taken instead where it
+lands at an interior optimum below the run-off's deviance (:mod:`glmstat.engine.run_off`).
 ``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
 iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
 
@@ -51,7 +54,7 @@ passes reduce only X'W r.  BLAS runs single-threaded inside the loop (:mod:`glms
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Callable
 
@@ -66,6 +69,7 @@ from .edges import pulls_across_edge
 from .kernel import kernel_for
 from .newton import newton_step, newton_step_off_edge, newton_step_on_edge
 from .pass_memory import keep_pass_memory
+from .run_off import Recorder, joined, lands_lower
 from .scoring_pass import PassResult, covariance_weights_eta, evaluate, rises, scoring_pass
 from .shortening import (LATER_ROUNDING_SHORTENING, ROUNDING_SHORTENING, finish_at_edge, inside_by_rounding,
                          start_coefficients, within_eta_rounding)
@@ -313,7 +317,26 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
         while loop.turn():
             pass
         loop.approach_edge()
-    return loop.result(covariance)
+    state = loop.result(covariance)
+    return state if loop.leap is None else _from_leap(source, family, control, covariance, state, loop.leap)
+
+
+def _from_leap(source: DesignSource, family: Family, control: Control, covariance: bool, run_off: FitState,
+               leap: np.ndarray) -> FitState:
+    """The fit from R's leap out of a run-off (:mod:`glmstat.engine.run_off`), within the iterations left, where it
+    lands at an interior optimum below the run-off's deviance; else the run-off."""
+    left = control.max_iter - run_off.iterations - 1
+    if left < 1:
+        return run_off
+    recorder = Recorder(control.on_iteration, run_off.iterations + 1)
+    try:
+        landed = _irls(source, family, replace(control, max_iter=left, on_iteration=recorder), leap, covariance)
+    except FitError:  # (no valid fit from the leap: the run-off stands)
+        return run_off
+    if not lands_lower(run_off, landed):
+        return run_off
+    recorder.replay(landed.deviance_history[0])
+    return joined(run_off, leap, landed)
 
 
 class _Loop:
@@ -332,7 +355,7 @@ class _Loop:
                  "polishing", "best_step", "since_best", "sizes", "polished", "rounding_optimum", "trace",
                  "polish_steps", "rechecked", "prev_fac", "prev_beta", "report", "rescue", "rose", "rescuing",
                  "at_rounding", "restart_from", "swinging", "anchor", "edge_pull", "free_pull", "diverging",
-                 "restarted", "r_kept")
+                 "restarted", "r_kept", "leap")
 
     def __init__(self, source: DesignSource, family: Family, control: Control, start: np.ndarray | None) -> None:
         self.source, self.family, self.control = source, family, control
@@ -393,6 +416,7 @@ class _Loop:
         # the edges a row frozen near them is freed from (leave_edge; damped fits too: the profile's refits)
         self.free_pull = pulls_across_edge(family) if control.convergence == "exact" else ()
         self.diverging = False  # polishing stopped because the linear predictor still moves (separation)
+        self.leap = None  # R's leap out of a run-off where the loop stopped instead (_take)
         self.restarted = False  # the rescue restarted from the lowest iterate (scoring went away from the optimum)
 
     def _back_to_gram(self) -> None:
@@ -554,7 +578,11 @@ class _Loop:
                 # contrast -2.3e7): zeroing the column leaps away from the run-off, to every level's mean at 1 (a
                 # deviance of 36.2 above the null model's 5.0, where the run-off had reached its infimum, 3.82);
                 # stop at the estimate instead, whose factor (the step's) kept the column (result()), and leave
-                # the divergence to the diagnosis, which finds the separation
+                # the divergence to the diagnosis, which finds the separation.  Where R's glm.fit takes that leap
+                # (its test not met yet), _from_leap fits from it and keeps that fit where it lands lower (a run-off
+                # to a finite limit above an interior optimum: glmstat.engine.run_off)
+                if not (self.converged or self.control.damped):
+                    self.leap = _aliased_absorbed(self.source, self.kernel, new, self.beta, self.fac)
                 self.diverging = True
                 return False
             else:

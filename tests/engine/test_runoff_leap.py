@@ -38,6 +38,26 @@ def fit(**kw):
     return out, [w.category for w in caught]
 
 
+def test_the_exact_fit_leaps_out_of_the_run_off_to_r_s_optimum():
+    res, said = fit(tol=1e-12, max_iter=100)
+    at_r = REF["optima"][0]  # (R's fit from (1, 0), carried to the optimum by single Fisher steps)
+    assert res.converged and gs.ConvergenceWarning not in said
+    assert_close(res.coef, hexes(at_r["coefficients"]), rtol=1e-8)
+    assert res.deviance == pytest.approx(r_double(at_r["deviance"]), rel=1e-12)
+    # R's own fit at epsilon 1e-12 stopped 6.5e-6 short of it, its deviance the same to 1e-12
+    assert res.deviance == pytest.approx(r_double(REF["tight"]["deviance"]), rel=1e-12)
+    # below the run-off's limit, which R's deviance at iteration 13 approaches (and glmstat's with it)
+    limit = r_double(REF["run_off_limit"])
+    assert limit == pytest.approx(float(np.sum(DATA.y[1:] ** 2)), rel=1e-15)
+    r13, r14 = (r_double(REF["default"]["iterations"][k]["deviance"]) for k in (12, 13))
+    assert res.deviance < limit < r13 < limit * (1 + 1e-8)
+    # the leap is R's iteration 14 (the column R's QR pivoted out at 0), and the fit from it lands R's way
+    trace = res.trace
+    assert trace.deviance[12] == pytest.approx(r13, rel=1e-10)
+    assert trace.deviance[13] == pytest.approx(r14, rel=1e-7)
+    assert trace["I(x2^2)"][13] == 0
+
+
 def test_at_the_default_control_neither_converges():
     # R stops unconverged at 25 iterations; the fit from the leap has 11 left and does not converge in them
     res, said = fit()
