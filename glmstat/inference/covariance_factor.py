@@ -32,9 +32,9 @@ from ..engine.linalg import QRReducer, cholesky_lapack
 from ..errors import DataError
 from .fitdata import FitData
 
-__all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "covariance_factor",
-           "factor_rows_norm2", "factor_gram", "LevelsFirstGram", "levels_first_gram", "levels_lift", "with_cov_factor",
-           "block_leverages", "combination_covariance", "combination_variances"]
+__all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "scaled_condition",
+           "covariance_factor", "factor_rows_norm2", "factor_gram", "LevelsFirstGram", "levels_first_gram",
+           "levels_lift", "with_cov_factor", "block_leverages", "combination_covariance", "combination_variances"]
 
 #: Beyond this 1-norm condition number of the covariance scaled to unit diagonal, x'Cx would lose more than
 #: about 1e-10 of itself: quadratic forms come from the QR factor of sqrt(W) X instead, as R's.
@@ -64,18 +64,25 @@ def leverage_weights(block: Block, fd: FitData, kernel, W: np.ndarray) -> np.nda
 def ill_conditioned(cov: np.ndarray) -> bool:
     """Whether ``cov`` (kept x kept), scaled to unit diagonal, has a 1-norm condition number beyond
     ``FACTOR_COND`` (or is not numerically positive definite)."""
+    return scaled_condition(cov) > FACTOR_COND
+
+
+def scaled_condition(cov: np.ndarray) -> float:
+    """LAPACK's estimate of the 1-norm condition number of ``cov`` scaled to unit diagonal; inf where it is not
+    numerically positive definite, 1 where it has fewer than 2 columns or is not finite with a positive diagonal
+    (nothing for a factor to improve)."""
     d = np.sqrt(np.diag(cov))
     if cov.shape[0] < 2 or not (np.all(np.isfinite(cov)) and np.all(d > 0)):
-        return False
+        return 1.0
     S = cov / d[:, None]  # (scaled in place, and factored in place through S', its Fortran-ordered view:
     S /= d                #  one p x p temporary besides the norm's, not four)
     norm = float(np.abs(S).sum(axis=0).max())
     potrf, pocon, _ = cholesky_lapack()
     c, info = potrf(S.T, lower=True, overwrite_a=True)
     if info != 0:
-        return True
+        return np.inf
     rcond, info = pocon(c, norm, uplo="L")
-    return info != 0 or not rcond * FACTOR_COND > 1.0
+    return np.inf if info != 0 or not rcond > 0 else 1.0 / rcond
 
 
 def _conditioned_apart_from_factor(fd: FitData, diagonal: np.ndarray | None) -> bool:
@@ -124,9 +131,14 @@ def covariance_factor(fd: FitData) -> tuple[np.ndarray, np.ndarray | None] | Non
             return None
         F, levels = np.zeros((fd.kept.shape[0], kept.size)), None
         F[kept] = sla.solve_triangular(R, np.eye(kept.size))
-    # the factor must be that of the fit's covariance: their diagonals (each accurate to far better, sums of
-    # squares) agree to 1e-6 unless the covariance was made with other weights; then x'Cx, as before
-    if not np.allclose(np.einsum("ij,ij->i", F, F)[kept], np.diag(fd.cov_unscaled)[kept], rtol=1e-6, atol=0.0):
+    # the factor must be that of the fit's covariance: their diagonals agree to 1e-6 unless the covariance was made
+    # with other weights; then x'Cx, as before.  (The factor's, sums of squares, are accurate to sqrt(cond) eps;
+    # C's own to about cond eps, which beyond 1e-6 is all the agreement there can be, and beyond 1 none: a
+    # diverging fit's C, not numerically positive definite, gave leverages of -1.6e7 as x'Cx, where the factor's
+    # are within [0, 1].)
+    rtol = max(1e-6, 100.0 * np.finfo(float).eps * scaled_condition(fd.cov_kept))
+    if rtol < 1.0 and not np.allclose(np.einsum("ij,ij->i", F, F)[kept], np.diag(fd.cov_unscaled)[kept], rtol=rtol,
+                                      atol=0.0):
         return None
     return F, levels
 
