@@ -31,7 +31,7 @@ import pytest
 from scipy import special
 
 import glmstat as gs
-from conftest import assert_close, family_of, r_array, FIXTURES
+from conftest import assert_close, family_of, r_array, structured_frame, FIXTURES
 
 DIR = Path(os.environ.get("GLMSTAT_RANDOM_DIR", FIXTURES / "random"))
 
@@ -462,6 +462,31 @@ def test_random_case_matches_r(case_id):
     ref, data = load(case_id)
     fails = compare(ref, data)
     assert not fails, f"{ref['formula']} | {ref['family']} | weights={ref.get('weights')}\n" + "\n".join(fails)
+
+
+#: Every fourth random case, fitted on the other side of the design's size thresholds: the structured design kept
+#: however small (``DENSE_BELOW``) and the passes over blocks of 16 rows (the in-memory block sizes), as designs of
+#: 65,536 cells and more and sources of several blocks are fitted.  (Profiles apart: their refits over blocks this
+#: small take minutes for the suite; the structured R fixtures of test_r_parity_large and _wide profile them.)
+STRUCTURED_IDS = IDS[::4]
+
+
+@pytest.mark.parametrize("case_id", STRUCTURED_IDS)
+def test_random_case_matches_r_on_the_structured_path_in_blocks(case_id, monkeypatch):
+    import glmstat.design.policy as policy
+
+    monkeypatch.setattr(policy, "DENSE_BELOW", 0)
+    monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 16)
+    monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 16)
+    ref, data = load(case_id)
+    fails = compare(ref, data, profile=False)
+    assert not fails, f"{ref['formula']} | {ref['family']} | weights={ref.get('weights')}\n" + "\n".join(fails)
+
+
+def test_most_of_those_cases_have_a_structured_design():
+    structured = [c for c, (ref, data) in ((c, load(c)) for c in STRUCTURED_IDS)
+                  if structured_frame(ref["formula"], data, family_of(ref["family"])) is not None]
+    assert len(structured) >= 0.8 * len(STRUCTURED_IDS)
 
 
 #: Cases of fresh seeds kept for what they exercise in :func:`compare` (fixtures/random_held_out, the same scripts).
