@@ -111,3 +111,30 @@ def test_average_marginal_effects(cid):
         assert not np.allclose([w["std_error"] for w in want], [exact[k] for k in keys], rtol=1e-5)
     else:
         np.testing.assert_allclose(got["std_error"], [w["std_error"] for w in want], rtol=1e-5)
+
+
+@pytest.mark.parametrize("cid", IDS)
+def test_the_same_on_the_structured_path_in_blocks(cid, monkeypatch):
+    """Every comparison above on the other side of the design's size thresholds (see test_r_random's
+    STRUCTURED_IDS): the structured design kept however small, the in-memory passes over blocks of 16 rows."""
+    import glmstat.design.policy as policy
+
+    monkeypatch.setattr(policy, "DENSE_BELOW", 0)
+    monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 16)
+    monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 16)
+    r = ref(cid)
+    d = pd.read_csv(FIXTURES / "random" / "data" / f"{r['data']}.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = gs.glm(r["formula"], d, family=family_of(r["family"]), tol=1e-12, max_iter=100)
+    assert_script_anova(r, f)
+    if "hypothesis_chisq" in r:
+        assert_script_hypotheses(r, f)
+    if "vif" in r:
+        assert_script_vif(r, f)
+    if "emmeans" in r:
+        assert_script_emmeans(r, f)
+    assert_script_step(r, f)
+    if "ame" in r and cid not in R_JACOBIAN_OFF:
+        want, got = script_ame(r, f)
+        np.testing.assert_allclose(got["std_error"], [w["std_error"] for w in want], rtol=1e-5)
