@@ -245,9 +245,16 @@ def _set_aside_in_use(beta: np.ndarray, fac: StepFactor, prev_fac: StepFactor | 
 
 
 def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
-    """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion)."""
+    """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion); inf where a kept
+    column's se is not finite.
+
+    Where the working weights vanish (a linear predictor running off: a Gaussian inverse-link refit whose
+    coefficient doubles its exponent each step, 6e80 then 1.6e161) (X'WX)^{-1} overflows to inf: any step is then
+    small against it, and the run-off read as polished.  A covariance that is not finite is no optimum."""
     k = fac.kept
     se = np.sqrt(np.maximum(fac.inv_diagonal(), 0.0))
+    if not np.all(np.isfinite(se)):
+        return np.inf
     scale = np.maximum(np.abs(beta[k]), se)
     scale[~(scale > 0)] = 1.0
     return float(_max(np.abs(step[k]) / scale, initial=0.0))

@@ -622,8 +622,18 @@ def factor_qr(R_aug: np.ndarray) -> StepFactor:
         # 1-norm condition number of the column-scaled factor: ||R D^-1||_1 ||D R^-1||_1
         cond = float(np.abs(rk / d).sum(axis=0).max(initial=0.0)
                      * np.abs(rinv * d[:, None]).sum(axis=0).max(initial=0.0))
-    return StepFactor(kept, step, lambda: rinv @ rinv.T, lambda: Rx.T @ Rx, "qr",  # (inv and gram on first read)
+    # (inv and gram on first read)
+    return StepFactor(kept, step, partial(_qr_inverse, rinv), lambda: Rx.T @ Rx, "qr",
                       cond=cond if cond >= 1.0 else 1.0)
+
+
+def _qr_inverse(rinv: np.ndarray) -> np.ndarray:
+    """(X_K'WX_K)^{-1} = R^{-1} R^{-T} from the kept columns' inverse factor.  Where the working weights vanish
+    (a linear predictor running off) it overflows: its entries are then inf, silently -- the callers test for a
+    finite covariance (a non-finite one is no convergence; see the loop's ``_small``), and no numpy warning may
+    reach the user."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return rinv @ rinv.T
 
 
 def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
