@@ -20,10 +20,12 @@ through a coarse grid of z values, which is accurate to a few digits only.
 
 A limit that cannot be bracketed is reported as +/-inf when the deviance stays within the threshold however
 far b goes (the likelihood is flat on that side, as under separation), and as NaN when the refits fail
-(no valid fit for the family); both with a :class:`ProfileWarning`.  Under separation no maximum exists: the
-diverging coefficients' intervals are unbounded on the side they diverge, and under quasi-complete separation
-the others' are those of the limit, the profile of the rows the separation leaves unfitted (see
-:func:`_separated`).  Aliased coefficients get NaN.  A limit
+(no valid fit for the family); both with a :class:`ProfileWarning`.  Stepping out, a Newton step only shortens the
+doubling, and not where dz disagrees with how z moved since the last refit (a profile tending to a limit below the
+threshold along a run-off, where dz is rounding noise: see ``far_off`` in :func:`_limit`).  Under separation no
+maximum exists: the diverging coefficients' intervals are unbounded on the side they diverge, and under
+quasi-complete separation the others' are those of the limit, the profile of the rows the separation leaves
+unfitted (see :func:`_separated`).  Aliased coefficients get NaN.  A limit
 whose refit puts more fitted means on the edge of the family's domain than the estimate has (a Poisson/sqrt
 mean of 1e-24, where the refit had to halve its steps to stay inside) comes with a ProfileWarning too: the
 profile deviance there is an infimum that the refits only approach.  So does one whose refit's score equations
@@ -413,6 +415,22 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
     tried again from it, and the search goes on from there if that works.
     """
     b_hat = prof.b_hat
+    threshold = prof.deviance_hat + prof.dispersion * q * q
+
+    def deviance(pt: _Point) -> float:
+        return prof.deviance_hat + prof.dispersion * pt.z ** 2
+
+    def far_off(prev: _Point, f: float, dfdb: float) -> bool:
+        """Stepping out (nothing known beyond the limit), is dz at odds with how z moved from ``prev``, the last
+        refit inside, that is, z moved away from the threshold, or by less than 1% of what dz says?  Far out along
+        a run-off the profile tends to a limit (the deviance of a Gaussian inverse-link fit to sum_{i != k} y_i^2,
+        below the threshold) and the envelope theorem's dz is rounding: a mean fitted at eta = 0.024 where the
+        terms of eta are 1e8 has a residual of 1e-8, which, times mu'(eta) = -mu^2 = -1711, makes dz 8e-6 where
+        z moves by 5e-17 per unit.  Newton steps on it crept out by 0.1% each and the search ran out of steps."""
+        if outside is not None or failed is not None or prev.b == x or side * (x - prev.b) <= 0:
+            return False
+        secant = (f - (side * prev.z - q)) / (x - prev.b)
+        return not secant / dfdb > 0.01
     inside, outside, failed = b_hat, None if branch is None else branch.beyond, None
     secant_step = stalled = False  # (the secant's bookkeeping: see below)
     width = np.inf
@@ -457,7 +475,9 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
                     if secant > 0 and abs(secant / dfdb - 1.0) > 0.05:
                         dfdb, secant_now = secant, True
                 newton = x - f / dfdb
-                if abs(newton - x) <= _STEP_TOL * se:
+                if far_off(prev, f, dfdb):
+                    newton = np.nan  # (dz is rounding noise: step out by doubling)
+                elif abs(newton - x) <= _STEP_TOL * se:
                     return float(newton), "", prof.on_edge(pt)
         far = outside if outside is not None else failed
         if far is None:  # nothing known beyond the limit yet: step out, at most doubling the distance
@@ -466,7 +486,8 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
                 reach = min(abs(newton - b_hat), reach)
             nxt = b_hat + side * reach
             if reach > _MAX_SE * se:
-                return side * np.inf, "the deviance stays below the threshold however far the coefficient goes", False
+                return side * np.inf, (f"the deviance stays below the threshold {threshold:.10g} however far the "
+                                       f"coefficient goes (at {last.b:.6g} it is {deviance(last):.10g})"), False
         else:
             lo, hi = sorted((inside, far))
             nxt = newton if lo < newton < hi else 0.5 * (inside + far)
@@ -501,6 +522,9 @@ def _limit(prof: _Profile, se: float, q: float, side: int, start: np.ndarray, sl
                 "deviance there depends on where they start")
             return np.nan, f"the root finder failed ({why})", False
         return float(root), "", prof.on_edge(near[0])
+    if failed is None:  # (every refit valid and inside: the steps out crept, _MAX_STEPS of them)
+        return np.nan, (f"{_MAX_STEPS} refits out to {inside:.6g} (deviance {deviance(last):.10g}) stay below the "
+                        f"threshold {threshold:.10g}"), False
     return np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside), False
 
 
