@@ -71,6 +71,8 @@ def case_ids(directory: Path = DIR) -> list[str]:
 
 def load(case_id: str, directory: Path = DIR) -> tuple[dict, pd.DataFrame]:
     ref = json.loads((directory / "r" / f"{case_id}.json").read_text())
+    if isinstance(ref.get("warnings"), str):  # (one warning, unboxed by a script that writes it without I())
+        ref["warnings"] = [ref["warnings"]]
     closed = directory / "null_deviance_closed_form.json"
     if closed.exists() and case_id in (known := json.loads(closed.read_text())):
         # glm.nb stopped at its alternation limit: its null.deviance is at the theta of its last glm.fitter
