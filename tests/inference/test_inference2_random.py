@@ -115,8 +115,8 @@ def test_average_marginal_effects(cid):
 
 @pytest.mark.parametrize("cid", IDS[::2])
 def test_the_same_on_the_structured_path_in_blocks(cid, monkeypatch):
-    """Every comparison above, for every other case, on the other side of the design's size thresholds (see test_r_random's
-    STRUCTURED_IDS): the structured design kept however small, the in-memory passes over blocks of 16 rows."""
+    """Every comparison above, for every other case, on the other side of the design's size thresholds (see
+    test_r_random's STRUCTURED_IDS): the structured design kept however small, the passes over blocks of 16 rows."""
     import glmstat.design.policy as policy
 
     monkeypatch.setattr(policy, "DENSE_BELOW", 0)
