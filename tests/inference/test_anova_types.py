@@ -156,6 +156,29 @@ def test_a_submodel_scoring_cannot_fit_from_rs_start_is_refitted_from_the_models
     assert_p([got["p_value"]], [want["p_value"]])
 
 
+@pytest.mark.parametrize("typ", [2, 3])
+def test_a_submodel_r_refuses_from_its_start_is_fitted(typ):
+    """Poisson identity link, y ~ poly(x1, 3, raw = TRUE) + exp(x2/5) (the random case s751_0218): R's first step
+    for the submodel y ~ exp(x2/5) leaves the domain, so car::Anova stops ("no valid set of coefficients"); from a
+    valid start R reaches the submodel's interior optimum (fixtures/anova_submodel_domain_start), and so does
+    glmstat's refit."""
+    import json
+
+    from conftest import FIXTURES
+
+    here = FIXTURES / "anova_submodel_domain_start"
+    ref = json.loads((here / "ref.json").read_text())
+    assert "no valid set of coefficients" in ref["car_error"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.ConvergenceWarning)
+        fit = gs.glm(ref["formula"], pd.read_csv(here / "data.csv"), family=gs.Poisson(link="identity"), tol=1e-12)
+        assert_close([fit.deviance], [ref["deviance"]], rtol=1e-8)
+        got = fit.anova(type=typ, test="LR")
+    for term, want in ref["lr"].items():
+        assert_close([got.loc[term, "statistic"], got.loc[term, "df"]], [want["statistic"], want["df"]], rtol=1e-8)
+        assert_p([got.loc[term, "p_value"]], [want["p_value"]])
+
+
 def test_a_submodel_that_does_not_converge_is_said(monkeypatch):
     """A refit that stops at max_iter from every start gives its deviance with a ConvergenceWarning naming
     the submodel, never silently (R's glm.fit warns "algorithm did not converge")."""
