@@ -46,6 +46,13 @@ def corpus_results(request: pytest.FixtureRequest,
     for c in cases:
         batches[c.cls].append(c.id)
     results = harness.run_cases(_batches(batches), tmp_path_factory.mktemp("security"))
+    # a case that ran out of time is run once more, alone: a hang or a slow loop an input causes comes back, a
+    # worker starved by a busy machine does not (a Parquet case of 0.01 s was killed after 6.6 s while two test
+    # runs shared the two cores)
+    by_id = {c.id: c for c in cases}
+    again = [i for i, r in results.items() if harness.category(harness.judge(by_id[i], r)) in ("hang", "slow")]
+    if again:
+        results.update(harness.run_cases([again], tmp_path_factory.mktemp("security-again")))
     yield results
     report = os.environ.get("GLMSTAT_SECURITY_REPORT")
     if report:
