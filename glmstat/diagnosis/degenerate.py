@@ -465,21 +465,23 @@ def needed_to_separate(frame: "ModelFrame", kept: np.ndarray, source: "DesignSou
     cols = np.flatnonzero(kept)
     if source is None or source.n_rows * cols.size > LP_MAX_CELLS:
         return None
-    Z, y, w = fold(source, partial(_weighted_rows, cols=cols), _stacked,
-                   (np.zeros((0, cols.size)), np.zeros(0), np.zeros(0)))
+    parts = fold(source, partial(_weighted_rows, cols=cols), _listed, [])
+    if not parts:
+        return None
+    Z, y, w = (np.concatenate([part[k] for part in parts]) for k in range(3))  # (joined once: no copy a block)
     needed = np.zeros(kept.size, dtype=bool)
     needed[cols] = ~separable_without(DenseDesign(Z), y, w, np.ones(cols.size, dtype=bool))
     return needed
 
 
-def _weighted_rows(block: "Block", cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _weighted_rows(block: "Block", cols: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """A block's rows of positive weight: their design columns ``cols`` (dense), response and weights."""
     rows = np.flatnonzero(block.weights > 0)
-    return block.X.take(rows).select(cols).toarray(), block.y[rows], block.weights[rows]
+    return [(block.X.take(rows).select(cols).toarray(), block.y[rows], block.weights[rows])]
 
 
-def _stacked(a: tuple, b: tuple) -> tuple:
-    return np.vstack([a[0], b[0]]), np.concatenate([a[1], b[1]]), np.concatenate([a[2], b[2]])
+def _listed(a: list, b: list) -> list:
+    return a + b
 
 
 def contrast_factors(frame: "ModelFrame") -> tuple[FactorContrasts, ...]:
