@@ -129,9 +129,10 @@ def newton_step_on_edge(source: DesignSource, family: Family, kernel, beta: np.n
     """The Newton step at ``beta`` that holds the linear predictors of the rows on ``edges`` (response and mean both
     on an edge that pulls them across it) where they are, the observed information of the other rows on the
     ``kept`` columns; ``fisher`` (X'WX) scales the columns.  A held row whose multiplier does not pull it across
-    the edge (the others pull it back inside) is freed.  None where no row is held and binds, where the observed
-    information is not positive definite on the constraint, or where a neighbouring linear predictor of the
-    other rows leaves the domain."""
+    the edge (the others pull it back inside) is freed; where every one is, the step is
+    :func:`newton_step_off_edge`'s.  None where no row is on an edge, where the observed information is not
+    positive definite on the constraint, or where a neighbouring linear predictor of the other rows leaves the
+    domain."""
     step, _ = _edge_newton(source, family, kernel, beta, kept, fisher, edges, ON_EDGE_TOL)
     return step
 

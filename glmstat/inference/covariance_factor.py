@@ -105,13 +105,14 @@ def _block_factor(b: Block, fd: FitData, cols: np.ndarray) -> QRReducer:
     return red
 
 
-def covariance_factor(fd: FitData) -> tuple[np.ndarray, np.ndarray | None] | None:
+def covariance_factor(fd: FitData, cond: float) -> tuple[np.ndarray, np.ndarray | None] | None:
     """(F, levels): F (p x rank, zero rows where aliased) with (X'WX)^{-1} = F F' on the kept columns, R^{-1}
     for R the triangular factor of sqrt(W) X_K over the fitted rows, as R's ``predict.lm`` and ``lm.influence``
     use it.  With a factor of ``MIN_FACTOR_COLUMNS`` or more levels R has its columns first (the QR's own
     factor-first parts, no O(p^3) re-triangularisation): ``levels`` are their design columns, F's first
     columns' rows (:attr:`FitData.cov_factor_levels`); else R is in the design's order and ``levels`` None.
-    None for a fit whose rows are gone (a dask fit loaded from a pickle), or whose factor is singular."""
+    None for a fit whose rows are gone (a dask fit loaded from a pickle), or whose factor is singular.  ``cond``:
+    the covariance's :func:`scaled_condition`, which bounds how well its diagonal can agree with the factor's."""
     kept = np.flatnonzero(fd.kept)
     try:
         red = fold(fd.source, partial(_block_factor, fd=fd.portable(), cols=kept), QRReducer.merge, None)
@@ -136,7 +137,7 @@ def covariance_factor(fd: FitData) -> tuple[np.ndarray, np.ndarray | None] | Non
     # C's own to about cond eps, which beyond 1e-6 is all the agreement there can be, and beyond 1 none: a
     # diverging fit's C, not numerically positive definite, gave leverages of -1.6e7 as x'Cx, where the factor's
     # are within [0, 1].)
-    rtol = max(1e-6, 100.0 * np.finfo(float).eps * scaled_condition(fd.cov_kept))
+    rtol = max(1e-6, 100.0 * np.finfo(float).eps * cond)
     if rtol < 1.0 and not np.allclose(np.einsum("ij,ij->i", F, F)[kept], np.diag(fd.cov_unscaled)[kept], rtol=rtol,
                                       atol=0.0):
         return None
@@ -227,12 +228,15 @@ def with_cov_factor(fd: FitData) -> FitData:
     """``fd`` with its covariance factor (:attr:`FitData.cov_factor`) where its model covariance, apart from a
     wide factor's columns, is too ill-conditioned for x'Cx (one pass over the rows), else ``fd`` itself.  Call it
     on the whole fit, before :meth:`FitData.portable`: workers then receive the factor."""
+    if fd.cov_factor is not None:
+        return fd
     # (the covariance itself where nothing is aliased: no kept x kept copy kept for this test)
-    if fd.cov_factor is not None or not ill_conditioned(fd.cov_unscaled if fd.kept.all() else fd.cov_kept):
+    cond = scaled_condition(fd.cov_unscaled if fd.kept.all() else fd.cov_kept)
+    if not cond > FACTOR_COND:
         return fd
     if isinstance(fd.source, InMemorySource) and _conditioned_apart_from_factor(fd, fd.source.X.diagonal_columns()):
         return fd  # (known without the pass: a streamed source's design is seen in it)
-    made = covariance_factor(fd)
+    made = covariance_factor(fd, cond)
     return fd if made is None else replace(fd, cov_factor=made[0], cov_factor_levels=made[1])
 
 
