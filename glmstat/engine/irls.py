@@ -232,7 +232,10 @@ def _aliased_absorbed(source: DesignSource, kernel, new: np.ndarray, beta: np.nd
         return out
     xwe = fold(source, partial(_block_weighted_eta, kernel=kernel, beta=beta), operator.add, np.zeros(beta.size))
     out = np.zeros_like(new)
-    out[k] = fac.inv @ xwe[k] + (new[k] - beta[k])
+    # (an inverse overflowed by vanishing weights holds inf, as linalg._qr_inverse leaves it: the pass at the result
+    # judges the step, and no numpy warning may reach the user)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[k] = fac.inv @ xwe[k] + (new[k] - beta[k])
     return out
 
 
