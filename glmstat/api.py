@@ -10,7 +10,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .engine.irls import CONVERGENCE, Control, irls
+from .engine.fit_state import CONVERGENCE, Control
+from .engine.irls import irls
 from ._arguments import is_one_of, real_number, shown
 from .diagnosis.invalid_start import invalid_start
 from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError, InvalidStartError, warn_user

@@ -21,7 +21,7 @@ from .errors import warn_user
 from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose
 from .diagnosis.explain import NAME_WIDTH, explain_aliasing
-from .engine.irls import Control, FitState
+from .engine.fit_state import Control, FitState
 from .engine.passes import deviance_part, null_step_part, offset_null_deviance, weighted_sums
 from .engine.kernel import constant_mean_deviance
 from .errors import (AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatError, InvalidStartError,

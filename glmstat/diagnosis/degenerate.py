@@ -69,6 +69,7 @@ from ..design.sources import fold, fold_lazy
 from ..engine.edges import edge_limits as _edge_limits, hard_edges as _hard_edges
 from ..engine.edges import ON_EDGE_TOL, held_on_edges
 from ..engine.edges import settled_edges as _settled_edges
+from ..engine.step_size import DRIFT_TOL
 from ..engine.trajectory import went_away
 from ..formula.deparse import deparse
 from ..formula.nodes import Name
@@ -80,7 +81,7 @@ from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMSt
 
 if TYPE_CHECKING:
     from ..design.sources import Block, DesignSource, InMemorySource
-    from ..engine.irls import FitState
+    from ..engine.fit_state import FitState
     from ..families import Family
     from ..formula.frame import ModelFrame
 
@@ -88,8 +89,6 @@ __all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose",
            "needed_to_separate", "separated_response", "detect_zero_separation", "newton_check", "fit_findings",
            "boundary_rows", "DRIFT_TOL", "STEP_TOL", "SCORE_TOL", "AT_EDGE_TOL"]
 
-#: A Newton step from a converged estimate that still moves some eta_i by more than this means divergence.
-DRIFT_TOL = 1e-3
 #: A converged estimate whose next Newton step exceeds this fraction of max(|beta_j|, se_j) is not at the MLE.
 STEP_TOL = 1e-6
 #: ... nor is one whose score sum_i s_ij exceeds this fraction of sum_i |s_ij| (a boundary optimum; at an

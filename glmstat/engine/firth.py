@@ -52,7 +52,8 @@ from ..design.sources import Block, DesignSource, fold
 from ..errors import FamilyError, FitError
 from ..families import Binomial, Family
 from ..links import get_link
-from .irls import Control, FitState, irls
+from .fit_state import Control, FitState
+from .irls import irls
 from .aliasing import aliased_in_order
 from .linalg import QRReducer, design_qr
 from .passes import add_parts

@@ -40,7 +40,9 @@ Where the estimate runs off until working weights that vanish there set aside a 
 (separation's answer), and the fit from R's leap out of the run-off (that column at 0) is taken instead where it
 lands at an interior optimum below the run-off's deviance (:mod:`glmstat.engine.run_off`).
 ``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
-iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``.
+iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``
+(:class:`Control` and :class:`FitState` are :mod:`glmstat.engine.fit_state`'s; the sizes a step is judged by,
+:mod:`glmstat.engine.step_size`'s; columns set aside while in use, :mod:`glmstat.engine.set_aside`'s).
 
 Cost: every pass starts on the Cholesky (Gram) path.  If the column-equilibrated X'WX is well conditioned
 (condition number below ``linalg.GRAM_MAX_COND``) no column can be aliased at R's QR tolerance, so the
@@ -53,214 +55,54 @@ passes reduce only X'W r.  BLAS runs single-threaded inside the loop (:mod:`glms
 
 from __future__ import annotations
 
-import operator
-from dataclasses import dataclass, field, replace
-from functools import partial
-from typing import Callable
+from dataclasses import replace
 
 import numpy as np
 
-from ..design.sources import DesignSource, fold
+from ..design.sources import DesignSource
 from ..errors import FitError, InvalidStartError
 from ..families import Family
-from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import GRAM_MAX_COND, StepFactor, factor_gram
 from .edges import pulls_across_edge
+from .fit_state import Control, FitState
 from .kernel import kernel_for
 from .newton import newton_step, newton_step_off_edge, newton_step_on_edge
 from .pass_memory import keep_pass_memory
+from .result_passes import qr_covariance, r_pearson
 from .run_off import Recorder, joined, lands_lower
-from .scoring_pass import PassResult, covariance_weights_eta, evaluate, rises, scoring_pass
+from .scoring_pass import PassResult, evaluate, rises, scoring_pass
+from .set_aside import absorbed_by_kept, set_aside_in_use
 from .shortening import (LATER_ROUNDING_SHORTENING, ROUNDING_SHORTENING, finish_at_edge, inside_by_rounding,
                          start_coefficients, within_eta_rounding)
+from .step_size import DRIFT_TOL, ROUNDING_STEPS, at_rounding, eta_drift, relative_change, relative_step
 from .threads import single_threaded_blas
 from .trajectory import CYCLE_RISE, OSCILLATION_TURNS, crawls, growing, lost_columns, oscillates, went_away
 
-__all__ = ["Control", "FitState", "irls", "CONVERGENCE"]
-
-#: ``convergence=`` values: iterate to the exact MLE, or stop where R's glm.fit stops and report what it reports.
-CONVERGENCE = ("exact", "R")
+__all__ = ["irls"]
 
 #: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
 POLISH_TOL = 1e-11
+#: ... or after this many polishing steps, where a fit still crawling finishes with the rescue's Newton steps.
 MAX_POLISH = 200
+#: ... or once this many steps in a row are no smaller than the smallest so far.  Fisher scoring for a
+#: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
+#: monotonically: a step can be twice the one before and the next ten smaller still.
+POLISH_PATIENCE = 5
 #: With ``convergence="R"`` the Cholesky path takes X'WX only below this condition number (1e10 otherwise).
 #: There R's iterates are the result, not just the way to the MLE: a Cholesky step is off by about eps times
 #: cond(X'WX), an error that no later step corrects when the fit stops at R's criterion or at max_iter, and a
 #: run of halved steps towards the domain's edge (means near 0, weights spanning 1e10) amplifies it a thousand
 #: times, 1e-8 off R after 25 iterations.  R's QR is off by eps sqrt(cond); so is the QR reducer used above this.
 R_GRAM_MAX_COND = 1e6
-#: ... or once this many steps in a row are no smaller than the smallest so far.  Fisher scoring for a
-#: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
-#: monotonically: a step can be twice the one before and the next ten smaller still.
-POLISH_PATIENCE = 5
 #: Beyond this expected relative error of (X'WX)^{-1} (:attr:`StepFactor.inv_error`: a wide factor's block
 #: solve whose Schur complement is ill-conditioned, ``f + log(yr) + yr``: 5e-4 of the standard errors) the
-#: covariance comes from the QR of the rows instead (:func:`_qr_inverse`).
+#: covariance comes from the QR of the rows instead (:func:`~glmstat.engine.result_passes.qr_covariance`).
 INV_MAX_ERROR = 1e-10
 
 
-@dataclass(frozen=True)
-class Control:
-    """IRLS settings: the relative-deviance tolerance and the iteration limit (R's ``glm.control``).
-
-    ``damped`` also halves a step that raises the deviance (by more than rounding, 1e-12 relative), not
-    only one that leaves the family's domain as R does: a fit that must reach its optimum from any start
-    (the constrained refits of a profile) cannot cycle; when no halving lowers the deviance it stops there.
-    A damped fit does not count a halved step's small deviance change as convergence while the coefficients
-    still move (it may be creeping towards an optimum on the edge of the domain).
-    """
-
-    tol: float = 1e-8
-    max_iter: int = 25
-    damped: bool = False
-    #: "exact": polish to the MLE after R's criterion is met; "R": stop there and return what R's glm.fit
-    #: returns (the covariance from the weights of the step before, R's dispersion)
-    convergence: str = "exact"
-    #: called as on_iteration(event, iteration, deviance) while fitting, event "step" (the full step's
-    #: deviance, as R's trace prints it), "halved" (after a step-halving) or "polish"
-    on_iteration: Callable[[str, int, float], None] | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class FitState:
-    """The engine's result: estimate, factorisation at the estimate, and the iteration record."""
-
-    coef: np.ndarray  # NaN where aliased
-    kept: np.ndarray
-    cov_unscaled: np.ndarray | None  # (X'WX)^{-1}, NaN rows/columns where aliased (None: not asked for)
-    gram: np.ndarray  # X'WX at the estimate, every column
-    deviance: float
-    pearson_chi2: float
-    n_ok: int
-    sum_weights: float
-    converged: bool
-    iterations: int
-    boundary: bool
-    n_boundary: int
-    last_rel_change: float
-    deviance_history: tuple[float, ...]
-    polished: bool = False  # the next Fisher-scoring step was below POLISH_TOL: an interior optimum
-    #: one record per accepted step: (deviance, step-halvings, coefficients, mask of the columns not aliased);
-    #: the first ``iterations`` are R's iterations, the rest polishing steps
-    trace: tuple[tuple[float, int, np.ndarray, np.ndarray], ...] = field(default=(), repr=False)
-    polish_steps: int = 0
-    #: R's criterion was taken as met because a step was no larger than the rounding of the solve that made it
-    #: (kept columns nearly singular together): the estimates are determined only to about that
-    at_rounding: bool = False
-    #: With ``convergence="R"``: the coefficients whose working weights made the covariance -- those at the
-    #: start of the last iteration, as R's QR -- where they are not the estimate's; None: the estimate's own
-    #: (or, with ``weights_at_start``, the family's starting means').
-    weights_beta: np.ndarray | None = field(default=None, repr=False)
-    #: With ``convergence="R"``: R's criterion was met at the first iteration, whose working weights are those
-    #: of the family's starting means.
-    weights_at_start: bool = False
-
-
 _EPS = np.finfo(float).eps
-_max = np.maximum.reduce
 #: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
 _MAX_DAMPING = 40
-
-
-def _moved(new: np.ndarray, old: np.ndarray) -> float:
-    """max |new - old| / (1 + max |new|)."""
-    return float(np.max(np.abs(new - old), initial=0.0)) / (1.0 + float(np.max(np.abs(new), initial=0.0)))
-
-
-#: At a finite optimum the next Fisher step moves no linear predictor by more than rounding (R's criterion
-#: leaves it ~1e-6 away at most); along a separating direction every step moves the separated rows' eta by
-#: about 1, however close their means already are to the edge.  Fitted means within 10 eps of the edge
-#: (a cloglog mean of 1 - 1e-16 at eta = 3.6) are polished unless the step moves some eta by more than this.
-DRIFT_TOL = 1e-3
-
-
-def _block_drift(b, step: np.ndarray) -> float:
-    return float(np.max(np.abs(b.X.matvec(step)), initial=0.0))
-
-
-def _eta_drift(source: DesignSource, step: np.ndarray) -> float:
-    """max_i |x_i' step|: how far the next step would move the linear predictors."""
-    return fold(source, partial(_block_drift, step=step), max, 0.0)
-
-
-#: A step is rounding noise when no coefficient moves more than this many times eps * cond * max |beta|.
-ROUNDING_STEPS = 10.0
-
-
-def _at_rounding(new: np.ndarray, beta: np.ndarray, fac: StepFactor) -> bool:
-    """The step from ``beta`` to ``new`` is within the rounding of the factorisation ``fac`` that solved it
-    (condition number ``cond`` of its kept columns K): max_K |new_j - beta_j| <= ROUNDING_STEPS eps cond
-    max_K |new_j|.  Never for kept columns singular together (``cond`` beyond ``MAX_KEPT_COND``): no step
-    solved on them means anything, and the fit has not converged."""
-    if not fac.all_kept:
-        new, beta = new[fac.kept], beta[fac.kept]
-    scale = float(_max(np.abs(new), initial=0.0))
-    step = float(_max(np.abs(new - beta), initial=0.0))
-    cond = fac.cond
-    return scale > 0 and cond <= _KEPT_COND and step <= ROUNDING_STEPS * _EPS * cond * scale
-
-
-def _block_weighted_eta(b, kernel, beta: np.ndarray) -> np.ndarray:
-    """The block's share of X'W (eta - offset), W the working weights at ``beta``."""
-    eta = b.X.matvec(beta)
-    W = kernel(b.y, b.weights, eta + b.offset).W
-    return b.X.rmatvec(np.where(W > 0, W * eta, 0.0))
-
-
-def _aliased_absorbed(source: DesignSource, kernel, new: np.ndarray, beta: np.ndarray, fac: StepFactor
-                      ) -> np.ndarray:
-    """The coefficients after the step ``new = beta + step`` when ``fac`` sets aside columns A (at
-    ``convergence="R"``, where they are those of R's QR): 0 for them, and the kept columns K take over their share
-    of the linear predictor, as R's glm.fit gives them.
-
-    R solves each iteration's least squares for the coefficients themselves, on the working response
-    z = eta - offset + r (r the working residual), whose eta still includes X_A b_A, and gives A coefficient 0:
-
-        b_K' = (X_K'WX_K)^{-1} X_K'W (eta - offset) + step_K   (step = new - beta).
-
-    Where the columns were set aside already (b_A = 0) that is b_K + step_K.  A column aliased in this pass only,
-    under weights that vanish where the estimate runs off (a cauchit level of 1s: intercept 2e7, its contrast
-    -2e7), carries b_A: setting it to 0 alone left the intercept at 2e7 for every level (a deviance of 289 for
-    R's 36.6).  X_K'W (eta - offset) takes one pass, each row's eta formed first, as R forms it; adding the
-    projection of X_A b_A to b_K instead cancels numbers of 2e7 in the coefficients (3e-7 of them lost).
-    """
-    k = fac.kept
-    if not np.any(beta[~k] != 0):
-        out = new.copy()
-        out[~k] = 0.0
-        return out
-    xwe = fold(source, partial(_block_weighted_eta, kernel=kernel, beta=beta), operator.add, np.zeros(beta.size))
-    out = np.zeros_like(new)
-    # (an inverse overflowed by vanishing weights holds inf, as linalg._qr_inverse leaves it: the pass at the result
-    # judges the step, and no numpy warning may reach the user)
-    with np.errstate(over="ignore", invalid="ignore"):
-        out[k] = fac.inv @ xwe[k] + (new[k] - beta[k])
-    return out
-
-
-def _set_aside_in_use(beta: np.ndarray, fac: StepFactor, prev_fac: StepFactor | None) -> bool:
-    """Does ``fac`` (the factor at ``beta``) set aside a column that ``beta`` uses (b_j != 0) and that the step
-    which made ``beta`` kept (``prev_fac``)?  Then the column is aliased only under the working weights at
-    ``beta``, not in the design: weights that vanish where the linear predictor runs off."""
-    used = ~fac.kept & (beta != 0)
-    return bool(used.any()) and prev_fac is not None and bool(prev_fac.kept[used].all())
-
-
-def _small(step: np.ndarray, beta: np.ndarray, fac: StepFactor) -> float:
-    """Largest |step_j| / max(|beta_j|, se_j) over kept columns (se at unit dispersion); inf where a kept
-    column's se is not finite.
-
-    Where the working weights vanish (a linear predictor running off: a Gaussian inverse-link refit whose
-    coefficient doubles its exponent each step, 6e80 then 1.6e161) (X'WX)^{-1} overflows to inf: any step is then
-    small against it, and the run-off read as polished.  A covariance that is not finite is no optimum."""
-    k = fac.kept
-    se = np.sqrt(np.maximum(fac.inv_diagonal(), 0.0))
-    if not np.all(np.isfinite(se)):
-        return np.inf
-    scale = np.maximum(np.abs(beta[k]), se)
-    scale[~(scale > 0)] = 1.0
-    return float(_max(np.abs(step[k]) / scale, initial=0.0))
 
 
 def irls(
@@ -416,7 +258,7 @@ class _Loop:
         self.report = control.on_iteration
         self.rescue = not control.damped and control.convergence == "exact"
         self.rose = self.rescuing = False
-        self.at_rounding = False  # converged because the last step was rounding noise (see _at_rounding)
+        self.at_rounding = False  # converged because the last step was rounding noise (see step_size.at_rounding)
         self.restart_from = None  # the lowest iterate, once scoring is seen to have gone away from the optimum
         self.swinging = False  # the rescue was started by steps turning back (an oscillation), not by a rise
         self.anchor = None  # (kept, the starting linear predictor's coefficients): see ROUNDING_SHORTENING
@@ -515,7 +357,7 @@ class _Loop:
                 res.n_boundary > 0 or lost_columns(self.trace, fac.kept, self.rose)
                 or (self.polishing == POLISH_PATIENCE and not self.rose
                     and not growing(self.sizes, POLISH_PATIENCE - 1))) \
-                and _eta_drift(self.source, step) > DRIFT_TOL:
+                and eta_drift(self.source, step) > DRIFT_TOL:
             if self.rescue and oscillates(self.trace, res.n_boundary > 0):
                 # the steps turn back: scoring oscillates about an interior optimum (a rate near -1, the
                 # deviance falling by 1e-8 of itself a step), not a divergence to infinity, which moves one
@@ -540,7 +382,7 @@ class _Loop:
                                             self.edge_pull)
             if held is not None:
                 step = held
-        size = _small(step, self.beta, fac)
+        size = relative_step(step, self.beta, fac)
         self.polished = size <= POLISH_TOL
         if size < self.best_step:
             self.best_step, self.since_best = size, 0
@@ -582,8 +424,8 @@ class _Loop:
         new = self.beta + step
         if not self.fac.all_kept:  # (columns are found aliased by the QR reducer, whatever solved the step)
             if self.control.convergence == "R":
-                new = _aliased_absorbed(self.source, self.kernel, new, self.beta, self.fac)
-            elif _set_aside_in_use(self.beta, self.fac, self.prev_fac):
+                new = absorbed_by_kept(self.source, self.kernel, new, self.beta, self.fac)
+            elif set_aside_in_use(self.beta, self.fac, self.prev_fac):
                 # the weights vanish where the estimate runs off (a cauchit level of 1s: intercept 2.3e7, its
                 # contrast -2.3e7): zeroing the column leaps away from the run-off, to every level's mean at 1 (a
                 # deviance of 36.2 above the null model's 5.0, where the run-off had reached its infimum, 3.82);
@@ -592,7 +434,7 @@ class _Loop:
                 # (its test not met yet), _from_leap fits from it and keeps that fit where it lands lower (a run-off
                 # to a finite limit above an interior optimum: glmstat.engine.run_off)
                 if not (self.converged or self.control.damped):
-                    self.leap = _aliased_absorbed(self.source, self.kernel, new, self.beta, self.fac)
+                    self.leap = absorbed_by_kept(self.source, self.kernel, new, self.beta, self.fac)
                 self.diverging = True
                 return False
             else:
@@ -614,7 +456,7 @@ class _Loop:
             report("halved", self.iterations, new_res.deviance)  # once, after the halvings, as R's trace
         if not new_res.valid or new_fac is None or (damp and rises(self.res, new_res)):
             return False
-        if self.converged and new_res.n_boundary > self.res.n_boundary and _eta_drift(self.source, step) > DRIFT_TOL \
+        if self.converged and new_res.n_boundary > self.res.n_boundary and eta_drift(self.source, step) > DRIFT_TOL \
                 and not self.restarted:
             # polishing brings a mean to the edge of its domain while the linear predictor still moves:
             # creeping to an optimum at infinity (not after a restart from the lowest iterate, see
@@ -701,14 +543,14 @@ class _Loop:
         """``new`` becomes the estimate; R's deviance test (or a step at the rounding of its solve) says whether
         the fit has converged."""
         res, fac = self.res, self.fac
-        moved = _moved(new, self.beta) if damp and halvings else 0.0
+        moved = relative_change(new, self.beta) if damp and halvings else 0.0
         if (self.iterations > 1 or self.converged) and new_res.deviance > res.deviance + CYCLE_RISE * abs(res.deviance):
             self.rose = True
         # a full step no larger than the rounding of the solve that made it (kept columns so nearly dependent,
         # cond ~1e13, that the coefficients are ~1e12 and eta = X beta is off by 1e-5): no later step can do
         # better, and the deviance's rounding (1e-8 relative, seen) would keep R's test from ever passing
         noise = (not self.converged and not halvings and (self.iterations > 1 or self.from_start)
-                 and _at_rounding(new, self.beta, fac))
+                 and at_rounding(new, self.beta, fac))
         if self.iterations > 1 or self.from_start or self.converged:
             self.prev_beta = self.beta
         self.prev_fac = fac
@@ -803,8 +645,7 @@ class _Loop:
         beta, res, fac, prev_fac, prev_beta = self.beta, self.res, self.fac, self.prev_fac, self.prev_beta
         p = self.p
         set_aside_used = False
-        if (control.convergence == "exact" and not fac.all_kept and prev_fac is not None
-                and np.any(beta[~fac.kept] != 0) and prev_fac.kept[~fac.kept & (beta != 0)].all()):
+        if control.convergence == "exact" and not fac.all_kept and set_aside_in_use(beta, fac, prev_fac):
             # the factor at the estimate set aside columns that the estimate itself uses (the step that made it
             # kept them): working weights that vanish where the linear predictor runs off (a cauchit level of 1s
             # whose weights are 1e-22) make them look aliased, not the design.  Reporting them as NaN would leave
@@ -818,7 +659,7 @@ class _Loop:
             # as R's glm.fit: the covariance from the weighted least squares of the last iteration (weights at the
             # coefficients before it) and summary.glm's dispersion, those weights times the working residuals
             # at the estimate squared
-            pearson = _r_pearson(source, family, kernel, prev_beta, beta)
+            pearson = r_pearson(source, family, kernel, prev_beta, beta)
             fac = prev_fac
             # (leverages are those of that least squares fit too, as R's hatvalues from its QR)
             weights_beta, weights_at_start = (None, True) if prev_beta is None else (prev_beta.copy(), False)
@@ -826,7 +667,7 @@ class _Loop:
         if covariance:
             inv = fac.inv
             if fac.inv_error > INV_MAX_ERROR:
-                qr_inv = _qr_inverse(source, family, kernel, prev_beta if control.convergence == "R" else beta,
+                qr_inv = qr_covariance(source, family, kernel, prev_beta if control.convergence == "R" else beta,
                                      fac.kept)
                 inv = inv if qr_inv is None else qr_inv
         if fac.all_kept:
@@ -863,28 +704,3 @@ class _Loop:
             weights_beta=weights_beta,
             weights_at_start=weights_at_start,
         )
-
-
-def _qr_inverse(source: DesignSource, family: Family, kernel, beta: np.ndarray | None,
-                kept: np.ndarray) -> np.ndarray | None:
-    """(X_K' W X_K)^{-1} on the kept columns from the factor-first QR of sqrt(W) X, W the working weights at
-    ``beta`` (None: R's starting means), one more pass; None where its parts do not give it
-    (:meth:`~glmstat.engine.structured_qr.FactorFirst.inverse_blocks`).  For a block solve that lost digits
-    forming its Schur complement (:attr:`StepFactor.inv_error`): the QR takes the factor's levels out of the
-    rows themselves, as R's QR does, and inverts only the triangular factor of what they leave."""
-    parts = scoring_pass(source, family, beta, True, kernel).reducer.factor_first_parts
-    blocks = None if parts is None else parts.inverse_blocks(kept)
-    return None if blocks is None else blocks.inverse(kept)
-
-
-def _block_r_pearson(b, family: Family, kernel, prev_beta: np.ndarray | None, beta: np.ndarray) -> float:
-    at = kernel(b.y, b.weights, b.X.matvec(beta) + b.offset)
-    before = kernel(b.y, b.weights, covariance_weights_eta(b, family, prev_beta, prev_beta is None))
-    return float(np.sum(np.where(before.W > 0, before.W * at.r * at.r, 0.0)))
-
-
-def _r_pearson(source: DesignSource, family: Family, kernel, prev_beta: np.ndarray | None, beta: np.ndarray) -> float:
-    """sum_i W_i(prev) r_i^2: R's dispersion numerator, working weights at ``prev_beta`` (None: at the
-    family's starting mu) and working residuals r = (y - mu) / (d mu/d eta) at ``beta``."""
-    part = partial(_block_r_pearson, family=family, kernel=kernel, prev_beta=prev_beta, beta=beta)
-    return fold(source, part, operator.add, 0.0)

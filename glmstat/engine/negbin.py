@@ -55,7 +55,8 @@ import numpy as np
 from .._scipy import special
 
 from ..design.sources import DesignSource, fold
-from .irls import Control, FitState, irls
+from .fit_state import Control, FitState
+from .irls import irls
 from ..errors import BoundaryWarning, FitError
 from ..families import NegativeBinomial, Poisson
 from ..links import Link

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..once import once
 from ..design.sources import InMemorySource
-from ..engine.irls import Control
+from ..engine.fit_state import Control
 from ..families import Family
 from ..formula.frame import ModelFrame
 

@@ -83,7 +83,8 @@ from ..design.sources import fold
 from ..diagnosis.degenerate import needed_to_separate
 from ..distributions import interval_quantile
 from ..engine.edges import pulled_edges
-from ..engine.irls import Control, irls
+from ..engine.fit_state import Control
+from ..engine.irls import irls
 from ..engine.linalg import factor_gram
 from ..errors import FitError, GLMStatError, ProfileWarning, warn_user
 from .profile_rows import (largest_eta_part, largest_mean_part, merge_pinned, merge_points, merge_starts,

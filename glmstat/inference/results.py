@@ -28,7 +28,7 @@ from ..distributions import interval_quantile, normal_sf, t_sf
 
 from ..design.sources import InMemorySource, fold
 from ..diagnosis.explain import AliasInfo, SeparationInfo
-from ..engine.irls import Control, FitState
+from ..engine.fit_state import Control, FitState
 from ..engine.passes import loglik_part
 from ..engine.threads import single_threaded
 from ..families import Family

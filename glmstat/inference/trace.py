@@ -23,7 +23,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from ..design.sources import DesignSource
-    from ..engine.irls import FitState
+    from ..engine.fit_state import FitState
     from ..families import Family
 
 __all__ = ["trace_table", "trace_fitted", "TRACE_COLUMNS", "coefficient_columns"]

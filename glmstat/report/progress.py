@@ -34,7 +34,7 @@ def _notebook_handle() -> Any:
 
 
 class Progress:
-    """An ``on_iteration`` callback of the engine (see :class:`glmstat.engine.irls.Control`) that reports
+    """An ``on_iteration`` callback of the engine (see :class:`glmstat.engine.fit_state.Control`) that reports
     the fit's progress (see the module docstring)."""
 
     def __init__(self, n_rows: int, always: bool, stream: Any = None, started: float | None = None,

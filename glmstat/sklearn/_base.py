@@ -18,6 +18,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .._arguments import shown, shown_row
 from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
+from ..engine.step_size import DRIFT_TOL
 from ..errors import ConvergenceWarning as _GsConvergenceWarning, warn_user
 from ..formula.deparse import r_name
 from ..formula.lexer import is_reserved, reads_as_name
@@ -39,9 +40,6 @@ class NoInferenceError(GLMStatError, AttributeError):
     ``hasattr(est, "results_")`` is False)."""
 
 
-#: An unpenalized fit whose next Newton step would still move some linear predictor by more than this has
-#: diverging estimates (glmstat.diagnosis uses the same test).
-DRIFT_TOL = 1e-3
 
 
 def diverging_message(drift: float, family: Family, where: str) -> str:

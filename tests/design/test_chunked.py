@@ -9,7 +9,8 @@ import pytest
 
 import glmstat as gs
 from glmstat.design.sources import InMemorySource
-from glmstat.engine.irls import Control, irls
+from glmstat.engine.fit_state import Control
+from glmstat.engine.irls import irls
 from glmstat.formula.frame import build_model_frame
 
 pytest.importorskip("pyarrow")

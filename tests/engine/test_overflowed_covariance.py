@@ -18,7 +18,8 @@ import glmstat as gs
 from conftest import FIXTURES
 from glmstat.design.dense import DenseDesign
 from glmstat.design.sources import InMemorySource
-from glmstat.engine.irls import Control, irls
+from glmstat.engine.fit_state import Control
+from glmstat.engine.irls import irls
 
 DATA = pd.read_csv(FIXTURES / "random_held_out" / "data" / "s751_0318.csv")
 

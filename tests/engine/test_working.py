@@ -13,7 +13,8 @@ import glmstat as gs
 from glmstat.engine.passes import offset_null_deviance
 from glmstat.engine import kernel as working
 from glmstat.design.sources import InMemorySource
-from glmstat.engine.irls import Control, irls
+from glmstat.engine.fit_state import Control
+from glmstat.engine.irls import irls
 from glmstat.formula.frame import build_model_frame
 
 from conftest import dense_only

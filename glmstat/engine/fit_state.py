@@ -1,0 +1,73 @@
+"""What the fitters take and return: :class:`Control`, the settings of an IRLS fit (R's ``glm.control`` and
+glmstat's own), and :class:`FitState`, the estimate with its factorisation and iteration record, which IRLS
+(:mod:`glmstat.engine.irls`), Firth's fit and the negative binomial's theta loop return and ``glm()`` finishes
+(:mod:`glmstat.fit`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["CONVERGENCE", "Control", "FitState"]
+
+#: ``convergence=`` values: iterate to the exact MLE, or stop where R's glm.fit stops and report what it reports.
+CONVERGENCE = ("exact", "R")
+
+
+@dataclass(frozen=True)
+class Control:
+    """IRLS settings: the relative-deviance tolerance and the iteration limit (R's ``glm.control``).
+
+    ``damped`` also halves a step that raises the deviance (by more than rounding, 1e-12 relative), not
+    only one that leaves the family's domain as R does: a fit that must reach its optimum from any start
+    (the constrained refits of a profile) cannot cycle; when no halving lowers the deviance it stops there.
+    A damped fit does not count a halved step's small deviance change as convergence while the coefficients
+    still move (it may be creeping towards an optimum on the edge of the domain).
+    """
+
+    tol: float = 1e-8
+    max_iter: int = 25
+    damped: bool = False
+    #: "exact": polish to the MLE after R's criterion is met; "R": stop there and return what R's glm.fit
+    #: returns (the covariance from the weights of the step before, R's dispersion)
+    convergence: str = "exact"
+    #: called as on_iteration(event, iteration, deviance) while fitting, event "step" (the full step's
+    #: deviance, as R's trace prints it), "halved" (after a step-halving) or "polish"
+    on_iteration: Callable[[str, int, float], None] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class FitState:
+    """The engine's result: estimate, factorisation at the estimate, and the iteration record."""
+
+    coef: np.ndarray  # NaN where aliased
+    kept: np.ndarray
+    cov_unscaled: np.ndarray | None  # (X'WX)^{-1}, NaN rows/columns where aliased (None: not asked for)
+    gram: np.ndarray  # X'WX at the estimate, every column
+    deviance: float
+    pearson_chi2: float
+    n_ok: int
+    sum_weights: float
+    converged: bool
+    iterations: int
+    boundary: bool
+    n_boundary: int
+    last_rel_change: float
+    deviance_history: tuple[float, ...]
+    polished: bool = False  # the next Fisher-scoring step was below POLISH_TOL: an interior optimum
+    #: one record per accepted step: (deviance, step-halvings, coefficients, mask of the columns not aliased);
+    #: the first ``iterations`` are R's iterations, the rest polishing steps
+    trace: tuple[tuple[float, int, np.ndarray, np.ndarray], ...] = field(default=(), repr=False)
+    polish_steps: int = 0
+    #: R's criterion was taken as met because a step was no larger than the rounding of the solve that made it
+    #: (kept columns nearly singular together): the estimates are determined only to about that
+    at_rounding: bool = False
+    #: With ``convergence="R"``: the coefficients whose working weights made the covariance -- those at the
+    #: start of the last iteration, as R's QR -- where they are not the estimate's; None: the estimate's own
+    #: (or, with ``weights_at_start``, the family's starting means').
+    weights_beta: np.ndarray | None = field(default=None, repr=False)
+    #: With ``convergence="R"``: R's criterion was met at the first iteration, whose working weights are those
+    #: of the family's starting means.
+    weights_at_start: bool = False
