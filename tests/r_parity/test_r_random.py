@@ -218,9 +218,13 @@ def _negbin_restart(ref: dict, res) -> bool:
     README).  Only a converged fit with every mean in the domain counts.  A first step that diverges (a log link
     without an intercept: "step size truncated due to divergence") stops it with "NA/NaN/Inf in 'x'" instead;
     there R's glm at glmstat's theta stays at glmstat's coefficients, and theta.ml at those means gives that theta
-    (held-out s747_0123)."""
+    (held-out s747_0123).  A restart that goes away from the optimum for its 100 iterations ("algorithm did not
+    converge", means to 2.7e10) leaves theta.ml a non-finite step: "missing value where TRUE/FALSE needed" (held-out
+    s759_0113, the same evidence)."""
+    went_away = "missing value where TRUE/FALSE needed" in ref["error"] and any(
+        "did not converge" in m for m in ref["warnings"])
     return (ref["family"]["name"] == "negative.binomial.estimated"
-            and ("no valid set" in ref["error"] or "NA/NaN/Inf in 'x'" in ref["error"])
+            and ("no valid set" in ref["error"] or "NA/NaN/Inf in 'x'" in ref["error"] or went_away)
             and not isinstance(res, Exception) and res.converged and bool(np.all(res.fitted_values > 0)))
 
 
