@@ -21,7 +21,8 @@ still moves the linear predictor, as under separation, or brings a new mean to t
 quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
 Rows whose optimum is on an edge of the domain that pulls them across it (a log-link probability of 1 for a row of
 successes), which Fisher scoring approaches only geometrically, are put on the edge by the Fisher step constrained
-there (:mod:`glmstat.engine.edge_approach`) once polishing ends.
+there (:mod:`glmstat.engine.edge_approach`) once polishing ends; where polishing ended because those rows' growing
+weights made its steps read as rounding, Newton steps holding them there go on to the optimum.
 Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
 max_iter, or polishing that stops shrinking; or steps that turn back on each other, the deviance falling all the
 while: polishing steps that still move the linear predictor, or the last steps before max_iter), or still crawls
@@ -66,7 +67,7 @@ from .linalg import GRAM_MAX_COND, StepFactor, factor_gram
 from .edges import pulls_across_edge
 from .fit_state import Control, FitState
 from .kernel import kernel_for
-from .newton import newton_step, newton_step_off_edge, newton_step_on_edge
+from .newton import newton_step, newton_step_near_edge, newton_step_off_edge, newton_step_on_edge
 from .pass_memory import keep_pass_memory
 from .result_passes import qr_covariance, r_pearson
 from .run_off import Recorder, joined, lands_lower
@@ -165,7 +166,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     while loop.turn():
         pass
     loop.approach_edge()
-    if loop.leave_edge():
+    if not loop.hold_on_edge() and loop.leave_edge():
         while loop.turn():
             pass
         loop.approach_edge()
@@ -207,7 +208,7 @@ class _Loop:
                  "polishing", "best_step", "since_best", "sizes", "polished", "rounding_optimum", "trace",
                  "polish_steps", "rechecked", "prev_fac", "prev_beta", "report", "rescue", "rose", "rescuing",
                  "at_rounding", "restart_from", "swinging", "anchor", "edge_pull", "free_pull", "diverging",
-                 "restarted", "r_kept", "leap")
+                 "restarted", "r_kept", "leap", "holding")
 
     def __init__(self, source: DesignSource, family: Family, control: Control, start: np.ndarray | None) -> None:
         self.source, self.family, self.control = source, family, control
@@ -270,6 +271,7 @@ class _Loop:
         self.diverging = False  # polishing stopped because the linear predictor still moves (separation)
         self.leap = None  # R's leap out of a run-off where the loop stopped instead (_take)
         self.restarted = False  # the rescue restarted from the lowest iterate (scoring went away from the optimum)
+        self.holding = False  # the edge step ended a fit stopped at the rounding of its solve: hold_on_edge goes on
 
     def _back_to_gram(self) -> None:
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices (not
@@ -594,6 +596,9 @@ class _Loop:
             return
         if self.rescuing and not (self.polished or self.rounding_optimum):
             return
+        # (steps that read as rounding perhaps only because the weights of rows near the edge grow: the others need
+        # not have settled, and hold_on_edge goes on from here, with the edge step or without it)
+        self.holding = self.at_rounding and not self.rescuing
         finished = finish_at_edge(self.source, self.family, self.kernel, self.beta, self.res, fac, self.use_qr,
                                   self.max_cond, self.edge_pull)
         if finished is None:
@@ -609,6 +614,63 @@ class _Loop:
         self.rounding_optimum = self.rounding_optimum or self.rescuing
         if self.report is not None:
             self.report("polish", self.polishing + 1, self.res.deviance)
+
+    def hold_on_edge(self) -> bool:
+        """Where polishing stopped because its steps read as the rounding of the solve (``at_rounding``: the weights
+        of rows approaching an edge, growing as 1 / distance, make the condition number, 3e9 for a negative binomial
+        identity-link fit whose others' steps were still 1e-4 of their coefficients), the other coefficients need
+        not have settled, with the edge step of :meth:`approach_edge` or without it (the Fisher step there need not
+        carry the row on towards the edge): Newton steps holding the rows on or near the edge whose multipliers
+        pull across it (:func:`~glmstat.engine.newton.newton_step_near_edge`; the edge step leaves them at the
+        rounding of their linear predictor, 6e-15 there), halved while they raise the deviance, go on until the
+        held step is negligible (``POLISH_TOL``).  Kept only where they get there (that fit: 12.1521739578810, R's
+        optimum with the row held at 0, from 12.1521739583 and 3e-3 away in a coefficient, or 12.152173965 and
+        1.3e-2 away on the structured path, whose edge step did not apply); else the estimate stays where polishing
+        left it.  True where they were kept."""
+        if not self.holding:
+            return False
+        beta, res, fac, use_qr = self.beta, self.res, self.fac, self.use_qr
+        taken: list[tuple[np.ndarray, PassResult, StepFactor, int]] = []
+        sizes: list[float] = []
+        for _ in range(MAX_POLISH):
+            step = newton_step_near_edge(self.source, self.family, self.kernel, beta, fac.kept, fac.gram,
+                                         self.edge_pull)
+            if step is None:
+                return False
+            size = relative_step(step, beta, fac)
+            if size <= POLISH_TOL:
+                break
+            if len(sizes) >= POLISH_PATIENCE and size >= min(sizes):
+                return False  # (the steps stopped shrinking: no optimum held there)
+            sizes.append(size)
+            for halvings in range(_MAX_DAMPING + 1):
+                new = beta + step / 2.0**halvings
+                new_res, new_fac, new_qr = evaluate(self.source, self.family, new, use_qr, fac.kept, self.kernel, None,
+                                                    self.max_cond)
+                if new_res.valid and new_fac is not None and not rises(res, new_res):
+                    break
+            else:
+                return False
+            if not np.array_equal(new_fac.kept, fac.kept):
+                return False
+            beta, res, fac, use_qr = new, new_res, new_fac, new_qr
+            taken.append((beta, res, fac, halvings))
+        else:
+            return False
+        for i, (b, r, f, halvings) in enumerate(taken):
+            self.trace.append((r.deviance, halvings, b, f.kept))
+            self.history.append(r.deviance)
+            if self.report is not None:
+                self.report("polish", self.polishing + 2 + i, r.deviance)
+        if taken:
+            self.prev_beta, self.prev_fac = (taken[-2][0], taken[-2][2]) if len(taken) > 1 else (self.beta, self.fac)
+        self.polish_steps += len(taken)
+        self.beta, self.res, self.fac, self.use_qr = beta, res, fac, use_qr
+        self.fixed_gram = fac.gram if res.fixed_weights else None
+        # (not ``polished``, which says an interior optimum: the Fisher step still to go crosses the edge, and the
+        # diagnosis reads from it that the optimum is on the edge)
+        self.at_rounding = False
+        return True
 
     def leave_edge(self) -> bool:
         """Rows on an edge that pulls them across, where the others pull every one of them back inside (no

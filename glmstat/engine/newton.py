@@ -29,7 +29,7 @@ from ..design.sources import DesignSource, fold
 from ..families import Family
 from .edges import ON_EDGE_TOL
 
-__all__ = ["newton_step", "newton_step_on_edge", "newton_step_off_edge"]
+__all__ = ["newton_step", "newton_step_on_edge", "newton_step_off_edge", "newton_step_near_edge"]
 
 #: Central-difference step, relative to |eta| (floored): about eps^(1/3).
 _H = 6e-6
@@ -150,6 +150,18 @@ def newton_step_off_edge(source: DesignSource, family: Family, kernel, beta: np.
     where its Fisher weight w / V(mu) (1e15) freezes it, is moved inside by the steps that lower the deviance."""
     step, freed = _edge_newton(source, family, kernel, beta, kept, fisher, edges, NEAR_EDGE_TOL)
     return step if freed else None
+
+
+def newton_step_near_edge(source: DesignSource, family: Family, kernel, beta: np.ndarray, kept: np.ndarray,
+                          fisher: np.ndarray, edges: tuple[tuple[float, float], ...]) -> np.ndarray | None:
+    """The Newton step at ``beta`` that holds every row on or near ``edges`` (within :data:`NEAR_EDGE_TOL`) whose
+    multiplier pulls it across the edge, and frees the others (:func:`newton_step_on_edge`'s step with that
+    tolerance): the step that finishes a fit whose edge step (:mod:`glmstat.engine.edge_approach`) put rows on the
+    edge to the rounding of their linear predictor -- a mean of 6e-15 where the coefficients are about 100, beyond
+    the 10 eps at which a mean counts on the edge -- before the other coefficients had settled.  None where no row
+    is near an edge, or no step (see :func:`newton_step_on_edge`)."""
+    step, _ = _edge_newton(source, family, kernel, beta, kept, fisher, edges, NEAR_EDGE_TOL)
+    return step
 
 
 def _edge_newton(source: DesignSource, family: Family, kernel, beta: np.ndarray, kept: np.ndarray,
