@@ -8,6 +8,7 @@ A family provides
   * ``variance_zeros`` -- the edges e of the mean domain where V vanishes linearly, with V'(e) (data): there
     a response at the edge has a score term w mu'(eta) (e - mu) / V(mu) whose limit as mu -> e is
     -w mu'(eta_e) / V'(e), which the boundary diagnosis needs (the quotient itself is 0/0 there);
+    ``steep_variance_zeros`` -- the edges where V vanishes faster than linearly, where that limit is infinite;
   * ``loglik_terms(y, mu, weights, trials, scale)`` -- per-row log-likelihood, exactly as R's ``family$aic``
     (``None`` for quasi families, which have no likelihood);
   * ``fixed_dispersion`` -- dispersion 1 and z tests (binomial, Poisson, negative binomial) or estimated
@@ -111,6 +112,9 @@ class Family:
     #: ((edge, V'(edge)), ...) where V(edge) = 0 and V'(edge) != 0 (see the module docstring); none by default,
     #: which keeps every diagnosis at such an edge as it is without the limit
     variance_zeros: ClassVar[tuple[tuple[float, float], ...]] = ()
+    #: edges where V vanishes faster than linearly, V(mu) ~ |mu - edge|^k with k > 1 (Tweedie 1 < p < 2 at 0): a
+    #: response there has a unit deviance whose slope in mu is infinite at the edge; none by default
+    steep_variance_zeros: ClassVar[tuple[float, ...]] = ()
     has_likelihood: ClassVar[bool] = True
     binomial_response: ClassVar[bool] = False  # accepts cbind(), two-level factors and booleans
     #: links under which d(y, g^{-1}(eta)) is convex in eta for every y of ``y_domain`` (on the convex set of
@@ -561,6 +565,11 @@ class Tweedie(Family):
     def variance_zeros(self) -> tuple[tuple[float, float], ...]:  # type: ignore[override]
         # mu^p vanishes linearly at 0 only for p = 1 (for 1 < p < 2, V'(0) = 0 and the limit is infinite)
         return ((0.0, 1.0),) if self.var_power == 1 else ()
+
+    @property
+    def steep_variance_zeros(self) -> tuple[float, ...]:  # type: ignore[override]
+        # for 1 < p < 2 a response of 0 is in the domain and d(0, mu) = 2 mu^(2-p) / (2-p) rises infinitely fast
+        return (0.0,) if 1 < self.var_power < 2 else ()
 
     @property
     def convex_deviance(self) -> bool:  # type: ignore[override]

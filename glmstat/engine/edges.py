@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..families import Family
 
 __all__ = ["per_family", "hard_edges", "edge_limits", "settled_edges", "pulls_across_edge", "pulled_edges",
-           "ON_EDGE_TOL", "on_edge", "held_on_edges"]
+           "steep_edges", "ON_EDGE_TOL", "on_edge", "held_on_edges"]
 
 #: A fitted mean this close to an edge e, relative to max(1, |e|), is on it (the engine's test, and the diagnosis's).
 ON_EDGE_TOL = 10 * np.finfo(float).eps
@@ -101,6 +101,28 @@ def pulls_across_edge(family: "Family") -> tuple[tuple[float, float], ...]:
     """The edges (e, L) of :func:`edge_limits` whose limit L pulls across them (L != 0): a row whose response is
     there can have its mean on the edge at the optimum only as a boundary of the parameter space."""
     return tuple((e, lim) for e, lim in edge_limits(family) if lim != 0.0)
+
+
+@per_family
+def steep_edges(family: "Family") -> tuple[tuple[float, float], ...]:
+    """((e, L), ...) with L = +-inf: the edges e of ``family.steep_variance_zeros`` where the response can be and
+    which the link reaches at a finite linear predictor eta_e with 0 < |mu'(eta_e)| < inf (Tweedie 1 < p < 2 with
+    the identity link at 0).  A row whose response is e has the score term w mu'(eta) (e - mu) / V(mu), of order
+    |mu - e|^(1-k) for V ~ |mu - e|^k, k > 1: its pull across the edge grows without bound as its mean nears e, so
+    a row fitted on (or within rounding of) the edge is held there by any finite pull of the others -- its unit
+    deviance, 2 mu^(2-p) / (2-p) for the Tweedie, rises faster than any linear term falls.  L has the sign of
+    -mu'(eta_e) (e the lower edge; the opposite for the upper), as :func:`edge_limits`'s."""
+    out, hard = [], hard_edges(family)
+    low = family.mu_domain.low
+    with np.errstate(all="ignore"):
+        for e in family.steep_variance_zeros:
+            at = np.array([e], dtype=float)
+            if e not in hard or not bool(family.y_domain.contains(at)[0]):
+                continue
+            slope = float(family.link.mu_eta(family.link.link(at))[0])
+            if np.isfinite(slope) and slope != 0.0:
+                out.append((e, float(-np.sign(slope) * (1.0 if e == low else -1.0) * np.inf)))
+    return tuple(out)
 
 
 def pulled_edges(family: "Family") -> tuple[tuple[float, bool], ...]:
