@@ -68,7 +68,7 @@ from ..design.dense import DenseDesign
 from ..design.sources import fold, fold_lazy
 from ..engine.edges import edge_limits as _edge_limits, hard_edges as _hard_edges
 from ..engine.edges import ON_EDGE_TOL, held_on_edges
-from ..engine.edges import settled_edges as _settled_edges
+from ..engine.edges import settled_edges as _settled_edges, steep_edges as _steep_edges
 from ..engine.step_size import DRIFT_TOL
 from ..engine.trajectory import went_away
 from ..formula.deparse import deparse
@@ -217,12 +217,15 @@ _AT_OPTIMUM = NewtonCheck(0.0, "", 0.0, 0.0)
 
 
 def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray,
-                 limits: tuple[tuple[float, float], ...] = (), near: float = 0.0, settled_deviance: float = 0.0
-                 ) -> tuple[np.ndarray, np.ndarray, float]:
+                 limits: tuple[tuple[float, float], ...] = (), near: float = 0.0, settled_deviance: float = 0.0,
+                 steep: tuple[tuple[float, float], ...] = ()) -> tuple[np.ndarray, np.ndarray, float]:
     """A block's share of the score X'u and of the size of its terms (see :class:`NewtonCheck`), and the
     deviance of the rows taken at an edge; a row whose response is at an edge e of ``limits`` and whose mean is
     within ``near`` of it adds the limit of its term -- so does one whose edge's limit is 0 (a settled edge) and
-    whose deviance there is at most ``settled_deviance``."""
+    whose deviance there is at most ``settled_deviance``.  A row so near an edge of infinite pull (``steep``:
+    :func:`~glmstat.engine.edges.steep_edges`) adds nothing: its term (-mu^(-1/2), 2.6e6 at a Tweedie mean of
+    1.5e-13) is held by the edge, the covariance of a fit holding it there has x'C = 0 for it, and their product
+    would be that term times the rounding of x'C, a step of 6e-5 that is not there."""
     link = family.link
     taken = 0.0
     with np.errstate(all="ignore"):
@@ -247,6 +250,10 @@ def _block_score(blk, family: "Family", beta: np.ndarray, kept: np.ndarray,
             if at.any():
                 u = np.where(at, blk.weights * lim, u)
                 mag = np.where(at, np.abs(u), mag)
+        for e, _ in steep:
+            at = (blk.weights > 0) & (blk.y == e) & (np.abs(mu - e) <= near)
+            if at.any():
+                u, mag = np.where(at, 0.0, u), np.where(at, 0.0, mag)
         return blk.X.rmatvec(u)[kept], blk.X.abs_rmatvec(mag)[kept], taken
 
 
@@ -273,10 +280,10 @@ def newton_check(frame: "ModelFrame", source: "InMemorySource", family: "Family"
     cov = state.cov_unscaled[np.ix_(k, k)]
     if not np.all(np.isfinite(cov)) or not np.any(k):
         return NewtonCheck(np.inf, "", np.inf, np.inf)
-    limits = _edge_limits(family)
-    near = AT_EDGE_TOL * max(1.0, (shared or _SharedRange(source))().mean_abs) if limits else 0.0
+    limits, steep = _edge_limits(family), _steep_edges(family)
+    near = AT_EDGE_TOL * max(1.0, (shared or _SharedRange(source))().mean_abs) if limits or steep else 0.0
     score, size, taken = fold(source, partial(_block_score, family=family, beta=b, kept=k, limits=limits, near=near,
-                                              settled_deviance=settled_deviance),
+                                              settled_deviance=settled_deviance, steep=steep),
                               _add_pair, (np.zeros(int(k.sum())), np.zeros(int(k.sum())), 0.0))
     if settled_deviance > 0.0 and not taken <= settled_deviance:
         return None

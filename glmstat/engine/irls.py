@@ -39,7 +39,10 @@ lowers the deviance), the rescue restarts from the lowest iterate, and its Newto
 they lower the deviance, whatever means they carry to the edge (a finite optimum can have them there).
 Where the estimate runs off until working weights that vanish there set aside a column it uses, the loop stops
 (separation's answer), and the fit from R's leap out of the run-off (that column at 0) is taken instead where it
-lands at an interior optimum below the run-off's deviance (:mod:`glmstat.engine.run_off`).
+lands at an interior optimum below the run-off's deviance (:mod:`glmstat.engine.run_off`) -- unless the columns
+were set aside by the growing weights of rows held on an edge of infinite pull (a Tweedie 1 < p < 2 identity-link
+0: :func:`~glmstat.engine.edges.steep_edges`): Newton steps holding them there then go on to the optimum, measured
+against the factor without those weights (:mod:`glmstat.engine.steep_edge`), the result's covariance.
 ``Control(convergence="R")`` stops where R stops and returns what R's ``glm.fit`` returns instead.  The
 iterations are counted as R's ``iter`` (polishing steps apart) and recorded in ``FitState.trace``
 (:class:`Control` and :class:`FitState` are :mod:`glmstat.engine.fit_state`'s; the sizes a step is judged by,
@@ -64,10 +67,10 @@ from ..design.sources import DesignSource
 from ..errors import FitError, InvalidStartError
 from ..families import Family
 from .linalg import GRAM_MAX_COND, StepFactor, factor_gram
-from .edges import pulls_across_edge
+from .edges import pulls_across_edge, steep_edges
 from .fit_state import Control, FitState
 from .kernel import kernel_for
-from .newton import newton_step, newton_step_near_edge, newton_step_off_edge, newton_step_on_edge
+from .newton import NEAR_EDGE_TOL, newton_step, newton_step_near_edge, newton_step_off_edge, newton_step_on_edge
 from .pass_memory import keep_pass_memory
 from .result_passes import qr_covariance, r_pearson
 from .run_off import Recorder, joined, lands_lower
@@ -75,6 +78,7 @@ from .scoring_pass import PassResult, evaluate, rises, scoring_pass
 from .set_aside import absorbed_by_kept, set_aside_in_use
 from .shortening import (LATER_ROUNDING_SHORTENING, ROUNDING_SHORTENING, finish_at_edge, inside_by_rounding,
                          start_coefficients, within_eta_rounding)
+from .steep_edge import held_factor
 from .step_size import DRIFT_TOL, ROUNDING_STEPS, at_rounding, eta_drift, relative_change, relative_step
 from .threads import single_threaded_blas
 from .trajectory import CYCLE_RISE, OSCILLATION_TURNS, crawls, growing, lost_columns, oscillates, went_away
@@ -104,6 +108,9 @@ INV_MAX_ERROR = 1e-10
 _EPS = np.finfo(float).eps
 #: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
 _MAX_DAMPING = 40
+#: The move of rows held on an edge of infinite pull onto it is halved at most this many times back towards where
+#: the held Newton steps left them, while it leaves the domain (a linear predictor a rounding below the edge).
+ROUNDING_STEPS_ONTO_EDGE = 8
 
 
 def irls(
@@ -165,6 +172,7 @@ def _irls(source: DesignSource, family: Family, control: Control, start: np.ndar
     loop = _Loop(source, family, control, start)
     while loop.turn():
         pass
+    loop.hold_on_steep_edge()
     loop.approach_edge()
     if not loop.hold_on_edge() and loop.leave_edge():
         while loop.turn():
@@ -670,6 +678,77 @@ class _Loop:
         # (not ``polished``, which says an interior optimum: the Fisher step still to go crosses the edge, and the
         # diagnosis reads from it that the optimum is on the edge)
         self.at_rounding = False
+        return True
+
+    def hold_on_steep_edge(self) -> bool:
+        """Where the loop stopped because the factor at the estimate set aside columns the estimate uses, and rows
+        whose response is on an edge of infinite pull are within ``NEAR_EDGE_TOL`` of it
+        (:func:`~glmstat.engine.edges.steep_edges`: a Tweedie p = 1.5 identity-link 0, landed at a mean of 2e-16 by a
+        step of scoring, its weight 3.5e23), those columns are set aside by the held rows' weights, not by a run-off:
+        Newton steps holding the rows there (:func:`~glmstat.engine.newton.newton_step_near_edge`, their scores left
+        out), halved while they raise the deviance, go on until negligible against the factor that holds them
+        without their weights (:func:`~glmstat.engine.steep_edge.held_factor`), which the result keeps.  Kept only
+        where they get there; else the loop's stop stands.  True where they were kept."""
+        steep = steep_edges(self.family) if self.control.convergence == "exact" and not self.control.damped else ()
+        if not (steep and self.diverging and not self.fac.all_kept
+                and set_aside_in_use(self.beta, self.fac, self.prev_fac)):
+            return False
+        source, family, kernel = self.source, self.family, self.kernel
+        edges = self.edge_pull + steep
+        # (the columns of the step that made the estimate: those it uses, the design's aliased ones set aside)
+        beta, res, kept = self.beta, self.res, self.prev_fac.kept
+        held = held_factor(source, family, kernel, beta, kept, edges, NEAR_EDGE_TOL)
+        if held is None:
+            return False
+        fac, others = held.factor, res.deviance - held.deviance
+        taken: list[tuple[np.ndarray, PassResult, StepFactor, int]] = []
+        sizes: list[float] = []
+        for _ in range(MAX_POLISH):
+            step = newton_step_near_edge(source, family, kernel, beta, fac.kept, fac.gram, edges)
+            if step is None:
+                return False
+            size = relative_step(step, beta, fac)
+            if size <= POLISH_TOL:
+                break
+            if len(sizes) >= POLISH_PATIENCE and size >= min(sizes):
+                return False  # (the steps stopped shrinking: no optimum held there)
+            sizes.append(size)
+            # (judged by the other rows' deviance: the held rows' is the rounding of their linear predictor)
+            for halvings in range(_MAX_DAMPING + 1):
+                new = beta + step / 2.0**halvings
+                new_res = scoring_pass(source, family, new, self.use_qr, kernel)
+                held = held_factor(source, family, kernel, new, kept, edges, NEAR_EDGE_TOL) if new_res.valid else None
+                if held is not None and new_res.deviance - held.deviance <= others + 1e-12 * abs(others):
+                    break
+            else:
+                return False
+            beta, res, fac, others = new, new_res, held.factor, new_res.deviance - held.deviance
+            taken.append((beta, res, fac, halvings))
+        else:
+            return False
+        # the held rows where the steps left them (a mean of 2.5e-13 where x'beta rounds at 2e-14, its deviance
+        # 4 mu^(1/2) 1e-7 of the fit's) moved onto the edge, or halfway back while that leaves the domain
+        for halvings in range(ROUNDING_STEPS_ONTO_EDGE):
+            new = beta + held.onto_edge / 2.0**halvings
+            new_res = scoring_pass(source, family, new, self.use_qr, kernel)
+            settled = held_factor(source, family, kernel, new, kept, edges, NEAR_EDGE_TOL) if new_res.valid else None
+            if settled is not None and new_res.deviance < res.deviance:
+                beta, res, fac = new, new_res, settled.factor
+                taken.append((beta, res, fac, halvings))
+                break
+        for i, (b, r, f, halvings) in enumerate(taken):
+            self.trace.append((r.deviance, halvings, b, f.kept))
+            self.history.append(r.deviance)
+            if self.report is not None:
+                self.report("polish", i + 1, r.deviance)
+        self.prev_beta, self.prev_fac = (taken[-2][0], taken[-2][2]) if len(taken) > 1 else (self.beta, fac)
+        self.polish_steps += len(taken)
+        self.beta, self.res, self.fac, self.fixed_gram = beta, res, fac, None
+        # converged on the edge, as R's "algorithm stopped at boundary value"; not ``polished`` (an interior
+        # optimum): the diagnosis reads the boundary from the Fisher step still to go
+        self.converged = self.boundary = True
+        self.diverging = self.rescuing = self.at_rounding = self.polished = False
+        self.leap = None
         return True
 
     def leave_edge(self) -> bool:
