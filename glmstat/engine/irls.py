@@ -111,6 +111,8 @@ _MAX_DAMPING = 40
 #: The move of rows held on an edge of infinite pull onto it is halved at most this many times back towards where
 #: the held Newton steps left them, while it leaves the domain (a linear predictor a rounding below the edge).
 ROUNDING_STEPS_ONTO_EDGE = 8
+#: What an ``accept`` of :meth:`_Loop._held_newton` returns to give up the held steps.
+_ABANDON = object()
 
 
 def irls(
@@ -637,42 +639,22 @@ class _Loop:
         left it.  True where they were kept."""
         if not self.holding:
             return False
-        beta, res, fac, use_qr = self.beta, self.res, self.fac, self.use_qr
-        taken: list[tuple[np.ndarray, PassResult, StepFactor, int]] = []
-        sizes: list[float] = []
-        for _ in range(MAX_POLISH):
-            step = newton_step_near_edge(self.source, self.family, self.kernel, beta, fac.kept, fac.gram,
-                                         self.edge_pull)
-            if step is None:
-                return False
-            size = relative_step(step, beta, fac)
-            if size <= POLISH_TOL:
-                break
-            if len(sizes) >= POLISH_PATIENCE and size >= min(sizes):
-                return False  # (the steps stopped shrinking: no optimum held there)
-            sizes.append(size)
-            for halvings in range(_MAX_DAMPING + 1):
-                new = beta + step / 2.0**halvings
-                new_res, new_fac, new_qr = evaluate(self.source, self.family, new, use_qr, fac.kept, self.kernel, None,
-                                                    self.max_cond)
-                if new_res.valid and new_fac is not None and not rises(res, new_res):
-                    break
-            else:
-                return False
-            if not np.array_equal(new_fac.kept, fac.kept):
-                return False
-            beta, res, fac, use_qr = new, new_res, new_fac, new_qr
-            taken.append((beta, res, fac, halvings))
-        else:
+
+        def accept(new, fac, state):
+            res, use_qr = state
+            new_res, new_fac, new_qr = evaluate(self.source, self.family, new, use_qr, fac.kept, self.kernel, None,
+                                                self.max_cond)
+            if not (new_res.valid and new_fac is not None and not rises(res, new_res)):
+                return None
+            return (new_res, new_fac, (new_res, new_qr)) if np.array_equal(new_fac.kept, fac.kept) else _ABANDON
+
+        held = self._held_newton(self.beta, self.fac, (self.res, self.use_qr), self.edge_pull, accept)
+        if held is None:
             return False
-        for i, (b, r, f, halvings) in enumerate(taken):
-            self.trace.append((r.deviance, halvings, b, f.kept))
-            self.history.append(r.deviance)
-            if self.report is not None:
-                self.report("polish", self.polishing + 2 + i, r.deviance)
+        taken, (beta, fac, (res, use_qr)) = held
+        self._record_held(taken, self.polishing + 2)
         if taken:
             self.prev_beta, self.prev_fac = (taken[-2][0], taken[-2][2]) if len(taken) > 1 else (self.beta, self.fac)
-        self.polish_steps += len(taken)
         self.beta, self.res, self.fac, self.use_qr = beta, res, fac, use_qr
         self.fixed_gram = fac.gram if res.fixed_weights else None
         # (not ``polished``, which says an interior optimum: the Fisher step still to go crosses the edge, and the
@@ -700,32 +682,21 @@ class _Loop:
         held = held_factor(source, family, kernel, beta, kept, edges, NEAR_EDGE_TOL)
         if held is None:
             return False
-        fac, others = held.factor, res.deviance - held.deviance
-        taken: list[tuple[np.ndarray, PassResult, StepFactor, int]] = []
-        sizes: list[float] = []
-        for _ in range(MAX_POLISH):
-            step = newton_step_near_edge(source, family, kernel, beta, fac.kept, fac.gram, edges)
-            if step is None:
-                return False
-            size = relative_step(step, beta, fac)
-            if size <= POLISH_TOL:
-                break
-            if len(sizes) >= POLISH_PATIENCE and size >= min(sizes):
-                return False  # (the steps stopped shrinking: no optimum held there)
-            sizes.append(size)
+
+        def accept(new, fac, state):
+            others, _ = state
+            new_res = scoring_pass(source, family, new, self.use_qr, kernel)
+            held = held_factor(source, family, kernel, new, kept, edges, NEAR_EDGE_TOL) if new_res.valid else None
             # (judged by the other rows' deviance: the held rows' is the rounding of their linear predictor)
-            for halvings in range(_MAX_DAMPING + 1):
-                new = beta + step / 2.0**halvings
-                new_res = scoring_pass(source, family, new, self.use_qr, kernel)
-                held = held_factor(source, family, kernel, new, kept, edges, NEAR_EDGE_TOL) if new_res.valid else None
-                if held is not None and new_res.deviance - held.deviance <= others + 1e-12 * abs(others):
-                    break
-            else:
-                return False
-            beta, res, fac, others = new, new_res, held.factor, new_res.deviance - held.deviance
-            taken.append((beta, res, fac, halvings))
-        else:
+            if held is None or new_res.deviance - held.deviance > others + 1e-12 * abs(others):
+                return None
+            return new_res, held.factor, (new_res.deviance - held.deviance, held)
+
+        steps = self._held_newton(beta, held.factor, (res.deviance - held.deviance, held), edges, accept)
+        if steps is None:
             return False
+        taken, (beta, fac, (_, held)) = steps
+        res = taken[-1][1] if taken else res
         # the held rows where the steps left them (a mean of 2.5e-13 where x'beta rounds at 2e-14, its deviance
         # 4 mu^(1/2) 1e-7 of the fit's) moved onto the edge, or halfway back while that leaves the domain
         for halvings in range(ROUNDING_STEPS_ONTO_EDGE):
@@ -736,13 +707,8 @@ class _Loop:
                 beta, res, fac = new, new_res, settled.factor
                 taken.append((beta, res, fac, halvings))
                 break
-        for i, (b, r, f, halvings) in enumerate(taken):
-            self.trace.append((r.deviance, halvings, b, f.kept))
-            self.history.append(r.deviance)
-            if self.report is not None:
-                self.report("polish", i + 1, r.deviance)
+        self._record_held(taken, 1)
         self.prev_beta, self.prev_fac = (taken[-2][0], taken[-2][2]) if len(taken) > 1 else (self.beta, fac)
-        self.polish_steps += len(taken)
         self.beta, self.res, self.fac, self.fixed_gram = beta, res, fac, None
         # converged on the edge, as R's "algorithm stopped at boundary value"; not ``polished`` (an interior
         # optimum): the diagnosis reads the boundary from the Fisher step still to go
@@ -750,6 +716,50 @@ class _Loop:
         self.diverging = self.rescuing = self.at_rounding = self.polished = False
         self.leap = None
         return True
+
+    def _held_newton(self, beta: np.ndarray, fac: StepFactor, state, edges: tuple[tuple[float, float], ...],
+                     accept) -> tuple[list, tuple] | None:
+        """Newton steps from ``beta`` holding the rows on or near ``edges`` whose multipliers pull across them
+        (:func:`~glmstat.engine.newton.newton_step_near_edge`), each halved until ``accept(new, fac, state)`` takes
+        it -- returning the (pass, factor, state) at ``new``, None to halve on, or ``_ABANDON`` -- until the held
+        step is negligible against ``fac`` (``POLISH_TOL``).  Returns the steps taken, (coefficients, pass, factor,
+        halvings) each, and the (coefficients, factor, state) they end at; None where a step is missing, halving is
+        exhausted or abandoned, or the steps stop shrinking (no optimum held there)."""
+        taken: list[tuple[np.ndarray, PassResult, StepFactor, int]] = []
+        sizes: list[float] = []
+        for _ in range(MAX_POLISH):
+            step = newton_step_near_edge(self.source, self.family, self.kernel, beta, fac.kept, fac.gram, edges)
+            if step is None:
+                return None
+            size = relative_step(step, beta, fac)
+            if size <= POLISH_TOL:
+                return taken, (beta, fac, state)
+            if len(sizes) >= POLISH_PATIENCE and size >= min(sizes):
+                return None
+            sizes.append(size)
+            for halvings in range(_MAX_DAMPING + 1):
+                new = beta + step / 2.0**halvings
+                got = accept(new, fac, state)
+                if got is not None:
+                    break
+            else:
+                return None
+            if got is _ABANDON:
+                return None
+            res, fac, state = got
+            beta = new
+            taken.append((beta, res, fac, halvings))
+        return None
+
+    def _record_held(self, taken: list, first: int) -> None:
+        """The held steps ``taken`` into the trace and deviance history, reported as polishing steps from
+        ``first``."""
+        for i, (b, r, f, halvings) in enumerate(taken):
+            self.trace.append((r.deviance, halvings, b, f.kept))
+            self.history.append(r.deviance)
+            if self.report is not None:
+                self.report("polish", first + i, r.deviance)
+        self.polish_steps += len(taken)
 
     def leave_edge(self) -> bool:
         """Rows on an edge that pulls them across, where the others pull every one of them back inside (no
