@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..families import Family
 
 __all__ = ["per_family", "hard_edges", "edge_limits", "settled_edges", "pulls_across_edge", "pulled_edges",
-           "steep_edges", "ON_EDGE_TOL", "on_edge", "held_on_edges"]
+           "steep_edges", "ON_EDGE_TOL", "on_edge", "held_on_edges", "rows_near_edges"]
 
 #: A fitted mean this close to an edge e, relative to max(1, |e|), is on it (the engine's test, and the diagnosis's).
 ON_EDGE_TOL = 10 * np.finfo(float).eps
@@ -39,6 +39,24 @@ def held_on_edges(y: np.ndarray, weights: np.ndarray, mu: np.ndarray, edges) -> 
     for e in edges:
         at |= (y == e) & on_edge(mu, e)
     return at & (weights > 0)
+
+
+def rows_near_edges(b, family: "Family", beta: np.ndarray, edges: tuple[tuple[float, float], ...], tol: float
+                    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """A block's linear predictor and means at ``beta``, and for each edge (e, L) of ``edges`` its rows held near
+    it: response e, mean within ``tol`` of it relative to max(1, |e|), positive weight, no earlier edge's row."""
+    eta = b.X.matvec(beta)
+    if b.has_offset:
+        eta += b.offset
+    with np.errstate(all="ignore"):
+        mu = family.link.inverse(eta)
+        held = np.zeros(eta.shape[0], dtype=bool)
+        near = []
+        for e, _ in edges:
+            at_e = (b.y == e) & (np.abs(mu - e) <= tol * max(1.0, abs(e))) & (b.weights > 0) & ~held
+            held |= at_e
+            near.append(at_e)
+    return eta, mu, near
 
 
 def per_family(fn):

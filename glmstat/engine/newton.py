@@ -27,7 +27,7 @@ import numpy as np
 
 from ..design.sources import DesignSource, fold
 from ..families import Family
-from .edges import ON_EDGE_TOL
+from .edges import ON_EDGE_TOL, rows_near_edges
 
 __all__ = ["newton_step", "newton_step_on_edge", "newton_step_off_edge", "newton_step_near_edge"]
 
@@ -94,20 +94,16 @@ def _block_observed_on_edge(b, family: Family, kernel, beta: np.ndarray, edges: 
     (:func:`~glmstat.engine.edges.steep_edges`) is left out of the score too, its pull inf: its score term, 7e7 at
     a mean of 2e-16 for a Tweedie p = 1.5 identity-link 0, says only that it is held, and would swamp the others'."""
     p = beta.size
-    eta = b.X.matvec(beta)
-    if b.has_offset:
-        eta += b.offset
+    eta, _, near = rows_near_edges(b, family, beta, edges, tol)
+    held = np.zeros(eta.shape[0], dtype=bool)
+    steep = np.zeros(eta.shape[0], dtype=bool)
+    side = np.zeros(eta.shape[0])
+    for (_, lim), at_e in zip(edges, near):
+        side[at_e] = np.sign(lim)
+        held |= at_e
+        if np.isinf(lim):
+            steep |= at_e
     with np.errstate(all="ignore"):
-        mu = family.link.inverse(eta)
-        held = np.zeros(eta.shape[0], dtype=bool)
-        steep = np.zeros(eta.shape[0], dtype=bool)
-        side = np.zeros(eta.shape[0])
-        for e, lim in edges:
-            at_e = (b.y == e) & (np.abs(mu - e) <= tol * max(1.0, abs(e))) & (b.weights > 0) & ~held
-            side[at_e] = np.sign(lim)
-            held |= at_e
-            if np.isinf(lim):
-                steep |= at_e
         free = ~held
         y, w, ef = b.y[free], b.weights[free], eta[free]
         h = _H * np.maximum(np.abs(ef), 1e-2)

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..design.sources import DesignSource, fold
 from ..families import Family
+from .edges import rows_near_edges
 from .linalg import GRAM_MAX_COND, StepFactor
 
 __all__ = ["held_factor", "Held", "ROUNDING_ULPS"]
@@ -43,15 +44,11 @@ def _block_others(b, family: Family, kernel, beta: np.ndarray, edges: tuple[tupl
     mean within ``tol`` of it relative to max(1, |e|)), the held rows' share of the deviance, and whether each
     held row's linear predictor is on its edge's to the rounding of x'beta + offset (``ROUNDING_ULPS``), and
     their distances from it."""
-    eta = b.X.matvec(beta)
-    if b.has_offset:
-        eta += b.offset
+    eta, mu, near = rows_near_edges(b, family, beta, edges, tol)
+    held = np.zeros(eta.shape[0], dtype=bool)
+    eta_e = np.zeros(eta.shape[0])
     with np.errstate(all="ignore"):
-        mu = family.link.inverse(eta)
-        held = np.zeros(eta.shape[0], dtype=bool)
-        eta_e = np.zeros(eta.shape[0])
-        for e, _ in edges:
-            at_e = (b.y == e) & (np.abs(mu - e) <= tol * max(1.0, abs(e))) & (b.weights > 0) & ~held
+        for (e, _), at_e in zip(edges, near):
             eta_e[at_e] = float(family.link.link(np.array([e]))[0])
             held |= at_e
         W = kernel(b.y, b.weights, eta).W
