@@ -606,9 +606,10 @@ class _Loop:
             return
         if self.rescuing and not (self.polished or self.rounding_optimum):
             return
-        # (steps that read as rounding perhaps only because the weights of rows near the edge grow: the others need
-        # not have settled, and hold_on_edge goes on from here, with the edge step or without it)
-        self.holding = self.at_rounding and not self.rescuing
+        # (steps that read as rounding perhaps only because the weights of rows near the edge grow, or scoring that met
+        # its test while still swinging about an optimum on the edge, s762_0116: the others need not have settled,
+        # and hold_on_edge goes on from here, with the edge step or without it; it keeps only a held optimum)
+        self.holding = (self.at_rounding or not self.polished) and not self.rescuing
         finished = finish_at_edge(self.source, self.family, self.kernel, self.beta, self.res, fac, self.use_qr,
                                   self.max_cond, self.edge_pull)
         if finished is None:

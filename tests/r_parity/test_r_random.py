@@ -555,6 +555,18 @@ def test_held_out_profile_limit_beyond_refits_on_the_edge():
     assert any("upper profile limit of 'Intercept' is approximate" in str(w.message) for w in said)
 
 
+def test_held_out_edge_optimum_after_scoring_met_its_test():
+    # s762_0116 (negative binomial theta 1.5, identity link): the optimum has row 84 (y = 0) at the edge mu = 0.
+    # Scoring swings around it (each step -0.8 times the last) and meets tol=1e-12 at iteration 47 before it gets
+    # there; the Newton steps holding the row on the edge were taken only where polishing stopped at rounding, so
+    # the fit stopped 1.2e-4 away in a coefficient ("still moving").  R's refits (30 rounds) reach it:
+    ref, data = load("s762_0116", HELD_OUT)
+    res, caught = fit(ref, data)
+    assert any(issubclass(w.category, gs.BoundaryWarning) for w in caught) and boundary_certified(res)
+    assert_close(res.coef, ref["coefficients"], rtol=1e-5)  # (both sides creep towards an open edge: 2e-6 apart)
+    assert_close([res.deviance], [ref["deviance"]], rtol=1e-9)
+
+
 def test_held_out_newton_optimum_where_r_s_scoring_went_away():
     # s757_0343 (Gamma log, no intercept, prior weights): R's scoring from its start, and from the optimum rounded to
     # 6 digits, overflows ("NA/NaN/Inf in 'x'"); R's Newton steps from its lowest iterate (the 2nd, deviance 207.82)
