@@ -22,7 +22,7 @@ quantity is evaluated at the final estimate (R evaluates the covariance with the
 Rows whose optimum is on an edge of the domain that pulls them across it (a log-link probability of 1 for a row of
 successes), which Fisher scoring approaches only geometrically, are put on the edge by the Fisher step constrained
 there (:mod:`glmstat.engine.edge_approach`) once polishing ends; where polishing ended because those rows' growing
-weights made its steps read as rounding, Newton steps holding them there go on to the optimum.
+weights made its steps read as rounding, or ended unpolished, Newton steps holding them there go on to the optimum.
 Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
 max_iter, or polishing that stops shrinking; or steps that turn back on each other, the deviance falling all the
 while: polishing steps that still move the linear predictor, or the last steps before max_iter), or still crawls
@@ -629,8 +629,9 @@ class _Loop:
     def hold_on_edge(self) -> bool:
         """Where polishing stopped because its steps read as the rounding of the solve (``at_rounding``: the weights
         of rows approaching an edge, growing as 1 / distance, make the condition number, 3e9 for a negative binomial
-        identity-link fit whose others' steps were still 1e-4 of their coefficients), the other coefficients need
-        not have settled, with the edge step of :meth:`approach_edge` or without it (the Fisher step there need not
+        identity-link fit whose others' steps were still 1e-4 of their coefficients), or stopped unpolished (scoring
+        that met R's test while it swung about an optimum on the edge, each step -0.8 times the last: s762_0116), the
+        other coefficients need not have settled, with the edge step of :meth:`approach_edge` or without it (the Fisher step there need not
         carry the row on towards the edge): Newton steps holding the rows on or near the edge whose multipliers
         pull across it (:func:`~glmstat.engine.newton.newton_step_near_edge`; the edge step leaves them at the
         rounding of their linear predictor, 6e-15 there), halved while they raise the deviance, go on until the
