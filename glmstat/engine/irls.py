@@ -673,9 +673,12 @@ class _Loop:
         out), halved while they raise the deviance, go on until negligible against the factor that holds them
         without their weights (:func:`~glmstat.engine.steep_edge.held_factor`), which the result keeps.  Kept only
         where they get there; else the loop's stop stands.  True where they were kept."""
-        steep = steep_edges(self.family) if self.control.convergence == "exact" and not self.control.damped else ()
-        if not (steep and self.diverging and not self.fac.all_kept
-                and set_aside_in_use(self.beta, self.fac, self.prev_fac)):
+        # (every fit passes here: the loop's own flags first, the family's edges only where the loop stopped so)
+        if not (self.diverging and not self.fac.all_kept and self.control.convergence == "exact"
+                and not self.control.damped and set_aside_in_use(self.beta, self.fac, self.prev_fac)):
+            return False
+        steep = steep_edges(self.family)
+        if not steep:
             return False
         source, family, kernel = self.source, self.family, self.kernel
         edges = self.edge_pull + steep
