@@ -631,14 +631,14 @@ class _Loop:
         of rows approaching an edge, growing as 1 / distance, make the condition number, 3e9 for a negative binomial
         identity-link fit whose others' steps were still 1e-4 of their coefficients), or stopped unpolished (scoring
         that met R's test while it swung about an optimum on the edge, each step -0.8 times the last: s762_0116), the
-        other coefficients need not have settled, with the edge step of :meth:`approach_edge` or without it (the Fisher step there need not
-        carry the row on towards the edge): Newton steps holding the rows on or near the edge whose multipliers
-        pull across it (:func:`~glmstat.engine.newton.newton_step_near_edge`; the edge step leaves them at the
-        rounding of their linear predictor, 6e-15 there), halved while they raise the deviance, go on until the
-        held step is negligible (``POLISH_TOL``).  Kept only where they get there (that fit: 12.1521739578810, R's
-        optimum with the row held at 0, from 12.1521739583 and 3e-3 away in a coefficient, or 12.152173965 and
-        1.3e-2 away on the structured path, whose edge step did not apply); else the estimate stays where polishing
-        left it.  True where they were kept."""
+        other coefficients need not have settled, with the edge step of :meth:`approach_edge` or without it (the
+        Fisher step there need not carry the row on towards the edge): Newton steps holding the rows on or near the
+        edge whose multipliers pull across it (:func:`~glmstat.engine.newton.newton_step_near_edge`; the edge step
+        leaves them at the rounding of their linear predictor, 6e-15 there), halved while they raise the deviance,
+        go on until the held step is negligible (``POLISH_TOL``).  Kept only where they get there (that fit:
+        12.1521739578810, R's optimum with the row held at 0, from 12.1521739583 and 3e-3 away in a coefficient, or
+        12.152173965 and 1.3e-2 away on the structured path, whose edge step did not apply); else the estimate stays
+        where polishing left it.  True where they were kept."""
         if not self.holding:
             return False
 

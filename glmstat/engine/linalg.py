@@ -630,8 +630,8 @@ def factor_qr(R_aug: np.ndarray) -> StepFactor:
 def _qr_inverse(rinv: np.ndarray) -> np.ndarray:
     """(X_K'WX_K)^{-1} = R^{-1} R^{-T} from the kept columns' inverse factor.  Where the working weights vanish
     (a linear predictor running off) it overflows: its entries are then inf, silently -- the callers test for a
-    finite covariance (a non-finite one is no convergence: :func:`~glmstat.engine.step_size.relative_step`), and no numpy warning may
-    reach the user."""
+    finite covariance (a non-finite one is no convergence: :func:`~glmstat.engine.step_size.relative_step`), and
+    no numpy warning may reach the user."""
     with np.errstate(over="ignore", invalid="ignore"):
         return rinv @ rinv.T
 
