@@ -20,7 +20,11 @@ through a coarse grid of z values, which is accurate to a few digits only.
 
 A limit that cannot be bracketed is reported as +/-inf when the deviance stays within the threshold however
 far b goes (the likelihood is flat on that side, as under separation), and as NaN when the refits fail
-(no valid fit for the family); both with a :class:`ProfileWarning`.  Stepping out, a Newton step only shortens the
+(no valid fit for the family); both with a :class:`ProfileWarning`.  A refit whose deviance is below the estimate's
+by more than rounding shows that the estimate is a local optimum, not the maximum-likelihood estimate (a Gaussian
+log-link fit whose profile dips below it beyond a hump): z is taken as 0 there, so a limit whose search met such a
+refit belongs to no profile of the estimate, and it is NaN with a ProfileWarning that names the refit (MASS's
+profile stops: "profiling has found a better solution").  Stepping out, a Newton step only shortens the
 doubling, and not where dz disagrees with how z moved since the last refit (a profile tending to a limit below the
 threshold along a run-off, where dz is rounding noise: see ``far_off`` in :func:`_limit`).  Under separation no
 maximum exists: the diverging coefficients' intervals are unbounded on the side they diverge, and under
@@ -70,7 +74,7 @@ undercuts after ``_MAX_BRANCHES`` such rounds comes with a ProfileWarning.  Wher
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import Any, Sequence
 
@@ -109,6 +113,9 @@ _MAX_BRANCHES = 4
 #: estimate instead of taken as D(b) - D_hat: the two sums agree to about eps |D_hat|, so their difference keeps
 #: fewer than ten digits there.
 _CANCELLED = 1e-6
+#: A refit whose deviance is below the estimate's by more than this fraction of |D_hat| + phi has found a better
+#: optimum than the estimate (the refits are exact to rounding, about 1e-12 of it): the estimate is a local one.
+_BELOW = 1e-6
 #: A refit's mean within this fraction of its largest mean of an edge that the link reaches at a finite linear
 #: predictor is on that edge, when the refit's score equations fail there (not polished).
 _ON_EDGE = 1e-8
@@ -165,6 +172,9 @@ class _Profile:
     #: the others' slope dc/db along the profile at the estimate, where -beta gives the means beta gives (see
     #: :func:`_mirrored`); None otherwise
     mirror_slope: np.ndarray | None = None
+    #: (b, deviance) of the refits found below the estimate's deviance by more than rounding (``_BELOW``), appended
+    #: by :meth:`at`: where there are any, the estimate is not the maximum-likelihood estimate
+    below: list = field(default_factory=list)
 
     def _refit(self, b: float, starts: tuple[np.ndarray, ...]):
         """The engine's damped fit with coefficient j held at ``b``: the lowest deviance from the starts, or
@@ -303,7 +313,10 @@ class _Profile:
         dcoef = np.zeros_like(coef)
         if kept.any():
             dcoef[kept] = -_gram_solve(gram, u[kept])
-        diff = max(self._rise(b, coef, dev), 0.0) / self.dispersion
+        rise = self._rise(b, coef, dev)
+        if self.others_hat is not None and rise < -_BELOW * (abs(self.deviance_hat) + self.dispersion):
+            self.below.append((b, dev))
+        diff = max(rise, 0.0) / self.dispersion
         z = float(np.sign(b - self.b_hat) * np.sqrt(diff))
         dz = ddev / (2.0 * self.dispersion * z) if z != 0 else np.nan
         return _Point(b, z, dz, coef, dcoef, edge, polished)
@@ -662,6 +675,14 @@ def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarr
                       ProfileWarning)
             break
         val, why, edge = _limit(prof, se, q, side, coef[others], slope, branch=lower)
+    if prof.below:
+        # (z is taken as 0 there, so a limit found beyond belongs to no profile of the estimate: MASS's profile
+        # stops with "profiling has found a better solution, so original fit had not converged")
+        b, dev = min(prof.below, key=operator.itemgetter(1))
+        warn_user(f"{which} not found: the refit at {b:.8g} has deviance {dev:.10g}, below the estimate's "
+                  f"{prof.deviance_hat:.10g}, so the estimate is a local optimum, not the maximum-likelihood "
+                  f"estimate (fit again from other starting values: start=); reported as nan", ProfileWarning)
+        return np.nan
     if why:
         warn_user(f"{which} not found: {why}; reported as {val}", ProfileWarning)
     elif edge:
