@@ -1,9 +1,11 @@
 """Negative binomial regression with theta estimated by maximum likelihood (``MASS::glm.nb``).
 
 As ``glm.nb``: start from a Poisson fit, then alternate an IRLS fit of the coefficients at fixed theta with
-the maximum-likelihood theta at fixed mu, until both stop moving.  Unlike ``glm.nb`` (which stops theta's
-Newton iterations at a step of 1.2e-4 and evaluates theta with the means of the previous fit) each theta is
-solved to full precision and the alternation continues until the joint maximum is reached.
+the maximum-likelihood theta at fixed mu, until both stop moving.  Each IRLS fit starts from the previous
+coefficients, and again from the family's starting means where it went away from the optimum (:func:`_at_theta`).
+Unlike ``glm.nb`` (which stops theta's Newton iterations at a step of 1.2e-4 and evaluates theta with the means of
+the previous fit) each theta is solved to full precision and the alternation continues until the joint maximum is
+reached.
 
 Score and information for theta (w = prior weights):
     U(theta) = sum w [psi(theta + y) - psi(theta) + log(theta) + 1 - log(theta + mu) - (y + theta)/(mu + theta)]
@@ -57,7 +59,8 @@ from .._scipy import special
 from ..design.sources import DesignSource, fold
 from .fit_state import Control, FitState
 from .irls import irls
-from ..errors import BoundaryWarning, FitError
+from .passes import deviance_part
+from ..errors import BoundaryWarning, FitError, GLMStatError
 from ..families import NegativeBinomial, Poisson
 from ..links import Link
 
@@ -298,6 +301,37 @@ def _poisson_limit(source: DesignSource, family: NegativeBinomial, control: Cont
     return NegbinFit(state, fixed, math.inf, ((BoundaryWarning, message),))
 
 
+def _at_theta(source: DesignSource, family: NegativeBinomial, control: Control, start: np.ndarray,
+              covariance: bool = True) -> FitState:
+    """IRLS at a fixed theta from ``start`` (the previous coefficients), and again from the family's own starting
+    means where it failed (halving exhausted) or ended above the deviance D(start) of ``start`` itself.
+
+    The optimum's deviance is at most D(start), so scoring that ends above it went away from the optimum: the
+    Poisson coefficients of a log-link cubic without an intercept (x1 to 2900) gave D = 134.7 at theta 0.076,
+    and scoring from them stopped at means near 1e308 with D = 3991 (at tol 1e-8, halving was exhausted there;
+    ``glm.nb`` fails too, "NA/NaN/Inf in 'x'"), theta's maximum at those means was 4e-5 and the fit was reported
+    not converged; from the starting means y + 1/6 (R's ``mustart``) it converges to D = 42.05.  The fit from
+    those means is kept only if it converged (to a lower deviance)."""
+    try:
+        state, failed = irls(source, family, control, start, covariance=covariance), None
+    except FitError as err:
+        state, failed = None, err
+    if state is not None:
+        with np.errstate(all="ignore"):
+            at_start = fold(source, partial(deviance_part, family=family, beta=start), operator.add, 0.0)
+        if not (np.isfinite(at_start) and state.deviance > at_start + 1e-7 * (abs(at_start) + 1.0)):
+            return state
+    try:
+        again = irls(source, family, control, None, covariance=covariance)
+    except GLMStatError:
+        again = None
+    if again is not None and again.converged and (state is None or again.deviance < state.deviance):
+        return again
+    if state is None:
+        raise failed
+    return state
+
+
 def fit_negbin(source: DesignSource, family: NegativeBinomial, control: Control, start: np.ndarray | None = None
                ) -> NegbinFit:
     """Alternate IRLS and theta's maximum likelihood to the joint optimum, or recognize the Poisson limit
@@ -322,7 +356,7 @@ def fit_negbin(source: DesignSource, family: NegativeBinomial, control: Control,
         if th > limit:
             return _poisson_limit(source, family, control, poisson, at.max_mu, passed)
         before = _start(state)
-        state = irls(source, family.with_theta(th), control, before, covariance=False)
+        state = _at_theta(source, family.with_theta(th), control, before, covariance=False)
         th_new, _ = theta_ml_at(source, link, _start(state), upper=limit, start=th)
         # joint maximum: theta stops moving, or the means do (then theta moves by its own rounding only, as on
         # a likelihood flat to rounding in theta, or with an intercept only, whose mean is the same at any theta)
@@ -334,7 +368,7 @@ def fit_negbin(source: DesignSource, family: NegativeBinomial, control: Control,
         raise FitError(f"negative binomial theta did not converge (last theta {th:.6g})")
     if th > limit:
         return _poisson_limit(source, family, control, poisson, at.max_mu, passed)
-    state = irls(source, family.with_theta(th), control, _start(state))
+    state = _at_theta(source, family.with_theta(th), control, _start(state))
     th, se = theta_ml_at(source, link, _start(state), start=th)
     se = _mass_theta_se(source, link, _start(state), max(control.max_iter, 2), th, se)
     return NegbinFit(state, family.with_theta(th), se)

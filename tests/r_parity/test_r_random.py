@@ -583,6 +583,26 @@ def test_held_out_newton_optimum_where_r_s_scoring_went_away():
         assert_close([res.deviance, res.null_deviance], [want["deviance"], want["null_deviance"]], rtol=1e-10)
 
 
+def test_held_out_negbin_from_r_s_starting_means_where_scoring_from_poisson_went_away():
+    # s763_0142 (theta estimated, log link, y ~ poly(x1, 3, raw = TRUE) + offset(log(t)) - 1, prior weights): the
+    # fit at the first theta (0.076) from the Poisson coefficients went to means near 1e308 (deviance 3991, above
+    # the Poisson coefficients' 134.7), theta's maximum there was 4e-5 and the fit was reported not converged
+    # (halving exhausted at tol 1e-8); glm.nb refuses ("NA/NaN/Inf in 'x'").  From R's starting means it converges
+    # to the optimum R's alternation reaches so (scripts/make_negbin_default_start.R), where glm.nb stays.
+    want = json.loads((HELD_OUT / "negbin_default_start.json").read_text())
+    ref, data = load("s763_0142", HELD_OUT)
+    assert "NA/NaN/Inf in 'x'" in ref["error"]
+    for tol in (1e-12, 1e-8):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", gs.GLMStatWarning)
+            res = gs.glm(ref["formula"], data, family=gs.NegativeBinomial(), weights="w", tol=tol)
+        assert res.converged and not any(issubclass(w.category, gs.ConvergenceWarning) for w in caught)
+        assert_close(res.coef, want["coefficients"], rtol=1e-6)
+        assert_close([res.theta, res.loglik, res.deviance], [want["theta"], want["loglik"], want["deviance"]],
+                     rtol=1e-8)
+        assert_close([res.theta_se], [want["glm_nb_from_optimum"]["theta_se"]], rtol=1e-6)
+
+
 def test_random_cases_cover_every_family_and_link():
     specs = {(r["family"]["name"], r["family"].get("link", r["family"].get("var_power")))
              for r in (load(c)[0] for c in IDS)}
