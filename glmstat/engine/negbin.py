@@ -311,7 +311,10 @@ def _at_theta(source: DesignSource, family: NegativeBinomial, control: Control, 
     and scoring from them stopped at means near 1e308 with D = 3991 (at tol 1e-8, halving was exhausted there;
     ``glm.nb`` fails too, "NA/NaN/Inf in 'x'"), theta's maximum at those means was 4e-5 and the fit was reported
     not converged; from the starting means y + 1/6 (R's ``mustart``) it converges to D = 42.05.  The fit from
-    those means is kept only if it converged (to a lower deviance)."""
+    those means is kept only if it converged (to a lower deviance).  Not at R's control (``convergence="R"``),
+    which reports what R's path reaches."""
+    if control.convergence != "exact":
+        return irls(source, family, control, start, covariance=covariance)
     try:
         state, failed = irls(source, family, control, start, covariance=covariance), None
     except FitError as err:
