@@ -22,10 +22,11 @@ car::linearHypothesis, car::vif, emmeans, MASS::stepAIC and average marginal eff
   families, whose dispersion is estimated (type II F tables, linearHypothesis F): quasipoisson log ``g/x1 + h`` and
   sqrt, quasibinomial ``cbind()`` with ``h:x1``, ``quasi(mu^2, log)`` with ``log(x3)`` and ``quasi(mu(1-mu),
   logit)`` of proportions with their trials as prior weights;
-* ``inference2/structured_random``: four random models of 12,000 to 16,000 rows
-  (``scripts/make_inference2_structured_random_cases.py``, seeds 590 and 591; the script reads the gzip files
+* ``inference2/structured_random``: five random models of 12,000 to 16,000 rows
+  (``scripts/make_inference2_structured_random_cases.py``, seeds 590 to 592; the script reads the gzip files
   itself): a Gamma log ``x1 + g:h + g*x2`` of 379 coefficients, quasipoisson with an offset and ``h:x1``, a Gaussian
-  inverse link with Helmert contrasts of ``g``, Poisson sqrt with ``poly(x2, 2)`` and ``h/s``.
+  inverse link with Helmert contrasts of ``g``, Poisson sqrt with ``poly(x2, 2)`` and ``h/s``, and emmeans over a
+  reference grid of 11,139 rows (``g`` by ``f2``), which emmeans refuses below its raised ``rg.limit``.
 """
 
 from __future__ import annotations
