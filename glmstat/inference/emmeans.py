@@ -65,8 +65,9 @@ Sidak, Bonferroni, Holm, Hochberg, Hommel, Benjamini-Hochberg ("BH" or "fdr"), B
 Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl4 - cyl6``) and levels holding
 ``- + / *`` are put in parentheses.
 
-The grid's design rows are built up to :data:`GRID_CELLS` cells (rows x model columns; emmeans refuses more
-than 10,000 rows) and each mean averages its rows over the other variables' axes; pairwise comparisons are made
+The grid's design rows are built up to :data:`GRID_CELLS` cells (rows x model columns), or up to emmeans' own
+limit of 10,000 rows (:data:`GRID_ROWS`) however many columns, and each mean averages its rows over the other
+variables' axes; pairwise comparisons are made
 for up to :data:`MAX_PAIRS` pairs, in blocks of the same size.  Larger requests are refused with the numbers.
 
 For a fit to streamed data (a Parquet path, a dask DataFrame) the grid is the same: the factor levels come
@@ -184,10 +185,13 @@ def _offset_sum(b) -> float:
     return float(np.sum(b.offset))
 
 
-#: The reference grid's design rows are built only up to this many cells (rows x model columns, 32 MB):
-#: its rows cross every level of every factor of the model, a product that a few factors make huge (emmeans
-#: itself refuses grids of more than 10,000 rows, its ``rg.limit``).
+#: The reference grid's design rows are built only up to this many cells (rows x model columns, 32 MB), or up
+#: to :data:`GRID_ROWS` rows whatever the columns: its rows cross every level of every factor of the model, a
+#: product that a few factors make huge.
 GRID_CELLS = 2**22
+#: emmeans' own bound on the grid's rows (its ``rg.limit``): a grid it computes is never refused here (at most
+#: 10,000 rows of the formula limits' ``max_columns``, 5,000 by default: 400 MB at most).
+GRID_ROWS = 10_000
 #: Pairwise comparisons are made for at most this many pairs (a 1000-level factor's 499,500).
 MAX_PAIRS = 500_000
 #: ... and with labels of at most this many characters in all: each pair's label holds both levels' labels,
@@ -205,11 +209,12 @@ def _grid(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable])
     sizes = [len(vals) for vals, _ in axes]
     rows, width = math.prod(sizes), max(len(fit.coef), 1)
     wide = [k for k, size in enumerate(sizes) if size > 1]  # (at most 22: 2**22 cells)
-    if rows * width > GRID_CELLS:
+    if rows * width > GRID_CELLS and rows > GRID_ROWS:
         crossing = shown_items(wide, each=lambda k: f"{shown(variables[k].name, 80)} ({sizes[k]})", sep=" x ")
         raise GLMStatError(f"the reference grid crosses {crossing}: {rows} rows of {width} model columns, more "
-                           f"than the {GRID_CELLS} cells estimated marginal means are computed from (emmeans "
-                           "refuses more than 10,000 rows); fit a model with fewer or smaller factors")
+                           f"than the {GRID_CELLS} cells estimated marginal means are computed from beyond "
+                           f"{GRID_ROWS:,} rows (emmeans' own limit, its rg.limit); fit a model with fewer or smaller "
+                           "factors")
     codes = [np.zeros(rows, dtype=np.intp)] * len(sizes)
     if wide:  # (itertools.product's order: the last varies fastest)
         for k, code in zip(wide, np.unravel_index(np.arange(rows), [sizes[k] for k in wide])):

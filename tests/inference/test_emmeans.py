@@ -347,6 +347,26 @@ def test_tukey_p_values_of_many_pairs_match_r():
     assert np.all(np.abs(p[~tiny] - want[~tiny]) <= 1e-6 * want[~tiny] + 5e-11)
 
 
+def test_a_grid_under_emmeans_row_limit_is_never_refused():
+    """A Poisson fit of y ~ g + g:x1 + f (a 300-level g, a 30-level f: 629 columns, structured) whose reference
+    grid has 9,000 rows, under emmeans' rg.limit of 10,000, and 5.7 million cells, past the 2**22 that bound
+    a grid of more rows: the means over g and over f, against emmeans(m, ~ g / ~ f, type = "response")
+    (fixtures/inference2/more/emmeans_wide_grid.json and .csv.gz, scripts/make_emmeans_wide_grid.R)."""
+    from glmstat.design.structured import StructuredDesign
+    from glmstat.inference.emmeans import GRID_CELLS, GRID_ROWS
+
+    r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_wide_grid.json").read_text())
+    fit = gs.glm(r["formula"], pd.read_csv(FIXTURES / "inference2" / "more" / "emmeans_wide_grid.csv.gz"),
+                 family=gs.Poisson(), tol=1e-12)
+    assert isinstance(fit.model_frame.design, StructuredDesign) and len(fit.coef) == r["columns"] == 629
+    assert 300 * 30 <= GRID_ROWS and 300 * 30 * 629 > GRID_CELLS
+    for term in ("g", "f"):
+        got = fit.emmeans(term)
+        assert list(got.index) == r[term]["levels"]
+        for col in ("estimate", "std_error", "lower", "upper"):
+            assert_close(got[col], r[term][col], rtol=1e-6)
+
+
 def test_tukey_p_values_of_many_pairs_take_few_integrals(monkeypatch):
     """The 44,850 pairs of a 300-level factor (Gaussian: t-based, the integral 8 to 20 ms each) take a few
     hundred evaluations of scipy's studentized range at most, whatever the number of pairs."""
