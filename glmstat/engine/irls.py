@@ -93,6 +93,9 @@ MAX_POLISH = 200
 #: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
 #: monotonically: a step can be twice the one before and the next ten smaller still.
 POLISH_PATIENCE = 5
+#: A step within the rounding of its solve is still scoring's approach (not noise) while it is at most this
+#: fraction of the step before: rounding noise does not shrink step after step.
+SHRINKING_RATE = 0.75
 #: With ``convergence="R"`` the Cholesky path takes X'WX only below this condition number (1e10 otherwise).
 #: There R's iterates are the result, not just the way to the MLE: a Cholesky step is off by about eps times
 #: cond(X'WX), an error that no later step corrects when the fit stops at R's criterion or at max_iter, and a
@@ -561,8 +564,11 @@ class _Loop:
         # a full step no larger than the rounding of the solve that made it (kept columns so nearly dependent,
         # cond ~1e13, that the coefficients are ~1e12 and eta = X beta is off by 1e-5): no later step can do
         # better, and the deviance's rounding (1e-8 relative, seen) would keep R's test from ever passing
+        # -- unless the steps still shrink as scoring's linear approach does: a Poisson sqrt-link row of 0 whose
+        # optimum is eta = 0, where each Fisher step halves eta (random s767_0188: steps of 8e-6 in coefficients of
+        # 6614, within 10 eps cond of them, yet halving each time; polishing takes them on to R's estimate)
         noise = (not self.converged and not halvings and (self.iterations > 1 or self.from_start)
-                 and at_rounding(new, self.beta, fac))
+                 and at_rounding(new, self.beta, fac) and not self._still_shrinking(new, fac))
         if self.iterations > 1 or self.from_start or self.converged:
             self.prev_beta = self.beta
         self.prev_fac = fac
@@ -591,6 +597,15 @@ class _Loop:
                         self.converged = self.at_rounding = False
             self.dev_old = self.res.deviance
         self._back_to_gram()
+
+    def _still_shrinking(self, new: np.ndarray, fac: StepFactor) -> bool:
+        """Is the step to ``new`` at most ``SHRINKING_RATE`` times the step before it (over the kept columns)?"""
+        if self.prev_beta is None or len(self.trace) < 2:
+            return False
+        k = fac.kept
+        step = float(np.max(np.abs(new[k] - self.beta[k]), initial=0.0))
+        before = float(np.max(np.abs(self.beta[k] - self.prev_beta[k]), initial=0.0))
+        return 0.0 < step <= SHRINKING_RATE * before
 
     def approach_edge(self) -> None:
         """Rows that scoring carries to an edge of the domain whose optimum is on it only approach it
