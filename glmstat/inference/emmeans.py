@@ -67,8 +67,8 @@ Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl
 
 The grid's design rows are built up to :data:`GRID_CELLS` cells (rows x model columns), or up to emmeans' own
 limit of 10,000 rows (:data:`GRID_ROWS`) however many columns, and each mean averages its rows over the other
-variables' axes; pairwise comparisons are made
-for up to :data:`MAX_PAIRS` pairs, in blocks of the same size.  Larger requests are refused with the numbers.
+variables' axes; pairwise comparisons are made for up to :data:`MAX_PAIRS` pairs, in blocks of the same size.
+Larger requests are refused with the numbers.
 
 For a fit to streamed data (a Parquet path, a dask DataFrame) the grid is the same: the factor levels come
 from the model spec, the numeric variables' means and distinct values from one pass over the columns the
