@@ -59,7 +59,6 @@ from .._scipy import special
 from ..design.sources import DesignSource, fold
 from .fit_state import Control, FitState
 from .irls import irls
-from .passes import deviance_part
 from ..errors import BoundaryWarning, FitError, GLMStatError
 from ..families import NegativeBinomial, Poisson
 from ..links import Link
@@ -320,8 +319,7 @@ def _at_theta(source: DesignSource, family: NegativeBinomial, control: Control, 
     except FitError as err:
         state, failed = None, err
     if state is not None:
-        with np.errstate(all="ignore"):
-            at_start = fold(source, partial(deviance_part, family=family, beta=start), operator.add, 0.0)
+        at_start = state.deviance_history[0]  # (the loop's first pass was at ``start``: no pass of our own)
         if not (np.isfinite(at_start) and state.deviance > at_start + 1e-7 * (abs(at_start) + 1.0)):
             return state
     try:
