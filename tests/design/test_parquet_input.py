@@ -507,8 +507,9 @@ def test_declared_level_orders_are_kept(tmp_path):
 
 def test_a_categorical_of_numbers_stored_as_numbers_is_named_in_a_warning(tmp_path):
     """Arrow writes a pandas Categorical of numbers to Parquet as its values (``pd.read_parquet`` reads numbers
-    back): fitted from the file (or the Arrow table read from it), the bare column is a number where the DataFrame made it a factor, so glm() says
-    which column and how to ask for the factor; ``factor(k)`` is the factor and warns of nothing."""
+    back): fitted from the file (or the Arrow table read from it), the bare column is a number where the DataFrame made
+    it a factor, so glm() says which column and how to ask for the factor; ``factor(k)`` is the factor and warns of
+    nothing."""
     rng = np.random.default_rng(5)
     d = pd.DataFrame({"k": pd.Categorical(rng.integers(1, 4, 90)), "x": rng.normal(size=90)})
     d["y"] = rng.poisson(2.0, size=90).astype(float)

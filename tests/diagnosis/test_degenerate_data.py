@@ -182,7 +182,8 @@ def test_saturated_binomial_with_more_columns_than_rows():
 def test_constant_response_is_a_perfect_fit(family):
     """R: t values of 1e16 and p-values of 1e-126 for y = 2 in every row (summary.glm warns about nothing)."""
     d = pd.DataFrame({"y": np.full(12, 2.0), "x": np.linspace(0, 1, 12)})
-    fit, _ = fit_warns(gs.PerfectFitWarning, r"essentially perfect fit: the response 'y' is constant \(2 in every row\)",
+    fit, _ = fit_warns(gs.PerfectFitWarning,
+                       r"essentially perfect fit: the response 'y' is constant \(2 in every row\)",
                        "y ~ x", d, family=family)
     assert fit.dispersion < 1e-20
     assert_flagged(fit, "essentially perfect fit")
@@ -234,7 +235,8 @@ def test_empty_cell_aliases_its_interaction_column():
     d = pd.DataFrame({"g": np.repeat(list("abc"), 20), "h": np.tile(list("uv"), 30)})
     d["y"] = rng.normal(size=60)
     d = d[~((d.g == "b") & (d.h == "v"))]
-    fit, _ = fit_warns(gs.AliasingWarning, r"g\[T.b\]:h\[T.v\] is zero in every row used \(an empty cell", "y ~ g * h", d)
+    fit, _ = fit_warns(gs.AliasingWarning, r"g\[T.b\]:h\[T.v\] is zero in every row used \(an empty cell",
+                       "y ~ g * h", d)
     assert np.isnan(fit.coef["g[T.b]:h[T.v]"]) and np.isnan(fit.std_errors["g[T.b]:h[T.v]"])
     assert "NA" in str(fit.summary()) and "not defined because of singularities" in str(fit.summary())
 

@@ -132,7 +132,8 @@ def test_zero_count_levels_of_a_wide_sum_coded_factor_without_expanding_it(large
     assert "x" not in fit.separation.columns  # (x's estimate is finite)
 
 
-@pytest.mark.parametrize("formula, family", [("count ~ x + C(g, sum)", gs.Poisson()), ("y ~ x + C(g, sum)", gs.Binomial()),
+@pytest.mark.parametrize("formula, family", [("count ~ x + C(g, sum)", gs.Poisson()),
+                                             ("y ~ x + C(g, sum)", gs.Binomial()),
                                              ("count ~ C(g, helmert) + x", gs.Poisson()), ("y ~ o + x", gs.Binomial())],
                          ids=["poisson-sum", "binomial-sum", "poisson-helmert", "binomial-ordered"])
 def test_contrast_coded_levels_are_named_alike_on_both_sides_of_the_linear_programs_limit(formula, family,

@@ -7,8 +7,8 @@ polishing then stopped there, deviance 77.70035, with the warning that the estim
 others pull that row back inside (its multiplier on the edge does not pull across it), and the deviance of this
 problem is convex: the Newton step that frees it now goes on to the optimum, row 7's mean 0.3518.
 
-R 4.2 (fixtures/edge_frozen_row, made by fixtures/scripts/make_edge_frozen_row.R): the lowest deviance of glm over 40 starts, polished by
-Newton steps on the score.
+R 4.2 (fixtures/edge_frozen_row, made by fixtures/scripts/make_edge_frozen_row.R): the lowest deviance of glm over 40
+starts, polished by Newton steps on the score.
 """
 
 from __future__ import annotations

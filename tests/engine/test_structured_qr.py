@@ -30,7 +30,8 @@ def _design(n: int = 3000, seed: int = 1):
     nested = big // 5  # 4 levels, each a union of `big` levels: 3 aliased columns (27..29)
     X = StructuredDesign(
         30, 0, np.asfortranarray(np.column_stack([x, x3])), [1, 2, 26],
-        [Factor(big, np.concatenate([[-1], np.arange(3, 22)])), Factor(small, np.concatenate([[-1], np.arange(22, 26)])),
+        [Factor(big, np.concatenate([[-1], np.arange(3, 22)])),
+         Factor(small, np.concatenate([[-1], np.arange(22, 26)])),
          Factor(nested, np.concatenate([[-1], np.arange(27, 30)]))])
     w = rng.uniform(0.2, 2.0, n)
     w[big == 7] = 0.0  # column 9 has no weight

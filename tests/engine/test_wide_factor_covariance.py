@@ -2,8 +2,9 @@
 520 levels: the block solve through the factor's diagonal block), as R's summary.glm
 (tests/fixtures/wide_factor_ill_conditioned, from make_wide_factor_ill_conditioned.R: rows made by exact
 arithmetic, rebuilt here) and against the closed form from numpy's QR of the dense design built here:
-(X'WX)^{-1} = R^{-1} R^{-T} for R the factor of sqrt(W) X, W the working weights at the estimate.  Forming the Schur complement A - B D^{-1} B' of X'WX lost 5e-4 of the standard errors of the
-intercept, log(yr) and yr; the covariance now comes from the QR of the rows there, as R's does."""
+(X'WX)^{-1} = R^{-1} R^{-T} for R the factor of sqrt(W) X, W the working weights at the estimate.  Forming the Schur
+complement A - B D^{-1} B' of X'WX lost 5e-4 of the standard errors of the intercept, log(yr) and yr; the covariance now
+comes from the QR of the rows there, as R's does."""
 
 from __future__ import annotations
 

@@ -30,7 +30,8 @@ DROPPED_THIRD = pd.DataFrame({"y": list("cbbbabaaba"), "x": X_NA})
 DROPPED_THIRD_COEF = [2.77038285940237, -0.48913900583220]
 
 # a declared order (mid, lo, hi; mid failure) whose first level the first three-row chunks lack
-DECLARED = pd.DataFrame({"y": pd.Categorical(["lo", "hi", "lo", "hi", "hi", "lo", "mid", "lo", "mid", "hi", "mid", "lo"],
+DECLARED = pd.DataFrame({"y": pd.Categorical(["lo", "hi", "lo", "hi", "hi", "lo", "mid", "lo", "mid", "hi", "mid",
+                                              "lo"],
                                              categories=["mid", "lo", "hi"]),
                          "x": [1.2, 0.4, 2.5, 1.9, 0.3, 3.1, 2.2, 1.1, 0.8, 1.7, 2.8, 1.5]})
 DECLARED_COEF = [2.055859371094212, -0.553845736219533]

@@ -5,7 +5,8 @@ frame still reads z); nested powers of a few variables, which the bound on the n
 factor() of an ordered factor, which stays ordered (polynomial contrasts) as in R; relevel() with a number,
 which R reads as the reference level's position; numbers in factor levels and term labels as R writes
 them (15 significant digits, 1e+05), values alike to 15 digits one level; an offset written twice (one
-variable, one offset) and terms holding an offset (dropped, as R drops them).  Reference: R 4.2, tests/fixtures/scripts/make_formula_differential_fixtures.R."""
+variable, one offset) and terms holding an offset (dropped, as R drops them).  Reference: R 4.2,
+tests/fixtures/scripts/make_formula_differential_fixtures.R."""
 
 from __future__ import annotations
 

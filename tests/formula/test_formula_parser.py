@@ -244,7 +244,8 @@ def test_factors_count_against_the_memory_limit_as_they_are_evaluated():
     assert calls == [1, 2, 3]
 
 
-@pytest.mark.parametrize("formula", ["y ~ " + "abs(" * 5000 + "a" + ")" * 5000, "y ~ " + "(" * 100_000 + "a" + ")" * 100_000])
+@pytest.mark.parametrize("formula", ["y ~ " + "abs(" * 5000 + "a" + ")" * 5000,
+                                     "y ~ " + "(" * 100_000 + "a" + ")" * 100_000])
 def test_a_raised_max_depth_past_python_s_recursion_is_a_formula_error(formula):
     """max_depth raised to a million lets a formula nest deeper than Python's recursion: a FormulaError that
     says so, not a RecursionError; likewise a hypothesis of such a fit."""
@@ -283,7 +284,9 @@ def test_context_functions_and_constants():
         import os
 
         gs.glm("y ~ x + I(x * os)", d, context={"os": os})
-    with pytest.raises(gs.FormulaError, match="os.system\\(\\), which is not a function glmstat knows"):  # no attributes
+    # no attributes
+    with pytest.raises(gs.FormulaError, match="os.system\\(\\), which is not a function glmstat knows"):
         gs.glm("y ~ os.system(x)", d, context={"f": abs})
-    with pytest.raises(gs.FormulaError, match="context= entry 'f' is (os|posix|nt).system, which a formula must not reach"):
+    with pytest.raises(gs.FormulaError,
+                       match="context= entry 'f' is (os|posix|nt).system, which a formula must not reach"):
         gs.glm("y ~ f(x)", d, context={"f": __import__("os").system})

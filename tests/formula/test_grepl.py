@@ -1,8 +1,9 @@
 """``grepl()``, ``startsWith()`` and ``endsWith()`` in formulas and ``subset=`` against R (tests/fixtures/grepl,
 from scripts/make_grepl.R in a UTF-8 locale): 66 patterns -- POSIX classes, bracket expressions, anchors,
 repetition counts, word edges, perl = TRUE's readings (ASCII classes), ignore.case and fixed -- over 38 awkward
-texts (a newline, a tab, accents, ß, regex signs, the empty text, NA), row by row; five fits.  And the promise the engine keeps: time
-linear in the text, whatever the pattern (the patterns that stall a backtracking engine), with its bounds."""
+texts (a newline, a tab, accents, ß, regex signs, the empty text, NA), row by row; five fits.  And the promise the
+engine keeps: time linear in the text, whatever the pattern (the patterns that stall a backtracking engine), with its
+bounds."""
 
 from __future__ import annotations
 
@@ -94,8 +95,9 @@ def test_state_sets_that_never_repeat_are_refused_midway():
     ("a{256}", "counts go from 0 to 255"), ("a{3,2}", "counts go from 0 to 255"),
     ("\\1", "back-reference"), ("(?=a)", "look-around"), ("a**", "repeats a repetition"), ("a{2}+", "repeats a"),
     ("*a", "nothing to repeat"),
-    ("(a", "without its ')'"), ("a)", "unmatched ')'"), ("[a", "without its ']'"), ("[[:nope:]]", "unknown character class"),
-    ("[z-a]", "invalid range"), ("a{", "opens no repetition"), ("[[=a=]]", "collating element"), ("a\\", "ends with a backslash"),
+    ("(a", "without its ')'"), ("a)", "unmatched ')'"), ("[a", "without its ']'"),
+    ("[[:nope:]]", "unknown character class"), ("[z-a]", "invalid range"), ("a{", "opens no repetition"),
+    ("[[=a=]]", "collating element"), ("a\\", "ends with a backslash"),
 ])
 def test_patterns_it_cannot_read_are_refused_by_name(pattern, message):
     with pytest.raises(gs.FormulaError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")

@@ -103,8 +103,8 @@ def test_formula_leaving_no_coefficient_is_an_empty_model_as_in_r(d):
 
 def test_formula_term_that_fails_to_evaluate_names_the_term(d):
     refuse(gs.FormulaError, "cannot read the formula 'y ~ I\\(x if x else 0\\)'", "y ~ I(x if x else 0)", d)
-    refuse(gs.FormulaError, "in the term 'I\\(g \\+ 1\\)': g \\+ 1: the left side of '\\+' is a factor .* arithmetic is not "
-           "meaningful",
+    refuse(gs.FormulaError, "in the term 'I\\(g \\+ 1\\)': g \\+ 1: the left side of '\\+' is a factor .* "
+           "arithmetic is not meaningful",
            "y ~ I(g + 1)", d)
 
 
@@ -450,7 +450,8 @@ def test_values_whose_squares_overflow(d, column, match):
 
 
 def test_column_too_tiny_for_double_precision(d):
-    refuse(gs.DataError, "the design column 'x' has no value larger than .*underflow", "y ~ x", d.assign(x=d.x * 1e-200))
+    refuse(gs.DataError, "the design column 'x' has no value larger than .*underflow", "y ~ x",
+           d.assign(x=d.x * 1e-200))
 
 
 def test_response_too_tiny_for_double_precision():
@@ -595,7 +596,8 @@ def test_family_must_be_an_instance(d, family, match):
     ({"tol": 0}, "tol must be a positive number, got 0"), ({"tol": -1e-8}, "tol must be a positive number"),
     ({"tol": np.nan}, "tol must be a positive number"), ({"tol": "small"}, "tol must be a positive number"),
     ({"tol": True}, "tol must be a positive number"),
-    ({"max_iter": 0}, "max_iter must be a positive integer, got 0"), ({"max_iter": 2.5}, "max_iter must be a positive integer"),
+    ({"max_iter": 0}, "max_iter must be a positive integer, got 0"),
+    ({"max_iter": 2.5}, "max_iter must be a positive integer"),
     ({"max_iter": True}, "max_iter must be a positive integer"),
     ({"start": [1.0]}, "start= needs 2 finite coefficients, one per model column; got \\(1,\\)"),
     ({"start": [np.nan, 1.0]}, "start= needs 2 finite coefficients"),

@@ -57,7 +57,8 @@ def test_ids_words_and_factor_calls_say_nothing(formula):
 def test_digits_of_other_scripts_are_words():
     # Arabic-Indic numbers are text R and pandas do not read as numbers: a factor, and no warning (the pattern's
     # \d took them for digits, and pandas then raised a ValueError out of glm())
-    d = pd.DataFrame({"y": np.arange(6.0), "t": ["\u0661.\u0665", "\u0662.\u0665", "\u0663.\u0665", "1.5", "2.5", "3.5"]})
+    d = pd.DataFrame({"y": np.arange(6.0),
+                      "t": ["\u0661.\u0665", "\u0662.\u0665", "\u0663.\u0665", "1.5", "2.5", "3.5"]})
     assert _data_warnings("y ~ t", d.assign(y=d.y + 1)) == []
 
 

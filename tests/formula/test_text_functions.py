@@ -96,7 +96,8 @@ def test_the_characters_the_text_functions_read_count_over_the_formula():
     d = pd.DataFrame({"y": np.arange(10.0), "g": [f"{i}" + "ab" * 50 for i in range(10)]})  # (1,010 characters)
     limits = gs.FormulaLimits(max_text_chars=6_500)
     calls = [f"nchar({fn}(g))" for fn in ("toupper", "tolower", "trimws")]
-    assert gs.glm(f"y ~ I(pmax({', '.join(calls)}))", d, limits=limits).coef.size == 2  # (six reads, each of 1,010 characters and the missing value's "NA")
+    # (six reads, each of 1,010 characters and the missing value's "NA")
+    assert gs.glm(f"y ~ I(pmax({', '.join(calls)}))", d, limits=limits).coef.size == 2
     with pytest.raises(gs.FormulaError, match=r"substr\(g, 2, 5\)'?: its texts, with those the formula's other text "
                                               r"functions read, hold more than 6,500 characters.*"
                                               r"FormulaLimits\(max_text_chars=...\)"):

@@ -45,7 +45,8 @@ def test_matches_car_anova(cid, key, table):
     rows = [t for t in as_list(table["terms"]) if t != "Residuals"] + (["Residuals"] if test == "F" else [])
     assert list(got.index) == rows
     terms = [t for t in rows if t != "Residuals"]
-    stat = "F values" if "F values" in as_list(table["columns"]) else STAT[test]  # car's type III F table says "F values"
+    # car's type III F table says "F values"
+    stat = "F values" if "F values" in as_list(table["columns"]) else STAT[test]
     assert_close(got.loc[terms, "statistic"], values(table, stat, terms))
     assert_close(got.loc[terms, "df"], values(table, "Df", terms))
     assert_p(got.loc[terms, "p_value"], values(table, "Pr(>F)" if test == "F" else "Pr(>Chisq)", terms))
@@ -225,6 +226,7 @@ def test_a_robust_fit_warns_that_its_covariance_is_not_in_lr_and_f_tables(test):
     with warnings.catch_warnings():
         warnings.simplefilter("error", gs.GLMStatWarning)
         wald = robust.anova(type=2, test="Wald")
-    assert "covariance: HC0" in wald.attrs["heading"] and "covariance" not in f.anova(type=2, test="Wald").attrs["heading"]
+    assert ("covariance: HC0" in wald.attrs["heading"]
+            and "covariance" not in f.anova(type=2, test="Wald").attrs["heading"])
     spray = [c for c in f.column_names if c.startswith("spray")]
     assert_close(wald.loc["spray", "statistic"], robust.wald_test([f"{c} = 0" for c in spray]).statistic, rtol=1e-10)

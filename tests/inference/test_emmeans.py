@@ -441,7 +441,8 @@ def test_means_and_pairs_by_groups_match_emmeans(case, streamed, tmp_path):
     ratios by two variables (binomial), t-based differences with numeric-looking levels (gaussian, dose0.5 -
     dose1), and groups of one comparison, where no adjustment changes anything."""
     here = FIXTURES / "inference2" / "more"
-    path = here / f"{case['data']}.csv" if (here / f"{case['data']}.csv").exists() else FIXTURES / "data" / f"{case['data']}.csv"
+    path = (here / f"{case['data']}.csv" if (here / f"{case['data']}.csv").exists()
+            else FIXTURES / "data" / f"{case['data']}.csv")
     family = {"poisson": gs.Poisson(), "gaussian": gs.Gaussian(), "binomial": gs.Binomial()}[case["family"]]
     f = gs.glm(case["formula"], as_input(pd.read_csv(path), streamed, tmp_path, row_group_size=25), family=family,
                tol=1e-12)
@@ -469,7 +470,8 @@ def test_by_may_not_name_a_variable_of_the_term():
         f.emmeans("tension", by="tension")
     with pytest.raises(gs.GLMStatError, match="by must be a variable name"):
         f.emmeans_pairs("tension", by=3)
-    tg = pd.DataFrame({"len": np.arange(12.0) + 1, "dose": np.tile([0.5, 1.0, 2.0], 4), "supp": np.repeat(["OJ", "VC"], 6)})
+    tg = pd.DataFrame({"len": np.arange(12.0) + 1, "dose": np.tile([0.5, 1.0, 2.0], 4),
+                       "supp": np.repeat(["OJ", "VC"], 6)})
     g = gs.glm("len ~ supp * factor(dose)", tg)
     with pytest.raises(gs.GLMStatError, match="'dose' is named more than once"):
         g.emmeans("dose", by="factor(dose)")

@@ -47,7 +47,8 @@ from glmstat.design.transformed import TransformedDesign
 RANDOM = FIXTURES / "inference2" / "structured_random"
 SETS = {
     "large": ScriptReferences(FIXTURES / "large" / "inference2",
-                              lru_cache(maxsize=None)(lambda _: pd.read_csv(FIXTURES / "large" / "data" / "large.csv.gz"))),
+                              lru_cache(maxsize=None)(
+                                  lambda _: pd.read_csv(FIXTURES / "large" / "data" / "large.csv.gz"))),
     "structured": ScriptReferences(FIXTURES / "structured", lru_cache(maxsize=None)(
         lambda name: pd.read_csv(FIXTURES / "structured" / "data" / f"{name}.csv.gz"))),
     "structured_more": ScriptReferences(FIXTURES / "structured_more", lru_cache(maxsize=None)(

@@ -114,7 +114,8 @@ def test_a_wide_factor_alone_takes_no_factor_pass(numeric):
     Rinv = np.linalg.solve(R, np.eye(X.shape[1]))
     B = Rinv @ (Q.T * e) @ (Q.T * e).T @ Rinv.T
     fit = gs.glm(f"y ~ f + {numeric}", d, family=gs.Gaussian())
-    assert type(fit.fit_data.source.X).__name__ == "StructuredDesign" and fit.fit_data.source.X.diagonal_columns() is not None
+    assert (type(fit.fit_data.source.X).__name__ == "StructuredDesign"
+            and fit.fit_data.source.X.diagonal_columns() is not None)
     assert (fit.covariance_factor is None) == (numeric == "x")
     assert_close(fit.std_errors, s * np.linalg.norm(Rinv, axis=1), rtol=1e-8)
     assert_close(fit.hat_values(), np.sum(Q * Q, axis=1), rtol=1e-8)

@@ -1,8 +1,8 @@
 """Sandwich covariances of a factor's model whose other columns are nearly collinear (``f + x + log(yr) + yr``,
 f of 60 levels on 12,000 rows: 756,000 cells, past the 2^16 below which a design is fitted dense, so a
-structured design, and the covariance too ill-conditioned for quadratic forms: the whitened meat), against closed forms from numpy's QR of the
-dense design built here: with R the factor of sqrt(W) X and z_i = R^{-T} x_i, V = R^{-1} A R^{-T} for
-A = sum_i f_i z_i z_i' (HC0: f_i = e_i^2; HC1 times n / (n - k); HC3: e_i^2 / (1 - h_i)^2, h_i = w_i ||z_i||^2;
+structured design, and the covariance too ill-conditioned for quadratic forms: the whitened meat), against closed forms
+from numpy's QR of the dense design built here: with R the factor of sqrt(W) X and z_i = R^{-T} x_i, V = R^{-1} A R^{-T}
+for A = sum_i f_i z_i z_i' (HC0: f_i = e_i^2; HC1 times n / (n - k); HC3: e_i^2 / (1 - h_i)^2, h_i = w_i ||z_i||^2;
 clustered: G/(G-1) sum_g (sum_{i in g} e_i z_i)(...)', and bias-reduced HC3: sum_g t_g t_g' for
 t_g = Z_g' (I - H_g)^{-1} e_g, H_g = Z_g Z_g' W_g), and a prediction's standard error ||A^(1/2) z||.
 The meat is taken in the coordinates of the QR factor with the factor's levels first, O(n m^2) for the m other

@@ -203,7 +203,8 @@ def _step_scope_cases():
     from conftest import FIXTURES
 
     ref = json.loads((FIXTURES / "inference2" / "more" / "step_scope_check.json").read_text())
-    return [pytest.param(ref["formula"], c, id=f"{'-'.join(c['scope'].values())}-{c['direction']}") for c in ref["cases"]]
+    return [pytest.param(ref["formula"], c, id=f"{'-'.join(c['scope'].values())}-{c['direction']}")
+            for c in ref["cases"]]
 
 
 @pytest.mark.parametrize("formula, case", _step_scope_cases())

@@ -218,7 +218,8 @@ def test_formula_fit_predict_and_errors():
     two_sided = GLMRegressor(family=gs.Poisson(), formula="y ~ x + C(g) + offset(log(t))").fit(df)
     two_sided.results_
     pd.testing.assert_frame_equal(df, before)  # the caller's frame is not modified
-    one_sided = GLMRegressor(family=gs.Poisson(), formula="~ x + C(g) + offset(log(t))").fit(df.drop(columns="y"), df["y"])
+    one_sided = GLMRegressor(family=gs.Poisson(),
+                             formula="~ x + C(g) + offset(log(t))").fit(df.drop(columns="y"), df["y"])
     assert np.array_equal(coefs(two_sided), coefs(one_sided))
     assert two_sided.coef_names_ == ("x", "C(g)[T.b]", "C(g)[T.c]")
     ref = gs.glm("y ~ x + C(g) + offset(log(t))", df, family=gs.Poisson())

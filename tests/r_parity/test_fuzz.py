@@ -78,7 +78,8 @@ def test_glm_stays_inside_the_taxonomy(data):
             assert ours, f"non-finite coefficients without a warning: {fit.coef.to_dict()}"
         if not np.all(np.isfinite(fit.std_errors.to_numpy())):
             assert ours, f"non-finite standard errors without a warning: {fit.std_errors.to_dict()}"
-        assert len(fit.fitted_values) == fit.nobs + int(np.sum(fit.model_frame.prior_weights * fit.model_frame.trials == 0))
+        assert len(fit.fitted_values) == fit.nobs + int(
+            np.sum(fit.model_frame.prior_weights * fit.model_frame.trials == 0))
 
 
 @settings(max_examples=max(EXAMPLES // 3, 50), deadline=None,

@@ -66,8 +66,8 @@ class Case:
     ``kind`` is ``"glm"`` (``gs.glm(formula, data, family=family, **kwargs)``), ``"predict"`` (a clean fit of
     ``fit_formula`` on ``fit_data`` outside the timed call, then ``fit.predict(newdata, **predict_kwargs)``),
     ``"cli"`` (``glmstat.cli.main(argv)``, files written first) or ``"call"`` (``call(tokens)``: another
-    method such as ``fit.update``, or the harness's own self-test).  ``data``, ``fit_data`` and ``newdata`` are names in :data:`DATA` or
-    functions of the :class:`Tokens`; ``files`` maps file names to text, bytes, a function of the tokens
+    method such as ``fit.update``, or the harness's own self-test).  ``data``, ``fit_data`` and ``newdata`` are names in
+    :data:`DATA` or functions of the :class:`Tokens`; ``files`` maps file names to text, bytes, a function of the tokens
     returning either, or :data:`FIFO`.
     """
 
@@ -367,7 +367,8 @@ LITERALS = _cases("literals", [
     ("bt-lookalike-modifier", REFUSE, f"y ~ x + I(x + 0*('\u02cb', {TOUCH}, '\u02cb')[1])"),
     ("bt-escaped", REFUSE, f"y ~ x + I(x + 0*('\\`' + str({TOUCH}) + '\\`' == ''))"),
     ("bt-hex-escape", REFUSE, f"y ~ x + I(x + 0*('\\x60' + str({TOUCH}) == ''))"),
-    ("bt-nfkc-name", REFUSE, "y ~ x + I(x + 0*('`', __\uff49\uff4d\uff50\uff4f\uff52\uff54__('os').system('touch PWNED'), '`')[1])"),
+    ("bt-nfkc-name", REFUSE,
+     "y ~ x + I(x + 0*('`', __\uff49\uff4d\uff50\uff4f\uff52\uff54__('os').system('touch PWNED'), '`')[1])"),
     ("bt-tilde-inside", REFUSE, f"y ~ x + I(x + 0*('`~`', {TOUCH}, '`~`')[1])"),
     ("bt-lhs-name", REFUSE, f"`y` + 0*{_B} ~ x"),
     # quotes and escapes that a scanner without escape handling gets wrong
@@ -398,10 +399,13 @@ LITERALS = _cases("literals", [
     ("percent-format", REFUSE, f"y ~ x + I(x + 0*('`%s`' % {TOUCH} == ''))"),
     ("str-format-attribute", REFUSE, "y ~ x + I(x + 0*('{0.__class__.__mro__}'.format(x) == ''))"),
     # unicode look-alikes that Python folds to real names (NFKC)
-    ("nfkc-fullwidth-import", REFUSE, "y ~ x + I(x + 0*__\uff49\uff4d\uff50\uff4f\uff52\uff54__('os').system('touch PWNED'))"),
+    ("nfkc-fullwidth-import", REFUSE,
+     "y ~ x + I(x + 0*__\uff49\uff4d\uff50\uff4f\uff52\uff54__('os').system('touch PWNED'))"),
     ("nfkc-fullwidth-low-line", REFUSE, "y ~ x + I(x + 0*\uff3f\uff3fimport\uff3f\uff3f('os').system('touch PWNED'))"),
-    ("nfkc-math-open", REFUSE, "y ~ x + I(x + 0*(\U0001d428\U0001d429\U0001d41e\U0001d427('PWNED', 'w').close() is None))"),
-    ("nfkc-fullwidth-eval", REFUSE, "y ~ x + I(x + 0*\uff45\uff56\uff41\uff4c(\"__import__('os').system('touch PWNED')\"))"),
+    ("nfkc-math-open", REFUSE,
+     "y ~ x + I(x + 0*(\U0001d428\U0001d429\U0001d41e\U0001d427('PWNED', 'w').close() is None))"),
+    ("nfkc-fullwidth-eval", REFUSE,
+     "y ~ x + I(x + 0*\uff45\uff56\uff41\uff4c(\"__import__('os').system('touch PWNED')\"))"),
     ("cyrillic-import", REFUSE, "y ~ x + I(x + 0*__imp\u043ert__('os').system('touch PWNED'))"),
     ("zero-width-import", REFUSE, "y ~ x + I(x + 0*__imp\u200bort__('os').system('touch PWNED'))"),
     ("bidi-override", REFUSE, f"y ~ x + I(x\u202e + 0*{TOUCH})"),
@@ -634,7 +638,8 @@ DOT += [
     Case(id="dot-cli-header-duplicates", cls="dot", expect=FIT, kind="cli", argv=_CLI_FIT,
          files={"data.csv": "y,x,x,\n" + "".join(f"{a},{b},{c},{d}\n" for a, b, c, d in zip(_Y, _X, _V, _Z))}),
     Case(id="dot-cli-header-bom-nul", cls="dot", expect=EITHER, kind="cli", argv=_CLI_FIT,
-         files={"data.csv": b"\xef\xbb\xbfy,x,a\x00b\n" + "".join(f"{a},{b},{c}\n" for a, b, c in zip(_Y, _X, _V)).encode()}),
+         files={"data.csv": b"\xef\xbb\xbfy,x,a\x00b\n"
+                + "".join(f"{a},{b},{c}\n" for a, b, c in zip(_Y, _X, _V)).encode()}),
 ]
 
 def _refit_round_trip(label: Any) -> Callable[[Tokens], Any]:
@@ -656,7 +661,8 @@ def _refit_round_trip(label: Any) -> Callable[[Tokens], Any]:
 # a column '.' was written bare (read back as '.', every column: update kept z); U+00BD and a leading U+00B2
 # were written bare and could not be read back; letter numbers (U+2168) are names
 DOT += [Case(id=f"dot-refit-{i:02d}-{_slug(n)}", cls="dot", expect=FIT, kind="call", call=_refit_round_trip(n))
-        for i, n in enumerate([".", "\u00bd", "\u00b2x", "\u2168", "a`b", "a\\b", "a+b", "TRUE", "..1", "a\nb", "x ~ y"])]
+        for i, n in enumerate([".", "\u00bd", "\u00b2x", "\u2168", "a`b", "a\\b", "a+b", "TRUE", "..1", "a\nb",
+                               "x ~ y"])]
 
 
 # -- 5. predict() with hostile new data -------------------------------------------------------------------
@@ -1002,7 +1008,8 @@ BOMBS = _cases("bomb", [
     ("grepl-10-calls-long-texts", REFUSE, "y ~ x + I(" + " + ".join(f"grepl('c{k}', g)" for k in range(10)) + ")",
      {"data": "long_texts", "match": "with those the formula's other grepl.*more than 4,000,000 characters"}),
     # 300 patterns of 4,846 states each: bounded each, not together (the states compiled, and visited: 4 s)
-    ("grepl-300-big-patterns", REFUSE, "y ~ x + I(pmax(" + ", ".join(f"grepl('([[:alpha:]]{{250}}|b{{4}}){{19}}{k}', g, "
+    ("grepl-300-big-patterns", REFUSE,
+     "y ~ x + I(pmax(" + ", ".join(f"grepl('([[:alpha:]]{{250}}|b{{4}}){{19}}{k}', g, "
      "ignore.case = TRUE)" for k in range(300)) + "))", {"match": "compiles to more than 100,000 automaton states"}),
     ("gsub-long-replacement", REFUSE, "y ~ x + nchar(gsub('a', '" + "b" * 10_000 + "', g))",
      {"data": "long_texts", "match": "would write more than 20,000,000 characters"}),
@@ -1451,13 +1458,15 @@ FOREIGN += _cases("foreign", [
     ("parquet-damaged-page", REFUSE, "y ~ x", {
         "data": _path("damaged.parquet"), "match": "row group 0 of 'damaged.parquet'",
         "files": {"damaged.parquet": _damaged_parquet}}),
-    ("ok-parquet-clean", FIT, "y ~ x + g", {"data": _path("clean.parquet"), "files": {"clean.parquet": _clean_parquet}}),
+    ("ok-parquet-clean", FIT, "y ~ x + g",
+     {"data": _path("clean.parquet"), "files": {"clean.parquet": _clean_parquet}}),
     # a footer's counts of rows that do not agree: refused as damaged when the file is opened (its count and its
     # row groups'), or when the row groups are read (pages holding fewer rows than the footer gives), not as a
     # file that "changed since the fit"
     ("parquet-footer-rows-forged", REFUSE, "y ~ x", {
         "data": _path("rows.parquet"), "files": {"rows.parquet": lambda t: _forged_rows()},
-        "match": "'rows.parquet': it is damaged or not valid Parquet \\(its footer gives 13 rows, its row groups 12\\)"}),
+        "match": "'rows.parquet': it is damaged or not valid Parquet "
+                 "\\(its footer gives 13 rows, its row groups 12\\)"}),
     ("parquet-row-group-rows-forged", REFUSE, "y ~ x", {
         "data": _path("rows.parquet"), "files": {"rows.parquet": lambda t: _forged_rows(6)},
         "match": "row groups 0 to 1 of 'rows.parquet': its data is damaged or not valid Parquet \\(the footer gives "
@@ -1550,7 +1559,8 @@ def _duplicate_header(n: int, last: str | None = None) -> str:
 CLI += [
     # pandas renames each repeat (a.1, a.2, ...) searching the whole header for every candidate: quadratic, 7 s
     # for these 20,000 (more than 2 minutes for a 1 MB header of 200,000); the names are now computed apart
-    _cli("csv-duplicate-header-bomb", FIT, _fit("y ~ x + a.19999", "wide.csv"), {"wide.csv": _duplicate_header(20_000)}),
+    _cli("csv-duplicate-header-bomb", FIT, _fit("y ~ x + a.19999", "wide.csv"),
+         {"wide.csv": _duplicate_header(20_000)}),
     # ... also when a header field is longer than the csv module's 128 KB field limit (it gave up: 8 s)
     _cli("csv-duplicate-header-bomb-long-field", FIT, _fit("y ~ x + a.19999", "wide.csv"),
          {"wide.csv": _duplicate_header(20_000, last="b" * 200_000)}),
@@ -1751,7 +1761,8 @@ PREDICT += [
     _pred("parquet-unused-list-column", FIT, _path("lists.parquet"), fit_formula="y ~ x",
           files={"lists.parquet": _list_column_parquet}),
     _pred("parquet-used-list-column", REFUSE, _path("lists.parquet"), fit_formula="y ~ x + l",
-          fit_data=lambda t: small(t).assign(l=np.arange(N, dtype=float)), files={"lists.parquet": _list_column_parquet},
+          fit_data=lambda t: small(t).assign(l=np.arange(N, dtype=float)),
+          files={"lists.parquet": _list_column_parquet},
           match="column 'l' of 'lists.parquet' holds list"),
 ]
 

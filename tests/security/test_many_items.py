@@ -320,8 +320,8 @@ def test_new_data_of_many_unseen_numbers_is_refused_after_the_levels_it_names(mo
     fit = gs.glm("y ~ factor(k)", data)
     written.clear()
     new = pd.DataFrame({"k": [1.5] * 10 + [k / 8 + 3 for k in range(200_000)]})
-    with pytest.raises(gs.DataError, match=r"^column 'factor\(k\)' of the new data has level\(s\) '3', '3.125', '3.25', "
-                                           r"'3.375', '3.5', '3.625', '3.75', '3.875', '4', '4.125', \.\.\. not seen when "
-                                           r"fitting \(levels: '0.5', '1.5', '2.5'\)$"):
+    with pytest.raises(gs.DataError, match=r"^column 'factor\(k\)' of the new data has level\(s\) '3', "
+                                           r"'3.125', '3.25', '3.375', '3.5', '3.625', '3.75', '3.875', '4', "
+                                           r"'4.125', \.\.\. not seen when fitting \(levels: '0.5', '1.5', '2.5'\)$"):
         fit.predict(new)
     assert len(written) == 3 + 1 + 11 + 3  # (the model's levels, the level seen, the unseen ones named; the levels)

@@ -2,17 +2,17 @@
 
 Run by harness.py as ``python worker.py SPEC`` where SPEC is a JSON object with ``ids`` (case ids), ``results``
 (the file to append JSON lines to), ``base`` (a directory for the cases' working directories), ``tokens``,
-``time_limit`` (seconds of wall time: the harness's ``WALL_LIMIT``) and ``address_space_mb`` (the RLIMIT_AS headroom above the worker's size at the start
-of each case).  For each case it writes ``{"event": "start", "id": ...}`` before and ``{"event": "result",
-...}`` after the call, so that the parent knows which case was running if it has to kill the worker; a worker
-that a case left much larger than it started writes ``{"event": "restart"}`` and exits, and the parent starts
-a fresh one for the rest of the batch.
+``time_limit`` (seconds of wall time: the harness's ``WALL_LIMIT``) and ``address_space_mb`` (the RLIMIT_AS headroom
+above the worker's size at the start of each case).  For each case it writes ``{"event": "start", "id": ...}`` before
+and ``{"event": "result", ...}`` after the call, so that the parent knows which case was running if it has to kill the
+worker; a worker that a case left much larger than it started writes ``{"event": "restart"}`` and exits, and the parent
+starts a fresh one for the rest of the batch.
 
 Per case: a fresh working directory holding ``secret.txt`` and the case's files; stdout and stderr (file
 descriptors 1 and 2, so child processes too) captured to files; warnings recorded; the peak resident memory
 above the level before the call (Linux: VmHWM, reset through /proc/self/clear_refs); its wall and CPU time; a
-SIGALRM at the time limit that stops pure-Python loops (C loops are left to the parent's kill).  No verdict is made here:
-harness.judge() compares these facts with the case's expectation.
+SIGALRM at the time limit that stops pure-Python loops (C loops are left to the parent's kill).  No verdict is made
+here: harness.judge() compares these facts with the case's expectation.
 """
 
 from __future__ import annotations
