@@ -57,9 +57,11 @@ class FitState:
     last_rel_change: float
     deviance_history: tuple[float, ...]
     polished: bool = False  # the next Fisher-scoring step was below POLISH_TOL: an interior optimum
-    #: one record per accepted step: (deviance, step-halvings, coefficients, mask of the columns not aliased);
-    #: the first ``iterations`` are R's iterations, the rest polishing steps
-    trace: tuple[tuple[float, int, np.ndarray, np.ndarray], ...] = field(default=(), repr=False)
+    #: one record per accepted step: (deviance, step-halvings, coefficients, mask of the columns the factor at them
+    #: keeps (the next step's), mask of the columns of the least squares that made them (R's QR of that iteration,
+    #: whose NA its coef() reports at maxit = k)); the first ``iterations`` are R's iterations, the rest polishing
+    #: steps
+    trace: tuple[tuple[float, int, np.ndarray, np.ndarray, np.ndarray], ...] = field(default=(), repr=False)
     polish_steps: int = 0
     #: R's criterion was taken as met because a step was no larger than the rounding of the solve that made it
     #: (kept columns nearly singular together): the estimates are determined only to about that

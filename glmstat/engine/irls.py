@@ -264,7 +264,7 @@ class _Loop:
         self.sizes: list[float] = []  # the polishing steps' sizes, for growing
         self.polished = False
         self.rounding_optimum = False  # the rescue's steps stopped shrinking at the rounding of its solve
-        self.trace: list[tuple[float, int, np.ndarray, np.ndarray]] = []
+        self.trace: list[tuple[float, int, np.ndarray, np.ndarray, np.ndarray]] = []
         self.polish_steps = 0
         self.rechecked = False
         # the factor whose step gave the estimate, and the coefficients it was computed at (None: the starting mu)
@@ -436,6 +436,7 @@ class _Loop:
         """Take ``step`` from the estimate (halved or shortened into the domain where it leaves it) and accept
         it; False where the fit stops instead."""
         kept = self.fac.kept if self.r_kept is None else self.r_kept
+        solved = self.fac.kept  # (the columns of the least squares that made the step, R's QR's of this iteration)
         new = self.beta + step
         if not self.fac.all_kept:  # (columns are found aliased by the QR reducer, whatever solved the step)
             if self.control.convergence == "R":
@@ -479,7 +480,7 @@ class _Loop:
             # the edge, eta = 0 of a sqrt-link mean whose rows are all 0, where stopping left eta at 7.5e-8 and
             # the other coefficients 4e-7 away from the optimum.)
             return False
-        self._accept(new, new_res, new_fac, halvings, damp)
+        self._accept(new, new_res, new_fac, halvings, damp, solved)
         return True
 
     def _into_domain(self, new: np.ndarray, new_res: PassResult, new_fac: StepFactor | None, kept: np.ndarray,
@@ -554,9 +555,10 @@ class _Loop:
                                                      self.fixed_gram, self.max_cond)
         return new, new_res, new_fac, halvings
 
-    def _accept(self, new: np.ndarray, new_res: PassResult, new_fac: StepFactor, halvings: int, damp: bool) -> None:
-        """``new`` becomes the estimate; R's deviance test (or a step at the rounding of its solve) says whether
-        the fit has converged."""
+    def _accept(self, new: np.ndarray, new_res: PassResult, new_fac: StepFactor, halvings: int, damp: bool,
+                solved: np.ndarray) -> None:
+        """``new`` becomes the estimate (made by a least squares on the columns ``solved``); R's deviance test (or a
+        step at the rounding of its solve) says whether the fit has converged."""
         res, fac = self.res, self.fac
         moved = relative_change(new, self.beta) if damp and halvings else 0.0
         if (self.iterations > 1 or self.converged) and new_res.deviance > res.deviance + CYCLE_RISE * abs(res.deviance):
@@ -573,7 +575,7 @@ class _Loop:
             self.prev_beta = self.beta
         self.prev_fac = fac
         self.beta, self.res, self.fac = new, new_res, new_fac
-        self.trace.append((new_res.deviance, halvings, new, new_fac.kept))  # (neither array is modified later)
+        self.trace.append((new_res.deviance, halvings, new, new_fac.kept, solved))  # (no array is modified later)
         self.polish_steps += self.converged
         self.fixed_gram = new_fac.gram if new_res.fixed_weights else None
         self.history.append(new_res.deviance)
@@ -631,7 +633,7 @@ class _Loop:
             return
         self.prev_beta, self.prev_fac = self.beta, fac
         self.beta, self.res, self.fac, self.use_qr = finished
-        self.trace.append((self.res.deviance, 0, self.beta, self.fac.kept))
+        self.trace.append((self.res.deviance, 0, self.beta, self.fac.kept, fac.kept))
         self.history.append(self.res.deviance)
         self.polish_steps += 1
         self.polished = self.at_rounding = False  # (the step still to go is the diagnosis's to check)
@@ -775,7 +777,8 @@ class _Loop:
         """The held steps ``taken`` into the trace and deviance history, reported as polishing steps from
         ``first``."""
         for i, (b, r, f, halvings) in enumerate(taken):
-            self.trace.append((r.deviance, halvings, b, f.kept))
+            # (each step solved on the columns of the factor before it, which the held steps keep throughout)
+            self.trace.append((r.deviance, halvings, b, f.kept, f.kept))
             self.history.append(r.deviance)
             if self.report is not None:
                 self.report("polish", first + i, r.deviance)

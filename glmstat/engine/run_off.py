@@ -42,7 +42,9 @@ def joined(run_off, leap: np.ndarray, landed):
     ``iterations`` counts as R's ``iter``: the run-off's, the leap, then the fit from the leap's; the trace and
     deviance history run on the same way (the history of the fit from the leap starts at the leap's deviance).
     """
-    leap_row = (landed.deviance_history[0], 0, leap, np.ones(leap.size, dtype=bool))
+    # (the leap was solved on the columns the run-off's last factor kept: R's NA for the one its QR pivoted out)
+    solved = run_off.trace[-1][3] if run_off.trace else np.ones(leap.size, dtype=bool)
+    leap_row = (landed.deviance_history[0], 0, leap, np.ones(leap.size, dtype=bool), solved)
     return replace(landed, iterations=run_off.iterations + 1 + landed.iterations,
                    trace=run_off.trace + (leap_row,) + landed.trace,
                    deviance_history=run_off.deviance_history + landed.deviance_history,

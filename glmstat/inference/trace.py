@@ -2,7 +2,10 @@
 
 Row k of the trace is the estimate after iteration k: its deviance, the log-likelihood there (as
 :attr:`GLMResults.loglik` computes it, NaN for families without a likelihood), the step-halvings the
-iteration needed, and the coefficients (NaN where aliased).  The first ``fit.iterations`` rows are R's
+iteration needed, and the coefficients (NaN where aliased in the least squares that made them, as R's
+``coef()`` of the fit stopped at ``maxit = k`` reports the columns its QR of iteration k pivoted out; the
+linear predictor, deviance and means are those of every coefficient, a halved step's share of such a column too,
+as R's ``eta``).  The means and log-likelihood are the deviance's: at the coefficients as they are.  The first ``fit.iterations`` rows are R's
 iterations (R's ``iter``: the IRLS steps until the relative deviance change fell below ``tol``, or
 ``max_iter``); with ``convergence="exact"`` the rows after them are the Fisher-scoring steps that polish the
 estimate to the exact optimum.  The last row is the estimate itself.
@@ -40,10 +43,13 @@ def coefficient_columns(names: list[str]) -> list[str]:
 
 def _per_iteration(state: "FitState", source: "DesignSource", fam: "Family") -> tuple[list[np.ndarray], list[float]]:
     """The fitted means mu = g^{-1}(X b + offset) and the log-likelihood (NaN without a likelihood) at each
-    iteration's coefficients b (0 where aliased), from one pass over the rows."""
+    iteration's coefficients b, from one pass over the rows."""
     st = state
-    # (a model without coefficients, y ~ 0 or an offset alone, has no iterations: R's iter is 0)
-    betas = [np.where(r[3], r[2], 0.0) for r in st.trace]
+    # (a model without coefficients, y ~ 0 or an offset alone, has no iterations: R's iter is 0.)  Every coefficient,
+    # as the pass that gave the row's deviance: a column aliased by the factor at the iterate still carries its value
+    # there (a cauchit contrast of -2.3e7 whose level's weights vanish), and zeroing it gave other means than the
+    # deviance's (random s759_0031's iteration 6, the held-out aliased-midway fit's iteration 24)
+    betas = [r[2] for r in st.trace]
     scales = [fam.ml_scale(r[0], st.n_ok, st.sum_weights) for r in st.trace] if fam.has_likelihood else []
     means: list[list[np.ndarray]] = [[] for _ in st.trace]
     logliks = np.zeros(len(st.trace)) if fam.has_likelihood else np.full(len(st.trace), np.nan)
@@ -64,7 +70,9 @@ def trace_table(state: "FitState", source: "DesignSource", family: "Family", nam
     ``halvings`` and the coefficients (columns ``names``, as :func:`coefficient_columns` writes them), the
     log-likelihood from one pass over ``source``."""
     rows = state.trace
-    coefs = np.array([np.where(r[3], r[2], np.nan) for r in rows], dtype=float).reshape(len(rows), len(names))
+    # NaN where the least squares that made the row set the column aside (R's NA at maxit = k), not where the factor
+    # at the row does (that is the next iteration's)
+    coefs = np.array([np.where(r[4], r[2], np.nan) for r in rows], dtype=float).reshape(len(rows), len(names))
     out = pd.DataFrame(dict(zip(TRACE_COLUMNS, (
         np.arange(1, len(rows) + 1),
         [r[0] for r in rows],
