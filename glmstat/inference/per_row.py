@@ -140,7 +140,11 @@ def near_one_hats(fit) -> dict | None:
     from ..design.sources import fold
     from .influence import NEAR_ONE, influence
 
-    fd = fit.fit_data
+    # (the leverages of the passes that take these, from the covariance factor where the fit has one: the quadratic
+    # form's differ by its rounding, and a row whose leverage is 1 (an interaction cell of one row, random s770_0222
+    # from Parquet) read 1 + 3e-12 here, R's 1, and 1 - 1.2e-14 in augment, whose Cook's distance came out 0.0696 for
+    # R's NaN)
+    fd = fit.factored_fit_data
     if not fold(fd.source, partial(_block_near_one, fd=fd.portable()), operator.or_, False):
         return None
     labels = fit.rows_used
