@@ -1,7 +1,8 @@
 """What the last iterates of a fit show: scoring that cycles, oscillates, crawls or went away from its optimum.
 
-The IRLS loop (:mod:`glmstat.engine.irls`) records each iterate in its ``trace`` as (deviance, iteration,
-coefficients, columns kept).  These predicates read that record, and the sizes of the polishing steps, to tell
+The IRLS loop (:mod:`glmstat.engine.irls`) records each iterate in its ``trace`` as (deviance, step-halvings,
+coefficients, columns the factor at them keeps, columns of the least squares that made them).  These predicates
+read the first four of that record, and the sizes of the polishing steps, to tell
 the ways Fisher scoring fails to converge at an interior optimum -- a rise of the deviance (cycling), steps that
 keep turning back (an oscillation at a rate near -1), steps that keep one way at a linear rate near 1 (a crawl),
 a deviance that ended far above one it reached (gone away) -- from a divergence to an optimum at infinity, which
