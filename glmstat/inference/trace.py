@@ -5,10 +5,10 @@ Row k of the trace is the estimate after iteration k: its deviance, the log-like
 iteration needed, and the coefficients (NaN where aliased in the least squares that made them, as R's
 ``coef()`` of the fit stopped at ``maxit = k`` reports the columns its QR of iteration k pivoted out; the
 linear predictor, deviance and means are those of every coefficient, a halved step's share of such a column too,
-as R's ``eta``).  The means and log-likelihood are the deviance's: at the coefficients as they are.  The first ``fit.iterations`` rows are R's
-iterations (R's ``iter``: the IRLS steps until the relative deviance change fell below ``tol``, or
-``max_iter``); with ``convergence="exact"`` the rows after them are the Fisher-scoring steps that polish the
-estimate to the exact optimum.  The last row is the estimate itself.
+as R's ``eta``).  The means and log-likelihood are the deviance's: at the coefficients as they are.  The
+first ``fit.iterations`` rows are R's iterations (R's ``iter``: the IRLS steps until the relative deviance
+change fell below ``tol``, or ``max_iter``); with ``convergence="exact"`` the rows after them are the
+Fisher-scoring steps that polish the estimate to the exact optimum.  The last row is the estimate itself.
 
 A coefficient named as one of the first four columns (a predictor called ``deviance``) has its column
 named in backticks, as R quotes a name: a table with two columns ``deviance`` would give both for
