@@ -450,7 +450,8 @@ def _step_into_lowest(state: "FitState") -> np.ndarray | None:
         return None
     lowest = min(range(len(trace)), key=lambda i: trace[i][0])
     for i in range(lowest, 0, -1):
-        (_, _, b1, k1), (_, _, b0, k0) = trace[i], trace[i - 1]
+        # (a record is (deviance, halvings, coefficients, columns kept, least squares' columns): see trajectory)
+        (b1, k1), (b0, k0) = trace[i][2:4], trace[i - 1][2:4]
         if np.array_equal(k1, k0):  # (a step across a change of the columns kept mixes two fits' coordinates)
             with np.errstate(invalid="ignore"):
                 return np.where(k1, b1 - b0, 0.0)
