@@ -448,10 +448,9 @@ def _step_into_lowest(state: "FitState") -> np.ndarray | None:
     trace = state.trace
     if len(trace) < 2 or went_away(list(trace), state.deviance, True) is None:
         return None
-    lowest = min(range(len(trace)), key=lambda i: trace[i][0])
+    lowest = min(range(len(trace)), key=lambda i: trace[i].deviance)
     for i in range(lowest, 0, -1):
-        # (a record is (deviance, halvings, coefficients, columns kept, least squares' columns): see trajectory)
-        (b1, k1), (b0, k0) = trace[i][2:4], trace[i - 1][2:4]
+        (b1, k1), (b0, k0) = (trace[i].beta, trace[i].kept), (trace[i - 1].beta, trace[i - 1].kept)
         if np.array_equal(k1, k0):  # (a step across a change of the columns kept mixes two fits' coordinates)
             with np.errstate(invalid="ignore"):
                 return np.where(k1, b1 - b0, 0.0)

@@ -52,7 +52,7 @@ from ..design.sources import Block, DesignSource, fold
 from ..errors import FamilyError, FitError
 from ..families import Binomial, Family
 from ..links import get_link
-from .fit_state import Control, FitState
+from .fit_state import Control, FitState, TraceRecord
 from .irls import irls
 from .aliasing import aliased_in_order
 from .linalg import QRReducer, design_qr
@@ -390,7 +390,7 @@ def fit_firth(source: DesignSource, family: Family, control: Control, start: np.
     for dev_k, halvings, beta_k in record:  # (FitState.trace's rows: every column, 0 where aliased)
         b_k = np.zeros(p)
         b_k[cols] = beta_k
-        trace.append((dev_k, halvings, b_k, kept, kept))
+        trace.append(TraceRecord(dev_k, halvings, b_k, kept, kept))
     info_all, dev, pearson, n_boundary, n_ok, sum_weights = fold(
         source, partial(_estimate_part, family=family, beta=full), add_parts,
         (np.zeros((p, p)), 0.0, 0.0, 0, 0, 0.0))

@@ -6,14 +6,26 @@ glmstat's own), and :class:`FitState`, the estimate with its factorisation and i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["CONVERGENCE", "Control", "FitState"]
+__all__ = ["CONVERGENCE", "Control", "FitState", "TraceRecord"]
 
 #: ``convergence=`` values: iterate to the exact MLE, or stop where R's glm.fit stops and report what it reports.
 CONVERGENCE = ("exact", "R")
+
+
+class TraceRecord(NamedTuple):
+    """One accepted step of a fit, as :attr:`FitState.trace` records it."""
+
+    deviance: float
+    halvings: int  # the step-halvings the step needed
+    beta: np.ndarray  # the coefficients (every column; a column set aside keeps its value)
+    kept: np.ndarray  # mask of the columns the factor at beta keeps (the next step's)
+    #: mask of the columns of the least squares that made beta (R's QR of that iteration, whose NA its coef()
+    #: reports at maxit = k)
+    solved: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -57,11 +69,8 @@ class FitState:
     last_rel_change: float
     deviance_history: tuple[float, ...]
     polished: bool = False  # the next Fisher-scoring step was below POLISH_TOL: an interior optimum
-    #: one record per accepted step: (deviance, step-halvings, coefficients, mask of the columns the factor at them
-    #: keeps (the next step's), mask of the columns of the least squares that made them (R's QR of that iteration,
-    #: whose NA its coef() reports at maxit = k)); the first ``iterations`` are R's iterations, the rest polishing
-    #: steps
-    trace: tuple[tuple[float, int, np.ndarray, np.ndarray, np.ndarray], ...] = field(default=(), repr=False)
+    #: one record per accepted step; the first ``iterations`` are R's iterations, the rest polishing steps
+    trace: tuple[TraceRecord, ...] = field(default=(), repr=False)
     polish_steps: int = 0
     #: R's criterion was taken as met because a step was no larger than the rounding of the solve that made it
     #: (kept columns nearly singular together): the estimates are determined only to about that

@@ -68,7 +68,7 @@ from ..errors import FitError, InvalidStartError
 from ..families import Family
 from .linalg import GRAM_MAX_COND, StepFactor, factor_gram
 from .edges import pulls_across_edge, steep_edges
-from .fit_state import Control, FitState
+from .fit_state import Control, FitState, TraceRecord
 from .kernel import kernel_for
 from .newton import NEAR_EDGE_TOL, newton_step, newton_step_near_edge, newton_step_off_edge, newton_step_on_edge
 from .pass_memory import keep_pass_memory
@@ -264,7 +264,7 @@ class _Loop:
         self.sizes: list[float] = []  # the polishing steps' sizes, for growing
         self.polished = False
         self.rounding_optimum = False  # the rescue's steps stopped shrinking at the rounding of its solve
-        self.trace: list[tuple[float, int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.trace: list[TraceRecord] = []
         self.polish_steps = 0
         self.rechecked = False
         # the factor whose step gave the estimate, and the coefficients it was computed at (None: the starting mu)
@@ -319,8 +319,8 @@ class _Loop:
         # or steps out of it: it went away from the optimum (separation only lowers the deviance). Restart
         # from the lowest iterate with the rescue's Newton steps, halved while they raise the deviance.
         lowest = self.restart_from
-        self.beta = np.where(lowest[3], lowest[2], 0.0)
-        self.res, self.fac, self.use_qr = evaluate(self.source, self.family, self.beta, self.use_qr, lowest[3],
+        self.beta = np.where(lowest.kept, lowest.beta, 0.0)
+        self.res, self.fac, self.use_qr = evaluate(self.source, self.family, self.beta, self.use_qr, lowest.kept,
                                                    self.kernel, None, self.max_cond)
         self.restart_from = None
         if not self.res.valid or self.fac is None:
@@ -575,7 +575,7 @@ class _Loop:
             self.prev_beta = self.beta
         self.prev_fac = fac
         self.beta, self.res, self.fac = new, new_res, new_fac
-        self.trace.append((new_res.deviance, halvings, new, new_fac.kept, solved))  # (no array is modified later)
+        self.trace.append(TraceRecord(new_res.deviance, halvings, new, new_fac.kept, solved))  # (none modified later)
         self.polish_steps += self.converged
         self.fixed_gram = new_fac.gram if new_res.fixed_weights else None
         self.history.append(new_res.deviance)
@@ -633,7 +633,7 @@ class _Loop:
             return
         self.prev_beta, self.prev_fac = self.beta, fac
         self.beta, self.res, self.fac, self.use_qr = finished
-        self.trace.append((self.res.deviance, 0, self.beta, self.fac.kept, fac.kept))
+        self.trace.append(TraceRecord(self.res.deviance, 0, self.beta, self.fac.kept, fac.kept))
         self.history.append(self.res.deviance)
         self.polish_steps += 1
         self.polished = self.at_rounding = False  # (the step still to go is the diagnosis's to check)
@@ -778,7 +778,7 @@ class _Loop:
         ``first``."""
         for i, (b, r, f, halvings) in enumerate(taken):
             # (each step solved on the columns of the factor before it, which the held steps keep throughout)
-            self.trace.append((r.deviance, halvings, b, f.kept, f.kept))
+            self.trace.append(TraceRecord(r.deviance, halvings, b, f.kept, f.kept))
             self.history.append(r.deviance)
             if self.report is not None:
                 self.report("polish", first + i, r.deviance)

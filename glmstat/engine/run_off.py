@@ -23,6 +23,8 @@ from typing import Callable
 
 import numpy as np
 
+from .fit_state import TraceRecord
+
 __all__ = ["lands_lower", "joined", "Recorder"]
 
 
@@ -43,8 +45,8 @@ def joined(run_off, leap: np.ndarray, landed):
     deviance history run on the same way (the history of the fit from the leap starts at the leap's deviance).
     """
     # (the leap was solved on the columns the run-off's last factor kept: R's NA for the one its QR pivoted out)
-    solved = run_off.trace[-1][3] if run_off.trace else np.ones(leap.size, dtype=bool)
-    leap_row = (landed.deviance_history[0], 0, leap, np.ones(leap.size, dtype=bool), solved)
+    solved = run_off.trace[-1].kept if run_off.trace else np.ones(leap.size, dtype=bool)
+    leap_row = TraceRecord(landed.deviance_history[0], 0, leap, np.ones(leap.size, dtype=bool), solved)
     return replace(landed, iterations=run_off.iterations + 1 + landed.iterations,
                    trace=run_off.trace + (leap_row,) + landed.trace,
                    deviance_history=run_off.deviance_history + landed.deviance_history,

@@ -1,13 +1,12 @@
 """What the last iterates of a fit show: scoring that cycles, oscillates, crawls or went away from its optimum.
 
-The IRLS loop (:mod:`glmstat.engine.irls`) records each iterate in its ``trace`` as (deviance, step-halvings,
-coefficients, columns the factor at them keeps, columns of the least squares that made them).  These predicates
-read the first four of that record, and the sizes of the polishing steps, to tell
-the ways Fisher scoring fails to converge at an interior optimum -- a rise of the deviance (cycling), steps that
-keep turning back (an oscillation at a rate near -1), steps that keep one way at a linear rate near 1 (a crawl),
-a deviance that ended far above one it reached (gone away) -- from a divergence to an optimum at infinity, which
-moves one way with the deviance falling.  The loop finishes the former with Newton steps
-(:mod:`glmstat.engine.newton`) and reports the latter.
+The IRLS loop (:mod:`glmstat.engine.irls`) records each iterate in its ``trace``
+(:class:`~glmstat.engine.fit_state.TraceRecord`: deviance, step-halvings, coefficients, columns kept).  These
+predicates read that record, and the sizes of the polishing steps, to tell the ways Fisher scoring fails to converge
+at an interior optimum -- a rise of the deviance (cycling), steps that keep turning back (an oscillation at a rate
+near -1), steps that keep one way at a linear rate near 1 (a crawl), a deviance that ended far above one it reached
+(gone away) -- from a divergence to an optimum at infinity, which moves one way with the deviance falling.  The loop
+finishes the former with Newton steps (:mod:`glmstat.engine.newton`) and reports the latter.
 """
 
 from __future__ import annotations
@@ -62,8 +61,8 @@ def went_away(trace: list, deviance: float, may_restart: bool) -> tuple | None:
     """
     if not (may_restart and trace):
         return None
-    best = min(trace, key=lambda t: t[0])
-    return best if deviance > best[0] + CYCLE_RISE * abs(best[0]) else None
+    best = min(trace, key=lambda t: t.deviance)
+    return best if deviance > best.deviance + CYCLE_RISE * abs(best.deviance) else None
 
 
 def lost_columns(trace: list, kept: np.ndarray, rose: bool) -> bool:
@@ -71,7 +70,7 @@ def lost_columns(trace: list, kept: np.ndarray, rose: bool) -> bool:
     weights that vanish where the linear predictor runs off (a Gaussian inverse-link mean running to 0, its
     weights mu^4 of 1e-84, makes every column look aliased), not aliased in the design.  Checked like a mean on
     the edge of the domain: a drift away from the optimum, or towards one at infinity."""
-    return rose and not kept.all() and any(np.count_nonzero(t[3]) > np.count_nonzero(kept) for t in trace)
+    return rose and not kept.all() and any(np.count_nonzero(t.kept) > np.count_nonzero(kept) for t in trace)
 
 
 def _last_steps(trace: list, turns: int) -> tuple[np.ndarray, list] | None:
@@ -80,10 +79,10 @@ def _last_steps(trace: list, turns: int) -> tuple[np.ndarray, list] | None:
     if len(trace) < turns + 2:
         return None
     last = trace[-(turns + 2):]
-    kept = last[-1][3]
-    if not all(np.array_equal(t[3], kept) for t in last):
+    kept = last[-1].kept
+    if not all(np.array_equal(t.kept, kept) for t in last):
         return None
-    return np.diff(np.array([t[2][kept] for t in last]), axis=0), last
+    return np.diff(np.array([t.beta[kept] for t in last]), axis=0), last
 
 
 def alternates(trace: list, turns: int = 1) -> bool:

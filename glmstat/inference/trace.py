@@ -49,8 +49,8 @@ def _per_iteration(state: "FitState", source: "DesignSource", fam: "Family") -> 
     # as the pass that gave the row's deviance: a column aliased by the factor at the iterate still carries its value
     # there (a cauchit contrast of -2.3e7 whose level's weights vanish), and zeroing it gave other means than the
     # deviance's (random s759_0031's iteration 6, the held-out aliased-midway fit's iteration 24)
-    betas = [r[2] for r in st.trace]
-    scales = [fam.ml_scale(r[0], st.n_ok, st.sum_weights) for r in st.trace] if fam.has_likelihood else []
+    betas = [r.beta for r in st.trace]
+    scales = [fam.ml_scale(r.deviance, st.n_ok, st.sum_weights) for r in st.trace] if fam.has_likelihood else []
     means: list[list[np.ndarray]] = [[] for _ in st.trace]
     logliks = np.zeros(len(st.trace)) if fam.has_likelihood else np.full(len(st.trace), np.nan)
     for b in source.blocks():
@@ -72,12 +72,12 @@ def trace_table(state: "FitState", source: "DesignSource", family: "Family", nam
     rows = state.trace
     # NaN where the least squares that made the row set the column aside (R's NA at maxit = k), not where the factor
     # at the row does (that is the next iteration's)
-    coefs = np.array([np.where(r[4], r[2], np.nan) for r in rows], dtype=float).reshape(len(rows), len(names))
+    coefs = np.array([np.where(r.solved, r.beta, np.nan) for r in rows], dtype=float).reshape(len(rows), len(names))
     out = pd.DataFrame(dict(zip(TRACE_COLUMNS, (
         np.arange(1, len(rows) + 1),
-        [r[0] for r in rows],
+        [r.deviance for r in rows],
         _per_iteration(state, source, family)[1],
-        np.array([r[1] for r in rows], dtype=np.int64),  # (int64 without rows too: y ~ 0 has none)
+        np.array([r.halvings for r in rows], dtype=np.int64),  # (int64 without rows too: y ~ 0 has none)
     ))))
     return pd.concat([out, pd.DataFrame(coefs, columns=coefficient_columns(names))], axis=1)
 

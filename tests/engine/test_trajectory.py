@@ -1,8 +1,8 @@
 """The readings of a fit's last iterates (glmstat.engine.trajectory) on traces of known shape.
 
-Each trace entry is (deviance, iteration, coefficients, columns kept), as the IRLS loop records it.  The
-coefficients below follow b_k = rate^k d about an optimum at 0 (an oscillation for a negative rate, a crawl
-for a positive one), or b_k = k d (a divergence along d, as under separation).
+Each trace entry is a TraceRecord (deviance, step-halvings, coefficients, columns kept), as the IRLS loop records
+it.  The coefficients below follow b_k = rate^k d about an optimum at 0 (an oscillation for a negative rate, a
+crawl for a positive one), or b_k = k d (a divergence along d, as under separation).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from glmstat.engine.fit_state import TraceRecord
 from glmstat.engine.trajectory import (CRAWL_RATE, EDGE_OSCILLATION_TURNS, OSCILLATION_TURNS, alternates, crawls,
                                        growing, lost_columns, oscillates, settles, went_away)
 
@@ -20,7 +21,7 @@ ALL = np.ones(3, dtype=bool)
 def _trace(points, deviances=None, kept=None):
     deviances = [10.0 - k * 1e-3 for k in range(len(points))] if deviances is None else deviances
     kept = [ALL] * len(points) if kept is None else kept
-    return [(dev, k, np.asarray(b, dtype=float), kk) for k, (b, dev, kk) in enumerate(zip(points, deviances, kept))]
+    return [TraceRecord(dev, 0, np.asarray(b, dtype=float), kk, kk) for b, dev, kk in zip(points, deviances, kept)]
 
 
 def _geometric(rate, n=20):
