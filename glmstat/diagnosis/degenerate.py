@@ -450,10 +450,11 @@ def _step_into_lowest(state: "FitState") -> np.ndarray | None:
         return None
     lowest = min(range(len(trace)), key=lambda i: trace[i].deviance)
     for i in range(lowest, 0, -1):
-        (b1, k1), (b0, k0) = (trace[i].beta, trace[i].kept), (trace[i - 1].beta, trace[i - 1].kept)
-        if np.array_equal(k1, k0):  # (a step across a change of the columns kept mixes two fits' coordinates)
+        now, before = trace[i], trace[i - 1]
+        # (a step across a change of the columns kept mixes two fits' coordinates)
+        if np.array_equal(now.kept, before.kept):
             with np.errstate(invalid="ignore"):
-                return np.where(k1, b1 - b0, 0.0)
+                return np.where(now.kept, now.beta - before.beta, 0.0)
     return None
 
 
