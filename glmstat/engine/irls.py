@@ -436,7 +436,6 @@ class _Loop:
         """Take ``step`` from the estimate (halved or shortened into the domain where it leaves it) and accept
         it; False where the fit stops instead."""
         kept = self.fac.kept if self.r_kept is None else self.r_kept
-        solved = self.fac.kept  # (the columns of the least squares that made the step, R's QR's of this iteration)
         new = self.beta + step
         if not self.fac.all_kept:  # (columns are found aliased by the QR reducer, whatever solved the step)
             if self.control.convergence == "R":
@@ -480,7 +479,7 @@ class _Loop:
             # the edge, eta = 0 of a sqrt-link mean whose rows are all 0, where stopping left eta at 7.5e-8 and
             # the other coefficients 4e-7 away from the optimum.)
             return False
-        self._accept(new, new_res, new_fac, halvings, damp, solved)
+        self._accept(new, new_res, new_fac, halvings, damp)
         return True
 
     def _into_domain(self, new: np.ndarray, new_res: PassResult, new_fac: StepFactor | None, kept: np.ndarray,
@@ -555,10 +554,9 @@ class _Loop:
                                                      self.fixed_gram, self.max_cond)
         return new, new_res, new_fac, halvings
 
-    def _accept(self, new: np.ndarray, new_res: PassResult, new_fac: StepFactor, halvings: int, damp: bool,
-                solved: np.ndarray) -> None:
-        """``new`` becomes the estimate (made by a least squares on the columns ``solved``); R's deviance test (or a
-        step at the rounding of its solve) says whether the fit has converged."""
+    def _accept(self, new: np.ndarray, new_res: PassResult, new_fac: StepFactor, halvings: int, damp: bool) -> None:
+        """``new`` becomes the estimate; R's deviance test (or a step at the rounding of its solve) says whether
+        the fit has converged."""
         res, fac = self.res, self.fac
         moved = relative_change(new, self.beta) if damp and halvings else 0.0
         if (self.iterations > 1 or self.converged) and new_res.deviance > res.deviance + CYCLE_RISE * abs(res.deviance):
@@ -575,7 +573,9 @@ class _Loop:
             self.prev_beta = self.beta
         self.prev_fac = fac
         self.beta, self.res, self.fac = new, new_res, new_fac
-        self.trace.append(TraceRecord(new_res.deviance, halvings, new, new_fac.kept, solved))  # (none modified later)
+        # (the factor at the old estimate solved the step: its columns are R's QR's of this iteration; no array is
+        # modified later)
+        self.trace.append(TraceRecord(new_res.deviance, halvings, new, new_fac.kept, fac.kept))
         self.polish_steps += self.converged
         self.fixed_gram = new_fac.gram if new_res.fixed_weights else None
         self.history.append(new_res.deviance)
