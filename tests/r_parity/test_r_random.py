@@ -158,7 +158,10 @@ def _warning_failures(ref: dict, res, caught) -> list[str]:
     on_edge = fitted and boundary_certified(res)
     got = {w.category for w in caught}
     for msg in ref["warnings"]:
-        if any(s in msg for s in R_INTERNAL):
+        if any(s in msg for s in R_INTERNAL) or (ref["family"]["name"] == "negative.binomial.estimated"
+                                                  and "fitted rates numerically 0" in msg):
+            # (glm.fit checks for rates numerically 0 in a family "poisson" only: under glm.nb that is the Poisson
+            # fit its iterations start from, not the negative binomial fit -- held-out s776_0335)
             continue
         kinds = next((v for k, v in R_WARNINGS.items() if k in msg), None)
         if kinds is None:
