@@ -254,6 +254,17 @@ def _scoring_went_away(ref: dict, res) -> bool:
             and res.deviance < res.null_deviance)
 
 
+def _first_step_on_the_edge(ref: dict, res) -> bool:
+    """R's first step from the family's starting means ends on the edge of the domain to the rounding of its QR (a
+    row whose exact fit is its response 0, identity link), where glm.fit, with no coefficients to go back to, stops
+    ("no valid set of coefficients has been found"); glmstat moves such a step back inside by at most 2^-30 of the
+    way to the starting coefficients and goes on to the optimum on the edge (a deliberate difference, in the
+    README).  Only a converged fit with a mean on the edge counts (held-out s778_0233, compared with R's own fit from
+    that step moved inside in :func:`test_held_out_first_step_on_the_edge_where_r_refuses`)."""
+    return ("no valid set" in ref["error"] and not isinstance(res, Exception) and res.converged
+            and boundary_certified(res))
+
+
 def _gaussian_zero_weight(ref: dict, data: pd.DataFrame) -> bool:
     """R's Gaussian AIC sums log(w) over every row, so a zero prior weight makes it infinite (recorded as
     NA); glmstat leaves zero-weight rows out of the likelihood (a deliberate difference, in the README)."""
@@ -331,7 +342,8 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True, source=None) ->
             # coefficients stop moving, and those refits follow the diverging coefficient until a step fails
             # ("NA/NaN/Inf in 'x'"), where R's glm itself stops at -18 without a warning
             return []
-        if _inverse_gaussian_negative_means(ref, res) or _scoring_went_away(ref, res):
+        if _inverse_gaussian_negative_means(ref, res) or _scoring_went_away(ref, res) \
+                or _first_step_on_the_edge(ref, res):
             return []
         if ref.get("error_in") == "null model":
             # R refits the null model (intercept and offset) from the model's fitted means for the null
@@ -611,6 +623,35 @@ def test_held_out_newton_optimum_where_r_s_scoring_went_away():
         res, _ = fit(ref, data)
         assert_close(res.coef, want["coefficients"], rtol=1e-7)
         assert_close([res.deviance, res.null_deviance], [want["deviance"], want["null_deviance"]], rtol=1e-10)
+
+
+@pytest.mark.parametrize("source", ["memory", "parquet", "blocks"])
+def test_held_out_first_step_on_the_edge_where_r_refuses(source, tmp_path, monkeypatch):
+    # s778_0233 (Poisson, identity link, y ~ poly(x2, 2, raw = TRUE) + factor(k) + x2*g1 - 1): R's first step puts
+    # row 1 (y = 0) at eta = -2.0e-15, 4 units of its rounding eps sum |x b|, and R refuses ("no valid set of
+    # coefficients").  glmstat moves the step back inside and reaches the optimum with that row on the edge; R's
+    # glm started from its first step moved 2^-45 of the way back converges to it
+    # (scripts/make_first_step_on_the_edge.R)
+    want = json.loads((HELD_OUT / "first_step_on_the_edge.json").read_text())["s778_0233"]
+    ref, data = load("s778_0233", HELD_OUT)
+    assert "no valid set" in ref["error"] and want["r_error"] == ref["error"]
+    assert want["first_step_eta"] < 0 and abs(want["first_step_eta"]) <= 8 * want["rounding_unit"]
+    if source == "parquet":
+        pytest.importorskip("pyarrow")
+        data.to_parquet(tmp_path / "case.parquet", row_group_size=8)
+    elif source == "blocks":
+        import glmstat.design.policy as policy
+
+        monkeypatch.setattr(policy, "DENSE_BELOW", 0)
+        monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 16)
+        monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 16)
+    res, caught = fit(ref, str(tmp_path / "case.parquet") if source == "parquet" else data)
+    if not res.model_frame.in_memory:
+        res = _ArraysOf(res, data, ref)
+    assert res.converged and any(issubclass(w.category, gs.BoundaryWarning) for w in caught)
+    assert boundary_certified(res)
+    assert_close([res.deviance], [want["deviance"]], rtol=1e-10)
+    assert_close(res.coef, want["coefficients"], rtol=1e-5)  # (both sides creep towards the open edge: 2e-7 apart)
 
 
 def test_held_out_negbin_from_r_s_starting_means_where_scoring_from_poisson_went_away():
