@@ -103,7 +103,8 @@ def _logit_mu_eta(eta: Array) -> Array:
 
 
 #: R's thresholds -qnorm(eps) and -qcauchy(eps), beyond which the probit and cauchit inverses are clamped
-_PROBIT_T = 8.125890664701908
+#: (R's double of -qnorm(eps) exactly: scipy's -ndtri(eps) is one ulp above it)
+_PROBIT_T = float.fromhex("0x1.04074bdbf8864p+3")  # 8.125890664701906
 _CAUCHIT_T = 1.0 / np.tan(np.pi * _EPS)
 _SQRT_2PI = np.sqrt(2.0 * np.pi)
 

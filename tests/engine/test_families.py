@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ from scipy import integrate, stats
 
 import glmstat as gs
 from glmstat.links import LINK_NAMES, Power, TweediePower, eta_outside, get_link
+from conftest import FIXTURES, r_double
 
 FAMILIES = {
     "gaussian": (gs.Gaussian, lambda rng, n: rng.normal(2.0, 1.0, n) + 3),
@@ -73,6 +76,19 @@ def test_logit_inverse_saturates_like_r():
     link = get_link("logit")
     np.testing.assert_array_equal(link.inverse(np.array([-40.0, 40.0])), [eps / (1 + eps), 1 / (1 + eps)])
     np.testing.assert_array_equal(link.mu_eta(np.array([-40.0, 40.0])), [eps, eps])
+
+
+@pytest.mark.parametrize("name", ["probit", "cauchit"])
+def test_probit_and_cauchit_inverses_clamp_at_rs_thresholds(name):
+    # R's binomial()$linkinv clamps eta at -qnorm(eps) and -qcauchy(eps) (fixtures/link_clamps, R's doubles): a
+    # linear predictor beyond gives the mean at the threshold itself, and R's mean there (pnorm's tail and scipy's
+    # ndtr differ by 12 ulps at 2.2e-16; a threshold one ulp off moved it by 15 more)
+    r = json.loads((FIXTURES / "link_clamps" / "r.json").read_text())
+    threshold = r_double(r[f"{name}_threshold"])
+    inverse = get_link(name).inverse
+    eta = np.array(r[f"{name}_eta"], dtype=float)
+    np.testing.assert_array_equal(inverse(eta), inverse(np.array([-threshold, threshold])))
+    np.testing.assert_allclose(inverse(eta), [r_double(v) for v in r[f"{name}_linkinv"]], rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("fam,link", PAIRS)
