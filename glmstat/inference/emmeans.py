@@ -19,6 +19,9 @@ A in ``B/A`` = ``B + B:A`` whatever the data: emmeans' ``.find_nests``, :mod:`gl
 A is averaged within each level of B over the levels that occur there, and the mean is weighted so; the means
 of A itself are given within B's levels, as emmeans' ``.nested_emm`` adds the parents to the term (``~ A`` is
 ``~ A:B``, its index A and then B), and only for the combinations that occur (its ``.find.nonempty.nests``).
+With two or more nested factors averaged over, emmeans recurses: the one with the most parents, A, within each
+combination of its parents' and the other nested factors' values, over A's levels that occur with those values
+together, then the next (:func:`_nested_equal_means`).
 For a fit to streamed data the combinations that occur are gathered in one pass over its data.)
 
 q the t quantile on the residual df for the gaussian and Gamma families and the normal quantile (``df`` =
@@ -536,6 +539,42 @@ def _nested_weighted_means(grid: np.ndarray, counts: np.ndarray, weights: str, n
         return (means * V[..., None]).sum(axis=outer) / V.sum(axis=outer)[..., None]
 
 
+def _nested_equal_means(grid: np.ndarray, occurs: np.ndarray, parents: dict[int, list[int]],
+                        kept: set[int]) -> np.ndarray:
+    """The grid's rows averaged with equal weights over the axes not ``kept``, where more than one nested axis is
+    averaged over, as emmeans' ``.nested_emm`` recurses through them.  Of the nested axes averaged over it takes A,
+    the one with the most parents (the last of a tie, in the nesting's order), and groups the cells by the values of
+    A's parents and of the other nested axes averaged over, G; within each group it averages over the axes not
+    kept outside G, A at the values that occur in some row with the group's values:
+
+        M_{k,G} = sum_R [A occurs with G] x / sum_R [A occurs with G],   R = the axes not kept, less G,
+
+    and then does the same to M over the axes left (``occurs``: whether some row takes each cell, summed over R).
+    With one nested axis averaged over this is the weighting of :func:`_nesting` (A's values that occur with its
+    parents'); with two, A's values are those that occur with the parents and the other one's value together (g
+    in h and f within h: f's values that occur with g and h, then g's that occur with h)."""
+    axes = list(range(grid.ndim - 1))
+    counts = occurs.astype(float)
+    parents = dict(parents)
+    while True:
+        averaged = [a for a in parents if a in axes and a not in kept]
+        if not averaged:
+            rest = tuple(i for i, a in enumerate(axes) if a not in kept)
+            return grid.mean(axis=rest) if rest else grid
+        most = max(len(parents[a]) for a in averaged)
+        nested = [a for a in averaged if len(parents[a]) == most][-1]
+        group = set(parents[nested]) | (set(averaged) - {nested})
+        # (whether each value of A occurs with the group's values in some row, whatever the other axes' values)
+        other = tuple(i for i, a in enumerate(axes) if a not in group and a != nested)
+        mask = np.broadcast_to(counts.sum(axis=other, keepdims=True) > 0, counts.shape)
+        R = tuple(i for i, a in enumerate(axes) if a not in kept and a not in group)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            grid = (grid * mask[..., None]).sum(axis=R) / mask.sum(axis=R)[..., None]
+        counts = counts.sum(axis=R)
+        axes = [a for i, a in enumerate(axes) if i not in R]
+        parents = {a: p for a, p in parents.items() if a in axes}
+
+
 def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None,
                 offset: Any = None) -> _Means:
     if not is_one_of(weights, WEIGHTS):
@@ -570,6 +609,9 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
     averaged = [] if nesting is None else [a for a in nesting.parents if a not in kept]
     if counts is not None and averaged:  # (a nested factor averaged over: within its parents' levels, then over them)
         means = _nested_weighted_means(grid, counts, weights, nesting, kept, averaged)
+    elif len(averaged) > 1:  # (nested factors averaged over: which cells occur together, not pairwise)
+        occurs = _cell_counts(fit, data, variables, wide, grid.shape[:-1]) > 0
+        means = _nested_equal_means(grid, occurs, nesting.parents, kept)
     else:
         if counts is not None:  # (a nested factor among the chosen: emmeans weighs the grid's cells as without one)
             W = _weights(weights, counts, others)
