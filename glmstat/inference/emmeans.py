@@ -569,7 +569,8 @@ def _nested_equal_means(grid: np.ndarray, occurs: np.ndarray, parents: dict[int,
         mask = np.broadcast_to(counts.sum(axis=other, keepdims=True) > 0, counts.shape)
         R = tuple(i for i, a in enumerate(axes) if a not in kept and a not in group)
         with np.errstate(invalid="ignore", divide="ignore"):
-            grid = (grid * mask[..., None]).sum(axis=R) / mask.sum(axis=R)[..., None]
+            # (np.where: a group no row takes is NaN, and weighs nothing in the next step)
+            grid = np.where(mask[..., None], grid, 0.0).sum(axis=R) / mask.sum(axis=R)[..., None]
         counts = counts.sum(axis=R)
         axes = [a for i, a in enumerate(axes) if i not in R]
         parents = {a: p for a, p in parents.items() if a in axes}

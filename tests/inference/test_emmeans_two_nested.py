@@ -4,8 +4,9 @@
 In ``y ~ H + G:H + F:H + D`` both G and F are nested in H (their labels are crossed in the data).  emmeans'
 ``.nested_emm`` averages F within each combination of H and G over F's levels that occur with both in some row,
 then G within H: the means of H and of D differ from weights that take F's levels occurring with H alone where
-some (H, G, F) cells have no rows (hunt si600_059, 15,013 rows: 183.4717 against 184.8850).  The means of G
-(given within H, F averaged over: one nested factor) are checked too, in memory and from a Parquet file."""
+some (H, G, F) cells have no rows (hunt si600_059, 15,013 rows: 183.4717 against 184.8850), and where a pair
+(H, G) has none.  The means of G (given within H, F averaged over: one nested factor) are checked too, in memory
+and from a Parquet file."""
 
 from __future__ import annotations
 
@@ -42,5 +43,18 @@ def test_means_over_two_nested_factors_as_emmeans(frame, term, streamed, tmp_pat
     got = _fit(data).emmeans(term)
     labels = [":".join(k) for k in got.index] if isinstance(got.index, pd.MultiIndex) else list(got.index)
     assert labels == want["levels"]
+    assert_close(got["estimate"].to_numpy(), np.asarray(want["estimate"]), rtol=1e-8)
+    assert_close(got["std_error"].to_numpy(), np.asarray(want["std_error"]), rtol=1e-7)
+
+
+@pytest.mark.parametrize("term", ["H", "D"])
+def test_a_pair_of_nested_levels_no_row_takes_weighs_nothing(frame, term):
+    """Without the rows of (h1, g1) no level of F occurs with that pair: its group's mean is empty (NaN), which must
+    weigh nothing when G is averaged within h1 over g2 to g4 (R: 4.89594152774518 for h1), not make h1's mean NaN."""
+    want = REF["without_h1_g1"][term]
+    data = frame[~((frame.H == "h1") & (frame.G == "g1"))]
+    with pytest.warns(gs.AliasingWarning):  # (G's columns within h1 sum to h1's)
+        got = _fit(data).emmeans(term)
+    assert list(got.index) == want["levels"]
     assert_close(got["estimate"].to_numpy(), np.asarray(want["estimate"]), rtol=1e-8)
     assert_close(got["std_error"].to_numpy(), np.asarray(want["std_error"]), rtol=1e-7)
