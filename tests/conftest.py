@@ -264,6 +264,16 @@ class dense_only:
         return False
 
 
+def structured_in_blocks(monkeypatch, rows: int) -> None:
+    """Keep every design structured however small (``DENSE_BELOW`` 0) and run its passes over blocks of ``rows``
+    rows: the other side of the design's size thresholds, on a fixture of a few hundred rows."""
+    import glmstat.design.policy as policy
+
+    monkeypatch.setattr(policy, "DENSE_BELOW", 0)
+    monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", rows)
+    monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", rows)
+
+
 def structured_frame(formula, data, family, **kw):
     """The model frame when the front end builds a structured design for it, else None."""
     from glmstat.formula.frame import build_model_frame

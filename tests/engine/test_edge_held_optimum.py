@@ -37,7 +37,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, r_array
+from conftest import FIXTURES, assert_close, r_array, structured_in_blocks
 
 HERE = FIXTURES / "edge_held_optimum"
 REF = json.loads((HERE / "ref.json").read_text())
@@ -81,8 +81,6 @@ def test_the_same_on_the_structured_path_and_from_parquet(case_id, path, monkeyp
     """On the other side of the design's size thresholds (the structured design, passes over blocks of 16 rows)
     and read from a Parquet file in row groups of 8 rows: the held Newton steps and the held factor fold over the
     blocks."""
-    import glmstat.design.policy as policy
-
     ref = REF[case_id]
     data = pd.read_csv(HERE / f"{case_id}.csv")
     source = data
@@ -91,9 +89,7 @@ def test_the_same_on_the_structured_path_and_from_parquet(case_id, path, monkeyp
         data.to_parquet(tmp_path / "case.parquet", row_group_size=8)
         source = str(tmp_path / "case.parquet")
     else:
-        monkeypatch.setattr(policy, "DENSE_BELOW", 0)
-        monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 16)
-        monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 16)
+        structured_in_blocks(monkeypatch, 16)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = gs.glm(ref["formula"], source, family=FAMILIES[case_id], tol=1e-12, max_iter=100)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, FIXTURES
+from conftest import assert_close, FIXTURES, structured_in_blocks
 
 HERE = FIXTURES / "anova_refused_start"
 
@@ -22,11 +22,7 @@ HERE = FIXTURES / "anova_refused_start"
 @pytest.mark.parametrize("structured", [False, True], ids=["dense", "structured in blocks"])
 def test_sequential_anova_matches_r_s_refits_from_a_valid_start(structured, monkeypatch):
     if structured:  # (the design kept structured however small, passes over blocks of 256 rows)
-        import glmstat.design.policy as policy
-
-        monkeypatch.setattr(policy, "DENSE_BELOW", 0)
-        monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 256)
-        monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 256)
+        structured_in_blocks(monkeypatch, 256)
     ref = json.loads((HERE / "ref.json").read_text())
     assert "no valid set of coefficients" in ref["r_error"] and ref["refused_from_r_start"] == ["poly(x2, 2)"]
     with warnings.catch_warnings():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, FIXTURES
+from conftest import assert_close, FIXTURES, structured_in_blocks
 
 HERE = FIXTURES / "drop1_refused_start"
 
@@ -21,11 +21,7 @@ HERE = FIXTURES / "drop1_refused_start"
 @pytest.mark.parametrize("structured", [False, True], ids=["dense", "structured in blocks"])
 def test_drop1_matches_r_s_refits_from_a_valid_start(structured, monkeypatch):
     if structured:  # (the design kept structured however small, passes over blocks of 256 rows)
-        import glmstat.design.policy as policy
-
-        monkeypatch.setattr(policy, "DENSE_BELOW", 0)
-        monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 256)
-        monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 256)
+        structured_in_blocks(monkeypatch, 256)
     ref = json.loads((HERE / "ref.json").read_text())
     assert "no valid set of coefficients" in ref["r_error"] and ref["refused_from_r_start"] == ["f2", "g:x2"]
     with warnings.catch_warnings():

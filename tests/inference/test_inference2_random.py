@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, family_of
+from conftest import FIXTURES, family_of, structured_in_blocks
 from inference2_refs import (assert_script_anova, assert_script_emmeans, assert_script_hypotheses,
                             assert_script_step, assert_script_vif, script_ame)
 
@@ -117,11 +117,7 @@ def test_average_marginal_effects(cid):
 def test_the_same_on_the_structured_path_in_blocks(cid, monkeypatch):
     """Every comparison above, for every other case, on the other side of the design's size thresholds (see
     test_r_random's STRUCTURED_IDS): the structured design kept however small, the passes over blocks of 16 rows."""
-    import glmstat.design.policy as policy
-
-    monkeypatch.setattr(policy, "DENSE_BELOW", 0)
-    monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 16)
-    monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 16)
+    structured_in_blocks(monkeypatch, 16)
     r = ref(cid)
     d = pd.read_csv(FIXTURES / "random" / "data" / f"{r['data']}.csv")
     with warnings.catch_warnings():

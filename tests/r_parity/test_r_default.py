@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, family_of, FIXTURES
+from conftest import assert_close, family_of, FIXTURES, structured_in_blocks
 
 RDEFAULT = FIXTURES / "rdefault"
 IDS = sorted(p.stem for p in (RDEFAULT / "r").glob("*.json"))
@@ -81,11 +81,7 @@ def _vector(v) -> list:
 @pytest.mark.parametrize("case_id", RANDOM_IDS)
 def test_convergence_r_reproduces_r_s_default_output_on_the_random_cases(case_id, structured, monkeypatch):
     if structured:  # (the other side of the design's size thresholds: see test_r_random's STRUCTURED_IDS)
-        import glmstat.design.policy as policy
-
-        monkeypatch.setattr(policy, "DENSE_BELOW", 0)
-        monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 16)
-        monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 16)
+        structured_in_blocks(monkeypatch, 16)
     ref, f = _fitted_as_r(RANDOM / "rdefault" / f"{case_id}.json", RANDOM / "data")
     assert f.iterations == ref["iterations"] and f.converged == ref["converged"]
     if not ref["converged"] and f.separation is not None:

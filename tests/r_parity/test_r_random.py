@@ -31,7 +31,7 @@ import pytest
 from scipy import special
 
 import glmstat as gs
-from conftest import assert_close, family_of, r_array, structured_frame, FIXTURES
+from conftest import assert_close, family_of, r_array, structured_frame, FIXTURES, structured_in_blocks
 
 DIR = Path(os.environ.get("GLMSTAT_RANDOM_DIR", FIXTURES / "random"))
 
@@ -545,11 +545,7 @@ STRUCTURED_IDS = IDS[::4]
 
 @pytest.mark.parametrize("case_id", STRUCTURED_IDS)
 def test_random_case_matches_r_on_the_structured_path_in_blocks(case_id, monkeypatch):
-    import glmstat.design.policy as policy
-
-    monkeypatch.setattr(policy, "DENSE_BELOW", 0)
-    monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 16)
-    monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 16)
+    structured_in_blocks(monkeypatch, 16)
     ref, data = load(case_id)
     fails = compare(ref, data, profile=False)
     assert not fails, f"{ref['formula']} | {ref['family']} | weights={ref.get('weights')}\n" + "\n".join(fails)
@@ -600,11 +596,7 @@ def test_held_out_edge_row_halving_on_the_structured_path_in_blocks(monkeypatch)
     # s767_0188 (Poisson, sqrt link): a row of y = 0 whose optimum is eta = 0, where each Fisher step halves eta;
     # on the structured path those steps (8e-6 in coefficients of 6614) read as the rounding of the solve and the fit
     # stopped with eta still 6e-7 (coefficients 1.7e-6 off R's); the halving steps are now scoring's approach
-    import glmstat.design.policy as policy
-
-    monkeypatch.setattr(policy, "DENSE_BELOW", 0)
-    monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 16)
-    monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 16)
+    structured_in_blocks(monkeypatch, 16)
     ref, data = load("s767_0188", HELD_OUT)
     fails = compare(ref, data, profile=False)
     assert not fails, "\n".join(fails)
@@ -672,11 +664,7 @@ def test_held_out_first_step_on_the_edge_where_r_refuses(source, tmp_path, monke
         pytest.importorskip("pyarrow")
         data.to_parquet(tmp_path / "case.parquet", row_group_size=8)
     elif source == "blocks":
-        import glmstat.design.policy as policy
-
-        monkeypatch.setattr(policy, "DENSE_BELOW", 0)
-        monkeypatch.setattr(policy, "MAX_BLOCK_ROWS", 16)
-        monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", 16)
+        structured_in_blocks(monkeypatch, 16)
     res, caught = fit(ref, str(tmp_path / "case.parquet") if source == "parquet" else data)
     if not res.model_frame.in_memory:
         res = _ArraysOf(res, data, ref)
