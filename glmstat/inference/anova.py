@@ -36,7 +36,7 @@ from ..distributions import chi2_sf, f_sf
 from ..design.base import Design
 from ..design.sources import fold
 from ..engine.irls import irls
-from ..engine.scoring_pass import covariance_weights_eta
+from ..engine.scoring_pass import covariance_weights_eta, scoring_pass
 from ..engine.passes import add_score_parts, score_part
 from ..engine.kernel import kernel_for
 from ..engine.linalg import explained_sums
@@ -112,6 +112,24 @@ def _warm_start(fit, cols: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.asarray(fit.fit_data.coef, dtype=float)[cols], nan=0.0)
 
 
+def _projected_start(fit, cols: np.ndarray) -> np.ndarray | None:
+    """The submodel's first scoring step from the model's own fitted means: the weighted least squares of the
+    model's working response on the columns ``cols``,
+
+        b = (X_c' W X_c)^{-1} X_c' W z,   X_c' W z = (X'WX beta)_c + (X'W r)_c,
+
+    with W, z = eta - offset + r the working weights and response at the estimate beta (0 where aliased): the step
+    R's glm.fit takes first from ``mustart = fitted(fit)``.  None where X_c'WX_c is singular."""
+    fd = fit.fit_data
+    beta = np.nan_to_num(np.asarray(fd.coef, dtype=float), nan=0.0)
+    res = scoring_pass(fd.source, fit.family, beta, False)
+    G, u = res.reducer.gram, res.reducer.score
+    try:
+        return np.linalg.solve(G[np.ix_(cols, cols)], G[cols] @ beta + u[cols])
+    except np.linalg.LinAlgError:
+        return None
+
+
 def _retry_warm(state, control) -> bool:
     """Whether a submodel refitted from R's starting values is refitted again from the model's own estimate:
     when the first refit failed, or (``convergence="exact"``) did not converge.  With ``convergence="R"`` a
@@ -145,12 +163,23 @@ def refit_columns(fit, cols) -> Submodel:
             warm = None
         if warm is not None and (state is None or warm.converged or warm.deviance < state.deviance):
             state = warm
+    if state is None and cols.size:
+        # (neither start works -- R's mustart steps out of the domain, and the model's estimate on these columns is
+        # outside it: an inverse Gaussian 1/mu^2 fit without g:x1, eta < 0 at some row -- but the step from the
+        # model's own fitted means, as R's glm from mustart = fitted(fit), can be inside)
+        start = _projected_start(fit, cols)
+        if start is not None:
+            try:
+                state = irls(sub, fit.family, fd.control, start=start, covariance=False)
+            except FitError:
+                state = None
     if state is None:
         if not cols.size:
             raise FitError(f"the submodel with {_submodel_names(fit, cols)} cannot be refitted: {failed}") from None
         # (the engine's advice, start=, is for a fit of one's own: anova and drop1 take no start)
         raise FitError(f"the submodel with {_submodel_names(fit, cols)} cannot be refitted, neither from the "
-                       f"family's starting values ({failed}) nor from the model's own estimate on those columns; "
+                       f"family's starting values ({failed}) nor from the model's own estimate on those columns or its "
+                       f"fitted means; "
                        f"fit it with gs.glm(..., start=[...]) from coefficients that suit it and compare the two "
                        f"fits with gs.anova(submodel, fit)") from None
     if not state.converged:
