@@ -178,10 +178,9 @@ def refit_columns(fit, cols) -> Submodel:
             raise FitError(f"the submodel with {_submodel_names(fit, cols)} cannot be refitted: {failed}") from None
         # (the engine's advice, start=, is for a fit of one's own: anova and drop1 take no start)
         raise FitError(f"the submodel with {_submodel_names(fit, cols)} cannot be refitted, neither from the "
-                       f"family's starting values ({failed}) nor from the model's own estimate on those columns or its "
-                       f"fitted means; "
-                       f"fit it with gs.glm(..., start=[...]) from coefficients that suit it and compare the two "
-                       f"fits with gs.anova(submodel, fit)") from None
+                       f"family's starting values ({failed}) nor from the model's own estimate on those columns or "
+                       f"its fitted means; fit it with gs.glm(..., start=[...]) from coefficients that suit it and "
+                       f"compare the two fits with gs.anova(submodel, fit)") from None
     if not state.converged:
         warn_user(f"the submodel with {_submodel_names(fit, cols)} did not converge in {state.iterations} "
                   f"iterations (deviance {state.deviance:.6g}), so the tests that use it are unreliable; "
