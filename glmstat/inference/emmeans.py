@@ -323,13 +323,15 @@ def _weights(weights: str, counts: np.ndarray, others: tuple[int, ...]) -> np.nd
 
 
 class _Nesting(NamedTuple):
-    """Nested axes of the grid: each one's ``parents`` (axes), the weights ``W`` of the grid's cells and, for
-    each nested axis, whether each combination of its values and its parents' occurs in the rows used (its axis
-    first, then its parents', in that order)."""
+    """Nested axes of the grid: each one's ``parents`` (axes), the weights ``W`` of the grid's cells, for each
+    nested axis whether each combination of its values and its parents' occurs in the rows used (its axis first,
+    then its parents', in that order), and ``cells``: whether some row used takes each cell of the grid (the
+    axes of values given by ``at=`` taken by every row)."""
 
     parents: dict[int, list[int]]
     W: np.ndarray
     occurs: dict[int, np.ndarray]
+    cells: np.ndarray
 
 
 def _nesting(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariable], wide: list[int],
@@ -394,7 +396,10 @@ def _nesting(fit: "GLMResults", data: pd.DataFrame, variables: list[ModelVariabl
         w = np.nan_to_num(w)
         order = np.argsort(axes)  # broadcast onto the grid's axes
         W = W * np.expand_dims(w.transpose(order), [x for x in range(len(shape)) if x not in axes])
-    return _Nesting(nested, W, occurring)
+    taken = np.zeros(used_shape, dtype=bool)
+    taken.flat[cells] = True
+    taken = np.broadcast_to(taken.reshape([shape[a] if a in used else 1 for a in range(len(shape))]), shape)
+    return _Nesting(nested, W, occurring, taken)
 
 
 class _Means(NamedTuple):
@@ -555,7 +560,6 @@ def _nested_equal_means(grid: np.ndarray, occurs: np.ndarray, parents: dict[int,
     in h and f within h: f's values that occur with g and h, then g's that occur with h)."""
     axes = list(range(grid.ndim - 1))
     counts = occurs.astype(float)
-    parents = dict(parents)
     while True:
         averaged = [a for a in parents if a in axes and a not in kept]
         if not averaged:
@@ -611,8 +615,7 @@ def _means_link(fit: "GLMResults", term: Any, by: Any = None, weights: str = "eq
     if counts is not None and averaged:  # (a nested factor averaged over: within its parents' levels, then over them)
         means = _nested_weighted_means(grid, counts, weights, nesting, kept, averaged)
     elif len(averaged) > 1:  # (nested factors averaged over: which cells occur together, not pairwise)
-        occurs = _cell_counts(fit, data, variables, wide, grid.shape[:-1]) > 0
-        means = _nested_equal_means(grid, occurs, nesting.parents, kept)
+        means = _nested_equal_means(grid, nesting.cells, nesting.parents, kept)
     else:
         if counts is not None:  # (a nested factor among the chosen: emmeans weighs the grid's cells as without one)
             W = _weights(weights, counts, others)
