@@ -22,7 +22,8 @@ from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose
 from .diagnosis.explain import NAME_WIDTH, explain_aliasing
 from .engine.fit_state import Control, FitState
-from .engine.passes import deviance_part, null_step_part, offset_null_deviance, weighted_sums
+from .engine.passes import deviance_part, offset_null_deviance, weighted_sums
+from .engine.starts import fitted_means_start
 from .engine.kernel import constant_mean_deviance
 from .errors import (AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatError, InvalidStartError,
                      SeparationWarning)
@@ -79,13 +80,10 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
         refused = e
     # (a quasi mu(1-mu)/log fit whose starting means y give the null model's first step means above 1: R
     # starts from the model's means, whose one scoring step stays inside, and fits)
-    sums = fold(source, partial(null_step_part, family=family, beta=np.nan_to_num(model_coef)), operator.add,
-                np.zeros(2))
-    with np.errstate(all="ignore"):
-        b0 = sums[0] / sums[1]
-    if np.isfinite(b0):
+    b0 = fitted_means_start(source, family, np.nan_to_num(model_coef), np.array([intercept_col]))
+    if b0 is not None:
         try:
-            return fitter(null_source, family, control, np.array([b0])).deviance
+            return fitter(null_source, family, control, b0).deviance
         except InvalidStartError:
             pass
     raise refused  # R refuses too (its first step from these means leaves the domain): the refit's own message

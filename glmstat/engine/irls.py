@@ -77,7 +77,8 @@ from .run_off import Recorder, joined, lands_lower
 from .scoring_pass import PassResult, evaluate, rises, scoring_pass
 from .set_aside import absorbed_by_kept, set_aside_in_use
 from .shortening import (LATER_ROUNDING_SHORTENING, ROUNDING_SHORTENING, finish_at_edge, inside_by_rounding,
-                         start_coefficients, within_eta_rounding)
+                         within_eta_rounding)
+from .starts import start_coefficients
 from .steep_edge import held_factor
 from .step_size import DRIFT_TOL, ROUNDING_STEPS, at_rounding, eta_drift, relative_change, relative_step
 from .threads import single_threaded_blas

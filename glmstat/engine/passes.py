@@ -49,21 +49,6 @@ def weighted_sums(b) -> np.ndarray:
     return np.array([float(b.weights @ b.y), float(b.weights.sum())])
 
 
-def null_step_part(b, family: Family, beta: np.ndarray) -> np.ndarray:
-    """(sum W z, sum W) of a block at mu = g^{-1}(X beta + offset), with R's working weights
-    W = w mu_eta^2 / V(mu) and working response z = eta - offset + (y - mu) / mu_eta over the rows of positive
-    weight and mu_eta != 0: their ratio is the intercept of one scoring step of the intercept-only model
-    from these means (R's start of its null-model refit, ``mustart = fit$fitted.values``)."""
-    with np.errstate(all="ignore"):
-        eta = b.X.matvec(beta) + b.offset
-        mu = family.link.inverse(eta)
-        me = family.link.mu_eta(eta)
-        good = (b.weights > 0) & (me != 0)
-        ww = b.weights[good] * me[good] ** 2 / family.variance(mu[good])
-        z = eta[good] - b.offset[good] + (b.y[good] - mu[good]) / me[good]
-        return np.array([float(ww @ z), float(ww.sum())])
-
-
 def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray,
                minus_offset: bool = False, weights_eta=None) -> tuple:
     """A block's share of the score test of the columns ``cols`` at the submodel with coefficients ``beta``

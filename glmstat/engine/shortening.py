@@ -20,10 +20,10 @@ from ..families import Family
 from ..links import eta_outside
 from .edge_approach import constrained_to_edge
 from .linalg import StepFactor
-from .scoring_pass import PassResult, evaluate, rises, scoring_pass, factor_of
+from .scoring_pass import PassResult, evaluate, rises
 
 __all__ = ["ROUNDING_SHORTENING", "LATER_ROUNDING_SHORTENING", "LATER_ROUNDING_ETA", "within_eta_rounding",
-           "start_coefficients", "inside_by_rounding", "finish_at_edge"]
+           "inside_by_rounding", "finish_at_edge"]
 
 _EPS = np.finfo(float).eps
 
@@ -105,15 +105,6 @@ def within_eta_rounding(source: DesignSource, family: Family, new: np.ndarray, m
     of its rounding, eps (sum_j |x_ij new_j| + |offset_i|): the step left the domain by that rounding only."""
     part = partial(_block_within_rounding, family=family, new=new, moved=moved)
     return fold(source, part, operator.and_, True)
-
-
-def start_coefficients(source: DesignSource, family: Family, kernel, kept: np.ndarray, use_qr: bool,
-                       max_cond: float) -> np.ndarray | None:
-    """The weighted least-squares coefficients of the starting linear predictor itself (working weights those
-    of R's starting means; 0 where not ``kept``), or None where that pass gives no factor."""
-    start = scoring_pass(source, family, None, use_qr, kernel, working=False)
-    fac = factor_of(start, kept, max_cond) if start.valid else None
-    return None if fac is None else np.where(kept, fac.step, 0.0)
 
 
 def inside_by_rounding(source: DesignSource, family: Family, kernel, new: np.ndarray, toward: np.ndarray,

@@ -36,9 +36,10 @@ from ..distributions import chi2_sf, f_sf
 from ..design.base import Design
 from ..design.sources import fold
 from ..engine.irls import irls
-from ..engine.scoring_pass import covariance_weights_eta, scoring_pass
+from ..engine.scoring_pass import covariance_weights_eta
 from ..engine.passes import add_score_parts, score_part
 from ..engine.kernel import kernel_for
+from ..engine.starts import fitted_means_start
 from ..engine.linalg import explained_sums
 from ..engine.threads import single_threaded
 from .._arguments import own_scalar, real_number, shown, shown_items
@@ -112,24 +113,6 @@ def _warm_start(fit, cols: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.asarray(fit.fit_data.coef, dtype=float)[cols], nan=0.0)
 
 
-def _projected_start(fit, cols: np.ndarray) -> np.ndarray | None:
-    """The submodel's first scoring step from the model's own fitted means: the weighted least squares of the
-    model's working response on the columns ``cols``,
-
-        b = (X_c' W X_c)^{-1} X_c' W z,   X_c' W z = (X'WX beta)_c + (X'W r)_c,
-
-    with W, z = eta - offset + r the working weights and response at the estimate beta (0 where aliased): the step
-    R's glm.fit takes first from ``mustart = fitted(fit)``.  None where X_c'WX_c is singular."""
-    fd = fit.fit_data
-    beta = np.nan_to_num(np.asarray(fd.coef, dtype=float), nan=0.0)
-    res = scoring_pass(fd.source, fit.family, beta, False)
-    G, u = res.reducer.gram, res.reducer.score
-    try:
-        return np.linalg.solve(G[np.ix_(cols, cols)], G[cols] @ beta + u[cols])
-    except np.linalg.LinAlgError:
-        return None
-
-
 def _retry_warm(state, control) -> bool:
     """Whether a submodel refitted from R's starting values is refitted again from the model's own estimate:
     when the first refit failed, or (``convergence="exact"``) did not converge.  With ``convergence="R"`` a
@@ -167,7 +150,7 @@ def refit_columns(fit, cols) -> Submodel:
         # (neither start works -- R's mustart steps out of the domain, and the model's estimate on these columns is
         # outside it: an inverse Gaussian 1/mu^2 fit without g:x1, eta < 0 at some row -- but the step from the
         # model's own fitted means, as R's glm from mustart = fitted(fit), can be inside)
-        start = _projected_start(fit, cols)
+        start = fitted_means_start(src, fit.family, _zero_nan(fd.coef), cols)
         if start is not None:
             try:
                 state = irls(sub, fit.family, fd.control, start=start, covariance=False)

@@ -3,7 +3,7 @@ R script beside it): an inverse Gaussian fit with the 1/mu^2 link, y ~ g + x2 + 
 rows (random structured case st580_019).  The submodel y ~ g + x2 + x1 cannot be refitted from the family's
 starting means ("no valid set of coefficients") nor from the model's coefficients on its columns; glmstat then
 takes the first step R's glm takes from the model's fitted means (mustart = fitted(m)), from which R converges, and
-the tables R cannot give are those of R's refits (inference/anova.py, ``_projected_start``)."""
+the tables R cannot give are those of R's refits (``glmstat.engine.starts.fitted_means_start``)."""
 
 from __future__ import annotations
 
