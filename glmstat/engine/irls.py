@@ -21,7 +21,8 @@ still moves the linear predictor, as under separation, or brings a new mean to t
 quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
 Rows whose optimum is on an edge of the domain that pulls them across it (a log-link probability of 1 for a row of
 successes), which Fisher scoring approaches only geometrically, are put on the edge by the Fisher step constrained
-there (:mod:`glmstat.engine.edge_approach`) once polishing ends; where polishing ended because those rows' growing
+there (:mod:`glmstat.engine.edge_approach`) once polishing ends (these moves at the edge are
+:mod:`glmstat.engine.edge_moves`'); where polishing ended because those rows' growing
 weights made its steps read as rounding, or ended unpolished, Newton steps holding them there go on to the optimum.
 Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
 max_iter, or polishing that stops shrinking; or steps that turn back on each other, the deviance falling all the
@@ -67,10 +68,11 @@ from ..design.sources import DesignSource
 from ..errors import FitError, InvalidStartError
 from ..families import Family
 from .linalg import GRAM_MAX_COND, StepFactor, factor_gram
-from .edges import pulls_across_edge, steep_edges
+from .edge_moves import EdgeMoves
+from .edges import pulls_across_edge
 from .fit_state import Control, FitState, TraceRecord
 from .kernel import kernel_for
-from .newton import NEAR_EDGE_TOL, newton_step, newton_step_near_edge, newton_step_off_edge, newton_step_on_edge
+from .newton import newton_step, newton_step_off_edge, newton_step_on_edge
 from .pass_memory import keep_pass_memory
 from .result_passes import qr_covariance, r_pearson
 from .run_off import Recorder, joined, lands_lower
@@ -79,21 +81,13 @@ from .set_aside import absorbed_by_kept, set_aside_in_use
 from .shortening import (LATER_ROUNDING_SHORTENING, ROUNDING_SHORTENING, finish_at_edge, inside_by_rounding,
                          within_eta_rounding)
 from .starts import start_coefficients
-from .steep_edge import held_factor
-from .step_size import DRIFT_TOL, ROUNDING_STEPS, at_rounding, eta_drift, relative_change, relative_step
+from .step_size import (DRIFT_TOL, MAX_DAMPING, MAX_POLISH, POLISH_PATIENCE, POLISH_TOL, ROUNDING_STEPS, at_rounding,
+                        eta_drift, relative_change, relative_step)
 from .threads import single_threaded_blas
 from .trajectory import CYCLE_RISE, OSCILLATION_TURNS, crawls, growing, lost_columns, oscillates, went_away
 
 __all__ = ["irls"]
 
-#: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
-POLISH_TOL = 1e-11
-#: ... or after this many polishing steps, where a fit still crawling finishes with the rescue's Newton steps.
-MAX_POLISH = 200
-#: ... or once this many steps in a row are no smaller than the smallest so far.  Fisher scoring for a
-#: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
-#: monotonically: a step can be twice the one before and the next ten smaller still.
-POLISH_PATIENCE = 5
 #: A step within the rounding of its solve is still scoring's approach (not noise) while it is at most this
 #: fraction of the step before: rounding noise does not shrink step after step.
 SHRINKING_RATE = 0.75
@@ -110,13 +104,7 @@ INV_MAX_ERROR = 1e-10
 
 
 _EPS = np.finfo(float).eps
-#: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
-_MAX_DAMPING = 40
-#: The move of rows held on an edge of infinite pull onto it is halved at most this many times back towards where
-#: the held Newton steps left them, while it leaves the domain (a linear predictor a rounding below the edge).
-ROUNDING_STEPS_ONTO_EDGE = 8
-#: What an ``accept`` of :meth:`_Loop._held_newton` returns to give up the held steps.
-_ABANDON = object()
+
 
 
 def irls(
@@ -206,7 +194,7 @@ def _from_leap(source: DesignSource, family: Family, control: Control, covarianc
     return joined(run_off, leap, landed)
 
 
-class _Loop:
+class _Loop(EdgeMoves):
     """One fit's iteration: its state between turns, and the moves of a turn (:meth:`turn`).
 
     Fisher scoring until R's deviance test is met (``converged``), then polishing until the next step is
@@ -531,7 +519,7 @@ class _Loop:
                     "deviance or leaves the family's domain; pass start= coefficients", first_step=new
                 )
             halvings += 1
-            if damp and halvings > _MAX_DAMPING:
+            if damp and halvings > MAX_DAMPING:
                 break  # no step along the Fisher direction lowers the deviance: stop here
             if halvings > self.control.max_iter and not damp:
                 # scoring that rose far above a deviance it had reached and now cannot step back into the domain
@@ -609,209 +597,6 @@ class _Loop:
         step = float(np.max(np.abs(new[k] - self.beta[k]), initial=0.0))
         before = float(np.max(np.abs(self.beta[k] - self.prev_beta[k]), initial=0.0))
         return 0.0 < step <= SHRINKING_RATE * before
-
-    def approach_edge(self) -> None:
-        """Rows that scoring carries to an edge of the domain whose optimum is on it only approach it
-        geometrically (their weights grow as 1 / distance, which also makes the steps read as rounding), and
-        polishing stops short of it: the step constrained to the edge finishes the approach
-        (:mod:`glmstat.engine.edge_approach`).  So it does after the rescue: a row whose mean approaches the edge
-        at a rate near 1 (2.7% of the distance left a step, a log-binomial row of successes) makes scoring crawl
-        to max_iter, and the rescue's Newton steps then stop 6e-10 from the edge, where the row's growing weight
-        makes them read as rounding -- unless the rescue stopped unfinished (no estimate to finish)."""
-        fac = self.fac
-        if not (self.converged and self.edge_pull and not self.diverging and fac.kept.any()
-                and not np.any(self.beta[~fac.kept] != 0)):  # (nor where the estimate uses columns set aside)
-            return
-        if self.rescuing and not (self.polished or self.rounding_optimum):
-            return
-        # (steps that read as rounding perhaps only because the weights of rows near the edge grow, or scoring that met
-        # its test while still swinging about an optimum on the edge, s762_0116: the others need not have settled,
-        # and hold_on_edge goes on from here, with the edge step or without it; it keeps only a held optimum)
-        self.holding = (self.at_rounding or not self.polished) and not self.rescuing
-        finished = finish_at_edge(self.source, self.family, self.kernel, self.beta, self.res, fac, self.use_qr,
-                                  self.max_cond, self.edge_pull)
-        if finished is None:
-            return
-        self.prev_beta, self.prev_fac = self.beta, fac
-        self.beta, self.res, self.fac, self.use_qr = finished
-        self.trace.append(TraceRecord(self.res.deviance, 0, self.beta, self.fac.kept, fac.kept))
-        self.history.append(self.res.deviance)
-        self.polish_steps += 1
-        self.polished = self.at_rounding = False  # (the step still to go is the diagnosis's to check)
-        # (a finished rescue stays finished: the edge step is its last move, and result() reads its convergence
-        # from these flags)
-        self.rounding_optimum = self.rounding_optimum or self.rescuing
-        if self.report is not None:
-            self.report("polish", self.polishing + 1, self.res.deviance)
-
-    def hold_on_edge(self) -> bool:
-        """Where polishing stopped because its steps read as the rounding of the solve (``at_rounding``: the weights
-        of rows approaching an edge, growing as 1 / distance, make the condition number, 3e9 for a negative binomial
-        identity-link fit whose others' steps were still 1e-4 of their coefficients), or stopped unpolished (scoring
-        that met R's test while it swung about an optimum on the edge, each step -0.8 times the last: s762_0116), the
-        other coefficients need not have settled, with the edge step of :meth:`approach_edge` or without it (the
-        Fisher step there need not carry the row on towards the edge): Newton steps holding the rows on or near the
-        edge whose multipliers pull across it (:func:`~glmstat.engine.newton.newton_step_near_edge`; the edge step
-        leaves them at the rounding of their linear predictor, 6e-15 there), halved while they raise the deviance,
-        go on until the held step is negligible (``POLISH_TOL``).  Kept only where they get there (that fit:
-        12.1521739578810, R's optimum with the row held at 0, from 12.1521739583 and 3e-3 away in a coefficient, or
-        12.152173965 and 1.3e-2 away on the structured path, whose edge step did not apply); else the estimate stays
-        where polishing left it.  True where they were kept."""
-        if not self.holding:
-            return False
-
-        def accept(new, fac, state):
-            res, use_qr = state
-            new_res, new_fac, new_qr = evaluate(self.source, self.family, new, use_qr, fac.kept, self.kernel, None,
-                                                self.max_cond)
-            if not (new_res.valid and new_fac is not None and not rises(res, new_res)):
-                return None
-            return (new_res, new_fac, (new_res, new_qr)) if np.array_equal(new_fac.kept, fac.kept) else _ABANDON
-
-        held = self._held_newton(self.beta, self.fac, (self.res, self.use_qr), self.edge_pull, accept)
-        if held is None:
-            return False
-        taken, (beta, fac, (res, use_qr)) = held
-        self._record_held(taken, self.polishing + 2)
-        if taken:
-            self.prev_beta, self.prev_fac = (taken[-2][0], taken[-2][2]) if len(taken) > 1 else (self.beta, self.fac)
-        self.beta, self.res, self.fac, self.use_qr = beta, res, fac, use_qr
-        self.fixed_gram = fac.gram if res.fixed_weights else None
-        # (not ``polished``, which says an interior optimum: the Fisher step still to go crosses the edge, and the
-        # diagnosis reads from it that the optimum is on the edge)
-        self.at_rounding = False
-        return True
-
-    def hold_on_steep_edge(self) -> bool:
-        """Where the loop stopped because the factor at the estimate set aside columns the estimate uses, and rows
-        whose response is on an edge of infinite pull are within ``NEAR_EDGE_TOL`` of it
-        (:func:`~glmstat.engine.edges.steep_edges`: a Tweedie p = 1.5 identity-link 0, landed at a mean of 2e-16 by a
-        step of scoring, its weight 3.5e23), those columns are set aside by the held rows' weights, not by a run-off:
-        Newton steps holding the rows there (:func:`~glmstat.engine.newton.newton_step_near_edge`, their scores left
-        out), halved while they raise the deviance, go on until negligible against the factor that holds them
-        without their weights (:func:`~glmstat.engine.steep_edge.held_factor`), which the result keeps.  Kept only
-        where they get there; else the loop's stop stands.  True where they were kept."""
-        # (every fit passes here: the loop's own flags first, the family's edges only where the loop stopped so)
-        if not (self.diverging and not self.fac.all_kept and self.control.convergence == "exact"
-                and not self.control.damped and set_aside_in_use(self.beta, self.fac, self.prev_fac)):
-            return False
-        steep = steep_edges(self.family)
-        if not steep:
-            return False
-        source, family, kernel = self.source, self.family, self.kernel
-        edges = self.edge_pull + steep
-        # (the columns of the step that made the estimate: those it uses, the design's aliased ones set aside)
-        beta, res, kept = self.beta, self.res, self.prev_fac.kept
-        held = held_factor(source, family, kernel, beta, kept, edges, NEAR_EDGE_TOL)
-        if held is None:
-            return False
-
-        def accept(new, fac, state):
-            others, _ = state
-            new_res = scoring_pass(source, family, new, self.use_qr, kernel)
-            held = held_factor(source, family, kernel, new, kept, edges, NEAR_EDGE_TOL) if new_res.valid else None
-            # (judged by the other rows' deviance: the held rows' is the rounding of their linear predictor)
-            if held is None or new_res.deviance - held.deviance > others + 1e-12 * abs(others):
-                return None
-            return new_res, held.factor, (new_res.deviance - held.deviance, held)
-
-        steps = self._held_newton(beta, held.factor, (res.deviance - held.deviance, held), edges, accept)
-        if steps is None:
-            return False
-        taken, (beta, fac, (_, held)) = steps
-        res = taken[-1][1] if taken else res
-        # the held rows where the steps left them (a mean of 2.5e-13 where x'beta rounds at 2e-14, its deviance
-        # 4 mu^(1/2) 1e-7 of the fit's) moved onto the edge, or halfway back while that leaves the domain
-        for halvings in range(ROUNDING_STEPS_ONTO_EDGE):
-            new = beta + held.onto_edge / 2.0**halvings
-            new_res = scoring_pass(source, family, new, self.use_qr, kernel)
-            settled = held_factor(source, family, kernel, new, kept, edges, NEAR_EDGE_TOL) if new_res.valid else None
-            if settled is not None and new_res.deviance < res.deviance:
-                beta, res, fac = new, new_res, settled.factor
-                taken.append((beta, res, fac, halvings))
-                break
-        self._record_held(taken, 1)
-        self.prev_beta, self.prev_fac = (taken[-2][0], taken[-2][2]) if len(taken) > 1 else (self.beta, fac)
-        self.beta, self.res, self.fac, self.fixed_gram = beta, res, fac, None
-        # converged on the edge, as R's "algorithm stopped at boundary value"; not ``polished`` (an interior
-        # optimum): the diagnosis reads the boundary from the Fisher step still to go
-        self.converged = self.boundary = True
-        self.diverging = self.rescuing = self.at_rounding = self.polished = False
-        self.leap = None
-        return True
-
-    def _held_newton(self, beta: np.ndarray, fac: StepFactor, state, edges: tuple[tuple[float, float], ...],
-                     accept) -> tuple[list, tuple] | None:
-        """Newton steps from ``beta`` holding the rows on or near ``edges`` whose multipliers pull across them
-        (:func:`~glmstat.engine.newton.newton_step_near_edge`), each halved until ``accept(new, fac, state)`` takes
-        it -- returning the (pass, factor, state) at ``new``, None to halve on, or ``_ABANDON`` -- until the held
-        step is negligible against ``fac`` (``POLISH_TOL``).  Returns the steps taken, (coefficients, pass, factor,
-        halvings) each, and the (coefficients, factor, state) they end at; None where a step is missing, halving is
-        exhausted or abandoned, or the steps stop shrinking (no optimum held there)."""
-        taken: list[tuple[np.ndarray, PassResult, StepFactor, int]] = []
-        sizes: list[float] = []
-        for _ in range(MAX_POLISH):
-            step = newton_step_near_edge(self.source, self.family, self.kernel, beta, fac.kept, fac.gram, edges)
-            if step is None:
-                return None
-            size = relative_step(step, beta, fac)
-            if size <= POLISH_TOL:
-                return taken, (beta, fac, state)
-            if len(sizes) >= POLISH_PATIENCE and size >= min(sizes):
-                return None
-            sizes.append(size)
-            for halvings in range(_MAX_DAMPING + 1):
-                new = beta + step / 2.0**halvings
-                got = accept(new, fac, state)
-                if got is not None:
-                    break
-            else:
-                return None
-            if got is _ABANDON:
-                return None
-            res, fac, state = got
-            beta = new
-            taken.append((beta, res, fac, halvings))
-        return None
-
-    def _record_held(self, taken: list, first: int) -> None:
-        """The held steps ``taken`` into the trace and deviance history, reported as polishing steps from
-        ``first``."""
-        for i, (b, r, f, halvings) in enumerate(taken):
-            # (each step solved on the columns of the factor before it, which the held steps keep throughout)
-            self.trace.append(TraceRecord(r.deviance, halvings, b, f.kept, f.kept))
-            self.history.append(r.deviance)
-            if self.report is not None:
-                self.report("polish", first + i, r.deviance)
-        self.polish_steps += len(taken)
-
-    def leave_edge(self) -> bool:
-        """Rows on an edge that pulls them across, where the others pull every one of them back inside (no
-        multiplier holds them: :func:`~glmstat.engine.newton.newton_step_off_edge`), are not at a boundary
-        optimum: a step of scoring overshot the edge and was shortened back to within ulps of it, where the
-        row's Fisher weight w / V(mu) (1e15) freezes its mean, and polishing then stops there (a Tweedie
-        identity-link fit held a count of 0 at a mean of 2e-15, deviance 77.70035, where R's optimum has that
-        mean at 0.352 and a deviance of 77.64802).  Take the Newton step that frees them (halved while it raises
-        the deviance) and go on with the rescue's Newton steps; True where that step was taken."""
-        fac = self.fac
-        if not (self.converged and self.free_pull and not self.diverging and not self.rescuing
-                and fac.kept.any() and not np.any(self.beta[~fac.kept] != 0)):
-            return False
-        step = newton_step_off_edge(self.source, self.family, self.kernel, self.beta, fac.kept, fac.gram,
-                                    self.free_pull)
-        if step is None:
-            return False
-        saved = (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.sizes,
-                 self.polished, self.rounding_optimum, self.at_rounding, self.boundary)
-        self.rescuing, self.rescue, self.polishing = True, False, 0
-        self.best_step, self.since_best, self.sizes = np.inf, 0, []
-        self.polished = self.rounding_optimum = self.at_rounding = False
-        if self._take(step) and self.restart_from is None:
-            return True
-        self.restart_from = None
-        (self.rescuing, self.rescue, self.polishing, self.best_step, self.since_best, self.sizes, self.polished,
-         self.rounding_optimum, self.at_rounding, self.boundary) = saved
-        return False
 
     def result(self, covariance: bool) -> FitState:
         """The state at the estimate (with ``convergence="R"``: what R's glm.fit returns, the covariance from

@@ -15,10 +15,23 @@ from ..design.sources import DesignSource, fold
 from .linalg import MAX_KEPT_COND as _KEPT_COND
 from .linalg import StepFactor
 
-__all__ = ["DRIFT_TOL", "ROUNDING_STEPS", "relative_change", "eta_drift", "at_rounding", "relative_step"]
+__all__ = ["POLISH_TOL", "MAX_POLISH", "POLISH_PATIENCE", "MAX_DAMPING", "DRIFT_TOL", "ROUNDING_STEPS",
+           "relative_change", "eta_drift", "at_rounding", "relative_step"]
 
 _EPS = np.finfo(float).eps
 _max = np.maximum.reduce
+
+
+#: Polishing stops once every coefficient moves less than this fraction of max(|beta_j|, its std. error).
+POLISH_TOL = 1e-11
+#: ... or after this many polishing steps, where a fit still crawling finishes with the rescue's Newton steps.
+MAX_POLISH = 200
+#: ... or once this many steps in a row are no smaller than the smallest so far.  Fisher scoring for a
+#: non-canonical link with large residuals converges only linearly (rates up to ~0.95 seen) and not always
+#: monotonically: a step can be twice the one before and the next ten smaller still.
+POLISH_PATIENCE = 5
+#: A damped fit gives up halving a step after this many halvings (the step is then 1e-12 of the Fisher step).
+MAX_DAMPING = 40
 
 
 def relative_change(new: np.ndarray, old: np.ndarray) -> float:

@@ -8,7 +8,7 @@ fitted at a mean of 0, the edge the identity link reaches at eta = 0, where rais
   the simple zeros of V).  A Fisher step puts the row at a mean of 2e-16, where its weight 3.5e23 makes the factor
   set aside two columns the estimate uses; the loop stopped there as at a run-off: "did not converge" at a
   deviance of 25.5602, 0.17 above the optimum's 25.3902412314 (R's refits reach 25.39024132).  Now Newton steps
-  holding the row there, measured against the factor without its weight (``_Loop.hold_on_steep_edge``), go on to
+  holding the row there, measured against the factor without its weight (``EdgeMoves.hold_on_steep_edge``), go on to
   the optimum.  The row stays at the rounding of its linear predictor (a mean of about 1e-15; 0 itself is outside
   the deviance's domain, 0 * inf), whose unit deviance 4 mu^(1/2), about 1e-7, is the fit's only distance from
   R's: the other rows' deviance is compared to 1e-10, the whole to 1e-8;
@@ -20,7 +20,7 @@ fitted at a mean of 0, the edge the identity link reaches at eta = 0, where rais
   the other coefficients unsettled: the fit ended 3e-3 away from the optimum in poly(x1, 3, raw = TRUE)[1] with a
   ConvergenceWarning that claimed 8.6e-6, the row's mean at 6e-15 (the rounding of its linear predictor, outside
   the 10 eps at which the engine counts it on the edge), and no BoundaryWarning.  Newton steps holding the rows
-  near the edge now go on from the edge step (``_Loop.hold_on_edge``).
+  near the edge now go on from the edge step (``EdgeMoves.hold_on_edge``).
 
 R 4.2 (fixtures/edge_held_optimum, by its make_edge_held_optimum.R): the fit of the other rows on the set where
 the held rows' linear predictors are 0, and its unscaled covariance carried back to the coefficients (the limit
