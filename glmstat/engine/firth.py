@@ -399,6 +399,6 @@ def fit_firth(source: DesignSource, family: Family, control: Control, start: np.
     return FitState(
         coef=np.where(kept, full, np.nan), kept=kept, cov_unscaled=cov, gram=info_all, deviance=dev,
         pearson_chi2=pearson, n_ok=n_ok, sum_weights=sum_weights,
-        converged=converged, iterations=iterations, boundary=False, n_boundary=n_boundary,
+        converged=converged, iterations=iterations, boundary=False, n_boundary=n_boundary, scoring_converged=converged,
         last_rel_change=size, deviance_history=(dev,), trace=tuple(trace),
     )

@@ -82,3 +82,8 @@ class FitState:
     #: With ``convergence="R"``: R's criterion was met at the first iteration, whose working weights are those
     #: of the family's starting means.
     weights_at_start: bool = False
+    #: R's deviance test was met within ``max_iter`` iterations (R's ``converged``).  False also where scoring
+    #: cycled or crawled to ``max_iter`` (or went away until halving was exhausted) and the exact fit went on with
+    #: Newton steps: ``converged`` then says whether they reached the optimum, the steps after ``iterations`` in
+    #: ``trace``.
+    scoring_converged: bool = True

@@ -210,7 +210,7 @@ class _Loop(EdgeMoves):
                  "polishing", "best_step", "since_best", "sizes", "polished", "rounding_optimum", "trace",
                  "polish_steps", "rechecked", "prev_fac", "prev_beta", "report", "rescue", "rose", "rescuing",
                  "at_rounding", "restart_from", "swinging", "anchor", "edge_pull", "free_pull", "diverging",
-                 "restarted", "r_kept", "leap", "holding")
+                 "restarted", "r_kept", "leap", "holding", "scoring_unmet")
 
     def __init__(self, source: DesignSource, family: Family, control: Control, start: np.ndarray | None) -> None:
         self.source, self.family, self.control = source, family, control
@@ -274,6 +274,8 @@ class _Loop(EdgeMoves):
         self.leap = None  # R's leap out of a run-off where the loop stopped instead (_take)
         self.restarted = False  # the rescue restarted from the lowest iterate (scoring went away from the optimum)
         self.holding = False  # the edge step ended a fit stopped at the rounding of its solve: hold_on_edge goes on
+        # R's test unmet where the loop took over: max_iter reached, or halving exhausted (R's glm stops there)
+        self.scoring_unmet = False
 
     def _back_to_gram(self) -> None:
         # Once the aliased set is known and X'WX is well conditioned, the cheaper Gram reducer suffices (not
@@ -335,6 +337,7 @@ class _Loop(EdgeMoves):
         if not (self.rescue and self.rose):
             return False
         self.converged = self.rescuing = True  # (R's criterion was not met: converged only if the rescue polishes)
+        self.scoring_unmet = True
         self.restart_from = went_away(self.trace, res.deviance, True)
         if self.restart_from is not None:
             # scoring rose and wandered off far above a deviance it had reached, never meeting R's test (a
@@ -526,7 +529,7 @@ class _Loop(EdgeMoves):
                 # went away from the optimum: restart from the lowest iterate (and converge only if that polishes)
                 self.restart_from = went_away(self.trace, self.res.deviance, self.rescue and self.rose)
                 if self.restart_from is not None:
-                    self.converged = True
+                    self.converged = self.scoring_unmet = True
                     break
                 raise FitError(
                     f"step-halving exhausted after {halvings - 1} halvings at iteration {self.iterations}: "
@@ -663,4 +666,5 @@ class _Loop(EdgeMoves):
             at_rounding=self.at_rounding and converged,
             weights_beta=weights_beta,
             weights_at_start=weights_at_start,
+            scoring_converged=converged and not self.scoring_unmet,
         )

@@ -558,8 +558,18 @@ class GLMResults:
     # -- iteration record ------------------------------------------------------------------------
     @property
     def converged(self) -> bool:
-        """Whether the deviance test was met within ``max_iter`` iterations."""
+        """Whether the fit reached its optimum: the deviance test met within ``max_iter`` iterations, or (with
+        ``convergence="exact"``) the Newton steps that go on where Fisher scoring cycled or crawled to ``max_iter``
+        without meeting it reached the maximum (see :attr:`scoring_converged`)."""
         return self._state.converged
+
+    @property
+    def scoring_converged(self) -> bool:
+        """Whether Fisher scoring met the deviance test within ``max_iter`` iterations: R's ``converged``.  False
+        with :attr:`converged` True where it did not and the Newton steps after it reached the maximum (R's glm
+        stops at ``max_iter``: "algorithm did not converge"); :attr:`trace` lists those steps after the
+        :attr:`iterations`."""
+        return self._state.scoring_converged
 
     @property
     def iterations(self) -> int:

@@ -112,6 +112,9 @@ class Summary:
     correlation: pd.DataFrame | None = None
     stars: bool = True
     digits: int = SUMMARY_DIGITS
+    #: Fisher scoring did not meet the deviance test in ``iterations`` (R's glm stops there, not converged) and the
+    #: Newton steps after it reached the maximum
+    newton_finish: bool = False
 
     @classmethod
     def from_results(cls, fit: "GLMResults", *, dispersion: float | None = None, correlation: bool = False,
@@ -158,6 +161,7 @@ class Summary:
             dispersion_given=dispersion is not None,
             correlation=printable_table(coefficient_correlation(fit)) if correlation else None,
             stars=stars,
+            newton_finish=fit.converged and not fit.scoring_converged,
             digits=digits,
         )
 
@@ -211,6 +215,10 @@ class Summary:
     @property
     def _iterations_label(self) -> str:
         return f"Number of {'Firth-penalised ' if self.method == 'firth' else ''}Fisher Scoring iterations"
+
+    @property
+    def _newton_finish_text(self) -> str:
+        return "deviance test not met, where R's glm stops; Newton steps then reached the maximum"
 
     def _correlation_lines(self) -> list[str]:
         """print.summary.glm's correlation matrix (lower triangle), or nothing."""
@@ -273,6 +281,8 @@ class Summary:
             lines.append(f"  {self._missing_line}")
         lines.append(f"AIC: {self._aic_text()}")
         lines += ["", f"{self._iterations_label}: {self.iterations}"]
+        if self.newton_finish:
+            lines.append(f"({self._newton_finish_text})")
         correlation = self._correlation_lines()
         if correlation:  # (print.summary.glm's block, before MASS's theta lines)
             lines += ["", "Correlation of Coefficients:", *correlation]
@@ -309,7 +319,8 @@ class Summary:
         if theta is not None:
             stats += [("Theta", theta[0], f"(std. err. {theta[1]})"), ("2 x log-likelihood", theta[2], "")]
         label = self._iterations_label[len("Number of "):]  # (str.capitalize would lowercase "Fisher Scoring")
-        stats.append((label[0].upper() + label[1:], str(self.iterations), ""))
+        stats.append((label[0].upper() + label[1:], str(self.iterations),
+                      f"({self._newton_finish_text})" if self.newton_finish else ""))
         return stats
 
     def _notes_under_table(self) -> list[str]:
