@@ -81,6 +81,19 @@ class FitInfo:
     convergence: str = "exact"  # glm(convergence=): the exact MLE, or where R's glm stops
 
 
+
+def _kind_or_type(kind: str, type_: str | None, default: str) -> str:
+    """``kind``, or R's name for it, ``type=``, where that is given instead (``kind`` other than its default and
+    ``type``: refused)."""
+    if type_ is None or is_one_of(kind, (default,)):
+        return kind if type_ is None else type_
+    # (compared only as Python's own strings: an array or a str subclass as either makes no comparison of its own)
+    if not (is_one_of(kind, tuple(RESIDUAL_KINDS) + ("partial", "quantile")) and is_one_of(type_, (kind,))):
+        from ..errors import GLMStatError
+
+        raise GLMStatError(f"give the kind of residual once: kind={shown(kind)} or type={shown(type_)}, not both")
+    return type_
+
 class GLMResults:
     """Results of :func:`glmstat.glm`. Read-only: every attribute is a property."""
 
@@ -691,9 +704,10 @@ class GLMResults:
         return pd.Series(self._eta_mu[1], index=self.rows_used, name="fitted")
 
     @returns_table
-    def residuals(self, kind: str = "deviance",
-                  seed: int | np.random.Generator | None = None) -> pd.Series | pd.DataFrame:
-        """Residuals of the given kind (R's ``residuals.glm``, and statmod's ``qresiduals``).
+    def residuals(self, kind: str = "deviance", seed: int | np.random.Generator | None = None, *,
+                  type: str | None = None) -> pd.Series | pd.DataFrame:
+        """Residuals of the given kind (R's ``residuals.glm``, and statmod's ``qresiduals``); ``type=`` is R's
+        name for ``kind`` (``residuals(fit, type = "pearson")``), as :meth:`predict` and :meth:`weights` name it.
 
         deviance: sign(y - mu) sqrt(w d(y, mu)); pearson: (y - mu) sqrt(w) / sqrt(V(mu));
         working: (y - mu) / (d mu / d eta); response: y - mu;
@@ -705,6 +719,7 @@ class GLMResults:
         """
         from ..errors import GLMStatError
 
+        kind = _kind_or_type(kind, type, "deviance")
         if is_one_of(kind, ("quantile",)):  # (a str subclass's own __eq__ is not run)
             from .quantile_residuals import quantile_residuals
 
@@ -817,11 +832,12 @@ class GLMResults:
                              residuals, self.rows_used)
 
     @returns_table
-    def std_residuals(self, kind: str = "deviance") -> pd.Series:
+    def std_residuals(self, kind: str = "deviance", *, type: str | None = None) -> pd.Series:
         """Standardized residuals (R's ``rstandard``): residual / sqrt(dispersion (1 - hat)), of the
-        deviance or the Pearson kind."""
+        deviance or the Pearson kind (``type=``: R's name for ``kind``)."""
         from ..errors import GLMStatError
 
+        kind = _kind_or_type(kind, type, "deviance")
         if not is_one_of(kind, ("deviance", "pearson")):
             raise GLMStatError(f"unknown standardized residual kind {shown(kind)}; use 'deviance' or 'pearson'")
         inf = self._influence
