@@ -21,8 +21,8 @@ still moves the linear predictor, as under separation, or brings a new mean to t
 quantity is evaluated at the final estimate (R evaluates the covariance with the weights of the step before).
 Rows whose optimum is on an edge of the domain that pulls them across it (a log-link probability of 1 for a row of
 successes), which Fisher scoring approaches only geometrically, are put on the edge by the Fisher step constrained
-there (:mod:`glmstat.engine.edge_approach`) once polishing ends (these moves at the edge are
-:mod:`glmstat.engine.edge_moves`'); where polishing ended because those rows' growing
+there (:mod:`glmstat.engine.edge_approach`) once polishing ends (the loop's moves at the edge:
+:mod:`glmstat.engine.edge_moves`); where polishing ended because those rows' growing
 weights made its steps read as rounding, or ended unpolished, Newton steps holding them there go on to the optimum.
 Where scoring cycles around an interior optimum (a step raised the deviance, and the fit then fails to converge:
 max_iter, or polishing that stops shrinking; or steps that turn back on each other, the deviance falling all the
@@ -104,7 +104,6 @@ INV_MAX_ERROR = 1e-10
 
 
 _EPS = np.finfo(float).eps
-
 
 
 def irls(
