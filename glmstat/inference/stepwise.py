@@ -47,7 +47,7 @@ import pandas as pd
 
 from .._arguments import is_one_of, own_scalar, real_number, shown
 from ..distributions import chi2_sf, f_sf
-from ..errors import DroppedRowsWarning, FormulaError, GLMStatError, GLMStatWarning, warn_user
+from ..errors import DroppedRowsWarning, FormulaError, GLMStatError, GLMStatWarning, InvalidStartError, warn_user
 from ..families import Gaussian
 from ..formula.deparse import deparse
 from ..formula.nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, Paren, Unary, count_dots
@@ -217,14 +217,15 @@ def _updated_text(fit: "GLMResults", formula: str, columns) -> str:
 
 
 def _glm(fit: "GLMResults", formula: str, data: pd.DataFrame, weights: Any, offset: Any, subset: Any,
-         family: Any = None) -> "GLMResults":
-    """``formula`` fitted as ``fit`` was (``family``: another family than ``fit``'s refits use)."""
+         family: Any = None, start: np.ndarray | None = None) -> "GLMResults":
+    """``formula`` fitted as ``fit`` was (``family``: another family than ``fit``'s refits use; ``start``:
+    starting coefficients instead of R's starting means)."""
     from ..api import glm
 
     inputs = fit_inputs(fit)
     return glm(formula, data, family=inputs.family if family is None else family, weights=weights, offset=offset,
                subset=subset, context=inputs.context, contrasts=inputs.contrasts, method=inputs.method, tol=inputs.tol,
-               max_iter=inputs.max_iter, limits=inputs.limits, convergence=inputs.convergence)
+               max_iter=inputs.max_iter, start=start, limits=inputs.limits, convergence=inputs.convergence)
 
 
 def update(fit: "GLMResults", formula: str = ". ~ .", data: Any = None, subset: Any = SAME_SUBSET) -> "GLMResults":
@@ -320,10 +321,11 @@ def _full(values: Any, n: int, positions: np.ndarray | None) -> Any:
     return out
 
 
-def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None, fewer_rows: bool = False) -> "GLMResults":
+def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None, fewer_rows: bool = False,
+                   start: np.ndarray | None = None) -> "GLMResults":
     """``terms`` fitted to ``fit``'s data with its weights and offset (and ``family``, default that of
-    :func:`fit_inputs`), refused unless it uses the same rows (``fewer_rows``: or some of them, add1's
-    combined fit); warnings silenced (the chosen model's notes keep them)."""
+    :func:`fit_inputs`; from ``start``, if given), refused unless it uses the same rows (``fewer_rows``: or some of
+    them, add1's combined fit); warnings silenced (the chosen model's notes keep them)."""
     inputs = fit_inputs(fit)
     streamed = not fit.model_frame.in_memory
     weights, offset, subset = inputs.weights, inputs.offset, inputs.subset
@@ -342,7 +344,7 @@ def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None, fewer_ro
             weights, offset = _full(weights, len(data), positions), _full(offset, len(data), positions)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GLMStatWarning)
-        new = _glm(fit, formula_text(terms), data, weights, offset, subset, family)
+        new = _glm(fit, formula_text(terms), data, weights, offset, subset, family, start)
     if fewer_rows:
         changed = (new.model_frame.n_rows > fit.model_frame.n_rows if streamed
                    else not new.rows_used.isin(fit.rows_used).all())
@@ -354,6 +356,27 @@ def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None, fewer_ro
                            f"{new.model_frame.n_rows}): {shown(formula_text(terms))} and the model it changes "
                            f"differ in which rows have missing values; remove them first (as R says)")
     return new
+
+
+def _chosen_model(current: "GLMResults", label: str, keep: list) -> "GLMResults":
+    """The model ``current`` changed by the step ``label`` (``"- term"`` or ``"+ term"``), its terms ``keep``, fitted
+    as R's stepAIC fits it (``update``, from R's starting means).  Where those cannot start a deletion (R's stepAIC
+    stops there: "no valid set of coefficients"), it is fitted from the coefficients of the refit that gave its AIC
+    (:func:`~glmstat.inference.anova.refit_columns`, which starts from the model's own estimate on the columns kept,
+    or from its fitted means, where R's starting means fail): the same columns, in the same order."""
+    terms = _terms_with(current, keep)
+    try:
+        return _refit_formula(current, terms)
+    except InvalidStartError as refused:
+        if not label.startswith("- "):
+            raise
+        st = structure(current)
+        assign = st.term_of_column(len(current.column_names))
+        sub = refit(current, np.flatnonzero(assign != st.labels.index(label[2:]) + 1))
+        try:
+            return _refit_formula(current, terms, start=sub.beta)
+        except GLMStatError:
+            raise refused from None
 
 
 # -- AIC tables ---------------------------------------------------------------------------------------------------
@@ -722,7 +745,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
             label, _, _, (new, keep) = rows[best - 1]
             change = (label, new, keep())
         label, new, keep = change
-        current = new if new is not None else _refit_formula(current, _terms_with(current, keep))
+        current = new if new is not None else _chosen_model(current, label, keep)
         if current.nobs != n:
             raise GLMStatError("number of rows in use has changed: remove missing values first (as R says)")
         b_aic = extract_aic(current, k)[1]
