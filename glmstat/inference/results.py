@@ -81,7 +81,6 @@ class FitInfo:
     convergence: str = "exact"  # glm(convergence=): the exact MLE, or where R's glm stops
 
 
-
 def _kind_or_type(kind: str, type_: str | None, default: str) -> str:
     """``kind``, or R's name for it, ``type=``, where that is given instead (``kind`` other than its default and
     ``type``: refused)."""
@@ -93,6 +92,7 @@ def _kind_or_type(kind: str, type_: str | None, default: str) -> str:
 
         raise GLMStatError(f"give the kind of residual once: kind={shown(kind)} or type={shown(type_)}, not both")
     return type_
+
 
 class GLMResults:
     """Results of :func:`glmstat.glm`. Read-only: every attribute is a property."""

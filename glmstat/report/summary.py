@@ -55,6 +55,9 @@ def format_coef_table(table: pd.DataFrame, kind: str, stars: bool = True,
 #: A streamed fit of at most this many rows shows R's quartiles of the deviance residuals (read in one pass,
 #: 8 MB); a larger one their extremes only, in one pass without holding them.
 QUARTILE_ROWS = 1_000_000
+#: Under the iteration count of a fit whose Fisher scoring reached max_iter unconverged and whose Newton steps then
+#: reached the maximum (``fit.scoring_converged`` False, ``fit.converged`` True).
+_NEWTON_FINISH = "deviance test not met, where R's glm stops; Newton steps then reached the maximum"
 
 
 def _residual_block(fit: "GLMResults") -> tuple[tuple[str, ...], tuple[float, ...]]:
@@ -216,10 +219,6 @@ class Summary:
     def _iterations_label(self) -> str:
         return f"Number of {'Firth-penalised ' if self.method == 'firth' else ''}Fisher Scoring iterations"
 
-    @property
-    def _newton_finish_text(self) -> str:
-        return "deviance test not met, where R's glm stops; Newton steps then reached the maximum"
-
     def _correlation_lines(self) -> list[str]:
         """print.summary.glm's correlation matrix (lower triangle), or nothing."""
         if self.correlation is None:
@@ -282,7 +281,7 @@ class Summary:
         lines.append(f"AIC: {self._aic_text()}")
         lines += ["", f"{self._iterations_label}: {self.iterations}"]
         if self.newton_finish:
-            lines.append(f"({self._newton_finish_text})")
+            lines.append(f"({_NEWTON_FINISH})")
         correlation = self._correlation_lines()
         if correlation:  # (print.summary.glm's block, before MASS's theta lines)
             lines += ["", "Correlation of Coefficients:", *correlation]
@@ -320,7 +319,7 @@ class Summary:
             stats += [("Theta", theta[0], f"(std. err. {theta[1]})"), ("2 x log-likelihood", theta[2], "")]
         label = self._iterations_label[len("Number of "):]  # (str.capitalize would lowercase "Fisher Scoring")
         stats.append((label[0].upper() + label[1:], str(self.iterations),
-                      f"({self._newton_finish_text})" if self.newton_finish else ""))
+                      f"({_NEWTON_FINISH})" if self.newton_finish else ""))
         return stats
 
     def _notes_under_table(self) -> list[str]:
