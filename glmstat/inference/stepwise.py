@@ -25,8 +25,10 @@ AIC shift stay the model's, and n is the combined fit's.
 **step** (``stepAIC``).  From the current model, repeatedly take the single deletion (``drop1`` within the
 lower scope, respecting marginality) or addition (``add1`` within the upper scope) with the lowest AIC of
 those tables, refit, and stop when no change lowers the AIC (or the refitted AIC is not lower by 1e-7, in
-which case the refitted model is returned, as stepAIC does).  A negative binomial model with theta
-estimated refits every candidate with its own theta and uses MASS's AIC without theta (-2 loglik + k edf).
+which case the refitted model is returned, as stepAIC does).  A change whose model R's starting means cannot
+start (stepAIC stops there) is fitted from the coefficients of the refit that gave its AIC.  A negative binomial
+model with theta estimated refits every candidate with its own theta and uses MASS's AIC without theta (-2 loglik
++ k edf).
 Candidates are refitted on the whole data, as R's ``update`` does (ns() knots, poly()'s basis and the other
 data-dependent terms are learned from every row, as in the original fit); all fits use the rows of the
 original fit, and a candidate that would use other rows (a new variable with missing values, or a dropped
@@ -40,7 +42,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -358,23 +360,18 @@ def _refit_formula(fit: "GLMResults", terms: Terms, family: Any = None, fewer_ro
     return new
 
 
-def _chosen_model(current: "GLMResults", label: str, keep: list) -> "GLMResults":
+def _chosen_model(current: "GLMResults", label: str, keep: list, start_of: Callable[[str], np.ndarray]
+                  ) -> "GLMResults":
     """The model ``current`` changed by the step ``label`` (``"- term"`` or ``"+ term"``), its terms ``keep``, fitted
-    as R's stepAIC fits it (``update``, from R's starting means).  Where those cannot start a deletion (R's stepAIC
-    stops there: "no valid set of coefficients"), it is fitted from the coefficients of the refit that gave its AIC
-    (:func:`~glmstat.inference.anova.refit_columns`, which starts from the model's own estimate on the columns kept,
-    or from its fitted means, where R's starting means fail): the same columns, in the same order."""
+    as R's stepAIC fits it (``update``, from R's starting means).  Where those cannot start it (R's stepAIC stops
+    there: "no valid set of coefficients"), it is fitted from ``start_of(label)``, the coefficients of the refit that
+    gave its AIC (:meth:`_Candidates.start_of`): the same columns, in the same order."""
     terms = _terms_with(current, keep)
     try:
         return _refit_formula(current, terms)
     except InvalidStartError as refused:
-        if not label.startswith("- "):
-            raise
-        st = structure(current)
-        assign = st.term_of_column(len(current.column_names))
-        sub = refit(current, np.flatnonzero(assign != st.labels.index(label[2:]) + 1))
         try:
-            return _refit_formula(current, terms, start=sub.beta)
+            return _refit_formula(current, terms, start=start_of(label))
         except GLMStatError:
             raise refused from None
 
@@ -471,6 +468,7 @@ class _Candidates:
         self.fit, self.k = fit, k
         self.st = structure(fit)
         self.sets = _varsets(self.st)
+        self._table: _AddTable | None = None
 
     def drops(self, which: list[frozenset]) -> list[tuple[str, float, float, "GLMResults | None"]]:
         """(label, df, aic, refitted fit or None) per deletion."""
@@ -505,21 +503,47 @@ class _Candidates:
                 edf, aic = extract_aic(new, self.k)
                 out.append((term_label(t), edf0 - edf, aic, new))
             return out
-        table = _add_table(fit, which)
+        table = self._table = _add_table(fit, which)
         aic = _approx_aic(fit, table.dev, table.rank, self.k, 0)
         return [(lab, table.rank[0] - r, a, None) for lab, r, a in zip(table.labels, table.rank[1:], aic[1:])]
+
+    def start_of(self, label: str) -> np.ndarray:
+        """The coefficients of the refit that gave the change ``label`` its AIC, on the changed model's columns:
+        ``"- term"``, the model's refit on its columns without the term's (:func:`~glmstat.inference.anova.
+        refit_columns`: from R's starting means, else the model's own estimate on those columns or its fitted
+        means); ``"+ term"``, the refit of the model with every candidate on the current columns and the term's
+        (from that model's estimate) -- refitted, not kept from the table: p coefficients a candidate."""
+        if label.startswith("- "):
+            assign = self.st.term_of_column(len(self.fit.column_names))
+            return refit(self.fit, np.flatnonzero(assign != self.st.labels.index(label[2:]) + 1)).beta
+        table = self._table
+        return refit(table.upper, table.columns(table.labels.index(label[2:]))).beta
 
 
 @dataclass(frozen=True)
 class _AddTable:
     """Deviance, rank (and Rao score) of the current model and of each addition, from one fit of the bigger
-    model; ``labels`` of the additions; ``n_rows`` the rows of these fits."""
+    model ``upper``; ``labels`` of the additions; ``n_rows`` the rows of these fits; the current model is
+    ``upper``'s columns ``base``, an addition those and the columns whose term (``assign``) is its ``term``."""
 
     labels: list[str]
     dev: np.ndarray
     rank: np.ndarray
     score: np.ndarray
     n_rows: int
+    upper: "GLMResults"
+    base: np.ndarray
+    assign: np.ndarray
+    term: list[int]
+
+    def columns(self, i: int) -> np.ndarray:
+        """``upper``'s columns of the model with the ``i``-th addition."""
+        return _with_columns(self.base, self.assign, self.term[i])
+
+
+def _with_columns(base: np.ndarray, assign: np.ndarray, j: int) -> np.ndarray:
+    """The columns ``base`` and those of term ``j`` (``assign``: each column's term), in the design's order."""
+    return np.union1d(base, np.flatnonzero(assign == j))
 
 
 def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False, fewer_rows: bool = False) -> _AddTable:
@@ -528,23 +552,21 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False, fewer_r
     # add1.glm refits with object$family (re-estimated, the current model's row was another theta's deviance)
     upper = _refit_formula(fit, _terms_with(fit, list(st.variables) + list(which)), fit.family, fewer_rows)
     ust = structure(upper)
-    p = len(upper.column_names)
-    assign = ust.term_of_column(p)
+    assign = ust.term_of_column(len(upper.column_names))
     usets = _varsets(ust)
     base_terms = {usets.index(s) + 1 for s in _varsets(st)}
     base = np.flatnonzero(np.isin(assign, list(base_terms)) | (assign == 0))
+    term = [usets.index(frozenset(t)) + 1 for t in which]
     sub0 = refit(upper, base)
-    devs, ranks, labels = [sub0.deviance], [sub0.rank], []
-    score = [np.nan]
-    for t in which:
-        j = usets.index(frozenset(t)) + 1
-        cols = np.union1d(base, np.flatnonzero(assign == j))
+    devs, ranks, score = [sub0.deviance], [sub0.rank], [np.nan]
+    for j in term:
+        cols = _with_columns(base, assign, j)
         sub = refit(upper, cols)
-        devs.append(sub.deviance), ranks.append(sub.rank), labels.append(term_label(t))
+        devs.append(sub.deviance), ranks.append(sub.rank)
         if rao:
             score.append(score_test(upper, sub0, cols, minus_offset=True))
-    return _AddTable(labels, np.asarray(devs), np.asarray(ranks, dtype=float), np.asarray(score),
-                     upper.model_frame.n_rows)
+    return _AddTable([term_label(t) for t in which], np.asarray(devs), np.asarray(ranks, dtype=float),
+                     np.asarray(score), upper.model_frame.n_rows, upper, base, assign, term)
 
 
 # -- add1 ---------------------------------------------------------------------------------------------------------
@@ -745,7 +767,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
             label, _, _, (new, keep) = rows[best - 1]
             change = (label, new, keep())
         label, new, keep = change
-        current = new if new is not None else _chosen_model(current, label, keep)
+        current = new if new is not None else _chosen_model(current, label, keep, cands.start_of)
         if current.nobs != n:
             raise GLMStatError("number of rows in use has changed: remove missing values first (as R says)")
         b_aic = extract_aic(current, k)[1]
