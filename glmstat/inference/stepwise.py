@@ -421,7 +421,12 @@ def _scope_terms(fit: "GLMResults", scope: Any, columns) -> list[tuple]:
     if not isinstance(scope, str):
         raise GLMStatError(f"scope must be a formula such as '~ . + x3 + x4' (or a list of term labels), "
                            f"got {type(scope).__name__}")
-    return list(updated_formula(fit, scope, columns).terms)
+    terms = updated_formula(fit, scope, columns)
+    # R's update.formula returns the simplified text, and terms() of it orders a term's variables by their first
+    # appearance there: (a + x:z + g/x)^2 is a + g + ... + x:z + x:g ..., whose labels are g:x and g:x:z (the
+    # formula as written orders x, z, g: x:g:z)
+    limits = formula_limits(fit)
+    return list(expand_terms(parse(formula_text(terms), limits), [str(c) for c in columns], limits).terms)
 
 
 def _add_candidates(current: list[frozenset], upper: list[frozenset]) -> list[frozenset]:
