@@ -9,18 +9,19 @@ simplified as R's ``update.formula`` does (the expanded terms, in R's order, the
 without an intercept) and refitted with the same family, weights, offset, method and control on the same
 data.
 
-**add1** (``add1.glm``).  The model with every candidate term is fitted once, with the model's family (a
-negative binomial at the model's theta, as ``add1.glm`` refits with ``object$family``); each candidate is the
-current columns plus its own, refitted on those columns.  With D the deviance, r the rank, phi the current model's
-dispersion, n the rows used: L = n log(D / n) (Gaussian) or D / phi; AIC = L + k r, shifted so that the
-current model's equals R's ``extractAIC`` (AIC + (k - 2) edf, edf = n - df_residual); Chisq:
-max(0, L_0 - L_i) on the added df; F: ((D_0 - D_i) / df) / (D_i / (df_residual - df)); Rao: the score
-statistic of the current model's working residuals r and weights w on the bigger columns -- the weighted
-sum of squares of r about its mean minus the residual sum of squares of r - offset on X (R's
-``glm.fit(X, r, w, offset = offset)``) -- over phi.  A candidate with missing values in rows the model uses
-makes every model of the table (the current one too) a fit to the rows complete for all of them, with a
-``DroppedRowsWarning`` ("using the 111/116 rows from a combined fit", as R); phi, the residual df of F and the
-AIC shift stay the model's, and n is the combined fit's.
+**add1** (``add1.glm``). The model with every candidate term is fitted once, with the model's family (a negative
+binomial at the model's theta, as ``add1.glm`` refits with ``object$family``); each candidate is the current
+columns plus its own, refitted on those columns (where that model cannot start from R's starting means, each
+addition is fitted on its own from them, as R's add1.glm fits every one; Rao's test is then refused). With D the
+deviance, r the rank, phi the current model's dispersion, n the rows used: L = n log(D / n) (Gaussian) or D / phi;
+AIC = L + k r, shifted so that the current model's equals R's ``extractAIC`` (AIC + (k - 2) edf, edf = n -
+df_residual); Chisq: max(0, L_0 - L_i) on the added df; F: ((D_0 - D_i) / df) / (D_i / (df_residual - df)); Rao:
+the score statistic of the current model's working residuals r and weights w on the bigger columns -- the weighted
+sum of squares of r about its mean minus the residual sum of squares of r - offset on X (R's ``glm.fit(X, r, w,
+offset = offset)``) -- over phi. A candidate with missing values in rows the model uses makes every model of the
+table (the current one too) a fit to the rows complete for all of them, with a ``DroppedRowsWarning`` ("using the
+111/116 rows from a combined fit", as R); phi, the residual df of F and the AIC shift stay the model's, and n is
+the combined fit's.
 
 **step** (``stepAIC``).  From the current model, repeatedly take the single deletion (``drop1`` within the
 lower scope, respecting marginality) or addition (``add1`` within the upper scope) with the lowest AIC of
@@ -510,7 +511,9 @@ class _Candidates:
             return out
         table = self._table = _add_table(fit, which)
         aic = _approx_aic(fit, table.dev, table.rank, self.k, 0)
-        return [(lab, table.rank[0] - r, a, None) for lab, r, a in zip(table.labels, table.rank[1:], aic[1:])]
+        fits = table.fits or [None] * len(which)
+        return [(lab, table.rank[0] - r, a, new)
+                for lab, r, a, new in zip(table.labels, table.rank[1:], aic[1:], fits)]
 
     def start_of(self, label: str) -> np.ndarray:
         """The coefficients of the refit that gave the change ``label`` its AIC, on the changed model's columns:
@@ -529,17 +532,19 @@ class _Candidates:
 class _AddTable:
     """Deviance, rank (and Rao score) of the current model and of each addition, from one fit of the bigger
     model ``upper``; ``labels`` of the additions; ``n_rows`` the rows of these fits; the current model is
-    ``upper``'s columns ``base``, an addition those and the columns whose term (``assign``) is its ``term``."""
+    ``upper``'s columns ``base``, an addition those and the columns whose term (``assign``) is its ``term``.
+    Where ``upper`` cannot start, ``fits`` holds each addition's own fit instead (:func:`_separate_additions`)."""
 
     labels: list[str]
     dev: np.ndarray
     rank: np.ndarray
     score: np.ndarray
     n_rows: int
-    upper: "GLMResults"
+    upper: "GLMResults | None"
     base: np.ndarray
     assign: np.ndarray
     term: list[int]
+    fits: "list[GLMResults] | None" = None
 
     def columns(self, i: int) -> np.ndarray:
         """``upper``'s columns of the model with the ``i``-th addition."""
@@ -555,7 +560,12 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False, fewer_r
     st = structure(fit)
     # the bigger model with the fit's own family: a negative binomial's theta stays the fit's estimate, as R's
     # add1.glm refits with object$family (re-estimated, the current model's row was another theta's deviance)
-    upper = _refit_formula(fit, _terms_with(fit, list(st.variables) + list(which)), fit.family, fewer_rows)
+    try:
+        upper = _refit_formula(fit, _terms_with(fit, list(st.variables) + list(which)), fit.family, fewer_rows)
+    except InvalidStartError as refused:
+        if rao:  # (the score test is of the bigger model's columns)
+            raise
+        return _separate_additions(fit, which, refused)
     ust = structure(upper)
     assign = ust.term_of_column(len(upper.column_names))
     usets = _varsets(ust)
@@ -572,6 +582,24 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False, fewer_r
             score.append(score_test(upper, sub0, cols, minus_offset=True))
     return _AddTable([term_label(t) for t in which], np.asarray(devs), np.asarray(ranks, dtype=float),
                      np.asarray(score), upper.model_frame.n_rows, upper, base, assign, term)
+
+
+def _separate_additions(fit: "GLMResults", which: list[tuple], refused: InvalidStartError) -> _AddTable:
+    """The additions as R's add1.glm fits them, each on its own from R's starting means, where the model with
+    every candidate cannot start from them (R never fits that model: it fits the current columns and each
+    addition's): the current model is the fit itself.  Refused as R refuses where an addition cannot start either
+    (``refused``: the bigger model's error), or uses other rows than the model."""
+    variables = list(structure(fit).variables)
+    fits = []
+    for t in which:
+        try:
+            fits.append(_refit_formula(fit, _terms_with(fit, variables + [t]), fit.family))
+        except GLMStatError:
+            raise refused from None
+    return _AddTable([term_label(t) for t in which], np.array([fit.deviance] + [f.deviance for f in fits]),
+                     np.array([fit.rank] + [f.rank for f in fits], dtype=float), np.full(len(which) + 1, np.nan),
+                     fit.model_frame.n_rows, None, np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp), [],
+                     fits)
 
 
 # -- add1 ---------------------------------------------------------------------------------------------------------
