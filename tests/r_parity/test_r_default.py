@@ -161,3 +161,23 @@ def test_convergence_r_from_a_parquet_file_where_scoring_went_away_from_its_lowe
     assert_close(f.coef, ref["coefficients"], rtol=1e-8)
     assert_close(f.std_errors, ref["std_errors"], rtol=1e-8)
     assert_close([f.deviance], [ref["deviance"]], rtol=1e-8)
+
+
+def test_convergence_r_from_a_parquet_file_finds_the_separation_its_run_off_follows(tmp_path):
+    """s785_0063 (held out, rdefault_held_out/README.md): a quasibinomial cloglog fit with two groups of rows of 0
+    separated, which R stops at iteration 25, not converged, running off along them.  From Parquet the step at that
+    iteration moved the rows the direction leaves alone by 6.8e-3 of the separated rows' move, no separation was
+    found, and the run-off's coefficients (2e-6 apart from memory's, themselves 1.3e-6 from R's along the direction)
+    were compared as R's numbers; now it is found, with memory's columns, and only the deviance is compared."""
+    pytest.importorskip("pyarrow")
+    ref = json.loads((HELD_OUT / "r" / "s785_0063.json").read_text())
+    d = pd.read_csv(HELD_OUT / "data" / "s785_0063.csv")
+    d.to_parquet(tmp_path / "case.parquet", row_group_size=8)
+    family = family_of(ref["family"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = gs.glm(ref["formula"], str(tmp_path / "case.parquet"), family=family, weights="w", convergence="R")
+        memory = gs.glm(ref["formula"], d, family=family, weights="w", convergence="R")
+    assert f.iterations == ref["iterations"] == 25 and f.converged == ref["converged"] is False
+    assert f.separation is not None and f.separation.columns == memory.separation.columns
+    assert_close([f.deviance], [ref["deviance"]], rtol=1e-8)
