@@ -623,6 +623,30 @@ def test_held_out_separation_from_a_parquet_file_while_the_finite_coefficients_s
     assert streamed.separation.columns == memory.separation.columns and not streamed.separation.complete
 
 
+def test_held_out_local_optimum_whose_profile_refits_fall_below_it():
+    # s786_0069 (binomial cauchit, y ~ poly(x1, 3, raw = TRUE) - 1): R's glm and glmstat reach deviance 79.7366532, a
+    # local optimum: R's glm from a profile refit below it converges to 78.73448686 (MASS's confint: "profiling has
+    # found a better solution"; scripts/make_profile_multistart.R, whose refits from eight starts fall below the
+    # estimate's deviance one step from it on a side of every coefficient).  The reference's bracket found limits
+    # beyond such refits, where glmstat's are NaN with a ProfileWarning that the estimate is a local optimum; the
+    # case's profile is not compared ("profile": false).  glmstat started from R's better optimum stays there.
+    want = json.loads((FIXTURES / "profile_local_optimum" / "s786_0069.json").read_text())
+    ref, data = load("s786_0069", HELD_OUT)
+    res, _ = fit(ref, data)
+    assert_close([res.deviance], [want["estimate_deviance"]], rtol=1e-9)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", gs.GLMStatWarning)
+        ci = res.conf_int(method="profile").to_numpy()
+    assert sum("is a local optimum" in str(w.message) for w in said) == np.isnan(ci).sum() >= 1
+    assert not np.isnan(r_array(want["below"])[np.isnan(ci)]).any()  # (R's refits fall below on those sides too)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        better = gs.glm(ref["formula"], data, family=family_of(ref["family"]), start=want["better"]["coefficients"],
+                        tol=1e-12)
+    assert_close([better.deviance], [want["better"]["deviance"]], rtol=1e-9)
+    assert_close(better.coef, want["better"]["coefficients"], rtol=1e-6)
+
+
 def test_held_out_edge_row_halving_on_the_structured_path_in_blocks(monkeypatch):
     # s767_0188 (Poisson, sqrt link): a row of y = 0 whose optimum is eta = 0, where each Fisher step halves eta;
     # on the structured path those steps (8e-6 in coefficients of 6614) read as the rounding of the solve and the fit
