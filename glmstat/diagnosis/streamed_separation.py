@@ -15,7 +15,9 @@ step, with the components that move no linear predictor by more than a small fra
   for every row with y = 0,
 
 where "= 0" means |x_i'd| <= ``ZERO_TOL`` sum_j |d_j| max_i |x_ij| (rounding next to the terms' size), with
-some row strictly away from 0.  A candidate that fails is not reported: the convergence and boundary
+some row strictly away from 0.  Where the finite coefficients still settle, the step moves the rows it should leave
+alone by more than that: it is then also tried projected onto the directions that move none of them
+(``STILL_ROWS``).  A candidate that fails is not reported: the convergence and boundary
 warnings still are.  The same pass gathers what the message needs: for each column of d, its range on
 either side (a binomial response separated by one predictor is described by its threshold, as in memory)
 and, for counts, whether the separated rows are exactly one level of a factor (or its reference level), and
@@ -199,7 +201,7 @@ def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarr
         direction = np.where(kept & np.isfinite(step), step, 0.0)
         largest = fold(source, partial(_block_move_max, d=direction), max, 0.0)
         for cut in STILL_ROWS if largest > 0 else ():
-            projected = _without_still_rows(source, direction, scale, cut * largest)
+            projected = _without_still_rows(source, direction, scale, kept, cut * largest)
             found = None if projected is None else _check(source, binomial, projected, scale, names, terms, intercept)
             if found is not None:
                 break
@@ -225,17 +227,20 @@ def _block_still_gram(blk, d: np.ndarray, cut: float) -> np.ndarray:
     return blk.X.gram(still.astype(float))
 
 
-def _without_still_rows(source, direction: np.ndarray, scale: np.ndarray, cut: float) -> np.ndarray | None:
-    """``direction`` projected onto the directions that move none of the rows it moves by at most ``cut`` (a
-    pass); None when no such direction is left, or no row is that still."""
+def _without_still_rows(source, direction: np.ndarray, scale: np.ndarray, kept: np.ndarray,
+                        cut: float) -> np.ndarray | None:
+    """``direction`` (0 off ``kept``) projected, within the kept columns, onto the directions that move none of the
+    rows it moves by at most ``cut`` (a pass); None when no such direction is left, or no row is that still."""
     gram = fold(source, partial(_block_still_gram, d=direction, cut=cut), np.add,
                 np.zeros((direction.size, direction.size)))
-    s = np.where(scale > 0, scale, 1.0)
-    values, vectors = np.linalg.eigh(gram / np.outer(s, s))
+    s = np.where(scale > 0, scale, 1.0)[kept]
+    values, vectors = np.linalg.eigh(gram[np.ix_(kept, kept)] / np.outer(s, s))
     null = vectors[:, values <= NULL_EIGEN_TOL * max(values.max(initial=0.0), 0.0)]
     if not values.max(initial=0.0) > 0 or null.shape[1] == 0:
         return None
-    return null @ (null.T @ (direction * s)) / s
+    out = np.zeros_like(direction)
+    out[kept] = null @ (null.T @ (direction[kept] * s)) / s
+    return out
 
 
 def _check(source, binomial: bool, direction: np.ndarray, scale: np.ndarray, names: list[str],
