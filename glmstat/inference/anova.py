@@ -127,7 +127,9 @@ def refit_columns(fit, cols) -> Submodel:
     From R's starting values first (as glm.fit); where scoring from there does not converge (it can wander off
     to the edge of the domain and stop at max_iter with a deviance of 1e21), again from the model's own
     estimate on those columns -- with ``convergence="R"`` only where it fails outright, since R reports the
-    refit it stopped at max_iter (see :func:`_retry_warm`); a submodel that converges from neither is kept
+    refit it stopped at max_iter (see :func:`_retry_warm`), and not where it stops above the first (a separated
+    submodel, run off towards deviance 0, where the model's own run-off traps the warm start at 72.09 above the
+    model's 27.27: fixtures/add1_separated_candidate); a submodel that converges from neither is kept
     with a ConvergenceWarning, as R's glm.fit warns, never silently."""
     fd = fit.fit_data
     src = fd.source
@@ -144,7 +146,11 @@ def refit_columns(fit, cols) -> Submodel:
             warm = irls(sub, fit.family, fd.control, start=_warm_start(fit, cols), covariance=False)
         except FitError:
             warm = None
-        if warm is not None and (state is None or warm.converged or warm.deviance < state.deviance):
+        # (a warm refit that converged is kept unless it stopped above the first: that one, run off towards a
+        # separation's infimum, is nearer the submodel's optimum than a warm start trapped by the model's run-off)
+        if warm is not None and (state is None or warm.deviance < state.deviance
+                                 or (warm.converged and not warm.deviance > state.deviance + 1e-8 * (
+                                     abs(state.deviance) + 0.1))):
             state = warm
     if state is None and cols.size:
         # (neither start works -- R's mustart steps out of the domain, and the model's estimate on these columns is
