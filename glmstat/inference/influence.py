@@ -53,6 +53,7 @@ from ..engine.linalg import GRAM_MAX_COND, QRReducer
 from ..engine.threads import single_threaded_blas
 from .._scipy import linalg as sla
 from ..distributions import f_sf
+from ..errors import GLMStatError
 from .covariance_factor import block_leverages, leverage_weights, with_cov_factor
 from .fitdata import FitData
 
@@ -331,7 +332,8 @@ def influence_measures(fit: "GLMResults") -> pd.DataFrame:
     """R's ``influence.measures``: per used row the dfbetas of each kept coefficient (``dfb_<name>``), dffit,
     cov_ratio, cooks_d and hat (module docstring), ``influential`` where R's rules flag some measure and
     ``flagged`` naming those measures (NaN and unflagged for rows of zero weight, which R leaves out).
-    Refused beyond ``max_design_bytes`` (:func:`_refuse_dense_table`)."""
+    Refused beyond ``max_design_bytes`` (:func:`_refuse_dense_table`), and, as R refuses it, where the rows of
+    positive leverage are no more than the coefficients (no residual df: fixtures/influence_too_few_cases)."""
     _refuse_dense_table(fit, int(np.count_nonzero(fit.fit_data.kept)) + 4, "the influence measures table")
     # (one pass: the leverages, residual measures and dfbetas together, the leverages near 1 decided once)
     inf = influence(fit.fit_data, full=True, coef_changes="dfbetas")
@@ -344,6 +346,9 @@ def influence_measures(fit: "GLMResults") -> pd.DataFrame:
         dffit = _nan_inf(d * np.sqrt(h) / (si * (1.0 - h)))
         cov_ratio = _nan_inf((si / s) ** (2 * k) / (1.0 - h))
         n = int(np.count_nonzero(h > 0))
+        if n <= k:  # (R's is.influential: "too few cases i with h_ii > 0), n < k"; its rules divide by n - k)
+            raise GLMStatError(f"too few rows of positive leverage ({n}) for {k} coefficients: no residual df to "
+                               f"judge influence by (R's influence.measures refuses it too)")
         measures = {f"dfb_{c}": inf.dfbetas[:, i] for i, c in enumerate(names)}
         measures.update(dffit=dffit, cov_ratio=cov_ratio, cooks_d=inf.cooks_d, hat=h)
         rules = {name: np.abs(v) > 1.0 for name, v in measures.items() if name.startswith("dfb_")}

@@ -38,3 +38,17 @@ def test_influence_measures_as_r(ref, kind, tmp_path):
     names = list(got.columns[:p + 4])
     want = [", ".join(names[j] for j in np.flatnonzero(row)) for row in flags]
     assert list(got["flagged"]) == want
+
+
+TOO_FEW = FIXTURES / "influence_too_few_cases"
+
+
+@pytest.mark.parametrize("ref", json.loads((TOO_FEW / "ref.json").read_text()), ids=lambda r: r["id"])
+def test_influence_measures_refused_without_residual_df_as_r(ref):
+    # (fixtures/influence_too_few_cases: R refuses where the rows of positive leverage are no more than the
+    # coefficients; glmstat divided by n - k = 0, a ZeroDivisionError, found on the random case s789_0232)
+    d = pd.read_csv(TOO_FEW / "data.csv").iloc[ref["rows"]]
+    fit = gs.glm("y ~ g", d, family=gs.Poisson(), weights="w")
+    assert (fit.rank, fit.df_residual) == (ref["rank"], ref["df_residual"])
+    with pytest.raises(gs.GLMStatError, match="too few rows of positive leverage"):
+        fit.influence_measures()
