@@ -3,6 +3,7 @@ and the shared reference's stepAIC case."""
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 
 import glmstat as gs
 from glmstat.report.call import call_text
-from conftest import assert_close, load_data
+from conftest import FIXTURES, assert_close, load_data
 from inference2_refs import CASES, as_list, assert_p, fit, numbers, ref, values
 
 ADD1_COLUMNS = {"Df": "df", "Deviance": "deviance", "AIC": "aic", "LRT": "statistic", "scaled dev.": "statistic",
@@ -247,6 +248,31 @@ def test_add1_with_missing_values_in_a_scope_term_uses_the_combined_rows(case):
         with pytest.warns(gs.DroppedRowsWarning, match=case["warning"]):
             got = f.add1(case["scope"], test=test)
         assert_add1_table(got, t)
+
+
+_RAO_ILL = FIXTURES / "inference2" / "more" / "rao_ill_conditioned.json"
+
+
+@pytest.mark.parametrize("case", json.loads(_RAO_ILL.read_text()), ids=lambda c: c["data"])
+def test_rao_score_of_nearly_collinear_columns_is_r_s(case):
+    """The Rao score regresses the working residuals on nearly collinear columns (s1_0334: weighted design of
+    condition 6e6 with exp(x2/5):x2; s1_0009: x2, I(x2^2), exp(x2/5)); from X'WX, which squares the condition,
+    glmstat's add1 score was 1.07520849 where exact arithmetic and R's QR give 1.0752471705 (s1_0009: 0.83559923
+    against R's 0.83958943).  fixtures/inference2/more/rao_ill_conditioned.json, from
+    scripts/make_rao_ill_conditioned.R; found by the drop1/add1 hunt (drop1_add1_hunt_compare.py)."""
+    d = pd.read_csv(FIXTURES / "random" / "data" / f"{case['data']}.csv")
+    family = (gs.Gaussian if case["family"] == "gaussian" else gs.InverseGaussian)(link=case["link"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = gs.glm(case["formula"], d, family=family)
+        tables = {"add1": f.add1("~ .^2", test="Rao"), "drop1": f.drop1(test="Rao"),
+                  "anova": gs.anova(f.update(case["smaller"]), f, test="Rao")}
+    for kind, got in tables.items():
+        ref = case[kind]
+        cols = dict(zip(ref["columns"], ref["values"]))
+        want = np.array([np.nan if v is None else v for v in cols["Rao" if kind == "anova" else "scaled Rao sc."]])
+        have = got["rao" if kind == "anova" else "statistic"].to_numpy(float)
+        np.testing.assert_allclose(have, want, rtol=1e-6, err_msg=kind)
 
 
 def test_step_with_missing_values_in_a_new_variable_is_refused():
