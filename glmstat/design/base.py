@@ -159,6 +159,11 @@ class Design(ABC):
     def toarray(self) -> np.ndarray:
         """The dense n x p matrix (a new array): only for callers that explicitly need every entry."""
 
+    def weighted_triangle(self, w: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+        """The triangular factor R of sqrt(w) [X | r] (a QR of the rows) where the rows are held dense, so that
+        nothing is expanded; None for other storage (its callers solve through X'WX instead)."""
+        return None
+
     def dense_columns(self, cols: Sequence[int]) -> np.ndarray:
         """The columns ``cols`` as a dense (n, len(cols)) array (for a QR of a few of them)."""
         return self.select(cols).toarray()

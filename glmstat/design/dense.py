@@ -111,3 +111,10 @@ class DenseDesign(Design):
 
     def toarray(self) -> np.ndarray:
         return np.array(self.X)
+
+    def weighted_triangle(self, w: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+        sw = np.sqrt(w)
+        A = np.empty((self.n_rows, self.n_cols + 1))
+        np.multiply(self.X, sw[:, None], out=A[:, : self.n_cols])
+        np.multiply(r, sw, out=A[:, self.n_cols])
+        return np.linalg.qr(A, mode="r") if np.isfinite(A).all() else None

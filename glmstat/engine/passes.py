@@ -51,13 +51,15 @@ def weighted_sums(b) -> np.ndarray:
 
 def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray,
                minus_offset: bool = False, weights_eta=None) -> tuple:
-    """A block's share of the score test of the columns ``cols`` at the submodel with coefficients ``beta``
-    on the columns ``sub_cols``: with r, W the working residuals and weights there and z the regressed
-    residual (r, or r - offset with ``minus_offset``, as R's add1 gives glm.fit the offset), (X'WX, X'Wz,
-    sum W z^2, sum W r, sum W r^2, sum W) over ``cols``, and the selected design's ``diagonal_columns``
-    (merged by :func:`add_score_parts`).  ``weights_eta``, if given, maps the block to the linear predictor
-    at which W is evaluated instead (a fit stopped as R stops: R's score test takes ``fit$weights``, the
-    weights of its last iteration, at the coefficients before it, with the residuals at the estimate)."""
+    """A block's share of the score test of the columns ``cols`` at the submodel with coefficients ``beta`` on the
+    columns ``sub_cols``: with r, W the working residuals and weights there and z the regressed residual (r, or
+    r - offset with ``minus_offset``, as R's add1 gives glm.fit the offset), (X'WX, X'Wz, sum W z^2, sum W r,
+    sum W r^2, sum W) over ``cols``, the triangular factor of W^(1/2) [X | z] where the design's rows are dense
+    (else None: :meth:`~glmstat.design.base.Design.weighted_triangle`) and the selected design's
+    ``diagonal_columns`` (merged by :func:`add_score_parts`). ``weights_eta``, if given, maps the block to the
+    linear predictor at which W is evaluated instead (a fit stopped as R stops: R's score test takes
+    ``fit$weights``, the weights of its last iteration, at the coefficients before it, with the residuals at the
+    estimate)."""
     eta = b.X.select(sub_cols).matvec(beta) + b.offset if sub_cols.size else b.offset
     with np.errstate(all="ignore"):
         wk = kernel(b.y, b.weights, eta)
@@ -65,8 +67,10 @@ def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarr
     z = r - b.offset if minus_offset else r
     X = b.X.select(cols)
     G, u = X.gram_score(w, z)
+    use = w > 0  # (the one zero-weight rule: no residual where the weight is 0)
+    triangle = X.weighted_triangle(np.where(use, w, 0.0), np.where(use, z, 0.0))
     return (G, u, float(np.sum(w * z * z)), float(np.sum(w * r)), float(np.sum(w * r * r)), float(np.sum(w)),
-            X.diagonal_columns())
+            triangle, X.diagonal_columns())
 
 
 def add_parts(a: tuple, b: tuple) -> tuple:
@@ -75,9 +79,11 @@ def add_parts(a: tuple, b: tuple) -> tuple:
 
 
 def add_score_parts(a: tuple, b: tuple) -> tuple:
-    """:func:`add_parts` of all but the last element, the design's ``diagonal_columns`` (the same in every
-    block), which is kept."""
-    return add_parts(a[:-1], b[:-1]) + (b[-1],)
+    """:func:`add_parts` of the sums; the triangular factor of both blocks' rows (the factor of the two
+    factors stacked; None unless both have one); the design's ``diagonal_columns`` (the same in every block)
+    kept."""
+    triangle = None if a[6] is None or b[6] is None else np.linalg.qr(np.vstack([a[6], b[6]]), mode="r")
+    return add_parts(a[:6], b[:6]) + (triangle, b[-1])
 
 
 def _lse_part(a: np.ndarray, c: np.ndarray) -> tuple[float, float]:

@@ -34,7 +34,6 @@ from ..once import once
 from ..distributions import chi2_sf, f_sf
 
 from ..design.base import Design
-from ..design.dense import DenseDesign
 from ..design.sources import fold
 from ..engine.irls import irls
 from ..engine.scoring_pass import covariance_weights_eta
@@ -233,39 +232,20 @@ def rao_statistic(fit, sub: Submodel, cols: np.ndarray, intercept: bool, minus_o
                    weights_eta=_sub_weights_eta(fit, sub))
     k = len(cols)
     sums = fold(fit.fit_data.source, part, add_score_parts,
-                (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, None))
-    src = fit.fit_data.source
-    if (fit.model_frame.in_memory and np.isfinite(sums[0]).all() and np.isfinite(sums[1]).all()
-            and all(isinstance(b.X, DenseDesign) for b in src.blocks())):
-        # dense rows in memory: the explained sum from a QR of W^(1/2) X, as R's glm.fit (X'WX squares the
-        # condition number; a structured design is not expanded, and streamed rows are read once per pass)
-        rows = [_score_rows(b, fit, sub, np.asarray(cols, dtype=np.intp), minus_offset) for b in src.blocks()]
-        X, w, z = (np.concatenate([r[j] for r in rows]) for j in range(3))
-        explained = _qr_explained(X, w, z)
-        return _score_statistic(*sums, intercept=intercept, explained=explained)
-    return _score_statistic(*sums, intercept=intercept)
+                (np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, None, None))
+    return _score_statistic(*sums[:6], sums[7], intercept=intercept, triangle=sums[6])
 
 
-def _score_rows(b, fit, sub: Submodel, cols: np.ndarray, minus_offset: bool) -> tuple:
-    """A block's dense columns ``cols``, working weights and regressed residuals at ``sub`` (as score_part)."""
-    eta = b.X.select(sub.cols).matvec(sub.beta) + b.offset if sub.cols.size else b.offset
-    kernel = kernel_for(fit.family)
-    weights_eta = _sub_weights_eta(fit, sub)
-    with np.errstate(all="ignore"):
-        wk = kernel(b.y, b.weights, eta)
-        r, w = wk.r, (wk.W if weights_eta is None else kernel(b.y, b.weights, weights_eta(b)).W)
-    return b.X.select(cols).toarray(), w, (r - b.offset if minus_offset else r)
-
-
-def _qr_explained(X: np.ndarray, w: np.ndarray, z: np.ndarray) -> float:
-    """||Q_1' W^(1/2) z||^2 for the pivoted QR of W^(1/2) X, columns whose residual norm falls below 1e-11 of
-    their own norm set aside as aliased (R's glm.fit tolerance at the default epsilon)."""
+def _triangle_explained(R_aug: np.ndarray) -> float:
+    """||Q_1' W^(1/2) z||^2 from the triangular factor ``R_aug`` of W^(1/2) [X | z], as R's glm.fit finds it: a
+    pivoted QR of its first columns (the column norms and rank decisions of W^(1/2) X itself), columns whose
+    residual norm falls below 1e-11 of their own norm set aside as aliased (R's tolerance at the default
+    epsilon)."""
     from scipy.linalg import qr
 
-    use = w > 0
-    sw = np.sqrt(w[use])
-    A, y = X[use] * sw[:, None], z[use] * sw
-    if A.shape[1] == 0 or A.shape[0] == 0:
+    k = R_aug.shape[1] - 1
+    A, y = R_aug[:, :k], R_aug[:, k]
+    if A.shape[0] == 0 or k == 0:
         return 0.0
     Q, R, piv = qr(A, mode="economic", pivoting=True)
     norms = np.linalg.norm(A, axis=0)[piv]
@@ -279,13 +259,13 @@ def _qr_explained(X: np.ndarray, w: np.ndarray, z: np.ndarray) -> float:
 
 
 def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: float, ww: float,
-                     diagonal: np.ndarray | None, intercept: bool, explained: float | None = None) -> float:
+                     diagonal: np.ndarray | None, intercept: bool, triangle: np.ndarray | None = None) -> float:
     """sum W (r - centre)^2 - (sum W z^2 - u'G^- u), from G = X'WX, u = X'Wz, sum W z^2, sum W r, sum W r^2,
-    sum W (and the columns whose block of G is diagonal, if any); ``explained``, if given, is u'G^- u from a QR."""
+    sum W (and the columns whose block of G is diagonal, if any); u'G^- u from the triangular factor of
+    W^(1/2) [X | z] where the design's rows are dense (X'WX squares the condition number), else from G."""
     if not (np.isfinite(G).all() and np.isfinite(u).all()):
         return np.nan  # (working weights not finite at the submodel: LAPACK would refuse, and print)
-    if explained is None:
-        explained = float(explained_sums(G, u, diagonal))
+    explained = float(explained_sums(G, u, diagonal)) if triangle is None else _triangle_explained(triangle)
     centre = wr / ww if intercept else 0.0
     return (wrr - 2 * centre * wr + centre * centre * ww) - (wzz - explained)
 
@@ -308,10 +288,10 @@ def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
     """:func:`rao_statistic`'s statistic from whole arrays (two models' rows, in memory)."""
     G, u = X.gram_score(w, r)
     wrr = float(np.sum(w * r * r))
-    dense = isinstance(X, DenseDesign) and np.isfinite(G).all() and np.isfinite(u).all()
-    explained = _qr_explained(X.toarray(), w, r) if dense else None
+    use = w > 0
+    triangle = X.weighted_triangle(np.where(use, w, 0.0), np.where(use, r, 0.0))
     return _score_statistic(G, u, wrr, float(np.sum(w * r)), wrr, float(np.sum(w)), X.diagonal_columns(),
-                            intercept, explained)
+                            intercept, triangle)
 
 
 def _models_score(small, big) -> float:
