@@ -10,18 +10,17 @@ without an intercept) and refitted with the same family, weights, offset, method
 data.
 
 **add1** (``add1.glm``). The model with every candidate term is fitted once, with the model's family (a negative
-binomial at the model's theta, as ``add1.glm`` refits with ``object$family``); each candidate is the current
-columns plus its own, refitted on those columns (where that model cannot start from R's starting means, each
-addition is fitted on its own from them, as R's add1.glm fits every one; Rao's test is then refused). With D the
-deviance, r the rank, phi the current model's dispersion, n the rows used: L = n log(D / n) (Gaussian) or D / phi;
-AIC = L + k r, shifted so that the current model's equals R's ``extractAIC`` (AIC + (k - 2) edf, edf = n -
-df_residual); Chisq: max(0, L_0 - L_i) on the added df; F: ((D_0 - D_i) / df) / (D_i / (df_residual - df)); Rao:
-the score statistic of the current model's working residuals r and weights w on the bigger columns -- the weighted
-sum of squares of r about its mean minus the residual sum of squares of r - offset on X (R's ``glm.fit(X, r, w,
-offset = offset)``) -- over phi. A candidate with missing values in rows the model uses makes every model of the
-table (the current one too) a fit to the rows complete for all of them, with a ``DroppedRowsWarning`` ("using the
-111/116 rows from a combined fit", as R); phi, the residual df of F and the AIC shift stay the model's, and n is
-the combined fit's.
+binomial at the model's theta, as ``add1.glm`` refits with ``object$family``); each candidate is the current columns
+plus its own, refitted on those columns (where that model cannot start from R's starting means, each addition is fitted
+on its own from them, as R's add1.glm fits every one, and Rao's score takes each one's columns). With D the deviance, r
+the rank, phi the current model's dispersion, n the rows used: L = n log(D / n) (Gaussian) or D / phi; AIC = L + k r,
+shifted so that the current model's equals R's ``extractAIC`` (AIC + (k - 2) edf, edf = n - df_residual); Chisq: max(0,
+L_0 - L_i) on the added df; F: ((D_0 - D_i) / df) / (D_i / (df_residual - df)); Rao: the score statistic of the current
+model's working residuals r and weights w on the bigger columns -- the weighted sum of squares of r about its mean minus
+the residual sum of squares of r - offset on X (R's ``glm.fit(X, r, w, offset = offset)``) -- over phi. A candidate with
+missing values in rows the model uses makes every model of the table (the current one too) a fit to the rows complete
+for all of them, with a ``DroppedRowsWarning`` ("using the 111/116 rows from a combined fit", as R); phi, the residual
+df of F and the AIC shift stay the model's, and n is the combined fit's.
 
 **step** (``stepAIC``).  From the current model, repeatedly take the single deletion (``drop1`` within the
 lower scope, respecting marginality) or addition (``add1`` within the upper scope) with the lowest AIC of
@@ -563,14 +562,9 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False, fewer_r
     try:
         upper = _refit_formula(fit, _terms_with(fit, list(st.variables) + list(which)), fit.family, fewer_rows)
     except InvalidStartError as refused:
-        if rao:  # (the score test is of the bigger model's columns)
-            raise
-        return _separate_additions(fit, which, refused)
-    ust = structure(upper)
-    assign = ust.term_of_column(len(upper.column_names))
-    usets = _varsets(ust)
-    base_terms = {usets.index(s) + 1 for s in _varsets(st)}
-    base = np.flatnonzero(np.isin(assign, list(base_terms)) | (assign == 0))
+        return _separate_additions(fit, which, refused, rao)
+    assign, base = _current_columns(fit, upper)
+    usets = _varsets(structure(upper))
     term = [usets.index(frozenset(t)) + 1 for t in which]
     sub0 = refit(upper, base)
     devs, ranks, score = [sub0.deviance], [sub0.rank], [np.nan]
@@ -584,11 +578,24 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False, fewer_r
                      np.asarray(score), upper.model_frame.n_rows, upper, base, assign, term)
 
 
-def _separate_additions(fit: "GLMResults", which: list[tuple], refused: InvalidStartError) -> _AddTable:
+def _current_columns(fit: "GLMResults", bigger: "GLMResults") -> tuple[np.ndarray, np.ndarray]:
+    """(assign, base): the term of each of ``bigger``'s columns, and the columns of the terms of ``fit`` (and the
+    intercept) among them -- the current model inside a model with more terms."""
+    bst = structure(bigger)
+    assign = bst.term_of_column(len(bigger.column_names))
+    bsets = _varsets(bst)
+    base_terms = {bsets.index(s) + 1 for s in _varsets(structure(fit))}
+    return assign, np.flatnonzero(np.isin(assign, list(base_terms)) | (assign == 0))
+
+
+def _separate_additions(fit: "GLMResults", which: list[tuple], refused: InvalidStartError,
+                        rao: bool = False) -> _AddTable:
     """The additions as R's add1.glm fits them, each on its own from R's starting means, where the model with
     every candidate cannot start from them (R never fits that model: it fits the current columns and each
     addition's): the current model is the fit itself.  Refused as R refuses where an addition cannot start either
-    (``refused``: the bigger model's error), or uses other rows than the model."""
+    (``refused``: the bigger model's error), or uses other rows than the model.  With ``rao`` each addition's
+    score is that of the current model's working residuals on the addition's columns (R's ``glm.fit(X, r, w)``:
+    the addition's own fit gives the columns, the current model refitted inside it the residuals)."""
     variables = list(structure(fit).variables)
     fits = []
     for t in which:
@@ -596,8 +603,13 @@ def _separate_additions(fit: "GLMResults", which: list[tuple], refused: InvalidS
             fits.append(_refit_formula(fit, _terms_with(fit, variables + [t]), fit.family))
         except GLMStatError:
             raise refused from None
+    score = [np.nan]
+    for f in fits if rao else ():
+        _, base = _current_columns(fit, f)
+        score.append(score_test(f, refit(f, base), np.arange(len(f.column_names)), minus_offset=True))
     return _AddTable([term_label(t) for t in which], np.array([fit.deviance] + [f.deviance for f in fits]),
-                     np.array([fit.rank] + [f.rank for f in fits], dtype=float), np.full(len(which) + 1, np.nan),
+                     np.array([fit.rank] + [f.rank for f in fits], dtype=float),
+                     np.asarray(score) if rao else np.full(len(which) + 1, np.nan),
                      fit.model_frame.n_rows, None, np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp), [],
                      fits)
 
