@@ -12,7 +12,7 @@ import pytest
 
 import glmstat as gs
 from glmstat.report.call import call_text
-from conftest import FIXTURES, assert_close, load_data
+from conftest import FIXTURES, assert_close, load_data, structured_in_blocks
 from inference2_refs import CASES, as_list, assert_p, fit, numbers, ref, values
 
 ADD1_COLUMNS = {"Df": "df", "Deviance": "deviance", "AIC": "aic", "LRT": "statistic", "scaled dev.": "statistic",
@@ -253,13 +253,17 @@ def test_add1_with_missing_values_in_a_scope_term_uses_the_combined_rows(case):
 _RAO_ILL = FIXTURES / "inference2" / "more" / "rao_ill_conditioned.json"
 
 
+@pytest.mark.parametrize("path", ["memory", "blocks"])
 @pytest.mark.parametrize("case", json.loads(_RAO_ILL.read_text()), ids=lambda c: c["data"])
-def test_rao_score_of_nearly_collinear_columns_is_r_s(case):
+def test_rao_score_of_nearly_collinear_columns_is_r_s(monkeypatch, case, path):
     """The Rao score regresses the working residuals on nearly collinear columns (s1_0334: weighted design of
     condition 6e6 with exp(x2/5):x2; s1_0009: x2, I(x2^2), exp(x2/5)); from X'WX, which squares the condition,
     glmstat's add1 score was 1.07520849 where exact arithmetic and R's QR give 1.0752471705 (s1_0009: 0.83559923
     against R's 0.83958943).  fixtures/inference2/more/rao_ill_conditioned.json, from
-    scripts/make_rao_ill_conditioned.R; found by the drop1/add1 hunt (drop1_add1_hunt_compare.py)."""
+    scripts/make_rao_ill_conditioned.R; found by the drop1/add1 hunt (drop1_add1_hunt_compare.py).  Structured
+    designs in blocks of 40 rows too (each block's triangle of the QR, stacked)."""
+    if path == "blocks":
+        structured_in_blocks(monkeypatch, 40)
     d = pd.read_csv(FIXTURES / "random" / "data" / f"{case['data']}.csv")
     family = (gs.Gaussian if case["family"] == "gaussian" else gs.InverseGaussian)(link=case["link"])
     with warnings.catch_warnings():
