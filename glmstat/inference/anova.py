@@ -164,6 +164,9 @@ def refit_columns(fit, cols) -> Submodel:
                 state = None
     if state is None:
         if not cols.size:
+            infinite = _infinite_empty_deviance(fit)
+            if infinite is not None:
+                return Submodel(infinite, 0, np.zeros(0), cols, fd.n_ok, src, None, False)
             raise FitError(f"the submodel with {_submodel_names(fit, cols)} cannot be refitted: {failed}") from None
         # (the engine's advice, start=, is for a fit of one's own: anova and drop1 take no start)
         raise FitError(f"the submodel with {_submodel_names(fit, cols)} cannot be refitted, neither from the "
@@ -176,6 +179,24 @@ def refit_columns(fit, cols) -> Submodel:
                   f"refit the model with a larger max_iter", ConvergenceWarning)
     return Submodel(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src,
                     _zero_nan(state.weights_beta), state.weights_at_start)
+
+
+def _infinite_empty_deviance(fit) -> float | None:
+    """inf where R's glm.fit takes the empty submodel (eta = offset) -- its ``valideta`` and ``validmu`` accept
+    the means -- but its deviance sum w d(y, mu) is infinite: an inverse Gaussian identity-link model's means of
+    0 (``inverse.gaussian()$validmu`` is TRUE, and (y - mu)^2 / (y mu^2) is inf).  R's drop1 then reports
+    deviance and AIC Inf, and stepAIC goes on without that model (s787_0018); None otherwise (the refusal
+    stands: a glm() of the empty model itself is refused, since such a likelihood of 0 fits nothing)."""
+    family, link = fit.family, fit.family.link
+
+    def part(b) -> tuple[bool, float]:
+        mu = link.inverse(b.offset)
+        with np.errstate(all="ignore"):
+            return (bool(link.valid_eta(b.offset) and family.valid_mu(mu)),
+                    float(np.sum(b.weights * family.unit_deviance(b.y, mu))))
+
+    ok, dev = fold(fit.fit_data.source, part, lambda a, c: (a[0] and c[0], a[1] + c[1]), (True, 0.0))
+    return np.inf if ok and dev == np.inf else None
 
 
 def only_aliased_left_out(fit, cols: np.ndarray) -> bool:
