@@ -530,6 +530,14 @@ class _Loop(EdgeMoves):
                 if self.restart_from is not None:
                     self.converged = self.scoring_unmet = True
                     break
+                if (self.control.convergence == "exact" and not new_res.valid
+                        and within_eta_rounding(self.source, self.family, new, beta)):
+                    # the halved step leaves the domain only where it moves a linear predictor by less than the
+                    # rounding of X beta: the estimate is on the edge to that rounding, as below (a log-binomial
+                    # run-off with coefficients of 2000, x'beta rounded to 4.5e-13, rows of 1s held 1 or 2 such
+                    # units below eta = 0: random s792_0191, refused at max_iter 25, "at boundary value" at 1000)
+                    self.converged = self.boundary = True
+                    break
                 raise FitError(
                     f"step-halving exhausted after {halvings - 1} halvings at iteration {self.iterations}: "
                     "the deviance stays non-finite or mu leaves the family's domain; pass start= coefficients"
