@@ -69,6 +69,8 @@ from ..design.sources import fold, fold_lazy
 from ..engine.edges import edge_limits as _edge_limits, hard_edges as _hard_edges
 from ..engine.edges import ON_EDGE_TOL, held_on_edges
 from ..engine.edges import settled_edges as _settled_edges, steep_edges as _steep_edges
+from ..engine.fit_state import Control
+from ..engine.irls import irls
 from ..engine.step_size import DRIFT_TOL
 from ..engine.trajectory import went_away
 from ..formula.deparse import deparse
@@ -77,7 +79,8 @@ from ..formula.values import label_text
 from .explain import (ROWS_NAMED, FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts,
                       contrast_levels_text, detect_separation, levels_text, row_labels_text, separable_without)
 from .streamed_separation import streamed_separation
-from ..errors import AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning, PerfectFitWarning
+from ..errors import (AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatError, GLMStatWarning,
+                      PerfectFitWarning)
 
 if TYPE_CHECKING:
     from ..design.sources import Block, DesignSource, InMemorySource
@@ -403,7 +406,9 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
 
     In memory the separating direction comes from a linear program over the rows; streamed rows are never all
     in memory, so there the direction the fit diverges along (the next step, ``check.step``) is checked to
-    separate in a pass over the blocks (:mod:`glmstat.diagnosis.streamed_separation`).  ``shared``: the
+    separate in a pass over the blocks (:mod:`glmstat.diagnosis.streamed_separation`), and where none of the fit's
+    own directions does and it went away from its lowest deviance, those of the exact fit from there
+    (:func:`_separation_from_lowest`).  ``shared``: the
     response range of the other checks of the same fit (one pass for all); ``n_boundary``: the fitted means on an
     edge that count (:func:`boundary_rows`; ``state.n_boundary`` if None)."""
     if not separation_possible(family):
@@ -423,17 +428,49 @@ def find_separation(frame: "ModelFrame", source: "InMemorySource", family: "Fami
         return None
     factors = contrast_factors(frame)
     if not frame.in_memory or _lp_too_large(frame, state.kept):
-        if check.step is None:
-            return None
-        return streamed_separation(source, family.binomial_response, state.kept, check.step, list(frame.column_names),
-                                   tuple(zip(frame.term_labels, frame.term_columns)), separated_response(frame),
-                                   intercept, factors, state.coef, lambda: frame.rows_used,
-                                   _step_into_lowest(state))
+        found = None if check.step is None else _streamed(frame, source, family, state, intercept, factors,
+                                                          check.step)
+        if found is None and len(state.trace) > 1 and went_away(list(state.trace), state.deviance, True) is not None:
+            found = _separation_from_lowest(frame, source, family, state, intercept, factors, shared)
+        return found
     w = frame.total_weights
     if family.binomial_response:
         return detect_separation(frame.design, frame.y, w, state.kept, list(frame.column_names),
                                  separated_response(frame), intercept, factors, reached)
     return detect_zero_separation(frame, w, state.kept, intercept, factors)
+
+
+def _streamed(frame: "ModelFrame", source, family: "Family", state: "FitState", intercept: str | None,
+              factors: tuple[FactorContrasts, ...], step: np.ndarray) -> SeparationInfo | None:
+    """:func:`~glmstat.diagnosis.streamed_separation.streamed_separation` of the fit ``state`` whose next step is
+    ``step``."""
+    return streamed_separation(source, family.binomial_response, state.kept, step, list(frame.column_names),
+                               tuple(zip(frame.term_labels, frame.term_columns)), separated_response(frame),
+                               intercept, factors, state.coef, lambda: frame.rows_used, _step_into_lowest(state))
+
+
+def _separation_from_lowest(frame: "ModelFrame", source, family: "Family", state: "FitState", intercept: str | None,
+                            factors: tuple[FactorContrasts, ...], shared: "_SharedRange | None"
+                            ) -> SeparationInfo | None:
+    """The separation the exact fit from the lowest iterate of ``state`` runs off along, where ``state`` went away
+    from that iterate (far above its deviance) and none of its own directions separates; None where that fit finds
+    none (or fails).
+
+    Fisher scoring that went away from its lowest deviance before its steps lined up with a separating direction
+    leaves no witness of it: R's glm stops there (``convergence="R"``), 504.6 with coefficients of 1e15 and clamped
+    means where its run had reached 5.15, and at that lowest iterate one row is still on the wrong side of every
+    iterate and step so far (quasibinomial probit, complete separation: random s786_0026).  The exact fit, whose
+    rescue restarts from the lowest iterate, runs off along the direction from there (its estimate separates at the
+    first step); so does this refit from it."""
+    lowest = min(state.trace, key=lambda t: t.deviance)
+    try:
+        run = irls(source, family, Control(), np.where(lowest.kept, lowest.beta, 0.0))
+    except GLMStatError:
+        return None
+    check = newton_check(frame, source, family, run, with_drift=False, shared=shared)
+    if check is None or check.step is None:
+        return None
+    return _streamed(frame, source, family, run, intercept, factors, check.step)
 
 
 def _step_into_lowest(state: "FitState") -> np.ndarray | None:

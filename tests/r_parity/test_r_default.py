@@ -184,6 +184,30 @@ def test_convergence_r_from_a_parquet_file_finds_the_separation_its_run_off_foll
     assert_close([f.deviance], [ref["deviance"]], rtol=1e-8)
 
 
+def test_convergence_r_from_a_parquet_file_finds_the_separation_after_scoring_went_away(tmp_path):
+    """s786_0026 (held out, rdefault_held_out/README.md): a quasibinomial probit fit with complete separation whose
+    scoring goes away from its lowest deviance (5.15 at iteration 6) to coefficients of 1e15 with clamped means,
+    where R meets its test at iteration 12 (504.6, above the null deviance of 41.46).  In memory the linear program
+    finds the separation; from Parquet (a row group of 8 per chunk) the clamped run-away ends elsewhere by rounding
+    (15 iterations, 288.3), and neither its step, its estimate nor the step into its lowest deviance separates (one
+    row is still on the wrong side of every iterate up to there): no separation was found.  Now the exact fit from
+    the lowest iterate, which runs off along the direction, gives it: memory's columns, complete."""
+    pytest.importorskip("pyarrow")
+    ref = json.loads((HELD_OUT / "r" / "s786_0026.json").read_text())
+    d = pd.read_csv(HELD_OUT / "data" / "s786_0026.csv")
+    d.to_parquet(tmp_path / "case.parquet", row_group_size=8)
+    family = family_of(ref["family"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        f = gs.glm(ref["formula"], str(tmp_path / "case.parquet"), family=family, convergence="R")
+        memory = gs.glm(ref["formula"], d, family=family, convergence="R")
+    assert memory.iterations == ref["iterations"] == 12 and memory.converged == ref["converged"] is True
+    assert_close([memory.deviance], [ref["deviance"]], rtol=1e-8)
+    assert memory.separation is not None and memory.separation.complete
+    assert f.separation is not None and f.separation.complete
+    assert f.separation.columns == memory.separation.columns
+
+
 ROW_ORDER = json.loads((HELD_OUT / "row_order.json").read_text())
 
 
