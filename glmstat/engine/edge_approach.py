@@ -54,10 +54,12 @@ def on_pulled_edge(family: Family, y: np.ndarray, weights: np.ndarray, mu: np.nd
     """Rows (with weight) whose response and fitted mean are both on an edge that pulls across it (within the 10
     eps at which the engine counts a mean on the edge), or None where the family has no such edge.
 
-    The optimum holds such a row's linear predictor on the edge whatever its response: its leverage is 1 (the
-    limit of w_i x_i' (X'WX)^{-1} x_i as its working weight grows as 1 / |mu - e|), where the mean a few ulps from
-    the edge computes it as 1 - 1e-14 or so, and Cook's distance and the standardized residuals are not defined
-    there (NaN, as R gives them at a leverage of 1)."""
+    The optimum holds such a row's linear predictor on the edge whatever its response: its leverage is the limit
+    of w_i x_i' (X'WX)^{-1} x_i as the held rows' working weights grow as 1 / |mu - e|, the leverage among those
+    rows alone (:func:`~glmstat.inference.influence.pinned_leverages`): 1 for a row alone in its direction, where
+    the mean a few ulps from the edge computes it as 1 - 1e-14 or so, and Cook's distance and the standardized
+    residuals are not defined there (NaN, as R gives them at a leverage of 1); 1/m for m rows held in one
+    direction with equal weights (a level of m zero counts, R's)."""
     edges = pulls_across_edge(family)
     return held_on_edges(y, weights, mu, (e for e, _ in edges)) if edges else None
 

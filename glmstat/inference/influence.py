@@ -14,10 +14,12 @@ phi the dispersion, k the rank, d_i and r_i the deviance and Pearson residuals (
 
 * leverage            h_i = w_i x_i' C x_i  (set to 1 when h_i >= 1 - 10 eps, as R; w_i ||x_i' R^{-1}||^2 from
   the QR factor R of sqrt(W) X, as R's, where C is too ill-conditioned for the quadratic form:
-  :mod:`~glmstat.inference.covariance_factor`); 1 for a row the optimum holds on an edge of the domain with its
+  :mod:`~glmstat.inference.covariance_factor`); for rows the optimum holds on an edge of the domain with their
   response (:func:`~glmstat.engine.edge_approach.on_pulled_edge`: a log-link probability of 1 for a row of
-  successes), its limit there; within ``NEAR_ONE`` of 1 from the factor of the other rows
-  (:func:`exact_near_one`: 1 - h_i to its own relative accuracy, as the measures below divide by it)
+  successes, a level of zero counts fitted at 0 by an identity link), their limit there, the leverages of those
+  rows alone (:func:`pinned_leverages`: 1 for a row alone in its direction, 1/m for m rows sharing one); within
+  ``NEAR_ONE`` of 1 from the factor of the other rows (:func:`exact_near_one`: 1 - h_i to its own relative
+  accuracy, as the measures below divide by it)
 * standardized        d_i / sqrt(phi (1 - h_i))   (or r_i / sqrt(phi (1 - h_i)) for the Pearson type)
 * Cook's distance     (r_i / (1 - h_i))^2 h_i / (phi k)
 * leave-one-out sigma s_(i) = sqrt((sum_j d_j^2 - d_i^2 / (1 - h_i)) / (n - k - 1)), n the rows with
@@ -49,6 +51,7 @@ from ..design.sources import Block
 from ..engine.kernel import kernel_for
 from ..engine.aliasing import aliased_in_order
 from ..engine.edge_approach import on_pulled_edge
+from ..engine.edges import pulls_across_edge
 from ..engine.linalg import GRAM_MAX_COND, QRReducer
 from ..engine.threads import single_threaded_blas
 from .._scipy import linalg as sla
@@ -63,7 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Influence", "block_influence", "influence", "exact_near_one", "HAT_ONE_TOL", "NEAR_ONE", "rule_of_thumb_flags",
     "augment_table",
-    "influence_summary", "coef_changes", "influence_measures",
+    "influence_summary", "coef_changes", "influence_measures", "pinned_leverages", "block_held_rows", "held_rows",
 ]
 
 #: R's ``lm.influence`` sets a leverage to exactly 1 when it is within this of 1.
@@ -117,11 +120,12 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
         if hat is None:
             h = block_leverages(block, fd, W)
             h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
+            pinned = on_pulled_edge(fam, block.y, a, wk.mu)  # (held on an edge by the optimum: their limit)
+            if pinned is not None and pinned.any():
+                rows = np.flatnonzero(pinned)
+                h[rows] = pinned_leverages(block.X.take(rows).toarray()[:, fd.kept], W[rows])
         else:
             h = hat
-        pinned = on_pulled_edge(fam, block.y, a, wk.mu)  # (held on an edge by the optimum: a leverage of 1)
-        if pinned is not None and pinned.any():
-            h = np.where(pinned, 1.0, h)
         r = wk.pearson_residuals(block.y)
         one_h = 1.0 - h
         phi, k = fd.dispersion, fd.rank
@@ -155,6 +159,26 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
     return Influence(**out)
 
 
+def pinned_leverages(X: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """The leverages' limit of rows the optimum holds on an edge that pulls across it (:func:`on_pulled_edge`), as
+    their working weights ``W`` grow without bound and the other rows' stay finite: the leverages of those rows
+    alone, w_i x_i' (X' W X)^+ x_i (``X`` their design rows, kept columns; weights relative to the largest, an
+    infinite one 1 and the finite ones 0).  1 for a row that is the only one held in its direction (a log-link
+    probability of 1 for one row of successes); 1/m for each of m rows held in one direction with equal weights (a
+    factor level of m zero counts fitted at 0 by a Poisson identity link, whose leverage is 1/m at any weight:
+    R's; random s792_0329, fixtures/influence_zero_cell)."""
+    with np.errstate(all="ignore"):
+        bad = ~np.isfinite(W)
+        s = bad.astype(float) if bad.any() else W / W.max()
+        A = np.sqrt(s)[:, None] * X
+    if not np.all(np.isfinite(A)) or not A.size:
+        return np.ones(W.shape[0])
+    U, sv, _ = np.linalg.svd(A, full_matrices=False)
+    rank = int(np.sum(sv > sv[0] * max(A.shape) * np.finfo(float).eps)) if sv[0] > 0 else 0
+    h = np.einsum("ij,ij->i", U[:, :rank], U[:, :rank])
+    return np.where(h >= 1.0 - HAT_ONE_TOL, 1.0, h)
+
+
 def influence(fd: FitData, full: bool = True, coef_changes: str | None = None) -> Influence:
     """Influence measures for every row, one block at a time (rows in the order of the blocks).
 
@@ -180,6 +204,8 @@ def _parts(fd: FitData, full: bool, coef_changes: str | None) -> list[Influence]
     with single_threaded_blas():  # block-sized products: threads only contend
         # (one block at a time: a streamed fit's rows are never all held)
         parts = [block_influence(b, fd, kernel, full, coef_changes) for b in _blocks(fd)]
+        if len(parts) > 1 and pulls_across_edge(fd.family):
+            parts = _pinned_across_blocks(parts, fd, kernel, full, coef_changes)
         h = np.concatenate([p.hat for p in parts]) if parts else np.zeros(0)
         if np.any((h < 1.0) & (h > 1.0 - NEAR_ONE)):  # leverages near 1 are decided exactly (rare)
             blocks = list(_blocks(fd))
@@ -190,6 +216,49 @@ def _parts(fd: FitData, full: bool, coef_changes: str | None) -> list[Influence]
                 sl = slice(starts[k], starts[k + 1])
                 if not np.array_equal(exact[sl], h[sl], equal_nan=True):
                     parts[k] = block_influence(b, fd, kernel, full, coef_changes, hat=np.nan_to_num(exact[sl]))
+    return parts
+
+
+def block_held_rows(b: Block, fd: FitData, kernel) -> np.ndarray | None:
+    """The rows of a block the optimum holds on an edge that pulls across it (:func:`on_pulled_edge`), or None
+    where the family has no such edge."""
+    with np.errstate(all="ignore"):
+        mu = kernel(b.y, b.weights, b.X.matvec(fd.beta) + b.offset).mu
+    return on_pulled_edge(fd.family, b.y, b.weights, mu)
+
+
+def held_rows(fd: FitData) -> np.ndarray:
+    """:func:`block_held_rows` of every row (in the order of the blocks), False where the family has no such
+    edge."""
+    kernel = kernel_for(fd.family)
+    parts = [block_held_rows(b, fd, kernel) for b in _blocks(fd)]
+    return np.concatenate([np.zeros(b.y.shape[0], dtype=bool) if p is None else p
+                           for p, b in zip(parts, _blocks(fd))]) if parts else np.zeros(0, dtype=bool)
+
+
+def _pinned_across_blocks(parts: list[Influence], fd: FitData, kernel, full: bool,
+                          coef_changes: str | None) -> list[Influence]:
+    """``parts`` with the leverages of the rows held on a pulled edge (:func:`pinned_leverages`) taken from all of
+    them where they lie in more than one block (a block alone sees only its own: two of a level's four zero counts
+    would read 1/2, not 1/4)."""
+    found = []  # (block number, its held rows, their design rows and weights)
+    for k, b in enumerate(_blocks(fd)):
+        held = block_held_rows(b, fd, kernel)
+        if held is not None and held.any():
+            rows = np.flatnonzero(held)
+            with np.errstate(all="ignore"):
+                W = leverage_weights(b, fd, kernel, kernel(b.y, b.weights, b.X.matvec(fd.beta) + b.offset).W)[rows]
+            found.append((k, rows, b.X.take(rows).toarray()[:, fd.kept], W))
+    if len(found) < 2:
+        return parts
+    h = pinned_leverages(np.vstack([f[2] for f in found]), np.concatenate([f[3] for f in found]))
+    ends = np.cumsum([f[1].size for f in found])
+    new = {k: (rows, h[end - rows.size:end]) for (k, rows, _, _), end in zip(found, ends)}
+    for k, b in enumerate(_blocks(fd)):
+        if k in new:
+            hat = np.nan_to_num(parts[k].hat)
+            hat[new[k][0]] = new[k][1]
+            parts[k] = block_influence(b, fd, kernel, full, coef_changes, hat=hat)
     return parts
 
 

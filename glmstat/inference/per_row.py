@@ -125,20 +125,26 @@ def deviance_residual_range(fit) -> tuple[float, float]:
 
 
 def _block_near_one(b, fd: FitData) -> bool:
-    from .influence import HAT_ONE_TOL, NEAR_ONE, block_influence
+    from .influence import HAT_ONE_TOL, NEAR_ONE, block_held_rows, block_influence
 
-    h = block_influence(b, fd, kernel_for(fd.family), full=False).hat
+    kernel = kernel_for(fd.family)
+    h = block_influence(b, fd, kernel, full=False).hat
     with np.errstate(invalid="ignore"):
-        return bool(np.any((h < 1.0 - HAT_ONE_TOL) & (h > 1.0 - NEAR_ONE)))
+        if np.any((h < 1.0 - HAT_ONE_TOL) & (h > 1.0 - NEAR_ONE)):
+            return True
+    held = block_held_rows(b, fd, kernel)  # (rows held on a pulled edge: their leverages are decided together)
+    return held is not None and bool(held.any())
 
 
 def near_one_hats(fit) -> dict | None:
     """For a fit to streamed data, the leverages within ``NEAR_ONE`` of 1 decided as in memory (against every
     block's rows, :func:`~glmstat.inference.influence.exact_near_one`), by row label; None when no block has
     one (one pass), or when the row labels repeat.  A row that is the only one with weight in some direction
-    (a cell of an interaction with one row) has leverage 1 exactly, which a block alone cannot tell."""
+    (a cell of an interaction with one row) has leverage 1 exactly, which a block alone cannot tell; nor the
+    leverages of rows held on a pulled edge, their limit from all of them (a level of four zero counts fitted at
+    0 by a Poisson identity link: 1/4 each, where two of them in a block would read 1/2)."""
     from ..design.sources import fold
-    from .influence import NEAR_ONE, influence
+    from .influence import NEAR_ONE, held_rows, influence
 
     # (the leverages of the passes that take these, from the covariance factor where the fit has one: the quadratic
     # form's differ by its rounding, and a row whose leverage is 1 (an interaction cell of one row, random s770_0222
@@ -152,5 +158,5 @@ def near_one_hats(fit) -> dict | None:
         return None
     h = influence(fd, full=False).hat
     with np.errstate(invalid="ignore"):
-        near = np.flatnonzero(h >= 1.0 - NEAR_ONE)
+        near = np.flatnonzero((h >= 1.0 - NEAR_ONE) | held_rows(fd))
     return {labels[i]: float(h[i]) for i in near}

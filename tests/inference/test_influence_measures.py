@@ -52,3 +52,27 @@ def test_influence_measures_refused_without_residual_df_as_r(ref):
     assert (fit.rank, fit.df_residual) == (ref["rank"], ref["df_residual"])
     with pytest.raises(gs.GLMStatError, match="too few rows of positive leverage"):
         fit.influence_measures()
+
+
+ZERO_CELL = FIXTURES / "influence_zero_cell"
+
+
+@pytest.mark.parametrize("kind", ["in-memory", "parquet"])
+def test_influence_measures_of_a_level_of_zero_counts_held_on_the_edge_as_r(kind, tmp_path):
+    # (fixtures/influence_zero_cell: Poisson identity, a level of four zero counts whose mean the optimum holds on
+    # the edge 0; each row's leverage is 1/4 at any weight, R's, and cov.r tends to (12/11)^3 / (3/4) -- glmstat
+    # gave those rows leverage 1, the limit for a row alone in its direction, and NaN dffit, cov.r and Cook's
+    # distance; found on the random case s792_0329.  Parquet row groups of 3 rows put the level in two blocks.)
+    ref = json.loads((ZERO_CELL / "ref.json").read_text())
+    data = pd.read_csv(ZERO_CELL / "data.csv")
+    if kind == "parquet":
+        pytest.importorskip("pyarrow")
+        data.to_parquet(tmp_path / "d.parquet", row_group_size=3, index=False)
+        data = str(tmp_path / "d.parquet")
+    fit = gs.glm(ref["formula"], data, family=gs.Poisson(link="identity"))
+    assert fit.deviance == pytest.approx(ref["deviance"], rel=1e-10)
+    got = fit.influence_measures().iloc[:, :7].to_numpy()
+    assert_close(got, np.array(ref["infmat"]).T, rtol=1e-8, atol=1e-8)  # (dffit, dfbetas of those rows: ~ 0)
+    assert_close(got[:4, 6], np.full(4, 0.25), rtol=1e-14)
+    assert_close(got[:4, 4], np.full(4, ref["cov_r_limit"]), rtol=1e-12)
+    assert_close(fit.hat_values().to_numpy()[:4], np.full(4, 0.25), rtol=1e-14)
