@@ -121,7 +121,7 @@ def _retry_warm(state, control) -> bool:
     return state is None or (not state.converged and control.convergence == "exact")
 
 
-def refit_columns(fit, cols) -> Submodel:
+def refit_columns(fit, cols, start: np.ndarray | None = None) -> Submodel:
     """Refit ``fit``'s model on the design columns ``cols`` (possibly none: eta = offset).
 
     From R's starting values first (as glm.fit); where scoring from there does not converge (it can wander off
@@ -130,7 +130,9 @@ def refit_columns(fit, cols) -> Submodel:
     refit it stopped at max_iter (see :func:`_retry_warm`), and not where it stops above the first (a separated
     submodel, run off towards deviance 0, where the model's own run-off traps the warm start at 72.09 above the
     model's 27.27: fixtures/add1_separated_candidate); a submodel that converges from neither is kept
-    with a ConvergenceWarning, as R's glm.fit warns, never silently."""
+    with a ConvergenceWarning, as R's glm.fit warns, never silently.  Where neither starts, from ``start``
+    (coefficients on ``cols`` known to give valid means: an addition's, the current model's estimate and 0 for
+    the added columns), then from the step R's glm takes from the model's fitted means."""
     fd = fit.fit_data
     src = fd.source
     cols = np.asarray(cols, dtype=np.intp)
@@ -152,6 +154,11 @@ def refit_columns(fit, cols) -> Submodel:
                                  or (warm.converged and not warm.deviance > state.deviance + 1e-8 * (
                                      abs(state.deviance) + 0.1))):
             state = warm
+    if state is None and cols.size and start is not None:
+        try:  # (the current model's linear predictor: valid, as that model was fitted)
+            state = irls(sub, fit.family, fd.control, start=np.asarray(start, dtype=float), covariance=False)
+        except FitError:
+            state = None
     if state is None and cols.size:
         # (neither start works -- R's mustart steps out of the domain, and the model's estimate on these columns is
         # outside it: an inverse Gaussian 1/mu^2 fit without g:x1, eta < 0 at some row -- but the step from the

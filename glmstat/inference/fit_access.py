@@ -44,11 +44,12 @@ __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_sp
            "factor_values", "variable_codings", "fit_inputs", "formula_limits", "response"]
 
 
-def refit(fit: "GLMResults", cols) -> "Submodel":
-    """The model refitted on the design columns ``cols``: deviance, rank, eta, n_ok (``anova.refit_columns``)."""
+def refit(fit: "GLMResults", cols, start: np.ndarray | None = None) -> "Submodel":
+    """The model refitted on the design columns ``cols``: deviance, rank, eta, n_ok (``anova.refit_columns``;
+    ``start``: coefficients on ``cols`` tried where R's start and the model's estimate fail)."""
     from .anova import refit_columns
 
-    return refit_columns(fit, cols)
+    return refit_columns(fit, cols, start)
 
 
 def score_test(fit: "GLMResults", sub: "Submodel", cols, minus_offset: bool = False) -> float:

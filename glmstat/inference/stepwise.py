@@ -62,6 +62,7 @@ from .fit_access import (SAME_SUBSET, dot_columns, fit_inputs, fitted_data, form
 from .streamed_data import data_columns, data_reference
 
 if TYPE_CHECKING:
+    from .anova import Submodel
     from .results import GLMResults
 
 __all__ = ["update", "updated_formula", "fit_columns", "add1", "step"]
@@ -519,12 +520,12 @@ class _Candidates:
         ``"- term"``, the model's refit on its columns without the term's (:func:`~glmstat.inference.anova.
         refit_columns`: from R's starting means, else the model's own estimate on those columns or its fitted
         means); ``"+ term"``, the refit of the model with every candidate on the current columns and the term's
-        (from that model's estimate) -- refitted, not kept from the table: p coefficients a candidate."""
+        (:meth:`_AddTable.refit_addition`) -- refitted, not kept from the table: p coefficients a candidate."""
         if label.startswith("- "):
             assign = self.st.term_of_column(len(self.fit.column_names))
             return refit(self.fit, np.flatnonzero(assign != self.st.labels.index(label[2:]) + 1)).beta
         table = self._table
-        return refit(table.upper, table.columns(table.labels.index(label[2:]))).beta
+        return table.refit_addition(table.labels.index(label[2:])).beta
 
 
 @dataclass(frozen=True)
@@ -545,9 +546,20 @@ class _AddTable:
     term: list[int]
     fits: "list[GLMResults] | None" = None
 
+    current: "Submodel | None" = None
+
     def columns(self, i: int) -> np.ndarray:
         """``upper``'s columns of the model with the ``i``-th addition."""
         return _with_columns(self.base, self.assign, self.term[i])
+
+    def refit_addition(self, i: int) -> "Submodel":
+        """The model with the ``i``-th addition refitted on ``upper``'s columns: from R's start or ``upper``'s
+        estimate, else from the current model's estimate with 0 for the added columns (the current model's linear
+        predictor, valid where R's add1.glm cannot start: random s792_0169 forward, inverse Gaussian 1/mu^2)."""
+        cols = self.columns(i)
+        start = np.zeros(cols.size)
+        start[np.isin(cols, self.base)] = self.current.beta
+        return refit(self.upper, cols, start)
 
 
 def _with_columns(base: np.ndarray, assign: np.ndarray, j: int) -> np.ndarray:
@@ -567,15 +579,15 @@ def _add_table(fit: "GLMResults", which: list[tuple], rao: bool = False, fewer_r
     usets = _varsets(structure(upper))
     term = [usets.index(frozenset(t)) + 1 for t in which]
     sub0 = refit(upper, base)
+    table = _AddTable([term_label(t) for t in which], np.empty(0), np.empty(0), np.empty(0),
+                      upper.model_frame.n_rows, upper, base, assign, term, current=sub0)
     devs, ranks, score = [sub0.deviance], [sub0.rank], [np.nan]
-    for j in term:
-        cols = _with_columns(base, assign, j)
-        sub = refit(upper, cols)
+    for i in range(len(term)):
+        sub = table.refit_addition(i)
         devs.append(sub.deviance), ranks.append(sub.rank)
         if rao:
-            score.append(score_test(upper, sub0, cols, minus_offset=True))
-    return _AddTable([term_label(t) for t in which], np.asarray(devs), np.asarray(ranks, dtype=float),
-                     np.asarray(score), upper.model_frame.n_rows, upper, base, assign, term)
+            score.append(score_test(upper, sub0, table.columns(i), minus_offset=True))
+    return replace(table, dev=np.asarray(devs), rank=np.asarray(ranks, dtype=float), score=np.asarray(score))
 
 
 def _current_columns(fit: "GLMResults", bigger: "GLMResults") -> tuple[np.ndarray, np.ndarray]:
