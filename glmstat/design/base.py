@@ -64,6 +64,13 @@ class GramSums:
         return self
 
 
+#: :meth:`Design.weighted_triangle` makes the rows of a design of at most this many columns dense, a chunk at a
+#: time, for the QR of a score test (O(n p^2) flops: 0.4e9 for 1e5 rows of 64 columns); wider ones have none.
+TRIANGLE_MAX_COLUMNS = 64
+#: ... in chunks of about this many cells (2 MB).
+TRIANGLE_CHUNK_CELLS = 2**18
+
+
 class Design(ABC):
     """An n x p design matrix, by its products (see the module docstring)."""
 
@@ -160,9 +167,24 @@ class Design(ABC):
         """The dense n x p matrix (a new array): only for callers that explicitly need every entry."""
 
     def weighted_triangle(self, w: np.ndarray, r: np.ndarray) -> np.ndarray | None:
-        """The triangular factor R of sqrt(w) [X | r] (a QR of the rows) where the rows are held dense, so that
-        nothing is expanded; None for other storage (its callers solve through X'WX instead)."""
-        return None
+        """The triangular factor R of sqrt(w) [X | r] (a QR of the rows): from rows made dense a chunk of about
+        ``TRIANGLE_CHUNK_CELLS`` cells at a time for a design of at most ``TRIANGLE_MAX_COLUMNS`` columns (O(n p^2):
+        a structured design's score then loses no digits to X'WX, which squares the condition number: 5e-5 for
+        R's 3.675 with a 30-level factor and nearly collinear columns); None for a wider one (its callers solve
+        through X'WX and the rows instead).  A design that holds its rows dense forms it in one QR."""
+        p = self.n_cols
+        if p > TRIANGLE_MAX_COLUMNS:
+            return None
+        step = max(p + 1, TRIANGLE_CHUNK_CELLS // (p + 1))
+        R = np.zeros((0, p + 1))
+        for start in range(0, self.n_rows, step):
+            stop = min(self.n_rows, start + step)
+            sw = np.sqrt(w[start:stop])
+            A = np.column_stack([self.rows(start, stop).toarray() * sw[:, None], r[start:stop] * sw])
+            if not np.isfinite(A).all():
+                return None
+            R = np.linalg.qr(np.vstack([R, A]), mode="r")
+        return R
 
     def dense_columns(self, cols: Sequence[int]) -> np.ndarray:
         """The columns ``cols`` as a dense (n, len(cols)) array (for a QR of a few of them)."""

@@ -42,7 +42,7 @@ from .aliasing import column_norms, triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
 __all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr",
-           "design_qr", "sandwich_product", "explained_sums"]
+           "design_qr", "sandwich_product", "explained_sums", "normal_solutions"]
 
 #: Largest condition number of X'WX (scaled to unit diagonal when unbalanced) the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
@@ -492,7 +492,17 @@ EXPLAINED_MAX_COND = 1e8
 def explained_sums(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:
     """u_j' G^- u_j for each column u_j of U: the regression sums of squares of weighted least-squares fits
     with normal equations G b = u_j (G = X'WX, u_j = X'W z_j, so u_j lies in G's column space and any
-    generalized inverse gives the same value).
+    generalized inverse gives the same value), u_j' b_j with b_j from :func:`normal_solutions`."""
+    U = np.asarray(U, dtype=float)
+    one = U.ndim == 1
+    U2 = U[:, None] if one else U
+    out = np.einsum("ij,ij->j", U2, normal_solutions(G, U2, diagonal))
+    return out[0] if one else out
+
+
+def normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:
+    """A solution b_j of G b = u_j for each column u_j of U (1-D U: one solution), G = X'WX and u_j = X'W z_j
+    (in G's column space: every solution gives the same fitted values X b_j).
 
     One factorisation for every column: G scaled to unit diagonal, its Cholesky factor and refined solves
     (:func:`_refined_cholesky_solve`) when it is positive definite with condition number below
@@ -501,28 +511,27 @@ def explained_sums(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = N
     once, not once per column.
 
     ``diagonal``: columns whose block of G is diagonal (one wide factor's indicators, the design's
-    ``diagonal_columns``), D; with the other columns' block A and B between them,
-    u'G^{-1}u = u_d' D^{-1} u_d + v' S^- v with v = u_a - B D^{-1} u_d and S = A - B D^{-1} B', O(k m^2)
-    for k such columns and m others (as :func:`_factor_blocked` solves G), unless a level has no weight.
+    ``diagonal_columns``), D; with the other columns' block A and B between them, b_a = S^- v with
+    v = u_a - B D^{-1} u_d and S = A - B D^{-1} B', and b_d = D^{-1} (u_d - B' b_a), O(k m^2) for k such
+    columns and m others (as :func:`_factor_blocked` solves G), unless a level has no weight.
     """
     U = np.asarray(U, dtype=float)
     one = U.ndim == 1
     U2 = U[:, None] if one else U
     p = G.shape[0]
     if p == 0:
-        out = np.zeros(U2.shape[1])
-        return out[0] if one else out
-    out = None if diagonal is None or not len(diagonal) else _explained_blocked(G, U2, diagonal)
-    if out is not None:
-        return out[0] if one else out
-    d = np.sqrt(np.diag(G))
-    d[~(d > 0)] = 1.0
-    Gs, Us = G / np.outer(d, d), U2 / d[:, None]
-    x = _refined_cholesky_solve(Gs, Us, EXPLAINED_MAX_COND)
-    if x is None:
-        x, *_ = np.linalg.lstsq(Gs, Us, rcond=None)
-    out = np.einsum("ij,ij->j", Us, x)
-    return out[0] if one else out
+        out = np.zeros((0, U2.shape[1]))
+        return out[:, 0] if one else out
+    out = None if diagonal is None or not len(diagonal) else _solutions_blocked(G, U2, diagonal)
+    if out is None:
+        d = np.sqrt(np.diag(G))
+        d[~(d > 0)] = 1.0
+        Gs, Us = G / np.outer(d, d), U2 / d[:, None]
+        y = _refined_cholesky_solve(Gs, Us, EXPLAINED_MAX_COND)
+        if y is None:
+            y, *_ = np.linalg.lstsq(Gs, Us, rcond=None)
+        out = y / d[:, None]  # (G = D Gs D: G b = u is Gs (D b) = D^-1 u)
+    return out[:, 0] if one else out
 
 
 def _refined_cholesky_solve(G: np.ndarray, B: np.ndarray, max_cond: float) -> np.ndarray | None:
@@ -545,8 +554,8 @@ def _refined_cholesky_solve(G: np.ndarray, B: np.ndarray, max_cond: float) -> np
     return X + dX
 
 
-def _explained_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> np.ndarray | None:
-    """:func:`explained_sums` through G's diagonal block (G = [[A, B], [B', D]] is singular or ill conditioned
+def _solutions_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> np.ndarray | None:
+    """:func:`normal_solutions` through G's diagonal block (G = [[A, B], [B', D]] is singular or ill conditioned
     only through S, which is then solved by least squares); None where D has a zero."""
     in_d = np.zeros(G.shape[0], dtype=bool)
     in_d[diagonal] = True
@@ -557,11 +566,11 @@ def _explained_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> np
     B = G[np.ix_(a_idx, d_idx)]
     BDinv = B / dd
     Ud = U[d_idx]
-    out = np.einsum("ij,ij->j", Ud, Ud / dd[:, None])
+    out = np.zeros(U.shape)
     if a_idx.size:
         S = G[np.ix_(a_idx, a_idx)] - BDinv @ B.T
-        v = U[a_idx] - BDinv @ Ud
-        out = out + explained_sums((S + S.T) / 2.0, v)  # (S singular or ill conditioned: its least squares)
+        out[a_idx] = normal_solutions((S + S.T) / 2.0, U[a_idx] - BDinv @ Ud)  # (S singular or ill conditioned)
+    out[d_idx] = (Ud - B.T @ out[a_idx]) / dd[:, None]
     return out
 
 

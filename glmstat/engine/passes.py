@@ -16,8 +16,8 @@ from ..design.sources import fold
 from ..families import Family
 from .kernel import trusted
 
-__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "add_parts", "add_score_parts",
-           "offset_null_deviance"]
+__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "score_rss_part", "add_parts",
+           "add_score_parts", "offset_null_deviance"]
 
 
 def _mu(b, family: Family, beta: np.ndarray | None, mu: float | None, shift: float) -> np.ndarray:
@@ -49,6 +49,16 @@ def weighted_sums(b) -> np.ndarray:
     return np.array([float(b.weights @ b.y), float(b.weights.sum())])
 
 
+def _score_rows(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray, minus_offset: bool,
+                weights_eta) -> tuple:
+    """(r, W, z, X_cols) of a block for :func:`score_part` and :func:`score_rss_part`."""
+    eta = b.X.select(sub_cols).matvec(beta) + b.offset if sub_cols.size else b.offset
+    with np.errstate(all="ignore"):
+        wk = kernel(b.y, b.weights, eta)
+        r, w = wk.r, (wk.W if weights_eta is None else kernel(b.y, b.weights, weights_eta(b)).W)
+    return r, w, (r - b.offset if minus_offset else r), b.X.select(cols)
+
+
 def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray,
                minus_offset: bool = False, weights_eta=None) -> tuple:
     """A block's share of the score test of the columns ``cols`` at the submodel with coefficients ``beta`` on the
@@ -60,17 +70,24 @@ def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarr
     linear predictor at which W is evaluated instead (a fit stopped as R stops: R's score test takes
     ``fit$weights``, the weights of its last iteration, at the coefficients before it, with the residuals at the
     estimate)."""
-    eta = b.X.select(sub_cols).matvec(beta) + b.offset if sub_cols.size else b.offset
-    with np.errstate(all="ignore"):
-        wk = kernel(b.y, b.weights, eta)
-        r, w = wk.r, (wk.W if weights_eta is None else kernel(b.y, b.weights, weights_eta(b)).W)
-    z = r - b.offset if minus_offset else r
-    X = b.X.select(cols)
+    r, w, z, X = _score_rows(b, kernel, beta, sub_cols, cols, minus_offset, weights_eta)
     G, u = X.gram_score(w, z)
     use = w > 0  # (the one zero-weight rule: no residual where the weight is 0)
     triangle = X.weighted_triangle(np.where(use, w, 0.0), np.where(use, z, 0.0))
     return (G, u, float(np.sum(w * z * z)), float(np.sum(w * r)), float(np.sum(w * r * r)), float(np.sum(w)),
             triangle, X.diagonal_columns())
+
+
+def score_rss_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray, solution: np.ndarray,
+                   minus_offset: bool = False, weights_eta=None) -> float:
+    """A block's share of sum W (z - X_cols b)^2, the residual sum of squares of :func:`score_part`'s regression
+    at its solution ``b`` (rows of positive weight), made from the rows: its error is second order in b's, where
+    sum W z^2 - u'b loses what X'WX squared away (a structured design's score, which has no triangle)."""
+    _, w, z, X = _score_rows(b, kernel, beta, sub_cols, cols, minus_offset, weights_eta)
+    use = w > 0
+    with np.errstate(all="ignore"):
+        e = np.where(use, z - X.matvec(solution), 0.0)
+        return float(np.sum(np.where(use, w, 0.0) * e * e))
 
 
 def add_parts(a: tuple, b: tuple) -> tuple:
