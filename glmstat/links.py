@@ -115,6 +115,16 @@ def _cloglog_mu_eta(eta: Array) -> Array:
         return np.maximum(np.exp(eta) * np.exp(-np.exp(eta)), _EPS)
 
 
+def _cauchit_inverse(eta: Array) -> Array:
+    """R's pcauchy at eta clamped to +/- -qcauchy(eps): beyond |eta| = 1 from atan(1 / eta) / pi, so that mu keeps
+    its relative precision however small (0.5 + atan(eta) / pi keeps only the absolute one)."""
+    eta = np.clip(eta, -_CAUCHIT_T, _CAUCHIT_T)
+    with np.errstate(divide="ignore"):
+        tail = np.arctan(1.0 / eta) / np.pi
+    mu = np.where(np.abs(eta) > 1.0, np.where(eta > 0, 0.5 - tail + 0.5, -tail), 0.5 + np.arctan(eta) / np.pi)
+    return mu if mu.ndim else mu[()]
+
+
 def _nonzero(eta: Array) -> bool:
     return bool(np.all(np.isfinite(eta)) and np.all(eta != 0))
 
@@ -151,7 +161,7 @@ _LINKS: dict[str, Link] = {
     "cauchit": Link(
         "cauchit",
         lambda mu: np.tan(np.pi * (mu - 0.5)),
-        lambda eta: 0.5 + np.arctan(np.clip(eta, -_CAUCHIT_T, _CAUCHIT_T)) / np.pi,
+        _cauchit_inverse,
         lambda eta: np.maximum(1.0 / (np.pi * (1.0 + eta * eta)), _EPS),
     ),
     "inverse": Link(
