@@ -501,8 +501,11 @@ class _Loop(EdgeMoves):
                 inside = None if self.anchor[1] is None else inside_by_rounding(
                     self.source, self.family, self.kernel, new, self.anchor[1], kept, self.use_qr, self.max_cond, most)
                 if (inside is not None and not first and self.control.convergence == "R"
-                        and not within_eta_rounding(self.source, self.family, new, inside[0])):
-                    inside = None  # a real overshoot, however small: halved, as R halves it
+                        and (rises(self.res, inside[1])
+                             or not within_eta_rounding(self.source, self.family, new, inside[0]))):
+                    # a real overshoot, however small, or one of rounding whose step moved back inside raises the
+                    # deviance: halved, as R halves it (see shortening.LATER_ROUNDING_ETA)
+                    inside = None
                 if inside is not None:
                     new, new_res, new_fac, self.use_qr = inside
                     continue

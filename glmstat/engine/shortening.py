@@ -52,11 +52,17 @@ LATER_ROUNDING_SHORTENING = 2.0**-40
 #: path parted from R's.  Steps that end on the edge exactly (a factor level's rows all 0, or all 1) leave it by
 #: at most 4 units (moved back by no more than that in the fixtures).  The last overshoots of such a path are a few
 #: units too, and R halves them or not as its QR rounds (its fit moves by 1e-4 with the order of the rows there):
-#: no bound separates them from a step that ends on the edge, and glmstat moves them back inside.  (With
-#: ``convergence="R"`` only: the exact fit, for which R's path is only the way to the optimum, moves every step
-#: that 2^-40 of the way brings back, which keeps the progress the step makes along the edge: halving the real
-#: overshoots too left it stopped 4.6e-5 of a standard error from an optimum on the edge it reached before, its
-#: polishing steps leaving the domain.)
+#: no bound separates them from a step that ends on the edge, and glmstat moves them back inside -- unless, with
+#: ``convergence="R"``, the step so moved raises the deviance: it is then halved, as R halves it where its QR rounds
+#: the other way.  Rows held on the edge by their growing weights (a negative binomial identity-link fit whose rows
+#: of 0 have hat 1, random s785_0329) end every step there, on a side that is the last bit of the solve, while
+#: undamped scoring swings the other coefficients about the optimum without settling (9.46, 11.80, 12.38, 27.62,
+#: 19.76, ...): R halves those steps that fall outside (from its 11th iteration 8 of 15, 7 of 9 and 14 of 15 in three
+#: orders of the rows) and ends at 8.8987-8.8988 in each, where moving them all back inside ended anywhere from 9.42
+#: to 22.73 by source and order.  (Both with ``convergence="R"`` only: the exact fit, for which R's path is only the
+#: way to the optimum, moves every step that 2^-40 of the way brings back, which keeps the progress the step makes
+#: along the edge: halving the real overshoots too left it stopped 4.6e-5 of a standard error from an optimum on the
+#: edge it reached before, its polishing steps leaving the domain.)
 LATER_ROUNDING_ETA = 8.0
 #: The smallest shortening tried, 2^-53: the step is shortened by the smallest power of 2 that brings its means
 #: back (found by bisection of the exponent, five passes), so that they stay as near the edge as those of a step

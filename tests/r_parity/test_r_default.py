@@ -223,8 +223,11 @@ def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id,
     moves by 5% with the order, s793_0140).  R's iterations and converged must be glmstat's where they are the same in
     every order (s794_0189, negative binomial identity steps halved towards the edge: R converges at iteration 25 in
     the rotated order only, glmstat from Parquet at 23); its numbers must be within 10 times R's own spread of R's
-    output as given (seen: 1.9 times), except where glmstat finds the separation the run-off follows, whose numbers
-    are not compared (as for the random cases that R does not converge)."""
+    output as given (seen: 2.3 times), except where glmstat finds the separation the run-off follows, whose numbers
+    are not compared (as for the random cases that R does not converge).  s785_0329 (negative binomial identity, two
+    rows of 0 held on the edge, every step ending there to its rounding): R halves the steps that fall outside and
+    ends at 8.8987-8.8988 in every order; glmstat moved them all back inside and swung on to 9.42-22.73 (66 to 266
+    times R's spread off), where it now halves those whose step moved back inside raises the deviance."""
     ref, runs = json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text()), ROW_ORDER[case_id]
     same = all(r["iterations"] == ref["iterations"] and r["converged"] == ref["converged"] for r in runs)
     d = pd.read_csv(HELD_OUT / "data" / f"{ref['data']}.csv")
