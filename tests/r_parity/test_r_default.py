@@ -264,7 +264,11 @@ def test_convergence_r_is_r_s_fit_without_the_exactly_aliased_column(case_id, so
     wanders to an unconverged 636.68 at iteration 25 (37.40 and 778.85 with the rows reversed or rotated).  R's glm of
     the model matrix without that column (scripts/make_rdefault_full_rank.R) is glmstat's fit: the same iterations and
     converged in every order, and its deviance.  The run-off's coefficients (2.2e7 to 3.0e7 by order) and standard
-    errors are not compared where glmstat finds the separation it follows."""
+    errors are not compared where glmstat finds the separation it follows.  s798_0315 (negative binomial identity,
+    y ~ x1 + g1:g2, a row of 0 approaching mu = 0): R's QR keeps the aliased cell at iteration 11 (rank 8 of 7) and
+    meets its test at 41.12578460239 (11 iterations); without it R takes 16 to 41.1257436157, glmstat's fit, whose
+    numbers move with the order of R's rows by 1.5e-4 (a row nearing the edge): compared within 10 times that
+    spread where it is wider than 1e-8, as in the test of the row orders above."""
     case, ref = FULL_RANK[case_id], json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text())
     runs, given = case["runs"], case["runs"][0]
     assert all(r["iterations"] == given["iterations"] and r["converged"] == given["converged"] for r in runs)
@@ -283,7 +287,14 @@ def test_convergence_r_is_r_s_fit_without_the_exactly_aliased_column(case_id, so
         f = gs.glm(ref["formula"], src, family=family_of(ref["family"]), convergence="R", **kw)
     assert f.iterations == given["iterations"] and f.converged == given["converged"]
     assert int(np.sum(~np.isnan(f.coef.to_numpy()))) == len(case["kept"])
-    assert_close([f.deviance], [given["deviance"]], rtol=1e-8)
+
+    def within(key, got):  # (to 1e-8, or 10 times the spread of R's own fits over the orders where that is wider)
+        want = np.asarray(_vector(given[key]), dtype=float)
+        spread = max(float(np.max(np.abs(np.asarray(_vector(r[key]), dtype=float) - want) / np.abs(want)))
+                     for r in runs)
+        assert_close(got, want, rtol=max(1e-8, 10 * spread))
+
+    within("deviance", [f.deviance])
     if f.separation is None:
-        assert_close(f.coef.dropna(), given["coefficients"], rtol=1e-8)
-        assert_close(f.std_errors.dropna(), given["std_errors"], rtol=1e-8)
+        within("coefficients", f.coef.dropna())
+        within("std_errors", f.std_errors.dropna())
