@@ -91,7 +91,6 @@ def test_probit_and_cauchit_inverses_clamp_at_rs_thresholds(name):
     np.testing.assert_allclose(inverse(eta), [r_double(v) for v in r[f"{name}_linkinv"]], rtol=1e-14, atol=0)
 
 
-
 def test_cauchit_inverse_keeps_rs_precision_in_its_tails():
     # R's pcauchy takes atan(1 / eta) / pi beyond |eta| = 1 (fixtures/cauchit_tail, R's doubles): mu keeps its
     # relative precision however small, where 0.5 + atan(eta) / pi kept only its absolute one (3.33e-16 for R's
@@ -103,6 +102,7 @@ def test_cauchit_inverse_keeps_rs_precision_in_its_tails():
     np.testing.assert_allclose(mu, [r_double(v) for v in r["linkinv"]], rtol=1e-15, atol=0)
     np.testing.assert_allclose(link.mu_eta(eta) ** 2 / variance(mu), [r_double(v) for v in r["weights"]],
                                rtol=1e-14, atol=0)
+
 
 @pytest.mark.parametrize("fam,link", PAIRS)
 def test_unit_deviance_is_twice_the_integral_of_the_score(fam, link):
