@@ -12,12 +12,13 @@ from functools import partial
 
 import numpy as np
 
+from ..design.base import TRIANGLE_CHUNK_CELLS
 from ..design.sources import fold
 from ..families import Family
 from .kernel import trusted
 
-__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "score_rss_part", "add_parts",
-           "add_score_parts", "offset_null_deviance"]
+__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "score_rss_part", "partialled_triangle",
+           "score_partialled_part", "add_partialled", "add_parts", "add_score_parts", "offset_null_deviance"]
 
 
 def _mu(b, family: Family, beta: np.ndarray | None, mu: float | None, shift: float) -> np.ndarray:
@@ -88,6 +89,51 @@ def score_rss_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.n
     with np.errstate(all="ignore"):
         e = np.where(use, z - X.matvec(solution), 0.0)
         return float(np.sum(np.where(use, w, 0.0) * e * e))
+
+
+def partialled_triangle(w: np.ndarray, z: np.ndarray, X, a_cols: np.ndarray, d_cols: np.ndarray,
+                        Bd: np.ndarray, cd: np.ndarray) -> tuple[np.ndarray | None, float]:
+    """(R, sum W z~^2) for rows (w, z, X) with the columns ``d_cols`` (one wide factor's indicators, whose
+    cross-products vanish) partialled out: R the triangular factor of sqrt(W) [X_a - X_d Bd' | z~], z~ = z - X_d cd,
+    with Bd = B D^-1 and cd = D^-1 u_d from X'WX and X'Wz (the weighted projections on the factor's columns, one
+    non-zero a row); rows of positive weight, made dense a chunk at a time (``a_cols`` few).  The residual sum of
+    squares of z on X is sum W z~^2 - ||Q' z~||^2 (Frisch-Waugh-Lovell), without forming X'WX's Schur complement,
+    which squares the condition number.  R None where a row is not finite."""
+    use = w > 0
+    Xa, Xd = X.select(a_cols), X.select(d_cols)
+    m = a_cols.size
+    step = max(m + 1, TRIANGLE_CHUNK_CELLS // (m + 1))
+    R = np.zeros((0, m + 1))
+    total = 0.0
+    for start in range(0, X.n_rows, step):
+        stop = min(X.n_rows, start + step)
+        keep = use[start:stop]
+        sw = np.sqrt(np.where(keep, w[start:stop], 0.0))
+        Xd_rows = Xd.rows(start, stop)
+        with np.errstate(all="ignore"):
+            zt = np.where(keep, z[start:stop] - Xd_rows.matvec(cd), 0.0)
+            A = np.column_stack([(Xa.rows(start, stop).toarray() - Xd_rows.matmat(Bd.T)) * sw[:, None], zt * sw])
+        if not np.isfinite(A).all():
+            return None, np.nan
+        total += float(np.sum(A[:, m] ** 2))
+        R = np.linalg.qr(np.vstack([R, A]), mode="r")
+    return R, total
+
+
+def score_partialled_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray, a_cols: np.ndarray,
+                          d_cols: np.ndarray, Bd: np.ndarray, cd: np.ndarray, minus_offset: bool = False,
+                          weights_eta=None) -> tuple[np.ndarray | None, float]:
+    """A block's :func:`partialled_triangle` of :func:`score_part`'s regression (merged by
+    :func:`add_partialled`)."""
+    _, w, z, X = _score_rows(b, kernel, beta, sub_cols, cols, minus_offset, weights_eta)
+    return partialled_triangle(w, z, X, a_cols, d_cols, Bd, cd)
+
+
+def add_partialled(a: tuple, b: tuple) -> tuple:
+    """Two blocks' :func:`partialled_triangle`: the factor of the two factors stacked, the sums added."""
+    if a[0] is None or b[0] is None:
+        return None, np.nan
+    return np.linalg.qr(np.vstack([a[0], b[0]]), mode="r"), a[1] + b[1]
 
 
 def add_parts(a: tuple, b: tuple) -> tuple:

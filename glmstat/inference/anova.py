@@ -33,11 +33,12 @@ import pandas as pd
 from ..once import once
 from ..distributions import chi2_sf, f_sf
 
-from ..design.base import Design
+from ..design.base import TRIANGLE_MAX_COLUMNS, Design
 from ..design.sources import fold
 from ..engine.irls import irls
 from ..engine.scoring_pass import covariance_weights_eta
-from ..engine.passes import add_score_parts, score_part, score_rss_part
+from ..engine.passes import (add_partialled, add_score_parts, partialled_triangle, score_part,
+                             score_partialled_part, score_rss_part)
 from ..engine.kernel import kernel_for
 from ..engine.starts import fitted_means_start
 from ..engine.linalg import explained_sums, normal_solutions
@@ -265,7 +266,12 @@ def rao_statistic(fit, sub: Submodel, cols: np.ndarray, intercept: bool, minus_o
     def rss_of(solution: np.ndarray) -> float:
         return fold(source, partial(score_rss_part, solution=solution, **rows), operator.add, 0.0)
 
-    return _score_statistic(*sums[:6], sums[7], intercept=intercept, triangle=sums[6], rss_of=rss_of)
+    def partialled_of(a_cols, d_cols, Bd, cd) -> tuple:
+        return fold(source, partial(score_partialled_part, a_cols=a_cols, d_cols=d_cols, Bd=Bd, cd=cd, **rows),
+                    add_partialled, (np.zeros((0, a_cols.size + 1)), 0.0))
+
+    return _score_statistic(*sums[:6], sums[7], intercept=intercept, triangle=sums[6], rss_of=rss_of,
+                            partialled_of=partialled_of)
 
 
 def _triangle_explained(R_aug: np.ndarray) -> float:
@@ -292,22 +298,47 @@ def _triangle_explained(R_aug: np.ndarray) -> float:
 
 def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: float, ww: float,
                      diagonal: np.ndarray | None, intercept: bool, triangle: np.ndarray | None = None,
-                     rss_of: Callable[[np.ndarray], float] | None = None) -> float:
+                     rss_of: Callable[[np.ndarray], float] | None = None,
+                     partialled_of: Callable[..., tuple] | None = None) -> float:
     """sum W (r - centre)^2 - RSS, RSS the residual sum of squares of the weighted regression of z on X, from
     G = X'WX, u = X'Wz, sum W z^2, sum W r, sum W r^2, sum W (and the columns whose block of G is diagonal, if
     any).  RSS = sum W z^2 - ||Q'W^(1/2) z||^2 from the triangular factor of W^(1/2) [X | z] where the design's
     rows are dense; else sum W (z - X b)^2 at the solution b of G b = u, from the rows (``rss_of(b)``, a pass over
     them): an error in b moves it only to second order, where sum W z^2 - u'b loses the digits X'WX squares
-    away (a structured design with a wide factor and nearly collinear columns: 5e-5 for R's 3.675)."""
+    away (a structured design with a wide factor and nearly collinear columns: 5e-5 for R's 3.675).  Where the
+    design has a wide factor's columns (``diagonal``) and few others, from the QR of the others with the factor
+    partialled out row by row (``partialled_of``: :func:`_partialled_rss`), whose rank decisions are the QR's,
+    not X'WX's."""
     if not (np.isfinite(G).all() and np.isfinite(u).all()):
         return np.nan  # (working weights not finite at the submodel: LAPACK would refuse, and print)
+    rss = None
     if triangle is not None:
         rss = wzz - _triangle_explained(triangle)
-    else:
+    elif partialled_of is not None and diagonal is not None and len(diagonal):
+        rss = _partialled_rss(G, u, diagonal, partialled_of)
+    if rss is None:
         b = normal_solutions(G, u, diagonal)
         rss = wzz - float(u @ b) if rss_of is None else rss_of(b)
     centre = wr / ww if intercept else 0.0
     return (wrr - 2 * centre * wr + centre * centre * ww) - rss
+
+
+def _partialled_rss(G: np.ndarray, u: np.ndarray, diagonal: np.ndarray, partialled_of) -> float | None:
+    """The residual sum of squares of the score's regression with the columns ``diagonal`` (a wide factor's, D
+    their diagonal block of G, B the other columns' cross-products with them) partialled out: sum W z~^2 -
+    ||Q' z~||^2 from the triangular factor of sqrt(W) [X_a - X_d D^-1 B' | z - X_d D^-1 u_d]
+    (:func:`~glmstat.engine.passes.partialled_triangle`, a pass over the rows).  None where a level has no weight
+    or more than ``TRIANGLE_MAX_COLUMNS`` other columns would be made dense."""
+    in_d = np.zeros(G.shape[0], dtype=bool)
+    in_d[diagonal] = True
+    d_cols, a_cols = np.flatnonzero(in_d), np.flatnonzero(~in_d)
+    dd = G[d_cols, d_cols]
+    if not np.all(dd > 0) or a_cols.size > TRIANGLE_MAX_COLUMNS:
+        return None
+    R, total = partialled_of(a_cols, d_cols, G[np.ix_(a_cols, d_cols)] / dd, u[d_cols] / dd)
+    if R is None or not np.isfinite(total):
+        return None
+    return total - _triangle_explained(R)
 
 
 def _working(fit, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -336,8 +367,11 @@ def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
             e = np.where(use, r - X.matvec(b), 0.0)
         return float(np.sum(np.where(use, w, 0.0) * e * e))
 
+    def partialled_of(a_cols, d_cols, Bd, cd) -> tuple:
+        return partialled_triangle(w, r, X, a_cols, d_cols, Bd, cd)
+
     return _score_statistic(G, u, wrr, float(np.sum(w * r)), wrr, float(np.sum(w)), X.diagonal_columns(),
-                            intercept, triangle, rss_of)
+                            intercept, triangle, rss_of, partialled_of)
 
 
 def _models_score(small, big) -> float:

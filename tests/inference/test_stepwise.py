@@ -412,19 +412,19 @@ def test_a_column_named_dot_is_not_read_back_as_dot():
     assert np.isclose(chosen.deviance, gs.glm(chosen.formula, d).deviance, rtol=1e-12)
 
 
-_RAO_STRUCTURED = FIXTURES / "rao_structured_ill"
-
-
 @pytest.mark.parametrize("path", ["memory", "blocks"])
-def test_rao_score_of_nearly_collinear_columns_beside_a_factor_is_r_s(monkeypatch, path):
-    """x2:exp(x2/5) nearly in the span of x2, I(x2^2), exp(x2/5) and a 30-level factor (inverse Gaussian log;
-    fixtures/rao_structured_ill, from the R script beside it): a structured design's score came from X'WX, which
-    squares the condition number, and its least-squares solve set the direction aside -- add1 gave 5.05e-5 for
-    R's 3.675.  Its rows are now made dense a chunk at a time for the QR (Design.weighted_triangle)."""
+@pytest.mark.parametrize("fixture", ["rao_structured_ill", "rao_wide_factor_ill"])
+def test_rao_score_of_nearly_collinear_columns_beside_a_factor_is_r_s(monkeypatch, fixture, path):
+    """x2:exp(x2/5) nearly in the span of x2, I(x2^2), exp(x2/5) and a factor (inverse Gaussian log; fixtures
+    rao_structured_ill, 30 levels, and rao_wide_factor_ill, 80, from the R scripts beside them): a structured
+    design's score came from X'WX, which squares the condition number, and its least-squares solve set the direction
+    aside -- add1 gave 5.05e-5 for R's 3.675 (30 levels) and 2.4% off (80 levels, in blocks).  The rows are now made
+    dense a chunk at a time for the QR (Design.weighted_triangle), or, beside a wide factor, with its columns
+    partialled out first (engine/passes.partialled_triangle)."""
     if path == "blocks":
         structured_in_blocks(monkeypatch, 40)
-    ref = json.loads((_RAO_STRUCTURED / "r.json").read_text())
-    d = pd.read_csv(_RAO_STRUCTURED / "data.csv")
+    ref = json.loads((FIXTURES / fixture / "r.json").read_text())
+    d = pd.read_csv(FIXTURES / fixture / "data.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         f = gs.glm("y ~ x2 + I(x2^2) + exp(x2/5) + factor(k)", d, family=gs.InverseGaussian(link="log"))
