@@ -254,8 +254,8 @@ def rao_statistic(fit, sub: Submodel, cols: np.ndarray, intercept: bool, minus_o
     """R's score statistic for adding the columns ``cols`` to the submodel ``sub`` (glm.fit of the working
     residuals r on X_cols with the working weights W at the submodel; with ``minus_offset`` of r - offset, as
     add1.glm passes the offset): the null weighted sum of squares of r (about its weighted mean with an
-    intercept) minus the residual one, sum W z^2 - u'G^- u with G = X'WX and u = X'W z (z = r or r - offset)
-    -- all sums over the blocks."""
+    intercept) minus the residual one of z (r or r - offset) on X_cols, from sums over the blocks and, where the
+    design's rows are not held dense, a second pass over them (:func:`_score_statistic`)."""
     rows = dict(kernel=kernel_for(fit.family), beta=sub.beta, sub_cols=sub.cols, cols=np.asarray(cols, dtype=np.intp),
                 minus_offset=minus_offset, weights_eta=_sub_weights_eta(fit, sub))
     k = len(cols)
@@ -305,7 +305,7 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: f
     any).  RSS = sum W z^2 - ||Q'W^(1/2) z||^2 from the triangular factor of W^(1/2) [X | z] where the design's
     rows are dense; else sum W (z - X b)^2 at the solution b of G b = u, from the rows (``rss_of(b)``, a pass over
     them): an error in b moves it only to second order, where sum W z^2 - u'b loses the digits X'WX squares
-    away (a structured design with a wide factor and nearly collinear columns: 5e-5 for R's 3.675).  Where the
+    away (nearly collinear columns beside a structured factor: 5e-5 for R's 3.675).  Where the
     design has a wide factor's columns (``diagonal``) and few others, from the QR of the others with the factor
     partialled out row by row (``partialled_of``: :func:`_partialled_rss`), whose rank decisions are the QR's,
     not X'WX's."""
