@@ -71,6 +71,20 @@ TRIANGLE_MAX_COLUMNS = 64
 TRIANGLE_CHUNK_CELLS = 2**18
 
 
+def stacked_triangle(n_rows: int, width: int, chunk) -> np.ndarray | None:
+    """The triangular factor R of the rows ``chunk(start, stop)`` (arrays of ``width`` columns) over 0..n_rows,
+    about ``TRIANGLE_CHUNK_CELLS`` cells a chunk, each QR'd onto the factor so far; None where a row is not
+    finite."""
+    step = max(width, TRIANGLE_CHUNK_CELLS // width)
+    R = np.zeros((0, width))
+    for start in range(0, n_rows, step):
+        A = chunk(start, min(n_rows, start + step))
+        if not np.isfinite(A).all():
+            return None
+        R = np.linalg.qr(np.vstack([R, A]), mode="r")
+    return R
+
+
 class Design(ABC):
     """An n x p design matrix, by its products (see the module docstring)."""
 
@@ -175,16 +189,12 @@ class Design(ABC):
         p = self.n_cols
         if p > TRIANGLE_MAX_COLUMNS:
             return None
-        step = max(p + 1, TRIANGLE_CHUNK_CELLS // (p + 1))
-        R = np.zeros((0, p + 1))
-        for start in range(0, self.n_rows, step):
-            stop = min(self.n_rows, start + step)
+
+        def chunk(start: int, stop: int) -> np.ndarray:
             sw = np.sqrt(w[start:stop])
-            A = np.column_stack([self.rows(start, stop).toarray() * sw[:, None], r[start:stop] * sw])
-            if not np.isfinite(A).all():
-                return None
-            R = np.linalg.qr(np.vstack([R, A]), mode="r")
-        return R
+            return np.column_stack([self.rows(start, stop).toarray() * sw[:, None], r[start:stop] * sw])
+
+        return stacked_triangle(self.n_rows, p + 1, chunk)
 
     def dense_columns(self, cols: Sequence[int]) -> np.ndarray:
         """The columns ``cols`` as a dense (n, len(cols)) array (for a QR of a few of them)."""

@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from ..design.base import TRIANGLE_CHUNK_CELLS
+from ..design.base import stacked_triangle
 from ..design.sources import fold
 from ..families import Family
 from .kernel import trusted
@@ -102,22 +102,18 @@ def partialled_triangle(w: np.ndarray, z: np.ndarray, X, a_cols: np.ndarray, d_c
     use = w > 0
     Xa, Xd = X.select(a_cols), X.select(d_cols)
     m = a_cols.size
-    step = max(m + 1, TRIANGLE_CHUNK_CELLS // (m + 1))
-    R = np.zeros((0, m + 1))
-    total = 0.0
-    for start in range(0, X.n_rows, step):
-        stop = min(X.n_rows, start + step)
+
+    def chunk(start: int, stop: int) -> np.ndarray:
         keep = use[start:stop]
         sw = np.sqrt(np.where(keep, w[start:stop], 0.0))
         Xd_rows = Xd.rows(start, stop)
         with np.errstate(all="ignore"):
             zt = np.where(keep, z[start:stop] - Xd_rows.matvec(cd), 0.0)
-            A = np.column_stack([(Xa.rows(start, stop).toarray() - Xd_rows.matmat(Bd.T)) * sw[:, None], zt * sw])
-        if not np.isfinite(A).all():
-            return None, np.nan
-        total += float(np.sum(A[:, m] ** 2))
-        R = np.linalg.qr(np.vstack([R, A]), mode="r")
-    return R, total
+            return np.column_stack([(Xa.rows(start, stop).toarray() - Xd_rows.matmat(Bd.T)) * sw[:, None], zt * sw])
+
+    R = stacked_triangle(X.n_rows, m + 1, chunk)
+    # (sum W z~^2 is the squared norm of the last column, which the QR keeps: that of R's last column)
+    return (None, np.nan) if R is None else (R, float(np.sum(R[:, m] ** 2)))
 
 
 def score_partialled_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray, a_cols: np.ndarray,

@@ -51,7 +51,6 @@ from ..design.sources import Block
 from ..engine.kernel import kernel_for
 from ..engine.aliasing import aliased_in_order
 from ..engine.edge_approach import on_pulled_edge
-from ..engine.edges import pulls_across_edge
 from ..engine.linalg import GRAM_MAX_COND, QRReducer
 from ..engine.threads import single_threaded_blas
 from .._scipy import linalg as sla
@@ -96,6 +95,8 @@ class Influence:
     deviance_resid: np.ndarray | None = None
     dfbeta: np.ndarray | None = None  # n x k (kept columns), only when asked for
     dfbetas: np.ndarray | None = None
+    #: rows of the block held on a pulled edge (their leverages are those rows' alone: :func:`pinned_leverages`)
+    n_held: int = 0
 
 
 def _nan_inf(x: np.ndarray) -> np.ndarray:
@@ -117,6 +118,7 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
         eta = block.X.matvec(fd.beta) + block.offset
         wk = kernel(block.y, a, eta)
         W = leverage_weights(block, fd, kernel, wk.W)
+        n_held = 0
         if hat is None:
             h = block_leverages(block, fd, W)
             h = np.where(h >= 1 - HAT_ONE_TOL, 1.0, h)
@@ -124,6 +126,7 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
             if pinned is not None and pinned.any():
                 rows = np.flatnonzero(pinned)
                 h[rows] = pinned_leverages(block.X.take(rows).toarray()[:, fd.kept], W[rows])
+                n_held = rows.size
         else:
             h = hat
         r = wk.pearson_residuals(block.y)
@@ -131,7 +134,7 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
         phi, k = fd.dispersion, fd.rank
         cooks = _nan_inf((r / one_h) ** 2 * h / (phi * k))
         if not full and not coef_changes:
-            return Influence(hat=h + nan, cooks_d=cooks + nan)
+            return Influence(hat=h + nan, cooks_d=cooks + nan, n_held=n_held)
         d = fam.deviance_residuals(block.y, wk.mu, a)
         std_d = _nan_inf(d / np.sqrt(phi * one_h))
         std_r = _nan_inf(r / np.sqrt(phi * one_h))
@@ -144,7 +147,7 @@ def block_influence(block: Block, fd: FitData, kernel, full: bool = True, coef_c
         if not fam.fixed_dispersion:
             t = t / sigma
     out = dict(hat=h + nan, cooks_d=cooks + nan, std_resid_deviance=std_d + nan, std_resid_pearson=std_r + nan,
-               student_resid=t + nan, sigma=sigma + nan, deviance_resid=d + nan)
+               student_resid=t + nan, sigma=sigma + nan, deviance_resid=d + nan, n_held=n_held)
     if coef_changes:
         kept = fd.kept
         with np.errstate(all="ignore"):
@@ -204,7 +207,7 @@ def _parts(fd: FitData, full: bool, coef_changes: str | None) -> list[Influence]
     with single_threaded_blas():  # block-sized products: threads only contend
         # (one block at a time: a streamed fit's rows are never all held)
         parts = [block_influence(b, fd, kernel, full, coef_changes) for b in _blocks(fd)]
-        if len(parts) > 1 and pulls_across_edge(fd.family):
+        if sum(p.n_held > 0 for p in parts) > 1:  # (held rows in several blocks: their leverages from all)
             parts = _pinned_across_blocks(parts, fd, kernel, full, coef_changes)
         h = np.concatenate([p.hat for p in parts]) if parts else np.zeros(0)
         if np.any((h < 1.0) & (h > 1.0 - NEAR_ONE)):  # leverages near 1 are decided exactly (rare)
@@ -243,7 +246,7 @@ def _pinned_across_blocks(parts: list[Influence], fd: FitData, kernel, full: boo
     would read 1/2, not 1/4)."""
     found = []  # (block number, its held rows, their design rows and weights)
     for k, b in enumerate(_blocks(fd)):
-        held = block_held_rows(b, fd, kernel)
+        held = block_held_rows(b, fd, kernel) if parts[k].n_held else None
         if held is not None and held.any():
             rows = np.flatnonzero(held)
             with np.errstate(all="ignore"):
