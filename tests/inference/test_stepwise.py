@@ -416,7 +416,7 @@ def test_a_column_named_dot_is_not_read_back_as_dot():
 @pytest.mark.parametrize("fixture", ["rao_structured_ill", "rao_wide_factor_ill"])
 def test_rao_score_of_nearly_collinear_columns_beside_a_factor_is_r_s(monkeypatch, fixture, path):
     """x2:exp(x2/5) nearly in the span of x2, I(x2^2), exp(x2/5) and a factor (inverse Gaussian log; fixtures
-    rao_structured_ill, 30 levels, and rao_wide_factor_ill, 80, from the R scripts beside them): a structured
+    rao_structured_ill, 30 levels, and rao_wide_factor_ill, 80, from scripts/make_rao_factor_ill.R): a structured
     design's score came from X'WX, which squares the condition number, and its least-squares solve set the direction
     aside -- add1 gave 5.05e-5 for R's 3.675 (30 levels) and 2.4% off (80 levels, in blocks).  The rows are now made
     dense a chunk at a time for the QR (Design.weighted_triangle), or, beside a wide factor, with its columns
