@@ -211,6 +211,23 @@ def test_convergence_r_from_a_parquet_file_finds_the_separation_after_scoring_we
 ROW_ORDER = json.loads((HELD_OUT / "row_order.json").read_text())
 
 
+def _held_out_fit(ref: dict, source: str, tmp_path, monkeypatch):
+    """glmstat's convergence="R" fit of a held-out case: in memory, structured in blocks of 16 rows, or from
+    Parquet in row groups of 8."""
+    d = pd.read_csv(HELD_OUT / "data" / f"{ref['data']}.csv")
+    src = d
+    if source == "parquet":
+        pytest.importorskip("pyarrow")
+        d.to_parquet(tmp_path / "case.parquet", row_group_size=8)
+        src = str(tmp_path / "case.parquet")
+    elif source == "blocks":
+        structured_in_blocks(monkeypatch, 16)
+    kw = {"weights": ref["weights"]} if ref.get("weights") else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        return gs.glm(ref["formula"], src, family=family_of(ref["family"]), convergence="R", **kw)
+
+
 @pytest.mark.parametrize("source", ["memory", "blocks", "parquet"])
 @pytest.mark.parametrize("case_id", sorted(ROW_ORDER))
 def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id, source, tmp_path, monkeypatch):
@@ -230,18 +247,7 @@ def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id,
     times R's spread off), where it now halves those whose step moved back inside raises the deviance."""
     ref, runs = json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text()), ROW_ORDER[case_id]
     same = all(r["iterations"] == ref["iterations"] and r["converged"] == ref["converged"] for r in runs)
-    d = pd.read_csv(HELD_OUT / "data" / f"{ref['data']}.csv")
-    src = d
-    if source == "parquet":
-        pytest.importorskip("pyarrow")
-        d.to_parquet(tmp_path / "case.parquet", row_group_size=8)
-        src = str(tmp_path / "case.parquet")
-    elif source == "blocks":
-        structured_in_blocks(monkeypatch, 16)
-    kw = {"weights": ref["weights"]} if ref.get("weights") else {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        f = gs.glm(ref["formula"], src, family=family_of(ref["family"]), convergence="R", **kw)
+    f = _held_out_fit(ref, source, tmp_path, monkeypatch)
     assert (f.iterations == ref["iterations"] and f.converged == ref["converged"]) or not same
     if f.separation is not None:
         return
@@ -273,18 +279,7 @@ def test_convergence_r_is_r_s_fit_without_the_exactly_aliased_column(case_id, so
     runs, given = case["runs"], case["runs"][0]
     assert all(r["iterations"] == given["iterations"] and r["converged"] == given["converged"] for r in runs)
     assert (ref["iterations"], ref["converged"]) != (given["iterations"], given["converged"])  # R's own fit wanders
-    d = pd.read_csv(HELD_OUT / "data" / f"{ref['data']}.csv")
-    src = d
-    if source == "parquet":
-        pytest.importorskip("pyarrow")
-        d.to_parquet(tmp_path / "case.parquet", row_group_size=8)
-        src = str(tmp_path / "case.parquet")
-    elif source == "blocks":
-        structured_in_blocks(monkeypatch, 16)
-    kw = {"weights": ref["weights"]} if ref.get("weights") else {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        f = gs.glm(ref["formula"], src, family=family_of(ref["family"]), convergence="R", **kw)
+    f = _held_out_fit(ref, source, tmp_path, monkeypatch)
     assert f.iterations == given["iterations"] and f.converged == given["converged"]
     assert int(np.sum(~np.isnan(f.coef.to_numpy()))) == len(case["kept"])
 
