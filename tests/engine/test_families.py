@@ -104,6 +104,14 @@ def test_cauchit_inverse_keeps_rs_precision_in_its_tails():
                                rtol=1e-14, atol=0)
 
 
+def test_cauchit_link_is_rs_qcauchy():
+    # R's linkfun is qcauchy, -1 / tan(pi mu) (fixtures/cauchit_tail, R's doubles): relative precision for a
+    # starting mean of 5e-9 (a binomial row of 0 with weight 1e8), where tan(pi (mu - 1/2)) was 4e-8 off
+    r = json.loads((FIXTURES / "cauchit_tail" / "r.json").read_text())
+    mu = np.array([r_double(v) for v in r["mu"]])
+    np.testing.assert_allclose(get_link("cauchit").link(mu), [r_double(v) for v in r["linkfun"]], rtol=4e-16, atol=0)
+
+
 @pytest.mark.parametrize("fam,link", PAIRS)
 def test_unit_deviance_is_twice_the_integral_of_the_score(fam, link):
     """d(y, mu) = 2 * integral_mu^y (y - t) / V(t) dt, the definition of the deviance."""
