@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import warn_user
 from .design.sources import InMemorySource, fold
-from .diagnosis.degenerate import diagnose
+from .diagnosis.degenerate import diagnose, unfinished_rescue_message
 from .diagnosis.explain import NAME_WIDTH, explain_aliasing
 from .engine.fit_state import Control, FitState
 from .engine.passes import deviance_part, offset_null_deviance, weighted_sums
@@ -201,6 +201,9 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         elif method == "irls" and separation is not None:
             # the fit runs off to infinity along the separating direction: more iterations only run further
             msg = _NOT_CONVERGED_SEPARATED.format(it=state.iterations, last=state.last_rel_change, tol=control.tol)
+        elif method == "irls":
+            # scoring stopped short of R's test and the Newton steps after it did not finish: say what each did
+            msg = unfinished_rescue_message(frame, source, family, state, control.max_iter) or msg
         notes.append(msg)
         warn_user(msg, ConvergenceWarning)
     for category, msg in (*fitter_findings, *findings):

@@ -90,7 +90,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ZeroCountSeparation", "ConstantResponse", "NewtonCheck", "diagnose", "find_separation",
            "needed_to_separate", "separated_response", "detect_zero_separation", "newton_check", "fit_findings",
-           "boundary_rows", "DRIFT_TOL", "STEP_TOL", "SCORE_TOL", "AT_EDGE_TOL"]
+           "boundary_rows", "unfinished_rescue_message", "DRIFT_TOL", "STEP_TOL", "SCORE_TOL", "AT_EDGE_TOL",
+           "FAR_MEAN_RATIO"]
 
 #: A converged estimate whose next Newton step exceeds this fraction of max(|beta_j|, se_j) is not at the MLE.
 STEP_TOL = 1e-6
@@ -105,6 +106,10 @@ EXACT_FIT_TOL = 1e-10
 #: still differs from its limit, 0, by 2 w sqrt(mu), at most 2e-5 w sqrt(s) here, where the terms of the rows not
 #: at the edge, 2 w (y - mu) / sqrt(mu) for counts, are of order w.)
 AT_EDGE_TOL = 1e-10
+#: Where a fit did not converge, fitted means more than this many times the largest |response| are named: means
+#: run off without bound (an inverse Gaussian log-link fit whose means reach 1e154, its unit deviance tending to
+#: 1/y there, flat in the linear predictor).
+FAR_MEAN_RATIO = 1e10
 
 
 @dataclass(frozen=True)
@@ -612,6 +617,63 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
         else:
             findings.insert(0, (BoundaryWarning, _boundary_message(frame, source, family, state, check, shared)))
     return separation, findings, n_edge
+
+
+def unfinished_rescue_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
+                              max_iter: int) -> str | None:
+    """The ConvergenceWarning of a fit whose Fisher scoring stopped without meeting R's test (step-halving
+    exhausted, or max_iter reached cycling) and whose Newton steps after it did not reach a negligible step: what
+    each did, where the deviance ended and how fast it still moved (the relative change |D_k - D_{k-1}| / (|D_k| +
+    0.1) of the last two steps), and the rows whose fitted means ran beyond ``FAR_MEAN_RATIO`` times the largest
+    |response|.  None for any other fit (the generic message then stands)."""
+    steps = len(state.trace) - state.iterations
+    if state.converged or state.scoring_converged or steps < 1:
+        return None
+    if state.iterations >= max_iter:
+        why = f"it reached max_iter ({max_iter}) without meeting R's deviance test (R's glm stops there too)"
+    else:
+        why = ("no halving of its step gave a finite deviance and valid means (R's glm stops there: \"cannot "
+               "correct step size\")")
+    devs = [r.deviance for r in state.trace]
+    rel = abs(devs[-1] - devs[-2]) / (abs(devs[-1]) + 0.1) if len(devs) > 1 else float("nan")
+    text = (f"IRLS did not converge: Fisher scoring stopped at iteration {state.iterations}, where {why}; the {steps} "
+            f"Newton steps after it lowered the deviance to {state.deviance:.10g} (last relative change {rel:.2g}) "
+            f"without reaching a negligible step")
+    top = _response_range(source)
+    limit = FAR_MEAN_RATIO * max(abs(top.low), abs(top.high), np.finfo(float).tiny)
+    rows, largest = _rows_beyond(source, family, state, limit)
+    if rows.size:
+        text += (f"; the fitted means of {rows.size} rows run off beyond {FAR_MEAN_RATIO:g} times the largest "
+                 f"response (up to {largest:.3g}; rows {_row_labels(frame, rows)})")
+        if _deviance_levels_off(family):
+            text += (f", where the {family.name} deviance of a row levels off (it tends to a finite limit as the "
+                     f"mean grows), so the likelihood hardly depends on them")
+    return text + "; the estimates are not reliable"
+
+
+def _deviance_levels_off(family: "Family") -> bool:
+    """Does a row's unit deviance tend to a finite limit as its mean grows without bound (variance power above 2:
+    the inverse Gaussian's (y - mu)^2 / (y mu^2) -> 1/y), rather than grow with it (Poisson, Gamma)?"""
+    with np.errstate(all="ignore"):
+        d = family.unit_deviance(np.ones(2), np.array([1e20, 1e40]))
+    return bool(np.all(np.isfinite(d)) and abs(d[1] - d[0]) <= 1e-6 * abs(d[0]))
+
+
+def _rows_beyond(source: "InMemorySource", family: "Family", state: "FitState", limit: float
+                 ) -> tuple[np.ndarray, float]:
+    """Positions of the rows (with weight) whose fitted mean at the estimate exceeds ``limit`` in size, and the
+    largest such size (0 for none)."""
+    b = np.where(state.kept, state.coef, 0.0)
+    rows, start, largest = [], 0, 0.0
+    for blk in source.blocks():
+        with np.errstate(all="ignore"):
+            size = np.abs(family.link.inverse(blk.X.matvec(b) + blk.offset))
+        far = np.flatnonzero((size > limit) & (blk.weights > 0))
+        if far.size:
+            largest = max(largest, float(size[far].max()))
+            rows.append(start + far)
+        start += blk.y.shape[0]
+    return (np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)), largest
 
 
 def _means_valid_everywhere(family: "Family") -> bool:
