@@ -180,14 +180,16 @@ class Design(ABC):
     def toarray(self) -> np.ndarray:
         """The dense n x p matrix (a new array): only for callers that explicitly need every entry."""
 
-    def weighted_triangle(self, w: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+    def weighted_triangle(self, w: np.ndarray, r: np.ndarray,
+                          max_columns: int | None = TRIANGLE_MAX_COLUMNS) -> np.ndarray | None:
         """The triangular factor R of sqrt(w) [X | r] (a QR of the rows): from rows made dense a chunk of about
-        ``TRIANGLE_CHUNK_CELLS`` cells at a time for a design of at most ``TRIANGLE_MAX_COLUMNS`` columns (O(n p^2):
+        ``TRIANGLE_CHUNK_CELLS`` cells at a time for a design of at most ``max_columns`` columns (O(n p^2):
         a structured design's score then loses no digits to X'WX, which squares the condition number: 5e-5 for
         R's 3.675 with a 30-level factor and nearly collinear columns); None for a wider one (its callers solve
-        through X'WX and the rows instead).  A design that holds its rows dense forms it in one QR."""
+        through X'WX and the rows instead, and ask again with ``max_columns=None`` where X'WX is too ill
+        conditioned to decide the rank).  A design that holds its rows dense forms it in one QR."""
         p = self.n_cols
-        if p > TRIANGLE_MAX_COLUMNS:
+        if max_columns is not None and p > max_columns:
             return None
 
         def chunk(start: int, stop: int) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import SMALL_CELLS, Design
+from .base import SMALL_CELLS, TRIANGLE_MAX_COLUMNS, Design
 
 __all__ = ["DenseDesign"]
 
@@ -112,7 +112,9 @@ class DenseDesign(Design):
     def toarray(self) -> np.ndarray:
         return np.array(self.X)
 
-    def weighted_triangle(self, w: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+    def weighted_triangle(self, w: np.ndarray, r: np.ndarray,
+                          max_columns: int | None = TRIANGLE_MAX_COLUMNS) -> np.ndarray | None:
+        # (the rows are dense already: one QR at any width)
         sw = np.sqrt(w)
         A = np.empty((self.n_rows, self.n_cols + 1))
         np.multiply(self.X, sw[:, None], out=A[:, : self.n_cols])

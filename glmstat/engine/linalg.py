@@ -42,7 +42,7 @@ from .aliasing import column_norms, triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
 __all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr",
-           "design_qr", "sandwich_product", "explained_sums", "normal_solutions"]
+           "design_qr", "sandwich_product", "explained_sums", "normal_solutions", "posed_normal_solutions"]
 
 #: Largest condition number of X'WX (scaled to unit diagonal when unbalanced) the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
@@ -515,23 +515,40 @@ def normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None =
     v = u_a - B D^{-1} u_d and S = A - B D^{-1} B', and b_d = D^{-1} (u_d - B' b_a), O(k m^2) for k such
     columns and m others (as :func:`_factor_blocked` solves G), unless a level has no weight.
     """
+    out, _ = _solutions(G, U, diagonal)
+    return out
+
+
+def posed_normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray | None:
+    """:func:`normal_solutions` where G (through its diagonal block, S) is positive definite with condition number
+    below ``EXPLAINED_MAX_COND``; None where it would set aside directions by least squares instead: there the
+    rank decision, made on X'WX, sees what the QR of the rows W^(1/2) X keeps only as rounding (its singular values
+    are the squares of theirs), and a caller that can reach the rows decides it from them."""
+    out, posed = _solutions(G, U, diagonal)
+    return out if posed else None
+
+
+def _solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None) -> tuple[np.ndarray, bool]:
+    """(:func:`normal_solutions`, whether the Cholesky path solved it)."""
     U = np.asarray(U, dtype=float)
     one = U.ndim == 1
     U2 = U[:, None] if one else U
     p = G.shape[0]
     if p == 0:
         out = np.zeros((0, U2.shape[1]))
-        return out[:, 0] if one else out
-    out = None if diagonal is None or not len(diagonal) else _solutions_blocked(G, U2, diagonal)
-    if out is None:
+        return (out[:, 0] if one else out), True
+    solved = None if diagonal is None or not len(diagonal) else _solutions_blocked(G, U2, diagonal)
+    if solved is None:
         d = np.sqrt(np.diag(G))
         d[~(d > 0)] = 1.0
         Gs, Us = G / np.outer(d, d), U2 / d[:, None]
         y = _refined_cholesky_solve(Gs, Us, EXPLAINED_MAX_COND)
+        posed = y is not None
         if y is None:
             y, *_ = np.linalg.lstsq(Gs, Us, rcond=None)
-        out = y / d[:, None]  # (G = D Gs D: G b = u is Gs (D b) = D^-1 u)
-    return out[:, 0] if one else out
+        solved = (y / d[:, None], posed)  # (G = D Gs D: G b = u is Gs (D b) = D^-1 u)
+    out, posed = solved
+    return (out[:, 0] if one else out), posed
 
 
 def _refined_cholesky_solve(G: np.ndarray, B: np.ndarray, max_cond: float) -> np.ndarray | None:
@@ -554,8 +571,8 @@ def _refined_cholesky_solve(G: np.ndarray, B: np.ndarray, max_cond: float) -> np
     return X + dX
 
 
-def _solutions_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> np.ndarray | None:
-    """:func:`normal_solutions` through G's diagonal block (G = [[A, B], [B', D]] is singular or ill conditioned
+def _solutions_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> tuple[np.ndarray, bool] | None:
+    """:func:`_solutions` through G's diagonal block (G = [[A, B], [B', D]] is singular or ill conditioned
     only through S, which is then solved by least squares); None where D has a zero."""
     in_d = np.zeros(G.shape[0], dtype=bool)
     in_d[diagonal] = True
@@ -567,11 +584,13 @@ def _solutions_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> np
     BDinv = B / dd
     Ud = U[d_idx]
     out = np.zeros(U.shape)
+    posed = True
     if a_idx.size:
         S = G[np.ix_(a_idx, a_idx)] - BDinv @ B.T
-        out[a_idx] = normal_solutions((S + S.T) / 2.0, U[a_idx] - BDinv @ Ud)  # (S singular or ill conditioned)
+        # (S singular or ill conditioned)
+        out[a_idx], posed = _solutions((S + S.T) / 2.0, U[a_idx] - BDinv @ Ud, None)
     out[d_idx] = (Ud - B.T @ out[a_idx]) / dd[:, None]
-    return out
+    return out, posed
 
 
 def sandwich_product(C: np.ndarray, meat: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:

@@ -17,8 +17,9 @@ from ..design.sources import fold
 from ..families import Family
 from .kernel import trusted
 
-__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "score_rss_part", "partialled_triangle",
-           "score_partialled_part", "add_partialled", "add_parts", "add_score_parts", "offset_null_deviance"]
+__all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "score_rss_part", "score_triangle_part",
+           "add_triangles", "partialled_triangle", "score_partialled_part", "add_partialled", "add_parts",
+           "add_score_parts", "offset_null_deviance"]
 
 
 def _mu(b, family: Family, beta: np.ndarray | None, mu: float | None, shift: float) -> np.ndarray:
@@ -79,6 +80,21 @@ def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarr
             triangle, X.diagonal_columns())
 
 
+def score_triangle_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray,
+                        minus_offset: bool = False, weights_eta=None) -> np.ndarray | None:
+    """A block's triangular factor of W^(1/2) [X | z] of :func:`score_part`'s regression at any width (rows of
+    positive weight; merged by :func:`add_triangles`): the second pass of a score whose X'WX is too ill conditioned
+    to decide the rank (:func:`~glmstat.engine.linalg.posed_normal_solutions`)."""
+    _, w, z, X = _score_rows(b, kernel, beta, sub_cols, cols, minus_offset, weights_eta)
+    use = w > 0
+    return X.weighted_triangle(np.where(use, w, 0.0), np.where(use, z, 0.0), max_columns=None)
+
+
+def add_triangles(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """Two blocks' triangular factors: the factor of the two stacked (None unless both have one)."""
+    return None if a is None or b is None else np.linalg.qr(np.vstack([a, b]), mode="r")
+
+
 def score_rss_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarray, solution: np.ndarray,
                    minus_offset: bool = False, weights_eta=None) -> float:
     """A block's share of sum W (z - X_cols b)^2, the residual sum of squares of :func:`score_part`'s regression
@@ -127,9 +143,8 @@ def score_partialled_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, col
 
 def add_partialled(a: tuple, b: tuple) -> tuple:
     """Two blocks' :func:`partialled_triangle`: the factor of the two factors stacked, the sums added."""
-    if a[0] is None or b[0] is None:
-        return None, np.nan
-    return np.linalg.qr(np.vstack([a[0], b[0]]), mode="r"), a[1] + b[1]
+    R = add_triangles(a[0], b[0])
+    return (None, np.nan) if R is None else (R, a[1] + b[1])
 
 
 def add_parts(a: tuple, b: tuple) -> tuple:
@@ -141,8 +156,7 @@ def add_score_parts(a: tuple, b: tuple) -> tuple:
     """:func:`add_parts` of the sums; the triangular factor of both blocks' rows (the factor of the two
     factors stacked; None unless both have one); the design's ``diagonal_columns`` (the same in every block)
     kept."""
-    triangle = None if a[6] is None or b[6] is None else np.linalg.qr(np.vstack([a[6], b[6]]), mode="r")
-    return add_parts(a[:6], b[:6]) + (triangle, b[-1])
+    return add_parts(a[:6], b[:6]) + (add_triangles(a[6], b[6]), b[-1])
 
 
 def _lse_part(a: np.ndarray, c: np.ndarray) -> tuple[float, float]:

@@ -23,6 +23,7 @@ table without a test.
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,11 +38,11 @@ from ..design.base import TRIANGLE_MAX_COLUMNS, Design
 from ..design.sources import fold
 from ..engine.irls import irls
 from ..engine.scoring_pass import covariance_weights_eta
-from ..engine.passes import (add_partialled, add_score_parts, partialled_triangle, score_part,
-                             score_partialled_part, score_rss_part)
+from ..engine.passes import (add_partialled, add_score_parts, add_triangles, partialled_triangle, score_part,
+                             score_partialled_part, score_rss_part, score_triangle_part)
 from ..engine.kernel import kernel_for
 from ..engine.starts import fitted_means_start
-from ..engine.linalg import explained_sums, normal_solutions
+from ..engine.linalg import explained_sums, normal_solutions, posed_normal_solutions
 from ..engine.threads import single_threaded
 from .._arguments import own_scalar, real_number, shown, shown_items
 from ..errors import ConvergenceWarning, FitError, GLMStatError, GLMStatWarning, warn_user
@@ -270,8 +271,12 @@ def rao_statistic(fit, sub: Submodel, cols: np.ndarray, intercept: bool, minus_o
         return fold(source, partial(score_partialled_part, a_cols=a_cols, d_cols=d_cols, Bd=Bd, cd=cd, **rows),
                     add_partialled, (np.zeros((0, a_cols.size + 1)), 0.0))
 
+    def triangle_of() -> np.ndarray | None:
+        return fold(source, partial(score_triangle_part, **rows), add_triangles, np.zeros((0, k + 1)))
+
     return _score_statistic(*sums[:6], sums[7], intercept=intercept, triangle=sums[6], rss_of=rss_of,
-                            partialled_of=partialled_of)
+                            partialled_of=partialled_of, triangle_of=triangle_of,
+                            rows_qr_columns=_rows_qr_columns(source.n_rows))
 
 
 def _triangle_explained(R_aug: np.ndarray) -> float:
@@ -299,7 +304,8 @@ def _triangle_explained(R_aug: np.ndarray) -> float:
 def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: float, ww: float,
                      diagonal: np.ndarray | None, intercept: bool, triangle: np.ndarray | None = None,
                      rss_of: Callable[[np.ndarray], float] | None = None,
-                     partialled_of: Callable[..., tuple] | None = None) -> float:
+                     partialled_of: Callable[..., tuple] | None = None,
+                     triangle_of: Callable[[], np.ndarray | None] | None = None, rows_qr_columns: int = 0) -> float:
     """sum W (r - centre)^2 - RSS, RSS the residual sum of squares of the weighted regression of z on X, from
     G = X'WX, u = X'Wz, sum W z^2, sum W r, sum W r^2, sum W (and the columns whose block of G is diagonal, if
     any).  RSS = sum W z^2 - ||Q'W^(1/2) z||^2 from the triangular factor of W^(1/2) [X | z] where the design's
@@ -308,32 +314,57 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: f
     away (nearly collinear columns beside a structured factor: 5e-5 for R's 3.675).  Where the
     design has a wide factor's columns (``diagonal``) and few others, from the QR of the others with the factor
     partialled out row by row (``partialled_of``: :func:`_partialled_rss`), whose rank decisions are the QR's,
-    not X'WX's."""
+    not X'WX's.  Where X'WX is too ill conditioned to decide the rank
+    (:func:`~glmstat.engine.linalg.posed_normal_solutions`: a direction R's QR keeps, W^(1/2) X's smallest singular
+    value above 1e-11 of the largest, is rounding in X'WX), from the QR of the rows of up to ``rows_qr_columns``
+    columns (the partialled columns, or ``triangle_of()``, a pass over every column made dense a chunk at a time;
+    :func:`_rows_qr_columns`)."""
     if not (np.isfinite(G).all() and np.isfinite(u).all()):
         return np.nan  # (working weights not finite at the submodel: LAPACK would refuse, and print)
     rss = None
+    wide_factor = partialled_of is not None and diagonal is not None and len(diagonal)
     if triangle is not None:
         rss = wzz - _triangle_explained(triangle)
-    elif partialled_of is not None and diagonal is not None and len(diagonal):
-        rss = _partialled_rss(G, u, diagonal, partialled_of)
+    elif wide_factor:
+        rss = _partialled_rss(G, u, diagonal, partialled_of, TRIANGLE_MAX_COLUMNS)
+    b = None
     if rss is None:
-        b = normal_solutions(G, u, diagonal)
+        b = posed_normal_solutions(G, u, diagonal)
+    if rss is None and b is None:
+        # (rare: the O(n p^2) QR of the rows, whatever their width, only where X'WX cannot decide)
+        rss = _partialled_rss(G, u, diagonal, partialled_of, rows_qr_columns) if wide_factor else None
+        wide = triangle_of() if rss is None and triangle_of is not None and G.shape[0] <= rows_qr_columns else None
+        rss = rss if wide is None else wzz - _triangle_explained(wide)
+    if rss is None:
+        b = normal_solutions(G, u, diagonal) if b is None else b
         rss = wzz - float(u @ b) if rss_of is None else rss_of(b)
     centre = wr / ww if intercept else 0.0
     return (wrr - 2 * centre * wr + centre * centre * ww) - rss
 
 
-def _partialled_rss(G: np.ndarray, u: np.ndarray, diagonal: np.ndarray, partialled_of) -> float | None:
+#: Where X'WX cannot decide the rank of a score's regression, the QR of its rows (O(n p^2)) is taken for up to this
+#: many flops, a few seconds (p = 293 columns at 1e5 rows, 92 at 1e6); beyond, the least-squares solve of X'WX
+#: stands.
+ROWS_QR_MAX_FLOPS = 2**33
+
+
+def _rows_qr_columns(n_rows: int) -> int:
+    """The most columns whose QR of ``n_rows`` rows stays within ``ROWS_QR_MAX_FLOPS``."""
+    return math.isqrt(ROWS_QR_MAX_FLOPS // max(n_rows, 1))
+
+
+def _partialled_rss(G: np.ndarray, u: np.ndarray, diagonal: np.ndarray, partialled_of,
+                    max_columns: int | None) -> float | None:
     """The residual sum of squares of the score's regression with the columns ``diagonal`` (a wide factor's, D
     their diagonal block of G, B the other columns' cross-products with them) partialled out: sum W z~^2 -
     ||Q' z~||^2 from the triangular factor of sqrt(W) [X_a - X_d D^-1 B' | z - X_d D^-1 u_d]
     (:func:`~glmstat.engine.passes.partialled_triangle`, a pass over the rows).  None where a level has no weight
-    or more than ``TRIANGLE_MAX_COLUMNS`` other columns would be made dense."""
+    or more than ``max_columns`` other columns would be made dense."""
     in_d = np.zeros(G.shape[0], dtype=bool)
     in_d[diagonal] = True
     d_cols, a_cols = np.flatnonzero(in_d), np.flatnonzero(~in_d)
     dd = G[d_cols, d_cols]
-    if not np.all(dd > 0) or a_cols.size > TRIANGLE_MAX_COLUMNS:
+    if not np.all(dd > 0) or max_columns is not None and a_cols.size > max_columns:
         return None
     R, total = partialled_of(a_cols, d_cols, G[np.ix_(a_cols, d_cols)] / dd, u[d_cols] / dd)
     if R is None or not np.isfinite(total):
@@ -370,8 +401,11 @@ def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
     def partialled_of(a_cols, d_cols, Bd, cd) -> tuple:
         return partialled_triangle(w, r, X, a_cols, d_cols, Bd, cd)
 
+    def triangle_of() -> np.ndarray | None:
+        return X.weighted_triangle(np.where(use, w, 0.0), np.where(use, r, 0.0), max_columns=None)
+
     return _score_statistic(G, u, wrr, float(np.sum(w * r)), wrr, float(np.sum(w)), X.diagonal_columns(),
-                            intercept, triangle, rss_of, partialled_of)
+                            intercept, triangle, rss_of, partialled_of, triangle_of, _rows_qr_columns(X.n_rows))
 
 
 def _models_score(small, big) -> float:

@@ -412,22 +412,41 @@ def test_a_column_named_dot_is_not_read_back_as_dot():
     assert np.isclose(chosen.deviance, gs.glm(chosen.formula, d).deviance, rtol=1e-12)
 
 
+def test_rao_score_beyond_the_rows_qr_budget_solves_x_wx(monkeypatch):
+    """The other side of anova.ROWS_QR_MAX_FLOPS (rao_two_factors_ill, the QR of the rows refused): the scores go
+    through X'WX as before -- drop1's, which X'WX decides, still R's; add1's, which it cannot, finite."""
+    from glmstat.inference import anova
+
+    monkeypatch.setattr(anova, "ROWS_QR_MAX_FLOPS", 0)
+    ref = json.loads((FIXTURES / "rao_two_factors_ill" / "r.json").read_text())
+    d = pd.read_csv(FIXTURES / "rao_two_factors_ill" / "data.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = gs.glm("y ~ x2 + I(x2^2) + exp(x2/5) + factor(k) + factor(j)", d, family=gs.InverseGaussian(link="log"))
+        add, drop = f.add1("~ . + exp(x2/5):x2 + x2:I(x2^2)", test="Rao"), f.drop1(test="Rao")
+    assert_close(drop["statistic"], r_values(ref["drop1_rao"]), rtol=1e-6)
+    assert np.isfinite(add["statistic"].iloc[1:]).all()
+
+
 @pytest.mark.parametrize("path", ["memory", "blocks"])
-@pytest.mark.parametrize("fixture", ["rao_structured_ill", "rao_wide_factor_ill"])
+@pytest.mark.parametrize("fixture", ["rao_structured_ill", "rao_wide_factor_ill", "rao_two_factors_ill"])
 def test_rao_score_of_nearly_collinear_columns_beside_a_factor_is_r_s(monkeypatch, fixture, path):
     """x2:exp(x2/5) nearly in the span of x2, I(x2^2), exp(x2/5) and a factor (inverse Gaussian log; fixtures
-    rao_structured_ill, 30 levels, and rao_wide_factor_ill, 80, from scripts/make_rao_factor_ill.R): a structured
-    design's score came from X'WX, which squares the condition number, and its least-squares solve set the direction
-    aside -- add1 gave 5.05e-5 for R's 3.675 (30 levels) and 2.4% off (80 levels, in blocks).  The rows are now made
-    dense a chunk at a time for the QR (Design.weighted_triangle), or, beside a wide factor, with its columns
-    partialled out first (engine/passes.partialled_triangle)."""
+    rao_structured_ill, 30 levels, rao_wide_factor_ill, 80, and rao_two_factors_ill, 80 and 70, from
+    scripts/make_rao_factor_ill.R): a structured design's score came from X'WX, which squares the condition number,
+    and its least-squares solve set the direction aside -- add1 gave 5.05e-5 for R's 3.675 (30 levels) and 2.4% off
+    (80 levels, in blocks).  The rows are now made dense a chunk at a time for the QR (Design.weighted_triangle),
+    or, beside a wide factor, with its columns partialled out first (engine/passes.partialled_triangle); beside
+    two factors, 73 columns besides the wide one's, too many to make dense for every score, only where X'WX
+    cannot decide the rank (linalg.posed_normal_solutions)."""
     if path == "blocks":
         structured_in_blocks(monkeypatch, 40)
     ref = json.loads((FIXTURES / fixture / "r.json").read_text())
     d = pd.read_csv(FIXTURES / fixture / "data.csv")
+    formula = "y ~ x2 + I(x2^2) + exp(x2/5) + factor(k)" + (" + factor(j)" if "j" in d else "")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        f = gs.glm("y ~ x2 + I(x2^2) + exp(x2/5) + factor(k)", d, family=gs.InverseGaussian(link="log"))
+        f = gs.glm(formula, d, family=gs.InverseGaussian(link="log"))
         add, drop = f.add1("~ . + exp(x2/5):x2 + x2:I(x2^2)", test="Rao"), f.drop1(test="Rao")
     assert_close([f.deviance], [ref["deviance"]], rtol=1e-9)
     assert list(add.index) == ref["add1_terms"] and list(drop.index) == ref["drop1_terms"]
