@@ -663,17 +663,24 @@ def _rows_beyond(source: "InMemorySource", family: "Family", state: "FitState", 
                  ) -> tuple[np.ndarray, float]:
     """Positions of the rows (with weight) whose fitted mean at the estimate exceeds ``limit`` in size, and the
     largest such size (0 for none)."""
+    rows, largest = [], 0.0
+    for start, blk, mu in _fitted_means(source, family, state):
+        far = np.flatnonzero((np.abs(mu) > limit) & (blk.weights > 0))
+        if far.size:
+            largest = max(largest, float(np.abs(mu[far]).max()))
+            rows.append(start + far)
+    return (np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)), largest
+
+
+def _fitted_means(source: "InMemorySource", family: "Family", state: "FitState"):
+    """(position of its first row, block, fitted means) for each block of ``source`` at the estimate."""
     b = np.where(state.kept, state.coef, 0.0)
-    rows, start, largest = [], 0, 0.0
+    start = 0
     for blk in source.blocks():
         with np.errstate(all="ignore"):
-            size = np.abs(family.link.inverse(blk.X.matvec(b) + blk.offset))
-        far = np.flatnonzero((size > limit) & (blk.weights > 0))
-        if far.size:
-            largest = max(largest, float(size[far].max()))
-            rows.append(start + far)
+            mu = family.link.inverse(blk.X.matvec(b) + blk.offset)
+        yield start, blk, mu
         start += blk.y.shape[0]
-    return (np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)), largest
 
 
 def _means_valid_everywhere(family: "Family") -> bool:
@@ -704,17 +711,13 @@ def _rows_at(source: "InMemorySource", family: "Family", state: "FitState",
     """Positions of the rows (with weight) whose fitted mean at the estimate is within ``tol`` of an ``edge``,
     for each (edge, tol) of ``edges``, over the blocks of ``source``; not those whose response is at an edge of
     ``settled`` too (:func:`_settled_edges`)."""
-    b = np.where(state.kept, state.coef, 0.0)
-    rows, start = [], 0
-    for blk in source.blocks():
-        with np.errstate(all="ignore"):
-            mu = family.link.inverse(blk.X.matvec(b) + blk.offset)
+    rows = []
+    for start, blk, mu in _fitted_means(source, family, state):
         at = np.zeros(mu.shape[0], dtype=bool)
         for v, tol in edges:
             on = np.abs(mu - v) <= tol
             at |= on & (blk.y != v) if v in settled else on
         rows.append(start + np.flatnonzero(at & (blk.weights > 0)))
-        start += blk.y.shape[0]
     return np.concatenate(rows) if rows else np.zeros(0, dtype=np.intp)
 
 
