@@ -244,8 +244,12 @@ def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id,
     are not compared (as for the random cases that R does not converge).  s785_0329 (negative binomial identity, two
     rows of 0 held on the edge, every step ending there to its rounding): R halves the steps that fall outside and
     ends at 8.8987-8.8988 in every order; glmstat moved them all back inside and swung on to 9.42-22.73 (66 to 266
-    times R's spread off), where it now halves those whose step moved back inside raises the deviance."""
-    ref, runs = json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text()), ROW_ORDER[case_id]
+    times R's spread off), where it now halves those whose step moved back inside raises the deviance.  An order R
+    refuses (s795_0166, a quasi log fit of y ~ x1 + g1:g2 running off along a cell of zeros: rotated, R's QR keeps an
+    exactly aliased cell at iteration 16, coefficients of 1.4e14, then "NA/NaN/Inf in 'x'") has no output to compare:
+    the spread and the agreement of iterations are over the orders R fits."""
+    ref = json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text())
+    runs = [r for r in ROW_ORDER[case_id] if "error" not in r]
     same = all(r["iterations"] == ref["iterations"] and r["converged"] == ref["converged"] for r in runs)
     f = _held_out_fit(ref, source, tmp_path, monkeypatch)
     assert (f.iterations == ref["iterations"] and f.converged == ref["converged"]) or not same
