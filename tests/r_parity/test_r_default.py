@@ -247,13 +247,16 @@ def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id,
     times R's spread off), where it now halves those whose step moved back inside raises the deviance.  An order R
     refuses (s795_0166, a quasi log fit of y ~ x1 + g1:g2 running off along a cell of zeros: rotated, R's QR keeps an
     exactly aliased cell at iteration 16, coefficients of 1.4e14, then "NA/NaN/Inf in 'x'") has no output to compare:
-    the spread and the agreement of iterations are over the orders R fits."""
+    the spread and the agreement of iterations are over the orders R fits.  Where R's deviance moves by more than its
+    own size over the orders, R's numbers are its rounding's (s796_0084, Tweedie p = 1.5 with mu = eta^2: scoring
+    wanders for 25 iterations, amplifying each solve's rounding about tenfold a step; R's deviance 576.2, 1666.4,
+    1570.9 by order, glmstat's iterates R's to 1e-11 up to the 5th): only iterations and converged are compared."""
     ref = json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text())
     runs = [r for r in ROW_ORDER[case_id] if "error" not in r]
     same = all(r["iterations"] == ref["iterations"] and r["converged"] == ref["converged"] for r in runs)
     f = _held_out_fit(ref, source, tmp_path, monkeypatch)
     assert (f.iterations == ref["iterations"] and f.converged == ref["converged"]) or not same
-    if f.separation is not None:
+    if f.separation is not None or max(abs(r["deviance"] - ref["deviance"]) for r in runs) > abs(ref["deviance"]):
         return
     for key, got in (("coefficients", f.coef), ("std_errors", f.std_errors), ("deviance", [f.deviance])):
         want = np.asarray(_vector(ref[key]), dtype=float)
