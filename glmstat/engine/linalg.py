@@ -167,6 +167,39 @@ class ScoreReducer:
         return self
 
 
+def mapped_factor_rows(X: Design, w: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+    """For X = Z T with a wide factor in the store Z (a sum- or Helmert-coded one): rows A, (q + 1) x (p + 1) at
+    most, whose triangular factor is that of sqrt(W) [X | r] -- sqrt(W) [Z | r] = Q G with G the store's
+    factor-first parts stacked (closed form), so sqrt(W) [X | r] = Q G diag(T, 1) -- instead of a dense QR of the
+    rows; None for any other design."""
+    mapped = X.column_map()
+    store_wide = None if mapped is None else widest_factor(mapped[0])
+    if store_wide is None:
+        return None
+    Z, T = mapped
+    G = factor_first(Z, w, r, store_wide).stacked()
+    q, p = Z.n_cols, X.n_cols
+    A = np.empty((G.shape[0], p + 1))
+    A[:, :p] = np.asarray(T.T @ G[:, :q].T).T
+    A[:, p] = G[:, q]
+    return A
+
+
+def score_triangle(X: Design, w: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+    """The triangular factor of sqrt(W) [X | r] for a score test's regression (rows of zero weight given w = r =
+    0): the design's own (:meth:`~glmstat.design.base.Design.weighted_triangle`), else, for a store mapped by
+    contrasts with a wide factor, that of :func:`mapped_factor_rows`, of any width: the QR's rank decisions, where
+    X'WX squares the condition number and its least-squares cut set aside the columns of levels whose weights
+    vanish (R's fit stopped on a separated level: a Rao statistic 4e-6 off, fixtures/rao_contrasts_separated).
+    None otherwise, or where a row is not finite."""
+    R = X.weighted_triangle(w, r)
+    if R is None:
+        A = mapped_factor_rows(X, w, r)
+        if A is not None and np.isfinite(A).all():
+            R = np.linalg.qr(A, mode="r")
+    return R
+
+
 class QRReducer:
     """Accumulates the R factor of sqrt(W) [X | r] by a tall-skinny QR over blocks.
 
@@ -203,18 +236,8 @@ class QRReducer:
             # only the other columns go through a dense QR (structured_qr)
             self._add_parts(factor_first(X, w, r, wide))
             return
-        mapped = X.column_map()
-        store_wide = None if mapped is None else widest_factor(mapped[0])
-        if store_wide is not None:
-            # X = Z T with a wide factor in the store Z (a sum- or Helmert-coded one): sqrt(W) [Z | r] = Q G with G
-            # the store's factor-first parts stacked (closed form), so sqrt(W) [X | r] = Q G diag(T, 1) and X's
-            # factor is that of G diag(T, 1), (q + 1) x (p + 1) at most, instead of a dense QR of the rows
-            Z, T = mapped
-            G = factor_first(Z, w, r, store_wide).stacked()
-            q = Z.n_cols
-            A = np.empty((G.shape[0], self.p + 1))
-            A[:, : self.p] = np.asarray(T.T @ G[:, :q].T).T
-            A[:, self.p] = G[:, q]
+        A = mapped_factor_rows(X, w, r)
+        if A is not None:
             self._stack(A)
             return
         # the QR works on rows: this block's, densified (only when the Gram path refused), a bounded number of

@@ -16,6 +16,7 @@ from ..design.base import stacked_triangle
 from ..design.sources import fold
 from ..families import Family
 from .kernel import trusted
+from .linalg import score_triangle
 
 __all__ = ["deviance_part", "loglik_part", "weighted_sums", "score_part", "score_rss_part", "score_triangle_part",
            "add_triangles", "partialled_triangle", "score_partialled_part", "add_partialled", "add_parts",
@@ -66,8 +67,8 @@ def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarr
     """A block's share of the score test of the columns ``cols`` at the submodel with coefficients ``beta`` on the
     columns ``sub_cols``: with r, W the working residuals and weights there and z the regressed residual (r, or
     r - offset with ``minus_offset``, as R's add1 gives glm.fit the offset), (X'WX, X'Wz, sum W z^2, sum W r,
-    sum W r^2, sum W) over ``cols``, the triangular factor of W^(1/2) [X | z] where the design's rows are dense
-    (else None: :meth:`~glmstat.design.base.Design.weighted_triangle`) and the selected design's
+    sum W r^2, sum W) over ``cols``, the triangular factor of W^(1/2) [X | z] where
+    :func:`~glmstat.engine.linalg.score_triangle` gives one (else None) and the selected design's
     ``diagonal_columns`` (merged by :func:`add_score_parts`). ``weights_eta``, if given, maps the block to the
     linear predictor at which W is evaluated instead (a fit stopped as R stops: R's score test takes
     ``fit$weights``, the weights of its last iteration, at the coefficients before it, with the residuals at the
@@ -75,7 +76,7 @@ def score_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols: np.ndarr
     r, w, z, X = _score_rows(b, kernel, beta, sub_cols, cols, minus_offset, weights_eta)
     G, u = X.gram_score(w, z)
     use = w > 0  # (the one zero-weight rule: no residual where the weight is 0)
-    triangle = X.weighted_triangle(np.where(use, w, 0.0), np.where(use, z, 0.0))
+    triangle = score_triangle(X, np.where(use, w, 0.0), np.where(use, z, 0.0))
     return (G, u, float(np.sum(w * z * z)), float(np.sum(w * r)), float(np.sum(w * r * r)), float(np.sum(w)),
             triangle, X.diagonal_columns())
 

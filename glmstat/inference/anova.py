@@ -42,7 +42,7 @@ from ..engine.passes import (add_partialled, add_score_parts, add_triangles, par
                              score_partialled_part, score_rss_part, score_triangle_part)
 from ..engine.kernel import kernel_for
 from ..engine.starts import fitted_means_start
-from ..engine.linalg import explained_sums, normal_solutions, posed_normal_solutions
+from ..engine.linalg import explained_sums, normal_solutions, posed_normal_solutions, score_triangle
 from ..engine.threads import single_threaded
 from .._arguments import own_scalar, real_number, shown, shown_items
 from ..errors import ConvergenceWarning, FitError, GLMStatError, GLMStatWarning, warn_user
@@ -391,7 +391,7 @@ def _score(r: np.ndarray, w: np.ndarray, X: Design, intercept: bool) -> float:
     G, u = X.gram_score(w, r)
     wrr = float(np.sum(w * r * r))
     use = w > 0
-    triangle = X.weighted_triangle(np.where(use, w, 0.0), np.where(use, r, 0.0))
+    triangle = score_triangle(X, np.where(use, w, 0.0), np.where(use, r, 0.0))
 
     def rss_of(b: np.ndarray) -> float:
         with np.errstate(all="ignore"):
