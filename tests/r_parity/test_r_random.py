@@ -304,6 +304,17 @@ def _scoring_ran_off_with_its_null(ref: dict, res) -> bool:
             and res.separation is None and res.deviance < ref["null_deviance"] * (1 - 1e-6))
 
 
+def _above_its_null_model(ref: dict, caught) -> bool:
+    """R's reference met its test above the deviance of the null model that the model contains, where its refits
+    from its own estimate stay (held-out s801_0230: Tweedie p = 3 with mu = eta^2, 29.12927493 against the null
+    model's 10.82990315); glmstat's fit stops at the same point (coefficients to 1e-9), refitted from the null
+    model's coefficients ends no lower, and is reported not converged, saying why (README, "Scoring that goes away
+    from the optimum is brought back"): neither side has the maximum-likelihood estimate."""
+    return (None not in (ref["deviance"], ref["null_deviance"]) and ref["deviance"] > ref["null_deviance"]
+            and any(issubclass(w.category, gs.ConvergenceWarning) and "is above the null model's" in str(w.message)
+                    for w in caught))
+
+
 def _gaussian_zero_weight(ref: dict, data: pd.DataFrame) -> bool:
     """R's Gaussian AIC sums log(w) over every row, so a zero prior weight makes it infinite (recorded as
     NA); glmstat leaves zero-weight rows out of the likelihood (a deliberate difference, in the README)."""
@@ -407,7 +418,7 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True, source=None) ->
     if res.separation is not None:  # no MLE: R's numbers are where its iterations stopped
         return fails
     if not res.converged:  # glmstat says so (a ConvergenceWarning); R must not have converged either
-        if not any("did not converge" in m for m in ref["warnings"]):
+        if not any("did not converge" in m for m in ref["warnings"]) and not _above_its_null_model(ref, caught):
             fails.append("glmstat did not converge in 100 iterations where R did")
         return fails
     if not ref["converged"]:  # R's refits from its own estimate never settled: no reference numbers
