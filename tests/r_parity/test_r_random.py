@@ -644,7 +644,9 @@ def test_held_out_mirror_image_of_r_s_estimate_from_a_parquet_file(tmp_path, mon
     # R's start wanders for 25 iterations (deviances 9870 to 14595 to 105.95), amplifying the rounding of each solve,
     # and the exact fit polishes where that ends: in memory and from Parquet a row group per chunk R's b (1.0416 for
     # log(x3)), from Parquet with its row groups read together (glmstat's default) -b, at the same deviance
-    # 78.9504995368.  compare takes R's reference at -b for such a fit (:func:`_mirror_image`).
+    # 78.9504995368 -- with the pinned versions; the oldest supported ones' rounding reaches b there too.  compare
+    # takes R's reference at -b for a fit that reaches it (:func:`_mirror_image`): so, whichever of the two this one
+    # reaches, it matches both R's reference and that reference's mirror image.
     pytest.importorskip("pyarrow")
     from glmstat.formula import readers
 
@@ -652,10 +654,12 @@ def test_held_out_mirror_image_of_r_s_estimate_from_a_parquet_file(tmp_path, mon
     ref, data = load("s802_0003", HELD_OUT)
     data.to_parquet(tmp_path / "case.parquet", row_group_size=8)
     res, _ = fit(ref, str(tmp_path / "case.parquet"))
-    assert_close(res.coef, _negated(ref["coefficients"]), rtol=1e-6)
+    assert _close(res.coef, ref["coefficients"], 1e-6) == "" or _close(res.coef, _negated(ref["coefficients"]),
+                                                                       1e-6) == ""
     assert_close([res.deviance], [ref["deviance"]], rtol=1e-9)
-    fails = compare(ref, data, profile=False, source=str(tmp_path / "case.parquet"))
-    assert not fails, "\n".join(fails)
+    for want in (ref, _mirror_image(ref)):
+        fails = compare(want, data, profile=False, source=str(tmp_path / "case.parquet"))
+        assert not fails, "\n".join(fails)
 
 
 def test_held_out_separation_from_a_parquet_file_while_the_finite_coefficients_still_settle(tmp_path):
