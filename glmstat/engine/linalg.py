@@ -547,31 +547,44 @@ def posed_normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | 
     below ``EXPLAINED_MAX_COND``; None where it would set aside directions by least squares instead: there the
     rank decision, made on X'WX, sees what the QR of the rows W^(1/2) X keeps only as rounding (its singular values
     are the squares of theirs), and a caller that can reach the rows decides it from them."""
-    out, posed = _solutions(G, U, diagonal)
-    return out if posed else None
+    out, rcond = _solutions(G, U, diagonal)
+    return out if rcond is None else None
 
 
-def _solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None) -> tuple[np.ndarray, bool]:
-    """(:func:`normal_solutions`, whether the Cholesky path solved it)."""
+def conditioned_normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = None
+                                 ) -> tuple[np.ndarray, float]:
+    """(:func:`normal_solutions`, the reciprocal condition number of the matrix its least-squares solve took, the
+    scaled G or its Schur complement beside ``diagonal``; 1 on the Cholesky path)."""
+    out, rcond = _solutions(G, U, diagonal)
+    return out, (1.0 if rcond is None else rcond)
+
+
+def _solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None) -> tuple[np.ndarray, float | None]:
+    """(:func:`normal_solutions`, None where the Cholesky path solved it, else the reciprocal condition number of
+    the matrix its least-squares solve took: its smallest singular value over the largest, of the columns that are
+    not zero)."""
     U = np.asarray(U, dtype=float)
     one = U.ndim == 1
     U2 = U[:, None] if one else U
     p = G.shape[0]
     if p == 0:
         out = np.zeros((0, U2.shape[1]))
-        return (out[:, 0] if one else out), True
+        return (out[:, 0] if one else out), None
     solved = None if diagonal is None or not len(diagonal) else _solutions_blocked(G, U2, diagonal)
     if solved is None:
         d = np.sqrt(np.diag(G))
         d[~(d > 0)] = 1.0
         Gs, Us = G / np.outer(d, d), U2 / d[:, None]
         y = _refined_cholesky_solve(Gs, Us, EXPLAINED_MAX_COND)
-        posed = y is not None
+        rcond = None
         if y is None:
-            y, *_ = np.linalg.lstsq(Gs, Us, rcond=None)
-        solved = (y / d[:, None], posed)  # (G = D Gs D: G b = u is Gs (D b) = D^-1 u)
-    out, posed = solved
-    return (out[:, 0] if one else out), posed
+            y, _, _, sv = np.linalg.lstsq(Gs, Us, rcond=None)
+            # (over the columns with weight: a column that is zero in every row is aliased exactly, R's too)
+            nonzero = int(np.count_nonzero(np.diag(G) > 0))
+            rcond = float(sv[nonzero - 1] / sv[0]) if nonzero and sv[0] > 0 else 1.0
+        solved = (y / d[:, None], rcond)  # (G = D Gs D: G b = u is Gs (D b) = D^-1 u)
+    out, rcond = solved
+    return (out[:, 0] if one else out), rcond
 
 
 def _refined_cholesky_solve(G: np.ndarray, B: np.ndarray, max_cond: float) -> np.ndarray | None:
@@ -594,7 +607,7 @@ def _refined_cholesky_solve(G: np.ndarray, B: np.ndarray, max_cond: float) -> np
     return X + dX
 
 
-def _solutions_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> tuple[np.ndarray, bool] | None:
+def _solutions_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> tuple[np.ndarray, float | None] | None:
     """:func:`_solutions` through G's diagonal block (G = [[A, B], [B', D]] is singular or ill conditioned
     only through S, which is then solved by least squares); None where D has a zero."""
     in_d = np.zeros(G.shape[0], dtype=bool)
@@ -607,13 +620,13 @@ def _solutions_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> tu
     BDinv = B / dd
     Ud = U[d_idx]
     out = np.zeros(U.shape)
-    posed = True
+    rcond = None
     if a_idx.size:
         S = G[np.ix_(a_idx, a_idx)] - BDinv @ B.T
         # (S singular or ill conditioned)
-        out[a_idx], posed = _solutions((S + S.T) / 2.0, U[a_idx] - BDinv @ Ud, None)
+        out[a_idx], rcond = _solutions((S + S.T) / 2.0, U[a_idx] - BDinv @ Ud, None)
     out[d_idx] = (Ud - B.T @ out[a_idx]) / dd[:, None]
-    return out, posed
+    return out, rcond
 
 
 def sandwich_product(C: np.ndarray, meat: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray:

@@ -42,10 +42,11 @@ from ..engine.passes import (add_partialled, add_score_parts, add_triangles, par
                              score_partialled_part, score_rss_part, score_triangle_part)
 from ..engine.kernel import kernel_for
 from ..engine.starts import fitted_means_start
-from ..engine.linalg import explained_sums, normal_solutions, posed_normal_solutions, score_triangle
+from ..engine.linalg import (conditioned_normal_solutions, explained_sums, normal_solutions, posed_normal_solutions,
+                             score_triangle)
 from ..engine.threads import single_threaded
 from .._arguments import own_scalar, real_number, shown, shown_items
-from ..errors import ConvergenceWarning, FitError, GLMStatError, GLMStatWarning, warn_user
+from ..errors import AliasingWarning, ConvergenceWarning, FitError, GLMStatError, GLMStatWarning, warn_user
 from ..families import Gaussian
 from ..report.tables import returns_table
 from .covariance_factor import covariance_weights
@@ -318,7 +319,8 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: f
     (:func:`~glmstat.engine.linalg.posed_normal_solutions`: a direction R's QR keeps, W^(1/2) X's smallest singular
     value above 1e-11 of the largest, is rounding in X'WX), from the QR of the rows of up to ``rows_qr_columns``
     columns (the partialled columns, or ``triangle_of()``, a pass over every column made dense a chunk at a time;
-    :func:`_rows_qr_columns`)."""
+    :func:`_rows_qr_columns`); beyond that budget, from X'WX by least squares, with an AliasingWarning where that
+    cannot resolve it either (``UNRESOLVED_RCOND``)."""
     if not (np.isfinite(G).all() and np.isfinite(u).all()):
         return np.nan  # (working weights not finite at the submodel: LAPACK would refuse, and print)
     rss = None
@@ -335,6 +337,10 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: f
         rss = _partialled_rss(G, u, diagonal, partialled_of, rows_qr_columns) if wide_factor else None
         wide = triangle_of() if rss is None and triangle_of is not None and G.shape[0] <= rows_qr_columns else None
         rss = rss if wide is None else wzz - _triangle_explained(wide)
+        if rss is None:
+            b, rcond = conditioned_normal_solutions(G, u, diagonal)
+            if rcond < UNRESOLVED_RCOND:
+                warn_user(_unresolved_message(G.shape[0], rcond, rows_qr_columns), AliasingWarning)
     if rss is None:
         b = normal_solutions(G, u, diagonal) if b is None else b
         rss = wzz - float(u @ b) if rss_of is None else rss_of(b)
@@ -348,13 +354,30 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: f
 ROWS_QR_MAX_FLOPS = 2**33
 
 
+#: Below this reciprocal condition number of the X'WX a score's least squares solve (scaled to unit diagonal), the
+#: statistic's error from X'WX's rounding -- on rao_two_factors_ill's scores 1e-7 of it at 4e-9, 1e-3 at 6.5e-13
+#: and 23% at 5e-14 -- can pass the 1e-6 of R's that the project holds to, where R's QR of the
+#: rows resolves W^(1/2) X's singular values down to 1e-11 (X'WX's down to 1e-22): a statistic solved there says so.
+UNRESOLVED_RCOND = 1e-9
+
+
+def _unresolved_message(k: int, rcond: float, rows_qr_columns: int) -> str:
+    """What a Rao score statistic solved from an X'WX too ill conditioned to resolve it says (the QR of its rows,
+    which would, beyond its budget)."""
+    return (f"a Rao score statistic's regression on {k} columns is too ill conditioned for X'WX to resolve it (its "
+            f"smallest eigenvalue {rcond:.1g} of the largest), and the QR of its rows, which R's glm.fit takes, is "
+            f"beyond glmstat's budget ({rows_qr_columns} columns at this number of rows): the statistic comes from "
+            f"X'WX's least-squares solve and may differ from R's beyond its sixth digit, in its leading digits as the "
+            f"eigenvalue nears X'WX's rounding")
+
+
 def _rows_qr_columns(n_rows: int) -> int:
     """The most columns whose QR of ``n_rows`` rows stays within ``ROWS_QR_MAX_FLOPS``."""
     return math.isqrt(ROWS_QR_MAX_FLOPS // max(n_rows, 1))
 
 
 def _partialled_rss(G: np.ndarray, u: np.ndarray, diagonal: np.ndarray, partialled_of,
-                    max_columns: int | None) -> float | None:
+                    max_columns: int) -> float | None:
     """The residual sum of squares of the score's regression with the columns ``diagonal`` (a wide factor's, D
     their diagonal block of G, B the other columns' cross-products with them) partialled out: sum W z~^2 -
     ||Q' z~||^2 from the triangular factor of sqrt(W) [X_a - X_d D^-1 B' | z - X_d D^-1 u_d]
@@ -364,7 +387,7 @@ def _partialled_rss(G: np.ndarray, u: np.ndarray, diagonal: np.ndarray, partiall
     in_d[diagonal] = True
     d_cols, a_cols = np.flatnonzero(in_d), np.flatnonzero(~in_d)
     dd = G[d_cols, d_cols]
-    if not np.all(dd > 0) or max_columns is not None and a_cols.size > max_columns:
+    if not np.all(dd > 0) or a_cols.size > max_columns:
         return None
     R, total = partialled_of(a_cols, d_cols, G[np.ix_(a_cols, d_cols)] / dd, u[d_cols] / dd)
     if R is None or not np.isfinite(total):
