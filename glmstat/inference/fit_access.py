@@ -5,9 +5,9 @@ Each point is one function here, and the feature modules call only these, so tha
 when the design and engine layers change:
 
 * :func:`refit` -- the model refitted on a subset of its design columns (same rows, weights and offset):
-  :func:`glmstat.inference.anova.refit_columns`;
+  :func:`glmstat.inference.submodels.refit_columns`;
 * :func:`score_test` -- R's score statistic of adding design columns to such a submodel:
-  :func:`glmstat.inference.anova.rao_statistic`;
+  :func:`glmstat.inference.score_test.rao_statistic`;
 * :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data` (:func:`encode_spec`
   with the model spec alone, for work shipped to a cluster's workers; :func:`encode_design` as that Design,
   for products only);
@@ -36,7 +36,7 @@ from ..formula.limits import FormulaLimits
 from ..formula.nodes import Node
 
 if TYPE_CHECKING:
-    from .anova import Submodel
+    from .submodels import Submodel
     from .results import GLMResults
 
 __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_spec", "encode_design",
@@ -45,17 +45,17 @@ __all__ = ["Structure", "FitInputs", "refit", "score_test", "encode", "encode_sp
 
 
 def refit(fit: "GLMResults", cols, start: np.ndarray | None = None) -> "Submodel":
-    """The model refitted on the design columns ``cols``: deviance, rank, eta, n_ok (``anova.refit_columns``;
+    """The model refitted on the design columns ``cols``: deviance, rank, eta, n_ok (``submodels.refit_columns``;
     ``start``: coefficients on ``cols`` tried where R's start and the model's estimate fail)."""
-    from .anova import refit_columns
+    from .submodels import refit_columns
 
     return refit_columns(fit, cols, start)
 
 
 def score_test(fit: "GLMResults", sub: "Submodel", cols, minus_offset: bool = False) -> float:
     """R's score statistic (centred, as with an intercept) for adding the design columns ``cols`` to the
-    submodel ``sub`` of :func:`refit` (``anova.rao_statistic``)."""
-    from .anova import rao_statistic
+    submodel ``sub`` of :func:`refit` (``score_test.rao_statistic``)."""
+    from .score_test import rao_statistic
 
     return rao_statistic(fit, sub, cols, True, minus_offset)
 

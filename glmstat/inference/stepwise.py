@@ -62,7 +62,7 @@ from .fit_access import (SAME_SUBSET, dot_columns, fit_inputs, fitted_data, form
 from .streamed_data import data_columns, data_reference
 
 if TYPE_CHECKING:
-    from .anova import Submodel
+    from .submodels import Submodel
     from .results import GLMResults
 
 __all__ = ["update", "updated_formula", "fit_columns", "add1", "step"]

@@ -185,11 +185,11 @@ def test_a_submodel_that_does_not_converge_is_said(monkeypatch):
     the submodel, never silently (R's glm.fit warns "algorithm did not converge")."""
     from dataclasses import replace
 
-    import glmstat.inference.anova as anova
+    import glmstat.inference.submodels as submodels
 
     fit = gs.glm("breaks ~ wool + tension", gs.load_dataset("warpbreaks"), family=gs.Poisson())
-    real = anova.irls
-    monkeypatch.setattr(anova, "irls", lambda *a, **k: replace(real(*a, **k), converged=False))
+    real = submodels.irls
+    monkeypatch.setattr(submodels, "irls", lambda *a, **k: replace(real(*a, **k), converged=False))
     with pytest.warns(gs.ConvergenceWarning, match=r"submodel with 'Intercept', 'tension\[T\.M\]'.* did not converge"):
         table = fit.anova(type=2)
     assert np.all(np.isfinite(table["statistic"]))
