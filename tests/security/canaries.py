@@ -58,7 +58,7 @@ _ROWS = [
     _c("slow-python-loop", FIT, _slow, "slow"),
     _c("hang-in-c", FIT, _c_loop, "hang"),
     _c("after-hang", FIT, lambda t: None, "ok"),
-    _c("memory-peak", FIT, lambda t: float(np.ones(80_000_000).sum()), "memory"),
+    _c("memory-peak", FIT, lambda t: float(np.ones(20_000_000).sum()), "memory"),  # (160 MB: CANARY_MEMORY_MB)
     _c("memory-error", FIT, lambda t: np.ones(10**11), "foreign"),
     _c("abort", FIT, _abort, "crash"),
     _c("after-crash", REFUSE, _raise(gs.DataError("refused")), "ok"),
