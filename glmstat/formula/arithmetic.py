@@ -69,8 +69,8 @@ def _hard(q: np.ndarray, low: float) -> np.ndarray:
 
 #: rows computed at once by the elementwise functions whose temporaries are the size of their rows (``%/%`` and
 #: ``%%``, whose masks and long double steps take 16 bytes a value: on every row at once ``x %/% 1e-5`` held 16
-#: columns of rows where an operator is priced 3, evaluate._held_columns; choose(), signif(), sinpi()); each value is
-#: its own row's alone, so the blocks change no number
+#: columns of rows where an operator is priced 3, evaluation_prices.held_columns; choose(), signif(), sinpi());
+#: each value is its own row's alone, so the blocks change no number
 BLOCK_ROWS = 1 << 13
 
 

@@ -49,7 +49,7 @@ class FormulaLimits:
         model's variables count against it as each is evaluated, before the next: a numeric column 8 bytes a
         row, a factor its codes and levels (:func:`factor_bytes`); and before a variable is evaluated, the columns
         of rows its calls hold at once, each call's values while the calls inside it are evaluated
-        (:func:`glmstat.formula.evaluate._held_columns`: 190 nested ``ifelse()`` held 1.5 GB on a million rows),
+        (:func:`glmstat.formula.evaluation_prices.held_columns`: 190 nested ``ifelse()`` held 1.5 GB on a million rows),
         and beside them the texts the formula's text functions write, each call's priced before it writes them
         (:func:`glmstat.formula.text_memory.hold_texts`: 200 bytes a distinct text and its characters).
         For data read from Parquet files, also the bytes that one read of the model's columns (a row group, or a
@@ -72,7 +72,7 @@ class FormulaLimits:
     max_eval_work : int
         Work of evaluating the formula's variables (the response, ``weights=``, ``offset=`` and ``subset=`` among
         them): rows x passes over them, counted from the formula's text before each variable is evaluated
-        (:func:`glmstat.formula.evaluate.evaluation_passes`: an operator or a call is a pass over the rows per
+        (:func:`glmstat.formula.evaluation_prices.evaluation_passes`: an operator or a call is a pass over the rows per
         argument that is not a literal, a slow function several, as :data:`glmstat.formula.functions.PASSES`
         prices them, a basis transform as many for each column it makes).  Each node's result is one column,
         but a formula of 20,000 characters holds thousands of nodes: ``pmax()`` of 60 sums of 150 ``x`` (9,000

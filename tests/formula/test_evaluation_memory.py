@@ -3,8 +3,8 @@
 A call holds the values of the arguments it has evaluated while it evaluates the next: 190 nested ``ifelse()`` on a
 million rows held a test column at each nesting, 1.5 GB at the innermost, within the work bound (``max_eval_work``)
 and never counted.  The columns held at once are read from the text before anything is evaluated
-(:func:`glmstat.formula.evaluate._held_columns`: each call's arguments evaluated so far, plus its own result and a
-numpy step's scratch, 3; pmax() and paste() fold theirs in one), 8 bytes a row each.  A sign or ``!`` of a column
+(:func:`glmstat.formula.evaluation_prices.held_columns`: each call's arguments evaluated so far, plus its own result
+and a numpy step's scratch, 3; pmax() and paste() fold theirs in one), 8 bytes a row each.  A sign or ``!`` of a column
 (``-x``) was taken for the column read, which holds nothing: ``sprintf()`` of 40 times ``-x`` on a million rows held
 386 MB where its text was priced 24 MB (16 times), and a test and ``-x`` at each nesting of ``ifelse()`` twice the
 price.  These tests scale the limit to a few rows, and measure with tracemalloc on 20,000.
@@ -20,7 +20,7 @@ import pytest
 
 import glmstat as gs
 from conftest import expression_value
-from glmstat.formula.evaluate import _held_columns
+from glmstat.formula.evaluation_prices import held_columns
 from glmstat.formula.parser import parse_expression
 
 N = 50
@@ -52,7 +52,7 @@ def _flat_ifelse(count: int) -> str:
     (_nested_ifelse(40, yes="-x"), 83),          # (a test and -x held at each nesting)
 ])
 def test_the_columns_held_are_read_from_the_text(text, held):
-    assert _held_columns(parse_expression(text), 100) == held
+    assert held_columns(parse_expression(text), 100) == held
 
 
 @pytest.mark.parametrize("depth", [40, 120])
@@ -84,7 +84,7 @@ def test_the_measured_peak_is_within_the_price(text, least):
     n = 20_000
     data = pd.DataFrame({"x": np.repeat(np.arange(4.0), n // 4)})  # (four texts: the rows' columns, not the texts')
     peak = _peak_bytes(data, text)
-    priced = _held_columns(parse_expression(text), 100) * n * 8
+    priced = held_columns(parse_expression(text), 100) * n * 8
     assert least * n * 8 < peak <= 1.05 * priced
 
 
@@ -95,4 +95,4 @@ def test_choose_holds_its_masks_for_a_block_of_rows(text):
     data = pd.DataFrame({"x": np.resize([0.5, -3.0, 7.0, 40.5], n)})
     expression_value(data.head(8), text)  # (scipy's first call's tables, once a process)
     peak = _peak_bytes(data, text)
-    assert peak <= 1.3 * _held_columns(parse_expression(text), 100) * n * 8
+    assert peak <= 1.3 * held_columns(parse_expression(text), 100) * n * 8

@@ -3,7 +3,7 @@
 Each node's result is one column, and the formula's length bounds its nodes, but not what they cost together:
 ``pmax()`` of 60 sums of 150 ``x`` (9,000 additions, 18,000 characters) took 4 s on a million rows, and 50
 ``choose(x, 3)`` (612 characters) 24 s.  The passes are counted from the text before a variable is evaluated
-(:func:`glmstat.formula.evaluate.evaluation_passes`), so these tests count, never time.
+(:func:`glmstat.formula.evaluation_prices.evaluation_passes`), so these tests count, never time.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from glmstat.formula.evaluate import evaluation_passes
+from glmstat.formula.evaluation_prices import evaluation_passes
 from glmstat.formula.functions import BUILTINS, PASSES
 from glmstat.formula.parser import parse_expression
 

@@ -100,7 +100,7 @@ def test_too_many_columns_are_refused_before_any_is_made():
 
 def test_its_work_is_priced_by_its_columns():
     # (the formula's work is read from its text before anything is evaluated: five columns of two variables)
-    from glmstat.formula.evaluate import evaluation_passes
+    from glmstat.formula.evaluation_prices import evaluation_passes
     from glmstat.formula.parser import parse_expression
 
     assert evaluation_passes(parse_expression("poly(x, z, degree = 2)")) == 2 * evaluation_passes(

@@ -1,5 +1,5 @@
 """Each formula function's price -- its passes over the rows (``functions.PASSES``, ``max_eval_work``) and the columns
-of rows it holds (``evaluate._held_columns``, ``max_design_bytes``) -- against what it was measured to cost.
+of rows it holds (``evaluation_prices.held_columns``, ``max_design_bytes``) -- against what it was measured to cost.
 
 Measured on a million rows in CPU time (a numpy addition 1 ns a row, a column 8 MB), these took 3 to 25 times their
 price: R's sinpi(), cospi() and tanpi() (C's sin one value at a time, 80 to 110 ns a row, priced 32 passes), atan2()
@@ -21,7 +21,8 @@ import pytest
 import glmstat as gs
 from conftest import expression_values, traced_evaluation
 from glmstat.formula.date_steps import CODE_STEPS
-from glmstat.formula.evaluate import DISTINCT_BYTES, DataColumns, Evaluator, evaluation_passes
+from glmstat.formula.evaluate import DataColumns, Evaluator
+from glmstat.formula.evaluation_prices import DISTINCT_BYTES, evaluation_passes
 from glmstat.formula.frame import model_terms
 from glmstat.formula.functions import DISTINCT_PASSES, PASSES
 from glmstat.formula.limits import DEFAULT_LIMITS

@@ -19,7 +19,7 @@ import pytest
 
 import glmstat as gs
 from glmstat.formula import date_functions, group_functions
-from glmstat.formula.evaluate import evaluation_passes
+from glmstat.formula.evaluation_prices import evaluation_passes
 from glmstat.formula.parser import parse_expression
 
 N = 400

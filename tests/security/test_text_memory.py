@@ -1,5 +1,5 @@
 """The memory of the formula's text functions is priced before their texts are written, and what they hold stays
-within the price (:mod:`glmstat.formula.text_memory`, :func:`glmstat.formula.evaluate._held_columns`).
+within the price (:mod:`glmstat.formula.text_memory`, :func:`glmstat.formula.evaluation_prices.held_columns`).
 
 Each text function writes a text for each distinct value its rows take, at most 20 times ``max_columns`` (100,000), and
 only that bound limited their memory: on 100,000 distinct texts ``toupper()``, ``gsub()`` and ``sprintf()`` held 7 to
