@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, family_of, FIXTURES, structured_in_blocks
+from conftest import assert_close, family_of, FIXTURES, r_double, structured_in_blocks
 
 RDEFAULT = FIXTURES / "rdefault"
 IDS = sorted(p.stem for p in (RDEFAULT / "r").glob("*.json"))
@@ -211,9 +211,9 @@ def test_convergence_r_from_a_parquet_file_finds_the_separation_after_scoring_we
 ROW_ORDER = json.loads((HELD_OUT / "row_order.json").read_text())
 
 
-def _held_out_fit(ref: dict, source: str, tmp_path, monkeypatch):
+def _held_out_fit(ref: dict, source: str, tmp_path, monkeypatch, **kw):
     """glmstat's convergence="R" fit of a held-out case: in memory, structured in blocks of 16 rows, or from
-    Parquet in row groups of 8."""
+    Parquet in row groups of 8 (``kw``: more arguments of the fit)."""
     d = pd.read_csv(HELD_OUT / "data" / f"{ref['data']}.csv")
     src = d
     if source == "parquet":
@@ -222,7 +222,8 @@ def _held_out_fit(ref: dict, source: str, tmp_path, monkeypatch):
         src = str(tmp_path / "case.parquet")
     elif source == "blocks":
         structured_in_blocks(monkeypatch, 16)
-    kw = {"weights": ref["weights"]} if ref.get("weights") else {}
+    if ref.get("weights"):
+        kw["weights"] = ref["weights"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gs.GLMStatWarning)
         return gs.glm(ref["formula"], src, family=family_of(ref["family"]), convergence="R", **kw)
@@ -256,7 +257,10 @@ def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id,
     coefficients of 1e15 and rows clamped at eps, meeting R's test at 468.567494058523 at the 12th, the deviance of
     each iteration R's on every path; R's coefficients move by 5.0e-3 with the order, glmstat's are 5.9e-4 to 9.6e-2
     off by path, the structured solve at iteration 6 already 4.5e-3 apart): the standard errors (the clamped rows'
-    weights) and the deviance are compared, not the coefficients."""
+    weights) and the deviance are compared, not the coefficients.  Where R's QR leaps out of a run-off, pivoting out
+    columns (s802_0256, a cauchit fit: two cells NA at iteration 25 in every order, the four others together at 1.23e7
+    to 1.52e7, 99.87 to 100.74), the spread is over the columns R kept (glmstat's leap over blocks of 16 rows, its
+    cells apart by multiples of 2^19, ended at 239.87: see the test of the leap below)."""
     ref = json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text())
     runs = [r for r in ROW_ORDER[case_id] if "error" not in r]
     same = all(r["iterations"] == ref["iterations"] and r["converged"] == ref["converged"] for r in runs)
@@ -269,7 +273,8 @@ def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id,
         compared = compared[1:]  # (a coefficient whose last bit is worth more than 1 in eta: a run-off's rounding)
     for key, got in compared:
         want = np.asarray(_vector(ref[key]), dtype=float)
-        spread = max(float(np.max(np.abs(np.asarray(_vector(r[key]), dtype=float) - want) / np.abs(want)))
+        # (over the columns R's QR kept: an aliased one is NA in every order)
+        spread = max(float(np.nanmax(np.abs(np.asarray(_vector(r[key]), dtype=float) - want) / np.abs(want)))
                      for r in runs)
         assert_close(got, want, rtol=max(1e-8, 10 * spread))
 
@@ -309,3 +314,37 @@ def test_convergence_r_is_r_s_fit_without_the_exactly_aliased_column(case_id, so
     if f.separation is None:
         within("coefficients", f.coef.dropna())
         within("std_errors", f.std_errors.dropna())
+
+
+LEAP = json.loads((HELD_OUT / "leap_cells.json").read_text())
+
+
+@pytest.mark.parametrize("source", ["memory", "blocks", "parquet"])
+def test_convergence_r_leaps_out_of_a_run_off_by_r_s_least_squares(source, tmp_path, monkeypatch):
+    """s802_0256 (rdefault_held_out/README.md): a binomial cauchit fit of y ~ g2 + g1 + b + g1:g2 + log(x3):g2 whose
+    run-off reaches 30.0023 at iteration 24; at the 25th R's QR pivots out g2L2:g1sigma and g2L2:g1zeta (working
+    weights of 3e-23 in the cells that run off) and glm.fit, giving them 0, leaps: the four other cells to one size
+    (1.2252e7), their sums with g2L2 the other cells' fitted values (-0.0165, -1.0372, -0.8630), the deviance to 99.87.
+    One step from R's own iterate 24 (scripts/make_rdefault_leap_cells.R) is R's leap.  glmstat took the kept columns'
+    share of the linear predictor from (X_K'WX_K)^-1 X_K'W eta, whose entries of 1e22 cancel to the coefficients:
+    those sums came out off by multiples of 2^19 = 524288 on every path (deviances 382.3, 324.7, 233.3 from R's
+    iterate; 102.7, 239.9, 231.8 at the end of its own run), where it now solves the least squares from the QR of
+    sqrt(W) [X | z], as R.  How far the cells go together (the null direction's size, set by weights of 3e-23 against
+    weights of 0.4) is rounding in R as in glmstat: 1.1657e7 in exact arithmetic from that iterate (deviance 99.667),
+    R's 1.2252e7, glmstat's 1.25e7-1.29e7 by path; R's own runs end at 1.23e7-1.52e7 with the order of the rows."""
+    ref = json.loads((HELD_OUT / "r" / "s802_0256.json").read_text())
+    start = np.array([r_double(v) for v in LEAP["iterate"]["coefficients"]])
+    want = np.array([np.nan if v is None else r_double(v) for v in LEAP["leap"]["coefficients"]])
+    f = _held_out_fit(ref, source, tmp_path, monkeypatch, start=start, max_iter=1)
+    got = f.coef.to_numpy()
+    assert f.iterations == 1 and not f.converged
+    assert np.array_equal(np.isnan(got), np.isnan(want)) and int(np.sum(~np.isnan(got))) == LEAP["leap"]["rank"]
+    cells = np.flatnonzero(np.abs(want) > 1e6)  # g2L2, g1sigma, g1zeta, g2L2:g1gamma: the run-off's leap
+    others = np.flatnonzero(~np.isnan(want) & (np.abs(want) < 1e6))
+    assert cells.size == 4 and others.size == 5
+    assert_close(got[others], want[others], rtol=1e-7)
+    # each cell's sum with g2L2 (its level of g1 at L2, or g1gamma's interaction's): the fitted value of a cell that
+    # does not run off, as R's
+    assert_close(got[cells[0]] + got[cells[1:]], want[cells[0]] + want[cells[1:]], rtol=1e-6)
+    assert_close(np.abs(got[cells]), np.abs(want[cells]), rtol=0.1)
+    assert f.deviance == pytest.approx(r_double(LEAP["leap"]["deviance"]), rel=0.01)
