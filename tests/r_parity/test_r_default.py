@@ -295,11 +295,18 @@ def test_convergence_r_is_r_s_fit_without_the_exactly_aliased_column(case_id, so
     y ~ x1 + g1:g2, a row of 0 approaching mu = 0): R's QR keeps the aliased cell at iteration 11 (rank 8 of 7) and
     meets its test at 41.12578460239 (11 iterations); without it R takes 16 to 41.1257436157, glmstat's fit, whose
     numbers move with the order of R's rows by 1.5e-4 (a row nearing the edge): compared within 10 times that
-    spread where it is wider than 1e-8, as in the test of the row orders above."""
+    spread where it is wider than 1e-8, as in the test of the row orders above.  s797_0340 (binomial cauchit,
+    y ~ poly(x1, 3, raw = TRUE) + g1:g2 + x1:x2, the cell g1kappa:g2L2 empty, g1zeta:g2L2 the intercept minus the
+    others): R's QR keeps g1zeta:g2L2 at iterations 11 to 20 (rank 12 of 11) and R ends at 288.349 (25 iterations, not
+    converged).  The script's fit redoes those iterations without it; at the 25th R's QR pivots out g1beta:g2L2 (the
+    run-off's working weights of 3e-23) and keeps g1zeta:g2L2, of full rank without it, which the model matrix without
+    that column could not (14.5166 there): 13.874595561856, glmstat's fit, with the same columns NA."""
     case, ref = FULL_RANK[case_id], json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text())
     runs, given = case["runs"], case["runs"][0]
     assert all(r["iterations"] == given["iterations"] and r["converged"] == given["converged"] for r in runs)
-    assert (ref["iterations"], ref["converged"]) != (given["iterations"], given["converged"])  # R's own fit wanders
+    # (R's own fit wanders: elsewhere, or to the same count at another deviance)
+    assert ((ref["iterations"], ref["converged"]) != (given["iterations"], given["converged"])
+            or abs(ref["deviance"] - given["deviance"]) > 1e-6 * given["deviance"])
     f = _held_out_fit(ref, source, tmp_path, monkeypatch)
     assert f.iterations == given["iterations"] and f.converged == given["converged"]
     # (the columns the last iteration set aside, R's NA, over the model matrix's columns)
