@@ -53,8 +53,9 @@ LOOSE_ZERO_TOL = 1e-7
 #: |x| of 1): the finite coefficients still settling move those rows by more than the zero test allows (a
 #: quasibinomial cloglog fit with two groups of rows of 0 separated, where memory's linear program finds the
 #: direction: at the exact fit's last iteration they move by 7.2e-6 of the separated rows' move, at R's 25th by
-#: 6.8e-3).
-STILL_ROWS = (1e-3, 1e-2)
+#: 6.8e-3; and one with two g1:g2 cells of 0s, whose rows R's 25th step moves by 0.34 to 0.37 while the
+#: finite coefficients, still far from settled, move the others by up to 0.041: 11% of the largest move).
+STILL_ROWS = (1e-3, 1e-2, 1e-1)
 NULL_EIGEN_TOL = 1e-11
 
 
