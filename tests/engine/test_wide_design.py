@@ -10,7 +10,6 @@ R references: ``glm(y ~ ., data = read.csv(...), family = poisson())`` (and gaus
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -83,24 +82,25 @@ def test_poly_20_by_20_on_100_rows_converges():
     coefficients ~1e11); glmstat sets one more column aside (the kept columns were singular together beyond
     1e13) and leaves 4e-4 of it."""
     d = _xz100()
-    t = time.perf_counter()
     with pytest.warns(gs.AliasingWarning), pytest.warns(gs.ConvergenceWarning, match="rounding of its solve"):
         fit = gs.glm("y ~ poly(x, 20):poly(z, 20)", d)
-    elapsed = time.perf_counter() - t
     assert fit._state.at_rounding
     assert fit.converged and fit.iterations <= 3
     assert fit.null_deviance == pytest.approx(92.569502422488043, rel=1e-12)
     assert fit.deviance < 1e-5 * fit.null_deviance
-    assert 99 <= fit.rank <= 100 and len(fit.coef) == 401
-    assert elapsed < 30  # (was 25-45 s on a loaded 2-core machine; ~0.5 s now; the bound is the corpus's)
+    assert 99 <= fit.rank <= 100 and len(fit.coef) == 401  # (in 3 iterations, where 25 took 25-45 s)
 
 
-def test_poly_70_by_70_on_100_rows_is_refused_before_the_fit():
+def test_poly_70_by_70_on_100_rows_is_refused_before_the_fit(monkeypatch):
+    import glmstat.api
+
+    def fitted(*args, **kwargs):
+        raise AssertionError("the 4,901-column design reached the fit")
+
     d = _xz100()
-    t = time.perf_counter()
+    monkeypatch.setattr(glmstat.api, "irls", fitted)
     with pytest.raises(gs.FormulaError) as e:
         gs.glm("y ~ poly(x, 70):poly(z, 70)", d)
-    assert time.perf_counter() - t < 5
     msg = str(e.value)
     assert "4,901 dense columns, more than its 100 rows" in msg
     assert "'poly(x, 70):poly(z, 70)' has 4,900 of them" in msg

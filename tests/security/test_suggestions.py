@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import random
-import time
 
 import numpy as np
 import pandas as pd
@@ -55,11 +54,9 @@ def test_an_unknown_column_is_refused_with_bounded_suggestion_work(monkeypatch, 
 
     data, unknown = build()
     spent = _work(monkeypatch)
-    start = time.perf_counter()
     with pytest.raises(gs.FormulaError, match="not a column of the data"):
         gs.glm(f"y ~ `{unknown}`", data)
-    assert sum(spent) <= _suggest.BUDGET
-    assert time.perf_counter() - start < 5  # (16 and 17 s before; about 0.2 s now)
+    assert sum(spent) <= _suggest.BUDGET  # (the comparisons that took 16 and 17 s before the budget)
 
 
 def test_a_suggestion_is_still_made_for_names_people_type(monkeypatch):
