@@ -14,7 +14,7 @@ term adding ``df`` columns and reducing the deviance by ``dev``:
   came from (a chi-square / df reference when phi is fixed, with a warning as R gives);
 * ``"Rao"``:  the score statistic S = r'WX (X'WX)^- X'Wr of the smaller model's working residuals r and
   weights W on the bigger model's columns X (R's weighted regression: null minus residual sum of squares;
-  :mod:`~glmstat.inference.score_test`); p = P(chi2_df > S / phi).
+  :mod:`~glmstat.inference.rao_score`); p = P(chi2_df > S / phi).
 
 ``test=None`` picks ``"Chisq"`` for fixed-dispersion families and ``"F"`` otherwise; ``"none"`` gives the
 table without a test.
@@ -38,7 +38,7 @@ from .._arguments import own_scalar, real_number, shown, shown_items
 from ..errors import GLMStatError, GLMStatWarning, warn_user
 from ..families import Gaussian
 from ..report.tables import returns_table
-from .score_test import models_score, rao_statistic
+from .rao_score import models_score, rao_statistic
 from .submodels import only_aliased_left_out, refit_columns
 
 __all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope", "check_ml_fit", "table_heading"]

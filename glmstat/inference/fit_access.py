@@ -7,7 +7,7 @@ when the design and engine layers change:
 * :func:`refit` -- the model refitted on a subset of its design columns (same rows, weights and offset):
   :func:`glmstat.inference.submodels.refit_columns`;
 * :func:`score_test` -- R's score statistic of adding design columns to such a submodel:
-  :func:`glmstat.inference.score_test.rao_statistic`;
+  :func:`glmstat.inference.rao_score.rao_statistic`;
 * :func:`encode` -- the design of new data: :func:`glmstat.formula.frame.encode_new_data` (:func:`encode_spec`
   with the model spec alone, for work shipped to a cluster's workers; :func:`encode_design` as that Design,
   for products only);
@@ -54,8 +54,8 @@ def refit(fit: "GLMResults", cols, start: np.ndarray | None = None) -> "Submodel
 
 def score_test(fit: "GLMResults", sub: "Submodel", cols, minus_offset: bool = False) -> float:
     """R's score statistic (centred, as with an intercept) for adding the design columns ``cols`` to the
-    submodel ``sub`` of :func:`refit` (``score_test.rao_statistic``)."""
-    from .score_test import rao_statistic
+    submodel ``sub`` of :func:`refit` (``rao_score.rao_statistic``)."""
+    from .rao_score import rao_statistic
 
     return rao_statistic(fit, sub, cols, True, minus_offset)
 

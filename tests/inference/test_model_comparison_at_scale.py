@@ -72,9 +72,9 @@ def test_a_model_not_nested_in_the_other_is_refused_on_a_structured_design(monke
 
 def test_score_tests_of_a_wide_factor_equal_those_without_its_diagonal_block(monkeypatch):
     """A 600-level factor: the score statistics partial the factor's columns out through their diagonal block
-    (score_test._partialled_rss), and give the numbers of the plain solve."""
+    (rao_score._partialled_rss), and give the numbers of the plain solve."""
     import glmstat.design.structured as structured
-    from glmstat.inference import score_test
+    from glmstat.inference import rao_score
 
     rng = np.random.default_rng(8)
     n = 6000
@@ -82,8 +82,8 @@ def test_score_tests_of_a_wide_factor_equal_those_without_its_diagonal_block(mon
                       "a": [f"l{i:03d}" for i in rng.integers(0, 600, n)]})
     d["y"] = rng.poisson(np.exp(0.4 + 0.3 * d["x1"])).astype(float)
     calls = []
-    original = score_test._partialled_rss
-    monkeypatch.setattr(score_test, "_partialled_rss", lambda *a: calls.append(1) or original(*a))
+    original = rao_score._partialled_rss
+    monkeypatch.setattr(rao_score, "_partialled_rss", lambda *a: calls.append(1) or original(*a))
 
     def tables():
         f = gs.glm("y ~ x1 + a", d, family=gs.Poisson())

@@ -413,11 +413,11 @@ def test_a_column_named_dot_is_not_read_back_as_dot():
 
 
 def test_rao_score_beyond_the_rows_qr_budget_solves_x_wx(monkeypatch):
-    """The other side of score_test.ROWS_QR_MAX_FLOPS (rao_two_factors_ill, the QR of the rows refused): the scores go
+    """The other side of rao_score.ROWS_QR_MAX_FLOPS (rao_two_factors_ill, the QR of the rows refused): the scores go
     through X'WX as before -- drop1's (its least-squares solve's smallest eigenvalue 4e-9 of the largest) still R's,
     without a warning; add1's (5e-14 and 6.5e-13: 23% and 0.1% off R's) finite, with an AliasingWarning that says
     X'WX cannot resolve them (at the default budget, the QR of the rows: R's, and no warning)."""
-    from glmstat.inference import score_test
+    from glmstat.inference import rao_score
 
     ref = json.loads((FIXTURES / "rao_two_factors_ill" / "r.json").read_text())
     d = pd.read_csv(FIXTURES / "rao_two_factors_ill" / "data.csv")
@@ -429,7 +429,7 @@ def test_rao_score_beyond_the_rows_qr_budget_solves_x_wx(monkeypatch):
         warnings.simplefilter("always")
         f.add1(scope, test="Rao")
     assert not [w for w in default_budget if issubclass(w.category, gs.AliasingWarning)]
-    monkeypatch.setattr(score_test, "ROWS_QR_MAX_FLOPS", 0)
+    monkeypatch.setattr(rao_score, "ROWS_QR_MAX_FLOPS", 0)
     with warnings.catch_warnings(record=True) as dropped:
         warnings.simplefilter("always")
         drop = f.drop1(test="Rao")
