@@ -42,7 +42,7 @@ from .aliasing import column_norms, triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
 __all__ = ["cholesky_lapack", "GramReducer", "QRReducer", "ScoreReducer", "StepFactor", "factor_gram", "factor_qr",
-           "design_qr", "sandwich_product", "explained_sums", "normal_solutions", "posed_normal_solutions"]
+           "design_qr", "sandwich_product", "explained_sums", "normal_solutions", "conditioned_normal_solutions"]
 
 #: Largest condition number of X'WX (scaled to unit diagonal when unbalanced) the Cholesky path accepts.
 GRAM_MAX_COND = 1e10
@@ -542,21 +542,14 @@ def normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None =
     return out
 
 
-def posed_normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = None) -> np.ndarray | None:
-    """:func:`normal_solutions` where G (through its diagonal block, S) is positive definite with condition number
-    below ``EXPLAINED_MAX_COND``; None where it would set aside directions by least squares instead: there the
-    rank decision, made on X'WX, sees what the QR of the rows W^(1/2) X keeps only as rounding (its singular values
-    are the squares of theirs), and a caller that can reach the rows decides it from them."""
-    out, rcond = _solutions(G, U, diagonal)
-    return out if rcond is None else None
-
-
 def conditioned_normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None = None
-                                 ) -> tuple[np.ndarray, float]:
-    """(:func:`normal_solutions`, the reciprocal condition number of the matrix its least-squares solve took, the
-    scaled G or its Schur complement beside ``diagonal``; 1 on the Cholesky path)."""
-    out, rcond = _solutions(G, U, diagonal)
-    return out, (1.0 if rcond is None else rcond)
+                                 ) -> tuple[np.ndarray, float | None]:
+    """(:func:`normal_solutions`, None where G (through its diagonal block, S) is positive definite with condition
+    number below ``EXPLAINED_MAX_COND`` and its Cholesky factor solved it, else the reciprocal condition number of the
+    matrix its least-squares solve took, the scaled G or S).  Where least squares took it, the rank decision, made on
+    X'WX, sees what the QR of the rows W^(1/2) X keeps only as rounding (its singular values are the squares of
+    theirs): a caller that can reach the rows decides it from them."""
+    return _solutions(G, U, diagonal)
 
 
 def _solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None) -> tuple[np.ndarray, float | None]:

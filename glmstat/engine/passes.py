@@ -85,7 +85,7 @@ def score_triangle_part(b, kernel, beta: np.ndarray, sub_cols: np.ndarray, cols:
                         minus_offset: bool = False, weights_eta=None) -> np.ndarray | None:
     """A block's triangular factor of W^(1/2) [X | z] of :func:`score_part`'s regression at any width (rows of
     positive weight; merged by :func:`add_triangles`): the second pass of a score whose X'WX is too ill conditioned
-    to decide the rank (:func:`~glmstat.engine.linalg.posed_normal_solutions`)."""
+    to decide the rank (:func:`~glmstat.engine.linalg.conditioned_normal_solutions`)."""
     _, w, z, X = _score_rows(b, kernel, beta, sub_cols, cols, minus_offset, weights_eta)
     use = w > 0
     return X.weighted_triangle(np.where(use, w, 0.0), np.where(use, z, 0.0), max_columns=None)

@@ -16,8 +16,7 @@ import numpy as np
 from ..design.base import TRIANGLE_MAX_COLUMNS, Design
 from ..design.sources import fold
 from ..engine.kernel import kernel_for
-from ..engine.linalg import (conditioned_normal_solutions, normal_solutions, posed_normal_solutions,
-                             score_triangle)
+from ..engine.linalg import conditioned_normal_solutions, score_triangle
 from ..engine.passes import (add_partialled, add_score_parts, add_triangles, partialled_triangle, score_part,
                              score_partialled_part, score_rss_part, score_triangle_part)
 from ..engine.scoring_pass import covariance_weights_eta
@@ -109,11 +108,11 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: f
     design has a wide factor's columns (``diagonal``) and few others, from the QR of the others with the factor
     partialled out row by row (``partialled_of``: :func:`_partialled_rss`), whose rank decisions are the QR's,
     not X'WX's.  Where X'WX is too ill conditioned to decide the rank
-    (:func:`~glmstat.engine.linalg.posed_normal_solutions`: a direction R's QR keeps, W^(1/2) X's smallest singular
-    value above 1e-11 of the largest, is rounding in X'WX), from the QR of the rows of up to ``rows_qr_columns``
-    columns (the partialled columns, or ``triangle_of()``, a pass over every column made dense a chunk at a time;
-    :func:`_rows_qr_columns`); beyond that budget, from X'WX by least squares, with an AliasingWarning where that
-    cannot resolve it either (``UNRESOLVED_RCOND``)."""
+    (:func:`~glmstat.engine.linalg.conditioned_normal_solutions`: a direction R's QR keeps, W^(1/2) X's smallest
+    singular value above 1e-11 of the largest, is rounding in X'WX), from the QR of the rows of up to
+    ``rows_qr_columns`` columns (the partialled columns, or ``triangle_of()``, a pass over every column made dense a
+    chunk at a time; :func:`_rows_qr_columns`); beyond that budget, from X'WX by least squares, with an
+    AliasingWarning where that cannot resolve it either (``UNRESOLVED_RCOND``)."""
     if not (np.isfinite(G).all() and np.isfinite(u).all()):
         return np.nan  # (working weights not finite at the submodel: LAPACK would refuse, and print)
     rss = None
@@ -122,20 +121,17 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: f
         rss = wzz - _triangle_explained(triangle)
     elif wide_factor:
         rss = _partialled_rss(G, u, diagonal, partialled_of, TRIANGLE_MAX_COLUMNS)
-    b = None
+    b = rcond = None
     if rss is None:
-        b = posed_normal_solutions(G, u, diagonal)
-    if rss is None and b is None:
+        b, rcond = conditioned_normal_solutions(G, u, diagonal)
+    if rss is None and rcond is not None:
         # (rare: the O(n p^2) QR of the rows, whatever their width, only where X'WX cannot decide)
         rss = _partialled_rss(G, u, diagonal, partialled_of, rows_qr_columns) if wide_factor else None
         wide = triangle_of() if rss is None and triangle_of is not None and G.shape[0] <= rows_qr_columns else None
         rss = rss if wide is None else wzz - _triangle_explained(wide)
-        if rss is None:
-            b, rcond = conditioned_normal_solutions(G, u, diagonal)
-            if rcond < UNRESOLVED_RCOND:
-                warn_user(_unresolved_message(G.shape[0], rcond, rows_qr_columns), AliasingWarning)
+        if rss is None and rcond < UNRESOLVED_RCOND:
+            warn_user(_unresolved_message(G.shape[0], rcond, rows_qr_columns), AliasingWarning)
     if rss is None:
-        b = normal_solutions(G, u, diagonal) if b is None else b
         rss = wzz - float(u @ b) if rss_of is None else rss_of(b)
     centre = wr / ww if intercept else 0.0
     return (wrr - 2 * centre * wr + centre * centre * ww) - rss
@@ -147,10 +143,10 @@ def _score_statistic(G: np.ndarray, u: np.ndarray, wzz: float, wr: float, wrr: f
 ROWS_QR_MAX_FLOPS = 2**33
 
 
-#: Below this reciprocal condition number of the X'WX a score's least squares solve (scaled to unit diagonal), the
-#: statistic's error from X'WX's rounding -- on rao_two_factors_ill's scores 1e-7 of it at 4e-9, 1e-3 at 6.5e-13
-#: and 23% at 5e-14 -- can pass the 1e-6 of R's that the project holds to, where R's QR of the
-#: rows resolves W^(1/2) X's singular values down to 1e-11 (X'WX's down to 1e-22): a statistic solved there says so.
+#: Below this reciprocal condition number of the X'WX that a score's least-squares solve takes (scaled to unit
+#: diagonal), the statistic's error from X'WX's rounding -- on rao_two_factors_ill's scores 1e-7 of it at 4e-9, 1e-3
+#: at 6.5e-13 and 23% at 5e-14 -- can pass the 1e-6 of R's that the project holds to, where R's QR of the rows
+#: resolves W^(1/2) X's singular values down to 1e-11 (X'WX's down to 1e-22): a statistic solved there says so.
 UNRESOLVED_RCOND = 1e-9
 
 

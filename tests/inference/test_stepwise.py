@@ -450,7 +450,7 @@ def test_rao_score_of_nearly_collinear_columns_beside_a_factor_is_r_s(monkeypatc
     (80 levels, in blocks).  The rows are now made dense a chunk at a time for the QR (Design.weighted_triangle),
     or, beside a wide factor, with its columns partialled out first (engine/passes.partialled_triangle); beside
     two factors, 73 columns besides the wide one's, too many to make dense for every score, only where X'WX
-    cannot decide the rank (linalg.posed_normal_solutions)."""
+    cannot decide the rank (linalg.conditioned_normal_solutions)."""
     if path == "blocks":
         structured_in_blocks(monkeypatch, 40)
     ref = json.loads((FIXTURES / fixture / "r.json").read_text())
