@@ -184,7 +184,7 @@ def test_convergence_r_from_a_parquet_file_finds_the_separation_its_run_off_foll
     assert_close([f.deviance], [ref["deviance"]], rtol=1e-8)
 
 
-def test_convergence_r_from_a_parquet_file_finds_the_separation_after_scoring_went_away(tmp_path):
+def test_convergence_r_from_a_parquet_file_finds_the_separation_after_scoring_went_away(tmp_path, monkeypatch):
     """s786_0026 (held out, rdefault_held_out/README.md): a quasibinomial probit fit with complete separation whose
     scoring goes away from its lowest deviance (5.15 at iteration 6) to coefficients of 1e15 with clamped means,
     where R meets its test at iteration 12 (504.6, above the null deviance of 41.46).  In memory the linear program
@@ -192,7 +192,8 @@ def test_convergence_r_from_a_parquet_file_finds_the_separation_after_scoring_we
     (15 iterations, 288.3), and neither its step, its estimate nor the step into its lowest deviance separates (one
     row is still on the wrong side of every iterate up to there): no separation was found.  Now the exact fit from
     the lowest iterate, which runs off along the direction, gives it: memory's columns, complete."""
-    ref, f, memory = _from_parquet_and_memory("s786_0026", tmp_path)
+    ref = json.loads((HELD_OUT / "r" / "s786_0026.json").read_text())
+    f, memory = (_held_out_fit(ref, source, tmp_path, monkeypatch) for source in ("parquet", "memory"))
     assert memory.iterations == ref["iterations"] == 12 and memory.converged == ref["converged"] is True
     assert_close([memory.deviance], [ref["deviance"]], rtol=1e-8)
     assert memory.separation is not None and memory.separation.complete
@@ -200,22 +201,8 @@ def test_convergence_r_from_a_parquet_file_finds_the_separation_after_scoring_we
     assert f.separation.columns == memory.separation.columns
 
 
-def _from_parquet_and_memory(case: str, tmp_path) -> tuple[dict, gs.GLMResults, gs.GLMResults]:
-    """A held-out case's R reference and glmstat's convergence="R" fits from Parquet (row groups of 8) and in
-    memory."""
-    pytest.importorskip("pyarrow")
-    ref = json.loads((HELD_OUT / "r" / f"{case}.json").read_text())
-    d = pd.read_csv(HELD_OUT / "data" / f"{case}.csv")
-    d.to_parquet(tmp_path / "case.parquet", row_group_size=8)
-    family = family_of(ref["family"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gs.GLMStatWarning)
-        f = gs.glm(ref["formula"], str(tmp_path / "case.parquet"), family=family, convergence="R")
-        memory = gs.glm(ref["formula"], d, family=family, convergence="R")
-    return ref, f, memory
-
-
-def test_convergence_r_from_a_parquet_file_finds_a_separation_whose_finite_coefficients_still_move(tmp_path):
+def test_convergence_r_from_a_parquet_file_finds_a_separation_whose_finite_coefficients_still_move(tmp_path,
+                                                                                                 monkeypatch):
     """s804_0086 (held out, rdefault_held_out/README.md): a quasibinomial cloglog fit of y ~ x2 + sqrt(x3) + g1 + x1:g1
     + g1:g2 with two g1:g2 cells of 0s (8 rows), which R stops at iteration 25, not converged, running off along them.
     In memory the linear program finds the separation; from Parquet the step at that iteration moves those rows by
@@ -223,7 +210,8 @@ def test_convergence_r_from_a_parquet_file_finds_a_separation_whose_finite_coeff
     nor its projection away from the rows it moves by at most 1% of its largest move: no separation was found, and
     the run-off's numbers were compared as R's (standard errors 1.1e-6 off, R's own spread over row orders 4.1e-7).
     Projected away from the rows it moves by at most 10%, it moves the two cells' rows only."""
-    ref, f, memory = _from_parquet_and_memory("s804_0086", tmp_path)
+    ref = json.loads((HELD_OUT / "r" / "s804_0086.json").read_text())
+    f, memory = (_held_out_fit(ref, source, tmp_path, monkeypatch) for source in ("parquet", "memory"))
     assert f.iterations == ref["iterations"] == 25 and f.converged == ref["converged"] is False
     assert memory.separation is not None and f.separation is not None and not f.separation.complete
     assert_close([f.deviance], [ref["deviance"]], rtol=1e-8)
