@@ -538,7 +538,7 @@ def normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None =
     v = u_a - B D^{-1} u_d and S = A - B D^{-1} B', and b_d = D^{-1} (u_d - B' b_a), O(k m^2) for k such
     columns and m others (as :func:`_factor_blocked` solves G), unless a level has no weight.
     """
-    out, _ = _solutions(G, U, diagonal)
+    out, _ = conditioned_normal_solutions(G, U, diagonal)
     return out
 
 
@@ -546,16 +546,10 @@ def conditioned_normal_solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndar
                                  ) -> tuple[np.ndarray, float | None]:
     """(:func:`normal_solutions`, None where G (through its diagonal block, S) is positive definite with condition
     number below ``EXPLAINED_MAX_COND`` and its Cholesky factor solved it, else the reciprocal condition number of the
-    matrix its least-squares solve took, the scaled G or S).  Where least squares took it, the rank decision, made on
-    X'WX, sees what the QR of the rows W^(1/2) X keeps only as rounding (its singular values are the squares of
-    theirs): a caller that can reach the rows decides it from them."""
-    return _solutions(G, U, diagonal)
-
-
-def _solutions(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray | None) -> tuple[np.ndarray, float | None]:
-    """(:func:`normal_solutions`, None where the Cholesky path solved it, else the reciprocal condition number of
-    the matrix its least-squares solve took: its smallest singular value over the largest, of the columns that are
-    not zero)."""
+    matrix its least-squares solve took, the scaled G or S: its smallest singular value over the largest, of the
+    columns that are not zero).  Where least squares took it, the rank decision, made on X'WX, sees what the QR of the
+    rows W^(1/2) X keeps only as rounding (its singular values are the squares of theirs): a caller that can reach the
+    rows decides it from them."""
     U = np.asarray(U, dtype=float)
     one = U.ndim == 1
     U2 = U[:, None] if one else U
@@ -601,8 +595,8 @@ def _refined_cholesky_solve(G: np.ndarray, B: np.ndarray, max_cond: float) -> np
 
 
 def _solutions_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> tuple[np.ndarray, float | None] | None:
-    """:func:`_solutions` through G's diagonal block (G = [[A, B], [B', D]] is singular or ill conditioned
-    only through S, which is then solved by least squares); None where D has a zero."""
+    """:func:`conditioned_normal_solutions` through G's diagonal block (G = [[A, B], [B', D]] is singular or
+    ill conditioned only through S, which is then solved by least squares); None where D has a zero."""
     in_d = np.zeros(G.shape[0], dtype=bool)
     in_d[diagonal] = True
     d_idx, a_idx = np.flatnonzero(in_d), np.flatnonzero(~in_d)
@@ -617,7 +611,7 @@ def _solutions_blocked(G: np.ndarray, U: np.ndarray, diagonal: np.ndarray) -> tu
     if a_idx.size:
         S = G[np.ix_(a_idx, a_idx)] - BDinv @ B.T
         # (S singular or ill conditioned)
-        out[a_idx], rcond = _solutions((S + S.T) / 2.0, U[a_idx] - BDinv @ Ud, None)
+        out[a_idx], rcond = conditioned_normal_solutions((S + S.T) / 2.0, U[a_idx] - BDinv @ Ud, None)
     out[d_idx] = (Ud - B.T @ out[a_idx]) / dd[:, None]
     return out, rcond
 
