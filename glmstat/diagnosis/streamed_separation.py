@@ -2,9 +2,9 @@
 row block by block.
 
 In memory, a linear program over the rows finds a separating direction (:func:`~glmstat.diagnosis.explain.
-detect_separation`, :func:`~glmstat.diagnosis.degenerate.detect_zero_separation`).  Streamed rows (a Parquet
+detect_separation`, :func:`~glmstat.diagnosis.separation.detect_zero_separation`).  Streamed rows (a Parquet
 file, a dask DataFrame) are never all in memory, so no linear program can run over them; nor does one run
-over an in-memory design beyond ``degenerate.LP_MAX_CELLS`` cells, which it would expand.  But a fit that
+over an in-memory design beyond ``separation.LP_MAX_CELLS`` cells, which it would expand.  But a fit that
 separates diverges along a separating direction, and the next Fisher-scoring step from its estimate points
 along it: it moves the separated rows' linear predictors by about 1 and the others' by rounding noise.  That
 step, with the components that move no linear predictor by more than a small fraction of the largest one
@@ -190,7 +190,7 @@ def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarr
     ``rows_used()``: the labels of the rows in the blocks' order, to name separated rows of counts that no
     level describes (as in memory).  ``earlier``: a step the fit took on its way down, tried last (0 in the columns
     not kept then, which may be kept now), for a fit that left the separating direction
-    (``degenerate._step_into_lowest``).
+    (``separation._step_into_lowest``).
     """
     scale = fold(source, _column_abs_max, np.maximum, np.zeros(kept.size))
     found = None

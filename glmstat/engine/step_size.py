@@ -43,7 +43,7 @@ def relative_change(new: np.ndarray, old: np.ndarray) -> float:
 #: ~1e-6 away at most); along a separating direction every step moves the separated rows' eta by about 1, however
 #: close their means already are to the edge.  The loop polishes fitted means within 10 eps of the edge (a cloglog
 #: mean of 1 - 1e-16 at eta = 3.6) unless its Fisher step moves some eta by more than this; the diagnosis
-#: (:mod:`glmstat.diagnosis.degenerate`) and the sklearn estimators call estimates whose next Newton step does
+#: (:mod:`glmstat.diagnosis.newton_check`) and the sklearn estimators call estimates whose next Newton step does
 #: diverging.
 DRIFT_TOL = 1e-3
 

@@ -84,7 +84,7 @@ import pandas as pd
 from .._arguments import confidence_level, shown
 from .._scipy import optimize
 from ..design.sources import fold
-from ..diagnosis.degenerate import needed_to_separate
+from ..diagnosis.separation import needed_to_separate
 from ..distributions import interval_quantile
 from ..engine.edges import pulled_edges
 from ..engine.fit_state import Control

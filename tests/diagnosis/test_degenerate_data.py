@@ -16,7 +16,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, all_case_ids, family_of, load_data, load_ref
-from glmstat.diagnosis.degenerate import ConstantResponse, ZeroCountSeparation
+from glmstat.diagnosis.separation import ConstantResponse, ZeroCountSeparation
 
 
 def fit_warns(category, match, formula, data, **kw):
@@ -152,11 +152,11 @@ def test_constant_response_reads_only_rows_with_a_positive_weight(value):
 def test_diagnosis_reads_the_response_range_once(family, monkeypatch):
     """The perfect-fit and constant-response checks share one pass for the response range (a read of the
     data, for streamed rows), whichever of them a family needs."""
-    from glmstat.diagnosis import degenerate
+    from glmstat.diagnosis import response_range
 
     calls = []
-    real = degenerate._response_range
-    monkeypatch.setattr(degenerate, "_response_range", lambda source: calls.append(1) or real(source))
+    real = response_range.read_response_range
+    monkeypatch.setattr(response_range, "read_response_range", lambda source: calls.append(1) or real(source))
     rng = np.random.default_rng(1)
     d = pd.DataFrame({"x": np.linspace(0, 1, 40)})
     d["y"] = rng.poisson(np.exp(0.5 + d.x)) if family.name != "binomial" else rng.random(40) < 0.5

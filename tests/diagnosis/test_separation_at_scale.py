@@ -1,5 +1,5 @@
 """Separation in large designs: found without expanding the design, in the same words on both sides of the size
-where the linear programs stop (``degenerate.LP_MAX_CELLS``).
+where the linear programs stop (``separation.LP_MAX_CELLS``).
 
 The in-memory linear programs work on the rows' kept columns as a dense matrix.  On a 100,000-row Poisson fit
 with a 300-level factor and three levels of zero counts they took 19 s and 1.1 GB (a QR of the rows, then an
@@ -21,7 +21,7 @@ import pytest
 
 import glmstat as gs
 from glmstat.design.structured import StructuredDesign
-from glmstat.diagnosis import degenerate
+from glmstat.diagnosis import separation
 from glmstat.diagnosis.explain import ZeroCountSeparation
 
 ZERO_LEVELS = ("g003", "g007", "g011")
@@ -82,7 +82,7 @@ def test_the_same_finding_on_both_sides_of_the_linear_programs_limit(formula, fa
     if formula == "y ~ x":  # complete separation by x at 0.3
         d = d.assign(y=(d["x"] > 0.3).astype(float))
     small, small_msgs = _fit(formula, d, family)  # 2,000 x 22 cells: the linear programs
-    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     large, large_msgs = _fit(formula, d, family)
     assert large_msgs == small_msgs and len(small_msgs) == 1
     for a in ("complete", "columns", "explanation"):
@@ -93,7 +93,7 @@ def test_levels_of_successes_and_of_failures_are_named_on_both_sides_of_the_limi
     d = _data(2_000, 20)
     y = np.where(np.isin(d["g"], ["g004", "g005"]), 1.0, d["y"])  # two levels of successes, three of failures
     msgs = [_fit("y ~ x + g", d.assign(y=y), gs.Binomial())[1]]
-    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     msgs.append(_fit("y ~ x + g", d.assign(y=y), gs.Binomial())[1])
     assert msgs[0] == msgs[1] and msgs[0][0].startswith(
         "quasi-complete separation: every row with g[T.g004] or g[T.g005] = 1 has y = 1 and every row with "
@@ -141,7 +141,7 @@ def test_contrast_coded_levels_are_named_alike_on_both_sides_of_the_linear_progr
     d = _data(2_000, 20)
     d["o"] = pd.Categorical(d["g"], categories=sorted(d["g"].unique()), ordered=True)  # (polynomial contrasts)
     small, small_msgs = _fit(formula, d, family)
-    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     large, large_msgs = _fit(formula, d, family)
     label = formula.split(" + ")[1] if "x +" in formula else formula.split(" ~ ")[1].split(" + ")[0]
     response = formula.split(" ~ ")[0]
@@ -158,7 +158,7 @@ def test_sum_coded_levels_of_successes_and_of_failures_on_both_sides_of_the_limi
     d = _data(2_000, 20)
     y = np.where(np.isin(d["g"], ones), 1.0, d["y"])
     msgs = [_fit("y ~ x + C(g, sum)", d.assign(y=y), gs.Binomial())[1]]
-    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     msgs.append(_fit("y ~ x + C(g, sum)", d.assign(y=y), gs.Binomial())[1])
     named = "level 'g004'" if len(ones) == 1 else "levels 'g004' or 'g019'"
     for m in msgs:
@@ -173,7 +173,7 @@ def test_the_reference_level_of_a_binomial_factor_is_named_on_both_sides_of_the_
     d = _data(2_000, 20)
     y = np.where(d["g"] == "g000", 1.0, d["y"])
     msgs = [_fit("y ~ x + g", d.assign(y=y), gs.Binomial())[1]]
-    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     msgs.append(_fit("y ~ x + g", d.assign(y=y), gs.Binomial())[1])
     for m in msgs:
         assert len(m) == 1 and m[0].startswith(
@@ -189,7 +189,7 @@ def test_a_streamed_step_whose_sum_contrast_components_cancel_only_together_is_s
     n = 600
     d = pd.DataFrame({"x": rng.normal(size=n), "g": rng.integers(0, 6, n).astype(str)})
     d["y"] = np.where(d["g"] == "2", 0, np.where(d["g"] == "4", 1, (rng.random(n) < 0.4).astype(int)))
-    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     fit, msgs = _fit("y ~ x + C(g, sum)", d, gs.Binomial())
     assert len(msgs) == 1 and msgs[0].startswith(
         "quasi-complete separation: every row at level '4' of C(g, sum) has y = 1 and every row at level '2' of "
@@ -200,7 +200,7 @@ def _both_sides(formula, d, family, monkeypatch):
     """The SeparationWarning texts in memory (linear programs) and beyond LP_MAX_CELLS (the fit's own direction
     checked over the rows)."""
     small = _fit(formula, d, family)
-    monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+    monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     large = _fit(formula, d, family)
     monkeypatch.undo()
     return small, large

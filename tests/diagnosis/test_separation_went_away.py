@@ -5,7 +5,7 @@
 The fit's deviance falls while its estimates double at each step along the separating direction, until working
 weights of 1e-30 set columns aside and a step leaps away (R's glm ends at a deviance of 62,537, unconverged,
 "fitted probabilities numerically 0 or 1").  Where the rows are streamed (or the design is beyond
-``degenerate.LP_MAX_CELLS``) separation is checked along the next step from the estimate, and the estimate: both
+``separation.LP_MAX_CELLS``) separation is checked along the next step from the estimate, and the estimate: both
 were noise there, and glmstat gave only the non-convergence warning.  The steps that lowered the deviance are
 checked too now.  Found by the structured differential hunt (seed 405, 16,479 rows).
 """
@@ -21,7 +21,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES
-from glmstat.diagnosis import degenerate
+from glmstat.diagnosis import separation
 
 HERE = FIXTURES / "cauchit_cells_went_away"
 R = json.loads((HERE / "r.json").read_text())
@@ -53,7 +53,7 @@ def beyond_lp():
     """In memory, checked as a design beyond LP_MAX_CELLS is (the hunt's 16,479 x 500 columns) -- by the fit's
     own directions over the rows, not a linear program."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(degenerate, "LP_MAX_CELLS", 0)
+        mp.setattr(separation, "LP_MAX_CELLS", 0)
         return _fit(DATA)
 
 

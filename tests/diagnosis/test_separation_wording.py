@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from glmstat.diagnosis import degenerate
+from glmstat.diagnosis import separation
 from glmstat.diagnosis.explain import MAX_RELATION_TERMS
 
 
@@ -50,7 +50,7 @@ def test_complete_separation_by_the_levels_of_a_factor_is_said_by_its_levels(by_
     # (it said "the combination - 0.5*Intercept + 1*g[T.b] + 1*g[T.c] is >= 0 for every y = 1 and <= 0 for every
     # y = 0": every level moved, which was taken for the intercept's doing)
     if streamed:
-        monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+        monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     fit, msgs = _fit(formula, by_level)
     assert len(msgs) == 1 and msgs[0].startswith(
         "complete separation: every row at levels 'b' or 'c' of g has y = 1 and every row at level 'a' of g has "
@@ -61,7 +61,7 @@ def test_complete_separation_by_the_levels_of_a_factor_is_said_by_its_levels(by_
 @pytest.mark.parametrize("streamed", [False, True], ids=["linear-program", "fit-direction"])
 def test_a_two_level_factor_and_sum_coding_too(by_level, streamed, monkeypatch):
     if streamed:
-        monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+        monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     two = by_level[by_level["g"] != "c"]
     _, msgs = _fit("y ~ g", two)
     assert msgs[0].startswith("complete separation: every row with g[T.b] = 1 has y = 1 and every row with "
@@ -83,7 +83,7 @@ def test_the_reference_level_of_a_two_level_factor_all_one_is_said_as_such(by_le
     # (the direction (1, -1) on Intercept and g[T.b] moves the rows with g[T.b] = 0; it said "every row with
     # g[T.b] = 1 has y = 0", where those rows have both)
     if streamed:
-        monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+        monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     two = by_level[by_level["g"] != "c"]
     y = np.where(two["g"] == "a", 1.0, np.resize([1.0, 0.0, 0.0], len(two)))
     fit, msgs = _fit("y ~ g", two.assign(y=y))
@@ -121,7 +121,7 @@ def test_a_combination_that_starts_with_a_negative_term_reads_as_a_formula():
 def test_a_cbind_response_is_named_by_its_proportion_of_successes(streamed, monkeypatch):
     # (it said "every row with g[T.b] = 1 has cbind(s, f) = 1", a value no row has)
     if streamed:
-        monkeypatch.setattr(degenerate, "LP_MAX_CELLS", 0)
+        monkeypatch.setattr(separation, "LP_MAX_CELLS", 0)
     rng = np.random.default_rng(6)
     g = np.repeat(list("abc"), 8)
     n = rng.integers(2, 7, 24).astype(float)
