@@ -353,7 +353,7 @@ def test_a_grid_under_emmeans_row_limit_is_never_refused():
     a grid of more rows: the means over g and over f, against emmeans(m, ~ g / ~ f, type = "response")
     (fixtures/inference2/more/emmeans_wide_grid.json and .csv.gz, scripts/make_emmeans_wide_grid.R)."""
     from glmstat.design.structured import StructuredDesign
-    from glmstat.inference.emmeans import GRID_CELLS, GRID_ROWS
+    from glmstat.inference.reference_grid import GRID_CELLS, GRID_ROWS
 
     r = json.loads((FIXTURES / "inference2" / "more" / "emmeans_wide_grid.json").read_text())
     fit = gs.glm(r["formula"], pd.read_csv(FIXTURES / "inference2" / "more" / "emmeans_wide_grid.csv.gz"),
