@@ -20,6 +20,7 @@ import numpy as np
 from .errors import warn_user
 from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose, unfinished_rescue_message
+from .diagnosis.response_range import SharedRange
 from .diagnosis.explain import NAME_WIDTH, explain_aliasing
 from .engine.fit_state import Control, FitState
 from .engine.passes import deviance_part, offset_null_deviance, weighted_sums
@@ -174,8 +175,9 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
         msg = f"{len(aliasing)} aliased column(s), coefficient(s) NA: " + shown
         notes.append(msg)  # the summary shows each warning in the warning's own words
         warn_user(msg, AliasingWarning)
+    response = SharedRange(source)  # (one pass over the response for every check and message below)
     separation, findings, n_edge = diagnose(frame, source, family, state, intercept, method, control.convergence,
-                                            control.tol)
+                                            control.tol, response)
     if separation is not None:
         msg = separation.message(frame.response_name, quasi=not family.has_likelihood)
         notes.append(msg)
@@ -203,7 +205,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
             msg = _NOT_CONVERGED_SEPARATED.format(it=state.iterations, last=state.last_rel_change, tol=control.tol)
         elif method == "irls":
             # scoring stopped short of R's test and the Newton steps after it did not finish: say what each did
-            msg = unfinished_rescue_message(frame, source, family, state, control.max_iter) or msg
+            msg = unfinished_rescue_message(frame, source, family, state, control.max_iter, response) or msg
         notes.append(msg)
         warn_user(msg, ConvergenceWarning)
     for category, msg in (*fitter_findings, *findings):

@@ -48,7 +48,7 @@ from ..errors import (AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMS
 from .explain import SeparationInfo
 from .fitted_rows import boundary_rows, exact_fit, hard_edge_rows, row_labels, rows_at, rows_beyond, step_leaves
 from .newton_check import AT_OPTIMUM, SCORE_TOL, STEP_TOL, NewtonCheck, newton_check
-from .response_range import SharedRange, read_response_range
+from .response_range import SharedRange
 from .separation import find_separation, separation_possible
 
 if TYPE_CHECKING:
@@ -81,12 +81,14 @@ def _settled_within_tolerance(frame: "ModelFrame", source: "InMemorySource", fam
 
 
 def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-             intercept: str | None, method: str, convergence: str = "exact", tol: float = 1e-8
+             intercept: str | None, method: str, convergence: str = "exact", tol: float = 1e-8,
+             shared: SharedRange | None = None
              ) -> tuple[SeparationInfo | None, list[tuple[type[GLMStatWarning], str]], int]:
     """Everything this module checks: (separation or None, [(warning category, message), ...], the fitted means
     on an edge of the domain that count, :func:`boundary_rows`); ``convergence`` is the fit's mode (``"R"``: it
-    stopped at R's criterion on purpose) and ``tol`` its relative-deviance tolerance."""
-    shared = SharedRange(source)
+    stopped at R's criterion on purpose) and ``tol`` its relative-deviance tolerance; ``shared``: the response
+    range of the fit's other messages (:func:`unfinished_rescue_message`), one pass for all."""
+    shared = shared or SharedRange(source)
     findings = fit_findings(frame, source, family, state, shared)
     n_edge = boundary_rows(source, family, state)
     if method != "irls" or not state.kept.any():  # Firth has its own score equations; an empty model has none
@@ -146,12 +148,12 @@ def diagnose(frame: "ModelFrame", source: "InMemorySource", family: "Family", st
 
 
 def unfinished_rescue_message(frame: "ModelFrame", source: "InMemorySource", family: "Family", state: "FitState",
-                              max_iter: int) -> str | None:
+                              max_iter: int, shared: SharedRange | None = None) -> str | None:
     """The ConvergenceWarning of a fit whose Fisher scoring stopped without meeting R's test (step-halving
     exhausted, or max_iter reached cycling) and whose Newton steps after it did not reach a negligible step: what
     each did, where the deviance ended and how fast it still moved (the relative change |D_k - D_{k-1}| / (|D_k| +
     0.1) of the last two steps), and the rows whose fitted means ran beyond ``FAR_MEAN_RATIO`` times the largest
-    |response|.  None for any other fit (the generic message then stands)."""
+    |response| (``shared``: as :func:`diagnose`'s).  None for any other fit (the generic message then stands)."""
     steps = len(state.trace) - state.iterations
     if state.converged or state.scoring_converged or steps < 1:
         return None
@@ -165,7 +167,7 @@ def unfinished_rescue_message(frame: "ModelFrame", source: "InMemorySource", fam
     text = (f"IRLS did not converge: Fisher scoring stopped at iteration {state.iterations}, where {why}; the {steps} "
             f"Newton steps after it lowered the deviance to {state.deviance:.10g} (last relative change {rel:.2g}) "
             f"without reaching a negligible step")
-    top = read_response_range(source)
+    top = (shared or SharedRange(source))()
     limit = FAR_MEAN_RATIO * max(abs(top.low), abs(top.high), np.finfo(float).tiny)
     rows, largest = rows_beyond(source, family, state, limit)
     if rows.size:

@@ -74,3 +74,16 @@ def test_only_a_variance_power_above_2_levels_off(family, levels):
     from glmstat.diagnosis.degenerate import _deviance_levels_off
 
     assert _deviance_levels_off(family) is levels
+
+
+def test_the_diagnosis_and_the_run_off_message_read_the_response_range_once(monkeypatch):
+    """The message's scale (the largest |response|) comes from the pass the diagnosis made: one read of the data,
+    which for streamed rows is a pass over the file."""
+    from glmstat.diagnosis import response_range
+
+    calls = []
+    real = response_range.fold_lazy  # (the pass itself, whichever module holds the reader's name)
+    monkeypatch.setattr(response_range, "fold_lazy", lambda *args: calls.append(1) or real(*args))
+    _, fit, messages = _fit()
+    assert not fit.converged and "run off beyond" in messages[0]
+    assert len(calls) == 1
