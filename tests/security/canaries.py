@@ -7,6 +7,7 @@ process...); ``CATEGORY`` says what :func:`harness.category` must make of it.  t
 from __future__ import annotations
 
 import os
+import time
 import warnings
 
 import numpy as np
@@ -68,6 +69,9 @@ _ROWS = [
     _c("refused", FIT, _raise(gs.FormulaError("no")), "refused"),
     _c("message-mismatch", REFUSE, _raise(gs.FormulaError("abc")), "message", match="xyz"),
     _c("message-match", REFUSE, _raise(gs.FormulaError("abc xyz")), "ok", match="xyz"),
+    # (a case whose files take longer to write than the wall limit and its grace: the limit counts from the call)
+    (Case(id="canary-slow-setup", cls="canary", expect=FIT, kind="call", call=lambda t: None,
+          files={"slow.bin": lambda t: time.sleep(7.0) or b""}), "ok"),
 ]
 
 

@@ -40,6 +40,9 @@ WALL_LIMIT = 2.0 * TIME_LIMIT
 KILL_GRACE = 2.5
 #: seconds a worker may take to start (import glmstat) before it counts as broken
 STARTUP_LIMIT = 120.0
+#: seconds a case's setup (writing its files: a 7 KB Parquet file of 400 MB of tensors is made by encoding them)
+#: may take before the call; the wall limit counts from the call, so that a loaded machine's setup is not the input's
+SETUP_LIMIT = 120.0
 PARALLEL = 2
 
 _ERROR_LINE = re.compile(r"^glmstat(?: \S+)?: error: ")
@@ -77,7 +80,7 @@ def _run_batch(ids: list[str], base: Path, tokens: dict[str, str], extra_module:
         with open(log_path, "wb") as log:
             proc = subprocess.Popen([sys.executable, str(WORKER), json.dumps(spec)], cwd=workdir, env=env,
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-        current, started, launched = None, 0.0, time.monotonic()
+        current, started, launched, calling = None, 0.0, time.monotonic(), False
         buffer, offset = "", 0
         killed_reason, restart = None, False
         while True:
@@ -89,8 +92,10 @@ def _run_batch(ids: list[str], base: Path, tokens: dict[str, str], extra_module:
             *lines, buffer = buffer.split("\n")
             for line in lines:
                 msg = json.loads(line)
-                if msg["event"] == "start":
-                    current, started = msg["id"], time.monotonic()
+                if msg["event"] == "start":  # (the case's setup begins)
+                    current, started, calling = msg["id"], time.monotonic(), False
+                elif msg["event"] == "call":  # (the call under the limits begins)
+                    started, calling = time.monotonic(), True
                 elif msg["event"] == "restart":
                     restart = True
                 else:
@@ -101,8 +106,8 @@ def _run_batch(ids: list[str], base: Path, tokens: dict[str, str], extra_module:
             if proc.poll() is not None and not chunk:
                 break
             now = time.monotonic()
-            if current is not None and now - started > WALL_LIMIT + KILL_GRACE:
-                killed_reason = "killed"
+            if current is not None and now - started > (WALL_LIMIT + KILL_GRACE if calling else SETUP_LIMIT):
+                killed_reason = "killed" if calling else "setup"
             elif current is None and len(remaining) == len(ids) and now - launched > STARTUP_LIMIT:
                 killed_reason = "startup"
             if killed_reason:
@@ -113,6 +118,10 @@ def _run_batch(ids: list[str], base: Path, tokens: dict[str, str], extra_module:
         log_tail = log_path.read_text(errors="replace")[-1500:]
         if killed_reason == "killed":
             results[current] = {"id": current, "outcome": "killed", "elapsed": time.monotonic() - started}
+            remaining.remove(current)
+        elif killed_reason == "setup":  # (a broken case, not the input's verdict)
+            results[current] = {"id": current, "outcome": "setup-error", "exc_type": "",
+                                "message": f"the case's setup took more than {SETUP_LIMIT:g} s"}
             remaining.remove(current)
         elif current is not None:  # died during a case: a crash (segfault, abort, out of memory kill)
             results[current] = {"id": current, "outcome": "crashed", "returncode": proc.returncode, "log": log_tail}

@@ -4,9 +4,10 @@ Run by harness.py as ``python worker.py SPEC`` where SPEC is a JSON object with 
 (the file to append JSON lines to), ``base`` (a directory for the cases' working directories), ``tokens``,
 ``time_limit`` (seconds of wall time: the harness's ``WALL_LIMIT``) and ``address_space_mb`` (the RLIMIT_AS headroom
 above the worker's size at the start of each case).  For each case it writes ``{"event": "start", "id": ...}`` before
-and ``{"event": "result", ...}`` after the call, so that the parent knows which case was running if it has to kill the
-worker; a worker that a case left much larger than it started writes ``{"event": "restart"}`` and exits, and the parent
-starts a fresh one for the rest of the batch.
+its setup, ``{"event": "call", "id": ...}`` when the call under the limits begins and ``{"event": "result", ...}``
+after it, so that the parent knows which case was running, and since when, if it has to kill the worker; a worker
+that a case left much larger than it started writes ``{"event": "restart"}`` and exits, and the parent starts a
+fresh one for the rest of the batch.
 
 Per case: a fresh working directory holding ``secret.txt`` and the case's files; stdout and stderr (file
 descriptors 1 and 2, so child processes too) captured to files; warnings recorded; the peak resident memory
@@ -165,7 +166,7 @@ def _tail(text: str, n: int = 600) -> str:
 
 
 def run_case(case: corpus.Case, tokens: corpus.Tokens, base: str, time_limit: float, can_reset: bool,
-             headroom_mb: int) -> dict:
+             headroom_mb: int, announce_call=lambda: None) -> dict:
     where = tempfile.mkdtemp(prefix="case-", dir=base)
     marker = os.path.join(where, corpus.MARKER)
     os.environ["GLMSTAT_SECURITY_MARKER"] = marker
@@ -198,6 +199,7 @@ def run_case(case: corpus.Case, tokens: corpus.Tokens, base: str, time_limit: fl
                 rss0 = _status_kb("VmHWM") or 0
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
+                announce_call()
                 t0, c0 = time.perf_counter(), time.process_time()
                 signal.setitimer(signal.ITIMER_REAL, time_limit + 0.25)
                 try:
@@ -272,7 +274,8 @@ def main() -> None:
     for cid in spec["ids"]:
         results.write(json.dumps({"event": "start", "id": cid}) + "\n")
         try:
-            res = run_case(by_id[cid], tokens, base, float(spec["time_limit"]), can_reset, headroom)
+            res = run_case(by_id[cid], tokens, base, float(spec["time_limit"]), can_reset, headroom,
+                           lambda: results.write(json.dumps({"event": "call", "id": cid}) + "\n"))
         except BaseException as e:  # noqa: BLE001 -- the worker itself must survive to run the next case
             res = {"id": cid, "outcome": "worker-error", "exc_type": type(e).__name__, "message": _tail(str(e))}
         results.write(json.dumps({"event": "result", **res}, default=str) + "\n")
