@@ -35,6 +35,7 @@ and a p-value of 0.997; a constant Gaussian response gets t values of 1e16).  gl
   which cannot fit all that level's rows at eta = 0 while halving holds some of them at the edge: there "still
   moving" would suggest that more iterations lead somewhere.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,6 +1,7 @@
 """The rows at a fit's estimate, each question one pass over the blocks: which fitted means run beyond a size or
 sit on an edge of the domain, how many means on an edge count, whether a full step leaves the domain, whether the
 fit is exact to rounding -- and how a message names the rows it finds."""
+
 from __future__ import annotations
 
 import operator

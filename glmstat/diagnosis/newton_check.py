@@ -3,6 +3,7 @@ a coefficient (relative to max(|beta_j|, se_j)) and a linear predictor, and how 
 holding.  At a finite interior optimum all three are ~0; a fit that stopped at the deviance test short of it, runs
 off along a separating direction, or sits on a boundary of the parameter space shows in them
 (:mod:`.degenerate` reports what they say; :mod:`.separation` follows the step)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,6 +1,7 @@
 """The response's range over the rows with a positive weight -- min, max and mean |y| -- read in one pass over
 the blocks and shared by the checks of one fit (:class:`SharedRange`): whether the response is constant, the scale
 of "near an edge" and of an exact fit.  On streamed rows a pass is a read of the data, so it is made once."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

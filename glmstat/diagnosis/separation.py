@@ -21,6 +21,7 @@ Streamed rows (Parquet, dask) are never all in memory, and a design of more than
 would be expanded by the linear programs: there that next step itself is the candidate direction, checked
 against every row in a pass over the blocks (:mod:`.streamed_separation`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
