@@ -93,6 +93,10 @@ def subset_argument(subset: Any, limits: FormulaLimits, index: pd.Index | None) 
     if index is None:
         raise DataError("subset= must be a condition such as 'age > 30' for streamed data (a Parquet path or a dask "
                         "DataFrame): values cannot be matched to its rows")
+    if isinstance(subset, np.ndarray) and subset.ndim != 1:  # (an (n, 1) array is one column, as weights= is)
+        if subset.ndim == 0 or subset.shape[1:] != (1,) * (subset.ndim - 1):
+            raise DataError(f"subset= must be one True/False per row, but it has shape {subset.shape}")
+        subset = subset.reshape(-1)
     given = items_given(subset)  # (counted before they are read)
     n = len(index)
     if (given if given is not None else len(subset)) != n:

@@ -200,7 +200,9 @@ def _own_contrasts(given: Mapping, k: int) -> ContrastFamily:
     for name, values in given.items():
         if not isinstance(name, str) or not name:
             raise GLMStatError(f"contrasts of one's own are named by texts, got {shown(name)}")
-        raw = list(values) if isinstance(values, (list, tuple, np.ndarray)) and np.ndim(values) == 1 else None
+        # (a nested item is no finite number; np.ndim() of a ragged list raised numpy's ValueError)
+        raw = list(values) if isinstance(values, (list, tuple)) or \
+            isinstance(values, np.ndarray) and values.ndim == 1 else None
         numbers = None if raw is None or len(raw) != k else [finite_or_none(x) for x in raw]
         if numbers is None or any(x is None for x in numbers):
             raise GLMStatError(f"the contrast {shown(name)} must be {k} finite numbers, one per mean, got "

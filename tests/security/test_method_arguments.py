@@ -387,3 +387,27 @@ def test_halfnormal_nsim_of_an_int_subclass(pfit):
     _Int.ran = []
     refused(lambda: pfit.plot("halfnormal", nsim=_Int(3)), "^nsim must be a whole number")
     assert _Int.ran == []
+
+
+@pytest.mark.parametrize("values", [[[1], -1, 0], [1, [-1, 0], 0], np.array([[1, -1, 0]]), [1.0, "a", [0]]],
+                         ids=["ragged", "ragged-2", "2-d", "mixed"])
+def test_contrasts_of_ones_own_of_nested_lists(fit, values):
+    # np.ndim() of a ragged list raised numpy's ValueError ("inhomogeneous shape") through emmeans_contrasts
+    refused(lambda: fit.emmeans_contrasts("g", method={"c": values}),
+            r"^the contrast 'c' must be 4 finite numbers, one per mean, got")
+
+
+@pytest.mark.parametrize("values", [np.ones((8, 2), dtype=bool), np.array(True), np.ones((2, 8), dtype=bool)],
+                         ids=["8x2", "0-d", "2x8"])
+def test_subset_flags_of_another_shape(fit, values):
+    # a boolean array of 2 columns raised numpy's ValueError (operands could not be broadcast), a 0-d one
+    # Python's TypeError (len() of unsized object)
+    refused(lambda: gs.glm("y ~ x", D, subset=values), r"^subset= must be one True/False per row, but it has shape")
+
+
+def test_subset_flags_of_one_column_are_one_per_row():
+    # as weights= takes an (n, 1) array
+    kept = np.array([True] * 7 + [False])
+    fit = gs.glm("y ~ x", D, subset=kept.reshape(-1, 1))
+    assert fit.nobs == 7
+    assert np.allclose(fit.params, gs.glm("y ~ x", D, subset=kept).params, rtol=0, atol=0)
