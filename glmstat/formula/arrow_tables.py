@@ -130,13 +130,18 @@ def _polars_refusal(data: Any) -> str:
             "hold; drop it or cast it (e.g. to Float64) before fitting")
 
 
+def unconvertible_columns(data: Any) -> str:
+    """The columns of an Arrow table (or record batch) that pandas cannot take, each with its type (see
+    :func:`_unconvertible`)."""
+    return _unconvertible((name, data.schema.field(i).type, lambda i=i: data.column(i).to_pandas())
+                          for i, name in enumerate(data.schema.names))
+
+
 def _arrow_refusal(data: Any) -> str:
     """Which columns of an Arrow table (or record batch) pandas cannot take -- a timestamp whose time zone
     neither pyarrow nor Python knows, from a file someone else wrote -- and what to do."""
-    which = _unconvertible((name, data.schema.field(i).type, lambda i=i: data.column(i).to_pandas())
-                           for i, name in enumerate(data.schema.names))
-    return (f"the Arrow table cannot be converted for fitting: {which} has a type pyarrow and pandas cannot hold; "
-            "drop it or cast it before fitting")
+    return (f"the Arrow table cannot be converted for fitting: {unconvertible_columns(data)} has a type pyarrow and "
+            "pandas cannot hold; drop it or cast it before fitting")
 
 
 def arrow_to_pandas(table: Any) -> pd.DataFrame:
@@ -334,8 +339,9 @@ def refuse_unusable(schema, columns: tuple[str, ...], path: str) -> None:
         while isinstance(t, pa.BaseExtensionType) or pa.types.is_dictionary(t):  # (a tensor's storage: a list)
             t = t.storage_type if isinstance(t, pa.BaseExtensionType) else t.value_type
         # (a fixed-size list, a tensor's storage, is not nested to pyarrow 14's is_nested: named too)
+        # (a time of day: pandas reads Python's datetime.time, refused in memory, and time64[ns] not at all)
         return pa.types.is_nested(t) or pa.types.is_fixed_size_list(t) or pa.types.is_binary(t) or \
-            pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t) or \
+            pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t) or pa.types.is_time(t) or \
             getattr(pa.types, "is_binary_view", lambda _: False)(t)
 
     present = set(schema.names)  # (schema.names builds a new list at each read)

@@ -18,9 +18,10 @@ from typing import Any, Iterator
 import pandas as pd
 
 from .._arguments import shown
-from ..errors import DataError, MissingDependencyError
+from ..errors import DataError, GLMStatError, MissingDependencyError
 from .arrow_tables import (arrow_to_pandas, as_read, index_columns, null_columns, numeric_categoricals,
-                           refuse_unusable, repeated_name, string_columns, used_entries)
+                           refuse_unusable, repeated_name, string_columns, unconvertible_columns,
+                           used_entries)
 from .data_paths import data_files
 from .limits import DEFAULT_LIMITS, FormulaLimits
 
@@ -266,9 +267,9 @@ class ParquetReader:
                 if rows > self.batch_rows:  # (a run of one row group)
                     yield from gathered.flush()
                     tables = pf.iter_batches(batch_size=self.batch_rows, row_groups=run, columns=list(columns))
-                    for df in _checked((arrow_to_pandas(used_entries(t.replace_schema_metadata(None), strings))
-                                        for t in tables),
-                                       _where(f, run), rows):
+                    where = _where(f, run)
+                    for df in _checked((_frame(used_entries(t.replace_schema_metadata(None), strings), where)
+                                        for t in tables), where, rows):
                         yield as_read(df, strings, nulls)
                     continue
                 [table] = _checked(_read_row_groups(pf, run, columns), _where(f, run), rows)
@@ -354,7 +355,7 @@ class _Gathered:
         strings, nulls = self.strings, self.nulls
         self._clear()
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-        for df in _checked((arrow_to_pandas(used_entries(t, strings)) for t in [table]), where):
+        for df in _checked((_frame(used_entries(t, strings), where) for t in [table]), where):
             yield as_read(df, strings, nulls)
 
 
@@ -397,6 +398,19 @@ def _where(path: str, run: list[int]) -> str:
     """The row groups ``run`` of the file ``path``, for a message."""
     return (f"row group {run[0]}" if len(run) == 1 else f"row groups {run[0]} to {run[-1]}") + \
         f" of {shown(path, 300)}"
+
+
+def _frame(table: Any, where: str) -> pd.DataFrame:
+    """``table``, read from the row groups ``where`` (:func:`_where`), as pandas; a column whose values pandas
+    cannot hold (a ``date32`` beyond Python's year 9999) refused naming it and its type: the file's bytes were
+    read, so it is not damaged (:func:`_checked` said so)."""
+    try:
+        return arrow_to_pandas(table)
+    except (ValueError, TypeError, OverflowError) as e:  # (pyarrow's ArrowInvalid is a ValueError)
+        if isinstance(e, GLMStatError):
+            raise
+        raise DataError(f"cannot read {where}: {unconvertible_columns(table)} holds values pandas cannot hold; "
+                        "convert it before fitting") from None
 
 
 def _checked(frames: Iterator[Any], where: str, rows: int | None = None) -> Iterator[Any]:
