@@ -80,3 +80,19 @@ def test_a_separation_message_names_rows_within_bounds():
 
     text = row_labels_text(pd.Index([HUGE, LONG, "r\x1b"], dtype=object), 3)
     assert text == f"an integer of about 1e5000, {LABELS['long-string'][1]}, 'r\\x1b'"
+
+
+@pytest.mark.parametrize("call", [
+    lambda d: gs.glm("y ~ x", d),
+    lambda d: gs.glm("y ~ .", d),
+    lambda d: gs.glm("y ~ x", {c: d[c].to_numpy() for c in d.columns}),
+    lambda d: gs.glm("y ~ x", d.drop(columns=[HUGE])).predict(d),
+    lambda d: gs.glm("y ~ x", d.drop(columns=[HUGE])).update("~ .", data=d),
+], ids=["glm", "dot", "dict", "predict", "update"])
+def test_a_column_named_by_a_huge_int(call):
+    # a column's label is written as text for the formula to name it: str() of an int of 5,000 digits raised
+    # Python's ValueError (Exceeds the limit (4300 digits) for integer string conversion) in place of a refusal
+    d = data(0).reset_index(drop=True).rename(columns={"f": HUGE})
+    with pytest.raises(gs.DataError, match=r"^data has a column name that is an integer of about 1e5000, a number "
+                                           "Python does not write as text; rename the column$"):
+        call(d)
