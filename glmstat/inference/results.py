@@ -25,6 +25,7 @@ import pandas as pd
 from .._arguments import (confidence_level, flag, is_one_of, output_path, real_number, shown, shown_items,
                           writing_to)
 from ..distributions import interval_quantile, normal_sf, t_sf
+from ..errors import GLMStatError
 
 from ..design.sources import InMemorySource, fold
 from ..diagnosis.explain import AliasInfo, SeparationInfo
@@ -88,8 +89,6 @@ def _kind_or_type(kind: str, type_: str | None, default: str) -> str:
         return kind if type_ is None else type_
     # (compared only as Python's own strings: an array or a str subclass as either makes no comparison of its own)
     if not (is_one_of(kind, tuple(RESIDUAL_KINDS) + ("partial", "quantile")) and is_one_of(type_, (kind,))):
-        from ..errors import GLMStatError
-
         raise GLMStatError(f"give the kind of residual once: kind={shown(kind)} or type={shown(type_)}, not both")
     return type_
 
@@ -137,7 +136,19 @@ class GLMResults:
 
     def with_covariance(self, covariance: Covariance) -> "GLMResults":
         """The same fit with another covariance of the estimates (e.g. a sandwich matrix): std_errors,
-        statistic, p_values, conf_int, summary and predict use it."""
+        statistic, p_values, conf_int, summary and predict use it (None: the model's own).  ``covariance`` is a
+        :class:`~glmstat.inference.fitdata.Covariance` (as :meth:`robust` makes) of a p x p float ``matrix``:
+        anything else was taken, and every later use of the fit raised a raw AttributeError."""
+        if covariance is not None:
+            p = len(self._frame.column_names)
+            if type(covariance) is not Covariance:
+                raise GLMStatError(f"covariance must be a glmstat Covariance, as fit.robust() makes (fit.robust('HC1') "
+                                   f"is the fit with one), got {shown(covariance)}")
+            m = covariance.matrix
+            if not isinstance(m, np.ndarray) or m.shape != (p, p) or m.dtype != np.float64:
+                raise GLMStatError(f"the covariance's matrix must be a {p} x {p} array of floats (one row and column "
+                                   "per coefficient), got " + (f"an array of shape {m.shape} and dtype {m.dtype}"
+                                                               if isinstance(m, np.ndarray) else shown(m)))
         return GLMResults(self._frame, self._state, self._info, self._source, self._control, covariance)
 
     def with_step_path(self, path: pd.DataFrame) -> "GLMResults":

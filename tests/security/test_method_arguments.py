@@ -411,3 +411,26 @@ def test_subset_flags_of_one_column_are_one_per_row():
     fit = gs.glm("y ~ x", D, subset=kept.reshape(-1, 1))
     assert fit.nobs == 7
     assert np.allclose(fit.params, gs.glm("y ~ x", D, subset=kept).params, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("covariance, match", [
+    ("HC1", r"^covariance must be a glmstat Covariance, as fit.robust\(\) makes .*got 'HC1'$"),
+    (np.eye(5), r"^covariance must be a glmstat Covariance, .*got a ndarray$"),
+    (OBJ, r"^covariance must be a glmstat Covariance, .*got a object$"),
+    ("3x3", r"^the covariance's matrix must be a 5 x 5 array of floats .*got an array of shape \(3, 3\)"),
+    ("objects", r"^the covariance's matrix must be a 5 x 5 array of floats .*and dtype object$"),
+    ("list", r"^the covariance's matrix must be a 5 x 5 array of floats .*got \[a list, a list"),
+], ids=["str", "array", "object", "3x3", "objects", "list"])
+def test_with_covariance_takes_a_covariance(fit, covariance, match):
+    # with_covariance() took anything: every later use of the fit (summary, std_errors, conf_int, predict,
+    # wald_test, emmeans) raised AttributeError ('str' object has no attribute 'matrix')
+    from glmstat.inference.fitdata import Covariance
+
+    made = {"3x3": np.eye(3), "objects": np.eye(5).astype(object), "list": np.eye(5).tolist()}
+    if isinstance(covariance, str) and covariance in made:
+        covariance = Covariance("HC0", "HC0", made[covariance])
+    refused(lambda: fit.with_covariance(covariance), match)
+    sandwich = fit.robust("HC0")
+    kept = fit.with_covariance(Covariance("HC0", "HC0", sandwich.vcov.to_numpy()))
+    assert np.array_equal(kept.std_errors.to_numpy(), sandwich.std_errors.to_numpy())
+    assert np.array_equal(fit.with_covariance(None).std_errors.to_numpy(), fit.std_errors.to_numpy())
