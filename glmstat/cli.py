@@ -551,6 +551,35 @@ def _detach(stream: TextIO) -> None:
         os.close(devnull)
 
 
+class _Writable:
+    """``stream`` (stdout), each character its encoding cannot write written as R writes one in such a locale,
+    ``<U+00E9>`` (``&#233;`` in an HTML page): a level of someone else's CSV (``é``, ``€``) in a summary sent to
+    an ASCII or code-page terminal (``PYTHONIOENCODING=ascii``) ended the command with an internal
+    UnicodeEncodeError.  (stderr escapes such characters itself: Python's ``backslashreplace``.)"""
+
+    def __init__(self, stream: TextIO, html: bool) -> None:
+        self._stream, self._html = stream, html
+
+    def _written(self, ch: str) -> str:
+        try:
+            ch.encode(self._stream.encoding)
+            return ch
+        except UnicodeEncodeError:
+            return f"&#{ord(ch)};" if self._html else f"<U+{ord(ch):04X}>"
+
+    def write(self, text: str) -> int:
+        try:
+            text.encode(getattr(self._stream, "encoding", None) or "utf-8")
+        except UnicodeEncodeError:
+            text = "".join(map(self._written, text))
+        except LookupError:  # (an encoding Python does not know: as before)
+            pass
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str):  # (flush, fileno, ...)
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``glmstat`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     out, err = sys.stdout, sys.stderr
@@ -565,6 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
+    out = _Writable(out, getattr(args, "format", None) == "html")
     try:
         status = args.run(args, out, err)
         out.flush()  # (here, not at exit: a reader gone early, `glmstat ... | head`, fails this flush)
