@@ -434,3 +434,10 @@ def test_with_covariance_takes_a_covariance(fit, covariance, match):
     kept = fit.with_covariance(Covariance("HC0", "HC0", sandwich.vcov.to_numpy()))
     assert np.array_equal(kept.std_errors.to_numpy(), sandwich.std_errors.to_numpy())
     assert np.array_equal(fit.with_covariance(None).std_errors.to_numpy(), fit.std_errors.to_numpy())
+
+
+def test_the_base_family_is_no_family():
+    # glmstat.Family is exported (the base of the families) and Family() is made without complaint; fitted, its
+    # variance and deviance raised NotImplementedError from the fit's first pass
+    refused(lambda: gs.glm("y ~ x", D, family=gs.Family()), r"^family=glmstat.Family\(\) is the base class of the "
+                                                            "families, with no distribution")
