@@ -441,3 +441,7 @@ def test_the_base_family_is_no_family():
     # variance and deviance raised NotImplementedError from the fit's first pass
     refused(lambda: gs.glm("y ~ x", D, family=gs.Family()), r"^family=glmstat.Family\(\) is the base class of the "
                                                             "families, with no distribution")
+    pytest.importorskip("sklearn")
+    from glmstat.sklearn import GLMRegressor  # (its own check of the family took it too)
+
+    refused(lambda: GLMRegressor(family=gs.Family()).fit(D[["x", "z"]], D["y"]), r"^family=glmstat.Family\(\)")
