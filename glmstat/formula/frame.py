@@ -42,7 +42,8 @@ from .subset import Subset, subset_argument
 from .terms import Terms, expand_terms, warn_idle_powers, warn_response_term
 from .values import FactorVec, Value, take_rows
 
-__all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data", "column_names", "label_text"]
+__all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data", "column_names",
+           "column_label_text"]
 
 #: Set to False (tests do) to build every design dense, to compare the two encodings.
 STRUCTURED = True
@@ -180,7 +181,7 @@ def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.Dat
 _last_columns: list = [(None, (), {})]  # [(the Index last seen, its names as strings, positions)]
 
 
-def label_text(label: Any) -> str:
+def column_label_text(label: Any) -> str:
     """A column label that is not a string, as the text a formula names it by: ``str()`` of it, but an int of
     more than 4,300 digits, which Python refuses to write (a ValueError), is refused naming its magnitude."""
     try:
@@ -196,7 +197,7 @@ def column_names(df: pd.DataFrame) -> tuple[tuple[str, ...], dict[str, int]]:
     index = df.columns
     seen, names, positions = _last_columns[0]
     if seen is not index:
-        names = tuple(c if isinstance(c, str) else label_text(c) for c in index)
+        names = tuple(c if isinstance(c, str) else column_label_text(c) for c in index)
         bad = first_unwritable(names)
         if bad is not None:
             raise DataError(f"data has a column name that is not valid text (a lone surrogate): {shown(bad)}; "

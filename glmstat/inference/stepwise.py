@@ -296,19 +296,19 @@ def _columns_of(data: Any) -> list[str]:
     ParquetReader (as strings); a Parquet path is opened to read its schema; anything else is refused."""
     from ..formula.data_paths import is_path
     from ..formula.arrow_tables import in_memory_frame
-    from ..formula.frame import label_text
+    from ..formula.frame import column_label_text
     from ..formula.readers import ParquetReader
 
     if is_path(data):
         data = ParquetReader.open(data)
     data = in_memory_frame(data)
     if isinstance(data, Mapping):  # (a dict of columns, as glm() takes)
-        return [label_text(c) for c in data]
+        return [column_label_text(c) for c in data]
     columns = getattr(data, "columns", None)
     if columns is None or isinstance(data, type):
         raise GLMStatError(f"data= must be a DataFrame, a dict of columns, a Parquet path or a dask DataFrame, got "
                            f"{type(data).__module__}.{type(data).__name__}")
-    return [label_text(c) for c in columns]
+    return [column_label_text(c) for c in columns]
 
 
 def fit_columns(fit: "GLMResults") -> list[str]:
