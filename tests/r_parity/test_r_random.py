@@ -92,9 +92,10 @@ def load(case_id: str, directory: Path = DIR) -> tuple[dict, pd.DataFrame]:
     return ref, pd.read_csv(directory / "data" / f"{ref['data']}.csv")
 
 
-def fit(ref: dict, data: pd.DataFrame):
-    """glmstat's fit of the case (or the exception it raised) and the warnings it gave."""
-    kw = {"weights": ref["weights"]} if ref.get("weights") else {}
+def fit(ref: dict, data: pd.DataFrame, **kw):
+    """glmstat's fit of the case (or the exception it raised) and the warnings it gave (``kw``: more arguments)."""
+    if ref.get("weights"):
+        kw["weights"] = ref["weights"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -321,13 +322,30 @@ def _gaussian_zero_weight(ref: dict, data: pd.DataFrame) -> bool:
     return ref["family"]["name"] == "gaussian" and bool(ref.get("weights")) and bool((data[ref["weights"]] == 0).any())
 
 
+def _even_root(ref: dict) -> bool:
+    """A Tweedie link of an even root (mu = eta^2 for link_power 0.5): eta and -eta give a row the same mean."""
+    power = ref["family"].get("link_power")
+    return (ref["family"]["name"] == "tweedie" and bool(power) and float(1 / power).is_integer()
+            and int(1 / power) % 2 == 0)
+
+
 def _mirror_symmetric(ref: dict) -> bool:
     """A Tweedie link of an even root (mu = eta^2 for link_power 0.5) without an offset: -beta gives the means
     beta gives, so the profile deviance is symmetric in each coefficient, D(-b) = D(b) (README, Tweedie links of
     an even root)."""
-    power = ref["family"].get("link_power")
-    return (ref["family"]["name"] == "tweedie" and bool(power) and float(1 / power).is_integer()
-            and int(1 / power) % 2 == 0 and "offset" not in ref["formula"])
+    return _even_root(ref) and "offset" not in ref["formula"]
+
+
+def _another_optimum_of_an_even_root(ref: dict, res) -> bool:
+    """A link of an even root (:func:`_even_root`) has an optimum of the deviance for each pattern of signs of the
+    linear predictor over the rows that the columns can reach, and Fisher scoring that wanders from R's start ("did
+    not converge") ends near one of them by the rounding of its solves (held-out s807_0083: Tweedie p = 1.8, mu =
+    eta^2, 12 coefficients; R's reference 46.91996595, where R's own refits end at 37.20901 with its rows reversed;
+    glmstat's converged fits 41.99659216 in memory, 58.86503250 over blocks of 16 rows, 49.02196178 and 63.45169596
+    from Parquet, each an optimum where R's glm started stays).  Where glmstat's converged fit is another optimum
+    than R's, compare takes its fit started at R's estimate."""
+    return (_even_root(ref) and any("did not converge" in m for m in ref["warnings"]) and res.converged
+            and res.separation is None and abs(res.deviance - ref["deviance"]) > 1e-7 * abs(ref["deviance"]))
 
 
 def _negated(values):
@@ -458,6 +476,13 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True, source=None) ->
         # the optimum is on the edge of the domain (a mean of 0 with an identity link): each side creeps
         # towards an open boundary, and where it stops is no estimate to compare
         return fails
+    if _another_optimum_of_an_even_root(ref, res):
+        # (the optimum R's scoring reached: glmstat's fit started at R's estimate, every quantity compared there)
+        start = np.nan_to_num(r_array(ref["coefficients"]))
+        res, caught = fit(ref, data if source is None else source, start=start)
+        if not res.model_frame.in_memory:
+            res = _ArraysOf(res, data, ref)
+        fails = _warning_failures(ref, res, caught)
     if _mirror_symmetric(ref) and _close(res.coef, _negated(ref["coefficients"]), 1e-6) == "" \
             and _close(res.coef, ref["coefficients"], 1e-6):
         ref = _mirror_image(ref)  # the other of the two estimates, -b of R's b: the same means
@@ -660,6 +685,26 @@ def test_held_out_mirror_image_of_r_s_estimate_from_a_parquet_file(tmp_path, mon
     for want in (ref, _mirror_image(ref)):
         fails = compare(want, data, profile=False, source=str(tmp_path / "case.parquet"))
         assert not fails, "\n".join(fails)
+
+
+@pytest.mark.parametrize("source", ["blocks", "parquet"])
+def test_held_out_another_optimum_of_an_even_root_link_on_every_path(source, tmp_path, monkeypatch):
+    # s807_0083 (Tweedie p = 1.8, mu = eta^2, prior weights, y ~ b + g1 + poly(x2, 2, raw = TRUE) + x2*g1 + x1:x2):
+    # scoring from R's start wanders for 100 iterations and each path's rounding leads it to another optimum (over
+    # blocks 58.8650325044, from Parquet a row group per chunk 49.0219617769; R's 46.91996595), where R's glm started
+    # stays; compare takes glmstat's fit from R's estimate there (:func:`_another_optimum_of_an_even_root`)
+    ref, data = load("s807_0083", HELD_OUT)
+    source_of = data
+    if source == "parquet":
+        pytest.importorskip("pyarrow")
+        data.to_parquet(tmp_path / "case.parquet", row_group_size=8)
+        source_of = str(tmp_path / "case.parquet")
+    else:
+        structured_in_blocks(monkeypatch, 16)
+    res, _ = fit(ref, source_of)
+    assert res.converged and abs(res.deviance - ref["deviance"]) > 1.0
+    fails = compare(ref, data, profile=False, source=None if source == "blocks" else source_of)
+    assert not fails, "\n".join(fails)
 
 
 def test_held_out_separation_from_a_parquet_file_while_the_finite_coefficients_still_settle(tmp_path):
