@@ -347,6 +347,7 @@ def _another_optimum_of_an_even_root(ref: dict, res) -> bool:
     from Parquet 203.53763550).  Where glmstat's converged fit is another optimum than R's, compare takes its fit
     started at R's estimate."""
     return (_even_root(ref) and res.converged and res.separation is None
+            and None not in (ref["deviance"], ref["null_deviance"])
             and abs(res.deviance - ref["deviance"]) > 1e-7 * abs(ref["deviance"])
             and float(np.nanmax(res.trace["deviance"])) > ref["null_deviance"])
 
