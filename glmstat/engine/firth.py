@@ -21,8 +21,9 @@ see ``RELAXATION``), and, once whole steps keep their direction and shrink at a 
 their geometric series at once, the step divided by 1 - r (see ``EXTRAPOLATE_AFTER``).  The root is brglm2's;
 the path to it may differ.  Standard errors are
 sqrt(diag((X'WX)^{-1})) at the estimate.  Iteration stops when every coefficient moves less than
-min(tol, 1e-10) times max(|b_j|, se_j), after at most max(max_iter, 100) steps (the convergence is linear,
-not quadratic as in IRLS).
+min(tol, 1e-10) times max(|b_j|, se_j), or when the step is within the rounding of its solve (as IRLS's
+``at_rounding``: a tolerance below rounding ends a few steps later, not at max_iter), after at most
+max(max_iter, 100) steps (the convergence is linear, not quadratic as in IRLS).
 
 Every sum over the rows is a map-reduce over the source's blocks (:func:`glmstat.design.sources.fold`), so
 the same code fits rows in memory, Parquet row groups and dask partitions: one evaluation of U*(b) is two
@@ -55,7 +56,8 @@ from ..links import get_link
 from .fit_state import Control, FitState, TraceRecord
 from .irls import irls
 from .aliasing import aliased_in_order
-from .linalg import QRReducer, design_qr
+from .linalg import MAX_KEPT_COND, QRReducer, design_qr
+from .step_size import ROUNDING_STEPS
 from .passes import add_parts
 from .pass_memory import keep_pass_memory
 
@@ -174,8 +176,9 @@ def _info_and_score(source: DesignSource, family: Family, beta: np.ndarray):
 
 
 def _factor(info: np.ndarray):
-    """Inverse of X'WX and log |X'WX|, by a Cholesky factorisation of its equilibrated form D^-1 X'WX D^-1
-    (log |X'WX| = 2 sum log diag(chol) + 2 sum log D); None if not positive definite."""
+    """Inverse of X'WX, log |X'WX|, and the condition number ||A||_1 ||A^-1||_1 of the equilibrated form
+    A = D^-1 X'WX D^-1 that a Cholesky factorisation inverts with D = sqrt(diag(X'WX)) (log |X'WX| =
+    2 sum log diag(chol) + 2 sum log D); None if not positive definite."""
     d = np.sqrt(np.diag(info))
     if not (np.all(np.isfinite(info)) and np.all(d > 0)):
         return None
@@ -184,7 +187,9 @@ def _factor(info: np.ndarray):
     except np.linalg.LinAlgError:
         return None
     logdet = 2.0 * float(np.sum(np.log(np.diag(c[0]))) + np.sum(np.log(d)))
-    return sla.cho_solve(c, np.eye(d.size), check_finite=False) / d[:, None] / d[None, :], logdet
+    inv_a = sla.cho_solve(c, np.eye(d.size), check_finite=False)
+    cond = float(np.linalg.norm(info / d[:, None] / d[None, :], 1) * np.linalg.norm(inv_a, 1))
+    return inv_a / d[:, None] / d[None, :], logdet, (cond, d)
 
 
 def _adjustment_part(b, family: Family, beta: np.ndarray, inv: np.ndarray) -> np.ndarray:
@@ -211,15 +216,16 @@ def adjusted_score(source: DesignSource, family: Family, beta: np.ndarray):
 
 def _evaluate(source: DesignSource, family: Family, beta: np.ndarray):
     """:func:`adjusted_score`'s ``(u_star, inv_info, adjustment)``, the deviance and the Jeffreys-penalised
-    log-likelihood -deviance / 2 + log |X'WX| / 2 (up to a constant) at ``beta``, or None."""
+    log-likelihood -deviance / 2 + log |X'WX| / 2 (up to a constant) and (the condition number of the
+    equilibrated information matrix inverted, the equilibration D) (:func:`_factor`) at ``beta``, or None."""
     res = _info_and_score(source, family, beta)
     fac = None if res is None else _factor(res[0])
     if fac is None:
         return None
-    inv, logdet = fac
+    inv, logdet, rounding = fac
     adj = fold(source, partial(_adjustment_part, family=family, beta=beta, inv=inv), operator.add,
                np.zeros(source.n_cols))
-    return res[1] + adj, inv, adj, res[2], 0.5 * (logdet - res[2])
+    return res[1] + adj, inv, adj, res[2], 0.5 * (logdet - res[2]), rounding
 
 
 def _has_zero_weight(b) -> bool:
@@ -285,6 +291,18 @@ def _steady(rates: list[float]) -> bool:
     return MIN_RATE < r <= MAX_RATE and all(abs(a - b) <= STEADY * (1.0 - r) for a, b in zip(last, last[1:]))
 
 
+def _at_rounding(step: np.ndarray, beta: np.ndarray, rounding: tuple) -> bool:
+    """The quasi-Fisher step from ``beta`` is within the rounding of the solve that made it, as IRLS reads it
+    (:func:`glmstat.engine.step_size.at_rounding`), in the equilibrated coordinates D b that the Cholesky solve
+    works in: max |D_j step_j| <= ROUNDING_STEPS eps cond max |D_j beta_j|, ``rounding`` = (cond, D) of
+    :func:`_factor`; never when cond is beyond MAX_KEPT_COND.  (Unscaled, the bound of a coefficient of a
+    column with large values, mtcars' hp, is set by the others' size: 5e-9 of score was left at the estimate.)"""
+    cond, d = rounding
+    scale = float(np.max(np.abs(d * beta), initial=0.0))
+    return (scale > 0 and cond <= MAX_KEPT_COND
+            and float(np.max(np.abs(d * step), initial=0.0)) <= ROUNDING_STEPS * _EPS * cond * scale)
+
+
 def _solve(source, family, beta, control, start_given=False):
     """Quasi-Fisher scoring for U*(b) = 0 on the source's columns; returns (beta, inv_info, converged,
     iterations, last size, record), the record one (deviance, halvings, coefficients) per iteration (the
@@ -292,7 +310,8 @@ def _solve(source, family, beta, control, start_given=False):
     while its end is invalid, the next step would be GROWTH times longer, or (logit) l* falls
     (PENALISED_ROUNDING); one that turns back on the last is relaxed (RELAXATION), one that follows steady whole
     steps in their direction is extrapolated (EXTRAPOLATE_AFTER); convergence is a step taken whole, not
-    extrapolated, whose size is below the tolerance."""
+    extrapolated, whose size is below the tolerance, or a step from the current estimate within the rounding of
+    its solve (:func:`_at_rounding`: a tolerance below it would otherwise run to max_iter)."""
     tol = min(control.tol, STEP_TOL)
     uphill = family.link.name == "logit"  # (U* is a gradient for the canonical link only)
     ev = _evaluate(source, family, beta)
@@ -301,7 +320,7 @@ def _solve(source, family, beta, control, start_given=False):
         raise FitError(f"the bias-reduced fit cannot start from {given}: a fitted probability leaves (0, 1) "
                        "there, or X'WX is singular; pass start= coefficients whose fitted probabilities all lie "
                        "inside (0, 1)")
-    inv, penalised = ev[1], ev[4]
+    inv, penalised, rounding = ev[1], ev[4], ev[5]
     step = inv @ ev[0]
     size = np.inf
     it = 0
@@ -310,6 +329,8 @@ def _solve(source, family, beta, control, start_given=False):
     whole = None  # ... when it was the step of its start, taken whole
     rates: list[float] = []  # the ratios of the whole steps in a row (see EXTRAPOLATE_AFTER)
     for it in range(1, max(control.max_iter, MIN_ITER) + 1):
+        if _at_rounding(step, beta, rounding):  # (a tolerance below rounding: no step can meet it)
+            return beta, inv, True, it - 1, size, record
         norm = np.sum(np.abs(step))
         extrapolated = relaxed = False
         if last is not None and float(step @ last) < 0.0:
@@ -339,7 +360,7 @@ def _solve(source, family, beta, control, start_given=False):
             rates = []
         se = np.sqrt(np.maximum(np.diag(ev[1]), 0.0))
         size = float(np.max(np.abs(new - beta) / np.maximum(np.maximum(np.abs(new), se), 1e-300)))
-        beta, inv, penalised = new, ev[1], ev[4]
+        beta, inv, penalised, rounding = new, ev[1], ev[4], ev[5]
         record.append((ev[3], halvings, beta))
         if control.on_iteration is not None:
             control.on_iteration("step", it, ev[3])

@@ -209,3 +209,16 @@ def test_a_start_outside_the_domain_is_refused_for_what_it_is(students):
     with pytest.raises(gs.FitError, match=r"cannot start from the start= coefficients given: a fitted "
                                           r"probability leaves \(0, 1\)"):
         gs.glm("passed ~ hours", students, family=gs.Binomial(link="log"), method="firth", start=[1.0, 1.0])
+
+
+def test_tolerance_below_rounding_stops_at_rounding():
+    """tol=1e-300 cannot be met by any step: the iteration stops, converged, once its step is within the rounding
+    of its solve (as IRLS does), a few steps after the default fit, not at max_iter (it ran all 10,000)."""
+    d = pd.DataFrame({"y": [0, 0, 1, 0, 1, 1, 0, 1], "x": [1.0, 2, 3, 4, 5, 6, 7, 8]})
+    default = gs.glm("y ~ x", d, family=gs.Binomial(), method="firth")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.GLMStatWarning)
+        tiny = gs.glm("y ~ x", d, family=gs.Binomial(), method="firth", tol=1e-300, max_iter=10000)
+    assert tiny.converged and tiny.iterations < 100
+    np.testing.assert_allclose(tiny.coef.to_numpy(), default.coef.to_numpy(), rtol=1e-10, atol=0)
+    np.testing.assert_allclose(tiny.std_errors.to_numpy(), default.std_errors.to_numpy(), rtol=1e-10, atol=0)
