@@ -526,7 +526,10 @@ class Tweedie(Family):
     def __post_init__(self) -> None:
         v = self.var_power
         for what, value in (("var_power", v), ("link_power", self.link_power)):
-            if not own_scalar(value):  # (float() would run a subclass's __float__)
+            # (float() would run a subclass's __float__, and read a numeric string: "0" is no number)
+            number = isinstance(value, (int, float, np.integer, np.floating))  # (a bool var_power: see below)
+            if not own_scalar(value) or not (number or (what == "link_power" and value is None)) or (
+                    what == "link_power" and isinstance(value, (bool, np.bool_))):
                 raise FamilyError(f"{what} must be a number, got {shown(value)}")
         try:
             p = float(v)

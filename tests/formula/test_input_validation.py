@@ -636,3 +636,16 @@ def test_a_flag_as_weights_or_offset_is_refused(d, arg, value):
     not a weight of 1 or an offset of 0; R refuses a length-1 weights too ("variable lengths differ")."""
     refuse(gs.DataError, rf"{arg}=(True|False) is a flag, not a value", "count ~ x", d, family=gs.Poisson(),
            **{arg: value})
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"link_power": "0"}, "link_power must be a number, got '0'"),
+    ({"var_power": "1.5"}, "var_power must be a number, got '1.5'"),
+    ({"var_power": 1.5, "link_power": b"0"}, "link_power must be a number"),
+    ({"var_power": 1.5, "link_power": True}, "link_power must be a number, got True"),
+    ({"var_power": 1.5, "link_power": 1j}, "link_power must be a number"),
+])
+def test_tweedie_powers_must_be_numbers(kw, match):
+    """A numeric string ("0") was read by float() and accepted as the log link, True as link_power 1."""
+    with pytest.raises(gs.FamilyError, match=match):
+        gs.Tweedie(**kw)
