@@ -62,6 +62,9 @@ def _column_index(names: tuple[str, ...]) -> pd.Index:
     return _cached_index(names) if sum(map(len, names)) <= _CACHED_NAMES else pd.Index(list(names))
 
 
+#: The columns of a stepwise search's path (:func:`glmstat.inference.stepwise.step`, stepAIC's ``$anova``).
+STEP_PATH_COLUMNS = ("step", "df", "deviance", "resid_df", "resid_dev", "aic")
+
 
 @dataclass(frozen=True)
 class FitInfo:
@@ -152,7 +155,14 @@ class GLMResults:
         return GLMResults(self._frame, self._state, self._info, self._source, self._control, covariance)
 
     def with_step_path(self, path: pd.DataFrame) -> "GLMResults":
-        """The same fit carrying ``path``, the steps a stepwise search took to it, as :attr:`step_path`."""
+        """The same fit carrying ``path``, the steps a stepwise search took to it, as :attr:`step_path`: a
+        pandas DataFrame with the columns :func:`glmstat.inference.stepwise.step` makes (``STEP_PATH_COLUMNS``,
+        stepAIC's ``$anova``)."""
+        if not isinstance(path, pd.DataFrame) or list(path.columns) != list(STEP_PATH_COLUMNS):
+            got = (f"a DataFrame with columns {shown_items(list(path.columns))}" if isinstance(path, pd.DataFrame)
+                   else shown(path))
+            raise GLMStatError(f"a step path is a pandas DataFrame with the columns step() makes, "
+                               f"{', '.join(STEP_PATH_COLUMNS)}; got {got}")
         return GLMResults(self._frame, self._state, replace(self._info, step_path=path), self._source,
                           self._control, self._covariance)
 

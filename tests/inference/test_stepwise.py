@@ -464,3 +464,21 @@ def test_rao_score_of_nearly_collinear_columns_beside_a_factor_is_r_s(monkeypatc
     assert list(add.index) == ref["add1_terms"] and list(drop.index) == ref["drop1_terms"]
     assert_close(add["statistic"], r_values(ref["add1_rao"]), rtol=1e-6)
     assert_close(drop["statistic"], r_values(ref["drop1_rao"]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("path,got", [
+    (None, "got None"), ("a path", "got 'a path'"), ([["", np.nan]], "got \\[a list\\]"),
+    (pd.DataFrame({"step": [""], "aic": [1.0]}), "got a DataFrame with columns 'step', 'aic'"),
+])
+def test_with_step_path_refuses_what_step_does_not_make(path, got):
+    """with_step_path accepted anything as the fit's step_path (None, a string, a DataFrame of other columns)."""
+    fit = gs.glm("y ~ x", pd.DataFrame({"y": [0.1, 1.2, 1.9, 3.2], "x": [0.0, 1, 2, 3]}))
+    with pytest.raises(gs.GLMStatError, match="a step path is a pandas DataFrame with the columns step\\(\\) "
+                                              "makes, step, df, deviance, resid_df, resid_dev, aic; " + got):
+        fit.with_step_path(path)
+
+
+def test_with_step_path_keeps_what_step_makes():
+    fit = gs.glm("y ~ x", pd.DataFrame({"y": [0.1, 1.2, 1.9, 3.2], "x": [0.0, 1, 2, 3]}))
+    chosen = fit.step()
+    pd.testing.assert_frame_equal(fit.with_step_path(chosen.step_path).step_path, chosen.step_path)
