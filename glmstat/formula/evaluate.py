@@ -569,6 +569,8 @@ class Evaluator:
                                 f"1e{int(math.log10(abs(v)))})") from None
         if isinstance(v, str):
             return v
+        if isinstance(v, np.ma.MaskedArray):  # a masked value is missing, as pandas and R's NA read it
+            v = pd.Series(v).to_numpy() if v.ndim == 1 and np.ma.getmaskarray(v).any() else np.ma.getdata(v)
         if isinstance(v, (np.ndarray, pd.Series, pd.Categorical, list)):
             if self.mode == "collect":  # (streamed data: a chunk's rows, of a length that said nothing)
                 raise DataError(f"context= entry {shown(key)} is an array of values, which cannot be matched to the "

@@ -434,7 +434,9 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         factors += factor_bytes(n, len(v.levels)) if isinstance(v, FactorVec) else 0
         check_variables(n, held, dense, ev.limits, factors)
     removed, unreadable = _removed_values(ev, cols, terms)
-    computed = [(deparse(node), v) for node, v in values.items() if not isinstance(node, Name)] + [
+    # (a context= array is no column read: its missing values are counted under its name, as a computed term's)
+    computed = [(deparse(node), v) for node, v in values.items() if not isinstance(node, Name) or node.id not in cols
+                ] + [
         (text, v) for text, v, _ in removed if text is not None]
 
     # missing values, as na.omit: a row where a variable's value is missing (the response, offset and weights

@@ -649,3 +649,33 @@ def test_tweedie_powers_must_be_numbers(kw, match):
     """A numeric string ("0") was read by float() and accepted as the log link, True as link_power 1."""
     with pytest.raises(gs.FamilyError, match=match):
         gs.Tweedie(**kw)
+
+
+@pytest.mark.parametrize("z", [
+    np.ma.masked_array([1.0, 4, 2, 7, 3, 99], mask=[0, 0, 0, 0, 0, 1]),
+    np.ma.masked_array([1, 4, 2, 7, 3, 99], mask=[0, 0, 0, 0, 0, 1]),
+    np.array([1.0, 4, 2, 7, 3, np.nan]),
+])
+def test_context_array_missing_values_drop_their_rows(z):
+    """A masked value of a context= array is missing, as pandas (pd.Series of a masked array) and R's NA read it:
+    its row is dropped and counted under the variable's name, as R's na.omit drops a row where a variable from
+    the formula's environment is NA.  The mask was ignored (99 fitted as a value), and a NaN in a context= array
+    was refused as 'values that are not numbers' instead of dropping its row.  Least squares on the five rows
+    left is the closed form."""
+    d = pd.DataFrame({"y": [0.1, 1.2, 1.9, 3.2, 3.9, 5.3], "x": [0.0, 1, 2, 3, 4, 5]})
+    with pytest.warns(gs.DroppedRowsWarning, match=r"1 of 6 rows dropped for missing values \(z: 1\)"):
+        fit = gs.glm("y ~ x + z", d, context={"z": z})
+    X = np.column_stack([np.ones(5), d["x"][:5], [1.0, 4, 2, 7, 3]])
+    want = np.linalg.lstsq(X, d["y"][:5].to_numpy(), rcond=None)[0]
+    assert fit.nobs == 5
+    np.testing.assert_allclose(fit.coef.to_numpy(), want, rtol=1e-10, atol=1e-12)
+
+
+def test_masked_context_factor_drops_the_masked_row():
+    d = pd.DataFrame({"y": [0.1, 1.2, 1.9, 3.2, 3.9, 5.3], "x": [0.0, 1, 2, 3, 4, 5]})
+    g = np.ma.masked_array(list("abbaab"), mask=[0, 0, 0, 0, 0, 1])
+    with pytest.warns(gs.DroppedRowsWarning, match=r"\(g: 1\)"):
+        fit = gs.glm("y ~ x + g", d, context={"g": g})
+    X = np.column_stack([np.ones(5), d["x"][:5], [0.0, 1, 1, 0, 0]])
+    want = np.linalg.lstsq(X, d["y"][:5].to_numpy(), rcond=None)[0]
+    np.testing.assert_allclose(fit.coef.to_numpy(), want, rtol=1e-10, atol=1e-12)
