@@ -24,7 +24,7 @@ from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 
 __all__ = ["arrow_schema", "in_memory_frame", "arrow_to_pandas", "pandas_metadata", "declared_categoricals",
            "index_columns", "numeric_categoricals", "refuse_unusable", "repeated_name", "string_columns",
-           "null_columns", "used_entries", "as_read"]
+           "null_columns", "used_entries", "as_read", "read_metadata_only"]
 
 
 def arrow_schema(data: Any) -> Any:
@@ -246,6 +246,13 @@ def _unique_dictionaries(table: Any) -> Any:
 
 
 _PANDAS_KEY = b"pandas"
+
+
+def read_metadata_only(schema: Any) -> Any:
+    """``schema`` with its key-value metadata cut to the pandas metadata, the only key glmstat reads (a file from
+    someone else may carry any amount of the rest: 50 MB of it, kept, was 50 MB held for the fit's life)."""
+    kept = {k: v for k, v in (schema.metadata or {}).items() if k == _PANDAS_KEY}
+    return schema.with_metadata(kept) if kept else schema.remove_metadata()
 
 
 def pandas_metadata(schema: Any) -> dict | None:

@@ -19,8 +19,8 @@ import pandas as pd
 
 from .._arguments import shown
 from ..errors import DataError, GLMStatError, MissingDependencyError
-from .arrow_tables import (_PANDAS_KEY, arrow_to_pandas, as_read, index_columns, null_columns, numeric_categoricals,
-                           refuse_unusable, repeated_name, string_columns, unconvertible_columns,
+from .arrow_tables import (arrow_to_pandas, as_read, index_columns, null_columns, numeric_categoricals,
+                           read_metadata_only, refuse_unusable, repeated_name, string_columns, unconvertible_columns,
                            used_entries)
 from .data_paths import data_files
 from .limits import DEFAULT_LIMITS, FormulaLimits
@@ -117,10 +117,9 @@ class FileStamp:
         st = os.stat(path)
         meta = parquet_file.metadata
         schema = parquet_file.schema_arrow if schema is None else schema
-        kept = {k: v for k, v in (schema.metadata or {}).items() if k == _PANDAS_KEY}
         return cls(path, st.st_size, st.st_mtime_ns,
                    tuple(meta.row_group(i).num_rows for i in range(meta.num_row_groups)), meta, _footer_digest(path),
-                   schema.with_metadata(kept) if kept else schema.remove_metadata())
+                   read_metadata_only(schema))
 
     def _changed(self, what: str) -> DataError:
         return DataError(f"the Parquet file {shown(self.path, 300)} changed since the fit read it ({what}); the fit's "

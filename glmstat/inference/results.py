@@ -62,10 +62,6 @@ def _column_index(names: tuple[str, ...]) -> pd.Index:
     return _cached_index(names) if sum(map(len, names)) <= _CACHED_NAMES else pd.Index(list(names))
 
 
-#: The columns of a stepwise search's path (:func:`glmstat.inference.stepwise.step`, stepAIC's ``$anova``).
-STEP_PATH_COLUMNS = ("step", "df", "deviance", "resid_df", "resid_dev", "aic")
-
-
 @dataclass(frozen=True)
 class FitInfo:
     """What ``glm()`` hands to the results besides the engine's state."""
@@ -156,8 +152,10 @@ class GLMResults:
 
     def with_step_path(self, path: pd.DataFrame) -> "GLMResults":
         """The same fit carrying ``path``, the steps a stepwise search took to it, as :attr:`step_path`: a
-        pandas DataFrame with the columns :func:`glmstat.inference.stepwise.step` makes (``STEP_PATH_COLUMNS``,
+        pandas DataFrame with the columns :func:`glmstat.inference.stepwise.step` makes (its ``STEP_PATH_COLUMNS``,
         stepAIC's ``$anova``)."""
+        from .stepwise import STEP_PATH_COLUMNS
+
         if not isinstance(path, pd.DataFrame) or list(path.columns) != list(STEP_PATH_COLUMNS):
             got = (f"a DataFrame with columns {shown_items(list(path.columns))}" if isinstance(path, pd.DataFrame)
                    else shown(path))

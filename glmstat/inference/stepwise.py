@@ -735,6 +735,11 @@ def _check_scopes(st, upper: list[tuple] | None, lower: list[tuple]) -> None:
                                            " (the upper scope must contain the model)"))
 
 
+#: The columns of a stepwise search's path, in order (stepAIC's ``$anova``): what :meth:`GLMResults.with_step_path`
+#: keeps.
+STEP_PATH_COLUMNS = ("step", "df", "deviance", "resid_df", "resid_dev", "aic")
+
+
 def _record(fit: "GLMResults", change: str, k: float, n: int) -> dict:
     edf, aic = extract_aic(fit, k)
     return {"step": change, "deviance": fit.deviance, "resid_df": n - edf, "aic": aic}
@@ -837,5 +842,6 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     dev = path.pop("deviance").to_numpy(dtype=float)
     path.insert(2, "deviance", np.concatenate([[np.nan], np.abs(np.diff(dev))]))
     path.insert(4, "resid_dev", dev)
+    path = path[list(STEP_PATH_COLUMNS)]  # (the order with_step_path keeps, named once)
     path.attrs["heading"] = f"Stepwise Model Path\nInitial model: {fit.formula}\nFinal model: {current.formula}"
     return current.with_step_path(path)
