@@ -55,7 +55,21 @@ class GLMStatError(_PrintableMessage, ValueError):
 
 
 class FormulaError(GLMStatError):
-    """The formula cannot be parsed, names something that does not exist, or is not allowed."""
+    """The formula cannot be parsed, names something that does not exist, or is not allowed.
+
+    Attributes
+    ----------
+    span : tuple of int, or None
+        For a syntax error, the characters ``[start, end)`` of the text read where it was found (the end of the
+        text for one that ends too soon), so that a caller who rewrote a user's text before reading it can point
+        into what the user wrote; None otherwise.
+    problem : str or None
+        For a syntax error, what was wrong there, without the position (``"a ')' is missing"``).
+    """
+
+    def __init__(self, message: str, span: tuple[int, int] | None = None, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.span, self.problem = span, problem
 
 
 class DataError(GLMStatError):

@@ -57,7 +57,7 @@ def _show(ch: str) -> str:
 
 
 def _error(text: str, pos: int, what: str) -> FormulaError:
-    return FormulaError(f"cannot read the formula: {what} at position {pos + 1}")
+    return FormulaError(f"cannot read the formula: {what} at position {pos + 1}", span=(pos, pos + 1), problem=what)
 
 
 def _is_name_start(ch: str) -> bool:

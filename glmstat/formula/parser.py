@@ -77,15 +77,18 @@ class _Parser:
         self.i += 1
         return tok
 
+    def end(self, tok: Token) -> int:
+        """Where the token after ``tok`` starts (the end of the text after the last)."""
+        return next((t.pos for t in self.tokens if t.pos > tok.pos), len(self.text))
+
     def spelling(self, tok: Token) -> str:
         """The token as the formula spells it (``**`` rather than the ``^`` it stands for), clipped."""
-        following = next((t.pos for t in self.tokens if t.pos > tok.pos), len(self.text))
-        return _clip(self.text[tok.pos:following].strip() or str(tok.value), 30)
+        return _clip(self.text[tok.pos:self.end(tok)].strip() or str(tok.value), 30)
 
     def error(self, tok: Token, what: str) -> FormulaError:
         near = repr(self.spelling(tok)) if tok.kind != "EOF" else "the end"
         return FormulaError(f"cannot read the formula {_clip(self.text)!r}: {what} at position {tok.pos + 1} "
-                            f"(near {near})")
+                            f"(near {near})", span=(tok.pos, self.end(tok)), problem=what)
 
     def deeper(self, height: int, tok: Token, chain: bool = False) -> None:
         if height > self.limits.max_depth:

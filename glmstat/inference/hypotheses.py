@@ -141,8 +141,9 @@ def _label_start(text: str, end: int) -> int:
     return i
 
 
-def _brackets(text: str, parts: dict[str, tuple[Node, str]]) -> str:
-    """``text`` with each ``label[suffix]`` replaced by a placeholder name recorded in ``parts``."""
+def _brackets(text: str, parts: dict[str, tuple[Node, str]], originals: dict[str, str] | None = None) -> str:
+    """``text`` with each ``label[suffix]`` replaced by a placeholder name recorded in ``parts`` (and the text
+    it replaced in ``originals``)."""
     out, i = text, 0
     while True:
         lb = out.find("[", i)
@@ -150,15 +151,25 @@ def _brackets(text: str, parts: dict[str, tuple[Node, str]]) -> str:
             return out
         rb = out.find("]", lb)
         if rb < 0:
-            raise FormulaError(f"a ']' is missing in {shown(text)}")
+            raise _bracket_error(text, lb, "a ']' is missing")
         start = _label_start(out, lb)
         label = out[start:lb]
         if not label.strip():
-            raise FormulaError(f"a '[' stands after no name in {shown(text)}")
+            raise _bracket_error(text, lb, "a '[' stands after no name")
+        try:
+            node = parse_expression(label)
+        except FormulaError as e:  # (where in ``out``: the label's own positions start at ``start``)
+            raise _bracket_error(text, start, e.problem or "the name before a '[' cannot be read") from None
         key = _BRACKET.format(len(parts))
-        parts[key] = (parse_expression(label), out[lb + 1:rb])
+        parts[key] = (node, out[lb + 1:rb])
+        if originals is not None:
+            originals[key] = out[start:rb + 1]
         out = out[:start] + f"`{key}`" + out[rb + 1:]
         i = start + len(key) + 2
+
+
+def _bracket_error(text: str, at: int, problem: str) -> FormulaError:
+    return FormulaError(f"{problem} in {shown(text)}", span=(at, at + 1), problem=problem)
 
 
 def _parts(node: Node, parts: dict[str, tuple[Node, str]]) -> tuple | None:
@@ -257,8 +268,9 @@ class _Columns:
             if key is not None:
                 self.keys.setdefault(key, i)
 
-    def substitute(self, text: str, found: dict[str, int]) -> str:
-        """``text`` with whole column names (longest first, outside calls) replaced by placeholder names."""
+    def substitute(self, text: str, found: dict[str, int], originals: dict[str, str]) -> str:
+        """``text`` with whole column names (longest first, outside calls) replaced by placeholder names, each
+        recorded in ``found`` (the column's position) and ``originals`` (the spelling it replaced)."""
         out, i, n = [], 0, len(text)
         calls: list[bool] = []  # open parentheses: True when a call's
         in_calls = 0  # how many of them are (a count: any(calls) at each character was quadratic)
@@ -269,6 +281,7 @@ class _Columns:
                 if hit is not None:
                     key = _PLACEHOLDER.format(len(found))
                     found[key] = self.spellings[hit]
+                    originals[key] = hit
                     out.append(f"`{key}`")
                     i += len(hit)
                     continue
@@ -330,22 +343,48 @@ def _split_equals(h: str) -> tuple[str, str]:
     return h[:cuts[0]], h[cuts[0] + 1:]
 
 
-def _side(cols: _Columns, text: str, hypothesis: str, limits: FormulaLimits) -> tuple[np.ndarray, float]:
-    """One side of a hypothesis as (coefficients on the columns, constant)."""
+def _side(cols: _Columns, text: str, hypothesis: str, offset: int,
+          limits: FormulaLimits) -> tuple[np.ndarray, float]:
+    """One side of a hypothesis as (coefficients on the columns, constant); the side starts at ``offset`` of
+    the hypothesis."""
     if not text.strip():
         raise GLMStatError(f"the hypothesis {shown(hypothesis)} has an empty side")
     found: dict[str, int] = {}
     parts: dict[str, tuple[Node, str]] = {}
+    originals: dict[str, str] = {}
+    substituted = text
     try:
         # (a side is a linear expression: x1 + ... + x500 is read as a chain, which _Side.walk follows iteratively)
-        substituted = _brackets(cols.substitute(text, found), parts)
+        substituted = cols.substitute(text, found, originals)
+        substituted = _brackets(substituted, parts, originals)
         # (the hypothesis' own length was checked: a placeholder may be longer than the name it stands for, and
         # a hypothesis within the limit was refused for the length of its substituted text)
         within = replace(limits, max_length=max(limits.max_length, len(substituted)))
         node = parse_expression(substituted, within, what="hypothesis", flat_chain=True)
     except FormulaError as e:
-        raise GLMStatError(f"cannot read the hypothesis {shown(hypothesis)}: {str(e).split(': ', 1)[-1]}") from None
+        raise _unreadable(e, hypothesis, substituted, originals, offset) from None
     return _Side(cols, found, parts, text).walk(node)
+
+
+def _restored(text: str, originals: dict[str, str]) -> str:
+    """``text`` with the placeholders the reading put in replaced by what they stand for (the latest first: a
+    bracket's text may hold a name's placeholder)."""
+    for key in reversed(originals):
+        text = text.replace(f"`{key}`", originals[key])
+    return text
+
+
+def _unreadable(e: FormulaError, hypothesis: str, substituted: str, originals: dict[str, str],
+                offset: int) -> GLMStatError:
+    """The error of a side that does not parse, pointing into the hypothesis as the user wrote it: the parser
+    read the side with placeholders for column names, so its positions are mapped back through them."""
+    if e.span is None or e.problem is None:
+        return GLMStatError(f"cannot read the hypothesis {shown(hypothesis)}: {e}")
+    start, end = (offset + len(_restored(substituted[:k], originals)) for k in e.span)
+    near = shown(hypothesis[start:end].strip()) if hypothesis[start:end].strip() else "the end"
+    problem = e.problem.replace("the formula ends", "it ends")
+    return GLMStatError(f"cannot read the hypothesis {shown(hypothesis)}: {problem} at position {start + 1} "
+                        f"(near {near})")
 
 
 def _times(k: float, v: np.ndarray) -> np.ndarray:
@@ -436,8 +475,8 @@ def hypothesis_matrix(names: Sequence[str], hypotheses: str | Sequence[str],
             raise refuse("max_length", "the hypothesis has more characters than allowed", len(h), limits)
         left, right = _split_equals(h)
         try:
-            a, ca = _side(cols, left, h, limits)
-            b, cb = _side(cols, right, h, limits)
+            a, ca = _side(cols, left, h, 0, limits)
+            b, cb = _side(cols, right, h, len(left) + 1, limits)
         except RecursionError:  # (only with max_depth raised past what Python's recursion allows)
             raise too_deep(f"the hypothesis {shown(h)}") from None
         with np.errstate(all="ignore"):

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import json
+import re
 import warnings
 
 import glmstat as gs
@@ -146,6 +147,24 @@ def test_text_that_reads_as_arithmetic_is_arithmetic_beside_columns_of_that_name
 ])
 def test_bad_hypotheses_are_explained(text, match):
     with pytest.raises(gs.GLMStatError, match=match):
+        hypothesis_matrix(COLUMNS, text)
+
+
+@pytest.mark.parametrize("text, where, near", [
+    ("x1 + ) = 0", ")", "')'"),
+    ("x1 + x10 = 1 +", None, "the end"),
+    ("x1 = (x10", None, "the end"),
+    ("poly(hp, 2)[1] + $ = 0", "$", "'$'"),
+    ("x1 x10 = 0", "x10", "'x10'"),
+    ("x10 = poly(hp, 2)[2] + 3 3", "3", "'3'"),
+    ("x1[ = 0", "[", "'['"),
+])
+def test_a_syntax_error_points_into_the_hypothesis_as_written(text, where, near):
+    # the sides are read with placeholders for the column names: the position is the user's, not the
+    # placeholders' (counted from 1; one past the last character for an end too soon), and so is the text near it
+    position = text.rindex(where) + 1 if where is not None else len(text) + 1
+    with pytest.raises(gs.GLMStatError, match=rf"^cannot read the hypothesis .*at position {position} "
+                                              rf"\(near {re.escape(near)}\)$"):
         hypothesis_matrix(COLUMNS, text)
 
 
