@@ -210,10 +210,15 @@ def confidence_level(level: Any, what: str = "level") -> float:
     return real_number(level, what, low=0.0, high=1.0, low_open=True, high_open=True, must="between 0 and 1")
 
 
+#: The most 32-bit words of entropy a seed may hold: numpy's SeedSequence mixes any seed into a pool of 4 words
+#: (128 bits), word by word -- a seed of 2**(2**20) took 20 s, a list of 10**6 numbers 7 s, before a draw.
+MAX_SEED_WORDS = 1024
+
+
 def random_seed(seed: Any, what: str = "seed") -> Any:
     """A seed numpy's ``default_rng`` takes: None, a non-negative whole number (a Python or numpy int, or a
-    float that is one; not a subclass's) or a list or tuple of them, a ``numpy.random.Generator``, ``SeedSequence``
-    or ``BitGenerator`` (returned as they are)."""
+    float that is one; not a subclass's) or a list or tuple of them, of at most :data:`MAX_SEED_WORDS` 32-bit
+    words in all, a ``numpy.random.Generator``, ``SeedSequence`` or ``BitGenerator`` (returned as they are)."""
     if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
         return seed
 
@@ -226,15 +231,27 @@ def random_seed(seed: Any, what: str = "seed") -> Any:
             return int(v)
         return None
 
+    def words(v: int) -> int:
+        return max(1, -(-v.bit_length() // 32))
+
     one = whole(seed)
     if one is not None:
-        return one
+        return _seed_of_size(one, words(one), what)
     if type(seed) in (list, tuple) and seed:  # (not a subclass: its len and iteration are its own code)
+        _seed_of_size(seed, len(seed), what)  # (before its items are read: each is at least one word)
         many = [whole(v) for v in seed]
         if all(v is not None for v in many):
-            return many
+            return _seed_of_size(many, sum(map(words, many)), what)
     raise GLMStatError(f"{what} must be None, a non-negative whole number (or a list of them) or a "
                        f"numpy.random.Generator, got {shown(seed)}")
+
+
+def _seed_of_size(seed: Any, words: int, what: str) -> Any:
+    """``seed`` when its ``words`` (32-bit) are at most :data:`MAX_SEED_WORDS`, else a GLMStatError."""
+    if words > MAX_SEED_WORDS:
+        raise GLMStatError(f"{what} holds {words} 32-bit words of entropy; at most {MAX_SEED_WORDS} are taken "
+                           "(numpy mixes a seed into 128 bits: one number below 2**128 is plenty)")
+    return seed
 
 
 def output_path(path: Any, what: str = "path") -> str | os.PathLike:

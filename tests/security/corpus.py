@@ -1144,6 +1144,12 @@ BOMBS += [
              "x", at={"x": list(range(10_000)), "z": list(range(10_000))})),
     Case(id="bomb-halfnormal-nsim", cls="bomb", expect=REFUSE, kind="call", match="nsim",
          call=lambda t: gs.glm("y ~ x", base(t)).plot("halfnormal", nsim=10**9)),
+    # numpy's SeedSequence mixes a seed in word by word: 20 s for one number of 2**20 bits, 7 s for a list of
+    # 10**6 numbers, before the first draw
+    Case(id="bomb-seed-huge-number", cls="bomb", expect=REFUSE, kind="call", match="32-bit words",
+         call=lambda t: gs.glm("y ~ x", base(t)).simulate(1, seed=2 ** (2 ** 20))),
+    Case(id="bomb-seed-long-list", cls="bomb", expect=REFUSE, kind="call", match="32-bit words",
+         call=lambda t: gs.glm("y ~ x", base(t)).residuals("quantile", seed=list(range(10 ** 6)))),
     # a factor duplicating another one's 250 levels under other labels (9 KB of data): 249 aliased columns,
     # each explained by an SVD of its own (O(L^4): 37 s at 300 levels), and R's aliasing read from the
     # dependencies by updating every row per pivot

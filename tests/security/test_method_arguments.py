@@ -7,7 +7,8 @@ Strings, booleans, complex numbers, NaN, infinities, negative numbers, Python in
 GLMStatError whose message names the argument and the value -- never a TypeError, ValueError, OverflowError,
 UFuncTypeError or OSError, a leaked numpy warning, or a table of NaN (``drop1(k=nan)``).  Each value here
 raised one of those, or was silently used, before.  The resource bombs among these arguments (``at=`` lists
-whose product is huge, ``nsim=10**9``) are in the corpus (``bomb-at-grid-*``, ``bomb-halfnormal-nsim``).
+whose product is huge, ``nsim=10**9``, seeds of millions of words) are in the corpus (``bomb-at-grid-*``,
+``bomb-halfnormal-nsim``, ``bomb-seed-*``).
 """
 
 from __future__ import annotations
@@ -445,3 +446,16 @@ def test_the_base_family_is_no_family():
     from glmstat.sklearn import GLMRegressor  # (its own check of the family took it too)
 
     refused(lambda: GLMRegressor(family=gs.Family()).fit(D[["x", "z"]], D["y"]), r"^family=glmstat.Family\(\)")
+
+
+def test_a_seed_is_taken_up_to_its_bound_of_words(pfit):
+    # MAX_SEED_WORDS 32-bit words: a number below 2**(32 * MAX_SEED_WORDS) is one seed, one more bit is refused
+    from glmstat._arguments import MAX_SEED_WORDS
+
+    top = 2 ** (32 * MAX_SEED_WORDS) - 1
+    a = pfit.residuals("quantile", seed=top)
+    assert np.array_equal(a, pfit.residuals("quantile", seed=np.random.SeedSequence(top)))
+    refused(lambda: pfit.residuals("quantile", seed=top + 1), f"^seed holds {MAX_SEED_WORDS + 1} 32-bit words")
+    refused(lambda: pfit.simulate(1, seed=[1] * (MAX_SEED_WORDS + 1)), f"^seed holds {MAX_SEED_WORDS + 1} 32-bit")
+    refused(lambda: pfit.simulate(1, seed=[2 ** 40] * (MAX_SEED_WORDS // 2 + 1)),
+            f"^seed holds {MAX_SEED_WORDS + 2} 32-bit")
