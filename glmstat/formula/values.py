@@ -391,7 +391,7 @@ _FEW_LABELS = 32
 _NUL_COLLAPSES = tuple(int(p) if p.isdigit() else 0 for p in pd.__version__.split(".")[:2]) < (3, 1)
 
 
-def _factorized_exactly(present: np.ndarray, codes: np.ndarray, uniques) -> bool:
+def factorized_exactly(present: np.ndarray, codes: np.ndarray, uniques) -> bool:
     """Whether pandas' factorize of the Python strings ``present`` gave each its own value (see _NUL_COLLAPSES:
     one comparison a row, where pandas hashes them as C strings)."""
     if not _NUL_COLLAPSES:
@@ -413,7 +413,7 @@ def factorize_in_order(values: Any) -> tuple[np.ndarray, Any]:
         return codes, uniques
     texts = np.asarray(values.to_numpy(dtype=object) if hasattr(values, "to_numpy") else values, dtype=object)
     present = codes >= 0
-    if _factorized_exactly(texts[present], codes[present], uniques):
+    if factorized_exactly(texts[present], codes[present], uniques):
         return codes, uniques
     seen: dict = {}
     codes = np.array([seen.setdefault(v, len(seen)) if p else -1 for v, p in zip(texts.tolist(), present.tolist())],
@@ -438,7 +438,7 @@ def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) ->
                 c, uniques = pd.factorize(present, sort=True)
             except TypeError:  # mixed types
                 uniques = None
-            if uniques is not None and not _factorized_exactly(present, c, uniques):
+            if uniques is not None and not factorized_exactly(present, c, uniques):
                 uniques = None
         if uniques is None:  # numbers before texts, texts in code-point order (as factorize sorts them)
             uniques = sorted(set(present.tolist()), key=level_sort_key)

@@ -86,7 +86,7 @@ from ..engine.kernel import kernel_for
 from ..engine.linalg import sandwich_product
 from ..errors import DataError, GLMStatError, GLMStatWarning, warn_user
 from ..formula.limits import refuse_dense
-from ..formula.values import _factorized_exactly, factor_from_labels, factorize_in_order
+from ..formula.values import factorized_exactly, factor_from_labels, factorize_in_order
 from ..printable import first_unwritable
 from .fitdata import Covariance, FitData
 from .fit_access import formula_limits
@@ -709,7 +709,7 @@ def cluster_codes(cluster: Any, fit: "GLMResults") -> tuple[np.ndarray, list, st
     codes, uniques = pd.factorize(values, sort=True)
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         texts = values.to_numpy(dtype=object)
-        if not _factorized_exactly(texts, codes, uniques):  # (pandas before 3.1 cut texts at a NUL)
+        if not factorized_exactly(texts, codes, uniques):  # (pandas before 3.1 cut texts at a NUL)
             f = factor_from_labels(texts)
             codes, uniques = f.codes, f.levels
         if first_unwritable([u for u in uniques if isinstance(u, str)]) is not None:  # (pandas before 3: held)
