@@ -22,6 +22,7 @@ __all__ = [
     "GLMStatError",
     "FormulaError",
     "DataError",
+    "DataTypeError",
     "FamilyError",
     "FitError",
     "InvalidStartError",
@@ -74,6 +75,12 @@ class FormulaError(GLMStatError):
 
 class DataError(GLMStatError):
     """The data cannot be used: wrong type, missing column, values outside the family's support."""
+
+
+class DataTypeError(DataError, TypeError):
+    """A value of a type that cannot be read as a number where numbers go (a dict, pd.NA or a complex number
+    among the features of a scikit-learn estimator).  Also a ``TypeError``, as scikit-learn's conventions ask
+    of an estimator given such a value (its check ``check_dtype_object``)."""
 
 
 class FamilyError(GLMStatError):

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
-import math
 import numbers
-from typing import Any, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning, NotFittedError
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._arguments import shown, shown_row
+from .._arguments import flag, items_given, real_number, shown, shown_row
 from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..engine.step_size import DRIFT_TOL
@@ -24,7 +24,7 @@ from ..formula.deparse import r_name
 from ..formula.lexer import is_reserved, reads_as_name
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
 from ..formula.validation import check_family
-from ..errors import FamilyError, FitError, FormulaError, GLMStatError, SeparationWarning
+from ..errors import DataError, DataTypeError, FamilyError, FitError, FormulaError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
 from ._formula import front_end, split_formula, with_response
@@ -52,13 +52,50 @@ def diverging_message(drift: float, family: Family, where: str) -> str:
             "stopped. Use alpha > 0 for finite estimates")
 
 
-def _is_real(x: Any) -> bool:
-    if not isinstance(x, numbers.Real) or isinstance(x, bool):
-        return False
+@contextmanager
+def refused(what: str, error: type[GLMStatError] = DataError) -> Iterator[None]:
+    """scikit-learn's, numpy's and Python's refusal of an argument as glmstat's ``error`` (a ValueError), which
+    names ``what`` (the argument and its value, as :func:`~glmstat._arguments.shown` shows it) and keeps their
+    message, whose words scikit-learn's estimator checks look for ("NaN", "X has 1 features, but ..."); a
+    TypeError becomes a :class:`~glmstat.errors.DataTypeError`, a TypeError too (check_dtype_object asks for one).  They
+    raised an OverflowError (a Python int beyond double precision), a TypeError (a dict or pd.NA where a
+    number goes) or sklearn's InvalidParameterError.  An unfitted estimator's NotFittedError passes: it is no
+    argument's fault."""
     try:
-        return math.isfinite(float(x))
-    except OverflowError:  # a Python int beyond double precision
-        return False
+        yield
+    except (GLMStatError, NotFittedError):
+        raise
+    except (ValueError, TypeError, OverflowError) as e:
+        if isinstance(e, TypeError) and error is DataError:  # (scikit-learn asks for a TypeError there)
+            raise DataTypeError(f"{what} is refused: {e}") from e
+        raise error(f"{what} is refused: {e}") from e
+
+
+def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
+    """``sample_weight`` as a new array of ``n`` finite non-negative floats: None is ones, a number that weight
+    for every row (as scikit-learn's estimators take them); anything else a DataError naming sample_weight and
+    its value.  scikit-learn's ``_check_sample_weight`` let an OverflowError (an int beyond double precision)
+    and a TypeError (pd.NA, a dict) through, read strings as numbers and took a NaN scalar for n NaN weights
+    (the fit then said every weight was zero)."""
+    if sample_weight is None:
+        return np.ones(n)
+    must = f"sample_weight must be None, a number or {n} finite non-negative numbers (one per row)"
+    given = items_given(sample_weight)
+    if given is not None and given != n:  # (counted before it is read: a range(10**12) is no array to make)
+        raise DataError(f"{must}, got {given:,} values")
+    with refused(f"sample_weight {shown(sample_weight)}"):
+        values = np.asarray(sample_weight)
+        if values.dtype.kind not in "biufO":  # (strings, complex numbers, dates)
+            raise DataError(f"{must}, got {shown(sample_weight)} of dtype {values.dtype}")
+        values = np.array(values, dtype=np.float64)  # (a copy: the caller's array is left as it is)
+    if values.ndim == 0:
+        values = np.full(n, float(values))
+    if values.shape != (n,):
+        raise DataError(f"{must}, got shape {values.shape}")
+    bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+    if bad.size:
+        raise DataError(f"{must}, got sample_weight[{bad[0]}] = {values[bad[0]]:g} ({bad.size} such values)")
+    return values
 
 
 class GLMEstimatorBase(BaseEstimator):
@@ -95,19 +132,15 @@ class GLMEstimatorBase(BaseEstimator):
         return family
 
     def _penalty(self) -> Penalty:
-        if not _is_real(self.alpha) or self.alpha < 0:
-            raise ValueError(f"alpha must be a finite number >= 0, got {shown(self.alpha)}")
-        if not _is_real(self.l1_ratio) or not 0 <= self.l1_ratio <= 1:
-            raise ValueError(f"l1_ratio must be a number in [0, 1], got {shown(self.l1_ratio)}")
-        if not _is_real(self.tol) or self.tol <= 0:
-            raise ValueError(f"tol must be a positive number, got {shown(self.tol)}")
+        alpha = real_number(self.alpha, "alpha", low=0, must="a finite number >= 0", error=FitError)
+        l1_ratio = real_number(self.l1_ratio, "l1_ratio", low=0, high=1, must="a number in [0, 1]", error=FitError)
+        real_number(self.tol, "tol", low=0, low_open=True, must="a positive number", error=FitError)
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
-            raise ValueError(f"max_iter must be a positive integer, got {shown(self.max_iter)}")
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise ValueError(f"fit_intercept must be True or False, got {shown(self.fit_intercept)}")
+            raise FitError(f"max_iter must be a positive integer, got {shown(self.max_iter)}")
+        flag(self.fit_intercept, "fit_intercept", FitError)
         if self.formula is not None and not isinstance(self.formula, str):
             raise FormulaError(f"formula must be None or a string such as 'y ~ x + C(g)', got {shown(self.formula)}")
-        return Penalty(float(self.alpha), float(self.l1_ratio))
+        return Penalty(alpha, l1_ratio)
 
     # -- fitting -----------------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, sample_weight: Any) -> "GLMEstimatorBase":
@@ -117,8 +150,9 @@ class GLMEstimatorBase(BaseEstimator):
         # (what predict and score use: set_params(family=...) takes effect at the next fit, as any parameter)
         self._fitted_family = family
         if self.formula is None:
-            X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=self._numeric_target)
-            sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+            with refused(f"X ({shown(X)}) or y ({shown(y)})"):
+                X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=self._numeric_target)
+            sw = sample_weights(sample_weight, X.shape[0])
             y_num, sw = self._target(y, sw)
             design, offset, weights, intercept = X, None, sw, bool(self.fit_intercept)
             names = (tuple(str(c) for c in self.feature_names_in_) if hasattr(self, "feature_names_in_")
@@ -141,7 +175,7 @@ class GLMEstimatorBase(BaseEstimator):
             self.n_features_in_ = X.shape[1]
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         if not np.any(weights > 0):
-            raise ValueError("every sample weight is zero; at least one row needs a positive weight")
+            raise DataError("every sample weight is zero; at least one row needs a positive weight")
         problem = make_problem(design, y_num, weights, offset, family, intercept)
         fit = fit_penalized(problem, penalty, float(self.tol), int(self.max_iter))
         if not fit.converged:
@@ -168,7 +202,7 @@ class GLMEstimatorBase(BaseEstimator):
     def _formula_data(self, X: Any, y: Any, sample_weight: Any) -> tuple[pd.DataFrame, str, Any, np.ndarray]:
         """The data frame and two-sided formula the front end reads, and the sample weights."""
         if not isinstance(X, pd.DataFrame):
-            raise ValueError(f"with formula= the estimator takes a pandas DataFrame, got {type(X).__name__}")
+            raise DataError(f"with formula= the estimator takes a pandas DataFrame, got {shown(X)}")
         left, right = split_formula(self.formula)
         if bool(left) == (y is not None):
             raise FormulaError(
@@ -176,9 +210,7 @@ class GLMEstimatorBase(BaseEstimator):
                 f"formula={shown(self.formula)} and y is {'given' if y is not None else 'None'}; use 'y ~ x' with "
                 "y=None, or '~ x' with y"
             )
-        sw = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        if sw.shape != (len(X),) or not np.all(np.isfinite(sw)) or np.any(sw < 0):
-            raise ValueError(f"sample_weight must be {len(X)} finite non-negative numbers, got shape {sw.shape}")
+        sw = sample_weights(sample_weight, len(X))
         return self._formula_response(X, y, left, right, sw)
 
     def _formula_response(self, X: pd.DataFrame, y: Any, left: str, right: str, sw: np.ndarray
@@ -186,9 +218,10 @@ class GLMEstimatorBase(BaseEstimator):
         """Regressors: the left-hand side is the front end's to evaluate; a given y becomes a column."""
         if left:
             return X, self.formula, None, sw
-        y = np.asarray(y, dtype=float).reshape(-1)
+        with refused(f"y ({shown(y)})"):
+            y = np.asarray(y, dtype=float).reshape(-1)
         if y.shape != (len(X),):
-            raise ValueError(f"y has {y.size} values but the data has {len(X)} rows")
+            raise DataError(f"y has {y.size} values but the data has {len(X)} rows")
         data, formula = with_response(X, y, right)
         return data, formula, None, sw
 
@@ -219,14 +252,15 @@ class GLMEstimatorBase(BaseEstimator):
         check_is_fitted(self)
         coef = np.ravel(self.coef_)
         if self._spec is None:
-            X = validate_data(self, X, reset=False, dtype=np.float64)
+            with refused(f"X ({shown(X)})"):
+                X = validate_data(self, X, reset=False, dtype=np.float64)
             return X @ coef + self.intercept_
         if not isinstance(X, pd.DataFrame):
-            raise ValueError(f"with formula= the estimator takes a pandas DataFrame, got {type(X).__name__}")
+            raise DataError(f"with formula= the estimator takes a pandas DataFrame, got {shown(X)}")
         enc = front_end(X, spec=self._spec)
         if not enc.complete.all():
             rows = ", ".join(shown_row(r) for r in X.index[~enc.complete][:5])
-            raise ValueError(f"{int((~enc.complete).sum())} rows have missing values in the model's columns "
+            raise DataError(f"{int((~enc.complete).sum())} rows have missing values in the model's columns "
                              f"(rows {rows}); impute or drop them first")
         return enc.design.matvec(self._design_coef()) + enc.offset
 

@@ -7,15 +7,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from .._arguments import shown
+from .._arguments import own_scalar, real_number, shown
 from .._scipy import special
-from ..errors import DataError, FamilyError
+from ..errors import DataError, FamilyError, FitError
 from ..families import Binomial, Family
 from ..links import Link
-from ._base import GLMEstimatorBase
+from ._base import GLMEstimatorBase, refused, sample_weights
 from ._formula import response_column, with_response
 
 __all__ = ["GLMClassifier"]
@@ -108,44 +108,62 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
                 ) -> tuple[np.ndarray, np.ndarray]:
         """0/1 for classes_[0]/classes_[1], and the sample weights times the class weights.  ``classes``: the
         classes in their order (R's level order of a factor response), else y's values sorted."""
-        check_classification_targets(y)
-        kind = type_of_target(y, input_name="y")
+        with refused(f"y ({shown(y)})"):
+            check_classification_targets(y)
+            kind = type_of_target(y, input_name="y")
         if kind != "binary":
-            raise ValueError(f"Only binary classification is supported. The type of the target is {kind}; "
+            raise DataError(f"Only binary classification is supported. The type of the target is {kind}; "
                              "GLMClassifier fits one binomial GLM (for more classes use one-vs-rest)")
         y = np.asarray(y)
         classes = np.unique(y) if classes is None else classes
         values = classes.tolist()  # (plain Python values: 'a', not np.str_('a'))
         if classes.size < 2:
-            raise ValueError(f"y has only one class ({shown(values[0])}); a binary classifier needs two classes")
+            raise DataError(f"y has only one class ({shown(values[0])}); a binary classifier needs two classes")
         event = (y == classes[1]).astype(float)
         sw = np.asarray(sample_weight, dtype=float)
         totals = np.array([sw[event == 0].sum(), sw[event == 1].sum()])
         for c, total in zip(values, totals):
             if not total > 0:
-                raise ValueError(f"every sample of class {shown(c)} has zero weight, which leaves one class; a "
+                raise DataError(f"every sample of class {shown(c)} has zero weight, which leaves one class; a "
                                  "binary classifier needs both classes with positive weight")
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
             # scikit-learn's "balanced": sum(w) / (n_classes * sum of w in the class), which is
             # n_samples / (n_classes * bincount(y)) without sample weights
             sw = sw * (totals.sum() / (2.0 * totals))[event.astype(np.intp)]
         elif self.class_weight is not None:
-            weights = compute_class_weight(self.class_weight, classes=classes, y=y)
-            for c, w in zip(values, weights):  # (a class weight of 0 leaves one class too)
-                if not w > 0:
-                    raise ValueError(f"class_weight gives class {shown(c)} the weight {shown(float(w))}, which "
-                                     "leaves one class; a binary classifier needs both classes with positive weight")
-            sw = sw * weights[event.astype(np.intp)]
+            sw = sw * self._class_weights(values)[event.astype(np.intp)]
         self.classes_ = classes
         return event, sw
+
+    def _class_weights(self, classes: list) -> np.ndarray:
+        """The weights a dict ``class_weight`` gives the two classes (1 for a class it leaves out), as
+        scikit-learn's ``compute_class_weight`` reads it; anything else, a key that is not one of y's classes
+        and a weight that is not a finite number > 0 are a FitError naming class_weight and the value
+        (``compute_class_weight`` raised an OverflowError for {0: 10**400} and an InvalidParameterError for
+        class_weight="bal")."""
+        given = self.class_weight
+        if not isinstance(given, dict):
+            raise FitError(f"class_weight must be None, 'balanced' or a dict of weights by class ({{0: 1, 1: 5}}), "
+                           f"got {shown(given)}")
+        unknown = [k for k in given if not (own_scalar(k) and k in classes)]
+        if unknown:
+            raise FitError(f"class_weight names {shown(unknown[0])}, which is not a class of y (its classes: "
+                           f"{shown(classes)}); name only y's classes")
+        weights = [real_number(given.get(c, 1.0), f"class_weight[{shown(c)}]", low=0, must="a finite number >= 0",
+                               error=FitError) for c in classes]
+        for c, w in zip(classes, weights):  # (a class weight of 0 leaves one class too)
+            if not w > 0:
+                raise FitError(f"class_weight gives class {shown(c)} the weight {shown(w)}, which leaves one class; "
+                               "a binary classifier needs both classes with positive weight")
+        return np.array(weights)
 
     def _formula_response(self, X, y, left, right, sw):
         column = response_column(left, X) if left else None
         labels = X[column].to_numpy() if left else np.asarray(y).reshape(-1)
         if labels.shape != (len(X),):
-            raise ValueError(f"y has {labels.size} values but the data has {len(X)} rows")
+            raise DataError(f"y has {labels.size} values but the data has {len(X)} rows")
         if pd.isna(labels).any():
-            raise ValueError("the class labels have missing values; drop those rows first")
+            raise DataError("the class labels have missing values; drop those rows first")
         event, sw = self._target(labels, sw, level_order(X[column]) if left else None)
         if left:
             # the formula as written over the class column turned 0/1: the 0/1 column added under another
@@ -214,7 +232,10 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
             left, _ = split_formula(self.formula)
             if left:
                 y = X[response_column(left, X)].to_numpy()
-        return super().score(X, y, sample_weight=sample_weight)
+        predicted = self.predict(X)
+        sw = None if sample_weight is None else sample_weights(sample_weight, len(predicted))
+        with refused(f"y ({shown(y)})"):  # (accuracy_score's own refusals: ClassifierMixin.score's computation)
+            return float(accuracy_score(y, predicted, sample_weight=sw))
 
 
 def level_order(column: pd.Series) -> np.ndarray | None:

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight, check_array, check_consistent_length
+from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._arguments import shown
+from .._arguments import real_number, shown
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
-from ..errors import SeparationWarning, warn_user
+from ..errors import DataError, FitError, SeparationWarning, warn_user
 from ..families import Family
-from ._base import DRIFT_TOL, ConvergenceWarning, diverging_message
+from ._base import DRIFT_TOL, ConvergenceWarning, diverging_message, refused, sample_weights
 from ._regressor import GLMRegressor
 
 __all__ = ["GLMPath", "glm_path"]
@@ -60,7 +60,7 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
 
     Raises
     ------
-    ValueError, glmstat.FamilyError
+    glmstat.DataError, glmstat.FitError, glmstat.FamilyError (ValueErrors)
         For the arguments the estimators' ``fit`` refuses (a family they cannot fit, l1_ratio outside
         [0, 1], y outside the family's domain, missing values...) and alphas that are negative or not finite.
 
@@ -76,31 +76,35 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     est = GLMRegressor(family=family, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
     est._penalty()
     fam = est._family()
-    X = check_array(X, dtype=np.float64)
-    y = check_array(y, dtype=np.float64, ensure_2d=False)
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-d, got shape {y.shape}")
-    check_consistent_length(X, y)
-    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    with refused(f"X ({shown(X)}) or y ({shown(y)})"):
+        X = check_array(X, dtype=np.float64)
+        y = check_array(y, dtype=np.float64, ensure_2d=False)
+        if y.ndim != 1:
+            raise DataError(f"y must be 1-d, got shape {y.shape}")
+        check_consistent_length(X, y)
+    sw = sample_weights(sample_weight, X.shape[0])
     if not np.any(sw > 0):
-        raise ValueError("every sample weight is zero; at least one row needs a positive weight")
+        raise DataError("every sample weight is zero; at least one row needs a positive weight")
     y, sw = est._target(y, sw)
     problem = make_problem(X, y, sw, None, fam, fit_intercept)
     if alphas is None:
         if (isinstance(n_alphas, bool) or not isinstance(n_alphas, (int, np.integer))
                 or not 1 <= n_alphas <= _MAX_ALPHAS):
-            raise ValueError(f"n_alphas must be a positive integer of at most {_MAX_ALPHAS:,} (a fit each), got "
+            raise FitError(f"n_alphas must be a positive integer of at most {_MAX_ALPHAS:,} (a fit each), got "
                              f"{shown(n_alphas)}")
-        if not isinstance(eps, (int, float, np.floating)) or not 0 < eps <= 1:
-            raise ValueError(f"eps must be a number in (0, 1], got {shown(eps)}")
+        eps = real_number(eps, "eps", low=0, high=1, low_open=True, must="a number in (0, 1]", error=FitError)
         top = alpha_max(problem, l1_ratio)
         alphas = np.geomspace(top, top * eps, n_alphas) if top > 0 else np.zeros(1)
-    alphas = np.asarray(alphas, dtype=float)
+    with refused(f"alphas ({shown(alphas)})", FitError):
+        given = np.asarray(alphas)
+        if given.dtype.kind not in "biufO":  # (strings, complex numbers)
+            raise FitError(f"alphas must be a non-empty sequence of numbers, got {shown(alphas)}")
+        alphas = np.asarray(given, dtype=float)
     if alphas.ndim != 1 or alphas.size == 0:
-        raise ValueError(f"alphas must be a non-empty sequence of numbers, got shape {alphas.shape}")
+        raise FitError(f"alphas must be a non-empty sequence of numbers, got shape {alphas.shape}")
     bad = np.flatnonzero(~(np.isfinite(alphas) & (alphas >= 0)))
     if bad.size:
-        raise ValueError(f"alphas must be finite numbers >= 0, got alphas[{bad[0]}] = {alphas[bad[0]]:g}")
+        raise FitError(f"alphas must be finite numbers >= 0, got alphas[{bad[0]}] = {alphas[bad[0]]:g}")
     fits = tuple(fit_path(problem, alphas, float(l1_ratio), tol, max_iter))
     stopped = [a for a, f in zip(alphas, fits) if not f.converged]
     if stopped:

@@ -7,12 +7,13 @@ from typing import Any
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.utils.validation import _check_sample_weight, check_array, check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
+from .._arguments import shown
 from ..errors import DataError, warn_user
 from ..families import Family, Gaussian
 from ..links import eta_outside
-from ._base import GLMEstimatorBase
+from ._base import GLMEstimatorBase, refused, sample_weights
 from ._formula import front_end, split_formula
 
 __all__ = ["GLMRegressor"]
@@ -77,10 +78,11 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
 
     def _target(self, y: Any, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         family = self._family()
-        y = np.asarray(y, dtype=float)
+        with refused(f"y ({shown(y)})"):
+            y = np.asarray(y, dtype=float)
         bad = np.flatnonzero((sample_weight > 0) & ~family.y_domain.contains(y))
         if bad.size:
-            raise ValueError(f"y must lie in {family.y_domain} for the {family.name} family; y[{bad[0]}] = "
+            raise DataError(f"y must lie in {family.y_domain} for the {family.name} family; y[{bad[0]}] = "
                              f"{y[bad[0]]:g} ({bad.size} values outside)")
         return y, sample_weight
 
@@ -116,15 +118,16 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
         than two rows nan (with an ``UndefinedMetricWarning``)."""
         mu = self.predict(X)
         family = self._fitted_family
-        w = _check_sample_weight(sample_weight, mu[:, None], dtype=np.float64, ensure_non_negative=True)
+        w = sample_weights(sample_weight, mu.size)
         if y is None and self.formula is not None and split_formula(self.formula)[0]:
             enc = front_end(X, formula=f"{split_formula(self.formula)[0]} ~ 1", family=family)
             y, w = enc.y, w * enc.weights
         if y is None:  # (check_array read None as nan: "Input y contains NaN")
             raise DataError("score needs the response y: pass it, or fit with a two-sided formula ('y ~ x'), "
                             "whose left-hand side score reads from X")
-        y = column_or_1d(check_array(y, dtype=np.float64, ensure_2d=False, input_name="y"), warn=True)
-        check_consistent_length(mu, y)
+        with refused(f"y ({shown(y)})"):
+            y = column_or_1d(check_array(y, dtype=np.float64, ensure_2d=False, input_name="y"), warn=True)
+            check_consistent_length(mu, y)
         y, w = self._target(y, w)
         if not np.any(w > 0):
             raise DataError("every sample weight is zero; the score needs at least one row of positive weight")

@@ -767,3 +767,105 @@ def test_results_of_many_features_with_long_names():
     res = GLMRegressor().fit(X, y).results_
     ols = np.linalg.lstsq(np.c_[np.ones(n), X.to_numpy()], y, rcond=None)[0]
     assert len(res.coef) == p + 1 and np.allclose(res.coef.to_numpy(), ols, rtol=1e-6, atol=1e-9)
+
+
+# -- hostile arguments: each refusal is glmstat's, naming the argument and the value ----------------------
+_HUGE = 10**400  # (a Python int beyond double precision: float() of it raises OverflowError)
+_HOSTILE_PARAMETERS = [
+    ("alpha", _HUGE, "alpha"), ("alpha", float("nan"), "alpha"), ("alpha", "1", "alpha"), ("alpha", [1], "alpha"),
+    ("l1_ratio", -_HUGE, "l1_ratio"), ("tol", pd.NA, "tol"), ("max_iter", 1e308, "max_iter"),
+    ("fit_intercept", np.array([1.0]), "fit_intercept"),
+    ("class_weight", {0: _HUGE}, "class_weight[0]"), ("class_weight", {0: float("nan")}, "class_weight[0]"),
+    ("class_weight", {0: float("inf")}, "class_weight[0]"), ("class_weight", {0: "x"}, "class_weight[0]"),
+    ("class_weight", {0: [1]}, "class_weight[0]"), ("class_weight", {0: -1}, "class_weight[0]"),
+    ("class_weight", {5: 1}, "class_weight names 5"), ("class_weight", {"a": 1}, "class_weight names 'a'"),
+    ("class_weight", "bal", "class_weight"), ("class_weight", ["balanced"], "class_weight"),
+    ("class_weight", 3, "class_weight"),
+]
+
+
+@pytest.mark.parametrize("name, value, named", _HOSTILE_PARAMETERS,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(_HOSTILE_PARAMETERS)])
+def test_a_hostile_parameter_is_refused_by_name(name, value, named):
+    """A parameter of the wrong kind, NaN, infinite, or an int too large for a float is a glmstat error (a
+    ValueError) naming it: class_weight={0: 10**400} escaped as an OverflowError, class_weight='bal' as
+    sklearn's InvalidParameterError, {0: [1]} as numpy's "setting an array element with a sequence"."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = (X[:, 0] + rng.normal(size=30) > 0).astype(int)
+    for formula in (None, "~ a + b"):
+        est = GLMClassifier(**{name: value}, formula=formula)
+        data = X if formula is None else pd.DataFrame(X, columns=["a", "b"])
+        with pytest.raises(gs.GLMStatError, match=re.escape(named)):
+            est.fit(data, y)
+
+
+_HOSTILE_DATA = [
+    ("sample_weight", _HUGE, gs.DataError, "sample_weight an integer of about 1e400"),
+    ("sample_weight", [_HUGE] * 30, gs.DataError, "sample_weight [an integer of about 1e400"),
+    ("sample_weight", float("nan"), gs.DataError, "sample_weight[0] = nan"),
+    ("sample_weight", np.full(30, np.inf), gs.DataError, "sample_weight[0] = inf"),
+    ("sample_weight", -np.ones(30), gs.DataError, "sample_weight[0] = -1"),
+    ("sample_weight", np.zeros(30), gs.DataError, "zero"),
+    ("sample_weight", np.array(["a"] * 30), gs.DataError, "sample_weight"),
+    ("sample_weight", pd.NA, gs.DataTypeError, "sample_weight a NAType"),
+    ("sample_weight", {"a": 1}, gs.DataTypeError, "sample_weight a dict"),
+    ("sample_weight", 1j, gs.DataError, "got 1j"),
+    ("sample_weight", np.ones(29), gs.DataError, "numbers (one per row), got shape (29,)"),
+    ("X", [[_HUGE, 1.0]] * 30, gs.DataError, "X ([a list, a list"),
+    ("X", [[{"a": 1}, 1.0]] * 30, gs.DataTypeError, "X ([a list, a list"),
+    ("y", [_HUGE] * 30, gs.DataError, "y ("),
+]
+
+
+@pytest.mark.parametrize("estimator", ["classifier", "regressor", "path"])
+@pytest.mark.parametrize("name, value, error, named", _HOSTILE_DATA,
+                         ids=[f"{n}-{i}" for i, (n, _, _, _) in enumerate(_HOSTILE_DATA)])
+def test_hostile_data_are_refused_by_name(estimator, name, value, error, named):
+    """X, y and sample_weight that cannot be read as numbers, or are NaN, infinite, negative or all zero, are a
+    glmstat error naming the argument and the value: an int beyond double precision escaped as an
+    OverflowError, pd.NA or a dict as a TypeError (a DataTypeError now, which is a TypeError too, as
+    scikit-learn's check_dtype_object asks), a NaN weight passed for n NaN weights."""
+    rng = np.random.default_rng(0)
+    args = {"X": rng.normal(size=(30, 2)), "y": rng.poisson(2, 30).astype(float), "sample_weight": None}
+    if estimator == "classifier":
+        args["y"] = (args["X"][:, 0] > 0).astype(int)
+    args[name] = value
+    fit = {"classifier": GLMClassifier().fit, "regressor": GLMRegressor(family=gs.Poisson()).fit,
+           "path": lambda X, y, sample_weight: glm_path(X, y, family=gs.Poisson(), n_alphas=3,
+                                                        sample_weight=sample_weight)}[estimator]
+    with pytest.raises(error, match=re.escape(named)):
+        fit(**args)
+
+
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_hostile_arguments_of_predict_and_score_are_refused_by_name(estimator):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = (X[:, 0] > 0).astype(int) if estimator == "classifier" else rng.poisson(2, 30).astype(float)
+    est = (GLMClassifier() if estimator == "classifier" else GLMRegressor(family=gs.Poisson())).fit(X, y)
+    with pytest.raises(gs.DataError, match=re.escape("X ([a list]) is refused: int too large")):
+        est.predict([[_HUGE, 1.0]])
+    with pytest.raises(gs.DataTypeError, match=re.escape("X ([a list]) is refused: float() argument")):
+        est.predict([[{"a": 1}, 1.0]])
+    with pytest.raises(gs.DataError, match=re.escape("X has 1 features")):
+        est.predict([[1.0]])
+    for y_bad, named in ((_HUGE, "y (an integer of about 1e400)"), ([_HUGE] * 30, "y ([an integer of about 1e400"),
+                         ("1", "y ('1')")):
+        with pytest.raises(gs.DataError, match=re.escape(named)):
+            est.score(X, y_bad)
+    with pytest.raises(gs.DataError, match=re.escape("sample_weight an integer of about 1e400")):
+        est.score(X, y, sample_weight=_HUGE)
+
+
+@pytest.mark.parametrize("name, value, named", [
+    ("alphas", [_HUGE], "alphas ([an integer of about 1e400])"), ("alphas", "abc", "alphas"),
+    ("alphas", [1j], "alphas must be a non-empty sequence of numbers, got [1j]"),
+    ("alphas", [{"a": 1}], "alphas ([a dict])"),
+    ("n_alphas", _HUGE, "n_alphas"), ("eps", float("nan"), "eps"), ("eps", pd.NA, "eps"),
+])
+def test_hostile_path_arguments_are_refused_by_name(name, value, named):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 2)), rng.poisson(2, 30).astype(float)
+    with pytest.raises(gs.FitError, match=re.escape(named)):
+        glm_path(X, y, family=gs.Poisson(), **{name: value})
