@@ -98,7 +98,9 @@ OPEN_UNIT = Domain(0.0, 1.0)
 
 @dataclass(frozen=True)
 class Family:
-    """Base class of the families; subclasses define the pieces listed in the module docstring."""
+    """Base class of the families; subclasses define the pieces listed in the module docstring.  The base class
+    itself has no distribution and cannot be made (a FamilyError): ``isinstance(f, Family)`` and subclasses
+    (a family of one's own) are its uses."""
 
     link: Link | str | None = None
 
@@ -120,6 +122,17 @@ class Family:
     #: links under which d(y, g^{-1}(eta)) is convex in eta for every y of ``y_domain`` (on the convex set of
     #: valid linear predictors); none by default: not known to be
     convex_links: ClassVar[tuple[str, ...]] = ()
+
+    def __new__(cls, *args, **kwargs):
+        # Family() had no variance or deviance (NotImplementedError from the fit's first pass), so every consumer
+        # of a family had to refuse it by its exact type; made here, it never reaches one
+        if cls is Family:
+            concrete = ", ".join(f"glmstat.{c.__name__}()" for c in (Gaussian, Binomial, Poisson, Gamma,
+                                                                     InverseGaussian, NegativeBinomial, Tweedie))
+            raise FamilyError(f"family=glmstat.Family() is the base class of the families, with no distribution: it "
+                              f"cannot be made; use one of the families, such as {concrete}, their quasi forms, "
+                              "or a subclass of Family that defines the variance and deviance")
+        return super().__new__(cls)
 
     def __post_init__(self) -> None:
         # ``allowed_links`` are R's okLinks, the family's usual ones; R's family functions take any other name

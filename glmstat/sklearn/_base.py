@@ -23,7 +23,6 @@ from ..errors import ConvergenceWarning as _GsConvergenceWarning, warn_user
 from ..formula.deparse import r_name
 from ..formula.lexer import is_reserved, reads_as_name
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
-from ..formula.validation import check_family
 from ..errors import DataError, DataTypeError, FamilyError, FitError, FormulaError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
@@ -122,7 +121,6 @@ class GLMEstimatorBase(BaseEstimator):
                 f"family must be a glmstat family such as glmstat.Poisson() or glmstat.Binomial(link='probit'), "
                 f"got {shown(family)}"
             )
-        check_family(family)  # (glmstat.Family(), the base class: no distribution to fit)
         if isinstance(family, NegativeBinomial) and family.theta is None:
             raise FamilyError(
                 "NegativeBinomial(theta=None) estimates theta, which these estimators do not; fix it "

@@ -438,8 +438,29 @@ def test_with_covariance_takes_a_covariance(fit, covariance, match):
 
 
 def test_the_base_family_is_no_family():
-    # glmstat.Family is exported (the base of the families) and Family() is made without complaint; fitted, its
-    # variance and deviance raised NotImplementedError from the fit's first pass
+    # glmstat.Family is exported (the base of the families) and Family() was made without complaint; fitted, its
+    # variance and deviance raised NotImplementedError from the fit's first pass, so each consumer refused it by
+    # its exact type (check_family); now it cannot be made, and subclasses (the families, one's own) can
+    with pytest.raises(gs.FamilyError, match=r"^family=glmstat.Family\(\) is the base class of the families, "
+                                             r"with no distribution: it cannot be made; use one of the families, "
+                                             r"such as glmstat.Gaussian\(\), glmstat.Binomial\(\)"):
+        gs.Family()
+    with pytest.raises(gs.FamilyError, match="cannot be made"):
+        gs.Family(link="log")
+
+    class Normal(gs.Family):  # (a family of one's own: the Gaussian's variance and deviance, no likelihood)
+        name = "normal"
+        has_likelihood = False
+
+        def variance(self, mu):
+            return np.ones_like(mu)
+
+        def unit_deviance(self, y, mu):
+            return (y - mu) ** 2
+
+    mine, gaussian = gs.glm("y ~ x", D, family=Normal()), gs.glm("y ~ x", D, family=gs.Gaussian())
+    assert isinstance(Normal(), gs.Family) and isinstance(gs.Gaussian(), gs.Family)
+    np.testing.assert_allclose(mine.params.to_numpy(), gaussian.params.to_numpy(), rtol=1e-12)
     refused(lambda: gs.glm("y ~ x", D, family=gs.Family()), r"^family=glmstat.Family\(\) is the base class of the "
                                                             "families, with no distribution")
     pytest.importorskip("sklearn")
