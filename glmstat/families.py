@@ -515,6 +515,15 @@ class NegativeBinomial(Family):
         return f"Negative Binomial({format_r([float(r_round(self.theta, 4))], 7)[0].strip()})"
 
 
+def _readable_power(value: object, what: str) -> bool:
+    """Whether ``value`` is a Tweedie power ``float()`` may read: Python's or numpy's own int or float (float()
+    would run a subclass's ``__float__``, and read a numeric string: "0" is no number); for ``link_power`` also
+    None (the default, 1 - var_power) and never a bool (a bool ``var_power`` is refused by its range)."""
+    if what == "link_power" and (value is None or isinstance(value, (bool, np.bool_))):
+        return value is None
+    return own_scalar(value) and isinstance(value, (int, float, np.integer, np.floating))
+
+
 @dataclass(frozen=True)
 class Tweedie(Family):
     """Tweedie family (statmod's ``tweedie``): V(mu) = mu^var_power, link eta = mu^link_power.
@@ -539,10 +548,7 @@ class Tweedie(Family):
     def __post_init__(self) -> None:
         v = self.var_power
         for what, value in (("var_power", v), ("link_power", self.link_power)):
-            # (float() would run a subclass's __float__, and read a numeric string: "0" is no number)
-            number = isinstance(value, (int, float, np.integer, np.floating))  # (a bool var_power: see below)
-            if not own_scalar(value) or not (number or (what == "link_power" and value is None)) or (
-                    what == "link_power" and isinstance(value, (bool, np.bool_))):
+            if not _readable_power(value, what):
                 raise FamilyError(f"{what} must be a number, got {shown(value)}")
         try:
             p = float(v)
