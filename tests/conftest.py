@@ -274,6 +274,21 @@ def structured_in_blocks(monkeypatch, rows: int) -> None:
     monkeypatch.setattr(policy, "MAX_STRUCTURED_BLOCK_ROWS", rows)
 
 
+def held_out_source(data, path: str, tmp_path, monkeypatch, rows: int = 16):
+    """What a case is fitted from on ``path``: ``data`` itself ("memory"); ``data`` with every design structured and
+    its passes over blocks of ``rows`` rows ("blocks", :func:`structured_in_blocks`); or the path of a Parquet file of
+    ``data`` in row groups of 8 rows, written under ``tmp_path`` ("parquet"; skipped without pyarrow)."""
+    if path == "parquet":
+        pytest.importorskip("pyarrow")
+        data.to_parquet(tmp_path / "case.parquet", row_group_size=8)
+        return str(tmp_path / "case.parquet")
+    if path == "blocks":
+        structured_in_blocks(monkeypatch, rows)
+    elif path != "memory":
+        raise ValueError(f"path must be 'memory', 'blocks' or 'parquet', got {path!r}")
+    return data
+
+
 def structured_frame(formula, data, family, **kw):
     """The model frame when the front end builds a structured design for it, else None."""
     from glmstat.formula.frame import build_model_frame

@@ -37,7 +37,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, r_array, structured_in_blocks
+from conftest import FIXTURES, assert_close, held_out_source, r_array
 
 HERE = FIXTURES / "edge_held_optimum"
 REF = json.loads((HERE / "ref.json").read_text())
@@ -82,14 +82,8 @@ def test_the_same_on_the_structured_path_and_from_parquet(case_id, path, monkeyp
     and read from a Parquet file in row groups of 8 rows: the held Newton steps and the held factor fold over the
     blocks."""
     ref = REF[case_id]
-    data = pd.read_csv(HERE / f"{case_id}.csv")
-    source = data
-    if path == "parquet":
-        pytest.importorskip("pyarrow")
-        data.to_parquet(tmp_path / "case.parquet", row_group_size=8)
-        source = str(tmp_path / "case.parquet")
-    else:
-        structured_in_blocks(monkeypatch, 16)
+    source = held_out_source(pd.read_csv(HERE / f"{case_id}.csv"), "parquet" if path == "parquet" else "blocks",
+                             tmp_path, monkeypatch)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = gs.glm(ref["formula"], source, family=FAMILIES[case_id], tol=1e-12, max_iter=100)

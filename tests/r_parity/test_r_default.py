@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import assert_close, family_of, FIXTURES, r_array, r_double, structured_in_blocks
+from conftest import assert_close, family_of, FIXTURES, held_out_source, r_array, r_double, structured_in_blocks
 
 RDEFAULT = FIXTURES / "rdefault"
 IDS = sorted(p.stem for p in (RDEFAULT / "r").glob("*.json"))
@@ -231,14 +231,7 @@ ROW_ORDER = json.loads((HELD_OUT / "row_order.json").read_text())
 def _held_out_fit(ref: dict, source: str, tmp_path, monkeypatch, **kw):
     """glmstat's convergence="R" fit of a held-out case: in memory, structured in blocks of 16 rows, or from
     Parquet in row groups of 8 (``kw``: more arguments of the fit)."""
-    d = pd.read_csv(HELD_OUT / "data" / f"{ref['data']}.csv")
-    src = d
-    if source == "parquet":
-        pytest.importorskip("pyarrow")
-        d.to_parquet(tmp_path / "case.parquet", row_group_size=8)
-        src = str(tmp_path / "case.parquet")
-    elif source == "blocks":
-        structured_in_blocks(monkeypatch, 16)
+    src = held_out_source(pd.read_csv(HELD_OUT / "data" / f"{ref['data']}.csv"), source, tmp_path, monkeypatch)
     if ref.get("weights"):
         kw["weights"] = ref["weights"]
     with warnings.catch_warnings():

@@ -31,7 +31,7 @@ import pytest
 from scipy import special
 
 import glmstat as gs
-from conftest import assert_close, family_of, r_array, structured_frame, FIXTURES, structured_in_blocks
+from conftest import assert_close, family_of, r_array, structured_frame, FIXTURES, held_out_source, structured_in_blocks
 
 DIR = Path(os.environ.get("GLMSTAT_RANDOM_DIR", FIXTURES / "random"))
 
@@ -699,13 +699,7 @@ def test_held_out_another_optimum_of_an_even_root_link_on_every_path(case_id, so
     # x2*g1 + x1:x2): over blocks 58.8650325044, from Parquet a row group per chunk 49.0219617769, R's 46.91996595
     # (with numpy 2's exp; which optimum a path reaches is the last bits of its solves, and is not asked for here).
     ref, data = load(case_id, HELD_OUT)
-    source_of = data
-    if source == "parquet":
-        pytest.importorskip("pyarrow")
-        data.to_parquet(tmp_path / "case.parquet", row_group_size=8)
-        source_of = str(tmp_path / "case.parquet")
-    else:
-        structured_in_blocks(monkeypatch, 16)
+    source_of = held_out_source(data, source, tmp_path, monkeypatch)
     res, _ = fit(ref, source_of)
     assert res.converged
     fails = compare(ref, data, profile=False, source=None if source == "blocks" else source_of)
