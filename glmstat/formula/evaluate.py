@@ -571,7 +571,9 @@ class Evaluator:
             return v
         if isinstance(v, np.ma.MaskedArray):  # a masked value is missing, as pandas and R's NA read it
             v = pd.Series(v).to_numpy() if v.ndim == 1 and np.ma.getmaskarray(v).any() else np.ma.getdata(v)
-        if isinstance(v, (np.ndarray, pd.Series, pd.Categorical, list)):
+        # (a pandas array -- nullable Int64, Float64, boolean, string, Arrow's, a Categorical -- is read as the values
+        # of a Series of it are, by position: its pd.NA is missing)
+        if isinstance(v, (np.ndarray, pd.Series, pd.api.extensions.ExtensionArray, list)):
             if self.mode == "collect":  # (streamed data: a chunk's rows, of a length that said nothing)
                 raise DataError(f"context= entry {shown(key)} is an array of values, which cannot be matched to the "
                                 "rows of streamed data (a Parquet file or a dask DataFrame); make it a column of "

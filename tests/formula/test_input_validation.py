@@ -679,3 +679,27 @@ def test_masked_context_factor_drops_the_masked_row():
     X = np.column_stack([np.ones(5), d["x"][:5], [0.0, 1, 1, 0, 0]])
     want = np.linalg.lstsq(X, d["y"][:5].to_numpy(), rcond=None)[0]
     np.testing.assert_allclose(fit.coef.to_numpy(), want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype, values, column", [
+    ("Int64", [1, 4, 2, 7, 3, None], [1.0, 4, 2, 7, 3]),
+    ("Float64", [1.0, 4, 2, 7, 3, None], [1.0, 4, 2, 7, 3]),
+    ("boolean", [True, False, False, True, True, None], [1.0, 0, 0, 1, 1]),
+    ("string[python]", ["a", "b", "b", "a", "a", None], [0.0, 1, 1, 0, 0]),
+    ("string[pyarrow]", ["a", "b", "b", "a", "a", None], [0.0, 1, 1, 0, 0]),
+])
+def test_context_nullable_array_missing_values_drop_their_rows(dtype, values, column):
+    """A pandas nullable array in context= (pd.array([..., None], dtype="Int64"), "Float64", "boolean", the string
+    dtypes) was refused ("context= entry 'z' is a IntegerArray"), where a Series of it was read; it is read by
+    position as a masked array is, its pd.NA missing: the row dropped and counted under the variable's name (a
+    boolean is R's logical, zTRUE; strings a factor).  The data's row labels are not 0..5: the array is used by
+    position, not aligned.  Least squares on the five rows left is the closed form."""
+    if "pyarrow" in dtype:
+        pytest.importorskip("pyarrow")
+    d = pd.DataFrame({"y": [0.1, 1.2, 1.9, 3.2, 3.9, 5.3], "x": [0.0, 1, 2, 3, 4, 5]}, index=[15, 14, 13, 12, 11, 10])
+    with pytest.warns(gs.DroppedRowsWarning, match=r"1 of 6 rows dropped for missing values \(z: 1\)"):
+        fit = gs.glm("y ~ x + z", d, context={"z": pd.array(values, dtype=dtype)})
+    X = np.column_stack([np.ones(5), d["x"][:5], column])
+    want = np.linalg.lstsq(X, d["y"][:5].to_numpy(), rcond=None)[0]
+    assert fit.nobs == 5
+    np.testing.assert_allclose(fit.coef.to_numpy(), want, rtol=1e-10, atol=1e-12)
