@@ -226,13 +226,13 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Accuracy; with a two-sided formula, y defaults to the formula's class column of X."""
+        predicted = self.predict(X)  # (first: it refuses an X that is not the formula's DataFrame)
         if y is None and self.formula is not None:
             from ._formula import split_formula
 
             left, _ = split_formula(self.formula)
             if left:
                 y = X[response_column(left, X)].to_numpy()
-        predicted = self.predict(X)
         sw = None if sample_weight is None else sample_weights(sample_weight, len(predicted))
         with refused(f"y ({shown(y)})"):  # (accuracy_score's own refusals: ClassifierMixin.score's computation)
             return float(accuracy_score(y, predicted, sample_weight=sw))

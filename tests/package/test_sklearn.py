@@ -869,3 +869,16 @@ def test_hostile_path_arguments_are_refused_by_name(name, value, named):
     X, y = rng.normal(size=(30, 2)), rng.poisson(2, 30).astype(float)
     with pytest.raises(gs.FitError, match=re.escape(named)):
         glm_path(X, y, family=gs.Poisson(), **{name: value})
+
+
+def test_score_of_a_formula_classifier_refuses_what_is_not_a_data_frame():
+    """score read the class column from X before predict checked X: an array or None escaped as AttributeError
+    ("'numpy.ndarray' object has no attribute 'columns'"), where the regressor's score refused it."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    data = pd.DataFrame(X, columns=["a", "b"]).assign(y=(X[:, 0] > 0).astype(int))
+    est = GLMClassifier(formula="y ~ a").fit(data)
+    for bad, named in ((X, "a ndarray"), (None, "None"), ({"a": 1}, "a dict")):
+        with pytest.raises(gs.DataError, match=re.escape(f"takes a pandas DataFrame, got {named}")):
+            est.score(bad)
+    assert est.score(data) == accuracy_score(data["y"], est.predict(data))
