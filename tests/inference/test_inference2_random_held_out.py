@@ -1,4 +1,4 @@
-"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 767 of
+"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 768 of
 ``scripts/make_random_cases.py``, chosen by ``scripts/make_inference2_random_cases.py``, R by
 ``scripts/make_inference2.R``) where the script's own numbers are not the model's, with R's evidence
 (``evidence.json``, ``scripts/make_inference2_held_out_evidence.R``):
@@ -24,6 +24,15 @@
   emmeans standard errors are emmeans' zapsmall() of the grid's rows (README, deliberate differences: factor(k)'s
   0.25s dropped beside x1^3's -2.4e7), 0.201983308 and 0.232002953 where sqrt(diag(L V L')) of emmeans' own
   linfct gives 0.116187910 and 0.128389071 (glmstat's); its limits, from that, are compared with the evidence's.
+- s768_0083 (Gamma, inverse link, ``x2 + g2 + exp(x2/5) + b + g2/x1``, coefficients of 4e-5 to 2e-2): R's Jacobian
+  steps (1e-6) are up to a fortieth of a coefficient, its standard errors 24.3921294, 70.3217424 and 70.2586101 where
+  the exact gradient of the same effects (x2's central difference, g2's levels) gives 24.3945099, 70.2955038 and
+  70.2325340, glmstat's (9.8e-5 to 3.7e-4 off, past the comparison's 1e-5).
+- s768_0340 (gaussian, log link, ``poly(x1, 3, raw = TRUE)`` with |x1| up to 3,664, beside ``x2*g1``): R's standard
+  error of g1's average effect is NA (its step of 1e-6 in the cube's coefficient, 2.5e-12, moves eta by up to 4.9e4,
+  past exp()'s range); the exact gradient gives 0.121997013, glmstat's.  Its emmeans standard errors are emmeans'
+  zapsmall() of the grid's rows (x1^3's 1.2e7 beside the rest), 0.0981946691 and 0.0877966029 where sqrt(diag(L V
+  L')) of emmeans' own linfct gives 0.0926948497 and 0.0819695896 (glmstat's), with t limits on 19 df.
 
 Every other quantity is compared as in test_inference2_random, in memory and structured in blocks of 16 rows.
 """
@@ -75,16 +84,16 @@ def with_converged_submodel(r: dict) -> dict:
 
 
 def check_emmeans(cid: str, r: dict, f: gs.GLMResults) -> None:
-    """emmeans; s766_0245's upper limits are Inf in R, which the script's JSON writes as null; s767_0207's standard
-    errors and limits are R's exact sqrt(diag(L V L')) (emmeans' own are its zapsmall() of L)."""
-    if cid == "s767_0207":
+    """emmeans; s766_0245's upper limits are Inf in R, which the script's JSON writes as null; s767_0207's and
+    s768_0340's standard errors and limits are R's exact sqrt(diag(L V L')) (emmeans' own are its zapsmall() of L)."""
+    if cid in ("s767_0207", "s768_0340"):
         e, exact = r["emmeans"], EVIDENCE[cid]["emmeans_exact"]
         got = f.emmeans(e["term"]).loc[as_list(e["levels"])]
         assert exact["levels"] == as_list(e["levels"])
         np.testing.assert_allclose(got["estimate"], numbers(e["estimate"]), rtol=1e-6)
         for col in ("estimate", "std_error", "lower", "upper"):
             np.testing.assert_allclose(got[col], exact[col], rtol=1e-8, err_msg=col)
-        assert np.all(numbers(e["std_error"]) / got["std_error"].to_numpy() > 1.5)
+        assert np.all(numbers(e["std_error"]) / got["std_error"].to_numpy() > (1.5 if cid == "s767_0207" else 1.05))
         return
     if cid != "s766_0245":
         assert_script_emmeans(r, f)
@@ -132,17 +141,18 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
     else:
         assert_script_step(r, f)
     want, got = script_ame(r, f)
-    if cid == "s765_0164":
-        assert all(w["std_error"] is None for w in want) and all(EVIDENCE[cid]["script_std_error_na"])
-    if cid in ("s765_0164", "s766_0026", "s766_0245", "s767_0207", "s767_0282"):
+    script_na = cid in ("s765_0164", "s768_0340")
+    if script_na:
+        assert all(w["std_error"] is None for w in want) and all(as_list(EVIDENCE[cid]["script_std_error_na"]))
+    if cid in ("s765_0164", "s766_0026", "s766_0245", "s767_0207", "s767_0282", "s768_0083", "s768_0340"):
         exact = {(e["term"], e["contrast"]): e for e in EVIDENCE[cid]["ame_exact_gradient"]}
         keys = list(got.index)
         np.testing.assert_allclose(got["estimate"], [exact[k]["estimate"] for k in keys], rtol=1e-8)
         np.testing.assert_allclose(got["std_error"], [exact[k]["std_error"] for k in keys], rtol=1e-8)
-        if cid != "s765_0164":  # (and R's script's numbers are off by far more than the comparison's tolerance)
+        if not script_na:  # (and R's script's numbers are off by far more than the comparison's tolerance)
             script = numbers(EVIDENCE[cid]["script_std_error"])
             np.testing.assert_allclose(script, [w["std_error"] for w in want], rtol=1e-12)
-            assert np.all(np.abs(script / got["std_error"].to_numpy() - 1) > 1e-3)
+            assert np.all(np.abs(script / got["std_error"].to_numpy() - 1) > 5e-5)
     else:
         np.testing.assert_allclose(got["std_error"], [w["std_error"] for w in want], rtol=1e-5)
 
