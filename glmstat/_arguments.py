@@ -34,6 +34,19 @@ _SHOWN_ITEMS = 5
 _OWN_SCALARS = frozenset({str, int, float, bool, complex, type(None)})
 
 
+def integer_type(value: Any) -> bool:
+    """Whether ``value`` is a Python or numpy integer (a bool is one too: callers that refuse it say so).  Not
+    numpy's time span: ``np.timedelta64`` is an ``np.signedinteger`` to numpy, but ``int()`` and ``float()`` of
+    one raise TypeError."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, np.timedelta64)
+
+
+def real_type(value: Any) -> bool:
+    """Whether ``value`` is a Python or numpy integer or float (not a complex number, nor ``np.timedelta64``: see
+    :func:`integer_type`)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, np.timedelta64)
+
+
 def own_scalar(value: Any) -> bool:
     """Whether ``value`` is Python's or numpy's own scalar -- a str, int, float, bool, None, or a numpy scalar of
     numpy's own types -- and not an instance of a subclass, whose conversions, comparisons and ``repr`` are
@@ -77,7 +90,7 @@ def shown(value: Any, width: int = 60) -> str:
         return f"a {type(value).__name__}"
     if isinstance(value, (bool, np.bool_)) or value is None:
         return repr(bool(value) if value is not None else None)
-    if isinstance(value, (int, np.integer)):
+    if integer_type(value):
         v = int(value)
         return repr(v) if abs(v) < 10**30 else f"an integer of about {'-' if v < 0 else ''}1e{int(math.log10(abs(v)))}"
     if isinstance(value, (float, np.floating, complex, np.complexfloating)):
@@ -179,7 +192,7 @@ def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = 
         bounds = "" if (low, high) == (-math.inf, math.inf) else (
             f" from {low:g} to {high:g}" if not (low_open or high_open) else f" in {lo}{low:g}, {high:g}{hi}")
         must = ("a finite number" if finite else "a number") + bounds
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating))
+    if (isinstance(value, (bool, np.bool_)) or not real_type(value)
             or not own_scalar(value)):  # (a float subclass: float() would run its __float__)
         raise error(f"{what} must be {must}, got {shown(value)}")
     try:
@@ -196,7 +209,7 @@ def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = 
 def finite_or_none(value: Any) -> float | None:
     """``value`` as a finite float when it is a real number (Python or numpy; not a bool, a string, NaN or an
     integer beyond the doubles), else None: for callers that say themselves what they need."""
-    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+    if not real_type(value) or isinstance(value, (bool, np.bool_)):
         return None
     try:
         number = float(value)
@@ -225,7 +238,7 @@ def random_seed(seed: Any, what: str = "seed") -> Any:
     def whole(v: Any) -> int | None:
         if isinstance(v, (bool, np.bool_)) or not own_scalar(v):  # (an int subclass's >= is its own code)
             return None
-        if isinstance(v, (int, np.integer)):
+        if integer_type(v):
             return int(v) if v >= 0 else None
         if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer() and v >= 0:
             return int(v)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .engine.fit_state import CONVERGENCE, Control
 from .engine.irls import irls
-from ._arguments import is_one_of, real_number, shown
+from ._arguments import integer_type, is_one_of, real_number, real_type, shown
 from .diagnosis.invalid_start import invalid_start
 from .errors import DroppedRowsWarning, FitError, FormulaError, GLMStatError, InvalidStartError, warn_user
 from .families import Family, Gaussian
@@ -47,7 +47,7 @@ def _check_argument_order(formula: Any, data: Any) -> None:
 
 def _check_control(tol: Any, max_iter: Any, convergence: Any = "exact", trace: Any = False) -> Control:
     tol = real_number(tol, "tol", low=0.0, low_open=True, must="a positive number", error=FitError)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+    if isinstance(max_iter, bool) or not integer_type(max_iter) or max_iter < 1:
         raise FitError(f"max_iter must be a positive integer, got {shown(max_iter)}")
     if not is_one_of(convergence, CONVERGENCE):
         raise FitError(f"convergence must be one of {', '.join(map(repr, CONVERGENCE))}, got {shown(convergence)}")
@@ -70,7 +70,7 @@ def _check_start(start: Any) -> np.ndarray | None:
         raise FitError(f"start= must be one number per model column, got shape {values.shape}")
     out = []
     for i, v in enumerate(values):
-        if type(v) not in (int, float) and not isinstance(v, (np.integer, np.floating)):
+        if not (type(v) in (int, float) or (isinstance(v, np.generic) and real_type(v))):
             raise FitError(f"start= must hold numbers only; it holds a {type(v).__name__}")
         try:
             out.append(float(v))
@@ -184,7 +184,8 @@ def glm(
     if not is_one_of(method, _METHODS):
         raise GLMStatError(f"unknown method {shown(method)}; use one of {', '.join(_METHODS)}")
     control = _check_control(tol, max_iter, convergence, trace)
-    if not (progress is None or isinstance(progress, (bool, int, np.bool_, np.integer)) and progress in (True, False)):
+    if not (progress is None
+            or (isinstance(progress, np.bool_) or integer_type(progress)) and progress in (True, False)):
         raise FitError(f"progress must be None, True or False, got {shown(progress)}")
     start = _check_start(start)
     try:

@@ -29,7 +29,7 @@ from ._scipy import stats
 
 from .densities import bd0, gamma_excess, nb_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
 from .distributions import normal_cdf, normal_sf
-from ._arguments import is_one_of, own_scalar, shown
+from ._arguments import is_one_of, own_scalar, real_type, shown
 from .errors import FamilyError
 from .links import LINK_NAMES, MAX_POWER, Link, TweediePower, get_link
 
@@ -521,7 +521,7 @@ def _readable_power(value: object, what: str) -> bool:
     None (the default, 1 - var_power) and never a bool (a bool ``var_power`` is refused by its range)."""
     if what == "link_power" and (value is None or isinstance(value, (bool, np.bool_))):
         return value is None
-    return own_scalar(value) and isinstance(value, (int, float, np.integer, np.floating))
+    return own_scalar(value) and real_type(value)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, TYPE_CHECKING
 
 import numpy as np
 
-from .._arguments import shown
+from .._arguments import real_type, shown
 from .call_arguments import call_error, flag
 from .deparse import deparse
 from .factor_functions import as_factor, drop_unused, merge_chunk_levels
@@ -246,7 +246,7 @@ def merge_argument_levels(chunks: np.ndarray, call: Call, limits: FormulaLimits)
 
 def _is_number_level(level) -> bool:
     """Whether a factor's level is a number (an R integer or a double), not a logical or a text."""
-    return isinstance(level, (int, float, np.integer, np.floating)) and not isinstance(level, (bool, np.bool_))
+    return real_type(level) and not isinstance(level, (bool, np.bool_))
 
 
 def _onto(f: FactorVec, levels: tuple) -> FactorVec:

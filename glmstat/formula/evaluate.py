@@ -23,7 +23,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown, shown_items
+from .._arguments import real_type, shown, shown_items
 from .._suggest import close_matches
 from ..errors import DataError, FormulaError
 from .arithmetic import r_div, r_mod, r_power
@@ -561,7 +561,7 @@ class Evaluator:
         """A ``context=`` entry used as a value: a number, string, boolean or one value per row."""
         if isinstance(v, (bool, np.bool_)):
             return bool(v)
-        if isinstance(v, (int, float, np.integer, np.floating)):
+        if real_type(v):
             try:
                 return float(v)
             except OverflowError:  # a Python int beyond double precision
@@ -639,7 +639,7 @@ class Evaluator:
         return value
 
     def user_result(self, node: Call, result: Any) -> Value:
-        if isinstance(result, (bool, np.bool_, int, float, np.integer, np.floating, str)):
+        if isinstance(result, (bool, np.bool_, str)) or real_type(result):
             return self.constant(node.func, result)
         if isinstance(result, pd.DataFrame):
             result = result.to_numpy()

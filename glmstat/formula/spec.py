@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown, shown_items
+from .._arguments import real_type, shown, shown_items
 from ..errors import DataError, FormulaError
 from ..design.base import SMALL_CELLS, Design
 from .encode import DesignPlan, build_design
@@ -53,7 +53,7 @@ _UNSEEN_SHOWN = 10
 
 def _is_number_level(level: Any) -> bool:
     """Whether a factor's level is a number (an R integer or a double), not a logical or a text."""
-    return isinstance(level, (int, float, np.integer, np.floating)) and not isinstance(level, (bool, np.bool_))
+    return real_type(level) and not isinstance(level, (bool, np.bool_))
 
 
 def align_levels(f: FactorVec, levels: tuple, label: str) -> FactorVec:

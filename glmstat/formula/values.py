@@ -32,7 +32,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import real_type, shown
 from ..errors import DataError
 from ..printable import first_unwritable
 from ..report.rformat import format_number
@@ -379,7 +379,7 @@ def level_sort_key(v: Any) -> tuple:
     locale (the one R's references are made in; in a UTF-8 locale R's ICU collation ignores case first)."""
     if isinstance(v, NALevel):  # (R's NA level: last)
         return (2, 0.0, "")
-    return (0, float(v), "") if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) \
+    return (0, float(v), "") if real_type(v) and not isinstance(v, bool) \
         else (1, 0.0, str(v))
 
 

@@ -40,7 +40,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .._arguments import finite_or_none, shown, shown_items
+from .._arguments import finite_or_none, integer_type, shown, shown_items
 from ..errors import GLMStatError
 from .studentized_range import tukey_p_values
 
@@ -179,7 +179,7 @@ def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
         if ref not in labels:
             raise GLMStatError(f"ref = {shown(ref)} is not one of the means' labels: {shown_items(list(labels))}")
         position = list(labels).index(ref)
-    elif isinstance(ref, (int, np.integer)) and not isinstance(ref, bool) and 1 <= ref <= len(labels):
+    elif integer_type(ref) and not isinstance(ref, bool) and 1 <= ref <= len(labels):
         position = int(ref) - 1
     else:
         raise GLMStatError(f"ref must be a mean's position from 1 to {len(labels)} or its label, got {shown(ref)}")

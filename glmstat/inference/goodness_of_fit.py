@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import integer_type, shown
 from ..design.sources import fold
 from ..distributions import chi2_sf
 from ..errors import GLMStatError
@@ -87,7 +87,7 @@ def hosmer_lemeshow(fit: "GLMResults", groups: int = 10) -> HosmerLemeshowTest:
     if fam.name != "binomial":
         raise GLMStatError(f"the Hosmer-Lemeshow test is for binomial fits of 0/1 responses; this fit uses the "
                            f"{fam.name} family")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or not 3 <= groups <= 10_000:
+    if isinstance(groups, bool) or not integer_type(groups) or not 3 <= groups <= 10_000:
         raise GLMStatError(f"groups must be a whole number from 3 to 10,000 (df = groups - 2), got {shown(groups)}")
     groups = int(groups)
     # (the quantiles need every fitted probability at once, kept with its response: 9 bytes a row, within the

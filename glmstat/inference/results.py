@@ -22,8 +22,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from .._arguments import (confidence_level, flag, is_one_of, output_path, real_number, shown, shown_items,
-                          writing_to)
+from .._arguments import (confidence_level, flag, integer_type, is_one_of, output_path, real_number, shown,
+                          shown_items, writing_to)
 from ..distributions import interval_quantile, normal_sf, t_sf
 from ..errors import GLMStatError
 
@@ -1046,7 +1046,7 @@ class GLMResults:
         if dispersion is not None:
             dispersion = real_number(dispersion, "dispersion", low=0.0, low_open=True,
                                      must="a positive finite number (R's summary(fit, dispersion =))")
-        if isinstance(digits, (bool, np.bool_)) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 22:
+        if isinstance(digits, (bool, np.bool_)) or not integer_type(digits) or not 1 <= digits <= 22:
             raise GLMStatError(f"digits must be a whole number from 1 to 22 (R's), got {shown(digits)}")
         return Summary.from_results(self, dispersion=dispersion, correlation=flag(correlation, "correlation"),
                                     stars=flag(stars, "stars"), digits=int(digits))

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._arguments import own_scalar, random_seed, shown
+from .._arguments import integer_type, own_scalar, random_seed, shown
 from ..errors import DataWarning, GLMStatError, warn_user
 from ..families import Family
 from ..formula.limits import refuse_dense
@@ -83,7 +83,7 @@ def _one_trial(fit: "GLMResults") -> bool:
 
 
 def _nsim(nsim: Any) -> int:
-    if (isinstance(nsim, (bool, np.bool_)) or not isinstance(nsim, (int, np.integer)) or not own_scalar(nsim)
+    if (isinstance(nsim, (bool, np.bool_)) or not integer_type(nsim) or not own_scalar(nsim)
             or not 1 <= nsim <= MAX_NSIM):  # (an int subclass's comparisons are its own code)
         raise GLMStatError(f"nsim must be a whole number from 1 to {MAX_NSIM:,}, got {shown(nsim)}")
     return int(nsim)

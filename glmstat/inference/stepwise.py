@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import is_one_of, own_scalar, real_number, shown
+from .._arguments import integer_type, is_one_of, own_scalar, real_number, shown
 from ..distributions import chi2_sf, f_sf
 from ..errors import DroppedRowsWarning, FormulaError, GLMStatError, GLMStatWarning, InvalidStartError, warn_user
 from ..families import Gaussian
@@ -777,7 +777,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     if not is_one_of(direction, ("backward", "forward", "both")):
         raise GLMStatError(f"unknown direction {shown(direction)}; use 'backward', 'forward' or 'both'")
     k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 0:
+    if isinstance(steps, (bool, np.bool_)) or not integer_type(steps) or steps < 0:
         raise GLMStatError(f"steps must be a non-negative whole number, got {shown(steps)}")
     backward, forward = direction in ("backward", "both"), direction in ("forward", "both")
     if not fit.family.has_likelihood:

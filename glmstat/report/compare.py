@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from .._arguments import confidence_level, shown
+from .._arguments import confidence_level, integer_type, shown
 from ..errors import GLMStatError
 from ..printable import first_unwritable
 from . import html as H
@@ -321,7 +321,7 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
         raise GLMStatError(f"model names must not be empty (the row labels of to_frame() are the column ''), "
                            f"got {shown(names)}")
     level = confidence_level(level)  # (also without ci: float() of a string or None raised a raw error)
-    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
+    if isinstance(digits, bool) or not integer_type(digits) or not 1 <= digits <= 15:
         raise GLMStatError(f"digits must be an integer from 1 to 15 (significant digits), got {shown(digits)}")
     # (dicts and sets: each name searched in the list of the others was quadratic in the coefficients)
     terms = list(dict.fromkeys(t for f in fits for t in f.column_names))

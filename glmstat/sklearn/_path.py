@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._arguments import real_number, shown
+from .._arguments import integer_type, real_number, shown
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
 from ..errors import DataError, FitError, SeparationWarning, warn_user
 from ..families import Family
@@ -88,7 +88,7 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     y, sw = est._target(y, sw)
     problem = make_problem(X, y, sw, None, fam, fit_intercept)
     if alphas is None:
-        if (isinstance(n_alphas, bool) or not isinstance(n_alphas, (int, np.integer))
+        if (isinstance(n_alphas, bool) or not integer_type(n_alphas)
                 or not 1 <= n_alphas <= _MAX_ALPHAS):
             raise FitError(f"n_alphas must be a positive integer of at most {_MAX_ALPHAS:,} (a fit each), got "
                              f"{shown(n_alphas)}")

@@ -1,6 +1,7 @@
 """Numbers that float64 cannot hold faithfully, in the arguments of ``gs.glm`` (weights=, offset=, context=,
 start=, tol=) and of the families: complex numbers (a cast to float drops the imaginary part with numpy's
-ComplexWarning) and Python ints beyond double precision (``float(10**400)`` raises OverflowError).
+ComplexWarning), Python ints beyond double precision (``float(10**400)`` raises OverflowError) and numpy's time
+spans (``np.timedelta64`` is an integer to numpy, and ``int()`` of one raises TypeError).
 
 Each is refused with a GLMStatError that names the argument -- never a raw Python or numpy exception, a
 leaked numpy warning, or a fit of numbers other than the ones given.  Runs in-process: these inputs run no
@@ -96,3 +97,29 @@ def test_family_powers_whose_computations_overflow(make, match):
     # Tweedie(var_power=1e50) raised OverflowError in its deviance (the command line: 'internal error'); beyond
     # 1e18, mu^p is 0, 1 or inf for every double mu, so no computation with it can hold
     refused(make, gs.FamilyError, match)
+
+
+_SPAN = np.timedelta64(1, "D")  # an np.signedinteger to numpy, whose int() and float() raise TypeError
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda f: f.conf_int(level=_SPAN), "^level must be between 0 and 1, got a timedelta64"),
+    (lambda f: gs.glm("y ~ x", D, tol=_SPAN), "^tol must be a positive number, got a timedelta64"),
+    (lambda f: gs.glm("y ~ x", D, max_iter=_SPAN), "^max_iter must be a positive integer, got a timedelta64"),
+    (lambda f: gs.glm("y ~ x", D, start=[_SPAN, _SPAN]), "^start= must hold numbers only; it holds a timedelta64"),
+    (lambda f: gs.glm("y ~ x", D, progress=_SPAN), "^progress must be None, True or False, got a timedelta64"),
+    (lambda f: gs.glm("y ~ x + t", D, context={"t": _SPAN}), "^context= entry 't' is a timedelta64"),
+    (lambda f: gs.NegativeBinomial(theta=_SPAN), "^theta must be a positive number, got a timedelta64"),
+    (lambda f: gs.Tweedie(var_power=_SPAN), "^var_power must be a number, got a timedelta64"),
+    (lambda f: gs.Tweedie(var_power=1.5, link_power=_SPAN), "^link_power must be a number, got a timedelta64"),
+    (lambda f: f.step(k=_SPAN), "^k must be a non-negative finite number"),
+    (lambda f: f.step(steps=_SPAN), "^steps must be a non-negative whole number, got a timedelta64"),
+    (lambda f: f.simulate(_SPAN), "^nsim must be a whole number"),
+    (lambda f: f.simulate(1, seed=_SPAN), "^seed must be None"),
+    (lambda f: f.average_marginal_effects("x", at={"x": [_SPAN]}), r"^at\['x'\] must be a finite number"),
+    (lambda f: f.summary(digits=_SPAN), "^digits must be a whole number"),
+], ids=["level", "tol", "max_iter", "start", "progress", "context", "theta", "var_power", "link_power", "k", "steps",
+        "nsim", "seed", "at", "digits"])
+def test_numpy_time_spans_are_no_numbers(call, match):
+    # int() or float() of the span raised a raw TypeError -- in the check, or in the message naming the value
+    refused(lambda: call(gs.glm("y ~ x", D, family=gs.Gaussian())), gs.GLMStatError, match)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..._arguments import own_scalar, random_seed, shown
+from ..._arguments import integer_type, own_scalar, random_seed, shown
 from ...distributions import normal_quantile
 
 from ...errors import GLMStatError
@@ -129,7 +129,7 @@ class _Refitter:
 def simulated_envelope(fit: "GLMResults", nsim: int = 19, seed: int | None = None) -> tuple[np.ndarray, int]:
     """The sorted |standardized deviance residuals| of ``nsim`` refits to simulated responses, one row per
     successful simulation, and the number of refits that failed."""
-    if (isinstance(nsim, bool) or not isinstance(nsim, (int, np.integer)) or not own_scalar(nsim)
+    if (isinstance(nsim, bool) or not integer_type(nsim) or not own_scalar(nsim)
             or not 1 <= nsim <= MAX_NSIM):  # (an int subclass's comparisons are its own code)
         raise GLMStatError(f"nsim must be a whole number from 1 to {MAX_NSIM:,} (each is a refit of the model), "
                            f"got {shown(nsim)}")
