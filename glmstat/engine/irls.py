@@ -502,9 +502,11 @@ class _Loop(EdgeMoves):
                     self.source, self.family, self.kernel, new, self.anchor[1], kept, self.use_qr, self.max_cond, most)
                 if (inside is not None and not first and self.control.convergence == "R"
                         and (rises(self.res, inside[1])
-                             or not within_eta_rounding(self.source, self.family, new, inside[0]))):
+                             or not within_eta_rounding(self.source, self.family, new, inside[0])
+                             or self._halving_lowers(new, inside[1], kept))):
                     # a real overshoot, however small, or one of rounding whose step moved back inside raises the
-                    # deviance: halved, as R halves it (see shortening.LATER_ROUNDING_ETA)
+                    # deviance, or lowers it less than the halved step: halved, as R halves it (see
+                    # shortening.LATER_ROUNDING_ETA)
                     inside = None
                 if inside is not None:
                     new, new_res, new_fac, self.use_qr = inside
@@ -555,6 +557,14 @@ class _Loop(EdgeMoves):
             new_res, new_fac, self.use_qr = evaluate(self.source, self.family, new, self.use_qr, kept, self.kernel,
                                                      self.fixed_gram, self.max_cond)
         return new, new_res, new_fac, halvings
+
+    def _halving_lowers(self, new: np.ndarray, inside: PassResult, kept: np.ndarray) -> bool:
+        """Does the step to ``new`` (which left the domain by rounding), halved towards the estimate as R halves it,
+        stay in the domain at a lower deviance than ``inside``, the step moved back inside?  (A step that ends on the
+        edge at the optimum does better whole; a step of scoring swinging about the optimum does better halved.)"""
+        half, _, _ = evaluate(self.source, self.family, (new + self.beta) / 2, self.use_qr, kept, self.kernel,
+                              self.fixed_gram, self.max_cond)
+        return bool(half.valid and half.deviance < inside.deviance)
 
     def _accept(self, new: np.ndarray, new_res: PassResult, new_fac: StepFactor, halvings: int, damp: bool) -> None:
         """``new`` becomes the estimate; R's deviance test (or a step at the rounding of its solve) says whether

@@ -59,7 +59,13 @@ LATER_ROUNDING_SHORTENING = 2.0**-40
 #: undamped scoring swings the other coefficients about the optimum without settling (9.46, 11.80, 12.38, 27.62,
 #: 19.76, ...): R halves those steps that fall outside (from its 11th iteration 8 of 15, 7 of 9 and 14 of 15 in three
 #: orders of the rows) and ends at 8.8987-8.8988 in each, where moving them all back inside ended anywhere from 9.42
-#: to 22.73 by source and order.  (Both with ``convergence="R"`` only: the exact fit, for which R's path is only the
+#: to 22.73 by source and order.  Where moved back inside the step lowers the deviance, but less than the step halved
+#: (random s810_0007, a negative binomial identity-link fit: two rows of 0 at 4e-13 from the edge, a 7th step that
+#: leaves it by a tenth of their rounding, which R halves, 1.38748 against 1.38962 moved back inside), it is halved
+#: too: moved back inside, scoring swung about the optimum, its deviance changes shrinking by 0.55 a step, to 25
+#: iterations, unconverged on every path, where R converges at 10 to 21 over 40 orders of the rows (glmstat now at 13
+#: to 17 by path, to 4.9e-9 of R's deviance); a step that ends on the edge at the optimum does better whole, as
+#: before.  (All with ``convergence="R"`` only: the exact fit, for which R's path is only the
 #: way to the optimum, moves every step that 2^-40 of the way brings back, which keeps the progress the step makes
 #: along the edge: halving the real overshoots too left it stopped 4.6e-5 of a standard error from an optimum on the
 #: edge it reached before, its polishing steps leaving the domain.)
