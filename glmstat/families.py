@@ -454,8 +454,9 @@ class NegativeBinomial(Family):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        # (a subclass of float or int is refused by its type: float() would run its __float__)
-        if isinstance(self.theta, bool) or (self.theta is not None and not own_scalar(self.theta)):
+        # (a subclass of float or int is refused by its type: float() would run its __float__; a string is no
+        # number, though float() reads "1_0 " as 10: MASS's fit of negative.binomial("1") stops, non-numeric)
+        if isinstance(self.theta, (bool, np.bool_, str)) or (self.theta is not None and not own_scalar(self.theta)):
             raise FamilyError(f"theta must be a positive number, got {shown(self.theta)}")
         if self.theta is not None:
             try:

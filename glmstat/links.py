@@ -206,6 +206,10 @@ MAX_POWER = 1e19
 
 
 def _power(p) -> float:
+    # R's power() refuses what is.numeric() is not (invalid argument 'lambda'): a string such as "0.5", which
+    # float() read, and TRUE; and float() would run a subclass's __float__ (code that came with the value)
+    if not own_scalar(p) or isinstance(p, (str, bool, np.bool_)):
+        raise FamilyError(f"Power link needs a number, got {shown(p)}")
     try:
         p = float(p)
     except (TypeError, ValueError) as e:

@@ -123,3 +123,32 @@ _SPAN = np.timedelta64(1, "D")  # an np.signedinteger to numpy, whose int() and 
 def test_numpy_time_spans_are_no_numbers(call, match):
     # int() or float() of the span raised a raw TypeError -- in the check, or in the message naming the value
     refused(lambda: call(gs.glm("y ~ x", D, family=gs.Gaussian())), gs.GLMStatError, match)
+
+
+class _LoudFloat(float):
+    """A float whose conversion is code of its own: it records that it ran."""
+    ran: list = []
+
+    def __float__(self) -> float:
+        _LoudFloat.ran.append(self)
+        return 0.5
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: gs.links.Power("0.5"), "Power link needs a number, got '0.5'"),
+    (lambda: gs.links.Power(np.str_("2")), "Power link needs a number, got np.str_\\('2'\\)"),
+    (lambda: gs.links.Power(True), "Power link needs a number, got True"),
+    (lambda: gs.Quasi(link=gs.links.Power("1"), variance="mu"), "Power link needs a number, got '1'"),
+    (lambda: gs.links.Power(_LoudFloat(0.3)), "Power link needs a number, got a _LoudFloat"),
+    (lambda: gs.NegativeBinomial(theta="1"), "theta must be a positive number, got '1'"),
+    (lambda: gs.NegativeBinomial(theta=" 1_0 "), "theta must be a positive number, got ' 1_0 '"),
+    (lambda: gs.NegativeBinomial(theta=np.True_), "theta must be a positive number, got "),
+])
+def test_family_numbers_given_as_text_or_truth_values(make, match):
+    # float() read a numeric string ("1_0 " as 10), a bool and a float subclass (running its __float__): a web
+    # application passing a user's text on got a fit with Python's reading of it.  R refuses each: power("0.5")
+    # and power(TRUE) stop with "invalid argument 'lambda'", and a fit of negative.binomial("1") with
+    # "non-numeric argument to mathematical function"; Tweedie's powers were refused so already
+    _LoudFloat.ran.clear()
+    refused(make, gs.FamilyError, match)
+    assert not _LoudFloat.ran
