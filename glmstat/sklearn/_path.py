@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._arguments import integer_type, real_number, shown
+from .._arguments import integer_type, items_given, own_scalar, real_number, real_type, shown
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
 from ..errors import DataError, FitError, SeparationWarning, warn_user
 from ..families import Family
@@ -62,7 +62,8 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     ------
     glmstat.DataError, glmstat.FitError, glmstat.FamilyError (ValueErrors)
         For the arguments the estimators' ``fit`` refuses (a family they cannot fit, l1_ratio outside
-        [0, 1], y outside the family's domain, missing values...) and alphas that are negative or not finite.
+        [0, 1], y outside the family's domain, missing values...) and alphas that are negative, not finite, not
+        numbers, or more than 10,000 (a FitError).
 
     Warns
     -----
@@ -95,11 +96,7 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
         eps = real_number(eps, "eps", low=0, high=1, low_open=True, must="a number in (0, 1]", error=FitError)
         top = alpha_max(problem, l1_ratio)
         alphas = np.geomspace(top, top * eps, n_alphas) if top > 0 else np.zeros(1)
-    with refused(f"alphas ({shown(alphas)})", FitError):
-        given = np.asarray(alphas)
-        if given.dtype.kind not in "biufO":  # (strings, complex numbers)
-            raise FitError(f"alphas must be a non-empty sequence of numbers, got {shown(alphas)}")
-        alphas = np.asarray(given, dtype=float)
+    alphas = _given_alphas(alphas)
     if alphas.ndim != 1 or alphas.size == 0:
         raise FitError(f"alphas must be a non-empty sequence of numbers, got shape {alphas.shape}")
     bad = np.flatnonzero(~(np.isfinite(alphas) & (alphas >= 0)))
@@ -118,3 +115,28 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
                   SeparationWarning)
     coefs = np.array([f.coef for f in fits]).reshape(len(fits), X.shape[1])
     return GLMPath(alphas, np.array([f.intercept for f in fits]), coefs, (coefs != 0).sum(axis=1), fits)
+
+
+def _given_alphas(alphas: Any) -> np.ndarray:
+    """The penalties given as ``alphas=``, as doubles: counted before they are read, each a fit (a list of a
+    million alphas was a million fits; ``range(10**12)`` an array of 8 TB, a raw MemoryError), and each a real
+    number -- ``np.asarray(..., dtype=float)`` read a numeric string ("0.5") and raised its own TypeError or
+    OverflowError for an object or an int beyond double precision.  The refusals are FitErrors (ValueErrors, as
+    scikit-learn's parameter checks raise)."""
+    def too_many(count: int | None) -> None:
+        if count is not None and count > _MAX_ALPHAS:
+            raise FitError(f"alphas holds {count:,} penalties; give at most {_MAX_ALPHAS:,} (a fit each)")
+
+    too_many(items_given(alphas))
+    if isinstance(alphas, (list, tuple)):
+        for i, a in enumerate(alphas):
+            if isinstance(a, (bool, np.bool_)) or not (own_scalar(a) and real_type(a)):
+                raise FitError(f"alphas must be numbers, got alphas[{i}] = {shown(a)}")
+    elif isinstance(alphas, (str, bytes)) or np.asarray(alphas).dtype.kind not in "iuf":
+        raise FitError(f"alphas must be a sequence of numbers, got {shown(alphas)}")
+    try:
+        values = np.asarray(alphas, dtype=float)
+    except OverflowError:  # a Python int beyond double precision
+        raise FitError("alphas must be finite numbers >= 0, got an integer beyond double precision") from None
+    too_many(values.size)  # (an array or a Series: held already, but each value is a fit)
+    return values
