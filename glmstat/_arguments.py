@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -280,6 +281,15 @@ def output_path(path: Any, what: str = "path") -> str | os.PathLike:
         raise GLMStatError(f"{what}={shown(text, 300)}: a file path cannot hold a NUL character")
     if not writable_text(text):
         raise GLMStatError(f"{what}={shown(text, 300)}: a file path must be text (it holds a lone surrogate)")
+    # a named pipe (or a device, a socket) where the file would go: opening a pipe to write waits for a reader,
+    # so the call hung for ever; a path is a file to write, or a directory for a dask fit's part files
+    try:
+        mode = os.stat(text).st_mode
+    except (OSError, ValueError):  # (nothing there yet, or a path the system cannot look at: the writer says)
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise GLMStatError(f"{what}={shown(text, 300)}: names a named pipe, a device or a socket, not a file to "
+                           "write")
     return path
 
 

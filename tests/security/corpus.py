@@ -1180,6 +1180,10 @@ BOMBS += [
          call=lambda t: gs.glm("y ~ .", _mostly_aliased()).anova(test="Rao")),
     Case(id="bomb-step-mostly-aliased", cls="bomb", expect=FIT, kind="call",
          call=lambda t: gs.glm("y ~ .", _mostly_aliased()).step()),
+    # augment(path=...) where a named pipe was put in the file's place: opening it to write waited for a reader,
+    # for ever (as a shared directory's "results.parquet" may be made by someone else)
+    Case(id="bomb-augment-to-fifo", cls="bomb", expect=REFUSE, kind="call", match="named pipe",
+         files={"out.parquet": FIFO}, call=lambda t: gs.glm("y ~ x", base(t)).augment("out.parquet")),
 ] + ([] if GLMClassifier is None else [
     # the sklearn front end's penalized fit of a design wider than its rows: the rows' SVD, not p x p solves
     Case(id="bomb-classifier-poly-50-by-50", cls="bomb", expect=FIT, kind="call", call=_classifier_wide),
