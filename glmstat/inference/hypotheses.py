@@ -143,27 +143,30 @@ def _label_start(text: str, end: int) -> int:
 
 def _brackets(text: str, parts: dict[str, tuple[Node, str]], originals: dict[str, str] | None = None) -> str:
     """``text`` with each ``label[suffix]`` replaced by a placeholder name recorded in ``parts`` (and the text
-    it replaced in ``originals``)."""
+    it replaced in ``originals``).  An error's span is in ``text``."""
     out, i = text, 0
+    made: dict[str, str] = {}  # (the placeholders put in so far: an error's position in ``out`` is mapped through them)
     while True:
         lb = out.find("[", i)
         if lb < 0:
+            if originals is not None:
+                originals.update(made)
             return out
         rb = out.find("]", lb)
         if rb < 0:
-            raise _bracket_error(text, lb, "a ']' is missing")
+            raise _bracket_error(text, len(_restored(out[:lb], made)), "a ']' is missing")
         start = _label_start(out, lb)
         label = out[start:lb]
         if not label.strip():
-            raise _bracket_error(text, lb, "a '[' stands after no name")
+            raise _bracket_error(text, len(_restored(out[:lb], made)), "a '[' stands after no name")
         try:
             node = parse_expression(label)
-        except FormulaError as e:  # (where in ``out``: the label's own positions start at ``start``)
-            raise _bracket_error(text, start, e.problem or "the name before a '[' cannot be read") from None
+        except FormulaError as e:  # (at the label's start: its own positions are the label's)
+            raise _bracket_error(text, len(_restored(out[:start], made)),
+                                 e.problem or "the name before a '[' cannot be read") from None
         key = _BRACKET.format(len(parts))
         parts[key] = (node, out[lb + 1:rb])
-        if originals is not None:
-            originals[key] = out[start:rb + 1]
+        made[key] = out[start:rb + 1]
         out = out[:start] + f"`{key}`" + out[rb + 1:]
         i = start + len(key) + 2
 

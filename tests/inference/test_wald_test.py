@@ -158,6 +158,8 @@ def test_bad_hypotheses_are_explained(text, match):
     ("x1 x10 = 0", "x10", "'x10'"),
     ("x10 = poly(hp, 2)[2] + 3 3", "3", "'3'"),
     ("x1[ = 0", "[", "'['"),
+    ("factor( cyl )[T.6] + x1[ = 0", "[", "'['"),  # (after a bracketed name the reading replaced)
+    ("factor( cyl )[T.6] + [T.6] = 0", "[", "'['"),
 ])
 def test_a_syntax_error_points_into_the_hypothesis_as_written(text, where, near):
     # the sides are read with placeholders for the column names: the position is the user's, not the
