@@ -455,14 +455,16 @@ class NegativeBinomial(Family):
     def __post_init__(self) -> None:
         super().__post_init__()
         # (a subclass of float or int is refused by its type: float() would run its __float__; a string is no
-        # number, though float() reads "1_0 " as 10: MASS's fit of negative.binomial("1") stops, non-numeric)
-        if isinstance(self.theta, (bool, np.bool_, str)) or (self.theta is not None and not own_scalar(self.theta)):
-            raise FamilyError(f"theta must be a positive number, got {shown(self.theta)}")
-        if self.theta is not None:
+        # number, though float() reads "1_0 " as 10: MASS's fit of negative.binomial("1") stops, non-numeric; a
+        # numpy complex one float() cast with numpy's ComplexWarning)
+        t = self.theta
+        if t is not None and (isinstance(t, (bool, np.bool_)) or not (own_scalar(t) and real_type(t))):
+            raise FamilyError(f"theta must be a positive number, got {shown(t)}")
+        if t is not None:
             try:
-                theta = float(self.theta)
-            except (TypeError, ValueError, OverflowError) as e:  # (OverflowError: an int beyond double precision)
-                raise FamilyError(f"theta must be a positive number, got {shown(self.theta)}") from e
+                theta = float(t)
+            except OverflowError as e:  # (an int beyond double precision)
+                raise FamilyError(f"theta must be a positive number, got {shown(t)}") from e
             if not (np.isfinite(theta) and theta > 0):
                 raise FamilyError(f"theta must be a positive finite number, got {shown(self.theta)}")
             object.__setattr__(self, "theta", theta)

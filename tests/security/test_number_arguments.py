@@ -143,6 +143,8 @@ class _LoudFloat(float):
     (lambda: gs.NegativeBinomial(theta="1"), "theta must be a positive number, got '1'"),
     (lambda: gs.NegativeBinomial(theta=" 1_0 "), "theta must be a positive number, got ' 1_0 '"),
     (lambda: gs.NegativeBinomial(theta=np.True_), "theta must be a positive number, got "),
+    (lambda: gs.NegativeBinomial(theta=np.complex128(1)), r"theta must be a positive number, got \(1\+0j\)"),
+    (lambda: gs.links.Power(np.complex64(1)), r"Power link needs a number, got \(1\+0j\)"),
 ])
 def test_family_numbers_given_as_text_or_truth_values(make, match):
     # float() read a numeric string ("1_0 " as 10), a bool and a float subclass (running its __float__): a web
