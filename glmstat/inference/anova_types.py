@@ -26,13 +26,12 @@ as car does; type III tests need a model without aliased coefficients (car refus
 
 from __future__ import annotations
 
-import numbers
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .._arguments import own_scalar, shown, shown_items
+from .._arguments import integer_type, own_scalar, real_type, shown, shown_items
 from ..distributions import chi2_sf, f_sf
 from ..errors import ContrastsWarning, GLMStatError, GLMStatWarning, warn_user
 from ..formula.contrasts import held_level
@@ -59,9 +58,9 @@ def _type_key(type):
         return None
     if isinstance(type, str):
         return type.upper()
-    if isinstance(type, (bool, np.bool_)) or not isinstance(type, numbers.Real):
+    if isinstance(type, (bool, np.bool_)) or not real_type(type):
         return None
-    if isinstance(type, numbers.Integral):
+    if integer_type(type):
         return int(type)
     return int(type) if float(type) in (2.0, 3.0) else None
 

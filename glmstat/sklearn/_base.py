@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
-import numbers
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
@@ -15,7 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._arguments import flag, items_given, real_number, shown, shown_row
+from .._arguments import flag, integer_type, items_given, real_number, shown, shown_row
 from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..engine.step_size import DRIFT_TOL
@@ -133,7 +132,7 @@ class GLMEstimatorBase(BaseEstimator):
         alpha = real_number(self.alpha, "alpha", low=0, must="a finite number >= 0", error=FitError)
         l1_ratio = real_number(self.l1_ratio, "l1_ratio", low=0, high=1, must="a number in [0, 1]", error=FitError)
         real_number(self.tol, "tol", low=0, low_open=True, must="a positive number", error=FitError)
-        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
+        if isinstance(self.max_iter, (bool, np.bool_)) or not integer_type(self.max_iter) or self.max_iter < 1:
             raise FitError(f"max_iter must be a positive integer, got {shown(self.max_iter)}")
         flag(self.fit_intercept, "fit_intercept", FitError)
         if self.formula is not None and not isinstance(self.formula, str):

@@ -781,6 +781,7 @@ _HOSTILE_PARAMETERS = [
     ("class_weight", {5: 1}, "class_weight names 5"), ("class_weight", {"a": 1}, "class_weight names 'a'"),
     ("class_weight", "bal", "class_weight"), ("class_weight", ["balanced"], "class_weight"),
     ("class_weight", 3, "class_weight"),
+    ("max_iter", np.timedelta64(5, "D"), "max_iter"),  # (an integer to numpy, whose int() raises TypeError)
 ]
 
 
@@ -859,9 +860,9 @@ def test_hostile_arguments_of_predict_and_score_are_refused_by_name(estimator):
 
 
 @pytest.mark.parametrize("name, value, named", [
-    ("alphas", [_HUGE], "alphas ([an integer of about 1e400])"), ("alphas", "abc", "alphas"),
-    ("alphas", [1j], "alphas must be a non-empty sequence of numbers, got [1j]"),
-    ("alphas", [{"a": 1}], "alphas ([a dict])"),
+    ("alphas", [_HUGE], "alphas must be finite numbers >= 0, got an integer beyond double precision"),
+    ("alphas", "abc", "alphas"), ("alphas", [1j], "alphas must be numbers, got alphas[0] = 1j"),
+    ("alphas", [{"a": 1}], "alphas must be numbers, got alphas[0] = a dict"),
     ("n_alphas", _HUGE, "n_alphas"), ("eps", float("nan"), "eps"), ("eps", pd.NA, "eps"),
 ])
 def test_hostile_path_arguments_are_refused_by_name(name, value, named):

@@ -118,8 +118,9 @@ _SPAN = np.timedelta64(1, "D")  # an np.signedinteger to numpy, whose int() and 
     (lambda f: f.simulate(1, seed=_SPAN), "^seed must be None"),
     (lambda f: f.average_marginal_effects("x", at={"x": [_SPAN]}), r"^at\['x'\] must be a finite number"),
     (lambda f: f.summary(digits=_SPAN), "^digits must be a whole number"),
+    (lambda f: f.anova(type=_SPAN), "^unknown anova type"),
 ], ids=["level", "tol", "max_iter", "start", "progress", "context", "theta", "var_power", "link_power", "k", "steps",
-        "nsim", "seed", "at", "digits"])
+        "nsim", "seed", "at", "digits", "anova-type"])
 def test_numpy_time_spans_are_no_numbers(call, match):
     # int() or float() of the span raised a raw TypeError -- in the check, or in the message naming the value
     refused(lambda: call(gs.glm("y ~ x", D, family=gs.Gaussian())), gs.GLMStatError, match)
