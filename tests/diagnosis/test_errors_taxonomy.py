@@ -49,11 +49,11 @@ D = pd.DataFrame({"y": [0, 1, 0, 1, 1.0], "x": [1.0, 2, 3, 4, 5], "g": list("aab
     (lambda: gs.glm("f(y) ~ x", D, context={"f": _bad_function}), gs.FormulaError, ZeroDivisionError),
     # (columns of unequal lengths are now counted before pandas reads them; a column of rows is still pandas')
     (lambda: gs.glm("y ~ x", {"y": [[1.0, 2.0], [3.0, 4.0]], "x": [1.0, 2.0]}), gs.DataError, ValueError),
-    (lambda: gs.links.Power("two"), gs.FamilyError, ValueError),
-    (lambda: gs.NegativeBinomial(theta="two"), gs.FamilyError, ValueError),
-    # (a Tweedie power that is not a number is refused before float() reads it, no library exception to chain:
-    # tests/formula/test_input_validation.py, test_tweedie_powers_must_be_numbers)
-], ids=["context-function", "context-function-lhs", "dict-2d-column", "power-link", "theta"])
+    (lambda: gs.NegativeBinomial(theta=10**400), gs.FamilyError, OverflowError),
+    # (a Tweedie power, a Power link's or a theta that is not a number is refused before float() reads it, no
+    # library exception to chain: tests/formula/test_input_validation.py, test_tweedie_powers_must_be_numbers, and
+    # tests/security/test_number_arguments.py)
+], ids=["context-function", "context-function-lhs", "dict-2d-column", "theta-beyond-double"])
 def test_library_exceptions_are_wrapped_and_chained(call, cls, cause):
     with pytest.raises(cls) as info:
         call()
