@@ -48,6 +48,12 @@ def real_type(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, np.timedelta64)
 
 
+def plain_real(value: Any) -> bool:
+    """Whether ``value`` is a number ``float()`` may read without running code of its own: Python's or numpy's own
+    int or float (:func:`own_scalar`, :func:`real_type`), not a bool."""
+    return own_scalar(value) and real_type(value) and not isinstance(value, (bool, np.bool_))
+
+
 def own_scalar(value: Any) -> bool:
     """Whether ``value`` is Python's or numpy's own scalar -- a str, int, float, bool, None, or a numpy scalar of
     numpy's own types -- and not an instance of a subclass, whose conversions, comparisons and ``repr`` are
@@ -193,8 +199,7 @@ def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = 
         bounds = "" if (low, high) == (-math.inf, math.inf) else (
             f" from {low:g} to {high:g}" if not (low_open or high_open) else f" in {lo}{low:g}, {high:g}{hi}")
         must = ("a finite number" if finite else "a number") + bounds
-    if (isinstance(value, (bool, np.bool_)) or not real_type(value)
-            or not own_scalar(value)):  # (a float subclass: float() would run its __float__)
+    if not plain_real(value):  # (a float subclass: float() would run its __float__)
         raise error(f"{what} must be {must}, got {shown(value)}")
     try:
         v = float(value)

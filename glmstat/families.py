@@ -29,7 +29,7 @@ from ._scipy import stats
 
 from .densities import bd0, gamma_excess, nb_excess, tweedie_excess, log_dbinom, log_dgamma, log_dnbinom, log_dpois
 from .distributions import normal_cdf, normal_sf
-from ._arguments import is_one_of, own_scalar, real_type, shown
+from ._arguments import is_one_of, own_scalar, plain_real, real_type, shown
 from .errors import FamilyError
 from .links import LINK_NAMES, MAX_POWER, Link, TweediePower, get_link
 
@@ -458,7 +458,7 @@ class NegativeBinomial(Family):
         # number, though float() reads "1_0 " as 10: MASS's fit of negative.binomial("1") stops, non-numeric; a
         # numpy complex one float() cast with numpy's ComplexWarning)
         t = self.theta
-        if t is not None and (isinstance(t, (bool, np.bool_)) or not (own_scalar(t) and real_type(t))):
+        if t is not None and not plain_real(t):
             raise FamilyError(f"theta must be a positive number, got {shown(t)}")
         if t is not None:
             try:

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 from ._scipy import special
 
-from ._arguments import own_scalar, real_type, shown
+from ._arguments import own_scalar, plain_real, shown
 from .errors import FamilyError
 
 __all__ = ["Link", "Power", "TweediePower", "get_link", "domain_limits", "power_name", "tweedie_power_name",
@@ -208,7 +208,7 @@ MAX_POWER = 1e19
 def _power(p) -> float:
     # R's power() refuses what is.numeric() is not (invalid argument 'lambda'): a string such as "0.5", which
     # float() read, and TRUE; and float() would run a subclass's __float__ (code that came with the value)
-    if isinstance(p, (bool, np.bool_)) or not (own_scalar(p) and real_type(p)):
+    if not plain_real(p):
         raise FamilyError(f"Power link needs a number, got {shown(p)}")
     try:
         p = float(p)

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._arguments import integer_type, items_given, own_scalar, real_number, real_type, shown
+from .._arguments import integer_type, items_given, plain_real, real_number, shown
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
 from ..errors import DataError, FitError, SeparationWarning, warn_user
 from ..families import Family
@@ -130,7 +130,7 @@ def _given_alphas(alphas: Any) -> np.ndarray:
     too_many(items_given(alphas))
     if isinstance(alphas, (list, tuple)):
         for i, a in enumerate(alphas):
-            if isinstance(a, (bool, np.bool_)) or not (own_scalar(a) and real_type(a)):
+            if not plain_real(a):
                 raise FitError(f"alphas must be numbers, got alphas[{i}] = {shown(a)}")
     elif isinstance(alphas, (str, bytes)) or np.asarray(alphas).dtype.kind not in "iuf":
         raise FitError(f"alphas must be a sequence of numbers, got {shown(alphas)}")
