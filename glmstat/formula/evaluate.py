@@ -225,10 +225,24 @@ def _ordered_texts(level: Any) -> tuple[str, ...]:
     return (label_text(level), r_text(level)) if isinstance(level, (bool, np.bool_)) else (label_text(level),)
 
 
-def _refuse_complex(values: Any, subject: str) -> None:
-    """Complex numbers have no place in a GLM, and casting them to float drops the imaginary part."""
-    if getattr(getattr(values, "dtype", None), "kind", None) == "c":
+def _refuse_unreadable(values: Any, subject: str) -> None:
+    """Refuse an array (a ``context=`` entry, what a ``context=`` function returned) that has no one reading as
+    numbers: complex numbers (a cast drops the imaginary part), date-times (days or seconds? numpy's cast of
+    nanoseconds made them integers, fitted as a slope per nanosecond), time spans (in which unit?) and pandas'
+    periods (dates, as a data column of them is called).  numpy's ``datetime64[D]`` is dates, R's Date (days since
+    1970-01-01), as Python's dates in a column are."""
+    dtype = getattr(values, "dtype", None)
+    kind = getattr(dtype, "kind", None)
+    if kind == "c":
         raise DataError(f"{subject} complex numbers; a GLM needs real numbers")
+    if kind == "M" and not (isinstance(dtype, np.dtype) and np.datetime_data(dtype)[0] == "D"):
+        raise DataError(f"{subject} date-times ({dtype}); which number, days or seconds? Put them in a column of "
+                        "the data, where as.Date(), as.numeric(), format(), months() or weekdays() in the formula "
+                        "says which, or pass numbers (e.g. days since a reference date)")
+    if kind == "m" or isinstance(dtype, pd.PeriodDtype):
+        what = "time spans" if kind == "m" else "dates"
+        raise DataError(f"{subject} {what} ({dtype}); convert them to numbers in a unit you choose (e.g. days) or to "
+                        "strings for a factor")
 
 
 def _as_user_arg(v: Value) -> Any:
@@ -590,7 +604,7 @@ class Evaluator:
                                     "strings") from e
             if getattr(arr, "ndim", 1) != 1 or len(arr) != self.n:
                 raise FormulaError(f"context= entry {shown(key)} must have one value per row ({self.n})")
-            _refuse_complex(arr, f"context= entry {shown(key)} holds")
+            _refuse_unreadable(arr, f"context= entry {shown(key)} holds")
             return column_value(key, arr)
         raise FormulaError(f"context= entry {shown(key)} is a {type(v).__name__}; context= values must be functions, "
                            "numbers, strings or arrays of one value per row")
@@ -641,17 +655,18 @@ class Evaluator:
     def user_result(self, node: Call, result: Any) -> Value:
         if isinstance(result, (bool, np.bool_, str)) or real_type(result):
             return self.constant(node.func, result)
+        returned = result
         if isinstance(result, pd.DataFrame):
             result = result.to_numpy()
-        if isinstance(result, (pd.Series, pd.Categorical, pd.Index)):
-            result = result.array if isinstance(result, (pd.Series, pd.Index)) else result
-        elif not isinstance(result, np.ndarray):
+        if isinstance(result, (pd.Series, pd.Index)):
+            result = result.array
+        elif not isinstance(result, (np.ndarray, pd.api.extensions.ExtensionArray)):  # (a Categorical, Int64...)
             try:
                 result = np.asarray(result)
             except Exception as e:
                 raise FormulaError(f"{deparse(node)} returned a {type(result).__name__}, not an array") from e
+        _refuse_unreadable(result, f"{deparse(node)} (a function from context=) returned")
         if getattr(result, "ndim", 1) == 2 and isinstance(result, np.ndarray):
-            _refuse_complex(result, f"{deparse(node)} (a function from context=) returned")
             if result.shape[0] != self.n or result.dtype.kind not in "fiub":
                 raise FormulaError(f"{deparse(node)} returned a {result.shape} array; it needs {self.n} rows of "
                                    "numbers")
@@ -660,10 +675,12 @@ class Evaluator:
             else:
                 k = result.shape[1]
                 return NumMat(np.asarray(result, dtype=float), tuple(str(j) for j in range(1, k + 1)))
+        if getattr(result, "ndim", 1) == 0:  # (a scalar that is no number, string or boolean: a Timestamp)
+            raise FormulaError(f"{deparse(node)} returned a {type(returned).__name__}; it must return a number, a "
+                               f"string, a boolean or one value per row ({self.n})")
         if getattr(result, "ndim", 1) != 1 or len(result) != self.n:
             raise FormulaError(f"{deparse(node)} returned {getattr(result, 'shape', '?')} values; it must return one "
                                f"value per row ({self.n})")
-        _refuse_complex(result, f"{deparse(node)} (a function from context=) returned")
         return column_value(deparse(node), result)
 
     # -- operators ---------------------------------------------------------------------------------------

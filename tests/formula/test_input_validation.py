@@ -703,3 +703,53 @@ def test_context_nullable_array_missing_values_drop_their_rows(dtype, values, co
     want = np.linalg.lstsq(X, d["y"][:5].to_numpy(), rcond=None)[0]
     assert fit.nobs == 5
     np.testing.assert_allclose(fit.coef.to_numpy(), want, rtol=1e-10, atol=1e-12)
+
+
+_DAYS = np.array([0, 3, 6, 9, 12, 15])
+
+
+@pytest.mark.parametrize("formula,context,match", [
+    # (a Series of pandas' datetime64 was called "Python objects of the type Timestamp" to be made "a datetime64
+    # column", which it was; numpy's nanoseconds were cast to integers and fitted as a slope per nanosecond)
+    ("y ~ x + z", {"z": pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(_DAYS, "D"))},
+     r"^context= entry 'z' holds date-times \(datetime64\[\w+\]\); which number, days or seconds\?"),
+    ("y ~ x + z", {"z": _DAYS.astype("datetime64[D]").astype("datetime64[ns]")},
+     r"^context= entry 'z' holds date-times \(datetime64\[ns\]\)"),
+    ("y ~ x + z", {"z": _DAYS.astype("datetime64[D]").astype("datetime64[s]")},
+     r"^context= entry 'z' holds date-times \(datetime64\[s\]\)"),
+    ("y ~ x + z", {"z": pd.Series(pd.date_range("2020-01-01", periods=6, tz="Europe/Paris"))},
+     r"^context= entry 'z' holds date-times \(datetime64\[\w+, Europe/Paris\]\)"),
+    ("y ~ x + z", {"z": pd.Series(pd.to_timedelta(_DAYS, "D"))},
+     r"^context= entry 'z' holds time spans \(timedelta64\[\w+\]\); convert them to numbers"),
+    ("y ~ x + f(x)", {"f": lambda v: pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(v, "D"))},
+     r"^f\(x\) \(a function from context=\) returned date-times \(datetime64\[\w+\]\)"),
+    ("y ~ x + f(x)", {"f": lambda v: np.asarray(v, dtype=np.int64).astype("timedelta64[D]")},
+     r"^f\(x\) \(a function from context=\) returned time spans \(timedelta64\[D\]\)"),
+    ("y ~ x + f(x)", {"f": lambda v: pd.array(pd.period_range("2020-01", periods=len(v), freq="M"))},
+     r"^f\(x\) \(a function from context=\) returned dates \(period\[M\]\)"),
+])
+def test_context_date_times_and_time_spans_are_refused_as_such(formula, context, match):
+    """Date-times and time spans in context= (or returned by a context= function) are refused as what they are, as
+    a data column of them is: as a number, a date-time is days or seconds, a time span in some unit."""
+    d = pd.DataFrame({"y": [0.1, 1.2, 1.9, 3.2, 3.9, 5.3], "x": [0.0, 1, 2, 3, 4, 5]})
+    with pytest.raises(gs.DataError, match=match):
+        gs.glm(formula, d, context=context)
+
+
+def test_context_function_returning_one_timestamp_is_refused_by_its_type():
+    """A scalar that is no number, string or boolean was refused as "returned () values" (its empty shape)."""
+    d = pd.DataFrame({"y": [0.1, 1.2, 1.9, 3.2, 3.9, 5.3], "x": [0.0, 1, 2, 3, 4, 5]})
+    with pytest.raises(gs.FormulaError, match=r"^f\(x\) returned a Timestamp; it must return a number, a string, a "
+                                              r"boolean or one value per row \(6\)"):
+        gs.glm("y ~ x + f(x)", d, context={"f": lambda v: pd.Timestamp("2020-01-01")})
+
+
+def test_context_numpy_dates_are_days_since_1970():
+    """numpy's datetime64[D] is dates, as Python's dates in a column are R's Date: days since 1970-01-01 (here 3 days
+    apart from 2020-01-01, day 18262).  Least squares on the days is the closed form."""
+    d = pd.DataFrame({"y": [0.1, 1.2, 1.9, 3.2, 3.9, 5.3], "x": [0.0, 1, 2, 3, 5, 4]})
+    z = (np.datetime64("2020-01-01") + _DAYS).astype("datetime64[D]")
+    fit = gs.glm("y ~ x + z", d, context={"z": z})
+    X = np.column_stack([np.ones(6), d["x"], 18262.0 + _DAYS])
+    want = np.linalg.lstsq(X, d["y"].to_numpy(), rcond=None)[0]
+    np.testing.assert_allclose(fit.coef.to_numpy(), want, rtol=1e-8)
