@@ -69,6 +69,12 @@ def refused(what: str, error: type[GLMStatError] = DataError) -> Iterator[None]:
         raise error(f"{what} is refused: {e}") from e
 
 
+def checked_parameters(estimator: GLMEstimatorBase) -> tuple[Penalty, Family]:
+    """The estimator's penalty (alpha, l1_ratio) and family, every parameter checked as ``fit`` checks it: an
+    invalid one raises glmstat's error naming it (:func:`~glmstat.sklearn.glm_path` checks its arguments so)."""
+    return estimator._penalty(), estimator._family()
+
+
 def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
     """``sample_weight`` as a new array of ``n`` finite non-negative floats: None is ones, a number that weight
     for every row (as scikit-learn's estimators take them); anything else a DataError naming sample_weight and
@@ -141,8 +147,7 @@ class GLMEstimatorBase(BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------------------------
     def _fit(self, X: Any, y: Any, sample_weight: Any) -> "GLMEstimatorBase":
-        penalty = self._penalty()
-        family = self._family()
+        penalty, family = checked_parameters(self)
         self.__dict__.pop("_results_cache", None)
         # (what predict and score use: set_params(family=...) takes effect at the next fit, as any parameter)
         self._fitted_family = family

@@ -12,8 +12,8 @@ from .._arguments import integer_type, items_given, plain_real, real_number, sho
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
 from ..errors import DataError, FitError, SeparationWarning, warn_user
 from ..families import Family
-from ._base import DRIFT_TOL, ConvergenceWarning, diverging_message, refused, sample_weights
-from ._regressor import GLMRegressor
+from ._base import DRIFT_TOL, ConvergenceWarning, checked_parameters, diverging_message, refused, sample_weights
+from ._regressor import GLMRegressor, response_in_domain
 
 __all__ = ["GLMPath", "glm_path"]
 
@@ -75,8 +75,7 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     """
     # the estimator's checks: family, l1_ratio, tol, max_iter, fit_intercept, and y in the family's domain
     est = GLMRegressor(family=family, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
-    est._penalty()
-    fam = est._family()
+    _, fam = checked_parameters(est)
     with refused(f"X ({shown(X)}) or y ({shown(y)})"):
         X = check_array(X, dtype=np.float64)
         y = check_array(y, dtype=np.float64, ensure_2d=False)
@@ -86,7 +85,7 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     sw = sample_weights(sample_weight, X.shape[0])
     if not np.any(sw > 0):
         raise DataError("every sample weight is zero; at least one row needs a positive weight")
-    y, sw = est._target(y, sw)
+    y = response_in_domain(y, sw, fam)
     problem = make_problem(X, y, sw, None, fam, fit_intercept)
     if alphas is None:
         if (isinstance(n_alphas, bool) or not integer_type(n_alphas)

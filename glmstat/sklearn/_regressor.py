@@ -77,14 +77,7 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
         return Gaussian()
 
     def _target(self, y: Any, sample_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        family = self._family()
-        with refused(f"y ({shown(y)})"):
-            y = np.asarray(y, dtype=float)
-        bad = np.flatnonzero((sample_weight > 0) & ~family.y_domain.contains(y))
-        if bad.size:
-            raise DataError(f"y must lie in {family.y_domain} for the {family.name} family; y[{bad[0]}] = "
-                             f"{y[bad[0]]:g} ({bad.size} values outside)")
-        return y, sample_weight
+        return response_in_domain(y, sample_weight, self._family()), sample_weight
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "GLMRegressor":
         """Fit to features X (array or, with ``formula``, DataFrame) and response y."""
@@ -168,3 +161,15 @@ def _explained(deviance: float, null_deviance: float) -> float:
     if null_deviance == 0:
         return 1.0 if deviance == 0 else 0.0
     return 1.0 - deviance / null_deviance
+
+
+def response_in_domain(y: Any, sample_weight: np.ndarray, family: Family) -> np.ndarray:
+    """``y`` as floats, every value of a row with a positive weight in the family's domain (y >= 0 for the Poisson,
+    y > 0 for the Gamma...); else a DataError naming the first value outside and how many are."""
+    with refused(f"y ({shown(y)})"):
+        y = np.asarray(y, dtype=float)
+    bad = np.flatnonzero((sample_weight > 0) & ~family.y_domain.contains(y))
+    if bad.size:
+        raise DataError(f"y must lie in {family.y_domain} for the {family.name} family; y[{bad[0]}] = "
+                        f"{y[bad[0]]:g} ({bad.size} values outside)")
+    return y
