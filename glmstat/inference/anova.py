@@ -444,7 +444,7 @@ def _given_scope(fit, scope: Any, labels: list[str]) -> list[str]:
     whose terms (``.`` the model's, as ``update.formula``) are read as labels; an interaction matches whatever
     the order of its variables.  Any term not in the model is refused, as R's "scope is not a subset of term
     labels"."""
-    from .stepwise import fit_columns, updated_formula
+    from .update import fit_columns, updated_formula
     from ..formula.deparse import deparse
 
     if isinstance(scope, str):

@@ -436,20 +436,20 @@ class GLMResults:
     @returns_table
     @single_threaded
     def add1(self, scope: str, test: str = "none", k: float = 2.0) -> pd.DataFrame:
-        """Single-term additions as R's ``add1.glm`` (see :func:`glmstat.inference.stepwise.add1`).
+        """Single-term additions as R's ``add1.glm`` (see :func:`glmstat.inference.add1.add1`).
 
         ``scope``: a formula of the terms to try (``"~ . + x3 + x4"`` or ``"~ x3 + x4"``); ``test``:
         "none", "Chisq" (or "LRT"), "F" or "Rao"; ``k``: the AIC penalty per parameter.
         """
-        from .stepwise import add1
+        from .add1 import add1
 
         return add1(self, scope, test, k)
 
     def update(self, formula: str = ". ~ .", data: Any = None, subset: Any = SAME_SUBSET) -> "GLMResults":
         """The model refitted with a changed formula, data or subset, as R's ``update``: ``.`` stands for the old
         formula's side (``"~ . - x"``, ``"log(.) ~ . + z"``); ``subset=`` other rows (a condition, one boolean per
-        row, or None for all; default: the fit's); see :func:`glmstat.inference.stepwise.update`."""
-        from .stepwise import update
+        row, or None for all; default: the fit's); see :func:`glmstat.inference.update.update`."""
+        from .update import update
 
         return update(self, formula, data, subset)
 
