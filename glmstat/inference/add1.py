@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._arguments import own_scalar, real_number, shown
 from ..distributions import chi2_sf, f_sf
 from ..errors import DroppedRowsWarning, GLMStatError, GLMStatWarning, InvalidStartError, warn_user
 from ..families import Gaussian
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
     from .submodels import Submodel
 
 __all__ = ["add1", "extract_aic", "approx_aic", "theta_free", "varsets", "add_candidates", "AddTable", "add_table"]
-
-_TESTS = {"none": None, "chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao"}
 
 
 # -- AIC tables ---------------------------------------------------------------------------------------------------
@@ -213,14 +210,9 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
         When a term of the scope has missing values in rows the model uses: every model of the table, the
         current one too, is then fitted to the rows complete for all of them (R's "combined fit").
     """
-    from .anova import check_ml_fit
+    from .anova import term_table_arguments
 
-    check_ml_fit(fit, "add1")
-    k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
-    key = test.lower() if isinstance(test, str) and own_scalar(test) else None  # (not a subclass's lower)
-    if key not in _TESTS:
-        raise GLMStatError(f"unknown test {shown(test)}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
-    test = _TESTS[key]
+    test, k = term_table_arguments(fit, "add1", test, k)
     st = structure(fit)
     current = varsets(st)
     upper = scope_terms(fit, scope, fit_columns(fit))

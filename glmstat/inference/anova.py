@@ -68,6 +68,17 @@ def check_ml_fit(fit, what: str) -> None:
                            f"method={shown(fit.method)}")
 
 
+def term_table_arguments(fit, what: str, test: Any, k: Any) -> tuple[str | None, float]:
+    """drop1's and add1's arguments checked: ``fit`` a maximum-likelihood fit of glmstat's, ``test`` one of "none",
+    "Chisq" (or "LRT"), "F" or "Rao" (any case), ``k`` a non-negative AIC penalty; (R's name of the test, k)."""
+    check_ml_fit(fit, what)
+    k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
+    key = test.lower() if isinstance(test, str) and own_scalar(test) else None  # (not a subclass's lower)
+    if key not in _TESTS:
+        raise GLMStatError(f"unknown test {shown(test)}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
+    return _TESTS[key], k
+
+
 def _f_sf(F: np.ndarray, df1: np.ndarray, df2: float) -> np.ndarray:
     if np.isinf(df2):
         return chi2_sf(F * df1, df1)
@@ -487,12 +498,7 @@ def drop1(fit, test: str = "none", k: float = 2.0, scope: Any = None) -> pd.Data
         statistic max(0, L_i - L_full); Rao: the score statistic over phi; F:
         ((D_i - D_full) / df) / (D_full / df_residual) on (df, df_residual) -- all as R.
     """
-    check_ml_fit(fit, "drop1")
-    k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
-    key = test.lower() if isinstance(test, str) and own_scalar(test) else None  # (not a subclass's lower)
-    if key not in _TESTS:
-        raise GLMStatError(f"unknown test {shown(test)}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")
-    test = _TESTS[key]
+    test, k = term_table_arguments(fit, "drop1", test, k)
     labels, assign, _ = _term_map(fit)
     scope = drop_scope(labels) if scope is None else _given_scope(fit, scope, labels)
     n = fit.fit_data.n_rows
