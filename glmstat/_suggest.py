@@ -11,6 +11,7 @@ of the two lengths) is spent: a refusal stays fast (a fraction of a second at wo
 from __future__ import annotations
 
 import difflib
+import heapq
 from typing import Iterable
 
 __all__ = ["close_matches", "MAX_NAME", "BUDGET"]
@@ -22,7 +23,8 @@ BUDGET = 500_000
 
 
 def close_matches(name: object, candidates: Iterable[object], n: int = 3, cutoff: float = 0.6) -> list[str]:
-    """difflib's ``get_close_matches(name, candidates, n, cutoff)`` within the bounds of the module docstring.
+    """difflib's ``get_close_matches(name, candidates, n, cutoff)``, without regard to case, within the bounds of
+    the module docstring.
 
     Parameters
     ----------
@@ -54,4 +56,16 @@ def close_matches(name: object, candidates: Iterable[object], n: int = 3, cutoff
         if spent > BUDGET:
             break
         kept.append(c)
-    return difflib.get_close_matches(name, kept, n=n, cutoff=cutoff)
+    # (compared without case, as difflib's ratio: 'X' for 'x', 'Log' for 'log' -- a name that differs in case
+    # only is the likeliest typo, with a ratio of 1, and had none: one letter of two cases has a ratio of 0)
+    folded = name.casefold()
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(folded)
+    scored = []
+    for c in kept:
+        matcher.set_seq1(c.casefold())
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            ratio = matcher.ratio()
+            if ratio >= cutoff:
+                scored.append((ratio, c))
+    return [c for _, c in heapq.nlargest(n, scored)]  # (best first, ties as difflib breaks them)

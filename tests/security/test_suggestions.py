@@ -22,16 +22,16 @@ N = 12
 
 
 def _work(monkeypatch) -> list[int]:
-    """Record len(a) * len(b) of every pair difflib compares, through glmstat's suggestion."""
+    """Record len(a) * len(b) of every pair difflib's SequenceMatcher compares, through glmstat's suggestion."""
     spent: list[int] = []
-    real = difflib.get_close_matches
+    real = difflib.SequenceMatcher.set_seq1
 
-    def counting(word, possibilities, *args, **kwargs):
-        possibilities = list(possibilities)
-        spent.extend(len(word) * len(p) for p in possibilities)
-        return real(word, possibilities, *args, **kwargs)
+    def counting(self, a):
+        spent.append(len(a) * len(self.b or ""))
+        return real(self, a)
 
-    monkeypatch.setattr(difflib, "get_close_matches", counting)  # (every suggestion calls difflib's)
+    # (every comparison sets the candidate as the first sequence, against the unknown name)
+    monkeypatch.setattr(difflib.SequenceMatcher, "set_seq1", counting)
     return spent
 
 
@@ -77,3 +77,16 @@ def test_close_matches_bounds():
     assert _suggest.close_matches("abc", ["abd", "x" * 10_000, 3, None]) == ["abd"]
     many = [f"name{i:05d}" for i in range(100_000)]  # more than the budget compares: a match is still found
     assert _suggest.close_matches("name00001", many, n=1) == ["name00001"]
+
+
+@pytest.mark.parametrize("formula, suggested", [
+    ("y ~ X", "did you mean 'x'"),  # (one letter in the other case: difflib's ratio was 0, no suggestion)
+    ("y ~ INCOME", "did you mean 'income'"),
+    ("y ~ x + Log(x)", r"did you mean log\(\)"),  # (a function: R's names are lower case)
+])
+def test_a_name_that_differs_in_case_only_is_suggested(monkeypatch, formula, suggested):
+    d = pd.DataFrame({"y": np.arange(N, dtype=float), "income": np.arange(N) % 3, "x": np.arange(N) % 4})
+    spent = _work(monkeypatch)
+    with pytest.raises(gs.FormulaError, match=suggested):
+        gs.glm(formula, d)
+    assert spent  # (the comparisons counted, as the bounded-work test counts them)
