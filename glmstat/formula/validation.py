@@ -260,7 +260,7 @@ def _refuse_rows(frame, family: Family, seen: dict) -> None:
                 "require: drop such rows from the data") if weight == 0 else ""
         raise DataError(
             f"the response {shown(frame.response_name)} must lie in {family.y_domain} for the {family.name} family; "
-            f"row {shown_row(row_label(frame, i))} has {v:g} ({k} rows outside){zero}"
+            f"row {shown_row(row_label(frame, i))} has {v:g} ({k} row{'s' if k != 1 else ''} outside){zero}"
         )
     if "cbind" in seen:
         (succ, trials), i, k = seen["cbind"]

@@ -171,5 +171,5 @@ def response_in_domain(y: Any, sample_weight: np.ndarray, family: Family) -> np.
     bad = np.flatnonzero((sample_weight > 0) & ~family.y_domain.contains(y))
     if bad.size:
         raise DataError(f"y must lie in {family.y_domain} for the {family.name} family; y[{bad[0]}] = "
-                        f"{y[bad[0]]:g} ({bad.size} values outside)")
+                        f"{y[bad[0]]:g} ({bad.size} value{'s' if bad.size != 1 else ''} outside)")
     return y

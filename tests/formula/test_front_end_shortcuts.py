@@ -94,11 +94,11 @@ def test_responses_outside_the_support_count_whatever_their_weight(d):
     d.loc[4, "y"] = -1.0
     d.loc[4, "w"] = 0.0
     frame, source = _frame_and_source("y ~ x", d, gs.Poisson(), weights="w")
-    with pytest.raises(DataError, match=r"row 4 has -1 \(1 rows outside\); that row has weight 0"):
+    with pytest.raises(DataError, match=r"row 4 has -1 \(1 row outside\); that row has weight 0"):
         check_model_frame(frame, source, gs.Poisson())
     d.loc[4, "w"] = 1.0
     frame, source = _frame_and_source("y ~ x", d, gs.Poisson(), weights="w")
-    with pytest.raises(DataError, match=r"row 4 has -1 \(1 rows outside\)"):
+    with pytest.raises(DataError, match=r"row 4 has -1 \(1 row outside\)"):
         check_model_frame(frame, source, gs.Poisson())
 
 

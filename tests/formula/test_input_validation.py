@@ -352,7 +352,7 @@ def test_response_outside_the_support(d, family, values, domain):
     dd = d.assign(r=np.resize(np.array(values[:1] * 3 + values[1:]), len(d)))
     n_bad = int(np.sum(dd["r"] == values[1]))
     refuse(gs.DataError, f"the response 'r' must lie in {domain} for the {family.name} family; row 3 has "
-           f"{values[1]:g} \\({n_bad} rows outside\\)", "r ~ x", dd, family=family)
+           f"{values[1]:g} \\({n_bad} rows? outside\\)", "r ~ x", dd, family=family)
 
 
 def test_non_integer_successes_in_cbind(d):

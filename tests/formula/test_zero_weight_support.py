@@ -39,13 +39,13 @@ def test_out_of_support_response_at_weight_zero_is_refused_as_r_refuses_it(case)
         gs.glm(f"{column} ~ x", DATA, family=family, weights="w", start=np.zeros(2) + 0.5)
     msg = str(info.value)
     assert msg.startswith(f"the response '{column}' must lie in {support} for the {family.name} family; row 3 has "
-                          f"{value:g} (1 rows outside); that row has weight 0")
+                          f"{value:g} (1 row outside); that row has weight 0")
     assert "drop such rows from the data" in msg
 
 
 def test_a_refused_row_of_positive_weight_says_nothing_of_weights():
     data = DATA.assign(w=1.0)
-    with pytest.raises(gs.DataError, match=r"row 3 has -1 \(1 rows outside\)$"):
+    with pytest.raises(gs.DataError, match=r"row 3 has -1 \(1 row outside\)$"):
         gs.glm("y_count ~ x", data, family=gs.Poisson(), weights="w")
 
 
@@ -53,7 +53,7 @@ def test_streamed_rows_are_checked_at_weight_zero_too(tmp_path):
     pytest.importorskip("pyarrow")
     path = tmp_path / "d.parquet"
     DATA.to_parquet(path, row_group_size=2)
-    with pytest.raises(gs.DataError, match=r"row 3 has -1 \(1 rows outside\); that row has weight 0"):
+    with pytest.raises(gs.DataError, match=r"row 3 has -1 \(1 row outside\); that row has weight 0"):
         gs.glm("y_count ~ x", str(path), family=gs.Poisson(), weights="w")
 
 
