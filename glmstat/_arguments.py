@@ -25,8 +25,8 @@ import numpy as np
 from .errors import GLMStatError
 from .printable import writable_text
 
-__all__ = ["shown", "shown_row", "shown_items", "own_scalar", "foreign_type", "items_given", "is_one_of", "flag",
-           "real_number", "finite_or_none", "confidence_level", "random_seed", "output_path", "writing_to"]
+__all__ = ["shown", "shown_row", "counted", "shown_items", "own_scalar", "foreign_type", "items_given", "is_one_of",
+           "flag", "real_number", "finite_or_none", "confidence_level", "random_seed", "output_path", "writing_to"]
 
 
 #: items of a list or tuple a message shows
@@ -76,6 +76,11 @@ def foreign_type(values: Sequence[Any], depth: int = 1, also: frozenset = frozen
         elif not (t in _OWN_SCALARS or t in also or (issubclass(t, np.generic) and t.__module__ == "numpy")):
             return t
     return None
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless n is 1, as a message counts things: "1 row", "3 rows"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def shown(value: Any, width: int = 60) -> str:

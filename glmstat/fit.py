@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from ._arguments import counted
 from .errors import warn_user
 from .design.sources import InMemorySource, fold
 from .diagnosis.degenerate import diagnose, unfinished_rescue_message
@@ -93,7 +94,7 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
 #: The aliasing warning spells out the relations of at most this many columns.
 _MAX_ALIASED_SHOWN = 10
 #: Wording of the notes that depend on how the model was fitted.
-_BOUNDARY = {"irls": "fitted {what} in {n} rows", "firth": "fitted {what} in {n} rows of the bias-reduced fit"}
+_BOUNDARY = {"irls": "fitted {what} in {rows}", "firth": "fitted {what} in {rows} of the bias-reduced fit"}
 _NOT_CONVERGED = {
     "irls": ("IRLS did not converge in {it} iterations (last relative deviance change {last:.3g}, tol {tol:g}); "
              "the estimates are not reliable; raise max_iter or check the model"),
@@ -187,7 +188,7 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     if separation is None and family.has_likelihood and n_edge > 0 and not any(
             category is BoundaryWarning for category, _ in findings):  # (unless diagnosed more precisely)
         what = "probabilities numerically 0 or 1" if family.binomial_response else "means numerically at the boundary"
-        msg = _BOUNDARY[method].format(what=what, n=n_edge)
+        msg = _BOUNDARY[method].format(what=what, rows=counted(n_edge, "row"))
         notes.append(msg)
         warn_user(msg, BoundaryWarning)
     if not state.converged:

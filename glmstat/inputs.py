@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._arguments import is_one_of, shown
+from ._arguments import counted, is_one_of, shown
 from .design.chunked import ChunkSource
 from .design.policy import block_rows, for_fitting
 from .design.sources import DesignSource, InMemorySource
@@ -82,7 +82,8 @@ def _streamed(formula, data, family, weights, offset, na_action, context, limits
         frame, source = _parquet(formula, reader, family, weights, offset, context, limits, contrasts, subset)
     if frame.n_dropped and na_action == "raise":
         detail = missing_detail(frame.dropped_by)
-        raise DataError(f"{frame.n_dropped} rows have missing values ({detail}) and na_action='raise'")
+        raise DataError(f"{counted(frame.n_dropped, 'row')} {'has' if frame.n_dropped == 1 else 'have'} missing values "
+                        f"({detail}) and na_action='raise'")
     return frame, source
 
 

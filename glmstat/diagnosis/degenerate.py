@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._arguments import shown
+from .._arguments import counted, shown
 from ..engine.edges import settled_edges as _settled_edges
 from ..errors import (AliasingWarning, BoundaryWarning, ConvergenceWarning, GLMStatWarning,
                       PerfectFitWarning)
@@ -172,8 +172,9 @@ def unfinished_rescue_message(frame: "ModelFrame", source: "InMemorySource", fam
     limit = FAR_MEAN_RATIO * max(abs(top.low), abs(top.high), np.finfo(float).tiny)
     rows, largest = rows_beyond(source, family, state, limit)
     if rows.size:
-        text += (f"; the fitted means of {rows.size} rows run off beyond {FAR_MEAN_RATIO:g} times the largest "
-                 f"response (up to {largest:.3g}; rows {row_labels(frame, rows)})")
+        means, which = ("mean", "row") if rows.size == 1 else ("means", "rows")
+        text += (f"; the fitted {means} of {counted(rows.size, 'row')} run off beyond {FAR_MEAN_RATIO:g} times the "
+                 f"largest response (up to {largest:.3g}; {which} {row_labels(frame, rows)})")
         if _deviance_levels_off(family):
             text += (f", where the {family.name} deviance of a row levels off (it tends to a finite limit as the "
                      f"mean grows), so the likelihood hardly depends on them")
@@ -221,7 +222,8 @@ def _boundary_message(frame: "ModelFrame", source: "InMemorySource", family: "Fa
         tol = 1e-6 * (shared().mean_abs or 1.0)
         rows = rows_at(source, family, state, [(family.mu_domain.low, tol), (family.mu_domain.high, tol)],
                         _settled_edges(family))
-    where = (f"the fitted means of {rows.size} rows (rows {row_labels(frame, rows)}) are at the edge of the "
+    where = (f"the fitted {'mean of 1 row (row' if rows.size == 1 else f'means of {rows.size} rows (rows'} "
+             f"{row_labels(frame, rows)}) {'is' if rows.size == 1 else 'are'} at the edge of the "
              f"{family.name} family's domain {family.mu_domain}" if rows.size else
              "the fit sits on the edge of the region where the means are valid")
     if check.score_rel > SCORE_TOL:

@@ -33,6 +33,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .._arguments import counted
 from ..design.sources import fold
 from .explain import (ROWS_NAMED, FactorContrasts, SeparationInfo, ZeroCountSeparation, coded_by_contrasts,
                       contrast_levels_text, indicator_text, levels_or_combination, levels_text, one_column_text,
@@ -316,6 +317,7 @@ def _count_text(tally: _Tally, described: tuple[tuple[str, str, tuple[int, ...]]
             return (f"every row with {label} = 1 has {response} = 0" if kind == "level"
                     else f"every row at the reference level of {label} has {response} = 0")
     if rows_used is None:
-        return f"{tally.strict} rows with {response} = 0 can be fitted exactly (their means tend to 0)"
+        return f"{counted(tally.strict, 'row')} with {response} = 0 can be fitted exactly (their means tend to 0)"
     labels = row_labels_text(rows_used()[list(tally.first)], tally.strict)
-    return f"{tally.strict} rows with {response} = 0 (rows {labels}) can be fitted exactly"
+    which = "row" if tally.strict == 1 else "rows"
+    return f"{counted(tally.strict, 'row')} with {response} = 0 ({which} {labels}) can be fitted exactly"

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown, shown_row
+from .._arguments import counted, shown, shown_row
 from ..design.sources import fold_lazy
 from ..errors import DataError, DataWarning, FamilyError
 from ..families import Family
@@ -244,13 +244,13 @@ def _refuse_rows(frame, family: Family, seen: dict) -> None:
         _, i, k = seen["trials"]
         raise DataError(
             f"the successes or failures of {shown(frame.response_name)} have infinite values (row "
-            f"{shown_row(row_label(frame, i))}; {k} rows); remove or correct them"
+            f"{shown_row(row_label(frame, i))}; {counted(k, 'row')}); remove or correct them"
         )
     if "tiny weights" in seen:
         v, i, k = seen["tiny weights"]
         raise DataError(
             f"the weights have positive values below {_TINY:.0e} (row {shown_row(row_label(frame, i))} has {v:.3g}; "
-            f"{k} rows); "
+            f"{counted(k, 'row')}); "
             "squares of such numbers underflow double precision -- rescale the weights (e.g. multiply them by "
             f"{_power_of_ten(v)}) or set the negligible ones to 0"
         )
@@ -260,13 +260,13 @@ def _refuse_rows(frame, family: Family, seen: dict) -> None:
                 "require: drop such rows from the data") if weight == 0 else ""
         raise DataError(
             f"the response {shown(frame.response_name)} must lie in {family.y_domain} for the {family.name} family; "
-            f"row {shown_row(row_label(frame, i))} has {v:g} ({k} row{'s' if k != 1 else ''} outside){zero}"
+            f"row {shown_row(row_label(frame, i))} has {v:g} ({counted(k, 'row')} outside){zero}"
         )
     if "cbind" in seen:
         (succ, trials), i, k = seen["cbind"]
         raise DataError(
             f"cbind() needs whole numbers of successes and failures for the binomial family; row "
-            f"{shown_row(row_label(frame, i))} has {succ:g} successes of {trials:g} ({k} rows); "
+            f"{shown_row(row_label(frame, i))} has {succ:g} successes of {trials:g} ({counted(k, 'row')}); "
             "round the counts, or use glmstat.QuasiBinomial() for non-integer data"
         )
 
@@ -279,14 +279,14 @@ def _data_findings(frame, family: Family, seen: dict) -> tuple[tuple[type, str],
         v, i, k = seen["successes"]
         found.append((DataWarning,
             f"non-integer number of successes (weights x response = {v:g} in row {shown_row(row_label(frame, i))}; "
-            f"{k} rows): a binomial response with weights= needs the numbers of trials as "
+            f"{counted(k, 'row')}): a binomial response with weights= needs the numbers of trials as "
             "weights; with other weights the estimates are quasi-likelihood estimates and the AIC is not "
             "defined"))
     if "counts" in seen:
         v, i, k = seen["counts"]
         found.append((DataWarning,
             f"the {family.name} response {shown(frame.response_name)} has non-integer values (row "
-            f"{shown_row(row_label(frame, i))} has {v:g}; {k} rows): the estimates are quasi-likelihood "
+            f"{shown_row(row_label(frame, i))} has {v:g}; {counted(k, 'row')}): the estimates are quasi-likelihood "
             f"estimates and the log-likelihood and AIC are not defined; use glmstat.QuasiPoisson() for "
             "non-integer data"))
     return tuple(found)

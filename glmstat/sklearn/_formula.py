@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._arguments import shown
+from .._arguments import counted, shown
 from ..design.base import Design
 from ..errors import DataError, FormulaError, warn_user
 from ..families import Family
@@ -63,8 +63,8 @@ def front_end(data: pd.DataFrame, *, formula: str | None = None, family: Family 
     frame = build_model_frame(formula, data, family, na_action="drop")
     if frame.n_dropped:  # (as sklearn's estimators: refused, never dropped behind the user's back)
         detail = missing_detail(frame.dropped_by)
-        raise DataError(f"the data have missing values in {frame.n_dropped} rows ({detail}); the estimators do not "
-                        "drop rows: impute them (sklearn.impute) or drop them before fitting")
+        raise DataError(f"the data have missing values in {counted(frame.n_dropped, 'row')} ({detail}); the "
+                        "estimators do not drop rows: impute them (sklearn.impute) or drop them before fitting")
     for category, msg in check_model_frame(frame, InMemorySource(frame.design, frame.y, frame.total_weights,
                                                                  frame.trials, frame.offset), family):
         warn_user(msg, category)

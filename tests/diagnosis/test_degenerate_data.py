@@ -401,8 +401,8 @@ def test_identity_link_reaching_the_edge_of_the_domain(max_iter):
     iterations, where R stops unconverged, too): the intercept goes to 0, a boundary optimum where the score
     equations fail: flagged, not printed as normal."""
     d = pd.DataFrame({"y": [0, 5, 6, 7, 8.0], "x": [0, 1, 2, 3, 4.0]})
-    fit, _ = fit_warns(gs.BoundaryWarning, r"the estimate is on the boundary of the parameter space: the fitted means "
-                       r"of 1 rows \(rows 0\) are at the edge of the poisson family's domain", "y ~ x", d,
+    fit, _ = fit_warns(gs.BoundaryWarning, r"the estimate is on the boundary of the parameter space: the fitted mean "
+                       r"of 1 row \(row 0\) is at the edge of the poisson family's domain", "y ~ x", d,
                        family=gs.Poisson(link="identity"), max_iter=max_iter)
     assert fit.converged and fit.fitted_values.iloc[0] < 1e-10
     # (intercept 0: the slope's Poisson MLE is sum y / sum x = 26/10)
@@ -417,7 +417,7 @@ def test_log_binomial_mean_of_one_is_a_boundary_of_the_parameter_space(max_iter)
     reaches at eta = 0, not separation: said so, and more iterations are not offered as the cure."""
     d = pd.DataFrame({"x": np.arange(1, 11.0), "y": [0, 0, 1, 0, 1, 1, 1, 1, 1, 1.0]})
     fit, _ = fit_warns(gs.BoundaryWarning, r"the estimate is on the boundary of the parameter space: the fitted "
-                       r"means of 1 rows \(rows 9\) are at the edge of the binomial family's domain \(0, 1\), which "
+                       r"mean of 1 row \(row 9\) is at the edge of the binomial family's domain \(0, 1\), which "
                        r"the log link reaches at a finite linear predictor", "y ~ x", d,
                        family=gs.Binomial(link="log"), start=[-2, 0.1], max_iter=max_iter)
     assert fit.boundary and fit.fitted_values.iloc[-1] == pytest.approx(1.0, abs=1e-12)

@@ -67,7 +67,8 @@ def _covariance_atol(ref: dict, key: str) -> np.ndarray:
 
 
 def _says_on_edge(caught, rows: int = 1) -> bool:
-    return any(w.category is gs.BoundaryWarning and f"the fitted means of {rows} rows" in str(w.message)
+    counted = "mean of 1 row" if rows == 1 else f"means of {rows} rows"
+    return any(w.category is gs.BoundaryWarning and f"the fitted {counted}" in str(w.message)
                and "which the log link reaches at a finite linear predictor" in str(w.message) for w in caught)
 
 

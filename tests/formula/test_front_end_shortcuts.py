@@ -108,7 +108,7 @@ def test_non_integer_counts_warn_only_with_a_positive_weight(d):
     d.loc[6, "w"] = 0.0
     frame, source = _frame_and_source("y ~ x", d, gs.Poisson(), weights="w")
     (finding,) = check_model_frame(frame, source, gs.Poisson())
-    assert finding[0] is gs.errors.DataWarning and re.search(r"row 9 has 2.5; 1 rows\)", finding[1])
+    assert finding[0] is gs.errors.DataWarning and re.search(r"row 9 has 2.5; 1 row\)", finding[1])
     d.loc[9, "w"] = 0.0
     frame, source = _frame_and_source("y ~ x", d, gs.Poisson(), weights="w")
     assert check_model_frame(frame, source, gs.Poisson()) == ()

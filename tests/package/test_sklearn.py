@@ -234,7 +234,7 @@ def test_formula_fit_predict_and_errors():
     with pytest.raises(ValueError, match="not both"):
         GLMRegressor(family=gs.Poisson(), formula="y ~ x").fit(df, df["y"])
     # (the message said na_action='raise', an argument the estimators do not have)
-    with pytest.raises(ValueError, match=r"missing values in 1 rows \(x: 1\); the estimators do not drop rows"):
+    with pytest.raises(ValueError, match=r"missing values in 1 row \(x: 1\); the estimators do not drop rows"):
         GLMRegressor(family=gs.Poisson(), formula="y ~ x").fit(df.assign(x=np.where(df.index == 2, np.nan, df.x)))
     with pytest.raises(ValueError, match="fit_intercept=False"):
         GLMRegressor(family=gs.Poisson(), formula="y ~ x", fit_intercept=False).fit(df)

@@ -157,8 +157,8 @@ def test_a_real_overshoot_of_the_edge_is_halved_as_r_halves_it():
             "glm.fit: fitted probabilities numerically 0 or 1 occurred"} <= set(ref["warnings"])
     assert [c for c, _ in said] == [gs.ConvergenceWarning, gs.BoundaryWarning], said
     assert said[0][1].startswith("IRLS did not converge in 17 iterations")
-    assert said[1][1].startswith("the estimate is on the boundary of the parameter space: the fitted means of 1 "
-                                 "rows (rows 9) are at the edge of the binomial family's domain (0, 1), which the "
+    assert said[1][1].startswith("the estimate is on the boundary of the parameter space: the fitted mean of 1 "
+                                 "row (row 9) is at the edge of the binomial family's domain (0, 1), which the "
                                  "log link reaches"), said[1][1]
     # R halved every one of its 17 steps ("step size truncated" 17 times), and so does glmstat
     assert ref["halved"] == 17 and (fit.trace["halvings"] > 0).all()
