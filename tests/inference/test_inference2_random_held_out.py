@@ -1,4 +1,4 @@
-"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 768 of
+"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 769 of
 ``scripts/make_random_cases.py``, chosen by ``scripts/make_inference2_random_cases.py``, R by
 ``scripts/make_inference2.R``) where the script's own numbers are not the model's, with R's evidence
 (``evidence.json``, ``scripts/make_inference2_held_out_evidence.R``):
@@ -33,6 +33,12 @@
   past exp()'s range); the exact gradient gives 0.121997013, glmstat's.  Its emmeans standard errors are emmeans'
   zapsmall() of the grid's rows (x1^3's 1.2e7 beside the rest), 0.0981946691 and 0.0877966029 where sqrt(diag(L V
   L')) of emmeans' own linfct gives 0.0926948497 and 0.0819695896 (glmstat's), with t limits on 19 df.
+- s769_0043 (poisson, identity link, ``poly(x1, 3, raw = TRUE) + ... + factor(k) + g1:g2``, the grid's x1^3 up to
+  4.3e8): emmeans' standard errors are its zapsmall() of the grid's rows, 15.2790617 and 13.4498267 where sqrt(diag(L
+  V L')) of emmeans' own linfct gives 9.17835207 and 8.20472988 (glmstat's), with z limits.
+- s769_0056 (Gamma, inverse link, x1's coefficient -9.2e-5): R's Jacobian step of 1e-6 is a hundredth of it, x1's
+  average effect's standard error 0.000281562867 where the exact gradient gives 0.000281521963 (glmstat's, 1.5e-4
+  off); g1's is 3.7e-6 off (0.284741861 against 0.284742920), within the comparison's 1e-5.
 
 Every other quantity is compared as in test_inference2_random, in memory and structured in blocks of 16 rows.
 """
@@ -84,16 +90,17 @@ def with_converged_submodel(r: dict) -> dict:
 
 
 def check_emmeans(cid: str, r: dict, f: gs.GLMResults) -> None:
-    """emmeans; s766_0245's upper limits are Inf in R, which the script's JSON writes as null; s767_0207's and
-    s768_0340's standard errors and limits are R's exact sqrt(diag(L V L')) (emmeans' own are its zapsmall() of L)."""
-    if cid in ("s767_0207", "s768_0340"):
+    """emmeans; s766_0245's upper limits are Inf in R, which the script's JSON writes as null; s767_0207's,
+    s768_0340's and s769_0043's standard errors and limits are R's exact sqrt(diag(L V L')) (emmeans' own are its
+    zapsmall() of L)."""
+    if cid in ("s767_0207", "s768_0340", "s769_0043"):
         e, exact = r["emmeans"], EVIDENCE[cid]["emmeans_exact"]
         got = f.emmeans(e["term"]).loc[as_list(e["levels"])]
         assert exact["levels"] == as_list(e["levels"])
         np.testing.assert_allclose(got["estimate"], numbers(e["estimate"]), rtol=1e-6)
         for col in ("estimate", "std_error", "lower", "upper"):
             np.testing.assert_allclose(got[col], exact[col], rtol=1e-8, err_msg=col)
-        assert np.all(numbers(e["std_error"]) / got["std_error"].to_numpy() > (1.5 if cid == "s767_0207" else 1.05))
+        assert np.all(numbers(e["std_error"]) / got["std_error"].to_numpy() > (1.05 if cid == "s768_0340" else 1.5))
         return
     if cid != "s766_0245":
         assert_script_emmeans(r, f)
@@ -144,7 +151,8 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
     script_na = cid in ("s765_0164", "s768_0340")
     if script_na:
         assert all(w["std_error"] is None for w in want) and all(as_list(EVIDENCE[cid]["script_std_error_na"]))
-    if cid in ("s765_0164", "s766_0026", "s766_0245", "s767_0207", "s767_0282", "s768_0083", "s768_0340"):
+    if cid in ("s765_0164", "s766_0026", "s766_0245", "s767_0207", "s767_0282", "s768_0083", "s768_0340",
+               "s769_0056"):
         exact = {(e["term"], e["contrast"]): e for e in EVIDENCE[cid]["ame_exact_gradient"]}
         keys = list(got.index)
         np.testing.assert_allclose(got["estimate"], [exact[k]["estimate"] for k in keys], rtol=1e-8)
@@ -152,7 +160,9 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
         if not script_na:  # (and R's script's numbers are off by far more than the comparison's tolerance)
             script = numbers(EVIDENCE[cid]["script_std_error"])
             np.testing.assert_allclose(script, [w["std_error"] for w in want], rtol=1e-12)
-            assert np.all(np.abs(script / got["std_error"].to_numpy() - 1) > 5e-5)
+            off = np.abs(script / got["std_error"].to_numpy() - 1) > 5e-5
+            # (s769_0056: x1's effect only; g1's is 3.7e-6 off, within the comparison's 1e-5)
+            assert list(off) == [True, False] if cid == "s769_0056" else np.all(off)
     else:
         np.testing.assert_allclose(got["std_error"], [w["std_error"] for w in want], rtol=1e-5)
 
