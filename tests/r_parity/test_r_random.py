@@ -723,6 +723,29 @@ def test_held_out_separation_from_a_parquet_file_while_the_finite_coefficients_s
     assert streamed.separation.columns == memory.separation.columns and not streamed.separation.complete
 
 
+@pytest.mark.parametrize("row_group_size", [8, 16, 48])
+def test_held_out_separation_from_a_parquet_file_of_a_level_s_rows_whose_step_turns(row_group_size, tmp_path):
+    # s811_0163 (binomial, log link, y ~ log(x3) + x2*g1 + x1:x2, 33 rows): the reference level delta's 8 rows are all
+    # failures (quasi-complete separation; R "stopped at boundary value", 14.92017963).  In memory the linear program
+    # finds the direction -Intercept - 0.0516*x2 + g1gamma + g1omega + 0.0516*(x2:g1gamma + x2:g1omega); from Parquet
+    # the fit ran on to where 7 of delta's rows are clamped at 2.2e-16 and the next step (0.729 on the intercept,
+    # -0.0745 on x2) moves them by 0.729 - 0.0745*x2, which changes sign over them (x2 1.17 to 19.37): no candidate
+    # separated and no separation was named.  Within the directions that move none of the rows the step leaves still,
+    # the one that moves the rows most towards their outcomes (memory's linear program without the rows' sides,
+    # checked against every row after) is memory's direction.
+    pytest.importorskip("pyarrow")
+    ref, data = load("s811_0163", HELD_OUT)
+    data.to_parquet(tmp_path / "case.parquet", row_group_size=row_group_size)
+    fails = compare(ref, data, profile=False, source=str(tmp_path / "case.parquet"))
+    assert not fails, "\n".join(fails)
+    (streamed, caught), (memory, _) = fit(ref, str(tmp_path / "case.parquet")), fit(ref, data)
+    assert any(issubclass(w.category, gs.SeparationWarning) for w in caught)
+    assert streamed.separation.columns == memory.separation.columns and not streamed.separation.complete
+    assert_close(streamed.separation.directions, memory.separation.directions, rtol=1e-6)
+    assert streamed.separation.explanation == memory.separation.explanation
+    assert_close([streamed.deviance, memory.deviance], [ref["deviance"]] * 2, rtol=1e-8)
+
+
 def test_held_out_local_optimum_whose_profile_refits_fall_below_it():
     # s786_0069 (binomial cauchit, y ~ poly(x1, 3, raw = TRUE) - 1): R's glm and glmstat reach deviance 79.7366532, a
     # local optimum: R's glm from a profile refit below it converges to 78.73448686 (MASS's confint: "profiling has
