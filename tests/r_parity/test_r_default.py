@@ -314,7 +314,11 @@ def test_convergence_r_is_r_s_fit_without_the_exactly_aliased_column(case_id, so
     others): R's QR keeps g1zeta:g2L2 at iterations 11 to 20 (rank 12 of 11) and R ends at 288.349 (25 iterations, not
     converged).  The script's fit redoes those iterations without it; at the 25th R's QR pivots out g1beta:g2L2 (the
     run-off's working weights of 3e-23) and keeps g1zeta:g2L2, of full rank without it, which the model matrix without
-    that column could not (14.5166 there): 13.874595561856, glmstat's fit, with the same columns NA."""
+    that column could not (14.5166 there): 13.874595561856, glmstat's fit, with the same columns NA.  s812_0294
+    (negative binomial identity, y ~ poly(x1, 3, raw = TRUE) + I(x2^2) + x1:x2 + g1:g2, a row of 0 nearing mu = 0):
+    R's QR keeps the aliased cell from iteration 7 (its residual 1.4e-11 of its norm in sqrt(W) X, the weights from
+    4.4e-5 to 7.5e8; glm.fit's tolerance 1e-11) and converges at 11 (27.9949; 25 and 20 iterations in the other orders);
+    without it R takes 25, not converged, in every order (27.90671 to 27.90673), glmstat's fit."""
     case, ref = FULL_RANK[case_id], json.loads((HELD_OUT / "r" / f"{case_id}.json").read_text())
     runs, given = case["runs"], case["runs"][0]
     assert all(r["iterations"] == given["iterations"] and r["converged"] == given["converged"] for r in runs)
