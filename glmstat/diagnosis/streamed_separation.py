@@ -208,14 +208,17 @@ def streamed_separation(source, binomial: bool, kept: np.ndarray, step: np.ndarr
     if found is None and step is not None:
         direction = np.where(kept & np.isfinite(step), step, 0.0)
         largest = fold(source, partial(_block_move_max, d=direction), max, 0.0)
-        for cut in STILL_ROWS if largest > 0 else ():
-            null = _still_null_space(source, direction, scale, kept, cut * largest)
-            if null is None:
-                continue
+        # (the step projected, at every cut, before the box's direction within those directions: a cut that counts
+        # rows the step barely moves as still can leave a separated group out of them, which the box cannot bring in)
+        nulls = [null for cut in (STILL_ROWS if largest > 0 else ())
+                 if (null := _still_null_space(source, direction, scale, kept, cut * largest)) is not None]
+        for null in nulls:
             found = _check(source, binomial, _projected(direction, null, scale, kept), scale, names, terms, intercept)
-            if found is None:
-                boxed = _box_direction(source, binomial, null, scale, kept, toward())
-                found = None if boxed is None else _check(source, binomial, boxed, scale, names, terms, intercept)
+            if found is not None:
+                break
+        for null in nulls if found is None else ():
+            boxed = _box_direction(source, binomial, null, scale, kept, toward())
+            found = None if boxed is None else _check(source, binomial, boxed, scale, names, terms, intercept)
             if found is not None:
                 break
     if found is not None and binomial:  # (memory's program for counts is another: as many rows moved as it can)
@@ -331,9 +334,14 @@ def _box_direction(source, binomial: bool, null: np.ndarray, scale: np.ndarray, 
         if res.status != 0 or -res.fun <= 1e-7 * max(1, rest) ** 0.5:
             break
         step = null @ res.x
+        if not np.abs(step).max() > 0:
+            break
         step /= np.abs(step).max()
         total = step if total is None else total + step
-    return None if total is None else _unscaled(total / np.abs(total).max(), s, kept)
+    # (the rows' sides left out, a round can undo the last: nothing is left then)
+    if total is None or not np.abs(total).max() > 0:
+        return None
+    return _unscaled(total / np.abs(total).max(), s, kept)
 
 
 def _unscaled(d: np.ndarray, s: np.ndarray, kept: np.ndarray) -> np.ndarray:
