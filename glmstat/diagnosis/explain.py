@@ -34,7 +34,7 @@ __all__ = ["NAME_WIDTH", "cut_name", "AliasInfo", "SeparationInfo", "ZeroCountSe
            "explain_aliasing", "separable_without",
            "detect_separation", "one_column_text", "zero_side_text", "combination_text", "contrast_levels_text",
            "coded_by_contrasts",
-           "levels_or_combination", "ROWS_NAMED", "row_labels_text"]
+           "levels_or_combination", "ROWS_NAMED", "row_labels_text", "LP_ROUNDS", "LP_MOVED"]
 
 
 def _num(x: float) -> str:
@@ -492,10 +492,11 @@ def _describe(X, names, d, y, response, intercept):
     return None
 
 
-#: The separating direction's linear programs: at most this many rounds, each moving rows the ones before did not;
-#: a row is moved when s_i z_i'd exceeds this (z scaled to max |z_ij| = 1, |d_j| <= 1).
-_MAX_ROUNDS = 8
-_MOVED = 1e-7
+#: The separating direction's linear programs (here and in :mod:`~glmstat.diagnosis.streamed_separation`, over the
+#: passes of streamed data): at most this many rounds, each moving rows the ones before did not; a row is moved when
+#: s_i z_i'd exceeds this (z scaled to max |z_ij| = 1, |d_j| <= 1).
+LP_ROUNDS = 8
+LP_MOVED = 1e-7
 
 
 def separable_without(X: Design, y: np.ndarray, weights: np.ndarray, kept: np.ndarray) -> np.ndarray:
@@ -561,8 +562,8 @@ def detect_separation(
     # separates), until no direction moves another row: the rows moved are every row that can be separated (one
     # optimum can move one level of a sum-coded factor and leave the others out), and all of them is complete
     # separation
-    for _ in range(_MAX_ROUNDS):
-        rest = np.ones(SZ.shape[0], dtype=bool) if d is None else SZ @ d <= _MOVED
+    for _ in range(LP_ROUNDS):
+        rest = np.ones(SZ.shape[0], dtype=bool) if d is None else SZ @ d <= LP_MOVED
         if not rest.any():
             maximal = everyone = True
             break

@@ -39,7 +39,7 @@ import pandas as pd
 from .._arguments import counted
 from .._scipy import optimize
 from ..design.sources import fold
-from .explain import (_MAX_ROUNDS, _MOVED, ROWS_NAMED, FactorContrasts, SeparationInfo, ZeroCountSeparation,
+from .explain import (LP_MOVED, LP_ROUNDS, ROWS_NAMED, FactorContrasts, SeparationInfo, ZeroCountSeparation,
                       coded_by_contrasts, contrast_levels_text, indicator_text, levels_or_combination, levels_text,
                       one_column_text, row_labels_text, zero_side_text)
 
@@ -290,14 +290,14 @@ def _projected(direction: np.ndarray, null: np.ndarray, scale: np.ndarray, kept:
 
 def _block_toward(blk, binomial: bool, d: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """sum_i s_i x_i over the block's rows (s_i = 1 for a success, -1 for a failure or a count of 0, else 0) and
-    their number; with ``d``, over the rows that d does not move towards their outcomes (s_i x_i'd <= ``_MOVED``)."""
+    their number; with ``d``, over the rows that d does not move towards their outcomes (s_i x_i'd <= ``LP_MOVED``)."""
     used = blk.weights > 0
     if binomial:
         sign = np.where(used & (blk.y >= 1), 1.0, 0.0) - np.where(used & (blk.y <= 0), 1.0, 0.0)
     else:
         sign = -np.where(used & (blk.y == 0), 1.0, 0.0)
     if d is not None:
-        sign = np.where(sign * blk.X.matvec(d) <= _MOVED, sign, 0.0)
+        sign = np.where(sign * blk.X.matvec(d) <= LP_MOVED, sign, 0.0)
     return blk.X.rmatvec(sign), int(np.count_nonzero(sign))
 
 
@@ -310,7 +310,7 @@ def _box_direction(source, binomial: bool, null: np.ndarray, scale: np.ndarray, 
     """Within the span of ``null`` (:func:`_still_null_space`), the direction that moves the rows furthest towards
     their outcomes, sum_i s_i x_i'd (``toward``: sum_i s_i x_i and the number of rows, s_i = 1 for a success, -1 for
     a failure or a count of 0), over the box |d_j| max_i |x_ij| <= 1; then, as in memory, that of the rows it has
-    not moved yet added (a pass a round, at most ``_MAX_ROUNDS``): the in-memory linear program's direction with the
+    not moved yet added (a pass a round, at most ``LP_ROUNDS``): the in-memory linear program's direction with the
     rows' sides left out, which the pass that checks it then holds to.  None where no direction there moves the rows
     that way.
 
@@ -321,7 +321,7 @@ def _box_direction(source, binomial: bool, null: np.ndarray, scale: np.ndarray, 
     s = np.where(scale > 0, scale, 1.0)[kept]
     k = null.shape[1]
     total = None  # in the scaled coordinates, as memory's
-    for _ in range(_MAX_ROUNDS):
+    for _ in range(LP_ROUNDS):
         if total is not None:
             toward = fold(source, partial(_block_toward, binomial=binomial, d=_unscaled(total, s, kept)), _summed,
                           (np.zeros(kept.size), 0))
