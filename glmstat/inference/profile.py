@@ -393,9 +393,11 @@ class _Profile:
         the limit, q^2 phi = 1.6e-16 phi, is below it, and the limits were noise (up to 14 q se from the estimate
         instead of q se).  There the rise is integrated along the segment from the estimate to the refit
         (:func:`rise_part`), which needs no other refit: an error in the refit's coefficients changes its
-        deviance only to second order, as it does the difference."""
+        deviance only to second order, as it does the difference.  A refit far below the estimate (on another branch
+        of optima: the estimate is a local one) keeps its difference: the two-point rule is exact only for a short
+        segment, and across branches it gave +21.3 for a fall of 0.375."""
         rise = dev - self.deviance_hat
-        if self.others_hat is None or rise >= _CANCELLED * (abs(self.deviance_hat) + self.dispersion):
+        if self.others_hat is None or abs(rise) >= _CANCELLED * (abs(self.deviance_hat) + self.dispersion):
             return rise
         part = partial(rise_part, family=self.family, j=self.j, others=self.others,
                        start=(self.b_hat, self.others_hat), end=(b, coef))

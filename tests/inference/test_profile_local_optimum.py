@@ -65,3 +65,52 @@ def test_the_better_optimum_from_r_s_start_is_r_s(case):
     assert REF["better_converged"] and better.converged
     np.testing.assert_allclose(better.deviance, REF["better_deviance"], rtol=1e-9)
     np.testing.assert_allclose(better.coef, REF["better"], rtol=1e-6)
+
+
+#: Held-out s814_0338 (seed 814): a Tweedie fit (var_power 3, link mu = eta^2) of y ~ poly(x1, 3, raw = TRUE) - 1
+#: whose estimate (deviance 5.7576) is a local optimum too: with the linear coefficient held at its Wald upper limit
+#: the lowest of R's refits from a grid of starts (5.3825) is below it, on another branch of optima, and R's glm from
+#: that refit converges to 5.3505 (fixtures/profile_local_optimum, by scripts/make_profile_branch_below.R).
+BRANCH = json.loads((FIXTURES / "profile_local_optimum" / "s814_0338.json").read_text())
+LINEAR = "poly(x1, 3, raw = TRUE)[1]"
+
+
+@pytest.fixture(scope="module")
+def branch_case():
+    ref, data = held_out_case("s814_0338")
+    with pytest.warns(gs.DroppedRowsWarning):
+        fit = gs.glm(ref["formula"], data, family=gs.Tweedie(var_power=3, link_power=0.5), tol=1e-12, max_iter=100)
+    return data, fit
+
+
+def test_a_refit_far_below_the_estimate_is_taken_as_below_not_integrated_to_a_rise(branch_case):
+    # The search's first refit of the upper limit, at the Wald limit, lands on a lower branch (R's refit there from a
+    # grid of starts: 5.38245950789, the estimate's 5.75763992872).  A rise that small relative to D_hat was taken for
+    # rounding and integrated along the segment from the estimate by a two-point rule, exact only for a short one:
+    # +21.3 across the branches, z = 78.9; the bisection then closed in on the estimate itself (z = 54 however near
+    # it, the refits there on the lower branch too) and reported the estimate as the upper limit, 93.7357399, with no
+    # warning.  The refit is below the estimate: the limit is NaN, saying so.
+    _, fit = branch_case
+    np.testing.assert_allclose(fit.deviance, BRANCH["estimate_deviance"], rtol=1e-9)
+    np.testing.assert_allclose(fit.coef, BRANCH["estimate"], rtol=1e-6)
+    assert BRANCH["refit_converged"] and BRANCH["refit_deviance"] < BRANCH["estimate_deviance"]
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", gs.ProfileWarning)
+        ci = fit.conf_int(method="profile", parm=[LINEAR]).loc[LINEAR]
+    assert np.isnan(ci["upper"])
+    upper = [str(w.message) for w in said if str(w.message).startswith(f"upper profile limit of '{LINEAR}'")]
+    assert len(upper) == 1 and "so the estimate is a local optimum" in upper[0]
+    at = float(upper[0].split("the refit at ")[1].split(" ")[0])
+    named = float(upper[0].split("has deviance ")[1].split(",")[0])
+    np.testing.assert_allclose(at, BRANCH["refit_at"], rtol=1e-7)
+    np.testing.assert_allclose(named, BRANCH["refit_deviance"], rtol=1e-9)
+
+
+def test_the_better_optimum_below_the_branch_is_r_s(branch_case):
+    data, _ = branch_case
+    with pytest.warns(gs.DroppedRowsWarning):
+        better = gs.glm("y ~ poly(x1, 3, raw = TRUE) - 1", data, family=gs.Tweedie(var_power=3, link_power=0.5),
+                        tol=1e-12, max_iter=100, start=BRANCH["better"])
+    assert BRANCH["better_converged"] and better.converged
+    np.testing.assert_allclose(better.deviance, BRANCH["better_deviance"], rtol=1e-9)
+    np.testing.assert_allclose(better.coef, BRANCH["better"], rtol=1e-6)
