@@ -309,12 +309,16 @@ class _Loop(EdgeMoves):
         # or steps out of it: it went away from the optimum (separation only lowers the deviance). Restart
         # from the lowest iterate with the rescue's Newton steps, halved while they raise the deviance.
         lowest = self.restart_from
-        self.beta = np.where(lowest.kept, lowest.beta, 0.0)
-        self.res, self.fac, self.use_qr = evaluate(self.source, self.family, self.beta, self.use_qr, lowest.kept,
-                                                   self.kernel, None, self.max_cond)
         self.restart_from = None
-        if not self.res.valid or self.fac is None:
+        beta = np.where(lowest.kept, lowest.beta, 0.0)
+        res, fac, use_qr = evaluate(self.source, self.family, beta, self.use_qr, lowest.kept, self.kernel, None,
+                                    self.max_cond)
+        if not res.valid or fac is None:
+            # the lowest iterate with its set-aside columns at 0 leaves the domain (a poly(x, 50) on 60 rows whose
+            # coefficients of 1e3 cancel: exp() of the rest overflows): no restart; the loop stops where it is (it
+            # took the fit's state to None, and result() raised a raw AttributeError)
             return False
+        self.beta, self.res, self.fac, self.use_qr = beta, res, fac, use_qr
         self.fixed_gram = self.fac.gram if self.res.fixed_weights else None
         self.rescuing, self.rescue, self.polishing, self.boundary = True, False, 0, False
         self.restarted = True

@@ -480,3 +480,35 @@ def test_a_seed_is_taken_up_to_its_bound_of_words(pfit):
     refused(lambda: pfit.simulate(1, seed=[1] * (MAX_SEED_WORDS + 1)), f"^seed holds {MAX_SEED_WORDS + 1} 32-bit")
     refused(lambda: pfit.simulate(1, seed=[2 ** 40] * (MAX_SEED_WORDS // 2 + 1)),
             f"^seed holds {MAX_SEED_WORDS + 2} 32-bit")
+
+
+# Poisson counts and two covariates of 60 rows (numpy's default_rng(1), x and z rounded to 4 decimals)
+_Y = [4, 4, 4, 2, 2, 6, 3, 4, 2, 5, 3, 4, 4, 1, 4, 4, 3, 7, 2, 2, 2, 0, 2, 4, 5, 3, 3, 3, 5, 1, 2, 8, 1, 1, 4, 3, 3,
+      3, 5, 5, 3, 4, 2, 4, 4, 3, 2, 6, 1, 5, 3, 3, 2, 0, 1, 8, 1, 2, 2, 3]
+_X = [-0.3548, 0.3249, -0.3396, -0.0597, 0.2458, -0.7467, 0.6787, -0.4699, -0.8697, 0.077, 0.445, -0.2291, -0.8625,
+      0.6198, -1.7603, -1.0309, 0.0395, -1.3611, 0.028, -0.0549, 0.8987, -0.9148, -0.6259, 0.3332, -2.4576, 3.1,
+      -0.6987, -0.7298, 0.8611, -0.0398, -1.7794, 0.6269, 0.8554, -0.4499, -0.2816, 0.486, -0.9088, 0.4384, 0.1993,
+      -0.6749, -1.3921, -0.2256, -0.8754, 1.0014, 0.1441, 0.7821, 0.1346, 0.2629, -0.783, 0.668, 1.7847, -0.3097,
+      -0.5928, -0.1578, -0.4813, -0.7015, 0.1382, -0.2909, 1.4389, 0.0002]
+_Z = [0.3239, 0.952, -0.3008, 1.4367, -0.6327, -0.8083, -0.3663, -0.1147, -1.4013, -0.0351, -1.6675, 1.3921, -0.081,
+      -0.642, -0.9083, -0.3844, -0.2231, -1.0445, -0.9198, -0.1872, -0.5208, 0.9392, 1.1379, 0.016, 0.4736, -1.3352,
+      0.6374, -0.0306, 0.4847, 1.6004, -2.2809, 0.2609, -1.0991, 0.5922, -1.3133, -0.4954, 0.2027, 0.6135, 0.0748,
+      -0.7928, -0.5535, 0.8845, -0.0055, -1.6838, 0.8437, 0.4162, 0.8734, -0.3366, 0.8282, -1.0611, 0.57, -0.4904,
+      0.6744, 1.0056, -0.736, -0.0512, 0.039, 1.1897, 0.7106, -1.2193]
+_G = "cbabcaacacbccbacbcacbabbcbabcabaababbbcccbbaacbbbacaaccccbca"
+
+
+def test_a_step_scope_of_a_near_saturated_term_gives_a_fit_or_a_refusal():
+    # step() of 60 counts whose scope adds poly(x, 50): a refit of a 55-column candidate, started from the bigger
+    # model's coefficients of 1e10, restarted from its lowest iterate, where exp() overflows -- the engine's state
+    # became None and a raw AttributeError ('NoneType' object has no attribute 'all_kept') came out of step()
+    d = pd.DataFrame({"y": np.array(_Y, float), "x": _X, "z": _Z, "g": list(_G)})
+    d["b"] = (d.y > 3).astype(float)
+    fit = gs.glm("y ~ x + z + g", d, family=gs.Poisson())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the candidates that do not converge say so)
+        try:
+            chosen = fit.step(scope="~ x*z*b + g + poly(x, 50)", direction="forward")
+        except gs.GLMStatError:
+            return
+    assert isinstance(chosen, gs.GLMResults)
