@@ -1004,6 +1004,7 @@ class GLMResults:
 
         return dose_p(self, p, cf)
 
+    @returns_table
     def simulate(self, nsim: int = 1, seed: int | np.random.Generator | None = None) -> pd.DataFrame:
         """``nsim`` responses simulated from the fitted model, as R's ``simulate(fit, nsim, seed)``: a DataFrame
         by row used with columns ``sim_1``...; each family's draw at the fitted means (the Gamma's with MASS's

@@ -114,6 +114,7 @@ TABLES = {  # name: (table of the fits, a label of it to index by)
     "predict": (lambda f, s, st, d: f.predict(d), ROWS[0]),
     "predict-se": (lambda f, s, st, d: f.predict(d, se_fit=True, interval="confidence"), ROWS[0]),
     "glance": (lambda f, s, st, d: f.glance(), 0),
+    "simulate": (lambda f, s, st, d: f.simulate(2, seed=1), ROWS[0]),
     "robust-coef": (lambda f, s, st, d: f.robust().std_errors, B),
     "wald_test": (lambda f, s, st, d: f.wald_test([f"{B} = 0"]).to_frame(), 0),
     "wald_test-matrix": (lambda f, s, st, d: f.wald_test([f"{B} = 0"]).matrix, 0),
