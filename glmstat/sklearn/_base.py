@@ -64,9 +64,24 @@ def refused(what: str, error: type[GLMStatError] = DataError) -> Iterator[None]:
     except (GLMStatError, NotFittedError):
         raise
     except (ValueError, TypeError, OverflowError) as e:
+        reason = _cut_reason(str(e))
         if isinstance(e, TypeError) and error is DataError:  # (scikit-learn asks for a TypeError there)
-            raise DataTypeError(f"{what} is refused: {e}") from e
-        raise error(f"{what} is refused: {e}") from e
+            raise DataTypeError(f"{what} is refused: {reason}") from e
+        raise error(f"{what} is refused: {reason}") from e
+
+
+#: the characters of scikit-learn's (numpy's, Python's) own message that a refusal keeps
+REASON_CHARS = 600
+
+
+def _cut_reason(text: str) -> str:
+    """``text`` cut to :data:`REASON_CHARS` characters: scikit-learn quotes the data's names and values whole --
+    a feature name of 10 MB unseen at fit time, 100,000 duplicated column names, a text cell of a megabyte that
+    is not a number each made a message of that size.  Its first words, which its estimator checks look for,
+    are kept."""
+    if len(text) <= REASON_CHARS:
+        return text
+    return f"{text[:REASON_CHARS]}... ({len(text) - REASON_CHARS:,} more characters)"
 
 
 def checked_parameters(estimator: GLMEstimatorBase) -> tuple[Penalty, Family]:

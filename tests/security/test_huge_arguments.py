@@ -207,3 +207,26 @@ def test_an_array_where_a_name_belongs_is_refused(fits, name, call, start, kind)
                          ids=["ndarray", "series", "str", "int", "none"])
 def test_a_flag_is_true_or_false(fits, call, start, value):
     refused(fits, call, start, value)
+
+
+@pytest.mark.parametrize("how", ["predict-unseen-feature", "fit-duplicate-names", "fit-text-cell"])
+def test_scikit_learns_own_reason_is_cut_in_the_estimators_refusals(how):
+    """The estimators pass on scikit-learn's reason for refusing X or y, which quotes the data's names and values
+    whole: a feature name of 10 MB at predict(), 20,000 repeated column names, a text cell of 10 MB each made a
+    message of that size (the first in 6 s)."""
+    pytest.importorskip("sklearn")
+    from glmstat.sklearn import GLMRegressor
+
+    est = GLMRegressor(family=gs.Poisson())
+    X, y = D[["x", "z"]], D["cnt"]
+    if how == "predict-unseen-feature":
+        call, start = lambda: est.fit(X, y).predict(X.assign(**{LONG: 1.0})), "X (a DataFrame) is refused: The feature"
+    elif how == "fit-duplicate-names":
+        wide = pd.DataFrame(np.ones((len(D), 40_000)), columns=[f"c{i // 2}" for i in range(40_000)])
+        call, start = lambda: est.fit(wide, y), "X (a DataFrame) or y (a Series) is refused: Expected unique column"
+    else:
+        call, start = lambda: est.fit(X.assign(x=LONG), y), "X (a DataFrame) or y (a Series) is refused: could not"
+    with pytest.raises(gs.DataError) as e:
+        call()
+    text = str(e.value)
+    assert text.startswith(start) and len(text) < MAX_MESSAGE and "more characters)" in text
