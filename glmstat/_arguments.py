@@ -278,6 +278,11 @@ def _seed_of_size(seed: Any, words: int, what: str) -> Any:
     return seed
 
 
+#: a URI's scheme ('s3:', 'file:', 'http:', fsspec's chains 'simplecache::s3:'): two letters or more, so that a
+#: Windows drive ('C:') is not one
+_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]+(::[A-Za-z0-9+.\-]+)*:")
+
+
 def output_path(path: Any, what: str = "path") -> str | os.PathLike:
     """A path to write a file to: a string or an ``os.PathLike`` (returned as given), else a GLMStatError
     naming ``what``.  Whether it can be written is known only by writing: see :func:`writing_to`."""
@@ -291,6 +296,17 @@ def output_path(path: Any, what: str = "path") -> str | os.PathLike:
         raise GLMStatError(f"{what}={shown(text, 300)}: a file path cannot hold a NUL character")
     if not writable_text(text):
         raise GLMStatError(f"{what}={shown(text, 300)}: a file path must be text (it holds a lone surrogate)")
+    # the writers read more than a path: pandas and dask hand 'scheme://...' to fsspec, pyarrow any 'scheme:...'
+    # that is no local file to its file systems (s3://bucket/x.parquet resolved the bucket's region over the
+    # network, http://host/x.parquet opened a connection, hdfs:x loaded the JVM), and both expand a leading ~ --
+    # where glmstat's own checks of the path (a named pipe, the fit's data file) and its readers read it as written
+    scheme = _URI_SCHEME.match(text)
+    if scheme:
+        raise GLMStatError(f"{what}={shown(text, 300)}: names a URL or another file system ({shown(scheme[0])}); "
+                           "glmstat writes a local file: give a path on this machine")
+    if text.startswith("~"):
+        raise GLMStatError(f"{what}={shown(text, 300)}: glmstat reads a path as written and does not expand a "
+                           "leading ~ (the writer would have, elsewhere); give os.path.expanduser(path)")
     # a named pipe (or a device, a socket) where the file would go: opening a pipe to write waits for a reader,
     # so the call hung for ever; a path is a file to write, or a directory for a dask fit's part files
     try:

@@ -824,7 +824,8 @@ class GLMResults:
             (the row labels in a column ``row``): for a fit whose rows do not fit in memory.  A dask fit
             writes a directory of files from its workers, into a new or empty directory.  A name ending in
             another format's suffix (``.csv``) is refused: write the returned table yourself
-            (``fit.augment().to_csv(...)``); so is a file the fit reads its rows from (by any name).
+            (``fit.augment().to_csv(...)``); so is a file the fit reads its rows from (by any name).  A local
+            path, read as written: a URL (``s3://``, ``http://``, any ``scheme:``) or a leading ``~`` is refused.
         """
         if path is not None:
             output_path(path)

@@ -102,3 +102,29 @@ def test_dask_augment_refuses_a_directory_an_earlier_table_filled(tmp_path, dd):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert len(pd.read_parquet(two.augment(path=str(empty)))) == N // 2
+
+
+@pytest.mark.parametrize("where", ["memory", "parquet"])
+@pytest.mark.parametrize("path,match", [
+    ("http://127.0.0.1:9/out.parquet", r"names a URL or another file system \('http:'\)"),
+    ("mock:out.parquet", r"names a URL or another file system \('mock:'\)"),
+    ("simplecache::file:///{tmp}/out.parquet", r"names a URL or another file system \('simplecache::file:'\)"),
+    ("file://{tmp}/out.parquet", r"names a URL or another file system \('file:'\)"),
+    ("~/out.parquet", r"glmstat reads a path as written and does not expand a leading ~"),
+], ids=["http", "pyarrow-scheme", "fsspec-chain", "file-url", "home"])
+def test_augment_writes_a_local_path_as_written(tmp_path, monkeypatch, where, path, match):
+    """The writers read more than a path: pandas handed 'http://...' to urllib (a connection opened) and 's3://...'
+    to fsspec (the bucket's region looked up over the network), pyarrow's writer of a streamed fit took any
+    'scheme:' that is no local file for its file systems ('mock:' wrote into memory and returned the path, 'hdfs:'
+    loaded the JVM), and both expanded '~' to the home directory, where glmstat's checks of the path (the fit's
+    data file, a named pipe) and its readers read it as written."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    _rows(0, 200).to_parquet(tmp_path / "data.parquet")
+    fit = gs.glm("y ~ x", _rows(0, 200) if where == "memory" else str(tmp_path / "data.parquet"),
+                 family=gs.Poisson())
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with pytest.raises(gs.GLMStatError, match=r"^path='.*': " + match):
+        fit.augment(path=path.format(tmp=str(tmp_path).lstrip("/")))
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # (nothing written, here or at home)
