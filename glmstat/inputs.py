@@ -133,12 +133,24 @@ def _parquet_rows(reader: ParquetReader, model: StreamModel) -> pd.Index:
 # -- dask ---------------------------------------------------------------------------------------------
 
 
+#: the start of dask's ValueError when a partition, computed, lacks (or adds) columns its metadata names
+_DASK_COLUMNS_MISMATCH = "The columns in the computed data do not match the columns in the provided metadata"
+
+
 def _summaries_on_workers(ddf) -> Callable:
     def read(columns: tuple, summarize: Callable[[pd.DataFrame], ChunkSummary]) -> Iterable[ChunkSummary]:
         import dask
 
         parts = ddf[list(columns)].to_delayed()
-        return dask.compute(*[dask.delayed(summarize)(p) for p in parts])
+        try:
+            return dask.compute(*[dask.delayed(summarize)(p) for p in parts])
+        except ValueError as e:
+            # a partition whose columns are not the DataFrame's (dd.read_csv of files of which one lacks a
+            # column): dask's own check raised a raw ValueError from the first pass, listing the columns whole
+            if isinstance(e, DataError) or not str(e).startswith(_DASK_COLUMNS_MISMATCH):
+                raise
+            raise DataError(f"a partition of the dask DataFrame does not have the columns the DataFrame names "
+                            f"(dask: {shown(str(e), 300)}); make every partition hold the same columns") from e
     return read
 
 
