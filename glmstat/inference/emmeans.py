@@ -51,6 +51,7 @@ Pairwise comparisons are made for up to :data:`MAX_PAIRS` pairs, in blocks of th
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,9 @@ MAX_PAIRS = 500_000
 #: ... and with labels of at most this many characters in all: each pair's label holds both levels' labels,
 #: so 600 levels of 2,000 characters made 720 million characters (800 MB), 1,000 of 10,000 ten gigabytes.
 MAX_PAIR_LABEL_CHARS = 50_000_000
+
+
+_NO_ERRSTATE = contextlib.nullcontext()
 
 
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response",
@@ -287,8 +291,10 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                            f"{chars:,} characters, more than the {MAX_PAIR_LABEL_CHARS:,} written at most (the "
                            "levels' labels are long); recode the levels with shorter labels, or compare the means "
                            "of a variable with fewer levels")
+    custom = family.method == "custom"
     if family.linear:  # (at most as many comparisons as means: their rows all at once)
-        combined = np.vstack([f.combine(means.L[a:a + k]) for f, (a, k, _) in zip(families, groups)])
+        with np.errstate(over="ignore", invalid="ignore") if custom else _NO_ERRSTATE:  # (refused below)
+            combined = np.vstack([f.combine(means.L[a:a + k]) for f, (a, k, _) in zip(families, groups)])
     else:  # (a group's means are consecutive rows)
         first = np.concatenate([a + i for (a, _, _), (i, _) in zip(groups, local)])
         second = np.concatenate([a + j for (a, _, _), (_, j) in zip(groups, local)])
@@ -299,13 +305,21 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         part = slice(at, at + step)
         D = combined[part] if family.linear else means.L[first[part]] - means.L[second[part]]
         Dk = D[:, means.kept]
-        d[part] = Dk @ b  # (the mean offset cancels)
-        s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V, means.F), 0.0))
+        with np.errstate(over="ignore", invalid="ignore") if custom else _NO_ERRSTATE:  # (refused below)
+            d[part] = Dk @ b  # (the mean offset cancels)
+            s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V, means.F), 0.0))
         estimable[part] = estimable_rows(D, means.null_space)  # (the means' null space: no second pass)
     d[~estimable], s[~estimable] = np.nan, np.nan
     contrasts = [c for f, (_, _, labels), (i, j) in zip(families, groups, local) for c in (
         f.names(labels) if family.linear else
         [f"{labels[x]} {'/' if ratio else '-'} {labels[y]}" for x, y in zip(i.tolist(), j.tolist())])]
+    if custom:
+        with np.errstate(over="ignore"):
+            beyond = estimable & ~(np.isfinite(d) & np.isfinite(s) & (np.isfinite(base ** d) if ratio else True))
+        if beyond.any():  # (coefficients of 1e200: an infinite ratio, a NaN standard error and numpy's warnings)
+            raise GLMStatError(f"the contrast {shown(contrasts[int(np.argmax(beyond))])} cannot be computed in double "
+                               f"precision: its estimate{' (as a ratio)' if ratio else ''} or its standard error "
+                               "overflows; scale its coefficients down (its test does not depend on their scale)")
     with np.errstate(invalid="ignore", divide="ignore"):
         t = d / s
     p = 2 * (normal_sf(np.abs(t)) if np.isinf(df) else t_sf(np.abs(t), df))

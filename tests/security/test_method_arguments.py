@@ -398,6 +398,18 @@ def test_contrasts_of_ones_own_of_nested_lists(fit, values):
             r"^the contrast 'c' must be 4 finite numbers, one per mean, got")
 
 
+@pytest.mark.parametrize("link", ["identity", "log"])
+def test_contrasts_of_ones_own_beyond_double_precision(link):
+    # coefficients of 1e308 (finite, summing to 0): a table of an infinite estimate and a NaN standard error, with
+    # three of numpy's RuntimeWarnings (overflow in multiply, invalid value in reduce, overflow in power)
+    f = gs.glm("cnt ~ x + g", D, family=gs.Poisson()) if link == "log" else gs.glm("y ~ x + g", D)
+    refused(lambda: f.emmeans_contrasts("g", method={"fine": [1, -1, 0, 0], "huge": [1e308, -1e308, 0, 0]}),
+            r"^the contrast 'huge' cannot be computed in double precision: its estimate (\(as a ratio\) )?or its "
+            "standard error overflows")
+    fine = f.emmeans_contrasts("g", method={"fine": [1, -1, 0, 0]})
+    assert np.isfinite(fine[["estimate", "std_error"]].to_numpy(float)).all()
+
+
 @pytest.mark.parametrize("values", [np.ones((8, 2), dtype=bool), np.array(True), np.ones((2, 8), dtype=bool)],
                          ids=["8x2", "0-d", "2x8"])
 def test_subset_flags_of_another_shape(fit, values):
