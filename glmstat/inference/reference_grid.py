@@ -62,6 +62,7 @@ from ..design.sources import fold
 from ..engine.linalg import design_qr
 from .._arguments import finite_or_none, is_one_of, shown, shown_items
 from ..errors import GLMStatError
+from ..formula.validation import MAX_MAGNITUDE
 from ..formula.values import label_text
 from .column_summaries import column_summaries
 from .nesting_terms import term_nesting
@@ -380,7 +381,8 @@ MAX_AT_VALUES = 1000
 
 def _at_values(variables: list[ModelVariable], at: Any) -> tuple[list[ModelVariable], set[str]]:
     """``variables`` with the numeric ones ``at`` names (emmeans' ``at = list(x = c(...))``) held at the values
-    given, finite numbers, instead of their mean (or their two values); and those variables' names."""
+    given, finite numbers of at most ``MAX_MAGNITUDE`` in size (the data's bound), instead of their mean (or their
+    two values); and those variables' names."""
     if not isinstance(at, dict):
         raise GLMStatError(f"at= must be a dict of numeric variables and their values, e.g. {{'x': [1, 2]}}, got "
                            f"{shown(at)}")
@@ -394,6 +396,11 @@ def _at_values(variables: list[ModelVariable], at: Any) -> tuple[list[ModelVaria
         numbers = [finite_or_none(x) for x in raw[:MAX_AT_VALUES + 1]]
         if not 0 < len(raw) <= MAX_AT_VALUES or any(x is None for x in numbers):
             raise GLMStatError(f"at= {shown(name)}: give 1 to {MAX_AT_VALUES} finite numbers, got {shown(values)}")
+        huge = next((x for x in numbers if abs(x) > MAX_MAGNITUDE), None)
+        if huge is not None:  # (the bound of the data's values: a mean's variance takes their squares)
+            raise GLMStatError(f"at= {shown(name)}: {huge:g} is larger than {MAX_MAGNITUDE:g} in size, where the "
+                               "squares a standard error takes leave double precision (the data's values are "
+                               "refused there too)")
         given[next(i for i, u in enumerate(variables) if u is v)] = tuple(dict.fromkeys(numbers))
     return ([replace(v, distinct=given[i]) if i in given else v for i, v in enumerate(variables)],
             {variables[i].name for i in given})

@@ -5,6 +5,7 @@ asked for as the term and as by, with their pairs; what is refused."""
 from __future__ import annotations
 
 import json
+import warnings
 
 import pandas as pd
 import pytest
@@ -40,12 +41,17 @@ def test_means_at_the_values_given_as_emmeans(case):
     ({"lwt": []}, "at= 'lwt': give 1 to 1000 finite numbers"),
     ({"lwt": [float("nan")]}, "give 1 to 1000 finite numbers"),
     ({"lwt": ["100"]}, "give 1 to 1000 finite numbers"),
+    # (a standard error of 1e308 overflowed to inf with numpy's RuntimeWarning; the data's bound, 1e100)
+    ({"lwt": [120, 1e308]}, r"at= 'lwt': 1e\+308 is larger than 1e\+100 in size"),
+    ({"lwt": -1e101}, r"at= 'lwt': -1e\+101 is larger than 1e\+100 in size"),
     ({"height": [1.0]}, "'height' is not a variable of the model's right-hand side"),
     ([("lwt", 1)], "at= must be a dict of numeric variables"),
 ])
 def test_refusals(at, match):
-    with pytest.raises(gs.GLMStatError, match=match):
-        FIT.emmeans("race", at=at)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (a leaked numpy warning fails)
+        with pytest.raises(gs.GLMStatError, match=match):
+            FIT.emmeans("race", at=at)
 
 
 def test_weights_with_at_are_refused():
