@@ -272,7 +272,7 @@ def _still_null_space(source, direction: np.ndarray, scale: np.ndarray, kept: np
     direction is left, or no row is that still."""
     gram = fold(source, partial(_block_still_gram, d=direction, cut=cut), np.add,
                 np.zeros((direction.size, direction.size)))
-    s = np.where(scale > 0, scale, 1.0)[kept]
+    s = _kept_scale(scale, kept)
     values, vectors = np.linalg.eigh(gram[np.ix_(kept, kept)] / np.outer(s, s))
     null = vectors[:, values <= NULL_EIGEN_TOL * max(values.max(initial=0.0), 0.0)]
     if not values.max(initial=0.0) > 0 or null.shape[1] == 0:
@@ -280,9 +280,14 @@ def _still_null_space(source, direction: np.ndarray, scale: np.ndarray, kept: np
     return null
 
 
+def _kept_scale(scale: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The kept columns' largest |x| (1 for a column of zeros): the scaled coordinates' units."""
+    return np.where(scale > 0, scale, 1.0)[kept]
+
+
 def _projected(direction: np.ndarray, null: np.ndarray, scale: np.ndarray, kept: np.ndarray) -> np.ndarray:
     """``direction`` projected, within the kept columns, onto the span of ``null`` (:func:`_still_null_space`)."""
-    s = np.where(scale > 0, scale, 1.0)[kept]
+    s = _kept_scale(scale, kept)
     out = np.zeros_like(direction)
     out[kept] = null @ (null.T @ (direction[kept] * s)) / s
     return out
@@ -318,7 +323,7 @@ def _box_direction(source, binomial: bool, null: np.ndarray, scale: np.ndarray, 
     directions is the rounding of a solve that only their last unclamped rows fix: it can turn against some of them
     (a log-link binomial level of failures, 7 of 8 rows at 2.2e-16: the step moves them by 0.729 - 0.0745*x2, across
     0 over the level's x2), while its span still holds the separating direction."""
-    s = np.where(scale > 0, scale, 1.0)[kept]
+    s = _kept_scale(scale, kept)
     k = null.shape[1]
     total = None  # in the scaled coordinates, as memory's
     for _ in range(LP_ROUNDS):

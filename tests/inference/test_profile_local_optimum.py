@@ -27,12 +27,25 @@ REF = json.loads((FIXTURES / "profile_local_optimum" / "s766_0083.json").read_te
 CUBIC = "poly(x1, 3, raw = TRUE)[3]"
 
 
+def _held_out_fit(case_id: str, family: gs.Family, **kwargs):
+    """The held-out case's data and its fit at the random test's control (its rows with missing values dropped)."""
+    ref, data = held_out_case(case_id)
+    with pytest.warns(gs.DroppedRowsWarning):
+        fit = gs.glm(ref["formula"], data, family=family, tol=1e-12, max_iter=100, **kwargs)
+    return data, fit
+
+
+def _profile_warned(fit, name: str, **kwargs):
+    """The profile interval of ``name`` and the messages of the ProfileWarnings it gave."""
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", gs.ProfileWarning)
+        ci = fit.conf_int(method="profile", parm=[name], **kwargs).loc[name]
+    return ci, [str(w.message) for w in said if issubclass(w.category, gs.ProfileWarning)]
+
+
 @pytest.fixture(scope="module")
 def case():
-    ref, data = held_out_case("s766_0083")
-    with pytest.warns(gs.DroppedRowsWarning):
-        fit = gs.glm(ref["formula"], data, family=gs.Gaussian(link="log"), weights="w", tol=1e-12, max_iter=100)
-    return data, fit
+    return _held_out_fit("s766_0083", gs.Gaussian(link="log"), weights="w")
 
 
 def test_the_estimate_is_r_s_local_optimum(case):
@@ -45,11 +58,8 @@ def test_the_estimate_is_r_s_local_optimum(case):
 def test_a_limit_beyond_a_better_refit_is_nan_with_a_warning_as_mass_refuses(case):
     _, fit = case
     assert REF["mass_confint_0.99"].startswith("profiling has found a better solution")
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always", gs.ProfileWarning)
-        ci = fit.conf_int(level=0.99, method="profile", parm=[CUBIC]).loc[CUBIC]
+    ci, messages = _profile_warned(fit, CUBIC, level=0.99)
     assert np.isfinite(ci["lower"]) and ci["lower"] < fit.coef[CUBIC] and np.isnan(ci["upper"])
-    messages = [str(w.message) for w in said if issubclass(w.category, gs.ProfileWarning)]
     assert len(messages) == 1 and messages[0].startswith(f"upper profile limit of '{CUBIC}' not found: the refit at ")
     assert "so the estimate is a local optimum, not the maximum-likelihood estimate" in messages[0]
     # the refit it names is below the estimate's deviance, as R's at 0.0005 is
@@ -77,10 +87,7 @@ LINEAR = "poly(x1, 3, raw = TRUE)[1]"
 
 @pytest.fixture(scope="module")
 def branch_case():
-    ref, data = held_out_case("s814_0338")
-    with pytest.warns(gs.DroppedRowsWarning):
-        fit = gs.glm(ref["formula"], data, family=gs.Tweedie(var_power=3, link_power=0.5), tol=1e-12, max_iter=100)
-    return data, fit
+    return _held_out_fit("s814_0338", gs.Tweedie(var_power=3, link_power=0.5))
 
 
 def test_a_refit_far_below_the_estimate_is_taken_as_below_not_integrated_to_a_rise(branch_case):
@@ -94,11 +101,9 @@ def test_a_refit_far_below_the_estimate_is_taken_as_below_not_integrated_to_a_ri
     np.testing.assert_allclose(fit.deviance, BRANCH["estimate_deviance"], rtol=1e-9)
     np.testing.assert_allclose(fit.coef, BRANCH["estimate"], rtol=1e-6)
     assert BRANCH["refit_converged"] and BRANCH["refit_deviance"] < BRANCH["estimate_deviance"]
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always", gs.ProfileWarning)
-        ci = fit.conf_int(method="profile", parm=[LINEAR]).loc[LINEAR]
+    ci, messages = _profile_warned(fit, LINEAR)
     assert np.isnan(ci["upper"])
-    upper = [str(w.message) for w in said if str(w.message).startswith(f"upper profile limit of '{LINEAR}'")]
+    upper = [m for m in messages if m.startswith(f"upper profile limit of '{LINEAR}'")]
     assert len(upper) == 1 and "so the estimate is a local optimum" in upper[0]
     at = float(upper[0].split("the refit at ")[1].split(" ")[0])
     named = float(upper[0].split("has deviance ")[1].split(",")[0])
