@@ -34,7 +34,7 @@ from .subset import Subset, subset_rows
 from .terms import Terms
 from .values import (NUMBER_TEXT, FactorVec, NumMat, NumVec, Value, align_by_label, check_number_types,
                      label_text, missing_mask, object_missing)
-from .values import _NUMBER_TYPES  # (Decimal and Fraction, read as numbers as in an object column)
+from .values import NUMBER_TYPES  # (Decimal and Fraction, read as numbers as in an object column)
 
 __all__ = ["Rows", "ArraysUsed", "argument_node", "evaluate_rows", "complete_arrays", "variables_used",
            "numeric_response",
@@ -91,7 +91,7 @@ def _to_float(values: Any, what: str) -> np.ndarray:
             raise DataError(f"{what} must be numeric, but it has dtype {values.dtype}")
         return values.to_numpy(dtype=float, na_value=np.nan)
     if type(values) in (list, tuple):  # (before numpy reads them: it calls a float subclass's __float__)
-        foreign = foreign_type(values, also=_NUMBER_TYPES)
+        foreign = foreign_type(values, also=NUMBER_TYPES)
         if foreign is not None and foreign not in (list, tuple, range):  # (rows of many values: said below)
             raise DataError(
                 f"{what} holds values of the type {shown(foreign.__qualname__)}, which glmstat does not convert to "

@@ -452,7 +452,7 @@ def factor_from_labels(labels: np.ndarray, missing: np.ndarray | None = None) ->
 
 
 #: the numbers an object column may hold: converting one to a float runs no code of the data's
-_NUMBER_TYPES = frozenset({float, int, decimal.Decimal, fractions.Fraction})
+NUMBER_TYPES = frozenset({float, int, decimal.Decimal, fractions.Fraction})
 
 
 def object_missing(what: str, values: np.ndarray) -> np.ndarray:
@@ -476,7 +476,7 @@ _MAY_HOLD_DECIMALS = frozenset({"decimal", "mixed", "mixed-integer"})
 
 def _is_number_type(t: type) -> bool:
     """Whether values of the type ``t`` are Python's or numpy's own numbers (not a subclass, not a bool)."""
-    return t in _NUMBER_TYPES or (issubclass(t, np.number) and t.__module__ == "numpy")
+    return t in NUMBER_TYPES or (issubclass(t, np.number) and t.__module__ == "numpy")
 
 
 def check_number_types(what: str, present: np.ndarray) -> None:
