@@ -37,7 +37,8 @@ def held_out_case(case_id: str) -> tuple[dict, pd.DataFrame]:
 
 def expression_value(data: pd.DataFrame, expr: str):
     """glmstat's value of the formula expression ``expr`` on the rows of ``data`` (as a model is fitted)."""
-    from glmstat.formula.evaluate import DataColumns, Evaluator
+    from glmstat.formula.data_columns import DataColumns
+    from glmstat.formula.evaluate import Evaluator
     from glmstat.formula.frame import column_names
     from glmstat.formula.limits import DEFAULT_LIMITS
     from glmstat.formula.parser import parse_expression
@@ -54,7 +55,8 @@ def traced_evaluation(data: pd.DataFrame, expr: str, limits=None, traced: bool =
     compared with."""
     import tracemalloc
 
-    from glmstat.formula.evaluate import DataColumns, Evaluator
+    from glmstat.formula.data_columns import DataColumns
+    from glmstat.formula.evaluate import Evaluator
     from glmstat.formula.frame import column_names
     from glmstat.formula.limits import DEFAULT_LIMITS
     from glmstat.formula.nodes import names_read

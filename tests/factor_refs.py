@@ -10,7 +10,8 @@ import pandas as pd
 import glmstat as gs
 from conftest import FIXTURES
 from glmstat.formula import values
-from glmstat.formula.evaluate import DataColumns, Evaluator
+from glmstat.formula.data_columns import DataColumns
+from glmstat.formula.evaluate import Evaluator
 from glmstat.formula.frame import as_frame, column_names
 from glmstat.formula.limits import DEFAULT_LIMITS
 from glmstat.formula.parser import parse_expression

@@ -14,7 +14,6 @@ columns of that length (``FormulaLimits`` bounds how many).
 
 from __future__ import annotations
 
-import inspect
 import math
 from contextlib import contextmanager
 from functools import partial
@@ -28,6 +27,8 @@ from .._suggest import close_matches
 from ..errors import DataError, FormulaError
 from .arithmetic import r_div, r_mod, r_power
 from .call_arguments import numeric
+from .context_values import as_user_arg, refuse_unreadable
+from .data_columns import DataColumns, multiindex_hint
 from .date_functions import date_arith, date_operand, is_date
 from .evaluation_prices import DISTINCT_BYTES, evaluation_passes, held_columns, refuse_basis_arguments
 from .deparse import deparse
@@ -41,123 +42,14 @@ from .parser import sum_chain
 from .regex import RegexBudget
 from .row_dependence import by_rows, row_sample
 from .text_functions import na_rows
-from .validation import check_column_types
 from .value_codes import sorted_codes
 from .values import (R_INT_MAX, DateTimes, DoubleLevels, FactorVec, NumMat, NumVec, RInteger, Value, align_by_label,
-                     column_value, date_times_of, is_integer_value, is_r_integer, label_text, levels_with_texts, r_text)
+                     column_value, is_integer_value, is_r_integer, label_text, levels_with_texts, r_text)
 
-__all__ = ["Evaluator", "DataColumns", "HINT", "TextLearner", "check_context", "gathered_bytes"]
+__all__ = ["Evaluator", "HINT", "TextLearner", "gathered_bytes"]
 
 HINT = ("formulas may use data columns, math functions (log, exp, sqrt, abs, np.<ufunc>, ...), factor()/C(), "
         "I(), offset(), cbind() and names passed with context= (e.g. context={'myfun': myfun})")
-
-
-class DataColumns:
-    """The data's columns by name, each turned into a value on first use (and remembered).
-
-    ``names`` are the column labels as strings; a label that is not a string (``0``, ``("a", 1)``) is
-    reachable by its text in backticks.  ``raw`` reads the stored array of a column.  ``known`` are the names
-    an unknown name is matched against for a suggestion: every column of the data when ``df`` holds only the
-    columns a model reads (a chunk of streamed data), else ``names``.
-    """
-
-    def __init__(self, df: pd.DataFrame, names: tuple[str, ...], positions: Mapping[str, int],
-                 known: Sequence[str] | None = None) -> None:
-        self.df = df
-        self.names = names
-        self.known = names if known is None else tuple(known)
-        self.positions = positions
-        self.n = len(df)
-        self._values: dict[Any, Any] = {}
-        self.used: list[str] = []
-        #: False while a summary of whole columns is evaluated (``mean(x)``): its value for a row is not that
-        #: row's, so a missing value of a column it reads drops no row (R's na.omit sees the term's values)
-        self.recording = True
-        self._recorded: set[str] = set()
-
-    def raw(self, name: str) -> Any:
-        pos = self.positions[name]
-        try:
-            return self.df._get_column_array(pos)
-        except AttributeError:  # pandas without this accessor
-            return self.df.iloc[:, pos].array
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.positions
-
-    def date_times(self, name: str) -> DateTimes | None:
-        """The column ``name``'s date-times when it holds them (R's POSIXct), for the date functions; else None.
-        Not counted among the columns read for missing values: the function's result is (a missing date-time
-        gives a missing date, text or number)."""
-        key = ("date-times", name)
-        if key not in self._values:
-            self._values[key] = date_times_of(self.raw(name))
-        return self._values[key]
-
-    def value(self, name: str) -> NumVec | FactorVec:
-        v = self._values.get(name)
-        if v is None:
-            raw = self.raw(name)
-            if not (isinstance(raw, np.ndarray) and raw.dtype.kind in "fiub"):  # (numbers and booleans pass)
-                check_column_types(self.df, [name], {name: getattr(raw, "dtype", None)})
-            v = self._values[name] = column_value(name, raw)
-        if self.recording and name not in self._recorded:
-            self._recorded.add(name)
-            self.used.append(name)
-        return v
-
-
-#: builtins a context= function may be (plain arithmetic); any other builtin, and anything from these
-#: modules, reaches the interpreter, the file system or other processes and is refused
-_SAFE_BUILTINS = frozenset({"abs", "min", "max", "round", "sum", "pow", "divmod", "float", "int", "bool", "len"})
-_SYSTEM_MODULES = frozenset({"os", "posix", "nt", "subprocess", "shutil", "sys", "importlib", "pickle", "marshal",
-                             "ctypes", "socket", "io", "pathlib", "runpy", "code", "codeop", "pty", "signal",
-                             "tempfile", "glob", "webbrowser", "urllib", "http", "multiprocessing", "threading"})
-
-
-def _system_object(value: Any) -> str | None:
-    """What makes a context= value unsafe to hand to a formula (a module, eval, os.system...), or None."""
-    if inspect.ismodule(value):
-        return f"the module {value.__name__}"
-    module = getattr(value, "__module__", None) or ""
-    name = getattr(value, "__qualname__", getattr(value, "__name__", type(value).__name__))
-    if module == "builtins" and callable(value) and name not in _SAFE_BUILTINS:
-        return f"Python's builtin {name}"
-    if isinstance(module, str) and module.split(".")[0] in _SYSTEM_MODULES and callable(value):
-        return f"{module}.{name}"
-    return None
-
-
-def _multiindex_hint(df: pd.DataFrame) -> str:
-    """Why no name is a column of a frame whose columns are a MultiIndex (``df.groupby(g).agg(["mean", "sum"])``):
-    each column's name is the text of a tuple, ``('x', 'mean')``, which a formula reaches only in backticks."""
-    columns = df.columns
-    if not isinstance(columns, pd.MultiIndex):
-        return ""
-    return (f"; the data's columns are a MultiIndex, whose names are tuples such as {shown(str(columns[0]))}: "
-            "flatten them first, e.g. data.columns = ['_'.join(map(str, c)) for c in data.columns]")
-
-
-def check_context(context: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """``context=`` as a mapping of usable names: functions and constants the caller trusts.  Modules,
-    Python's builtins that reach the interpreter (``eval``, ``open``, ``getattr``...) and functions of the
-    system modules (``os``, ``subprocess``...) are refused even there: a formula from someone else must not
-    be able to call them, whatever the caller passed by mistake (``context=globals()``)."""
-    if context is None:
-        return {}
-    if not isinstance(context, Mapping):
-        raise FormulaError(f"context= must be a mapping of names to values, got {type(context).__name__}")
-    out = {}
-    for key, value in context.items():
-        if not isinstance(key, str) or not key or key.startswith("__") or not all(
-                ch.isalnum() or ch in "._" for ch in key):
-            raise FormulaError(f"context= key {shown(key)} is not a usable name")
-        unsafe = _system_object(value)
-        if unsafe is not None:
-            raise FormulaError(f"context= entry {shown(key)} is {unsafe}, which a formula must not reach; context= is "
-                               "for your own functions and constants")
-        out[key] = value
-    return out
 
 
 _FLT_EPSILON = 1.1920928955078125e-07  # (R's ':' counts its steps with this tolerance: 1:(3 - 1e-9) is 1, 2, 3)
@@ -223,40 +115,6 @@ def _is_number(v: Any) -> bool:
 def _ordered_texts(level: Any) -> tuple[str, ...]:
     """The texts an ordered factor's level is compared by: its label, and a logical's R text (``TRUE``)."""
     return (label_text(level), r_text(level)) if isinstance(level, (bool, np.bool_)) else (label_text(level),)
-
-
-def _refuse_unreadable(values: Any, subject: str) -> None:
-    """Refuse an array (a ``context=`` entry, what a ``context=`` function returned) that has no one reading as
-    numbers: complex numbers (a cast drops the imaginary part), date-times (days or seconds? numpy's cast of
-    nanoseconds made them integers, fitted as a slope per nanosecond), time spans (in which unit?) and pandas'
-    periods (dates, as a data column of them is called).  numpy's ``datetime64[D]`` is dates, R's Date (days since
-    1970-01-01), as Python's dates in a column are."""
-    dtype = getattr(values, "dtype", None)
-    kind = getattr(dtype, "kind", None)
-    if kind == "c":
-        raise DataError(f"{subject} complex numbers; a GLM needs real numbers")
-    if kind == "M" and not (isinstance(dtype, np.dtype) and np.datetime_data(dtype)[0] == "D"):
-        raise DataError(f"{subject} date-times ({dtype}); which number, days or seconds? Put them in a column of "
-                        "the data, where as.Date(), as.numeric(), format(), months() or weekdays() in the formula "
-                        "says which, or pass numbers (e.g. days since a reference date)")
-    if kind == "m" or isinstance(dtype, pd.PeriodDtype):
-        what = "time spans" if kind == "m" else "dates"
-        raise DataError(f"{subject} {what} ({dtype}); convert them to numbers in a unit you choose (e.g. days) or to "
-                        "strings for a factor")
-
-
-def _as_user_arg(v: Value) -> Any:
-    """A value as a trusted ``context=`` function receives it: numpy arrays, a pandas Categorical for a factor."""
-    if isinstance(v, NumVec):
-        if v.logical and not np.isnan(v.values).any():
-            return v.values.astype(bool)
-        return v.values
-    if isinstance(v, FactorVec):
-        return pd.Categorical.from_codes(v.codes, categories=pd.Index(list(v.levels), dtype=object),
-                                         ordered=v.ordered)
-    if isinstance(v, NumMat):
-        return v.values
-    return v
 
 
 class TextLearner:
@@ -560,7 +418,7 @@ class Evaluator:
         close = close_matches(key, self.data.known, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise FormulaError(f"the formula uses {shown(key)}, which is not a column of the data{hint}"
-                           f"{_multiindex_hint(self.data.df)} ({HINT})")
+                           f"{multiindex_hint(self.data.df)} ({HINT})")
 
     @staticmethod
     def reserved_constant(node: Const) -> Value:
@@ -604,7 +462,7 @@ class Evaluator:
                                     "strings") from e
             if getattr(arr, "ndim", 1) != 1 or len(arr) != self.n:
                 raise FormulaError(f"context= entry {shown(key)} must have one value per row ({self.n})")
-            _refuse_unreadable(arr, f"context= entry {shown(key)} holds")
+            refuse_unreadable(arr, f"context= entry {shown(key)} holds")
             return column_value(key, arr)
         raise FormulaError(f"context= entry {shown(key)} is a {type(v).__name__}; context= values must be functions, "
                            "numbers, strings or arrays of one value per row")
@@ -634,8 +492,8 @@ class Evaluator:
                            f"pass your own with context={{{shown(node.func)}: function}} ({HINT})")
 
     def user_call(self, node: Call, fn: Any) -> Value:
-        args = [_as_user_arg(self.eval(a)) for a in node.args]
-        kwargs = {k: _as_user_arg(self.eval(v)) for k, v in node.kwargs}
+        args = [as_user_arg(self.eval(a)) for a in node.args]
+        kwargs = {k: as_user_arg(self.eval(v)) for k, v in node.kwargs}
         try:
             with np.errstate(all="ignore"):
                 result = fn(*args, **kwargs)
@@ -665,7 +523,7 @@ class Evaluator:
                 result = np.asarray(result)
             except Exception as e:
                 raise FormulaError(f"{deparse(node)} returned a {type(result).__name__}, not an array") from e
-        _refuse_unreadable(result, f"{deparse(node)} (a function from context=) returned")
+        refuse_unreadable(result, f"{deparse(node)} (a function from context=) returned")
         if getattr(result, "ndim", 1) == 2 and isinstance(result, np.ndarray):
             if result.shape[0] != self.n or result.dtype.kind not in "fiub":
                 raise FormulaError(f"{deparse(node)} returned a {result.shape} array; it needs {self.n} rows of "

@@ -33,7 +33,9 @@ from .contrasts import contrasts_argument, term_codings, with_contrasts
 from .rows import complete_arrays, evaluate_rows, missing_detail, more_levels_warning, numeric_text_warning
 from .deparse import deparse
 from .encode import build_design, factor_levels, plan_design
-from .evaluate import DataColumns, Evaluator, check_context
+from .context_values import check_context
+from .data_columns import DataColumns
+from .evaluate import Evaluator
 from .limits import DEFAULT_LIMITS, FormulaLimits
 from .nodes import Name, Node, count_dots
 from .parser import parse

@@ -25,7 +25,8 @@ from ..errors import DataError, FormulaError, GLMStatError
 from ..families import Family
 from ..printable import escape_unprintable
 from .deparse import deparse, r_name
-from .evaluate import DataColumns, Evaluator
+from .data_columns import DataColumns
+from .evaluate import Evaluator
 from .limits import FormulaLimits, check_variables, factor_bytes
 from .nodes import Call, Name, Node, names_read
 from .parser import parse_expression

@@ -19,7 +19,8 @@ from .._arguments import real_type, shown, shown_items
 from ..errors import DataError, FormulaError
 from ..design.base import SMALL_CELLS, Design
 from .encode import DesignPlan, build_design
-from .evaluate import DataColumns, Evaluator
+from .data_columns import DataColumns
+from .evaluate import Evaluator
 from .row_dependence import across_rows_error
 from .limits import FormulaLimits
 from .deparse import deparse

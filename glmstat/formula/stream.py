@@ -35,7 +35,9 @@ from .contrasts import contrasts_argument, with_contrasts
 from .date_time_columns import date_times_read
 from .deparse import deparse
 from .encode import build_design
-from .evaluate import DataColumns, Evaluator, TextLearner, check_context, gathered_bytes
+from .context_values import check_context
+from .data_columns import DataColumns
+from .evaluate import Evaluator, TextLearner, gathered_bytes
 from .factor_functions import merge_chunk_levels
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, no_rows_error, plan_for
 from .functions import unqualified

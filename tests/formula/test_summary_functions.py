@@ -18,7 +18,8 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close
-from glmstat.formula.evaluate import DataColumns, Evaluator
+from glmstat.formula.data_columns import DataColumns
+from glmstat.formula.evaluate import Evaluator
 from glmstat.formula.frame import column_names
 from glmstat.formula.limits import DEFAULT_LIMITS
 from glmstat.formula.parser import parse_expression

@@ -21,7 +21,8 @@ import pytest
 import glmstat as gs
 from conftest import expression_values, traced_evaluation
 from glmstat.formula.date_steps import CODE_STEPS
-from glmstat.formula.evaluate import DataColumns, Evaluator
+from glmstat.formula.data_columns import DataColumns
+from glmstat.formula.evaluate import Evaluator
 from glmstat.formula.evaluation_prices import DISTINCT_BYTES, evaluation_passes
 from glmstat.formula.frame import model_terms
 from glmstat.formula.functions import DISTINCT_PASSES, PASSES
