@@ -302,8 +302,10 @@ def output_path(path: Any, what: str = "path") -> str | os.PathLike:
     # where glmstat's own checks of the path (a named pipe, the fit's data file) and its readers read it as written
     scheme = _URI_SCHEME.match(text)
     if scheme:
+        # (a local file whose name holds a colon is reached as ./name, which no scheme begins with)
+        local = "" if "/" in text[:scheme.end() + 2] else f", e.g. {shown('./' + text, 300)} for a file named so here"
         raise GLMStatError(f"{what}={shown(text, 300)}: names a URL or another file system ({shown(scheme[0])}); "
-                           "glmstat writes a local file: give a path on this machine")
+                           f"glmstat writes a local file: give a path on this machine{local}")
     if text.startswith("~"):
         raise GLMStatError(f"{what}={shown(text, 300)}: glmstat reads a path as written and does not expand a "
                            "leading ~ (the writer would have, elsewhere); give os.path.expanduser(path)")

@@ -128,3 +128,16 @@ def test_augment_writes_a_local_path_as_written(tmp_path, monkeypatch, where, pa
     with pytest.raises(gs.GLMStatError, match=r"^path='.*': " + match):
         fit.augment(path=path.format(tmp=str(tmp_path).lstrip("/")))
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # (nothing written, here or at home)
+
+
+def test_a_local_name_with_a_colon_is_refused_with_its_local_spelling(tmp_path, monkeypatch):
+    """'notes:v2.parquet' reads as the scheme 'notes:' (pyarrow's file systems take any): refused, the message
+    giving './notes:v2.parquet', which names the local file and is written there."""
+    monkeypatch.chdir(tmp_path)
+    fit = gs.glm("y ~ x", _rows(0, 200), family=gs.Poisson())
+    with pytest.raises(gs.GLMStatError, match=r"^path='notes:v2.parquet': .* e\.g\. './notes:v2.parquet' for a file"):
+        fit.augment(path="notes:v2.parquet")
+    with pytest.raises(gs.GLMStatError, match=r"give a path on this machine$"):
+        fit.augment(path="http://127.0.0.1:9/out.parquet")  # (no './http://...')
+    assert len(pd.read_parquet(fit.augment(path="./notes:v2.parquet"))) == 200
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes:v2.parquet"]
