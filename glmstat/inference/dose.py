@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._arguments import real_number, shown, shown_items
 from ..errors import GLMStatError
-from .hypotheses import column_spellings
+from .hypothesis_text import column_spellings
 
 if TYPE_CHECKING:
     from .results import GLMResults

@@ -13,7 +13,7 @@ import warnings
 
 import glmstat as gs
 from conftest import FIXTURES, load_data
-from glmstat.inference.hypotheses import hypothesis_matrix
+from glmstat.inference.hypothesis_text import hypothesis_matrix
 from inference2_refs import CASES, assert_p, fit, ref
 
 

@@ -68,7 +68,7 @@ COLUMNS = ["Intercept", "x"] + [f"g[T.l{i}]" for i in range(4000)]
 def test_a_hypothesis_is_matched_against_many_columns_in_one_pass():
     # each column's spellings were tried in turn at each place of the text: 2.7 s for 20,000 characters on
     # 4,000 columns
-    from glmstat.inference.hypotheses import hypothesis_matrix
+    from glmstat.inference.hypothesis_text import hypothesis_matrix
 
     with pytest.raises(gs.GLMStatError, match="^'g' in the hypothesis is not a column of the model") as e:
         hypothesis_matrix(COLUMNS, " + ".join(["g"] * 5000))
@@ -84,7 +84,7 @@ def test_a_hypothesis_is_matched_against_many_columns_in_one_pass():
 @pytest.mark.parametrize("text", ["(" * 19_999, "( " * 9_999, "f(" * 9_999])
 def test_a_hypothesis_of_many_parentheses_is_read_in_one_pass(text):
     # each '(' copied the text before it, and each character looked through every open parenthesis (0.7 s)
-    from glmstat.inference.hypotheses import hypothesis_matrix
+    from glmstat.inference.hypothesis_text import hypothesis_matrix
 
     with pytest.raises(gs.GLMStatError, match="^cannot read the hypothesis") as e:
         hypothesis_matrix(["Intercept", "x"], text)
