@@ -202,7 +202,7 @@ def test_sandwich_is_independent_of_block_size(case_id, column, t):
     fit = extra_fit(case_id)
     fd = fit.fit_data
     small = replace(fd, source=replace(fd.source, block_rows=5))
-    from glmstat.inference.robust import cluster_codes
+    from glmstat.inference.cluster_labels import cluster_codes
 
     for cl in (None, column):
         codes, values = (None, None) if cl is None else cluster_codes(cl, fit)[:2]
