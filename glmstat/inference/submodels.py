@@ -5,6 +5,7 @@ rows, weights and offset) by the IRLS engine, as R's ``anova.glm``, ``drop1.glm`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,8 +129,26 @@ def refit_columns(fit, cols, start: np.ndarray | None = None) -> Submodel:
         warn_user(f"the submodel with {_submodel_names(fit, cols)} did not converge in {state.iterations} "
                   f"iterations (deviance {state.deviance:.6g}), so the tests that use it are unreliable; "
                   f"refit the model with a larger max_iter", ConvergenceWarning)
+    elif _below_model(fit, state.deviance):
+        warn_user(f"the submodel with {_submodel_names(fit, cols)} has deviance {state.deviance:.10g}, below the "
+                  f"model's {fit.deviance:.10g}, which contains it: the model's fit is a stationary point of the "
+                  f"likelihood, not its maximum, so the tests that compare them are not those of the "
+                  f"maximum-likelihood fit (a negative statistic); fit the model again from start= coefficients "
+                  f"near the maximum (e.g. the submodel's estimate, 0 for the other columns)", ConvergenceWarning)
     return Submodel(state.deviance, int(state.kept.sum()), np.where(state.kept, state.coef, 0.0), cols, state.n_ok, src,
                     zero_nan(state.weights_beta), state.weights_at_start)
+
+
+def _below_model(fit, deviance: float) -> bool:
+    """Whether a converged submodel's deviance is below the model's beyond rounding.  The model contains every
+    submodel (the same rows, weights and offset; the left-out coefficients 0), so at its maximum-likelihood estimate
+    its deviance is at most theirs: a fit that converged above one stopped at another stationary point (a Gaussian
+    inverse-link model from glmstat's start, fixtures/anova_stationary_point).  Not for the Firth fit, which
+    maximizes a penalized likelihood, nor at R's control, which reports what R reports (as the null model's
+    check in ``fit.py``)."""
+    model = fit.deviance
+    return (fit.converged and fit.method == "irls" and fit.fit_data.control.convergence == "exact"
+            and math.isfinite(model) and math.isfinite(deviance) and deviance < model - 1e-7 * (abs(model) + 1.0))
 
 
 def _infinite_empty_deviance(fit) -> float | None:
