@@ -57,6 +57,11 @@ _EPS = np.finfo(float).eps
 #: Armijo's constant: a step must achieve this fraction of the decrease its quadratic model predicts.
 ARMIJO = 1e-4
 MAX_HALVINGS = 60
+#: A step the line search shortens below this is rounding's, not the direction's: the fit stops there.  On separated
+#: data at alpha = 0 the objective tends to 0, and once it was a few 1e-15 every iteration halved its step some 50
+#: times before the objective's rounding let it through, for as many iterations as max_iter allowed (20 ms each on
+#: 60 rows: max_iter=10**9 with tol=1e-300 ran for ever).
+STALL_STEP = 2.0 ** -30
 #: Rows per block when forming X'WX (bounds the temporary at BLOCK_ROWS x p).
 BLOCK_ROWS = 32768
 #: Smallest reciprocal condition number of a system solved by Cholesky; below it, minimum-norm least squares.
@@ -480,6 +485,7 @@ def fit_penalized(pr: Problem, penalty: Penalty, tol: float = 1e-10, max_iter: i
     while not converged and it < max_iter:
         it += 1
         d0, d, delta = _direction(pr, penalty, pt, g0, gb, min(tol, kkt) * 1e-3)
+        t = 1.0
         if -delta <= 1e3 * _EPS * abs(pt.objective):
             # The objective can no longer tell the step's gain from rounding: take the full step if it
             # lowers the KKT violation, else stop at the gradient's rounding floor.
@@ -493,7 +499,6 @@ def fit_penalized(pr: Problem, penalty: Penalty, tol: float = 1e-10, max_iter: i
                 converged = True
                 break
         else:
-            t = 1.0
             for _ in range(MAX_HALVINGS):
                 new = _point(pr, kernel, penalty, pt.b0 + t * d0, pt.b + t * d)
                 if new.objective <= pt.objective + ARMIJO * t * delta:
@@ -505,6 +510,8 @@ def fit_penalized(pr: Problem, penalty: Penalty, tol: float = 1e-10, max_iter: i
             nkkt = _kkt(ng0, ngb, new.b, penalty.l1)
         pt, g0, gb, kkt = new, ng0, ngb, nkkt
         converged = kkt <= tol
+        if t < STALL_STEP:
+            break  # (a step of rounding's length: the direction no longer descends; converged only if within tol)
     drift = 0.0
     if penalty.alpha == 0 and math.isfinite(pt.objective):
         # Without a penalty the optimum may be at infinity (separation): the gradient then vanishes while

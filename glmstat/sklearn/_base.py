@@ -198,8 +198,10 @@ class GLMEstimatorBase(BaseEstimator):
         if not fit.converged:
             warn_user(
                 f"the penalized fit did not converge in {fit.iterations} iterations (largest violation of the "
-                f"optimality conditions {fit.kkt:.3g}, tol {self.tol:g}); raise max_iter, or check for "
-                "separation or unbounded estimates (alpha=0)",
+                f"optimality conditions {fit.kkt:.3g}, tol {self.tol:g}); "
+                + ("raise max_iter, or " if fit.iterations >= int(self.max_iter) else
+                   "no step lowers the objective beyond its rounding: raise tol, or ")
+                + "check for separation or unbounded estimates (alpha=0)",
                 ConvergenceWarning)
         if fit.drift > DRIFT_TOL:
             warn_user(diverging_message(fit.drift, family, "coef_") + "; results_ names the cause",

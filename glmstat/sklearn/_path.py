@@ -105,8 +105,9 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     stopped = [a for a, f in zip(alphas, fits) if not f.converged]
     if stopped:
         warn_user(
-            f"{len(stopped)} of the {alphas.size} fits did not converge in {max_iter} iterations (alpha "
-            f"{', '.join(f'{a:.4g}' for a in stopped[:5])}{', ...' if len(stopped) > 5 else ''}); raise max_iter",
+            f"{len(stopped)} of the {alphas.size} fits did not converge within {max_iter} iterations (alpha "
+            f"{', '.join(f'{a:.4g}' for a in stopped[:5])}{', ...' if len(stopped) > 5 else ''}); raise max_iter, "
+            "or tol where a fit stopped short of it (no step lowered its objective beyond rounding)",
             ConvergenceWarning)
     diverging = [(a, f.drift) for a, f in zip(alphas, fits) if f.drift > DRIFT_TOL]
     if diverging:  # (an alpha of 0 on separated data: the estimator warns so for the same fit)
