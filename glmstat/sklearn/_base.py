@@ -22,6 +22,7 @@ from ..errors import ConvergenceWarning as _GsConvergenceWarning, warn_user
 from ..formula.deparse import r_name
 from ..formula.lexer import is_reserved, reads_as_name
 from ..formula.limits import DEFAULT_LIMITS, FormulaLimits
+from ..formula.validation import MAX_MAGNITUDE
 from ..errors import DataError, DataTypeError, FamilyError, FitError, FormulaError, GLMStatError, SeparationWarning
 from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
@@ -82,6 +83,33 @@ def _cut_reason(text: str) -> str:
     if len(text) <= REASON_CHARS:
         return text
     return f"{text[:REASON_CHARS]}... ({len(text) - REASON_CHARS:,} more characters)"
+
+
+def check_feature_magnitudes(X: np.ndarray, names: Sequence[str]) -> None:
+    """Refuse a feature whose values pass ``MAX_MAGNITUDE`` (1e100) in size, as ``glm()`` refuses such a design
+    column: their squares, in X'WX, overflow double precision (numpy's RuntimeWarnings, then scipy's raw
+    ValueError from the factorization).
+
+    Parameters
+    ----------
+    X : ndarray
+        The features (n, p), float64.
+    names : sequence of str
+        The features' names, one per column.
+
+    Raises
+    ------
+    DataError
+        Naming the first such feature, its largest size and a power of ten to divide it by.
+    """
+    if X.size == 0:
+        return
+    big = np.abs(X).max(axis=0)
+    for j in np.flatnonzero(big > MAX_MAGNITUDE):
+        raise DataError(
+            f"feature {shown(names[j])} has values as large as {big[j]:.3g}; squares of such numbers overflow "
+            f"double precision -- rescale it (e.g. divide by 1e{int(np.log10(big[j]))})"
+        )
 
 
 def checked_parameters(estimator: GLMEstimatorBase) -> tuple[Penalty, Family]:
@@ -169,11 +197,12 @@ class GLMEstimatorBase(BaseEstimator):
         if self.formula is None:
             with refused(f"X ({shown(X)}) or y ({shown(y)})"):
                 X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=self._numeric_target)
+            names = (tuple(str(c) for c in self.feature_names_in_) if hasattr(self, "feature_names_in_")
+                     else tuple(f"x{j}" for j in range(X.shape[1])))
+            check_feature_magnitudes(X, names)
             sw = sample_weights(sample_weight, X.shape[0])
             y_num, sw = self._target(y, sw)
             design, offset, weights, intercept = X, None, sw, bool(self.fit_intercept)
-            names = (tuple(str(c) for c in self.feature_names_in_) if hasattr(self, "feature_names_in_")
-                     else tuple(f"x{j}" for j in range(X.shape[1])))
             self._spec, self._intercept_column, frame = None, (0 if intercept else None), None
         else:
             data, formula, y_num, sw = self._formula_data(X, y, sample_weight)

@@ -12,7 +12,8 @@ from .._arguments import integer_type, items_given, plain_real, real_number, sho
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
 from ..errors import DataError, FitError, SeparationWarning, warn_user
 from ..families import Family
-from ._base import DRIFT_TOL, ConvergenceWarning, checked_parameters, diverging_message, refused, sample_weights
+from ._base import (DRIFT_TOL, ConvergenceWarning, check_feature_magnitudes, checked_parameters, diverging_message,
+                    refused, sample_weights)
 from ._regressor import GLMRegressor, response_in_domain
 
 __all__ = ["GLMPath", "glm_path"]
@@ -82,6 +83,7 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
         if y.ndim != 1:
             raise DataError(f"y must be 1-d, got shape {y.shape}")
         check_consistent_length(X, y)
+    check_feature_magnitudes(X, [f"x{j}" for j in range(X.shape[1])])
     sw = sample_weights(sample_weight, X.shape[0])
     if not np.any(sw > 0):
         raise DataError("every sample weight is zero; at least one row needs a positive weight")
