@@ -41,6 +41,7 @@ from .._arguments import confidence_level, real_number, shown, shown_items
 from ..distributions import interval_quantile, normal_sf
 from ..errors import AliasingWarning, DataError, GLMStatError, warn_user
 from ..formula.nodes import Name, names_read
+from ..formula.validation import MAX_MAGNITUDE
 from .covariance_factor import combination_variances
 from .fit_access import encode_spec_design, fit_inputs, structure, used_data
 from .prediction import ESTIMABLE_TOL, aliasing_relations
@@ -284,7 +285,12 @@ def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[
         levels, labels = (_hashed(var.levels), set(var.labels)) if var.is_factor else (set(), set())
         for v in vals:
             if not var.is_factor:
-                real_number(v, f"at[{shown(n)}]", must=f"a finite number (a value of the numeric variable {var.name})")
+                x = real_number(v, f"at[{shown(n)}]",
+                                must=f"a finite number (a value of the numeric variable {var.name})")
+                if abs(x) > MAX_MAGNITUDE:  # (emmeans' at= bound, the data's: the effects' variances take squares)
+                    raise GLMStatError(f"at[{shown(n)}]: {x:g} is larger than {MAX_MAGNITUDE:g} in size, where the "
+                                       "squares a standard error takes leave double precision (the data's values are "
+                                       "refused there too)")
             elif not _among(v, levels) and not (isinstance(v, str) and v in labels):
                 # (pandas would make it a missing value, with a deprecation warning)
                 shown_levels = shown_items(var.labels)
