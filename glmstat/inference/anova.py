@@ -41,7 +41,8 @@ from ..report.tables import returns_table
 from .rao_score import models_score, rao_statistic
 from .submodels import only_aliased_left_out, refit_columns
 
-__all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope", "check_ml_fit", "table_heading"]
+__all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope", "check_ml_fit", "table_heading",
+           "aic_penalty", "term_table_arguments"]
 
 _TESTS = {"chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao", "none": None}
 #: anova() also takes Mallows' Cp (as R's anova.glm; drop1.glm does not)
@@ -68,11 +69,41 @@ def check_ml_fit(fit, what: str) -> None:
                            f"method={shown(fit.method)}")
 
 
+def aic_penalty(fit: Any, k: Any) -> float:
+    """``k``, the AIC penalty of drop1, add1 and step, as a float: a non-negative finite number whose product with
+    four times the fit's rows (a model of n rows has at most n parameters; an AIC adds k times the rank of the model,
+    and extractAIC's shift k times the full model's) stays within double precision.
+
+    Parameters
+    ----------
+    fit : GLMResults
+        The model the tables are of.
+    k : Any
+        The penalty as given.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    GLMStatError
+        ``k`` is not such a number.  (Beyond the bound k * rank overflowed and extractAIC's shift made every AIC
+        inf - inf: drop1's ``aic`` column went missing after numpy's overflow warnings, as R's does -- R's
+        ``drop1(m, k = 1e308)$AIC`` is NULL -- and step said the model's AIC was not finite.)
+    """
+    high = np.finfo(float).max / (4.0 * max(int(fit.nobs), 1))
+    return real_number(k, "k", low=0.0, high=high,
+                       must=f"a non-negative finite number of at most {high:.3g} (k times the model's rows stays "
+                            "within double precision; 2: AIC, log(n): BIC)")
+
+
 def term_table_arguments(fit, what: str, test: Any, k: Any) -> tuple[str | None, float]:
     """drop1's and add1's arguments checked: ``fit`` a maximum-likelihood fit of glmstat's, ``test`` one of "none",
-    "Chisq" (or "LRT"), "F" or "Rao" (any case), ``k`` a non-negative AIC penalty; (R's name of the test, k)."""
+    "Chisq" (or "LRT"), "F" or "Rao" (any case), ``k`` a non-negative AIC penalty (:func:`aic_penalty`); (R's name of
+    the test, k)."""
     check_ml_fit(fit, what)
-    k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
+    k = aic_penalty(fit, k)
     key = test.lower() if isinstance(test, str) and own_scalar(test) else None  # (not a subclass's lower)
     if key not in _TESTS:
         raise GLMStatError(f"unknown test {shown(test)}; use 'none', 'Chisq' (or 'LRT'), 'F' or 'Rao'")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import integer_type, is_one_of, real_number, shown
+from .._arguments import integer_type, is_one_of, shown
 from ..errors import GLMStatError, GLMStatWarning, InvalidStartError, warn_user
 from ..formula.terms import term_label
 from .add1 import AddTable, add_candidates, add_table, approx_aic, extract_aic, theta_free, varsets
@@ -190,14 +190,14 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
         The chosen model; its ``step_path`` is stepAIC's ``$anova``: ``step``, ``df``, ``deviance``,
         ``resid_df``, ``resid_dev``, ``aic``.
     """
-    from .anova import check_ml_fit
+    from .anova import aic_penalty, check_ml_fit
 
     check_ml_fit(fit, "step")
     if direction is None:
         direction = "both" if scope is not None else "backward"
     if not is_one_of(direction, ("backward", "forward", "both")):
         raise GLMStatError(f"unknown direction {shown(direction)}; use 'backward', 'forward' or 'both'")
-    k = real_number(k, "k", low=0.0, must="a non-negative finite number (2: AIC, log(n): BIC)")
+    k = aic_penalty(fit, k)
     if isinstance(steps, (bool, np.bool_)) or not integer_type(steps) or steps < 0:
         raise GLMStatError(f"steps must be a non-negative whole number, got {shown(steps)}")
     backward, forward = direction in ("backward", "both"), direction in ("forward", "both")

@@ -5,6 +5,11 @@ never numpy's RuntimeWarning and a NaN or a missing column.
 * ``average_marginal_effects(at={"x": [1e200]})``: ``emmeans(at=)`` refuses a value beyond 1e100 in size (the
   data's bound: a standard error takes their squares), but the marginal effects took it, and came out as NaN
   estimates, standard errors and intervals with numpy's "invalid value encountered in matmul" warnings.
+* ``drop1(k=1e308)``: k * rank overflowed to inf and the shift to R's ``extractAIC`` made every AIC inf - inf, so
+  the ``aic`` column silently went missing, after numpy's overflow warnings (R's is missing too:
+  ``drop1(m, k = 1e308)$AIC`` is NULL in R 4.2.2, with no warning); ``step(k=1e308)`` said "AIC is not finite for
+  this model", blaming the model for the argument.  k is now at most the largest double over four times the
+  model's rows (a model has at most as many parameters as rows), where R's AIC is finite and glmstat's is R's.
 
 In-process: these inputs take no time; the contract checked is the exception type, the message and the silence.
 """
@@ -40,3 +45,23 @@ def _refused(call, match: str) -> None:
 def test_marginal_effects_at_a_value_beyond_the_data_bound_are_refused(fit, value):
     _refused(lambda: fit.average_marginal_effects(at={"x": [0.5, value]}),
              rf"^at\[.x.\]: {re.escape(f'{value:g}')} is larger than 1e\+100 in size")
+
+
+@pytest.mark.parametrize("call", [
+    lambda f: f.drop1(k=1e308), lambda f: f.drop1(k=1e307, test="Chisq"), lambda f: f.add1("~ . + I(x^2)", k=1e308),
+    lambda f: f.step(k=1e308),
+], ids=["drop1", "drop1-chisq", "add1", "step"])
+def test_an_aic_penalty_beyond_the_bound_is_refused(fit, call):
+    _refused(lambda: call(fit), r"^k must be a non-negative finite number of at most 3\.75e\+306 \(k times")
+
+
+@pytest.mark.parametrize("k,aic", [
+    (1e6, [4000036.7295889785, 3000048.5932903346, 2000039.2925331590]),
+    (1e101, [4e101, 3e101, 2e101]),
+])
+def test_an_aic_penalty_within_the_bound_has_r_aic(fit, k, aic):
+    # R 4.2.2: print(drop1(glm(y ~ x + g, poisson, d), k = k)$AIC, digits = 17), d the data D
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = fit.drop1(k=k)
+    np.testing.assert_allclose(table["aic"].to_numpy(), aic, rtol=1e-12)
