@@ -218,6 +218,9 @@ def test_update_with_a_dict_of_columns(fit):
     ({"eta_range": (NAN, 1)}, r"^eta_range\[0\] must be a finite number, got nan"),
     ({"eta_range": 5}, r"^eta_range must be two numbers \(low, high\), got 5"),
     ({"eta_range": (-1e308, 1e308)}, "^eta_range must be two increasing finite numbers"),  # a numpy warning
+    # (apart by less than the largest double, but matplotlib's ticks of such an axis overflowed: its numpy warning)
+    ({"links": "sqrt", "mu_range": (0.0, 1e308)}, r"^mu_range must be two increasing finite numbers of at most 1e\+3"),
+    ({"eta_range": (-5e307, 5e307)}, r"^eta_range must be two increasing finite numbers of at most 1e\+300"),
 ])
 def test_plot_links_arguments(kwargs, match):
     pytest.importorskip("matplotlib")

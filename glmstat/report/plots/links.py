@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
@@ -21,6 +20,8 @@ PROBABILITY_LINKS = ("logit", "probit", "cloglog", "cauchit", "log")  # the bino
 #: Links one figure compares: beyond this the curves and their legend cannot be told apart (and 100,000 of them
 #: drew for 93 s, then ran out of memory).
 MAX_LINKS = 20
+#: The largest size of a plotting range's end: beyond about 1e307 matplotlib's ticks of the axis overflow.
+MAX_END = 1e300
 
 
 def _inverse_curve(link: Link, eta: np.ndarray, probability: bool, increasing: bool) -> np.ndarray:
@@ -40,9 +41,10 @@ def _range(value: Any, what: str) -> tuple[float, float]:
     if not isinstance(value, (tuple, list, np.ndarray)) or len(value) != 2:
         raise GLMStatError(f"{what} must be two numbers (low, high), got {shown(value)}")
     low, high = (real_number(v, f"{what}[{i}]") for i, v in enumerate(value))
-    if not (low < high and math.isfinite(high - low)):
-        raise GLMStatError(f"{what} must be two increasing finite numbers less than 1.8e308 apart, got ({shown(low)}, "
-                           f"{shown(high)})")
+    # (an axis whose ends pass about 1e307 overflowed in matplotlib's ticks, with numpy's warning)
+    if not (low < high and max(abs(low), abs(high)) <= MAX_END):
+        raise GLMStatError(f"{what} must be two increasing finite numbers of at most {MAX_END:g} in size, got "
+                           f"({shown(low)}, {shown(high)})")
     return low, high
 
 
