@@ -526,6 +526,32 @@ def _inexact_integers(name: str, ints: np.ndarray, values: np.ndarray) -> str | 
             f"({int(k[j])} reads as {int(v[j])})")
 
 
+#: Significant digits of a decimal that its double always tells apart from any other such decimal (C's DBL_DIG)
+_DECIMAL_DIGITS = 15
+
+
+def _inexact_objects(name: str, present: np.ndarray, values: np.ndarray) -> str | None:
+    """What makes the object column ``name`` of numbers (``present``, without its missing values; ``values`` their
+    doubles) inexact as doubles, as :func:`_inexact_integers` says of integers: its first Python int beyond 2^53 or
+    Decimal of more than 15 significant digits that no double holds (ids of ``decimal128(38, 0)``, 10^30 + 1 reading
+    as 1e+30, one level with 10^30 + 2), or None.  Value by value, so that each chunk of streamed rows is judged
+    alike; a decimal of at most 15 significant digits (an amount of money, 12.50) is told apart by its double."""
+    for v, f in zip(present, values):
+        t = type(v)
+        if t is int:
+            exact = not abs(f) >= _EXACT or int(f) == v
+        elif t is decimal.Decimal and v.is_finite():
+            digits = "".join(map(str, v.as_tuple().digits)).rstrip("0")
+            exact = len(digits) <= _DECIMAL_DIGITS or decimal.Decimal(float(f)) == v
+        else:
+            continue
+        if not exact:
+            text = str(v)
+            return (f"the column {shown(name)} holds numbers that a double cannot tell apart "
+                    f"({text if len(text) <= 60 else text[:60] + '...'} reads as {float(f)!r})")
+    return None
+
+
 def _check_category_types(name: str, categories: list) -> None:
     """Refuse categories (of an object dtype) that are not text, logical values or Python's and numpy's own
     numbers, as an object column is refused: a level is written as text, and another object's text is code
@@ -659,7 +685,7 @@ def column_value(name: str, raw: Any) -> NumVec | FactorVec:
             raise DataError(f"column {shown(name)} holds numbers that are not usable as floats") from e
         if kind == "integer":  # (Python ints, of any size: exact, as an int64 column is)
             return NumVec(out, **_integer_marks(name, present, out[~missing]))
-        return NumVec(out)
+        return NumVec(out, inexact=None if kind == "floating" else _inexact_objects(name, present, out[~missing]))
     raise DataError(_unusable_objects(name, kind, present))
 
 
