@@ -221,9 +221,56 @@ class Table(_NoDunderLabels, pd.DataFrame):
         pandas' Styler writes them as HTML, so a factor level ``<img src=x onerror=...>`` ran as a tag in the
         notebook that showed ``fit.emmeans("g").style``.  They are escaped in the Styler's data, so that a
         ``format()`` or ``format_index()`` of the caller (which replaces Styler's ``escape=``) keeps them text."""
-        from pandas.io.formats.style import Styler
+        return table_styler(self)
 
-        return Styler(_shown_frame(self, _html_label))
+
+def table_styler(table: pd.DataFrame) -> Any:
+    """pandas' ``Styler`` of ``table`` (:attr:`Table.style`), its labels and text cells HTML text, whose other
+    writers write them as their own text: ``to_latex()`` as LaTeX text (:func:`_latex_label`; the HTML text read as
+    TeX: a level ``^^5cinput{/etc/passwd}``, TeX's code for a backslash, made ``\\input`` run, and the ``&`` of an
+    entity split a cell), ``to_string()`` as the terminal's, with the styles, formats and caption given to the
+    Styler; ``to_typst()``, for which glmstat has no escaping (a ``#`` in Typst's markup starts code), is refused.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table as glmstat returned it (its labels and text cells as they are).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    from pandas.io.formats.style import Styler
+
+    class TableStyler(Styler):
+        def _written(self, label: Callable[[Any], Any]) -> Styler:
+            """A Styler of the table's labels and text cells as ``label`` writes them, with this one's styles."""
+            other = Styler(_shown_frame(table, label))
+            other.use(self.export())
+            for name in ("_display_funcs", "_display_funcs_index", "_display_funcs_columns",
+                         "_display_funcs_index_names", "_display_funcs_column_names"):
+                if hasattr(self, name):  # (the formats given: format(), format_index(), ...)
+                    setattr(other, name, getattr(self, name).copy())
+            other.caption = self.caption
+            return other
+
+        def to_latex(self, *args: Any, **kwargs: Any) -> Any:
+            """pandas' ``Styler.to_latex``, the labels and text cells LaTeX text."""
+            return self._written(_latex_label).to_latex(*args, **kwargs)
+
+        def to_string(self, *args: Any, **kwargs: Any) -> Any:
+            """pandas' ``Styler.to_string``, the labels and text cells as the terminal's repr writes them."""
+            return self._written(_label).to_string(*args, **kwargs)
+
+        def to_typst(self, *args: Any, **kwargs: Any) -> Any:
+            """Refused: a :class:`~glmstat.GLMStatError`."""
+            from ..errors import GLMStatError
+
+            raise GLMStatError("a table's style writes HTML (to_html()), LaTeX (to_latex()) and text (to_string()); "
+                               "Typst, whose markup runs what follows a '#', is not written (its labels come from the "
+                               "data)")
+
+    return TableStyler(_shown_frame(table, _html_label))
 
 
 def _html_label(value: Any) -> Any:

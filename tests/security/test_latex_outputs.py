@@ -5,7 +5,9 @@ runs a shell command (with shell escape on).  TeX reads ``^^5c`` as a backslash 
 a column named ``x^^5cinput{/etc/passwd}`` is ``x\\input{/etc/passwd}`` unless every ``^`` is escaped; pandas'
 ``to_latex`` escapes nothing by default, and ``fit.coef.to_latex()`` wrote that name as it is.  Every LaTeX
 output -- the tables' (pandas'), the summary's and ``compare()``'s (tabulate's) -- now escapes its labels,
-cells, headings and captions with one escaper, :func:`glmstat.report.latex.text`.
+cells, headings and captions with one escaper, :func:`glmstat.report.latex.text`; so does the ``to_latex()`` of a
+table's ``style`` (pandas' Styler, whose data are the table's HTML text: it wrote ``^^5cinput`` as it is), whose
+``to_typst()`` is refused (Typst's markup runs what follows a ``#``, and glmstat has no escaper for it).
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ OUTPUTS = {  # name: the LaTeX of one output of the fit
     "compare-to_frame": lambda f: gs.compare(f, names=[LEVEL]).to_frame().to_latex(),
     "coef-caption": lambda f: f.coef.to_latex(caption=EVIL),
     "conf_int-caption-pair-headings": lambda f: f.conf_int().to_latex(caption=(EVIL, LEVEL), header=[EVIL, LEVEL]),
+    # pandas' Styler of a table (its HTML for notebooks) wrote its HTML text as LaTeX: ^^5c and the & of entities raw
+    "emmeans-style": lambda f: f.emmeans("g").style.format(precision=3).to_latex(),
+    "tidy-style": lambda f: f.tidy().style.hide(axis="index").to_latex(),
+    "conf_int-style": lambda f: f.conf_int().style.to_latex(),
 }
 
 
@@ -116,3 +122,15 @@ def test_labels_and_cells_that_are_not_strings_are_written_as_escaped_text():
     tex = table.to_latex()
     assert "^^" not in tex and unescaped(tex) == []
     assert r"('r\^{}\^{}5cinput\{g\}', 1)" in tex and "1.500000" in tex and "NaN" in tex
+
+
+def test_a_styled_table_writes_text_and_refuses_typst(fit):
+    pytest.importorskip("jinja2")
+    styler = fit.emmeans("g").style.format(precision=2).set_caption("means")
+    tex = styler.to_latex()
+    assert r"\caption{means}" in tex and "5cinput" in tex and "^^" not in tex  # (the caption and format kept)
+    assert re.search(r"^a & \d+\.\d\d & ", tex, re.M), tex
+    text = styler.to_string()
+    assert LEVEL in text and "&" not in text.replace(LEVEL, "")  # (the level as written, no HTML entity)
+    with pytest.raises(gs.GLMStatError, match="Typst"):
+        styler.to_typst()
