@@ -87,6 +87,9 @@ MAX_PAIRS = 500_000
 #: ... and with labels of at most this many characters in all: each pair's label holds both levels' labels,
 #: so 600 levels of 2,000 characters made 720 million characters (800 MB), 1,000 of 10,000 ten gigabytes.
 MAX_PAIR_LABEL_CHARS = 50_000_000
+#: The smallest size of a custom contrast's largest coefficient (on the model's coefficients): below, the squares its
+#: variance takes underflow (1e-320: a standard error of 0 and a z ratio of inf, as R's emmeans gives), as weights'.
+MIN_CONTRAST_SIZE = 1e-100
 
 
 
@@ -310,6 +313,15 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     contrasts = [c for f, (_, _, labels), (i, j) in zip(families, groups, local) for c in (
         f.names(labels) if family.linear else
         [f"{labels[x]} {'/' if ratio else '-'} {labels[y]}" for x, y in zip(i.tolist(), j.tolist())])]
+    if custom and family.linear:  # (coefficients of 1e-320: the variance's squares underflow, a z ratio of inf)
+        size = np.abs(combined[:, means.kept]).max(axis=1, initial=0.0)
+        tiny = estimable & (size > 0) & (size < MIN_CONTRAST_SIZE)
+        if tiny.any():
+            k = int(np.argmax(tiny))
+            raise GLMStatError(f"the contrast {shown(contrasts[k])} cannot be computed in double precision: its "
+                               f"largest coefficient is {size[k]:.3g} in size, below {MIN_CONTRAST_SIZE:g}, where the "
+                               "squares its standard error takes underflow; scale its coefficients up (its test does "
+                               "not depend on their scale)")
     if custom:
         with np.errstate(over="ignore"):
             beyond = estimable & ~(np.isfinite(d) & np.isfinite(s) & (np.isfinite(base ** d) if ratio else True))

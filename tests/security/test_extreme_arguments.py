@@ -11,6 +11,12 @@ never numpy's RuntimeWarning and a NaN or a missing column.
   this model", blaming the model for the argument.  k is now at most the largest double over four times the
   model's rows (a model has at most as many parameters as rows), where R's AIC is finite and glmstat's is R's.
 
+* ``emmeans_contrasts(method={"c": [1e-320, -1e-320, 0]})``: the contrast's variance, of the squares of its
+  coefficients, underflowed to 0, so its ratio came out as 1, its standard error 0, its z ratio inf and its p-value
+  0, silently (R's emmeans gives the same: ``z.ratio`` Inf, ``p.value`` 0 in R 4.2.2 with emmeans, where
+  ``c(1e-50, -1e-50, 0)`` gives the z ratio of ``c(1, -1, 0)``).  Coefficients whose largest is below 1e-100 in
+  size are now refused, as weights that small are (the test does not depend on their scale).
+
 In-process: these inputs take no time; the contract checked is the exception type, the message and the silence.
 """
 
@@ -60,8 +66,25 @@ def test_an_aic_penalty_beyond_the_bound_is_refused(fit, call):
     (1e101, [4e101, 3e101, 2e101]),
 ])
 def test_an_aic_penalty_within_the_bound_has_r_aic(fit, k, aic):
-    # R 4.2.2: print(drop1(glm(y ~ x + g, poisson, d), k = k)$AIC, digits = 17), d the data D
+    # R 4.2.2: print(drop1(glm(y ~ x + g, poisson, d), k = k)$AIC, digits = 17), d the data D (the same at the
+    # optimum, glm.control(epsilon = 1e-15, maxit = 100))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         table = fit.drop1(k=k)
     np.testing.assert_allclose(table["aic"].to_numpy(), aic, rtol=1e-12)
+
+
+def test_a_contrast_of_coefficients_whose_squares_underflow_is_refused(fit):
+    _refused(lambda: fit.emmeans_contrasts("g", method={"c": [1e-320, -1e-320, 0]}),
+             r"^the contrast .c. cannot be computed in double precision: its largest coefficient is 1e-320 in size")
+
+
+def test_a_contrast_of_small_coefficients_has_r_test(fit):
+    # R 4.2.2, m fitted at the optimum (glm.control(epsilon = 1e-15, maxit = 100)): as.data.frame(summary(contrast(
+    # emmeans(m, "g", type = "response"), list(c = c(1e-50, -1e-50, 0))))): ratio 1, z.ratio 1.1346079334055748,
+    # p.value 0.25653962762968952 (those of c(1, -1, 0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = fit.emmeans_contrasts("g", method={"c": [1e-50, -1e-50, 0]})
+    np.testing.assert_allclose(table[["estimate", "statistic", "p_value"]].to_numpy()[0],
+                               [1.0, 1.1346079334055748, 0.25653962762968952], rtol=1e-9)
