@@ -121,12 +121,15 @@ def checked_parameters(estimator: GLMEstimatorBase) -> tuple[Penalty, Family]:
 def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
     """``sample_weight`` as a new array of ``n`` finite non-negative floats: None is ones, a number that weight
     for every row (as scikit-learn's estimators take them); anything else a DataError naming sample_weight and
-    its value.  scikit-learn's ``_check_sample_weight`` let an OverflowError (an int beyond double precision)
-    and a TypeError (pd.NA, a dict) through, read strings as numbers and took a NaN scalar for n NaN weights
-    (the fit then said every weight was zero)."""
+    its value; a weight beyond ``MAX_MAGNITUDE`` (1e100) as ``glm()`` refuses it (1e308 made ``score()`` NaN with
+    numpy's overflow warnings).  scikit-learn's ``_check_sample_weight`` let an OverflowError (an int beyond double
+    precision) and a TypeError (pd.NA, a dict) through, read strings as numbers and took a NaN scalar for n NaN
+    weights (the fit then said every weight was zero)."""
     if sample_weight is None:
         return np.ones(n)
-    must = f"sample_weight must be None, a number or {n} finite non-negative numbers (one per row)"
+    # (at most glm()'s bound on weights, whose sums and squares leave double precision beyond)
+    must = (f"sample_weight must be None, a number or {n} finite non-negative numbers of at most {MAX_MAGNITUDE:g} "
+            "(one per row)")
     given = items_given(sample_weight)
     if given is not None and given != n:  # (counted before it is read: a range(10**12) is no array to make)
         raise DataError(f"{must}, got {given:,} values")
@@ -139,7 +142,7 @@ def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
         values = np.full(n, float(values))
     if values.shape != (n,):
         raise DataError(f"{must}, got shape {values.shape}")
-    bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+    bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0) & (values <= MAX_MAGNITUDE)))
     if bad.size:
         raise DataError(f"{must}, got sample_weight[{bad[0]}] = {values[bad[0]]:g} ({bad.size} such values)")
     return values

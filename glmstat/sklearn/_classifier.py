@@ -14,6 +14,7 @@ from .._arguments import own_scalar, real_number, shown
 from .._scipy import special
 from ..errors import DataError, FamilyError, FitError
 from ..families import Binomial, Family
+from ..formula.validation import MAX_MAGNITUDE
 from ..links import Link
 from ._base import GLMEstimatorBase, refused, sample_weights
 from ._formula import response_column, with_response
@@ -149,7 +150,8 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
         if unknown:
             raise FitError(f"class_weight names {shown(unknown[0])}, which is not a class of y (its classes: "
                            f"{shown(classes)}); name only y's classes")
-        weights = [real_number(given.get(c, 1.0), f"class_weight[{shown(c)}]", low=0, must="a finite number >= 0",
+        weights = [real_number(given.get(c, 1.0), f"class_weight[{shown(c)}]", low=0, high=MAX_MAGNITUDE,
+                               must=f"a finite number >= 0 of at most {MAX_MAGNITUDE:g} (as glm()'s weights)",
                                error=FitError) for c in classes]
         for c, w in zip(classes, weights):  # (a class weight of 0 leaves one class too)
             if not w > 0:

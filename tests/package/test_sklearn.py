@@ -812,7 +812,7 @@ _HOSTILE_DATA = [
     ("sample_weight", pd.NA, gs.DataTypeError, "sample_weight a NAType"),
     ("sample_weight", {"a": 1}, gs.DataTypeError, "sample_weight a dict"),
     ("sample_weight", 1j, gs.DataError, "got 1j"),
-    ("sample_weight", np.ones(29), gs.DataError, "numbers (one per row), got shape (29,)"),
+    ("sample_weight", np.ones(29), gs.DataError, "numbers of at most 1e+100 (one per row), got shape (29,)"),
     ("X", [[_HUGE, 1.0]] * 30, gs.DataError, "X ([a list, a list"),
     ("X", [[{"a": 1}, 1.0]] * 30, gs.DataTypeError, "X ([a list, a list"),
     ("y", [_HUGE] * 30, gs.DataError, "y ("),
