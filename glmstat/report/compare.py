@@ -25,7 +25,7 @@ from . import latex as L
 from . import markdown as M
 from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, level_percent, shows_stars,
                       signif_stars)
-from .rformat import display_width, encode_string, format_r, pad_left, pad_right
+from .rformat import cut_label, display_width, encode_string, format_r, pad_left, pad_right
 from .tables import printable_table, returns_table
 
 __all__ = ["compare", "ModelComparison"]
@@ -70,30 +70,39 @@ class ModelComparison:
     not_converged: tuple[tuple[str, int], ...] = ()
 
     # -- cells ---------------------------------------------------------------------------------------------
-    def _model_cells(self, model: str) -> dict[str, tuple[str, str]]:
-        """(estimate, uncertainty) cells of one model's coefficients, as ``printCoefmat`` formats them in its
+    def _model_cells(self, j: int) -> list[tuple[str, str] | None]:
+        """(estimate, uncertainty) cells of the coefficients of the ``j``-th model (None where it has no such
+        coefficient), as ``printCoefmat`` formats them in its
         summary: estimates and standard errors (or interval bounds) rounded together to the decimals that
         keep ``digits`` significant digits of the smallest, in one common notation, a NaN standard error
-        (no residual degrees of freedom) ``(NaN)`` (the summary's rule, :func:`display.coefmat`)."""
-        terms = [t for t in self.estimates.index if self.present.loc[t, model]]
-        est = self.estimates.loc[terms, model].to_numpy(dtype=float)
-        others = ([self.lower.loc[terms, model], self.upper.loc[terms, model]] if self.ci
-                  else [self.std_errors.loc[terms, model]])
-        cols = [est] + [o.to_numpy(dtype=float) for o in others]
+        (no residual degrees of freedom) ``(NaN)`` (the summary's rule, :func:`display.coefmat`).  By position,
+        never by label: pandas made a list of labels a numpy array of the longest's width (3.7 GB for 1,000
+        coefficients of which one was named by a level of a million characters), and each look-up of a label of
+        pandas' strings hashed a new copy of it (a model name of 10 MB: minutes)."""
+        shown = self.present.iloc[:, j].to_numpy(dtype=bool)
+        est = self.estimates.iloc[:, j].to_numpy(dtype=float)[shown]
+        others = [self.lower.iloc[:, j], self.upper.iloc[:, j]] if self.ci else [self.std_errors.iloc[:, j]]
+        cols = [est] + [o.to_numpy(dtype=float)[shown] for o in others]
         table = coefmat(cols, [""] * len(cols), digits=self.digits, cs_ind=tuple(range(len(cols))), has_p=False,
                         na_rows=np.isnan(est))  # (a NaN standard error of an estimated coefficient: "NaN")
-        cells = {}
-        for term, b, row in zip(terms, est, table.rows):
+        cells: list[tuple[str, str] | None] = [None] * shown.size
+        for i, b, row in zip(np.flatnonzero(shown).tolist(), est, table.rows):
             row = [c.strip() for c in row]
             if not np.isfinite(b):
-                cells[term] = (row[0], "(aliased)")
+                cells[i] = (row[0], "(aliased)")
             else:
-                cells[term] = (row[0], f"[{row[1]}, {row[2]}]" if self.ci else f"({row[1]})")
+                cells[i] = (row[0], f"[{row[1]}, {row[2]}]" if self.ci else f"({row[1]})")
         return cells
 
     @cached_property
-    def _cells(self) -> dict[str, dict[str, tuple[str, str]]]:
-        return {m: self._model_cells(m) for m in self.names}
+    def _cells(self) -> list[list[tuple[str, str] | None]]:
+        return [self._model_cells(j) for j in range(len(self.names))]
+
+    @cached_property
+    def _marks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Whether each model has each coefficient, their p-values and whether they diverge (terms x models)."""
+        return (self.present.to_numpy(dtype=bool), self.p_values.to_numpy(dtype=float),
+                self.diverging.to_numpy(dtype=bool))
 
     @cached_property  # (asked once per cell: a scan of the whole table each time was quadratic)
     def shows_codes(self) -> bool:
@@ -107,28 +116,30 @@ class ModelComparison:
         """Some shown estimate diverges (and the flag's note is shown)."""
         return bool((self.diverging & self.present).to_numpy().any())
 
-    def _estimate(self, term: str, model: str) -> tuple[str, str]:
-        """The estimate's cell and its mark: R's significance code (:func:`display.signif_stars`) when the
-        table shows codes, then the flag of a diverging estimate."""
-        if not self.present.loc[term, model]:
+    def _estimate(self, i: int, j: int) -> tuple[str, str]:
+        """The cell of the ``i``-th coefficient's estimate in the ``j``-th model and its mark: R's significance
+        code (:func:`display.signif_stars`) when the table shows codes, then the flag of a diverging estimate."""
+        present, p, diverging = self._marks
+        if not present[i, j]:
             return "", ""
-        code = signif_stars(self.p_values.loc[term, model]) if self.shows_codes else ""
-        if self.diverging.loc[term, model]:
+        code = signif_stars(p[i, j]) if self.shows_codes else ""
+        if diverging[i, j]:
             code += FLAG
-        return self._cells[model][term][0], code
+        return self._cells[j][i][0], code
 
     def coefficient_rows(self) -> list[list[str]]:
         """Two rows per coefficient: the estimate (with its significance code) and its (se) or [lower, upper]."""
         rows = []
-        for term in self.estimates.index:
+        present = self._marks[0]
+        for i, term in enumerate(self.estimates.index):
             est, unc = [term], [""]
-            for m in self.names:
-                if not self.present.loc[term, m]:
+            for j in range(len(self.names)):
+                if not present[i, j]:
                     est.append("")
                     unc.append("")
                     continue
-                est.append("".join(self._estimate(term, m)))
-                unc.append(self._cells[m][term][1])
+                est.append("".join(self._estimate(i, j)))
+                unc.append(self._cells[j][i][1])
             rows += [est, unc]
         return rows
 
@@ -162,7 +173,7 @@ class ModelComparison:
 
     def _convergence_notes(self) -> list[str]:
         """One sentence per model that did not converge, in the words of ``print(fit)``."""
-        return [encode_string(f"{name}: NOT converged after {n} iterations; its estimates are not reliable.",
+        return [encode_string(f"{cut_label(name)}: NOT converged after {n} iterations; its estimates are not reliable.",
                               backslash=False) for name, n in self.not_converged]
 
     @property
@@ -182,15 +193,15 @@ class ModelComparison:
         bracket or nothing.  Term and model names are made printable
         (:func:`~glmstat.report.rformat.encode_string`); columns are padded in terminal columns
         (:func:`~glmstat.report.rformat.display_width`), so names in CJK characters keep them aligned."""
-        marks = [self._estimate(t, m)[1] for t in self.estimates.index for m in self.names]
+        marks = [self._estimate(i, j)[1] for i in range(len(self.estimates)) for j in range(len(self.names))]
         slot = max([1] + [len(c) for c in marks] + ([3] if self.shows_codes else []))
         coef, unc = [], self.coefficient_rows()[1::2]
         for k, term in enumerate(self.estimates.index):
-            estimates = (self._estimate(term, m) for m in self.names)
-            coef.append([encode_string(term)] + [num + code.ljust(slot) for num, code in estimates])
+            estimates = (self._estimate(k, j) for j in range(len(self.names)))
+            coef.append([encode_string(cut_label(term))] + [num + code.ljust(slot) for num, code in estimates])
             coef.append([""] + [c + " " * (slot - 1 if c.endswith((")", "]")) else slot) for c in unc[k][1:]])
         stats = [[r[0]] + [c + " " * slot for c in r[1:]] for r in self.statistic_rows()]
-        header = [""] + [encode_string(n) + " " * slot for n in self.names]
+        header = [""] + [encode_string(cut_label(n)) + " " * slot for n in self.names]
         widths = [max(display_width(r[j]) for r in [header] + coef + stats) for j in range(len(header))]
 
         def line(cells: list[str]) -> str:
@@ -208,7 +219,8 @@ class ModelComparison:
         """A pipe table (GitHub/pandoc Markdown) followed by the footnote; term and model names escaped by
         :mod:`.markdown`."""
         rows = self.coefficient_rows() + self.statistic_rows()
-        table = tabulate([[M.text(r[0])] + r[1:] for r in rows], headers=[M.text(h) for h in self.header],
+        table = tabulate([[M.text(cut_label(r[0]))] + r[1:] for r in rows],
+                         headers=[M.text(cut_label(h)) for h in self.header],
                          tablefmt="pipe", disable_numparse=True, colalign=("left",) + ("right",) * len(self.names))
         # the legend as code, as the summary's Markdown: unquoted, its '***' and '**' would render as emphasis
         note = " ".join(M.code(p) if p == SIGNIF_LEGEND else M.text(p, backslash=False) for p in self._note_parts())
@@ -219,7 +231,8 @@ class ModelComparison:
         footnote in a last spanning row."""
         coef = self.coefficient_rows()
         # (raw names: escaped once, by latex.booktabs)
-        lines = L.booktabs(coef + self.statistic_rows(), self.header,
+        lines = L.booktabs([[cut_label(r[0])] + r[1:] for r in coef + self.statistic_rows()],
+                           [cut_label(h) for h in self.header],
                            ("left",) + ("right",) * len(self.names)).splitlines()
         first_body = next(i for i, ln in enumerate(lines) if ln.strip() == r"\midrule") + 1
         if coef:  # (no coefficients: the header's rule is the one before the statistics)
@@ -248,7 +261,7 @@ class ModelComparison:
         coef, stats = self.coefficient_rows(), self.statistic_rows()
         body = []
         for k, term in enumerate(self.estimates.index):
-            body.append(row(term, "".join(cell(*self._estimate(term, m)) for m in self.names)))
+            body.append(row(term, "".join(cell(*self._estimate(k, j)) for j in range(len(self.names)))))
             body.append(row("", "".join(cell(c) for c in coef[2 * k + 1][1:]), "gs-under"))
         for k, r in enumerate(stats):
             body.append(row(r[0], "".join(cell(c) for c in r[1:]),

@@ -20,7 +20,31 @@ from ..formula.rounding import r_round
 from ..printable import escape_unprintable
 
 __all__ = ["format_r", "format_number", "format_pval", "zapsmall", "encode_string", "display_width", "pad_left",
-           "pad_right"]
+           "pad_right", "cut_label", "MAX_TABLE_LABEL"]
+
+#: The most characters of a label a padded table (the text, Markdown and LaTeX of a summary or of compare()) writes:
+#: every row is padded to the longest label, so a level of a million characters among 1,000 made a summary of a
+#: gigabyte (a MemoryError past 3 GB) from a 2 MB file.
+MAX_TABLE_LABEL = 1000
+
+
+def cut_label(label: object, limit: int = MAX_TABLE_LABEL) -> str:
+    """``label`` as text of at most ``limit`` characters and ``...``: a longer one cut there (see
+    :data:`MAX_TABLE_LABEL`).
+
+    Parameters
+    ----------
+    label : object
+        A row or column label (its ``str()``).
+    limit : int
+        The characters kept.
+
+    Returns
+    -------
+    str
+    """
+    text = label if isinstance(label, str) else str(label)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 def encode_string(text: object, *, backslash: bool = True) -> str:
     """``text`` as R's ``encodeString(x, quote = "")`` prints it: safe to write to a terminal.

@@ -22,7 +22,7 @@ from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, c
 from .._arguments import flag
 from ..errors import DataError
 from .call import call_text
-from .rformat import encode_string, format_r, zapsmall
+from .rformat import cut_label, encode_string, format_r, zapsmall
 from .tables import printable_table
 from ..inference.per_row import deviance_residual_range
 from ..inference.summary_tables import coefficient_correlation, known_dispersion_table
@@ -178,8 +178,9 @@ class Summary:
         return format_coef_table(self.table, self.statistic_kind, self.stars, self.digits)
 
     def _term_names(self) -> list[str]:
-        """Coefficient names, those of diverging estimates marked with the flag."""
-        return [f"{n} {FLAG}" if n in self.separated else str(n) for n in self.table.index]
+        """Coefficient names (cut to :data:`~glmstat.report.rformat.MAX_TABLE_LABEL` characters: each row is padded
+        to the longest), those of diverging estimates marked with the flag."""
+        return [f"{cut_label(n)} {FLAG}" if n in self.separated else cut_label(n) for n in self.table.index]
 
     @property
     def _coef_heading(self) -> str:
@@ -223,14 +224,15 @@ class Summary:
         """print.summary.glm's correlation matrix (lower triangle), or nothing."""
         if self.correlation is None:
             return []
-        return correlation_lines([str(n) for n in self.correlation.index], self.correlation.to_numpy(dtype=float))
+        return correlation_lines([cut_label(n) for n in self.correlation.index],
+                                 self.correlation.to_numpy(dtype=float))
 
     def _correlation_table(self) -> tuple[list[str], list[list[str]]]:
         """The coefficient names and the lower triangle's cells (:func:`correlation_cells`) of the correlation
         matrix, or no cells (not asked for, or fewer than two coefficients)."""
         if self.correlation is None or len(self.correlation) < 2:
             return [], []
-        return [str(n) for n in self.correlation.index], correlation_cells(self.correlation.to_numpy(dtype=float))
+        return [cut_label(n) for n in self.correlation.index], correlation_cells(self.correlation.to_numpy(dtype=float))
 
     @property
     def _missing_line(self) -> str:
