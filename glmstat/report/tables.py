@@ -33,7 +33,7 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 
 from . import latex as L
 from . import markdown as M
-from .rformat import encode_string
+from .rformat import cut_label, encode_string
 
 __all__ = ["Table", "Column", "printable_table", "returns_table"]
 
@@ -45,7 +45,8 @@ def _label(value: Any) -> Any:
     row of a table with a MultiIndex, ``emmeans("g:h").iloc[0]``) element by element; anything else as is."""
     if isinstance(value, tuple):  # (pandas prints a tuple name's strings raw, each in its place)
         return tuple(_label(v) for v in value)
-    return encode_string(value) if isinstance(value, str) else value
+    # (cut as a padded table cuts it: pandas' to_string pads each row to the longest label)
+    return encode_string(cut_label(value)) if isinstance(value, str) else value
 
 
 def _index(index: pd.Index, label: Callable[[Any], Any] = _label) -> pd.Index:
@@ -106,10 +107,10 @@ def _markdown_label(value: Any) -> Any:
     boundary of the data is read as markup); a number or missing value as pandas writes it; any other object
     as the literal text of its ``str()``."""
     if isinstance(value, str):
-        return M.text(value)
+        return M.text(cut_label(value))  # (cut as a padded table cuts it: tabulate pads each row to the longest)
     if value is None or isinstance(value, (numbers.Number, np.generic, pd.Timestamp, pd.Timedelta, type(pd.NaT))):
         return value
-    return M.text(str(value))
+    return M.text(cut_label(value))
 
 
 def _to_latex(table: pd.DataFrame, buf: Any, kwargs: dict[str, Any]) -> str | None:

@@ -1,12 +1,14 @@
-"""A label of a megabyte in a padded table: the text, Markdown and LaTeX of a summary and of ``compare()``.
+"""A label of a megabyte in a padded table: the text, Markdown and LaTeX of a summary and of ``compare()``, and
+the terminal text and Markdown of the tables a fit returns.
 
 Those tables pad every row's first cell to the longest label, as R's ``print`` does, so one long label is written
 once per row: a factor of 1,000 levels on 2,000 rows, one level a text of a million characters (a 2 MB CSV file),
 made ``str(fit.summary())`` and ``to_markdown()`` a MemoryError past 3 GB, and ``compare()``'s text a numpy
-array of 3.7 GB; a model name of 10 MB given to ``compare(names=)`` a table of 150 MB.  A label is now written
-at most 1,000 characters long in those tables, cut with ``...`` (the tables and frames a fit returns keep the
-exact labels, and the HTML, which pads nothing, writes them whole).  The work runs in a subprocess with a memory
-limit, so that the unfixed code fails the test instead of taking the machine's memory.
+array of 3.7 GB; a model name of 10 MB given to ``compare(names=)`` a table of 150 MB; and ``fit.coef.to_string()``
+and ``fit.tidy().to_markdown()`` (pandas' and tabulate's, each row as wide) MemoryErrors too.  A label is now
+written at most 1,000 characters long in those renderings, cut with ``...`` (the tables and frames a fit returns
+keep the exact labels, and the summary's HTML, which pads nothing, writes them whole).  The work runs in a
+subprocess with a memory limit, so that the unfixed code fails the test instead of taking the machine's memory.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ _CHILD = textwrap.dedent("""
     for name, make in [("summary", lambda: str(fit.summary())), ("markdown", lambda: fit.summary().to_markdown()),
                        ("latex", lambda: fit.summary().to_latex()), ("compare", lambda: str(gs.compare(fit))),
                        ("compare-names", lambda: str(gs.compare(fit, names=["m" * 10_000_000]))),
-                       ("compare-markdown", lambda: gs.compare(fit).to_markdown())]:
+                       ("compare-markdown", lambda: gs.compare(fit).to_markdown()),
+                       ("coef-to_string", lambda: fit.coef.to_string()),
+                       ("tidy-markdown", lambda: fit.tidy().to_markdown()),
+                       ("conf_int-to_string", lambda: fit.conf_int().to_string())]:
         try:
             text = make()
             out[name] = [len(text), ("q" * 996 + "...") in text or ("m" * 1000 + "...") in text]
@@ -56,7 +61,8 @@ def test_a_long_label_is_cut_in_padded_tables():
     done = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    for name in ("summary", "markdown", "latex", "compare", "compare-names", "compare-markdown"):
+    for name in ("summary", "markdown", "latex", "compare", "compare-names", "compare-markdown", "coef-to_string",
+                 "tidy-markdown", "conf_int-to_string"):
         assert out[name] != "MemoryError", (name, out)
         size, cut = out[name]
         assert cut and size < 10_000_000, (name, out)  # (2,000 rows of about 1,000 characters at most)
