@@ -14,7 +14,7 @@ from ..densities import bd0, log_dbinom
 from ..errors import FamilyError
 from .base import MAX_DRAWN_COUNT, OPEN_UNIT, UNIT, Domain, Family, draws_where
 
-__all__ = ['Binomial', 'QuasiBinomial']
+__all__ = ["Binomial", "QuasiBinomial"]
 
 
 _BINOMIAL_LINKS = ("logit", "probit", "cloglog", "cauchit", "log")

@@ -11,7 +11,7 @@ from .._scipy import stats
 from ..densities import gamma_excess, log_dgamma
 from .base import POSITIVE, Domain, Family
 
-__all__ = ['Gamma']
+__all__ = ["Gamma"]
 
 
 @dataclass(frozen=True)

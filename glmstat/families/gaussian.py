@@ -10,7 +10,7 @@ import numpy as np
 from ..distributions import normal_cdf, normal_sf
 from .base import Array, Family
 
-__all__ = ['Gaussian']
+__all__ = ["Gaussian"]
 
 
 @dataclass(frozen=True)

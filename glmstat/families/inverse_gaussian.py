@@ -10,7 +10,7 @@ import numpy as np
 from .._scipy import stats
 from .base import POSITIVE, Domain, Family
 
-__all__ = ['InverseGaussian']
+__all__ = ["InverseGaussian"]
 
 
 @dataclass(frozen=True)

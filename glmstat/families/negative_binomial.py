@@ -14,7 +14,7 @@ from ..densities import log_dnbinom, nb_excess
 from ..errors import FamilyError
 from .base import MAX_DRAWN_COUNT, NONNEGATIVE, POSITIVE, Domain, Family, draws_where
 
-__all__ = ['NegativeBinomial']
+__all__ = ["NegativeBinomial"]
 
 
 @dataclass(frozen=True)

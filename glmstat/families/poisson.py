@@ -11,7 +11,7 @@ from .._scipy import stats
 from ..densities import bd0, log_dpois
 from .base import MAX_DRAWN_COUNT, NONNEGATIVE, POSITIVE, Domain, Family, draws_where
 
-__all__ = ['Poisson', 'QuasiPoisson']
+__all__ = ["Poisson", "QuasiPoisson"]
 
 
 @dataclass(frozen=True)

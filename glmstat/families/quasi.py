@@ -18,7 +18,7 @@ from .gaussian import Gaussian
 from .inverse_gaussian import InverseGaussian
 from .poisson import Poisson
 
-__all__ = ['Quasi']
+__all__ = ["Quasi"]
 
 
 _QUASI_VARIANCES = ("constant", "mu(1-mu)", "mu", "mu^2", "mu^3")

@@ -20,7 +20,7 @@ from .gaussian import Gaussian
 from .inverse_gaussian import InverseGaussian
 from .poisson import Poisson
 
-__all__ = ['Tweedie']
+__all__ = ["Tweedie"]
 
 
 def _readable_power(value: object, what: str) -> bool:
