@@ -88,8 +88,6 @@ def dataset_path(name: str) -> Path:
     return _data_dir() / _entry(name)[1]["file"]
 
 
-
-
 def load_dataset(name: str) -> pd.DataFrame:
     """A bundled data set as a new DataFrame with R's column types, e.g. ``load_dataset("warpbreaks")``.
 
@@ -219,4 +217,3 @@ def catalog_markdown() -> str:
                 "| variable | type | description |", "|---|---|---|"]
         out += [f"| {_md(c['name'])} | {_md(_column_kind(c))} | {_md(c['description'])} |" for c in e["columns"]]
     return "\n".join(out) + "\n"
-

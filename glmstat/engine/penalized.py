@@ -69,7 +69,6 @@ MIN_RCOND = 1e-13
 MAX_SWEEPS = 10000
 
 
-
 @dataclass(frozen=True)
 class Penalty:
     """The elastic-net penalty alpha (l1_ratio ||b||_1 + (1 - l1_ratio) / 2 ||b||^2)."""

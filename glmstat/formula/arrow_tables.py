@@ -375,6 +375,7 @@ def _unknown_time_zone(t) -> bool:
         return True
     return False
 
+
 def repeated_name(names: tuple[str, ...]) -> str | None:
     """The first name that ``names`` holds twice, or None (in linear time: a file may have many columns)."""
     seen: set = set()

@@ -509,5 +509,3 @@ def _refuse_expanding(pf: Any, path: str, i: int, widths: list[tuple[str, int | 
             "pages can hold far more than memory does; if the file is trusted, raise the limit with "
             "glm(..., limits=glmstat.FormulaLimits(max_design_bytes=...))")
     return total
-
-

@@ -197,7 +197,6 @@ class ModelSpec:
         small = rows.size * len(self.plan.column_names) <= SMALL_CELLS
         return build_design(self.plan, used, rows.size, structured=not small), off, ok
 
-
     def factor_variables(self, data: pd.DataFrame, names: tuple[str, ...],
                          positions: Mapping[str, int]) -> tuple[tuple[str, FactorVec], ...]:
         """The model's factor variables on the rows of ``data``, coded by the training levels, as R's ``xlevels``

@@ -264,7 +264,6 @@ def _refuse_across_rows(total: ChunkSummary) -> None:
                                 f"at a time ({total.chunks} here): on each", "learn from every row")
 
 
-
 def _refuse_across_chunks(total: ChunkSummary, context: Mapping[str, Any]) -> None:
     """A ``context=`` function that gives rows of several chunks together other values than it gave each on its own
     chunk (:func:`~glmstat.formula.row_dependence.same_across_chunks`): a rank of chunks of one row each (1 on every

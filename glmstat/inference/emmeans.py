@@ -92,7 +92,6 @@ MAX_PAIR_LABEL_CHARS = 50_000_000
 MIN_CONTRAST_SIZE = 1e-100
 
 
-
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response",
             weights: str = "equal", at: dict | None = None, offset: float | None = None) -> pd.DataFrame:
     """Estimated marginal means of ``term`` on the response scale (see the module docstring), or on the scale of

@@ -261,4 +261,3 @@ def response(fit: "GLMResults") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     frame = fit.model_frame
     return (np.asarray(frame.y, dtype=float), np.asarray(frame.total_weights, dtype=float),
             np.asarray(frame.offset, dtype=float))
-

@@ -405,7 +405,6 @@ class Predictor:
             out.update(lower=lo, upper=hi)
         return pd.DataFrame(out, index=index)
 
-
     def _terms(self, X: Design, ok: np.ndarray | None, index: pd.Index) -> pd.DataFrame:
         """Each term's centred share of eta (x_J - a_J)'b_J and (with V) its standard error, the rows of a
         term's columns taken dense a bounded chunk at a time: R's (X_J - a_J) R^{-1}, with no cancellation of a

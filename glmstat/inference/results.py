@@ -1085,4 +1085,3 @@ class GLMResults:
     def _repr_html_(self) -> str:
         """The summary as styled HTML (a notebook cell's value)."""
         return self.summary()._repr_html_()
-

@@ -45,4 +45,3 @@ def fit_text(fit: "GLMResults") -> str:
         lines.append(f"NOT converged after {fit.iterations} iterations: the estimates are not reliable "
                      "(see fit.notes)")
     return "\n".join(lines)
-

@@ -46,6 +46,7 @@ def cut_label(label: object, limit: int = MAX_TABLE_LABEL) -> str:
     text = label if isinstance(label, str) else str(label)
     return text if len(text) <= limit else text[:limit] + "..."
 
+
 def encode_string(text: object, *, backslash: bool = True) -> str:
     """``text`` as R's ``encodeString(x, quote = "")`` prints it: safe to write to a terminal.
 
@@ -221,4 +222,3 @@ def zapsmall(x: np.ndarray, digits: int) -> np.ndarray:
     # R 4.2: round(x, digits - log10(mx)), and round() takes floor(digits + 0.5) decimals
     d = max(0, int(math.floor(digits - math.log10(mx) + 0.5))) if mx > 0 else digits
     return r_round(x, d)  # (R's round, not np.round: 0.35 to 1 decimal is 0.3)
-

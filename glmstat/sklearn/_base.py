@@ -40,8 +40,6 @@ class NoInferenceError(GLMStatError, AttributeError):
     ``hasattr(est, "results_")`` is False)."""
 
 
-
-
 def diverging_message(drift: float, family: Family, where: str) -> str:
     """What a SeparationWarning says of an unpenalized fit whose estimates diverge (``drift`` above
     DRIFT_TOL); ``where``: what holds the estimates (``coef_``, a path's coefficients)."""

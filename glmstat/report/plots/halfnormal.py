@@ -45,6 +45,7 @@ __all__ = ["halfnormal_figure", "halfnormal_scores", "simulated_envelope", "MAX_
 #: Most simulated responses of an envelope: each is a refit of the model (R's default is 19; 99 is ample)
 MAX_NSIM = 1000
 
+
 def halfnormal_scores(n: int) -> np.ndarray:
     """Atkinson's half-normal scores Phi^{-1}((i + n - 1/8) / (2n + 1/2)), i = 1..n."""
     i = np.arange(1, n + 1)
