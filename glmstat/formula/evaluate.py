@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager
-from functools import partial
 from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -36,14 +35,13 @@ from .factor_functions import refuse_inexact
 from .functions import (BUILTINS, CONSTANTS, DISTINCT_PASSES, FOREIGN_FUNCTIONS, FUNCTION_NAMES, REFUSED_FUNCTIONS,
                         RESERVED_VALUES, refused_function, unqualified)
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
-from .na_values import R_NA, carried, is_r_na, na_exact
+from .matching import match_positions
+from .na_values import R_NA, carried, na_exact
 from .nodes import BinOp, Call, Const, Dot, Name, Node, Num, Paren, Str, Unary
 from .parser import sum_chain
 from .regex import RegexBudget
 from .row_dependence import by_rows, row_sample
-from .text_functions import na_rows
-from .value_codes import sorted_codes
-from .values import (R_INT_MAX, DateTimes, DoubleLevels, FactorVec, NumMat, NumVec, RInteger, Value, align_by_label,
+from .values import (R_INT_MAX, DateTimes, FactorVec, NumMat, NumVec, RInteger, Value, align_by_label,
                      column_value, is_integer_value, is_r_integer, label_text, levels_with_texts, r_text)
 
 __all__ = ["Evaluator", "HINT", "TextLearner", "gathered_bytes"]
@@ -760,63 +758,12 @@ class Evaluator:
         return NumVec(r, logical=True) if r.ndim == 1 else bool(r) if not np.isnan(r) else float("nan")
 
     def member(self, a: Value, b: Value, node: Node) -> Value:
-        """R's ``a %in% b``: never NA; R's match() matches NA to NA and NaN to NaN only (``NA %in% NaN`` is FALSE):
-        a missing value of ``a`` is in ``b`` when ``b`` has NA (``g %in% c("a", NA)`` keeps the rows where g is
-        missing) and it is R's NA there -- a column read is missing, or the formula's NA reaches it
-        (:func:`~glmstat.formula.text_functions.na_rows`) -- and when ``b`` has another NaN and it is NaN there
-        (``log(x) %in% NaN``, x negative).  Beside a text in ``b``, or for a factor, NaN is the text "NaN"."""
-        refuse_inexact(a, node, "%in% cannot tell them apart")
-        items = b if isinstance(b, tuple) else (b,)
-        if not all(isinstance(v, (str, int, float, bool)) for v in items):
-            raise FormulaError(f"{deparse(node)}: the right side of %in% must be literal values, e.g. c(1, 2)")
-        nans = [v for v in items if isinstance(v, float) and math.isnan(v)]
-        has_na = any(map(is_r_na, nans))
-        has_nan = len(nans) > sum(map(is_r_na, nans))
-        items = tuple(v for v in items if not (isinstance(v, float) and math.isnan(v)))  # (NA is no level's text)
-        if isinstance(a, FactorVec):  # (R matches a factor's labels: a NaN of b is the text "NaN")
-            texts = {r_text(v) if isinstance(v, bool) else label_text(v) for v in items}
-            texts |= {"NaN"} if has_nan else set()
-            hit = np.append(levels_with_texts(a.levels, texts), has_na)
-            return NumVec(hit[a.codes].astype(float), logical=True)
-        x = numeric(a, node, "left side of %in%")
-        logical = isinstance(a, (bool, np.bool_)) or (isinstance(a, NumVec) and a.logical)
-        if any(isinstance(v, str) for v in items):
-            # as R: with a text among the items every value is matched as text (c(1, "5") is c("1", "5"); a
-            # number as as.character writes it, a logical as TRUE/FALSE, NaN as "NaN")
-            texts = {r_text(v) for v in items} | ({"NaN"} if has_nan else set())
-            has_nan = "NaN" in texts and not logical
-            values, inverse = sorted_codes(np.atleast_1d(np.asarray(x, dtype=float)).reshape(-1),
-                                           partial(self.count_distinct, node))
-            if logical:
-                hit = np.array([not np.isnan(v) and r_text(bool(v)) in texts for v in values])
-            elif isinstance(a, RInteger) or (isinstance(a, NumVec) and a.integer):  # (R's integers: in full)
-                present = ~np.isnan(values)
-                hit = np.zeros(values.shape[0], dtype=bool)
-                hit[present] = levels_with_texts(tuple(values[present].astype(np.int64).tolist()), texts)
-            else:  # (the texts of the values near a text's number only: a million values wrote a million texts)
-                found = DoubleLevels.of_sorted(values)
-                hit = np.zeros(values.shape[0], dtype=bool)
-                for text in texts:
-                    hit[found.with_text(text)] = True
-                hit &= ~np.isnan(values)
-            r = hit[inverse].astype(float).reshape(np.shape(x))
-        else:
-            r = np.isin(x, [float(v) for v in items]).astype(float)
-        if has_na or (has_nan and not logical):
-            na = self._na_rows(node.left if isinstance(node, BinOp) else node, a, x)
-            missing = np.isnan(x)
-            r = np.where(missing & (na if has_na else ~na), 1.0, r)
-            if has_na and has_nan and not logical:
-                r = np.where(missing, 1.0, r)
-        return NumVec(r, logical=True) if isinstance(x, np.ndarray) else bool(r)
-
-    def _na_rows(self, node: Node, a: Value, x: np.ndarray | float) -> np.ndarray | bool:
-        """Where the missing numbers ``x`` (of ``node``'s value ``a``) are R's NA rather than NaN: a logical's or an
-        integer's missing value always (neither has a NaN), a double's where
-        :func:`~glmstat.formula.text_functions.na_rows` finds a column read missing or the formula's NA."""
-        if not isinstance(x, np.ndarray):
-            return not (x == x) and (is_r_na(x) or isinstance(a, (bool, np.bool_, RInteger)))
-        if isinstance(a, NumVec) and (a.logical or a.integer):
-            return np.ones(x.shape, dtype=bool)
-        na = na_rows(self, node, a)
-        return np.zeros(x.shape, dtype=bool) if na is None else na
+        """R's ``a %in% b``, ``match(a, b, nomatch = 0) > 0`` (:func:`~glmstat.formula.matching.match_positions`):
+        never NA; a missing value of ``a`` is in ``b`` when ``b`` has NA (``g %in% c("a", NA)`` keeps the rows where
+        g is missing) and it is R's NA there, and when ``b`` has another NaN and it is NaN there (``log(x) %in%
+        NaN``, x negative).  Beside a text in ``b``, or for a factor, NaN is the text "NaN"."""
+        x_node = node.left if isinstance(node, BinOp) else node
+        pos = match_positions(self, a, b, x_node, node, ("%in%", "left side of %in%", "the right side of %in%"))
+        if isinstance(pos, np.ndarray):
+            return NumVec((pos == pos).astype(float), logical=True)
+        return pos == pos

@@ -39,13 +39,14 @@ from .text_functions import NUMBER_TEXT_CHARS, TEXT_FUNCTIONS, TEXTS_PER_COLUMN,
 from .factor_functions import (call_C, call_add_na, call_as_integer, call_as_numeric, call_droplevels, call_relevel,
                                call_unclass, factor_call)
 from .interval_functions import call_cut
+from .matching import match_positions
 from .na_values import R_NA, is_r_na, na_exact, r_na_mask
 from .deparse import deparse
-from .nodes import BinOp, Call, Node, is_na_constant
+from .nodes import BinOp, Call, Const, Node, is_na_constant
 from .rounding import r_round
 from .distinct_values import DISTINCT_FUNCTIONS
 from .summary_functions import SUMMARY_FUNCTIONS
-from .values import (FactorVec, NumVec, RDate, RInteger, Value, factor_from_labels, is_integer_value,
+from .values import (R_INT_MAX, FactorVec, NumVec, RDate, RInteger, Value, factor_from_labels, is_integer_value,
                      r_text)
 
 if TYPE_CHECKING:
@@ -208,6 +209,26 @@ def _is_element(ev: "Evaluator", call: Call) -> Value:
     """R's ``is.element(x, table)``: ``x %in% table``."""
     a = bind(call, ("el", "table"), required=2)
     return ev.eval(BinOp("%in%", a["el"], a["table"], call.pos))
+
+
+def _match(ev: "Evaluator", call: Call) -> Value:
+    """R's ``match(x, table, nomatch = NA_integer_)`` of literal values ``table``: the position of each value in
+    ``table`` (:func:`~glmstat.formula.matching.match_positions`), R's integers, ``nomatch`` where it has none;
+    ``incomparables`` may only be NULL or FALSE (every value comparable)."""
+    a = bind(call, ("x", "table", "nomatch", "incomparables"), required=2)
+    incomparables = a.get("incomparables")
+    if incomparables is not None and not (isinstance(incomparables, Const) and incomparables.id == "NULL") \
+            and ev.eval(incomparables) is not False:
+        raise call_error(call, "incomparables = is not supported (every value is comparable, as R's default)")
+    nomatch = math.nan
+    if "nomatch" in a and not is_na_constant(a["nomatch"]):
+        nomatch = float(whole_number(ev.eval(a["nomatch"]), call, "nomatch", -R_INT_MAX, R_INT_MAX))
+    x = ev.eval(a["x"])
+    pos = match_positions(ev, x, ev.eval(a["table"]), a["x"], call, ("match()", "x of match()", "match()'s table"))
+    pos = np.where(np.isnan(pos), nomatch, pos)
+    if pos.ndim:
+        return NumVec(pos, integer=True)
+    return R_NA if math.isnan(pos) else RInteger(pos)
 
 
 def _clip(ev: "Evaluator", call: Call) -> Value:
@@ -455,7 +476,7 @@ BUILTINS: dict[str, Builtin] = {
     "np.power": _binary_numeric(np.power), "np.minimum": _binary_numeric(np.minimum),
     "np.maximum": _binary_numeric(np.maximum), "np.clip": _clip, "np.where": _where,
     "pmin": _pminmax(_r_min, _r_min_na_rm), "pmax": _pminmax(_r_max, _r_max_na_rm), "ifelse": _ifelse,
-    "is.element": _is_element, "rev": _rev, "sort": _sort,
+    "is.element": _is_element, "match": _match, "rev": _rev, "sort": _sort,
     "as.numeric": call_as_numeric, "as.double": call_as_numeric, "as.integer": call_as_integer, "unclass": call_unclass,
     "I": _identity, "c": _c, "as.vector": _as_vector, "seq": _seq, "seq_len": _seq_len,
     "factor": factor_call(False), "as.factor": factor_call(False, keep_factor=True), "ordered": factor_call(True),

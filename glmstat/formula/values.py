@@ -41,7 +41,8 @@ from .na_values import R_NA, is_r_na
 __all__ = ["NumVec", "FactorVec", "NumMat", "Value", "Scalar", "column_value", "missing_mask", "take_rows",
            "NUMBER_TEXT", "reads_as_number",
            "label_text", "level_texts", "r_text", "factor_from_labels", "align_by_label", "check_number_types",
-           "object_missing", "DoubleLevels", "levels_with_texts", "DateTimes", "date_times_of", "NALevel", "NA_LEVEL",
+           "object_missing", "DoubleLevels", "levels_with_texts",
+           "levels_positions", "DateTimes", "date_times_of", "NALevel", "NA_LEVEL",
            "RInteger", "R_INT_MAX", "integer_levels", "is_integer_value", "is_r_integer"]
 
 
@@ -355,23 +356,33 @@ class DoubleLevels:
 
 def levels_with_texts(levels: tuple, texts: set, texts_of: Any = None) -> np.ndarray:
     """Which of ``levels`` have one of ``texts`` among their texts (``texts_of``, :func:`level_texts` by
-    default; a double's only text is :func:`number_text`'s), as a boolean array: the doubles among them found
-    by :class:`DoubleLevels`, in time linear in the levels with the texts of a few written."""
+    default; a double's only text is :func:`number_text`'s), as a boolean array (:func:`levels_positions`)."""
+    return ~np.isnan(levels_positions(levels, dict.fromkeys(texts, 1), texts_of))
+
+
+def levels_positions(levels: tuple, first: dict[str, int], texts_of: Any = None) -> np.ndarray:
+    """For each of ``levels``, the least position ``first[t]`` of its texts ``t`` (``texts_of``, :func:`level_texts`
+    by default; a double's only text is :func:`number_text`'s), NaN where ``first`` has none of them (R's
+    ``match()`` of the levels' texts in a table whose first value of each text is at ``first[text]``): the doubles
+    among them found by :class:`DoubleLevels`, in time linear in the levels with the texts of a few written."""
     texts_of = level_texts if texts_of is None else texts_of
     kinds = set(map(type, levels)) if texts_of is level_texts else None
+    written = None
     if kinds is not None and kinds <= {str}:  # (texts, each its own only text: hashed)
-        return np.asarray(pd.Index(levels, dtype=object).isin(list(texts)), dtype=bool)
-    if kinds is not None and kinds <= {int} and levels and max(map(abs, levels)) < 2**63:
+        written = levels
+    elif kinds is not None and kinds <= {int} and levels and max(map(abs, levels)) < 2**63:
         # (integers, written by numpy as str() writes them: a million categories of a Categorical, 2 s one by one)
         written = np.array(levels, dtype=np.int64).astype(str)
-        return np.asarray(pd.Index(written, dtype=object).isin(list(texts)), dtype=bool)
+    if written is not None:
+        at = pd.Index(list(first), dtype=object).get_indexer(pd.Index(written, dtype=object))
+        return np.append(np.array(list(first.values()), dtype=float), np.nan)[at]  # (-1, no such text: NaN)
     found = DoubleLevels.of(levels)
-    hit = np.zeros(len(levels), dtype=bool)
+    pos = np.full(len(levels), np.nan)
     for i in found.others.tolist():
-        hit[i] = not texts.isdisjoint(texts_of(levels[i]))
-    for text in texts:
-        hit[found.with_text(text)] = True
-    return hit
+        pos[i] = min((first[t] for t in texts_of(levels[i]) if t in first), default=np.nan)
+    for text, p in sorted(first.items(), key=lambda item: -item[1]):  # (the least position written last)
+        pos[found.with_text(text)] = p
+    return pos
 
 
 def level_sort_key(v: Any) -> tuple:
