@@ -58,6 +58,8 @@ _ROWS = [
     _c("leak-in-exception-cause", REFUSE, lambda t: _chained(t), "leak"),
     _c("slow-python-loop", FIT, _slow, "slow"),
     _c("hang-in-c", FIT, _c_loop, "hang"),
+    # (a wait is the input's time, however loaded the machine: only time queued for a CPU is not counted)
+    _c("sleeping", FIT, lambda t: time.sleep(60), "slow"),
     _c("after-hang", FIT, lambda t: None, "ok"),
     _c("memory-peak", FIT, lambda t: float(np.ones(20_000_000).sum()), "memory"),  # (160 MB: CANARY_MEMORY_MB)
     _c("memory-error", FIT, lambda t: np.ones(10**11), "foreign"),

@@ -34,7 +34,7 @@ ADDRESS_SPACE_MB = 1536
 #: A call is slow when it takes more than TIME_LIMIT of wall time *and* of its process's CPU time (work it was
 #: made to do: the same call took 0.7 s alone and 2.01 s on a machine busy with two test runs, and a BLAS solve
 #: on two threads takes twice its wall time of CPU), or more than WALL_LIMIT of wall time whatever it did (a
-#: wait: sleeping, blocked on a pipe).
+#: wait: sleeping, blocked on a pipe).  Wall time here is less the time queued for a CPU (:func:`queued_seconds`).
 WALL_LIMIT = 2.0 * TIME_LIMIT
 #: seconds past the wall limit after which the parent kills the worker (SIGALRM did not stop the case)
 KILL_GRACE = 2.5
@@ -44,6 +44,18 @@ STARTUP_LIMIT = 120.0
 #: may take before the call; the wall limit counts from the call, so that a loaded machine's setup is not the input's
 SETUP_LIMIT = 120.0
 PARALLEL = 2
+
+
+def queued_seconds(pid: int | str = "self") -> float:
+    """Seconds the process ``pid``'s main thread has spent runnable but waiting for a CPU (Linux's schedstat), 0.0
+    where the kernel does not say.  Time limits count wall time less this: a machine loaded by other work (two
+    test runs and R beside them: a load of 12 on two cores) stretched a 2-second case past a 4-second limit, while a
+    wait the input causes -- sleeping, blocked on a pipe, a loop in C -- is never time queued for a CPU."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as fh:
+            return int(fh.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 _ERROR_LINE = re.compile(r"^glmstat(?: \S+)?: error: ")
 
@@ -80,7 +92,7 @@ def _run_batch(ids: list[str], base: Path, tokens: dict[str, str], extra_module:
         with open(log_path, "wb") as log:
             proc = subprocess.Popen([sys.executable, str(WORKER), json.dumps(spec)], cwd=workdir, env=env,
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-        current, started, launched, calling = None, 0.0, time.monotonic(), False
+        current, started, launched, calling, queued = None, 0.0, time.monotonic(), False, 0.0
         buffer, offset = "", 0
         killed_reason, restart = None, False
         while True:
@@ -96,6 +108,7 @@ def _run_batch(ids: list[str], base: Path, tokens: dict[str, str], extra_module:
                     current, started, calling = msg["id"], time.monotonic(), False
                 elif msg["event"] == "call":  # (the call under the limits begins)
                     started, calling = time.monotonic(), True
+                    queued = queued_seconds(proc.pid)
                 elif msg["event"] == "restart":
                     restart = True
                 else:
@@ -106,6 +119,8 @@ def _run_batch(ids: list[str], base: Path, tokens: dict[str, str], extra_module:
             if proc.poll() is not None and not chunk:
                 break
             now = time.monotonic()
+            if calling and now - started > WALL_LIMIT + KILL_GRACE:  # (less the time the worker queued for a CPU)
+                now -= queued_seconds(proc.pid) - queued
             if current is not None and now - started > (WALL_LIMIT + KILL_GRACE if calling else SETUP_LIMIT):
                 killed_reason = "killed" if calling else "setup"
             elif current is None and len(remaining) == len(ids) and now - launched > STARTUP_LIMIT:
@@ -117,7 +132,7 @@ def _run_batch(ids: list[str], base: Path, tokens: dict[str, str], extra_module:
         proc.wait()
         log_tail = log_path.read_text(errors="replace")[-1500:]
         if killed_reason == "killed":
-            results[current] = {"id": current, "outcome": "killed", "elapsed": time.monotonic() - started}
+            results[current] = {"id": current, "outcome": "killed", "elapsed": now - started}
             remaining.remove(current)
         elif killed_reason == "setup":  # (a broken case, not the input's verdict)
             results[current] = {"id": current, "outcome": "setup-error", "exc_type": "",

@@ -11,8 +11,9 @@ fresh one for the rest of the batch.
 
 Per case: a fresh working directory holding ``secret.txt`` and the case's files; stdout and stderr (file
 descriptors 1 and 2, so child processes too) captured to files; warnings recorded; the peak resident memory
-above the level before the call (Linux: VmHWM, reset through /proc/self/clear_refs); its wall and CPU time; a
-SIGALRM at the time limit that stops pure-Python loops (C loops are left to the parent's kill).  No verdict is made
+above the level before the call (Linux: VmHWM, reset through /proc/self/clear_refs); its wall time (less the time
+queued for a CPU) and CPU time; a SIGALRM at the time limit that stops pure-Python loops (C loops are left to the
+parent's kill).  No verdict is made
 here: harness.judge() compares these facts with the case's expectation.
 """
 
@@ -39,6 +40,7 @@ import pandas as pd  # noqa: E402
 import glmstat as gs  # noqa: E402
 import glmstat.cli  # noqa: E402
 import corpus  # noqa: E402  (this folder, as a top-level module)
+from harness import queued_seconds  # noqa: E402
 
 _SENTINEL_SOURCE = (
     "import os\n"
@@ -59,7 +61,20 @@ class _Timeout(BaseException):
     may swallow it)."""
 
 
+#: the call under the time limit: its start (wall time and time queued for a CPU) and the limit
+_CALL = {"t0": 0.0, "queued": 0.0, "limit": 0.0}
+
+
+def _ran() -> float:
+    """Wall time since the call began, less the time queued for a CPU (harness.queued_seconds)."""
+    return time.perf_counter() - _CALL["t0"] - (queued_seconds() - _CALL["queued"])
+
+
 def _on_alarm(signum, frame):
+    ran = _ran()
+    if ran < _CALL["limit"]:  # (a loaded machine kept the call waiting for a CPU: the rest of the limit is its own)
+        signal.setitimer(signal.ITIMER_REAL, _CALL["limit"] - ran + 0.01)
+        return
     raise _Timeout()
 
 
@@ -200,7 +215,8 @@ def run_case(case: corpus.Case, tokens: corpus.Tokens, base: str, time_limit: fl
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 announce_call()
-                t0, c0 = time.perf_counter(), time.process_time()
+                _CALL.update(t0=time.perf_counter(), queued=queued_seconds(), limit=time_limit + 0.25)
+                c0 = time.process_time()
                 signal.setitimer(signal.ITIMER_REAL, time_limit + 0.25)
                 try:
                     value = thunk()
@@ -208,7 +224,7 @@ def run_case(case: corpus.Case, tokens: corpus.Tokens, base: str, time_limit: fl
                     exc = e
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
-                elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+                elapsed, cpu = _ran(), time.process_time() - c0
             peak_kb = _status_kb("VmHWM") or 0
             try:
                 sys.stdout.flush()
