@@ -298,8 +298,12 @@ def _scoring_ran_off_with_its_null(ref: dict, res) -> bool:
     6th step, rows clamped at eps, each adding -2 log(eps) = 72.08 to the deviance) and met its test there; the null
     model glm.fit refits from those means ran off too, so R's deviance and null deviance are equal sums of clamped
     rows ("fitted probabilities numerically 0 or 1").  R's glm from coefficients 0, or from BFGS's minimum, converges
-    to an interior optimum far below (held-out s781_0190, ``runaway_optimum.json``).  Only a converged fit without
-    separation below R's null deviance by more than the comparison's tolerance counts."""
+    to an interior optimum far below (held-out s781_0190, ``runaway_optimum.json``).  Or R's scoring wandered off and
+    never met its test (held-out s817_0057, a cauchit fit of 20 rows and 17 coefficients: coefficients of 1e16 to 1e17
+    from its 6th step, means clamped at eps, 5981.98 after the reference's 100 iterations against a null deviance of
+    112.18), where R's glm started at glmstat's estimate converges in one iteration at 3.590218716586 (coefficients to
+    7.1e-12).  Only a converged fit without separation below R's null deviance by more than the comparison's
+    tolerance counts."""
     return (None not in (ref["deviance"], ref["null_deviance"]) and ref["deviance"] >= ref["null_deviance"]
             and any("numerically 0 or 1" in m for m in ref["warnings"]) and res.converged
             and res.separation is None and res.deviance < ref["null_deviance"] * (1 - 1e-6))
@@ -462,11 +466,12 @@ def compare(ref: dict, data: pd.DataFrame, profile: bool = True, source=None) ->
         if not any("did not converge" in m for m in ref["warnings"]) and not _above_its_null_model(ref, caught):
             fails.append("glmstat did not converge in 100 iterations where R did")
         return fails
+    if _scoring_ran_off_with_its_null(ref, res):
+        # R's fit ran off to means clamped at eps (its null model too, or it never met its test); its warning is about
+        # those
+        return [f for f in fails if "numerically 0 or 1" not in f]
     if not ref["converged"]:  # R's refits from its own estimate never settled: no reference numbers
         return fails
-    if _scoring_ran_off_with_its_null(ref, res):
-        # R's fit and its null model ran off to means clamped at eps; its warning is about those
-        return [f for f in fails if "numerically 0 or 1" not in f]
     if None not in (ref["deviance"], ref["null_deviance"]) and ref["deviance"] > ref["null_deviance"] >= res.deviance:
         # R's scoring went away from the optimum and met its test there, above the deviance of the null model that
         # the model contains (README, "Scoring that goes away from the optimum is brought back"): no estimate
