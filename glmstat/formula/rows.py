@@ -345,15 +345,17 @@ def _removed_values(ev: Evaluator, cols: DataColumns,
     with its text (None for a column: its missing values are counted as the column's, once read) and the names
     it reads, and the
     missing entries of columns that are no model variable (``y ~ . - date``, a column of dates: left out, not
-    refused)."""
+    refused).  Any other error is the formula's, as R's model frame stops there (``y ~ x - nosuch``,
+    ``- relevel(ordered(g), ref = "b")``)."""
     values: list[tuple[str | None, Value, list[str]]] = []
     unreadable: dict[str, np.ndarray] = {}
     for node in terms.removed:
         try:
             v = ev.eval(node)
         except GLMStatError:
-            if isinstance(node, Name) and node.id in cols:
-                unreadable[node.id] = np.asarray(pd.isna(pd.Series(cols.raw(node.id))), dtype=bool)
+            if not (isinstance(node, Name) and node.id in cols):
+                raise
+            unreadable[node.id] = np.asarray(pd.isna(pd.Series(cols.raw(node.id))), dtype=bool)
             continue
         if isinstance(v, (NumVec, NumMat, FactorVec)):
             values.append((None if isinstance(node, Name) else deparse(node), v, names_read(node)))
