@@ -34,6 +34,7 @@ from .deparse import deparse
 from .factor_functions import refuse_inexact
 from .functions import (BUILTINS, CONSTANTS, DISTINCT_PASSES, FOREIGN_FUNCTIONS, FUNCTION_NAMES, REFUSED_FUNCTIONS,
                         RESERVED_VALUES, refused_function, unqualified)
+from .learners import RowsLearner
 from .limits import LEVEL_BYTES, FormulaLimits, refuse
 from .matching import match_positions
 from .na_values import R_NA, carried, na_exact
@@ -115,16 +116,10 @@ def _ordered_texts(level: Any) -> tuple[str, ...]:
     return (label_text(level), r_text(level)) if isinstance(level, (bool, np.bool_)) else (label_text(level),)
 
 
-class TextLearner:
+class TextLearner(RowsLearner):
     """What :meth:`Evaluator.text_state` learns from texts with (``learn``): what it learns decides which rows are
     missing (a text as.Date()'s format does not read), which a first pass's placeholders cannot say, so that
     streamed data is summarized again with it (formula.stream.learn_spec)."""
-
-    def __init__(self, learn) -> None:
-        self.learn = learn
-
-    def __call__(self, texts: np.ndarray) -> Any:
-        return self.learn(texts)
 
 
 class Evaluator:

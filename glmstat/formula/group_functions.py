@@ -29,6 +29,7 @@ from .nodes import Call, Name
 from .summary_functions import MAX_ARGUMENTS, MAX_SUMMARIES
 from .text_functions import NUMBER_TEXT_CHARS, TEXTS_PER_COLUMN, count_text_read, number_levels
 from .text_memory import NUMBER_CHARS, TEXT_BYTES, chars_bytes, hold_texts
+from .learners import RowsLearner
 from .limits import LEVEL_BYTES
 from .value_codes import sorted_codes
 from .values import FactorVec, NumVec, Value, label_text, level_sort_key
@@ -190,7 +191,9 @@ def call_ave(ev: "Evaluator", call: Call) -> Value:
     ev.count_summary(call, MAX_SUMMARIES)  # (a pass over the rows, as any summary of columns)
     x = np.broadcast_to(np.asarray(numeric(ev.eval(call.args[0]), call, "x"), dtype=float), (ev.n,))
     group, keys = _groups(ev, call, call.args[1:])
-    table = ev.summary_state(call, _part(x, group, keys), _learn(fun, call, TEXTS_PER_COLUMN * ev.limits.max_columns))
+    # (a RowsLearner: the groups' summaries decide which rows are missing, which the placeholder below cannot say)
+    table = ev.summary_state(call, _part(x, group, keys),
+                             RowsLearner(_learn(fun, call, TEXTS_PER_COLUMN * ev.limits.max_columns)))
     if table is None:  # (collecting every chunk's parts first)
         return NumVec(np.full(ev.n, np.nan))
     values = np.array([table.get(key, np.nan) for key in keys] + [np.nan])

@@ -37,7 +37,8 @@ from .deparse import deparse
 from .encode import build_design
 from .context_values import check_context
 from .data_columns import DataColumns
-from .evaluate import Evaluator, TextLearner, gathered_bytes
+from .evaluate import Evaluator, gathered_bytes
+from .learners import RowsLearner
 from .factor_functions import merge_chunk_levels
 from .frame import STRUCTURED, check_finite_design, column_names, model_terms, no_rows_error, plan_for
 from .functions import unqualified
@@ -447,7 +448,7 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
     # (factor(x, labels = ...) placeholders carry a chunk's own levels, those of cut(x, 3) and interaction(a, b)
     # none: the levels need every chunk's; as.Date()'s format, which texts are missing)
     again = _reads_transform_values(terms, total.collected) or any(
-        total.learners[call] is merge_chunk_levels or isinstance(total.learners[call], TextLearner)
+        total.learners[call] is merge_chunk_levels or isinstance(total.learners[call], RowsLearner)
         or _gives_factor(total, call) for call in total.collected)
     if not again:  # (else placeholders decided the rows kept, and the learners run first)
         _check_rows_kept(total, chosen)
