@@ -49,7 +49,12 @@ different local optima.  Where -beta gives the means beta gives (a Tweedie link 
 without an offset) the profile is symmetric, D(-b) = D(b), and the mirror image of the estimate, moved along its
 slope, is a start too: a limit then runs on past -b_hat to minus the other limit when the profile stays below the
 cutoff between them; an interval that does not hold 0 is the estimate's, and a ProfileWarning names its mirror image,
-which is in the confidence set too.  Near the edge of the domain (an identity link with means near 0) every start can
+which is in the confidence set too.  Such a link (mu(-eta) = mu(eta), offset or not) has an optimum of each refit for
+each pattern of signs of the rows' linear predictors that the other columns reach, and the profile deviance is the
+lowest of them, while the warm starts follow the estimate's pattern: a limit found is checked by refits at it from
+that refit with the signs negated on one cell of rows of a term at a time (a factor's level, and every row but the
+level's; :func:`~glmstat.inference.profile_search.flipped_branch`), and the search goes on along a lower one, as
+along the lower branches below.  Near the edge of the domain (an identity link with means near 0) every start can
 leave it; one weighted least-squares step on the rows a start leaves valid, halved until every mean is valid,
 then gives one (as the reference's damped refits do).  Where the optimum itself lies on the edge (a negative
 binomial identity mean that wants to be 0, an inverse Gaussian inverse-link mean that wants to be infinite, a
@@ -67,8 +72,9 @@ the domain on the lower branch): where the deviance is not convex in the coeffic
 distance from the estimate in standard errors): the refit at the first such point beyond the limit (from the
 estimate moved along its slope), and the refit at the limit from that one.  When the latter is inside the
 interval the search goes on along it, every refit started from it too; a limit that a lower branch still
-undercuts after ``_MAX_BRANCHES`` such rounds comes with a ProfileWarning.  Where the deviance is convex
-(canonical links, log links of counts) each refit has one optimum and nothing is checked.
+undercuts after ``_MAX_BRANCHES`` such rounds (checked from outside, or by the cells negated) comes with a
+ProfileWarning.  Where the deviance is convex (canonical links, log links of counts) each refit has one optimum and
+nothing is checked.
 """
 
 from __future__ import annotations
@@ -86,7 +92,7 @@ from ..diagnosis.separation import needed_to_separate
 from ..distributions import interval_quantile
 from ..engine.irls import irls
 from ..errors import FitError, GLMStatError, ProfileWarning, warn_user
-from .profile_search import REFIT, Profile, find_limit, lower_branch
+from .profile_search import REFIT, Profile, find_limit, flipped_branch, lower_branch
 
 __all__ = ["profile_conf_int", "ProfileWarning"]
 
@@ -129,29 +135,33 @@ def profile_conf_int(fit, level: float = 0.95, parm: Sequence[str] | None = None
     fd = fit.fit_data
     out = np.full((len(names), 2), np.nan)
     _profile_columns(fd.source, fit.family, fd.coef, fd.cov_unscaled, np.flatnonzero(fd.kept), float(fit.deviance),
-                     fd.n_boundary, disp, q, wanted, names, out)
+                     fd.n_boundary, disp, q, wanted, names, out, fd.frame.term_columns)
     return pd.DataFrame({"lower": out[:, 0], "upper": out[:, 1]}, index=names)
 
 
 def _profile_columns(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarray, deviance: float,
-                     n_boundary: int, disp: float, q: float, wanted: set, names: list[str], out: np.ndarray) -> None:
+                     n_boundary: int, disp: float, q: float, wanted: set, names: list[str], out: np.ndarray,
+                     terms: tuple = ()) -> None:
     """Both limits of each column of ``kept`` in ``wanted`` into ``out`` (its rows), profiling the fit of
     ``src`` whose estimate is ``coef`` (unscaled covariance ``cov``, ``deviance``), with a ProfileWarning for
     each limit not found or approximate, and for an interval whose mirror image is in the confidence set too
-    (:func:`_warn_mirror`)."""
-    mirrored = _mirrored(src, family)  # (once: for an even-root link, a pass over the rows for their offsets)
+    (:func:`_warn_mirror`).  ``terms``: the columns of each term, whose cells of rows a link of an even inverse
+    negates (:func:`flipped_branch`)."""
+    even = _even_inverse(family)
+    mirrored = even and _without_offset(src)  # (once: a pass over the rows for their offsets)
     for j in kept:
         if j in wanted:
             for side in (-1, 1):
                 out[j, int(side > 0)] = _warned_limit(src, family, coef, cov, kept, int(j), deviance, n_boundary,
-                                                      disp, q, side, names[j], mirrored=mirrored)
+                                                      disp, q, side, names[j], mirrored=mirrored, even=even,
+                                                      terms=terms)
             lower, upper = out[j]
             if mirrored and (lower > 0 or upper < 0) and np.isfinite(lower) and np.isfinite(upper):
                 _warn_mirror(names[j], lower, upper)
 
 
 def _warn_mirror(name: str, lower: float, upper: float) -> None:
-    """Where -beta gives the means beta gives (:func:`_mirrored`) the profile is symmetric, D(-b) = D(b), so the
+    """Where -beta gives the means beta gives (:func:`_without_offset`) the profile is symmetric, D(-b) = D(b), so the
     values the likelihood-ratio test does not reject are [lower, upper] and [-upper, -lower]: for an interval that
     does not hold 0 two apart (one that holds 0 runs from -m to m and is the whole set).  The interval reported is
     the estimate's; say that the other is in the set too (-b_hat fits as well as b_hat)."""
@@ -163,23 +173,29 @@ def _warn_mirror(name: str, lower: float, upper: float) -> None:
 
 def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarray, j: int, deviance: float,
                   n_boundary: int, disp: float, q: float, side: int, name: str, step: float | None = None,
-                  first: float | None = None, at_estimate: bool = True, mirrored: bool = False) -> float:
+                  first: float | None = None, at_estimate: bool = True, mirrored: bool = False,
+                  even: bool = False, terms: tuple = ()) -> float:
     """One limit of column ``j`` (:func:`find_limit`), with a ProfileWarning when it is not found or approximate.
     ``deviance``: the profile's minimum (the fit's, or its limit under separation); ``step``: the scale of
     the search (default: the standard error), ``first``: the first point tried (default: the Wald limit);
     ``at_estimate``: ``deviance`` is the deviance at ``coef`` (not a limit of the profile, as under separation);
-    ``mirrored``: -beta gives the means beta gives (:func:`_mirrored`), so the refits start from the mirror image of
-    the estimate too."""
+    ``mirrored``: -beta gives the means beta gives (:func:`_without_offset`), so the refits start from the mirror image
+    of the estimate too; ``even``: the link's inverse is even (:func:`_even_inverse`), so a limit found is checked by
+    refits with the signs of the linear predictor negated on a group of rows at a time (:func:`flipped_branch`: the
+    cells of each term of ``terms``, the columns of each)."""
     others = kept[kept != j]
     # along the profile the other coefficients move by cov[others, j] / cov[j, j] per unit of beta_j
     slope = cov[others, j] / cov[j, j]
     prof = Profile(src, j, others, family, coef[j], deviance, disp, n_boundary,
-                    coef[others] if at_estimate else None, slope if at_estimate and mirrored else None)
+                    coef[others] if at_estimate else None, slope if at_estimate and mirrored else None, even=even,
+                    terms=terms)
     se = float(np.sqrt(disp * cov[j, j])) if step is None else step
-    val, why, edge = find_limit(prof, se, q, side, coef[others], slope, first)
+    val, why, edge, pt = find_limit(prof, se, q, side, coef[others], slope, first)
     which = f"{'lower' if side < 0 else 'upper'} profile limit of {shown(name)}"
     for rounds in range(_MAX_BRANCHES + 1 if at_estimate and not family.convex_deviance else 0):
         lower = None if why else lower_branch(prof, se, q, side, val, coef[others], slope)
+        if lower is None and not why and pt is not None:
+            lower = flipped_branch(prof, q, side, val, pt)
         if lower is None:
             break
         if rounds == _MAX_BRANCHES:
@@ -189,7 +205,7 @@ def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarr
                       f"below it, after {_MAX_BRANCHES} searches along such lower branches; reported as {val}",
                       ProfileWarning)
             break
-        val, why, edge = find_limit(prof, se, q, side, coef[others], slope, branch=lower)
+        val, why, edge, pt = find_limit(prof, se, q, side, coef[others], slope, branch=lower)
     if prof.below:
         # (z is taken as 0 there, so a limit found beyond belongs to no profile of the estimate: MASS's profile
         # stops with "profiling has found a better solution, so original fit had not converged")
@@ -207,15 +223,19 @@ def _warned_limit(src, family, coef: np.ndarray, cov: np.ndarray, kept: np.ndarr
     return val
 
 
-def _mirrored(src, family) -> bool:
-    """Does -beta give the means beta gives?  So it does for a link of an even root that takes every linear
-    predictor (a Tweedie link_power of 0.5: mu = eta^2, as statmod's ``tweedie()``, which has no ``valideta``)
-    when no row has an offset (eta = X beta).  A Poisson sqrt link takes positive predictors only, as R's."""
+def _even_inverse(family) -> bool:
+    """Does -eta give the mean eta gives, mu(-eta) = mu(eta)?  So it does for a link of an even root that takes
+    every linear predictor (a Tweedie link_power of 0.5 or -0.5: mu = eta^2 or eta^-2, as statmod's ``tweedie()``,
+    which has no ``valideta``).  A Poisson sqrt link takes positive predictors only, as R's."""
     eta = np.array([0.5, 2.0, 30.0])
     with np.errstate(all="ignore"):
-        even = bool(family.link.valid_eta(-eta)) and np.array_equal(family.link.inverse(-eta),
-                                                                     family.link.inverse(eta))
-    return even and not fold(src, operator.attrgetter("has_offset"), operator.or_, False)
+        return bool(family.link.valid_eta(-eta)) and np.array_equal(family.link.inverse(-eta), family.link.inverse(eta))
+
+
+def _without_offset(src) -> bool:
+    """No row has an offset (eta = X beta): with a link of an even inverse (:func:`_even_inverse`), -beta then
+    gives the means beta gives."""
+    return not fold(src, operator.attrgetter("has_offset"), operator.or_, False)
 
 
 @dataclass(frozen=True)
@@ -301,7 +321,7 @@ def _separated(fit, names: list[str], q: float, wanted: set, disp: float) -> pd.
         flat = [j for j in finite if not state.kept[j]]
         out[flat] = [-np.inf, np.inf]
         _profile_columns(src, fit.family, state.coef, state.cov_unscaled, np.flatnonzero(state.kept),
-                         state.deviance, state.n_boundary, disp, q, set(finite), names, out)
+                         state.deviance, state.n_boundary, disp, q, set(finite), names, out, fd.frame.term_columns)
         if diverging.size == 1 and fd.kept[diverging[0]]:
             j = int(diverging[0])
             side = -int(np.sign(d[j]))

@@ -13,9 +13,9 @@ import numpy as np
 from ..engine.kernel import generic
 from ..links import eta_outside
 
-__all__ = ["largest_eta_part", "largest_mean_part", "merge_pinned", "merge_points", "merge_starts", "on_edge_part",
-           "pinned_part", "point_part", "rise_part", "start_part", "unweighted_edge_part", "valid_part",
-           "valid_rows_part"]
+__all__ = ["MAX_FLIP_CELLS", "cells_part", "flip_part", "largest_eta_part", "largest_mean_part", "merge_cells",
+           "merge_flips", "merge_pinned", "merge_points", "merge_starts", "on_edge_part", "pinned_part", "point_part",
+           "rise_part", "start_part", "unweighted_edge_part", "valid_part", "valid_rows_part"]
 
 
 #: The two-point Gauss-Legendre nodes on [0, 1] (exact for a cubic integrand).
@@ -167,6 +167,78 @@ def _working_rows(blk, family, Xo, off: np.ndarray, coef: np.ndarray) -> tuple[n
     k = generic(family, blk.y, blk.weights, eta)
     with np.errstate(all="ignore"):
         return k.mu, k.W, eta - off + k.r
+
+
+#: A term's cells of rows (a pattern of its columns not 0: a factor's level, a combination of levels) are negated
+#: one at a time by :func:`flip_part` when it has at most this many (a term of more has none negated).
+MAX_FLIP_CELLS = 64
+
+
+def _cell_keys(blk, columns: np.ndarray, tags: np.ndarray) -> np.ndarray:
+    """Each row's cell of a term, the pattern of its ``columns`` not 0 on the row, as sum_l tags_l [x_il != 0]
+    (the same sums in the same order for every row of a pattern: equal keys)."""
+    key = np.zeros(blk.y.shape[0])
+    for col, tag in zip(columns, tags):
+        key += np.where(blk.X.column(int(col)) != 0, tag, 0.0)
+    return key
+
+
+def cells_part(blk, terms: tuple, tags: tuple) -> tuple:
+    """A block's cells of each term (the columns of ``terms``, keyed by :func:`_cell_keys` with ``tags``) among
+    its rows with weight, each a dict of the cells' rows; None for a term of more than ``MAX_FLIP_CELLS``."""
+    used = blk.weights > 0
+    out = []
+    for columns, tag in zip(terms, tags):
+        keys, counts = np.unique(_cell_keys(blk, columns, tag)[used], return_counts=True)
+        out.append(None if keys.size > MAX_FLIP_CELLS else dict(zip(keys.tolist(), counts.tolist())))
+    return tuple(out)
+
+
+def merge_cells(a: tuple, b: tuple) -> tuple:
+    out = []
+    for x, y in zip(a, b):
+        if x is None or y is None:
+            out.append(None)
+            continue
+        both = dict(x)
+        for key, n in y.items():
+            both[key] = both.get(key, 0) + n
+        out.append(None if len(both) > MAX_FLIP_CELLS else both)
+    return tuple(out)
+
+
+def flip_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray, terms: tuple, tags: tuple,
+              groups: tuple) -> tuple:
+    """A block's share of the IRLS steps from the refit at ``coef`` with the signs of its linear predictor negated
+    on the rows of one group at a time (for a link whose inverse is even, mu(-eta) = mu(eta)): each of ``groups``
+    is (t, key, complement, absolute), the rows of the cell ``key`` of the term ``terms[t]`` (:func:`_cell_keys`
+    with ``tags[t]``), or with ``complement`` the other rows; with ``absolute`` the signs negated are those that
+    make the group's rows negative and the others positive.  Negating eta on the rows S leaves mu and the IRLS weights W
+    as they are and negates eta + (y - mu) / mu'(eta) there, so the step's normal equations are X'WX c = X'Wz -
+    2 X'W 1_S (z + offset), z the working response less the offset (which includes ``value`` x_j): (X'WX, X'Wz,
+    the vectors X'W 1_S (z + offset) of the groups as rows, each group's rows with weight, the rows with weight)."""
+    Xo = blk.X.select(others)
+    off = blk.offset + value * blk.X.column(j)
+    _, w, z = _working_rows(blk, family, Xo, off, coef)
+    used = np.isfinite(w) & (w > 0) & np.isfinite(z)
+    w, z = np.where(used, w, 0.0), np.where(used, z, 0.0)
+    G, u = Xo.gram_score(w, z)
+    wz = w * (z + np.where(used, off, 0.0))
+    keys = {t: _cell_keys(blk, terms[t], tags[t]) for t in sorted({g[0] for g in groups})}
+    negative = Xo.matvec(coef) + off < 0
+    flips = np.zeros((len(groups), others.size))
+    rows = np.zeros(len(groups), dtype=np.int64)
+    for g, (t, key, complement, absolute) in enumerate(groups):
+        on = (keys[t] != key if complement else keys[t] == key)
+        on = (on ^ negative if absolute else on) & used
+        rows[g] = np.count_nonzero(on)
+        if rows[g]:
+            flips[g] = Xo.rmatvec(np.where(on, wz, 0.0))
+    return G, u, flips, rows, int(np.count_nonzero(used))
+
+
+def merge_flips(a: tuple, b: tuple) -> tuple:
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]
 
 
 def pinned_part(blk, family, j: int, others: np.ndarray, value: float, coef: np.ndarray,

@@ -20,11 +20,11 @@ from ..engine.fit_state import Control
 from ..engine.irls import irls
 from ..engine.linalg import factor_gram
 from ..errors import FitError
-from .profile_rows import (largest_eta_part, largest_mean_part, merge_pinned, merge_points, merge_starts,
-                           on_edge_part, pinned_part, point_part, rise_part, start_part, unweighted_edge_part,
-                           valid_part, valid_rows_part)
+from .profile_rows import (cells_part, flip_part, largest_eta_part, largest_mean_part, merge_cells,
+                           merge_flips, merge_pinned, merge_points, merge_starts, on_edge_part, pinned_part,
+                           point_part, rise_part, start_part, unweighted_edge_part, valid_part, valid_rows_part)
 
-__all__ = ["Profile", "Point", "Branch", "find_limit", "lower_branch", "REFIT"]
+__all__ = ["Profile", "Point", "Branch", "find_limit", "lower_branch", "flipped_branch", "REFIT"]
 
 #: The refits are solved to this relative deviance change (the engine then polishes to the exact optimum).
 REFIT = Control(tol=1e-12, max_iter=100, damped=True)
@@ -99,6 +99,12 @@ class Profile:
     #: the others' slope dc/db along the profile at the estimate, where -beta gives the means beta gives (an
     #: even-root link and no offset: see ``profile.py``); None otherwise
     mirror_slope: np.ndarray | None = None
+    #: the link's inverse is even, mu(-eta) = mu(eta) (an even root: mu = eta^2 or eta^-2), offset or not: a refit
+    #: has an optimum for each pattern of signs of the linear predictor the other columns reach (see
+    #: :func:`flipped_branch`)
+    even: bool = False
+    #: the columns of each term of the model (R's ``assign``), whose cells :func:`flipped_branch` negates
+    terms: tuple = ()
     #: (b, deviance) of the refits found below the estimate's deviance by more than rounding (``_BELOW``), appended
     #: by :meth:`at`: where there are any, the estimate is not the maximum-likelihood estimate
     below: list = field(default_factory=list)
@@ -341,9 +347,10 @@ class Branch:
 
 
 def find_limit(prof: Profile, se: float, q: float, side: int, start: np.ndarray, slope: np.ndarray,
-           first: float | None = None, branch: Branch | None = None) -> tuple[float, str, bool]:
-    """One limit (side -1: lower, +1: upper), the reason when it cannot be found, and whether the refit
-    there puts a fitted mean on the edge of the family's domain (the limit is then approximate).  The search
+           first: float | None = None, branch: Branch | None = None) -> tuple[float, str, bool, Point | None]:
+    """One limit (side -1: lower, +1: upper), the reason when it cannot be found, whether the refit
+    there puts a fitted mean on the edge of the family's domain (the limit is then approximate), and the refit at
+    the limit (or the last one before it; None when no limit is found).  The search
     starts at ``first`` (default: the Wald limit) and finds the limit to ``_STEP_TOL`` times ``se``; or it goes
     on along ``branch`` from its point, every refit started from that point too (moved along its slope).
 
@@ -421,7 +428,7 @@ def find_limit(prof: Profile, se: float, q: float, side: int, start: np.ndarray,
                 if far_off(prev, f, dfdb):
                     newton = np.nan  # (dz is rounding noise: step out by doubling)
                 elif abs(newton - x) <= _STEP_TOL * se:
-                    return float(newton), "", prof.on_edge(pt)
+                    return float(newton), "", prof.on_edge(pt), pt
         far = outside if outside is not None else failed
         if far is None:  # nothing known beyond the limit yet: step out, at most doubling the distance
             reach = 2.0 * abs(x - b_hat)
@@ -430,7 +437,7 @@ def find_limit(prof: Profile, se: float, q: float, side: int, start: np.ndarray,
             nxt = b_hat + side * reach
             if reach > _MAX_SE * se:
                 return side * np.inf, (f"the deviance stays below the threshold {threshold:.10g} however far the "
-                                       f"coefficient goes (at {last.b:.6g} it is {deviance(last):.10g})"), False
+                                       f"coefficient goes (at {last.b:.6g} it is {deviance(last):.10g})"), False, None
         else:
             lo, hi = sorted((inside, far))
             nxt = newton if lo < newton < hi else 0.5 * (inside + far)
@@ -448,7 +455,7 @@ def find_limit(prof: Profile, se: float, q: float, side: int, start: np.ndarray,
                         x = inside + side * max(step, _STEP_TOL * se) * 2.0
                         continue
                 if outside is not None:
-                    return float(0.5 * (inside + outside)), "", prof.on_edge(last)
+                    return float(0.5 * (inside + outside)), "", prof.on_edge(last), last
                 break  # pinned against the region where the model cannot be fitted
         x = nxt
     if outside is not None:  # Newton stalled: finish with Brent's method on the bracket
@@ -457,18 +464,19 @@ def find_limit(prof: Profile, se: float, q: float, side: int, start: np.ndarray,
             root = optimize.brentq(lambda b: _signed(prof, b, start, slope, near) - side * q,
                                    *sorted((inside, outside)), xtol=_STEP_TOL * se, rtol=1e-13, maxiter=200)
         except RuntimeError:
-            return np.nan, "Brent's method did not close in on it in 200 refits", False
+            return np.nan, "Brent's method did not close in on it in 200 refits", False, None
         except ValueError as e:  # (scipy's for a bracket whose ends have one sign, or _signed's for no valid fit)
             lo, hi = sorted((inside, outside))
             why = str(e) if str(e).startswith("no valid fit") else (
                 f"refitted again, its bracket [{lo:.9g}, {hi:.9g}] no longer holds the threshold: the refits' "
                 "deviance there depends on where they start")
-            return np.nan, f"the root finder failed ({why})", False
-        return float(root), "", prof.on_edge(near[0])
+            return np.nan, f"the root finder failed ({why})", False, None
+        return float(root), "", prof.on_edge(near[0]), near[0]
     if failed is None:  # (every refit valid and inside: the steps out crept, _MAX_STEPS of them)
         return np.nan, (f"{_MAX_STEPS} refits out to {inside:.6g} (deviance {deviance(last):.10g}) stay below the "
-                        f"threshold {threshold:.10g}"), False
-    return np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside), False
+                        f"threshold {threshold:.10g}"), False, None
+    return (np.nan, "the model cannot be refitted beyond {:.6g} (no valid fit for the family)".format(inside), False,
+            None)
 
 
 def lower_branch(prof: Profile, se: float, q: float, side: int, val: float, start: np.ndarray,
@@ -497,6 +505,55 @@ def lower_branch(prof: Profile, se: float, q: float, side: int, val: float, star
     if back is None or not side * back.z < q - _BRANCH_TOL:
         return None
     return Branch(back, hi if side * far.z >= q else None)
+
+
+def flipped_branch(prof: Profile, q: float, side: int, val: float, pt: Point) -> Branch | None:
+    """A refit at the limit ``val`` (its refit ``pt``) inside the interval, from the refit with the signs of its
+    linear predictor negated on the rows of one group; None when there is none, or where the link's inverse is
+    not even (``Profile.even``).
+
+    Where mu(-eta) = mu(eta) the deviance depends on |eta| only: each pattern of signs of the rows' linear
+    predictors that the other columns can reach has its own optimum, and the profile deviance at b is the lowest
+    of them.  The search follows the pattern of the estimate (and of its mirror image) from the estimate outwards;
+    a Tweedie fit with mu = eta^-2 of ``y ~ factor(k) + x1:g1`` crossed the cutoff at 0.16217 for factor(k)3, where
+    the refit with the rows of level 3 negated has z = 1.544 (the limit is 0.2149192).  The groups are the cells of
+    each term of ``Profile.terms`` (the rows of one pattern of its columns not 0: a factor's level, a combination of
+    levels, a numeric column's rows of one level), and each cell's complement, for a term of at most
+    ``MAX_FLIP_CELLS`` cells; each negates the refit's signs there, or the signs of |eta| (every row positive, as
+    R's ``etastart = s * abs(eta)``: the rows of the group negative, the others positive); a group of every row or
+    of none is left out.  So a check costs two passes over the rows and at most 4 ``MAX_FLIP_CELLS`` refits a term,
+    whatever the rows.  From the refit at ``val`` the step of IRLS with eta negated on some rows is one weighted
+    least-squares solve (:func:`~glmstat.inference.profile_rows.flip_part`: every group's in one pass), and the
+    lowest of the refits from those starts wins.  A lower pattern that needs two groups negated at once is found a
+    group a round, as ``profile.py`` searches again along each branch found; one reached only by negating single
+    rows (a row whose linear predictor a numeric column takes across 0) is not found."""
+    k = prof.others.size
+    if not prof.even or k == 0 or not prof.terms:
+        return None
+    terms = tuple(np.asarray(t, dtype=np.int64) for t in prof.terms)
+    rng = np.random.default_rng(0)  # (fixed: a cell's key is its pattern's sum of these)
+    tags = tuple(1.0 + rng.random(t.size) for t in terms)
+    cells = fold(prof.source, partial(cells_part, terms=terms, tags=tags), merge_cells, tuple({} for _ in terms))
+    groups = tuple((t, key, complement, absolute) for t, c in enumerate(cells) if c is not None and len(c) > 1
+                   for key in sorted(c) for complement in (False, True) for absolute in (False, True))
+    if not groups:
+        return None
+    part = partial(flip_part, family=prof.family, j=prof.j, others=prof.others, value=val, coef=pt.coef,
+                   terms=terms, tags=tags, groups=groups)
+    G, u, flips, rows, n = fold(prof.source, part, merge_flips,
+                                (np.zeros((k, k)), np.zeros(k), np.zeros((len(groups), k)),
+                                 np.zeros(len(groups), dtype=np.int64), 0))
+    starts: list[np.ndarray] = []
+    for g in np.flatnonzero((rows > 0) & (rows < n)):
+        c = _gram_solve(G, u - 2.0 * flips[g])
+        if np.all(np.isfinite(c)) and not any(np.array_equal(c, s) for s in starts):
+            starts.append(c)
+    if not starts:
+        return None
+    back = prof.at(val, tuple(starts))
+    if back is None or not side * back.z < min(q, side * pt.z) - _BRANCH_TOL:
+        return None
+    return Branch(back, None)
 
 
 def _signed(prof: Profile, b: float, start: np.ndarray, slope: np.ndarray, near: list[Point]) -> float:
