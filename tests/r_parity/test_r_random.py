@@ -89,6 +89,14 @@ def load(case_id: str, directory: Path = DIR) -> tuple[dict, pd.DataFrame]:
         for index, (side, limit, *replaced) in limits[case_id].items():
             assert ref["confint_profile"][int(index) - 1][(side + 1) // 2] == (replaced[0] if replaced else None)
             ref["confint_profile"][int(index) - 1][(side + 1) // 2] = limit
+    flipped = directory / "profile_sign_flips.json"
+    if flipped.exists() and case_id in (limits := json.loads(flipped.read_text())):
+        # a limit of a link of an even inverse where the reference's refits follow one pattern of signs of the rows'
+        # linear predictors and another is lower there: where the lowest of R's refits from many sign-flipped
+        # starts crosses (scripts/make_profile_sign_flips.R; the reference's limit, replaced, is the third number)
+        for index, (side, limit, replaced) in limits[case_id].items():
+            assert ref["confint_profile"][int(index) - 1][(side + 1) // 2] == replaced
+            ref["confint_profile"][int(index) - 1][(side + 1) // 2] = limit
     return ref, pd.read_csv(directory / "data" / f"{ref['data']}.csv")
 
 
