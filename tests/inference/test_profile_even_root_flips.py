@@ -43,14 +43,16 @@ NOT_REACHED = {("s815_0043", 0, 0), ("s815_0104", 2, 0), ("s815_0104", 2, 1), ("
 
 def _profile(case_id: str, path: str, tmp_path, monkeypatch, parm=None):
     """R's reference, glmstat's fit and its profile intervals (rows: ``parm``, default all), whose only warnings are
-    that the profiles are symmetric (-beta gives the means beta gives)."""
+    that the profiles are symmetric (-beta gives the means beta gives) and, once, that a pattern of signs negating
+    single rows may cross nearer the estimate (NOT_REACHED: those limits are too narrow)."""
     ref = REF[case_id]
     data = held_out_source(pd.read_csv(HERE / "data" / f"{case_id}.csv"), path, tmp_path, monkeypatch)
     fit = gs.glm(ref["formula"], data, family=gs.Tweedie(var_power=ref["var_power"], link_power=ref["link_power"]))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ci = fit.conf_int(method="profile", parm=parm).to_numpy()
-    assert [str(w.message) for w in caught if "is symmetric" not in str(w.message)] == []
+    others = [str(w.message) for w in caught if "is symmetric" not in str(w.message)]
+    assert len(others) == 1 and "negating single rows may cross nearer the estimate" in others[0]
     return ref, fit, ci
 
 
