@@ -51,6 +51,7 @@ row, or a column of ``newdata``) and refuses without it, rather than predicting 
 from __future__ import annotations
 
 import operator
+import warnings
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -288,18 +289,89 @@ def predict(
         return per_chunk(newdata, partial(_chunk_predictions, spec=spec, rule=rule), rule.columns, reads=reads,
                          limits=spec.limits)
     data = as_frame(newdata, name="newdata", allow_empty=True)  # (no rows: none predicted, as R and streamed data)
-    X, off, ok = frame.spec.encode(data, *column_names(data), offset_completes=False)
+    extra = None
     if has_offset_array(fit):
         if offset is None:
             raise DataError(
                 "this model was fitted with offset= an array of values, which new data cannot supply; give "
                 "the offset of the new rows: predict(newdata, offset=<one value per row, or a column name "
                 "of newdata>)")
-        off = off + _new_offset(offset, data)
+        extra = _new_offset(offset, data)
     relations = None if kept.all() else aliasing_relations(fit)
+    step = predict_block_rows(beta.size)
+    blocks = _blocked_predictions(data, step, partial(_frame_predictions, spec=frame.spec, rule=rule,
+                                                      relations=relations), extra)
+    prediction, rows, columns = blocks
     if relations is not None:
-        _warn_not_estimable(X, relations, kept, fit.column_names)
-    return rule.on(X, off, ok, data.index)
+        _warn_not_estimable(rows, columns, kept, fit.column_names)
+    return prediction
+
+
+#: Cells (rows x design columns) of a block of in-memory new data encoded and predicted at once (128 MB of a dense
+#: design), and at most ``PREDICT_BLOCK_ROWS`` rows: a frame of 50 million rows predicted whole held 2.3 GB of
+#: temporaries beside its 400 MB of predictions.
+PREDICT_BLOCK_CELLS = 2**24
+PREDICT_BLOCK_ROWS = 2**18
+
+
+def predict_block_rows(width: int) -> int:
+    """Rows of new data encoded and predicted at once for a design ``width`` columns wide."""
+    return max(1, min(PREDICT_BLOCK_ROWS, PREDICT_BLOCK_CELLS // max(int(width), 1)))
+
+
+def _frame_predictions(data: pd.DataFrame, spec, rule: "Predictor", extra: np.ndarray | None,
+                       relations: np.ndarray | None) -> tuple[pd.Series | pd.DataFrame, int, np.ndarray | None]:
+    """The predictions of the rows of an in-memory frame of new data (``extra``: the offset given to
+    ``predict``, its rows), with the number of them that are not estimable and the aliased columns whose
+    relations they break (:func:`_not_estimable`; 0 and None for a model without aliased columns)."""
+    X, off, ok = spec.encode(data, *column_names(data), offset_completes=False)
+    if extra is not None:
+        off = off + extra
+    rows, columns = _not_estimable(X, relations) if relations is not None else (0, None)
+    return rule.on(X, off, ok, data.index), rows, columns
+
+
+def _blocked_predictions(data: pd.DataFrame, step: int, predict_rows, extra: np.ndarray | None
+                         ) -> tuple[pd.Series | pd.DataFrame, int, np.ndarray | None]:
+    """``predict_rows(block, extra=...)`` over blocks of at most ``step`` rows of ``data`` (one block: its
+    result as it is), written into one output indexed like ``data``, each distinct warning of the blocks given
+    once; with the blocks' counts of rows not estimable added and their broken relations or-ed.  An output
+    memory cannot hold is refused naming the rows."""
+    n = len(data)
+    if n <= step:
+        return predict_rows(data, extra=extra)
+    out: dict[Any, np.ndarray] = {}
+    first = None
+    total, broken = 0, None
+    seen: dict[tuple[type, str], Warning] = {}
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        with warnings.catch_warnings(record=True) as caught:
+            part, rows, columns = predict_rows(data.iloc[start:stop],
+                                               extra=None if extra is None else extra[start:stop])
+        for w in caught:
+            seen.setdefault((w.category, str(w.message)), w.message)
+        total += rows
+        if columns is not None:
+            broken = columns if broken is None else broken | columns
+        table = part.to_frame() if isinstance(part, pd.Series) else part
+        if first is None:
+            first = part
+            try:
+                out = {c: np.empty(n, dtype=table[c].dtype) for c in table.columns}
+            except MemoryError:
+                raise DataError(f"the predictions of newdata's {n:,} rows ({table.shape[1]} column(s), "
+                                f"{8 * n * table.shape[1] / 2**20:,.0f} MB) do not fit in memory; predict its "
+                                "rows in parts") from None
+        for c in table.columns:
+            out[c][start:stop] = table[c].to_numpy()
+    for message in seen.values():
+        warn_user(str(message), type(message))
+    if isinstance(first, pd.Series):
+        return Column(out[first.name], index=data.index, name=first.name, copy=False), total, broken
+    result = pd.DataFrame(out, index=data.index, copy=False)
+    result.attrs.update(first.attrs)
+    return result, total, broken
 
 
 def _block_column_sums(b) -> np.ndarray:
@@ -322,13 +394,19 @@ def broken_relations(X: Design, relations: np.ndarray) -> np.ndarray:
         return gap > ESTIMABLE_TOL * size
 
 
-def _warn_not_estimable(X: Design, relations: np.ndarray, kept: np.ndarray, names: list[str]) -> None:
-    """An ``AliasingWarning`` when some rows of ``X`` are not estimable (see the module docstring)."""
+def _not_estimable(X: Design, relations: np.ndarray) -> tuple[int, np.ndarray]:
+    """The number of rows of ``X`` that are not estimable and, by aliased column, whether one breaks its
+    relation (see the module docstring)."""
     broken = broken_relations(X, relations)
-    if not broken.any():
+    return int(broken.any(axis=1).sum()), broken.any(axis=0)
+
+
+def _warn_not_estimable(rows: int, columns: np.ndarray, kept: np.ndarray, names: list[str]) -> None:
+    """An ``AliasingWarning`` when ``rows`` rows of new data are not estimable, breaking the relations of the
+    aliased ``columns`` (a mask of them)."""
+    if not rows:
         return
-    rows = int(broken.any(axis=1).sum())
-    aliased = [names[j] for j in np.flatnonzero(~kept)[broken.any(axis=0)]]
+    aliased = [names[j] for j in np.flatnonzero(~kept)[columns]]
     warn_user(
         f"{rows} row(s) of the new data are not estimable from this fit: their values of the aliased column(s) "
         f"{shown_items(aliased)} are not the combination of the other columns that they are in the rows "
