@@ -51,7 +51,7 @@ from .variables import ModelVariable, model_variables, pick, with_columns, with_
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["average_marginal_effects"]
+__all__ = ["average_marginal_effects", "evaluations_per_setting", "MAX_AT_EVALUATIONS"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -260,6 +260,35 @@ def _among(v: Any, values: set) -> bool:
         return False
 
 
+#: Most evaluations of the model (each an encoding of every row used) the settings of ``at=`` may ask for together,
+#: when it gives more than one: 2,000 settings of a model of two numbers and a factor of three levels (8 each) took
+#: more than 30 s on 60 rows, 16 ms a setting
+MAX_AT_EVALUATIONS = 4096
+
+
+def evaluations_per_setting(variables: list[ModelVariable], main_effects: set[str]) -> int:
+    """The evaluations of the model the effects of ``variables`` take (:func:`_effects`): a numeric variable 2 (a
+    central difference), a factor one per level, one more for a factor read only in terms of its own
+    (``main_effects``: the rows encoded once, and each level's one row)."""
+    total = 0
+    for var in variables:
+        if not var.is_factor:
+            total += 2
+        elif len(var.levels) >= 2:
+            total += len(var.levels) + (var.name in main_effects)
+    return total
+
+
+def _refuse_evaluations(settings: int, variables: list[ModelVariable], main_effects: set[str]) -> None:
+    """Refuse settings of ``at=`` that ask for more than :data:`MAX_AT_EVALUATIONS` evaluations of the model
+    together, before any is made; one setting asks for what the effects without ``at=`` do, and is not refused."""
+    each = evaluations_per_setting(variables, main_effects)
+    if settings > 1 and settings * each > MAX_AT_EVALUATIONS:
+        raise GLMStatError(f"at= asks for {settings:,} settings of {each:,} evaluations of the model each "
+                           f"({settings * each:,}), more than {MAX_AT_EVALUATIONS:,} (each evaluation encodes every "
+                           "row used); give fewer values, or ask for fewer variables= at a time")
+
+
 def _grid(at: Mapping[str, Any] | None, variables: list[ModelVariable]) -> list[dict[str, Any]]:
     """The settings of ``at=``: one dict per combination of its values.  A numeric variable's values must be
     finite real numbers (a string, a complex number or an int beyond double precision has no place in its
@@ -356,7 +385,9 @@ def average_marginal_effects(fit: "GLMResults", variables: Any = None, at: Mappi
         raise GLMStatError(f"variables= names the variable {shown(twice.name, 80)} more than once")
     means = _Means.of(fit)
     settings = _grid(at, every)
-    sums = _EffectSums(means, tuple(settings), tuple(every), tuple(chosen), _main_effect_columns(fit, every))
+    main_columns = _main_effect_columns(fit, every)
+    _refuse_evaluations(len(settings), chosen, {name for name, _ in main_columns})
+    sums = _EffectSums(means, tuple(settings), tuple(every), tuple(chosen), main_columns)
     if fit.model_frame.in_memory:
         total = sums(_as_categoricals(used_data(fit), _plain_factor_columns(fit, every)))
     else:  # every chunk of the data's rows used, re-encoded with the variables changed, where the rows are
