@@ -263,12 +263,15 @@ def _r_typed(column: pd.Series) -> np.ndarray | None:
         out = np.full(values.shape, np.nan, dtype=object)
         out[~blank] = logical
         return out
-    numbers = []
-    for v in filled:
+    # (each distinct text read once: a 10 MB file of two million rows "0x3" or "7e", which pandas leaves as text,
+    # took 10 s read one by one in Python)
+    codes, distinct = pd.factorize(filled)
+    numbers = np.empty(len(distinct))
+    for k, v in enumerate(distinct):
         number = r_number(v)
         if number is None:
             return None
-        numbers.append(number)
+        numbers[k] = number
     out = np.full(values.shape, np.nan)
-    out[~blank] = numbers
+    out[~blank] = numbers[codes]
     return out
