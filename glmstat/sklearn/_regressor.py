@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, colum
 from .._arguments import shown
 from ..errors import DataError, warn_user
 from ..families import Family, Gaussian
+from ..formula.validation import MAX_MAGNITUDE
 from ..links import eta_outside
 from ._base import GLMEstimatorBase, refused, sample_weights
 from ._formula import front_end, split_formula
@@ -165,9 +166,13 @@ def _explained(deviance: float, null_deviance: float) -> float:
 
 def response_in_domain(y: Any, sample_weight: np.ndarray, family: Family) -> np.ndarray:
     """``y`` as floats, every value of a row with a positive weight in the family's domain (y >= 0 for the Poisson,
-    y > 0 for the Gamma...); else a DataError naming the first value outside and how many are."""
+    y > 0 for the Gamma...), and every value at most ``MAX_MAGNITUDE`` (1e100) in size, as ``glm()`` holds a
+    response; else a DataError naming the first value outside and how many are, or the largest value."""
     with refused(f"y ({shown(y)})"):
         y = np.asarray(y, dtype=float)
+    big = float(np.max(np.abs(y))) if y.size else 0.0  # (every row, as glm() judges it: one of weight 0 too)
+    if big > MAX_MAGNITUDE:  # (glm()'s bound: the working response's squares overflowed, a raw scipy ValueError)
+        raise DataError(f"y has values as large as {big:.3g}; rescale it so its square stays finite")
     bad = np.flatnonzero((sample_weight > 0) & ~family.y_domain.contains(y))
     if bad.size:
         raise DataError(f"y must lie in {family.y_domain} for the {family.name} family; y[{bad[0]}] = "
