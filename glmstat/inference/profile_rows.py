@@ -39,7 +39,9 @@ def point_part(blk, family, j: int, others: np.ndarray, coef: np.ndarray, value:
         pos = w > 0
         ddev = -2.0 * float(np.sum(np.where(pos, w * (y - mu) * mu_eta / var * x_j, 0.0)))
         wt = np.where(pos, w * mu_eta * mu_eta / var, 0.0)
-    u = blk.X.select(others).rmatvec(wt * x_j) if others.size else np.zeros(0)
+        # (far out along the profile wt is inf / inf, NaN, at a point then refused as invalid: numpy's warning of
+        # its product with the design was printed beside glmstat's)
+        u = blk.X.select(others).rmatvec(wt * x_j) if others.size else np.zeros(0)
     return dev, ddev, u, bool(family.link.valid_eta(eta) and family.valid_mu(mu))
 
 
