@@ -51,6 +51,9 @@ class Binomial(Family):
         # of round(w) trials, refitted with weight w, are no draw from the fitted model (a weight of 0.4 was
         # rounded to 0 trials, a proportion 0/0).  (Rounding error of a computed weight, 1e-8 of it, is let pass.)
         bad = np.abs(np.asarray(weights, dtype=float) - m) > 1e-8 * np.maximum(m, 1.0)
+        # (a positive weight within that tolerance of no trial, 1e-20, drew 0 successes of 0 trials: 0 / 0, NaN
+        # after numpy's warning; R's test, wts %% 1 != 0, refuses it)
+        bad |= (m == 0) & (np.asarray(weights, dtype=float) > 0)
         if np.any(bad):
             first = float(np.asarray(weights, dtype=float)[np.argmax(bad)])
             raise FamilyError(f"cannot simulate binomial responses from non-integer trials (prior weights): "
