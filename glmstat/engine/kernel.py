@@ -282,31 +282,15 @@ def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray],
 
 
 def constant_mean_deviance(family: Family, y: np.ndarray, w: np.ndarray, mu: float) -> float:
-    """sum_i w_i d(y_i, mu) for one mean mu (the null model without offset), from a few sums.
+    """sum_i w_i d(y_i, mu) for one mean mu (the null model without offset).
 
-    Binomial: 2 [sum w ent(y) - log(mu) sum w y - log(1-mu) sum w (1-y)], ent(y) = y log y + (1-y) log(1-y)
-    (zero for 0/1 responses); Poisson: 2 [sum w y log y - log(mu) sum w y - sum w y + mu sum w];
-    Gamma: -2 [sum w log y - log(mu) sum w - sum w y / mu + sum w].
-    Other families sum the unit deviances row by row.
+    Binomial with 0/1 responses: -2 [log(mu) sum w y + log(1-mu) sum w (1-y)], a sum of positive terms.  Other
+    responses and families sum the unit deviances row by row, as R: the null deviance from sums of y log y and
+    y log(mu) was within 1e-10 of itself, and a sequential statistic of 0.0044 (the null deviance of 5,909 less
+    that of the first term's model) was off by 6.1e-6 of itself.
     """
-    mu_arr = None
-    if 0.0 < mu < 1.0 and isinstance(family, Binomial):
+    if 0.0 < mu < 1.0 and isinstance(family, Binomial) and not (y * (1.0 - y)).any():
         swy = float(w @ y)
-        dev = -2.0 * (math.log(mu) * swy + math.log1p(-mu) * (float(w.sum()) - swy))
-        if not (y * (1.0 - y)).any():  # 0/1 responses: a sum of positive terms, no cancellation
-            return dev
-    if mu > 0.0 and isinstance(family, Poisson):
-        swy = float(w @ y)
-        s1, s2, s3 = float(w @ special.xlogy(y, y)), math.log(mu) * swy, mu * float(w.sum()) - swy
-        dev = 2.0 * (s1 - s2 + s3)
-        if trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(mu * float(w.sum())) + abs(swy))):
-            return dev
-    if mu > 0.0 and isinstance(family, Gamma) and not (y <= 0).any():
-        # -2 sum w (log(y/mu) - (y - mu)/mu) = -2 [sum w log y - log(mu) sum w - sum w y / mu + sum w]
-        sw, swy = float(w.sum()), float(w @ y)
-        s1, s2, s3 = float(w @ np.log(y)), math.log(mu) * sw, swy / mu
-        dev = -2.0 * (s1 - s2 - s3 + sw)
-        if trusted(dev, 2.0 * (abs(s1) + abs(s2) + abs(s3) + sw)):
-            return dev
+        return -2.0 * (math.log(mu) * swy + math.log1p(-mu) * (float(w.sum()) - swy))
     mu_arr = np.full_like(y, mu)
     return float(np.sum(w * family.unit_deviance(y, mu_arr)))
