@@ -170,9 +170,9 @@ def _warn_even_patterns() -> None:
     200 patterns cross 0.031 and 0.012 inside glmstat's limits)."""
     warn_user("the link's inverse is even (mu(-eta) = mu(eta)): at each value of a profiled coefficient the other "
               "coefficients have an optimum for every pattern of signs of the rows' linear predictors, and the profile "
-              "is the lowest of them; the limits are where the patterns reached from the estimate, its mirror image and "
-              "each term's cells negated cross, and a pattern negating single rows may cross nearer the estimate (an "
-              "interval too narrow)", ProfileWarning)
+              "is the lowest of them; the limits are where the patterns reached from the estimate, its mirror image "
+              "and each term's cells negated cross, and a pattern negating single rows may cross nearer the estimate "
+              "(an interval too narrow)", ProfileWarning)
 
 
 def _warn_mirror(name: str, lower: float, upper: float) -> None:
