@@ -40,6 +40,12 @@ class Binomial(Family):
 
     def unit_deviance(self, y, mu):
         # 2 (y log(y/mu) + (1-y) log((1-y)/(1-mu))); the linear terms bd0 adds cancel
+        y, mu = np.asarray(y, dtype=float), np.asarray(mu, dtype=float)
+        if y.ndim == 1 and y.shape == mu.shape and not (y * (1.0 - y)).any():
+            # (0/1 outcomes: -2 log mu or -2 log(1 - mu), one term and nothing to cancel, in a fifth of bd0's time:
+            # the deviance at every estimate is summed row by row)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return -2.0 * np.where(y > 0.0, np.log(mu), np.log1p(-mu))
         return 2.0 * (bd0(y, mu) + bd0(1.0 - y, 1.0 - mu))
 
     def start_mu(self, y, weights):
