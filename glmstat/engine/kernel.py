@@ -231,6 +231,24 @@ def _gaussian_identity(y, w, eta):
     return Working(dev, dev, _finite(dev, dev), w, r, 0, True, mu=eta)
 
 
+def _fused(family: Family):
+    """The fused kernel for ``family`` (binomial logit, Poisson log, Gamma log, Gaussian identity), or None."""
+    link = family.link.name
+    if isinstance(family, Binomial) and link == "logit":
+        return _logit
+    if isinstance(family, Poisson) and link == "log":
+        return _poisson_log
+    if isinstance(family, Gamma) and link == "log":
+        return _gamma_log
+    if isinstance(family, Gaussian) and link == "identity":
+        return _gaussian_identity
+    return None
+
+
+#: the fused kernels that assemble the deviance from sums over the block (:class:`_BlockSums`)
+_FROM_SUMS = (_logit, _poisson_log, _gamma_log)
+
+
 def deviance_from_sums(family: Family) -> bool:
     """Whether :func:`kernel_for`'s kernel may assemble the deviance from sums of large terms (binomial logit,
     Poisson log, Gamma log): within ~1e-10 of itself, enough to steer the iterations, but not for a
@@ -246,26 +264,15 @@ def deviance_from_sums(family: Family) -> bool:
     -------
     bool
     """
-    link = family.link.name
-    return ((isinstance(family, Binomial) and link == "logit") or (isinstance(family, Poisson) and link == "log")
-            or (isinstance(family, Gamma) and link == "log"))
+    return _fused(family) in _FROM_SUMS
 
 
 def kernel_for(family: Family) -> Callable[[np.ndarray, np.ndarray, np.ndarray], Working]:
     """The fastest exact kernel for ``family``: a fused one where it applies, else :func:`generic`."""
-    link = family.link.name
-    fused = None
-    if isinstance(family, Binomial) and link == "logit":
-        fused = _logit
-    elif isinstance(family, Poisson) and link == "log":
-        fused = _poisson_log
-    elif isinstance(family, Gamma) and link == "log":
-        fused = _gamma_log
-    elif isinstance(family, Gaussian) and link == "identity":
-        fused = _gaussian_identity
+    fused = _fused(family)
     if fused is None:
         return lambda y, w, eta: generic(family, y, w, eta)
-    if fused in (_poisson_log, _gamma_log, _logit):
+    if fused in _FROM_SUMS:
         sums = _BlockSums()
 
         def kernel(y, w, eta):
