@@ -19,10 +19,11 @@ row, and every product below takes v (or v^2) as a weight.
                   implies g's (g in g:x or g:h, ``Factor.parts``), a bincount of code_f alone;
 * X'W r likewise (bincount of w v r by code).
 
-Factors without values whose level counts multiply to at most ``CELL_LIMIT`` are *grouped*: one combined cell
-code per group and row, so a pass computes the grouped sums of the numeric columns once per group (one bincount
-per numeric column) and every factor and factor-pair block of the group is a marginal of the small cell table.
-A factor with values is a group of its own.
+Factors without values whose level counts multiply to at most ``CELL_LIMIT`` are *grouped*
+(:mod:`glmstat.design.factor_groups`): one combined cell code per group and row, so a pass computes the grouped
+sums of the numeric columns once per group (one bincount per numeric column) and every factor and factor-pair
+block of the group is a marginal of the small cell table (:mod:`glmstat.design.structured_gram`).  A factor with
+values is a group of its own.
 
 It implements :class:`~glmstat.design.base.Design`: every product is formed from the codes, and only
 ``toarray()`` (asked for explicitly) makes the dense matrix.  All sums are accumulated in float64.
@@ -30,18 +31,15 @@ It implements :class:`~glmstat.design.base.Design`: every product is formed from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-from .base import GramSums, SMALL_CELLS, Design
+from .base import SMALL_CELLS, Design
+from .factor_groups import CELL_LIMIT, Factor, FactorGroup, cell_codes, factor_groups, nested_pairs
+from .structured_gram import StructuredGram
 
 __all__ = ["Factor", "StructuredDesign", "StructuredGram", "CELL_LIMIT"]
-
-#: Largest number of combined cells for which factors share one grouped-sum table.
-CELL_LIMIT = 4096
-
 
 #: A factor with this many design columns makes X'WX worth solving through its diagonal block: a dense
 #: Cholesky factorisation of p x p costs p^3 / 3 per iteration (40 s for 5,000 levels on one core), the
@@ -50,112 +48,6 @@ CELL_LIMIT = 4096
 #: blocks, 100 levels 0.12 against 0.058, 300 levels 1.15 against 0.068 ms -- a profile's refits of a
 #: 300-level factor spent a fifth of their time in the dense factorisations.
 DIAGONAL_SOLVE_COLUMNS = 64
-
-
-@dataclass(frozen=True)
-class Factor:
-    """A factor: ``codes`` (one integer level per row, 0..L-1) and ``columns``, the design column of each
-    level (-1 for a level without one, as the reference level).  With ``values`` (float, one per row: the
-    numeric variable of a ``g:x`` interaction) the column of level l is ``values * (codes == l)``, not the
-    indicator.  ``parts`` names the factors whose levels the codes combine, ``((name, n_levels), ...)``, the
-    first fastest (``(("g", 300),)`` for g and g:x, ``(("a", 3), ("b", 4))`` for a:b): factors of the same
-    parts, or of parts among another's, have a sparse block of X'WX (see :func:`_level_map`)."""
-
-    codes: np.ndarray
-    columns: np.ndarray
-    values: np.ndarray | None = None
-    parts: tuple[tuple[str, int], ...] | None = None
-
-    @property
-    def n_levels(self) -> int:
-        return int(self.columns.shape[0])
-
-    def rows(self, rows: slice | np.ndarray) -> "Factor":
-        """The factor on the rows ``rows`` (a slice: views)."""
-        return Factor(self.codes[rows], self.columns, None if self.values is None else self.values[rows], self.parts)
-
-    def weighted(self, w: np.ndarray) -> np.ndarray:
-        """w times the rows' values: each row's weight in a sum over its level's column."""
-        return w if self.values is None else w * self.values
-
-
-@dataclass(frozen=True)
-class _Group:
-    """Factors that share a cell code: ``cell = sum_f code_f * stride_f``."""
-
-    members: tuple[int, ...]  # indices into the design's factors
-    strides: tuple[int, ...]
-    n_cells: int
-    level_of_cell: tuple[np.ndarray, ...]  # per member: the member's level of each cell
-
-
-def _level_map(fine: tuple[tuple[str, int], ...], coarse: tuple[tuple[str, int], ...]) -> np.ndarray | None:
-    """Each level of a factor with parts ``fine`` mapped to the level of a factor with parts ``coarse``
-    (``Factor.parts``) that it implies, when coarse's factors are among fine's (g in g:h, g:x in g); else None.
-
-    A row's level of the coarse factor is then a function of its fine level, so the rows at two levels
-    (l, m) share none unless m = map[l]: the block of X'WX between the two is sparse, one entry per fine level.
-    """
-    if not set(coarse) <= set(fine):
-        return None
-    cell = np.arange(int(np.prod([L for _, L in fine])), dtype=np.intp)
-    level, stride = {}, 1
-    for name, L in fine:
-        level[name] = (cell // stride) % L
-        stride *= L
-    out, stride = np.zeros(cell.size, dtype=np.intp), 1
-    for name, L in coarse:
-        out += level[name] * stride
-        stride *= L
-    return out
-
-
-def _find_nested(factors: Sequence[Factor]) -> dict[tuple[int, int], tuple[int, int, np.ndarray]]:
-    """Pairs (a, b), a < b, where one factor's level implies the other's: (fine, coarse, level map)."""
-    out = {}
-    # (two factors of one part each are related only when it is the same part, g and g:x: pairs of main
-    # effects, of which a design may have thousands, are not compared)
-    multi = [f.parts is not None and len(f.parts) > 1 for f in factors]
-    by_part: dict = {}
-    for i, f in enumerate(factors):
-        if f.parts is not None and len(f.parts) == 1:
-            by_part.setdefault(f.parts, []).append(i)
-    candidates = {(a, b) for same in by_part.values() for k, a in enumerate(same) for b in same[k + 1:]}
-    candidates |= {(min(a, b), max(a, b)) for a in range(len(factors)) if multi[a]
-                   for b in range(len(factors)) if b != a and factors[b].parts is not None}
-    for a, b in sorted(candidates):
-        for fine, coarse in ((b, a), (a, b)):
-            m = _level_map(factors[fine].parts, factors[coarse].parts)
-            if m is not None:
-                out[(a, b)] = (fine, coarse, m)
-                break
-    return out
-
-
-def _make_groups(levels: Sequence[int], alone: Sequence[bool]) -> tuple[_Group, ...]:
-    """Groups of factors by their level counts; a factor marked ``alone`` (one with values) is one group."""
-    groups: list[list[int]] = []
-    sizes: list[int] = []
-    for f, L in enumerate(levels):
-        for g, size in enumerate(sizes):
-            if not alone[f] and not alone[groups[g][0]] and size * L <= CELL_LIMIT:
-                groups[g].append(f)
-                sizes[g] *= L
-                break
-        else:
-            groups.append([f])
-            sizes.append(L)
-    out = []
-    for members, size in zip(groups, sizes):
-        strides, s = [], 1
-        for f in reversed(members):
-            strides.append(s)
-            s *= levels[f]
-        strides.reverse()
-        cells = np.arange(size)
-        lev = tuple((cells // st) % levels[f] for f, st in zip(members, strides))
-        out.append(_Group(tuple(members), tuple(strides), size, lev))
-    return tuple(out)
 
 
 class StructuredDesign(Design):
@@ -174,12 +66,25 @@ class StructuredDesign(Design):
     factors : sequence of Factor
     n_rows : int, optional
         Needed only when there is neither a dense block nor a factor.
+    groups, cells, nested : optional
+        A design of the same factors' (its row views share them); else computed from ``factors``.
+
+    Attributes
+    ----------
+    groups : tuple of FactorGroup
+        The factors that share a table of cell sums (:func:`~glmstat.design.factor_groups.factor_groups`).
+    cells : tuple of ndarray
+        Per group, each row's cell.
+    group_values : tuple of ndarray or None
+        Per group, its factor's values (a factor with values is a group of its own), else None.
+    nested : dict
+        ``(a, b) -> (fine, coarse, level map)`` for the pairs of factors one of which implies the other's level.
     """
 
     def __init__(self, n_cols: int, intercept: int | None, dense: np.ndarray | None,
                  dense_cols: Sequence[int], factors: Sequence[Factor] = (), n_rows: int | None = None,
-                 _groups: tuple[_Group, ...] | None = None, _cells: tuple[np.ndarray, ...] | None = None,
-                 _nested: dict[tuple[int, int], tuple[int, int, np.ndarray]] | None = None) -> None:
+                 groups: tuple[FactorGroup, ...] | None = None, cells: tuple[np.ndarray, ...] | None = None,
+                 nested: dict[tuple[int, int], tuple[int, int, np.ndarray]] | None = None) -> None:
         self.n_cols = int(n_cols)
         self.intercept = None if intercept is None else int(intercept)
         self.dense = None if dense is None or dense.shape[1] == 0 else dense
@@ -196,30 +101,17 @@ class StructuredDesign(Design):
                 raise ValueError("n_rows is needed for a design without numeric columns or factors")
             n = int(n_rows)
         self.n_rows = int(n)
-        if _groups is None:
-            _groups = _make_groups([f.n_levels for f in self.factors],
+        if groups is None:
+            groups = factor_groups([f.n_levels for f in self.factors],
                                    [f.values is not None for f in self.factors]) if self.factors else ()
-        self._groups = _groups
-        if _cells is None:
-            _cells = tuple(self._cell_codes(g) for g in _groups) if _groups else ()
-        self._cells = _cells
+        self.groups = groups
+        self.cells = tuple(cell_codes(g, self.factors) for g in groups) if cells is None else cells
         # per group: its factor's values (a factor with values is a group of its own), or None
-        self._values = tuple(self.factors[g.members[0]].values if len(g.members) == 1 else None for g in _groups)
+        self.group_values = tuple(self.factors[g.members[0]].values if len(g.members) == 1 else None
+                                  for g in groups)
         # pairs of factors one of which implies the other's level (g and g:x, g and g:h): a sparse block of
         # X'WX, one entry per level of the finer, not a table of L_a L_b cells
-        self._nested = _find_nested(self.factors) if _nested is None else _nested
-
-    def _cell_codes(self, g: _Group) -> np.ndarray:
-        if len(g.members) == 1:
-            return self.factors[g.members[0]].codes.astype(np.intp, copy=False)
-        cell = None
-        for f, st in zip(g.members, g.strides):
-            c = self.factors[f].codes
-            if cell is None:
-                cell = c.astype(np.intp) * st  # a new array: the codes themselves are never modified
-            else:
-                cell += c.astype(np.intp) * st if st != 1 else c
-        return cell
+        self.nested = nested_pairs(self.factors) if nested is None else nested
 
     def __repr__(self) -> str:
         k = 0 if self.dense is None else self.dense.shape[1]
@@ -231,7 +123,7 @@ class StructuredDesign(Design):
         """(an upper bound: a cell code that is a factor's own codes is counted twice)"""
         arrays = [self.dense] if self.dense is not None else []
         arrays += [a for f in self.factors for a in (f.codes, f.columns, f.values) if a is not None]
-        arrays += list(self._cells)
+        arrays += list(self.cells)
         return int(sum(a.nbytes for a in arrays))
 
     def rows(self, start: int, stop: int) -> "StructuredDesign":
@@ -240,8 +132,8 @@ class StructuredDesign(Design):
         return StructuredDesign(
             self.n_cols, self.intercept, None if self.dense is None else self.dense[s], self.dense_cols,
             tuple(f.rows(s) for f in self.factors),
-            n_rows=max(0, min(stop, self.n_rows) - start), _groups=self._groups, _nested=self._nested,
-            _cells=tuple(c[s] for c in self._cells),
+            n_rows=max(0, min(stop, self.n_rows) - start), groups=self.groups, nested=self.nested,
+            cells=tuple(c[s] for c in self.cells),
         )
 
     def _dense_columns(self, cols: np.ndarray) -> np.ndarray:
@@ -310,7 +202,7 @@ class StructuredDesign(Design):
     def _cell_lookup(self, beta: np.ndarray) -> list[np.ndarray]:
         """Per group: the sum of the members' coefficients for each cell."""
         out = []
-        for g in self._groups:
+        for g in self.groups:
             lut = np.zeros(g.n_cells)
             for f, lev in zip(g.members, g.level_of_cell):
                 cols = self.factors[f].columns
@@ -328,7 +220,8 @@ class StructuredDesign(Design):
             eta = np.zeros(self.n_rows)
         if self.intercept is not None:
             eta += beta[self.intercept]
-        for lut, cell, v in zip(self._cell_lookup(beta) if luts is None else luts, self._cells, self._values):
+        luts = self._cell_lookup(beta) if luts is None else luts
+        for lut, cell, v in zip(luts, self.cells, self.group_values):
             eta += lut[cell] if v is None else lut[cell] * v
         return eta
 
@@ -364,8 +257,8 @@ class StructuredDesign(Design):
 
     def with_numeric_block(self, block: np.ndarray) -> "StructuredDesign":
         return StructuredDesign(self.n_cols, self.intercept, np.asfortranarray(block), self.dense_cols,
-                                self.factors, n_rows=self.n_rows, _groups=self._groups, _cells=self._cells,
-                                _nested=self._nested)
+                                self.factors, n_rows=self.n_rows, groups=self.groups, cells=self.cells,
+                                nested=self.nested)
 
     def widest_factor(self, min_columns: int) -> int | None:
         """Index of the factor with the most design columns (the first of equals), if at least ``min_columns``
@@ -435,7 +328,7 @@ class StructuredDesign(Design):
         cdd = Cz[np.ix_(dc, dc)]
         c0d = Cz[i0, dc]
         consts, lins, vecs = [], [], []
-        for g, values in zip(self._groups, self._values):
+        for g, values in zip(self.groups, self.group_values):
             const = np.zeros(g.n_cells)
             vec = np.zeros((g.n_cells, dc.size))
             cols = [self.factors[f].columns[lev] for f, lev in zip(g.members, g.level_of_cell)]
@@ -450,15 +343,15 @@ class StructuredDesign(Design):
             consts.append(const)
             lins.append(None if values is None else 2 * Cz[i0, cols[0]])  # (the term linear in the values)
             vecs.append(2 * vec)
-        gid = {f: gi for gi, g in enumerate(self._groups) for f in g.members}
+        gid = {f: gi for gi, g in enumerate(self.groups) for f in g.members}
         cross = []
         nf = len(self.factors)
         for a in range(nf):
             for b in range(a + 1, nf):
                 if gid[a] != gid[b]:
                     fa, fb = self.factors[a], self.factors[b]
-                    if (a, b) in self._nested:  # (a row's two columns are given by its fine level)
-                        fine, coarse, lmap = self._nested[(a, b)]
+                    if (a, b) in self.nested:  # (a row's two columns are given by its fine level)
+                        fine, coarse, lmap = self.nested[(a, b)]
                         cross.append((fine, coarse, 2 * Cz[self.factors[coarse].columns[lmap],
                                                            self.factors[fine].columns]))
                     else:
@@ -472,7 +365,7 @@ class StructuredDesign(Design):
                 D = blk.dense
                 M = D @ cdd
                 M += 2 * c0d
-            for const, lin, vec2, cell, t in zip(consts, lins, vecs, blk._cells, blk._values):
+            for const, lin, vec2, cell, t in zip(consts, lins, vecs, blk.cells, blk.group_values):
                 if t is None:
                     q += np.take(const, cell)
                     if M is not None:
@@ -590,7 +483,7 @@ class StructuredDesign(Design):
         return StructuredDesign(
             self.n_cols, self.intercept, None if self.dense is None else np.asfortranarray(self.dense[rows]),
             self.dense_cols, tuple(f.rows(rows) for f in self.factors), n_rows=rows.size,
-            _groups=self._groups, _cells=tuple(c[rows] for c in self._cells), _nested=self._nested,
+            groups=self.groups, cells=tuple(c[rows] for c in self.cells), nested=self.nested,
         )
 
     def _same_structure(self, other: Design) -> bool:
@@ -613,199 +506,7 @@ class StructuredDesign(Design):
         factors = tuple(Factor(np.concatenate([d.factors[i].codes for d in parts]), f.columns,
                                None if f.values is None else np.concatenate([d.factors[i].values for d in parts]),
                                f.parts) for i, f in enumerate(self.factors))
-        cells = tuple(np.concatenate([d._cells[k] for d in parts]) for k in range(len(self._cells)))
+        cells = tuple(np.concatenate([d.cells[k] for d in parts]) for k in range(len(self.cells)))
         return StructuredDesign(self.n_cols, self.intercept, dense, self.dense_cols, factors,
-                                n_rows=sum(d.n_rows for d in parts), _groups=self._groups, _cells=cells,
-                                _nested=self._nested)
-
-
-class StructuredGram:
-    """Accumulates X'WX and X'W r of a structured design over row blocks; ``gram`` and ``score`` assemble
-    the p x p matrix and p-vector from the block sums on request."""
-
-    def __init__(self, design: StructuredDesign) -> None:
-        self.p = design.n_cols
-        self.intercept = design.intercept
-        self.dense_cols = design.dense_cols
-        self.factors = tuple(f.columns for f in design.factors)
-        self.levels = tuple(f.n_levels for f in design.factors)
-        self.groups = design._groups
-        k = self.dense_cols.size
-        self.sw = 0.0
-        self.swr = 0.0
-        self.dd = np.zeros((k, k))
-        self.d1 = np.zeros(k)  # w'X_d
-        self.ud = np.zeros(k)  # X_d' w r
-        # per group and cell: sums of w t, w t r, w t x_j (t: the factor's values, 1 without) and of w t^2
-        self.cell_w = [np.zeros(g.n_cells) for g in self.groups]
-        self.cell_wr = [np.zeros(g.n_cells) for g in self.groups]
-        self.cell_wtt = [None if v is None else np.zeros(g.n_cells) for g, v in zip(self.groups, design._values)]
-        self.cell_d = [np.zeros((g.n_cells, k)) for g in self.groups]
-        # pairs of factors in different groups: combined-code bincounts per block
-        self.cross: dict[tuple[int, int], np.ndarray] = {}
-        gid = {}
-        for gi, g in enumerate(self.groups):
-            for f in g.members:
-                gid[f] = gi
-        self.gid = gid
-        nf = len(self.factors)
-        # (nested pairs, one factor's level implied by the other's: per fine level, the sum of w t_a t_b)
-        self.nested: dict[tuple[int, int], tuple[int, int, np.ndarray, np.ndarray]] = {}
-        for a in range(nf):
-            for b in range(a + 1, nf):
-                if gid[a] != gid[b]:
-                    if (a, b) in design._nested:
-                        fine, coarse, lmap = design._nested[(a, b)]
-                        self.nested[(a, b)] = (fine, coarse, lmap, np.zeros(self.levels[fine]))
-                    else:
-                        self.cross[(a, b)] = np.zeros(self.levels[a] * self.levels[b])
-        self._marg = None
-
-    def add(self, X: StructuredDesign, w: np.ndarray, r: np.ndarray) -> None:
-        self._marg = None
-        wr = w * r
-        self.sw += float(w.sum())
-        self.swr += float(wr.sum())
-        D = X.dense
-        B = None
-        if D is not None:
-            if self.groups or not np.all(w >= 0):
-                B = np.multiply(D, w[:, None], order="F")
-                self.dd += D.T @ B
-                self.d1 += B.sum(axis=0)
-            else:
-                A = np.multiply(D, np.sqrt(w)[:, None], order="F")
-                self.dd += A.T @ A
-                self.d1 += w @ D
-            self.ud += D.T @ wr
-        for gi, (g, cell, t) in enumerate(zip(self.groups, X._cells, X._values)):
-            C = g.n_cells
-            wt, wrt = (w, wr) if t is None else (w * t, wr * t)
-            self.cell_w[gi] += np.bincount(cell, wt, minlength=C)
-            self.cell_wr[gi] += np.bincount(cell, wrt, minlength=C)
-            if t is not None:
-                self.cell_wtt[gi] += np.bincount(cell, wt * t, minlength=C)
-            if B is not None:
-                cd = self.cell_d[gi]
-                for j in range(B.shape[1]):
-                    cd[:, j] += np.bincount(cell, B[:, j] if t is None else B[:, j] * t, minlength=C)
-        for (a, b), acc in self.cross.items():
-            La, Lb = self.levels[a], self.levels[b]
-            fa, fb = X.factors[a], X.factors[b]
-            code = fa.codes.astype(np.int64) * Lb + fb.codes
-            acc += np.bincount(code, fb.weighted(fa.weighted(w)), minlength=La * Lb)
-        for (a, b), (fine, _, _, acc) in self.nested.items():
-            fa, fb = X.factors[a], X.factors[b]
-            acc += np.bincount(X.factors[fine].codes, fb.weighted(fa.weighted(w)), minlength=self.levels[fine])
-
-    def _same_layout(self, other: "StructuredGram") -> bool:
-        """Sums of blocks encoded alike (the same columns, factors and groups of factors)."""
-        return (self.p == other.p and self.intercept == other.intercept
-                and np.array_equal(self.dense_cols, other.dense_cols) and self.levels == other.levels
-                and all(np.array_equal(a, b) for a, b in zip(self.factors, other.factors))
-                and [c.shape for c in self.cell_d] == [c.shape for c in other.cell_d]
-                and [a is None for a in self.cell_wtt] == [a is None for a in other.cell_wtt]
-                and self.cross.keys() == other.cross.keys() and self.nested.keys() == other.nested.keys())
-
-    def merge(self, other) -> "StructuredGram | GramSums":
-        """These sums plus ``other``'s (in place): level by level for the sums of a block encoded alike, else
-        as assembled p x p sums."""
-        if not isinstance(other, StructuredGram) or not self._same_layout(other):
-            return GramSums(self.gram, self.score).merge(other)
-        self._marg = None
-        self.sw += other.sw
-        self.swr += other.swr
-        self.dd += other.dd
-        self.d1 += other.d1
-        self.ud += other.ud
-        for mine, theirs in ((self.cell_w, other.cell_w), (self.cell_wr, other.cell_wr), (self.cell_d, other.cell_d)):
-            for a, b in zip(mine, theirs):
-                a += b
-        for a, b in zip(self.cell_wtt, other.cell_wtt):
-            if a is not None:
-                a += b
-        for key, acc in self.cross.items():
-            acc += other.cross[key]
-        for key, (_, _, _, acc) in self.nested.items():
-            acc += other.nested[key][3]
-        return self
-
-    def _marginals(self):
-        """Per factor: level sums of w t, w t r and w t X_d and of w t^2 (t: the factor's values, 1 without);
-        per same-group pair: the level-by-level sums of w."""
-        if self._marg is None:
-            self._marg = self._compute_marginals()
-        return self._marg
-
-    def _compute_marginals(self):
-        lw, lwr, ld, lwtt, pair = {}, {}, {}, {}, {}
-        for gi, g in enumerate(self.groups):
-            if len(g.members) == 1:  # the cells are the levels
-                f = g.members[0]
-                lw[f], lwr[f], ld[f] = self.cell_w[gi], self.cell_wr[gi], self.cell_d[gi]
-                lwtt[f] = self.cell_w[gi] if self.cell_wtt[gi] is None else self.cell_wtt[gi]
-                continue
-            for f, lev in zip(g.members, g.level_of_cell):
-                L = self.levels[f]
-                lw[f] = np.bincount(lev, self.cell_w[gi], minlength=L)
-                lwr[f] = np.bincount(lev, self.cell_wr[gi], minlength=L)
-                M = np.zeros((L, g.n_cells))
-                M[lev, np.arange(g.n_cells)] = 1.0
-                ld[f] = M @ self.cell_d[gi]
-                lwtt[f] = lw[f]
-            for ia, a in enumerate(g.members):
-                for ib in range(ia + 1, len(g.members)):
-                    b = g.members[ib]
-                    la, lb = g.level_of_cell[ia], g.level_of_cell[ib]
-                    pair[(a, b)] = np.bincount(la * self.levels[b] + lb, self.cell_w[gi],
-                                               minlength=self.levels[a] * self.levels[b]).reshape(
-                        self.levels[a], self.levels[b])
-        for (a, b), acc in self.cross.items():
-            pair[(a, b)] = acc.reshape(self.levels[a], self.levels[b])
-        return lw, lwr, ld, lwtt, pair
-
-    @property
-    def gram(self) -> np.ndarray:
-        p, i0, dc = self.p, self.intercept, self.dense_cols
-        G = np.zeros((p, p))
-        dd = (self.dd + self.dd.T) / 2  # exactly symmetric (the grouped path uses gemm, not syrk)
-        G[np.ix_(dc, dc)] = dd
-        if i0 is not None:
-            G[i0, i0] = self.sw
-            G[i0, dc] = self.d1
-            G[dc, i0] = self.d1
-        lw, _, ld, lwtt, pair = self._marginals()
-        for f, cols in enumerate(self.factors):
-            ok = cols >= 0
-            c = cols[ok]
-            G[c, c] = lwtt[f][ok]
-            if i0 is not None:
-                G[i0, c] = lw[f][ok]
-                G[c, i0] = lw[f][ok]
-            if dc.size:
-                G[np.ix_(c, dc)] = ld[f][ok]
-                G[np.ix_(dc, c)] = ld[f][ok].T
-        for (a, b), m in pair.items():
-            oka, okb = self.factors[a] >= 0, self.factors[b] >= 0
-            ca, cb = self.factors[a][oka], self.factors[b][okb]
-            blk = m[np.ix_(oka, okb)]
-            G[np.ix_(ca, cb)] = blk
-            G[np.ix_(cb, ca)] = blk.T
-        for fine, coarse, lmap, m in self.nested.values():
-            cf, cc = self.factors[fine], self.factors[coarse][lmap]
-            ok = (cf >= 0) & (cc >= 0)  # (the other entries of the block are 0)
-            G[cc[ok], cf[ok]] = m[ok]
-            G[cf[ok], cc[ok]] = m[ok]
-        return G
-
-    @property
-    def score(self) -> np.ndarray:
-        u = np.zeros(self.p)
-        if self.intercept is not None:
-            u[self.intercept] = self.swr
-        u[self.dense_cols] = self.ud
-        lwr = self._marginals()[1] if self.factors else {}
-        for f, cols in enumerate(self.factors):
-            ok = cols >= 0
-            u[cols[ok]] = lwr[f][ok]
-        return u
+                                n_rows=sum(d.n_rows for d in parts), groups=self.groups, cells=cells,
+                                nested=self.nested)

@@ -65,7 +65,7 @@ def test_written_designs_read_back_with_their_factors_values_and_parts(formula, 
         assert (a.values is None) == (b.values is None) and a.parts == b.parts
         if a.values is not None:
             np.testing.assert_array_equal(a.values[:1000], b.values)
-    assert set(back._nested) == set(X._nested)
+    assert set(back.nested) == set(X.nested)
     np.testing.assert_array_equal(back.toarray(), X.toarray()[:1000])
 
 

@@ -76,7 +76,7 @@ def test_products_match_dense(seed, intercept, k, levels, full_first, valued):
 def test_factors_beyond_the_cell_limit_use_pairwise_codes(valued):
     rng = np.random.default_rng(1)
     X = _design(rng, 3000, True, 2, [70, 80], valued=valued)  # 5600 cells > CELL_LIMIT: two groups
-    assert 70 * 80 > CELL_LIMIT and len(X._groups) == 2
+    assert 70 * 80 > CELL_LIMIT and len(X.groups) == 2
     D = X.toarray()
     w = rng.uniform(0, 1, 3000)
     gram = X.gram(w)
@@ -103,8 +103,8 @@ def test_a_factor_and_its_interaction_with_a_numeric_share_codes_and_a_diagonal_
                        69 + (np.arange(150) % 30 - 1) + 29 * (np.arange(150) // 30 - 1), -1)
     fgh = Factor(gh, cols_gh, None, pg + ph)
     X = StructuredDesign(69 + 116, 0, np.asfortranarray(x[:, None]), [1], [fg, fgx, fh, fhz, fgh])
-    assert set(X._nested) == {(0, 1), (2, 3), (0, 4), (1, 4), (2, 4), (3, 4)}
-    assert X._nested[(0, 4)][:2] == (4, 0) and np.array_equal(X._nested[(2, 4)][2], np.arange(150) // 30)
+    assert set(X.nested) == {(0, 1), (2, 3), (0, 4), (1, 4), (2, 4), (3, 4)}
+    assert X.nested[(0, 4)][:2] == (4, 0) and np.array_equal(X.nested[(2, 4)][2], np.arange(150) // 30)
     D = X.toarray()
     w, r = rng.uniform(0, 2, n), rng.normal(size=n)
     cuts = np.linspace(0, n, n_blocks + 1).astype(int)
@@ -112,7 +112,7 @@ def test_a_factor_and_its_interaction_with_a_numeric_share_codes_and_a_diagonal_
     red = GramReducer(p)
     for a, b in zip(cuts[:-1], cuts[1:]):
         blk = X.rows(a, b)
-        assert blk._nested is X._nested
+        assert blk.nested is X.nested
         red.add(blk, w[a:b], r[a:b])
     np.testing.assert_allclose(red.gram, D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-11)
     np.testing.assert_allclose(red.score, D.T @ (w * r), rtol=1e-12, atol=1e-11)
@@ -204,7 +204,7 @@ def test_compact_integer_codes_do_not_overflow_in_cell_codes():
     c1[:100], c2[:40] = np.arange(100), np.arange(40)
     X = StructuredDesign(1 + 99 + 39, 0, None, [],
                          [Factor(c1, np.r_[-1, np.arange(1, 100)]), Factor(c2, np.r_[-1, np.arange(100, 139)])])
-    assert len(X._groups) == 1
+    assert len(X.groups) == 1
     D = X.toarray()
     w = rng.uniform(size=n)
     np.testing.assert_allclose(X.gram(w), D.T @ (D * w[:, None]), rtol=1e-12, atol=1e-12)

@@ -69,7 +69,7 @@ def test_interactions_of_factors_are_codes_and_numeric_interactions_join_the_den
     assert [s.coef.index[j] for j in fh.columns if j >= 0] == ["f[T.q]:h[T.v]", "f[T.r]:h[T.v]"]
     assert all(f.values is None for i, f in enumerate(X.factors) if i != 3)
     # the levels of f:x and f:h imply f's, f:h's imply h's and f:x's: sparse blocks of X'WX
-    assert set(X._nested) == {(1, 3), (1, 4), (2, 4), (3, 4)}
+    assert set(X.nested) == {(1, 3), (1, 4), (2, 4), (3, 4)}
     np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-10)
     np.testing.assert_allclose(s.vcov, dd.vcov, rtol=1e-9, atol=1e-15)
     assert s.deviance == pytest.approx(dd.deviance, rel=1e-12)
@@ -92,7 +92,7 @@ def test_a_wide_factor_interacting_with_a_covariate_stays_codes_and_gives_the_de
     s, dd = _structured_and_dense(formula, d)
     X = s.model_frame.design
     assert isinstance(X, StructuredDesign) and len(X.factors) == 2 and len(X.dense_cols) == 2
-    assert X.factors[0].values is None and X.factors[1].values is not None and set(X._nested) == {(0, 1)}
+    assert X.factors[0].values is None and X.factors[1].values is not None and set(X.nested) == {(0, 1)}
     assert X.n_rows * X.n_cols > 65536 and isinstance(s.fit_data.source.X, StructuredDesign)
     assert not isinstance(dd.model_frame.design, StructuredDesign)
     np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-9)

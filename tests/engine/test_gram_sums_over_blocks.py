@@ -10,7 +10,8 @@ import pickle
 import numpy as np
 import pytest
 
-from glmstat.design.structured import Factor, StructuredDesign, StructuredGram
+from glmstat.design.structured import Factor, StructuredDesign
+from glmstat.design.structured_gram import StructuredGram
 from glmstat.engine.linalg import GramReducer
 
 N = 600
