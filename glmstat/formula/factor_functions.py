@@ -490,6 +490,12 @@ _CONTRAST_HINT = ("use one of treatment, sum, helmert, poly, SAS (or contr.treat
                   "matrix(c(...), nrow)")
 
 
+def _treatment_base(ev: "Evaluator", base: Node, call: Call) -> Any:
+    """Treatment contrasts against the level at position ``base``: R's ``contr.treatment(n, base = b)``."""
+    b = whole_number(ev.eval(base), call, "base", 1, MAX_MATRIX_ENTRIES)
+    return "treatment" if b == 1 else Reference(b)  # (the first level: R's default, stored as codes)
+
+
 def _contrast_kind(ev: "Evaluator", node: Node, call: Call, base: Node | None) -> Any:
     """The contrasts ``C(object, contr)`` names (and its ``base =``, for treatment contrasts): a name of
     :data:`CONTRASTS`, a :class:`~glmstat.formula.contrasts.Reference`, or a matrix -- R's contrast functions
@@ -502,8 +508,7 @@ def _contrast_kind(ev: "Evaluator", node: Node, call: Call, base: Node | None) -
             return kind
         if kind != "treatment":
             raise call_error(call, "base = is for treatment contrasts (contr.treatment)")
-        b = whole_number(ev.eval(base), call, "base", 1, MAX_MATRIX_ENTRIES)
-        return "treatment" if b == 1 else Reference(b)  # (the first level: R's default, stored as codes)
+        return _treatment_base(ev, base, call)
     if base is not None:
         raise call_error(call, "base = is for treatment contrasts: C(g, contr.treatment, base = 2)")
     if isinstance(node, Call) and node.func in _CONTRAST_CALLS:
@@ -563,8 +568,14 @@ def call_C(ev: "Evaluator", call: Call) -> Value:
     if "levels" in a:
         f = _reorder(f, _literal_levels(ev.eval(a["levels"]), call, "levels", "refuse"), call, typed=True)
     if "contr" not in a and "base" in a:
-        raise call_error(call, "base = is for treatment contrasts: C(g, contr.treatment, base = 2)")
-    kind = _contrast_kind(ev, a["contr"], call, a.get("base")) if "contr" in a else f.contrasts
+        # (R passes base = to the default contrasts of its options: contr.treatment for an unordered factor,
+        # contr.poly for an ordered one, which takes no base)
+        if f.ordered:
+            raise call_error(call, "base = is for treatment contrasts, and an ordered factor's default contrasts are "
+                             "polynomials (R: unused argument); write C(g, contr.treatment, base = 2)")
+        kind = _treatment_base(ev, a["base"], call)
+    else:
+        kind = _contrast_kind(ev, a["contr"], call, a.get("base")) if "contr" in a else f.contrasts
     if isinstance(kind, ContrastMatrix):  # (R's C() completes fewer than L - 1 columns, once the levels are known)
         kind = replace(kind, fill=True)
     if "how.many" in a:  # (the first how.many columns: resolved once the levels are known)

@@ -38,7 +38,7 @@ def _check(fit: gs.GLMResults, ref: dict, names: bool = True) -> None:
 
 
 #: R names the columns of C(g, contr.SAS), C(g, contr.treatment, base =) by position; glmstat by level (README)
-_BY_LEVEL = ("contr.SAS)", "base = 3)")
+_BY_LEVEL = ("contr.SAS)", "base = 3)", "base = 2)", "base = 1)")
 
 
 @pytest.mark.parametrize("ref", REF["cases"], ids=[c["formula"] for c in REF["cases"]])
@@ -53,6 +53,14 @@ def test_names_by_level_where_r_names_by_position():
     fit = _fit("y ~ C(g, contr.treatment, base = 3) + x")
     assert list(fit.coef.index[1:4]) == [f"C(g, contr.treatment, base = 3)[T.{v}]" for v in "abd"]
     assert list(_fit("y ~ C(g, contr.SAS)").coef.index[1:]) == [f"C(g, contr.SAS)[T.{v}]" for v in "abc"]
+
+
+def test_base_without_contrasts_is_treatment_against_that_level():
+    """R's C(g, base = 2) passes base = to the default contrasts, contr.treatment for an unordered factor (glmstat
+    refused it); for an ordered factor they are contr.poly, which R refuses ("unused argument (base = 2)")."""
+    assert list(_fit("y ~ C(g, base = 2) + x").coef.index[1:4]) == [f"C(g, base = 2)[T.{v}]" for v in "acd"]
+    with pytest.raises(gs.FormulaError, match="an ordered factor's default contrasts are polynomials"):
+        _fit("y ~ C(ordered(g), base = 2)")
 
 
 @pytest.mark.parametrize("how", ["array", "list", "frame"])
@@ -122,6 +130,7 @@ def test_a_structured_design_takes_a_matrix_as_the_dense_one_does():
 def test_refusals(term, match):
     with pytest.raises(gs.GLMStatError, match=match):
         _fit(f"y ~ {term}")
+
 
 
 class _Loud:
