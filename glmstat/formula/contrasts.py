@@ -31,7 +31,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .._arguments import shown, shown_items
-from ..errors import FormulaError
+from ..errors import DataError, FormulaError
 from ..once import once
 from .deparse import deparse
 from .nodes import Node
@@ -39,7 +39,7 @@ from .values import FactorVec, Value, label_text
 
 __all__ = ["FactorCoding", "coding_of", "term_codings", "CONTRASTS", "contrasts_argument", "with_contrasts",
            "Reference", "ContrastMatrix", "contrast_matrix", "held_level", "coding_problem",
-           "resolved_contrasts", "FirstColumns"]
+           "resolved_contrasts", "FirstColumns", "checked_contrasts"]
 
 #: Names of contrasts, as ``C(g, sum)`` and ``glm(contrasts=)`` accept them (R's function names too).
 CONTRASTS = {
@@ -530,6 +530,19 @@ def coding_problem(levels: Sequence, kind: Any) -> str | None:
             return (f"the contrast matrix has {k} columns where the factor's {L} levels take at most {L - 1} "
                     "(R would drop the last ones silently)")
     return None
+
+
+def checked_contrasts(label: str, levels: Sequence, kind: Any) -> Any:
+    """``kind`` resolved for the factor ``label`` of ``levels`` (:func:`resolved_contrasts`), or a
+    :class:`~glmstat.errors.DataError` that says why it cannot code them (:func:`coding_problem`)."""
+    try:
+        kind = resolved_contrasts(kind, levels)
+    except ValueError as e:
+        raise DataError(f"the factor {shown(label)}: {e}") from None
+    problem = coding_problem(levels, kind)
+    if problem is not None:
+        raise DataError(f"the factor {shown(label)}: {problem}")
+    return kind
 
 
 def held_level(kind: Any, levels: Sequence) -> int | None:

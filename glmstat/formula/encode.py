@@ -32,7 +32,7 @@ from ..design.dense import DenseDesign
 from ..design.structured import Factor, StructuredDesign
 from ..design.transformed import TransformedDesign
 from ..errors import DataError
-from .contrasts import FactorCoding, coding_of, coding_problem, resolved_contrasts
+from .contrasts import FactorCoding, checked_contrasts, coding_of
 from .deparse import deparse
 from ..once import once
 from .limits import FormulaLimits, refuse
@@ -302,13 +302,7 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
                         f"the factor {shown(label)} has {len(v.levels)} levels: orthogonal polynomials cannot be "
                         f"represented accurately enough for {len(v.levels) - 1} degrees of freedom (as R says); "
                         "use treatment contrasts (an unordered factor) or fewer levels")
-                try:
-                    kind = resolved_contrasts(kind, v.levels)
-                except ValueError as e:
-                    raise DataError(f"the factor {shown(label)}: {e}") from None
-                problem = coding_problem(v.levels, kind)
-                if problem is not None:
-                    raise DataError(f"the factor {shown(label)}: {problem}")
+                kind = checked_contrasts(label, v.levels, kind)
                 vcs.append(VariableCoding(node, label, coding_of(v.levels, kind), 0, ()))
             elif isinstance(v, NumMat):
                 vcs.append(VariableCoding(node, label, None, v.values.shape[1], v.suffixes))
@@ -322,6 +316,12 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
         if total > limits.max_columns:
             raise refuse("max_columns", "the design has more columns than allowed", total, limits)
         plans.append(tp)
+    for node, v in values.items():
+        # (contrasts C() or glm(contrasts=) set are checked where every term takes indicators, or only a removed
+        # term names the factor, too: R sets them when the model frame is made, and stops there for a matrix or a
+        # base that cannot code the factor)
+        if isinstance(v, FactorVec) and v.contrasts is not None and len(v.levels) >= 2:
+            checked_contrasts(deparse(node), v.levels, v.contrasts)
     for label, levels in labelled.items():
         _check_distinct_labels(label, levels)
     plan = DesignPlan(intercept, tuple(plans))

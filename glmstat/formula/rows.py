@@ -69,6 +69,8 @@ class Rows:
     #: offset= and weights= given as text, parsed (:func:`argument_node`): a column's Name, or an expression
     offset_node: Node | None = None
     weights_node: Node | None = None
+    #: factors with contrasts set (``C()``) that only removed terms name, (text, value): R sets their contrasts too
+    removed_contrasts: tuple = ()
 
 
 def variables_used(terms: Terms) -> list[Node]:
@@ -461,7 +463,9 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     return Rows(n, response_name, y, trials, w_arg, off, values, missing, drop, o_col, w_col,
                 bool(terms.offsets) or o_arg is not None, binomial, present, *_categories(factor_y),
                 offset_parts=tuple(parts), excluded=0 if outside is None else int(outside.sum()),
-                offset_node=o_node, weights_node=w_node)
+                offset_node=o_node, weights_node=w_node,
+                removed_contrasts=tuple((text, v) for text, v, _ in removed
+                                        if isinstance(v, FactorVec) and v.contrasts is not None))
 
 
 def _inside(bad: np.ndarray, outside: np.ndarray | None) -> np.ndarray:

@@ -132,6 +132,21 @@ def test_refusals(term, match):
         _fit(f"y ~ {term}")
 
 
+@pytest.mark.parametrize("formula, match", [
+    # R 4.2.2 stops at C() itself: "wrong number of contrast matrix rows", "baseline group number out of range"
+    ("y ~ 0 + C(g, cbind(c(1, -1, 0), c(1, 1, -2)))", "has 3 rows for the factor's 4 levels"),
+    ("y ~ 0 + C(g, contr.treatment, base = 5)", "base = 5 is no level's position"),
+    ("y ~ 0 + C(g, contr.SAS(3))", "has 3 rows for the factor's 4 levels"),
+    ("y ~ C(g, cbind(c(1, -1, 0))):x", "has 3 rows for the factor's 4 levels"),
+    ("y ~ x + C(g, cbind(c(1, -1, 0))) - C(g, cbind(c(1, -1, 0)))", "has 3 rows for the factor's 4 levels"),
+])
+def test_contrasts_that_cannot_code_the_factor_are_refused_where_its_terms_take_indicators(formula, match):
+    """C()'s contrasts are checked against the factor's levels where every term codes it by indicators too, or
+    only a removed term names it (glmstat fitted these, never using the matrix; R's C() sets the contrasts when
+    the model frame evaluates it and stops)."""
+    with pytest.raises(gs.DataError, match=match):
+        _fit(formula)
+
 
 class _Loud:
     """An object whose conversion to a number is code of its own: it must never run."""
