@@ -297,10 +297,10 @@ def build_model_frame(
         values_used[node] = v
     values_used = with_contrasts(values_used, contrasts, names)
     try:
-        for text, v in rows.removed_contrasts:  # (R's model frame sets C()'s contrasts on these too)
+        for node, v in rows.removed_contrasts:  # (R's model frame sets C()'s contrasts on these too)
             v, _ = factor_levels(take_rows(v, sel))
             if len(v.levels) >= 2:
-                checked_contrasts(text, v.levels, v.contrasts)
+                checked_contrasts(deparse(node), v.levels, v.contrasts)
         plan = plan_for(terms, values_used, used.size, limits)
     except DataError as e:
         if n_dropped:  # say what made the rows used fewer: rows dropped for missing values

@@ -69,7 +69,7 @@ class Rows:
     #: offset= and weights= given as text, parsed (:func:`argument_node`): a column's Name, or an expression
     offset_node: Node | None = None
     weights_node: Node | None = None
-    #: factors with contrasts set (``C()``) that only removed terms name, (text, value): R sets their contrasts too
+    #: factors with contrasts set (``C()``) that only removed terms name, (node, value): R sets their contrasts too
     removed_contrasts: tuple = ()
 
 
@@ -341,15 +341,15 @@ def _surely_complete(values: Sequence[Value], arrays: Sequence[np.ndarray | None
 
 
 def _removed_values(ev: Evaluator, cols: DataColumns,
-                    terms: Terms) -> tuple[list[tuple[str | None, Value, list[str]]], dict[str, np.ndarray]]:
+                    terms: Terms) -> tuple[list[tuple[str | None, Value, list[str], Node]], dict[str, np.ndarray]]:
     """The variables of the formula that no term keeps (``y ~ x - x``, ``y ~ . - z``): R's model frame reads
     them too, so ``na.omit`` drops their missing rows although they make no column.  Returns their values, each
-    with its text (None for a column: its missing values are counted as the column's, once read) and the names
-    it reads, and the
+    with its text (None for a column: its missing values are counted as the column's, once read), the names
+    it reads and its node, and the
     missing entries of columns that are no model variable (``y ~ . - date``, a column of dates: left out, not
     refused).  Any other error is the formula's, as R's model frame stops there (``y ~ x - nosuch``,
     ``- relevel(ordered(g), ref = "b")``)."""
-    values: list[tuple[str | None, Value, list[str]]] = []
+    values: list[tuple[str | None, Value, list[str], Node]] = []
     unreadable: dict[str, np.ndarray] = {}
     for node in terms.removed:
         try:
@@ -360,7 +360,7 @@ def _removed_values(ev: Evaluator, cols: DataColumns,
             unreadable[node.id] = np.asarray(pd.isna(pd.Series(cols.raw(node.id))), dtype=bool)
             continue
         if isinstance(v, (NumVec, NumMat, FactorVec)):
-            values.append((None if isinstance(node, Name) else deparse(node), v, names_read(node)))
+            values.append((None if isinstance(node, Name) else deparse(node), v, names_read(node), node))
     return values, unreadable
 
 
@@ -442,18 +442,18 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
     # (a context= array is no column read: its missing values are counted under its name, as a computed term's)
     computed = [(deparse(node), v) for node, v in values.items() if not isinstance(node, Name) or node.id not in cols
                 ] + [
-        (text, v) for text, v, _ in removed if text is not None]
+        (text, v) for text, v, _, _ in removed if text is not None]
 
     # missing values, as na.omit: a row where a variable's value is missing (the response, offset and weights
     # among them), counted under the columns read that are missing there, else under what is missing
-    if not unreadable and _surely_complete(list(values.values()) + [v for _, v, _ in removed], (y, off, w_arg)):
+    if not unreadable and _surely_complete(list(values.values()) + [v for _, v, _, _ in removed], (y, off, w_arg)):
         missing, drop = {}, np.zeros(n, dtype=bool)
     else:
         read = sorted(set(cols.used) - ({w_col, o_col} - {None}))
         off_names = set().union(*map(names_read, terms.offsets), names_read(o_node) if o_node is not None else ())
         labelled = ((response_name, y, names_read(response)), (o_col or "offset", off, off_names),
                     (w_col or "weights", w_arg, names_read(w_node) if w_node is not None else set()))
-        variables = [(v, names_read(node)) for node, v in values.items()] + [(v, names) for _, v, names in removed]
+        variables = [(v, names_read(node)) for node, v in values.items()] + [(v, names) for _, v, names, _ in removed]
         missing, drop = _missing_rows(cols, read, unreadable, labelled, variables, computed, n)
     if subset is not None:
         missing, drop = _with_subset(missing, drop, outside, unknown, subset.label)
@@ -464,7 +464,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
                 bool(terms.offsets) or o_arg is not None, binomial, present, *_categories(factor_y),
                 offset_parts=tuple(parts), excluded=0 if outside is None else int(outside.sum()),
                 offset_node=o_node, weights_node=w_node,
-                removed_contrasts=tuple((text, v) for text, v, _ in removed
+                removed_contrasts=tuple((node, v) for _, v, _, node in removed
                                         if isinstance(v, FactorVec) and v.contrasts is not None))
 
 

@@ -148,6 +148,19 @@ def test_contrasts_that_cannot_code_the_factor_are_refused_where_its_terms_take_
         _fit(formula)
 
 
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+@pytest.mark.parametrize("formula", ["y ~ x + C(g, cbind(c(1, -1, 0))) - C(g, cbind(c(1, -1, 0)))",
+                                     "y ~ C(g, cbind(c(1, -1, 0))):x"])
+def test_streamed_fits_refuse_contrasts_that_cannot_code_the_factor(formula, kind, tmp_path):
+    """The same refusals streamed (R 4.2.2: "wrong number of contrast matrix rows"), the factor's levels merged over
+    the chunks, none of which has all four."""
+    from streamed_cases import as_streamed
+
+    with pytest.raises(gs.DataError, match="has 3 rows for the factor's 4 levels"):
+        _fit(formula, as_streamed(DATA, kind, tmp_path, rows=3))
+    assert _fit(formula.replace("c(1, -1, 0)", "c(1, -1, 0, 0)"), as_streamed(DATA, kind, tmp_path, rows=3)).converged
+
+
 class _Loud:
     """An object whose conversion to a number is code of its own: it must never run."""
 
