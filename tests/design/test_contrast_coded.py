@@ -301,3 +301,32 @@ def test_both_sides_of_the_contrast_thresholds_give_the_dense_fit(levels, rows, 
     np.testing.assert_allclose(s.coef, dd.coef, rtol=1e-9)
     np.testing.assert_allclose(s.std_errors, dd.std_errors, rtol=1e-9)
     np.testing.assert_allclose(s.hat_values(), dd.hat_values(), rtol=1e-8)
+
+
+@pytest.mark.parametrize("rows", [150, 600])  # fewer rows than the store's 242 columns, and more
+def test_fewer_rows_than_store_columns_take_x_s_own_rows(rows):
+    """``C(g, sum) * x`` (120 levels) is stored as 242 columns: the intercept, x, g's 120 indicators and g:x's.
+    Where the rows are fewer than the store's columns, X'WX is summed over X's rows (the store's 242 x 242
+    Z'WZ would be larger than X), and the QR reducer's rows are sqrt(W) [X | r] itself (the store's closed-form
+    factor has 120 + 123 rows, more than 150); with more rows, the store's products.  Either side: X'WX, X'W r
+    and R'R equal the dense matrix's."""
+    from glmstat.engine.linalg import mapped_factor_rows
+
+    d = _data(rows, seed=5)
+    X = gs.glm("y ~ C(g, sum) * x", d, family=gs.Poisson()).model_frame.design
+    assert isinstance(X, TransformedDesign) and X.inner.n_cols == 242
+    assert (X.n_rows < X.inner.n_cols) == (rows == 150)
+    D = X.toarray()
+    rng = np.random.default_rng(1)
+    w, r = rng.uniform(0.5, 2.0, rows), rng.normal(size=rows)
+    tight = dict(rtol=1e-11, atol=1e-10)
+    G = X.gram(w)
+    np.testing.assert_allclose(G, D.T @ (D * w[:, None]), **tight)
+    assert np.array_equal(G, G.T)
+    G2, u = X.gram_score(w, r)
+    np.testing.assert_allclose(G2, G, **tight)
+    np.testing.assert_allclose(u, D.T @ (w * r), **tight)
+    A = mapped_factor_rows(X, w, r)
+    assert (A.shape[0] == rows) == (rows == 150) and A.shape[0] <= rows
+    B = np.column_stack([D, r]) * np.sqrt(w)[:, None]
+    np.testing.assert_allclose(A.T @ A, B.T @ B, rtol=1e-10, atol=1e-8)
