@@ -40,10 +40,14 @@ from .fit_access import formula_limits, structure, used_data
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["simulate", "draw", "simulation_scale", "MAX_NSIM"]
+__all__ = ["simulate", "draw", "simulation_scale", "MAX_NSIM", "MAX_DRAWS"]
 
 #: Most simulations in one call (the memory bound on rows x simulations applies as well)
 MAX_NSIM = 1_000_000
+#: Most draws (simulations x rows) one call makes when it asks for more than one simulation: numpy's generators take
+#: 0.2 to 0.35 us a draw, so 2^23 (64 MB) take a few seconds (400,000 simulations of 1,000 rows, within the memory
+#: bound, took 135 s and 6.3 GB); one simulation of a fit's rows is never refused
+MAX_DRAWS = 1 << 23
 #: Draws of one call of a family's generator: simulations are drawn in blocks of about as many
 _BLOCK_DRAWS = 1 << 16
 
@@ -99,6 +103,10 @@ def simulate(fit: "GLMResults", nsim: int = 1, seed: Any = None) -> pd.DataFrame
     used, with columns ``sim_1``, ..., ``sim_<nsim>`` as R names them."""
     nsim = _nsim(nsim)
     seed = random_seed(seed)
+    if nsim > 1 and nsim * fit.nobs > MAX_DRAWS:  # (before any draw or any per-row result is computed)
+        raise GLMStatError(f"nsim={nsim:,} simulations of {fit.nobs:,} rows ask for {nsim * fit.nobs:,} draws, more "
+                           f"than {MAX_DRAWS:,} in one call; simulate fewer at a time (each call with a seed of its "
+                           "own)")
     family = fit.family
     refuse_dense(f"{nsim:,} simulated responses of {fit.nobs:,} rows", 8 * nsim * max(fit.nobs, 1),
                  formula_limits(fit).max_design_bytes, "simulate fewer at a time, or raise the formula limits' "
