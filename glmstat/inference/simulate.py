@@ -103,12 +103,15 @@ def simulate(fit: "GLMResults", nsim: int = 1, seed: Any = None) -> pd.DataFrame
     used, with columns ``sim_1``, ..., ``sim_<nsim>`` as R names them."""
     nsim = _nsim(nsim)
     seed = random_seed(seed)
-    if nsim > 1 and nsim * fit.nobs > MAX_DRAWS:  # (before any draw or any per-row result is computed)
-        raise GLMStatError(f"nsim={nsim:,} simulations of {fit.nobs:,} rows ask for {nsim * fit.nobs:,} draws, more "
+    # the rows of the table, those of prior weight 0 (NaN) included: fit.nobs leaves them out, and a fit of a
+    # million rows of which ten weigh passed both bounds as ten rows
+    rows = fit.model_frame.n_rows
+    if nsim > 1 and nsim * rows > MAX_DRAWS:  # (before any draw or any per-row result is computed)
+        raise GLMStatError(f"nsim={nsim:,} simulations of {rows:,} rows ask for {nsim * rows:,} draws, more "
                            f"than {MAX_DRAWS:,} in one call; simulate fewer at a time (each call with a seed of its "
                            "own)")
     family = fit.family
-    refuse_dense(f"{nsim:,} simulated responses of {fit.nobs:,} rows", 8 * nsim * max(fit.nobs, 1),
+    refuse_dense(f"{nsim:,} simulated responses of {rows:,} rows", 8 * nsim * max(rows, 1),
                  formula_limits(fit).max_design_bytes, "simulate fewer at a time, or raise the formula limits' "
                  "max_design_bytes", " in memory")
     family.simulate(np.full(1, 0.5), np.ones(1), 1.0, np.random.default_rng(0))  # (a quasi family refuses now)

@@ -43,6 +43,16 @@ def test_the_bound_counts_simulations_times_rows(fit, monkeypatch):
         fit.simulate(nsim=4, seed=1)
 
 
+def test_rows_of_weight_zero_count(monkeypatch):
+    """The table has a row (NaN) for each row of weight 0 too: they count, though ``nobs`` leaves them out."""
+    w = np.zeros(10)
+    w[:4] = 1.0
+    fit = gs.glm("y ~ x", D, family=gs.Poisson(), weights=w)
+    monkeypatch.setattr(simulate_module, "MAX_DRAWS", 30)
+    with pytest.raises(gs.GLMStatError, match=r"^nsim=4 simulations of 10 rows ask for 40 draws"):
+        fit.simulate(nsim=4, seed=1)
+
+
 def test_one_simulation_is_never_refused(fit, monkeypatch):
     monkeypatch.setattr(simulate_module, "MAX_DRAWS", 5)
     sims = fit.simulate(nsim=1, seed=1)
