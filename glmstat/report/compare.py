@@ -349,8 +349,8 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
     terms = list(dict.fromkeys(t for f in fits for t in f.column_names))
     if len(terms) * len(fits) > MAX_CELLS:  # (before any interval, frame or cell is made)
         raise GLMStatError(f"compare() of {len(fits):,} models of {len(terms):,} coefficients in all would make a "
-                           f"table of {len(terms) * len(fits):,} cells, more than {MAX_CELLS:,}; compare fewer models, or "
-                           "models of fewer coefficients, at a time")
+                           f"table of {len(terms) * len(fits):,} cells, more than {MAX_CELLS:,}; compare fewer models, "
+                           "or models of fewer coefficients, at a time")
     columns = [set(f.column_names) for f in fits]
     diverging = [set(_diverging(f)) for f in fits]
 
