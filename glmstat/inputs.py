@@ -141,16 +141,22 @@ def _summaries_on_workers(ddf) -> Callable:
     def read(columns: tuple, summarize: Callable[[pd.DataFrame], ChunkSummary]) -> Iterable[ChunkSummary]:
         import dask
 
+        from .design.dask import partition_failure
+
         parts = ddf[list(columns)].to_delayed()
         try:
             return dask.compute(*[dask.delayed(summarize)(p) for p in parts])
-        except ValueError as e:
+        except Exception as e:
             # a partition whose columns are not the DataFrame's (dd.read_csv of files of which one lacks a
             # column): dask's own check raised a raw ValueError from the first pass, listing the columns whole
-            if isinstance(e, DataError) or not str(e).startswith(_DASK_COLUMNS_MISMATCH):
+            if isinstance(e, ValueError) and not isinstance(e, DataError) and str(e).startswith(
+                    _DASK_COLUMNS_MISMATCH):
+                raise DataError(f"a partition of the dask DataFrame does not have the columns the DataFrame names "
+                                f"(dask: {shown(str(e), 300)}); make every partition hold the same columns") from e
+            failure = partition_failure(e)  # (one that could not be computed: a malformed file, a raising function)
+            if failure is None:
                 raise
-            raise DataError(f"a partition of the dask DataFrame does not have the columns the DataFrame names "
-                            f"(dask: {shown(str(e), 300)}); make every partition hold the same columns") from e
+            raise failure from e
     return read
 
 

@@ -21,6 +21,7 @@ partition per block (:meth:`DaskSource.map_blocks`), indexed by the rows' labels
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Callable, Iterator, Sequence, TypeVar
@@ -29,16 +30,41 @@ from uuid import uuid4
 import numpy as np
 
 from .._arguments import shown
-from ..errors import DataError
+from ..errors import DataError, GLMStatError
 from .sources import Block, FixColumn, HeldBlocks, SelectColumns, WithGroups, block_bytes, transformed
 
-__all__ = ["DaskSource", "DetachedSource", "tree_merge", "PREPARE_BYTES"]
+__all__ = ["DaskSource", "DetachedSource", "tree_merge", "PREPARE_BYTES", "partition_failure"]
 
 T = TypeVar("T")
 
 #: Blocks held in this process that take at most this many bytes are transformed once for a derived source (a
 #: refit's columns selected, a coefficient held), not again by each of its passes.
 PREPARE_BYTES = 64 * 2**20
+
+
+#: glmstat's own source files: an exception raised in one of them on a worker is glmstat's, never the data's
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def partition_failure(error: Exception) -> DataError | None:
+    """The DataError for ``error``, raised by ``dask.compute`` (or ``persist``) while a partition of the caller's
+    dask DataFrame was computed -- ``dd.read_csv`` of a malformed file (pandas' ``ParserError``, dask's
+    "Mismatched dtypes"), a ``map_partitions`` function that raises or returns no DataFrame --, naming its type
+    and its message cut; None when it is glmstat's own (a GLMStatError, or raised in glmstat's code on the worker,
+    which is glmstat's bug and is not dressed as the data's).  These came out of ``glm()`` raw."""
+    if isinstance(error, GLMStatError):
+        return None
+    frames, tb, past_compute = [], error.__traceback__, False
+    while tb is not None:  # (the frames from dask's compute on: the partition's, and glmstat's tasks' own)
+        code = tb.tb_frame.f_code
+        past_compute = past_compute or code.co_name in ("compute", "persist")
+        if past_compute:
+            frames.append(code.co_filename)
+        tb = tb.tb_next
+    if any(os.path.abspath(f).startswith(_PACKAGE) for f in frames):
+        return None
+    return DataError(f"a partition of the dask DataFrame could not be computed ({type(error).__name__}: "
+                     f"{shown(str(error), 300)}); check the files or the function that make it")
 
 
 def tree_merge(values: Sequence[T], merge: Callable[[T, T], T]) -> T | None:
@@ -139,7 +165,13 @@ class DaskSource:
 
         delayed_parts = ddf[list(columns)].to_delayed()
         blocks = tuple(dask.delayed(encode)(p) for p in delayed_parts)
-        parts = tuple(dask.persist(*blocks))
+        try:
+            parts = tuple(dask.persist(*blocks))
+        except Exception as e:  # (a partition that failed: a file changed since the first pass)
+            failure = partition_failure(e)
+            if failure is None:
+                raise
+            raise failure from e
         here = _held_here(parts)
         return cls(parts, int(n_rows), int(n_cols), graph=blocks, client=_client(),
                    origin=(ddf, tuple(columns), encode, kept), here=here,
