@@ -596,9 +596,9 @@ def test_family_must_be_an_instance(d, family, match):
     ({"tol": 0}, "tol must be a positive number, got 0"), ({"tol": -1e-8}, "tol must be a positive number"),
     ({"tol": np.nan}, "tol must be a positive number"), ({"tol": "small"}, "tol must be a positive number"),
     ({"tol": True}, "tol must be a positive number"),
-    ({"max_iter": 0}, "max_iter must be a positive integer, got 0"),
-    ({"max_iter": 2.5}, "max_iter must be a positive integer"),
-    ({"max_iter": True}, "max_iter must be a positive integer"),
+    ({"max_iter": 0}, "max_iter must be a whole number from 1 to 10,000 \\(iterations of IRLS\\), got 0"),
+    ({"max_iter": 2.5}, "max_iter must be a whole number"),
+    ({"max_iter": True}, "max_iter must be a whole number"),
     ({"start": [1.0]}, "start= needs 2 finite coefficients, one per model column; got \\(1,\\)"),
     ({"start": [np.nan, 1.0]}, "start= needs 2 finite coefficients"),
 ])
