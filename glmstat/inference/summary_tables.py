@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .._arguments import shown
 from ..distributions import normal_sf
 from ..errors import GLMStatError
 
@@ -42,8 +43,20 @@ def known_dispersion_table(fit: "GLMResults", dispersion: float) -> pd.DataFrame
         raise GLMStatError(f"dispersion= scales the model-based covariance phi (X'WX)^-1; this fit's covariance is "
                            f"a sandwich ({fit.covariance_type}): take the summary of the model-based fit")
     coef = fit.coef.to_numpy(dtype=float)
+    unscaled = np.diagonal(fit.fit_data.cov_unscaled)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        variance = dispersion * unscaled
+        # (5e-324 made a slope's variance 0: a standard error of 0 and a z value of Inf, silently; 1e-320 subnormal
+        # variances of a few digits; 1e308 infinite ones)
+        lost = np.flatnonzero(np.isfinite(unscaled) & (unscaled > 0)
+                              & ~((variance >= np.finfo(float).tiny) & (variance < np.inf)))
+    if lost.size:
+        k = int(lost[0])
+        raise GLMStatError(f"dispersion={dispersion:g}: the variance of {shown(fit.coef.index[k])}, the dispersion "
+                           f"times its unscaled variance {unscaled[k]:.6g}, is not a normal double (it is "
+                           f"{variance[k]:.6g}); give a dispersion within double precision of these variances")
     with np.errstate(invalid="ignore"):
-        se = np.sqrt(dispersion * np.diagonal(fit.fit_data.cov_unscaled))
+        se = np.sqrt(variance)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = coef / se
     return pd.DataFrame({"estimate": coef, "std_error": se, "statistic": z, "p_value": 2.0 * normal_sf(np.abs(z))},
