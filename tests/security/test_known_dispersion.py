@@ -26,7 +26,8 @@ def fit():
 
 @pytest.mark.parametrize("dispersion", [5e-324, 1e-320, 1e-310])
 def test_variances_below_normal_doubles_are_refused(fit, dispersion):
-    with pytest.raises(gs.GLMStatError, match=r"^dispersion=.*: the variance of 'Intercept', .* is not a normal double"):
+    with pytest.raises(gs.GLMStatError, match=r"^dispersion=.*: the variance of 'Intercept', .* is not a normal "
+                                              r"double"):
         fit.summary(dispersion=dispersion)
 
 
