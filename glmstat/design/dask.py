@@ -21,7 +21,6 @@ partition per block (:meth:`DaskSource.map_blocks`), indexed by the rows' labels
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Callable, Iterator, Sequence, TypeVar
@@ -42,10 +41,6 @@ T = TypeVar("T")
 PREPARE_BYTES = 64 * 2**20
 
 
-#: glmstat's own source files: an exception raised in one of them on a worker is glmstat's, never the data's
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
 def partition_failure(error: Exception) -> DataError | None:
     """The DataError for ``error``, raised by ``dask.compute`` (or ``persist``) while a partition of the caller's
     dask DataFrame was computed -- ``dd.read_csv`` of a malformed file (pandas' ``ParserError``, dask's
@@ -54,14 +49,13 @@ def partition_failure(error: Exception) -> DataError | None:
     which is glmstat's bug and is not dressed as the data's).  These came out of ``glm()`` raw."""
     if isinstance(error, GLMStatError):
         return None
-    frames, tb, past_compute = [], error.__traceback__, False
+    modules, tb, past_compute = [], error.__traceback__, False
     while tb is not None:  # (the frames from dask's compute on: the partition's, and glmstat's tasks' own)
-        code = tb.tb_frame.f_code
-        past_compute = past_compute or code.co_name in ("compute", "persist")
-        if past_compute:
-            frames.append(code.co_filename)
+        past_compute = past_compute or tb.tb_frame.f_code.co_name in ("compute", "persist")
+        if past_compute:  # (by module name: a worker's glmstat may be installed elsewhere than this one)
+            modules.append(str(tb.tb_frame.f_globals.get("__name__", "")))
         tb = tb.tb_next
-    if any(os.path.abspath(f).startswith(_PACKAGE) for f in frames):
+    if any(m == "glmstat" or m.startswith("glmstat.") for m in modules):
         return None
     return DataError(f"a partition of the dask DataFrame could not be computed ({type(error).__name__}: "
                      f"{shown(str(error), 300)}); check the files or the function that make it")

@@ -51,3 +51,14 @@ def test_glmstat_s_own_refusal_on_a_worker_is_not_wrapped():
     bad = D.assign(y=-D["y"])
     with pytest.raises(gs.DataError, match="must lie in"):
         gs.glm("y ~ x", dd.from_pandas(bad, npartitions=3), family=gs.Poisson())
+
+
+def test_an_error_of_glmstat_s_own_code_on_a_worker_is_not_wrapped(monkeypatch):
+    from glmstat.formula import stream
+
+    def broken(df):
+        raise TypeError("a fault of glmstat's own")
+
+    monkeypatch.setattr(stream, "column_names", broken)
+    with pytest.raises(TypeError, match="a fault of glmstat's own"):
+        gs.glm("y ~ x", dd.from_pandas(D, npartitions=3), family=gs.Poisson())
