@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..design.base import rows_within
 from ..formula.limits import refuse_dense
 from .fit_access import encode_design, formula_limits
 
@@ -36,9 +37,18 @@ def design_table(fit: "GLMResults", newdata: Any = None) -> pd.DataFrame:
         X, _, ok = encode_design(fit, newdata)
         _refuse_beyond(X.n_rows, X.n_cols, limit)
         index = newdata.index if isinstance(newdata, pd.DataFrame) else pd.RangeIndex(len(ok))
-        return pd.DataFrame(X.toarray(), index=index[np.asarray(ok, dtype=bool)], columns=names)
+        # (pandas copies a 2-D array unless told not to: the table is held once)
+        return pd.DataFrame(X.toarray(), index=index[np.asarray(ok, dtype=bool)], columns=names, copy=False)
     source = fit.fit_data.source
     _refuse_beyond(source.n_rows, source.n_cols, limit)
-    parts = [b.X.toarray() for b in source.blocks()]
-    values = np.concatenate(parts) if parts else np.zeros((0, len(names)))
-    return pd.DataFrame(values, index=fit.rows_used, columns=names)
+    # written into the table itself a few rows at a time (rows_within: PRODUCT_CELLS cells), never as parts and
+    # their concatenation: the table and a small slice of a block are held
+    values = np.empty((source.n_rows, len(names)))
+    start = 0
+    for b in source.blocks():
+        n, step = b.X.n_rows, rows_within(b.X.n_cols)
+        for at in range(0, n, step):
+            stop = min(n, at + step)
+            values[start + at:start + stop] = b.X.rows(at, stop).toarray()
+        start += n
+    return pd.DataFrame(values[:start], index=fit.rows_used, columns=names, copy=False)
