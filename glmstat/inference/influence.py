@@ -407,10 +407,14 @@ def influence_measures(fit: "GLMResults") -> pd.DataFrame:
     Refused beyond ``max_design_bytes`` (:func:`_refuse_dense_table`), and, as R refuses it, where the rows of
     positive leverage are no more than the coefficients (no residual df: fixtures/influence_too_few_cases)."""
     _refuse_dense_table(fit, int(np.count_nonzero(fit.fit_data.kept)) + 4, "the influence measures table")
-    # (one pass: the leverages, residual measures and dfbetas together, the leverages near 1 decided once)
-    inf = influence(fit.fit_data, full=True, coef_changes="dfbetas")
+    # the residual measures in one pass; the dfbetas written by coef_changes straight into their table, which
+    # is held once (taken from the blocks' parts, concatenated and copied by pandas it was held three times)
+    inf = influence(fit.fit_data, full=True)
     kept = np.asarray(fit.fit_data.kept, dtype=bool)
-    names = [c for c, k in zip(fit.column_names, kept) if k]
+    dfbetas = coef_changes(fit, scaled=True)
+    if not kept.all():  # (the aliased columns' NaN left out, as R's table has none)
+        dfbetas = dfbetas.iloc[:, np.flatnonzero(kept)]
+    dfbetas.columns = [f"dfb_{c}" for c in dfbetas.columns]
     h, si, d = inf.hat, inf.sigma, inf.deviance_resid
     k = fit.rank
     with np.errstate(all="ignore"):
@@ -421,15 +425,16 @@ def influence_measures(fit: "GLMResults") -> pd.DataFrame:
         if n <= k:  # (R's is.influential: "too few cases i with h_ii > 0), n < k"; its rules divide by n - k)
             raise GLMStatError(f"too few rows of positive leverage ({n}) for {k} coefficients: no residual df to "
                                f"judge influence by (R's influence.measures refuses it too)")
-        measures = {f"dfb_{c}": inf.dfbetas[:, i] for i, c in enumerate(names)}
-        measures.update(dffit=dffit, cov_ratio=cov_ratio, cooks_d=inf.cooks_d, hat=h)
-        rules = {name: np.abs(v) > 1.0 for name, v in measures.items() if name.startswith("dfb_")}
-        rules.update(dffit=np.abs(dffit) > 3.0 * np.sqrt(k / (n - k)),
+        measures = dict(dffit=dffit, cov_ratio=cov_ratio, cooks_d=inf.cooks_d, hat=h)
+        rules = dict(dffit=np.abs(dffit) > 3.0 * np.sqrt(k / (n - k)),
                      cov_ratio=np.abs(1.0 - cov_ratio) > 3.0 * k / (n - k),
                      cooks_d=f_sf(inf.cooks_d, k, n - k) < 0.5, hat=h > 3.0 * k / n)
-    flags = np.column_stack(list(rules.values()))
-    names = list(rules)
-    table = pd.DataFrame(measures, index=fit.rows_used)
+        values = dfbetas.to_numpy()  # (a view: one dtype; |v| > 1 without an n x p float temporary)
+        flags = np.hstack([(values > 1.0) | (values < -1.0), np.column_stack(list(rules.values()))])
+    names = list(dfbetas.columns) + list(rules)
+    table = dfbetas
+    for name, values in measures.items():
+        table[name] = values
     table["influential"] = flags.any(axis=1)
     table["flagged"] = [", ".join(names[j] for j in np.flatnonzero(row)) for row in flags]
     return table
