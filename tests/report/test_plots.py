@@ -297,6 +297,27 @@ def test_trace_figure_draws_the_trace():
     assert len(trace_figure(trace).axes) == 2
 
 
+@pytest.mark.parametrize("paths, legend", [(8, 2), (5, 1)])  # every row and the legend; 5 of 8 rows, no legend
+def test_trace_figure_of_many_rows_and_coefficients_draws_a_sample_and_counts_them(paths, legend, monkeypatch):
+    """Beyond MAX_PATHS rows panel 3 draws that many evenly spaced (the first and the last among them) and its title
+    says so; beyond MAX_LEGEND coefficients panel 1 has no legend and its title counts them (a 300-level factor's
+    legend of 301 entries overflowed the figure, and 100,000 paths were one black band)."""
+    import glmstat.report.plots.trace as trace_module
+
+    monkeypatch.setattr(trace_module, "MAX_PATHS", paths)
+    monkeypatch.setattr(trace_module, "MAX_LEGEND", legend)
+    trace, fitted = _hand_irls()
+    ax1, _, ax3 = trace_figure(trace, fitted).axes
+    drawn = [c for c in ax3.collections if isinstance(c, LineCollection)][0].get_segments()
+    rows = [0, 2, 4, 5, 7] if paths == 5 else list(range(8))  # (round(linspace(0, 7, 5)): 0, 1.75, 3.5, 5.25, 7)
+    assert len(drawn) == len(rows)
+    for path, i in zip(drawn, rows):
+        np.testing.assert_array_equal(path[:, 1], fitted.iloc[i].to_numpy())
+    assert ax3.get_title() == ("Fitted values" if paths == 8 else "Fitted values (5 of 8 rows)")
+    assert (ax1.get_legend() is not None) == (legend == 2)
+    assert ax1.get_title() == ("Coefficients" if legend == 2 else "Coefficients (2)")
+
+
 def test_hand_irls_reaches_glmstat_estimate():
     # the trace used above is a real IRLS path: its last row is the maximum-likelihood estimate
     trace, _ = _hand_irls()

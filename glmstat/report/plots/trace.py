@@ -15,7 +15,14 @@ from ._figure import R_RED, literal_text, new_figure, style_axes
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["trace_figure", "TRACE_COLUMNS"]
+__all__ = ["trace_figure", "TRACE_COLUMNS", "MAX_LEGEND", "MAX_PATHS"]
+
+#: Most coefficients named in panel 1's legend: a 300-level factor's legend of 301 entries overflowed the figure
+#: (and took a third of its drawing time); beyond, the panel's title counts the lines instead.
+MAX_LEGEND = 12
+#: Most observations drawn in panel 3, evenly spaced over the rows (the first and the last among them): 100,000
+#: lines were one black band and 7 s of drawing; the title says how many of how many rows are drawn.
+MAX_PATHS = 2000
 
 
 def trace_figure(trace: pd.DataFrame, fitted: pd.DataFrame | None = None,
@@ -30,7 +37,8 @@ def trace_figure(trace: pd.DataFrame, fitted: pd.DataFrame | None = None,
         panel 2 the deviance (iterations with ``halvings`` > 0 marked).
     fitted : DataFrame, optional
         One row per observation, one column per iteration (``fit.trace_fitted``); panel 3 draws each row
-        as a line over the iterations.  Without it the figure has two panels.
+        as a line over the iterations (``MAX_PATHS`` rows evenly spaced where there are more).  Without it the
+        figure has two panels.
     mean_label : str
         The y label of panel 3.
     """
@@ -46,9 +54,10 @@ def trace_figure(trace: pd.DataFrame, fitted: pd.DataFrame | None = None,
     for name in coefs:
         ax1.plot(it, trace[name].to_numpy(dtype=float), marker="o", markersize=3, linewidth=1.1,
                  label=str(name), gid=f"coef:{name}")
-    if coefs:
+    if coefs and len(coefs) <= MAX_LEGEND:
         ax1.legend(fontsize=7, frameon=False)
-    ax1.set(xlabel="Iteration", ylabel="Estimate", title="Coefficients")
+    ax1.set(xlabel="Iteration", ylabel="Estimate",
+            title="Coefficients" if len(coefs) <= MAX_LEGEND else f"Coefficients ({len(coefs):,})")
 
     dev = trace["deviance"].to_numpy(dtype=float)
     ax2.plot(it, dev, marker="o", markersize=3, color="black", linewidth=1.1, gid="deviance")
@@ -68,11 +77,14 @@ def trace_figure(trace: pd.DataFrame, fitted: pd.DataFrame | None = None,
             steps = np.asarray(fitted.columns, dtype=float)
         except (TypeError, ValueError):  # columns not named by iteration number: number them 1, 2, ...
             steps = np.arange(1.0, fitted.shape[1] + 1)
-        values = fitted.to_numpy(dtype=float)
-        paths = np.stack([np.broadcast_to(steps, values.shape), values], axis=-1)  # (n, iterations, 2)
+        n = len(fitted)
+        rows = np.unique(np.linspace(0, n - 1, MAX_PATHS).round().astype(np.intp)) if n > MAX_PATHS else slice(None)
+        values = fitted.to_numpy(dtype=float)[rows]
+        paths = np.stack([np.broadcast_to(steps, values.shape), values], axis=-1)  # (rows, iterations, 2)
         ax3.add_collection(LineCollection(paths, colors="black", linewidths=0.6, alpha=0.5, gid="fitted"))
         ax3.autoscale_view()
-        ax3.set(xlabel="Iteration", ylabel=mean_label, title="Fitted values")
+        ax3.set(xlabel="Iteration", ylabel=mean_label,
+                title="Fitted values" if n <= MAX_PATHS else f"Fitted values ({len(values):,} of {n:,} rows)")
     for ax in axes.flat:
         ax.xaxis.get_major_locator().set_params(integer=True)
         style_axes(ax)
