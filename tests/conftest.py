@@ -48,6 +48,18 @@ def expression_value(data: pd.DataFrame, expr: str):
     return ev.eval(parse_expression(expr))
 
 
+def traced_peak(call):
+    """``call()``'s result and the peak of the memory tracemalloc traced while it ran (bytes)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        out = call()
+        return out, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def traced_evaluation(data: pd.DataFrame, expr: str, limits=None, traced: bool = True):
     """The evaluator after ``expr`` is evaluated on ``data`` (the data's own columns read first, coded once as a
     model reads them), and the peak of the memory tracemalloc traced meanwhile (``traced``; else 0: tracing slows

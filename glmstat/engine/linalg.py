@@ -167,6 +167,15 @@ class ScoreReducer:
         return self
 
 
+def weighted_rows(X: Design, w: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """sqrt(W) [X | r], n x (p + 1): the rows themselves, densified (a QR's rows where no closed form has fewer)."""
+    A = np.empty((X.n_rows, X.n_cols + 1))
+    sw = np.sqrt(w)
+    np.multiply(X.toarray(), sw[:, None], out=A[:, :-1])
+    np.multiply(r, sw, out=A[:, -1])
+    return A
+
+
 def mapped_factor_rows(X: Design, w: np.ndarray, r: np.ndarray) -> np.ndarray | None:
     """For X = Z T with a wide factor in the store Z (a sum- or Helmert-coded one): rows A, (p + 1) columns,
     whose triangular factor is that of sqrt(W) [X | r]; None for any other design.
@@ -182,11 +191,7 @@ def mapped_factor_rows(X: Design, w: np.ndarray, r: np.ndarray) -> np.ndarray | 
     Z, T = mapped
     k = int(np.count_nonzero(Z.factor(store_wide).columns >= 0))
     if k + min(X.n_rows, Z.n_cols - k + 1) >= X.n_rows:
-        A = np.empty((X.n_rows, X.n_cols + 1))
-        sw = np.sqrt(w)
-        np.multiply(X.toarray(), sw[:, None], out=A[:, :-1])
-        np.multiply(r, sw, out=A[:, -1])
-        return A
+        return weighted_rows(X, w, r)
     G = factor_first(Z, w, r, store_wide).stacked()
     q, p = Z.n_cols, X.n_cols
     A = np.empty((G.shape[0], p + 1))
@@ -256,12 +261,8 @@ class QRReducer:
         step = max(2 * (self.p + 1), BLOCK_CELLS // max(self.p, 1))
         for start in range(0, n, step):
             stop = min(n, start + step)
-            D = X.toarray() if stop - start == n else X.rows(start, stop).toarray()
-            sw = np.sqrt(w[start:stop])
-            A = np.empty((stop - start, self.p + 1))
-            np.multiply(D, sw[:, None], out=A[:, : self.p])
-            np.multiply(r[start:stop], sw, out=A[:, self.p])
-            self._stack(A)
+            rows = X if stop - start == n else X.rows(start, stop)
+            self._stack(weighted_rows(rows, w[start:stop], r[start:stop]))
 
     def merge(self, other: "QRReducer") -> "QRReducer":
         """The R factor of both reducers' rows: R of [R_1; R_2] (R is unique up to the signs of its rows)."""

@@ -369,35 +369,27 @@ def test_likelihood_ratio_statistic_small_beside_its_deviances_matches_r():
     assert_close(t2["p_value"], ref["type2_p"], rtol=1e-7)
 
 
-def test_sequential_statistic_small_beside_the_null_deviance_matches_r():
-    """The null deviance too (fixtures/lr_small_statistic, y0: counts of mean 3,000 and no effect): it was assembled
-    from sums of y log y and y log(mu) (1.4e8), within 1e-10 of itself, and the sequential statistic of z in
-    y0 ~ z + g, 0.0044 = the null deviance (5,909) less y0 ~ z's, was off by 6.1e-6 of itself.  It is now summed
-    from the unit deviances, as R's."""
+@pytest.mark.parametrize("response", ["y0", "y1"])
+def test_sequential_statistic_small_beside_the_null_deviance_matches_r(response):
+    """The null deviance too (fixtures/lr_small_statistic).  y0, counts of mean 3,000 and no effect: the null
+    deviance was assembled from sums of y log y and y log(mu) (1.4e8), within 1e-10 of itself, and the sequential
+    statistic of z in y0 ~ z + g, 0.0044 = the null deviance (5,909) less y0 ~ z's, was off by 6.1e-6 of itself.
+    y1, counts of mean 3,000 e, exposures e in (0.5, 2), no effect, with an offset: Poisson's closed-form intercept
+    b0 = log(sum y / sum e) gave the deviance as 2 [sum y log y - b0 sum y - sum y log e] (sums of 1.4e8), and the
+    sequential statistic of z in y1 ~ z + g + offset(log(e)), 0.0008, was 0.00080020 against R's 0.00080010 (1.3e-4
+    of itself).  Both are now summed from the unit deviances, as R's."""
     here = FIXTURES / "lr_small_statistic"
     ref = json.loads((here / "ref.json").read_text())
+    keys = {"y0": ("null_formula", "null_deviance_y0", "sequential_lr", "sequential_p"),
+            "y1": ("offset_formula", "null_deviance_y1", "offset_sequential_lr", "offset_sequential_p")}
+    formula, null, lr, p = (ref[k] for k in keys[response])
     d = pd.read_csv(here / "data.csv.gz")
-    fit = gs.glm(ref["null_formula"], d, family=gs.Poisson(), tol=1e-12)
-    assert_close([fit.null_deviance], [ref["null_deviance_y0"]], rtol=1e-12)
-    a = fit.anova().loc[ref["sequential_terms"]]
-    assert_close(a["deviance"], ref["sequential_lr"], rtol=1e-7)
-    assert_close(a["p_value"], ref["sequential_p"], rtol=1e-7)
-
-
-def test_sequential_statistic_small_beside_the_null_deviance_with_an_offset_matches_r():
-    """The null deviance with an offset (fixtures/lr_small_statistic, y1: counts of mean 3,000 e, exposures e in
-    (0.5, 2), no effect): Poisson's closed-form intercept b0 = log(sum y / sum e) gave the deviance as
-    2 [sum y log y - b0 sum y - sum y log e] (sums of 1.4e8, within 1e-10 of themselves), and the sequential
-    statistic of z in y1 ~ z + g + offset(log(e)), 0.0008, was 0.00080020 against R's 0.00080010 (1.3e-4 of
-    itself).  The deviance at that intercept is now summed from the unit deviances, as R's."""
-    here = FIXTURES / "lr_small_statistic"
-    ref = json.loads((here / "ref.json").read_text())
-    d = pd.read_csv(here / "data.csv.gz")
-    fit = gs.glm(ref["offset_formula"], d, family=gs.Poisson(), tol=1e-12)
-    assert_close([fit.null_deviance], [ref["null_deviance_y1"]], rtol=1e-12)
+    fit = gs.glm(formula, d, family=gs.Poisson(), tol=1e-12)
+    assert_close([fit.null_deviance], [null], rtol=1e-12)
     a = fit.anova().iloc[1:]
-    assert_close(a["deviance"], ref["offset_sequential_lr"], rtol=1e-7)
-    assert_close(a["p_value"], ref["offset_sequential_p"], rtol=1e-7)
+    assert list(a.index) == ref["sequential_terms"]  # (z, g: both models' terms)
+    assert_close(a["deviance"], lr, rtol=1e-7)
+    assert_close(a["p_value"], p, rtol=1e-7)
 
 
 @pytest.mark.parametrize("family", ["poisson", "gaussian"])

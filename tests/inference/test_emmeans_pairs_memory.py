@@ -11,13 +11,13 @@ reference level's row of V being 0).
 
 from __future__ import annotations
 
-import tracemalloc
 import warnings
 
 import numpy as np
 import pandas as pd
 
 import glmstat as gs
+from conftest import traced_peak
 
 LEVELS = 300
 
@@ -32,12 +32,7 @@ def test_pairs_of_a_300_level_factor_stay_within_the_inference_budget():
         warnings.simplefilter("ignore")
         fit = gs.glm("y ~ x + g", d, family=gs.Poisson())
         fit.emmeans("g")  # (the grid's means, cached by the fit: not the pairs' memory)
-        tracemalloc.start()
-        try:
-            pairs = fit.emmeans_pairs("g", adjust="none")
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        pairs, peak = traced_peak(lambda: fit.emmeans_pairs("g", adjust="none"))
     assert len(pairs) == LEVELS * (LEVELS - 1) // 2
     assert peak < 40 * 2**20, f"{peak / 2**20:.0f} MB"
     # closed form: with treatment coding a pair's log ratio is b_a - b_b (b of the reference level 0), its

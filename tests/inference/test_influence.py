@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, load_data, load_ref, r_array
+from conftest import FIXTURES, assert_close, load_data, load_ref, r_array, traced_peak
 from glmstat.inference.influence import influence
 from inference_refs import (
     REF_CASES, extra_fit, extra_ids, extra_weights, load_extra, positive_weight_rows, ref_fit,
@@ -187,8 +187,6 @@ def test_hat_values_and_cooks_distance_match_r(case_id):
 def test_dfbeta_of_many_columns_holds_about_two_copies_of_its_table():
     """dfbeta() is an n x p table; computing it holds the blocks' pieces and the table, not dfbetas besides and
     two concatenated copies (it peaked at five times the table: 1.2 GB for 1e5 rows and a 300-level factor)."""
-    import tracemalloc
-
     rng = np.random.default_rng(4)
     n = 12000
     d = pd.DataFrame({"x": rng.normal(size=n), "g": rng.choice([f"l{i:03d}" for i in range(150)], n)})
@@ -196,12 +194,7 @@ def test_dfbeta_of_many_columns_holds_about_two_copies_of_its_table():
     fit = gs.glm("y ~ x + g", d, family=gs.Poisson())
     fit.hat_values()
     table = n * len(fit.column_names) * 8
-    tracemalloc.start()
-    try:
-        out = fit.dfbetas()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    out, peak = traced_peak(fit.dfbetas)
     assert out.shape == (n, len(fit.column_names))
     assert peak < 2.6 * table, peak / table
     fd = fit.fit_data

@@ -9,13 +9,13 @@ equal ``dfbetas()`` and the flags follow R's rules from the table itself.
 
 from __future__ import annotations
 
-import tracemalloc
 import warnings
 
 import numpy as np
 import pandas as pd
 
 import glmstat as gs
+from conftest import traced_peak
 
 ROWS, LEVELS = 60_000, 100
 
@@ -32,12 +32,7 @@ def test_the_influence_table_is_held_once():
         fit.hat_values()  # (the fit's cached per-row quantities are not the table's memory)
     p = LEVELS + 1
     table_bytes = 8 * ROWS * (p + 4)
-    tracemalloc.start()
-    try:
-        table = fit.influence_measures()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    table, peak = traced_peak(fit.influence_measures)
     assert peak < 1.6 * table_bytes, f"{peak / table_bytes:.2f} times the table"
     assert list(table.columns) == [f"dfb_{c}" for c in fit.column_names] + [
         "dffit", "cov_ratio", "cooks_d", "hat", "influential", "flagged"]

@@ -8,13 +8,13 @@ takes without copying, so the peak is the table and one block.
 
 from __future__ import annotations
 
-import tracemalloc
 import warnings
 
 import numpy as np
 import pandas as pd
 
 import glmstat as gs
+from conftest import traced_peak
 
 ROWS, LEVELS = 80_000, 100
 
@@ -28,12 +28,7 @@ def test_the_design_table_is_held_once():
         warnings.simplefilter("ignore")
         fit = gs.glm("y ~ x + g", d, family=gs.Poisson())
     table_bytes = 8 * ROWS * (LEVELS + 1)
-    tracemalloc.start()
-    try:
-        table = fit.model_matrix()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    table, peak = traced_peak(fit.model_matrix)
     assert peak < 1.5 * table_bytes, f"{peak / table_bytes:.2f} times the table"
     # the design itself: intercept, x, and the indicator of each row's level (treatment coding, L000 the base)
     assert table.shape == (ROWS, LEVELS + 1) and list(table.columns) == list(fit.coef.index)
