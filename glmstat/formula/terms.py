@@ -6,7 +6,8 @@ The rules of R's ``terms.formula`` (Chambers & Hastie 1992, ch. 2; R's ``model.c
 * ``a:b``: every union of a term of ``a`` with a term of ``b``;
 * ``a*b`` = ``a + b + a:b``;  ``(a + b + c)^k``: all interactions up to order ``k``;
 * ``a %in% b``: every term of ``a`` joined with all the variables of ``b``;
-* ``a/b`` = ``a + (b %in% a)``;
+* ``a/b`` = ``a + (b %in% a)``; where ``a`` has no term (``(x - x) / g``, ``(0) * g``), ``a*b`` and ``a/b`` are no
+  term either, as R's ``model.c`` appends the rest to ``a``'s empty list and returns that list;
 * ``- t`` removes the term ``t``; ``1``/``+1`` keeps the intercept, ``0``/``-1`` removes it;
 * ``.`` is every data column not used in the response; ``offset(e)`` is an offset, not a term;
 * anything else (a name, a call such as ``log(x)`` or ``I(x^2)``, a comparison) is one variable.
@@ -353,13 +354,16 @@ class _Expander:
                 return result
             if op == ":":
                 return self.interact(self.expand(node.left, parity), self.expand(node.right, parity))
-            if op == "*":
-                return self.cross(self.expand(node.left, parity), self.expand(node.right, parity))
+            if op in ("*", "/"):
+                # R's CrossTerms and NestTerms append the right's terms (and a*b's interactions) to the left's list
+                # and return that list: where the left has no term, (x - x) * g or (x - x) / g, they are lost and
+                # the result is no term (the right is still read: its variables and its 0 or 1)
+                left, right = self.expand(node.left, parity), self.expand(node.right, parity)
+                if not left:
+                    return []
+                return self.cross(left, right) if op == "*" else self.plus(left, self.within(right, left))
             if op == "%in%":
                 return self.within(self.expand(node.left, parity), self.expand(node.right, parity))
-            if op == "/":
-                left = self.expand(node.left, parity)
-                return self.plus(left, self.within(self.expand(node.right, parity), left))
         return self.var(node)
 
 
