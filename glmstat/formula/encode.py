@@ -39,7 +39,8 @@ from .limits import FormulaLimits, refuse
 from .nodes import Node
 from .values import FactorVec, NumMat, NumVec, Value, label_text
 
-__all__ = ["VariableCoding", "TermPlan", "DesignPlan", "plan_design", "build_design", "factor_levels"]
+__all__ = ["VariableCoding", "TermPlan", "DesignPlan", "plan_design", "build_design", "factor_levels",
+           "check_removed_factor"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -253,6 +254,40 @@ def factor_levels(f: FactorVec) -> tuple[FactorVec, tuple]:
     return FactorVec(codes, levels, f.ordered, f.contrasts), levels
 
 
+def _single_level(label: str, levels: tuple, advice: str) -> DataError:
+    """R's refusal of contrasts for a factor of one level (or none) in the rows used."""
+    lv = f" ({shown(label_text(levels[0]))})" if levels else ""
+    return DataError(f"the factor {shown(label)} has a single level{lv} in the rows used: contrasts can be applied "
+                     f"only to factors with 2 or more levels (as R says); {advice} or check the rows dropped for "
+                     "missing values")
+
+
+def check_removed_factor(label: str, levels: tuple, contrasts: Any) -> None:
+    """Check a factor that the formula names but no term keeps (``- g``, or ``offset(z):g``), on its levels in the
+    rows used, as R's model.matrix checks every factor of the model frame: it sets contrasts on it (``contrasts``,
+    C()'s, or the default's), and stops for a single level or for contrasts that cannot code the levels.
+
+    Parameters
+    ----------
+    label : str
+        The variable as written in the formula.
+    levels : tuple
+        Its levels in the rows used (a logical's are FALSE and TRUE whatever its rows, as R codes it).
+    contrasts : Any
+        The contrasts C() set on it, or None.
+
+    Raises
+    ------
+    DataError
+        A single level, or contrasts that cannot code the levels.
+    """
+    if len(levels) < 2:
+        raise _single_level(label, levels, "no term keeps it, but R's model frame holds every variable the formula "
+                            "names and sets contrasts on its factors: leave it out of the formula")
+    if contrasts is not None:
+        checked_contrasts(label, levels, contrasts)
+
+
 def _check_distinct_labels(label: str, levels: tuple) -> None:
     """Refuse a factor two of whose levels print alike (``0.1 + 0.2`` and ``0.3``, the text ``"1"`` and the
     number 1 among a Categorical's categories): a level is named, and new data matched to it, by its text, as
@@ -290,11 +325,7 @@ def plan_design(terms: Sequence[Sequence[Node]], intercept: bool, values: dict, 
             label = deparse(node)
             if isinstance(v, FactorVec):
                 if len(v.levels) < 2:  # R's model.matrix sets contrasts on every factor, even one coded by indicators
-                    lv = f" ({shown(label_text(v.levels[0]))})" if v.levels else ""
-                    raise DataError(
-                        f"the factor {shown(label)} has a single level{lv} in the rows used: contrasts can be applied "
-                        "only to factors with 2 or more levels (as R says); remove the term or check the rows dropped "
-                        "for missing values")
+                    raise _single_level(label, v.levels, "remove the term")
                 labelled.setdefault(label, v.levels)
                 kind = (v.contrasts or ("poly" if v.ordered else "treatment")) if contrasts else "indicator"
                 if kind == "poly" and len(v.levels) > 95:  # (R's contr.poly refuses as well)

@@ -29,10 +29,10 @@ from ..printable import first_unwritable
 from ..design.base import Design
 from ..errors import DataError, DataWarning, FormulaError, warn_user
 from ..families import Family
-from .contrasts import checked_contrasts, contrasts_argument, term_codings, with_contrasts
+from .contrasts import contrasts_argument, term_codings, with_contrasts
 from .rows import complete_arrays, evaluate_rows, missing_detail, more_levels_warning, numeric_text_warning
 from .deparse import deparse
-from .encode import build_design, factor_levels, plan_design
+from .encode import build_design, check_removed_factor, factor_levels, plan_design
 from .context_values import check_context
 from .data_columns import DataColumns
 from .evaluate import Evaluator
@@ -297,10 +297,9 @@ def build_model_frame(
         values_used[node] = v
     values_used = with_contrasts(values_used, contrasts, names)
     try:
-        for node, v in rows.removed_contrasts:  # (R's model frame sets C()'s contrasts on these too)
+        for node, v in rows.removed_factors:  # (R's model.matrix sets contrasts on these too)
             v, _ = factor_levels(take_rows(v, sel))
-            if len(v.levels) >= 2:
-                checked_contrasts(deparse(node), v.levels, v.contrasts)
+            check_removed_factor(deparse(node), v.levels, v.contrasts)
         plan = plan_for(terms, values_used, used.size, limits)
     except DataError as e:
         if n_dropped:  # say what made the rows used fewer: rows dropped for missing values

@@ -69,8 +69,9 @@ class Rows:
     #: offset= and weights= given as text, parsed (:func:`argument_node`): a column's Name, or an expression
     offset_node: Node | None = None
     weights_node: Node | None = None
-    #: factors with contrasts set (``C()``) that only removed terms name, (node, value): R sets their contrasts too
-    removed_contrasts: tuple = ()
+    #: factors that only removed terms (or terms dropped for an offset) name, (node, value): R's model frame holds
+    #: them and model.matrix sets their contrasts (C()'s or the default's), stopping for one of a single level
+    removed_factors: tuple = ()
 
 
 def variables_used(terms: Terms) -> list[Node]:
@@ -464,8 +465,7 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
                 bool(terms.offsets) or o_arg is not None, binomial, present, *_categories(factor_y),
                 offset_parts=tuple(parts), excluded=0 if outside is None else int(outside.sum()),
                 offset_node=o_node, weights_node=w_node,
-                removed_contrasts=tuple((node, v) for _, v, _, node in removed
-                                        if isinstance(v, FactorVec) and v.contrasts is not None))
+                removed_factors=tuple((node, v) for _, v, _, node in removed if isinstance(v, FactorVec)))
 
 
 def _inside(bad: np.ndarray, outside: np.ndarray | None) -> np.ndarray:

@@ -31,10 +31,10 @@ from ..design.sources import Block
 from ..errors import DataError, DataWarning, FormulaError, warn_user
 from ..families import Family
 from .call_arguments import bind
-from .contrasts import checked_contrasts, contrasts_argument, with_contrasts
+from .contrasts import contrasts_argument, with_contrasts
 from .date_time_columns import date_times_read
 from .deparse import deparse
-from .encode import build_design
+from .encode import build_design, check_removed_factor
 from .context_values import check_context
 from .data_columns import DataColumns
 from .evaluate import Evaluator, gathered_bytes
@@ -182,8 +182,8 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
                        chunks=int(rows.n > 0), across_rows=dict.fromkeys(ev.across_rows),
                        samples={c: [row] for c, row in ev.context_samples.items()})
     out.dropped_by = {c: int(m.sum()) for c, m in rows.missing.items() if m.any()}
-    # (and the factors with contrasts that only removed terms name, whose contrasts are checked as R sets them)
-    for node, v in [*rows.values.items(), *rows.removed_contrasts]:
+    # (and the factors that only removed terms name, whose contrasts are checked as R's model.matrix sets them)
+    for node, v in [*rows.values.items(), *rows.removed_factors]:
         if isinstance(v, FactorVec):
             codes = v.codes[keep]
             present = np.zeros(len(v.levels), dtype=bool)
@@ -478,12 +478,10 @@ def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: 
         else:
             template[node] = NumVec(np.zeros(0))
     template = with_contrasts(template, contrasts, names)
-    for node in terms.removed:  # (R's model frame sets C()'s contrasts on these too)
+    for node in terms.removed:  # (R's model.matrix sets contrasts on these too)
         info = total.variables.get(node)
-        if info is not None and info.kind == "factor" and info.contrasts is not None:
-            lv = _merge_levels(info, deparse(node), node)
-            if len(lv) >= 2:
-                checked_contrasts(deparse(node), lv, info.contrasts)
+        if info is not None and info.kind == "factor":
+            check_removed_factor(deparse(node), _merge_levels(info, deparse(node), node), info.contrasts)
     plan = plan_for(terms, template, total.max_rows, limits)
     response_name = deparse(terms.response)
     response_levels = None
