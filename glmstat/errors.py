@@ -149,7 +149,8 @@ class DataWarning(GLMStatWarning):
 class FormulaWarning(GLMStatWarning):
     """The formula is valid but probably does not say what was meant: ``x^2`` (or ``x**2``) of a single term
     is ``x`` in R's formula algebra, not its square (write ``I(x^2)``); the response written again as a term of
-    the right-hand side (``y ~ x + y``), which is dropped as R drops it."""
+    the right-hand side (``y ~ x + y``), which is dropped as R drops it; ``a * b`` or ``a / b`` where ``a`` has no
+    term (``(x - x) * g``), which R's terms() makes no term at all."""
 
 
 class ContrastsWarning(GLMStatWarning):

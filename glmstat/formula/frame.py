@@ -41,7 +41,7 @@ from .nodes import Name, Node, count_dots
 from .parser import parse
 from .spec import ModelSpec, new_data_calls
 from .subset import Subset, subset_argument
-from .terms import Terms, expand_terms, warn_idle_powers, warn_response_term
+from .terms import Terms, expand_terms, warn_empty_crossings, warn_idle_powers, warn_response_term
 from .values import FactorVec, Value, take_rows
 
 __all__ = ["ModelFrame", "ModelSpec", "build_model_frame", "as_frame", "encode_new_data", "column_names",
@@ -237,6 +237,7 @@ def model_terms(formula: Any, columns: tuple[str, ...], limits: FormulaLimits) -
     terms = _cached_terms(formula, columns if _has_dot(formula, limits) else (), limits)
     warn_idle_powers(terms)  # outside the cache: every fit of y ~ x^2 warns
     warn_response_term(terms)
+    warn_empty_crossings(terms)
     return terms
 
 

@@ -38,8 +38,8 @@ from .limits import DEFAULT_LIMITS, FormulaLimits, refuse
 from .nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, Paren, Str, Unary, names_read
 from .parser import sum_chain
 
-__all__ = ["Terms", "check_term_count", "expand_terms", "lhs_names", "term_label", "warn_idle_powers",
-           "warn_response_term"]
+__all__ = ["Terms", "check_term_count", "expand_terms", "lhs_names", "term_label", "warn_empty_crossings",
+           "warn_idle_powers", "warn_response_term"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,9 @@ class Terms:
     dot_columns : tuple of str
         The columns a ``.`` of the right-hand side stood for (empty without one): R's ``terms`` keeps its formula
         with ``.`` so written out, and ``update`` reads that.
+    empty_crossings : tuple of Node
+        The ``*`` and ``/`` nodes whose left side has no term while the right has some (``(x - x) * g``): R's
+        ``terms`` keeps none of them, and so does glmstat.
     """
 
     response: Node
@@ -79,6 +82,7 @@ class Terms:
     removed: tuple[Node, ...] = ()
     response_term: bool = False
     dot_columns: tuple[str, ...] = ()
+    empty_crossings: tuple[Node, ...] = ()
 
     @once
     def names_read(self) -> frozenset[str]:
@@ -116,6 +120,16 @@ def warn_idle_powers(terms: Terms) -> None:
             f"terms, and a term crossed with itself is that term, so the model has {base} (as in R); write "
             f"I({written}) for the power, or {base} + I({written}) or poly({base}, {k}) for a polynomial",
             FormulaWarning)
+
+
+def warn_empty_crossings(terms: Terms) -> None:
+    """Warn (:class:`~glmstat.errors.FormulaWarning`) once per ``a * b`` or ``a / b`` whose ``a`` has no term while
+    ``b`` has some: R's terms() drops ``b``'s terms too (``(x - x) * g`` is no term, not ``g``), and so does glmstat,
+    silently in R.  Called by the fit, as :func:`warn_idle_powers`."""
+    for node in terms.empty_crossings:
+        warn_user(f"the left of '{node.op}' in {shown(deparse(node))} has no term, so the right's terms are dropped "
+                  f"too, as R's terms() drops them (its '{node.op}' appends them to the left's terms, which are none); "
+                  "write the right's terms on their own to keep them", FormulaWarning)
 
 
 def warn_response_term(terms: Terms) -> None:
@@ -237,6 +251,7 @@ class _Expander:
         self.intercept = True
         self.offsets: dict[int, Node] = {}  # the offset variables' indices -> the expressions inside offset()
         self.idle_powers: list[Node] = []
+        self.empty_crossings: list[Node] = []
         self.dot_seen = False
 
     def var(self, node: Node) -> list[frozenset]:
@@ -360,6 +375,8 @@ class _Expander:
                 # the result is no term (the right is still read: its variables and its 0 or 1)
                 left, right = self.expand(node.left, parity), self.expand(node.right, parity)
                 if not left:
+                    if right and node not in self.empty_crossings:
+                        self.empty_crossings.append(node)
                     return []
                 return self.cross(left, right) if op == "*" else self.plus(left, self.within(right, left))
             if op == "%in%":
@@ -409,4 +426,5 @@ def expand_terms(formula: Formula, columns: Sequence[str], limits: FormulaLimits
     removed = tuple(order[i] for i in range(1, len(order)) if i not in kept)  # (0 is the response)
     offsets = tuple(ex.offsets[i] for i in sorted(offset_ids))
     return Terms(formula.lhs, ex.intercept, terms, offsets, tuple(order[i] for i in used),
-                 tuple(ex.idle_powers), removed, response_term, tuple(ex.columns) if ex.dot_seen else ())
+                 tuple(ex.idle_powers), removed, response_term, tuple(ex.columns) if ex.dot_seen else (),
+                 tuple(ex.empty_crossings))

@@ -39,3 +39,21 @@ def test_the_fit_is_r_and_drops_the_right_sides_missing_rows(case):
     assert_close(fit.coef, case["coefficients"], rtol=1e-9)
     assert_close(fit.deviance, case["deviance"], rtol=1e-9)
     assert fit.df_residual == case["df_residual"]
+
+
+@pytest.mark.parametrize("formula", ["Temp ~ (Wind - Wind) * factor(Month)", "Temp ~ (Wind - Wind) / Solar.R",
+                                     "Temp ~ (0) / factor(Month) + Wind"])
+def test_the_terms_r_drops_silently_are_named_in_a_warning(formula):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.DroppedRowsWarning)
+        with pytest.warns(gs.FormulaWarning, match="has no term, so the right's terms are dropped"):
+            gs.glm(formula, AIRQUALITY)
+
+
+@pytest.mark.parametrize("formula", ["Temp ~ Wind * (Solar.R - Solar.R)", "Temp ~ (Wind - 1) / factor(Month)",
+                                     "Temp ~ (Wind - Wind) * (Solar.R - Solar.R) + Month"])
+def test_no_warning_where_nothing_is_dropped(formula):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.DroppedRowsWarning)
+        warnings.simplefilter("error", gs.FormulaWarning)
+        gs.glm(formula, AIRQUALITY)
