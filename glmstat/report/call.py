@@ -5,8 +5,8 @@ formula re-deparsed from its syntax tree (spaces around ``+ - * ~`` and comparis
 ``/ ^ : %%``), the family as a call R accepts (``quasi(link = "log", variance = "mu^2")``,
 ``negative.binomial(theta = 2, link = "log")``, ``tweedie(var.power = 1.5, link.power = 0)``), ``weights =``,
 ``subset =`` and ``offset =`` when they were given as column names or R expressions (``offset = log(service)``),
-and an estimated negative binomial theta as MASS's ``glm.nb(formula = ..., init.theta = 1.274892646, link =
-log)``.  ``data =`` is left out: glmstat cannot
+an estimated negative binomial theta as MASS's ``glm.nb(formula = ..., init.theta = 1.274892646, link =
+log)``, and a bias-reduced fit as brglm2's ``method = "brglmFit"``.  ``data =`` is left out: glmstat cannot
 know the name of the caller's data; so are weights and offsets given as arrays (R would print the
 expression that made them, which glmstat does not have) -- the call stays valid R and never names a
 variable that was not used.  (The ``weights =`` column is the one the model frame records, in memory and
@@ -205,7 +205,8 @@ def call_of(fit: "GLMResults") -> RCall:
         link = ("link", _link_arg(fam.link, quoted=False))
         tail = (theta, link) if fam.link.name == "log" else (link, theta)  # a link given: where it was typed
         return RCall("glm.nb", (("formula", _formula(fit)),) + columns + tail)
-    method = (("method", '"firth"'),) if fit.method == "firth" else ()
+    # brglm2's method, whose default type (AS_mixed) is AS_mean -- glmstat's Firth fit -- for the binomial
+    method = (("method", '"brglmFit"'),) if fit.method == "firth" else ()
     return RCall("glm", (("formula", _formula(fit)), ("family", _family(fam))) + columns + method)
 
 
