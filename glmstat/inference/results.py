@@ -615,6 +615,12 @@ class GLMResults:
         """``"exact"`` (the exact maximum) or ``"R"`` (stopped, and reported, as R's ``glm`` does)."""
         return self._info.convergence
 
+    @property
+    def control(self) -> Control:
+        """The iteration settings the fit was given: ``tol`` and ``max_iter`` (R's ``glm.control(epsilon,
+        maxit)``) and ``convergence``."""
+        return self._control
+
     @once
     @returns_table
     def trace(self) -> pd.DataFrame:

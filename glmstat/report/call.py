@@ -6,7 +6,8 @@ formula re-deparsed from its syntax tree (spaces around ``+ - * ~`` and comparis
 ``negative.binomial(theta = 2, link = "log")``, ``tweedie(var.power = 1.5, link.power = 0)``), ``weights =``,
 ``subset =`` and ``offset =`` when they were given as column names or R expressions (``offset = log(service)``),
 an estimated negative binomial theta as MASS's ``glm.nb(formula = ..., init.theta = 1.274892646, link =
-log)``, and a bias-reduced fit as brglm2's ``method = "brglmFit"``.  ``data =`` is left out: glmstat cannot
+log)``, a bias-reduced fit as brglm2's ``method = "brglmFit"``, and ``control = glm.control(epsilon = 1e-10,
+maxit = 50)`` with a ``tol`` or ``max_iter`` other than R's defaults.  ``data =`` is left out: glmstat cannot
 know the name of the caller's data; so are weights and offsets given as arrays (R would print the
 expression that made them, which glmstat does not have) -- the call stays valid R and never names a
 variable that was not used.  (The ``weights =`` column is the one the model frame records, in memory and
@@ -24,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
+from ..engine.fit_state import Control
 from ..errors import GLMStatError
 from ..families import NegativeBinomial, Quasi, Tweedie
 from ..formula.deparse import deparse, number_literal, r_function, r_name
@@ -189,6 +191,21 @@ def _formula(fit: "GLMResults") -> Piece:
         return fit.formula
 
 
+_DEFAULT_CONTROL = Control()  # R's glm.control(): epsilon = 1e-8, maxit = 25
+
+
+def _control(fit: "GLMResults") -> tuple[tuple[str, Piece], ...]:
+    """``control = glm.control(epsilon = ..., maxit = ...)`` with the settings other than R's defaults, as R
+    records a control typed (``glm.control``, not ``list``: glm.nb reads every field of it); none when both are
+    R's.  A bias-reduced fit has none: brglm2's ``brglmControl`` has other defaults (maxit = 100)."""
+    c = getattr(fit, "control", _DEFAULT_CONTROL)
+    if fit.method == "firth":
+        return ()
+    args = ((("epsilon", _number(c.tol)),) if c.tol != _DEFAULT_CONTROL.tol else ()) + (
+        (("maxit", _number(c.max_iter)),) if c.max_iter != _DEFAULT_CONTROL.max_iter else ())
+    return (("control", RCall("glm.control", args)),) if args else ()
+
+
 def call_of(fit: "GLMResults") -> RCall:
     """The call R would have recorded for ``fit`` (see the module docstring); ``weights =`` names the column
     the fit's model frame records."""
@@ -204,10 +221,10 @@ def call_of(fit: "GLMResults") -> RCall:
         theta = ("init.theta", _number(float(f"{fit.theta:.10g}")))
         link = ("link", _link_arg(fam.link, quoted=False))
         tail = (theta, link) if fam.link.name == "log" else (link, theta)  # a link given: where it was typed
-        return RCall("glm.nb", (("formula", _formula(fit)),) + columns + tail)
+        return RCall("glm.nb", (("formula", _formula(fit)),) + columns + _control(fit) + tail)
     # brglm2's method, whose default type (AS_mixed) is AS_mean -- glmstat's Firth fit -- for the binomial
     method = (("method", '"brglmFit"'),) if fit.method == "firth" else ()
-    return RCall("glm", (("formula", _formula(fit)), ("family", _family(fam))) + columns + method)
+    return RCall("glm", (("formula", _formula(fit)), ("family", _family(fam))) + columns + _control(fit) + method)
 
 
 def call_lines(fit: "GLMResults") -> list[str]:

@@ -56,7 +56,9 @@ def test_refits_use_the_same_rows(ref):
 
 @pytest.mark.parametrize("ref", REF, ids=IDS)
 def test_the_call_shows_the_condition_as_r_deparses_it(ref):
-    assert f"subset = {ref['subset_deparsed']})" in " ".join(str(_fit(ref).summary()).split())
+    # (then the fit's control, in glm()'s order of arguments: _fit's tol and max_iter, as R records them)
+    text = f"subset = {ref['subset_deparsed']}, control = glm.control(epsilon = 1e-12, maxit = 100))"
+    assert text in " ".join(str(_fit(ref).summary()).split())
 
 
 def test_a_missing_condition_drops_the_row_and_counts_it():
