@@ -95,11 +95,14 @@ def test_update_and_step_keep_a_weights_column():
     # stepAIC's do (in memory the values were passed, which lost 'weights = carb' from the call a streamed fit
     # kept), and other data given to update() have it (they were refused as weights given as values)
     g = fit("mtcars_gauss_weights")
-    call = 'glm(formula = qsec ~ hp + factor(am), family = gaussian(link = "identity"), \n    weights = carb)'
+    # (and the control fit() gives, as R's update() keeps control = in the call; R's deparse of this call)
+    call = ('glm(formula = qsec ~ hp + factor(am), family = gaussian(link = "identity"), \n'
+            '    weights = carb, control = glm.control(epsilon = 1e-12, maxit = 100))')
     new = g.update("~ . - wt")
     assert call_text(new) == call
     np.testing.assert_allclose(new.deviance, 80.9806578410087, rtol=1e-7)  # R's, as test_update_matches_r
-    assert call_text(g.step(scope="~ . + disp")).endswith("weights = carb)")
+    assert call_text(g.step(scope="~ . + disp")).endswith("weights = carb, control = glm.control(epsilon = 1e-12, "
+                                                           "maxit = 100))")
     d = load_data("mtcars").iloc[:20]
     other = g.update("~ . - wt", data=d)
     direct = gs.glm("qsec ~ hp + factor(am)", d, weights="carb")
