@@ -8,9 +8,9 @@ formula re-deparsed from its syntax tree (spaces around ``+ - * ~`` and comparis
 an estimated negative binomial theta as MASS's ``glm.nb(formula = ..., init.theta = 1.274892646, link =
 log)``, a bias-reduced fit as brglm2's ``method = "brglmFit"``, and ``control = glm.control(epsilon = 1e-10,
 maxit = 50)`` with a ``tol`` or ``max_iter`` other than R's defaults.  ``data =`` is left out: glmstat cannot
-know the name of the caller's data; so are weights and offsets given as arrays (R would print the
-expression that made them, which glmstat does not have) -- the call stays valid R and never names a
-variable that was not used.  (The ``weights =`` column is the one the model frame records, in memory and
+know the name of the caller's data; so are weights and offsets given as arrays, and ``start=`` coefficients
+(R would print the expression that made them, which glmstat does not have) -- the call stays valid R and
+never names a variable that was not used.  (The ``weights =`` column is the one the model frame records, in memory and
 streamed alike.)
 
 Lines are broken as R's ``deparse`` breaks them (``width.cutoff = 60``): after an argument's ``", "`` or
