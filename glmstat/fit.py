@@ -57,6 +57,8 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
     says whether those maximum-likelihood shortcuts apply to ``fitter`` (not to a bias-reduced fit).
     The refit starts from the family's starting means; where their first step leaves the domain, it starts
     as R's does, from the model's fitted means (``model_coef``: the model's coefficients, NaN where aliased).
+    With an offset, an exact refit that ends with means on the edge and above the deviance of its intercept at 0
+    (:func:`offset_deviance`) went astray and is fitted again from there (:func:`_from_offset`).
     """
     in_memory = isinstance(source, InMemorySource)
     if intercept_col is None:  # mu = g^{-1}(offset)
@@ -75,7 +77,11 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
         return fold(source, partial(deviance_part, family=family, mu=mu), operator.add, 0.0)
     null_source = source.with_columns(np.array([intercept_col]))
     try:
-        return fitter(null_source, family, control, None).deviance
+        null = fitter(null_source, family, control, None)
+        if has_offset and closed_form and null.n_boundary and _above_null(null, offset_deviance(source, family),
+                                                                          "irls", control):
+            null = _from_offset(null_source, family, control, fitter, null)
+        return null.deviance
     except InvalidStartError as e:
         if model_coef is None:
             raise
@@ -144,6 +150,27 @@ def _from_null_model(source: InMemorySource, family: Family, control: Control, f
     return again if better else state
 
 
+def offset_deviance(source: InMemorySource, family: Family) -> float:
+    """The deviance at every coefficient 0 (eta = the offset), a point of every model: no fit's deviance is above
+    it but by rounding (NaN where a mean is outside the family's domain there)."""
+    return fold(source, partial(deviance_part, family=family), operator.add, 0.0)
+
+
+def _from_offset(source: InMemorySource, family: Family, control: Control, fitter: Fitter,
+                 state: FitState) -> FitState:
+    """The fit again from every coefficient 0 (eta = the offset), when scoring from R's start ended above the
+    deviance there.  R's start is the link of the starting means without the offset, so with large offsets its
+    first step fits working responses of the offset's size and can leave every mean of the other rows on the
+    link's clamp, where the deviance is flat (a cloglog fit with offsets of -700, 0 and +700: 27 rows with y = 1
+    at mu = eps, a deviance of 1946.357 where eta = offset gives 50.77; from there R's glm and glmstat converge to
+    45.54).  ``state`` stays when the new fit fails, does not converge or is no better."""
+    try:
+        again = fitter(source, family, control, np.zeros(source.n_cols))
+    except GLMStatError:
+        return state
+    return again if again.converged and again.deviance < state.deviance else state
+
+
 def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Family, control: Control,
            state: FitState, fitter: Fitter, *, method: str = "irls", extra_params: int = 0,
            theta: float | None = None, theta_se: float | None = None,
@@ -162,6 +189,10 @@ def finish(formula: str, frame: ModelFrame, source: InMemorySource, family: Fami
     # (trace=True prints the model's iterations, not those of the null model's refit nor of later refits;
     # Control is frozen, so a control without a callback is already its own quiet copy)
     quiet = control if control.on_iteration is None else replace(control, on_iteration=None)
+    # (only where means sit on the edge of the domain or the link's clamp: the deviance is flat there)
+    if frame.has_offset and extra_params == 0 and state.n_boundary and _above_null(
+            state, offset_deviance(source, family), method, control):
+        state = _from_offset(source, family, quiet, fitter, state)
     nd = null_deviance(source, family, intercept_col, frame.has_offset, quiet, fitter,
                        closed_form=method == "irls", model_coef=state.coef)
     if _above_null(state, nd, method, control) and intercept_col is not None and extra_params == 0:
