@@ -89,10 +89,19 @@ def _conditioned_apart_from_factor(fd: FitData, diagonal: np.ndarray | None) -> 
     """Whether C is ill-conditioned only through a wide factor's indicator columns ``diagonal`` (design
     positions, or None): their block of X'WX is diagonal, and x'Cx loses nothing to the conditioning they
     cause (a 2,000-level factor's 1-norm condition is about 4e6, yet x'Cx is within 1e-14 of the factor's), so
-    only the covariance of the other columns decides."""
+    only the covariance of the other columns decides -- with the factor's columns of the smallest and the largest
+    variance, whose pairing with the others is the worst: where the levels' weights span many orders of magnitude
+    (prior weights from 1e-12 to 1e12), a level of large weight has a variance far below the intercept's, its
+    coefficient nearly the intercept's negative, and x'Cx of its rows cancels terms up to 1e12 times itself (20%
+    off R's predict there)."""
     if diagonal is None:
         return False
-    other = np.flatnonzero(fd.kept & ~np.isin(np.arange(fd.kept.size), diagonal))
+    is_level = np.isin(np.arange(fd.kept.size), diagonal)
+    other = np.flatnonzero(fd.kept & ~is_level)
+    levels = np.flatnonzero(fd.kept & is_level)
+    if levels.size:
+        v = np.diag(fd.cov_unscaled)[levels]
+        other = np.union1d(other, levels[[int(np.argmin(v)), int(np.argmax(v))]])
     return not ill_conditioned(fd.cov_unscaled[np.ix_(other, other)])
 
 
