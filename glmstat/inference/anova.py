@@ -34,7 +34,7 @@ from ..distributions import chi2_sf, f_sf
 from ..design.sources import fold
 from ..engine.linalg import explained_sums
 from ..engine.threads import single_threaded
-from .._arguments import own_scalar, real_number, shown, shown_items
+from .._arguments import MAX_MODELS, model_count, own_scalar, real_number, shown, shown_items
 from ..errors import GLMStatError, GLMStatWarning, warn_user
 from ..families import Gaussian
 from ..report.tables import returns_table
@@ -42,7 +42,7 @@ from .rao_score import models_score, rao_statistic
 from .submodels import only_aliased_left_out, refit_columns
 
 __all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope", "check_ml_fit", "table_heading",
-           "aic_penalty", "term_table_arguments"]
+           "aic_penalty", "term_table_arguments", "MAX_MODELS"]
 
 _TESTS = {"chisq": "Chisq", "lrt": "Chisq", "f": "F", "rao": "Rao", "none": None}
 #: anova() also takes Mallows' Cp (as R's anova.glm; drop1.glm does not)
@@ -362,10 +362,12 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
     Raises
     ------
     GLMStatError
-        When the models are not nested, use different rows, responses, weights or families.
+        When the models are not nested, use different rows, responses, weights or families, or are more than
+        ``MAX_MODELS`` (200, ``compare()``'s bound).
     """
     if not fits:
         raise GLMStatError("anova() needs at least one fitted model")
+    model_count(fits, "anova")  # (as compare()'s table: before any model is read)
     for f in fits:
         check_ml_fit(f, "anova")
     if len(fits) == 1:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from .._arguments import confidence_level, integer_type, shown
+from .._arguments import MAX_MODELS, confidence_level, integer_type, model_count, shown
 from ..errors import GLMStatError
 from ..printable import first_unwritable
 from . import html as H
@@ -31,9 +31,6 @@ from .tables import printable_table, returns_table
 __all__ = ["compare", "ModelComparison", "MAX_MODELS", "MAX_CELLS"]
 
 STAT_ROWS = (("nobs", "Observations"), ("deviance", "Deviance"), ("aic", "AIC"), ("bic", "BIC"))
-#: Most models one table compares: each costs some milliseconds of pandas and formatting whatever its size
-#: (10,000 copies of a two-coefficient fit took 37 s to compare and 17 s more to print)
-MAX_MODELS = 200
 #: Most cells (coefficients x models) one table holds: each is formatted, padded and escaped in Python, about
 #: 90 us a cell in its text (10 models of 2,000 coefficients: 1.8 s)
 MAX_CELLS = 50_000
@@ -320,9 +317,7 @@ def compare(*fits, names: Sequence[str] | None = None, ci: bool = False, level: 
 
     if not fits:
         raise GLMStatError("compare() needs at least one fitted model")
-    if len(fits) > MAX_MODELS:  # (before anything of each is read)
-        raise GLMStatError(f"compare() takes at most {MAX_MODELS:,} models in one table, got {len(fits):,}; compare "
-                           "fewer at a time")
+    model_count(fits, "compare")  # (before anything of each is read)
     for k, f in enumerate(fits, start=1):
         if not isinstance(f, GLMResults):
             raise GLMStatError(
