@@ -37,6 +37,7 @@ from .calendar import date_text, writable_date
 from .call_arguments import Builtin, call_error
 from .date_steps import DATE_TEXT_FORMAT, count_steps, format_steps
 from .deparse import deparse
+from .factor_functions import drop_unused
 from .limits import refuse
 from .na_values import is_r_na
 from .nodes import Call, is_na_constant
@@ -162,11 +163,13 @@ def _argument(value: Value, call: Call, ev: "Evaluator", bound: int, position: i
     if isinstance(value, (int, float)):
         return _Argument(None, [float(value)], "number")
     if isinstance(value, FactorVec):
+        kind = "text" if value.text else "factor"
+        value = drop_unused(value)  # (a level no row takes is written for none: R writes each row's text)
         if len(value.levels) > bound:
             raise call_error(call, f"argument {position} is a factor of {len(value.levels):,} levels, more texts than "
                              f"{bound:,} ({TEXTS_PER_COLUMN} times the limit max_columns); raise max_columns")
         codes = np.where(value.codes >= 0, value.codes, len(value.levels))
-        return _Argument(codes, list(value.levels) + [None], "text" if value.text else "factor")
+        return _Argument(codes, list(value.levels) + [None], kind)
     if isinstance(value, NumVec):
         present = ~np.isnan(value.values)
         # (distinct by their bits: -0 and 0 are one number, but %f, %e and %g write "-0.00" and "0.00", two levels

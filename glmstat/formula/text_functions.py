@@ -31,7 +31,7 @@ from .._arguments import shown
 from ..errors import FormulaError
 from .call_arguments import Builtin, bind, call_error, flag
 from .deparse import deparse
-from .factor_functions import as_factor
+from .factor_functions import as_factor, drop_unused
 from .limits import FormulaLimits, refuse
 from .na_values import R_NA, is_r_na, r_na_mask
 from .nodes import Call, Node, is_na_constant, names_read
@@ -110,7 +110,9 @@ def _texts(value: Value, call: Call, ev: "Evaluator", written: int = 0) -> tuple
         raise call_error(call, "each argument must be a column, an expression of one value per row, or one value")
     # (an integer has no NaN: R's NA_integer_ is "NA")
     missing = "NaN" if isinstance(value, NumVec) and not value.logical and not value.integer else "NA"
-    f = as_factor(value, call, ev)
+    # (the levels no row takes -- a pandas Categorical's unused categories -- write no text a row reads, as R's
+    # text functions read each row's text: new data declaring 20,000 of them were refused where R predicts)
+    f = drop_unused(as_factor(value, call, ev))
     if written + len(f.levels) > bound:
         raise call_error(call, f"it would write the texts of {written + len(f.levels):,} distinct values"
                          f"{' (of its arguments together)' if written else ''}, more texts than "

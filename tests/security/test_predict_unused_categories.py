@@ -11,11 +11,14 @@ In-process: the texts made of the levels are counted, not timed.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmstat as gs
+from conftest import FIXTURES, assert_close
 from glmstat.formula import combination_functions
 
 D = pd.DataFrame({"y": [1, 0, 2, 3, 1, 4, 2, 0, 1, 3, 2, 2], "x": np.arange(12.0),
@@ -61,4 +64,26 @@ def test_a_new_level_the_rows_take_is_still_refused(texts):
     fit = gs.glm("y ~ x + interaction(g, h)", D, family=gs.Poisson())
     new = pd.DataFrame({"x": [1.0, 2.0], "g": _categories(["a", "u7"]), "h": ["u", "v"]})
     with pytest.raises(gs.GLMStatError, match="u7"):
+        fit.predict(new)
+
+
+TEXT_REF = json.loads((FIXTURES / "predict_unused_text" / "r.json").read_text())
+
+
+@pytest.mark.parametrize("case", TEXT_REF["cases"], ids=[c["formula"] for c in TEXT_REF["cases"]])
+def test_text_functions_read_the_rows_texts_as_r_does(case):
+    """R 4.2.2 predicts through its text functions (``scripts/make_predict_unused_text.R``): they read each row's
+    text, so the 20,000 categories no row takes never matter.  glmstat counted them against its bound on the texts
+    a call writes (20 times ``max_columns``, here 500: 10,000) and refused, where ``interaction()`` drops them
+    first; they are now dropped before the texts are counted or written."""
+    limits = gs.FormulaLimits(max_columns=500)
+    fit = gs.glm(case["formula"], D, family=gs.Poisson(), limits=limits)
+    new = pd.DataFrame({"x": [1.0, 2.0], "g": _categories(["a", "b"]), "h": ["u", "v"]})
+    assert_close(fit.predict(new).to_numpy(), case["predicted"], rtol=1e-6)
+
+
+def test_text_functions_still_bound_the_texts_rows_take():
+    fit = gs.glm("y ~ x + paste(g, h)", D, family=gs.Poisson(), limits=gs.FormulaLimits(max_columns=10))
+    new = pd.DataFrame({"x": np.arange(300.0), "g": [f"a{i}" for i in range(300)], "h": "u"})
+    with pytest.raises(gs.FormulaError, match=r"paste\(g, h\): it would write the texts of 300 distinct values"):
         fit.predict(new)
