@@ -4,6 +4,9 @@ predictor for new data, and ``results_`` (glmstat's full inference, offered only
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import decimal
+import fractions
 import keyword
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
@@ -14,7 +17,8 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._arguments import flag, integer_type, items_given, real_number, shown, shown_row
+from .._arguments import (flag, foreign_type, integer_type, items_given, own_scalar, real_number, shown,
+                          shown_row)
 from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_penalized, make_problem
 from ..engine.step_size import DRIFT_TOL
@@ -67,6 +71,64 @@ def refused(what: str, error: type[GLMStatError] = DataError) -> Iterator[None]:
         if isinstance(e, TypeError) and error is DataError:  # (scikit-learn asks for a TypeError there)
             raise DataTypeError(f"{what} is refused: {reason}") from e
         raise error(f"{what} is refused: {reason}") from e
+
+
+#: Objects besides Python's and numpy's own scalars that scikit-learn and numpy may be given to read: their
+#: conversions are Python's, numpy's or pandas' own code (a dict or a set is refused by numpy's own words, which
+#: scikit-learn's check_dtype_object looks for; pd.NA by pandas')
+_READABLE_OBJECTS = frozenset({dict, set, frozenset, type(pd.NA), type(pd.NaT), pd.Timestamp, pd.Timedelta,
+                               decimal.Decimal, fractions.Fraction, datetime.date, datetime.datetime,
+                               datetime.timedelta})
+
+
+def own_values(value: Any, what: str) -> None:
+    """Refuse ``value`` -- features, a response, class labels or sample weights given to an estimator or to
+    ``glm_path`` -- when it holds an object of a class that is not Python's, numpy's or pandas' own (a subclass of
+    float or str, an object of any class with a ``__float__``), before scikit-learn or numpy reads it: they called
+    each one's ``__float__`` (and hashed and compared class labels by their own ``__hash__`` and ``__eq__``), code
+    that came with the data.  Only the values' types are looked at (:func:`~glmstat._arguments.foreign_type`): an
+    object array's items, a list's (and its rows'), a DataFrame's or Series' columns of objects and the categories
+    of its categoricals; arrays of numbers hold no objects.
+
+    Parameters
+    ----------
+    value : Any
+        What the caller gave.
+    what : str
+        Its name in the message (``"X"``, ``"y"``, ``"sample_weight"``).
+
+    Raises
+    ------
+    DataTypeError
+        Naming ``what`` and the type.
+    """
+    arrays: list = []
+    foreign = None
+    if isinstance(value, pd.DataFrame):
+        arrays = [value.iloc[:, j] for j in range(value.shape[1])]
+    elif isinstance(value, (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):
+        arrays = [value]
+    elif type(value) in (list, tuple):  # (a list of rows: numpy reads them too, and rows of rows)
+        foreign = foreign_type(value, depth=1, also=_READABLE_OBJECTS)
+        if foreign in (list, tuple):
+            foreign = foreign_type([v for row in value if type(row) in (list, tuple) for v in row], depth=8,
+                                   also=_READABLE_OBJECTS)
+    elif isinstance(value, (int, float, complex, str, bytes, np.generic)) and not own_scalar(value):
+        foreign = type(value)  # (one number for every row's weight)
+    for a in arrays:
+        dtype = a.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            a, dtype = dtype.categories, dtype.categories.dtype
+        if dtype == object:
+            foreign = foreign or foreign_type(np.asarray(a, dtype=object).ravel(), depth=0, also=_READABLE_OBJECTS)
+    if foreign is not None and foreign not in (list, tuple):
+        _refuse_objects(what, foreign)
+
+
+def _refuse_objects(what: str, foreign: type) -> None:
+    raise DataTypeError(f"{what} holds values of the type {shown(foreign.__qualname__)}, which glmstat does not read "
+                        "as numbers (their conversions and comparisons are code of their own); convert them to "
+                        "Python's or numpy's numbers (or strings, for class labels) first")
 
 
 #: the characters of scikit-learn's (numpy's, Python's) own message that a refusal keeps
@@ -125,6 +187,7 @@ def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
     weights (the fit then said every weight was zero)."""
     if sample_weight is None:
         return np.ones(n)
+    own_values(sample_weight, "sample_weight")
     # (at most glm()'s bound on weights, whose sums and squares leave double precision beyond)
     must = (f"sample_weight must be None, a number or {n} finite non-negative numbers of at most {MAX_MAGNITUDE:g} "
             "(one per row)")
@@ -196,6 +259,8 @@ class GLMEstimatorBase(BaseEstimator):
         # (what predict and score use: set_params(family=...) takes effect at the next fit, as any parameter)
         self._fitted_family = family
         if self.formula is None:
+            own_values(X, "X")
+            own_values(y, "y")
             with refused(f"X ({shown(X)}) or y ({shown(y)})"):
                 X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=self._numeric_target)
             names = (tuple(str(c) for c in self.feature_names_in_) if hasattr(self, "feature_names_in_")
@@ -267,6 +332,7 @@ class GLMEstimatorBase(BaseEstimator):
         """Regressors: the left-hand side is the front end's to evaluate; a given y becomes a column."""
         if left:
             return X, self.formula, None, sw
+        own_values(y, "y")
         with refused(f"y ({shown(y)})"):
             y = np.asarray(y, dtype=float).reshape(-1)
         if y.shape != (len(X),):
@@ -301,6 +367,7 @@ class GLMEstimatorBase(BaseEstimator):
         check_is_fitted(self)
         coef = np.ravel(self.coef_)
         if self._spec is None:
+            own_values(X, "X")
             with refused(f"X ({shown(X)})"):
                 X = validate_data(self, X, reset=False, dtype=np.float64)
             return X @ coef + self.intercept_

@@ -13,7 +13,7 @@ from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
 from ..errors import DataError, FitError, SeparationWarning, warn_user
 from ..families import Family
 from ._base import (DRIFT_TOL, ConvergenceWarning, check_feature_magnitudes, checked_parameters, diverging_message,
-                    refused, sample_weights)
+                    own_values, refused, sample_weights)
 from ._regressor import GLMRegressor, response_in_domain
 
 __all__ = ["GLMPath", "glm_path"]
@@ -77,6 +77,8 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     # the estimator's checks: family, l1_ratio, tol, max_iter, fit_intercept, and y in the family's domain
     est = GLMRegressor(family=family, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
     _, fam = checked_parameters(est)
+    own_values(X, "X")
+    own_values(y, "y")
     with refused(f"X ({shown(X)}) or y ({shown(y)})"):
         X = check_array(X, dtype=np.float64)
         y = check_array(y, dtype=np.float64, ensure_2d=False)
