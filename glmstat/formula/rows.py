@@ -246,16 +246,20 @@ def argument_node(arg: str, is_column: Callable[[str], bool], known: Sequence[st
     naming it, with the close names of ``known`` columns."""
     if is_column(arg):
         return Name(arg)
+    beyond = None
     try:
         node = parse_expression(arg, limits, what=what)
-    except FormulaError:
+    except FormulaError as e:
         node = None
+        if e.span is None:  # (a limit's refusal, not unreadable R: said, with the limit to raise)
+            beyond = str(e)
     if node is None or isinstance(node, Name):
         from .._suggest import close_matches
 
         close = close_matches(arg, known, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        nor = "" if node is not None else ", nor is it an R expression of them such as 'log(exposure)'"
+        nor = ("" if node is not None else ", nor is it an R expression of them such as 'log(exposure)'"
+               if beyond is None else f", nor an R expression of them within the formula limits ({beyond})")
         raise DataError(f"{what}={shown(arg)} names no column of the data{nor}{hint}")
     return node
 
