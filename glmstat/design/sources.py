@@ -22,7 +22,7 @@ from .base import Design
 T = TypeVar("T")
 
 __all__ = ["Block", "DesignSource", "InMemorySource", "SequentialSource", "fold", "fold_lazy", "SelectColumns",
-           "FixColumn", "WithGroups", "block_bytes", "transformed", "HeldBlocks"]
+           "FixColumn", "StartFromTotalWeights", "WithGroups", "block_bytes", "transformed", "HeldBlocks"]
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,16 @@ class SelectColumns:
 
     def __call__(self, block: Block) -> Block:
         return replace(block, X=block.X.select(self.cols))
+
+
+@dataclass(frozen=True)
+class StartFromTotalWeights:
+    """A block whose starting means are R's ``glm.fit(x, object$y, object$prior.weights)``'s: from the total prior
+    weights (prior weights times a cbind() response's trials), as ``anova.glm``, ``drop1.glm`` and ``add1.glm``
+    refit submodels, not from the trials alone as ``glm()`` starts a cbind() response (a picklable transform)."""
+
+    def __call__(self, block: Block) -> Block:
+        return block if block.start_weights is None else replace(block, start_weights=None)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..design.sources import fold
+from ..design.sources import StartFromTotalWeights, fold
 from ..engine.irls import irls
 from ..engine.starts import fitted_means_start
 from ..errors import ConvergenceWarning, FitError, warn_user
@@ -83,7 +83,9 @@ def refit_columns(fit, cols, start: np.ndarray | None = None) -> Submodel:
     cols = np.asarray(cols, dtype=np.intp)
     if only_aliased_left_out(fit, cols):
         return _the_model_itself(fit, cols)
-    sub = src.with_columns(cols)
+    # (R refits from glm.fit's starting means at the total prior weights, which for a cbind() response with prior
+    # weights are not glm()'s: a path of its own, whose last step's weights R's scores use)
+    sub = src.with_columns(cols).with_transform(StartFromTotalWeights())
     try:  # (no columns: the engine checks that eta = offset gives valid means, as R's empty-model check)
         state, failed = irls(sub, fit.family, fd.control, covariance=False), None
     except FitError as e:
