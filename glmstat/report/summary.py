@@ -330,14 +330,19 @@ class Summary:
         return ([SIGNIF_LEGEND] if header[-1] == "" else []) + ([FLAG_NOTE] if self.separated else [])
 
     def to_markdown(self) -> str:
-        """The coefficient table, its legends, the fit statistics and the warnings as GitHub Markdown; every
-        text from the data (names, levels, the call, the warnings) escaped by :mod:`.markdown`."""
+        """The deviance residuals, the coefficient table, its legends, the fit statistics and the warnings as
+        GitHub Markdown (the blocks of the text and HTML summaries); every text from the data (names, levels,
+        row names, the call, the warnings) escaped by :mod:`.markdown`."""
         header, rows = self._rows(M.text)
         pipe = lambda cells: [c.replace("|", "\\|") for c in cells]  # noqa: E731  (a literal | in a cell)
         # (no alignment for no rows: tabulate 0.9 raised IndexError, 0.10 ignores it)
         body = tabulate([r[:1] + pipe(r[1:]) for r in rows], headers=pipe(header), tablefmt="pipe",
                         disable_numparse=True, colalign=self._colalign(header) if rows else None)
         parts = [M.code("".join(ln.lstrip() for ln in self._call_lines))]  # R's wrapped lines as one
+        if self.residual_labels:  # (the quartiles, or each row's residual, headed by its row name)
+            parts.append("**Deviance residuals**\n\n" + tabulate(
+                [self._residual_cells()], headers=[M.text(n) for n in self.residual_labels], tablefmt="pipe",
+                disable_numparse=True, colalign=("right",) * len(self.residual_labels)))
         if self._covariance_line:
             parts.append(M.text(self._covariance_line, backslash=False))
         parts.append(body if rows else "No coefficients")  # (as the HTML; tabulate wrote a header and no rows)

@@ -178,6 +178,27 @@ def test_summary_text_is_print_summary_glm(case):
             assert a == b
 
 
+def _r_residual_block(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The labels and values of print.summary.glm's "Deviance Residuals" block (label and value lines in turn)."""
+    start = lines.index("Deviance Residuals: ") + 1
+    block = lines[start:lines.index("", start)]
+    return [t for ln in block[0::2] for t in ln.split()], [t for ln in block[1::2] for t in ln.split()]
+
+
+@pytest.mark.parametrize("case", sorted(R["fits"]))
+def test_summary_markdown_shows_r_s_deviance_residuals(case):
+    """The Markdown summary has the text and HTML summaries' residual block: R's quartiles (or, for 5 residual
+    df or fewer, each row's residual under its row name), R's digits."""
+    md = fit_ref(load_ref(case)).summary().to_markdown()
+    block = md.split("**Deviance residuals**\n\n")[1].split("\n\n")[0].splitlines()
+    cells = lambda ln: [c.strip() for c in ln.strip().strip("|").split("|")]  # noqa: E731
+    assert len(block) == 3 and set(block[1]) <= set("|-:")  # header, alignment, one row
+    labels, values = _r_residual_block(R["fits"][case]["summary"])
+    if labels[0] == "1":  # (R's row names 1, 2, ...: the data frame's index 0, 1, ... here)
+        labels = [str(int(n) - 1) for n in labels]
+    assert (cells(block[0]), cells(block[2])) == (labels, values)
+
+
 # -- the cutpoints in every renderer ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def edge_summary():

@@ -33,7 +33,8 @@ def hostile():
 def test_summary_markdown_escapes_names_levels_and_notes(hostile):
     md = hostile.summary().to_markdown()
     assert raw_html(md) == []
-    rows = [cells(ln) for ln in md.splitlines() if ln.startswith("|")]
+    table = next(p for p in md.split("\n\n") if p.startswith("| term"))  # (the residuals' table comes first)
+    rows = [cells(ln) for ln in table.splitlines()]
     assert {len(r) for r in rows} == {6}  # term, 4 numbers, codes: no cell split by a | of the data
     names = [shown(r[0]) for r in rows[2:]]  # what is shown is the name as the text summary prints it
     assert names == [encode_string(n) for n in hostile.summary()._term_names()]
@@ -41,6 +42,17 @@ def test_summary_markdown_escapes_names_levels_and_notes(hostile):
     warning = md.split("**Warning**")[1]
     assert raw_html(warning) == [] and shown(warning).strip() == f"1. {hostile.notes[0]}"
     assert "`w|<b>*x*</b>" in hostile.notes[0]  # the note names the hostile column
+
+
+def test_summary_markdown_escapes_row_names_of_the_residuals():
+    """With 5 residual df or fewer the residuals are headed by the rows' names, text from the data."""
+    names = [LEVEL, COLUMN, "a", "b", "c", "d"]
+    d = pd.DataFrame({"y": [1.0, 3, 2, 5, 4, 7], "x": [1.0, 2, 3, 4, 5, 6]}, index=names)
+    md = gs.glm("y ~ x", d).summary().to_markdown()
+    block = md.split("**Deviance residuals**\n\n")[1].split("\n\n")[0].splitlines()
+    assert raw_html(md) == []
+    assert [shown(c) for c in cells(block[0])] == [encode_string(n) for n in names]  # (as the text summary)
+    assert len(cells(block[2])) == 6
 
 
 def test_summary_markdown_call_is_one_code_span(hostile):
