@@ -341,25 +341,15 @@ class GLMEstimatorBase(BaseEstimator):
         return data, formula, None, sw
 
     @staticmethod
-    def _inference_data(X, y_num, sw, names, intercept, family, frame) -> tuple:
+    def _inference_data(X, y_num, sw, names, intercept, family, frame) -> "tuple | _ArrayInputs":
         """What ``results_`` refits with glmstat.glm: formula, data frame, family, weights and formula limits
-        (None: the defaults).  The data are copied (into a frame named by the features, for arrays): the
-        caller may change theirs after fitting."""
+        (None: the defaults) -- for arrays, the copies they are made from on first use (:class:`_ArrayInputs`).
+        The data are copied: the caller may change theirs after fitting."""
         weights = None if np.all(sw == 1) else np.array(sw)
         if frame is not None:  # (the user's formula, read within the default limits by the fit)
             data, formula = frame
             return formula, data.copy(), family, weights, None
-        cols = _formula_names(names, intercept)
-        data = pd.DataFrame(np.array(X, dtype=float), columns=cols)
-        # (r_name quotes with backslashes escaped: `a\b` unescaped was the column ab, silently another model;
-        # a Python identifier such as U+2118 is not always a name the formula lexer reads, and one of R's reserved
-        # words written bare is R's constant: a feature named NA or TRUE is `NA`, `TRUE`)
-        terms = [c if c.isidentifier() and not keyword.iskeyword(c) and reads_as_name(c) and not is_reserved(c)
-                 else r_name(c) for c in cols]
-        data, formula = with_response(data, np.array(y_num), " + ".join(terms) or "1")
-        if not intercept:
-            formula += " - 1"
-        return formula, data, family, weights, _limits_for(formula, len(cols))
+        return _ArrayInputs(np.array(X, dtype=float), np.array(y_num), weights, tuple(names), intercept, family)
 
     # -- prediction --------------------------------------------------------------------------------------
     def _linear_predictor(self, X: Any) -> np.ndarray:
@@ -413,7 +403,7 @@ class GLMEstimatorBase(BaseEstimator):
         if cached is None:
             from ..api import glm
 
-            formula, data, family, weights, limits = inputs
+            formula, data, family, weights, limits = inputs.glm_inputs() if isinstance(inputs, _ArrayInputs) else inputs
             try:
                 cached = glm(formula, data, family=family, weights=weights, limits=limits)
             except FitError:
@@ -425,6 +415,35 @@ class GLMEstimatorBase(BaseEstimator):
                              start=self._design_coef())
             self.__dict__["_results_cache"] = cached
         return cached
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _ArrayInputs:
+    """The copies of an array fit's rows from which ``results_`` writes its formula and data frame, on first use:
+    the formula holds a term per feature, some tens of microseconds each to name (a fit of 3 million features
+    ran past 40 s on it, 3 s for 100,000, whether or not results_ was ever read)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray | None
+    names: tuple[str, ...]
+    intercept: bool
+    family: Family
+
+    def glm_inputs(self) -> tuple:
+        """(formula, data frame, family, weights, formula limits) for glmstat.glm: the features as columns
+        named by the features' names (:func:`_formula_names`), one term each."""
+        cols = _formula_names(self.names, self.intercept)
+        data = pd.DataFrame(self.X, columns=cols, copy=True)
+        # (r_name quotes with backslashes escaped: `a\b` unescaped was the column ab, silently another model;
+        # a Python identifier such as U+2118 is not always a name the formula lexer reads, and one of R's reserved
+        # words written bare is R's constant: a feature named NA or TRUE is `NA`, `TRUE`)
+        terms = [c if c.isidentifier() and not keyword.iskeyword(c) and reads_as_name(c) and not is_reserved(c)
+                 else r_name(c) for c in cols]
+        data, formula = with_response(data, self.y, " + ".join(terms) or "1")
+        if not self.intercept:
+            formula += " - 1"
+        return formula, data, self.family, self.weights, _limits_for(formula, len(cols))
 
 
 def _for_penalized(design: Design) -> np.ndarray | Design:
