@@ -32,7 +32,7 @@ from ..formula.nodes import BinOp, Call, Const, Dot, Formula, Name, Node, Num, P
 from ..formula.limits import FormulaLimits, refuse
 from ..formula.lexer import tilde_positions
 from ..formula.parser import parse, sum_chain
-from ..formula.terms import Terms, expand_terms, warn_response_term
+from ..formula.terms import Terms, expand_terms, warn_empty_crossings, warn_response_term
 from .fit_access import SAME_SUBSET, dot_columns, fit_inputs, fitted_data, formula_limits, structure, used_data
 from .streamed_data import data_columns, data_reference
 
@@ -186,9 +186,11 @@ def _fitted_formula(fit: "GLMResults", limits: FormulaLimits) -> Formula:
 
 def _updated_text(fit: "GLMResults", formula: str, columns) -> str:
     """The text of the formula ``update`` refits; warns, as the fit of the text would have, when the response
-    was a term of the right-hand side (``~ . + y``), which the text leaves out."""
+    was a term of the right-hand side (``~ . + y``), or when the left of a ``*`` or ``/`` had no term and the
+    right's were dropped (``~ . + (x - x) * g``), which the text leaves out."""
     terms = updated_formula(fit, formula, columns)
     warn_response_term(terms)
+    warn_empty_crossings(terms)
     return formula_text(terms)
 
 

@@ -57,3 +57,14 @@ def test_no_warning_where_nothing_is_dropped(formula):
         warnings.simplefilter("ignore", gs.DroppedRowsWarning)
         warnings.simplefilter("error", gs.FormulaWarning)
         gs.glm(formula, AIRQUALITY)
+
+
+def test_update_names_the_terms_it_drops_and_refits_r_s_formula():
+    """R 4.2: update(glm(y ~ x), . ~ . + (x - x) * g) is the model y ~ x (update.formula's terms() drops g too)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.DroppedRowsWarning)
+        fit = gs.glm("Temp ~ Wind", AIRQUALITY)
+        with pytest.warns(gs.FormulaWarning, match="has no term, so the right's terms are dropped"):
+            again = fit.update(". ~ . + (Wind - Wind) * factor(Month)")
+    assert again.column_names == fit.column_names
+    assert_close(again.coef, fit.coef, rtol=1e-12)
