@@ -434,7 +434,7 @@ class _ArrayInputs:
         """(formula, data frame, family, weights, formula limits) for glmstat.glm: the features as columns
         named by the features' names (:func:`_formula_names`), one term each."""
         cols = _formula_names(self.names, self.intercept)
-        data = pd.DataFrame(self.X, columns=cols, copy=True)
+        data = pd.DataFrame(self.X, columns=cols)  # (a view of the copy: glm never writes to its data)
         # (r_name quotes with backslashes escaped: `a\b` unescaped was the column ab, silently another model;
         # a Python identifier such as U+2118 is not always a name the formula lexer reads, and one of R's reserved
         # words written bare is R's constant: a feature named NA or TRUE is `NA`, `TRUE`)
