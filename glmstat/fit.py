@@ -62,7 +62,7 @@ def null_deviance(source: InMemorySource, family: Family, intercept_col: int | N
     """
     in_memory = isinstance(source, InMemorySource)
     if intercept_col is None:  # mu = g^{-1}(offset)
-        return fold(source, partial(deviance_part, family=family), operator.add, 0.0)
+        return offset_deviance(source, family)
     if closed_form and has_offset:
         closed = offset_null_deviance(source, family)
         if closed is not None:
