@@ -62,7 +62,7 @@ def _check_control(tol: Any, max_iter: Any, convergence: Any = "exact", trace: A
     if not isinstance(trace, (bool, np.bool_)):
         raise FitError(f"trace must be True or False, got {shown(trace)}")
     return Control(float(tol), int(max_iter), convergence=convergence,
-                   on_iteration=print_iteration if trace else None)
+                   on_iteration=print_iteration if trace else None, trace=bool(trace))
 
 
 def _check_start(start: Any) -> np.ndarray | None:

@@ -48,6 +48,9 @@ class Control:
     #: called as on_iteration(event, iteration, deviance) while fitting, event "step" (the full step's
     #: deviance, as R's trace prints it), "halved" (after a step-halving) or "polish"
     on_iteration: Callable[[str, int, float], None] | None = field(default=None, compare=False, repr=False)
+    #: the caller asked for R's printed iterations (R's ``glm.control(trace = TRUE)``; the printing itself is
+    #: an ``on_iteration`` callback): recorded so that the Call line shows it
+    trace: bool = False
 
 
 @dataclass(frozen=True)

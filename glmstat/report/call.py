@@ -7,11 +7,11 @@ formula re-deparsed from its syntax tree (spaces around ``+ - * ~`` and comparis
 ``subset =`` and ``offset =`` when they were given as column names or R expressions (``offset = log(service)``),
 an estimated negative binomial theta as MASS's ``glm.nb(formula = ..., init.theta = 1.274892646, link =
 log)``, a bias-reduced fit as brglm2's ``method = "brglmFit"``, and ``control = glm.control(epsilon = 1e-10,
-maxit = 50)`` with a ``tol`` or ``max_iter`` other than R's defaults.  ``data =`` is left out: glmstat cannot
-know the name of the caller's data; so are weights and offsets given as arrays, and ``start=`` coefficients
-(R would print the expression that made them, which glmstat does not have) -- the call stays valid R and
-never names a variable that was not used.  (The ``weights =`` column is the one the model frame records, in memory and
-streamed alike.)
+maxit = 50)`` with a ``tol`` or ``max_iter`` other than R's defaults (and ``trace = TRUE`` for ``trace=True``).
+``data =`` is left out: glmstat cannot know the name of the caller's data; so are weights and offsets given as
+arrays, and ``start=`` coefficients (R would print the expression that made them, which glmstat does not have) --
+the call stays valid R and never names a variable that was not used.  (The ``weights =`` column is the one the
+model frame records, in memory and streamed alike.)
 
 Lines are broken as R's ``deparse`` breaks them (``width.cutoff = 60``): after an argument's ``", "`` or
 an operator's ``" + "`` once the line is longer than 60 bytes (R counts the bytes of its UTF-8 text, so a
@@ -195,14 +195,16 @@ _DEFAULT_CONTROL = Control()  # R's glm.control(): epsilon = 1e-8, maxit = 25
 
 
 def _control(fit: "GLMResults") -> tuple[tuple[str, Piece], ...]:
-    """``control = glm.control(epsilon = ..., maxit = ...)`` with the settings other than R's defaults, as R
-    records a control typed (``glm.control``, not ``list``: glm.nb reads every field of it); none when both are
-    R's.  A bias-reduced fit has none: brglm2's ``brglmControl`` has other defaults (maxit = 100)."""
+    """``control = glm.control(epsilon = ..., maxit = ..., trace = TRUE)`` with the settings other than R's
+    defaults, in glm.control's order, as R records a control typed (``glm.control``, not ``list``: glm.nb reads
+    every field of it); none when all are R's.  A bias-reduced fit has none: brglm2's ``brglmControl`` has other
+    defaults (maxit = 100)."""
     c = getattr(fit, "control", _DEFAULT_CONTROL)
     if fit.method == "firth":
         return ()
     args = ((("epsilon", _number(c.tol)),) if c.tol != _DEFAULT_CONTROL.tol else ()) + (
-        (("maxit", _number(c.max_iter)),) if c.max_iter != _DEFAULT_CONTROL.max_iter else ())
+        (("maxit", _number(c.max_iter)),) if c.max_iter != _DEFAULT_CONTROL.max_iter else ()) + (
+        (("trace", "TRUE"),) if getattr(c, "trace", False) else ())
     return (("control", RCall("glm.control", args)),) if args else ()
 
 

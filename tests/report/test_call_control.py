@@ -1,7 +1,7 @@
-"""The Call line names the fit's control settings as R records them: ``control = glm.control(epsilon = 1e-10,
-maxit = 50)`` for a fit with ``tol=`` or ``max_iter=`` other than R's defaults (1e-8, 25), in glm()'s and
-glm.nb()'s place for it.  glmstat left them out, so the call printed, run in R, was another fit than the one
-summarized (R's iterations stop at maxit = 25 and epsilon = 1e-8).
+"""The Call line names the fit's control settings as R records them: ``control = glm.control(epsilon = 1e-10, maxit =
+50)`` for a fit with ``tol=`` or ``max_iter=`` other than R's defaults (1e-8, 25), and ``trace = TRUE`` for
+``trace=True``, in glm()'s and glm.nb()'s place for it. glmstat left them out, so the call printed, run in R, was
+another fit than the one summarized (R's iterations stop at maxit = 25 and epsilon = 1e-8).
 
 R's output: tests/fixtures/call_control/make_call_control.R -> r.json (deparse(fit$call) with data = taken
 out, and the fit's coefficients and iterations).
@@ -25,6 +25,8 @@ FITS = {  # case -> (data, formula, family, glm() keywords), as make_call_contro
     "mtcars_maxit": ("mtcars", "am ~ wt + hp", gs.Binomial(), {"max_iter": 50}),
     "mtcars_epsilon": ("mtcars", "mpg ~ wt + hp", gs.Gaussian(link="log"), {"tol": 1e-10, "max_iter": 50}),
     "quine_nb": ("quine", "Days ~ Eth + Sex", gs.NegativeBinomial(), {"max_iter": 50}),
+    "mtcars_trace": ("mtcars", "am ~ wt + hp", gs.Binomial(), {"trace": True}),
+    "mtcars_trace_epsilon": ("mtcars", "am ~ wt + hp", gs.Binomial(), {"tol": 1e-10, "trace": True}),
 }
 
 
