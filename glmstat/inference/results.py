@@ -1029,8 +1029,8 @@ class GLMResults:
         return gamma_shape(self)
 
     # -- presentation ----------------------------------------------------------------------------
-    def summary(self, *, dispersion: float | None = None, correlation: bool = False, stars: bool = True,
-                digits: int = 4):
+    def summary(self, *, dispersion: float | None = None, correlation: bool = False, symbolic_cor: bool = False,
+                stars: bool = True, digits: int = 4):
         """R-like summary (printable; also ``to_markdown()``, ``to_latex()``, ``_repr_html_``).
 
         Parameters
@@ -1042,6 +1042,11 @@ class GLMResults:
         correlation : bool
             Also show the correlation matrix of the estimated coefficients, as R's ``summary(fit,
             correlation = TRUE)`` prints it (lower triangle, two decimals; aliased coefficients left out).
+        symbolic_cor : bool
+            Show the correlation as R's ``summary(fit, correlation = TRUE, symbolic.cor = TRUE)`` prints it:
+            ``symnum()``'s symbols of |r| (" " up to 0.3, "." to 0.6, "," to 0.8, "+" to 0.9, "*" to 0.95, "B"
+            below 1, "1" from 1 - 1e-5) and their legend.  It shows the correlation without ``correlation=True``
+            too (R's summary shows nothing unless both are given).
         stars : bool
             Show the significance codes (R's ``signif.stars``).
         digits : int
@@ -1057,7 +1062,8 @@ class GLMResults:
         if isinstance(digits, (bool, np.bool_)) or not integer_type(digits) or not 1 <= digits <= 22:
             raise GLMStatError(f"digits must be a whole number from 1 to 22 (R's), got {shown(digits)}")
         return Summary.from_results(self, dispersion=dispersion, correlation=flag(correlation, "correlation"),
-                                    stars=flag(stars, "stars"), digits=int(digits))
+                                    symbolic_cor=flag(symbolic_cor, "symbolic_cor"), stars=flag(stars, "stars"),
+                                    digits=int(digits))
 
     def plot(self, kind: str = "diagnostics", *, term: str | None = None, level: float = 0.95,
              nsim: int = 19, seed: int | None = None, groups: int = 10):

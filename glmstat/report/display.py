@@ -32,7 +32,8 @@ from .rformat import display_width, encode_string, format_pval, format_r, pad_le
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
     "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "left_matrix_lines",
-    "correlation_cells", "correlation_lines", "named_vector_lines", "indexed_vector_lines", "htest_number",
+    "correlation_cells", "correlation_lines", "SYMBOLIC_LEGEND", "symbolic_correlation_cells", "symbolic_legend",
+    "symbolic_correlation_lines", "named_vector_lines", "indexed_vector_lines", "htest_number",
     "htest_pvalue", "negbin_texts", "level_percent", "missing_note", "FLAG", "FLAG_NOTE",
 ]
 
@@ -226,6 +227,53 @@ def correlation_lines(names: Sequence[str], corr: np.ndarray, width: int = 80) -
     if len(names) < 2:
         return []
     return left_matrix_lines(names[1:], names[:-1], correlation_cells(corr), width)
+
+
+#: symnum()'s cutpoints and symbols for a correlation: |r| in [0, 0.3] is " ", (0.3, 0.6] ".", ... (0.95, 1] "B"
+#: (intervals closed on the right), and |r| >= 1 - 1e-5 (symnum's eps) is "1".
+SYMBOLIC_CUTS: tuple[tuple[float, str], ...] = ((0.3, " "), (0.6, "."), (0.8, ","), (0.9, "+"), (0.95, "*"),
+                                                (1.0, "B"))
+#: symnum()'s legend of a correlation matrix (its quotes as R prints them in the C locale); a matrix with a missing
+#: value adds ``SYMBOLIC_NA_LEGEND`` (a tab printed as R prints it, escaped).
+SYMBOLIC_LEGEND = "0 ' ' 0.3 '.' 0.6 ',' 0.8 '+' 0.9 '*' 0.95 'B' 1"
+SYMBOLIC_NA_LEGEND = " \\t    ## NA: '?'"
+
+
+def symbolic_correlation_cells(corr: np.ndarray) -> list[list[str]]:
+    """R's ``symnum(r, abbr.colnames = NULL)`` of a correlation matrix, as ``print.summary.glm(symbolic.cor =
+    TRUE)`` shows it: for a = |r|, the symbol of the interval of :data:`SYMBOLIC_CUTS` that holds a (closed on the
+    right), "1" where a >= 1 - 1e-5, "?" for a missing value; the lower triangle and the diagonal only (the rest
+    ""): p rows of p cells."""
+    a = np.abs(np.asarray(corr, dtype=float))
+    p = a.shape[0]
+    cells = [[""] * p for _ in range(p)]
+    for i in range(p):
+        for j in range(i + 1):
+            v = a[i, j]
+            if math.isnan(v):
+                cells[i][j] = "?"
+            elif v >= 1.0 - 1e-5:
+                cells[i][j] = "1"
+            else:
+                cells[i][j] = next(sym for cut, sym in SYMBOLIC_CUTS if v <= cut)
+    return cells
+
+
+def symbolic_legend(corr: np.ndarray) -> str:
+    """symnum()'s legend of ``corr``: :data:`SYMBOLIC_LEGEND`, and the note of "?" when a value is missing."""
+    return SYMBOLIC_LEGEND + (SYMBOLIC_NA_LEGEND if np.isnan(np.asarray(corr, dtype=float)).any() else "")
+
+
+def symbolic_correlation_lines(names: Sequence[str], corr: np.ndarray, width: int = 80) -> list[str]:
+    """``print.summary.glm``'s block "Correlation of Coefficients" with ``symbolic.cor = TRUE`` (without its
+    heading): the cells of :func:`symbolic_correlation_cells` under blank column names, printed by
+    :func:`left_matrix_lines`, then the legend as R prints the attribute.  Nothing for fewer than two
+    coefficients (R prints no block)."""
+    if len(names) < 2:
+        return []
+    cells = symbolic_correlation_cells(corr)
+    return left_matrix_lines(names, [""] * len(names), cells, width) + [
+        'attr(,"legend")', "[1] " + symbolic_legend(corr)]
 
 
 def named_vector_lines(names: Sequence[str], values: Sequence[str], gap: int = 2, width: int = 80) -> list[str]:

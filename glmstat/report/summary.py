@@ -18,6 +18,7 @@ from . import html as H
 from . import latex as L
 from . import markdown as M
 from .display import (FLAG, FLAG_NOTE, SIGNIF_LEGEND, SUMMARY_DIGITS, coefmat, correlation_cells, correlation_lines,
+                      symbolic_correlation_cells, symbolic_correlation_lines, symbolic_legend,
                       indexed_vector_lines, matrix_lines, missing_note, named_vector_lines, negbin_texts)
 from .._arguments import flag
 from ..errors import DataError
@@ -81,7 +82,8 @@ class Summary:
     ``notes`` are the fit's warnings, worded as the Python warnings are; every rendering shows them once,
     in a block of their own after the fit statistics (the aliasing relations among them).  ``dispersion_given``:
     the dispersion was given (``summary(dispersion=)``), not the family's or the fit's estimate;
-    ``correlation``: the correlation of the estimates when asked for, shown after the iteration count;
+    ``correlation``: the correlation of the estimates when asked for, shown after the iteration count (as
+    symnum()'s symbols when ``symbolic_correlation``);
     ``stars``: the significance codes where some p < 0.1; ``digits``: print.summary.glm's significant digits.
     """
 
@@ -113,6 +115,8 @@ class Summary:
     twologlik: float = math.nan  # 2 x log-likelihood, shown with an estimated negative binomial theta (MASS)
     dispersion_given: bool = False
     correlation: pd.DataFrame | None = None
+    #: the correlation shown as symbols (R's ``symbolic.cor = TRUE``)
+    symbolic_correlation: bool = False
     stars: bool = True
     digits: int = SUMMARY_DIGITS
     #: Fisher scoring did not meet the deviance test in ``iterations`` (R's glm stops there, not converged) and the
@@ -121,7 +125,7 @@ class Summary:
 
     @classmethod
     def from_results(cls, fit: "GLMResults", *, dispersion: float | None = None, correlation: bool = False,
-                     stars: bool = True, digits: int = SUMMARY_DIGITS) -> "Summary":
+                     symbolic_cor: bool = False, stars: bool = True, digits: int = SUMMARY_DIGITS) -> "Summary":
         """The summary of ``fit``; the options are those of :meth:`GLMResults.summary` (already checked)."""
         fam = fit.family
         try:
@@ -162,7 +166,8 @@ class Summary:
             link=fam.link.name,
             twologlik=2.0 * fit.loglik if fit.theta is not None else math.nan,
             dispersion_given=dispersion is not None,
-            correlation=printable_table(coefficient_correlation(fit)) if correlation else None,
+            correlation=printable_table(coefficient_correlation(fit)) if correlation or symbolic_cor else None,
+            symbolic_correlation=symbolic_cor,
             stars=stars,
             newton_finish=fit.converged and not fit.scoring_converged,
             digits=digits,
@@ -221,18 +226,24 @@ class Summary:
         return f"Number of {'Firth-penalised ' if self.method == 'firth' else ''}Fisher Scoring iterations"
 
     def _correlation_lines(self) -> list[str]:
-        """print.summary.glm's correlation matrix (lower triangle), or nothing."""
+        """print.summary.glm's correlation matrix (lower triangle, or its symbols), or nothing."""
         if self.correlation is None:
             return []
-        return correlation_lines([cut_label(n) for n in self.correlation.index],
-                                 self.correlation.to_numpy(dtype=float))
+        lines = symbolic_correlation_lines if self.symbolic_correlation else correlation_lines
+        return lines([cut_label(n) for n in self.correlation.index], self.correlation.to_numpy(dtype=float))
 
-    def _correlation_table(self) -> tuple[list[str], list[list[str]]]:
-        """The coefficient names and the lower triangle's cells (:func:`correlation_cells`) of the correlation
-        matrix, or no cells (not asked for, or fewer than two coefficients)."""
+    def _correlation_table(self) -> tuple[list[str], list[str], list[list[str]], str]:
+        """The row names, column names and cells of the correlation matrix as the text shows them -- its lower
+        triangle without the diagonal (:func:`correlation_cells`) or its symbols with the diagonal
+        (:func:`symbolic_correlation_cells`) -- and the symbols' legend (or ""); no cells when not asked for or
+        for fewer than two coefficients."""
         if self.correlation is None or len(self.correlation) < 2:
-            return [], []
-        return [cut_label(n) for n in self.correlation.index], correlation_cells(self.correlation.to_numpy(dtype=float))
+            return [], [], [], ""
+        names = [cut_label(n) for n in self.correlation.index]
+        r = self.correlation.to_numpy(dtype=float)
+        if self.symbolic_correlation:
+            return names, names, symbolic_correlation_cells(r), symbolic_legend(r)
+        return names[1:], names[:-1], correlation_cells(r), ""
 
     @property
     def _missing_line(self) -> str:
@@ -349,12 +360,14 @@ class Summary:
         parts += [M.code(n) if n == SIGNIF_LEGEND else n for n in self._notes_under_table()]
         parts.append("\n".join(f"- {label}: {value}{' ' + remark if remark else ''}"
                                for label, value, remark in self._statistics()))
-        names, cells = self._correlation_table()
+        row_names, col_names, cells, legend = self._correlation_table()
         if cells:
-            rows = [[M.text(n)] + pipe([c.strip() for c in r]) for n, r in zip(names[1:], cells)]
+            rows = [[M.text(n)] + pipe([c.strip() for c in r]) for n, r in zip(row_names, cells)]
             parts.append("**Correlation of coefficients**\n\n" + tabulate(
-                rows, headers=[""] + pipe([M.text(n) for n in names[:-1]]), tablefmt="pipe", disable_numparse=True,
-                colalign=("left",) + ("right",) * (len(names) - 1)))
+                rows, headers=[""] + pipe([M.text(n) for n in col_names]), tablefmt="pipe", disable_numparse=True,
+                colalign=("left",) + ("right",) * len(col_names)))
+            if legend:
+                parts.append(M.code(legend))
         if self.notes:
             parts.append(("**Warning**" if len(self.notes) == 1 else "**Warnings**") + "\n\n"
                          + "\n".join(f"{k}. {M.text(n, backslash=False)}" for k, n in enumerate(self.notes, start=1)))
@@ -408,10 +421,12 @@ class Summary:
         else:
             parts.append(H.paragraph("No coefficients"))
         parts += [H.heading("Fit"), H.statistics_table(self._statistics())]
-        names, cells = self._correlation_table()
+        row_names, col_names, cells, legend = self._correlation_table()
         if cells:
             parts += [H.heading("Correlation of coefficients"),
-                      H.table(names[:-1], [[c.strip() for c in r] for r in cells], labels=names[1:], cls="gs-corr")]
+                      H.table(col_names, [[c.strip() for c in r] for r in cells], labels=row_names, cls="gs-corr")]
+            if legend:
+                parts.append(H.paragraph(legend, "gs-legend"))
         parts.append(H.warnings_block(self.notes))
         block = H.fragment(parts, "glmstat summary")
         return H.document(block, "glmstat summary") if full_document else block

@@ -23,7 +23,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, load_data
-from glmstat.report.display import left_matrix_lines
+from glmstat.report.display import left_matrix_lines, symbolic_correlation_lines
 
 R = json.loads((FIXTURES / "summary_options" / "r.json").read_text())
 CASES = R["cases"]
@@ -42,7 +42,7 @@ def _fit(case: dict) -> gs.GLMResults:
 
 
 def _options(case: dict) -> dict:
-    options = dict(case["summary_args"] or {})
+    options = {{"symbolic.cor": "symbolic_cor"}.get(k, k): v for k, v in (case["summary_args"] or {}).items()}
     printing = case["print_args"] or {}
     if "signif.stars" in printing:
         options["stars"] = printing["signif.stars"]
@@ -97,6 +97,38 @@ def test_character_matrix_wraps_where_r_wraps(wrap):
     # a block of columns keeps its width below 80: a line of exactly 80 characters wraps (R's printMatrix)
     columns = [f"c{k:03d}" for k in range(1, wrap["columns"] + 1)]
     assert left_matrix_lines([wrap["rowname"]], columns, [["0.50"] * wrap["columns"]]) == wrap["lines"]
+
+
+@pytest.mark.parametrize("symnum", R["symnums"], ids=lambda s: str(s["values"]))
+def test_symbolic_correlation_is_r_s_symnum(symnum):
+    # R's symnum(r, abbr.colnames = NULL) of a 4 x 4 correlation matrix whose lower triangle (filled by column, as
+    # R's r[lower.tri(r)] <- values) holds values at and beside the cutpoints, negative ones, and NA
+    r = np.eye(4)
+    below = [(i, j) for j in range(4) for i in range(j + 1, 4)]
+    for (i, j), v in zip(below, symnum["values"]):
+        r[i, j] = r[j, i] = np.nan if v == "NA" else v
+    assert symbolic_correlation_lines(["a", "bb", "ccc", "d"], r) == symnum["lines"]
+
+
+def test_symbolic_correlation_alone_shows_the_correlation():
+    # R's summary(fit, symbolic.cor = TRUE) shows nothing without correlation = TRUE; glmstat shows what was asked
+    case = CASES["mtcars_gaussian_symbolic"]
+    s = _fit(case).summary(symbolic_cor=True)
+    assert _after_call(str(_in_r_names(s, case)).splitlines()) == _after_call(case["lines"])
+
+
+def test_markdown_and_html_show_the_symbols_and_their_legend():
+    case = CASES["mtcars_gaussian_aliased_symbolic"]  # R: qsec's row is "B . + 1"
+    s = _fit(case).summary(correlation=True, symbolic_cor=True)
+    md, html = s.to_markdown(), s.to_html()
+    lines = md.splitlines()
+    row = next(ln for ln in lines[lines.index("**Correlation of coefficients**"):] if ln.startswith("| qsec"))
+    assert [c.strip() for c in row.strip("|").split("|")] == ["qsec", "B", ".", "+", "1"]
+    legend = "0 ' ' 0.3 '.' 0.6 ',' 0.8 '+' 0.9 '*' 0.95 'B' 1"
+    assert f"`{legend}`" in md
+    cells = html[html.index('gs-corr'):].split("</tr>")[4]  # (the header row, then the rows in order)
+    assert [c.split("</td>")[0] for c in cells.split('<td class="gs-num">')[1:]] == ["B", ".", "+", "1"]
+    assert '<p class="gs-legend">' + legend.replace("'", "&#x27;") + "</p>" in html
 
 
 def test_a_known_dispersion_gives_the_fixed_dispersion_family_s_tests():
@@ -166,7 +198,7 @@ def test_digits_are_a_whole_number_r_takes(bad):
         fit.summary(digits=bad)
 
 
-@pytest.mark.parametrize("option", ["correlation", "stars"])
+@pytest.mark.parametrize("option", ["correlation", "symbolic_cor", "stars"])
 def test_the_switches_take_true_or_false_only(option):
     fit = gs.glm("breaks ~ wool", load_data("warpbreaks"), family=gs.Poisson())
     with pytest.raises(gs.GLMStatError, match=f"{option} must be True or False"):
