@@ -270,9 +270,7 @@ def _in_memory(order: list[str], factor_of: dict, computed: set, data: pd.DataFr
             out.append(_own_values(name, factor_of[name][0], pd.unique(values.dropna()), numeric))
             continue
         if name in factor_of:
-            label, lv = factor_of[name]
-            spell = (name,) if label == name else (name, label)
-            out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=spell))
+            out.append(_factor_variable(name, *factor_of[name]))
             continue
         if numeric:
             x = values.to_numpy(dtype=float)
@@ -284,6 +282,12 @@ def _in_memory(order: list[str], factor_of: dict, computed: set, data: pd.DataFr
             lv = tuple(sorted(pd.unique(values.dropna()), key=label_text))
             out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=(name,)))
     return out
+
+
+def _factor_variable(name: str, label: str, levels: tuple) -> ModelVariable:
+    """A column the model reads as the factor ``label`` (itself, or ``factor(name)``...) of ``levels``."""
+    spell = (name,) if label == name else (name, label)
+    return ModelVariable(name, True, levels, tuple(level_label(v) for v in levels), spellings=spell)
 
 
 def _dated_variable(name: str) -> ModelVariable:
@@ -325,9 +329,7 @@ def _from_summaries(order: list[str], factor_of: dict, computed: set, summaries)
             out.append(_own_values(name, factor_of[name][0], s.distinct if s.numeric else s.values, s.numeric))
             continue
         if name in factor_of:
-            label, lv = factor_of[name]
-            spell = (name,) if label == name else (name, label)
-            out.append(ModelVariable(name, True, lv, tuple(level_label(v) for v in lv), spellings=spell))
+            out.append(_factor_variable(name, *factor_of[name]))
             continue
         s = summaries.columns[name]
         if not s.numeric and any(isinstance(v, (datetime.date, np.datetime64)) for v in list(s.values)[:1]):
