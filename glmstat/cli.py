@@ -410,8 +410,8 @@ def _cmd_fit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if args.method != "irls" and exc.name and exc.name.startswith("glmstat"):
                 raise GLMStatError(f"method {shown(args.method)} is not available in this glmstat version") from None
             raise
-        summary = fit.summary(dispersion=args.dispersion, correlation=args.correlation, stars=not args.no_stars,
-                              digits=args.digits)
+        summary = fit.summary(dispersion=args.dispersion, correlation=args.correlation,
+                              symbolic_cor=args.symbolic_cor, stars=not args.no_stars, digits=args.digits)
     if args.format != "latex":
         summary = _with_warnings(summary, caught)
         caught = [w for w in caught if not issubclass(w.category, GLMStatWarning)]
@@ -528,6 +528,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a known dispersion: z tests with it (R's summary(fit, dispersion = PHI))")
     fit.add_argument("--correlation", action="store_true",
                      help="also print the correlation of the estimates (R's summary(fit, correlation = TRUE))")
+    fit.add_argument("--symbolic-cor", action="store_true",
+                     help="print the correlation as symbols (R's summary(fit, correlation = TRUE, "
+                          "symbolic.cor = TRUE))")
     fit.add_argument("--digits", type=_summary_digits, default=4, metavar="D",
                      help="significant digits of the summary (4, R's)")
     fit.add_argument("--no-stars", action="store_true", help="no significance codes (R's signif.stars = FALSE)")

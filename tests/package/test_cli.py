@@ -468,6 +468,20 @@ def test_summary_options_print_what_summary_prints(capsys, tmp_path):
     assert "taken to be 1)" in out and "Correlation of Coefficients:" in out and "Signif. codes" not in out
 
 
+def test_symbolic_cor_prints_what_summary_prints(capsys, tmp_path):
+    # --symbolic-cor is summary(symbolic_cor=True): the symbols and symnum's legend
+    path = tmp_path / "warpbreaks.csv"
+    load_data("warpbreaks").to_csv(path, index=False)
+    code, out, err = run(["fit", "breaks ~ wool + tension", str(path), "--family", "poisson", "--symbolic-cor"],
+                         capsys)
+    assert code == 0 and err == ""
+    want = str(gs.glm("breaks ~ wool + tension", load_data("warpbreaks"), family=gs.Poisson())
+               .summary(symbolic_cor=True)).rstrip("\n")
+    body = lambda text: text[text.index("Deviance Residuals"):].rstrip("\n")  # noqa: E731  (the Call differs)
+    assert body(out) == body(want)
+    assert "[1] 0 ' ' 0.3 '.' 0.6 ',' 0.8 '+' 0.9 '*' 0.95 'B' 1" in out
+
+
 @pytest.mark.parametrize("argv, message", [(["--digits", "23"], "from 1 to 22"), (["--digits", "0"], "positive"),
                                            (["--dispersion", "-1"], "positive")])
 def test_summary_options_out_of_range_are_one_line_errors(argv, message, capsys):
