@@ -63,8 +63,10 @@ in the model) R returns NaN or an arbitrary solution of a singular system.  glms
 for a row of leverage 1 (unclustered, as R) and raises an error for a singular I - H_g (clustered).  A leverage
 within ``NEAR_ONE`` of 1 is taken from the factor of the other rows (:func:`_near_one_correction`), as the
 influence measures take it: HC2 to HC5 divide by a power of 1 - h_i.
-With zero prior weights R's unclustered HC2/HC3 recycle hat values of the wrong length; here a zero-weight
-row simply contributes nothing.
+With zero prior weights R's unclustered HC2 to HC5 recycle hat values of the wrong length (``hatvalues`` has a
+value per row of non-zero weight, ``estfun`` a row per row used); here a zero-weight row has leverage 0 and
+contributes nothing, and n counts it, as sandwich's meatHC with the hat values aligned to the rows
+(``tests/fixtures/robust_zero_weights``: R's own standard errors off by up to 45% there).
 """
 
 from __future__ import annotations
