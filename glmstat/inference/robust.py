@@ -559,7 +559,7 @@ def _scores_matrix(parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray, np.
     if first < G:
         raise _undefined(type, f"the one-row cluster {shown(labels[first])} has leverage 1" if sizes[first] == 1 else
                          f"the block of the hat matrix of cluster {shown(labels[first])} has an eigenvalue 1 "
-                         f"(is the cluster variable a factor of the model?)")
+                         f"(does it hold a row of leverage 1, or is the cluster variable a factor of the model?)")
     return sparse.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(at))),
                              shape=(G, width))
 

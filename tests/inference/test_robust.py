@@ -195,6 +195,20 @@ def test_leverage_one_makes_hc3_undefined():
     assert np.isfinite(fit.robust("HC0").vcov.to_numpy()).all()
 
 
+def test_a_cluster_holding_a_row_of_leverage_1_is_refused_naming_that_cause():
+    """Clustered HC2/HC3 are undefined where a cluster of several rows holds a row of leverage 1 (I - H_g has an
+    eigenvalue 0); the error named only the other cause, "is the cluster variable a factor of the model?", for a
+    cluster variable that is none (the audit's fit of a 300-level factor with a one-row level)."""
+    d = pd.DataFrame({"x": np.arange(8.0), "y": [1.0, 3, 2, 5, 4, 6, 8, 7], "cl": list("aabbccdd")})
+    d["only_last"] = (d.index == 7).astype(float)
+    fit = gs.glm("y ~ x + only_last", d)
+    for t in ("HC2", "HC3"):
+        with pytest.raises(gs.GLMStatError, match=f"the {t} sandwich is undefined: the block of the hat matrix of "
+                                                  r"cluster 'd' has an eigenvalue 1 \(does it hold a row of leverage "
+                                                  r"1, or is the cluster variable a factor of the model\?\)"):
+            fit.robust(t, cluster="cl")
+
+
 @pytest.mark.parametrize("case_id, column", [("cars_invgauss", "speed"), ("budworm_cbind", "ldose"),
                                              ("airquality_gamma_na", "Month")])
 @pytest.mark.parametrize("t", TYPES)

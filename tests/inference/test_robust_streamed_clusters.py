@@ -207,7 +207,8 @@ def test_errors_are_worded_as_in_memory(type, budget, tmp_path, monkeypatch):
     sources = lambda frame: {"memory": frame, "parquet": _parquet(frame, tmp_path, 100),  # noqa: E731
                              "dask": dd.from_pandas(frame, npartitions=4, sort=False)}
     messages = {k: _message(_fit("y ~ x + firm", s, gs.Poisson()), type, "firm") for k, s in sources(d).items()}
-    assert "cluster 'f00' has an eigenvalue 1 (is the cluster variable a factor of the model?)" in messages["memory"]
+    assert ("cluster 'f00' has an eigenvalue 1 (does it hold a row of leverage 1, or is the cluster variable a factor "
+            "of the model?)") in messages["memory"]
     assert messages["parquet"] == messages["dask"] == messages["memory"]
     holes = d.copy()
     holes["firm"] = holes["firm"].where(holes.index % 97 != 5)  # (rows 5, 102, ... without a firm)
