@@ -151,11 +151,13 @@ def _count(x: float) -> str:
 
 
 def wald_result_line(t: "WaldTest") -> str:
-    """``Chisq = 10.6869 on 1 df, p-value = 0.001079`` (``F = ... on q and n df``): the p-value as
-    ``print.htest`` shows one (:func:`~glmstat.report.display.htest_pvalue`: ``format.pval(p, digits = 4)``,
+    """``Chisq = 10.687 on 1 df, p-value = 0.001079`` (``F = ... on q and n df``): the statistic and p-value
+    as ``print.htest`` shows them (:func:`~glmstat.report.display.htest_number`: ``format(x, digits = 5)``, the
+    five significant digits car's ``linearHypothesis`` table shows too; ``Inf`` beyond the doubles and ``NaN``
+    as R's ``format`` writes them; :func:`~glmstat.report.display.htest_pvalue`: ``format.pval(p, digits = 4)``,
     ``p-value < 2.2e-16`` below the machine epsilon, as every other test glmstat prints).  The residual df
     in full (a count of rows: 1000008, which ``%g`` wrote 1.00001e+06)."""
-    stat = f"{t.statistic:.6g}" if math.isfinite(t.statistic) else "Inf"  # (beyond the doubles, as R prints it)
+    stat = "NaN" if math.isnan(t.statistic) else htest_number(t.statistic)
     where = f"on {t.df} and {_count(t.df_residual)} df" if t.test == "F" else f"on {t.df} df"
     return f"{'F' if t.test == 'F' else 'Chisq'} = {stat} {where}, {htest_pvalue(t.p_value)}"
 
