@@ -52,7 +52,7 @@ Pairwise comparisons are made for up to :data:`MAX_PAIRS` pairs, in blocks of th
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -176,6 +176,25 @@ def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, rank: int, df: fl
     if method == "scheffe":  # (emmeans' rank of the family's contrasts: k - 1 for the pairs of k means)
         return scheffe_p_values(t, rank, df)
     return p_adjust(p, method)
+
+
+def _adjustment_note(method: str, tukey_k: Sequence[int], ranks: Sequence[int], counts: Sequence[int]) -> str:
+    """emmeans' note of the adjustment made, ``P value adjustment: tukey method for comparing a family of 6
+    estimates`` (Tukey's k, the number of means, or emmeans' larger family of nested means), ``scheffe method with
+    rank 5``, ``holm method for 15 tests`` (the comparisons of a group), from the numbers the adjustment used; where
+    the groups differ, their least and greatest (``3 to 6 tests``: emmeans writes the last group's, or ``(varies)``
+    for Scheffe's rank).  ``p-values not adjusted`` with ``"none"``, or one comparison a group (emmeans prints no
+    note: an adjustment of one p-value leaves it as it is)."""
+    if method == "none" or max(counts) <= 1:
+        return "p-values not adjusted"
+
+    def spread(values: Sequence[int]) -> str:
+        return f"{min(values)}" if min(values) == max(values) else f"{min(values)} to {max(values)}"
+
+    name = {"bh": "BH", "by": "BY"}.get(method, method)
+    what = (f"for comparing a family of {spread(tukey_k)} estimates" if method == "tukey" else
+            f"with rank {spread(ranks)}" if method == "scheffe" else f"for {spread(counts)} tests")
+    return f"P value adjustment: {name} method {what}"
 
 
 def _is_number(text: str) -> bool:
@@ -370,9 +389,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         "differences on the link scale" if link != "identity" else "differences")
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
     control = f" ({groups[0][2][local[0][1][0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
-    per_group = counts[0] if len(set(counts)) == 1 else f"{min(counts)} to {max(counts)}"
-    adjusted_text = ("p-values not adjusted" if adjusted_by == "none" else f"p-values adjusted by {adjusted_by} for "
-                     f"{per_group} comparisons{'' if by is None else ' a group'}")
+    adjusted_text = _adjustment_note(adjusted_by, tukey_k, [f.rank(k) for f, (_, k, _) in zip(families, groups)],
+                                     counts)
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
                               f"on the {link} scale; {adjusted_text}{note}{interval})")
     return table

@@ -121,7 +121,9 @@ def test_the_heading_names_the_control_and_the_adjustment():
     fit = _fitted(CASES[0])
     assert fit.emmeans_contrasts("spray", "trt.vs.ctrl", ref="C").attrs["heading"].startswith(
         "Comparisons with a control (C) of estimated marginal means")
-    assert "adjusted by dunnettx for 5 comparisons" in fit.emmeans_contrasts("spray", "trt.vs.ctrl").attrs["heading"]
+    # (emmeans' note: "P value adjustment: dunnettx method for 5 tests", tests/fixtures/emmeans_notes)
+    assert "P value adjustment: dunnettx method for 5 tests" in fit.emmeans_contrasts("spray", "trt.vs.ctrl").attrs[
+        "heading"]
     assert "tukey changed to sidak" in fit.emmeans_contrasts("spray", "consec", "tukey").attrs["heading"]
     by_label = fit.emmeans_contrasts("spray", "trt.vs.ctrl", ref="C")
     by_position = fit.emmeans_contrasts("spray", "trt.vs.ctrl", ref=3)
