@@ -63,6 +63,7 @@ from .._arguments import confidence_level, is_one_of, own_scalar, shown
 from ..errors import GLMStatError
 from ..links import domain_limits
 from ..report.display import level_percent
+from ..report.rformat import format_r
 from .contrast_families import ContrastFamily, check_method, dunnettx_p_values, family_of
 from .critical_values import INTERVAL_ADJUSTMENTS, critical_value
 from .covariance_factor import combination_variances
@@ -178,23 +179,24 @@ def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, rank: int, df: fl
     return p_adjust(p, method)
 
 
-def _adjustment_note(method: str, tukey_k: Sequence[int], ranks: Sequence[int], counts: Sequence[int]) -> str:
-    """emmeans' note of the adjustment made, ``P value adjustment: tukey method for comparing a family of 6
-    estimates`` (Tukey's k, the number of means, or emmeans' larger family of nested means), ``scheffe method with
-    rank 5``, ``holm method for 15 tests`` (the comparisons of a group), from the numbers the adjustment used; where
-    the groups differ, their least and greatest (``3 to 6 tests``: emmeans writes the last group's, or ``(varies)``
-    for Scheffe's rank).  ``p-values not adjusted`` with ``"none"``, or one comparison a group (emmeans prints no
-    note: an adjustment of one p-value leaves it as it is)."""
+def _adjustment_note(method: str, tukey_k: Sequence[int], ranks: Sequence[int], counts: Sequence[int],
+                     unit: str = "tests") -> str | None:
+    """emmeans' words for the adjustment made (after ``P value adjustment:``, or ``Conf-level adjustment:`` with
+    ``unit="estimates"``): ``tukey method for comparing a family of 6 estimates`` (Tukey's k, the number of means, or
+    emmeans' larger family of nested means), ``scheffe method with rank 5``, ``holm method for 15 tests`` (the
+    comparisons of a group), from the numbers the adjustment used; where the groups differ, their least and greatest
+    (``3 to 6 tests``: emmeans writes the last group's, or ``(varies)`` for Scheffe's rank).  None with ``"none"``, or
+    one comparison a group (emmeans prints no note: an adjustment of one p-value or interval leaves it as it is)."""
     if method == "none" or max(counts) <= 1:
-        return "p-values not adjusted"
+        return None
 
     def spread(values: Sequence[int]) -> str:
         return f"{min(values)}" if min(values) == max(values) else f"{min(values)} to {max(values)}"
 
     name = {"bh": "BH", "by": "BY"}.get(method, method)
     what = (f"for comparing a family of {spread(tukey_k)} estimates" if method == "tukey" else
-            f"with rank {spread(ranks)}" if method == "scheffe" else f"for {spread(counts)} tests")
-    return f"P value adjustment: {name} method {what}"
+            f"with rank {spread(ranks)}" if method == "scheffe" else f"for {spread(counts)} {unit}")
+    return f"{name} method {what}"
 
 
 def _is_number(text: str) -> bool:
@@ -363,6 +365,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     tukey_k = [n_pairs if means.nested and len(groups) > 1 and len(set(sizes)) == 1 else k for _, k, _ in groups]
     ends = np.cumsum(counts)
     parts = [slice(e - c, e) for e, c in zip(ends, counts)]
+    ranks = [f.rank(k) for f, (_, k, _) in zip(families, groups)]
     adjusted = np.concatenate([_adjust(p[g], t[g], adjusted_by, kt, f.rank(k), df)
                                for g, kt, f, (_, k, _) in zip(parts, tukey_k, families, groups)])
     est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
@@ -374,7 +377,9 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                             for c, kt, f, (_, k, _) in zip(counts, tukey_k, families, groups)])
         ends_ci = (d - q * s, d + q * s)
         lower, upper = (base ** e for e in ends_ci) if ratio else ends_ci
-        interval = f"; {level:.4g} intervals adjusted by {by_interval}"
+        interval_note = _adjustment_note(by_interval, tukey_k, ranks, counts, "estimates")
+        interval = f"; Confidence level used: {format_r([level], 15)[0].strip()}" + (
+            f"; Conf-level adjustment: {interval_note}" if interval_note else "")
     if by is None:
         rows = pd.Index(contrasts, name="contrast")
     else:
@@ -389,8 +394,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         "differences on the link scale" if link != "identity" else "differences")
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
     control = f" ({groups[0][2][local[0][1][0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
-    adjusted_text = _adjustment_note(adjusted_by, tukey_k, [f.rank(k) for f, (_, k, _) in zip(families, groups)],
-                                     counts)
+    adjusted_note = _adjustment_note(adjusted_by, tukey_k, ranks, counts)
+    adjusted_text = f"P value adjustment: {adjusted_note}" if adjusted_note else "p-values not adjusted"
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
                               f"on the {link} scale; {adjusted_text}{note}{interval})")
     return table

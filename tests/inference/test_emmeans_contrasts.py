@@ -103,7 +103,7 @@ def test_pairs_intervals_are_the_pairwise_family_s():
     fit = _fitted(CASES[0])
     pd.testing.assert_frame_equal(fit.emmeans_pairs("spray", level=0.9),
                                   fit.emmeans_contrasts("spray", "pairwise", "tukey", level=0.9))
-    assert "0.9 intervals adjusted by tukey" in fit.emmeans_pairs("spray", level=0.9).attrs["heading"]
+    assert "Conf-level adjustment: tukey" in fit.emmeans_pairs("spray", level=0.9).attrs["heading"]
 
 
 def test_dunnettx_is_the_mixture_of_tukey_and_sidak():

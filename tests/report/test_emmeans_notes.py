@@ -1,14 +1,16 @@
-"""The heading of ``emmeans_pairs()`` and ``emmeans_contrasts()`` carries emmeans' note of the adjustment made, in its
-words and with the numbers it prints: Tukey's family of means (``tukey method for comparing a family of 6
-estimates``; emmeans' family of 18 for pairs of means nested in three groups, which the p-values use), Scheffe's
-rank (``scheffe method with rank 2`` for contrasts of one's own, two of them proportional), the number of tests of
-the other methods.  The heading said ``p-values adjusted by tukey for 15 comparisons`` for the six means of R's note,
-``scheffe for 3 comparisons`` for rank 2, and ``tukey for 6 comparisons a group`` where the adjustment took the
-nested family of 18.  Where emmeans prints no note (no adjustment, or one comparison a group) the heading says the
-p-values are not adjusted.  Where groups differ in size emmeans writes the last group's family or ``(varies)``;
-glmstat writes the least and greatest (not a case here).
+"""The heading of ``emmeans_pairs()`` and ``emmeans_contrasts()`` carries emmeans' notes of the adjustment made to
+the p-values (``P value adjustment: ...``) and, with ``level=``, to the intervals (``Confidence level used: 0.9``,
+``Conf-level adjustment: ...``, Bonferroni's for R's other p.adjust methods), in its words and with the numbers it
+prints: Tukey's family of means (``tukey method for comparing a family of 6 estimates``; emmeans' family of 18 for
+pairs of means nested in three groups, which the p-values use), Scheffe's rank (``scheffe method with rank 2`` for
+contrasts of one's own, two of them proportional), the number of tests of the other methods.  The heading said
+``p-values adjusted by tukey for 15 comparisons`` for the six means of R's note, ``scheffe for 3 comparisons`` for
+rank 2, and ``tukey for 6 comparisons a group`` where the adjustment took the nested family of 18; the intervals
+were ``0.9 intervals adjusted by tukey``.  Where emmeans prints no note (no adjustment, or one comparison a group)
+the heading says the p-values are not adjusted.  Where groups differ in size emmeans writes the last group's family
+or ``(varies)``; glmstat writes the least and greatest (not a case here).
 
-R's output: tests/fixtures/emmeans_notes/make_emmeans_notes.R -> r.json (emmeans 1.8's printed note and p-values).
+R's output: tests/fixtures/emmeans_notes/make_emmeans_notes.R -> r.json (emmeans 1.8's printed notes and p-values).
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ DATA = {"insectsprays": lambda: load_data("insectsprays"), "warpbreaks": lambda:
         "nested": lambda: pd.read_csv(FIXTURES / "emmeans_two_nested" / "data.csv")}
 
 
-def _table(case: dict) -> pd.DataFrame:
+def _table(case: dict, level: float | None = None) -> pd.DataFrame:
     fit = gs.glm(case["formula"], DATA[case["data"]](), family=gs.Poisson(), tol=1e-14, max_iter=100)
     by = case["by"]
     if case["method"] == "pairwise":
-        return fit.emmeans_pairs(case["term"], adjust=case["adjust"], by=by)
+        return fit.emmeans_pairs(case["term"], adjust=case["adjust"], by=by, level=level)
     method = case["contrasts"] if case["method"] == "custom" else case["method"]
-    return fit.emmeans_contrasts(case["term"], method, case["adjust"], by=by)
+    return fit.emmeans_contrasts(case["term"], method, case["adjust"], by=by, level=level)
 
 
 @pytest.mark.parametrize("case", R, ids=lambda c: c["id"])
@@ -48,3 +50,13 @@ def test_heading_carries_emmeans_adjustment_note(case):
     got = table["p_value"].to_numpy()
     shown = r > 1e-10  # (R's sidak of p below the rounding of 1 - p is 0)
     np.testing.assert_allclose(got[shown], r[shown], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", R, ids=lambda c: c["id"])
+def test_heading_carries_emmeans_interval_notes(case):
+    heading = _table(case, level=0.9).attrs["heading"]
+    assert f"; Confidence level used: {case['level_note']}" in heading
+    if case["conf_note"] is None:
+        assert "Conf-level adjustment" not in heading
+    else:
+        assert heading.endswith(f"; Conf-level adjustment: {case['conf_note']})")
