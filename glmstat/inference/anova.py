@@ -40,6 +40,7 @@ from ..families import Gaussian
 from ..report.tables import returns_table
 from .rao_score import models_score, rao_statistic
 from .submodels import only_aliased_left_out, refit_columns
+from .update import model_text
 
 __all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope", "check_ml_fit", "table_heading",
            "aic_penalty", "term_table_arguments", "MAX_MODELS"]
@@ -399,7 +400,7 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
         _warn_f_fixed(big)
     table = _add_test(table, test, "deviance", big.dispersion, df_disp, score, big.fit_data.n_rows)
     table.attrs["heading"] = "Analysis of Deviance Table\n" + "\n".join(
-        f"Model {k}: {f.formula}" for k, f in enumerate(fits, start=1))
+        f"Model {k}: {model_text(f)}" for k, f in enumerate(fits, start=1))
     table.attrs["test"] = test
     return table
 
@@ -595,6 +596,8 @@ class LRTest:
     # Poisson against a negative binomial with theta estimated: theta = infinity (the Poisson) lies on the
     # boundary, and p is the 50:50 mixture of chi-square tails (Self and Liang 1987)
     boundary: bool = False
+    # the models as lmtest prints them after "Model 1: ": R's formula(fit) deparsed (update.model_text)
+    models: tuple[str, ...] = ()
 
     @returns_table
     def to_frame(self) -> pd.DataFrame:
@@ -667,4 +670,5 @@ def lrtest(fit1, fit2) -> LRTest:
     if boundary:
         below = float(chi2_sf(stat, df - 1)) if df > 1 else 0.0  # chi2 with 0 df: a point mass at 0
         p = 0.5 * p + 0.5 * below
-    return LRTest(float(stat), int(df), p, (fit1.loglik, fit2.loglik), ks, (fit1.formula, fit2.formula), boundary)
+    return LRTest(float(stat), int(df), p, (fit1.loglik, fit2.loglik), ks, (fit1.formula, fit2.formula), boundary,
+                  (model_text(fit1), model_text(fit2)))

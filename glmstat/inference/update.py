@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = ["update", "updated_formula", "fit_columns", "formula_text", "term_text", "refit_terms", "terms_with",
-           "scope_terms"]
+           "scope_terms", "r_formula", "model_text"]
 
 
 # -- formulas -----------------------------------------------------------------------------------------------------
@@ -74,6 +74,67 @@ def _replace_dot(node: Node | None, by: Node) -> Node | None:
     if isinstance(node, Paren):
         return replace(node, body=_replace_dot(node.body, by))
     return node
+
+
+def _expand_dot(node: Node, value: Node, compound: bool) -> Node:
+    """``node`` with each ``.`` written out as ``value`` (the columns it stood for), in parentheses where R writes
+    them: R's ``terms.formula`` (``ExpandDots``) puts the columns in parentheses as an operand of ``-``, ``*``, ``/``,
+    ``:``, ``^`` (and a unary minus), and its ``deparse`` as the right operand of ``+`` or of any tighter operator
+    (``%in%``); bare as the left operand of ``+``, a whole argument of a call, inside parentheses, or a whole side
+    (``y ~ z + g``, ``y ~ I(z^2) + (z + g)``, ``y ~ (z + g) - g``).  A single column needs none."""
+    def operand(n: Node, bare: bool) -> Node:
+        if isinstance(n, Dot):
+            return value if bare or not compound else Paren(value)
+        return _expand_dot(n, value, compound)
+
+    if isinstance(node, Dot):
+        return value
+    if isinstance(node, BinOp) and node.op in ("+", "-"):
+        links = []  # the chain's links, outermost first, down its left spine (no recursion along a long sum)
+        while isinstance(node, BinOp) and node.op in ("+", "-"):
+            links.append(node)
+            node = node.left
+        acc = operand(node, links[-1].op == "+")
+        for link in reversed(links):
+            acc = replace(link, left=acc, right=operand(link.right, False))
+        return acc
+    if isinstance(node, BinOp):
+        return replace(node, left=operand(node.left, False), right=operand(node.right, False))
+    if isinstance(node, Call):
+        return replace(node, args=tuple(operand(a, True) for a in node.args),
+                       kwargs=tuple((k, operand(v, True)) for k, v in node.kwargs))
+    if isinstance(node, Unary):
+        return replace(node, operand=operand(node.operand, False))
+    if isinstance(node, Paren):
+        return replace(node, body=operand(node.body, True))
+    return node
+
+
+def r_formula(fit: "GLMResults") -> Formula:
+    """R's ``formula(fit)``: the formula as written, with a ``.`` of the right-hand side written out as the columns
+    it stood for and put in parentheses where R puts them (see :func:`_expand_dot`); an ``offset=`` argument is not
+    part of it, as in R."""
+    limits = formula_limits(fit)
+    old = parse(fit.formula, limits)
+    columns = dot_columns(fit)
+    if not columns or not count_dots(old.rhs):
+        return old
+    value: Node = Name(columns[0])
+    for c in columns[1:]:
+        value = BinOp("+", value, Name(c))
+    return Formula(old.lhs, _expand_dot(old.rhs, value, len(columns) > 1), old.text)
+
+
+def model_text(fit: "GLMResults") -> str:
+    """The model as ``lmtest::lrtest`` and ``anova`` write it after ``Model 1: ``: R's ``formula(fit)``
+    (:func:`r_formula`) deparsed as R's ``deparse`` writes it, its lines joined by newlines
+    (:func:`glmstat.report.call.formula_lines`); the formula's text as given where it does not parse again."""
+    from ..report.call import formula_lines
+
+    try:
+        return "\n".join(formula_lines(r_formula(fit)))
+    except (GLMStatError, RecursionError, AttributeError):  # (not expected: the fit parsed it)
+        return fit.formula
 
 
 def _replace_side(node: Node | None, old: Node | None) -> Node | None:

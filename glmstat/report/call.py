@@ -37,7 +37,7 @@ from .rformat import encode_string, format_r
 if TYPE_CHECKING:
     from ..inference.results import GLMResults
 
-__all__ = ["call_text", "call_lines", "RCall", "deparse_lines"]
+__all__ = ["call_text", "call_lines", "RCall", "deparse_lines", "formula_lines"]
 
 CUTOFF = 60  # deparse()'s width.cutoff, as print.glm and print.summary.glm call it
 _TIGHT = {"/", "^", ":", "%%", "%/%"}  # R's PP_BINARY2 operators: no spaces, no line break
@@ -149,13 +149,20 @@ class _Deparser:
             self.put(encode_string(deparse(n), backslash=False))
 
 
-def deparse_lines(call: RCall, cutoff: int = CUTOFF) -> list[str]:
+def deparse_lines(call: Piece, cutoff: int = CUTOFF) -> list[str]:
     """The lines R's ``deparse(call, width.cutoff = cutoff)`` gives (the breaks after ``", "`` and operators
     keep their trailing space, as R's do)."""
     d = _Deparser(cutoff)
     d.piece(call)
     d.write_line()
     return d.lines
+
+
+def formula_lines(formula: Formula, cutoff: int = CUTOFF) -> list[str]:
+    """The lines R's ``deparse(formula)`` gives (``width.cutoff = 60``, as ``lmtest::lrtest`` and ``anova`` write
+    ``Model 1: ...``): spaces around ``~ + -`` and the other spaced operators, a line broken after an operator
+    once it is longer than the cutoff, continuation lines indented by 4 spaces."""
+    return deparse_lines(formula, cutoff)  # type: ignore[arg-type]
 
 
 def _number(x: float) -> str:

@@ -37,11 +37,19 @@ def _lrtest_cells(t: "LRTest") -> CoefTable:
     return coefmat(cols, _LR_HEADER, digits=ANOVA_DIGITS, tst_ind=(3,), zap_ind=(1,), na_print="")
 
 
+def _models(t: "LRTest") -> list[str]:
+    """The models as lmtest writes them: R's ``formula(fit)`` deparsed, lines broken as R's ``deparse`` breaks them
+    (``y ~ z + offset(log(t))`` of ``y~z+offset( log(t) )``, a ``.`` written out as its columns), each line made
+    printable; the formulas' texts for a test made without them."""
+    if not t.models:
+        return [encode_string(f, backslash=False) for f in t.formulas]
+    return ["\n".join(encode_string(line, backslash=False) for line in m.split("\n")) for m in t.models]
+
+
 def lrtest_text(t: "LRTest") -> str:
     """The test as R prints ``lmtest::lrtest(m1, m2)``."""
     cells = _lrtest_cells(t)
-    lines = ["Likelihood ratio test", ""] + [f"Model {k}: {encode_string(f, backslash=False)}"
-                                               for k, f in enumerate(t.formulas, 1)]
+    lines = ["Likelihood ratio test", ""] + [f"Model {k}: {f}" for k, f in enumerate(_models(t), 1)]
     lines += matrix_lines(["1", "2"], cells.header, cells.rows)
     if cells.stars:
         lines += ["---", SIGNIF_LEGEND]
@@ -54,7 +62,7 @@ def lrtest_html(t: "LRTest") -> str:
     """The test as a styled HTML block: the models, lmtest's table, the legend of the codes."""
     cells = _lrtest_cells(t)
     parts = ['<div class="gs-title">Likelihood ratio test</div>']
-    parts += [H.paragraph(f"Model {k}: <code>{H.esc(f)}</code>", raw=True) for k, f in enumerate(t.formulas, 1)]
+    parts += [H.paragraph(f"Model {k}: <code>{H.esc(f)}</code>", raw=True) for k, f in enumerate(_models(t), 1)]
     parts.append(H.table(cells.header, cells.rows, labels=["1", "2"], stars=cells.stars, cls="gs-lrtest"))
     if cells.stars:
         parts.append(H.paragraph(SIGNIF_LEGEND, "gs-legend"))
