@@ -27,7 +27,7 @@ from ..errors import DroppedRowsWarning, GLMStatError, GLMStatWarning, InvalidSt
 from ..families import Gaussian
 from ..formula.terms import term_label
 from .fit_access import refit, score_test, structure
-from .update import fit_columns, refit_terms, scope_terms, terms_with
+from .update import fit_columns, model_text, refit_terms, scope_terms, terms_with
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -253,6 +253,6 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
             F = np.maximum(0.0, (dev[0] - dev) / dfs) / (dev / (rdf - dfs))
             F[~(dfs >= np.finfo(float).eps)] = np.nan
             out["statistic"], out["p_value"] = F, f_sf(F, dfs, rdf - dfs)
-    out.attrs["heading"] = f"Single term additions\nModel: {fit.formula}"
+    out.attrs["heading"] = f"Single term additions\nModel: {model_text(fit)}"
     out.attrs["test"] = test
     return out

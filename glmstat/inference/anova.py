@@ -576,7 +576,7 @@ def drop1(fit, test: str = "none", k: float = 2.0, scope: Any = None) -> pd.Data
             F[~(dfs >= 1e-4)] = np.nan
             table["statistic"] = F
             table["p_value"] = f_sf(F, dfs, rdf)
-    table.attrs["heading"] = f"Single term deletions\nModel: {fit.formula}"
+    table.attrs["heading"] = f"Single term deletions\nModel: {model_text(fit)}"
     table.attrs["test"] = test
     return table
 

@@ -24,7 +24,7 @@ from ..errors import GLMStatError, GLMStatWarning, InvalidStartError, warn_user
 from ..formula.terms import term_label
 from .add1 import AddTable, add_candidates, add_table, approx_aic, extract_aic, theta_free, varsets
 from .fit_access import refit, structure
-from .update import fit_columns, refit_terms, scope_terms, terms_with
+from .update import fit_columns, model_text, refit_terms, scope_terms, terms_with
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -264,5 +264,6 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     path.insert(2, "deviance", np.concatenate([[np.nan], np.abs(np.diff(dev))]))
     path.insert(4, "resid_dev", dev)
     path = path[list(STEP_PATH_COLUMNS)]  # (the order with_step_path keeps, named once)
-    path.attrs["heading"] = f"Stepwise Model Path\nInitial model: {fit.formula}\nFinal model: {current.formula}"
+    path.attrs["heading"] = (f"Stepwise Model Path\nInitial model: {model_text(fit)}\n"
+                             f"Final model: {model_text(current)}")
     return current.with_step_path(path)
