@@ -494,7 +494,8 @@ class GLMResults:
     @single_threaded
     def vif(self) -> pd.DataFrame:
         """Generalized variance-inflation factors by term, as ``car::vif``: ``gvif``, ``df``,
-        ``gvif_adj`` = GVIF^(1/(2 df)); see :mod:`glmstat.inference.vif`."""
+        ``gvif_adj`` = GVIF^(1/(2 df)), from the model's covariance (also on a :meth:`robust` fit, as car reads
+        ``vcov(glm)``); see :mod:`glmstat.inference.vif`."""
         from .vif import vif
 
         return vif(self)

@@ -1,6 +1,7 @@
 """Generalized variance-inflation factors (Fox and Monette 1992), as ``car::vif`` computes them for a glm.
 
-With R the correlation matrix of the estimates without the intercept (from the fit's covariance V) and, for
+With R the correlation matrix of the estimates without the intercept (from the model's covariance V = phi
+(X'WX)^{-1}, as car reads ``vcov(glm)``, also for a fit carrying a sandwich covariance) and, for
 a term T with df columns, R_TT its block and R_OO the block of every other column:
 
     GVIF_T = det(R_TT) det(R_OO) / det(R),     gvif_adj = GVIF_T^(1 / (2 df)).
@@ -88,7 +89,9 @@ def vif(fit: "GLMResults") -> pd.DataFrame:
     if not st.intercept_columns:
         warn_user("no intercept: variance-inflation factors may not be sensible (as car warns)",
                   GLMStatWarning)
-    V = fit.vcov.to_numpy()
+    # (the model's covariance whatever covariance the fit carries: car reads vcov(glm), and the inflation is the
+    # design's with the fit's weights, not a sandwich's)
+    V = fit.with_covariance(None).vcov.to_numpy()
     keep = np.setdiff1d(np.arange(V.shape[0]), st.intercept_columns)
     V = V[np.ix_(keep, keep)]
     sd = np.sqrt(np.diag(V))

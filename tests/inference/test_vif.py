@@ -30,6 +30,16 @@ def test_matches_car_vif(cid):
         assert_close(got["gvif_adj"], np.sqrt(numbers(v["gvif"])))
 
 
+@pytest.mark.parametrize("cid", params("vif"))
+def test_a_robust_covariance_leaves_the_inflation_factors_as_car_gives_them(cid):
+    # car::vif reads vcov(glm), the model's covariance: the inflation of the design with the fit's weights.  A
+    # sandwich covariance on the fit (fit.robust) does not change it; glmstat took the sandwich's correlation
+    v = ref(cid)["vif"]
+    got = fit(cid).robust("HC3").vif()
+    assert list(got.index) == as_list(v["terms"])
+    assert_close(got["gvif"], numbers(v["gvif"]))
+
+
 def test_refuses_aliased_and_single_term():
     with pytest.raises(gs.GLMStatError, match="aliased"):
         fit("mtcars_gauss_aliased").vif()
