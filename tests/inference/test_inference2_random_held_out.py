@@ -1,4 +1,4 @@
-"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 777 of
+"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 778 of
 ``scripts/make_random_cases.py``, chosen by ``scripts/make_inference2_random_cases.py``, R by
 ``scripts/make_inference2.R``) where the script's own numbers are not the model's, with R's evidence
 (``evidence.json``, ``scripts/make_inference2_held_out_evidence.R``):
@@ -103,6 +103,16 @@
 - s777_0347 (binomial, cauchit link, ``poly(x2, 2, raw = TRUE)``): R's fit from its own start stops unconverged (100
   iterations, score 0.014, deviance 5.9859877); from glmstat's estimate R's glm stays (1 iteration, score 8.4e-16,
   5.9844153), and the case starts there.
+- s778_0211 (gaussian, inverse link, ``poly(x1, 3, raw = TRUE) + I(x2^2) + g1:g2 - 1``): car's LR and F tests of g1:g2
+  refit the model without it by glm.fit from the family's start, whose Fisher scoring falls into a two-cycle (deviance
+  74359.2845 and 73293.8517 in turn, score 1.3e5) and stops unconverged at 100 iterations (still so at 5,000); Newton
+  steps from car's refit reach a stationary point 922 below (72371.4161488, score 6e-10), where glm.fit stays (1
+  iteration): LR 8059.53901 and F 1343.256502 where car gives 8163.131444 and 1360.521907 (glmstat's the former).
+- s778_0332 (binomial, cauchit link, ``sqrt(x3) + I(x2^2) + b + factor(k)``): R's fit from its own start stops
+  unconverged (100 iterations, score 0.17, deviance 19.4602472), so the case starts R at glmstat's estimate, where R's
+  glm stays (1 iteration, score 1.0e-14, 19.4532097); car's LR tests of sqrt(x3) and b refit their submodels from R's
+  start and stop unconverged at 100 iterations (0.62764975 and 1.34641786); finished by Newton steps (score below
+  1e-11) they give 0.62331032 and 1.34546974, glmstat's.
 
 Every other quantity is compared as in test_inference2_random, in memory and structured in blocks of 16 rows.
 """
@@ -144,14 +154,16 @@ def converged_submodels(cid: str) -> list[dict]:
     p-value from the submodel refitted to convergence)."""
     if cid == "s765_0333":
         return [{"term": "sqrt(x3)", **EVIDENCE[cid]["without_sqrt_x3"]}]
-    return as_list(EVIDENCE[cid]["submodels"]) if cid in ("s770_0132", "s772_0104", "s776_0342") else []
+    if cid == "s778_0211":
+        return [{"term": "g1:g2", **EVIDENCE[cid]}]
+    return as_list(EVIDENCE[cid]["submodels"]) if cid in ("s770_0132", "s772_0104", "s776_0342", "s778_0332") else []
 
 
 def with_converged_submodel(cid: str, r: dict) -> dict:
     """The reference with car's LR tests of unconverged submodels (s765_0333's sqrt(x3), s770_0132's sqrt(x3) and
     x1:x2, s772_0104's g1 in each table: ``table`` where the two tables' submodels differ, s776_0342's sqrt(x3) and
-    exp(x2/5)) replaced by R's tests from
-    the submodels refitted to convergence."""
+    exp(x2/5), s778_0332's sqrt(x3) and b, s778_0211's g1:g2 with its F test) replaced by R's tests from the submodels
+    refitted to convergence."""
     out = copy.deepcopy(r)
     for e in converged_submodels(cid):
         for key in [e["table"]] if "table" in e else ["anova_type2_lr", "anova_type3_lr"]:
@@ -160,6 +172,13 @@ def with_converged_submodel(cid: str, r: dict) -> dict:
             assert out[key]["values"][columns.index("LR Chisq")][i] == pytest.approx(e["car"]["lr"], rel=1e-12)
             out[key]["values"][columns.index("LR Chisq")][i] = e["lr"]
             out[key]["values"][columns.index("Pr(>Chisq)")][i] = e["p_value"]
+        if "f" in e:  # (the F test refits the same submodel)
+            terms, columns = as_list(out["anova_type2_f"]["terms"]), as_list(out["anova_type2_f"]["columns"])
+            i = terms.index(e["term"])
+            car_f = out["anova_type2_f"]["values"][columns.index("F value")][i]
+            assert car_f == pytest.approx(e["car"]["f"], rel=1e-12)
+            out["anova_type2_f"]["values"][columns.index("F value")][i] = e["f"]
+            out["anova_type2_f"]["values"][columns.index("Pr(>F)")][i] = e["f_p_value"]
     return out
 
 
@@ -240,7 +259,7 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
         assert "vif" not in r
     else:
         assert_script_vif(r, f)
-    if cid not in ("s770_0040", "s772_0045", "s773_0145", "s776_0342", "s777_0347"):
+    if cid not in ("s770_0040", "s772_0045", "s773_0145", "s776_0342", "s777_0347", "s778_0211", "s778_0332"):
         check_emmeans(cid, r, f)
     else:  # (no plain factor term, no emmeans)
         assert "emmeans" not in r
@@ -256,7 +275,7 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
         np.testing.assert_allclose(chosen.aic, e["aic"], rtol=1e-10)
     else:
         assert_script_step(r, f)
-    if cid in ("s776_0342", "s777_0347"):  # (no plain numeric or factor term: no marginal effects)
+    if cid in ("s776_0342", "s777_0347", "s778_0211", "s778_0332"):  # (no plain numeric or factor term: no AME)
         assert "ame" not in r
         return
     want, got = script_ame(r, f)
@@ -306,11 +325,11 @@ def test_rs_own_fit_and_cars_submodel_stop_short_of_the_optimum():
     assert sub["newton"]["max_abs_score"] < 1e-12
 
 
-@pytest.mark.parametrize("cid", ["s770_0132", "s771_0300", "s773_0031", "s776_0342", "s777_0347"])
+@pytest.mark.parametrize("cid", ["s770_0132", "s771_0300", "s773_0031", "s776_0342", "s777_0347", "s778_0332"])
 def test_rs_own_fit_stops_short_where_its_fit_from_glmstats_estimate_stays(cid):
-    """The evidence for s770_0132, s771_0300, s773_0031, s776_0342 and s777_0347 (cauchit links): from its own start R
-    stops unconverged above the deviance it keeps from glmstat's estimate, where its score is at rounding; s770_0132's
-    and s776_0342's car submodels stop above the converged ones."""
+    """The evidence for s770_0132, s771_0300, s773_0031, s776_0342, s777_0347 and s778_0332 (cauchit links): from its
+    own start R stops unconverged above the deviance it keeps from glmstat's estimate, where its score is at rounding;
+    s770_0132's, s776_0342's and s778_0332's car submodels stop above the converged ones."""
     e = EVIDENCE[cid]
     assert not e["from_r_start"]["converged"] and e["from_r_start"]["max_abs_score"] > 0.01
     assert e["from_start"]["converged"] and e["from_start"]["iterations"] == 1
@@ -340,3 +359,27 @@ def test_cars_refits_creep_below_the_concave_maximum():
             got = f.anova(type=2 if sub["table"] == "anova_type2_lr" else 3, test="LR").loc["g1"]
         assert got["statistic"] == pytest.approx(sub["lr"], rel=1e-9)
         assert got["statistic"] < sub["car"]["lr"] - 200
+
+
+def test_cars_refit_cycles_above_a_stationary_point():
+    """The evidence for s778_0211 (gaussian, inverse link): car's refit of the model without g1:g2 cycles between two
+    deviances (its LR and F statistics the script's), still unconverged at 5,000 iterations; Newton steps from it reach
+    a stationary point where glm.fit stays, glmstat's LR and F statistics."""
+    e = EVIDENCE["s778_0211"]
+    car = e["car"]
+    assert not car["converged"] and car["iterations"] == 100 and car["max_abs_score"] > 1e4
+    dev = car["last_deviances"]
+    assert dev[0] == pytest.approx(dev[2], rel=1e-10) and dev[1] == pytest.approx(dev[3], rel=1e-10)
+    assert dev[0] > dev[1] + 1000
+    assert car["lr"] == pytest.approx(car["script_lr"], rel=1e-12)
+    assert car["f"] == pytest.approx(car["script_f"], rel=1e-12)
+    assert not e["maxit_5000"]["converged"] and e["maxit_5000"]["deviance"] > e["newton"]["deviance"] + 900
+    assert e["glm_fit_from_newton"]["converged"] and e["glm_fit_from_newton"]["iterations"] == 1
+    assert e["glm_fit_from_newton"]["deviance"] == pytest.approx(e["newton"]["deviance"], rel=1e-13)
+    f = fit("s778_0211")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        lr = f.anova(type=2, test="LR").loc["g1:g2", "statistic"]
+        f_value = f.anova(type=2, test="F").loc["g1:g2", "statistic"]
+    assert lr == pytest.approx(e["lr"], rel=1e-9) and f_value == pytest.approx(e["f"], rel=1e-9)
+    assert lr < car["lr"] - 100
