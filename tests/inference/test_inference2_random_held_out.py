@@ -1,4 +1,4 @@
-"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 778 of
+"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 779 of
 ``scripts/make_random_cases.py``, chosen by ``scripts/make_inference2_random_cases.py``, R by
 ``scripts/make_inference2.R``) where the script's own numbers are not the model's, with R's evidence
 (``evidence.json``, ``scripts/make_inference2_held_out_evidence.R``):
@@ -113,6 +113,15 @@
   glm stays (1 iteration, score 1.0e-14, 19.4532097); car's LR tests of sqrt(x3) and b refit their submodels from R's
   start and stop unconverged at 100 iterations (0.62764975 and 1.34641786); finished by Newton steps (score below
   1e-11) they give 0.62331032 and 1.34546974, glmstat's.
+- s779_0263 (gaussian, inverse link, ``x1 + b + x1:g1 + log(x3):g2``, x1's and x1:g1's coefficients -7.8e-7 to 1.0e-6
+  with |x1| up to 2,246): R's Jacobian steps of 1e-6, larger than those coefficients, move the linear predictor, as
+  low as 0.0022, by up to 0.0022, across the inverse link's pole; x1's average effect's standard error 11.8204383
+  where the exact gradient gives 0.00471244839 (glmstat's; 2,500 times).
+- s779_0283 (binomial, cauchit link, ``factor(k) + x2 + g1 + g2/x1 + x2*g1``): R's fit from its own start stops
+  unconverged (100 iterations, score 8.5, deviance 28.9720992), so the case starts R at glmstat's estimate, where R's
+  glm stays (1 iteration, score 4.8e-12, 28.9688250); car's type III LR test of g2 refits the model without g2's
+  column from R's start and stops unconverged at 100 iterations (1.93987008); finished by Newton steps (score 2.5e-12)
+  it gives 1.93920969, glmstat's.
 
 Every other quantity is compared as in test_inference2_random, in memory and structured in blocks of 16 rows.
 """
@@ -156,14 +165,15 @@ def converged_submodels(cid: str) -> list[dict]:
         return [{"term": "sqrt(x3)", **EVIDENCE[cid]["without_sqrt_x3"]}]
     if cid == "s778_0211":
         return [{"term": "g1:g2", **EVIDENCE[cid]}]
-    return as_list(EVIDENCE[cid]["submodels"]) if cid in ("s770_0132", "s772_0104", "s776_0342", "s778_0332") else []
+    with_submodels = ("s770_0132", "s772_0104", "s776_0342", "s778_0332", "s779_0283")
+    return as_list(EVIDENCE[cid]["submodels"]) if cid in with_submodels else []
 
 
 def with_converged_submodel(cid: str, r: dict) -> dict:
     """The reference with car's LR tests of unconverged submodels (s765_0333's sqrt(x3), s770_0132's sqrt(x3) and
     x1:x2, s772_0104's g1 in each table: ``table`` where the two tables' submodels differ, s776_0342's sqrt(x3) and
-    exp(x2/5), s778_0332's sqrt(x3) and b, s778_0211's g1:g2 with its F test) replaced by R's tests from the submodels
-    refitted to convergence."""
+    exp(x2/5), s778_0332's sqrt(x3) and b, s778_0211's g1:g2 with its F test, s779_0283's g2 in the type III table)
+    replaced by R's tests from the submodels refitted to convergence."""
     out = copy.deepcopy(r)
     for e in converged_submodels(cid):
         for key in [e["table"]] if "table" in e else ["anova_type2_lr", "anova_type3_lr"]:
@@ -259,7 +269,8 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
         assert "vif" not in r
     else:
         assert_script_vif(r, f)
-    if cid not in ("s770_0040", "s772_0045", "s773_0145", "s776_0342", "s777_0347", "s778_0211", "s778_0332"):
+    if cid not in ("s770_0040", "s772_0045", "s773_0145", "s776_0342", "s777_0347", "s778_0211", "s778_0332",
+                   "s779_0263"):
         check_emmeans(cid, r, f)
     else:  # (no plain factor term, no emmeans)
         assert "emmeans" not in r
@@ -284,7 +295,7 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
         assert all(w["std_error"] is None for w in want) and all(as_list(EVIDENCE[cid]["script_std_error_na"]))
     if cid in ("s765_0164", "s766_0026", "s766_0245", "s767_0207", "s767_0282", "s768_0083", "s768_0340",
                "s769_0056", "s770_0040", "s771_0300", "s772_0045", "s773_0145", "s774_0019", "s774_0316",
-               "s775_0019", "s775_0231", "s776_0121", "s777_0167"):
+               "s775_0019", "s775_0231", "s776_0121", "s777_0167", "s779_0263"):
         exact = {(e["term"], e["contrast"]): e for e in EVIDENCE[cid]["ame_exact_gradient"]}
         keys = list(got.index)
         np.testing.assert_allclose(got["estimate"], [exact[k]["estimate"] for k in keys], rtol=1e-8)
@@ -325,11 +336,12 @@ def test_rs_own_fit_and_cars_submodel_stop_short_of_the_optimum():
     assert sub["newton"]["max_abs_score"] < 1e-12
 
 
-@pytest.mark.parametrize("cid", ["s770_0132", "s771_0300", "s773_0031", "s776_0342", "s777_0347", "s778_0332"])
+@pytest.mark.parametrize("cid", ["s770_0132", "s771_0300", "s773_0031", "s776_0342", "s777_0347", "s778_0332",
+                                 "s779_0283"])
 def test_rs_own_fit_stops_short_where_its_fit_from_glmstats_estimate_stays(cid):
-    """The evidence for s770_0132, s771_0300, s773_0031, s776_0342, s777_0347 and s778_0332 (cauchit links): from its
-    own start R stops unconverged above the deviance it keeps from glmstat's estimate, where its score is at rounding;
-    s770_0132's, s776_0342's and s778_0332's car submodels stop above the converged ones."""
+    """The evidence for s770_0132, s771_0300, s773_0031, s776_0342, s777_0347, s778_0332 and s779_0283 (cauchit links):
+    from its own start R stops unconverged above the deviance it keeps from glmstat's estimate, where its score is at
+    rounding; s770_0132's, s776_0342's, s778_0332's and s779_0283's car submodels stop above the converged ones."""
     e = EVIDENCE[cid]
     assert not e["from_r_start"]["converged"] and e["from_r_start"]["max_abs_score"] > 0.01
     assert e["from_start"]["converged"] and e["from_start"]["iterations"] == 1
