@@ -162,18 +162,25 @@ class _Counter:
     Every operand the expander expands is counted -- also the terms a ``-`` removes, the operand of a unary
     minus and the right side of ``%in%``, which build terms that the result then drops -- so no part of a
     formula escapes the bound (``y ~ x - (a + ... + z)^26`` would otherwise build 67 million terms to remove).
+    A power raises only the terms its base can keep (its ``+`` operands', less the columns ``-`` removes from a
+    chain of ``.`` and columns), and adds the terms the base removes once: ``(. - id - day)^3`` is the power of
+    the columns but two, not of the columns and the two removed.
     """
 
-    def __init__(self, n_dot: int, cap: int) -> None:
-        self.n_dot, self.cap = n_dot, cap
+    def __init__(self, dot_columns: Sequence[str], cap: int) -> None:
+        self.dot_columns, self.n_dot, self.cap = dot_columns, len(dot_columns), cap
 
     def count(self, node: Node) -> int:
-        c = self._count(node)
-        if c > 64 and isinstance(node, BinOp):  # a term is a set of variables: v variables make at most 2^v - 1
+        return self._bounded(node)[0]
+
+    def _bounded(self, node: Node) -> tuple[int, int]:
+        """(the terms built, the terms kept): upper bounds, capped."""
+        built, kept = self._count(node)
+        if built > 64 and isinstance(node, BinOp):  # a term is a set of variables: v variables make at most 2^v - 1
             v = self._n_variables(node)  # (so nested powers of a few variables are not refused)
             if v < 62:
-                c = min(c, 2 ** v - 1)
-        return min(c, self.cap)
+                built, kept = min(built, 2 ** v - 1), min(kept, 2 ** v - 1)
+        return min(built, self.cap), min(kept, built, self.cap)
 
     def _n_variables(self, node: Node) -> int:
         """An upper bound on the number of distinct variables under ``node`` (``.`` counts every column)."""
@@ -196,44 +203,55 @@ class _Counter:
                 seen.add(n)
         return len(seen) + dots
 
-    def _count(self, node: Node) -> int:
+    def _count(self, node: Node) -> tuple[int, int]:
         cap = self.cap
         if isinstance(node, BinOp) and node.op in ("+", "-"):
-            total = 0
-            for _, o in sum_chain(node):
-                total += self.count(o)
-                if total > cap:
-                    return cap
-            return total
+            built = kept = 0
+            names: dict[str, None] = {}  # the chain's columns, each its own term, that it keeps (in order)
+            for op, o in sum_chain(node):
+                b, k = self._bounded(o)
+                built += b
+                if built > cap:
+                    return cap, cap
+                if isinstance(o, Name):
+                    (names.setdefault if op == "+" else names.pop)(o.id, None)
+                elif isinstance(o, Dot) and op == "+":
+                    names.update(dict.fromkeys(self.dot_columns))
+                elif op == "+":
+                    kept += k
+            return built, min(cap, kept + len(names))
         if isinstance(node, Paren):
-            return self.count(node.body)
+            return self._bounded(node.body)
         if isinstance(node, Unary):
-            return self.count(node.operand) if node.op in ("+", "-") else 1
+            if node.op in ("+", "-"):
+                b, k = self._bounded(node.operand)
+                return (b, k) if node.op == "+" else (b, 0)
+            return 1, 1
         if isinstance(node, Dot):
-            return self.n_dot
+            return self.n_dot, self.n_dot
         if isinstance(node, (Num, Const)):
-            return 0
+            return 0, 0
         if isinstance(node, BinOp):
-            a = self.count(node.left)
-            if node.op == "^":
-                k, n = a, _power(node)
+            a, ka = self._bounded(node.left)
+            if node.op == "^":  # (the base's removed terms once, and the power of the terms it keeps)
+                k, n = ka, _power(node)
                 total, c = 0, 1
                 for i in range(1, min(n, k) + 1):
                     c = c * (k - i + 1) // i
                     total += c
                     if total > cap:
-                        return cap
-                return total
-            b = self.count(node.right)
+                        return cap, cap
+                return min(cap, a - ka + total), total
+            b, kb = self._bounded(node.right)
             if node.op == "%in%":
-                return min(cap, a + b)
+                return min(cap, a + b), ka
             if node.op == ":":
-                return min(cap, a * b)
+                return min(cap, a * b), min(cap, ka * kb)
             if node.op == "*":
-                return min(cap, a + b + a * b)
+                return min(cap, a + b + a * b), min(cap, ka + kb + ka * kb)
             if node.op == "/":
-                return min(cap, a + b)
-        return 1
+                return min(cap, a + b), min(cap, ka + kb)
+        return 1, 1
 
 
 class _Expander:
@@ -395,8 +413,7 @@ def check_term_count(formula: Formula, columns: Sequence[str], limits: FormulaLi
         More terms than ``limits.max_terms``.
     """
     exclude = lhs_names(formula.lhs)
-    n_dot = sum(1 for c in columns if c not in exclude)
-    bound = _Counter(n_dot, limits.max_terms + 1).count(formula.rhs)
+    bound = _Counter([c for c in columns if c not in exclude], limits.max_terms + 1).count(formula.rhs)
     if bound > limits.max_terms:
         raise refuse("max_terms", "the formula expands to more terms than allowed", bound, limits)
 
