@@ -220,11 +220,11 @@ def _double_for_integer(given: Any, old: Any) -> bool:
     return type(given) is float and type(old) is int
 
 
-def _literal_levels(value: Value, call: Call, what: str, na: str = "keep") -> tuple:
-    """Literal values given as ``what`` (``levels =``, ``labels =``), distinct.  A missing value among them (NA,
-    NaN) is kept as R's NA level (``na = "keep"``: a label, :data:`NA_LEVEL`, named ...NA as R names it), left out
-    (``"drop"``: R's ``factor(x, levels = c(1, NA))`` excludes it, its default ``exclude = NA``) or refused
-    (``"refuse"``)."""
+def _literal_levels(value: Value, call: Call, what: str, na: str = "keep", distinct: bool = True) -> tuple:
+    """Literal values given as ``what`` (``levels =``, ``labels =``), distinct unless ``distinct`` is False
+    (labels, which R merges).  A missing value among them (NA, NaN) is kept as R's NA level (``na = "keep"``: a
+    label, :data:`NA_LEVEL`, named ...NA as R names it), left out (``"drop"``: R's ``factor(x, levels = c(1, NA))``
+    excludes it, its default ``exclude = NA``) or refused (``"refuse"``)."""
     vals = value if isinstance(value, tuple) else (value,)
     if not vals or not all(isinstance(v, (str, int, float, bool)) for v in vals):
         raise call_error(call, f"{what} must be literal values such as c(\"a\", \"b\") or c(4, 6, 8)")
@@ -237,7 +237,7 @@ def _literal_levels(value: Value, call: Call, what: str, na: str = "keep") -> tu
             raise call_error(call, f"{what} holds NA alone, which factor() leaves out (R's exclude = NA): every "
                                    "value would be missing")
     vals = tuple(NA_LEVEL if _is_missing_literal(v) else v for v in vals)
-    if len(set(map(label_text, vals))) != len(vals):
+    if distinct and len(set(map(label_text, vals))) != len(vals):
         raise call_error(call, f"{what} has duplicate levels")
     return vals
 
@@ -424,12 +424,27 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
         ordered = flag(ev.eval(a["ordered"]), call, "ordered") if "ordered" in a else (ordered_default or f.ordered)
         levels = f.levels
         if "labels" in a:
-            labels = _literal_levels(ev.eval(a["labels"]), call, "labels")
+            labels = _literal_levels(ev.eval(a["labels"]), call, "labels", distinct=False)
             if len(labels) != len(levels):
                 raise call_error(call, f"labels has {len(labels)} values for {len(levels)} levels")
-            levels = tuple(labels)
+            return _merged_labels(f, labels, bool(ordered))
         return FactorVec(f.codes, levels, bool(ordered), f.contrasts)
     return apply
+
+
+def _merged_labels(f: FactorVec, labels: tuple, ordered: bool) -> FactorVec:
+    """``f`` with its levels named by ``labels`` (one a level, in order); levels that share a label are merged into
+    one, the merged levels in the order of the labels' first appearance, as R's ``factor()`` merges them since R
+    3.4.0 (?factor: "Duplicated values in labels can be used to map different values of x to the same factor
+    level")."""
+    first: dict[str, int] = {}
+    index = np.array([first.setdefault(label_text(lv), len(first)) for lv in labels] + [-1], dtype=np.intp)
+    if len(first) == len(labels):
+        return FactorVec(f.codes, tuple(labels), ordered, f.contrasts)
+    seen: set[str] = set()
+    merged = tuple(lv for lv in labels if not (label_text(lv) in seen or seen.add(label_text(lv))))
+    # (a new factor: contrasts C() set on x's levels do not fit the merged ones, and R's factor() drops them)
+    return FactorVec(index[f.codes], merged, ordered)
 
 
 def call_add_na(ev: "Evaluator", call: Call) -> Value:
