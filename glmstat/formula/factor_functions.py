@@ -120,6 +120,7 @@ def call_droplevels(ev: "Evaluator", call: Call) -> FactorVec:
     x = ev.eval(bind(call, ("x",))["x"])
     if not isinstance(x, FactorVec):
         raise call_error(call, "droplevels() takes a factor (or a column of text); this is not one")
+    x = FactorVec(x.codes, x.levels, x.ordered)  # (R's droplevels() is factor(x): C()'s contrasts are not kept)
     return drop_unused(x) if ev.mode == "fit" else x
 
 
@@ -428,7 +429,10 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
             if len(labels) != len(levels):
                 raise call_error(call, f"labels has {len(labels)} values for {len(levels)} levels")
             return _merged_labels(f, labels, bool(ordered))
-        return FactorVec(f.codes, levels, bool(ordered), f.contrasts)
+        # (R's factor() and ordered() make a new factor, without the contrasts C() set on x; as.factor() of a
+        # factor and as.ordered() of an ordered factor return x as it is, contrasts and all)
+        as_is = keep_factor and f is x and not texts and (bool(ordered) == x.ordered)
+        return FactorVec(f.codes, levels, bool(ordered), f.contrasts if as_is else None)
     return apply
 
 
@@ -439,11 +443,10 @@ def _merged_labels(f: FactorVec, labels: tuple, ordered: bool) -> FactorVec:
     level")."""
     first: dict[str, int] = {}
     index = np.array([first.setdefault(label_text(lv), len(first)) for lv in labels] + [-1], dtype=np.intp)
-    if len(first) == len(labels):
-        return FactorVec(f.codes, tuple(labels), ordered, f.contrasts)
+    if len(first) == len(labels):  # (a new factor all the same: C()'s contrasts on x are not kept, as in R)
+        return FactorVec(f.codes, tuple(labels), ordered)
     seen: set[str] = set()
     merged = tuple(lv for lv in labels if not (label_text(lv) in seen or seen.add(label_text(lv))))
-    # (a new factor: contrasts C() set on x's levels do not fit the merged ones, and R's factor() drops them)
     return FactorVec(index[f.codes], merged, ordered)
 
 
@@ -457,6 +460,8 @@ def call_add_na(ev: "Evaluator", call: Call) -> Value:
     with ev.whole_columns():
         x = ev.eval(a["x"])
     f = x if isinstance(x, FactorVec) else as_factor(x, call, ev)
+    if ifany and not (f.codes < 0).any():  # (R returns the factor as it is, contrasts set by C() and all)
+        return f
     # (R's factor(x, levels = , exclude = NULL) makes a new factor: contrasts set by C() are not kept)
     return with_na_level(FactorVec(f.codes, f.levels, f.ordered), call, always=not ifany)
 
@@ -605,6 +610,7 @@ def call_relevel(ev: "Evaluator", call: Call) -> Value:
     f = as_factor(ev.eval(a["x"]), call, ev)
     if f.ordered:
         raise call_error(call, "relevel() is for unordered factors (as in R)")
+    f = FactorVec(f.codes, f.levels, f.ordered)  # (R's relevel() is factor(x, levels = ): no C() contrasts kept)
     ref = ev.eval(a["ref"])
     if not isinstance(ref, (str, int, float)) or isinstance(ref, bool):
         raise call_error(call, "ref must be a level, e.g. ref = \"b\"")
