@@ -40,7 +40,7 @@ from ..families import Gaussian
 from ..report.tables import returns_table
 from .rao_score import models_score, rao_statistic
 from .submodels import only_aliased_left_out, refit_columns
-from .update import model_text
+from .update import model_sides, model_text
 
 __all__ = ["sequential_anova", "anova", "drop1", "lrtest", "LRTest", "drop_scope", "check_ml_fit", "table_heading",
            "aic_penalty", "term_table_arguments", "MAX_MODELS"]
@@ -356,9 +356,9 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
         One row per model (index 1, 2, ...): ``resid_df``, ``resid_dev``, ``df`` and ``deviance`` (the
         change from the previous model), then ``rao``, ``statistic`` and ``p_value`` as the test gives them (or ``cp``).
         The dispersion is the biggest model's (the smallest residual df).  For negative binomial models
-        with theta estimated the table is MASS's likelihood-ratio table: ``theta``, ``resid_df``,
-        ``twice_loglik``, ``df``, ``statistic`` (the LR statistic) and ``p_value``, models ordered by
-        decreasing residual df.
+        with theta estimated the table is MASS's likelihood-ratio table, indexed by the models' right-hand
+        sides: ``theta``, ``resid_df``, ``twice_loglik``, ``test`` (``"1 vs 2"``), ``df``, ``statistic`` (the
+        LR statistic) and ``p_value``, models ordered by decreasing residual df.
 
     Raises
     ------
@@ -406,7 +406,10 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
 
 
 def _negbin_table(fits, test) -> pd.DataFrame:
-    """MASS's ``anova.negbin``: likelihood-ratio tests of negative binomial fits, theta re-estimated."""
+    """MASS's ``anova.negbin``: likelihood-ratio tests of negative binomial fits, theta re-estimated.  The models
+    are their right-hand sides and the heading names the response, as ``paste(formula(fit)[3L])`` and ``[2L]``
+    write them (:func:`~glmstat.inference.update.model_sides`); ``test`` labels each row's test ``"1 vs 2"``.
+    The p-value is the chi-square's upper tail, where MASS's ``1 - pchisq`` reads 0 below about 1e-16."""
     if test is not None and _resolve_test(test, fits[0]) != "Chisq":
         warn_user("only chi-square likelihood-ratio tests are available for negative binomial models "
                   "with theta estimated", GLMStatWarning)
@@ -418,10 +421,13 @@ def _negbin_table(fits, test) -> pd.DataFrame:
     lr = np.concatenate([[np.nan], np.diff(ll2)])
     with np.errstate(invalid="ignore"):
         p = chi2_sf(lr, df)
-    table = pd.DataFrame({"theta": [f.theta for f in fs], "resid_df": dfs, "twice_loglik": ll2, "df": df,
-                          "statistic": lr, "p_value": p},
-                         index=pd.Index([f.formula for f in fs], name="model"))
-    table.attrs["heading"] = "Likelihood ratio tests of negative binomial models"
+    sides = [model_sides(f) for f in fs]
+    tests = [""] + [f"{k} vs {k + 1}" for k in range(1, len(fs))]
+    table = pd.DataFrame({"theta": [f.theta for f in fs], "resid_df": dfs, "twice_loglik": ll2, "test": tests,
+                          "df": df, "statistic": lr, "p_value": p},
+                         index=pd.Index([rhs for _, rhs in sides], name="model"))
+    table.attrs["heading"] = "\n".join(["Likelihood ratio tests of Negative Binomial Models"]
+                                       + [f"Response: {lhs}" for lhs in dict.fromkeys(lhs for lhs, _ in sides)])
     table.attrs["test"] = "Chisq"
     return table
 

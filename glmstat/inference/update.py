@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = ["update", "updated_formula", "fit_columns", "formula_text", "term_text", "refit_terms", "terms_with",
-           "scope_terms", "r_formula", "model_text"]
+           "scope_terms", "r_formula", "model_text", "model_sides"]
 
 
 # -- formulas -----------------------------------------------------------------------------------------------------
@@ -135,6 +135,27 @@ def model_text(fit: "GLMResults") -> str:
         return "\n".join(formula_lines(r_formula(fit)))
     except (GLMStatError, RecursionError, AttributeError):  # (not expected: the fit parsed it)
         return fit.formula
+
+
+def model_sides(fit: "GLMResults") -> tuple[str, str]:
+    """The response and the right-hand side of R's ``formula(fit)`` (:func:`r_formula`) as MASS's ``anova.negbin``
+    writes them, ``paste(formula(fit)[2L])`` and ``paste(formula(fit)[3L])``: each deparsed as R's ``as.character``
+    of a call deparses it (``Eth * Age + Sex + Lrn``, ``x + offset(log(t))``, a ``.`` written out as its columns),
+    on one line up to 500 characters (R's ``deparse1line``: longer, broken there, the lines joined by a newline);
+    the formula's text split at its first ``~`` where it does not parse again."""
+    from ..report.call import deparse_lines
+
+    try:
+        f = r_formula(fit)
+        lhs = "\n".join(deparse_lines(f.lhs, LINE_CUTOFF)) if f.lhs is not None else ""
+        return lhs, "\n".join(deparse_lines(f.rhs, LINE_CUTOFF))
+    except (GLMStatError, RecursionError, AttributeError):  # (not expected: the fit parsed it)
+        lhs, _, rhs = fit.formula.partition("~")
+        return lhs.strip(), rhs.strip()
+
+
+#: R's MAX_Cutoff, the width at which as.character of a call (deparse1line) breaks it
+LINE_CUTOFF = 500
 
 
 def _replace_side(node: Node | None, old: Node | None) -> Node | None:
