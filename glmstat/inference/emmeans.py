@@ -61,6 +61,7 @@ from .._scipy import sparse
 from ..distributions import interval_quantile, normal_sf, t_sf
 from .._arguments import confidence_level, is_one_of, own_scalar, shown
 from ..errors import GLMStatError
+from ..formula.nodes import names_read
 from ..links import domain_limits
 from ..report.display import level_percent
 from ..report.rformat import format_r
@@ -71,11 +72,12 @@ from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_resp
 from .p_adjust import P_ADJUST_METHODS, p_adjust, scheffe_p_values
 from .studentized_range import tukey_p_values
 from .reference_grid import estimable_rows, grid_means
+from .update import r_formula
 
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["emmeans", "emmeans_contrasts", "emmeans_pairs"]
+__all__ = ["emmeans", "emmeans_contrasts", "emmeans_pairs", "grid_notes", "transform_name"]
 
 # emmeans' adjustments of pairs() (lower-cased: "BH", "BY"), but its simulated "mvt" and "dunnettx"
 _ADJUST = ("tukey", "scheffe", *P_ADJUST_METHODS)
@@ -138,11 +140,12 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     q = interval_quantile(level, df)
     grouped = "" if by is None else f" by {', '.join(means.index.names[means.n_term:])}"
     based = f"{'normal' if np.isinf(df) else 't'}-based {level_percent(level)} intervals"
+    notes = "".join(f"\n{line}" for line in grid_notes(fit, means.averaged_over, level, type))
     if type == "link":
         table = pd.DataFrame({"estimate": eta, "std_error": se, "df": np.where(means.estimable, df, np.nan),
                               "lower": eta - q * se, "upper": eta + q * se}, index=means.index)
         table.attrs["heading"] = (f"Estimated marginal means{grouped} on the scale of the linear predictor "
-                                  f"({fit.family.link.name} link), {based}")
+                                  f"({fit.family.link.name} link), {based}{notes}")
         return table
     h, dh = back_transform(fit)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -153,8 +156,56 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
                               "upper": np.fmax(a, b)}, index=means.index)
     tr = fitted_response_transform(fit)
     scale = f"{fit.family.link.name} link" + (f", {tr[0]} response" if tr else "")
-    table.attrs["heading"] = f"Estimated marginal means{grouped} on the response scale ({scale}), {based}"
+    table.attrs["heading"] = f"Estimated marginal means{grouped} on the response scale ({scale}), {based}{notes}"
     return table
+
+
+def _r_number(x: float) -> str:
+    """A number as R's ``paste`` writes it (15 significant digits)."""
+    return format_r([x], 15)[0].strip()
+
+
+def transform_name(fit: "GLMResults") -> str | None:
+    """emmeans' name of the fit's response transformation (its ``.get.link``): ``log``, ``sqrt``,
+    ``asin(sqrt(mu))``, ``atanh(mu)``, ``scale(28.1, 13.2)`` (the centre and scale to 3 significant digits), a
+    multiplier before it (``2*sqrt``) and a constant added inside after it (``log(mu + 1)``, ``identity(mu + 1)``),
+    each rounded to 3 decimals; None without one."""
+    tr = fitted_response_transform(fit)
+    if tr is None:
+        return None
+    name, mult, add = tr
+    if name == "scale":  # (emmeans' make.tran("scale"): its centre and scale, signif(., 3))
+        centre, sd = -add, 1.0 / mult
+        return f"scale({_r_number(float(f'{centre:.3g}'))}, {_r_number(float(f'{sd:.3g}'))})"
+    base = {"asin.sqrt": "asin(sqrt(mu))", "atanh": "atanh(mu)"}.get(name, name)
+    if mult != 1.0:
+        base = f"{_r_number(round(mult, 3))}*{base}"
+    if add != 0.0:
+        base = f"{base}(mu + {_r_number(round(add, 3))})"
+    return base
+
+
+def grid_notes(fit: "GLMResults", averaged_over: Sequence[str], level: float, type: str) -> list[str]:
+    """The notes emmeans prints under its grid of means, in its words and order: the variables the means average
+    over, the scale of ``type="link"`` means (the link's, or the response transformation's with an identity
+    link), the confidence level, and the scale ``type="response"`` intervals are back-transformed from
+    (``sqrt[log]`` for a log link of a ``sqrt(y)`` response); no scale note for an identity link and response."""
+    link = fit.family.link.name
+    link = None if link == "identity" else link
+    tr = transform_name(fit)
+    # (in the order of the formula's variables, R's all.vars, as emmeans' grid: y ~ H + G:H + D is G, D)
+    try:
+        first = {n: k for k, n in enumerate(dict.fromkeys(names_read(r_formula(fit).rhs)))}
+    except (GLMStatError, RecursionError):  # (not expected: the fit parsed it)
+        first = {}
+    averaged_over = sorted(averaged_over, key=lambda n: first.get(n, len(first)))
+    notes = [f"Results are averaged over the levels of: {', '.join(averaged_over)}"] if averaged_over else []
+    if type == "link" and (link or tr):
+        notes.append(f"Results are given on the {link or tr} (not the response) scale.")
+    notes.append(f"Confidence level used: {_r_number(level)}")
+    if type == "response" and (link or tr):
+        notes.append(f"Intervals are back-transformed from the {f'{tr}[{link}]' if link and tr else link or tr} scale")
+    return notes
 
 
 #: Cells (comparisons x model columns) of the block of comparisons whose grid rows are differenced at a time: the

@@ -359,7 +359,8 @@ class GridMeans(NamedTuple):
     """The marginal means on the link scale: their index, the rows L of the grid's means (every column),
     eta and se_eta (NaN where not estimable), which are estimable, the df of their tests, the kept columns,
     the covariance of their coefficients (and its factor), the design's null space (None without aliased columns),
-    how many of the index's variables are the term's, and whether a nested one is among them."""
+    how many of the index's variables are the term's, whether a nested one is among them, and the variables of
+    several values the means average over (emmeans' ``avgd.over``)."""
 
     index: pd.Index
     L: np.ndarray
@@ -373,6 +374,7 @@ class GridMeans(NamedTuple):
     null_space: np.ndarray | None
     n_term: int  # the index's first n_term variables are the term's (with the parents of its nested ones)
     nested: bool  # a nested variable among them (emmeans' nested contrasts)
+    averaged_over: tuple[str, ...] = ()  # the grid's variables of several values the means average over, in its order
 
 
 #: at most this many values of a numeric variable given by ``at=``
@@ -568,6 +570,8 @@ def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equ
     # each combination of the chosen variables' values: the mean of the grid rows that have it (equal weights,
     # the mean over the other variables' axes), in emmeans' order -- the first chosen variable varies fastest
     kept = set(position)
+    # (emmeans' avgd.over: a covariate held at one value is not among them, one given several by at= is)
+    averaged_over = tuple(variables[k].name for k in wide if axis[k] not in kept)
     others = tuple(a for a in range(len(wide)) if a not in kept)
     W = None if nesting is None else nesting.W
     averaged = [] if nesting is None else [a for a in nesting.parents if a not in kept]
@@ -610,4 +614,4 @@ def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equ
         index = pd.Index([k[0] for k in order], name=chosen[0].name)
     else:
         index = pd.MultiIndex.from_tuples(order, names=[v.name for v in chosen])
-    return GridMeans(index, L, eta, se, estimable, df, kept, V, F, N, n_term, bool(nested))
+    return GridMeans(index, L, eta, se, estimable, df, kept, V, F, N, n_term, bool(nested), averaged_over)

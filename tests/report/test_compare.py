@@ -97,8 +97,8 @@ def test_confidence_level_is_not_rounded_to_a_whole_percent():
     fit = fit_ref(load_ref("birthwt_logit"))
     assert gs.compare(fit, ci=True, level=0.995).note.startswith("99.5% confidence intervals in brackets.")
     assert gs.compare(fit, ci=True, level=0.9).note.startswith("90% confidence intervals in brackets.")
-    heading = fit.emmeans("race", level=0.999).attrs["heading"]
-    assert heading.endswith("-based 99.9% intervals")
+    heading = fit.emmeans("race", level=0.999).attrs["heading"].split("\n")
+    assert heading[0].endswith("-based 99.9% intervals") and "Confidence level used: 0.999" in heading
 
 
 def test_a_zero_likelihood_shows_inf_as_the_summary():
