@@ -51,7 +51,8 @@ from .kernel import Working, kernel_for
 from .linalg import cholesky_lapack
 from .threads import single_threaded
 
-__all__ = ["Penalty", "Problem", "PenalizedFit", "make_problem", "fit_penalized", "fit_path", "alpha_max"]
+__all__ = ["Penalty", "Problem", "PenalizedFit", "make_problem", "fit_penalized", "fit_path", "alpha_max",
+           "fit_bytes"]
 
 _EPS = np.finfo(float).eps
 #: Armijo's constant: a step must achieve this fraction of the decrease its quadratic model predicts.
@@ -129,6 +130,36 @@ class PenalizedFit:
     iterations: int
     converged: bool
     drift: float = 0.0
+
+
+def fit_bytes(n_rows: int, n_cols: int, l1: bool) -> int:
+    """The memory :func:`make_problem` and :func:`fit_penalized` hold at their peak for a dense X of ``n_rows``
+    x ``n_cols`` (beyond X itself), in bytes, as Python's integers (no overflow).
+
+    Without an L1 part and with more columns than rows the steps are solved through the rows' SVD
+    (:func:`_wide_solve`): copies of the n x p rows -- centered, weighted and scaled ones, the SVD's own copy, its
+    V' and workspace -- measured at 6.4 of X's size at the peak, counted as 7.  Otherwise each step forms the p x p
+    model (:func:`_direction`: X'WX, the ridge's identity, the intercept's outer product and Schur complement, the
+    equilibrated copy and its Cholesky factor; the lasso's active-set copies) beside a block of rows, measured at
+    4 p^2 (a lasso of 100 x 3,000) and counted as 5 p^2 and two copies of X (the centered one, a block's
+    weighted rows).  A lasso of 5 rows and 30,000 features asked numpy for a Gram of 6.7 GB: a raw MemoryError, or
+    the machine's memory.
+
+    Parameters
+    ----------
+    n_rows, n_cols : int
+        X's shape.
+    l1 : bool
+        Whether the penalty has an L1 part (alpha * l1_ratio > 0) at some fit.
+
+    Returns
+    -------
+    int
+    """
+    cells = int(n_rows) * int(n_cols)
+    if not l1 and n_cols > n_rows:
+        return 8 * 7 * cells
+    return 8 * (5 * int(n_cols) ** 2 + 2 * cells)
 
 
 def make_problem(X: np.ndarray | Design, y: np.ndarray, sample_weight: np.ndarray | None,

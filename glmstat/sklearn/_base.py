@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._arguments import (flag, foreign_type, integer_type, items_given, own_scalar, real_number, shown,
                           shown_row)
 from ..design.base import SMALL_CELLS, Design
-from ..engine.penalized import Penalty, fit_penalized, make_problem
+from ..engine.penalized import Penalty, fit_bytes, fit_penalized, make_problem
 from ..engine.step_size import DRIFT_TOL
 from ..errors import ConvergenceWarning as _GsConvergenceWarning, warn_user
 from ..formula.deparse import r_name
@@ -32,7 +32,7 @@ from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
 from ._formula import front_end, split_formula, with_response
 
-__all__ = ["ConvergenceWarning", "NoInferenceError"]
+__all__ = ["ConvergenceWarning", "NoInferenceError", "check_fit_memory", "out_of_memory"]
 
 
 class ConvergenceWarning(_GsConvergenceWarning, _SkConvergenceWarning):
@@ -172,6 +172,64 @@ def check_feature_magnitudes(X: np.ndarray, names: Sequence[str]) -> None:
         )
 
 
+#: Memory of a feature beside its values and coefficients: its name ("x1234567", a str of 57 bytes and a slot in the
+#: tuple of names; a path's list of them too) and the fit's vectors of p (gradient, step, center, magnitudes)
+FEATURE_BYTES = 192
+
+
+def check_fit_memory(shape: tuple[int, int], l1: bool, copies: int, coefs: int = 1) -> int:
+    """Refuse, before the fit copies it, features X of ``shape`` whose penalized fit would need more memory than
+    glm() allows a fit (``FormulaLimits.max_design_bytes``, 4 GiB by default): the fit's own peak
+    (:func:`~glmstat.engine.penalized.fit_bytes`: a p x p model, or copies of the rows of a wide ridge), ``copies``
+    more copies of X the caller makes (the centered columns, the rows ``results_`` refits) and ``coefs`` vectors of
+    coefficients and gradients.  The number of features had no other bound: ``fit(np.zeros((5, 10**7)))`` ended in
+    numpy's raw MemoryError after 2 GB, and a lasso of 5 rows and 30,000 features asked for a Gram of 6.7 GB.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        X's rows and features.
+    l1 : bool
+        Whether some fit has an L1 part (alpha * l1_ratio > 0): it solves a p x p model whatever the rows.
+    copies : int
+        Copies of X the caller holds beside the fit's.
+    coefs : int
+        Vectors of p coefficients kept (a path's, one a penalty).
+
+    Returns
+    -------
+    int
+        The bytes counted, for a message should the machine not have them.
+
+    Raises
+    ------
+    DataError
+        Naming the shape, the memory and the bound.
+    """
+    n, p = (int(v) for v in shape)
+    need = fit_bytes(n, p, l1) + 8 * n * p * copies + p * (FEATURE_BYTES + 16 * coefs)
+    limit = DEFAULT_LIMITS.max_design_bytes
+    if need > limit:
+        model = l1 or p <= n
+        raise DataError(
+            f"X of {n:,} rows and {p:,} features would need about {need / 2**20:,.0f} MB to fit ("
+            + (f"its {p:,} x {p:,} model" if model else "copies of its rows")
+            + f"), more than the {limit / 2**20:,.0f} MB glmstat allows a fit (FormulaLimits.max_design_bytes, as "
+            "glm()'s); select fewer features"
+            + (" or fit without an L1 part (l1_ratio=0 or alpha=0), whose fit of more features than rows needs "
+               "memory in proportion to rows x features" if model and p > n else ", or fewer rows")
+        )
+    return need
+
+
+def out_of_memory(shape: tuple[int, int], need: int) -> DataError:
+    """The error for a fit of features of ``shape`` that the machine could not allocate (numpy's MemoryError)
+    within glmstat's bound, ``need`` bytes by :func:`check_fit_memory`'s count (0: not counted)."""
+    about = f" (about {need / 2**20:,.0f} MB)" if need else ""
+    return DataError(f"X of {shape[0]:,} rows and {shape[1]:,} features: this machine could not allocate the "
+                     f"memory its fit needs{about}; select fewer features or rows")
+
+
 def checked_parameters(estimator: GLMEstimatorBase) -> tuple[Penalty, Family]:
     """The estimator's penalty (alpha, l1_ratio) and family, every parameter checked as ``fit`` checks it: an
     invalid one raises glmstat's error naming it (:func:`~glmstat.sklearn.glm_path` checks its arguments so)."""
@@ -258,11 +316,17 @@ class GLMEstimatorBase(BaseEstimator):
         self.__dict__.pop("_results_cache", None)
         # (what predict and score use: set_params(family=...) takes effect at the next fit, as any parameter)
         self._fitted_family = family
+        need = 0
         if self.formula is None:
             own_values(X, "X")
             own_values(y, "y")
+            # (the centered copy of X, and at alpha=0 the rows results_ refits)
+            memory = {"l1": penalty.l1 > 0, "copies": 1 + (penalty.alpha == 0)}
+            if isinstance(X, (np.ndarray, pd.DataFrame)) and X.ndim == 2:  # (before the checks read every value)
+                check_fit_memory(X.shape, **memory)
             with refused(f"X ({shown(X)}) or y ({shown(y)})"):
                 X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=self._numeric_target)
+            need = check_fit_memory(X.shape, **memory)
             names = (tuple(str(c) for c in self.feature_names_in_) if hasattr(self, "feature_names_in_")
                      else tuple(f"x{j}" for j in range(X.shape[1])))
             check_feature_magnitudes(X, names)
@@ -288,8 +352,12 @@ class GLMEstimatorBase(BaseEstimator):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         if not np.any(weights > 0):
             raise DataError("every sample weight is zero; at least one row needs a positive weight")
-        problem = make_problem(design, y_num, weights, offset, family, intercept)
-        fit = fit_penalized(problem, penalty, float(self.tol), int(self.max_iter))
+        try:
+            problem = make_problem(design, y_num, weights, offset, family, intercept)
+            fit = fit_penalized(problem, penalty, float(self.tol), int(self.max_iter))
+        except MemoryError:
+            raise out_of_memory(design.shape if isinstance(design, np.ndarray) else (design.n_rows, design.n_cols),
+                                need) from None
         if not fit.converged:
             warn_user(
                 f"the penalized fit did not converge in {fit.iterations} iterations (largest violation of the "

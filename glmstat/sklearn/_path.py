@@ -12,8 +12,8 @@ from .._arguments import integer_type, items_given, plain_real, real_number, sho
 from ..engine.penalized import PenalizedFit, alpha_max, fit_path, make_problem
 from ..errors import DataError, FitError, SeparationWarning, warn_user
 from ..families import Family
-from ._base import (DRIFT_TOL, ConvergenceWarning, check_feature_magnitudes, checked_parameters, diverging_message,
-                    own_values, refused, sample_weights)
+from ._base import (DRIFT_TOL, ConvergenceWarning, check_feature_magnitudes, check_fit_memory, checked_parameters,
+                    diverging_message, out_of_memory, own_values, refused, sample_weights)
 from ._regressor import GLMRegressor, response_in_domain
 
 __all__ = ["GLMPath", "glm_path"]
@@ -79,33 +79,39 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     _, fam = checked_parameters(est)
     own_values(X, "X")
     own_values(y, "y")
-    with refused(f"X ({shown(X)}) or y ({shown(y)})"):
-        X = check_array(X, dtype=np.float64)
-        y = check_array(y, dtype=np.float64, ensure_2d=False)
-        if y.ndim != 1:
-            raise DataError(f"y must be 1-d, got shape {y.shape}")
-        check_consistent_length(X, y)
-    check_feature_magnitudes(X, [f"x{j}" for j in range(X.shape[1])])
-    sw = sample_weights(sample_weight, X.shape[0])
-    if not np.any(sw > 0):
-        raise DataError("every sample weight is zero; at least one row needs a positive weight")
-    y = response_in_domain(y, sw, fam)
-    problem = make_problem(X, y, sw, None, fam, fit_intercept)
     if alphas is None:
         if (isinstance(n_alphas, bool) or not integer_type(n_alphas)
                 or not 1 <= n_alphas <= _MAX_ALPHAS):
             raise FitError(f"n_alphas must be a positive integer of at most {_MAX_ALPHAS:,} (a fit each), got "
                              f"{shown(n_alphas)}")
         eps = real_number(eps, "eps", low=0, high=1, low_open=True, must="a number in (0, 1]", error=FitError)
-        top = alpha_max(problem, l1_ratio)
-        alphas = np.geomspace(top, top * eps, n_alphas) if top > 0 else np.zeros(1)
-    alphas = _given_alphas(alphas)
-    if alphas.ndim != 1 or alphas.size == 0:
-        raise FitError(f"alphas must be a non-empty sequence of numbers, got shape {alphas.shape}")
-    bad = np.flatnonzero(~(np.isfinite(alphas) & (alphas >= 0)))
-    if bad.size:
-        raise FitError(f"alphas must be finite numbers >= 0, got alphas[{bad[0]}] = {alphas[bad[0]]:g}")
-    fits = tuple(fit_path(problem, alphas, float(l1_ratio), tol, max_iter))
+        memory = {"l1": float(l1_ratio) > 0, "copies": 1, "coefs": 2 * int(n_alphas)}
+    else:
+        alphas = _checked_alphas(alphas)
+        memory = {"l1": bool(float(l1_ratio) > 0 and np.any(alphas > 0)), "copies": 1, "coefs": 2 * alphas.size}
+    # (the fit's memory, the centered copy of X, and each penalty's coefficients in its fit and in coefs)
+    if isinstance(X, np.ndarray) and X.ndim == 2:  # (before the checks read every value)
+        check_fit_memory(X.shape, **memory)
+    with refused(f"X ({shown(X)}) or y ({shown(y)})"):
+        X = check_array(X, dtype=np.float64)
+        y = check_array(y, dtype=np.float64, ensure_2d=False)
+        if y.ndim != 1:
+            raise DataError(f"y must be 1-d, got shape {y.shape}")
+        check_consistent_length(X, y)
+    need = check_fit_memory(X.shape, **memory)
+    check_feature_magnitudes(X, [f"x{j}" for j in range(X.shape[1])])
+    sw = sample_weights(sample_weight, X.shape[0])
+    if not np.any(sw > 0):
+        raise DataError("every sample weight is zero; at least one row needs a positive weight")
+    y = response_in_domain(y, sw, fam)
+    try:
+        problem = make_problem(X, y, sw, None, fam, fit_intercept)
+        if alphas is None:
+            top = alpha_max(problem, l1_ratio)
+            alphas = _checked_alphas(np.geomspace(top, top * eps, n_alphas) if top > 0 else np.zeros(1))
+        fits = tuple(fit_path(problem, alphas, float(l1_ratio), tol, max_iter))
+    except MemoryError:
+        raise out_of_memory(X.shape, need) from None
     stopped = [a for a, f in zip(alphas, fits) if not f.converged]
     if stopped:
         warn_user(
@@ -119,6 +125,17 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
                   SeparationWarning)
     coefs = np.array([f.coef for f in fits]).reshape(len(fits), X.shape[1])
     return GLMPath(alphas, np.array([f.intercept for f in fits]), coefs, (coefs != 0).sum(axis=1), fits)
+
+
+def _checked_alphas(alphas: Any) -> np.ndarray:
+    """The penalties given as ``alphas=`` (:func:`_given_alphas`), a non-empty sequence of finite numbers >= 0."""
+    alphas = _given_alphas(alphas)
+    if alphas.ndim != 1 or alphas.size == 0:
+        raise FitError(f"alphas must be a non-empty sequence of numbers, got shape {alphas.shape}")
+    bad = np.flatnonzero(~(np.isfinite(alphas) & (alphas >= 0)))
+    if bad.size:
+        raise FitError(f"alphas must be finite numbers >= 0, got alphas[{bad[0]}] = {alphas[bad[0]]:g}")
+    return alphas
 
 
 def _given_alphas(alphas: Any) -> np.ndarray:
