@@ -165,6 +165,7 @@ def _dask(formula, ddf, family, weights, offset, context, limits, contrasts, sub
         from .design.dask import DaskSource
     except ImportError as e:  # pragma: no cover - dask itself made the DataFrame
         raise MissingDependencyError("fitting a dask DataFrame needs dask: pip install 'glmstat[dask]'") from e
+    _refuse_partitions(ddf.npartitions, limits)
     names = tuple(c if isinstance(c, str) else str(c) for c in ddf.columns)
     if len(set(names)) != len(names):
         raise DataError("the dask DataFrame has duplicate column names; rename them so each is unique")
@@ -174,6 +175,33 @@ def _dask(formula, ddf, family, weights, offset, context, limits, contrasts, sub
     source = DaskSource.from_dataframe(ddf, model.columns, model.encoder.encode, model.encoder.kept, model.n_rows,
                                        len(model.spec.plan.column_names))
     return StreamedFrame.of(model, partial(_dask_rows, source)), source
+
+
+def _refuse_partitions(count: int, limits: FormulaLimits) -> None:
+    """Refuse a dask DataFrame of more than ``limits.max_partitions`` partitions (``count``, its metadata's),
+    before any is computed: each pass of a fit is a task a partition, some milliseconds each whatever its rows
+    (900 partitions of one row took 15 s to fit, 2,700 a minute).
+
+    Parameters
+    ----------
+    count : int
+        The DataFrame's number of partitions.
+    limits : FormulaLimits
+        The fit's limits.
+
+    Raises
+    ------
+    DataError
+        Naming the count, the limit, how to merge the partitions and how to raise the limit.
+    """
+    if count > limits.max_partitions:
+        raise DataError(
+            f"the dask DataFrame has {count:,} partitions, more than the limit max_partitions of "
+            f"{limits.max_partitions:,}: each pass of the fit is a task a partition, some milliseconds each whatever "
+            "its rows; merge small partitions first (ddf.repartition(partition_size='100MB') or "
+            "ddf.repartition(npartitions=...)), or, for data this large, raise the limit with "
+            "glm(..., limits=glmstat.FormulaLimits(max_partitions=...))"
+        )
 
 
 def _named_by_strings(ddf, names: tuple[str, ...]):

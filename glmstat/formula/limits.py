@@ -69,6 +69,12 @@ class FormulaLimits:
         Directory entries (files, directories and links alike) that a directory or a glob given as data may
         list, counted as they are listed: ``"/**/*.parquet"`` would walk every directory of the file system,
         and a directory given as data is looked through for Parquet files in its subdirectories.
+    max_partitions : int
+        Partitions of a dask DataFrame given as data: every pass of a fit is a task a partition, some
+        milliseconds each to schedule whatever its rows, and the first passes build a graph of them (900
+        partitions of one row each took 15 s to fit, 2,700 a minute).  Counted from the DataFrame's metadata,
+        before any partition is computed.  The default, 256, is a few seconds of such overhead; data of
+        tiny partitions is better merged first (``ddf.repartition(partition_size="100MB")``).
     max_eval_work : int
         Work of evaluating the formula's variables (the response, ``weights=``, ``offset=`` and ``subset=`` among
         them): rows x passes over them, counted from the formula's text before each variable is evaluated
@@ -119,6 +125,7 @@ class FormulaLimits:
     max_design_bytes: int = 4 * 2**30
     max_pass_work: int = 10**11
     max_listed: int = 100_000
+    max_partitions: int = 256
     max_eval_work: int = 5 * 10**9
     max_date_steps: int = 6_000_000
     max_text_chars: int = 500_000_000
