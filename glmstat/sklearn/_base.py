@@ -32,7 +32,7 @@ from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
 from ._formula import front_end, split_formula, with_response
 
-__all__ = ["ConvergenceWarning", "NoInferenceError", "check_fit_memory", "out_of_memory"]
+__all__ = ["ConvergenceWarning", "NoInferenceError", "check_fit_memory", "out_of_memory", "unpadded"]
 
 
 class ConvergenceWarning(_GsConvergenceWarning, _SkConvergenceWarning):
@@ -81,7 +81,7 @@ _READABLE_OBJECTS = frozenset({dict, set, frozenset, type(pd.NA), type(pd.NaT), 
                                datetime.timedelta})
 
 
-def own_values(value: Any, what: str) -> None:
+def own_values(value: Any, what: str) -> Any:
     """Refuse ``value`` -- features, a response, class labels or sample weights given to an estimator or to
     ``glm_path`` -- when it holds an object of a class that is not Python's, numpy's or pandas' own (a subclass of
     float or str, an object of any class with a ``__float__``), before scikit-learn or numpy reads it: they called
@@ -126,6 +126,41 @@ def own_values(value: Any, what: str) -> None:
             foreign = foreign or foreign_type(np.asarray(a, dtype=object).ravel(), depth=0, also=_READABLE_OBJECTS)
     if foreign is not None and foreign not in (list, tuple):
         _refuse_objects(what, foreign)
+    return unpadded(value)
+
+
+#: Bytes numpy's array of fixed-width texts may take before a list of texts padded in it is read as objects
+#: (:func:`unpadded`)
+PADDED_BYTES = 2**26
+
+
+def unpadded(value: Any) -> Any:
+    """``value``, or, when it is a flat list or tuple holding texts that numpy would pad to the longest (an array of
+    fixed-width texts, 4 bytes a character: a label of a million characters among 1,000 rows made 3.7 GiB from 1 MB,
+    a raw MemoryError in scikit-learn's reading of y or sample_weight), its items in an object array: each text held
+    once, as given.  Lists whose array would take at most :data:`PADDED_BYTES` (64 MB), or whose texts are all of
+    one length (nothing padded), are left as they are: their labels stay numpy's texts.
+
+    Parameters
+    ----------
+    value : Any
+        What the caller gave.
+
+    Returns
+    -------
+    Any
+    """
+    if type(value) not in (list, tuple) or not value:
+        return value
+    longest = total = 0
+    for v in value:
+        if type(v) in (list, tuple):  # (rows: scikit-learn refuses a 2-d y, numpy reads X's texts as numbers)
+            return value
+        if isinstance(v, str):
+            longest, total = max(longest, len(v)), total + len(v)
+    if 4 * len(value) * longest > max(PADDED_BYTES, 4 * total):
+        return np.array(value, dtype=object)
+    return value
 
 
 def _refuse_objects(what: str, foreign: type) -> None:
@@ -248,10 +283,12 @@ def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
     weights (the fit then said every weight was zero)."""
     if sample_weight is None:
         return np.ones(n)
-    own_values(sample_weight, "sample_weight")
+    texts = own_values(sample_weight, "sample_weight") is not sample_weight  # (a list of texts numpy would pad)
     # (at most glm()'s bound on weights, whose sums and squares leave double precision beyond)
     must = (f"sample_weight must be None, a number or {n} finite non-negative numbers of at most {MAX_MAGNITUDE:g} "
             "(one per row)")
+    if texts:
+        raise DataError(f"{must}, got {shown(sample_weight)} holding texts")
     given = items_given(sample_weight)
     if given is not None and given != n:  # (counted before it is read: a range(10**12) is no array to make)
         raise DataError(f"{must}, got {given:,} values")
@@ -321,8 +358,8 @@ class GLMEstimatorBase(BaseEstimator):
         self._fitted_family = family
         need = 0
         if self.formula is None:
-            own_values(X, "X")
-            own_values(y, "y")
+            X = own_values(X, "X")
+            y = own_values(y, "y")
             # (the centered copy of X, and at alpha=0 the rows results_ refits)
             memory = {"l1": penalty.l1 > 0, "copies": 1 + (penalty.alpha == 0)}
             if isinstance(X, (np.ndarray, pd.DataFrame)) and X.ndim == 2:  # (before the checks read every value)
@@ -403,7 +440,7 @@ class GLMEstimatorBase(BaseEstimator):
         """Regressors: the left-hand side is the front end's to evaluate; a given y becomes a column."""
         if left:
             return X, self.formula, None, sw
-        own_values(y, "y")
+        y = own_values(y, "y")
         with refused(f"y ({shown(y)})"):
             y = np.asarray(y, dtype=float).reshape(-1)
         if y.shape != (len(X),):
@@ -428,7 +465,7 @@ class GLMEstimatorBase(BaseEstimator):
         check_is_fitted(self)
         coef = np.ravel(self.coef_)
         if self._spec is None:
-            own_values(X, "X")
+            X = own_values(X, "X")
             with refused(f"X ({shown(X)})"):
                 X = validate_data(self, X, reset=False, dtype=np.float64)
             return X @ coef + self.intercept_

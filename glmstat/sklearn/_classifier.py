@@ -109,7 +109,7 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
                 ) -> tuple[np.ndarray, np.ndarray]:
         """0/1 for classes_[0]/classes_[1], and the sample weights times the class weights.  ``classes``: the
         classes in their order (R's level order of a factor response), else y's values sorted."""
-        own_values(y, "y")  # (labels are hashed and compared: by a subclass's own code)
+        y = own_values(y, "y")  # (labels are hashed and compared: by a subclass's own code)
         with refused(f"y ({shown(y)})"):
             check_classification_targets(y)
             kind = type_of_target(y, input_name="y")
@@ -162,7 +162,10 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
 
     def _formula_response(self, X, y, left, right, sw):
         column = response_column(left, X) if left else None
-        own_values(X[column] if left else y, "y")
+        if left:
+            own_values(X[column], "y")
+        else:
+            y = own_values(y, "y")
         labels = X[column].to_numpy() if left else np.asarray(y).reshape(-1)
         if labels.shape != (len(X),):
             raise DataError(f"y has {labels.size} values but the data has {len(X)} rows")
@@ -238,7 +241,7 @@ class GLMClassifier(ClassifierMixin, GLMEstimatorBase):
             if left:
                 y = X[response_column(left, X)].to_numpy()
         sw = None if sample_weight is None else sample_weights(sample_weight, len(predicted))
-        own_values(y, "y")
+        y = own_values(y, "y")
         with refused(f"y ({shown(y)})"):  # (accuracy_score's own refusals: ClassifierMixin.score's computation)
             return float(accuracy_score(y, predicted, sample_weight=sw))
 

@@ -77,8 +77,8 @@ def glm_path(X: Any, y: Any, *, family: Family | None = None, l1_ratio: float = 
     # the estimator's checks: family, l1_ratio, tol, max_iter, fit_intercept, and y in the family's domain
     est = GLMRegressor(family=family, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=tol, max_iter=max_iter)
     _, fam = checked_parameters(est)
-    own_values(X, "X")
-    own_values(y, "y")
+    X = own_values(X, "X")
+    y = own_values(y, "y")
     if alphas is None:
         if (isinstance(n_alphas, bool) or not integer_type(n_alphas)
                 or not 1 <= n_alphas <= _MAX_ALPHAS):

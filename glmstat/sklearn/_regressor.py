@@ -119,7 +119,7 @@ class GLMRegressor(RegressorMixin, GLMEstimatorBase):
         if y is None:  # (check_array read None as nan: "Input y contains NaN")
             raise DataError("score needs the response y: pass it, or fit with a two-sided formula ('y ~ x'), "
                             "whose left-hand side score reads from X")
-        own_values(y, "y")
+        y = own_values(y, "y")
         with refused(f"y ({shown(y)})"):
             y = column_or_1d(check_array(y, dtype=np.float64, ensure_2d=False, input_name="y"), warn=True)
             check_consistent_length(mu, y)
@@ -169,7 +169,7 @@ def response_in_domain(y: Any, sample_weight: np.ndarray, family: Family) -> np.
     """``y`` as floats, every value of a row with a positive weight in the family's domain (y >= 0 for the Poisson,
     y > 0 for the Gamma...), and every value at most ``MAX_MAGNITUDE`` (1e100) in size, as ``glm()`` holds a
     response; else a DataError naming the first value outside and how many are, or the largest value."""
-    own_values(y, "y")
+    y = own_values(y, "y")
     with refused(f"y ({shown(y)})"):
         y = np.asarray(y, dtype=float)
     big = float(np.max(np.abs(y))) if y.size else 0.0  # (every row, as glm() judges it: one of weight 0 too)
