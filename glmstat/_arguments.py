@@ -27,7 +27,7 @@ from .printable import writable_text
 
 __all__ = ["shown", "shown_row", "counted", "shown_items", "own_scalar", "foreign_type", "items_given", "is_one_of",
            "flag", "real_number", "finite_or_none", "confidence_level", "random_seed", "output_path", "writing_to",
-           "MAX_MODELS", "model_count"]
+           "MAX_MODELS", "model_count", "unpadded", "PADDED_BYTES"]
 
 
 #: items of a list or tuple a message shows
@@ -348,3 +348,38 @@ def writing_to(path: Any, what: str = "path") -> Iterator[None]:
         reason = os.strerror(int(code.group(1))) if code else (e.strerror or str(e).split(":", 1)[0]
                                                               or type(e).__name__)
         raise GLMStatError(f"{what}={shown(os.fspath(path), 300)}: cannot write the file ({reason})") from e
+
+
+#: Bytes numpy's array of fixed-width texts may take before a list of texts padded in it is read as objects
+#: (:func:`unpadded`)
+PADDED_BYTES = 2**26
+
+
+def unpadded(value: Any) -> Any:
+    """``value``, or, when it is a flat list or tuple holding texts that numpy would pad to the longest (an array of
+    fixed-width texts, 4 bytes a character: a label of a million characters among 1,000 rows made 3.7 GiB from 1 MB,
+    a raw MemoryError in scikit-learn's reading of y or sample_weight, and in
+    numpy's of a column of data given as a dict), its items in an object array: each text held once, as given.
+    Lists whose array would take at most :data:`PADDED_BYTES` (64 MB), or whose texts are all of one length
+    (nothing padded), are left as they are: their labels stay numpy's texts.
+
+    Parameters
+    ----------
+    value : Any
+        What the caller gave.
+
+    Returns
+    -------
+    Any
+    """
+    if type(value) not in (list, tuple) or not value:
+        return value
+    longest = total = 0
+    for v in value:
+        if type(v) in (list, tuple):  # (rows: scikit-learn refuses a 2-d y, numpy reads X's texts as numbers)
+            return value
+        if isinstance(v, str):
+            longest, total = max(longest, len(v)), total + len(v)
+    if 4 * len(value) * longest > max(PADDED_BYTES, 4 * total):
+        return np.array(value, dtype=object)
+    return value

@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning, NotF
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._arguments import (flag, foreign_type, integer_type, items_given, own_scalar, real_number, shown,
-                          shown_row)
+                          shown_row, unpadded)
 from ..design.base import SMALL_CELLS, Design
 from ..engine.penalized import Penalty, fit_bytes, fit_penalized, make_problem
 from ..engine.step_size import DRIFT_TOL
@@ -32,7 +32,7 @@ from ..families import Family, NegativeBinomial
 from ..inference.results import GLMResults
 from ._formula import front_end, split_formula, with_response
 
-__all__ = ["ConvergenceWarning", "NoInferenceError", "check_fit_memory", "out_of_memory", "unpadded"]
+__all__ = ["ConvergenceWarning", "NoInferenceError", "check_fit_memory", "out_of_memory"]
 
 
 class ConvergenceWarning(_GsConvergenceWarning, _SkConvergenceWarning):
@@ -127,40 +127,6 @@ def own_values(value: Any, what: str) -> Any:
     if foreign is not None and foreign not in (list, tuple):
         _refuse_objects(what, foreign)
     return unpadded(value)
-
-
-#: Bytes numpy's array of fixed-width texts may take before a list of texts padded in it is read as objects
-#: (:func:`unpadded`)
-PADDED_BYTES = 2**26
-
-
-def unpadded(value: Any) -> Any:
-    """``value``, or, when it is a flat list or tuple holding texts that numpy would pad to the longest (an array of
-    fixed-width texts, 4 bytes a character: a label of a million characters among 1,000 rows made 3.7 GiB from 1 MB,
-    a raw MemoryError in scikit-learn's reading of y or sample_weight), its items in an object array: each text held
-    once, as given.  Lists whose array would take at most :data:`PADDED_BYTES` (64 MB), or whose texts are all of
-    one length (nothing padded), are left as they are: their labels stay numpy's texts.
-
-    Parameters
-    ----------
-    value : Any
-        What the caller gave.
-
-    Returns
-    -------
-    Any
-    """
-    if type(value) not in (list, tuple) or not value:
-        return value
-    longest = total = 0
-    for v in value:
-        if type(v) in (list, tuple):  # (rows: scikit-learn refuses a 2-d y, numpy reads X's texts as numbers)
-            return value
-        if isinstance(v, str):
-            longest, total = max(longest, len(v)), total + len(v)
-    if 4 * len(value) * longest > max(PADDED_BYTES, 4 * total):
-        return np.array(value, dtype=object)
-    return value
 
 
 def _refuse_objects(what: str, foreign: type) -> None:
