@@ -9,7 +9,6 @@ import tracemalloc
 
 import numpy as np
 import pandas as pd
-import pytest
 
 import glmstat as gs
 
