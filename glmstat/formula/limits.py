@@ -73,8 +73,9 @@ class FormulaLimits:
         Partitions of a dask DataFrame given as data: every pass of a fit is a task a partition, some
         milliseconds each to schedule whatever its rows, and the first passes build a graph of them (900
         partitions of one row each took 15 s to fit, 2,700 a minute).  Counted from the DataFrame's metadata,
-        before any partition is computed.  The default, 256, is a few seconds of such overhead; data of
-        tiny partitions is better merged first (``ddf.repartition(partition_size="100MB")``).
+        before any partition is computed.  The default, 10,000, takes data of a billion rows in partitions of
+        100,000 (minutes of that overhead, against the hours beyond it); data of tiny partitions is better merged
+        first (``ddf.repartition(partition_size="100MB")``).
     max_eval_work : int
         Work of evaluating the formula's variables (the response, ``weights=``, ``offset=`` and ``subset=`` among
         them): rows x passes over them, counted from the formula's text before each variable is evaluated
@@ -125,7 +126,7 @@ class FormulaLimits:
     max_design_bytes: int = 4 * 2**30
     max_pass_work: int = 10**11
     max_listed: int = 100_000
-    max_partitions: int = 256
+    max_partitions: int = 10_000
     max_eval_work: int = 5 * 10**9
     max_date_steps: int = 6_000_000
     max_text_chars: int = 500_000_000

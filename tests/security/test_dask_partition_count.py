@@ -1,7 +1,8 @@
 """A dask DataFrame of many tiny partitions: every pass of a fit is a task a partition, some milliseconds each to
 schedule whatever its rows, so 900 partitions of one row took 15 s to fit (2,700 a minute).  More partitions than
-``FormulaLimits.max_partitions`` (256) are refused from the DataFrame's metadata, before any partition is computed,
-with a message saying how to merge them; a caller whose data is that large raises the limit."""
+``FormulaLimits.max_partitions`` (10,000 by default) are refused from the DataFrame's metadata, before any
+partition is computed, with a message saying how to merge them; a caller whose data is that large raises the
+limit."""
 
 from __future__ import annotations
 
@@ -32,8 +33,14 @@ def test_more_partitions_than_the_limit_are_refused_before_any_is_computed():
     with pytest.raises(gs.DataError, match=r"^the dask DataFrame has 300 partitions, more than the limit "
                                            r"max_partitions of 256: .*ddf\.repartition\(partition_size='100MB'\).*"
                                            r"FormulaLimits\(max_partitions=\.\.\.\)"):
-        gs.glm("y ~ x", ddf, family=gs.Poisson())
+        gs.glm("y ~ x", ddf, family=gs.Poisson(), limits=gs.FormulaLimits(max_partitions=256))
     assert computed == []
+
+
+def test_the_default_limit_takes_a_cluster_s_data():
+    # a billion rows in partitions of 100,000 (a cluster's data, read as dask reads Parquet) is not refused for
+    # its size; only beyond that is the per-partition overhead hours of scheduling
+    assert gs.FormulaLimits().max_partitions >= 10_000
 
 
 def test_a_raised_limit_fits_as_in_memory():
