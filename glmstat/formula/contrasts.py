@@ -7,7 +7,8 @@ row with level l_i:
 * sum: the identity without its last column, last row all -1; columns ``g[S.l_j]``;
 * helmert: column j is -1 for the first j levels, j for level j + 1, 0 after; columns ``g[H.l_{j+1}]``;
 * poly (R's default for ordered factors): orthonormal polynomials in the scores 1..L, from the QR of their
-  powers; columns ``g[.L]``, ``g[.Q]``, ``g[.C]``, ``g[^4]``, ...
+  powers; columns ``g[.L]``, ``g[.Q]``, ``g[.C]``, ``g[^4]``, ... (in other scores, R's
+  ``contr.poly(L, scores = ...)``: :func:`poly_contrasts`, as a :class:`ContrastMatrix`);
 * treatment against another level (:class:`Reference`: R's ``contr.treatment(n, base = k)`` and ``contr.SAS``,
   the last level the reference): the identity without that level's column; columns ``g[T.l_j]``;
 * a matrix of one's own (:class:`ContrastMatrix`: R's ``C(g, cbind(...))``, planned contrasts), L x (L - 1);
@@ -39,7 +40,7 @@ from .values import FactorVec, Value, label_text
 
 __all__ = ["FactorCoding", "coding_of", "term_codings", "CONTRASTS", "contrasts_argument", "with_contrasts",
            "Reference", "ContrastMatrix", "contrast_matrix", "held_level", "coding_problem",
-           "resolved_contrasts", "FirstColumns", "checked_contrasts"]
+           "resolved_contrasts", "FirstColumns", "checked_contrasts", "poly_contrasts"]
 
 #: Names of contrasts, as ``C(g, sum)`` and ``glm(contrasts=)`` accept them (R's function names too).
 CONTRASTS = {
@@ -357,10 +358,74 @@ def _qr_qy(qr: np.ndarray, qraux: np.ndarray, rank: int, y: np.ndarray) -> np.nd
     return out
 
 
+def _r_mean(x: np.ndarray) -> float:
+    """R's ``mean()`` of doubles: the sum in long double divided by n, then the mean of the residuals added."""
+    v = np.asarray(x, dtype=np.longdouble)
+    s = np.longdouble(0.0)
+    for a in v:
+        s += a
+    s /= len(v)
+    if math.isfinite(float(s)):
+        t = np.longdouble(0.0)
+        for a in v:
+            t += a - s
+        s += t / len(v)
+    return float(s)
+
+
+def poly_contrasts(n: int, scores: Sequence[float] | None = None) -> np.ndarray:
+    """R's ``contr.poly(n, scores = scores)``: the n x (n - 1) orthonormal polynomials of degrees 1..n - 1 in
+    ``scores`` (None: 1..n, R's default), computed as R's ``make.poly`` computes them.
+
+    Parameters
+    ----------
+    n : int
+        The number of levels, 2 to 95 (R refuses more: the polynomials cannot be represented accurately).
+    scores : sequence of float, optional
+        One distinct finite number per level, in the order of the levels.
+
+    Returns
+    -------
+    numpy.ndarray
+        The n x (n - 1) matrix (read-only), its columns named ``.L``, ``.Q``, ``.C``, ``^4``... by R.
+
+    Raises
+    ------
+    FormulaError
+        For n outside 2..95 or scores that are not n distinct finite numbers (R's "'scores' argument is of the
+        wrong length", "'scores' must all be different numbers"), naming the value.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 2 <= n <= 95:
+        raise FormulaError(f"contr.poly(): n = {shown(n)} must be a number of levels from 2 to 95")
+    if scores is None:
+        return _poly(int(n))
+    if not hasattr(scores, "__len__") or isinstance(scores, (str, bytes)):
+        raise FormulaError(f"contr.poly(): scores must be a sequence of {n} numbers, one per level; got "
+                           f"{shown(scores)}")
+    values = list(scores) if len(scores) <= 95 else list(scores[:11])
+    if len(scores) != n:
+        raise FormulaError(f"contr.poly(): the scores {shown(tuple(values))} are {len(scores)} for {n} levels (R: "
+                           "'scores' argument is of the wrong length)")
+    if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+               for v in values):
+        raise FormulaError(f"contr.poly(): the scores {shown(tuple(values))} must be numbers (R: 'scores' must all "
+                           "be different numbers)")
+    s = tuple(float(v) for v in values)
+    if not all(math.isfinite(v) for v in s):
+        raise FormulaError(f"contr.poly(): the scores {shown(s)} must be finite numbers")
+    if len(set(s)) != len(s):
+        same = next(v for i, v in enumerate(s) if v in s[:i])
+        raise FormulaError(f"contr.poly(): the score {shown(same)} is given twice in {shown(s)} (R: 'scores' must all "
+                           "be different numbers)")
+    return _r_make_poly(int(n), s)[:, 1:]
+
+
 @functools.lru_cache(maxsize=32)
-def _r_make_poly(n: int) -> np.ndarray:
-    """R's ``make.poly(n, 1:n)`` (the n x n matrix of which contr.poly drops the first column)."""
-    y = np.arange(1.0, n + 1) - (n + 1) / 2.0
+def _r_make_poly(n: int, scores: tuple[float, ...] | None = None) -> np.ndarray:
+    """R's ``make.poly(n, scores)`` (the n x n matrix of which contr.poly drops the first column; scores None:
+    1..n, R's default)."""
+    y = (np.arange(1.0, n + 1) - (n + 1) / 2.0 if scores is None
+         else np.array(scores, dtype=float) - _r_mean(np.array(scores, dtype=float)))
     X = np.array([[math.pow(v, k) if k != 2 else v * v for k in range(n)] for v in y])  # R's ^ (pow; x^2 = x*x)
     qr, qraux, rank = _dqrdc2(X, 1e-7)
     raw = _qr_qy(qr, qraux, rank, np.diag(np.diag(qr)))

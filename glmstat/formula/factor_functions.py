@@ -15,11 +15,11 @@ from typing import Any, TYPE_CHECKING
 import numpy as np
 
 from .._arguments import shown, shown_items
-from ..errors import DataError, FormulaWarning, warn_user
+from ..errors import DataError, FormulaError, FormulaWarning, warn_user
 from .calendar import LAST_DAY, date_text
 from .call_arguments import Builtin, bind, call_error, flag, levels_text, literal_numbers, numeric, whole_number
 from .contrasts import (CONTRASTS, MAX_MATRIX_ENTRIES, ContrastMatrix, FirstColumns, Reference, coding_of,
-                        contrast_matrix)
+                        contrast_matrix, poly_contrasts)
 from .date_steps import DATE_TEXT_FORMAT, count_steps, format_steps
 from .date_time_columns import date_times_argument
 from .deparse import deparse
@@ -561,7 +561,7 @@ def _contrast_call(ev: "Evaluator", node: Call, call: Call) -> ContrastMatrix:
     """R's ``contr.treatment(n, base = 1)``, ``contr.SAS(n)``, ``contr.sum(n)``, ``contr.helmert(n)`` and
     ``contr.poly(n)`` of a number of levels: the matrix, its columns named as R names them (the positions of the
     levels kept for treatment, 1..n - 1 for sum and Helmert, .L, .Q... for polynomials)."""
-    params = ("n", "base") if node.func == "contr.treatment" else ("n",)
+    params = {"contr.treatment": ("n", "base"), "contr.poly": ("n", "scores")}.get(node.func, ("n",))
     a = bind(node, params)
     n = whole_number(ev.eval(a["n"]), call, "n (the number of levels)", 1, MAX_MATRIX_ENTRIES)
     if n < 2 or n * n > MAX_MATRIX_ENTRIES or (node.func == "contr.poly" and n > 95):
@@ -574,10 +574,33 @@ def _contrast_call(ev: "Evaluator", node: Call, call: Call) -> ContrastMatrix:
             raise call_error(call, f"base = {b} is no level's position (of {n})")
         keep = [j for j in range(n) if j != b - 1]
         return contrast_matrix(np.eye(n)[:, keep], [str(j + 1) for j in keep], deparse(call))
+    if node.func == "contr.poly" and "scores" in a:  # (R's make.poly(n, scores): polynomials in those scores)
+        scores = _scores(ev.eval(a["scores"]), call)
+        try:
+            M = poly_contrasts(n, scores)
+        except FormulaError as e:
+            raise call_error(call, str(e).removeprefix("contr.poly(): ")) from None
+        return contrast_matrix(M, list(coding_of(tuple(range(n)), "poly").suffixes), deparse(call))
     kind = {"contr.sum": "sum", "contr.helmert": "helmert", "contr.poly": "poly"}[node.func]
     coding = coding_of(tuple(range(n)), kind)
     names = list(coding.suffixes) if kind == "poly" else None
     return contrast_matrix(coding.matrix, names, deparse(call))
+
+
+def _scores(value: Value, call: Call) -> tuple:
+    """``contr.poly``'s ``scores =``: numbers written in the formula (checked by
+    :func:`~glmstat.formula.contrasts.poly_contrasts`); a logical vector is passed on (refused there, as R
+    refuses it), a column or text refused here."""
+    if isinstance(value, tuple) and all(isinstance(v, (bool, np.bool_)) for v in value):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return (value,)
+    try:
+        return tuple(literal_numbers(value, call, "scores").tolist())
+    except FormulaError:
+        raise call_error(call, f"scores = {shown(value) if isinstance(value, (str, tuple)) else 'a column'} must be "
+                         "numbers written in the formula, one per level, such as c(1, 2, 4, 8) (R: 'scores' must "
+                         "all be different numbers)") from None
 
 
 def call_C(ev: "Evaluator", call: Call) -> Value:
