@@ -77,7 +77,8 @@ from .update import r_formula
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["emmeans", "emmeans_contrasts", "emmeans_pairs", "grid_notes", "transform_name"]
+__all__ = ["averaged_note", "contrast_notes", "emmeans", "emmeans_contrasts", "emmeans_pairs", "grid_notes",
+           "transform_name"]
 
 # emmeans' adjustments of pairs() (lower-cased: "BH", "BY"), but its simulated "mvt" and "dunnettx"
 _ADJUST = ("tukey", "scheffe", *P_ADJUST_METHODS)
@@ -185,6 +186,18 @@ def transform_name(fit: "GLMResults") -> str | None:
     return base
 
 
+def averaged_note(fit: "GLMResults", averaged_over: Sequence[str]) -> list[str]:
+    """emmeans' note of the variables a grid's means average over (``Results are averaged over the levels of:
+    alcgp, tobgp``), in the order of the formula's variables, R's ``all.vars``, as emmeans' grid (``y ~ H + G:H +
+    D`` is G, D); none where they average over none."""
+    try:
+        first = {n: k for k, n in enumerate(dict.fromkeys(names_read(r_formula(fit).rhs)))}
+    except (GLMStatError, RecursionError):  # (not expected: the fit parsed it)
+        first = {}
+    averaged_over = sorted(averaged_over, key=lambda n: first.get(n, len(first)))
+    return [f"Results are averaged over the levels of: {', '.join(averaged_over)}"] if averaged_over else []
+
+
 def grid_notes(fit: "GLMResults", averaged_over: Sequence[str], level: float, type: str) -> list[str]:
     """The notes emmeans prints under its grid of means, in its words and order: the variables the means average
     over, the scale of ``type="link"`` means (the link's, or the response transformation's with an identity
@@ -193,18 +206,44 @@ def grid_notes(fit: "GLMResults", averaged_over: Sequence[str], level: float, ty
     link = fit.family.link.name
     link = None if link == "identity" else link
     tr = transform_name(fit)
-    # (in the order of the formula's variables, R's all.vars, as emmeans' grid: y ~ H + G:H + D is G, D)
-    try:
-        first = {n: k for k, n in enumerate(dict.fromkeys(names_read(r_formula(fit).rhs)))}
-    except (GLMStatError, RecursionError):  # (not expected: the fit parsed it)
-        first = {}
-    averaged_over = sorted(averaged_over, key=lambda n: first.get(n, len(first)))
-    notes = [f"Results are averaged over the levels of: {', '.join(averaged_over)}"] if averaged_over else []
+    notes = averaged_note(fit, averaged_over)
     if type == "link" and (link or tr):
         notes.append(f"Results are given on the {link or tr} (not the response) scale.")
     notes.append(f"Confidence level used: {_r_number(level)}")
     if type == "response" and (link or tr):
         notes.append(f"Intervals are back-transformed from the {f'{tr}[{link}]' if link and tr else link or tr} scale")
+    return notes
+
+
+def contrast_notes(fit: "GLMResults", averaged_over: Sequence[str], type: str, ratio_scale: str | None,
+                   level: float | None, interval_note: str | None, p_note: str | None) -> list[str]:
+    """The notes emmeans prints under ``pairs()`` and ``contrast()`` of a grid, in its words and order: the
+    variables the means average over (:func:`averaged_note`); where the comparisons are ratios, the scale they
+    are on (``ratio_scale``: ``log``, ``log odds ratio``, ``sqrt[log]``) -- ``Results are given on the log odds ratio
+    (not the response) scale.`` with ``type="link"``, ``Intervals are back-transformed from`` and ``Tests are
+    performed on`` it with ``type="response"`` --, or, where differences are on a scale other than the response's
+    (an inverse link, a ``2*sqrt`` response), ``Note: contrasts are still on the inverse scale``; with a ``level``,
+    the confidence level and ``Conf-level adjustment: {interval_note}``; ``P value adjustment: {p_note}``."""
+    notes = averaged_note(fit, averaged_over)
+    link = fit.family.link.name
+    tr = transform_name(fit)
+    still = None if link == "identity" and tr is None else (
+        link if tr is None else tr if link == "identity" else f"{tr}[{link}]")
+    if ratio_scale is not None and type == "link":
+        notes.append(f"Results are given on the {ratio_scale} (not the response) scale.")
+    elif ratio_scale is None and still is not None:
+        notes.append(f"Note: contrasts are still on the {still} scale")
+    back = ratio_scale is not None and type == "response"
+    if level is not None:
+        notes.append(f"Confidence level used: {_r_number(level)}")
+        if interval_note:
+            notes.append(f"Conf-level adjustment: {interval_note}")
+        if back:
+            notes.append(f"Intervals are back-transformed from the {ratio_scale} scale")
+    if p_note:
+        notes.append(f"P value adjustment: {p_note}")
+    if back:
+        notes.append(f"Tests are performed on the {ratio_scale} scale")
     return notes
 
 
@@ -268,10 +307,11 @@ def _quadratic_rows(D: np.ndarray, V: np.ndarray, F: np.ndarray | None) -> np.nd
 
 
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None,
-                  level: float | None = None, weights: str = "equal", at: dict | None = None) -> pd.DataFrame:
+                  level: float | None = None, weights: str = "equal", at: dict | None = None,
+                  type: str = "response") -> pd.DataFrame:
     """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring): emmeans'
     ``pairs()``, :func:`emmeans_contrasts` with ``method="pairwise"``."""
-    return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level, weights=weights, at=at)
+    return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level, weights=weights, at=at, type=type)
 
 
 def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
@@ -299,12 +339,14 @@ def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
 
 def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwise", adjust: str | None = None,
                       by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
-                      at: dict | None = None) -> pd.DataFrame:
+                      at: dict | None = None, type: str = "response") -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
     ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, or a dict of contrasts of one's own);
     with ``by``, within each group of its levels, each group's p-values adjusted for its own comparisons (``adjust``
-    None: the method's default, as emmeans').
+    None: the method's default, as emmeans').  ``type="link"``: differences on the link scale (of a transformed
+    response's too), as contrasts of emmeans' default grid, never ratios.  The heading carries emmeans' notes
+    (:func:`contrast_notes`).
 
     Returns
     -------
@@ -316,6 +358,10 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         link scale and shown as the estimates are.
     """
     check_method(method)
+    if not is_one_of(type, ("response", "link")):
+        raise GLMStatError(f"unknown type {shown(type)}; use 'response' (ratios where the link or the response's "
+                           "transformation makes them, as emmeans' pairs() of type = \"response\" means) or 'link' "
+                           "(differences on the linear predictor's scale)")
     means = grid_means(fit, term, by, weights, at)
     index, df, n_term = means.index, means.df, means.n_term
     names = list(index.names)[:n_term]
@@ -342,12 +388,18 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     if tr is not None and tr[0] == "identity":  # (I(y + c): emmeans compares on the link's scale, as for y)
         tr = None
     base = np.e if link in ("log", "logit") and tr is None else None
+    # (emmeans' name of the scale of the ratios' tests: "log odds ratio", "log", "log10", "sqrt[log]")
+    ratio_scale = ("log odds ratio" if link == "logit" else link) if base is not None else None
     if tr is not None and link == "identity" and tr[1] == 1:  # a transformed response: its back-transform's ratio
         base = RESPONSE_TRANSFORMS[tr[0]][2]
+        ratio_scale = tr[0] if base is not None else None  # (a sqrt response's differences: "still on" its scale)
         link = f"{tr[0]} response"
     elif tr is not None and link == "log" and tr[0] == "sqrt" and tr[2] == 0:  # (exp(eta) / m)^2: ratio e^(2d)
         base = np.e ** 2
+        ratio_scale = "log" if type == "link" else "sqrt[log]"
         link = "log link, sqrt response"
+    if type == "link":  # (differences of eta, emmeans' contrasts of its default grid)
+        base = None
     ratio = base is not None
     counts = [f.count(k) for f, (_, k, _) in zip(families, groups)]
     n_pairs = sum(counts)
@@ -420,7 +472,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     adjusted = np.concatenate([_adjust(p[g], t[g], adjusted_by, kt, f.rank(k), df)
                                for g, kt, f, (_, k, _) in zip(parts, tukey_k, families, groups)])
     est, se_out = (base ** d, base ** d * np.log(base) * s) if ratio else (d, s)
-    interval = ""
+    interval_note = None
     if level is not None:
         level = confidence_level(level)
         by_interval = adjusted_by if adjusted_by in INTERVAL_ADJUSTMENTS else "bonferroni"
@@ -429,8 +481,6 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         ends_ci = (d - q * s, d + q * s)
         lower, upper = (base ** e for e in ends_ci) if ratio else ends_ci
         interval_note = _adjustment_note(by_interval, tukey_k, ranks, counts, "estimates")
-        interval = f"; Confidence level used: {format_r([level], 15)[0].strip()}" + (
-            f"; Conf-level adjustment: {interval_note}" if interval_note else "")
     if by is None:
         rows = pd.Index(contrasts, name="contrast")
     else:
@@ -442,11 +492,13 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     if level is not None:
         table["lower"], table["upper"] = lower, upper
     scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
-        "differences on the link scale" if link != "identity" else "differences")
+        "differences on the link scale" if link != "identity" or type == "link" else "differences")
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
     control = f" ({groups[0][2][local[0][1][0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
     adjusted_note = _adjustment_note(adjusted_by, tukey_k, ranks, counts)
-    adjusted_text = f"P value adjustment: {adjusted_note}" if adjusted_note else "p-values not adjusted"
+    adjusted_text = "" if adjusted_note else "; p-values not adjusted"
+    notes = contrast_notes(fit, means.averaged_over, type, ratio_scale if type == "link" or ratio else None, level,
+                           interval_note, adjusted_note)
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
-                              f"on the {link} scale; {adjusted_text}{note}{interval})")
+                              f"on the {link} scale{adjusted_text}{note})" + "".join(f"\n{n}" for n in notes))
     return table

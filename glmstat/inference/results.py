@@ -530,22 +530,23 @@ class GLMResults:
     @returns_table
     @single_threaded
     def emmeans_pairs(self, term: Any, adjust: str = "tukey", *, by: Any = None, level: float | None = None,
-                      weights: str = "equal", at: dict | None = None) -> pd.DataFrame:
+                      weights: str = "equal", at: dict | None = None, type: str = "response") -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
         on the link scale with a multiplicity adjustment (``"tukey"``, ``"scheffe"``, ``"sidak"``, or one of R's
         ``p.adjust``: ``"bonferroni"``, ``"holm"``, ``"hochberg"``, ``"hommel"``, ``"BH"`` (``"fdr"``), ``"BY"``;
         or ``"none"``); with ``by``, within each level of the ``by`` variables, adjusted group by
         group (``pairs(emmeans(fit, ~ term | by))``); with a ``level``, simultaneous intervals as emmeans'
-        ``confint(pairs(...))``; see :mod:`glmstat.inference.emmeans`."""
+        ``confint(pairs(...))``; ``type="link"``: differences on the link scale, as ``pairs()`` of emmeans'
+        default grid, not ratios; see :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans_pairs
 
-        return emmeans_pairs(self, term, adjust, by, level, weights, at)
+        return emmeans_pairs(self, term, adjust, by, level, weights, at, type)
 
     @returns_table
     @single_threaded
     def emmeans_contrasts(self, term: Any, method: str | dict = "pairwise", adjust: str | None = None, *,
                           by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
-                          at: dict | None = None) -> pd.DataFrame:
+                          at: dict | None = None, type: str = "response") -> pd.DataFrame:
         """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emmeans(fit, ~ term),
         method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
         control ``ref``: its 1-based position, as emmeans', or its label; the first by default), ``"trt.vs.ctrlk"``
@@ -555,11 +556,12 @@ class GLMResults:
         emmeans' default for the method: Tukey's for the pairs, ``"dunnettx"`` (emmeans' approximation of
         Dunnett's) for the comparisons with a control, ``"fdr"`` for the effects, none for the polynomials; for
         ``"consec"``, whose default ``"mvt"`` is simulated, name one (``"sidak"``, ``"holm"``, ...).  With a
-        ``level``, simultaneous intervals as emmeans' ``confint()``.  See
+        ``level``, simultaneous intervals as emmeans' ``confint()``.  ``type="link"``: differences on the link
+        scale, as contrasts of emmeans' default grid, not ratios.  See
         :mod:`glmstat.inference.contrast_families` and :mod:`glmstat.inference.critical_values`."""
         from .emmeans import emmeans_contrasts
 
-        return emmeans_contrasts(self, term, method, adjust, by, ref, level, weights, at)
+        return emmeans_contrasts(self, term, method, adjust, by, ref, level, weights, at, type)
 
     # -- likelihood ------------------------------------------------------------------------------
     @property
