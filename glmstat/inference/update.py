@@ -114,15 +114,19 @@ def r_formula(fit: "GLMResults") -> Formula:
     """R's ``formula(fit)``: the formula as written, with a ``.`` of the right-hand side written out as the columns
     it stood for and put in parentheses where R puts them (see :func:`_expand_dot`); an ``offset=`` argument is not
     part of it, as in R."""
-    limits = formula_limits(fit)
-    old = parse(fit.formula, limits)
+    old = parse(fit.formula, formula_limits(fit))
     columns = dot_columns(fit)
     if not columns or not count_dots(old.rhs):
         return old
+    return Formula(old.lhs, _expand_dot(old.rhs, _column_sum(columns), len(columns) > 1), old.text)
+
+
+def _column_sum(columns: tuple[str, ...]) -> Node:
+    """``a + b + c``: the columns a ``.`` stood for, as the syntax tree of their sum."""
     value: Node = Name(columns[0])
     for c in columns[1:]:
         value = BinOp("+", value, Name(c))
-    return Formula(old.lhs, _expand_dot(old.rhs, value, len(columns) > 1), old.text)
+    return value
 
 
 def model_text(fit: "GLMResults") -> str:
@@ -259,10 +263,7 @@ def _fitted_formula(fit: "GLMResults", limits: FormulaLimits) -> Formula:
     columns = dot_columns(fit)
     if not columns or not count_dots(old.rhs):
         return old
-    dot: Node = Name(columns[0])
-    for c in columns[1:]:
-        dot = BinOp("+", dot, Name(c))
-    rhs = _replace_dot(old.rhs, Paren(dot))
+    rhs = _replace_dot(old.rhs, Paren(_column_sum(columns)))
     return Formula(old.lhs, rhs, f"{deparse(old.lhs)} ~ {deparse(rhs)}")
 
 
