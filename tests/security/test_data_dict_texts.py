@@ -5,33 +5,24 @@ allocated where it was not.  Such a list is read as an object array, each text h
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pandas as pd
 
 import glmstat as gs
+from conftest import traced_peak
 
 LONG = "a" * 1_000_000
 G = [LONG if k == 0 else ("c" if k % 2 else "b") for k in range(1000)]
 Y = [float(k % 5) for k in range(1000)]
 
 
-def traced(call):
-    tracemalloc.start()
-    try:
-        return call(), tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_a_long_level_in_a_dict_column_is_not_padded():
-    fit, used = traced(lambda: gs.glm("y ~ g", {"y": Y, "g": G}))
+    fit, used = traced_peak(lambda: gs.glm("y ~ g", {"y": Y, "g": G}))
     assert used < 300 * 2**20, used
     # y ~ g by least squares: the reference level's mean (LONG sorts first), then each level's difference from it
     means = pd.Series(Y).groupby(pd.Series(G)).mean()
     np.testing.assert_allclose(fit.coef.to_numpy(), [means[LONG], means["b"] - means[LONG], means["c"] - means[LONG]],
                                rtol=1e-10, atol=1e-12)
-    pred, used = traced(lambda: fit.predict({"g": G}))
+    pred, used = traced_peak(lambda: fit.predict({"g": G}))
     assert used < 300 * 2**20, used
     np.testing.assert_allclose(pred.to_numpy(), means[G].to_numpy(), rtol=1e-10, atol=1e-12)

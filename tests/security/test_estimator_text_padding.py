@@ -6,8 +6,6 @@ sample weights."""
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
@@ -15,26 +13,18 @@ import glmstat as gs
 
 pytest.importorskip("sklearn")
 from glmstat.sklearn import GLMClassifier, GLMRegressor  # noqa: E402
+from conftest import traced_peak  # noqa: E402
 
 X = (np.arange(1000) % 7).reshape(-1, 1).astype(float)
 LONG = "a" * 1_000_000
 Y = [LONG if k % 2 else "b" for k in range(1000)]
 
 
-def peak(call):
-    tracemalloc.start()
-    try:
-        out = call()
-        return out, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_long_labels_are_read_without_padding():
-    est, used = peak(lambda: GLMClassifier().fit(X, Y))
+    est, used = traced_peak(lambda: GLMClassifier().fit(X, Y))
     assert used < 200 * 2**20, used
     assert list(est.classes_) == [LONG, "b"]  # (sorted, as scikit-learn sorts labels)
-    score, used = peak(lambda: est.score(X, Y))
+    score, used = traced_peak(lambda: est.score(X, Y))
     assert used < 200 * 2**20, used
     # the odd rows are LONG, x = k mod 7 says nothing of parity: the fit predicts the class of the larger share
     assert score == pytest.approx(0.5, abs=0.02)
