@@ -155,16 +155,19 @@ def arrow_to_pandas(table: Any) -> pd.DataFrame:
     if _PANDAS_KEY in metadata and pandas_metadata(table.schema) is None:
         table = table.replace_schema_metadata(None)
     mapper = _nullable_integers(table)
+    # (split_blocks: a column per block, so numeric columns without missing values are views of the table's own
+    # buffers; pandas' default joins the columns of each dtype into one 2-D block, a copy of every column used or
+    # not -- 400 MB and 1.8 s for fifty float columns of 1e6 rows fitted on two)
     try:
-        return table.to_pandas(types_mapper=mapper)
+        return table.to_pandas(types_mapper=mapper, split_blocks=True)
     except Exception:  # (KeyError, JSON, NotImplementedError of a dtype it names, ...: any error is the metadata's)
         table = table.replace_schema_metadata(None)
     import pyarrow as pa
 
     try:
-        return table.to_pandas(types_mapper=mapper)
+        return table.to_pandas(types_mapper=mapper, split_blocks=True)
     except ValueError:  # (pandas: "Categorical categories must be unique")
-        return _unique_dictionaries(table).to_pandas(types_mapper=mapper)
+        return _unique_dictionaries(table).to_pandas(types_mapper=mapper, split_blocks=True)
     except pa.ArrowException:  # (strings that are not UTF-8: "Unknown error: Wrapping ... failed")
         raise DataError(_invalid_text(table)) from None
 
