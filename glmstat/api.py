@@ -103,7 +103,7 @@ def _explained(fit: Callable[[], Any], frame, source, family: Family, start: np.
 def glm(
     formula: str,
     data: Any,
-    family: Family | None = None,
+    family: Family | type[Family] | str | None = None,
     *,
     weights: str | Sequence[float] | None = None,
     offset: str | Sequence[float] | None = None,
@@ -130,8 +130,10 @@ def glm(
         Never modified.  A path to a Parquet file, a directory of them or a glob is read one row group at a
         time (memory stays bounded whatever the number of rows); a dask DataFrame is fitted on its cluster,
         each iteration one map-reduce over the partitions (see :mod:`glmstat.inputs`).
-    family : Family, default Gaussian()
-        Error distribution and link, e.g. ``Binomial()``, ``Poisson(link="sqrt")``.
+    family : Family, family class or name, default Gaussian()
+        Error distribution and link, e.g. ``Binomial()``, ``Poisson(link="sqrt")``.  As R's ``family =``, a
+        family's class (``Binomial``, R's ``binomial``) or name (``"binomial"``, ``"Gamma"``,
+        ``"quasipoisson"``) is that family with its default link.
     weights : column name, R expression or array, optional
         Prior weights (for binomial proportions: the number of trials).  Text names a column, or is an R
         expression of the data's columns evaluated as a formula's terms are (``"numdead + numalive"``), as R's

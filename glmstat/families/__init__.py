@@ -68,8 +68,12 @@ def get_family(name: str, link: str | None = None) -> Family:
     """A family by (case-insensitive) name, as the command line names it: ``binomial``, ``Gamma``..."""
     cls = _BY_NAME.get(name.lower() if isinstance(name, str) and own_scalar(name) else None)  # (not a subclass's)
     if cls is None:
+        from .._suggest import close_matches
+
+        near = close_matches(name, _BY_NAME, n=1)
         raise FamilyError(
-            f"unknown family {shown(name)}; families are gaussian, binomial, poisson, gamma, inverse.gaussian, "
-            "negative.binomial, quasipoisson, quasibinomial, quasi (Tweedie from Python: glmstat.Tweedie)"
+            f"unknown family {shown(name)}" + (f" (did you mean {shown(near[0])}?)" if near else "")
+            + "; families are gaussian, binomial, poisson, gamma, inverse.gaussian, negative.binomial, "
+            "quasipoisson, quasibinomial, quasi (Tweedie from Python: glmstat.Tweedie)"
         )
     return cls(link=link)

@@ -29,7 +29,7 @@ import pandas as pd
 from .._arguments import counted, shown, shown_row
 from ..design.sources import fold_lazy
 from ..errors import DataError, DataWarning, FamilyError
-from ..families import Family
+from ..families import Family, get_family
 from .deparse import r_name
 
 if TYPE_CHECKING:
@@ -45,18 +45,17 @@ _TINY = 1.0 / MAX_MAGNITUDE
 
 
 def check_family(family: Any) -> Family:
-    """``family`` itself, when it is a glmstat family instance; otherwise a :class:`FamilyError`."""
+    """The glmstat family ``family`` stands for, as R's ``glm(family = )`` reads it: a family instance
+    (``Binomial(link="probit")``, R's ``binomial(link = "probit")``), a family class (``Binomial``, R's
+    ``binomial``: the family function, its default link) or a family's name (``"binomial"``, R's
+    ``"binomial"``; the command line's names, :func:`glmstat.families.get_family`).  Anything else is a
+    :class:`FamilyError`."""
     if isinstance(family, Family):
         return family
     if isinstance(family, type) and issubclass(family, Family):
-        raise FamilyError(
-            f"family={family.__name__} is the class; pass an instance: family=glmstat.{family.__name__}()"
-        )
+        return family()
     if isinstance(family, str):
-        raise FamilyError(
-            f"family={shown(family)} is a name; pass a family object such as glmstat.Binomial(), "
-            "glmstat.Poisson(link='sqrt') or glmstat.Gamma(link='log')"
-        )
+        return get_family(family)
     raise FamilyError(
         f"family must be a glmstat family such as glmstat.Binomial(), got {type(family).__name__} {shown(family)}"
     )

@@ -584,12 +584,23 @@ def test_tweedie_positional_var_power():
 
 
 @pytest.mark.parametrize("family,match", [
-    ("binomial", "family='binomial' is a name; pass a family object such as glmstat.Binomial\\(\\)"),
-    (gs.Binomial, "family=Binomial is the class; pass an instance: family=glmstat.Binomial\\(\\)"),
+    ("binomal", "unknown family 'binomal' \\(did you mean 'binomial'\\?\\); families are gaussian, binomial"),
+    ("", "unknown family ''; families are"),
     (3, "family must be a glmstat family such as glmstat.Binomial\\(\\), got int 3"),
+    (dict, "family must be a glmstat family"),
 ])
-def test_family_must_be_an_instance(d, family, match):
+def test_family_must_be_a_family(d, family, match):
     refuse(gs.FamilyError, match, "y ~ x", d, family=family)
+
+
+@pytest.mark.parametrize("family", ["binomial", "Binomial", gs.Binomial])
+def test_family_by_name_or_class_is_r_s_family_function(family):
+    # R's glm(family = "binomial"), glm(family = binomial) and glm(family = binomial()) are one model: a family's
+    # name or class is that family with its default link (MASS's menarche, R 4.2.2: glm(cbind(Menarche, Total -
+    # Menarche) ~ Age, family = "binomial", data = menarche, control = glm.control(epsilon = 1e-14, maxit = 100)))
+    fit = gs.glm("cbind(Menarche, Total - Menarche) ~ Age", gs.load_dataset("menarche"), family=family)
+    assert fit.family.name == "binomial" and fit.family.link.name == "logit"
+    np.testing.assert_allclose(fit.coef.to_numpy(), [-21.22639490517, 1.63196834823], rtol=1e-7)
 
 
 @pytest.mark.parametrize("kw,match", [
