@@ -78,6 +78,8 @@ class FitInfo:
     theta_se: float | None = None
     # The path of the stepwise search that chose this model (GLMResults.step), else None.
     step_path: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    # What MASS's stepAIC prints of that search (a stepwise.StepTrace), else None.
+    step_trace: Any = field(default=None, repr=False, compare=False)
     convergence: str = "exact"  # glm(convergence=): the exact MLE, or where R's glm stops
 
 
@@ -150,19 +152,23 @@ class GLMResults:
                                                                if isinstance(m, np.ndarray) else shown(m)))
         return GLMResults(self._frame, self._state, self._info, self._source, self._control, covariance)
 
-    def with_step_path(self, path: pd.DataFrame) -> "GLMResults":
+    def with_step_path(self, path: pd.DataFrame, trace: Any = None) -> "GLMResults":
         """The same fit carrying ``path``, the steps a stepwise search took to it, as :attr:`step_path`: a
         pandas DataFrame with the columns :func:`glmstat.inference.stepwise.step` makes (its ``STEP_PATH_COLUMNS``,
-        stepAIC's ``$anova``)."""
-        from .stepwise import STEP_PATH_COLUMNS
+        stepAIC's ``$anova``); and ``trace``, what stepAIC prints of the search, as :attr:`step_trace` (a
+        :class:`~glmstat.inference.stepwise.StepTrace`, or None)."""
+        from .stepwise import STEP_PATH_COLUMNS, StepTrace
+
+        if trace is not None and not isinstance(trace, StepTrace):
+            raise GLMStatError(f"a step trace is a StepTrace, as step() makes, or None; got {shown(trace)}")
 
         if not isinstance(path, pd.DataFrame) or list(path.columns) != list(STEP_PATH_COLUMNS):
             got = (f"a DataFrame with columns {shown_items(list(path.columns))}" if isinstance(path, pd.DataFrame)
                    else shown(path))
             raise GLMStatError(f"a step path is a pandas DataFrame with the columns step() makes, "
                                f"{', '.join(STEP_PATH_COLUMNS)}; got {got}")
-        return GLMResults(self._frame, self._state, replace(self._info, step_path=path), self._source,
-                          self._control, self._covariance)
+        return GLMResults(self._frame, self._state, replace(self._info, step_path=path, step_trace=trace),
+                          self._source, self._control, self._covariance)
 
     # -- the model -------------------------------------------------------------------------------
     @property
@@ -455,17 +461,20 @@ class GLMResults:
 
     @single_threaded
     def step(self, direction: str | None = None, k: float = 2.0, scope: Any = None,
-             steps: int = 1000) -> "GLMResults":
+             steps: int = 1000, trace: bool = False) -> "GLMResults":
         """Stepwise selection by AIC as ``MASS::stepAIC``; the chosen fit, with the path it took as
-        :attr:`step_path` (see :func:`glmstat.inference.stepwise.step`).
+        :attr:`step_path` and what stepAIC prints of the search as :attr:`step_trace` (see
+        :func:`glmstat.inference.stepwise.step`).
 
         ``direction``: "backward", "forward" or "both" (default: "both" with a ``scope``, else "backward",
         as stepAIC); ``scope``: the upper model as a formula, or a dict with ``"lower"`` and ``"upper"``;
-        ``k``: the penalty per parameter (2: AIC, log(n): BIC).
+        ``k``: the penalty per parameter (2: AIC, log(n): BIC); ``steps``: at most this many moves; ``trace``:
+        True prints the search to standard output as stepAIC's default ``trace = 1`` prints it (False by default,
+        where R prints: a Python function that prints unasked surprises).
         """
         from .stepwise import step
 
-        return step(self, direction, k, scope, steps)
+        return step(self, direction, k, scope, steps, trace)
 
     @property
     def term_labels(self) -> list[str]:
@@ -478,6 +487,13 @@ class GLMResults:
         """For a model chosen by :meth:`step`, the path taken (as stepAIC's ``$anova``): ``step``, ``df``,
         ``deviance``, ``resid_df``, ``resid_dev``, ``aic``; else None."""
         return self._info.step_path
+
+    @property
+    def step_trace(self) -> Any:
+        """For a model chosen by :meth:`step`, what ``MASS::stepAIC`` prints of the search (a
+        :class:`~glmstat.inference.stepwise.StepTrace`: ``print(fit.step_trace)`` writes R's text, ``.text`` is it);
+        else None."""
+        return self._info.step_trace
 
     # -- tests and effects beyond the summary (glmstat.inference.hypotheses, .vif, .margins, .emmeans) ------
     @single_threaded

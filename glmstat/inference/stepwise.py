@@ -9,17 +9,27 @@ model with theta estimated refits every candidate with its own theta and uses MA
 + k edf).  Candidates are refitted as :func:`glmstat.inference.update.refit_terms` refits other terms (on the
 whole data, on the fit's rows).  The scope must bracket the model (its lower terms in the model, the model's terms in
 its upper one), else the error stepAIC's ``factor.scope`` gives.
+
+**The trace** (:class:`StepTrace`, the chosen fit's ``step_trace``) is what stepAIC prints with its default
+``trace = 1``: each model's heading (:class:`StepModel`: "Start:" or "Step:", its AIC, its formula as R deparses it)
+and, before each choice, the table of moves (:class:`StepTable`: ``<none>`` and every deletion and addition of
+non-zero df, with its df, deviance and AIC, in the order of their AICs); no table where a 0-df term is dropped, and a
+last "Step:" where ``steps`` or a refitted AIC that is not lower ends the search, as R prints them.
+``step(trace=True)`` also prints each part to standard output as the search reaches it; the text is rendered by
+:mod:`glmstat.report.step_trace`.
 """
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Union
 
 import numpy as np
 import pandas as pd
 
-from .._arguments import integer_type, is_one_of, shown
+from .._arguments import flag, integer_type, is_one_of, shown
 from ..errors import GLMStatError, GLMStatWarning, InvalidStartError, warn_user
 from ..formula.terms import term_label
 from .add1 import AddTable, add_candidates, add_table, approx_aic, extract_aic, theta_free, varsets
@@ -29,7 +39,7 @@ from .update import fit_columns, model_text, refit_terms, scope_terms, terms_wit
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["step", "STEP_PATH_COLUMNS"]
+__all__ = ["step", "STEP_PATH_COLUMNS", "StepTrace", "StepModel", "StepTable"]
 
 
 def _without(variables: tuple, labels: list[str], label: str) -> list:
@@ -59,8 +69,9 @@ class _Candidates:
         self.sets = varsets(self.st)
         self._table: AddTable | None = None
 
-    def drops(self, which: list[frozenset]) -> list[tuple[str, float, float, "GLMResults | None"]]:
-        """(label, df, aic, refitted fit or None) per deletion."""
+    def drops(self, which: list[frozenset]) -> list[tuple[str, float, float, float, "GLMResults | None"]]:
+        """(label, df, aic, deviance, refitted fit or None) per deletion (the deviance NaN where the model's theta is
+        estimated: MASS's table of such a model has no Deviance column)."""
         fit, st = self.fit, self.st
         out = []
         if theta_free(fit):
@@ -69,7 +80,7 @@ class _Candidates:
                 i = self.sets.index(t)
                 new = refit_terms(fit, terms_with(fit, [v for j, v in enumerate(st.variables) if j != i]))
                 edf, aic = extract_aic(new, self.k)
-                out.append((st.labels[i], edf0 - edf, aic, new))
+                out.append((st.labels[i], edf0 - edf, aic, np.nan, new))
             return out
         p = len(fit.column_names)
         assign = st.term_of_column(p)
@@ -79,10 +90,12 @@ class _Candidates:
             sub = refit(fit, np.flatnonzero(assign != i + 1))
             devs.append(sub.deviance), ranks.append(sub.rank), labels.append(st.labels[i])
         aic = approx_aic(fit, np.asarray(devs), np.asarray(ranks, dtype=float), self.k, 0)
-        return [(lab, fit.rank - r, a, None) for lab, r, a in zip(labels, ranks[1:], aic[1:])]
+        return [(lab, fit.rank - r, a, d, None) for lab, r, a, d in zip(labels, ranks[1:], aic[1:], devs[1:])]
 
-    def adds(self, which: list[tuple]) -> list[tuple[str, float, float, "GLMResults | None"]]:
-        """(label, df, aic, refitted fit or None) per addition of the terms ``which`` (tuples of nodes)."""
+    def adds(self, which: list[tuple]) -> list[tuple[str, float, float, float, "GLMResults | None"]]:
+        """(label, df, aic, deviance, refitted fit or None) per addition of the terms ``which`` (tuples of nodes): df
+        the columns (parameters) added, as addterm's; the deviance NaN where the model's theta is estimated, as in
+        :meth:`drops`."""
         fit, st = self.fit, self.st
         if theta_free(fit):
             edf0 = extract_aic(fit, self.k)[0]
@@ -90,13 +103,13 @@ class _Candidates:
             for t in which:
                 new = refit_terms(fit, terms_with(fit, list(st.variables) + [t]))
                 edf, aic = extract_aic(new, self.k)
-                out.append((term_label(t), edf0 - edf, aic, new))
+                out.append((term_label(t), edf - edf0, aic, np.nan, new))
             return out
         table = self._table = add_table(fit, which)
         aic = approx_aic(fit, table.dev, table.rank, self.k, 0)
         fits = table.fits or [None] * len(which)
-        return [(lab, table.rank[0] - r, a, new)
-                for lab, r, a, new in zip(table.labels, table.rank[1:], aic[1:], fits)]
+        return [(lab, r - table.rank[0], a, d, new)
+                for lab, r, a, d, new in zip(table.labels, table.rank[1:], aic[1:], table.dev[1:], fits)]
 
     def start_of(self, label: str) -> np.ndarray:
         """The coefficients of the refit that gave the change ``label`` its AIC, on the changed model's columns:
@@ -161,13 +174,102 @@ def _check_scopes(st, upper: list[tuple] | None, lower: list[tuple]) -> None:
 STEP_PATH_COLUMNS = ("step", "df", "deviance", "resid_df", "resid_dev", "aic")
 
 
+# -- the trace: what stepAIC prints with trace = 1 -------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepModel:
+    """A model of the search as stepAIC heads it: the starting one (``first``, "Start:") or one a move reached
+    ("Step:"); its AIC with the search's k, and ``model``, R's ``deparse(formula(fit))`` (lines joined by newlines)."""
+
+    first: bool
+    aic: float
+    model: str
+
+    @property
+    def text(self) -> str:
+        """The lines stepAIC prints (:func:`glmstat.report.step_trace.step_model_text`)."""
+        from ..report.step_trace import step_model_text
+
+        return step_model_text(self.first, self.aic, self.model)
+
+
+@dataclass(frozen=True)
+class StepTable:
+    """The table of moves stepAIC prints before it chooses one, sorted by AIC as R's ``order`` sorts it (ties in
+    the order ``<none>``, deletions, additions): ``labels`` (``"<none>"``, ``"- term"``, ``"+ term"``), ``df`` (NaN
+    for ``<none>``), ``deviance`` (None for a negative binomial with theta estimated, whose table MASS prints without
+    it) and ``aic``.  Moves of 0 df are not in it (stepAIC removes them before it prints)."""
+
+    labels: tuple[str, ...]
+    df: tuple[float, ...]
+    deviance: tuple[float, ...] | None
+    aic: tuple[float, ...]
+
+    @property
+    def text(self) -> str:
+        """The table as ``print.anova`` prints it (:func:`glmstat.report.step_trace.step_table_text`)."""
+        from ..report.step_trace import step_table_text
+
+        return step_table_text(self.labels, self.df, self.deviance, self.aic)
+
+
+@dataclass(frozen=True)
+class StepTrace:
+    """What ``MASS::stepAIC`` prints of a search (its default ``trace = 1``), kept by the chosen fit as
+    :attr:`~glmstat.inference.results.GLMResults.step_trace` whether or not ``step(trace=True)`` printed it.
+
+    ``events`` are the :class:`StepModel` headings and :class:`StepTable` tables in the order R prints them;
+    :attr:`text` is R's output character for character (each line ended by a newline, as R's ``cat`` ends it);
+    ``str()`` is the same without its last newline, so that ``print(fit.step_trace)`` writes exactly R's text.
+    """
+
+    events: tuple[Union[StepModel, StepTable], ...]
+
+    @property
+    def text(self) -> str:
+        """The whole output, as stepAIC writes it to the console."""
+        return "".join(e.text for e in self.events)
+
+    def __str__(self) -> str:
+        text = self.text
+        return text[:-1] if text.endswith("\n") else text
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+class _Tracer:
+    """The events of a search, each printed to standard output as it happens when ``show`` (R's ``cat`` and
+    ``print``, flushed as R's ``flush.console``)."""
+
+    def __init__(self, show: bool) -> None:
+        self.show, self.events = show, []
+
+    def __call__(self, event: Union[StepModel, StepTable]) -> None:
+        self.events.append(event)
+        if self.show:
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+
+
+def _table(current: "GLMResults", rows: list, aics: np.ndarray, order: np.ndarray) -> StepTable:
+    """The table of moves stepAIC prints: ``<none>`` (``current``) and the ``rows`` (label, df, aic, deviance, ...)
+    in the ``order`` of their AICs ``aics`` (``<none>``'s first); without deviances where they are NaN (theta
+    estimated)."""
+    labels = ["<none>"] + [r[0] for r in rows]
+    df = [np.nan] + [float(r[1]) for r in rows]
+    dev = [float(current.deviance)] + [float(r[3]) for r in rows]
+    theta = theta_free(current)
+    return StepTable(tuple(labels[i] for i in order), tuple(df[i] for i in order),
+                     None if theta else tuple(dev[i] for i in order), tuple(float(aics[i]) for i in order))
+
+
 def _record(fit: "GLMResults", change: str, k: float, n: int) -> dict:
     edf, aic = extract_aic(fit, k)
     return {"step": change, "deviance": fit.deviance, "resid_df": n - edf, "aic": aic}
 
 
 def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope: Any = None,
-         steps: int = 1000) -> "GLMResults":
+         steps: int = 1000, trace: bool = False) -> "GLMResults":
     """Stepwise model selection by AIC, as ``MASS::stepAIC`` (see the module docstring).
 
     Parameters
@@ -183,12 +285,17 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
         Without one, terms may be dropped down to the intercept and (with "both") dropped terms re-added.
     steps : int
         The maximum number of steps.
+    trace : bool
+        True: print the search to standard output as stepAIC prints it by default (``trace = 1``): "Start:  AIC=",
+        the model, the table of moves sorted by AIC, "Step:  AIC=" after each move (also the last one, where
+        ``steps`` stops the search).  False by default, unlike R's ``trace = 1``: a Python function that prints
+        unasked surprises; the text is the chosen fit's ``step_trace`` either way.
 
     Returns
     -------
     GLMResults
         The chosen model; its ``step_path`` is stepAIC's ``$anova``: ``step``, ``df``, ``deviance``,
-        ``resid_df``, ``resid_dev``, ``aic``.
+        ``resid_df``, ``resid_dev``, ``aic``; its ``step_trace`` (a :class:`StepTrace`) what stepAIC prints.
     """
     from .anova import aic_penalty, check_ml_fit
 
@@ -200,6 +307,7 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     k = aic_penalty(fit, k)
     if isinstance(steps, (bool, np.bool_)) or not integer_type(steps) or steps < 0:
         raise GLMStatError(f"steps must be a non-negative whole number, got {shown(steps)}")
+    show = flag(trace, "trace")
     backward, forward = direction in ("backward", "both"), direction in ("forward", "both")
     if not fit.family.has_likelihood:
         raise GLMStatError(f"AIC is not defined for the {fit.family.label} family, so step cannot proceed")
@@ -212,6 +320,8 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     b_aic = extract_aic(current, k)[1]
     if not np.isfinite(b_aic):
         raise GLMStatError("AIC is not finite for this model, so step cannot proceed")
+    emit = _Tracer(show)
+    emit(StepModel(True, b_aic, model_text(fit)))
     models = [_record(current, "", k, n)]
     while steps > 0:
         steps -= 1
@@ -219,42 +329,48 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
         st = structure(current)
         sets = varsets(st)
         cands = _Candidates(current, k)
-        rows: list[tuple[str, float, float, Any]] = []
+        rows: list[tuple[str, float, float, float, Any]] = []
         change = None
         # the terms each candidate keeps are listed for the one taken only: listing them for every candidate
         # was p lists of p labels a step (7 s a step for a model of 2,000 terms)
         labels = [term_label(v) for v in st.variables]
         without = partial(_without, st.variables, labels)
+        tabled = False  # (stepAIC's aod is not NULL: some deletion or addition was tried)
         if backward:
             drops = cands.drops(_drop_candidates(sets, lower_sets))
+            tabled = bool(drops)
             zero = [r for r in drops if r[1] == 0 and abs(r[2] - aic0) <= 0.01]
             if any(r[1] == 0 and abs(r[2] - aic0) > 0.01 for r in drops):
                 warn_user("0 df terms are changing AIC", GLMStatWarning)
-            if zero:  # terms with 0 df (all columns aliased) go first, one at a time
-                lab, _, _, new = zero[-1]
+            if zero:  # terms with 0 df (all columns aliased) go first, one at a time (stepAIC prints no table)
+                lab, _, _, _, new = zero[-1]
                 change = ("- " + lab, new, without(lab))
-            rows += [("- " + lab, df, aic, (new, partial(without, lab))) for lab, df, aic, new in drops]
+            rows += [("- " + lab, df, aic, dev, (new, partial(without, lab))) for lab, df, aic, dev, new in drops]
         if change is None:
             if forward and upper_sets is not None:
                 add_sets = add_candidates(sets, upper_sets)
                 which = [upper[upper_sets.index(s)] for s in add_sets]
                 if which:
-                    rows += [("+ " + lab, df, aic, (new, partial(_with, st.variables, t)))
-                             for (lab, df, aic, new), t in zip(cands.adds(which), which)]
+                    tabled = True
+                    rows += [("+ " + lab, df, aic, dev, (new, partial(_with, st.variables, t)))
+                             for (lab, df, aic, dev, new), t in zip(cands.adds(which), which)]
             rows = [r for r in rows if r[1] != 0]
-            if not rows:
+            if not tabled:
                 break
             aics = np.array([aic0] + [r[2] for r in rows])
-            best = int(np.argsort(aics, kind="stable")[0])
+            order = np.argsort(aics, kind="stable")  # (R's order(): stable, NaN last)
+            emit(_table(current, rows, aics, order))
+            best = int(order[0])
             if best == 0:
                 break
-            label, _, _, (new, keep) = rows[best - 1]
+            label, _, _, _, (new, keep) = rows[best - 1]
             change = (label, new, keep())
         label, new, keep = change
         current = new if new is not None else _chosen_model(current, label, keep, cands.start_of)
         if current.nobs != n:
             raise GLMStatError("number of rows in use has changed: remove missing values first (as R says)")
         b_aic = extract_aic(current, k)[1]
+        emit(StepModel(False, b_aic, model_text(current)))
         if b_aic >= aic0 + 1e-7:
             break
         models.append(_record(current, label, k, n))
@@ -266,4 +382,4 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     path = path[list(STEP_PATH_COLUMNS)]  # (the order with_step_path keeps, named once)
     path.attrs["heading"] = (f"Stepwise Model Path\nInitial model: {model_text(fit)}\n"
                              f"Final model: {model_text(current)}")
-    return current.with_step_path(path)
+    return current.with_step_path(path, StepTrace(tuple(emit.events)))
