@@ -169,18 +169,35 @@ def _as_number(cell: str) -> float:
         return math.nan
 
 
-def matrix_lines(row_names: Sequence[str], header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def matrix_lines(row_names: Sequence[str], header: Sequence[str], rows: Sequence[Sequence[str]],
+                 width: int | None = None) -> list[str]:
     """R's ``print.default`` of a character matrix with ``right = TRUE``: row names left-justified (made
     printable by :func:`~glmstat.report.rformat.encode_string`, as R's print does), every column (header
     included) right-justified to its widest cell, one space between columns; widths are terminal columns
     (:func:`~glmstat.report.rformat.display_width`), as R pads them, so a name in CJK characters keeps the
-    columns aligned."""
+    columns aligned.
+
+    With a ``width`` (R's ``getOption("width")``, 80), the columns that do not fit on a line wrap into further
+    blocks, each with the row names, as R's ``printMatrix`` wraps them: a block takes columns while its width stays
+    below ``width`` (a block has at least one column).  None: one block, however wide."""
     names = [encode_string(r) for r in row_names]
     wn = max((display_width(r) for r in names), default=0)
     widths = [max([display_width(h)] + [display_width(r[j]) for r in rows]) for j, h in enumerate(header)]
-    lines = [" " * wn + "".join(" " + pad_left(h, w) for h, w in zip(header, widths))]
-    for name, row in zip(names, rows):
-        lines.append(pad_right(name, wn) + "".join(" " + pad_left(c, w) for c, w in zip(row, widths)))
+    blocks = [range(len(header))]
+    if width is not None and header:
+        blocks, start = [], 0
+        while start < len(header):
+            stop, used = start + 1, wn + 1 + widths[start]
+            while stop < len(header) and used + 1 + widths[stop] < width:
+                used += 1 + widths[stop]
+                stop += 1
+            blocks.append(range(start, stop))
+            start = stop
+    lines = []
+    for cols in blocks:
+        lines.append(" " * wn + "".join(" " + pad_left(header[j], widths[j]) for j in cols))
+        for name, row in zip(names, rows):
+            lines.append(pad_right(name, wn) + "".join(" " + pad_left(row[j], widths[j]) for j in cols))
     return lines
 
 

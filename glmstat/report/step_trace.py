@@ -7,7 +7,8 @@
 * The table of moves is ``print.anova`` of dropterm's and addterm's table (``<none>``, ``- term``, ``+ term``,
   sorted by AIC): ``printCoefmat`` with 5 digits (:data:`~glmstat.report.display.ANOVA_DIGITS`), the Deviance and
   AIC columns zapped (``zapsmall``) and formatted each as one column, NA (the Df of ``<none>``) printed blank, row
-  names left-justified.  A negative binomial's table (MASS's ``dropterm.default``) has Df and AIC only.
+  names left-justified; columns past R's width of 80 wrap into blocks, each with the row names, as R's print wraps
+  them (a term label of 70 characters).  A negative binomial's table (MASS's ``dropterm.default``) has Df and AIC only.
 
 The numbers come from :func:`glmstat.inference.stepwise.step`; cells and digits from :mod:`glmstat.report.display`.
 """
@@ -20,7 +21,10 @@ from ..formula.rounding import r_round
 from .display import ANOVA_DIGITS, coefmat, matrix_lines
 from .rformat import encode_string, format_r
 
-__all__ = ["step_model_text", "step_table_text"]
+__all__ = ["step_model_text", "step_table_text", "PRINT_WIDTH"]
+
+#: R's ``getOption("width")``: a table wider than this wraps its columns into blocks, as R's print does.
+PRINT_WIDTH = 80
 
 
 def step_model_text(first: bool, aic: float, model: str) -> str:
@@ -71,4 +75,4 @@ def step_table_text(labels: Sequence[str], df: Sequence[float], deviance: Sequen
     header = ("Df", "Deviance", "AIC") if deviance is not None else ("Df", "AIC")
     cells = coefmat(columns, header, digits=ANOVA_DIGITS, zap_ind=tuple(range(1, len(columns))), has_p=False,
                     na_print="")
-    return "".join(line + "\n" for line in matrix_lines(list(labels), cells.header, cells.rows))
+    return "".join(line + "\n" for line in matrix_lines(list(labels), cells.header, cells.rows, width=PRINT_WIDTH))

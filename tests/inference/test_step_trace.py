@@ -7,7 +7,8 @@ Cases: backward from a full logistic model (race: Df 2), forward with scope= (Po
 scopes and k = log(n) (Gamma), backward Gaussian, a model no move improves (one table), steps = 1 and 0 (R prints the
 last "Step:" when steps= stops the search), an aliased term (0 df: dropped first, no table), an interaction (R's
 updated formula), a formula deparse breaks (and a move whose refit AIC is higher: "Step:" printed, the search stopped
-there), a negative binomial with theta estimated (MASS's tables of Df and AIC), and 6,000 rows with a 300-level
+there), term labels so long that the table wraps its columns past 80 characters (two and three blocks, as R's print
+wraps them), a negative binomial with theta estimated (MASS's tables of Df and AIC), and 6,000 rows with a 300-level
 factor (structured design).
 """
 
@@ -55,6 +56,12 @@ def _fit(case: str) -> tuple[gs.GLMResults, dict]:
     if case == "long_formula":
         return gs.glm("mpg ~ wt + hp + disp + drat + qsec + factor(gear) + factor(carb) + vs + am", load_data("mtcars"),
                       family=gs.Gamma(link="log")), {}
+    if case in ("wide_labels", "wider_labels"):
+        name = "a_really_quite_long_variable_name_for_the_width_of_a_table"
+        wide = load_data("mtcars").assign(**{name: lambda d: d["disp"]})
+        term = {"wide_labels": "sqrt(a_really_quite_long_variable_name_for_the_width_of_a_table)",
+                "wider_labels": "log(a_really_quite_long_variable_name_for_the_width_of_a_table^2 + 1)"}[case]
+        return gs.glm(f"mpg ~ wt + {term} + qsec", wide), {}
     if case == "negbin":
         return gs.glm("Days ~ Eth + Sex + Age + Lrn", load_data("quine"), family=gs.NegativeBinomial(), tol=1e-12), {}
     assert case == "structured"
