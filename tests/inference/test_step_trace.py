@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 import glmstat as gs
-from conftest import FIXTURES, assert_close, load_data, structured_in_blocks
+from conftest import FIXTURES, assert_close, held_out_source, load_data, structured_in_blocks
 
 DIR = FIXTURES / "step_trace"
 REF = {case["id"]: case for case in json.loads((DIR / "r.json").read_text())}
@@ -100,6 +100,18 @@ def test_step_trace_text_without_printing(case, capsys):
     path, ref = chosen.step_path, REF[case]["path"]
     assert list(path["step"]) == list(np.atleast_1d(ref["step"]))
     assert_close(path["aic"].to_numpy(), np.atleast_1d(ref["aic"]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("path", ["blocks", "parquet"])
+def test_step_trace_of_streamed_rows(path, tmp_path, monkeypatch, capsys):
+    # the search refitted from Parquet row groups (or over blocks of a structured design) prints R's text too
+    both = REF["both_gamma_bic"]
+    data = held_out_source(load_data("mtcars"), path, tmp_path, monkeypatch, rows=8)
+    start = gs.glm("mpg ~ wt", data, family=gs.Gamma(link="log"))
+    chosen = start.step(direction="both", k=math.log(32), trace=True,
+                        scope={"upper": "~ wt + hp + disp + factor(cyl) + qsec + drat", "lower": "~ 1"})
+    assert capsys.readouterr().out == _printed("both_gamma_bic") == chosen.step_trace.text
+    assert chosen.term_labels == both["final_terms"]
 
 
 def test_step_trace_is_none_for_a_fit_not_chosen_by_step():
