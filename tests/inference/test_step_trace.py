@@ -8,8 +8,9 @@ scopes and k = log(n) (Gamma), backward Gaussian, a model no move improves (one 
 last "Step:" when steps= stops the search), an aliased term (0 df: dropped first, no table), an interaction (R's
 updated formula), a formula deparse breaks (and a move whose refit AIC is higher: "Step:" printed, the search stopped
 there), term labels so long that the table wraps its columns past 80 characters (two and three blocks, as R's print
-wraps them), a negative binomial with theta estimated (MASS's tables of Df and AIC), and 6,000 rows with a 300-level
-factor (structured design).
+wraps them), a negative binomial with theta estimated (MASS's tables of Df and AIC; backward, and both ways), y ~ .,
+a model without an intercept, a scope of two-way interactions, and 6,000 rows with a 300-level factor (structured
+design).
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ def _fit(case: str) -> tuple[gs.GLMResults, dict]:
         term = {"wide_labels": "sqrt(a_really_quite_long_variable_name_for_the_width_of_a_table)",
                 "wider_labels": "log(a_really_quite_long_variable_name_for_the_width_of_a_table^2 + 1)"}[case]
         return gs.glm(f"mpg ~ wt + {term} + qsec", wide), {}
+    if case == "negbin_both":
+        return (gs.glm("Days ~ Eth", load_data("quine"), family=gs.NegativeBinomial(), tol=1e-12),
+                {"direction": "both", "scope": "~ Eth + Sex + Age + Lrn"})
+    if case == "dot":
+        return gs.glm("mpg ~ .", load_data("mtcars")[["mpg", "wt", "hp", "qsec", "drat"]]), {}
+    if case == "no_intercept":
+        return gs.glm("mpg ~ wt + hp + qsec + drat - 1", load_data("mtcars")), {}
+    if case == "scope_crossed":
+        return gs.glm("Days ~ Eth + Sex + Age", load_data("quine"), family=gs.Poisson()), {"scope": "~ .^2"}
     if case == "negbin":
         return gs.glm("Days ~ Eth + Sex + Age + Lrn", load_data("quine"), family=gs.NegativeBinomial(), tol=1e-12), {}
     assert case == "structured"
