@@ -91,6 +91,8 @@ def test_aic_penalty_must_be_a_non_negative_number(fit, call, value):
     ({"k": BIG}, "^k must be a non-negative finite number .*an integer of about 1e400"),
     ({"k": HUGE}, "^k must be a non-negative finite number"),
     *[({"steps": v}, "^steps must be a non-negative whole number") for v in (STR, NAN, OBJ, CPLX, True, INF, -1)],
+    # trace= is a flag: "no" or 0 taken by its truth would print (or not) what was not asked
+    *[({"trace": v}, "^trace must be True or False") for v in (STR, NAN, OBJ, 1, [True])],
 ])
 def test_step_arguments(fit, kwargs, match):
     refused(lambda: fit.step(**kwargs), match)
