@@ -222,13 +222,15 @@ def contrast_notes(fit: "GLMResults", averaged_over: Sequence[str], type: str, r
     are on (``ratio_scale``: ``log``, ``log odds ratio``, ``sqrt[log]``) -- ``Results are given on the log odds ratio
     (not the response) scale.`` with ``type="link"``, ``Intervals are back-transformed from`` and ``Tests are
     performed on`` it with ``type="response"`` --, or, where differences are on a scale other than the response's
-    (an inverse link, a ``2*sqrt`` response), ``Note: contrasts are still on the inverse scale``; with a ``level``,
-    the confidence level and ``Conf-level adjustment: {interval_note}``; ``P value adjustment: {p_note}``."""
+    (an inverse link, a ``2*sqrt`` response), ``Note: contrasts are still on the inverse scale``, named as emmeans
+    names it: by the link, or with an identity link by the response's transformation (an inverse link of a
+    ``log(y)`` response is ``inverse``, not the ``log[inverse]`` of its means' back-transformation); with a
+    ``level``, the confidence level and ``Conf-level adjustment: {interval_note}``; ``P value adjustment:
+    {p_note}``."""
     notes = averaged_note(fit, averaged_over)
     link = fit.family.link.name
-    tr = transform_name(fit)
-    still = None if link == "identity" and tr is None else (
-        link if tr is None else tr if link == "identity" else f"{tr}[{link}]")
+    # (emmeans' contrast() names the scale by its misc$tran: the link, or without one the response's transformation)
+    still = transform_name(fit) if link == "identity" else link
     if ratio_scale is not None and type == "link":
         notes.append(f"Results are given on the {ratio_scale} (not the response) scale.")
     elif ratio_scale is None and still is not None:
@@ -400,6 +402,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         link = "log link, sqrt response"
     if type == "link":  # (differences of eta, emmeans' contrasts of its default grid)
         base = None
+        if fit.family.link.name in ("log", "logit"):  # (on the link's scale whatever the response's transformation)
+            ratio_scale = "log odds ratio" if fit.family.link.name == "logit" else "log"
     ratio = base is not None
     counts = [f.count(k) for f, (_, k, _) in zip(families, groups)]
     n_pairs = sum(counts)
