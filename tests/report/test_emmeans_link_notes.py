@@ -19,7 +19,15 @@ are performed on the log[log] scale`` -- and with ``type = "link"`` it adds ``Re
 response) scale.`` under an inverse link's differences.  glmstat's comparisons there are the differences d on the
 link scale (R's own with ``type = "link"``), with the note of the link's scale.
 
-R's output: tests/fixtures/emmeans_link_notes/make_emmeans_link_notes.R -> r.json (emmeans 1.8).
+A power link emmeans does not know by name (R's ``quasi(link = power(1/3))``, ``"mu^0.333"``; statmod's
+``tweedie(link.power = 0)``, ``"mu^0"``, and ``link.power = 0.5``, ``"mu^0.5"``): emmeans prints ``Unknown
+transformation "mu^0.333": no transformation done`` and its ``type = "response"`` means are those on the link's scale;
+glmstat's are back-transformed through the link (R's link-scale means cubed, exponentiated, squared), with ``Intervals
+are back-transformed from the mu^0.333 scale`` (the README).  A Tweedie log link is named ``log`` (statmod's
+``mu^0``).
+
+R's output: tests/fixtures/emmeans_link_notes/make_emmeans_link_notes.R -> r.json, make_emmeans_unknown_link.R ->
+unknown_link.json (emmeans 1.8).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import numpy as np
 import pytest
 
 import glmstat as gs
+from glmstat.links import Power
 from conftest import FIXTURES, load_data
 
 R = json.loads((FIXTURES / "emmeans_link_notes" / "r.json").read_text())
@@ -138,3 +147,31 @@ def test_pairs_intervals_and_their_notes_as_emmeans(case):
     size = np.abs(_numbers(numbers["pairs_lower"] + numbers["pairs_upper"])).max()
     _close(table["lower"], numbers["pairs_lower"], atol=1e-6 * size)
     _close(table["upper"], numbers["pairs_upper"], atol=1e-6 * size)
+
+
+UNKNOWN = json.loads((FIXTURES / "emmeans_link_notes" / "unknown_link.json").read_text())
+# (the family, its inverse link and that's derivative)
+UNKNOWN_FAMILIES = {"quasi_cube_root": (lambda: gs.Quasi(link=Power(1 / 3), variance="mu"), lambda eta: eta**3,
+                                        lambda eta: 3 * eta**2),
+                    "tweedie_log": (lambda: gs.Tweedie(1.5, 0), np.exp, np.exp),
+                    "tweedie_sqrt": (lambda: gs.Tweedie(1.5, 0.5), np.square, lambda eta: 2 * eta)}
+
+
+@pytest.mark.parametrize("case", UNKNOWN, ids=[f"{c['family']}-{c['type']}" for c in UNKNOWN])
+def test_a_power_link_emmeans_does_not_know_is_back_transformed(case):
+    family, inverse, derivative = UNKNOWN_FAMILIES[case["family"]]
+    fit = gs.glm("breaks ~ wool + tension", load_data("warpbreaks"), family=family(), tol=1e-14, max_iter=100)
+    means = fit.emmeans("tension", type=case["type"])
+    eta, se = _numbers(case["estimate"]), _numbers(case["se"])  # (R's means on the link's scale, both types)
+    if case["type"] == "link":
+        _close(means["estimate"], eta)
+        _close(means["std_error"], se)
+    else:
+        _close(means["estimate"], inverse(eta))
+        _close(means["std_error"], derivative(eta) * se)
+    link = fit.family.link.name
+    notes = [line.replace(case["link"], link) for line in _lines(case["notes"])
+             if not line.startswith("Unknown transformation")]
+    if case["type"] == "response":
+        notes.append(f"Intervals are back-transformed from the {link} scale")
+    assert means.attrs["heading"].split("\n")[1:] == notes
