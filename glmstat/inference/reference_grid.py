@@ -63,11 +63,12 @@ from ..engine.linalg import design_qr
 from .._arguments import finite_or_none, is_one_of, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.validation import MAX_MAGNITUDE
+from ..formula.nodes import names_read
 from ..formula.values import label_text
 from .column_summaries import column_summaries
 from .nesting_terms import term_nesting
 from .covariance_factor import combination_variances
-from .fit_access import encode, response, used_data
+from .fit_access import encode, response, structure, used_data
 from .streamed_data import raw_fold
 from .variables import ModelVariable, model_variables, pick, with_columns, with_values
 
@@ -381,15 +382,27 @@ class GridMeans(NamedTuple):
 MAX_AT_VALUES = 1000
 
 
-def _at_values(variables: list[ModelVariable], at: Any) -> tuple[list[ModelVariable], set[str]]:
+def _offset_reads(fit: "GLMResults") -> set[str]:
+    """The data columns the model's offsets read (``offset(log(t))`` terms and the ``offset=`` argument)."""
+    return {r for node in structure(fit).offsets for r in names_read(node)} | set(fit.model_frame.spec.offset_columns)
+
+
+def _at_values(variables: list[ModelVariable], at: Any,
+               offset_reads: set[str] | frozenset[str] = frozenset()) -> tuple[list[ModelVariable], set[str]]:
     """``variables`` with the numeric ones ``at`` names (emmeans' ``at = list(x = c(...))``) held at the values
     given, finite numbers of at most ``MAX_MAGNITUDE`` in size (the data's bound), instead of their mean (or their
-    two values); and those variables' names."""
+    two values); and those variables' names.  A column only the offsets read (``offset_reads``: ``t`` of
+    ``offset(log(t))``) is refused, naming ``offset=``: the grid's offset is the mean of the model's (emmeans 1.8
+    ignores such an ``at``)."""
     if not isinstance(at, dict):
         raise GLMStatError(f"at= must be a dict of numeric variables and their values, e.g. {{'x': [1, 2]}}, got "
                            f"{shown(at)}")
     given: dict[int, tuple] = {}
     for name, values in at.items():
+        if isinstance(name, str) and name in offset_reads and not any(name in v.spellings for v in variables):
+            raise GLMStatError(f"at= {shown(name)}: {shown(name)} is read only by the model's offset, which the grid "
+                               "holds at the mean of the model's offset; give the grid's offset by offset= on the "
+                               "linear predictor's scale (offset=log(1000) for offset(log(t)) at t = 1000)")
         v = pick(variables, [name], "values given by at=")[0]
         if v.is_factor or v.coded is not None:
             raise GLMStatError(f"at= gives values of numeric variables; {shown(name)} is a factor, whose levels are "
@@ -553,7 +566,7 @@ def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equ
         if weights != "equal":
             raise GLMStatError("weights other than equal with at= are not supported: the rows used weigh cells of "
                                "the data's own values")
-        variables, given = _at_values(variables, at)
+        variables, given = _at_values(variables, at, _offset_reads(fit))
     chosen = pick(variables, names, "estimated marginal means")
     twice = next((v.name for i, v in enumerate(chosen) if any(u is v for u in chosen[:i])), None)
     if twice is not None:  # (two spellings of one variable: dose and factor(dose))

@@ -32,3 +32,18 @@ def test_rates_at_the_offset_given_as_emmeans(case):
 def test_an_offset_that_is_not_one_finite_number_is_refused(offset):
     with pytest.raises(gs.GLMStatError, match="offset= must be one finite number"):
         _fit().emmeans("type", offset=offset)
+
+
+@pytest.mark.parametrize("offset_argument", [False, True])
+def test_at_of_a_column_only_the_offset_reads_is_refused_naming_offset(offset_argument):
+    """at= of the exposure an offset reads (``service`` in ``offset(log(service))`` or ``offset = log(service)``):
+    emmeans 1.8.4 ignores it -- ``emmeans(m, ~ type, at = list(service = 1000))`` prints the rates of the mean offset,
+    4.47, 2.13, 2.10, 3.72, 6.60 (its ``.offset.`` stays the mean of log(service), 7.049), as without ``at`` -- where
+    glmstat refuses it, naming offset=, which sets the grid's offset; the refusal said only that ``service`` is not a
+    variable of the right-hand side."""
+    s = pd.read_csv(FIXTURES / "data" / "ships.csv")
+    s = s[s["service"] > 0]
+    fit = (gs.glm("incidents ~ type + period", s, family=gs.Poisson(), offset="log(service)") if offset_argument
+           else _fit())
+    with pytest.raises(gs.GLMStatError, match=r"'service' is read only by the model's offset.*offset="):
+        fit.emmeans("type", at={"service": [1000]})
