@@ -47,3 +47,46 @@ def test_at_of_a_column_only_the_offset_reads_is_refused_naming_offset(offset_ar
            else _fit())
     with pytest.raises(gs.GLMStatError, match=r"'service' is read only by the model's offset.*offset="):
         fit.emmeans("type", at={"service": [1000]})
+
+
+AT = json.loads((FIXTURES / "emmeans_offset" / "at.json").read_text())
+
+
+def _ships_by_year() -> pd.DataFrame:
+    s = pd.read_csv(FIXTURES / "data" / "ships.csv")
+    s = s[s["service"] > 0].copy()
+    s["yr"] = s["year"].str[1:].astype(float)  # (R's as.numeric(substr(year, 2, 3)): "y60" is 60)
+    return s
+
+
+@pytest.mark.parametrize("case", ["one_value", "averaged_offset_0", "as_term", "as_by", "as_term_consec",
+                                  "as_by_trt", "as_by_del_eff"])
+def test_an_offset_with_a_covariate_held_by_at_as_emmeans(case):
+    """A covariate held by at= in a model with an offset, in the formula (``offset(log(service))``) or as the offset
+    argument: the rates and their notes, and the comparisons (ratios) of the means of the values asked for and of
+    the types within them, against R (fixtures/emmeans_offset/make_emmeans_offset_at.R -> at.json)."""
+    s = _ships_by_year()
+    in_formula = gs.glm("incidents ~ type + yr + offset(log(service))", s, family=gs.Poisson(), tol=1e-14,
+                        max_iter=100)
+    as_argument = gs.glm("incidents ~ type * yr", s, family=gs.Poisson(), offset="log(service)", tol=1e-14,
+                         max_iter=100)
+    calls = {"one_value": lambda: in_formula.emmeans("type", at={"yr": [65]}),
+             "averaged_offset_0": lambda: in_formula.emmeans("type", at={"yr": [65, 70]}, offset=0),
+             "as_term": lambda: in_formula.emmeans("yr", at={"yr": [62, 67, 72]}),
+             "as_term_consec": lambda: in_formula.emmeans_contrasts("yr", "consec", "none", at={"yr": [62, 67, 72]}),
+             "as_by": lambda: as_argument.emmeans("type", by="yr", at={"yr": [62, 72]}, offset=math.log(100)),
+             "as_by_trt": lambda: as_argument.emmeans_contrasts("type", "trt.vs.ctrl", by="yr", at={"yr": [62, 72]}),
+             "as_by_del_eff": lambda: as_argument.emmeans_contrasts("type", "del.eff", by="yr",
+                                                                    at={"yr": [62, 72]})}
+    r = AT[case]
+    table = calls[case]()
+    notes = [r["notes"]] if isinstance(r["notes"], str) else r["notes"]
+    assert table.attrs["heading"].split("\n")[1:] == notes
+    columns = (("estimate", "estimate"), ("std_error", "se"))
+    if "contrast" in r:
+        assert list(table.index.get_level_values("contrast")) == r["contrast"]
+        columns += (("statistic", "statistic"), ("p_value", "p_value"))
+    else:
+        columns += (("lower", "lower"), ("upper", "upper"))
+    for column, key in columns:
+        assert_close(table[column], r[key], rtol=1e-6, atol=1e-12)
