@@ -27,9 +27,12 @@ Three more families are linear combinations of the k means, each comparison c'm 
 * ``"eff"``: each mean less the average of all, c = e_a - 1/k (``"a effect"``);
 * ``"del.eff"``: each mean less the average of the others, c = e_a - (1 - e_a) / (k - 1) (``"a effect"``);
 * ``"poly"``: orthogonal polynomials of degrees 1 to min(6, k - 1) over equally spaced levels, as emmeans scales
-  them to whole numbers (``"linear"``, ``"quadratic"``, ``"cubic"``, ``"quartic"``, ``"degree 5"``, ...).
+  them to whole numbers (``"linear"``, ``"quadratic"``, ``"cubic"``, ``"quartic"``, ``"degree 5"``, ...);
+* ``"mean_chg"``: for each level a but the last, the mean of the levels after it less the mean of a and the levels
+  before, c_j = 1/(k - a) after and -1/a up to a (``"a|b"``, b the level after a), emmeans' ``mean_chg.emmc``.
 
-emmeans adjusts the first two by ``"fdr"`` (Benjamini-Hochberg) and the polynomials not at all.
+emmeans adjusts the first two by ``"fdr"`` (Benjamini-Hochberg), the polynomials not at all, and the changes of
+the mean by ``"mvt"``, as the consecutive comparisons (refused by default here too).
 """
 
 from __future__ import annotations
@@ -81,6 +84,8 @@ class ContrastFamily:
             return _polynomials(L.shape[0]) @ L
         if self.method == "eff":  # (each mean less the average of all: e_a - 1/k)
             return L - L.mean(axis=0)
+        if self.method == "mean_chg":
+            return _mean_changes(L.shape[0]) @ L
         k = L.shape[0]  # ("del.eff": each less the average of the others, e_a - (1 - e_a) / (k - 1))
         return L - (L.sum(axis=0) - L) / (k - 1)
 
@@ -90,6 +95,8 @@ class ContrastFamily:
             return list(self.given_names)
         if self.method == "poly":
             return list(_DEGREES[:_poly_degree(len(labels))])
+        if self.method == "mean_chg":  # (emmeans' paste(a, b, sep = "|") of each level and the next)
+            return [f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:])]
         return [f"{label} effect" for label in labels]
 
     def rank(self, k: int) -> int:
@@ -141,6 +148,13 @@ def _polynomials(k: int) -> np.ndarray:
     return np.array(rows)
 
 
+def _mean_changes(k: int) -> np.ndarray:
+    """emmeans' ``mean_chg.emmc`` of k means: row a (1 to k - 1) is -1/a on the first a means and 1/(k - a) on the
+    others -- the mean after level a less the mean up to it."""
+    a = np.arange(1, k)[:, None]
+    return np.where(np.arange(k)[None, :] < a, -1.0 / a, 1.0 / (k - a))
+
+
 #: emmeans' methods of comparisons, with their default adjustments
 FAMILIES = {
     "pairwise": ContrastFamily("pairwise", "Pairwise comparisons", "tukey", True),
@@ -151,6 +165,8 @@ FAMILIES = {
     "eff": ContrastFamily("eff", "Differences from the grand mean", "fdr", False, linear=True),
     "del.eff": ContrastFamily("del.eff", "Differences from the mean of the others", "fdr", False, linear=True),
     "poly": ContrastFamily("poly", "Polynomial contrasts", "none", False, linear=True),
+    "mean_chg": ContrastFamily("mean_chg", "Changes of the mean after each level from the mean up to it", "mvt",
+                               False, linear=True),
 }
 
 

@@ -344,7 +344,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                       at: dict | None = None, type: str = "response") -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
-    ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, or a dict of contrasts of one's own);
+    ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, ``"mean_chg"``, or a dict of contrasts of
+    one's own);
     with ``by``, within each group of its levels, each group's p-values adjusted for its own comparisons (``adjust``
     None: the method's default, as emmeans').  ``type="link"``: differences on the link scale (of a transformed
     response's too), as contrasts of emmeans' default grid, never ratios.  The heading carries emmeans' notes
@@ -416,7 +417,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     none = np.zeros(0, dtype=np.intp)
     local = [(none, none) if family.linear else f.pairs(k) for f, (_, k, _) in zip(families, groups)]
     if family.linear:
-        chars = int(lengths.sum()) + 10 * n_pairs  # ("a effect", "quadratic")
+        chars = 2 * int(lengths.sum()) + 10 * n_pairs  # ("a effect", "quadratic", "a|b": each label at most twice)
     else:
         chars = sum(int(lengths[a + i].sum() + lengths[a + j].sum()) for (a, _, _), (i, j) in zip(groups, local))
         chars += 3 * n_pairs

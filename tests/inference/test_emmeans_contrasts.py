@@ -149,7 +149,7 @@ def test_streamed_fits_compare_as_in_memory(kind, tmp_path):
 @pytest.mark.parametrize("kw, match", [
     ({"method": "consec"}, "emmeans' default for consec comparisons, \"mvt\" integrates the multivariate t "
                            "distribution by simulation"),
-    ({"method": "mean_chg"}, "unknown comparisons 'mean_chg'"),
+    ({"method": "mean_change"}, "unknown comparisons 'mean_change'"),
     ({"method": {"x": [1, -1]}}, "the contrast 'x' must be 6 finite numbers, one per mean"),
     ({"method": {"x": [1, 1, 0, 0, 0, 0]}}, "the contrast 'x''s coefficients must sum to 0"),
     ({"method": {"x": [1, -1, 0, 0, 0, float("nan")]}}, "must be 6 finite numbers"),
