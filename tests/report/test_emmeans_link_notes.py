@@ -13,11 +13,11 @@ composite of the response's transformation and the link there (``Note: contrasts
 
 Where emmeans' numbers are not the comparisons' (R's, recorded in the README): its ``contrast()`` leaves the response's
 transformation (``misc$tran2``) in place, so that with ``type = "response"`` it back-transforms a difference d of the
-linear predictors through the composite of both -- a "ratio" exp(exp(d)) for a log link of ``log(y)``, which is no
-ratio of the means exp(exp(eta)) (its null value is e), and exp(d) for an inverse link of ``log(y)``, with ``Tests
-are performed on the log[log] scale`` -- and with ``type = "link"`` it adds ``Results are given on the log (not the
-response) scale.`` under an inverse link's differences.  glmstat's comparisons there are the differences d on the
-link scale (R's own with ``type = "link"``), with the note of the link's scale.
+linear predictors through a composite -- a "ratio" exp(exp(d)) for a log link of ``log(y)``, which is no ratio of the
+means exp(exp(eta)) (its null value is e), exp(exp(d)) under an inverse link of ``log(y)`` too and d^4 of ``sqrt(y)``,
+with ``Tests are performed on the log[log] scale`` (``sqrt[sqrt]``) -- and with ``type = "link"`` it adds ``Results
+are given on the log (not the response) scale.`` under an inverse link's differences.  glmstat's comparisons there are
+the differences d on the link scale (R's own with ``type = "link"``), with the note of the link's scale.
 
 A power link emmeans does not know by name (R's ``quasi(link = power(1/3))``, ``"mu^0.333"``; statmod's
 ``tweedie(link.power = 0)``, ``"mu^0"``, and ``link.power = 0.5``, ``"mu^0.5"``): emmeans prints ``Unknown
