@@ -47,7 +47,7 @@ from .._arguments import finite_or_none, integer_type, shown, shown_items
 from ..errors import GLMStatError
 from .studentized_range import tukey_p_values
 
-__all__ = ["ContrastFamily", "FAMILIES", "check_method", "family_of", "dunnettx_p_values"]
+__all__ = ["ContrastFamily", "FAMILIES", "ALIASES", "check_method", "family_of", "dunnettx_p_values"]
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,17 @@ FAMILIES = {
 }
 
 
+#: emmeans' other names of the same families (``tukey.emmc`` is ``pairwise.emmc``, ``dunnett.emmc`` and
+#: ``trt.vs.ctrl1.emmc`` are ``trt.vs.ctrl.emmc`` with the first level as control): the same comparisons, labels,
+#: adjustments and notes
+ALIASES = {"tukey": "pairwise", "dunnett": "trt.vs.ctrl", "trt.vs.ctrl1": "trt.vs.ctrl"}
+
+
 def check_method(method: Any) -> None:
-    """Refuse a ``method`` that is neither a family's name nor a dict of contrasts of one's own (before the means
-    are computed)."""
-    if not isinstance(method, Mapping) and (not isinstance(method, str) or method not in FAMILIES):
+    """Refuse a ``method`` that is neither a family's name (or one of emmeans' :data:`ALIASES`) nor a dict of
+    contrasts of one's own (before the means are computed)."""
+    if not isinstance(method, Mapping) and (
+            not isinstance(method, str) or method not in FAMILIES and method not in ALIASES):
         raise GLMStatError(f"unknown comparisons {shown(method)}; use one of {shown_items(list(FAMILIES))}, or a "
                            "dict of contrasts of one's own")
 
@@ -186,6 +193,7 @@ def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
             raise GLMStatError("ref= is for method=\"trt.vs.ctrl\" (the control), not for contrasts of one's own")
         return _own_contrasts(method, len(labels))
     check_method(method)
+    method = ALIASES.get(method, method)
     fam = FAMILIES[method]
     if ref is None:
         return fam

@@ -344,8 +344,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                       at: dict | None = None, type: str = "response") -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
-    ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, ``"mean_chg"``, or a dict of contrasts of
-    one's own);
+    ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, ``"mean_chg"``, emmeans' other names of
+    them, ``"tukey"``, ``"dunnett"`` and ``"trt.vs.ctrl1"``, or a dict of contrasts of one's own);
     with ``by``, within each group of its levels, each group's p-values adjusted for its own comparisons (``adjust``
     None: the method's default, as emmeans').  ``type="link"``: differences on the link scale (of a transformed
     response's too), as contrasts of emmeans' default grid, never ratios.  The heading carries emmeans' notes
