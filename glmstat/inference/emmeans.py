@@ -37,9 +37,8 @@ response without a multiplier, the ratio of the back-transformed means: b^d, std
 a log link and a response m sqrt(y), whose means are (exp(eta) / m)^2, their ratio e^(2d), std_error
 2 e^(2d) se_d) and as the difference otherwise.  p-values are
 adjusted for the k(k-1)/2 comparisons: Tukey (emmeans' default: P(Q_{k,df} > sqrt(2) |t|), the studentized
-range; below 1e-10, where its integral loses its digits, k(k-1)/2 times the unadjusted p; with more than 100
-distinct statistics interpolated between checked evaluations of scipy's integral, to a relative 1e-9, an
-absolute 1e-13 below 1e-4: :mod:`glmstat.inference.studentized_range`), Scheffe (P(F_{k-1,df} > t^2 / (k - 1))),
+range, each pair's to a relative 1e-13, every pair at once on shared quadrature nodes; below 1e-10 k(k-1)/2 times
+the unadjusted p: :mod:`glmstat.inference.studentized_range`), Scheffe (P(F_{k-1,df} > t^2 / (k - 1))),
 Sidak, Bonferroni, Holm, Hochberg, Hommel, Benjamini-Hochberg ("BH" or "fdr"), Benjamini-Yekutieli ("BY") as R's
 ``p.adjust`` (:mod:`glmstat.inference.p_adjust`), or none.
 Labels follow emmeans: numeric-looking levels carry their variable's name (``cyl4 - cyl6``) and levels holding

@@ -1,10 +1,13 @@
 """Tukey's adjustment of the k(k-1)/2 pairwise comparisons of k means: P(Q_{k,df} > sqrt(2) |t|), the upper
 tail of the studentized range (:func:`glmstat.inference.emmeans.emmeans_pairs`), for many pairs at once.
 
-scipy's ``studentized_range.sf`` integrates a double integral for each value (10 to 20 ms with finite df:
-the 11,175 pairs of a 150-level factor took minutes, the 499,500 of 1,000 levels hours); here, above
-:data:`EXACT_AT_MOST` distinct values, it is evaluated at a bounded number of points and interpolated between
-them, the interpolant checked against it at requested points.  See :func:`tukey_p_values`.
+The tail is computed here, for every statistic, as a positive integral (no "1 minus" a lower tail, so small
+tails keep their relative accuracy) by trapezoid rules on uniform grids, whose error for these smooth, fast
+decaying integrands falls exponentially with the number of nodes (see :func:`studentized_range_sf`).  The
+nodes are shared by all statistics: the range's tail once for a set of nodes, the outer integral over the
+studentizing chi a weighted sum of those, a block of statistics at a time (memory bounded by :data:`BLOCK`
+numbers whatever the number of pairs).  scipy's ``studentized_range.sf`` (a double adaptive integral a value,
+10 to 20 ms each) is not called: the 499,500 pairs of a 1,000-level factor take seconds.
 """
 
 from __future__ import annotations
@@ -13,204 +16,203 @@ import math
 
 import numpy as np
 
-from .._scipy import stats
-from ..distributions import normal_sf, t_sf
-from ..errors import GLMStatError
+from .._scipy import special
 
-__all__ = ["tukey_p_values", "EXACT_AT_MOST", "FLOOR", "RTOL", "MAX_EVALUATIONS", "UNION_BELOW"]
+__all__ = ["tukey_p_values", "studentized_range_sf", "range_sf", "UNION_BELOW", "BLOCK"]
 
-#: Up to this many distinct statistics (whose tail can reach UNION_BELOW) every tail is scipy's own.
-EXACT_AT_MOST = 100
-#: Below this the tail is k(k-1)/2 times the pair's own p-value (the union bound).
+#: Below this the Tukey p-value is k(k-1)/2 times the pair's own p-value (the union bound).
 UNION_BELOW = 1e-10
-#: The tolerance: |s_hat - s| <= RTOL (s + FLOOR) ...
-RTOL = 1e-9
-#: ... (a relative 1e-9 down to 1e-4, an absolute 1e-13 below: see :func:`tukey_p_values`).
-FLOOR = 1e-4
-#: At most this many evaluations of scipy's integral per call (interpolation nodes, checks and exact values).
-MAX_EVALUATIONS = 1000
+#: The largest number of float64 values in one of the blocks the integrals are summed in.
+BLOCK = 1 << 18
 
-_FLAT = RTOL / 4  # statistics at or below one whose tail is at least 1 - _FLAT are given tail 1
-_DEGREES = (4, 8, 16, 32)  # Chebyshev-Lobatto points of each degree contain those of the one before
-_CHECKS = 2  # requested points per panel compared with scipy
-
-
-def _lobatto(n: int) -> np.ndarray:
-    return np.cos(np.pi * np.arange(n + 1) / n)  # (t_0 = 1, ..., t_n = -1)
+_STEPS_PER_SD = 2.5  # steps of the rule in y = log(s) per scale of its integrand (see studentized_range_sf)
+_W_CURVED = 18.0  # the range's tail beyond this w (below 1e-30 for k <= 1,000, 1e-24 for 1e6) is not resolved
+_NEGLIGIBLE = 1e-30  # a node whose integrand is bounded by this is left out of a sum
+_MASS = 1e-26  # the mass of the density of y left outside the rule's window
+_ONE = 2.0**-52  # a tail within this of 1 is 1 (see tukey_p_values)
+_LOG_2PI = math.log(2.0 * math.pi)
 
 
-def _coefficients(v: np.ndarray) -> np.ndarray:
-    """Chebyshev coefficients of the polynomial through values ``v`` at t_j = cos(j pi / n), j = 0..n."""
-    n = len(v) - 1
-    j = np.arange(n + 1)
-    w = np.ones(n + 1)
-    w[0] = w[n] = 0.5
-    c = (2.0 / n) * (np.cos(np.pi * np.outer(j, j) / n) @ (w * v))
-    c[0] /= 2
-    c[n] /= 2
-    return c
+def _z_step(k: int) -> float:
+    """The step of the trapezoid rule in z: 0.35 times the scale 1 / sqrt(2 log k) of the largest of k normals (the
+    integrand's narrowest part), at most 0.12 (a relative error below 1e-13 against steps of 0.03)."""
+    return min(0.12, 0.35 / math.sqrt(2.0 * math.log(max(k, 2))))
 
 
-def _interpolate(t: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """The polynomial through values ``v`` at t_j = cos(j pi / n), at t in [-1, 1]: the barycentric formula,
-    weights (-1)^j halved at the ends (stable for any t; a node gives its value)."""
-    n = len(v) - 1
-    nodes = _lobatto(n)
-    num, den = np.zeros(len(t)), np.zeros(len(t))
-    hit = np.full(len(t), -1)
-    for j in range(n + 1):
-        d = t - nodes[j]
-        on = d == 0
-        hit[on] = j
-        w = (-1.0) ** j * (0.5 if j in (0, n) else 1.0) / np.where(on, 1.0, d)
-        num += w * v[j]
-        den += w
-    out = num / den
-    exact = hit >= 0
-    out[exact] = v[hit[exact]]
-    return out
+def _z_nodes(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nodes z of the rule for the range's tail where k phi(z) Phi(z)^(k-1) >= _NEGLIGIBLE, log Phi(z) there,
+    and that density times the step."""
+    h = _z_step(k)
+    z = np.arange(-40.0, 40.0 + h / 2, h)
+    log_phi = special.log_ndtr(z)
+    log_m = math.log(k) - 0.5 * z * z - 0.5 * _LOG_2PI + (k - 1) * log_phi
+    keep = log_m >= math.log(_NEGLIGIBLE)
+    return z[keep], log_phi[keep], h * np.exp(log_m[keep])
 
 
-class _Tail:
-    """scipy's s(q) = P(Q_{k,df} > q), counted against MAX_EVALUATIONS; values at x = log(1 + q) already
-    evaluated are kept (neighbouring panels share their ends, nested degrees their nodes)."""
+def range_sf(w: np.ndarray, k: int) -> np.ndarray:
+    r"""P(R_k > w): the upper tail of the range R_k of k independent standard normals, at ``w`` >= 0.
 
-    def __init__(self, k: int, df: float) -> None:
-        self.k, self.df, self.used, self.known = k, df, 0, {}
+    Parameters
+    ----------
+    w : ndarray
+        Values, at least 0 (1-D).
+    k : int
+        Number of normals, at least 2.
 
-    def sf(self, q: np.ndarray) -> np.ndarray:
-        if self.used + len(q) > MAX_EVALUATIONS:
-            raise GLMStatError(
-                f"Tukey's p-values for {self.k} means on {self.df:g} df: the studentized range's tail could not "
-                f"be interpolated to {RTOL:g} within {MAX_EVALUATIONS} evaluations of its integral; use "
-                "adjust='sidak' or 'bonferroni', or compare fewer means")
-        self.used += len(q)
-        return np.clip(np.asarray(stats.studentized_range.sf(q, self.k, self.df), dtype=float), 0.0, 1.0)
+    Returns
+    -------
+    ndarray
+        The tails, with a relative error of about 1e-14 (an absolute 1e-28 below).
 
-    def at(self, x: np.ndarray) -> np.ndarray:
-        todo = [z for z in dict.fromkeys(x.tolist()) if z not in self.known]
-        if todo:
-            self.known.update(zip(todo, self.sf(np.expm1(np.array(todo))).tolist()))
-        return np.array([self.known[z] for z in x.tolist()])
+    Notes
+    -----
+    With the largest of the k normals at z, the others within w below it:
+
+    .. math::
+
+        P(R_k > w) = k \int \phi(z) \Phi(z)^{k-1} \left[1 - (1 - \Phi(z - w) / \Phi(z))^{k-1}\right] dz,
+
+    the bracket computed as ``-expm1((k - 1) log1p(-r))``: every term positive.  The sum is divided by the rule's
+    sum of the density k phi Phi^(k-1) (1 to about 1e-15), so that a tail of 1 is 1.  The trapezoid rule with step
+    0.1 in z, over the nodes where k phi Phi^(k-1) (a bound of the integrand, whose scale is the largest
+    normal's, at least 0.19 for k <= 1e6) is at least 1e-30, and where in a block of w the integrand's
+    other bound, k (k - 1) phi(z) Phi(z)^(k-2) Phi(z - min w), is too.
+    """
+    w = np.asarray(w, dtype=float)
+    z, log_phi, m = _z_nodes(k)
+    inverse_phi = np.exp(-log_phi)
+    out = np.empty(len(w))
+    step = max(1, BLOCK // max(len(z), 1))
+    with np.errstate(divide="ignore", over="ignore", under="ignore"):
+        for i in range(0, len(w), step):
+            wb = w[i:i + step]
+            bound = m * np.minimum(1.0, (k - 1) * special.ndtr(z - wb.min()) * inverse_phi)
+            use = bound >= _NEGLIGIBLE * _z_step(k)
+            r = special.ndtr(z[use] - wb[:, None]) * inverse_phi[use]  # Phi(z - w) / Phi(z), in [0, 1]
+            f = r if k == 2 else -np.expm1((k - 1) * np.log1p(-np.minimum(r, 1.0)))
+            out[i:i + step] = f @ m[use]
+    return np.minimum(out / np.sum(m), 1.0)  # (over the rule's total of the density: exactly 1 where f is)
 
 
-def _reference(x: np.ndarray, k: int, df: float) -> np.ndarray:
-    """d = log(-m log(1 - p)) at q = e^x - 1: -log(1 - s) if the m = k(k-1)/2 pairs, each of two-sided tail
-    p = P(|T_df| > q / sqrt(2)), were independent (Sidak)."""
-    t = np.expm1(x) / math.sqrt(2.0)
-    p = 2.0 * (normal_sf(t) if math.isinf(df) else t_sf(t, df))
+def _stirling(a: float) -> float:
+    """lgamma(a) - ((a - 1/2) log a - a + log(2 pi) / 2), without the cancellation of computing it so."""
+    if a < 10.0:
+        return float(special.gammaln(a)) - ((a - 0.5) * math.log(a) - a + 0.5 * _LOG_2PI)
+    b = 1.0 / (a * a)
+    return (1 / 12 - b * (1 / 360 - b * (1 / 1260 - b * (1 / 1680 - b / 1188)))) / a
+
+
+def _exp_less(u: np.ndarray, small: bool) -> np.ndarray:
+    """e^u - 1 - u: its Taylor series if ``small`` (every |u| < 1/2), to a relative 1e-16; else expm1(u) - u,
+    whose absolute error is about 1e-16 |u|."""
+    if not small:
+        return np.expm1(u) - u
+    acc = np.full(u.shape, 1.0 / math.factorial(17))
+    for n in range(16, 1, -1):
+        acc *= u
+        acc += 1.0 / math.factorial(n)
+    return acc * u * u
+
+
+def _log_density(y: np.ndarray, df: float) -> np.ndarray:
+    """log of the density of y = log(s), s = sqrt(X / df), X chi-square on df: with a = df / 2,
+    log(2 a^a / Gamma(a)) + 2 a y - a e^(2y), written as log(sqrt(2 a / pi)) - stirling(a) - a (e^(2y) - 1 - 2y)
+    so that no large terms cancel (e^(2y) - 1 - 2y by its series where every |2y| < 1/2, as in the window of
+    df >= 7,200: a relative error near 1e-16 of the density at df = 1e6)."""
+    a, u = 0.5 * df, 2.0 * y
+    small = bool(np.all(np.abs(u) < 0.5))  # (else a <= 3,600: a e^u's rounding, 4e-13 at most, is left)
+    return 0.5 * math.log(2.0 * a / math.pi) - _stirling(a) - a * _exp_less(u, small)
+
+
+def _window(df: float, h: float) -> tuple[float, float]:
+    """[lo, hi] in y outside which the density of y holds less than _MASS (log-concave: the mass beyond a point
+    is at most the density there over the slope of its log)."""
+    sd = 1.0 / math.sqrt(2.0 * df)
+    y = np.arange(-30.0 * sd, 30.0 * sd, h) if df >= 50.0 else np.arange(-40.0 * max(1.0, 2.0 / df), 10.0, h)
+    log_g = _log_density(y, df)
+    slope = np.abs(df * -np.expm1(2.0 * y))
     with np.errstate(divide="ignore"):
-        return np.log(-(k * (k - 1) / 2) * np.log1p(-p))
+        inside = (log_g - np.log(slope) >= math.log(_MASS)) | (log_g >= math.log(_MASS))
+    where = np.flatnonzero(inside)
+    return float(y[where[0]] - h), float(y[where[-1]] + h)
 
 
-# A panel is interpolated in one of two representations of s (value, inverse, derivative in s), the first
-# resolved: e = log(-log(1 - s)) - d, which varies slowly (from about -4 to 0) but magnifies the rounding of s
-# where 1 - s is tiny; log(s), which keeps it as small as the tolerance there (log(s) = -(1 - s) near 1).
-_REPRESENTATIONS = {  # (value, inverse, derivative in s)
-    "cloglog": (lambda s, d: np.log(-np.log1p(-s)) - d,
-                lambda e, d: -np.expm1(-np.exp(e + d)),
-                lambda s: 1.0 / ((1.0 - s) * -np.log1p(-s))),
-    "log": (lambda s, d: np.log(s),
-            lambda h, d: np.exp(h),
-            lambda s: 1.0 / s),
-}
-_ROUNDING = 2.0**-53  # (of scipy's s = 1 - cdf near 1; its quadrature errors add to it)
+def studentized_range_sf(q: np.ndarray, k: int, df: float) -> np.ndarray:
+    r"""P(Q_{k,df} > q): the upper tail of the studentized range of k means on ``df`` degrees of freedom (R's
+    ``ptukey(q, k, df, lower.tail = FALSE)``, scipy's ``studentized_range.sf``).
 
+    Parameters
+    ----------
+    q : ndarray
+        Values (1-D); NaN gives NaN, q <= 0 gives 1.
+    k : int
+        Number of means, at least 2.
+    df : float
+        Degrees of freedom, at least 1 (NaN below; R's ``ptukey`` gives NaN below 2); ``np.inf``: the range of k
+        standard normals (:func:`range_sf`).
 
-def _represent(v: np.ndarray, d: np.ndarray) -> tuple[str | None, float | np.ndarray, float]:
-    """(representation, values at the nodes, 0) of the first representation resolved by the nodes' values
-    ``v`` (0 < v <= 1): its last three Chebyshev coefficients at most a tenth of the tolerance RTOL (s + FLOOR)
-    at every node, in its units; or (None, the smallest ratio of the coefficients to that, the smallest ratio
-    of the rounding of s, carried to the other nodes, to it)."""
-    ratio = noise = np.inf
-    for kind, (value, _, slope) in _REPRESENTATIONS.items():
-        if kind == "cloglog" and np.any(v >= 1.0):
-            continue
-        h, J = value(v, d), slope(v)
-        if not np.all(np.isfinite(h)):
-            continue
-        tenth = 0.1 * np.min(RTOL * (v + FLOOR) * J)
-        r = np.max(np.abs(_coefficients(h)[-3:])) / tenth
-        if r <= 1.0:
-            return kind, h, 0.0
-        ratio, noise = min(ratio, r), min(noise, _ROUNDING * np.max(J) / tenth)
-    return None, ratio, noise
+    Returns
+    -------
+    ndarray
+        The tails, to a relative 1e-13 (checked against the closed form of k = 2, 2 P(T_df > q / sqrt 2), and
+        against scipy; an absolute 1e-25 below).
 
+    Notes
+    -----
+    With s = sqrt(X / df), X chi-square on df, and y = log(s) of density g:
 
-def _check_points(t: np.ndarray, n: int) -> np.ndarray:
-    """Positions (into ``t``, a panel's requested points on [-1, 1]) of up to _CHECKS points farthest from the
-    degree-n nodes in the angle arccos(t), where the nodes are equally spaced: one from each half."""
-    angle = np.arccos(t) * n / np.pi
-    gap = np.abs(angle - np.round(angle))
-    picks = [where[np.argmax(gap[where])] for half in (t < 0, t >= 0)
-             if (where := np.flatnonzero(half & (gap > 0))).size]
-    return np.array(picks[:_CHECKS], dtype=np.intp)
+    .. math::
 
+        P(Q_{k,df} > q) = \int g(y)\, P(R_k > q e^y)\, dy = \int g(x - \log q)\, P(R_k > e^x)\, dx,
 
-def _range_tail(q: np.ndarray, k: int, df: float) -> np.ndarray:
-    """P(Q_{k,df} > q) at sorted distinct finite q >= 0 (more than EXACT_AT_MOST), where it is at least
-    UNION_BELOW; NaN where it is below (see tukey_p_values)."""
-    tail = _Tail(k, df)
-    x = np.log1p(q)
-    s = np.full(len(q), -1.0)  # (-1: not yet known; NaN: below UNION_BELOW)
-    panels = [(x[0], x[-1])]
-    while panels:
-        a, b = panels.pop()
-        inside = np.flatnonzero((x >= a) & (x <= b) & (s == -1.0))
-        if inside.size == 0:
-            continue
-        if inside.size <= 2 * _DEGREES[1]:  # (no more evaluations than interpolating would make)
-            s[inside] = tail.sf(q[inside])
-            continue
-        kind = before = None
-        for n in _DEGREES:
-            nodes = 0.5 * (a + b) + 0.5 * (b - a) * _lobatto(n)
-            nodes[0], nodes[-1] = b, a
-            v = tail.at(nodes)
-            # (monotone: s(q) >= s(c) below c, s(q) <= s(c) above)
-            c_flat = nodes[v >= 1.0 - _FLAT].max(initial=-np.inf)
-            c_low = nodes[v < UNION_BELOW].min(initial=np.inf)
-            a2, b2 = max(a, c_flat), min(b, c_low)
-            if b2 - a2 < 0.9 * (b - a) or np.any(v <= 0.0):  # (a cut of a tenth or more, or a tail of 0)
-                s[inside[x[inside] <= c_flat]] = 1.0
-                s[inside[x[inside] >= c_low]] = np.nan
-                if (a2, b2) == (a, b):  # (only at an end: halved)
-                    m = 0.5 * (a + b)
-                    panels += [(m, b), (a, m)]
-                elif a2 < b2:
-                    panels.append((a2, b2))
-                break
-            kind, values, noise = _represent(v, _reference(nodes, k, df))
-            if kind is not None:
-                break
-            # (halved now if more nodes cannot resolve it: the rounding of s at one node, carried to another
-            # where the tolerance is smaller, exceeds it; or the coefficients' decay from the degree before,
-            # ratio^(n/2), over the next n degrees is not expected to bring them under it)
-            if n == _DEGREES[-1] or noise > 1.0 or (n > _DEGREES[0] and values * (values / before) ** 2 > 1.0):
-                m = 0.5 * (a + b)
-                panels += [(m, b), (a, m)]
-                break
-            before = values
-        if kind is None:
-            continue
-        t = np.clip((2.0 * x[inside] - (a + b)) / (b - a), -1.0, 1.0)
-        s_hat = np.clip(_REPRESENTATIONS[kind][1](_interpolate(t, values), _reference(x[inside], k, df)), 0.0, 1.0)
-        check = _check_points(t, len(values) - 1)
-        exact = tail.sf(q[inside[check]])
-        if np.any(np.abs(s_hat[check] - exact) > RTOL / 2 * (exact + FLOOR)):
-            m = 0.5 * (a + b)
-            panels += [(m, b), (a, m)]
-            continue
-        s_hat[check] = exact
-        s[inside] = s_hat
-    s[s < UNION_BELOW] = np.nan
-    return s
+    a convolution in x = log w: the trapezoid rule with a step h in x puts the nodes on one grid x_j = j h for
+    every q, so the range's tail (:func:`range_sf`, the costly part) is computed once a node and each q costs a
+    weighted sum over the nodes of its window, where g holds all but 1e-26 of its mass, divided by the sum of
+    the weights (1 to about 1e-15: the rounding of g's constant) so that a tail of 1 is 1.  g's scale is
+    1 / sqrt(2 df) and the tail's, in x, at least 1 / w (-log of it grows as w^2 / 4), so
+    h = min(1 / sqrt(2 df), 1 / 18) / 2.5 (the tail beyond w = 18 is below 1e-30 for k <= 1,000); the rule's
+    error for an integrand of scale sigma falls as exp(-2 pi^2 (sigma / h)^2).
+    """
+    q = np.asarray(q, dtype=float)
+    out = np.full(len(q), np.nan)
+    out[q <= 0.0] = 1.0
+    out[np.isposinf(q)] = 0.0
+    todo = np.flatnonzero((q > 0.0) & np.isfinite(q))
+    if not todo.size or not df >= 1.0:  # (R's ptukey: NaN below df = 2)
+        out[todo] = np.nan
+        return out
+    if math.isinf(df):
+        out[todo] = range_sf(q[todo], k)
+        return out
+    h = min(1.0 / math.sqrt(2.0 * df), 1.0 / _W_CURVED) / _STEPS_PER_SD
+    lo, hi = _window(df, h)
+    n = int(math.ceil((hi - lo) / h)) + 1  # nodes of each q's window
+    order = todo[np.argsort(q[todo], kind="stable")]
+    log_q = np.log(q[order])
+    first = np.floor((log_q + lo) / h).astype(np.int64)  # each q's first node j (x_j = j h)
+    step = max(1, BLOCK // n)
+    offsets = np.arange(n)
+    for i in range(0, len(order), step):
+        j0 = first[i:i + step]
+        span = int(j0[-1] - j0[0]) + n
+        if span <= 2 * len(j0) * n:  # (the nodes of the block, contiguous)
+            nodes = np.arange(j0[0], j0[0] + span)
+            index = (j0 - j0[0])[:, None] + offsets
+        else:  # (sparse statistics: only the nodes of their windows)
+            nodes, index = np.unique(j0[:, None] + offsets, return_inverse=True)
+            index = index.reshape(len(j0), n)
+        tail = range_sf(np.exp(nodes * h), k)
+        y = (j0 * h - log_q[i:i + step])[:, None] + offsets * h
+        density = np.exp(_log_density(y, df))
+        out[order[i:i + step]] = np.sum(density * tail[index], axis=1) / np.sum(density, axis=1)
+    return np.minimum(out, 1.0)
 
 
 def tukey_p_values(t: np.ndarray, p: np.ndarray, k: int, df: float) -> np.ndarray:
     r"""Tukey-adjusted p-values of pairwise comparisons of k means: P(Q_{k,df} > sqrt(2) |t|), the tail s of
-    the studentized range (scipy's ``studentized_range.sf``, R's ``ptukey(..., lower.tail = FALSE)``); below
-    1e-10, where its integral loses its digits, k(k-1)/2 p, the first term of the union bound.
+    the studentized range (:func:`studentized_range_sf`; R's ``ptukey(..., lower.tail = FALSE)``); below
+    1e-10 k(k-1)/2 p, the first term of the union bound.
 
     Parameters
     ----------
@@ -230,42 +232,12 @@ def tukey_p_values(t: np.ndarray, p: np.ndarray, k: int, df: float) -> np.ndarra
 
     Notes
     -----
-    s <= k(k-1)/2 p (the union bound), so s is needed only where that is at least 1e-10.  With at most
-    :data:`EXACT_AT_MOST` distinct such statistics each s is scipy's value.  With more, s is interpolated in
-    x = log(1 + q), q = sqrt(2) |t|, over [min x, max x] of those statistics, piecewise, in one of two
-    representations: with m = k(k-1)/2,
-
-    .. math::
-
-        e(x) = \log(-\log(1 - s)) - \log(-m \log(1 - p)),
-
-    the complementary log-log of s less its value were the pairs independent (Sidak), a slowly varying
-    function (from about -4 to 0), or log(s) (where 1 - s is tiny, whose rounding e magnifies).  On each
-    panel the polynomial through scipy's values at the Chebyshev-Lobatto points of degree 4, 8, 16 or 32
-    (nested: each degree reuses the nodes of the one before) is taken at the first degree where, in one
-    representation, the last three Chebyshev coefficients are at most a tenth of the tolerance below (in
-    that representation's units, at every node); the panel is halved instead when that is not reached at
-    degree 32, is not expected at the next degree from the coefficients' decay, or cannot be reached because
-    the rounding of s at one node (2^-53), magnified, exceeds it.  A panel holding at most 16 statistics gets
-    scipy's values.  As s decreases in q, statistics up to a node where s >= 1 - RTOL / 4 get s = 1, and
-    those from a node where s < 1e-10 the union bound, as scipy's values would give them.  Then scipy is
-    evaluated at two statistics of each panel, one in each half, the farthest from its nodes (in
-    arccos of the panel's coordinate, where the nodes are equally spaced), and a panel whose interpolant
-    misses one of them by more than half the tolerance is halved and interpolated again; statistics
-    evaluated get scipy's value.  The tolerance, met at every statistic checked and, by the decay of the
-    coefficients, at every other, is
-
-    .. math::
-
-        |\hat s - s| \le \mathrm{RTOL}\,(s + F), \qquad \mathrm{RTOL} = 10^{-9},\ F = 10^{-4}:
-
-    a relative 1e-9 where s >= 1e-4 and an absolute 1e-13 below (measured against scipy at sampled pairs of
-    factors of 60 to 300 levels: at most 2.3e-10 (s + F)).  No tighter tolerance holds against scipy
-    there: its s is 1 minus an integral computed to an absolute 1e-11, whose values scatter about the
-    smooth function by up to 5e-14 near s = 1e-4 (k = 1,000) and by the rounding of numbers near 1, 1.1e-16
-    (a relative 1e-6 at s = 1e-10).  (So statistics whose s is within the tolerance of 1e-10 may be given
-    either s or the union bound.)  At most :data:`MAX_EVALUATIONS` evaluations of scipy's integral are made
-    (40 to 250 in practice, whatever the number of pairs); more is refused with :class:`GLMStatError`.
+    s <= k(k-1)/2 p (the union bound), so s is computed only where that is at least 1e-10, once for each
+    distinct statistic.  As s decreases in q = sqrt(2) |t|, the largest q whose s is within 2^-52 of 1 is found
+    by bisection over the sorted statistics, and s is 1 up to it (for 1,000 means, every q below about 4.5)
+    without its integral.  (R's ``ptukey`` is 1 minus a lower tail, so keeps no digits below about 1e-11, and
+    its quadrature is coarse for many means or few or many df: a relative 1e-6 to 1e-3, more for df < 12; the
+    closed form of k = 2 shows it: tests/inference/test_studentized_range.py.)
     """
     t, p = np.asarray(t, dtype=float), np.asarray(p, dtype=float)
     union = k * (k - 1) / 2 * p
@@ -274,11 +246,19 @@ def tukey_p_values(t: np.ndarray, p: np.ndarray, k: int, df: float) -> np.ndarra
     s = np.full(len(q), np.nan)
     if want.any():
         values, inverse = np.unique(q[want], return_inverse=True)
-        if len(values) <= EXACT_AT_MOST:
-            tail = _Tail(k, df).sf(values)
-            tail[tail < UNION_BELOW] = np.nan
-        else:
-            tail = _range_tail(values, k, df)
+        tail = np.full(len(values), np.nan)
+        lo, hi = 0, len(values)  # (s is 1 at values[:lo], not known to be at values[hi:])
+        while lo < hi:
+            mid = (lo + hi) // 2
+            tail[mid] = studentized_range_sf(values[mid:mid + 1], k, df)[0]
+            if tail[mid] >= 1.0 - _ONE:
+                lo = mid + 1
+            else:
+                hi = mid
+        tail[:lo] = 1.0
+        rest = lo + np.flatnonzero(np.isnan(tail[lo:]))
+        tail[rest] = studentized_range_sf(values[rest], k, df)
+        tail[tail < UNION_BELOW] = np.nan
         s[want] = tail[inverse]
     out = np.where(np.isnan(s), np.minimum(union, 1.0), s)
     return np.where(np.isnan(t), np.nan, out)
