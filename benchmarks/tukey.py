@@ -1,0 +1,71 @@
+"""Tukey's p-values of every pair of a factor's levels at scale: ``fit.emmeans_pairs(term)`` of a 300- and a
+1,000-level factor (44,850 and 499,500 pairs), Gaussian (t on the residual df) and Poisson (z, df = inf), and the
+Tukey step alone (``tukey_p_values``), with the peak of traced memory of each step measured in a second run.
+
+    python -m benchmarks.tukey [--levels 300,1000] [--reps 2]
+
+The numbers are the script's output, not test assertions; on a shared machine compare them with each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+
+import glmstat as gs
+from glmstat.distributions import normal_sf, t_sf
+from glmstat.inference.studentized_range import tukey_p_values
+
+
+def level_fit(k: int, family: str, reps: int, seed: int = 3):
+    """A fit of y on a k-level factor with level effects of sd 1.5 (errors sd 1), ``reps`` rows a level."""
+    rng = np.random.default_rng(seed)
+    effects = rng.normal(scale=1.5, size=k)
+    a = [f"L{i:04d}" for i in range(k)] * reps
+    eta = np.tile(effects, reps)
+    if family == "gaussian":
+        return gs.glm("y ~ a", pd.DataFrame({"y": eta + rng.normal(size=k * reps), "a": a}))
+    return gs.glm("y ~ a", pd.DataFrame({"y": rng.poisson(np.exp(3.0 + eta / 3)), "a": a}), family=gs.Poisson())
+
+
+def timed(call, traced: bool) -> float:
+    """Seconds of ``call()``, or with ``traced`` its peak of traced memory in MB."""
+    if traced:
+        tracemalloc.start()
+        try:
+            call()
+            return tracemalloc.get_traced_memory()[1] / 1e6
+        finally:
+            tracemalloc.stop()
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levels", default="300,1000", help="factor sizes, comma-separated")
+    parser.add_argument("--reps", type=int, default=2, help="rows a level")
+    args = parser.parse_args()
+    print(f"{'levels':>7} {'family':>9} {'pairs':>8} {'df':>6} {'pairs() s':>10} {'tukey s':>8} "
+          f"{'pairs() MB':>11} {'tukey MB':>9}")
+    for k in (int(x) for x in args.levels.split(",")):
+        for family in ("gaussian", "poisson"):
+            fit = level_fit(k, family, args.reps)
+            got = fit.emmeans_pairs("a")
+            t, df = got["statistic"].to_numpy(), float(got["df"].iloc[0])
+            p = 2.0 * (normal_sf(np.abs(t)) if math.isinf(df) else t_sf(np.abs(t), df))
+            row = [timed(lambda: fit.emmeans_pairs("a"), traced) for traced in (False,)]
+            row += [timed(lambda: tukey_p_values(t, p, k, df), False)]
+            row += [timed(lambda: fit.emmeans_pairs("a"), True), timed(lambda: tukey_p_values(t, p, k, df), True)]
+            print(f"{k:>7} {family:>9} {len(t):>8} {df:>6g} {row[0]:>10.2f} {row[1]:>8.2f} {row[2]:>11.1f} "
+                  f"{row[3]:>9.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
