@@ -12,12 +12,15 @@ Phi(z - w) < exp(-30 / (k - 1)), 0.97 for k = 1,000) and for few df or df near i
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
+import glmstat as gs
 from conftest import FIXTURES, assert_close, traced_peak
 from glmstat.inference.studentized_range import range_sf, studentized_range_sf, tukey_p_values
 
@@ -162,3 +165,45 @@ def test_a_thousand_means_in_bounded_memory():
     got, peak = traced_peak(lambda: tukey_p_values(t, p, 1000, 2000.0))
     assert len(got) == 499_500 and np.all((got >= 0.0) & (got <= 1.0))
     assert peak < 25 * t.nbytes
+
+
+def many_pairs_fixture():
+    with gzip.open(TUKEY / "tukey_many_pairs.json.gz", "rt") as f:
+        r = json.load(f)
+    return r, pd.read_csv(TUKEY / "tukey_many_pairs.csv.gz")
+
+
+@pytest.mark.parametrize("key", ["gaussian", "poisson"])
+def test_pairs_of_a_300_level_factor_match_emmeans(key):
+    """pairs(emmeans(m, ~ g), adjust = "tukey") of a 300-level g beside a numeric x1 (a fit stored structured: g as
+    codes), Gaussian (t on 599 df) and Poisson (z), as R computes them (the script computes emmeans' pairs
+    directly: emmeans itself had not finished them in 45 minutes): the 44,850 statistics to 1e-8, the p-values to
+    R's ptukey's accuracy (a relative 2e-5, an absolute 1e-8: R's quadrature for 300 means is that coarse, the
+    module docstring), and below 1e-10 both tiny."""
+    from glmstat.design.structured import StructuredDesign
+
+    r, d = many_pairs_fixture()
+    r = r[key]
+    family = gs.Gaussian() if key == "gaussian" else gs.Poisson()
+    fit = gs.glm(r["formula"], d, family=family, tol=1e-12)
+    assert isinstance(fit.model_frame.design, StructuredDesign)
+    got = fit.emmeans_pairs("g")
+    assert len(got) == 44_850 and list(got.index) == r["contrast"]
+    assert_close(got["df"], np.full(len(got), np.inf if r["df"] == "Inf" else r["df"]), rtol=0)
+    assert_close(got["statistic"], r["statistic"], rtol=1e-8, atol=1e-10)
+    want, p = np.array(r["p_value"], dtype=float), got["p_value"].to_numpy()
+    tiny = want < 1e-10
+    assert np.all(p[tiny] < 1e-9)
+    assert np.all(np.abs(p[~tiny] - want[~tiny]) <= 2e-5 * want[~tiny] + 1e-8)
+    assert (want == 1.0).sum() > 0 and want.min() < 1e-4
+
+
+def test_pairs_of_a_300_level_factor_in_modest_memory():
+    """pairs() of the 300-level factor: 44,850 rows of output (labels and seven numbers, about 3 MB as a
+    DataFrame) with Tukey's p-values, made with a peak of traced memory under the 40 MB that
+    tests/inference/test_emmeans_pairs_memory.py allows pairs() without them."""
+    r, d = many_pairs_fixture()
+    fit = gs.glm(r["gaussian"]["formula"], d)
+    got, peak = traced_peak(lambda: fit.emmeans_pairs("g"))
+    assert len(got) == 44_850
+    assert peak < 40 * 2**20, f"{peak / 2**20:.0f} MB"
