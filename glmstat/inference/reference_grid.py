@@ -200,13 +200,16 @@ def _null_space(fit: "GLMResults") -> np.ndarray | None:
     return design_qr(fit.fit_data.source, positive_weights=True).null_space()
 
 
-def estimable_rows(L: np.ndarray, N: np.ndarray | None) -> np.ndarray:
-    """Rows of L in the row space of the design (always true without aliased columns, N None):
-    |L N| <= 1e-8 |L| for N an orthonormal basis of the design's null space."""
+def estimable_rows(L: Any, N: np.ndarray | None) -> np.ndarray:
+    """Rows of L (dense, or scipy sparse) in the row space of the design (always true without aliased columns,
+    N None): |L N| <= 1e-8 |L| for N an orthonormal basis of the design's null space."""
     if N is None:
         return np.ones(L.shape[0], dtype=bool)
-    size = np.maximum(np.linalg.norm(L, axis=1), 1e-300)
-    return np.linalg.norm(L @ N, axis=1) <= 1e-8 * size
+    if hasattr(L, "multiply"):  # (sparse)
+        size = np.sqrt(np.asarray(L.multiply(L).sum(axis=1)).ravel())
+    else:
+        size = np.linalg.norm(L, axis=1)
+    return np.linalg.norm(np.asarray(L @ N), axis=1) <= 1e-8 * np.maximum(size, 1e-300)
 
 
 def _axis_codes(axis: tuple, values: pd.Series) -> np.ndarray:
