@@ -117,11 +117,13 @@ def test_r_ptukey_on_a_grid():
 
 
 def test_tiny_and_huge_statistics():
-    """q = 0 (equal means) has tail 1, an infinite q 0, NaN NaN; 1e-300 is 1 to double precision."""
+    """q = 0 (equal means) has tail 1, an infinite q 0, NaN NaN; 1e-300 is 1 to double precision; df below 1 (no
+    glm has them) NaN, not the union bound."""
     got = studentized_range_sf(np.array([0.0, 1e-300, np.inf, np.nan]), 5, 10.0)
     assert got[0] == 1.0 and got[1] == 1.0 and got[2] == 0.0 and np.isnan(got[3])
     p = tukey_p_values(np.array([0.0, np.nan, 1e3]), np.array([1.0, np.nan, 0.0]), 5, math.inf)
     assert p[0] == 1.0 and np.isnan(p[1]) and p[2] == 0.0
+    assert np.isnan(tukey_p_values(np.array([1.0, 9.0]), np.array([0.5, 1e-12]), 5, 0.5)).all()  # (df < 1)
 
 
 def many_pairs(k: int, df: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -146,11 +148,13 @@ def test_many_pairs_against_scipy_and_quadrature(k, df):
     t, p = many_pairs(k, df, seed=k)
     got = tukey_p_values(t, p, k, df)
     order = np.argsort(np.abs(t))
-    sample = np.union1d(order[np.linspace(0, len(t) - 1, 12).astype(int)], order[-4:])
+    mid = np.flatnonzero((k * (k - 1) / 2 * p > 1e-9) & (k * (k - 1) / 2 * p < 1e-5))  # (tails near 1e-6)
+    spread = mid[np.linspace(0, len(mid) - 1, 3).astype(int)] if mid.size else mid
+    sample = np.union1d(np.union1d(order[np.linspace(0, len(t) - 1, 12).astype(int)], spread), order[-3:])
     q = math.sqrt(2.0) * np.abs(t[sample])
     s = stats.studentized_range.sf(q, k, df)
     want = np.where(s < 1e-10, np.minimum(k * (k - 1) / 2 * p[sample], 1.0), s)
-    assert want.max() == 1.0 and want.min() < 1e-6 and np.sum((want > 1e-10) & (want < 1e-4)) >= 2
+    assert want.max() == 1.0 and want.min() < 1e-6 and np.sum((want > 1e-10) & (want < 1e-4)) >= 3
     assert np.all(np.abs(got[sample] - want) <= 1e-10 * want + 5e-13)
     if k == 1000:
         ones = got == 1.0
