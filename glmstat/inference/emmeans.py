@@ -300,9 +300,9 @@ def _is_number(text: str) -> bool:
 
 def _quadratic_rows(D: Any, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
     """diag(D V D') for the rows of ``D`` (dense or scipy sparse; V = F F' where ``F`` is given): through a sparse
-    product when D is mostly zeros, as the differences of two means of a factor's levels are (two non-zero columns for a main
-    effect), in time of D's non-zeros times the columns rather than its rows times the columns squared (the
-    same products, summed in another order: 499,500 pairs of a 1,000-level factor took 26 s, 124,750 of 500
+    product when D is mostly zeros, as the differences of two means of a factor's levels are (two non-zero columns
+    for a main effect), in time of D's non-zeros times the columns rather than its rows times the columns squared
+    (the same products, summed in another order: 499,500 pairs of a 1,000-level factor took 26 s, 124,750 of 500
     levels 2.9 s)."""
     if sparse.issparse(D):
         return combination_variances(D, V, F)
