@@ -18,8 +18,11 @@ longer at all, which can stall an iteration that oscillates on its way in) or, f
 lowers the penalised log-likelihood, and taking a step that turns back on the one before at half its length
 (an iteration that oscillates about the root converges fast so, not at the rate near 1 of its oscillation;
 see ``RELAXATION``), and, once whole steps keep their direction and shrink at a steady rate r, taking the rest of
-their geometric series at once, the step divided by 1 - r (see ``EXTRAPOLATE_AFTER``).  The root is brglm2's;
-the path to it may differ.  Standard errors are
+their geometric series at once, the step divided by 1 - r (see ``EXTRAPOLATE_AFTER``).  Where the iteration still
+stops shrinking (``STALL_AFTER``: the curvature of log |X'WX| / 2 can be several times X'WX's along a factor level
+of a few rows), the logit fit finishes by quasi-Newton (BFGS) steps on the penalised log-likelihood, from X'WX
+corrected by the changes of U* along the steps, halved until the penalised log-likelihood rises (Armijo).  The root
+is brglm2's; the path to it may differ.  Standard errors are
 sqrt(diag((X'WX)^{-1})) at the estimate.  Iteration stops when every coefficient moves less than
 min(tol, 1e-10) times max(|b_j|, se_j), or when the step is within the rounding of its solve (as IRLS's
 ``at_rounding``: a tolerance below rounding ends a few steps later, not at max_iter), after at most
@@ -96,6 +99,17 @@ MAX_RATE = 0.99
 COLLINEAR = 0.999
 #: At most this many halvings of one step (brglm2's ``max_step_factor``).
 MAX_HALVINGS = 12
+#: Where the quasi-Fisher iteration stops shrinking -- its next step has not fallen below STALL_SHRINK of the
+#: smallest mark for STALL_AFTER steps -- the logit fit finishes by quasi-Newton (BFGS) steps on the penalised
+#: log-likelihood l*, whose gradient is U*: the curvature of log |X'WX| / 2 that X'WX leaves out can be several
+#: times X'WX along a factor level of a few rows, all 0 or all 1, with fractional weights (298 such levels of 2 to
+#: 6 rows among 11,235: an eigenvalue near -3.8 of the fixed-point map, which relaxation and halving leave
+#: oscillating at 1e-3 for 100 steps, where brglm2 reaches the root).  See :func:`_quasi_newton`.
+STALL_AFTER = 10
+STALL_SHRINK = 0.5
+#: The quasi-Newton step must raise l* by this fraction of what its slope promises (Armijo's rule), less l*'s
+#: rounding (PENALISED_ROUNDING).
+ARMIJO = 1e-4
 #: The quasi-Fisher iteration converges only linearly: allow at least this many iterations (brglm2's
 #: default ``maxit``) whatever ``max_iter`` says.
 MIN_ITER = 100
@@ -216,8 +230,9 @@ def adjusted_score(source: DesignSource, family: Family, beta: np.ndarray):
 
 def _evaluate(source: DesignSource, family: Family, beta: np.ndarray):
     """:func:`adjusted_score`'s ``(u_star, inv_info, adjustment)``, the deviance and the Jeffreys-penalised
-    log-likelihood -deviance / 2 + log |X'WX| / 2 (up to a constant) and (the condition number of the
-    equilibrated information matrix inverted, the equilibration D) (:func:`_factor`) at ``beta``, or None."""
+    log-likelihood -deviance / 2 + log |X'WX| / 2 (up to a constant), (the condition number of the
+    equilibrated information matrix inverted, the equilibration D) (:func:`_factor`) and X'WX at ``beta``, or
+    None."""
     res = _info_and_score(source, family, beta)
     fac = None if res is None else _factor(res[0])
     if fac is None:
@@ -225,7 +240,7 @@ def _evaluate(source: DesignSource, family: Family, beta: np.ndarray):
     inv, logdet, rounding = fac
     adj = fold(source, partial(_adjustment_part, family=family, beta=beta, inv=inv), operator.add,
                np.zeros(source.n_cols))
-    return res[1] + adj, inv, adj, res[2], 0.5 * (logdet - res[2]), rounding
+    return res[1] + adj, inv, adj, res[2], 0.5 * (logdet - res[2]), rounding, res[0]
 
 
 def _has_zero_weight(b) -> bool:
@@ -311,7 +326,8 @@ def _solve(source, family, beta, control, start_given=False):
     (PENALISED_ROUNDING); one that turns back on the last is relaxed (RELAXATION), one that follows steady whole
     steps in their direction is extrapolated (EXTRAPOLATE_AFTER); convergence is a step taken whole, not
     extrapolated, whose size is below the tolerance, or a step from the current estimate within the rounding of
-    its solve (:func:`_at_rounding`: a tolerance below it would otherwise run to max_iter)."""
+    its solve (:func:`_at_rounding`: a tolerance below it would otherwise run to max_iter).  A logit fit whose
+    steps stop shrinking (STALL_AFTER) finishes with :func:`_quasi_newton`."""
     tol = min(control.tol, STEP_TOL)
     uphill = family.link.name == "logit"  # (U* is a gradient for the canonical link only)
     ev = _evaluate(source, family, beta)
@@ -328,6 +344,7 @@ def _solve(source, family, beta, control, start_given=False):
     last = None  # the step taken before
     whole = None  # ... when it was the step of its start, taken whole
     rates: list[float] = []  # the ratios of the whole steps in a row (see EXTRAPOLATE_AFTER)
+    mark, mark_it = np.inf, 0  # the smallest next step's size so far, within STALL_SHRINK, and when (STALL_AFTER)
     for it in range(1, max(control.max_iter, MIN_ITER) + 1):
         if _at_rounding(step, beta, rounding):  # (a tolerance below rounding: no step can meet it)
             return beta, inv, True, it - 1, size, record
@@ -366,6 +383,75 @@ def _solve(source, family, beta, control, start_given=False):
             control.on_iteration("step", it, ev[3])
         step = nxt
         if size <= tol and halvings == 0 and not extrapolated:  # (a halved step is short for another reason)
+            return beta, inv, True, it, size, record
+        if uphill:  # (U* is l*'s gradient: where the iteration stops shrinking, quasi-Newton steps on l* finish)
+            pending = _relative_size(step, beta, se)
+            if pending <= STALL_SHRINK * mark:
+                mark, mark_it = pending, it
+            elif it - mark_it >= STALL_AFTER:
+                return _quasi_newton(source, family, beta, ev, control, tol, it, size, record)
+    return beta, inv, False, it, size, record
+
+
+def _relative_size(step: np.ndarray, beta: np.ndarray, se: np.ndarray) -> float:
+    """max_j |step_j| / max(|beta_j|, se_j), the measure of a step that convergence reads."""
+    return float(np.max(np.abs(step) / np.maximum(np.maximum(np.abs(beta), se), 1e-300), initial=0.0))
+
+
+def _ascent(hess: np.ndarray, grad: np.ndarray) -> np.ndarray | None:
+    """hess^{-1} grad for the positive definite ``hess`` (equilibrated, by Cholesky), or None if it is not."""
+    d = np.sqrt(np.diag(hess))
+    if not (np.all(np.isfinite(hess)) and np.all(d > 0)):
+        return None
+    try:
+        c = sla.cho_factor(hess / d[:, None] / d[None, :], lower=False, check_finite=False)
+    except np.linalg.LinAlgError:
+        return None
+    step = sla.cho_solve(c, grad / d, check_finite=False) / d
+    return step if np.all(np.isfinite(step)) else None
+
+
+def _quasi_newton(source, family, beta, ev, control, tol, done, size, record):
+    """The logit fit's finish where quasi-Fisher scoring stalls (STALL_AFTER): BFGS steps on the penalised
+    log-likelihood l* = l + log |X'WX| / 2, whose gradient is U*, from ``beta`` (``ev`` its :func:`_evaluate`,
+    ``done`` the iterations taken).  The curvature -d^2 l* / db db' is approximated by X'WX at ``beta`` (the
+    quasi-Fisher step's) corrected by BFGS's rank-two updates from the changes of U* along the steps taken, so
+    that the directions where the curvature of log |X'WX| / 2 is large next to X'WX (the exact one needs every
+    pair of rows' x_i' (X'WX)^{-1} x_k: n^2 terms) are learnt from the gradients, in p x p arithmetic only; a step
+    is halved until l* rises by ARMIJO of its slope (less l*'s rounding).  Convergence is read as in
+    :func:`_solve`; returns its tuple."""
+    grad, inv, penalised, rounding, hess = ev[0], ev[1], ev[4], ev[5], ev[6]
+    it = done
+    for it in range(done + 1, max(control.max_iter, MIN_ITER) + 1):
+        step = _ascent(hess, grad)
+        if step is None:  # (rounding spoilt the updates: start again from X'WX)
+            hess, step = ev[6], inv @ grad
+        if _at_rounding(step, beta, rounding):
+            return beta, inv, True, it - 1, size, record
+        slope = float(grad @ step)
+        floor = PENALISED_ROUNDING * (1.0 + abs(penalised))
+        for halvings in range(MAX_HALVINGS + 1):
+            new = beta + step
+            nev = _evaluate(source, family, new)
+            if nev is not None and nev[4] >= penalised + ARMIJO * slope / 2.0 ** halvings - floor:
+                break
+            step = step / 2
+        if nev is None:
+            raise FitError("the bias-reduced fit cannot continue: every shortened step makes X'WX singular or a "
+                           "fitted probability leave (0, 1); pass start= coefficients")
+        s, change = new - beta, grad - nev[0]  # (l*'s curvature along s: s'change > 0 where l* is concave)
+        curvature = float(s @ change)
+        if curvature > 0.0:
+            hs = hess @ s
+            hess = hess - np.outer(hs, hs) / float(s @ hs) + np.outer(change, change) / curvature
+        ev = nev
+        se = np.sqrt(np.maximum(np.diag(ev[1]), 0.0))
+        size = _relative_size(s, new, se)
+        beta, grad, inv, penalised, rounding = new, ev[0], ev[1], ev[4], ev[5]
+        record.append((ev[3], halvings, beta))
+        if control.on_iteration is not None:
+            control.on_iteration("step", it, ev[3])
+        if size <= tol and halvings == 0:
             return beta, inv, True, it, size, record
     return beta, inv, False, it, size, record
 
