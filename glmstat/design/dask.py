@@ -4,14 +4,17 @@
 model's rows *on the worker that holds it* (the encoder travels, the rows do not) and keeps the blocks there
 (``persist``).  A pass of the engine or of an inference feature is then :meth:`DaskSource.map_reduce`: one
 task per partition computes that block's share (for an IRLS iteration: the p x p matrix X'WX, the p-vector
-X'Wz, the deviance and the Pearson sum), the shares come back to the client and are merged there pairwise
-(a tree) in float64.  What travels per iteration is therefore (p^2 + p + a few) x 8 bytes per partition,
-never rows: 300 columns and 1,000 partitions is 720 MB in total, a 10-column model 1 kB per partition.
+X'Wz, the deviance and the Pearson sum), and the shares are merged in float64 on the workers, in a tree whose
+merge tasks fold :data:`FAN_IN` consecutive shares (or merged sums) each, in the partitions' order
+(:func:`reduce_delayed`): the root alone comes back, so the client holds one share's memory whatever the number
+of partitions (it gathered all of them before merging: 10,000 partitions of a 300-column design were 7 GB).
+What travels per iteration is (p^2 + p + a few) x 8 bytes per partition between workers, never rows.
 
 It runs on whatever scheduler dask is set to use: the ``distributed.Client`` the caller created (a laptop's
 ``LocalCluster`` or a real cluster), or dask's local threads without one.  Without a cluster, dask's local
 schedulers keep the persisted blocks in this process, and a pass hands the scheduler its tasks as a plain graph
-(dask's synchronous scheduler: a loop here), not as collections: ``dask.compute`` of new ``Delayed`` objects
+with the same merge tree (dask's synchronous scheduler: a loop here, which merges each share as it comes,
+:func:`tree_reduce`), not as collections: ``dask.compute`` of new ``Delayed`` objects
 spent 2 to 3 ms a pass on 8 partitions building, optimizing and ordering their graph, more than many passes'
 own work (a profile interval makes thousands of passes).
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from uuid import uuid4
 
 import numpy as np
@@ -32,7 +35,8 @@ from .._arguments import shown
 from ..errors import DataError, GLMStatError
 from .sources import Block, FixColumn, HeldBlocks, SelectColumns, WithGroups, block_bytes, transformed
 
-__all__ = ["DaskSource", "DetachedSource", "tree_merge", "PREPARE_BYTES", "partition_failure"]
+__all__ = ["DaskSource", "DetachedSource", "FAN_IN", "merge_in_order", "tree_reduce", "reduce_delayed", "PREPARE_BYTES",
+           "partition_failure"]
 
 T = TypeVar("T")
 
@@ -61,16 +65,125 @@ def partition_failure(error: Exception) -> DataError | None:
                      f"{shown(str(error), 300)}); check the files or the function that make it")
 
 
-def tree_merge(values: Sequence[T], merge: Callable[[T, T], T]) -> T | None:
-    """merge over ``values`` pairwise, level by level (a balanced tree: each sum adds like-sized parts)."""
-    level = list(values)
+#: The fan-in of a pass's merge tree: each merge folds at most this many parts (or merged sums) in order.  On a
+#: cluster the merges run on the workers and the client receives the root, one value; merged here as the parts
+#: come (dask's synchronous scheduler), this process holds one partial sum a level of the tree, ceil(log8 P) of
+#: them (5 for 10,000 partitions), besides the part being merged -- never the P parts of a pass.
+FAN_IN = 8
+
+
+def merge_in_order(merge: Callable[[T, T], T], *values: T | None) -> T | None:
+    """``merge`` folded over ``values`` left to right, skipping None (a partition without rows): one node of a
+    pass's merge tree; None when every value is None.
+
+    Parameters
+    ----------
+    merge : callable
+        Merges two parts into one (it may add the second into the first, as the passes' merges do).
+    *values
+        The parts or merged sums of consecutive partitions, in the partitions' order.
+
+    Returns
+    -------
+    The merged value, or None.
+    """
+    acc = None
+    for v in values:
+        if v is not None:
+            acc = v if acc is None else merge(acc, v)
+    return acc
+
+
+def tree_reduce(values: Iterable[T | None], merge: Callable[[T, T], T], fan_in: int = FAN_IN) -> T | None:
+    """The parts ``values`` merged as they come, in the tree of :func:`reduce_delayed` (the same merges in the
+    same order: a fit's numbers do not depend on the scheduler), holding one partial sum a level.
+
+    Each level folds its values in groups of ``fan_in`` consecutive ones (:func:`merge_in_order`), a group's
+    running sum merged into as each value comes; a full group's sum is a value of the level above.
+
+    Parameters
+    ----------
+    values : iterable
+        The partitions' parts in the partitions' order, None for a partition without rows; consumed once.
+    merge : callable
+        Merges two parts into one.
+    fan_in : int
+        The values a node of the tree merges, at least 2.
+
+    Returns
+    -------
+    The merged value, or None without values (or when every value is None).
+    """
+    if fan_in < 2:
+        raise ValueError("a merge tree needs a fan-in of at least 2")
+    sums: list = []  # the running sum of the open group at each level (None: no value yet, or None values only)
+    counts: list[int] = []  # the values the open group at each level has taken
+
+    def push(level: int, value: T | None) -> None:
+        while True:
+            if level == len(sums):
+                sums.append(None)
+                counts.append(0)
+            sums[level] = merge_in_order(merge, sums[level], value)
+            counts[level] += 1
+            if counts[level] < fan_in:
+                return
+            value, sums[level], counts[level] = sums[level], None, 0  # (a full group: a value of the level above)
+            level += 1
+
+    for v in values:
+        push(0, v)
+    level = 0  # the open groups, lowest first: each the last value of the level above, until one value is left
+    while level < len(sums):
+        if level == len(sums) - 1 and counts[level] == 1:
+            return sums[level]
+        if counts[level]:
+            value, sums[level], counts[level] = sums[level], None, 0
+            push(level + 1, value)
+        level += 1
+    return None
+
+
+def reduce_delayed(tasks: Sequence[Any], merge: Callable[[T, T], T], fan_in: int = FAN_IN) -> Any:
+    """The root of a merge tree over the dask ``Delayed`` parts ``tasks`` (in the partitions' order), its merges
+    tasks too: computed, it runs the merges where the parts are and returns one value to the client, the value
+    :func:`tree_reduce` gives of the parts.  None without tasks.
+
+    Parameters
+    ----------
+    tasks : sequence of dask.delayed.Delayed
+        One part a partition (computing to None for a partition without rows).
+    merge : callable
+        Merges two parts into one; it travels with every merge task, so it must pickle.
+    fan_in : int
+        The parts (or merged sums) a merge task folds, at least 2.
+
+    Returns
+    -------
+    dask.delayed.Delayed or None
+    """
+    import dask
+
+    if fan_in < 2:
+        raise ValueError("a merge tree needs a fan-in of at least 2")
+    level = list(tasks)
     if not level:
         return None
+    fold = partial(merge_in_order, merge)
     while len(level) > 1:
-        nxt = [merge(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            nxt.append(level[-1])
-        level = nxt
+        level = [dask.delayed(fold, pure=False)(*level[i:i + fan_in]) for i in range(0, len(level), fan_in)]
+    return level[0]
+
+
+def _tree_graph(graph: dict, keys: list, merge: Callable, name: str) -> Any:
+    """``graph`` (a plain task graph whose ``keys`` compute the parts) with the merge tree of
+    :func:`reduce_delayed` added; the root's key."""
+    fold, level, depth = partial(merge_in_order, merge), list(keys), 0
+    while len(level) > 1:
+        depth += 1
+        groups = [level[i:i + FAN_IN] for i in range(0, len(level), FAN_IN)]
+        level = [(f"{name}-merge{depth}", j) for j in range(len(groups))]
+        graph.update({key: (fold, *group) for key, group in zip(level, groups)})
     return level[0]
 
 
@@ -99,12 +212,14 @@ def _held_here(parts: tuple) -> tuple | None:
     return held if all(isinstance(b, Block) for b in held) else None
 
 
-def _run_here(blocks: tuple, transforms: tuple, part: Callable) -> list:
-    """``part`` of every block held in this process, by the scheduler dask is set to use, in the blocks' order.
+def _reduce_here(blocks: tuple, transforms: tuple, part: Callable, merge: Callable) -> Any:
+    """``part`` of every block held in this process, by the scheduler dask is set to use, merged in the tree of
+    :func:`tree_reduce` (None without rows).
 
     The tasks go to the scheduler as a graph of their own (its ``get``), not as ``Delayed`` objects through
     ``dask.compute``, whose conversion, optimization and ordering of the graph cost more than the tasks of a
-    small pass; dask's synchronous scheduler would run them here one after another, and so does a loop.
+    small pass; dask's synchronous scheduler would run them here one after another, and so does a loop, which
+    merges each part as it comes.  Local threads run the merges as tasks of the graph.
     """
     import dask.local
     import dask.threaded
@@ -112,10 +227,13 @@ def _run_here(blocks: tuple, transforms: tuple, part: Callable) -> list:
 
     get = get_scheduler() or dask.threaded.get  # (dask's default for Delayed: local threads)
     if get is dask.local.get_sync:
-        return [_apply(b, transforms, part) for b in blocks]
+        return tree_reduce((_apply(b, transforms, part) for b in blocks), merge)
+    if not blocks:
+        return None
     name = f"glmstat-pass-{uuid4().hex}"  # (unique: a client keeps results of the keys it has seen)
     keys = [(name, k) for k in range(len(blocks))]
-    return list(get({key: (partial(_apply, b, transforms, part),) for key, b in zip(keys, blocks)}, keys))
+    graph = {key: (partial(_apply, b, transforms, part),) for key, b in zip(keys, blocks)}
+    return get(graph, _tree_graph(graph, keys, merge, name))
 
 
 def _client() -> Any:
@@ -194,18 +312,18 @@ class DaskSource:
         return (DetachedSource, (self.n_rows, self.n_cols))
 
     def map_reduce(self, part: Callable[[Block], T], merge: Callable[[T, T], T]) -> T | None:
-        """One task per partition computes ``part(block)``; the parts are merged on the client (a tree)."""
+        """One task per partition computes ``part(block)``; the parts are merged in a tree of fan-in
+        :data:`FAN_IN` on the cluster, whose root alone comes back (merged as they come with blocks held here)."""
         import dask
 
         held = self._prepared()
         if held is not None:
-            values = _run_here(held, (), part)
-        elif self.here is not None:  # (too many rows to hold transformed: each pass transforms a block at a time)
-            values = _run_here(self.here, self.transforms, part)
-        else:
-            tasks = [dask.delayed(_apply, pure=False)(b, self.transforms, part) for b in self.live_blocks()]
-            values = dask.compute(*tasks)
-        return tree_merge([v for v in values if v is not None], merge)
+            return _reduce_here(held, (), part, merge)
+        if self.here is not None:  # (too many rows to hold transformed: each pass transforms a block at a time)
+            return _reduce_here(self.here, self.transforms, part, merge)
+        root = reduce_delayed([dask.delayed(_apply, pure=False)(b, self.transforms, part)
+                               for b in self.live_blocks()], merge)
+        return None if root is None else dask.compute(root)[0]
 
     def map_blocks(self, fn: Callable[..., Any], empty: Callable[[], Any], numbered: bool = False) -> list:
         """``fn(block)`` per partition, lazily: a list of dask ``Delayed`` (``empty()`` for a partition without

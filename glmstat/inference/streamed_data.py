@@ -99,9 +99,10 @@ def raw_fold(fit: "GLMResults", columns: tuple[str, ...], part: Callable[[pd.Dat
         return empty if acc is None else acc
     import dask
 
-    from ..design.dask import tree_merge
+    from ..design.dask import reduce_delayed
 
     names = {str(c): c for c in ref.columns}
     tasks = [dask.delayed(one, pure=False)(p) for p in ref[[names[c] for c in read]].to_delayed()]
-    out = tree_merge(list(dask.compute(*tasks)), merge)  # (tree_merge keeps the partitions' order)
+    root = reduce_delayed(tasks, merge)  # (merged on the workers, in the partitions' order: one value comes back)
+    out = None if root is None else dask.compute(root)[0]
     return empty if out is None else out
