@@ -219,9 +219,11 @@ def real_number(value: Any, what: str, *, low: float = -math.inf, high: float = 
 
 
 def finite_or_none(value: Any) -> float | None:
-    """``value`` as a finite float when it is a real number (Python or numpy; not a bool, a string, NaN or an
-    integer beyond the doubles), else None: for callers that say themselves what they need."""
-    if not real_type(value) or isinstance(value, (bool, np.bool_)):
+    """``value`` as a finite float when it is a real number (Python's or numpy's own, :func:`plain_real`; not a
+    bool, a string, NaN, an integer beyond the doubles or a subclass's number), else None: for callers that say
+    themselves what they need.  (A float subclass's ``__float__``, which ``float()`` runs, ran here for the
+    values of emmeans' ``at=``, its ``offset=`` and contrasts of one's own.)"""
+    if not plain_real(value):
         return None
     try:
         number = float(value)

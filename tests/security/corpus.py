@@ -1451,6 +1451,17 @@ FOREIGN += [
          call=lambda t: gs.glm("y ~ x + g", base(t)).average_marginal_effects(at={"x": [_Touching(1.0)]})),
     Case(id="foreign-hypothesis-matrix-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
          call=lambda t: gs.glm("y ~ x", base(t)).wald_test([[_Touching(0.0), _Touching(1.0)]])),
+    # emmeans' numbers: an at= value, its offset= and a contrast of one's own (each read by float(), which ran the
+    # subclass's __float__: the marker file was made and the means computed at 1.0)
+    Case(id="foreign-emmeans-at-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         match="got \\[a _Touching\\]",
+         call=lambda t: gs.glm("y ~ x + g", base(t)).emmeans("g", at={"x": [_Touching(1.0)]})),
+    Case(id="foreign-emmeans-offset-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         match="got a _Touching",
+         call=lambda t: gs.glm("y ~ x + g", base(t)).emmeans("g", offset=_Touching(1.0))),
+    Case(id="foreign-emmeans-contrast-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         match="got \\[a _Touching, -1.0, 0.0\\]",
+         call=lambda t: gs.glm("y ~ x + g", base(t)).emmeans_contrasts("g", {"c": [_Touching(1.0), -1.0, 0.0]})),
     Case(id="ok-cluster-column-of-dates", cls="foreign", expect=FIT, kind="call",
          call=lambda t: gs.glm("y ~ x", base(t).assign(c=_objects(
              [pd.Timestamp("2026-01-01") + pd.Timedelta(days=i % 3) for i in range(N)]))).robust(cluster="c")),
