@@ -31,7 +31,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .._arguments import shown, shown_items
+from .._arguments import foreign_type, shown, shown_items
 from ..errors import DataError, FormulaError
 from ..once import once
 from .deparse import deparse
@@ -101,7 +101,15 @@ def contrast_matrix(values: Any, names: Sequence[str] | None, what: str,
     """``values`` (rows of numbers, one per level) as a :class:`ContrastMatrix` whose columns are ``names`` (R
     names unnamed ones 1..k) and whose rows code ``levels`` (None: the factor's, in order); finite numbers only,
     at most ``MAX_MATRIX_ENTRIES`` of them."""
-    try:  # (numbers only: a matrix of objects is refused before any of their conversions could run)
+    # (numbers only: a matrix of objects is refused before any of their conversions could run -- numpy's asarray
+    # of rows of float subclasses called each one's __float__, so the items of rows given as lists are looked at
+    # by their types first)
+    foreign = foreign_type(values, depth=1, also=frozenset({np.ndarray})) if isinstance(values, (list, tuple)) \
+        else None
+    if foreign is not None:
+        raise FormulaError(f"{what}: a contrast matrix must be numbers, one row per level (it holds values of the "
+                           f"type {shown(foreign.__name__)}, whose conversion is code of its own)")
+    try:
         A = np.asarray(values)
     except (TypeError, ValueError, OverflowError) as e:
         raise FormulaError(f"{what}: a contrast matrix must be numbers, one row per level") from e
