@@ -109,6 +109,12 @@ def contrast_matrix(values: Any, names: Sequence[str] | None, what: str,
     if foreign is not None:
         raise FormulaError(f"{what}: a contrast matrix must be numbers, one row per level (it holds values of the "
                            f"type {shown(foreign.__name__)}, whose conversion is code of its own)")
+    if isinstance(values, np.ma.MaskedArray):  # (a masked entry is a missing value, not the number under it)
+        masked = int(np.ma.count_masked(values))
+        if masked:
+            raise FormulaError(f"{what}: a contrast matrix must hold finite numbers, not missing ones ({masked:,} "
+                               f"masked {'entry' if masked == 1 else 'entries'})")
+        values = np.ma.getdata(values)
     try:
         A = np.asarray(values)
     except (TypeError, ValueError, OverflowError) as e:

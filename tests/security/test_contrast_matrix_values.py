@@ -3,7 +3,9 @@ the threat model ("objects are refused before any conversion of theirs runs", fi
 own errors and no numpy warning).
 
 * a list of rows of float subclasses: numpy's ``asarray`` called each one's ``__float__`` (its code ran and the
-  matrix of what it returned was fitted, all four columns aliased).
+  matrix of what it returned was fitted, all four columns aliased);
+* a numpy masked array whose entries are masked (missing, as a ``context=`` array's masked entries are): the
+  values under the mask were read as the contrasts, silently.
 
 Runs in-process: these inputs take no time; a float subclass's conversion records that it ran.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,3 +55,16 @@ def refused(contrasts, match: str) -> None:
 def test_rows_of_float_subclasses_are_refused_unread(rows):
     refused(rows, r"^contrasts= for 'g': a contrast matrix must be numbers, one row per level \(it holds values of "
                   r"the type 'Converting'")
+
+
+def test_masked_entries_are_missing_values_refused():
+    m = np.ma.masked_array(np.eye(5)[:, 1:], mask=np.eye(5)[:, 1:].astype(bool))
+    refused(m, "^contrasts= for 'g': a contrast matrix must hold finite numbers, not missing ones "
+               r"\(4 masked entries\)")
+
+
+def test_a_masked_array_without_masked_entries_is_its_numbers():
+    m = np.eye(5)[:, 1:]
+    masked = gs.glm("y ~ g", D, contrasts={"g": np.ma.masked_array(m, mask=False)})
+    plain = gs.glm("y ~ g", D, contrasts={"g": m})
+    assert masked.coef.equals(plain.coef)
