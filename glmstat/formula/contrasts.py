@@ -121,7 +121,8 @@ def contrast_matrix(values: Any, names: Sequence[str] | None, what: str,
         raise FormulaError(f"{what}: a contrast matrix must be numbers, one row per level") from e
     if A.dtype.kind not in "iuf":
         raise FormulaError(f"{what}: a contrast matrix must be numbers, one row per level (got {A.dtype})")
-    M = A.astype(float)
+    with np.errstate(over="ignore"):  # (a long double beyond the doubles: inf, refused below without numpy's warning)
+        M = A.astype(float)
     if M.ndim != 2 or M.shape[1] == 0 or M.size > MAX_MATRIX_ENTRIES:
         raise FormulaError(f"{what}: a contrast matrix must be a matrix of one row per level and at least one "
                            f"column (at most {MAX_MATRIX_ENTRIES:,} entries); got the shape {M.shape}")

@@ -5,7 +5,9 @@ own errors and no numpy warning).
 * a list of rows of float subclasses: numpy's ``asarray`` called each one's ``__float__`` (its code ran and the
   matrix of what it returned was fitted, all four columns aliased);
 * a numpy masked array whose entries are masked (missing, as a ``context=`` array's masked entries are): the
-  values under the mask were read as the contrasts, silently.
+  values under the mask were read as the contrasts, silently;
+* a ``longdouble`` matrix whose entries no double holds: refused, but after numpy's
+  "overflow encountered in cast" warning.
 
 Runs in-process: these inputs take no time; a float subclass's conversion records that it ran.
 """
@@ -68,3 +70,10 @@ def test_a_masked_array_without_masked_entries_is_its_numbers():
     masked = gs.glm("y ~ g", D, contrasts={"g": np.ma.masked_array(m, mask=False)})
     plain = gs.glm("y ~ g", D, contrasts={"g": m})
     assert masked.coef.equals(plain.coef)
+
+
+def test_entries_no_double_holds_are_refused_without_numpy_warnings():
+    matrix = np.eye(5, dtype=np.longdouble)[:, 1:] * np.longdouble("1e400")
+    if not np.isfinite(matrix).all():
+        pytest.skip("(this platform's long double is a double)")
+    refused(matrix, "^contrasts= for 'g': a contrast matrix must hold finite numbers")
