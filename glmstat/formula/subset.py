@@ -122,7 +122,8 @@ def _flags(values: Any) -> np.ndarray:
     for i, v in enumerate(arr):
         if isinstance(v, (bool, np.bool_)):
             out[i] = float(v)
-        elif v is None or v is pd.NA or isinstance(v, float) and np.isnan(v):
+        elif v is None or v is pd.NA or type(v) in (float, np.float64) and np.isnan(v):
+            # (only Python's and numpy's own floats are asked: np.isnan of a float subclass ran its __float__)
             out[i] = np.nan
         else:
             raise DataError(f"subset= must be True or False for each row; value {i} is {shown(v)} (numbers would be "

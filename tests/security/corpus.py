@@ -1462,6 +1462,11 @@ FOREIGN += [
     Case(id="foreign-emmeans-contrast-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
          match="got \\[a _Touching, -1.0, 0.0\\]",
          call=lambda t: gs.glm("y ~ x + g", base(t)).emmeans_contrasts("g", {"c": [_Touching(1.0), -1.0, 0.0]})),
+    # subset= given as one value per row: each value that is no bool was asked whether it is NaN by np.isnan,
+    # which called a float subclass's __float__ (the refusal came after its code ran)
+    Case(id="foreign-subset-list-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         match="value 0 is a _Touching",
+         call=lambda t: gs.glm("y ~ x", base(t), subset=[_Touching(1.0)] * N)),
     Case(id="ok-cluster-column-of-dates", cls="foreign", expect=FIT, kind="call",
          call=lambda t: gs.glm("y ~ x", base(t).assign(c=_objects(
              [pd.Timestamp("2026-01-01") + pd.Timedelta(days=i % 3) for i in range(N)]))).robust(cluster="c")),
