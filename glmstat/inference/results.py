@@ -124,6 +124,8 @@ class GLMResults:
         return state
 
     def __setstate__(self, state: dict) -> None:
+        # Unpickling is trust, as pickle's own is: the bytes have run whatever code they name before this is called,
+        # so nothing here checks what ``state`` holds (docs/threat-model.md: unpickle only fits you saved yourself).
         for k, v in state.items():
             object.__setattr__(self, k, v)
 
