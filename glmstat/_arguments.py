@@ -37,10 +37,11 @@ _OWN_SCALARS = frozenset({str, int, float, bool, complex, type(None)})
 
 
 def integer_type(value: Any) -> bool:
-    """Whether ``value`` is a Python or numpy integer (a bool is one too: callers that refuse it say so).  Not
-    numpy's time span: ``np.timedelta64`` is an ``np.signedinteger`` to numpy, but ``int()`` and ``float()`` of
-    one raise TypeError."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, np.timedelta64)
+    """Whether ``value`` is Python's or numpy's own integer (a bool is one too: callers that refuse it say so), not
+    a subclass's (:func:`own_scalar`: its comparisons and ``int()`` are code of its own, which the callers' bounds
+    ran -- ``1 <= max_iter <= 10,000``, ``steps < 0``, ``int(digits)``).  Not numpy's time span:
+    ``np.timedelta64`` is an ``np.signedinteger`` to numpy, but ``int()`` and ``float()`` of one raise TypeError."""
+    return isinstance(value, (int, np.integer)) and own_scalar(value) and not isinstance(value, np.timedelta64)
 
 
 def real_type(value: Any) -> bool:

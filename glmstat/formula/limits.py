@@ -136,7 +136,7 @@ class FormulaLimits:
     def __post_init__(self) -> None:
         for f in fields(self):
             v = getattr(self, f.name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            if type(v) is not int or v < 1:  # (a subclass's own >= ran here, and a bool is no count)
                 raise FormulaError(f"FormulaLimits.{f.name} must be a positive integer, got {shown(v)}")
 
 

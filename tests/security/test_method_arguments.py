@@ -388,6 +388,26 @@ def test_subclasses_of_int_list_and_str_run_none_of_their_methods(call, match):
     assert _Int.ran == _List.ran == _Str.ran == []
 
 
+@pytest.mark.parametrize("call, match", [
+    (lambda f: gs.glm("y ~ x", D, max_iter=_Int(25)), "^max_iter must be a whole number from 1 to 10,000"),
+    (lambda f: f.summary(digits=_Int(4)), "^digits must be a whole number from 1 to 22"),
+    (lambda f: gs.compare(f, f, digits=_Int(4)), "^digits must be an integer from 1 to 15"),
+    (lambda f: f.step(steps=_Int(2)), "^steps must be a non-negative whole number"),
+    (lambda f: f.emmeans_contrasts("g", "trt.vs.ctrl", ref=_Int(1)), "^ref must be a mean's position"),
+    (lambda f: gs.glm("cnt / 5 ~ x", D, family=gs.Binomial(), weights=[5.0] * len(D)).hosmer_lemeshow(_Int(4)),
+     "^groups must be a whole number from 3"),
+    (lambda f: gs.FormulaLimits(max_depth=_Int(50)), r"^FormulaLimits.max_depth must be a positive integer"),
+], ids=["glm-max-iter", "summary-digits", "compare-digits", "step-steps", "emmeans-ref", "hosmer-lemeshow-groups",
+        "formula-limits"])
+def test_counts_of_an_int_subclass_run_none_of_its_methods(fit, call, match):
+    # whole numbers were taken by isinstance(v, int): an int subclass had its comparisons (1 <= v <= 10,000, v >= 0)
+    # and conversion (int(v)) run -- max_iter=_Int(25) fitted 3 iterations, summary(digits=) printed 3 digits,
+    # ref= chose the 3rd mean -- or a refusal came after them (steps=, FormulaLimits)
+    _Int.ran = []
+    refused(lambda: call(fit), match + ".*got a _Int")
+    assert _Int.ran == []
+
+
 def test_halfnormal_nsim_of_an_int_subclass(pfit):
     pytest.importorskip("matplotlib")
     _Int.ran = []
