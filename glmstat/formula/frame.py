@@ -23,7 +23,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .._arguments import is_one_of, items_given, shown, shown_items, shown_row, unpadded
+from .._arguments import foreign_type, is_one_of, items_given, shown, shown_items, shown_row, unpadded
 from ..once import once
 from ..printable import first_unwritable
 from ..design.base import Design
@@ -141,6 +141,19 @@ def _holds_unwritable(column: pd.Series) -> bool:
         first_unwritable([v for v in values if isinstance(v, str)]) is not None
 
 
+def _column_values(values: Any) -> Any:
+    """A column given in a dict as numpy may read it: a list or tuple holding values that are not Python's or numpy's
+    own scalars (a float subclass, whose ``__float__`` numpy's ``asarray`` called, its code run and the fit made of
+    what it returned) as an object array, each value as it is -- refused, naming its type, where an object column
+    is; else as :func:`unpadded` leaves it (texts numpy would pad kept as objects)."""
+    if type(values) in (list, tuple) and foreign_type(values, depth=0, also=frozenset({list, tuple})) is not None:
+        out = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):  # (one by one: numpy's slice assignment would read a nested list as rows)
+            out[i] = v
+        return out
+    return unpadded(values)
+
+
 def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.DataFrame:
     """A DataFrame view of ``data`` (a DataFrame or a mapping of equal-length columns); never a copy
     that the caller could see modified.  ``name`` is the argument's name in messages; a frame of no rows is
@@ -162,7 +175,7 @@ def as_frame(data: Any, name: str = "data", allow_empty: bool = False) -> pd.Dat
         try:
             # (a list of texts numpy would pad to its longest as objects: one of a million characters among 1,000
             # texts was 3.7 GiB)
-            df = pd.DataFrame({k: v if isinstance(v, _PANDAS_COLUMNS) else np.asarray(unpadded(v))
+            df = pd.DataFrame({k: v if isinstance(v, _PANDAS_COLUMNS) else np.asarray(_column_values(v))
                                for k, v in data.items()})
         except UnicodeEncodeError:  # (pandas' Arrow-backed strings cannot hold a lone surrogate: say where it is)
             raise DataError(_not_text(name, data)) from None

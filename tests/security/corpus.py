@@ -1467,6 +1467,14 @@ FOREIGN += [
     Case(id="foreign-subset-list-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
          match="value 0 is a _Touching",
          call=lambda t: gs.glm("y ~ x", base(t), subset=[_Touching(1.0)] * N)),
+    # a column given as a list in a dict (data or new data): numpy's asarray of it called each float subclass's
+    # __float__ before the object column could be refused (the fit used what they returned)
+    Case(id="foreign-data-dict-list-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         match=_OBJECT_OF_ITS_OWN,
+         call=lambda t: gs.glm("y ~ x", {"y": list(_Y), "x": [_Touching(v) for v in _X]})),
+    Case(id="foreign-newdata-dict-list-of-float-subclass", cls="foreign", expect=REFUSE, kind="call",
+         match=_OBJECT_OF_ITS_OWN,
+         call=lambda t: gs.glm("y ~ x + g", base(t)).predict({"x": [_Touching(1.0)], "g": ["a"]})),
     Case(id="ok-cluster-column-of-dates", cls="foreign", expect=FIT, kind="call",
          call=lambda t: gs.glm("y ~ x", base(t).assign(c=_objects(
              [pd.Timestamp("2026-01-01") + pd.Timedelta(days=i % 3) for i in range(N)]))).robust(cluster="c")),
