@@ -46,7 +46,8 @@ __all__ = ["VariableCoding", "TermPlan", "DesignPlan", "plan_design", "build_des
 @dataclass(frozen=True, eq=False)
 class VariableCoding:
     """How one variable of one term becomes columns: ``factor`` for a factor, else ``width`` numeric columns
-    named by ``suffixes`` (empty for a plain vector)."""
+    named by ``suffixes`` (empty for a plain vector; a matrix of one column, ``poly(x, 1)``, is named by its label
+    alone, as R's model.matrix names it)."""
 
     node: Node
     label: str
@@ -58,7 +59,7 @@ class VariableCoding:
     def names(self) -> tuple[str, ...]:
         if self.factor is not None:
             return tuple(f"{self.label}[{s}]" for s in self.factor.suffixes)
-        if not self.suffixes:
+        if len(self.suffixes) <= 1:
             return (self.label,)
         return tuple(f"{self.label}[{s}]" for s in self.suffixes)
 
