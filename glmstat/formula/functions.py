@@ -338,7 +338,7 @@ def _c(ev: "Evaluator", call: Call) -> Value:
                              "combined")
     if any(type(v) is float for v in out):  # (R: an integer beside a double is a double, c(1e5, 2L) "1e+05")
         out = [float(v) if isinstance(v, RInteger) else v for v in out]
-    return tuple(out)
+    return out[0] if len(out) == 1 else tuple(out)  # (R's c(2) is 2: a value where one number is asked for)
 
 
 _SEQ_PARAMS = ("from", "to", "by", "length.out")
