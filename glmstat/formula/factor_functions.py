@@ -426,6 +426,8 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
         levels = f.levels
         if "labels" in a:
             labels = _literal_levels(ev.eval(a["labels"]), call, "labels", distinct=False)
+            if len(labels) == 1 and len(levels) > 1:  # (R: one label numbers the levels, paste0(labels, 1:n))
+                labels = tuple(f"{label_text(labels[0])}{i}" for i in range(1, len(levels) + 1))
             if len(labels) != len(levels):
                 raise call_error(call, f"labels has {len(labels)} values for {len(levels)} levels")
             return _merged_labels(f, labels, bool(ordered))
