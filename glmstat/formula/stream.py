@@ -50,7 +50,7 @@ from .rows import (argument_node, complete_arrays, evaluate_rows, missing_order,
 from .spec import ModelSpec, align_levels, all_missing, new_data_calls
 from .subset import Subset, subset_argument
 from .terms import Terms, lhs_names
-from .values import FactorVec, NumMat, NumVec, label_text, level_sort_key, missing_mask, take_rows
+from .values import FactorVec, NumMat, NumVec, label_text, level_sort_key, level_texts, missing_mask, take_rows
 
 __all__ = ["ChunkSummary", "ChunkEncoder", "StreamModel", "StreamedFrame", "summarize", "learn_spec", "columns_needed"]
 
@@ -346,7 +346,8 @@ def _merge_levels(info: _VarInfo, label: str, node: Node | None = None) -> tuple
                 by_text.setdefault(label_text(lv), lv)
         candidates = sorted(by_text.values(), key=level_sort_key)
     if refs and isinstance(refs[0], Str):  # relevel(x, ref = "b"): b first, the others in order
-        ref = [lv for lv in candidates if label_text(lv) == refs[0].value]
+        # (a logical's level by its text or R's, "TRUE", as relevel() matches it in memory)
+        ref = [lv for lv in candidates if refs[0].value in level_texts(lv)]
         if not ref:  # (each chunk leaves a factor without that level as it is)
             raise DataError(f"{shown(label)}: ref = {shown(refs[0].value)} is not a level in any chunk of the data")
         candidates = ref + [lv for lv in candidates if lv is not ref[0]]
