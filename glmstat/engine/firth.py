@@ -189,17 +189,26 @@ def _info_and_score(source: DesignSource, family: Family, beta: np.ndarray):
     return None if invalid else (info, score, dev)
 
 
+def _equilibrated_cholesky(a: np.ndarray):
+    """The Cholesky factor (scipy's ``cho_factor``) of D^-1 A D^-1 and D = sqrt(diag(A)), or None where A is not
+    finite and positive definite."""
+    d = np.sqrt(np.diag(a))
+    if not (np.all(np.isfinite(a)) and np.all(d > 0)):
+        return None
+    try:
+        return sla.cho_factor(a / d[:, None] / d[None, :], lower=False, check_finite=False), d
+    except np.linalg.LinAlgError:
+        return None
+
+
 def _factor(info: np.ndarray):
     """Inverse of X'WX, log |X'WX|, and the condition number ||A||_1 ||A^-1||_1 of the equilibrated form
     A = D^-1 X'WX D^-1 that a Cholesky factorisation inverts with D = sqrt(diag(X'WX)) (log |X'WX| =
     2 sum log diag(chol) + 2 sum log D); None if not positive definite."""
-    d = np.sqrt(np.diag(info))
-    if not (np.all(np.isfinite(info)) and np.all(d > 0)):
+    chol = _equilibrated_cholesky(info)
+    if chol is None:
         return None
-    try:
-        c = sla.cho_factor(info / d[:, None] / d[None, :], lower=False, check_finite=False)
-    except np.linalg.LinAlgError:
-        return None
+    c, d = chol
     logdet = 2.0 * float(np.sum(np.log(np.diag(c[0]))) + np.sum(np.log(d)))
     inv_a = sla.cho_solve(c, np.eye(d.size), check_finite=False)
     cond = float(np.linalg.norm(info / d[:, None] / d[None, :], 1) * np.linalg.norm(inv_a, 1))
@@ -400,13 +409,10 @@ def _relative_size(step: np.ndarray, beta: np.ndarray, se: np.ndarray) -> float:
 
 def _ascent(hess: np.ndarray, grad: np.ndarray) -> np.ndarray | None:
     """hess^{-1} grad for the positive definite ``hess`` (equilibrated, by Cholesky), or None if it is not."""
-    d = np.sqrt(np.diag(hess))
-    if not (np.all(np.isfinite(hess)) and np.all(d > 0)):
+    chol = _equilibrated_cholesky(hess)
+    if chol is None:
         return None
-    try:
-        c = sla.cho_factor(hess / d[:, None] / d[None, :], lower=False, check_finite=False)
-    except np.linalg.LinAlgError:
-        return None
+    c, d = chol
     step = sla.cho_solve(c, grad / d, check_finite=False) / d
     return step if np.all(np.isfinite(step)) else None
 
