@@ -89,7 +89,7 @@ def _to_float(values: Any, what: str) -> np.ndarray:
     if isinstance(values, (complex, np.complexfloating)) or getattr(getattr(values, "dtype", None), "kind", "") == "c":
         raise DataError(f"{what} holds complex numbers; a GLM needs real numbers")
     if isinstance(values, pd.Series) and pd.api.types.is_bool_dtype(values.dtype):
-        return values.to_numpy(dtype=float, na_value=np.nan)
+        raise logical_refused(what)
     if isinstance(values, pd.Series):
         if not pd.api.types.is_numeric_dtype(values.dtype):
             raise DataError(f"{what} must be numeric, but it has dtype {values.dtype}")
@@ -107,7 +107,7 @@ def _to_float(values: Any, what: str) -> np.ndarray:
     if arr.dtype.kind == "c":
         raise DataError(f"{what} holds complex numbers; a GLM needs real numbers")
     if arr.dtype == bool:
-        return arr.astype(float)
+        raise logical_refused(what)
     if arr.dtype.kind in "USMmV":  # (a cast would read texts as numbers, "1_0" as 10, and dates as counts)
         first = arr.ravel()[0] if arr.size else None
         raise DataError(f"{what} must be numbers, but it holds {arr.dtype} values such as {shown(str(first))}")
@@ -124,6 +124,15 @@ def _to_float(values: Any, what: str) -> np.ndarray:
         except (TypeError, ValueError) as e:
             raise DataError(f"{what} must be numeric, got values of type {arr.dtype}") from e
     return arr.astype(float)
+
+
+def logical_refused(what: str) -> DataError:
+    """The refusal of logical values (True/False) as weights or an offset, as R's glm refuses them ("'weights' must
+    be a numeric vector", "'offset' must be numeric"): a column of flags given there is more often a mistake than
+    weights of 0 and 1, and a fit on the rows flagged is what subset= says."""
+    return DataError(f"{what} holds logical values (True/False), not numbers, as R refuses them too: give numbers "
+                     "(the flags as 0 and 1: as.numeric(...) in R's syntax, .astype(float) in Python), or choose the "
+                     "rows with subset=")
 
 
 def _vector(values: Any, n: int, what: str) -> np.ndarray:
@@ -276,11 +285,13 @@ def _arg_vector(arg: Any, df: pd.DataFrame, cols: DataColumns, ev: Evaluator,
             v = cols.value(arg)
             if not isinstance(v, NumVec):
                 numeric_response(v, arg, f"{what} column")
-            return v.values, arg, node
-        v = evaluate(ev, node, f"{what}=")
-        if not isinstance(v, NumVec):  # (a number: R's model frame refuses a variable of one value too)
-            raise DataError(f"{what}={shown(arg)} must give one number per row, but it gives "
-                            f"{'one number' if isinstance(v, (int, float)) else 'no numbers'}")
+        else:
+            v = evaluate(ev, node, f"{what}=")
+            if not isinstance(v, NumVec):  # (a number: R's model frame refuses a variable of one value too)
+                raise DataError(f"{what}={shown(arg)} must give one number per row, but it gives "
+                                f"{'one number' if isinstance(v, (int, float)) else 'no numbers'}")
+        if v.logical:
+            raise logical_refused(f"{what}={shown(arg)}")
         return v.values, arg, node
     values = align_by_label(arg, df.index, what, f"{what}=s.reindex(data.index)")
     return _vector(values, len(df), what), None, None
@@ -421,8 +432,10 @@ def evaluate_rows(df: pd.DataFrame, cols: DataColumns, ev: Evaluator, terms: Ter
         v = evaluate(ev, node, "the offset")
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             v = np.full(n, float(v))
-        elif isinstance(v, NumVec):
+        elif isinstance(v, NumVec) and not v.logical:
             v = v.values
+        elif isinstance(v, NumVec):
+            raise logical_refused(f"offset({deparse(node)})")
         else:
             raise DataError(f"offset({deparse(node)}) must be numeric, one value per row")
         off = v if off is None else off + v
