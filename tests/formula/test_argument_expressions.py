@@ -85,14 +85,12 @@ def test_a_column_s_name_is_the_column_whatever_it_spells():
     ("log(", "names no column"),
     ("type", "must be numeric"),
     ("2", "one number"),
-    ("service > 10", None),
+    # (R 4.2.2's glm(incidents ~ type, poisson, ships, weights = service > 10) stops: "'weights' must be a numeric
+    # vector"; the model frame keeps the logical, glm() refuses it)
+    ("service > 10", "weights='service > 10' holds logical values"),
 ])
 def test_refusals_name_the_argument(arg, match):
     ships = DATA["ships"]
-    if match is None:  # a logical expression is numbers (0/1), as R's model frame takes it
-        fit = gs.glm("incidents ~ type", ships, family=gs.Poisson(), weights=arg)
-        assert fit.nobs == len(ships)
-        return
     with pytest.raises(gs.GLMStatError, match=match):
         gs.glm("incidents ~ type", ships, family=gs.Poisson(), weights=arg)
 
