@@ -561,11 +561,18 @@ def _contrast_kind(ev: "Evaluator", node: Node, call: Call, base: Node | None) -
 
 def _contrast_call(ev: "Evaluator", node: Call, call: Call) -> ContrastMatrix:
     """R's ``contr.treatment(n, base = 1)``, ``contr.SAS(n)``, ``contr.sum(n)``, ``contr.helmert(n)`` and
-    ``contr.poly(n)`` of a number of levels: the matrix, its columns named as R names them (the positions of the
-    levels kept for treatment, 1..n - 1 for sum and Helmert, .L, .Q... for polynomials)."""
+    ``contr.poly(n)`` of a number of levels or of the levels themselves (``contr.treatment(c("a", "b", "c"))``;
+    ``contr.poly(c(1, 2, 4))`` is ``contr.poly(3)``, whose scores are ``scores =``): the matrix, its columns named
+    as R names them (the levels kept for treatment, as R's ``as.character`` writes them, or their positions when
+    n is a number; 1..n - 1 for sum and Helmert; .L, .Q... for polynomials)."""
     params = {"contr.treatment": ("n", "base"), "contr.poly": ("n", "scores")}.get(node.func, ("n",))
     a = bind(node, params)
-    n = whole_number(ev.eval(a["n"]), call, "n (the number of levels)", 1, MAX_MATRIX_ENTRIES)
+    n_value = ev.eval(a["n"])
+    # (R: a number of length one is a count; anything else is the levels, n = its length)
+    given = _literal_levels(n_value, call, "n (the levels)", na="refuse") \
+        if isinstance(n_value, tuple) or isinstance(n_value, str) else None
+    n = len(given) if given is not None else whole_number(n_value, call, "n (the number of levels)", 1,
+                                                           MAX_MATRIX_ENTRIES)
     if n < 2 or n * n > MAX_MATRIX_ENTRIES or (node.func == "contr.poly" and n > 95):
         raise call_error(call, f"{node.func}() takes from 2 to {95 if node.func == 'contr.poly' else 500} levels")
     if node.func in ("contr.treatment", "contr.SAS"):
@@ -575,7 +582,8 @@ def _contrast_call(ev: "Evaluator", node: Call, call: Call) -> ContrastMatrix:
         if b > n:
             raise call_error(call, f"base = {b} is no level's position (of {n})")
         keep = [j for j in range(n) if j != b - 1]
-        return contrast_matrix(np.eye(n)[:, keep], [str(j + 1) for j in keep], deparse(call))
+        names = [str(j + 1) if given is None else r_text(given[j]) for j in keep]
+        return contrast_matrix(np.eye(n)[:, keep], names, deparse(call))
     if node.func == "contr.poly" and "scores" in a:  # (R's make.poly(n, scores): polynomials in those scores)
         scores = _scores(ev.eval(a["scores"]), call)
         try:

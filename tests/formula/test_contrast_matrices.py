@@ -126,6 +126,12 @@ def test_a_structured_design_takes_a_matrix_as_the_dense_one_does():
     ("C(g, contr.SAS(3))", "has 3 rows for the factor's 4 levels"),
     ("C(g, contr.poly(100))", "takes from 2 to 95 levels"),
     ("C(g, somefunction(4))", "unknown contrasts somefunction\\(4\\)"),
+    # (the levels given as n: R's contr.treatment(c("a", "b", "c")) has 3 rows, as contr.treatment(3))
+    ('C(g, contr.treatment(c("a", "b", "c")))', "has 3 rows for the factor's 4 levels"),
+    ('C(g, contr.treatment(c("a", "a", "b", "c")))', "n \\(the levels\\) has duplicate levels"),
+    ('C(g, contr.sum(c("a", NA, "b", "c")))', "n \\(the levels\\) holds NA"),
+    ('C(g, contr.helmert("a"))', "takes from 2 to 500 levels"),
+    ("C(g, contr.poly(x))", "n \\(the number of levels\\) must be"),
 ])
 def test_refusals(term, match):
     with pytest.raises(gs.GLMStatError, match=match):
