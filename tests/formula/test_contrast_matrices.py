@@ -79,13 +79,17 @@ def test_refits_keep_the_contrasts():
     assert_close(full.drop1().loc["h", "deviance"], fit.deviance, rtol=1e-9)
 
 
+#: a planned matrix with named columns, and treatment contrasts of levels given as n (columns named by them)
+_STREAMED = [REF["cases"][6], next(c for c in REF["cases"] if 'contr.treatment(c("a"' in c["formula"])]
+
+
+@pytest.mark.parametrize("ref", _STREAMED, ids=["cbind", "levels_as_n"])
 @pytest.mark.parametrize("kind", ["parquet", "dask"])
-def test_streamed_fits_are_the_in_memory_fit(kind, tmp_path):
+def test_streamed_fits_are_the_in_memory_fit(kind, ref, tmp_path):
     from streamed_cases import as_streamed
 
-    formula = REF["cases"][6]["formula"]
-    streamed = _fit(formula, as_streamed(DATA, kind, tmp_path, rows=9))
-    _check(streamed, REF["cases"][6])
+    streamed = _fit(ref["formula"], as_streamed(DATA, kind, tmp_path, rows=9))
+    _check(streamed, ref)
 
 
 def test_a_structured_design_takes_a_matrix_as_the_dense_one_does():
