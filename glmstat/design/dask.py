@@ -35,8 +35,8 @@ from .._arguments import shown
 from ..errors import DataError, GLMStatError
 from .sources import Block, FixColumn, HeldBlocks, SelectColumns, WithGroups, block_bytes, transformed
 
-__all__ = ["DaskSource", "DetachedSource", "FAN_IN", "merge_in_order", "tree_reduce", "reduce_delayed", "PREPARE_BYTES",
-           "partition_failure"]
+__all__ = ["DaskSource", "DetachedSource", "FAN_IN", "merge_in_order", "tree_reduce", "tree_levels", "reduce_delayed",
+           "PREPARE_BYTES", "partition_failure"]
 
 T = TypeVar("T")
 
@@ -144,6 +144,38 @@ def tree_reduce(values: Iterable[T | None], merge: Callable[[T, T], T], fan_in: 
     return None
 
 
+def tree_levels(leaves: Sequence[Any], node: Callable[[int, int, list], Any], fan_in: int = FAN_IN) -> Any:
+    """The root of the merge tree over ``leaves`` (the partitions' parts, in the partitions' order), built level by
+    level with ``node``: each level's nodes fold ``fan_in`` consecutive values of the level below, the last
+    fewer; the same tree, bracket for bracket, whatever the nodes are (``Delayed`` tasks for
+    :func:`reduce_delayed`, a raw graph's keys for a pass over blocks held here), the tree :func:`tree_reduce`
+    merges as the values come.  None without leaves.
+
+    Parameters
+    ----------
+    leaves : sequence
+        The tree's leaves in the partitions' order.
+    node : callable
+        ``node(depth, j, group)``: the ``j``-th node (0, 1, ...) of level ``depth`` (1 above the leaves), merging
+        ``group``, the consecutive values of the level below it folds.
+    fan_in : int
+        The values a node folds, at least 2.
+
+    Returns
+    -------
+    The root: the last level's one node, or the one leaf; None without leaves.
+    """
+    if fan_in < 2:
+        raise ValueError("a merge tree needs a fan-in of at least 2")
+    level, depth = list(leaves), 0
+    if not level:
+        return None
+    while len(level) > 1:
+        depth += 1
+        level = [node(depth, j, level[i:i + fan_in]) for j, i in enumerate(range(0, len(level), fan_in))]
+    return level[0]
+
+
 def reduce_delayed(tasks: Sequence[Any], merge: Callable[[T, T], T], fan_in: int = FAN_IN) -> Any:
     """The root of a merge tree over the dask ``Delayed`` parts ``tasks`` (in the partitions' order), its merges
     tasks too: computed, it runs the merges where the parts are and returns one value to the client, the value
@@ -164,27 +196,22 @@ def reduce_delayed(tasks: Sequence[Any], merge: Callable[[T, T], T], fan_in: int
     """
     import dask
 
-    if fan_in < 2:
-        raise ValueError("a merge tree needs a fan-in of at least 2")
-    level = list(tasks)
-    if not level:
-        return None
     fold = partial(merge_in_order, merge)
-    while len(level) > 1:
-        level = [dask.delayed(fold, pure=False)(*level[i:i + fan_in]) for i in range(0, len(level), fan_in)]
-    return level[0]
+    return tree_levels(tasks, lambda depth, j, group: dask.delayed(fold, pure=False)(*group), fan_in)
 
 
-def _tree_graph(graph: dict, keys: list, merge: Callable, name: str) -> Any:
+def _tree_graph(graph: dict, keys: list, merge: Callable, name: str) -> tuple[dict, Any]:
     """``graph`` (a plain task graph whose ``keys`` compute the parts) with the merge tree of
-    :func:`reduce_delayed` added; the root's key."""
-    fold, level, depth = partial(merge_in_order, merge), list(keys), 0
-    while len(level) > 1:
-        depth += 1
-        groups = [level[i:i + FAN_IN] for i in range(0, len(level), FAN_IN)]
-        level = [(f"{name}-merge{depth}", j) for j in range(len(groups))]
-        graph.update({key: (fold, *group) for key, group in zip(level, groups)})
-    return level[0]
+    :func:`reduce_delayed` added (a new dict), and the root's key."""
+    fold, merges = partial(merge_in_order, merge), {}
+
+    def node(depth: int, j: int, group: list) -> tuple:
+        key = (f"{name}-merge{depth}", j)
+        merges[key] = (fold, *group)
+        return key
+
+    root = tree_levels(keys, node)
+    return {**graph, **merges}, root
 
 
 def _transformed(block: Block, transforms: tuple) -> Block | None:
@@ -233,7 +260,8 @@ def _reduce_here(blocks: tuple, transforms: tuple, part: Callable, merge: Callab
     name = f"glmstat-pass-{uuid4().hex}"  # (unique: a client keeps results of the keys it has seen)
     keys = [(name, k) for k in range(len(blocks))]
     graph = {key: (partial(_apply, b, transforms, part),) for key, b in zip(keys, blocks)}
-    return get(graph, _tree_graph(graph, keys, merge, name))
+    graph, root = _tree_graph(graph, keys, merge, name)
+    return get(graph, root)
 
 
 def _client() -> Any:
