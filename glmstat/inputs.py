@@ -21,8 +21,8 @@ counts of an in-memory one, but not the rows.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from functools import partial, reduce
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -91,9 +91,11 @@ def _streamed(formula, data, family, weights, offset, na_action, context, limits
 
 
 def _summaries_here(reader: ParquetReader) -> Callable:
-    def read(columns: tuple, summarize: Callable[[pd.DataFrame], ChunkSummary]) -> Iterable[ChunkSummary]:
+    def read(columns: tuple, summarize: Callable[[pd.DataFrame], ChunkSummary],
+             merge: Callable[[ChunkSummary, ChunkSummary], ChunkSummary]) -> ChunkSummary:
         reader.refuse_unusable(columns)  # (the model's columns: the file may hold others of any type)
-        return (summarize(chunk) for chunk in reader.chunks(columns))
+        # (folded as the chunks are read, from an empty summary: each chunk's checked as it is merged)
+        return reduce(merge, (summarize(chunk) for chunk in reader.chunks(columns)), ChunkSummary())
     return read
 
 
@@ -138,14 +140,21 @@ _DASK_COLUMNS_MISMATCH = "The columns in the computed data do not match the colu
 
 
 def _summaries_on_workers(ddf) -> Callable:
-    def read(columns: tuple, summarize: Callable[[pd.DataFrame], ChunkSummary]) -> Iterable[ChunkSummary]:
+    def read(columns: tuple, summarize: Callable[[pd.DataFrame], ChunkSummary],
+             merge: Callable[[ChunkSummary, ChunkSummary], ChunkSummary]) -> ChunkSummary | None:
+        """Each partition summarized where it lives, and the summaries merged on the workers in the merge tree of
+        every pass (:func:`~glmstat.design.dask.reduce_delayed`): the client receives the root, one summary (it
+        gathered every partition's before)."""
         import dask
 
-        from .design.dask import partition_failure
+        from .design.dask import partition_failure, reduce_delayed
 
         parts = ddf[list(columns)].to_delayed()
+        root = reduce_delayed([dask.delayed(summarize)(p) for p in parts], merge)
+        if root is None:
+            return None
         try:
-            return dask.compute(*[dask.delayed(summarize)(p) for p in parts])
+            return dask.compute(root)[0]
         except Exception as e:
             # a partition whose columns are not the DataFrame's (dd.read_csv of files of which one lacks a
             # column): dask's own check raised a raw ValueError from the first pass, listing the columns whole
@@ -215,9 +224,6 @@ def _named_by_strings(ddf, names: tuple[str, ...]):
 
 
 def _dask_rows(source) -> pd.Index:
-    """The labels of the rows used (brought from the workers: one Index)."""
-    import dask
-
-    parts = dask.compute(*[p.index for p in source.live_blocks()])
-    parts = [i for i in parts if i is not None]
-    return parts[0].append(parts[1:]) if parts else pd.RangeIndex(0)
+    """The labels of the rows used, merged on the workers in the merge tree of every pass: one Index comes to
+    the client (:meth:`~glmstat.design.dask.DaskSource.row_labels`)."""
+    return source.row_labels()

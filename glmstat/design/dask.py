@@ -30,13 +30,14 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from uuid import uuid4
 
 import numpy as np
+import pandas as pd
 
 from .._arguments import shown
 from ..errors import DataError, GLMStatError
 from .sources import Block, FixColumn, HeldBlocks, SelectColumns, WithGroups, block_bytes, transformed
 
 __all__ = ["DaskSource", "DetachedSource", "FAN_IN", "merge_in_order", "tree_reduce", "tree_levels", "reduce_delayed",
-           "PREPARE_BYTES", "partition_failure"]
+           "PREPARE_BYTES", "partition_failure", "block_labels", "append_labels"]
 
 T = TypeVar("T")
 
@@ -214,6 +215,38 @@ def _tree_graph(graph: dict, keys: list, merge: Callable, name: str) -> tuple[di
     return {**graph, **merges}, root
 
 
+def block_labels(block: Block) -> pd.Index:
+    """The labels of ``block``'s rows in the caller's data (a pass's part: :meth:`DaskSource.row_labels`).
+
+    Parameters
+    ----------
+    block : Block
+        A partition's rows, labelled.
+
+    Returns
+    -------
+    pandas.Index
+    """
+    if block.index is None:
+        raise GLMStatError("a block of a dask DataFrame's rows without their labels")
+    return block.index
+
+
+def append_labels(first: pd.Index, second: pd.Index) -> pd.Index:
+    """The labels ``first`` followed by ``second`` (a new Index): the merge of :meth:`DaskSource.row_labels`.
+
+    Parameters
+    ----------
+    first, second : pandas.Index
+        The labels of consecutive partitions' rows.
+
+    Returns
+    -------
+    pandas.Index
+    """
+    return first.append(second)
+
+
 def _transformed(block: Block, transforms: tuple) -> Block | None:
     if block.y.shape[0] == 0:
         return None  # an empty partition, or one whose rows were all dropped for missing values
@@ -353,6 +386,19 @@ class DaskSource:
                                for b in self.live_blocks()], merge)
         return None if root is None else dask.compute(root)[0]
 
+    def row_labels(self) -> pd.Index:
+        """The labels of the rows used in the caller's data, in the partitions' order: each block's labels,
+        appended in the merge tree of a pass (:meth:`map_reduce`), whose root alone comes to the client -- not
+        every partition's labels, then appended here.
+
+        Returns
+        -------
+        pandas.Index
+            An empty RangeIndex without rows.
+        """
+        labels = self.map_reduce(block_labels, append_labels)
+        return pd.RangeIndex(0) if labels is None else labels
+
     def map_blocks(self, fn: Callable[..., Any], empty: Callable[[], Any], numbered: bool = False) -> list:
         """``fn(block)`` per partition, lazily: a list of dask ``Delayed`` (``empty()`` for a partition without
         rows), to be assembled into a dask collection by the caller.  With ``numbered``, ``fn(block, k=k)``,
@@ -429,4 +475,7 @@ class DetachedSource:
         self._gone()
 
     def with_groups(self, name: str) -> "DetachedSource":
+        self._gone()
+
+    def row_labels(self) -> pd.Index:
         self._gone()

@@ -10,8 +10,10 @@ as R's ``factor()`` sorts them, or the categorical's own order when every chunk 
 transform parameters learned from all the collected inputs -- into the same :class:`~glmstat.formula.spec.ModelSpec`
 an in-memory fit makes, and a :class:`ChunkEncoder` that turns any chunk into a block of the model's rows
 (:class:`~glmstat.design.sources.Block`) with exactly the numbers the in-memory model frame would give those
-rows.  A summary is small (counts, level sets, and only the transforms' inputs), so on a cluster the first
-pass is a map over partitions with a reduction on the client.  In that pass a transform stands for a
+rows.  A summary is small (counts, level sets, and only the transforms' inputs), and summaries merge
+associatively (:meth:`ChunkSummary.merge`: counts summed, levels appended in the chunks' order), so on a cluster
+the first pass is a map over partitions whose summaries are merged on the workers in the merge tree of every
+pass (:class:`SummaryMerge`), the client receiving one.  In that pass a transform stands for a
 placeholder; a formula that computes on its values (``log(scale(x))``, ``factor(round(scale(x)))``) has the
 chunks summarized a second time with the learned parameters, since those values decide the rows and levels.
 """
@@ -52,7 +54,8 @@ from .subset import Subset, subset_argument
 from .terms import Terms, lhs_names
 from .values import FactorVec, NumMat, NumVec, label_text, level_sort_key, level_texts, missing_mask, take_rows
 
-__all__ = ["ChunkSummary", "ChunkEncoder", "StreamModel", "StreamedFrame", "summarize", "learn_spec", "columns_needed"]
+__all__ = ["ChunkSummary", "SummaryMerge", "ChunkEncoder", "StreamModel", "StreamedFrame", "summarize", "learn_spec",
+           "columns_needed"]
 
 #: the chunks whose first rows a context= function is given together, at most (:func:`_refuse_across_chunks`)
 CONTEXT_SAMPLES = 64
@@ -107,8 +110,13 @@ class ChunkSummary:
     #: context= call -> the first row of some chunks (:func:`~glmstat.formula.row_dependence.row_sample`), at most
     #: :data:`CONTEXT_SAMPLES`, which the function is given together (:func:`_refuse_across_chunks`)
     samples: dict = field(default_factory=dict)
+    #: stateful call -> the memory of the values ``collected`` holds for it (:func:`_held_bytes`), summed as merged
+    gathered: dict = field(default_factory=dict)
 
     def merge(self, other: "ChunkSummary") -> "ChunkSummary":
+        """Add ``other``, the summary of the chunks that follow this one's, into this one (in place; returned):
+        counts summed, levels and collected values appended in the chunks' order.  Associative, so the
+        summaries merge in any bracketing of their order (a dask fit's merge tree) to the same summary."""
         self.n += other.n
         self.n_kept += other.n_kept
         self.n_excluded += other.n_excluded
@@ -140,6 +148,8 @@ class ChunkSummary:
         for call, rows in other.samples.items():
             mine = self.samples.setdefault(call, [])
             mine.extend(rows[:CONTEXT_SAMPLES - len(mine)])
+        for call, size in other.gathered.items():
+            self.gathered[call] = self.gathered.get(call, 0) + size
         return self
 
 
@@ -208,34 +218,59 @@ def summarize(df: pd.DataFrame, terms: Terms, family: Family, weights: str | Non
                                 present={label_text(lv) for lv in rows.response_levels}, ordered=rows.response_ordered)
     for call, arrays in ev.collected.items():
         out.collected[call] = arrays
+    out.gathered = _held_bytes(out)
     out.learners = dict(ev.learners)
     return out
 
 
 def _summaries(read: "SummaryReader", columns: tuple, summarize_chunk: Callable, terms: Terms,
                limits: FormulaLimits) -> ChunkSummary:
-    """``summarize_chunk`` of every chunk of ``columns``, merged; a factor of the model's terms whose levels
-    present in the rows read so far already give more design columns than ``limits.max_columns`` is refused
-    there and then: its levels are held in memory until every chunk is read, and a small file whose row groups
-    each hold other long strings (a column of ids, or a forged file) grew them without bound.  So are the values
-    the stateful transforms gather to learn from (``median(x)``, ``scale(x)``: every value of x) once they
-    need more than ``limits.max_design_bytes``."""
-    total = ChunkSummary()
-    factors = variables_used(terms)
-    held: dict[Node, int] = {}
-    for part in read(columns, summarize_chunk):
-        total.merge(part)
-        for call, size in _held_bytes(part).items():
-            held[call] = held.get(call, 0) + size
-        if sum(held.values()) > limits.max_design_bytes:
-            calls = ", ".join(deparse(c) for c, size in held.items() if size)
+    """``summarize_chunk`` of every chunk of ``columns``, merged by ``read`` with :class:`SummaryMerge`, which
+    refuses what the merged summaries hold beyond the limits as soon as a merge holds it (a factor's levels, the
+    values the stateful transforms gather); and the merged summary checked once more (one chunk: no merge)."""
+    merge = SummaryMerge(tuple(variables_used(terms)), limits)
+    total = read(columns, summarize_chunk, merge)
+    return merge.checked(ChunkSummary() if total is None else total)
+
+
+@dataclass(frozen=True)
+class SummaryMerge:
+    """Merges the summaries of consecutive chunks (:meth:`ChunkSummary.merge`: the first absorbs the second) and
+    refuses the merged one when it holds too much: a factor of the model's terms whose levels present in the rows
+    read so far already give more design columns than ``limits.max_columns`` (its levels are held until every
+    chunk is read, and a small file whose row groups each hold other long strings -- a column of ids, or a
+    forged file -- grew them without bound), or values gathered for the stateful transforms to learn from
+    (``median(x)``, ``scale(x)``: every value of x) that need more than ``limits.max_design_bytes``.
+
+    Picklable: a dask fit's first pass merges the partitions' summaries with it in the merge tree on the workers
+    (:func:`glmstat.design.dask.reduce_delayed`), so that the client receives one summary, not one a partition.
+    """
+
+    factors: tuple[Node, ...]
+    limits: FormulaLimits
+
+    def __call__(self, first: ChunkSummary, second: ChunkSummary) -> ChunkSummary:
+        """``first`` with ``second`` merged into it, checked (:meth:`checked`)."""
+        return self.checked(first.merge(second))
+
+    def checked(self, total: ChunkSummary) -> ChunkSummary:
+        """``total`` itself, once it holds no more than the limits allow (see the class docstring).
+
+        Raises
+        ------
+        FormulaError
+            Naming the limit, the calls whose values were gathered or the factor, and the amount.
+        """
+        held = sum(total.gathered.values())
+        if held > self.limits.max_design_bytes:
+            calls = ", ".join(deparse(c) for c, size in total.gathered.items() if size)
             raise refuse("max_design_bytes", f"the values gathered from every chunk of the data to learn {calls} "
-                         "from need more memory than allowed (bytes)", sum(held.values()), limits)
-        for node in factors:
+                         "from need more memory than allowed (bytes)", held, self.limits)
+        for node in self.factors:
             info = total.variables.get(node)
             if info is not None and info.kind == "factor":
-                _check_levels(node, len(info.present), limits)
-    return total
+                _check_levels(node, len(info.present), self.limits)
+        return total
 
 
 def _held_bytes(part: ChunkSummary) -> dict[Node, int]:
@@ -420,9 +455,11 @@ class StreamModel:
     has_offset: bool
 
 
-#: ``read(columns, summarize_chunk)``: apply ``summarize_chunk`` to every chunk of the data's ``columns`` (on this
-#: machine, or on a cluster's workers) and return the summaries.
-SummaryReader = Callable[[tuple, Callable[[pd.DataFrame], ChunkSummary]], Iterable[ChunkSummary]]
+#: ``read(columns, summarize_chunk, merge)``: apply ``summarize_chunk`` to every chunk of the data's ``columns`` (on
+#: this machine, or on a cluster's workers) and return the summaries merged in the chunks' order by ``merge`` (a
+#: :class:`SummaryMerge`; in any bracketing: a fold, or a dask fit's merge tree on its workers), None without chunks.
+SummaryReader = Callable[[tuple, Callable[[pd.DataFrame], ChunkSummary], Callable[[ChunkSummary, ChunkSummary],
+                                                                                  ChunkSummary]], ChunkSummary | None]
 
 
 def learn_spec(formula: str, names: Sequence[str], read: SummaryReader, family: Family, *, weights: Any = None,
