@@ -31,7 +31,7 @@ from .rformat import display_width, encode_string, format_pval, format_r, pad_le
 
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
-    "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "left_matrix_lines",
+    "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "numeric_matrix_lines", "left_matrix_lines",
     "correlation_cells", "correlation_lines", "SYMBOLIC_LEGEND", "symbolic_correlation_cells", "symbolic_legend",
     "symbolic_correlation_lines", "named_vector_lines", "indexed_vector_lines", "htest_number",
     "htest_pvalue", "negbin_texts", "level_percent", "missing_note", "FLAG", "FLAG_NOTE",
@@ -199,6 +199,17 @@ def matrix_lines(row_names: Sequence[str], header: Sequence[str], rows: Sequence
         for name, row in zip(names, rows):
             lines.append(pad_right(name, wn) + "".join(" " + pad_left(row[j], widths[j]) for j in cols))
     return lines
+
+
+def numeric_matrix_lines(row_names: Sequence[str], col_names: Sequence[str], columns: Sequence[Sequence[float]],
+                         digits: int = 7, width: int | None = 80) -> list[str]:
+    """R's ``print.default`` of a numeric matrix (``print(vcov(fit))``, ``print(confint(fit))``): each column
+    formatted on its own, ``format(x, digits = digits)`` (:func:`~glmstat.report.rformat.format_r`; NaN is R's
+    NA), column names made printable, then laid out by :func:`matrix_lines`, wrapping at ``width`` (R's
+    ``getOption("width")``, 80; None: one block)."""
+    cells = [format_r(np.asarray(c, dtype=float), digits) for c in columns]
+    rows = [[cells[j][i] for j in range(len(cells))] for i in range(len(row_names))]
+    return matrix_lines(row_names, [encode_string(c) for c in col_names], rows, width)
 
 
 def left_matrix_lines(row_names: Sequence[str], col_names: Sequence[str], rows: Sequence[Sequence[str]],

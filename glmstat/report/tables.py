@@ -35,7 +35,10 @@ from . import latex as L
 from . import markdown as M
 from .rformat import cut_label, encode_string
 
-__all__ = ["Table", "Column", "printable_table", "returns_table"]
+__all__ = ["Table", "Column", "printable_table", "returns_table", "r_text", "R_WIDTH"]
+
+#: R's ``getOption("width")``: :meth:`Table.to_r` wraps a table wider than this into blocks of columns.
+R_WIDTH = 80
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -216,6 +219,22 @@ class Table(_NoDunderLabels, pd.DataFrame):
     def info(self, *args: Any, **kwargs: Any) -> None:
         return _shown_frame(self).info(*args, **kwargs)
 
+    def to_r(self, width: int = R_WIDTH) -> str:
+        """The table as R prints it, at R's ``getOption("width")`` (:func:`r_text`): columns that do not fit in
+        ``width`` characters wrap into further blocks, each with the row names.
+
+        Parameters
+        ----------
+        width : int
+            R's ``width`` option, 80 by default (from 10 to 10000, as R allows).
+
+        Returns
+        -------
+        str
+            The lines R prints, joined by newlines (no final newline).
+        """
+        return r_text(self, width)
+
     @property
     def style(self) -> Any:
         """pandas' ``Styler`` of the table as printed, its labels, their names and its text cells HTML text:
@@ -223,6 +242,44 @@ class Table(_NoDunderLabels, pd.DataFrame):
         notebook that showed ``fit.emmeans("g").style``.  They are escaped in the Styler's data, so that a
         ``format()`` or ``format_index()`` of the caller (which replaces Styler's ``escape=``) keeps them text."""
         return table_styler(self)
+
+
+def _r_width(width: Any) -> int:
+    from .._arguments import integer_type
+    from ..errors import GLMStatError
+
+    if not integer_type(width) or isinstance(width, (bool, np.bool_)) or not 10 <= width <= 10000:
+        raise GLMStatError(f"width must be a whole number from 10 to 10000 (R's getOption('width')), got {width!r}")
+    return int(width)
+
+
+def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
+    """``table`` as R prints the matrix it stands for, wrapping at ``width`` (R's ``getOption("width")``).
+
+    The layout is R's ``print.default`` of a numeric matrix (:func:`glmstat.report.display.numeric_matrix_lines`:
+    ``vcov()``, ``confint()``), each column formatted with 7 significant digits; a column is headed by the label
+    R gives it where the table's ``attrs["r_labels"]`` (a dict by column) names one (``"2.5 %"`` for ``lower``),
+    else by its own label.  Row names and labels are made printable, as every label glmstat prints.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A table glmstat returned.
+    width : int
+        R's ``width`` option (10 to 10000).
+
+    Returns
+    -------
+    str
+        The lines, joined by newlines.
+    """
+    from .display import numeric_matrix_lines
+
+    width = _r_width(width)
+    labels = table.attrs.get("r_labels", {})
+    header = [labels.get(c, str(c)) for c in table.columns]
+    columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
+    return "\n".join(numeric_matrix_lines([str(r) for r in table.index], header, columns, width=width))
 
 
 def table_styler(table: pd.DataFrame) -> Any:

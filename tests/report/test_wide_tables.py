@@ -1,0 +1,33 @@
+"""Tables wider than R's ``getOption("width")`` (80) print as R prints them: ``Table.to_r(width=80)`` wraps the
+columns that do not fit into further blocks, each with the row names, as R's ``print.default`` of a matrix
+wraps them (:func:`glmstat.report.display.matrix_lines`), where pandas' repr hides the middle columns behind
+``...``.
+
+R's output: tests/fixtures/wide_tables/make_wide_tables.R -> r.json (``capture.output(print(x))`` at width 80,
+the coefficients renamed as glmstat names them).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES
+
+R = json.loads((FIXTURES / "wide_tables" / "r.json").read_text())
+MTCARS = gs.load_dataset("mtcars")
+
+
+@pytest.fixture(scope="module")
+def fit12() -> gs.GLMResults:
+    return gs.glm(R["vcov12"]["formula"], MTCARS)
+
+
+def test_vcov_of_12_coefficients_wraps_as_r(fit12):
+    assert fit12.vcov.to_r().split("\n") == R["vcov12"]["lines"]
+
+
+def test_vcov_wraps_at_the_width_given(fit12):
+    assert fit12.vcov.to_r(width=50).split("\n") == R["vcov12_width50"]
