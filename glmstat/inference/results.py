@@ -411,6 +411,7 @@ class GLMResults:
             se = self.std_errors.to_numpy()
             b = self.coef.to_numpy()
             out = pd.DataFrame({"lower": b - q * se, "upper": b + q * se}, index=names)
+        out.attrs.update(r_print="confint", level=level, method=method)  # (the labels R prints: Table.to_r)
         return out if parm is None else out.loc[parm]
 
     # -- analysis of deviance --------------------------------------------------------------------

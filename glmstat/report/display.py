@@ -34,7 +34,7 @@ __all__ = [
     "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "numeric_matrix_lines", "left_matrix_lines",
     "correlation_cells", "correlation_lines", "SYMBOLIC_LEGEND", "symbolic_correlation_cells", "symbolic_legend",
     "symbolic_correlation_lines", "named_vector_lines", "indexed_vector_lines", "htest_number",
-    "htest_pvalue", "negbin_texts", "level_percent", "missing_note", "FLAG", "FLAG_NOTE",
+    "htest_pvalue", "negbin_texts", "level_percent", "confint_labels", "missing_note", "FLAG", "FLAG_NOTE",
 ]
 
 #: (upper cutpoint, code): p <= cutpoint takes the code (R's symnum with right-closed intervals).
@@ -355,6 +355,21 @@ def level_percent(level: float) -> str:
     ``format(100 * level, digits = 15)`` (so the rounding of 100 * 0.9 does not show), never rounded to a
     whole percent (0.995 is not "100%")."""
     return format_r([100.0 * float(level)], 15)[0].strip() + "%"
+
+
+def confint_labels(level: float, profile: bool = False) -> tuple[str, str]:
+    """The column labels R 4.2 gives a confidence interval's limits, for a = (1 - level) / 2 and 1 - a: Wald
+    intervals (``confint.default``) ``format(100 * a, trim = TRUE, scientific = FALSE, digits = 3)`` of the pair,
+    then " %" (``"2.5 %"``, ``"97.5 %"``; ``"0.05 %"``, ``"99.95 %"``); profile intervals (MASS's
+    ``confint.profile.glm``) ``paste(round(100 * a, 1), "%")`` (``"0.1 %"``, ``"100 %"`` for a level of
+    0.999)."""
+    a = (1.0 - float(level)) / 2.0
+    pair = [100.0 * a, 100.0 * (1.0 - a)]
+    if profile:
+        texts = [format_r([float(r_round(v, 1))], 15)[0].strip() for v in pair]
+    else:
+        texts = [t.strip() for t in format_r(pair, 3, scientific=False)]
+    return texts[0] + " %", texts[1] + " %"
 
 
 def negbin_texts(theta: float, se: float, twologlik: float) -> tuple[str, str, str]:

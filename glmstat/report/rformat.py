@@ -119,7 +119,8 @@ def _scientific(x: float, digits: int) -> tuple[int, int, int, bool]:
     return int(x < 0), kpower, nsig, widens
 
 
-def format_r(values: Sequence[float], digits: int = 7, na: str = "NA", nsmall: int = 0) -> list[str]:
+def format_r(values: Sequence[float], digits: int = 7, na: str = "NA", nsmall: int = 0,
+             scientific: bool = True) -> list[str]:
     """R's ``format(x, digits = digits, nsmall = nsmall)`` for a numeric vector: one common layout,
     right-justified.
 
@@ -127,7 +128,8 @@ def format_r(values: Sequence[float], digits: int = 7, na: str = "NA", nsmall: i
     most decimals any element needs, unless scientific notation (with the most significant digits any
     element needs) is narrower.  The fixed width counts each element's own sign (``sleft``), the scientific
     width one sign for the vector.  Fixed notation shows at least ``nsmall`` decimals (chosen after the
-    comparison, as R).  NaN prints as ``na`` (R's NA), infinities as ``Inf``/``-Inf``.
+    comparison, as R).  NaN prints as ``na`` (R's NA), infinities as ``Inf``/``-Inf``.  ``scientific=False`` is
+    R's ``format(x, scientific = FALSE)``: fixed notation however wide.
     """
     vals = [float(v) + 0.0 for v in values]  # + 0.0 turns -0.0 into 0.0, as R prints it
     if not vals:
@@ -153,7 +155,7 @@ def format_r(values: Sequence[float], digits: int = 7, na: str = "NA", nsmall: i
     e = 2 if mxe >= 100 or mne <= -100 else 1  # a three-digit exponent (R 4.2: 1e-99 has two)
     d = mxns - 1
     w_sci = neg + (d > 0) + d + 4 + e
-    fixed = w_fixed <= w_sci
+    fixed = w_fixed <= w_sci or not scientific
     if fixed and nsmall > rgt:
         rgt = nsmall
         w_fixed = mxsl + rgt + 1

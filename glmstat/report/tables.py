@@ -257,9 +257,10 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     """``table`` as R prints the matrix it stands for, wrapping at ``width`` (R's ``getOption("width")``).
 
     The layout is R's ``print.default`` of a numeric matrix (:func:`glmstat.report.display.numeric_matrix_lines`:
-    ``vcov()``, ``confint()``), each column formatted with 7 significant digits; a column is headed by the label
-    R gives it where the table's ``attrs["r_labels"]`` (a dict by column) names one (``"2.5 %"`` for ``lower``),
-    else by its own label.  Row names and labels are made printable, as every label glmstat prints.
+    ``vcov()``, ``confint()``), each column formatted with 7 significant digits and headed by its label, but for
+    the labels R gives the limits of a confidence interval (``attrs["r_print"] == "confint"``: ``lower`` and
+    ``upper`` are ``"2.5 %"`` and ``"97.5 %"``, :func:`glmstat.report.display.confint_labels`).  Row names and
+    labels are made printable, as every label glmstat prints.
 
     Parameters
     ----------
@@ -273,10 +274,13 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     str
         The lines, joined by newlines.
     """
-    from .display import numeric_matrix_lines
+    from .display import confint_labels, numeric_matrix_lines
 
     width = _r_width(width)
-    labels = table.attrs.get("r_labels", {})
+    attrs = table.attrs
+    labels: dict[Any, str] = {}
+    if attrs.get("r_print") == "confint":
+        labels = dict(zip(("lower", "upper"), confint_labels(attrs["level"], attrs["method"] == "profile")))
     header = [labels.get(c, str(c)) for c in table.columns]
     columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
     return "\n".join(numeric_matrix_lines([str(r) for r in table.index], header, columns, width=width))

@@ -15,6 +15,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES
+from glmstat.report.display import confint_labels
 
 R = json.loads((FIXTURES / "wide_tables" / "r.json").read_text())
 MTCARS = gs.load_dataset("mtcars")
@@ -31,3 +32,25 @@ def test_vcov_of_12_coefficients_wraps_as_r(fit12):
 
 def test_vcov_wraps_at_the_width_given(fit12):
     assert fit12.vcov.to_r(width=50).split("\n") == R["vcov12_width50"]
+
+
+@pytest.fixture(scope="module")
+def fit_long() -> gs.GLMResults:
+    case = R["confint_long"]
+    data = MTCARS.rename(columns={"drat": case["rename"]["drat"], "wt": case["rename"]["wt"]})
+    return gs.glm(case["formula"], data, family=gs.Poisson())
+
+
+@pytest.mark.parametrize("level, key", [(0.95, "lines"), (0.9, "lines90")])
+def test_confint_with_long_names_wraps_as_r(fit_long, level, key):
+    """R heads the columns ``2.5 %`` and ``97.5 %`` (``5 %``, ``95 %``), and rows of 60-character names leave
+    room for one column a block."""
+    assert fit_long.conf_int(level=level).to_r().split("\n") == R["confint_long"][key]
+
+
+@pytest.mark.parametrize("case", R["confint_labels"], ids=lambda c: str(c["level"]))
+def test_confint_labels_are_r(case):
+    """confint.default's ``format.perc(a, 3)`` and MASS's profile ``paste(round(100 * a, 1), "%")``."""
+    assert list(confint_labels(case["level"])) == case["wald"]
+    assert list(confint_labels(case["level"], profile=True)) == case["profile"]
+
