@@ -229,6 +229,7 @@ def sequential_anova(fit, test: str | None = None) -> pd.DataFrame:
     table.attrs["heading"] = ("Analysis of Deviance Table\n" + table_heading(fit)
                               + "\nTerms added sequentially (first to last)")
     table.attrs["test"] = test
+    table.attrs["r_print"] = "anova_glm"  # (R's column names and heading: Table.to_r)
     return table
 
 

@@ -31,7 +31,8 @@ from .rformat import display_width, encode_string, format_pval, format_r, pad_le
 
 __all__ = [
     "SIGNIF_CODES", "SIGNIF_LEGEND", "SUMMARY_DIGITS", "ANOVA_DIGITS", "HTEST_DIGITS",
-    "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "numeric_matrix_lines", "left_matrix_lines",
+    "signif_stars", "shows_stars", "CoefTable", "coefmat", "matrix_lines", "numeric_matrix_lines", "anova_lines",
+    "signif_legend_lines", "left_matrix_lines",
     "correlation_cells", "correlation_lines", "SYMBOLIC_LEGEND", "symbolic_correlation_cells", "symbolic_legend",
     "symbolic_correlation_lines", "named_vector_lines", "indexed_vector_lines", "htest_number",
     "htest_pvalue", "negbin_texts", "level_percent", "confint_labels", "missing_note", "FLAG", "FLAG_NOTE",
@@ -210,6 +211,61 @@ def numeric_matrix_lines(row_names: Sequence[str], col_names: Sequence[str], col
     cells = [format_r(np.asarray(c, dtype=float), digits) for c in columns]
     rows = [[cells[j][i] for j in range(len(cells))] for i in range(len(row_names))]
     return matrix_lines(row_names, [encode_string(c) for c in col_names], rows, width)
+
+
+def anova_lines(row_names: Sequence[str], header: Sequence[str], columns: Sequence[Sequence[float]],
+                width: int | None = 80, digits: int = ANOVA_DIGITS, stars: bool = True) -> list[str]:
+    """R's ``print.anova`` of a table whose columns R names ``header`` (``Df``, ``Deviance``, ``Resid. Df``,
+    ``Pr(>Chi)``, ...), without its heading: ``printCoefmat`` with ``digits`` (5), a last column whose name starts
+    ``P(`` or ``Pr(`` the p-values (with the significance codes), the columns named ``F``, ``Cp``, ``Chisq`` or
+    ``... value`` test statistics, the others but the ``...Df`` ones zapped, NA printed blank; laid out by
+    :func:`matrix_lines`, wrapping at ``width`` (R's ``getOption("width")``; the codes are a column too), then
+    the codes' legend when some code shows."""
+    header = list(header)
+    nc = len(header)
+    has_p = bool(nc) and (header[-1].startswith("P(") or header[-1].startswith("Pr("))
+    tst = [j for j, h in enumerate(header) if h[1:7] == " value"] + [
+        j for j, h in enumerate(header) if h in ("F", "Cp", "Chisq")]
+    zap = [j for j in range(nc - 1 if has_p else nc) if j not in tst and not header[j].endswith("Df")]
+    cells = coefmat(columns, header, digits=digits, zap_ind=zap, tst_ind=tst, has_p=has_p, na_print="",
+                    stars=stars)
+    lines = matrix_lines(row_names, [encode_string(h) for h in cells.header], cells.rows, width)
+    return lines + (signif_legend_lines(80 if width is None else width) if cells.stars else [])
+
+
+def signif_legend_lines(width: int = 80) -> list[str]:
+    """``printCoefmat``'s ``---`` and codes' legend at R's ``getOption("width")``: ``cat("---\\nSignif. codes:  ",
+    legend, sep = "", fill = width + 4)``, the legend first broken by ``strwrap(legend, width - 2, prefix = "  ")``
+    when ``width`` is below its 46 characters; ``cat``'s fill starts a new line before an item that would end past
+    ``width + 4`` (counting the ``---`` and its newline): one line from a width of 62 (:data:`SIGNIF_LEGEND`), the
+    heading alone on its line below that."""
+    head = "Signif. codes:  "
+    legend = SIGNIF_LEGEND[len(head):]
+    items = [legend] if width >= len(legend) else _strwrap(legend, width - 2, "  ")
+    lines, line, used = ["---"], head, len("---\n" + head)
+    for item in items:
+        if used + len(item) > width + 4:
+            lines.append(line)
+            line, used = "", 0
+        line, used = line + item, used + len(item)
+    return lines + [line]
+
+
+def _strwrap(text: str, width: int, prefix: str) -> list[str]:
+    """R's ``strwrap(text, width, prefix = prefix)`` of a text of words separated by single spaces: each line the
+    prefix and as many words as keep the words' lengths plus one each within ``width`` minus the prefix (at least
+    one word)."""
+    words, lines, i = text.split(" "), [], 0
+    room = width - len(prefix)
+    while i < len(words):
+        k, used = 0, 0
+        while i + k < len(words) and used + len(words[i + k]) + 1 <= room:
+            used += len(words[i + k]) + 1
+            k += 1
+        k = max(k, 1)
+        lines.append(prefix + " ".join(words[i:i + k]))
+        i += k
+    return lines
 
 
 def left_matrix_lines(row_names: Sequence[str], col_names: Sequence[str], rows: Sequence[Sequence[str]],

@@ -278,12 +278,31 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
 
     width = _r_width(width)
     attrs = table.attrs
+    if attrs.get("r_print") == "anova_glm":
+        return "\n".join(_anova_glm_lines(table, width))
     labels: dict[Any, str] = {}
     if attrs.get("r_print") == "confint":
         labels = dict(zip(("lower", "upper"), confint_labels(attrs["level"], attrs["method"] == "profile")))
     header = [labels.get(c, str(c)) for c in table.columns]
     columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
     return "\n".join(numeric_matrix_lines([str(r) for r in table.index], header, columns, width=width))
+
+
+#: R's names of anova.glm's columns (the statistic is F, in an F test's table; the p-value's name is the test's)
+_ANOVA_GLM_NAMES = {"df": "Df", "deviance": "Deviance", "resid_df": "Resid. Df", "resid_dev": "Resid. Dev",
+                    "statistic": "F", "rao": "Rao", "cp": "Cp"}
+
+
+def _anova_glm_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """``print.anova`` of ``anova.glm``'s table: each line of the heading followed by a blank line (R's
+    ``"\\n\\n"`` between them), a blank line more, then the table (:func:`glmstat.report.display.anova_lines`)."""
+    from .display import anova_lines
+
+    p_name = "Pr(>F)" if table.attrs.get("test") == "F" else "Pr(>Chi)"
+    header = [p_name if c == "p_value" else _ANOVA_GLM_NAMES.get(c, str(c)) for c in table.columns]
+    heading = [line for h in str(table.attrs.get("heading", "")).split("\n") for line in (h, "")] + [""]
+    columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
+    return heading + anova_lines([str(r) for r in table.index], header, columns, width)
 
 
 def table_styler(table: pd.DataFrame) -> Any:

@@ -15,7 +15,7 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES
-from glmstat.report.display import confint_labels
+from glmstat.report.display import confint_labels, signif_legend_lines
 
 R = json.loads((FIXTURES / "wide_tables" / "r.json").read_text())
 MTCARS = gs.load_dataset("mtcars")
@@ -54,3 +54,23 @@ def test_confint_labels_are_r(case):
     assert list(confint_labels(case["level"])) == case["wald"]
     assert list(confint_labels(case["level"], profile=True)) == case["profile"]
 
+
+@pytest.mark.parametrize("case", R["anova_long"], ids=lambda c: c["id"])
+def test_anova_with_long_term_names_wraps_as_r(case):
+    """print.anova of anova.glm: the heading, then printCoefmat's cells (5 digits, NA blank, the codes a column
+    of their own) wrapped into blocks, then the codes' legend."""
+    data = MTCARS.rename(columns={"drat": R["confint_long"]["rename"]["drat"], "wt": R["confint_long"]["rename"]["wt"]})
+    fit = gs.glm(case["formula"], data, family=case["family"])
+    table = fit.anova(test=case["test"])  # ("none": R 4.2's test = NULL, no test)
+    assert table.to_r().split("\n") == case["lines"]
+
+
+def test_anova_at_width_50_breaks_the_legend_as_r():
+    """A table within the width is one block; printCoefmat's legend, 62 characters, breaks after its heading."""
+    fit = gs.glm("carb ~ wt + drat + hp", MTCARS, family=gs.Poisson())
+    assert fit.anova(test="Chisq").to_r(width=50).split("\n") == R["anova_width50"]
+
+
+@pytest.mark.parametrize("case", R["legend"], ids=lambda c: str(c["width"]))
+def test_signif_legend_lines_are_r(case):
+    assert signif_legend_lines(case["width"]) == case["lines"]
