@@ -255,4 +255,5 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
             out["statistic"], out["p_value"] = F, f_sf(F, dfs, rdf - dfs)
     out.attrs["heading"] = f"Single term additions\nModel: {model_text(fit)}"
     out.attrs["test"] = test
+    out.attrs["r_print"] = "term_changes"  # (R's column names and heading: Table.to_r)
     return out

@@ -585,6 +585,7 @@ def drop1(fit, test: str = "none", k: float = 2.0, scope: Any = None) -> pd.Data
             table["p_value"] = f_sf(F, dfs, rdf)
     table.attrs["heading"] = f"Single term deletions\nModel: {model_text(fit)}"
     table.attrs["test"] = test
+    table.attrs["r_print"] = "term_changes"  # (R's column names and heading: Table.to_r)
     return table
 
 

@@ -280,6 +280,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     attrs = table.attrs
     if attrs.get("r_print") == "anova_glm":
         return "\n".join(_anova_glm_lines(table, width))
+    if attrs.get("r_print") == "term_changes":
+        return "\n".join(_term_changes_lines(table, width))
     labels: dict[Any, str] = {}
     if attrs.get("r_print") == "confint":
         labels = dict(zip(("lower", "upper"), confint_labels(attrs["level"], attrs["method"] == "profile")))
@@ -300,7 +302,28 @@ def _anova_glm_lines(table: pd.DataFrame, width: int) -> list[str]:
 
     p_name = "Pr(>F)" if table.attrs.get("test") == "F" else "Pr(>Chi)"
     header = [p_name if c == "p_value" else _ANOVA_GLM_NAMES.get(c, str(c)) for c in table.columns]
-    heading = [line for h in str(table.attrs.get("heading", "")).split("\n") for line in (h, "")] + [""]
+    heading = [line for h in str(table.attrs.get("heading", "")).split("\n")
+               for line in (encode_string(h, backslash=False), "")] + [""]
+    columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
+    return heading + anova_lines([str(r) for r in table.index], header, columns, width)
+
+
+#: R's names of drop1.glm's and add1.glm's columns, by test (the statistic's and the p-value's)
+_TERM_CHANGES_NAMES = {"df": "Df", "deviance": "Deviance", "aic": "AIC"}
+_TERM_CHANGES_TESTS = {"Chisq": ("LRT", "Pr(>Chi)"), "Rao": ("Rao score", "Pr(>Chi)"), "F": ("F value", "Pr(>F)")}
+
+
+def _term_changes_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """``print.anova`` of ``drop1.glm``'s or ``add1.glm``'s table: the heading's first line, a blank line,
+    ``Model:`` and the model deparsed on the lines below it, then the table
+    (:func:`glmstat.report.display.anova_lines`)."""
+    from .display import anova_lines
+
+    statistic, p_value = _TERM_CHANGES_TESTS.get(table.attrs.get("test"), ("statistic", "p_value"))
+    names = {**_TERM_CHANGES_NAMES, "statistic": statistic, "p_value": p_value}
+    header = [names.get(c, str(c)) for c in table.columns]
+    title, _, model = str(table.attrs.get("heading", "")).partition("\nModel: ")
+    heading = [title, "", "Model:"] + [encode_string(line, backslash=False) for line in model.split("\n")]
     columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
     return heading + anova_lines([str(r) for r in table.index], header, columns, width)
 

@@ -10,6 +10,7 @@ the coefficients renamed as glmstat names them).
 from __future__ import annotations
 
 import json
+import warnings
 
 import pytest
 
@@ -74,3 +75,16 @@ def test_anova_at_width_50_breaks_the_legend_as_r():
 @pytest.mark.parametrize("case", R["legend"], ids=lambda c: str(c["width"]))
 def test_signif_legend_lines_are_r(case):
     assert signif_legend_lines(case["width"]) == case["lines"]
+
+
+@pytest.mark.parametrize("case", R["drop1_add1_long"], ids=lambda c: c["id"])
+@pytest.mark.parametrize("which", ["drop1", "add1"])
+def test_drop1_and_add1_with_long_term_labels_wrap_as_r(case, which):
+    """print.anova of drop1.glm's and add1.glm's tables: the heading with the model deparsed under ``Model:``,
+    R's column names (``LRT``, ``Rao score``, ``F value``), the columns past width 80 in blocks of their own."""
+    data = MTCARS.rename(columns={"drat": R["confint_long"]["rename"]["drat"], "wt": R["confint_long"]["rename"]["wt"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fit = gs.glm(case["formula"], data, family=case["family"])
+        table = fit.drop1(test=case["test"]) if which == "drop1" else fit.add1(case["scope"], test=case["test"])
+    assert table.to_r().split("\n") == case[which]
