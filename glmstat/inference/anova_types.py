@@ -315,4 +315,5 @@ def anova_type(fit: "GLMResults", type: int | str = 2, test: str = "LR") -> pd.D
     table.attrs["heading"] = (f"Analysis of Deviance Table (Type {'II' if typ == 2 else 'III'} tests, {kind})\n"
                               + table_heading(fit))
     table.attrs["test"] = test
+    table.attrs.update(r_print="car_anova", type=typ)  # (car's column names, order and heading: Table.to_r)
     return table

@@ -282,6 +282,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
         return "\n".join(_anova_glm_lines(table, width))
     if attrs.get("r_print") == "term_changes":
         return "\n".join(_term_changes_lines(table, width))
+    if attrs.get("r_print") == "car_anova":
+        return "\n".join(_car_anova_lines(table, width))
     labels: dict[Any, str] = {}
     if attrs.get("r_print") == "confint":
         labels = dict(zip(("lower", "upper"), confint_labels(attrs["level"], attrs["method"] == "profile")))
@@ -326,6 +328,33 @@ def _term_changes_lines(table: pd.DataFrame, width: int) -> list[str]:
     heading = [title, "", "Model:"] + [encode_string(line, backslash=False) for line in model.split("\n")]
     columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
     return heading + anova_lines([str(r) for r in table.index], header, columns, width)
+
+
+#: car::Anova's columns, in its order, by test: (glmstat's column, car's name)
+_CAR_COLUMNS = {"LR": (("statistic", "LR Chisq"), ("df", "Df"), ("p_value", "Pr(>Chisq)")),
+                "Wald": (("df", "Df"), ("statistic", "Chisq"), ("p_value", "Pr(>Chisq)")),
+                "F": (("sum_sq", "Sum Sq"), ("df", "Df"), ("statistic", "F value"), ("p_value", "Pr(>F)"))}
+
+
+def _car_anova_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """``print.anova`` of ``car::Anova``'s table: ``Analysis of Deviance Table (Type II tests)``, a blank line,
+    ``Response: y`` (and for an F test ``Error estimate based on Pearson residuals `` and a blank line), then
+    the table with car's columns in car's order (a type III F test's statistic ``F values``, as car 3.1 names
+    it; :func:`glmstat.report.display.anova_lines`)."""
+    from .display import anova_lines
+
+    test, typ = table.attrs.get("test"), table.attrs.get("type")
+    names = dict(_CAR_COLUMNS.get(test, ()))
+    if test == "F" and typ == 3:
+        names["statistic"] = "F values"
+    order = [c for c in names if c in table.columns] + [c for c in table.columns if c not in names]
+    response = [encode_string(h, backslash=False) for h in str(table.attrs.get("heading", "")).split("\n")
+                if h.startswith("Response: ")]
+    heading = [f"Analysis of Deviance Table (Type {'III' if typ == 3 else 'II'} tests)", ""] + response + (
+        ["Error estimate based on Pearson residuals ", ""] if test == "F" else [])
+    columns = [table[c].to_numpy(dtype=float) for c in order]
+    return heading + anova_lines([str(r) for r in table.index], [names.get(c, str(c)) for c in order], columns,
+                                 width)
 
 
 def table_styler(table: pd.DataFrame) -> Any:

@@ -88,3 +88,15 @@ def test_drop1_and_add1_with_long_term_labels_wrap_as_r(case, which):
         fit = gs.glm(case["formula"], data, family=case["family"])
         table = fit.drop1(test=case["test"]) if which == "drop1" else fit.add1(case["scope"], test=case["test"])
     assert table.to_r().split("\n") == case[which]
+
+
+@pytest.mark.parametrize("case", R["car_anova_long"], ids=lambda c: c["id"])
+def test_car_anova_with_long_term_labels_wraps_as_r(case):
+    """print.anova of car::Anova's tables: car's heading (``Error estimate based on Pearson residuals`` for F),
+    its columns in its order (``LR Chisq Df``, ``Df Chisq``, ``Sum Sq Df F value(s)``), wrapped at width 80."""
+    data = MTCARS.rename(columns={"drat": R["confint_long"]["rename"]["drat"], "wt": R["confint_long"]["rename"]["wt"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fit = gs.glm(case["formula"], data, family=case["family"])
+        table = fit.anova(type=case["type"], test=case["test"])
+    assert table.to_r().split("\n") == case["lines"]
