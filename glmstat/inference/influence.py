@@ -437,4 +437,8 @@ def influence_measures(fit: "GLMResults") -> pd.DataFrame:
         table[name] = values
     table["influential"] = flags.any(axis=1)
     table["flagged"] = [", ".join(names[j] for j in np.flatnonzero(row)) for row in flags]
+    from ..report.call import call_lines
+
+    # (what R's print.infl shows: the call, as deparse() writes it, and the dfbetas' coefficients: Table.to_r)
+    table.attrs.update(r_print="infl", call=call_lines(fit), coefficients=[str(c)[4:] for c in dfbetas.columns])
     return table

@@ -20,7 +20,7 @@ from ..formula.rounding import r_round
 from ..printable import escape_unprintable
 
 __all__ = ["format_r", "format_number", "format_pval", "zapsmall", "encode_string", "display_width", "pad_left",
-           "pad_right", "cut_label", "MAX_TABLE_LABEL"]
+           "pad_right", "cut_label", "MAX_TABLE_LABEL", "abbreviate"]
 
 #: The most characters of a label a padded table (the text, Markdown and LaTeX of a summary or of compare()) writes:
 #: every row is padded to the longest label, so a level of a million characters among 1,000 made a summary of a
@@ -224,3 +224,94 @@ def zapsmall(x: np.ndarray, digits: int) -> np.ndarray:
     # R 4.2: round(x, digits - log10(mx)), and round() takes floor(digits + 0.5) decimals
     d = max(0, int(math.floor(digits - math.log10(mx) + 0.5))) if mx > 0 else digits
     return r_round(x, d)  # (R's round, not np.round: 0.35 to 1 decimal is 0.3)
+
+
+def _stripchars(name: str, minlength: int) -> str:
+    """R's C ``stripchars`` (``abbreviate``'s one name, ``use.classes = TRUE``): drop, from the end, the lower-case
+    vowels that end a word, then the other lower-case vowels but a word's first letter, then the lower-case letters
+    that end a word, then the others, then any character but a word's first, until at most ``minlength``
+    characters are left besides the spaces between words, which go last."""
+    b = list(name.lstrip(" \t\n\r\f\v")) + ["\0"]
+
+    def length() -> int:
+        return b.index("\0")
+
+    def space(i: int) -> bool:
+        return b[i] in " \t\n\r\f\v"
+
+    def remove(i: int) -> None:
+        del b[i]
+        b.append("\0")
+
+    def first(i: int) -> bool:
+        return space(i - 1)
+
+    def last(i: int) -> bool:
+        return not space(i - 1) and (b[i + 1] == "\0" or space(i + 1))
+
+    def vowel(i: int) -> bool:
+        return b[i] in "aeiou"
+
+    def lower(i: int) -> bool:
+        return "a" <= b[i] <= "z"
+
+    nspace = 0
+    if length() >= minlength:
+        trailing, done = True, False
+        for i in range(length() - 1, 0, -1):
+            if space(i):
+                if trailing:
+                    b[i] = "\0"
+                else:
+                    nspace += 1
+            else:
+                trailing = False
+            if length() - nspace <= minlength:
+                done = True
+                break
+        rules = (lambda i: vowel(i) and last(i), lambda i: vowel(i) and not first(i),
+                 lambda i: lower(i) and last(i), lambda i: lower(i) and not first(i),
+                 lambda i: not first(i) and not space(i))
+        for rule in rules if not done else ():
+            for i in range(length() - 1, 0, -1):
+                if rule(i):
+                    remove(i)
+                if length() - nspace <= minlength:
+                    done = True
+                    break
+            if done:
+                break
+    if length() > minlength:
+        for i in range(length() - 1, 0, -1):
+            if space(i):
+                remove(i)
+    return "".join(b[:length()])
+
+
+def abbreviate(names: Sequence[str], minlength: int = 4) -> list[str]:
+    """R's ``abbreviate(names, minlength)`` (``method = "left.kept"``, ``use.classes = TRUE``; ASCII names):
+    each name longer than ``minlength`` shortened by R's rules (:func:`_stripchars`), and names whose
+    abbreviations coincide abbreviated again with one character more, until none do (``weights`` and
+    ``weighted``: ``wghts``, ``wghtd``).  ``influence.measures`` names its columns ``dfb.`` and these."""
+    given = [n.strip(" ") for n in names]
+    unique = list(dict.fromkeys(given))
+    out = list(unique)
+    redo = [True] * len(unique)
+    length = minlength
+    while True:
+        for k, name in enumerate(unique):
+            if redo[k]:
+                out[k] = _stripchars(name, length) if len(name) > length else name
+        seen: set[str] = set()
+        dup = []
+        for x in out:
+            dup.append(x in seen)
+            seen.add(x)
+        if not any(dup):
+            break
+        length += 1
+        again = {x for x, d in zip(out, dup) if d}
+        redo = [d or x in again for x, d in zip(out, dup)]
+    shortened = dict(zip(unique, out))
+    return [shortened[n] for n in given]
+

@@ -284,6 +284,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
         return "\n".join(_term_changes_lines(table, width))
     if attrs.get("r_print") == "car_anova":
         return "\n".join(_car_anova_lines(table, width))
+    if attrs.get("r_print") == "infl":
+        return "\n".join(_infl_lines(table, width))
     labels: dict[Any, str] = {}
     if attrs.get("r_print") == "confint":
         labels = dict(zip(("lower", "upper"), confint_labels(attrs["level"], attrs["method"] == "profile")))
@@ -355,6 +357,38 @@ def _car_anova_lines(table: pd.DataFrame, width: int) -> list[str]:
     columns = [table[c].to_numpy(dtype=float) for c in order]
     return heading + anova_lines([str(r) for r in table.index], [names.get(c, str(c)) for c in order], columns,
                                  width)
+
+
+#: R's names of influence.measures' other columns
+_INFL_NAMES = {"dffit": "dffit", "cov_ratio": "cov.r", "cooks_d": "cook.d", "hat": "hat"}
+
+
+def _infl_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """``print.infl`` of ``influence.measures``: ``Influence measures of``, a tab and the call (``cat`` of its
+    deparsed lines, joined by spaces) and `` :``, a blank line, then ``print.data.frame`` with 3 digits of the
+    measures and ``inf`` (``*`` where a rule flags the row): each column ``format(x, digits = 3)``, the dfbetas
+    named ``dfb.`` and R's abbreviation of the coefficient (``1_`` for the intercept), wrapped at ``width`` by
+    :func:`glmstat.report.display.matrix_lines`.  Rows of zero weight, which R leaves out, are left out."""
+    from .display import matrix_lines
+    from .rformat import abbreviate, format_r
+
+    coefficients = list(table.attrs.get("coefficients", ()))
+    short = dict(zip(coefficients, abbreviate(["1_" if c == "Intercept" else c for c in coefficients])))
+    shown = table[table["hat"].notna()] if "hat" in table.columns else table
+    header, cells = [], []
+    for c in shown.columns:
+        if c in ("influential", "flagged"):
+            continue
+        name = f"dfb.{short[c[4:]]}" if str(c).startswith("dfb_") and c[4:] in short else _INFL_NAMES.get(c, str(c))
+        header.append(encode_string(name))
+        cells.append(format_r(shown[c].to_numpy(dtype=float), 3))
+    if "influential" in shown.columns:
+        header.append("inf")
+        cells.append(["*" if flag else " " for flag in shown["influential"].to_numpy(dtype=bool)])
+    rows = [[col[i] for col in cells] for i in range(len(shown))]
+    call = " ".join(encode_string(line, backslash=False) for line in table.attrs.get("call", ()))
+    return (["Influence measures of", f"\t {call} :", ""]
+            + matrix_lines([str(r) for r in shown.index], header, rows, width))
 
 
 def table_styler(table: pd.DataFrame) -> Any:

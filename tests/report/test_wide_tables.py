@@ -17,6 +17,7 @@ import pytest
 import glmstat as gs
 from conftest import FIXTURES
 from glmstat.report.display import confint_labels, signif_legend_lines
+from glmstat.report.rformat import abbreviate
 
 R = json.loads((FIXTURES / "wide_tables" / "r.json").read_text())
 MTCARS = gs.load_dataset("mtcars")
@@ -100,3 +101,20 @@ def test_car_anova_with_long_term_labels_wraps_as_r(case):
         fit = gs.glm(case["formula"], data, family=case["family"])
         table = fit.anova(type=case["type"], test=case["test"])
     assert table.to_r().split("\n") == case["lines"]
+
+
+def test_abbreviate_is_r():
+    """R's abbreviate(), which names influence.measures' columns: each name alone, and together (names whose
+    abbreviations coincide abbreviated again with a character more)."""
+    case = R["abbreviate"]
+    assert [abbreviate([w])[0] for w in case["words"]] == case["each"]
+    assert abbreviate(case["words"]) == case["together"]
+
+
+def test_influence_measures_of_8_coefficients_wrap_as_r():
+    """print.infl: the call, then the data frame of the measures with 3 digits and the ``inf`` marks, R's column
+    names (``dfb.1_``, ``dfb.`` and the abbreviated coefficient names, ``cov.r``, ``cook.d``), wrapped at 80."""
+    data = MTCARS.reset_index(drop=True)
+    data.index = data.index + 1  # (R's rows of vectors: 1 to 32)
+    fit = gs.glm(R["influence8"]["formula"], data, family=gs.Poisson())
+    assert fit.influence_measures().to_r().split("\n") == R["influence8"]["lines"]
