@@ -403,6 +403,8 @@ def anova(*fits, test: str | None = None) -> pd.DataFrame:
     table.attrs["heading"] = "Analysis of Deviance Table\n" + "\n".join(
         f"Model {k}: {model_text(f)}" for k, f in enumerate(fits, start=1))
     table.attrs["test"] = test
+    # (R's column names and heading, the models numbered as R's format(1:n) pads them: Table.to_r)
+    table.attrs.update(r_print="anova_glmlist", models=[model_text(f) for f in fits])
     return table
 
 

@@ -278,7 +278,7 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
 
     width = _r_width(width)
     attrs = table.attrs
-    if attrs.get("r_print") == "anova_glm":
+    if attrs.get("r_print") in ("anova_glm", "anova_glmlist"):
         return "\n".join(_anova_glm_lines(table, width))
     if attrs.get("r_print") == "term_changes":
         return "\n".join(_term_changes_lines(table, width))
@@ -300,14 +300,21 @@ _ANOVA_GLM_NAMES = {"df": "Df", "deviance": "Deviance", "resid_df": "Resid. Df",
 
 
 def _anova_glm_lines(table: pd.DataFrame, width: int) -> list[str]:
-    """``print.anova`` of ``anova.glm``'s table: each line of the heading followed by a blank line (R's
+    """``print.anova`` of ``anova.glm``'s table (and of ``anova.glmlist``'s, the title, a blank line and the
+    models, :func:`glmstat.inference.anova.anova`): each line of the heading followed by a blank line (R's
     ``"\\n\\n"`` between them), a blank line more, then the table (:func:`glmstat.report.display.anova_lines`)."""
     from .display import anova_lines
 
     p_name = "Pr(>F)" if table.attrs.get("test") == "F" else "Pr(>Chi)"
     header = [p_name if c == "p_value" else _ANOVA_GLM_NAMES.get(c, str(c)) for c in table.columns]
-    heading = [line for h in str(table.attrs.get("heading", "")).split("\n")
-               for line in (encode_string(h, backslash=False), "")] + [""]
+    if table.attrs.get("r_print") == "anova_glmlist":  # (nested models: "Model 1: <formula>" lines, numbered
+        models = table.attrs.get("models", [])          # as format(1:n) pads the numbers, under the title)
+        numbers = [str(k).rjust(len(str(len(models)))) for k in range(1, len(models) + 1)]
+        heading = ["Analysis of Deviance Table", ""] + [encode_string(line, backslash=False) for k, m in
+                                                         zip(numbers, models) for line in f"Model {k}: {m}".split("\n")]
+    else:
+        heading = [line for h in str(table.attrs.get("heading", "")).split("\n")
+                   for line in (encode_string(h, backslash=False), "")] + [""]
     columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
     return heading + anova_lines([str(r) for r in table.index], header, columns, width)
 

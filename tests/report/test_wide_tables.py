@@ -118,3 +118,11 @@ def test_influence_measures_of_8_coefficients_wrap_as_r():
     data.index = data.index + 1  # (R's rows of vectors: 1 to 32)
     fit = gs.glm(R["influence8"]["formula"], data, family=gs.Poisson())
     assert fit.influence_measures().to_r().split("\n") == R["influence8"]["lines"]
+
+
+@pytest.mark.parametrize("test", ["chisq", "rao"])
+def test_anova_of_nested_models_at_width_40_wraps_as_r(test):
+    """print.anova of anova.glmlist: the models under the title, unwrapped; the table and the legend wrapped."""
+    case = R["anova_nested40"]
+    fits = [gs.glm(f, MTCARS, family=gs.Poisson()) for f in case["formulas"]]
+    assert gs.anova(*fits, test={"chisq": "Chisq", "rao": "Rao"}[test]).to_r(width=40).split("\n") == case[test]
