@@ -140,12 +140,17 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     q = interval_quantile(level, df)
     grouped = "" if by is None else f" by {', '.join(means.index.names[means.n_term:])}"
     based = f"{'normal' if np.isinf(df) else 't'}-based {level_percent(level)} intervals"
-    notes = "".join(f"\n{line}" for line in grid_notes(fit, means.averaged_over, level, type))
+    note_lines = grid_notes(fit, means.averaged_over, level, type)
+    notes = "".join(f"\n{line}" for line in note_lines)
+    # (what print.summary_emm shows -- the estimate's name, the by groups, the notes: Table.to_r)
+    shown_as = dict(r_print="emmeans", notes=note_lines, by=list(means.index.names[means.n_term:]),
+                    estimate=_estimate_name(fit, type), limits="asymp" if np.isinf(df) else "CL")
     if type == "link":
         table = pd.DataFrame({"estimate": eta, "std_error": se, "df": np.where(means.estimable, df, np.nan),
                               "lower": eta - q * se, "upper": eta + q * se}, index=means.index)
         table.attrs["heading"] = (f"Estimated marginal means{grouped} on the scale of the linear predictor "
                                   f"({fit.family.link.name} link), {based}{notes}")
+        table.attrs.update(shown_as)
         return table
     h, dh = back_transform(fit)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -157,7 +162,19 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     tr = fitted_response_transform(fit)
     scale = f"{fit.family.link.name} link" + (f", {tr[0]} response" if tr else "")
     table.attrs["heading"] = f"Estimated marginal means{grouped} on the response scale ({scale}), {based}{notes}"
+    table.attrs.update(shown_as)
     return table
+
+
+def _estimate_name(fit: "GLMResults", type: str) -> str:
+    """The name emmeans 1.8 gives the means' column: ``emmean`` on the link scale or where the link is the identity
+    and the response untransformed; back-transformed, ``rate`` for a (quasi)Poisson model, ``prob`` for a
+    (quasi)binomial one, ``response`` otherwise (a Gamma, negative binomial or ``quasi`` model's, a ``log(y)``
+    response's)."""
+    if type == "link" or (fit.family.link.name == "identity" and transform_name(fit) is None):
+        return "emmean"
+    return {"poisson": "rate", "quasipoisson": "rate", "binomial": "prob", "quasibinomial": "prob"}.get(
+        fit.family.name, "response")
 
 
 def _r_number(x: float) -> str:

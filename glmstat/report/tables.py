@@ -286,6 +286,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
         return "\n".join(_car_anova_lines(table, width))
     if attrs.get("r_print") == "infl":
         return "\n".join(_infl_lines(table, width))
+    if attrs.get("r_print") == "emmeans":
+        return "\n".join(_emmeans_lines(table, width))
     labels: dict[Any, str] = {}
     if attrs.get("r_print") == "confint":
         labels = dict(zip(("lower", "upper"), confint_labels(attrs["level"], attrs["method"] == "profile")))
@@ -396,6 +398,85 @@ def _infl_lines(table: pd.DataFrame, width: int) -> list[str]:
     call = " ".join(encode_string(line, backslash=False) for line in table.attrs.get("call", ()))
     return (["Influence measures of", f"\t {call} :", ""]
             + matrix_lines([str(r) for r in shown.index], header, rows, width))
+
+
+def _emm_digits(est: np.ndarray, se: np.ndarray) -> int:
+    """emmeans' ``digits``: the most of ``.opt.dig(c(est - 2 se, est, est + 2 se))`` over the rows, where
+    ``.opt.dig(x)`` is ``round(1.51 - log10(dz))`` (3 at least, and where dz is 0), dz the first of
+    ``zapsmall(c(diff(z), z), 8)`` for z = range(x) / max(|x|)."""
+    from ..formula.rounding import r_round
+    from .rformat import zapsmall
+
+    best = 3
+    for e, s in zip(est, se):
+        x = np.array([e - 2.0 * s, e, e + 2.0 * s])
+        if np.isnan(x).any():
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.array([x.min(), x.max()]) / np.abs(x).max()
+            dz = float(zapsmall(np.array([z[1] - z[0], z[0], z[1]]), 8)[0])
+            zz = float(r_round(1.51 - np.log10(dz), 0)) if dz > 0 else 3.0
+        best = max(best, int(zz) if np.isfinite(zz) else 3)
+    return best
+
+
+def _emmeans_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """``print.summary_emm`` of emmeans' means: the levels (left-justified, headed by the variables' names padded
+    to their width) and the numbers -- zapped, df rounded to 2 decimals, each column ``format(x, digits)`` with
+    emmeans' digits (:func:`_emm_digits`) -- each column right-justified to its widest cell or name, without row
+    names; a block for each combination of the ``by`` variables in emmeans' order (the last one slowest), headed
+    ``wool = A, shift = day:`` and followed by a blank line, each laid out by
+    :func:`glmstat.report.display.matrix_lines` at ``width``; then emmeans' notes, each followed by a space."""
+    from ..formula.rounding import r_round
+    from .display import matrix_lines
+    from .rformat import format_r, zapsmall
+
+    attrs = table.attrs
+    by = [b for b in attrs.get("by", []) if b in table.index.names]
+    index = table.index.to_frame(index=False)
+    index.columns = [str(c) for c in index.columns]
+    limits = attrs.get("limits", "asymp")
+    lo, hi = ("asymp.LCL", "asymp.UCL") if limits == "asymp" else ("lower.CL", "upper.CL")
+    numbers = {attrs.get("estimate", "estimate"): table["estimate"], "SE": table["std_error"],
+               "df": table["df"], lo: table["lower"], hi: table["upper"]}
+    digits = _emm_digits(table["estimate"].to_numpy(dtype=float), table["std_error"].to_numpy(dtype=float))
+    cells: dict[str, list[str]] = {}
+    left: set[str] = set()
+    for name in index.columns:
+        cells[name] = [encode_string(str(v)) for v in index[name]]
+        left.add(name)
+    for name, col in numbers.items():
+        x = zapsmall(col.to_numpy(dtype=float), 7)
+        if name == "df":
+            x = np.asarray(r_round(x, 2), dtype=float)
+        cells[name] = [c.strip() for c in format_r(x, digits)]
+    heads = {}
+    for name, texts in cells.items():
+        w = max([len(name)] + [len(t) for t in texts])
+        cells[name] = [t.ljust(w) if name in left else t.rjust(w) for t in texts]
+        heads[name] = encode_string(name).ljust(len(cells[name][0])) if name in left and texts else encode_string(name)
+    shown = [c for c in cells if c not in by]
+    n = len(table)
+    groups: list[tuple[str, list[int]]] = []
+    if by:
+        # (emmeans' order(by, decreasing last): each by level's rank, the grid listing levels in their order)
+        ranks = [pd.factorize(index[b])[0] for b in reversed(by)]
+        order = sorted(range(n), key=lambda i: tuple(int(r[i]) for r in ranks))
+        for i in order:
+            label = ", ".join(f"{b} = {cells[b][i].strip()}" for b in by)
+            if not groups or groups[-1][0] != label:
+                groups.append((label, []))
+            groups[-1][1].append(i)
+    else:
+        groups = [("", list(range(n)))]
+    lines: list[str] = []
+    for label, rows in groups:
+        if label:
+            lines.append(label + ":")
+        lines += matrix_lines([""] * len(rows), [heads[c] for c in shown], [[cells[c][i] for c in shown] for i in rows],
+                              width)
+        lines.append("")
+    return lines + [f"{note} " for note in attrs.get("notes", [])]
 
 
 def table_styler(table: pd.DataFrame) -> Any:

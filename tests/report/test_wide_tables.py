@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import warnings
 
+import pandas as pd
 import pytest
 
 import glmstat as gs
@@ -126,3 +127,28 @@ def test_anova_of_nested_models_at_width_40_wraps_as_r(test):
     case = R["anova_nested40"]
     fits = [gs.glm(f, MTCARS, family=gs.Poisson()) for f in case["formulas"]]
     assert gs.anova(*fits, test={"chisq": "Chisq", "rao": "Rao"}[test]).to_r(width=40).split("\n") == case[test]
+
+
+@pytest.mark.parametrize("case", R["emmeans_by"], ids=lambda c: c["id"])
+def test_emmeans_with_by_factors_wraps_as_r(case):
+    """print.summary_emm: a block for each combination of the by factors (``wool = A, shift = day:``), each
+    emmeans' character matrix (its digits from the estimates +/- 2 SE, the levels left-justified, no row names)
+    wrapped at width 80, then emmeans' notes."""
+    data = pd.read_csv(FIXTURES / "wide_tables" / "warpbreaks_long.csv")
+    data["tension"] = pd.Categorical(data["tension"], categories=pd.unique(data["tension"]))  # (R's: L, M, H)
+    fit = gs.glm(case["formula"], data, family=case["family"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)  # (means over a factor the term interacts with)
+        table = fit.emmeans(case["term"], by=case["by"] or None, type=case["type"])
+    assert table.to_r().split("\n") == case["lines"]
+
+
+@pytest.mark.parametrize("case", R["emmeans_names"], ids=lambda c: f"{c['family']}_{c['link']}_{c['type']}")
+def test_emmeans_estimate_is_named_as_r(case):
+    """emmeans 1.8's name of the means' column: rate (quasi)Poisson, prob (quasi)binomial, emmean on the link
+    scale or with an identity link, response otherwise (a ``log(y)`` response's too)."""
+    family = {"poisson": gs.Poisson, "quasipoisson": gs.QuasiPoisson, "binomial": gs.Binomial,
+              "quasibinomial": gs.QuasiBinomial, "Gamma": gs.Gamma, "gaussian": gs.Gaussian}[case["family"]]
+    fit = gs.glm(case["formula"], gs.load_dataset("warpbreaks"), family=family(link=case["link"]))
+    header = fit.emmeans("tension", type=case["type"]).to_r().split("\n")[0].split()
+    assert header[1] == case["name"]
