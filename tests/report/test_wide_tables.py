@@ -152,3 +152,20 @@ def test_emmeans_estimate_is_named_as_r(case):
     fit = gs.glm(case["formula"], gs.load_dataset("warpbreaks"), family=family(link=case["link"]))
     header = fit.emmeans("tension", type=case["type"]).to_r().split("\n")[0].split()
     assert header[1] == case["name"]
+
+
+def test_names_from_the_data_are_printed_escaped():
+    """A column name or factor level with a control character prints escaped (R's encodeString), in every table."""
+    data = pd.DataFrame({"y": [1.0, 3.0, 2.0, 5.0, 4.0, 6.0], "x\x1b[2J": [1.0, 2.0, 2.5, 4.0, 5.5, 6.0],
+                         "g": ["a\x07", "b", "a\x07", "b", "a\x07", "b"]})
+    fit = gs.glm("y ~ `x\x1b[2J` + g", data)
+    texts = [fit.vcov.to_r(), fit.conf_int().to_r(), fit.anova(test="F").to_r(), fit.drop1(test="F").to_r(),
+             fit.anova(type=2, test="F").to_r(), fit.influence_measures().to_r(), fit.emmeans("g").to_r()]
+    for text in texts:
+        assert "\x1b" not in text and "\x07" not in text
+
+
+@pytest.mark.parametrize("width", [9, 10001, 80.0, True, "80"])
+def test_width_is_r_option_range(width, fit12):
+    with pytest.raises(gs.GLMStatError, match="width"):
+        fit12.vcov.to_r(width=width)
