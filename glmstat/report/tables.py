@@ -253,14 +253,28 @@ def _r_width(width: Any) -> int:
     return int(width)
 
 
+def _r_cell(value: Any) -> str:
+    """A cell of a column of text or logicals as R prints it: ``TRUE``/``FALSE``, ``NA`` where missing, text
+    made printable."""
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "NA"
+    return encode_string(str(value))
+
+
 def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     """``table`` as R prints the matrix it stands for, wrapping at ``width`` (R's ``getOption("width")``).
 
-    The layout is R's ``print.default`` of a numeric matrix (:func:`glmstat.report.display.numeric_matrix_lines`:
-    ``vcov()``, ``confint()``), each column formatted with 7 significant digits and headed by its label, but for
-    the labels R gives the limits of a confidence interval (``attrs["r_print"] == "confint"``: ``lower`` and
-    ``upper`` are ``"2.5 %"`` and ``"97.5 %"``, :func:`glmstat.report.display.confint_labels`).  Row names and
-    labels are made printable, as every label glmstat prints.
+    A table whose ``attrs["r_print"]`` names what R prints for it is printed as R prints that: ``print.anova``
+    of ``anova.glm``, ``anova.glmlist``, ``drop1.glm``, ``add1.glm`` and ``car::Anova`` (R's headings and column
+    names, :func:`glmstat.report.display.anova_lines`), ``print.infl`` of ``influence.measures`` and
+    ``print.summary_emm`` of emmeans (a block by group).  Any other table is R's ``print.default`` of a matrix
+    (:func:`glmstat.report.display.numeric_matrix_lines`: ``vcov()``, ``confint()``): each numeric column
+    formatted with 7 significant digits (a logical one ``TRUE``/``FALSE``, text as it is), headed by its label,
+    or for a confidence interval's limits by R's (``"2.5 %"``, ``"97.5 %"``,
+    :func:`glmstat.report.display.confint_labels`).  Every block wraps at ``width``, as R's print wraps it; row
+    names, labels and text are made printable, as every label glmstat prints.
 
     Parameters
     ----------
@@ -274,7 +288,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     str
         The lines, joined by newlines.
     """
-    from .display import confint_labels, numeric_matrix_lines
+    from .display import confint_labels, matrix_lines, numeric_matrix_lines
+    from .rformat import format_r
 
     width = _r_width(width)
     attrs = table.attrs
@@ -292,8 +307,20 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     if attrs.get("r_print") == "confint":
         labels = dict(zip(("lower", "upper"), confint_labels(attrs["level"], attrs["method"] == "profile")))
     header = [labels.get(c, str(c)) for c in table.columns]
-    columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
-    return "\n".join(numeric_matrix_lines([str(r) for r in table.index], header, columns, width=width))
+    names = [str(r) for r in table.index]
+    kinds = [table.iloc[:, j].dtype.kind for j in range(table.shape[1])]
+    if all(k in "iuf" for k in kinds):
+        columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
+        return "\n".join(numeric_matrix_lines(names, header, columns, width=width))
+    cells = []  # (a table with text or logical columns: R's print of a data frame, a column formatted on its own)
+    for j, kind in enumerate(kinds):
+        col = table.iloc[:, j]
+        if kind in "iuf":
+            cells.append(format_r(col.to_numpy(dtype=float), 7))
+        else:
+            cells.append([_r_cell(v) for v in col])
+    rows = [[c[i] for c in cells] for i in range(len(names))]
+    return "\n".join(matrix_lines(names, [encode_string(h) for h in header], rows, width))
 
 
 #: R's names of anova.glm's columns (the statistic is F, in an F test's table; the p-value's name is the test's)

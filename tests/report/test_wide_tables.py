@@ -19,6 +19,7 @@ import glmstat as gs
 from conftest import FIXTURES
 from glmstat.report.display import confint_labels, signif_legend_lines
 from glmstat.report.rformat import abbreviate
+from glmstat.report.tables import printable_table
 
 R = json.loads((FIXTURES / "wide_tables" / "r.json").read_text())
 MTCARS = gs.load_dataset("mtcars")
@@ -169,3 +170,11 @@ def test_names_from_the_data_are_printed_escaped():
 def test_width_is_r_option_range(width, fit12):
     with pytest.raises(gs.GLMStatError, match="width"):
         fit12.vcov.to_r(width=width)
+
+
+def test_table_of_text_numbers_and_logicals_prints_as_r_data_frame():
+    """A table without a print of its own (average marginal effects, a slice): R's print of a data frame, each
+    column formatted on its own, logicals TRUE/FALSE/NA, wrapped at the width (40 here)."""
+    case = R["data_frame40"]
+    frame = pd.DataFrame(case["columns"], index=[1, 2, 3])
+    assert printable_table(frame).to_r(width=40).split("\n") == case["lines"]
