@@ -12,7 +12,9 @@
   R's ``zeroin.c``), step for step, to give R's multiplier; where the two multipliers are within 5e-4 Tukey's.
 
 R's ``qtukey`` is itself a zero finder (the secant method from the approximation of Algorithm AS 190, stopping
-once a step is below 1e-4), reproduced here with scipy's studentized range for R's ``ptukey``.  A family of one
+once a step is below 1e-4), reproduced step for step on glmstat's own studentized range for R's ``ptukey``
+(:func:`~glmstat.inference.studentized_range.studentized_range_quantile`; scipy's ``studentized_range``, a double
+adaptive integral a value, is not called).  A family of one
 comparison takes ``"none"`` (but Scheffe's), as emmeans' does.
 """
 
@@ -21,9 +23,11 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+import numpy as np
 
 from .._scipy import stats
 from ..distributions import interval_quantile
+from .studentized_range import studentized_range_quantile, studentized_range_sf
 
 __all__ = ["critical_value", "INTERVAL_ADJUSTMENTS", "qtukey"]
 
@@ -34,42 +38,14 @@ _EPS = 2.0**-52
 
 
 def _ptukey(q: float, k: float, df: float) -> float:
-    return float(stats.studentized_range.cdf(q, k, df)) if q > 0 else 0.0
-
-
-def _qinv(p: float, c: float, v: float) -> float:
-    """The starting value of Algorithm AS 190 (Lund and Lund, 1983) for the p quantile of the range of c means
-    on v degrees of freedom."""
-    p0, p1, p2, p3, p4 = 0.322232421088, -1.0, -0.342242088547, -0.204231210125, -0.453642210148e-04
-    q0, q1, q2, q3, q4 = 0.993484626060e-01, 0.588581570495, 0.531103462366, 0.103537752850, 0.38560700634e-02
-    ps = 0.5 - 0.5 * p
-    yi = math.sqrt(math.log(1.0 / (ps * ps)))
-    t = yi + ((((yi * p4 + p3) * yi + p2) * yi + p1) * yi + p0) / ((((yi * q4 + q3) * yi + q2) * yi + q1) * yi + q0)
-    if v < 120.0:
-        t += (t * t * t + t) / v / 4.0
-    q = 0.8832 - 0.2368 * t
-    if v < 120.0:
-        q += -1.214 / v + 1.208 * t / v
-    return t * (q * math.log(c - 1.0) + 1.4142)
+    """R's ``ptukey(q, k, df)``: 1 minus glmstat's upper tail (:func:`studentized_range_sf`)."""
+    return 1.0 - float(studentized_range_sf(np.array([q]), k, df)[0]) if q > 0 else 0.0
 
 
 def qtukey(p: float, k: float, df: float) -> float:
-    """R's ``qtukey(p, k, df)``: secant steps from AS 190's start until a step is below 1e-4 (at most 50)."""
-    x0 = _qinv(p, k, df)
-    f0 = _ptukey(x0, k, df) - p
-    x1 = max(0.0, x0 - 1.0) if f0 > 0.0 else x0 + 1.0
-    f1 = _ptukey(x1, k, df) - p
-    ans = x1
-    for _ in range(1, 50):
-        ans = x1 - f1 * (x1 - x0) / (f1 - f0)
-        f0, x0 = f1, x1
-        if ans < 0.0:
-            ans = 0.0
-        f1 = _ptukey(ans, k, df) - p
-        x1 = ans
-        if abs(x1 - x0) < 1e-4:
-            break
-    return ans
+    """R's ``qtukey(p, k, df)``: secant steps from AS 190's start until a step is below 1e-4 (at most 50), on
+    glmstat's own studentized range (:func:`studentized_range_quantile`)."""
+    return studentized_range_quantile(p, k, df)
 
 
 def _zeroin(f: Callable[[float], float], a: float, b: float, fa: float, fb: float, tol: float,
