@@ -55,12 +55,16 @@ def t_sf(x, df):
     that near: scipy 1.10's incomplete beta of a large n/2 is inaccurate, 4e-10 relative at n = 1e6, which made
     pt(0.3, 1e6) 6e-11 from R's; below |x| = 1e-4 it is 2e-14 from R's at n = 1e6.)
     """
-    x, n = np.asarray(x, dtype=float), np.asarray(df, dtype=float)
+    x, n = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(df, dtype=float))
     with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.asarray(special.stdtr(n, -x), dtype=float)
         x2 = x * x
-        both = 1.0 - special.betainc(0.5, n / 2.0, x2 / (n + x2))
-        near = np.where(x >= 0, 0.5 * both, 1.0 - 0.5 * both)
-        return np.where((x2 < 1e-8 * np.minimum(n, 1.0)) & np.isfinite(n), near, special.stdtr(n, -x))[()]
+        at = (x2 < 1e-8 * np.minimum(n, 1.0)) & np.isfinite(n)
+        if at.any():  # (the incomplete beta only there: it costs as much as stdtr)
+            xa, na, x2a = x[at], n[at], x2[at]
+            both = 1.0 - special.betainc(0.5, na / 2.0, x2a / (na + x2a))
+            out[at] = np.where(xa >= 0, 0.5 * both, 1.0 - 0.5 * both)
+        return out[()]
 
 
 def _t_log_density(x, n):
