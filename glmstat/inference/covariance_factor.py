@@ -34,7 +34,8 @@ from .fitdata import FitData
 
 __all__ = ["FACTOR_COND", "covariance_weights", "leverage_weights", "ill_conditioned", "scaled_condition",
            "covariance_factor", "factor_rows_norm2", "factor_gram", "LevelsFirstGram", "levels_first_gram",
-           "levels_lift", "with_cov_factor", "block_leverages", "combination_covariance", "combination_variances"]
+           "levels_lift", "with_cov_factor", "block_leverages", "combination_covariance", "combination_variances",
+           "sparse_row_variances"]
 
 #: Beyond this 1-norm condition number of the covariance scaled to unit diagonal, x'Cx would lose more than
 #: about 1e-10 of itself: quadratic forms come from the QR factor of sqrt(W) X instead, as R's.
@@ -270,9 +271,35 @@ def combination_covariance(L: np.ndarray, V: np.ndarray, F: np.ndarray | None) -
 
 def combination_variances(L, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
     """diag(L V L') alone, for rows ``L`` (dense, or scipy sparse for rows mostly zero): ||L_i F||^2 where ``F``
-    is given (see :func:`combination_covariance`), else sum_j (L V)_ij L_ij."""
+    is given (see :func:`combination_covariance`), else sum_j (L V)_ij L_ij -- for a sparse row of m non-zeros
+    with m^2 at most the columns, sum_{k,l} L_ik L_il V_kl over its non-zeros alone (:func:`sparse_row_variances`:
+    the pairwise differences of a factor's means, two non-zeros, cost 4 products, not a dense row of L V)."""
     if F is not None:
         LF = np.asarray(L @ F)
         return np.sum(LF * LF, axis=1)
-    LV = np.asarray(L @ V)
-    return np.asarray((L.multiply(LV) if hasattr(L, "multiply") else L * LV).sum(axis=1)).ravel()
+    if not hasattr(L, "multiply"):
+        return np.sum(L * (L @ V), axis=1)
+    L = L.tocsr()
+    m = np.diff(L.indptr)
+    short = m * m <= L.shape[1]
+    if short.all():
+        return sparse_row_variances(L, V)
+    out = np.empty(L.shape[0])
+    out[short] = sparse_row_variances(L[short], V)
+    rest = L[~short]
+    out[~short] = np.asarray(rest.multiply(np.asarray(rest @ V)).sum(axis=1)).ravel()
+    return out
+
+
+def sparse_row_variances(L, V: np.ndarray) -> np.ndarray:
+    """diag(L V L') for the rows of a scipy CSR matrix ``L``: for each row, sum_{k,l} L_ik L_il V_kl over the pairs
+    of its non-zeros (sum m_i^2 products in all, and as many numbers held: short rows only)."""
+    indptr, columns, values = L.indptr, L.indices, L.data
+    n = L.shape[0]
+    m = np.diff(indptr)
+    row = np.repeat(np.arange(n), m)  # (each non-zero's row)
+    partners = m[row]
+    a = np.repeat(np.arange(len(values)), partners)  # (each pair's first non-zero, then its second)
+    b = np.repeat(indptr[row], partners) + (np.arange(len(a)) - np.repeat(np.cumsum(partners) - partners, partners))
+    terms = values[a] * values[b] * V[columns[a], columns[b]]
+    return np.bincount(row[a], weights=terms, minlength=n)

@@ -272,6 +272,25 @@ def contrast_notes(fit: "GLMResults", averaged_over: Sequence[str], type: str, r
 PAIR_BLOCK_CELLS = 2**19
 
 
+def _pair_blocks(width: np.ndarray, first: np.ndarray, second: np.ndarray, columns: int,
+                factored: bool) -> list[slice]:
+    """Consecutive blocks of the comparisons of rows ``first`` and ``second`` of a sparse matrix of ``columns``
+    columns whose rows have ``width`` non-zeros, each holding at most :data:`PAIR_BLOCK_CELLS` numbers (at least one
+    comparison): a comparison's row has at most w = width_a + width_b non-zeros, and its variance takes min(w^2,
+    columns) more (the products of its non-zeros' pairs, or a dense row of L V), or ``columns`` with a covariance
+    factor (a dense row of L F).  The 499,500 pairs of a 1,000-level factor's means (two non-zeros a row) take 20
+    blocks, where blocks of 2^19 / columns comparisons took 954."""
+    w = width[first] + width[second]
+    cost = w + (np.full(len(w), columns) if factored else np.minimum(w * w, columns))
+    total = np.cumsum(cost)
+    blocks, at = [], 0
+    while at < len(cost):
+        end = max(at + 1, int(np.searchsorted(total, (total[at - 1] if at else 0) + PAIR_BLOCK_CELLS, "right")))
+        blocks.append(slice(at, end))
+        at = end
+    return blocks
+
+
 def _adjust(p: np.ndarray, t: np.ndarray, method: str, k: int, rank: int, df: float) -> np.ndarray:
     """The p-values of a family of comparisons of k means, of ``rank``, adjusted by ``method`` (see
     :mod:`.p_adjust`; Tukey's for the k(k-1)/2 pairs, Dunnett's by emmeans' approximation:
@@ -453,19 +472,25 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         second = np.concatenate([a + j for (a, _, _), (_, j) in zip(groups, local)])
     d, s, estimable = np.empty(n_pairs), np.empty(n_pairs), np.empty(n_pairs, dtype=bool)
     b = fit.coef.to_numpy()[means.kept]
-    step = max(1, PAIR_BLOCK_CELLS // max(means.L.shape[1], 1))
     # (the means' rows as a sparse matrix where they are mostly zeros, a factor's levels' rows: the pairs' rows
     # L_a - L_b then sparse too, never formed dense -- 499,500 dense rows of 1,000 columns took 30 s to form)
     rows = None if family.linear or np.count_nonzero(means.L) * 8 >= means.L.size else sparse.csr_matrix(means.L)
-    for at in range(0, n_pairs, step):  # (in blocks: L_a - L_b for every pair at once is pairs x columns)
-        part = slice(at, at + step)
+    if rows is None:  # (in blocks: L_a - L_b for every pair at once is pairs x columns)
+        step = max(1, PAIR_BLOCK_CELLS // max(means.L.shape[1], 1))
+        blocks = [slice(at, at + step) for at in range(0, n_pairs, step)]
+    else:  # (in blocks of the numbers a pair's sparse row and its variance take: see _pair_blocks)
+        kept_rows = rows if means.kept.all() else rows[:, np.flatnonzero(means.kept)].tocsr()
+        blocks = _pair_blocks(np.diff(kept_rows.indptr), first, second, kept_rows.shape[1], means.F is not None)
+    for part in blocks:
         if family.linear:
             D = combined[part]
+            Dk = D[:, means.kept]
         elif rows is None:
             D = means.L[first[part]] - means.L[second[part]]
+            Dk = D[:, means.kept]
         else:
-            D = rows[first[part]] - rows[second[part]]
-        Dk = D[:, means.kept]
+            Dk = kept_rows[first[part]] - kept_rows[second[part]]
+            D = Dk if means.null_space is None else rows[first[part]] - rows[second[part]]
         with np.errstate(over="ignore", invalid="ignore"):  # (refused below)
             d[part] = np.asarray(Dk @ b).ravel()  # (the mean offset cancels)
             s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V, means.F), 0.0))
