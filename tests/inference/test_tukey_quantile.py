@@ -111,3 +111,54 @@ def test_outside_the_domain():
     defined from 1)."""
     assert all(math.isnan(studentized_range_quantile(p, k, df))
                for p, k, df in [(0.0, 3, 10.0), (1.0, 3, 10.0), (0.95, 3, 0.5), (0.95, 1, 10.0), (math.nan, 3, 5.0)])
+
+
+FEW_DF = json.loads((FIXTURES / "inference2" / "tukey" / "tukey_few_df.json").read_text())
+
+
+def few_df_fit(case: dict):
+    import pandas as pd
+
+    import glmstat as gs
+
+    family = {"gaussian": gs.Gaussian(), "gamma_log": gs.Gamma(link="log"), "quasipoisson": gs.QuasiPoisson()}
+    return gs.glm(f"{case['response']} ~ g", pd.DataFrame(case["data"]), family=family[case["family"]], tol=1e-13)
+
+
+@pytest.mark.parametrize("name", list(FEW_DF))
+def test_pairs_and_intervals_with_few_df_as_emmeans(name):
+    """confint(pairs(emmeans(m, ~ g)), level) (Tukey's) of 4 means on 1 to 12 residual df (Gaussian; Gamma, log link,
+    on 3 df: ratios) and on a quasi-Poisson fit (normal-based, as emmeans): the estimates, standard errors and
+    statistics to 1e-8; the intervals d -/+ qtukey(level, 4, df) / sqrt(2) se on the link scale, R's own
+    (checked: the fixture's intervals are its qtukey's), with glmstat's qtukey -- R's to 1e-8 from 3 df on, 1e-4
+    and 2e-5 from R's on 2 df (R's ptukey's quadrature there: the qtukey grid's closed form of two means shows it
+    3e-4 to 1e-2 off), and where R gives NaN (1 df) the quantile of the studentized range."""
+    case = FEW_DF[name]
+    ratio = case["family"] != "gaussian"
+    df = math.inf if case["df"] == "Inf" else float(case["df"])
+    for level_case in case["intervals"]:
+        level = level_case["level"]
+        got = few_df_fit(case).emmeans_pairs("g", level=level)
+        assert list(got.index) == case["contrast"]
+        assert np.allclose(got["estimate"], case["estimate"], rtol=1e-8, atol=0)
+        assert np.allclose(got["statistic"], case["statistic"], rtol=1e-8, atol=0)
+        assert np.allclose(got["std_error"], case["std_error"], rtol=1e-8, atol=0)
+        assert np.all(got["df"] == df)
+        d = np.log(got["estimate"].to_numpy()) if ratio else got["estimate"].to_numpy()
+        se = d / got["statistic"].to_numpy()
+        scale = np.log if ratio else np.asarray
+        lower, upper = scale(got["lower"].to_numpy()), scale(got["upper"].to_numpy())
+        mine = studentized_range_quantile(level, 4, df)
+        assert np.allclose((upper - lower) / (2 * se), mine / math.sqrt(2), rtol=1e-10, atol=0)
+        if level_case["qtukey"] is None:  # (R: NaN below 2 df; its intervals too)
+            assert df == 1 and all(v is None for v in level_case["lower"]) and np.isfinite(mine)
+            continue
+        r_lower = scale(np.array(level_case["lower"], dtype=float))
+        r_upper = scale(np.array(level_case["upper"], dtype=float))
+        r_q = level_case["qtukey"]
+        assert np.allclose((r_upper - r_lower) / (2 * se), r_q / math.sqrt(2), rtol=1e-8, atol=0)  # (R's own)
+        held = df >= 3
+        assert (abs(mine / r_q - 1) <= 1e-8) if held else (1e-5 < abs(mine / r_q - 1) < 2e-4)
+        if held:
+            assert np.allclose(lower, r_lower, rtol=1e-8, atol=1e-10)
+            assert np.allclose(upper, r_upper, rtol=1e-8, atol=1e-10)
