@@ -1,8 +1,10 @@
 """Tukey's p-values of every pair of a factor's levels at scale: ``fit.emmeans_pairs(term)`` of a 300- and a
 1,000-level factor (44,850 and 499,500 pairs), Gaussian (t on the residual df) and Poisson (z, df = inf), and the
-Tukey step alone (``tukey_p_values``), with the peak of traced memory of each step measured in a second run.
+Tukey step alone (``tukey_p_values``), with the peak of traced memory of each step measured in a second run; then
+the Tukey step on few residual df (``--few-df``: the pairs of the 300-level factor's t statistics on 1 to 12 df),
+and the Tukey interval's multiplier, R's ``qtukey`` (``studentized_range_quantile``), for 4 to 1,000 means.
 
-    python -m benchmarks.tukey [--levels 300,1000] [--reps 2]
+    python -m benchmarks.tukey [--levels 300,1000] [--reps 2] [--few-df 1,2,3,5,12] [--quantile-means 4,100,1000]
 
 The numbers are the script's output, not test assertions; on a shared machine compare them with each other.
 """
@@ -19,7 +21,7 @@ import pandas as pd
 
 import glmstat as gs
 from glmstat.distributions import normal_sf, t_sf
-from glmstat.inference.studentized_range import tukey_p_values
+from glmstat.inference.studentized_range import studentized_range_quantile, tukey_p_values
 
 
 def level_fit(k: int, family: str, reps: int, seed: int = 3):
@@ -51,6 +53,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", default="300,1000", help="factor sizes, comma-separated")
     parser.add_argument("--reps", type=int, default=2, help="rows a level")
+    parser.add_argument("--few-df", default="1,2,3,5,12", help="residual df of the few-df Tukey step")
+    parser.add_argument("--quantile-means", default="4,100,1000", help="numbers of means of the quantile timings")
     args = parser.parse_args()
     print(f"{'levels':>7} {'family':>9} {'pairs':>8} {'df':>6} {'pairs() s':>10} {'tukey s':>8} "
           f"{'pairs() MB':>11} {'tukey MB':>9}")
@@ -65,6 +69,21 @@ def main() -> None:
             row += [timed(lambda: fit.emmeans_pairs("a"), True), timed(lambda: tukey_p_values(t, p, k, df), True)]
             print(f"{k:>7} {family:>9} {len(t):>8} {df:>6g} {row[0]:>10.2f} {row[1]:>8.2f} {row[2]:>11.1f} "
                   f"{row[3]:>9.1f}", flush=True)
+    few = [float(x) for x in args.few_df.split(",") if x]
+    if few:
+        t = level_fit(300, "gaussian", args.reps).emmeans_pairs("a", adjust="none")["statistic"].to_numpy()
+        print(f"\n{'levels':>7} {'pairs':>8} {'df':>6} {'tukey s':>8} {'tukey MB':>9}")
+        for df in few:
+            p = 2.0 * t_sf(np.abs(t), df)
+            row = [timed(lambda: tukey_p_values(t, p, 300, df), traced) for traced in (False, True)]
+            print(f"{300:>7} {len(t):>8} {df:>6g} {row[0]:>8.2f} {row[1]:>9.1f}", flush=True)
+    means = [int(x) for x in args.quantile_means.split(",") if x]
+    if means:
+        print(f"\n{'means':>7} {'df':>6} {'qtukey(0.95) s':>15}")
+        for k in means:
+            for df in (2.0, 12.0, 1000.0, math.inf):
+                print(f"{k:>7} {df:>6g} {timed(lambda: studentized_range_quantile(0.95, k, df), False):>15.3f}",
+                      flush=True)
 
 
 if __name__ == "__main__":
