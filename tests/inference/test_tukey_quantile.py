@@ -7,6 +7,11 @@ R's qtukey is a secant search on R's ptukey that stops once a step is below 1e-4
 its own tail, so it is R's to 1e-8 where R's ptukey is accurate and, as R's, within about 1e-7 of the exact root.
 Where R's ptukey is coarse (few df, many means) or takes df > 25,000 as infinite, the differences are R's: the k = 2
 closed form sqrt(2) qt((1 + p) / 2, df) shows them.
+
+On the grid (measured once, not asserted here): scipy's studentized_range.ppf is the exact quantile (within 6e-12
+where R's ptukey holds; it too takes 1e5 df as infinite, 7e-5 off) and so only 9e-8 from R's qtukey there (225 of
+the 279 points within 1e-8), at 0.8 s a quantile (7 s for 1,000 means); R's secant search on scipy's tail, glmstat's
+before, met R's to 4e-9 at 0.5 s a quantile; on glmstat's own tail it meets it as closely in 17 ms.
 """
 
 from __future__ import annotations
