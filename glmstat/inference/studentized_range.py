@@ -183,6 +183,9 @@ def studentized_range_sf(q: np.ndarray, k: int, df: float) -> np.ndarray:
     node (:func:`_window_density`).  The statistics are taken in increasing order, a block at a time, and a block
     reuses the range's tails at the nodes it shares with the block before (on few df, where a block holds few
     statistics and its window is wide, each block had computed them afresh: 300 blocks for 44,850 pairs on 1 df).
+    On 1 or 2 df the window reaches far left, where s is small, the range's tail is 1 and g(y) is e^(c + df y) to
+    double precision: the nodes there, the first of every window in a block, are summed as a geometric series
+    (:func:`_flat_sum`; two thirds of the nodes on 1 df, where the log of the density is linear below y = -20).
     """
     q = np.asarray(q, dtype=float)
     out = np.full(len(q), np.nan)
@@ -203,6 +206,7 @@ def studentized_range_sf(q: np.ndarray, k: int, df: float) -> np.ndarray:
     first = np.floor((log_q + lo) / h).astype(np.int64)  # each q's first node j (x_j = j h)
     step = max(1, BLOCK // n)
     offsets = np.arange(n)
+    y_flat = 0.5 * math.log(2.0**-60 / (0.5 * df))  # (below, g(y) is e^(c + df y) to double precision)
     cached_from, cached = 0, np.empty(0)  # (the last block's contiguous nodes: the first j and their tails)
     for i in range(0, len(order), step):
         j0 = first[i:i + step]
@@ -216,14 +220,32 @@ def studentized_range_sf(q: np.ndarray, k: int, df: float) -> np.ndarray:
             else:
                 tail = range_sf(np.exp(np.arange(start, start + span) * h), k)
             cached_from, cached = start, tail
-            index = (j0 - start)[:, None] + offsets
+            y0 = j0 * h - log_q[i:i + step]
+            # (the first `cut` nodes of every window in the block: the range's tail 1 and g(y) = e^(c + df y))
+            ones = int(np.argmax(tail < 1.0)) if tail[-1] < 1.0 else len(tail)
+            cut = min(n - 1, ones - int(j0[-1] - start), int(math.floor((y_flat - float(y0.max())) / h)))
+            cut = max(cut, 0)
+            index = (j0 - start)[:, None] + offsets[cut:]
         else:  # (sparse statistics: only the nodes of their windows)
             nodes, index = np.unique(j0[:, None] + offsets, return_inverse=True)
             index = index.reshape(len(j0), n)
             tail = range_sf(np.exp(nodes * h), k)
-        density = _window_density(j0 * h - log_q[i:i + step], n, h, df)
-        out[order[i:i + step]] = np.einsum("ij,ij->i", density, tail[index]) / np.sum(density, axis=1)
+            y0, cut = j0 * h - log_q[i:i + step], 0
+        density = _window_density(y0 + cut * h, n - cut, h, df)
+        flat = _flat_sum(y0, cut, h, df)
+        out[order[i:i + step]] = (flat + np.einsum("ij,ij->i", density, tail[index])) / (flat + np.sum(density, axis=1))
     return np.minimum(out, 1.0)
+
+
+def _flat_sum(y0: np.ndarray, cut: int, h: float, df: float) -> np.ndarray:
+    """sum_{j < cut} g(y0_i + j h) for each y0_i, where every a e^(2y) < 2^-60 (a = df / 2), so that g(y) = e^(c + 2 a
+    y) to double precision (:func:`_window_density`'s c): a geometric series, e^(c + 2 a y0) (e^(2 a h cut) - 1) /
+    (e^(2 a h) - 1)."""
+    if cut <= 0:
+        return np.zeros(len(y0))
+    a = 0.5 * df
+    c = 0.5 * math.log(2.0 * a / math.pi) - _stirling(a) + a
+    return np.exp(c + 2.0 * a * y0) * (math.expm1(2.0 * a * h * cut) / math.expm1(2.0 * a * h))
 
 
 def _window_density(start: np.ndarray, n: int, h: float, df: float) -> np.ndarray:
