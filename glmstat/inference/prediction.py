@@ -288,7 +288,9 @@ def predict(
         reads = tuple(dict.fromkeys((*spec.columns, *spec.offset_columns)))
         return per_chunk(newdata, partial(_chunk_predictions, spec=spec, rule=rule), rule.columns, reads=reads,
                          limits=spec.limits)
-    data = as_frame(newdata, name="newdata", allow_empty=True)  # (no rows: none predicted, as R and streamed data)
+    # (no rows: none predicted, as R and streamed data; of a dict of columns, the columns the model reads only)
+    data = as_frame(newdata, name="newdata", allow_empty=True, columns=frozenset(
+        (*frame.spec.columns, *frame.spec.offset_columns, *((offset,) if isinstance(offset, str) else ()))))
     extra = None
     if has_offset_array(fit):
         if offset is None:
