@@ -122,7 +122,11 @@ def read_data(spec: str, needed: frozenset[str] | None = None, formula: Formula 
     if path.is_file():
         if path.suffix.lower() in PARQUET_SUFFIXES:
             return _parquet_path(path)
-        return _r_row_names(_read_file(path, needed, formula))
+        try:
+            return _r_row_names(_read_file(path, needed, formula))
+        except MemoryError:  # (a header of one field of 150 MB: an internal error, not a refusal of the file)
+            raise DataError(f"cannot read {shown(spec, 300)} as CSV: its {_size(path)} need more memory than this "
+                            "process has (is one of its lines, or fields, that long?)") from None
     if path.suffix.lower() in (".csv", ".txt", *PARQUET_SUFFIXES) or len(path.parts) > 1:
         raise DataError(f"no such file: {shown(spec, 300)}")
     names = list(list_datasets()["name"])
@@ -130,6 +134,15 @@ def read_data(spec: str, needed: frozenset[str] | None = None, formula: Formula 
         return load_dataset(spec)
     raise DataError(f"{shown(spec, 300)} is neither a file nor a bundled data set; bundled data sets: "
                     f"{', '.join(names)}")
+
+
+def _size(path: Path) -> str:
+    """The size of the file ``path`` as text (``"150 MB"``)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return "bytes"
+    return f"{size:,} bytes" if size < 10**6 else f"{size / 10**6:,.0f} MB"
 
 
 def _parquet_path(path: Path) -> str:
