@@ -444,7 +444,9 @@ def _term_columns(t: TermPlan, values: dict, n: int, out: np.ndarray) -> None:
         out[...] = _variable_columns(t.variables[0], values[t.variables[0].node], n)
         return
     block = np.ones((n, 1))
-    with np.errstate(invalid="ignore"):  # (inf * 0 is NaN, as R's; check_finite_design refuses it in a fit)
+    # (inf * 0 is NaN and 1e200 * 1e200 Inf, as R's; check_finite_design refuses them in a fit, without numpy's
+    # warning beside the refusal)
+    with np.errstate(invalid="ignore", over="ignore"):
         for i, vc in enumerate(t.variables):
             cols = _variable_columns(vc, values[vc.node], n)
             if i == last:  # the term's columns go straight into out (no term-sized temporary: an interaction of

@@ -64,8 +64,9 @@ def bspline_basis(x: np.ndarray, aknots: tuple, degree: int, intercept: bool,
     for mask, pivot in ((left, 0.75 * lo + 0.25 * t[order]), (right, 0.75 * hi + 0.25 * t[t.size - order - 1])):
         if mask.any():
             derivs = np.vstack([_design(t, degree, np.array([pivot]), nu=d) for d in range(order)])
-            powers = np.column_stack([(x[mask] - pivot) ** d for d in range(order)])
-            out[mask] = powers @ (derivs / scale[:, None])
+            with np.errstate(over="ignore", invalid="ignore"):  # (far beyond the knots: Inf, and NaN, as R's)
+                powers = np.column_stack([(x[mask] - pivot) ** d for d in range(order)])
+                out[mask] = powers @ (derivs / scale[:, None])
     return np.ascontiguousarray(out if intercept else out[:, 1:])
 
 
@@ -173,9 +174,11 @@ def natural_spline_basis(x: np.ndarray, aknots: tuple, intercept: bool,
         if mask.any():  # R: cbind(1, x - pivot) %*% splineDesign(Aknots, c(pivot, pivot), 4, derivs = c(0, 1))
             value = _design(t, 3, np.array([pivot]))[0]
             slope = _design(t, 3, np.array([pivot]), nu=1)[0]
-            basis[mask] = value[None, :] + (x[mask] - pivot)[:, None] * slope[None, :]
+            with np.errstate(over="ignore", invalid="ignore"):  # (far beyond the knots: Inf, and NaN, as R's)
+                basis[mask] = value[None, :] + (x[mask] - pivot)[:, None] * slope[None, :]
     const = np.vstack([_design(t, 3, np.array([lo]), nu=2), _design(t, 3, np.array([hi]), nu=2)])
     if not intercept:
         basis, const = basis[:, 1:], const[:, 1:]
     q = _qr_qty_basis(const)
-    return np.ascontiguousarray(basis @ q[:, 2:])
+    with np.errstate(over="ignore", invalid="ignore"):  # (an infinite row of the basis: inf - inf, as R's)
+        return np.ascontiguousarray(basis @ q[:, 2:])

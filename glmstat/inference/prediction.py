@@ -94,6 +94,23 @@ def linear_predictor_se(X: Design, V: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(X.quadratic_diag(V), 0.0))
 
 
+def scaled_row_se(rows: np.ndarray, V: np.ndarray | None = None, F: np.ndarray | None = None) -> np.ndarray:
+    """sqrt(x_i' V x_i) (or ||x_i' F|| for V = F F') of dense ``rows``, each row scaled by a power of two first (its
+    largest value's exponent: exact, so the same digits as unscaled) and the square scaled back.  A finite row of
+    values beyond 1e154 in size overflowed inside x'V (inf - inf: NaN) where R's sum of squares of x' R^{-1} overflows
+    to Inf only; scaled, its square overflows only as R's does (Inf).  Rows holding Inf or NaN are not scaled."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, e = np.frexp(np.max(np.abs(rows), axis=1, initial=0.0))
+        e = np.where(np.isfinite(np.max(np.abs(rows), axis=1, initial=0.0)), e, 0)
+        u = np.ldexp(rows, -e[:, None])
+        if F is not None:
+            z = u @ F
+            q = np.einsum("ij,ij->i", z, z)
+        else:
+            q = np.maximum(np.einsum("ij,ij->i", u @ V, u), 0.0)
+        return np.sqrt(np.ldexp(q, 2 * e))
+
+
 def factor_se(X: Design, F: np.ndarray) -> np.ndarray:
     """||x_i' F|| for each row x_i of the design: sqrt(x_i' V x_i) for V = F F', without the cancellation of
     the quadratic form."""
@@ -471,6 +488,11 @@ class Predictor:
         # (a non-finite value makes x'b non-finite, beta being finite: only then is the design probed, not on
         # every one-row prediction)
         bad = nonfinite_rows(X) if not np.isfinite(raw).all() else ()
+        overflowed = np.isnan(se_rows)  # (a finite row whose products with V overflowed: scaled, R's Inf)
+        if overflowed.any() and np.isfinite(self.V).all():
+            overflowed[np.asarray(bad, dtype=np.intp)] = False
+            redo = np.flatnonzero(overflowed)
+            se_rows[redo] = scaled_row_se(X.take(redo).toarray(), self.V, self.F)
         if len(bad):
             kept = np.ones(X.n_cols, dtype=bool) if self.kept is None else self.kept
             se_rows[bad] = nonfinite_row_se(X.take(bad).toarray(), kept)
@@ -502,7 +524,7 @@ class Predictor:
                 step = rows_within(cols.size)
                 for start in range(0, X.n_rows, step):
                     rows = part.take(np.arange(start, min(X.n_rows, start + step))).toarray() - a
-                    se[start:start + step] = np.sqrt(np.maximum(np.einsum("ij,ij->i", rows @ VJ, rows), 0.0))
+                    se[start:start + step] = scaled_row_se(rows, VJ)
                 ses[f"se({label})"] = _spread(se, ok)
         table = pd.DataFrame({**out, **ses}, index=index)
         table.attrs["constant"] = self.constant
