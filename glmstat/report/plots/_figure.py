@@ -3,11 +3,13 @@ pops up and figures do not accumulate) and R's axis-range rules."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from ...errors import MissingDependencyError
+from ..rformat import MAX_TABLE_LABEL, cut_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -66,10 +68,31 @@ def literal_text(fig: "Figure") -> "Figure":
     ValueError for ``$\\frac{$``, a RecursionError for nested ``\\sqrt{...}``); with ``text.usetex`` set in
     the caller's matplotlib settings every label was handed to LaTeX as it is, so a level ``\\input{file}``
     drew that file into the figure.  glmstat's own labels use neither.  (Tick labels made when the figure is
-    drawn copy the first tick's.)"""
+    drawn copy the first tick's.)
+
+    A text of more than :data:`~glmstat.report.rformat.MAX_TABLE_LABEL` characters is cut there with ``...``, as the
+    padded tables cut it, fixed tick labels too: matplotlib lays out and draws a text in time linear in its
+    characters at every pass, and labels of 10,000 characters made a partial-residual plot 14 s where it took 0.5 s
+    (a level of a million, from a 1 MB file: minutes)."""
     from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
 
     for text in fig.findobj(Text):
         text.set_parse_math(False)
         text.set_usetex(False)
+        if len(text.get_text()) > MAX_TABLE_LABEL:
+            text.set_text(cut_label(text.get_text()))
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, FixedFormatter) and any(len(str(s)) > MAX_TABLE_LABEL for s in formatter.seq):
+                formatter.seq = [cut_label(s) if len(str(s)) > MAX_TABLE_LABEL else s for s in formatter.seq]
+            elif isinstance(formatter, FuncFormatter):  # (matplotlib's set_xticks(labels=) of a list)
+                formatter.func = partial(_cut_tick, formatter.func)
     return fig
+
+
+def _cut_tick(func: Callable[[float, int | None], str], x: float, pos: int | None = None) -> str:
+    """The tick label ``func`` writes, cut to :data:`~glmstat.report.rformat.MAX_TABLE_LABEL` characters."""
+    text = func(x, pos)
+    return cut_label(text) if len(text) > MAX_TABLE_LABEL else text
