@@ -98,7 +98,8 @@ def read_data(spec: str, needed: frozenset[str] | None = None, formula: Formula 
     uses, a row group at a time, and refuses what no model can use before reading it (a column of lists or
     bytes, a row group expanding beyond ``FormulaLimits.max_design_bytes``).  Read here, every column of the
     file was: a 3 KB file whose unused column held lists of ten million zeros took gigabytes.
-    A name that is not a file is looked up among the bundled data sets (:func:`glmstat.load_dataset`).
+    A name that is not a file is looked up among the bundled data sets (:func:`glmstat.load_dataset`); a file of no
+    bytes by stat (empty, or a pseudo file such as ``/proc/kmsg``, which a reader waits on) is refused unopened.
     ``needed``: the columns the model can read (None: every one); of a CSV file with more than
     :data:`_ALL_COLUMNS` columns only the first that many and those are kept (a 4 MB file of 300,000 empty
     columns took 7 s and 475 MB read whole; the first ones stay for the "did you mean" of a misspelt name).
@@ -122,6 +123,8 @@ def read_data(spec: str, needed: frozenset[str] | None = None, formula: Formula 
     if path.is_file():
         if path.suffix.lower() in PARQUET_SUFFIXES:
             return _parquet_path(path)
+        if path.stat().st_size == 0:  # (before it is opened: /proc/kmsg, a file of no bytes by stat, is read for ever)
+            raise DataError(f"{shown(spec, 300)} is empty: expected a CSV file with a header row")
         try:
             return _r_row_names(_read_file(path, needed, formula))
         except MemoryError:  # (a header of one field of 150 MB: an internal error, not a refusal of the file)
