@@ -471,6 +471,6 @@ def encode_new_data(spec: ModelSpec, data: Any) -> tuple[Design, np.ndarray, np.
     have no design row), and the offset of every row.  A missing column or a factor level not seen in
     training is a :class:`DataError`.
     """
-    df = as_frame(data)
+    df = as_frame(data, columns=frozenset((*spec.columns, *spec.offset_columns)))  # (of a dict: the model's only)
     names, positions = column_names(df)
     return spec.encode(df, names, positions)

@@ -91,3 +91,11 @@ def test_new_data_lacking_a_column_is_refused_naming_it():
     del new.columns["x"]
     with pytest.raises(gs.DataError, match="lacks the column.*'x'"):
         fit.predict(new)
+
+
+def test_the_model_matrix_of_new_data_reads_only_the_columns_the_model_reads():
+    fit = gs.glm("y ~ x", data(3))
+    new = data()
+    got = fit.model_matrix(new)
+    assert new.read <= {"x"}, len(new.read)
+    np.testing.assert_array_equal(got.to_numpy(), np.column_stack([np.ones(5), [1.0, 2, 3, 4, 5]]))
