@@ -287,7 +287,11 @@ def predict(
             return per_row(source, partial(_block_predictions, rule=rule), rule.columns,
                            max_bytes=frame.spec.limits.max_design_bytes)
         return rule.on(frame.design, frame.offset, None, fit.rows_used)
-    newdata = in_memory_frame(newdata, fit.model_frame.spec.limits)  # (a pyarrow Table, a polars DataFrame: pandas)
+    # (the columns the model reads, or offset= names: of a dict, an Arrow table or a polars DataFrame, only those)
+    named = (offset,) if isinstance(offset, str) else ()
+    reads = frozenset((*frame.spec.columns, *frame.spec.offset_columns, *named))
+    # (a pyarrow Table, a polars DataFrame: pandas)
+    newdata = in_memory_frame(newdata, fit.model_frame.spec.limits, columns=reads)
     if offset is not None and not has_offset_array(fit):  # (in memory or streamed, the same refusal)
         _refuse_offset(fit)
     if is_dask(newdata) or is_path(newdata):
@@ -305,9 +309,7 @@ def predict(
         reads = tuple(dict.fromkeys((*spec.columns, *spec.offset_columns)))
         return per_chunk(newdata, partial(_chunk_predictions, spec=spec, rule=rule), rule.columns, reads=reads,
                          limits=spec.limits)
-    # (no rows: none predicted, as R and streamed data; of a dict of columns, the columns the model reads only)
-    data = as_frame(newdata, name="newdata", allow_empty=True, columns=frozenset(
-        (*frame.spec.columns, *frame.spec.offset_columns, *((offset,) if isinstance(offset, str) else ()))))
+    data = as_frame(newdata, name="newdata", allow_empty=True, columns=reads)  # (no rows: none predicted, as R)
     extra = None
     if has_offset_array(fit):
         if offset is None:

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import glmstat as gs
+from glmstat.formula import arrow_tables
 
 WIDE = 20_000
 
@@ -99,3 +100,16 @@ def test_the_model_matrix_of_new_data_reads_only_the_columns_the_model_reads():
     got = fit.model_matrix(new)
     assert new.read <= {"x"}, len(new.read)
     np.testing.assert_array_equal(got.to_numpy(), np.column_stack([np.ones(5), [1.0, 2, 3, 4, 5]]))
+
+
+def test_new_data_as_an_arrow_table_converts_only_the_columns_the_model_reads(monkeypatch):
+    pa = pytest.importorskip("pyarrow")
+    fit = gs.glm("y ~ x", data(3))
+    table = pa.table({k: v for k, v in data().columns.items() if k != "g"})
+    converted = []
+    to_pandas = arrow_tables.arrow_to_pandas
+    monkeypatch.setattr(arrow_tables, "arrow_to_pandas", lambda t, *a, **k: converted.append(t.num_columns)
+                        or to_pandas(t, *a, **k))
+    got = fit.predict(table)
+    assert converted and max(converted) <= 1, converted
+    np.testing.assert_allclose(got.to_numpy(), [1.4, 2.2, 3.0, 3.8, 4.6], rtol=1e-12)
