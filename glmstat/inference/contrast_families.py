@@ -33,6 +33,15 @@ Three more families are linear combinations of the k means, each comparison c'm 
 
 emmeans adjusts the first two by ``"fdr"`` (Benjamini-Hochberg), the polynomials not at all, and the changes of
 the mean by ``"mvt"``, as the consecutive comparisons (refused by default here too).
+
+And one is no comparison: ``"identity"`` (emmeans' ``identity.emmc``) takes each mean as its own contrast, c = e_a
+(labelled by its level), a family of k of rank k, not adjusted by default.  Its coefficients do not sum to 0
+(emmeans' ``true.con`` is false, :attr:`ContrastFamily.comparison`), so the grid's offset stays in its linear
+predictor (emmeans' offset of a contrast is c'o) and emmeans neither makes ratios of it nor back-transforms it: it is
+on the link scale, with the note that the contrasts are still on it.
+
+These are all of emmeans 1.8's ``.emmc`` functions; their options other than ``ref`` (``exclude``, ``include``,
+``reverse``, ``wts``, ``max.degree``) are not offered.
 """
 
 from __future__ import annotations
@@ -65,6 +74,7 @@ class ContrastFamily:
     linear: bool = False
     given: tuple[tuple[float, ...], ...] = ()  # (contrasts of one's own: their coefficients, by name)
     given_names: tuple[str, ...] = ()
+    comparison: bool = True  # (the coefficients sum to 0, emmeans' true.con: the offset cancels, ratios are made)
 
     def count(self, k: int) -> int:
         """How many comparisons the family makes of k means (known before any is built)."""
@@ -72,7 +82,7 @@ class ContrastFamily:
             return len(self.given)
         if self.method in ("pairwise", "revpairwise"):
             return k * (k - 1) // 2
-        if self.method in ("eff", "del.eff"):
+        if self.method in ("eff", "del.eff", "identity"):
             return k
         return _poly_degree(k) if self.method == "poly" else k - 1
 
@@ -80,6 +90,8 @@ class ContrastFamily:
         """A linear family's comparisons of the k means whose rows (of design coefficients) are ``L``: C L."""
         if self.given:
             return np.array(self.given) @ L
+        if self.method == "identity":  # (each mean itself)
+            return L.copy()
         if self.method == "poly":
             return _polynomials(L.shape[0]) @ L
         if self.method == "eff":  # (each mean less the average of all: e_a - 1/k)
@@ -93,6 +105,8 @@ class ContrastFamily:
         """The labels of a linear family's comparisons of the means ``labels``."""
         if self.given:
             return list(self.given_names)
+        if self.method == "identity":  # (emmeans' names(M) = levs)
+            return list(labels)
         if self.method == "poly":
             return list(_DEGREES[:_poly_degree(len(labels))])
         if self.method == "mean_chg":  # (emmeans' paste(a, b, sep = "|") of each level and the next)
@@ -100,10 +114,12 @@ class ContrastFamily:
         return [f"{label} effect" for label in labels]
 
     def rank(self, k: int) -> int:
-        """The rank of the family's comparisons of k means (Scheffe's adjustment): k - 1, the polynomials', or that
-        of one's own contrasts."""
+        """The rank of the family's comparisons of k means (Scheffe's adjustment): k - 1, the polynomials', k for
+        the means themselves (``"identity"``), or that of one's own contrasts."""
         if self.given:
             return int(np.linalg.matrix_rank(np.array(self.given)))
+        if self.method == "identity":
+            return k
         return _poly_degree(k) if self.method == "poly" else k - 1
 
     def pairs(self, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -167,6 +183,8 @@ FAMILIES = {
     "poly": ContrastFamily("poly", "Polynomial contrasts", "none", False, linear=True),
     "mean_chg": ContrastFamily("mean_chg", "Changes of the mean after each level from the mean up to it", "mvt",
                                False, linear=True),
+    "identity": ContrastFamily("identity", "Identity contrasts (each mean itself)", "none", False, linear=True,
+                               comparison=False),
 }
 
 

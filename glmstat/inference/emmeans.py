@@ -381,7 +381,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                       at: dict | None = None, type: str = "response") -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
-    ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, ``"mean_chg"``, emmeans' other names of
+    ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, ``"mean_chg"``, ``"identity"`` -- each
+    mean itself, on the link scale with its offset, never a ratio --, emmeans' other names of
     them, ``"tukey"``, ``"dunnett"`` and ``"trt.vs.ctrl1"``, or a dict of contrasts of one's own);
     with ``by``, within each group of its levels, each group's p-values adjusted for its own comparisons (``adjust``
     None: the method's default, as emmeans').  ``type="link"``: differences on the link scale (of a transformed
@@ -417,11 +418,11 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     numeric = [all(_is_number(t[j]) for t in terms) for j in range(len(names))]
     all_labels = [" ".join(f"{n}{x}" if num else str(x) for n, x, num in zip(names, t, numeric)) for t in terms]
     all_labels = [f"({x})" if re.search(r"[-+/*]", x) else x for x in all_labels]  # emmeans' default "parens"
-    if sizes.min() < 2:
-        raise GLMStatError("comparisons need at least two means" + ("" if by is None else " in a group"))
     groups = [(int(a), int(k), all_labels[a:a + k]) for a, k in zip(starts, sizes)]
     families = [family_of(method, ref, labels) for _, _, labels in groups]
     family = families[0]
+    if sizes.min() < 2 and family.comparison:  # (the means themselves, "identity", may be one)
+        raise GLMStatError("comparisons need at least two means" + ("" if by is None else " in a group"))
     adjusted_by, note = _adjustment(adjust, family)
     link = fit.family.link.name
     tr = fitted_response_transform(fit)
@@ -442,6 +443,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         base = None
         if fit.family.link.name in ("log", "logit"):  # (on the link's scale whatever the response's transformation)
             ratio_scale = "log odds ratio" if fit.family.link.name == "logit" else "log"
+    if not family.comparison:  # (the means themselves: emmeans' true.con false, still on the link's scale)
+        base, ratio_scale = None, None
     ratio = base is not None
     counts = [f.count(k) for f, (_, k, _) in zip(families, groups)]
     n_pairs = sum(counts)
@@ -464,9 +467,14 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                            "levels' labels are long); recode the levels with shorter labels, or compare the means "
                            "of a variable with fewer levels")
     custom = family.method == "custom"
+    offsets = None
     if family.linear:  # (at most as many comparisons as means: their rows all at once)
         with np.errstate(over="ignore", invalid="ignore"):  # (one's own coefficients that overflow: refused below)
             combined = np.vstack([f.combine(means.L[a:a + k]) for f, (a, k, _) in zip(families, groups)])
+        # (emmeans' offset of a contrast c'o: 0 for a comparison, whose coefficients sum to 0; the means' own for
+        # "identity")
+        offsets = None if family.comparison else np.concatenate(
+            [f.combine(means.offset[a:a + k, None])[:, 0] for f, (a, k, _) in zip(families, groups)])
     else:  # (a group's means are consecutive rows)
         first = np.concatenate([a + i for (a, _, _), (i, _) in zip(groups, local)])
         second = np.concatenate([a + j for (a, _, _), (_, j) in zip(groups, local)])
@@ -492,7 +500,9 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
             Dk = kept_rows[first[part]] - kept_rows[second[part]]
             D = Dk if means.null_space is None else rows[first[part]] - rows[second[part]]
         with np.errstate(over="ignore", invalid="ignore"):  # (refused below)
-            d[part] = np.asarray(Dk @ b).ravel()  # (the mean offset cancels)
+            d[part] = np.asarray(Dk @ b).ravel()  # (the mean offset cancels in a comparison)
+            if offsets is not None:
+                d[part] += offsets[part]
             s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V, means.F), 0.0))
         estimable[part] = estimable_rows(D, means.null_space)  # (the means' null space: no second pass)
     d[~estimable], s[~estimable] = np.nan, np.nan
@@ -547,8 +557,9 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                           "p_value": adjusted}, index=rows)
     if level is not None:
         table["lower"], table["upper"] = lower, upper
+    what = "differences" if family.comparison else "means"
     scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
-        "differences on the link scale" if link != "identity" or type == "link" else "differences")
+        f"{what} on the link scale" if link != "identity" or type == "link" else what)
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
     control = f" ({groups[0][2][local[0][1][0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
     adjusted_note = _adjustment_note(adjusted_by, tukey_k, ranks, counts)

@@ -363,8 +363,8 @@ class GridMeans(NamedTuple):
     """The marginal means on the link scale: their index, the rows L of the grid's means (every column),
     eta and se_eta (NaN where not estimable), which are estimable, the df of their tests, the kept columns,
     the covariance of their coefficients (and its factor), the design's null space (None without aliased columns),
-    how many of the index's variables are the term's, whether a nested one is among them, and the variables of
-    several values the means average over (emmeans' ``avgd.over``)."""
+    how many of the index's variables are the term's, whether a nested one is among them, the variables of
+    several values the means average over (emmeans' ``avgd.over``), and each mean's offset o (in eta)."""
 
     index: pd.Index
     L: np.ndarray
@@ -379,6 +379,7 @@ class GridMeans(NamedTuple):
     n_term: int  # the index's first n_term variables are the term's (with the parents of its nested ones)
     nested: bool  # a nested variable among them (emmeans' nested contrasts)
     averaged_over: tuple[str, ...] = ()  # the grid's variables of several values the means average over, in its order
+    offset: np.ndarray | None = None  # each mean's offset (the mean of the model's, or offset=)
 
 
 #: at most this many values of a numeric variable given by ``at=``
@@ -630,4 +631,4 @@ def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equ
         index = pd.Index([k[0] for k in order], name=chosen[0].name)
     else:
         index = pd.MultiIndex.from_tuples(order, names=[v.name for v in chosen])
-    return GridMeans(index, L, eta, se, estimable, df, kept, V, F, N, n_term, bool(nested), averaged_over)
+    return GridMeans(index, L, eta, se, estimable, df, kept, V, F, N, n_term, bool(nested), averaged_over, o)
