@@ -570,10 +570,13 @@ class GLMResults:
         method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
         control ``ref``: its 1-based position, as emmeans', or its label; the first by default), ``"trt.vs.ctrlk"``
         (against the last level), ``"consec"`` (each level against the one before), ``"eff"`` and ``"del.eff"``
-        (each against the mean of all, of the others), ``"poly"`` (orthogonal polynomials), or contrasts of one's
+        (each against the mean of all, of the others), ``"poly"`` (orthogonal polynomials), ``"mean_chg"``,
+        ``"identity"`` (each mean itself, on the link scale with its offset, never back-transformed, as emmeans'
+        ``identity.emmc``), or contrasts of one's
         own, a dict of names and coefficients of the means (emmeans' ``contrast(emm, list(...))``).  ``adjust`` None is
         emmeans' default for the method: Tukey's for the pairs, ``"dunnettx"`` (emmeans' approximation of
-        Dunnett's) for the comparisons with a control, ``"fdr"`` for the effects, none for the polynomials; for
+        Dunnett's) for the comparisons with a control, ``"fdr"`` for the effects, none for the polynomials and the
+        means themselves; for
         ``"consec"``, whose default ``"mvt"`` is simulated, name one (``"sidak"``, ``"holm"``, ...).  With a
         ``level``, simultaneous intervals as emmeans' ``confint()``.  ``type="link"``: differences on the link
         scale, as contrasts of emmeans' default grid, not ratios.  See
