@@ -120,7 +120,9 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
         some row takes.
     at : dict, optional
         Numeric variables held at the values given instead of their mean (emmeans' ``at = list(x = c(...))``):
-        ``{"x": [100, 150]}``, an axis of the grid (averaged over unless asked for by ``term`` or ``by``).
+        ``{"x": [100, 150]}``, an axis of the grid (averaged over unless asked for by ``term`` or ``by``); factors
+        at the levels given only, in that order (``{"tension": ["L", "M"]}``: the means average over those
+        levels, or are those levels' where ``term`` or ``by`` names the factor).
     offset : float, optional
         The offset of the grid's linear predictor instead of the mean of the model's (emmeans' ``offset =``):
         ``offset=0`` gives a rate per unit of exposure where the model's offset is ``log(exposure)``.

@@ -36,6 +36,11 @@ With ``by`` (emmeans' ``~ term | by``) the means are those of the combinations o
 variables' levels, the same numbers as for ``term:by``, grouped by the by variables' levels (they vary
 slowest).
 
+``at=`` (emmeans' ``at = list(...)``) holds a numeric variable at the values given instead of its mean, and a
+factor at the levels given only, in their order: its axis of the grid is those levels, which the means average
+over (or which are the term's), and which rows take them is read off the rows at those levels (emmeans' ``.wgt.``
+of its grid's cells), for nesting and weights alike.
+
 The grid's design rows are built up to :data:`GRID_CELLS` cells (rows x model columns), or up to emmeans' own
 limit of 10,000 rows (:data:`GRID_ROWS`) however many columns, and each mean averages its rows over the other
 variables' axes.  Larger requests are refused with the numbers.
@@ -60,7 +65,7 @@ import pandas as pd
 
 from ..design.sources import fold
 from ..engine.linalg import design_qr
-from .._arguments import finite_or_none, is_one_of, shown, shown_items
+from .._arguments import finite_or_none, is_one_of, own_scalar, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.validation import MAX_MAGNITUDE
 from ..formula.nodes import names_read
@@ -391,26 +396,64 @@ def _offset_reads(fit: "GLMResults") -> set[str]:
     return {r for node in structure(fit).offsets for r in names_read(node)} | set(fit.model_frame.spec.offset_columns)
 
 
+def _level_position(v: ModelVariable, value: Any) -> int | None:
+    """The position among the factor ``v``'s levels of the level ``value`` names: a level itself (a number for a
+    factor of numbers, ``factor(cyl)``'s 4, as emmeans takes it) or its label (``"4"``); None for none."""
+    if not own_scalar(value):
+        return None
+    if isinstance(value, str):
+        return next((j for j, label in enumerate(v.labels) if label == value), None)
+    number = finite_or_none(value)
+    return None if number is None else next(
+        (j for j, level in enumerate(v.levels) if not isinstance(level, str) and own_scalar(level)
+         and finite_or_none(level) == number), None)
+
+
+def _at_levels(v: ModelVariable, name: str, values: Any) -> ModelVariable:
+    """The factor ``v`` with the levels ``values`` names only, in the order given (emmeans' ``at = list(B =
+    c("b1", "b2"))``: the grid holds B at those levels); a level it does not have, or one given twice, refused."""
+    raw = list(values) if isinstance(values, (list, tuple, np.ndarray, pd.Series)) else [values]
+    k = len(v.levels)
+    if not 0 < len(raw) <= k:
+        raise GLMStatError(f"at= {shown(name)}: give 1 to {k} of the factor's levels, got {shown(values)}")
+    positions: list[int] = []
+    for value in raw:
+        j = _level_position(v, value)
+        if j is None:
+            raise GLMStatError(f"at= {shown(name)}: {shown(value)} is not a level of the factor {shown(v.name)} (its "
+                               f"levels: {shown_items(list(v.labels))})")
+        if j in positions:  # (emmeans then finds a nesting in it the model does not have)
+            raise GLMStatError(f"at= {shown(name)} gives the level {shown(v.labels[j])} twice")
+        positions.append(j)
+    return replace(v, levels=tuple(v.levels[j] for j in positions), labels=tuple(v.labels[j] for j in positions))
+
+
 def _at_values(variables: list[ModelVariable], at: Any,
                offset_reads: set[str] | frozenset[str] = frozenset()) -> tuple[list[ModelVariable], set[str]]:
     """``variables`` with the numeric ones ``at`` names (emmeans' ``at = list(x = c(...))``) held at the values
     given, finite numbers of at most ``MAX_MAGNITUDE`` in size (the data's bound), instead of their mean (or their
-    two values); and those variables' names.  A column only the offsets read (``offset_reads``: ``t`` of
-    ``offset(log(t))``) is refused, naming ``offset=``: the grid's offset is the mean of the model's (emmeans 1.8
-    ignores such an ``at``)."""
+    two values), and the factors it names at the levels given only (:func:`_at_levels`); and the numeric variables'
+    names (their axes, values the rows need not take, are neither nested nor parents; a factor's levels are the
+    data's).  A column only the offsets read (``offset_reads``: ``t`` of ``offset(log(t))``) is refused, naming
+    ``offset=``: the grid's offset is the mean of the model's (emmeans 1.8 ignores such an ``at``)."""
     if not isinstance(at, dict):
-        raise GLMStatError(f"at= must be a dict of numeric variables and their values, e.g. {{'x': [1, 2]}}, got "
-                           f"{shown(at)}")
+        raise GLMStatError(f"at= must be a dict of variables and their values, e.g. {{'x': [1, 2], 'g': ['a', "
+                           f"'b']}}, got {shown(at)}")
     given: dict[int, tuple] = {}
+    levels: dict[int, ModelVariable] = {}
     for name, values in at.items():
         if isinstance(name, str) and name in offset_reads and not any(name in v.spellings for v in variables):
             raise GLMStatError(f"at= {shown(name)}: {shown(name)} is read only by the model's offset, which the grid "
                                "holds at the mean of the model's offset; give the grid's offset by offset= on the "
                                "linear predictor's scale (offset=log(1000) for offset(log(t)) at t = 1000)")
         v = pick(variables, [name], "values given by at=")[0]
-        if v.is_factor or v.coded is not None:
-            raise GLMStatError(f"at= gives values of numeric variables; {shown(name)} is a factor, whose levels are "
-                               "all on the grid (compare a subset of them with emmeans_contrasts)")
+        if v.coded is not None:
+            raise GLMStatError(f"at= {shown(name)}: the model reads this factor only through its level codes "
+                               "(unclass(), as.numeric()), a covariate the grid holds at the mean of its codes, as "
+                               "emmeans does; at= of its levels is not offered")
+        if v.is_factor:
+            levels[next(i for i, u in enumerate(variables) if u is v)] = _at_levels(v, name, values)
+            continue
         raw = values if isinstance(values, (list, tuple, np.ndarray, pd.Series)) else [values]
         numbers = [finite_or_none(x) for x in raw[:MAX_AT_VALUES + 1]]
         if not 0 < len(raw) <= MAX_AT_VALUES or any(x is None for x in numbers):
@@ -421,7 +464,7 @@ def _at_values(variables: list[ModelVariable], at: Any,
                                "squares a standard error takes leave double precision (the data's values are "
                                "refused there too)")
         given[next(i for i, u in enumerate(variables) if u is v)] = tuple(dict.fromkeys(numbers))
-    return ([replace(v, distinct=given[i]) if i in given else v for i, v in enumerate(variables)],
+    return ([replace(v, distinct=given[i]) if i in given else levels.get(i, v) for i, v in enumerate(variables)],
             {variables[i].name for i in given})
 
 

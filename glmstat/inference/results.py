@@ -540,8 +540,9 @@ class GLMResults:
         of the linear predictor, emmeans' default): DataFrame by level with estimate, std_error, df, lower, upper;
         ``weights`` emmeans' weights of the cells averaged over (``"equal"``, ``"proportional"``, ``"outer"``,
         ``"cells"``, ``"flat"``); ``at`` numeric variables held at the values given (``{"x": [1, 2]}``, emmeans'
-        ``at = list(x = c(1, 2))``); ``offset`` the grid's offset instead of the mean of the model's (``0``: a
-        rate per unit of a log-exposure offset); see :mod:`glmstat.inference.emmeans`."""
+        ``at = list(x = c(1, 2))``) and factors at the levels given only (``{"g": ["a", "b"]}``); ``offset`` the
+        grid's offset instead of the mean of the model's (``0``: a rate per unit of a log-exposure offset); see
+        :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans
 
         return emmeans(self, term, level, by, type, weights, at, offset)

@@ -37,7 +37,7 @@ def test_means_at_the_values_given_as_emmeans(case):
 
 
 @pytest.mark.parametrize("at, match", [
-    ({"race": ["white"]}, "at= gives values of numeric variables; 'race' is a factor"),
+    ({"race": ["asian"]}, "at= 'race': 'asian' is not a level of the factor 'race'"),
     ({"lwt": []}, "at= 'lwt': give 1 to 1000 finite numbers"),
     ({"lwt": [float("nan")]}, "give 1 to 1000 finite numbers"),
     ({"lwt": ["100"]}, "give 1 to 1000 finite numbers"),
@@ -45,7 +45,7 @@ def test_means_at_the_values_given_as_emmeans(case):
     ({"lwt": [120, 1e308]}, r"at= 'lwt': 1e\+308 is larger than 1e\+100 in size"),
     ({"lwt": -1e101}, r"at= 'lwt': -1e\+101 is larger than 1e\+100 in size"),
     ({"height": [1.0]}, "'height' is not a variable of the model's right-hand side"),
-    ([("lwt", 1)], "at= must be a dict of numeric variables"),
+    ([("lwt", 1)], "at= must be a dict of variables and their values"),
 ])
 def test_refusals(at, match):
     with warnings.catch_warnings():

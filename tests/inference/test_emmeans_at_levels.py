@@ -1,0 +1,128 @@
+"""emmeans' ``at = list(B = c("b1", "b2"))`` of a factor: the reference grid holds the factor at the levels given
+only, in the order given -- the means average over those levels, or, for the term's (or by's) own factor, are
+those levels' means, and their pairs are made among them.  glmstat refused a factor in ``at=`` ("its levels are
+all on the grid").  A level the factor does not have is refused naming the level and the factor (R's
+``model.frame`` stops: "factor tension has new levels Z"), and so is a level given twice (emmeans then finds a
+nesting of the other factors in it that the model does not have).  A factor of numbers (``factor(cyl)``) takes
+its levels as numbers, as emmeans does, or as their labels (emmeans' ``round()`` stops on ``c("4", "8")``).
+
+R's output: tests/fixtures/emmeans_at_levels/make_emmeans_at_levels.R -> r.json (emmeans 1.8.4: the means' estimates,
+SEs, df and 90% intervals, their pairs' estimates, SEs, z or t ratios and p-values, and the notes printed under
+each, for log, logit and identity links, one and two factors, by groups, type "response" and "link").
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmstat as gs
+from conftest import FIXTURES, assert_close, load_data
+
+R = json.loads((FIXTURES / "emmeans_at_levels" / "r.json").read_text())
+FAMILIES = {"poisson": gs.Poisson, "gaussian": gs.Gaussian, "binomial": gs.Binomial}
+_FITS: dict = {}
+
+
+def _lines(notes: str | list) -> list:
+    return [notes] if isinstance(notes, str) else notes  # (jsonlite's auto_unbox writes one line as a string)
+
+
+def _listed(values) -> list:
+    return values if isinstance(values, list) else [values]
+
+
+def _fit(case: dict) -> gs.GLMResults:
+    key = (case["data"], case["formula"], case["family"])
+    if key not in _FITS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gs.GLMStatWarning)
+            _FITS[key] = gs.glm(case["formula"], load_data(case["data"]), family=FAMILIES[case["family"]](),
+                                tol=1e-14, max_iter=100)
+    return _FITS[key]
+
+
+def _call(case: dict) -> dict:
+    by = case["by"] if isinstance(case["by"], str) else None
+    return dict(by=by, type=case["type"], at={k: _listed(v) for k, v in case["at"].items()})
+
+
+def _df(case: dict, n: int):
+    return np.full(n, np.inf) if case["df"] == "Inf" else case["df"]
+
+
+@pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
+def test_means_at_the_levels_given_as_emmeans(case):
+    means = _fit(case).emmeans(case["term"], level=0.9, **_call(case))
+    for name, levels in case["levels"].items():
+        assert [str(x) for x in means.index.get_level_values(name)] == _listed(levels)
+    assert_close(means["estimate"], _listed(case["estimate"]), rtol=1e-7)
+    assert_close(means["std_error"], _listed(case["se"]), rtol=1e-6)
+    assert_close(means["df"], _df(case, len(means)), rtol=1e-12)
+    assert_close(means["lower"], _listed(case["lower"]), rtol=1e-6)
+    assert_close(means["upper"], _listed(case["upper"]), rtol=1e-6)
+    assert means.attrs["heading"].split("\n")[1:] == _lines(case["notes"])
+
+
+@pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
+def test_pairs_of_the_levels_given_as_emmeans(case):
+    pairs = _fit(case).emmeans_pairs(case["term"], **_call(case))
+    assert list(pairs.index.get_level_values("contrast")) == _listed(case["pairs_contrast"])
+    assert_close(pairs["estimate"], _listed(case["pairs_estimate"]), rtol=1e-7)
+    assert_close(pairs["std_error"], _listed(case["pairs_se"]), rtol=1e-6)
+    assert_close(pairs["statistic"], _listed(case["pairs_ratio"]), rtol=1e-6)
+    assert_close(pairs["p_value"], _listed(case["pairs_p_value"]), rtol=1e-6, atol=1e-12)
+    assert pairs.attrs["heading"].split("\n")[1:] == _lines(case["pairs_notes"])
+
+
+@pytest.fixture(scope="module")
+def warp() -> gs.GLMResults:
+    return gs.glm("breaks ~ wool * tension", load_data("warpbreaks"), family=gs.Poisson(), tol=1e-14, max_iter=100)
+
+
+@pytest.mark.parametrize("at, match", [
+    ({"tension": ["L", "Z"]}, "at= 'tension': 'Z' is not a level of the factor 'tension' "
+                              r"\(its levels: 'H', 'L', 'M'\)"),
+    ({"tension": ["L", "M", "L"]}, "at= 'tension' gives the level 'L' twice"),
+    ({"tension": []}, "at= 'tension': give 1 to 3 of the factor's levels"),
+    ({"tension": 1.5}, "at= 'tension': 1.5 is not a level of the factor 'tension'"),
+])
+def test_levels_the_factor_does_not_have_are_refused(warp, at, match):
+    with pytest.raises(gs.GLMStatError, match=match):
+        warp.emmeans("wool", at=at)
+
+
+def test_weights_with_a_factor_at_are_refused_as_with_numeric_at(warp):
+    with pytest.raises(gs.GLMStatError, match="weights other than equal with at= are not supported"):
+        warp.emmeans("wool", at={"tension": ["L", "M"]}, weights="proportional")
+
+
+def test_a_numbered_factor_takes_its_labels_too():
+    fit = gs.glm("mpg ~ factor(cyl) + wt", load_data("mtcars"), tol=1e-14, max_iter=100)
+    by_number = fit.emmeans("cyl", at={"cyl": [4, 8]})
+    by_label = fit.emmeans("cyl", at={"cyl": ["4", "8"]})
+    pd.testing.assert_frame_equal(by_number, by_label)
+
+
+def test_a_factor_read_through_its_codes_is_refused():
+    # (R's ?esoph model: emmeans holds unclass(tobgp) at the mean of its codes, a covariate)
+    fit = gs.glm("cbind(ncases, ncontrols) ~ agegp + unclass(tobgp)", load_data("esoph"), family=gs.Binomial())
+    with pytest.raises(gs.GLMStatError, match="at= 'tobgp': the model reads this factor only through its level"):
+        fit.emmeans("agegp", at={"tobgp": ["0-9g/day"]})
+
+
+@pytest.mark.parametrize("kind", ["parquet", "dask"])
+def test_streamed_fits_take_the_levels_as_in_memory(kind, tmp_path):
+    from streamed_cases import as_streamed
+
+    case = next(c for c in R if c["id"] == "logit_by" and c["type"] == "response")
+    data = load_data(case["data"])
+    streamed = gs.glm(case["formula"], as_streamed(data, kind, tmp_path, rows=20), family=gs.Binomial(), tol=1e-14,
+                      max_iter=100)
+    means = streamed.emmeans(case["term"], level=0.9, **_call(case))
+    assert_close(means["estimate"], _listed(case["estimate"]), rtol=1e-7)
+    assert_close(means["std_error"], _listed(case["se"]), rtol=1e-6)
