@@ -8,7 +8,8 @@ its levels as numbers, as emmeans does, or as their labels (emmeans' ``round()``
 
 R's output: tests/fixtures/emmeans_at_levels/make_emmeans_at_levels.R -> r.json (emmeans 1.8.4: the means' estimates,
 SEs, df and 90% intervals, their pairs' estimates, SEs, z or t ratios and p-values, and the notes printed under
-each, for log, logit and identity links, one and two factors, by groups, type "response" and "link").
+each, for log, logit and identity links, one and two factors, by groups, type "response" and "link"; and several
+values of a covariate given by ``at=``, as by groups -- ``~ A | x``, the grid gaining rows -- or averaged over).
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def _call(case: dict) -> dict:
     return dict(by=by, type=case["type"], at={k: _listed(v) for k, v in case["at"].items()})
 
 
+def _label(value) -> str:
+    return f"{value:.15g}" if isinstance(value, float) else str(value)
+
+
 def _df(case: dict, n: int):
     return np.full(n, np.inf) if case["df"] == "Inf" else case["df"]
 
@@ -58,8 +63,8 @@ def _df(case: dict, n: int):
 @pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
 def test_means_at_the_levels_given_as_emmeans(case):
     means = _fit(case).emmeans(case["term"], level=0.9, **_call(case))
-    for name, levels in case["levels"].items():
-        assert [str(x) for x in means.index.get_level_values(name)] == _listed(levels)
+    for name, levels in case["levels"].items():  # (R's labels of numbers: "2", "3.5")
+        assert [_label(x) for x in means.index.get_level_values(name)] == _listed(levels)
     assert_close(means["estimate"], _listed(case["estimate"]), rtol=1e-7)
     assert_close(means["std_error"], _listed(case["se"]), rtol=1e-6)
     assert_close(means["df"], _df(case, len(means)), rtol=1e-12)
