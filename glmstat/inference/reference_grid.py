@@ -39,7 +39,8 @@ slowest).
 ``at=`` (emmeans' ``at = list(...)``) holds a numeric variable at the values given instead of its mean, and a
 factor at the levels given only, in their order: its axis of the grid is those levels, which the means average
 over (or which are the term's), and which rows take them is read off the rows at those levels (emmeans' ``.wgt.``
-of its grid's cells), for nesting and weights alike.
+of its grid's cells), for nesting and for emmeans' weights other than equal (refused with at= of a numeric
+variable: the rows seldom take the values given).
 
 The grid's design rows are built up to :data:`GRID_CELLS` cells (rows x model columns), or up to emmeans' own
 limit of 10,000 rows (:data:`GRID_ROWS`) however many columns, and each mean averages its rows over the other
@@ -610,10 +611,11 @@ def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equ
     variables = model_variables(fit, summaries)
     given: set[str] = set()  # (the variables held at values given by at=)
     if at is not None:
-        if weights != "equal":
-            raise GLMStatError("weights other than equal with at= are not supported: the rows used weigh cells of "
-                               "the data's own values")
         variables, given = _at_values(variables, at, _offset_reads(fit))
+        if weights != "equal" and given:  # (a factor's levels given: its cells are weighed by their rows, as emmeans)
+            raise GLMStatError(f"weights other than equal with at= of a numeric variable ({shown_items(sorted(given))})"
+                               " are not supported: the rows used weigh cells of the data's own values, which they "
+                               "seldom take")
     chosen = pick(variables, names, "estimated marginal means")
     twice = next((v.name for i, v in enumerate(chosen) if any(u is v for u in chosen[:i])), None)
     if twice is not None:  # (two spellings of one variable: dose and factor(dose))

@@ -55,7 +55,8 @@ def test_refusals(at, match):
 
 
 def test_weights_with_at_are_refused():
-    with pytest.raises(gs.GLMStatError, match="weights other than equal with at= are not supported"):
+    with pytest.raises(gs.GLMStatError,
+                       match="weights other than equal with at= of a numeric variable .'lwt'. are not supported"):
         FIT.emmeans("race", at={"lwt": [120]}, weights="cells")
 
 

@@ -8,8 +8,9 @@ its levels as numbers, as emmeans does, or as their labels (emmeans' ``round()``
 
 R's output: tests/fixtures/emmeans_at_levels/make_emmeans_at_levels.R -> r.json (emmeans 1.8.4: the means' estimates,
 SEs, df and 90% intervals, their pairs' estimates, SEs, z or t ratios and p-values, and the notes printed under
-each, for log, logit and identity links, one and two factors, by groups, type "response" and "link"; and several
-values of a covariate given by ``at=``, as by groups -- ``~ A | x``, the grid gaining rows -- or averaged over).
+each, for log, logit and identity links, one and two factors, by groups, type "response" and "link"; several
+values of a covariate given by ``at=``, as by groups -- ``~ A | x``, the grid gaining rows -- or averaged over; and
+emmeans' weights other than equal over a grid of factors at the levels given, from the rows at those levels).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def _fit(case: dict) -> gs.GLMResults:
 
 def _call(case: dict) -> dict:
     by = case["by"] if isinstance(case["by"], str) else None
-    return dict(by=by, type=case["type"], at={k: _listed(v) for k, v in case["at"].items()})
+    return dict(by=by, type=case["type"], at={k: _listed(v) for k, v in case["at"].items()},
+                weights=case.get("weights", "equal"))
 
 
 def _label(value) -> str:
@@ -101,9 +103,11 @@ def test_levels_the_factor_does_not_have_are_refused(warp, at, match):
         warp.emmeans("wool", at=at)
 
 
-def test_weights_with_a_factor_at_are_refused_as_with_numeric_at(warp):
-    with pytest.raises(gs.GLMStatError, match="weights other than equal with at= are not supported"):
-        warp.emmeans("wool", at={"tension": ["L", "M"]}, weights="proportional")
+def test_weights_with_numeric_at_are_refused_with_a_factor_at_too(warp):
+    # (the rows used seldom take the values given: emmeans' weights of such cells are 0)
+    fit = gs.glm("carb ~ factor(am) * hp", load_data("mtcars"), family=gs.Poisson())
+    with pytest.raises(gs.GLMStatError, match="weights other than equal with at= of a numeric variable"):
+        fit.emmeans("am", at={"hp": [100, 250], "am": [0, 1]}, weights="proportional")
 
 
 def test_a_numbered_factor_takes_its_labels_too():
