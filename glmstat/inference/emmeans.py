@@ -328,6 +328,13 @@ def _adjustment_note(method: str, tukey_k: Sequence[int], ranks: Sequence[int], 
     return f"{name} method {what}"
 
 
+def _note_printed(method: str, tukey_k: Sequence[int]) -> bool:
+    """Whether emmeans prints its note of an adjustment made (its ``.adj.p.value``'s and ``.adj.critval``'s
+    ``do.msg``): not of Tukey's or Scheffe's for a family of fewer than 3 means -- Scheffe's of ``contrast(emm,
+    "identity")`` of two means is made (rank 2) and goes unsaid; the heading's first line says it."""
+    return method not in ("tukey", "scheffe") or max(tukey_k) >= 3
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -549,6 +556,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         ends_ci = (d - q * s, d + q * s)
         lower, upper = (base ** e for e in ends_ci) if ratio else ends_ci
         interval_note = _adjustment_note(by_interval, tukey_k, ranks, counts, "estimates")
+        interval_note = interval_note if _note_printed(by_interval, tukey_k) else None
     if by is None:
         rows = pd.Index(contrasts, name="contrast")
     else:
@@ -565,9 +573,11 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
     control = f" ({groups[0][2][local[0][1][0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
     adjusted_note = _adjustment_note(adjusted_by, tukey_k, ranks, counts)
-    adjusted_text = "" if adjusted_note else "; p-values not adjusted"
+    printed = _note_printed(adjusted_by, tukey_k)
+    adjusted_text = ("" if printed else f"; p-values adjusted: {adjusted_note}") if adjusted_note else (
+        "; p-values not adjusted")
     notes = contrast_notes(fit, means.averaged_over, type, ratio_scale if type == "link" or ratio else None, level,
-                           interval_note, adjusted_note)
+                           interval_note, adjusted_note if printed else None)
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
                               f"on the {link} scale{adjusted_text}{note})" + "".join(f"\n{n}" for n in notes))
     return table

@@ -22,7 +22,7 @@ import glmstat as gs
 from conftest import FIXTURES, assert_close, load_data
 
 R = json.loads((FIXTURES / "emmeans_identity" / "r.json").read_text())
-FAMILIES = {"poisson": gs.Poisson, "gaussian": gs.Gaussian, "binomial": gs.Binomial}
+FAMILIES = {"poisson": gs.Poisson, "gaussian": gs.Gaussian, "binomial": gs.Binomial, "gamma_inverse": gs.Gamma}
 
 
 def _lines(notes: str | list) -> list:
