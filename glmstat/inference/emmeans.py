@@ -60,7 +60,6 @@ from .._scipy import sparse
 from ..distributions import interval_quantile, normal_sf, t_sf
 from .._arguments import confidence_level, is_one_of, own_scalar, shown
 from ..errors import GLMStatError
-from ..formula.nodes import names_read
 from ..links import domain_limits
 from ..report.display import level_percent
 from ..report.rformat import format_r
@@ -71,7 +70,6 @@ from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_resp
 from .p_adjust import P_ADJUST_METHODS, p_adjust, scheffe_p_values
 from .studentized_range import tukey_p_values
 from .reference_grid import estimable_rows, grid_means
-from .update import r_formula
 
 if TYPE_CHECKING:
     from .results import GLMResults
@@ -206,13 +204,10 @@ def transform_name(fit: "GLMResults") -> str | None:
 
 def averaged_note(fit: "GLMResults", averaged_over: Sequence[str]) -> list[str]:
     """emmeans' note of the variables a grid's means average over (``Results are averaged over the levels of:
-    alcgp, tobgp``), in the order of the formula's variables, R's ``all.vars``, as emmeans' grid (``y ~ H + G:H +
-    D`` is G, D); none where they average over none."""
-    try:
-        first = {n: k for k, n in enumerate(dict.fromkeys(names_read(r_formula(fit).rhs)))}
-    except (GLMStatError, RecursionError):  # (not expected: the fit parsed it)
-        first = {}
-    averaged_over = sorted(averaged_over, key=lambda n: first.get(n, len(first)))
+    alcgp, tobgp``), in the order given: emmeans', which :func:`~glmstat.inference.reference_grid.grid_means` gives
+    (the order of the formula's variables, R's ``all.vars``, as emmeans' grid, ``y ~ H + G:H + D`` is G, D for
+    ``~ H``; and a nested factor averaged over within its parents' levels before them, G, H for ``~ D``); none where
+    they average over none."""
     return [f"Results are averaged over the levels of: {', '.join(averaged_over)}"] if averaged_over else []
 
 

@@ -76,6 +76,7 @@ from .nesting_terms import term_nesting
 from .covariance_factor import combination_variances
 from .fit_access import encode, response, structure, used_data
 from .streamed_data import raw_fold
+from .update import r_formula
 from .variables import ModelVariable, model_variables, pick, with_columns, with_values
 
 if TYPE_CHECKING:
@@ -384,7 +385,7 @@ class GridMeans(NamedTuple):
     null_space: np.ndarray | None
     n_term: int  # the index's first n_term variables are the term's (with the parents of its nested ones)
     nested: bool  # a nested variable among them (emmeans' nested contrasts)
-    averaged_over: tuple[str, ...] = ()  # the grid's variables of several values the means average over, in its order
+    averaged_over: tuple[str, ...] = ()  # the variables of several values the means average over, in emmeans' order
     offset: np.ndarray | None = None  # each mean's offset (the mean of the model's, or offset=)
 
 
@@ -602,6 +603,35 @@ def _nested_equal_means(grid: np.ndarray, occurs: np.ndarray, parents: dict[int,
         parents = {a: p for a, p in parents.items() if a in axes}
 
 
+def _formula_order(fit: "GLMResults") -> dict[str, int]:
+    """Each variable's position among the formula's right-hand side's variables (R's ``all.vars``)."""
+    try:
+        return {n: k for k, n in enumerate(dict.fromkeys(names_read(r_formula(fit).rhs)))}
+    except (GLMStatError, RecursionError):  # (not expected: the fit parsed it)
+        return {}
+
+
+def _averaged_order(axes: list[int], averaged: set[int], parents: dict[int, list[int]],
+                    chosen: list[int]) -> list[int]:
+    """The axes ``averaged`` over in emmeans' order of its ``avgd.over`` (the note ``Results are averaged over the
+    levels of: G, H``): the grid's order -- but where a nested axis is averaged over, emmeans' ``.nested_emm``
+    averages first within each combination of its parents' values (A, the nested axis with the most parents, and
+    the other axes averaged over but its parents and the other nested ones, in the grid's order), and then over those
+    (in the order of the means it made: the ``chosen`` axes, A's parents, the other nested axes), recursing where a
+    nested axis is among them.  ``axes``: the grid's axes in its order; ``parents``: each nested axis's."""
+    nested = [a for a in parents if a in averaged]
+    if not nested:
+        return [a for a in axes if a in averaged]
+    most = max(len(parents[a]) for a in nested)
+    inner = [a for a in nested if len(parents[a]) == most][-1]  # (emmeans' rev(order(size))[1]: the last of a tie)
+    groups = list(dict.fromkeys(parents[inner] + [a for a in nested if a != inner]))
+    first = [a for a in axes if a in averaged and a not in groups]
+    then = list(dict.fromkeys(chosen + groups))  # (the variables of the means made within the groups)
+    rest = _averaged_order(then, {a for a in groups if a in averaged},
+                           {a: p for a, p in parents.items() if a in then}, chosen)
+    return first + [a for a in rest if a not in first]
+
+
 def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None,
                 offset: Any = None) -> GridMeans:
     if not is_one_of(weights, WEIGHTS):
@@ -633,7 +663,11 @@ def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equ
     # the mean over the other variables' axes), in emmeans' order -- the first chosen variable varies fastest
     kept = set(position)
     # (emmeans' avgd.over: a covariate held at one value is not among them, one given several by at= is)
-    averaged_over = tuple(variables[k].name for k in wide if axis[k] not in kept)
+    # (in the order of the formula's variables, R's all.vars, as emmeans' grid: y ~ H + G:H + D is H, G, D)
+    first = _formula_order(fit)
+    grid_order = sorted(range(len(wide)), key=lambda a: first.get(variables[wide[a]].name, len(first)))
+    averaged_over = tuple(variables[wide[a]].name for a in _averaged_order(
+        grid_order, {a for a in grid_order if a not in kept}, {} if nesting is None else nesting.parents, position))
     others = tuple(a for a in range(len(wide)) if a not in kept)
     W = None if nesting is None else nesting.W
     averaged = [] if nesting is None else [a for a in nesting.parents if a not in kept]
