@@ -400,11 +400,15 @@ def _offset_reads(fit: "GLMResults") -> set[str]:
 
 def _level_position(v: ModelVariable, value: Any) -> int | None:
     """The position among the factor ``v``'s levels of the level ``value`` names: a level itself (a number for a
-    factor of numbers, ``factor(cyl)``'s 4, as emmeans takes it) or its label (``"4"``); None for none."""
+    factor of numbers, ``factor(cyl)``'s 4, as emmeans takes it; True for a logical's) or its label (``"4"``,
+    ``"TRUE"``); None for none."""
     if not own_scalar(value):
         return None
     if isinstance(value, str):
         return next((j for j, label in enumerate(v.labels) if label == value), None)
+    if isinstance(value, (bool, np.bool_)):  # (a logical's levels FALSE and TRUE)
+        return next((j for j, level in enumerate(v.levels) if isinstance(level, (bool, np.bool_))
+                     and bool(level) == bool(value)), None)
     number = finite_or_none(value)
     return None if number is None else next(
         (j for j, level in enumerate(v.levels) if not isinstance(level, str) and own_scalar(level)

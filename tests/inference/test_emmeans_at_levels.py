@@ -135,3 +135,23 @@ def test_streamed_fits_take_the_levels_as_in_memory(kind, tmp_path):
     means = streamed.emmeans(case["term"], level=0.9, **_call(case))
     assert_close(means["estimate"], _listed(case["estimate"]), rtol=1e-7)
     assert_close(means["std_error"], _listed(case["se"]), rtol=1e-6)
+
+
+def test_a_logical_factor_takes_true_and_its_label():
+    """R (emmeans 1.8.4)::
+
+        d <- read.csv("mtcars.csv"); d$manual <- d$am == 1
+        m <- glm(carb ~ factor(cyl) + manual, poisson, d, control = glm.control(epsilon = 1e-14, maxit = 100))
+        s <- as.data.frame(emmeans(m, ~ cyl, at = list(manual = TRUE))); s$emmean; s$SE
+
+    glmstat refused True ("True is not a level of the factor 'manual'"), taking only the label "TRUE"."""
+    data = load_data("mtcars")
+    data["manual"] = data["am"] == 1
+    fit = gs.glm("carb ~ factor(cyl) + manual", data, family=gs.Poisson(), tol=1e-14, max_iter=100)
+    for level in (True, np.True_, "TRUE"):
+        means = fit.emmeans("cyl", type="link", at={"manual": [level]})
+        assert_close(means["estimate"], [0.552321283069227, 1.495264917022864, 1.678982380977697], rtol=1e-7)
+        assert_close(means["std_error"], [0.246579445963386, 0.230861086066831, 0.238051848835882], rtol=1e-6)
+        assert means.attrs["heading"].split("\n")[1] == "Results are given on the log (not the response) scale."
+    with pytest.raises(gs.GLMStatError, match="at= 'manual': 1 is not a level of the factor 'manual'"):
+        fit.emmeans("cyl", at={"manual": [1]})
