@@ -202,13 +202,15 @@ def transform_name(fit: "GLMResults") -> str | None:
     return base
 
 
-def averaged_note(fit: "GLMResults", averaged_over: Sequence[str]) -> list[str]:
+def averaged_note(fit: "GLMResults", averaged_over: Sequence[str], some: bool = False) -> list[str]:
     """emmeans' note of the variables a grid's means average over (``Results are averaged over the levels of:
     alcgp, tobgp``), in the order given: emmeans', which :func:`~glmstat.inference.reference_grid.grid_means` gives
     (the order of the formula's variables, R's ``all.vars``, as emmeans' grid, ``y ~ H + G:H + D`` is G, D for
     ``~ H``; and a nested factor averaged over within its parents' levels before them, G, H for ``~ D``); none where
-    they average over none."""
-    return [f"Results are averaged over the levels of: {', '.join(averaged_over)}"] if averaged_over else []
+    they average over none.  ``some``: ``averaged over some or all of the levels of``, as emmeans qualifies it where
+    it binds the comparisons of groups into one grid (its ``rbind``: nested means compared within groups)."""
+    qualifier = "some or all of " if some else ""
+    return [f"Results are averaged over {qualifier}the levels of: {', '.join(averaged_over)}"] if averaged_over else []
 
 
 def grid_notes(fit: "GLMResults", averaged_over: Sequence[str], level: float, type: str) -> list[str]:
@@ -229,9 +231,11 @@ def grid_notes(fit: "GLMResults", averaged_over: Sequence[str], level: float, ty
 
 
 def contrast_notes(fit: "GLMResults", averaged_over: Sequence[str], type: str, ratio_scale: str | None,
-                   level: float | None, interval_note: str | None, p_note: str | None) -> list[str]:
+                   level: float | None, interval_note: str | None, p_note: str | None,
+                   bound: bool = False) -> list[str]:
     """The notes emmeans prints under ``pairs()`` and ``contrast()`` of a grid, in its words and order: the
-    variables the means average over (:func:`averaged_note`); where the comparisons are ratios, the scale they
+    variables the means average over (:func:`averaged_note`; ``bound``: "over some or all of the levels", where
+    emmeans binds groups' comparisons); where the comparisons are ratios, the scale they
     are on (``ratio_scale``: ``log``, ``log odds ratio``, ``sqrt[log]``) -- ``Results are given on the log odds ratio
     (not the response) scale.`` with ``type="link"``, ``Intervals are back-transformed from`` and ``Tests are
     performed on`` it with ``type="response"`` --, or, where differences are on a scale other than the response's
@@ -240,7 +244,7 @@ def contrast_notes(fit: "GLMResults", averaged_over: Sequence[str], type: str, r
     ``log(y)`` response is ``inverse``, not the ``log[inverse]`` of its means' back-transformation); with a
     ``level``, the confidence level and ``Conf-level adjustment: {interval_note}``; ``P value adjustment:
     {p_note}``."""
-    notes = averaged_note(fit, averaged_over)
+    notes = averaged_note(fit, averaged_over, bound)
     link = fit.family.link.name
     # (emmeans' contrast() names the scale by its misc$tran: the link, or without one the response's transformation)
     still = transform_name(fit) if link == "identity" else link
@@ -571,8 +575,9 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     printed = _note_printed(adjusted_by, tukey_k)
     adjusted_text = ("" if printed else f"; p-values adjusted: {adjusted_note}") if adjusted_note else (
         "; p-values not adjusted")
+    # (nested means compared within groups: emmeans' .nested_contrast binds the groups' comparisons, rbind)
     notes = contrast_notes(fit, means.averaged_over, type, ratio_scale if type == "link" or ratio else None, level,
-                           interval_note, adjusted_note if printed else None)
+                           interval_note, adjusted_note if printed else None, means.nested and len(groups) > 1)
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
                               f"on the {link} scale{adjusted_text}{note})" + "".join(f"\n{n}" for n in notes))
     return table

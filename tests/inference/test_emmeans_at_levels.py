@@ -9,8 +9,9 @@ its levels as numbers, as emmeans does, or as their labels (emmeans' ``round()``
 R's output: tests/fixtures/emmeans_at_levels/make_emmeans_at_levels.R -> r.json (emmeans 1.8.4: the means' estimates,
 SEs, df and 90% intervals, their pairs' estimates, SEs, z or t ratios and p-values, and the notes printed under
 each, for log, logit and identity links, one and two factors, by groups, type "response" and "link"; several
-values of a covariate given by ``at=``, as by groups -- ``~ A | x``, the grid gaining rows -- or averaged over; and
-emmeans' weights other than equal over a grid of factors at the levels given, from the rows at those levels).
+values of a covariate given by ``at=``, as by groups -- ``~ A | x``, the grid gaining rows -- or averaged over; a
+factor nested in another; and emmeans' weights other than equal over a grid of factors at the levels given, from the
+rows at those levels).
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def _fit(case: dict) -> gs.GLMResults:
     if key not in _FITS:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", gs.GLMStatWarning)
-            _FITS[key] = gs.glm(case["formula"], load_data(case["data"]), family=FAMILIES[case["family"]](),
-                                tol=1e-14, max_iter=100)
+            data = pd.read_csv(FIXTURES / "emmeans_two_nested" / "data.csv") if case["data"] == "nested" else \
+                load_data(case["data"])
+            _FITS[key] = gs.glm(case["formula"], data, family=FAMILIES[case["family"]](), tol=1e-14, max_iter=100)
     return _FITS[key]
 
 
