@@ -17,7 +17,7 @@ from .values import number_text
 from .parser import sum_chain
 from .lexer import is_reserved, reads_as_name
 
-__all__ = ["deparse", "number_literal", "r_function", "r_name"]
+__all__ = ["deparse", "is_subscript", "number_literal", "r_function", "r_name", "subscripted"]
 
 _TIGHT = {"/", "^", ":", "%%", "%/%"}
 _SYNTACTIC = re.compile(r"^(?:[^\W\d_]|\.(?![0-9]))[\w.]*$")
@@ -79,6 +79,18 @@ def _string(s: str) -> str:
     return '"' + body + '"'
 
 
+def is_subscript(node: Node) -> bool:
+    """Whether ``node`` is R's subscript ``x[i]``: the parser's call of ``[`` of two arguments."""
+    return isinstance(node, Call) and node.func == "[" and len(node.args) == 2 and not node.kwargs
+
+
+def subscripted(node: Node) -> Node:
+    """The indexed value of the subscript ``node`` (:func:`is_subscript`), in parentheses where R's deparse puts
+    them (an operator's result: `` `[`(a + b, 1) `` is written ``(a + b)[1]``)."""
+    x = node.args[0]
+    return Paren(x, x.pos) if isinstance(x, (BinOp, Unary)) else x
+
+
 @lru_cache(maxsize=4096)
 def deparse(node: Node) -> str:
     """R's text of ``node`` (cached: nodes are immutable)."""
@@ -96,6 +108,8 @@ def deparse(node: Node) -> str:
         return "(" + deparse(node.body) + ")"
     if isinstance(node, Unary):
         return node.op + deparse(node.operand)
+    if is_subscript(node):
+        return f"{deparse(subscripted(node))}[{deparse(node.args[1])}]"
     if isinstance(node, Call):
         parts = [deparse(a) for a in node.args] + [f"{r_name(k)} = {deparse(v)}" for k, v in node.kwargs]
         return f"{r_function(node.func)}({', '.join(parts)})"

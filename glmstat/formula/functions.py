@@ -45,6 +45,7 @@ from .deparse import deparse
 from .nodes import BinOp, Call, Const, Node, is_na_constant
 from .rounding import r_round
 from .distinct_values import DISTINCT_FUNCTIONS
+from .subscripts import call_subscript
 from .summary_functions import SUMMARY_FUNCTIONS
 from .values import (R_INT_MAX, FactorVec, NumVec, RDate, RInteger, Value, factor_from_labels, is_integer_value,
                      r_text)
@@ -494,6 +495,7 @@ BUILTINS: dict[str, Builtin] = {
     **DATE_FUNCTIONS,
     **GROUP_FUNCTIONS,
     "droplevels": call_droplevels, "addNA": call_add_na,
+    "[": call_subscript,  # (R's x[i], as the parser makes it)
 }
 
 #: R functions a formula may not call, with the reason (R evaluates them, and its ``predict()`` then computes them
@@ -546,7 +548,7 @@ NAMESPACES: dict[str, frozenset[str]] = {
     "stats": frozenset({"poly", "relevel", "C", "offset", "sd", "var", "median", "quantile", "dnorm", "pnorm", "qnorm",
                         "dlogis", "plogis", "qlogis"}),
 }
-NAMESPACES["base"] = frozenset(n for n in FUNCTION_NAMES if not n.startswith("np.") and n != "center"
+NAMESPACES["base"] = frozenset(n for n in FUNCTION_NAMES if not n.startswith("np.") and n not in ("center", "[")
                                and not any(n in names for names in NAMESPACES.values()))
 
 

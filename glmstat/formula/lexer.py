@@ -5,8 +5,8 @@ backtrack.  It knows R's tokens -- names (``MPG.city``, Unicode letters, `` `any
 qualified by its package as ``splines::ns``),
 numbers (``2``, ``.5``, ``1e-3``, ``5L``, ``0x1F``, ``0x1.8p1``), strings in single or double quotes with backslash
 escapes, and operators -- plus the Python spellings users bring along: ``**`` (R's ``^``), ``//`` (``%/%``)
-and a lone ``%`` (``%%``).  Anything else (``[``, ``$``, ``{``, ``#``, ``;``, look-alike Unicode operators,
-control characters) is refused with its position.
+and a lone ``%`` (``%%``), and the brackets of a subscript (``levels(g)[1:2]``).  Anything else (``$``, ``{``, ``#``,
+``;``, look-alike Unicode operators, control characters) is refused with its position.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ CONSTANT_WORDS = frozenset({"TRUE", "FALSE", "NULL", "Inf", "NaN", "NA", "NA_int
 RESERVED_WORDS = CONSTANT_WORDS | frozenset({"if", "else", "repeat", "while", "function", "for", "in", "next",
                                              "break", "..."})
 
-# kinds: NUM STR NAME OP LPAREN RPAREN COMMA ASSIGN EOF
+# kinds: NUM STR NAME OP LPAREN RPAREN LBRACKET RBRACKET COMMA ASSIGN EOF
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +259,10 @@ def tokenize(text: str) -> list[Token]:
             continue
         if ch == ")":
             tokens.append(Token("RPAREN", ch, i))
+            i += 1
+            continue
+        if ch in "[]":
+            tokens.append(Token("LBRACKET" if ch == "[" else "RBRACKET", ch, i))
             i += 1
             continue
         if ch == ",":

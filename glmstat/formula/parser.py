@@ -2,7 +2,8 @@
 
 A precedence-climbing parser over the tokens of :mod:`glmstat.formula.lexer`, with R's operator precedence
 (from ``?Syntax``, loosest first): ``~``; ``|`` ``||``; ``&`` ``&&``; ``!``; comparisons (not chained);
-binary ``+ -``; ``* /``; ``%in% %% %/%``; ``:``; unary ``- +``; ``^`` (right to left); calls and atoms.
+binary ``+ -``; ``* /``; ``%in% %% %/%``; ``:``; unary ``- +``; ``^`` (right to left); subscripts (``x[i]``),
+calls and atoms.
 The same grammar serves both roles of these operators: ``a*b`` is crossing on a formula's right-hand side and
 multiplication inside ``I()`` -- which one is decided later, by where the node stands.
 
@@ -123,6 +124,20 @@ class _Parser:
     def prefix(self, depth: int) -> tuple[Node, int]:
         tok = self.take()
         self.deeper(depth, tok)
+        if tok.kind in ("NUM", "STR", "NAME", "LPAREN"):
+            node, h = self.primary(tok, depth)
+            if isinstance(node, Dot):
+                return node, h
+            return self.subscripts(node, h, depth)
+        if tok.kind == "OP" and tok.value in ("-", "+", "!"):
+            operand, h = self.expression(_NOT_BP if tok.value == "!" else _UNARY_BP, depth + 1)
+            return Unary(tok.value, operand, tok.pos), h + 1
+        if tok.kind == "EOF":
+            raise self.error(tok, "the formula ends where a term is expected")
+        raise self.error(tok, "a term is expected")
+
+    def primary(self, tok: Token, depth: int) -> tuple[Node, int]:
+        """A number, a string, a name, a call or an expression in parentheses (``tok`` its first token)."""
         if tok.kind == "NUM":
             return Num(_number_value(tok.value), tok.value, tok.pos), 0
         if tok.kind == "STR":
@@ -141,18 +156,35 @@ class _Parser:
                 raise self.error(tok, f"{tok.value} names an object of a package; a formula reads only "
                                       "its functions (splines::ns(x, 3)) and the data's columns")
             return Name(tok.value, tok.pos), 0
-        if tok.kind == "LPAREN":
-            body, h = self.expression(0, depth + 1)
+        body, h = self.expression(0, depth + 1)  # (an LPAREN)
+        close = self.take()
+        if close.kind != "RPAREN":
+            raise self.error(close, "a ')' is missing")
+        return Paren(body, tok.pos), h + 1
+
+    def subscripts(self, node: Node, h: int, depth: int) -> tuple[Node, int]:
+        """``node`` followed by R's subscripts, ``node[i]`` (``levels(g)[1:2]``; ``x[i][j]`` left to right), each
+        the call of ``[`` that R's parser makes: ``Call("[", (node, i))``.  A list's ``[[`` and a matrix's
+        ``x[i, j]`` are refused here, what a subscript may index and by what when it is evaluated."""
+        while self.peek().kind == "LBRACKET":
+            tok = self.take()
+            nxt = self.peek()
+            if nxt.kind == "LBRACKET":
+                raise self.error(nxt, "'[[' (an element of a list) cannot be used in a formula; a subscript of "
+                                      "literal values is written x[i]")
+            if nxt.kind == "RBRACKET":
+                raise self.error(nxt, "a subscript with no position (R's x[], every value) cannot be used in a "
+                                      "formula")
+            index, ih = self.expression(0, depth + 1)
             close = self.take()
-            if close.kind != "RPAREN":
-                raise self.error(close, "a ')' is missing")
-            return Paren(body, tok.pos), h + 1
-        if tok.kind == "OP" and tok.value in ("-", "+", "!"):
-            operand, h = self.expression(_NOT_BP if tok.value == "!" else _UNARY_BP, depth + 1)
-            return Unary(tok.value, operand, tok.pos), h + 1
-        if tok.kind == "EOF":
-            raise self.error(tok, "the formula ends where a term is expected")
-        raise self.error(tok, "a term is expected")
+            if close.kind == "COMMA":
+                raise self.error(close, "a subscript in a formula takes one subscript, x[i] (a matrix's x[i, j] "
+                                        "cannot be used)")
+            if close.kind != "RBRACKET":
+                raise self.error(close, "a ']' is missing")
+            node, h = Call("[", (node, index), (), tok.pos), max(h, ih) + 1
+            self.deeper(h, tok)
+        return node, h
 
     def call(self, name: Token, depth: int) -> tuple[Node, int]:
         self.take()  # (

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Union
 from ..engine.fit_state import Control
 from ..errors import GLMStatError
 from ..families import NegativeBinomial, Quasi, Tweedie
-from ..formula.deparse import deparse, number_literal, r_function, r_name
+from ..formula.deparse import deparse, is_subscript, number_literal, r_function, r_name, subscripted
 from ..formula.nodes import BinOp, Call, Formula, Node, Num, Paren, Unary
 from ..formula.parser import parse, sum_chain
 from ..links import LINK_NAMES, Power
@@ -134,6 +134,11 @@ class _Deparser:
             self.node(n.right)
         elif isinstance(n, BinOp):
             self.binary(n.left, n.op, n.right)
+        elif is_subscript(n):  # (R's x[i])
+            self.node(subscripted(n))
+            self.put("[")
+            self.node(n.args[1])
+            self.put("]")
         elif isinstance(n, Call):
             self.call(r_function(n.func), tuple(("", a) for a in n.args) + tuple((r_name(k), v) for k, v in n.kwargs))
         elif isinstance(n, Paren):

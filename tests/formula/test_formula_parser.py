@@ -73,7 +73,9 @@ def test_deparse_is_r(text, r_text):
     ("y ~ x +", "ends where a term is expected at position 8"),
     ("y ~ (x", "a '\\)' is missing"),
     ("y ~ f(x,", "ends where a term is expected"),
-    ("y ~ x[1]", "unexpected character '\\['"),
+    ("y ~ x[[1]]", "'\\[\\[' \\(an element of a list\\)"),  # (x[i] is R's subscript: test_level_subscripts.py)
+    ("y ~ x[1, 2]", "takes one subscript"),
+    ("y ~ x[1", "a '\\]' is missing"),
     ("y ~ x$a", "unexpected character '\\$'"),
     ("y ~ x # comment", "'#'"),
     ("y ~ 'unterminated", "unterminated string"),
