@@ -388,6 +388,18 @@ def with_na_level(f: FactorVec, call: Call, always: bool) -> FactorVec:
     return FactorVec(codes, f.levels + (NA_LEVEL,), f.ordered, f.contrasts)
 
 
+def _reorder_with_na(f: FactorVec, levels: tuple, call: Call) -> FactorVec:
+    """``f`` with ``levels`` given in a call that hold R's NA level (:data:`NA_LEVEL`) at its place, as R's
+    ``factor(x, levels = c("a", NA), exclude = NULL)`` codes it (``match(x, levels)``): the rows missing x take the
+    NA level, the values ``levels`` does not name are missing.  The other levels are matched as :func:`_reorder`
+    matches them; NA matches only a missing value, never a text "NA" (which ``levels`` beside NA is refused as a
+    duplicate)."""
+    at = next(i for i, lv in enumerate(levels) if isinstance(lv, NALevel))
+    g = _reorder(f, levels[:at] + levels[at + 1:], call, typed=True)
+    codes = np.where(g.codes >= at, g.codes + 1, g.codes)
+    return FactorVec(np.where(f.codes < 0, at, codes), levels, g.ordered, g.contrasts)
+
+
 def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
     def apply(ev: "Evaluator", call: Call) -> Value:
         a = bind(call, ("x", "levels", "labels", "exclude", "ordered"))
@@ -395,18 +407,22 @@ def factor_call(ordered_default: bool, keep_factor: bool = False) -> Builtin:
             raise call_error(call, "exclude = with labels = is not supported; exclude the levels first, "
                              "factor(factor(x, exclude = ...), labels = ...)")
         texts, exclude_na = _exclude(ev, call, a.get("exclude"))
-        na_level = not exclude_na and "levels" not in a
-        if na_level:  # (a missing x is a level, no missing value: it drops no row, as R's model frame keeps it)
+        # (R's factor() leaves NA out of the levels = given where it excludes NA, its default; otherwise NA given
+        # there is a level at its place, which the rows missing x take)
+        given = _literal_levels(ev.eval(a["levels"]), call, "levels", "drop" if exclude_na else "keep") \
+            if "levels" in a else None
+        na_given = given is not None and any(isinstance(lv, NALevel) for lv in given)
+        na_level = not exclude_na and given is None
+        if na_level or na_given:  # (a missing x is a level, no missing value: it drops no row, as R's model frame)
             with ev.whole_columns():
                 x = ev.eval(a["x"])
         else:
             x = ev.eval(a["x"])
-        if keep_factor and isinstance(x, FactorVec) and "levels" not in a:
+        if keep_factor and isinstance(x, FactorVec) and given is None:
             f = x
-        elif "levels" in a:
-            # (R's factor() leaves NA out of the levels where it excludes NA, its default; with exclude = NULL R
-            # makes it a level at its place, which glmstat's addNA() makes last: refused)
-            given = _literal_levels(ev.eval(a["levels"]), call, "levels", "drop" if exclude_na else "refuse")
+        elif na_given:
+            f = _reorder_with_na(as_factor(x, call, ev), given, call)
+        elif given is not None:
             f = _reorder(as_factor(x, call, ev), given, call, typed=True)
         elif "labels" in a:
             f = _labelled_levels(ev, call, as_factor(x, call, ev))

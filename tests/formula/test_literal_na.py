@@ -60,7 +60,6 @@ def test_what_r_cannot_fit_is_refused(formula):
 
 
 @pytest.mark.parametrize("term, match", [
-    ("factor(k, levels = c(1, NA), exclude = NULL)", "levels holds NA, which is no level here"),
     ("C(factor(k), levels = c(1, NA))", "levels holds NA, which is no level here"),
     ("factor(k, levels = NA)", "levels holds NA alone"),
     ("relevel(factor(k), ref = NA)", "ref = NA must be a level's position"),

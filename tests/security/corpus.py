@@ -1341,8 +1341,8 @@ FOREIGN = _cases("foreign", [
     ("ordered-levels-nan", FIT, "y ~ ordered(x, levels = c(1:6, NaN, 7:11))"),
     ("factor-levels-na-alone", REFUSE, "y ~ factor(x, levels = NA)", {"match": "levels holds NA alone"}),
     ("relevel-ref-na", REFUSE, "y ~ relevel(factor(x), ref = NA)", {"match": "ref = NA must be"}),
-    ("factor-levels-na-exclude-null", REFUSE, "y ~ factor(x, levels = c(1, NA), exclude = NULL)",
-     {"match": "levels holds NA"}),
+    # (R's NA level at its place: tests/formula/test_na_level_at_place.py)
+    ("factor-levels-na-exclude-null", FIT, "y ~ factor(x, levels = c(1, NA), exclude = NULL)"),
 ])
 
 # -- Parquet files given as data= (a path, a directory or a glob): damaged, odd or hostile files ---------------
