@@ -30,6 +30,7 @@ import functools
 import math
 from dataclasses import dataclass
 from functools import partial
+from typing import Callable
 
 import numpy as np
 from .._scipy import linalg as sla
@@ -310,8 +311,12 @@ class QRReducer:
         if self.parts is not None and not self._rows.shape[0] and self.diagonal is not None:
             aliased = self.parts.aliased()
             if aliased is not None:
-                gram, score = self.parts.gram_score()
-                fac = factor_gram(gram, score, ~aliased, max_cond, self.diagonal)
+                # (X'WX among the kept columns is what the solve reads; the whole, which the step's factor keeps
+                # for the aliased columns' explanation, only when read)
+                parts, kept = self.parts, ~aliased
+                gram, score = parts.gram_score(None if kept.all() else kept)
+                whole = None if kept.all() else (lambda: parts.gram_score()[0])
+                fac = factor_gram(gram, score, kept, max_cond, self.diagonal, whole=whole)
                 if fac is not None:
                     return fac
         return factor_qr(self.R)
@@ -424,13 +429,14 @@ def set_aside_singular(R_aug: np.ndarray, kept: np.ndarray, T: np.ndarray | None
 
 
 def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diagonal: np.ndarray,
-                    max_cond: float) -> StepFactor | None:
+                    max_cond: float, whole: np.ndarray | Callable[[], np.ndarray]) -> StepFactor | None:
     """:func:`factor_gram` for G = [[A, B], [B', D]] with D diagonal (k wide-factor columns) and m other columns:
 
         S = A - B D^-1 B'  (the Schur complement, m x m, by dposvx as factor_gram solves G),
         S x_a = u_a - B D^-1 u_d,   x_d = D^-1 (u_d - B' x_a),
 
-    then one step of iterative refinement on the whole system; the inverse when read is
+    then one step of iterative refinement on the whole system (``whole``: the factor's ``gram``, X'WX or a function
+    computing it, where ``gram`` holds only the kept columns'); the inverse when read is
     [[S^-1, -S^-1 B D^-1], [., D^-1 + D^-1 B' S^-1 B D^-1]].  O((k + m) m^2) instead of O((k + m)^3).
     Refused (None, the QR reducer then decides) where factor_gram refuses: a level without weight (a zero
     diagonal entry: D is singular), a column that the indicators explain to within 1 / ``max_cond`` of its
@@ -515,7 +521,7 @@ def _factor_blocked(gram: np.ndarray, score: np.ndarray, kept: np.ndarray, diago
 
     # what forming S lost (eps times A's diagonal over S's), made larger by S's conditioning in the inverse
     lost = float(np.max(np.diag(A) / np.diag(S))) * np.finfo(float).eps / rcond if m else 0.0
-    return StepFactor(kept.copy(), step, inverse, gram, "cholesky", diagonal_of_inv, inv_error=lost)
+    return StepFactor(kept.copy(), step, inverse, whole, "cholesky", diagonal_of_inv, inv_error=lost)
 
 
 #: :func:`explained_sums` takes the Cholesky path below this condition number: its one solve is not refined
@@ -699,7 +705,8 @@ def _qr_inverse(rinv: np.ndarray) -> np.ndarray:
 
 
 def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
-                max_cond: float = GRAM_MAX_COND, diagonal: np.ndarray | None = None) -> StepFactor | None:
+                max_cond: float = GRAM_MAX_COND, diagonal: np.ndarray | None = None,
+                whole: Callable[[], np.ndarray] | None = None) -> StepFactor | None:
     """Cholesky solve of the normal equations X'WX step = X'Wr on the kept columns (LAPACK's ``dposvx``).
 
     LAPACK scales G = X'WX to S G S with unit diagonal (S = diag(G)^(-1/2)) whenever the diagonal spans more
@@ -710,9 +717,12 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
 
     ``diagonal``: columns whose block of G is diagonal (one wide factor's indicators, from the design's
     ``diagonal_columns``): G is then solved through that block (:func:`_factor_blocked`).
+
+    ``whole``: where ``gram`` holds X'WX among the kept columns only, a function computing all of it, which the
+    factor's ``gram`` then reads (on first read) instead.
     """
     if diagonal is not None:
-        return _factor_blocked(gram, score, kept, diagonal, max_cond)
+        return _factor_blocked(gram, score, kept, diagonal, max_cond, gram if whole is None else whole)
     all_kept = np.count_nonzero(kept) == kept.size  # (cheaper than kept.all() for a few columns)
     if all_kept:
         g, u = gram, score
@@ -733,8 +743,8 @@ def factor_gram(gram: np.ndarray, score: np.ndarray, kept: np.ndarray,
         step[idx] = x
     scaled = equed == b"Y"
 
-    return StepFactor(kept.copy(), step, lambda: _posvx_inverse(c, s, scaled), gram, "cholesky",
-                      lambda: _posvx_inverse_diagonal(c, s, scaled), cond=math.sqrt(1.0 / rcond))
+    return StepFactor(kept.copy(), step, lambda: _posvx_inverse(c, s, scaled), gram if whole is None else whole,
+                      "cholesky", lambda: _posvx_inverse_diagonal(c, s, scaled), cond=math.sqrt(1.0 / rcond))
 
 
 def _posvx_inverse(c: np.ndarray, s: np.ndarray, scaled: bool) -> np.ndarray:

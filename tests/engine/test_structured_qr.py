@@ -48,8 +48,44 @@ def test_structured_factor_has_the_dense_geometry_and_is_triangular():
     R = structured_r(X, w, r, 0)
     A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
     G = A.T @ A
-    assert R.shape == (31, 31) and np.allclose(R, np.triu(R))
+    # (level 7's row, without weight, is zero and left out of the QR: 30 rows for 31 columns)
+    assert R.shape == (30, 31) and np.allclose(R, np.triu(R))
     np.testing.assert_allclose(R.T @ R, G, rtol=0, atol=1e-12 * np.abs(G).max())
+
+
+def _wide(n: int = 40, levels: int = 300, seed: int = 3):
+    """A factor of more levels than rows (most without a row) beside two numeric columns."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, levels, n)
+    x = rng.normal(size=(n, 2))
+    X = StructuredDesign(levels + 2, 0, np.asfortranarray(x), [1, levels + 1],
+                         [Factor(codes, np.concatenate([[-1], np.arange(2, levels + 1)]))])
+    return X, rng.uniform(0.5, 2.0, n), rng.normal(size=n), codes
+
+
+def test_levels_without_rows_are_left_out_of_the_design_order_qr():
+    # (a design wider than its rows: the QR of every level's row was O(k^2 p), the levels with rows are at most n)
+    X, w, r, codes = _wide()
+    parts = factor_first(X, w, r, 0)
+    R = parts.design_order()
+    weighted = np.unique(codes[codes > 0]).size  # (level 0 is the reference: no column)
+    assert R.shape == (weighted + parts.R.shape[0], X.n_cols + 1) and np.allclose(R, np.triu(R))
+    A = np.column_stack([X.toarray(), r]) * np.sqrt(w)[:, None]
+    G = A.T @ A
+    np.testing.assert_allclose(R.T @ R, G, rtol=0, atol=1e-12 * np.abs(G).max())
+    dense = np.linalg.qr(A, mode="r")
+    assert list(np.flatnonzero(aliased_in_order(R[:, :-1]))) == list(np.flatnonzero(aliased_in_order(dense[:, :-1])))
+
+
+def test_gram_among_kept_columns_is_the_whole_gram_s_block():
+    X, w, r, _ = _wide()
+    parts = factor_first(X, w, r, 0)
+    kept = np.zeros(X.n_cols, dtype=bool)
+    kept[[0, 1, 5, 9, 40, 301]] = True
+    whole, u = parts.gram_score()
+    some, u_some = parts.gram_score(kept)
+    assert np.array_equal(some[np.ix_(kept, kept)], whole[np.ix_(kept, kept)])
+    assert not some[~kept].any() and not some[:, ~kept].any() and np.array_equal(u_some, u)
 
 
 def test_structured_factor_aliases_as_the_dense_qr():
