@@ -319,3 +319,14 @@ from hypothesis import settings as _hyp_settings  # noqa: E402
 _hyp_settings.register_profile("ci", derandomize=True, deadline=None)
 _hyp_settings.register_profile("explore", derandomize=False, deadline=None)
 _hyp_settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+class CountingPattern:
+    """A compiled pattern whose ``match`` calls are counted (work measured in steps, not time)."""
+
+    def __init__(self, pattern) -> None:
+        self.pattern, self.calls = pattern, 0
+
+    def match(self, *args):
+        self.calls += 1
+        return self.pattern.match(*args)

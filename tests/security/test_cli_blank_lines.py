@@ -11,32 +11,21 @@ first row of too many fields after them are unchanged.
 from __future__ import annotations
 
 import io
-import re
 import sys
 
 import pytest
 
+from conftest import CountingPattern
 from glmstat import cli
 
 BLANK = 100_000
-
-
-class _Counting:
-    """A compiled pattern whose ``match`` calls are counted."""
-
-    def __init__(self, pattern: re.Pattern) -> None:
-        self.pattern, self.calls = pattern, 0
-
-    def match(self, *args):
-        self.calls += 1
-        return self.pattern.match(*args)
 
 
 @pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 def test_blank_lines_after_the_header_are_one_step(tmp_path, monkeypatch, end):
     path = tmp_path / "blank.csv"
     path.write_bytes(("y,x" + end + end * BLANK + end.join(["1,2", "3,4", "5,7", "2,1"]) + end).encode())
-    counting = _Counting(cli._CSV_TOKEN)
+    counting = CountingPattern(cli._CSV_TOKEN)
     monkeypatch.setattr(cli, "_CSV_TOKEN", counting)
     data = cli.read_data(str(path))
     assert data.shape == (4, 2) and data["x"].tolist() == [2, 4, 7, 1]

@@ -9,25 +9,14 @@ tokens read, not by time; the refusal of a first row of too many fields is uncha
 from __future__ import annotations
 
 import io
-import re
 import sys
 
 import pytest
 
+from conftest import CountingPattern
 from glmstat import cli
 
 WIDE = 100_000
-
-
-class _Counting:
-    """A compiled pattern whose ``match`` calls are counted."""
-
-    def __init__(self, pattern: re.Pattern) -> None:
-        self.pattern, self.calls = pattern, 0
-
-    def match(self, *args):
-        self.calls += 1
-        return self.pattern.match(*args)
 
 
 @pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
@@ -36,7 +25,7 @@ def test_a_first_row_without_quotes_is_counted_in_one_step(tmp_path, monkeypatch
     header = "y,x," + ",".join(f"c{i}" for i in range(WIDE))
     rows = [f"{y},{x}" + "," * WIDE for y, x in [(1, 2), (3, 4), (5, 7), (2, 1)]]
     path.write_bytes(end.join([header, *rows, ""]).encode())
-    counting = _Counting(cli._CSV_TOKEN)
+    counting = CountingPattern(cli._CSV_TOKEN)
     monkeypatch.setattr(cli, "_CSV_TOKEN", counting)
     data = cli.read_data(str(path), frozenset({"y", "x"}))
     assert data["x"].tolist() == [2, 4, 7, 1] and data["y"].tolist() == [1, 3, 5, 2]
