@@ -507,14 +507,11 @@ def _newton_direction(source, family, beta, grad, inv, d):
         if av is None:
             return None
         w = d * (inv @ av)
-        for i in range(j + 1):  # (modified Gram-Schmidt, twice)
-            c = float(basis[i] @ w)
-            hess[i, j] += c
-            w = w - c * basis[i]
-        for i in range(j + 1):
-            c = float(basis[i] @ w)
-            hess[i, j] += c
-            w = w - c * basis[i]
+        for _ in range(2):  # (modified Gram-Schmidt, twice: the second pass removes what rounding left)
+            for i in range(j + 1):
+                c = float(basis[i] @ w)
+                hess[i, j] += c
+                w = w - c * basis[i]
         hess[j + 1, j] = float(np.linalg.norm(w))
         rhs = np.zeros(j + 2)
         rhs[0] = norm0

@@ -186,10 +186,7 @@ def as_frame(data: Any, name: str = "data", allow_empty: bool = False,
             raise DataError(f"{name} has a column name that is not valid text (a lone surrogate): "
                             f"{shown(unreadable)}; rename the column")
         if columns is not None:
-            if set(map(type, data)) <= {str}:  # (the keys' texts not made: a million keys took 2 s read)
-                data = {k: data[k] for k in data if k in columns}
-            else:
-                data = {k: data[k] for k, text in zip(data, mapping_names(data)) if text in columns}
+            data = {k: data[k] for k, text in zip(data, mapping_names(data)) if text in columns}
         # (counted before they are read: a column range(10**12) beside one of 12 values was a MemoryError)
         counts = {k: c for k, c in ((k, _items(v)) for k, v in data.items()) if c is not None}
         if len(set(counts.values())) > 1:
@@ -263,7 +260,7 @@ def _every_name(data: Mapping) -> list[str]:
     """The keys of a dict of columns as texts (:func:`mapping_names`), two that read the same refused as
     :func:`column_names` refuses them in a frame (the frame made holds only the columns the model reads)."""
     names = mapping_names(data)
-    if not (set(map(type, data)) <= {str}) and len(set(names)) != len(names):
+    if len(set(names)) != len(names):  # (only keys of other types can read the same: a dict's keys are distinct)
         column_names(pd.DataFrame(columns=pd.Index(list(data), dtype=object)))  # (raises, naming them)
     return names
 

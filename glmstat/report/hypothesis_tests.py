@@ -13,7 +13,8 @@ import math
 from typing import TYPE_CHECKING
 
 from . import html as H
-from .display import ANOVA_DIGITS, SIGNIF_LEGEND, CoefTable, coefmat, htest_number, htest_pvalue, matrix_lines
+from .display import (ANOVA_DIGITS, SIGNIF_LEGEND, CoefTable, coefmat, htest_number, htest_pvalue, matrix_lines,
+                      signif_legend_lines)
 from .rformat import encode_string, format_pval, format_r
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def lrtest_text(t: "LRTest") -> str:
     lines = ["Likelihood ratio test", ""] + [f"Model {k}: {f}" for k, f in enumerate(_models(t), 1)]
     lines += matrix_lines(["1", "2"], cells.header, cells.rows)
     if cells.stars:
-        lines += ["---", SIGNIF_LEGEND]
+        lines += signif_legend_lines()  # (R's width 80: the legend on one line)
     if getattr(t, "boundary", False):
         lines.append(_BOUNDARY_NOTE)
     return "\n".join(lines)
