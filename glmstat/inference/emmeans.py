@@ -580,4 +580,9 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                            interval_note, adjusted_note if printed else None, means.nested and len(groups) > 1)
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
                               f"on the {link} scale{adjusted_text}{note})" + "".join(f"\n{n}" for n in notes))
+    # (what print.summary_emm shows -- emmeans' name of the estimate, the null of a ratio, the by groups, the notes:
+    # Table.to_r)
+    table.attrs.update(r_print="emmeans", notes=notes, by=[] if by is None else list(index.names)[n_term:],
+                       estimate=("odds.ratio" if scale == "odds ratios" else "ratio") if ratio else "estimate",
+                       limits="asymp" if np.isinf(df) else "CL", null=1.0 if ratio else None)
     return table

@@ -269,7 +269,7 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     A table whose ``attrs["r_print"]`` names what R prints for it is printed as R prints that: ``print.anova``
     of ``anova.glm``, ``anova.glmlist``, ``drop1.glm``, ``add1.glm`` and ``car::Anova`` (R's headings and column
     names, :func:`glmstat.report.display.anova_lines`), ``print.infl`` of ``influence.measures`` and
-    ``print.summary_emm`` of emmeans (a block by group).  Any other table is R's ``print.default`` of a matrix
+    ``print.summary_emm`` of emmeans' means and comparisons (a block by group).  Any other table is R's ``print.default`` of a matrix
     (:func:`glmstat.report.display.numeric_matrix_lines`: ``vcov()``, ``confint()``): each numeric column
     formatted with 7 significant digits (a logical one ``TRUE``/``FALSE``, text as it is), headed by its label,
     or for a confidence interval's limits by R's (``"2.5 %"``, ``"97.5 %"``,
@@ -448,12 +448,16 @@ def _emm_digits(est: np.ndarray, se: np.ndarray) -> int:
 
 
 def _emmeans_lines(table: pd.DataFrame, width: int) -> list[str]:
-    """``print.summary_emm`` of emmeans' means: the levels (left-justified, headed by the variables' names padded
+    """``print.summary_emm`` of emmeans' means and of its comparisons (``pairs()``, ``contrast()``; with a level,
+    ``summary(..., infer = TRUE)``): the levels or contrasts (left-justified, headed by the variables' names padded
     to their width) and the numbers -- zapped, df rounded to 2 decimals, each column ``format(x, digits)`` with
-    emmeans' digits (:func:`_emm_digits`) -- each column right-justified to its widest cell or name, without row
-    names; a block for each combination of the ``by`` variables in emmeans' order (the last one slowest), headed
-    ``wool = A, shift = day:`` and followed by a blank line, each laid out by
-    :func:`glmstat.report.display.matrix_lines` at ``width``; then emmeans' notes, each followed by a space."""
+    emmeans' digits (:func:`_emm_digits`): the estimate (named by ``attrs["estimate"]``), ``SE``, ``df``, the
+    limits, ``null`` (a ratio's 1, ``attrs["null"]``); then a test's ``z.ratio`` (``t.ratio`` on finite df)
+    ``format(round(x, 3), nsmall = 3)`` and ``p.value`` ``format(round(p, 4), nsmall = 4)``, ``<.0001`` where that
+    is 0 -- each column right-justified to its widest cell or name, without row names; a block for each
+    combination of the ``by`` variables in emmeans' order (the last one slowest), headed ``wool = A, shift = day:``
+    and followed by a blank line, each laid out by :func:`glmstat.report.display.matrix_lines` at ``width``; then
+    emmeans' notes, each followed by a space."""
     from ..formula.rounding import r_round
     from .display import matrix_lines
     from .rformat import format_r, zapsmall
@@ -464,8 +468,16 @@ def _emmeans_lines(table: pd.DataFrame, width: int) -> list[str]:
     index.columns = [str(c) for c in index.columns]
     limits = attrs.get("limits", "asymp")
     lo, hi = ("asymp.LCL", "asymp.UCL") if limits == "asymp" else ("lower.CL", "upper.CL")
-    numbers = {attrs.get("estimate", "estimate"): table["estimate"], "SE": table["std_error"],
-               "df": table["df"], lo: table["lower"], hi: table["upper"]}
+    numbers = {attrs.get("estimate", "estimate"): table["estimate"], "SE": table["std_error"], "df": table["df"]}
+    if "lower" in table.columns:
+        numbers.update({lo: table["lower"], hi: table["upper"]})
+    if attrs.get("null") is not None:
+        numbers["null"] = pd.Series(np.full(len(table), float(attrs["null"])))
+    tests = {}  # (emmeans' column of its test statistic and of the p-values, and their decimals)
+    if "statistic" in table.columns:
+        tests["z.ratio" if limits == "asymp" else "t.ratio"] = (table["statistic"], 3)
+    if "p_value" in table.columns:
+        tests["p.value"] = (table["p_value"], 4)
     digits = _emm_digits(table["estimate"].to_numpy(dtype=float), table["std_error"].to_numpy(dtype=float))
     cells: dict[str, list[str]] = {}
     left: set[str] = set()
@@ -477,6 +489,10 @@ def _emmeans_lines(table: pd.DataFrame, width: int) -> list[str]:
         if name == "df":
             x = np.asarray(r_round(x, 2), dtype=float)
         cells[name] = [c.strip() for c in format_r(x, digits)]
+    for name, (col, decimals) in tests.items():
+        x = np.asarray(r_round(zapsmall(col.to_numpy(dtype=float), 7), decimals), dtype=float)
+        texts = [c.strip() for c in format_r(x, 7, nsmall=decimals, scientific=False)]
+        cells[name] = ["<.0001" if name == "p.value" and t == "0.0000" else t for t in texts]
     heads = {}
     for name, texts in cells.items():
         w = max([len(name)] + [len(t) for t in texts])

@@ -144,6 +144,26 @@ def test_emmeans_with_by_factors_wraps_as_r(case):
     assert table.to_r().split("\n") == case["lines"]
 
 
+@pytest.mark.parametrize("width, key", [(80, "lines"), (50, "lines50")])
+@pytest.mark.parametrize("case", R["emmeans_contrasts"], ids=lambda c: c["id"])
+def test_emmeans_comparisons_print_as_r(case, width, key):
+    """print.summary_emm of pairs() and contrast(): the contrast, emmeans' name of the estimate (``estimate``,
+    ``ratio``, ``odds.ratio``), SE, df, the limits where a level is asked for (summary's ``infer = TRUE``), ``null``
+    for ratios, ``z.ratio`` or ``t.ratio`` to 3 decimals and ``p.value`` to 4 (``<.0001``), a block a by group,
+    wrapped at the width, then emmeans' notes in its order."""
+    if case["data"] == "long":
+        data = pd.read_csv(FIXTURES / "wide_tables" / "warpbreaks_long.csv")
+        data["tension"] = pd.Categorical(data["tension"], categories=pd.unique(data["tension"]))  # (R's: L, M, H)
+    else:
+        data = gs.load_dataset("warpbreaks")
+    fit = gs.glm(case["formula"], data, family=case["family"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)  # (means over a factor the term interacts with)
+        table = fit.emmeans_contrasts(case["term"], case["method"], by=case["by"] or None, type=case["type"],
+                                      level=case["level"] or None)
+    assert table.to_r(width=width).split("\n") == case[key]
+
+
 @pytest.mark.parametrize("case", R["emmeans_names"], ids=lambda c: f"{c['family']}_{c['link']}_{c['type']}")
 def test_emmeans_estimate_is_named_as_r(case):
     """emmeans 1.8's name of the means' column: rate (quasi)Poisson, prob (quasi)binomial, emmean on the link
