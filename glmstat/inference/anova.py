@@ -432,6 +432,7 @@ def _negbin_table(fits, test) -> pd.DataFrame:
     table.attrs["heading"] = "\n".join(["Likelihood ratio tests of Negative Binomial Models"]
                                        + [f"Response: {lhs}" for lhs in dict.fromkeys(lhs for lhs, _ in sides)])
     table.attrs["test"] = "Chisq"
+    table.attrs["r_print"] = "anova_negbin"  # (MASS's print.Anova: Table.to_r)
     return table
 
 

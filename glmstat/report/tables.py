@@ -268,13 +268,13 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
 
     A table whose ``attrs["r_print"]`` names what R prints for it is printed as R prints that: ``print.anova``
     of ``anova.glm``, ``anova.glmlist``, ``drop1.glm``, ``add1.glm`` and ``car::Anova`` (R's headings and column
-    names, :func:`glmstat.report.display.anova_lines`), ``print.infl`` of ``influence.measures`` and
-    ``print.summary_emm`` of emmeans' means and comparisons (a block by group).  Any other table is R's ``print.default`` of a matrix
-    (:func:`glmstat.report.display.numeric_matrix_lines`: ``vcov()``, ``confint()``): each numeric column
-    formatted with 7 significant digits (a logical one ``TRUE``/``FALSE``, text as it is), headed by its label,
-    or for a confidence interval's limits by R's (``"2.5 %"``, ``"97.5 %"``,
-    :func:`glmstat.report.display.confint_labels`).  Every block wraps at ``width``, as R's print wraps it; row
-    names, labels and text are made printable, as every label glmstat prints.
+    names, :func:`glmstat.report.display.anova_lines`), MASS's ``print.Anova`` of ``anova.negbin``, ``print.infl``
+    of ``influence.measures`` and ``print.summary_emm`` of emmeans' means and comparisons (a block by group).  Any
+    other table is R's ``print.default`` of a matrix (:func:`glmstat.report.display.numeric_matrix_lines`:
+    ``vcov()``, ``confint()``): each numeric column formatted with 7 significant digits (a logical one
+    ``TRUE``/``FALSE``, text as it is), headed by its label, or for a confidence interval's limits by R's
+    (``"2.5 %"``, ``"97.5 %"``, :func:`glmstat.report.display.confint_labels`).  Every block wraps at ``width``, as
+    R's print wraps it; row names, labels and text are made printable, as every label glmstat prints.
 
     Parameters
     ----------
@@ -295,6 +295,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     attrs = table.attrs
     if attrs.get("r_print") in ("anova_glm", "anova_glmlist"):
         return "\n".join(_anova_glm_lines(table, width))
+    if attrs.get("r_print") == "anova_negbin":
+        return "\n".join(_anova_negbin_lines(table, width))
     if attrs.get("r_print") == "term_changes":
         return "\n".join(_term_changes_lines(table, width))
     if attrs.get("r_print") == "car_anova":
@@ -346,6 +348,36 @@ def _anova_glm_lines(table: pd.DataFrame, width: int) -> list[str]:
                    for line in (encode_string(h, backslash=False), "")] + [""]
     columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
     return heading + anova_lines([str(r) for r in table.index], header, columns, width)
+
+
+#: MASS's names of anova.negbin's columns
+_ANOVA_NEGBIN_NAMES = {"theta": "theta", "resid_df": "Resid. df", "twice_loglik": "   2 x log-lik.", "test": "Test",
+                       "df": "   df", "statistic": "LR stat.", "p_value": "Pr(Chi)"}
+
+
+def _anova_negbin_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """MASS's ``print.Anova`` of ``anova.negbin``'s table: the heading's lines (``cat(heading, sep = "\\n")`` of
+    the title, which ends in a newline, and the ``Response:`` lines), then ``print.data.frame`` of
+    ``format.data.frame``'s cells with NA blank: rows numbered 1 to n, the models (right-justified under ``Model``)
+    and each numeric column ``format(x, digits = 7)`` under MASS's names, laid out by
+    :func:`glmstat.report.display.matrix_lines` at ``width``."""
+    from .display import matrix_lines
+    from .rformat import format_r
+
+    title, *responses = str(table.attrs.get("heading", "")).split("\n")
+    heading = [encode_string(title, backslash=False), ""] + [encode_string(r, backslash=False) for r in responses]
+    header, cells = ["Model"], [[encode_string(str(m)) for m in table.index]]
+    for c in table.columns:
+        col = table[c]
+        if col.dtype.kind in "iuf":
+            x = col.to_numpy(dtype=float)
+            texts = ["" if np.isnan(v) else t.strip() for v, t in zip(x, format_r(x, 7))]
+        else:
+            texts = [encode_string(str(v)) for v in col]
+        header.append(_ANOVA_NEGBIN_NAMES.get(c, encode_string(str(c))))
+        cells.append(texts)
+    rows = [[col[i] for col in cells] for i in range(len(table))]
+    return heading + matrix_lines([str(i) for i in range(1, len(table) + 1)], header, rows, width)
 
 
 #: R's names of drop1.glm's and add1.glm's columns, by test (the statistic's and the p-value's)

@@ -67,3 +67,25 @@ def test_markdown_and_html_show_r_models(case_table):
     for model, test in zip(case["model"], case["test"]):
         assert f"<th>{model}</th>" in html and model.replace("*", "\\*").replace("~", "\\~") in markdown
         assert not test or f"<td>{test}</td>" in html and test in markdown
+
+
+@pytest.mark.parametrize("width, key", [(80, "printed"), (50, "printed50")])
+def test_to_r_is_mass_print(case_table, width, key):
+    """``to_r()`` is MASS's ``print.Anova``: the heading's lines (a blank line after the title), then
+    ``print.data.frame`` of ``format.data.frame``'s cells (7 digits, NA blank): rows numbered 1 to n, the model
+    right-justified under ``Model``, MASS's names (``Resid. df``, ``   2 x log-lik.``, ``   df``, ``LR stat.``,
+    ``Pr(Chi)``), wrapped at the width."""
+    case, table = case_table
+    assert table.to_r(width=width).split("\n") == case[key]
+
+
+@pytest.mark.parametrize("width, key", [(80, "sequential"), (50, "sequential50")])
+@pytest.mark.parametrize("case", [c for c in R if c["sequential"]], ids=lambda c: c["id"])
+def test_sequential_anova_of_one_model_is_r_print(case, width, key):
+    """``anova()`` of one negative binomial fit is ``anova.negbin``'s ``NextMethod``: ``anova.glm`` with theta held
+    at the fit's (``Model: Negative Binomial(1.3799), link: log``), printed as R prints it."""
+    fit = _fits(case)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)  # (tests made without re-estimating theta)
+        table = fit.anova()
+    assert table.to_r(width=width).split("\n") == case[key]
