@@ -255,5 +255,6 @@ def add1(fit: "GLMResults", scope: Any, test: str = "none", k: float = 2.0) -> p
             out["statistic"], out["p_value"] = F, f_sf(F, dfs, rdf - dfs)
     out.attrs["heading"] = f"Single term additions\nModel: {model_text(fit)}"
     out.attrs["test"] = test
-    out.attrs["r_print"] = "term_changes"  # (R's column names and heading: Table.to_r)
+    # (R's column names and heading: Table.to_r; R names the statistics "scaled" where the dispersion is not 1)
+    out.attrs.update(r_print="term_changes", scaled=bool(fit.dispersion != 1.0))
     return out

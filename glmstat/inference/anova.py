@@ -588,7 +588,8 @@ def drop1(fit, test: str = "none", k: float = 2.0, scope: Any = None) -> pd.Data
             table["p_value"] = f_sf(F, dfs, rdf)
     table.attrs["heading"] = f"Single term deletions\nModel: {model_text(fit)}"
     table.attrs["test"] = test
-    table.attrs["r_print"] = "term_changes"  # (R's column names and heading: Table.to_r)
+    # (R's column names and heading: Table.to_r; R names the statistics "scaled" where the dispersion is not 1)
+    table.attrs.update(r_print="term_changes", scaled=bool(disp != 1.0))
     return table
 
 

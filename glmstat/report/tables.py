@@ -380,18 +380,24 @@ def _anova_negbin_lines(table: pd.DataFrame, width: int) -> list[str]:
     return heading + matrix_lines([str(i) for i in range(1, len(table) + 1)], header, rows, width)
 
 
-#: R's names of drop1.glm's and add1.glm's columns, by test (the statistic's and the p-value's)
+#: R's names of drop1.glm's and add1.glm's columns, by test (the statistic's and the p-value's); where the
+#: dispersion is not 1 (a quasi, Gaussian or Gamma fit), the names of ``_TERM_CHANGES_SCALED``
 _TERM_CHANGES_NAMES = {"df": "Df", "deviance": "Deviance", "aic": "AIC"}
 _TERM_CHANGES_TESTS = {"Chisq": ("LRT", "Pr(>Chi)"), "Rao": ("Rao score", "Pr(>Chi)"), "F": ("F value", "Pr(>F)")}
+_TERM_CHANGES_SCALED = {"Chisq": ("scaled dev.", "Pr(>Chi)"), "Rao": ("scaled Rao sc.", "Pr(>Chi)")}
 
 
 def _term_changes_lines(table: pd.DataFrame, width: int) -> list[str]:
     """``print.anova`` of ``drop1.glm``'s or ``add1.glm``'s table: the heading's first line, a blank line,
     ``Model:`` and the model deparsed on the lines below it, then the table
-    (:func:`glmstat.report.display.anova_lines`)."""
+    (:func:`glmstat.report.display.anova_lines`).  Its statistic is named as R names it: ``LRT`` and ``Rao score``,
+    or ``scaled dev.`` and ``scaled Rao sc.`` where the fit's dispersion is not 1 (``attrs["scaled"]``), ``F
+    value``; a quasi family's table has no AIC column (R drops it, all NA)."""
     from .display import anova_lines
 
-    statistic, p_value = _TERM_CHANGES_TESTS.get(table.attrs.get("test"), ("statistic", "p_value"))
+    test = table.attrs.get("test")
+    names = _TERM_CHANGES_SCALED if table.attrs.get("scaled") and test in _TERM_CHANGES_SCALED else _TERM_CHANGES_TESTS
+    statistic, p_value = names.get(test, ("statistic", "p_value"))
     names = {**_TERM_CHANGES_NAMES, "statistic": statistic, "p_value": p_value}
     header = [names.get(c, str(c)) for c in table.columns]
     title, _, model = str(table.attrs.get("heading", "")).partition("\nModel: ")

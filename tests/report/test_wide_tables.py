@@ -93,6 +93,20 @@ def test_drop1_and_add1_with_long_term_labels_wrap_as_r(case, which):
     assert table.to_r().split("\n") == case[which]
 
 
+@pytest.mark.parametrize("which", ["drop1", "add1", "drop1_50", "add1_50"])
+@pytest.mark.parametrize("case", R["drop1_add1_scaled"], ids=lambda c: c["id"])
+def test_drop1_and_add1_with_a_dispersion_not_1_print_as_r(case, which):
+    """print.anova of drop1.glm's and add1.glm's tables where the dispersion is not 1: a quasi family's without
+    the AIC column (R drops it, all NA), the statistics named ``scaled dev.`` and ``scaled Rao sc.`` (a Gaussian
+    or Gamma fit's too), ``F value`` for F; at widths 80 and 50."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        fit = gs.glm(case["formula"], MTCARS, family=case["family"])
+        table = fit.drop1(test=case["test"]) if which.startswith("drop1") else fit.add1(case["scope"],
+                                                                                        test=case["test"])
+    assert table.to_r(width=50 if which.endswith("_50") else 80).split("\n") == case[which]
+
+
 @pytest.mark.parametrize("case", R["car_anova_long"], ids=lambda c: c["id"])
 def test_car_anova_with_long_term_labels_wraps_as_r(case):
     """print.anova of car::Anova's tables: car's heading (``Error estimate based on Pearson residuals`` for F),
