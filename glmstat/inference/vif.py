@@ -110,4 +110,5 @@ def vif(fit: "GLMResults") -> pd.DataFrame:
     table = pd.DataFrame({"gvif": gvif, "df": df, "gvif_adj": gvif ** (1.0 / (2.0 * df))},
                          index=pd.Index(list(st.labels), name="term"))
     table.attrs["heading"] = "Generalized variance-inflation factors"
+    table.attrs["r_print"] = "vif"  # (car's print: a matrix, or the named vector of GVIFs: Table.to_r)
     return table

@@ -295,6 +295,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     attrs = table.attrs
     if attrs.get("r_print") in ("anova_glm", "anova_glmlist"):
         return "\n".join(_anova_glm_lines(table, width))
+    if attrs.get("r_print") == "vif":
+        return "\n".join(_vif_lines(table, width))
     if attrs.get("r_print") == "anova_negbin":
         return "\n".join(_anova_negbin_lines(table, width))
     if attrs.get("r_print") == "term_changes":
@@ -348,6 +350,21 @@ def _anova_glm_lines(table: pd.DataFrame, width: int) -> list[str]:
                    for line in (encode_string(h, backslash=False), "")] + [""]
     columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
     return heading + anova_lines([str(r) for r in table.index], header, columns, width)
+
+
+def _vif_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """car's ``vif()`` as R prints it: where every term has one column, the named vector of the GVIFs
+    (``print.default``, :func:`glmstat.report.display.named_vector_lines` with R's gap of one space); else the
+    matrix ``GVIF``, ``Df``, ``GVIF^(1/(2*Df))`` (:func:`glmstat.report.display.numeric_matrix_lines`), wrapped at
+    ``width``."""
+    from .display import named_vector_lines, numeric_matrix_lines
+    from .rformat import format_r
+
+    names = [str(r) for r in table.index]
+    if (table["df"].to_numpy(dtype=float) == 1.0).all():
+        return named_vector_lines(names, format_r(table["gvif"].to_numpy(dtype=float), 7), gap=1, width=width)
+    columns = [table[c].to_numpy(dtype=float) for c in ("gvif", "df", "gvif_adj")]
+    return numeric_matrix_lines(names, ["GVIF", "Df", "GVIF^(1/(2*Df))"], columns, width=width)
 
 
 #: MASS's names of anova.negbin's columns

@@ -178,6 +178,18 @@ def test_emmeans_comparisons_print_as_r(case, width, key):
     assert table.to_r(width=width).split("\n") == case[key]
 
 
+@pytest.mark.parametrize("width, key", [(80, "lines"), (50, "lines50")])
+@pytest.mark.parametrize("case", R["vif"], ids=lambda c: c["id"])
+def test_vif_prints_as_car(case, width, key):
+    """car::vif's print: the matrix ``GVIF``, ``Df``, ``GVIF^(1/(2*Df))`` where a term has several columns, else the
+    named vector of the GVIFs (``print.default``: names and values right-justified to one width, as many a line as
+    the width takes)."""
+    data = MTCARS.rename(columns={"drat": case["rename"]["drat"], "wt": case["rename"]["wt"]}) if case["rename"] \
+        else MTCARS
+    fit = gs.glm(case["formula"], data, family=case["family"])
+    assert fit.vif().to_r(width=width).split("\n") == case[key]
+
+
 @pytest.mark.parametrize("case", R["emmeans_names"], ids=lambda c: f"{c['family']}_{c['link']}_{c['type']}")
 def test_emmeans_estimate_is_named_as_r(case):
     """emmeans 1.8's name of the means' column: rate (quasi)Poisson, prob (quasi)binomial, emmean on the link
