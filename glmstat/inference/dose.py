@@ -89,4 +89,6 @@ def dose_p(fit: "GLMResults", p=0.5, cf: Sequence[str] | None = None) -> pd.Data
     v = V.loc[[b0_name, b1_name], [b0_name, b1_name]].to_numpy()
     # d' V d with d = -(1, x) / b1
     se = np.sqrt((v[0, 0] + 2.0 * x * v[0, 1] + x * x * v[1, 1]) / (b1 * b1))
-    return pd.DataFrame({"dose": x, "std_error": se}, index=pd.Index(probs, name="p"))
+    table = pd.DataFrame({"dose": x, "std_error": se}, index=pd.Index(probs, name="p"))
+    table.attrs["r_print"] = "dose"  # (MASS's print.glm.dose: Table.to_r)
+    return table

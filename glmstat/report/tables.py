@@ -297,6 +297,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
         return "\n".join(_anova_glm_lines(table, width))
     if attrs.get("r_print") == "vif":
         return "\n".join(_vif_lines(table, width))
+    if attrs.get("r_print") == "dose":
+        return "\n".join(_dose_lines(table, width))
     if attrs.get("r_print") == "anova_negbin":
         return "\n".join(_anova_negbin_lines(table, width))
     if attrs.get("r_print") == "term_changes":
@@ -365,6 +367,18 @@ def _vif_lines(table: pd.DataFrame, width: int) -> list[str]:
         return named_vector_lines(names, format_r(table["gvif"].to_numpy(dtype=float), 7), gap=1, width=width)
     columns = [table[c].to_numpy(dtype=float) for c in ("gvif", "df", "gvif_adj")]
     return numeric_matrix_lines(names, ["GVIF", "Df", "GVIF^(1/(2*Df))"], columns, width=width)
+
+
+def _dose_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """MASS's ``print.glm.dose`` of ``dose.p``: the matrix of the doses and their standard errors, its rows
+    ``p = 0.25:`` (``paste0("p = ", format(p), ":")``, the probabilities in one layout) and its columns ``Dose`` and
+    ``SE`` (:func:`glmstat.report.display.numeric_matrix_lines`), wrapped at ``width``."""
+    from .display import numeric_matrix_lines
+    from .rformat import format_r
+
+    names = [f"p = {p}:" for p in format_r(table.index.to_numpy(dtype=float), 7)]
+    columns = [table[c].to_numpy(dtype=float) for c in ("dose", "std_error")]
+    return numeric_matrix_lines(names, ["Dose", "SE"], columns, width=width)
 
 
 #: MASS's names of anova.negbin's columns

@@ -190,6 +190,14 @@ def test_vif_prints_as_car(case, width, key):
     assert fit.vif().to_r(width=width).split("\n") == case[key]
 
 
+@pytest.mark.parametrize("width, key", [(80, "lines"), (50, "lines50")])
+@pytest.mark.parametrize("case", R["dose_p"], ids=lambda c: c["id"])
+def test_dose_p_prints_as_mass(case, width, key):
+    """MASS's print.glm.dose: rows ``p = 0.25:`` (``format(p)``, one layout), columns ``Dose`` and ``SE``."""
+    fit = gs.glm(case["formula"], MTCARS, family=gs.Binomial(link=case["link"]))
+    assert fit.dose_p(case["p"]).to_r(width=width).split("\n") == case[key]
+
+
 @pytest.mark.parametrize("case", R["emmeans_names"], ids=lambda c: f"{c['family']}_{c['link']}_{c['type']}")
 def test_emmeans_estimate_is_named_as_r(case):
     """emmeans 1.8's name of the means' column: rate (quasi)Poisson, prob (quasi)binomial, emmean on the link
