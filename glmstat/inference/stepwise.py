@@ -382,4 +382,6 @@ def step(fit: "GLMResults", direction: str | None = None, k: float = 2.0, scope:
     path = path[list(STEP_PATH_COLUMNS)]  # (the order with_step_path keeps, named once)
     path.attrs["heading"] = (f"Stepwise Model Path\nInitial model: {model_text(fit)}\n"
                              f"Final model: {model_text(current)}")
+    # (MASS's print.Anova of stepAIC's $anova, its heading the models deparsed: Table.to_r)
+    path.attrs.update(r_print="step_path", models=(model_text(fit), model_text(current)))
     return current.with_step_path(path, StepTrace(tuple(emit.events)))

@@ -268,9 +268,10 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
 
     A table whose ``attrs["r_print"]`` names what R prints for it is printed as R prints that: ``print.anova``
     of ``anova.glm``, ``anova.glmlist``, ``drop1.glm``, ``add1.glm`` and ``car::Anova`` (R's headings and column
-    names, :func:`glmstat.report.display.anova_lines`), MASS's ``print.Anova`` of ``anova.negbin``, ``print.infl``
-    of ``influence.measures`` and ``print.summary_emm`` of emmeans' means and comparisons (a block by group).  Any
-    other table is R's ``print.default`` of a matrix (:func:`glmstat.report.display.numeric_matrix_lines`:
+    names, :func:`glmstat.report.display.anova_lines`), MASS's ``print.Anova`` of ``anova.negbin`` and
+    ``stepAIC``, ``print.infl`` of ``influence.measures``, ``print.summary_emm`` of emmeans' means and comparisons
+    (a block by group), car's ``vif`` and MASS's ``print.glm.dose``.  Any other table is R's ``print.default`` of a
+    matrix (:func:`glmstat.report.display.numeric_matrix_lines`:
     ``vcov()``, ``confint()``): each numeric column formatted with 7 significant digits (a logical one
     ``TRUE``/``FALSE``, text as it is), headed by its label, or for a confidence interval's limits by R's
     (``"2.5 %"``, ``"97.5 %"``, :func:`glmstat.report.display.confint_labels`).  Every block wraps at ``width``, as
@@ -299,6 +300,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
         return "\n".join(_vif_lines(table, width))
     if attrs.get("r_print") == "dose":
         return "\n".join(_dose_lines(table, width))
+    if attrs.get("r_print") == "step_path":
+        return "\n".join(_step_path_lines(table, width))
     if attrs.get("r_print") == "anova_negbin":
         return "\n".join(_anova_negbin_lines(table, width))
     if attrs.get("r_print") == "term_changes":
@@ -384,20 +387,22 @@ def _dose_lines(table: pd.DataFrame, width: int) -> list[str]:
 #: MASS's names of anova.negbin's columns
 _ANOVA_NEGBIN_NAMES = {"theta": "theta", "resid_df": "Resid. df", "twice_loglik": "   2 x log-lik.", "test": "Test",
                        "df": "   df", "statistic": "LR stat.", "p_value": "Pr(Chi)"}
+#: MASS's names of stepAIC's ``$anova`` columns
+_STEP_PATH_NAMES = {"step": "Step", "df": "Df", "deviance": "Deviance", "resid_df": "Resid. Df",
+                    "resid_dev": "Resid. Dev", "aic": "AIC"}
 
 
-def _anova_negbin_lines(table: pd.DataFrame, width: int) -> list[str]:
-    """MASS's ``print.Anova`` of ``anova.negbin``'s table: the heading's lines (``cat(heading, sep = "\\n")`` of
-    the title, which ends in a newline, and the ``Response:`` lines), then ``print.data.frame`` of
-    ``format.data.frame``'s cells with NA blank: rows numbered 1 to n, the models (right-justified under ``Model``)
-    and each numeric column ``format(x, digits = 7)`` under MASS's names, laid out by
+def _mass_anova_lines(heading: list[str], table: pd.DataFrame, names: dict[str, str], width: int,
+                      first: tuple[str, list[str]] | None = None) -> list[str]:
+    """MASS's ``print.Anova`` (of ``anova.negbin``'s and ``stepAIC``'s tables): the ``heading`` lines, then
+    ``print.data.frame`` of ``format.data.frame``'s cells with NA blank -- rows numbered 1 to n, text columns as
+    they are (right-justified), each numeric column ``format(x, digits = 7)`` -- under the ``names`` of the columns
+    (``first``: a column, its name and cells, before them), laid out by
     :func:`glmstat.report.display.matrix_lines` at ``width``."""
     from .display import matrix_lines
     from .rformat import format_r
 
-    title, *responses = str(table.attrs.get("heading", "")).split("\n")
-    heading = [encode_string(title, backslash=False), ""] + [encode_string(r, backslash=False) for r in responses]
-    header, cells = ["Model"], [[encode_string(str(m)) for m in table.index]]
+    header, cells = ([first[0]], [first[1]]) if first else ([], [])
     for c in table.columns:
         col = table[c]
         if col.dtype.kind in "iuf":
@@ -405,10 +410,31 @@ def _anova_negbin_lines(table: pd.DataFrame, width: int) -> list[str]:
             texts = ["" if np.isnan(v) else t.strip() for v, t in zip(x, format_r(x, 7))]
         else:
             texts = [encode_string(str(v)) for v in col]
-        header.append(_ANOVA_NEGBIN_NAMES.get(c, encode_string(str(c))))
+        header.append(names.get(c, encode_string(str(c))))
         cells.append(texts)
     rows = [[col[i] for col in cells] for i in range(len(table))]
     return heading + matrix_lines([str(i) for i in range(1, len(table) + 1)], header, rows, width)
+
+
+def _anova_negbin_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """MASS's ``print.Anova`` of ``anova.negbin``'s table (:func:`_mass_anova_lines`): the heading's lines
+    (``cat(heading, sep = "\\n")`` of the title, which ends in a newline, and the ``Response:`` lines), then the
+    models (right-justified under ``Model``) and the numbers under MASS's names."""
+    title, *responses = str(table.attrs.get("heading", "")).split("\n")
+    heading = [encode_string(title, backslash=False), ""] + [encode_string(r, backslash=False) for r in responses]
+    return _mass_anova_lines(heading, table, _ANOVA_NEGBIN_NAMES, width,
+                             ("Model", [encode_string(str(m)) for m in table.index]))
+
+
+def _step_path_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """MASS's ``print.Anova`` of ``stepAIC``'s ``$anova`` (:func:`_mass_anova_lines`): ``cat`` of its heading
+    (``"Stepwise Model Path \\nAnalysis of Deviance Table"``, ``"\\nInitial Model:"``, the initial model deparsed,
+    ``"\\nFinal Model:"``, the final one, ``"\\n"``: each on its lines, ``attrs["models"]``), then the steps."""
+    initial, final = (str(m).split("\n") for m in table.attrs.get("models", ("", "")))
+    heading = (["Stepwise Model Path ", "Analysis of Deviance Table", "", "Initial Model:"]
+               + [encode_string(line, backslash=False) for line in initial] + ["", "Final Model:"]
+               + [encode_string(line, backslash=False) for line in final] + ["", ""])
+    return _mass_anova_lines(heading, table, _STEP_PATH_NAMES, width)
 
 
 #: R's names of drop1.glm's and add1.glm's columns, by test (the statistic's and the p-value's); where the

@@ -198,6 +198,17 @@ def test_dose_p_prints_as_mass(case, width, key):
     assert fit.dose_p(case["p"]).to_r(width=width).split("\n") == case[key]
 
 
+@pytest.mark.parametrize("width, key", [(80, "lines"), (50, "lines50")])
+@pytest.mark.parametrize("case", R["step_path"], ids=lambda c: c["id"])
+def test_step_path_prints_as_mass(case, width, key):
+    """MASS's print.Anova of stepAIC's ``$anova``: ``Stepwise Model Path ``, the initial and final models deparsed
+    (on two lines where R's deparse breaks them), rows 1 to n, ``Step`` right-justified, R's column names, 7
+    digits, NA blank."""
+    fit = gs.glm(case["formula"], MTCARS, family=case["family"])
+    chosen = fit.step(direction=case["direction"], scope=case["scope"] or None)
+    assert chosen.step_path.to_r(width=width).split("\n") == case[key]
+
+
 @pytest.mark.parametrize("case", R["emmeans_names"], ids=lambda c: f"{c['family']}_{c['link']}_{c['type']}")
 def test_emmeans_estimate_is_named_as_r(case):
     """emmeans 1.8's name of the means' column: rate (quasi)Poisson, prob (quasi)binomial, emmean on the link
