@@ -549,7 +549,8 @@ def _emmeans_lines(table: pd.DataFrame, width: int) -> list[str]:
     emmeans' digits (:func:`_emm_digits`): the estimate (named by ``attrs["estimate"]``), ``SE``, ``df``, the
     limits, ``null`` (a ratio's 1, ``attrs["null"]``); then a test's ``z.ratio`` (``t.ratio`` on finite df)
     ``format(round(x, 3), nsmall = 3)`` and ``p.value`` ``format(round(p, 4), nsmall = 4)``, ``<.0001`` where that
-    is 0 -- each column right-justified to its widest cell or name, without row names; a block for each
+    is 0 -- each column right-justified to its widest cell or name (an estimate not estimable ``nonEst``, the
+    other missing cells ``NA``), without row names; a block for each
     combination of the ``by`` variables in emmeans' order (the last one slowest), headed ``wool = A, shift = day:``
     and followed by a blank line, each laid out by :func:`glmstat.report.display.matrix_lines` at ``width``; then
     emmeans' notes, each followed by a space."""
@@ -584,6 +585,9 @@ def _emmeans_lines(table: pd.DataFrame, width: int) -> list[str]:
         if name == "df":
             x = np.asarray(r_round(x, 2), dtype=float)
         cells[name] = [c.strip() for c in format_r(x, digits)]
+    estimate = attrs.get("estimate", "estimate")  # (a mean or comparison not estimable: emmeans' "nonEst")
+    cells[estimate] = ["nonEst" if np.isnan(v) else c for v, c in zip(table["estimate"].to_numpy(dtype=float),
+                                                                        cells[estimate])]
     for name, (col, decimals) in tests.items():
         x = np.asarray(r_round(zapsmall(col.to_numpy(dtype=float), 7), decimals), dtype=float)
         texts = [c.strip() for c in format_r(x, 7, nsmall=decimals, scientific=False)]

@@ -179,6 +179,21 @@ def test_emmeans_comparisons_print_as_r(case, width, key):
 
 
 @pytest.mark.parametrize("width, key", [(80, "lines"), (50, "lines50")])
+@pytest.mark.parametrize("case", R["emmeans_nonest"], ids=lambda c: c["id"])
+def test_emmeans_not_estimable_print_as_r(case, width, key):
+    """print.summary_emm of means and comparisons that are not estimable (a cell without rows, its column aliased):
+    ``nonEst`` in the estimate's column, ``NA`` in the others."""
+    wb = gs.load_dataset("warpbreaks")
+    data = wb[~((wb["wool"] == "A") & (wb["tension"] == "H"))]
+    fit = gs.glm(case["formula"], data, family=case["family"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        table = (fit.emmeans(case["term"], by=case["by"]) if case["method"] == "means" else
+                 fit.emmeans_contrasts(case["term"], case["method"], by=case["by"]))
+    assert table.to_r(width=width).split("\n") == case[key]
+
+
+@pytest.mark.parametrize("width, key", [(80, "lines"), (50, "lines50")])
 @pytest.mark.parametrize("case", R["vif"], ids=lambda c: c["id"])
 def test_vif_prints_as_car(case, width, key):
     """car::vif's print: the matrix ``GVIF``, ``Df``, ``GVIF^(1/(2*Df))`` where a term has several columns, else the
