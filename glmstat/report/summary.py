@@ -137,6 +137,9 @@ class Summary:
                                   "p_value": fit.p_values})
         else:
             table = known_dispersion_table(fit, dispersion)
+        # (R's print(coef(summary(m))): its column names, the aliased coefficients' rows left out: Table.to_r)
+        table.attrs.update(r_print="coefmat", kind=fit.statistic_kind if dispersion is None else "z",
+                           aliased=list(fit.aliased))
         sep = fit.separation
         return cls(
             call=call_text(fit),

@@ -270,7 +270,8 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     of ``anova.glm``, ``anova.glmlist``, ``drop1.glm``, ``add1.glm`` and ``car::Anova`` (R's headings and column
     names, :func:`glmstat.report.display.anova_lines`), MASS's ``print.Anova`` of ``anova.negbin`` and
     ``stepAIC``, ``print.infl`` of ``influence.measures``, ``print.summary_emm`` of emmeans' means and comparisons
-    (a block by group), car's ``vif`` and MASS's ``print.glm.dose``.  Any other table is R's ``print.default`` of a
+    (a block by group), car's ``vif``, MASS's ``print.glm.dose`` and ``coef(summary(m))`` (the summary's
+    table, its aliased rows left out, as R's).  Any other table is R's ``print.default`` of a
     matrix (:func:`glmstat.report.display.numeric_matrix_lines`:
     ``vcov()``, ``confint()``): each numeric column formatted with 7 significant digits (a logical one
     ``TRUE``/``FALSE``, text as it is), headed by its label, or for a confidence interval's limits by R's
@@ -296,6 +297,12 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
     attrs = table.attrs
     if attrs.get("r_print") in ("anova_glm", "anova_glmlist"):
         return "\n".join(_anova_glm_lines(table, width))
+    if attrs.get("r_print") == "coefmat":  # (print(coef(summary(m))): a numeric matrix, R's column names)
+        kind = attrs.get("kind", "z")
+        shown = table.drop(index=[a for a in attrs.get("aliased", ()) if a in table.index])
+        columns = [shown[c].to_numpy(dtype=float) for c in ("estimate", "std_error", "statistic", "p_value")]
+        return "\n".join(numeric_matrix_lines([str(r) for r in shown.index], ["Estimate", "Std. Error",
+                                                f"{kind} value", f"Pr(>|{kind}|)"], columns, width=width))
     if attrs.get("r_print") == "vif":
         return "\n".join(_vif_lines(table, width))
     if attrs.get("r_print") == "dose":

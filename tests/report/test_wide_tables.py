@@ -224,6 +224,20 @@ def test_step_path_prints_as_mass(case, width, key):
     assert chosen.step_path.to_r(width=width).split("\n") == case[key]
 
 
+@pytest.mark.parametrize("width, key", [(80, "lines"), (50, "lines50")])
+@pytest.mark.parametrize("case", R["coef_summary"], ids=lambda c: c["id"])
+def test_summary_table_prints_as_coef_of_summary(case, width, key):
+    """The summary's coefficient table is R's ``print(coef(summary(m)))``: a numeric matrix of 7 digits a column,
+    headed ``Estimate``, ``Std. Error``, ``z value`` or ``t value``, ``Pr(>|z|)`` or ``Pr(>|t|)`` (z with a
+    dispersion given), an aliased coefficient's row left out, wrapped at the width."""
+    data = MTCARS.rename(columns={"drat": R["confint_long"]["rename"]["drat"], "wt": R["confint_long"]["rename"]["wt"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)  # (the aliased column)
+        fit = gs.glm(case["formula"], data, family=case["family"])
+    summary = fit.summary(dispersion=case["dispersion"] or None)
+    assert summary.table.to_r(width=width).split("\n") == case[key]
+
+
 @pytest.mark.parametrize("case", R["emmeans_names"], ids=lambda c: f"{c['family']}_{c['link']}_{c['type']}")
 def test_emmeans_estimate_is_named_as_r(case):
     """emmeans 1.8's name of the means' column: rate (quasi)Poisson, prob (quasi)binomial, emmean on the link
