@@ -426,7 +426,9 @@ def _mass_anova_lines(heading: list[str], table: pd.DataFrame, names: dict[str, 
 def _anova_negbin_lines(table: pd.DataFrame, width: int) -> list[str]:
     """MASS's ``print.Anova`` of ``anova.negbin``'s table (:func:`_mass_anova_lines`): the heading's lines
     (``cat(heading, sep = "\\n")`` of the title, which ends in a newline, and the ``Response:`` lines), then the
-    models (right-justified under ``Model``) and the numbers under MASS's names."""
+    models (right-justified under ``Model``) and the numbers under MASS's names.  The p-values are glmstat's upper
+    tails: where MASS's ``1 - pchisq`` reads 0 (below about 1e-16) R prints ``0``, glmstat the tail (R's rounding,
+    not a difference of the print)."""
     title, *responses = str(table.attrs.get("heading", "")).split("\n")
     heading = [encode_string(title, backslash=False), ""] + [encode_string(r, backslash=False) for r in responses]
     return _mass_anova_lines(heading, table, _ANOVA_NEGBIN_NAMES, width,
