@@ -94,7 +94,8 @@ MIN_CONTRAST_SIZE = 1e-100
 
 
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response",
-            weights: str = "equal", at: dict | None = None, offset: float | None = None) -> pd.DataFrame:
+            weights: str = "equal", at: dict | None = None, offset: float | None = None, cov_reduce: Any = None,
+            cov_keep: Any = None) -> pd.DataFrame:
     """Estimated marginal means of ``term`` on the response scale (see the module docstring), or on the scale of
     the linear predictor.
 
@@ -124,6 +125,15 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     offset : float, optional
         The offset of the grid's linear predictor instead of the mean of the model's (emmeans' ``offset =``):
         ``offset=0`` gives a rate per unit of exposure where the model's offset is ``log(exposure)``.
+    cov_reduce : str or dict, optional
+        The covariates' values on the grid by emmeans' ``cov.reduce``, by name: ``"mean"`` (the default),
+        ``"median"``, ``"min"``, ``"max"``, or ``"range"`` (both ends: an axis of the grid, averaged over unless
+        asked for by ``term`` or ``by``); or a dict of them by covariate (the others at their mean).  A function is
+        refused (glmstat runs no code of the caller's): give its values by ``at=``.
+    cov_keep : list of str or int, optional
+        emmeans' ``cov.keep``: covariates kept at all their distinct values (by name; a number n: those of at most
+        n values); None: those of at most two values, emmeans' default.  ``at=`` has the last word, then
+        ``cov_keep``, then ``cov_reduce``.
 
     Returns
     -------
@@ -135,7 +145,7 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     if not is_one_of(type, ("response", "link")):  # (only Python's own str compared: a subclass's __eq__ never runs)
         raise GLMStatError(f"unknown type {shown(type)}; use 'response' (the means back-transformed, as emmeans' "
                            "type = \"response\") or 'link' (the linear predictor's scale, emmeans' default)")
-    means = grid_means(fit, term, by, weights, at, offset)
+    means = grid_means(fit, term, by, weights, at, offset, cov_reduce, cov_keep)
     eta, se, df = means.eta, means.se, means.df
     q = interval_quantile(level, df)
     grouped = "" if by is None else f" by {', '.join(means.index.names[means.n_term:])}"
@@ -355,10 +365,11 @@ def _quadratic_rows(D: Any, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
 
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None,
                   level: float | None = None, weights: str = "equal", at: dict | None = None,
-                  type: str = "response") -> pd.DataFrame:
+                  type: str = "response", cov_reduce: Any = None, cov_keep: Any = None) -> pd.DataFrame:
     """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring): emmeans'
     ``pairs()``, :func:`emmeans_contrasts` with ``method="pairwise"``."""
-    return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level, weights=weights, at=at, type=type)
+    return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level, weights=weights, at=at, type=type,
+                             cov_reduce=cov_reduce, cov_keep=cov_keep)
 
 
 def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
@@ -386,7 +397,8 @@ def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
 
 def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwise", adjust: str | None = None,
                       by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
-                      at: dict | None = None, type: str = "response") -> pd.DataFrame:
+                      at: dict | None = None, type: str = "response", cov_reduce: Any = None,
+                      cov_keep: Any = None) -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
     ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, ``"mean_chg"``, ``"identity"`` -- each
@@ -394,7 +406,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     them, ``"tukey"``, ``"dunnett"`` and ``"trt.vs.ctrl1"``, or a dict of contrasts of one's own);
     with ``by``, within each group of its levels, each group's p-values adjusted for its own comparisons (``adjust``
     None: the method's default, as emmeans').  ``type="link"``: differences on the link scale (of a transformed
-    response's too), as contrasts of emmeans' default grid, never ratios.  The heading carries emmeans' notes
+    response's too), as contrasts of emmeans' default grid, never ratios.  ``weights``, ``at``, ``cov_reduce`` and
+    ``cov_keep``: the grid's, as :func:`emmeans`'s.  The heading carries emmeans' notes
     (:func:`contrast_notes`).
 
     Returns
@@ -411,7 +424,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         raise GLMStatError(f"unknown type {shown(type)}; use 'response' (ratios where the link or the response's "
                            "transformation makes them, as emmeans' pairs() of type = \"response\" means) or 'link' "
                            "(differences on the linear predictor's scale)")
-    means = grid_means(fit, term, by, weights, at)
+    means = grid_means(fit, term, by, weights, at, None, cov_reduce, cov_keep)
     index, df, n_term = means.index, means.df, means.n_term
     names = list(index.names)[:n_term]
     keys = [k if isinstance(k, tuple) else (k,) for k in index]

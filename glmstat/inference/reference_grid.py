@@ -42,6 +42,11 @@ over (or which are the term's), and which rows take them is read off the rows at
 of its grid's cells), for nesting and for emmeans' weights other than equal (refused with at= of a numeric
 variable: the rows seldom take the values given).
 
+``cov_reduce=`` and ``cov_keep=`` (emmeans' ``cov.reduce`` by name and ``cov.keep``) hold the covariates at
+other values than their mean: their median, least or greatest value, both ends (``"range"``: an axis, its values
+treated as ``at=``'s), or all their distinct values (those named, or of at most n values, in place of emmeans'
+default ``"2"``); ``at=`` has the last word (:func:`_covariate_values`).
+
 The grid's design rows are built up to :data:`GRID_CELLS` cells (rows x model columns), or up to emmeans' own
 limit of 10,000 rows (:data:`GRID_ROWS`) however many columns, and each mean averages its rows over the other
 variables' axes.  Larger requests are refused with the numbers.
@@ -66,12 +71,12 @@ import pandas as pd
 
 from ..design.sources import fold
 from ..engine.linalg import design_qr
-from .._arguments import finite_or_none, is_one_of, own_scalar, shown, shown_items
+from .._arguments import finite_or_none, integer_type, is_one_of, own_scalar, shown, shown_items
 from ..errors import GLMStatError
 from ..formula.validation import MAX_MAGNITUDE
 from ..formula.nodes import names_read
 from ..formula.values import label_text
-from .column_summaries import column_summaries
+from .column_summaries import LEVELS_KEPT, column_summaries
 from .nesting_terms import term_nesting
 from .covariance_factor import combination_variances
 from .fit_access import encode, response, structure, used_data
@@ -82,7 +87,8 @@ from .variables import ModelVariable, model_variables, pick, with_columns, with_
 if TYPE_CHECKING:
     from .results import GLMResults
 
-__all__ = ["GridMeans", "grid_means", "estimable_rows", "WEIGHTS", "GRID_CELLS", "GRID_ROWS", "MAX_AT_VALUES"]
+__all__ = ["GridMeans", "grid_means", "estimable_rows", "WEIGHTS", "GRID_CELLS", "GRID_ROWS", "MAX_AT_VALUES",
+           "REDUCTIONS"]
 
 
 def _spec(term: Any, by: Any = None) -> tuple[list[str], int]:
@@ -474,6 +480,106 @@ def _at_values(variables: list[ModelVariable], at: Any,
             {variables[i].name for i in given})
 
 
+#: emmeans' reductions of a covariate offered by name (``cov.reduce``): the ones that run no code of the caller's
+REDUCTIONS = ("mean", "median", "range", "min", "max")
+
+
+def _reduction(value: Any, what: str) -> str:
+    """A reduction's name (:data:`REDUCTIONS`) checked; a function refused, naming ``cov_reduce=``."""
+    if callable(value):
+        raise GLMStatError(f"cov_reduce={what} takes the name of a reduction ({shown_items(list(REDUCTIONS))}), not a "
+                           "function: glmstat runs no code of the caller's to build a reference grid; give the values "
+                           "by at= instead")
+    if not is_one_of(value, REDUCTIONS):
+        raise GLMStatError(f"unknown cov_reduce={what or ''} {shown(value)}; use one of {shown_items(list(REDUCTIONS))}"
+                           " (emmeans' cov.reduce by name), or a dict of them by covariate")
+    return value
+
+
+def _numeric_variable(variables: list[ModelVariable], name: Any, argument: str, what: str) -> ModelVariable:
+    """The numeric covariate ``name`` (a factor, or a factor read through its codes, refused naming ``argument``)."""
+    v = pick(variables, [name], f"covariates given by {argument}=")[0]
+    if v.is_factor or v.coded is not None:
+        raise GLMStatError(f"{argument}= {shown(name)}: the factor {shown(v.name)} has levels, not values to {what}")
+    return v
+
+
+def _covariate_column(fit: "GLMResults", data: pd.DataFrame, summaries: Any, v: ModelVariable,
+                      reduction: str) -> tuple:
+    """The values ``reduction`` (or ``"keep"``: all its distinct values, sorted) gives the covariate ``v`` over the
+    rows used: in memory from ``data``; for a streamed fit from its columns' summaries (its least and greatest
+    values, and its distinct values up to ``LEVELS_KEPT``; a median needs the rows, and is refused)."""
+    if summaries is None:
+        x = next(data[c] for c in data.columns if str(c) == v.name).to_numpy(dtype=float)
+        low, high = float(np.min(x)), float(np.max(x))
+        distinct = tuple(np.unique(x).tolist())
+        median = float(np.median(x))
+    else:
+        column = summaries.columns[v.name]
+        low, high = float(column.minimum), float(column.maximum)
+        distinct = None if column.distinct is None else tuple(sorted(column.distinct))
+        median = None
+    if reduction == "keep":
+        if distinct is None:
+            raise GLMStatError(f"cov_keep= {shown(v.name)}: it takes more than {LEVELS_KEPT:,} values in the streamed "
+                               "data, too many to keep each on the reference grid")
+        return distinct
+    if reduction == "median" and median is None:
+        raise GLMStatError("cov_reduce= 'median' of a fit to streamed data is not offered (it needs every row at "
+                           "once); give the value by at=")
+    return {"mean": (), "median": (median,), "min": (low,), "max": (high,),
+            "range": tuple(dict.fromkeys((low, high)))}[reduction]
+
+
+def _covariate_values(fit: "GLMResults", variables: list[ModelVariable], data: pd.DataFrame, summaries: Any,
+                      cov_reduce: Any, cov_keep: Any) -> tuple[list[ModelVariable], set[str]]:
+    """``variables`` with each numeric covariate at the values emmeans' ``cov.keep`` and ``cov.reduce`` give it:
+    kept at all its distinct values when ``cov_keep`` names it (a list of names; a number n: those of at most n
+    values; None: emmeans' ``"2"``), else reduced by its ``cov_reduce`` (one name of :data:`REDUCTIONS` for every
+    covariate, or a dict of them by covariate, the others at their mean); and the names of those reduced to several
+    values (``"range"``: its two ends, values the rows seldom take, as ``at=``'s)."""
+    if cov_reduce is None and cov_keep is None:
+        return variables, set()
+    if isinstance(cov_reduce, dict):
+        named = {_numeric_variable(variables, k, "cov_reduce", "reduce").name: _reduction(r, f" {shown(k)}")
+                 for k, r in cov_reduce.items()}
+        default = "mean"
+    else:
+        named, default = {}, _reduction("mean" if cov_reduce is None else cov_reduce, "")
+    if cov_keep is None:
+        threshold, kept = 2, set()
+    elif integer_type(cov_keep) and not isinstance(cov_keep, bool) and 0 <= cov_keep <= LEVELS_KEPT:
+        threshold, kept = int(cov_keep), set()
+    elif isinstance(cov_keep, (list, tuple)) and all(isinstance(k, str) for k in cov_keep):
+        threshold, kept = 0, {_numeric_variable(variables, k, "cov_keep", "keep").name for k in cov_keep}
+    else:
+        raise GLMStatError(f"cov_keep= must be a list of covariates' names or a number of values from 0 to "
+                           f"{LEVELS_KEPT:,} (emmeans' cov.keep: covariates of at most that many values keep them), "
+                           f"got {shown(cov_keep)}")
+    out, several = [], set()
+    for v in variables:
+        if v.is_factor or v.refusal:
+            out.append(v)
+            continue
+        if v.coded is not None:
+            raise GLMStatError(f"cov_reduce= and cov_keep= with a factor read through its level codes "
+                               f"({shown(v.name)}: unclass(), as.numeric()) are not offered")
+        values = _covariate_column(fit, data, summaries, v, "keep") if v.name in kept else None
+        if values is None and threshold:
+            if summaries is None:
+                values = _covariate_column(fit, data, summaries, v, "keep")
+            else:  # (a streamed column past LEVELS_KEPT values keeps none)
+                column = summaries.columns[v.name]
+                values = None if column.distinct is None else tuple(sorted(column.distinct))
+            values = values if values is not None and len(values) <= threshold else None
+        if values is None:
+            values = _covariate_column(fit, data, summaries, v, named.get(v.name, default))
+            if len(values) > 1:
+                several.add(v.name)
+        out.append(replace(v, distinct=values))
+    return out, several
+
+
 def _offset_value(offset: Any) -> float:
     """The offset= of emmeans: one finite number on the linear predictor's scale."""
     value = finite_or_none(offset)
@@ -637,19 +743,29 @@ def _averaged_order(axes: list[int], averaged: set[int], parents: dict[int, list
 
 
 def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None,
-                offset: Any = None) -> GridMeans:
+               offset: Any = None, cov_reduce: Any = None, cov_keep: Any = None) -> GridMeans:
+    """The means of ``term`` (with ``by``) over the reference grid (see the module docstring): ``weights``
+    emmeans' weights, ``at`` values given, ``offset`` the grid's offset, ``cov_reduce`` and ``cov_keep`` the
+    covariates' values as emmeans' ``cov.reduce`` (by name: :data:`REDUCTIONS`) and ``cov.keep``."""
     if not is_one_of(weights, WEIGHTS):
         raise GLMStatError(f"unknown weights {shown(weights)}; use one of {shown_items(list(WEIGHTS))} (emmeans')")
     names, n_named = _spec(term, by)
     data, summaries = _template(fit)
     variables = model_variables(fit, summaries)
-    given: set[str] = set()  # (the variables held at values given by at=)
+    # (the variables held at values given by at=, or reduced to several, cov_reduce="range": values the rows seldom
+    # take; at= has the last word, as emmeans')
+    variables, reduced = _covariate_values(fit, variables, data, summaries, cov_reduce, cov_keep)
+    given: set[str] = set()
     if at is not None:
         variables, given = _at_values(variables, at, _offset_reads(fit))
-        if weights != "equal" and given:  # (a factor's levels given: its cells are weighed by their rows, as emmeans)
-            raise GLMStatError(f"weights other than equal with at= of a numeric variable ({shown_items(sorted(given))})"
-                               " are not supported: the rows used weigh cells of the data's own values, which they "
-                               "seldom take")
+    reduced -= given
+    # (a factor's levels given by at=: its cells are weighed by their rows, as emmeans')
+    if weights != "equal" and (given or reduced):
+        what = (f"at= of a numeric variable ({shown_items(sorted(given))})" if given else
+                f"cov_reduce='range' ({shown_items(sorted(reduced))})")
+        raise GLMStatError(f"weights other than equal with {what} are not supported: the rows used weigh cells of the "
+                           "data's own values, which they seldom take")
+    given |= reduced
     chosen = pick(variables, names, "estimated marginal means")
     twice = next((v.name for i, v in enumerate(chosen) if any(u is v for u in chosen[:i])), None)
     if twice is not None:  # (two spellings of one variable: dose and factor(dose))

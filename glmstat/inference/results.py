@@ -534,39 +534,46 @@ class GLMResults:
     @returns_table
     @single_threaded
     def emmeans(self, term: Any, level: float = 0.95, *, by: Any = None, type: str = "response",
-                weights: str = "equal", at: dict | None = None, offset: float | None = None) -> pd.DataFrame:
+                weights: str = "equal", at: dict | None = None, offset: float | None = None, cov_reduce: Any = None,
+                cov_keep: Any = None) -> pd.DataFrame:
         """Estimated marginal means of ``term`` (a factor, or several) on the response scale, as
         ``emmeans(fit, ~ term, type = "response")`` (``~ term | by`` with ``by``; ``type="link"``: on the scale
         of the linear predictor, emmeans' default): DataFrame by level with estimate, std_error, df, lower, upper;
         ``weights`` emmeans' weights of the cells averaged over (``"equal"``, ``"proportional"``, ``"outer"``,
         ``"cells"``, ``"flat"``); ``at`` numeric variables held at the values given (``{"x": [1, 2]}``, emmeans'
         ``at = list(x = c(1, 2))``) and factors at the levels given only (``{"g": ["a", "b"]}``); ``offset`` the
-        grid's offset instead of the mean of the model's (``0``: a rate per unit of a log-exposure offset); see
+        grid's offset instead of the mean of the model's (``0``: a rate per unit of a log-exposure offset);
+        ``cov_reduce`` the covariates' values by emmeans' ``cov.reduce``, by name (``"mean"``, ``"median"``,
+        ``"min"``, ``"max"``, ``"range"``: both ends; or a dict of them by covariate); ``cov_keep`` emmeans'
+        ``cov.keep`` (covariates kept at all their values: names, or a number of values); see
         :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans
 
-        return emmeans(self, term, level, by, type, weights, at, offset)
+        return emmeans(self, term, level, by, type, weights, at, offset, cov_reduce, cov_keep)
 
     @returns_table
     @single_threaded
     def emmeans_pairs(self, term: Any, adjust: str = "tukey", *, by: Any = None, level: float | None = None,
-                      weights: str = "equal", at: dict | None = None, type: str = "response") -> pd.DataFrame:
+                      weights: str = "equal", at: dict | None = None, type: str = "response",
+                      cov_reduce: Any = None, cov_keep: Any = None) -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
         on the link scale with a multiplicity adjustment (``"tukey"``, ``"scheffe"``, ``"sidak"``, or one of R's
         ``p.adjust``: ``"bonferroni"``, ``"holm"``, ``"hochberg"``, ``"hommel"``, ``"BH"`` (``"fdr"``), ``"BY"``;
         or ``"none"``); with ``by``, within each level of the ``by`` variables, adjusted group by
         group (``pairs(emmeans(fit, ~ term | by))``); with a ``level``, simultaneous intervals as emmeans'
         ``confint(pairs(...))``; ``type="link"``: differences on the link scale, as ``pairs()`` of emmeans'
-        default grid, not ratios; see :mod:`glmstat.inference.emmeans`."""
+        default grid, not ratios; ``cov_reduce`` and ``cov_keep`` as :meth:`emmeans`'s; see
+        :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans_pairs
 
-        return emmeans_pairs(self, term, adjust, by, level, weights, at, type)
+        return emmeans_pairs(self, term, adjust, by, level, weights, at, type, cov_reduce, cov_keep)
 
     @returns_table
     @single_threaded
     def emmeans_contrasts(self, term: Any, method: str | dict = "pairwise", adjust: str | None = None, *,
                           by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
-                          at: dict | None = None, type: str = "response") -> pd.DataFrame:
+                          at: dict | None = None, type: str = "response", cov_reduce: Any = None,
+                          cov_keep: Any = None) -> pd.DataFrame:
         """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emmeans(fit, ~ term),
         method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
         control ``ref``: its 1-based position, as emmeans', or its label; the first by default), ``"trt.vs.ctrlk"``
@@ -584,7 +591,8 @@ class GLMResults:
         :mod:`glmstat.inference.contrast_families` and :mod:`glmstat.inference.critical_values`."""
         from .emmeans import emmeans_contrasts
 
-        return emmeans_contrasts(self, term, method, adjust, by, ref, level, weights, at, type)
+        return emmeans_contrasts(self, term, method, adjust, by, ref, level, weights, at, type,
+                                 cov_reduce=cov_reduce, cov_keep=cov_keep)
 
     # -- likelihood ------------------------------------------------------------------------------
     @property
