@@ -40,14 +40,26 @@ And one is no comparison: ``"identity"`` (emmeans' ``identity.emmc``) takes each
 predictor (emmeans' offset of a contrast is c'o) and emmeans neither makes ratios of it nor back-transforms it: it is
 on the link scale, with the note that the contrasts are still on it.
 
-These are all of emmeans 1.8's ``.emmc`` functions; their options other than ``ref`` (``exclude``, ``include``,
-``reverse``, ``wts``, ``max.degree``) are not offered.
+These are all of emmeans 1.8's ``.emmc`` functions, with their options (:data:`OPTIONS`; :func:`kept_means`,
+:func:`family_of`):
+
+* ``exclude`` / ``include`` (all but ``poly``): the means left out of, or kept in, the family, by 1-based position or
+  label; the family is made of the means kept, in their order (``include``'s order is not kept, as emmeans'), and its
+  size -- Tukey's k, emmeans' ``famSize`` -- is their number; ``eff``'s grand mean is theirs;
+* ``reverse`` (``trt.vs.ctrl``: control - level; ``consec``: each level less the one after; ``mean_chg``: the mean up
+  to a level less the mean after it, labels kept; ``pairwise``: ``revpairwise``, as emmeans' ``tukey.emmc`` and
+  ``pairs(reverse = TRUE)`` make it -- emmeans' ``contrast(emm, "pairwise", reverse = TRUE)`` ignores it);
+* ``wts`` (``eff``, ``del.eff``): the grand mean weighted, c_a = (e_a - w / sum(w)) / d, d = 1 for ``eff`` and
+  1 - w_a / sum(w) for ``del.eff`` (one weight a mean, or one a mean kept);
+* ``max_degree`` (``poly``): polynomials of degrees 1 to max_degree (at most min(20, k - 1)).
+
+emmeans passes an option a family does not take to its ``...``, which ignores it; glmstat refuses it, naming it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -56,7 +68,8 @@ from .._arguments import finite_or_none, integer_type, shown, shown_items
 from ..errors import GLMStatError
 from .studentized_range import tukey_p_values
 
-__all__ = ["ContrastFamily", "FAMILIES", "ALIASES", "check_method", "family_of", "dunnettx_p_values"]
+__all__ = ["ContrastFamily", "FAMILIES", "ALIASES", "OPTIONS", "check_method", "family_of", "kept_means",
+           "dunnettx_p_values"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,9 @@ class ContrastFamily:
     given: tuple[tuple[float, ...], ...] = ()  # (contrasts of one's own: their coefficients, by name)
     given_names: tuple[str, ...] = ()
     comparison: bool = True  # (the coefficients sum to 0, emmeans' true.con: the offset cancels, ratios are made)
+    reverse: bool = False  # (trt.vs.ctrl: control - level; consec: a level less the next; mean_chg: negated)
+    weights: tuple[float, ...] = ()  # (eff, del.eff: the grand mean's weights of the means, emmeans' wts)
+    max_degree: int | None = None  # (poly: the polynomials' highest degree; None: min(6, k - 1))
 
     def count(self, k: int) -> int:
         """How many comparisons the family makes of k means (known before any is built)."""
@@ -84,7 +100,10 @@ class ContrastFamily:
             return k * (k - 1) // 2
         if self.method in ("eff", "del.eff", "identity"):
             return k
-        return _poly_degree(k) if self.method == "poly" else k - 1
+        return self._degree(k) if self.method == "poly" else k - 1
+
+    def _degree(self, k: int) -> int:
+        return _poly_degree(k) if self.max_degree is None else self.max_degree
 
     def combine(self, L: np.ndarray) -> np.ndarray:
         """A linear family's comparisons of the k means whose rows (of design coefficients) are ``L``: C L."""
@@ -93,11 +112,17 @@ class ContrastFamily:
         if self.method == "identity":  # (each mean itself)
             return L.copy()
         if self.method == "poly":
-            return _polynomials(L.shape[0]) @ L
+            return _polynomials(L.shape[0], self._degree(L.shape[0])) @ L
+        if self.method == "mean_chg":
+            return (-1.0 if self.reverse else 1.0) * (_mean_changes(L.shape[0]) @ L)
+        if self.weights:  # (emmeans' wts: (e_a - w / sum(w)), over 1 - w_a / sum(w) for del.eff)
+            w = np.asarray(self.weights) / math.fsum(self.weights)
+            C = np.eye(len(w)) - w[None, :]
+            if self.method == "del.eff":
+                C = C / np.diag(C)[:, None]
+            return C @ L
         if self.method == "eff":  # (each mean less the average of all: e_a - 1/k)
             return L - L.mean(axis=0)
-        if self.method == "mean_chg":
-            return _mean_changes(L.shape[0]) @ L
         k = L.shape[0]  # ("del.eff": each less the average of the others, e_a - (1 - e_a) / (k - 1))
         return L - (L.sum(axis=0) - L) / (k - 1)
 
@@ -108,7 +133,7 @@ class ContrastFamily:
         if self.method == "identity":  # (emmeans' names(M) = levs)
             return list(labels)
         if self.method == "poly":
-            return list(_DEGREES[:_poly_degree(len(labels))])
+            return list(_DEGREES[:self._degree(len(labels))])
         if self.method == "mean_chg":  # (emmeans' paste(a, b, sep = "|") of each level and the next)
             return [f"{a}|{b}" for a, b in zip(labels[:-1], labels[1:])]
         return [f"{label} effect" for label in labels]
@@ -120,7 +145,7 @@ class ContrastFamily:
             return int(np.linalg.matrix_rank(np.array(self.given)))
         if self.method == "identity":
             return k
-        return _poly_degree(k) if self.method == "poly" else k - 1
+        return self._degree(k) if self.method == "poly" else k - 1
 
     def pairs(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(a, b): the positions of each comparison's two means, m_a - m_b, in the family's order."""
@@ -131,12 +156,18 @@ class ContrastFamily:
             order = np.lexsort((b, a))  # (by the later mean, then the earlier: (2, 1), (3, 1), (3, 2), ...)
             return a[order], b[order]
         if self.method == "consec":
-            return np.arange(1, k), np.arange(k - 1)
+            return (np.arange(k - 1), np.arange(1, k)) if self.reverse else (np.arange(1, k), np.arange(k - 1))
+        ref = self.control(k)
+        a = np.array([i for i in range(k) if i != ref], dtype=np.intp)
+        control = np.full(a.size, ref, dtype=np.intp)
+        return (control, a) if self.reverse else (a, control)
+
+    def control(self, k: int) -> int:
+        """The control's position among k means (the comparisons with a control): ``ref``, or the last."""
         ref = k - 1 if self.ref is None else self.ref
         if ref >= k:
             raise GLMStatError(f"ref = {ref + 1} is no mean's position: the group has {k} means")
-        a = np.array([i for i in range(k) if i != ref], dtype=np.intp)
-        return a, np.full(a.size, ref, dtype=np.intp)
+        return ref
 
 
 _DEGREES = ("linear", "quadratic", "cubic", "quartic", *(f"degree {d}" for d in range(5, 21)))
@@ -146,12 +177,12 @@ def _poly_degree(k: int) -> int:
     return min(6, k - 1)  # (emmeans' max.degree)
 
 
-def _polynomials(k: int) -> np.ndarray:
-    """emmeans' ``poly.emmc``: R's orthogonal polynomials over 1..k of degrees 1 to min(6, k - 1) (each the part of
+def _polynomials(k: int, degree: int) -> np.ndarray:
+    """emmeans' ``poly.emmc``: R's orthogonal polynomials over 1..k of degrees 1 to ``degree`` (each the part of
     x^d orthogonal to the lower powers), each scaled by its smallest value above 0.01 and then, while a value is
     more than 0.05 from a whole number, divided by that distance, and rounded: whole numbers (-5, -3, -1, 1, 3, 5)."""
     x = np.arange(1.0, k + 1) - (k + 1) / 2.0
-    Q, R = np.linalg.qr(np.vander(x, _poly_degree(k) + 1, increasing=True))
+    Q, R = np.linalg.qr(np.vander(x, degree + 1, increasing=True))
     rows = []
     for j in range(1, Q.shape[1]):
         con = Q[:, j] * np.sign(R[j, j])  # (the sign of x^j's own coefficient positive, as R's poly)
@@ -203,9 +234,91 @@ def check_method(method: Any) -> None:
                            "dict of contrasts of one's own")
 
 
-def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
+#: The options of emmeans' ``.emmc`` functions each family takes (its aliases take their family's)
+OPTIONS = {
+    "pairwise": ("exclude", "include", "reverse"),  # (reverse: emmeans' tukey.emmc, pairs(reverse = TRUE))
+    "revpairwise": ("exclude", "include"),
+    "trt.vs.ctrl": ("exclude", "include", "reverse"),
+    "trt.vs.ctrlk": ("exclude", "include", "reverse"),
+    "consec": ("exclude", "include", "reverse"),
+    "mean_chg": ("exclude", "include", "reverse"),
+    "eff": ("exclude", "include", "wts"),
+    "del.eff": ("exclude", "include", "wts"),
+    "poly": ("max_degree",),
+    "identity": ("exclude", "include"),
+}
+
+
+def _check_options(method: Any, options: Mapping[str, Any]) -> None:
+    """Refuse an option (given, not None) that the family ``method`` does not take, naming it."""
+    given = [k for k, v in options.items() if v is not None and v is not False]
+    if not given:
+        return
+    if isinstance(method, Mapping):
+        raise GLMStatError(f"{given[0]}= is not an option of contrasts of one's own (give their coefficients)")
+    name = ALIASES.get(method, method)
+    for option in given:
+        if option not in OPTIONS[name]:
+            takers = shown_items([m for m, opts in OPTIONS.items() if option in opts])
+            raise GLMStatError(f"{option}= is not an option of method={shown(method)} (emmeans ignores it there); it "
+                               f"is for {takers}")
+
+
+def _positions(values: Any, labels: Sequence[str], option: str) -> list[int]:
+    """The 0-based positions ``values`` names among the means ``labels`` (each a 1-based position or a label)."""
+    raw = list(values) if isinstance(values, (list, tuple, np.ndarray)) else [values]
+    # (a label as shown, or as emmeans' .num.key matches it: the level itself, without the parentheses put round
+    # a label holding - + / *)
+    known = {label: i for i, label in enumerate(labels)}
+    for i, label in enumerate(labels):
+        if label.startswith("(") and label.endswith(")"):
+            known.setdefault(label[1:-1], i)
+    out = []
+    for value in raw:
+        if isinstance(value, str) and value in known:
+            out.append(known[value])
+        elif integer_type(value) and not isinstance(value, bool) and 1 <= value <= len(labels):
+            out.append(int(value) - 1)
+        else:
+            raise GLMStatError(f"{option}= {shown(value)} is no mean's label or position (1 to {len(labels)}); the "
+                               f"means: {shown_items(list(labels))}")
+    return out
+
+
+def kept_means(method: Any, labels: Sequence[str], exclude: Any = None, include: Any = None) -> np.ndarray:
+    """The positions (0-based, in order) of the means ``labels`` of one group that the family keeps: all of them, or
+    those ``include`` names, or all but those ``exclude`` names (emmeans' ``.get.excl``: by 1-based position or by
+    label; a name that is neither refused, where emmeans drops it)."""
+    _check_options(method, {"exclude": exclude, "include": include})
+    if exclude is not None and include is not None:
+        raise GLMStatError("give exclude= or include=, not both (emmeans: \"Cannot specify both 'exclude' and "
+                           "'include'\")")
+    k = len(labels)
+    if include is not None:
+        kept = sorted(set(_positions(include, labels, "include")))
+    elif exclude is not None:
+        left_out = set(_positions(exclude, labels, "exclude"))
+        kept = [i for i in range(k) if i not in left_out]
+    else:
+        kept = list(range(k))
+    if len(kept) < 2 and (exclude is not None or include is not None) and method != "identity":
+        raise GLMStatError(f"{'include' if include is not None else 'exclude'}= leaves {len(kept)} mean"
+                           f"{'' if len(kept) == 1 else 's'}; comparisons need at least two")
+    return np.asarray(kept, dtype=np.intp)
+
+
+def family_of(method: Any, ref: Any, labels: Sequence[str], kept: np.ndarray | None = None, reverse: Any = False,
+              wts: Any = None, max_degree: Any = None) -> ContrastFamily:
     """The family ``method`` names, with the control ``ref`` (a 1-based position, as emmeans' ``ref =``, or a
-    mean's label) for ``"trt.vs.ctrl"``; the means' ``labels`` (of one group) name a control given by label."""
+    mean's label) for ``"trt.vs.ctrl"``; the means' ``labels`` (of one group) name a control given by label.  The
+    family compares the means ``kept`` (positions among ``labels``, :func:`kept_means`; None: all), and takes
+    emmeans' options ``reverse``, ``wts`` and ``max_degree`` where :data:`OPTIONS` says it does (see the module
+    docstring); the control's position is among the kept means."""
+    _check_options(method, {"reverse": reverse, "wts": wts, "max_degree": max_degree})
+    if not isinstance(reverse, (bool, np.bool_)):
+        raise GLMStatError(f"reverse= must be True or False, got {shown(reverse)}")
+    kept = np.arange(len(labels)) if kept is None else kept
+    k = len(kept)
     if isinstance(method, Mapping):
         if ref is not None:
             raise GLMStatError("ref= is for method=\"trt.vs.ctrl\" (the control), not for contrasts of one's own")
@@ -213,11 +326,25 @@ def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
     check_method(method)
     method = ALIASES.get(method, method)
     fam = FAMILIES[method]
-    if ref is None:
+    if method == "pairwise" and reverse:  # (emmeans' tukey.emmc(reverse = TRUE), pairs(reverse = TRUE))
+        fam = FAMILIES["revpairwise"]
+    elif reverse:
+        fam = replace(fam, reverse=True)
+    if wts is not None:
+        fam = replace(fam, weights=_weights(wts, len(labels), kept, method))
+    if max_degree is not None:
+        top = min(20, k - 1)
+        if not (integer_type(max_degree) and not isinstance(max_degree, bool) and 1 <= max_degree <= top):
+            raise GLMStatError(f"max_degree= must be a whole number from 1 to {top} (the polynomials of {k} means), "
+                               f"got {shown(max_degree)}")
+        fam = replace(fam, max_degree=int(max_degree))
+    if method not in ("trt.vs.ctrl", "trt.vs.ctrlk"):
+        if ref is not None:
+            raise GLMStatError(f"ref= is for method=\"trt.vs.ctrl\" (the control), not {shown(method)}")
         return fam
-    if method != "trt.vs.ctrl":
-        raise GLMStatError(f"ref= is for method=\"trt.vs.ctrl\" (the control), not {shown(method)}")
-    if isinstance(ref, str):
+    if ref is None:  # (the first level, or trt.vs.ctrlk's last, kept or not)
+        position = 0 if method == "trt.vs.ctrl" else len(labels) - 1
+    elif isinstance(ref, str):
         if ref not in labels:
             raise GLMStatError(f"ref = {shown(ref)} is not one of the means' labels: {shown_items(list(labels))}")
         position = list(labels).index(ref)
@@ -225,7 +352,27 @@ def family_of(method: Any, ref: Any, labels: Sequence[str]) -> ContrastFamily:
         position = int(ref) - 1
     else:
         raise GLMStatError(f"ref must be a mean's position from 1 to {len(labels)} or its label, got {shown(ref)}")
-    return ContrastFamily(fam.method, fam.description, fam.default_adjust, False, position)
+    if position not in kept:
+        raise GLMStatError(f"exclude= leaves out the control {shown(labels[position])} (emmeans: \"'exclude' set "
+                           "cannot overlap with 'ref'\")")
+    return replace(fam, every_pair=False, ref=int(np.flatnonzero(kept == position)[0]))
+
+
+def _weights(wts: Any, k: int, kept: np.ndarray, method: str) -> tuple[float, ...]:
+    """emmeans' ``wts`` of ``eff`` and ``del.eff``: one weight a mean, or one a mean kept; those of the kept means."""
+    raw = list(wts) if isinstance(wts, (list, tuple, np.ndarray)) else None
+    numbers = None if raw is None or len(raw) not in (k, len(kept)) else [finite_or_none(x) for x in raw]
+    if numbers is None or any(x is None for x in numbers):
+        kept_too = "" if len(kept) == k else f", or {len(kept)}, one a mean kept"
+        raise GLMStatError(f"wts= must be {k} finite weights, one a mean{kept_too}, got {shown(wts)}")
+    w = [numbers[i] for i in kept] if len(numbers) == k else numbers
+    total = math.fsum(w)
+    if not total > 0:
+        raise GLMStatError(f"wts= must sum to more than 0 over the means kept, got {shown(wts)}")
+    if method == "del.eff" and any(x == total for x in w):
+        raise GLMStatError("wts= puts all the weight on one mean, whose difference from the mean of the others "
+                           "(del.eff) is undefined")
+    return tuple(float(x) for x in w)
 
 
 #: contrasts of one's own a family holds at most

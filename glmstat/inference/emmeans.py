@@ -63,7 +63,7 @@ from ..errors import GLMStatError
 from ..links import domain_limits
 from ..report.display import level_percent
 from ..report.rformat import format_r
-from .contrast_families import ContrastFamily, check_method, dunnettx_p_values, family_of
+from .contrast_families import ContrastFamily, check_method, dunnettx_p_values, family_of, kept_means
 from .critical_values import INTERVAL_ADJUSTMENTS, critical_value
 from .covariance_factor import combination_variances
 from .response_transform import RESPONSE_TRANSFORMS, back_transform, fitted_response_transform
@@ -365,11 +365,14 @@ def _quadratic_rows(D: Any, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
 
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None,
                   level: float | None = None, weights: str = "equal", at: dict | None = None,
-                  type: str = "response", cov_reduce: Any = None, cov_keep: Any = None) -> pd.DataFrame:
+                  type: str = "response", cov_reduce: Any = None, cov_keep: Any = None, exclude: Any = None,
+                  include: Any = None, reverse: bool = False) -> pd.DataFrame:
     """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring): emmeans'
-    ``pairs()``, :func:`emmeans_contrasts` with ``method="pairwise"``."""
+    ``pairs()``, :func:`emmeans_contrasts` with ``method="pairwise"`` (``reverse``: ``"revpairwise"``, as
+    ``pairs(reverse = TRUE)``; ``exclude`` / ``include``: the means left out or kept)."""
     return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level, weights=weights, at=at, type=type,
-                             cov_reduce=cov_reduce, cov_keep=cov_keep)
+                             cov_reduce=cov_reduce, cov_keep=cov_keep, exclude=exclude, include=include,
+                             reverse=reverse)
 
 
 def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
@@ -398,7 +401,8 @@ def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
 def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwise", adjust: str | None = None,
                       by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
                       at: dict | None = None, type: str = "response", cov_reduce: Any = None,
-                      cov_keep: Any = None) -> pd.DataFrame:
+                      cov_keep: Any = None, exclude: Any = None, include: Any = None, reverse: bool = False,
+                      wts: Any = None, max_degree: int | None = None) -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
     ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, ``"mean_chg"``, ``"identity"`` -- each
@@ -407,8 +411,11 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     with ``by``, within each group of its levels, each group's p-values adjusted for its own comparisons (``adjust``
     None: the method's default, as emmeans').  ``type="link"``: differences on the link scale (of a transformed
     response's too), as contrasts of emmeans' default grid, never ratios.  ``weights``, ``at``, ``cov_reduce`` and
-    ``cov_keep``: the grid's, as :func:`emmeans`'s.  The heading carries emmeans' notes
-    (:func:`contrast_notes`).
+    ``cov_keep``: the grid's, as :func:`emmeans`'s.  emmeans' options of the families
+    (:mod:`.contrast_families`): ``exclude`` / ``include`` (means left out of or kept in the family, by 1-based
+    position or label), ``reverse`` (``trt.vs.ctrl``, ``consec``, ``mean_chg``; ``pairwise``: ``revpairwise``),
+    ``wts`` (``eff``, ``del.eff``), ``max_degree`` (``poly``); each refused for a family that does not take it.
+    The heading carries emmeans' notes (:func:`contrast_notes`).
 
     Returns
     -------
@@ -439,10 +446,15 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     numeric = [all(_is_number(t[j]) for t in terms) for j in range(len(names))]
     all_labels = [" ".join(f"{n}{x}" if num else str(x) for n, x, num in zip(names, t, numeric)) for t in terms]
     all_labels = [f"({x})" if re.search(r"[-+/*]", x) else x for x in all_labels]  # emmeans' default "parens"
-    groups = [(int(a), int(k), all_labels[a:a + k]) for a, k in zip(starts, sizes)]
-    families = [family_of(method, ref, labels) for _, _, labels in groups]
+    full = [(int(a), int(k), all_labels[a:a + k]) for a, k in zip(starts, sizes)]
+    # (each group's means the family keeps, exclude= and include=: their rows, number and labels)
+    selected = [kept_means(method, labels, exclude, include) for _, _, labels in full]
+    groups = [(a + pos, len(pos), [labels[i] for i in pos]) for (a, _, labels), pos in zip(full, selected)]
+    families = [family_of(method, ref, labels, pos, reverse, wts, max_degree)
+                for (_, _, labels), pos in zip(full, selected)]
     family = families[0]
-    if sizes.min() < 2 and family.comparison:  # (the means themselves, "identity", may be one)
+    kept_sizes = [k for _, k, _ in groups]
+    if min(kept_sizes) < 2 and family.comparison:  # (the means themselves, "identity", may be one)
         raise GLMStatError("comparisons need at least two means" + ("" if by is None else " in a group"))
     adjusted_by, note = _adjustment(adjust, family)
     link = fit.family.link.name
@@ -480,7 +492,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     if family.linear:
         chars = 2 * int(lengths.sum()) + 10 * n_pairs  # ("a effect", "quadratic", "a|b": each label at most twice)
     else:
-        chars = sum(int(lengths[a + i].sum() + lengths[a + j].sum()) for (a, _, _), (i, j) in zip(groups, local))
+        chars = sum(int(lengths[a[i]].sum() + lengths[a[j]].sum()) for (a, _, _), (i, j) in zip(groups, local))
         chars += 3 * n_pairs
     if chars > MAX_PAIR_LABEL_CHARS:
         raise GLMStatError(f"the labels of the {n_pairs:,} pairwise comparisons of {k_first} means would take "
@@ -491,14 +503,14 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     offsets = None
     if family.linear:  # (at most as many comparisons as means: their rows all at once)
         with np.errstate(over="ignore", invalid="ignore"):  # (one's own coefficients that overflow: refused below)
-            combined = np.vstack([f.combine(means.L[a:a + k]) for f, (a, k, _) in zip(families, groups)])
+            combined = np.vstack([f.combine(means.L[a]) for f, (a, _, _) in zip(families, groups)])
         # (emmeans' offset of a contrast c'o: 0 for a comparison, whose coefficients sum to 0; the means' own for
         # "identity")
         offsets = None if family.comparison else np.concatenate(
-            [f.combine(means.offset[a:a + k, None])[:, 0] for f, (a, k, _) in zip(families, groups)])
+            [f.combine(means.offset[a][:, None])[:, 0] for f, (a, _, _) in zip(families, groups)])
     else:  # (a group's means are consecutive rows)
-        first = np.concatenate([a + i for (a, _, _), (i, _) in zip(groups, local)])
-        second = np.concatenate([a + j for (a, _, _), (_, j) in zip(groups, local)])
+        first = np.concatenate([a[i] for (a, _, _), (i, _) in zip(groups, local)])
+        second = np.concatenate([a[j] for (a, _, _), (_, j) in zip(groups, local)])
     d, s, estimable = np.empty(n_pairs), np.empty(n_pairs), np.empty(n_pairs, dtype=bool)
     b = fit.coef.to_numpy()[means.kept]
     # (the means' rows as a sparse matrix where they are mostly zeros, a factor's levels' rows: the pairs' rows
@@ -552,7 +564,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     # Tukey's k: each group's means -- but where emmeans compares nested means in groups of the same size it rbinds
     # the groups' comparisons into one grid whose family size is the number of them all, and Tukey's k is that (its
     # "family of 12 estimates" for two groups of four means); groups of sizes that differ are each their own
-    tukey_k = [n_pairs if means.nested and len(groups) > 1 and len(set(sizes)) == 1 else k for _, k, _ in groups]
+    tukey_k = [n_pairs if means.nested and len(groups) > 1 and len(set(kept_sizes)) == 1 else k
+               for _, k, _ in groups]
     ends = np.cumsum(counts)
     parts = [slice(e - c, e) for e, c in zip(ends, counts)]
     ranks = [f.rank(k) for f, (_, k, _) in zip(families, groups)]
@@ -583,7 +596,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
         f"{what} on the link scale" if link != "identity" or type == "link" else what)
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
-    control = f" ({groups[0][2][local[0][1][0]]})" if family.ref is not None or method == "trt.vs.ctrlk" else ""
+    control = f" ({groups[0][2][family.control(groups[0][1])]})" if family.ref is not None else ""
     adjusted_note = _adjustment_note(adjusted_by, tukey_k, ranks, counts)
     printed = _note_printed(adjusted_by, tukey_k)
     adjusted_text = ("" if printed else f"; p-values adjusted: {adjusted_note}") if adjusted_note else (

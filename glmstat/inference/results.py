@@ -555,25 +555,29 @@ class GLMResults:
     @single_threaded
     def emmeans_pairs(self, term: Any, adjust: str = "tukey", *, by: Any = None, level: float | None = None,
                       weights: str = "equal", at: dict | None = None, type: str = "response",
-                      cov_reduce: Any = None, cov_keep: Any = None) -> pd.DataFrame:
+                      cov_reduce: Any = None, cov_keep: Any = None, exclude: Any = None, include: Any = None,
+                      reverse: bool = False) -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
         on the link scale with a multiplicity adjustment (``"tukey"``, ``"scheffe"``, ``"sidak"``, or one of R's
         ``p.adjust``: ``"bonferroni"``, ``"holm"``, ``"hochberg"``, ``"hommel"``, ``"BH"`` (``"fdr"``), ``"BY"``;
         or ``"none"``); with ``by``, within each level of the ``by`` variables, adjusted group by
         group (``pairs(emmeans(fit, ~ term | by))``); with a ``level``, simultaneous intervals as emmeans'
         ``confint(pairs(...))``; ``type="link"``: differences on the link scale, as ``pairs()`` of emmeans'
-        default grid, not ratios; ``cov_reduce`` and ``cov_keep`` as :meth:`emmeans`'s; see
-        :mod:`glmstat.inference.emmeans`."""
+        default grid, not ratios; ``cov_reduce`` and ``cov_keep`` as :meth:`emmeans`'s; ``exclude`` /
+        ``include`` the means left out of or kept in the pairs (1-based positions or labels); ``reverse``: the
+        pairs reversed, as ``pairs(reverse = TRUE)``; see :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans_pairs
 
-        return emmeans_pairs(self, term, adjust, by, level, weights, at, type, cov_reduce, cov_keep)
+        return emmeans_pairs(self, term, adjust, by, level, weights, at, type, cov_reduce, cov_keep, exclude,
+                             include, reverse)
 
     @returns_table
     @single_threaded
     def emmeans_contrasts(self, term: Any, method: str | dict = "pairwise", adjust: str | None = None, *,
                           by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
                           at: dict | None = None, type: str = "response", cov_reduce: Any = None,
-                          cov_keep: Any = None) -> pd.DataFrame:
+                          cov_keep: Any = None, exclude: Any = None, include: Any = None, reverse: bool = False,
+                          wts: Any = None, max_degree: int | None = None) -> pd.DataFrame:
         """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emmeans(fit, ~ term),
         method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
         control ``ref``: its 1-based position, as emmeans', or its label; the first by default), ``"trt.vs.ctrlk"``
@@ -587,12 +591,17 @@ class GLMResults:
         means themselves; for
         ``"consec"``, whose default ``"mvt"`` is simulated, name one (``"sidak"``, ``"holm"``, ...).  With a
         ``level``, simultaneous intervals as emmeans' ``confint()``.  ``type="link"``: differences on the link
-        scale, as contrasts of emmeans' default grid, not ratios.  See
-        :mod:`glmstat.inference.contrast_families` and :mod:`glmstat.inference.critical_values`."""
+        scale, as contrasts of emmeans' default grid, not ratios.  emmeans' options of the families: ``exclude`` /
+        ``include`` (the means left out or kept, by 1-based position or label), ``reverse`` (``"trt.vs.ctrl"``,
+        ``"consec"``, ``"mean_chg"``; ``"pairwise"``: ``"revpairwise"``), ``wts`` (``"eff"``, ``"del.eff"``),
+        ``max_degree`` (``"poly"``), each refused for a family that does not take it; ``cov_reduce`` and
+        ``cov_keep`` as :meth:`emmeans`'s.  See :mod:`glmstat.inference.contrast_families` and
+        :mod:`glmstat.inference.critical_values`."""
         from .emmeans import emmeans_contrasts
 
         return emmeans_contrasts(self, term, method, adjust, by, ref, level, weights, at, type,
-                                 cov_reduce=cov_reduce, cov_keep=cov_keep)
+                                 cov_reduce=cov_reduce, cov_keep=cov_keep, exclude=exclude, include=include,
+                                 reverse=reverse, wts=wts, max_degree=max_degree)
 
     # -- likelihood ------------------------------------------------------------------------------
     @property
