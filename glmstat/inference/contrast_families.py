@@ -275,7 +275,7 @@ def _positions(values: Any, labels: Sequence[str], option: str) -> list[int]:
             known.setdefault(label[1:-1], i)
     out = []
     for value in raw:
-        if isinstance(value, str) and value in known:
+        if type(value) is str and value in known:  # (Python's own str: no subclass's __eq__ runs)
             out.append(known[value])
         elif integer_type(value) and not isinstance(value, bool) and 1 <= value <= len(labels):
             out.append(int(value) - 1)
@@ -366,6 +366,8 @@ def _weights(wts: Any, k: int, kept: np.ndarray, method: str) -> tuple[float, ..
         kept_too = "" if len(kept) == k else f", or {len(kept)}, one a mean kept"
         raise GLMStatError(f"wts= must be {k} finite weights, one a mean{kept_too}, got {shown(wts)}")
     w = [numbers[i] for i in kept] if len(numbers) == k else numbers
+    size = max(abs(x) for x in w)
+    w = [x / size for x in w] if size > 0 else w  # (only their ratios matter: 1e308s summed overflowed)
     total = math.fsum(w)
     if not total > 0:
         raise GLMStatError(f"wts= must sum to more than 0 over the means kept, got {shown(wts)}")

@@ -97,7 +97,11 @@ def sprays() -> gs.GLMResults:
     ("eff", dict(wts=[1, 2]), r"wts= must be 6 finite weights, one a mean, got \[1, 2\]"),
     ("del.eff", dict(wts=[1, 2], exclude=[1]), "wts= must be 6 finite weights, one a mean, or 5, one a mean kept"),
     ("eff", dict(wts=[1, -1, 0, 0, 0, 0]), "wts= must sum to more than 0"),
+    ("eff", dict(wts=[float("nan")] * 6), "wts= must be 6 finite weights"),
+    ("eff", dict(wts=[0.0] * 6), "wts= must sum to more than 0"),
+    ("pairwise", dict(exclude=[object()]), "exclude= a object is no mean's label or position"),
     ("poly", dict(max_degree=6), "max_degree= must be a whole number from 1 to 5"),
+    ("poly", dict(max_degree=True), "max_degree= must be a whole number from 1 to 5"),
     ("poly", dict(max_degree=1.5), "max_degree= must be a whole number from 1 to 5"),
     ("consec", dict(reverse="yes"), "reverse= must be True or False"),
 ])
@@ -108,3 +112,10 @@ def test_options_a_family_does_not_take_are_refused(sprays, method, options, mat
         return
     with pytest.raises(gs.GLMStatError, match=match):
         sprays.emmeans_contrasts("spray", method, "none", **options)
+
+
+def test_huge_weights_are_their_ratios():
+    fit = gs.glm("count ~ spray", load_data("insectsprays"), family=gs.Poisson())
+    huge = fit.emmeans_contrasts("spray", "eff", "none", type="link", wts=[1e308, 2e307, 1e308, 1e308, 1e308, 1e308])
+    small = fit.emmeans_contrasts("spray", "eff", "none", type="link", wts=[10, 2, 10, 10, 10, 10])
+    assert_close(huge["estimate"], small["estimate"], rtol=1e-12)
