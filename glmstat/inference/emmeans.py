@@ -95,7 +95,7 @@ MIN_CONTRAST_SIZE = 1e-100
 
 def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, type: str = "response",
             weights: str = "equal", at: dict | None = None, offset: float | None = None, cov_reduce: Any = None,
-            cov_keep: Any = None) -> pd.DataFrame:
+            cov_keep: Any = None, regrid: str | None = None) -> pd.DataFrame:
     """Estimated marginal means of ``term`` on the response scale (see the module docstring), or on the scale of
     the linear predictor.
 
@@ -134,6 +134,10 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
         emmeans' ``cov.keep``: covariates kept at all their distinct values (by name; a number n: those of at most
         n values); None: those of at most two values, emmeans' default.  ``at=`` has the last word, then
         ``cov_keep``, then ``cov_reduce``.
+    regrid : {None, "response"}
+        ``"response"``: emmeans' ``regrid = "response"``, the grid's cells back-transformed before the means
+        average over them (each mean the average of its cells' probabilities or rates, its standard error by the
+        delta method, its interval the estimate -/+ q SE); ``type`` then has no effect, as in emmeans.
 
     Returns
     -------
@@ -145,16 +149,26 @@ def emmeans(fit: "GLMResults", term: Any, level: float = 0.95, by: Any = None, t
     if not is_one_of(type, ("response", "link")):  # (only Python's own str compared: a subclass's __eq__ never runs)
         raise GLMStatError(f"unknown type {shown(type)}; use 'response' (the means back-transformed, as emmeans' "
                            "type = \"response\") or 'link' (the linear predictor's scale, emmeans' default)")
-    means = grid_means(fit, term, by, weights, at, offset, cov_reduce, cov_keep)
+    regridded = _regrid(regrid)
+    means = grid_means(fit, term, by, weights, at, offset, cov_reduce, cov_keep, regridded)
     eta, se, df = means.eta, means.se, means.df
     q = interval_quantile(level, df)
     grouped = "" if by is None else f" by {', '.join(means.index.names[means.n_term:])}"
     based = f"{'normal' if np.isinf(df) else 't'}-based {level_percent(level)} intervals"
-    note_lines = grid_notes(fit, means.averaged_over, level, type)
+    note_lines = grid_notes(fit, means.averaged_over, level, type, regridded)
     notes = "".join(f"\n{line}" for line in note_lines)
     # (what print.summary_emm shows -- the estimate's name, the by groups, the notes: Table.to_r)
     shown_as = dict(r_print="emmeans", notes=note_lines, by=list(means.index.names[means.n_term:]),
-                    estimate=_estimate_name(fit, type), limits="asymp" if np.isinf(df) else "CL")
+                    estimate=_estimate_name(fit, "response" if regridded else type),
+                    limits="asymp" if np.isinf(df) else "CL")
+    if regridded:  # (the means on the response scale already: their intervals are the estimate -/+ q SE)
+        table = pd.DataFrame({"estimate": eta, "std_error": se, "df": np.where(means.estimable, df, np.nan),
+                              "lower": eta - q * se, "upper": eta + q * se}, index=means.index)
+        table.attrs["heading"] = (f"Estimated marginal means{grouped} on the response scale, regridded (the grid's "
+                                  f"cells back-transformed before they are averaged; {fit.family.link.name} link), "
+                                  f"{based}{notes}")
+        table.attrs.update(shown_as)
+        return table
     if type == "link":
         table = pd.DataFrame({"estimate": eta, "std_error": se, "df": np.where(means.estimable, df, np.nan),
                               "lower": eta - q * se, "upper": eta + q * se}, index=means.index)
@@ -223,14 +237,26 @@ def averaged_note(fit: "GLMResults", averaged_over: Sequence[str], some: bool = 
     return [f"Results are averaged over {qualifier}the levels of: {', '.join(averaged_over)}"] if averaged_over else []
 
 
-def grid_notes(fit: "GLMResults", averaged_over: Sequence[str], level: float, type: str) -> list[str]:
+def _regrid(regrid: Any) -> bool:
+    """emmeans' ``regrid``: None, or ``"response"`` (its other regrids, to a transformation's scale, are refused)."""
+    if regrid is None:
+        return False
+    if not is_one_of(regrid, ("response",)):
+        raise GLMStatError(f"unknown regrid= {shown(regrid)}; use 'response' (emmeans' regrid = \"response\": the "
+                           "grid's cells back-transformed before the means average over them) or None")
+    return True
+
+
+def grid_notes(fit: "GLMResults", averaged_over: Sequence[str], level: float, type: str,
+               regridded: bool = False) -> list[str]:
     """The notes emmeans prints under its grid of means, in its words and order: the variables the means average
     over, the scale of ``type="link"`` means (the link's, or the response transformation's with an identity
     link), the confidence level, and the scale ``type="response"`` intervals are back-transformed from
-    (``sqrt[log]`` for a log link of a ``sqrt(y)`` response); no scale note for an identity link and response."""
+    (``sqrt[log]`` for a log link of a ``sqrt(y)`` response); no scale note for an identity link and response, nor
+    for ``regridded`` means (on the response scale already, as emmeans' ``regrid = "response"``)."""
     link = fit.family.link.name
-    link = None if link == "identity" else link
-    tr = transform_name(fit)
+    link = None if link == "identity" or regridded else link
+    tr = None if regridded else transform_name(fit)
     notes = averaged_note(fit, averaged_over)
     if type == "link" and (link or tr):
         notes.append(f"Results are given on the {link or tr} (not the response) scale.")
@@ -242,7 +268,7 @@ def grid_notes(fit: "GLMResults", averaged_over: Sequence[str], level: float, ty
 
 def contrast_notes(fit: "GLMResults", averaged_over: Sequence[str], type: str, ratio_scale: str | None,
                    level: float | None, interval_note: str | None, p_note: str | None,
-                   bound: bool = False) -> list[str]:
+                   bound: bool = False, regridded: bool = False) -> list[str]:
     """The notes emmeans prints under ``pairs()`` and ``contrast()`` of a grid, in its words and order: the
     variables the means average over (:func:`averaged_note`; ``bound``: "over some or all of the levels", where
     emmeans binds groups' comparisons); where the comparisons are ratios, the scale they
@@ -253,11 +279,11 @@ def contrast_notes(fit: "GLMResults", averaged_over: Sequence[str], type: str, r
     names it: by the link, or with an identity link by the response's transformation (an inverse link of a
     ``log(y)`` response is ``inverse``, not the ``log[inverse]`` of its means' back-transformation); with a
     ``level``, the confidence level and ``Conf-level adjustment: {interval_note}``; ``P value adjustment:
-    {p_note}``."""
+    {p_note}``.  ``regridded``: comparisons of means regridded to the response scale, which name no scale."""
     notes = averaged_note(fit, averaged_over, bound)
     link = fit.family.link.name
     # (emmeans' contrast() names the scale by its misc$tran: the link, or without one the response's transformation)
-    still = transform_name(fit) if link == "identity" else link
+    still = None if regridded else transform_name(fit) if link == "identity" else link
     if ratio_scale is not None and type == "link":
         notes.append(f"Results are given on the {ratio_scale} (not the response) scale.")
     elif ratio_scale is None and still is not None:
@@ -366,13 +392,13 @@ def _quadratic_rows(D: Any, V: np.ndarray, F: np.ndarray | None) -> np.ndarray:
 def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any = None,
                   level: float | None = None, weights: str = "equal", at: dict | None = None,
                   type: str = "response", cov_reduce: Any = None, cov_keep: Any = None, exclude: Any = None,
-                  include: Any = None, reverse: bool = False) -> pd.DataFrame:
+                  include: Any = None, reverse: bool = False, regrid: str | None = None) -> pd.DataFrame:
     """Pairwise comparisons of the estimated marginal means of ``term`` (see the module docstring): emmeans'
     ``pairs()``, :func:`emmeans_contrasts` with ``method="pairwise"`` (``reverse``: ``"revpairwise"``, as
     ``pairs(reverse = TRUE)``; ``exclude`` / ``include``: the means left out or kept)."""
     return emmeans_contrasts(fit, term, "pairwise", adjust, by, level=level, weights=weights, at=at, type=type,
                              cov_reduce=cov_reduce, cov_keep=cov_keep, exclude=exclude, include=include,
-                             reverse=reverse)
+                             reverse=reverse, regrid=regrid)
 
 
 def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
@@ -402,7 +428,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                       by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
                       at: dict | None = None, type: str = "response", cov_reduce: Any = None,
                       cov_keep: Any = None, exclude: Any = None, include: Any = None, reverse: bool = False,
-                      wts: Any = None, max_degree: int | None = None) -> pd.DataFrame:
+                      wts: Any = None, max_degree: int | None = None, regrid: str | None = None) -> pd.DataFrame:
     """Comparisons of the estimated marginal means of ``term``, as emmeans' ``contrast(emm, method)`` for the
     methods of :mod:`.contrast_families` (``"pairwise"``, ``"revpairwise"``, ``"trt.vs.ctrl"`` with ``ref``,
     ``"trt.vs.ctrlk"``, ``"consec"``, ``"eff"``, ``"del.eff"``, ``"poly"``, ``"mean_chg"``, ``"identity"`` -- each
@@ -415,6 +441,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
     (:mod:`.contrast_families`): ``exclude`` / ``include`` (means left out of or kept in the family, by 1-based
     position or label), ``reverse`` (``trt.vs.ctrl``, ``consec``, ``mean_chg``; ``pairwise``: ``revpairwise``),
     ``wts`` (``eff``, ``del.eff``), ``max_degree`` (``poly``); each refused for a family that does not take it.
+    ``regrid="response"``: comparisons of the means regridded as :func:`emmeans`'s, differences of probabilities or
+    rates (never ratios), whatever ``type``, as emmeans' contrasts of a regridded grid.
     The heading carries emmeans' notes (:func:`contrast_notes`).
 
     Returns
@@ -431,7 +459,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         raise GLMStatError(f"unknown type {shown(type)}; use 'response' (ratios where the link or the response's "
                            "transformation makes them, as emmeans' pairs() of type = \"response\" means) or 'link' "
                            "(differences on the linear predictor's scale)")
-    means = grid_means(fit, term, by, weights, at, None, cov_reduce, cov_keep)
+    regridded = _regrid(regrid)
+    means = grid_means(fit, term, by, weights, at, None, cov_reduce, cov_keep, regridded)
     index, df, n_term = means.index, means.df, means.n_term
     names = list(index.names)[:n_term]
     keys = [k if isinstance(k, tuple) else (k,) for k in index]
@@ -476,8 +505,11 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         base = None
         if fit.family.link.name in ("log", "logit"):  # (on the link's scale whatever the response's transformation)
             ratio_scale = "log odds ratio" if fit.family.link.name == "logit" else "log"
-    if not family.comparison:  # (the means themselves: emmeans' true.con false, still on the link's scale)
+    if not family.comparison or regridded:  # (the means themselves: emmeans' true.con false, still on the link's
+        # scale; regridded means, on the response scale: differences)
         base, ratio_scale = None, None
+    if regridded:
+        link = "response"
     ratio = base is not None
     counts = [f.count(k) for f, (_, k, _) in zip(families, groups)]
     n_pairs = sum(counts)
@@ -538,6 +570,10 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
                 d[part] += offsets[part]
             s[part] = np.sqrt(np.maximum(_quadratic_rows(Dk, means.V, means.F), 0.0))
         estimable[part] = estimable_rows(D, means.null_space)  # (the means' null space: no second pass)
+    if means.values is not None:  # (regridded: differences of the means' values, not of L b)
+        values = means.values
+        d = np.concatenate([f.combine(values[a][:, None])[:, 0] for f, (a, _, _) in zip(families, groups)]) if \
+            family.linear else values[first] - values[second]
     d[~estimable], s[~estimable] = np.nan, np.nan
     contrasts = [c for f, (_, _, labels), (i, j) in zip(families, groups, local) for c in (
         f.names(labels) if family.linear else
@@ -594,6 +630,7 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         table["lower"], table["upper"] = lower, upper
     what = "differences" if family.comparison else "means"
     scale = ("odds ratios" if link == "logit" else "ratios") if ratio else (
+        f"{what} of the regridded means, on the response scale" if regridded else
         f"{what} on the link scale" if link != "identity" or type == "link" else what)
     within = "" if by is None else f" within each level of {', '.join(list(index.names)[n_term:])}"
     control = f" ({groups[0][2][family.control(groups[0][1])]})" if family.ref is not None else ""
@@ -603,7 +640,8 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         "; p-values not adjusted")
     # (nested means compared within groups: emmeans' .nested_contrast binds the groups' comparisons, rbind)
     notes = contrast_notes(fit, means.averaged_over, type, ratio_scale if type == "link" or ratio else None, level,
-                           interval_note, adjusted_note if printed else None, means.nested and len(groups) > 1)
+                           interval_note, adjusted_note if printed else None, means.nested and len(groups) > 1,
+                           regridded)
     table.attrs["heading"] = (f"{family.description}{control} of estimated marginal means{within} ({scale}; tests "
                               f"on the {link} scale{adjusted_text}{note})" + "".join(f"\n{n}" for n in notes))
     # (what print.summary_emm shows -- emmeans' name of the estimate, the null of a ratio, the by groups, the notes:

@@ -47,6 +47,10 @@ other values than their mean: their median, least or greatest value, both ends (
 treated as ``at=``'s), or all their distinct values (those named, or of at most n values, in place of emmeans'
 default ``"2"``); ``at=`` has the last word (:func:`_covariate_values`).
 
+With ``regrid`` (emmeans' ``regrid = "response"``) each cell of the grid is back-transformed before the means
+average over it: the rows averaged are each cell's gradient of mu in b, its mu and whether it is estimable
+(:func:`_response_cells`), so every weighting and nesting above averages them as it averages design rows.
+
 The grid's design rows are built up to :data:`GRID_CELLS` cells (rows x model columns), or up to emmeans' own
 limit of 10,000 rows (:data:`GRID_ROWS`) however many columns, and each mean averages its rows over the other
 variables' axes.  Larger requests are refused with the numbers.
@@ -78,6 +82,7 @@ from ..formula.nodes import names_read
 from ..formula.values import label_text
 from .column_summaries import LEVELS_KEPT, column_summaries
 from .nesting_terms import term_nesting
+from .response_transform import back_transform
 from .covariance_factor import combination_variances
 from .fit_access import encode, response, structure, used_data
 from .streamed_data import raw_fold
@@ -393,6 +398,7 @@ class GridMeans(NamedTuple):
     nested: bool  # a nested variable among them (emmeans' nested contrasts)
     averaged_over: tuple[str, ...] = ()  # the variables of several values the means average over, in emmeans' order
     offset: np.ndarray | None = None  # each mean's offset (the mean of the model's, or offset=)
+    values: np.ndarray | None = None  # regridded: the means on the response scale (L their gradients in b)
 
 
 #: at most this many values of a numeric variable given by ``at=``
@@ -580,6 +586,25 @@ def _covariate_values(fit: "GLMResults", variables: list[ModelVariable], data: p
     return out, several
 
 
+def _response_cells(fit: "GLMResults", grid: np.ndarray, offset: float) -> np.ndarray:
+    """The reference grid's cells on the response scale, as emmeans' ``regrid = "response"`` makes them: for each
+    cell's design row x, eta = x b + o and mu = h(eta) (the inverse link, then a transformed response's inverse:
+    :func:`~glmstat.inference.response_transform.back_transform`), the row ``[h'(eta) x, mu, u]`` -- mu's gradient
+    in b, mu, and u = 1 where x is not estimable (0 else).  Each is linear in what the means average, so averaging
+    these rows as the design rows are gives each mean's value (the average of its cells' mu), its gradient (its
+    standard error sqrt(G V G'), the delta method as emmeans') and whether a cell that is not estimable enters it."""
+    shape, p = grid.shape[:-1], grid.shape[-1]
+    X = grid.reshape(-1, p)
+    b = fit.coef.to_numpy()
+    kept = ~np.isnan(b)
+    h, dh = back_transform(fit)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        eta = X[:, kept] @ b[kept] + offset
+        mu, slope = h(eta), dh(eta)
+    bad = ~estimable_rows(X, _null_space(fit))
+    return np.column_stack([X * slope[:, None], mu, bad.astype(float)]).reshape(*shape, p + 2)
+
+
 def _offset_value(offset: Any) -> float:
     """The offset= of emmeans: one finite number on the linear predictor's scale."""
     value = finite_or_none(offset)
@@ -743,10 +768,12 @@ def _averaged_order(axes: list[int], averaged: set[int], parents: dict[int, list
 
 
 def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equal", at: Any = None,
-               offset: Any = None, cov_reduce: Any = None, cov_keep: Any = None) -> GridMeans:
+               offset: Any = None, cov_reduce: Any = None, cov_keep: Any = None, regrid: bool = False) -> GridMeans:
     """The means of ``term`` (with ``by``) over the reference grid (see the module docstring): ``weights``
     emmeans' weights, ``at`` values given, ``offset`` the grid's offset, ``cov_reduce`` and ``cov_keep`` the
-    covariates' values as emmeans' ``cov.reduce`` (by name: :data:`REDUCTIONS`) and ``cov.keep``."""
+    covariates' values as emmeans' ``cov.reduce`` (by name: :data:`REDUCTIONS`) and ``cov.keep``; ``regrid``:
+    the cells on the response scale before they are averaged, as emmeans' ``regrid = "response"``
+    (:func:`_response_cells`)."""
     if not is_one_of(weights, WEIGHTS):
         raise GLMStatError(f"unknown weights {shown(weights)}; use one of {shown_items(list(WEIGHTS))} (emmeans')")
     names, n_named = _spec(term, by)
@@ -771,6 +798,11 @@ def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equ
     if twice is not None:  # (two spellings of one variable: dose and factor(dose))
         raise GLMStatError(f"the variable {shown(twice, 80)} is named more than once among {shown_items(names)}")
     grid, wide = _grid(fit, data, variables)
+    # emmeans: the mean of the model's offset, or the offset given (offset = 0: a rate per unit of exposure)
+    o_value = _mean_offset(fit) if offset is None else _offset_value(offset)
+    width = grid.shape[-1]
+    if regrid:  # (each cell's gradient, value and non-estimability, averaged as the design rows are)
+        grid = _response_cells(fit, grid, o_value)
     index_of = {v.name: k for k, v in enumerate(variables)}
     axis = {k: a for a, k in enumerate(wide)}  # a variable's axis of the grid (none for one value)
     ignore = frozenset(axis[k] for k, v in enumerate(variables) if v.name in given and k in axis)
@@ -810,18 +842,23 @@ def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equ
     if nested:  # emmeans shows a nested variable's values only with the parents' values they occur with
         shown_rows = _occurring(nested, nesting, [len(x) for x in level_lists], chosen, index_of, axis)
         L, order = L[shown_rows], [c for c, keep in zip(order, shown_rows) if keep]
-    # emmeans: the mean of the model's offset, or the offset given (offset = 0: a rate per unit of exposure)
-    o = np.full(len(L), _mean_offset(fit) if offset is None else _offset_value(offset))
+    values = None
+    if regrid:
+        L, values, unestimable = L[:, :width], L[:, width], L[:, width + 1]
+    o = np.full(len(L), 0.0 if regrid else o_value)
     b = fit.coef.to_numpy()
     kept = ~np.isnan(b)
     V = fit.vcov.to_numpy()[np.ix_(kept, kept)]
     F = fit.covariance_factor
     F = None if F is None else F[kept]
     Lk = L[:, kept]
-    eta = Lk @ b[kept] + o
+    eta = Lk @ b[kept] + o if values is None else values.copy()
     se = np.sqrt(np.maximum(combination_variances(Lk, V, F), 0.0))
     N = _null_space(fit)
     estimable = estimable_rows(L, N)
+    if values is not None:  # (a mean over a cell that is not estimable is not; nor one of no cell, NaN)
+        estimable &= np.isfinite(values) & (unestimable == 0)
+        values = np.where(estimable, values, np.nan)
     eta[~estimable], se[~estimable] = np.nan, np.nan
     # emmeans' rule for a glm: t on the residual df for the gaussian and Gamma families, normal for the others
     # (quasi families and the inverse Gaussian included, although their dispersion is estimated)
@@ -830,4 +867,5 @@ def grid_means(fit: "GLMResults", term: Any, by: Any = None, weights: str = "equ
         index = pd.Index([k[0] for k in order], name=chosen[0].name)
     else:
         index = pd.MultiIndex.from_tuples(order, names=[v.name for v in chosen])
-    return GridMeans(index, L, eta, se, estimable, df, kept, V, F, N, n_term, bool(nested), averaged_over, o)
+    return GridMeans(index, L, eta, se, estimable, df, kept, V, F, N, n_term, bool(nested), averaged_over, o,
+                     values)

@@ -535,7 +535,7 @@ class GLMResults:
     @single_threaded
     def emmeans(self, term: Any, level: float = 0.95, *, by: Any = None, type: str = "response",
                 weights: str = "equal", at: dict | None = None, offset: float | None = None, cov_reduce: Any = None,
-                cov_keep: Any = None) -> pd.DataFrame:
+                cov_keep: Any = None, regrid: str | None = None) -> pd.DataFrame:
         """Estimated marginal means of ``term`` (a factor, or several) on the response scale, as
         ``emmeans(fit, ~ term, type = "response")`` (``~ term | by`` with ``by``; ``type="link"``: on the scale
         of the linear predictor, emmeans' default): DataFrame by level with estimate, std_error, df, lower, upper;
@@ -545,18 +545,19 @@ class GLMResults:
         grid's offset instead of the mean of the model's (``0``: a rate per unit of a log-exposure offset);
         ``cov_reduce`` the covariates' values by emmeans' ``cov.reduce``, by name (``"mean"``, ``"median"``,
         ``"min"``, ``"max"``, ``"range"``: both ends; or a dict of them by covariate); ``cov_keep`` emmeans'
-        ``cov.keep`` (covariates kept at all their values: names, or a number of values); see
+        ``cov.keep`` (covariates kept at all their values: names, or a number of values); ``regrid="response"``:
+        emmeans' ``regrid = "response"``, the grid's cells back-transformed before they are averaged; see
         :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans
 
-        return emmeans(self, term, level, by, type, weights, at, offset, cov_reduce, cov_keep)
+        return emmeans(self, term, level, by, type, weights, at, offset, cov_reduce, cov_keep, regrid)
 
     @returns_table
     @single_threaded
     def emmeans_pairs(self, term: Any, adjust: str = "tukey", *, by: Any = None, level: float | None = None,
                       weights: str = "equal", at: dict | None = None, type: str = "response",
                       cov_reduce: Any = None, cov_keep: Any = None, exclude: Any = None, include: Any = None,
-                      reverse: bool = False) -> pd.DataFrame:
+                      reverse: bool = False, regrid: str | None = None) -> pd.DataFrame:
         """Pairwise comparisons of the estimated marginal means of ``term``, as emmeans' ``pairs()``: tests
         on the link scale with a multiplicity adjustment (``"tukey"``, ``"scheffe"``, ``"sidak"``, or one of R's
         ``p.adjust``: ``"bonferroni"``, ``"holm"``, ``"hochberg"``, ``"hommel"``, ``"BH"`` (``"fdr"``), ``"BY"``;
@@ -565,11 +566,12 @@ class GLMResults:
         ``confint(pairs(...))``; ``type="link"``: differences on the link scale, as ``pairs()`` of emmeans'
         default grid, not ratios; ``cov_reduce`` and ``cov_keep`` as :meth:`emmeans`'s; ``exclude`` /
         ``include`` the means left out of or kept in the pairs (1-based positions or labels); ``reverse``: the
-        pairs reversed, as ``pairs(reverse = TRUE)``; see :mod:`glmstat.inference.emmeans`."""
+        pairs reversed, as ``pairs(reverse = TRUE)``; ``regrid="response"``: differences of the regridded means
+        (probabilities, rates), as :meth:`emmeans`'s; see :mod:`glmstat.inference.emmeans`."""
         from .emmeans import emmeans_pairs
 
         return emmeans_pairs(self, term, adjust, by, level, weights, at, type, cov_reduce, cov_keep, exclude,
-                             include, reverse)
+                             include, reverse, regrid)
 
     @returns_table
     @single_threaded
@@ -577,7 +579,8 @@ class GLMResults:
                           by: Any = None, ref: Any = None, level: float | None = None, weights: str = "equal",
                           at: dict | None = None, type: str = "response", cov_reduce: Any = None,
                           cov_keep: Any = None, exclude: Any = None, include: Any = None, reverse: bool = False,
-                          wts: Any = None, max_degree: int | None = None) -> pd.DataFrame:
+                          wts: Any = None, max_degree: int | None = None,
+                          regrid: str | None = None) -> pd.DataFrame:
         """Comparisons of two estimated marginal means of ``term``, as emmeans' ``contrast(emmeans(fit, ~ term),
         method)``: ``"pairwise"`` (``pairs()``), ``"revpairwise"``, ``"trt.vs.ctrl"`` (each level against the
         control ``ref``: its 1-based position, as emmeans', or its label; the first by default), ``"trt.vs.ctrlk"``
@@ -595,13 +598,14 @@ class GLMResults:
         ``include`` (the means left out or kept, by 1-based position or label), ``reverse`` (``"trt.vs.ctrl"``,
         ``"consec"``, ``"mean_chg"``; ``"pairwise"``: ``"revpairwise"``), ``wts`` (``"eff"``, ``"del.eff"``),
         ``max_degree`` (``"poly"``), each refused for a family that does not take it; ``cov_reduce`` and
-        ``cov_keep`` as :meth:`emmeans`'s.  See :mod:`glmstat.inference.contrast_families` and
+        ``cov_keep`` as :meth:`emmeans`'s; ``regrid="response"``: comparisons of the regridded means
+        (differences, never ratios).  See :mod:`glmstat.inference.contrast_families` and
         :mod:`glmstat.inference.critical_values`."""
         from .emmeans import emmeans_contrasts
 
         return emmeans_contrasts(self, term, method, adjust, by, ref, level, weights, at, type,
                                  cov_reduce=cov_reduce, cov_keep=cov_keep, exclude=exclude, include=include,
-                                 reverse=reverse, wts=wts, max_degree=max_degree)
+                                 reverse=reverse, wts=wts, max_degree=max_degree, regrid=regrid)
 
     # -- likelihood ------------------------------------------------------------------------------
     @property
