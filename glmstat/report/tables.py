@@ -295,30 +295,9 @@ def r_text(table: pd.DataFrame, width: int = R_WIDTH) -> str:
 
     width = _r_width(width)
     attrs = table.attrs
-    if attrs.get("r_print") in ("anova_glm", "anova_glmlist"):
-        return "\n".join(_anova_glm_lines(table, width))
-    if attrs.get("r_print") == "coefmat":  # (print(coef(summary(m))): a numeric matrix, R's column names)
-        kind = attrs.get("kind", "z")
-        shown = table.drop(index=[a for a in attrs.get("aliased", ()) if a in table.index])
-        columns = [shown[c].to_numpy(dtype=float) for c in ("estimate", "std_error", "statistic", "p_value")]
-        return "\n".join(numeric_matrix_lines([str(r) for r in shown.index], ["Estimate", "Std. Error",
-                                                f"{kind} value", f"Pr(>|{kind}|)"], columns, width=width))
-    if attrs.get("r_print") == "vif":
-        return "\n".join(_vif_lines(table, width))
-    if attrs.get("r_print") == "dose":
-        return "\n".join(_dose_lines(table, width))
-    if attrs.get("r_print") == "step_path":
-        return "\n".join(_step_path_lines(table, width))
-    if attrs.get("r_print") == "anova_negbin":
-        return "\n".join(_anova_negbin_lines(table, width))
-    if attrs.get("r_print") == "term_changes":
-        return "\n".join(_term_changes_lines(table, width))
-    if attrs.get("r_print") == "car_anova":
-        return "\n".join(_car_anova_lines(table, width))
-    if attrs.get("r_print") == "infl":
-        return "\n".join(_infl_lines(table, width))
-    if attrs.get("r_print") == "emmeans":
-        return "\n".join(_emmeans_lines(table, width))
+    printer = _R_PRINTERS.get(attrs.get("r_print"))
+    if printer is not None:
+        return "\n".join(printer(table, width))
     labels: dict[Any, str] = {}
     if attrs.get("r_print") == "confint":
         labels = dict(zip(("lower", "upper"), confint_labels(attrs["level"], attrs["method"] == "profile")))
@@ -362,6 +341,18 @@ def _anova_glm_lines(table: pd.DataFrame, width: int) -> list[str]:
                    for line in (encode_string(h, backslash=False), "")] + [""]
     columns = [table.iloc[:, j].to_numpy(dtype=float) for j in range(table.shape[1])]
     return heading + anova_lines([str(r) for r in table.index], header, columns, width)
+
+
+def _coefmat_lines(table: pd.DataFrame, width: int) -> list[str]:
+    """R's ``print(coef(summary(m)))``: the summary's table as a numeric matrix under R's column names, its aliased
+    rows left out (:func:`glmstat.report.display.numeric_matrix_lines`), wrapped at ``width``."""
+    from .display import numeric_matrix_lines
+
+    kind = table.attrs.get("kind", "z")
+    shown = table.drop(index=[a for a in table.attrs.get("aliased", ()) if a in table.index])
+    columns = [shown[c].to_numpy(dtype=float) for c in ("estimate", "std_error", "statistic", "p_value")]
+    return numeric_matrix_lines([str(r) for r in shown.index],
+                                ["Estimate", "Std. Error", f"{kind} value", f"Pr(>|{kind}|)"], columns, width=width)
 
 
 def _vif_lines(table: pd.DataFrame, width: int) -> list[str]:
@@ -629,6 +620,13 @@ def _emmeans_lines(table: pd.DataFrame, width: int) -> list[str]:
         lines.append("")
     return lines + [f"{note} " for note in attrs.get("notes", [])]
 
+
+#: The printer of each table whose ``attrs["r_print"]`` names what R prints for it (see :func:`r_text`)
+_R_PRINTERS: dict[str, Callable[[pd.DataFrame, int], list[str]]] = {
+    "anova_glm": _anova_glm_lines, "anova_glmlist": _anova_glm_lines, "coefmat": _coefmat_lines,
+    "vif": _vif_lines, "dose": _dose_lines, "step_path": _step_path_lines, "anova_negbin": _anova_negbin_lines,
+    "term_changes": _term_changes_lines, "car_anova": _car_anova_lines, "infl": _infl_lines,
+    "emmeans": _emmeans_lines}
 
 def table_styler(table: pd.DataFrame) -> Any:
     """pandas' ``Styler`` of ``table`` (:attr:`Table.style`), its labels and text cells HTML text, whose other
