@@ -10,6 +10,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ..once import on_demand
+
 __all__ = ["CONVERGENCE", "Control", "FitState", "TraceRecord"]
 
 #: ``convergence=`` values: iterate to the exact MLE, or stop where R's glm.fit stops and report what it reports.
@@ -60,7 +62,9 @@ class FitState:
     coef: np.ndarray  # NaN where aliased
     kept: np.ndarray
     cov_unscaled: np.ndarray | None  # (X'WX)^{-1}, NaN rows/columns where aliased (None: not asked for)
-    gram: np.ndarray  # X'WX at the estimate, every column
+    #: X'WX at the estimate, every column; may be given as the function computing it, called on first read (a
+    #: design wider than its rows: 4,680 columns' p x p product, which no caller of most fits reads)
+    gram: np.ndarray = on_demand()
     deviance: float
     pearson_chi2: float
     n_ok: int
@@ -90,3 +94,7 @@ class FitState:
     #: Newton steps: ``converged`` then says whether they reached the optimum, the steps after ``iterations`` in
     #: ``trace``.
     scoring_converged: bool = True
+
+    def __getstate__(self) -> dict:
+        self.gram  # (computed, where given as a function: a function may not pickle)
+        return dict(self.__dict__)

@@ -38,7 +38,7 @@ from .._scipy import linalg as sla
 from ..design.base import Design, GramSums
 from ..design.sources import DesignSource, fold
 from ..design.policy import BLOCK_CELLS
-from ..once import once
+from ..once import on_demand, once
 from .aliasing import column_norms, triangularise_in_order
 from .structured_qr import FactorFirst, factor_first, widest_factor
 
@@ -322,25 +322,6 @@ class QRReducer:
         return factor_qr(self.R)
 
 
-class _OnDemand:
-    """Descriptor for a field given either as an array or as a function that computes it: read, it is
-    always the array (computed on first read, then kept)."""
-
-    def __set_name__(self, owner, name: str) -> None:
-        self.name, self.slot = name, f"_{name}_value"
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            raise AttributeError(self.name)  # no class default: the dataclass field stays required
-        v = obj.__dict__[self.slot]
-        if callable(v):
-            v = obj.__dict__[self.slot] = v()
-        return v
-
-    def __set__(self, obj, value) -> None:
-        obj.__dict__[self.slot] = value
-
-
 @dataclass(frozen=True)
 class StepFactor:
     """A factorisation of X'WX restricted to the kept columns.
@@ -355,8 +336,8 @@ class StepFactor:
 
     kept: np.ndarray
     step: np.ndarray
-    inv: np.ndarray = _OnDemand()  # no class default: still a required field
-    gram: np.ndarray = _OnDemand()  # (the QR's R'R, O(m p^2), is made only when read: most passes never do)
+    inv: np.ndarray = on_demand()  # no class default: still a required field
+    gram: np.ndarray = on_demand()  # (the QR's R'R, O(m p^2), is made only when read: most passes never do)
     method: str
     diagonal_of_inv: object = None  # a function computing diag(inv) without inv, or None
     #: condition number of the kept columns of sqrt(W) X scaled to unit norm, as estimated by the
