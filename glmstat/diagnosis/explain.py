@@ -18,6 +18,7 @@ glmstat names the culprits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
@@ -132,17 +133,47 @@ def _tidy(c: float, scale: float) -> float:
     return r if r != 0 else 0.0
 
 
-def _block_gram(b) -> tuple:
+def _kept_rows(G: np.ndarray, idx_kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(G's rows of the kept columns, k x p; G's diagonal): all the relations read of a Gram matrix G."""
+    return G[idx_kept], np.diag(G).copy()
+
+
+def _dense_rows_gram(D: np.ndarray, w: np.ndarray, idx_kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_kept_rows` of D'WD from the rows D themselves: (D_K' W D, the squared columns' weighted sums),
+    O(n k p) where D'WD is O(n p^2)."""
+    return (D[:, idx_kept] * w[:, None]).T @ D, (D * D).T @ w
+
+
+def _block_gram(b, idx_kept: np.ndarray, rows_dense: bool) -> tuple:
     """A block's X'X over its rows of positive weight (those the fit's aliasing is decided on), max |x_ij| per
     column over every row, sum |x_ij| per column over the rows of positive weight, and X'X over its rows of
-    weight 0 (0.0 when it has none: most blocks), where a relation may fail."""
+    weight 0 (0.0 when it has none: most blocks), where a relation may fail -- each X'X as its rows of the kept
+    columns and its diagonal (:func:`_kept_rows`).  ``rows_dense``: from the block's rows made dense, for a design
+    wider than its rows (4,680 columns on 200 rows, 200 kept: X'X of every column took a second and 175 MB)."""
     pos = (b.weights > 0).astype(float)
-    zero = b.X.gram(1.0 - pos) if b.n_positive < pos.shape[0] else 0.0
-    return b.X.gram(pos), b.X.column_abs_max(), b.X.abs_rmatvec(pos), zero
+    if rows_dense:
+        D = b.X.toarray()  # (n x p, fewer cells than the p x p X'X it replaces)
+
+        def part(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return _dense_rows_gram(D, w, idx_kept)
+    else:
+        def part(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return _kept_rows(b.X.gram(w), idx_kept)
+    zero = part(1.0 - pos) if b.n_positive < pos.shape[0] else 0.0
+    return part(pos), b.X.column_abs_max(), b.X.abs_rmatvec(pos), zero
+
+
+def _add_parts(a, b):
+    """The sum of two (rows, diagonal) parts, either of which may be 0.0 (no rows)."""
+    if np.isscalar(a):
+        return b
+    if np.isscalar(b):
+        return a
+    return a[0] + b[0], a[1] + b[1]
 
 
 def _merge_gram(a: tuple, b: tuple) -> tuple:
-    return a[0] + b[0], np.maximum(a[1], b[1]), a[2] + b[2], a[3] + b[3]
+    return _add_parts(a[0], b[0]), np.maximum(a[1], b[1]), a[2] + b[2], _add_parts(a[3], b[3])
 
 
 #: A relation whose residual over the rows of weight 0 exceeds this fraction of the size of its terms there
@@ -154,25 +185,28 @@ _NOT_IN_DATA = 1e-4
 
 
 def _breaks(G0, j: int, earlier: np.ndarray, c: np.ndarray, cut: float = _BROKEN) -> bool:
-    """Whether x_j = X_E c fails in the rows whose Gram matrix is ``G0`` (0.0: no such rows): ||x_j - X_E c||^2
-    over them against ``cut``^2 times the size (||x_j|| + sum |c_k| ||x_k||)^2 of its terms."""
+    """Whether x_j = X_E c fails in the rows whose Gram matrix is ``G0`` (0.0: no such rows; else its rows of the
+    kept columns and its diagonal, :func:`_kept_rows`, E the first of them): ||x_j - X_E c||^2 over them against
+    ``cut``^2 times the size (||x_j|| + sum |c_k| ||x_k||)^2 of its terms."""
     if np.isscalar(G0):
         return False
-    g = G0[earlier, j]
-    r2 = G0[j, j] - 2.0 * c @ g + c @ G0[np.ix_(earlier, earlier)] @ c
-    size = (np.sqrt(max(G0[j, j], 0.0)) + np.abs(c) @ np.sqrt(np.maximum(np.diag(G0)[earlier], 0.0))) ** 2
+    rows, diag = G0
+    m = earlier.size
+    g = rows[:m, j]
+    r2 = diag[j] - 2.0 * c @ g + c @ rows[:m][:, earlier] @ c
+    size = (np.sqrt(max(diag[j], 0.0)) + np.abs(c) @ np.sqrt(np.maximum(diag[earlier], 0.0))) ** 2
     return bool(size > 0 and r2 > cut ** 2 * size)
 
 
-def _earlier_solver(G: np.ndarray, kept: np.ndarray, d: np.ndarray):
+def _earlier_solver(K: np.ndarray, d: np.ndarray):
     """A function m, g -> c solving (X_E'X_E) c = g for the first m kept columns E, from one Cholesky factor
-    of the kept columns' scaled Gram matrix: the factor of a leading block is the leading block of the
-    factor, so every aliased column costs two triangular solves, not a factorisation of its own (a factor
-    duplicating another one's L levels has L - 1 aliased columns: L SVDs took 37 s at L = 300).  None when
-    the kept columns are not numerically independent in the Gram matrix (each column then takes lstsq)."""
-    idx = np.flatnonzero(kept)
-    potrf, trtrs = sla.lapack.get_lapack_funcs(("potrf", "trtrs"), (G,))
-    R, info = potrf(G[np.ix_(idx, idx)] / np.outer(d[idx], d[idx]), lower=False, clean=True)
+    of the kept columns' scaled Gram matrix ``K`` (their d-scaled X'X would be K / outer(d, d)): the factor of a
+    leading block is the leading block of the factor, so every aliased column costs two triangular solves, not a
+    factorisation of its own (a factor duplicating another one's L levels has L - 1 aliased columns: L SVDs took
+    37 s at L = 300).  None when the kept columns are not numerically independent in the Gram matrix (each
+    column then takes lstsq)."""
+    potrf, trtrs = sla.lapack.get_lapack_funcs(("potrf", "trtrs"), (K,))
+    R, info = potrf(K / np.outer(d, d), lower=False, clean=True)
     if info != 0:
         return None
 
@@ -185,18 +219,18 @@ def _earlier_solver(G: np.ndarray, kept: np.ndarray, d: np.ndarray):
     return solve
 
 
-def _least_squares_by_block(G: np.ndarray, idx_kept: np.ndarray, cols: np.ndarray, d: np.ndarray) -> dict:
+def _least_squares_by_block(rows: np.ndarray, idx_kept: np.ndarray, cols: np.ndarray, d: np.ndarray) -> dict:
     """The minimum-norm least-squares c of (X_E'X_E) c = X_E'x_j (scaled by ``d``) for each column j of
-    ``cols``, E the kept columns before j: one solve per distinct E with every such column as a right-hand
-    side (LAPACK's gelsd solves each the same way as alone).  Once the kept columns stop, every later
-    aliased column has the same E: 300 of them took 300 SVDs of the same matrix (2.6 s, and 40 s with two
-    BLAS threads on a loaded 2-core machine)."""
+    ``cols``, E the kept columns before j (``rows``: X'X's rows of the kept columns): one solve per distinct E
+    with every such column as a right-hand side (LAPACK's gelsd solves each the same way as alone).  Once the
+    kept columns stop, every later aliased column has the same E: 300 of them took 300 SVDs of the same matrix
+    (2.6 s, and 40 s with two BLAS threads on a loaded 2-core machine)."""
     n_earlier = np.searchsorted(idx_kept, cols)  # (the number of kept columns before each)
     out: dict = {}
     for m in np.unique(n_earlier[n_earlier > 0]):
         js = cols[n_earlier == m]
         E = idx_kept[:m]
-        C, *_ = np.linalg.lstsq(G[np.ix_(E, E)] / np.outer(d[E], d[E]), G[np.ix_(E, js)] / d[E][:, None],
+        C, *_ = np.linalg.lstsq(rows[:m][:, E] / np.outer(d[E], d[E]), rows[:m][:, js] / d[E][:, None],
                                 rcond=None)
         out.update(zip(js.tolist(), C.T))
     return out
@@ -208,29 +242,35 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
     X_E c = x_j, from the normal equations (X_E'X_E) c = X_E'x_j of the unweighted Gram matrix over the rows of
     positive weight (those the fit's aliasing is decided on: the relation need not hold in a row of weight 0;
     the kept columns are linearly independent there, so X_E'X_E is invertible), summed over the rows of
-    ``source`` one block at a time -- no dense design needed.  The columns are scaled to unit diagonal first."""
+    ``source`` one block at a time -- no dense design needed (but for a design wider than its rows, whose
+    blocks' rows are fewer cells than X'X).  Only X'X's rows of the kept columns are read, and its diagonal.
+    The columns are scaled to unit diagonal first."""
     out = []
     idx_kept = np.flatnonzero(kept)
     p = len(names)
-    G, size, used, G0 = fold(source, _block_gram, _merge_gram, (np.zeros((p, p)), np.zeros(p), np.zeros(p), 0.0))
-    d = np.sqrt(np.diag(G)).copy()
+    part = partial(_block_gram, idx_kept=idx_kept, rows_dense=source.n_rows < p)
+    (rows, diag), size, used, G0 = fold(source, part, _merge_gram,
+                                        ((np.zeros((idx_kept.size, p)), np.zeros(p)), np.zeros(p), np.zeros(p), 0.0))
+    G = rows, diag
+    d = np.sqrt(diag)
     d[d == 0] = 1.0
     aliased = np.flatnonzero(~kept)
-    solve = _earlier_solver(G, kept, d) if aliased.size else None
+    solve = _earlier_solver(rows[:, idx_kept], d[idx_kept]) if aliased.size else None
     # without the factor, the columns with the same earlier kept columns share one least-squares solve
-    solved = {} if solve is not None else _least_squares_by_block(G, idx_kept, aliased[used[aliased] > 0], d)
+    solved = {} if solve is not None else _least_squares_by_block(rows, idx_kept, aliased[used[aliased] > 0], d)
     for j in aliased:
         earlier = idx_kept[idx_kept < j]
         if not used[j] > 0:
             out.append(AliasInfo(names[j], (), (), 0.0, all_zero=True, weight_zero=bool(size[j] > 0)))
             continue
-        g = G[earlier, j] / d[earlier]
+        m = earlier.size
+        g = rows[:m, j] / d[earlier]
         if solve is None:
             c = solved.get(j)
         else:
-            c = solve(len(earlier), g) if len(earlier) else None
+            c = solve(m, g) if m else None
         if c is None:
-            c, *_ = np.linalg.lstsq(G[np.ix_(earlier, earlier)] / np.outer(d[earlier], d[earlier]), g, rcond=None)
+            c, *_ = np.linalg.lstsq(rows[:m][:, earlier] / np.outer(d[earlier], d[earlier]), g, rcond=None)
         c = c / d[earlier]
         scale = size[earlier] / size[j]
         some = np.abs(c) * scale >= 1e-9  # (the rest are rounding: _tidy makes them 0)

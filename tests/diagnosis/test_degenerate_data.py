@@ -339,7 +339,7 @@ def test_aliased_columns_sharing_their_earlier_columns_are_solved_together_as_ea
     d = np.sqrt(np.diag(G))
     idx_kept = np.array([0, 1, 2, 4, 5, 6])
     cols = np.array([3, 7, 8, 9, 10, 11])  # 3 after three kept columns, the rest after all six
-    got = _least_squares_by_block(G, idx_kept, cols, d)
+    got = _least_squares_by_block(G[idx_kept], idx_kept, cols, d)  # (X'X's rows of the kept columns)
     assert sorted(got) == cols.tolist()
     for j in cols:
         E = idx_kept[idx_kept < j]
@@ -487,3 +487,23 @@ def test_score_equations_that_fail_where_the_link_has_no_edge_are_not_a_boundary
                        pd.read_csv(here / "data.csv"), family=gs.InverseGaussian(link="log"), convergence="R")
     assert fit.converged and fit.deviance == pytest.approx(ref["r_default"]["deviance"], rel=1e-10)
     assert not any("boundary of the parameter space" in n for n in fit.notes)
+
+
+def test_relations_of_a_design_wider_than_its_rows_are_read_from_its_rows():
+    """A design of more columns than rows (12 rows; x, z = 3 + 2 x and a factor of a level a row: 14 columns) has
+    its relations read from X'X's rows of the kept columns, formed from the rows themselves: z's is the exact
+    ``z = 3 + 2 * x`` and the factor's last level, aliased after the intercept, x and the other levels, is their
+    combination in every row (closed form: the rows' own values)."""
+    x = np.array([0.5, 1.25, 2.0, 3.5, 4.0, 5.75, 6.5, 7.0, 8.25, 9.5, 10.0, 11.75])
+    d = pd.DataFrame({"x": x, "z": 3 + 2 * x, "g": [f"L{i:02d}" for i in range(12)],
+                      "y": np.sin(np.arange(12.0))})
+    with pytest.warns(gs.AliasingWarning):
+        fit = gs.glm("y ~ x + z + g", d)
+    info = {a.column: a for a in fit.aliasing}
+    assert sorted(info) == ["g[T.L11]", "z"]
+    assert info["z"].relation == "z = 3 + 2 * x"
+    last = info["g[T.L11]"]
+    cols = dict(zip(fit.coef.index, range(fit.coef.size)))
+    Xd = np.asarray(fit.model_frame.X)
+    combo = last.constant + sum(c * Xd[:, cols[t]] for t, c in zip(last.terms, last.coefficients))
+    np.testing.assert_allclose(combo, Xd[:, cols["g[T.L11]"]], atol=1e-8)
