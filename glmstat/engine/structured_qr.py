@@ -282,16 +282,26 @@ def factor_first(X: Design, w: np.ndarray, r: np.ndarray, factor: int) -> Factor
     # some weight (twice: the second pass removes what rounding left of the projection, as in reorthogonalised
     # Gram-Schmidt)
     use = has_col & (s > 0)
-    inv_s = np.where(use, 1.0 / np.where(use, s, 1.0), 0.0)
-    B = np.zeros((L, A.shape[1]))
-    coef_row = swt * inv_s[f.codes]  # q_l's entry on each row (0 where the row's level is not taken out)
+    # (only the levels taken out have coordinates: the others' are 0 -- 1,149 of 1,300 levels on 200 rows --, and
+    # their rows nothing to subtract; the sums run over the levels taken out, numbered 0..u-1, and their rows)
+    taken = np.flatnonzero(use)
+    inv_s = 1.0 / s[taken]
+    at = np.full(L, -1)
+    at[taken] = np.arange(taken.size)
+    rows = np.flatnonzero(at[f.codes] >= 0)
+    code = at[f.codes[rows]]
+    swt_r = swt[rows]
+    coef_row = (swt_r * inv_s[code])[:, None]  # q_l's entry on each of those rows
+    b_taken = np.zeros((taken.size, A.shape[1]))
     for _ in range(2):
-        b = _level_sums(f.codes, A * swt[:, None], L) * inv_s[:, None]
-        A -= coef_row[:, None] * b[f.codes]
-        B += b
+        b = _level_sums(code, A[rows] * swt_r[:, None], taken.size) * inv_s[:, None]
+        A[rows] -= coef_row * b[code]
+        b_taken += b
     R_rest = np.linalg.qr(A, mode="r")
     lev = np.flatnonzero(has_col)
-    return FactorFirst(out_cols, rest, np.where(use[lev], s[lev], 0.0), B[lev], R_rest)
+    B = np.zeros((lev.size, A.shape[1]))
+    B[np.searchsorted(lev, taken)] = b_taken
+    return FactorFirst(out_cols, rest, np.where(use[lev], s[lev], 0.0), B, R_rest)
 
 
 def structured_r(X: Design, w: np.ndarray, r: np.ndarray, factor: int) -> np.ndarray:
