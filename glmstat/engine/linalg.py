@@ -306,10 +306,22 @@ class QRReducer:
 
         For a design with a wide factor (its ``diagonal_columns``), the factor-first parts settle the aliased
         columns; the step is then solved through the Gram matrix of the kept columns, by the block solve
-        (:func:`factor_gram`), when that is well conditioned.  The design-order factor, O(p^3), only when not.
+        (:func:`factor_gram`), when that is well conditioned.  The design-order factor, O(p^3), only when not --
+        or first, for a design wider than its rows, where it is O(n^2 p) and R's rule on it decides the aliased
+        columns.
         """
         if self.parts is not None and not self._rows.shape[0] and self.diagonal is not None:
-            aliased = self.parts.aliased()
+            by_qr = None
+            if self.n_rows < self.p:
+                # a design wider than its rows: the design-order factor has at most the levels with weight and
+                # n other rows, O(n^2 p) -- less than the dependencies' search, O(d^2 p) for d of at least p - n
+                # aliased columns (4,680 columns on 200 rows: 0.13 s against 0.31 s a pass) --, and R's rule on
+                # it decides the aliased columns; the solve through the kept columns' Gram matrix where it is
+                # well conditioned, as below, else this factor's own
+                by_qr = factor_qr(self.R)
+                aliased = ~by_qr.kept
+            else:
+                aliased = self.parts.aliased()
             if aliased is not None:
                 # (X'WX among the kept columns is what the solve reads; the whole, which the step's factor keeps
                 # for the aliased columns' explanation, only when read)
@@ -319,6 +331,8 @@ class QRReducer:
                 fac = factor_gram(gram, score, kept, max_cond, self.diagonal, whole=whole)
                 if fac is not None:
                     return fac
+            if by_qr is not None:
+                return by_qr
         return factor_qr(self.R)
 
 
