@@ -499,28 +499,41 @@ def _newton_direction(source, family, beta, grad, inv, d):
     if norm0 == 0.0:
         return np.zeros(p)
     basis = np.zeros((p + 1, p))
-    hess = np.zeros((p + 1, p))
+    tri = np.zeros((p, p))  # the Hessenberg matrix's columns rotated to upper-triangular form, R
+    cos, sin = np.zeros(p), np.zeros(p)
+    g = np.zeros(p + 1)  # the rotated right-hand side, norm0 e_1: |g[j + 1]| is the residual after j + 1 products
+    g[0] = norm0
     basis[0] = r0 / norm0
-    y = np.zeros(0)
+    k = 0
     for j in range(p):
         av = _jacobian_product(source, family, beta, grad, basis[j] / d)
         if av is None:
             return None
         w = d * (inv @ av)
+        col = np.zeros(j + 2)
         for _ in range(2):  # (modified Gram-Schmidt, twice: the second pass removes what rounding left)
             for i in range(j + 1):
                 c = float(basis[i] @ w)
-                hess[i, j] += c
+                col[i] += c
                 w = w - c * basis[i]
-        hess[j + 1, j] = float(np.linalg.norm(w))
-        rhs = np.zeros(j + 2)
-        rhs[0] = norm0
-        y, *_ = np.linalg.lstsq(hess[: j + 2, : j + 1], rhs, rcond=None)
-        residual = float(np.linalg.norm(rhs - hess[: j + 2, : j + 1] @ y))
-        if residual <= KRYLOV_TOL * norm0 or hess[j + 1, j] <= KRYLOV_TOL * norm0:
+        below = col[j + 1] = float(np.linalg.norm(w))
+        # the least-squares problem min |norm0 e_1 - H y| kept solved by Givens rotations of H's columns as they
+        # come (one new rotation a column), not a least-squares solve of all j + 1 columns at every product
+        for i in range(j):
+            col[i], col[i + 1] = cos[i] * col[i] + sin[i] * col[i + 1], cos[i] * col[i + 1] - sin[i] * col[i]
+        rho = float(np.hypot(col[j], col[j + 1]))
+        cos[j], sin[j] = (col[j] / rho, col[j + 1] / rho) if rho > 0.0 else (1.0, 0.0)
+        tri[: j + 1, j] = col[: j + 1]
+        tri[j, j] = rho
+        g[j], g[j + 1] = cos[j] * g[j], -sin[j] * g[j]
+        k = j + 1
+        if abs(g[j + 1]) <= KRYLOV_TOL * norm0 or below <= KRYLOV_TOL * norm0:
             break
-        basis[j + 1] = w / hess[j + 1, j]
-    step = (y @ basis[: y.size]) / d
+        basis[j + 1] = w / below
+    if not np.all(np.diag(tri[:k, :k]) != 0.0):
+        return None
+    y = sla.solve_triangular(tri[:k, :k], g[:k], check_finite=False)
+    step = (y @ basis[:k]) / d
     return step if np.all(np.isfinite(step)) else None
 
 
