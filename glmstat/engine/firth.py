@@ -125,6 +125,12 @@ MIN_ITER = 100
 FD_STEP = 1e-7
 #: GMRES stops once its residual is below KRYLOV_TOL of the quasi-Fisher step's length (or after p products).
 KRYLOV_TOL = 1e-10
+#: A fit of another link that neither its quasi-Fisher steps nor Newton's finish converged starts again with steps
+#: of DAMPING of the quasi-Fisher step's length (brglm2's ``slowit = 0.25``, which its own iteration needs on such
+#: cauchit designs) until the whole step is within DAMPED_NEAR of max(|b_j|, se_j), and Newton's finish from there
+#: (:func:`_damped_restart`).
+DAMPING = 0.25
+DAMPED_NEAR = 1e-3
 
 
 def _d2_logit(eta):
@@ -352,6 +358,7 @@ def _solve(source, family, beta, control, start_given=False):
     converged after its steps, with :func:`_newton_krylov`."""
     tol = min(control.tol, STEP_TOL)
     uphill = family.link.name == "logit"  # (U* is a gradient for the canonical link only)
+    start = beta
     ev = _evaluate(source, family, beta)
     if ev is None:
         given = "the start= coefficients given" if start_given else "brglm2's starting values"
@@ -413,7 +420,12 @@ def _solve(source, family, beta, control, start_given=False):
             elif it - mark_it >= STALL_AFTER:
                 return _quasi_newton(source, family, beta, ev, control, tol, it, size, record)
     if not uphill:  # (U* is no gradient: Newton's steps on U* = 0 finish what the iteration left unconverged)
-        return _newton_krylov(source, family, beta, ev, control, tol, it, size, record)
+        out = _newton_krylov(source, family, beta, ev, control, tol, it, size, record)
+        if not out[2]:  # (and where they do not converge either, damped steps from the start, then Newton's)
+            again = _damped_restart(source, family, start, control, tol, out[3], record)
+            if again is not None and again[2]:
+                return again
+        return out
     return beta, inv, False, it, size, record
 
 
@@ -590,6 +602,45 @@ def _newton_krylov(source, family, beta, ev, control, tol, done, size, record):
         if size <= tol and halvings == 0:
             return beta, ev[1], True, it, size, record
     return beta, ev[1], False, it, size, record
+
+
+def _damped_restart(source, family, beta, control, tol, done, record):
+    """The last resort of a fit of a link other than the logit that neither the quasi-Fisher steps nor Newton's
+    finish converged (:func:`_solve`): from the start ``beta`` again, quasi-Fisher steps of DAMPING of their length
+    (brglm2's ``slowit``), each halved while its end is invalid or the step from there would be GROWTH times the
+    whole step longer, until the whole step is within DAMPED_NEAR of the coefficients (or after max(max_iter,
+    MIN_ITER) steps), then Newton's finish (:func:`_newton_krylov`) from there.  Where the relaxed iteration is
+    drawn into a cycle away from the root (a cauchit fit's quasi-Fisher steps alternating between two points 1 apart
+    for 90 steps), Newton's steps from its end can descend the merit U*' M U* towards infinity, where the cauchit's
+    U* vanishes (its weights and scores fall as |eta|^-3 and |eta|^-1), not to the root; damped steps, as brglm2's
+    slowit = 0.25, stay near the root's path.  ``done`` steps were taken before; ``record`` goes on.  Returns
+    :func:`_solve`'s tuple, or None where the start is no longer valid."""
+    ev = _evaluate(source, family, beta)
+    if ev is None:
+        return None
+    size = np.inf
+    it = done
+    for it in range(done + 1, done + max(control.max_iter, MIN_ITER) + 1):
+        whole = ev[1] @ ev[0]
+        if _relative_size(whole, beta, np.sqrt(np.maximum(np.diag(ev[1]), 0.0))) <= DAMPED_NEAR:
+            it -= 1
+            break
+        norm = np.sum(np.abs(whole))
+        step = DAMPING * whole
+        for halvings in range(MAX_HALVINGS + 1):
+            nev = _evaluate(source, family, beta + step)
+            if nev is not None and np.sum(np.abs(nev[1] @ nev[0])) <= GROWTH * norm:
+                break
+            step = step / 2
+        if nev is None:
+            return None
+        new = beta + step
+        size = _relative_size(step, new, np.sqrt(np.maximum(np.diag(nev[1]), 0.0)))
+        beta, ev = new, nev
+        record.append((ev[3], halvings, beta))
+        if control.on_iteration is not None:
+            control.on_iteration("step", it, ev[3])
+    return _newton_krylov(source, family, beta, ev, control, tol, it, size, record)
 
 
 def _estimate_part(b, family: Family, beta: np.ndarray) -> tuple:

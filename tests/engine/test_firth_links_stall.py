@@ -7,7 +7,11 @@ some all 0 or all 1) the iteration oscillated with steps of 0.5 to 1 on a level'
 stopped unconverged after 100 steps in 62 cauchit, 2 probit and 2 cloglog fits, up to 0.1 of the deviance away from
 brglm2's root.  A fit of these links that the iteration leaves unconverged now finishes by Newton's steps on U* = 0
 (GMRES on differences of U*, halved until U*' M U* falls): 55 of the cauchit fits and all the others converge, and the
-598 fits that converged are unchanged.
+598 fits that converged are unchanged.  Seven cauchit fits of those 200 designs still ended unconverged: the relaxed
+quasi-Fisher steps caught in a 2-cycle away from the root, Newton's finish from its end descending U*' M U* towards
+infinity, where the cauchit's U* vanishes.  They now start again with damped steps (a quarter of the quasi-Fisher step,
+brglm2's slowit = 0.25) and Newton's finish from their end: six reach brglm2's root (cauchit_d83 ... cauchit_d187), the
+seventh another root (fixtures/firth_cauchit_roots, cauchit_d143).
 
 R 4.2 (fixtures/firth_links_stall, make_firth_links_stall.R): brglm2's brglmFit, type = "AS_mean", epsilon 1e-12,
 at slowit = 0.25 where its default slowit = 1 runs off (coefficients of 1e293 and more after 3 steps); each root is
