@@ -184,18 +184,23 @@ _BROKEN = 1e-6
 _NOT_IN_DATA = 1e-4
 
 
-def _breaks(G0, j: int, earlier: np.ndarray, c: np.ndarray, cut: float = _BROKEN) -> bool:
-    """Whether x_j = X_E c fails in the rows whose Gram matrix is ``G0`` (0.0: no such rows; else its rows of the
-    kept columns and its diagonal, :func:`_kept_rows`, E the first of them): ||x_j - X_E c||^2 over them against
-    ``cut``^2 times the size (||x_j|| + sum |c_k| ||x_k||)^2 of its terms."""
-    if np.isscalar(G0):
-        return False
-    rows, diag = G0
-    m = earlier.size
-    g = rows[:m, j]
-    r2 = diag[j] - 2.0 * c @ g + c @ rows[:m][:, earlier] @ c
-    size = (np.sqrt(max(diag[j], 0.0)) + np.abs(c) @ np.sqrt(np.maximum(diag[earlier], 0.0))) ** 2
-    return bool(size > 0 and r2 > cut ** 2 * size)
+def _breaks_test(G, idx_kept: np.ndarray):
+    """A function (j, m, c, cut) -> whether x_j = X_E c fails in the rows whose Gram matrix is ``G`` (0.0: no such
+    rows, and no function; else its rows of the kept columns and its diagonal, :func:`_kept_rows`), E the first m
+    kept columns: ||x_j - X_E c||^2 over them against ``cut``^2 times the size (||x_j|| + sum |c_k| ||x_k||)^2 of
+    its terms.  (The kept columns' block and the columns' norms taken once, not for every aliased column.)"""
+    if np.isscalar(G):
+        return None
+    rows, diag = G
+    K = rows[:, idx_kept]
+    norm = np.sqrt(np.maximum(diag, 0.0))
+
+    def breaks(j: int, m: int, c: np.ndarray, cut: float) -> bool:
+        r2 = diag[j] - 2.0 * c @ rows[:m, j] + c @ K[:m, :m] @ c
+        size = (norm[j] + np.abs(c) @ norm[idx_kept[:m]]) ** 2
+        return bool(size > 0 and r2 > cut ** 2 * size)
+
+    return breaks
 
 
 def _earlier_solver(K: np.ndarray, d: np.ndarray):
@@ -258,12 +263,14 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
     solve = _earlier_solver(rows[:, idx_kept], d[idx_kept]) if aliased.size else None
     # without the factor, the columns with the same earlier kept columns share one least-squares solve
     solved = {} if solve is not None else _least_squares_by_block(rows, idx_kept, aliased[used[aliased] > 0], d)
-    for j in aliased:
-        earlier = idx_kept[idx_kept < j]
+    breaks_zero, breaks_positive = _breaks_test(G0, idx_kept), _breaks_test(G, idx_kept)
+    at_intercept = names.index(intercept) if intercept in names else -1
+    for j in aliased.tolist():
+        m = int(np.searchsorted(idx_kept, j))
+        earlier = idx_kept[:m]  # (the kept columns before j)
         if not used[j] > 0:
             out.append(AliasInfo(names[j], (), (), 0.0, all_zero=True, weight_zero=bool(size[j] > 0)))
             continue
-        m = earlier.size
         g = rows[:m, j] / d[earlier]
         if solve is None:
             c = solved.get(j)
@@ -275,18 +282,18 @@ def explain_aliasing(source, names: list[str], kept: np.ndarray, intercept: str 
         scale = size[earlier] / size[j]
         some = np.abs(c) * scale >= 1e-9  # (the rest are rounding: _tidy makes them 0)
         const, terms, coefs = 0.0, [], []
-        for k, cj, sk in zip(earlier[some], c[some], scale[some]):
+        for k, cj, sk in zip(earlier[some].tolist(), c[some].tolist(), scale[some].tolist()):
             v = _tidy(cj, sk)
             if v == 0:
                 continue
-            if names[k] == intercept:
+            if k == at_intercept:
                 const = v
             else:
                 terms.append(names[k])
                 coefs.append(v)
         out.append(AliasInfo(names[j], tuple(terms), tuple(coefs), const,
-                             positive_weight_only=_breaks(G0, j, earlier, c),
-                             weights_only=_breaks(G, j, earlier, c, _NOT_IN_DATA)))
+                             positive_weight_only=breaks_zero is not None and breaks_zero(j, m, c, _BROKEN),
+                             weights_only=breaks_positive(j, m, c, _NOT_IN_DATA)))
     return out
 
 
