@@ -61,7 +61,9 @@ class FitState:
 
     coef: np.ndarray  # NaN where aliased
     kept: np.ndarray
-    cov_unscaled: np.ndarray | None  # (X'WX)^{-1}, NaN rows/columns where aliased (None: not asked for)
+    #: (X'WX)^{-1}, NaN rows/columns where aliased (None: not asked for); may be given as the function computing it,
+    #: called on first read (p x p of which few are kept: a design wider than its rows)
+    cov_unscaled: np.ndarray | None = on_demand()
     #: X'WX at the estimate, every column; may be given as the function computing it, called on first read (a
     #: design wider than its rows: 4,680 columns' p x p product, which no caller of most fits reads)
     gram: np.ndarray = on_demand()
@@ -96,5 +98,5 @@ class FitState:
     scoring_converged: bool = True
 
     def __getstate__(self) -> dict:
-        self.gram  # (computed, where given as a function: a function may not pickle)
+        self.gram, self.cov_unscaled  # (computed, where given as functions: a function may not pickle)
         return dict(self.__dict__)

@@ -144,6 +144,28 @@ def irls(
         return _irls(source, family, control, start, covariance)
 
 
+def nan_padded(inv: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The p x p covariance of the kept columns' ``inv``, NaN in the rows and columns of the others.
+
+    Parameters
+    ----------
+    inv : ndarray
+        (X_K' W X_K)^{-1}, k x k, for the k kept columns.
+    kept : ndarray
+        Boolean mask of the p columns.
+
+    Returns
+    -------
+    ndarray
+        The padded p x p matrix.
+    """
+    p = kept.size
+    k = np.flatnonzero(kept)
+    cov = np.full((p, p), np.nan)
+    cov[np.ix_(k, k)] = inv
+    return cov
+
+
 def _empty_model(source: DesignSource, family: Family) -> FitState:
     """An empty model (y ~ 0 + offset(...)): mu is fixed by the offset."""
     res = scoring_pass(source, family, np.zeros(0), use_qr=False)
@@ -642,7 +664,6 @@ class _Loop(EdgeMoves):
         the weights of the last iteration's start)."""
         source, family, kernel, control = self.source, self.family, self.kernel, self.control
         beta, res, fac, prev_fac, prev_beta = self.beta, self.res, self.fac, self.prev_fac, self.prev_beta
-        p = self.p
         set_aside_used = False
         if control.convergence == "exact" and not fac.all_kept and set_aside_in_use(beta, fac, prev_fac):
             # the factor at the estimate set aside columns that the estimate itself uses (the step that made it
@@ -676,9 +697,8 @@ class _Loop(EdgeMoves):
         else:
             coef = np.where(fac.kept, beta, np.nan)
             if covariance:
-                k = np.flatnonzero(fac.kept)
-                cov = np.full((p, p), np.nan)
-                cov[np.ix_(k, k)] = inv
+                # (p x p with NaN where aliased, made when read: 175 MB for 4,680 columns of which 200 are kept)
+                cov = partial(nan_padded, inv, fac.kept)
         converged, boundary = self.converged, self.boundary
         deviance = res.deviance
         if deviance_from_sums(family) and math.isfinite(deviance):
