@@ -144,8 +144,8 @@ def _irls_part(fit):
 
 def test_many_tiny_partitions_on_the_synchronous_scheduler():
     """200 partitions of 12 rows (17 of them all dropped for missing x1): the in-memory numbers; an IRLS pass
-    holds at most FAN_IN partial sums here (counted through a wrapper of the merge), and its X'WX and X'Wz
-    are those of every part merged pairwise to 1e-12."""
+    holds at most FAN_IN partial sums here (counted through a wrapper of the merge), at most twice that on two
+    local threads, and its X'WX and X'Wz are those of every part merged pairwise to 1e-12."""
     from glmstat.engine.scoring_pass import PassResult
 
     frame = data()
@@ -161,6 +161,13 @@ def test_many_tiny_partitions_on_the_synchronous_scheduler():
         assert held.peak <= FAN_IN
         whole = _pairwise([part(b) for b in src.blocks()], PassResult.merge)
     _assert_same_pass(out, whole)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        held = HELD.reset()
+        threaded = src.map_reduce(partial(counted_part, part), partial(counted_merge, PassResult.merge))
+    # two threads run ahead of the merges by a few parts; a task folding a whole group of FAN_IN made the threads
+    # hold 17 to 19 parts and merged sums at once (a tree of three levels)
+    assert held.merges == held.parts - 1 and held.peak <= 2 * FAN_IN
+    _assert_same_pass(threaded, whole)
 
 
 def _assert_same_pass(a, b) -> None:

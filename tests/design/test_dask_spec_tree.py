@@ -15,7 +15,6 @@ import threading
 import warnings
 from functools import partial
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -55,14 +54,6 @@ class Held:
         return fn(a, b)
 
 
-def _depth_first_bound(count: int) -> int:
-    """The most parts and partial sums a walk of the tree holds when each merge folds its group once the group
-    is computed: FAN_IN parts of the group being merged, and FAN_IN - 1 partial sums waiting at each level
-    above the first."""
-    levels = max(1, int(np.ceil(np.log(count) / np.log(FAN_IN) - 1e-12)))
-    return FAN_IN + (FAN_IN - 1) * (levels - 1)
-
-
 def _frame():
     frame = data()
     order = ["k6", "k0", "k3", "k5", "k1", "k4", "k2"]
@@ -84,7 +75,10 @@ def test_the_spec_pass_and_the_row_labels_go_through_the_merge_tree(monkeypatch)
         monkeypatch.undo()
         mem = gs.glm(FORMULA, frame, family=gs.Poisson(), tol=1e-12, max_iter=50)
     assert summaries.parts == PARTITIONS and summaries.merges == PARTITIONS - 1
-    assert summaries.peak <= _depth_first_bound(PARTITIONS)
+    # each merge of a node a task of its own on a local scheduler (a chain, in the node's order): a summary is
+    # merged once computed; a task folding a whole group waited for the group, which held FAN_IN summaries and up
+    # to FAN_IN - 1 merged ones waiting at each level above: 17 here (a tree of three levels)
+    assert summaries.peak <= FAN_IN
 
     # the model is the in-memory one: levels in their order, rows dropped, coefficients
     assert list(streamed.coef.index) == list(mem.coef.index)
