@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from .results import GLMResults
 
 __all__ = ["averaged_note", "contrast_notes", "emmeans", "emmeans_contrasts", "emmeans_pairs", "grid_notes",
-           "transform_name"]
+           "pair_labels", "transform_name"]
 
 # emmeans' adjustments of pairs() (lower-cased: "BH", "BY"), but its simulated "mvt" and "dunnettx"
 _ADJUST = ("tukey", "scheffe", *P_ADJUST_METHODS)
@@ -401,6 +401,26 @@ def emmeans_pairs(fit: "GLMResults", term: Any, adjust: str = "tukey", by: Any =
                              reverse=reverse, regrid=regrid)
 
 
+def pair_labels(labels: Sequence[str], first: np.ndarray, second: np.ndarray, sep: str) -> list[str]:
+    """The labels ``labels[a] + sep + labels[b]`` of the pairs (a, b) of ``first`` and ``second``, made at once.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The means' labels.
+    first, second : numpy.ndarray
+        Each pair's positions in ``labels``, integer arrays of one length.
+    sep : str
+        What joins the two labels (``" - "``, ``" / "``).
+
+    Returns
+    -------
+    list of str
+    """
+    ahead, after = np.array([x + sep for x in labels], dtype=object), np.array(list(labels), dtype=object)
+    return (ahead[np.asarray(first, dtype=np.intp)] + after[np.asarray(second, dtype=np.intp)]).tolist()
+
+
 def _adjustment(adjust: Any, family: ContrastFamily) -> tuple[str, str]:
     """(the adjustment made, a note of the one asked for where emmeans makes another): ``adjust`` checked, None
     for the family's default; Tukey's for a family that is not every pair is Sidak's, as emmeans changes it.
@@ -575,9 +595,10 @@ def emmeans_contrasts(fit: "GLMResults", term: Any, method: str | dict = "pairwi
         d = np.concatenate([f.combine(values[a][:, None])[:, 0] for f, (a, _, _) in zip(families, groups)]) if \
             family.linear else values[first] - values[second]
     d[~estimable], s[~estimable] = np.nan, np.nan
-    contrasts = [c for f, (_, _, labels), (i, j) in zip(families, groups, local) for c in (
-        f.names(labels) if family.linear else
-        [f"{labels[x]} {'/' if ratio else '-'} {labels[y]}" for x, y in zip(i.tolist(), j.tolist())])]
+    if family.linear:
+        contrasts = [c for f, (_, _, labels) in zip(families, groups) for c in f.names(labels)]
+    else:  # ("a - b" of every pair at once: object arrays' sums, where a loop over 499,500 pairs took 0.3 s)
+        contrasts = pair_labels(all_labels, first, second, " / " if ratio else " - ")
     if custom and family.linear:  # (coefficients of 1e-320: the variance's squares underflow, a z ratio of inf)
         size = np.abs(combined[:, means.kept]).max(axis=1, initial=0.0)
         tiny = estimable & (size > 0) & (size < MIN_CONTRAST_SIZE)
