@@ -31,6 +31,8 @@ _W_CURVED = 18.0  # the range's tail beyond this w (below 1e-30 for k <= 1,000, 
 _NEGLIGIBLE = 1e-30  # a node whose integrand is bounded by this is left out of a sum
 _MASS = 1e-26  # the mass of the density of y left outside the rule's window
 _ONE = 2.0**-52  # a tail within this of 1 is 1 (see tukey_p_values)
+#: below this df, a tail at least _SUBTRACTED is 1 less the sum where the range's tail is below 1 (studentized_range_sf)
+_SUBTRACTED_DF, _SUBTRACTED = 50.0, 0.05
 _LOG_2PI = math.log(2.0 * math.pi)
 #: R's qtukey stops its secant search once a step is below this ...
 QUANTILE_STEP = 1e-4
@@ -186,6 +188,14 @@ def studentized_range_sf(q: np.ndarray, k: int, df: float) -> np.ndarray:
     On 1 or 2 df the window reaches far left, where s is small, the range's tail is 1 and g(y) is e^(c + df y) to
     double precision: the nodes there, the first of every window in a block, are summed as a geometric series
     (:func:`_flat_sum`; two thirds of the nodes on 1 df, where the log of the density is linear below y = -20).
+    Below 50 df most of a window is where the range's tail is 1 (w = q e^y small), and a tail of at least 0.05
+    is taken as 1 - sum g (1 - P(R_k > w)) / sum g, the first sum over the nodes where the range's tail is below 1
+    only, the second the rule's sum over a whole window, the same number for every statistic's offset to double
+    precision (the rule's error for the offset is below 1e-60, and the rounding of g's constant is common): an
+    absolute error near 1e-14, a relative 2e-13 at 0.05 (by the closed form of k = 2 on 1 to 45 df), with about
+    5 times fewer exponentials on 3 to 5 df; smaller tails are the positive sums above.  (Above 50 df the
+    rounding of g's terms of size df, common to a statistic's nodes, no longer cancels in that difference: a
+    relative 1e-10 at 1e-3 on 1,000 df.)
     """
     q = np.asarray(q, dtype=float)
     out = np.full(len(q), np.nan)
@@ -207,9 +217,13 @@ def studentized_range_sf(q: np.ndarray, k: int, df: float) -> np.ndarray:
     step = max(1, BLOCK // n)
     offsets = np.arange(n)
     y_flat = 0.5 * math.log(2.0**-60 / (0.5 * df))  # (below, g(y) is e^(c + df y) to double precision)
+    # (the rule's sum of the density over a whole window, the same for every statistic to 1e-15 below 50 df:
+    # see Notes)
+    total = float(np.sum(_window_density(np.array([lo]), n, h, df))) if df < _SUBTRACTED_DF else None
     cached_from, cached = 0, np.empty(0)  # (the last block's contiguous nodes: the first j and their tails)
     for i in range(0, len(order), step):
         j0 = first[i:i + step]
+        rows = order[i:i + step]
         span = int(j0[-1] - j0[0]) + n
         if span <= 2 * len(j0) * n:  # (the nodes of the block, contiguous)
             start = int(j0[0])
@@ -221,8 +235,21 @@ def studentized_range_sf(q: np.ndarray, k: int, df: float) -> np.ndarray:
                 tail = range_sf(np.exp(np.arange(start, start + span) * h), k)
             cached_from, cached = start, tail
             y0 = j0 * h - log_q[i:i + step]
-            # (the first `cut` nodes of every window in the block: the range's tail 1 and g(y) = e^(c + df y))
             ones = int(np.argmax(tail < 1.0)) if tail[-1] < 1.0 else len(tail)
+            if total is not None:
+                # 1 less the density's share where the range's tail is below 1, over the whole window's sum: the
+                # nodes where the tail is 1 (most of a window on few df) need no density
+                below = min(n, max(0, ones - int(j0[-1] - start)))
+                shortfall = np.zeros(len(j0)) if below == n else np.einsum(
+                    "ij,ij->i", _window_density(y0 + below * h, n - below, h, df),
+                    1.0 - tail[(j0 - start)[:, None] + offsets[below:]])
+                value = 1.0 - shortfall / total
+                out[rows] = value
+                small = np.flatnonzero(value < _SUBTRACTED)
+                if not small.size:
+                    continue
+                j0, y0, rows = j0[small], y0[small], rows[small]
+            # (the first `cut` nodes of every window in the block: the range's tail 1 and g(y) = e^(c + df y))
             cut = min(n - 1, ones - int(j0[-1] - start), int(math.floor((y_flat - float(y0.max())) / h)))
             cut = max(cut, 0)
             index = (j0 - start)[:, None] + offsets[cut:]
@@ -233,7 +260,7 @@ def studentized_range_sf(q: np.ndarray, k: int, df: float) -> np.ndarray:
             y0, cut = j0 * h - log_q[i:i + step], 0
         density = _window_density(y0 + cut * h, n - cut, h, df)
         flat = _flat_sum(y0, cut, h, df)
-        out[order[i:i + step]] = (flat + np.einsum("ij,ij->i", density, tail[index])) / (flat + np.sum(density, axis=1))
+        out[rows] = (flat + np.einsum("ij,ij->i", density, tail[index])) / (flat + np.sum(density, axis=1))
     return np.minimum(out, 1.0)
 
 
