@@ -6,13 +6,15 @@ and the Tukey interval's multiplier, R's ``qtukey`` (``studentized_range_quantil
 
     python -m benchmarks.tukey [--levels 300,1000] [--reps 2] [--few-df 1,2,3,5,12] [--quantile-means 4,100,1000]
 
-The numbers are the script's output, not test assertions; on a shared machine compare them with each other.
+The numbers are the script's output, not test assertions; on a shared machine compare them with each other, and
+the CPU seconds of this process (in brackets beside each time), which the machine's load moves less.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 import tracemalloc
 
@@ -35,8 +37,9 @@ def level_fit(k: int, family: str, reps: int, seed: int = 3):
     return gs.glm("y ~ a", pd.DataFrame({"y": rng.poisson(np.exp(3.0 + eta / 3)), "a": a}), family=gs.Poisson())
 
 
-def timed(call, traced: bool) -> float:
-    """Seconds of ``call()``, or with ``traced`` its peak of traced memory in MB."""
+def timed(call, traced: bool) -> float | str:
+    """Seconds of ``call()`` and, in brackets, this process's CPU seconds; or with ``traced`` its peak of traced
+    memory in MB."""
     if traced:
         tracemalloc.start()
         try:
@@ -44,9 +47,9 @@ def timed(call, traced: bool) -> float:
             return tracemalloc.get_traced_memory()[1] / 1e6
         finally:
             tracemalloc.stop()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     call()
-    return time.perf_counter() - start
+    return f"{time.perf_counter() - start:.2f} ({time.process_time() - cpu:.2f})"
 
 
 def main() -> None:
@@ -56,7 +59,8 @@ def main() -> None:
     parser.add_argument("--few-df", default="1,2,3,5,12", help="residual df of the few-df Tukey step")
     parser.add_argument("--quantile-means", default="4,100,1000", help="numbers of means of the quantile timings")
     args = parser.parse_args()
-    print(f"{'levels':>7} {'family':>9} {'pairs':>8} {'df':>6} {'pairs() s':>10} {'tukey s':>8} "
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}\n")
+    print(f"{'levels':>7} {'family':>9} {'pairs':>8} {'df':>6} {'pairs() s':>13} {'tukey s':>13} "
           f"{'pairs() MB':>11} {'tukey MB':>9}")
     for k in (int(x) for x in args.levels.split(",")):
         for family in ("gaussian", "poisson"):
@@ -67,22 +71,22 @@ def main() -> None:
             row = [timed(lambda: fit.emmeans_pairs("a"), traced) for traced in (False,)]
             row += [timed(lambda: tukey_p_values(t, p, k, df), False)]
             row += [timed(lambda: fit.emmeans_pairs("a"), True), timed(lambda: tukey_p_values(t, p, k, df), True)]
-            print(f"{k:>7} {family:>9} {len(t):>8} {df:>6g} {row[0]:>10.2f} {row[1]:>8.2f} {row[2]:>11.1f} "
+            print(f"{k:>7} {family:>9} {len(t):>8} {df:>6g} {row[0]:>13} {row[1]:>13} {row[2]:>11.1f} "
                   f"{row[3]:>9.1f}", flush=True)
     few = [float(x) for x in args.few_df.split(",") if x]
     if few:
         t = level_fit(300, "gaussian", args.reps).emmeans_pairs("a", adjust="none")["statistic"].to_numpy()
-        print(f"\n{'levels':>7} {'pairs':>8} {'df':>6} {'tukey s':>8} {'tukey MB':>9}")
+        print(f"\n{'levels':>7} {'pairs':>8} {'df':>6} {'tukey s':>13} {'tukey MB':>9}")
         for df in few:
             p = 2.0 * t_sf(np.abs(t), df)
             row = [timed(lambda: tukey_p_values(t, p, 300, df), traced) for traced in (False, True)]
-            print(f"{300:>7} {len(t):>8} {df:>6g} {row[0]:>8.2f} {row[1]:>9.1f}", flush=True)
+            print(f"{300:>7} {len(t):>8} {df:>6g} {row[0]:>13} {row[1]:>9.1f}", flush=True)
     means = [int(x) for x in args.quantile_means.split(",") if x]
     if means:
         print(f"\n{'means':>7} {'df':>6} {'qtukey(0.95) s':>15}")
         for k in means:
             for df in (2.0, 12.0, 1000.0, math.inf):
-                print(f"{k:>7} {df:>6g} {timed(lambda: studentized_range_quantile(0.95, k, df), False):>15.3f}",
+                print(f"{k:>7} {df:>6g} {timed(lambda: studentized_range_quantile(0.95, k, df), False):>15}",
                       flush=True)
 
 
