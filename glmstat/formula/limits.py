@@ -69,6 +69,12 @@ class FormulaLimits:
         Directory entries (files, directories and links alike) that a directory or a glob given as data may
         list, counted as they are listed: ``"/**/*.parquet"`` would walk every directory of the file system,
         and a directory given as data is looked through for Parquet files in its subdirectories.
+    max_footer_bytes : int
+        Bytes of a Parquet file's footer (its metadata: the schema, the row groups and their column chunks, and
+        key-value metadata of any size), read from the file's last 8 bytes before pyarrow parses it: pyarrow holds a
+        footer parsed in some 5 (key-value metadata) to 20 (many row groups of small column chunks) times its bytes,
+        and a footer of 155 MB aborted it in a process of tight memory.  The default, 16 MiB, is some 300 MB parsed:
+        a file of 2,000 columns in 100 row groups has a footer of 12 MB.
     max_partitions : int
         Partitions of a dask DataFrame given as data: every pass of a fit is a task a partition, some
         milliseconds each to schedule whatever its rows, and the first passes build a graph of them (900
@@ -126,6 +132,7 @@ class FormulaLimits:
     max_design_bytes: int = 4 * 2**30
     max_pass_work: int = 10**11
     max_listed: int = 100_000
+    max_footer_bytes: int = 16 * 2**20
     max_partitions: int = 10_000
     max_eval_work: int = 5 * 10**9
     max_date_steps: int = 6_000_000
