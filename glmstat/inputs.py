@@ -34,11 +34,11 @@ from .design.sources import DesignSource, InMemorySource
 from .errors import DataError, DataWarning, MissingDependencyError, warn_user
 from .families import Family
 from .formula.deparse import r_name
-from .formula.frame import ModelFrame, build_model_frame
+from .formula.frame import ModelFrame, build_model_frame, columns_read
 from .formula.limits import DEFAULT_LIMITS, FormulaLimits
 from .formula.nodes import Name
 from .formula.data_paths import is_path
-from .formula.arrow_tables import arrow_schema, in_memory_frame, numeric_categoricals
+from .formula.arrow_tables import arrow_schema, in_memory_frame, is_table, numeric_categoricals
 from .formula.readers import ParquetReader, is_dask
 from .formula.rows import missing_detail
 from .formula.spec import ModelSpec
@@ -53,14 +53,19 @@ def model_frame_and_source(formula: str, data: Any, family: Family, *, weights: 
                            ) -> tuple[ModelFrame | StreamedFrame, DesignSource]:
     """The model frame of ``formula`` on ``data`` and the row source the engine fits from (see the module
     docstring for what ``data`` may be)."""
-    schema = None
+    schema, table, read = None, None, None
     if not isinstance(data, pd.DataFrame):  # (a pandas DataFrame is used as it is: no path, reader, dask)
         schema = arrow_schema(data)
-        data = in_memory_frame(data, limits if isinstance(limits, FormulaLimits) else DEFAULT_LIMITS)
+        checked = limits if isinstance(limits, FormulaLimits) else DEFAULT_LIMITS
+        if is_table(data):  # (only the columns the model reads: 200,000 columns took 6.9 s to convert)
+            table, read = data, columns_read(formula, weights, offset, subset, checked)
+        data = in_memory_frame(data, checked, columns=read)
         if is_path(data) or is_dask(data) or isinstance(data, ParquetReader):
             return _streamed(formula, data, family, weights, offset, na_action, context, limits, contrasts, subset)
     frame = build_model_frame(formula, data, family, weights=weights, offset=offset, na_action=na_action,
                               context=context, limits=limits, contrasts=contrasts, subset=subset)
+    if read is not None:  # (the table's other columns are converted when a method asks for them)
+        frame = replace(frame, given_data=table)
     if schema is not None:  # (an Arrow table read from a Parquet file: a Categorical of numbers is numbers)
         _warn_numeric_categoricals(frame.spec, lambda columns: numeric_categoricals(schema, columns))
     design = for_fitting(frame.design)

@@ -33,6 +33,7 @@ from .contrasts import contrasts_argument, term_codings, with_contrasts
 from .rows import complete_arrays, evaluate_rows, missing_detail, more_levels_warning, numeric_text_warning
 from .deparse import deparse
 from .encode import build_design, check_removed_factor, factor_levels, plan_design
+from .arrow_tables import in_memory_frame, is_table
 from .context_values import check_context
 from .data_columns import DataColumns
 from .evaluate import Evaluator
@@ -76,10 +77,10 @@ class ModelFrame:
     dropped_by: Mapping[str, int]
     response_name: str
     spec: ModelSpec = field(repr=False)
-    # The caller's data (a reference, never copied: a DataFrame, or the dict of columns made one on first read of
-    # ``data``) and the positions of the rows used in it, so that other columns of it (e.g. a cluster variable) can
-    # be looked up after fitting.
-    given_data: pd.DataFrame | Mapping | None = field(default=None, repr=False, compare=False)
+    # The caller's data (a reference, never copied: a DataFrame, or the dict of columns, pyarrow Table or polars
+    # DataFrame made one on first read of ``data``) and the positions of the rows used in it, so that other columns
+    # of it (e.g. a cluster variable) can be looked up after fitting.
+    given_data: pd.DataFrame | Mapping | Any | None = field(default=None, repr=False, compare=False)
     row_positions: np.ndarray | None = field(default=None, repr=False, compare=False)
     #: the weights of R's starting means where they are not the total weights (a cbind() response with prior
     #: weights: its trials); None otherwise
@@ -99,10 +100,13 @@ class ModelFrame:
 
     @once
     def data(self) -> pd.DataFrame | None:
-        """The caller's data as a DataFrame (None when not kept); a dict of columns, of which the fit made a frame
-        of the columns it reads only, is made a frame here, on first read."""
+        """The caller's data as a DataFrame (None when not kept); a dict of columns, a pyarrow Table or a polars
+        DataFrame, of which the fit made a frame of the columns it reads only, is made a frame here, on first
+        read."""
         given = self.given_data
-        return given if given is None or isinstance(given, pd.DataFrame) else as_frame(given)
+        if given is None or isinstance(given, pd.DataFrame):
+            return given
+        return as_frame(in_memory_frame(given, self.spec.limits)) if is_table(given) else as_frame(given)
 
     @once
     def X(self) -> np.ndarray:
