@@ -178,6 +178,7 @@ def _read_file(path: Path, needed: frozenset[str] | None = None, formula: Formul
     """The rows of the CSV file ``path`` (its columns and ``formula`` as :func:`read_data` says).  A message about
     a file that cannot be read never quotes its content (the file may not be a data file at all): it says what
     kind of problem, and where, only."""
+    _refuse_long_lines(path)
     header = _header_names(path)
     if header is not None and formula is not None:
         check_term_count(formula, header[0])
@@ -219,6 +220,48 @@ _QUOTES = re.compile(rb'"+')
 #: A run of line ends: the blank lines before the first row, skipped in one match (one token each, a file of five
 #: million line ends after the header took 5 s in Python before a fit of three rows)
 _LINE_ENDS = re.compile(rb"[\r\n]*")
+
+
+#: The longest line (bytes, its line end not counted) of a CSV file the command line reads: the csv module and pandas
+#: hold a line several times over, and a header of one field of 1 GB asked for some gigabytes (see
+#: :func:`_refuse_long_lines`).  16 MiB holds a header of a million columns.
+MAX_LINE_BYTES = 16 * 2**20
+
+
+def _refuse_long_lines(path: Path) -> None:
+    """Refuse the CSV file ``path`` when one of its lines (ended by ``\n``, ``\r`` or ``\r\n``) is longer than
+    :data:`MAX_LINE_BYTES`, naming the file, the line and the bound, before any of it is read.  Measured in C: from
+    a line's start, the last line end within the bound's bytes is searched backwards and the next window starts after
+    it (a line of more bytes has none), so a file of short lines takes two searches per window of the bound, and a
+    file no longer than the bound none.  A quoted field's line ends count as lines' ends here (R's ``read.csv``
+    reads such a field whole, and so does pandas: a field of many short lines is bounded by memory alone)."""
+    bound = MAX_LINE_BYTES
+    try:
+        if path.stat().st_size <= bound:
+            return
+    except OSError:  # (the reader says what is wrong)
+        return
+    with open(path, "rb") as fh:
+        try:
+            view = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):
+            return
+    with view:
+        at = 0
+        while len(view) - at > bound:
+            end = at + bound + 1  # (a line of at most the bound's bytes starting at ``at`` ends within this window)
+            last = max(view.rfind(b"\n", at, end), view.rfind(b"\r", at, end))
+            if last < 0:
+                line = 1 + max(_count(view, b"\n", at), _count(view, b"\r", at))
+                raise DataError(f"cannot read {shown(str(path), 300)} as CSV: its line {line:,} is longer than "
+                                f"{bound:,} bytes, the longest line the command line reads (the reader holds a line "
+                                "several times over in memory)")
+            at = last + 1
+
+
+def _count(view: mmap.mmap, byte: bytes, end: int) -> int:
+    """The occurrences of ``byte`` in ``view`` before ``end``, counted in C a megabyte at a time."""
+    return sum(view[start:min(end, start + (1 << 20))].count(byte) for start in range(0, end, 1 << 20))
 
 
 def _refuse_fields_beyond_the_header(path: Path, names: list[str], offset: int) -> None:

@@ -3,7 +3,9 @@ attack at the memory of a larger process).  The header was read whole by Python'
 ``glmstat: internal error: MemoryError``, a failure of glmstat's own rather than a refusal of the file.  A file
 that memory cannot hold is now refused naming the file and its size (``glmstat: error: ...``), as any other file
 the command line cannot read.  Run in a subprocess whose address space is 400 MB above its size after importing
-glmstat, so that the test does not take the machine's memory.
+glmstat, so that the test does not take the machine's memory.  Such a line is now refused first by its length
+(``cli.MAX_LINE_BYTES``, ``test_cli_long_lines.py``); the bound is lifted here, so that a file of lines within it
+whose whole the memory cannot hold keeps its refusal.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _CHILD = textwrap.dedent("""
     with open("/proc/self/statm") as f:
         size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     resource.setrlimit(resource.RLIMIT_AS, (size + (400 << 20), size + (400 << 20)))
+    cli.MAX_LINE_BYTES = 1 << 40  # (the memory's refusal, not the line's)
     sys.exit(cli.main(["fit", "y ~ x", sys.argv[1], "--family", "gaussian"]))
 """)
 
