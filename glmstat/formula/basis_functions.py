@@ -210,7 +210,15 @@ def call_scale(ev: "Evaluator", call: Call) -> Value:
         center = (float(ok.mean()) if ok.size else 0.0) if c_arg is True else 0.0 if c_arg is False else \
             scalar_number(c_arg, call, "center")
         if s_arg is True:  # R: the root mean square after centring, with n - 1 (scaled to avoid overflow)
-            dev = ok - center
+            with np.errstate(over="ignore", invalid="ignore"):
+                dev = ok - center
+                squares = float(np.sum(dev * dev))
+            if not math.isfinite(squares):
+                # (R's scale() squares the deviations in double precision: its scale is Inf, every value 0, the
+                # coefficient NA; sd(x) is refused so)
+                raise call_error(call, "the root mean square of x's deviations (R's scale) overflows double "
+                                       f"precision: R's scale() would make every value 0; rescale x (values as "
+                                       f"large as {float(np.max(np.abs(ok))):.3g})")
             big = float(np.max(np.abs(dev))) if dev.size else 0.0
             big = big if np.isfinite(big) and big > 0 else 1.0
             scale = big * float(np.sqrt(np.sum((dev / big) ** 2) / max(1, ok.size - 1)))
@@ -266,6 +274,8 @@ def call_bs(ev: "Evaluator", call: Call) -> Value:
         if (df is not None and df > distinct) or (knots is not None and len(knots) > distinct):
             raise call_error(call, f"df (at most the number of distinct values) must be a whole number from 1 to "
                                    f"{distinct}" if df is not None else f"knots must be at most {distinct} numbers")
+        if boundary is None:
+            _refuse_overflowing_range(ok, call)
         state = bs_knots(ok, degree, intercept, df, knots, boundary)
         if knots is not None and boundary is None:  # (the boundary knots are the range of x)
             _check_inner_knots(knots, state[3], call, "knots", degree=degree)
@@ -298,6 +308,19 @@ def _boundary_knots(value: Value, call: Call) -> tuple[float, float]:
     if not math.isfinite(bv[1] - bv[0]):
         raise call_error(call, f"Boundary.knots {_shown(bv)} are further apart than double precision holds; rescale x")
     return bv[0], bv[1]
+
+
+def _refuse_overflowing_range(ok: np.ndarray, call: Call) -> None:
+    """Refuse the values ``ok`` of ``bs()``'s or ``ns()``'s x whose range (the boundary knots' distance) overflows
+    double precision: the knots and the basis are computed from differences of x and the knots, and such x made
+    every row but one NaN, dropped "for missing values" (R's ``ns()`` stops, "NA/NaN/Inf in foreign function
+    call"; its ``bs()`` drops the rows so).  The first argument's text, ``Boundary.knots`` given, is checked
+    by :func:`_boundary_knots`."""
+    lo, hi = float(np.min(ok)), float(np.max(ok))
+    if not math.isfinite(hi - lo):
+        raise call_error(call, f"the range of x, {lo:.3g} to {hi:.3g}, is wider than double precision holds (the "
+                               "knots and the basis are computed from differences of x); rescale x (e.g. divide it "
+                               f"by 1e{int(math.log10(max(abs(lo), abs(hi))))})")
 
 
 def _shown(vals: tuple) -> str:
@@ -341,6 +364,8 @@ def call_ns(ev: "Evaluator", call: Call) -> Value:
         if df is not None and knots is None and df > distinct:
             raise call_error(call, f"df (at most the number of distinct values) must be a whole number from {low_df} "
                                    f"to {distinct}")
+        if boundary is None:
+            _refuse_overflowing_range(ok, call)
         state = ns_knots(ok, intercept, df, knots, boundary)
         # quantile knots of heavily tied x can fall on a boundary knot, where R's basis degenerates
         if knots is not None:
