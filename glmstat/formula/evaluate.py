@@ -21,7 +21,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._arguments import real_type, shown, shown_items
+from .._arguments import real_type, shown, shown_items, unpadded
 from .._suggest import close_matches
 from ..errors import DataError, FormulaError
 from .arithmetic import r_div, r_mod, r_power
@@ -449,7 +449,9 @@ class Evaluator:
             arr = v.array if isinstance(v, pd.Series) else v
             if isinstance(arr, list):
                 try:
-                    arr = np.asarray(arr)
+                    # (texts numpy would pad to the longest as objects: one of a million characters among 200 rows
+                    # made 763 MiB)
+                    arr = np.asarray(unpadded(arr))
                 except (OverflowError, ValueError, MemoryError) as e:  # (ints beyond 64 bits; ragged; a row a range)
                     raise DataError(f"context= entry {shown(key)} is not an array of numbers, booleans or "
                                     "strings") from e
