@@ -73,8 +73,9 @@ class FormulaLimits:
         Bytes of a Parquet file's footer (its metadata: the schema, the row groups and their column chunks, and
         key-value metadata of any size), read from the file's last 8 bytes before pyarrow parses it: pyarrow holds a
         footer parsed in some 5 (key-value metadata) to 20 (many row groups of small column chunks) times its bytes,
-        and a footer of 155 MB aborted it in a process of tight memory.  The default, 16 MiB, is some 300 MB parsed:
-        a file of 2,000 columns in 100 row groups has a footer of 12 MB.
+        and a footer of 155 MB aborted it in a process of tight memory.  The footers of a directory's or a glob's
+        files count together (each is kept while the data is read).  The default, 16 MiB, is some 300 MB parsed: a
+        file of 2,000 columns in 100 row groups has a footer of 12 MB, one of 20 columns in one row group 4 KB.
     max_partitions : int
         Partitions of a dask DataFrame given as data: every pass of a fit is a task a partition, some
         milliseconds each to schedule whatever its rows, and the first passes build a graph of them (900

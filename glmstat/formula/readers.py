@@ -162,20 +162,24 @@ def footer_length(path: str) -> int | None:
     return length if tail[4:] == b"PAR1" and 0 < length <= size - 12 else None
 
 
-def refuse_large_footer(path: str, limits: FormulaLimits = DEFAULT_LIMITS) -> None:
+def refuse_large_footer(path: str, limits: FormulaLimits = DEFAULT_LIMITS, before: int = 0) -> int:
     """Refuse the Parquet file ``path`` before its footer is parsed when the footer is no Parquet footer
-    (:func:`footer_length`) or longer than ``limits.max_footer_bytes``: pyarrow holds a parsed footer in some 5
-    to 20 times its bytes (a footer of 26 MB declaring 200,000 row groups: 440 MB), and one of 155 MB aborted
-    it in a process of tight memory.  The :class:`DataError` names the file and the footer's size."""
+    (:func:`footer_length`) or longer than ``limits.max_footer_bytes`` with the footers of the same data's files
+    read before it (``before`` bytes): pyarrow holds a parsed footer in some 5 to 20 times its bytes (a footer of
+    26 MB declaring 200,000 row groups: 440 MB), one of 155 MB aborted it in a process of tight memory, and a
+    reader keeps the footer of each of its files (a directory of 5 files of 12 MB footers held 977 MB).  The
+    :class:`DataError` names the file and the footer's size.  Returns the footer's length."""
     length = footer_length(path)
     if length is None:
         raise DataError(f"cannot read {shown(path, 300)} as Parquet: it is not a valid Parquet file (its last "
                         "bytes are no Parquet footer)")
-    if length > limits.max_footer_bytes:
-        raise DataError(f"the Parquet file {shown(path, 300)} has a footer (its metadata) of {length:,} bytes, more "
-                        f"than the limit max_footer_bytes of {limits.max_footer_bytes:,}: pyarrow would hold it in "
-                        "some 5 to 20 times that; if this is intended, raise it with "
+    if before + length > limits.max_footer_bytes:
+        together = "" if not before else f" (with the footers of the files before it, {before + length:,} bytes)"
+        raise DataError(f"the Parquet file {shown(path, 300)} has a footer (its metadata) of {length:,} bytes"
+                        f"{together}, more than the limit max_footer_bytes of {limits.max_footer_bytes:,}: pyarrow "
+                        "would hold it in some 5 to 20 times that; if this is intended, raise it with "
                         "glm(..., limits=glmstat.FormulaLimits(max_footer_bytes=...))")
+    return length
 
 
 def _footer_digest(path: str) -> bytes:
@@ -224,9 +228,10 @@ class ParquetReader:
         pq = pyarrow_parquet()
         text = os.fspath(source)
         files = data_files(text, limits, what)
-        columns, n, stamps, index = None, 0, [], set()
+        columns, n, stamps, index, footers = None, 0, [], set(), 0
         for f in files:
-            refuse_large_footer(f, limits)  # (before pyarrow parses it: it holds some 5 to 20 times its bytes)
+            # (before pyarrow parses it: it holds some 5 to 20 times its bytes, and each file's is kept)
+            footers += refuse_large_footer(f, limits, footers)
             try:
                 meta = pq.ParquetFile(f)
             except Exception:  # pyarrow's errors may quote the file: say only which file
