@@ -353,12 +353,15 @@ def _columns_of(data: Any) -> list[str]:
     """The column names of a DataFrame, a dict of columns, a pyarrow Table, a polars or dask DataFrame or a
     ParquetReader (as strings); a Parquet path is opened to read its schema; anything else is refused."""
     from ..formula.data_paths import is_path
-    from ..formula.arrow_tables import in_memory_frame
+    from ..formula.arrow_tables import arrow_schema, in_memory_frame, is_table
     from ..formula.frame import column_label_text
     from ..formula.readers import ParquetReader
 
     if is_path(data):
         data = ParquetReader.open(data)
+    if is_table(data):  # (its names, not its columns converted: glm() converts the ones the model reads)
+        schema = arrow_schema(data)
+        return [str(c) for c in (schema.names if schema is not None else data.columns)]
     data = in_memory_frame(data)
     if isinstance(data, Mapping):  # (a dict of columns, as glm() takes)
         return [column_label_text(c) for c in data]

@@ -4,7 +4,8 @@ A column costs some 30 us to convert to pandas: ``glm("y ~ x + z", table)`` of a
 of CPU time converting every one (new data given as a table already converted only the model's columns, as a dict
 of columns is made a frame of them).  Counted here, not timed: the columns glmstat asks pyarrow to convert.  The fit's
 other columns are converted when a method asks for them (``robust(cluster=)``, ``fit.model_frame.data``), and a
-formula with ``.`` reads every column.
+formula with ``.`` reads every column.  ``update(data=table)`` read the table's names by converting every column
+before its refit converted the model's again.
 """
 
 from __future__ import annotations
@@ -64,3 +65,12 @@ def test_a_dot_reads_every_column(converted):
     table = _table(extra=2).drop_columns(["g"])
     fit = gs.glm("y ~ .", table, family=gs.Poisson())
     assert max(converted) == 5 and len(fit.coef) == 5
+
+
+def test_update_to_other_data_converts_the_model_columns_only(converted):
+    table = _table(extra=300)
+    fit = gs.glm("y ~ x", table.to_pandas(), family=gs.Poisson())
+    refit = fit.update("~ . + z", data=table)
+    assert max(converted) <= 3  # (the table's names read from its schema, not its columns converted)
+    same = gs.glm("y ~ x + z", table.to_pandas(), family=gs.Poisson())
+    np.testing.assert_allclose(refit.coef.to_numpy(), same.coef.to_numpy(), rtol=1e-12)
