@@ -675,13 +675,13 @@ class Evaluator:
     def count_sequence(self, values: float, node: Node) -> int:
         """Count a sequence of about ``values`` values (``1:5``, ``seq(0, 1, 0.1)``) against the formula's length
         (``max_length``): no formula could write as many with c().  Returns int(values)."""
-        # (every sequence counts: c(1:19999, 1:19999, ...) fits the text 2,500 times)
-        if not self.sequence_values + values <= self.limits.max_length:
+        # (every sequence counts: c(1:19999, 1:19999, ...) fits the text 2,500 times; the values made are counted,
+        # not R's tolerance beside them: four 1:5000 were refused under a bound of 20,000 as "20,000")
+        count = int(min(values, 2.0 ** 62)) if values == values else 2 ** 62
+        if self.sequence_values + count > self.limits.max_length:
             raise refuse("max_length", f"the sequence {deparse(node)} has more values (with the formula's other "
-                         "sequences) than the formula may have characters",
-                         int(min(self.sequence_values + values, 2 ** 62)) if values == values else 2 ** 62,
+                         "sequences) than the formula may have characters", self.sequence_values + count,
                          self.limits)
-        count = int(values)
         self.sequence_values += count
         return count
 
