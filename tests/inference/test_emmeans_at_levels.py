@@ -17,7 +17,6 @@ rows at those levels).
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -25,67 +24,29 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, load_data
+from emmeans_r_cases import assert_means_as_emmeans, assert_pairs_as_emmeans, fit_case, listed
 
 R = json.loads((FIXTURES / "emmeans_at_levels" / "r.json").read_text())
-FAMILIES = {"poisson": gs.Poisson, "gaussian": gs.Gaussian, "binomial": gs.Binomial}
-_FITS: dict = {}
 
 
-def _lines(notes: str | list) -> list:
-    return [notes] if isinstance(notes, str) else notes  # (jsonlite's auto_unbox writes one line as a string)
-
-
-def _listed(values) -> list:
-    return values if isinstance(values, list) else [values]
-
-
-def _fit(case: dict) -> gs.GLMResults:
-    key = (case["data"], case["formula"], case["family"])
-    if key not in _FITS:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", gs.GLMStatWarning)
-            data = pd.read_csv(FIXTURES / "emmeans_two_nested" / "data.csv") if case["data"] == "nested" else \
-                load_data(case["data"])
-            _FITS[key] = gs.glm(case["formula"], data, family=FAMILIES[case["family"]](), tol=1e-14, max_iter=100)
-    return _FITS[key]
+def _data(name: str) -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / "emmeans_two_nested" / "data.csv") if name == "nested" else load_data(name)
 
 
 def _call(case: dict) -> dict:
     by = case["by"] if isinstance(case["by"], str) else None
-    return dict(by=by, type=case["type"], at={k: _listed(v) for k, v in case["at"].items()},
+    return dict(by=by, type=case["type"], at={k: listed(v) for k, v in case["at"].items()},
                 weights=case.get("weights", "equal"))
-
-
-def _label(value) -> str:
-    return f"{value:.15g}" if isinstance(value, float) else str(value)
-
-
-def _df(case: dict, n: int):
-    return np.full(n, np.inf) if case["df"] == "Inf" else case["df"]
 
 
 @pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
 def test_means_at_the_levels_given_as_emmeans(case):
-    means = _fit(case).emmeans(case["term"], level=0.9, **_call(case))
-    for name, levels in case["levels"].items():  # (R's labels of numbers: "2", "3.5")
-        assert [_label(x) for x in means.index.get_level_values(name)] == _listed(levels)
-    assert_close(means["estimate"], _listed(case["estimate"]), rtol=1e-7)
-    assert_close(means["std_error"], _listed(case["se"]), rtol=1e-6)
-    assert_close(means["df"], _df(case, len(means)), rtol=1e-12)
-    assert_close(means["lower"], _listed(case["lower"]), rtol=1e-6)
-    assert_close(means["upper"], _listed(case["upper"]), rtol=1e-6)
-    assert means.attrs["heading"].split("\n")[1:] == _lines(case["notes"])
+    assert_means_as_emmeans(fit_case(case, _data).emmeans(case["term"], level=0.9, **_call(case)), case)
 
 
 @pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
 def test_pairs_of_the_levels_given_as_emmeans(case):
-    pairs = _fit(case).emmeans_pairs(case["term"], **_call(case))
-    assert list(pairs.index.get_level_values("contrast")) == _listed(case["pairs_contrast"])
-    assert_close(pairs["estimate"], _listed(case["pairs_estimate"]), rtol=1e-7)
-    assert_close(pairs["std_error"], _listed(case["pairs_se"]), rtol=1e-6)
-    assert_close(pairs["statistic"], _listed(case["pairs_ratio"]), rtol=1e-6)
-    assert_close(pairs["p_value"], _listed(case["pairs_p_value"]), rtol=1e-6, atol=1e-12)
-    assert pairs.attrs["heading"].split("\n")[1:] == _lines(case["pairs_notes"])
+    assert_pairs_as_emmeans(fit_case(case, _data).emmeans_pairs(case["term"], **_call(case)), case)
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +96,8 @@ def test_streamed_fits_take_the_levels_as_in_memory(kind, tmp_path):
     streamed = gs.glm(case["formula"], as_streamed(data, kind, tmp_path, rows=20), family=gs.Binomial(), tol=1e-14,
                       max_iter=100)
     means = streamed.emmeans(case["term"], level=0.9, **_call(case))
-    assert_close(means["estimate"], _listed(case["estimate"]), rtol=1e-7)
-    assert_close(means["std_error"], _listed(case["se"]), rtol=1e-6)
+    assert_close(means["estimate"], listed(case["estimate"]), rtol=1e-7)
+    assert_close(means["std_error"], listed(case["se"]), rtol=1e-6)
 
 
 def test_a_logical_factor_takes_true_and_its_label():

@@ -19,26 +19,9 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, load_data
+from emmeans_r_cases import fit_case, listed
 
 R = json.loads((FIXTURES / "emmeans_contrast_options" / "r.json").read_text())
-FAMILIES = {"poisson": gs.Poisson, "gaussian": gs.Gaussian, "binomial": gs.Binomial}
-_FITS: dict = {}
-
-
-def _fit(case: dict) -> gs.GLMResults:
-    key = (case["data"], case["formula"], case["family"])
-    if key not in _FITS:
-        _FITS[key] = gs.glm(case["formula"], load_data(case["data"]), family=FAMILIES[case["family"]](), tol=1e-14,
-                            max_iter=100)
-    return _FITS[key]
-
-
-def _lines(notes: str | list) -> list:
-    return [notes] if isinstance(notes, str) else list(notes)
-
-
-def _listed(values) -> list:
-    return values if isinstance(values, list) else [values]
 
 
 def _options(case: dict) -> dict:
@@ -48,24 +31,24 @@ def _options(case: dict) -> dict:
 
 @pytest.mark.parametrize("case", R, ids=[f"{c['id']}-{c['type']}" for c in R])
 def test_contrast_options_as_emmeans(case):
-    fit = _fit(case)
+    fit = fit_case(case)
     by = case["by"] if isinstance(case["by"], str) else None
     adjust = case["adjust"] if isinstance(case["adjust"], str) else None
     for level in (None, 0.9):
         table = fit.emmeans_contrasts(case["term"], case["method"], adjust, by=by, type=case["type"], level=level,
                                       **_options(case))
         notes = case["notes"] if level is None else case["level_notes"]
-        assert table.attrs["heading"].split("\n")[1:] == _lines(notes)
-        assert list(table.index.get_level_values("contrast")) == _listed(case["contrast"])
+        assert table.attrs["heading"].split("\n")[1:] == listed(notes)
+        assert list(table.index.get_level_values("contrast")) == listed(case["contrast"])
         if by is not None:
             assert list(table.index.get_level_values(by)) == case["by_levels"]
         for column, key in (("estimate", "estimate"), ("std_error", "se"), ("statistic", "statistic")):
-            assert_close(table[column], _listed(case[key]), rtol=1e-6, atol=1e-12)
+            assert_close(table[column], listed(case[key]), rtol=1e-6, atol=1e-12)
         # (Tukey's p-values of 1e-8 and less: R's ptukey is 1 less a coarse lower tail, some 1e-11 off there -- the
         # README's "Tukey's p-values (R's ptukey)"; 6.3e-11 where R's is 5.4e-11 in identity_pairwise_exclude)
-        assert_close(table["p_value"], _listed(case["p_value"]), rtol=1e-6, atol=1e-10)
-    assert_close(table["lower"], _listed(case["lower"]), rtol=1e-6, atol=1e-12)
-    assert_close(table["upper"], _listed(case["upper"]), rtol=1e-6, atol=1e-12)
+        assert_close(table["p_value"], listed(case["p_value"]), rtol=1e-6, atol=1e-10)
+    assert_close(table["lower"], listed(case["lower"]), rtol=1e-6, atol=1e-12)
+    assert_close(table["upper"], listed(case["upper"]), rtol=1e-6, atol=1e-12)
 
 
 def test_pairs_reverse_is_revpairwise():

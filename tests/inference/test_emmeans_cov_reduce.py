@@ -16,31 +16,15 @@ from __future__ import annotations
 
 import json
 import statistics
-import warnings
 
 import numpy as np
 import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, load_data
+from emmeans_r_cases import assert_means_as_emmeans, assert_pairs_as_emmeans, fit_case, listed
 
 R = json.loads((FIXTURES / "emmeans_cov_reduce" / "r.json").read_text())
-FAMILIES = {"poisson": gs.Poisson, "gaussian": gs.Gaussian, "binomial": gs.Binomial}
-_FITS: dict = {}
-
-
-def _listed(values) -> list:
-    return values if isinstance(values, list) else [values]
-
-
-def _fit(case: dict) -> gs.GLMResults:
-    key = (case["data"], case["formula"], case["family"])
-    if key not in _FITS:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", gs.GLMStatWarning)
-            _FITS[key] = gs.glm(case["formula"], load_data(case["data"]), family=FAMILIES[case["family"]](),
-                                tol=1e-14, max_iter=100)
-    return _FITS[key]
 
 
 def _call(case: dict) -> dict:
@@ -49,36 +33,17 @@ def _call(case: dict) -> dict:
         keep = int(keep) if keep.isdigit() else [keep]
     return dict(by=case["by"] if isinstance(case["by"], str) else None, type=case["type"],
                 cov_reduce=case.get("reduce"), cov_keep=keep,
-                at={k: _listed(v) for k, v in case["at"].items()} if "at" in case else None)
-
-
-def _label(value) -> str:
-    return f"{value:.15g}" if isinstance(value, float) else str(value)
+                at={k: listed(v) for k, v in case["at"].items()} if "at" in case else None)
 
 
 @pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
 def test_means_at_the_covariate_values_as_emmeans(case):
-    means = _fit(case).emmeans(case["term"], level=0.9, **_call(case))
-    for name, levels in case["levels"].items():  # (R's labels of the covariate's values: "52", "335")
-        assert [_label(x) for x in means.index.get_level_values(name)] == _listed(levels)
-    assert_close(means["estimate"], _listed(case["estimate"]), rtol=1e-7)
-    assert_close(means["std_error"], _listed(case["se"]), rtol=1e-6)
-    df = np.full(len(means), np.inf) if case["df"] == "Inf" else case["df"]
-    assert_close(means["df"], df, rtol=1e-12)
-    assert_close(means["lower"], _listed(case["lower"]), rtol=1e-6)
-    assert_close(means["upper"], _listed(case["upper"]), rtol=1e-6)
-    assert means.attrs["heading"].split("\n")[1:] == _listed(case["notes"])
+    assert_means_as_emmeans(fit_case(case).emmeans(case["term"], level=0.9, **_call(case)), case)
 
 
 @pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
 def test_pairs_at_the_covariate_values_as_emmeans(case):
-    pairs = _fit(case).emmeans_pairs(case["term"], **_call(case))
-    assert list(pairs.index.get_level_values("contrast")) == _listed(case["pairs_contrast"])
-    assert_close(pairs["estimate"], _listed(case["pairs_estimate"]), rtol=1e-7)
-    assert_close(pairs["std_error"], _listed(case["pairs_se"]), rtol=1e-6)
-    assert_close(pairs["statistic"], _listed(case["pairs_ratio"]), rtol=1e-6)
-    assert_close(pairs["p_value"], _listed(case["pairs_p_value"]), rtol=1e-6, atol=1e-12)
-    assert pairs.attrs["heading"].split("\n")[1:] == _listed(case["pairs_notes"])
+    assert_pairs_as_emmeans(fit_case(case).emmeans_pairs(case["term"], **_call(case)), case)
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +76,8 @@ def test_streamed_fits_reduce_as_in_memory(kind, tmp_path):
         streamed = gs.glm(case["formula"], as_streamed(load_data(case["data"]), kind, tmp_path / case["id"], rows=8),
                           family=gs.Poisson(), tol=1e-14, max_iter=100)
         means = streamed.emmeans(case["term"], level=0.9, **_call(case))
-        assert_close(means["estimate"], _listed(case["estimate"]), rtol=1e-7)
-        assert_close(means["std_error"], _listed(case["se"]), rtol=1e-6)
+        assert_close(means["estimate"], listed(case["estimate"]), rtol=1e-7)
+        assert_close(means["std_error"], listed(case["se"]), rtol=1e-6)
 
 
 def test_a_streamed_median_is_refused(tmp_path):

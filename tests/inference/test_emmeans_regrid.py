@@ -20,70 +20,39 @@ import pytest
 
 import glmstat as gs
 from conftest import FIXTURES, assert_close, load_data
+from emmeans_r_cases import assert_means_as_emmeans, assert_pairs_as_emmeans, fit_case, listed
 
 R = json.loads((FIXTURES / "emmeans_regrid" / "r.json").read_text())
-FAMILIES = {"poisson": gs.Poisson, "gaussian": gs.Gaussian, "binomial": gs.Binomial}
-_FITS: dict = {}
-
-
-def _listed(values) -> list:
-    return values if isinstance(values, list) else [values]
-
-
-def _fit(case: dict) -> gs.GLMResults:
-    key = (case["data"], case["formula"], case["family"])
-    if key not in _FITS:
-        _FITS[key] = gs.glm(case["formula"], load_data(case["data"]), family=FAMILIES[case["family"]](), tol=1e-14,
-                            max_iter=100)
-    return _FITS[key]
 
 
 def _call(case: dict) -> dict:
     return dict(by=case["by"] if isinstance(case["by"], str) else None, type=case["type"], regrid="response")
 
 
-def _label(value) -> str:
-    return f"{value:.15g}" if isinstance(value, float) else str(value)
-
-
 @pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
 def test_regridded_means_as_emmeans(case):
-    means = _fit(case).emmeans(case["term"], level=0.9, **_call(case))
-    for name, levels in case["levels"].items():
-        assert [_label(x) for x in means.index.get_level_values(name)] == _listed(levels)
-    assert_close(means["estimate"], _listed(case["estimate"]), rtol=1e-7)
-    assert_close(means["std_error"], _listed(case["se"]), rtol=1e-6)
-    df = np.full(len(means), np.inf) if case["df"] == "Inf" else case["df"]
-    assert_close(means["df"], df, rtol=1e-12)
-    assert_close(means["lower"], _listed(case["lower"]), rtol=1e-6)
-    assert_close(means["upper"], _listed(case["upper"]), rtol=1e-6)
-    assert means.attrs["heading"].split("\n")[1:] == _listed(case["notes"])
+    means = fit_case(case).emmeans(case["term"], level=0.9, **_call(case))
+    assert_means_as_emmeans(means, case)
     assert means.attrs["estimate"] == case["estimate_name"]
 
 
 @pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
 def test_regridded_pairs_are_differences_as_emmeans(case):
-    pairs = _fit(case).emmeans_pairs(case["term"], **_call(case))
-    assert list(pairs.index.get_level_values("contrast")) == _listed(case["pairs_contrast"])
-    assert_close(pairs["estimate"], _listed(case["pairs_estimate"]), rtol=1e-7)
-    assert_close(pairs["std_error"], _listed(case["pairs_se"]), rtol=1e-6)
-    assert_close(pairs["statistic"], _listed(case["pairs_ratio"]), rtol=1e-6)
-    assert_close(pairs["p_value"], _listed(case["pairs_p_value"]), rtol=1e-6, atol=1e-12)
-    assert pairs.attrs["heading"].split("\n")[1:] == _listed(case["pairs_notes"])
+    assert_pairs_as_emmeans(fit_case(case).emmeans_pairs(case["term"], **_call(case)), case)
 
 
 @pytest.mark.parametrize("case", R, ids=lambda c: f"{c['id']}-{c['type']}")
 def test_regridded_effects_as_emmeans(case):
-    eff = _fit(case).emmeans_contrasts(case["term"], "eff", **_call(case))
-    assert list(eff.index.get_level_values("contrast")) == _listed(case["eff_contrast"])
-    assert_close(eff["estimate"], _listed(case["eff_estimate"]), rtol=1e-7)
-    assert_close(eff["std_error"], _listed(case["eff_se"]), rtol=1e-6)
-    assert_close(eff["p_value"], _listed(case["eff_p_value"]), rtol=1e-6, atol=1e-12)
-    assert eff.attrs["heading"].split("\n")[1:] == _listed(case["eff_notes"])
+    eff = fit_case(case).emmeans_contrasts(case["term"], "eff", **_call(case))
+    assert list(eff.index.get_level_values("contrast")) == listed(case["eff_contrast"])
+    assert_close(eff["estimate"], listed(case["eff_estimate"]), rtol=1e-7)
+    assert_close(eff["std_error"], listed(case["eff_se"]), rtol=1e-6)
+    assert_close(eff["p_value"], listed(case["eff_p_value"]), rtol=1e-6, atol=1e-12)
+    assert eff.attrs["heading"].split("\n")[1:] == listed(case["eff_notes"])
 
 
 def test_other_regrids_are_refused():
-    fit = _fit(R[0])
+    fit = fit_case(R[0])
     with pytest.raises(gs.GLMStatError, match="unknown regrid= 'log'; use 'response'"):
         fit.emmeans("tension", regrid="log")
 
