@@ -1,4 +1,4 @@
-"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 779 of
+"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 781 of
 ``scripts/make_random_cases.py``, chosen by ``scripts/make_inference2_random_cases.py``, R by
 ``scripts/make_inference2.R``) where the script's own numbers are not the model's, with R's evidence
 (``evidence.json``, ``scripts/make_inference2_held_out_evidence.R``):
@@ -122,6 +122,12 @@
   glm stays (1 iteration, score 4.8e-12, 28.9688250); car's type III LR test of g2 refits the model without g2's
   column from R's start and stops unconverged at 100 iterations (1.93987008); finished by Newton steps (score 2.5e-12)
   it gives 1.93920969, glmstat's.
+- s781_0036 (binomial, cauchit link, ``x1 + log(x3)``): R's fit from its own start stops unconverged (100 iterations,
+  score 10.2, deviance 17.1106033); from glmstat's estimate R's glm stays (1 iteration, score 9.8e-12, 17.1058778), and
+  the case starts there.
+- s781_0201 (gaussian, inverse link, ``poly(x1, 3, raw = TRUE) + poly(x2, 2, raw = TRUE) + g1 + log(x3) - 1``, the
+  cube's coefficient -1.06e-6): R's Jacobian step of 1e-6 in it is as large as it; g1's average effects' standard
+  errors 0.294871790 and 0.281312669 where the exact gradient gives 0.294536845 and 0.281147055 (glmstat's).
 
 Every other quantity is compared as in test_inference2_random, in memory and structured in blocks of 16 rows.
 """
@@ -270,7 +276,7 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
     else:
         assert_script_vif(r, f)
     if cid not in ("s770_0040", "s772_0045", "s773_0145", "s776_0342", "s777_0347", "s778_0211", "s778_0332",
-                   "s779_0263"):
+                   "s779_0263", "s781_0036"):
         check_emmeans(cid, r, f)
     else:  # (no plain factor term, no emmeans)
         assert "emmeans" not in r
@@ -295,7 +301,7 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
         assert all(w["std_error"] is None for w in want) and all(as_list(EVIDENCE[cid]["script_std_error_na"]))
     if cid in ("s765_0164", "s766_0026", "s766_0245", "s767_0207", "s767_0282", "s768_0083", "s768_0340",
                "s769_0056", "s770_0040", "s771_0300", "s772_0045", "s773_0145", "s774_0019", "s774_0316",
-               "s775_0019", "s775_0231", "s776_0121", "s777_0167", "s779_0263"):
+               "s775_0019", "s775_0231", "s776_0121", "s777_0167", "s779_0263", "s781_0201"):
         exact = {(e["term"], e["contrast"]): e for e in EVIDENCE[cid]["ame_exact_gradient"]}
         keys = list(got.index)
         np.testing.assert_allclose(got["estimate"], [exact[k]["estimate"] for k in keys], rtol=1e-8)
@@ -337,11 +343,12 @@ def test_rs_own_fit_and_cars_submodel_stop_short_of_the_optimum():
 
 
 @pytest.mark.parametrize("cid", ["s770_0132", "s771_0300", "s773_0031", "s776_0342", "s777_0347", "s778_0332",
-                                 "s779_0283"])
+                                 "s779_0283", "s781_0036"])
 def test_rs_own_fit_stops_short_where_its_fit_from_glmstats_estimate_stays(cid):
-    """The evidence for s770_0132, s771_0300, s773_0031, s776_0342, s777_0347, s778_0332 and s779_0283 (cauchit links):
-    from its own start R stops unconverged above the deviance it keeps from glmstat's estimate, where its score is at
-    rounding; s770_0132's, s776_0342's, s778_0332's and s779_0283's car submodels stop above the converged ones."""
+    """The evidence for s770_0132, s771_0300, s773_0031, s776_0342, s777_0347, s778_0332, s779_0283 and s781_0036
+    (cauchit links): from its own start R stops unconverged above the deviance it keeps from glmstat's estimate, where
+    its score is at rounding; s770_0132's, s776_0342's, s778_0332's and s779_0283's car submodels stop above the
+    converged ones."""
     e = EVIDENCE[cid]
     assert not e["from_r_start"]["converged"] and e["from_r_start"]["max_abs_score"] > 0.01
     assert e["from_start"]["converged"] and e["from_start"]["iterations"] == 1
