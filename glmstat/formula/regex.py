@@ -25,6 +25,8 @@ the POSIX definition is followed: TRE misses matches that skip an anchor or word
 repeated group or an alternative (in R ``grepl("[ab](^)?b", "ab")`` and ``grepl("\\\\>|c?", "")`` are FALSE,
 though ``(^)?`` and ``c?`` may match nothing), and a negated class repeated takes letters
 (``grepl("[^[:alpha:]]{2,}1", "xx1")`` is TRUE); randomized comparisons with R on 9,000 patterns differed only so.
+A counted repetition of a group whose optional group holds a count matches more iterations in TRE than it counts
+(``grepl("^(a|(d{2,}1)?d){2}$", "dda")`` is TRUE in R: two iterations make two characters there); not copied either.
 Character classes follow R in a UTF-8 locale (``[:alpha:]`` takes accented letters, ``[:digit:]`` the ASCII
 digits); with ``perl = TRUE`` they, ``\\w`` and the word edges are ASCII, as PCRE's without Unicode properties.
 ``ignore.case`` is TRE's: a letter of the pattern matches its two cases (C's one-character ``towlower`` and
