@@ -26,7 +26,8 @@ from .limits import FormulaLimits
 from .deparse import deparse
 from .nodes import Call, Name, Node, children, names_read
 from .terms import Terms
-from .values import FactorVec, NumMat, NumVec, Value, label_text, missing_mask, number_level_key, take_rows
+from .values import (FactorVec, NumMat, NumVec, Value, fill_missing, label_text, missing_mask, number_level_key,
+                     take_rows)
 
 __all__ = ["ModelSpec", "model_variable", "align_levels", "all_missing", "new_data_calls"]
 
@@ -153,12 +154,24 @@ class ModelSpec:
         r = self.terms.response
         return 2 if isinstance(r, Call) and r.func == "cbind" else 1
 
+    def aliased_only(self, kept: np.ndarray) -> frozenset[Node]:
+        """The variables whose every design column is aliased (``kept``: the columns that are not): a
+        prediction multiplies them by 0, so a new row missing one of them is predicted, as R's
+        ``predict.lm`` multiplies the kept columns only."""
+        spans = self.plan.term_columns[1:] if self.plan.intercept else self.plan.term_columns
+        variables = {vc.node for t in self.plan.terms for vc in t.variables}
+        used = {vc.node for t, cols in zip(self.plan.terms, spans) if kept[list(cols)].any() for vc in t.variables}
+        return frozenset(variables - used)
+
     def encode(self, data: pd.DataFrame, names: tuple[str, ...], positions: Mapping[str, int],
-               offset_completes: bool = True) -> tuple[Design, np.ndarray, np.ndarray]:
+               offset_completes: bool = True, aliased_only: frozenset[Node] = frozenset()
+               ) -> tuple[Design, np.ndarray, np.ndarray]:
         """The design of new data's complete rows, the offset of every row, and the complete-row mask (see
         :func:`glmstat.formula.frame.encode_new_data`).  With ``offset_completes=False`` a row whose variables
         are complete has its design row whatever its offset (NaN where missing): predictions, whose standard
-        error on the link scale does not involve the offset (R's ``predict.glm`` gives it)."""
+        error on the link scale does not involve the offset (R's ``predict.glm`` gives it).  A missing value of
+        a variable in ``aliased_only`` (:meth:`aliased_only`) leaves its row complete, the value filled
+        (:func:`~glmstat.formula.values.fill_missing`): a prediction does not read it."""
         if self.across_rows:
             raise across_rows_error(self.across_rows[0], "so on new data (a prediction, a model matrix, a reference "
                                     "grid or the shifted rows of a marginal effect)", "keep what they learned")
@@ -177,7 +190,8 @@ class ModelSpec:
             for vc in t.variables:
                 if vc.node in values:
                     continue
-                v = values[vc.node] = self._variable(ev, vc, n)
+                v = self._variable(ev, vc, n)
+                v = values[vc.node] = fill_missing(v) if vc.node in aliased_only else v
                 missing |= missing_mask(v, n)
         off = np.zeros(n)
         for node in self.terms.offsets:

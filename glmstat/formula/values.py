@@ -756,6 +756,19 @@ def missing_mask(value: Value, n: int) -> np.ndarray:
     return np.zeros(n, dtype=bool)
 
 
+def fill_missing(value: Value) -> Value:
+    """``value`` with its missing entries given a value: 0, or a factor's first level.  For a variable whose
+    every design column is aliased (coefficient 0 in a prediction), whose values then do not matter."""
+    if isinstance(value, NumVec) and np.isnan(value.values).any():
+        return NumVec(np.nan_to_num(value.values, nan=0.0), value.logical, integer=value.integer)
+    if isinstance(value, FactorVec) and (value.codes < 0).any():
+        return FactorVec(np.maximum(value.codes, 0), value.levels, value.ordered, value.contrasts,
+                         value.keep_unused, value.text)
+    if isinstance(value, NumMat) and np.isnan(value.values).any():
+        return NumMat(np.nan_to_num(value.values, nan=0.0), value.suffixes)
+    return value
+
+
 def take_rows(value: Value, rows: np.ndarray | None) -> Value:
     """``value`` on the rows ``rows`` (positions; None: all)."""
     if rows is None:

@@ -23,7 +23,9 @@ phi (X'WX)^{-1}, or the sandwich matrix of a :meth:`GLMResults.robust` result):
 R's ``predict.glm`` uses the model's dispersion (1 for binomial, Poisson and negative binomial) for the
 standard errors, and so does this.  Rows of ``newdata`` with a missing value give NaN and keep their index; as
 R's (``na.pass``), a row whose only missing value is its offset has the standard error of x'b on the link scale
-(the offset does not enter it) and NaN for its fit, its interval and everything on the response scale.
+(the offset does not enter it) and NaN for its fit, its interval and everything on the response scale.  A row
+missing only variables whose every column is aliased is predicted, as R's ``predict.lm`` multiplies the kept
+columns alone (and said to be not estimable, as a row breaking an aliased column's relation).
 
 x'Vx loses about eps times the condition number of V (scaled to unit diagonal) to cancellation, even when V is
 exact to rounding: with nearly collinear columns (``year + I(year^2)``, ``log(year) + year``) that is 1e-6 to
@@ -276,7 +278,8 @@ def predict(
         terms = tuple((label, np.asarray(cols, dtype=np.intp))
                       for label, cols in zip(frame.term_labels, frame.term_columns) if label != "(Intercept)")
         center = column_means(source) if frame.has_intercept else None
-    rule = Predictor(fit.family, beta, V, type, interval, level, F, kept, terms, center)
+    rule = Predictor(fit.family, beta, V, type, interval, level, F, kept, terms, center,
+                     frozenset() if kept.all() else frame.spec.aliased_only(kept))
     if newdata is None:
         if offset is not None:
             raise DataError("offset= goes with newdata: the fitted rows are predicted with the offset the model "
@@ -345,7 +348,7 @@ def _frame_predictions(data: pd.DataFrame, spec, rule: "Predictor", extra: np.nd
     """The predictions of the rows of an in-memory frame of new data (``extra``: the offset given to
     ``predict``, its rows), with the number of them that are not estimable and the aliased columns whose
     relations they break (:func:`_not_estimable`; 0 and None for a model without aliased columns)."""
-    X, off, ok = spec.encode(data, *column_names(data), offset_completes=False)
+    X, off, ok = spec.encode(data, *column_names(data), offset_completes=False, aliased_only=rule.aliased_only)
     if extra is not None:
         off = off + extra
     rows, columns = _not_estimable(X, relations) if relations is not None else (0, None)
@@ -430,7 +433,7 @@ def _warn_not_estimable(rows: int, columns: np.ndarray, kept: np.ndarray, names:
     aliased = [names[j] for j in np.flatnonzero(~kept)[columns]]
     warn_user(
         f"{rows} row(s) of the new data are not estimable from this fit: their values of the aliased column(s) "
-        f"{shown_items(aliased)} are not the combination of the other columns that they are in the rows "
+        f"{shown_items(aliased)} are missing or not the combination of the other columns that they are in the rows "
         "the model was fitted to (with positive weight), so their predictions are those with the aliased "
         "coefficients set to 0 (as R's), which the data do not determine", AliasingWarning)
 
@@ -456,6 +459,8 @@ class Predictor:
     #: intercept, no centring)
     terms: tuple[tuple[str, np.ndarray], ...] | None = None
     center: np.ndarray | None = None
+    #: the variables that enter aliased columns only (ModelSpec.aliased_only): a new row missing one is predicted
+    aliased_only: frozenset = frozenset()
 
     @property
     def constant(self) -> float:
@@ -540,5 +545,5 @@ def _block_predictions(b, rule: Predictor) -> pd.Series | pd.DataFrame:
 
 def _chunk_predictions(chunk: pd.DataFrame, spec, rule: Predictor) -> pd.Series | pd.DataFrame:
     """The predictions of a chunk of new data (a partition, a row group)."""
-    X, off, ok = spec.encode(chunk, *column_names(chunk), offset_completes=False)
+    X, off, ok = spec.encode(chunk, *column_names(chunk), offset_completes=False, aliased_only=rule.aliased_only)
     return rule.on(X, off, ok, chunk.index)
