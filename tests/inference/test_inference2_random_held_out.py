@@ -1,4 +1,4 @@
-"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 781 of
+"""Inference beyond summary.glm on held-out random cases (fixtures/inference2/random_held_out: seeds 765 to 782 of
 ``scripts/make_random_cases.py``, chosen by ``scripts/make_inference2_random_cases.py``, R by
 ``scripts/make_inference2.R``) where the script's own numbers are not the model's, with R's evidence
 (``evidence.json``, ``scripts/make_inference2_held_out_evidence.R``):
@@ -128,6 +128,14 @@
 - s781_0201 (gaussian, inverse link, ``poly(x1, 3, raw = TRUE) + poly(x2, 2, raw = TRUE) + g1 + log(x3) - 1``, the
   cube's coefficient -1.06e-6): R's Jacobian step of 1e-6 in it is as large as it; g1's average effects' standard
   errors 0.294871790 and 0.281312669 where the exact gradient gives 0.294536845 and 0.281147055 (glmstat's).
+- s782_0283 (poisson, identity link, ``log(x3) + g2 + b + x1:g1 + log(x3):g2 - 1``): car's type II LR test of g2 refits
+  the model without g2 and log(x3):g2 by glm.fit from the family's start and stops unconverged at 100 iterations
+  (deviance 107.711501; 107.521279 at 5,000); the log-likelihood is concave in the coefficients, and Newton
+  steps from car's refit reach its maximum (105.891730202, score below 1e-10, every mu above 1.4), where glm.fit
+  stays: LR 92.4070434 where car gives 94.2268146 (glmstat's the former).
+- s782_0331 (gaussian, log link, ``exp(x2/5) + x2 + poly(x1, 3, raw = TRUE) + I(x2^2)``, |x1| up to 2,858): R's
+  standard error of x2's average effect is NA, its Jacobian's step in the cube's coefficient (-2.1e-12) moving the
+  linear predictor by up to 2.3e4, past exp()'s range; the exact gradient gives 0.607448772 (glmstat's).
 
 Every other quantity is compared as in test_inference2_random, in memory and structured in blocks of 16 rows.
 """
@@ -171,14 +179,15 @@ def converged_submodels(cid: str) -> list[dict]:
         return [{"term": "sqrt(x3)", **EVIDENCE[cid]["without_sqrt_x3"]}]
     if cid == "s778_0211":
         return [{"term": "g1:g2", **EVIDENCE[cid]}]
-    with_submodels = ("s770_0132", "s772_0104", "s776_0342", "s778_0332", "s779_0283")
+    with_submodels = ("s770_0132", "s772_0104", "s776_0342", "s778_0332", "s779_0283", "s782_0283")
     return as_list(EVIDENCE[cid]["submodels"]) if cid in with_submodels else []
 
 
 def with_converged_submodel(cid: str, r: dict) -> dict:
     """The reference with car's LR tests of unconverged submodels (s765_0333's sqrt(x3), s770_0132's sqrt(x3) and
     x1:x2, s772_0104's g1 in each table: ``table`` where the two tables' submodels differ, s776_0342's sqrt(x3) and
-    exp(x2/5), s778_0332's sqrt(x3) and b, s778_0211's g1:g2 with its F test, s779_0283's g2 in the type III table)
+    exp(x2/5), s778_0332's sqrt(x3) and b, s778_0211's g1:g2 with its F test, s779_0283's g2 in the type III table,
+    s782_0283's g2 in the type II table)
     replaced by R's tests from the submodels refitted to convergence."""
     out = copy.deepcopy(r)
     for e in converged_submodels(cid):
@@ -276,7 +285,7 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
     else:
         assert_script_vif(r, f)
     if cid not in ("s770_0040", "s772_0045", "s773_0145", "s776_0342", "s777_0347", "s778_0211", "s778_0332",
-                   "s779_0263", "s781_0036"):
+                   "s779_0263", "s781_0036", "s782_0331"):
         check_emmeans(cid, r, f)
     else:  # (no plain factor term, no emmeans)
         assert "emmeans" not in r
@@ -296,12 +305,12 @@ def check_all(cid: str, f: gs.GLMResults) -> None:
         assert "ame" not in r
         return
     want, got = script_ame(r, f)
-    script_na = cid in ("s765_0164", "s768_0340", "s775_0231")
+    script_na = cid in ("s765_0164", "s768_0340", "s775_0231", "s782_0331")
     if script_na:
         assert all(w["std_error"] is None for w in want) and all(as_list(EVIDENCE[cid]["script_std_error_na"]))
     if cid in ("s765_0164", "s766_0026", "s766_0245", "s767_0207", "s767_0282", "s768_0083", "s768_0340",
                "s769_0056", "s770_0040", "s771_0300", "s772_0045", "s773_0145", "s774_0019", "s774_0316",
-               "s775_0019", "s775_0231", "s776_0121", "s777_0167", "s779_0263", "s781_0201"):
+               "s775_0019", "s775_0231", "s776_0121", "s777_0167", "s779_0263", "s781_0201", "s782_0331"):
         exact = {(e["term"], e["contrast"]): e for e in EVIDENCE[cid]["ame_exact_gradient"]}
         keys = list(got.index)
         np.testing.assert_allclose(got["estimate"], [exact[k]["estimate"] for k in keys], rtol=1e-8)
@@ -402,3 +411,25 @@ def test_cars_refit_cycles_above_a_stationary_point():
         f_value = f.anova(type=2, test="F").loc["g1:g2", "statistic"]
     assert lr == pytest.approx(e["lr"], rel=1e-9) and f_value == pytest.approx(e["f"], rel=1e-9)
     assert lr < car["lr"] - 100
+
+
+def test_cars_refit_stops_short_of_the_concave_maximum():
+    """The evidence for s782_0283 (poisson, identity link): car's refit of the model without g2 and log(x3):g2 stops
+    unconverged (its LR statistic the script's), still above the maximum after 5,000 iterations; Newton steps on the
+    concave log-likelihood reach it inside the domain, where glm.fit stays: glmstat's LR statistic."""
+    e = EVIDENCE["s782_0283"]
+    assert e["against"]["converged"]
+    (sub,) = converged_submodels("s782_0283")
+    assert sub["table"] == "anova_type2_lr" and sub["term"] == "g2"
+    assert not sub["car"]["converged"] and sub["car"]["iterations"] == 100
+    assert sub["car"]["lr"] == pytest.approx(sub["car"]["script_lr"], rel=1e-12)
+    assert not sub["maxit_5000"]["converged"]
+    assert sub["car"]["deviance"] > sub["maxit_5000"]["deviance"] > sub["newton"]["deviance"] + 1
+    assert sub["newton"]["max_abs_score"] < 1e-10 and sub["newton"]["min_mu"] > 0
+    assert sub["glm_fit_from_newton"]["converged"] and sub["glm_fit_from_newton"]["iterations"] == 1
+    assert sub["glm_fit_from_newton"]["deviance"] == pytest.approx(sub["newton"]["deviance"], rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gs.GLMStatWarning)
+        got = fit("s782_0283").anova(type=2, test="LR").loc["g2"]
+    assert got["statistic"] == pytest.approx(sub["lr"], rel=1e-9)
+    assert got["statistic"] < sub["car"]["lr"] - 1.5
