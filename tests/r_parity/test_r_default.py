@@ -226,6 +226,11 @@ def test_convergence_r_from_a_parquet_file_finds_a_separation_whose_finite_coeff
 
 
 ROW_ORDER = json.loads((HELD_OUT / "row_order.json").read_text())
+#: Cases whose steps end on the edge of the domain to their rounding, so that the order of a pass's sums decides the
+#: halvings as the order of R's rows decides R's: s785_0329 (below) ends at 8.89862 on every path on one processor,
+#: and at 8.89862 in memory and over blocks but 8.90301 from Parquet read a row group of 8 rows at a time on another
+#: (an AMD EPYC), 4.8e-4 from R's 8.89875 (R's orders: 8.89870 to 8.89880).  Compared within this relative tolerance.
+EDGE_ROUNDING = {"s785_0329": 1e-3}
 
 
 def _held_out_fit(ref: dict, source: str, tmp_path, monkeypatch, **kw):
@@ -290,7 +295,7 @@ def test_convergence_r_within_r_s_own_spread_over_the_order_of_the_rows(case_id,
         # (over the columns R's QR kept: an aliased one is NA in every order)
         spread = max(float(np.nanmax(np.abs(np.asarray(_vector(r[key]), dtype=float) - want) / np.abs(want)))
                      for r in runs)
-        assert_close(got, want, rtol=max(1e-8, 10 * spread))
+        assert_close(got, want, rtol=max(1e-8, 10 * spread, EDGE_ROUNDING.get(case_id, 0.0)))
 
 
 FULL_RANK = json.loads((HELD_OUT / "full_rank.json").read_text())
@@ -357,7 +362,9 @@ def test_convergence_r_leaps_out_of_a_run_off_by_r_s_least_squares(source, tmp_p
     iterate; 102.7, 239.9, 231.8 at the end of its own run), where it now solves the least squares from the QR of
     sqrt(W) [X | z], as R.  How far the cells go together (the null direction's size, set by weights of 3e-23 against
     weights of 0.4) is rounding in R as in glmstat: 1.1657e7 in exact arithmetic from that iterate (deviance 99.667),
-    R's 1.2252e7, glmstat's 1.25e7-1.29e7 by path; R's own runs end at 1.23e7-1.52e7 with the order of the rows."""
+    R's 1.2252e7, glmstat's 1.25e7-1.29e7 by path on one processor and 1.07e7-1.08e7 from blocks and Parquet on
+    another (an AMD EPYC); R's own runs end at 1.23e7-1.52e7 with the order of the rows.  So the size is compared
+    within a quarter of R's (the exact 1.1657e7 and every run seen lie within it), the cells' sums to 1e-6."""
     ref = json.loads((HELD_OUT / "r" / "s802_0256.json").read_text())
     start = np.array([r_double(v) for v in LEAP["iterate"]["coefficients"]])
     want = np.array([np.nan if v is None else r_double(v) for v in LEAP["leap"]["coefficients"]])
@@ -372,5 +379,5 @@ def test_convergence_r_leaps_out_of_a_run_off_by_r_s_least_squares(source, tmp_p
     # each cell's sum with g2L2 (its level of g1 at L2, or g1gamma's interaction's): the fitted value of a cell that
     # does not run off, as R's
     assert_close(got[cells[0]] + got[cells[1:]], want[cells[0]] + want[cells[1:]], rtol=1e-6)
-    assert_close(np.abs(got[cells]), np.abs(want[cells]), rtol=0.1)
+    assert_close(np.abs(got[cells]), np.abs(want[cells]), rtol=0.25)
     assert f.deviance == pytest.approx(r_double(LEAP["leap"]["deviance"]), rel=0.01)
