@@ -47,6 +47,7 @@ from .formula.nodes import Formula, count_dots, names_read
 from .formula.parser import parse, parse_expression
 from .formula.terms import check_term_count
 from .report.rformat import encode_string
+from .csv_rows import first_long_row
 from .rcsv import r_column_types, read_fields, refuse_nul
 from .report.summary import Summary
 
@@ -222,19 +223,19 @@ _QUOTES = re.compile(rb'"+')
 _LINE_ENDS = re.compile(rb"[\r\n]*")
 
 
-#: The longest line (bytes, its line end not counted) of a CSV file the command line reads: the csv module and pandas
-#: hold a line several times over, and a header of one field of 1 GB asked for some gigabytes (see
-#: :func:`_refuse_long_lines`).  16 MiB holds a header of a million columns.
+#: The longest row (bytes, its line end not counted, its quoted fields' line ends counted) of a CSV file the command
+#: line reads: the csv module and pandas hold a row several times over, and a header of one field of 1 GB asked for
+#: some gigabytes (see :func:`_refuse_long_lines`).  16 MiB holds a header of a million columns.
 MAX_LINE_BYTES = 16 * 2**20
 
 
 def _refuse_long_lines(path: Path) -> None:
-    """Refuse the CSV file ``path`` when one of its lines (ended by ``\n``, ``\r`` or ``\r\n``) is longer than
-    :data:`MAX_LINE_BYTES`, naming the file, the line and the bound, before any of it is read.  Measured in C: from
-    a line's start, the last line end within the bound's bytes is searched backwards and the next window starts after
-    it (a line of more bytes has none), so a file of short lines takes two searches per window of the bound, and a
-    file no longer than the bound none.  A quoted field's line ends count as lines' ends here (R's ``read.csv``
-    reads such a field whole, and so does pandas: a field of many short lines is bounded by memory alone)."""
+    """Refuse the CSV file ``path`` when one of its rows is longer than :data:`MAX_LINE_BYTES`, naming the file, the
+    row, its lines and the bound, before any of it is read.  A row ends at a line end (``\n``, ``\r`` or ``\r\n``)
+    outside quotes, as pandas' reader and R's ``read.csv`` end it: a quoted field's line ends are the row's, so a
+    field of a million short lines is one row (it passed a bound on lines, and pandas, or the csv module reading a
+    header, held it whole: bounded by memory alone).  Measured in numpy a window at a time
+    (:func:`glmstat.csv_rows.first_long_row`); a file no longer than the bound is not searched."""
     bound = MAX_LINE_BYTES
     try:
         if path.stat().st_size <= bound:
@@ -247,21 +248,15 @@ def _refuse_long_lines(path: Path) -> None:
         except (ValueError, OSError):
             return
     with view:
-        at = 0
-        while len(view) - at > bound:
-            end = at + bound + 1  # (a line of at most the bound's bytes starting at ``at`` ends within this window)
-            last = max(view.rfind(b"\n", at, end), view.rfind(b"\r", at, end))
-            if last < 0:
-                line = 1 + max(_count(view, b"\n", at), _count(view, b"\r", at))
-                raise DataError(f"cannot read {shown(str(path), 300)} as CSV: its line {line:,} is longer than "
-                                f"{bound:,} bytes, the longest line the command line reads (the reader holds a line "
-                                "several times over in memory)")
-            at = last + 1
-
-
-def _count(view: mmap.mmap, byte: bytes, end: int) -> int:
-    """The occurrences of ``byte`` in ``view`` before ``end``, counted in C a megabyte at a time."""
-    return sum(view[start:min(end, start + (1 << 20))].count(byte) for start in range(0, end, 1 << 20))
+        long = first_long_row(view, bound)
+    if long is None:
+        return
+    what = "the header" if long.row == 0 else f"row {long.row:,}"
+    where = (f"its line {long.first_line:,} ({what})" if long.first_line == long.last_line else
+             f"{what} (line {long.first_line:,} to line {long.last_line:,}: the line ends of its quoted fields are "
+             "the row's)")
+    raise DataError(f"cannot read {shown(str(path), 300)} as CSV: {where} is longer than {bound:,} bytes, the "
+                    "longest row the command line reads (the reader holds a row several times over in memory)")
 
 
 def _refuse_fields_beyond_the_header(path: Path, names: list[str], offset: int) -> None:

@@ -3,9 +3,9 @@ file, the line and the bound, before the header or the rows are read.
 
 The command line read a CSV file whole, as R's ``read.csv``: a header of one field of 1 GB asked for some gigabytes
 (the csv module and pandas hold a line several times over), bounded by memory alone (a 150 MB one ended in a
-MemoryError in a process allowed 400 MB: ``test_cli_memory.py``).  The file's lines are measured in C before
-anything is read -- a window of the bound a step, its last line end searched backwards, so a file of short lines
-takes two searches per bound's bytes and a file no longer than the bound none.  Checked here with a bound of 1,000
+MemoryError in a process allowed 400 MB: ``test_cli_memory.py``).  The file's rows are measured in numpy before
+anything is read, a window at a time (a row's quoted line ends its own: ``test_cli_quoted_rows.py``), and a file
+no longer than the bound is not searched.  Checked here with a bound of 1,000
 bytes: no reader is asked for the file's fields once a line is found too long, and lines at the bound are read.
 """
 
