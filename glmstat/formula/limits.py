@@ -76,6 +76,21 @@ class FormulaLimits:
         and a footer of 155 MB aborted it in a process of tight memory.  The footers of a directory's or a glob's
         files count together (each is kept while the data is read).  The default, 16 MiB, is some 300 MB parsed: a
         file of 2,000 columns in 100 row groups has a footer of 12 MB, one of 20 columns in one row group 4 KB.
+    max_row_groups : int
+        Row groups a Parquet data's footers declare, the files of a directory or a glob together, counted once a
+        footer is parsed, before its schema is built or any row group read: every pass over the data reads each
+        row group (some 10 us of CPU time however few its rows) and pyarrow holds some 1.7 KB of each parsed.  The
+        footer's bound does not hold them: a footer written compactly (every required field once, no
+        statistics) takes 55 bytes a row group of two columns, and one of 16.5 MB declared 300,000 row groups of
+        one row (505 MB parsed, 7.5 s of CPU time to fit ``y ~ x``).  The default, 100,000, takes a billion rows
+        in row groups of 10,000.
+    max_column_chunks : int
+        Column chunks a Parquet data's footers declare (each file's row groups times its columns, the files
+        together), counted as ``max_row_groups`` is: pyarrow holds some 840 bytes of each parsed, and a file's
+        columns cost each pass some microseconds each whether the model reads them or not (one row group of
+        300,000 columns, a footer of 14.7 MB, took 8.3 s and 1.47 GB to fit ``y ~ x`` of two of them).  The
+        default, 250,000, is what a footer of ``max_footer_bytes`` holds as pyarrow writes them (some 66 bytes a
+        column chunk with its statistics): 2,500 row groups of 100 columns.
     max_partitions : int
         Partitions of a dask DataFrame given as data: every pass of a fit is a task a partition, some
         milliseconds each to schedule whatever its rows, and the first passes build a graph of them (900
@@ -134,6 +149,8 @@ class FormulaLimits:
     max_pass_work: int = 10**11
     max_listed: int = 100_000
     max_footer_bytes: int = 16 * 2**20
+    max_row_groups: int = 100_000
+    max_column_chunks: int = 250_000
     max_partitions: int = 10_000
     max_eval_work: int = 5 * 10**9
     max_date_steps: int = 6_000_000

@@ -25,8 +25,8 @@ from .arrow_tables import (arrow_to_pandas, as_read, index_columns, null_columns
 from .data_paths import data_files
 from .limits import DEFAULT_LIMITS, FormulaLimits
 
-__all__ = ["FileStamp", "ParquetReader", "footer_length", "refuse_large_footer", "is_dask", "pyarrow_parquet",
-           "BATCH_ROWS", "RUN_ROWS"]
+__all__ = ["FileStamp", "ParquetReader", "footer_length", "refuse_large_footer", "refuse_many_row_groups", "is_dask",
+           "pyarrow_parquet", "BATCH_ROWS", "RUN_ROWS"]
 
 #: A row group longer than this is read in batches of this many rows (bounded memory per chunk).
 BATCH_ROWS = 262_144
@@ -182,6 +182,31 @@ def refuse_large_footer(path: str, limits: FormulaLimits = DEFAULT_LIMITS, befor
     return length
 
 
+def refuse_many_row_groups(path: str, footer: Any, limits: FormulaLimits = DEFAULT_LIMITS,
+                           before: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+    """Refuse the Parquet file ``path``, whose parsed footer is ``footer``, when its row groups or its column chunks
+    (row groups times columns), with those of the same data's files read before it (``before``: row groups,
+    column chunks), are more than ``limits.max_row_groups`` or ``limits.max_column_chunks``: each row group is a
+    read at every pass over the data and each column chunk some 840 bytes parsed, and a footer written compactly
+    declares 300,000 row groups of two columns in 16.5 MB, within ``max_footer_bytes`` (7.5 s of CPU time to fit,
+    505 MB parsed).  The :class:`DataError` names the file and the count.  Returns the counts with this file's."""
+    groups, columns = int(footer.num_row_groups), int(footer.num_columns)
+    total = (before[0] + groups, before[1] + groups * columns)
+    for limit, own, count, what in (
+            ("max_row_groups", groups, total[0], f"{groups:,} row groups"),
+            ("max_column_chunks", groups * columns, total[1],
+             f"{groups * columns:,} column chunks ({groups:,} row groups of {columns:,} columns)")):
+        bound = getattr(limits, limit)
+        if count > bound:
+            together = "" if count == own else f" (with the files before it, {count:,})"
+            raise DataError(f"the Parquet file {shown(path, 300)} declares {what}{together}, more than the limit "
+                            f"{limit} of {bound:,}: every pass over the data reads each row group, and pyarrow "
+                            "holds each column chunk's metadata; write the data with larger row groups "
+                            "(pyarrow.parquet.write_table(..., row_group_size=...)), or, if this is intended, "
+                            f"raise it with glm(..., limits=glmstat.FormulaLimits({limit}=...))")
+    return total
+
+
 def _footer_digest(path: str) -> bytes:
     """A digest of the footer of the Parquet file ``path`` (its metadata and the 8 bytes that end the file),
     read without parsing it; empty when the file has no such footer any more."""
@@ -228,7 +253,7 @@ class ParquetReader:
         pq = pyarrow_parquet()
         text = os.fspath(source)
         files = data_files(text, limits, what)
-        columns, n, stamps, index, footers = None, 0, [], set(), 0
+        columns, n, stamps, index, footers, declared = None, 0, [], set(), 0, (0, 0)
         for f in files:
             # (before pyarrow parses it: it holds some 5 to 20 times its bytes, and each file's is kept)
             footers += refuse_large_footer(f, limits, footers)
@@ -236,6 +261,8 @@ class ParquetReader:
                 meta = pq.ParquetFile(f)
             except Exception:  # pyarrow's errors may quote the file: say only which file
                 raise DataError(f"cannot read {shown(f, 300)} as Parquet: it is not a valid Parquet file") from None
+            # (before its schema is built or a row group is looked at: see refuse_many_row_groups)
+            declared = refuse_many_row_groups(f, meta.metadata, limits, declared)
             schema = meta.schema_arrow  # (built once: see FileStamp)
             names = tuple(schema.names)
             twice = repeated_name(names)
