@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._arguments import shown
+from .csv_rows import place
 from .errors import DataError
 
 __all__ = ["EXACT_FLOATS", "read_fields", "refuse_nul", "r_column_types", "r_number"]
@@ -92,14 +93,10 @@ def refuse_nul(path: Path, data: pd.DataFrame) -> None:
                         "text, or damaged?); save it as UTF-8 text")
 
 
-#: what moves a CSV file's position on: a quote (a quoted field's quotes, doubled ones too, come in pairs), a
-#: comma, a line end
-_CSV_MARK = re.compile(rb'"|,|\r\n|\r|\n')
-
-
 def _nul_in_file(path: Path) -> list[str]:
     """Where the file's first NUL byte is (as :func:`refuse_nul` says it), or nothing: found with one pass of
-    memchr over the mapped file, placed by counting the line ends and commas before it outside quoted fields."""
+    memchr over the mapped file, placed by its rows' line ends and its row's commas outside quoted fields, counted
+    in numpy (:func:`glmstat.csv_rows.place`; blank lines are no rows, as R's ``read.csv`` skips them)."""
     with open(path, "rb") as fh:
         if os.fstat(fh.fileno()).st_size == 0:
             return []
@@ -107,18 +104,7 @@ def _nul_in_file(path: Path) -> list[str]:
             at = text.find(b"\x00")
             if at < 0:
                 return []
-            row = column = 0
-            quoted = False
-            for mark in _CSV_MARK.finditer(text, 0, at):
-                m = mark.group()
-                if m == b'"':
-                    quoted = not quoted
-                elif quoted:
-                    continue
-                elif m == b",":
-                    column += 1
-                else:
-                    row, column = row + 1, 0
+            row, column = place(text, at)
     return [f"the header (column {column + 1})" if row == 0 else f"row {row}, column {column + 1}"]
 
 
