@@ -32,7 +32,7 @@ import sys
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Iterator, Sequence, TextIO
 
 import pandas as pd
 
@@ -356,7 +356,7 @@ def _header_names(path: Path) -> tuple[list[str], int, bool] | None:
         skipped = consumed = _skip_line_ends(fh)
         # (lines end at \r, \n or \r\n, as pandas ends them: the csv module refused a header ended by a lone \r,
         # a file of old Mac line ends, and pandas renamed its repeats in quadratic time)
-        for k, raw in enumerate(piece for chunk in fh for piece in chunk.splitlines(True)):
+        for k, raw in enumerate(_lines(fh)):
             consumed += len(raw)
             yield raw.decode("utf-8-sig" if k == 0 and not skipped else "utf-8")
 
@@ -390,6 +390,30 @@ def _header_names(path: Path) -> tuple[list[str], int, bool] | None:
             names[i] = col
         counts[col] = cur + 1
     return names, consumed, True
+
+
+#: The bytes of a CSV file read at a time while its header is read
+_HEADER_BLOCK = 1 << 16
+
+
+def _lines(fh) -> Iterator[bytes]:
+    """The lines of the binary file ``fh`` from where it is, each with its line end (``\\r``, ``\\n`` or
+    ``\\r\\n``), read a block of :data:`_HEADER_BLOCK` bytes at a time: only the lines taken are read and split
+    (the file's binary lines end at ``\\n`` only, so a file of ``\\r`` line ends was one line, read and split
+    whole to take its header: a 100 MB file of rows ``1,2\\r`` held 1.44 GB)."""
+    parts: list[bytes] = []  # (the line begun in the blocks before, which a later block ends)
+    while True:
+        block = fh.read(_HEADER_BLOCK)
+        if not block:
+            if parts:
+                yield b"".join(parts)
+            return
+        if b"\n" not in block and b"\r" not in block:
+            parts.append(block)
+            continue
+        pieces = (b"".join(parts) + block).splitlines(True)
+        parts = [pieces.pop()]  # (may go on in the next block: no line end yet, or a \r its \n follows)
+        yield from pieces
 
 
 def _skip_line_ends(fh) -> int:
