@@ -51,6 +51,11 @@ def data_files(text: str, limits: FormulaLimits = DEFAULT_LIMITS, what: str = "d
                         f"one of those paths)")
     if not files:
         raise DataError(f"{what}={shown(text, 300)} matches no Parquet file")
+    if len(files) > limits.max_files:  # (before any is opened: each costs some 1.3 ms a fit however small)
+        raise DataError(f"{what}={shown(text, 300)} names {len(files):,} Parquet files, more than the limit max_files "
+                        f"of {limits.max_files:,}: each is opened and checked at every pass over the data however "
+                        "few its rows; merge them into fewer files, or, if this is intended, raise it with "
+                        "glm(..., limits=glmstat.FormulaLimits(max_files=...))")
     return files
 
 
