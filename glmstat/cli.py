@@ -314,12 +314,6 @@ def _fields_without_quotes(view: mmap.mmap, at: int, limit: int) -> int | None:
         if fields > limit:
             break
     return fields
-    commas = 0
-    for start in range(at, end, 1 << 20):
-        commas += view[start:min(end, start + (1 << 20))].count(b",")
-        if commas + 1 > limit:
-            return True
-    return False
 
 
 def _quoted_end(view: mmap.mmap, start: int) -> int:
