@@ -38,7 +38,7 @@ __all__ = ["GroupBudget", "group_spans", "MAX_GROUP_WORK"]
 
 #: Most (node, position) sets and positions tried to find the groups of a formula's sub() and gsub() calls' matches,
 #: over all their texts, each counted by its machine words (a set over a match of n characters: 1 + n // 64)
-MAX_GROUP_WORK = 1_000_000
+MAX_GROUP_WORK = 400_000
 
 
 class GroupBudget:
