@@ -65,3 +65,19 @@ def _check(fit: gs.GLMResults, ref: dict) -> None:
 @pytest.mark.parametrize("case_id", sorted(CASES))
 def test_bias_reduced_fit_of_a_stalled_link_reaches_brglm2s_root(case_id):
     _check(_fit(case_id, pd.read_csv(HERE / "data" / f"{case_id}.csv")), _ref(case_id))
+
+
+def test_another_root_of_the_cauchit_adjusted_score_holds_a_fit_started_there():
+    """cauchit_d92's second root (deviance 14.0964363), where brglm2 started near it stays (other_root/cauchit_d92.json,
+    R 4.2.2, brglm2 0.9, slowit 0.1, checked at slowit 1): glmstat's fit from R's coefficients stays there too."""
+    ref = json.loads((HERE / "other_root" / "cauchit_d92.json").read_text())
+    assert ref["converged"] and ref["check"]["converged"] and ref["check"]["max_rel_diff"] < 1e-10
+    case = CASES["cauchit_d92"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = gs.glm(case["formula"], pd.read_csv(HERE / "data" / "cauchit_d92.csv"),
+                     family=gs.Binomial(link=case["link"]), method="firth", tol=1e-12, max_iter=100,
+                     weights=case["weights"], start=ref["coefficients"])
+    assert not [w for w in caught if issubclass(w.category, gs.ConvergenceWarning)]
+    _check(fit, ref)
+    assert abs(fit.deviance - _ref("cauchit_d92")["deviance"]) > 3.0  # (not brglm2's own root)
