@@ -23,8 +23,11 @@ stops shrinking (``STALL_AFTER``: the curvature of log |X'WX| / 2 can be several
 of a few rows), the logit fit finishes by quasi-Newton (BFGS) steps on the penalised log-likelihood, from X'WX
 corrected by the changes of U* along the steps, halved until the penalised log-likelihood rises (Armijo).  A fit of
 another link, whose U* is not l*'s gradient (nor, in general, any function's), that has not converged after its
-quasi-Fisher steps finishes by at most as many Newton steps on U* = 0, each solved by GMRES from differences of U*
-along a few directions and halved until U*' (X'WX)^{-1} U* falls (a fit that converged is never changed by them).
+quasi-Fisher steps starts again from the start with damped steps (a quarter of the quasi-Fisher step, brglm2's
+``slowit = 0.25``) and finishes by at most as many Newton steps on U* = 0, each solved by GMRES from differences of
+U* along a few directions and halved until U*' (X'WX)^{-1} U* falls (a fit that converged is never changed by them);
+Newton's steps from the end of the undamped iteration are the fallback where that does not converge (see
+``DAMPING``: that end is set by rounding).
 The root is brglm2's; the path to it may differ (and where the adjusted score of a cauchit fit has several roots, the
 root too).
 Standard errors are sqrt(diag((X'WX)^{-1})) at the estimate.  Iteration stops when every coefficient moves less than
@@ -125,10 +128,17 @@ MIN_ITER = 100
 FD_STEP = 1e-7
 #: GMRES stops once its residual is below KRYLOV_TOL of the quasi-Fisher step's length (or after p products).
 KRYLOV_TOL = 1e-10
-#: A fit of another link that neither its quasi-Fisher steps nor Newton's finish converged starts again with steps
-#: of DAMPING of the quasi-Fisher step's length (brglm2's ``slowit = 0.25``, which its own iteration needs on such
-#: cauchit designs) until the whole step is within DAMPED_NEAR of max(|b_j|, se_j), and Newton's finish from there
-#: (:func:`_damped_restart`).
+#: A fit of another link that its quasi-Fisher steps left unconverged starts again with steps of DAMPING of the
+#: quasi-Fisher step's length (brglm2's ``slowit = 0.25``, which its own iteration needs on such cauchit designs)
+#: until the whole step is within DAMPED_NEAR of max(|b_j|, se_j), and Newton's finish from there
+#: (:func:`_damped_restart`); Newton's finish from the undamped iteration's end only where that does not converge.
+#: The undamped iteration that did not converge can wander about a root that repels it, and where it ends is then
+#: rounding's: on cauchit_d92 (tests/fixtures/firth_links_stall, 26 rows) a change of 1e-15 in the start grows about
+#: 1.4 times a step (1e-11 at step 40, 4e-5 at 80, 5e-2 at 100), and Newton's finish from the 100th step reached the
+#: root of deviance 14.0964363 (a root: brglm2 started there stays, fixtures/firth_links_stall/other_root) from 35
+#: of 40 such starts and from this AVX2 processor's rounding, failed from the other 5 and on AVX-512 processors
+#: (whose rounding then took the damped restart to brglm2's root, 10.4956996).  The damped steps from the start reach
+#: brglm2's root from all of them (8 of 8 perturbed starts, 97 steps), and on all 14 designs of firth_links_stall.
 DAMPING = 0.25
 DAMPED_NEAR = 1e-3
 
@@ -355,7 +365,8 @@ def _solve(source, family, beta, control, start_given=False):
     extrapolated, whose size is below the tolerance, or a step from the current estimate within the rounding of
     its solve (:func:`_at_rounding`: a tolerance below it would otherwise run to max_iter).  A logit fit whose
     steps stop shrinking (STALL_AFTER) finishes with :func:`_quasi_newton`; a fit of another link that has not
-    converged after its steps, with :func:`_newton_krylov`."""
+    converged after its steps, with :func:`_damped_restart` from the start (and where that does not converge, with
+    :func:`_newton_krylov` from the steps' end)."""
     tol = min(control.tol, STEP_TOL)
     uphill = family.link.name == "logit"  # (U* is a gradient for the canonical link only)
     start = beta
@@ -419,13 +430,12 @@ def _solve(source, family, beta, control, start_given=False):
                 mark, mark_it = pending, it
             elif it - mark_it >= STALL_AFTER:
                 return _quasi_newton(source, family, beta, ev, control, tol, it, size, record)
-    if not uphill:  # (U* is no gradient: Newton's steps on U* = 0 finish what the iteration left unconverged)
-        out = _newton_krylov(source, family, beta, ev, control, tol, it, size, record)
-        if not out[2]:  # (and where they do not converge either, damped steps from the start, then Newton's)
-            again = _damped_restart(source, family, start, control, tol, out[3], record)
-            if again is not None and again[2]:
-                return again
-        return out
+    if not uphill:  # (U* is no gradient: damped steps from the start, then Newton's steps on U* = 0, finish what
+        # the iteration left unconverged; Newton's from the iteration's end only where those do not converge)
+        again = _damped_restart(source, family, start, control, tol, it, record)
+        if again is not None and again[2]:
+            return again
+        return _newton_krylov(source, family, beta, ev, control, tol, len(record), size, record)
     return beta, inv, False, it, size, record
 
 
@@ -563,8 +573,9 @@ def _merit_search(source, family, beta, step, metric, merit):
 
 
 def _newton_krylov(source, family, beta, ev, control, tol, done, size, record):
-    """The finish of a fit of a link other than the logit that quasi-Fisher scoring left unconverged after ``done``
-    steps (it oscillated, or crawled), by at most max(max_iter, MIN_ITER) more: Newton's
+    """The finish of a fit of a link other than the logit that damped quasi-Fisher steps brought near a root (or,
+    where those did not converge, that quasi-Fisher scoring left unconverged: it oscillated, or crawled), ``done``
+    steps taken, by at most max(max_iter, MIN_ITER) more: Newton's
     steps A^{-1} U* on U*(b) = 0, A = -dU*/db, solved by GMRES from products of A with vectors, each a difference
     of U* (:func:`_newton_direction`: p x p arithmetic and the passes of :func:`_evaluate`, never a row's pairs).
     For these links U* is no gradient -- l + log |X'WX| / 2 has another maximiser, brglm2's ``MPL_Jeffreys``, not
@@ -605,15 +616,16 @@ def _newton_krylov(source, family, beta, ev, control, tol, done, size, record):
 
 
 def _damped_restart(source, family, beta, control, tol, done, record):
-    """The last resort of a fit of a link other than the logit that neither the quasi-Fisher steps nor Newton's
-    finish converged (:func:`_solve`): from the start ``beta`` again, quasi-Fisher steps of DAMPING of their length
+    """The finish of a fit of a link other than the logit that the quasi-Fisher steps left unconverged
+    (:func:`_solve`): from the start ``beta`` again, quasi-Fisher steps of DAMPING of their length
     (brglm2's ``slowit``), each halved while its end is invalid or the step from there would be GROWTH times the
     whole step longer, until the whole step is within DAMPED_NEAR of the coefficients (or after max(max_iter,
     MIN_ITER) steps), then Newton's finish (:func:`_newton_krylov`) from there.  Where the relaxed iteration is
     drawn into a cycle away from the root (a cauchit fit's quasi-Fisher steps alternating between two points 1 apart
     for 90 steps), Newton's steps from its end can descend the merit U*' M U* towards infinity, where the cauchit's
     U* vanishes (its weights and scores fall as |eta|^-3 and |eta|^-1), not to the root; damped steps, as brglm2's
-    slowit = 0.25, stay near the root's path.  ``done`` steps were taken before; ``record`` goes on.  Returns
+    slowit = 0.25, stay near the root's path, and unlike the end of the undamped steps their end does not depend on
+    rounding (DAMPING).  ``done`` steps were taken before; ``record`` goes on.  Returns
     :func:`_solve`'s tuple, or None where the start is no longer valid."""
     ev = _evaluate(source, family, beta)
     if ev is None:

@@ -13,6 +13,20 @@ infinity, where the cauchit's U* vanishes.  They now start again with damped ste
 brglm2's slowit = 0.25) and Newton's finish from their end: six reach brglm2's root (cauchit_d83 ... cauchit_d187), the
 seventh another root (fixtures/firth_cauchit_roots, cauchit_d143).
 
+Which of those seven went that way was rounding's: on an AVX2 processor without AVX-512 cauchit_d92's Newton finish
+from the 100th quasi-Fisher step converged (no warning) to another root, deviance 14.0964363 (coefficients 10.400755,
+12.907245, -7.502166, ...), where brglm2's root is 23.15402, 30.051299, -16.316497, ... (deviance 10.4956996).  That
+point is a root of brglm2's adjusted score too: brglm2 started there (to 10 digits) stays, at slowit = 0.1 in 122
+iterations and at slowit = 1 in 10, to 2.3e-14 of each other (fixtures/firth_links_stall/other_root,
+make_firth_links_other_root.R).  The undamped iteration wanders about it, a root that repels it: a change of 1e-15 in
+the start grows about 1.4 times a step (1e-11 at step 40, 4e-5 at 80, 5e-2 at 100), and of 40 starts so perturbed 35
+reached that root, 5 brglm2's.  R's brglm2 is not so: at slowit = 0.1 it reaches its root from the data in 8 row
+orders (426 to 433 iterations; at 0.25 and 1 it runs off in all 8).  So the damped steps from the start now come
+first (then Newton's finish, from the undamped end only where they do not converge): their path does not depend on
+the rounding (8 of 8 perturbed starts at brglm2's root in 97 steps), they reach brglm2's root on all 14 designs
+here, and the fits of fixtures/firth_cauchit_roots give the roots they gave.  The other root stays one for glmstat:
+started there it stays (test_another_root_of_the_cauchit_adjusted_score_holds_a_fit_started_there).
+
 R 4.2 (fixtures/firth_links_stall, make_firth_links_stall.R): brglm2's brglmFit, type = "AS_mean", epsilon 1e-12,
 at slowit = 0.25 where its default slowit = 1 runs off (coefficients of 1e293 and more after 3 steps); each root is
 the one a second fit at slowit = 0.1 reaches too (the record ``check``), not one of several that a path picks.
